@@ -1,0 +1,110 @@
+/**
+ * Errors of @fsbus/esl. Every error carries a stable `code` (`FSBUS_ERR_*`), documented in
+ * docs/errors.md; a test keeps the two in step. Codes are never reused once retired.
+ */
+
+/** Base class of every error fsbus throws, in every package. */
+export class FsbusError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export const EslErrorCode = {
+  /** The peer sent bytes that are not Event Socket protocol. */
+  PROTOCOL: 'FSBUS_ERR_ESL_PROTOCOL',
+  /** A request got no reply within its timeout. */
+  TIMEOUT: 'FSBUS_ERR_ESL_TIMEOUT',
+  /** A request was cancelled by its AbortSignal. */
+  ABORTED: 'FSBUS_ERR_ESL_ABORTED',
+  /** The connection closed while the request was pending, or before it was sent. */
+  CLOSED: 'FSBUS_ERR_ESL_CLOSED',
+  /** The TCP connection could not be established. */
+  CONNECT: 'FSBUS_ERR_ESL_CONNECT',
+  /** FreeSWITCH refused the password or the user. */
+  AUTH: 'FSBUS_ERR_ESL_AUTH',
+  /** FreeSWITCH's ACL refused the connection (`text/rude-rejection`). */
+  REJECTED: 'FSBUS_ERR_ESL_REJECTED',
+  /** FreeSWITCH answered a command with `-ERR` or `-USAGE`. */
+  COMMAND: 'FSBUS_ERR_ESL_COMMAND',
+  /** An argument would break the protocol framing (e.g. a newline in a command). */
+  INVALID_ARGUMENT: 'FSBUS_ERR_ESL_INVALID_ARGUMENT',
+  /** Too many requests are waiting for a reply on this connection. */
+  QUEUE_FULL: 'FSBUS_ERR_ESL_QUEUE_FULL',
+} as const;
+export type EslErrorCode = (typeof EslErrorCode)[keyof typeof EslErrorCode];
+
+/** Base class of the errors of @fsbus/esl. */
+export class EslError extends FsbusError {
+  declare readonly code: EslErrorCode;
+  constructor(code: EslErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+export class EslProtocolError extends EslError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(EslErrorCode.PROTOCOL, message, options);
+  }
+}
+
+export class EslTimeoutError extends EslError {
+  constructor(what: string, ms: number) {
+    super(EslErrorCode.TIMEOUT, `${what} timed out after ${ms} ms`);
+  }
+}
+
+export class EslAbortError extends EslError {
+  constructor(what: string, reason?: unknown) {
+    super(EslErrorCode.ABORTED, `${what} was aborted`, reason === undefined ? undefined : { cause: reason });
+  }
+}
+
+export class EslClosedError extends EslError {
+  constructor(message = 'connection closed', options?: { cause?: unknown }) {
+    super(EslErrorCode.CLOSED, message, options);
+  }
+}
+
+export class EslConnectError extends EslError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(EslErrorCode.CONNECT, message, options);
+  }
+}
+
+export class EslAuthError extends EslError {
+  constructor(reply: string) {
+    super(EslErrorCode.AUTH, `authentication refused: ${reply}`);
+  }
+}
+
+export class EslRejectedError extends EslError {
+  constructor(text: string) {
+    super(EslErrorCode.REJECTED, `connection rejected by FreeSWITCH: ${text.trim()}`);
+  }
+}
+
+/** FreeSWITCH answered `-ERR …`/`-USAGE …`; `reply` holds its text verbatim. */
+export class EslCommandError extends EslError {
+  readonly reply: string;
+  constructor(command: string, reply: string) {
+    super(EslErrorCode.COMMAND, `${command}: ${reply.trim()}`);
+    this.reply = reply;
+  }
+}
+
+export class EslInvalidArgumentError extends EslError {
+  constructor(message: string) {
+    super(EslErrorCode.INVALID_ARGUMENT, message);
+  }
+}
+
+export class EslQueueFullError extends EslError {
+  constructor(limit: number) {
+    super(EslErrorCode.QUEUE_FULL, `more than ${limit} requests are waiting for a reply`);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * EslEvent: one FreeSWITCH event, whatever encoding it arrived in. Header values are kept
+ * decoded, in wire order; an array header keeps FreeSWITCH's `ARRAY::a|:b` form so that
+ * every encoding round-trips. `Content-Length` is structural (derived from the body) and is
+ * not kept as a header.
+ */
+import type { EventName } from './event-names.js';
+import { joinArrayValue, serializeEvent, splitArrayValue, type EventFormat } from './event-codec.js';
+
+/** FreeSWITCH's marker for a header that exists without a value. */
+export const UNDEF_VALUE = '_undef_';
+
+export type HeaderInit = Iterable<readonly [string, string]> | Readonly<Record<string, string>>;
+
+export class EslEvent {
+  readonly headers: Map<string, string>;
+  #body: string | undefined;
+
+  constructor(headers?: HeaderInit, body?: string) {
+    if (headers === undefined) this.headers = new Map();
+    else if (Symbol.iterator in headers) this.headers = new Map(headers as Iterable<[string, string]>);
+    else this.headers = new Map(Object.entries(headers));
+    this.headers.delete('Content-Length');
+    this.#body = body === '' ? undefined : body;
+  }
+
+  /** A new event to send with `sendevent`, like modesl's `new Event(type, subclass)`. */
+  static create(name: EventName, subclass?: string): EslEvent {
+    const event = new EslEvent([['Event-Name', name]]);
+    if (subclass !== undefined) event.headers.set('Event-Subclass', subclass);
+    return event;
+  }
+
+  /** `Event-Name`, e.g. `CHANNEL_ANSWER`. */
+  get name(): string {
+    return this.headers.get('Event-Name') ?? '';
+  }
+
+  /** `Event-Subclass` of CUSTOM events, e.g. `sofia::register`. */
+  get subclass(): string | undefined {
+    return this.getHeader('Event-Subclass');
+  }
+
+  /** The channel this event is about (`Unique-ID`), if any. */
+  get uuid(): string | undefined {
+    return this.getHeader('Unique-ID');
+  }
+
+  get body(): string | undefined {
+    return this.#body;
+  }
+
+  /** The header's value; `undefined` when absent or FreeSWITCH's `_undef_`. */
+  getHeader(name: string): string | undefined {
+    const value = this.headers.get(name);
+    return value === UNDEF_VALUE ? undefined : value;
+  }
+
+  /** The items of an `ARRAY::a|:b` header; a plain header is a one-item array. */
+  getHeaderArray(name: string): string[] | undefined {
+    const value = this.getHeader(name);
+    if (value === undefined) return undefined;
+    return splitArrayValue(value) ?? [value];
+  }
+
+  /** modesl-compatible alias of `name`. */
+  getType(): string {
+    return this.name;
+  }
+
+  getBody(): string | undefined {
+    return this.#body;
+  }
+
+  /** Sets a header, replacing any value it had. */
+  addHeader(name: string, value: string): this {
+    if (name === 'Content-Length') return this;
+    this.headers.set(name, value);
+    return this;
+  }
+
+  /** Sets a header to FreeSWITCH's array form from its items. */
+  addHeaderArray(name: string, items: readonly string[]): this {
+    return this.addHeader(name, items.length === 1 ? items[0]! : joinArrayValue(items));
+  }
+
+  delHeader(name: string): this {
+    this.headers.delete(name);
+    return this;
+  }
+
+  /** Appends to the body (modesl semantics). */
+  addBody(text: string): this {
+    this.#body = (this.#body ?? '') + text;
+    if (this.#body === '') this.#body = undefined;
+    return this;
+  }
+
+  setBody(text: string | undefined): this {
+    this.#body = text === '' ? undefined : text;
+    return this;
+  }
+
+  /** The event as FreeSWITCH writes it in the body of a `text/event-<format>` frame. */
+  serialize(format: EventFormat = 'plain'): string {
+    return serializeEvent(this.headers, this.#body, format);
+  }
+
+  /** Headers as a plain object (e.g. for JSON), array headers as their `ARRAY::` string. */
+  toObject(): Record<string, string> {
+    return Object.fromEntries(this.headers);
+  }
+}

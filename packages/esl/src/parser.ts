@@ -1,0 +1,219 @@
+/**
+ * The Event Socket framing parser: bytes in, raw frames out. No socket, no timer, no logger.
+ *
+ * A frame is a block of `Name: value` lines ended by an empty line, followed by exactly
+ * `Content-Length` bytes of body when that header is present. Input arrives in arbitrary
+ * chunks; they are kept in a list and joined at most once per frame part, so the work is
+ * linear in the input however it is split.
+ */
+import { EslProtocolError } from './errors.js';
+import { fsUrlDecode } from './url-encoding.js';
+
+/** Outer headers in wire order (names as sent, values URL-decoded) and the body, if any. */
+export interface RawFrame {
+  readonly headers: Map<string, string>;
+  readonly body: Buffer | undefined;
+}
+
+export interface ParserOptions {
+  /**
+   * Largest header block accepted before the parser gives up on the stream.
+   * @default 1 MiB
+   */
+  maxHeaderBytes?: number;
+  /**
+   * Largest `Content-Length` accepted.
+   * @default 64 MiB
+   */
+  maxBodyBytes?: number;
+}
+
+export const DEFAULT_MAX_HEADER_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+const LF = 0x0a;
+const HEADER_END = '\n\n';
+
+export class EslParser {
+  readonly #onFrame: (frame: RawFrame) => void;
+  readonly #maxHeaderBytes: number;
+  readonly #maxBodyBytes: number;
+
+  #chunks: Buffer[] = [];
+  #head = 0; // read offset into #chunks[0]
+  #buffered = 0; // unread bytes across #chunks
+  #scanned = 0; // bytes of the current header block already searched for the terminator
+  #prevLf = false; // was the last scanned byte a LF (terminator split across chunks)
+  #headers: Map<string, string> | undefined; // set while waiting for a body
+  #bodyLength = 0;
+  #failed: EslProtocolError | undefined;
+
+  constructor(onFrame: (frame: RawFrame) => void, options: ParserOptions = {}) {
+    this.#onFrame = onFrame;
+    this.#maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+    this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  }
+
+  /** Bytes received but not yet part of a complete frame. */
+  get bufferedBytes(): number {
+    return this.#buffered;
+  }
+
+  /**
+   * Feeds a chunk; calls `onFrame` for every frame it completes.
+   * @throws EslProtocolError when the stream is not Event Socket protocol. The parser stays
+   * failed afterwards: the stream cannot be resynchronised, the connection must close.
+   */
+  push(chunk: Uint8Array): void {
+    if (this.#failed) throw this.#failed;
+    if (chunk.length === 0) return;
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    this.#chunks.push(buf);
+    this.#buffered += buf.length;
+    try {
+      this.#drain();
+    } catch (err) {
+      if (err instanceof EslProtocolError) {
+        this.#failed = err;
+        this.#chunks = [];
+        this.#buffered = 0;
+      }
+      throw err;
+    }
+  }
+
+  #drain(): void {
+    for (;;) {
+      if (this.#headers === undefined) {
+        this.#skipLeadingLf();
+        const end = this.#findHeaderEnd();
+        if (end < 0) {
+          if (this.#buffered > this.#maxHeaderBytes) {
+            throw new EslProtocolError(`header block exceeds ${this.#maxHeaderBytes} bytes without an empty line`);
+          }
+          return;
+        }
+        const block = this.#take(end);
+        const headers = parseHeaderBlock(block, block.length - 2, true);
+        const length = contentLength(headers);
+        if (length > this.#maxBodyBytes) {
+          throw new EslProtocolError(`Content-Length ${length} exceeds the limit of ${this.#maxBodyBytes} bytes`);
+        }
+        if (length === 0) {
+          this.#onFrame({ headers, body: undefined });
+          continue;
+        }
+        this.#headers = headers;
+        this.#bodyLength = length;
+      }
+      if (this.#buffered < this.#bodyLength) return;
+      const headers = this.#headers;
+      this.#headers = undefined;
+      this.#onFrame({ headers, body: this.#take(this.#bodyLength) });
+    }
+  }
+
+  // FreeSWITCH never sends blank lines between frames; tolerate them rather than fail.
+  #skipLeadingLf(): void {
+    while (this.#scanned === 0 && this.#buffered > 0) {
+      const first = this.#chunks[0]!;
+      if (first[this.#head] !== LF) return;
+      this.#consume(1);
+    }
+  }
+
+  /** Length of the header block including its `\n\n`, or -1 if it is not complete yet. */
+  #findHeaderEnd(): number {
+    let base = 0; // frame-relative offset of the current chunk's first unread byte
+    for (let i = 0; i < this.#chunks.length; i++) {
+      const chunk = this.#chunks[i]!;
+      const start = i === 0 ? this.#head : 0;
+      const size = chunk.length - start;
+      const from = Math.max(this.#scanned - base, 0);
+      if (from < size) {
+        if (from === 0 && this.#prevLf && chunk[start] === LF) return base + 1;
+        const at = chunk.indexOf(HEADER_END, start + from);
+        if (at >= 0) return base + (at - start) + 2;
+        this.#scanned = base + size;
+        this.#prevLf = chunk[chunk.length - 1] === LF;
+      }
+      base += size;
+    }
+    return -1;
+  }
+
+  /** Removes `n` bytes from the front of the chunk list; one copy at most. */
+  #take(n: number): Buffer {
+    const first = this.#chunks[0]!;
+    let out: Buffer;
+    if (first.length - this.#head >= n) {
+      out = first.subarray(this.#head, this.#head + n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      let i = 0;
+      while (filled < n) {
+        const chunk = this.#chunks[i++]!;
+        const start = i === 1 ? this.#head : 0;
+        filled += chunk.copy(out, filled, start, Math.min(chunk.length, start + n - filled));
+      }
+    }
+    this.#consume(n);
+    return out;
+  }
+
+  #consume(n: number): void {
+    this.#buffered -= n;
+    this.#scanned = 0;
+    this.#prevLf = false;
+    while (n > 0) {
+      const first = this.#chunks[0]!;
+      const left = first.length - this.#head;
+      if (n < left) {
+        this.#head += n;
+        return;
+      }
+      n -= left;
+      this.#chunks.shift();
+      this.#head = 0;
+    }
+    if (this.#chunks.length > 0 && this.#chunks[0]!.length === this.#head) {
+      this.#chunks.shift();
+      this.#head = 0;
+    }
+  }
+}
+
+/**
+ * Parses `Name: value` lines of `block[0, end)`. Values are URL-decoded when `decode` is set.
+ * A line without a colon is a protocol error: it means the stream is out of step.
+ */
+export function parseHeaderBlock(block: Buffer, end: number, decode: boolean): Map<string, string> {
+  const text = block.toString('utf8', 0, end);
+  const headers = new Map<string, string>();
+  let pos = 0;
+  while (pos < text.length) {
+    let eol = text.indexOf('\n', pos);
+    if (eol < 0) eol = text.length;
+    if (eol > pos) {
+      const colon = text.indexOf(':', pos);
+      if (colon < 0 || colon >= eol) {
+        throw new EslProtocolError(`malformed header line: ${JSON.stringify(text.slice(pos, Math.min(eol, pos + 80)))}`);
+      }
+      let v = colon + 1;
+      while (v < eol && text.charCodeAt(v) === 0x20) v++;
+      const raw = text.slice(v, eol);
+      headers.set(text.slice(pos, colon), decode ? fsUrlDecode(raw) : raw);
+    }
+    pos = eol + 1;
+  }
+  return headers;
+}
+
+/** The frame's `Content-Length`, 0 when absent. */
+export function contentLength(headers: Map<string, string>): number {
+  const value = headers.get('Content-Length');
+  if (value === undefined) return 0;
+  if (!/^\d{1,15}$/.test(value)) throw new EslProtocolError(`invalid Content-Length: ${JSON.stringify(value)}`);
+  return Number(value);
+}

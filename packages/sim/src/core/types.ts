@@ -1,0 +1,66 @@
+/**
+ * The seam between the simulated call core (src/core) and the Event Socket wire layer
+ * (src/listener, src/outbound). The core knows nothing of sockets or encodings; the wire
+ * layer knows nothing of channels. Both sides code against these types only.
+ */
+
+/** One event as the core fired it: the full header list in FreeSWITCH's order, ready to encode. */
+export interface CoreEvent {
+  /** `Event-Name`. */
+  readonly name: string;
+  /** `Event-Subclass` of CUSTOM events. */
+  readonly subclass: string | undefined;
+  /** Every header, in FreeSWITCH's order, values not URL-encoded. Duplicates allowed. */
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  readonly body: string | undefined;
+  /** `Unique-ID` when the event concerns a channel (myevents / divert_events need it). */
+  readonly uuid: string | undefined;
+  /** `Event-Sequence`, strictly increasing across the core. */
+  readonly sequence: number;
+}
+
+/** One line of FreeSWITCH's log, for `log/data` listeners. */
+export interface CoreLogLine {
+  /** 0 (CONSOLE) .. 7 (DEBUG), FreeSWITCH's switch_log_level_t. */
+  readonly level: number;
+  readonly file: string;
+  readonly func: string;
+  readonly line: number;
+  /** The channel's uuid when the line concerns one (FreeSWITCH's User-Data). */
+  readonly uuid: string | undefined;
+  /** The full text as FreeSWITCH formats it, ending with a newline. */
+  readonly text: string;
+}
+
+/** A `sendmsg` to a channel, as parsed by the wire layer. */
+export interface CoreMessage {
+  /** `call-command`: execute, hangup, unicast, nomedia, xferext … */
+  readonly callCommand: string;
+  /** All headers of the sendmsg, names as sent, values as sent. */
+  readonly headers: ReadonlyMap<string, string>;
+  readonly body: string | undefined;
+}
+
+/** What an outbound `socket` application needs from the wire layer. */
+export interface OutboundConnector {
+  /**
+   * Connects the channel to an outbound ESL server at `host:port` and runs the session
+   * (the `connect` handshake, commands from the server, events to it). Resolves when the
+   * session ends; rejects when the server cannot be reached (the app then fails like
+   * FreeSWITCH's socket app: the channel hangs up with DESTINATION_OUT_OF_ORDER).
+   */
+  connect(target: { host: string; port: number; async: boolean; full: boolean }, channel: OutboundChannel): Promise<void>;
+}
+
+/** The channel side of an outbound socket session, implemented by the core. */
+export interface OutboundChannel {
+  readonly uuid: string;
+  /** The CHANNEL_DATA headers sent in reply to `connect` (FreeSWITCH's order). */
+  channelData(): ReadonlyArray<readonly [string, string]>;
+  /** Executes a sendmsg on this channel; returns the Reply-Text (`+OK`, `-ERR …`). */
+  sendmsg(message: CoreMessage): string;
+  /** `getvar <name>` on this channel. */
+  getVariable(name: string): string | undefined;
+  /** Resolves when the channel is destroyed. */
+  readonly ended: Promise<void>;
+}

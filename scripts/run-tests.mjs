@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Runs every test file of the repo with node's own test runner, TypeScript loaded by tsx,
+// workspace packages resolved to their sources (the "source" export condition).
+// Usage: node scripts/run-tests.mjs [path-filter...]
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawn } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2);
+
+function collect(dir, out) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) collect(full, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, full));
+  }
+  return out;
+}
+
+const files = [...collect(join(root, 'packages'), []), ...collect(join(root, 'bench'), []), ...collect(join(root, 'examples'), [])]
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+
+const args = [
+  '--conditions=source',
+  '--import', 'tsx',
+  '--test',
+  `--test-concurrency=${process.env.FSBUS_TEST_CONCURRENCY ?? '2'}`,
+  '--test-reporter=spec',
+  ...files,
+];
+const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
