@@ -2,7 +2,7 @@
 // Runs every test file of the repo with node's own test runner, TypeScript loaded by tsx,
 // workspace packages resolved to their sources (the "source" export condition).
 // Usage: node scripts/run-tests.mjs [path-filter...]
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -10,6 +10,7 @@ const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
 
 function collect(dir, out) {
+  if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
     const full = join(dir, name);
@@ -19,7 +20,7 @@ function collect(dir, out) {
   return out;
 }
 
-const files = [...collect(join(root, 'packages'), []), ...collect(join(root, 'bench'), []), ...collect(join(root, 'examples'), [])]
+const files = [...collect(join(root, 'packages'), []), ...collect(join(root, 'test'), []), ...collect(join(root, 'bench'), []), ...collect(join(root, 'examples'), [])]
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 if (files.length === 0) {

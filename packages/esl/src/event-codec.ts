@@ -73,7 +73,7 @@ export function parseJsonEvent(buf: Buffer): DecodedEvent {
     else if (name === 'Content-Length') continue;
     else if (typeof value === 'string') headers.set(name, value);
     else if (Array.isArray(value)) headers.set(name, joinArrayValue(value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))));
-    else headers.set(name, value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value as number | boolean));
+    else headers.set(name, typeof value === 'number' || typeof value === 'boolean' ? String(value) : value === null ? '' : JSON.stringify(value));
   }
   return { headers, body: body === '' ? undefined : body };
 }
