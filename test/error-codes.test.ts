@@ -1,7 +1,7 @@
 // Keeps docs/errors.md and the error codes exported by every package in step (fastify's
 // FST_ERR_* discipline): each code is unique, documented, and every documented code exists.
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { strict as assert } from 'node:assert';
 import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,7 +4,6 @@
  * Pure functions over strings and buffers.
  */
 import { EslProtocolError } from './errors.js';
-import { contentLength, parseHeaderBlock } from './parser.js';
 import { fsUrlDecode, fsUrlEncode } from './url-encoding.js';
 
 export type EventFormat = 'plain' | 'json' | 'xml';
@@ -26,21 +25,127 @@ export function joinArrayValue(items: readonly string[]): string {
   return ARRAY_PREFIX + items.join(ARRAY_SEPARATOR);
 }
 
+// ---------------------------------------------------------------- lazy headers
+
+/**
+ * An event's headers before anyone has asked for all of them. `get` must answer exactly what
+ * `materialize().get(name)` would; decoding errors are raised when the source is built, never
+ * later, so laziness changes the cost of reading an event and nothing else.
+ */
+export interface HeaderSource {
+  get(name: string): string | undefined;
+  materialize(): Map<string, string>;
+  /** Lookups worth serving through `get` before building the Map is cheaper. */
+  readonly lookupLimit: number;
+}
+
 // ---------------------------------------------------------------- plain
+
+function malformedLine(text: string, pos: number, eol: number): EslProtocolError {
+  return new EslProtocolError(`malformed header line: ${JSON.stringify(text.slice(pos, Math.min(eol, pos + 80)))}`);
+}
+
+/**
+ * Indexes the `Name: value` lines of `text[0, end)`: four marks per non-empty line (line
+ * start, colon, value start, line end). Nothing is sliced or decoded yet.
+ * @throws EslProtocolError on a line without a colon: the stream is out of step.
+ */
+function indexHeaderLines(text: string, end: number): number[] {
+  const marks: number[] = [];
+  let pos = 0;
+  while (pos < end) {
+    let eol = text.indexOf('\n', pos);
+    if (eol < 0 || eol > end) eol = end;
+    if (eol > pos) {
+      const colon = text.indexOf(':', pos);
+      if (colon < 0 || colon >= eol) throw malformedLine(text, pos, eol);
+      let v = colon + 1;
+      while (v < eol && text.charCodeAt(v) === 0x20) v++;
+      marks.push(pos, colon, v, eol);
+    }
+    pos = eol + 1;
+  }
+  return marks;
+}
+
+/** The raw (still URL-encoded) value of the last line named `name`, as a Map built in order would keep it. */
+function lastRawValue(text: string, marks: readonly number[], name: string): string | undefined {
+  for (let i = marks.length - 4; i >= 0; i -= 4) {
+    const start = marks[i]!;
+    if (marks[i + 1]! - start === name.length && text.startsWith(name, start)) return text.slice(marks[i + 2], marks[i + 3]);
+  }
+  return undefined;
+}
+
+/** Headers of a plain event body: indexed at once, sliced and URL-decoded on demand. */
+class PlainHeaders implements HeaderSource {
+  readonly lookupLimit = 4; // each lookup scans the line index
+  readonly #text: string;
+  readonly #marks: readonly number[];
+
+  constructor(text: string, marks: readonly number[]) {
+    this.#text = text;
+    this.#marks = marks;
+  }
+
+  get(name: string): string | undefined {
+    if (name === 'Content-Length') return undefined; // structural, never a header of the event
+    const raw = lastRawValue(this.#text, this.#marks, name);
+    return raw === undefined ? undefined : fsUrlDecode(raw);
+  }
+
+  materialize(): Map<string, string> {
+    const text = this.#text;
+    const marks = this.#marks;
+    const headers = new Map<string, string>();
+    for (let i = 0; i < marks.length; i += 4) {
+      headers.set(text.slice(marks[i], marks[i + 1]), fsUrlDecode(text.slice(marks[i + 2], marks[i + 3])));
+    }
+    headers.delete('Content-Length');
+    return headers;
+  }
+}
+
+function parseContentLength(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (!/^\d{1,15}$/.test(value)) throw new EslProtocolError(`invalid Content-Length: ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** The body of a `text/event-plain` frame as a lazy header source and the decoded body. */
+export function plainEventSource(buf: Buffer): { headers: HeaderSource; body: string | undefined } {
+  let text = buf.toString('utf8');
+  let headerEnd: number;
+  let bodyStart: number; // byte offset in buf
+  if (text.length === buf.length) {
+    // All ASCII (FreeSWITCH URL-encodes every other byte): string and byte offsets agree.
+    const found = text.indexOf('\n\n');
+    headerEnd = found < 0 ? text.length : found;
+    bodyStart = headerEnd + 2;
+  } else {
+    const found = buf.indexOf('\n\n');
+    const byteEnd = found < 0 ? buf.length : found;
+    text = buf.toString('utf8', 0, byteEnd);
+    headerEnd = text.length;
+    bodyStart = byteEnd + 2;
+  }
+  const marks = indexHeaderLines(text, headerEnd);
+  // FreeSWITCH writes the structural Content-Length last; sendevent may carry its own earlier.
+  const declared = lastRawValue(text, marks, 'Content-Length');
+  const length = parseContentLength(declared === undefined ? undefined : fsUrlDecode(declared));
+  const headers = new PlainHeaders(text, marks);
+  if (length === 0) return { headers, body: undefined };
+  if (bodyStart + length > buf.length) {
+    throw new EslProtocolError(`event body is ${Math.max(buf.length - bodyStart, 0)} bytes, its Content-Length says ${length}`);
+  }
+  const body = text.length === buf.length && bodyStart <= text.length ? text.slice(bodyStart, bodyStart + length) : buf.toString('utf8', bodyStart, bodyStart + length);
+  return { headers, body };
+}
 
 /** Parses the body of a `text/event-plain` frame. */
 export function parsePlainEvent(buf: Buffer): DecodedEvent {
-  let end = buf.indexOf('\n\n');
-  const headerEnd = end < 0 ? buf.length : end;
-  const headers = parseHeaderBlock(buf, headerEnd, true);
-  const length = contentLength(headers);
-  headers.delete('Content-Length');
-  if (length === 0) return { headers, body: undefined };
-  end = headerEnd + 2;
-  if (end + length > buf.length) {
-    throw new EslProtocolError(`event body is ${buf.length - end} bytes, its Content-Length says ${length}`);
-  }
-  return { headers, body: buf.toString('utf8', end, end + length) };
+  const { headers, body } = plainEventSource(buf);
+  return { headers: headers.materialize(), body };
 }
 
 export function serializePlain(headers: HeaderList, body: string | undefined): string {
@@ -55,8 +160,45 @@ export function serializePlain(headers: HeaderList, body: string | undefined): s
 
 // ---------------------------------------------------------------- json
 
-/** Parses the body of a `text/event-json` frame. */
-export function parseJsonEvent(buf: Buffer): DecodedEvent {
+function jsonHeaderValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return joinArrayValue(value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))));
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value === null ? '' : JSON.stringify(value);
+}
+
+/** Headers of a JSON event: the parsed object, normalised to strings on demand. */
+class JsonHeaders implements HeaderSource {
+  readonly lookupLimit = Infinity; // a property lookup costs no more than a Map lookup
+  readonly #object: Record<string, unknown>;
+
+  constructor(object: Record<string, unknown>) {
+    this.#object = object;
+  }
+
+  get(name: string): string | undefined {
+    if (name === '_body' || name === 'Content-Length' || !Object.hasOwn(this.#object, name)) return undefined;
+    return jsonHeaderValue(this.#object[name]);
+  }
+
+  materialize(): Map<string, string> {
+    const object = this.#object;
+    const names = Object.keys(object);
+    const headers = new Map<string, string>();
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const value = object[name];
+      if (typeof value === 'string') headers.set(name, value);
+      else headers.set(name, jsonHeaderValue(value));
+    }
+    headers.delete('_body');
+    headers.delete('Content-Length');
+    return headers;
+  }
+}
+
+/** The body of a `text/event-json` frame as a lazy header source and the body. */
+export function jsonEventSource(buf: Buffer): { headers: HeaderSource; body: string | undefined } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(buf.toString('utf8'));
@@ -66,16 +208,16 @@ export function parseJsonEvent(buf: Buffer): DecodedEvent {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new EslProtocolError('text/event-json body is not a JSON object');
   }
-  const headers = new Map<string, string>();
-  let body: string | undefined;
-  for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
-    if (name === '_body') body = typeof value === 'string' ? value : JSON.stringify(value);
-    else if (name === 'Content-Length') continue;
-    else if (typeof value === 'string') headers.set(name, value);
-    else if (Array.isArray(value)) headers.set(name, joinArrayValue(value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))));
-    else headers.set(name, typeof value === 'number' || typeof value === 'boolean' ? String(value) : value === null ? '' : JSON.stringify(value));
-  }
-  return { headers, body: body === '' ? undefined : body };
+  const object = parsed as Record<string, unknown>;
+  const raw = object._body;
+  const body = raw === undefined ? undefined : typeof raw === 'string' ? raw : JSON.stringify(raw);
+  return { headers: new JsonHeaders(object), body: body === '' ? undefined : body };
+}
+
+/** Parses the body of a `text/event-json` frame. */
+export function parseJsonEvent(buf: Buffer): DecodedEvent {
+  const { headers, body } = jsonEventSource(buf);
+  return { headers: headers.materialize(), body };
 }
 
 export function serializeJson(headers: HeaderList, body: string | undefined): string {
@@ -119,14 +261,19 @@ export function parseXmlEvent(buf: Buffer): DecodedEvent {
     throw new EslProtocolError('text/event-xml body is not an <event> with <headers>');
   }
   const headers = new Map<string, string>();
+  let previous = '';
   for (const m of xml.slice(open + 9, close).matchAll(XML_HEADER)) {
     const name = m[1]!;
-    if (name === 'Content-Length') continue;
     const value = fsUrlDecode(xmlUnescape(m[2]!));
     const prior = headers.get(name);
-    // FreeSWITCH writes each item of an array header as its own element.
-    headers.set(name, prior === undefined ? value : joinArrayValue([...(splitArrayValue(prior) ?? [prior]), value]));
+    // FreeSWITCH writes the items of an array header as consecutive elements of one name. A
+    // name seen again further on is a repeated header (e.g. prep_for_delivery's second
+    // Event-Name): like plain and json, the last value wins at the first position.
+    if (prior !== undefined && name === previous) headers.set(name, joinArrayValue([...(splitArrayValue(prior) ?? [prior]), value]));
+    else headers.set(name, value);
+    previous = name;
   }
+  headers.delete('Content-Length');
   const tail = xml.slice(close + 10);
   const bodyStart = tail.indexOf('<body>');
   const bodyEnd = tail.lastIndexOf('</body>');
@@ -152,7 +299,7 @@ export function serializeXml(headers: HeaderList, body: string | undefined): str
   if (body !== undefined && body !== '') {
     out += `  <Content-Length>${Buffer.byteLength(body)}</Content-Length>\n  <body>${xmlEscapeText(body)}  </body>\n`;
   }
-  return out + '</event>';
+  return out + '</event>\n';
 }
 
 // ---------------------------------------------------------------- dispatch

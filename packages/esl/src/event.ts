@@ -2,26 +2,71 @@
  * EslEvent: one FreeSWITCH event, whatever encoding it arrived in. Header values are kept
  * decoded, in wire order; an array header keeps FreeSWITCH's `ARRAY::a|:b` form so that
  * every encoding round-trips. `Content-Length` is structural (derived from the body) and is
- * not kept as a header.
+ * not kept as a header. A header FreeSWITCH repeats keeps its first position and its last value.
+ *
+ * Events decoded from the wire keep their headers undecoded until they are needed: a few
+ * `getHeader` calls read them straight from the wire text; `headers`, iteration or any change
+ * builds the Map once. Either way the answers are the same.
  */
 import type { EventName } from './event-names.js';
-import { joinArrayValue, serializeEvent, splitArrayValue, type EventFormat } from './event-codec.js';
+import { joinArrayValue, serializeEvent, splitArrayValue, type EventFormat, type HeaderSource } from './event-codec.js';
 
 /** FreeSWITCH's marker for a header that exists without a value. */
 export const UNDEF_VALUE = '_undef_';
 
 export type HeaderInit = Iterable<readonly [string, string]> | Readonly<Record<string, string>>;
 
+let attach: (event: EslEvent, headers: Map<string, string> | undefined, source: HeaderSource | undefined) => void;
+
+/** An event over decoded headers, adopted without a copy (the caller hands them over). */
+export function eventFromMap(headers: Map<string, string>, body: string | undefined): EslEvent {
+  const event = new EslEvent(undefined, body);
+  attach(event, headers, undefined);
+  return event;
+}
+
+/** An event whose headers are read from `source` until they are needed as a Map. */
+export function eventFromSource(source: HeaderSource, body: string | undefined): EslEvent {
+  const event = new EslEvent(undefined, body);
+  attach(event, undefined, source);
+  return event;
+}
+
 export class EslEvent {
-  readonly headers: Map<string, string>;
+  #headers: Map<string, string> | undefined;
+  #source: HeaderSource | undefined;
+  #lookups = 0;
   #body: string | undefined;
 
+  static {
+    attach = (event, headers, source) => {
+      event.#headers = headers;
+      event.#source = source;
+    };
+  }
+
   constructor(headers?: HeaderInit, body?: string) {
-    if (headers === undefined) this.headers = new Map();
-    else if (Symbol.iterator in headers) this.headers = new Map(headers as Iterable<[string, string]>);
-    else this.headers = new Map(Object.entries(headers));
-    this.headers.delete('Content-Length');
+    if (headers !== undefined) {
+      this.#headers = Symbol.iterator in headers ? new Map(headers as Iterable<[string, string]>) : new Map(Object.entries(headers));
+      this.#headers.delete('Content-Length');
+    }
     this.#body = body === '' ? undefined : body;
+  }
+
+  /** All headers in wire order, values decoded (array headers as `ARRAY::a|:b`). Mutations show in `serialize`. */
+  get headers(): Map<string, string> {
+    if (this.#headers === undefined) {
+      this.#headers = this.#source?.materialize() ?? new Map<string, string>();
+      this.#source = undefined;
+    }
+    return this.#headers;
+  }
+
+  #get(name: string): string | undefined {
+    if (this.#headers !== undefined) return this.#headers.get(name);
+    if (this.#source === undefined) return undefined;
+    if (++this.#lookups > this.#source.lookupLimit) return this.headers.get(name);
+    return this.#source.get(name);
   }
 
   /** A new event to send with `sendevent`, like modesl's `new Event(type, subclass)`. */
@@ -33,7 +78,7 @@ export class EslEvent {
 
   /** `Event-Name`, e.g. `CHANNEL_ANSWER`. */
   get name(): string {
-    return this.headers.get('Event-Name') ?? '';
+    return this.#get('Event-Name') ?? '';
   }
 
   /** `Event-Subclass` of CUSTOM events, e.g. `sofia::register`. */
@@ -52,7 +97,7 @@ export class EslEvent {
 
   /** The header's value; `undefined` when absent or FreeSWITCH's `_undef_`. */
   getHeader(name: string): string | undefined {
-    const value = this.headers.get(name);
+    const value = this.#get(name);
     return value === UNDEF_VALUE ? undefined : value;
   }
 

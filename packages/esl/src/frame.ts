@@ -2,8 +2,8 @@
  * Typed frames: what a RawFrame from the parser means, by its Content-Type. Also the writer
  * of frames, shared by the outbound server, the simulator and the tests.
  */
-import { parseEventBody, type EventFormat } from './event-codec.js';
-import { EslEvent } from './event.js';
+import { jsonEventSource, parseXmlEvent, plainEventSource, type EventFormat } from './event-codec.js';
+import { eventFromMap, eventFromSource, type EslEvent } from './event.js';
 import type { RawFrame } from './parser.js';
 
 export const ContentType = {
@@ -86,6 +86,18 @@ function optionalInt(value: string | undefined): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+// Plain and json events keep their headers lazy (see EslEvent); xml is decoded at once.
+function decodeEvent(format: EventFormat, body: Buffer): EslEvent {
+  if (format === 'xml') {
+    const decoded = parseXmlEvent(body);
+    return eventFromMap(decoded.headers, decoded.body);
+  }
+  const decoded = format === 'plain' ? plainEventSource(body) : jsonEventSource(body);
+  return eventFromSource(decoded.headers, decoded.body);
+}
+
 /**
  * Gives a raw frame its meaning.
  * @throws EslProtocolError when an event body cannot be decoded; the framing is intact,
@@ -107,8 +119,7 @@ export function decodeFrame(raw: RawFrame): EslFrame {
     case ContentType.EVENT_JSON:
     case ContentType.EVENT_XML: {
       const format: EventFormat = contentType === ContentType.EVENT_PLAIN ? 'plain' : contentType === ContentType.EVENT_JSON ? 'json' : 'xml';
-      const decoded = parseEventBody(format, body ?? Buffer.alloc(0));
-      return { kind: 'event', format, event: new EslEvent(decoded.headers, decoded.body) };
+      return { kind: 'event', format, event: decodeEvent(format, body ?? EMPTY) };
     }
     case ContentType.LOG_DATA:
       return {

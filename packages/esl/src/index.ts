@@ -45,3 +45,27 @@ export {
   EslInvalidArgumentError,
   EslQueueFullError,
 } from './errors.js';
+export {
+  EslClient,
+  DEFAULT_ESL_PORT,
+  DEFAULT_ESL_PASSWORD,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING,
+  DEFAULT_EVENT_QUEUE_LIMIT,
+} from './client.js';
+export type { EslClientOptions, EslClientStatus, EslClientEvents } from './client.js';
+export { EslServer, DEFAULT_OUTBOUND_PORT } from './server.js';
+export type { EslServerOptions, EslServerEvents } from './server.js';
+export { EslSession } from './session.js';
+export type { EslSessionEvents, EslSessionOptions, PlayAndGetDigitsOptions } from './session.js';
+export type { CommandOptions, BgapiOptions, BgapiResult, ExecuteOptions, EventSubscription } from './commands.js';
+export type { SendMsg } from './command-text.js';
+export type { ReplyFrame, RequestOptions } from './connection.js';
+export type { EslHubEvents, EslStats, ChannelListener } from './event-hub.js';
+export { EventIterator } from './event-iterator.js';
+export type { IterateOptions } from './event-iterator.js';
+export { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+export { silentLogger } from './logger.js';
+export type { EslLogger } from './logger.js';

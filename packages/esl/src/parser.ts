@@ -34,19 +34,30 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const LF = 0x0a;
 const HEADER_END = '\n\n';
 
+/**
+ * Work counters, for tests that prove the parser linear without timing it: bytes copied out
+ * of the chunk list and chunks visited while searching for a header end. Internal.
+ */
+export const parserWork = { copiedBytes: 0, chunkVisits: 0 };
+
 export class EslParser {
   readonly #onFrame: (frame: RawFrame) => void;
   readonly #maxHeaderBytes: number;
   readonly #maxBodyBytes: number;
 
+  // Unread input: #chunks[#first..] with #head bytes of #chunks[#first] already read.
   #chunks: Buffer[] = [];
-  #head = 0; // read offset into #chunks[0]
+  #first = 0;
+  #head = 0;
   #buffered = 0; // unread bytes across #chunks
-  #scanned = 0; // bytes of the current header block already searched for the terminator
-  #prevLf = false; // was the last scanned byte a LF (terminator split across chunks)
+  // Header-end search state, so each byte is searched once however the input is split.
+  #scanChunk = 0; // index in #chunks where the search resumes
+  #scanBase = 0; // frame-relative offset of that chunk's first unread byte
+  #prevLf = false; // was the last byte searched a LF (terminator split across chunks)
   #headers: Map<string, string> | undefined; // set while waiting for a body
   #bodyLength = 0;
   #failed: EslProtocolError | undefined;
+  #inCallback = false;
 
   constructor(onFrame: (frame: RawFrame) => void, options: ParserOptions = {}) {
     this.#onFrame = onFrame;
@@ -68,18 +79,30 @@ export class EslParser {
     if (this.#failed) throw this.#failed;
     if (chunk.length === 0) return;
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (this.#chunks.length === 0) this.#scanChunk = 0;
     this.#chunks.push(buf);
     this.#buffered += buf.length;
     try {
       this.#drain();
     } catch (err) {
-      if (err instanceof EslProtocolError) {
+      // Only the parser's own errors mean lost framing; an error thrown by onFrame passes
+      // through and leaves the parser usable (the next push delivers what is still buffered).
+      if (err instanceof EslProtocolError && !this.#inCallback) {
         this.#failed = err;
         this.#chunks = [];
+        this.#first = 0;
+        this.#head = 0;
         this.#buffered = 0;
       }
+      this.#inCallback = false;
       throw err;
     }
+  }
+
+  #emit(frame: RawFrame): void {
+    this.#inCallback = true;
+    this.#onFrame(frame);
+    this.#inCallback = false;
   }
 
   #drain(): void {
@@ -93,6 +116,9 @@ export class EslParser {
           }
           return;
         }
+        if (end > this.#maxHeaderBytes) {
+          throw new EslProtocolError(`header block exceeds ${this.#maxHeaderBytes} bytes without an empty line`);
+        }
         const block = this.#take(end);
         const headers = parseHeaderBlock(block, block.length - 2, true);
         const length = contentLength(headers);
@@ -100,7 +126,7 @@ export class EslParser {
           throw new EslProtocolError(`Content-Length ${length} exceeds the limit of ${this.#maxBodyBytes} bytes`);
         }
         if (length === 0) {
-          this.#onFrame({ headers, body: undefined });
+          this.#emit({ headers, body: undefined });
           continue;
         }
         this.#headers = headers;
@@ -109,53 +135,51 @@ export class EslParser {
       if (this.#buffered < this.#bodyLength) return;
       const headers = this.#headers;
       this.#headers = undefined;
-      this.#onFrame({ headers, body: this.#take(this.#bodyLength) });
+      this.#emit({ headers, body: this.#take(this.#bodyLength) });
     }
   }
 
   // FreeSWITCH never sends blank lines between frames; tolerate them rather than fail.
   #skipLeadingLf(): void {
-    while (this.#scanned === 0 && this.#buffered > 0) {
-      const first = this.#chunks[0]!;
-      if (first[this.#head] !== LF) return;
+    while (this.#scanBase === 0 && this.#buffered > 0) {
+      if (this.#chunks[this.#first]![this.#head] !== LF) return;
       this.#consume(1);
     }
   }
 
   /** Length of the header block including its `\n\n`, or -1 if it is not complete yet. */
   #findHeaderEnd(): number {
-    let base = 0; // frame-relative offset of the current chunk's first unread byte
-    for (let i = 0; i < this.#chunks.length; i++) {
-      const chunk = this.#chunks[i]!;
-      const start = i === 0 ? this.#head : 0;
-      const size = chunk.length - start;
-      const from = Math.max(this.#scanned - base, 0);
-      if (from < size) {
-        if (from === 0 && this.#prevLf && chunk[start] === LF) return base + 1;
-        const at = chunk.indexOf(HEADER_END, start + from);
-        if (at >= 0) return base + (at - start) + 2;
-        this.#scanned = base + size;
-        this.#prevLf = chunk[chunk.length - 1] === LF;
-      }
-      base += size;
+    const chunks = this.#chunks;
+    if (this.#scanChunk < this.#first) this.#scanChunk = this.#first;
+    for (; this.#scanChunk < chunks.length; this.#scanChunk++) {
+      parserWork.chunkVisits++;
+      const chunk = chunks[this.#scanChunk]!;
+      const start = this.#scanChunk === this.#first ? this.#head : 0;
+      if (this.#prevLf && chunk[start] === LF) return this.#scanBase + 1;
+      const at = chunk.indexOf(HEADER_END, start);
+      if (at >= 0) return this.#scanBase + (at - start) + 2;
+      this.#prevLf = chunk[chunk.length - 1] === LF;
+      this.#scanBase += chunk.length - start;
     }
-    return -1;
+    return -1; // resumes with the next chunk pushed; #prevLf covers a split terminator
   }
 
   /** Removes `n` bytes from the front of the chunk list; one copy at most. */
   #take(n: number): Buffer {
-    const first = this.#chunks[0]!;
+    const first = this.#chunks[this.#first]!;
     let out: Buffer;
     if (first.length - this.#head >= n) {
       out = first.subarray(this.#head, this.#head + n);
     } else {
+      parserWork.copiedBytes += n;
       out = Buffer.allocUnsafe(n);
       let filled = 0;
-      let i = 0;
+      let i = this.#first;
+      let start = this.#head;
       while (filled < n) {
         const chunk = this.#chunks[i++]!;
-        const start = i === 1 ? this.#head : 0;
         filled += chunk.copy(out, filled, start, Math.min(chunk.length, start + n - filled));
+        start = 0;
       }
     }
     this.#consume(n);
@@ -164,22 +188,29 @@ export class EslParser {
 
   #consume(n: number): void {
     this.#buffered -= n;
-    this.#scanned = 0;
+    this.#scanBase = 0;
     this.#prevLf = false;
+    const chunks = this.#chunks;
     while (n > 0) {
-      const first = this.#chunks[0]!;
-      const left = first.length - this.#head;
+      const left = chunks[this.#first]!.length - this.#head;
       if (n < left) {
         this.#head += n;
-        return;
+        break;
       }
       n -= left;
-      this.#chunks.shift();
+      this.#first++;
       this.#head = 0;
     }
-    if (this.#chunks.length > 0 && this.#chunks[0]!.length === this.#head) {
-      this.#chunks.shift();
-      this.#head = 0;
+    this.#scanChunk = this.#first;
+    // Drop consumed chunks in bulk, not one shift() per chunk (linear for any chunking).
+    if (this.#first === chunks.length) {
+      this.#chunks = [];
+      this.#first = 0;
+      this.#scanChunk = 0;
+    } else if (this.#first >= 1024 && this.#first * 2 >= chunks.length) {
+      this.#chunks = chunks.slice(this.#first);
+      this.#scanChunk -= this.#first;
+      this.#first = 0;
     }
   }
 }

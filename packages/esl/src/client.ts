@@ -1,0 +1,311 @@
+/**
+ * EslClient: the inbound Event Socket client. Connects, authenticates, keeps the connection
+ * (jittered exponential backoff), and re-applies the user's subscription, filters, log level
+ * and myevents/divert state after every reconnect. Requests of a dead socket are rejected,
+ * never replayed: FreeSWITCH may have run them.
+ */
+import { connect as netConnect } from 'node:net';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { simpleCommand } from './command-text.js';
+import { EslCommands, type CommandOptions } from './commands.js';
+import { EslConnection } from './connection.js';
+import { EslAbortError, EslAuthError, EslClosedError, EslCommandError, EslConnectError, EslRejectedError, EslTimeoutError } from './errors.js';
+import type { EslHubEvents } from './event-hub.js';
+import type { CommandReplyFrame, EslFrame } from './frame.js';
+import { silentLogger, type EslLogger } from './logger.js';
+
+export type EslClientStatus = 'idle' | 'connecting' | 'ready' | 'disconnected' | 'reconnecting' | 'closed';
+
+export interface EslClientOptions {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** @default 8021 */
+  port?: number;
+  /** @default 'ClueCon' */
+  password?: string;
+  /** `user@domain` for `userauth` instead of `auth`. */
+  user?: string;
+  /** Bounds TCP connect + greeting + auth. @default 5000 */
+  connectTimeoutMs?: number;
+  /** Default timeout of every request. @default 30000 */
+  requestTimeoutMs?: number;
+  /** Reconnect after a lost connection. @default true (100 ms doubling to 10 s, ±20 % jitter) */
+  reconnect?: boolean | BackoffOptions;
+  /** Requests waiting for a reply at most; more reject with EslQueueFullError. @default 10000 */
+  maxPending?: number;
+  /** Events an iterator keeps waiting at most before dropping. @default 10000 */
+  eventQueueLimit?: number;
+  /** Silent by default. */
+  logger?: EslLogger;
+}
+
+export interface EslClientEvents extends EslHubEvents {
+  status: [EslClientStatus];
+}
+
+export const DEFAULT_ESL_PORT = 8021;
+export const DEFAULT_ESL_PASSWORD = 'ClueCon';
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_PENDING = 10_000;
+export const DEFAULT_EVENT_QUEUE_LIMIT = 10_000;
+/** How long close() waits for FreeSWITCH's `+OK bye` and socket close before destroying it. */
+const CLOSE_GRACE_MS = 2000;
+
+export class EslClient extends EslCommands<EslClientEvents> {
+  readonly #host: string;
+  readonly #port: number;
+  readonly #password: string;
+  readonly #user: string | undefined;
+  readonly #connectTimeoutMs: number;
+  readonly #maxPending: number;
+  readonly #reconnect: BackoffOptions | undefined;
+  #status: EslClientStatus = 'idle';
+  #conn: EslConnection | undefined;
+  #ready = false;
+  #closing = false;
+  /** True from TCP connect until the re-applied state is confirmed; a close then fails #open. */
+  #opening = false;
+  /** The user sent `exit`: the close that follows is wanted, not a reason to reconnect. */
+  #exitSent = false;
+  #attempt = 0;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  /** Set while a handshake waits for the greeting / a rude rejection. */
+  #handshake: { onFrame(frame: EslFrame): void; onClose(err: Error | undefined): void } | undefined;
+
+  constructor(options: EslClientOptions = {}) {
+    super(options.logger ?? silentLogger, options.eventQueueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    this.#host = options.host ?? '127.0.0.1';
+    this.#port = options.port ?? DEFAULT_ESL_PORT;
+    this.#password = options.password ?? DEFAULT_ESL_PASSWORD;
+    this.#user = options.user;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+    const r = options.reconnect ?? true;
+    this.#reconnect = r === false ? undefined : r === true ? {} : r;
+  }
+
+  get status(): EslClientStatus {
+    return this.#status;
+  }
+
+  /** Resolves once authenticated. Rejects EslAuthError / EslRejectedError / EslConnectError / EslTimeoutError. */
+  async connect(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#status === 'ready') return;
+    if (this.#status === 'connecting' || this.#status === 'reconnecting') throw new EslConnectError(`already ${this.#status}`);
+    this.#closing = false;
+    this.#exitSent = false;
+    this.#setStatus('connecting');
+    try {
+      await this.#open(opts.signal);
+      if (this.#closing) throw new EslClosedError('client closed while connecting');
+    } catch (err) {
+      if (!this.#closing) this.#setStatus('disconnected');
+      throw err;
+    }
+    this.#setStatus('ready');
+  }
+
+  /** Sends `exit` when ready, closes the socket, stops reconnecting; pending requests reject EslClosedError. */
+  async close(): Promise<void> {
+    if (this.#status === 'closed') return;
+    this.#closing = true;
+    if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    const conn = this.#conn;
+    if (conn !== undefined && !conn.closed) {
+      const closed = new Promise<void>((resolve) => conn.socket.once('close', () => resolve()));
+      if (this.#ready) {
+        try {
+          await conn.request(simpleCommand('exit'), 'exit', { timeoutMs: CLOSE_GRACE_MS });
+        } catch {
+          // closing anyway
+        }
+        conn.end();
+        const timer = setTimeout(() => conn.destroy(), CLOSE_GRACE_MS);
+        await closed;
+        clearTimeout(timer);
+      } else {
+        conn.destroy();
+        await closed;
+      }
+    }
+    this.#ready = false;
+    this.rejectWaiters(new EslClosedError('client closed'));
+    this.endIterators();
+    this.#setStatus('closed');
+  }
+
+  /** `exit`: FreeSWITCH says goodbye and closes; the client then goes to 'closed' (no reconnect). */
+  override async exit(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    this.#exitSent = true;
+    try {
+      return await super.exit(opts);
+    } catch (err) {
+      this.#exitSent = false;
+      throw err;
+    }
+  }
+
+  protected override connectionFor(label: string): EslConnection {
+    const conn = this.#conn;
+    if (!this.#ready || conn === undefined || conn.closed) throw new EslClosedError(`${label}: not connected (status ${this.#status})`);
+    return conn;
+  }
+
+  #setStatus(status: EslClientStatus): void {
+    if (this.#status === status) return;
+    this.#status = status;
+    this.logger.debug({ status }, 'esl status');
+    this.emit('status', status);
+  }
+
+  /** TCP connect, greeting, auth, then re-apply the tracked state. */
+  async #open(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted === true) throw new EslAbortError('connect', signal.reason);
+    this.#opening = true;
+    try {
+      await this.#openSocket(signal);
+    } finally {
+      this.#opening = false;
+    }
+  }
+
+  async #openSocket(signal: AbortSignal | undefined): Promise<void> {
+    const socket = netConnect({ host: this.#host, port: this.#port, noDelay: true });
+    const conn = new EslConnection(
+      socket,
+      {
+        onFrame: (frame) => this.#onFrame(conn, frame),
+        onProtocolError: (err, fatal) => {
+          if (this.#conn === conn) this.handleProtocolError(err, fatal);
+        },
+        onClose: (err) => this.#onClose(conn, err),
+      },
+      { maxPending: this.#maxPending, requestTimeoutMs: this.requestTimeoutMs, stats: this.stats },
+    );
+    this.#conn = conn;
+    this.#ready = false;
+    this.resetInternalState();
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const fail = (err: Error): void => {
+          this.#handshake = undefined;
+          conn.destroy();
+          reject(err);
+        };
+        timer = setTimeout(() => fail(new EslTimeoutError('connect', this.#connectTimeoutMs)), this.#connectTimeoutMs);
+        if (signal !== undefined) {
+          onAbort = () => fail(new EslAbortError('connect', signal.reason));
+          signal.addEventListener('abort', onAbort, { once: true });
+        }
+        this.#handshake = {
+          onFrame: (frame) => {
+            if (frame.kind === 'rude-rejection') fail(new EslRejectedError(frame.text));
+            else if (frame.kind === 'auth-request') {
+              this.#handshake = undefined;
+              this.#authenticate(conn).then(resolve, fail);
+            }
+          },
+          onClose: (err) =>
+            fail(
+              this.#closing
+                ? new EslClosedError('client closed while connecting')
+                : new EslConnectError(`connection to ${this.#host}:${this.#port} closed during the handshake${err ? `: ${err.message}` : ''}`, { cause: err }),
+            ),
+        };
+      });
+    } finally {
+      clearTimeout(timer);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    }
+    if (this.#closing) {
+      conn.destroy();
+      throw new EslClosedError('client closed while connecting');
+    }
+    this.#ready = true;
+    await this.#reapply(conn);
+    if (conn.closed) throw new EslClosedError('connection closed while re-applying the subscription');
+  }
+
+  async #authenticate(conn: EslConnection): Promise<void> {
+    const line = this.#user === undefined ? `auth ${this.#password}` : `userauth ${this.#user}:${this.#password}`;
+    // The label never carries the password.
+    const reply = await conn.request(simpleCommand(line), this.#user === undefined ? 'auth' : 'userauth', { timeoutMs: this.#connectTimeoutMs });
+    if (reply.kind !== 'command-reply' || !reply.ok) {
+      throw new EslAuthError(reply.kind === 'command-reply' ? reply.replyText : reply.body);
+    }
+  }
+
+  /** Subscription, filters, log level, myevents/divert, in that order; pipelined. */
+  async #reapply(conn: EslConnection): Promise<void> {
+    const commands = this.subs.replayCommands();
+    if (commands.length === 0) return;
+    const replies = await Promise.allSettled(commands.map((line) => this.send(conn, simpleCommand(line), line.split(' ', 1)[0]!)));
+    replies.forEach((r, i) => {
+      const line = commands[i]!;
+      if (r.status === 'rejected') this.logger.warn({ err: r.reason as unknown, command: line.split(' ', 1)[0] }, 're-apply failed');
+      else if (r.value.kind === 'command-reply' && !r.value.ok) this.emitError(new EslCommandError(`re-apply of "${line}"`, r.value.replyText));
+    });
+  }
+
+  #onFrame(conn: EslConnection, frame: EslFrame): void {
+    if (this.#conn !== conn) return;
+    if (this.#handshake !== undefined) {
+      this.#handshake.onFrame(frame);
+      return;
+    }
+    if (frame.kind === 'rude-rejection') this.emitError(new EslRejectedError(frame.text));
+    this.handleFrame(frame);
+  }
+
+  #onClose(conn: EslConnection, err: Error | undefined): void {
+    if (this.#conn !== conn) return;
+    const handshake = this.#handshake;
+    this.#handshake = undefined;
+    const wasReady = this.#ready;
+    this.#ready = false;
+    this.rejectWaiters(new EslClosedError('connection closed', err === undefined ? undefined : { cause: err }));
+    this.resetInternalState();
+    if (handshake !== undefined) {
+      handshake.onClose(err);
+      return;
+    }
+    if (this.#closing || !wasReady || this.#opening) return;
+    if (this.#exitSent) {
+      this.#exitSent = false;
+      this.#closing = true;
+      this.endIterators();
+      this.#setStatus('closed');
+      return;
+    }
+    this.logger.warn({ err }, 'esl connection lost');
+    this.#setStatus('disconnected');
+    if (this.#reconnect !== undefined) this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closing || this.#reconnect === undefined) return;
+    const delay = backoffDelay(this.#attempt++, this.#reconnect);
+    this.#setStatus('reconnecting');
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      this.#open(undefined).then(
+        () => {
+          if (this.#closing) return;
+          this.#attempt = 0;
+          this.stats.reconnects++;
+          this.#setStatus('ready');
+        },
+        (err: unknown) => {
+          if (this.#closing) return;
+          this.logger.warn({ err, attempt: this.#attempt }, 'esl reconnect failed');
+          if (err instanceof EslAuthError) this.emitError(err);
+          this.#scheduleReconnect();
+        },
+      );
+    }, delay);
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * Every Event Socket command, typed and promise-based, on top of a connection supplied by the
+ * subclass (the inbound client's current socket, or an outbound session's socket).
+ */
+import { randomUUID } from 'node:crypto';
+import { bgapiCommand, checkLine, checkToken, executeMsg, sendeventCommand, sendmsgCommand, simpleCommand, type SendMsg } from './command-text.js';
+import type { EslConnection, ReplyFrame } from './connection.js';
+import { EslCommandError, EslProtocolError } from './errors.js';
+import type { EventFormat } from './event-codec.js';
+import type { EventName } from './event-names.js';
+import type { EslEvent } from './event.js';
+import { EslEventHub, type EslHubEvents } from './event-hub.js';
+import type { CommandReplyFrame } from './frame.js';
+import { SelfDelivery } from './self-delivery.js';
+import { SubscriptionState } from './subscription-state.js';
+
+export interface CommandOptions {
+  /** Milliseconds to wait for the reply. @default requestTimeoutMs of the client (30000) */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface BgapiOptions extends CommandOptions {
+  /** The Job-UUID to use. @default crypto.randomUUID() */
+  jobUuid?: string;
+}
+
+export interface ExecuteOptions extends CommandOptions {
+  eventLock?: boolean;
+  loops?: number;
+  /** The Event-UUID to send (becomes the Application-UUID of the completion). @default crypto.randomUUID() */
+  eventUuid?: string;
+}
+
+export interface BgapiResult {
+  jobUuid: string;
+  /** The BACKGROUND_JOB body: the command's output, `-ERR …` included. */
+  body: string;
+}
+
+const EVENT_FORMATS: readonly string[] = ['plain', 'json', 'xml'];
+
+/** An event name (`ALL` included) or, after `CUSTOM`, a subclass such as `sofia::register`. */
+export type EventSubscription = EventName | (string & {});
+
+export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Events]: unknown[] }> extends EslEventHub<Events> {
+  protected readonly subs = new SubscriptionState();
+  protected readonly requestTimeoutMs: number;
+  readonly #delivery: SelfDelivery;
+
+  constructor(logger: ConstructorParameters<typeof EslEventHub>[0], eventQueueLimit: number, requestTimeoutMs: number) {
+    super(logger, eventQueueLimit);
+    this.requestTimeoutMs = requestTimeoutMs;
+    this.#delivery = new SelfDelivery(this.subs, logger, (conn, line) => this.send(conn, simpleCommand(line), line));
+  }
+
+  /** The connection to send on; throws EslClosedError when there is none ready. */
+  protected abstract connectionFor(label: string): EslConnection;
+
+  /** The socket changed: what bgapi/execute set up for themselves is gone with it. */
+  protected resetInternalState(): void {
+    this.#delivery.reset();
+  }
+
+  protected send(conn: EslConnection, text: string, label: string, opts: CommandOptions = {}): Promise<ReplyFrame> {
+    return conn.request(text, label, { timeoutMs: opts.timeoutMs ?? this.requestTimeoutMs, signal: opts.signal });
+  }
+
+  async #command(line: string, opts: CommandOptions | undefined, check: boolean): Promise<CommandReplyFrame> {
+    const text = simpleCommand(line);
+    const label = line.split(' ', 1)[0]!;
+    const reply = await this.send(this.connectionFor(label), text, label, opts);
+    return this.#expectCommandReply(reply, label, check);
+  }
+
+  #expectCommandReply(reply: ReplyFrame, label: string, check: boolean): CommandReplyFrame {
+    if (reply.kind !== 'command-reply') throw new EslProtocolError(`${label}: expected a command/reply, got an api/response`);
+    if (check && (reply.replyText.startsWith('-ERR') || reply.replyText.startsWith('-USAGE'))) throw new EslCommandError(label, reply.replyText);
+    return reply;
+  }
+
+  /** `api <command>`: the raw api/response body (an `-ERR …` body is returned, not thrown). */
+  async api(command: string, opts?: CommandOptions): Promise<string> {
+    const text = simpleCommand(`api ${command}`);
+    const reply = await this.send(this.connectionFor('api'), text, `api ${command}`, opts);
+    return reply.kind === 'api-response' ? reply.body : reply.replyText;
+  }
+
+  /**
+   * `bgapi <command>` with our own Job-UUID; resolves with the BACKGROUND_JOB result. Works
+   * whatever the user's subscription and filters are: subscribes/filters for itself while
+   * the job runs and restores the state after.
+   */
+  async bgapi(command: string, opts: BgapiOptions = {}): Promise<BgapiResult> {
+    const jobUuid = opts.jobUuid ?? randomUUID();
+    const text = bgapiCommand(command, jobUuid);
+    const label = `bgapi ${command}`;
+    const conn = this.connectionFor('bgapi');
+    const wait = this.waitForJob(jobUuid, label, opts.timeoutMs ?? this.requestTimeoutMs, opts.signal);
+    const release = this.#delivery.acquire(conn, 'BACKGROUND_JOB', 'Job-UUID', jobUuid);
+    try {
+      const reply = this.#expectCommandReply(await this.send(conn, text, label, opts), 'bgapi', true);
+      const event = await wait.promise;
+      return { jobUuid: reply.headers.get('Job-UUID') ?? jobUuid, body: event.body ?? '' };
+    } finally {
+      wait.cancel();
+      release();
+    }
+  }
+
+  /** Sends a raw one-line command and resolves with its reply, whatever it says. */
+  async sendRecv(command: string, opts?: CommandOptions): Promise<ReplyFrame> {
+    const label = command.split(' ', 1)[0]!;
+    return this.send(this.connectionFor(label), simpleCommand(command), label, opts);
+  }
+
+  /** `event <format> <names…>` (adds to the subscription; `CUSTOM` then subclasses for custom events). */
+  async events(format: EventFormat, names: readonly EventSubscription[], opts?: CommandOptions): Promise<CommandReplyFrame> {
+    if (!EVENT_FORMATS.includes(format)) throw new EslCommandError('event', `-ERR unknown format ${String(format)}`);
+    for (const n of names) checkToken('event name', n);
+    // Recorded before the reply so a concurrent bgapi sees it (it must not subscribe and nix it).
+    this.subs.onEvents(format, names);
+    try {
+      return await this.#command(`event ${format} ${names.join(' ')}`, opts, true);
+    } catch (err) {
+      if (err instanceof EslCommandError) this.subs.onNixevent(names);
+      throw err;
+    }
+  }
+
+  async nixevent(names: readonly EventSubscription[], opts?: CommandOptions): Promise<CommandReplyFrame> {
+    for (const n of names) checkToken('event name', n);
+    this.subs.onNixevent(names);
+    return this.#command(`nixevent ${names.join(' ')}`, opts, true);
+  }
+
+  async noevents(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    this.subs.onNoevents();
+    const reply = this.#command('noevents', opts, true);
+    this.#restore(true, false);
+    return reply;
+  }
+
+  /** `filter <header> <value>`: once any filter is set, FreeSWITCH sends only matching events. */
+  async filter(header: string, value: string, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkToken('filter header', header);
+    checkLine('filter value', value);
+    this.subs.onFilter(header, value);
+    try {
+      return await this.#command(`filter ${header} ${value}`, opts, true);
+    } catch (err) {
+      if (err instanceof EslCommandError) this.subs.onFilterDelete(header, value);
+      throw err;
+    }
+  }
+
+  /** `filter delete <header> [<value>]`; `filterDelete('all')` removes every filter. */
+  async filterDelete(header: string, value?: string, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkToken('filter header', header);
+    if (value !== undefined) checkLine('filter value', value);
+    this.subs.onFilterDelete(header, value);
+    const reply = this.#command(value === undefined ? `filter delete ${header}` : `filter delete ${header} ${value}`, opts, true);
+    if (header === 'all' && value === undefined) this.#restore(false, true);
+    return reply;
+  }
+
+  /** `sendevent <name>` with the event's headers and body; resolves with the Reply-Text (`+OK <uuid>`). */
+  async sendevent(event: EslEvent, opts?: CommandOptions): Promise<string> {
+    const text = sendeventCommand(event);
+    const reply = await this.send(this.connectionFor('sendevent'), text, `sendevent ${event.name}`, opts);
+    return this.#expectCommandReply(reply, 'sendevent', true).replyText;
+  }
+
+  /** `sendmsg [<uuid>]` with a call-command; `-ERR` rejects with EslCommandError. */
+  async sendmsg(uuid: string | undefined, msg: SendMsg, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    const text = sendmsgCommand(uuid, msg);
+    const reply = await this.send(this.connectionFor('sendmsg'), text, `sendmsg ${msg.callCommand}`, opts);
+    return this.#expectCommandReply(reply, 'sendmsg', true);
+  }
+
+  /**
+   * Runs a dialplan application and resolves with its CHANNEL_EXECUTE_COMPLETE (matched by the
+   * Event-UUID we send). `timeoutMs` bounds the whole wait; without it the reply is bounded by
+   * requestTimeoutMs and the completion by the channel's life (its hangup rejects the wait).
+   */
+  async execute(uuid: string | undefined, app: string, arg?: string, opts: ExecuteOptions = {}): Promise<EslEvent> {
+    const eventUuid = opts.eventUuid ?? randomUUID();
+    const text = sendmsgCommand(uuid, executeMsg(app, arg, eventUuid, opts));
+    const label = `execute ${app}`;
+    const conn = this.connectionFor('execute');
+    const wait = this.waitForExecute(eventUuid, uuid ?? this.channelUuid(), label, opts.timeoutMs ?? 0, opts.signal);
+    const release = this.#delivery.acquire(conn, 'CHANNEL_EXECUTE_COMPLETE', 'Application-UUID', eventUuid);
+    try {
+      this.#expectCommandReply(await this.send(conn, text, label, opts), 'execute', true);
+      return await wait.promise;
+    } finally {
+      wait.cancel();
+      release();
+    }
+  }
+
+  /** Dispatches an application (`async: true`) and resolves on the command/reply. */
+  async executeAsync(uuid: string | undefined, app: string, arg?: string, opts: ExecuteOptions = {}): Promise<{ applicationUuid: string }> {
+    const eventUuid = opts.eventUuid ?? randomUUID();
+    const text = sendmsgCommand(uuid, executeMsg(app, arg, eventUuid, { ...opts, async: true }));
+    const reply = await this.send(this.connectionFor('execute'), text, `executeAsync ${app}`, opts);
+    this.#expectCommandReply(reply, 'executeAsync', true);
+    return { applicationUuid: eventUuid };
+  }
+
+  /** `myevents [<uuid>] [<format>]`: only the events of one channel (inbound needs the uuid). */
+  async myevents(uuid?: string, format?: EventFormat, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    const parts = ['myevents'];
+    if (uuid !== undefined) parts.push(checkToken('uuid', uuid));
+    if (format !== undefined) parts.push(checkToken('format', format));
+    const line = parts.join(' ');
+    const reply = await this.#command(line, opts, true);
+    this.subs.myevents = line;
+    return reply;
+  }
+
+  async divertEvents(on: boolean, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    const reply = await this.#command(`divert_events ${on ? 'on' : 'off'}`, opts, true);
+    this.subs.divert = on;
+    return reply;
+  }
+
+  async linger(seconds?: number, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    return this.#command(seconds === undefined ? 'linger' : `linger ${Math.trunc(seconds)}`, opts, true);
+  }
+
+  async nolinger(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    return this.#command('nolinger', opts, true);
+  }
+
+  /** `log <level>` (0-7 or a name like `debug`): log/data frames arrive as 'log'. */
+  async log(level: number | string, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    const value = checkToken('log level', String(level));
+    const reply = await this.#command(`log ${value}`, opts, true);
+    this.subs.logLevel = value;
+    return reply;
+  }
+
+  async nolog(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    this.subs.logLevel = undefined;
+    return this.#command('nolog', opts, true);
+  }
+
+  async resume(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    return this.#command('resume', opts, true);
+  }
+
+  /** `getvar <name>` (outbound): the Reply-Text is the value. */
+  async getvar(name: string, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    return this.#command(`getvar ${checkToken('variable name', name)}`, opts, true);
+  }
+
+  /** `exit`: FreeSWITCH answers `+OK bye`, sends a disconnect-notice and closes. */
+  async exit(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    return this.#command('exit', opts, true);
+  }
+
+  /** After the user's noevents / `filter delete all`, put back what running jobs still need. */
+  #restore(subscriptions: boolean, filters: boolean): void {
+    let conn: EslConnection;
+    try {
+      conn = this.connectionFor('restore');
+    } catch {
+      return;
+    }
+    this.#delivery.restore(conn, subscriptions, filters);
+  }
+
+  /** The channel an outbound session controls; inbound has none. */
+  protected channelUuid(): string | undefined {
+    return undefined;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * One Event Socket connection: a socket, the framing parser, coalesced writes and the strict
+ * in-order reply queue. Shared by the inbound client and the outbound sessions; it knows
+ * nothing about authentication or subscriptions.
+ */
+import type { Socket } from 'node:net';
+import { EslClosedError, EslProtocolError } from './errors.js';
+import { decodeFrame, type ApiResponseFrame, type CommandReplyFrame, type EslFrame } from './frame.js';
+import { EslParser, type ParserOptions } from './parser.js';
+import { ReplyQueue } from './reply-queue.js';
+
+export type ReplyFrame = CommandReplyFrame | ApiResponseFrame;
+
+export interface RequestOptions {
+  /** Milliseconds to wait for the reply; 0 = wait for ever. */
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ConnectionHandlers {
+  /** Every frame that is not a reply: auth/request, events, log/data, notices, unknown types. */
+  onFrame(frame: EslFrame): void;
+  /** `fatal`: the framing is lost and the socket is being destroyed. */
+  onProtocolError(err: EslProtocolError, fatal: boolean): void;
+  /** The socket closed; every pending request has been rejected already. */
+  onClose(err: Error | undefined): void;
+}
+
+/** Counters the connection adds to (shared across the reconnects of one client). */
+export interface ConnectionStats {
+  requests: number;
+  replies: number;
+  timeouts: number;
+}
+
+export interface ConnectionOptions {
+  maxPending: number;
+  requestTimeoutMs: number;
+  stats: ConnectionStats;
+  parser?: ParserOptions | undefined;
+}
+
+export class EslConnection {
+  readonly socket: Socket;
+  readonly #handlers: ConnectionHandlers;
+  readonly #queue: ReplyQueue<ReplyFrame>;
+  readonly #parser: EslParser;
+  readonly #requestTimeoutMs: number;
+  #outbox: string[] = [];
+  #flushScheduled = false;
+  #closed = false;
+  #failed = false;
+  #error: Error | undefined;
+  readonly #stats: ConnectionStats;
+
+  constructor(socket: Socket, handlers: ConnectionHandlers, options: ConnectionOptions) {
+    this.socket = socket;
+    this.#handlers = handlers;
+    this.#stats = options.stats;
+    this.#queue = new ReplyQueue(options.maxPending, () => this.#stats.timeouts++);
+    this.#requestTimeoutMs = options.requestTimeoutMs;
+    this.#parser = new EslParser((raw) => this.#onRawFrame(raw), options.parser);
+    // Nagle + FreeSWITCH's delayed ACKs cost ~40 ms per round trip; small commands must go out now.
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', (err) => {
+      this.#error ??= err;
+    });
+    socket.on('close', () => this.#onClose());
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Requests waiting for a reply, timed-out ones included. */
+  get pending(): number {
+    return this.#queue.size;
+  }
+
+  /**
+   * Sends one command (text already framed, ending with the empty line) and resolves with its
+   * reply. Rejects EslClosedError / EslQueueFullError / EslAbortError / EslTimeoutError.
+   */
+  request(text: string, label: string, options: RequestOptions = {}): Promise<ReplyFrame> {
+    if (this.#closed || this.socket.destroyed) return Promise.reject(new EslClosedError(`${label}: connection closed`));
+    let reply: Promise<ReplyFrame>;
+    try {
+      reply = this.#queue.reserve({ timeoutMs: options.timeoutMs ?? this.#requestTimeoutMs, signal: options.signal, label });
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err))); // EslQueueFullError / EslAbortError
+    }
+    this.#stats.requests++;
+    this.write(text);
+    return reply;
+  }
+
+  /** Queues bytes; everything written in one tick leaves in one `write` call. */
+  write(text: string): void {
+    if (this.#closed) return;
+    this.#outbox.push(text);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      process.nextTick(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#outbox.length === 0) return;
+    const data = this.#outbox.length === 1 ? this.#outbox[0]! : this.#outbox.join('');
+    this.#outbox = [];
+    if (this.#closed || this.socket.destroyed) return;
+    this.socket.write(data);
+  }
+
+  /** Half-closes after the queued writes; FreeSWITCH then closes its side. */
+  end(): void {
+    if (this.#closed) return;
+    this.#flush();
+    this.socket.end();
+  }
+
+  destroy(err?: Error): void {
+    if (err !== undefined) this.#error ??= err;
+    this.socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#failed) return;
+    try {
+      this.#parser.push(chunk);
+    } catch (err) {
+      this.#failed = true;
+      const protocolError = err instanceof EslProtocolError ? err : new EslProtocolError('parser failure', { cause: err });
+      // The framing cannot be resynchronised: report, then drop the socket.
+      this.#handlers.onProtocolError(protocolError, true);
+      this.destroy(protocolError);
+    }
+  }
+
+  #onRawFrame(raw: Parameters<typeof decodeFrame>[0]): void {
+    if (this.#failed) return;
+    let frame: EslFrame;
+    try {
+      frame = decodeFrame(raw);
+    } catch (err) {
+      // A bad event body: the framing is intact, so the connection can go on.
+      const protocolError = err instanceof EslProtocolError ? err : new EslProtocolError('undecodable frame', { cause: err });
+      this.#handlers.onProtocolError(protocolError, false);
+      return;
+    }
+    if (frame.kind === 'command-reply' || frame.kind === 'api-response') {
+      this.#stats.replies++;
+      if (!this.#queue.deliver(frame)) {
+        this.#handlers.onProtocolError(new EslProtocolError(`unexpected ${frame.kind}: no request is waiting`), false);
+      }
+      return;
+    }
+    try {
+      this.#handlers.onFrame(frame);
+    } catch (err) {
+      // Must not reach the parser's try block: that would be taken for lost framing.
+      this.#handlers.onProtocolError(new EslProtocolError(`handling a ${frame.kind} frame failed`, { cause: err }), false);
+    }
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#outbox = [];
+    this.#queue.rejectAll(new EslClosedError('connection closed', this.#error === undefined ? undefined : { cause: this.#error }));
+    this.#handlers.onClose(this.#error);
+  }
+}

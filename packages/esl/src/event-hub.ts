@@ -1,0 +1,229 @@
+/**
+ * Where the frames FreeSWITCH sends on its own go: events to listeners (by name, by CUSTOM
+ * subclass, by channel), to bounded iterators and to the waiters of bgapi / execute; log/data,
+ * notices and unknown frames to their listeners. Shared by the client and outbound sessions.
+ */
+import { EslAbortError, EslClosedError, EslTimeoutError, type EslProtocolError } from './errors.js';
+import type { EslEvent } from './event.js';
+import { EventIterator, type IterateOptions } from './event-iterator.js';
+import type { DisconnectNoticeFrame, EslFrame, LogFrame, UnknownFrame } from './frame.js';
+import type { EslLogger } from './logger.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+/** Events every ESL endpoint emits. Any event name (`CHANNEL_ANSWER`) and `custom::<subclass>` work too. */
+export interface EslHubEvents {
+  event: [EslEvent];
+  log: [LogFrame];
+  'disconnect-notice': [DisconnectNoticeFrame];
+  /** A frame with a Content-Type this library does not know; passed on, never dropped. */
+  frame: [UnknownFrame];
+  error: [Error];
+}
+
+export interface EslStats {
+  requests: number;
+  replies: number;
+  timeouts: number;
+  eventsReceived: number;
+  /** Events dropped by full iterator queues. */
+  droppedEvents: number;
+  protocolErrors: number;
+  reconnects: number;
+}
+
+export type ChannelListener = (event: EslEvent) => void;
+
+interface Waiter {
+  resolve(event: EslEvent): void;
+  reject(err: Error): void;
+  /** The channel the awaited event is about, to fail the wait when it hangs up first. */
+  channel: string | undefined;
+}
+
+export interface Wait {
+  readonly promise: Promise<EslEvent>;
+  cancel(): void;
+}
+
+export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Events]: unknown[] }> extends TypedEmitter<Events, [EslEvent]> {
+  readonly stats: EslStats = { requests: 0, replies: 0, timeouts: 0, eventsReceived: 0, droppedEvents: 0, protocolErrors: 0, reconnects: 0 };
+  protected readonly logger: EslLogger;
+  readonly #eventQueueLimit: number;
+  readonly #channelListeners = new Map<string, Set<ChannelListener>>();
+  readonly #iterators = new Set<EventIterator>();
+  readonly #jobWaiters = new Map<string, Waiter>();
+  readonly #execWaiters = new Map<string, Waiter>();
+
+  constructor(logger: EslLogger, eventQueueLimit: number) {
+    super();
+    this.logger = logger;
+    this.#eventQueueLimit = eventQueueLimit;
+    this.setListenerErrorHandler((err, event) => {
+      if (event === 'error') this.logger.error({ err }, 'an error listener threw');
+      else this.emitError(err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  /** Calls `listener` for every event whose `Unique-ID` is `uuid`. */
+  onChannel(uuid: string, listener: ChannelListener): this {
+    let set = this.#channelListeners.get(uuid);
+    if (set === undefined) this.#channelListeners.set(uuid, (set = new Set()));
+    set.add(listener);
+    return this;
+  }
+
+  offChannel(uuid: string, listener: ChannelListener): this {
+    const set = this.#channelListeners.get(uuid);
+    if (set?.delete(listener) === true && set.size === 0) this.#channelListeners.delete(uuid);
+    return this;
+  }
+
+  /** A bounded async iterator over the events received from now on (optionally filtered). */
+  iterate(options: IterateOptions = {}): EventIterator {
+    const it = new EventIterator(options, this.#eventQueueLimit, () => this.stats.droppedEvents++, (i) => this.#iterators.delete(i));
+    this.#iterators.add(it);
+    return it;
+  }
+
+  [Symbol.asyncIterator](): EventIterator {
+    return this.iterate();
+  }
+
+  /** Emits 'error' if anyone listens, else logs: an unobserved error must not crash the process. */
+  protected emitError(err: Error): void {
+    if (!this.emit('error', err)) this.logger.error({ err }, err.message);
+  }
+
+  protected handleProtocolError(err: EslProtocolError, fatal: boolean): void {
+    this.stats.protocolErrors++;
+    this.logger.warn({ err, fatal }, 'protocol error');
+    this.emitError(err);
+  }
+
+  /** Frames that are not replies; auth/request and rude-rejection are the client's business. */
+  protected handleFrame(frame: EslFrame): void {
+    switch (frame.kind) {
+      case 'event':
+        this.dispatchEvent(frame.event);
+        return;
+      case 'log':
+        this.emit('log', frame);
+        return;
+      case 'disconnect-notice':
+        this.emit('disconnect-notice', frame);
+        return;
+      case 'unknown':
+        this.emit('frame', frame);
+        return;
+      default:
+        return;
+    }
+  }
+
+  protected dispatchEvent(event: EslEvent): void {
+    this.stats.eventsReceived++;
+    const name = event.name;
+    if (name === 'BACKGROUND_JOB') this.#settle(this.#jobWaiters, event.getHeader('Job-UUID'), event);
+    else if (name === 'CHANNEL_EXECUTE_COMPLETE') this.#settle(this.#execWaiters, event.getHeader('Application-UUID'), event);
+    else if (name === 'CHANNEL_HANGUP_COMPLETE') this.#channelGone(event.uuid);
+    this.emit('event', event);
+    if (name !== '') this.emit(name, event);
+    const sub = event.subclass;
+    if (sub !== undefined) this.emit(`custom::${sub}`, event);
+    const uuid = event.uuid;
+    if (uuid !== undefined) {
+      const set = this.#channelListeners.get(uuid);
+      if (set !== undefined) {
+        for (const l of [...set]) {
+          try {
+            l(event);
+          } catch (err) {
+            this.emitError(err instanceof Error ? err : new Error(String(err)));
+          }
+        }
+      }
+    }
+    for (const it of this.#iterators) if (it.matches(event)) it.push(event);
+  }
+
+  /** Waits for the BACKGROUND_JOB with this Job-UUID. Register before sending the command. */
+  protected waitForJob(jobUuid: string, label: string, timeoutMs: number, signal: AbortSignal | undefined): Wait {
+    return this.#wait(this.#jobWaiters, jobUuid, undefined, label, timeoutMs, signal);
+  }
+
+  /** Waits for the CHANNEL_EXECUTE_COMPLETE whose Application-UUID is `eventUuid`. */
+  protected waitForExecute(eventUuid: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined): Wait {
+    return this.#wait(this.#execWaiters, eventUuid, channel, label, timeoutMs, signal);
+  }
+
+  /** The socket is gone: nothing awaited on it can arrive any more. */
+  protected rejectWaiters(err: Error = new EslClosedError()): void {
+    for (const map of [this.#jobWaiters, this.#execWaiters]) {
+      const waiters = [...map.values()];
+      map.clear();
+      for (const w of waiters) w.reject(err);
+    }
+  }
+
+  /** Ends every iterator (after what is queued). */
+  protected endIterators(): void {
+    for (const it of [...this.#iterators]) it.end();
+  }
+
+  #settle(map: Map<string, Waiter>, key: string | undefined, event: EslEvent): void {
+    if (key === undefined) return;
+    const w = map.get(key);
+    if (w === undefined) return;
+    map.delete(key);
+    w.resolve(event);
+  }
+
+  #channelGone(uuid: string | undefined): void {
+    if (uuid === undefined) return;
+    for (const [key, w] of this.#execWaiters) {
+      if (w.channel !== uuid) continue;
+      this.#execWaiters.delete(key);
+      w.reject(new EslClosedError(`channel ${uuid} hung up before the application completed`));
+    }
+  }
+
+  #wait(map: Map<string, Waiter>, key: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined): Wait {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    let waiter!: Waiter;
+    const cleanup = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+      if (map.get(key) === waiter) map.delete(key);
+    };
+    const promise = new Promise<EslEvent>((resolve, reject) => {
+      waiter = {
+        channel,
+        resolve: (e) => {
+          cleanup();
+          resolve(e);
+        },
+        reject: (err) => {
+          cleanup();
+          reject(err);
+        },
+      };
+    });
+    promise.catch(() => undefined); // observed by the caller later; never an unhandled rejection
+    map.set(key, waiter);
+    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+      timer = setTimeout(() => {
+        this.stats.timeouts++;
+        waiter.reject(new EslTimeoutError(label, timeoutMs));
+      }, timeoutMs);
+    }
+    if (signal !== undefined) {
+      if (signal.aborted) waiter.reject(new EslAbortError(label, signal.reason));
+      else {
+        onAbort = () => waiter.reject(new EslAbortError(label, signal.reason));
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    }
+    return { promise, cancel: () => waiter.reject(new EslAbortError(label)) };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * A small typed event emitter. Unlike node's EventEmitter, an 'error' without listeners is
+ * not thrown, and a listener that throws cannot break the socket's read loop: its error is
+ * handed to the `onListenerError` hook instead. Protocol input must never crash the process.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Listener = (...args: any[]) => void;
+
+/**
+ * `Events` maps the known event names to their argument lists; any other name takes `Fallback`
+ * (for ESL: an event name like `CHANNEL_ANSWER` with an EslEvent).
+ */
+export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fallback extends unknown[] = unknown[]> {
+  readonly #listeners = new Map<string, Listener[]>();
+  #onListenerError: (err: unknown, event: string) => void = () => undefined;
+
+  protected setListenerErrorHandler(fn: (err: unknown, event: string) => void): void {
+    this.#onListenerError = fn;
+  }
+
+  on<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this;
+  on(event: string, listener: (...args: Fallback) => void): this;
+  on(event: string, listener: Listener): this {
+    const list = this.#listeners.get(event);
+    if (list === undefined) this.#listeners.set(event, [listener]);
+    else list.push(listener);
+    return this;
+  }
+
+  once<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this;
+  once(event: string, listener: (...args: Fallback) => void): this;
+  once(event: string, listener: Listener): this {
+    const wrapper: Listener = (...args: unknown[]) => {
+      this.off(event, wrapper);
+      listener(...args);
+    };
+    return this.on(event, wrapper);
+  }
+
+  off<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this;
+  off(event: string, listener: (...args: Fallback) => void): this;
+  off(event: string, listener: Listener): this {
+    const list = this.#listeners.get(event);
+    if (list === undefined) return this;
+    const at = list.indexOf(listener);
+    if (at >= 0) list.splice(at, 1);
+    if (list.length === 0) this.#listeners.delete(event);
+    return this;
+  }
+
+  removeAllListeners(event?: string): this {
+    if (event === undefined) this.#listeners.clear();
+    else this.#listeners.delete(event);
+    return this;
+  }
+
+  listenerCount(event: string): number {
+    return this.#listeners.get(event)?.length ?? 0;
+  }
+
+  /** Calls the listeners; returns whether there were any. */
+  protected emit<K extends keyof Events & string>(event: K, ...args: Events[K]): boolean;
+  protected emit(event: string, ...args: unknown[]): boolean;
+  protected emit(event: string, ...args: unknown[]): boolean {
+    const list = this.#listeners.get(event);
+    if (list === undefined) return false;
+    for (const listener of [...list]) {
+      try {
+        listener(...args);
+      } catch (err) {
+        this.#onListenerError(err, event);
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,169 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { backoffDelay, EslClient, EslClosedError, EslProtocolError, type EslClientStatus } from '../src/index.js';
+import { bounded, eventWhere, nextEvent, ScriptedPeer, type PeerConn, type ReceivedCommand } from './support/scripted-peer.js';
+
+/** Replies like FreeSWITCH would, except to `api hang` (never answered). */
+function okAll(cmd: ReceivedCommand, conn: PeerConn): void {
+  if (cmd.line === 'api hang') return;
+  if (cmd.line.startsWith('api ')) conn.apiResponse(`${cmd.line.slice(4)} on ${conn.socket.localPort}:${conn.socket.remotePort}`);
+  else if (cmd.line === 'exit') {
+    conn.reply('+OK bye');
+    conn.end();
+  } else conn.reply('+OK');
+}
+
+const FAST = { initialDelayMs: 1, maxDelayMs: 5, jitter: 0 };
+
+void test('backoff grows exponentially up to the cap, with jitter either way', () => {
+  const none = { initialDelayMs: 100, maxDelayMs: 1000, factor: 2, jitter: 0 };
+  assert.deepEqual([0, 1, 2, 3, 4, 5].map((a) => backoffDelay(a, none)), [100, 200, 400, 800, 1000, 1000]);
+  assert.equal(backoffDelay(0, { initialDelayMs: 100, jitter: 0.2 }, () => 0), 80);
+  assert.equal(backoffDelay(0, { initialDelayMs: 100, jitter: 0.2 }, () => 1), 120);
+});
+
+void test('after a lost connection: re-auth, then subscription, filters, log level, myevents, divert — in that order', async () => {
+  const peer = await ScriptedPeer.start({ onCommand: okAll });
+  const client = new EslClient({ port: peer.port, reconnect: FAST });
+  const statuses: EslClientStatus[] = [];
+  client.on('status', (s) => statuses.push(s));
+  await client.connect();
+  const first = await peer.nextConnection();
+  await client.events('json', ['CHANNEL_ANSWER', 'CUSTOM', 'sofia::register']);
+  await client.nixevent(['CHANNEL_ANSWER']);
+  await client.events('json', ['CHANNEL_HANGUP']);
+  await client.filter('Unique-ID', 'abc');
+  await client.filter('Unique-ID', 'def');
+  await client.filterDelete('Unique-ID', 'def');
+  await client.log('debug');
+  await client.myevents('u-1');
+  await client.divertEvents(true);
+  first.skipReceived();
+  const pending = client.api('hang');
+  await first.nextCommand();
+  const ready = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'ready');
+  first.destroy();
+  await assert.rejects(pending, EslClosedError);
+  await bounded(ready, 'the reconnect');
+  const second = await peer.nextConnection();
+  assert.deepEqual(second.received.map((c) => c.line), [
+    'auth ClueCon',
+    'event json CUSTOM CHANNEL_HANGUP sofia::register',
+    'filter Unique-ID abc',
+    'log debug',
+    'myevents u-1',
+    'divert_events on',
+  ]);
+  assert.deepEqual(statuses, ['connecting', 'ready', 'disconnected', 'reconnecting', 'ready']);
+  assert.equal(client.stats.reconnects, 1);
+  assert.match(await client.api('status'), new RegExp(`status on ${peer.port}:`));
+  await client.close();
+  await peer.close();
+});
+
+void test('malformed bytes: an "error" with EslProtocolError, the counter, then a reconnect — no crash', async () => {
+  const peer = await ScriptedPeer.start({ onCommand: okAll });
+  const client = new EslClient({ port: peer.port, reconnect: FAST });
+  await client.connect();
+  const first = await peer.nextConnection();
+  const error = nextEvent<[Error]>(client, 'error');
+  const reconnected = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'ready');
+  first.write('this is not a header line\n\n');
+  const [err] = await bounded(error, 'the protocol error');
+  assert.ok(err instanceof EslProtocolError);
+  assert.equal(err.code, 'FSBUS_ERR_ESL_PROTOCOL');
+  await bounded(reconnected, 'the reconnect');
+  assert.equal(client.stats.protocolErrors, 1);
+  assert.equal(peer.connections.length, 2);
+  assert.match(await client.api('status'), /^status on/);
+  await client.close();
+  await peer.close();
+});
+
+void test('a bad event body is reported and counted; the connection stays up', async () => {
+  const peer = await ScriptedPeer.start({ onCommand: okAll });
+  const client = new EslClient({ port: peer.port, reconnect: FAST });
+  await client.connect();
+  const conn = await peer.nextConnection();
+  const error = nextEvent<[Error]>(client, 'error');
+  conn.frame([['Content-Type', 'text/event-json']], '{"Event-Name": ');
+  const [err] = await bounded(error, 'the decode error');
+  assert.ok(err instanceof EslProtocolError);
+  assert.equal(client.stats.protocolErrors, 1);
+  assert.match(await client.api('status'), /^status on/);
+  assert.equal(peer.connections.length, 1);
+  assert.equal(client.status, 'ready');
+  await client.close();
+  await peer.close();
+});
+
+void test('random bytes never crash the client and never leave a request hanging', async () => {
+  const peer = await ScriptedPeer.start({ onCommand: okAll });
+  const client = new EslClient({ port: peer.port, reconnect: false });
+  client.on('error', () => undefined);
+  await client.connect();
+  const conn = await peer.nextConnection();
+  conn.skipReceived();
+  const pending = client.api('hang');
+  await conn.nextCommand();
+  let seed = 7;
+  const bytes = Buffer.alloc(4096, 0).map(() => (seed = (seed * 1103515245 + 12345) & 0xff));
+  conn.write(Buffer.concat([Buffer.from('Content-Type: api/response\nContent-Length: 99999999999\n\n'), bytes]));
+  await assert.rejects(pending, EslClosedError);
+  assert.equal(client.status, 'disconnected');
+  await client.close();
+  await peer.close();
+});
+
+void test('a disconnect-notice followed by a close triggers a reconnect; close() while reconnecting stops it', async () => {
+  const peer = await ScriptedPeer.start({ onCommand: okAll });
+  const client = new EslClient({ port: peer.port, reconnect: { initialDelayMs: 60_000, jitter: 0 } });
+  await client.connect();
+  const conn = await peer.nextConnection();
+  const notice = nextEvent(client, 'disconnect-notice');
+  const reconnecting = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'reconnecting');
+  conn.disconnectNotice();
+  conn.end();
+  await bounded(notice, 'the notice');
+  await bounded(reconnecting, 'reconnecting');
+  await client.close();
+  assert.equal(client.status, 'closed');
+  assert.equal(peer.connections.length, 1);
+  await peer.close();
+});
+
+void test('failed reconnect attempts back off and retry until FreeSWITCH is back', async () => {
+  const first = await ScriptedPeer.start({ onCommand: okAll });
+  const port = first.port;
+  const failures: unknown[] = [];
+  let onFailure: (() => void) | undefined;
+  const logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    error: () => undefined,
+    warn: (obj: object, msg: string) => {
+      if (msg !== 'esl reconnect failed') return;
+      failures.push((obj as { err?: unknown }).err);
+      onFailure?.();
+    },
+  };
+  const client = new EslClient({ port, reconnect: { initialDelayMs: 1, maxDelayMs: 10, jitter: 0 }, logger });
+  await client.connect();
+  await client.events('plain', ['HEARTBEAT']);
+  const twoFailures = new Promise<void>((resolve) => {
+    onFailure = () => {
+      if (failures.length >= 2) resolve();
+    };
+  });
+  await first.close(); // drops the client and stops listening
+  await bounded(twoFailures, 'two failed attempts');
+  assert.ok(failures.every((e) => e instanceof Error && 'code' in e && e.code === 'FSBUS_ERR_ESL_CONNECT'));
+  const ready = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'ready');
+  const second = await ScriptedPeer.start({ onCommand: okAll, port });
+  await bounded(ready, 'the reconnect');
+  const conn = await second.nextConnection();
+  assert.deepEqual(conn.received.map((c) => c.line), ['auth ClueCon', 'event plain HEARTBEAT']);
+  assert.equal(client.stats.reconnects, 1);
+  await client.close();
+  await second.close();
+});

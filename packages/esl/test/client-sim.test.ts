@@ -1,0 +1,73 @@
+// The inbound client against @fsbus/sim, the FreeSWITCH simulator, in-process on port 0.
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { Simulator } from '@fsbus/sim';
+import { EslClient, EslEvent, type EslClientStatus } from '../src/index.js';
+import { bounded, eventWhere } from './support/scripted-peer.js';
+
+async function withSim(fn: (sim: Simulator, client: EslClient) => Promise<void>): Promise<void> {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  const client = new EslClient({ port, reconnect: { initialDelayMs: 1, maxDelayMs: 20, jitter: 0 } });
+  try {
+    await client.connect();
+    await fn(sim, client);
+  } finally {
+    await client.close();
+    await sim.stop();
+  }
+}
+
+void test('sim: api status and an unknown command', async () => {
+  await withSim(async (_sim, client) => {
+    assert.match(await client.api('status'), /is ready/);
+    assert.match(await client.api('no_such_command_xyz'), /^-ERR no_such_command_xyz Command not found!/);
+  });
+});
+
+void test('sim: bgapi resolves from BACKGROUND_JOB, with and without a user filter', async () => {
+  await withSim(async (_sim, client) => {
+    const plain = await bounded(client.bgapi('echo job body'), 'bgapi');
+    assert.equal(plain.body, 'job body');
+    await client.events('plain', ['CHANNEL_ANSWER']);
+    await client.filter('Unique-ID', '00000000-0000-0000-0000-000000000000');
+    const filtered = await bounded(client.bgapi('echo filtered', { jobUuid: '11111111-2222-3333-4444-555555555555' }), 'bgapi under a filter');
+    assert.deepEqual(filtered, { jobUuid: '11111111-2222-3333-4444-555555555555', body: 'filtered' });
+  });
+});
+
+void test('sim: events of an originated call, and execute on the parked call', async () => {
+  await withSim(async (_sim, client) => {
+    await client.events('plain', ['CHANNEL_CREATE', 'CHANNEL_ANSWER', 'CHANNEL_PARK', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE']);
+    const parked = eventWhere<EslEvent>(client, 'CHANNEL_PARK', () => true);
+    const reply = await bounded(client.api('originate loopback/7001 &park()'), 'originate');
+    assert.match(reply, /^\+OK /);
+    // Either leg of the loopback call may park first; execute on the one that did.
+    const park = await bounded(parked, 'CHANNEL_PARK');
+    const target = park.uuid;
+    assert.ok(target !== undefined);
+    const done = await bounded(client.execute(target, 'set', 'fsbus_test=yes'), 'execute set');
+    assert.equal(done.getHeader('Application'), 'set');
+    assert.equal(done.uuid, target);
+    assert.equal(await client.api(`uuid_getvar ${target} fsbus_test`), 'yes');
+    const hungUp = eventWhere<EslEvent>(client, 'CHANNEL_HANGUP_COMPLETE', (e) => e.uuid === target);
+    await client.api(`uuid_kill ${target}`);
+    await bounded(hungUp, 'hangup complete');
+  });
+});
+
+void test('sim: reconnects after the simulator drops the connection and re-subscribes', async () => {
+  await withSim(async (sim, client) => {
+    await client.events('plain', ['CUSTOM', 'fsbus::demo']);
+    const ready = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'ready');
+    assert.ok(sim.control.dropConnections() >= 1);
+    await bounded(ready, 'the reconnect');
+    assert.equal(client.stats.reconnects, 1);
+    const custom = eventWhere<EslEvent>(client, 'custom::fsbus::demo', () => true);
+    await client.sendevent(EslEvent.create('CUSTOM', 'fsbus::demo').addHeader('x-n', '1').setBody('hi'));
+    const got = await bounded(custom, 'the custom event after reconnect');
+    assert.equal(got.getHeader('x-n'), '1');
+    assert.equal(got.body, 'hi');
+    assert.match(await client.api('status'), /is ready/);
+  });
+});
