@@ -1,0 +1,276 @@
+/**
+ * The agent: one FreeSWITCH node (Event Socket) ⇄ one broker, serving the bus contract.
+ * start(): broker, optional event stream, lanes, FreeSWITCH link, HTTP. stop(): lanes off, drain
+ * in-flight commands, flush, close everything.
+ */
+import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
+import type { EslClientStatus } from '@fsbus/esl';
+import { createDriver, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
+import { pino, type Logger } from 'pino';
+import { agentStatusCommand } from './commands/agent-status.js';
+import { apiCommand } from './commands/api.js';
+import { hangupCommand } from './commands/hangup.js';
+import { originateCommand } from './commands/originate.js';
+import { CommandRegistry } from './commands/registry.js';
+import type { AgentConfig } from './config/schema.js';
+import { Dispatcher, type LaneKind } from './dispatcher.js';
+import { AgentError, AgentErrorCode } from './errors.js';
+import { EventPublisher } from './event-publisher.js';
+import { FreeSwitchLink } from './freeswitch-link.js';
+import { AgentHttpServer } from './http-server.js';
+import { AgentMetrics } from './metrics.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentOptions {
+  /** @default pino JSON logs on stdout at config.log_level */
+  logger?: Logger;
+}
+
+export type AgentStateListener = () => void;
+
+export class Agent {
+  readonly config: AgentConfig;
+  readonly subjects: Subjects;
+  readonly logger: Logger;
+  readonly registry: CommandRegistry;
+  readonly metrics: AgentMetrics;
+  #driver: Driver | undefined;
+  #link: FreeSwitchLink | undefined;
+  #dispatcher: Dispatcher | undefined;
+  #publisher: EventPublisher | undefined;
+  #http: AgentHttpServer | undefined;
+  #httpPort: number | undefined;
+  #lanes: Subscription[] = [];
+  #startedAt = Date.now();
+  #state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' = 'idle';
+  #listeners = new Set<AgentStateListener>();
+  #eslReconnects = 0;
+
+  constructor(config: AgentConfig, options: AgentOptions = {}) {
+    this.config = config;
+    this.subjects = buildSubjects(config.subject_prefix);
+    this.logger = options.logger ?? pino({ level: config.log_level, base: { node_id: config.node_id } });
+    this.metrics = new AgentMetrics({ node_id: config.node_id }, () => this.#driver?.stats().dropped ?? 0);
+    this.registry = new CommandRegistry(apiCommand).register(agentStatusCommand).register(hangupCommand).register(originateCommand);
+  }
+
+  /** Called on every connection state change and after every event or command handled (tests and embedders wait on it). */
+  onStateChange(listener: AgentStateListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed(): void {
+    for (const l of this.#listeners) l();
+  }
+
+  get brokerStatus(): DriverStatus | 'none' {
+    return this.#driver?.status ?? 'none';
+  }
+
+  get eslStatus(): EslClientStatus | 'none' {
+    return this.#link?.eventsStatus ?? 'none';
+  }
+
+  /** Broker connected and FreeSWITCH reachable (events + at least one command connection). */
+  get ready(): boolean {
+    return this.#state === 'running' && this.#driver?.status === 'connected' && this.#link?.ready === true;
+  }
+
+  /** Port of the metrics/health server, once started. */
+  get httpPort(): number | undefined {
+    return this.#httpPort;
+  }
+
+  get driver(): Driver | undefined {
+    return this.#driver;
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'idle') throw new AgentError(AgentErrorCode.START, `agent already ${this.#state}`);
+    this.#state = 'starting';
+    this.#startedAt = Date.now();
+    const c = this.config;
+    try {
+      const driver = await createDriver(c.driver, {
+        urls: c.broker.urls,
+        name: `fsbus-agent-${c.node_id}`,
+        auth: {
+          ...(c.secrets.brokerToken === undefined ? {} : { token: c.secrets.brokerToken }),
+          ...(c.secrets.brokerNkeySeed === undefined ? {} : { nkeySeed: c.secrets.brokerNkeySeed }),
+          ...(c.broker.user === undefined ? {} : { user: c.broker.user }),
+          ...(c.secrets.brokerPassword === undefined ? {} : { password: c.secrets.brokerPassword }),
+        },
+        ...(c.broker.tls === undefined ? {} : { tls: typeof c.broker.tls === 'boolean' ? c.broker.tls : { ...tlsFiles(c.broker.tls) } }),
+        bufferMessages: c.broker.buffer_messages,
+        bufferBytes: c.broker.buffer_bytes,
+        logger: this.logger.child({ component: 'broker' }),
+      });
+      this.#driver = driver;
+      driver.on((e) => {
+        if (e.type !== 'status') return;
+        this.metrics.brokerConnected.set(e.status === 'connected' ? 1 : 0);
+        if (e.status === 'connected' && driver.stats().reconnects > 0) this.metrics.reconnects.inc({ target: 'broker' });
+        this.#changed();
+      });
+      await driver.connect();
+      this.metrics.brokerConnected.set(1);
+      if (c.events.stream.enabled) await driver.ensureStream(this.streamSpec());
+
+      const filter = new EventFilter({ include: c.events.include, exclude: c.events.exclude });
+      const publisher = new EventPublisher(filter, this.subjects, c.node_id, driver, this.metrics);
+      this.#publisher = publisher;
+      const link = new FreeSwitchLink({
+        host: c.esl.host,
+        port: c.esl.port,
+        password: c.secrets.eslPassword,
+        poolSize: c.esl.pool_size,
+        connectTimeoutMs: c.esl.connect_timeout_ms,
+        eventNames: filter.plan().names,
+        logger: this.logger.child({ component: 'esl' }),
+        onEvent: (e) => {
+          publisher.onEvent(e);
+          if (this.#listeners.size > 0) this.#changed();
+        },
+        onStatus: (which, s) => {
+          if (which === 'events') this.metrics.eslConnected.set(s === 'ready' ? 1 : 0);
+          this.#changed();
+        },
+        onReconnect: () => {
+          this.#eslReconnects++;
+          this.metrics.reconnects.inc({ target: 'esl' });
+        },
+      });
+      this.#link = link;
+      this.#dispatcher = new Dispatcher({
+        nodeId: c.node_id,
+        subjects: this.subjects,
+        registry: this.registry,
+        denylist: c.commands.denylist,
+        allowlist: c.commands.allowlist,
+        maxPayloadBytes: c.commands.max_payload_bytes,
+        maxInFlight: c.commands.max_in_flight,
+        timeoutMs: c.commands.timeout_ms,
+        driver,
+        link,
+        metrics: this.metrics,
+        logger: this.logger,
+        status: () => this.status(),
+        onChange: () => {
+          if (this.#listeners.size > 0) this.#changed();
+        },
+      });
+      this.#serveLanes(driver);
+      link.start();
+      if (c.metrics.enabled) {
+        this.#http = new AgentHttpServer(this.metrics.registry, {
+          healthy: () => this.#state === 'running',
+          ready: () => ({ ready: this.ready, broker: this.brokerStatus, esl: this.eslStatus }),
+        });
+        this.#httpPort = await this.#http.listen(c.metrics.port, c.metrics.host);
+      }
+      await driver.flush();
+      this.#state = 'running';
+      this.logger.info({ subjects: this.#lanes.map((l) => l.subject), driver: c.driver }, 'agent started');
+      this.#changed();
+    } catch (err) {
+      await this.#teardown();
+      this.#state = 'stopped';
+      if (err instanceof AgentError) throw err;
+      throw new AgentError(AgentErrorCode.START, `agent could not start: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  streamSpec(): { name: string; subjects: string[]; maxAgeMs?: number; maxMessages?: number; maxBytes?: number } {
+    const s = this.config.events.stream;
+    return {
+      name: s.name ?? `${this.subjects.prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_EVENTS`,
+      subjects: [this.subjects.eventsWildcard],
+      ...(s.max_age_ms > 0 ? { maxAgeMs: s.max_age_ms } : {}),
+      ...(s.max_messages === undefined ? {} : { maxMessages: s.max_messages }),
+      ...(s.max_bytes === undefined ? {} : { maxBytes: s.max_bytes }),
+    };
+  }
+
+  #serveLanes(driver: Driver): void {
+    const s = this.subjects;
+    const id = this.config.node_id;
+    const lanes: Array<[LaneKind, string, boolean, string?]> = [
+      ['api', s.api, true],
+      ['direct', s.node(id), false],
+      ['direct', s.apiNode(id), false],
+      ['broadcast', s.broadcast, false],
+      ['async', s.asyncWildcard, true, `${s.prefix}.cmd.async`],
+    ];
+    for (const [kind, subject, competing, group] of lanes) {
+      this.#lanes.push(
+        driver.serve({ subject, competing, ...(group === undefined ? {} : { group }) }, (req) => this.#dispatcher!.handle(kind, req)),
+      );
+    }
+  }
+
+  /** The agent.status snapshot (SPEC §3.4). */
+  status(): Record<string, unknown> {
+    const d = this.#dispatcher?.counters;
+    const e = this.#publisher?.counters;
+    const ds = this.#driver?.stats();
+    return {
+      version: AGENT_VERSION,
+      node_id: this.config.node_id,
+      uptime: Math.floor((Date.now() - this.#startedAt) / 1000),
+      driver: this.config.driver,
+      subject_prefix: this.subjects.prefix,
+      connected: this.#driver?.status === 'connected',
+      broker: { status: this.brokerStatus, reconnects: ds?.reconnects ?? 0, buffered_now: ds?.pending ?? 0 },
+      esl: { status: this.eslStatus, command_connections_ready: this.#link?.commandsReady ?? 0, reconnects: this.#eslReconnects },
+      counters: {
+        requests_received: d?.received ?? 0,
+        requests_ok: d?.ok ?? 0,
+        requests_failed: d?.failed ?? 0,
+        in_flight: this.#dispatcher?.inFlight ?? 0,
+        events_received: e?.received ?? 0,
+        events_published: e?.published ?? 0,
+        events_filtered: e?.filtered ?? 0,
+        events_buffered: e?.buffered ?? 0,
+        events_failed: e?.failed ?? 0,
+        events_dropped: ds?.dropped ?? 0,
+        bytes_published: e?.bytes ?? 0,
+        reconnects: (ds?.reconnects ?? 0) + this.#eslReconnects,
+      },
+      // Park mode (dialplan.*) arrives with the call-control issue.
+      park: { available: false },
+    };
+  }
+
+  /** Graceful: stop taking requests, finish the in-flight ones, flush events, close. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped' || this.#state === 'stopping') return;
+    this.#state = 'stopping';
+    this.#changed();
+    await Promise.all(this.#lanes.map((l) => l.unsubscribe().catch(() => undefined)));
+    this.#lanes = [];
+    await this.#dispatcher?.drain(this.config.commands.drain_timeout_ms);
+    await this.#teardown();
+    this.#state = 'stopped';
+    this.logger.info({}, 'agent stopped');
+    this.#changed();
+  }
+
+  async #teardown(): Promise<void> {
+    for (const l of this.#lanes) await l.unsubscribe().catch(() => undefined);
+    this.#lanes = [];
+    await this.#link?.close();
+    await this.#driver?.flush().catch(() => undefined);
+    await this.#driver?.close();
+    await this.#http?.close();
+  }
+}
+
+function tlsFiles(t: { ca_file?: string | undefined; cert_file?: string | undefined; key_file?: string | undefined }) {
+  return {
+    ...(t.ca_file === undefined ? {} : { caFile: t.ca_file }),
+    ...(t.cert_file === undefined ? {} : { certFile: t.cert_file }),
+    ...(t.key_file === undefined ? {} : { keyFile: t.key_file }),
+  };
+}

@@ -1,0 +1,16 @@
+/** The generic API fallback (SPEC §3.4): `api <command> <args>`, or bgapi with `"bg": true`. */
+import { BusErrorCode, BusMessage, type BusRequest } from '@fsbus/contract';
+import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
+
+export const apiCommand: CommandHandler = {
+  name: '(api)',
+  async run(request: BusRequest, ctx: CommandContext): Promise<CommandResult> {
+    const line = request.args !== undefined && request.args !== '' ? `${request.command} ${request.args}` : request.command;
+    if (/[\r\n]/.test(line)) {
+      return { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: 'command and args must not contain line breaks' };
+    }
+    const output = request.fields['bg'] === true ? (await ctx.bgapi(line)).body : await ctx.api(line);
+    if (isFsError(output)) return { ok: false, code: BusErrorCode.COMMAND_FAILED, message: 'API command failed', data: output };
+    return { ok: true, message: BusMessage.API_EXECUTED, data: output };
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * The command registry: built-in commands by name, anything else goes to the generic API
+ * fallback. The call-control issue adds originate, execute_app and dialplan.* here.
+ */
+import type { BusRequest } from '@fsbus/contract';
+import type { BusErrorCode } from '@fsbus/contract';
+
+/** What a command produces; the dispatcher wraps it in the envelope. */
+export type CommandResult =
+  | { ok: true; message: string; data?: unknown }
+  | { ok: false; code: BusErrorCode; message: string; data?: unknown };
+
+/** What a command may use from the agent. */
+export interface CommandContext {
+  readonly nodeId: string;
+  /** Milliseconds this command may take. */
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  /** `api <cmd>` on a pool connection; throws BusError(FREESWITCH_UNAVAILABLE) when FreeSWITCH is away. */
+  api(command: string): Promise<string>;
+  /** `bgapi <cmd>`; resolves with the BACKGROUND_JOB body. */
+  bgapi(command: string, jobUuid?: string): Promise<{ jobUuid: string; body: string }>;
+  /** The agent.status snapshot. */
+  status(): Record<string, unknown>;
+}
+
+export interface CommandHandler {
+  readonly name: string;
+  run(request: BusRequest, ctx: CommandContext): Promise<CommandResult>;
+}
+
+export class CommandRegistry {
+  readonly #handlers = new Map<string, CommandHandler>();
+  readonly #fallback: CommandHandler;
+
+  constructor(fallback: CommandHandler) {
+    this.#fallback = fallback;
+  }
+
+  register(handler: CommandHandler): this {
+    this.#handlers.set(handler.name, handler);
+    return this;
+  }
+
+  /** Built-in commands are matched exactly (mod_event_agent did too). */
+  isBuiltin(command: string): boolean {
+    return this.#handlers.has(command.trim());
+  }
+
+  resolve(command: string): CommandHandler {
+    return this.#handlers.get(command.trim()) ?? this.#fallback;
+  }
+
+  get names(): string[] {
+    return [...this.#handlers.keys()];
+  }
+}
+
+/** FreeSWITCH's failure markers at the start of an api reply. */
+export function isFsError(output: string): boolean {
+  const t = output.trimStart();
+  return t.startsWith('-ERR') || t.startsWith('-USAGE');
+}

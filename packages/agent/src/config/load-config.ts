@@ -1,0 +1,136 @@
+/**
+ * Config = file (JSON or YAML) overlaid by env (env wins). Secrets come from env only: a file that
+ * carries one is refused. `MOD_EVENT_AGENT_*` names are accepted where mod_event_agent had them.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { sanitizePrefix, slugNodeId } from '@fsbus/contract';
+import { ConfigError } from '../errors.js';
+import { configSchema, type AgentConfig, type AgentSecrets } from './schema.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Env var → config path. The first name found wins (FSBUS_* before MOD_EVENT_AGENT_*). */
+export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly string[]]> = [
+  ['node_id', ['FSBUS_NODE_ID', 'MOD_EVENT_AGENT_NODE_ID']],
+  ['driver', ['FSBUS_DRIVER', 'MOD_EVENT_AGENT_DRIVER']],
+  ['subject_prefix', ['FSBUS_SUBJECT_PREFIX', 'MOD_EVENT_AGENT_SUBJECT_PREFIX']],
+  ['broker.urls', ['FSBUS_BROKER_URL', 'FSBUS_BROKER_URLS', 'MOD_EVENT_AGENT_URL']],
+  ['broker.user', ['FSBUS_BROKER_USER']],
+  ['broker.tls.ca_file', ['FSBUS_BROKER_TLS_CA']],
+  ['broker.tls.cert_file', ['FSBUS_BROKER_TLS_CERT']],
+  ['broker.tls.key_file', ['FSBUS_BROKER_TLS_KEY']],
+  ['broker.buffer_messages', ['FSBUS_BROKER_BUFFER_MESSAGES']],
+  ['broker.buffer_bytes', ['FSBUS_BROKER_BUFFER_BYTES']],
+  ['esl.host', ['FSBUS_ESL_HOST']],
+  ['esl.port', ['FSBUS_ESL_PORT']],
+  ['esl.pool_size', ['FSBUS_ESL_POOL_SIZE']],
+  ['commands.max_payload_bytes', ['FSBUS_MAX_PAYLOAD_BYTES']],
+  ['commands.denylist', ['FSBUS_API_DENYLIST', 'MOD_EVENT_AGENT_API_DENYLIST']],
+  ['commands.allowlist', ['FSBUS_API_ALLOWLIST', 'MOD_EVENT_AGENT_API_ALLOWLIST']],
+  ['commands.max_in_flight', ['FSBUS_MAX_IN_FLIGHT']],
+  ['commands.timeout_ms', ['FSBUS_COMMAND_TIMEOUT_MS']],
+  ['events.include', ['FSBUS_EVENTS_INCLUDE', 'MOD_EVENT_AGENT_INCLUDE_EVENTS']],
+  ['events.exclude', ['FSBUS_EVENTS_EXCLUDE', 'MOD_EVENT_AGENT_EXCLUDE_EVENTS']],
+  ['events.stream.enabled', ['FSBUS_JETSTREAM', 'FSBUS_EVENTS_STREAM']],
+  ['events.stream.name', ['FSBUS_EVENTS_STREAM_NAME']],
+  ['events.stream.max_age_ms', ['FSBUS_EVENTS_STREAM_MAX_AGE_MS']],
+  ['metrics.port', ['FSBUS_METRICS_PORT']],
+  ['metrics.host', ['FSBUS_METRICS_HOST']],
+  ['metrics.enabled', ['FSBUS_METRICS']],
+  ['log_level', ['FSBUS_LOG_LEVEL']],
+];
+
+/** Secret env vars; a file field of the same meaning is refused. */
+const SECRETS: ReadonlyArray<readonly [key: keyof AgentSecrets, names: readonly string[], fileFields: readonly string[]]> = [
+  ['eslPassword', ['FSBUS_ESL_PASSWORD', 'MOD_EVENT_AGENT_ESL_PASSWORD'], ['esl.password']],
+  ['brokerToken', ['FSBUS_BROKER_TOKEN', 'MOD_EVENT_AGENT_TOKEN'], ['broker.token', 'token']],
+  ['brokerNkeySeed', ['FSBUS_BROKER_NKEY_SEED', 'MOD_EVENT_AGENT_NKEY_SEED'], ['broker.nkey_seed', 'nkey_seed']],
+  ['brokerPassword', ['FSBUS_BROKER_PASSWORD', 'MOD_EVENT_AGENT_PASSWORD'], ['broker.password', 'password']],
+];
+
+export interface LoadConfigOptions {
+  /** Path of a .json, .yaml or .yml file. */
+  file?: string;
+  /** Already-parsed file contents (tests, embedding). */
+  values?: unknown;
+  /** @default process.env */
+  env?: Env;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
+  const env = options.env ?? process.env;
+  const raw = options.values !== undefined ? structuredClone(options.values) : options.file !== undefined ? readConfigFile(options.file) : {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('(file)', 'must be an object');
+  const data = raw as Record<string, unknown>;
+
+  for (const [, names, fields] of SECRETS) {
+    for (const field of fields) {
+      if (getPath(data, field) !== undefined) {
+        throw new ConfigError(field, `secrets are read from the environment only (set ${names[0]})`);
+      }
+    }
+  }
+  const fromEnv = new Map<string, string>();
+  for (const [path, names] of ENV_MAP) {
+    const name = names.find((n) => env[n] !== undefined && env[n] !== '');
+    if (name === undefined) continue;
+    setPath(data, path, env[name]!);
+    fromEnv.set(path, name);
+  }
+
+  const result = configSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.path.map(String).join('.');
+    // Name the env var when the bad value came from one: that is what the operator must fix.
+    const envName = [...fromEnv].find(([p]) => path === p || path.startsWith(`${p}.`))?.[1];
+    throw new ConfigError(envName ?? (path === '' ? '(root)' : path), issue.message);
+  }
+  const parsed = result.data;
+  const secrets: AgentSecrets = { eslPassword: 'ClueCon' };
+  for (const [key, names] of SECRETS) {
+    const name = names.find((n) => env[n] !== undefined && env[n] !== '');
+    if (name !== undefined) secrets[key] = env[name]!;
+  }
+  const nodeId = slugNodeId(parsed.node_id ?? hostname());
+  if (nodeId === '') throw new ConfigError('node_id', 'must not be empty');
+  return { ...parsed, node_id: nodeId, subject_prefix: sanitizePrefix(parsed.subject_prefix), secrets };
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('--config', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  const ext = extname(file).toLowerCase();
+  try {
+    return ext === '.yaml' || ext === '.yml' ? (parseYaml(text) as unknown) ?? {} : (JSON.parse(text) as unknown);
+  } catch (err) {
+    throw new ConfigError('--config', `${file} is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+}
+
+function getPath(obj: Record<string, unknown>, path: string): unknown {
+  let cur: unknown = obj;
+  for (const key of path.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: string): void {
+  const keys = path.split('.');
+  let cur = obj;
+  for (const key of keys.slice(0, -1)) {
+    const next = cur[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]!] = value;
+}

@@ -1,0 +1,132 @@
+/**
+ * The agent's configuration: one zod schema, every default here (STYLE §5). Field names are the
+ * file's (snake_case, like mod_event_agent's params); env vars map onto them in load-config.ts.
+ */
+import { z } from 'zod';
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX } from '@fsbus/contract';
+
+const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
+  (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
+);
+/** true/false also as env strings (z.coerce.boolean would turn "false" into true). */
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])]).transform((v) =>
+  typeof v === 'boolean' ? v : ['true', '1', 'yes', 'on'].includes(v),
+);
+const port = z.coerce.number().int().min(0).max(65535);
+const positive = z.coerce.number().int().positive();
+
+const tls = z.union([
+  z.boolean(),
+  z
+    .object({
+      ca_file: z.string().optional(),
+      cert_file: z.string().optional(),
+      key_file: z.string().optional(),
+    })
+    .strict(),
+]);
+
+export const configSchema = z
+  .object({
+    /** Node identity; slugified. @default os.hostname() */
+    node_id: z.string().min(1).optional(),
+    /** @default 'nats' */
+    driver: z.string().min(1).default('nats'),
+    /** @default 'freeswitch' (sanitised: ≤64 chars of [A-Za-z0-9._-]) */
+    subject_prefix: z.string().min(1).default(DEFAULT_PREFIX),
+    broker: z
+      .object({
+        /** One URL, a comma-separated list or an array: more than one fails over. @default ['nats://127.0.0.1:4222'] */
+        urls: list.pipe(z.array(z.string().min(1)).min(1)).default(['nats://127.0.0.1:4222']),
+        /** Not a secret (the password is env-only). */
+        user: z.string().optional(),
+        tls: tls.optional(),
+        /** Events held while the broker is away. @default 10000 */
+        buffer_messages: z.coerce.number().int().min(0).default(10_000),
+        /** @default 8388608 */
+        buffer_bytes: z.coerce.number().int().min(0).default(8 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
+    esl: z
+      .object({
+        /** @default '127.0.0.1' */
+        host: z.string().min(1).default('127.0.0.1'),
+        /** @default 8021 */
+        port: port.default(8021),
+        /** Extra connections that run `api` commands concurrently. @default 3 */
+        pool_size: z.coerce.number().int().min(1).max(32).default(3),
+        /** @default 5000 */
+        connect_timeout_ms: positive.default(5000),
+      })
+      .strict()
+      .prefault({}),
+    commands: z
+      .object({
+        /** @default 65536 */
+        max_payload_bytes: positive.default(DEFAULT_MAX_PAYLOAD_BYTES),
+        /** Leading verbs refused by the generic API (case-insensitive). @default [] */
+        denylist: list.default([]),
+        /** When set, only these verbs reach the generic API. @default [] */
+        allowlist: list.default([]),
+        /** Commands executing at once; more get a `busy` error. @default 64 */
+        max_in_flight: positive.default(64),
+        /** Default per-command timeout (a request's `timeout_ms` may lower or raise it up to 300000). @default 30000 */
+        timeout_ms: positive.default(30_000),
+        /** How long shutdown waits for in-flight commands. @default 10000 */
+        drain_timeout_ms: positive.default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    events: z
+      .object({
+        /** Names, ALL, CUSTOM or CUSTOM::<subclass>. @default ['ALL'] */
+        include: list.default(['ALL']),
+        /** Exclude wins. @default [] */
+        exclude: list.default([]),
+        stream: z
+          .object({
+            /** A durable stream over `<prefix>.events.>` (JetStream). @default false */
+            enabled: bool.default(false),
+            /** @default '<PREFIX>_EVENTS' */
+            name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, _ and -').optional(),
+            /** Retention by age; 0 = unlimited. @default 86400000 (24 h) */
+            max_age_ms: z.coerce.number().int().min(0).default(86_400_000),
+            /** @default unlimited */
+            max_messages: positive.optional(),
+            /** @default unlimited */
+            max_bytes: positive.optional(),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    metrics: z
+      .object({
+        /** HTTP port for /metrics, /healthz, /readyz; 0 = any free port. @default 9464 */
+        port: port.default(9464),
+        /** @default '0.0.0.0' */
+        host: z.string().min(1).default('0.0.0.0'),
+        /** @default true */
+        enabled: bool.default(true),
+      })
+      .strict()
+      .prefault({}),
+    /** @default 'info' */
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type AgentConfigInput = z.input<typeof configSchema>;
+type Parsed = z.output<typeof configSchema>;
+
+/** Secrets: never in a file, only from the environment. */
+export interface AgentSecrets {
+  eslPassword: string;
+  brokerToken?: string;
+  brokerNkeySeed?: string;
+  brokerPassword?: string;
+}
+
+export type AgentConfig = Parsed & { node_id: string; secrets: AgentSecrets };

@@ -1,0 +1,252 @@
+/**
+ * One request, start to finish: parse and validate (SPEC §3.3 order), route by node_id, bound
+ * concurrency, run the command, wrap the result in the envelope, reply, forward_to, audit, count.
+ * A bad request never throws out of here and never goes unanswered (unless async).
+ */
+import {
+  BusError,
+  BusErrorCode,
+  BusMessage,
+  encodeReply,
+  errorReply,
+  isPublishableSubject,
+  isVerbPermitted,
+  parseRequest,
+  successReply,
+  type BusRequest,
+  type RequestHints,
+  type Subjects,
+} from '@fsbus/contract';
+import { EslClosedError, EslInvalidArgumentError, EslTimeoutError } from '@fsbus/esl';
+import type { Driver, ServeRequest } from '@fsbus/transport';
+import type { Logger } from 'pino';
+import type { CommandContext, CommandRegistry, CommandResult } from './commands/registry.js';
+import type { FreeSwitchLink } from './freeswitch-link.js';
+import type { AgentMetrics } from './metrics.js';
+
+export type LaneKind = 'api' | 'direct' | 'broadcast' | 'async';
+
+/** Upper bound of a request's own `timeout_ms`. */
+export const MAX_COMMAND_TIMEOUT_MS = 300_000;
+
+export interface DispatcherOptions {
+  nodeId: string;
+  subjects: Subjects;
+  registry: CommandRegistry;
+  denylist: readonly string[];
+  allowlist: readonly string[];
+  maxPayloadBytes: number;
+  maxInFlight: number;
+  timeoutMs: number;
+  driver: Driver;
+  link: FreeSwitchLink;
+  metrics: AgentMetrics;
+  logger: Logger;
+  status(): Record<string, unknown>;
+  /** Called when a command starts or ends (in-flight count changed). */
+  onChange?: () => void;
+}
+
+export interface DispatcherCounters {
+  received: number;
+  ok: number;
+  failed: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class Dispatcher {
+  readonly #o: DispatcherOptions;
+  readonly counters: DispatcherCounters = { received: 0, ok: 0, failed: 0 };
+  #inFlight = 0;
+  #idleWaiters: Array<() => void> = [];
+  #accepting = true;
+
+  constructor(options: DispatcherOptions) {
+    this.#o = options;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Stops taking commands; resolves once the in-flight ones are done (or the bound passes). */
+  drain(timeoutMs: number): Promise<void> {
+    this.#accepting = false;
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Lane handler: returns the reply bytes, or undefined (async, handed off, not for us). */
+  async handle(kind: LaneKind, req: ServeRequest): Promise<Uint8Array | undefined> {
+    const started = performance.now();
+    this.counters.received++;
+    const bytes = kind === 'async' ? asyncPayload(req.subject, this.#o.subjects, req.data, this.#o.maxPayloadBytes) : req.data;
+    // The verb policy is the node's own: checked after the hand-off, by the node that executes.
+    const parsed = parseRequest(bytes, { maxPayloadBytes: this.#o.maxPayloadBytes, policyApplies: () => false });
+    if (!parsed.ok) {
+      const hints = { async: kind === 'async' || parsed.hints.async, ...hintsWithout(parsed.hints) };
+      if (hints.forward_to !== undefined && (!isPublishableSubject(hints.forward_to) || this.#o.subjects.isOwnSubject(hints.forward_to))) delete hints.forward_to;
+      return this.#finish(kind, req, started, '-', hints, {
+        ok: false,
+        code: parsed.code,
+        message: parsed.message,
+      });
+    }
+    const request = parsed.request;
+    const hints: RequestHints = { async: kind === 'async' || request.async === true, ...hintsWithout(request) };
+    const target = request.node_id;
+    if (target !== undefined && target !== this.#o.nodeId) {
+      if (kind === 'api') {
+        // The shared lane picked us, but the request names another node: pass it on, same reply address.
+        req.forward(this.#o.subjects.node(target));
+        this.#o.metrics.handoffs.inc();
+        return undefined;
+      }
+      if (kind === 'async') {
+        this.#o.driver.publish(this.#o.subjects.node(target), bytes);
+        this.#o.metrics.handoffs.inc();
+        return undefined;
+      }
+      // Broadcast: every node sees it; only the named one answers. Direct lanes: the subject wins.
+      if (kind === 'broadcast') return undefined;
+    }
+    if (!this.#o.registry.isBuiltin(request.command) && !isVerbPermitted(request.command, { denylist: this.#o.denylist, allowlist: this.#o.allowlist })) {
+      return this.#finish(kind, req, started, request.command, hints, { ok: false, code: BusErrorCode.COMMAND_DENIED, message: BusMessage.COMMAND_DENIED });
+    }
+    if (hints.forward_to !== undefined) {
+      const bad = !isPublishableSubject(hints.forward_to)
+        ? 'forward_to must be a subject (dotted tokens, no spaces or wildcards)'
+        : this.#o.subjects.isOwnSubject(hints.forward_to)
+          ? "forward_to may not target the agent's own subjects"
+          : undefined;
+      if (bad !== undefined) {
+        const { forward_to: _dropped, ...safe } = hints;
+        return this.#finish(kind, req, started, request.command, safe, { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: bad });
+      }
+    }
+    if (!this.#accepting) {
+      return this.#finish(kind, req, started, request.command, hints, { ok: false, code: BusErrorCode.SHUTTING_DOWN, message: 'Agent is shutting down' });
+    }
+    if (this.#inFlight >= this.#o.maxInFlight) {
+      return this.#finish(kind, req, started, request.command, hints, {
+        ok: false,
+        code: BusErrorCode.BUSY,
+        message: `Agent busy: ${this.#o.maxInFlight} commands in flight`,
+      });
+    }
+    this.#inFlight++;
+    this.#o.metrics.inFlight.inc();
+    this.#o.onChange?.();
+    let result: CommandResult;
+    try {
+      result = await this.#run(request);
+    } finally {
+      this.#inFlight--;
+      this.#o.metrics.inFlight.dec();
+      if (this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
+    }
+    const out = this.#finish(kind, req, started, request.command, hints, result);
+    this.#o.onChange?.();
+    return out;
+  }
+
+  async #run(request: BusRequest): Promise<CommandResult> {
+    const timeoutMs = Math.min(request.timeout_ms ?? this.#o.timeoutMs, MAX_COMMAND_TIMEOUT_MS);
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    const link = this.#o.link;
+    const unavailable = () => new BusError(BusErrorCode.FREESWITCH_UNAVAILABLE, 'FreeSWITCH is not connected');
+    const ctx: CommandContext = {
+      nodeId: this.#o.nodeId,
+      timeoutMs,
+      signal: ac.signal,
+      api: async (cmd) => (await link.api(cmd, { timeoutMs, signal: ac.signal })) ?? Promise.reject(unavailable()),
+      bgapi: async (cmd, jobUuid) =>
+        (await link.bgapi(cmd, { timeoutMs, signal: ac.signal, ...(jobUuid === undefined ? {} : { jobUuid }) })) ?? Promise.reject(unavailable()),
+      status: () => this.#o.status(),
+    };
+    try {
+      return await this.#o.registry.resolve(request.command).run(request, ctx);
+    } catch (err) {
+      return toErrorResult(err, timeoutMs, this.#o.logger);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #finish(kind: LaneKind, req: ServeRequest, started: number, command: string, hints: RequestHints, result: CommandResult): Uint8Array | undefined {
+    const init = { nodeId: this.#o.nodeId, message: result.message, correlationId: hints.correlation_id, ...(result.data === undefined ? {} : { data: result.data }) };
+    const envelope = result.ok ? successReply(init) : errorReply({ ...init, code: result.code });
+    const bytes = encodeReply(envelope);
+    if (result.ok) this.counters.ok++;
+    else {
+      this.counters.failed++;
+      this.#o.metrics.requestErrors.inc({ code: result.code });
+    }
+    const outcome = result.ok ? 'ok' : 'err';
+    this.#o.metrics.requests.inc({ lane: kind, result: outcome });
+    this.#o.metrics.requestDuration.observe({ result: outcome }, (performance.now() - started) / 1000);
+    if (hints.forward_to !== undefined) {
+      // Best effort, identical bytes; a failure never changes the caller's reply.
+      const sent = this.#o.driver.publish(hints.forward_to, bytes);
+      this.#o.metrics.forwardTo.inc({ result: sent });
+    }
+    const cmd = auditToken(command);
+    const fields = { audit: 'command', cmd, subject: req.subject, result: outcome, async: hints.async ? 'yes' : 'no', payload_bytes: req.data.byteLength };
+    this.#o.logger.info(
+      result.ok ? fields : { ...fields, code: result.code },
+      `audit=command cmd=${cmd} subject=${auditToken(req.subject)} result=${outcome} async=${fields.async} payload_bytes=${fields.payload_bytes}`,
+    );
+    return hints.async ? undefined : bytes;
+  }
+}
+
+function hintsWithout(h: { forward_to?: string | undefined; correlation_id?: string | undefined }): Omit<RequestHints, 'async'> {
+  const out: Omit<RequestHints, 'async'> = {};
+  if (h.forward_to !== undefined) out.forward_to = h.forward_to;
+  if (h.correlation_id !== undefined) out.correlation_id = h.correlation_id;
+  return out;
+}
+
+/** Never lets a user-controlled value break the audit line's `key=value` shape. */
+function auditToken(value: string): string {
+  const t = value.replace(/[^\x21-\x7e]/g, '_').slice(0, 128);
+  return t === '' ? '-' : t;
+}
+
+/**
+ * The async lane names the command in its subject; the body (optional) carries the rest. The
+ * body is rewritten with that command so the same parser and checks apply.
+ */
+function asyncPayload(subject: string, subjects: Subjects, data: Uint8Array, maxBytes: number): Uint8Array {
+  const command = subject.slice(subjects.asyncWildcard.length - 1);
+  if (data.byteLength > maxBytes) return data; // refused by size before any parsing
+  if (data.byteLength === 0) return encoder.encode(JSON.stringify({ command, async: true }));
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(data));
+  } catch {
+    return data; // the parser reports it (size first, then JSON)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return data;
+  return encoder.encode(JSON.stringify({ ...(value as Record<string, unknown>), command, async: true }));
+}
+
+function toErrorResult(err: unknown, timeoutMs: number, logger: Logger): CommandResult {
+  if (err instanceof BusError) return { ok: false, code: err.code, message: err.message, ...(err.data === undefined ? {} : { data: err.data }) };
+  if (err instanceof EslTimeoutError || (err instanceof Error && err.name === 'EslAbortError')) {
+    return { ok: false, code: BusErrorCode.TIMEOUT, message: `FreeSWITCH did not answer within ${timeoutMs} ms` };
+  }
+  if (err instanceof EslClosedError) return { ok: false, code: BusErrorCode.FREESWITCH_UNAVAILABLE, message: 'FreeSWITCH connection lost' };
+  if (err instanceof EslInvalidArgumentError) return { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: err.message };
+  logger.error({ err }, 'command failed unexpectedly');
+  return { ok: false, code: BusErrorCode.INTERNAL, message: 'Internal error' };
+}

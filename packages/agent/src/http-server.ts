@@ -1,0 +1,58 @@
+/** /metrics, /healthz, /readyz on one small HTTP server. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface HealthSource {
+  /** The process is running and not shut down. */
+  healthy(): boolean;
+  /** Broker and FreeSWITCH connections are up: the node can serve commands. */
+  ready(): { ready: boolean; broker: string; esl: string };
+}
+
+export class AgentHttpServer {
+  readonly #server: Server;
+
+  constructor(registry: Registry, health: HealthSource) {
+    this.#server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405).end();
+        return;
+      }
+      if (path === '/metrics') {
+        registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+          () => res.writeHead(500).end(),
+        );
+      } else if (path === '/healthz') {
+        const ok = health.healthy();
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'down' }));
+      } else if (path === '/readyz') {
+        const r = health.ready();
+        res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r));
+      } else res.writeHead(404).end();
+    });
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve((this.#server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.#server.listening) {
+        resolve();
+        return;
+      }
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+}

@@ -1,0 +1,15 @@
+export { Agent, AGENT_VERSION } from './agent.js';
+export type { AgentOptions, AgentStateListener } from './agent.js';
+export { runAgent, AGENT_USAGE } from './run-agent.js';
+export type { RunAgentIo } from './run-agent.js';
+export { loadConfig, ENV_MAP } from './config/load-config.js';
+export type { LoadConfigOptions } from './config/load-config.js';
+export { configSchema } from './config/schema.js';
+export type { AgentConfig, AgentConfigInput, AgentSecrets } from './config/schema.js';
+export { AgentError, AgentErrorCode, ConfigError } from './errors.js';
+export { CommandRegistry, isFsError } from './commands/registry.js';
+export { buildOriginate } from './commands/originate.js';
+export type { CommandHandler, CommandContext, CommandResult } from './commands/registry.js';
+export { Dispatcher, MAX_COMMAND_TIMEOUT_MS } from './dispatcher.js';
+export type { LaneKind } from './dispatcher.js';
+export { AgentMetrics } from './metrics.js';

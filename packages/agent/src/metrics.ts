@@ -1,0 +1,56 @@
+/** Prometheus metrics of one agent, in its own registry (several agents can share a process in tests). */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'lane' | 'result'>;
+  readonly requestErrors: Counter<'code'>;
+  readonly requestDuration: Histogram<'result'>;
+  readonly inFlight: Gauge;
+  readonly handoffs: Counter;
+  readonly forwardTo: Counter<'result'>;
+  readonly eventsReceived: Counter;
+  readonly eventsFiltered: Counter;
+  readonly eventsPublished: Counter;
+  readonly eventsBuffered: Counter;
+  readonly eventsDropped: Counter;
+  readonly brokerConnected: Gauge;
+  readonly eslConnected: Gauge;
+  readonly reconnects: Counter<'target'>;
+
+  constructor(defaultLabels: Record<string, string>, dropped: () => number) {
+    const r = [this.registry];
+    this.registry.setDefaultLabels(defaultLabels);
+    this.requests = new Counter({ name: 'fsbus_requests_total', help: 'Command requests handled, by lane and result', labelNames: ['lane', 'result'], registers: r });
+    this.requestErrors = new Counter({ name: 'fsbus_request_errors_total', help: 'Error replies, by FSBUS_ERR_* code', labelNames: ['code'], registers: r });
+    this.requestDuration = new Histogram({
+      name: 'fsbus_request_duration_seconds',
+      help: 'Time from request received to reply sent',
+      labelNames: ['result'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: r,
+    });
+    this.inFlight = new Gauge({ name: 'fsbus_commands_in_flight', help: 'Commands executing now', registers: r });
+    this.handoffs = new Counter({ name: 'fsbus_request_handoffs_total', help: 'Requests on the shared lane passed to another node', registers: r });
+    this.forwardTo = new Counter({ name: 'fsbus_forward_to_total', help: 'forward_to publications, by result', labelNames: ['result'], registers: r });
+    this.eventsReceived = new Counter({ name: 'fsbus_events_received_total', help: 'Events received from FreeSWITCH', registers: r });
+    this.eventsFiltered = new Counter({ name: 'fsbus_events_filtered_total', help: 'Events not published because of include/exclude', registers: r });
+    this.eventsPublished = new Counter({ name: 'fsbus_events_published_total', help: 'Events handed to the broker (sent or buffered)', registers: r });
+    this.eventsBuffered = new Counter({ name: 'fsbus_events_buffered_total', help: 'Events held in the outgoing buffer while the broker was away', registers: r });
+    // The driver owns the drop count; the counter catches up with it at each scrape.
+    let seen = 0;
+    this.eventsDropped = new Counter({
+      name: 'fsbus_events_dropped_total',
+      help: 'Messages dropped because the outgoing buffer was full',
+      registers: r,
+      collect() {
+        const now = dropped();
+        if (now > seen) this.inc(now - seen);
+        seen = now;
+      },
+    });
+    this.brokerConnected = new Gauge({ name: 'fsbus_broker_connected', help: '1 when the broker connection is up', registers: r });
+    this.eslConnected = new Gauge({ name: 'fsbus_esl_connected', help: '1 when the FreeSWITCH event connection is up', registers: r });
+    this.reconnects = new Counter({ name: 'fsbus_reconnects_total', help: 'Reconnections, by target (broker, esl)', labelNames: ['target'], registers: r });
+  }
+}

@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentErrorCode, ConfigError, loadConfig } from '@fsbus/agent';
+
+function withFiles(files: Record<string, string>, fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'fsbus-config-'));
+  try {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function configError(fn: () => unknown, field: string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.equal(err.code, AgentErrorCode.CONFIG);
+    assert.equal(err.field, field);
+    assert.ok(err.message.includes(field));
+    return true;
+  });
+}
+
+void test('defaults', () => {
+  const c = loadConfig({ env: { FSBUS_NODE_ID: 'n1' } });
+  assert.equal(c.node_id, 'n1');
+  assert.equal(c.driver, 'nats');
+  assert.equal(c.subject_prefix, 'freeswitch');
+  assert.deepEqual(c.broker.urls, ['nats://127.0.0.1:4222']);
+  assert.equal(c.esl.port, 8021);
+  assert.equal(c.commands.max_payload_bytes, 65536);
+  assert.deepEqual(c.events.include, ['ALL']);
+  assert.equal(c.events.stream.enabled, false);
+  assert.equal(c.secrets.eslPassword, 'ClueCon');
+});
+
+void test('YAML and JSON files; env wins over the file', () => {
+  withFiles(
+    {
+      'a.yaml': 'node_id: FS.Node-01\nsubject_prefix: "pbx prod"\nbroker:\n  urls: nats://a:4222, nats://b:4222\nesl:\n  port: 8022\nevents:\n  include: [CHANNEL_CREATE, "CUSTOM::sofia::register"]\n  stream:\n    enabled: true\n',
+      'b.json': JSON.stringify({ node_id: 'json-node', commands: { denylist: ['shutdown', 'fsctl'] }, metrics: { port: 0 } }),
+    },
+    (dir) => {
+      const y = loadConfig({ file: join(dir, 'a.yaml'), env: {} });
+      assert.equal(y.node_id, 'fs_node-01');
+      assert.equal(y.subject_prefix, 'pbx_prod');
+      assert.deepEqual(y.broker.urls, ['nats://a:4222', 'nats://b:4222']);
+      assert.equal(y.esl.port, 8022);
+      assert.deepEqual(y.events.include, ['CHANNEL_CREATE', 'CUSTOM::sofia::register']);
+      assert.equal(y.events.stream.enabled, true);
+
+      const e = loadConfig({
+        file: join(dir, 'a.yaml'),
+        env: { FSBUS_NODE_ID: 'env-node', FSBUS_ESL_PORT: '9000', FSBUS_BROKER_URL: 'nats://c:1,nats://d:2', FSBUS_JETSTREAM: 'false' },
+      });
+      assert.equal(e.node_id, 'env-node');
+      assert.equal(e.esl.port, 9000);
+      assert.deepEqual(e.broker.urls, ['nats://c:1', 'nats://d:2']);
+      assert.equal(e.events.stream.enabled, false);
+
+      const j = loadConfig({ file: join(dir, 'b.json'), env: {} });
+      assert.deepEqual(j.commands.denylist, ['shutdown', 'fsctl']);
+      assert.equal(j.metrics.port, 0);
+    },
+  );
+});
+
+void test('MOD_EVENT_AGENT_* names are accepted; FSBUS_* wins over them', () => {
+  const c = loadConfig({
+    env: { MOD_EVENT_AGENT_URL: 'nats://m:4222', MOD_EVENT_AGENT_NODE_ID: 'legacy', MOD_EVENT_AGENT_API_DENYLIST: 'shutdown, msleep', MOD_EVENT_AGENT_TOKEN: 't0k' },
+  });
+  assert.deepEqual(c.broker.urls, ['nats://m:4222']);
+  assert.equal(c.node_id, 'legacy');
+  assert.deepEqual(c.commands.denylist, ['shutdown', 'msleep']);
+  assert.equal(c.secrets.brokerToken, 't0k');
+  const both = loadConfig({ env: { MOD_EVENT_AGENT_NODE_ID: 'legacy', FSBUS_NODE_ID: 'modern', MOD_EVENT_AGENT_TOKEN: 'a', FSBUS_BROKER_TOKEN: 'b' } });
+  assert.equal(both.node_id, 'modern');
+  assert.equal(both.secrets.brokerToken, 'b');
+});
+
+void test('secrets come from env only; a file carrying one is refused, naming the field', () => {
+  configError(() => loadConfig({ values: { esl: { password: 'ClueCon' } }, env: {} }), 'esl.password');
+  configError(() => loadConfig({ values: { broker: { token: 'x' } }, env: {} }), 'broker.token');
+  configError(() => loadConfig({ values: { token: 'x' }, env: {} }), 'token');
+  const c = loadConfig({ env: { FSBUS_ESL_PASSWORD: 'pw', FSBUS_BROKER_NKEY_SEED: 'SUAXXX', FSBUS_BROKER_PASSWORD: 'bp' } });
+  assert.equal(c.secrets.eslPassword, 'pw');
+  assert.equal(c.secrets.brokerNkeySeed, 'SUAXXX');
+  assert.equal(c.secrets.brokerPassword, 'bp');
+});
+
+void test('invalid values stop the agent with the field (or env var) named', () => {
+  configError(() => loadConfig({ values: { esl: { port: 70000 } }, env: {} }), 'esl.port');
+  configError(() => loadConfig({ env: { FSBUS_ESL_PORT: 'eighty' } }), 'FSBUS_ESL_PORT');
+  configError(() => loadConfig({ values: { esl: { hots: 'x' } }, env: {} }), 'esl');
+  configError(() => loadConfig({ values: { log_level: 'loud' }, env: {} }), 'log_level');
+  configError(() => loadConfig({ values: { broker: { urls: [] } }, env: {} }), 'broker.urls');
+  configError(() => loadConfig({ values: { commands: { max_in_flight: 0 } }, env: {} }), 'commands.max_in_flight');
+  configError(() => loadConfig({ env: { FSBUS_JETSTREAM: 'maybe' } }), 'FSBUS_JETSTREAM');
+  configError(() => loadConfig({ values: { events: { stream: { name: 'a.b' } } }, env: {} }), 'events.stream.name');
+  withFiles({ 'bad.json': '{"node_id":' }, (dir) => configError(() => loadConfig({ file: join(dir, 'bad.json'), env: {} }), '--config'));
+  configError(() => loadConfig({ file: '/nonexistent/fsbus.yaml', env: {} }), '--config');
+});

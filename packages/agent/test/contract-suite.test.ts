@@ -1,0 +1,180 @@
+// Port of mod_event_agent's own integration suite (tests/src/test_validation.c, test_size_limit.c,
+// test_denylist.c) plus the cases it lacked: empty payload, non-object JSON, unknown verb, -ERR.
+import { after, before, describe, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { BusErrorCode } from '@fsbus/contract';
+import { enc, startCluster, type Cluster } from './support/cluster.js';
+
+// mod_event_agent's COMMAND_API_DENYLIST, as its test_denylist.c lists it.
+const DENIED = ['shutdown', 'fsctl', 'load', 'unload', 'reload', 'reloadxml', 'reloadacl', 'bgapi', 'system', 'bg_system', 'lua', 'luarun', 'msleep'];
+
+void describe('mod_event_agent suite over NATS', () => {
+  let cluster: Cluster;
+  let subject: string;
+  before(async () => {
+    cluster = await startCluster({ config: { commands: { denylist: DENIED } } });
+    subject = cluster.nodes[0]!.agent.subjects.node('node-1');
+  });
+  after(() => cluster.stop());
+
+  // test_validation.c: [name, payload, expected substring]
+  const validation: Array<[string, string, string]> = [
+    ['invalid_json_garbage', 'not json at all', 'Invalid JSON payload'],
+    ['invalid_json_unterminated', '{"command":"agent.status"', 'Invalid JSON payload'],
+    ['missing_command_field', '{"args":"foo"}', "Missing 'command'"],
+    ['command_not_string', '{"command":42}', "Missing 'command'"],
+    ['originate_missing_endpoint', '{"command":"originate"}', 'endpoint must be'],
+    ['originate_empty_endpoint', '{"command":"originate","endpoint":""}', 'endpoint must be'],
+    ['originate_missing_extension', '{"command":"originate","endpoint":"user/1000"}', 'extension must be'],
+    ['hangup_missing_uuid', '{"command":"hangup"}', 'uuid must be'],
+  ];
+  for (const [name, payload, expected] of validation) {
+    void test(`validation: ${name}`, async () => {
+      const r = await cluster.request(subject, payload);
+      assert.equal(r.success, false);
+      assert.equal(r.status, 'error');
+      assert.ok(r.message.includes(expected), r.message);
+      assert.match(r.code ?? '', /^FSBUS_ERR_BUS_/);
+      assert.equal(r.node_id, 'node-1');
+    });
+  }
+  // The three dialplan.* cases of test_validation.c need park mode (call-control issue).
+  void test('validation: dialplan_audio_bad_mode', { todo: 'dialplan.* lands with the call-control issue' });
+  void test('validation: dialplan_audio_missing_mode', { todo: 'dialplan.* lands with the call-control issue' });
+  void test('validation: dialplan_autoanswer_string', { todo: 'dialplan.* lands with the call-control issue' });
+
+  void test('size limit: small payload accepted', async () => {
+    const r = await cluster.request(subject, '{"command":"agent.status"}');
+    assert.equal(r.success, true);
+  });
+  void test('size limit: 65 472-byte junk (under the 64 KB cap) accepted', async () => {
+    const payload = `{"command":"agent.status","junk":"${'A'.repeat(65472)}"}`;
+    assert.ok(Buffer.byteLength(payload) <= 65536);
+    const r = await cluster.request(subject, payload);
+    assert.equal(r.success, true, r.message);
+  });
+  void test('size limit: 71 680-byte junk rejected as Payload too large', async () => {
+    const r = await cluster.request(subject, `{"command":"agent.status","junk":"${'A'.repeat(71680)}"}`);
+    assert.equal(r.success, false);
+    assert.equal(r.message, 'Payload too large');
+    assert.equal(r.code, BusErrorCode.PAYLOAD_TOO_LARGE);
+  });
+
+  for (const verb of DENIED) {
+    void test(`denylist: '${verb}' denied`, async () => {
+      const r = await cluster.request(subject, JSON.stringify({ command: verb }));
+      assert.equal(r.success, false);
+      assert.equal(r.message, 'Command is not permitted via the event bus');
+      assert.equal(r.code, BusErrorCode.COMMAND_DENIED);
+    });
+  }
+  void test('denylist: leading verb, case-insensitive', async () => {
+    const r = await cluster.request(subject, JSON.stringify({ command: 'ShutDown', args: 'now' }));
+    assert.equal(r.code, BusErrorCode.COMMAND_DENIED);
+  });
+  for (const verb of ['uptime', 'version', 'status']) {
+    void test(`denylist: '${verb}' allowed`, async () => {
+      const r = await cluster.request(subject, JSON.stringify({ command: verb }));
+      assert.equal(r.success, true, JSON.stringify(r));
+      assert.equal(r.message, 'API command executed');
+      assert.equal(typeof r.data, 'string');
+    });
+  }
+
+  void test('empty payload', async () => {
+    const r = await cluster.request(subject, new Uint8Array(0));
+    assert.equal(r.message, 'Empty payload');
+    assert.equal(r.code, BusErrorCode.EMPTY_PAYLOAD);
+  });
+  void test('non-object JSON', async () => {
+    for (const p of ['[]', '"status"', '42', 'null']) {
+      const r = await cluster.request(subject, p);
+      assert.equal(r.message, 'Invalid JSON payload', p);
+    }
+  });
+  void test('unknown verb: FreeSWITCH -ERR output is an error envelope with the raw output', async () => {
+    const r = await cluster.request(subject, '{"command":"no_such_verb","correlation_id":"c-7"}');
+    assert.equal(r.success, false);
+    assert.equal(r.code, BusErrorCode.COMMAND_FAILED);
+    assert.match(String(r.data), /^-ERR/);
+    assert.equal(r.correlation_id, 'c-7');
+  });
+  void test('-ERR output of a known verb', async () => {
+    const r = await cluster.request(subject, '{"command":"uuid_kill","args":"00000000-0000-0000-0000-000000000000"}');
+    assert.equal(r.success, false);
+    assert.match(String(r.data), /^-ERR/);
+  });
+  void test('envelope: first six keys exactly, then data, correlation_id; µs timestamp', async () => {
+    const raw = await cluster.client.request(subject, enc('{"command":"version","correlation_id":"k1"}'), { timeoutMs: 5000 });
+    const obj = JSON.parse(new TextDecoder().decode(raw.data)) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(obj), ['success', 'status', 'message', 'timestamp', 'node_id', 'data', 'correlation_id']);
+    assert.ok(Number.isSafeInteger(obj['timestamp']) && (obj['timestamp'] as number) > 1e15);
+  });
+  void test('bg: true runs the command as bgapi', async () => {
+    const r = await cluster.request(subject, '{"command":"status","bg":true}');
+    assert.equal(r.success, true, JSON.stringify(r));
+    assert.match(String(r.data), /UP/);
+  });
+  void test('hangup: a live channel is killed; an unknown one is an error', async () => {
+    const o = await cluster.request(subject, '{"command":"originate","endpoint":"loopback/7001","extension":"7001"}');
+    assert.equal(o.success, true, JSON.stringify(o));
+    const { uuid } = o.data as { uuid: string };
+    const h = await cluster.request(subject, JSON.stringify({ command: 'hangup', uuid }));
+    assert.equal(h.success, true, JSON.stringify(h));
+    assert.equal(h.message, 'Channel hangup successful');
+    const again = await cluster.request(subject, JSON.stringify({ command: 'hangup', uuid }));
+    assert.equal(again.success, false);
+    assert.equal(again.code, BusErrorCode.COMMAND_FAILED);
+  });
+  void test('forward_to may not target the agent subjects', async () => {
+    const r = await cluster.request(subject, '{"command":"status","forward_to":"freeswitch.api"}');
+    assert.equal(r.success, false);
+    assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT);
+  });
+  void test('forward_to must be a publishable subject; refused requests are forwarded too', async () => {
+    const bad = await cluster.request(subject, '{"command":"status","forward_to":"a b.>"}');
+    assert.equal(bad.code, BusErrorCode.INVALID_ARGUMENT);
+    assert.match(bad.message, /forward_to must be a subject/);
+    const seen = new Promise<Uint8Array>((resolve) => {
+      const sub = cluster.client.subscribe('observers.refused', (m) => {
+        resolve(m.data);
+        void sub.unsubscribe();
+      });
+    });
+    await cluster.client.flush();
+    const raw = await cluster.client.request(subject, enc('{"command":"","forward_to":"observers.refused"}'), { timeoutMs: 5000 });
+    assert.deepEqual(Buffer.from(await seen), Buffer.from(raw.data));
+  });
+  void test('agent.status reports identity, connections and counters', async () => {
+    const r = await cluster.request(subject, '{"command":"agent.status"}');
+    const d = r.data as { node_id: string; driver: string; connected: boolean; esl: { status: string }; counters: { requests_received: number } };
+    assert.equal(d.node_id, 'node-1');
+    assert.equal(d.driver, 'nats');
+    assert.equal(d.connected, true);
+    assert.equal(d.esl.status, 'ready');
+    assert.ok(d.counters.requests_received > 0);
+  });
+  void test('audit line per command, never the payload', () => {
+    const lines = cluster.nodes[0]!.logs.filter((l) => l['audit'] === 'command');
+    assert.ok(lines.length > 10);
+    const junk = 'A'.repeat(100);
+    for (const l of lines) assert.ok(!JSON.stringify(l).includes(junk), 'payload leaked into the log');
+    const msgs = lines.map((l) => String(l['msg']));
+    assert.ok(msgs.includes(`audit=command cmd=status subject=${subject} result=ok async=no payload_bytes=20`), msgs.join('\n'));
+    assert.ok(msgs.some((m) => m.startsWith('audit=command cmd=- ') && m.includes('result=err')));
+  });
+});
+
+void describe('allowlist', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster({ env: { FSBUS_API_ALLOWLIST: 'status,version' } });
+  });
+  after(() => cluster.stop());
+  void test('only listed verbs reach FreeSWITCH; built-ins stay available', async () => {
+    const s = cluster.nodes[0]!.agent.subjects.node('node-1');
+    assert.equal((await cluster.request(s, '{"command":"status"}')).success, true);
+    assert.equal((await cluster.request(s, '{"command":"uptime"}')).code, BusErrorCode.COMMAND_DENIED);
+    assert.equal((await cluster.request(s, '{"command":"agent.status"}')).success, true);
+  });
+});

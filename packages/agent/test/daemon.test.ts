@@ -1,0 +1,74 @@
+// `fsbus agent` as a real process: config errors name the field; SIGTERM shuts down cleanly.
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { decodeReply } from '@fsbus/contract';
+import { Simulator } from '@fsbus/sim';
+import { startNatsServer } from '@fsbus/testkit';
+import { createDriver } from '@fsbus/transport';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const main = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
+
+function fsbus(args: string[], env: Record<string, string>) {
+  return spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, ...args], {
+    cwd: root,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function exitOf(child: ReturnType<typeof fsbus>): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+void test('a bad config stops the agent at start, naming the field', async () => {
+  const child = fsbus(['agent'], { FSBUS_ESL_PORT: 'not-a-port' });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  assert.equal(await exitOf(child), 78);
+  assert.match(stderr, /invalid config: FSBUS_ESL_PORT/);
+});
+
+void test('fsbus agent serves requests, logs JSON, and exits 0 on SIGTERM', async () => {
+  const nats = await startNatsServer();
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  const child = fsbus(['agent'], {
+    FSBUS_BROKER_URL: nats.url,
+    FSBUS_NODE_ID: 'proc-1',
+    FSBUS_ESL_PORT: String(port),
+    FSBUS_ESL_PASSWORD: 'ClueCon',
+    FSBUS_METRICS_PORT: '0',
+    FSBUS_METRICS_HOST: '127.0.0.1',
+  });
+  const exited = exitOf(child);
+  const client = await createDriver('nats', { urls: [nats.url] });
+  try {
+    const lines = createInterface({ input: child.stdout });
+    const logs: Array<Record<string, unknown>> = [];
+    await new Promise<void>((resolve, reject) => {
+      lines.on('line', (line) => {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry['msg'] === 'agent started') resolve();
+      });
+      void exited.then((code) => reject(new Error(`agent exited early (${code}): ${JSON.stringify(logs)}`)));
+    });
+    await client.connect();
+    const r = decodeReply((await client.request('freeswitch.node.proc-1', new TextEncoder().encode('{"command":"agent.status"}'), { timeoutMs: 5000 })).data);
+    assert.equal(r.success, true);
+    assert.equal(r.node_id, 'proc-1');
+    assert.ok(!JSON.stringify(logs).includes('ClueCon'), 'a secret reached the log');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.ok(logs.some((l) => l['msg'] === 'agent stopped'));
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await client.close();
+    await sim.stop();
+    await nats.stop();
+  }
+});

@@ -1,0 +1,49 @@
+// The command pool: a slow `api` on one connection never holds up an `api` on another.
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { silentLogger } from '@fsbus/esl';
+import { Simulator } from '@fsbus/sim';
+import { FreeSwitchLink } from '../src/freeswitch-link.js';
+
+void test('a slow api does not hold up the others; the first connect is retried until FreeSWITCH is there', async () => {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  // FreeSWITCH is down when the link starts.
+  await sim.control.stopListener();
+  let readyResolve!: () => void;
+  const ready = new Promise<void>((resolve) => (readyResolve = resolve));
+  const link = new FreeSwitchLink({
+    host: '127.0.0.1',
+    port,
+    password: 'ClueCon',
+    poolSize: 2,
+    connectTimeoutMs: 2000,
+    eventNames: [],
+    logger: silentLogger,
+    onEvent: () => undefined,
+    onStatus: () => {
+      if (link.ready && link.commandsReady === 2) readyResolve();
+    },
+    onReconnect: () => undefined,
+  });
+  try {
+    link.start();
+    assert.equal(await link.api('version', { timeoutMs: 1000 }), undefined, 'no connection yet: undefined, not a hang');
+    await sim.control.startListener();
+    await ready;
+    sim.core.control.setEndpointBehavior('user/slow', { answer: 'answer', delayMs: 1500 });
+    let slowDone = false;
+    const slow = link.api('originate user/slow &park()', { timeoutMs: 10_000 }).then((r) => {
+      slowDone = true;
+      return r;
+    });
+    for (let i = 0; i < 5; i++) {
+      assert.match((await link.api('version', { timeoutMs: 5000 })) ?? '', /^FreeSWITCH Version/);
+      assert.equal(slowDone, false, 'a fast api waited for the slow one');
+    }
+    assert.match((await slow) ?? '', /^\+OK/);
+  } finally {
+    await link.close();
+    await sim.stop();
+  }
+});

@@ -1,0 +1,122 @@
+// Three agents on three simulated FreeSWITCH nodes, one nats-server.
+import { after, before, describe, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { decodeReply, type ReplyEnvelope } from '@fsbus/contract';
+import { enc, startCluster, type Cluster } from './support/cluster.js';
+
+type Counters = { requests_received: number };
+const received = (c: Cluster, i: number) => (c.nodes[i]!.agent.status()['counters'] as Counters).requests_received;
+const totalReceived = (c: Cluster) => c.nodes.reduce((n, _, i) => n + received(c, i), 0);
+
+void describe('three nodes', () => {
+  let cluster: Cluster;
+  let nc: NatsConnection;
+  before(async () => {
+    cluster = await startCluster({ nodes: 3, commandsFor: (i) => (i === 0 ? { denylist: ['uptime'] } : {}) });
+    nc = await connect({ servers: cluster.nats.url });
+  });
+  after(async () => {
+    await nc.close();
+    await cluster.stop();
+  });
+
+  void test('the queue-group lane runs each command exactly once', async () => {
+    const before = totalReceived(cluster);
+    const replies = await Promise.all(Array.from({ length: 30 }, () => cluster.request('freeswitch.api', '{"command":"status"}')));
+    assert.ok(replies.every((r) => r.success));
+    assert.equal(totalReceived(cluster) - before, 30);
+  });
+
+  void test('node-targeted requests reach the right node through any lane', async () => {
+    const handoffs = async () => {
+      let n = 0;
+      for (const node of cluster.nodes) n += (await node.agent.metrics.handoffs.get()).values[0]?.value ?? 0;
+      return n;
+    };
+    const handoffsBefore = await handoffs();
+    const before = [0, 1, 2].map((i) => received(cluster, i));
+    const viaApi = await Promise.all(Array.from({ length: 30 }, () => cluster.request('freeswitch.api', '{"command":"agent.status","node_id":"NODE-2"}')));
+    assert.ok(viaApi.every((r) => r.node_id === 'node-2' && r.success));
+    // node-2 ran each request once (from the queue group or handed off by a peer); what the
+    // peers received, they handed off.
+    const delta = [0, 1, 2].map((i) => received(cluster, i) - before[i]!);
+    assert.equal(delta[1], 30);
+    assert.equal(delta[0]! + delta[2]!, (await handoffs()) - handoffsBefore);
+    for (const lane of ['freeswitch.node.node-2', 'freeswitch.api.node-2']) {
+      const r = await cluster.request(lane, '{"command":"agent.status"}');
+      assert.equal(r.node_id, 'node-2', lane);
+    }
+    const only = await cluster.client.gather('freeswitch.broadcast', enc('{"command":"agent.status","node_id":"node-3"}'), { timeoutMs: 5000, expect: 1 });
+    assert.deepEqual(only.map((m) => decodeReply(m.data).node_id), ['node-3']);
+  });
+
+  void test("the executing node's verb policy applies, not the policy of the node that handed off", async () => {
+    const viaApi = await Promise.all(Array.from({ length: 20 }, () => cluster.request('freeswitch.api', '{"command":"uptime","node_id":"node-2"}')));
+    assert.ok(viaApi.every((r) => r.success && r.node_id === 'node-2'), JSON.stringify(viaApi.find((r) => !r.success)));
+    const denied = await cluster.request('freeswitch.node.node-1', '{"command":"uptime"}');
+    assert.equal(denied.message, 'Command is not permitted via the event bus');
+  });
+
+  void test('broadcast gathers one reply per node', async () => {
+    const replies = await cluster.client.gather('freeswitch.broadcast', enc('{"command":"status"}'), { timeoutMs: 5000, expect: 3 });
+    assert.deepEqual(replies.map((m) => decodeReply(m.data).node_id).sort(), ['node-1', 'node-2', 'node-3']);
+    assert.ok(replies.every((m) => decodeReply(m.data).success));
+  });
+
+  void test('forward_to receives the very bytes of the reply', async () => {
+    const forwarded: Uint8Array[] = [];
+    const got = new Promise<void>((resolve) => {
+      nc.subscribe('observers.results', { max: 1, callback: (_e, m) => {
+        forwarded.push(m.data);
+        resolve();
+      } });
+    });
+    await nc.flush();
+    const reply = await cluster.client.request('freeswitch.api', enc('{"command":"version","forward_to":"observers.results","correlation_id":"fw-1"}'), { timeoutMs: 5000 });
+    await got;
+    assert.deepEqual(Buffer.from(forwarded[0]!), Buffer.from(reply.data));
+    assert.equal(decodeReply(reply.data).correlation_id, 'fw-1');
+  });
+
+  void test('async lane executes without a reply (forward_to still fires)', async () => {
+    const inbox: ReplyEnvelope[] = [];
+    const pings: Array<() => void> = [];
+    nc.subscribe('test.inbox', {
+      callback: (_e, m) => {
+        const r = decodeReply(m.data);
+        inbox.push(r);
+        if (r.correlation_id === 'ping') pings.shift()?.();
+      },
+    });
+    const observe = (subject: string) =>
+      new Promise<ReplyEnvelope>((resolve) => {
+        nc.subscribe(subject, { max: 1, callback: (_e, m) => resolve(decodeReply(m.data)) });
+      });
+    const ping = () => {
+      const seen = new Promise<void>((resolve) => pings.push(resolve));
+      nc.publish('freeswitch.node.node-1', enc('{"command":"agent.status","correlation_id":"ping"}'), { reply: 'test.inbox' });
+      return seen;
+    };
+    const observed = observe('observers.async');
+    await nc.flush();
+    // A reply address is given on purpose: the agent must not use it.
+    nc.publish('freeswitch.cmd.async.status', enc('{"forward_to":"observers.async","node_id":"node-1","correlation_id":"a-1"}'), { reply: 'test.inbox' });
+    const r = await observed;
+    assert.equal(r.success, true);
+    assert.equal(r.correlation_id, 'a-1');
+    assert.equal(r.node_id, 'node-1');
+    assert.equal(r.message, 'API command executed');
+    // A reply to the async request would have left node-1 before the ping's (one connection, in order).
+    await ping();
+    assert.deepEqual(inbox.map((x) => x.correlation_id), ['ping']);
+
+    // "async": true on a request lane behaves the same.
+    const observed2 = observe('observers.async2');
+    await nc.flush();
+    nc.publish('freeswitch.node.node-1', enc('{"command":"status","async":true,"forward_to":"observers.async2"}'), { reply: 'test.inbox' });
+    assert.equal((await observed2).success, true);
+    await ping();
+    assert.deepEqual(inbox.map((x) => x.correlation_id), ['ping', 'ping']);
+  });
+});

@@ -1,0 +1,129 @@
+// Operations: metrics, health, FreeSWITCH outage, concurrency bound, graceful shutdown.
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { request as httpRequest } from 'node:http';
+import { BusErrorCode } from '@fsbus/contract';
+import { startCluster, until, type Cluster } from './support/cluster.js';
+
+function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function metric(text: string, name: string, labels: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+const slowOriginate = (cluster: Cluster, ms: number) => {
+  cluster.nodes[0]!.sim.core.control.setEndpointBehavior('user/slow', { answer: 'answer', delayMs: ms });
+  return '{"command":"originate","endpoint":"user/slow","extension":"&park()"}';
+};
+
+void test('/metrics counters move; /healthz and /readyz follow the connections', async () => {
+  const cluster = await startCluster();
+  const { agent } = cluster.nodes[0]!;
+  const port = agent.httpPort!;
+  try {
+    assert.equal((await get(port, '/healthz')).status, 200);
+    const ready = await get(port, '/readyz');
+    assert.equal(ready.status, 200);
+    assert.deepEqual(JSON.parse(ready.body), { ready: true, broker: 'connected', esl: 'ready' });
+    const before = (await get(port, '/metrics')).body;
+    for (let i = 0; i < 3; i++) await cluster.request('freeswitch.node.node-1', '{"command":"status"}');
+    await cluster.request('freeswitch.node.node-1', '{"command":""}');
+    const after = await get(port, '/metrics');
+    assert.equal(after.status, 200);
+    assert.equal(metric(after.body, 'fsbus_requests_total', 'lane="direct",result="ok"') - metric(before, 'fsbus_requests_total', 'lane="direct",result="ok"'), 3);
+    assert.equal(metric(after.body, 'fsbus_request_errors_total', `code="${BusErrorCode.MISSING_COMMAND}"`), 1);
+    assert.equal(metric(after.body, 'fsbus_broker_connected', 'node_id="node-1"'), 1);
+    assert.equal(metric(after.body, 'fsbus_esl_connected', 'node_id="node-1"'), 1);
+    assert.equal((await get(port, '/nope')).status, 404);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+void test('FreeSWITCH away: commands get an error envelope, not silence; back: the agent reconnects', async () => {
+  const cluster = await startCluster();
+  const { agent, sim } = cluster.nodes[0]!;
+  try {
+    await sim.control.stopListener();
+    await until(agent, () => !agent.ready, 'ESL loss seen');
+    assert.equal((await get(agent.httpPort!, '/readyz')).status, 503);
+    const r = await cluster.request('freeswitch.node.node-1', '{"command":"status","correlation_id":"down"}');
+    assert.equal(r.success, false);
+    assert.equal(r.code, BusErrorCode.FREESWITCH_UNAVAILABLE);
+    assert.equal(r.correlation_id, 'down');
+    // Built-ins that need no FreeSWITCH still answer.
+    assert.equal((await cluster.request('freeswitch.node.node-1', '{"command":"agent.status"}')).success, true);
+    await sim.control.startListener();
+    await until(agent, () => agent.ready, 'ESL back');
+    assert.equal((await cluster.request('freeswitch.node.node-1', '{"command":"status"}')).success, true);
+    const esl = (agent.status()['esl'] as { reconnects: number }).reconnects;
+    assert.ok(esl >= 1);
+    assert.match(await agent.metrics.registry.metrics(), /fsbus_reconnects_total\{target="esl",node_id="node-1"\} [1-9]/);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+void test('a slow command does not hold up other commands', async () => {
+  const cluster = await startCluster();
+  try {
+    let slowDone = false;
+    const slow = cluster.request('freeswitch.node.node-1', slowOriginate(cluster, 1500)).then((r) => {
+      slowDone = true;
+      return r;
+    });
+    const agent = cluster.nodes[0]!.agent;
+    await until(agent, () => (agent.status()['counters'] as { in_flight: number }).in_flight === 1, 'slow command in flight');
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await cluster.request('freeswitch.node.node-1', '{"command":"version"}')).success, true);
+      assert.equal(slowDone, false, 'a fast command waited for the slow one');
+    }
+    assert.equal((await slow).success, true);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+void test('past the in-flight bound, requests get a busy error envelope', async () => {
+  const cluster = await startCluster({ config: { commands: { max_in_flight: 1 } } });
+  try {
+    const agent = cluster.nodes[0]!.agent;
+    const slow = cluster.request('freeswitch.node.node-1', slowOriginate(cluster, 1000));
+    await until(agent, () => (agent.status()['counters'] as { in_flight: number }).in_flight === 1, 'slow command in flight');
+    const busy = await cluster.request('freeswitch.node.node-1', '{"command":"status"}');
+    assert.equal(busy.success, false);
+    assert.equal(busy.code, BusErrorCode.BUSY);
+    assert.equal((await slow).success, true);
+    assert.equal((await cluster.request('freeswitch.node.node-1', '{"command":"status"}')).success, true);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+void test('graceful shutdown answers the commands in flight before closing', async () => {
+  const cluster = await startCluster();
+  try {
+    const agent = cluster.nodes[0]!.agent;
+    const slow = cluster.request('freeswitch.node.node-1', slowOriginate(cluster, 800), 10_000);
+    await until(agent, () => (agent.status()['counters'] as { in_flight: number }).in_flight === 1, 'slow command in flight');
+    await agent.stop();
+    const r = await slow;
+    assert.equal(r.success, true, JSON.stringify(r));
+    assert.match((r.data as { result: string }).result, /^\+OK/);
+    assert.equal(agent.brokerStatus, 'closed');
+  } finally {
+    await cluster.stop();
+  }
+});

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { buildOriginate } from '@fsbus/agent';
+
+void test('originate line: vars quoted, defaults, preset uuid', () => {
+  const r = buildOriginate({
+    endpoint: 'user/1000',
+    destination: '&park()',
+    caller_id_name: 'Bot One',
+    caller_id_number: '5551234',
+    timeout: 30,
+    uuid: 'abc-123',
+    variables: { custom_var: 'a,b', n: 1 },
+  });
+  assert.ok('line' in r);
+  assert.equal(r.uuid, 'abc-123');
+  assert.equal(
+    r.line,
+    "originate {origination_uuid=abc-123,origination_caller_id_name='Bot One',origination_caller_id_number=5551234,originate_timeout=30,custom_var='a,b',n=1}user/1000 &park() XML default",
+  );
+  const d = buildOriginate({ endpoint: 'loopback/7001', extension: '7001', dialplan: 'XML', context: 'public' });
+  assert.ok('line' in d);
+  assert.match(d.line, /^originate \{origination_uuid=[0-9a-f-]{36}\}loopback\/7001 7001 XML public$/);
+});
+
+void test('originate validation messages (mod_event_agent wording) and injection refusals', () => {
+  const err = (fields: Record<string, unknown>) => {
+    const r = buildOriginate(fields);
+    return 'error' in r ? r.error : 'no error';
+  };
+  assert.equal(err({}), 'endpoint must be between 1 and 255 characters');
+  assert.equal(err({ endpoint: '' }), 'endpoint must be between 1 and 255 characters');
+  assert.equal(err({ endpoint: 'x'.repeat(256), extension: '1' }), 'endpoint must be between 1 and 255 characters');
+  assert.equal(err({ endpoint: 'user/1000' }), 'extension must be between 1 and 255 characters');
+  assert.equal(err({ endpoint: 'user/1000', extension: '1', context: 'c'.repeat(128) }), 'context must be 127 characters or fewer');
+  assert.match(err({ endpoint: 'user/1000 &bgapi(x)', extension: '1' }), /endpoint must not contain/);
+  assert.match(err({ endpoint: 'user/1000', extension: '1 XML evil' }), /extension must not contain/);
+  assert.match(err({ endpoint: 'user/1000', extension: "&park()' x" }), /extension must be &app/);
+  assert.match(err({ endpoint: 'user/1000', extension: '1', caller_id_name: "x'}evil" }), /caller_id_name/);
+  assert.match(err({ endpoint: 'user/1000', extension: '1', variables: { 'a b': '1' } }), /variable name/);
+  assert.match(err({ endpoint: 'user/1000', extension: '1', variables: { a: 'x}y' } }), /variable a/);
+  assert.match(err({ endpoint: 'user/1000', extension: '1', timeout: 'soon' }), /timeout/);
+  assert.equal(err({ endpoint: 'user/1000', extension: '1', uuid: 'a b' }), 'uuid must be between 2 and 63 characters');
+});

@@ -1,0 +1,150 @@
+/**
+ * Test harness: a real nats-server (test kit), simulated FreeSWITCH nodes (@fsbus/sim) on port 0,
+ * one agent per node, and a bus client. Everything is waited for by event, never by sleeping.
+ */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Agent, loadConfig, type AgentConfigInput } from '@fsbus/agent';
+import { decodeReply, type ReplyEnvelope } from '@fsbus/contract';
+import { EslClient, EslEvent } from '@fsbus/esl';
+import { Simulator } from '@fsbus/sim';
+import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { createDriver, type Driver } from '@fsbus/transport';
+
+export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** Resolves when `check()` holds, re-checked on each agent state change; the bound fails the test. */
+export function until(agent: Agent, check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  if (check()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for ${what} (broker ${agent.brokerStatus}, esl ${agent.eslStatus})`));
+    }, timeoutMs);
+    const off = agent.onStateChange(() => {
+      if (!check()) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
+/** Resolves once a driver is connected (now or later); the bound fails the test. */
+export function driverConnected(driver: Driver, timeoutMs = 15_000): Promise<void> {
+  if (driver.status === 'connected') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`driver stayed ${driver.status}`));
+    }, timeoutMs);
+    const off = driver.on((e) => {
+      if (e.type !== 'status' || e.status !== 'connected') return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
+export interface Node {
+  id: string;
+  sim: Simulator;
+  agent: Agent;
+  /** Audit/log lines the agent wrote (JSON). */
+  logs: Array<Record<string, unknown>>;
+}
+
+export interface Cluster {
+  nats: NatsServerHandle;
+  nodes: Node[];
+  client: Driver;
+  request(subject: string, body: string | Uint8Array, timeoutMs?: number): Promise<ReplyEnvelope>;
+  /** Starts another agent for an existing node's simulator (same node id). */
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  nodes?: number;
+  jetstream?: boolean;
+  /** Config overrides for every agent (node_id, broker and esl are filled in). */
+  config?: AgentConfigInput;
+  /** Extra command settings for node i (0-based), e.g. a denylist on one node only. */
+  commandsFor?: (i: number) => AgentConfigInput['commands'];
+  env?: Record<string, string>;
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const nats = await startNatsServer({ jetstream: options.jetstream ?? false });
+  const nodes: Node[] = [];
+  let client: Driver | undefined;
+  const stop = async () => {
+    await client?.close();
+    for (const n of nodes) await n.agent.stop();
+    for (const n of nodes) await n.sim.stop();
+    await nats.stop();
+  };
+  try {
+    for (let i = 0; i < (options.nodes ?? 1); i++) {
+      const id = `node-${i + 1}`;
+      const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+      const { port } = await sim.start();
+      const logs: Array<Record<string, unknown>> = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+          cb();
+        },
+      });
+      const base = options.config ?? {};
+      const config = loadConfig({
+        values: {
+          ...base,
+          node_id: id,
+          commands: { ...(base.commands ?? {}), ...(options.commandsFor?.(i) ?? {}) },
+          broker: { ...(base.broker ?? {}), urls: [nats.url] },
+          esl: { ...(base.esl ?? {}), host: '127.0.0.1', port },
+          metrics: { port: 0, host: '127.0.0.1', ...(base.metrics ?? {}) },
+        },
+        env: options.env ?? {},
+      });
+      const agent = new Agent(config, { logger: pino({ level: 'info' }, sink) });
+      nodes.push({ id, sim, agent, logs });
+      await agent.start();
+      await until(agent, () => agent.ready, `${id} ready`);
+    }
+    client = await createDriver('nats', { urls: [nats.url], name: 'test-client' });
+    await client.connect();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const bus = client;
+  return {
+    nats,
+    nodes,
+    client: bus,
+    async request(subject, body, timeoutMs = 5000) {
+      const reply = await bus.request(subject, typeof body === 'string' ? enc(body) : body, { timeoutMs });
+      return decodeReply(reply.data);
+    },
+    stop,
+  };
+}
+
+/** An Event Socket client of a simulated node, to make FreeSWITCH emit events (sendevent). */
+export async function eslTo(sim: Simulator): Promise<EslClient> {
+  const c = new EslClient({ host: '127.0.0.1', port: sim.address.port, password: 'ClueCon', reconnect: false });
+  await c.connect();
+  return c;
+}
+
+/** Emits `count` CUSTOM events with the given subclass through FreeSWITCH's own sendevent. */
+export async function emitCustom(esl: EslClient, subclass: string, count: number, from = 0): Promise<void> {
+  for (let i = from; i < from + count; i++) {
+    const e = EslEvent.create('CUSTOM', subclass);
+    e.addHeader('Seq', String(i));
+    await esl.sendevent(e);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Event shape (SPEC §3.5) and the include/exclude filter. Pure: the agent feeds it what the
+ * Event Socket delivered and publishes what comes out.
+ */
+import { EVENT_NAMES } from '@fsbus/esl';
+import { nowMicros } from './envelope.js';
+
+export interface EventPayload {
+  event_name: string;
+  /** Microseconds since the epoch, from `Event-Date-Timestamp`. */
+  timestamp: number;
+  node_id: string;
+  uuid?: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** The parts of an EslEvent the payload needs (keeps the contract free of socket code). */
+export interface EventSource {
+  readonly name: string;
+  readonly subclass?: string | undefined;
+  readonly uuid?: string | undefined;
+  readonly headers: ReadonlyMap<string, string>;
+  readonly body?: string | undefined;
+}
+
+export function buildEventPayload(event: EventSource, nodeId: string): EventPayload {
+  const ts = Number(event.headers.get('Event-Date-Timestamp'));
+  // Built key by key so the JSON keeps the documented order.
+  const payload: EventPayload = {
+    event_name: event.name,
+    timestamp: Number.isSafeInteger(ts) && ts > 0 ? ts : nowMicros(),
+    node_id: nodeId,
+  } as EventPayload;
+  if (event.uuid !== undefined && event.uuid !== '') payload.uuid = event.uuid;
+  payload.headers = Object.fromEntries(event.headers);
+  if (event.body !== undefined && event.body !== '') payload.body = event.body;
+  return payload;
+}
+
+/** Include/exclude lists: names (`CHANNEL_ANSWER`), `ALL`, `CUSTOM` (every subclass) or `CUSTOM::<subclass>`. */
+export interface EventFilterSpec {
+  /** @default ['ALL'] */
+  include?: readonly string[];
+  /** @default [] */
+  exclude?: readonly string[];
+}
+
+interface Parsed {
+  all: boolean;
+  names: Set<string>;
+  anyCustom: boolean;
+  subclasses: Set<string>;
+}
+
+function parseList(list: readonly string[]): Parsed {
+  const out: Parsed = { all: false, names: new Set(), anyCustom: false, subclasses: new Set() };
+  for (const raw of list) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    if (entry.toUpperCase().startsWith('CUSTOM::')) {
+      out.subclasses.add(entry.slice('CUSTOM::'.length));
+      continue;
+    }
+    const name = entry.toUpperCase();
+    if (name === 'ALL') out.all = true;
+    else if (name === 'CUSTOM') out.anyCustom = true;
+    else out.names.add(name);
+  }
+  return out;
+}
+
+/** What to ask FreeSWITCH for: `event json <names…> [CUSTOM <subclasses…>]`, or ALL. */
+export interface EventSubscriptionPlan {
+  /** Arguments for `event json …`; empty means publish nothing (subscribe to nothing). */
+  names: string[];
+}
+
+export class EventFilter {
+  readonly #include: Parsed;
+  readonly #exclude: Parsed;
+
+  constructor(spec: EventFilterSpec = {}) {
+    const include = spec.include === undefined || spec.include.length === 0 ? ['ALL'] : spec.include;
+    this.#include = parseList(include);
+    this.#exclude = parseList(spec.exclude ?? []);
+  }
+
+  /** Whether an event is published. Exclude wins over include. */
+  matches(name: string, subclass?: string): boolean {
+    const upper = name.toUpperCase();
+    const ex = this.#exclude;
+    if (ex.all) return false;
+    if (upper === 'CUSTOM') {
+      if (ex.anyCustom || (subclass !== undefined && ex.subclasses.has(subclass))) return false;
+      const inc = this.#include;
+      return inc.all || inc.anyCustom || (subclass !== undefined && inc.subclasses.has(subclass));
+    }
+    if (ex.names.has(upper)) return false;
+    return this.#include.all || this.#include.names.has(upper);
+  }
+
+  /**
+   * The narrowest Event Socket subscription that still delivers everything `matches` accepts.
+   * FreeSWITCH cannot subscribe "every CUSTOM subclass except some", so ALL is used only when
+   * every custom event is wanted; excluded names are then dropped locally.
+   */
+  plan(): EventSubscriptionPlan {
+    const inc = this.#include;
+    const ex = this.#exclude;
+    if (ex.all) return { names: [] };
+    const wantsAllCustom = (inc.all || inc.anyCustom) && !ex.anyCustom;
+    if (inc.all && wantsAllCustom && ex.names.size === 0) return { names: ['ALL'] };
+    if (wantsAllCustom) return { names: ['ALL'] };
+    const base = inc.all ? EVENT_NAMES.filter((n) => n !== 'ALL' && n !== 'CUSTOM') : [...inc.names];
+    const names = base.filter((n) => !ex.names.has(n));
+    const subclasses = ex.anyCustom ? [] : [...inc.subclasses].filter((s) => !ex.subclasses.has(s));
+    if (subclasses.length > 0) names.push('CUSTOM', ...subclasses);
+    return { names };
+  }
+}

@@ -1,0 +1,18 @@
+export {
+  DEFAULT_PREFIX,
+  MAX_PREFIX_LENGTH,
+  sanitizePrefix,
+  slugNodeId,
+  eventSubjectTail,
+  buildSubjects,
+  isPublishableSubject,
+} from './subjects.js';
+export type { Subjects } from './subjects.js';
+export { BusErrorCode, BusError, BusMessage } from './errors.js';
+export { nowMicros, successReply, errorReply, encodeReply, decodeReply, isReplyEnvelope } from './envelope.js';
+export type { ReplyEnvelope, ReplyInit } from './envelope.js';
+export { DEFAULT_MAX_PAYLOAD_BYTES, parseRequest, leadingVerb, isVerbPermitted } from './request.js';
+export type { BusRequest, RequestHints, ParseResult, ParseOptions, VerbPolicy } from './request.js';
+export { buildEventPayload, EventFilter } from './events.js';
+export type { EventPayload, EventSource, EventFilterSpec, EventSubscriptionPlan } from './events.js';
+export { requestSchema, replySchema, eventSchema } from './schemas.js';

@@ -1,0 +1,120 @@
+/**
+ * Request parsing (SPEC §3.2–3.3): the checks run in this exact order, each with its exact
+ * message: empty → too large → bad JSON / not an object → missing command → denied verb.
+ * Pure: bytes in, a typed request or a typed refusal out.
+ */
+import { BusErrorCode, BusMessage } from './errors.js';
+import { slugNodeId } from './subjects.js';
+
+/** @default 65536 bytes, mod_event_agent's cap. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 65536;
+
+export interface BusRequest {
+  command: string;
+  args?: string;
+  /** Slugified (SPEC §3: the same slug as on config). */
+  node_id?: string;
+  async?: boolean;
+  forward_to?: string;
+  correlation_id?: string;
+  timeout_ms?: number;
+  /** Every field of the request, for command-specific fields (endpoint, uuid, mode…). */
+  fields: Readonly<Record<string, unknown>>;
+}
+
+/** What a refused request still tells us, so the refusal can be routed (async? forward? echo). */
+export interface RequestHints {
+  async: boolean;
+  forward_to?: string;
+  correlation_id?: string;
+}
+
+export type ParseResult =
+  | { ok: true; request: BusRequest }
+  | { ok: false; code: BusErrorCode; message: string; hints: RequestHints };
+
+export interface VerbPolicy {
+  /** Leading verbs refused (case-insensitive). */
+  denylist?: readonly string[];
+  /** When non-empty, only these leading verbs pass (case-insensitive). */
+  allowlist?: readonly string[];
+}
+
+export interface ParseOptions extends VerbPolicy {
+  /** @default DEFAULT_MAX_PAYLOAD_BYTES */
+  maxPayloadBytes?: number;
+  /**
+   * Whether the verb policy applies to this command. mod_event_agent's denylist guards the generic
+   * API fallback; built-ins (agent.status, hangup…) decide through this predicate.
+   * @default every command
+   */
+  policyApplies?: (command: string) => boolean;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function parseRequest(bytes: Uint8Array, options: ParseOptions = {}): ParseResult {
+  const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const noHints: RequestHints = { async: false };
+  if (bytes.byteLength === 0) return refuse(BusErrorCode.EMPTY_PAYLOAD, BusMessage.EMPTY_PAYLOAD, noHints);
+  if (bytes.byteLength > max) return refuse(BusErrorCode.PAYLOAD_TOO_LARGE, BusMessage.PAYLOAD_TOO_LARGE, noHints);
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(bytes));
+  } catch {
+    return refuse(BusErrorCode.INVALID_JSON, BusMessage.INVALID_JSON, noHints);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return refuse(BusErrorCode.INVALID_JSON, BusMessage.INVALID_JSON, noHints);
+  }
+  const fields = value as Record<string, unknown>;
+  const hints = hintsOf(fields);
+  const command = fields['command'];
+  if (typeof command !== 'string' || command.trim() === '') {
+    return refuse(BusErrorCode.MISSING_COMMAND, BusMessage.MISSING_COMMAND, hints);
+  }
+  const applies = options.policyApplies ?? (() => true);
+  if (applies(command) && !isVerbPermitted(command, options)) {
+    return refuse(BusErrorCode.COMMAND_DENIED, BusMessage.COMMAND_DENIED, hints);
+  }
+  const request: BusRequest = { command: command.trim(), fields };
+  const args = fields['args'];
+  if (typeof args === 'string') request.args = args;
+  else if (typeof args === 'number' || typeof args === 'boolean') request.args = String(args);
+  const nodeId = fields['node_id'];
+  if (typeof nodeId === 'string' && nodeId !== '') request.node_id = slugNodeId(nodeId);
+  if (hints.async) request.async = true;
+  if (hints.forward_to !== undefined) request.forward_to = hints.forward_to;
+  if (hints.correlation_id !== undefined) request.correlation_id = hints.correlation_id;
+  const timeout = fields['timeout_ms'];
+  if (typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0) request.timeout_ms = Math.floor(timeout);
+  return { ok: true, request };
+}
+
+/** The leading verb of a command, lowercased: `"Show  channels"` → `show`. */
+export function leadingVerb(command: string): string {
+  return (command.trim().split(/\s+/)[0] ?? '').toLowerCase();
+}
+
+/** Denylist wins; a non-empty allowlist admits only its verbs. */
+export function isVerbPermitted(command: string, policy: VerbPolicy): boolean {
+  const verb = leadingVerb(command);
+  const lower = (list: readonly string[] | undefined) => (list ?? []).map((v) => v.trim().toLowerCase()).filter((v) => v !== '');
+  if (lower(policy.denylist).includes(verb)) return false;
+  const allow = lower(policy.allowlist);
+  return allow.length === 0 || allow.includes(verb);
+}
+
+function hintsOf(fields: Record<string, unknown>): RequestHints {
+  const hints: RequestHints = { async: fields['async'] === true };
+  const forward = fields['forward_to'];
+  if (typeof forward === 'string' && forward.trim() !== '') hints.forward_to = forward.trim();
+  const corr = fields['correlation_id'];
+  if (typeof corr === 'string') hints.correlation_id = corr;
+  else if (typeof corr === 'number' && Number.isFinite(corr)) hints.correlation_id = String(corr);
+  return hints;
+}
+
+function refuse(code: BusErrorCode, message: string, hints: RequestHints): ParseResult {
+  return { ok: false, code, message, hints };
+}

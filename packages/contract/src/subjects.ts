@@ -1,0 +1,106 @@
+/**
+ * Subject names of the bus (SPEC §3.1, §3.5). Every driver maps these dotted names onto its
+ * broker (NATS subjects as they are, MQTT topics with `/`, …); the contract only knows the names.
+ */
+
+/** @default 'freeswitch' */
+export const DEFAULT_PREFIX = 'freeswitch';
+/** Longest prefix kept; mod_event_agent's cap, a guard against absurd configs. */
+export const MAX_PREFIX_LENGTH = 64;
+
+/**
+ * Caps the prefix at 64 chars and turns every char outside `[A-Za-z0-9._-]` into `_`, so a hostile
+ * config cannot inject CR/LF or wildcards into the broker's wire protocol.
+ */
+export function sanitizePrefix(prefix: string): string {
+  const capped = prefix.slice(0, MAX_PREFIX_LENGTH).replace(/[^A-Za-z0-9._-]/g, '_');
+  return capped === '' ? DEFAULT_PREFIX : capped;
+}
+
+/** node_id slug, applied on config AND on incoming requests: lowercase, outside `[a-z0-9_-]` → `_`. */
+export function slugNodeId(nodeId: string): string {
+  return nodeId.toLowerCase().replace(/[^a-z0-9_-]/g, '_');
+}
+
+/**
+ * Event name → subject tail: `CHANNEL_EXECUTE_COMPLETE` → `channel.execute.complete`;
+ * CUSTOM `sofia::register` → `custom.sofia.register`. Subclass chars that would make a bad
+ * subject token (wildcards, spaces, dots inside a token are fine) become `_`.
+ */
+export function eventSubjectTail(eventName: string, subclass?: string): string {
+  if (eventName === 'CUSTOM' && subclass !== undefined && subclass !== '') {
+    const tokens = subclass
+      .toLowerCase()
+      .split('::')
+      .map((t) => t.replace(/[^a-z0-9_.-]/g, '_').replace(/^\.+|\.+$/g, '').replace(/\.{2,}/g, '.'))
+      .filter((t) => t !== '');
+    return tokens.length === 0 ? 'custom' : `custom.${tokens.join('.')}`;
+  }
+  const name = eventName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return name.split('_').filter((t) => t !== '').join('.') || 'unknown';
+}
+
+/**
+ * A subject a message can be published to on every broker: dotted tokens of
+ * `[A-Za-z0-9_$:-]`, no wildcard, no empty token, at most 255 chars.
+ */
+export function isPublishableSubject(subject: string): boolean {
+  return subject.length > 0 && subject.length <= 255 && /^[A-Za-z0-9_$:-]+(\.[A-Za-z0-9_$:-]+)*$/.test(subject);
+}
+
+/** Every subject of one prefix. Build once per agent/client. */
+export interface Subjects {
+  readonly prefix: string;
+  /** `<prefix>.api`: competing lane (queue group), node targeting via `node_id`. */
+  readonly api: string;
+  /** `<prefix>.broadcast`: every node replies. */
+  readonly broadcast: string;
+  /** `<prefix>.node.<id>`: one node's direct lane. */
+  node(nodeId: string): string;
+  /** `<prefix>.api.<id>`: alias of the direct lane. */
+  apiNode(nodeId: string): string;
+  /** `<prefix>.cmd.async.<command>`: fire-and-forget lane. */
+  asyncCommand(command: string): string;
+  /** `<prefix>.cmd.async.>`: what an agent listens on for async commands. */
+  readonly asyncWildcard: string;
+  /** `<prefix>.events.<tail>` for one event. */
+  event(eventName: string, subclass?: string): string;
+  /** `<prefix>.events.>`: every event (stream subjects, subscribers). */
+  readonly eventsWildcard: string;
+  /** `<prefix>.events` root, without the trailing token. */
+  readonly eventsRoot: string;
+  /** True when `subject` belongs to this prefix's command or event space (forward_to guard). */
+  isOwnSubject(subject: string): boolean;
+}
+
+export function buildSubjects(prefix: string = DEFAULT_PREFIX): Subjects {
+  const p = sanitizePrefix(prefix);
+  const eventsRoot = `${p}.events`;
+  return {
+    prefix: p,
+    api: `${p}.api`,
+    broadcast: `${p}.broadcast`,
+    node: (id) => `${p}.node.${slugNodeId(id)}`,
+    apiNode: (id) => `${p}.api.${slugNodeId(id)}`,
+    // A command name is one subject token: dots are kept (agent.status), anything else unsafe → _.
+    asyncCommand: (command) => `${p}.cmd.async.${command.replace(/[^A-Za-z0-9._-]/g, '_')}`,
+    asyncWildcard: `${p}.cmd.async.>`,
+    event: (name, subclass) => `${eventsRoot}.${eventSubjectTail(name, subclass)}`,
+    eventsWildcard: `${eventsRoot}.>`,
+    eventsRoot,
+    isOwnSubject(subject) {
+      const s = subject.trim();
+      return (
+        s === `${p}.api` ||
+        s === `${p}.broadcast` ||
+        s === eventsRoot ||
+        s.startsWith(`${p}.api.`) ||
+        s.startsWith(`${p}.node.`) ||
+        s.startsWith(`${p}.cmd.`) ||
+        s.startsWith(`${eventsRoot}.`) ||
+        // A wildcard that could match one of ours (`>`, `freeswitch.*`, `*.api`) is refused too.
+        /[*>]/.test(s)
+      );
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Runs the real `nats-server` binary (Debian package `nats-server`, installed by scripts/setup)
+ * on a loopback port it picks itself (`-p -1`), read back from its log. `restart()` reuses the
+ * same port and JetStream store, for reconnect and replay tests.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { BrokerStartError, spawnUntil, stopChild, waitForGreeting } from './process.js';
+
+export interface NatsServerOptions {
+  /** Enable JetStream with a store in the server's own temp dir. @default false */
+  jetstream?: boolean;
+  /** @default process.env.FSBUS_NATS_SERVER ?? 'nats-server' */
+  binary?: string;
+  /** Require this token from clients. @default none */
+  token?: string;
+  /** Require this user/password from clients. @default none */
+  user?: { name: string; password: string };
+  /** Accept only clients signing with one of these NKey public keys (`U…`). @default none */
+  nkeys?: readonly string[];
+  /** Serve TLS with this PEM certificate and key (files). @default plain TCP */
+  tls?: { certFile: string; keyFile: string };
+  /** Readiness bound. @default 20000 */
+  startTimeoutMs?: number;
+}
+
+export interface NatsServerHandle {
+  readonly url: string;
+  readonly port: number;
+  readonly storeDir: string | undefined;
+  /** Stops the server (SIGTERM, then waits for exit); the port and store are kept for `start()`. */
+  halt(): Promise<void>;
+  /** Starts it again on the same port with the same store. */
+  start(): Promise<void>;
+  /** halt() then start(). */
+  restart(): Promise<void>;
+  /** Stops it for good and removes its temp dir. */
+  stop(): Promise<void>;
+}
+
+const LISTEN = /Listening for client connections on [^\s]*:(\d+)/;
+const READY = /Server is ready/;
+
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
+  const bin = options.binary ?? process.env['FSBUS_NATS_SERVER'] ?? 'nats-server';
+  const timeoutMs = options.startTimeoutMs ?? 20_000;
+  const dir = await mkdtemp(join(tmpdir(), 'fsbus-nats-'));
+  const storeDir = options.jetstream === true ? join(dir, 'js') : undefined;
+  let child: ChildProcess | undefined;
+  let port = -1;
+
+  const launch = async (): Promise<void> => {
+    const args = ['-a', '127.0.0.1', '-p', String(port), '-n', `fsbus-test-${process.pid}`];
+    if (storeDir !== undefined) args.push('-js', '-sd', storeDir);
+    if (options.token !== undefined) args.push('--auth', options.token);
+    if (options.user !== undefined) args.push('--user', options.user.name, '--pass', options.user.password);
+    if (options.tls !== undefined) args.push('--tls', '--tlscert', options.tls.certFile, '--tlskey', options.tls.keyFile);
+    if (options.nkeys !== undefined) {
+      // NKey users exist only in a config file.
+      const conf = join(dir, 'auth.conf');
+      await writeFile(conf, `authorization { users = [ ${options.nkeys.map((k) => `{ nkey: ${JSON.stringify(k)} }`).join(', ')} ] }\n`);
+      args.push('-c', conf);
+    }
+    const started = await spawnUntil(bin, args, new RegExp(`${LISTEN.source}[\\s\\S]*${READY.source}`), timeoutMs).catch((err: unknown) => {
+      if (err instanceof BrokerStartError && /ENOENT/.test(err.message)) {
+        throw new BrokerStartError(`${bin} not found: run ./scripts/setup (installs the Debian package nats-server)`);
+      }
+      throw err;
+    });
+    child = started.child;
+    // Keep draining the pipes so a chatty server never blocks on a full pipe.
+    child.stdout?.resume();
+    child.stderr?.resume();
+    port = Number(started.match[1]);
+    // Ready means a client gets the INFO line, not just that the log said so.
+    const greeting = await waitForGreeting('127.0.0.1', port, timeoutMs);
+    if (!greeting.startsWith('INFO ')) throw new BrokerStartError(`unexpected greeting from nats-server: ${greeting}`);
+  };
+
+  const halt = async (): Promise<void> => {
+    const c = child;
+    child = undefined;
+    if (c !== undefined) await stopChild(c);
+  };
+
+  try {
+    await launch();
+  } catch (err) {
+    await halt();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  return {
+    get url() {
+      return `nats://127.0.0.1:${port}`;
+    },
+    get port() {
+      return port;
+    },
+    storeDir,
+    halt,
+    start: async () => {
+      if (child === undefined) await launch();
+    },
+    restart: async () => {
+      await halt();
+      await launch();
+    },
+    stop: async () => {
+      await halt();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Spawning a broker binary for tests: wait for a line of its log (never a sleep), stop it with
+ * SIGTERM and wait for the exit. Reused by every broker of the test kit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
+
+export class BrokerStartError extends Error {
+  override name = 'BrokerStartError';
+}
+
+export interface SpawnedBroker {
+  child: ChildProcess;
+  /** The first regex match in the log, once it appears. */
+  match: RegExpMatchArray;
+  /** The log so far, for error messages. */
+  log(): string;
+}
+
+/** Spawns `bin args` and resolves once its combined output matches `ready` (or fails on exit/timeout). */
+export function spawnUntil(bin: string, args: string[], ready: RegExp, timeoutMs: number): Promise<SpawnedBroker> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    let settled = false;
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const finish = (err: Error | undefined, match?: RegExpMatchArray) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err !== undefined) {
+        child.kill('SIGKILL');
+        reject(err);
+      } else resolve({ child, match: match!, log: () => output });
+    };
+    const onData = (chunk: Buffer) => {
+      // Bounded: only the last 64 KB of log is kept.
+      output = (output + chunk.toString('utf8')).slice(-65536);
+      const m = output.match(ready);
+      if (m) finish(undefined, m);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', (err) => finish(new BrokerStartError(`${bin} could not start: ${err.message}`)));
+    child.once('exit', (code, signal) => finish(new BrokerStartError(`${bin} exited (${code ?? signal}) before ready:\n${output}`)));
+    const timer = setTimeout(() => finish(new BrokerStartError(`${bin} not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
+  });
+}
+
+/** Sends SIGTERM and resolves on exit; SIGKILL after `graceMs`. */
+export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Resolves once a TCP connection to host:port succeeds and the server sends its first bytes. */
+export function waitForGreeting(host: string, port: number, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new BrokerStartError(`no greeting from ${host}:${port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('data', (chunk) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(chunk.toString('utf8'));
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new BrokerStartError(`cannot connect to ${host}:${port}: ${err.message}`));
+    });
+  });
+}

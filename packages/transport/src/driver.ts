@@ -1,0 +1,187 @@
+/**
+ * The Driver interface: what the agent and the SDK need from a broker, shaped so that every
+ * broker of SPEC §4 can implement it (NATS, AMQP, Kafka, Redis, MQTT, ZeroMQ). Subjects are the
+ * contract's dotted names; a driver maps them to its own topics/queues/streams.
+ */
+
+export type DriverStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** Message headers (NATS headers, AMQP properties, Kafka record headers…). */
+export type MessageHeaders = Readonly<Record<string, string>>;
+
+export interface InboundMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers?: MessageHeaders;
+}
+
+/** A command lane: `competing` lanes deliver each request to one server of the group. */
+export interface Lane {
+  readonly subject: string;
+  readonly competing: boolean;
+  /** Group name for competing lanes. @default subject */
+  readonly group?: string;
+}
+
+/** A request received on a lane. The reply address is opaque: only the driver knows its form. */
+export interface ServeRequest extends InboundMessage {
+  /** True when the sender waits for a reply (NATS reply subject, AMQP reply_to, …). */
+  readonly expectsReply: boolean;
+  /** Sends the reply; false when there is no reply address or it was already used. */
+  reply(data: Uint8Array): boolean;
+  /** Hands the request, same bytes and same reply address, to another lane (node hand-off). */
+  forward(subject: string): void;
+}
+
+/** What a lane handler returns: reply bytes, or undefined for no (or an already sent) reply. */
+export type ServeHandler = (request: ServeRequest) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
+
+export interface Subscription {
+  readonly subject: string;
+  unsubscribe(): Promise<void>;
+}
+
+export interface RequestOptions {
+  /** @default 5000 */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  headers?: MessageHeaders;
+}
+
+export interface GatherOptions extends RequestOptions {
+  /** Stop as soon as this many replies arrived; otherwise gather until the timeout. */
+  expect?: number;
+}
+
+export type PublishOutcome = 'sent' | 'buffered' | 'dropped';
+
+export interface PublishOptions {
+  headers?: MessageHeaders;
+}
+
+/** A durable stream over some subjects (JetStream, Kafka topic, Redis Stream). */
+export interface StreamSpec {
+  name: string;
+  subjects: readonly string[];
+  /** Retention by age. @default unlimited */
+  maxAgeMs?: number;
+  /** Retention by count. @default unlimited */
+  maxMessages?: number;
+  /** Retention by size. @default unlimited */
+  maxBytes?: number;
+  /** @default 'file' */
+  storage?: 'file' | 'memory';
+}
+
+export type ReplayFrom = 'all' | 'new' | { sequence: number } | { time: Date };
+
+export interface DurableMessage extends InboundMessage {
+  readonly sequence: number;
+  ack(): void;
+}
+
+export interface ConsumeDurableOptions {
+  stream: string;
+  /** Durable consumer name (position kept by the broker); absent = an ephemeral ordered replay. */
+  durable?: string;
+  /** @default 'all' */
+  from?: ReplayFrom;
+  /** Only subjects matching this pattern. */
+  filter?: string;
+}
+
+export interface DriverCapabilities {
+  /** Native request/reply with a reply address. */
+  requestReply: boolean;
+  /** Competing consumers (queue groups, consumer groups, shared subscriptions). */
+  competingConsumers: boolean;
+  /** Subject wildcards in subscribe patterns (`*`, `>`). */
+  wildcards: boolean;
+  /** Message headers. */
+  headers: boolean;
+  /** ensureStream/consumeDurable work. */
+  durableStreams: boolean;
+  /** gather() collects several replies to one request. */
+  scatterGather: boolean;
+}
+
+export interface DriverStats {
+  published: number;
+  /** Messages held while the broker was away (total over the driver's life). */
+  buffered: number;
+  /** Messages dropped because the outgoing buffer was full (or the driver closed). */
+  dropped: number;
+  /** Messages in the outgoing buffer now. */
+  pending: number;
+  reconnects: number;
+}
+
+export type DriverEvent =
+  | { type: 'status'; status: DriverStatus; server?: string }
+  | { type: 'error'; error: Error };
+
+export interface Driver {
+  readonly name: string;
+  readonly capabilities: DriverCapabilities;
+  readonly status: DriverStatus;
+  /** Resolves once connected; rejects with a typed error when no server can be reached. */
+  connect(): Promise<void>;
+  /** Stops subscriptions, flushes what it can, closes. Idempotent. */
+  close(): Promise<void>;
+  /** Best effort: sent now, buffered (broker away, bounded buffer), or dropped (buffer full). */
+  publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome;
+  subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription;
+  serve(lane: Lane, handler: ServeHandler): Subscription;
+  request(subject: string, data: Uint8Array, options?: RequestOptions): Promise<InboundMessage>;
+  gather(subject: string, data: Uint8Array, options?: GatherOptions): Promise<InboundMessage[]>;
+  ensureStream(spec: StreamSpec): Promise<void>;
+  consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription>;
+  /** Resolves once everything published so far reached the broker. */
+  flush(): Promise<void>;
+  stats(): DriverStats;
+  on(listener: (event: DriverEvent) => void): () => void;
+}
+
+export interface TlsOptions {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  /** PEM strings, as alternatives to the files. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface DriverAuth {
+  token?: string;
+  /** NATS NKey seed (`SU…`). */
+  nkeySeed?: string;
+  user?: string;
+  password?: string;
+}
+
+/** Options every driver takes; brokers ignore what they cannot use. */
+export interface DriverOptions {
+  /** Broker URLs; more than one fails over. */
+  urls: readonly string[];
+  /** Client name shown by the broker. */
+  name?: string;
+  auth?: DriverAuth;
+  /** true = TLS with the system CAs. */
+  tls?: TlsOptions | boolean;
+  /** Outgoing buffer while the broker is away, in messages. @default 10000 */
+  bufferMessages?: number;
+  /** Outgoing buffer, in bytes. @default 8 MiB */
+  bufferBytes?: number;
+  /** First-connect timeout. @default 5000 */
+  connectTimeoutMs?: number;
+  /** Minimal logger; silent by default. */
+  logger?: DriverLogger;
+}
+
+export interface DriverLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

@@ -1,0 +1,30 @@
+export { loadDriver, createDriver, DRIVER_NAMES } from './load-driver.js';
+export type { DriverFactory } from './load-driver.js';
+export { TransportError, TransportErrorCode } from './errors.js';
+export { Outbox } from './outbox.js';
+export type { OutboxItem } from './outbox.js';
+export type {
+  Driver,
+  DriverAuth,
+  DriverCapabilities,
+  DriverEvent,
+  DriverLogger,
+  DriverOptions,
+  DriverStats,
+  DriverStatus,
+  DurableMessage,
+  ConsumeDurableOptions,
+  GatherOptions,
+  InboundMessage,
+  Lane,
+  MessageHeaders,
+  PublishOptions,
+  PublishOutcome,
+  ReplayFrom,
+  RequestOptions,
+  ServeHandler,
+  ServeRequest,
+  StreamSpec,
+  Subscription,
+  TlsOptions,
+} from './driver.js';

@@ -1,0 +1,27 @@
+/**
+ * Drivers are loaded by name and lazily (pino's transports-by-name idea): the agent pays for the
+ * broker client it uses only. The next drivers add a line here.
+ */
+import type { Driver, DriverOptions } from './driver.js';
+import { TransportError, TransportErrorCode } from './errors.js';
+
+export type DriverFactory = (options: DriverOptions) => Driver;
+
+const LOADERS: Readonly<Record<string, () => Promise<DriverFactory>>> = {
+  nats: async () => (await import('./nats/nats-driver.js')).createNatsDriver,
+};
+
+export const DRIVER_NAMES: readonly string[] = Object.keys(LOADERS);
+
+export async function loadDriver(name: string): Promise<DriverFactory> {
+  const loader = LOADERS[name.toLowerCase()];
+  if (loader === undefined) {
+    throw new TransportError(TransportErrorCode.UNKNOWN_DRIVER, `unknown driver '${name}' (known: ${DRIVER_NAMES.join(', ')})`);
+  }
+  return loader();
+}
+
+/** loadDriver + construct, in one call. */
+export async function createDriver(name: string, options: DriverOptions): Promise<Driver> {
+  return (await loadDriver(name))(options);
+}

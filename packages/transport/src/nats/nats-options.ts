@@ -1,0 +1,42 @@
+/** DriverOptions → nats.js ConnectionOptions (URL list failover, token/nkey/user-pass, TLS). */
+import { nkeyAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
+import type { DriverOptions } from '../driver.js';
+
+/** @default 5000 */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/** Between reconnect attempts; nats.js adds jitter. @default 1000 */
+export const DEFAULT_RECONNECT_WAIT_MS = 1000;
+
+export function toNatsOptions(options: DriverOptions): ConnectionOptions {
+  const servers = options.urls.flatMap((u) => u.split(',')).map((u) => u.trim()).filter((u) => u !== '');
+  const out: ConnectionOptions = {
+    servers,
+    timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    // An agent never gives up on its broker: reconnect forever, the outbox bounds the memory.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: DEFAULT_RECONNECT_WAIT_MS,
+    // nats.js's own buffer is unbounded while disconnected; ours (Outbox) takes over.
+    pingInterval: 10_000,
+  };
+  if (options.name !== undefined) out.name = options.name;
+  const auth = options.auth;
+  if (auth?.token !== undefined && auth.token !== '') out.token = auth.token;
+  if (auth?.user !== undefined && auth.user !== '') out.user = auth.user;
+  if (auth?.password !== undefined && auth.password !== '') out.pass = auth.password;
+  if (auth?.nkeySeed !== undefined && auth.nkeySeed !== '') {
+    out.authenticator = nkeyAuthenticator(new TextEncoder().encode(auth.nkeySeed.trim()));
+  }
+  if (options.tls === true) out.tls = {};
+  else if (typeof options.tls === 'object') {
+    const t = options.tls;
+    const tls: NonNullable<ConnectionOptions['tls']> = {};
+    if (t.caFile !== undefined) tls.caFile = t.caFile;
+    if (t.certFile !== undefined) tls.certFile = t.certFile;
+    if (t.keyFile !== undefined) tls.keyFile = t.keyFile;
+    if (t.ca !== undefined) tls.ca = t.ca;
+    if (t.cert !== undefined) tls.cert = t.cert;
+    if (t.key !== undefined) tls.key = t.key;
+    out.tls = tls;
+  }
+  return out;
+}

@@ -1,0 +1,62 @@
+/** Small mappings between nats.js and the Driver interface. */
+import { headers as natsHeaders, NoRespondersError, RequestError, TimeoutError, type Msg, type MsgHdrs } from '@nats-io/transport-node';
+import type { InboundMessage, MessageHeaders } from '../driver.js';
+import { TransportError, TransportErrorCode } from '../errors.js';
+
+export function toNatsHeaders(h: MessageHeaders): MsgHdrs {
+  const out = natsHeaders();
+  for (const [k, v] of Object.entries(h)) out.set(k, v);
+  return out;
+}
+
+export function toInbound(msg: Msg): InboundMessage {
+  if (msg.headers === undefined) return { subject: msg.subject, data: msg.data };
+  const headers: Record<string, string> = {};
+  for (const [k, v] of msg.headers) headers[k] = v.join(',');
+  return { subject: msg.subject, data: msg.data, headers };
+}
+
+export async function drainSub(sub: { drain(): Promise<void>; isClosed(): boolean; unsubscribe(): void }): Promise<void> {
+  if (sub.isClosed()) return;
+  try {
+    await sub.drain();
+  } catch {
+    sub.unsubscribe();
+  }
+}
+
+export function isNoResponders(err: unknown): boolean {
+  return err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
+}
+
+export function mapRequestError(err: unknown, subject: string, timeoutMs: number): Error {
+  if (err instanceof TransportError) return err;
+  if (isNoResponders(err)) return new TransportError(TransportErrorCode.NO_RESPONDERS, `no responders on ${subject}`, { cause: err });
+  if (err instanceof TimeoutError || (err instanceof RequestError && err.cause instanceof TimeoutError)) {
+    return new TransportError(TransportErrorCode.TIMEOUT, `request to ${subject} timed out after ${timeoutMs} ms`, { cause: err });
+  }
+  return new TransportError(TransportErrorCode.BROKER, `request to ${subject} failed: ${(err as Error).message}`, { cause: err });
+}
+
+export function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined, subject: string): Promise<T> {
+  if (signal === undefined) return promise;
+  const aborted = () => new TransportError(TransportErrorCode.ABORTED, `request to ${subject} was aborted`, { cause: signal.reason });
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(aborted());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

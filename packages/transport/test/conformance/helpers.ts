@@ -1,0 +1,50 @@
+import type { Driver, DriverStatus } from '@fsbus/transport';
+
+export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** Resolves when the driver reaches `status` (now or later); the bound only fails the test. */
+export function waitStatus(driver: Driver, status: DriverStatus, timeoutMs = 15_000): Promise<void> {
+  if (driver.status === status) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`driver never reached ${status} (is ${driver.status})`));
+    }, timeoutMs);
+    const off = driver.on((e) => {
+      if (e.type === 'status' && e.status === status) {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+/** A collector that resolves `until(n)` once n items arrived. */
+export class Collector<T> {
+  readonly items: T[] = [];
+  #waiters: Array<{ n: number; resolve: () => void }> = [];
+
+  push = (item: T): void => {
+    this.items.push(item);
+    this.#waiters = this.#waiters.filter((w) => {
+      if (this.items.length >= w.n) w.resolve();
+      return this.items.length < w.n;
+    });
+  };
+
+  until(n: number, timeoutMs = 15_000): Promise<T[]> {
+    if (this.items.length >= n) return Promise.resolve(this.items);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`got ${this.items.length} of ${n} items`)), timeoutMs);
+      this.#waiters.push({
+        n,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(this.items);
+        },
+      });
+    });
+  }
+}

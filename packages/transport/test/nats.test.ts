@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { createUser } from '@nats-io/nkeys';
+import { makeTestCertificate, startNatsServer } from '@fsbus/testkit';
+import { createDriver, loadDriver, TransportErrorCode } from '@fsbus/transport';
+import { runConformance } from './conformance/suite.js';
+
+runConformance({
+  driver: 'nats',
+  startBroker: () => startNatsServer({ jetstream: true }),
+  create: (options) => createDriver('nats', options),
+});
+
+void test('loadDriver: unknown names are a typed error', async () => {
+  await assert.rejects(loadDriver('carrier-pigeon'), { code: TransportErrorCode.UNKNOWN_DRIVER });
+  assert.equal(typeof (await loadDriver('NATS')), 'function');
+});
+
+void test('nats: connect to a dead URL list fails with a typed error; a list fails over', async () => {
+  const server = await startNatsServer();
+  const port = server.port;
+  await server.stop();
+  const dead = await createDriver('nats', { urls: [`nats://127.0.0.1:${port}`], connectTimeoutMs: 1000 });
+  await assert.rejects(dead.connect(), { code: TransportErrorCode.CONNECT });
+  await dead.close();
+  const live = await startNatsServer();
+  try {
+    const d = await createDriver('nats', { urls: [`nats://127.0.0.1:${port},${live.url}`], connectTimeoutMs: 2000 });
+    await d.connect();
+    assert.equal(d.status, 'connected');
+    await d.close();
+    assert.equal(d.status, 'closed');
+  } finally {
+    await live.stop();
+  }
+});
+
+void test('nats: token auth from options', async () => {
+  const server = await startNatsServer({ token: 's3cret' });
+  try {
+    const bad = await createDriver('nats', { urls: [server.url], connectTimeoutMs: 1000 });
+    await assert.rejects(bad.connect(), { code: TransportErrorCode.CONNECT });
+    await bad.close();
+    const good = await createDriver('nats', { urls: [server.url], auth: { token: 's3cret' } });
+    await good.connect();
+    await good.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+void test('nats: user/password and NKey seed from options', async () => {
+  const server = await startNatsServer({ user: { name: 'agent', password: 'pw' } });
+  try {
+    const bad = await createDriver('nats', { urls: [server.url], auth: { user: 'agent', password: 'nope' }, connectTimeoutMs: 1000 });
+    await assert.rejects(bad.connect(), { code: TransportErrorCode.CONNECT });
+    await bad.close();
+    const good = await createDriver('nats', { urls: [server.url], auth: { user: 'agent', password: 'pw' } });
+    await good.connect();
+    await good.close();
+  } finally {
+    await server.stop();
+  }
+  const kp = createUser();
+  const other = createUser();
+  const nk = await startNatsServer({ nkeys: [kp.getPublicKey()] });
+  try {
+    const wrong = await createDriver('nats', { urls: [nk.url], auth: { nkeySeed: new TextDecoder().decode(other.getSeed()) }, connectTimeoutMs: 1000 });
+    await assert.rejects(wrong.connect(), { code: TransportErrorCode.CONNECT });
+    await wrong.close();
+    const right = await createDriver('nats', { urls: [nk.url], auth: { nkeySeed: new TextDecoder().decode(kp.getSeed()) } });
+    await right.connect();
+    assert.equal(right.status, 'connected');
+    await right.close();
+  } finally {
+    await nk.stop();
+  }
+});
+
+void test('nats: TLS with a CA file', async () => {
+  const cert = await makeTestCertificate();
+  const server = await startNatsServer({ tls: cert });
+  try {
+    const untrusted = await createDriver('nats', { urls: [server.url], tls: true, connectTimeoutMs: 2000 });
+    await assert.rejects(untrusted.connect(), { code: TransportErrorCode.CONNECT });
+    await untrusted.close();
+    const d = await createDriver('nats', { urls: [server.url], tls: { caFile: cert.certFile } });
+    await d.connect();
+    assert.equal((await d.gather('nobody.here', new Uint8Array(0), { timeoutMs: 500 })).length, 0);
+    await d.close();
+  } finally {
+    await server.stop();
+    await cert.remove();
+  }
+});

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { Outbox } from '@fsbus/transport';
+
+const item = (n: number, size = 1) => ({ subject: `s.${n}`, data: new Uint8Array(size) });
+
+void test('bounded by count: the oldest are dropped and counted', () => {
+  const box = new Outbox(3, 1 << 20);
+  for (let i = 0; i < 5; i++) assert.equal(box.push(item(i)), true);
+  assert.equal(box.size, 3);
+  assert.equal(box.dropped, 2);
+  assert.equal(box.buffered, 5);
+  assert.deepEqual(box.drain().map((x) => x.subject), ['s.2', 's.3', 's.4']);
+  assert.equal(box.size, 0);
+});
+
+void test('bounded by bytes; an item larger than the bound is refused', () => {
+  const box = new Outbox(100, 10);
+  box.push(item(0, 4));
+  box.push(item(1, 4));
+  box.push(item(2, 4));
+  assert.equal(box.bytes, 8);
+  assert.equal(box.dropped, 1);
+  assert.equal(box.push(item(3, 11)), false);
+  assert.equal(box.dropped, 2);
+  assert.deepEqual(box.drain().map((x) => x.subject), ['s.1', 's.2']);
+});
+
+void test('many drops keep the order and compact', () => {
+  const box = new Outbox(10, 1 << 20);
+  for (let i = 0; i < 5000; i++) box.push(item(i));
+  assert.equal(box.dropped, 4990);
+  assert.deepEqual(box.drain().map((x) => x.subject), Array.from({ length: 10 }, (_, i) => `s.${4990 + i}`));
+  const zero = new Outbox(0, 100);
+  assert.equal(zero.push(item(1)), false);
+  box.push(item(1));
+  box.discard();
+  assert.equal(box.dropped, 4991);
+});
