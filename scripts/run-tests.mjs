@@ -2,7 +2,7 @@
 // Runs every test file of the repo with node's own test runner, TypeScript loaded by tsx,
 // workspace packages resolved to their sources (the "source" export condition).
 // Usage: node scripts/run-tests.mjs [path-filter...]
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -14,7 +14,8 @@ function collect(dir, out) {
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) collect(full, out);
+    const info = lstatSync(full); // symlinks are not followed: no cycles, no dangling links
+    if (info.isDirectory()) collect(full, out);
     else if (name.endsWith('.test.ts')) out.push(relative(root, full));
   }
   return out;

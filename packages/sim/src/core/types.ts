@@ -30,13 +30,23 @@ export interface CoreLogLine {
   readonly uuid: string | undefined;
   /** The full text as FreeSWITCH formats it, ending with a newline. */
   readonly text: string;
+  /**
+   * FreeSWITCH's text channel (`Text-Channel` of log/data): 0 LOG, 1 LOG_CLEAN, 3 SESSION.
+   * When absent the wire layer derives it: 1 for text without the date prefix, else 3 with a uuid, 0 without.
+   */
+  readonly channel?: number;
 }
 
 /** A `sendmsg` to a channel, as parsed by the wire layer. */
 export interface CoreMessage {
   /** `call-command`: execute, hangup, unicast, nomedia, xferext … */
   readonly callCommand: string;
-  /** All headers of the sendmsg, names as sent, values as sent. */
+  /**
+   * All headers of the sendmsg, names as sent, values as sent, in wire order. The first is
+   * `Command` as mod_event_socket records it: `sendmsg <uuid>` when the uuid is on the command
+   * line, else the whole header block text (e.g. `sendmsg\ncall-command: execute\n…\n\n`),
+   * which is what FreeSWITCH's PRIVATE_COMMAND event carries.
+   */
   readonly headers: ReadonlyMap<string, string>;
   readonly body: string | undefined;
 }
@@ -63,4 +73,9 @@ export interface OutboundChannel {
   getVariable(name: string): string | undefined;
   /** Resolves when the channel is destroyed. */
   readonly ended: Promise<void>;
+  /**
+   * Optional: the server sent `resume` — FreeSWITCH sets `socket_resume=true` on the channel so it
+   * goes on with its dialplan when the socket session ends instead of hanging up.
+   */
+  resume?(): void;
 }

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// The fsbus CLI. Runs the built dist/main.js when present; from a clean clone (no build yet)
+// it runs src/main.ts through tsx, with workspace packages resolved to their sources.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const dist = new URL('../dist/main.js', import.meta.url);
+
+if (existsSync(fileURLToPath(dist))) {
+  const { main } = await import(dist.href);
+  process.exitCode = await main(process.argv.slice(2));
+} else {
+  const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+  let tsx;
+  try {
+    tsx = import.meta.resolve('tsx');
+  } catch {
+    console.error('fsbus: no build found (dist/) and tsx is not installed; run `npm install` or `npm run build` first');
+    process.exit(1);
+  }
+  const child = spawn(process.execPath, ['--conditions=source', '--import', tsx, source, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  // The child does the work: pass termination signals on and leave with its status.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1);
+  });
+}

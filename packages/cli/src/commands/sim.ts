@@ -1,0 +1,110 @@
+/**
+ * `fsbus sim`: runs the FreeSWITCH simulator until SIGINT/SIGTERM. The first line printed is
+ * machine-readable (`fsbus sim listening on <host>:<port>`), so scripts can use `--port 0`.
+ */
+import { parseArgs } from 'node:util';
+import { Simulator, DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_PORT, type SimulatorOptions } from '@fsbus/sim';
+import type { CliCommand, CliIo } from '../command.js';
+
+const HELP = `usage: fsbus sim [options]
+
+Runs a FreeSWITCH simulator that speaks the Event Socket protocol.
+
+options:
+  --host <ip>              listen address (default ${DEFAULT_HOST})
+  --port <port>            Event Socket port, 0 = any free port (default ${DEFAULT_PORT})
+  --password <pw>          auth password (default ${DEFAULT_PASSWORD})
+  --xml-curl-url <url>     mod_xml_curl dialplan URL (falls back to the static dialplan)
+  --node-name <name>       FreeSWITCH-Hostname / Switchname (default: this host's name)
+  --outbound <host:port>   where the socket application connects (instead of the dialplan's target)
+  --control-port <port>    control HTTP API on 127.0.0.1, 0 = any free port (default: off)
+  --acl <cidr,...>         addresses allowed to connect (default: loopback only)
+  -h, --help               this help
+
+The first line printed is "fsbus sim listening on <host>:<port>".`;
+
+function port(text: string, what: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new Error(`${what} must be a port number (0-65535), got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function optionsFrom(values: Record<string, string | boolean | undefined>): SimulatorOptions {
+  const get = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
+  const opts: SimulatorOptions = {};
+  const p = get('port');
+  if (p !== undefined) opts.port = port(p, '--port');
+  const cp = get('control-port');
+  if (cp !== undefined) opts.controlPort = port(cp, '--control-port');
+  const host = get('host');
+  if (host !== undefined) opts.host = host;
+  const password = get('password');
+  if (password !== undefined) opts.password = password;
+  const url = get('xml-curl-url');
+  if (url !== undefined) opts.xmlCurlUrl = url;
+  const node = get('node-name');
+  if (node !== undefined) opts.nodeName = node;
+  const outbound = get('outbound');
+  if (outbound !== undefined) opts.outbound = outbound;
+  const acl = get('acl');
+  if (acl !== undefined) opts.acl = acl.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return opts;
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  let options: SimulatorOptions;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        password: { type: 'string' },
+        'xml-curl-url': { type: 'string' },
+        'node-name': { type: 'string' },
+        outbound: { type: 'string' },
+        'control-port': { type: 'string' },
+        acl: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+    if (values['help'] === true) {
+      io.out(HELP);
+      return 0;
+    }
+    options = optionsFrom(values);
+  } catch (err) {
+    io.err(`fsbus sim: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+    return 2;
+  }
+
+  const sim = new Simulator(options);
+  let address;
+  try {
+    address = await sim.start();
+  } catch (err) {
+    io.err(`fsbus sim: ${err instanceof Error ? err.message : String(err)}`);
+    await sim.stop().catch(() => undefined);
+    return 1;
+  }
+  io.out(`fsbus sim listening on ${address.host}:${address.port}`);
+  if (address.controlPort !== undefined) io.out(`fsbus sim control on http://127.0.0.1:${address.controlPort}`);
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await sim.stop();
+  io.out('fsbus sim stopped');
+  return 0;
+}
+
+export const simCommand: CliCommand = { name: 'sim', summary: 'run a FreeSWITCH simulator (Event Socket on 8021)', help: HELP, run };

@@ -1,0 +1,60 @@
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { WireClient } from '../../sim/test/listener-client.js';
+
+const BIN = fileURLToPath(new URL('../bin/fsbus.js', import.meta.url));
+
+void describe('fsbus sim', () => {
+  void it('prints the port line for --port 0, serves api status, and exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'sim', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const first = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no port line within 20 s; stderr: ${stderr}`)), 20_000);
+        lines.once('line', (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        });
+      });
+      const match = /^fsbus sim listening on 127\.0\.0\.1:(\d+)$/.exec(first);
+      assert.ok(match, `first line: ${first}`);
+      const client = await WireClient.authed(Number(match[1]));
+      const status = await client.command('api status');
+      assert.equal(status.headers.get('Content-Type'), 'api/response');
+      assert.match(status.body?.toString() ?? '', /is ready\n/);
+      client.close();
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr);
+      lines.close();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  void it('prints its help and refuses bad options', async () => {
+    const run = (args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.on('exit', (code) => resolve({ code, out, err }));
+      });
+    const help = await run(['sim', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /--xml-curl-url/);
+    const bad = await run(['sim', '--port', 'eighty']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--port must be a port number/);
+    const unknown = await run(['frobnicate']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /unknown command/);
+  });
+});

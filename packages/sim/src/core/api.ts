@@ -1,0 +1,222 @@
+/** The API commands (mod_commands texts), run against the simulated core. */
+import { randomUUID } from 'node:crypto';
+import type { Channel } from './channel.js';
+import type { Engine } from './engine.js';
+import type { Executor } from './executor.js';
+import type { Originator } from './originate.js';
+import { expandVariables } from './executor.js';
+import { parseOriginate } from './originate-parse.js';
+import { normaliseCause, FS_VERSION, FS_VERSION_HUMAN, FS_VERSION_SHORT } from './constants.js';
+import { channelDataHeaders, formatDump, show } from './show.js';
+import { upTimeText } from './time-format.js';
+
+export interface ApiHost {
+  readonly engine: Engine;
+  readonly executor: Executor;
+  readonly originator: Originator;
+  readonly globals: Map<string, string>;
+  readonly hostname: string;
+  readonly startedMicros: number;
+  /** reloadxml hook (re-reads the static dialplan). */
+  reloadXml(): void;
+  /** Runs an application on a channel from uuid_broadcast (PRIVATE_COMMAND like FreeSWITCH). */
+  broadcast(ch: Channel, app: string, args: string): void;
+}
+
+const MODULES = new Set([
+  'mod_event_socket', 'mod_commands', 'mod_dptools', 'mod_loopback', 'mod_sofia', 'mod_dialplan_xml', 'mod_xml_curl',
+  'mod_console', 'mod_logfile', 'mod_sndfile', 'mod_native_file', 'mod_tone_stream', 'mod_local_stream', 'mod_db', 'mod_hash',
+]);
+
+/** A reply now, or a deferred one delivered synchronously when ready (so bgapi's BACKGROUND_JOB lands in FreeSWITCH's order). */
+export type ApiOutcome = string | { readonly run: (deliver: (reply: string) => void) => void };
+
+export function runApi(host: ApiHost, command: string, args: string): ApiOutcome {
+  const e = host.engine;
+  const cmd = command.trim();
+  const a = args.trim();
+  const argv = a === '' ? [] : a.split(/\s+/);
+  const chan = (uuid: string | undefined): Channel | undefined => (uuid === undefined ? undefined : e.channels.get(uuid));
+  switch (cmd.toLowerCase()) {
+    case 'status': return status(host);
+    case 'version': return argv[0] === 'short' ? '1.10.12\n' : `FreeSWITCH Version ${FS_VERSION} (${FS_VERSION_HUMAN})\n`;
+    case 'uptime': {
+      const scale: Record<string, number> = { us: 1, microseconds: 1, ms: 1e3, milliseconds: 1e3, s: 1e6, seconds: 1e6, '': 1e6, m: 6e7, minutes: 6e7, h: 3.6e9, hours: 3.6e9, d: 8.64e10, days: 8.64e10 };
+      const s = scale[(argv[0] ?? '').toLowerCase()];
+      if (s === undefined) return '-USAGE: [us|ms|s|m|h|d|microseconds|milliseconds|seconds|minutes|hours|days]\n';
+      return `${Math.floor((e.now() - host.startedMicros) / s)}\n`;
+    }
+    case 'create_uuid': return randomUUID();
+    case 'echo': return args;
+    case 'eval': {
+      const m = /^uuid:(\S+)\s?([\s\S]*)$/.exec(args);
+      return m ? expandVariables(chan(m[1]), m[2] ?? '', host.globals) : expandVariables(undefined, args, host.globals);
+    }
+    case 'hostname': return host.hostname;
+    case 'global_getvar': {
+      if (a === '') return [...host.globals].map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+      return host.globals.get(a) ?? '';
+    }
+    case 'global_setvar': {
+      const i = a.indexOf('=');
+      if (i <= 0) return '-USAGE: <var>=<value> [=<value2>]\n';
+      host.globals.set(a.slice(0, i).trim(), a.slice(i + 1));
+      return '+OK';
+    }
+    case 'module_exists': return MODULES.has(a) ? 'true' : 'false';
+    case 'reloadxml': host.reloadXml(); return '+OK [Success]\n';
+    case 'show': return show(a, [...e.channels.values()], host.hostname);
+    case 'uuid_exists': return chan(argv[0]) ? 'true' : 'false';
+    case 'uuid_kill': {
+      if (argv.length === 0) return '-USAGE: <uuid> [cause]\n';
+      const ch = chan(argv[0]);
+      if (!ch) return '-ERR No such channel!\n';
+      e.hangup(ch, normaliseCause(argv[1]) ?? 'NORMAL_CLEARING');
+      return '+OK\n';
+    }
+    case 'hupall': {
+      const cause = normaliseCause(argv[0]) ?? 'MANAGER_REQUEST';
+      const [, key, value] = argv;
+      for (const ch of [...e.channels.values()]) {
+        if (key === undefined || ch.getVar(key) === value) e.hangup(ch, cause);
+      }
+      return key === undefined ? `+OK hangup all channels with cause ${cause}\n` : `+OK hangup all channels matching [${key}]=[${value ?? ''}] with cause: ${cause}\n`;
+    }
+    case 'uuid_setvar': {
+      if (argv.length < 2) return '-USAGE: <uuid> <var> [value]\n';
+      const ch = chan(argv[0]);
+      if (!ch) return '-ERR No such channel!\n';
+      const rest = a.slice(a.indexOf(argv[1] ?? '') + (argv[1] ?? '').length).trim();
+      ch.setVar(argv[1] ?? '', rest === '' ? undefined : rest);
+      return '+OK\n';
+    }
+    case 'uuid_setvar_multi': {
+      if (argv.length < 2) return '-USAGE: <uuid> <var>=<value>;<var>=<value>...\n';
+      const ch = chan(argv[0]);
+      if (!ch) return '-ERR No such channel!\n';
+      for (const pair of a.slice((argv[0] ?? '').length).trim().split(';')) {
+        const i = pair.indexOf('=');
+        if (i <= 0) return '-ERR No variable specified\n';
+        ch.setVar(pair.slice(0, i), pair.slice(i + 1));
+      }
+      return '+OK\n';
+    }
+    case 'uuid_getvar': {
+      if (argv.length < 2) return '-USAGE: <uuid> <var>\n';
+      const ch = chan(argv[0]);
+      if (!ch) return '-ERR No such channel!\n';
+      return ch.lookupVar(argv[1] ?? '') ?? '_undef_';
+    }
+    case 'uuid_dump': {
+      if (argv.length === 0) return '-USAGE: <uuid> [format]\n';
+      const ch = chan(argv[0]);
+      if (!ch) return '-ERR No such channel!\n';
+      return formatDump(channelDataHeaders(e.bus, ch), argv[1] ?? 'txt');
+    }
+    case 'uuid_broadcast': {
+      if (argv.length < 2) return '-USAGE: <uuid> <path> [aleg|bleg|holdb|both]\n';
+      const ch = chan(argv[0]);
+      if (!ch) return '-ERR invalid uuid\n';
+      const path = argv[1] ?? '';
+      const m = /^([\w-]+)::(.*)$/.exec(path);
+      host.broadcast(ch, m ? m[1] ?? 'playback' : 'playback', m ? (m[2] ?? '').replace(/^\s+/, '') : path);
+      return '+OK Message sent\n';
+    }
+    case 'uuid_transfer': {
+      const t = argv.filter((x) => x !== '-bleg' && x !== '-both');
+      if (t.length < 2) return '-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n';
+      const ch = chan(t[0]);
+      if (!ch) return '-ERR No such channel!\n';
+      const target = argv.includes('-bleg') ? ch.bridgedTo ?? ch : ch;
+      host.executor.transfer(target, t[1] ?? '', t[2] ?? 'XML', t[3] ?? target.profile?.context ?? 'default');
+      return '+OK\n';
+    }
+    case 'uuid_bridge': {
+      if (argv.length < 2) return '-USAGE: <uuid> <other_uuid>\n';
+      const x = chan(argv[0]);
+      const y = chan(argv[1]);
+      if (!x || !y || x === y) return '-ERR Invalid uuid\n';
+      uuidBridge(host, x, y);
+      return `+OK ${y.uuid}\n`;
+    }
+    case 'originate': return originateApi(host, a);
+    case 'sofia': return sofia(host, a);
+    default: return `-ERR ${cmd} Command not found!\n`;
+  }
+}
+
+function status(host: ApiHost): string {
+  const e = host.engine;
+  const up = e.now() - host.startedMicros;
+  const n = e.channels.size;
+  return [
+    `UP ${upTimeText(up)}`,
+    `FreeSWITCH (Version ${FS_VERSION_SHORT} ${FS_VERSION_HUMAN}) is ready`,
+    `${e.sessionsSinceStartup} session(s) since startup`,
+    `${n} session(s) - peak ${e.peakSessions}, last 5min ${e.peakSessions} `,
+    `0 session(s) per Sec out of max 30, peak ${e.peakSps}, last 5min ${e.peakSps} `,
+    `1000 session(s) max`,
+    `min idle cpu 0.00/98.87`,
+    `Current Stack Size/Max 240K/8192K`,
+    '',
+  ].join('\n');
+}
+
+function sofia(host: ApiHost, args: string): string {
+  const argv = args.split(/\s+/).filter((x) => x !== '');
+  if (argv[0] !== 'status') return '-ERR Usage: sofia status|xmlstatus|profile|gateway\n';
+  const line = '='.repeat(91);
+  const ip = host.hostname;
+  const row = (name: string, type: string, data: string, state: string): string => `${name.padStart(25)}\t${type.padStart(10)}\t${data.padEnd(32)}\t${state}`;
+  return [
+    '                     Name\t   Type\t                                      Data\tState',
+    line,
+    row('external', 'profile', `sip:mod_sofia@${ip}:5080`, 'RUNNING (0)'),
+    row('internal', 'profile', `sip:mod_sofia@${ip}:5060`, 'RUNNING (0)'),
+    line,
+    '2 profiles 0 aliases',
+    '',
+  ].join('\n');
+}
+
+function uuidBridge(host: ApiHost, x: Channel, y: Channel): void {
+  const e = host.engine;
+  for (const ch of [x, y]) {
+    ch.suspended = true;
+    for (let i = ch.appStack.length - 1; i >= 0; i--) ch.appStack[i]?.stop('break');
+  }
+  e.defer(() => {
+    if (x.isHungUp || y.isHungUp) return;
+    e.setRunningState(x, 'CS_EXCHANGE_MEDIA');
+    e.setRunningState(y, 'CS_EXCHANGE_MEDIA');
+    if (x.answerState !== 'answered') e.answer(x);
+    if (y.answerState !== 'answered') e.answer(y);
+    host.originator.link(x, y);
+  });
+}
+
+/** `originate`: `+OK <uuid>\n` once answered, `-ERR <CAUSE>\n` otherwise. */
+function originateApi(host: ApiHost, args: string): ApiOutcome {
+  const parsed = parseOriginate(args);
+  const usage = '-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]\n';
+  if (!parsed.ok) return usage;
+  const o = parsed.value;
+  const { engine: e, executor: x } = host;
+  return { run: (resolve) => {
+    host.originator.dial(
+      { dial: o.endpoint, vars: o.vars, cidName: o.cidName, cidNum: o.cidNum, timeoutSec: o.timeoutSec, flipCid: true },
+      (r) => {
+        if (!r.ok) return resolve(`-ERR ${r.cause}\n`);
+        const a = r.channel;
+        resolve(`+OK ${a.uuid}\n`);
+        a.setVar('call_uuid', a.uuid);
+        if (o.app !== undefined) {
+          e.setRunningState(a, 'CS_EXECUTE');
+          x.runList(a, [{ application: o.app.name, data: o.app.args }], () => x.endOfDialplan(a));
+        } else {
+          x.transfer(a, o.extension, o.dialplan, o.context);
+        }
+      },
+    );
+  } };
+}

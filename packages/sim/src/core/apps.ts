@@ -1,0 +1,233 @@
+/** The dialplan applications the simulator implements (mod_dptools behaviour, simulated media). */
+import type { Channel } from './channel.js';
+import type { Executor, AppHandle } from './executor.js';
+import type { SimClock } from './clock.js';
+import type { OutboundConnector, OutboundChannel } from './types.js';
+import { SITES, normaliseCause } from './constants.js';
+
+export interface AppDeps {
+  readonly executor: Executor;
+  readonly clock: SimClock;
+  outbound(): OutboundConnector | undefined;
+  /** Length of a file for playback; undefined = plays until stopped. */
+  fileLengthMs(path: string): number | undefined;
+  bridge(ch: Channel, target: string, done: (response?: string) => void, app: AppHandle): void;
+  outboundChannel(ch: Channel, onConnected: () => void): OutboundChannel;
+}
+
+/** tone_stream / silence_stream lengths; files default to the configured length. */
+export function estimateLengthMs(path: string, fileDefaultMs: number, overrides: ReadonlyMap<string, number>): number | undefined {
+  const o = overrides.get(path);
+  if (o !== undefined) return o;
+  if (path.startsWith('tone_stream://')) {
+    const loopsMatch = /;loops=(-?\d+)/.exec(path);
+    const loops = loopsMatch ? Number(loopsMatch[1]) : 1;
+    if (loops < 0) return undefined;
+    let total = 0;
+    for (const m of path.matchAll(/%\(([^)]*)\)/g)) {
+      const [on = '0', off = '0'] = (m[1] ?? '').split(',');
+      total += Number(on) + Number(off);
+    }
+    return total * Math.max(1, loops);
+  }
+  if (path.startsWith('silence_stream://')) {
+    const ms = Number(path.slice('silence_stream://'.length).split(',')[0]);
+    return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+  }
+  if (path.startsWith('local_stream://')) return undefined;
+  return fileDefaultMs;
+}
+
+function fileType(path: string): string {
+  const stream = /^([a-z_]+):\/\//.exec(path);
+  if (stream?.[1] !== undefined) return stream[1];
+  const ext = /\.([A-Za-z0-9]+)$/.exec(path);
+  return ext?.[1] ?? 'wav';
+}
+
+/** Waits `ms` (or forever when undefined) unless stopped; calls back once. */
+function wait(deps: AppDeps, app: AppHandle, ms: number | undefined, onEnd: (stopped: 'hangup' | 'break' | 'transfer' | undefined) => void): void {
+  let over = false;
+  const finish = (r: 'hangup' | 'break' | 'transfer' | undefined): void => {
+    if (over) return;
+    over = true;
+    if (timer !== undefined) deps.clock.clearTimeout(timer);
+    onEnd(r);
+  };
+  // Timer callbacks run as queued channel work, so what they trigger keeps FreeSWITCH's order.
+  const timer = ms === undefined ? undefined : deps.clock.setTimeout(() => deps.executor.engine.defer(() => finish(undefined)), ms);
+  app.onStop = (r) => finish(r);
+}
+
+export function registerApps(deps: AppDeps): void {
+  const { executor } = deps;
+  const e = executor.engine;
+  const reg = (name: string, impl: (ch: Channel, data: string, done: (r?: string) => void, app: AppHandle) => void): void => {
+    executor.apps.set(name, impl);
+  };
+
+  reg('answer', (ch, _d, done) => { e.answer(ch); done(); });
+  reg('pre_answer', (ch, _d, done) => { e.preAnswer(ch); done(); });
+  reg('ring_ready', (ch, _d, done) => { e.ringReady(ch); done(); });
+  reg('hangup', (ch, data, done) => { e.hangup(ch, normaliseCause(data.trim()) ?? 'NORMAL_CLEARING'); done(); });
+  const setVar = (ch: Channel, data: string, both: boolean): void => {
+    const i = data.indexOf('=');
+    const name = (i < 0 ? data : data.slice(0, i)).trim();
+    const value = i < 0 ? undefined : data.slice(i + 1);
+    if (name === '') return;
+    ch.setVar(name, value);
+    if (both) for (const peer of [ch.loopbackPartner, ch.bridgedTo]) peer?.setVar(name, value);
+  };
+  reg('set', (ch, data, done) => { setVar(ch, data, false); done(); });
+  reg('export', (ch, data, done) => { setVar(ch, data, true); done(); });
+
+  reg('park', (ch, _d, done, app) => {
+    e.fire(ch, 'CHANNEL_PARK', SITES.CHANNEL_PARK);
+    app.acceptsMessages = true;
+    wait(deps, app, undefined, () => {
+      e.fire(ch, 'CHANNEL_UNPARK', SITES.CHANNEL_UNPARK);
+      done();
+    });
+  });
+  reg('sleep', (ch, data, done, app) => {
+    app.acceptsMessages = true;
+    const ms = Number(data);
+    wait(deps, app, Number.isFinite(ms) && ms >= 0 ? ms : 0, () => done());
+  });
+  reg('echo', (_ch, _d, done, app) => {
+    app.acceptsMessages = true;
+    wait(deps, app, undefined, () => done());
+  });
+  reg('playback', (ch, data, done, app) => {
+    const path = data;
+    const len = deps.fileLengthMs(path);
+    const fileHeaders: Array<[string, string]> = [['Playback-File-Type', fileType(path)], ['Playback-File-Path', path]];
+    // switch_ivr_play_file records the file and the application again (data first).
+    ch.setVar('current_application_data', path);
+    ch.setVar('current_application', 'playback');
+    e.fire(ch, 'PLAYBACK_START', SITES.PLAYBACK_START, { post: fileHeaders });
+    const started = deps.clock.nowMicros();
+    wait(deps, app, len, (stopped) => {
+      const ms = Math.floor((deps.clock.nowMicros() - started) / 1000);
+      const samples = ms * 8;
+      ch.setVar('playback_last_offset_pos', String(samples));
+      ch.setVar('playback_seconds', String(Math.floor(ms / 1000)));
+      ch.setVar('playback_ms', String(ms));
+      ch.setVar('playback_samples', String(samples));
+      e.fire(ch, 'PLAYBACK_STOP', SITES.PLAYBACK_STOP, { post: [...fileHeaders, ['Playback-Status', stopped === undefined ? 'done' : 'break']] });
+      done('FILE PLAYED');
+    });
+  });
+  reg('play_and_get_digits', (ch, data, done, app) => playAndGetDigits(deps, ch, data, done, app));
+  reg('transfer', (ch, data, done) => {
+    const [ext = '', dp = 'XML', ctx = ch.profile?.context ?? 'default'] = data.trim().split(/\s+/);
+    executor.transfer(ch, ext, dp, ctx);
+    done();
+  });
+  reg('bridge', (ch, data, done, app) => deps.bridge(ch, data.trim(), done, app));
+  reg('socket', (ch, data, done, app) => runSocket(deps, ch, data, done, app));
+}
+
+/** play_and_get_digits <min> <max> <tries> <timeout> <terminators> <file> <invalid_file> <var> <regexp> [digit_timeout]. */
+function playAndGetDigits(deps: AppDeps, ch: Channel, data: string, done: (r?: string) => void, app: AppHandle): void {
+  const a = data.trim().split(/\s+/);
+  const min = Number(a[0] ?? 1);
+  const max = Number(a[1] ?? 1);
+  let tries = Math.max(1, Number(a[2] ?? 1));
+  const timeout = Number(a[3] ?? 5000);
+  const terminators = a[4] ?? '#';
+  const varName = a[7] ?? 'pagd_input';
+  let regex: RegExp;
+  try {
+    regex = new RegExp(`^(?:${a[8] ?? '\\d+'})$`);
+  } catch {
+    regex = /^\d+$/;
+  }
+  const attempt = (): void => {
+    let collected = '';
+    const take = (): boolean => {
+      while (ch.digits.length > 0) {
+        const d = ch.digits[0] ?? '';
+        ch.digits = ch.digits.slice(1);
+        if (terminators.includes(d)) return true;
+        collected += d;
+        if (collected.length >= max) return true;
+      }
+      return false;
+    };
+    const finish = (): void => {
+      ch.digitWaiter = undefined;
+      if (collected.length >= min && regex.test(collected)) {
+        ch.setVar(varName, collected);
+        done();
+        return;
+      }
+      tries--;
+      if (tries > 0 && !ch.isHungUp) attempt();
+      else done();
+    };
+    if (take()) return finish();
+    wait(deps, app, timeout, () => finish());
+    const stopTimer = app.onStop;
+    ch.digitWaiter = () => {
+      if (ch.isHungUp) return stopTimer?.('hangup');
+      if (take()) stopTimer?.('break');
+    };
+  };
+  attempt();
+}
+
+/** socket <host:port> [async] [full]: hands the channel to the wire layer's outbound connector. */
+function runSocket(deps: AppDeps, ch: Channel, data: string, done: (r?: string) => void, app: AppHandle): void {
+  const e = deps.executor.engine;
+  const [target = '', ...flags] = data.trim().split(/\s+/);
+  const i = target.lastIndexOf(':');
+  const host = i > 0 ? target.slice(0, i) : target;
+  const port = i > 0 ? Number(target.slice(i + 1)) : 8084;
+  const isAsync = flags.includes('async');
+  const connector = deps.outbound();
+  ch.setVar('socket_host', host);
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    if (parked) e.fire(ch, 'CHANNEL_UNPARK', SITES.CHANNEL_UNPARK);
+    done();
+  };
+  let parked = false;
+  app.onStop = () => finish();
+  if (connector === undefined) {
+    e.log(ch, 3, { file: 'mod_event_socket.c', func: 'socket_function', line: 396 }, 'Socket Error!');
+    e.hangup(ch, 'DESTINATION_OUT_OF_ORDER');
+    finish();
+    return;
+  }
+  const onConnected = (): void => {
+    if (finished || ch.isHungUp) return;
+    if (isAsync) {
+      parked = true;
+      e.fire(ch, 'CHANNEL_PARK', SITES.CHANNEL_PARK);
+    }
+    app.acceptsMessages = true;
+    deps.executor.drainMessages(ch);
+  };
+  // The outbound session holds the channel: it is destroyed only once the session has closed.
+  e.hold(ch);
+  connector
+    .connect({ host, port, async: isAsync, full: flags.includes('full') }, deps.outboundChannel(ch, onConnected))
+    .then(
+      () => e.defer(() => {
+        // Session over: FreeSWITCH hangs the channel up unless the server said `resume`.
+        if (ch.getVar('socket_resume') === 'true' || ch.isHungUp) finish();
+        else e.hangup(ch, 'NORMAL_CLEARING');
+        e.release(ch);
+      }),
+      () => e.defer(() => {
+        e.release(ch);
+        if (finished) return;
+        e.log(ch, 3, { file: 'mod_event_socket.c', func: 'socket_function', line: 396 }, 'Socket Error!');
+        e.hangup(ch, 'DESTINATION_OUT_OF_ORDER');
+        finish();
+      }),
+    );
+}

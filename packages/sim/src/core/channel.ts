@@ -1,0 +1,208 @@
+/**
+ * A simulated channel: FreeSWITCH's state fields, caller profile and variables (an ordered
+ * map: setting a variable moves it to the end, as switch_channel_set_variable does), and the
+ * channel header block every channel event carries, in FreeSWITCH's order.
+ */
+import type { CallState, ChannelState } from './constants.js';
+import { stateNumber } from './constants.js';
+import type { Headers } from './event-bus.js';
+
+export interface CallerProfile {
+  direction: 'inbound' | 'outbound';
+  dialplan: string;
+  callerIdName: string;
+  callerIdNumber: string;
+  origCallerIdName: string;
+  origCallerIdNumber: string;
+  calleeIdName: string;
+  calleeIdNumber: string;
+  ani: string;
+  destinationNumber: string;
+  source: string;
+  context: string;
+  profileIndex: number;
+  profileCreated: number;
+  channelCreated: number;
+  answered: number;
+  progress: number;
+  progressMedia: number;
+  hangup: number;
+  transfer: number;
+  bridged: number;
+}
+
+export type AnswerState = 'ringing' | 'early' | 'answered' | 'hangup';
+
+/** The part of a running application the core needs to stop it. */
+export interface RunningApp {
+  readonly name: string;
+  readonly data: string;
+  readonly uuid: string;
+  /** Stops the application now (hangup, break, transfer); it then completes. */
+  stop(reason: 'hangup' | 'break' | 'transfer'): void;
+  /** Whether queued sendmsg messages may run inside it (park, sleep, socket, echo …). */
+  readonly acceptsMessages: boolean;
+}
+
+export class Channel {
+  uuid: string;
+  name: string;
+  state: ChannelState = 'CS_NEW';
+  runningState: ChannelState | 'CS_NONE' = 'CS_NONE';
+  callState: CallState = 'DOWN';
+  answerState: AnswerState = 'ringing';
+  hitDialplan = false;
+  hangupCause: string | undefined;
+  readCodec = false;
+  writeCodec = false;
+  profile: CallerProfile | undefined;
+  /** The other party of a bridge (Other-Leg-* headers, show calls). */
+  bridgedTo: Channel | undefined;
+  /** originator / originatee of the bridge. */
+  otherType: 'originator' | 'originatee' | undefined;
+  /** loopback partner leg. */
+  loopbackPartner: Channel | undefined;
+  readonly variables = new Map<string, string>();
+  readonly sessionId: number;
+  readonly createdMicros: number;
+  /** Running applications; nested ones (sendmsg execute inside park) on top. */
+  readonly appStack: RunningApp[] = [];
+  /** Queued sendmsg work, run when the channel is in an application that accepts messages. */
+  readonly messages: Array<(done: () => void) => void> = [];
+  processingMessage = false;
+  /** Waiting for an originate to finish (answered or failed). */
+  originateWaiter: { answered(): void; failed(cause: string): void } | undefined;
+  /** Parked by uuid_bridge: the dialplan stops running. */
+  suspended = false;
+  bridgeActive = false;
+  /** A pending transfer (uuid_transfer / transfer app). */
+  transferTo: { extension: string; dialplan: string; context: string } | undefined;
+  digits = '';
+  digitWaiter: (() => void) | undefined;
+  destroyed = false;
+  /** Read locks held by others (an outbound socket session): CS_DESTROY waits for them, like FreeSWITCH. */
+  holds = 0;
+  destroyPending = false;
+  hangupStarted = false;
+  /** Resolves when the channel is destroyed. */
+  readonly ended: Promise<void>;
+  resolveEnded!: () => void;
+
+  constructor(uuid: string, name: string, sessionId: number, createdMicros: number) {
+    this.uuid = uuid;
+    this.name = name;
+    this.sessionId = sessionId;
+    this.createdMicros = createdMicros;
+    this.ended = new Promise((r) => (this.resolveEnded = r));
+  }
+
+  setVar(name: string, value: string | undefined): void {
+    this.variables.delete(name);
+    if (value !== undefined && value !== '') this.variables.set(name, value);
+  }
+
+  getVar(name: string): string | undefined {
+    return this.variables.get(name);
+  }
+
+  /** switch_channel_get_variable: variables first, then the caller profile's fields. */
+  lookupVar(name: string): string | undefined {
+    const v = this.variables.get(name);
+    if (v !== undefined) return v;
+    const p = this.profile;
+    switch (name) {
+      case 'caller_id_name': return p?.callerIdName;
+      case 'caller_id_number': return p?.callerIdNumber;
+      case 'callee_id_name': return p?.calleeIdName;
+      case 'callee_id_number': return p?.calleeIdNumber;
+      case 'destination_number': return p?.destinationNumber;
+      case 'ani': return p?.ani;
+      case 'context': return p?.context;
+      case 'dialplan': return p?.dialplan;
+      case 'source': return p?.source;
+      case 'chan_name': return this.name;
+      case 'state': return this.runningState;
+      default: return undefined;
+    }
+  }
+
+  get direction(): 'inbound' | 'outbound' {
+    return this.profile?.direction ?? (this.variables.get('direction') === 'outbound' ? 'outbound' : 'inbound');
+  }
+
+  get isHungUp(): boolean {
+    return this.hangupCause !== undefined;
+  }
+
+  /** Channel-State … Caller-* … [Other-Leg-*] … [variable_*], as FreeSWITCH's switch_channel_event_set_data. */
+  channelHeaders(withVariables: boolean, withProfile = true, withCause = true): Headers {
+    const h: Headers = [
+      ['Channel-State', this.runningState],
+      ['Channel-Call-State', this.callState],
+      ['Channel-State-Number', String(stateNumber(this.state))],
+      ['Channel-Name', this.name],
+      ['Unique-ID', this.uuid],
+      ['Call-Direction', this.direction],
+      ['Presence-Call-Direction', this.direction],
+      ['Channel-HIT-Dialplan', this.hitDialplan ? 'true' : 'false'],
+    ];
+    const presence = this.variables.get('presence_id');
+    if (presence !== undefined) h.push(['Channel-Presence-ID', presence]);
+    h.push(['Channel-Call-UUID', this.variables.get('call_uuid') ?? this.uuid]);
+    h.push(['Answer-State', this.answerState]);
+    if (withCause && this.hangupCause !== undefined) h.push(['Hangup-Cause', this.hangupCause]);
+    if (this.readCodec) {
+      h.push(['Channel-Read-Codec-Name', 'L16'], ['Channel-Read-Codec-Rate', '8000'], ['Channel-Read-Codec-Bit-Rate', '128000']);
+    }
+    if (this.writeCodec) {
+      h.push(['Channel-Write-Codec-Name', 'L16'], ['Channel-Write-Codec-Rate', '8000'], ['Channel-Write-Codec-Bit-Rate', '128000']);
+    }
+    if (withProfile && this.profile !== undefined) {
+      pushProfile(h, 'Caller', this.profile, this.uuid, this.name);
+      const other = this.bridgedTo;
+      if (other?.profile !== undefined && this.otherType !== undefined) {
+        h.push(['Other-Type', this.otherType]);
+        pushProfile(h, 'Other-Leg', other.profile, other.uuid, other.name);
+      }
+    }
+    if (withVariables) for (const [k, v] of this.variables) h.push([`variable_${k}`, v]);
+    return h;
+  }
+}
+
+/** Caller profile headers; empty values are left out like FreeSWITCH does. */
+export function pushProfile(h: Headers, prefix: string, p: CallerProfile, uuid: string, channelName: string): void {
+  const add = (k: string, v: string): void => {
+    if (v !== '') h.push([`${prefix}-${k}`, v]);
+  };
+  add('Direction', p.direction);
+  add('Logical-Direction', p.direction);
+  add('Dialplan', p.dialplan);
+  add('Caller-ID-Name', p.callerIdName);
+  add('Caller-ID-Number', p.callerIdNumber);
+  add('Orig-Caller-ID-Name', p.origCallerIdName);
+  add('Orig-Caller-ID-Number', p.origCallerIdNumber);
+  add('Callee-ID-Name', p.calleeIdName);
+  add('Callee-ID-Number', p.calleeIdNumber);
+  add('ANI', p.ani);
+  add('Destination-Number', p.destinationNumber);
+  add('Unique-ID', uuid);
+  add('Source', p.source);
+  add('Context', p.context);
+  add('Channel-Name', channelName);
+  add('Profile-Index', String(p.profileIndex));
+  add('Profile-Created-Time', String(p.profileCreated));
+  add('Channel-Created-Time', String(p.channelCreated));
+  add('Channel-Answered-Time', String(p.answered));
+  add('Channel-Progress-Time', String(p.progress));
+  add('Channel-Progress-Media-Time', String(p.progressMedia));
+  add('Channel-Hangup-Time', String(p.hangup));
+  add('Channel-Transfer-Time', String(p.transfer));
+  add('Channel-Resurrect-Time', '0');
+  add('Channel-Bridged-Time', String(p.bridged));
+  add('Channel-Last-Hold', '0');
+  add('Channel-Hold-Accum', '0');
+  add('Screen-Bit', 'true');
+  add('Privacy-Hide-Name', 'false');
+  add('Privacy-Hide-Number', 'false');
+}

@@ -1,0 +1,184 @@
+/** Knobs for tests, benchmarks and the demo: traffic, event injection, endpoint scripts, digits, latency. */
+import { randomUUID } from 'node:crypto';
+import type { Engine } from './engine.js';
+import type { Executor } from './executor.js';
+import type { Originator, EndpointBehavior } from './originate.js';
+import type { TimerHandle } from './clock.js';
+import { SITES } from './constants.js';
+
+export interface GenerateCallsOptions {
+  readonly ratePerSecond: number;
+  /** Stop generating after this long. @default forever (until stop()) */
+  readonly durationMs?: number;
+  /** Destination number dialled in context `default`. @default '7001' (answer + park) */
+  readonly destination?: string;
+  /** Share of calls answered (the rest ring and are abandoned). @default 0.8 */
+  readonly answerRatio?: number;
+  /** How long an answered call lasts. @default 5000 */
+  readonly holdMs?: number;
+}
+
+export interface InjectEventsOptions {
+  readonly name: string;
+  readonly subclass?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** Events per second; omitted = all at once, synchronously. */
+  readonly ratePerSecond?: number;
+  readonly count: number;
+}
+
+export interface StopHandle {
+  stop(): void;
+  /** Resolves with the number of calls/events produced, once finished or stopped. */
+  readonly done: Promise<number>;
+}
+
+export interface SimControl {
+  generateCalls(options: GenerateCallsOptions): StopHandle;
+  injectEvents(options: InjectEventsOptions): StopHandle;
+  setEndpointBehavior(endpoint: string, behavior: EndpointBehavior): void;
+  sendDigits(uuid: string, digits: string): boolean;
+  setLatency(ms: number): void;
+  readonly latencyMs: number;
+  hupall(cause?: string): number;
+}
+
+const TICK_MS = 10;
+
+export class CoreControl implements SimControl {
+  latencyMs = 0;
+  private readonly handles = new Set<StopHandle>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly executor: Executor,
+    private readonly originator: Originator,
+  ) {}
+
+  setLatency(ms: number): void {
+    this.latencyMs = Math.max(0, ms);
+  }
+
+  setEndpointBehavior(endpoint: string, behavior: EndpointBehavior): void {
+    this.originator.behaviors.set(endpoint, behavior);
+  }
+
+  sendDigits(uuid: string, digits: string): boolean {
+    const ch = this.engine.channels.get(uuid);
+    if (ch === undefined) return false;
+    this.engine.defer(() => {
+      for (const d of digits) {
+        this.engine.fire(ch, 'DTMF', SITES.DTMF, { post: [['DTMF-Digit', d], ['DTMF-Duration', '2000'], ['DTMF-Source', 'APP']] });
+      }
+      ch.digits += digits;
+      ch.digitWaiter?.();
+    });
+    return true;
+  }
+
+  hupall(cause = 'MANAGER_REQUEST'): number {
+    const all = [...this.engine.channels.values()];
+    this.engine.defer(() => {
+      for (const ch of all) this.engine.hangup(ch, cause);
+    });
+    return all.length;
+  }
+
+  /** Stops every generator and injector (SimCore.stop). */
+  stopAll(): void {
+    for (const h of [...this.handles]) h.stop();
+  }
+
+  /** Runs `perTick(quota)` every tick with a fractional-rate accumulator. */
+  private ticker(rate: number, limit: number, durationMs: number | undefined, perTick: (n: number) => void): StopHandle {
+    const clock = this.engine.bus.clock;
+    let produced = 0;
+    let carry = 0;
+    let elapsed = 0;
+    let timer: TimerHandle | undefined;
+    let finish!: (n: number) => void;
+    const done = new Promise<number>((r) => (finish = r));
+    const handle: StopHandle = {
+      stop: () => {
+        if (timer !== undefined) clock.clearTimeout(timer);
+        timer = undefined;
+        this.handles.delete(handle);
+        finish(produced);
+      },
+      done,
+    };
+    const tick = (): void => {
+      timer = undefined;
+      elapsed += TICK_MS;
+      // Accumulate in events×1000 so a rate like 10/s gives exactly one event every 100 ms.
+      carry += rate * TICK_MS;
+      const due = Math.floor(carry / 1000 + 1e-9);
+      carry -= due * 1000;
+      const n = Math.min(due, limit - produced);
+      if (n > 0) {
+        perTick(n);
+        produced += n;
+      }
+      if (produced >= limit || (durationMs !== undefined && elapsed >= durationMs)) return handle.stop();
+      timer = clock.setTimeout(tick, TICK_MS);
+    };
+    this.handles.add(handle);
+    timer = clock.setTimeout(tick, TICK_MS);
+    return handle;
+  }
+
+  injectEvents(o: InjectEventsOptions): StopHandle {
+    const fireN = (n: number): void => {
+      const bus = this.engine.bus;
+      for (let i = 0; i < n; i++) {
+        const pre: Array<[string, string]> = o.subclass !== undefined ? [['Event-Subclass', o.subclass]] : [];
+        const headers = [...pre, ...bus.coreHeaders(o.name, SITES.INJECT)];
+        if (o.headers) for (const [k, v] of Object.entries(o.headers)) headers.push([k, v]);
+        bus.emit(headers, o.body);
+      }
+    };
+    if (o.ratePerSecond === undefined || o.ratePerSecond <= 0) {
+      fireN(o.count);
+      return { stop: () => undefined, done: Promise.resolve(o.count) };
+    }
+    return this.ticker(o.ratePerSecond, o.count, undefined, fireN);
+  }
+
+  generateCalls(o: GenerateCallsOptions): StopHandle {
+    const e = this.engine;
+    const clock = e.bus.clock;
+    const ratio = o.answerRatio ?? 0.8;
+    const hold = o.holdMs ?? 5000;
+    let n = 0;
+    const one = (): void => {
+      n++;
+      const num = String(1000 + (n % 9000));
+      // Evenly spread mix (Bresenham): exactly `ratio` of the calls are answered.
+      const answered = Math.floor(n * ratio) > Math.floor((n - 1) * ratio);
+      // Abandoned calls ring (7006: ring_ready + sleep) until the caller gives up.
+      const dest = answered ? o.destination ?? '7001' : '7006';
+      const ch = e.createChannel({
+        name: `sofia/internal/${num}@192.0.2.10`,
+        direction: 'inbound',
+        uuid: randomUUID(),
+        profile: {
+          direction: 'inbound', dialplan: 'XML', callerIdName: `Caller ${num}`, callerIdNumber: num, origCallerIdName: `Caller ${num}`,
+          origCallerIdNumber: num, calleeIdName: '', calleeIdNumber: '', ani: num, destinationNumber: dest, source: 'mod_sofia', context: 'default',
+        },
+      });
+      e.setRunningState(ch, 'CS_INIT');
+      e.fire(ch, 'CHANNEL_CREATE', SITES.CHANNEL_CREATE);
+      if (!answered) {
+        ch.setVar('simulated_abandon', 'true');
+        clock.setTimeout(() => e.defer(() => e.hangup(ch, 'ORIGINATOR_CANCEL')), Math.min(hold, 3000));
+      } else {
+        clock.setTimeout(() => e.defer(() => e.hangup(ch, 'NORMAL_CLEARING')), hold);
+      }
+      this.executor.route(ch);
+    };
+    return this.ticker(o.ratePerSecond, Number.POSITIVE_INFINITY, o.durationMs, (k) => e.defer(() => {
+      for (let i = 0; i < k; i++) one();
+    }));
+  }
+}

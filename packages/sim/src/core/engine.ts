@@ -1,0 +1,261 @@
+/**
+ * The channel lifecycle: creation, state and call-state changes, answer, hangup and destroy,
+ * each firing the events FreeSWITCH fires, in the order of the real captures. Work that
+ * FreeSWITCH does on a channel's own thread is queued (a FIFO drained synchronously), which
+ * reproduces the interleaving of the two loopback legs seen in the captures.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventBus, Headers } from './event-bus.js';
+import type { CallSite, CallState, ChannelState } from './constants.js';
+import { SITES, callStateNumber } from './constants.js';
+import { Channel } from './channel.js';
+import type { CallerProfile } from './channel.js';
+import { setHangupVariables } from './hangup-variables.js';
+
+const LOG_DEBUG = 7;
+const LOG_NOTICE = 5;
+
+export interface NewChannelSpec {
+  name: string;
+  direction: 'inbound' | 'outbound';
+  uuid?: string;
+  profile: Omit<CallerProfile, 'profileIndex' | 'profileCreated' | 'channelCreated' | 'answered' | 'progress' | 'progressMedia' | 'hangup' | 'transfer' | 'bridged'>;
+}
+
+export class Engine {
+  readonly channels = new Map<string, Channel>();
+  private readonly jobs: Array<() => void> = [];
+  private draining = false;
+  private sessionCounter = 0;
+  sessionsSinceStartup = 0;
+  stopping = false;
+  peakSessions = 0;
+  /** Highest count of sessions created within one second (status, HEARTBEAT). */
+  peakSps = 0;
+  private spsSecond = -1;
+  private spsCount = 0;
+
+  constructor(readonly bus: EventBus) {}
+
+  now(): number {
+    return this.bus.clock.nowMicros();
+  }
+
+  /** Queues work "on a channel thread"; runs now unless a drain is already running. */
+  defer(job: () => void): void {
+    this.jobs.push(job);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let j = this.jobs.shift(); j !== undefined; j = this.jobs.shift()) j();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Fires a channel event: [pre] + core headers + [mid] + channel block + [post]. */
+  fire(ch: Channel, name: string, site: CallSite, opts: { vars?: boolean; pre?: Headers; mid?: Headers; post?: Headers; profile?: boolean; blockCause?: boolean } = {}): void {
+    const core = this.bus.coreHeaders(name, site);
+    const headers: Headers = opts.pre ? [...opts.pre, ...core] : core;
+    if (opts.mid) headers.push(...opts.mid);
+    headers.push(...ch.channelHeaders(opts.vars ?? true, opts.profile ?? true, opts.blockCause ?? true));
+    if (opts.post) headers.push(...opts.post);
+    this.bus.emit(headers, undefined, { name, sequence: Number(core[12]?.[1] ?? 0) });
+  }
+
+  log(ch: Channel | undefined, level: number, site: CallSite, text: string): void {
+    this.bus.log(level, site, text, ch?.uuid);
+  }
+
+  /** Creates a channel in CS_NEW with its codecs set (two CODEC events), not yet registered as running. */
+  createChannel(spec: NewChannelSpec): Channel {
+    const micros = this.now();
+    const ch = new Channel(spec.uuid ?? randomUUID(), spec.name, ++this.sessionCounter, micros);
+    ch.profile = { ...spec.profile, profileIndex: 1, profileCreated: micros, channelCreated: micros, answered: 0, progress: 0, progressMedia: 0, hangup: 0, transfer: 0, bridged: 0 };
+    const out = spec.direction === 'outbound';
+    ch.setVar('direction', spec.direction);
+    if (out) ch.setVar('is_outbound', 'true');
+    ch.setVar('uuid', ch.uuid);
+    ch.setVar('call_uuid', ch.uuid);
+    ch.setVar('session_id', String(ch.sessionId));
+    // An inbound leg is named before its codecs are set, an outbound one after.
+    if (!out) ch.setVar('channel_name', ch.name);
+    this.channels.set(ch.uuid, ch);
+    this.sessionsSinceStartup++;
+    this.peakSessions = Math.max(this.peakSessions, this.channels.size);
+    const second = Math.floor(micros / 1_000_000);
+    this.spsCount = second === this.spsSecond ? this.spsCount + 1 : 1;
+    this.spsSecond = second;
+    this.peakSps = Math.max(this.peakSps, this.spsCount);
+    this.bus.log(LOG_NOTICE, { file: 'switch_channel.c', func: 'switch_channel_set_name', line: 1142 }, `New Channel ${ch.name} [${ch.uuid}]`, ch.uuid);
+    ch.readCodec = true;
+    ch.setVar('read_codec', 'L16');
+    ch.setVar('read_rate', '8000');
+    this.fire(ch, 'CODEC', SITES.CODEC_READ, {
+      vars: false, profile: false,
+      post: [['channel-read-codec-name', 'L16'], ['channel-read-codec-rate', '8000'], ['channel-read-codec-bit-rate', '128000']],
+    });
+    ch.writeCodec = true;
+    ch.setVar('write_codec', 'L16');
+    ch.setVar('write_rate', '8000');
+    this.fire(ch, 'CODEC', SITES.CODEC_WRITE, { vars: false, profile: false, post: [['Channel-Write-Codec-Name', 'L16'], ['Channel-Write-Codec-Rate', '8000'], ['Channel-Write-codec-bit-rate', '128000']] });
+    if (out) ch.setVar('channel_name', ch.name);
+    return ch;
+  }
+
+  /** origination_uuid: FreeSWITCH renames the session (CHANNEL_UUID with Old-Unique-ID). */
+  changeUuid(ch: Channel, uuid: string): void {
+    const old = ch.uuid;
+    this.channels.delete(old);
+    ch.uuid = uuid;
+    this.channels.set(uuid, ch);
+    ch.setVar('channel_name', ch.name);
+    ch.setVar('uuid', uuid);
+    ch.setVar('call_uuid', uuid);
+    this.log(ch, LOG_DEBUG, { file: 'switch_core_session.c', func: 'switch_core_session_outgoing_channel', line: 641 }, `${ch.name} set UUID=${uuid}`);
+    this.fire(ch, 'CHANNEL_UUID', SITES.CHANNEL_UUID, { mid: [['Old-Unique-ID', old]] });
+  }
+
+  /** Sets the state and the running state together (CHANNEL_STATE). */
+  setRunningState(ch: Channel, state: ChannelState): void {
+    if (ch.destroyed) return;
+    ch.state = state;
+    ch.runningState = state;
+    this.log(ch, LOG_DEBUG, { file: 'switch_core_state_machine.c', func: 'switch_core_session_run', line: 581 }, `(${ch.name}) Running State Change ${state} (Cur ${this.channels.size} Tot ${this.sessionsSinceStartup})`);
+    this.fire(ch, 'CHANNEL_STATE', SITES.CHANNEL_STATE, { vars: false });
+  }
+
+  setCallState(ch: Channel, cs: CallState): void {
+    if (ch.callState === cs) return;
+    const original = ch.callState;
+    ch.callState = cs;
+    this.log(ch, LOG_DEBUG, { file: 'switch_channel.c', func: 'switch_channel_perform_set_callstate', line: 2399 }, `(${ch.name}) Callstate Change ${original} -> ${cs}`);
+    this.fire(ch, 'CHANNEL_CALLSTATE', SITES.CHANNEL_CALLSTATE, {
+      vars: false,
+      mid: [['Original-Channel-Call-State', original], ['Channel-Call-State-Number', String(callStateNumber(cs))]],
+    });
+  }
+
+  /** Marks a channel answered: CHANNEL_ANSWER, then CHANNEL_CALLSTATE ACTIVE. */
+  markAnswered(ch: Channel): void {
+    if (ch.answerState === 'answered' || ch.isHungUp || ch.profile === undefined) return;
+    ch.answerState = 'answered';
+    ch.profile.answered = this.now();
+    this.log(ch, LOG_NOTICE, { file: 'mod_dptools.c', func: 'answer_function', line: 1406 }, `Channel [${ch.name}] has been answered`);
+    this.fire(ch, 'CHANNEL_ANSWER', SITES.CHANNEL_ANSWER);
+    this.setCallState(ch, 'ACTIVE');
+    ch.setVar('endpoint_disposition', 'ANSWER');
+    const w = ch.originateWaiter;
+    ch.originateWaiter = undefined;
+    w?.answered();
+  }
+
+  /** answer on a channel: a loopback b-leg answers its a-leg first, as mod_loopback does. */
+  answer(ch: Channel): void {
+    const partner = ch.loopbackPartner;
+    if (partner !== undefined && partner.answerState !== 'answered') this.markAnswered(partner);
+    this.markAnswered(ch);
+  }
+
+  preAnswer(ch: Channel): void {
+    if (ch.answerState !== 'ringing' || ch.isHungUp || ch.profile === undefined) return;
+    ch.answerState = 'early';
+    ch.profile.progressMedia = this.now();
+    const partner = ch.loopbackPartner;
+    if (partner !== undefined) this.preAnswer(partner);
+    this.fire(ch, 'CHANNEL_PROGRESS_MEDIA', SITES.CHANNEL_PROGRESS_MEDIA);
+    this.setCallState(ch, 'EARLY');
+    ch.setVar('endpoint_disposition', 'EARLY MEDIA');
+  }
+
+  ringReady(ch: Channel): void {
+    if (ch.isHungUp || ch.profile === undefined || ch.profile.progress !== 0) return;
+    ch.profile.progress = this.now();
+    const partner = ch.loopbackPartner;
+    if (partner !== undefined) this.ringReady(partner);
+    this.fire(ch, 'CHANNEL_PROGRESS', SITES.CHANNEL_PROGRESS);
+    if (ch.answerState === 'ringing') this.setCallState(ch, ch.direction === 'outbound' ? 'RINGING' : 'RING_WAIT');
+  }
+
+  /** switch_channel_hangup: CHANNEL_HANGUP now, the rest on the channel's thread. */
+  hangup(ch: Channel, cause: string): void {
+    if (ch.hangupStarted || ch.destroyed) return;
+    ch.hangupStarted = true;
+    ch.hangupCause = cause;
+    ch.state = 'CS_HANGUP';
+    ch.answerState = 'hangup';
+    if (ch.profile) ch.profile.hangup = this.now();
+    this.log(ch, LOG_NOTICE, { file: 'switch_channel.c', func: 'switch_channel_perform_hangup', line: 3396 }, `Hangup ${ch.name} [${ch.runningState}] [${cause}]`);
+    this.fire(ch, 'CHANNEL_HANGUP', SITES.CHANNEL_HANGUP);
+    ch.digitWaiter?.();
+    const w = ch.originateWaiter;
+    ch.originateWaiter = undefined;
+    w?.failed(cause);
+    this.defer(() => this.runHangup(ch));
+  }
+
+  private runHangup(ch: Channel): void {
+    const peer = ch.bridgedTo;
+    if (ch.bridgeActive && peer !== undefined) {
+      ch.bridgeActive = false;
+      peer.bridgeActive = false;
+      const a = ch.otherType === 'originatee' ? ch : peer;
+      this.fire(a, 'CHANNEL_UNBRIDGE', SITES.CHANNEL_UNBRIDGE, { mid: [['Bridge-A-Unique-ID', a.uuid], ['Bridge-B-Unique-ID', a.bridgedTo?.uuid ?? '']] });
+    }
+    // Unwind running applications, innermost first (park fires CHANNEL_UNPARK, …).
+    for (let app = ch.appStack.at(-1); app !== undefined; app = ch.appStack.at(-1)) {
+      const before = ch.appStack.length;
+      app.stop('hangup');
+      if (ch.appStack.length === before) ch.appStack.pop();
+    }
+    const cause = ch.hangupCause ?? 'NORMAL_CLEARING';
+    this.setRunningState(ch, 'CS_HANGUP');
+    this.setCallState(ch, 'HANGUP');
+    for (const peer of [ch.loopbackPartner, ch.bridgedTo]) {
+      if (peer !== undefined && !peer.hangupStarted) this.hangup(peer, cause);
+    }
+    setHangupVariables(ch, cause, this.now());
+    this.setRunningState(ch, 'CS_REPORTING');
+    this.fire(ch, 'CHANNEL_HANGUP_COMPLETE', SITES.CHANNEL_HANGUP_COMPLETE, { mid: [['Hangup-Cause', cause]] });
+    this.defer(() => {
+      if (ch.holds > 0 && !this.stopping) ch.destroyPending = true;
+      else this.destroy(ch);
+    });
+  }
+
+  /** Keeps a channel from being destroyed (switch_core_session_read_lock). */
+  hold(ch: Channel): void {
+    ch.holds++;
+  }
+
+  release(ch: Channel): void {
+    ch.holds = Math.max(0, ch.holds - 1);
+    if (ch.holds === 0 && ch.destroyPending) {
+      ch.destroyPending = false;
+      this.defer(() => this.destroy(ch));
+    }
+  }
+
+  /** Shutdown: destroy without waiting for holders, and destroy what already waits. */
+  shutdown(): void {
+    this.stopping = true;
+    for (const ch of [...this.channels.values()]) {
+      if (ch.destroyPending) {
+        ch.destroyPending = false;
+        this.defer(() => this.destroy(ch));
+      }
+    }
+  }
+
+  private destroy(ch: Channel): void {
+    if (ch.destroyed) return;
+    ch.state = 'CS_DESTROY';
+    this.fire(ch, 'CHANNEL_DESTROY', SITES.CHANNEL_DESTROY);
+    this.setRunningState(ch, 'CS_DESTROY');
+    ch.destroyed = true;
+    this.channels.delete(ch.uuid);
+    this.bus.log(LOG_NOTICE, { file: 'switch_core_session.c', func: 'switch_core_session_perform_destroy', line: 1762 }, `Session ${ch.sessionId} (${ch.name}) Ended`, ch.uuid);
+    this.bus.log(LOG_NOTICE, { file: 'switch_core_session.c', func: 'switch_core_session_perform_destroy', line: 1766 }, `Close Channel ${ch.name} [CS_DESTROY]`, ch.uuid);
+    ch.resolveEnded();
+  }
+}

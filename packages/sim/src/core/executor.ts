@@ -1,0 +1,184 @@
+/**
+ * Runs applications on channels (CHANNEL_EXECUTE / CHANNEL_EXECUTE_COMPLETE with
+ * Application-UUID), the dialplan (routing, transfers) and queued sendmsg messages, which
+ * FreeSWITCH runs while the channel sits in an application that parses events (park, sleep,
+ * socket, echo …).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Channel, RunningApp } from './channel.js';
+import type { Engine } from './engine.js';
+import type { DialplanAction } from './dialplan.js';
+import { SITES } from './constants.js';
+
+export interface AppHandle extends RunningApp {
+  acceptsMessages: boolean;
+  /** Set by the application: what to do when stopped. */
+  onStop: ((reason: 'hangup' | 'break' | 'transfer') => void) | undefined;
+  /** Nesting depth ([depth=N] in the log). */
+  readonly depth: number;
+}
+
+export type AppImpl = (ch: Channel, data: string, done: (response?: string) => void, app: AppHandle) => void;
+
+/** Looks up dialplan actions for a channel (static or xml_curl); may be async. */
+export type DialplanLookup = (ch: Channel) => Promise<DialplanAction[] | undefined>;
+
+export class Executor {
+  readonly apps = new Map<string, AppImpl>();
+
+  constructor(
+    readonly engine: Engine,
+    private readonly lookup: DialplanLookup,
+  ) {}
+
+  /** Executes one application; `done` gets the Application-Response. */
+  execute(ch: Channel, name: string, data: string, done: (response: string | undefined) => void, appUuid: string = randomUUID()): void {
+    const impl = this.apps.get(name);
+    const e = this.engine;
+    if (impl === undefined) {
+      e.log(ch, 3, { file: 'switch_core_session.c', func: 'switch_core_session_execute_application_get_flags', line: 2797 }, `Invalid Application ${name}`);
+      e.hangup(ch, 'DESTINATION_OUT_OF_ORDER');
+      done(undefined);
+      return;
+    }
+    ch.setVar('current_application_response', undefined);
+    ch.setVar('current_application', name);
+    ch.setVar('current_application_data', data);
+    const appHeaders = (): Array<[string, string]> => (data !== '' ? [['Application', name], ['Application-Data', data]] : [['Application', name]]);
+    e.fire(ch, 'CHANNEL_EXECUTE', SITES.CHANNEL_EXECUTE, { post: [...appHeaders(), ['Application-UUID', appUuid]] });
+    // FreeSWITCH records the application name once more as it starts it (the captures show it after the data).
+    if (data !== '') ch.setVar('current_application', name);
+    const depth = ch.appStack.length;
+    e.bus.log(6, { file: 'switch_core_session.c', func: 'switch_core_session_exec', line: 2902 }, `EXECUTE [depth=${depth}] ${ch.name} ${name}(${data})`, ch.uuid, true);
+    let finished = false;
+    const handle: AppHandle = {
+      name, data, uuid: appUuid, depth, acceptsMessages: false, onStop: undefined,
+      stop: (reason) => handle.onStop?.(reason),
+    };
+    ch.appStack.push(handle);
+    const complete = (response?: string): void => {
+      if (finished) return;
+      finished = true;
+      const i = ch.appStack.lastIndexOf(handle);
+      if (i >= 0) ch.appStack.splice(i, 1);
+      if (response !== undefined) ch.setVar('current_application_response', response);
+      e.fire(ch, 'CHANNEL_EXECUTE_COMPLETE', SITES.CHANNEL_EXECUTE_COMPLETE, {
+        post: [...appHeaders(), ['Application-Response', response ?? '_none_'], ['Application-UUID', appUuid]],
+      });
+      done(response);
+      this.drainMessages(ch);
+    };
+    impl(ch, data, complete, handle);
+    if (!finished && handle.acceptsMessages) this.drainMessages(ch);
+  }
+
+  /** Runs actions in order; stops on hangup or transfer. */
+  runList(ch: Channel, actions: readonly DialplanAction[], onEnd: () => void): void {
+    let i = 0;
+    const next = (): void => {
+      if (ch.suspended) return;
+      if (ch.isHungUp || ch.transferTo !== undefined) {
+        if (ch.transferTo !== undefined && !ch.isHungUp) this.engine.defer(() => this.applyTransfer(ch));
+        return;
+      }
+      const a = actions[i++];
+      if (a === undefined) {
+        onEnd();
+        return;
+      }
+      // Continue at once on the channel's thread, as switch_core_session_run does between applications.
+      this.execute(ch, a.application, expandVariables(ch, a.data ?? ''), () => next());
+    };
+    next();
+  }
+
+  /** CS_ROUTING: dialplan lookup, then CS_EXECUTE with the actions found. */
+  route(ch: Channel): void {
+    const e = this.engine;
+    if (ch.isHungUp) return;
+    if (ch.direction === 'inbound' && ch.callState === 'DOWN') {
+      // FreeSWITCH sets the running state before the callstate event, and fires CHANNEL_STATE after it.
+      ch.state = 'CS_ROUTING';
+      ch.runningState = 'CS_ROUTING';
+      e.setCallState(ch, 'RINGING');
+    }
+    e.setRunningState(ch, 'CS_ROUTING');
+    const p = ch.profile;
+    e.log(ch, 6, { file: 'mod_dialplan_xml.c', func: 'dialplan_hunt', line: 639 }, `Processing ${p?.callerIdName ?? ''} <${p?.callerIdNumber ?? ''}>->${p?.destinationNumber ?? ''} in context ${p?.context ?? ''}`);
+    this.lookup(ch).then(
+      (actions) => e.defer(() => this.afterLookup(ch, actions)),
+      () => e.defer(() => this.afterLookup(ch, undefined)),
+    );
+  }
+
+  private afterLookup(ch: Channel, actions: DialplanAction[] | undefined): void {
+    const e = this.engine;
+    if (ch.isHungUp) return;
+    if (actions === undefined) {
+      e.log(ch, 4, { file: 'switch_core_state_machine.c', func: 'switch_core_standard_on_routing', line: 266 }, `No Route, Aborting`);
+      e.hangup(ch, 'NO_ROUTE_DESTINATION');
+      return;
+    }
+    ch.hitDialplan = true;
+    e.setRunningState(ch, 'CS_EXECUTE');
+    ch.setVar('call_uuid', ch.getVar('call_uuid') ?? ch.uuid);
+    this.runList(ch, actions, () => this.endOfDialplan(ch));
+  }
+
+  /** Extension finished without hanging up: FreeSWITCH hangs up with NORMAL_CLEARING. */
+  endOfDialplan(ch: Channel): void {
+    if (!ch.isHungUp) this.engine.hangup(ch, 'NORMAL_CLEARING');
+  }
+
+  /** Transfers a channel to another extension: stops what runs, then routes again. */
+  transfer(ch: Channel, extension: string, dialplan: string, context: string): void {
+    if (ch.isHungUp || ch.profile === undefined) return;
+    ch.transferTo = { extension, dialplan, context };
+    const running = ch.appStack.length > 0;
+    for (let i = ch.appStack.length - 1; i >= 0; i--) ch.appStack[i]?.stop('transfer');
+    if (!running) this.engine.defer(() => this.applyTransfer(ch));
+  }
+
+  private applyTransfer(ch: Channel): void {
+    const t = ch.transferTo;
+    if (t === undefined || ch.profile === undefined || ch.isHungUp) return;
+    ch.transferTo = undefined;
+    ch.profile.destinationNumber = t.extension;
+    ch.profile.dialplan = t.dialplan.toLowerCase() === 'xml' ? 'XML' : t.dialplan;
+    ch.profile.context = t.context;
+    ch.profile.transfer = this.engine.now();
+    ch.profile.profileIndex++;
+    this.route(ch);
+  }
+
+  /** Queues sendmsg work; runs at once when the channel is in a message-parsing application. */
+  queueMessage(ch: Channel, work: (done: () => void) => void): void {
+    ch.messages.push(work);
+    this.drainMessages(ch);
+  }
+
+  drainMessages(ch: Channel): void {
+    if (ch.processingMessage || ch.messages.length === 0) return;
+    // Messages are parsed by applications that wait (park, sleep, socket …) and between applications.
+    const top = ch.appStack.at(-1) as AppHandle | undefined;
+    if (top !== undefined && !top.acceptsMessages) return;
+    if (top === undefined && ch.state !== 'CS_EXECUTE') return;
+    const work = ch.messages.shift();
+    if (work === undefined) return;
+    ch.processingMessage = true;
+    this.engine.defer(() =>
+      work(() => {
+        ch.processingMessage = false;
+        this.drainMessages(ch);
+      }),
+    );
+  }
+}
+
+/** `${var}` expansion against channel variables (and `$${global}` via the resolver). */
+export function expandVariables(ch: Channel | undefined, text: string, globals?: ReadonlyMap<string, string>): string {
+  if (!text.includes('$')) return text;
+  return text
+    .replace(/\$\$\{([^}]+)\}/g, (_s, n: string) => globals?.get(n) ?? '')
+    .replace(/\$\{([^}]+)\}/g, (_s, n: string) => ch?.lookupVar(n) ?? globals?.get(n) ?? '');
+}

@@ -1,0 +1,12 @@
+export { SimCore } from './sim-core.js';
+export type { SimCoreOptions } from './sim-core.js';
+export { FakeClock, RealClock, flushMicrotasks } from './clock.js';
+export type { SimClock, TimerHandle } from './clock.js';
+export { DEFAULT_DIALPLAN } from './dialplan.js';
+export type { StaticDialplan, DialplanExtension, DialplanCondition, DialplanAction } from './dialplan.js';
+export type { SimControl, GenerateCallsOptions, InjectEventsOptions, StopHandle } from './control.js';
+export type { EndpointBehavior } from './originate.js';
+export { parseOriginate, parseVarBlock, splitArgs } from './originate-parse.js';
+export type { ParsedOriginate } from './originate-parse.js';
+export { DEFAULT_XML_CURL_TIMEOUT_MS, parseDialplanDocument, parseStaticDialplan } from './xml-curl.js';
+export type { CoreEvent, CoreLogLine, CoreMessage, OutboundConnector, OutboundChannel } from './types.js';

@@ -1,0 +1,94 @@
+/**
+ * sendmsg on a channel (execute, hangup, unicast, nomedia …) with `event-uuid`, `loops`,
+ * `event-lock`, and the PRIVATE_COMMAND event FreeSWITCH fires once a message is parsed.
+ */
+import type { Channel } from './channel.js';
+import type { CoreMessage } from './types.js';
+import type { Engine } from './engine.js';
+import type { Executor } from './executor.js';
+import type { Headers } from './event-bus.js';
+import { SITES, normaliseCause } from './constants.js';
+
+export class MessageRunner {
+  constructor(
+    private readonly engine: Engine,
+    private readonly executor: Executor,
+  ) {}
+
+  /**
+   * Queues the message; `command` is the `Command` header FreeSWITCH records (inbound:
+   * `sendmsg <uuid>`; outbound: the whole command text). Returns the Reply-Text.
+   */
+  run(ch: Channel, message: CoreMessage, command: string | undefined): string {
+    const lower = new Map<string, string>();
+    for (const [k, v] of message.headers) lower.set(k.toLowerCase(), v);
+    const callCommand = (message.callCommand || lower.get('call-command') || '').toLowerCase();
+    const msgHeaders: Headers = [];
+    for (const [k, v] of message.headers) if (k !== 'Command') msgHeaders.push([k, v]);
+    const commandValue = message.headers.get('Command') ?? command ?? `sendmsg\n${msgHeaders.map(([k, v]) => `${k}: ${v}\n`).join('')}\n`;
+    // FreeSWITCH reports the parsed message only when the channel has media (answered or early).
+    const mediaReady = ch.answerState === 'answered' || ch.answerState === 'early';
+    const privateCommand = (): void => {
+      if (!mediaReady) return;
+      this.engine.fire(ch, 'PRIVATE_COMMAND', SITES.PRIVATE_COMMAND, { vars: false, pre: [['Command', commandValue], ...msgHeaders] });
+    };
+    if (callCommand === 'hangup') {
+      this.executor.queueMessage(ch, (done) => {
+        this.engine.hangup(ch, normaliseCause(lower.get('hangup-cause')) ?? 'NORMAL_CLEARING');
+        privateCommand();
+        done();
+      });
+      return '+OK';
+    }
+    if (callCommand === 'execute') {
+      const app = lower.get('execute-app-name') ?? '';
+      const arg = lower.get('execute-app-arg') ?? (message.body ?? '').replace(/\n$/, '');
+      const loops = Math.max(1, Number(lower.get('loops') ?? 1) || 1);
+      const appUuid = lower.get('event-uuid');
+      this.executor.queueMessage(ch, (done) => this.executeLoops(ch, app, arg, loops, appUuid, () => {
+        privateCommand();
+        done();
+      }));
+      return '+OK';
+    }
+    // unicast, nomedia, xferext …: acknowledged; media is not simulated.
+    this.executor.queueMessage(ch, (done) => {
+      privateCommand();
+      done();
+    });
+    return '+OK';
+  }
+
+  private executeLoops(ch: Channel, app: string, arg: string, loops: number, appUuid: string | undefined, end: () => void): void {
+    let i = 0;
+    const next = (): void => {
+      if (i >= loops || ch.isHungUp) {
+        ch.setVar('current_loop', undefined);
+        ch.setVar('total_loops', undefined);
+        return end();
+      }
+      i++;
+      ch.setVar('current_loop', String(i));
+      ch.setVar('total_loops', String(loops));
+      this.executor.execute(ch, app, arg, () => this.engine.defer(next), appUuid);
+    };
+    next();
+  }
+
+  /**
+   * uuid_broadcast: switch_ivr_broadcast creates a COMMAND event (its core headers, its own
+   * sequence number) and queues it; once parsed it is fired as PRIVATE_COMMAND with a second
+   * set of core headers — both sets are on the wire, as in the capture.
+   */
+  broadcast(ch: Channel, app: string, args: string): void {
+    const command: Headers = [
+      ...this.engine.bus.coreHeaders('COMMAND', SITES.BROADCAST),
+      ['call-command', 'execute'], ['execute-app-name', app], ['execute-app-arg', args], ['event-lock', 'true'], ['lead-frames', '5'],
+    ];
+    const mediaReady = ch.answerState === 'answered' || ch.answerState === 'early';
+    this.executor.queueMessage(ch, (done) => this.executeLoops(ch, app, args, 1, undefined, () => {
+      if (mediaReady) this.engine.fire(ch, 'PRIVATE_COMMAND', SITES.PRIVATE_COMMAND, { vars: false, pre: command });
+      done();
+    }));
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Parsing of originate's arguments: `<call url> <exten>|&app(args) [dialplan] [context]
+ * [cid_name] [cid_num] [timeout]`, where the call url carries `{global}`, `<leg>` and
+ * `[per-leg]` variable blocks (`,` separated, `\,` escaped, values may be quoted).
+ */
+
+export interface ParsedOriginate {
+  readonly vars: Map<string, string>;
+  readonly endpoint: string;
+  /** `&app(args)` → app set; otherwise the extension. */
+  readonly app: { readonly name: string; readonly args: string } | undefined;
+  readonly extension: string;
+  readonly dialplan: string;
+  readonly context: string;
+  readonly cidName: string | undefined;
+  readonly cidNum: string | undefined;
+  readonly timeoutSec: number;
+}
+
+/** Splits on blanks outside quotes and `{}`/`[]`/`<>`/`()` groups; quotes around a whole token are dropped. */
+export function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  let quote: string | undefined;
+  let started = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] ?? '';
+    if (quote !== undefined) {
+      if (c === '\\' && i + 1 < text.length) {
+        cur += c + (text[++i] ?? '');
+        continue;
+      }
+      cur += c;
+      if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      quote = c;
+      cur += c;
+      started = true;
+      continue;
+    }
+    if ('{[<('.includes(c)) depth++;
+    if ('}]>)'.includes(c)) depth = Math.max(0, depth - 1);
+    if ((c === ' ' || c === '\t') && depth === 0) {
+      if (started) out.push(unquote(cur));
+      cur = '';
+      started = false;
+      continue;
+    }
+    cur += c;
+    started = true;
+  }
+  if (started) out.push(unquote(cur));
+  return out;
+}
+
+function unquote(s: string): string {
+  if (s.length >= 2 && (s[0] === "'" || s[0] === '"') && s[s.length - 1] === s[0]) return s.slice(1, -1);
+  return s;
+}
+
+/** `a=1,b='x,y',c=p\,q` → Map; `\,` unescaped, single/double quotes around values removed. */
+export function parseVarBlock(block: string, into = new Map<string, string>()): Map<string, string> {
+  const parts: string[] = [];
+  let cur = '';
+  let quote: string | undefined;
+  for (let i = 0; i < block.length; i++) {
+    const c = block[i] ?? '';
+    if (c === '\\' && block[i + 1] === ',') {
+      cur += ',';
+      i++;
+      continue;
+    }
+    if (quote !== undefined) {
+      if (c === quote) quote = undefined;
+      else cur += c;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      quote = c;
+      continue;
+    }
+    if (c === ',') {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += c;
+  }
+  parts.push(cur);
+  for (const p of parts) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) continue;
+    into.set(p.slice(0, eq).trim(), p.slice(eq + 1));
+  }
+  return into;
+}
+
+/** Strips leading `{…}`, `<…>` and `[…]` blocks from a dial string into `vars`. */
+export function takeVarBlocks(dial: string, vars: Map<string, string>): string {
+  let rest = dial.trim();
+  for (;;) {
+    const open = rest[0];
+    const close = open === '{' ? '}' : open === '<' ? '>' : open === '[' ? ']' : undefined;
+    if (close === undefined) return rest;
+    let depth = 0;
+    let end = -1;
+    for (let i = 0; i < rest.length; i++) {
+      if (rest[i] === '\\') { i++; continue; }
+      if (rest[i] === open) depth++;
+      else if (rest[i] === close && --depth === 0) { end = i; break; }
+    }
+    if (end < 0) return rest;
+    parseVarBlock(rest.slice(1, end), vars);
+    rest = rest.slice(end + 1).trim();
+  }
+}
+
+export type ParseResult = { readonly ok: true; readonly value: ParsedOriginate } | { readonly ok: false };
+
+export function parseOriginate(args: string): ParseResult {
+  const argv = splitArgs(args.trim()).map((a) => (a.toLowerCase() === 'undef' ? '' : a));
+  if (argv.length < 2 || argv.length > 7) return { ok: false };
+  const vars = new Map<string, string>();
+  const endpoint = takeVarBlocks(argv[0] ?? '', vars);
+  const exten = argv[1] ?? '';
+  let app: ParsedOriginate['app'];
+  if (exten.startsWith('&') && exten.length > 1) {
+    let body = exten.slice(1);
+    const close = body.lastIndexOf(')');
+    if (close >= 0) body = body.slice(0, close);
+    const open = body.indexOf('(');
+    app = open >= 0 ? { name: body.slice(0, open), args: body.slice(open + 1) } : { name: body, args: '' };
+  }
+  const timeoutText = argv[6] ?? vars.get('originate_timeout');
+  const timeout = timeoutText !== undefined && timeoutText !== '' ? Number.parseInt(timeoutText, 10) : 60;
+  return {
+    ok: true,
+    value: {
+      vars,
+      endpoint,
+      app,
+      extension: app ? '' : exten,
+      dialplan: argv[2] || 'XML',
+      context: argv[3] || 'default',
+      cidName: argv[4] || undefined,
+      cidNum: argv[5] || undefined,
+      timeoutSec: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
+    },
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * Endpoints and originate: loopback/<ext>[/<context>] (two legs, the b-leg through the
+ * dialplan), user/<n> and sofia/<profile>/<target> (scripted answer/busy/no-answer/error after
+ * a delay), error/<cause>; plus bridging two channels.
+ */
+import type { Channel } from './channel.js';
+import type { Engine } from './engine.js';
+import type { Executor } from './executor.js';
+import type { TimerHandle } from './clock.js';
+import { SITES, normaliseCause } from './constants.js';
+
+export interface EndpointBehavior {
+  /** What the far end does: answer, busy (USER_BUSY), no-answer (rings until the timeout), error:<CAUSE>. */
+  readonly answer: 'answer' | 'busy' | 'no-answer' | `error:${string}`;
+  /** Delay before it answers / rejects, ms. @default 0 */
+  readonly delayMs?: number;
+}
+
+export const DEFAULT_ENDPOINT_BEHAVIOR: EndpointBehavior = { answer: 'answer', delayMs: 0 };
+
+export type DialResult = { readonly ok: true; readonly channel: Channel } | { readonly ok: false; readonly cause: string };
+
+export interface DialRequest {
+  readonly dial: string;
+  readonly vars: ReadonlyMap<string, string>;
+  readonly cidName: string | undefined;
+  readonly cidNum: string | undefined;
+  readonly timeoutSec: number;
+  /** api originate (no caller session): FreeSWITCH flips the caller id once answered (CALL_UPDATE). */
+  readonly flipCid?: boolean;
+}
+
+export class Originator {
+  readonly behaviors = new Map<string, EndpointBehavior>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly executor: Executor,
+    private readonly hostIp: () => string,
+  ) {}
+
+  behaviorFor(endpoint: string): EndpointBehavior {
+    return this.behaviors.get(endpoint) ?? this.behaviors.get(endpoint.split('/').slice(0, 2).join('/')) ?? DEFAULT_ENDPOINT_BEHAVIOR;
+  }
+
+  /** Creates the outbound leg and reports when it is answered or fails. */
+  dial(req: DialRequest, onResult: (r: DialResult) => void): void {
+    const e = this.engine;
+    const dial = req.dial.split(/[,|]/)[0]?.trim() ?? '';
+    const slash = dial.indexOf('/');
+    const tech = slash < 0 ? dial : dial.slice(0, slash);
+    const rest = slash < 0 ? '' : dial.slice(slash + 1);
+    if (tech === 'error') {
+      onResult({ ok: false, cause: normaliseCause(rest) ?? 'DESTINATION_OUT_OF_ORDER' });
+      return;
+    }
+    if (tech !== 'loopback' && tech !== 'user' && tech !== 'sofia') {
+      onResult({ ok: false, cause: 'CHAN_NOT_IMPLEMENTED' });
+      return;
+    }
+    const v = req.vars;
+    const cidName = v.get('origination_caller_id_name') ?? req.cidName ?? '';
+    const cidNum = v.get('origination_caller_id_number') ?? req.cidNum ?? '0000000000';
+    let name: string;
+    let dest: string;
+    let context = 'default';
+    let source: string;
+    if (tech === 'loopback') {
+      const [ext = '', ctx] = rest.split('/');
+      dest = ext;
+      if (ctx !== undefined && ctx !== '') context = ctx;
+      name = `loopback/${ext}-a`;
+      source = 'mod_loopback';
+    } else if (tech === 'user') {
+      dest = rest.split('@')[0] ?? rest;
+      name = `sofia/internal/${dest}@${this.hostIp()}`;
+      source = 'mod_sofia';
+    } else {
+      const parts = rest.split('/');
+      dest = (parts.slice(1).join('/').split('@')[0] ?? '') || rest;
+      name = `sofia/${rest}`;
+      source = 'mod_sofia';
+    }
+    const profile = {
+      dialplan: 'xml', callerIdName: cidName, callerIdNumber: cidNum, origCallerIdName: cidName, origCallerIdNumber: cidNum,
+      calleeIdName: 'Outbound Call', calleeIdNumber: dest, ani: cidNum, destinationNumber: dest, source, context,
+    };
+    const a = e.createChannel({ name, direction: 'outbound', profile: { direction: 'outbound', ...profile } });
+    const presetUuid = v.get('origination_uuid');
+    if (presetUuid !== undefined && presetUuid !== '' && !e.channels.has(presetUuid)) e.changeUuid(a, presetUuid);
+    for (const [k, val] of v) a.setVar(k, val);
+    a.setVar('originate_early_media', 'true');
+    a.setVar('originate_endpoint', tech);
+    e.fire(a, 'CHANNEL_OUTGOING', SITES.CHANNEL_OUTGOING, { vars: false });
+    e.setRunningState(a, 'CS_INIT');
+    let b: Channel | undefined;
+    if (tech === 'loopback') {
+      b = e.createChannel({ name: `loopback/${dest}-b`, direction: 'inbound', profile: { direction: 'inbound', ...profile } });
+      for (const [k, val] of v) b.setVar(k, val);
+      a.setVar('other_loopback_leg_uuid', b.uuid);
+      a.setVar('loopback_leg', 'A');
+      b.setVar('other_loopback_leg_uuid', a.uuid);
+      b.setVar('loopback_leg', 'B');
+      a.loopbackPartner = b;
+      b.loopbackPartner = a;
+    }
+    a.state = 'CS_ROUTING';
+    e.fire(a, 'CHANNEL_CREATE', SITES.CHANNEL_CREATE);
+    if (b !== undefined) e.setRunningState(b, 'CS_INIT');
+    e.fire(a, 'CHANNEL_ORIGINATE', SITES.CHANNEL_ORIGINATE);
+    e.setRunningState(a, 'CS_ROUTING');
+    e.setRunningState(a, 'CS_CONSUME_MEDIA');
+
+    let settled = false;
+    const settle = (r: DialResult): void => {
+      if (settled) return;
+      settled = true;
+      e.bus.clock.clearTimeout(timer);
+      onResult(r);
+    };
+    a.originateWaiter = {
+      answered: () => e.defer(() => {
+        if (a.isHungUp) return settle({ ok: false, cause: a.hangupCause ?? 'NORMAL_CLEARING' });
+        if (req.flipCid === true) this.flipCid(a);
+        settle({ ok: true, channel: a });
+      }),
+      failed: (cause) => settle({ ok: false, cause }),
+    };
+    const timer: TimerHandle = e.bus.clock.setTimeout(() => e.defer(() => e.hangup(a, 'NO_ANSWER')), req.timeoutSec * 1000);
+
+    if (b !== undefined) {
+      const leg = b;
+      leg.state = 'CS_ROUTING';
+      e.fire(leg, 'CHANNEL_CREATE', SITES.CHANNEL_CREATE);
+      this.executor.route(leg);
+      return;
+    }
+    this.scriptFarEnd(a, this.behaviorFor(dial));
+  }
+
+  /** The far end of a user/ or sofia/ leg: rings, then answers or rejects as scripted. */
+  private scriptFarEnd(a: Channel, behavior: EndpointBehavior): void {
+    const e = this.engine;
+    const act = (): void => {
+      if (a.isHungUp) return;
+      if (behavior.answer === 'answer') e.markAnswered(a);
+      else if (behavior.answer === 'busy') e.hangup(a, 'USER_BUSY');
+      else if (behavior.answer.startsWith('error:')) e.hangup(a, normaliseCause(behavior.answer.slice(6)) ?? 'NORMAL_TEMPORARY_FAILURE');
+    };
+    e.ringReady(a);
+    const delay = behavior.delayMs ?? 0;
+    if (behavior.answer === 'no-answer') return;
+    e.bus.clock.setTimeout(() => e.defer(act), delay);
+  }
+
+  /** After answer FreeSWITCH flips the caller id of the originated leg (CALL_UPDATE). */
+  private flipCid(a: Channel): void {
+    const p = a.profile;
+    if (p === undefined) return;
+    const [name, num] = [p.callerIdName, p.callerIdNumber];
+    this.engine.log(a, 7, { file: 'switch_ivr_originate.c', func: 'switch_ivr_originate', line: 3913 }, `Originate Resulted in Success: [${a.name}] Peer UUID: ${a.uuid}`);
+    this.engine.log(a, 6, { file: 'switch_channel.c', func: 'switch_channel_flip_cid', line: 3289 }, `${a.name} Flipping CID from "${name}" <${num}> to "${p.calleeIdName}" <${p.calleeIdNumber}>`);
+    if (name !== '') a.setVar('pre_transfer_caller_id_name', name);
+    a.setVar('pre_transfer_caller_id_number', num);
+    p.callerIdName = p.calleeIdName;
+    p.callerIdNumber = p.calleeIdNumber;
+    p.calleeIdName = name;
+    p.calleeIdNumber = num;
+    a.setVar('channel_cid_flipped', 'yes');
+    a.hitDialplan = true;
+    this.engine.fire(a, 'CALL_UPDATE', SITES.CALL_UPDATE, { mid: [['Direction', 'RECV']] });
+  }
+
+  /** Links two answered channels (CHANNEL_BRIDGE on the originating side). */
+  link(a: Channel, b: Channel): void {
+    const e = this.engine;
+    const now = e.now();
+    a.bridgedTo = b;
+    b.bridgedTo = a;
+    a.otherType = 'originatee';
+    b.otherType = 'originator';
+    a.bridgeActive = true;
+    b.bridgeActive = true;
+    if (a.profile) a.profile.bridged = now;
+    if (b.profile) b.profile.bridged = now;
+    for (const [x, y] of [[a, b], [b, a]] as const) {
+      x.setVar('bridge_uuid', y.uuid);
+      x.setVar('signal_bond', y.uuid);
+      x.setVar('last_bridge_to', y.uuid);
+    }
+    e.fire(a, 'CHANNEL_BRIDGE', SITES.CHANNEL_BRIDGE, { mid: [['Bridge-A-Unique-ID', a.uuid], ['Bridge-B-Unique-ID', b.uuid]] });
+  }
+}

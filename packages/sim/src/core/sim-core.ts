@@ -1,0 +1,290 @@
+/**
+ * SimCore: a simulated FreeSWITCH core (channels, dialplan, applications, API commands and
+ * events) behind the seam the Event Socket wire layer codes against (see ./types.ts).
+ */
+import { hostname as osHostname } from 'node:os';
+import { isEventName } from '@fsbus/esl';
+import { randomUUID } from 'node:crypto';
+import type { CoreEvent, CoreLogLine, CoreMessage, OutboundConnector, OutboundChannel } from './types.js';
+import type { SimClock, TimerHandle } from './clock.js';
+import { RealClock } from './clock.js';
+import { EventBus } from './event-bus.js';
+import type { Headers } from './event-bus.js';
+import { Engine } from './engine.js';
+import { Executor } from './executor.js';
+import { Originator } from './originate.js';
+import { CoreControl } from './control.js';
+import type { SimControl } from './control.js';
+import { registerApps, estimateLengthMs } from './apps.js';
+import { runApi } from './api.js';
+import type { ApiHost } from './api.js';
+import { DEFAULT_DIALPLAN } from './dialplan.js';
+import type { StaticDialplan } from './dialplan.js';
+import { createDialplanLookup } from './dialplan-lookup.js';
+import { SITES, FS_VERSION } from './constants.js';
+import { channelDataHeaders } from './show.js';
+import { upTimeText } from './time-format.js';
+import { MessageRunner } from './messages.js';
+import type { Channel } from './channel.js';
+
+export interface SimCoreOptions {
+  /** FreeSWITCH-Hostname / Switchname. @default os.hostname() */
+  nodeName?: string;
+  /** Core-UUID. @default random */
+  coreUuid?: string;
+  /** @default '127.0.0.1' */
+  ipv4?: string;
+  /** @default '::1' */
+  ipv6?: string;
+  /** mod_xml_curl dialplan binding (POST form); falls back to the static dialplan. */
+  xmlCurlUrl?: string;
+  /** @default 5000 (mod_xml_curl's timeout) */
+  xmlCurlTimeoutMs?: number;
+  /** Extensions by context. @default the fixture scenario's 7001..7006 plus demo extensions */
+  dialplan?: StaticDialplan;
+  /** Used by the `socket` application (provided by the wire layer). */
+  outbound?: OutboundConnector;
+  /** HEARTBEAT / RE_SCHEDULE period. @default 20000; 0 disables */
+  heartbeatIntervalMs?: number;
+  /** Time source. @default real timers */
+  clock?: SimClock;
+  /** Length of played files that are not tone/silence streams. @default 1000 */
+  playbackFileMs?: number;
+  /** Per-file playback lengths (ms). */
+  playbackLengths?: ReadonlyMap<string, number>;
+}
+
+export class SimCore {
+  readonly control: SimControl;
+  private readonly bus: EventBus;
+  private readonly engine: Engine;
+  private readonly executor: Executor;
+  private readonly originator: Originator;
+  private readonly ctl: CoreControl;
+  private readonly messages: MessageRunner;
+  private readonly clock: SimClock;
+  private readonly globals = new Map<string, string>();
+  private readonly startedMicros: number;
+  private dialplan: StaticDialplan;
+  private heartbeat: TimerHandle | undefined;
+  private readonly pendingLatency = new Set<TimerHandle>();
+
+  constructor(private readonly options: SimCoreOptions = {}) {
+    this.clock = options.clock ?? new RealClock();
+    const host = options.nodeName ?? osHostname();
+    this.bus = new EventBus({ coreUuid: options.coreUuid ?? randomUUID(), hostname: host, ipv4: options.ipv4 ?? '127.0.0.1', ipv6: options.ipv6 ?? '::1' }, this.clock);
+    this.startedMicros = this.clock.nowMicros();
+    this.dialplan = options.dialplan ?? DEFAULT_DIALPLAN;
+    this.engine = new Engine(this.bus);
+    this.executor = new Executor(this.engine, createDialplanLookup(this.bus, this.clock, { url: options.xmlCurlUrl, timeoutMs: options.xmlCurlTimeoutMs }, () => this.dialplan));
+    this.originator = new Originator(this.engine, this.executor, () => this.bus.identity.ipv4);
+    this.messages = new MessageRunner(this.engine, this.executor);
+    const fileMs = options.playbackFileMs ?? 1000;
+    const lengths = options.playbackLengths ?? new Map<string, number>();
+    registerApps({
+      executor: this.executor,
+      clock: this.clock,
+      outbound: () => this.options.outbound,
+      fileLengthMs: (p) => estimateLengthMs(p, fileMs, lengths),
+      bridge: (ch, target, done, app) => this.bridgeApp(ch, target, done, app),
+      outboundChannel: (ch, onConnected) => this.outboundChannel(ch, onConnected),
+    });
+    this.ctl = new CoreControl(this.engine, this.executor, this.originator);
+    this.control = this.ctl;
+    for (const [k, v] of Object.entries({
+      hostname: host, switchname: host, local_ip_v4: this.bus.identity.ipv4, local_ip_v6: this.bus.identity.ipv6, domain: this.bus.identity.ipv4,
+      domain_name: this.bus.identity.ipv4, core_uuid: this.bus.identity.coreUuid, sound_prefix: '/usr/share/freeswitch/sounds/en/us/callie',
+      hold_music: 'local_stream://moh', default_password: '1234', base_dir: '/usr', conf_dir: '/etc/freeswitch', log_dir: '/var/log/freeswitch',
+    })) this.globals.set(k, v);
+  }
+
+  start(): void {
+    const every = this.options.heartbeatIntervalMs ?? 20000;
+    if (every > 0 && this.heartbeat === undefined) {
+      const beat = (): void => {
+        this.fireHeartbeat(every);
+        this.heartbeat = this.clock.setTimeout(beat, every);
+      };
+      this.heartbeat = this.clock.setTimeout(beat, every);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.heartbeat !== undefined) this.clock.clearTimeout(this.heartbeat);
+    this.heartbeat = undefined;
+    this.ctl.stopAll();
+    const all = [...this.engine.channels.values()];
+    this.engine.defer(() => {
+      this.engine.shutdown();
+      for (const ch of all) this.engine.hangup(ch, 'SYSTEM_SHUTDOWN');
+    });
+    for (const t of this.pendingLatency) this.clock.clearTimeout(t);
+    this.pendingLatency.clear();
+    this.clock.clearAll();
+    await Promise.resolve();
+  }
+
+  onEvent(listener: (e: CoreEvent) => void): () => void {
+    return this.bus.onEvent(listener);
+  }
+
+  onLog(listener: (l: CoreLogLine) => void): () => void {
+    return this.bus.onLog(listener);
+  }
+
+  api(command: string, args: string): Promise<string> {
+    // mod_event_socket answers an empty api output with `-ERR no reply` (bgapi bodies stay empty).
+    return new Promise((resolve) => this.runCommand(command, args, (reply) => this.withLatency(() => resolve(reply === '' ? '-ERR no reply\n' : reply))));
+  }
+
+  bgapi(command: string, args: string, jobUuid: string): void {
+    // Like mod_event_socket, the job runs on its own thread: after the command/reply is sent.
+    const t = this.clock.setTimeout(() => {
+      this.pendingLatency.delete(t);
+      this.runCommand(command, args, (reply) => {
+        const extra: Headers = [['Job-UUID', jobUuid], ['Job-Command', command]];
+        if (args !== '') extra.push(['Job-Command-Arg', args]);
+        this.bus.fireSimple('BACKGROUND_JOB', SITES.BACKGROUND_JOB, extra, reply);
+      });
+    }, this.ctl.latencyMs);
+    this.pendingLatency.add(t);
+  }
+
+  sendmsg(uuid: string, message: CoreMessage): string {
+    const ch = this.engine.channels.get(uuid);
+    if (ch === undefined) return `-ERR invalid session id [${uuid}]`;
+    return this.messages.run(ch, message, `sendmsg ${uuid}`);
+  }
+
+  sendevent(headers: ReadonlyArray<readonly [string, string]>, body: string | undefined): string {
+    const eventUuid = randomUUID();
+    const [first, ...rest] = headers;
+    const commandValue = first?.[1] ?? 'sendevent';
+    const asked = (commandValue.replace(/^sendevent\s*/i, '').trim().split(/\s+/)[0] ?? '').toUpperCase();
+    // An unknown name leaves the event what mod_event_socket created it as: a COMMAND event.
+    const name = isEventName(asked) ? asked : 'COMMAND';
+    const target = rest.find(([k]) => k.toLowerCase() === 'unique-id')?.[1];
+    const ch = target !== undefined ? this.engine.channels.get(target) : undefined;
+    if (ch !== undefined) {
+      // mod_event_socket queues an event carrying Unique-ID to that session: a message.
+      const map = new Map<string, string>(rest.map(([k, v]) => [k, v]));
+      this.messages.run(ch, { callCommand: map.get('call-command') ?? '', headers: map, body }, commandValue);
+      return eventUuid;
+    }
+    const subclass = rest.find(([k]) => k === 'Event-Subclass');
+    const out: Headers = [];
+    if (name === 'CUSTOM' && subclass !== undefined) out.push(['Event-Subclass', subclass[1]]);
+    out.push(['Command', commandValue]);
+    for (const [k, v] of rest) if (k !== 'Event-Subclass' || name !== 'CUSTOM') out.push([k, v]);
+    out.push(['Event-UUID', eventUuid]);
+    out.push(...this.bus.coreHeaders(name, SITES.SENDEVENT));
+    this.engine.defer(() => this.bus.emit(out, body));
+    return eventUuid;
+  }
+
+  hasChannel(uuid: string): boolean {
+    return this.engine.channels.has(uuid);
+  }
+
+  channelEventHeaders(uuid: string): ReadonlyArray<readonly [string, string]> | undefined {
+    const ch = this.engine.channels.get(uuid);
+    return ch === undefined ? undefined : channelDataHeaders(this.bus, ch);
+  }
+
+  private runCommand(command: string, args: string, deliver: (reply: string) => void): void {
+    const apiHeaders: Headers = [['API-Command', command]];
+    if (args !== '') apiHeaders.push(['API-Command-Argument', args]);
+    this.bus.fireSimple('API', SITES.API, apiHeaders);
+    this.engine.defer(() => {
+      const out = runApi(this.apiHost(), command, args);
+      if (typeof out === 'string') deliver(out);
+      else out.run(deliver);
+    });
+  }
+
+  private withLatency(fn: () => void): void {
+    if (this.ctl.latencyMs <= 0) return fn();
+    const t = this.clock.setTimeout(() => {
+      this.pendingLatency.delete(t);
+      fn();
+    }, this.ctl.latencyMs);
+    this.pendingLatency.add(t);
+  }
+
+  private apiHost(): ApiHost {
+    return {
+      engine: this.engine,
+      executor: this.executor,
+      originator: this.originator,
+      globals: this.globals,
+      hostname: this.bus.identity.hostname,
+      startedMicros: this.startedMicros,
+      reloadXml: () => {
+        this.dialplan = this.options.dialplan ?? DEFAULT_DIALPLAN;
+      },
+      broadcast: (ch, app, args) => this.messages.broadcast(ch, app, args),
+    };
+  }
+
+  private fireHeartbeat(every: number): void {
+    const up = this.clock.nowMicros() - this.startedMicros;
+    const n = this.engine.channels.size;
+    this.bus.fireSimple('HEARTBEAT', SITES.HEARTBEAT, [
+      ['Event-Info', 'System Ready'], ['Up-Time', upTimeText(up)], ['FreeSWITCH-Version', FS_VERSION],
+      ['Uptime-msec', String(Math.floor(up / 1000))], ['Session-Count', String(n)], ['Max-Sessions', '1000'],
+      ['Session-Per-Sec', '30'], ['Session-Per-Sec-Last', '0'], ['Session-Per-Sec-Max', String(this.engine.peakSps)], ['Session-Per-Sec-FiveMin', String(this.engine.peakSps)],
+      ['Session-Since-Startup', String(this.engine.sessionsSinceStartup)], ['Session-Peak-Max', String(this.engine.peakSessions)],
+      ['Session-Peak-FiveMin', String(this.engine.peakSessions)], ['Idle-CPU', '98.500000'],
+    ]);
+    this.bus.fireSimple('RE_SCHEDULE', SITES.RE_SCHEDULE, [
+      ['Task-ID', '1'], ['Task-Desc', 'heartbeat'], ['Task-Group', 'core'],
+      ['Task-Runtime', String(Math.floor(this.clock.nowMicros() / 1_000_000) + Math.floor(every / 1000))],
+    ]);
+  }
+
+  private bridgeApp(ch: Channel, target: string, done: (r?: string) => void, app: { onStop: ((r: 'hangup' | 'break' | 'transfer') => void) | undefined; acceptsMessages: boolean }): void {
+    const vars = new Map<string, string>();
+    app.onStop = () => done();
+    this.originator.dial(
+      { dial: target.replace(/^\{[^}]*\}/, (m) => { for (const kv of m.slice(1, -1).split(',')) { const i = kv.indexOf('='); if (i > 0) vars.set(kv.slice(0, i), kv.slice(i + 1)); } return ''; }),
+        vars, cidName: ch.profile?.callerIdName, cidNum: ch.profile?.callerIdNumber, timeoutSec: Number(ch.getVar('call_timeout') ?? 60) || 60 },
+      (r) => {
+        if (ch.isHungUp) {
+          if (r.ok) this.engine.hangup(r.channel, 'ORIGINATOR_CANCEL');
+          return;
+        }
+        if (!r.ok) {
+          ch.setVar('originate_disposition', r.cause);
+          if (ch.getVar('continue_on_fail') !== 'true') this.engine.hangup(ch, r.cause);
+          done();
+          return;
+        }
+        this.engine.setRunningState(r.channel, 'CS_EXCHANGE_MEDIA');
+        if (ch.answerState !== 'answered') this.engine.answer(ch);
+        this.originator.link(ch, r.channel);
+      },
+    );
+  }
+
+  private outboundChannel(ch: Channel, onConnected: () => void): OutboundChannel {
+    return {
+      uuid: ch.uuid,
+      channelData: () => {
+        const h = this.bus.coreHeaders('CHANNEL_DATA', SITES.CHANNEL_DATA_OUTBOUND);
+        if (ch.profile) {
+          const prof: Headers = [];
+          // mod_event_socket adds the caller profile once more with the Channel- prefix first.
+          for (const [k, v] of ch.channelHeaders(false)) if (k.startsWith('Caller-')) prof.push([`Channel-${k.slice(7)}`, v]);
+          h.push(...prof);
+        }
+        h.push(...ch.channelHeaders(true));
+        this.engine.defer(onConnected);
+        return h;
+      },
+      sendmsg: (message) => (this.engine.channels.has(ch.uuid) ? this.messages.run(ch, message, undefined) : `-ERR invalid session id [${ch.uuid}]`),
+      getVariable: (name) => ch.lookupVar(name),
+      resume: () => ch.setVar('socket_resume', 'true'),
+      ended: ch.ended,
+    };
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Reads client commands the way mod_event_socket's read_packet does: bytes until two line feeds
+ * (carriage returns in between ignored), leading blank lines dropped, the first line is the
+ * command, the others `Name: value` headers (values NOT URL-decoded, lines without a colon
+ * ignored), and a `Content-Length` header (any case) pulls that many body bytes after the block.
+ *
+ * The ESL client parser of @fsbus/esl cannot be used here: it URL-decodes header values and
+ * rejects lines without a colon, both of which FreeSWITCH's command reader does not do.
+ */
+
+/** One command as mod_event_socket records it: `Command` first, then the headers in wire order. */
+export interface CommandPacket {
+  /** The first line, e.g. `api status`. */
+  readonly command: string;
+  /** `['Command', <first line>]` followed by the client's headers, names and values as sent. */
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  readonly body: string | undefined;
+  /** The header block exactly as received, both closing line feeds included. */
+  readonly rawHead: string;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** FreeSWITCH stops reading a header block at 10 MiB and treats what it has as complete. */
+const MAX_HEAD_BYTES = 10 * 1024 * 1024;
+
+export class CommandReader {
+  readonly #onPacket: (packet: CommandPacket) => void;
+  #head: number[] = [];
+  #lfCount = 0;
+  #pendingHead: { command: string; headers: Array<[string, string]>; rawHead: string } | undefined;
+  #bodyNeeded = 0;
+  #bodyChunks: Buffer[] = [];
+  #bodyHave = 0;
+
+  constructor(onPacket: (packet: CommandPacket) => void) {
+    this.#onPacket = onPacket;
+  }
+
+  /** True while part of a command has arrived (FreeSWITCH writes no event in that state). */
+  get hasPartial(): boolean {
+    return this.#head.length > 0 || this.#pendingHead !== undefined;
+  }
+
+  push(chunk: Buffer): void {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.#pendingHead !== undefined) {
+        const take = Math.min(this.#bodyNeeded - this.#bodyHave, chunk.length - i);
+        this.#bodyChunks.push(chunk.subarray(i, i + take));
+        this.#bodyHave += take;
+        i += take;
+        if (this.#bodyHave === this.#bodyNeeded) this.#finish(Buffer.concat(this.#bodyChunks).toString('utf8'));
+        continue;
+      }
+      const byte = chunk[i++]!;
+      if (this.#head.length === 0 && (byte === CR || byte === LF)) continue;
+      this.#head.push(byte);
+      if (byte === LF) this.#lfCount++;
+      else if (byte !== CR) this.#lfCount = 0;
+      if (this.#lfCount === 2 || this.#head.length >= MAX_HEAD_BYTES) this.#endHead();
+    }
+  }
+
+  #endHead(): void {
+    const text = Buffer.from(this.#head).toString('utf8');
+    this.#head = [];
+    this.#lfCount = 0;
+    const lines = text.split(/[\r\n]+/).filter((l) => l !== '');
+    const command = lines[0] ?? '';
+    const headers: Array<[string, string]> = [['Command', command]];
+    let length = 0;
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon < 0) continue;
+      const name = line.slice(0, colon);
+      const value = line.slice(colon + 1).replace(/^ +/, '');
+      headers.push([name, value]);
+      if (name.toLowerCase() === 'content-length') length = Number.parseInt(value, 10) || 0;
+    }
+    if (length > 0) {
+      this.#pendingHead = { command, headers, rawHead: text };
+      this.#bodyNeeded = length;
+      this.#bodyChunks = [];
+      this.#bodyHave = 0;
+      return;
+    }
+    this.#onPacket({ command, headers, body: undefined, rawHead: text });
+  }
+
+  #finish(body: string): void {
+    const head = this.#pendingHead!;
+    this.#pendingHead = undefined;
+    this.#bodyChunks = [];
+    // FreeSWITCH stores the body as a C string: it ends at the first NUL.
+    const nul = body.indexOf('\0');
+    this.#onPacket({ ...head, body: nul >= 0 ? body.slice(0, nul) : body });
+  }
+}

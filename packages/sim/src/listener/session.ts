@@ -1,0 +1,354 @@
+/**
+ * One Event Socket connection, inbound or outbound: mod_event_socket's listener_run and
+ * read_packet. Commands run one at a time in arrival order; events and log lines wait in bounded
+ * queues and are written only while no command is being read or run (never inside a reply),
+ * like FreeSWITCH's listener thread does.
+ */
+import type { Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { CoreEvent, CoreLogLine, OutboundChannel } from '../core/types.js';
+import { CommandReader, type CommandPacket } from './command-reader.js';
+import { runCommand, type CommandContext } from './commands.js';
+import { KILLED_EVENTS_TEXT, KILLED_LOGS_TEXT, LostLines, type EventHub, type HubMember } from './event-hub.js';
+import { Fifo } from './fifo.js';
+import { SessionState } from './session-state.js';
+import { headerOf } from './subscriptions.js';
+import type { EslUser, SessionLimits, WireCore, WireKnobs } from './types.js';
+import { authRequest, commandReply, disconnectNotice, eventFrame, GOODBYE_TEXT, lingerNotice, logFrame } from './wire-frames.js';
+
+export interface SessionConfig {
+  readonly core: WireCore;
+  readonly hub: EventHub;
+  readonly knobs: WireKnobs;
+  readonly limits: SessionLimits;
+  readonly password: string;
+  readonly users: readonly EslUser[];
+  readonly firstCommandTimeoutMs: number;
+  /** Set for an outbound `socket` session: the channel it controls and the app's flags. */
+  readonly outbound?: { readonly channel: OutboundChannel; readonly async: boolean; readonly full: boolean };
+}
+
+type Queued = { readonly event: CoreEvent } | { readonly notice: string } | { readonly close: true };
+
+// Frames are written in batches of about this size, so a burst of events is a few writes.
+const WRITE_BATCH_BYTES = 256 * 1024;
+// How long a closing connection may take to flush its goodbye before it is cut.
+const CLOSE_GRACE_MS = 2000;
+
+export class EslSession implements HubMember, CommandContext {
+  readonly state = new SessionState();
+  readonly core: WireCore;
+  readonly password: string;
+  readonly users: readonly EslUser[];
+  readonly knobs: WireKnobs;
+  /** Resolves when the socket is closed, whoever closed it. */
+  readonly closed: Promise<void>;
+
+  readonly #socket: Socket;
+  readonly #config: SessionConfig;
+  readonly #reader: CommandReader;
+  readonly #abort = new AbortController();
+  #resolveClosed!: () => void;
+  #pending: CommandPacket[] = [];
+  #busy = false;
+  readonly #queue = new Fifo<Queued>();
+  #queuedEvents = 0;
+  readonly #logs = new Fifo<CoreLogLine>();
+  #lostEvents = 0;
+  #lostLogs = 0;
+  #firstDone = false;
+  #ending = false;
+  #channelDown = false;
+  #timers = new Set<NodeJS.Timeout>();
+  #flushHandle: NodeJS.Immediate | undefined;
+
+  constructor(socket: Socket, config: SessionConfig) {
+    this.#socket = socket;
+    this.#config = config;
+    this.core = config.core;
+    this.password = config.password;
+    this.users = config.users;
+    this.knobs = config.knobs;
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#reader = new CommandReader((packet) => {
+      this.#pending.push(packet);
+      void this.#pump();
+    });
+    if (config.outbound) {
+      const s = this.state;
+      s.authed = true;
+      s.outbound = true;
+      s.channel = config.outbound.channel;
+      s.sessionUuid = config.outbound.channel.uuid;
+      s.full = config.outbound.full;
+      s.async = config.outbound.async;
+    }
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#reader.push(chunk));
+    socket.on('drain', () => this.#flush());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.#onClosed());
+  }
+
+  /** Greets (inbound) and arms the first-command timeout. */
+  start(): void {
+    this.#config.hub.add(this);
+    if (!this.state.outbound) this.#write(authRequest());
+    this.#timer(this.#config.firstCommandTimeoutMs, () => {
+      if (!this.#firstDone) this.end(GOODBYE_TEXT);
+    });
+    this.#config.outbound?.channel.ended.then(
+      () => this.#onChannelDown(undefined),
+      () => this.#onChannelDown(undefined),
+    );
+  }
+
+  /** Events and log lines queued but not yet written. */
+  get queued(): { events: number; logs: number } {
+    return { events: this.#queuedEvents, logs: this.#logs.length };
+  }
+
+  // ---------------------------------------------------------------- hub side
+
+  offerEvent(event: CoreEvent): void {
+    if (this.#ending) return;
+    const s = this.state;
+    const own = s.channel?.uuid ?? s.sessionUuid;
+    const uuid = event.uuid ?? headerOf(event, 'Unique-ID');
+    if (s.events && s.subscription.matches(event) && s.filters.passes(event) && (!s.myEvents || this.#mine(event, uuid, own))) {
+      this.#enqueueEvent(event);
+    }
+    if (own !== undefined && uuid === own && event.name === 'CHANNEL_HANGUP_COMPLETE') this.#onChannelDown(event);
+  }
+
+  /** myevents: the controlled channel's events, and jobs it owns (Job-Owner-UUID). */
+  #mine(event: CoreEvent, uuid: string | undefined, own: string | undefined): boolean {
+    if (own !== undefined && headerOf(event, 'Job-Owner-UUID') === own) return true;
+    return uuid !== undefined && uuid !== '' && (own === undefined || uuid === own);
+  }
+
+  offerLog(line: CoreLogLine): void {
+    if (this.#ending || !this.state.log || line.level > this.state.logLevel) return;
+    const { queueLimit: max, maxMissed } = this.#config.limits;
+    const hub = this.#config.hub;
+    if (this.#logs.length >= max) {
+      hub.logLater(LostLines.logEnqueueError(this.#logs.length, max));
+      if (++this.#lostLogs > maxMissed) {
+        hub.logLater(LostLines.logKill(this.#lostLogs, this.#logs.length, max));
+        this.end(KILLED_LOGS_TEXT);
+      }
+      return;
+    }
+    this.#logs.push(line);
+    if (this.#lostLogs > 0) {
+      hub.logLater(LostLines.logsLost(this.#lostLogs, this.#logs.length, max));
+      this.#lostLogs = 0;
+    }
+    this.#scheduleFlush();
+  }
+
+  #enqueueEvent(event: CoreEvent): void {
+    const { queueLimit: max, maxMissed } = this.#config.limits;
+    const hub = this.#config.hub;
+    if (this.#queuedEvents >= max) {
+      // FreeSWITCH counts what it cannot queue and drops a listener that keeps missing.
+      hub.logLater(LostLines.eventEnqueueError(this.#queuedEvents, max));
+      if (++this.#lostEvents > maxMissed) {
+        hub.logLater(LostLines.eventKill(this.#lostEvents, this.#queuedEvents, max));
+        this.end(KILLED_EVENTS_TEXT);
+      }
+      return;
+    }
+    this.#queue.push({ event });
+    this.#queuedEvents++;
+    if (this.#lostEvents > 0) {
+      hub.logLater(LostLines.eventsLost(this.#lostEvents, this.#queuedEvents, max, this.state.channel?.uuid ?? this.state.sessionUuid));
+      this.#lostEvents = 0;
+    }
+    this.#scheduleFlush();
+  }
+
+  // ---------------------------------------------------------------- command side
+
+  discardQueued(what: 'events' | 'logs'): void {
+    if (what === 'logs') {
+      this.#logs.clear();
+      return;
+    }
+    this.#queue.retain((q) => !('event' in q));
+    this.#queuedEvents = 0;
+  }
+
+  async channelVariable(name: string): Promise<string | undefined> {
+    const { channel, sessionUuid } = this.state;
+    if (channel !== undefined) return channel.getVariable(name);
+    if (sessionUuid === undefined) return undefined;
+    const value = await this.core.api('uuid_getvar', `${sessionUuid} ${name}`);
+    return value === '_undef_' || value.startsWith('-ERR') ? undefined : value;
+  }
+
+  channelData(): ReadonlyArray<readonly [string, string]> {
+    const { channel, sessionUuid } = this.state;
+    if (channel !== undefined) return channel.channelData();
+    return sessionUuid === undefined ? [] : (this.core.channelEventHeaders(sessionUuid) ?? []);
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      while (this.#pending.length > 0 && !this.#ending) await this.#handle(this.#pending.shift()!);
+    } catch {
+      // Only a cancelled reply delay gets here: the socket is closing anyway.
+      this.#socket.destroy();
+    } finally {
+      this.#busy = false;
+    }
+    this.#flush();
+  }
+
+  async #handle(packet: CommandPacket): Promise<void> {
+    const first = !this.#firstDone;
+    this.#firstDone = true;
+    const result = await runCommand(this, packet);
+    const latency = this.knobs.replyLatencyMs;
+    if (latency > 0) await delay(latency, undefined, { signal: this.#abort.signal });
+    if (this.#ending) return;
+    if (result.kind === 'raw') this.#write(result.data);
+    // An outbound socket's first command is run but its reply is not sent (listener_run does so).
+    else if (!(first && this.state.outbound)) this.#write(commandReply(result.text, result.extra));
+    if (!this.state.running) this.end(GOODBYE_TEXT);
+  }
+
+  // ---------------------------------------------------------------- output
+
+  #canFlush(): boolean {
+    return (
+      !this.#busy &&
+      this.#pending.length === 0 &&
+      !this.#reader.hasPartial &&
+      !this.knobs.eventsPaused &&
+      !this.#ending &&
+      this.#socket.writable &&
+      !this.#socket.writableNeedDrain
+    );
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushHandle !== undefined || this.#ending) return;
+    this.#flushHandle = setImmediate(() => {
+      this.#flushHandle = undefined;
+      this.#flush();
+    });
+  }
+
+  /** Writes queued log lines and events (what read_packet does while no command is arriving). */
+  #flush(): void {
+    if (!this.#canFlush()) return;
+    let parts: Buffer[] = [];
+    let size = 0;
+    const push = (frame: Buffer): boolean => {
+      parts.push(frame);
+      size += frame.length;
+      if (size < WRITE_BATCH_BYTES) return true;
+      this.#write(Buffer.concat(parts));
+      parts = [];
+      size = 0;
+      return !this.#socket.writableNeedDrain;
+    };
+    while (this.#logs.length > 0) if (!push(logFrame(this.#logs.shift()!))) return;
+    while (this.#queue.length > 0) {
+      const item = this.#queue.shift()!;
+      if ('event' in item) {
+        this.#queuedEvents--;
+        if (!push(eventFrame(item.event, this.state.format))) return;
+      } else if ('notice' in item) {
+        push(Buffer.from(item.notice));
+      } else {
+        if (parts.length > 0) this.#write(Buffer.concat(parts));
+        this.end(GOODBYE_TEXT);
+        return;
+      }
+    }
+    if (parts.length > 0) this.#write(Buffer.concat(parts));
+  }
+
+  #write(data: string | Buffer): void {
+    if (!this.#socket.destroyed && this.#socket.writable) this.#socket.write(data);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** The channel went down: linger (notice, keep serving) or say goodbye after the queued events. */
+  #onChannelDown(event: CoreEvent | undefined): void {
+    if (this.#channelDown || this.#ending) return;
+    this.#channelDown = true;
+    const s = this.state;
+    if (s.linger) {
+      const uuid = s.channel?.uuid ?? s.sessionUuid ?? '';
+      const name = (event && headerOf(event, 'Channel-Name')) ?? '';
+      this.#queue.push({ notice: lingerNotice(uuid, name, s.lingerSeconds) });
+      if (s.lingerSeconds !== -1) this.#timer(s.lingerSeconds * 1000, () => this.end(GOODBYE_TEXT));
+    } else {
+      this.#queue.push({ close: true });
+    }
+    this.#scheduleFlush();
+  }
+
+  #timer(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      fn();
+    }, ms);
+    this.#timers.add(t);
+  }
+
+  /** FreeSWITCH's end of a connection: queues dropped, a disconnect notice, then the socket closed. */
+  end(message: string): void {
+    if (this.#ending) return;
+    this.#stopWork();
+    const own = this.state.channel?.uuid ?? this.state.sessionUuid;
+    if (!this.#socket.writable) {
+      this.#socket.destroy();
+      return;
+    }
+    this.#socket.end(disconnectNotice(message, own), () => this.#socket.destroy());
+    // A peer that stops reading must not keep the socket (and a stop()) waiting forever.
+    const guard = setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS);
+    guard.unref();
+    this.#socket.once('close', () => clearTimeout(guard));
+  }
+
+  /** Closes without a word (a listener that missed too many events, or a dropped connection). */
+  #kill(): void {
+    this.#stopWork();
+    this.#socket.destroy();
+  }
+
+  drop(): void {
+    this.#kill();
+  }
+
+  /** Retries writing queued output (after event delivery was resumed). */
+  kick(): void {
+    this.#scheduleFlush();
+  }
+
+  #stopWork(): void {
+    this.#ending = true;
+    this.#config.hub.remove(this);
+    this.#queue.clear();
+    this.#queuedEvents = 0;
+    this.#logs.clear();
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    if (this.#flushHandle !== undefined) clearImmediate(this.#flushHandle);
+    this.#flushHandle = undefined;
+    this.#abort.abort();
+  }
+
+  #onClosed(): void {
+    this.#stopWork();
+    this.#resolveClosed();
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The frames mod_event_socket writes, byte for byte: command replies, api responses, events in
+ * the three encodings, log/data, disconnect notices and the ACL rejection.
+ *
+ * Event bodies are written here rather than with @fsbus/esl's serializers because FreeSWITCH
+ * keeps a `Content-Length` that is one of the event's own headers (a `sendevent` with a body
+ * records the client's `Content-Length` among the headers) and writes it twice; the library's
+ * serializers, made for round-tripping parsed events, drop it.
+ */
+import { fsUrlEncode, splitArrayValue } from '@fsbus/esl';
+import type { CoreEvent, CoreLogLine } from '../core/types.js';
+
+export type EventFormat = 'plain' | 'json' | 'xml';
+type Headers = ReadonlyArray<readonly [string, string]>;
+
+export const GOODBYE_TEXT = 'Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n';
+export const SHUTDOWN_TEXT = 'The system is being shut down.\n';
+export const REJECTION_TEXT = 'Access Denied, go away.\n';
+
+export function authRequest(): string {
+  return 'Content-Type: auth/request\n\n';
+}
+
+/** `command/reply` with a `Reply-Text`, plus extra headers FreeSWITCH adds (Job-UUID, Allowed-*). */
+export function commandReply(text: string, extra: Headers = []): string {
+  let out = `Content-Type: command/reply\nReply-Text: ${text}\n`;
+  for (const [n, v] of extra) out += `${n}: ${v}\n`;
+  return out + '\n';
+}
+
+export function apiResponse(body: string): Buffer {
+  const bytes = Buffer.from(body, 'utf8');
+  return Buffer.concat([Buffer.from(`Content-Type: api/response\nContent-Length: ${bytes.length}\n\n`), bytes]);
+}
+
+/** switch_event_serialize: every header URL-encoded (`_undef_` when empty), then the body. */
+export function plainEventBody(headers: Headers, body: string | undefined): string {
+  let out = '';
+  for (const [name, value] of headers) {
+    const encoded = fsUrlEncode(value);
+    out += `${name}: ${encoded === '' ? '_undef_' : encoded}\n`;
+  }
+  if (body === undefined || body === '') return out + '\n';
+  return `${out}Content-Length: ${Buffer.byteLength(body)}\n\n${body}`;
+}
+
+/** switch_event_serialize_json: cJSON unformatted, duplicate names kept, arrays for ARRAY:: values. */
+export function jsonEventBody(headers: Headers, body: string | undefined): string {
+  const parts: string[] = [];
+  for (const [name, value] of headers) {
+    const items = splitArrayValue(value);
+    parts.push(`${JSON.stringify(name)}:${JSON.stringify(items ?? value)}`);
+  }
+  if (body !== undefined && body !== '') {
+    parts.push(`"Content-Length":"${Buffer.byteLength(body)}"`, `"_body":${JSON.stringify(body)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+function xmlText(text: string): string {
+  return text.replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#xD;'));
+}
+
+/** switch_event_xmlize + switch_xml_toxml, with the line feed FreeSWITCH counts into the frame. */
+export function xmlEventBody(headers: Headers, body: string | undefined): string {
+  let out = '<event>\n  <headers>\n';
+  for (const [name, value] of headers) {
+    for (const item of splitArrayValue(value) ?? [value]) {
+      const text = xmlText(fsUrlEncode(item));
+      // switch_xml_toxml (ezxml) closes an element without text on itself.
+      out += text === '' ? `    <${name}/>\n` : `    <${name}>${text}</${name}>\n`;
+    }
+  }
+  out += '  </headers>\n';
+  if (body !== undefined && body !== '') {
+    out += `  <Content-Length>${Buffer.byteLength(body)}</Content-Length>\n  <body>${xmlText(body)}  </body>\n`;
+  }
+  return out + '</event>\n';
+}
+
+export function eventBody(event: Pick<CoreEvent, 'headers' | 'body'>, format: EventFormat): string {
+  return format === 'plain'
+    ? plainEventBody(event.headers, event.body)
+    : format === 'json'
+      ? jsonEventBody(event.headers, event.body)
+      : xmlEventBody(event.headers, event.body);
+}
+
+// Events are immutable once fired: every listener of a format gets the same bytes, built once.
+const encoded = new WeakMap<object, Partial<Record<EventFormat, Buffer>>>();
+
+/** An event frame: `Content-Length` first, then `Content-Type: text/event-<format>`. */
+export function eventFrame(event: Pick<CoreEvent, 'headers' | 'body'>, format: EventFormat): Buffer {
+  let byFormat = encoded.get(event);
+  const cached = byFormat?.[format];
+  if (cached !== undefined) return cached;
+  const bytes = Buffer.from(eventBody(event, format), 'utf8');
+  const frame = Buffer.concat([Buffer.from(`Content-Length: ${bytes.length}\nContent-Type: text/event-${format}\n\n`), bytes]);
+  if (byFormat === undefined) encoded.set(event, (byFormat = {}));
+  byFormat[format] = frame;
+  return frame;
+}
+
+/** SWITCH_CHANNEL_ID_LOG = 0, _LOG_CLEAN = 1, _SESSION = 3 (as seen in the captures). */
+function textChannel(line: CoreLogLine): number {
+  if (line.channel !== undefined) return line.channel;
+  if (!/^\d{4}-\d\d-\d\d /.test(line.text)) return 1;
+  return line.uuid === undefined ? 0 : 3;
+}
+
+export function logFrame(line: CoreLogLine): Buffer {
+  const bytes = Buffer.from(line.text, 'utf8');
+  const head =
+    `Content-Type: log/data\nContent-Length: ${bytes.length}\nLog-Level: ${line.level}\n` +
+    `Text-Channel: ${textChannel(line)}\nLog-File: ${line.file}\nLog-Func: ${line.func}\n` +
+    `Log-Line: ${line.line}\nUser-Data: ${line.uuid ?? ''}\n\n`;
+  return Buffer.concat([Buffer.from(head), bytes]);
+}
+
+/** send_disconnect: with the controlled session's uuid when there is one. */
+export function disconnectNotice(message: string, sessionUuid: string | undefined): Buffer {
+  const bytes = Buffer.from(message, 'utf8');
+  const head =
+    sessionUuid === undefined
+      ? `Content-Type: text/disconnect-notice\nContent-Length: ${bytes.length}\n\n`
+      : `Content-Type: text/disconnect-notice\nControlled-Session-UUID: ${sessionUuid}\n` +
+        `Content-Disposition: disconnect\nContent-Length: ${bytes.length}\n\n`;
+  return Buffer.concat([Buffer.from(head), bytes]);
+}
+
+/** The notice a lingering outbound session gets when its channel hangs up. */
+export function lingerNotice(sessionUuid: string, channelName: string, lingerSeconds: number): string {
+  return (
+    `Content-Type: text/disconnect-notice\nControlled-Session-UUID: ${sessionUuid}\nContent-Disposition: linger\n` +
+    `Channel-Name: ${channelName}\nLinger-Time: ${lingerSeconds}\nContent-Length: 0\n\n`
+  );
+}
+
+export function rudeRejection(): string {
+  return `Content-Type: text/rude-rejection\nContent-Length: ${Buffer.byteLength(REJECTION_TEXT)}\n\n${REJECTION_TEXT}`;
+}

@@ -1,0 +1,222 @@
+/**
+ * Fidelity: replays the captured call scenario (shared-scenario.json, shared-control.bin) against
+ * the simulator, with listeners subscribed like the capture's (plain/json/xml ALL, log 7) and an
+ * outbound server replaying the captured `socket` session, then compares with the real
+ * FreeSWITCH: replies, event sequences per channel, header names and order per event, the three
+ * encodings' framing, log/data frames and the outbound exchange.
+ */
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import type { RawFrame } from '@fsbus/esl';
+import { Simulator } from '../src/index.js';
+import { OutboundReplay, type Chunk } from './fidelity-outbound-replay.js';
+import { capturePattern, plainNames, plainValue, readFrames, readJson, withFixtures } from './fidelity-support.js';
+import { WireClient } from './listener-client.js';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+const TIMER_EVENTS = new Set(['HEARTBEAT', 'RE_SCHEDULE']);
+const A_UUID = '11111111-0000-4000-8000-000000000001';
+
+interface EventInfo {
+  key: string;
+  name: string;
+  names: string[];
+}
+
+/** Events of a plain stream keyed by channel name (or event name when not a channel's). */
+function events(frames: readonly RawFrame[]): EventInfo[] {
+  return frames
+    .filter((f) => f.headers.get('Content-Type') === 'text/event-plain')
+    .map((f) => {
+      const name = plainValue(f.body, 'Event-Name') ?? '?';
+      return { key: plainValue(f.body, 'Channel-Name') ?? name, name, names: plainNames(f.body) };
+    })
+    .filter((e) => !TIMER_EVENTS.has(e.name));
+}
+
+function sequences(list: readonly EventInfo[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const e of list) (out[e.key] ??= []).push(e.name);
+  return out;
+}
+
+function headerNames(list: readonly EventInfo[]): Record<string, string[]> {
+  const seen = new Map<string, number>();
+  const out: Record<string, string[]> = {};
+  for (const e of list) {
+    const id = `${e.key} ${e.name}`;
+    const n = (seen.get(id) ?? 0) + 1;
+    seen.set(id, n);
+    out[`${id} #${n}`] = e.names;
+  }
+  return out;
+}
+
+function isEvent(f: RawFrame, name: string, channel?: string, extra?: (f: RawFrame) => boolean): boolean {
+  return (
+    f.headers.get('Content-Type') === 'text/event-plain' &&
+    plainValue(f.body, 'Event-Name') === name &&
+    (channel === undefined || plainValue(f.body, 'Channel-Name') === channel) &&
+    (extra === undefined || extra(f))
+  );
+}
+
+void describe('fidelity: call scenario of a real FreeSWITCH 1.10.12', () => {
+  withFixtures((dir) => {
+    let sim: Simulator;
+    let replay: OutboundReplay;
+    const clients: Record<'plain' | 'json' | 'xml' | 'log' | 'control', WireClient> = {} as never;
+    const replies: RawFrame[] = [];
+    let scenarioError: unknown;
+
+    const destroyed = (...channels: string[]) => (frames: readonly RawFrame[]) =>
+      channels.every((c) => frames.some((f) => isEvent(f, 'CHANNEL_DESTROY', c)));
+
+    void before(async () => {
+      replay = await OutboundReplay.start(readJson<Chunk[]>(dir, 'shared-outbound.json'));
+      sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: 'vm', outbound: `127.0.0.1:${replay.port}` });
+      const { port } = await sim.start();
+      for (const fmt of ['plain', 'json', 'xml'] as const) {
+        clients[fmt] = await WireClient.authed(port);
+        assert.equal(await clients[fmt].replyText(`event ${fmt} ALL`), `+OK event listener enabled ${fmt}`);
+      }
+      clients.log = await WireClient.authed(port);
+      assert.equal(await clients.log.replyText('log 7'), '+OK log level 7 [7]');
+      clients.control = await WireClient.authed(port);
+      // A step that does not complete is reported by its own test; the comparisons still run.
+      await runScenario().catch((err: unknown) => (scenarioError = err));
+    });
+
+    async function runScenario(): Promise<void> {
+      const control = clients.control;
+      const plain = clients.plain;
+      const send = async (text: string): Promise<void> => {
+        control.send(text);
+        replies.push(await control.next(10_000));
+      };
+
+      await send(`api originate {origination_uuid=${A_UUID},origination_caller_id_name=Alice,origination_caller_id_number=1001}loopback/7001 &park()\n\n`);
+      await send(
+        `sendmsg ${A_UUID}\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: tone_stream://%(200,0,440)\n` +
+          'event-uuid: bbbbbbbb-0000-0000-0000-000000000001\n\n',
+      );
+      await plain.waitFor((fs) => fs.some((f) => isEvent(f, 'CHANNEL_EXECUTE_COMPLETE', 'loopback/7001-a', (x) => plainValue(x.body, 'Application-UUID') === 'bbbbbbbb-0000-0000-0000-000000000001')), 10_000);
+      await send(`api uuid_broadcast ${A_UUID} tone_stream://%(100,0,600) aleg\n\n`);
+      await plain.waitFor((fs) => fs.some((f) => isEvent(f, 'CHANNEL_EXECUTE_COMPLETE', 'loopback/7001-a', (x) => plainValue(x.body, 'Application-Data') === 'tone_stream://%(100,0,600)')), 10_000);
+      await send(`api uuid_dump ${A_UUID} json\n\n`);
+      await send('api show channels as json\n\n');
+      await send(`api uuid_kill ${A_UUID}\n\n`);
+      await plain.waitFor(destroyed('loopback/7001-a', 'loopback/7001-b'), 10_000);
+      await send('api originate loopback/7002 &park()\n\n');
+      await plain.waitFor(destroyed('loopback/7002-a', 'loopback/7002-b'), 10_000);
+      await send('bgapi originate {origination_caller_id_name=Bob}loopback/7004 &park()\n\n');
+      await plain.waitFor(destroyed('loopback/7004-a', 'loopback/7004-b'), 10_000);
+      await send('sendevent CUSTOM\nEvent-Subclass: fsbus::demo\nX-Note: two words\nContent-Type: text/plain\nContent-Length: 12\n\nline1\nline2\n');
+      await send('bgapi originate loopback/7005 &park()\n\n');
+      await replay.done;
+      await plain.waitFor(destroyed('loopback/7005-a', 'loopback/7005-b'), 10_000);
+    }
+
+    void after(async () => {
+      for (const c of Object.values(clients)) c.close();
+      await replay.stop();
+      await sim.stop();
+    });
+
+    void it('runs the whole scenario (every awaited event arrives)', () => {
+      assert.equal(scenarioError, undefined);
+    });
+
+    void it('answers every command of the scenario as FreeSWITCH did', () => {
+      const captured = readFrames(dir, 'shared-control.bin').slice(2);
+      assert.equal(replies.length, captured.length);
+      for (const [i, real] of captured.entries()) {
+        const got = replies[i]!;
+        assert.deepEqual([...got.headers.keys()], [...real.headers.keys()], `reply ${i}: header names`);
+        const realBody = real.body?.toString() ?? '';
+        const gotBody = got.body?.toString() ?? '';
+        if (realBody.startsWith('{')) {
+          const keys = (text: string): unknown => {
+            const v = JSON.parse(text) as Record<string, unknown>;
+            return Array.isArray(v['rows']) ? (v['rows'] as Array<Record<string, unknown>>).map((r) => Object.keys(r)) : Object.keys(v);
+          };
+          assert.deepEqual(keys(gotBody), keys(realBody), `reply ${i}: JSON keys and order`);
+        } else {
+          assert.match(gotBody, capturePattern(realBody.replace(UUID, '<uuid>')), `reply ${i}: body`);
+          const text = real.headers.get('Reply-Text');
+          if (text !== undefined) assert.match(got.headers.get('Reply-Text') ?? '', capturePattern(text.replace(UUID, '<uuid>')), `reply ${i}`);
+        }
+      }
+    });
+
+    void it('fires the same events per channel, in the same order', () => {
+      const real = sequences(events(readFrames(dir, 'shared-plain.bin')));
+      const got = sequences(events(clients.plain.peek()));
+      assert.deepEqual(got, real);
+    });
+
+    void it('gives every event the header names, in order, of the real one', () => {
+      const real = headerNames(events(readFrames(dir, 'shared-plain.bin')));
+      const got = headerNames(events(clients.plain.peek()));
+      // One line per differing event, naming the headers missing, extra, or out of order.
+      const differences: string[] = [];
+      for (const key of new Set([...Object.keys(real), ...Object.keys(got)])) {
+        const r = real[key];
+        const g = got[key];
+        if (r === undefined || g === undefined) {
+          differences.push(`${key}: ${r === undefined ? 'not in the capture' : 'not fired'}`);
+          continue;
+        }
+        if (r.join() === g.join()) continue;
+        const missing = r.filter((n) => !g.includes(n));
+        const extra = g.filter((n) => !r.includes(n));
+        const at = r.findIndex((n, i) => g[i] !== n);
+        const order = missing.length + extra.length === 0 ? ` order differs at ${at}: real ${r.slice(at, at + 3).join(' ')} / got ${g.slice(at, at + 3).join(' ')}` : '';
+        differences.push(`${key}: missing [${missing.join(' ')}] extra [${extra.join(' ')}]${order}`);
+      }
+      assert.deepEqual(differences, []);
+    });
+
+    void it('frames plain, json and xml as FreeSWITCH does, with the same events in each', () => {
+      const seqOf = (f: RawFrame, fmt: string): string => {
+        const text = f.body?.toString() ?? '';
+        // The first occurrence: some events (COMMAND) carry a second Event-Sequence, as in the capture.
+        if (fmt === 'json') return /"Event-Sequence":"(\d+)"/.exec(text)?.[1] ?? '?';
+        if (fmt === 'xml') return /<Event-Sequence>(\d+)<\/Event-Sequence>/.exec(text)?.[1] ?? '?';
+        return plainValue(f.body, 'Event-Sequence') ?? '?';
+      };
+      const bySeq: Record<string, string[]> = {};
+      for (const fmt of ['plain', 'json', 'xml'] as const) {
+        const frames = clients[fmt].peek();
+        assert.ok(frames.length > 50, `${fmt}: events received`);
+        for (const f of frames) {
+          assert.deepEqual([...f.headers.keys()], ['Content-Length', 'Content-Type']);
+          assert.equal(f.headers.get('Content-Type'), `text/event-${fmt}`);
+          assert.equal(Number(f.headers.get('Content-Length')), f.body?.length);
+          if (fmt === 'xml') assert.ok(f.body?.toString().endsWith('</event>\n'), 'xml frames end with the line feed FreeSWITCH counts');
+        }
+        bySeq[fmt] = frames.map((f) => seqOf(f, fmt));
+      }
+      assert.deepEqual(bySeq['json'], bySeq['plain']);
+      assert.deepEqual(bySeq['xml'], bySeq['plain']);
+      for (const fmt of ['plain', 'json', 'xml'] as const) {
+        const real = readFrames(dir, `shared-${fmt}.bin`).filter((f) => f.headers.get('Content-Type') === `text/event-${fmt}`);
+        assert.deepEqual([...real[0]!.headers.keys()], ['Content-Length', 'Content-Type'], `${fmt}: the capture frames events the same way`);
+      }
+    });
+
+    void it('writes log/data frames with FreeSWITCH header order', () => {
+      const frames = clients.log.peek();
+      const real = readFrames(dir, 'shared-log.bin').filter((f) => f.headers.get('Content-Type') === 'log/data');
+      assert.ok(frames.length > 0, 'log lines received');
+      for (const f of frames) assert.deepEqual([...f.headers.keys()], [...real[0]!.headers.keys()]);
+    });
+
+    void it('serves the outbound socket session exactly as in the capture', () => {
+      // First the sequence of frames (kinds, replies, event names), then their header names.
+      const short = (d: string): string => d.replace(/ \[[^\]]*\]/, '').slice(0, 80);
+      assert.deepEqual(replay.actual.map(short), replay.expected.map(short));
+      assert.deepEqual(replay.actual, replay.expected);
+    });
+  });
+});

@@ -1,0 +1,141 @@
+import { strict as assert } from 'node:assert';
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, it } from 'node:test';
+import { Simulator } from '../src/index.js';
+import { WireClient } from './listener-client.js';
+
+const GOODBYE = 'Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n';
+
+/** An outbound ESL server on port 0 that hands over the first connection it gets. */
+async function outboundServer(): Promise<{ server: Server; port: number; session: Promise<WireClient> }> {
+  const server = createServer();
+  const session = new Promise<WireClient>((resolve) => server.once('connection', (s) => resolve(WireClient.wrap(s))));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  return { server, port: typeof addr === 'object' && addr !== null ? addr.port : 0, session };
+}
+
+function socketDialplan(data: string): NonNullable<ConstructorParameters<typeof Simulator>[0]>['dialplan'] {
+  return {
+    default: [
+      { name: 'sock', conditions: [{ field: 'destination_number', expression: '^8000$', actions: [{ application: 'socket', data }] }] },
+      { name: 'park', conditions: [{ field: 'destination_number', expression: '^8001$', actions: [{ application: 'answer' }, { application: 'park' }] }] },
+    ],
+  };
+}
+
+void describe('outbound socket sessions', () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  void afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  void it('single-channel mode: connect reply, full-only commands refused, goodbye after hangup', async () => {
+    const out = await outboundServer();
+    cleanup.push(() => new Promise<void>((r) => out.server.close(() => r())));
+    const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan: socketDialplan(`127.0.0.1:${out.port}`) });
+    const { port } = await sim.start();
+    cleanup.push(() => sim.stop());
+    const control = await WireClient.authed(port);
+    cleanup.push(() => control.close());
+    assert.match(await control.replyText('bgapi originate loopback/8000 &park()'), /^\+OK Job-UUID: /);
+
+    const s = await out.session;
+    cleanup.push(() => s.close());
+    const connect = await s.command('connect');
+    const keys = [...connect.headers.keys()];
+    assert.equal(keys[0], 'Event-Name');
+    assert.deepEqual(keys.slice(-4), ['Content-Type', 'Reply-Text', 'Socket-Mode', 'Control']);
+    assert.equal(connect.headers.get('Event-Name'), 'CHANNEL_DATA');
+    assert.equal(connect.headers.get('Reply-Text'), '+OK\n');
+    assert.equal(connect.headers.get('Socket-Mode'), 'static');
+    assert.equal(connect.headers.get('Control'), 'single-channel');
+    const uuid = connect.headers.get('Unique-ID') ?? '';
+    assert.match(uuid, /^[0-9a-f-]{36}$/);
+
+    assert.equal(await s.replyText('api status'), '-ERR command not found');
+    assert.equal(await s.replyText('linger'), '-ERR command not found');
+    assert.equal(await s.replyText('getvar no_such_variable_here'), '-ERR command not found');
+    assert.equal(await s.replyText('getvar uuid'), uuid);
+    assert.equal(await s.replyText('myevents'), '+OK Events Enabled');
+    assert.equal(await s.replyText('myevents'), '-ERR aready enabled.');
+    assert.equal(await s.replyText('divert_events off'), '+OK events not diverted');
+    assert.equal(await s.replyText('sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING'), '+OK');
+
+    const notice = await s.nextOfType('text/disconnect-notice');
+    assert.deepEqual([...notice.headers], [
+      ['Content-Type', 'text/disconnect-notice'],
+      ['Controlled-Session-UUID', uuid],
+      ['Content-Disposition', 'disconnect'],
+      ['Content-Length', '67'],
+    ]);
+    assert.equal(notice.body?.toString(), GOODBYE);
+    await s.waitClosed();
+  });
+
+  void it('stop() ends a live outbound session with the shutdown notice', async () => {
+    const out = await outboundServer();
+    cleanup.push(() => new Promise<void>((r) => out.server.close(() => r())));
+    const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan: socketDialplan(`127.0.0.1:${out.port} async full`) });
+    const { port } = await sim.start();
+    const control = await WireClient.authed(port);
+    cleanup.push(() => control.close());
+    await control.replyText('bgapi originate loopback/8000 &park()');
+    const s = await out.session;
+    cleanup.push(() => s.close());
+    await s.command('connect');
+    assert.equal(await s.replyText('linger'), '+OK will linger');
+    await sim.stop();
+    const notice = await s.nextOfType('text/disconnect-notice');
+    assert.equal(notice.headers.get('Content-Disposition'), 'disconnect');
+    assert.equal(notice.body?.toString(), 'The system is being shut down.\n');
+    await s.waitClosed();
+  });
+
+  void it('says goodbye to a server that sends no command in time', async () => {
+    const out = await outboundServer();
+    cleanup.push(() => new Promise<void>((r) => out.server.close(() => r())));
+    const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, firstCommandTimeoutMs: 50, dialplan: socketDialplan(`127.0.0.1:${out.port} async full`) });
+    const { port } = await sim.start();
+    cleanup.push(() => sim.stop());
+    const control = await WireClient.authed(port);
+    cleanup.push(() => control.close());
+    await control.replyText('bgapi originate loopback/8000 &park()');
+    const s = await out.session;
+    const notice = await s.next();
+    assert.equal(notice.headers.get('Content-Type'), 'text/disconnect-notice');
+    assert.equal(notice.headers.get('Content-Disposition'), 'disconnect');
+    await s.waitClosed();
+  });
+
+  void it('dials the --outbound target instead of the dialplan one, in full mode with linger', async () => {
+    const out = await outboundServer();
+    cleanup.push(() => new Promise<void>((r) => out.server.close(() => r())));
+    const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, outbound: `127.0.0.1:${out.port}`, dialplan: socketDialplan('127.0.0.1:1 async full') });
+    const { port } = await sim.start();
+    cleanup.push(() => sim.stop());
+    const control = await WireClient.authed(port);
+    cleanup.push(() => control.close());
+    await control.replyText('bgapi originate loopback/8000 &park()');
+    const s = await out.session;
+    cleanup.push(() => s.close());
+    const connect = await s.command('connect');
+    assert.equal(connect.headers.get('Socket-Mode'), 'async');
+    assert.equal(connect.headers.get('Control'), 'full');
+    assert.equal(await s.replyText('linger'), '+OK will linger');
+    assert.equal(await s.replyText('nolinger'), '+OK will not linger');
+    assert.equal(await s.replyText('linger 30'), '+OK will linger 30 seconds');
+    assert.equal(await s.replyText('linger'), '+OK will linger');
+    assert.equal((await s.command('api echo full')).body?.toString(), 'full');
+    assert.equal(await s.replyText('resume'), '+OK');
+    assert.equal(await s.replyText('sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING'), '+OK');
+    const linger = await s.nextOfType('text/disconnect-notice');
+    assert.equal(linger.headers.get('Content-Disposition'), 'linger');
+    assert.equal(linger.headers.get('Linger-Time'), '-1');
+    assert.equal(linger.headers.get('Channel-Name'), 'loopback/8000-b');
+    assert.equal(await s.replyText('exit'), '+OK bye');
+    const bye = await s.next();
+    assert.equal(bye.headers.get('Content-Disposition'), 'disconnect');
+    await s.waitClosed();
+  });
+});
