@@ -5,8 +5,17 @@ import { pathToFileURL } from 'node:url';
 import type { CliCommand, CliIo } from './command.js';
 import { agentCommand } from './commands/agent.js';
 import { simCommand } from './commands/sim.js';
+import { benchCommand } from './commands/bench.js';
+import { apiCommand } from './commands/api.js';
+import { originateCommand } from './commands/originate.js';
+import { hangupCommand } from './commands/hangup.js';
+import { eventsCommand } from './commands/events.js';
+import { statusCommand } from './commands/status.js';
+import { dialplanCommand } from './commands/dialplan.js';
+import { demoCommand } from './commands/demo.js';
+import { webCommand } from './commands/web.js';
 
-export const COMMANDS: readonly CliCommand[] = [agentCommand, simCommand];
+export const COMMANDS: readonly CliCommand[] = [agentCommand, simCommand, benchCommand, demoCommand, apiCommand, originateCommand, hangupCommand, eventsCommand, statusCommand, dialplanCommand, webCommand];
 
 const stdio: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),

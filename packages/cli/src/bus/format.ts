@@ -1,0 +1,88 @@
+/** Terminal output of the bus commands: one colored line per event, tables, JSON. */
+import type { AgentStatus, BusEvent } from '@fsbus/client';
+
+type Paint = (s: string) => string;
+
+export interface Colors {
+  readonly dim: Paint;
+  readonly green: Paint;
+  readonly red: Paint;
+  readonly yellow: Paint;
+  readonly cyan: Paint;
+  readonly bold: Paint;
+}
+
+const paint = (code: number) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
+const plain = (s: string): string => s;
+
+/** ANSI colors on a terminal (NO_COLOR turns them off, FORCE_COLOR on). */
+export function colors(env: NodeJS.ProcessEnv = process.env, tty = process.stdout.isTTY === true): Colors {
+  const on = env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0' ? true : env['NO_COLOR'] === undefined && tty;
+  if (!on) return { dim: plain, green: plain, red: plain, yellow: plain, cyan: plain, bold: plain };
+  return { dim: paint(2), green: paint(32), red: paint(31), yellow: paint(33), cyan: paint(36), bold: paint(1) };
+}
+
+function time(e: BusEvent): string {
+  const d = e.timestamp > 0 ? e.date : new Date();
+  return d.toISOString().slice(11, 23);
+}
+
+function nameColor(c: Colors, name: string): (s: string) => string {
+  if (name === 'CHANNEL_CREATE' || name === 'CHANNEL_ANSWER' || name === 'CHANNEL_BRIDGE') return c.green;
+  if (name.startsWith('CHANNEL_HANGUP') || name === 'CHANNEL_DESTROY') return c.red;
+  if (name === 'CUSTOM' || name === 'BACKGROUND_JOB') return c.yellow;
+  return c.cyan;
+}
+
+/** What matters in one event, in a few words. */
+export function eventDetail(e: BusEvent): string {
+  const parts: string[] = [];
+  if (e.name === 'CUSTOM' && e.subclass !== undefined) parts.push(e.subclass);
+  if (e.name === 'BACKGROUND_JOB') parts.push(`${e.header('Job-Command') ?? ''} ${(e.body ?? '').trim().split('\n')[0] ?? ''}`.trim());
+  if (e.channelName !== undefined) parts.push(e.channelName);
+  const from = e.callerIdNumber;
+  const to = e.destinationNumber;
+  if (from !== undefined || to !== undefined) parts.push(`${from ?? '?'} -> ${to ?? '?'}`);
+  if (e.name.startsWith('CHANNEL_EXECUTE') && e.application !== undefined) parts.push(`${e.application}(${e.applicationData ?? ''})`);
+  if (e.name.startsWith('CHANNEL_HANGUP') && e.hangupCause !== undefined) parts.push(e.hangupCause);
+  else if (e.name === 'CHANNEL_STATE' && e.channelState !== undefined) parts.push(e.channelState);
+  else if (e.name === 'CHANNEL_CALLSTATE' && e.callState !== undefined) parts.push(e.callState);
+  return parts.join('  ');
+}
+
+/** `12:00:01.123 node-1 CHANNEL_ANSWER  3f2a…  sofia/internal/1001@…  1001 -> 7001` */
+export function formatEventLine(e: BusEvent, c: Colors): string {
+  const uuid = e.uuid === undefined ? '-'.padEnd(8) : e.uuid.slice(0, 8);
+  const color = nameColor(c, e.name);
+  return `${c.dim(time(e))} ${e.nodeId} ${color(e.name.padEnd(24))} ${c.dim(uuid)}  ${eventDetail(e)}`.trimEnd();
+}
+
+export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function uptime(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function statusTable(statuses: readonly AgentStatus[]): string {
+  const n = (s: AgentStatus, k: string): string => String(s.counters[k] ?? 0);
+  return table(
+    ['NODE', 'VERSION', 'UPTIME', 'DRIVER', 'BROKER', 'ESL', 'REQUESTS ok/failed', 'EVENTS published/dropped'],
+    statuses.map((s) => [
+      s.node_id,
+      s.version,
+      uptime(s.uptime),
+      s.driver,
+      s.broker.status,
+      s.esl.status,
+      `${n(s, 'requests_ok')}/${n(s, 'requests_failed')}`,
+      `${n(s, 'events_published')}/${n(s, 'events_dropped')}`,
+    ]),
+  );
+}

@@ -1,0 +1,190 @@
+/**
+ * What every bus command shares: the global flags and env (`--driver`, `--server`, `--prefix`,
+ * `--timeout`), the connection they resolve to (flags > env > the running demo > defaults),
+ * and one way to report errors: the code, the message, a one-line hint, a documented exit code.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BusErrorCode } from '@fsbus/contract';
+import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type ConnectOptions, type FsbusClient } from '@fsbus/client';
+import type { CliIo } from '../command.js';
+import { readDemoState } from './demo-state.js';
+
+/** Exit codes of the bus commands (docs/cli.md). */
+export const ExitCode = {
+  OK: 0,
+  /** The agent or FreeSWITCH answered with an error. */
+  FAILED: 1,
+  /** Bad flags or arguments. */
+  USAGE: 2,
+  /** The broker cannot be reached (or the connection was lost). */
+  UNREACHABLE: 3,
+  /** No answer: no agent serves the subject, or it did not reply in time. */
+  NO_ANSWER: 4,
+} as const;
+
+export const GLOBAL_OPTIONS = {
+  driver: { type: 'string' },
+  server: { type: 'string', short: 's' },
+  prefix: { type: 'string' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const GLOBAL_HELP = `global options:
+  --driver <name>      broker driver (env FSBUS_DRIVER; default nats)
+  -s, --server <url>   broker URL(s), comma-separated (env FSBUS_SERVERS or FSBUS_BROKER_URL;
+                       default: the running \`fsbus demo\`, else ${DEFAULT_SERVER})
+  --prefix <prefix>    subject prefix (env FSBUS_SUBJECT_PREFIX; default freeswitch)
+  --timeout <ms>       request timeout (env FSBUS_TIMEOUT_MS; default 5000)
+  -h, --help           this help
+
+exit codes: 0 ok, 1 the command failed, 2 usage, 3 broker unreachable, 4 no answer (no agent / timeout)`;
+
+export class UsageError extends Error {}
+
+export interface Connection {
+  driver: string;
+  servers: string[];
+  prefix: string | undefined;
+  timeoutMs: number | undefined;
+  /** Where the servers came from, for error hints. */
+  source: 'flag' | 'env' | 'demo' | 'default';
+}
+
+const first = (env: NodeJS.ProcessEnv, names: string[]): string | undefined => {
+  for (const n of names) {
+    const v = env[n];
+    if (v !== undefined && v.trim() !== '') return v.trim();
+  }
+  return undefined;
+};
+
+export function resolveConnection(values: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Connection {
+  const flag = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
+  const timeoutText = flag('timeout') ?? first(env, ['FSBUS_TIMEOUT_MS']);
+  let timeoutMs: number | undefined;
+  if (timeoutText !== undefined) {
+    timeoutMs = Number(timeoutText);
+    if (!/^\d+$/.test(timeoutText) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got ${JSON.stringify(timeoutText)}`);
+  }
+  const split = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const serverFlag = flag('server');
+  const serverEnv = first(env, ['FSBUS_SERVERS', 'FSBUS_BROKER_URL', 'MOD_EVENT_AGENT_URL']);
+  const demo = serverFlag === undefined && serverEnv === undefined ? readDemoState(env) : undefined;
+  const driver = flag('driver') ?? first(env, ['FSBUS_DRIVER']) ?? demo?.driver ?? 'nats';
+  const prefix = flag('prefix') ?? first(env, ['FSBUS_SUBJECT_PREFIX']) ?? demo?.prefix;
+  if (serverFlag !== undefined) return { driver, servers: split(serverFlag), prefix, timeoutMs, source: 'flag' };
+  if (serverEnv !== undefined) return { driver, servers: split(serverEnv), prefix, timeoutMs, source: 'env' };
+  if (demo !== undefined) return { driver, servers: demo.servers, prefix, timeoutMs, source: 'demo' };
+  return { driver, servers: [DEFAULT_SERVER], prefix, timeoutMs, source: 'default' };
+}
+
+export function connectOptions(c: Connection, env: NodeJS.ProcessEnv = process.env): ConnectOptions {
+  const token = first(env, ['FSBUS_BROKER_TOKEN', 'MOD_EVENT_AGENT_TOKEN']);
+  const nkeySeed = first(env, ['FSBUS_BROKER_NKEY_SEED', 'MOD_EVENT_AGENT_NKEY_SEED']);
+  const user = first(env, ['FSBUS_BROKER_USER']);
+  const password = first(env, ['FSBUS_BROKER_PASSWORD']);
+  const auth = {
+    ...(token === undefined ? {} : { token }),
+    ...(nkeySeed === undefined ? {} : { nkeySeed }),
+    ...(user === undefined ? {} : { user }),
+    ...(password === undefined ? {} : { password }),
+  };
+  return {
+    driver: c.driver,
+    servers: c.servers,
+    name: 'fsbus-cli',
+    connectTimeoutMs: 3000,
+    ...(c.prefix === undefined ? {} : { prefix: c.prefix }),
+    ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
+    ...(Object.keys(auth).length === 0 ? {} : { auth }),
+  };
+}
+
+const HINTS: Readonly<Record<string, string>> = {
+  [ClientErrorCode.CONNECT]: 'is the broker running? start everything with `fsbus demo`, or pass --server / FSBUS_BROKER_URL',
+  [ClientErrorCode.DISCONNECTED]: 'the broker connection was lost; check the broker and try again',
+  [ClientErrorCode.NO_RESPONDERS]: 'no agent serves this prefix or node: is `fsbus agent` running? `fsbus status --all` lists the nodes',
+  [ClientErrorCode.TIMEOUT]: 'no reply in time: raise --timeout, or check the agent and FreeSWITCH',
+  [ClientErrorCode.BAD_REPLY]: 'something that is not an fsbus agent answered on this subject; check --prefix',
+  [BusErrorCode.COMMAND_FAILED]: "FreeSWITCH refused the command; its output is shown above",
+  [BusErrorCode.COMMAND_DENIED]: "the agent's denylist/allowlist refuses this command",
+  [BusErrorCode.INVALID_ARGUMENT]: 'a field was refused; see --help for the expected values',
+  [BusErrorCode.FREESWITCH_UNAVAILABLE]: 'the agent is up but has no Event Socket connection to FreeSWITCH',
+  [BusErrorCode.BUSY]: 'the agent has too many commands in flight; retry shortly',
+  [BusErrorCode.TIMEOUT]: 'FreeSWITCH did not answer the agent in time',
+  [BusErrorCode.SHUTTING_DOWN]: 'the agent is stopping; another node may take the request',
+};
+
+/** Prints `fsbus <cmd>: CODE: message` and a hint; returns the exit code. */
+export function reportError(name: string, err: unknown, io: CliIo): number {
+  if (err instanceof UsageError) {
+    io.err(`fsbus ${name}: ${err.message} (see fsbus ${name} --help)`);
+    return ExitCode.USAGE;
+  }
+  if (err instanceof ReplyError) {
+    if (typeof err.data === 'string' && err.data.trim() !== '') io.err(err.data.trimEnd());
+    io.err(`fsbus ${name}: ${err.code}: ${err.message} (node ${err.nodeId})`);
+    io.err(`hint: ${HINTS[err.code] ?? 'see docs/errors.md for this code'}`);
+    return ExitCode.FAILED;
+  }
+  if (err instanceof ClientError) {
+    io.err(`fsbus ${name}: ${err.code}: ${err.message}`);
+    io.err(`hint: ${HINTS[err.code] ?? 'see docs/errors.md for this code'}`);
+    if (err.code === ClientErrorCode.CONNECT || err.code === ClientErrorCode.DISCONNECTED) return ExitCode.UNREACHABLE;
+    if (err.code === ClientErrorCode.TIMEOUT || err.code === ClientErrorCode.NO_RESPONDERS) return ExitCode.NO_ANSWER;
+    if (err.code === ClientErrorCode.INVALID_ARGUMENT) return ExitCode.USAGE;
+    return ExitCode.FAILED;
+  }
+  io.err(`fsbus ${name}: ${err instanceof Error ? err.message : String(err)}`);
+  return ExitCode.FAILED;
+}
+
+export interface BusContext {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+  bus: FsbusClient;
+  io: CliIo;
+}
+
+export interface BusCommandSpec {
+  name: string;
+  help: string;
+  options?: ParseArgsConfig['options'];
+  /** Checked before connecting: throw UsageError for bad arguments. */
+  check?: (values: BusContext['values'], positionals: string[]) => void;
+  run(ctx: BusContext): Promise<number>;
+}
+
+/** Parses flags, connects, runs, reports, closes: the frame of every bus command. */
+export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let values: BusContext['values'];
+  let positionals: string[];
+  let connection: Connection;
+  try {
+    ({ values, positionals } = parseArgs({ args: [...argv], options: { ...GLOBAL_OPTIONS, ...(spec.options ?? {}) }, strict: true, allowPositionals: true }));
+    if (values['help'] === true) {
+      io.out(spec.help);
+      return ExitCode.OK;
+    }
+    spec.check?.(values, positionals);
+    connection = resolveConnection(values, env);
+  } catch (err) {
+    io.err(`fsbus ${spec.name}: ${(err as Error).message}\n\n${spec.help}`);
+    return ExitCode.USAGE;
+  }
+  let bus: FsbusClient | undefined;
+  try {
+    bus = await connect(connectOptions(connection, env));
+    return await spec.run({ values, positionals, bus, io });
+  } catch (err) {
+    return reportError(spec.name, err, io);
+  } finally {
+    await bus?.close().catch(() => undefined);
+  }
+}
+
+export const str = (values: BusContext['values'], key: string): string | undefined => {
+  const v = values[key];
+  return typeof v === 'string' ? v : undefined;
+};

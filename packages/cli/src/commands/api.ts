@@ -1,0 +1,52 @@
+/** `fsbus api <cmd> [args…]`: one FreeSWITCH API command over the bus, like `nats req`. */
+import type { CliCommand } from '../command.js';
+import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError } from '../bus/global-options.js';
+
+const HELP = `usage: fsbus api <command> [args…] [--node <id>] [--bg] [--json]
+
+Runs a FreeSWITCH API command through an agent and prints its output.
+
+options:
+  --node <id>    run it on this node (default: any agent)
+  --bg           run it as bgapi (waits for the BACKGROUND_JOB result)
+  --json         print the whole reply envelope as JSON
+
+examples:
+  fsbus api status
+  fsbus api show channels as json --node fs-01
+  fsbus api reloadxml --bg
+  fsbus api agent.status --json
+
+${GLOBAL_HELP}`;
+
+export const apiCommand: CliCommand = {
+  name: 'api',
+  summary: 'run a FreeSWITCH API command through an agent (like nats req)',
+  help: HELP,
+  run: (argv, io) =>
+    runBusCommand(
+      {
+        name: 'api',
+        help: HELP,
+        options: { node: { type: 'string' }, bg: { type: 'boolean' }, json: { type: 'boolean' } },
+        check: (_v, positionals) => {
+          if (positionals.length === 0) throw new UsageError('give the API command, e.g. `fsbus api status`');
+        },
+        async run({ values, positionals, bus, io: out }) {
+          const [command, ...rest] = positionals as [string, ...string[]];
+          const node = str(values, 'node');
+          const fields: Record<string, unknown> = {};
+          if (rest.length > 0) fields['args'] = rest.join(' ');
+          if (values['bg'] === true) fields['bg'] = true;
+          const reply = await bus.request(command, fields, node === undefined ? {} : { node }, values['bg'] === true ? 30_000 : undefined);
+          if (values['json'] === true) out.out(JSON.stringify(reply));
+          else if (typeof reply.data === 'string') out.out(reply.data.replace(/\n$/, ''));
+          else if (reply.data !== undefined) out.out(JSON.stringify(reply.data, null, 2));
+          else out.out(reply.message);
+          return ExitCode.OK;
+        },
+      },
+      argv,
+      io,
+    ),
+};

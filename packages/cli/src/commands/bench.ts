@@ -1,0 +1,81 @@
+/**
+ * `fsbus bench <suite> [--json f] [--smoke] [--full] …`: runs one of the repository's benchmark
+ * suites (bench/<suite>/run.ts) in a child node process, or `fsbus bench report` to regenerate
+ * docs/benchmarks.md. The suites live in the source checkout, not in the published package.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { CliCommand, CliIo } from '../command.js';
+
+export const BENCH_SUITES = ['esl-parse', 'esl-api', 'bus-command', 'bus-events', 'memory'] as const;
+
+const HELP = `usage: fsbus bench <suite|all|report> [options]
+
+Runs a benchmark suite: it starts what it needs on loopback (simulator, broker, agent), prints
+a table on stdout (progress on stderr) and, with --json, writes the report.
+
+suites: ${BENCH_SUITES.join(', ')}
+  all                  every suite in turn (--json-dir <dir> writes <dir>/<suite>.json)
+  report               regenerate docs/benchmarks.md (+ chart) from bench/results/*.json
+
+options:
+  --json <file>        write the JSON report
+  --smoke              a tiny run (CI); its numbers mean nothing
+  --full               the long variant (memory: the 5-minute soak)
+  --only <drivers>     bus suites: only these drivers (e.g. nats)
+  --child-flags "<f>"  node flags for the simulator and agent processes (e.g. "--cpu-prof")
+
+Runs from a source checkout (bench/ is not published).`;
+
+/** The checkout's root, found from this file (packages/cli/src/commands or dist/commands). */
+function repoRoot(): string | undefined {
+  for (const up of ['../../../..', '../../..']) {
+    const root = fileURLToPath(new URL(`${up}/`, import.meta.url));
+    if (existsSync(`${root}bench/esl-api/run.ts`)) return root;
+  }
+  return undefined;
+}
+
+function runScript(root: string, script: string, argv: readonly string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...argv], { cwd: root, stdio: 'inherit' });
+    child.on('error', () => resolve(1));
+    child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128 + 2)));
+  });
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const [suite, ...rest] = argv;
+  if (suite === undefined) {
+    io.err(HELP);
+    return 2;
+  }
+  const root = repoRoot();
+  if (root === undefined) {
+    io.err('fsbus bench: the benchmark suites run from a source checkout of fsbus (bench/ not found)');
+    return 1;
+  }
+  if (suite === 'report') return runScript(root, 'bench/report.ts', rest);
+  if (suite === 'all') {
+    const at = rest.indexOf('--json-dir');
+    const dir = at >= 0 ? rest[at + 1] : undefined;
+    if (at >= 0 && dir === undefined) {
+      io.err('fsbus bench: --json-dir needs a directory');
+      return 2;
+    }
+    const others = at >= 0 ? rest.filter((_, i) => i !== at && i !== at + 1) : rest;
+    for (const s of BENCH_SUITES) {
+      const code = await runScript(root, `bench/${s}/run.ts`, dir === undefined ? others : [...others, '--json', `${dir}/${s}.json`]);
+      if (code !== 0) return code;
+    }
+    return 0;
+  }
+  if (!(BENCH_SUITES as readonly string[]).includes(suite)) {
+    io.err(`fsbus bench: unknown suite ${JSON.stringify(suite)} (known: ${BENCH_SUITES.join(', ')}, all, report)`);
+    return 2;
+  }
+  return runScript(root, `bench/${suite}/run.ts`, rest);
+}
+
+export const benchCommand: CliCommand = { name: 'bench', summary: 'run the benchmarks (fsbus vs its peers, side by side)', help: HELP, run };

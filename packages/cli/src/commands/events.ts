@@ -1,0 +1,110 @@
+/** `fsbus events [pattern…]`: prints events as they come, like `nats sub`; Ctrl-C stops. */
+import { eventSubject, type EventPattern, type EventsOptions } from '@fsbus/client';
+import type { ReplayFrom } from '@fsbus/transport';
+import type { CliCommand } from '../command.js';
+import { colors, formatEventLine } from '../bus/format.js';
+import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
+
+const HELP = `usage: fsbus events [pattern…] [options]
+
+Prints bus events, one line each. Patterns are event topics relative to <prefix>.events:
+channel.answer, channel.>, custom.sofia.register, or FreeSWITCH names (CHANNEL_ANSWER).
+Default: every event (>).
+
+options:
+  --format <pretty|json>   one colored line per event (default), or the event JSON per line
+  --count <n>              exit after n events
+  --node <id>              only this node's events
+  --from <all|new|seq|time>  replay from the agent's event stream (JetStream): all, new, a
+                           sequence number or an ISO time
+  --durable <name>         read as a durable consumer: resumes where it stopped last time
+  --stream <name>          stream name (default <PREFIX>_EVENTS)
+
+examples:
+  fsbus events
+  fsbus events 'channel.>'
+  fsbus events channel.answer channel.hangup.complete --node fs-01
+  fsbus events custom.sofia.register --format json --count 10
+  fsbus events 'channel.>' --from 2026-01-01T00:00:00Z
+
+${GLOBAL_HELP}`;
+
+function replayFrom(text: string): ReplayFrom {
+  if (text === 'all' || text === 'new') return text;
+  if (/^\d+$/.test(text)) return { sequence: Number(text) };
+  const t = new Date(text);
+  if (Number.isNaN(t.getTime())) throw new UsageError(`--from must be all, new, a sequence or an ISO time, got ${JSON.stringify(text)}`);
+  return { time: t };
+}
+
+function check(values: BusContext['values']): void {
+  const format = str(values, 'format');
+  if (format !== undefined && format !== 'pretty' && format !== 'json') throw new UsageError('--format must be pretty or json');
+  const count = str(values, 'count');
+  if (count !== undefined && !/^[1-9]\d*$/.test(count)) throw new UsageError('--count must be a positive integer');
+  const from = str(values, 'from');
+  if (from !== undefined) replayFrom(from);
+}
+
+export const eventsCommand: CliCommand = {
+  name: 'events',
+  summary: 'print bus events as they come (like nats sub)',
+  help: HELP,
+  run: (argv, io) =>
+    runBusCommand(
+      {
+        name: 'events',
+        help: HELP,
+        options: {
+          format: { type: 'string' },
+          count: { type: 'string' },
+          node: { type: 'string' },
+          from: { type: 'string' },
+          durable: { type: 'string' },
+          stream: { type: 'string' },
+        },
+        check: (values) => check(values),
+        async run({ values, positionals, bus, io: out }) {
+          const patterns = (positionals.length === 0 ? ['>'] : positionals) as EventPattern[];
+          const opts: EventsOptions = {};
+          const node = str(values, 'node');
+          if (node !== undefined) opts.node = node;
+          const from = str(values, 'from');
+          if (from !== undefined) opts.from = replayFrom(from);
+          const durable = str(values, 'durable');
+          if (durable !== undefined) opts.durable = durable;
+          const stream = str(values, 'stream');
+          if (stream !== undefined) opts.stream = stream;
+          const count = str(values, 'count');
+          const limit = count === undefined ? Number.POSITIVE_INFINITY : Number(count);
+          const json = str(values, 'format') === 'json';
+          const c = colors();
+          const events = bus.events(patterns, opts);
+          const stop = (): void => void events.close();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          // `fsbus events | head`: a closed pipe ends the stream instead of crashing the process.
+          process.stdout.on('error', stop);
+          let seen = 0;
+          try {
+            await events.ready;
+            // On stderr, so stdout stays one event per line (also for --format json).
+            out.err(c.dim(`listening on ${patterns.map((p) => eventSubject(bus, p)).join(', ')} (Ctrl-C stops)`));
+            for await (const e of events) {
+              out.out(json ? JSON.stringify(e) : formatEventLine(e, c));
+              if (++seen >= limit) break;
+            }
+          } finally {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            process.stdout.off('error', stop);
+            await events.close();
+          }
+          if (events.dropped > 0) out.err(`fsbus events: ${events.dropped} events dropped (output too slow)`);
+          return ExitCode.OK;
+        },
+      },
+      argv,
+      io,
+    ),
+};

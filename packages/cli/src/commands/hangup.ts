@@ -1,0 +1,43 @@
+/** `fsbus hangup <uuid> [cause]`: ends a call (uuid_kill) through an agent. */
+import type { CliCommand } from '../command.js';
+import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError } from '../bus/global-options.js';
+
+const HELP = `usage: fsbus hangup <uuid> [cause] [--node <id>]
+
+Hangs up a channel (uuid_kill). The cause defaults to NORMAL_CLEARING.
+
+options:
+  --node <id>    the node that has the channel (default: any agent; a channel lives on one
+                 node, so name it when there are several)
+
+examples:
+  fsbus hangup 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f
+  fsbus hangup 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f USER_BUSY --node fs-01
+
+${GLOBAL_HELP}`;
+
+export const hangupCommand: CliCommand = {
+  name: 'hangup',
+  summary: 'hang up a call by uuid',
+  help: HELP,
+  run: (argv, io) =>
+    runBusCommand(
+      {
+        name: 'hangup',
+        help: HELP,
+        options: { node: { type: 'string' } },
+        check: (_v, positionals) => {
+          if (positionals.length < 1 || positionals.length > 2) throw new UsageError('give the channel uuid and optionally a cause');
+        },
+        async run({ values, positionals, bus, io: out }) {
+          const [uuid, cause] = positionals as [string, string | undefined];
+          const node = str(values, 'node');
+          await bus.hangup(uuid, cause, node === undefined ? {} : { node });
+          out.out(`hung up ${uuid}`);
+          return ExitCode.OK;
+        },
+      },
+      argv,
+      io,
+    ),
+};

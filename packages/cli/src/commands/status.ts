@@ -1,0 +1,64 @@
+/** `fsbus status [--all]`: agent.status of one agent, or of every node (scatter-gather), as a table. */
+import type { CliCommand } from '../command.js';
+import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError } from '../bus/global-options.js';
+import { statusTable } from '../bus/format.js';
+
+/** @default 1500 ms of gathering for --all */
+const GATHER_DEFAULT_MS = 1500;
+
+const HELP = `usage: fsbus status [--all] [--node <id>] [--expect <n>] [--json]
+
+Shows agent.status: version, uptime, broker and Event Socket state, request and event counters.
+
+options:
+  --all           ask every node (broadcast); replies are gathered for --timeout (default
+                  for --all: ${GATHER_DEFAULT_MS} ms) or until --expect nodes replied
+  --expect <n>    with --all: stop as soon as n nodes replied
+  --node <id>     ask this node
+  --json          print JSON instead of a table
+
+examples:
+  fsbus status
+  fsbus status --all
+  fsbus status --all --expect 3 --json
+
+${GLOBAL_HELP}`;
+
+export const statusCommand: CliCommand = {
+  name: 'status',
+  summary: 'show agent status; --all gathers every node into a table',
+  help: HELP,
+  run: (argv, io) =>
+    runBusCommand(
+      {
+        name: 'status',
+        help: HELP,
+        options: { all: { type: 'boolean' }, node: { type: 'string' }, expect: { type: 'string' }, json: { type: 'boolean' } },
+        check: (values, positionals) => {
+          if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+          const expect = str(values, 'expect');
+          if (expect !== undefined && !/^[1-9]\d*$/.test(expect)) throw new UsageError('--expect must be a positive integer');
+        },
+        async run({ values, bus, io: out }) {
+          const node = str(values, 'node');
+          const expect = str(values, 'expect');
+          const statuses =
+            values['all'] === true
+              ? await bus.statusAll({
+                  // Gathering waits the whole window unless --expect is met: keep it short by default.
+                  ...(str(values, 'timeout') === undefined && process.env['FSBUS_TIMEOUT_MS'] === undefined ? { timeoutMs: GATHER_DEFAULT_MS } : {}),
+                  ...(expect === undefined ? {} : { expect: Number(expect) }),
+                })
+              : [await bus.status(node === undefined ? {} : { node })];
+          if (statuses.length === 0) {
+            out.err('fsbus status: no node replied\nhint: is `fsbus agent` running for this prefix? (--prefix, --server)');
+            return ExitCode.NO_ANSWER;
+          }
+          out.out(values['json'] === true ? JSON.stringify(values['all'] === true ? statuses : statuses[0]) : statusTable(statuses));
+          return ExitCode.OK;
+        },
+      },
+      argv,
+      io,
+    ),
+};

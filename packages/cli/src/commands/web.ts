@@ -1,0 +1,123 @@
+/**
+ * `fsbus web`: the dashboard (@fsbus/web) for every node on the bus, until SIGINT/SIGTERM. The
+ * first line printed is machine-readable (`fsbus web listening on <url>`), so scripts can use
+ * `--port 0`. Bus flags and env are the ones every bus command takes.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, defaultStaticDir, startWeb, type StartWebOptions, type WebAuth } from '@fsbus/web';
+import type { CliCommand, CliIo } from '../command.js';
+import { GLOBAL_HELP, GLOBAL_OPTIONS, connectOptions, resolveConnection } from '../bus/global-options.js';
+
+const HELP = `usage: fsbus web [--port ${DEFAULT_WEB_PORT}] [--host ${DEFAULT_WEB_HOST}] [options]
+
+Serves the live dashboard: one card per node (agent.status), live channels, the event stream,
+per-call timelines, calls/s and events/s, and call controls (originate, hangup, playback, park).
+
+options:
+  --port <port>        HTTP port, 0 = any free port (default ${DEFAULT_WEB_PORT})
+  --host <address>     listen address (default ${DEFAULT_WEB_HOST}); anything but loopback needs
+                       FSBUS_WEB_TOKEN or FSBUS_WEB_USER + FSBUS_WEB_PASSWORD (or --insecure)
+  --static <dir>       serve this production build (default: packages/web/static when built,
+                       else the app is built in memory at start)
+  --poll <ms>          how often nodes are asked for agent.status (default 2000)
+  --insecure           allow a non-loopback --host without auth
+
+env (secrets stay on the server, never in the page):
+  FSBUS_WEB_TOKEN                  open the page once as /?token=<token> (then a session cookie)
+  FSBUS_WEB_USER, FSBUS_WEB_PASSWORD   HTTP basic auth
+  FSBUS_BROKER_TOKEN, FSBUS_BROKER_USER, FSBUS_BROKER_PASSWORD, FSBUS_BROKER_NKEY_SEED
+
+${GLOBAL_HELP}`;
+
+function port(text: string, what: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new Error(`${what} must be a port number (0-65535), got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function authFrom(env: NodeJS.ProcessEnv): WebAuth {
+  const auth: WebAuth = {};
+  const token = env['FSBUS_WEB_TOKEN'];
+  if (token !== undefined && token !== '') auth.token = token;
+  const user = env['FSBUS_WEB_USER'];
+  const password = env['FSBUS_WEB_PASSWORD'];
+  if (user !== undefined && user !== '' && password !== undefined && password !== '') auth.basic = { user, password };
+  return auth;
+}
+
+export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv): StartWebOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      ...GLOBAL_OPTIONS,
+      port: { type: 'string' },
+      host: { type: 'string' },
+      static: { type: 'string' },
+      poll: { type: 'string' },
+      insecure: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help === true) return 'help';
+  const connection = resolveConnection(values, env);
+  const c = connectOptions(connection, env);
+  const options: StartWebOptions = {
+    bus: {
+      driver: connection.driver,
+      servers: connection.servers,
+      ...(connection.prefix === undefined ? {} : { prefix: connection.prefix }),
+      ...(c.auth === undefined ? {} : { auth: c.auth }),
+    },
+    port: values.port === undefined ? DEFAULT_WEB_PORT : port(values.port, '--port'),
+    host: values.host ?? DEFAULT_WEB_HOST,
+    auth: authFrom(env),
+    allowInsecure: values.insecure === true,
+  };
+  const dir = values.static ?? defaultStaticDir();
+  if (dir !== undefined) options.staticDir = dir;
+  if (values.poll !== undefined) {
+    const ms = Number(values.poll);
+    if (!Number.isInteger(ms) || ms < 100) throw new Error(`--poll must be at least 100 (ms), got ${JSON.stringify(values.poll)}`);
+    options.pollIntervalMs = ms;
+  }
+  return options;
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let options: StartWebOptions | 'help';
+  try {
+    options = webOptions(argv, process.env);
+  } catch (err) {
+    io.err(`fsbus web: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (options === 'help') {
+    io.out(HELP);
+    return 0;
+  }
+  let web;
+  try {
+    web = await startWeb(options);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    io.err(`fsbus web: ${typeof code === 'string' ? `${code}: ` : ''}${(err as Error).message}`);
+    return 1;
+  }
+  io.out(`fsbus web listening on ${web.url}`);
+  io.out(`bus: ${options.bus?.driver ?? 'nats'} ${(options.bus?.servers ?? []).join(',')} (the page shows "connecting" until it is reachable)`);
+  await new Promise<void>((resolve) => {
+    const onSignal = (): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await web.close();
+  io.out('fsbus web stopped');
+  return 0;
+}
+
+export const webCommand: CliCommand = { name: 'web', summary: 'serve the live dashboard for every node on the bus (http://127.0.0.1:8080)', help: HELP, run };

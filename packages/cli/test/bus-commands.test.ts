@@ -1,0 +1,180 @@
+// fsbus api/originate/hangup/events/status/dialplan as child processes against a simulated node,
+// bridged by a real agent on a real nats-server: output and exit codes.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { Agent, loadConfig } from '@fsbus/agent';
+import { Simulator } from '@fsbus/sim';
+import { encodeReply, successReply } from '@fsbus/contract';
+import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { createDriver } from '@fsbus/transport';
+import { cliEnv, runCli, startCli } from './support/run-cli.js';
+
+function agentReady(agent: Agent): Promise<void> {
+  if (agent.ready) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('agent not ready')), 15_000);
+    const off = agent.onStateChange(() => {
+      if (!agent.ready) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
+void describe('fsbus bus commands (child processes)', () => {
+  let nats: NatsServerHandle;
+  let sim: Simulator;
+  let agent: Agent;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    nats = await startNatsServer();
+    sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: 'cli-node' });
+    const { port } = await sim.start();
+    agent = new Agent(
+      loadConfig({
+        values: { node_id: 'cli-node', log_level: 'silent', broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port }, metrics: { enabled: false } },
+        env: {},
+      }),
+    );
+    await agent.start();
+    await agentReady(agent);
+    // Through the env, as an operator would: FSBUS_BROKER_URL is the agent's own variable.
+    env = cliEnv({ FSBUS_BROKER_URL: nats.url, FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' });
+  });
+  after(async () => {
+    await agent.stop();
+    await sim.stop();
+    await nats.stop();
+  });
+
+  void it('api prints the output; --json the envelope; errors print code + hint and exit 1', async () => {
+    const ok = await runCli(['api', 'status'], env);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /is ready/);
+    const json = await runCli(['api', 'echo', 'hi', 'there', '--json'], env);
+    assert.equal(json.code, 0, json.err);
+    const reply = JSON.parse(json.out) as Record<string, unknown>;
+    assert.equal(reply['data'], 'hi there');
+    assert.equal(reply['node_id'], 'cli-node');
+    const bad = await runCli(['api', 'no_such_thing'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /-ERR no_such_thing Command not found!/);
+    assert.match(bad.err, /FSBUS_ERR_BUS_COMMAND_FAILED: API command failed \(node cli-node\)/);
+    assert.match(bad.err, /^hint: /m);
+  });
+
+  void it('originate prints the uuid; events shows the call; hangup ends it', async () => {
+    const events = startCli(['events', 'channel.answer', 'channel.hangup.complete', '--format', 'json', '--count', '2'], env);
+    try {
+      await events.waitFor(/listening on freeswitch\.events\.channel\.answer, freeswitch\.events\.channel\.hangup\.complete/);
+      const call = await runCli(['originate', 'user/1000', '&park()', '--cid-number', '5550100', '--json'], env);
+      assert.equal(call.code, 0, call.err);
+      const { uuid, nodeId } = JSON.parse(call.out) as { uuid: string; nodeId: string };
+      assert.equal(nodeId, 'cli-node');
+      const hang = await runCli(['hangup', uuid, 'CALL_REJECTED', '--node', 'cli-node'], env);
+      assert.equal(hang.code, 0, hang.err);
+      assert.equal(hang.out.trim(), `hung up ${uuid}`);
+      assert.equal(await events.exited, 0, events.output());
+      const seen = events.stdout().trim().split('\n').map((l) => JSON.parse(l) as { event_name: string; uuid: string; headers: Record<string, string> });
+      assert.deepEqual(seen.map((e) => [e.event_name, e.uuid]), [['CHANNEL_ANSWER', uuid], ['CHANNEL_HANGUP_COMPLETE', uuid]]);
+      assert.equal(seen[1]!.headers['Hangup-Cause'], 'CALL_REJECTED');
+      const again = await runCli(['hangup', uuid], env);
+      assert.equal(again.code, 1);
+      assert.match(again.err, /-ERR No such channel!/);
+      assert.match(again.err, /FSBUS_ERR_BUS_COMMAND_FAILED/);
+    } finally {
+      events.child.kill('SIGKILL');
+    }
+  });
+
+  void it('events prints one line per event (json or pretty), stops after --count, and exits 0 on SIGTERM', async () => {
+    const json = startCli(['events', 'custom.cli.test', '--format', 'json', '--count', '3'], env);
+    const pretty = startCli(['events', 'custom.cli.>'], env);
+    try {
+      await Promise.all([json.waitFor(/listening on/), pretty.waitFor(/listening on/)]);
+      sim.core.control.injectEvents({ name: 'CUSTOM', subclass: 'cli::test', count: 3 });
+      assert.equal(await json.exited, 0, json.output());
+      const lines = json.stdout().trim().split('\n');
+      assert.equal(lines.length, 3);
+      for (const line of lines) {
+        const e = JSON.parse(line) as Record<string, unknown>;
+        assert.equal(e['event_name'], 'CUSTOM');
+        assert.equal(e['node_id'], 'cli-node');
+      }
+      await pretty.waitFor(/(cli::test[\s\S]*){3}/);
+      pretty.child.kill('SIGTERM');
+      assert.equal(await pretty.exited, 0, pretty.output());
+      const prettyLines = pretty.stdout().trim().split('\n');
+      assert.equal(prettyLines.length, 3);
+      assert.match(prettyLines[0]!, /^\d\d:\d\d:\d\d\.\d{3} cli-node CUSTOM\s+-\s+cli::test$/);
+    } finally {
+      json.child.kill('SIGKILL');
+      pretty.child.kill('SIGKILL');
+    }
+  });
+
+  void it('status prints a table; --all gathers; --json prints JSON', async () => {
+    const one = await runCli(['status'], env);
+    assert.equal(one.code, 0, one.err);
+    assert.match(one.out, /^NODE\s+VERSION\s+UPTIME\s+DRIVER\s+BROKER\s+ESL/);
+    assert.match(one.out, /\ncli-node\s+0\.1\.0\s+\S+\s+nats\s+connected\s+ready/);
+    const all = await runCli(['status', '--all', '--expect', '1', '--json'], env);
+    assert.equal(all.code, 0, all.err);
+    const list = JSON.parse(all.out) as Array<{ node_id: string }>;
+    assert.deepEqual(
+      list.map((s) => s.node_id),
+      ['cli-node'],
+    );
+  });
+
+  void it('no agent: exit 4 with a hint; no broker: exit 3; bad flags: exit 2; --help: exit 0 with examples', async () => {
+    const ghost = await runCli(['status', '--node', 'ghost'], env);
+    assert.equal(ghost.code, 4);
+    assert.match(ghost.err, /FSBUS_ERR_CLIENT_NO_RESPONDERS/);
+    assert.match(ghost.err, /hint: no agent serves/);
+    const slow = await runCli(['api', 'status', '--prefix', 'nobody', '--timeout', '300'], env);
+    assert.equal(slow.code, 4);
+    const down = await runCli(['api', 'status', '--server', 'nats://127.0.0.1:1'], env);
+    assert.equal(down.code, 3);
+    assert.match(down.err, /FSBUS_ERR_CLIENT_CONNECT/);
+    for (const args of [['api'], ['originate', 'user/1000'], ['events', '--count', 'x'], ['dialplan', 'frobnicate'], ['api', 'status', '--timeout', 'soon'], ['status', '--bogus']]) {
+      const r = await runCli(args, env);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    }
+    for (const name of ['api', 'originate', 'hangup', 'events', 'status', 'dialplan', 'demo']) {
+      const help = await runCli([name, '--help'], env);
+      assert.equal(help.code, 0);
+      assert.match(help.out, new RegExp(`usage: fsbus ${name}`));
+      if (name !== 'demo') assert.match(help.out, /examples:[\s\S]*exit codes:/);
+    }
+  });
+
+  void it('dialplan sends the dialplan.* command with its fields and prints the reply', async () => {
+    // Park mode arrives in the agent with the call-control issue: a lane answering as the
+    // contract says stands in for it, on the same broker, under its own prefix.
+    const lane = await createDriver('nats', { urls: [nats.url] });
+    await lane.connect();
+    const seen: Array<Record<string, unknown>> = [];
+    lane.serve({ subject: 'parkdemo.api', competing: true }, (req) => {
+      seen.push(JSON.parse(new TextDecoder().decode(req.data)) as Record<string, unknown>);
+      return encodeReply(successReply({ nodeId: 'park-node', message: 'Audio mode updated', data: { mode: 'music' } }));
+    });
+    await lane.flush();
+    try {
+      const r = await runCli(['dialplan', 'audio', 'music', 'moh', '--prefix', 'parkdemo'], env);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^Audio mode updated \(node park-node\)/);
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]!['command'], 'dialplan.audio');
+      assert.equal(seen[0]!['mode'], 'music');
+      assert.equal(seen[0]!['music_class'], 'moh');
+      const on = await runCli(['dialplan', 'autoanswer', 'on', '--prefix', 'parkdemo', '--json'], env);
+      assert.equal(on.code, 0, on.err);
+      assert.equal(seen[1]!['enabled'], true);
+      assert.equal((JSON.parse(on.out) as { success: boolean }).success, true);
+    } finally {
+      await lane.close();
+    }
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * `connect()` and the client: commands (api, bgapi, originate, hangup, executeApp, dialplan,
+ * status) on any node or one node, scatter-gather over the broadcast lane, and event streams —
+ * over any driver of @fsbus/transport.
+ */
+import { randomBytes } from 'node:crypto';
+import { buildSubjects, decodeReply, isReplyEnvelope, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
+import { createDriver, type Driver } from '@fsbus/transport';
+import { BusCommands, type ClientCore } from './commands.js';
+import { whileConnected } from './connection-guard.js';
+import { ClientError, ClientErrorCode, toClientError } from './errors.js';
+import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS, type AgentStatus, type ConnectOptions, type GatherOptions, type Reply } from './types.js';
+
+/** Splits `a,b` / lists into a clean URL list. */
+export function serverList(servers: string | readonly string[] | undefined): string[] {
+  const raw = servers === undefined ? [DEFAULT_SERVER] : typeof servers === 'string' ? servers.split(',') : [...servers];
+  const list = raw.map((s) => s.trim()).filter((s) => s !== '');
+  return list.length === 0 ? [DEFAULT_SERVER] : list;
+}
+
+/** Connects to the broker and resolves with a client; rejects with ClientError(CONNECT). */
+export async function connect(options: ConnectOptions = {}): Promise<FsbusClient> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'timeoutMs must be a positive number');
+  let driver: Driver;
+  let owned = false;
+  if (typeof options.driver === 'object') driver = options.driver;
+  else {
+    try {
+      driver = await createDriver(options.driver ?? 'nats', {
+        urls: serverList(options.servers),
+        name: options.name ?? 'fsbus-client',
+        ...(options.auth === undefined ? {} : { auth: options.auth }),
+        ...(options.tls === undefined ? {} : { tls: options.tls }),
+        ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+      });
+    } catch (err) {
+      throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, (err as Error).message, { cause: err });
+    }
+    owned = true;
+  }
+  if (driver.status !== 'connected') {
+    try {
+      await driver.connect();
+    } catch (err) {
+      if (owned) await driver.close().catch(() => undefined);
+      throw toClientError(err, 'connect', false);
+    }
+  }
+  return new FsbusClient(driver, buildSubjects(options.prefix), timeoutMs, owned);
+}
+
+export class FsbusClient extends BusCommands {
+  readonly #driver: Driver;
+  readonly #owned: boolean;
+  #closed = false;
+
+  /** Use `connect()`; this constructor is for a driver you manage yourself. */
+  constructor(driver: Driver, subjects: Subjects = buildSubjects(), timeoutMs = DEFAULT_TIMEOUT_MS, ownsDriver = false) {
+    let n = 0;
+    const inbox = `_INBOX.fsbus_${randomBytes(8).toString('hex')}`;
+    const core: ClientCore = {
+      driver,
+      subjects,
+      timeoutMs,
+      inbox,
+      isClosed: () => this.#closed,
+      nextInbox: () => `${inbox}.${++n}`,
+    };
+    super(core);
+    this.#driver = driver;
+    this.#owned = ownsDriver;
+  }
+
+  get driver(): Driver {
+    return this.#driver;
+  }
+  get prefix(): string {
+    return this.core.subjects.prefix;
+  }
+  get subjects(): Subjects {
+    return this.core.subjects;
+  }
+
+  /** A handle whose every command and event stream targets one node. */
+  node(nodeId: string): BusCommands {
+    if (typeof nodeId !== 'string' || nodeId.trim() === '') throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'node id must be a non-empty string');
+    return new BusCommands(this.core, nodeId);
+  }
+
+  /**
+   * Scatter-gather over `<prefix>.broadcast`: every node runs the command and replies. Resolves
+   * with every reply (failures included, each with its node_id); [] when no node answered.
+   */
+  async gather<T = unknown>(command: string, options: GatherOptions = {}): Promise<Array<Reply<T>>> {
+    if (this.#closed) throw new ClientError(ClientErrorCode.CLOSED, 'gather: the client is closed');
+    if (command.trim() === '') throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'command must be a non-empty string');
+    const timeoutMs = options.timeoutMs ?? this.core.timeoutMs;
+    const body: Record<string, unknown> = { command, ...(options.fields ?? {}) };
+    if (options.args !== undefined) body['args'] = options.args;
+    if (options.node !== undefined) body['node_id'] = options.node;
+    const data = new TextEncoder().encode(JSON.stringify(body));
+    let messages;
+    try {
+      messages = await whileConnected(this.#driver, `${command} gather`, () =>
+        this.#driver.gather(this.core.subjects.broadcast, data, {
+          timeoutMs,
+          ...(options.expect === undefined ? {} : { expect: options.expect }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        }),
+      );
+    } catch (err) {
+      throw toClientError(err, `${command} gather`, this.#closed);
+    }
+    const replies: ReplyEnvelope[] = [];
+    for (const m of messages) {
+      try {
+        const r = decodeReply(m.data);
+        if (isReplyEnvelope(r)) replies.push(r);
+      } catch {
+        // Not an envelope: someone else answered on the broadcast lane; ignored.
+      }
+    }
+    return replies as Array<Reply<T>>;
+  }
+
+  /** `agent.status` of every node that answers within the timeout, sorted by node id. */
+  async statusAll(options: Omit<GatherOptions, 'args' | 'fields'> = {}): Promise<AgentStatus[]> {
+    const replies = await this.gather<AgentStatus>('agent.status', options);
+    return replies.filter((r) => r.success).map((r) => r.data).sort((a, b) => a.node_id.localeCompare(b.node_id));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Closes the driver if `connect()` made it. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#owned) await this.#driver.close();
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * The command surface shared by the client and its node-scoped handles: every method is one
+ * request on the bus (`<prefix>.api`, or `<prefix>.node.<id>` when a node is named), bounded by
+ * a timeout, resolved with the reply's data or rejected with a typed error.
+ */
+import { randomUUID } from 'node:crypto';
+import { decodeReply, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
+import type { Driver } from '@fsbus/transport';
+import { whileConnected } from './connection-guard.js';
+import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
+import type { BusEvent, EventPattern } from './event.js';
+import type { EventStream } from './event-stream.js';
+import { openEventStream } from './events.js';
+import { waitForExecuteComplete } from './execute-complete.js';
+import {
+  DEFAULT_LONG_TIMEOUT_MS,
+  type AgentStatus,
+  type CallOptions,
+  type EventsOptions,
+  type ExecuteAppOptions,
+  type ExecuteAppResult,
+  type OriginateOptions,
+  type OriginateResult,
+  type ParkAudioMode,
+  type Reply,
+} from './types.js';
+
+/** What every handle shares with the client that made it. */
+export interface ClientCore {
+  readonly driver: Driver;
+  readonly subjects: Subjects;
+  readonly timeoutMs: number;
+  /** Unique subject root for this client's forward_to addresses. */
+  readonly inbox: string;
+  isClosed(): boolean;
+  nextInbox(): string;
+}
+
+const encoder = new TextEncoder();
+
+/** `dialplan.*`: park mode served by the agent (SPEC §3.4). */
+export interface DialplanCommands {
+  enable(options?: CallOptions): Promise<Reply>;
+  disable(options?: CallOptions): Promise<Reply>;
+  audio(mode: ParkAudioMode, musicClass?: string, options?: CallOptions): Promise<Reply>;
+  autoanswer(enabled: boolean, options?: CallOptions): Promise<Reply>;
+  timeout(seconds: number, options?: CallOptions): Promise<Reply>;
+  status(options?: CallOptions): Promise<Reply>;
+}
+
+export class BusCommands {
+  protected readonly core: ClientCore;
+  /** The node this handle targets, or undefined for any node. */
+  readonly nodeId: string | undefined;
+  readonly dialplan: DialplanCommands;
+
+  constructor(core: ClientCore, nodeId?: string) {
+    this.core = core;
+    this.nodeId = nodeId;
+    const dp = (cmd: string, fields: Record<string, unknown>, o?: CallOptions) => this.request(`dialplan.${cmd}`, fields, o);
+    this.dialplan = {
+      enable: (o) => dp('enable', {}, o),
+      disable: (o) => dp('disable', {}, o),
+      audio: (mode, musicClass, o) => dp('audio', musicClass === undefined ? { mode } : { mode, music_class: musicClass }, o),
+      autoanswer: (enabled, o) => dp('autoanswer', { enabled }, o),
+      timeout: (seconds, o) => dp('timeout', { seconds }, o),
+      status: (o) => dp('status', {}, o),
+    };
+  }
+
+  #subject(options: CallOptions): string {
+    const node = options.node ?? this.nodeId;
+    return node === undefined ? this.core.subjects.api : this.core.subjects.node(node);
+  }
+
+  #body(command: string, fields: Readonly<Record<string, unknown>>, options: CallOptions, timeoutMs?: number): Uint8Array {
+    if (typeof command !== 'string' || command.trim() === '') throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'command must be a non-empty string');
+    const body: Record<string, unknown> = { command, ...fields };
+    if (timeoutMs !== undefined) body['timeout_ms'] = timeoutMs;
+    if (options.correlationId !== undefined) body['correlation_id'] = options.correlationId;
+    return encoder.encode(JSON.stringify(body));
+  }
+
+  /** Any command with any fields; resolves with the whole envelope, rejects on `success:false`. */
+  async request<T = unknown>(command: string, fields: Readonly<Record<string, unknown>> = {}, options: CallOptions = {}, defaultTimeoutMs?: number): Promise<Reply<T>> {
+    const core = this.core;
+    const what = `${command} request`;
+    if (core.isClosed()) throw new ClientError(ClientErrorCode.CLOSED, `${what}: the client is closed`);
+    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs ?? core.timeoutMs;
+    const subject = this.#subject(options);
+    const data = this.#body(command, fields, options, timeoutMs);
+    let reply: ReplyEnvelope;
+    try {
+      const signal = options.signal === undefined ? {} : { signal: options.signal };
+      const msg = await whileConnected(core.driver, what, () => core.driver.request(subject, data, { timeoutMs, ...signal }));
+      reply = decodeReplySafe(msg.data, what);
+    } catch (err) {
+      throw toClientError(err, what, core.isClosed());
+    }
+    if (!reply.success) throw new ReplyError(reply);
+    return reply as Reply<T>;
+  }
+
+  /** Fire-and-forget (`async: true`): published, never answered. */
+  protected send(command: string, fields: Readonly<Record<string, unknown>>, options: CallOptions): void {
+    if (this.core.isClosed()) throw new ClientError(ClientErrorCode.CLOSED, `${command}: the client is closed`);
+    const outcome = this.core.driver.publish(this.#subject(options), this.#body(command, { ...fields, async: true }, options));
+    if (outcome === 'dropped') throw new ClientError(ClientErrorCode.DISCONNECTED, `${command}: the broker is away and the send buffer is full`);
+  }
+
+  /** FreeSWITCH `api <command> <args>`; resolves with its output. */
+  async api(command: string, args?: string, options: CallOptions = {}): Promise<string> {
+    const reply = await this.request<unknown>(command, args === undefined ? {} : { args }, options);
+    return dataText(reply.data);
+  }
+
+  /** FreeSWITCH `bgapi`; resolves with the BACKGROUND_JOB result. @default timeout 30000 ms */
+  async bgapi(command: string, args?: string, options: CallOptions = {}): Promise<string> {
+    const reply = await this.request<unknown>(command, { ...(args === undefined ? {} : { args }), bg: true }, options, DEFAULT_LONG_TIMEOUT_MS);
+    return dataText(reply.data);
+  }
+
+  originate(options: OriginateOptions & { async: true }, call?: CallOptions): Promise<{ uuid: string }>;
+  originate(options: OriginateOptions, call?: CallOptions): Promise<OriginateResult>;
+  /** Places a call; the uuid is chosen by the client, so it is known even for `async`. @default timeout 30000 ms */
+  async originate(o: OriginateOptions, call: CallOptions = {}): Promise<OriginateResult | { uuid: string }> {
+    const uuid = o.uuid ?? randomUUID();
+    const fields: Record<string, unknown> = { endpoint: o.endpoint, extension: o.extension, uuid };
+    if (o.dialplan !== undefined) fields['dialplan'] = o.dialplan;
+    if (o.context !== undefined) fields['context'] = o.context;
+    if (o.callerIdName !== undefined) fields['caller_id_name'] = o.callerIdName;
+    if (o.callerIdNumber !== undefined) fields['caller_id_number'] = o.callerIdNumber;
+    if (o.ringTimeoutS !== undefined) fields['timeout'] = o.ringTimeoutS;
+    if (o.variables !== undefined) fields['variables'] = o.variables;
+    if (o.async === true) {
+      this.send('originate', fields, call);
+      return { uuid };
+    }
+    const reply = await this.request<{ uuid?: string; job_uuid?: string; result?: string }>('originate', fields, call, DEFAULT_LONG_TIMEOUT_MS);
+    const d = reply.data;
+    return { uuid: d.uuid ?? uuid, jobUuid: d.job_uuid ?? '', result: d.result ?? '', nodeId: reply.node_id };
+  }
+
+  /** `uuid_kill <uuid> <cause>`. @default cause NORMAL_CLEARING */
+  async hangup(uuid: string, cause?: string, options: CallOptions = {}): Promise<void> {
+    await this.request('hangup', cause === undefined ? { uuid } : { uuid, cause }, options);
+  }
+
+  executeApp(options: ExecuteAppOptions & { waitForComplete: true }, call?: CallOptions): Promise<ExecuteAppResult<Promise<BusEvent>>>;
+  executeApp(options: ExecuteAppOptions, call?: CallOptions): Promise<ExecuteAppResult>;
+  /** Runs a dialplan application on a channel (sendmsg execute); optionally waits for its CHANNEL_EXECUTE_COMPLETE. */
+  async executeApp(o: ExecuteAppOptions, call: CallOptions = {}): Promise<ExecuteAppResult<Promise<BusEvent> | undefined>> {
+    const fields: Record<string, unknown> = { uuid: o.uuid, app: o.app };
+    if (o.args !== undefined) fields['args'] = o.args;
+    if (o.vars !== undefined) fields['vars'] = o.vars;
+    if (o.waitForComplete !== true) {
+      const reply = await this.request<{ application_uuid?: string }>('execute_app', fields, call);
+      return { applicationUuid: reply.data.application_uuid ?? '', nodeId: reply.node_id, complete: undefined };
+    }
+    // The forward_to address is subscribed before the request, so the completion cannot be missed.
+    const waiter = await waitForExecuteComplete(this.core, o.completeTimeoutMs, call.signal);
+    try {
+      const reply = await this.request<{ application_uuid?: string }>('execute_app', { ...fields, forward_to: waiter.subject }, call);
+      const applicationUuid = reply.data.application_uuid ?? '';
+      waiter.expect(applicationUuid);
+      return { applicationUuid, nodeId: reply.node_id, complete: waiter.complete };
+    } catch (err) {
+      waiter.cancel();
+      throw err;
+    }
+  }
+
+  /** `agent.status` of one agent (this handle's node, or whichever the api lane picks). */
+  async status(options: CallOptions = {}): Promise<AgentStatus> {
+    return (await this.request<AgentStatus>('agent.status', {}, options)).data;
+  }
+
+  /** Events as an async iterator; `await stream.ready` before relying on what comes next. */
+  events(pattern: EventPattern | readonly EventPattern[], options: EventsOptions = {}): EventStream {
+    const node = options.node ?? this.nodeId;
+    return openEventStream(this.core, typeof pattern === 'string' ? [pattern] : pattern, node === undefined ? options : { ...options, node });
+  }
+}
+
+function decodeReplySafe(data: Uint8Array, what: string): ReplyEnvelope {
+  try {
+    return decodeReply(data);
+  } catch (err) {
+    throw new ClientError(ClientErrorCode.BAD_REPLY, `${what}: the reply is not an fsbus envelope`, { cause: err });
+  }
+}
+
+function dataText(data: unknown): string {
+  if (data === undefined || data === null) return '';
+  return typeof data === 'string' ? data : JSON.stringify(data);
+}

@@ -1,0 +1,72 @@
+/**
+ * Errors of @fsbus/client. Two classes of the one FsbusError family: `ClientError` for what went
+ * wrong on the way (timeout, no agent, disconnect, abort), `ReplyError` for an agent that answered
+ * `success:false` — its `code` is the envelope's own `FSBUS_ERR_*` code.
+ */
+import { BusErrorCode, type ReplyEnvelope } from '@fsbus/contract';
+import { FsbusError } from '@fsbus/esl';
+import { TransportError, TransportErrorCode } from '@fsbus/transport';
+
+export const ClientErrorCode = {
+  /** No broker of the list could be reached (or it refused the credentials). */
+  CONNECT: 'FSBUS_ERR_CLIENT_CONNECT',
+  /** No reply within the request's timeout (the agent may still execute the command). */
+  TIMEOUT: 'FSBUS_ERR_CLIENT_TIMEOUT',
+  /** Nobody serves the subject: no agent runs for this prefix (or this node). */
+  NO_RESPONDERS: 'FSBUS_ERR_CLIENT_NO_RESPONDERS',
+  /** The broker connection was lost while the request was pending, or is down now. */
+  DISCONNECTED: 'FSBUS_ERR_CLIENT_DISCONNECTED',
+  /** The client was closed. */
+  CLOSED: 'FSBUS_ERR_CLIENT_CLOSED',
+  /** The request was cancelled by its AbortSignal. */
+  ABORTED: 'FSBUS_ERR_CLIENT_ABORTED',
+  /** The reply is not an fsbus reply envelope. */
+  BAD_REPLY: 'FSBUS_ERR_CLIENT_BAD_REPLY',
+  /** A method was called with an argument it cannot send (checked before anything is sent). */
+  INVALID_ARGUMENT: 'FSBUS_ERR_CLIENT_INVALID_ARGUMENT',
+} as const;
+export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+export class ClientError extends FsbusError {
+  declare readonly code: ClientErrorCode;
+  constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** The agent answered `success:false`. `code` is the envelope's (a mod_event_agent reply without one gets COMMAND_FAILED). */
+export class ReplyError extends FsbusError {
+  readonly reply: ReplyEnvelope;
+  /** The node that answered. */
+  readonly nodeId: string;
+  /** The envelope's `data` (e.g. FreeSWITCH's raw `-ERR …` output). */
+  readonly data: unknown;
+  constructor(reply: ReplyEnvelope) {
+    super(reply.code ?? BusErrorCode.COMMAND_FAILED, reply.message);
+    this.reply = reply;
+    this.nodeId = reply.node_id;
+    this.data = reply.data;
+  }
+}
+
+/** Transport errors → client errors, so callers branch on one family of codes. */
+export function toClientError(err: unknown, what: string, closed: boolean): Error {
+  if (err instanceof ClientError || err instanceof ReplyError) return err;
+  if (!(err instanceof TransportError)) return new ClientError(ClientErrorCode.DISCONNECTED, `${what} failed: ${(err as Error).message}`, { cause: err });
+  switch (err.code) {
+    case TransportErrorCode.TIMEOUT:
+      return new ClientError(ClientErrorCode.TIMEOUT, `${what}: ${err.message}`, { cause: err });
+    case TransportErrorCode.NO_RESPONDERS:
+      return new ClientError(ClientErrorCode.NO_RESPONDERS, `${what}: no agent is listening (${err.message})`, { cause: err });
+    case TransportErrorCode.ABORTED:
+      return new ClientError(ClientErrorCode.ABORTED, `${what} was aborted`, { cause: err });
+    case TransportErrorCode.CLOSED:
+      return closed
+        ? new ClientError(ClientErrorCode.CLOSED, `${what}: the client is closed`, { cause: err })
+        : new ClientError(ClientErrorCode.DISCONNECTED, `${what}: ${err.message}`, { cause: err });
+    case TransportErrorCode.CONNECT:
+      return new ClientError(ClientErrorCode.CONNECT, err.message, { cause: err });
+    default:
+      return new ClientError(ClientErrorCode.DISCONNECTED, `${what}: ${err.message}`, { cause: err });
+  }
+}

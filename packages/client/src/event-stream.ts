@@ -1,0 +1,165 @@
+/**
+ * An async iterator of bus events with a bounded buffer: a consumer slower than the event rate
+ * loses the oldest buffered events (counted in `dropped`), never the process's memory.
+ * Events read from a durable stream are acknowledged when handed to the consumer; a dropped one
+ * is not, so the broker delivers it again later.
+ */
+import type { Subscription } from '@fsbus/transport';
+import type { BusEvent } from './event.js';
+
+interface Item {
+  event: BusEvent;
+  ack: (() => void) | undefined;
+}
+
+export type Deliver = (event: BusEvent, ack?: () => void) => void;
+
+export class EventStream implements AsyncIterableIterator<BusEvent> {
+  /** Resolves once the subscription is in place at the broker (events published after it are seen). */
+  readonly ready: Promise<void>;
+  readonly #limit: number;
+  readonly #accept: (event: BusEvent) => boolean;
+  #items: Item[] = [];
+  #head = 0;
+  #waiter: ((r: IteratorResult<BusEvent>) => void) | undefined;
+  #failWaiter: ((err: Error) => void) | undefined;
+  #subs: Subscription[] = [];
+  #closed = false;
+  #error: Error | undefined;
+  #received = 0;
+  #dropped = 0;
+  #offAbort: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    open: (deliver: Deliver) => Promise<Subscription[]>,
+    accept: (event: BusEvent) => boolean,
+    bufferSize: number,
+    signal?: AbortSignal,
+  ) {
+    this.#limit = Math.max(1, Math.floor(bufferSize));
+    this.#accept = accept;
+    this.ready = open((e, ack) => this.#deliver(e, ack)).then(
+      async (subs) => {
+        this.#subs = subs;
+        if (this.#closed) await this.#unsubscribe();
+      },
+      (err: unknown) => {
+        this.#fail(err instanceof Error ? err : new Error(String(err)));
+        throw err;
+      },
+    );
+    // The iterator reports the failure; `ready` is for those who wait on it.
+    this.ready.catch(() => undefined);
+    if (signal !== undefined) {
+      const onAbort = (): void => void this.close();
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#offAbort = () => signal.removeEventListener('abort', onAbort);
+      }
+    }
+  }
+
+  /** Events accepted so far (delivered or dropped). */
+  get received(): number {
+    return this.#received;
+  }
+  /** Events lost because the buffer was full. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+  /** Events waiting in the buffer now. */
+  get buffered(): number {
+    return this.#items.length - this.#head;
+  }
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #deliver(event: BusEvent, ack: (() => void) | undefined): void {
+    if (this.#closed) return;
+    if (!this.#accept(event)) {
+      ack?.();
+      return;
+    }
+    this.#received++;
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      this.#failWaiter = undefined;
+      ack?.();
+      waiter({ value: event, done: false });
+      return;
+    }
+    this.#items.push({ event, ack });
+    if (this.buffered > this.#limit) {
+      this.#head++;
+      this.#dropped++;
+    }
+    // Compact now and then so the array does not grow with the history.
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #fail(err: Error): void {
+    this.#error = err;
+    this.#closed = true;
+    const fail = this.#failWaiter;
+    this.#waiter = undefined;
+    this.#failWaiter = undefined;
+    fail?.(err);
+  }
+
+  next(): Promise<IteratorResult<BusEvent>> {
+    if (this.#head < this.#items.length) {
+      const item = this.#items[this.#head++]!;
+      item.ack?.();
+      return Promise.resolve({ value: item.event, done: false });
+    }
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#closed) return Promise.resolve({ value: undefined, done: true });
+    if (this.#waiter !== undefined) return Promise.reject(new Error('EventStream.next() called while a previous next() is pending'));
+    return new Promise((resolve, reject) => {
+      this.#waiter = resolve;
+      this.#failWaiter = reject;
+    });
+  }
+
+  async return(): Promise<IteratorResult<BusEvent>> {
+    await this.close();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Stops the subscription; a pending next() ends the iteration. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    this.#offAbort?.();
+    this.#items = [];
+    this.#head = 0;
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    this.#failWaiter = undefined;
+    waiter?.({ value: undefined, done: true });
+    // A subscription still being set up is torn down as soon as it exists.
+    await this.ready.catch(() => undefined);
+    await this.#unsubscribe();
+  }
+
+  async #unsubscribe(): Promise<void> {
+    const subs = this.#subs;
+    this.#subs = [];
+    await Promise.all(subs.map((s) => s.unsubscribe().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Opening an event stream: live subscriptions (one per pattern) or a durable/replayed consumer
+ * of the agent's event stream, filtered by node on the client (events carry `node_id`).
+ */
+import { eventSubjectTail } from '@fsbus/contract';
+import { isEventName } from '@fsbus/esl';
+import type { Subscription } from '@fsbus/transport';
+import type { ClientCore } from './commands.js';
+import { ClientError, ClientErrorCode, toClientError } from './errors.js';
+import { decodeEvent, subjectMatches, type BusEvent, type EventPattern } from './event.js';
+import { EventStream } from './event-stream.js';
+import { DEFAULT_EVENT_BUFFER, type EventsOptions } from './types.js';
+
+/** `channel.>` → `freeswitch.events.channel.>`; `CHANNEL_ANSWER` → `freeswitch.events.channel.answer`. */
+export function eventSubject(core: Pick<ClientCore, 'subjects'>, pattern: string): string {
+  const p = pattern.trim();
+  if (p === '' || /\s/.test(p)) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `bad event pattern ${JSON.stringify(pattern)}`);
+  const tail = isEventName(p) ? eventSubjectTail(p) : p;
+  return `${core.subjects.eventsRoot}.${tail}`;
+}
+
+/** The agent's default stream name for a prefix (`FREESWITCH_EVENTS`). */
+export function defaultStreamName(prefix: string): string {
+  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_EVENTS`;
+}
+
+export function openEventStream(core: ClientCore, patterns: readonly EventPattern[], options: EventsOptions): EventStream {
+  if (core.isClosed()) throw new ClientError(ClientErrorCode.CLOSED, 'events: the client is closed');
+  if (patterns.length === 0) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'events: give at least one pattern');
+  const subjects = [...new Set(patterns.map((p) => eventSubject(core, p)))];
+  const node = options.node === undefined ? undefined : options.node.toLowerCase().replace(/[^a-z0-9_-]/g, '_');
+  const durable = options.durable !== undefined || options.from !== undefined;
+  const accept = (e: BusEvent): boolean =>
+    (node === undefined || e.nodeId === node) && (!durable || subjects.some((s) => subjectMatches(s, e.subject)));
+  const driver = core.driver;
+  const open = async (deliver: (e: BusEvent, ack?: () => void) => void): Promise<Subscription[]> => {
+    try {
+      if (!durable) {
+        const subs = subjects.map((s) =>
+          driver.subscribe(s, (m) => {
+            const e = decodeEvent(m.subject, m.data);
+            if (e !== undefined) deliver(e);
+          }),
+        );
+        // The broker has the subscriptions once this round trip is done.
+        await driver.flush();
+        return subs;
+      }
+      if (!driver.capabilities.durableStreams) {
+        throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `events: the ${driver.name} driver has no durable streams (durable/from)`);
+      }
+      const sub = await driver.consumeDurable(
+        {
+          stream: options.stream ?? defaultStreamName(core.subjects.prefix),
+          ...(options.durable === undefined ? {} : { durable: options.durable }),
+          from: options.from ?? 'all',
+          // An ordered (non-durable) replay reads the whole stream and filters here: the NATS
+          // driver's ordered consumer filter needs nats-server >= 2.10 (Debian ships 2.9).
+          ...(options.durable !== undefined && subjects.length === 1 ? { filter: subjects[0]! } : {}),
+        },
+        (m) => {
+          const e = decodeEvent(m.subject, m.data, m.sequence);
+          if (e === undefined) m.ack();
+          else deliver(e, () => m.ack());
+        },
+      );
+      return [sub];
+    } catch (err) {
+      throw toClientError(err, 'events', core.isClosed());
+    }
+  };
+  return new EventStream(open, accept, options.bufferSize ?? DEFAULT_EVENT_BUFFER, options.signal);
+}

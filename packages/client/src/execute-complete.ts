@@ -1,0 +1,69 @@
+/**
+ * Waiting for an execute_app's CHANNEL_EXECUTE_COMPLETE: the agent publishes it to the request's
+ * `forward_to` subject (SPEC §3.4), which this client subscribed to before sending.
+ */
+import type { Subscription } from '@fsbus/transport';
+import type { ClientCore } from './commands.js';
+import { ClientError, ClientErrorCode, toClientError } from './errors.js';
+import { decodeEvent, type BusEvent } from './event.js';
+
+/** @default 60000 ms */
+export const DEFAULT_COMPLETE_TIMEOUT_MS = 60_000;
+
+export interface CompleteWaiter {
+  readonly subject: string;
+  readonly complete: Promise<BusEvent>;
+  /** The application uuid from the reply: only its completion counts. */
+  expect(applicationUuid: string): void;
+  cancel(): void;
+}
+
+export async function waitForExecuteComplete(core: ClientCore, timeoutMs = DEFAULT_COMPLETE_TIMEOUT_MS, signal?: AbortSignal): Promise<CompleteWaiter> {
+  const subject = core.nextInbox();
+  let expected: string | undefined;
+  const early: BusEvent[] = [];
+  let sub: Subscription | undefined;
+  let settle!: (err: Error | undefined, event?: BusEvent) => void;
+  const complete = new Promise<BusEvent>((resolve, reject) => {
+    let done = false;
+    const timer = setTimeout(() => settle(new ClientError(ClientErrorCode.TIMEOUT, `execute_app: no CHANNEL_EXECUTE_COMPLETE within ${timeoutMs} ms`)), timeoutMs);
+    const onAbort = (): void => settle(new ClientError(ClientErrorCode.ABORTED, 'execute_app: waiting for the completion was aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    settle = (err, event) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      void sub?.unsubscribe().catch(() => undefined);
+      if (err !== undefined) reject(err);
+      else resolve(event!);
+    };
+  });
+  // Marked handled: a caller that never awaits `complete` must not crash the process.
+  complete.catch(() => undefined);
+  try {
+    sub = core.driver.subscribe(subject, (m) => {
+      const event = decodeEvent(m.subject, m.data);
+      // The reply envelope arrives here too (forward_to gets a copy); only the event matters.
+      if (event?.name !== 'CHANNEL_EXECUTE_COMPLETE') return;
+      if (expected === undefined) early.push(event);
+      else if (expected === '' || event.applicationUuid === undefined || event.applicationUuid === expected) settle(undefined, event);
+    });
+    await core.driver.flush();
+  } catch (err) {
+    settle(toClientError(err, 'execute_app', core.isClosed()));
+    throw toClientError(err, 'execute_app', core.isClosed());
+  }
+  return {
+    subject,
+    complete,
+    expect(applicationUuid) {
+      expected = applicationUuid;
+      const hit = early.find((e) => e.applicationUuid === undefined || e.applicationUuid === applicationUuid || applicationUuid === '');
+      if (hit !== undefined) settle(undefined, hit);
+    },
+    cancel() {
+      settle(new ClientError(ClientErrorCode.ABORTED, 'execute_app failed before dispatch'));
+    },
+  };
+}

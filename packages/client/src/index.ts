@@ -1,0 +1,24 @@
+export { connect, FsbusClient, serverList } from './client.js';
+export { BusCommands } from './commands.js';
+export type { DialplanCommands } from './commands.js';
+export { ClientError, ClientErrorCode, ReplyError } from './errors.js';
+export { FsbusError } from '@fsbus/esl';
+export { BusEvent, decodeEvent, subjectMatches } from './event.js';
+export type { EventPattern, EventTopicName } from './event.js';
+export { EventStream } from './event-stream.js';
+export { eventSubject, defaultStreamName } from './events.js';
+export { DEFAULT_COMPLETE_TIMEOUT_MS } from './execute-complete.js';
+export { DEFAULT_TIMEOUT_MS, DEFAULT_LONG_TIMEOUT_MS, DEFAULT_SERVER, DEFAULT_EVENT_BUFFER } from './types.js';
+export type {
+  AgentStatus,
+  CallOptions,
+  ConnectOptions,
+  EventsOptions,
+  ExecuteAppOptions,
+  ExecuteAppResult,
+  GatherOptions,
+  OriginateOptions,
+  OriginateResult,
+  ParkAudioMode,
+  Reply,
+} from './types.js';

@@ -1,0 +1,136 @@
+/** Public option and result types of the SDK. */
+import type { ReplyEnvelope } from '@fsbus/contract';
+import type { Driver, DriverAuth, ReplayFrom, TlsOptions } from '@fsbus/transport';
+
+/** @default 5000 ms: every request is bounded. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+/** @default 30000 ms for bgapi and originate, which wait for FreeSWITCH to finish the job. */
+export const DEFAULT_LONG_TIMEOUT_MS = 30_000;
+/** @default 'nats://127.0.0.1:4222' */
+export const DEFAULT_SERVER = 'nats://127.0.0.1:4222';
+/** @default 1000 events buffered per stream before the oldest are dropped. */
+export const DEFAULT_EVENT_BUFFER = 1000;
+
+export interface ConnectOptions {
+  /** A driver name of @fsbus/transport (`nats`, …), or a Driver instance (connected or not). @default 'nats' */
+  driver?: string | Driver;
+  /** Broker URL(s); a comma-separated string or a list; more than one fails over. @default DEFAULT_SERVER */
+  servers?: string | readonly string[];
+  /** Subject prefix of the agents to talk to. @default 'freeswitch' */
+  prefix?: string;
+  /** Default request timeout. @default DEFAULT_TIMEOUT_MS */
+  timeoutMs?: number;
+  /** Client name shown by the broker. @default 'fsbus-client' */
+  name?: string;
+  auth?: DriverAuth;
+  tls?: TlsOptions | boolean;
+  /** First-connect bound. @default 5000 */
+  connectTimeoutMs?: number;
+}
+
+export interface CallOptions {
+  /** Run on this node (its direct lane) instead of any node. */
+  node?: string;
+  /** @default the client's timeoutMs (30000 for bgapi/originate) */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Echoed in the reply. */
+  correlationId?: string;
+}
+
+/** A reply envelope whose `data` has a known type. */
+export type Reply<T = unknown> = ReplyEnvelope & { data: T };
+
+export interface OriginateOptions {
+  /** `user/1000`, `sofia/gateway/gw/123`, `loopback/7001`… */
+  endpoint: string;
+  /** Dialplan extension, or `&app(args)`. */
+  extension: string;
+  /** @default 'XML' */
+  dialplan?: string;
+  /** @default 'default' */
+  context?: string;
+  callerIdName?: string;
+  callerIdNumber?: string;
+  /** Ring timeout in seconds. */
+  ringTimeoutS?: number;
+  /** Channel variables set on the new leg. */
+  variables?: Readonly<Record<string, string | number | boolean>>;
+  /** Preset channel uuid. @default a random uuid chosen by the client */
+  uuid?: string;
+  /** Fire and forget: resolves with the uuid at once, no reply is awaited. */
+  async?: boolean;
+}
+
+export interface OriginateResult {
+  uuid: string;
+  jobUuid: string;
+  /** FreeSWITCH's BACKGROUND_JOB result (`+OK <uuid>`). */
+  result: string;
+  nodeId: string;
+}
+
+export interface ExecuteAppOptions {
+  uuid: string;
+  app: string;
+  /** Passed verbatim. */
+  args?: string;
+  /** Channel variables set before the application runs. */
+  vars?: Readonly<Record<string, string>>;
+  /** Also resolve `complete` with the CHANNEL_EXECUTE_COMPLETE event. @default false */
+  waitForComplete?: boolean;
+  /** Bound on waiting for the completion. @default 60000 */
+  completeTimeoutMs?: number;
+}
+
+export interface ExecuteAppResult<Complete = undefined> {
+  applicationUuid: string;
+  nodeId: string;
+  /** With `waitForComplete`: the CHANNEL_EXECUTE_COMPLETE of this execution. */
+  complete: Complete;
+}
+
+export interface GatherOptions {
+  args?: string;
+  /** Command-specific fields. */
+  fields?: Readonly<Record<string, unknown>>;
+  /** How long to wait for replies. @default the client's timeoutMs */
+  timeoutMs?: number;
+  /** Stop once this many nodes replied. @default gather until the timeout */
+  expect?: number;
+  /** Only this node replies. */
+  node?: string;
+  signal?: AbortSignal;
+}
+
+export type ParkAudioMode = 'silence' | 'ringback' | 'music';
+
+/** `agent.status` data (SPEC §3.4). */
+export interface AgentStatus {
+  version: string;
+  node_id: string;
+  uptime: number;
+  driver: string;
+  subject_prefix?: string;
+  connected: boolean;
+  broker: { status: string; reconnects: number; buffered_now: number };
+  esl: { status: string; command_connections_ready: number; reconnects: number };
+  counters: Record<string, number>;
+  park: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface EventsOptions {
+  /** Only events of this node. */
+  node?: string;
+  /** Durable consumer name: the broker keeps the position (JetStream, …). */
+  durable?: string;
+  /** Replay from the stream (needs a stream): 'all', 'new', a sequence or a time. */
+  from?: ReplayFrom;
+  /** Stream name. @default `<PREFIX>_EVENTS`, the agent's default */
+  stream?: string;
+  /** Events held for a slow consumer; past it the oldest are dropped and counted. @default DEFAULT_EVENT_BUFFER */
+  bufferSize?: number;
+  /** Ends the iteration. */
+  signal?: AbortSignal;
+}

@@ -1,0 +1,66 @@
+// The same SDK over a second driver: MQTT v5 (mosquitto from the test kit), two simulated nodes
+// bridged by agents that use the mqtt driver. MQTT has no durable streams, so replay is refused
+// with a typed error.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { BusErrorCode } from '@fsbus/contract';
+import { startMosquitto } from '@fsbus/testkit';
+import { ClientError, ClientErrorCode, ReplyError } from '../src/index.js';
+import { collectUntil, startStack, type Stack } from './support/stack.js';
+
+void describe('@fsbus/client over mqtt (2 simulated nodes)', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ nodes: 2, driver: 'mqtt', startBroker: () => startMosquitto() });
+  });
+  after(async () => {
+    await stack.stop();
+  });
+
+  void it('api, bgapi, node targeting and typed errors', async () => {
+    assert.equal(stack.bus.driver.name, 'mqtt');
+    assert.match(await stack.bus.api('status'), /is ready/);
+    assert.match(await stack.bus.bgapi('status'), /is ready/);
+    for (const id of ['node-1', 'node-2']) assert.equal(await stack.bus.node(id).api('global_getvar', 'hostname'), id);
+    await assert.rejects(stack.bus.api('no_such_command'), (err: unknown) => err instanceof ReplyError && err.code === BusErrorCode.COMMAND_FAILED);
+    const ghost = await stack.bus.node('ghost').api('status', undefined, { timeoutMs: 500 }).then(
+      () => assert.fail('resolved'),
+      (e: unknown) => e,
+    );
+    assert.ok(ghost instanceof ClientError);
+    // MQTT cannot tell "nobody listens" from "nobody answered yet": either code is right.
+    assert.ok(ghost.code === ClientErrorCode.TIMEOUT || ghost.code === ClientErrorCode.NO_RESPONDERS, ghost.code);
+  });
+
+  void it('gather collects every node', async () => {
+    const all = await stack.bus.statusAll({ expect: 2 });
+    assert.deepEqual(
+      all.map((s) => [s.node_id, s.driver]),
+      [
+        ['node-1', 'mqtt'],
+        ['node-2', 'mqtt'],
+      ],
+    );
+  });
+
+  void it('originate, events of that node, hangup', async () => {
+    const node = stack.bus.node('node-2');
+    const events = node.events(['channel.park', 'channel.hangup.complete']);
+    await events.ready;
+    try {
+      const call = await node.originate({ endpoint: 'user/1000', extension: '&park()' });
+      await collectUntil(events, (e) => e.name === 'CHANNEL_PARK' && e.uuid === call.uuid, 'park');
+      await node.hangup(call.uuid);
+      const seen = await collectUntil(events, (e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.uuid === call.uuid, 'hangup');
+      assert.ok(seen.every((e) => e.nodeId === 'node-2'));
+    } finally {
+      await events.close();
+    }
+  });
+
+  void it('replay needs durable streams: refused with FSBUS_ERR_CLIENT_INVALID_ARGUMENT', async () => {
+    const s = stack.bus.events('channel.>', { from: 'all' });
+    await assert.rejects(s.next(), { code: ClientErrorCode.INVALID_ARGUMENT });
+    await s.close();
+  });
+});

@@ -1,0 +1,67 @@
+// Compile-time checks of the public API (expect-type): `tsc --noEmit` fails if a type drifts.
+// At run time expectTypeOf is a no-op, so the test only proves the file loads.
+import { test } from 'node:test';
+import { expectTypeOf } from 'expect-type';
+import type {
+  AgentStatus,
+  ClientError,
+  FsbusError,
+  ReplyError,
+  BusCommands,
+  BusEvent,
+  ClientErrorCode,
+  EventPattern,
+  EventStream,
+  ExecuteAppResult,
+  FsbusClient,
+  OriginateResult,
+  Reply,
+} from '../src/index.js';
+import { connect } from '../src/index.js';
+
+test('public API types', () => {
+  expectTypeOf(connect).returns.resolves.toEqualTypeOf<FsbusClient>();
+  expectTypeOf<FsbusClient['api']>().returns.resolves.toEqualTypeOf<string>();
+  expectTypeOf<FsbusClient['bgapi']>().returns.resolves.toEqualTypeOf<string>();
+  expectTypeOf<FsbusClient['status']>().returns.resolves.toEqualTypeOf<AgentStatus>();
+  expectTypeOf<FsbusClient['statusAll']>().returns.resolves.toEqualTypeOf<AgentStatus[]>();
+  expectTypeOf<FsbusClient['node']>().returns.toEqualTypeOf<BusCommands>();
+  expectTypeOf<FsbusClient['gather']>().returns.resolves.toEqualTypeOf<Array<Reply<unknown>>>();
+  expectTypeOf<FsbusClient['hangup']>().returns.resolves.toBeVoid();
+  expectTypeOf<FsbusClient['events']>().returns.toEqualTypeOf<EventStream>();
+  expectTypeOf<EventStream>().toMatchTypeOf<AsyncIterable<BusEvent>>();
+
+  // originate: async calls give the uuid only; awaited ones the full result.
+  const bus = {} as FsbusClient;
+  const lazy = () => bus.originate({ endpoint: 'user/1000', extension: '7001', async: true });
+  expectTypeOf(lazy).returns.resolves.toEqualTypeOf<{ uuid: string }>();
+  const full = () => bus.originate({ endpoint: 'user/1000', extension: '7001' });
+  expectTypeOf(full).returns.resolves.toEqualTypeOf<OriginateResult>();
+
+  // executeApp: `complete` is a promise of the event only when asked for.
+  const waited = () => bus.executeApp({ uuid: 'u', app: 'playback', waitForComplete: true });
+  expectTypeOf(waited).returns.resolves.toEqualTypeOf<ExecuteAppResult<Promise<BusEvent>>>();
+  const plain = () => bus.executeApp({ uuid: 'u', app: 'playback' });
+  expectTypeOf(plain).returns.resolves.toEqualTypeOf<ExecuteAppResult>();
+  expectTypeOf<ExecuteAppResult['complete']>().toBeUndefined();
+
+  // Event patterns are typed from FreeSWITCH's event list.
+  expectTypeOf<'channel.answer'>().toMatchTypeOf<EventPattern>();
+  expectTypeOf<'channel.execute.complete'>().toMatchTypeOf<EventPattern>();
+  expectTypeOf<'custom.sofia.register'>().toMatchTypeOf<EventPattern>();
+  expectTypeOf<'channel.>'>().toMatchTypeOf<EventPattern>();
+  expectTypeOf<'CHANNEL_HANGUP_COMPLETE'>().toMatchTypeOf<EventPattern>();
+  expectTypeOf<'chanel.answer'>().not.toMatchTypeOf<EventPattern>();
+  expectTypeOf<'ALL'>().not.toMatchTypeOf<EventPattern>();
+  // @ts-expect-error a misspelt event name does not compile
+  const typo = () => bus.events('chanel.answr');
+  expectTypeOf(typo).returns.toEqualTypeOf<EventStream>();
+
+  // Errors: one family, codes as literal unions.
+  expectTypeOf<ClientError>().toMatchTypeOf<FsbusError>();
+  expectTypeOf<ReplyError>().toMatchTypeOf<FsbusError>();
+  expectTypeOf<ClientError['code']>().toEqualTypeOf<ClientErrorCode>();
+  expectTypeOf<ClientErrorCode>().toMatchTypeOf<`FSBUS_ERR_CLIENT_${string}`>();
+  expectTypeOf<ReplyError['reply']['success']>().toEqualTypeOf<boolean>();
+  expectTypeOf<BusEvent['callerIdNumber']>().toEqualTypeOf<string | undefined>();
+});

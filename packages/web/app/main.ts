@@ -1,0 +1,87 @@
+/**
+ * The dashboard page: one EventSource to the server (snapshot, then batched updates), redrawn
+ * at most once per animation frame. EventSource reconnects by itself when the server restarts;
+ * the header says so meanwhile.
+ */
+import type { Snapshot, Update } from '../src/protocol.js';
+import { $ } from './dom.js';
+import { Store } from './store.js';
+import { renderCharts } from './views/charts.js';
+import { initChannels, renderChannels, tickDurations } from './views/channels.js';
+import { initControls } from './views/controls.js';
+import { appendEvents, initEvents, renderAllEvents } from './views/events.js';
+import { renderNodes } from './views/nodes.js';
+
+const store = new Store();
+let dirty = { nodes: false, channels: false, charts: false, header: false };
+let frame = 0;
+
+function schedule(part: Partial<typeof dirty>): void {
+  dirty = { ...dirty, ...part };
+  if (frame === 0) frame = requestAnimationFrame(draw);
+}
+
+function draw(): void {
+  frame = 0;
+  const d = dirty;
+  dirty = { nodes: false, channels: false, charts: false, header: false };
+  if (d.header) renderHeader();
+  if (d.nodes) renderNodes(store);
+  if (d.channels) renderChannels(store);
+  if (d.charts) renderCharts(store);
+}
+
+function renderHeader(): void {
+  const bus = $('bus-state');
+  bus.dataset['state'] = store.bus;
+  // While the bus is away the cards and the table show the last known state: dimmed.
+  document.body.dataset['bus'] = store.bus;
+  bus.textContent = `bus: ${store.bus}`;
+  $('bus-reconnects').textContent = `reconnects: ${store.busReconnects}`;
+  $('total-nodes').textContent = String([...store.nodes.values()].filter((n) => n.presence === 'online').length);
+  $('total-channels').textContent = String(store.channels.size);
+}
+
+function serverState(state: 'connecting' | 'live' | 'reconnecting'): void {
+  const el = $('server-state');
+  el.dataset['state'] = state;
+  el.textContent = `server: ${state}`;
+  document.body.dataset['server'] = state;
+}
+
+function connect(): void {
+  const source = new EventSource('/api/stream');
+  source.addEventListener('snapshot', (ev) => {
+    store.load(JSON.parse((ev as MessageEvent<string>).data) as Snapshot);
+    serverState('live');
+    renderAllEvents(store);
+    schedule({ nodes: true, channels: true, charts: true, header: true });
+  });
+  source.addEventListener('update', (ev) => {
+    const u = JSON.parse((ev as MessageEvent<string>).data) as Update;
+    store.apply(u);
+    if (u.events !== undefined) appendEvents(u.events);
+    schedule({
+      header: true,
+      nodes: u.nodes !== undefined || u.upserts !== undefined || u.removes !== undefined,
+      channels: u.upserts !== undefined || u.removes !== undefined,
+      charts: u.rates !== undefined,
+    });
+  });
+  // EventSource retries on its own (the server asks for 1 s); the page only says so.
+  source.addEventListener('error', () => {
+    serverState('reconnecting');
+    // A refused reconnect (an HTTP error, not a dropped socket) ends EventSource's own retries.
+    if (source.readyState === EventSource.CLOSED) setTimeout(connect, 2000);
+  });
+  source.addEventListener('open', () => serverState('live'));
+}
+
+initChannels(store);
+initEvents(store);
+initControls();
+connect();
+setInterval(() => {
+  tickDurations(store);
+  schedule({ nodes: true });
+}, 1000);

@@ -1,0 +1,55 @@
+/** The page's copy of the dashboard state: a snapshot, then updates, from the server stream. */
+import type { BusState, ChannelView, EventView, NodeView, RatePoint, Snapshot, Update } from '../src/protocol.js';
+
+/** Events kept on the page (the server keeps more, with headers). */
+const MAX_EVENTS = 1000;
+/** Seconds of rates drawn. */
+export const RATE_WINDOW = 300;
+
+export class Store {
+  bus: BusState = 'connecting';
+  busReconnects = 0;
+  readonly nodes = new Map<string, NodeView>();
+  readonly channels = new Map<string, ChannelView>();
+  events: EventView[] = [];
+  rates: RatePoint[] = [];
+  /** Server clock minus page clock, so durations follow the server. */
+  skew = 0;
+  /** Snapshots loaded so far (1 after the first connection; +1 on every reconnection). */
+  generation = 0;
+
+  load(s: Snapshot): void {
+    this.generation++;
+    this.bus = s.bus;
+    this.busReconnects = s.bus_reconnects;
+    this.nodes.clear();
+    for (const n of s.nodes) this.nodes.set(n.node_id, n);
+    this.channels.clear();
+    for (const c of s.channels) this.channels.set(c.uuid, c);
+    this.events = s.events.slice(-MAX_EVENTS);
+    this.rates = s.rates.slice(-RATE_WINDOW);
+    this.skew = s.now - Date.now();
+  }
+
+  apply(u: Update): void {
+    if (u.bus !== undefined) {
+      this.bus = u.bus.state;
+      this.busReconnects = u.bus.reconnects;
+    }
+    for (const n of u.nodes ?? []) this.nodes.set(n.node_id, n);
+    for (const c of u.upserts ?? []) this.channels.set(c.uuid, c);
+    for (const r of u.removes ?? []) this.channels.delete(r);
+    if (u.events !== undefined) {
+      this.events.push(...u.events);
+      if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+    }
+    if (u.rates !== undefined) {
+      this.rates.push(...u.rates);
+      if (this.rates.length > RATE_WINDOW) this.rates.splice(0, this.rates.length - RATE_WINDOW);
+    }
+  }
+
+  now(): number {
+    return Date.now() + this.skew;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * What the dashboard needs from the bus, behind one small interface: served by the SDK
+ * (client-bus.ts); an embedder can hand startWeb() its own (`busLink`).
+ */
+import type { ReplyEnvelope, EventPayload } from '@fsbus/contract';
+import type { DriverAuth, TlsOptions } from '@fsbus/transport';
+import type { BusState } from './protocol.js';
+
+export interface BusOptions {
+  /** Driver name (`nats`, `amqp`, `kafka`, `redis`, `mqtt`, `zmq`). @default 'nats' */
+  driver?: string;
+  /** Broker URLs; more than one fails over. @default ['nats://127.0.0.1:4222'] */
+  servers?: readonly string[];
+  /** Subject prefix. @default 'freeswitch' */
+  prefix?: string;
+  /** Broker credentials: from the server's environment, never sent to the page. */
+  auth?: DriverAuth;
+  tls?: TlsOptions | boolean;
+}
+
+export interface DashboardBus {
+  readonly state: BusState;
+  /** Reconnections since start. */
+  readonly reconnects: number;
+  /** Resolves once connected; rejects with the driver's typed error. */
+  connect(): Promise<void>;
+  onState(listener: (state: BusState) => void): () => void;
+  /** Broadcast `command` and collect every node's reply until the timeout. */
+  gather(command: string, timeoutMs: number): Promise<ReplyEnvelope[]>;
+  /** One request to one node's direct lane, or to the api lane when `nodeId` is absent. */
+  request(body: Record<string, unknown>, nodeId: string | undefined, timeoutMs: number): Promise<ReplyEnvelope>;
+  /** Every event of every node. */
+  onEvent(listener: (event: EventPayload) => void): () => void;
+  close(): Promise<void>;
+}

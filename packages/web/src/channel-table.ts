@@ -1,0 +1,152 @@
+/**
+ * The live channel table, kept from events (CHANNEL_CREATE … CHANNEL_HANGUP_COMPLETE) and, when a
+ * node appears or the bus comes back, from its `show channels as json` (what was missed).
+ */
+import type { EventPayload } from '@fsbus/contract';
+import type { ChannelView } from './protocol.js';
+
+/** Channels kept at most (bounded like every buffer here); the oldest go first. */
+export const DEFAULT_MAX_CHANNELS = 5000;
+/** Channel names remembered after they ended, so a late event cannot bring a channel back. */
+const ENDED_MEMORY = 2000;
+
+const ENDING = new Set(['CHANNEL_HANGUP_COMPLETE', 'CHANNEL_DESTROY']);
+const DEAD_STATES = new Set(['CS_HANGUP', 'CS_REPORTING', 'CS_DESTROY']);
+
+export interface TableChange {
+  upserts: ChannelView[];
+  removes: string[];
+}
+
+export class ChannelTable {
+  readonly #rows = new Map<string, ChannelView>();
+  readonly #ended = new Set<string>();
+  readonly #max: number;
+
+  constructor(max = DEFAULT_MAX_CHANNELS) {
+    this.#max = max;
+  }
+
+  get size(): number {
+    return this.#rows.size;
+  }
+
+  list(): ChannelView[] {
+    return [...this.#rows.values()];
+  }
+
+  get(uuid: string): ChannelView | undefined {
+    return this.#rows.get(uuid);
+  }
+
+  /** Applies one event; returns what changed (nothing for non-channel events). */
+  apply(e: EventPayload): TableChange | undefined {
+    const h = e.headers;
+    const uuid = e.uuid ?? h['Unique-ID'];
+    if (uuid === undefined || uuid === '' || !e.event_name.startsWith('CHANNEL_')) return undefined;
+    if (ENDING.has(e.event_name) || e.event_name === 'CHANNEL_HANGUP') {
+      if (e.event_name !== 'CHANNEL_HANGUP') return this.#remove(uuid);
+      const row = this.#rows.get(uuid);
+      if (row === undefined) return undefined;
+      row.state = 'HANGUP';
+      return { upserts: [row], removes: [] };
+    }
+    if (this.#ended.has(uuid) || DEAD_STATES.has(h['Channel-State'] ?? '')) return undefined;
+    let row = this.#rows.get(uuid);
+    if (row === undefined) {
+      row = {
+        uuid,
+        node_id: e.node_id,
+        direction: h['Call-Direction'] ?? h['Caller-Direction'] ?? '',
+        caller: callerOf(h),
+        destination: h['Caller-Destination-Number'] ?? '',
+        name: h['Channel-Name'] ?? '',
+        state: 'DOWN',
+        application: '',
+        created: micros(h['Caller-Channel-Created-Time']) ?? Math.floor(e.timestamp / 1000),
+      };
+      this.#insert(row);
+    }
+    const callState = h['Channel-Call-State'];
+    if (callState !== undefined && callState !== '') row.state = callState;
+    if (e.event_name === 'CHANNEL_ANSWER') {
+      row.state = callState === undefined || callState === 'DOWN' ? 'ACTIVE' : callState;
+      row.answered = Math.floor(e.timestamp / 1000);
+    }
+    if (e.event_name === 'CHANNEL_EXECUTE' && h['Application'] !== undefined) row.application = appText(h['Application'], h['Application-Data']);
+    const dest = h['Caller-Destination-Number'];
+    if (dest !== undefined && dest !== '') row.destination = dest;
+    return { upserts: [row], removes: [] };
+  }
+
+  /**
+   * Replaces one node's channels with FreeSWITCH's own list (`show channels as json` rows).
+   * Channels that started after `since` (ms) are kept: their CREATE may be newer than the list.
+   */
+  sync(nodeId: string, rows: readonly Record<string, unknown>[], since: number): TableChange {
+    const change: TableChange = { upserts: [], removes: [] };
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const uuid = str(r['uuid']);
+      if (uuid === '' || this.#ended.has(uuid)) continue;
+      seen.add(uuid);
+      const existing = this.#rows.get(uuid);
+      const row: ChannelView = {
+        uuid,
+        node_id: nodeId,
+        direction: str(r['direction']),
+        caller: str(r['cid_num']) || str(r['cid_name']),
+        destination: str(r['dest']),
+        name: str(r['name']),
+        state: str(r['callstate']) || existing?.state || 'DOWN',
+        application: r['application'] === undefined ? existing?.application ?? '' : appText(str(r['application']), str(r['application_data'])),
+        created: Number(r['created_epoch']) > 0 ? Number(r['created_epoch']) * 1000 : existing?.created ?? since,
+      };
+      if (existing?.answered !== undefined) row.answered = existing.answered;
+      if (existing === undefined) this.#insert(row);
+      else this.#rows.set(uuid, row);
+      change.upserts.push(row);
+    }
+    for (const row of [...this.#rows.values()]) {
+      if (row.node_id !== nodeId || seen.has(row.uuid) || row.created >= since) continue;
+      change.removes.push(...this.#remove(row.uuid).removes);
+    }
+    return change;
+  }
+
+  #insert(row: ChannelView): void {
+    if (this.#rows.size >= this.#max) {
+      const oldest = this.#rows.keys().next().value;
+      if (oldest !== undefined) this.#rows.delete(oldest);
+    }
+    this.#rows.set(row.uuid, row);
+  }
+
+  #remove(uuid: string): TableChange {
+    this.#ended.add(uuid);
+    if (this.#ended.size > ENDED_MEMORY) {
+      const first = this.#ended.values().next().value;
+      if (first !== undefined) this.#ended.delete(first);
+    }
+    return this.#rows.delete(uuid) ? { upserts: [], removes: [uuid] } : { upserts: [], removes: [] };
+  }
+}
+
+function callerOf(h: Record<string, string>): string {
+  const num = h['Caller-Caller-ID-Number'] ?? '';
+  const name = h['Caller-Caller-ID-Name'] ?? '';
+  return num !== '' ? num : name;
+}
+
+function appText(app: string, data: string | undefined): string {
+  return data === undefined || data === '' ? app : `${app}(${data.length > 60 ? `${data.slice(0, 57)}…` : data})`;
+}
+
+function micros(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return Number.isFinite(n) && n > 0 ? Math.floor(n / 1000) : undefined;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}

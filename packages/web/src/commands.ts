@@ -1,0 +1,54 @@
+/**
+ * The page's controls, checked and sent through the contract: only the commands of the
+ * dashboard (PAGE_COMMANDS) go out, to one node's direct lane or the api lane.
+ */
+import { slugNodeId } from '@fsbus/contract';
+import { FsbusError } from '@fsbus/esl';
+import type { DashboardBus } from './bus-port.js';
+import { WebErrorCode } from './errors.js';
+import { PAGE_COMMANDS, type CommandResult } from './protocol.js';
+
+/** originate waits for the far end to answer; the rest answer at once. */
+const TIMEOUTS: Readonly<Record<string, number>> = { originate: 65_000 };
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface ParsedCommand {
+  nodeId: string | undefined;
+  body: Record<string, unknown>;
+}
+
+/** Checks a page request; the error result names what is wrong. */
+export function parseCommand(value: unknown): ParsedCommand | CommandResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('command request must be a JSON object');
+  const { node_id: node, ...body } = value as Record<string, unknown>;
+  const command = body['command'];
+  if (typeof command !== 'string' || !(PAGE_COMMANDS as readonly string[]).includes(command)) {
+    return bad(`command must be one of ${PAGE_COMMANDS.join(', ')}`);
+  }
+  if (node !== undefined && node !== '' && typeof node !== 'string') return bad('node_id must be a string');
+  const nodeId = typeof node === 'string' && node !== '' ? slugNodeId(node) : undefined;
+  return { nodeId, body };
+}
+
+export async function runCommand(bus: DashboardBus, cmd: ParsedCommand): Promise<CommandResult> {
+  const command = String(cmd.body['command']);
+  try {
+    const reply = await bus.request(cmd.body, cmd.nodeId, TIMEOUTS[command] ?? DEFAULT_TIMEOUT_MS);
+    const out: CommandResult = { success: reply.success, message: reply.message, node_id: reply.node_id };
+    if (reply.code !== undefined) out.code = reply.code;
+    if (reply.data !== undefined) out.data = reply.data;
+    return out;
+  } catch (err) {
+    // The transport's typed error (no responders, timeout, bus down) is shown as it is.
+    if (err instanceof FsbusError) return { success: false, message: err.message, code: err.code };
+    return { success: false, message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export function isCommandResult(v: ParsedCommand | CommandResult): v is CommandResult {
+  return 'success' in v;
+}
+
+function bad(message: string): CommandResult {
+  return { success: false, message, code: WebErrorCode.BAD_REQUEST };
+}

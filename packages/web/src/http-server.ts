@@ -1,0 +1,114 @@
+/**
+ * The dashboard's HTTP side: the app's files, the live stream (SSE), event details, the
+ * per-call timeline, and the controls (POST /api/command), behind the optional auth gate.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Asset } from './assets.js';
+import type { AuthGate } from './auth.js';
+import { isCommandResult, parseCommand, runCommand } from './commands.js';
+import type { Dashboard } from './dashboard.js';
+import { WebErrorCode } from './errors.js';
+import type { CommandResult } from './protocol.js';
+import type { SseHub } from './sse.js';
+
+/** Largest command body the page may post. */
+const MAX_BODY_BYTES = 64 * 1024;
+/** A custom header a cross-site form or image cannot send: the page's controls carry it. */
+export const CONTROL_HEADER = 'x-fsbus-dashboard';
+
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+} as const;
+
+export interface HttpDeps {
+  assets: ReadonlyMap<string, Asset>;
+  auth: AuthGate;
+  dashboard: Dashboard;
+  sse: SseHub;
+}
+
+export function createHttpServer(deps: HttpDeps): Server {
+  return createServer((req, res) => {
+    handle(deps, req, res).catch((err: unknown) => {
+      if (!res.headersSent) json(res, 500, { success: false, message: err instanceof Error ? err.message : String(err) });
+      else res.destroy();
+    });
+  });
+}
+
+async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+  if (url.pathname === '/healthz') return json(res, 200, { ok: true, bus: deps.dashboard.bus.state });
+  if (deps.auth.check(req, res, url) !== 'ok') return;
+  const path = url.pathname;
+
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    const asset = deps.assets.get(path === '/' ? '/index.html' : path);
+    if (asset !== undefined) {
+      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache', 'content-length': asset.body.length });
+      res.end(req.method === 'HEAD' ? undefined : asset.body);
+      return;
+    }
+    if (path === '/api/stream') return deps.sse.open(res, { event: 'snapshot', data: deps.dashboard.snapshot() });
+    if (path === '/api/snapshot') return json(res, 200, deps.dashboard.snapshot());
+    const event = /^\/api\/events\/(\d+)$/.exec(path);
+    if (event?.[1] !== undefined) {
+      const detail = deps.dashboard.eventDetail(Number(event[1]));
+      return detail === undefined ? json(res, 404, { message: 'event no longer kept' }) : json(res, 200, detail);
+    }
+    const tl = /^\/api\/timeline\/([A-Za-z0-9-]{1,64})$/.exec(path);
+    if (tl?.[1] !== undefined) {
+      return json(res, 200, { uuid: tl[1], channel: deps.dashboard.channel(tl[1]) ?? null, events: deps.dashboard.timeline(tl[1]) });
+    }
+    return json(res, 404, { message: 'not found' });
+  }
+
+  if (req.method === 'POST' && path === '/api/command') {
+    if (req.headers[CONTROL_HEADER] !== '1' || !(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      return json(res, 403, result('controls need the dashboard page (JSON with its header)'));
+    }
+    const body = await readBody(req);
+    if (body === undefined) return json(res, 413, result('command body too large'));
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return json(res, 400, result('command body is not JSON'));
+    }
+    const parsed = parseCommand(value);
+    if (isCommandResult(parsed)) return json(res, 400, parsed);
+    const out = await runCommand(deps.dashboard.bus, parsed);
+    const command = String(parsed.body['command']);
+    // Cards follow the controls at once instead of at the next poll.
+    if (command.startsWith('dialplan.') && parsed.nodeId !== undefined) await deps.dashboard.refreshPark(parsed.nodeId);
+    deps.dashboard.refresh();
+    return json(res, 200, out);
+  }
+  res.setHeader('allow', 'GET, HEAD, POST');
+  return json(res, 405, { message: 'method not allowed' });
+}
+
+function result(message: string): CommandResult {
+  return { success: false, message, code: WebErrorCode.BAD_REQUEST };
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,30 @@
+export { startWeb, DEFAULT_WEB_PORT, DEFAULT_WEB_HOST } from './start-web.js';
+export type { StartWebOptions, WebServer } from './start-web.js';
+export type { BusOptions, DashboardBus } from './bus-port.js';
+export { ClientBus } from './client-bus.js';
+export { Dashboard } from './dashboard.js';
+export type { DashboardOptions } from './dashboard.js';
+export { ChannelTable, DEFAULT_MAX_CHANNELS } from './channel-table.js';
+export { EventLog, DEFAULT_EVENT_HISTORY } from './event-log.js';
+export { RateSeries, DEFAULT_RATE_WINDOW_S, isNewCall } from './rate-series.js';
+export { parkFrom } from './park.js';
+export { AuthGate, isLoopback } from './auth.js';
+export type { WebAuth } from './auth.js';
+export { buildApp, writeApp, loadAssets, defaultStaticDir, APP_DIR, STATIC_DIR } from './assets.js';
+export { parseCommand, runCommand } from './commands.js';
+export { CONTROL_HEADER } from './http-server.js';
+export { WebError, WebErrorCode } from './errors.js';
+export { PAGE_COMMANDS } from './protocol.js';
+export type {
+  BusState,
+  ChannelView,
+  CommandRequest,
+  CommandResult,
+  EventDetail,
+  EventView,
+  NodeView,
+  ParkView,
+  RatePoint,
+  Snapshot,
+  Update,
+} from './protocol.js';

@@ -1,0 +1,126 @@
+/**
+ * What the dashboard server sends the page (Server-Sent Events) and what the page posts back.
+ * Shared by the server (src/) and the browser app (app/), types only.
+ */
+
+/** The bus link as the server sees it. */
+export type BusState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** One node card: the last `agent.status` reply, plus what the dashboard knows about park mode. */
+export interface NodeView {
+  node_id: string;
+  /** `online` while it answers the status poll; `offline` after it missed two polls in a row. */
+  presence: 'online' | 'offline';
+  /** Wall-clock ms of the last reply. */
+  last_seen: number;
+  /** The `data` of the agent.status reply, as the agent sent it. */
+  status: Record<string, unknown>;
+  /** Park mode: from agent.status `park`, refreshed by `dialplan.status` after each park command. */
+  park: ParkView;
+}
+
+export interface ParkView {
+  /** false when the node's agent has no park mode (no dialplan.* commands, or not configured). */
+  available: boolean;
+  enabled?: boolean;
+  audio?: string;
+  music_class?: string;
+  auto_answer?: boolean;
+  /** Why park mode is unavailable (the contract's message and code), when known. */
+  error?: string;
+}
+
+/** One live channel, kept from events (and `show channels as json` on (re)connect). */
+export interface ChannelView {
+  uuid: string;
+  node_id: string;
+  direction: string;
+  caller: string;
+  destination: string;
+  name: string;
+  /** Channel-Call-State (RINGING, ACTIVE, HELD…) or Answer-State. */
+  state: string;
+  /** Last application executed. */
+  application: string;
+  /** Wall-clock ms the channel was created. */
+  created: number;
+  answered?: number;
+}
+
+/** One event, summarised; the headers come from GET /api/events/<id>. */
+export interface EventView {
+  id: number;
+  name: string;
+  node_id: string;
+  uuid?: string;
+  /** µs since the epoch (Event-Date-Timestamp). */
+  timestamp: number;
+  /** A short human line: channel name, application, cause… */
+  summary: string;
+}
+
+export interface EventDetail extends EventView {
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** Per-second counters: `calls` counts new calls (A-legs), `events` every event. */
+export interface RatePoint {
+  /** Start of the second, ms since the epoch. */
+  t: number;
+  calls: number;
+  events: number;
+}
+
+/** The first message of every stream connection: everything the page needs to draw. */
+export interface Snapshot {
+  bus: BusState;
+  bus_reconnects: number;
+  nodes: NodeView[];
+  channels: ChannelView[];
+  events: EventView[];
+  rates: RatePoint[];
+  /** The server's clock, so durations on the page do not depend on the browser's. */
+  now: number;
+}
+
+/** What follows the snapshot, batched (one SSE message per flush). */
+export interface Update {
+  events?: EventView[];
+  upserts?: ChannelView[];
+  removes?: string[];
+  nodes?: NodeView[];
+  /** Seconds that just closed. */
+  rates?: RatePoint[];
+  bus?: { state: BusState; reconnects: number };
+}
+
+/** POST /api/command body: a contract request, sent to one node (or the api lane when absent). */
+export interface CommandRequest {
+  node_id?: string;
+  command: string;
+  [field: string]: unknown;
+}
+
+/** The reply the page shows: the contract's envelope, or the dashboard's own error. */
+export interface CommandResult {
+  success: boolean;
+  message: string;
+  code?: string;
+  node_id?: string;
+  data?: unknown;
+}
+
+/** Commands the page may send: the controls of the dashboard, nothing else. */
+export const PAGE_COMMANDS = [
+  'originate',
+  'hangup',
+  'execute_app',
+  'agent.status',
+  'dialplan.enable',
+  'dialplan.disable',
+  'dialplan.audio',
+  'dialplan.autoanswer',
+  'dialplan.status',
+  'dialplan.timeout',
+] as const;
