@@ -54,9 +54,9 @@ export function openEventStream(core: ClientCore, patterns: readonly EventPatter
           stream: options.stream ?? defaultStreamName(core.subjects.prefix),
           ...(options.durable === undefined ? {} : { durable: options.durable }),
           from: options.from ?? 'all',
-          // An ordered (non-durable) replay reads the whole stream and filters here: the NATS
-          // driver's ordered consumer filter needs nats-server >= 2.10 (Debian ships 2.9).
-          ...(options.durable !== undefined && subjects.length === 1 ? { filter: subjects[0]! } : {}),
+          // One pattern is filtered by the broker; several (a server-side list needs
+          // nats-server >= 2.10) are filtered here, by `accept`.
+          ...(subjects.length === 1 ? { filter: subjects[0]! } : {}),
         },
         (m) => {
           const e = decodeEvent(m.subject, m.data, m.sequence);

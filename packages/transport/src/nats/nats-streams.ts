@@ -66,7 +66,8 @@ export async function consumeNatsStream(
       consumer = await js.consumers.getPushConsumer(options.stream, options.durable);
     } else {
       const ordered: Record<string, unknown> = { ...deliver };
-      if (options.filter !== undefined) ordered['filter_subjects'] = [options.filter];
+      // A string (not an array) becomes `filter_subject`, which servers before 2.10 accept.
+      if (options.filter !== undefined) ordered['filter_subjects'] = options.filter;
       consumer = await js.consumers.get(options.stream, ordered);
     }
     const messages = await consumer.consume({
