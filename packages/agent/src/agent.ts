@@ -9,10 +9,14 @@ import { createDriver, type Driver, type DriverStatus, type Subscription } from 
 import { pino, type Logger } from 'pino';
 import { agentStatusCommand } from './commands/agent-status.js';
 import { apiCommand } from './commands/api.js';
+import { createDialplanCommands } from './commands/dialplan.js';
+import { createExecuteAppCommand } from './commands/execute-app.js';
+import { ExecuteCompletions } from './commands/execute-completions.js';
 import { hangupCommand } from './commands/hangup.js';
 import { originateCommand } from './commands/originate.js';
 import { CommandRegistry } from './commands/registry.js';
 import type { AgentConfig } from './config/schema.js';
+import { ParkManager } from './dialplan/park-manager.js';
 import { Dispatcher, type LaneKind } from './dispatcher.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { EventPublisher } from './event-publisher.js';
@@ -21,6 +25,19 @@ import { AgentHttpServer } from './http-server.js';
 import { AgentMetrics } from './metrics.js';
 
 export const AGENT_VERSION = '0.1.0';
+
+/** Events call control needs whatever is published: execute_app completions, real parks, channel ends. */
+const CALL_CONTROL_EVENTS = ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_PARK', 'CHANNEL_UNPARK', 'CHANNEL_DESTROY'];
+
+/** The publish plan's `event json` names plus what call control needs (subclasses stay after CUSTOM). */
+export function subscriptionNames(planNames: readonly string[]): string[] {
+  if (planNames.includes('ALL')) return [...planNames];
+  const custom = planNames.indexOf('CUSTOM');
+  const names = custom < 0 ? [...planNames] : planNames.slice(0, custom);
+  const tail = custom < 0 ? [] : planNames.slice(custom);
+  for (const n of CALL_CONTROL_EVENTS) if (!names.includes(n)) names.push(n);
+  return [...names, ...tail];
+}
 
 export interface AgentOptions {
   /** @default pino JSON logs on stdout at config.log_level */
@@ -35,6 +52,9 @@ export class Agent {
   readonly logger: Logger;
   readonly registry: CommandRegistry;
   readonly metrics: AgentMetrics;
+  /** Park mode (dialplan.*) and its mod_xml_curl endpoint. */
+  readonly park: ParkManager;
+  readonly #completions = new ExecuteCompletions();
   #driver: Driver | undefined;
   #link: FreeSwitchLink | undefined;
   #dispatcher: Dispatcher | undefined;
@@ -52,7 +72,26 @@ export class Agent {
     this.subjects = buildSubjects(config.subject_prefix);
     this.logger = options.logger ?? pino({ level: config.log_level, base: { node_id: config.node_id } });
     this.metrics = new AgentMetrics({ node_id: config.node_id }, () => this.#driver?.stats().dropped ?? 0);
+    const d = config.dialplan;
+    this.park = new ParkManager({
+      nodeId: config.node_id,
+      http: d.port === undefined ? undefined : { host: d.host, port: d.port, path: d.path, user: d.user, password: config.secrets.dialplanPassword },
+      stateFile: d.state_file,
+      logger: this.logger.child({ component: 'dialplan' }),
+    });
     this.registry = new CommandRegistry(apiCommand).register(agentStatusCommand).register(hangupCommand).register(originateCommand);
+    this.registry.register(
+      createExecuteAppCommand({
+        nodeId: config.node_id,
+        completions: this.#completions,
+        sendmsg: (uuid, msg, opts) => this.#link?.sendmsg(uuid, msg, opts) ?? Promise.resolve(undefined),
+        publish: (subject, data) => {
+          const sent = this.#driver?.publish(subject, data) ?? 'dropped';
+          this.metrics.forwardTo.inc({ result: sent });
+        },
+      }),
+    );
+    for (const h of createDialplanCommands(this.park)) this.registry.register(h);
   }
 
   /** Called on every connection state change and after every event or command handled (tests and embedders wait on it). */
@@ -96,6 +135,7 @@ export class Agent {
       const driver = await createDriver(c.driver, {
         urls: c.broker.urls,
         name: `fsbus-agent-${c.node_id}`,
+        namespace: this.subjects.prefix,
         auth: {
           ...(c.secrets.brokerToken === undefined ? {} : { token: c.secrets.brokerToken }),
           ...(c.secrets.brokerNkeySeed === undefined ? {} : { nkeySeed: c.secrets.brokerNkeySeed }),
@@ -116,6 +156,7 @@ export class Agent {
       });
       await driver.connect();
       this.metrics.brokerConnected.set(1);
+      await this.park.start();
       if (c.events.stream.enabled) await driver.ensureStream(this.streamSpec());
 
       const filter = new EventFilter({ include: c.events.include, exclude: c.events.exclude });
@@ -127,9 +168,11 @@ export class Agent {
         password: c.secrets.eslPassword,
         poolSize: c.esl.pool_size,
         connectTimeoutMs: c.esl.connect_timeout_ms,
-        eventNames: filter.plan().names,
+        eventNames: subscriptionNames(filter.plan().names),
         logger: this.logger.child({ component: 'esl' }),
         onEvent: (e) => {
+          this.#completions.onEvent(e);
+          this.park.onEvent(e);
           publisher.onEvent(e);
           if (this.#listeners.size > 0) this.#changed();
         },
@@ -238,8 +281,7 @@ export class Agent {
         bytes_published: e?.bytes ?? 0,
         reconnects: (ds?.reconnects ?? 0) + this.#eslReconnects,
       },
-      // Park mode (dialplan.*) arrives with the call-control issue.
-      park: { available: false },
+      park: this.park.status(),
     };
   }
 
@@ -261,6 +303,7 @@ export class Agent {
     for (const l of this.#lanes) await l.unsubscribe().catch(() => undefined);
     this.#lanes = [];
     await this.#link?.close();
+    await this.park.stop();
     await this.#driver?.flush().catch(() => undefined);
     await this.#driver?.close();
     await this.#http?.close();

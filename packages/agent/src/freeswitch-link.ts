@@ -4,7 +4,17 @@
  * runs the api commands of one connection one after the other). Each client reconnects by itself
  * and re-applies its subscription; the first connect is retried here until it succeeds.
  */
-import { EslClient, backoffDelay, type EslClientStatus, type EslEvent, type EslLogger, type BgapiResult, type CommandOptions } from '@fsbus/esl';
+import {
+  EslClient,
+  backoffDelay,
+  type BgapiResult,
+  type CommandOptions,
+  type CommandReplyFrame,
+  type EslClientStatus,
+  type EslEvent,
+  type EslLogger,
+  type SendMsg,
+} from '@fsbus/esl';
 
 export interface FreeSwitchLinkOptions {
   host: string;
@@ -116,6 +126,11 @@ export class FreeSwitchLink {
 
   bgapi(command: string, opts: CommandOptions & { jobUuid?: string }): Promise<BgapiResult | undefined> {
     return this.#run((c) => c.bgapi(command, opts));
+  }
+
+  /** `sendmsg <uuid>` on a pool connection; undefined when none is ready; `-ERR` rejects (EslCommandError). */
+  sendmsg(uuid: string, msg: SendMsg, opts: CommandOptions): Promise<CommandReplyFrame | undefined> {
+    return this.#run((c) => c.sendmsg(uuid, msg, opts));
   }
 
   /** Every client, for stats. */

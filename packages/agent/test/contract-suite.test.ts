@@ -27,6 +27,9 @@ void describe('mod_event_agent suite over NATS', () => {
     ['originate_empty_endpoint', '{"command":"originate","endpoint":""}', 'endpoint must be'],
     ['originate_missing_extension', '{"command":"originate","endpoint":"user/1000"}', 'extension must be'],
     ['hangup_missing_uuid', '{"command":"hangup"}', 'uuid must be'],
+    ['dialplan_audio_bad_mode', '{"command":"dialplan.audio","mode":"loud"}', 'Invalid mode'],
+    ['dialplan_audio_missing_mode', '{"command":"dialplan.audio"}', 'Invalid mode'],
+    ['dialplan_autoanswer_string', '{"command":"dialplan.autoanswer","enabled":"yes"}', 'enabled must be a boolean'],
   ];
   for (const [name, payload, expected] of validation) {
     void test(`validation: ${name}`, async () => {
@@ -38,10 +41,6 @@ void describe('mod_event_agent suite over NATS', () => {
       assert.equal(r.node_id, 'node-1');
     });
   }
-  // The three dialplan.* cases of test_validation.c need park mode (call-control issue).
-  void test('validation: dialplan_audio_bad_mode', { todo: 'dialplan.* lands with the call-control issue' });
-  void test('validation: dialplan_audio_missing_mode', { todo: 'dialplan.* lands with the call-control issue' });
-  void test('validation: dialplan_autoanswer_string', { todo: 'dialplan.* lands with the call-control issue' });
 
   void test('size limit: small payload accepted', async () => {
     const r = await cluster.request(subject, '{"command":"agent.status"}');

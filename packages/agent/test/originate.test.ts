@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { buildOriginate } from '@fsbus/agent';
+import { BusErrorCode } from '@fsbus/contract';
+import { buildOriginate, escapeVarValue, originateOutcome } from '@fsbus/agent';
 
 void test('originate line: vars quoted, defaults, preset uuid', () => {
   const r = buildOriginate({
@@ -16,7 +17,7 @@ void test('originate line: vars quoted, defaults, preset uuid', () => {
   assert.equal(r.uuid, 'abc-123');
   assert.equal(
     r.line,
-    "originate {origination_uuid=abc-123,origination_caller_id_name='Bot One',origination_caller_id_number=5551234,originate_timeout=30,custom_var='a,b',n=1}user/1000 &park() XML default",
+    "originate {origination_uuid=abc-123,origination_caller_id_name='Bot One',origination_caller_id_number=5551234,originate_timeout=30,custom_var=a\\,b,n=1}user/1000 &park() XML default",
   );
   const d = buildOriginate({ endpoint: 'loopback/7001', extension: '7001', dialplan: 'XML', context: 'public' });
   assert.ok('line' in d);
@@ -34,11 +35,43 @@ void test('originate validation messages (mod_event_agent wording) and injection
   assert.equal(err({ endpoint: 'user/1000' }), 'extension must be between 1 and 255 characters');
   assert.equal(err({ endpoint: 'user/1000', extension: '1', context: 'c'.repeat(128) }), 'context must be 127 characters or fewer');
   assert.match(err({ endpoint: 'user/1000 &bgapi(x)', extension: '1' }), /endpoint must not contain/);
+  assert.match(err({ endpoint: '[leg_timeout=1]user/1000', extension: '1' }), /endpoint must not contain/);
+  assert.match(err({ endpoint: 'user/${system(id)}', extension: '1' }), /endpoint must not contain/);
+  assert.equal(err({ endpoint: 'user/1000', extension: 42 }), 'extension must be between 1 and 255 characters');
+  assert.match(err({ endpoint: 'user/1000', extension: '&park()', variables: { a: 'x\ny' } }), /variable a/);
+  assert.match(err({ endpoint: 'user/1000', extension: '&park()', variables: { a: 'x\\,y' } }), /variable a/);
+  assert.match(err({ endpoint: 'user/1000', extension: '&park()', variables: { a: {} } }), /variable a must be a string/);
+  assert.match(err({ endpoint: 'user/1000', extension: '&park()', variables: [] }), /variables must be an object/);
+  assert.match(err({ endpoint: 'user/1000', extension: '&park()', timeout: 1.5 }), /timeout/);
+  assert.match(err({ endpoint: 'user/1000', extension: '&1park(x y' }), /extension must be &app/);
   assert.match(err({ endpoint: 'user/1000', extension: '1 XML evil' }), /extension must not contain/);
   assert.match(err({ endpoint: 'user/1000', extension: "&park()' x" }), /extension must be &app/);
   assert.match(err({ endpoint: 'user/1000', extension: '1', caller_id_name: "x'}evil" }), /caller_id_name/);
   assert.match(err({ endpoint: 'user/1000', extension: '1', variables: { 'a b': '1' } }), /variable name/);
   assert.match(err({ endpoint: 'user/1000', extension: '1', variables: { a: 'x}y' } }), /variable a/);
   assert.match(err({ endpoint: 'user/1000', extension: '1', timeout: 'soon' }), /timeout/);
-  assert.equal(err({ endpoint: 'user/1000', extension: '1', uuid: 'a b' }), 'uuid must be between 2 and 63 characters');
+  assert.equal(err({ endpoint: 'user/1000', extension: '1', uuid: 'a' }), 'uuid must be between 2 and 63 characters');
+  assert.equal(err({ endpoint: 'user/1000', extension: '1', uuid: 'a b' }), 'uuid must contain only letters, digits and -');
+});
+
+void test('variable escaping follows FreeSWITCH {a=b,c=d} rules', () => {
+  assert.equal(escapeVarValue('plain'), 'plain');
+  assert.equal(escapeVarValue('a,b'), 'a\\,b');
+  assert.equal(escapeVarValue('a b'), "'a b'");
+  assert.equal(escapeVarValue('a b,c'), "'a b\\,c'");
+  const r = buildOriginate({ endpoint: 'user/1000', destination: '&playback(/tmp/a b.wav)', variables: { v: 'x,y=z' } });
+  assert.ok('line' in r);
+  assert.match(r.line, /,v=x\\,y=z\}user\/1000 '&playback\(\/tmp\/a b\.wav\)' XML default$/);
+});
+
+void test('originate outcome mapping', () => {
+  const base = { uuid: 'u', job_uuid: 'j' };
+  assert.deepEqual(originateOutcome({ ...base, result: '+OK u' }), { ok: true, message: 'Call originated successfully', data: { ...base, result: '+OK u' } });
+  const busy = originateOutcome({ ...base, result: '-ERR USER_BUSY' });
+  assert.ok(!busy.ok);
+  assert.equal(busy.code, BusErrorCode.ORIGINATE_FAILED);
+  assert.deepEqual(busy.data, { ...base, result: '-ERR USER_BUSY', cause: 'USER_BUSY' });
+  const other = originateOutcome({ ...base, result: '-USAGE: <call url> <exten>' });
+  assert.ok(!other.ok);
+  assert.equal(other.code, BusErrorCode.COMMAND_FAILED);
 });

@@ -29,6 +29,12 @@ export const BusErrorCode = {
   SHUTTING_DOWN: 'FSBUS_ERR_BUS_SHUTTING_DOWN',
   /** An unexpected failure inside the agent; the log has the details. */
   INTERNAL: 'FSBUS_ERR_BUS_INTERNAL',
+  /** originate did not connect the call; `data.cause` holds FreeSWITCH's hangup cause (NO_ANSWER, USER_BUSY…). */
+  ORIGINATE_FAILED: 'FSBUS_ERR_BUS_ORIGINATE_FAILED',
+  /** The channel a call-control command names does not exist. Message e.g. `execute_app: session not found`. */
+  SESSION_NOT_FOUND: 'FSBUS_ERR_BUS_SESSION_NOT_FOUND',
+  /** Park mode needs the agent's mod_xml_curl dialplan endpoint, which is not configured (`dialplan.port`). */
+  PARK_UNAVAILABLE: 'FSBUS_ERR_BUS_PARK_UNAVAILABLE',
 } as const;
 export type BusErrorCode = (typeof BusErrorCode)[keyof typeof BusErrorCode];
 

@@ -1,7 +1,17 @@
 export { startNatsServer } from './nats-server.js';
 export type { NatsServerOptions, NatsServerHandle } from './nats-server.js';
-export { BrokerStartError, spawnUntil, stopChild, waitForGreeting } from './process.js';
+export { BrokerStartError, probeProtocol, spawnUntil, stopChild, waitForGreeting } from './process.js';
 export type { SpawnedBroker } from './process.js';
 export { freePort } from './free-port.js';
 export { makeTestCertificate } from './tls-cert.js';
 export type { TestCertificate } from './tls-cert.js';
+export { startKafka } from './kafka-server.js';
+export type { KafkaOptions, KafkaHandle } from './kafka-server.js';
+export { kafkaBrokerCount } from './kafka-probe.js';
+export { startRabbitMq } from './rabbitmq.js';
+export type { RabbitMqOptions, RabbitMqHandle } from './rabbitmq.js';
+export { startRedis } from './redis-server.js';
+export type { RedisServerOptions } from './redis-server.js';
+export { startMosquitto } from './mosquitto.js';
+export type { MosquittoOptions } from './mosquitto.js';
+export type { BrokerHandle } from './broker-handle.js';

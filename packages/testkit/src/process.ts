@@ -17,12 +17,33 @@ export interface SpawnedBroker {
   log(): string;
 }
 
+/** Every broker still running: a test process that dies without stop() must not leave orphans. */
+const running = new Set<ChildProcess>();
+let exitHook = false;
+
+function track(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGTERM');
+  });
+}
+
 /** Spawns `bin args` and resolves once its combined output matches `ready` (or fails on exit/timeout). */
-export function spawnUntil(bin: string, args: string[], ready: RegExp, timeoutMs: number): Promise<SpawnedBroker> {
+export function spawnUntil(
+  bin: string,
+  args: string[],
+  ready: RegExp,
+  timeoutMs: number,
+  spawnOptions: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<SpawnedBroker> {
   return new Promise((resolve, reject) => {
     let output = '';
     let settled = false;
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
+    track(child);
     const finish = (err: Error | undefined, match?: RegExpMatchArray) => {
       if (settled) return;
       settled = true;
@@ -71,6 +92,30 @@ export function waitForGreeting(host: string, port: number, timeoutMs: number): 
       clearTimeout(timer);
       socket.destroy();
       resolve(chunk.toString('utf8'));
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new BrokerStartError(`cannot connect to ${host}:${port}: ${err.message}`));
+    });
+  });
+}
+
+/**
+ * Resolves with the first bytes a server sends after we connect and write `hello` (a protocol
+ * header, a PING): readiness means the broker answers its own protocol, not only that a port is open.
+ */
+export function probeProtocol(host: string, port: number, hello: Uint8Array, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new BrokerStartError(`no answer from ${host}:${port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => socket.write(hello));
+    socket.once('data', (chunk) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(chunk);
     });
     socket.once('error', (err) => {
       clearTimeout(timer);

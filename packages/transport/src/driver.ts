@@ -166,6 +166,11 @@ export interface DriverOptions {
   urls: readonly string[];
   /** Client name shown by the broker. */
   name?: string;
+  /**
+   * Broker-side namespace for drivers that need one besides the subjects (AMQP exchange, Redis
+   * key prefix of lane streams): the agent passes its subject prefix. @default 'freeswitch'
+   */
+  namespace?: string;
   auth?: DriverAuth;
   /** true = TLS with the system CAs. */
   tls?: TlsOptions | boolean;

@@ -9,6 +9,11 @@ export type DriverFactory = (options: DriverOptions) => Driver;
 
 const LOADERS: Readonly<Record<string, () => Promise<DriverFactory>>> = {
   nats: async () => (await import('./nats/nats-driver.js')).createNatsDriver,
+  amqp: async () => (await import('./drivers/amqp/amqp-driver.js')).createAmqpDriver,
+  redis: async () => (await import('./drivers/redis/redis-driver.js')).createRedisDriver,
+  mqtt: async () => (await import('./drivers/mqtt/mqtt-driver.js')).createMqttDriver,
+  kafka: async () => (await import('./drivers/kafka/kafka-driver.js')).createKafkaDriver,
+  zmq: async () => (await import('./drivers/zmq/zmq-driver.js')).createZmqDriver,
 };
 
 export const DRIVER_NAMES: readonly string[] = Object.keys(LOADERS);

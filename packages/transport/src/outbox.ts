@@ -10,6 +10,12 @@ export interface OutboxItem {
   headers?: Readonly<Record<string, string>> | undefined;
   /** Opaque reply address (e.g. a forwarded request keeps its requester's inbox). */
   replyTo?: string | undefined;
+  /** What it is, for drivers that route requests and replies apart from publishes. @default 'publish' */
+  kind?: 'publish' | 'request' | 'reply' | undefined;
+  /** Correlation of a request, its reply, or a forwarded request (drivers without native request/reply). */
+  correlationId?: string | undefined;
+  /** How long a request is worth delivering (its timeout), for brokers with per-message TTL. */
+  ttlMs?: number | undefined;
 }
 
 export class Outbox {

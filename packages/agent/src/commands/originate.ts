@@ -1,19 +1,26 @@
 /**
- * `originate` (SPEC §3.4): every field validated, and quoted or refused so that none can inject
- * arguments into the originate line. Runs as bgapi with a preset origination_uuid, so the
- * channel's uuid is known before FreeSWITCH answers.
+ * `originate` (SPEC §3.4): every field validated, and escaped or refused so that none can inject
+ * arguments or variables into the originate line. Runs as bgapi with a preset origination_uuid
+ * (and a preset Job-UUID), so both are known before FreeSWITCH answers — even on a timeout.
  */
 import { randomUUID } from 'node:crypto';
 import { BusErrorCode, type BusRequest } from '@fsbus/contract';
+import { EslTimeoutError } from '@fsbus/esl';
 import type { CommandContext, CommandHandler, CommandResult } from './registry.js';
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
 
-/** Text that can sit inside FreeSWITCH single quotes: no quote, brace, comma escape or line break. */
-const QUOTABLE = /^[^'{}\r\n\\]*$/;
+/**
+ * Characters a value may never carry: quotes and braces (they end or re-open FreeSWITCH's
+ * `{…}` block and its quoting), backslashes (escape games), control characters (line breaks end
+ * the Event Socket command), and `${` (FreeSWITCH would expand it, `${api(args)}` runs an API).
+ */
+const FORBIDDEN_VALUE = /['"{}\\\x00-\x1f\x7f]|\$\{/;
 
-function quote(value: string): string {
-  return /[\s,]/.test(value) ? `'${value}'` : value;
+/** A variable value as FreeSWITCH's `{a=b,c=d}` parser reads it: `,` escaped as `\,`, blanks quoted. */
+export function escapeVarValue(value: string): string {
+  const escaped = value.replace(/,/g, '\\,');
+  return / /.test(escaped) ? `'${escaped}'` : escaped;
 }
 
 function str(fields: Readonly<Record<string, unknown>>, key: string): string | undefined | null {
@@ -22,17 +29,23 @@ function str(fields: Readonly<Record<string, unknown>>, key: string): string | u
   return typeof v === 'string' ? v : null;
 }
 
+/** `&app`, `&app(args)`: the application FreeSWITCH runs on the answered leg. */
+const APP_EXTENSION = /^&[A-Za-z0-9_]+(\(.*\))?$/s;
+/** One word, no quoting or variable syntax. */
+const WORD = /^[^\s'"{}[\]<>\\]+$/;
+
 /** Builds the originate line, or says which field is wrong. */
 export function buildOriginate(fields: Readonly<Record<string, unknown>>): { line: string; uuid: string } | { error: string } {
   const endpoint = str(fields, 'endpoint');
   if (endpoint === undefined || endpoint === null || endpoint.length < 1 || endpoint.length > 255) return { error: 'endpoint must be between 1 and 255 characters' };
-  if (!/^[^\s'{}]+$/.test(endpoint)) return { error: 'endpoint must not contain spaces, quotes or braces' };
+  if (!WORD.test(endpoint) || endpoint.includes('${')) return { error: 'endpoint must not contain spaces, quotes, braces or brackets' };
 
-  const dest = str(fields, 'extension') ?? str(fields, 'destination');
+  const dest = fields['extension'] !== undefined ? str(fields, 'extension') : str(fields, 'destination');
   if (dest === undefined || dest === null || dest.length < 1 || dest.length > 255) return { error: 'extension must be between 1 and 255 characters' };
-  const isApp = dest.startsWith('&');
-  if (isApp ? !/^&[A-Za-z0-9_]+\(.*\)$/s.test(dest) || !QUOTABLE.test(dest) : !/^[^\s'{}]+$/.test(dest)) {
-    return { error: isApp ? 'extension must be &app(args) without quotes, braces or line breaks' : 'extension must not contain spaces, quotes or braces' };
+  if (dest.startsWith('&')) {
+    if (!APP_EXTENSION.test(dest) || FORBIDDEN_VALUE.test(dest)) return { error: 'extension must be &app or &app(args) without quotes, braces or line breaks' };
+  } else if (!WORD.test(dest) || dest.includes('${')) {
+    return { error: 'extension must not contain spaces, quotes or braces' };
   }
 
   const dialplan = str(fields, 'dialplan') ?? 'XML';
@@ -43,7 +56,8 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
 
   const vars: Array<[string, string]> = [];
   const uuidField = str(fields, 'uuid');
-  if (uuidField === null || (uuidField !== undefined && !/^[A-Za-z0-9-]{2,63}$/.test(uuidField))) return { error: 'uuid must be between 2 and 63 characters' };
+  if (uuidField === null || (uuidField !== undefined && (uuidField.length < 2 || uuidField.length > 63))) return { error: 'uuid must be between 2 and 63 characters' };
+  if (uuidField !== undefined && !/^[A-Za-z0-9-]+$/.test(uuidField)) return { error: 'uuid must contain only letters, digits and -' };
   const uuid = uuidField ?? randomUUID();
   vars.push(['origination_uuid', uuid]);
   for (const [key, varName] of [
@@ -52,7 +66,7 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
   ] as const) {
     const v = str(fields, key);
     if (v === undefined) continue;
-    if (v === null || v.length > 255 || !QUOTABLE.test(v)) return { error: `${key} must be a string of at most 255 characters without quotes or braces` };
+    if (v === null || v.length > 255 || FORBIDDEN_VALUE.test(v)) return { error: `${key} must be a string of at most 255 characters without quotes, braces or backslashes` };
     vars.push([varName, v]);
   }
   const timeout = fields['timeout'];
@@ -64,15 +78,30 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
   if (extra !== undefined) {
     if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) return { error: 'variables must be an object' };
     for (const [k, raw] of Object.entries(extra as Record<string, unknown>)) {
-      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k)) return { error: `variable name '${k.slice(0, 64)}' is not allowed` };
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k)) return { error: `variable name '${k.slice(0, 64)}' is not allowed (letters, digits, _, . and -)` };
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return { error: `variable ${k} must be a string, number or boolean` };
       const v = String(raw);
-      if (!QUOTABLE.test(v)) return { error: `variable ${k} must not contain quotes, braces, backslashes or line breaks` };
+      if (v.length > 1024 || FORBIDDEN_VALUE.test(v)) return { error: `variable ${k} must be at most 1024 characters without quotes, braces, backslashes or line breaks` };
       vars.push([k, v]);
     }
   }
-  const varText = vars.map(([k, v]) => `${k}=${quote(v)}`).join(',');
-  return { line: `originate {${varText}}${endpoint} ${quote(dest)} ${dialplan} ${context}`, uuid };
+  const varText = vars.map(([k, v]) => `${k}=${escapeVarValue(v)}`).join(',');
+  const destArg = /\s/.test(dest) ? `'${dest}'` : dest;
+  return { line: `originate {${varText}}${endpoint} ${destArg} ${dialplan} ${context}`, uuid };
+}
+
+/** A FreeSWITCH hangup cause name (`NO_ANSWER`, `USER_BUSY`, …). */
+const CAUSE = /^[A-Z][A-Z0-9_]+$/;
+
+/** Maps the BACKGROUND_JOB body of an originate onto the reply. */
+export function originateOutcome(data: { uuid: string; job_uuid: string; result: string }): CommandResult {
+  if (data.result.startsWith('+OK')) return { ok: true, message: 'Call originated successfully', data };
+  const m = /^-ERR\s+(\S+)/.exec(data.result);
+  const cause = m?.[1];
+  if (cause !== undefined && CAUSE.test(cause)) {
+    return { ok: false, code: BusErrorCode.ORIGINATE_FAILED, message: `Call origination failed: ${cause}`, data: { ...data, cause } };
+  }
+  return { ok: false, code: BusErrorCode.COMMAND_FAILED, message: 'Call origination failed', data };
 }
 
 export const originateCommand: CommandHandler = {
@@ -80,10 +109,22 @@ export const originateCommand: CommandHandler = {
   async run(request: BusRequest, ctx: CommandContext): Promise<CommandResult> {
     const built = buildOriginate(request.fields);
     if ('error' in built) return invalid(built.error);
-    const job = await ctx.bgapi(built.line);
-    const result = job.body.trim();
-    const data = { uuid: built.uuid, job_uuid: job.jobUuid, result };
-    if (!result.startsWith('+OK')) return { ok: false, code: BusErrorCode.COMMAND_FAILED, message: 'Call origination failed', data };
-    return { ok: true, message: 'Call originated successfully', data };
+    const jobUuid = randomUUID();
+    let body: string;
+    try {
+      body = (await ctx.bgapi(built.line, jobUuid)).body;
+    } catch (err) {
+      // The call may still connect later: say which uuid to watch.
+      if (err instanceof EslTimeoutError || (err instanceof Error && err.name === 'EslAbortError')) {
+        return {
+          ok: false,
+          code: BusErrorCode.TIMEOUT,
+          message: `FreeSWITCH did not answer within ${ctx.timeoutMs} ms`,
+          data: { uuid: built.uuid, job_uuid: jobUuid },
+        };
+      }
+      throw err;
+    }
+    return originateOutcome({ uuid: built.uuid, job_uuid: jobUuid, result: body.trim() });
   },
 };

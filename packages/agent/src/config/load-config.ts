@@ -40,6 +40,11 @@ export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly stri
   ['metrics.port', ['FSBUS_METRICS_PORT']],
   ['metrics.host', ['FSBUS_METRICS_HOST']],
   ['metrics.enabled', ['FSBUS_METRICS']],
+  ['dialplan.port', ['FSBUS_DIALPLAN_PORT']],
+  ['dialplan.host', ['FSBUS_DIALPLAN_HOST']],
+  ['dialplan.path', ['FSBUS_DIALPLAN_PATH']],
+  ['dialplan.user', ['FSBUS_DIALPLAN_USER']],
+  ['dialplan.state_file', ['FSBUS_DIALPLAN_STATE_FILE']],
   ['log_level', ['FSBUS_LOG_LEVEL']],
 ];
 
@@ -49,6 +54,7 @@ const SECRETS: ReadonlyArray<readonly [key: keyof AgentSecrets, names: readonly 
   ['brokerToken', ['FSBUS_BROKER_TOKEN', 'MOD_EVENT_AGENT_TOKEN'], ['broker.token', 'token']],
   ['brokerNkeySeed', ['FSBUS_BROKER_NKEY_SEED', 'MOD_EVENT_AGENT_NKEY_SEED'], ['broker.nkey_seed', 'nkey_seed']],
   ['brokerPassword', ['FSBUS_BROKER_PASSWORD', 'MOD_EVENT_AGENT_PASSWORD'], ['broker.password', 'password']],
+  ['dialplanPassword', ['FSBUS_DIALPLAN_PASSWORD'], ['dialplan.password']],
 ];
 
 export interface LoadConfigOptions {
@@ -94,6 +100,9 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   for (const [key, names] of SECRETS) {
     const name = names.find((n) => env[n] !== undefined && env[n] !== '');
     if (name !== undefined) secrets[key] = env[name]!;
+  }
+  if ((parsed.dialplan.user === undefined) !== (secrets.dialplanPassword === undefined)) {
+    throw new ConfigError(parsed.dialplan.user === undefined ? 'dialplan.user' : 'FSBUS_DIALPLAN_PASSWORD', 'dialplan basic auth needs both dialplan.user and FSBUS_DIALPLAN_PASSWORD');
   }
   const nodeId = slugNodeId(parsed.node_id ?? hostname());
   if (nodeId === '') throw new ConfigError('node_id', 'must not be empty');

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX } from '@fsbus/contract';
+import { DRIVER_NAMES } from '@fsbus/transport';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
@@ -30,8 +31,13 @@ export const configSchema = z
   .object({
     /** Node identity; slugified. @default os.hostname() */
     node_id: z.string().min(1).optional(),
-    /** @default 'nats' */
-    driver: z.string().min(1).default('nats'),
+    /** One of `DRIVER_NAMES` (nats, amqp, redis, mqtt, …), case-insensitive. @default 'nats' */
+    driver: z
+      .string()
+      .min(1)
+      .default('nats')
+      .transform((d) => d.toLowerCase())
+      .refine((d) => DRIVER_NAMES.includes(d), { message: `unknown driver (known: ${DRIVER_NAMES.join(', ')})` }),
     /** @default 'freeswitch' (sanitised: ≤64 chars of [A-Za-z0-9._-]) */
     subject_prefix: z.string().min(1).default(DEFAULT_PREFIX),
     broker: z
@@ -113,6 +119,22 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Park mode's mod_xml_curl endpoint (call control). */
+    dialplan: z
+      .object({
+        /** HTTP port FreeSWITCH's mod_xml_curl posts to; 0 = any free port. @default none (no endpoint, park mode unavailable) */
+        port: port.optional(),
+        /** @default '127.0.0.1' (loopback: FreeSWITCH runs on the same host) */
+        host: z.string().min(1).default('127.0.0.1'),
+        /** @default '/dialplan' */
+        path: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be a URL path such as /dialplan').default('/dialplan'),
+        /** Basic-auth user (mod_xml_curl `gateway-credentials`); the password comes from FSBUS_DIALPLAN_PASSWORD. */
+        user: z.string().min(1).regex(/^[^:]+$/, 'must not contain ":"').optional(),
+        /** JSON file keeping the park settings across restarts. @default none (settings start at their defaults) */
+        state_file: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     /** @default 'info' */
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -127,6 +149,8 @@ export interface AgentSecrets {
   brokerToken?: string;
   brokerNkeySeed?: string;
   brokerPassword?: string;
+  /** Basic-auth password of the dialplan endpoint. */
+  dialplanPassword?: string;
 }
 
 export type AgentConfig = Parsed & { node_id: string; secrets: AgentSecrets };

@@ -8,7 +8,7 @@ import { Agent, loadConfig, type AgentConfigInput } from '@fsbus/agent';
 import { decodeReply, type ReplyEnvelope } from '@fsbus/contract';
 import { EslClient, EslEvent } from '@fsbus/esl';
 import { Simulator } from '@fsbus/sim';
-import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { startNatsServer } from '@fsbus/testkit';
 import { createDriver, type Driver } from '@fsbus/transport';
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -56,8 +56,20 @@ export interface Node {
   logs: Array<Record<string, unknown>>;
 }
 
+/** The broker a cluster runs on (a test-kit handle: nats-server, RabbitMQ, Redis, Mosquitto…). */
+export interface ClusterBroker {
+  readonly url: string;
+  halt(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface Cluster {
-  nats: NatsServerHandle;
+  /** The broker (named `nats` for the tests written before other drivers; same object as `broker`). */
+  nats: ClusterBroker;
+  broker: ClusterBroker;
+  /** Driver name the agents and the client use. */
+  driver: string;
   nodes: Node[];
   client: Driver;
   request(subject: string, body: string | Uint8Array, timeoutMs?: number): Promise<ReplyEnvelope>;
@@ -73,10 +85,19 @@ export interface ClusterOptions {
   /** Extra command settings for node i (0-based), e.g. a denylist on one node only. */
   commandsFor?: (i: number) => AgentConfigInput['commands'];
   env?: Record<string, string>;
+  /** Driver of the agents and the client. @default 'nats' */
+  driver?: string;
+  /** Starts the broker for `driver`. @default a nats-server (JetStream per `jetstream`) */
+  startBroker?: () => Promise<ClusterBroker>;
+  /** Brokerless drivers (zmq): the URLs agent i uses (it binds them). @default [broker.url] */
+  agentUrls?: (i: number) => string[];
+  /** Brokerless drivers (zmq): the URLs the client connects to. @default [broker.url] */
+  clientUrls?: string[];
 }
 
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
-  const nats = await startNatsServer({ jetstream: options.jetstream ?? false });
+  const driver = options.driver ?? 'nats';
+  const nats: ClusterBroker = options.startBroker === undefined ? await startNatsServer({ jetstream: options.jetstream ?? false }) : await options.startBroker();
   const nodes: Node[] = [];
   let client: Driver | undefined;
   const stop = async () => {
@@ -101,9 +122,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const config = loadConfig({
         values: {
           ...base,
+          driver,
           node_id: id,
           commands: { ...(base.commands ?? {}), ...(options.commandsFor?.(i) ?? {}) },
-          broker: { ...(base.broker ?? {}), urls: [nats.url] },
+          broker: { ...(base.broker ?? {}), urls: options.agentUrls?.(i) ?? [nats.url] },
           esl: { ...(base.esl ?? {}), host: '127.0.0.1', port },
           metrics: { port: 0, host: '127.0.0.1', ...(base.metrics ?? {}) },
         },
@@ -114,7 +136,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await agent.start();
       await until(agent, () => agent.ready, `${id} ready`);
     }
-    client = await createDriver('nats', { urls: [nats.url], name: 'test-client' });
+    client = await createDriver(driver, { urls: options.clientUrls ?? [nats.url], name: 'test-client' });
     await client.connect();
   } catch (err) {
     await stop();
@@ -123,6 +145,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const bus = client;
   return {
     nats,
+    broker: nats,
+    driver,
     nodes,
     client: bus,
     async request(subject, body, timeoutMs = 5000) {

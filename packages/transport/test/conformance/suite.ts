@@ -1,11 +1,17 @@
 /**
  * The driver conformance suite: one set of behaviours every driver must show on a real broker.
- * Each driver's test file calls `runConformance` with a way to start its broker.
+ * Each driver's test file calls `runConformance` with a way to start its broker; the broker is
+ * started ONCE per file (RabbitMQ or Kafka take seconds) and every case uses subjects of its own.
+ * Cases: publish/subscribe with wildcards, request/reply, competing consumers (3 servers, each
+ * request executed once), direct lane, broadcast/gather, async (fire-and-forget) lane, hand-off
+ * and forward_to, payload cap, typed request errors, durable streams (where the driver has them),
+ * and the broker faults of ./faults.ts (restart mid-stream, bounded buffer while away).
  */
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { TransportErrorCode, type Driver, type DriverOptions, type InboundMessage } from '@fsbus/transport';
-import { Collector, dec, enc, waitStatus } from './helpers.js';
+import { TransportErrorCode, type Driver, type DriverOptions, type InboundMessage, type ServeRequest } from '@fsbus/transport';
+import { runFaultCases } from './faults.js';
+import { Collector, dec, enc } from './helpers.js';
 
 export interface BrokerUnderTest {
   url: string;
@@ -18,135 +24,219 @@ export interface ConformanceTarget {
   driver: string;
   startBroker(): Promise<BrokerUnderTest>;
   create(options: DriverOptions): Promise<Driver>;
+  /**
+   * False for brokers that cannot tell a requester nobody listens (the request then times out).
+   * @default true
+   */
+  detectsNoResponders?: boolean;
+}
+
+/** Per-case context: the shared broker and a way to get connected drivers (closed after the case). */
+export interface CaseContext {
+  broker: BrokerUnderTest;
+  target: ConformanceTarget;
+  /** A fresh subject root for this case (`c7`), so cases never see each other's traffic. */
+  root: string;
+  drivers: (n: number, extra?: Partial<DriverOptions>) => Promise<Driver[]>;
 }
 
 export function runConformance(target: ConformanceTarget): void {
-  const withDrivers = async (n: number, fn: (drivers: Driver[], broker: BrokerUnderTest) => Promise<void>, extra: Partial<DriverOptions> = {}) => {
-    const broker = await target.startBroker();
-    const drivers: Driver[] = [];
-    try {
-      for (let i = 0; i < n; i++) {
-        const d = await target.create({ urls: [broker.url], name: `conformance-${i}`, ...extra });
-        await d.connect();
-        drivers.push(d);
-      }
-      await fn(drivers, broker);
-    } finally {
-      for (const d of drivers) await d.close();
-      await broker.stop();
-    }
-  };
+  void describe(`${target.driver} conformance`, () => {
+    let broker: BrokerUnderTest | undefined;
+    let seq = 0;
+    before(async () => {
+      broker = await target.startBroker();
+    });
+    after(async () => {
+      await broker?.stop();
+    });
 
-  void test(`${target.driver}: publish reaches wildcard subscribers, in order`, () =>
-    withDrivers(2, async ([pub, sub]) => {
-      const got = new Collector<InboundMessage>();
-      const s = sub!.subscribe('t.events.>', got.push);
+    const run = (name: string, fn: (ctx: CaseContext) => Promise<void>) =>
+      void test(`${target.driver}: ${name}`, async () => {
+        const opened: Driver[] = [];
+        const ctx: CaseContext = {
+          broker: broker!,
+          target,
+          root: `c${++seq}`,
+          drivers: async (n, extra = {}) => {
+            const out: Driver[] = [];
+            for (let i = 0; i < n; i++) {
+              const d = await target.create({ urls: [broker!.url], name: `conformance-${seq}-${i}`, ...extra });
+              opened.push(d);
+              await d.connect();
+              out.push(d);
+            }
+            return out;
+          },
+        };
+        try {
+          await fn(ctx);
+        } finally {
+          for (const d of opened) await d.close();
+        }
+      });
+
+    run('publish reaches wildcard subscribers, in order', async ({ drivers, root }) => {
+      const [pub, sub] = await drivers(2);
+      const all = new Collector<InboundMessage>();
+      const one = new Collector<InboundMessage>();
+      const s1 = sub!.subscribe(`${root}.events.>`, all.push);
+      const s2 = sub!.subscribe(`${root}.events.*.x`, one.push);
       await sub!.flush();
-      for (let i = 0; i < 20; i++) assert.equal(pub!.publish(`t.events.e${i % 3}`, enc(String(i))), 'sent');
-      const items = await got.until(20);
+      for (let i = 0; i < 20; i++) assert.equal(pub!.publish(`${root}.events.e${i % 3}`, enc(String(i))), 'sent');
+      const items = await all.until(20);
       assert.deepEqual(items.map((m) => dec(m.data)), Array.from({ length: 20 }, (_, i) => String(i)));
-      assert.equal(items[1]!.subject, 't.events.e1');
+      assert.equal(items[1]!.subject, `${root}.events.e1`);
+      // `*` is exactly one token: a.x matches, a.b.x does not.
+      pub!.publish(`${root}.events.a.b.x`, enc('deep'));
+      pub!.publish(`${root}.events.a.x`, enc('one'));
+      assert.deepEqual((await one.until(1)).map((m) => [m.subject, dec(m.data)]), [[`${root}.events.a.x`, 'one']]);
+      await all.until(22);
       // What can never be sent is dropped and counted, and does not block what follows.
       const dropped = pub!.stats().dropped;
-      assert.equal(pub!.publish('t.events.bad subject', enc('x')), 'dropped');
+      assert.equal(pub!.publish(`${root}.events.bad subject`, enc('x')), 'dropped');
       assert.equal(pub!.stats().dropped, dropped + 1);
-      assert.equal(pub!.publish('t.events.after', enc('20')), 'sent');
-      assert.equal(dec((await got.until(21))[20]!.data), '20');
-      await s.unsubscribe();
-    }));
+      assert.equal(pub!.publish(`${root}.events.after`, enc('20')), 'sent');
+      assert.equal(dec((await all.until(23))[22]!.data), '20');
+      assert.equal(one.items.length, 1);
+      await s1.unsubscribe();
+      await s2.unsubscribe();
+    });
 
-  void test(`${target.driver}: a competing lane runs each request once; replies come back`, () =>
-    withDrivers(3, async ([a, b, client]) => {
+    run('request/reply over a competing lane of 3 servers: each request executed once', async ({ drivers, root }) => {
+      const [a, b, c, client] = await drivers(4);
       const seen: string[] = [];
-      for (const d of [a!, b!]) {
-        d.serve({ subject: 't.api', competing: true }, (req) => {
+      const perServer = [0, 0, 0];
+      for (const [i, d] of [a!, b!, c!].entries()) {
+        d.serve({ subject: `${root}.api`, competing: true }, (req) => {
           seen.push(dec(req.data));
+          perServer[i]!++;
+          assert.equal(req.expectsReply, true);
           return enc(`ok:${dec(req.data)}`);
         });
         await d.flush();
       }
-      const replies = await Promise.all(Array.from({ length: 30 }, (_, i) => client!.request('t.api', enc(String(i)), { timeoutMs: 5000 })));
-      assert.deepEqual(replies.map((r) => dec(r.data)), Array.from({ length: 30 }, (_, i) => `ok:${i}`));
-      assert.equal(seen.length, 30);
-      assert.equal(new Set(seen).size, 30);
-    }));
+      const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => client!.request(`${root}.api`, enc(String(i)), { timeoutMs: 10_000 })));
+      assert.deepEqual(replies.map((r) => dec(r.data)), Array.from({ length: 60 }, (_, i) => `ok:${i}`));
+      assert.equal(seen.length, 60);
+      assert.equal(new Set(seen).size, 60);
+      assert.equal(perServer.reduce((x, y) => x + y, 0), 60);
+    });
 
-  void test(`${target.driver}: forward hands a request to another lane with the same reply address`, () =>
-    withDrivers(3, async ([front, back, client]) => {
-      front!.serve({ subject: 't.api', competing: true }, (req) => {
-        req.forward('t.node.n2');
-        return undefined;
-      });
-      back!.serve({ subject: 't.node.n2', competing: false }, (req) => enc(`n2 got ${dec(req.data)}`));
-      await front!.flush();
-      await back!.flush();
-      const r = await client!.request('t.api', enc('x'), { timeoutMs: 5000 });
-      assert.equal(dec(r.data), 'n2 got x');
-    }));
-
-  void test(`${target.driver}: gather collects one reply per server`, () =>
-    withDrivers(4, async ([a, b, c, client]) => {
-      for (const [i, d] of [a!, b!, c!].entries()) {
-        d.serve({ subject: 't.broadcast', competing: false }, () => enc(`n${i}`));
+    run('direct lanes reach the named server only', async ({ drivers, root }) => {
+      const [n1, n2, client] = await drivers(3);
+      const got: string[] = [];
+      for (const [id, d] of [['n1', n1!], ['n2', n2!]] as const) {
+        d.serve({ subject: `${root}.node.${id}`, competing: false }, (req) => {
+          got.push(`${id}:${dec(req.data)}`);
+          return enc(id);
+        });
         await d.flush();
       }
-      const replies = await client!.gather('t.broadcast', enc('?'), { timeoutMs: 5000, expect: 3 });
-      assert.deepEqual(replies.map((r) => dec(r.data)).sort(), ['n0', 'n1', 'n2']);
-    }));
+      for (let i = 0; i < 5; i++) assert.equal(dec((await client!.request(`${root}.node.n2`, enc(String(i)), { timeoutMs: 5000 })).data), 'n2');
+      assert.equal(dec((await client!.request(`${root}.node.n1`, enc('x'), { timeoutMs: 5000 })).data), 'n1');
+      assert.deepEqual(got, ['n2:0', 'n2:1', 'n2:2', 'n2:3', 'n2:4', 'n1:x']);
+    });
 
-  void test(`${target.driver}: request errors are typed (no responders, timeout, abort)`, () =>
-    withDrivers(2, async ([server, client]) => {
-      await assert.rejects(client!.request('t.nobody', enc('x'), { timeoutMs: 2000 }), { code: TransportErrorCode.NO_RESPONDERS });
-      server!.serve({ subject: 't.silent', competing: true }, () => undefined);
+    run('broadcast: gather collects one reply per server', async ({ drivers, root }) => {
+      const [a, b, c, client] = await drivers(4);
+      for (const [i, d] of [a!, b!, c!].entries()) {
+        d.serve({ subject: `${root}.broadcast`, competing: false }, () => enc(`n${i}`));
+        await d.flush();
+      }
+      const replies = await client!.gather(`${root}.broadcast`, enc('?'), { timeoutMs: 10_000, expect: 3 });
+      assert.deepEqual(replies.map((r) => dec(r.data)).sort(), ['n0', 'n1', 'n2']);
+    });
+
+    run('async lane: fire-and-forget over a wildcard competing lane, each command once', async ({ drivers, root }) => {
+      const [a, b, c, client] = await drivers(4);
+      const done = new Collector<string>();
+      for (const d of [a!, b!, c!]) {
+        d.serve({ subject: `${root}.cmd.async.>`, competing: true, group: `${root}.cmd.async` }, (req) => {
+          assert.equal(req.expectsReply, false);
+          done.push(`${req.subject}=${dec(req.data)}`);
+          return undefined;
+        });
+        await d.flush();
+      }
+      for (let i = 0; i < 30; i++) assert.equal(client!.publish(`${root}.cmd.async.job${i % 2 === 0 ? '' : '.sub'}`, enc(String(i))), 'sent');
+      const items = await done.until(30);
+      assert.equal(new Set(items).size, 30);
+      assert.ok(items.includes(`${root}.cmd.async.job.sub=1`));
+      assert.ok(items.includes(`${root}.cmd.async.job=0`));
+    });
+
+    run('hand-off keeps the reply address; forward_to copies reach a subscriber', async ({ drivers, root }) => {
+      const [front, back, client] = await drivers(3);
+      front!.serve({ subject: `${root}.api`, competing: true }, (req) => {
+        req.forward(`${root}.node.n2`);
+        return undefined;
+      });
+      back!.serve({ subject: `${root}.node.n2`, competing: false }, (req: ServeRequest) => {
+        const out = enc(`n2 got ${dec(req.data)}`);
+        back!.publish(`${root}.results.audit`, out); // what forward_to does with the reply
+        return out;
+      });
+      await front!.flush();
+      await back!.flush();
+      const copies = new Collector<string>();
+      client!.subscribe(`${root}.results.*`, (m) => copies.push(dec(m.data)));
+      await client!.flush();
+      const r = await client!.request(`${root}.api`, enc('x'), { timeoutMs: 5000 });
+      assert.equal(dec(r.data), 'n2 got x');
+      assert.deepEqual(await copies.until(1), ['n2 got x']);
+    });
+
+    run('payload cap: large payloads cross intact (the agent, not the broker, enforces 64 KiB)', async ({ drivers, root }) => {
+      const [server, client] = await drivers(2);
+      server!.serve({ subject: `${root}.api`, competing: true }, (req) => Uint8Array.from(req.data).reverse());
       await server!.flush();
-      await assert.rejects(client!.request('t.silent', enc('x'), { timeoutMs: 200 }), { code: TransportErrorCode.TIMEOUT });
+      for (const size of [65_536, 65_537, 256 * 1024]) {
+        const body = Uint8Array.from({ length: size }, (_, i) => (i * 31) % 251);
+        const r = await client!.request(`${root}.api`, body, { timeoutMs: 10_000 });
+        assert.equal(r.data.byteLength, size);
+        assert.deepEqual(Uint8Array.from(r.data), Uint8Array.from(body).reverse());
+      }
+    });
+
+    run('request errors are typed (no responders, timeout, abort)', async ({ drivers, root, target: t }) => {
+      const [server, client] = await drivers(2);
+      if (t.detectsNoResponders !== false) {
+        await assert.rejects(client!.request(`${root}.nobody`, enc('x'), { timeoutMs: 5000 }), { code: TransportErrorCode.NO_RESPONDERS });
+        assert.deepEqual(await client!.gather(`${root}.nobody`, enc('x'), { timeoutMs: 5000 }), []);
+      }
+      server!.serve({ subject: `${root}.silent`, competing: true }, () => undefined);
+      await server!.flush();
+      await assert.rejects(client!.request(`${root}.silent`, enc('x'), { timeoutMs: 200 }), { code: TransportErrorCode.TIMEOUT });
       const ac = new AbortController();
-      const p = client!.request('t.silent', enc('x'), { timeoutMs: 5000, signal: ac.signal });
+      const p = client!.request(`${root}.silent`, enc('x'), { timeoutMs: 5000, signal: ac.signal });
       ac.abort();
       await assert.rejects(p, { code: TransportErrorCode.ABORTED });
-    }));
+    });
 
-  void test(`${target.driver}: durable stream replays what a consumer missed`, () =>
-    withDrivers(2, async ([pub, consumer]) => {
-      await pub!.ensureStream({ name: 'T_EVENTS', subjects: ['t.events.>'], maxAgeMs: 60_000 });
-      for (let i = 0; i < 10; i++) pub!.publish('t.events.x', enc(String(i)));
+    run('durable streams replay what a consumer missed (or are refused, typed)', async ({ drivers, root }) => {
+      const [pub, consumer] = await drivers(2);
+      const stream = `${root.toUpperCase()}_EVENTS`;
+      if (!pub!.capabilities.durableStreams) {
+        await assert.rejects(pub!.ensureStream({ name: stream, subjects: [`${root}.events.>`] }), { code: TransportErrorCode.UNSUPPORTED });
+        return;
+      }
+      await pub!.ensureStream({ name: stream, subjects: [`${root}.events.>`], maxAgeMs: 60_000 });
+      for (let i = 0; i < 10; i++) pub!.publish(`${root}.events.x`, enc(String(i)));
       await pub!.flush();
       const got = new Collector<string>();
-      const sub = await consumer!.consumeDurable({ stream: 'T_EVENTS', durable: 'replayer', from: 'all' }, (m) => {
+      const sub = await consumer!.consumeDurable({ stream, durable: 'replayer', from: 'all' }, (m) => {
         got.push(dec(m.data));
         m.ack();
       });
       assert.deepEqual(await got.until(10), Array.from({ length: 10 }, (_, i) => String(i)));
       await sub.unsubscribe();
       const fromSeq = new Collector<number>();
-      const sub2 = await consumer!.consumeDurable({ stream: 'T_EVENTS', from: { sequence: 8 } }, (m) => fromSeq.push(m.sequence));
+      const sub2 = await consumer!.consumeDurable({ stream, from: { sequence: 8 } }, (m) => fromSeq.push(m.sequence));
       assert.deepEqual(await fromSeq.until(3), [8, 9, 10]);
       await sub2.unsubscribe();
-    }));
+    });
 
-  void test(`${target.driver}: publishes while the broker is away are buffered within the bound, then delivered`, () =>
-    withDrivers(
-      2,
-      async ([pub, reader], broker) => {
-        await pub!.ensureStream({ name: 'T_BUF', subjects: ['t.buf.>'] });
-        await broker.halt();
-        await waitStatus(pub!, 'reconnecting');
-        const outcomes = Array.from({ length: 8 }, (_, i) => pub!.publish('t.buf.x', enc(String(i))));
-        assert.deepEqual(outcomes, Array(8).fill('buffered'));
-        // Bound is 5 messages: the 3 oldest were dropped and counted.
-        assert.equal(pub!.stats().dropped, 3);
-        assert.equal(pub!.stats().pending, 5);
-        await broker.start();
-        await waitStatus(pub!, 'connected');
-        await pub!.flush();
-        assert.equal(pub!.stats().pending, 0);
-        assert.equal(pub!.stats().reconnects, 1);
-        await waitStatus(reader!, 'connected');
-        const got = new Collector<string>();
-        const sub = await reader!.consumeDurable({ stream: 'T_BUF', from: 'all' }, (m) => got.push(dec(m.data)));
-        assert.deepEqual(await got.until(5), ['3', '4', '5', '6', '7']);
-        await sub.unsubscribe();
-      },
-      { bufferMessages: 5 },
-    ));
+    runFaultCases(run);
+  });
 }

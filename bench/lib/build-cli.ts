@@ -1,0 +1,86 @@
+/**
+ * The children run from a one-file build of the CLI (esbuild, which tsx already brings), not
+ * through tsx: tsx's loader thread alone adds ~40 MB of RSS, which would be charged to the
+ * agent. Workspace packages are bundled from their sources; third-party packages stay external
+ * and load from node_modules, so the output lives inside the repository (bench/.build/). Split
+ * into chunks so each driver (and its broker client) still loads only when used.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { REPO_ROOT } from './paths.js';
+
+const BUILD_ROOT = join(REPO_ROOT, 'bench/.build');
+/** One directory per suite process: suites running side by side (CI) must not rebuild each other's. */
+const OUT_DIR = join(BUILD_ROOT, `cli-${process.pid}`);
+export const CLI_BUNDLE = join(OUT_DIR, 'main.mjs');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes the builds of suite processes that are gone (killed before they could clean up). */
+function removeStale(): void {
+  if (!existsSync(BUILD_ROOT)) return;
+  for (const name of readdirSync(BUILD_ROOT)) {
+    const pid = /^cli-(\d+)$/.exec(name)?.[1];
+    if (pid !== undefined && Number(pid) !== process.pid && !alive(Number(pid))) rmSync(join(BUILD_ROOT, name), { recursive: true, force: true });
+  }
+}
+
+const thirdPartyExternal: Plugin = {
+  name: 'third-party-external',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@fsbus/') || args.path === 'fsbus' ? undefined : { path: args.path, external: true }));
+  },
+};
+
+/**
+ * Drivers are lazy `import()`s; one whose file is not written yet must not break the build,
+ * only its own loading (the suites then list it as missing).
+ */
+const missingLazyImports: Plugin = {
+  name: 'missing-lazy-imports',
+  setup(b) {
+    b.onResolve({ filter: /^\./ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.pluginData === 'probe') return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'probe' });
+      return r.errors.length > 0 ? { path: args.path, external: true, warnings: [] } : undefined;
+    });
+  },
+};
+
+let built: Promise<string> | undefined;
+
+/** Builds the bundle once per process; resolves with its path. */
+export function buildCli(): Promise<string> {
+  built ??= (async () => {
+    removeStale();
+    mkdirSync(OUT_DIR, { recursive: true });
+    // The children are stopped before the suite exits; their build goes with it.
+    process.once('exit', () => rmSync(OUT_DIR, { recursive: true, force: true }));
+    await build({
+      entryPoints: [join(REPO_ROOT, 'packages/cli/src/main.ts')],
+      outdir: OUT_DIR,
+      outExtension: { '.js': '.mjs' },
+      // One chunk per lazily imported driver: its broker client loads only when that driver does.
+      splitting: true,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      conditions: ['source'],
+      plugins: [thirdPartyExternal, missingLazyImports],
+      sourcemap: 'linked',
+      keepNames: true,
+      logLevel: 'error',
+    });
+    return CLI_BUNDLE;
+  })();
+  return built;
+}

@@ -1,0 +1,53 @@
+/** The options every suite takes: `[--json out.json] [--smoke] [--full]`, plus suite-specific ones. */
+import { writeFileSync } from 'node:fs';
+
+export interface SuiteArgs {
+  json: string | undefined;
+  /** Tiny run for CI: proves the suite still works, its numbers mean nothing. */
+  smoke: boolean;
+  /** Long run (the memory soak). */
+  full: boolean;
+  /** Extra node flags for the children (e.g. `--cpu-prof`), from `--child-flags "…"`. */
+  childFlags: string[];
+  /** `--only nats,redis`: restrict the drivers of the bus suites. */
+  only: string[] | undefined;
+  /** `--agent-config '{"log_level":"warn","events":{"exclude":["API"]}}'`: merged into the agent's config (experiments). */
+  agentConfig: Record<string, unknown> | undefined;
+}
+
+export function parseSuiteArgs(argv: readonly string[]): SuiteArgs {
+  const value = (flag: string): string | undefined => {
+    const at = argv.indexOf(flag);
+    if (at < 0) return undefined;
+    const v = argv[at + 1];
+    if (v === undefined || (flag !== '--child-flags' && v.startsWith('--'))) throw new Error(`${flag} needs a value`);
+    return v;
+  };
+  const withValue = new Set(['--json', '--child-flags', '--only', '--agent-config']);
+  const known = new Set([...withValue, '--smoke', '--full']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!known.has(a)) throw new Error(`unknown option ${a} (known: ${[...known].join(', ')})`);
+    if (withValue.has(a)) i++;
+  }
+  const flags = value('--child-flags');
+  const only = value('--only');
+  const agentConfig = value('--agent-config');
+  return {
+    json: value('--json'),
+    smoke: argv.includes('--smoke'),
+    full: argv.includes('--full'),
+    childFlags: flags === undefined ? [] : flags.split(/\s+/).filter((f) => f !== ''),
+    only: only === undefined ? undefined : only.split(',').map((s) => s.trim().toLowerCase()),
+    agentConfig: agentConfig === undefined ? undefined : (JSON.parse(agentConfig) as Record<string, unknown>),
+  };
+}
+
+export function writeReport(file: string | undefined, report: unknown): void {
+  if (file !== undefined) writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+}
+
+/** Awaits `ms` of wall time: a benchmark's measuring window (never used to synchronise). */
+export function measureFor(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

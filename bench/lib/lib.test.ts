@@ -1,0 +1,57 @@
+/** The benchmark helpers that turn samples into numbers and pages: percentiles, tables, saturation, chart. */
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { payloadTimestamp } from '../bus-events/steps.js';
+import { saturationOf, type BusEventsRow } from '../bus-events/report.js';
+import { Latencies, summarize } from './stats.js';
+import { markdownTable } from './table.js';
+import { renderChart } from './svg-chart.js';
+import { parseSuiteArgs } from './cli-args.js';
+
+void test('percentiles are nearest-rank over every sample', () => {
+  const l = new Latencies();
+  for (let i = 1; i <= 2000; i++) l.add(i); // grows past the initial 1024 slots
+  assert.deepStrictEqual(l.summary(), { count: 2000, p50: 1000, p90: 1800, p99: 1980, max: 2000, mean: 1000.5 });
+  assert.deepStrictEqual(summarize(new Float64Array([5])), { count: 1, p50: 5, p90: 5, p99: 5, max: 5, mean: 5 });
+  assert.equal(summarize(new Float64Array()).count, 0);
+});
+
+void test('markdown tables pad columns and right-align numbers', () => {
+  const t = markdownTable([{ title: 'name' }, { title: 'n', right: true }], [['a', 1], ['bbbb', 22]]);
+  assert.equal(t, ['| name |   n |', '|------|----:|', '| a    |   1 |', '| bbbb |  22 |'].join('\n'));
+});
+
+void test('the event timestamp is read from the payload bytes without parsing the event', () => {
+  const bytes = new TextEncoder().encode('{"event_name":"CUSTOM","timestamp":1795328885424395,"node_id":"n","headers":{"timestamp":"1"}}');
+  assert.equal(payloadTimestamp(bytes), 1795328885424395);
+  assert.ok(Number.isNaN(payloadTimestamp(new TextEncoder().encode('{"event_name":"X"}'))));
+});
+
+function row(rate: number, source: number, delivered: number, lost: number): BusEventsRow {
+  const latency = { count: 1, p50: 1, p90: 1, p99: 1, max: 1, mean: 1 };
+  return { path: 'bus', driver: 'nats', rate, produced: 100, received: 100 - lost, lost, deliveredPerSec: delivered, sourcePerSec: source, latency, avgEventBytes: 1 };
+}
+
+void test('saturation starts at the first step that loses events or falls behind the source', () => {
+  const [s] = saturationOf([row(1000, 1000, 990, 0), row(2000, 1900, 1800, 0), row(5000, 4000, 3000, 0), row(9000, 8000, 8000, 0)]);
+  assert.deepStrictEqual(s, { path: 'bus', driver: 'nats', maxCleanRate: 2000, maxCleanDelivered: 1800, saturatesAt: 5000, reason: 'delivered 3,000/s while the source produced 4,000/s' });
+  const [lossy] = saturationOf([row(1000, 1000, 1000, 3)]);
+  assert.equal(lossy?.maxCleanRate, 0);
+  assert.equal(lossy?.reason, '3 lost');
+  assert.equal(saturationOf([row(1000, 1000, 1000, 0)])[0]?.saturatesAt, undefined);
+});
+
+void test('the chart is one SVG with a bar and a label per value, text escaped', () => {
+  const svg = renderChart('t & <u>', [{ title: 'p', unit: 'ms', log: true, groups: [{ label: 'a<b', bars: [{ series: 'p50', value: 0.5 }, { series: 'p99', value: 12 }] }] }]);
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.equal((svg.match(/<rect x="\d+" y="\d+" width="[\d.]+" height="14"/g) ?? []).length, 2);
+  assert.ok(svg.includes('t &amp; &lt;u&gt;') && svg.includes('a&lt;b') && svg.includes('12.00 ms'));
+  assert.ok(!svg.includes('NaN'));
+});
+
+void test('suite options: values, flags, unknown options refused', () => {
+  const a = parseSuiteArgs(['--json', 'o.json', '--smoke', '--only', 'nats,AMQP', '--child-flags', '--cpu-prof --cpu-prof-dir=/tmp/p', '--agent-config', '{"log_level":"warn"}']);
+  assert.deepStrictEqual(a, { json: 'o.json', smoke: true, full: false, childFlags: ['--cpu-prof', '--cpu-prof-dir=/tmp/p'], only: ['nats', 'amqp'], agentConfig: { log_level: 'warn' } });
+  assert.throws(() => parseSuiteArgs(['--jsn', 'x']), /unknown option --jsn/);
+  assert.throws(() => parseSuiteArgs(['--json']), /--json needs a value/);
+});

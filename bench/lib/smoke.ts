@@ -1,0 +1,28 @@
+/** Shared by the suites' smoke tests: run a suite in --smoke mode, return its report and stdout. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from './paths.js';
+
+const run = promisify(execFile);
+
+export async function runSmoke<T>(suite: string, extra: readonly string[] = []): Promise<{ report: T; stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `fsbus-bench-${suite}-`));
+  try {
+    const out = join(dir, 'report.json');
+    const { stdout, stderr } = await run(process.execPath, ['--conditions=source', '--import', 'tsx', `bench/${suite}/run.ts`, '--smoke', '--json', out, ...extra], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 240_000, // bounds a hung run; not a synchronisation
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { report: JSON.parse(readFileSync(out, 'utf8')) as T, stdout, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Finite and > 0. */
+export const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;

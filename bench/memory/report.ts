@@ -1,0 +1,41 @@
+/** memory's report shape and table. */
+import { machineLine, type ReportEnvelope } from '../lib/envelope.js';
+import type { LoadResult } from '../lib/load.js';
+import { int, markdownTable, ms } from '../lib/table.js';
+
+export interface MemoryReport extends ReportEnvelope<'memory'> {
+  driver: string;
+  load: { commandClients: number; eventsPerSec: number };
+  idle: { rssMb: number; settleMs: number };
+  underLoad: {
+    seconds: number;
+    /** RSS every second, MB. */
+    samples: number[];
+    startMb: number;
+    peakMb: number;
+    endMb: number;
+    /** Least-squares slope over the second half of the window, MB per minute. */
+    slopeMbPerMin: number;
+    cpuPercent: number;
+    commands: Pick<LoadResult, 'ok' | 'errors' | 'perSec'> & { p50: number; p99: number };
+    eventsPublished: number;
+    eventsDropped: number;
+  };
+  afterLoad: { rssMb: number };
+}
+
+export function formatMemory(r: MemoryReport): string {
+  const u = r.underLoad;
+  const table = markdownTable(
+    [{ title: 'phase' }, { title: 'RSS MB', right: true }, { title: 'detail' }],
+    [
+      ['idle', r.idle.rssMb.toFixed(1), `${r.idle.settleMs / 1000} s after ready`],
+      ['under load (start)', u.startMb.toFixed(1), `${r.load.commandClients} command clients + ${int(r.load.eventsPerSec)} events/s`],
+      ['under load (peak)', u.peakMb.toFixed(1), `agent CPU ${u.cpuPercent.toFixed(0)}%; ${int(u.commands.perSec)} commands/s (p50 ${ms(u.commands.p50)} ms, p99 ${ms(u.commands.p99)} ms), ${int(u.eventsPublished)} events published, ${int(u.eventsDropped)} dropped`],
+      ['under load (end)', u.endMb.toFixed(1), `after ${u.seconds} s; slope over the second half ${u.slopeMbPerMin.toFixed(2)} MB/min`],
+      ['after load', r.afterLoad.rssMb.toFixed(1), `${r.idle.settleMs / 1000} s later`],
+    ],
+  );
+  return [`memory: ${machineLine(r.machine)}; agent over ${r.driver}, ${r.mode === 'full' ? '5-minute soak' : `${u.seconds} s load`}`, '', table].join('\n');
+}
+

@@ -1,0 +1,190 @@
+/**
+ * Regenerates docs/benchmarks.md (and its chart, docs/benchmarks.svg) from the suites' JSON
+ * reports in bench/results/<suite>.json, plus the hand-written analysis in bench/results/notes.md.
+ *
+ *   node --conditions=source --import tsx bench/report.ts [--results bench/results] [--out docs/benchmarks.md]
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { BusCommandReport } from './bus-command/report.js';
+import { formatBusCommand } from './bus-command/report.js';
+import type { BusEventsReport } from './bus-events/report.js';
+import { formatBusEvents } from './bus-events/report.js';
+import type { EslApiReport } from './esl-api/report.js';
+import { formatEslApi } from './esl-api/report.js';
+import { formatTable as formatEslParse, type BenchReport as EslParseReport } from './esl-parse/report.js';
+import { machineLine } from './lib/envelope.js';
+import { REPO_ROOT } from './lib/paths.js';
+import { renderChart, type Panel } from './lib/svg-chart.js';
+import { int, markdownTable, ms, ratio } from './lib/table.js';
+import type { MemoryReport } from './memory/report.js';
+import { formatMemory } from './memory/report.js';
+
+export interface Reports {
+  eslParse?: EslParseReport;
+  eslApi?: EslApiReport;
+  busCommand?: BusCommandReport;
+  busEvents?: BusEventsReport;
+  memory?: MemoryReport;
+  notes?: string;
+}
+
+function load<T>(dir: string, name: string): T | undefined {
+  const file = join(dir, name);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+}
+
+export function loadReports(dir: string): Reports {
+  const r: Reports = {};
+  const set = <K extends keyof Reports>(k: K, v: Reports[K] | undefined): void => {
+    if (v !== undefined) r[k] = v;
+  };
+  set('eslParse', load<EslParseReport>(dir, 'esl-parse.json'));
+  set('eslApi', load<EslApiReport>(dir, 'esl-api.json'));
+  set('busCommand', load<BusCommandReport>(dir, 'bus-command.json'));
+  set('busEvents', load<BusEventsReport>(dir, 'bus-events.json'));
+  set('memory', load<MemoryReport>(dir, 'memory.json'));
+  const notes = join(dir, 'notes.md');
+  if (existsSync(notes)) r.notes = readFileSync(notes, 'utf8').trim();
+  return r;
+}
+
+interface Target {
+  suite: string;
+  target: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+export function targets(r: Reports): Target[] {
+  const t: Target[] = [];
+  const plain = r.eslParse?.ratios.find((q) => q.format === 'plain' && q.reads === 'name');
+  t.push({ suite: 'esl-parse', target: '>= 3x the faster peer (plain events)', measured: plain ? `${ratio(plain.ratio)} ${plain.fastestPeer}` : 'not run', met: plain ? plain.ratio >= 3 : undefined });
+  const api = r.eslApi?.targets;
+  t.push({ suite: 'esl-api', target: '>= 90% of the raw one-connection round-trip limit', measured: api ? `${(api.oneConnectionVsRaw * 100).toFixed(0)}%` : 'not run', met: api ? api.oneConnectionVsRaw >= 0.9 : undefined });
+  t.push({ suite: 'esl-api', target: 'scales with connections', measured: api ? `${ratio(api.connectionScaling)} (4 vs 1 connection)` : 'not run', met: api ? api.connectionScaling > 1.2 : undefined });
+  const bus = (clients: number) => r.busCommand?.results.find((x) => x.path === 'bus' && x.driver === 'nats' && x.clients === clients);
+  const direct1 = r.busCommand?.results.find((x) => x.path === 'direct-esl' && x.clients === 1);
+  const n64 = bus(64);
+  const n1 = bus(1);
+  t.push({ suite: 'bus-command', target: 'nats, 64 clients: >= 27,000 commands/s', measured: n64 ? `${int(n64.perSec)}/s` : 'not run', met: n64 ? n64.perSec >= 27_000 : undefined });
+  t.push({ suite: 'bus-command', target: 'nats, 1 client: p50 <= 0.3 ms', measured: n1 ? `${ms(n1.latency.p50)} ms` : 'not run', met: n1 ? n1.latency.p50 <= 0.3 : undefined });
+  const overhead = n1 && direct1 ? n1.latency.p50 - direct1.latency.p50 : undefined;
+  t.push({ suite: 'bus-command', target: 'bus overhead over direct ESL <= 0.15 ms at p50', measured: overhead === undefined ? 'not run' : `${ms(overhead)} ms`, met: overhead === undefined ? undefined : overhead <= 0.15 });
+  const sat = r.busEvents?.saturation.find((s) => s.path === 'bus' && s.driver === 'nats');
+  t.push({ suite: 'bus-events', target: 'nats: >= 100,000 events/s without loss', measured: sat ? `clean up to ${int(sat.maxCleanDelivered)}/s delivered (step ${int(sat.maxCleanRate)}/s)` : 'not run', met: sat ? sat.maxCleanDelivered >= 90_000 && sat.maxCleanRate >= 100_000 : undefined });
+  // RSS at the highest clean rate (or at the first step when none was clean).
+  const natsRows = r.busEvents?.results.filter((x) => x.path === 'bus' && x.driver === 'nats') ?? [];
+  const atRate = sat === undefined ? undefined : (natsRows.filter((x) => x.rate <= sat.maxCleanRate).at(-1) ?? natsRows[0]);
+  t.push({
+    suite: 'bus-events',
+    target: 'agent RSS < 80 MB at that rate',
+    measured: atRate?.agent ? `${atRate.agent.peakRssMb.toFixed(0)} MB at ${int(atRate.rate)}/s` : 'not run',
+    met: atRate?.agent ? atRate.agent.peakRssMb < 80 && (sat?.maxCleanDelivered ?? 0) >= 90_000 : undefined,
+  });
+  return t;
+}
+
+export function chart(r: Reports): string {
+  const panels: Panel[] = [];
+  if (r.eslApi) {
+    const peers = [...new Set(r.eslApi.results.map((x) => x.peer))];
+    panels.push({
+      title: 'esl-api: api status round trips/s against the simulator',
+      unit: '/s',
+      log: true,
+      groups: peers.map((p) => ({
+        label: p,
+        bars: r.eslApi!.results.filter((x) => x.peer === p && (x.depth === 1 || x.connections === 4)).map((x) => ({ series: `${x.connections} conn x ${x.depth}`, value: x.perSec })),
+      })),
+    });
+  }
+  if (r.busCommand) {
+    const rows = r.busCommand.results.filter((x) => (x.path === 'bus' || x.path === 'direct-esl') && (x.clients === 1 || x.clients === 64));
+    panels.push({
+      title: 'bus-command: latency percentiles per driver (ms)',
+      unit: 'ms',
+      log: true,
+      groups: rows.map((x) => ({
+        label: `${x.path === 'bus' ? x.driver : 'direct ESL'}, ${x.clients} client${x.clients === 1 ? '' : 's'}`,
+        bars: [
+          { series: 'p50', value: x.latency.p50 },
+          { series: 'p90', value: x.latency.p90 },
+          { series: 'p99', value: x.latency.p99 },
+        ],
+      })),
+    });
+    const at64 = r.busCommand.results.filter((x) => x.clients === 64);
+    panels.push({
+      title: 'bus-command: commands/s with 64 clients',
+      unit: '/s',
+      groups: [
+        ...at64.map((x) => ({ label: x.path === 'bus' ? `${x.driver} (through the agent)` : x.path === 'direct-esl' ? 'direct ESL (@fsbus/esl)' : 'simulator ceiling (raw)', bars: [{ series: 'measured', value: x.perSec }] })),
+        { label: 'mod_event_agent (issue anchor)', bars: [{ series: 'anchor', value: r.busCommand.anchors.clients64.perSec }] },
+      ],
+    });
+  }
+  if (r.busEvents) {
+    panels.push({
+      title: 'bus-events: highest rate delivered without loss (events/s)',
+      unit: '/s',
+      groups: r.busEvents.saturation.map((s) => ({ label: s.path === 'bus' ? `${s.driver} (through the agent)` : 'direct ESL (simulator ceiling)', bars: [{ series: 'delivered without loss', value: s.maxCleanDelivered }] })),
+    });
+  }
+  return renderChart('fsbus benchmarks', panels);
+}
+
+function section(title: string, body: string | undefined, how: string): string {
+  return [`## ${title}`, '', `\`${how}\``, '', body === undefined ? '_Not run yet._' : ['```', body, '```'].join('\n'), ''].join('\n');
+}
+
+export function renderPage(r: Reports, chartFile: string): string {
+  const machine = r.eslApi?.machine ?? r.busCommand?.machine ?? r.busEvents?.machine ?? r.memory?.machine;
+  const dates = [r.eslParse?.date, r.eslApi?.date, r.busCommand?.date, r.busEvents?.date, r.memory?.date].filter((d): d is string => d !== undefined).sort();
+  const t = targets(r);
+  const lines = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `node --conditions=source --import tsx bench/report.ts` from bench/results/*.json; edit bench/results/notes.md, not this file. -->',
+    '',
+    'fsbus measured against its peers in the same run, so the ratios are what counts. Every suite starts',
+    'what it needs on loopback (the simulator, a broker, the agent — each in its own process), prints a',
+    'table and writes JSON. Run them with `fsbus bench <suite> [--json out.json] [--smoke] [--full]` or',
+    '`node --conditions=source --import tsx bench/<suite>/run.ts`; CI runs each in `--smoke` mode (shape',
+    'checked, numbers never).',
+    '',
+    machine === undefined ? '' : `**Machine**: ${machineLine(machine)} (load average at the start of the first suite). Runs: ${dates[0] ?? '?'} to ${dates.at(-1) ?? '?'}.`,
+    '',
+    '## Targets (issue 8)',
+    '',
+    markdownTable(
+      [{ title: 'suite' }, { title: 'target' }, { title: 'measured' }, { title: 'met' }],
+      t.map((x) => [x.suite, x.target, x.measured, x.met === undefined ? '–' : x.met ? 'yes' : '**no**']),
+    ),
+    '',
+    `![fsbus benchmarks](${chartFile})`,
+    '',
+  ];
+  if (r.notes !== undefined) lines.push(r.notes, '');
+  lines.push(
+    section('esl-parse', r.eslParse && formatEslParse(r.eslParse, '@fsbus/esl'), 'fsbus bench esl-parse'),
+    section('esl-api', r.eslApi && formatEslApi(r.eslApi), 'fsbus bench esl-api'),
+    section('bus-command', r.busCommand && formatBusCommand(r.busCommand), 'fsbus bench bus-command'),
+    section('bus-events', r.busEvents && formatBusEvents(r.busEvents), 'fsbus bench bus-events'),
+    section('memory', r.memory && formatMemory(r.memory), 'fsbus bench memory --full'),
+  );
+  return lines.join('\n');
+}
+
+const argv = process.argv.slice(2);
+const opt = (flag: string, fallback: string): string => {
+  const at = argv.indexOf(flag);
+  return at >= 0 && argv[at + 1] !== undefined ? argv[at + 1]! : fallback;
+};
+const resultsDir = opt('--results', join(REPO_ROOT, 'bench/results'));
+const out = opt('--out', join(REPO_ROOT, 'docs/benchmarks.md'));
+const svg = join(dirname(out), basename(out, '.md') + '.svg');
+const reports = loadReports(resultsDir);
+writeFileSync(svg, chart(reports));
+writeFileSync(out, renderPage(reports, basename(svg)) + '\n');
+console.log(`wrote ${out} and ${svg}`);

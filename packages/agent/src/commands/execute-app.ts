@@ -1,0 +1,99 @@
+/**
+ * `execute_app` (SPEC §3.4): runs a dialplan application on a live channel through `sendmsg`
+ * (`call-command: execute`) with our own Event-UUID, and replies once FreeSWITCH queued it. `args`
+ * go verbatim (a multi-line argument in the sendmsg body). `vars` are set first with uuid_setvar.
+ * With `forward_to`, the application's CHANNEL_EXECUTE_COMPLETE (same payload as on the event
+ * subject) is published there too when it arrives.
+ */
+import { randomUUID } from 'node:crypto';
+import { BusError, BusErrorCode, buildEventPayload, type BusRequest } from '@fsbus/contract';
+import { EslCommandError, type CommandOptions, type EslEvent, type SendMsg } from '@fsbus/esl';
+import type { ExecuteCompletions } from './execute-completions.js';
+import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
+
+export interface ExecuteAppDeps {
+  nodeId: string;
+  completions: ExecuteCompletions;
+  /** sendmsg on a pool connection; undefined when FreeSWITCH is not connected. */
+  sendmsg(uuid: string, msg: SendMsg, opts: CommandOptions): Promise<unknown>;
+  publish(subject: string, data: Uint8Array): void;
+}
+
+export const ExecuteAppMessage = {
+  DISPATCHED: 'execute_app dispatched',
+  UUID_REQUIRED: "execute_app: 'uuid' field required",
+  APP_REQUIRED: "execute_app: 'app' field required",
+  NOT_FOUND: 'execute_app: session not found',
+} as const;
+
+const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
+const notFound = (uuid: string): CommandResult => ({ ok: false, code: BusErrorCode.SESSION_NOT_FOUND, message: ExecuteAppMessage.NOT_FOUND, data: { uuid } });
+const encoder = new TextEncoder();
+
+type Parsed = { uuid: string; app: string; args: string | undefined; vars: Array<[string, string]>; eventLock: boolean };
+
+export function parseExecuteApp(fields: Readonly<Record<string, unknown>>): Parsed | string {
+  const uuid = fields['uuid'];
+  if (typeof uuid !== 'string' || uuid === '') return ExecuteAppMessage.UUID_REQUIRED;
+  // One token: it goes on the sendmsg line.
+  if (!/^[A-Za-z0-9_.:-]{2,63}$/.test(uuid)) return 'execute_app: uuid must be 2-63 letters, digits, -, _, . or :';
+  const app = fields['app'];
+  if (typeof app !== 'string' || app === '') return ExecuteAppMessage.APP_REQUIRED;
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(app)) return 'execute_app: app must be an application name (letters, digits, _)';
+  const rawArgs = fields['args'];
+  if (rawArgs !== undefined && typeof rawArgs !== 'string') return 'execute_app: args must be a string';
+  const eventLock = fields['event_lock'] ?? false;
+  if (typeof eventLock !== 'boolean') return 'execute_app: event_lock must be a boolean';
+  const vars: Array<[string, string]> = [];
+  const rawVars = fields['vars'];
+  if (rawVars !== undefined) {
+    if (typeof rawVars !== 'object' || rawVars === null || Array.isArray(rawVars)) return 'execute_app: vars must be an object';
+    for (const [k, v] of Object.entries(rawVars as Record<string, unknown>)) {
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k)) return `execute_app: variable name '${k.slice(0, 64)}' is not allowed (letters, digits, _, . and -)`;
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return `execute_app: variable ${k} must be a string, number or boolean`;
+      const value = String(v);
+      // uuid_setvar is one api line.
+      if (/[\r\n]/.test(value) || value === '') return `execute_app: variable ${k} must be a non-empty single line`;
+      vars.push([k, value]);
+    }
+  }
+  return { uuid, app, args: rawArgs, vars, eventLock };
+}
+
+export function createExecuteAppCommand(deps: ExecuteAppDeps): CommandHandler {
+  return {
+    name: 'execute_app',
+    async run(request: BusRequest, ctx: CommandContext): Promise<CommandResult> {
+      const p = parseExecuteApp(request.fields);
+      if (typeof p === 'string') return invalid(p);
+      for (const [k, v] of p.vars) {
+        const out = await ctx.api(`uuid_setvar ${p.uuid} ${k} ${v}`);
+        if (isFsError(out)) return /no such channel/i.test(out) ? notFound(p.uuid) : { ok: false, code: BusErrorCode.COMMAND_FAILED, message: `execute_app: setting ${k} failed`, data: out };
+      }
+      const applicationUuid = randomUUID();
+      const headers: Record<string, string> = { 'execute-app-name': p.app, 'event-uuid': applicationUuid };
+      const args = p.args ?? '';
+      const multiLine = /[\r\n]/.test(args);
+      if (args !== '' && !multiLine) headers['execute-app-arg'] = args;
+      const msg: SendMsg = { callCommand: 'execute', headers, ...(multiLine ? { body: args } : {}), ...(p.eventLock ? { eventLock: true } : {}) };
+      const forwardTo = request.forward_to;
+      // Watch before sending: the completion comes on another connection and may win the race.
+      const unwatch =
+        forwardTo === undefined
+          ? () => undefined
+          : deps.completions.watch(applicationUuid, p.uuid, (event: EslEvent) => {
+              deps.publish(forwardTo, encoder.encode(JSON.stringify(buildEventPayload(event, deps.nodeId))));
+            });
+      try {
+        const sent = await deps.sendmsg(p.uuid, msg, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+        if (sent === undefined) throw new BusError(BusErrorCode.FREESWITCH_UNAVAILABLE, 'FreeSWITCH is not connected');
+      } catch (err) {
+        unwatch();
+        if (err instanceof EslCommandError && /invalid session id|no such channel/i.test(err.reply)) return notFound(p.uuid);
+        if (err instanceof EslCommandError) return { ok: false, code: BusErrorCode.COMMAND_FAILED, message: 'execute_app failed', data: err.reply.trim() };
+        throw err;
+      }
+      return { ok: true, message: ExecuteAppMessage.DISPATCHED, data: { application_uuid: applicationUuid, uuid: p.uuid, app: p.app } };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Waits for the CHANNEL_EXECUTE_COMPLETE of applications dispatched by execute_app, matched by
+ * the Application-UUID FreeSWITCH copies from our sendmsg's Event-UUID. A watch ends with the
+ * completion or with the channel (CHANNEL_DESTROY); the table is bounded, the oldest watch is
+ * dropped (and counted) when it is full.
+ */
+import type { EslEvent } from '@fsbus/esl';
+
+/** @default bound of pending watches */
+export const DEFAULT_MAX_WATCHES = 10_000;
+
+interface Watch {
+  channel: string;
+  onComplete(event: EslEvent): void;
+}
+
+export class ExecuteCompletions {
+  readonly #max: number;
+  readonly #byApp = new Map<string, Watch>();
+  /** Watches dropped because the table was full. */
+  dropped = 0;
+
+  constructor(max = DEFAULT_MAX_WATCHES) {
+    this.#max = max;
+  }
+
+  get pending(): number {
+    return this.#byApp.size;
+  }
+
+  watch(applicationUuid: string, channelUuid: string, onComplete: (event: EslEvent) => void): () => void {
+    if (this.#byApp.size >= this.#max) {
+      const oldest = this.#byApp.keys().next().value;
+      if (oldest !== undefined) this.#byApp.delete(oldest);
+      this.dropped++;
+    }
+    this.#byApp.set(applicationUuid, { channel: channelUuid, onComplete });
+    return () => this.#byApp.delete(applicationUuid);
+  }
+
+  onEvent(e: EslEvent): void {
+    if (this.#byApp.size === 0) return;
+    const name = e.name;
+    if (name === 'CHANNEL_EXECUTE_COMPLETE') {
+      const app = e.getHeader('Application-UUID');
+      const w = app === undefined ? undefined : this.#byApp.get(app);
+      if (w === undefined || app === undefined) return;
+      this.#byApp.delete(app);
+      w.onComplete(e);
+    } else if (name === 'CHANNEL_DESTROY') {
+      const uuid = e.uuid;
+      for (const [app, w] of this.#byApp) if (w.channel === uuid) this.#byApp.delete(app);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Park mode: the live settings, their optional state file, the mod_xml_curl endpoint, and the
+ * counters. `calls_parked` counts CHANNEL_PARK events of channels our extension parked (they
+ * carry the marker variable), not lookups: a lookup whose call hangs up before parking, or a
+ * FreeSWITCH that ignores the document, parks nothing.
+ */
+import type { EslEvent } from '@fsbus/esl';
+import type { Logger } from 'pino';
+import { DEFAULT_PARK_SETTINGS, type ParkSettings } from './park-settings.js';
+import { NOT_FOUND_DOCUMENT, PARK_MARKER_VAR, parkDocument } from './park-xml.js';
+import { ParkStateFile } from './state-file.js';
+import { XmlCurlServer } from './xml-curl-server.js';
+
+/** Channels remembered as parked right now; beyond it the oldest are forgotten (and counted). */
+const MAX_PARKED_TRACKED = 100_000;
+
+export interface ParkManagerOptions {
+  nodeId: string;
+  /** The endpoint; absent = park mode unavailable (nothing listens). */
+  http?: { host: string; port: number; path: string; user?: string | undefined; password?: string | undefined } | undefined;
+  stateFile?: string | undefined;
+  logger: Logger;
+}
+
+export interface ParkCounters {
+  lookups: number;
+  lookups_parked: number;
+  calls_parked: number;
+}
+
+export class ParkManager {
+  readonly #o: ParkManagerOptions;
+  readonly #file: ParkStateFile | undefined;
+  #server: XmlCurlServer | undefined;
+  #settings: ParkSettings = { ...DEFAULT_PARK_SETTINGS };
+  readonly counters: ParkCounters = { lookups: 0, lookups_parked: 0, calls_parked: 0 };
+  readonly #parkedNow = new Set<string>();
+
+  constructor(options: ParkManagerOptions) {
+    this.#o = options;
+    this.#file = options.stateFile === undefined ? undefined : new ParkStateFile(options.stateFile);
+  }
+
+  /** Loads the state file (a malformed one throws: better than silently forgetting the mode), then listens. */
+  async start(): Promise<void> {
+    if (this.#file !== undefined) this.#settings = await this.#file.load();
+    const h = this.#o.http;
+    if (h === undefined) return;
+    const server = new XmlCurlServer({ ...h, lookup: (form) => this.lookup(form) });
+    await server.listen();
+    this.#server = server;
+    this.#o.logger.info({ url: server.url, park: this.#settings.enabled }, 'dialplan endpoint listening');
+  }
+
+  async stop(): Promise<void> {
+    await this.#server?.close();
+    this.#server = undefined;
+  }
+
+  /** The endpoint is listening, so FreeSWITCH can be pointed at it. */
+  get available(): boolean {
+    return this.#server !== undefined;
+  }
+
+  get url(): string | undefined {
+    return this.#server?.url;
+  }
+
+  get settings(): Readonly<ParkSettings> {
+    return this.#settings;
+  }
+
+  /** Applies a change, then persists it (rejects when the state file could not be written). */
+  async update(patch: Partial<ParkSettings>): Promise<void> {
+    this.#settings = { ...this.#settings, ...patch };
+    await this.#file?.save(this.#settings);
+  }
+
+  /** One mod_xml_curl request: a park extension for the asked context while enabled, else "not found". */
+  lookup(form: URLSearchParams): string {
+    this.counters.lookups++;
+    if (!this.#settings.enabled || form.get('section') !== 'dialplan') return NOT_FOUND_DOCUMENT;
+    const context = form.get('Hunt-Context') || form.get('Caller-Context') || 'default';
+    this.counters.lookups_parked++;
+    return parkDocument(this.#settings, context.slice(0, 127), this.#o.nodeId);
+  }
+
+  onEvent(e: EslEvent): void {
+    const name = e.name;
+    if (name === 'CHANNEL_PARK') {
+      if (e.getHeader(`variable_${PARK_MARKER_VAR}`) !== this.#o.nodeId) return;
+      this.counters.calls_parked++;
+      const uuid = e.uuid;
+      if (uuid === undefined) return;
+      if (this.#parkedNow.size >= MAX_PARKED_TRACKED) {
+        const oldest = this.#parkedNow.values().next().value;
+        if (oldest !== undefined) this.#parkedNow.delete(oldest);
+      }
+      this.#parkedNow.add(uuid);
+    } else if (name === 'CHANNEL_UNPARK' || name === 'CHANNEL_DESTROY' || name === 'CHANNEL_HANGUP_COMPLETE') {
+      const uuid = e.uuid;
+      if (uuid !== undefined) this.#parkedNow.delete(uuid);
+    }
+  }
+
+  /** The dialplan.status data (and agent.status `park`). */
+  status(): Record<string, unknown> {
+    const s = this.#settings;
+    return {
+      available: this.available,
+      endpoint: this.url ?? null,
+      enabled: s.enabled,
+      mode: s.mode,
+      music_class: s.music_class,
+      autoanswer: s.autoanswer,
+      timeout_seconds: s.timeout_seconds,
+      timeout_cause: s.timeout_cause,
+      calls_parked: this.counters.calls_parked,
+      parked_now: this.#parkedNow.size,
+      lookups: this.counters.lookups,
+      lookups_parked: this.counters.lookups_parked,
+      state_file: this.#file?.path ?? null,
+    };
+  }
+}

@@ -1,0 +1,64 @@
+// The agent end to end over Kafka: two simulated FreeSWITCH nodes, two agents, one Kafka broker
+// (KRaft, from the test kit), and a bus client using the kafka driver.
+import { after, before, describe, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { loadConfig } from '@fsbus/agent';
+import { decodeReply } from '@fsbus/contract';
+import { startKafka } from '@fsbus/testkit';
+import type { InboundMessage } from '@fsbus/transport';
+import { emitCustom, enc, eslTo, startCluster, type Cluster } from './support/cluster.js';
+import { agentE2eCases } from './support/agent-e2e-cases.js';
+
+void describe('agent over kafka', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster({ nodes: 2, driver: 'kafka', startBroker: () => startKafka() });
+  });
+  after(() => cluster.stop());
+
+  agentE2eCases(() => cluster);
+
+  void test('kafka: events of one call keep their order (record key = channel uuid)', async () => {
+    const got: InboundMessage[] = [];
+    let wake: (() => void) | undefined;
+    const sub = cluster.client.subscribe('freeswitch.events.custom.>', (m) => {
+      got.push(m);
+      wake?.();
+    });
+    await cluster.client.flush();
+    const esl = await eslTo(cluster.nodes[1]!.sim);
+    try {
+      await emitCustom(esl, 'fsbus::order', 25);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`got ${got.length} of 25 events`)), 15_000);
+        wake = () => {
+          if (got.length < 25) return;
+          clearTimeout(timer);
+          resolve();
+        };
+        wake();
+      });
+    } finally {
+      await esl.close();
+      await sub.unsubscribe();
+    }
+    const events = got.map((m) => JSON.parse(new TextDecoder().decode(m.data)) as { node_id: string; headers: Record<string, string> });
+    assert.deepEqual(events.map((e) => e.headers['Seq']), Array.from({ length: 25 }, (_, i) => String(i)));
+    assert.ok(events.every((e) => e.node_id === 'node-2'));
+    assert.ok(got.every((m) => m.subject === 'freeswitch.events.custom.fsbus.order'));
+  });
+
+  void test('kafka: agent.status names the driver', async () => {
+    const r = decodeReply((await cluster.client.request('freeswitch.node.node-1', enc('{"command":"agent.status"}'), { timeoutMs: 10_000 })).data);
+    assert.equal((r.data as { driver: string }).driver, 'kafka');
+  });
+});
+
+void test('config: driver kafka and zmq from the file or the environment', () => {
+  const fromEnv = loadConfig({ env: { FSBUS_DRIVER: 'kafka', FSBUS_BROKER_URL: 'kafka://k1:9092,k2:9092', FSBUS_NODE_ID: 'n1' } });
+  assert.equal(fromEnv.driver, 'kafka');
+  assert.deepEqual(fromEnv.broker.urls, ['kafka://k1:9092', 'k2:9092']);
+  const fromFile = loadConfig({ values: { driver: 'zmq', node_id: 'n1', broker: { urls: 'zmq://0.0.0.0:5555?mode=mod_event_zmq' } }, env: {} });
+  assert.equal(fromFile.driver, 'zmq');
+  assert.deepEqual(fromFile.broker.urls, ['zmq://0.0.0.0:5555?mode=mod_event_zmq']);
+});

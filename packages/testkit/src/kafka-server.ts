@@ -1,0 +1,226 @@
+/**
+ * Runs Apache Kafka in KRaft mode (combined broker + controller, no ZooKeeper) from the jars that
+ * scripts/setup copied from Maven Central into `.tools/kafka/lib` (see packages/testkit/kafka/pom.xml):
+ * `java -cp lib/* kafka.Kafka server.properties`, on two free loopback ports, with its log dir in a
+ * temp dir. Ready means a real Kafka Metadata request got an answer listing this broker.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { freePort } from './free-port.js';
+import { kafkaBrokerCount } from './kafka-probe.js';
+import { BrokerStartError, spawnUntil, stopChild } from './process.js';
+
+export interface KafkaOptions {
+  /** Directory holding the Kafka jars. @default process.env.FSBUS_KAFKA_LIB ?? '<repo>/.tools/kafka/lib' */
+  libDir?: string;
+  /** @default process.env.FSBUS_JAVA ?? 'java' */
+  java?: string;
+  /** JVM heap. @default '512m' */
+  heap?: string;
+  /** Partitions of topics created without a count. @default 1 */
+  partitions?: number;
+  /** Clients must authenticate with SASL PLAIN as this user (url/port then point at that listener). @default none */
+  sasl?: { user: string; password: string };
+  /** Readiness bound. @default 60000 */
+  startTimeoutMs?: number;
+}
+
+export interface KafkaHandle {
+  /** `kafka://127.0.0.1:<port>` */
+  readonly url: string;
+  /** `127.0.0.1:<port>`, what Kafka clients call a bootstrap server. */
+  readonly bootstrap: string;
+  readonly port: number;
+  readonly logDir: string;
+  /** Stops the broker (SIGTERM, waits for exit); ports and data are kept for `start()`. */
+  halt(): Promise<void>;
+  /** Starts it again on the same ports with the same data. */
+  start(): Promise<void>;
+  /** halt() then start(). */
+  restart(): Promise<void>;
+  /** Stops it for good and removes its temp dir. */
+  stop(): Promise<void>;
+}
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. */
+function clusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+interface Ports {
+  port: number;
+  controllerPort: number;
+  /** The SASL PLAIN listener clients use, when `sasl` is set (the plain one stays for the broker itself). */
+  saslPort?: number;
+}
+
+/** JAAS quoting: a backslash or a quote would end the value. */
+const jaas = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
+
+function listenerLines(o: Ports, sasl: KafkaOptions['sasl']): string[] {
+  const plain = [`PLAINTEXT://127.0.0.1:${o.port}`];
+  if (sasl === undefined || o.saslPort === undefined) {
+    return [
+      `listeners=${plain[0]},CONTROLLER://127.0.0.1:${o.controllerPort}`,
+      `advertised.listeners=${plain[0]}`,
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    ];
+  }
+  const saslUrl = `SASL://127.0.0.1:${o.saslPort}`;
+  return [
+    `listeners=${plain[0]},${saslUrl},CONTROLLER://127.0.0.1:${o.controllerPort}`,
+    `advertised.listeners=${plain[0]},${saslUrl}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.name.sasl.sasl.enabled.mechanisms=PLAIN',
+    `listener.name.sasl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${sasl.user.replace(/[^A-Za-z0-9_-]/g, '')}=${jaas(sasl.password)};`,
+  ];
+}
+
+function serverProperties(o: Ports & { logDir: string; partitions: number; sasl: KafkaOptions['sasl'] }): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${o.controllerPort}`,
+    ...listenerLines(o, o.sasl),
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    `log.dirs=${o.logDir}`,
+    `num.partitions=${o.partitions}`,
+    // One broker: every internal topic has one replica; small and quick for tests.
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    // fsbus creates its topics itself (the driver's contract: "created if missing").
+    'auto.create.topics.enable=false',
+    'log.segment.bytes=1048576',
+    'log.retention.check.interval.ms=60000',
+    'num.network.threads=2',
+    'num.io.threads=2',
+    'background.threads=2',
+    'log.cleaner.enable=false',
+    '',
+  ].join('\n');
+}
+
+const LOG4J = [
+  'log4j.rootLogger=WARN, stderr',
+  'log4j.logger.kafka.server.KafkaRaftServer=INFO',
+  'log4j.appender.stderr=org.apache.log4j.ConsoleAppender',
+  'log4j.appender.stderr.Target=System.err',
+  'log4j.appender.stderr.layout=org.apache.log4j.PatternLayout',
+  'log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n',
+  '',
+].join('\n');
+
+/**
+ * Starts Kafka. Its ports are picked free just before the JVM binds them, so another process may
+ * take one in between: a start that failed on a port already in use is made again on new ports.
+ */
+export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startKafkaOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof BrokerStartError) || !/Address already in use|BindException/.test(err.message)) throw err;
+    }
+  }
+}
+
+async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
+  const libDir = options.libDir ?? process.env['FSBUS_KAFKA_LIB'] ?? join(REPO_ROOT, '.tools/kafka/lib');
+  const java = options.java ?? process.env['FSBUS_JAVA'] ?? 'java';
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  if (!existsSync(libDir)) {
+    throw new BrokerStartError(`Kafka jars not found in ${libDir}: run ./scripts/setup (copies them from Maven Central with mvn)`);
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'fsbus-kafka-'));
+  const logDir = join(dir, 'data');
+  const port = await freePort();
+  const controllerPort = await freePort();
+  const saslPort = options.sasl === undefined ? undefined : await freePort();
+  const clientPort = saslPort ?? port;
+  const propsFile = join(dir, 'server.properties');
+  const log4jFile = join(dir, 'log4j.properties');
+  const jvm = [
+    `-Xmx${options.heap ?? '512m'}`,
+    '-Xms128m',
+    '-XX:+UseSerialGC',
+    // C1 only: the broker starts in about half the time and tests never run long enough for C2.
+    '-XX:TieredStopAtLevel=1',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${log4jFile}`,
+    '-cp',
+    `${libDir}/*`,
+  ];
+  let child: ChildProcess | undefined;
+
+  try {
+    await writeFile(propsFile, serverProperties({ port, controllerPort, ...(saslPort === undefined ? {} : { saslPort }), logDir, partitions: options.partitions ?? 1, sasl: options.sasl }));
+    await writeFile(log4jFile, LOG4J);
+    // `kafka-storage.sh format`: writes meta.properties and the bootstrap metadata once.
+    await promisify(execFile)(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', propsFile], { timeout: timeoutMs });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    const msg = (err as Error).message;
+    throw new BrokerStartError(/ENOENT/.test(msg) ? `${java} not found: install Java 17 (scripts/setup)` : `kafka storage format failed: ${msg}`);
+  }
+
+  const launch = async (): Promise<void> => {
+    const started = await spawnUntil(java, [...jvm, 'kafka.Kafka', propsFile], /Kafka Server started/, timeoutMs);
+    child = started.child;
+    child.stdout?.resume();
+    child.stderr?.resume();
+    // The log line is a hint; ready is a broker that answers a Metadata request with itself.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const brokers = await kafkaBrokerCount('127.0.0.1', port, 5000).catch(() => 0);
+      if (brokers > 0) return;
+      if (Date.now() > deadline) throw new BrokerStartError(`Kafka on port ${port} never answered a Metadata request:\n${started.log()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  const halt = async (): Promise<void> => {
+    const c = child;
+    child = undefined;
+    if (c !== undefined) await stopChild(c, 20_000);
+  };
+
+  try {
+    await launch();
+  } catch (err) {
+    await halt();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  return {
+    url: `kafka://127.0.0.1:${clientPort}`,
+    bootstrap: `127.0.0.1:${clientPort}`,
+    port: clientPort,
+    logDir,
+    halt,
+    start: async () => {
+      if (child === undefined) await launch();
+    },
+    restart: async () => {
+      await halt();
+      await launch();
+    },
+    stop: async () => {
+      await halt();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

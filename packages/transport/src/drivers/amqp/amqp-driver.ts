@@ -1,0 +1,280 @@
+/**
+ * The AMQP 0-9-1 (RabbitMQ) driver. One topic exchange `<namespace>` carries everything with the
+ * subject as routing key. Competing lanes are one shared queue named after the lane; other lanes
+ * and subscriptions get a queue of their own per server. Requests use RabbitMQ's direct reply-to
+ * (`amq.rabbitmq.reply-to`) + `correlation_id`, published `mandatory` so an unroutable request is
+ * returned (no responders). Publisher confirms back `flush()`. amqplib does not reconnect: this
+ * driver does, with jittered backoff over the URL list, re-declaring its queues and consumers
+ * before the bounded outbox is flushed.
+ */
+import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
+import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
+import type { DriverCapabilities, DriverOptions, InboundMessage, Lane, ServeHandler, Subscription } from '../../driver.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
+import type { OutboxItem } from '../../outbox.js';
+import { amqpSocketOptions, amqpUrl, bindingKey, withTlsScheme } from './amqp-options.js';
+
+/** RabbitMQ's direct reply-to pseudo-queue. */
+export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+/** @default 'freeswitch' */
+export const DEFAULT_AMQP_EXCHANGE = 'freeswitch';
+
+const CAPABILITIES: DriverCapabilities = {
+  requestReply: true,
+  competingConsumers: true,
+  wildcards: true,
+  headers: true,
+  durableStreams: false,
+  scatterGather: true,
+};
+
+/** A queue + binding + consumer, re-created on every (re)connect. */
+interface Consumer {
+  /** Named shared queue (competing), or undefined for a server-named exclusive queue. */
+  queue: string | undefined;
+  binding: string;
+  onMessage(msg: ConsumeMessage): void;
+  tag?: string | undefined;
+}
+
+export function createAmqpDriver(options: DriverOptions): AmqpDriver {
+  return new AmqpDriver(options);
+}
+
+export class AmqpDriver extends BaseDriver {
+  readonly name = 'amqp';
+  readonly capabilities = CAPABILITIES;
+  readonly #exchange: string;
+  readonly #urls: string[];
+  readonly #consumers = new Set<Consumer>();
+  #conn: ChannelModel | undefined;
+  #ch: ConfirmChannel | undefined;
+  /** Serialises channel operations (declare, bind, consume, cancel); flush() waits for it. */
+  #chain: Promise<void> = Promise.resolve();
+  #urlIndex = 0;
+  #attempt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #connecting: Promise<void> | undefined;
+
+  constructor(options: DriverOptions) {
+    super(options);
+    this.#exchange = options.namespace ?? DEFAULT_AMQP_EXCHANGE;
+    this.#urls = urlList(options.urls);
+  }
+
+  protected replyAddress(): string {
+    return DIRECT_REPLY_TO;
+  }
+
+  async connect(): Promise<void> {
+    this.assertOpen();
+    if (this.#conn !== undefined) return;
+    this.#connecting ??= this.#open();
+    try {
+      await this.#connecting;
+    } catch (err) {
+      throw new TransportError(TransportErrorCode.CONNECT, `cannot connect to RabbitMQ (${this.#urls.join(', ')}): ${(err as Error).message}`, { cause: err });
+    } finally {
+      this.#connecting = undefined;
+    }
+    this.setStatus('connected', this.#urls[this.#urlIndex]);
+  }
+
+  /** Tries each URL once, starting with the last good one; sets up the channel and consumers. */
+  async #open(): Promise<void> {
+    let last: unknown;
+    for (let i = 0; i < this.#urls.length; i++) {
+      const index = (this.#urlIndex + i) % this.#urls.length;
+      const raw = this.#urls[index]!;
+      const timeout = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      let conn: ChannelModel | undefined;
+      try {
+        conn = await connect(amqpUrl(withTlsScheme(raw, this.options), this.options), amqpSocketOptions(this.options, timeout));
+        const ch = await conn.createConfirmChannel();
+        await this.#prepare(conn, ch);
+        this.#urlIndex = index;
+        return;
+      } catch (err) {
+        last = err;
+        await conn?.close().catch(() => undefined);
+        if (this.status === 'closed') break;
+      }
+    }
+    throw last instanceof Error ? last : new Error(String(last));
+  }
+
+  async #prepare(conn: ChannelModel, ch: ConfirmChannel): Promise<void> {
+    conn.on('error', (err: Error) => this.emit({ type: 'error', error: err }));
+    ch.on('error', (err: Error) => this.emit({ type: 'error', error: err }));
+    ch.on('return', (msg: Message) => {
+      // A mandatory request nobody is bound for: tell the requester now instead of a timeout.
+      const id = msg.properties.correlationId as unknown;
+      if (typeof id === 'string' && msg.properties.replyTo !== undefined) this.noResponders(id);
+    });
+    await ch.assertExchange(this.#exchange, 'topic', { durable: true });
+    // Direct reply-to must be consumed (no-ack) on the channel that publishes the requests.
+    await ch.consume(DIRECT_REPLY_TO, (msg) => {
+      if (msg !== null) this.deliverReply(msg.properties.correlationId as string | undefined, toInbound(msg));
+    }, { noAck: true });
+    for (const c of this.#consumers) await this.#attach(ch, c);
+    this.#conn = conn;
+    this.#ch = ch;
+    this.#chain = Promise.resolve();
+    // Once set up: a channel error (e.g. a refused declare) or a lost connection both reconnect.
+    ch.on('close', () => {
+      if (this.#ch === ch) void conn.close().catch(() => undefined);
+    });
+    conn.on('close', () => this.#lost(conn));
+  }
+
+  async #attach(ch: ConfirmChannel, c: Consumer): Promise<void> {
+    const q = c.queue === undefined
+      ? await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false })
+      : await ch.assertQueue(c.queue, { durable: false, autoDelete: true });
+    await ch.bindQueue(q.queue, this.#exchange, c.binding);
+    const { consumerTag } = await ch.consume(q.queue, (msg) => {
+      if (msg !== null) c.onMessage(msg);
+    }, { noAck: true });
+    c.tag = consumerTag;
+  }
+
+  #lost(conn: ChannelModel): void {
+    if (this.#conn !== conn) return;
+    this.#conn = undefined;
+    this.#ch = undefined;
+    if (this.status === 'closed') return;
+    this.setStatus('reconnecting');
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#open().then(
+        () => {
+          if (this.status === 'closed') {
+            void this.#conn?.close().catch(() => undefined);
+            return;
+          }
+          this.#attempt = 0;
+          this.reconnects++;
+          this.setStatus('connected', this.#urls[this.#urlIndex]);
+          this.flushOutbox();
+        },
+        (err: unknown) => {
+          if (this.status === 'closed') return;
+          this.options.logger?.debug({ err }, 'reconnect failed');
+          this.#schedule();
+        },
+      );
+    }, backoffMs(this.#attempt++));
+  }
+
+  /** Runs a channel operation after the ones before it; errors are reported, not thrown. */
+  #enqueue(op: (ch: ConfirmChannel) => Promise<void>): void {
+    this.#chain = this.#chain.then(async () => {
+      const ch = this.#ch;
+      if (ch === undefined) return; // re-done by #prepare on reconnect
+      try {
+        await op(ch);
+      } catch (err) {
+        this.emit({ type: 'error', error: err as Error });
+      }
+    });
+  }
+
+  protected rawSend(item: OutboxItem): void {
+    const ch = this.#ch;
+    if (ch === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'no channel');
+    const content = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
+    const props: Record<string, unknown> = {};
+    if (item.headers !== undefined) props['headers'] = { ...item.headers };
+    if (item.correlationId !== undefined) props['correlationId'] = item.correlationId;
+    if (item.kind === 'reply') {
+      ch.publish('', item.subject, content, props);
+      return;
+    }
+    assertRoutingKey(item.subject);
+    if (item.replyTo !== undefined) {
+      props['replyTo'] = item.replyTo;
+      // A request nobody is bound for comes back (basic.return) instead of vanishing.
+      props['mandatory'] = true;
+    }
+    // A command is worth running only while its requester still waits.
+    if (item.ttlMs !== undefined) props['expiration'] = String(Math.max(1, Math.round(item.ttlMs)));
+    ch.publish(this.#exchange, item.subject, content, props);
+  }
+
+  subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
+    return this.#consume(options?.queue, pattern, (msg) => {
+      try {
+        handler(toInbound(msg));
+      } catch (err) {
+        this.options.logger?.error({ err, subject: msg.fields.routingKey }, 'subscriber threw');
+      }
+    });
+  }
+
+  serve(lane: Lane, handler: ServeHandler): Subscription {
+    const queue = lane.competing ? (lane.group ?? lane.subject) : undefined;
+    return this.#consume(queue, lane.subject, (msg) => {
+      const replyTo = msg.properties.replyTo as string | undefined;
+      this.dispatch(toInbound(msg), replyTo === '' ? undefined : replyTo, msg.properties.correlationId as string | undefined, handler);
+    });
+  }
+
+  #consume(queue: string | undefined, pattern: string, onMessage: (msg: ConsumeMessage) => void): Subscription {
+    this.assertOpen();
+    const c: Consumer = { queue, binding: bindingKey(pattern), onMessage };
+    this.#consumers.add(c);
+    this.#enqueue((ch) => this.#attach(ch, c));
+    return {
+      subject: pattern,
+      unsubscribe: async () => {
+        if (!this.#consumers.delete(c)) return;
+        this.#enqueue(async (ch) => {
+          if (c.tag !== undefined) await ch.cancel(c.tag);
+        });
+        await this.#chain;
+      },
+    };
+  }
+
+  async flush(): Promise<void> {
+    await this.#chain;
+    const ch = this.#ch;
+    if (ch !== undefined && this.status === 'connected') await ch.waitForConfirms().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.status === 'closed') return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    const conn = this.#conn;
+    const ch = this.#ch;
+    if (ch !== undefined) {
+      await this.#chain;
+      await ch.waitForConfirms().catch(() => undefined);
+    }
+    this.#consumers.clear();
+    this.markClosed();
+    this.#conn = undefined;
+    this.#ch = undefined;
+    await conn?.close().catch(() => undefined);
+  }
+}
+
+function toInbound(msg: Message): InboundMessage {
+  const data = new Uint8Array(msg.content.buffer, msg.content.byteOffset, msg.content.byteLength);
+  const raw = msg.properties.headers;
+  if (raw === undefined || Object.keys(raw).length === 0) return { subject: msg.fields.routingKey, data };
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  return { subject: msg.fields.routingKey, data, headers: headers };
+}
+
+/** Routing keys are subjects: dotted tokens, no spaces, no wildcards, ≤ 255 bytes. */
+function assertRoutingKey(subject: string): void {
+  if (!/^[^\s.*>#]+(\.[^\s.*>#]+)*$/.test(subject) || Buffer.byteLength(subject) > 255) {
+    throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${subject}'`);
+  }
+}

@@ -1,0 +1,48 @@
+/** DriverOptions → amqplib URL + socket options (credentials, heartbeat, TLS, client name). */
+import { readFileSync } from 'node:fs';
+import type { DriverOptions } from '../../driver.js';
+
+/** Heartbeat asked of the broker, in seconds (a dead peer is noticed within ~2 of these). @default 10 */
+export const DEFAULT_HEARTBEAT_S = 10;
+
+/** One URL with the options' user/password (URL-encoded) and a heartbeat unless it names one. */
+export function amqpUrl(raw: string, options: DriverOptions): string {
+  const u = new URL(raw);
+  const auth = options.auth;
+  if (auth?.user !== undefined && auth.user !== '') u.username = encodeURIComponent(auth.user);
+  if (auth?.password !== undefined && auth.password !== '') u.password = encodeURIComponent(auth.password);
+  if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', String(DEFAULT_HEARTBEAT_S));
+  return u.toString();
+}
+
+export function amqpSocketOptions(options: DriverOptions, timeoutMs: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    timeout: timeoutMs,
+    noDelay: true,
+    clientProperties: { connection_name: options.name ?? 'fsbus' },
+  };
+  const t = options.tls;
+  if (typeof t === 'object') {
+    const ca = t.ca ?? (t.caFile === undefined ? undefined : readFileSync(t.caFile, 'utf8'));
+    const cert = t.cert ?? (t.certFile === undefined ? undefined : readFileSync(t.certFile, 'utf8'));
+    const key = t.key ?? (t.keyFile === undefined ? undefined : readFileSync(t.keyFile, 'utf8'));
+    if (ca !== undefined) out['ca'] = [ca];
+    if (cert !== undefined) out['cert'] = cert;
+    if (key !== undefined) out['key'] = key;
+  }
+  return out;
+}
+
+/** `tls: true|{…}` turns `amqp://` into `amqps://`. */
+export function withTlsScheme(url: string, options: DriverOptions): string {
+  if (options.tls === undefined || options.tls === false) return url;
+  return url.replace(/^amqp:\/\//i, 'amqps://');
+}
+
+/** A contract subject pattern as an AMQP topic binding key (`>` → `#`; `*` is the same). */
+export function bindingKey(pattern: string): string {
+  return pattern
+    .split('.')
+    .map((t) => (t === '>' ? '#' : t))
+    .join('.');
+}

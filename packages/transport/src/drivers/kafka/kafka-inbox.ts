@@ -1,0 +1,69 @@
+/**
+ * A driver's reply topic (`fsbus.inbox.<client id>`, one partition, read from its start by a group
+ * of its own) and the requests waiting on it, matched by the `fsbus-correlation-id` header.
+ * Opened on the first request, deleted on close: a server never creates an inbox topic.
+ */
+import type { BaseOptions } from '@platformatic/kafka';
+import type { DriverLogger, InboundMessage } from '../../driver.js';
+import { KafkaReader } from './kafka-reader.js';
+import { KafkaHeader } from './kafka-topics.js';
+import { readHeaders, toInbound, type KafkaMessage } from './kafka-wire.js';
+
+export const INBOX_PREFIX = 'fsbus.inbox.';
+
+export class KafkaInbox {
+  readonly topic: string;
+  readonly #base: BaseOptions;
+  readonly #ensureTopic: (topic: string) => Promise<void>;
+  readonly #logger: DriverLogger | undefined;
+  readonly #waiting = new Map<string, (m: InboundMessage) => void>();
+  #reader: KafkaReader | undefined;
+  #opened: Promise<void> | undefined;
+
+  constructor(base: BaseOptions, clientId: string, ensureTopic: (topic: string) => Promise<void>, logger?: DriverLogger) {
+    this.topic = `${INBOX_PREFIX}${clientId}`;
+    this.#base = base;
+    this.#ensureTopic = ensureTopic;
+    this.#logger = logger;
+  }
+
+  get opened(): boolean {
+    return this.#reader !== undefined;
+  }
+
+  open(): Promise<void> {
+    this.#opened ??= (async () => {
+      await this.#ensureTopic(this.topic);
+      // A fresh private topic: reading from its start cannot see anyone else's replies.
+      const reader = new KafkaReader(this.#base, { topic: this.topic, group: this.topic, mode: 'earliest', commitEach: false }, (m) => this.#onReply(m), this.#logger);
+      this.#reader = reader;
+      reader.start();
+      await reader.ready;
+    })().catch((err: unknown) => {
+      this.#opened = undefined;
+      throw err;
+    });
+    return this.#opened;
+  }
+
+  #onReply(m: KafkaMessage): void {
+    const headers = readHeaders(m);
+    const id = headers[KafkaHeader.CORRELATION_ID];
+    const waiter = id === undefined ? undefined : this.#waiting.get(id);
+    // A late reply (its request timed out) has nobody waiting: dropped, as NATS would.
+    if (waiter !== undefined) waiter(toInbound(m, headers));
+  }
+
+  wait(correlationId: string, onReply: (m: InboundMessage) => void): void {
+    this.#waiting.set(correlationId, onReply);
+  }
+
+  cancel(correlationId: string): void {
+    this.#waiting.delete(correlationId);
+  }
+
+  async close(): Promise<void> {
+    this.#waiting.clear();
+    await this.#reader?.close();
+  }
+}

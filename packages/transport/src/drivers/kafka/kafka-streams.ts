@@ -1,0 +1,135 @@
+/**
+ * Durable streams on Kafka: a stream is the topic (or topics) its subjects map to — Kafka keeps
+ * records anyway; ensureStream creates them with the retention asked for (one partition, so a
+ * stream's order is total and `sequence` = offset + 1). The stream name → topics mapping is stored
+ * in the compacted topic `fsbus.streams` (key = name, value = JSON), so any client can replay a
+ * stream by name. Durable consumers are consumer groups; their position is the committed offset.
+ */
+import { Consumer, type BaseOptions } from '@platformatic/kafka';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec } from '../../driver.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
+import type { PublishOutcome } from '../../driver.js';
+import type { OutboxItem } from '../../outbox.js';
+import { KafkaReader, type ReaderSpec } from './kafka-reader.js';
+import { KafkaHeader, subjectMatches, topicForPattern } from './kafka-topics.js';
+import { readHeaders, toInbound } from './kafka-wire.js';
+
+export const STREAMS_TOPIC = 'fsbus.streams';
+/** How long a lookup of an unknown stream name reads the registry before giving up. */
+const LOOKUP_TIMEOUT_MS = 5000;
+
+export interface StreamInfo {
+  name: string;
+  subjects: string[];
+  topics: string[];
+}
+
+export class StreamRegistry {
+  readonly known = new Map<string, StreamInfo>();
+}
+
+type TopicConfig = Array<{ name: string; value: string }>;
+
+export async function ensureKafkaStream(
+  spec: StreamSpec,
+  namespace: string | undefined,
+  registry: StreamRegistry,
+  ensureTopic: (topic: string, configs: TopicConfig) => Promise<void>,
+  enqueue: (item: OutboxItem) => PublishOutcome,
+): Promise<void> {
+  const configs: TopicConfig = [
+    { name: 'retention.ms', value: String(spec.maxAgeMs ?? -1) },
+    { name: 'retention.bytes', value: String(spec.maxBytes ?? -1) },
+  ];
+  const topics: string[] = [];
+  for (const subject of spec.subjects) {
+    const topic = topicForPattern(subject, namespace);
+    if (topic === undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka cannot map the stream subject '${subject}' to a topic`);
+    topics.push(topic);
+  }
+  try {
+    await ensureTopic(STREAMS_TOPIC, [{ name: 'cleanup.policy', value: 'compact' }]);
+    for (const t of new Set(topics)) await ensureTopic(t, configs);
+  } catch (err) {
+    throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: ${(err as Error).message}`, { cause: err });
+  }
+  const info: StreamInfo = { name: spec.name, subjects: [...spec.subjects], topics: [...new Set(topics)] };
+  registry.known.set(spec.name, info);
+  enqueue({ subject: STREAMS_TOPIC, data: Buffer.from(JSON.stringify(info)), headers: { [KafkaHeader.SUBJECT]: STREAMS_TOPIC, [KafkaHeader.KEY]: spec.name } });
+}
+
+/** Reads `fsbus.streams` from its start until the name shows up (bounded). */
+async function lookup(name: string, base: BaseOptions): Promise<StreamInfo | undefined> {
+  const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({ ...base, groupId: `${base.clientId}.lookup`, maxWaitTime: 200 });
+  try {
+    const stream = await consumer.consume({ topics: [STREAMS_TOPIC], mode: 'earliest', autocommit: false });
+    return await new Promise<StreamInfo | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), LOOKUP_TIMEOUT_MS);
+      stream.on('data', (m: { key?: Buffer; value?: Buffer }) => {
+        if (m.key?.toString() !== name || m.value === undefined) return;
+        clearTimeout(timer);
+        resolve(JSON.parse(m.value.toString()) as StreamInfo);
+      });
+    }).finally(() => stream.close().catch(() => undefined));
+  } catch {
+    return undefined;
+  } finally {
+    await consumer.close(true).catch(() => undefined);
+  }
+}
+
+export async function consumeKafkaStream(
+  options: ConsumeDurableOptions,
+  registry: StreamRegistry,
+  base: BaseOptions,
+  groupPrefix: string,
+  handler: (message: DurableMessage) => void,
+  logger: DriverLogger | undefined,
+): Promise<KafkaReader> {
+  const info = registry.known.get(options.stream) ?? (await lookup(options.stream, base));
+  if (info === undefined) throw new TransportError(TransportErrorCode.BROKER, `stream ${options.stream} not found`);
+  registry.known.set(info.name, info);
+  const topic = info.topics[0];
+  if (topic === undefined || info.topics.length > 1) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka streams over several topics cannot be replayed in order (${options.stream})`);
+  const from = options.from ?? 'all';
+  const spec: ReaderSpec = {
+    topic,
+    group: options.durable ?? `${groupPrefix}.${Math.random().toString(36).slice(2, 10)}`,
+    mode: options.durable !== undefined ? 'committed' : from === 'new' ? 'latest' : 'earliest',
+    fallback: from === 'new' ? 'latest' : 'earliest',
+    commitEach: false,
+  };
+  if (typeof from === 'object') {
+    const offset = 'sequence' in from ? BigInt(Math.max(0, from.sequence - 1)) : await offsetForTime(base, topic, from.time);
+    // No record at or after that time: only new ones.
+    if (offset < 0n) spec.mode = 'latest';
+    else {
+      spec.mode = 'manual';
+      spec.offsets = [{ topic, partition: 0, offset }];
+    }
+  }
+  const reader = new KafkaReader(base, spec, (m) => {
+    const headers = readHeaders(m);
+    const subject = headers[KafkaHeader.SUBJECT] ?? m.topic;
+    if (!info.subjects.some((s) => subjectMatches(s, subject))) return;
+    if (options.filter !== undefined && !subjectMatches(options.filter, subject)) return;
+    handler({
+      ...toInbound(m, headers),
+      sequence: Number(m.offset) + 1,
+      ack: () => void Promise.resolve(m.commit()).catch((err: unknown) => logger?.warn({ err }, 'kafka stream ack failed')),
+    });
+  }, logger);
+  reader.start();
+  await reader.ready;
+  return reader;
+}
+
+async function offsetForTime(base: BaseOptions, topic: string, time: Date): Promise<bigint> {
+  const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({ ...base, groupId: `${base.clientId}.time` });
+  try {
+    const offsets = await consumer.listOffsets({ topics: [topic], timestamp: BigInt(time.getTime()) });
+    return offsets.get(topic)?.[0] ?? 0n;
+  } finally {
+    await consumer.close(true).catch(() => undefined);
+  }
+}

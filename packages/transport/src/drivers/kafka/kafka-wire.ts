@@ -1,0 +1,80 @@
+/** Record ⇄ InboundMessage mapping, the event key, and Kafka error classification. */
+import type { Message } from '@platformatic/kafka';
+import type { InboundMessage } from '../../driver.js';
+import type { OutboxItem } from '../../outbox.js';
+import { KafkaHeader } from './kafka-topics.js';
+
+export type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+
+export interface OutRecord {
+  topic: string;
+  key?: Buffer;
+  value: Buffer;
+  headers: Map<Buffer, Buffer>;
+}
+
+export function headerMap(h: Readonly<Record<string, string>>): Map<Buffer, Buffer> {
+  const out = new Map<Buffer, Buffer>();
+  for (const [k, v] of Object.entries(h)) out.set(Buffer.from(k), Buffer.from(v));
+  return out;
+}
+
+export function readHeaders(m: KafkaMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of m.headerEntries) out[k.toString('utf8')] = v.toString('utf8');
+  return out;
+}
+
+/** The contract view of a record: the subject from its header (else the topic), fsbus-* headers hidden. */
+export function toInbound(m: KafkaMessage, all: Record<string, string>): InboundMessage {
+  const subject = all[KafkaHeader.SUBJECT] ?? m.topic;
+  const headers: Record<string, string> = {};
+  let any = false;
+  for (const [k, v] of Object.entries(all)) {
+    if (k.startsWith('fsbus-')) continue;
+    headers[k] = v;
+    any = true;
+  }
+  const data = m.value ?? Buffer.alloc(0);
+  return any ? { subject, data, headers } : { subject, data };
+}
+
+const UUID_RE = /"uuid":"([^"\\]{1,128})"/;
+const decoder = new TextDecoder();
+
+/**
+ * Record key of an event: the payload's top-level `uuid` (SPEC §3.5 puts it before `headers`),
+ * so one call's events stay in one partition, in order. Events without a channel have no key.
+ */
+export function eventKey(data: Uint8Array): Buffer | undefined {
+  const head = decoder.decode(data.subarray(0, 1024));
+  const stop = head.indexOf('"headers":');
+  const m = UUID_RE.exec(stop === -1 ? head : head.slice(0, stop));
+  return m?.[1] === undefined ? undefined : Buffer.from(m[1]);
+}
+
+/** Connection-level failures (broker away) as opposed to a refusal of this very record. */
+export function isNetworkError(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const walk = (e: unknown): boolean => {
+    if (e === null || typeof e !== 'object' || seen.has(e)) return false;
+    seen.add(e);
+    const o = e as { code?: unknown; errors?: unknown; cause?: unknown };
+    if (o.code === 'PLT_KFK_NETWORK' || o.code === 'PLT_KFK_TIMEOUT' || o.code === 'ECONNREFUSED' || o.code === 'ECONNRESET' || o.code === 'EPIPE') return true;
+    if (Array.isArray(o.errors) && o.errors.some(walk)) return true;
+    return walk(o.cause);
+  };
+  return walk(err);
+}
+
+export function isUnknownTopic(err: unknown): boolean {
+  return /unknown topic/i.test((err as Error).message ?? '');
+}
+
+/** A queued item → the record produced: fsbus-key becomes the key; events are keyed by channel uuid. */
+export function toRecord(item: OutboxItem): OutRecord {
+  const { [KafkaHeader.KEY]: explicit, ...headers } = item.headers ?? {};
+  const key = explicit !== undefined ? Buffer.from(explicit) : item.subject.endsWith('.events') ? eventKey(item.data) : undefined;
+  const value = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
+  return { topic: item.subject, ...(key === undefined ? {} : { key }), value, headers: headerMap(headers) };
+}

@@ -1,0 +1,259 @@
+/**
+ * The MQTT 5 driver (mqtt.js). Subjects become topics (`.` → `/`); a competing lane is a shared
+ * subscription `$share/<group>/<topic>`; requests carry a Response Topic (the client's own
+ * `<ns>/reply/<client id>`) and Correlation Data; headers are user properties. Every subscription
+ * gets an MQTT 5 subscription identifier, so an incoming message reaches exactly the handlers whose
+ * subscription matched. QoS 1 throughout: `flush()` waits for the broker's PUBACKs; a PUBACK
+ * "No matching subscribers" to a request answers it with no responders at once.
+ */
+import { randomUUID } from 'node:crypto';
+import { connect, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
+import type { DriverCapabilities, DriverOptions, InboundMessage, Lane, ServeHandler, Subscription } from '../../driver.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
+import type { OutboxItem } from '../../outbox.js';
+import { fromTopic, mqttOptions, shareGroup, toFilter, toTopic } from './mqtt-util.js';
+
+/** @default 'freeswitch' */
+export const DEFAULT_MQTT_NAMESPACE = 'freeswitch';
+/** MQTT 5 PUBACK reason code "No matching subscribers". */
+const NO_MATCHING_SUBSCRIBERS = 16;
+const REPLY_SUB_ID = 1;
+
+const CAPABILITIES: DriverCapabilities = {
+  requestReply: true,
+  competingConsumers: true,
+  wildcards: true,
+  headers: true,
+  durableStreams: false,
+  scatterGather: true,
+};
+
+interface SubEntry {
+  filter: string;
+  onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void;
+}
+
+export function createMqttDriver(options: DriverOptions): MqttDriver {
+  return new MqttDriver(options);
+}
+
+export class MqttDriver extends BaseDriver {
+  readonly name = 'mqtt';
+  readonly capabilities = CAPABILITIES;
+  readonly #urls: string[];
+  readonly #clientId = `fsbus-${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  readonly #replyTopic: string;
+  readonly #subs = new Map<number, SubEntry>();
+  readonly #ops = new Set<Promise<unknown>>();
+  /** Request PUBLISH message id → correlation id, until its PUBACK. */
+  readonly #requestIds = new Map<number, string>();
+  #client: MqttClient | undefined;
+  #nextSubId = REPLY_SUB_ID + 1;
+  #attempt = 0;
+
+  constructor(options: DriverOptions) {
+    super(options);
+    this.#urls = urlList(options.urls);
+    this.#replyTopic = `${options.namespace ?? DEFAULT_MQTT_NAMESPACE}/reply/${this.#clientId}`;
+    this.#subs.set(REPLY_SUB_ID, {
+      filter: this.#replyTopic,
+      onMessage: (topic, payload, packet) => {
+        const corr = packet.properties?.correlationData;
+        this.deliverReply(corr === undefined ? undefined : Buffer.from(corr).toString('utf8'), { subject: fromTopic(topic), data: bytes(payload) });
+      },
+    });
+  }
+
+  protected replyAddress(): string {
+    return this.#replyTopic;
+  }
+
+  async connect(): Promise<void> {
+    this.assertOpen();
+    if (this.#client !== undefined) return;
+    const timeout = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const client = connect(mqttOptions(this.#urls, this.options, this.#clientId, timeout));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let closes = 0;
+        let last: Error | undefined;
+        const done = (err?: Error) => {
+          client.off('connect', onConnect);
+          client.off('error', onError);
+          client.off('close', onClose);
+          if (err === undefined) resolve();
+          else reject(err);
+        };
+        const onConnect = () => done();
+        // A CONNACK refusal (numeric MQTT reason code: bad credentials…) is final; a socket error
+        // is followed by 'close' and the next server of the list is tried.
+        const onError = (err: Error & { code?: unknown }) => {
+          if (typeof err.code === 'number') done(err);
+          else last = err;
+        };
+        // Each server of the list failed once: give up (later, mqtt.js retries forever).
+        const onClose = () => {
+          if (++closes >= this.#urls.length) done(last ?? new Error('connection closed'));
+        };
+        client.on('connect', onConnect);
+        client.on('error', onError);
+        client.on('close', onClose);
+      });
+    } catch (err) {
+      await client.endAsync(true).catch(() => undefined);
+      throw new TransportError(TransportErrorCode.CONNECT, `cannot connect to MQTT (${this.#urls.join(', ')}): ${(err as Error).message}`, { cause: err });
+    }
+    this.#client = client;
+    client.on('message', (topic, payload, packet) => this.#onMessage(topic, payload, packet));
+    client.on('packetsend', (packet: Packet) => this.#onPacketSend(packet));
+    client.on('packetreceive', (packet: Packet) => this.#onPacketReceive(packet));
+    client.on('error', (err) => this.emit({ type: 'error', error: err }));
+    client.on('close', () => {
+      if (this.status === 'connected') this.setStatus('reconnecting');
+      // mqtt.js retries at a fixed period: make it a jittered exponential backoff.
+      client.options.reconnectPeriod = backoffMs(this.#attempt++);
+    });
+    client.on('connect', () => void this.#restore(client));
+    await this.#restore(client);
+  }
+
+  /** After every CONNACK (clean session): subscriptions back, then the outbox. */
+  async #restore(client: MqttClient): Promise<void> {
+    this.#attempt = 0;
+    try {
+      for (const [id, s] of [...this.#subs]) await client.subscribeAsync(s.filter, { qos: 1, properties: { subscriptionIdentifier: id } });
+    } catch (err) {
+      this.emit({ type: 'error', error: err as Error });
+      return; // the next CONNACK tries again
+    }
+    if (this.status === 'closed' || !client.connected) return;
+    if (this.status === 'reconnecting') this.reconnects++;
+    this.setStatus('connected', this.#urls.join(','));
+    this.flushOutbox();
+  }
+
+  #onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const raw = packet.properties?.subscriptionIdentifier;
+    const ids = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    for (const id of ids) {
+      const s = this.#subs.get(id);
+      if (s === undefined) continue;
+      try {
+        s.onMessage(topic, payload, packet);
+      } catch (err) {
+        this.options.logger?.error({ err, topic }, 'subscriber threw');
+      }
+    }
+  }
+
+  #onPacketSend(packet: Packet): void {
+    if (packet.cmd !== 'publish' || packet.messageId === undefined) return;
+    const p = packet.properties;
+    if (p?.responseTopic === this.#replyTopic && p.correlationData !== undefined) {
+      this.#requestIds.set(packet.messageId, Buffer.from(p.correlationData).toString('utf8'));
+    }
+  }
+
+  #onPacketReceive(packet: Packet): void {
+    if (packet.cmd !== 'puback' || packet.messageId === undefined) return;
+    const corr = this.#requestIds.get(packet.messageId);
+    if (corr === undefined) return;
+    this.#requestIds.delete(packet.messageId);
+    if (packet.reasonCode === NO_MATCHING_SUBSCRIBERS) this.noResponders(corr);
+  }
+
+  protected rawSend(item: OutboxItem): void {
+    const client = this.#client;
+    if (client === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'not connected');
+    let topic = item.subject;
+    const properties: NonNullable<IPublishPacket['properties']> = {};
+    if (item.correlationId !== undefined) properties.correlationData = Buffer.from(item.correlationId, 'utf8');
+    if (item.kind !== 'reply') {
+      if (!/^[^\s.*>/+#]+(\.[^\s.*>/+#]+)*$/.test(item.subject)) throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${item.subject}'`);
+      topic = toTopic(item.subject);
+      if (item.replyTo !== undefined) properties.responseTopic = item.replyTo;
+      if (item.headers !== undefined) properties.userProperties = { ...item.headers };
+      if (item.ttlMs !== undefined) properties.messageExpiryInterval = Math.max(1, Math.ceil(item.ttlMs / 1000));
+    }
+    const payload = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
+    const op = new Promise<void>((resolve) => {
+      client.publish(topic, payload, { qos: 1, properties }, (err) => {
+        if (err !== undefined && err !== null) {
+          this.outbox.dropped++;
+          this.options.logger?.warn({ err, subject: item.subject }, 'publish refused, dropped');
+        }
+        resolve();
+      });
+    });
+    this.#ops.add(op);
+    void op.then(() => this.#ops.delete(op));
+  }
+
+  subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
+    const filter = options?.queue === undefined ? toFilter(pattern) : `$share/${shareGroup(options.queue)}/${toFilter(pattern)}`;
+    return this.#add(pattern, filter, (topic, payload) => handler({ subject: fromTopic(topic), data: bytes(payload) }));
+  }
+
+  serve(lane: Lane, handler: ServeHandler): Subscription {
+    const filter = lane.competing ? `$share/${shareGroup(lane.group ?? lane.subject)}/${toFilter(lane.subject)}` : toFilter(lane.subject);
+    return this.#add(lane.subject, filter, (topic, payload, packet) => {
+      const p = packet.properties;
+      const headers = p?.userProperties === undefined ? undefined : flatten(p.userProperties);
+      const message: InboundMessage = { subject: fromTopic(topic), data: bytes(payload), ...(headers === undefined ? {} : { headers }) };
+      const corr = p?.correlationData === undefined ? undefined : Buffer.from(p.correlationData).toString('utf8');
+      this.dispatch(message, p?.responseTopic, corr, handler);
+    });
+  }
+
+  #add(subject: string, filter: string, onMessage: SubEntry['onMessage']): Subscription {
+    this.assertOpen();
+    const id = this.#nextSubId++;
+    this.#subs.set(id, { filter, onMessage });
+    const client = this.#client;
+    if (client?.connected === true) this.#track(client.subscribeAsync(filter, { qos: 1, properties: { subscriptionIdentifier: id } }));
+    return {
+      subject,
+      unsubscribe: async () => {
+        if (!this.#subs.delete(id)) return;
+        const c = this.#client;
+        // Another subscription of ours may share the filter: the broker keeps one per filter.
+        const shared = [...this.#subs.values()].some((s) => s.filter === filter);
+        if (c?.connected === true && !shared) await c.unsubscribeAsync(filter).catch(() => undefined);
+      },
+    };
+  }
+
+  #track(p: Promise<unknown>): void {
+    const op = p.then(
+      () => undefined,
+      (err: unknown) => this.emit({ type: 'error', error: err as Error }),
+    );
+    this.#ops.add(op);
+    void op.finally(() => this.#ops.delete(op));
+  }
+
+  async flush(): Promise<void> {
+    while (this.#ops.size > 0) await Promise.all([...this.#ops]);
+  }
+
+  async close(): Promise<void> {
+    if (this.status === 'closed') return;
+    const client = this.#client;
+    if (client?.connected === true) await this.flush();
+    this.#subs.clear();
+    this.markClosed();
+    this.#client = undefined;
+    await client?.endAsync(client.connected ? false : true).catch(() => undefined);
+  }
+}
+
+function bytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function flatten(props: Record<string, string | string[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(props)) out[k] = Array.isArray(v) ? v.join(',') : v;
+  return out;
+}

@@ -1,0 +1,287 @@
+/**
+ * The Redis driver. Lanes are streams `<ns>:lane:<subject>` read with XREADGROUP: a competing lane
+ * shares one consumer group (each entry to one server), any other lane gives every server a group
+ * of its own. Every publish runs one Lua script that XADDs to the lane streams serving the subject
+ * and PUBLISHes the bytes on the subject (events, forward_to). Replies go to the requester's own
+ * stream `<ns>:reply:<client id>` (expires when idle) with the request's correlation id.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.js';
+import type { DriverCapabilities, DriverOptions, InboundMessage, Lane, ServeHandler, Subscription } from '../../driver.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
+import type { OutboxItem } from '../../outbox.js';
+import { LEAVE_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT } from './redis-scripts.js';
+import { ensureGroup, readLane, readReplies, type LaneStream } from './redis-streams.js';
+import { entryFields, parseHeaders, redisOptions, subjectMatches, toGlob } from './redis-util.js';
+
+/** @default 'freeswitch' */
+export const DEFAULT_REDIS_NAMESPACE = 'freeswitch';
+/** Lane streams are trimmed to about this many entries. @default 10000 */
+export const LANE_STREAM_MAXLEN = 10_000;
+/** A reply stream nobody reads expires after this. @default 60000 */
+export const REPLY_TTL_MS = 60_000;
+
+const CAPABILITIES: DriverCapabilities = {
+  requestReply: true,
+  competingConsumers: true,
+  wildcards: true,
+  headers: true,
+  durableStreams: false,
+  scatterGather: true,
+};
+
+interface Scripted {
+  fsbusRoute(...args: Array<string | Buffer | number>): Promise<[number, number]>;
+  fsbusReply(key: string, ...args: Array<string | Buffer | number>): Promise<number>;
+  fsbusLeave(key: string, ...args: string[]): Promise<number>;
+}
+
+interface LaneReader extends LaneStream {
+  subject: string;
+  competing: boolean;
+  handler: ServeHandler;
+}
+
+interface SubEntry {
+  pattern: string;
+  handler: (message: InboundMessage) => void;
+}
+
+export function createRedisDriver(options: DriverOptions): RedisDriver {
+  return new RedisDriver(options);
+}
+
+export class RedisDriver extends BaseDriver {
+  readonly name = 'redis';
+  readonly capabilities = CAPABILITIES;
+  readonly #ns: string;
+  readonly #id = randomUUID().replace(/-/g, '').slice(0, 16);
+  readonly #url: string;
+  readonly #subs = new Map<string, Set<SubEntry>>();
+  readonly #lanes = new Set<LaneReader>();
+  readonly #ops = new Set<Promise<unknown>>();
+  #cmd: (Redis & Scripted) | undefined;
+  #sub: Redis | undefined;
+  #replyConn: Redis | undefined;
+  #restoreGen = 0;
+  #laneSeq = 0;
+
+  constructor(options: DriverOptions) {
+    super(options);
+    this.#ns = options.namespace ?? DEFAULT_REDIS_NAMESPACE;
+    // Redis has no client-side URL failover (that is Sentinel's job): the first URL is used.
+    this.#url = urlList(options.urls)[0] ?? 'redis://127.0.0.1:6379';
+  }
+
+  #newConn(): Redis {
+    return new Redis(redisOptions(this.#url, this.options, this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS));
+  }
+
+  async connect(): Promise<void> {
+    this.assertOpen();
+    if (this.#cmd !== undefined) return;
+    const cmd = this.#newConn() as Redis & Scripted;
+    const sub = this.#newConn();
+    const swallow = () => undefined;
+    cmd.on('error', swallow);
+    sub.on('error', swallow);
+    try {
+      await cmd.connect();
+      await sub.connect();
+    } catch (err) {
+      cmd.disconnect();
+      sub.disconnect();
+      throw new TransportError(TransportErrorCode.CONNECT, `cannot connect to Redis (${this.#url}): ${(err as Error).message}`, { cause: err });
+    }
+    cmd.defineCommand('fsbusRoute', { numberOfKeys: 0, lua: ROUTE_SCRIPT });
+    cmd.defineCommand('fsbusReply', { numberOfKeys: 1, lua: REPLY_SCRIPT });
+    cmd.defineCommand('fsbusLeave', { numberOfKeys: 1, lua: LEAVE_SCRIPT });
+    sub.on('pmessageBuffer', (glob: Buffer, channel: Buffer, message: Buffer) => this.#onPubSub(glob.toString('utf8'), channel.toString('utf8'), message));
+    for (const c of [cmd, sub]) {
+      c.on('close', () => {
+        if (this.status === 'connected') this.setStatus('reconnecting');
+      });
+      c.on('ready', () => void this.#restore());
+    }
+    this.#cmd = cmd;
+    this.#sub = sub;
+    await this.#restore();
+  }
+
+  /** Once both connections are up: subscriptions and lane groups back, then the outbox. */
+  async #restore(): Promise<void> {
+    const cmd = this.#cmd;
+    const sub = this.#sub;
+    if (cmd?.status !== 'ready' || sub?.status !== 'ready' || this.status === 'connected' || this.status === 'closed') return;
+    const gen = ++this.#restoreGen;
+    try {
+      const globs = [...this.#subs.keys()];
+      if (globs.length > 0) await sub.psubscribe(...globs);
+      for (const lane of this.#lanes) await ensureGroup(cmd, lane);
+    } catch (err) {
+      this.emit({ type: 'error', error: err as Error });
+      return; // the next 'ready' tries again
+    }
+    if (gen !== this.#restoreGen || (this.status as string) === 'closed' || cmd.status !== 'ready' || sub.status !== 'ready') return;
+    if (this.status === 'reconnecting') this.reconnects++;
+    this.setStatus('connected', this.#url);
+    this.flushOutbox();
+  }
+
+  #track<T>(p: Promise<T>): void {
+    const op = p.then(
+      () => undefined,
+      (err: unknown) => this.emit({ type: 'error', error: err as Error }),
+    );
+    this.#ops.add(op);
+    void op.finally(() => this.#ops.delete(op));
+  }
+
+  protected replyAddress(): string {
+    if (this.#replyConn === undefined) {
+      const conn = this.#newConn();
+      conn.on('error', () => undefined);
+      this.#replyConn = conn;
+      void readReplies(conn, `${this.#ns}:reply:${this.#id}`, () => this.#replyConn === conn, (corr, message) => this.deliverReply(corr, message));
+    }
+    return `${this.#ns}:reply:${this.#id}`;
+  }
+
+  protected rawSend(item: OutboxItem): void {
+    const cmd = this.#cmd;
+    if (cmd === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'not connected');
+    const data = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
+    if (item.kind === 'reply') {
+      cmd.fsbusReply(item.subject, item.correlationId ?? '', data, REPLY_TTL_MS, 1000).catch((err: unknown) => this.#sendFailed(item, err));
+      return;
+    }
+    if (!/^[^\s.*>]+(\.[^\s.*>]+)*$/.test(item.subject)) throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${item.subject}'`);
+    const headers = item.headers === undefined ? '' : JSON.stringify(item.headers);
+    cmd.fsbusRoute(this.#ns, item.subject, data, item.replyTo ?? '', item.correlationId ?? '', headers, LANE_STREAM_MAXLEN).then(
+      ([lanes]) => {
+        if (item.kind === 'request' && lanes === 0 && item.correlationId !== undefined) this.noResponders(item.correlationId);
+      },
+      (err: unknown) => this.#sendFailed(item, err),
+    );
+  }
+
+  #sendFailed(item: OutboxItem, err: unknown): void {
+    // The connection dropped under a command already written: count it, never silently.
+    this.outbox.dropped++;
+    this.options.logger?.warn({ err, subject: item.subject }, 'publish failed, dropped');
+  }
+
+  subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
+    this.assertOpen();
+    if (options?.queue !== undefined) {
+      throw new TransportError(TransportErrorCode.UNSUPPORTED, 'Redis Pub/Sub has no queue groups: serve a competing lane instead');
+    }
+    const glob = toGlob(pattern);
+    const entry: SubEntry = { pattern, handler };
+    let set = this.#subs.get(glob);
+    if (set === undefined) {
+      set = new Set();
+      this.#subs.set(glob, set);
+      if (this.#sub?.status === 'ready') this.#track(this.#sub.psubscribe(glob));
+    }
+    set.add(entry);
+    return {
+      subject: pattern,
+      unsubscribe: async () => {
+        const s = this.#subs.get(glob);
+        if (s?.delete(entry) !== true || s.size > 0) return;
+        this.#subs.delete(glob);
+        if (this.#sub?.status === 'ready') await this.#sub.punsubscribe(glob).catch(() => undefined);
+      },
+    };
+  }
+
+  #onPubSub(glob: string, subject: string, message: Buffer): void {
+    const set = this.#subs.get(glob);
+    if (set === undefined) return;
+    const data = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+    for (const e of set) {
+      if (!subjectMatches(e.pattern, subject)) continue;
+      try {
+        e.handler({ subject, data });
+      } catch (err) {
+        this.options.logger?.error({ err, subject }, 'subscriber threw');
+      }
+    }
+  }
+
+  serve(lane: Lane, handler: ServeHandler): Subscription {
+    this.assertOpen();
+    const conn = this.#newConn();
+    conn.on('error', () => undefined);
+    const reader: LaneReader = {
+      subject: lane.subject,
+      key: `${this.#ns}:lane:${lane.subject}`,
+      // Competing: one group for all servers. Otherwise a group per server (each gets every entry).
+      group: lane.competing ? (lane.group ?? lane.subject) : `fanout.${this.#id}.${++this.#laneSeq}`,
+      competing: lane.competing,
+      conn,
+      handler,
+      stopped: false,
+    };
+    this.#lanes.add(reader);
+    if (this.#cmd?.status === 'ready') this.#track(ensureGroup(this.#cmd, reader));
+    void readLane(reader, this.#id, (flat) => this.#onLaneEntry(reader, flat));
+    return {
+      subject: lane.subject,
+      unsubscribe: async () => {
+        if (reader.stopped) return;
+        await this.#leave(reader);
+      },
+    };
+  }
+
+  #onLaneEntry(r: LaneReader, flat: Buffer[]): void {
+    const f = entryFields(flat);
+    const data = f.get('data') ?? Buffer.alloc(0);
+    const replyTo = f.get('reply_to')?.toString('utf8');
+    const corr = f.get('correlation_id')?.toString('utf8');
+    const headers = parseHeaders(f.get('headers'));
+    const subject = f.get('subject')?.toString('utf8') ?? r.subject;
+    const message: InboundMessage = {
+      subject,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      ...(headers === undefined ? {} : { headers }),
+    };
+    this.dispatch(message, replyTo === '' ? undefined : replyTo, corr === '' ? undefined : corr, r.handler);
+  }
+
+  async #leave(r: LaneReader): Promise<void> {
+    r.stopped = true;
+    this.#lanes.delete(r);
+    r.conn.disconnect();
+    const cmd = this.#cmd;
+    if (cmd?.status === 'ready') {
+      await cmd.fsbusLeave(r.key, r.group, this.#id, r.competing ? 'consumer' : 'group').catch(() => undefined);
+    }
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([...this.#ops]);
+    if (this.#cmd?.status === 'ready' && this.status === 'connected') await this.#cmd.ping().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.status === 'closed') return;
+    await this.flush().catch(() => undefined);
+    for (const r of [...this.#lanes]) await this.#leave(r);
+    this.markClosed();
+    const conns = [this.#cmd, this.#sub];
+    // The reply reader sits in a blocking XREAD: QUIT would queue behind it, so just drop it.
+    this.#replyConn?.disconnect();
+    this.#cmd = undefined;
+    this.#sub = undefined;
+    this.#replyConn = undefined;
+    for (const c of conns) {
+      if (c === undefined) continue;
+      if (c.status === 'ready') await c.quit().catch(() => c.disconnect());
+      else c.disconnect();
+    }
+  }
+}

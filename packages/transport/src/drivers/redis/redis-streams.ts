@@ -1,0 +1,71 @@
+/** The blocking stream readers of the Redis driver: lane groups and the client's reply stream. */
+import { once } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { InboundMessage } from '../../driver.js';
+import { backoffMs } from '../base-driver.js';
+import { entryFields } from './redis-util.js';
+
+/** One lane stream read by one consumer group, on a connection of its own (XREADGROUP blocks). */
+export interface LaneStream {
+  key: string;
+  group: string;
+  conn: Redis;
+  stopped: boolean;
+}
+
+type Entries = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
+
+/** `XGROUP CREATE … $ MKSTREAM`, a group that already exists being fine. */
+export async function ensureGroup(conn: Redis, lane: Pick<LaneStream, 'key' | 'group'>): Promise<void> {
+  try {
+    await conn.call('XGROUP', 'CREATE', lane.key, lane.group, '$', 'MKSTREAM');
+  } catch (err) {
+    if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+  }
+}
+
+/** Waits for the connection to be usable (connects a lazy one). */
+async function ready(conn: Redis): Promise<void> {
+  if (conn.status === 'wait') await conn.connect();
+  else if (conn.status !== 'ready') await once(conn, 'ready');
+}
+
+/** Reads the lane until `lane.stopped`, re-creating the group when the broker lost it. */
+export async function readLane(lane: LaneStream, consumer: string, onEntry: (flat: Buffer[]) => void): Promise<void> {
+  let failures = 0;
+  while (!lane.stopped) {
+    try {
+      await ready(lane.conn);
+      const res = (await lane.conn.callBuffer('XREADGROUP', 'GROUP', lane.group, consumer, 'COUNT', '100', 'BLOCK', '0', 'NOACK', 'STREAMS', lane.key, '>')) as Entries;
+      failures = 0;
+      for (const [, entries] of res ?? []) for (const [, flat] of entries) if (flat !== null) onEntry(flat);
+    } catch (err) {
+      if (lane.stopped) break;
+      // The broker lost the group (restart without persistence): create it again.
+      if (/NOGROUP/.test((err as Error).message)) await ensureGroup(lane.conn, lane).catch(() => undefined);
+      // Anything else on a live connection (e.g. the key deleted under us): back off, do not spin.
+      else if (lane.conn.status === 'ready') await new Promise((r) => setTimeout(r, backoffMs(failures++)));
+    }
+  }
+}
+
+/** Reads the client's own reply stream while `active()`; from 0, so nothing between two XREADs is missed. */
+export async function readReplies(conn: Redis, key: string, active: () => boolean, onReply: (correlationId: string | undefined, message: InboundMessage) => void): Promise<void> {
+  let last = '0-0';
+  while (active()) {
+    try {
+      await ready(conn);
+      const res = (await conn.callBuffer('XREAD', 'BLOCK', '0', 'STREAMS', key, last)) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+      for (const [, entries] of res ?? []) {
+        for (const [id, flat] of entries) {
+          last = id.toString('utf8');
+          const f = entryFields(flat);
+          const data = f.get('data') ?? Buffer.alloc(0);
+          onReply(f.get('correlation_id')?.toString('utf8'), { subject: key, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+        }
+      }
+    } catch {
+      // Disconnected (or closing): the loop waits for 'ready' again.
+    }
+  }
+}

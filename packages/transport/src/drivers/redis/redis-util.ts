@@ -1,0 +1,87 @@
+/** Subject patterns over Redis Pub/Sub globs, stream-entry fields, and connection options. */
+import { readFileSync } from 'node:fs';
+import type { RedisOptions } from 'ioredis';
+import type { DriverOptions, MessageHeaders } from '../../driver.js';
+import { backoffMs } from '../base-driver.js';
+
+/**
+ * A contract pattern (`a.*.c`, `a.>`) as a PSUBSCRIBE glob. Redis globs cross dots, so the glob
+ * may match more than the pattern: `subjectMatches` filters what arrives.
+ */
+export function toGlob(pattern: string): string {
+  return pattern
+    .split('.')
+    .map((t) => (t === '*' || t === '>' ? '*' : t.replace(/[?*[\]\\]/g, (c) => `\\${c}`)))
+    .join('.');
+}
+
+/** NATS-style match: `*` one token, `>` one or more trailing tokens. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    const t = p[i]!;
+    if (t === '>') return s.length > i;
+    if (i >= s.length) return false;
+    if (t !== '*' && t !== s[i]) return false;
+  }
+  return p.length === s.length;
+}
+
+export function isWildcard(pattern: string): boolean {
+  return pattern.split('.').some((t) => t === '*' || t === '>');
+}
+
+/** A flat [k, v, k, v…] stream entry as a map of Buffers. */
+export function entryFields(flat: readonly Buffer[]): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (let i = 0; i + 1 < flat.length; i += 2) out.set(flat[i]!.toString('utf8'), flat[i + 1]!);
+  return out;
+}
+
+export function parseHeaders(raw: Buffer | undefined): MessageHeaders | undefined {
+  if (raw === undefined || raw.byteLength === 0) return undefined;
+  try {
+    const v = JSON.parse(raw.toString('utf8')) as unknown;
+    if (typeof v !== 'object' || v === null) return undefined;
+    const out: Record<string, string> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = String(x);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** ioredis options from a `redis://` / `rediss://` URL and the driver options. */
+export function redisOptions(url: string, options: DriverOptions, connectTimeoutMs: number): Omit<RedisOptions, 'replyMapping'> {
+  const u = new URL(url);
+  const out: Omit<RedisOptions, 'replyMapping'> = {
+    host: u.hostname,
+    port: u.port === '' ? 6379 : Number(u.port),
+    connectTimeout: connectTimeoutMs,
+    lazyConnect: true,
+    // RESP2: the reply shapes (XREAD's [[key, entries]]) of every Redis version, HELLO not needed.
+    protocol: 2,
+    // Our outbox bounds what waits while Redis is away; ioredis's own queue is unbounded.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: null,
+    autoResubscribe: false,
+    retryStrategy: (attempt: number) => backoffMs(attempt),
+    connectionName: (options.name ?? 'fsbus').replace(/\s/g, '_'),
+  };
+  const db = u.pathname.replace(/^\//, '');
+  if (db !== '') out.db = Number(db);
+  const user = options.auth?.user ?? (u.username === '' ? undefined : decodeURIComponent(u.username));
+  const password = options.auth?.password ?? options.auth?.token ?? (u.password === '' ? undefined : decodeURIComponent(u.password));
+  if (user !== undefined && user !== '') out.username = user;
+  if (password !== undefined && password !== '') out.password = password;
+  const t = options.tls;
+  if (u.protocol === 'rediss:' || t === true) out.tls = {};
+  if (typeof t === 'object') {
+    const ca = t.ca ?? (t.caFile === undefined ? undefined : readFileSync(t.caFile, 'utf8'));
+    const cert = t.cert ?? (t.certFile === undefined ? undefined : readFileSync(t.certFile, 'utf8'));
+    const key = t.key ?? (t.keyFile === undefined ? undefined : readFileSync(t.keyFile, 'utf8'));
+    out.tls = { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) };
+  }
+  return out;
+}

@@ -1,0 +1,189 @@
+/**
+ * The client side of the ZeroMQ driver: one DEALER per agent endpoint (the URL list), a lane
+ * directory learnt from each agent (HELLO → LANES, pushed again when lanes change), requests
+ * routed by it (competing lanes round-robin over the agents that serve them, broadcast to all),
+ * and one SUB connected to every agent's PUB.
+ */
+import { Dealer, Subscriber } from 'zeromq';
+import type { DriverLogger, InboundMessage } from '../../driver.js';
+import { subjectMatches } from '../kafka/kafka-topics.js';
+import { decodeLanes, decodeWire, encodeWire, Kind, SUB_MARKER, type LaneInfo, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
+import { ZmqWriter } from './zmq-writer.js';
+
+export interface Endpoint {
+  readonly index: number;
+  readonly dealer: Dealer;
+  readonly out: ZmqWriter;
+  lanes: LaneInfo[] | undefined;
+}
+
+/** What a pending request hears back: a reply, "not served here", or a hand-off. */
+export type ReplyListener = (from: Endpoint, m: WireMessage) => void;
+
+export class ZmqClient {
+  readonly endpoints: Endpoint[];
+  readonly #urls: readonly ZmqEndpoints[];
+  readonly #logger: DriverLogger | undefined;
+  readonly #pending = new Map<string, ReplyListener>();
+  readonly #helloWaiters = new Map<() => void, () => void>();
+  readonly #subs = new Set<{ pattern: string; handler: (m: InboundMessage) => void }>();
+  #sub: Subscriber | undefined;
+  #markerSeq = 0;
+  readonly #markerWaiters = new Map<string, { left: number; done: () => void }>();
+  readonly #clientId = Math.random().toString(36).slice(2, 10);
+  #rr = 0;
+
+  constructor(urls: readonly ZmqEndpoints[], bufferMessages: number, logger?: DriverLogger) {
+    this.#urls = urls;
+    this.#logger = logger;
+    this.endpoints = urls.map((u, index) => {
+      const dealer = new Dealer({ linger: 0 });
+      dealer.connect(u.commands);
+      return { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined };
+    });
+    for (const ep of this.endpoints) void this.#receive(ep);
+  }
+
+  get dropped(): number {
+    return this.endpoints.reduce((n, ep) => n + ep.out.dropped, 0);
+  }
+
+  async #receive(ep: Endpoint): Promise<void> {
+    try {
+      for await (const frames of ep.dealer) {
+        const m = decodeWire(frames);
+        if (m === undefined) continue;
+        if (m.kind === Kind.LANES) {
+          ep.lanes = decodeLanes(m.data);
+          for (const check of this.#helloWaiters.keys()) check();
+        } else this.#pending.get(m.id)?.(ep, m);
+      }
+    } catch (err) {
+      this.#logger?.debug({ err }, 'zmq dealer loop ended');
+    }
+  }
+
+  send(ep: Endpoint, m: WireMessage): void {
+    ep.out.write(encodeWire(m));
+  }
+
+  /** Asks every agent for its lanes; resolves when all answered or after `boundMs`. */
+  refresh(boundMs: number): Promise<void> {
+    for (const ep of this.endpoints) ep.lanes = undefined;
+    for (const ep of this.endpoints) this.send(ep, { kind: Kind.HELLO, subject: '', id: '', headers: undefined, data: new Uint8Array(0) });
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.endpoints.every((e) => e.lanes !== undefined)) finish();
+      };
+      const finish = () => {
+        clearTimeout(timer);
+        this.#helloWaiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(finish, boundMs);
+      this.#helloWaiters.set(check, finish);
+      check();
+    });
+  }
+
+  /** Agents whose lanes serve the subject, and whether that lane is competing. */
+  servers(subject: string): { eps: Endpoint[]; competing: boolean } {
+    let competing = false;
+    const eps = this.endpoints.filter((ep) => {
+      const lane = ep.lanes?.find((l) => subjectMatches(l.subject, subject));
+      if (lane?.competing === true) competing = true;
+      return lane !== undefined;
+    });
+    return { eps, competing };
+  }
+
+  /** Round-robin among the given endpoints. */
+  pick(eps: Endpoint[]): Endpoint | undefined {
+    return eps[this.#rr++ % Math.max(1, eps.length)];
+  }
+
+  expect(id: string, listener: ReplyListener): () => void {
+    this.#pending.set(id, listener);
+    return () => this.#pending.delete(id);
+  }
+
+  subscribe(pattern: string, handler: (m: InboundMessage) => void): () => void {
+    const sub = this.#subscriber();
+    const entry = { pattern, handler };
+    this.#subs.add(entry);
+    const tokens = pattern.split('.');
+    const wild = tokens.findIndex((t) => t === '*' || t === '>');
+    // ZeroMQ filters by byte prefix: the literal head; the rest is matched here.
+    const prefix = wild === -1 ? pattern : `${tokens.slice(0, wild).join('.')}.`;
+    sub.subscribe(prefix);
+    return () => {
+      this.#subs.delete(entry);
+      sub.unsubscribe(prefix);
+    };
+  }
+
+  #subscriber(): Subscriber {
+    if (this.#sub !== undefined) return this.#sub;
+    const sub = new Subscriber({ linger: 0 });
+    for (const u of this.#urls) sub.connect(u.events);
+    this.#sub = sub;
+    void (async () => {
+      try {
+        for await (const [topic, payload] of sub) {
+          if (topic === undefined) continue;
+          const subject = topic.toString();
+          if (subject.startsWith(SUB_MARKER)) {
+            const w = this.#markerWaiters.get(subject);
+            if (w !== undefined && --w.left <= 0) w.done();
+            continue;
+          }
+          const data = payload ?? Buffer.alloc(0);
+          for (const s of this.#subs) {
+            if (!subjectMatches(s.pattern, subject)) continue;
+            try {
+              s.handler({ subject, data });
+            } catch (err) {
+              this.#logger?.error({ err, subject }, 'subscriber threw');
+            }
+          }
+        }
+      } catch (err) {
+        this.#logger?.debug({ err }, 'zmq sub loop ended');
+      }
+    })();
+    return sub;
+  }
+
+  /** Resolves once every publisher saw this client's subscriptions so far (bounded by `boundMs`). */
+  subscriptionsSettled(boundMs: number): Promise<void> {
+    const sub = this.#sub;
+    if (sub === undefined) return Promise.resolve();
+    const marker = `${SUB_MARKER}${this.#clientId}.${this.#markerSeq++}`;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#markerWaiters.delete(marker);
+        sub.unsubscribe(marker);
+        resolve();
+      };
+      const timer = setTimeout(done, boundMs);
+      this.#markerWaiters.set(marker, { left: this.#urls.length, done });
+      sub.subscribe(marker);
+    });
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all(this.endpoints.map((ep) => ep.out.idle()));
+  }
+
+  close(): void {
+    this.#pending.clear();
+    for (const finish of [...this.#helloWaiters.values()]) finish();
+    for (const w of [...this.#markerWaiters.values()]) w.done();
+    for (const ep of this.endpoints) {
+      ep.out.discard();
+      ep.dealer.close();
+    }
+    this.#sub?.close();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The fsbus ZeroMQ wire, small enough for any language's ZeroMQ binding (docs/drivers/zmq.md):
+ *
+ *   events (PUB → SUB):     [subject, payload]            or, in mod_event_zmq mode, [FreeSWITCH JSON]
+ *   client DEALER → agent ROUTER:  ["FSB1", kind, subject, correlation id, headers JSON, payload]
+ *   agent ROUTER → client DEALER:  ["FSB1", kind, subject, correlation id, headers JSON, payload]
+ *
+ * kinds: REQ (wants a reply), ONE (no reply), HELLO (asks for the lanes) → LANES (JSON list),
+ * REP (a reply), NOR (no lane of this agent serves the subject), FWD (serve this at another node:
+ * the client re-sends the same request to the agent that has the lane).
+ */
+
+export const WIRE_VERSION = 'FSB1';
+
+/** Prefix of the marker subscriptions a subscriber uses to learn its subscriptions arrived. */
+export const SUB_MARKER = '$fsbus.sub.';
+
+export const Kind = {
+  REQ: 'REQ',
+  ONE: 'ONE',
+  HELLO: 'HELLO',
+  LANES: 'LANES',
+  REP: 'REP',
+  NOR: 'NOR',
+  FWD: 'FWD',
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+export interface WireMessage {
+  kind: Kind;
+  subject: string;
+  id: string;
+  headers: Record<string, string> | undefined;
+  data: Uint8Array;
+}
+
+export interface LaneInfo {
+  subject: string;
+  competing: boolean;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export function encodeWire(m: WireMessage): Buffer[] {
+  return [
+    Buffer.from(WIRE_VERSION),
+    Buffer.from(m.kind),
+    Buffer.from(m.subject),
+    Buffer.from(m.id),
+    Buffer.from(m.headers === undefined ? '' : JSON.stringify(m.headers)),
+    Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength),
+  ];
+}
+
+const KINDS = new Set<string>(Object.values(Kind));
+
+/** Frames after the routing id (ROUTER) or as received (DEALER); undefined when not ours. */
+export function decodeWire(frames: readonly Buffer[]): WireMessage | undefined {
+  if (frames.length !== 6 || frames[0]!.toString() !== WIRE_VERSION) return undefined;
+  const kind = frames[1]!.toString();
+  if (!KINDS.has(kind)) return undefined;
+  let headers: Record<string, string> | undefined;
+  const h = frames[4]!;
+  if (h.length > 0) {
+    try {
+      const parsed = JSON.parse(h.toString()) as unknown;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) headers = parsed as Record<string, string>;
+    } catch {
+      return undefined;
+    }
+  }
+  return { kind: kind as Kind, subject: frames[2]!.toString(), id: frames[3]!.toString(), headers, data: frames[5]! };
+}
+
+export function encodeLanes(lanes: readonly LaneInfo[]): Uint8Array {
+  return enc.encode(JSON.stringify(lanes));
+}
+
+export function decodeLanes(data: Uint8Array): LaneInfo[] {
+  try {
+    const v = JSON.parse(dec.decode(data)) as unknown;
+    return Array.isArray(v) ? v.filter((l): l is LaneInfo => typeof (l as LaneInfo).subject === 'string').map((l) => ({ subject: l.subject, competing: l.competing === true })) : [];
+  } catch {
+    return [];
+  }
+}
+
+export interface ZmqEndpoints {
+  /** ROUTER (commands), e.g. tcp://127.0.0.1:5555 */
+  commands: string;
+  /** PUB (events), e.g. tcp://127.0.0.1:5556 */
+  events: string;
+  /** mod_event_zmq compatibility: events as the bare FreeSWITCH JSON, one frame. */
+  compat: boolean;
+}
+
+/** @default 5555: commands; events on the next port (5556, mod_event_zmq's). */
+export const DEFAULT_COMMAND_PORT = 5555;
+
+/**
+ * `zmq://host:port` (or `tcp://`): commands on port, events on port+1 unless `?events=<port>`;
+ * `?mode=mod_event_zmq` turns on the compatibility mode.
+ */
+export function parseZmqUrl(raw: string): ZmqEndpoints {
+  const url = new URL(raw.includes('://') ? raw : `zmq://${raw}`);
+  const host = url.hostname === '' ? '127.0.0.1' : url.hostname;
+  const port = url.port === '' ? DEFAULT_COMMAND_PORT : Number(url.port);
+  const events = url.searchParams.get('events');
+  const eventsPort = events === null ? port + 1 : Number(events);
+  if (!Number.isInteger(port) || !Number.isInteger(eventsPort)) throw new Error(`bad zmq URL ${raw}`);
+  return {
+    commands: `tcp://${host}:${port}`,
+    events: `tcp://${host}:${eventsPort}`,
+    compat: url.searchParams.get('mode') === 'mod_event_zmq',
+  };
+}
+
+/**
+ * The fsbus event payload (SPEC §3.5) → what mod_event_zmq sent: FreeSWITCH's own JSON
+ * serialization of the event (its headers, then `_body`). Non-event payloads pass unchanged.
+ */
+export function toModEventZmq(data: Uint8Array): Uint8Array {
+  try {
+    const v = JSON.parse(dec.decode(data)) as { headers?: unknown; body?: unknown };
+    if (typeof v.headers !== 'object' || v.headers === null) return data;
+    const out: Record<string, unknown> = { ...(v.headers as Record<string, unknown>) };
+    if (typeof v.body === 'string') out['_body'] = v.body;
+    return enc.encode(JSON.stringify(out));
+  } catch {
+    return data;
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The agent side of the ZeroMQ driver: a bound ROUTER for commands and a bound PUB for events
+ * (mod_event_zmq's place, tcp port 5556 by default). Requests are dispatched to the local lanes;
+ * a request for a lane this node lacks gets NOR, a hand-off to another node goes back to the
+ * client as FWD (ZeroMQ has no broker to carry it).
+ */
+import { Router, XPublisher } from 'zeromq';
+import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../driver.js';
+import { subjectMatches } from '../kafka/kafka-topics.js';
+import { decodeWire, encodeLanes, encodeWire, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
+import { ZmqWriter } from './zmq-writer.js';
+
+interface ServedLane {
+  lane: Lane;
+  handler: ServeHandler;
+}
+
+export class ZmqServer {
+  readonly #endpoints: ZmqEndpoints;
+  readonly #logger: DriverLogger | undefined;
+  readonly #router = new Router({ linger: 0 });
+  readonly #pub = new XPublisher({ linger: 0 });
+  readonly #routerOut: ZmqWriter;
+  readonly #pubOut: ZmqWriter;
+  readonly #lanes = new Set<ServedLane>();
+  /** Routing ids of clients that asked for the lanes: they hear about new ones. */
+  readonly #peers = new Set<string>();
+  #bound: Promise<void> | undefined;
+
+  constructor(endpoints: ZmqEndpoints, bufferMessages: number, logger?: DriverLogger) {
+    this.#endpoints = endpoints;
+    this.#logger = logger;
+    this.#routerOut = new ZmqWriter(this.#router, bufferMessages, logger);
+    this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger);
+  }
+
+  get dropped(): number {
+    return this.#routerOut.dropped + this.#pubOut.dropped;
+  }
+
+  get published(): number {
+    return this.#pubOut.sent;
+  }
+
+  get pending(): number {
+    return this.#routerOut.pending + this.#pubOut.pending;
+  }
+
+  /** Binds both sockets once; the error (e.g. port in use) surfaces to every caller. */
+  bind(): Promise<void> {
+    this.#bound ??= (async () => {
+      await this.#router.bind(this.#endpoints.commands);
+      await this.#pub.bind(this.#endpoints.events);
+      void this.#receive();
+      void this.#acknowledgeSubscriptions();
+    })();
+    return this.#bound;
+  }
+
+  publish(subject: string, data: Uint8Array): void {
+    const payload = this.#endpoints.compat ? toModEventZmq(data) : data;
+    const body = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    this.#pubOut.write(this.#endpoints.compat ? [body] : [Buffer.from(subject), body]);
+  }
+
+  addLane(lane: Lane, handler: ServeHandler): () => void {
+    const served = { lane, handler };
+    this.#lanes.add(served);
+    this.#announce();
+    return () => {
+      this.#lanes.delete(served);
+      this.#announce();
+    };
+  }
+
+  #announce(): void {
+    const data = encodeLanes([...this.#lanes].map((l) => ({ subject: l.lane.subject, competing: l.lane.competing })));
+    for (const peer of this.#peers) this.#send(peer, { kind: Kind.LANES, subject: '', id: '', headers: undefined, data });
+  }
+
+  #send(peer: string, m: WireMessage): void {
+    this.#routerOut.write([Buffer.from(peer, 'hex'), ...encodeWire(m)]);
+  }
+
+  /**
+   * XPUB sees subscriptions arrive. A subscriber adds a unique marker subscription after its real
+   * ones; echoing the marker tells it that everything before reached this publisher (ZeroMQ's
+   * "slow joiner" made observable, so flush() can wait instead of guessing).
+   */
+  async #acknowledgeSubscriptions(): Promise<void> {
+    try {
+      for await (const [frame] of this.#pub) {
+        if (frame === undefined || frame[0] !== 1) continue;
+        const topic = frame.subarray(1);
+        if (topic.toString().startsWith(SUB_MARKER)) this.#pubOut.write([Buffer.from(topic), Buffer.alloc(0)]);
+      }
+    } catch (err) {
+      this.#logger?.debug({ err }, 'zmq xpub loop ended');
+    }
+  }
+
+  async #receive(): Promise<void> {
+    try {
+      for await (const [peerId, ...frames] of this.#router) {
+        const m = decodeWire(frames);
+        if (peerId === undefined || m === undefined) continue;
+        const peer = peerId.toString('hex');
+        if (m.kind === Kind.HELLO) {
+          this.#peers.add(peer);
+          this.#send(peer, { kind: Kind.LANES, subject: '', id: m.id, headers: undefined, data: encodeLanes([...this.#lanes].map((l) => ({ subject: l.lane.subject, competing: l.lane.competing }))) });
+        } else if (m.kind === Kind.REQ || m.kind === Kind.ONE) {
+          this.#dispatch(peer, m);
+        }
+      }
+    } catch (err) {
+      // The socket was closed under the loop: nothing more to read.
+      this.#logger?.debug({ err }, 'zmq router loop ended');
+    }
+  }
+
+  #dispatch(peer: string, m: WireMessage): void {
+    const served = [...this.#lanes].find((l) => subjectMatches(l.lane.subject, m.subject));
+    const wantsReply = m.kind === Kind.REQ;
+    if (served === undefined) {
+      if (wantsReply) this.#send(peer, { kind: Kind.NOR, subject: m.subject, id: m.id, headers: undefined, data: new Uint8Array(0) });
+      return;
+    }
+    let replied = false;
+    const request: ServeRequest = {
+      subject: m.subject,
+      data: m.data,
+      ...(m.headers === undefined ? {} : { headers: m.headers }),
+      expectsReply: wantsReply,
+      reply: (data) => {
+        if (!wantsReply || replied) return false;
+        replied = true;
+        this.#send(peer, { kind: Kind.REP, subject: m.subject, id: m.id, headers: undefined, data });
+        return true;
+      },
+      forward: (subject) => {
+        replied = true;
+        const local = [...this.#lanes].some((l) => subjectMatches(l.lane.subject, subject));
+        // Served here too: run it here; else the client carries it to the node that serves it.
+        if (local) this.#dispatch(peer, { ...m, subject });
+        else this.#send(peer, { kind: Kind.FWD, subject, id: m.id, headers: m.headers, data: m.data });
+      },
+    };
+    const done = (bytes: Uint8Array | undefined) => {
+      if (bytes !== undefined) request.reply(bytes);
+    };
+    try {
+      const out = served.handler(request);
+      if (out instanceof Promise) out.then(done, (err: unknown) => this.#logger?.error({ err, subject: m.subject }, 'lane handler failed'));
+      else done(out);
+    } catch (err) {
+      this.#logger?.error({ err, subject: m.subject }, 'lane handler threw');
+    }
+  }
+
+  async flush(): Promise<void> {
+    await this.#bound;
+    await Promise.all([this.#routerOut.idle(), this.#pubOut.idle()]);
+  }
+
+  close(): void {
+    this.#routerOut.discard();
+    this.#pubOut.discard();
+    this.#router.close();
+    this.#pub.close();
+  }
+}
