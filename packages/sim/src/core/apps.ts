@@ -82,9 +82,13 @@ export function registerApps(deps: AppDeps): void {
   reg('export', (ch, data, done) => { setVar(ch, data, true); done(); });
 
   reg('park', (ch, _d, done, app) => {
+    // switch_ivr_park consumes park_timeout (`<seconds>[:<cause>]`) and hangs up when it expires.
+    const timeout = parkTimeout(ch.getVar('park_timeout'));
+    if (timeout !== undefined) ch.setVar('park_timeout', undefined);
     e.fire(ch, 'CHANNEL_PARK', SITES.CHANNEL_PARK);
     app.acceptsMessages = true;
-    wait(deps, app, undefined, () => {
+    wait(deps, app, timeout?.ms, (stopped) => {
+      if (stopped === undefined && timeout !== undefined) e.hangup(ch, timeout.cause);
       e.fire(ch, 'CHANNEL_UNPARK', SITES.CHANNEL_UNPARK);
       done();
     });
@@ -126,6 +130,15 @@ export function registerApps(deps: AppDeps): void {
   });
   reg('bridge', (ch, data, done, app) => deps.bridge(ch, data.trim(), done, app));
   reg('socket', (ch, data, done, app) => runSocket(deps, ch, data, done, app));
+}
+
+/** park_timeout=<seconds>[:<cause>] as switch_ivr_park reads it (atoi; cause by name, default NORMAL_CLEARING). */
+function parkTimeout(value: string | undefined): { ms: number; cause: string } | undefined {
+  if (value === undefined || value === '') return undefined;
+  const colon = value.indexOf(':');
+  const seconds = Number.parseInt(colon < 0 ? value : value.slice(0, colon), 10);
+  if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
+  return { ms: seconds * 1000, cause: (colon < 0 ? undefined : normaliseCause(value.slice(colon + 1))) ?? 'NORMAL_CLEARING' };
 }
 
 /** play_and_get_digits <min> <max> <tries> <timeout> <terminators> <file> <invalid_file> <var> <regexp> [digit_timeout]. */
