@@ -1,107 +1,167 @@
-// executeApp and dialplan.* speak the call-control part of the contract (SPEC §3.4). The agent
-// gets those commands with the call-control issue; until then a lane on a real nats-server
-// answers exactly as the contract says, so the SDK's side is pinned down here.
+// executeApp and dialplan.* (SPEC §3.4) through the SDK against the real agent and a simulated
+// FreeSWITCH on a real nats-server. The agent's call-control rig is reused as is: its simulator's
+// mod_xml_curl binding reaches the agent's dialplan endpoint, so park mode acts on real calls.
 import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { buildEventPayload, encodeReply, errorReply, successReply } from '@fsbus/contract';
-import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
-import { createDriver, type Driver } from '@fsbus/transport';
-import { ClientErrorCode, connect, ReplyError, type FsbusClient } from '../src/index.js';
+import { BusErrorCode } from '@fsbus/contract';
+import { startRig, type Rig } from '../../agent/test/call-control-harness.js';
+import { ClientErrorCode, connect, ReplyError, type FsbusClient, type ParkAudioMode } from '../src/index.js';
 
-const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const NODE = 'cc-1';
 
-void describe('@fsbus/client executeApp and dialplan (contract stand-in lane)', () => {
-  let nats: NatsServerHandle;
-  let lane: Driver;
+/** Settles `p` and returns its rejection reason; a resolution fails the test. */
+const rejection = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => assert.fail('resolved'),
+    (e: unknown) => e,
+  );
+
+void describe('@fsbus/client executeApp and dialplan (real agent, simulated FreeSWITCH)', () => {
+  let rig: Rig;
   let bus: FsbusClient;
-  const requests: Array<Record<string, unknown>> = [];
+  /** An answered channel sitting in park. */
+  const uuid = randomUUID();
   before(async () => {
-    nats = await startNatsServer();
-    lane = await createDriver('nats', { urls: [nats.url], name: 'stand-in' });
-    await lane.connect();
-    lane.serve({ subject: 'cc.node.fs-1', competing: false }, (req) => {
-      const body = JSON.parse(new TextDecoder().decode(req.data)) as Record<string, unknown>;
-      requests.push(body);
-      const command = String(body['command']);
-      if (command === 'execute_app') {
-        if (body['uuid'] === 'gone') return encodeReply(errorReply({ nodeId: 'fs-1', code: 'FSBUS_ERR_BUS_INVALID_ARGUMENT', message: 'execute_app: session not found' }));
-        const appUuid = `app-${requests.length}`;
-        const reply = encodeReply(successReply({ nodeId: 'fs-1', message: 'execute_app dispatched', data: { application_uuid: appUuid } }));
-        const forward = body['forward_to'];
-        if (typeof forward === 'string') {
-          lane.publish(forward, reply);
-          if (body['app'] !== 'park') {
-            const headers = new Map([
-              ['Event-Name', 'CHANNEL_EXECUTE_COMPLETE'],
-              ['Unique-ID', String(body['uuid'])],
-              ['Application', String(body['app'])],
-              ['Application-UUID', appUuid],
-              ['Application-Response', '1234'],
-            ]);
-            const event = buildEventPayload({ name: 'CHANNEL_EXECUTE_COMPLETE', uuid: String(body['uuid']), headers }, 'fs-1');
-            lane.publish(forward, enc(JSON.stringify(event)));
-          }
-        }
-        return reply;
-      }
-      return encodeReply(successReply({ nodeId: 'fs-1', message: 'Dialplan status retrieved', data: body }));
-    });
-    await lane.flush();
-    bus = await connect({ servers: nats.url, prefix: 'cc' });
+    rig = await startRig();
+    bus = await connect({ servers: rig.nats.url, timeoutMs: 5000 });
+    rig.sim.core.control.setEndpointBehavior('user/2000', { answer: 'answer' });
+    const o = await bus.originate({ endpoint: 'user/2000', extension: '&park()', uuid });
+    assert.equal(o.uuid, uuid);
+    await rig.events.waitFor((e) => e.event_name === 'CHANNEL_PARK' && e.uuid === uuid, 'the channel parked');
   });
   after(async () => {
-    await bus.close();
-    await lane.close();
-    await nats.stop();
+    await bus?.close();
+    await rig?.stop();
   });
 
-  void it('executeApp sends uuid/app/args/vars and resolves with the application uuid', async () => {
-    const r = await bus.node('fs-1').executeApp({ uuid: 'u-1', app: 'playback', args: 'ivr/welcome.wav', vars: { a: '1' } });
-    assert.equal(r.applicationUuid, `app-${requests.length}`);
-    assert.equal(r.nodeId, 'fs-1');
-    assert.equal(r.complete, undefined);
-    assert.deepEqual(requests.at(-1), { command: 'execute_app', uuid: 'u-1', app: 'playback', args: 'ivr/welcome.wav', vars: { a: '1' }, timeout_ms: 5000 });
-  });
-
-  void it('waitForComplete resolves `complete` with the matching CHANNEL_EXECUTE_COMPLETE', async () => {
-    const r = await bus.executeApp({ uuid: 'u-2', app: 'play_and_get_digits', args: '1 4 3 5000 # a.wav b.wav digits \\d+', waitForComplete: true }, { node: 'fs-1' });
+  void it('executeApp playback: the dispatch reply, then `complete` with its CHANNEL_EXECUTE_COMPLETE', async () => {
+    const r = await bus.node(NODE).executeApp({
+      uuid,
+      app: 'playback',
+      args: 'tone_stream://%(100,0,440)',
+      vars: { fsbus_greeting: 'hello world' },
+      waitForComplete: true,
+    });
+    assert.match(r.applicationUuid, /^[0-9a-f-]{36}$/);
+    assert.equal(r.nodeId, NODE);
     const done = await r.complete;
     assert.equal(done.name, 'CHANNEL_EXECUTE_COMPLETE');
+    assert.equal(done.nodeId, NODE);
+    assert.equal(done.uuid, uuid);
     assert.equal(done.applicationUuid, r.applicationUuid);
-    assert.equal(done.applicationResponse, '1234');
-    assert.match(String(requests.at(-1)!['forward_to']), /^_INBOX\.fsbus_[0-9a-f]+\.\d+$/);
-  });
-
-  void it('a completion that never comes rejects `complete` with FSBUS_ERR_CLIENT_TIMEOUT; refusals reject at once', async () => {
-    const r = await bus.executeApp({ uuid: 'u-3', app: 'park', waitForComplete: true, completeTimeoutMs: 200 }, { node: 'fs-1' });
-    await assert.rejects(r.complete, { code: ClientErrorCode.TIMEOUT });
-    const err = await bus.executeApp({ uuid: 'gone', app: 'playback', waitForComplete: true }, { node: 'fs-1' }).then(
-      () => assert.fail('resolved'),
-      (e: unknown) => e,
+    assert.equal(done.application, 'playback');
+    assert.equal(done.applicationData, 'tone_stream://%(100,0,440)');
+    assert.equal(done.applicationResponse, 'FILE PLAYED');
+    assert.equal(done.variable('fsbus_greeting'), 'hello world', 'vars are set before the application runs');
+    // The same completion went out on the event subject too.
+    const published = await rig.events.waitFor(
+      (e) => e.event_name === 'CHANNEL_EXECUTE_COMPLETE' && e.headers['Application-UUID'] === r.applicationUuid,
+      'the completion on the event subject',
     );
-    assert.ok(err instanceof ReplyError);
-    assert.equal(err.message, 'execute_app: session not found');
+    assert.deepEqual(published.headers, done.headers);
   });
 
-  void it('dialplan.* sends the contract fields', async () => {
-    const dp = bus.node('fs-1').dialplan;
-    await dp.enable();
-    await dp.disable();
-    await dp.audio('music', 'moh');
-    await dp.autoanswer(true);
-    await dp.timeout(45);
+  void it('executeApp without waitForComplete resolves with the application uuid only', async () => {
+    const r = await bus.executeApp({ uuid, app: 'playback', args: 'silence_stream://10' }, { node: NODE });
+    assert.equal(r.nodeId, NODE);
+    assert.equal(r.complete, undefined);
+    await rig.events.waitFor(
+      (e) => e.event_name === 'CHANNEL_EXECUTE_COMPLETE' && e.headers['Application-UUID'] === r.applicationUuid,
+      'the playback to complete',
+    );
+  });
+
+  void it('play_and_get_digits: digits from the simulator, the result variable read from `complete`', async () => {
+    const args = '1 4 3 5000 # tone_stream://%(300,0,440) /invalid.wav my_digits \\d+ 2000 -';
+    const r = await bus.executeApp({ uuid, app: 'play_and_get_digits', args, waitForComplete: true }, { node: NODE });
+    // Dispatched: the application now waits for the caller's digits.
+    assert.equal(rig.sim.core.control.sendDigits(uuid, '4321'), true);
+    const done = await r.complete;
+    assert.equal(done.applicationUuid, r.applicationUuid);
+    assert.equal(done.application, 'play_and_get_digits');
+    assert.equal(done.applicationData, args);
+    assert.equal(done.variable('my_digits'), '4321');
+  });
+
+  void it('executeApp on an unknown uuid rejects with FSBUS_ERR_BUS_SESSION_NOT_FOUND', async () => {
+    for (const waitForComplete of [false, true]) {
+      const err = await rejection(bus.node(NODE).executeApp({ uuid: randomUUID(), app: 'playback', args: 'x.wav', waitForComplete }));
+      assert.ok(err instanceof ReplyError);
+      assert.equal(err.code, BusErrorCode.SESSION_NOT_FOUND);
+      assert.equal(err.message, 'execute_app: session not found');
+    }
+    const missing = await rejection(bus.node(NODE).executeApp({ uuid: '', app: 'playback' }));
+    assert.ok(missing instanceof ReplyError);
+    assert.equal(missing.code, BusErrorCode.INVALID_ARGUMENT);
+    assert.equal(missing.message, "execute_app: 'uuid' field required");
+  });
+
+  void it('dialplan enable/audio/autoanswer/status/disable: documented messages and status data; calls park by it', async () => {
+    const dp = bus.node(NODE).dialplan;
+    const initial = await dp.status();
+    assert.equal(initial.message, 'Dialplan status retrieved');
+    assert.equal(initial.node_id, NODE);
+    assert.deepEqual(pick(initial.data, 'available', 'enabled', 'mode', 'autoanswer'), { available: true, enabled: false, mode: 'silence', autoanswer: false });
+    assert.match(String(field(initial.data, 'endpoint')), /^http:\/\/127\.0\.0\.1:\d+\/dialplan$/);
+
+    const enabled = await dp.enable();
+    assert.equal(enabled.message, 'Park mode enabled');
+    assert.equal(field(enabled.data, 'enabled'), true);
+    const audio = await dp.audio('music', 'moh');
+    assert.equal(audio.message, 'Audio mode updated');
+    assert.deepEqual(pick(audio.data, 'mode', 'music_class'), { mode: 'music', music_class: 'moh' });
+    const answer = await dp.autoanswer(true);
+    assert.equal(answer.message, 'Auto-answer updated');
+    assert.equal(field(answer.data, 'autoanswer'), true);
+
+    // A call routed by FreeSWITCH now gets the park extension from the agent.
+    rig.sim.core.control.generateCalls({ ratePerSecond: 100, durationMs: 10, answerRatio: 1, destination: '5701', holdMs: 600_000 });
+    const park = await rig.events.waitFor((e) => e.event_name === 'CHANNEL_PARK' && e.headers['Caller-Destination-Number'] === '5701', 'the call to 5701 parked');
+    assert.equal(park.headers['variable_fsbus_park_node'], NODE);
+    assert.equal(park.headers['variable_hold_music'], 'local_stream://moh');
+    const ran = rig.events.of(park.uuid!, 'CHANNEL_EXECUTE').map((e) => e.headers['Application']);
+    assert.deepEqual(ran, ['set', 'answer', 'set', 'park']);
+
     const status = await dp.status();
     assert.equal(status.message, 'Dialplan status retrieved');
-    assert.deepEqual(
-      requests.slice(-6).map(({ timeout_ms: _t, ...rest }) => rest),
-      [
-        { command: 'dialplan.enable' },
-        { command: 'dialplan.disable' },
-        { command: 'dialplan.audio', mode: 'music', music_class: 'moh' },
-        { command: 'dialplan.autoanswer', enabled: true },
-        { command: 'dialplan.timeout', seconds: 45 },
-        { command: 'dialplan.status' },
-      ],
-    );
+    assert.deepEqual(pick(status.data, 'enabled', 'mode', 'music_class', 'autoanswer', 'calls_parked', 'parked_now'), {
+      enabled: true,
+      mode: 'music',
+      music_class: 'moh',
+      autoanswer: true,
+      calls_parked: 1,
+      parked_now: 1,
+    });
+    const disabled = await dp.disable();
+    assert.equal(disabled.message, 'Park mode disabled');
+    assert.equal(field(disabled.data, 'enabled'), false);
+    assert.equal(field((await dp.status()).data, 'enabled'), false);
+    await bus.hangup(park.uuid!, undefined, { node: NODE });
+  });
+
+  void it('a bad audio mode rejects with FSBUS_ERR_BUS_INVALID_ARGUMENT', async () => {
+    const err = await rejection(bus.node(NODE).dialplan.audio('loud' as ParkAudioMode));
+    assert.ok(err instanceof ReplyError);
+    assert.equal(err.code, BusErrorCode.INVALID_ARGUMENT);
+    assert.equal(err.message, 'Invalid mode. Use silence, ringback, or music');
+    assert.equal(field((await bus.node(NODE).dialplan.status()).data, 'mode'), 'music', 'the mode is unchanged');
+  });
+
+  // Last: park holds the channel until it leaves, so nothing queued after it would run.
+  void it('a completion that never comes rejects `complete` with FSBUS_ERR_CLIENT_TIMEOUT', async () => {
+    const r = await bus.executeApp({ uuid, app: 'park', waitForComplete: true, completeTimeoutMs: 200 }, { node: NODE });
+    await assert.rejects(r.complete, { code: ClientErrorCode.TIMEOUT });
+    await bus.hangup(uuid, undefined, { node: NODE });
+    await rig.events.waitFor((e) => e.event_name === 'CHANNEL_DESTROY' && e.uuid === uuid, 'the channel gone');
   });
 });
+
+function field(data: unknown, name: string): unknown {
+  assert.ok(typeof data === 'object' && data !== null, 'reply data is an object');
+  return (data as Record<string, unknown>)[name];
+}
+
+function pick(data: unknown, ...names: string[]): Record<string, unknown> {
+  return Object.fromEntries(names.map((n) => [n, field(data, n)]));
+}
