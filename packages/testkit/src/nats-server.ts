@@ -1,12 +1,13 @@
 /**
  * Runs the real `nats-server` binary (Debian package `nats-server`, installed by scripts/setup)
- * on a loopback port it picks itself (`-p -1`), read back from its log. `restart()` reuses the
+ * on a free loopback port outside the ephemeral range (see free-port.ts). `restart()` reuses the
  * same port and JetStream store, for reconnect and replay tests.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { freePort } from './free-port.js';
 import { BrokerStartError, spawnUntil, stopChild, waitForGreeting } from './process.js';
 
 export interface NatsServerOptions {
@@ -49,7 +50,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const dir = await mkdtemp(join(tmpdir(), 'fsbus-nats-'));
   const storeDir = options.jetstream === true ? join(dir, 'js') : undefined;
   let child: ChildProcess | undefined;
-  let port = -1;
+  let port = await freePort();
 
   const launch = async (): Promise<void> => {
     const args = ['-a', '127.0.0.1', '-p', String(port), '-n', `fsbus-test-${process.pid}`];
