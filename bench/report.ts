@@ -119,7 +119,7 @@ export function chart(r: Reports): string {
       title: 'bus-command: commands/s with 64 clients',
       unit: '/s',
       groups: [
-        ...at64.map((x) => ({ label: x.path === 'bus' ? `${x.driver} (through the agent)` : x.path === 'direct-esl' ? 'direct ESL (@fsbus/esl)' : 'simulator ceiling (raw)', bars: [{ series: 'measured', value: x.perSec }] })),
+        ...at64.map((x) => ({ label: x.path === 'bus' ? `${x.driver} (through the agent)` : x.path === 'broker-echo' ? `${x.driver} floor (echo responder)` : x.path === 'direct-esl' ? 'direct ESL (@fsbus/esl)' : 'simulator ceiling (raw)', bars: [{ series: 'measured', value: x.perSec }] })),
         { label: 'mod_event_agent (issue anchor)', bars: [{ series: 'anchor', value: r.busCommand.anchors.clients64.perSec }] },
       ],
     });
