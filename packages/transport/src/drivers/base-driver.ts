@@ -27,15 +27,8 @@ import type {
 } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { Outbox, type OutboxItem } from '../outbox.js';
-
-/** @default 10000 messages */
-export const DEFAULT_BUFFER_MESSAGES = 10_000;
-/** @default 8 MiB */
-export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024;
-/** @default 5000 */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
-/** @default 5000 */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
+export { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS };
 
 interface Pending {
   subject: string;

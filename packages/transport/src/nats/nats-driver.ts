@@ -29,13 +29,7 @@ import { Outbox, type OutboxItem } from '../outbox.js';
 import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
 import { drainSub, isNoResponders, mapRequestError, toInbound, toNatsHeaders, withSignal } from './nats-util.js';
-
-/** @default 10000 messages */
-export const DEFAULT_BUFFER_MESSAGES = 10_000;
-/** @default 8 MiB, nats.c's ReconnectBufSize that mod_event_agent used */
-export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024;
-/** @default 5000 */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,

@@ -1,9 +1,8 @@
 /** DriverOptions → nats.js ConnectionOptions (URL list failover, token/nkey/user-pass, TLS). */
 import { nkeyAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
 import type { DriverOptions } from '../driver.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
 
-/** @default 5000 */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 /** Between reconnect attempts; nats.js adds jitter. @default 1000 */
 export const DEFAULT_RECONNECT_WAIT_MS = 1000;
 

@@ -37,13 +37,8 @@ import { kafkaCall } from './kafka-request.js';
 import { KafkaHeader, subjectMatches, topicFor, topicForPattern } from './kafka-topics.js';
 import { TopicCache } from './kafka-admin.js';
 import { isNetworkError, readHeaders, toInbound, toRecord } from './kafka-wire.js';
+import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
-/** @default 10000 messages */
-export const DEFAULT_BUFFER_MESSAGES = 10_000;
-/** @default 8 MiB */
-export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024;
-/** @default 5000 */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 /** Partitions of a competing lane's topic: how many agents can share it. @default 6 */
 export const LANE_PARTITIONS = 6;
 /** Kafka's default max.message.bytes (about 1 MB): a bigger record can never be sent. */

@@ -3,9 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { BaseOptions } from '@platformatic/kafka';
 import type { DriverOptions } from '../../driver.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../defaults.js';
 
-/** @default 5000 */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 /** First reconnect probe delay; doubled up to the max, with jitter. @default 250 */
 export const RECONNECT_MIN_MS = 250;
 /** @default 5000 */

@@ -31,11 +31,8 @@ import { isValidSubject } from '../kafka/kafka-topics.js';
 import { ZmqClient } from './zmq-client.js';
 import { Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqServer } from './zmq-server.js';
+import { DEFAULT_BUFFER_MESSAGES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
-/** @default 10000 messages per socket */
-export const DEFAULT_BUFFER_MESSAGES = 10_000;
-/** @default 5000 */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 /** How long a request waits for the agents' lane lists before "no responders". @default 1000 */
 export const LANE_DISCOVERY_MS = 1000;
 

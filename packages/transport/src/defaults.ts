@@ -1,0 +1,10 @@
+/** Defaults every driver shares, in one place. */
+
+/** Outgoing buffer while the broker is away, in messages. @default 10000 */
+export const DEFAULT_BUFFER_MESSAGES = 10_000;
+/** Outgoing buffer, in bytes (nats.c's ReconnectBufSize, which mod_event_agent used). @default 8 MiB */
+export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024;
+/** @default 5000 */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+/** First-connect timeout. @default 5000 */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
