@@ -22,6 +22,7 @@ import { AgentError, AgentErrorCode } from './errors.js';
 import { EventPublisher } from './event-publisher.js';
 import { FreeSwitchLink } from './freeswitch-link.js';
 import { AgentHttpServer } from './http-server.js';
+import { createStdoutSink, type LogSink } from './log-sink.js';
 import { AgentMetrics } from './metrics.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -66,11 +67,17 @@ export class Agent {
   #state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' = 'idle';
   #listeners = new Set<AgentStateListener>();
   #eslReconnects = 0;
+  /** Our own stdout sink, when no logger was given. */
+  #logSink: LogSink | undefined;
 
   constructor(config: AgentConfig, options: AgentOptions = {}) {
     this.config = config;
     this.subjects = buildSubjects(config.subject_prefix);
-    this.logger = options.logger ?? pino({ level: config.log_level, base: { node_id: config.node_id } });
+    if (options.logger !== undefined) this.logger = options.logger;
+    else {
+      this.#logSink = createStdoutSink();
+      this.logger = pino({ level: config.log_level, base: { node_id: config.node_id } }, this.#logSink.stream);
+    }
     this.metrics = new AgentMetrics({ node_id: config.node_id }, () => this.#driver?.stats().dropped ?? 0);
     const d = config.dialplan;
     this.park = new ParkManager({
@@ -296,6 +303,7 @@ export class Agent {
     await this.#teardown();
     this.#state = 'stopped';
     this.logger.info({}, 'agent stopped');
+    this.#logSink?.close();
     this.#changed();
   }
 

@@ -160,17 +160,29 @@ export class Dispatcher {
 
   async #run(request: BusRequest): Promise<CommandResult> {
     const timeoutMs = Math.min(request.timeout_ms ?? this.#o.timeoutMs, MAX_COMMAND_TIMEOUT_MS);
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    const deadline = performance.now() + timeoutMs;
+    const remaining = (): number => Math.max(1, deadline - performance.now());
+    // Most commands are one `api` round trip, bounded by its own timeout: the abort signal and
+    // its timer are made only for a command that asks for them (multi-step ones).
+    let abort: { controller: AbortController; timer: NodeJS.Timeout } | undefined;
+    const signal = (): AbortSignal => {
+      if (abort === undefined) {
+        const controller = new AbortController();
+        abort = { controller, timer: setTimeout(() => controller.abort(), remaining()) };
+      }
+      return abort.controller.signal;
+    };
+    const bounds = () => ({ timeoutMs: remaining(), ...(abort === undefined ? {} : { signal: abort.controller.signal }) });
     const link = this.#o.link;
     const unavailable = () => new BusError(BusErrorCode.FREESWITCH_UNAVAILABLE, 'FreeSWITCH is not connected');
     const ctx: CommandContext = {
       nodeId: this.#o.nodeId,
       timeoutMs,
-      signal: ac.signal,
-      api: async (cmd) => (await link.api(cmd, { timeoutMs, signal: ac.signal })) ?? Promise.reject(unavailable()),
-      bgapi: async (cmd, jobUuid) =>
-        (await link.bgapi(cmd, { timeoutMs, signal: ac.signal, ...(jobUuid === undefined ? {} : { jobUuid }) })) ?? Promise.reject(unavailable()),
+      get signal() {
+        return signal();
+      },
+      api: async (cmd) => (await link.api(cmd, bounds())) ?? Promise.reject(unavailable()),
+      bgapi: async (cmd, jobUuid) => (await link.bgapi(cmd, { ...bounds(), ...(jobUuid === undefined ? {} : { jobUuid }) })) ?? Promise.reject(unavailable()),
       status: () => this.#o.status(),
     };
     try {
@@ -178,7 +190,7 @@ export class Dispatcher {
     } catch (err) {
       return toErrorResult(err, timeoutMs, this.#o.logger);
     } finally {
-      clearTimeout(timer);
+      if (abort !== undefined) clearTimeout(abort.timer);
     }
   }
 

@@ -2,7 +2,7 @@
  * FreeSWITCH events → the bus: filter, shape (SPEC §3.5), publish. The driver buffers (bounded)
  * while the broker is away; every drop is counted there and exported as a metric.
  */
-import { buildEventPayload, type EventFilter, type Subjects } from '@fsbus/contract';
+import { encodeEventPayload, type EventFilter, type Subjects } from '@fsbus/contract';
 import type { EslEvent } from '@fsbus/esl';
 import type { Driver } from '@fsbus/transport';
 import type { AgentMetrics } from './metrics.js';
@@ -16,8 +16,6 @@ export interface EventCounters {
   failed: number;
   bytes: number;
 }
-
-const encoder = new TextEncoder();
 
 export class EventPublisher {
   readonly counters: EventCounters = { received: 0, filtered: 0, published: 0, buffered: 0, failed: 0, bytes: 0 };
@@ -44,7 +42,7 @@ export class EventPublisher {
       this.#metrics.eventsFiltered.inc();
       return;
     }
-    const bytes = encoder.encode(JSON.stringify(buildEventPayload(event, this.#nodeId)));
+    const bytes = Buffer.from(encodeEventPayload(event, this.#nodeId));
     const outcome = this.#driver.publish(this.#subjects.event(event.name, subclass), bytes);
     if (outcome === 'dropped') {
       this.counters.failed++;

@@ -22,20 +22,41 @@ export interface EventSource {
   readonly uuid?: string | undefined;
   readonly headers: ReadonlyMap<string, string>;
   readonly body?: string | undefined;
+  /** One header without building `headers` (EslEvent reads it from the wire text). */
+  getHeader?(name: string): string | undefined;
+  /** The headers as a JSON object text, when the source has it cheaper than `headers` (EslEvent). */
+  toJson?(): string;
+}
+
+function payloadTimestamp(event: EventSource): number {
+  const name = 'Event-Date-Timestamp';
+  const ts = Number(event.getHeader !== undefined ? event.getHeader(name) : event.headers.get(name));
+  return Number.isSafeInteger(ts) && ts > 0 ? ts : nowMicros();
 }
 
 export function buildEventPayload(event: EventSource, nodeId: string): EventPayload {
-  const ts = Number(event.headers.get('Event-Date-Timestamp'));
   // Built key by key so the JSON keeps the documented order.
   const payload: EventPayload = {
     event_name: event.name,
-    timestamp: Number.isSafeInteger(ts) && ts > 0 ? ts : nowMicros(),
+    timestamp: payloadTimestamp(event),
     node_id: nodeId,
   } as EventPayload;
   if (event.uuid !== undefined && event.uuid !== '') payload.uuid = event.uuid;
   payload.headers = Object.fromEntries(event.headers);
   if (event.body !== undefined && event.body !== '') payload.body = event.body;
   return payload;
+}
+
+/**
+ * `JSON.stringify(buildEventPayload(event, nodeId))`, written as text around the event's own
+ * headers JSON: on the agent's hot path an event's headers are never rebuilt as objects.
+ */
+export function encodeEventPayload(event: EventSource, nodeId: string): string {
+  let out = `{"event_name":${JSON.stringify(event.name)},"timestamp":${payloadTimestamp(event)},"node_id":${JSON.stringify(nodeId)}`;
+  if (event.uuid !== undefined && event.uuid !== '') out += `,"uuid":${JSON.stringify(event.uuid)}`;
+  out += `,"headers":${event.toJson?.() ?? JSON.stringify(Object.fromEntries(event.headers))}`;
+  if (event.body !== undefined && event.body !== '') out += `,"body":${JSON.stringify(event.body)}`;
+  return out + '}';
 }
 
 /** Include/exclude lists: names (`CHANNEL_ANSWER`), `ALL`, `CUSTOM` (every subclass) or `CUSTOM::<subclass>`. */

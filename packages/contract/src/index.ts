@@ -13,6 +13,6 @@ export { nowMicros, successReply, errorReply, encodeReply, decodeReply, isReplyE
 export type { ReplyEnvelope, ReplyInit } from './envelope.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, parseRequest, leadingVerb, isVerbPermitted } from './request.js';
 export type { BusRequest, RequestHints, ParseResult, ParseOptions, VerbPolicy } from './request.js';
-export { buildEventPayload, EventFilter } from './events.js';
+export { buildEventPayload, encodeEventPayload, EventFilter } from './events.js';
 export type { EventPayload, EventSource, EventFilterSpec, EventSubscriptionPlan } from './events.js';
 export { requestSchema, replySchema, eventSchema } from './schemas.js';

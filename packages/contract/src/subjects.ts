@@ -73,9 +73,24 @@ export interface Subjects {
   isOwnSubject(subject: string): boolean;
 }
 
+/** Distinct event subjects remembered per Subjects (names × subclasses in use are few). */
+const EVENT_SUBJECT_CACHE = 1024;
+
 export function buildSubjects(prefix: string = DEFAULT_PREFIX): Subjects {
   const p = sanitizePrefix(prefix);
   const eventsRoot = `${p}.events`;
+  // Every published event needs its subject: computed once per name/subclass, not per event.
+  const eventSubjects = new Map<string, string>();
+  const event = (name: string, subclass?: string): string => {
+    const key = subclass === undefined ? name : `${name}\0${subclass}`;
+    let subject = eventSubjects.get(key);
+    if (subject === undefined) {
+      if (eventSubjects.size >= EVENT_SUBJECT_CACHE) eventSubjects.clear();
+      subject = `${eventsRoot}.${eventSubjectTail(name, subclass)}`;
+      eventSubjects.set(key, subject);
+    }
+    return subject;
+  };
   return {
     prefix: p,
     api: `${p}.api`,
@@ -85,7 +100,7 @@ export function buildSubjects(prefix: string = DEFAULT_PREFIX): Subjects {
     // A command name is one subject token: dots are kept (agent.status), anything else unsafe → _.
     asyncCommand: (command) => `${p}.cmd.async.${command.replace(/[^A-Za-z0-9._-]/g, '_')}`,
     asyncWildcard: `${p}.cmd.async.>`,
-    event: (name, subclass) => `${eventsRoot}.${eventSubjectTail(name, subclass)}`,
+    event,
     eventsWildcard: `${eventsRoot}.>`,
     eventsRoot,
     isOwnSubject(subject) {

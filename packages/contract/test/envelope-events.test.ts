@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { EslEvent } from '@fsbus/esl';
-import { EventFilter, buildEventPayload, decodeReply, encodeReply, errorReply, successReply, BusErrorCode } from '@fsbus/contract';
+import { EventFilter, buildEventPayload, encodeEventPayload, decodeReply, encodeReply, errorReply, successReply, BusErrorCode } from '@fsbus/contract';
 
 void test('reply envelope: first six keys exactly, then data, code, correlation_id', () => {
   const ok = successReply({ nodeId: 'n1', message: 'API command executed', data: 'UP', correlationId: 'c', timestamp: 1 });
@@ -30,6 +30,24 @@ void test('event payload: keys, µs timestamp from Event-Date-Timestamp, uuid an
   const c = buildEventPayload(custom, 'n1');
   assert.deepEqual(Object.keys(c), ['event_name', 'timestamp', 'node_id', 'headers', 'body']);
   assert.equal(c.body, 'line1\nline2');
+});
+
+void test('encodeEventPayload writes exactly JSON.stringify(buildEventPayload), key order included', () => {
+  const events = [
+    new EslEvent([['Event-Name', 'CHANNEL_ANSWER'], ['Unique-ID', 'abc'], ['Event-Date-Timestamp', '1733433600000000'], ['Q', 'a "quoted" \\ value']]),
+    new EslEvent([['Event-Name', 'CUSTOM'], ['Event-Subclass', 'fsbus::demo'], ['Event-Date-Timestamp', '_undef_']], 'line1\nline2'),
+    new EslEvent([['Event-Name', 'HEARTBEAT'], ['Unique-ID', ''], ['Multi', 'ARRAY::a|:b']]),
+  ];
+  for (const e of events) {
+    const expected = buildEventPayload(e, 'node "1"');
+    const text = encodeEventPayload(e, 'node "1"');
+    const parsed = JSON.parse(text) as typeof expected;
+    if (e.getHeader('Event-Date-Timestamp') === undefined) parsed.timestamp = expected.timestamp; // both fall back to "now"
+    assert.equal(JSON.stringify(parsed), JSON.stringify(expected));
+  }
+  // A source without getHeader/toJson (any EventSource) takes the same path.
+  const bare = { name: 'API', headers: new Map([['Event-Name', 'API'], ['Event-Date-Timestamp', '5']]) };
+  assert.equal(encodeEventPayload(bare, 'n'), JSON.stringify(buildEventPayload(bare, 'n')));
 });
 
 void test('filter: include/exclude, exclude wins, CUSTOM::subclass entries', () => {

@@ -37,6 +37,11 @@ export interface HeaderSource {
   materialize(): Map<string, string>;
   /** Lookups worth serving through `get` before building the Map is cheaper. */
   readonly lookupLimit: number;
+  /**
+   * The headers as JSON text equal to `JSON.stringify(Object.fromEntries(materialize()))` once
+   * parsed, when the source can give it without building anything; `undefined` otherwise.
+   */
+  jsonText?(): string | undefined;
 }
 
 // ---------------------------------------------------------------- plain
@@ -167,13 +172,43 @@ function jsonHeaderValue(value: unknown): string {
   return value === null ? '' : JSON.stringify(value);
 }
 
+/**
+ * Occurrences of `":"`. In cJSON's unformatted output every key with a string value ends in
+ * exactly that (an escaped quote inside a string is `\"`, so `":"` cannot lie within one);
+ * only a value ending in `\":` adds one more.
+ */
+function countKeyMarks(text: string): number {
+  let n = 0;
+  for (let at = text.indexOf('":"'); at >= 0; at = text.indexOf('":"', at + 3)) n++;
+  return n;
+}
+
 /** Headers of a JSON event: the parsed object, normalised to strings on demand. */
 class JsonHeaders implements HeaderSource {
   readonly lookupLimit = Infinity; // a property lookup costs no more than a Map lookup
   readonly #object: Record<string, unknown>;
+  readonly #text: string;
 
-  constructor(object: Record<string, unknown>) {
+  constructor(object: Record<string, unknown>, text: string) {
     this.#object = object;
+    this.#text = text;
+  }
+
+  /**
+   * FreeSWITCH's own text, when it already is the headers object the bus carries: no `_body`,
+   * no structural `Content-Length`, string values only, and no repeated name (cJSON keeps
+   * repeats, e.g. `Hangup-Cause`; as many `":"` marks as parsed keys rules them out — an
+   * extra mark only makes the count larger and falls back to the rebuilding path).
+   */
+  jsonText(): string | undefined {
+    const object = this.#object;
+    if (Object.hasOwn(object, '_body') || Object.hasOwn(object, 'Content-Length')) return undefined;
+    let keys = 0;
+    for (const name in object) {
+      if (typeof object[name] !== 'string') return undefined;
+      keys++;
+    }
+    return countKeyMarks(this.#text) === keys ? this.#text : undefined;
   }
 
   get(name: string): string | undefined {
@@ -199,9 +234,10 @@ class JsonHeaders implements HeaderSource {
 
 /** The body of a `text/event-json` frame as a lazy header source and the body. */
 export function jsonEventSource(buf: Buffer): { headers: HeaderSource; body: string | undefined } {
+  const text = buf.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(buf.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new EslProtocolError('text/event-json body is not valid JSON', { cause: err });
   }
@@ -211,7 +247,7 @@ export function jsonEventSource(buf: Buffer): { headers: HeaderSource; body: str
   const object = parsed as Record<string, unknown>;
   const raw = object._body;
   const body = raw === undefined ? undefined : typeof raw === 'string' ? raw : JSON.stringify(raw);
-  return { headers: new JsonHeaders(object), body: body === '' ? undefined : body };
+  return { headers: new JsonHeaders(object, text), body: body === '' ? undefined : body };
 }
 
 /** Parses the body of a `text/event-json` frame. */

@@ -155,4 +155,17 @@ export class EslEvent {
   toObject(): Record<string, string> {
     return Object.fromEntries(this.headers);
   }
+
+  /**
+   * `JSON.stringify(event.toObject())`, the shape a bus carries. A JSON event read from the wire
+   * and never changed gives FreeSWITCH's own text when it already has that shape, so relaying an
+   * event costs no rebuild of its headers.
+   */
+  toJson(): string {
+    if (this.#headers === undefined) {
+      const text = this.#source?.jsonText?.();
+      if (text !== undefined) return text;
+    }
+    return JSON.stringify(this.toObject());
+  }
 }

@@ -3,6 +3,9 @@
  * socket in the order it received them, with no id, so the n-th reply belongs to the n-th
  * request. A request that times out or is aborted is settled for its caller but KEEPS its
  * slot: its late reply is consumed by that slot and can never resolve the next request.
+ *
+ * Deadlines share one timer per queue, armed for the earliest one: a request costs no timer of
+ * its own, which matters when one connection carries tens of thousands of requests a second.
  */
 import { EslAbortError, EslClosedError, EslQueueFullError, EslTimeoutError } from './errors.js';
 
@@ -18,7 +21,10 @@ interface Slot<T> {
   resolve: (value: T) => void;
   reject: (err: Error) => void;
   settled: boolean;
-  timer: NodeJS.Timeout | undefined;
+  /** performance.now() after which the caller gets EslTimeoutError; Infinity = never. */
+  deadline: number;
+  timeoutMs: number;
+  label: string;
   cleanup: (() => void) | undefined;
 }
 
@@ -29,6 +35,9 @@ export class ReplyQueue<T> {
   /** Replies that arrived for requests already timed out or aborted. */
   lateReplies = 0;
   readonly #onTimeout: () => void;
+  #timer: NodeJS.Timeout | undefined;
+  /** When #timer fires (performance.now() ms); Infinity when none is armed. */
+  #timerAt = Number.POSITIVE_INFINITY;
 
   constructor(maxPending: number, onTimeout: () => void = () => undefined) {
     this.#maxPending = maxPending;
@@ -48,26 +57,25 @@ export class ReplyQueue<T> {
     if (options.signal?.aborted === true) throw new EslAbortError(options.label, options.signal.reason);
     if (this.size >= this.#maxPending) throw new EslQueueFullError(this.#maxPending);
     return new Promise<T>((resolve, reject) => {
-      const slot: Slot<T> = { resolve, reject, settled: false, timer: undefined, cleanup: undefined };
-      const fail = (err: Error): void => {
-        if (slot.settled) return;
-        slot.settled = true;
-        this.#release(slot);
-        reject(err);
+      const timed = options.timeoutMs > 0 && Number.isFinite(options.timeoutMs);
+      const slot: Slot<T> = {
+        resolve,
+        reject,
+        settled: false,
+        deadline: timed ? performance.now() + options.timeoutMs : Number.POSITIVE_INFINITY,
+        timeoutMs: options.timeoutMs,
+        label: options.label,
+        cleanup: undefined,
       };
-      if (options.timeoutMs > 0 && Number.isFinite(options.timeoutMs)) {
-        slot.timer = setTimeout(() => {
-          this.#onTimeout();
-          fail(new EslTimeoutError(options.label, options.timeoutMs));
-        }, options.timeoutMs);
-      }
       const signal = options.signal;
       if (signal !== undefined) {
-        const onAbort = (): void => fail(new EslAbortError(options.label, signal.reason));
+        const onAbort = (): void => this.#fail(slot, new EslAbortError(options.label, signal.reason));
         signal.addEventListener('abort', onAbort, { once: true });
         slot.cleanup = () => signal.removeEventListener('abort', onAbort);
       }
       this.#slots.push(slot);
+      if (slot.deadline < this.#timerAt) this.#arm(slot.deadline);
+      else this.#timer?.ref();
     });
   }
 
@@ -81,6 +89,8 @@ export class ReplyQueue<T> {
       this.#slots.splice(0, this.#head);
       this.#head = 0;
     }
+    // Nobody waits: the armed deadline may fire later, but must not hold the process open.
+    if (this.size === 0) this.#timer?.unref();
     if (slot.settled) {
       this.lateReplies++;
       return true;
@@ -93,6 +103,7 @@ export class ReplyQueue<T> {
 
   /** Rejects every waiting request (the socket is gone) and empties the queue. */
   rejectAll(err: Error = new EslClosedError()): void {
+    this.#disarm();
     const slots = this.#slots.splice(this.#head);
     this.#slots.length = 0;
     this.#head = 0;
@@ -104,10 +115,49 @@ export class ReplyQueue<T> {
     }
   }
 
+  #fail(slot: Slot<T>, err: Error): void {
+    if (slot.settled) return;
+    slot.settled = true;
+    this.#release(slot);
+    slot.reject(err);
+  }
+
   #release(slot: Slot<T>): void {
-    if (slot.timer !== undefined) clearTimeout(slot.timer);
-    slot.timer = undefined;
     slot.cleanup?.();
     slot.cleanup = undefined;
+  }
+
+  /**
+   * (Re)arms the shared timer for `at`. It holds the process open while requests wait (as one
+   * timer per request did) and is unref'd when the queue empties instead of being cleared:
+   * re-arming it per request is the cost this design avoids.
+   */
+  #arm(at: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#expire(), Math.max(0, at - performance.now()));
+  }
+
+  /** Times out every waiting request whose deadline passed; re-arms for the next deadline. */
+  #expire(): void {
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (let i = this.#head; i < this.#slots.length; i++) {
+      const slot = this.#slots[i]!;
+      if (slot.settled) continue;
+      if (slot.deadline <= now) {
+        this.#onTimeout();
+        this.#fail(slot, new EslTimeoutError(slot.label, slot.timeoutMs));
+      } else if (slot.deadline < next) next = slot.deadline;
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#arm(next);
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
   }
 }

@@ -45,6 +45,7 @@ export interface SimControl {
 }
 
 const TICK_MS = 10;
+const MAX_CATCH_UP_MS = 1000;
 
 export class CoreControl implements SimControl {
   latencyMs = 0;
@@ -90,12 +91,18 @@ export class CoreControl implements SimControl {
     for (const h of [...this.handles]) h.stop();
   }
 
-  /** Runs `perTick(quota)` every tick with a fractional-rate accumulator. */
+  /**
+   * Runs `perTick(quota)` every tick with a fractional-rate accumulator. The quota follows the
+   * clock, not the tick count: a tick that comes late (a busy loop at high rates) makes up for
+   * the time it lost, so the offered rate holds. A stall longer than MAX_CATCH_UP_MS is not
+   * made up beyond that, to bound the burst.
+   */
   private ticker(rate: number, limit: number, durationMs: number | undefined, perTick: (n: number) => void): StopHandle {
     const clock = this.engine.bus.clock;
     let produced = 0;
     let carry = 0;
     let elapsed = 0;
+    let last = clock.nowMicros();
     let timer: TimerHandle | undefined;
     let finish!: (n: number) => void;
     const done = new Promise<number>((r) => (finish = r));
@@ -110,9 +117,12 @@ export class CoreControl implements SimControl {
     };
     const tick = (): void => {
       timer = undefined;
-      elapsed += TICK_MS;
+      const now = clock.nowMicros();
+      const stepMs = Math.min((now - last) / 1000, MAX_CATCH_UP_MS);
+      last = now;
+      elapsed += stepMs;
       // Accumulate in events×1000 so a rate like 10/s gives exactly one event every 100 ms.
-      carry += rate * TICK_MS;
+      carry += rate * stepMs;
       const due = Math.floor(carry / 1000 + 1e-9);
       carry -= due * 1000;
       const n = Math.min(due, limit - produced);
@@ -120,7 +130,7 @@ export class CoreControl implements SimControl {
         perTick(n);
         produced += n;
       }
-      if (produced >= limit || (durationMs !== undefined && elapsed >= durationMs)) return handle.stop();
+      if (produced >= limit || (durationMs !== undefined && elapsed >= durationMs - 1e-6)) return handle.stop();
       timer = clock.setTimeout(tick, TICK_MS);
     };
     this.handles.add(handle);
@@ -129,12 +139,13 @@ export class CoreControl implements SimControl {
   }
 
   injectEvents(o: InjectEventsOptions): StopHandle {
+    const extra = Object.entries(o.headers ?? {});
     const fireN = (n: number): void => {
       const bus = this.engine.bus;
       for (let i = 0; i < n; i++) {
-        const pre: Array<[string, string]> = o.subclass !== undefined ? [['Event-Subclass', o.subclass]] : [];
-        const headers = [...pre, ...bus.coreHeaders(o.name, SITES.INJECT)];
-        if (o.headers) for (const [k, v] of Object.entries(o.headers)) headers.push([k, v]);
+        const core = bus.coreHeaders(o.name, SITES.INJECT);
+        const headers: Array<[string, string]> = o.subclass !== undefined ? [['Event-Subclass', o.subclass], ...core] : core;
+        for (const [k, v] of extra) headers.push([k, v]);
         bus.emit(headers, o.body);
       }
     };

@@ -44,17 +44,26 @@ export function plainEventBody(headers: Headers, body: string | undefined): stri
   return `${out}Content-Length: ${Buffer.byteLength(body)}\n\n${body}`;
 }
 
+// Strings JSON.stringify would write unchanged between quotes: no quote, backslash, control
+// character or surrogate. Most header values are, and quoting them directly halves the cost.
+const JSON_VERBATIM = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+function jsonQuote(text: string): string {
+  return JSON_VERBATIM.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
 /** switch_event_serialize_json: cJSON unformatted, duplicate names kept, arrays for ARRAY:: values. */
 export function jsonEventBody(headers: Headers, body: string | undefined): string {
-  const parts: string[] = [];
+  let out = '{';
   for (const [name, value] of headers) {
+    if (out.length > 1) out += ',';
     const items = splitArrayValue(value);
-    parts.push(`${JSON.stringify(name)}:${JSON.stringify(items ?? value)}`);
+    out += `${jsonQuote(name)}:${items === undefined ? jsonQuote(value) : JSON.stringify(items)}`;
   }
   if (body !== undefined && body !== '') {
-    parts.push(`"Content-Length":"${Buffer.byteLength(body)}"`, `"_body":${JSON.stringify(body)}`);
+    out += `${out.length > 1 ? ',' : ''}"Content-Length":"${Buffer.byteLength(body)}","_body":${JSON.stringify(body)}`;
   }
-  return `{${parts.join(',')}}`;
+  return out + '}';
 }
 
 function xmlText(text: string): string {
@@ -94,8 +103,8 @@ export function eventFrame(event: Pick<CoreEvent, 'headers' | 'body'>, format: E
   let byFormat = encoded.get(event);
   const cached = byFormat?.[format];
   if (cached !== undefined) return cached;
-  const bytes = Buffer.from(eventBody(event, format), 'utf8');
-  const frame = Buffer.concat([Buffer.from(`Content-Length: ${bytes.length}\nContent-Type: text/event-${format}\n\n`), bytes]);
+  const body = eventBody(event, format);
+  const frame = Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-${format}\n\n${body}`, 'utf8');
   if (byFormat === undefined) encoded.set(event, (byFormat = {}));
   byFormat[format] = frame;
   return frame;
