@@ -24,15 +24,29 @@ export interface MemoryReport extends ReportEnvelope<'memory'> {
   afterLoad: { rssMb: number };
 }
 
+/**
+ * Median RSS of each fifth of the load window: garbage collection makes RSS saw-tooth by tens of
+ * MB, so a least-squares slope over a few minutes says little; medians show a trend or its absence.
+ */
+export function medianByFifth(samples: readonly number[]): number[] {
+  if (samples.length < 5) return [];
+  return Array.from({ length: 5 }, (_, i) => {
+    const part = samples.slice(Math.floor((i * samples.length) / 5), Math.floor(((i + 1) * samples.length) / 5)).sort((a, b) => a - b);
+    return part[Math.floor(part.length / 2)]!;
+  });
+}
+
 export function formatMemory(r: MemoryReport): string {
   const u = r.underLoad;
+  const fifths = medianByFifth(u.samples);
+  const trend = fifths.length === 0 ? '' : `; median by fifth of the window ${fifths.map((m) => m.toFixed(0)).join(' / ')} MB`;
   const table = markdownTable(
     [{ title: 'phase' }, { title: 'RSS MB', right: true }, { title: 'detail' }],
     [
       ['idle', r.idle.rssMb.toFixed(1), `${r.idle.settleMs / 1000} s after ready`],
       ['under load (start)', u.startMb.toFixed(1), `${r.load.commandClients} command clients + ${int(r.load.eventsPerSec)} events/s`],
       ['under load (peak)', u.peakMb.toFixed(1), `agent CPU ${u.cpuPercent.toFixed(0)}%; ${int(u.commands.perSec)} commands/s (p50 ${ms(u.commands.p50)} ms, p99 ${ms(u.commands.p99)} ms), ${int(u.eventsPublished)} events published, ${int(u.eventsDropped)} dropped`],
-      ['under load (end)', u.endMb.toFixed(1), `after ${u.seconds} s; slope over the second half ${u.slopeMbPerMin.toFixed(2)} MB/min`],
+      ['under load (end)', u.endMb.toFixed(1), `after ${u.seconds} s; slope over the second half ${u.slopeMbPerMin.toFixed(2)} MB/min${trend}`],
       ['after load', r.afterLoad.rssMb.toFixed(1), `${r.idle.settleMs / 1000} s later`],
     ],
   );
