@@ -7,6 +7,7 @@
  * Deadlines share one timer per queue, armed for the earliest one: a request costs no timer of
  * its own, which matters when one connection carries tens of thousands of requests a second.
  */
+import { DeadlineTimer } from './deadline-timer.js';
 import { EslAbortError, EslClosedError, EslQueueFullError, EslTimeoutError } from './errors.js';
 
 export interface SlotOptions {
@@ -35,9 +36,7 @@ export class ReplyQueue<T> {
   /** Replies that arrived for requests already timed out or aborted. */
   lateReplies = 0;
   readonly #onTimeout: () => void;
-  #timer: NodeJS.Timeout | undefined;
-  /** When #timer fires (performance.now() ms); Infinity when none is armed. */
-  #timerAt = Number.POSITIVE_INFINITY;
+  readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
 
   constructor(maxPending: number, onTimeout: () => void = () => undefined) {
     this.#maxPending = maxPending;
@@ -74,8 +73,7 @@ export class ReplyQueue<T> {
         slot.cleanup = () => signal.removeEventListener('abort', onAbort);
       }
       this.#slots.push(slot);
-      if (slot.deadline < this.#timerAt) this.#arm(slot.deadline);
-      else this.#timer?.ref();
+      this.#deadlines.add(slot.deadline);
     });
   }
 
@@ -89,8 +87,7 @@ export class ReplyQueue<T> {
       this.#slots.splice(0, this.#head);
       this.#head = 0;
     }
-    // Nobody waits: the armed deadline may fire later, but must not hold the process open.
-    if (this.size === 0) this.#timer?.unref();
+    if (this.size === 0) this.#deadlines.idle();
     if (slot.settled) {
       this.lateReplies++;
       return true;
@@ -103,7 +100,7 @@ export class ReplyQueue<T> {
 
   /** Rejects every waiting request (the socket is gone) and empties the queue. */
   rejectAll(err: Error = new EslClosedError()): void {
-    this.#disarm();
+    this.#deadlines.cancel();
     const slots = this.#slots.splice(this.#head);
     this.#slots.length = 0;
     this.#head = 0;
@@ -127,22 +124,8 @@ export class ReplyQueue<T> {
     slot.cleanup = undefined;
   }
 
-  /**
-   * (Re)arms the shared timer for `at`. It holds the process open while requests wait (as one
-   * timer per request did) and is unref'd when the queue empties instead of being cleared:
-   * re-arming it per request is the cost this design avoids.
-   */
-  #arm(at: number): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timerAt = at;
-    this.#timer = setTimeout(() => this.#expire(), Math.max(0, at - performance.now()));
-  }
-
-  /** Times out every waiting request whose deadline passed; re-arms for the next deadline. */
-  #expire(): void {
-    this.#timer = undefined;
-    this.#timerAt = Number.POSITIVE_INFINITY;
-    const now = performance.now();
+  /** Times out every waiting request whose deadline passed; returns the next deadline. */
+  #expire(now: number): number {
     let next = Number.POSITIVE_INFINITY;
     for (let i = this.#head; i < this.#slots.length; i++) {
       const slot = this.#slots[i]!;
@@ -152,12 +135,6 @@ export class ReplyQueue<T> {
         this.#fail(slot, new EslTimeoutError(slot.label, slot.timeoutMs));
       } else if (slot.deadline < next) next = slot.deadline;
     }
-    if (next !== Number.POSITIVE_INFINITY) this.#arm(next);
-  }
-
-  #disarm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Number.POSITIVE_INFINITY;
+    return next;
   }
 }
