@@ -92,7 +92,7 @@ export const configSchema = z
         exclude: list.default([]),
         stream: z
           .object({
-            /** A durable stream over `<prefix>.events.>` (JetStream). @default false */
+            /** A durable stream over `<prefix>.events.>` (JetStream, Kafka, Redis Streams, RabbitMQ stream queue). @default false */
             enabled: bool.default(false),
             /** @default '<PREFIX>_EVENTS' */
             name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, _ and -').optional(),

@@ -5,14 +5,15 @@
  * (`amq.rabbitmq.reply-to`) + `correlation_id`, published `mandatory` so an unroutable request is
  * returned (no responders). Publisher confirms back `flush()`. amqplib does not reconnect: this
  * driver does, with jittered backoff over the URL list, re-declaring its queues and consumers
- * before the bounded outbox is flushed.
+ * before the bounded outbox is flushed. Durable streams are stream queues (amqp-streams.ts).
  */
 import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
-import type { DriverCapabilities, DriverOptions, InboundMessage, Lane, ServeHandler, Subscription } from '../../driver.js';
+import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
 import { amqpSocketOptions, amqpUrl, bindingKey, withTlsScheme } from './amqp-options.js';
+import { ensureAmqpStream, StreamConsumer } from './amqp-streams.js';
 
 /** RabbitMQ's direct reply-to pseudo-queue. */
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -24,7 +25,7 @@ const CAPABILITIES: DriverCapabilities = {
   competingConsumers: true,
   wildcards: true,
   headers: true,
-  durableStreams: false,
+  durableStreams: true,
   scatterGather: true,
 };
 
@@ -47,6 +48,7 @@ export class AmqpDriver extends BaseDriver {
   readonly #exchange: string;
   readonly #urls: string[];
   readonly #consumers = new Set<Consumer>();
+  readonly #streamConsumers = new Set<StreamConsumer>();
   #conn: ChannelModel | undefined;
   #ch: ConfirmChannel | undefined;
   /** Serialises channel operations (declare, bind, consume, cancel); flush() waits for it. */
@@ -125,6 +127,8 @@ export class AmqpDriver extends BaseDriver {
       if (this.#ch === ch) void conn.close().catch(() => undefined);
     });
     conn.on('close', () => this.#lost(conn));
+    // Replays go on where they stopped; one that cannot (stream deleted) is reported, not fatal.
+    for (const s of this.#streamConsumers) await s.attach(conn).catch((err: unknown) => this.emit({ type: 'error', error: err as Error }));
   }
 
   async #attach(ch: ConfirmChannel, c: Consumer): Promise<void> {
@@ -142,6 +146,7 @@ export class AmqpDriver extends BaseDriver {
     if (this.#conn !== conn) return;
     this.#conn = undefined;
     this.#ch = undefined;
+    for (const s of this.#streamConsumers) s.detach();
     if (this.status === 'closed') return;
     this.setStatus('reconnecting');
     this.#schedule();
@@ -240,6 +245,27 @@ export class AmqpDriver extends BaseDriver {
     };
   }
 
+  override async ensureStream(spec: StreamSpec): Promise<void> {
+    this.assertOpen();
+    await ensureAmqpStream(this.#conn, this.#exchange, spec);
+  }
+
+  override async consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {
+    this.assertOpen();
+    const conn = this.#conn;
+    if (conn === undefined) throw new TransportError(TransportErrorCode.BROKER, `cannot consume stream ${options.stream}: not connected`);
+    const consumer = new StreamConsumer(this.#exchange, options, handler, (error) => this.emit({ type: 'error', error }), this.options.logger);
+    await consumer.attach(conn);
+    this.#streamConsumers.add(consumer);
+    return {
+      subject: consumer.subject,
+      unsubscribe: async () => {
+        this.#streamConsumers.delete(consumer);
+        await consumer.unsubscribe();
+      },
+    };
+  }
+
   async flush(): Promise<void> {
     await this.#chain;
     const ch = this.#ch;
@@ -256,6 +282,8 @@ export class AmqpDriver extends BaseDriver {
       await ch.waitForConfirms().catch(() => undefined);
     }
     this.#consumers.clear();
+    for (const s of this.#streamConsumers) await s.unsubscribe();
+    this.#streamConsumers.clear();
     this.markClosed();
     this.#conn = undefined;
     this.#ch = undefined;

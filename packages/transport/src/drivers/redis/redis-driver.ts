@@ -4,14 +4,17 @@
  * of its own. Every publish runs one Lua script that XADDs to the lane streams serving the subject
  * and PUBLISHes the bytes on the subject (events, forward_to). Replies go to the requester's own
  * stream `<ns>:reply:<client id>` (expires when idle) with the request's correlation id.
+ * Durable event streams (redis-durable.ts): a publish whose subject an ensured stream takes is
+ * also appended to `<ns>:stream:<name>` by the same script call (no extra round trip).
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.js';
-import type { DriverCapabilities, DriverOptions, InboundMessage, Lane, ServeHandler, Subscription } from '../../driver.js';
+import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
-import { LEAVE_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT } from './redis-scripts.js';
+import { ensureRedisStream, StreamReader, StreamRoutes, type PositionCommand } from './redis-durable.js';
+import { LEAVE_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT } from './redis-scripts.js';
 import { ensureGroup, readLane, readReplies, type LaneStream } from './redis-streams.js';
 import { entryFields, parseHeaders, redisOptions, subjectMatches, toGlob } from './redis-util.js';
 
@@ -27,12 +30,12 @@ const CAPABILITIES: DriverCapabilities = {
   competingConsumers: true,
   wildcards: true,
   headers: true,
-  durableStreams: false,
+  durableStreams: true,
   scatterGather: true,
 };
 
-interface Scripted {
-  fsbusRoute(...args: Array<string | Buffer | number>): Promise<[number, number]>;
+interface Scripted extends PositionCommand {
+  fsbusRoute(...args: Array<string | Buffer | number>): Promise<[number, number, string]>;
   fsbusReply(key: string, ...args: Array<string | Buffer | number>): Promise<number>;
   fsbusLeave(key: string, ...args: string[]): Promise<number>;
 }
@@ -61,6 +64,8 @@ export class RedisDriver extends BaseDriver {
   readonly #subs = new Map<string, Set<SubEntry>>();
   readonly #lanes = new Set<LaneReader>();
   readonly #ops = new Set<Promise<unknown>>();
+  readonly #streams: StreamRoutes;
+  readonly #readers = new Set<StreamReader>();
   #cmd: (Redis & Scripted) | undefined;
   #sub: Redis | undefined;
   #replyConn: Redis | undefined;
@@ -70,6 +75,7 @@ export class RedisDriver extends BaseDriver {
   constructor(options: DriverOptions) {
     super(options);
     this.#ns = options.namespace ?? DEFAULT_REDIS_NAMESPACE;
+    this.#streams = new StreamRoutes(this.#ns);
     // Redis has no client-side URL failover (that is Sentinel's job): the first URL is used.
     this.#url = urlList(options.urls)[0] ?? 'redis://127.0.0.1:6379';
   }
@@ -97,6 +103,7 @@ export class RedisDriver extends BaseDriver {
     cmd.defineCommand('fsbusRoute', { numberOfKeys: 0, lua: ROUTE_SCRIPT });
     cmd.defineCommand('fsbusReply', { numberOfKeys: 1, lua: REPLY_SCRIPT });
     cmd.defineCommand('fsbusLeave', { numberOfKeys: 1, lua: LEAVE_SCRIPT });
+    cmd.defineCommand('fsbusPosition', { numberOfKeys: 1, lua: POSITION_SCRIPT });
     sub.on('pmessageBuffer', (glob: Buffer, channel: Buffer, message: Buffer) => this.#onPubSub(glob.toString('utf8'), channel.toString('utf8'), message));
     for (const c of [cmd, sub]) {
       c.on('close', () => {
@@ -158,9 +165,12 @@ export class RedisDriver extends BaseDriver {
     }
     if (!/^[^\s.*>]+(\.[^\s.*>]+)*$/.test(item.subject)) throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${item.subject}'`);
     const headers = item.headers === undefined ? '' : JSON.stringify(item.headers);
-    cmd.fsbusRoute(this.#ns, item.subject, data, item.replyTo ?? '', item.correlationId ?? '', headers, LANE_STREAM_MAXLEN).then(
-      ([lanes]) => {
+    const streams = this.#streams.args(item.subject);
+    cmd.fsbusRoute(this.#ns, item.subject, data, item.replyTo ?? '', item.correlationId ?? '', headers, LANE_STREAM_MAXLEN, ...streams).then(
+      ([lanes, , streamError]) => {
         if (item.kind === 'request' && lanes === 0 && item.correlationId !== undefined) this.noResponders(item.correlationId);
+        // Published live, but not stored for replay: say so (the agent logs driver errors).
+        if (streamError !== '') this.emit({ type: 'error', error: new TransportError(TransportErrorCode.BROKER, `stream append failed for ${item.subject}: ${streamError}`) });
       },
       (err: unknown) => this.#sendFailed(item, err),
     );
@@ -262,6 +272,33 @@ export class RedisDriver extends BaseDriver {
     }
   }
 
+  override async ensureStream(spec: StreamSpec): Promise<void> {
+    this.assertOpen();
+    await ensureRedisStream(this.#cmd, this.#ns, spec, this.#streams);
+  }
+
+  override async consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {
+    this.assertOpen();
+    const conn = this.#newConn();
+    conn.on('error', () => undefined);
+    const reader = new StreamReader(this.#ns, conn, () => this.#cmd, options, handler, this.options.logger);
+    try {
+      await reader.start(this.#ns);
+    } catch (err) {
+      conn.disconnect();
+      if (err instanceof TransportError) throw err;
+      throw new TransportError(TransportErrorCode.BROKER, `cannot consume stream ${options.stream}: ${(err as Error).message}`, { cause: err });
+    }
+    this.#readers.add(reader);
+    return {
+      subject: reader.subject,
+      unsubscribe: async () => {
+        this.#readers.delete(reader);
+        await reader.unsubscribe();
+      },
+    };
+  }
+
   async flush(): Promise<void> {
     await Promise.all([...this.#ops]);
     if (this.#cmd?.status === 'ready' && this.status === 'connected') await this.#cmd.ping().catch(() => undefined);
@@ -271,6 +308,8 @@ export class RedisDriver extends BaseDriver {
     if (this.status === 'closed') return;
     await this.flush().catch(() => undefined);
     for (const r of [...this.#lanes]) await this.#leave(r);
+    for (const r of [...this.#readers]) await r.unsubscribe();
+    this.#readers.clear();
     this.markClosed();
     const conns = [this.#cmd, this.#sub];
     // The reply reader sits in a blocking XREAD: QUIT would queue behind it, so just drop it.

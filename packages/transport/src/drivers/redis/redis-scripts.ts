@@ -5,9 +5,55 @@
  */
 
 /**
- * ROUTE — ARGV: namespace, subject, data, reply_to, correlation_id, headers (JSON or ''), maxlen.
+ * Durable event streams (docs/drivers/redis.md). Entry IDs are `<ms>-<sequence>`: the ms part is
+ * the broker's clock (never going back: the last ID's ms wins), the sequence part a per-stream
+ * counter (INCR of `<stream key>:seq`), so IDs sort like sequences and every entry carries its
+ * own stream sequence. Shared by every agent: the script is atomic, the counter is one key.
+ * Retention: MAXLEN ~ (whole radix nodes) and an exact MINID (now − max age).
+ */
+const STREAM_APPEND = `
+local function append(k)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  for i = 0, k - 1 do
+    local key, ckey, maxlen, maxage = ARGV[9 + 4 * i], ARGV[10 + 4 * i], ARGV[11 + 4 * i], ARGV[12 + 4 * i]
+    local seq = redis.call('INCR', ckey)
+    local ms = now
+    -- Continue after the stream's last ID: its sequence (counter key lost) and its ms (clock stepped back).
+    local function resume()
+      local info = redis.call('XINFO', 'STREAM', key)
+      for j = 1, #info, 2 do
+        if info[j] == 'last-generated-id' then
+          local lms, lseq = string.match(info[j + 1], '^(%d+)%-(%d+)$')
+          if tonumber(lseq) >= seq then seq = tonumber(lseq) + 1; redis.call('SET', ckey, string.format('%.0f', seq)) end
+          if tonumber(lms) > ms then ms = tonumber(lms) end
+        end
+      end
+    end
+    -- A fresh counter next to an existing stream: the counter key was lost, not the stream.
+    if seq == 1 and redis.call('EXISTS', key) == 1 then resume() end
+    local function add()
+      local cmd = {'XADD', key}
+      if maxlen ~= '' then cmd[#cmd + 1] = 'MAXLEN'; cmd[#cmd + 1] = '~'; cmd[#cmd + 1] = maxlen end
+      cmd[#cmd + 1] = string.format('%.0f-%.0f', ms, seq)
+      for _, v in ipairs({'subject', s, 'data', ARGV[3], 'headers', ARGV[6]}) do cmd[#cmd + 1] = v end
+      return redis.call(unpack(cmd))
+    end
+    if not pcall(add) then
+      resume()
+      add()
+    end
+    if maxage ~= '' then redis.call('XTRIM', key, 'MINID', string.format('%.0f', now - tonumber(maxage))) end
+  end
+end
+`;
+
+/**
+ * ROUTE — ARGV: namespace, subject, data, reply_to, correlation_id, headers (JSON or ''), maxlen,
+ * then optionally k and k × (stream key, sequence key, maxlen or '', max age ms or '').
  * XADDs the message to every lane stream that serves the subject (exact, then each `a.b.>`
- * above it), then PUBLISHes the data on the subject. Returns { lanes written, subscribers }.
+ * above it), PUBLISHes the data on the subject, then appends it to the k durable event streams
+ * (see STREAM_APPEND). Returns { lanes written, subscribers, stream error or '' }.
  */
 export const ROUTE_SCRIPT = `
 local base = ARGV[1] .. ':lane:'
@@ -27,7 +73,13 @@ while true do
   pos = i
 end
 local subs = redis.call('PUBLISH', s, ARGV[3])
-return {n, subs}
+local k = tonumber(ARGV[8] or '0')
+if k == 0 then return {n, subs, ''} end
+${STREAM_APPEND}
+-- A broken stream (wrong key type, out of memory) must not cost the live event: report, go on.
+local ok, err = pcall(append, k)
+if ok then return {n, subs, ''} end
+return {n, subs, type(err) == 'table' and tostring(err.err) or tostring(err)}
 `;
 
 /** REPLY — KEYS[1] reply stream; ARGV: correlation_id, data, ttl ms, maxlen. */
@@ -59,4 +111,40 @@ for _, g in ipairs(groups) do
 end
 redis.call('DEL', KEYS[1])
 return 2
+`;
+
+/**
+ * POSITION — KEYS[1] stream; ARGV: 'last' | 'seq', N. The ID to read after (XREAD is exclusive):
+ * 'last' = the last ID ever given ('0-0' for no stream); 'seq' = just before the first entry whose
+ * sequence is ≥ N, found by a binary search over the ms part (IDs sort like sequences).
+ */
+export const POSITION_SCRIPT = `
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then return '0-0' end
+local function last_id()
+  local info = redis.call('XINFO', 'STREAM', key)
+  for j = 1, #info, 2 do if info[j] == 'last-generated-id' then return info[j + 1] end end
+  return '0-0'
+end
+if ARGV[1] == 'last' then return last_id() end
+local function parse(id)
+  local a, b = string.match(id, '^(%d+)%-(%d+)$')
+  return tonumber(a), tonumber(b)
+end
+local n = tonumber(ARGV[2])
+local first = redis.call('XRANGE', key, '-', '+', 'COUNT', 1)[1]
+if first == nil then return last_id() end
+local fms, fseq = parse(first[1])
+if fseq >= n then return '0-0' end
+local last = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)[1]
+local lms, lseq = parse(last[1])
+if lseq < n then return last[1] end
+local lo, hi = fms, lms
+while lo < hi do
+  local mid = math.floor((lo + hi) / 2)
+  local e = redis.call('XREVRANGE', key, string.format('%.0f', mid) .. '-18446744073709551615', '-', 'COUNT', 1)[1]
+  local _, seq = parse(e[1])
+  if seq >= n then hi = mid else lo = mid + 1 end
+end
+return string.format('%.0f-%.0f', lo, n - 1)
 `;

@@ -25,7 +25,7 @@ export async function ensureGroup(conn: Redis, lane: Pick<LaneStream, 'key' | 'g
 }
 
 /** Waits for the connection to be usable (connects a lazy one). */
-async function ready(conn: Redis): Promise<void> {
+export async function ready(conn: Redis): Promise<void> {
   if (conn.status === 'wait') await conn.connect();
   else if (conn.status !== 'ready') await once(conn, 'ready');
 }

@@ -1,0 +1,221 @@
+/**
+ * Durable event streams on RabbitMQ: a stream queue (`x-queue-type: stream`, RabbitMQ ≥ 3.9, no
+ * plugin needed over AMQP 0-9-1) named `<exchange>.stream.<name>`, bound to the topic exchange
+ * with the stream's subjects as binding keys — the broker stores every matching publish, from any
+ * publisher. Replays consume it with `x-stream-offset` (prefetch set, acks as flow control);
+ * `sequence` = the `x-stream-offset` header + 1. RabbitMQ 3.10 keeps no consumer offsets for
+ * AMQP 0-9-1 consumers, so a named durable consumer keeps its position in a companion queue
+ * `<stream queue>.offset.<durable>` (classic, durable, `x-max-length: 1`: it holds one message,
+ * the next offset to read, as decimal text) — readable by any client with basic.get.
+ */
+import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../../driver.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
+import { bindingKey } from './amqp-options.js';
+
+/** Messages in flight per replay (streams refuse a consumer without prefetch). @default 500 */
+export const STREAM_PREFETCH = 500;
+/** RabbitMQ's default stream segment; retention drops whole segments. */
+const DEFAULT_SEGMENT_BYTES = 500_000_000;
+
+export const streamQueue = (exchange: string, name: string): string => `${exchange}.stream.${name}`;
+export const offsetQueue = (exchange: string, name: string, durable: string): string => `${streamQueue(exchange, name)}.offset.${durable}`;
+
+/** Queue arguments for a spec; retention by count does not exist for stream queues. */
+export function streamArguments(spec: StreamSpec): Record<string, unknown> {
+  if (spec.maxMessages !== undefined) {
+    throw new TransportError(TransportErrorCode.UNSUPPORTED, `RabbitMQ streams cannot be capped by count (stream ${spec.name}): use maxAgeMs or maxBytes`);
+  }
+  const args: Record<string, unknown> = { 'x-queue-type': 'stream' };
+  if (spec.maxAgeMs !== undefined) args['x-max-age'] = `${Math.max(1, Math.ceil(spec.maxAgeMs / 1000))}s`;
+  if (spec.maxBytes !== undefined) {
+    args['x-max-length-bytes'] = spec.maxBytes;
+    // Retention deletes whole segments: keep them a fraction of the cap so the cap means something.
+    args['x-stream-max-segment-size-bytes'] = Math.min(DEFAULT_SEGMENT_BYTES, Math.max(4096, Math.floor(spec.maxBytes / 4)));
+  }
+  return args;
+}
+
+/** Declares the stream queue and its bindings on a channel of its own (a refusal closes only it). */
+export async function ensureAmqpStream(conn: ChannelModel | undefined, exchange: string, spec: StreamSpec): Promise<void> {
+  if (!/^[A-Za-z0-9_-]+$/.test(spec.name)) throw new TransportError(TransportErrorCode.BROKER, `invalid stream name '${spec.name}' (letters, digits, _ and -)`);
+  if (spec.subjects.length === 0) throw new TransportError(TransportErrorCode.BROKER, `stream ${spec.name} has no subjects`);
+  const args = streamArguments(spec);
+  if (conn === undefined) throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: not connected`);
+  const queue = streamQueue(exchange, spec.name);
+  let ch;
+  try {
+    ch = await conn.createChannel();
+    ch.on('error', () => undefined);
+    await ch.assertQueue(queue, { durable: true, arguments: args });
+    for (const s of spec.subjects) await ch.bindQueue(queue, exchange, bindingKey(s));
+  } catch (err) {
+    const msg = (err as Error).message;
+    // Queue arguments cannot change; a policy (max-age, max-length-bytes) can, or delete the queue.
+    const hint = /inequivalent arg/.test(msg) ? ' — the stream exists with other retention: apply a RabbitMQ policy or delete the queue' : '';
+    throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: ${msg}${hint}`, { cause: err });
+  } finally {
+    await ch?.close().catch(() => undefined);
+  }
+}
+
+/** The consume argument for where a replay starts. */
+function offsetSpec(from: ConsumeDurableOptions['from']): unknown {
+  if (from === undefined || from === 'all') return 'first';
+  if (from === 'new') return 'next';
+  if ('sequence' in from) return Math.max(0, Math.floor(from.sequence) - 1);
+  // AMQP timestamps are whole seconds: the replay starts with the chunks stored in that second.
+  return { '!': 'timestamp', value: Math.floor(from.time.getTime() / 1000) };
+}
+
+/** NATS-style match: `*` one token, `>` one or more trailing tokens. */
+function matches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
+}
+
+/** One replay of a stream queue; re-attached by the driver after a reconnect, where it stopped. */
+export class StreamConsumer implements Subscription {
+  readonly subject: string;
+  readonly #queue: string;
+  readonly #offsets: string | undefined;
+  readonly #options: ConsumeDurableOptions;
+  readonly #handler: (message: DurableMessage) => void;
+  readonly #logger: DriverLogger | undefined;
+  readonly #onError: (err: Error) => void;
+  #ch: ConfirmChannel | undefined;
+  /** The next offset to read after a reconnect (last delivered + 1). */
+  #next: number | undefined;
+  /** Delivered offsets in order, until acked from the front: the durable position is the first un-acked. */
+  #window: Array<{ offset: number; acked: boolean }> = [];
+  #committed: number | undefined;
+  #stored: number | undefined;
+  #storeScheduled = false;
+  #stopped = false;
+
+  constructor(exchange: string, options: ConsumeDurableOptions, handler: (message: DurableMessage) => void, onError: (err: Error) => void, logger?: DriverLogger) {
+    this.subject = options.filter ?? options.stream;
+    this.#queue = streamQueue(exchange, options.stream);
+    this.#offsets = options.durable === undefined ? undefined : offsetQueue(exchange, options.stream, options.durable);
+    this.#options = options;
+    this.#handler = handler;
+    this.#onError = onError;
+    this.#logger = logger;
+  }
+
+  /** Opens a channel and consumes from where this replay stands; throws typed errors. */
+  async attach(conn: ChannelModel): Promise<void> {
+    if (this.#stopped) return;
+    const ch = await conn.createConfirmChannel();
+    ch.on('error', (err: Error) => this.#onError(err));
+    try {
+      let start: unknown = this.#next ?? offsetSpec(this.#options.from);
+      if (this.#offsets !== undefined && this.#next === undefined) {
+        await ch.assertQueue(this.#offsets, { durable: true, arguments: { 'x-max-length': 1 } });
+        const stored = await ch.get(this.#offsets, { noAck: false });
+        if (stored !== false) {
+          // Read, then put back: the queue keeps holding the position.
+          ch.nack(stored, false, true);
+          const n = Number(stored.content.toString('utf8'));
+          if (Number.isSafeInteger(n) && n >= 0) start = this.#stored = n;
+        }
+      }
+      await ch.prefetch(STREAM_PREFETCH);
+      await ch.consume(this.#queue, (msg) => this.#onMessage(ch, msg), { noAck: false, arguments: { 'x-stream-offset': start } });
+      this.#ch = ch;
+    } catch (err) {
+      await ch.close().catch(() => undefined);
+      const notFound = /NOT_FOUND|404/.test((err as Error).message);
+      throw new TransportError(TransportErrorCode.BROKER, notFound ? `stream ${this.#options.stream} not found` : `cannot consume stream ${this.#options.stream}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** The connection is gone: the channel with it. */
+  detach(): void {
+    this.#ch = undefined;
+  }
+
+  #onMessage(ch: ConfirmChannel, msg: ConsumeMessage | null): void {
+    if (msg === null) {
+      // Cancelled by the broker (the stream queue was deleted).
+      if (!this.#stopped) this.#onError(new TransportError(TransportErrorCode.BROKER, `stream ${this.#options.stream} was cancelled by the broker`));
+      return;
+    }
+    // A stream keeps its messages: the ack only opens the prefetch window.
+    ch.ack(msg);
+    const raw = msg.properties.headers ?? {};
+    const offset = Number(raw['x-stream-offset']);
+    this.#next = offset + 1;
+    const subject = msg.fields.routingKey;
+    const entry = { offset, acked: false };
+    if (this.#offsets !== undefined) this.#window.push(entry);
+    const ack = this.#offsets === undefined ? () => undefined : () => this.#ack(entry);
+    if (this.#options.filter !== undefined && !matches(this.#options.filter, subject)) {
+      ack();
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(raw)) if (k !== 'x-stream-offset') headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+    const message: DurableMessage = {
+      subject,
+      data: new Uint8Array(msg.content.buffer, msg.content.byteOffset, msg.content.byteLength),
+      ...(Object.keys(headers).length === 0 ? {} : { headers }),
+      sequence: offset + 1,
+      ack,
+    };
+    try {
+      this.#handler(message);
+    } catch (err) {
+      this.#logger?.error({ err, subject }, 'stream handler threw');
+    }
+  }
+
+  #ack(entry: { offset: number; acked: boolean }): void {
+    if (entry.acked) return;
+    entry.acked = true;
+    let i = 0;
+    while (i < this.#window.length && this.#window[i]!.acked) i++;
+    if (i === 0) return;
+    this.#committed = i < this.#window.length ? this.#window[i]!.offset : this.#window[i - 1]!.offset + 1;
+    this.#window = this.#window.slice(i);
+    if (!this.#storeScheduled) {
+      // One write per burst of acks, not one per message.
+      this.#storeScheduled = true;
+      setImmediate(() => {
+        this.#storeScheduled = false;
+        this.#store();
+      });
+    }
+  }
+
+  #store(): void {
+    const ch = this.#ch;
+    if (this.#offsets === undefined || ch === undefined || this.#committed === undefined || this.#committed === this.#stored) return;
+    ch.sendToQueue(this.#offsets, Buffer.from(String(this.#committed)), { persistent: true });
+    this.#stored = this.#committed;
+  }
+
+  async unsubscribe(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const ch = this.#ch;
+    this.#ch = undefined;
+    if (ch === undefined) return;
+    try {
+      // The position is confirmed stored before the next consumer of this name may read it.
+      if (this.#offsets !== undefined && this.#committed !== undefined && this.#committed !== this.#stored) {
+        ch.sendToQueue(this.#offsets, Buffer.from(String(this.#committed)), { persistent: true });
+        this.#stored = this.#committed;
+      }
+      await ch.waitForConfirms();
+      await ch.close();
+    } catch (err) {
+      this.#logger?.warn({ err, stream: this.#options.stream }, 'stream consumer close failed');
+    }
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * Durable event streams on Redis. A stream is one Redis Stream `<ns>:stream:<name>` shared by
+ * every agent of the namespace (the append runs inside the ROUTE script, atomically, so one
+ * counter orders every node's events), described in the hash `<ns>:streams` (name → JSON spec) so
+ * a consumer, in any language, finds it by name. Entry IDs are `<ms>-<sequence>` (see
+ * redis-scripts.ts): a message's `sequence` is the part after the dash. Ephemeral replays are a
+ * plain XREAD from a position; durable consumers are consumer groups (the broker keeps their
+ * position; `ack()` is XACK; un-acked entries come again when the consumer returns).
+ */
+import type { Redis } from 'ioredis';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../../driver.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
+import { backoffMs } from '../base-driver.js';
+import { ready } from './redis-streams.js';
+import { entryFields, parseHeaders, subjectMatches } from './redis-util.js';
+
+/** Entries per XREAD/XREADGROUP round trip. */
+const READ_COUNT = '100';
+/** Subjects whose stream routing is remembered; the cache is cleared past this. */
+const ROUTE_CACHE_MAX = 1000;
+
+export const streamKey = (ns: string, name: string): string => `${ns}:stream:${name}`;
+export const registryKey = (ns: string): string => `${ns}:streams`;
+
+/** The sequence of an entry: the part of its ID after the dash. */
+export const sequenceOf = (id: string): number => Number(id.slice(id.indexOf('-') + 1));
+
+interface Route {
+  subjects: readonly string[];
+  /** key, sequence key, maxlen or '', max age ms or '' — as the ROUTE script takes them. */
+  args: string[];
+}
+
+/** The streams this driver ensured, and which of them a subject goes to (cached per subject). */
+export class StreamRoutes {
+  readonly #ns: string;
+  readonly #routes = new Map<string, Route>();
+  readonly #cache = new Map<string, string[]>();
+
+  constructor(ns: string) {
+    this.#ns = ns;
+  }
+
+  add(spec: StreamSpec): void {
+    const key = streamKey(this.#ns, spec.name);
+    const args = [key, `${key}:seq`, spec.maxMessages === undefined ? '' : String(spec.maxMessages), spec.maxAgeMs === undefined ? '' : String(spec.maxAgeMs)];
+    this.#routes.set(spec.name, { subjects: [...spec.subjects], args });
+    this.#cache.clear();
+  }
+
+  /** The ROUTE script's tail for `subject`: [] when no stream takes it, else [k, …k × 4 args]. */
+  args(subject: string): string[] {
+    if (this.#routes.size === 0) return [];
+    let out = this.#cache.get(subject);
+    if (out === undefined) {
+      const hit = [...this.#routes.values()].filter((r) => r.subjects.some((p) => subjectMatches(p, subject)));
+      out = hit.length === 0 ? [] : [String(hit.length), ...hit.flatMap((r) => r.args)];
+      if (this.#cache.size >= ROUTE_CACHE_MAX) this.#cache.clear();
+      this.#cache.set(subject, out);
+    }
+    return out;
+  }
+}
+
+/** Validates the spec, routes its subjects from now on and records it in `<ns>:streams`. */
+export async function ensureRedisStream(cmd: Redis | undefined, ns: string, spec: StreamSpec, routes: StreamRoutes): Promise<void> {
+  if (!/^[A-Za-z0-9_-]+$/.test(spec.name)) throw new TransportError(TransportErrorCode.BROKER, `invalid stream name '${spec.name}' (letters, digits, _ and -)`);
+  if (spec.subjects.length === 0) throw new TransportError(TransportErrorCode.BROKER, `stream ${spec.name} has no subjects`);
+  if (spec.maxBytes !== undefined) {
+    throw new TransportError(TransportErrorCode.UNSUPPORTED, `Redis streams cannot be capped by size (stream ${spec.name}): use maxMessages or maxAgeMs`);
+  }
+  for (const [field, v] of [['maxMessages', spec.maxMessages], ['maxAgeMs', spec.maxAgeMs]] as const) {
+    if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0)) throw new TransportError(TransportErrorCode.BROKER, `stream ${spec.name}: ${field} must be a positive integer`);
+  }
+  if (cmd?.status !== 'ready') throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: not connected`);
+  const record = { name: spec.name, key: streamKey(ns, spec.name), subjects: spec.subjects, maxMessages: spec.maxMessages ?? null, maxAgeMs: spec.maxAgeMs ?? null };
+  try {
+    // Idempotent: every agent (and every restart) writes the same record; the last one wins.
+    await cmd.hset(registryKey(ns), spec.name, JSON.stringify(record));
+  } catch (err) {
+    throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: ${(err as Error).message}`, { cause: err });
+  }
+  routes.add(spec);
+}
+
+export interface PositionCommand {
+  fsbusPosition(key: string, mode: 'last' | 'seq', n: string): Promise<string>;
+}
+
+type Entries = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
+
+/** One replay: its own connection (reads block), stopped by unsubscribe or the driver's close. */
+export class StreamReader implements Subscription {
+  readonly subject: string;
+  readonly #key: string;
+  readonly #conn: Redis;
+  readonly #cmd: () => (Redis & PositionCommand) | undefined;
+  readonly #options: ConsumeDurableOptions;
+  readonly #handler: (message: DurableMessage) => void;
+  readonly #logger: DriverLogger | undefined;
+  readonly #acks = new Set<Promise<unknown>>();
+  /** Entries below this sequence are skipped (a replay from a sequence past the stream's end). */
+  #minSeq = 0;
+  #stopped = false;
+  #loop: Promise<void> = Promise.resolve();
+
+  constructor(ns: string, conn: Redis, cmd: () => (Redis & PositionCommand) | undefined, options: ConsumeDurableOptions, handler: (message: DurableMessage) => void, logger?: DriverLogger) {
+    this.subject = options.filter ?? options.stream;
+    this.#key = streamKey(ns, options.stream);
+    this.#conn = conn;
+    this.#cmd = cmd;
+    this.#options = options;
+    this.#handler = handler;
+    this.#logger = logger;
+  }
+
+  /** Checks the stream exists, finds where to start (creates the group), then reads in the background. */
+  async start(ns: string): Promise<void> {
+    const cmd = this.#cmd();
+    if (cmd?.status !== 'ready') throw new TransportError(TransportErrorCode.BROKER, `cannot consume stream ${this.#options.stream}: not connected`);
+    if ((await cmd.hexists(registryKey(ns), this.#options.stream)) === 0) throw new TransportError(TransportErrorCode.BROKER, `stream ${this.#options.stream} not found`);
+    const start = await this.#startId(cmd);
+    const group = this.#options.durable;
+    if (group === undefined) {
+      this.#loop = this.#readEphemeral(start);
+      return;
+    }
+    try {
+      await cmd.call('XGROUP', 'CREATE', this.#key, group, start, 'MKSTREAM');
+    } catch (err) {
+      // An existing durable consumer keeps its position: `from` applies to a new one only.
+      if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+    }
+    this.#loop = this.#readGroup(group, start);
+  }
+
+  /** The ID to read after. */
+  async #startId(cmd: Redis & PositionCommand): Promise<string> {
+    const from = this.#options.from ?? 'all';
+    if (from === 'all') return '0-0';
+    if (from === 'new') return this.#options.durable === undefined ? await cmd.fsbusPosition(this.#key, 'last', '0') : '$';
+    if ('sequence' in from) {
+      this.#minSeq = from.sequence;
+      return from.sequence <= 1 ? '0-0' : await cmd.fsbusPosition(this.#key, 'seq', String(Math.floor(from.sequence)));
+    }
+    const ms = from.time.getTime();
+    // Everything whose ID's ms part is ≥ the time: read after the last possible ID of ms − 1.
+    return ms <= 0 ? '0-0' : `${ms - 1}-18446744073709551615`;
+  }
+
+  async #readEphemeral(start: string): Promise<void> {
+    let last = start;
+    let failures = 0;
+    while (!this.#stopped) {
+      try {
+        await ready(this.#conn);
+        const res = (await this.#conn.callBuffer('XREAD', 'COUNT', READ_COUNT, 'BLOCK', '0', 'STREAMS', this.#key, last)) as Entries;
+        failures = 0;
+        for (const [, entries] of res ?? []) {
+          for (const [id, flat] of entries) {
+            last = id.toString('utf8');
+            if (flat !== null) this.#deliver(last, flat, undefined);
+          }
+        }
+      } catch {
+        if (this.#stopped) break;
+        if (this.#conn.status === 'ready') await new Promise((r) => setTimeout(r, backoffMs(failures++)));
+      }
+    }
+  }
+
+  /**
+   * XREADGROUP: first the consumer's pending entries (delivered before, never acked), then new
+   * ones. After a lost connection, the pending entries after the last one seen come first (a
+   * reply lost in transit is not lost).
+   */
+  async #readGroup(group: string, start: string): Promise<void> {
+    const consumer = group;
+    let cursor = '0';
+    let history = true;
+    let failures = 0;
+    while (!this.#stopped) {
+      try {
+        await ready(this.#conn);
+        const res = (await (history
+          ? this.#conn.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', READ_COUNT, 'STREAMS', this.#key, cursor)
+          : this.#conn.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', READ_COUNT, 'BLOCK', '0', 'STREAMS', this.#key, '>'))) as Entries;
+        failures = 0;
+        const entries = res?.[0]?.[1] ?? [];
+        if (history && entries.length === 0) history = false;
+        for (const [idBuf, flat] of entries) {
+          const id = idBuf.toString('utf8');
+          cursor = id;
+          // A pending entry trimmed away since: nothing to deliver, release it.
+          if (flat === null) this.#ack(group, id);
+          else this.#deliver(id, flat, group);
+        }
+      } catch (err) {
+        if (this.#stopped) break;
+        history = true;
+        // The broker lost the group (restart without persistence): create it again.
+        if (/NOGROUP/.test((err as Error).message)) await this.#conn.call('XGROUP', 'CREATE', this.#key, group, start, 'MKSTREAM').catch(() => undefined);
+        else if (this.#conn.status === 'ready') await new Promise((r) => setTimeout(r, backoffMs(failures++)));
+      }
+    }
+  }
+
+  #deliver(id: string, flat: Buffer[], group: string | undefined): void {
+    const sequence = sequenceOf(id);
+    const f = entryFields(flat);
+    const subject = f.get('subject')?.toString('utf8') ?? '';
+    const ack = group === undefined ? () => undefined : () => this.#ack(group, id);
+    // Not for this consumer: a durable one releases it at once so it never comes again.
+    if (sequence < this.#minSeq || (this.#options.filter !== undefined && !subjectMatches(this.#options.filter, subject))) {
+      ack();
+      return;
+    }
+    const data = f.get('data') ?? Buffer.alloc(0);
+    const headers = parseHeaders(f.get('headers'));
+    const message: DurableMessage = {
+      subject,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      ...(headers === undefined ? {} : { headers }),
+      sequence,
+      ack,
+    };
+    try {
+      this.#handler(message);
+    } catch (err) {
+      this.#logger?.error({ err, subject }, 'stream handler threw');
+    }
+  }
+
+  #ack(group: string, id: string): void {
+    const cmd = this.#cmd();
+    // Not acked (closing, broker away): the entry stays pending and comes again next time.
+    if (this.#stopped || cmd?.status !== 'ready') return;
+    const p = cmd.xack(this.#key, group, id).catch((err: unknown) => this.#logger?.warn({ err, stream: this.#options.stream }, 'XACK failed'));
+    this.#acks.add(p);
+    void p.finally(() => this.#acks.delete(p));
+  }
+
+  /** Stops reading; resolves once every ack sent so far is done (the next consumer sees them). */
+  async unsubscribe(): Promise<void> {
+    if (this.#stopped) return;
+    const acks = [...this.#acks];
+    this.#stopped = true;
+    // The reader sits in a blocking read: drop its connection rather than queue QUIT behind it.
+    this.#conn.disconnect();
+    await Promise.all(acks);
+    await this.#loop;
+  }
+}
