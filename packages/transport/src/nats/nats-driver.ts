@@ -28,6 +28,7 @@ import { TransportError, TransportErrorCode } from '../errors.js';
 import { Outbox, type OutboxItem } from '../outbox.js';
 import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
+import { RequestMux } from './nats-request-mux.js';
 import { drainSub, isNoResponders, mapRequestError, toInbound, toNatsHeaders, withSignal } from './nats-util.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
 
@@ -51,6 +52,8 @@ class NatsDriver implements Driver {
   readonly #outbox: Outbox;
   readonly #listeners = new Set<(event: DriverEvent) => void>();
   #nc: NatsConnection | undefined;
+  /** Request/reply without nats.js's per-request error objects (see nats-request-mux.ts). */
+  #requests: RequestMux | undefined;
   #status: DriverStatus = 'connecting';
   #published = 0;
   #reconnects = 0;
@@ -243,16 +246,13 @@ class NatsDriver implements Driver {
 
   async request(subject: string, data: Uint8Array, options: RequestOptions = {}): Promise<InboundMessage> {
     const nc = this.#conn();
-    const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    const pending = nc.request(subject, data, {
-      timeout: timeoutMs,
-      ...(options.headers === undefined ? {} : { headers: toNatsHeaders(options.headers) }),
+    this.#requests ??= new RequestMux(nc);
+    const msg = await this.#requests.request(subject, data, {
+      timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      headers: options.headers === undefined ? undefined : toNatsHeaders(options.headers),
+      signal: options.signal,
     });
-    try {
-      return toInbound(await withSignal(pending, options.signal, subject));
-    } catch (err) {
-      throw mapRequestError(err, subject, timeoutMs);
-    }
+    return toInbound(msg);
   }
 
   async gather(subject: string, data: Uint8Array, options: GatherOptions = {}): Promise<InboundMessage[]> {
@@ -304,6 +304,7 @@ class NatsDriver implements Driver {
     const nc = this.#nc;
     this.#outbox.discard();
     this.#setStatus('closed');
+    this.#requests?.close();
     if (nc !== undefined && !nc.isClosed()) {
       // drain() lets in-flight messages out; close() if the server is gone.
       if (nc.isDraining()) await nc.closed();
