@@ -1,13 +1,14 @@
 /**
  * Where the agent's pino lines go: stdout, batched. The audit line is written for every
  * command, so a write(2) per line would cost more than the command's own work at tens of
- * thousands of commands a second. Lines are buffered up to 4 KiB and written together; a
+ * thousands of commands a second. Lines are buffered up to 12 KiB and written together; a
  * quiet agent's lines still appear within FLUSH_INTERVAL_MS, and what is buffered at exit
  * is written synchronously (pino registers that for its asynchronous destinations).
  */
 import { pino } from 'pino';
 
-const BATCH_BYTES = 4096;
+// Below SonicBoom's 16 KiB maxWrite, so a batch is one write(2).
+const BATCH_BYTES = 12 * 1024;
 const FLUSH_INTERVAL_MS = 200;
 
 export interface LogSink {
