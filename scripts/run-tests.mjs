@@ -34,6 +34,8 @@ const args = [
   '--import', 'tsx',
   '--test',
   `--test-concurrency=${process.env.FSBUS_TEST_CONCURRENCY ?? '2'}`,
+  // A test that hangs fails (with its name) instead of holding CI until its limit.
+  `--test-timeout=${process.env.FSBUS_TEST_TIMEOUT_MS ?? '300000'}`,
   '--test-reporter=spec',
   ...files,
 ];
