@@ -61,6 +61,7 @@ export class EslSession implements HubMember, CommandContext {
   #channelDown = false;
   #timers = new Set<NodeJS.Timeout>();
   #flushHandle: NodeJS.Immediate | undefined;
+  #corked = false;
 
   constructor(socket: Socket, config: SessionConfig) {
     this.#socket = socket;
@@ -214,9 +215,9 @@ export class EslSession implements HubMember, CommandContext {
     const latency = this.knobs.replyLatencyMs;
     if (latency > 0) await delay(latency, undefined, { signal: this.#abort.signal });
     if (this.#ending) return;
-    if (result.kind === 'raw') this.#write(result.data);
+    if (result.kind === 'raw') this.#writeReply(result.data);
     // An outbound socket's first command is run but its reply is not sent (listener_run does so).
-    else if (!(first && this.state.outbound)) this.#write(commandReply(result.text, result.extra));
+    else if (!(first && this.state.outbound)) this.#writeReply(commandReply(result.text, result.extra));
     if (!this.state.running) this.end(GOODBYE_TEXT);
   }
 
@@ -245,6 +246,7 @@ export class EslSession implements HubMember, CommandContext {
   /** Writes queued log lines and events (what read_packet does while no command is arriving). */
   #flush(): void {
     if (!this.#canFlush()) return;
+    this.#uncork(); // replies before the events that follow them, as FreeSWITCH orders them
     let parts: Buffer[] = [];
     let size = 0;
     const push = (frame: Buffer): boolean => {
@@ -275,6 +277,29 @@ export class EslSession implements HubMember, CommandContext {
 
   #write(data: string | Buffer): void {
     if (!this.#socket.destroyed && this.#socket.writable) this.#socket.write(data);
+  }
+
+  /**
+   * Command replies go out together at the end of this turn of the event loop: a client that
+   * pipelines commands gets its replies in one segment instead of a write(2) each, so the
+   * simulator's own syscalls do not cap a benchmark of its clients. Bytes and order are
+   * unchanged; a reply is never held past the turn that produced it.
+   */
+  #writeReply(data: string | Buffer): void {
+    const socket = this.#socket;
+    if (socket.destroyed || !socket.writable) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      setImmediate(() => this.#uncork());
+    }
+    socket.write(data);
+  }
+
+  #uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#socket.uncork();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -322,6 +347,7 @@ export class EslSession implements HubMember, CommandContext {
   /** Closes without a word (a listener that missed too many events, or a dropped connection). */
   #kill(): void {
     this.#stopWork();
+    this.#uncork();
     this.#socket.destroy();
   }
 
