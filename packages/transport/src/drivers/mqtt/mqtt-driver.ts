@@ -121,6 +121,8 @@ export class MqttDriver extends BaseDriver {
   /** After every CONNACK (clean session): subscriptions back, then the outbox. */
   async #restore(client: MqttClient): Promise<void> {
     this.#attempt = 0;
+    // mqtt.js leaves Nagle on: small requests would wait for the previous segment's ACK.
+    (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
     try {
       for (const [id, s] of [...this.#subs]) await client.subscribeAsync(s.filter, { qos: 1, properties: { subscriptionIdentifier: id } });
     } catch (err) {
