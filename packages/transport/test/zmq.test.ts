@@ -1,14 +1,24 @@
 /**
- * The ZeroMQ driver is brokerless (mod_event_zmq's model): each serving driver binds its own
- * ROUTER + PUB, clients connect to the list. So the shared conformance cases run here with one
- * endpoint per server instead of one broker URL for all.
+ * The ZeroMQ driver is brokerless (mod_event_zmq's model). The shared conformance suite runs it as
+ * a mesh (every driver binds its own endpoint and reaches the others through relays that the
+ * outage cases cut, see conformance/zmq-mesh.ts). The cases below are ZeroMQ's own: the
+ * agent/client topology (agents bind their first URL lazily, clients connect to the list), the
+ * mod_event_zmq compatibility mode, bind conflicts.
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Subscriber } from 'zeromq';
 import { freePort } from '@fsbus/testkit';
-import { createDriver, TransportErrorCode, type Driver, type InboundMessage } from '@fsbus/transport';
-import { Collector, dec, enc } from './conformance/helpers.js';
+import { createDriver, TransportErrorCode, type Driver } from '@fsbus/transport';
+import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
+import { runConformance } from './conformance/suite.js';
+import { startZmqMesh } from './conformance/zmq-mesh.js';
+
+runConformance({
+  driver: 'zmq',
+  startBroker: () => startZmqMesh(),
+  create: (options) => createDriver('zmq', options),
+});
 
 async function endpoint(query = ''): Promise<string> {
   return `zmq://127.0.0.1:${await freePort()}?events=${await freePort()}${query}`;
@@ -34,28 +44,6 @@ async function cluster(n: number, fn: (servers: Driver[], client: Driver, urls: 
     for (const d of drivers) await d.close();
   }
 }
-
-void test('zmq: publish reaches wildcard subscribers, in order; bad subjects are dropped and counted', () =>
-  cluster(1, async ([pub], client) => {
-    const got = new Collector<InboundMessage>();
-    const other = new Collector<InboundMessage>();
-    const s = client.subscribe('t.events.>', got.push);
-    client.subscribe('t.events.*.create', other.push);
-    // Publishing is for serving (bound) drivers: an agent serves its lanes first.
-    pub!.serve({ subject: 't.api', competing: true }, () => undefined);
-    await pub!.flush();
-    await client.flush();
-    for (let i = 0; i < 20; i++) assert.equal(pub!.publish(`t.events.e${i % 3}`, enc(String(i))), 'sent');
-    pub!.publish('t.events.channel.create', enc('c'));
-    const items = await got.until(21);
-    assert.deepEqual(items.slice(0, 20).map((m) => dec(m.data)), Array.from({ length: 20 }, (_, i) => String(i)));
-    assert.equal(items[1]!.subject, 't.events.e1');
-    assert.deepEqual((await other.until(1)).map((m) => m.subject), ['t.events.channel.create']);
-    const dropped = pub!.stats().dropped;
-    assert.equal(pub!.publish('t.events.bad subject', enc('x')), 'dropped');
-    assert.equal(pub!.stats().dropped, dropped + 1);
-    await s.unsubscribe();
-  }));
 
 void test('zmq: mod_event_zmq mode publishes the bare FreeSWITCH JSON event as one frame', async () => {
   const url = await endpoint('&mode=mod_event_zmq');
@@ -85,7 +73,7 @@ void test('zmq: mod_event_zmq mode publishes the bare FreeSWITCH JSON event as o
   }
 });
 
-void test('zmq: a competing lane runs each request once over two agents; replies come back', () =>
+void test('zmq agent/client topology: a competing lane runs each request once over two agents; replies come back', () =>
   cluster(2, async ([a, b], client) => {
     const seen: string[][] = [[], []];
     for (const [i, d] of [a!, b!].entries()) {
@@ -103,7 +91,7 @@ void test('zmq: a competing lane runs each request once over two agents; replies
     assert.ok(seen[0]!.length > 0 && seen[1]!.length > 0, 'both agents took a share');
   }));
 
-void test('zmq: forward hands a request to the node that serves the lane', () =>
+void test('zmq agent/client topology: forward hands a request to the node that serves the lane', () =>
   cluster(2, async ([front, back], client) => {
     front!.serve({ subject: 't.api', competing: true }, (req) => {
       req.forward('t.node.n2');
@@ -116,52 +104,7 @@ void test('zmq: forward hands a request to the node that serves the lane', () =>
     assert.equal(dec((await client.request('t.node.n2', enc('y'), { timeoutMs: 5000 })).data), 'n2 got y');
   }));
 
-void test('zmq: direct lanes reach the named agent only; large payloads cross intact', () =>
-  cluster(2, async ([n1, n2], client) => {
-    const got: string[] = [];
-    for (const [id, d] of [['n1', n1!], ['n2', n2!]] as const) {
-      d.serve({ subject: `t.node.${id}`, competing: false }, (req) => {
-        got.push(`${id}:${req.data.byteLength}`);
-        return Uint8Array.from(req.data).reverse();
-      });
-      await d.flush();
-    }
-    for (const size of [1, 65_536, 65_537, 256 * 1024]) {
-      const body = Uint8Array.from({ length: size }, (_, i) => (i * 31) % 251);
-      const r = await client.request('t.node.n2', body, { timeoutMs: 5000 });
-      assert.deepEqual(Uint8Array.from(r.data), Uint8Array.from(body).reverse());
-    }
-    assert.equal(dec((await client.request('t.node.n1', enc('x'), { timeoutMs: 5000 })).data), 'x');
-    assert.deepEqual(got, ['n2:1', 'n2:65536', 'n2:65537', `n2:${256 * 1024}`, 'n1:1']);
-  }));
-
-void test('zmq: gather collects one reply per agent', () =>
-  cluster(3, async (servers, client) => {
-    for (const [i, d] of servers.entries()) {
-      d.serve({ subject: 't.broadcast', competing: false }, () => enc(`n${i}`));
-      await d.flush();
-    }
-    const replies = await client.gather('t.broadcast', enc('?'), { timeoutMs: 5000, expect: 3 });
-    assert.deepEqual(replies.map((r) => dec(r.data)).sort(), ['n0', 'n1', 'n2']);
-    // Without `expect` it ends once every agent that serves the lane answered.
-    assert.equal((await client.gather('t.broadcast', enc('?'), { timeoutMs: 5000 })).length, 3);
-  }));
-
-void test('zmq: request errors are typed (no responders, timeout, abort, unsupported)', () =>
-  cluster(1, async ([server], client) => {
-    await assert.rejects(client.request('t.nobody', enc('x'), { timeoutMs: 2000 }), { code: TransportErrorCode.NO_RESPONDERS });
-    server!.serve({ subject: 't.silent', competing: true }, () => undefined);
-    await server!.flush();
-    await assert.rejects(client.request('t.silent', enc('x'), { timeoutMs: 300 }), { code: TransportErrorCode.TIMEOUT });
-    const ac = new AbortController();
-    const p = client.request('t.silent', enc('x'), { timeoutMs: 5000, signal: ac.signal });
-    ac.abort();
-    await assert.rejects(p, { code: TransportErrorCode.ABORTED });
-    await assert.rejects(client.ensureStream({ name: 'X', subjects: ['t.>'] }), { code: TransportErrorCode.UNSUPPORTED });
-    assert.throws(() => client.subscribe('t.>', () => undefined, { queue: 'q' }), { code: TransportErrorCode.UNSUPPORTED });
-  }));
-
-void test('zmq: a client publish is a fire-and-forget command for the agents serving the lane', () =>
+void test('zmq agent/client topology: a client publish is a fire-and-forget command for the agents serving the lane', () =>
   cluster(2, async (servers, client) => {
     const done = new Collector<string>();
     for (const [i, d] of servers.entries()) {
@@ -192,5 +135,48 @@ void test('zmq: a second driver binding the same endpoint fails flush with a typ
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+void test('zmq mesh: a peer whose endpoint is taken fails connect() with a typed error', async () => {
+  const own = `${await endpoint()}&bind`;
+  const a = await createDriver('zmq', { urls: [own] });
+  const b = await createDriver('zmq', { urls: [own] });
+  try {
+    await a.connect();
+    await assert.rejects(b.connect(), { code: TransportErrorCode.CONNECT });
+    assert.throws(() => a.subscribe('t.>', () => undefined, { queue: 'q' }), { code: TransportErrorCode.UNSUPPORTED });
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+void test('zmq agent/client topology: a client is reconnecting while every agent is gone, connected once one is back', async () => {
+  const url = await endpoint();
+  const agent = await createDriver('zmq', { urls: [url], name: 'agent' });
+  const client = await createDriver('zmq', { urls: [url], name: 'client' });
+  let again: Driver | undefined;
+  try {
+    await agent.connect();
+    await client.connect();
+    agent.serve({ subject: 't.api', competing: true }, () => enc('one'));
+    await agent.flush();
+    assert.equal(dec((await client.request('t.api', enc('x'), { timeoutMs: 5000 })).data), 'one');
+    await agent.close();
+    await waitStatus(client, 'reconnecting');
+    await assert.rejects(client.request('t.api', enc('x'), { timeoutMs: 300 }), { code: TransportErrorCode.TIMEOUT });
+    // The agent restarts on the same endpoint: the client reconnects by itself.
+    again = await createDriver('zmq', { urls: [url], name: 'agent-again' });
+    await again.connect();
+    again.serve({ subject: 't.api', competing: true }, () => enc('two'));
+    await again.flush();
+    await waitStatus(client, 'connected');
+    assert.equal(client.stats().reconnects, 1);
+    assert.equal(dec((await client.request('t.api', enc('y'), { timeoutMs: 5000 })).data), 'two');
+  } finally {
+    await client.close();
+    await agent.close();
+    await again?.close();
   }
 });

@@ -1,34 +1,17 @@
 /**
- * What the brokers without native request/reply share (AMQP, Redis, MQTT): status and listeners,
- * the bounded outbox, correlation of replies to requests (one or many, for gather), and the
- * ServeRequest a lane handler gets. A subclass only moves bytes: `rawSend` one item now (throw
- * when it can never be sent) and call `deliverReply`/`noResponders`/`dispatch` on what arrives.
+ * What the brokers without native request/reply share (AMQP, Redis, MQTT): on top of DriverCore
+ * (status and listeners, the bounded outbox, stats, the ServeRequest a lane handler gets), the
+ * correlation of replies to requests (one or many, for gather). A subclass only moves bytes:
+ * `rawSend` one item now (throw when it can never be sent) and call `deliverReply`/`noResponders`/
+ * `dispatch` on what arrives.
  */
 import { randomUUID } from 'node:crypto';
-import type {
-  ConsumeDurableOptions,
-  Driver,
-  DriverCapabilities,
-  DriverEvent,
-  DriverOptions,
-  DriverStats,
-  DriverStatus,
-  DurableMessage,
-  GatherOptions,
-  InboundMessage,
-  Lane,
-  PublishOptions,
-  PublishOutcome,
-  RequestOptions,
-  ServeHandler,
-  ServeRequest,
-  StreamSpec,
-  Subscription,
-} from '../driver.js';
+import type { GatherOptions, InboundMessage, RequestOptions } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
-import { Outbox, type OutboxItem } from '../outbox.js';
+import { DriverCore, urlList } from './driver-core.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
 export { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS };
+export { urlList };
 
 interface Pending {
   subject: string;
@@ -40,123 +23,8 @@ interface Pending {
   cleanup(): void;
 }
 
-export abstract class BaseDriver implements Driver {
-  abstract readonly name: string;
-  abstract readonly capabilities: DriverCapabilities;
-  protected readonly options: DriverOptions;
-  protected readonly outbox: Outbox;
-  protected published = 0;
-  protected reconnects = 0;
-  readonly #listeners = new Set<(event: DriverEvent) => void>();
+export abstract class BaseDriver extends DriverCore {
   readonly #pending = new Map<string, Pending>();
-  #status: DriverStatus = 'connecting';
-
-  constructor(options: DriverOptions) {
-    this.options = options;
-    this.outbox = new Outbox(options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, options.bufferBytes ?? DEFAULT_BUFFER_BYTES);
-  }
-
-  abstract connect(): Promise<void>;
-  abstract close(): Promise<void>;
-  abstract subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription;
-  abstract serve(lane: Lane, handler: ServeHandler): Subscription;
-  abstract flush(): Promise<void>;
-  /** Sends one item now; throws only for what can never be sent (it is then dropped and counted). */
-  protected abstract rawSend(item: OutboxItem): void;
-
-  get status(): DriverStatus {
-    return this.#status;
-  }
-
-  on(listener: (event: DriverEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  protected setStatus(status: DriverStatus, server?: string): void {
-    if (this.#status === status || this.#status === 'closed') return;
-    this.#status = status;
-    this.options.logger?.info({ driver: this.name, status, server }, 'broker status');
-    this.emit(server === undefined ? { type: 'status', status } : { type: 'status', status, server });
-  }
-
-  protected emit(event: DriverEvent): void {
-    for (const l of this.#listeners) {
-      try {
-        l(event);
-      } catch (err) {
-        this.options.logger?.error({ err }, 'driver listener threw');
-      }
-    }
-  }
-
-  protected assertOpen(): void {
-    if (this.#status === 'closed') throw new TransportError(TransportErrorCode.CLOSED, 'driver is closed');
-  }
-
-  publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome {
-    return this.send({ subject, data, headers: options?.headers });
-  }
-
-  /** Sent now when connected, else into the bounded outbox (flushed in order on reconnect). */
-  protected send(item: OutboxItem): PublishOutcome {
-    if (this.#status === 'closed') {
-      this.outbox.dropped++;
-      return 'dropped';
-    }
-    if (this.#status !== 'connected') return this.outbox.push(item) ? 'buffered' : 'dropped';
-    try {
-      this.rawSend(item);
-      this.published++;
-      return 'sent';
-    } catch (err) {
-      this.outbox.dropped++;
-      this.options.logger?.warn({ err, subject: item.subject }, 'publish refused, dropped');
-      return 'dropped';
-    }
-  }
-
-  /** Call once the connection and every subscription are back: sends what waited, in order. */
-  protected flushOutbox(): void {
-    for (const item of this.outbox.drain()) {
-      try {
-        this.rawSend(item);
-        this.published++;
-      } catch (err) {
-        this.outbox.dropped++;
-        this.options.logger?.warn({ err, subject: item.subject }, 'buffered publish refused, dropped');
-      }
-    }
-  }
-
-  /** Builds the ServeRequest for a message that arrived on a lane and runs the handler. */
-  protected dispatch(message: InboundMessage, replyTo: string | undefined, correlationId: string | undefined, handler: ServeHandler): void {
-    let replied = false;
-    const request: ServeRequest = {
-      ...message,
-      expectsReply: replyTo !== undefined,
-      reply: (data) => {
-        if (replyTo === undefined || replied) return false;
-        replied = true;
-        return this.send({ kind: 'reply', subject: replyTo, data, correlationId }) !== 'dropped';
-      },
-      forward: (subject) => {
-        // Same bytes, same reply address: the other node answers the original requester.
-        replied = true;
-        this.send({ subject, data: message.data, headers: message.headers, replyTo, correlationId });
-      },
-    };
-    const done = (bytes: Uint8Array | undefined) => {
-      if (bytes !== undefined) request.reply(bytes);
-    };
-    try {
-      const out = handler(request);
-      if (out instanceof Promise) out.then(done, (err: unknown) => this.options.logger?.error({ err, subject: message.subject }, 'lane handler failed'));
-      else done(out);
-    } catch (err) {
-      this.options.logger?.error({ err, subject: message.subject }, 'lane handler threw');
-    }
-  }
 
   /** Address replies to this client come back on (per driver). */
   protected abstract replyAddress(): string;
@@ -242,35 +110,11 @@ export abstract class BaseDriver implements Driver {
     for (const id of [...this.#pending.keys()]) this.#settle(id, err);
   }
 
-  ensureStream(spec: StreamSpec): Promise<void> {
-    return Promise.reject(new TransportError(TransportErrorCode.UNSUPPORTED, `the ${this.name} driver has no durable streams (stream ${spec.name})`));
-  }
-
-  consumeDurable(options: ConsumeDurableOptions, _handler: (message: DurableMessage) => void): Promise<Subscription> {
-    return Promise.reject(new TransportError(TransportErrorCode.UNSUPPORTED, `the ${this.name} driver has no durable streams (stream ${options.stream})`));
-  }
-
-  stats(): DriverStats {
-    return {
-      published: this.published,
-      buffered: this.outbox.buffered,
-      dropped: this.outbox.dropped,
-      pending: this.outbox.size,
-      reconnects: this.reconnects,
-    };
-  }
-
   /** Marks the driver closed, drops the outbox (counted) and fails waiting requests. */
-  protected markClosed(): void {
-    this.outbox.discard();
-    this.setStatus('closed');
+  protected override markClosed(): void {
+    super.markClosed();
     this.failPending(new TransportError(TransportErrorCode.CLOSED, 'driver closed'));
   }
-}
-
-/** Splits `urls` entries on commas, trims, drops empties. */
-export function urlList(urls: readonly string[]): string[] {
-  return urls.flatMap((u) => u.split(',')).map((u) => u.trim()).filter((u) => u !== '');
 }
 
 /** Jittered exponential backoff: 100 ms doubling to 5 s, ±20 %. */

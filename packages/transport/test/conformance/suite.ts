@@ -18,6 +18,12 @@ export interface BrokerUnderTest {
   halt(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Brokerless drivers (ZeroMQ): the URL list of a case's `index`-th driver out of `count` (its
+   * own endpoint and its peers'), instead of `[url]` for all. halt/start then take the serving
+   * sides' endpoints away and bring them back on the same addresses.
+   */
+  urlsFor?(index: number, count: number): Promise<string[]>;
 }
 
 export interface ConformanceTarget {
@@ -60,8 +66,10 @@ export function runConformance(target: ConformanceTarget): void {
           root: `c${++seq}`,
           drivers: async (n, extra = {}) => {
             const out: Driver[] = [];
+            const first = opened.length;
             for (let i = 0; i < n; i++) {
-              const d = await target.create({ urls: [broker!.url], name: `conformance-${seq}-${i}`, ...extra });
+              const urls = broker!.urlsFor === undefined ? [broker!.url] : await broker!.urlsFor(first + i, first + n);
+              const d = await target.create({ urls, name: `conformance-${seq}-${i}`, ...extra });
               opened.push(d);
               await d.connect();
               out.push(d);

@@ -1,5 +1,5 @@
 /** Topic existence and creation ("created if missing"), cached per driver. */
-import type { Admin } from '@platformatic/kafka';
+import { Admin, Producer, type BaseOptions } from '@platformatic/kafka';
 import { isUnknownTopic } from './kafka-wire.js';
 
 export type TopicConfig = Array<{ name: string; value: string }>;
@@ -51,4 +51,17 @@ export class TopicCache {
     }
     return p;
   }
+}
+
+/** Opens a driver's admin and producer (acks=all) once the cluster answers; closes both on failure. */
+export async function openKafkaClients(base: BaseOptions): Promise<{ admin: Admin; producer: Producer<Buffer, Buffer, Buffer, Buffer> }> {
+  const admin = new Admin(base);
+  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ ...base, acks: -1 });
+  try {
+    await admin.metadata({ topics: [], forceUpdate: true });
+  } catch (err) {
+    await Promise.allSettled([admin.close(), producer.close(true)]);
+    throw err;
+  }
+  return { admin, producer };
 }

@@ -156,3 +156,18 @@ export class KafkaReader {
     await this.#shutdown();
   }
 }
+
+/**
+ * The reader of a lane. Competing: one shared group resumes where it stopped. Direct/broadcast: a
+ * group per driver, so every server of a broadcast lane sees every request.
+ */
+export function laneReaderSpec(topic: string, lane: { subject: string; competing: boolean; group?: string }, clientId: string): ReaderSpec {
+  return lane.competing
+    ? { topic, group: lane.group ?? lane.subject, mode: 'committed', commitEach: true }
+    : { topic, group: `${clientId}.${lane.subject}`, mode: 'latest', commitEach: false };
+}
+
+/** A subscription without a queue is its own group (two patterns on one topic both see everything). */
+export function subscriptionReaderSpec(topic: string, queue: string | undefined, ownGroup: string): ReaderSpec {
+  return { topic, group: queue ?? ownGroup, mode: queue === undefined ? 'latest' : 'committed', commitEach: queue !== undefined };
+}

@@ -6,6 +6,7 @@
  */
 import type { DriverLogger, PublishOutcome, ServeHandler, ServeRequest } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
+import { runLaneHandler } from '../driver-core.js';
 import { KafkaHeader } from './kafka-topics.js';
 import { toInbound, type KafkaMessage } from './kafka-wire.js';
 
@@ -44,14 +45,5 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
       ctx.enqueue({ subject: topic, data: base.data, headers: { ...headers, [KafkaHeader.SUBJECT]: subject } });
     },
   };
-  const done = (bytes: Uint8Array | undefined) => {
-    if (bytes !== undefined) request.reply(bytes);
-  };
-  try {
-    const out = handler(request);
-    if (out instanceof Promise) out.then(done, (err: unknown) => ctx.logger?.error({ err, subject: base.subject }, 'lane handler failed'));
-    else done(out);
-  } catch (err) {
-    ctx.logger?.error({ err, subject: base.subject }, 'lane handler threw');
-  }
+  runLaneHandler(request, handler, ctx.logger);
 }

@@ -2,19 +2,25 @@
  * The client side of the ZeroMQ driver: one DEALER per agent endpoint (the URL list), a lane
  * directory learnt from each agent (HELLO → LANES, pushed again when lanes change), requests
  * routed by it (competing lanes round-robin over the agents that serve them, broadcast to all),
- * and one SUB connected to every agent's PUB.
+ * and one SUB connected to every agent's PUB. The link is "down" when every agent it had reached
+ * is gone (socket monitor: handshake / disconnect), "up" again when one is back.
  */
 import { Dealer, Subscriber } from 'zeromq';
 import type { DriverLogger, InboundMessage } from '../../driver.js';
 import { subjectMatches } from '../kafka/kafka-topics.js';
 import { decodeLanes, decodeWire, encodeWire, Kind, SUB_MARKER, type LaneInfo, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
+import { PUB_HWM } from './zmq-server.js';
 
 export interface Endpoint {
   readonly index: number;
   readonly dealer: Dealer;
   readonly out: ZmqWriter;
   lanes: LaneInfo[] | undefined;
+  /** A ZMTP handshake completed and the connection has not dropped since. */
+  up: boolean;
+  /** It was up once: its loss is an outage, not "not there yet". */
+  seen: boolean;
 }
 
 /** What a pending request hears back: a reply, "not served here", or a hand-off. */
@@ -32,16 +38,36 @@ export class ZmqClient {
   readonly #markerWaiters = new Map<string, { left: number; done: () => void }>();
   readonly #clientId = Math.random().toString(36).slice(2, 10);
   #rr = 0;
+  #linkUp = true;
+  readonly #onLink: (up: boolean) => void;
 
-  constructor(urls: readonly ZmqEndpoints[], bufferMessages: number, logger?: DriverLogger) {
+  constructor(urls: readonly ZmqEndpoints[], bufferMessages: number, logger?: DriverLogger, onLink: (up: boolean) => void = () => undefined) {
     this.#urls = urls;
     this.#logger = logger;
+    this.#onLink = onLink;
     this.endpoints = urls.map((u, index) => {
       const dealer = new Dealer({ linger: 0 });
+      const ep: Endpoint = { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined, up: false, seen: false };
+      dealer.events.on('handshake', () => this.#link(ep, true));
+      dealer.events.on('disconnect', () => this.#link(ep, false));
       dealer.connect(u.commands);
-      return { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined };
+      return ep;
     });
     for (const ep of this.endpoints) void this.#receive(ep);
+  }
+
+  #link(ep: Endpoint, up: boolean): void {
+    ep.up = up;
+    if (up) ep.seen = true;
+    const linkUp = this.endpoints.some((e) => e.up) || !this.endpoints.some((e) => e.seen);
+    if (linkUp === this.#linkUp) return;
+    this.#linkUp = linkUp;
+    this.#onLink(linkUp);
+  }
+
+  /** Some peer is reached (or none was ever): see #link. */
+  get linkUp(): boolean {
+    return this.#linkUp;
   }
 
   get dropped(): number {
@@ -124,7 +150,8 @@ export class ZmqClient {
 
   #subscriber(): Subscriber {
     if (this.#sub !== undefined) return this.#sub;
-    const sub = new Subscriber({ linger: 0 });
+    // Room for bursts while this process is busy; past it ZeroMQ holds the agent's PUB back (noDrop).
+    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: PUB_HWM });
     for (const u of this.#urls) sub.connect(u.events);
     this.#sub = sub;
     void (async () => {

@@ -1,37 +1,25 @@
 /**
- * The ZeroMQ driver (zeromq 6), brokerless like mod_event_zmq: a driver that serves lanes or
- * publishes events BINDS a ROUTER (commands) and a PUB (events) at its first URL; a driver that
- * requests or subscribes CONNECTS to every URL of its list (one agent each). Competing lanes are
- * round-robin over the agents that serve them, direct lanes go to the agent that has them,
- * broadcast to all. No durable streams and no outage buffer beyond ZeroMQ's own queues: the
- * bounded send queues count what they drop.
+ * The ZeroMQ driver (zeromq 6), brokerless like mod_event_zmq. Two topologies:
+ *  - agent/client (the default): a driver that serves lanes or publishes events BINDS a ROUTER
+ *    (commands) and a PUB (events) at its first URL, lazily; a driver that requests or subscribes
+ *    CONNECTS to every URL of its list (one agent each).
+ *  - mesh: the URL marked `?bind` is the driver's own endpoint, bound at connect(); it connects to
+ *    every other URL (its peers) at connect() too.
+ * Competing lanes are round-robin over the agents that serve them, direct lanes go to the agent
+ * that has them, broadcast to all. Status: 'reconnecting' while every peer this driver had reached
+ * is gone (then events wait in the bounded outbox), 'connected' once one is back and this driver's
+ * subscriptions reached it again. No durable streams.
  */
 import { randomUUID } from 'node:crypto';
-import type {
-  ConsumeDurableOptions,
-  Driver,
-  DriverCapabilities,
-  DriverEvent,
-  DriverOptions,
-  DriverStats,
-  DriverStatus,
-  DurableMessage,
-  GatherOptions,
-  InboundMessage,
-  Lane,
-  PublishOptions,
-  PublishOutcome,
-  RequestOptions,
-  ServeHandler,
-  StreamSpec,
-  Subscription,
-} from '../../driver.js';
+import type { Driver, DriverCapabilities, DriverOptions, DriverStats, GatherOptions, InboundMessage, Lane, PublishOptions, PublishOutcome, RequestOptions, ServeHandler, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
+import type { OutboxItem } from '../../outbox.js';
+import { DriverCore, urlList } from '../driver-core.js';
 import { isValidSubject } from '../kafka/kafka-topics.js';
 import { ZmqClient } from './zmq-client.js';
 import { Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqServer } from './zmq-server.js';
-import { DEFAULT_BUFFER_MESSAGES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
+import { DEFAULT_BUFFER_MESSAGES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
 /** How long a request waits for the agents' lane lists before "no responders". @default 1000 */
 export const LANE_DISCOVERY_MS = 1000;
@@ -49,90 +37,111 @@ export function createZmqDriver(options: DriverOptions): Driver {
   return new ZmqDriver(options);
 }
 
-class ZmqDriver implements Driver {
+/** `<…>.cmd.async.<…>`: a fire-and-forget command for the agents serving it, not an event. */
+const isAsyncCommand = (subject: string): boolean => /(^|\.)cmd\.async\./.test(subject);
+
+/**
+ * On DriverCore, not BaseDriver: requests, replies and hand-offs are frames of our own wire
+ * (zmq-protocol.ts) between DEALER and ROUTER, correlated here; the core's outbox holds events.
+ */
+class ZmqDriver extends DriverCore {
   readonly name = 'zmq';
   readonly capabilities = CAPABILITIES;
-  readonly #options: DriverOptions;
-  readonly #urls: ZmqEndpoints[];
-  readonly #listeners = new Set<(event: DriverEvent) => void>();
+  /** Where this driver binds (mesh: the `?bind` URL; else the first URL, lazily). */
+  readonly #own: ZmqEndpoints | undefined;
+  /** Where its client side connects (mesh: the other URLs; else all). */
+  readonly #peers: ZmqEndpoints[];
+  readonly #mesh: boolean;
   #server: ZmqServer | undefined;
   #client: ZmqClient | undefined;
-  #status: DriverStatus = 'connecting';
-  #dropped = 0;
 
   constructor(options: DriverOptions) {
-    this.#options = options;
-    this.#urls = options.urls.flatMap((u) => u.split(',')).map((u) => u.trim()).filter((u) => u !== '').map(parseZmqUrl);
+    super(options);
+    const urls = urlList(options.urls).map(parseZmqUrl);
+    this.#mesh = urls.some((u) => u.bind);
+    this.#own = this.#mesh ? urls.find((u) => u.bind) : urls[0];
+    this.#peers = this.#mesh ? urls.filter((u) => !u.bind) : urls;
   }
 
-  get status(): DriverStatus {
-    return this.#status;
+  async connect(): Promise<void> {
+    this.assertOpen();
+    if (this.#own === undefined) throw new TransportError(TransportErrorCode.CONNECT, 'zmq: no URL given');
+    if (this.status !== 'connecting') return;
+    if (this.#mesh) {
+      // A mesh peer binds and connects now: a bind conflict fails connect(), typed.
+      this.#server = this.#newServer();
+      await this.#bindError(this.#server.bind());
+      this.#newClient();
+    }
+    // ZeroMQ connects in the background and reconnects by itself: nothing else to wait for.
+    this.setStatus('connected', this.#own.commands);
   }
 
-  on(listener: (event: DriverEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  #emit(event: DriverEvent): void {
-    for (const l of this.#listeners) {
-      try {
-        l(event);
-      } catch (err) {
-        this.#options.logger?.error({ err }, 'driver listener threw');
-      }
+  async #bindError(bound: Promise<void> | undefined): Promise<void> {
+    try {
+      await bound;
+    } catch (err) {
+      throw new TransportError(TransportErrorCode.CONNECT, `zmq: cannot bind ${this.#own!.commands} / ${this.#own!.events}: ${(err as Error).message}`, { cause: err });
     }
   }
 
-  connect(): Promise<void> {
-    if (this.#status === 'closed') return Promise.reject(new TransportError(TransportErrorCode.CLOSED, 'driver is closed'));
-    if (this.#urls.length === 0) return Promise.reject(new TransportError(TransportErrorCode.CONNECT, 'zmq: no URL given'));
-    // ZeroMQ connects in the background and reconnects by itself: nothing to wait for here.
-    if (this.#status === 'connecting') {
-      this.#status = 'connected';
-      this.#emit({ type: 'status', status: 'connected', server: this.#urls[0]!.commands });
+  /** The client side lost every peer it had reached, or got one back. */
+  #onLink(up: boolean): void {
+    if (!up) {
+      if (this.status === 'connected') this.setStatus('reconnecting');
+      return;
     }
-    return Promise.resolve();
+    // Connected again once this driver's subscriptions reached the publishers: then what waited
+    // in the outbox goes out, and its own subscribers are there to see it.
+    void (this.#client?.subscriptionsSettled(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) ?? Promise.resolve()).then(() => {
+      if (this.status !== 'reconnecting' || this.#client?.linkUp !== true) return;
+      this.reconnects++;
+      this.setStatus('connected', this.#own?.commands);
+      this.flushOutbox();
+    });
   }
 
   #live(): void {
-    if (this.#status === 'closed') throw new TransportError(TransportErrorCode.CLOSED, 'driver is closed');
-    if (this.#status === 'connecting') throw new TransportError(TransportErrorCode.CLOSED, 'driver is not connected yet');
+    this.assertOpen();
+    if (this.status === 'connecting') throw new TransportError(TransportErrorCode.CLOSED, 'driver is not connected yet');
   }
 
+  /** Agent/client topology: the first lane (or event) binds; a failure surfaces as an 'error' event and from flush(). */
   #serverSide(): ZmqServer {
     this.#live();
     if (this.#server === undefined) {
-      const server = new ZmqServer(this.#urls[0]!, this.#options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, this.#options.logger);
-      this.#server = server;
-      server.bind().catch((err: unknown) => {
-        const error = new TransportError(TransportErrorCode.CONNECT, `zmq: cannot bind ${this.#urls[0]!.commands} / ${this.#urls[0]!.events}: ${(err as Error).message}`, { cause: err });
-        this.#emit({ type: 'error', error });
-      });
+      this.#server = this.#newServer();
+      this.#bindError(this.#server.bind()).catch((error: unknown) => this.emit({ type: 'error', error: error as Error }));
     }
     return this.#server;
   }
 
+  #newServer(): ZmqServer {
+    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, this.options.logger);
+  }
+
   #clientSide(): ZmqClient {
     this.#live();
-    this.#client ??= new ZmqClient(this.#urls, this.#options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, this.#options.logger);
+    return this.#newClient();
+  }
+
+  #newClient(): ZmqClient {
+    this.#client ??= new ZmqClient(this.#peers, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, this.options.logger, (up) => this.#onLink(up));
     return this.#client;
   }
 
   /**
-   * A serving driver (an agent: it bound its sockets) publishes on its PUB socket. A client's
-   * publish is a fire-and-forget command (the `<prefix>.cmd.async.*` lane): it goes to the agents
-   * whose lanes serve the subject (one of them for a competing lane); nobody → dropped, counted.
+   * An event goes out on this driver's PUB (an agent, a mesh peer; while its peers are away, into
+   * the bounded outbox). A `<…>.cmd.async.<…>` subject, or any publish of a driver that binds
+   * nothing, is a fire-and-forget command for the agents whose lanes serve the subject (one of
+   * them for a competing lane); nobody serves it → dropped, counted.
    */
-  publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome {
-    if (this.#status === 'closed' || !isValidSubject(subject)) {
-      this.#dropped++;
+  override publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome {
+    if (this.status === 'closed' || !isValidSubject(subject)) {
+      this.outbox.dropped++;
       return 'dropped';
     }
-    if (this.#server !== undefined) {
-      this.#server.publish(subject, data);
-      return 'sent';
-    }
+    if (this.#server !== undefined && !isAsyncCommand(subject)) return this.send({ subject, data });
     const client = this.#clientSide();
     const headers = options?.headers === undefined ? undefined : { ...options.headers };
     const send = (): boolean => {
@@ -143,10 +152,15 @@ class ZmqDriver implements Driver {
     };
     if (!send()) {
       void client.refresh(LANE_DISCOVERY_MS).then(() => {
-        if (!send()) this.#dropped++;
+        if (!send()) this.outbox.dropped++;
       });
     }
     return 'sent';
+  }
+
+  /** An event onto the PUB socket (its bounded writer counts what it must drop). */
+  protected rawSend(item: OutboxItem): void {
+    this.#server!.publish(item.subject, item.data);
   }
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
@@ -237,42 +251,26 @@ class ZmqDriver implements Driver {
     });
   }
 
-  ensureStream(_spec: StreamSpec): Promise<void> {
-    return Promise.reject(new TransportError(TransportErrorCode.UNSUPPORTED, 'zmq has no durable streams'));
-  }
-
-  consumeDurable(_options: ConsumeDurableOptions, _handler: (message: DurableMessage) => void): Promise<Subscription> {
-    return Promise.reject(new TransportError(TransportErrorCode.UNSUPPORTED, 'zmq has no durable streams'));
-  }
-
   async flush(): Promise<void> {
-    if (this.#status !== 'connected') return;
-    try {
-      await this.#server?.flush();
-    } catch (err) {
-      throw new TransportError(TransportErrorCode.CONNECT, `zmq: cannot bind: ${(err as Error).message}`, { cause: err });
-    }
-    await this.#client?.subscriptionsSettled(this.#options.connectTimeoutMs ?? 5000);
+    if (this.status !== 'connected') return;
+    await this.#bindError(this.#server?.flush());
+    await this.#client?.subscriptionsSettled(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
     await this.#client?.idle();
   }
 
-  stats(): DriverStats {
-    return {
-      published: this.#server?.published ?? 0,
-      buffered: 0,
-      dropped: this.#dropped + (this.#server?.dropped ?? 0) + (this.#client?.dropped ?? 0),
-      pending: this.#server?.pending ?? 0,
-      reconnects: 0,
-    };
+  /** Published = written to the PUB socket; drops add the socket writers' (full queue, refused send). */
+  override stats(): DriverStats {
+    const core = super.stats();
+    const dropped = core.dropped + (this.#server?.dropped ?? 0) + (this.#client?.dropped ?? 0);
+    return { ...core, published: this.#server?.published ?? 0, dropped, pending: core.pending + (this.#server?.pending ?? 0) };
   }
 
   async close(): Promise<void> {
-    if (this.#status === 'closed') return;
+    if (this.status === 'closed') return;
     // Only outgoing messages are flushed: waiting on subscriptions would wait on agents that may be gone.
     await this.#server?.flush().catch(() => undefined);
     await this.#client?.idle();
-    this.#status = 'closed';
-    this.#emit({ type: 'status', status: 'closed' });
+    this.markClosed();
     this.#client?.close();
     this.#server?.close();
   }

@@ -93,6 +93,8 @@ export interface ZmqEndpoints {
   events: string;
   /** mod_event_zmq compatibility: events as the bare FreeSWITCH JSON, one frame. */
   compat: boolean;
+  /** `?bind`: this driver's own endpoint (bound at connect); the others are its peers. */
+  bind: boolean;
 }
 
 /** @default 5555: commands; events on the next port (5556, mod_event_zmq's). */
@@ -100,7 +102,8 @@ export const DEFAULT_COMMAND_PORT = 5555;
 
 /**
  * `zmq://host:port` (or `tcp://`): commands on port, events on port+1 unless `?events=<port>`;
- * `?mode=mod_event_zmq` turns on the compatibility mode.
+ * `?mode=mod_event_zmq` turns on the compatibility mode; `?bind` marks the driver's own endpoint
+ * (a peer of a mesh: it binds there at connect and connects to the other URLs).
  */
 export function parseZmqUrl(raw: string): ZmqEndpoints {
   const url = new URL(raw.includes('://') ? raw : `zmq://${raw}`);
@@ -113,6 +116,7 @@ export function parseZmqUrl(raw: string): ZmqEndpoints {
     commands: `tcp://${host}:${port}`,
     events: `tcp://${host}:${eventsPort}`,
     compat: url.searchParams.get('mode') === 'mod_event_zmq',
+    bind: url.searchParams.has('bind') && url.searchParams.get('bind') !== 'false',
   };
 }
 

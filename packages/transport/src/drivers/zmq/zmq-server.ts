@@ -9,6 +9,13 @@ import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../drive
 import { subjectMatches } from '../kafka/kafka-topics.js';
 import { decodeWire, encodeLanes, encodeWire, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
+import { runLaneHandler } from '../driver-core.js';
+
+/**
+ * Events a subscriber's pipe holds before the PUB waits (libzmq's default is 1,000: 50 ms at
+ * 20,000 events/s, less than one GC pause of a busy subscriber). At least `bufferMessages`.
+ */
+export const PUB_HWM = 10_000;
 
 interface ServedLane {
   lane: Lane;
@@ -19,7 +26,7 @@ export class ZmqServer {
   readonly #endpoints: ZmqEndpoints;
   readonly #logger: DriverLogger | undefined;
   readonly #router = new Router({ linger: 0 });
-  readonly #pub = new XPublisher({ linger: 0 });
+  readonly #pub: XPublisher;
   readonly #routerOut: ZmqWriter;
   readonly #pubOut: ZmqWriter;
   readonly #lanes = new Set<ServedLane>();
@@ -30,6 +37,9 @@ export class ZmqServer {
   constructor(endpoints: ZmqEndpoints, bufferMessages: number, logger?: DriverLogger) {
     this.#endpoints = endpoints;
     this.#logger = logger;
+    // noDrop: a subscriber's full pipe holds the PUB back instead of libzmq discarding the event
+    // silently; the wait ends in the writer's bounded queue, which drops the oldest and COUNTS it.
+    this.#pub = new XPublisher({ linger: 0, noDrop: true, sendHighWaterMark: Math.max(PUB_HWM, bufferMessages) });
     this.#routerOut = new ZmqWriter(this.#router, bufferMessages, logger);
     this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger);
   }
@@ -145,16 +155,7 @@ export class ZmqServer {
         else this.#send(peer, { kind: Kind.FWD, subject, id: m.id, headers: m.headers, data: m.data });
       },
     };
-    const done = (bytes: Uint8Array | undefined) => {
-      if (bytes !== undefined) request.reply(bytes);
-    };
-    try {
-      const out = served.handler(request);
-      if (out instanceof Promise) out.then(done, (err: unknown) => this.#logger?.error({ err, subject: m.subject }, 'lane handler failed'));
-      else done(out);
-    } catch (err) {
-      this.#logger?.error({ err, subject: m.subject }, 'lane handler threw');
-    }
+    runLaneHandler(request, served.handler, this.#logger);
   }
 
   async flush(): Promise<void> {

@@ -1,0 +1,154 @@
+/**
+ * The Kafka producer path: records accepted while connected wait here (bounded like the Outbox;
+ * when full the oldest is dropped and counted) and ONE loop sends them in order, in produce
+ * requests of at most MAX_BATCH_BYTES. Why the cap: the broker refuses a record batch over its
+ * `message.max.bytes` (≈1 MB by default) as a whole — at 20,000 events/s of ~1.7 KB one unbounded
+ * batch grew past it and thousands of events were refused at once. A refused batch (not a network
+ * failure) is dropped and counted; on a network failure everything unsent goes back to the driver
+ * (its outbox) in order.
+ */
+import type { Producer } from '@platformatic/kafka';
+import type { DriverLogger } from '../../driver.js';
+import { Outbox, type OutboxItem } from '../../outbox.js';
+import type { TopicCache } from './kafka-admin.js';
+import { INBOX_PREFIX } from './kafka-inbox.js';
+import { isNetworkError, toRecord } from './kafka-wire.js';
+
+/** Bytes of records per produce request: half of Kafka's default message.max.bytes. @default 524288 */
+export const MAX_BATCH_BYTES = 512 * 1024;
+/** What a record costs besides its value (key, headers, framing), for the batch cap. */
+const RECORD_OVERHEAD = 64;
+
+export interface SendQueueContext {
+  producer(): Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  topics: TopicCache;
+  connected(): boolean;
+  /** The broker went away: `unsent` (in order, oldest first) must be held for the reconnect. */
+  lost(unsent: OutboxItem[]): void;
+  logger: DriverLogger | undefined;
+}
+
+export class KafkaSendQueue {
+  readonly #ctx: SendQueueContext;
+  readonly #queue: Outbox;
+  #sending: Promise<void> | undefined;
+  /** Records the broker acknowledged (acks=all). */
+  acked = 0;
+  /** Records the broker refused, or whose reply inbox was gone: dropped. */
+  refused = 0;
+
+  constructor(ctx: SendQueueContext, maxMessages: number, maxBytes: number) {
+    this.#ctx = ctx;
+    this.#queue = new Outbox(maxMessages, maxBytes);
+  }
+
+  get size(): number {
+    return this.#queue.size;
+  }
+
+  /** Dropped here: the queue was full (oldest first), or the driver closed with records in it. */
+  get dropped(): number {
+    return this.#queue.dropped + this.refused;
+  }
+
+  /** Accepts a record for sending; throws when it can never be held (bigger than the bound). */
+  push(item: OutboxItem): void {
+    if (!this.#queue.push(item)) throw new Error(`record of ${item.data.byteLength} bytes exceeds the send buffer`);
+    this.kick();
+  }
+
+  /** Starts the single send loop unless it runs. */
+  kick(): void {
+    if (this.#sending !== undefined || !this.#ctx.connected() || this.#queue.size === 0) return;
+    this.#sending = this.#sendAll().finally(() => {
+      this.#sending = undefined;
+      if (this.#queue.size > 0 && this.#ctx.connected()) this.kick();
+    });
+  }
+
+  /** Resolves once the queue is sent (or the broker went away: then the driver holds it). */
+  async idle(): Promise<void> {
+    while (this.#ctx.connected() && (this.#sending !== undefined || this.#queue.size > 0)) {
+      this.kick();
+      await this.#sending;
+    }
+  }
+
+  /** Drops what is left (driver closing); counted. */
+  discard(): void {
+    this.#queue.discard();
+  }
+
+  async #sendAll(): Promise<void> {
+    await Promise.resolve(); // let the current tick's publishes join the batch
+    while (this.#ctx.connected() && this.#queue.size > 0) {
+      const batches = splitBatches(await this.#withoutGoneInboxes(this.#queue.drain()));
+      for (let b = 0; b < batches.length; b++) {
+        const batch = batches[b]!;
+        try {
+          await this.#ctx.producer()!.send({ messages: batch.map(toRecord) });
+          this.acked += batch.length;
+        } catch (err) {
+          if (isNetworkError(err) || !this.#ctx.connected()) {
+            this.#ctx.lost([...batches.slice(b).flat(), ...this.#queue.drain()]);
+            return;
+          }
+          this.refused += batch.length;
+          this.#ctx.logger?.warn({ err, records: batch.length }, 'kafka refused records, dropped');
+        }
+      }
+    }
+  }
+
+  /** Replies go to an inbox only if it still exists: a gone requester's topic is not recreated. */
+  async #withoutGoneInboxes(items: OutboxItem[]): Promise<OutboxItem[]> {
+    const gone = new Set<string>();
+    try {
+      for (const topic of new Set(items.map((i) => i.subject))) {
+        const ok = topic.startsWith(INBOX_PREFIX) ? await this.#ctx.topics.exists(topic) : await this.#ctx.topics.ensure(topic, 1).then(() => true);
+        if (!ok) gone.add(topic);
+      }
+    } catch (err) {
+      // Metadata unreachable: the produce below fails the same way and hands the records back.
+      this.#ctx.logger?.debug({ err }, 'kafka topic check failed');
+    }
+    if (gone.size === 0) return items;
+    const kept = items.filter((i) => !gone.has(i.subject));
+    this.refused += items.length - kept.length;
+    return kept;
+  }
+}
+
+/** Consecutive runs of records whose size stays within MAX_BATCH_BYTES (a bigger record alone). */
+export function splitBatches(items: readonly OutboxItem[]): OutboxItem[][] {
+  const out: OutboxItem[][] = [];
+  let current: OutboxItem[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = item.data.byteLength + RECORD_OVERHEAD + headerBytes(item);
+    if (current.length > 0 && bytes + size > MAX_BATCH_BYTES) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+function headerBytes(item: OutboxItem): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(item.headers ?? {})) n += k.length + v.length;
+  return n;
+}
+
+/** Puts `unsent` back in front of what `outbox` holds, oldest first, within its bound. */
+export function requeueFront(outbox: Outbox, unsent: readonly OutboxItem[]): void {
+  if (unsent.length === 0) return;
+  const later = outbox.drain();
+  const buffered = outbox.buffered;
+  for (const item of [...unsent, ...later]) outbox.push(item);
+  outbox.buffered = buffered + unsent.length; // `later` was counted when it came in
+}
