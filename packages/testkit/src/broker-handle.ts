@@ -3,6 +3,8 @@ export interface BrokerHandle {
   /** Client URL (`amqp://…`, `redis://…`, `mqtt://…`). */
   readonly url: string;
   readonly port: number;
+  /** The TLS listener's URL (`amqps://…`, `rediss://…`, `mqtts://…`), when started with `tls`. */
+  readonly tlsUrl?: string | undefined;
   /** Stops the broker (SIGTERM, waits for exit); port and data dir are kept for `start()`. */
   halt(): Promise<void>;
   /** Starts it again on the same port. */
@@ -25,6 +27,8 @@ export async function makeHandle(opts: {
   halt(): Promise<void>;
   cleanup(): Promise<void>;
   portInUse(err: unknown): boolean;
+  /** Scheme and port of a TLS listener, when there is one (the port is picked by launch). */
+  tls?: { scheme: string; port(): number | undefined };
 }): Promise<BrokerHandle> {
   let port = -1;
   let running = false;
@@ -56,6 +60,10 @@ export async function makeHandle(opts: {
     },
     get port() {
       return port;
+    },
+    get tlsUrl() {
+      const tlsPort = opts.tls?.port();
+      return tlsPort === undefined ? undefined : `${opts.tls!.scheme}://127.0.0.1:${tlsPort}`;
     },
     halt,
     start,

@@ -19,6 +19,8 @@ export interface MosquittoOptions {
   user?: { name: string; password: string };
   /** Readiness bound. @default 20000 */
   startTimeoutMs?: number;
+  /** Also listen with TLS (`tlsUrl`, `mqtts://`); clients need no certificate. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 /** MQTT 3.1.1 CONNECT, clean session, empty client id: the broker answers CONNACK (0x20). */
@@ -30,6 +32,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Br
   const dir = await mkdtemp(join(tmpdir(), 'fsbus-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
   let child: ChildProcess | undefined;
+  let tlsPort: number | undefined;
 
   if (options.user !== undefined) {
     // mosquitto_passwd hashes the password into the file mosquitto reads.
@@ -52,6 +55,11 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Br
       'log_type information',
     ];
     if (options.user !== undefined) lines.push(`password_file ${join(dir, 'passwd')}`);
+    if (options.tls !== undefined) {
+      tlsPort ??= await freePort();
+      // certfile/keyfile after a listener line belong to that listener.
+      lines.push(`listener ${tlsPort} 127.0.0.1`, `certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`);
+    }
     // As root, mosquitto would drop to the `mosquitto` user, who cannot read our private temp dir.
     if (process.getuid?.() === 0) lines.push('user root');
     await writeFile(conf, `${lines.join('\n')}\n`);
@@ -79,5 +87,6 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Br
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
     portInUse: (err) => /Address already in use/i.test(String(err)),
+    ...(options.tls === undefined ? {} : { tls: { scheme: 'mqtts', port: () => tlsPort } }),
   });
 }

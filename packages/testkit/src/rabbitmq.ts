@@ -21,6 +21,8 @@ export interface RabbitMqOptions {
   user?: { name: string; password: string };
   /** Readiness bound. @default 90000 */
   startTimeoutMs?: number;
+  /** Also listen with TLS (`tlsUrl`, `amqps://`); clients need no certificate. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface RabbitMqHandle extends BrokerHandle {
@@ -42,6 +44,7 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
   const distPort = await freePort();
   let broker: ChildProcess | undefined;
   let epmd: ChildProcess | undefined;
+  let tlsPort: number | undefined;
 
   const launch = async (port: number): Promise<void> => {
     const conf = [
@@ -52,6 +55,18 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
       'log.file = false',
     ];
     if (options.user !== undefined) conf.push(`default_user = ${options.user.name}`, `default_pass = ${options.user.password}`);
+    if (options.tls !== undefined) {
+      tlsPort ??= await freePort();
+      const t = options.tls;
+      conf.push(
+        `listeners.ssl.1 = 127.0.0.1:${tlsPort}`,
+        `ssl_options.certfile = ${t.certFile}`,
+        `ssl_options.keyfile = ${t.keyFile}`,
+        `ssl_options.cacertfile = ${t.certFile}`,
+        'ssl_options.verify = verify_none',
+        'ssl_options.fail_if_no_peer_cert = false',
+      );
+    }
     await writeFile(join(dir, 'rabbitmq.conf'), `${conf.join('\n')}\n`);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -103,6 +118,7 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
     portInUse: (err) => /eaddrinuse|Address already in use/i.test(String(err)),
+    ...(options.tls === undefined ? {} : { tls: { scheme: 'amqps', port: () => tlsPort } }),
   });
   return Object.assign(handle, { nodeName });
 }

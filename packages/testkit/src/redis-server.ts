@@ -18,6 +18,8 @@ export interface RedisServerOptions {
   password?: string;
   /** Readiness bound. @default 20000 */
   startTimeoutMs?: number;
+  /** Also listen with TLS (`tlsUrl`, `rediss://`); the certificate is its own CA; clients need no certificate. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export async function startRedis(options: RedisServerOptions = {}): Promise<BrokerHandle> {
@@ -25,10 +27,16 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Brok
   const timeoutMs = options.startTimeoutMs ?? 20_000;
   const dir = await mkdtemp(join(tmpdir(), 'fsbus-redis-'));
   let child: ChildProcess | undefined;
+  let tlsPort: number | undefined;
 
   const launch = async (port: number): Promise<void> => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice'];
     if (options.password !== undefined) args.push('--requirepass', options.password);
+    if (options.tls !== undefined) {
+      tlsPort ??= await freePort();
+      const t = options.tls;
+      args.push('--tls-port', String(tlsPort), '--tls-cert-file', t.certFile, '--tls-key-file', t.keyFile, '--tls-ca-cert-file', t.certFile, '--tls-auth-clients', 'no');
+    }
     const started = await spawnUntil(bin, args, /Ready to accept connections/, timeoutMs).catch((err: unknown) => {
       if (err instanceof BrokerStartError && /ENOENT/.test(err.message)) {
         throw new BrokerStartError(`${bin} not found: run ./scripts/setup (installs the Debian package redis-server)`);
@@ -54,5 +62,6 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Brok
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
     portInUse: (err) => /Address already in use/i.test(String(err)),
+    ...(options.tls === undefined ? {} : { tls: { scheme: 'rediss', port: () => tlsPort } }),
   });
 }

@@ -1,5 +1,5 @@
 /** DriverOptions → amqplib URL + socket options (credentials, heartbeat, TLS, client name). */
-import { readFileSync } from 'node:fs';
+import { readTlsMaterial } from '../../tls-material.js';
 import type { DriverOptions } from '../../driver.js';
 
 /** Heartbeat asked of the broker, in seconds (a dead peer is noticed within ~2 of these). @default 10 */
@@ -23,9 +23,7 @@ export function amqpSocketOptions(options: DriverOptions, timeoutMs: number): Re
   };
   const t = options.tls;
   if (typeof t === 'object') {
-    const ca = t.ca ?? (t.caFile === undefined ? undefined : readFileSync(t.caFile, 'utf8'));
-    const cert = t.cert ?? (t.certFile === undefined ? undefined : readFileSync(t.certFile, 'utf8'));
-    const key = t.key ?? (t.keyFile === undefined ? undefined : readFileSync(t.keyFile, 'utf8'));
+    const { ca, cert, key } = readTlsMaterial(t);
     if (ca !== undefined) out['ca'] = [ca];
     if (cert !== undefined) out['cert'] = cert;
     if (key !== undefined) out['key'] = key;

@@ -1,5 +1,5 @@
 /** DriverOptions → @platformatic/kafka client options (bootstrap list, TLS, SASL from env-fed auth). */
-import { readFileSync } from 'node:fs';
+import { readTlsMaterial } from '../../tls-material.js';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { BaseOptions } from '@platformatic/kafka';
 import type { DriverOptions } from '../../driver.js';
@@ -24,14 +24,7 @@ function tlsOptions(options: DriverOptions): TlsConnectionOptions | undefined {
   const sslScheme = options.urls.some((u) => /^kafka\+(ssl|tls):/i.test(u));
   if (t === undefined || t === false) return sslScheme ? {} : undefined;
   if (t === true) return {};
-  const out: TlsConnectionOptions = {};
-  const ca = t.ca ?? (t.caFile === undefined ? undefined : readFileSync(t.caFile, 'utf8'));
-  const cert = t.cert ?? (t.certFile === undefined ? undefined : readFileSync(t.certFile, 'utf8'));
-  const key = t.key ?? (t.keyFile === undefined ? undefined : readFileSync(t.keyFile, 'utf8'));
-  if (ca !== undefined) out.ca = ca;
-  if (cert !== undefined) out.cert = cert;
-  if (key !== undefined) out.key = key;
-  return out;
+  return readTlsMaterial(t);
 }
 
 /** Options shared by the producer, the admin and every consumer of one driver. */

@@ -1,5 +1,5 @@
 /** Subjects ⇄ MQTT topics, and DriverOptions → mqtt.js options. */
-import { readFileSync } from 'node:fs';
+import { readTlsMaterial } from '../../tls-material.js';
 import type { IClientOptions } from 'mqtt';
 import type { DriverOptions } from '../../driver.js';
 
@@ -53,9 +53,7 @@ export function mqttOptions(urls: readonly string[], options: DriverOptions, cli
   if (password !== undefined && password !== '') out.password = password;
   const t = options.tls;
   if (typeof t === 'object') {
-    const ca = t.ca ?? (t.caFile === undefined ? undefined : readFileSync(t.caFile, 'utf8'));
-    const cert = t.cert ?? (t.certFile === undefined ? undefined : readFileSync(t.certFile, 'utf8'));
-    const key = t.key ?? (t.keyFile === undefined ? undefined : readFileSync(t.keyFile, 'utf8'));
+    const { ca, cert, key } = readTlsMaterial(t);
     if (ca !== undefined) out.ca = [ca];
     if (cert !== undefined) out.cert = cert;
     if (key !== undefined) out.key = key;

@@ -1,6 +1,6 @@
 /** Subject patterns over Redis Pub/Sub globs, stream-entry fields, and connection options. */
-import { readFileSync } from 'node:fs';
 import type { RedisOptions } from 'ioredis';
+import { readTlsMaterial } from '../../tls-material.js';
 import type { DriverOptions, MessageHeaders } from '../../driver.js';
 import { backoffMs } from '../base-driver.js';
 
@@ -77,11 +77,6 @@ export function redisOptions(url: string, options: DriverOptions, connectTimeout
   if (password !== undefined && password !== '') out.password = password;
   const t = options.tls;
   if (u.protocol === 'rediss:' || t === true) out.tls = {};
-  if (typeof t === 'object') {
-    const ca = t.ca ?? (t.caFile === undefined ? undefined : readFileSync(t.caFile, 'utf8'));
-    const cert = t.cert ?? (t.certFile === undefined ? undefined : readFileSync(t.certFile, 'utf8'));
-    const key = t.key ?? (t.keyFile === undefined ? undefined : readFileSync(t.keyFile, 'utf8'));
-    out.tls = { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) };
-  }
+  if (typeof t === 'object') out.tls = readTlsMaterial(t);
   return out;
 }
