@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,8 @@ export interface KafkaOptions {
   sasl?: { user: string; password: string };
   /** Readiness bound. @default 60000 */
   startTimeoutMs?: number;
+  /** Also open an SSL listener (`tlsUrl`) with this certificate (PEM, no keytool); clients need none. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface KafkaHandle {
@@ -38,6 +40,8 @@ export interface KafkaHandle {
   /** `127.0.0.1:<port>`, what Kafka clients call a bootstrap server. */
   readonly bootstrap: string;
   readonly port: number;
+  /** `kafka+ssl://127.0.0.1:<port>` of the SSL listener, when started with `tls`. */
+  readonly tlsUrl?: string | undefined;
   readonly logDir: string;
   /** Stops the broker (SIGTERM, waits for exit); ports and data are kept for `start()`. */
   halt(): Promise<void>;
@@ -61,36 +65,52 @@ interface Ports {
   controllerPort: number;
   /** The SASL PLAIN listener clients use, when `sasl` is set (the plain one stays for the broker itself). */
   saslPort?: number;
+  /** The SSL listener, when `tls` is set. */
+  tlsPort?: number;
 }
 
 /** JAAS quoting: a backslash or a quote would end the value. */
 const jaas = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
 
-function listenerLines(o: Ports, sasl: KafkaOptions['sasl']): string[] {
-  const plain = [`PLAINTEXT://127.0.0.1:${o.port}`];
-  if (sasl === undefined || o.saslPort === undefined) {
-    return [
-      `listeners=${plain[0]},CONTROLLER://127.0.0.1:${o.controllerPort}`,
-      `advertised.listeners=${plain[0]}`,
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    ];
+/** A PEM block as one properties value (Properties.load turns `\n` back into line feeds). */
+const pemValue = (pem: string) => pem.trim().replace(/\r?\n/g, '\\n');
+
+function listenerLines(o: Ports, sasl: KafkaOptions['sasl'], tlsPem: { chain: string; key: string } | undefined): string[] {
+  const listeners = [`PLAINTEXT://127.0.0.1:${o.port}`];
+  const protocols = ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT'];
+  const extra: string[] = [];
+  if (sasl !== undefined && o.saslPort !== undefined) {
+    listeners.push(`SASL://127.0.0.1:${o.saslPort}`);
+    protocols.push('SASL:SASL_PLAINTEXT');
+    extra.push(
+      'listener.name.sasl.sasl.enabled.mechanisms=PLAIN',
+      `listener.name.sasl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${sasl.user.replace(/[^A-Za-z0-9_-]/g, '')}=${jaas(sasl.password)};`,
+    );
   }
-  const saslUrl = `SASL://127.0.0.1:${o.saslPort}`;
+  if (tlsPem !== undefined && o.tlsPort !== undefined) {
+    listeners.push(`SSL://127.0.0.1:${o.tlsPort}`);
+    protocols.push('SSL:SSL');
+    extra.push(
+      'listener.name.ssl.ssl.keystore.type=PEM',
+      `listener.name.ssl.ssl.keystore.certificate.chain=${pemValue(tlsPem.chain)}`,
+      `listener.name.ssl.ssl.keystore.key=${pemValue(tlsPem.key)}`,
+      'listener.name.ssl.ssl.client.auth=none',
+    );
+  }
   return [
-    `listeners=${plain[0]},${saslUrl},CONTROLLER://127.0.0.1:${o.controllerPort}`,
-    `advertised.listeners=${plain[0]},${saslUrl}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'listener.name.sasl.sasl.enabled.mechanisms=PLAIN',
-    `listener.name.sasl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${sasl.user.replace(/[^A-Za-z0-9_-]/g, '')}=${jaas(sasl.password)};`,
+    `listeners=${[...listeners, `CONTROLLER://127.0.0.1:${o.controllerPort}`].join(',')}`,
+    `advertised.listeners=${listeners.join(',')}`,
+    `listener.security.protocol.map=${protocols.join(',')}`,
+    ...extra,
   ];
 }
 
-function serverProperties(o: Ports & { logDir: string; partitions: number; sasl: KafkaOptions['sasl'] }): string {
+function serverProperties(o: Ports & { logDir: string; partitions: number; sasl: KafkaOptions['sasl']; tlsPem?: { chain: string; key: string } | undefined }): string {
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${o.controllerPort}`,
-    ...listenerLines(o, o.sasl),
+    ...listenerLines(o, o.sasl, o.tlsPem),
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${o.logDir}`,
@@ -149,6 +169,8 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
   const port = await freePort();
   const controllerPort = await freePort();
   const saslPort = options.sasl === undefined ? undefined : await freePort();
+  const tlsPort = options.tls === undefined ? undefined : await freePort();
+  const tlsPem = options.tls === undefined ? undefined : { chain: await readFile(options.tls.certFile, 'utf8'), key: await readFile(options.tls.keyFile, 'utf8') };
   const clientPort = saslPort ?? port;
   const propsFile = join(dir, 'server.properties');
   const log4jFile = join(dir, 'log4j.properties');
@@ -166,7 +188,7 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
   let child: ChildProcess | undefined;
 
   try {
-    await writeFile(propsFile, serverProperties({ port, controllerPort, ...(saslPort === undefined ? {} : { saslPort }), logDir, partitions: options.partitions ?? 1, sasl: options.sasl }));
+    await writeFile(propsFile, serverProperties({ port, controllerPort, ...(saslPort === undefined ? {} : { saslPort }), ...(tlsPort === undefined ? {} : { tlsPort }), tlsPem, logDir, partitions: options.partitions ?? 1, sasl: options.sasl }));
     await writeFile(log4jFile, LOG4J);
     // `kafka-storage.sh format`: writes meta.properties and the bootstrap metadata once.
     await promisify(execFile)(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', propsFile], { timeout: timeoutMs });
@@ -209,6 +231,7 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
     url: `kafka://127.0.0.1:${clientPort}`,
     bootstrap: `127.0.0.1:${clientPort}`,
     port: clientPort,
+    tlsUrl: tlsPort === undefined ? undefined : `kafka+ssl://127.0.0.1:${tlsPort}`,
     logDir,
     halt,
     start: async () => {

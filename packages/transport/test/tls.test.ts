@@ -1,28 +1,34 @@
 /**
- * TLS on the real brokers: RabbitMQ, Redis and Mosquitto each get a TLS listener with a
+ * TLS on the real brokers: RabbitMQ, Redis, Mosquitto and Kafka each get a TLS listener with a
  * throwaway certificate; two drivers talk over it (a lane with request/reply, an event with a
  * wildcard subscriber) trusting that certificate as their CA, and a driver trusting another CA
  * is refused with the typed connect error instead of hanging.
  */
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { makeTestCertificate, startMosquitto, startRabbitMq, startRedis, type BrokerHandle, type TestCertificate } from '@fsbus/testkit';
+import { makeTestCertificate, startKafka, startMosquitto, startRabbitMq, startRedis, type TestCertificate } from '@fsbus/testkit';
 import { createDriver, TransportErrorCode, type InboundMessage } from '@fsbus/transport';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
-const brokers: Array<{ driver: string; start: (tls: { certFile: string; keyFile: string }) => Promise<BrokerHandle> }> = [
+interface TlsBroker {
+  readonly tlsUrl?: string | undefined;
+  stop(): Promise<void>;
+}
+
+const brokers: Array<{ driver: string; start: (tls: { certFile: string; keyFile: string }) => Promise<TlsBroker> }> = [
   { driver: 'redis', start: (tls) => startRedis({ tls }) },
   { driver: 'mqtt', start: (tls) => startMosquitto({ tls }) },
   { driver: 'amqp', start: (tls) => startRabbitMq({ tls }) },
+  { driver: 'kafka', start: (tls) => startKafka({ tls }) },
 ];
 
 for (const { driver, start } of brokers) {
   void describe(`${driver} over TLS`, () => {
     let cert: TestCertificate;
     let otherCa: TestCertificate;
-    let broker: BrokerHandle;
+    let broker: TlsBroker;
     before(async () => {
       cert = await makeTestCertificate();
       otherCa = await makeTestCertificate();
@@ -36,7 +42,7 @@ for (const { driver, start } of brokers) {
 
     void test(`${driver}: request/reply and events over TLS, the CA from a file`, async () => {
       const url = broker.tlsUrl!;
-      assert.match(url, /^(rediss|mqtts|amqps):\/\/127\.0\.0\.1:\d+$/);
+      assert.match(url, /^(rediss|mqtts|amqps|kafka\+ssl):\/\/127\.0\.0\.1:\d+$/);
       const server = await createDriver(driver, { urls: [url], tls: { caFile: cert.certFile }, connectTimeoutMs: 10_000 });
       const client = await createDriver(driver, { urls: [url], tls: { caFile: cert.certFile }, connectTimeoutMs: 10_000 });
       try {
