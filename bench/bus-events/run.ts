@@ -17,7 +17,7 @@ import { envelope } from '../lib/envelope.js';
 import { ProcSampler } from '../lib/proc-stats.js';
 import { Progress } from '../lib/progress.js';
 import { int } from '../lib/table.js';
-import { formatBusEvents, saturationOf, type BusEventsReport, type BusEventsRow } from './report.js';
+import { clean, formatBusEvents, saturationOf, type BusEventsReport, type BusEventsRow } from './report.js';
 import { payloadTimestamp, Receiver, runStep, SUBCLASS } from './steps.js';
 
 const args = parseSuiteArgs(process.argv.slice(2));
@@ -45,7 +45,7 @@ async function stepAll(path: BusEventsRow['path'], driver: string, sim: Paramete
     const agentDrops = before && after ? (after['events_dropped'] ?? 0) - (before['events_dropped'] ?? 0) + (after['events_failed'] ?? 0) - (before['events_failed'] ?? 0) : undefined;
     rows.push({ path, driver, ...r, ...(cpu === undefined ? {} : { agent: { ...cpu, drops: agentDrops ?? 0 } }) });
     // Past saturation the next steps only queue more: stop at the first step that fell behind or lost.
-    if (!args.smoke && (r.lost > 0 || r.deliveredPerSec < r.sourcePerSec * 0.9)) break;
+    if (!args.smoke && clean(r) !== undefined) break;
   }
 }
 
