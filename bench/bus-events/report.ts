@@ -39,9 +39,9 @@ export interface BusEventsReport extends ReportEnvelope<'bus-events'> {
 /** Why a step does not count as kept up with (undefined: it does). */
 export function clean(r: StepResult): string | undefined {
   if (r.lost > 0) return `${int(r.lost)} lost`;
+  if (r.received > 1 && r.deliveredPerSec < r.sourcePerSec * 0.9) return `delivered ${int(r.deliveredPerSec)}/s while the source produced ${int(r.sourcePerSec)}/s`;
   // The machine could not even produce the offered rate: the step measured nothing above it.
   if (r.sourcePerSec < r.rate * 0.9) return `the simulator produced only ${int(r.sourcePerSec)}/s of the ${int(r.rate)}/s offered: the machine is saturated`;
-  if (r.received > 1 && r.deliveredPerSec < r.sourcePerSec * 0.9) return `delivered ${int(r.deliveredPerSec)}/s while the source produced ${int(r.sourcePerSec)}/s`;
   return undefined;
 }
 

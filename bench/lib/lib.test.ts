@@ -39,6 +39,10 @@ void test('saturation starts at the first step that loses events or falls behind
   assert.equal(lossy?.maxCleanRate, 0);
   assert.equal(lossy?.reason, '3 lost');
   assert.equal(saturationOf([row(1000, 1000, 1000, 0)])[0]?.saturatesAt, undefined);
+  // A step the machine could not even produce measured nothing above the rate it did produce.
+  const [short] = saturationOf([row(1000, 1000, 1000, 0), row(100_000, 52_000, 51_000, 0)]);
+  assert.equal(short?.saturatesAt, 100_000);
+  assert.equal(short?.reason, 'the simulator produced only 52,000/s of the 100,000/s offered: the machine is saturated');
 });
 
 void test('the chart is one SVG with a bar and a label per value, text escaped', () => {
