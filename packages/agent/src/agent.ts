@@ -5,7 +5,7 @@
  */
 import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
 import type { EslClientStatus } from '@fsbus/esl';
-import { createDriver, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
+import { createDriver, type CurveKeys, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
 import { pino, type Logger } from 'pino';
 import { agentStatusCommand } from './commands/agent-status.js';
 import { apiCommand } from './commands/api.js';
@@ -150,6 +150,7 @@ export class Agent {
           ...(c.secrets.brokerPassword === undefined ? {} : { password: c.secrets.brokerPassword }),
         },
         ...(c.broker.tls === undefined ? {} : { tls: typeof c.broker.tls === 'boolean' ? c.broker.tls : { ...tlsFiles(c.broker.tls) } }),
+        ...curveKeys(c),
         bufferMessages: c.broker.buffer_messages,
         bufferBytes: c.broker.buffer_bytes,
         logger: this.logger.child({ component: 'broker' }),
@@ -316,6 +317,17 @@ export class Agent {
     await this.#driver?.close();
     await this.#http?.close();
   }
+}
+
+/** ZeroMQ CURVE keys from config (public/server key) and env (secret key); none = plain sockets. */
+function curveKeys(c: AgentConfig): { curve?: CurveKeys } {
+  const k = c.broker.curve;
+  const curve: CurveKeys = {
+    ...(k?.public_key === undefined ? {} : { publicKey: k.public_key }),
+    ...(k?.server_key === undefined ? {} : { serverKey: k.server_key }),
+    ...(c.secrets.zmqCurveSecretKey === undefined ? {} : { secretKey: c.secrets.zmqCurveSecretKey }),
+  };
+  return Object.keys(curve).length === 0 ? {} : { curve };
 }
 
 function tlsFiles(t: { ca_file?: string | undefined; cert_file?: string | undefined; key_file?: string | undefined }) {

@@ -32,6 +32,7 @@ export async function connect(options: ConnectOptions = {}): Promise<FsbusClient
         name: options.name ?? 'fsbus-client',
         ...(options.auth === undefined ? {} : { auth: options.auth }),
         ...(options.tls === undefined ? {} : { tls: options.tls }),
+        ...(options.curve === undefined ? {} : { curve: options.curve }),
         ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
       });
     } catch (err) {

@@ -1,6 +1,6 @@
 /** Public option and result types of the SDK. */
 import type { ReplyEnvelope } from '@fsbus/contract';
-import type { Driver, DriverAuth, ReplayFrom, TlsOptions } from '@fsbus/transport';
+import type { CurveKeys, Driver, DriverAuth, ReplayFrom, TlsOptions } from '@fsbus/transport';
 
 /** @default 5000 ms: every request is bounded. */
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -24,6 +24,8 @@ export interface ConnectOptions {
   name?: string;
   auth?: DriverAuth;
   tls?: TlsOptions | boolean;
+  /** ZeroMQ only: CURVE keys (`serverKey` = the agents' public key). */
+  curve?: CurveKeys;
   /** First-connect bound. @default 5000 */
   connectTimeoutMs?: number;
 }

@@ -4,6 +4,8 @@ export { BrokerStartError, probeProtocol, spawnUntil, stopChild, waitForGreeting
 export type { SpawnedBroker } from './process.js';
 export { freePort } from './free-port.js';
 export { makeTestCertificate } from './tls-cert.js';
+export { makeCurveKeys, z85Encode } from './curve-keys.js';
+export type { CurveTestKeys } from './curve-keys.js';
 export type { TestCertificate } from './tls-cert.js';
 export { startKafka } from './kafka-server.js';
 export type { KafkaOptions, KafkaHandle } from './kafka-server.js';

@@ -152,6 +152,19 @@ export interface TlsOptions {
   key?: string;
 }
 
+/**
+ * ZeroMQ CURVE keys (Z85 text, 40 characters each; `zeromq`'s `curveKeyPair()` or libzmq's
+ * `curve_keygen` make them). ZeroMQ has no TLS: CURVE is its encryption and server authentication.
+ */
+export interface CurveKeys {
+  /** The serving side's public key: connecting drivers trust only it. */
+  serverKey?: string;
+  /** This driver's key pair. With a secret key, a binding driver is a CURVE server; a connecting
+   * driver without a pair uses a fresh one per socket. */
+  publicKey?: string;
+  secretKey?: string;
+}
+
 export interface DriverAuth {
   token?: string;
   /** NATS NKey seed (`SU…`). */
@@ -174,6 +187,8 @@ export interface DriverOptions {
   auth?: DriverAuth;
   /** true = TLS with the system CAs. */
   tls?: TlsOptions | boolean;
+  /** ZeroMQ only: CURVE encryption (the other drivers use `tls`). */
+  curve?: CurveKeys;
   /** Outgoing buffer while the broker is away, in messages. @default 10000 */
   bufferMessages?: number;
   /** Outgoing buffer, in bytes. @default 8 MiB */

@@ -27,4 +27,5 @@ export type {
   StreamSpec,
   Subscription,
   TlsOptions,
+  CurveKeys,
 } from './driver.js';

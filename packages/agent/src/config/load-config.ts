@@ -22,6 +22,8 @@ export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly stri
   ['broker.tls.ca_file', ['FSBUS_BROKER_TLS_CA']],
   ['broker.tls.cert_file', ['FSBUS_BROKER_TLS_CERT']],
   ['broker.tls.key_file', ['FSBUS_BROKER_TLS_KEY']],
+  ['broker.curve.public_key', ['FSBUS_ZMQ_CURVE_PUBLIC_KEY']],
+  ['broker.curve.server_key', ['FSBUS_ZMQ_CURVE_SERVER_KEY']],
   ['broker.buffer_messages', ['FSBUS_BROKER_BUFFER_MESSAGES']],
   ['broker.buffer_bytes', ['FSBUS_BROKER_BUFFER_BYTES']],
   ['esl.host', ['FSBUS_ESL_HOST']],
@@ -55,6 +57,7 @@ const SECRETS: ReadonlyArray<readonly [key: keyof AgentSecrets, names: readonly 
   ['brokerNkeySeed', ['FSBUS_BROKER_NKEY_SEED', 'MOD_EVENT_AGENT_NKEY_SEED'], ['broker.nkey_seed', 'nkey_seed']],
   ['brokerPassword', ['FSBUS_BROKER_PASSWORD', 'MOD_EVENT_AGENT_PASSWORD'], ['broker.password', 'password']],
   ['dialplanPassword', ['FSBUS_DIALPLAN_PASSWORD'], ['dialplan.password']],
+  ['zmqCurveSecretKey', ['FSBUS_ZMQ_CURVE_SECRET_KEY'], ['broker.curve.secret_key']],
 ];
 
 export interface LoadConfigOptions {

@@ -47,6 +47,16 @@ export const configSchema = z
         /** Not a secret (the password is env-only). */
         user: z.string().optional(),
         tls: tls.optional(),
+        /** ZeroMQ CURVE (the secret key is env-only: FSBUS_ZMQ_CURVE_SECRET_KEY). */
+        curve: z
+          .object({
+            /** This agent's public key (given to clients as their server key). */
+            public_key: z.string().length(40).optional(),
+            /** Peers' server key, for an agent that connects (mesh). */
+            server_key: z.string().length(40).optional(),
+          })
+          .strict()
+          .optional(),
         /** Events held while the broker is away. @default 10000 */
         buffer_messages: z.coerce.number().int().min(0).default(10_000),
         /** @default 8388608 */
@@ -151,6 +161,8 @@ export interface AgentSecrets {
   brokerPassword?: string;
   /** Basic-auth password of the dialplan endpoint. */
   dialplanPassword?: string;
+  /** ZeroMQ CURVE secret key of this agent. */
+  zmqCurveSecretKey?: string;
 }
 
 export type AgentConfig = Parsed & { node_id: string; secrets: AgentSecrets };

@@ -6,10 +6,11 @@
  * is gone (socket monitor: handshake / disconnect), "up" again when one is back.
  */
 import { Dealer, Subscriber } from 'zeromq';
-import type { DriverLogger, InboundMessage } from '../../driver.js';
+import type { CurveKeys, DriverLogger, InboundMessage } from '../../driver.js';
 import { subjectMatches } from '../kafka/kafka-topics.js';
 import { decodeLanes, decodeWire, encodeWire, Kind, SUB_MARKER, type LaneInfo, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
+import { clientCurve } from './zmq-curve.js';
 import { PUB_HWM } from './zmq-server.js';
 
 export interface Endpoint {
@@ -41,12 +42,15 @@ export class ZmqClient {
   #linkUp = true;
   readonly #onLink: (up: boolean) => void;
 
-  constructor(urls: readonly ZmqEndpoints[], bufferMessages: number, logger?: DriverLogger, onLink: (up: boolean) => void = () => undefined) {
+  readonly #curve: CurveKeys | undefined;
+
+  constructor(urls: readonly ZmqEndpoints[], bufferMessages: number, logger?: DriverLogger, onLink: (up: boolean) => void = () => undefined, curve?: CurveKeys) {
+    this.#curve = curve;
     this.#urls = urls;
     this.#logger = logger;
     this.#onLink = onLink;
     this.endpoints = urls.map((u, index) => {
-      const dealer = new Dealer({ linger: 0 });
+      const dealer = new Dealer({ linger: 0, ...clientCurve(curve) });
       const ep: Endpoint = { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined, up: false, seen: false };
       dealer.events.on('handshake', () => this.#link(ep, true));
       dealer.events.on('disconnect', () => this.#link(ep, false));
@@ -151,7 +155,7 @@ export class ZmqClient {
   #subscriber(): Subscriber {
     if (this.#sub !== undefined) return this.#sub;
     // Room for bursts while this process is busy; past it ZeroMQ holds the agent's PUB back (noDrop).
-    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: PUB_HWM });
+    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: PUB_HWM, ...clientCurve(this.#curve) });
     for (const u of this.#urls) sub.connect(u.events);
     this.#sub = sub;
     void (async () => {

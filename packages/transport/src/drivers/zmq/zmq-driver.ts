@@ -19,6 +19,7 @@ import { isValidSubject } from '../kafka/kafka-topics.js';
 import { ZmqClient } from './zmq-client.js';
 import { Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqServer } from './zmq-server.js';
+import { serverCurve } from './zmq-curve.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
 /** How long a request waits for the agents' lane lists before "no responders". @default 1000 */
@@ -117,7 +118,7 @@ class ZmqDriver extends DriverCore {
   }
 
   #newServer(): ZmqServer {
-    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, this.options.logger);
+    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, this.options.logger, serverCurve(this.options.curve));
   }
 
   #clientSide(): ZmqClient {
@@ -126,7 +127,7 @@ class ZmqDriver extends DriverCore {
   }
 
   #newClient(): ZmqClient {
-    this.#client ??= new ZmqClient(this.#peers, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, this.options.logger, (up) => this.#onLink(up));
+    this.#client ??= new ZmqClient(this.#peers, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, this.options.logger, (up) => this.#onLink(up), this.options.curve);
     return this.#client;
   }
 

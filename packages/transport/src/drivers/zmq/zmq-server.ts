@@ -5,6 +5,7 @@
  * client as FWD (ZeroMQ has no broker to carry it).
  */
 import { Router, XPublisher } from 'zeromq';
+import type { ServerCurve } from './zmq-curve.js';
 import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../driver.js';
 import { subjectMatches } from '../kafka/kafka-topics.js';
 import { decodeWire, encodeLanes, encodeWire, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
@@ -25,7 +26,7 @@ interface ServedLane {
 export class ZmqServer {
   readonly #endpoints: ZmqEndpoints;
   readonly #logger: DriverLogger | undefined;
-  readonly #router = new Router({ linger: 0 });
+  readonly #router: Router;
   readonly #pub: XPublisher;
   readonly #routerOut: ZmqWriter;
   readonly #pubOut: ZmqWriter;
@@ -34,12 +35,13 @@ export class ZmqServer {
   readonly #peers = new Set<string>();
   #bound: Promise<void> | undefined;
 
-  constructor(endpoints: ZmqEndpoints, bufferMessages: number, logger?: DriverLogger) {
+  constructor(endpoints: ZmqEndpoints, bufferMessages: number, logger?: DriverLogger, curve: ServerCurve = {}) {
     this.#endpoints = endpoints;
     this.#logger = logger;
+    this.#router = new Router({ linger: 0, ...curve });
     // noDrop: a subscriber's full pipe holds the PUB back instead of libzmq discarding the event
     // silently; the wait ends in the writer's bounded queue, which drops the oldest and COUNTS it.
-    this.#pub = new XPublisher({ linger: 0, noDrop: true, sendHighWaterMark: Math.max(PUB_HWM, bufferMessages) });
+    this.#pub = new XPublisher({ linger: 0, noDrop: true, sendHighWaterMark: Math.max(PUB_HWM, bufferMessages), ...curve });
     this.#routerOut = new ZmqWriter(this.#router, bufferMessages, logger);
     this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger);
   }

@@ -1,0 +1,85 @@
+/**
+ * ZeroMQ CURVE: an agent-side driver with a secret key serves only encrypted peers; a client
+ * that trusts its public key gets replies and events; a plain client, or one trusting another
+ * key, never completes the handshake and gets a typed error instead of a reply.
+ */
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { freePort, makeCurveKeys, z85Encode } from '@fsbus/testkit';
+import { createDriver, TransportErrorCode, type CurveKeys, type Driver } from '@fsbus/transport';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+async function withServer(fn: (url: string, serverKey: string, server: Driver) => Promise<void>): Promise<void> {
+  const keys = makeCurveKeys();
+  const url = `zmq://127.0.0.1:${await freePort()}?events=${await freePort()}`;
+  const server = await createDriver('zmq', { urls: [url], curve: { publicKey: keys.publicKey, secretKey: keys.secretKey } });
+  await server.connect();
+  const lane = server.serve({ subject: 'curve.api', competing: true }, (req) => enc(`sealed:${dec(req.data)}`));
+  try {
+    await server.flush();
+    await fn(url, keys.publicKey, server);
+  } finally {
+    await lane.unsubscribe();
+    await server.close();
+  }
+}
+
+async function client(url: string, curve?: CurveKeys): Promise<Driver> {
+  const d = await createDriver('zmq', { urls: [url], connectTimeoutMs: 2000, ...(curve === undefined ? {} : { curve }) });
+  await d.connect();
+  return d;
+}
+
+void test('zmq curve: a client trusting the server key gets replies; others get typed errors', async () => {
+  await withServer(async (url, serverKey, server) => {
+    const trusted = await client(url, { serverKey });
+    try {
+      const reply = await trusted.request('curve.api', enc('status'), { timeoutMs: 10_000 });
+      assert.equal(dec(reply.data), 'sealed:status');
+      let arrived!: (subject: string) => void;
+      const event = new Promise<string>((resolve) => (arrived = resolve));
+      const sub = trusted.subscribe('curve.events.>', (m) => arrived(m.subject));
+      await trusted.flush(); // the subscription reached the publisher
+      server.publish('curve.events.heartbeat', enc('{}'));
+      assert.equal(await event, 'curve.events.heartbeat');
+      await sub.unsubscribe();
+    } finally {
+      await trusted.close();
+    }
+    for (const curve of [undefined, { serverKey: makeCurveKeys().publicKey }]) {
+      const outsider = await client(url, curve);
+      try {
+        await assert.rejects(outsider.request('curve.api', enc('status'), { timeoutMs: 1500 }), (err: { code?: string }) =>
+          err.code === TransportErrorCode.TIMEOUT || err.code === TransportErrorCode.NO_RESPONDERS,
+        );
+      } finally {
+        await outsider.close();
+      }
+    }
+  });
+});
+
+void test('testkit CURVE keys: Z85 per RFC 32 (its test vector), 40 characters per key', () => {
+  assert.equal(z85Encode(Uint8Array.from([0x86, 0x4f, 0xd2, 0x6f, 0xb5, 0x59, 0xf7, 0x5b])), 'HelloWorld');
+  const keys = makeCurveKeys();
+  assert.equal(keys.publicKey.length, 40);
+  assert.equal(keys.secretKey.length, 40);
+});
+
+void test('zmq curve: a key that is not 40 characters of Z85 is refused, typed', async () => {
+  const url = `zmq://127.0.0.1:${await freePort()}?events=${await freePort()}`;
+  const d = await createDriver('zmq', { urls: [url], curve: { serverKey: 'too-short' } });
+  try {
+    await assert.rejects(
+      (async () => {
+        await d.connect();
+        await d.request('curve.api', enc('x'), { timeoutMs: 500 });
+      })(),
+      { code: TransportErrorCode.CONNECT },
+    );
+  } finally {
+    await d.close();
+  }
+});
