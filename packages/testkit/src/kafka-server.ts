@@ -55,9 +55,16 @@ export interface KafkaHandle {
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. */
+/**
+ * Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. One that starts
+ * with `-` would read as an option on the storage tool's command line (1 start in 64 failed so):
+ * drawn again, as Kafka's own Uuid.randomUuid() does.
+ */
 function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 interface Ports {
