@@ -89,7 +89,8 @@ describe('dashboard in chromium', () => {
     assert.ok(typeof data.uuid === 'string' && data.uuid.length > 10);
     const row = page.locator(`#channels tbody tr[data-uuid="${data.uuid}"]`);
     await row.waitFor();
-    assert.match((await row.locator('td.route').textContent()) ?? '', /→ 9000$/);
+    // The route shows the extension once the leg reaches it: events after the reply may still be on their way.
+    await row.locator('td.route', { hasText: /→ 9000$/ }).waitFor();
     await b.shot('controls', page.locator('#controls-view'));
     await b.shot('dashboard');
     // Errors come back with the contract's message and code.

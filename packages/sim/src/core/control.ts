@@ -99,6 +99,8 @@ export class CoreControl implements SimControl {
    */
   private ticker(rate: number, limit: number, durationMs: number | undefined, perTick: (n: number) => void): StopHandle {
     const clock = this.engine.bus.clock;
+    // A run bounded in time makes exactly rate × duration items, however late its ticks come.
+    if (durationMs !== undefined) limit = Math.min(limit, Math.floor((rate * durationMs) / 1000 + 1e-9));
     let produced = 0;
     let carry = 0;
     let elapsed = 0;

@@ -42,7 +42,12 @@ export function runFaultCases(run: Run): void {
           assert.ok(err instanceof TransportError, `untyped failure: ${String(err)}`);
           assert.ok(ACCEPTED.has(err.code), `unexpected code ${err.code}`);
           log.push(err.code);
-          if (!restarted) await waitNotConnected(client!);
+          if (!restarted) {
+            await waitNotConnected(client!);
+            // While it is away every request fails at once: wait for it to be back instead of
+            // spinning through thousands of them while a slow broker restarts.
+            if (client!.status !== 'connected') await waitStatus(client!, 'connected', 120_000);
+          }
         }
         if (n > 5000) throw new Error(`no recovery after ${n} requests: ${outcomes.slice(-5).join(',')}`);
       }
