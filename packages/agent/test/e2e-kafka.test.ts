@@ -11,9 +11,13 @@ import { agentE2eCases } from './support/agent-e2e-cases.js';
 
 void describe('agent over kafka', () => {
   let cluster: Cluster;
-  before(async () => {
-    cluster = await startCluster({ nodes: 2, driver: 'kafka', startBroker: () => startKafka() });
-  });
+  // Bounded, so a broker or group join that never answers fails this hook by name (flush() gives up at 60 s).
+  before(
+    async () => {
+      cluster = await startCluster({ nodes: 2, driver: 'kafka', startBroker: () => startKafka() });
+    },
+    { timeout: 150_000 },
+  );
   after(() => cluster.stop());
 
   agentE2eCases(() => cluster);

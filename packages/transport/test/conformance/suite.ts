@@ -50,9 +50,13 @@ export function runConformance(target: ConformanceTarget): void {
   void describe(`${target.driver} conformance`, () => {
     let broker: BrokerUnderTest | undefined;
     let seq = 0;
-    before(async () => {
-      broker = await target.startBroker();
-    });
+    // Bounded, so a broker that never gets ready fails this hook by name instead of the whole file.
+    before(
+      async () => {
+        broker = await target.startBroker();
+      },
+      { timeout: 120_000 },
+    );
     after(async () => {
       await broker?.stop();
     });

@@ -26,6 +26,8 @@ import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_
 
 /** Partitions of a competing lane's topic: how many agents can share it. @default 6 */
 export const LANE_PARTITIONS = 6;
+/** flush() waits this long for readers to join their groups (two watchdog rounds of the reader). @default 60000 */
+export const FLUSH_TIMEOUT_MS = 60_000;
 /** Kafka's default max.message.bytes (about 1 MB): a bigger record can never be sent. */
 export const MAX_RECORD_BYTES = 1_000_000;
 
@@ -229,8 +231,27 @@ class KafkaDriver extends DriverCore {
     return this.#track(options.stream, await consumeKafkaStream(options, this.#streams, this.#base, `${this.#clientId}.replay`, handler, this.options.logger));
   }
 
+  /**
+   * Readers joined and positioned (a request sent after this is seen), then the send queue drained.
+   * Bounded: a reader still not positioned after FLUSH_TIMEOUT_MS (its own watchdog restarts it
+   * meanwhile) fails the flush with the topics and groups that are missing.
+   */
   async flush(): Promise<void> {
-    await Promise.all([...this.#readers].map((r) => r.ready));
+    const waiting = [...this.#readers];
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.all(waiting.map((r) => r.ready)),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const missing = waiting.filter((r) => !r.positioned && this.#readers.has(r)).map((r) => `${r.spec.topic} (group ${r.spec.group})`);
+            reject(new TransportError(TransportErrorCode.TIMEOUT, `kafka readers not positioned within ${FLUSH_TIMEOUT_MS} ms: ${missing.join(', ')}`));
+          }, FLUSH_TIMEOUT_MS);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
     await this.#sends.idle();
   }
 

@@ -2,11 +2,13 @@
  * One consumer-group reader of one topic: what a lane, a subscription or an inbox is on Kafka.
  * `ready` resolves once the group is joined and the read positions are fixed, so a message
  * produced after it is seen (the driver's flush() waits on it). When the broker goes away the
- * stream fails; the reader starts over with backoff until closed.
+ * stream fails; the reader starts over with backoff until closed. An attempt that neither fails
+ * nor gets positioned within POSITION_TIMEOUT_MS (a join or offset lookup the library never
+ * answers) is abandoned and started over the same way: a reader is never stuck silently.
  */
 import { Consumer, type BaseOptions, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { DriverLogger } from '../../driver.js';
-import { RECONNECT_MAX_MS, RECONNECT_MIN_MS } from './kafka-options.js';
+import { ensurePromiseWithResolvers, RECONNECT_MAX_MS, RECONNECT_MIN_MS } from './kafka-options.js';
 
 export interface ReaderSpec {
   topic: string;
@@ -27,11 +29,24 @@ export interface ReaderSpec {
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
+/** An attempt must join its group and fix its positions within this (a rebalance may take 10 s). @default 20000 */
+export const POSITION_TIMEOUT_MS = 20_000;
+/** Closing a consumer that hangs is given up after this; the attempt goes on without it. @default 10000 */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** How long a reader waits on the library before it starts over or gives up (tests shorten them). */
+export interface ReaderLimits {
+  positionTimeoutMs: number;
+  shutdownTimeoutMs: number;
+}
+const DEFAULT_LIMITS: ReaderLimits = { positionTimeoutMs: POSITION_TIMEOUT_MS, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS };
+
 export class KafkaReader {
   readonly spec: ReaderSpec;
   readonly #base: BaseOptions;
   readonly #onMessage: (m: KafkaMessage) => void;
   readonly #logger: DriverLogger | undefined;
+  readonly #limits: ReaderLimits;
   #consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   #closed = false;
@@ -39,11 +54,17 @@ export class KafkaReader {
   /** Next offset per `topic:partition`, so a restarted reader goes on where it stopped. */
   readonly #next = new Map<string, bigint>();
   #retryTimer: NodeJS.Timeout | undefined;
+  #positionTimer: NodeJS.Timeout | undefined;
+  /** Counts attempts, so a late answer to an abandoned one is recognised and closed. */
+  #generation = 0;
+  #positioned = false;
   #readyResolve!: () => void;
   /** Resolves the first time the reader is positioned (or when it is closed before that). */
   readonly ready: Promise<void>;
 
-  constructor(base: BaseOptions, spec: ReaderSpec, onMessage: (m: KafkaMessage) => void, logger?: DriverLogger) {
+  constructor(base: BaseOptions, spec: ReaderSpec, onMessage: (m: KafkaMessage) => void, logger?: DriverLogger, limits: ReaderLimits = DEFAULT_LIMITS) {
+    ensurePromiseWithResolvers();
+    this.#limits = limits;
     this.#base = base;
     this.spec = spec;
     this.#onMessage = onMessage;
@@ -55,8 +76,20 @@ export class KafkaReader {
     void this.#run();
   }
 
+  /** Joined and positioned at least once (what flush() waits for). */
+  get positioned(): boolean {
+    return this.#positioned;
+  }
+
   async #run(): Promise<void> {
     if (this.#closed) return;
+    const generation = ++this.#generation;
+    clearTimeout(this.#positionTimer);
+    const { positionTimeoutMs } = this.#limits;
+    this.#positionTimer = setTimeout(() => {
+      this.#logger?.warn({ topic: this.spec.topic, group: this.spec.group, timeoutMs: positionTimeoutMs }, 'kafka reader not positioned in time: starting over');
+      this.#retry(new Error(`not positioned within ${positionTimeoutMs} ms`));
+    }, positionTimeoutMs);
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...this.#base,
       groupId: this.spec.group,
@@ -80,11 +113,12 @@ export class KafkaReader {
         ...(offsets === undefined || mode !== 'manual' ? {} : { offsets }),
         autocommit: false,
       });
-      this.#stream = stream;
-      if (this.#closed) {
-        await this.#shutdown();
+      if (this.#closed || generation !== this.#generation) {
+        // Closed, or abandoned by the watchdog while joining: this attempt's clients are not ours any more.
+        await closeQuietly(stream, consumer);
         return;
       }
+      this.#stream = stream;
       stream.on('data', (m: KafkaMessage) => {
         this.#next.set(`${m.topic}:${m.partition}`, m.offset + 1n);
         if (!this.spec.commitEach) {
@@ -101,11 +135,17 @@ export class KafkaReader {
           (err: unknown) => this.#logger?.debug({ err, topic: m.topic, offset: String(m.offset) }, 'commit refused (partition moved), left to its new owner'),
         );
       });
-      stream.once('error', (err: Error) => this.#retry(err));
-      if (stream.offsetsToFetch.size > 0) this.#positioned();
-      else stream.once('offsets', () => this.#positioned());
+      stream.on('error', (err: Error) => {
+        if (generation === this.#generation) this.#retry(err);
+      });
+      if (stream.offsetsToFetch.size > 0) this.#onPositioned();
+      else
+        stream.once('offsets', () => {
+          if (generation === this.#generation) this.#onPositioned();
+        });
     } catch (err) {
-      this.#retry(err as Error);
+      if (generation === this.#generation) this.#retry(err as Error);
+      else await closeQuietly(undefined, consumer);
     }
   }
 
@@ -122,7 +162,9 @@ export class KafkaReader {
     }
   }
 
-  #positioned(): void {
+  #onPositioned(): void {
+    clearTimeout(this.#positionTimer);
+    this.#positioned = true;
     const stream = this.#stream;
     if (stream !== undefined) for (const [key, offset] of stream.offsetsToFetch) if (!this.#next.has(key)) this.#next.set(key, offset);
     this.#attempt = 0;
@@ -130,7 +172,10 @@ export class KafkaReader {
   }
 
   #retry(err: Error): void {
+    clearTimeout(this.#positionTimer);
     if (this.#closed) return;
+    // Any answer still due to the failed attempt is stale from now on.
+    this.#generation++;
     this.#logger?.debug({ err, topic: this.spec.topic, group: this.spec.group }, 'kafka reader restarts');
     const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.#attempt++) * (0.5 + Math.random() / 2);
     void this.#shutdown().finally(() => {
@@ -144,17 +189,35 @@ export class KafkaReader {
     const consumer = this.#consumer;
     this.#stream = undefined;
     this.#consumer = undefined;
-    await stream?.close().catch(() => undefined);
-    await consumer?.close(true).catch(() => undefined);
+    const closing = closeQuietly(stream, consumer);
+    const { shutdownTimeoutMs } = this.#limits;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      closing.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), shutdownTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp) this.#logger?.warn({ topic: this.spec.topic, group: this.spec.group, timeoutMs: shutdownTimeoutMs }, 'kafka consumer did not close in time: left behind');
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#positionTimer);
     this.#readyResolve();
     await this.#shutdown();
   }
+}
+
+async function closeQuietly(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined, consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined): Promise<void> {
+  // The library may throw synchronously as well as reject: neither may stop a restart or a close.
+  await Promise.resolve()
+    .then(() => stream?.close())
+    .catch(() => undefined);
+  await Promise.resolve()
+    .then(() => consumer?.close(true))
+    .catch(() => undefined);
 }
 
 /**

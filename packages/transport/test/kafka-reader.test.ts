@@ -1,0 +1,72 @@
+// The kafka reader's watchdog: a broker that accepts connections and never answers must not leave a
+// reader (and so the driver's flush) waiting for ever. A silent TCP server stands in for it.
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { KafkaReader } from '../src/drivers/kafka/kafka-reader.js';
+import type { DriverLogger } from '../src/driver.js';
+
+async function silentBroker() {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const server = createServer((s) => {
+    accepted++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `127.0.0.1:${port}`,
+    get accepted() {
+      return accepted;
+    },
+    stop: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Records warn and error lines; `count(text, n)` resolves once n of them contain text. */
+function warnings() {
+  const lines: string[] = [];
+  const waiters: { text: string; n: number; wake: () => void }[] = [];
+  const seen = (text: string) => lines.filter((l) => l.includes(text)).length;
+  const note = (msg = '') => {
+    lines.push(msg);
+    for (const w of waiters) if (seen(w.text) >= w.n) w.wake();
+  };
+  const logger: DriverLogger = { debug: () => undefined, info: () => undefined, warn: (_o, msg) => note(msg), error: (_o, msg) => note(msg) };
+  const count = (text: string, n: number) => new Promise<void>((wake) => (seen(text) >= n ? wake() : waiters.push({ text, n, wake })));
+  return { lines, logger, count };
+}
+
+void test('kafka reader: an attempt nobody answers is abandoned and started over, and close() still returns', { timeout: 30_000 }, async () => {
+  const broker = await silentBroker();
+  const { lines, logger, count } = warnings();
+  const reader = new KafkaReader(
+    { clientId: 'watchdog-test', bootstrapBrokers: [broker.url], retries: 0 },
+    { topic: 'freeswitch.api', group: 'watchdog', mode: 'committed', commitEach: true },
+    () => assert.fail('a silent broker delivers nothing'),
+    logger,
+    { positionTimeoutMs: 200, shutdownTimeoutMs: 200 },
+  );
+  try {
+    reader.start();
+    // Two abandoned attempts: the watchdog is re-armed for every attempt, not fired once.
+    await count('not positioned in time', 2);
+    assert.equal(reader.positioned, false);
+    // It was the watchdog, not a refused connection: the library reached the broker and waited.
+    assert.ok(broker.accepted > 0, lines.join('\n'));
+  } finally {
+    await reader.close();
+    await broker.stop();
+  }
+  // ready resolves on close, so a flush() waiting on it is released too.
+  await reader.ready;
+});
