@@ -1,6 +1,7 @@
 // Redis durable streams, beyond the conformance case: the `<ms>-<sequence>` ID scheme, replay from
-// a sequence and from a time, retention by count and by age, consumer groups (ack, redelivery,
-// filters), several publishers on one stream, and what a non-fsbus client sees with XRANGE.
+// a sequence and from a time, a broker clock that stepped back and a lost sequence counter,
+// retention by count and by age, consumer groups (ack, redelivery, filters), several publishers on
+// one stream, and what a non-fsbus client sees with XRANGE.
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Redis } from 'ioredis';
@@ -77,6 +78,30 @@ void describe('redis durable streams', () => {
     await sub.unsubscribe();
     const fresh = await replay(d, stream, 'all', 303);
     assert.equal(fresh.at(-1)!.subject, 'a.events.x');
+  });
+
+  void test('a clock that stepped back and a lost counter key: IDs keep growing, sequences stay gapless', async () => {
+    const stream = `S${++n}`;
+    const key = `dur:stream:${stream}`;
+    const d = await driver();
+    await d.ensureStream({ name: stream, subjects: ['c.events.>'] });
+    d.publish('c.events.x', enc('1'));
+    await d.flush();
+    // An entry written while the broker's clock was an hour ahead: the clock has since stepped back.
+    const ahead = (await brokerMs(raw)) + 3_600_000;
+    await raw.xadd(key, `${ahead}-2`, 'subject', 'c.events.x', 'data', '2', 'headers', '');
+    await raw.set(`${key}:seq`, '2');
+    d.publish('c.events.x', enc('3'));
+    await d.flush();
+    // The counter key is lost (evicted, deleted): the next sequence comes from the stream's last ID.
+    await raw.del(`${key}:seq`);
+    d.publish('c.events.x', enc('4'));
+    await d.flush();
+    const ids = (await raw.xrange(key, '-', '+')).map(([id]) => id);
+    assert.deepEqual(ids.map((id) => Number(id.split('-')[1])), [1, 2, 3, 4]);
+    assert.deepEqual(ids.slice(1).map(idMs), [ahead, ahead, ahead], 'the last ID\'s ms is kept while the clock is behind it');
+    const got = await replay(d, stream, { sequence: 1 }, 4);
+    assert.deepEqual(got.map((m) => [m.sequence, dec(m.data)]), [[1, '1'], [2, '2'], [3, '3'], [4, '4']]);
   });
 
   void test('replay from a time: entries stored at or after it, by the broker clock', async () => {
