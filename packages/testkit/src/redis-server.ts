@@ -1,7 +1,8 @@
 /**
  * Runs the real `redis-server` (Debian package `redis-server`, installed by scripts/setup) on a
  * free loopback port with its own temp dir and no persistence: a restart starts empty, as a
- * broker crash without AOF would (drivers must re-create their groups).
+ * broker crash without AOF would (drivers must re-create their groups). `appendOnly` turns the
+ * AOF on (fsync on every write): a restart then keeps every stream, group and position.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ export interface RedisServerOptions {
   startTimeoutMs?: number;
   /** Also listen with TLS (`tlsUrl`, `rediss://`); the certificate is its own CA; clients need no certificate. */
   tls?: { certFile: string; keyFile: string };
+  /** Persist with the append-only file, `appendfsync always`. @default false */
+  appendOnly?: boolean;
 }
 
 export async function startRedis(options: RedisServerOptions = {}): Promise<BrokerHandle> {
@@ -30,7 +33,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Brok
   let tlsPort: number | undefined;
 
   const launch = async (port: number): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice'];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...(options.appendOnly === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']), '--daemonize', 'no', '--loglevel', 'notice'];
     if (options.password !== undefined) args.push('--requirepass', options.password);
     if (options.tls !== undefined) {
       tlsPort ??= await freePort();
