@@ -78,7 +78,11 @@ export class Agent {
       this.#logSink = createStdoutSink();
       this.logger = pino({ level: config.log_level, base: { node_id: config.node_id } }, this.#logSink.stream);
     }
-    this.metrics = new AgentMetrics({ node_id: config.node_id }, () => this.#driver?.stats().dropped ?? 0);
+    this.metrics = new AgentMetrics(
+      { node_id: config.node_id },
+      () => this.#driver?.stats().dropped ?? 0,
+      () => this.#driver?.stats().refused ?? 0,
+    );
     const d = config.dialplan;
     this.park = new ParkManager({
       nodeId: config.node_id,
@@ -319,12 +323,13 @@ export class Agent {
   }
 }
 
-/** ZeroMQ CURVE keys from config (public/server key) and env (secret key); none = plain sockets. */
+/** ZeroMQ CURVE keys from config (public/server/client keys) and env (secret key); none = plain sockets. */
 function curveKeys(c: AgentConfig): { curve?: CurveKeys } {
   const k = c.broker.curve;
   const curve: CurveKeys = {
     ...(k?.public_key === undefined ? {} : { publicKey: k.public_key }),
     ...(k?.server_key === undefined ? {} : { serverKey: k.server_key }),
+    ...(k?.client_keys === undefined ? {} : { clientKeys: k.client_keys }),
     ...(c.secrets.zmqCurveSecretKey === undefined ? {} : { secretKey: c.secrets.zmqCurveSecretKey }),
   };
   return Object.keys(curve).length === 0 ? {} : { curve };

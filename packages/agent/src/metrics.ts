@@ -14,11 +14,13 @@ export class AgentMetrics {
   readonly eventsPublished: Counter;
   readonly eventsBuffered: Counter;
   readonly eventsDropped: Counter;
+  readonly clientsRefused: Counter;
   readonly brokerConnected: Gauge;
   readonly eslConnected: Gauge;
   readonly reconnects: Counter<'target'>;
 
-  constructor(defaultLabels: Record<string, string>, dropped: () => number) {
+  /** `dropped` and `refused` read the driver's own running totals (DriverStats). */
+  constructor(defaultLabels: Record<string, string>, dropped: () => number, refused: () => number = () => 0) {
     const r = [this.registry];
     this.registry.setDefaultLabels(defaultLabels);
     this.requests = new Counter({ name: 'fsbus_requests_total', help: 'Command requests handled, by lane and result', labelNames: ['lane', 'result'], registers: r });
@@ -37,20 +39,25 @@ export class AgentMetrics {
     this.eventsFiltered = new Counter({ name: 'fsbus_events_filtered_total', help: 'Events not published because of include/exclude', registers: r });
     this.eventsPublished = new Counter({ name: 'fsbus_events_published_total', help: 'Events handed to the broker (sent or buffered)', registers: r });
     this.eventsBuffered = new Counter({ name: 'fsbus_events_buffered_total', help: 'Events held in the outgoing buffer while the broker was away', registers: r });
-    // The driver owns the drop count; the counter catches up with it at each scrape.
-    let seen = 0;
-    this.eventsDropped = new Counter({
-      name: 'fsbus_events_dropped_total',
-      help: 'Messages dropped because the outgoing buffer was full',
-      registers: r,
-      collect() {
-        const now = dropped();
-        if (now > seen) this.inc(now - seen);
-        seen = now;
-      },
-    });
+    this.eventsDropped = driverTotal(r, 'fsbus_events_dropped_total', 'Messages dropped because the outgoing buffer was full', dropped);
+    this.clientsRefused = driverTotal(r, 'fsbus_broker_clients_refused_total', 'Bus clients refused by client authentication (zmq: key not in curve client_keys)', refused);
     this.brokerConnected = new Gauge({ name: 'fsbus_broker_connected', help: '1 when the broker connection is up', registers: r });
     this.eslConnected = new Gauge({ name: 'fsbus_esl_connected', help: '1 when the FreeSWITCH event connection is up', registers: r });
     this.reconnects = new Counter({ name: 'fsbus_reconnects_total', help: 'Reconnections, by target (broker, esl)', labelNames: ['target'], registers: r });
   }
+}
+
+/** A counter of a total the driver owns: it catches up with the driver's number at each scrape. */
+function driverTotal(registers: Registry[], name: string, help: string, read: () => number): Counter {
+  let seen = 0;
+  return new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      const now = read();
+      if (now > seen) this.inc(now - seen);
+      seen = now;
+    },
+  });
 }

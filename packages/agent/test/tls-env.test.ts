@@ -1,7 +1,7 @@
 /**
  * The agent reaches a TLS broker configured only from the environment (FSBUS_BROKER_URL with
  * `rediss://`, FSBUS_BROKER_TLS_CA), as an operator would deploy it, and answers over it; the
- * same for ZeroMQ with CURVE keys (FSBUS_ZMQ_CURVE_*).
+ * same for ZeroMQ with CURVE keys and a client allow-list (FSBUS_ZMQ_CURVE_*).
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -52,8 +52,9 @@ void test('agent over TLS from FSBUS_BROKER_URL + FSBUS_BROKER_TLS_CA (redis)', 
   }
 });
 
-void test('agent over ZeroMQ CURVE from FSBUS_ZMQ_CURVE_SECRET_KEY; the secret is refused from a file', async () => {
+void test('agent over ZeroMQ CURVE from FSBUS_ZMQ_CURVE_SECRET_KEY and _CLIENT_KEYS; the secret is refused from a file', async () => {
   const keys = makeCurveKeys();
+  const [crm, billing] = [makeCurveKeys(), makeCurveKeys()];
   const url = `zmq://127.0.0.1:${await freePort()}?events=${await freePort()}`;
   assert.throws(() => loadConfig({ values: { node_id: 'x', broker: { curve: { secret_key: keys.secretKey } } }, env: {} }), {
     field: 'broker.curve.secret_key',
@@ -61,7 +62,8 @@ void test('agent over ZeroMQ CURVE from FSBUS_ZMQ_CURVE_SECRET_KEY; the secret i
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
   const { port } = await sim.start();
   let agent: Agent | undefined;
-  const client = await createDriver('zmq', { urls: [url], curve: { serverKey: keys.publicKey } });
+  const client = await createDriver('zmq', { urls: [url], curve: { serverKey: keys.publicKey, ...billing } });
+  const stranger = await createDriver('zmq', { urls: [url], curve: { serverKey: keys.publicKey } });
   try {
     const config = loadConfig({
       env: {
@@ -70,6 +72,7 @@ void test('agent over ZeroMQ CURVE from FSBUS_ZMQ_CURVE_SECRET_KEY; the secret i
         FSBUS_BROKER_URL: url,
         FSBUS_ZMQ_CURVE_PUBLIC_KEY: keys.publicKey,
         FSBUS_ZMQ_CURVE_SECRET_KEY: keys.secretKey,
+        FSBUS_ZMQ_CURVE_CLIENT_KEYS: `${crm.publicKey},${billing.publicKey}`,
         FSBUS_ESL_HOST: '127.0.0.1',
         FSBUS_ESL_PORT: String(port),
         FSBUS_METRICS_PORT: '0',
@@ -77,6 +80,7 @@ void test('agent over ZeroMQ CURVE from FSBUS_ZMQ_CURVE_SECRET_KEY; the secret i
       },
     });
     assert.equal(config.secrets.zmqCurveSecretKey, keys.secretKey);
+    assert.deepEqual(config.broker.curve?.client_keys, [crm.publicKey, billing.publicKey]);
     const started = new Agent(config, { logger: pino({ level: 'silent' }) });
     agent = started;
     await started.start();
@@ -85,7 +89,14 @@ void test('agent over ZeroMQ CURVE from FSBUS_ZMQ_CURVE_SECRET_KEY; the secret i
     const reply = decodeReply((await client.request('freeswitch.api', new TextEncoder().encode('{"command":"status"}'), { timeoutMs: 10_000 })).data);
     assert.equal(reply.success, true, reply.message);
     assert.equal(reply.node_id, 'curve-1');
+    // A client holding the server key but not a listed key pair is refused, typed, and counted.
+    await stranger.connect();
+    await assert.rejects(stranger.request('freeswitch.api', new TextEncoder().encode('{"command":"status"}'), { timeoutMs: 1500 }), (err: { code?: string }) =>
+      ['FSBUS_ERR_TRANSPORT_TIMEOUT', 'FSBUS_ERR_TRANSPORT_NO_RESPONDERS'].includes(err.code ?? ''),
+    );
+    assert.match(await started.metrics.registry.metrics(), /fsbus_broker_clients_refused_total\{node_id="curve-1"\} [1-9]/);
   } finally {
+    await stranger.close();
     await client.close();
     await agent?.stop();
     await sim.stop();

@@ -114,6 +114,8 @@ export interface DriverStats {
   /** Messages in the outgoing buffer now. */
   pending: number;
   reconnects: number;
+  /** Peers refused by client authentication (zmq with `curve.clientKeys`); absent elsewhere. */
+  refused?: number;
 }
 
 export type DriverEvent =
@@ -154,7 +156,8 @@ export interface TlsOptions {
 
 /**
  * ZeroMQ CURVE keys (Z85 text, 40 characters each; `zeromq`'s `curveKeyPair()` or libzmq's
- * `curve_keygen` make them). ZeroMQ has no TLS: CURVE is its encryption and server authentication.
+ * `curve_keygen` make them). ZeroMQ has no TLS: CURVE is its encryption, server authentication
+ * and, with `clientKeys`, client authentication.
  */
 export interface CurveKeys {
   /** The serving side's public key: connecting drivers trust only it. */
@@ -163,6 +166,9 @@ export interface CurveKeys {
    * driver without a pair uses a fresh one per socket. */
   publicKey?: string;
   secretKey?: string;
+  /** A binding driver admits only clients with these public keys (checked by a ZAP handler);
+   * absent, any client that holds `serverKey` may connect. Public keys: not secrets. */
+  clientKeys?: readonly string[];
 }
 
 export interface DriverAuth {

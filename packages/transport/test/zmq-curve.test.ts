@@ -83,3 +83,64 @@ void test('zmq curve: a key that is not 40 characters of Z85 is refused, typed',
     await d.close();
   }
 });
+
+void test('zmq curve clientKeys: only listed clients are served; refusals are counted; other servers unaffected', async () => {
+  const serverKeys = makeCurveKeys();
+  const admitted = makeCurveKeys();
+  const url = `zmq://127.0.0.1:${await freePort()}?events=${await freePort()}`;
+  const server = await createDriver('zmq', { urls: [url], curve: { ...serverKeys, clientKeys: [admitted.publicKey] } });
+  await server.connect();
+  const lane = server.serve({ subject: 'curve.api', competing: true }, (req) => enc(`sealed:${dec(req.data)}`));
+  try {
+    await server.flush();
+    // A server without a list in the same process: the ZAP handler now running must not refuse its clients.
+    await withServer(async (openUrl, openKey) => {
+      const anyone = await client(openUrl, { serverKey: openKey });
+      try {
+        assert.equal(dec((await anyone.request('curve.api', enc('open'), { timeoutMs: 10_000 })).data), 'sealed:open');
+      } finally {
+        await anyone.close();
+      }
+    });
+    const listed = await client(url, { serverKey: serverKeys.publicKey, publicKey: admitted.publicKey, secretKey: admitted.secretKey });
+    try {
+      assert.equal(dec((await listed.request('curve.api', enc('status'), { timeoutMs: 10_000 })).data), 'sealed:status');
+      let arrived!: (subject: string) => void;
+      const event = new Promise<string>((resolve) => (arrived = resolve));
+      const sub = listed.subscribe('curve.events.>', (m) => arrived(m.subject));
+      await listed.flush();
+      server.publish('curve.events.heartbeat', enc('{}'));
+      assert.equal(await event, 'curve.events.heartbeat');
+      await sub.unsubscribe();
+    } finally {
+      await listed.close();
+    }
+    assert.equal(server.stats().refused, 0);
+    // Holding the server key is not enough without a listed key pair (here a fresh one per socket).
+    const stranger = await client(url, { serverKey: serverKeys.publicKey });
+    try {
+      await assert.rejects(stranger.request('curve.api', enc('status'), { timeoutMs: 1500 }), (err: { code?: string }) =>
+        err.code === TransportErrorCode.TIMEOUT || err.code === TransportErrorCode.NO_RESPONDERS,
+      );
+    } finally {
+      await stranger.close();
+    }
+    assert.ok((server.stats().refused ?? 0) >= 1, `refused: ${server.stats().refused}`);
+  } finally {
+    await lane.unsubscribe();
+    await server.close();
+  }
+});
+
+void test('zmq curve clientKeys: a bad key, or a list without the server secret, fails connect() typed', async () => {
+  const url = `zmq://127.0.0.1:${await freePort()}?events=${await freePort()}`;
+  const keys = makeCurveKeys();
+  for (const curve of [{ ...keys, clientKeys: ['not-z85'] }, { clientKeys: [keys.publicKey] }]) {
+    const d = await createDriver('zmq', { urls: [url], curve });
+    try {
+      await assert.rejects(d.connect(), { code: TransportErrorCode.CONNECT });
+    } finally {
+      await d.close();
+    }
+  }
+});

@@ -24,6 +24,7 @@ export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly stri
   ['broker.tls.key_file', ['FSBUS_BROKER_TLS_KEY']],
   ['broker.curve.public_key', ['FSBUS_ZMQ_CURVE_PUBLIC_KEY']],
   ['broker.curve.server_key', ['FSBUS_ZMQ_CURVE_SERVER_KEY']],
+  ['broker.curve.client_keys', ['FSBUS_ZMQ_CURVE_CLIENT_KEYS']],
   ['broker.buffer_messages', ['FSBUS_BROKER_BUFFER_MESSAGES']],
   ['broker.buffer_bytes', ['FSBUS_BROKER_BUFFER_BYTES']],
   ['esl.host', ['FSBUS_ESL_HOST']],

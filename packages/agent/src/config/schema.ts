@@ -54,6 +54,8 @@ export const configSchema = z
             public_key: z.string().length(40).optional(),
             /** Peers' server key, for an agent that connects (mesh). */
             server_key: z.string().length(40).optional(),
+            /** Clients admitted (their public keys; a comma-separated list or an array). Absent: any client holding public_key. */
+            client_keys: list.pipe(z.array(z.string().length(40)).min(1)).optional(),
           })
           .strict()
           .optional(),

@@ -19,7 +19,7 @@ import { isValidSubject } from '../kafka/kafka-topics.js';
 import { ZmqClient } from './zmq-client.js';
 import { Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqServer } from './zmq-server.js';
-import { serverCurve } from './zmq-curve.js';
+import { checkCurve, serverCurve } from './zmq-curve.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
 /** How long a request waits for the agents' lane lists before "no responders". @default 1000 */
@@ -68,6 +68,7 @@ class ZmqDriver extends DriverCore {
     this.assertOpen();
     if (this.#own === undefined) throw new TransportError(TransportErrorCode.CONNECT, 'zmq: no URL given');
     if (this.status !== 'connecting') return;
+    checkCurve(this.options.curve);
     if (this.#mesh) {
       // A mesh peer binds and connects now: a bind conflict fails connect(), typed.
       this.#server = this.#newServer();
@@ -263,7 +264,9 @@ class ZmqDriver extends DriverCore {
   override stats(): DriverStats {
     const core = super.stats();
     const dropped = core.dropped + (this.#server?.dropped ?? 0) + (this.#client?.dropped ?? 0);
-    return { ...core, published: this.#server?.published ?? 0, dropped, pending: core.pending + (this.#server?.pending ?? 0) };
+    const stats: DriverStats = { ...core, published: this.#server?.published ?? 0, dropped, pending: core.pending + (this.#server?.pending ?? 0) };
+    if (this.options.curve?.clientKeys !== undefined) stats.refused = this.#server?.refused ?? 0;
+    return stats;
   }
 
   async close(): Promise<void> {

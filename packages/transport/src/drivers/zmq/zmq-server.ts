@@ -6,6 +6,8 @@
  */
 import { Router, XPublisher } from 'zeromq';
 import type { ServerCurve } from './zmq-curve.js';
+import { admitOnly, type ZapAdmission } from './zmq-zap.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../driver.js';
 import { subjectMatches } from '../kafka/kafka-topics.js';
 import { decodeWire, encodeLanes, encodeWire, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
@@ -34,14 +36,18 @@ export class ZmqServer {
   /** Routing ids of clients that asked for the lanes: they hear about new ones. */
   readonly #peers = new Set<string>();
   #bound: Promise<void> | undefined;
+  /** The allow-list's registration with the process's ZAP handler, when there is one. */
+  readonly #zap: ZapAdmission | undefined;
 
-  constructor(endpoints: ZmqEndpoints, bufferMessages: number, logger?: DriverLogger, curve: ServerCurve = {}) {
+  constructor(endpoints: ZmqEndpoints, bufferMessages: number, logger?: DriverLogger, curve: ServerCurve = { sockets: {} }) {
     this.#endpoints = endpoints;
     this.#logger = logger;
-    this.#router = new Router({ linger: 0, ...curve });
+    this.#zap = curve.clientKeys === undefined ? undefined : admitOnly(curve.clientKeys, logger);
+    const security = this.#zap === undefined ? curve.sockets : { ...curve.sockets, zapDomain: this.#zap.domain };
+    this.#router = new Router({ linger: 0, ...security });
     // noDrop: a subscriber's full pipe holds the PUB back instead of libzmq discarding the event
     // silently; the wait ends in the writer's bounded queue, which drops the oldest and COUNTS it.
-    this.#pub = new XPublisher({ linger: 0, noDrop: true, sendHighWaterMark: Math.max(PUB_HWM, bufferMessages), ...curve });
+    this.#pub = new XPublisher({ linger: 0, noDrop: true, sendHighWaterMark: Math.max(PUB_HWM, bufferMessages), ...security });
     this.#routerOut = new ZmqWriter(this.#router, bufferMessages, logger);
     this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger);
   }
@@ -61,6 +67,11 @@ export class ZmqServer {
   /** Binds both sockets once; the error (e.g. port in use) surfaces to every caller. */
   bind(): Promise<void> {
     this.#bound ??= (async () => {
+      if (this.#zap !== undefined) {
+        await this.#zap.ready.catch((err: unknown) => {
+          throw new TransportError(TransportErrorCode.CONNECT, `zmq: the ZAP handler for curve.clientKeys could not listen: ${(err as Error).message}`, { cause: err });
+        });
+      }
       await this.#router.bind(this.#endpoints.commands);
       await this.#pub.bind(this.#endpoints.events);
       void this.#receive();
@@ -170,5 +181,11 @@ export class ZmqServer {
     this.#pubOut.discard();
     this.#router.close();
     this.#pub.close();
+    this.#zap?.release();
+  }
+
+  /** Handshakes refused because the client's key is not in `curve.clientKeys`. */
+  get refused(): number {
+    return this.#zap?.registration.refused ?? 0;
   }
 }
