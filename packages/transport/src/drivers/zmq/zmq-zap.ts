@@ -54,8 +54,11 @@ export function admitOnly(keys: ReadonlySet<string>, logger?: DriverLogger): Zap
 function startHandler(): { socket: Reply; bound: Promise<void> } {
   const socket = new Reply({ linger: 0 });
   const bound = socket.bind(ZAP_ENDPOINT).then(() => void serve(socket));
-  // Reported by every server awaiting `ready`; this only keeps the rejection from going unhandled.
-  bound.catch(() => undefined);
+  // Reported by every server awaiting `ready`; here the next registration is given a fresh try.
+  bound.catch(() => {
+    if (handler?.socket === socket) handler = undefined;
+    socket.close();
+  });
   return { socket, bound };
 }
 
