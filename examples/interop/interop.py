@@ -9,7 +9,9 @@ For the broker named on the command line it
 and prints one JSON line: {"driver", "reply": {...}, "event": {...}}. Exit 1 on any failure.
 
 Usage: interop.py <nats|amqp|redis|mqtt|kafka|zmq> <url> [--prefix freeswitch] [--timeout 20]
-The wire mapping of each broker is the one in docs/drivers/<driver>.md.
+                  [--curve-server-key K --curve-public-key K --curve-secret-key K]   (zmq, Z85)
+The wire mapping of each broker is the one in docs/drivers/<driver>.md; zmq with CURVE keys talks
+to an agent whose sockets are CURVE servers (and, with client_keys, admit only listed clients).
 """
 import argparse
 import asyncio
@@ -204,7 +206,7 @@ def via_kafka(url, prefix, timeout):
 
 
 # --- ZeroMQ: DEALER → the agent's ROUTER, SUB ← its PUB ---------------------------------------
-def via_zmq(url, prefix, timeout):
+def via_zmq(url, prefix, timeout, curve=None):
     from urllib.parse import parse_qs, urlparse
 
     import zmq
@@ -217,6 +219,11 @@ def via_zmq(url, prefix, timeout):
     for s in (sub, dealer):
         s.setsockopt(zmq.LINGER, 0)
         s.setsockopt(zmq.RCVTIMEO, int(timeout * 1000))
+        if curve is not None:
+            # The agent's public key, and this client's pair (listed in the agent's client_keys).
+            s.curve_serverkey = curve["server"].encode()
+            s.curve_publickey = curve["public"].encode()
+            s.curve_secretkey = curve["secret"].encode()
     try:
         sub.connect(f"tcp://{u.hostname}:{events_port}")
         sub.setsockopt(zmq.SUBSCRIBE, f"{prefix}.events.api".encode())
@@ -252,9 +259,18 @@ def main():
     ap.add_argument("url")
     ap.add_argument("--prefix", default="freeswitch")
     ap.add_argument("--timeout", type=float, default=20.0)
+    ap.add_argument("--curve-server-key")
+    ap.add_argument("--curve-public-key")
+    ap.add_argument("--curve-secret-key")
     a = ap.parse_args()
     fn = DRIVERS[a.driver]
-    result = fn(a.url, a.prefix, a.timeout)
+    if a.curve_server_key is not None:
+        if a.driver != "zmq" or a.curve_public_key is None or a.curve_secret_key is None:
+            ap.error("--curve-* keys are for zmq and go together: server, public and secret key")
+        curve = {"server": a.curve_server_key, "public": a.curve_public_key, "secret": a.curve_secret_key}
+        result = fn(a.url, a.prefix, a.timeout, curve)
+    else:
+        result = fn(a.url, a.prefix, a.timeout)
     reply, event = asyncio.run(result) if asyncio.iscoroutine(result) else result
     ok = isinstance(reply, dict) and reply.get("success") is True and "UP" in str(reply.get("data")) and isinstance(event, dict)
     print(json.dumps({"driver": a.driver, "ok": ok, "reply": reply, "event": {"event_name": event and event.get("event_name"), "node_id": event and event.get("node_id")}}))

@@ -1,7 +1,8 @@
 /**
  * The "any language" proof, run in CI: for every driver, a real broker (test kit), a simulated
  * FreeSWITCH node and an fsbus agent on that driver; then examples/interop/interop.py — Python
- * with only that broker's own client library — sends {"command":"status"} and reads an event.
+ * with only that broker's own client library — sends {"command":"status"} and reads an event;
+ * and pyzmq with CURVE keys against an agent that admits listed client keys only.
  * The Python venv (.tools/interop-venv, packages from PyPI) is made by scripts/setup.
  */
 import { describe, test } from 'node:test';
@@ -14,7 +15,7 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
-import { freePort, startKafka, startMosquitto, startNatsServer, startRabbitMq, startRedis } from '@fsbus/testkit';
+import { freePort, makeCurveKeys, startKafka, startMosquitto, startNatsServer, startRabbitMq, startRedis } from '@fsbus/testkit';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -52,6 +53,40 @@ function ready(agent: Agent, timeoutMs = 30_000): Promise<void> {
   });
 }
 
+/** A simulated FreeSWITCH node and a ready agent on `driver` (node id `interop-1`), for `fn`. */
+async function withAgent(driver: string, broker: Broker, extra: { curve?: Record<string, unknown>; env?: Record<string, string> }, fn: () => Promise<void>): Promise<void> {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  let agent: Agent | undefined;
+  try {
+    const { port } = await sim.start();
+    const config = loadConfig({
+      values: {
+        driver,
+        node_id: 'interop-1',
+        broker: { urls: [broker.url], ...(extra.curve === undefined ? {} : { curve: extra.curve }) },
+        esl: { host: '127.0.0.1', port },
+        metrics: { enabled: false },
+        log_level: 'warn',
+      },
+      env: extra.env ?? {},
+    });
+    agent = new Agent(config, { logger: pino({ level: 'silent' }) });
+    await agent.start();
+    await ready(agent);
+    await fn();
+  } finally {
+    await agent?.stop();
+    await sim.stop();
+    await broker.stop();
+  }
+}
+
+/** Runs interop.py; its last line is the result. */
+async function interop(args: string[]): Promise<{ ok: boolean; reply: { success: boolean; node_id: string }; event: { event_name: string; node_id: string }; stdout: string }> {
+  const { stdout } = await promisify(execFile)(python, [join(here, 'interop.py'), ...args], { timeout: 60_000 });
+  return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as { ok: boolean; reply: { success: boolean; node_id: string }; event: { event_name: string; node_id: string } }), stdout };
+}
+
 void describe('interop: Python with each broker’s own client talks to an fsbus agent', () => {
   void test('the Python venv is there (scripts/setup makes it)', () => {
     assert.ok(existsSync(python), `${python} missing: run ./scripts/setup`);
@@ -60,35 +95,31 @@ void describe('interop: Python with each broker’s own client talks to an fsbus
   for (const [driver, start] of BROKERS) {
     void test(`${driver}: {"command":"status"} and an event, from Python`, async () => {
       const broker = await start();
-      const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-      let agent: Agent | undefined;
-      try {
-        const { port } = await sim.start();
-        const config = loadConfig({
-          values: {
-            driver,
-            node_id: 'interop-1',
-            broker: { urls: [broker.url] },
-            esl: { host: '127.0.0.1', port },
-            metrics: { enabled: false },
-            log_level: 'warn',
-          },
-          env: {},
-        });
-        agent = new Agent(config, { logger: pino({ level: 'silent' }) });
-        await agent.start();
-        await ready(agent);
-        const { stdout } = await promisify(execFile)(python, [join(here, 'interop.py'), driver, broker.url, '--timeout', '20'], { timeout: 60_000 });
-        const out = JSON.parse(stdout.trim().split('\n').pop()!) as { ok: boolean; reply: { success: boolean; node_id: string }; event: { event_name: string; node_id: string } };
-        assert.equal(out.ok, true, stdout);
+      await withAgent(driver, broker, {}, async () => {
+        const out = await interop([driver, broker.url, '--timeout', '20']);
+        assert.equal(out.ok, true, out.stdout);
         assert.equal(out.reply.success, true);
         assert.equal(out.reply.node_id, 'interop-1');
         assert.deepEqual(out.event, { event_name: 'API', node_id: 'interop-1' });
-      } finally {
-        await agent?.stop();
-        await sim.stop();
-        await broker.stop();
-      }
+      });
     });
   }
+});
+
+void describe('interop: pyzmq with CURVE keys, against an agent that admits listed client keys only', () => {
+  void test('zmq+curve: a listed key pair gets the reply and the event; an unlisted one gets nothing', async () => {
+    const server = makeCurveKeys();
+    const [listed, unlisted] = [makeCurveKeys(), makeCurveKeys()];
+    const url = `zmq://127.0.0.1:${await freePort()}?events=${await freePort()}`;
+    const curve = { public_key: server.publicKey, client_keys: [listed.publicKey] };
+    await withAgent('zmq', { url, stop: async () => {} }, { curve, env: { FSBUS_ZMQ_CURVE_SECRET_KEY: server.secretKey } }, async () => {
+      const keys = (pair: { publicKey: string; secretKey: string }) => ['--curve-server-key', server.publicKey, '--curve-public-key', pair.publicKey, '--curve-secret-key', pair.secretKey];
+      const out = await interop(['zmq', url, '--timeout', '20', ...keys(listed)]);
+      assert.equal(out.ok, true, out.stdout);
+      assert.equal(out.reply.node_id, 'interop-1');
+      assert.equal(out.event.event_name, 'API');
+      // Refused at the handshake: the script's first receive times out, it exits non-zero.
+      await assert.rejects(interop(['zmq', url, '--timeout', '2', ...keys(unlisted)]), (err: { code?: number }) => err.code === 1);
+    });
+  });
 });
