@@ -159,7 +159,8 @@ export class Dispatcher {
   }
 
   async #run(request: BusRequest): Promise<CommandResult> {
-    const timeoutMs = Math.min(request.timeout_ms ?? this.#o.timeoutMs, MAX_COMMAND_TIMEOUT_MS);
+    const handler = this.#o.registry.resolve(request.command);
+    const timeoutMs = Math.min(request.timeout_ms ?? handler.waitMs?.(request, this.#o.timeoutMs) ?? this.#o.timeoutMs, MAX_COMMAND_TIMEOUT_MS);
     const deadline = performance.now() + timeoutMs;
     const remaining = (): number => Math.max(1, deadline - performance.now());
     // Most commands are one `api` round trip, bounded by its own timeout: the abort signal and
@@ -186,7 +187,7 @@ export class Dispatcher {
       status: () => this.#o.status(),
     };
     try {
-      return await this.#o.registry.resolve(request.command).run(request, ctx);
+      return await handler.run(request, ctx);
     } catch (err) {
       return toErrorResult(err, timeoutMs, this.#o.logger);
     } finally {

@@ -157,3 +157,33 @@ void describe('originate over NATS against the simulator', () => {
     assert.match(String(bad.data), /^-ERR/);
   });
 });
+
+void describe('originate without timeout_ms waits as long as FreeSWITCH may ring, not the command timeout', () => {
+  let rig: Rig;
+  before(async () => {
+    // A command timeout far below the time the far end takes to answer.
+    rig = await startRig({ commands: { timeout_ms: 300 } });
+    rig.sim.core.control.setEndpointBehavior('user/1005', { answer: 'answer', delayMs: 1500 });
+  });
+  after(() => rig.stop());
+
+  for (const ring of [5, undefined]) {
+    void test(`answered after 1.5 s, ring timeout ${ring ?? 'unset (FreeSWITCH: 60 s)'}: success, not a timeout`, async () => {
+      const uuid = randomUUID();
+      const r = await rig.request({ command: 'originate', endpoint: 'user/1005', extension: '&park()', uuid, ...(ring === undefined ? {} : { timeout: ring }) }, 20_000);
+      assert.equal(r.success, true, JSON.stringify(r));
+      assert.equal((r.data as OriginateData).uuid, uuid);
+      assert.equal((await rig.request({ command: 'hangup', uuid })).success, true);
+    });
+  }
+
+  void test('other commands keep the configured command timeout', async () => {
+    rig.sim.core.control.setLatency(1500);
+    try {
+      const r = await rig.request({ command: 'status' });
+      assert.equal(r.code, BusErrorCode.TIMEOUT, JSON.stringify(r));
+    } finally {
+      rig.sim.core.control.setLatency(0);
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * a timeout, resolved with the reply's data or rejected with a typed error.
  */
 import { randomUUID } from 'node:crypto';
-import { decodeReply, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
+import { decodeReply, originateWaitMs, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
 import type { Driver } from '@fsbus/transport';
 import { whileConnected } from './connection-guard.js';
 import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
@@ -122,7 +122,10 @@ export class BusCommands {
 
   originate(options: OriginateOptions & { async: true }, call?: CallOptions): Promise<{ uuid: string }>;
   originate(options: OriginateOptions, call?: CallOptions): Promise<OriginateResult>;
-  /** Places a call; the uuid is chosen by the client, so it is known even for `async`. @default timeout 30000 ms */
+  /**
+   * Places a call; the uuid is chosen by the client, so it is known even for `async`.
+   * @default timeout: the ring timeout (`ringTimeoutS`, FreeSWITCH's 60 s when unset) + 5 s, at least 30000 ms
+   */
   async originate(o: OriginateOptions, call: CallOptions = {}): Promise<OriginateResult | { uuid: string }> {
     const uuid = o.uuid ?? randomUUID();
     const fields: Record<string, unknown> = { endpoint: o.endpoint, extension: o.extension, uuid };
@@ -136,7 +139,8 @@ export class BusCommands {
       this.send('originate', fields, call);
       return { uuid };
     }
-    const reply = await this.request<{ uuid?: string; job_uuid?: string; result?: string }>('originate', fields, call, DEFAULT_LONG_TIMEOUT_MS);
+    const wait = originateWaitMs(o.ringTimeoutS, DEFAULT_LONG_TIMEOUT_MS);
+    const reply = await this.request<{ uuid?: string; job_uuid?: string; result?: string }>('originate', fields, call, wait);
     const d = reply.data;
     return { uuid: d.uuid ?? uuid, jobUuid: d.job_uuid ?? '', result: d.result ?? '', nodeId: reply.node_id };
   }

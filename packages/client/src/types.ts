@@ -4,7 +4,7 @@ import type { CurveKeys, Driver, DriverAuth, ReplayFrom, TlsOptions } from '@fsb
 
 /** @default 5000 ms: every request is bounded. */
 export const DEFAULT_TIMEOUT_MS = 5000;
-/** @default 30000 ms for bgapi and originate, which wait for FreeSWITCH to finish the job. */
+/** @default 30000 ms for bgapi, which waits for FreeSWITCH to finish the job (originate: at least this, see originate()). */
 export const DEFAULT_LONG_TIMEOUT_MS = 30_000;
 /** @default 'nats://127.0.0.1:4222' */
 export const DEFAULT_SERVER = 'nats://127.0.0.1:4222';
@@ -33,7 +33,7 @@ export interface ConnectOptions {
 export interface CallOptions {
   /** Run on this node (its direct lane) instead of any node. */
   node?: string;
-  /** @default the client's timeoutMs (30000 for bgapi/originate) */
+  /** @default the client's timeoutMs (bgapi 30000; originate its ring timeout + 5 s, at least 30000) */
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Echoed in the reply. */

@@ -16,3 +16,4 @@ export type { BusRequest, RequestHints, ParseResult, ParseOptions, VerbPolicy } 
 export { buildEventPayload, encodeEventPayload, EventFilter } from './events.js';
 export type { EventPayload, EventSource, EventFilterSpec, EventSubscriptionPlan } from './events.js';
 export { requestSchema, replySchema, eventSchema } from './schemas.js';
+export { FREESWITCH_ORIGINATE_TIMEOUT_S, ORIGINATE_GRACE_MS, originateWaitMs } from './originate-wait.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { BusErrorCode, BusMessage, parseRequest, isVerbPermitted, leadingVerb } from '@fsbus/contract';
+import { BusErrorCode, BusMessage, parseRequest, isVerbPermitted, leadingVerb, originateWaitMs } from '@fsbus/contract';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -66,4 +66,12 @@ void test('verb policy: leading verb, case-insensitive; denylist wins; allowlist
   assert.equal(isVerbPermitted('status', { allowlist: ['status'], denylist: ['status'] }), false);
   const r = parseRequest(enc('{"command":"agent.status"}'), { allowlist: ['status'], policyApplies: (c) => c !== 'agent.status' });
   assert.equal(r.ok, true);
+});
+
+void test('originateWaitMs: the ring timeout (FreeSWITCH 60 s when unset or invalid) + 5 s grace, never below the floor', () => {
+  assert.equal(originateWaitMs(10, 30_000), 30_000);
+  assert.equal(originateWaitMs(40, 30_000), 45_000);
+  assert.equal(originateWaitMs(undefined, 30_000), 65_000);
+  for (const bad of [0, -1, 3601, 2.5, '40', null]) assert.equal(originateWaitMs(bad, 1000), 65_000, String(bad));
+  assert.equal(originateWaitMs(undefined, 120_000), 120_000);
 });

@@ -4,7 +4,7 @@
  * (and a preset Job-UUID), so both are known before FreeSWITCH answers — even on a timeout.
  */
 import { randomUUID } from 'node:crypto';
-import { BusErrorCode, type BusRequest } from '@fsbus/contract';
+import { BusErrorCode, originateWaitMs, type BusRequest } from '@fsbus/contract';
 import { EslTimeoutError } from '@fsbus/esl';
 import type { CommandContext, CommandHandler, CommandResult } from './registry.js';
 
@@ -106,6 +106,8 @@ export function originateOutcome(data: { uuid: string; job_uuid: string; result:
 
 export const originateCommand: CommandHandler = {
   name: 'originate',
+  // Without timeout_ms, wait as long as FreeSWITCH may ring (plus a grace), not the generic command timeout.
+  waitMs: (request, configuredMs) => originateWaitMs(request.fields['timeout'], configuredMs),
   async run(request: BusRequest, ctx: CommandContext): Promise<CommandResult> {
     const built = buildOriginate(request.fields);
     if ('error' in built) return invalid(built.error);

@@ -27,6 +27,8 @@ export interface CommandContext {
 export interface CommandHandler {
   readonly name: string;
   run(request: BusRequest, ctx: CommandContext): Promise<CommandResult>;
+  /** The wait when the request sets no `timeout_ms`. @default the configured command timeout */
+  waitMs?(request: BusRequest, configuredMs: number): number;
 }
 
 export class CommandRegistry {
