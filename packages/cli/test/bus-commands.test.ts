@@ -128,6 +128,26 @@ void describe('fsbus bus commands (child processes)', () => {
     );
   });
 
+  void it('originate waits ring time + 5 s (at least 30 s) unless --timeout is given: the timeout_ms it sends', async () => {
+    const lane = await createDriver('nats', { urls: [nats.url] });
+    await lane.connect();
+    const sent: unknown[] = [];
+    lane.serve({ subject: 'waitdemo.api', competing: true }, (req) => {
+      sent.push((JSON.parse(new TextDecoder().decode(req.data)) as Record<string, unknown>)['timeout_ms']);
+      return encodeReply(successReply({ nodeId: 'wait-node', message: 'Call originated successfully', data: { uuid: 'u', job_uuid: 'j', result: '+OK u' } }));
+    });
+    await lane.flush();
+    try {
+      for (const extra of [[], ['--ring-timeout', '20'], ['--ring-timeout', '120'], ['--timeout', '300']]) {
+        const r = await runCli(['originate', 'user/1000', '&park()', '--prefix', 'waitdemo', ...extra], env);
+        assert.equal(r.code, 0, r.err);
+      }
+      assert.deepEqual(sent, [65_000, 30_000, 125_000, 300]);
+    } finally {
+      await lane.close();
+    }
+  });
+
   void it('no agent: exit 4 with a hint; no broker: exit 3; bad flags: exit 2; --help: exit 0 with examples', async () => {
     const ghost = await runCli(['status', '--node', 'ghost'], env);
     assert.equal(ghost.code, 4);

@@ -145,6 +145,8 @@ export interface BusContext {
   positionals: string[];
   bus: FsbusClient;
   io: CliIo;
+  /** `--timeout` / FSBUS_TIMEOUT_MS when given: also bounds the commands that otherwise wait longer (originate). */
+  timeoutMs: number | undefined;
 }
 
 export interface BusCommandSpec {
@@ -176,7 +178,7 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
   let bus: FsbusClient | undefined;
   try {
     bus = await connect(connectOptions(connection, env));
-    return await spec.run({ values, positionals, bus, io });
+    return await spec.run({ values, positionals, bus, io, timeoutMs: connection.timeoutMs });
   } catch (err) {
     return reportError(spec.name, err, io);
   } finally {

@@ -32,13 +32,14 @@ export const apiCommand: CliCommand = {
         check: (_v, positionals) => {
           if (positionals.length === 0) throw new UsageError('give the API command, e.g. `fsbus api status`');
         },
-        async run({ values, positionals, bus, io: out }) {
+        async run({ values, positionals, bus, io: out, timeoutMs }) {
           const [command, ...rest] = positionals as [string, ...string[]];
           const node = str(values, 'node');
+          const call = { ...(node === undefined ? {} : { node }), ...(timeoutMs === undefined ? {} : { timeoutMs }) };
           const fields: Record<string, unknown> = {};
           if (rest.length > 0) fields['args'] = rest.join(' ');
           if (values['bg'] === true) fields['bg'] = true;
-          const reply = await bus.request(command, fields, node === undefined ? {} : { node }, values['bg'] === true ? 30_000 : undefined);
+          const reply = await bus.request(command, fields, call, values['bg'] === true ? 30_000 : undefined);
           if (values['json'] === true) out.out(JSON.stringify(reply));
           else if (typeof reply.data === 'string') out.out(reply.data.replace(/\n$/, ''));
           else if (reply.data !== undefined) out.out(JSON.stringify(reply.data, null, 2));
