@@ -81,10 +81,17 @@ async function withAgent(driver: string, broker: Broker, extra: { curve?: Record
   }
 }
 
+/** What interop.py prints as its last line. */
+interface InteropResult {
+  ok: boolean;
+  reply: { success: boolean; node_id: string };
+  event: { event_name: string; node_id: string };
+}
+
 /** Runs interop.py; its last line is the result. */
-async function interop(args: string[]): Promise<{ ok: boolean; reply: { success: boolean; node_id: string }; event: { event_name: string; node_id: string }; stdout: string }> {
+async function interop(args: string[]): Promise<InteropResult & { stdout: string }> {
   const { stdout } = await promisify(execFile)(python, [join(here, 'interop.py'), ...args], { timeout: 60_000 });
-  return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as { ok: boolean; reply: { success: boolean; node_id: string }; event: { event_name: string; node_id: string } }), stdout };
+  return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as InteropResult), stdout };
 }
 
 void describe('interop: Python with each broker’s own client talks to an fsbus agent', () => {

@@ -20,7 +20,7 @@ export class AgentMetrics {
   readonly reconnects: Counter<'target'>;
 
   /** `dropped` and `refused` read the driver's own running totals (DriverStats). */
-  constructor(defaultLabels: Record<string, string>, dropped: () => number, refused: () => number = () => 0) {
+  constructor(defaultLabels: Record<string, string>, dropped: () => number, refused: () => number) {
     const r = [this.registry];
     this.registry.setDefaultLabels(defaultLabels);
     this.requests = new Counter({ name: 'fsbus_requests_total', help: 'Command requests handled, by lane and result', labelNames: ['lane', 'result'], registers: r });

@@ -4,24 +4,10 @@
  * tests need no zeromq import of their own.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { z85Encode } from '@fsbus/transport';
 
-const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
-
-/** ZeroMQ's Z85 (RFC 32/Z85): 4 bytes → 5 characters, big-endian. */
-export function z85Encode(bytes: Uint8Array): string {
-  if (bytes.length % 4 !== 0) throw new Error('Z85 encodes multiples of 4 bytes');
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 4) {
-    let value = ((bytes[i]! << 24) >>> 0) + (bytes[i + 1]! << 16) + (bytes[i + 2]! << 8) + bytes[i + 3]!;
-    const chunk: string[] = [];
-    for (let j = 0; j < 5; j++) {
-      chunk.unshift(Z85[value % 85]!);
-      value = Math.floor(value / 85);
-    }
-    out += chunk.join('');
-  }
-  return out;
-}
+/** Z85 as libzmq reads keys: the transport's codec, re-exported for tests. */
+export { z85Encode };
 
 export interface CurveTestKeys {
   publicKey: string;

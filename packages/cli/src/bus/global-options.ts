@@ -5,7 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BusErrorCode } from '@fsbus/contract';
-import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type ConnectOptions, type FsbusClient } from '@fsbus/client';
+import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
 import type { CliIo } from '../command.js';
 import { readDemoState } from './demo-state.js';
 
@@ -145,8 +145,11 @@ export interface BusContext {
   positionals: string[];
   bus: FsbusClient;
   io: CliIo;
-  /** `--timeout` / FSBUS_TIMEOUT_MS when given: also bounds the commands that otherwise wait longer (originate). */
-  timeoutMs: number | undefined;
+  /**
+   * Per-call options from the flags: `--node`, and `--timeout` / FSBUS_TIMEOUT_MS when given (it
+   * then also bounds the commands whose default wait is longer: originate, api --bg).
+   */
+  call: CallOptions;
 }
 
 export interface BusCommandSpec {
@@ -178,7 +181,9 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
   let bus: FsbusClient | undefined;
   try {
     bus = await connect(connectOptions(connection, env));
-    return await spec.run({ values, positionals, bus, io, timeoutMs: connection.timeoutMs });
+    const node = str(values, 'node');
+    const call: CallOptions = { ...(node === undefined ? {} : { node }), ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }) };
+    return await spec.run({ values, positionals, bus, io, call });
   } catch (err) {
     return reportError(spec.name, err, io);
   } finally {

@@ -1,6 +1,6 @@
 /** `fsbus api <cmd> [args…]`: one FreeSWITCH API command over the bus, like `nats req`. */
 import type { CliCommand } from '../command.js';
-import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError } from '../bus/global-options.js';
+import { ExitCode, GLOBAL_HELP, runBusCommand, UsageError } from '../bus/global-options.js';
 
 const HELP = `usage: fsbus api <command> [args…] [--node <id>] [--bg] [--json]
 
@@ -32,10 +32,8 @@ export const apiCommand: CliCommand = {
         check: (_v, positionals) => {
           if (positionals.length === 0) throw new UsageError('give the API command, e.g. `fsbus api status`');
         },
-        async run({ values, positionals, bus, io: out, timeoutMs }) {
+        async run({ values, positionals, bus, io: out, call }) {
           const [command, ...rest] = positionals as [string, ...string[]];
-          const node = str(values, 'node');
-          const call = { ...(node === undefined ? {} : { node }), ...(timeoutMs === undefined ? {} : { timeoutMs }) };
           const fields: Record<string, unknown> = {};
           if (rest.length > 0) fields['args'] = rest.join(' ');
           if (values['bg'] === true) fields['bg'] = true;

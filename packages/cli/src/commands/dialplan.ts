@@ -1,6 +1,6 @@
 /** `fsbus dialplan <enable|disable|status|audio|autoanswer|timeout>`: the agent's park mode. */
 import type { CliCommand } from '../command.js';
-import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError } from '../bus/global-options.js';
+import { ExitCode, GLOBAL_HELP, runBusCommand, UsageError } from '../bus/global-options.js';
 
 const HELP = `usage: fsbus dialplan <action> [value] [--node <id>] [--json]
 
@@ -65,10 +65,9 @@ export const dialplanCommand: CliCommand = {
           if (action === undefined || !(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`give an action: ${ACTIONS.join(', ')}`);
           fieldsFor(action as Action, rest);
         },
-        async run({ values, positionals, bus, io: out }) {
+        async run({ values, positionals, bus, io: out, call }) {
           const [action, ...rest] = positionals as [Action, ...string[]];
-          const node = str(values, 'node');
-          const reply = await bus.request(`dialplan.${action}`, fieldsFor(action, rest), node === undefined ? {} : { node });
+          const reply = await bus.request(`dialplan.${action}`, fieldsFor(action, rest), call);
           if (values['json'] === true) out.out(JSON.stringify(reply));
           else {
             out.out(`${reply.message} (node ${reply.node_id})`);

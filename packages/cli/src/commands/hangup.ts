@@ -1,6 +1,6 @@
 /** `fsbus hangup <uuid> [cause]`: ends a call (uuid_kill) through an agent. */
 import type { CliCommand } from '../command.js';
-import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError } from '../bus/global-options.js';
+import { ExitCode, GLOBAL_HELP, runBusCommand, UsageError } from '../bus/global-options.js';
 
 const HELP = `usage: fsbus hangup <uuid> [cause] [--node <id>]
 
@@ -29,10 +29,9 @@ export const hangupCommand: CliCommand = {
         check: (_v, positionals) => {
           if (positionals.length < 1 || positionals.length > 2) throw new UsageError('give the channel uuid and optionally a cause');
         },
-        async run({ values, positionals, bus, io: out }) {
+        async run({ positionals, bus, io: out, call }) {
           const [uuid, cause] = positionals as [string, string | undefined];
-          const node = str(values, 'node');
-          await bus.hangup(uuid, cause, node === undefined ? {} : { node });
+          await bus.hangup(uuid, cause, call);
           out.out(`hung up ${uuid}`);
           return ExitCode.OK;
         },

@@ -86,10 +86,8 @@ export const originateCommand: CliCommand = {
           if (positionals.length !== 2) throw new UsageError('give an endpoint and an extension (or &app(args))');
           options(values, positionals);
         },
-        async run({ values, positionals, bus, io: out, timeoutMs }) {
+        async run({ values, positionals, bus, io: out, call }) {
           const o = options(values, positionals);
-          const node = str(values, 'node');
-          const call = { ...(node === undefined ? {} : { node }), ...(timeoutMs === undefined ? {} : { timeoutMs }) };
           if (values['async'] === true) {
             const { uuid } = await bus.originate({ ...o, async: true }, call);
             out.out(values['json'] === true ? JSON.stringify({ uuid }) : uuid);

@@ -7,7 +7,7 @@
 import { curveKeyPair } from 'zeromq';
 import type { CurveKeys } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
-import { z85Decode } from './zmq-zap.js';
+import { z85Decode } from './z85.js';
 
 const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
 
@@ -53,8 +53,8 @@ export function clientCurve(keys: CurveKeys | undefined): ClientCurve {
 /** Every key given, checked up front, so that connect() and not a later request reports a bad one. */
 export function checkCurve(keys: CurveKeys | undefined): void {
   if (keys === undefined) return;
-  serverCurve(keys);
-  for (const name of ['serverKey', 'publicKey', 'secretKey'] as const) {
+  serverCurve(keys); // the secret key and the client keys
+  for (const name of ['serverKey', 'publicKey'] as const) {
     const key = keys[name];
     if (key !== undefined) checked(name, key);
   }

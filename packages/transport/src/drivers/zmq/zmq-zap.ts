@@ -8,6 +8,7 @@
  */
 import { Reply } from 'zeromq';
 import type { DriverLogger } from '../../driver.js';
+import { z85Encode } from './z85.js';
 
 const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
 const ZAP_VERSION = '1.0';
@@ -83,37 +84,8 @@ function answer(frames: Buffer[]): Buffer[] {
   if (mechanism?.toString() === 'CURVE' && key !== undefined && registration.keys.has(key.toString('hex'))) return reply('200', 'OK');
   registration.refused++;
   registration.logger?.warn(
-    { address: address?.toString(), mechanism: mechanism?.toString(), clientKey: key === undefined ? undefined : z85Encode(key) },
+    { address: address?.toString(), mechanism: mechanism?.toString(), clientKey: key?.length === 32 ? z85Encode(key) : undefined },
     'zmq: client key not in curve.clientKeys: connection refused',
   );
   return reply('400', 'client key not admitted');
-}
-
-const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
-const Z85_VALUE = new Map([...Z85].map((c, i) => [c, i]));
-
-/** RFC 32/Z85: 5 characters → 4 bytes, big-endian (keys are 40 characters, checked by the caller). */
-export function z85Decode(text: string): Buffer {
-  const out = Buffer.alloc((text.length / 5) * 4);
-  for (let i = 0, o = 0; i < text.length; i += 5, o += 4) {
-    let value = 0;
-    for (let j = 0; j < 5; j++) value = value * 85 + Z85_VALUE.get(text[i + j]!)!;
-    out.writeUInt32BE(value, o);
-  }
-  return out;
-}
-
-/** For log lines: the refused key as an operator would paste it into the allow-list. */
-export function z85Encode(bytes: Buffer): string {
-  let out = '';
-  for (let i = 0; i + 4 <= bytes.length; i += 4) {
-    let value = bytes.readUInt32BE(i);
-    let chunk = '';
-    for (let j = 0; j < 5; j++) {
-      chunk = Z85[value % 85]! + chunk;
-      value = Math.floor(value / 85);
-    }
-    out += chunk;
-  }
-  return out;
 }
