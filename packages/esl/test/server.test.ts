@@ -1,11 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { EslEvent, EslServer, type EslSession } from '../src/index.js';
 import { bounded, nextEvent, PeerConn, type ReceivedCommand } from './support/scripted-peer.js';
+import { fixtureJson, requireFixtures } from './support/fixtures.js';
 
-const FIXTURE = new URL('../../../../shared/fixtures/real-fs-1.10.12/shared-outbound.json', import.meta.url);
 const CHANNEL = 'ee4d0ae8-3648-4eda-b52e-24937d4804dd';
 
 interface Chunk {
@@ -58,8 +57,9 @@ async function replay(port: number, chunks: Chunk[]): Promise<{ socket: Socket; 
   return { socket, done };
 }
 
-void test('outbound: the real FreeSWITCH 1.10.12 session replayed against EslServer/EslSession', async () => {
-  const chunks = JSON.parse(await readFile(FIXTURE, 'utf8')) as Chunk[];
+void test('outbound: the real FreeSWITCH 1.10.12 session replayed against EslServer/EslSession', async (t) => {
+  if (!requireFixtures(t)) return;
+  const chunks = fixtureJson<Chunk[]>('shared-outbound.json');
   const server = new EslServer({ port: 0 });
   const { port } = await server.listen();
   const sessionP = nextEvent<[EslSession]>(server, 'session');
