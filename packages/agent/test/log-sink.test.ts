@@ -25,6 +25,11 @@ function countLines(text: string): number {
   return text.split('\n').filter((l) => l.includes('"msg":"line"')).length;
 }
 
+/** The `i` of every line, in the order written. */
+function indexes(text: string): number[] {
+  return text.split('\n').filter((l) => l.includes('"msg":"line"')).map((l) => (JSON.parse(l) as { i: number }).i);
+}
+
 void test('log sink: a few lines of a running process appear without waiting for more', async () => {
   const proc = child(3, 'stay');
   let out = '';
@@ -47,4 +52,20 @@ void test('log sink: lines buffered at process.exit are written', async () => {
   const code = await new Promise<number | null>((resolve) => proc.once('close', resolve));
   assert.equal(code, 0);
   assert.equal(countLines(out), 50);
+});
+
+void test('log sink: many batches arrive whole and in order, the partial last one by the periodic flush', async () => {
+  // ~55 bytes a line: 5,000 lines are a couple of dozen 12 KiB batches plus a remainder.
+  const proc = child(5000, 'stay');
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
+    proc.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (countLines(out) >= 5000) resolve();
+    });
+  });
+  proc.removeAllListeners('exit');
+  proc.kill();
+  assert.deepEqual(indexes(out), Array.from({ length: 5000 }, (_, i) => i));
 });

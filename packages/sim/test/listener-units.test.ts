@@ -98,6 +98,20 @@ void describe('event bodies', () => {
     assert.equal(jsonEventBody(headers, 'abc'), '{"Event-Name":"CUSTOM","Empty":"","Content-Length":"3","List":["a b","c"],"Content-Length":"3","_body":"abc"}');
   });
 
+  void it('json: names quoted once and reused stay exact, also after the name cache starts over', () => {
+    const odd: Array<[string, string]> = [['X-"Quoted"\\Name', 'v"1'], ['Event-Name', 'CUSTOM']];
+    const expected = '{"X-\\"Quoted\\"\\\\Name":"v\\"1","Event-Name":"CUSTOM"}';
+    assert.equal(jsonEventBody(odd, undefined), expected);
+    assert.equal(jsonEventBody(odd, undefined), expected);
+    // More distinct names than the cache holds (sendevent lets clients make names up).
+    for (let i = 0; i < 5000; i++) {
+      const made: Array<[string, string]> = [[`X-Made-Up-${i}`, String(i)]];
+      assert.deepEqual(JSON.parse(jsonEventBody(made, undefined)), { [`X-Made-Up-${i}`]: String(i) });
+    }
+    assert.equal(jsonEventBody(odd, undefined), expected);
+    assert.deepEqual(JSON.parse(expected), { 'X-"Quoted"\\Name': 'v"1', 'Event-Name': 'CUSTOM' });
+  });
+
   void it('xml: one element per array item, empty elements self-closed, body escaped', () => {
     assert.equal(
       xmlEventBody(headers, 'a<b'),

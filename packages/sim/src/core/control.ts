@@ -141,13 +141,15 @@ export class CoreControl implements SimControl {
   }
 
   injectEvents(o: InjectEventsOptions): StopHandle {
+    // The same pairs go into every injected event (events never mutate their pairs).
+    const subclass: [string, string] | undefined = o.subclass === undefined ? undefined : ['Event-Subclass', o.subclass];
     const extra = Object.entries(o.headers ?? {});
     const fireN = (n: number): void => {
       const bus = this.engine.bus;
       for (let i = 0; i < n; i++) {
-        const core = bus.coreHeaders(o.name, SITES.INJECT);
-        const headers: Array<[string, string]> = o.subclass !== undefined ? [['Event-Subclass', o.subclass], ...core] : core;
-        for (const [k, v] of extra) headers.push([k, v]);
+        const headers = bus.coreHeaders(o.name, SITES.INJECT);
+        if (subclass !== undefined) headers.unshift(subclass);
+        for (const pair of extra) headers.push(pair);
         bus.emit(headers, o.body);
       }
     };

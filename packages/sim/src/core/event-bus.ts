@@ -23,8 +23,10 @@ export class EventBus {
   private seq = 0;
   /** Date strings change once a second: cached for event bursts. */
   private dateSecond = -1;
-  private dateLocal = '';
-  private dateGmt = '';
+  private dateLocal: [string, string] = ['Event-Date-Local', ''];
+  private dateGmt: [string, string] = ['Event-Date-GMT', ''];
+  /** Header pairs that never change are built once and shared by every event: never mutate a pair. */
+  private readonly identityHeaders: ReadonlyArray<[string, string]>;
   private readonly eventListeners = new Set<(e: CoreEvent) => void>();
   private readonly logListeners = new Set<(l: CoreLogLine) => void>();
 
@@ -34,6 +36,13 @@ export class EventBus {
     startSequence = 0,
   ) {
     this.seq = startSequence;
+    this.identityHeaders = [
+      ['Core-UUID', identity.coreUuid],
+      ['FreeSWITCH-Hostname', identity.hostname],
+      ['FreeSWITCH-Switchname', identity.hostname],
+      ['FreeSWITCH-IPv4', identity.ipv4],
+      ['FreeSWITCH-IPv6', identity.ipv6],
+    ];
   }
 
   nextSequence(): number {
@@ -42,22 +51,17 @@ export class EventBus {
 
   /** The 13 core headers, consuming one sequence number unless `sequence` is given. */
   coreHeaders(name: string, site: CallSite, micros = this.clock.nowMicros(), sequence?: number): Headers {
-    const id = this.identity;
     const second = Math.floor(micros / 1_000_000);
     if (second !== this.dateSecond) {
       this.dateSecond = second;
-      this.dateLocal = localStamp(micros);
-      this.dateGmt = gmtStamp(micros);
+      this.dateLocal = ['Event-Date-Local', localStamp(micros)];
+      this.dateGmt = ['Event-Date-GMT', gmtStamp(micros)];
     }
     return [
       ['Event-Name', name],
-      ['Core-UUID', id.coreUuid],
-      ['FreeSWITCH-Hostname', id.hostname],
-      ['FreeSWITCH-Switchname', id.hostname],
-      ['FreeSWITCH-IPv4', id.ipv4],
-      ['FreeSWITCH-IPv6', id.ipv6],
-      ['Event-Date-Local', this.dateLocal],
-      ['Event-Date-GMT', this.dateGmt],
+      ...this.identityHeaders,
+      this.dateLocal,
+      this.dateGmt,
       ['Event-Date-Timestamp', String(micros)],
       ['Event-Calling-File', site.file],
       ['Event-Calling-Function', site.func],
@@ -91,7 +95,7 @@ export class EventBus {
       else if (k === 'Unique-ID' && uuid === undefined) uuid = v;
       else if (k === 'Event-Sequence' && sequence === 0) sequence = Number(v);
     }
-    const event: CoreEvent = { name, subclass, headers, body, uuid, sequence };
+    const event: CoreEvent = { name, subclass, headers, body, uuid, sequence, frames: undefined };
     for (const l of this.eventListeners) l(event);
     return event;
   }

@@ -17,6 +17,13 @@ export interface CoreEvent {
   readonly uuid: string | undefined;
   /** `Event-Sequence`, strictly increasing across the core. */
   readonly sequence: number;
+  /**
+   * The wire layer's frames of this event, one per encoding, built when the first listener of
+   * that encoding needs it (events are immutable once fired). The core leaves it undefined.
+   * A slot on the event rather than a WeakMap beside it: at tens of thousands of events a
+   * second, the WeakMap's entries cost the garbage collector ~15 % of the event's encoding.
+   */
+  frames?: Partial<Record<'plain' | 'json' | 'xml', Buffer>> | undefined;
 }
 
 /** One line of FreeSWITCH's log, for `log/data` listeners. */

@@ -52,13 +52,29 @@ function jsonQuote(text: string): string {
   return JSON_VERBATIM.test(text) ? `"${text}"` : JSON.stringify(text);
 }
 
+// Header names repeat from event to event: `"Name":` is quoted once. Bounded, so names made up
+// by clients (sendevent) cannot grow it without limit: a full cache starts over. (Caching values
+// too was measured slower: most of them are new strings each event.)
+const QUOTED_NAMES_MAX = 4096;
+const quotedNames = new Map<string, string>();
+
+function quotedName(name: string): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    if (quotedNames.size >= QUOTED_NAMES_MAX) quotedNames.clear();
+    quoted = `${jsonQuote(name)}:`;
+    quotedNames.set(name, quoted);
+  }
+  return quoted;
+}
+
 /** switch_event_serialize_json: cJSON unformatted, duplicate names kept, arrays for ARRAY:: values. */
 export function jsonEventBody(headers: Headers, body: string | undefined): string {
   let out = '{';
   for (const [name, value] of headers) {
     if (out.length > 1) out += ',';
     const items = splitArrayValue(value);
-    out += `${jsonQuote(name)}:${items === undefined ? jsonQuote(value) : JSON.stringify(items)}`;
+    out += quotedName(name) + (items === undefined ? jsonQuote(value) : JSON.stringify(items));
   }
   if (body !== undefined && body !== '') {
     out += `${out.length > 1 ? ',' : ''}"Content-Length":"${Buffer.byteLength(body)}","_body":${JSON.stringify(body)}`;
@@ -95,18 +111,13 @@ export function eventBody(event: Pick<CoreEvent, 'headers' | 'body'>, format: Ev
       : xmlEventBody(event.headers, event.body);
 }
 
-// Events are immutable once fired: every listener of a format gets the same bytes, built once.
-const encoded = new WeakMap<object, Partial<Record<EventFormat, Buffer>>>();
-
-/** An event frame: `Content-Length` first, then `Content-Type: text/event-<format>`. */
-export function eventFrame(event: Pick<CoreEvent, 'headers' | 'body'>, format: EventFormat): Buffer {
-  let byFormat = encoded.get(event);
-  const cached = byFormat?.[format];
+/** An event frame: `Content-Length` first, then `Content-Type: text/event-<format>`. Built once per encoding, shared by every listener of it. */
+export function eventFrame(event: Pick<CoreEvent, 'headers' | 'body' | 'frames'>, format: EventFormat): Buffer {
+  const cached = event.frames?.[format];
   if (cached !== undefined) return cached;
   const body = eventBody(event, format);
   const frame = Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-${format}\n\n${body}`, 'utf8');
-  if (byFormat === undefined) encoded.set(event, (byFormat = {}));
-  byFormat[format] = frame;
+  (event.frames ??= {})[format] = frame;
   return frame;
 }
 
