@@ -8,6 +8,7 @@ import {
   BusErrorCode,
   BusMessage,
   encodeReply,
+  encodeUtf8,
   errorReply,
   isPublishableSubject,
   isVerbPermitted,
@@ -53,7 +54,6 @@ export interface DispatcherCounters {
   failed: number;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export class Dispatcher {
@@ -242,7 +242,7 @@ function auditToken(value: string): string {
 function asyncPayload(subject: string, subjects: Subjects, data: Uint8Array, maxBytes: number): Uint8Array {
   const command = subject.slice(subjects.asyncWildcard.length - 1);
   if (data.byteLength > maxBytes) return data; // refused by size before any parsing
-  if (data.byteLength === 0) return encoder.encode(JSON.stringify({ command, async: true }));
+  if (data.byteLength === 0) return encodeUtf8(JSON.stringify({ command, async: true }));
   let value: unknown;
   try {
     value = JSON.parse(decoder.decode(data));
@@ -250,7 +250,7 @@ function asyncPayload(subject: string, subjects: Subjects, data: Uint8Array, max
     return data; // the parser reports it (size first, then JSON)
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return data;
-  return encoder.encode(JSON.stringify({ ...(value as Record<string, unknown>), command, async: true }));
+  return encodeUtf8(JSON.stringify({ ...(value as Record<string, unknown>), command, async: true }));
 }
 
 function toErrorResult(err: unknown, timeoutMs: number, logger: Logger): CommandResult {

@@ -4,7 +4,7 @@
  * over any driver of @fsbus/transport.
  */
 import { randomBytes } from 'node:crypto';
-import { buildSubjects, decodeReply, isReplyEnvelope, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
+import { buildSubjects, decodeReply, encodeUtf8, isReplyEnvelope, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
 import { createDriver, type Driver } from '@fsbus/transport';
 import { BusCommands, type ClientCore } from './commands.js';
 import { whileConnected } from './connection-guard.js';
@@ -100,7 +100,7 @@ export class FsbusClient extends BusCommands {
     const body: Record<string, unknown> = { command, ...(options.fields ?? {}) };
     if (options.args !== undefined) body['args'] = options.args;
     if (options.node !== undefined) body['node_id'] = options.node;
-    const data = new TextEncoder().encode(JSON.stringify(body));
+    const data = encodeUtf8(JSON.stringify(body));
     let messages;
     try {
       messages = await whileConnected(this.#driver, `${command} gather`, () =>

@@ -4,7 +4,7 @@
  * a timeout, resolved with the reply's data or rejected with a typed error.
  */
 import { randomUUID } from 'node:crypto';
-import { decodeReply, originateWaitMs, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
+import { decodeReply, encodeUtf8, originateWaitMs, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
 import type { Driver } from '@fsbus/transport';
 import { whileConnected } from './connection-guard.js';
 import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
@@ -36,7 +36,6 @@ export interface ClientCore {
   nextInbox(): string;
 }
 
-const encoder = new TextEncoder();
 
 /** `dialplan.*`: park mode served by the agent (SPEC §3.4). */
 export interface DialplanCommands {
@@ -78,7 +77,7 @@ export class BusCommands {
     const body: Record<string, unknown> = { command, ...fields };
     if (timeoutMs !== undefined) body['timeout_ms'] = timeoutMs;
     if (options.correlationId !== undefined) body['correlation_id'] = options.correlationId;
-    return encoder.encode(JSON.stringify(body));
+    return encodeUtf8(JSON.stringify(body));
   }
 
   /** Any command with any fields; resolves with the whole envelope, rejects on `success:false`. */

@@ -4,6 +4,7 @@
  * correlation_id.
  */
 import type { BusErrorCode } from './errors.js';
+import { encodeUtf8 } from './utf8.js';
 
 export interface ReplyEnvelope {
   success: boolean;
@@ -55,10 +56,8 @@ function build(success: boolean, init: ReplyInit, code: string | undefined): Rep
   return reply;
 }
 
-const encoder = new TextEncoder();
-
 export function encodeReply(reply: ReplyEnvelope): Uint8Array {
-  return encoder.encode(JSON.stringify(reply));
+  return encodeUtf8(JSON.stringify(reply));
 }
 
 /** Parses reply bytes; throws on anything that is not an envelope (a client-side check). */

@@ -15,5 +15,6 @@ export { DEFAULT_MAX_PAYLOAD_BYTES, parseRequest, leadingVerb, isVerbPermitted }
 export type { BusRequest, RequestHints, ParseResult, ParseOptions, VerbPolicy } from './request.js';
 export { buildEventPayload, encodeEventPayload, EventFilter } from './events.js';
 export type { EventPayload, EventSource, EventFilterSpec, EventSubscriptionPlan } from './events.js';
+export { encodeUtf8 } from './utf8.js';
 export { requestSchema, replySchema, eventSchema } from './schemas.js';
 export { FREESWITCH_ORIGINATE_TIMEOUT_S, ORIGINATE_GRACE_MS, originateWaitMs } from './originate-wait.js';

@@ -6,7 +6,7 @@
  * subject) is published there too when it arrives.
  */
 import { randomUUID } from 'node:crypto';
-import { BusError, BusErrorCode, buildEventPayload, type BusRequest } from '@fsbus/contract';
+import { BusError, BusErrorCode, encodeEventPayload, encodeUtf8, type BusRequest } from '@fsbus/contract';
 import { EslCommandError, type CommandOptions, type EslEvent, type SendMsg } from '@fsbus/esl';
 import type { ExecuteCompletions } from './execute-completions.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
@@ -28,7 +28,6 @@ export const ExecuteAppMessage = {
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
 const notFound = (uuid: string): CommandResult => ({ ok: false, code: BusErrorCode.SESSION_NOT_FOUND, message: ExecuteAppMessage.NOT_FOUND, data: { uuid } });
-const encoder = new TextEncoder();
 
 type Parsed = { uuid: string; app: string; args: string | undefined; vars: Array<[string, string]>; eventLock: boolean };
 
@@ -82,7 +81,7 @@ export function createExecuteAppCommand(deps: ExecuteAppDeps): CommandHandler {
         forwardTo === undefined
           ? () => undefined
           : deps.completions.watch(applicationUuid, p.uuid, (event: EslEvent) => {
-              deps.publish(forwardTo, encoder.encode(JSON.stringify(buildEventPayload(event, deps.nodeId))));
+              deps.publish(forwardTo, encodeUtf8(encodeEventPayload(event, deps.nodeId)));
             });
       try {
         const sent = await deps.sendmsg(p.uuid, msg, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });

@@ -123,4 +123,3 @@ export function backoffMs(attempt: number): number {
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }
 
-export const utf8 = new TextEncoder();
