@@ -42,10 +42,12 @@ async function stepAll(path: BusEventsRow['path'], driver: string, sim: Paramete
     const r = await runStep(sim, receiver, rate, STEP_SECONDS, () => undefined);
     const cpu = sampler?.finish();
     const after = agent === undefined ? undefined : await agent.status();
-    const agentDrops = before && after ? (after['events_dropped'] ?? 0) - (before['events_dropped'] ?? 0) + (after['events_failed'] ?? 0) - (before['events_failed'] ?? 0) : undefined;
-    rows.push({ path, driver, ...r, ...(cpu === undefined ? {} : { agent: { ...cpu, drops: agentDrops ?? 0 } }) });
+    const delta = (counter: string): number => (after?.[counter] ?? 0) - (before?.[counter] ?? 0);
+    const counted = { drops: delta('events_dropped') + delta('events_failed'), failed: delta('events_failed'), received: delta('events_received'), published: delta('events_published') };
+    const row: BusEventsRow = { path, driver, ...r, ...(cpu === undefined ? {} : { agent: { ...cpu, ...counted } }) };
+    rows.push(row);
     // Past saturation the next steps only queue more: stop at the first step that fell behind or lost.
-    if (!args.smoke && clean(r) !== undefined) break;
+    if (!args.smoke && clean(row) !== undefined) break;
   }
 }
 

@@ -24,7 +24,12 @@ void test('bench/bus-events --smoke delivers every injected event and reports th
     assert.ok(positive(r.latency.max));
     if (r.path === 'bus') {
       assert.ok(r.agent !== undefined && positive(r.agent.peakRssMb) && Number.isFinite(r.agent.cpuPercent));
-      if (r.driver === 'nats') assert.equal(r.agent.drops, 0);
+      if (r.driver === 'nats') {
+        assert.equal(r.agent.drops, 0);
+        // The agent's own counters over the step account for every event the subscriber got.
+        assert.ok(r.agent.received !== undefined && r.agent.received >= r.produced, `the agent read ${r.agent.received} of ${r.produced}`);
+        assert.ok(r.agent.published !== undefined && r.agent.published >= r.received, `the agent published ${r.agent.published}, ${r.received} arrived`);
+      }
       assert.ok(r.avgEventBytes > 500, 'the bus event carries the injected headers');
     }
   }

@@ -33,11 +33,20 @@ function row(rate: number, source: number, delivered: number, lost: number): Bus
 }
 
 void test('saturation starts at the first step that loses events or falls behind the source', () => {
-  const [s] = saturationOf([row(1000, 1000, 990, 0), row(2000, 1900, 1800, 0), row(5000, 4000, 3000, 0), row(9000, 8000, 8000, 0)]);
-  assert.deepStrictEqual(s, { path: 'bus', driver: 'nats', maxCleanRate: 2000, maxCleanDelivered: 1800, saturatesAt: 5000, reason: 'delivered 3,000/s while the source produced 4,000/s' });
+  const [s] = saturationOf([row(1000, 1000, 990, 0), row(2000, 1900, 1810, 0), row(5000, 4000, 3000, 0), row(9000, 8000, 8000, 0)]);
+  assert.deepStrictEqual(s, { path: 'bus', driver: 'nats', maxCleanRate: 2000, maxCleanDelivered: 1810, saturatesAt: 5000, reason: 'delivered 3,000/s while the source produced 4,000/s' });
+  // Keeping up means within 5 % of the source's rate: 94 % is a queue building up.
+  const [behind] = saturationOf([row(1000, 1000, 990, 0), row(2000, 2000, 1880, 0)]);
+  assert.equal(behind?.saturatesAt, 2000);
+  assert.equal(behind?.reason, 'delivered 1,880/s while the source produced 2,000/s');
   const [lossy] = saturationOf([row(1000, 1000, 1000, 3)]);
   assert.equal(lossy?.maxCleanRate, 0);
   assert.equal(lossy?.reason, '3 lost');
+  // With the agent's counters, a loss says where it happened.
+  const counted = (agent: Partial<NonNullable<BusEventsRow['agent']>>): BusEventsRow => ({ ...row(1000, 1000, 1000, 30), agent: { cpuPercent: 50, rssMb: 80, peakRssMb: 80, drops: 0, ...agent } });
+  assert.equal(saturationOf([counted({ received: 80, published: 80 })])[0]?.reason, "30 lost: 20 never read by the agent (FreeSWITCH's listener queue overflowed), 10 lost after the agent handed them to the driver");
+  assert.equal(saturationOf([counted({ received: 100, published: 100, drops: 30 })])[0]?.reason, '30 lost: 30 dropped by the agent, counted');
+  assert.equal(saturationOf([counted({ received: 100, published: 95, drops: 5, failed: 5 })])[0]?.reason, '30 lost: 5 dropped by the agent, counted, 25 lost after the agent handed them to the driver');
   assert.equal(saturationOf([row(1000, 1000, 1000, 0)])[0]?.saturatesAt, undefined);
   // A step the machine could not even produce measured nothing above the rate it did produce.
   const [short] = saturationOf([row(1000, 1000, 1000, 0), row(100_000, 52_000, 51_000, 0)]);

@@ -4,11 +4,17 @@ export interface CliIo {
   readonly err: (line: string) => void;
 }
 
+/** A subcommand's code: loaded only when that subcommand is used. */
 export interface CliCommand {
-  readonly name: string;
-  readonly summary: string;
   /** Full help text, printed by `fsbus <name> --help`. */
   readonly help: string;
   /** Runs the command; resolves with the process exit code. */
   run(argv: readonly string[], io: CliIo): Promise<number>;
+}
+
+/** A subcommand as `fsbus` lists it, without loading its code. */
+export interface CliCommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<CliCommand>;
 }

@@ -1,14 +1,7 @@
 // `fsbus web` argument handling (the server itself is covered by the other tests).
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { main } from '../src/main.js';
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { runMain as run } from './support/run-main.js';
 
 test('fsbus web --help, bad flags, and the loopback-only default', async () => {
   const help = await run(['web', '--help']);

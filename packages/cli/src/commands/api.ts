@@ -20,8 +20,6 @@ examples:
 ${GLOBAL_HELP}`;
 
 export const apiCommand: CliCommand = {
-  name: 'api',
-  summary: 'run a FreeSWITCH API command through an agent (like nats req)',
   help: HELP,
   run: (argv, io) =>
     runBusCommand(

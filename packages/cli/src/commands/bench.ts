@@ -78,4 +78,4 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   return runScript(root, `bench/${suite}/run.ts`, rest);
 }
 
-export const benchCommand: CliCommand = { name: 'bench', summary: 'run the benchmarks (fsbus vs its peers, side by side)', help: HELP, run };
+export const benchCommand: CliCommand = { help: HELP, run };

@@ -223,4 +223,4 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-export const demoCommand: CliCommand = { name: 'demo', summary: 'run nats-server, a simulated FreeSWITCH with calls, and the agent, on loopback', help: HELP, run };
+export const demoCommand: CliCommand = { help: HELP, run };

@@ -51,8 +51,6 @@ function fieldsFor(action: Action, args: readonly string[]): Record<string, unkn
 }
 
 export const dialplanCommand: CliCommand = {
-  name: 'dialplan',
-  summary: 'park mode: enable, disable, audio, autoanswer, timeout, status',
   help: HELP,
   run: (argv, io) =>
     runBusCommand(

@@ -47,8 +47,6 @@ function check(values: BusContext['values']): void {
 }
 
 export const eventsCommand: CliCommand = {
-  name: 'events',
-  summary: 'print bus events as they come (like nats sub)',
   help: HELP,
   run: (argv, io) =>
     runBusCommand(

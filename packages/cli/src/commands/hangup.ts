@@ -17,8 +17,6 @@ examples:
 ${GLOBAL_HELP}`;
 
 export const hangupCommand: CliCommand = {
-  name: 'hangup',
-  summary: 'hang up a call by uuid',
   help: HELP,
   run: (argv, io) =>
     runBusCommand(

@@ -62,8 +62,6 @@ function options(values: BusContext['values'], positionals: string[]): Originate
 }
 
 export const originateCommand: CliCommand = {
-  name: 'originate',
-  summary: 'place a call (prints its uuid)',
   help: HELP,
   run: (argv, io) =>
     runBusCommand(

@@ -107,4 +107,4 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-export const simCommand: CliCommand = { name: 'sim', summary: 'run a FreeSWITCH simulator (Event Socket on 8021)', help: HELP, run };
+export const simCommand: CliCommand = { help: HELP, run };

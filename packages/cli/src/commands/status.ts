@@ -25,8 +25,6 @@ examples:
 ${GLOBAL_HELP}`;
 
 export const statusCommand: CliCommand = {
-  name: 'status',
-  summary: 'show agent status; --all gathers every node into a table',
   help: HELP,
   run: (argv, io) =>
     runBusCommand(

@@ -120,4 +120,4 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-export const webCommand: CliCommand = { name: 'web', summary: 'serve the live dashboard for every node on the bus (http://127.0.0.1:8080)', help: HELP, run };
+export const webCommand: CliCommand = { help: HELP, run };
