@@ -90,7 +90,7 @@ export function chart(r: Reports): string {
   if (r.eslApi) {
     const peers = [...new Set(r.eslApi.results.map((x) => x.peer))];
     panels.push({
-      title: 'esl-api: api status round trips/s against the simulator',
+      title: `esl-api: api status round trips/s against ${r.eslApi.eslTarget.external ? 'FreeSWITCH' : 'the simulator'}`,
       unit: '/s',
       log: true,
       groups: peers.map((p) => ({
@@ -119,7 +119,7 @@ export function chart(r: Reports): string {
       title: 'bus-command: commands/s with 64 clients',
       unit: '/s',
       groups: [
-        ...at64.map((x) => ({ label: x.path === 'bus' ? `${x.driver} (through the agent)` : x.path === 'broker-echo' ? `${x.driver} floor (echo responder)` : x.path === 'direct-esl' ? 'direct ESL (@fsbus/esl)' : 'simulator ceiling (raw)', bars: [{ series: 'measured', value: x.perSec }] })),
+        ...at64.map((x) => ({ label: x.path === 'bus' ? `${x.driver} (through the agent)` : x.path === 'broker-echo' ? `${x.driver} floor (echo responder)` : x.path === 'direct-esl' ? 'direct ESL (@fsbus/esl)' : `${r.busCommand!.eslTarget.external ? 'FreeSWITCH' : 'simulator'} ceiling (raw)`, bars: [{ series: 'measured', value: x.perSec }] })),
         { label: 'mod_event_agent (issue anchor)', bars: [{ series: 'anchor', value: r.busCommand.anchors.clients64.perSec }] },
       ],
     });
@@ -151,7 +151,8 @@ export function renderPage(r: Reports, chartFile: string): string {
     'what it needs on loopback (the simulator, a broker, the agent — each in its own process), prints a',
     'table and writes JSON. Run them with `fsbus bench <suite> [--json out.json] [--smoke] [--full]` or',
     '`node --conditions=source --import tsx bench/<suite>/run.ts`; CI runs each in `--smoke` mode (shape',
-    'checked, numbers never).',
+    'checked, numbers never). `esl-api` and `bus-command` also take `--freeswitch host:port` to measure',
+    'a real FreeSWITCH instead of the simulator (bench/README.md).',
     '',
     machine === undefined ? '' : `**Machine**: ${machineLine(machine)} (load average at the start of the first suite). Runs: ${dates[0] ?? '?'} to ${dates.at(-1) ?? '?'}.`,
     '',

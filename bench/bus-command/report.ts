@@ -9,7 +9,7 @@ export interface BusCommandRow extends LoadResult {
   /**
    * `bus` (through a broker and the agent), `broker-echo` (the same request answered by a bare
    * responder process: the broker's own floor), `direct-esl` (@fsbus/esl straight to the
-   * simulator), `sim-ceiling` (raw pipelined ESL).
+   * switch), `sim-ceiling` (raw pipelined ESL: the switch's own ceiling, simulator or not).
    */
   path: 'bus' | 'broker-echo' | 'direct-esl' | 'sim-ceiling';
   driver: string;
@@ -31,6 +31,8 @@ export const MOD_EVENT_AGENT = {
 
 export interface BusCommandReport extends ReportEnvelope<'bus-command'> {
   command: string;
+  /** What answered over ESL: the simulator, or the FreeSWITCH of `--freeswitch`. */
+  eslTarget: { description: string; external: boolean };
   agent: { process: string; eslPoolSize: number; logLevel: string; /** `--agent-config` merged into the agent's config. */ overrides: Record<string, unknown> };
   anchors: typeof MOD_EVENT_AGENT;
   drivers: { measured: string[]; missing: Array<{ driver: string; reason: string }> };
@@ -85,7 +87,7 @@ export function formatBusCommand(r: BusCommandReport): string {
     rows,
   );
   const overrides = Object.keys(r.agent.overrides ?? {}).length > 0 ? `, config overrides ${JSON.stringify(r.agent.overrides)}` : '';
-  const lines = [`bus-command: ${machineLine(r.machine)}; ${r.agent.process}, ESL pool ${r.agent.eslPoolSize}, log ${r.agent.logLevel}${overrides}; ${r.window.durationMs / 1000} s per case`, '', table, ''];
+  const lines = [`bus-command: ${machineLine(r.machine)}; ${r.eslTarget.description}; ${r.agent.process}, ESL pool ${r.agent.eslPoolSize}, log ${r.agent.logLevel}${overrides}; ${r.window.durationMs / 1000} s per case`, '', table, ''];
   const nats = (clients: number): BusCommandRow | undefined => r.results.find((x) => x.path === 'bus' && x.driver === 'nats' && x.clients === clients);
   const n1 = nats(1);
   const n64 = nats(64);
@@ -98,7 +100,7 @@ export function formatBusCommand(r: BusCommandReport): string {
     lines.push(`nats, 1 client: bus overhead over direct ESL at p50 ${ms(n1.latency.p50 - d1.latency.p50)} ms${split} (target <= 0.15 ms)`);
   }
   const ceiling = r.results.find((x) => x.path === 'sim-ceiling');
-  if (ceiling) lines.push(`simulator ceiling (raw ESL, 4 connections x 16 pipelined): ${int(ceiling.perSec)} api status/s`);
+  if (ceiling) lines.push(`${r.eslTarget.external ? 'FreeSWITCH' : 'simulator'} ceiling (raw ESL, 4 connections x 16 pipelined): ${int(ceiling.perSec)} api status/s`);
   if (r.drivers.missing.length > 0) lines.push(`not measured: ${r.drivers.missing.map((m) => `${m.driver} (${m.reason})`).join('; ')}`);
   return lines.join('\n');
 }

@@ -11,7 +11,8 @@ import type { Driver } from '@fsbus/transport';
 import { planDrivers, type DriverPlan } from '../lib/brokers.js';
 import { bounded } from '../lib/bounded.js';
 import { connectClient, waitAgentReady } from '../lib/bus.js';
-import { spawnScript, startAgent, startSim, type AgentChild } from '../lib/children.js';
+import { spawnScript, startAgent, type AgentChild } from '../lib/children.js';
+import { openEslTarget } from '../lib/esl-target.js';
 import { parseSuiteArgs, writeReport } from '../lib/cli-args.js';
 import { envelope } from '../lib/envelope.js';
 import { runClosedLoop, type LoadResult } from '../lib/load.js';
@@ -35,8 +36,10 @@ const rows: BusCommandRow[] = [];
 const measured: string[] = [];
 const failed: Array<{ driver: string; reason: string }> = [];
 const plan = await planDrivers(args.only);
-progress.step('starting the simulator');
-const sim = await startSim(args.childFlags);
+progress.step(args.freeswitch === undefined ? 'starting the simulator' : 'logging in to FreeSWITCH');
+const target = await openEslTarget(args);
+/** The switch's process for the CPU columns: the simulator's; nothing for an external FreeSWITCH. */
+const switchPid: Record<string, number> = target.pid === undefined ? {} : { sim: target.pid };
 
 /** Runs one case; CPU is measured over the whole case (warm-up included) for `pids`. */
 async function measure(label: string, opened: { call: Parameters<typeof runClosedLoop>[0] }, workers: number, pids: Record<string, number>): Promise<LoadResult & Pick<BusCommandRow, 'cpu' | 'machine'>> {
@@ -87,11 +90,11 @@ async function runDriver(driver: string, starter: DriverPlan['available'][number
         await echo.stop();
       }
     }
-    agent = await startAgent({ driver, brokerUrl: broker.url, esl: sim, poolSize: POOL_SIZE, nodeFlags: args.childFlags, ...(args.agentConfig === undefined ? {} : { config: args.agentConfig }) });
+    agent = await startAgent({ driver, brokerUrl: broker.url, esl: target, poolSize: POOL_SIZE, nodeFlags: args.childFlags, ...(args.agentConfig === undefined ? {} : { config: args.agentConfig }) });
     progress.step(`${driver}: waiting for the agent`);
     await bounded(`${driver} agent ready`, 90_000, waitAgentReady(clients[0]!, agent));
     for (const n of CLIENTS) {
-      const r = await measure(`${driver}, ${n} clients`, { call: callOver(n) }, n, { agent: agent.pid, sim: sim.pid, ...(brokerPid === undefined ? {} : { broker: brokerPid }) });
+      const r = await measure(`${driver}, ${n} clients`, { call: callOver(n) }, n, { agent: agent.pid, ...switchPid, ...(brokerPid === undefined ? {} : { broker: brokerPid }) });
       out.push({ path: 'bus', driver, clients: n, connections: clientConnections(n), ...r });
     }
     return out;
@@ -104,23 +107,23 @@ async function runDriver(driver: string, starter: DriverPlan['available'][number
 
 try {
   // Warm the simulator's JIT first, or whichever case runs first pays for it.
-  progress.step('warming up the simulator');
-  const warm = await rawPeer.open(sim.host, sim.port, 4);
+  progress.step('warming up the switch');
+  const warm = await rawPeer.open(target, 4);
   await runClosedLoop(warm.call, { workers: 64, warmupMs: 0, durationMs: args.smoke ? 200 : 3000 });
   await warm.close();
-  // Baselines: the same command straight over ESL, and the simulator's ceiling.
-  const direct = await fsbusPeer.open(sim.host, sim.port, POOL_SIZE);
+  // Baselines: the same command straight over ESL, and the switch's own ceiling.
+  const direct = await fsbusPeer.open(target, POOL_SIZE);
   try {
     for (const clients of CLIENTS) {
-      const r = await measure(`direct ESL, ${clients} clients`, direct, clients, { sim: sim.pid });
+      const r = await measure(`direct ESL, ${clients} clients`, direct, clients, switchPid);
       rows.push({ path: 'direct-esl', driver: '-', clients, connections: POOL_SIZE, ...r });
     }
   } finally {
     await direct.close();
   }
-  const ceiling = await rawPeer.open(sim.host, sim.port, 4);
+  const ceiling = await rawPeer.open(target, 4);
   try {
-    const r = await measure('simulator ceiling (raw, 4 conns x 16)', ceiling, 64, { sim: sim.pid });
+    const r = await measure(`${target.external ? 'FreeSWITCH' : 'simulator'} ceiling (raw, 4 conns x 16)`, ceiling, 64, switchPid);
     rows.push({ path: 'sim-ceiling', driver: '-', clients: 64, connections: 4, ...r });
   } finally {
     await ceiling.close();
@@ -136,14 +139,15 @@ try {
     }
   }
 } finally {
-  progress.step('stopping the simulator');
-  await sim.stop();
+  progress.step(target.external ? 'done with FreeSWITCH' : 'stopping the simulator');
+  await target.stop();
   progress.done();
 }
 
 const report: BusCommandReport = {
   ...envelope('bus-command', args, window),
   command: '{"command":"status"} on freeswitch.api (api status)',
+  eslTarget: { description: target.description, external: target.external },
   agent: { process: 'fsbus agent (child process)', eslPoolSize: POOL_SIZE, logLevel: 'info (one audit line per command, to a file)', overrides: args.agentConfig ?? {} },
   anchors: MOD_EVENT_AGENT,
   drivers: { measured, missing: [...plan.missing, ...failed] },

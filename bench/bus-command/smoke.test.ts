@@ -4,7 +4,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { positive, runSmoke } from '../lib/smoke.js';
+import { Simulator } from '@fsbus/sim';
+import { positive, runFailing, runSmoke } from '../lib/smoke.js';
 import type { BusCommandReport } from './report.js';
 
 void test('bench/bus-command --smoke measures direct ESL, the simulator ceiling and every runnable driver', async () => {
@@ -34,4 +35,45 @@ void test('bench/bus-command --smoke measures direct ESL, the simulator ceiling 
   }
   assert.match(stdout, /nats, 64 clients: [\d,]+ commands\/s/);
   assert.match(stdout, /bus overhead over direct ESL at p50 [\d.-]+ ms = broker round trip/);
+});
+
+void test('bench/bus-command --freeswitch measures a switch it did not start, logging in with FSBUS_ESL_PASSWORD', async () => {
+  // Any Event Socket server will do: a simulator in this process, with a password of its own.
+  const sim = new Simulator({ port: 0, password: 'not-the-default', heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  try {
+    const env = { ...process.env, FSBUS_ESL_PASSWORD: 'not-the-default' };
+    const { report, stdout } = await runSmoke<BusCommandReport>('bus-command', ['--only', 'nats', '--freeswitch', `127.0.0.1:${port}`], env);
+    assert.equal(report.eslTarget.external, true);
+    assert.match(report.eslTarget.description, new RegExp(`^FreeSWITCH at 127\\.0\\.0\\.1:${port} \\(FreeSWITCH Version 1\\.10\\.12`));
+    assert.deepStrictEqual(
+      report.results.map((r) => `${r.path}/${r.driver}/${r.clients}`),
+      ['direct-esl/-/1', 'direct-esl/-/16', 'direct-esl/-/64', 'sim-ceiling/-/64', 'broker-echo/nats/1', 'broker-echo/nats/64', 'bus/nats/1', 'bus/nats/16', 'bus/nats/64'],
+    );
+    for (const r of report.results) {
+      assert.equal(r.errors, 0, `${r.path} ${r.driver} ${r.clients}: ${r.firstError ?? ''}`);
+      // Not our process: no CPU column for the switch.
+      assert.equal(r.machine.processes['sim'], undefined);
+    }
+    assert.match(stdout, /FreeSWITCH ceiling \(raw ESL/);
+  } finally {
+    await sim.stop();
+  }
+});
+
+void test('--freeswitch: a switch that refuses the password stops the run by name; suites that need the simulator refuse it', async () => {
+  const sim = new Simulator({ port: 0, password: 'right', heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  try {
+    const wrong = await runFailing('esl-api', ['--smoke', '--freeswitch', `127.0.0.1:${port}`], { ...process.env, FSBUS_ESL_PASSWORD: 'wrong' });
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, new RegExp(`--freeswitch 127\\.0\\.0\\.1:${port}: cannot log in`));
+  } finally {
+    await sim.stop();
+  }
+  const refused = await runFailing('bus-events', ['--smoke', '--freeswitch', '127.0.0.1:8021']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /bus-events cannot run against --freeswitch: it drives the simulator's event injector/);
+  const bad = await runFailing('bus-command', ['--smoke', '--freeswitch', 'no-port']);
+  assert.match(bad.stderr, /--freeswitch must be host:port, got "no-port"/);
 });

@@ -12,7 +12,7 @@ import { planDrivers, type DriverPlan } from '../lib/brokers.js';
 import { bounded } from '../lib/bounded.js';
 import { agentStatus, connectClient, waitAgentReady } from '../lib/bus.js';
 import { startAgent, startSim } from '../lib/children.js';
-import { parseSuiteArgs, writeReport } from '../lib/cli-args.js';
+import { parseSuiteArgs, refuseFreeswitch, writeReport } from '../lib/cli-args.js';
 import { envelope } from '../lib/envelope.js';
 import { ProcSampler } from '../lib/proc-stats.js';
 import { Progress } from '../lib/progress.js';
@@ -21,6 +21,7 @@ import { clean, formatBusEvents, saturationOf, type BusEventsReport, type BusEve
 import { payloadTimestamp, Receiver, runStep, SUBCLASS } from './steps.js';
 
 const args = parseSuiteArgs(process.argv.slice(2));
+refuseFreeswitch(args, 'bus-events', "it drives the simulator's event injector");
 const RATES = args.smoke ? [2000] : [5000, 10_000, 20_000, 50_000, 100_000, 150_000];
 const STEP_SECONDS = args.smoke ? 0.5 : 3;
 const progress = new Progress('bus-events');

@@ -1,5 +1,5 @@
 /**
- * One adapter per ESL client, all doing the same thing against the same simulator: open
+ * One adapter per ESL client, all doing the same thing against the same switch: open
  * `connections` authenticated connections, then answer `call(worker, done)` with one `api
  * status` round trip (esl-lite has no `api`: its public `bgapi status` is used, as in the
  * issue's anchor). Each checks the reply really is `status` output.
@@ -16,12 +16,19 @@ export interface Opened {
   close(): Promise<void>;
 }
 
+/** Where to connect: the simulator, or the FreeSWITCH of `--freeswitch`. */
+export interface EslEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly password: string;
+}
+
 export interface EslPeer {
   readonly name: string;
   readonly version: string;
   /** What one round trip is (`api status`, `bgapi status`). */
   readonly operation: string;
-  open(host: string, port: number, connections: number): Promise<Opened>;
+  open(to: EslEndpoint, connections: number): Promise<Opened>;
 }
 
 const require = createRequire(import.meta.url);
@@ -43,8 +50,8 @@ export const rawPeer: EslPeer = {
   name: 'raw socket',
   version: '-',
   operation: 'api status',
-  async open(host, port, connections) {
-    const conns = await Promise.all(Array.from({ length: connections }, () => RawEsl.connect(host, port)));
+  async open({ host, port, password }, connections) {
+    const conns = await Promise.all(Array.from({ length: connections }, () => RawEsl.connect(host, port, password)));
     const check = (body: Buffer | undefined): boolean => body !== undefined && body.subarray(0, 3).toString('latin1') === 'UP ';
     return {
       call: (w, done) => conns[w % conns.length]!.api(API_STATUS, check, done),
@@ -59,8 +66,8 @@ export const fsbusPeer: EslPeer = {
   name: '@fsbus/esl',
   version: (JSON.parse(readFileSync(new URL('../../packages/esl/package.json', import.meta.url), 'utf8')) as { version: string }).version,
   operation: 'api status',
-  async open(host, port, connections) {
-    const clients = Array.from({ length: connections }, () => new EslClient({ host, port, reconnect: false }));
+  async open({ host, port, password }, connections) {
+    const clients = Array.from({ length: connections }, () => new EslClient({ host, port, password, reconnect: false }));
     await Promise.all(clients.map((c) => c.connect()));
     return {
       call: (w, done) => {
@@ -87,14 +94,14 @@ export const modeslPeer: EslPeer = {
   name: 'modesl',
   version: versionOf('modesl'),
   operation: 'api status',
-  async open(host, port, connections) {
+  async open({ host, port, password }, connections) {
     const { Connection } = require('modesl') as { Connection: ModeslCtor };
     const conns = await Promise.all(
       Array.from(
         { length: connections },
         () =>
           new Promise<ModeslConnection>((resolve, reject) => {
-            const c: ModeslConnection = new Connection(host, port, 'ClueCon', () => resolve(c));
+            const c: ModeslConnection = new Connection(host, port, password, () => resolve(c));
             c.on('error', reject);
           }),
       ),
@@ -129,9 +136,9 @@ export const eslLitePeer: EslPeer = {
   name: 'esl-lite',
   version: versionOf('esl-lite'),
   operation: 'bgapi status',
-  async open(host, port, connections) {
+  async open({ host, port, password }, connections) {
     const { FreeSwitchClient } = (await import('esl-lite')) as unknown as { FreeSwitchClient: EslLiteCtor };
-    const clients = Array.from({ length: connections }, () => new FreeSwitchClient({ host, port, password: 'ClueCon', logger: silent }));
+    const clients = Array.from({ length: connections }, () => new FreeSwitchClient({ host, port, password, logger: silent }));
     const call = (w: number, done: (err?: Error) => void): void => {
       clients[w % clients.length]!.bgapi('status', 10_000).then(
         (res) => {

@@ -22,7 +22,8 @@ export interface EslApiRow extends LoadResult {
 }
 
 export interface EslApiReport extends ReportEnvelope<'esl-api'> {
-  simulator: 'fsbus sim (child process)';
+  /** What answered: the simulator, or the FreeSWITCH of `--freeswitch`. */
+  eslTarget: { description: string; external: boolean };
   cases: EslApiCase[];
   results: EslApiRow[];
   targets: {
@@ -50,7 +51,7 @@ export function formatEslApi(r: EslApiReport): string {
     rows,
   );
   return [
-    `esl-api: ${machineLine(r.machine)}; ${r.simulator}; ${r.window.durationMs / 1000} s per case after ${r.window.warmupMs / 1000} s warm-up, best of ${r.results[0]?.rounds ?? 1} interleaved rounds`,
+    `esl-api: ${machineLine(r.machine)}; ${r.eslTarget.description}; ${r.window.durationMs / 1000} s per case after ${r.window.warmupMs / 1000} s warm-up, best of ${r.results[0]?.rounds ?? 1} interleaved rounds`,
     '',
     table,
     '',

@@ -5,7 +5,7 @@
  *
  *   node --conditions=source --import tsx bench/esl-api/run.ts [--json out.json] [--smoke]
  */
-import { startSim } from '../lib/children.js';
+import { openEslTarget } from '../lib/esl-target.js';
 import { parseSuiteArgs, writeReport } from '../lib/cli-args.js';
 import { envelope } from '../lib/envelope.js';
 import { runClosedLoop, type LoadResult } from '../lib/load.js';
@@ -25,15 +25,15 @@ const args = parseSuiteArgs(process.argv.slice(2));
 const window = args.smoke ? { warmupMs: 100, durationMs: 300 } : { warmupMs: 1000, durationMs: 3000 };
 const progress = new Progress('esl-api');
 
-progress.step('starting the simulator');
-const sim = await startSim(args.childFlags);
+progress.step(args.freeswitch === undefined ? 'starting the simulator' : 'logging in to FreeSWITCH');
+const target = await openEslTarget(args);
 const results: EslApiRow[] = [];
 /** Rounds per case (peers interleaved); the best round counts, so another tenant's burst on this shared machine hurts less. */
 const ROUNDS = args.smoke ? 1 : 2;
 try {
   // Warm the simulator's JIT before the first case, or whoever runs first pays for it.
-  progress.step('warming up the simulator');
-  const warm = await rawPeer.open(sim.host, sim.port, 4);
+  progress.step('warming up the switch');
+  const warm = await rawPeer.open(target, 4);
   await runClosedLoop(warm.call, { workers: 64, warmupMs: 0, durationMs: args.smoke ? 200 : 3000 });
   await warm.close();
   for (const c of CASES) {
@@ -42,7 +42,7 @@ try {
       for (const peer of ESL_PEERS) {
         let live = 0;
         progress.step(`${c.connections} conn x ${c.depth} in flight: ${peer.name}${ROUNDS > 1 ? ` (round ${round + 1}/${ROUNDS})` : ''}`, () => `${int(live)} ok`);
-        const opened = await peer.open(sim.host, sim.port, c.connections);
+        const opened = await peer.open(target, c.connections);
         let r: LoadResult;
         try {
           r = await runClosedLoop(opened.call, { workers: c.connections * c.depth, ...window, onCount: (n) => (live = n) });
@@ -61,8 +61,8 @@ try {
     }
   }
 } finally {
-  progress.step('stopping the simulator');
-  await sim.stop();
+  progress.step(target.external ? 'done with FreeSWITCH' : 'stopping the simulator');
+  await target.stop();
   progress.done();
 }
 
@@ -71,7 +71,7 @@ const find = (peer: string, connections: number, depth: number): EslApiRow | und
 const maxConns = Math.max(...CASES.map((c) => c.connections));
 const report: EslApiReport = {
   ...envelope('esl-api', args, window),
-  simulator: 'fsbus sim (child process)',
+  eslTarget: { description: target.description, external: target.external },
   cases: [...CASES],
   results,
   targets: {

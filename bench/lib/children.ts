@@ -128,7 +128,8 @@ export interface AgentChild extends Child {
 export interface AgentChildOptions {
   driver: string;
   brokerUrl: string;
-  esl: { host: string; port: number };
+  /** The switch; `password` (default ClueCon) reaches the agent as FSBUS_ESL_PASSWORD. */
+  esl: { host: string; port: number; password?: string };
   nodeId?: string;
   /** ESL command connections. @default 3 (the agent's default) */
   poolSize?: number;
@@ -167,7 +168,7 @@ export async function startAgent(o: AgentChildOptions): Promise<AgentChild> {
   writeFileSync(file, JSON.stringify(config, null, 2));
   // Only the password comes from env (secrets never from the file); the parent's FSBUS_* stay out.
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FSBUS_') && !k.startsWith('MOD_EVENT_AGENT_')));
-  env['FSBUS_ESL_PASSWORD'] = 'ClueCon';
+  env['FSBUS_ESL_PASSWORD'] = o.esl.password ?? 'ClueCon';
   const argv = await cliArgs(o.nodeFlags ?? [], ['agent', '--config', file]);
   const fd = openSync(logPath, 'a');
   const proc = spawn(process.execPath, argv, { cwd: REPO_ROOT, env, stdio: ['ignore', fd, fd] });

@@ -13,6 +13,8 @@ export interface SuiteArgs {
   only: string[] | undefined;
   /** `--agent-config '{"log_level":"warn","events":{"exclude":["API"]}}'`: merged into the agent's config (experiments). */
   agentConfig: Record<string, unknown> | undefined;
+  /** `--freeswitch host:port`: measure against that FreeSWITCH instead of the simulator (esl-api, bus-command). */
+  freeswitch: { host: string; port: number } | undefined;
 }
 
 export function parseSuiteArgs(argv: readonly string[]): SuiteArgs {
@@ -23,7 +25,7 @@ export function parseSuiteArgs(argv: readonly string[]): SuiteArgs {
     if (v === undefined || (flag !== '--child-flags' && v.startsWith('--'))) throw new Error(`${flag} needs a value`);
     return v;
   };
-  const withValue = new Set(['--json', '--child-flags', '--only', '--agent-config']);
+  const withValue = new Set(['--json', '--child-flags', '--only', '--agent-config', '--freeswitch']);
   const known = new Set([...withValue, '--smoke', '--full']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -33,6 +35,7 @@ export function parseSuiteArgs(argv: readonly string[]): SuiteArgs {
   const flags = value('--child-flags');
   const only = value('--only');
   const agentConfig = value('--agent-config');
+  const freeswitch = value('--freeswitch');
   return {
     json: value('--json'),
     smoke: argv.includes('--smoke'),
@@ -40,7 +43,21 @@ export function parseSuiteArgs(argv: readonly string[]): SuiteArgs {
     childFlags: flags === undefined ? [] : flags.split(/\s+/).filter((f) => f !== ''),
     only: only === undefined ? undefined : only.split(',').map((s) => s.trim().toLowerCase()),
     agentConfig: agentConfig === undefined ? undefined : (JSON.parse(agentConfig) as Record<string, unknown>),
+    freeswitch: freeswitch === undefined ? undefined : hostPort(freeswitch),
   };
+}
+
+function hostPort(text: string): { host: string; port: number } {
+  const at = text.lastIndexOf(':');
+  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(text.slice(at + 1));
+  if (at <= 0 || host === '' || !Number.isInteger(port) || port <= 0 || port > 65_535) throw new Error(`--freeswitch must be host:port, got ${JSON.stringify(text)}`);
+  return { host, port };
+}
+
+/** For the suites that need the simulator's own controls: `--freeswitch` cannot apply to them. */
+export function refuseFreeswitch(args: SuiteArgs, suite: string, why: string): void {
+  if (args.freeswitch !== undefined) throw new Error(`${suite} cannot run against --freeswitch: ${why}`);
 }
 
 export function writeReport(file: string | undefined, report: unknown): void {

@@ -8,12 +8,13 @@ import { REPO_ROOT } from './paths.js';
 
 const run = promisify(execFile);
 
-export async function runSmoke<T>(suite: string, extra: readonly string[] = []): Promise<{ report: T; stdout: string; stderr: string }> {
+export async function runSmoke<T>(suite: string, extra: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<{ report: T; stdout: string; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), `fsbus-bench-${suite}-`));
   try {
     const out = join(dir, 'report.json');
     const { stdout, stderr } = await run(process.execPath, ['--conditions=source', '--import', 'tsx', `bench/${suite}/run.ts`, '--smoke', '--json', out, ...extra], {
       cwd: REPO_ROOT,
+      env,
       encoding: 'utf8',
       timeout: 240_000, // bounds a hung run; not a synchronisation
       maxBuffer: 16 * 1024 * 1024,
@@ -21,6 +22,17 @@ export async function runSmoke<T>(suite: string, extra: readonly string[] = []):
     return { report: JSON.parse(readFileSync(out, 'utf8')) as T, stdout, stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A suite run expected to fail: its exit code and stderr (no report). */
+export async function runFailing(suite: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stderr: string }> {
+  try {
+    await run(process.execPath, ['--conditions=source', '--import', 'tsx', `bench/${suite}/run.ts`, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 120_000 });
+    return { code: 0, stderr: '' };
+  } catch (err) {
+    const e = err as { code?: unknown; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stderr: e.stderr ?? '' };
   }
 }
 

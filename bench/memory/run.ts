@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { planDrivers } from '../lib/brokers.js';
 import { agentStatus, connectClient, waitAgentReady } from '../lib/bus.js';
 import { simControl, startAgent, startSim } from '../lib/children.js';
-import { parseSuiteArgs, writeReport } from '../lib/cli-args.js';
+import { parseSuiteArgs, refuseFreeswitch, writeReport } from '../lib/cli-args.js';
 import { envelope } from '../lib/envelope.js';
 import { runClosedLoop } from '../lib/load.js';
 import { cpuSeconds, rssMb } from '../lib/proc-stats.js';
@@ -18,6 +18,7 @@ import { EVENT_HEADERS, SUBCLASS } from '../bus-events/steps.js';
 import { formatMemory, type MemoryReport } from './report.js';
 
 const args = parseSuiteArgs(process.argv.slice(2));
+refuseFreeswitch(args, 'memory', "it drives the simulator's event injector");
 const SETTLE_MS = args.smoke ? 300 : 3000;
 const LOAD_SECONDS = args.smoke ? 1 : args.full ? 300 : 30;
 const EVENTS_PER_SEC = args.smoke ? 1000 : 10_000;

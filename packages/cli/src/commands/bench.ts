@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { CliCommand, CliIo } from '../command.js';
 
 export const BENCH_SUITES = ['esl-parse', 'esl-api', 'bus-command', 'bus-events', 'memory'] as const;
+/** The suites that can measure a real FreeSWITCH (`--freeswitch`); the others need the simulator's injector, or no switch. */
+export const FREESWITCH_SUITES = ['esl-api', 'bus-command'] as const;
 
 const HELP = `usage: fsbus bench <suite|all|report> [options]
 
@@ -25,6 +27,11 @@ options:
   --full               the long variant (memory: the 5-minute soak)
   --only <drivers>     bus suites: only these drivers (e.g. nats)
   --child-flags "<f>"  node flags for the simulator and agent processes (e.g. "--cpu-prof")
+  --freeswitch <host:port>
+                       esl-api, bus-command: measure that FreeSWITCH instead of the simulator
+                       (password from FSBUS_ESL_PASSWORD, default ClueCon; with \`all\`, only those
+                       two suites run). Not a production switch: it gets tens of thousands of
+                       \`api status\` a second.
 
 Runs from a source checkout (bench/ is not published).`;
 
@@ -65,7 +72,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return 2;
     }
     const others = at >= 0 ? rest.filter((_, i) => i !== at && i !== at + 1) : rest;
-    for (const s of BENCH_SUITES) {
+    const external = others.includes('--freeswitch');
+    if (external) io.err(`fsbus bench all --freeswitch: running ${FREESWITCH_SUITES.join(' and ')} (the other suites need the simulator, or no switch)`);
+    for (const s of external ? FREESWITCH_SUITES : BENCH_SUITES) {
       const code = await runScript(root, `bench/${s}/run.ts`, dir === undefined ? others : [...others, '--json', `${dir}/${s}.json`]);
       if (code !== 0) return code;
     }
