@@ -13,7 +13,7 @@ import { formatBusEvents } from './bus-events/report.js';
 import type { EslApiReport } from './esl-api/report.js';
 import { formatEslApi } from './esl-api/report.js';
 import { formatTable as formatEslParse, type BenchReport as EslParseReport } from './esl-parse/report.js';
-import { machineLine } from './lib/envelope.js';
+import { machineLine, switchName } from './lib/envelope.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { renderChart, type Panel } from './lib/svg-chart.js';
 import { int, markdownTable, ms, ratio } from './lib/table.js';
@@ -90,7 +90,7 @@ export function chart(r: Reports): string {
   if (r.eslApi) {
     const peers = [...new Set(r.eslApi.results.map((x) => x.peer))];
     panels.push({
-      title: `esl-api: api status round trips/s against ${r.eslApi.eslTarget.external ? 'FreeSWITCH' : 'the simulator'}`,
+      title: `esl-api: api status round trips/s against the ${switchName(r.eslApi.eslTarget)}`,
       unit: '/s',
       log: true,
       groups: peers.map((p) => ({
@@ -119,7 +119,7 @@ export function chart(r: Reports): string {
       title: 'bus-command: commands/s with 64 clients',
       unit: '/s',
       groups: [
-        ...at64.map((x) => ({ label: x.path === 'bus' ? `${x.driver} (through the agent)` : x.path === 'broker-echo' ? `${x.driver} floor (echo responder)` : x.path === 'direct-esl' ? 'direct ESL (@fsbus/esl)' : `${r.busCommand!.eslTarget.external ? 'FreeSWITCH' : 'simulator'} ceiling (raw)`, bars: [{ series: 'measured', value: x.perSec }] })),
+        ...at64.map((x) => ({ label: x.path === 'bus' ? `${x.driver} (through the agent)` : x.path === 'broker-echo' ? `${x.driver} floor (echo responder)` : x.path === 'direct-esl' ? 'direct ESL (@fsbus/esl)' : `${switchName(r.busCommand!.eslTarget)} ceiling (raw)`, bars: [{ series: 'measured', value: x.perSec }] })),
         { label: 'mod_event_agent (issue anchor)', bars: [{ series: 'anchor', value: r.busCommand.anchors.clients64.perSec }] },
       ],
     });

@@ -1,6 +1,6 @@
 /** bus-command's report shape and table. */
 import type { ReportEnvelope } from '../lib/envelope.js';
-import { machineLine } from '../lib/envelope.js';
+import { machineLine, switchName } from '../lib/envelope.js';
 import type { LoadResult } from '../lib/load.js';
 import type { CpuWindow } from '../lib/proc-stats.js';
 import { int, markdownTable, ms, pct, ratio } from '../lib/table.js';
@@ -100,7 +100,7 @@ export function formatBusCommand(r: BusCommandReport): string {
     lines.push(`nats, 1 client: bus overhead over direct ESL at p50 ${ms(n1.latency.p50 - d1.latency.p50)} ms${split} (target <= 0.15 ms)`);
   }
   const ceiling = r.results.find((x) => x.path === 'sim-ceiling');
-  if (ceiling) lines.push(`${r.eslTarget.external ? 'FreeSWITCH' : 'simulator'} ceiling (raw ESL, 4 connections x 16 pipelined): ${int(ceiling.perSec)} api status/s`);
+  if (ceiling) lines.push(`${switchName(r.eslTarget)} ceiling (raw ESL, 4 connections x 16 pipelined): ${int(ceiling.perSec)} api status/s`);
   if (r.drivers.missing.length > 0) lines.push(`not measured: ${r.drivers.missing.map((m) => `${m.driver} (${m.reason})`).join('; ')}`);
   return lines.join('\n');
 }

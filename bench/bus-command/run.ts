@@ -14,7 +14,7 @@ import { connectClient, waitAgentReady } from '../lib/bus.js';
 import { spawnScript, startAgent, type AgentChild } from '../lib/children.js';
 import { openEslTarget } from '../lib/esl-target.js';
 import { parseSuiteArgs, writeReport } from '../lib/cli-args.js';
-import { envelope } from '../lib/envelope.js';
+import { envelope, switchName } from '../lib/envelope.js';
 import { runClosedLoop, type LoadResult } from '../lib/load.js';
 import { childProcesses, CpuMeter, rssMb, treeCpuSeconds } from '../lib/proc-stats.js';
 import { Progress } from '../lib/progress.js';
@@ -36,8 +36,7 @@ const rows: BusCommandRow[] = [];
 const measured: string[] = [];
 const failed: Array<{ driver: string; reason: string }> = [];
 const plan = await planDrivers(args.only);
-progress.step(args.freeswitch === undefined ? 'starting the simulator' : 'logging in to FreeSWITCH');
-const target = await openEslTarget(args);
+const target = await openEslTarget(args, progress);
 /** The switch's process for the CPU columns: the simulator's; nothing for an external FreeSWITCH. */
 const switchPid: Record<string, number> = target.pid === undefined ? {} : { sim: target.pid };
 
@@ -123,7 +122,7 @@ try {
   }
   const ceiling = await rawPeer.open(target, 4);
   try {
-    const r = await measure(`${target.external ? 'FreeSWITCH' : 'simulator'} ceiling (raw, 4 conns x 16)`, ceiling, 64, switchPid);
+    const r = await measure(`${switchName(target)} ceiling (raw, 4 conns x 16)`, ceiling, 64, switchPid);
     rows.push({ path: 'sim-ceiling', driver: '-', clients: 64, connections: 4, ...r });
   } finally {
     await ceiling.close();
@@ -139,7 +138,7 @@ try {
     }
   }
 } finally {
-  progress.step(target.external ? 'done with FreeSWITCH' : 'stopping the simulator');
+  progress.step(`done with the ${switchName(target)}`);
   await target.stop();
   progress.done();
 }

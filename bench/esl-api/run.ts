@@ -7,7 +7,7 @@
  */
 import { openEslTarget } from '../lib/esl-target.js';
 import { parseSuiteArgs, writeReport } from '../lib/cli-args.js';
-import { envelope } from '../lib/envelope.js';
+import { envelope, switchName } from '../lib/envelope.js';
 import { runClosedLoop, type LoadResult } from '../lib/load.js';
 import { Progress } from '../lib/progress.js';
 import { int } from '../lib/table.js';
@@ -25,8 +25,7 @@ const args = parseSuiteArgs(process.argv.slice(2));
 const window = args.smoke ? { warmupMs: 100, durationMs: 300 } : { warmupMs: 1000, durationMs: 3000 };
 const progress = new Progress('esl-api');
 
-progress.step(args.freeswitch === undefined ? 'starting the simulator' : 'logging in to FreeSWITCH');
-const target = await openEslTarget(args);
+const target = await openEslTarget(args, progress);
 const results: EslApiRow[] = [];
 /** Rounds per case (peers interleaved); the best round counts, so another tenant's burst on this shared machine hurts less. */
 const ROUNDS = args.smoke ? 1 : 2;
@@ -61,7 +60,7 @@ try {
     }
   }
 } finally {
-  progress.step(target.external ? 'done with FreeSWITCH' : 'stopping the simulator');
+  progress.step(`done with the ${switchName(target)}`);
   await target.stop();
   progress.done();
 }

@@ -17,3 +17,8 @@ export function envelope<Name extends string>(benchmark: Name, args: { smoke: bo
 export function machineLine(m: MachineInfo): string {
   return `${m.cpuModel} x${m.cores}, ${m.memoryGb} GB, node ${m.node}, load ${m.loadAvg1}`;
 }
+
+/** How reports and progress name the switch the ESL suites measured: `simulator` or `FreeSWITCH`. */
+export function switchName(target: { readonly external: boolean }): string {
+  return target.external ? 'FreeSWITCH' : 'simulator';
+}

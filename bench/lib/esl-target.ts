@@ -22,8 +22,10 @@ export interface EslTarget {
   stop(): Promise<void>;
 }
 
-export async function openEslTarget(args: SuiteArgs): Promise<EslTarget> {
+/** The suite's switch; `progress` is told what is happening meanwhile. */
+export async function openEslTarget(args: SuiteArgs, progress: { step(label: string): void }): Promise<EslTarget> {
   const fs = args.freeswitch;
+  progress.step(fs === undefined ? 'starting the simulator' : 'logging in to FreeSWITCH');
   if (fs === undefined) {
     const sim = await startSim(args.childFlags);
     return { host: sim.host, port: sim.port, password: 'ClueCon', pid: sim.pid, description: 'fsbus sim (child process)', external: false, stop: () => sim.stop() };

@@ -8,11 +8,14 @@ import { REPO_ROOT } from './paths.js';
 
 const run = promisify(execFile);
 
+/** `node … bench/<suite>/run.ts <args>`, as `fsbus bench` runs it. */
+const suiteArgv = (suite: string, args: readonly string[]): string[] => ['--conditions=source', '--import', 'tsx', `bench/${suite}/run.ts`, ...args];
+
 export async function runSmoke<T>(suite: string, extra: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<{ report: T; stdout: string; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), `fsbus-bench-${suite}-`));
   try {
     const out = join(dir, 'report.json');
-    const { stdout, stderr } = await run(process.execPath, ['--conditions=source', '--import', 'tsx', `bench/${suite}/run.ts`, '--smoke', '--json', out, ...extra], {
+    const { stdout, stderr } = await run(process.execPath, suiteArgv(suite, ['--smoke', '--json', out, ...extra]), {
       cwd: REPO_ROOT,
       env,
       encoding: 'utf8',
@@ -28,7 +31,7 @@ export async function runSmoke<T>(suite: string, extra: readonly string[] = [], 
 /** A suite run expected to fail: its exit code and stderr (no report). */
 export async function runFailing(suite: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stderr: string }> {
   try {
-    await run(process.execPath, ['--conditions=source', '--import', 'tsx', `bench/${suite}/run.ts`, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 120_000 });
+    await run(process.execPath, suiteArgv(suite, args), { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 120_000 });
     return { code: 0, stderr: '' };
   } catch (err) {
     const e = err as { code?: unknown; stderr?: string };

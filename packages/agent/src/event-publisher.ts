@@ -2,7 +2,7 @@
  * FreeSWITCH events → the bus: filter, shape (SPEC §3.5), publish. The driver buffers (bounded)
  * while the broker is away; every drop is counted there and exported as a metric.
  */
-import { encodeEventPayload, type EventFilter, type Subjects } from '@fsbus/contract';
+import { encodeEventPayload, encodeUtf8, type EventFilter, type Subjects } from '@fsbus/contract';
 import type { EslEvent } from '@fsbus/esl';
 import type { Driver } from '@fsbus/transport';
 import type { AgentMetrics } from './metrics.js';
@@ -42,7 +42,7 @@ export class EventPublisher {
       this.#metrics.eventsFiltered.inc();
       return;
     }
-    const bytes = Buffer.from(encodeEventPayload(event, this.#nodeId));
+    const bytes = encodeUtf8(encodeEventPayload(event, this.#nodeId));
     const outcome = this.#driver.publish(this.#subjects.event(event.name, subclass), bytes);
     if (outcome === 'dropped') {
       this.counters.failed++;
