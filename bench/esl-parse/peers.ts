@@ -47,12 +47,15 @@ function fsbusPeer(): Peer {
     version: (JSON.parse(readFileSync(new URL('../../packages/esl/package.json', import.meta.url), 'utf8')) as { version: string }).version,
     parse(chunks, mode) {
       const result: ParseResult = { events: 0, nameChars: 0, headers: 0 };
+      const countHeader = (value: string | undefined): void => {
+        result.headers += value === undefined ? 0 : 1;
+      };
       const parser = new EslParser((raw) => {
         const frame = decodeFrame(raw);
         if (frame.kind === 'event') {
           result.events++;
           result.nameChars += frame.event.getHeader('Event-Name')?.length ?? 0;
-          if (mode === 'all') for (const [, value] of frame.event.headers) result.headers += value === undefined ? 0 : 1;
+          if (mode === 'all') frame.event.forEachHeader(countHeader);
         }
       });
       for (const chunk of chunks) parser.push(chunk);

@@ -35,6 +35,8 @@ export function joinArrayValue(items: readonly string[]): string {
 export interface HeaderSource {
   get(name: string): string | undefined;
   materialize(): Map<string, string>;
+  /** Calls `fn` for each pair `materialize()` would hold, in its order, without building it; absent when the source cannot. */
+  forEach?(fn: (value: string, name: string) => void): void;
   /** Lookups worth serving through `get` before building the Map is cheaper. */
   readonly lookupLimit: number;
   /**
@@ -214,6 +216,20 @@ class JsonHeaders implements HeaderSource {
   get(name: string): string | undefined {
     if (name === '_body' || name === 'Content-Length' || !Object.hasOwn(this.#object, name)) return undefined;
     return jsonHeaderValue(this.#object[name]);
+  }
+
+  forEach(fn: (value: string, name: string) => void): void {
+    // Keys and values come out in the same order; reading each value by name instead costs a
+    // keyed lookup per header on objects of as many shapes as FreeSWITCH has event layouts.
+    const object = this.#object;
+    const names = Object.keys(object);
+    const values = Object.values(object);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (name === '_body' || name === 'Content-Length') continue;
+      const value = values[i];
+      fn(typeof value === 'string' ? value : jsonHeaderValue(value), name);
+    }
   }
 
   materialize(): Map<string, string> {

@@ -62,6 +62,15 @@ export class EslEvent {
     return this.#headers;
   }
 
+  /**
+   * Calls `fn` with each header as iterating `headers` gives it (value, name; wire order), without
+   * building that Map when the event came from the wire as JSON — the cheap way to read them all.
+   */
+  forEachHeader(fn: (value: string, name: string) => void): void {
+    if (this.#headers === undefined && this.#source?.forEach !== undefined) this.#source.forEach(fn);
+    else for (const [name, value] of this.headers) fn(value, name);
+  }
+
   #get(name: string): string | undefined {
     if (this.#headers !== undefined) return this.#headers.get(name);
     if (this.#source === undefined) return undefined;

@@ -2,7 +2,7 @@
  * fast-check properties of the event codec: any event (arbitrary names, values with unicode,
  * `%`, `+`, newlines, ARRAY values, `_undef_`; bodies with multi-byte UTF-8) serialises and
  * parses back to itself in every format, through the codec and through the wire path; and an
- * event's lazy header lookups always agree with its materialised headers.
+ * event's lazy header lookups and `forEachHeader` always agree with its materialised headers.
  */
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
@@ -78,6 +78,23 @@ void test('lazy lookups agree with the materialised headers, for present, absent
         const expected = map.get(p);
         assert.equal(lazy.event.getHeader(p), expected === UNDEF_VALUE ? undefined : expected, `getHeader(${JSON.stringify(p)})`);
       }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+void test('forEachHeader gives exactly the pairs of iterating headers, before and after the Map is built', () => {
+  fc.assert(
+    fc.property(headers, body, fc.constantFrom(...FORMATS), (entries, text, format) => {
+      const wire = encodeFrame([['Content-Type', `text/event-${format}`]], new EslEvent(entries, text).serialize(format));
+      const [lazy, eager] = [viaWire(wire), viaWire(wire)];
+      assert.ok(lazy.kind === 'event' && eager.kind === 'event');
+      const seen: Array<[string, string]> = [];
+      lazy.event.forEachHeader((v, n) => seen.push([n, v]));
+      assert.deepStrictEqual(seen, [...eager.event.headers]);
+      const again: Array<[string, string]> = [];
+      eager.event.addHeader('X-Added', 'yes').forEachHeader((v, n) => again.push([n, v]));
+      assert.deepStrictEqual(again, [...eager.event.headers]);
     }),
     { numRuns: 300 },
   );
