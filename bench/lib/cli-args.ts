@@ -7,6 +7,8 @@ export interface SuiteArgs {
   smoke: boolean;
   /** Long run (the memory soak). */
   full: boolean;
+  /** `--minutes N`: the memory soak's length (implies `--full`; 5 without it). */
+  minutes: number | undefined;
   /** Extra node flags for the children (e.g. `--cpu-prof`), from `--child-flags "…"`. */
   childFlags: string[];
   /** `--only nats,redis`: restrict the drivers of the bus suites. */
@@ -25,7 +27,7 @@ export function parseSuiteArgs(argv: readonly string[]): SuiteArgs {
     if (v === undefined || (flag !== '--child-flags' && v.startsWith('--'))) throw new Error(`${flag} needs a value`);
     return v;
   };
-  const withValue = new Set(['--json', '--child-flags', '--only', '--agent-config', '--freeswitch']);
+  const withValue = new Set(['--json', '--child-flags', '--only', '--agent-config', '--freeswitch', '--minutes']);
   const known = new Set([...withValue, '--smoke', '--full']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -36,10 +38,13 @@ export function parseSuiteArgs(argv: readonly string[]): SuiteArgs {
   const only = value('--only');
   const agentConfig = value('--agent-config');
   const freeswitch = value('--freeswitch');
+  const minutes = value('--minutes');
+  if (minutes !== undefined && !(Number(minutes) > 0 && Number(minutes) <= 24 * 60)) throw new Error(`--minutes must be a number of minutes (at most a day), got ${JSON.stringify(minutes)}`);
   return {
     json: value('--json'),
     smoke: argv.includes('--smoke'),
-    full: argv.includes('--full'),
+    full: argv.includes('--full') || minutes !== undefined,
+    minutes: minutes === undefined ? undefined : Number(minutes),
     childFlags: flags === undefined ? [] : flags.split(/\s+/).filter((f) => f !== ''),
     only: only === undefined ? undefined : only.split(',').map((s) => s.trim().toLowerCase()),
     agentConfig: agentConfig === undefined ? undefined : (JSON.parse(agentConfig) as Record<string, unknown>),

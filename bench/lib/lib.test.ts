@@ -64,7 +64,11 @@ void test('the chart is one SVG with a bar and a label per value, text escaped',
 
 void test('suite options: values, flags, unknown options refused', () => {
   const a = parseSuiteArgs(['--json', 'o.json', '--smoke', '--only', 'nats,AMQP', '--child-flags', '--cpu-prof --cpu-prof-dir=/tmp/p', '--agent-config', '{"log_level":"warn"}']);
-  assert.deepStrictEqual(a, { json: 'o.json', smoke: true, full: false, childFlags: ['--cpu-prof', '--cpu-prof-dir=/tmp/p'], only: ['nats', 'amqp'], agentConfig: { log_level: 'warn' }, freeswitch: undefined });
+  assert.deepStrictEqual(a, { json: 'o.json', smoke: true, full: false, minutes: undefined, childFlags: ['--cpu-prof', '--cpu-prof-dir=/tmp/p'], only: ['nats', 'amqp'], agentConfig: { log_level: 'warn' }, freeswitch: undefined });
+  const soak = parseSuiteArgs(['--minutes', '30']);
+  assert.equal(soak.minutes, 30);
+  assert.equal(soak.full, true, '--minutes is a long run');
+  for (const bad of ['0', '-5', 'x', '2000']) assert.throws(() => parseSuiteArgs(['--minutes', bad]), /--minutes must be a number of minutes/, bad);
   assert.deepStrictEqual(parseSuiteArgs(['--freeswitch', 'fs1.example:8021']).freeswitch, { host: 'fs1.example', port: 8021 });
   assert.deepStrictEqual(parseSuiteArgs(['--freeswitch', '[::1]:8021']).freeswitch, { host: '::1', port: 8021 });
   for (const bad of ['fs1', ':8021', 'fs1:0', 'fs1:70000', 'fs1:x']) assert.throws(() => parseSuiteArgs(['--freeswitch', bad]), /--freeswitch must be host:port/, bad);

@@ -50,6 +50,6 @@ export function formatMemory(r: MemoryReport): string {
       ['after load', r.afterLoad.rssMb.toFixed(1), `${r.idle.settleMs / 1000} s later`],
     ],
   );
-  return [`memory: ${machineLine(r.machine)}; agent over ${r.driver}, ${r.mode === 'full' ? '5-minute soak' : `${u.seconds} s load`}`, '', table].join('\n');
+  return [`memory: ${machineLine(r.machine)}; agent over ${r.driver}, ${r.mode === 'full' ? `${+(u.seconds / 60).toFixed(1)}-minute soak` : `${u.seconds} s load`}`, '', table].join('\n');
 }
 

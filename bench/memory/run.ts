@@ -1,9 +1,10 @@
 /**
  * memory benchmark: the agent's RSS idle, then under load (commands from 16 clients and a
  * steady event stream, both over NATS) sampled every second; the growth over the load window
- * says whether memory is bounded. `--full` runs the 5-minute soak; the default window is 30 s.
+ * says whether memory is bounded. `--full` runs the 5-minute soak, `--minutes N` one of N minutes;
+ * the default window is 30 s.
  *
- *   node --conditions=source --import tsx bench/memory/run.ts [--json out.json] [--smoke] [--full]
+ *   node --conditions=source --import tsx bench/memory/run.ts [--json out.json] [--smoke] [--full | --minutes N]
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { planDrivers } from '../lib/brokers.js';
@@ -20,7 +21,7 @@ import { formatMemory, type MemoryReport } from './report.js';
 const args = parseSuiteArgs(process.argv.slice(2));
 refuseFreeswitch(args, 'memory', "it drives the simulator's event injector");
 const SETTLE_MS = args.smoke ? 300 : 3000;
-const LOAD_SECONDS = args.smoke ? 1 : args.full ? 300 : 30;
+const LOAD_SECONDS = args.smoke ? 1 : args.minutes !== undefined ? Math.round(args.minutes * 60) : args.full ? 300 : 30;
 const EVENTS_PER_SEC = args.smoke ? 1000 : 10_000;
 const CLIENTS = 16;
 const progress = new Progress('memory');

@@ -25,6 +25,7 @@ options:
   --json <file>        write the JSON report
   --smoke              a tiny run (CI); its numbers mean nothing
   --full               the long variant (memory: the 5-minute soak)
+  --minutes <n>        memory: a soak of n minutes instead
   --only <drivers>     bus suites: only these drivers (e.g. nats)
   --child-flags "<f>"  node flags for the simulator and agent processes (e.g. "--cpu-prof")
   --freeswitch <host:port>
