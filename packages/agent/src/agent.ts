@@ -24,6 +24,7 @@ import { FreeSwitchLink } from './freeswitch-link.js';
 import { AgentHttpServer } from './http-server.js';
 import { createStdoutSink, type LogSink } from './log-sink.js';
 import { AgentMetrics } from './metrics.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -223,6 +224,7 @@ export class Agent {
           healthy: () => this.#state === 'running',
           ready: () => ({ ready: this.ready, broker: this.brokerStatus, esl: this.eslStatus }),
         });
+        registerProcessMetrics(this.metrics.registry);
         this.#httpPort = await this.#http.listen(c.metrics.port, c.metrics.host);
       }
       await driver.flush();

@@ -46,6 +46,15 @@ void test('/metrics counters move; /healthz and /readyz follow the connections',
     assert.equal(metric(after.body, 'fsbus_request_errors_total', `code="${BusErrorCode.MISSING_COMMAND}"`), 1);
     assert.equal(metric(after.body, 'fsbus_broker_connected', 'node_id="node-1"'), 1);
     assert.equal(metric(after.body, 'fsbus_esl_connected', 'node_id="node-1"'), 1);
+    // The process's own health, under prom-client's default names.
+    const node = 'node_id="node-1"';
+    const rss = metric(after.body, 'process_resident_memory_bytes', node);
+    assert.ok(rss > 10e6 && rss < 10e9, `rss ${rss}`);
+    assert.ok(metric(after.body, 'nodejs_heap_size_used_bytes', node) > 1e6);
+    assert.ok(metric(after.body, 'nodejs_heap_size_total_bytes', node) >= metric(after.body, 'nodejs_heap_size_used_bytes', node));
+    assert.ok(metric(after.body, 'process_cpu_seconds_total', node) > 0);
+    const started = metric(after.body, 'process_start_time_seconds', node);
+    assert.ok(started > 1.7e9 && started <= Date.now() / 1000, `start ${started}`);
     assert.equal((await get(port, '/nope')).status, 404);
   } finally {
     await cluster.stop();
