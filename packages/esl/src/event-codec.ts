@@ -233,17 +233,8 @@ class JsonHeaders implements HeaderSource {
   }
 
   materialize(): Map<string, string> {
-    const object = this.#object;
-    const names = Object.keys(object);
     const headers = new Map<string, string>();
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      const value = object[name];
-      if (typeof value === 'string') headers.set(name, value);
-      else headers.set(name, jsonHeaderValue(value));
-    }
-    headers.delete('_body');
-    headers.delete('Content-Length');
+    this.forEach((value, name) => headers.set(name, value));
     return headers;
   }
 }
