@@ -229,7 +229,8 @@ export class Agent {
       }
       await driver.flush();
       this.#state = 'running';
-      this.logger.info({ subjects: this.#lanes.map((l) => l.subject), driver: c.driver }, 'agent started');
+      const metrics = this.#httpPort === undefined ? {} : { metrics: { host: c.metrics.host, port: this.#httpPort } };
+      this.logger.info({ subjects: this.#lanes.map((l) => l.subject), driver: c.driver, ...metrics }, 'agent started');
       this.#changed();
     } catch (err) {
       await this.#teardown();

@@ -62,6 +62,12 @@ void test('fsbus agent serves requests, logs JSON, and exits 0 on SIGTERM', asyn
     assert.equal(r.success, true);
     assert.equal(r.node_id, 'proc-1');
     assert.ok(!JSON.stringify(logs).includes('ClueCon'), 'a secret reached the log');
+    // Port 0 picks a free port: the start line says which, so a scraper can find /metrics.
+    const { metrics } = logs.find((l) => l['msg'] === 'agent started') as { metrics?: { host: string; port: number } };
+    assert.ok(metrics !== undefined, 'the start line names the metrics address');
+    assert.equal(metrics.host, '127.0.0.1');
+    const scraped = await fetch(`http://127.0.0.1:${metrics.port}/metrics`);
+    assert.match(await scraped.text(), /^process_resident_memory_bytes\{node_id="proc-1"\} \d+/m);
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
     assert.ok(logs.some((l) => l['msg'] === 'agent stopped'));
