@@ -7,6 +7,7 @@ import { Latencies, summarize } from './stats.js';
 import { markdownTable } from './table.js';
 import { renderChart } from './svg-chart.js';
 import { parseSuiteArgs } from './cli-args.js';
+import { floorByFifth, medianByFifth } from '../memory/report.js';
 
 void test('percentiles are nearest-rank over every sample', () => {
   const l = new Latencies();
@@ -74,4 +75,11 @@ void test('suite options: values, flags, unknown options refused', () => {
   for (const bad of ['fs1', ':8021', 'fs1:0', 'fs1:70000', 'fs1:x']) assert.throws(() => parseSuiteArgs(['--freeswitch', bad]), /--freeswitch must be host:port/, bad);
   assert.throws(() => parseSuiteArgs(['--jsn', 'x']), /unknown option --jsn/);
   assert.throws(() => parseSuiteArgs(['--json']), /--json needs a value/);
+});
+
+void test('memory trend: medians and floors per fifth of the window', () => {
+  const saw = Array.from({ length: 50 }, (_, i) => 100 + (i % 10) * 3 + Math.floor(i / 10)); // saw-tooth rising 1 MB per fifth
+  assert.deepStrictEqual(floorByFifth(saw), [100, 101, 102, 103, 104]);
+  assert.deepStrictEqual(medianByFifth(saw), [115, 116, 117, 118, 119]);
+  assert.deepStrictEqual(floorByFifth([1, 2, 3]), [], 'too few samples for fifths');
 });

@@ -16,6 +16,8 @@ export interface MemoryReport extends ReportEnvelope<'memory'> {
     endMb: number;
     /** Least-squares slope over the second half of the window, MB per minute. */
     slopeMbPerMin: number;
+    /** V8 heap used every second, MB, from the agent's /metrics (absent in reports before it was sampled). */
+    heapUsedSamples?: number[];
     cpuPercent: number;
     commands: Pick<LoadResult, 'ok' | 'errors' | 'perSec'> & { p50: number; p99: number };
     eventsPublished: number;
@@ -36,6 +38,16 @@ export function medianByFifth(samples: readonly number[]): number[] {
   });
 }
 
+/**
+ * Lowest V8 heap use of each fifth of the window: right after a collection the heap holds only
+ * what is still referenced, so a leak shows as floors that keep rising; RSS hides it behind the
+ * young generation's saw-tooth.
+ */
+export function floorByFifth(samples: readonly number[]): number[] {
+  if (samples.length < 5) return [];
+  return Array.from({ length: 5 }, (_, i) => Math.min(...samples.slice(Math.floor((i * samples.length) / 5), Math.floor(((i + 1) * samples.length) / 5))));
+}
+
 export function formatMemory(r: MemoryReport): string {
   const u = r.underLoad;
   const fifths = medianByFifth(u.samples);
@@ -48,8 +60,15 @@ export function formatMemory(r: MemoryReport): string {
       ['under load (peak)', u.peakMb.toFixed(1), `agent CPU ${u.cpuPercent.toFixed(0)}%; ${int(u.commands.perSec)} commands/s (p50 ${ms(u.commands.p50)} ms, p99 ${ms(u.commands.p99)} ms), ${int(u.eventsPublished)} events published, ${int(u.eventsDropped)} dropped`],
       ['under load (end)', u.endMb.toFixed(1), `after ${u.seconds} s; slope over the second half ${u.slopeMbPerMin.toFixed(2)} MB/min${trend}`],
       ['after load', r.afterLoad.rssMb.toFixed(1), `${r.idle.settleMs / 1000} s later`],
+      ...heapRow(u.heapUsedSamples ?? []),
     ],
   );
   return [`memory: ${machineLine(r.machine)}; agent over ${r.driver}, ${r.mode === 'full' ? `${+(u.seconds / 60).toFixed(1)}-minute soak` : `${u.seconds} s load`}`, '', table].join('\n');
 }
 
+function heapRow(heap: readonly number[]): string[][] {
+  if (heap.length === 0) return [];
+  const floors = floorByFifth(heap);
+  const trend = floors.length === 0 ? '' : `; lowest of each fifth of the window ${floors.map((m) => m.toFixed(1)).join(' / ')} MB (what survives collection; a leak raises it)`;
+  return [['V8 heap used', '–', `peak ${Math.max(...heap).toFixed(1)} MB over ${heap.length} samples${trend}`]];
+}

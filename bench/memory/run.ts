@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { planDrivers } from '../lib/brokers.js';
 import { agentStatus, connectClient, waitAgentReady } from '../lib/bus.js';
-import { simControl, startAgent, startSim } from '../lib/children.js';
+import { simControl, startAgent, startSim, type AgentChild } from '../lib/children.js';
 import { parseSuiteArgs, refuseFreeswitch, writeReport } from '../lib/cli-args.js';
 import { envelope } from '../lib/envelope.js';
 import { runClosedLoop } from '../lib/load.js';
@@ -42,28 +42,57 @@ function slopePerMin(samples: readonly number[]): number {
   return (num / den) * 60;
 }
 
+/** Where the agent serves /metrics, from its start line (the log reaches the file within 200 ms). */
+async function agentMetricsUrl(agent: AgentChild): Promise<string> {
+  for (let waited = 0; waited < 5000; waited += 50) {
+    const line = agent.log().split('\n').find((l) => l.includes('"msg":"agent started"'));
+    const metrics = line === undefined ? undefined : (JSON.parse(line) as { metrics?: { host: string; port: number } }).metrics;
+    if (metrics !== undefined) return `http://${metrics.host}:${metrics.port}/metrics`;
+    await sleep(50);
+  }
+  throw new Error('the agent did not log its metrics address within 5 s');
+}
+
+async function heapUsedMb(url: string): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(url)).text();
+    const m = /^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(text);
+    return m === null ? undefined : Number(m[1]) / 2 ** 20;
+  } catch {
+    return undefined; // a missed sample, not a failed run
+  }
+}
+
 const plan = await planDrivers(['nats']);
 const nats = plan.available[0];
 if (nats === undefined) throw new Error(`memory needs the nats driver: ${plan.missing[0]?.reason ?? '?'}`);
 progress.step('starting the simulator and the broker');
 const sim = await startSim(args.childFlags);
 const broker = await nats.starter.start();
-const agent = await startAgent({ driver: 'nats', brokerUrl: broker.url, esl: sim, nodeFlags: args.childFlags, ...(args.agentConfig === undefined ? {} : { config: args.agentConfig }) });
+// Metrics on a free loopback port: the V8 heap is sampled from /metrics next to RSS.
+const config = { metrics: { enabled: true, host: '127.0.0.1', port: 0 }, ...args.agentConfig };
+const agent = await startAgent({ driver: 'nats', brokerUrl: broker.url, esl: sim, nodeFlags: args.childFlags, config });
 let report: MemoryReport;
 try {
   const client = await connectClient('nats', broker.url, 'bench-memory');
   try {
     progress.step('waiting for the agent');
     await waitAgentReady(client, agent);
+    const metricsUrl = await agentMetricsUrl(agent);
     progress.step('idle');
     await sleep(SETTLE_MS);
     const idle = rssMb(agent.pid);
 
     const samples: number[] = [];
+    const heapSamples: number[] = [];
     progress.step(`under load for ${LOAD_SECONDS} s`, () => `RSS ${samples.at(-1)?.toFixed(0) ?? '?'} MB`);
     const before = await agentStatus(client, agent);
     const cpu0 = cpuSeconds(agent.pid);
-    const sampler = setInterval(() => samples.push(rssMb(agent.pid)), 1000);
+    const heapReads: Array<Promise<void>> = [];
+    const sampler = setInterval(() => {
+      samples.push(rssMb(agent.pid));
+      heapReads.push(heapUsedMb(metricsUrl).then((mb) => void (mb !== undefined && heapSamples.push(mb))));
+    }, 1000);
     const { id } = await simControl<{ id: string }>(sim, '/events/inject', { name: 'CUSTOM', subclass: SUBCLASS, headers: EVENT_HEADERS, count: EVENTS_PER_SEC * LOAD_SECONDS * 2, ratePerSecond: EVENTS_PER_SEC });
     const request = enc.encode('{"command":"status"}');
     const ok = Buffer.from('{"success":true');
@@ -77,6 +106,7 @@ try {
       { workers: CLIENTS, warmupMs: 0, durationMs: LOAD_SECONDS * 1000 },
     );
     clearInterval(sampler);
+    await Promise.all(heapReads);
     await simControl(sim, '/stop', { id });
     const cpuPercent = ((cpuSeconds(agent.pid) - cpu0) / LOAD_SECONDS) * 100;
     const after = await agentStatus(client, agent);
@@ -95,6 +125,7 @@ try {
         peakMb: Math.max(...samples),
         endMb: samples.at(-1) ?? Number.NaN,
         slopeMbPerMin: slopePerMin(samples),
+        heapUsedSamples: heapSamples,
         cpuPercent,
         commands: { ok: cmd.ok, errors: cmd.errors, perSec: cmd.perSec, p50: lat.p50, p99: lat.p99 },
         eventsPublished: (after.counters['events_published'] ?? 0) - (before.counters['events_published'] ?? 0),

@@ -17,5 +17,7 @@ void test('bench/memory --smoke samples the agent idle and under load', async ()
   assert.ok(positive(u.commands.ok));
   assert.equal(u.commands.errors, 0);
   assert.ok(positive(u.eventsPublished));
+  const heap = u.heapUsedSamples ?? [];
+  assert.ok(heap.length >= 1 && heap.every(positive), 'heap samples come from the agent\'s /metrics');
   assert.match(stdout, /\| idle +\| +[\d.]+ \|/);
 });
