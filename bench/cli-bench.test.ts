@@ -1,6 +1,6 @@
-/** `fsbus bench`: suite dispatch, unknown suites, and a real (smoke) run through the CLI. */
+/** `fsbus bench`: suite dispatch, unknown suites, a real (smoke) run through the CLI, and a stop by signal that leaves nothing running. */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -34,4 +34,45 @@ void test('fsbus bench esl-parse --smoke runs the suite and writes its report', 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/** Processes whose command line contains `needle` (Linux /proc), with their parent pid. */
+function processes(needle: string): Array<{ pid: number; ppid: number }> {
+  const found: Array<{ pid: number; ppid: number }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (!cmdline.includes(needle)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state[0] !== 'Z') found.push({ pid: Number(entry), ppid: Number(state[1]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // polling a process table, bounded
+  }
+}
+
+void test('a SIGTERM to fsbus bench stops the suite and everything it started (simulator, agent, broker)', async () => {
+  const t = io();
+  const running = benchCommand.run(['memory', '--minutes', '1'], t.io);
+  const suite = await until('the suite process', () => processes('bench/memory/run.ts').find((p) => p.ppid === process.pid));
+  await until('its agent', () => (processes(`cli-${suite.pid}/main.mjs agent`).length > 0 ? true : undefined));
+  assert.ok(processes(`fsbus-test-${suite.pid}`).length > 0, 'its nats-server runs');
+  process.emit('SIGTERM', 'SIGTERM'); // what a `kill` of the CLI delivers; forwarded to the suite
+  assert.equal(await running, 143);
+  await until('no simulator, agent or nats-server left', () =>
+    processes(`cli-${suite.pid}/`).length + processes(`fsbus-test-${suite.pid}`).length === 0 ? true : undefined,
+  10_000);
 });

@@ -23,6 +23,27 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+/**
+ * Every child still running. A suite stopped by a signal (`kill`, not Ctrl-C, which reaches the
+ * whole process group) must not leave a simulator or an agent behind: the signal becomes an exit,
+ * whose hooks stop these children and, in @fsbus/testkit, the brokers.
+ */
+const live = new Set<ChildProcess>();
+let hooked = false;
+
+function track(proc: ChildProcess): void {
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGTERM');
+  });
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.once(signal, () => process.exit(code));
+  }
+}
+
 /** Node flags (e.g. `--cpu-prof`), the CLI bundle, then the CLI's arguments. */
 async function cliArgs(nodeFlags: readonly string[], args: readonly string[]): Promise<string[]> {
   return [...nodeFlags, await buildCli(), ...args];
@@ -38,6 +59,7 @@ export async function spawnCli(args: readonly string[], ready: RegExp, options: 
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    track(proc);
     let output = '';
     let settled = false;
     const child: Child = {
@@ -77,6 +99,7 @@ export async function spawnCli(args: readonly string[], ready: RegExp, options: 
 export function spawnScript(script: string, args: readonly string[], ready: RegExp, timeoutMs = 60_000): Promise<Child> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    track(proc);
     let output = '';
     let settled = false;
     const done = (err?: Error): void => {
@@ -172,6 +195,7 @@ export async function startAgent(o: AgentChildOptions): Promise<AgentChild> {
   const argv = await cliArgs(o.nodeFlags ?? [], ['agent', '--config', file]);
   const fd = openSync(logPath, 'a');
   const proc = spawn(process.execPath, argv, { cwd: REPO_ROOT, env, stdio: ['ignore', fd, fd] });
+  track(proc);
   closeSync(fd);
   const log = (): string => {
     try {

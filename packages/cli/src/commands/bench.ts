@@ -4,6 +4,7 @@
  * docs/benchmarks.md. The suites live in the source checkout, not in the published package.
  */
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CliCommand, CliIo } from '../command.js';
@@ -45,11 +46,22 @@ function repoRoot(): string | undefined {
   return undefined;
 }
 
+/**
+ * Runs a suite in its own node process. A SIGTERM or SIGHUP sent to `fsbus bench` is passed on,
+ * so the suite stops what it started; Ctrl-C's SIGINT reaches both through the process group.
+ */
 function runScript(root: string, script: string, argv: readonly string[]): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...argv], { cwd: root, stdio: 'inherit' });
-    child.on('error', () => resolve(1));
-    child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128 + 2)));
+    const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+    const forwarded = ['SIGTERM', 'SIGHUP'] as const;
+    for (const signal of forwarded) process.on(signal, forward);
+    const finish = (code: number): void => {
+      for (const signal of forwarded) process.off(signal, forward);
+      resolve(code);
+    };
+    child.on('error', () => finish(1));
+    child.on('exit', (code, signal) => finish(code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0))));
   });
 }
 
