@@ -172,9 +172,15 @@ export function renderPage(r: Reports, chartFile: string): string {
     section('esl-api', r.eslApi && formatEslApi(r.eslApi), 'fsbus bench esl-api'),
     section('bus-command', r.busCommand && formatBusCommand(r.busCommand), 'fsbus bench bus-command'),
     section('bus-events', r.busEvents && formatBusEvents(r.busEvents), 'fsbus bench bus-events'),
-    section('memory', r.memory && formatMemory(r.memory), 'fsbus bench memory --full'),
+    section('memory', r.memory && formatMemory(r.memory), memoryCommand(r.memory)),
   );
   return lines.join('\n');
+}
+
+/** The command that reproduces the memory table: the 5-minute soak, or one of another length. */
+function memoryCommand(m: MemoryReport | undefined): string {
+  const seconds = m?.underLoad.seconds;
+  return m?.mode === 'full' && seconds !== undefined && seconds !== 300 ? `fsbus bench memory --minutes ${+(seconds / 60).toFixed(1)}` : 'fsbus bench memory --full';
 }
 
 const argv = process.argv.slice(2);
