@@ -45,7 +45,7 @@ function slopePerMin(samples: readonly number[]): number {
 /** Where the agent serves /metrics, from its start line (the log reaches the file within 200 ms). */
 async function agentMetricsUrl(agent: AgentChild): Promise<string> {
   for (let waited = 0; waited < 5000; waited += 50) {
-    const line = agent.log().split('\n').find((l) => l.includes('"msg":"agent started"'));
+    const line = agent.log().split('\n').find((l) => l.includes('"msg":"agent started"') && l.endsWith('}'));
     const metrics = line === undefined ? undefined : (JSON.parse(line) as { metrics?: { host: string; port: number } }).metrics;
     if (metrics !== undefined) return `http://${metrics.host}:${metrics.port}/metrics`;
     await sleep(50);
