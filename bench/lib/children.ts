@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopChild } from '@fsbus/testkit';
+import { onTermination, stopChild } from '@fsbus/testkit';
 
 import { buildCli } from './build-cli.js';
 import { REPO_ROOT } from './paths.js';
@@ -36,12 +36,9 @@ function track(proc: ChildProcess): void {
   proc.once('exit', () => live.delete(proc));
   if (hooked) return;
   hooked = true;
-  process.once('exit', () => {
+  onTermination(() => {
     for (const c of live) c.kill('SIGTERM');
   });
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-    process.once(signal, () => process.exit(code));
-  }
 }
 
 /** Node flags (e.g. `--cpu-prof`), the CLI bundle, then the CLI's arguments. */

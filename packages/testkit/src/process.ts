@@ -17,16 +17,32 @@ export interface SpawnedBroker {
   log(): string;
 }
 
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/**
+ * Runs `hook` when this process exits — also when a SIGINT, SIGTERM or SIGHUP would have killed it
+ * outright: such a signal becomes an exit (128 + its number), unless something else in the
+ * process listens for it and so owns the shutdown (a dashboard, a demo).
+ */
+export function onTermination(hook: () => void): void {
+  process.once('exit', hook);
+  for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES)) {
+    process.once(signal, () => {
+      if (process.listenerCount(signal) === 0) process.exit(code);
+    });
+  }
+}
+
 /** Every broker still running: a test process that dies without stop() must not leave orphans. */
 const running = new Set<ChildProcess>();
-let exitHook = false;
+let hooked = false;
 
 function track(child: ChildProcess): void {
   running.add(child);
   child.once('exit', () => running.delete(child));
-  if (exitHook) return;
-  exitHook = true;
-  process.once('exit', () => {
+  if (hooked) return;
+  hooked = true;
+  onTermination(() => {
     for (const c of running) c.kill('SIGTERM');
   });
 }
