@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onTermination, stopChild } from '@fsbus/testkit';
+import { stopChild, stopOnTermination } from '@fsbus/testkit';
 
 import { buildCli } from './build-cli.js';
 import { REPO_ROOT } from './paths.js';
@@ -21,24 +21,6 @@ export interface Child {
   /** The last 64 KB of its output, for error messages. */
   log(): string;
   stop(): Promise<void>;
-}
-
-/**
- * Every child still running. A suite stopped by a signal (`kill`, not Ctrl-C, which reaches the
- * whole process group) must not leave a simulator or an agent behind: the signal becomes an exit,
- * whose hooks stop these children and, in @fsbus/testkit, the brokers.
- */
-const live = new Set<ChildProcess>();
-let hooked = false;
-
-function track(proc: ChildProcess): void {
-  live.add(proc);
-  proc.once('exit', () => live.delete(proc));
-  if (hooked) return;
-  hooked = true;
-  onTermination(() => {
-    for (const c of live) c.kill('SIGTERM');
-  });
 }
 
 /** Node flags (e.g. `--cpu-prof`), the CLI bundle, then the CLI's arguments. */
@@ -56,7 +38,7 @@ export async function spawnCli(args: readonly string[], ready: RegExp, options: 
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    track(proc);
+    stopOnTermination(proc); // a suite stopped by a signal (`kill`) must not leave it running
     let output = '';
     let settled = false;
     const child: Child = {
@@ -96,7 +78,7 @@ export async function spawnCli(args: readonly string[], ready: RegExp, options: 
 export function spawnScript(script: string, args: readonly string[], ready: RegExp, timeoutMs = 60_000): Promise<Child> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    track(proc);
+    stopOnTermination(proc);
     let output = '';
     let settled = false;
     const done = (err?: Error): void => {
@@ -192,7 +174,7 @@ export async function startAgent(o: AgentChildOptions): Promise<AgentChild> {
   const argv = await cliArgs(o.nodeFlags ?? [], ['agent', '--config', file]);
   const fd = openSync(logPath, 'a');
   const proc = spawn(process.execPath, argv, { cwd: REPO_ROOT, env, stdio: ['ignore', fd, fd] });
-  track(proc);
+  stopOnTermination(proc);
   closeSync(fd);
   const log = (): string => {
     try {

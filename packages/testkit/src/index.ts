@@ -1,6 +1,6 @@
 export { startNatsServer } from './nats-server.js';
 export type { NatsServerOptions, NatsServerHandle } from './nats-server.js';
-export { BrokerStartError, onTermination, probeProtocol, spawnUntil, stopChild, waitForGreeting } from './process.js';
+export { BrokerStartError, onTermination, probeProtocol, spawnUntil, stopChild, stopOnTermination, waitForGreeting } from './process.js';
 export type { SpawnedBroker } from './process.js';
 export { freePort } from './free-port.js';
 export { makeTestCertificate } from './tls-cert.js';

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
+import { constants } from 'node:os';
 
 export class BrokerStartError extends Error {
   override name = 'BrokerStartError';
@@ -17,7 +18,7 @@ export interface SpawnedBroker {
   log(): string;
 }
 
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+const TERMINATING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * Runs `hook` when this process exits — also when a SIGINT, SIGTERM or SIGHUP would have killed it
@@ -26,18 +27,19 @@ const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
  */
 export function onTermination(hook: () => void): void {
   process.once('exit', hook);
-  for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES)) {
+  for (const signal of TERMINATING_SIGNALS) {
     process.once(signal, () => {
-      if (process.listenerCount(signal) === 0) process.exit(code);
+      if (process.listenerCount(signal) === 0) process.exit(128 + constants.signals[signal]);
     });
   }
 }
 
-/** Every broker still running: a test process that dies without stop() must not leave orphans. */
+/** Every child process still running that must not outlive this one (brokers, a bench's simulator and agent). */
 const running = new Set<ChildProcess>();
 let hooked = false;
 
-function track(child: ChildProcess): void {
+/** SIGTERMs `child` when this process exits or is terminated by a signal, if it still runs then. */
+export function stopOnTermination(child: ChildProcess): void {
   running.add(child);
   child.once('exit', () => running.delete(child));
   if (hooked) return;
@@ -59,7 +61,7 @@ export function spawnUntil(
     let output = '';
     let settled = false;
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
-    track(child);
+    stopOnTermination(child);
     const finish = (err: Error | undefined, match?: RegExpMatchArray) => {
       if (settled) return;
       settled = true;
