@@ -137,7 +137,7 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   async noevents(opts?: CommandOptions): Promise<CommandReplyFrame> {
     this.subs.onNoevents();
     const reply = this.#command('noevents', opts, true);
-    this.#restore(true, false);
+    this.#internal((conn) => this.#delivery.restoreSubscriptions(conn));
     return reply;
   }
 
@@ -146,10 +146,15 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     checkToken('filter header', header);
     checkLine('filter value', value);
     this.subs.onFilter(header, value);
+    // A first filter would block pending bgapi/execute results: their own filters go first.
+    this.#internal((conn) => this.#delivery.syncFilters(conn));
     try {
       return await this.#command(`filter ${header} ${value}`, opts, true);
     } catch (err) {
-      if (err instanceof EslCommandError) this.subs.onFilterDelete(header, value);
+      if (err instanceof EslCommandError) {
+        this.subs.onFilterDelete(header, value);
+        this.#internal((conn) => this.#delivery.syncFilters(conn));
+      }
       throw err;
     }
   }
@@ -159,8 +164,11 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     checkToken('filter header', header);
     if (value !== undefined) checkLine('filter value', value);
     this.subs.onFilterDelete(header, value);
+    // With no filter of the user's left, ours go first: alone, they would let only our results through.
+    if (!this.subs.hasFilters) this.#internal((conn) => this.#delivery.syncFilters(conn));
     const reply = this.#command(value === undefined ? `filter delete ${header}` : `filter delete ${header} ${value}`, opts, true);
-    if (header === 'all' && value === undefined) this.#restore(false, true);
+    this.#delivery.onUserFilterDelete(header, value);
+    this.#internal((conn) => this.#delivery.syncFilters(conn));
     return reply;
   }
 
@@ -260,15 +268,15 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     return this.#command('exit', opts, true);
   }
 
-  /** After the user's noevents / `filter delete all`, put back what running jobs still need. */
-  #restore(subscriptions: boolean, filters: boolean): void {
+  /** Runs an internal step (SelfDelivery) on the current connection; none ready, nothing to do. */
+  #internal(step: (conn: EslConnection) => void): void {
     let conn: EslConnection;
     try {
-      conn = this.connectionFor('restore');
+      conn = this.connectionFor('internal');
     } catch {
       return;
     }
-    this.#delivery.restore(conn, subscriptions, filters);
+    step(conn);
   }
 
   /** The channel an outbound session controls; inbound has none. */

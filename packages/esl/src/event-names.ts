@@ -27,3 +27,16 @@ const KNOWN: ReadonlySet<string> = new Set(EVENT_NAMES);
 export function isEventName(name: string): name is EventName {
   return KNOWN.has(name);
 }
+
+/**
+ * The event type a word of `event` / `nixevent` names, as FreeSWITCH's switch_name_event reads
+ * it: case-insensitive, with or without the `SWITCH_EVENT_` prefix; undefined when it names none
+ * (FreeSWITCH then ignores the word, unless it follows `CUSTOM`).
+ */
+export function eventNameOf(word: string): EventName | undefined {
+  const upper = word.toUpperCase();
+  if (KNOWN.has(upper)) return upper as EventName;
+  // switch_name_event compares everything past the 13th character, whatever those 13 are.
+  const tail = word.length > 13 ? upper.slice(13) : '';
+  return KNOWN.has(tail) ? (tail as EventName) : undefined;
+}

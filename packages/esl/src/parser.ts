@@ -120,7 +120,7 @@ export class EslParser {
           throw new EslProtocolError(`header block exceeds ${this.#maxHeaderBytes} bytes without an empty line`);
         }
         const block = this.#take(end);
-        const headers = parseHeaderBlock(block, block.length - 2, true);
+        const headers = outerHeaders(block);
         const length = contentLength(headers);
         if (length > this.#maxBodyBytes) {
           throw new EslProtocolError(`Content-Length ${length} exceeds the limit of ${this.#maxBodyBytes} bytes`);
@@ -238,6 +238,17 @@ export function parseHeaderBlock(block: Buffer, end: number, decode: boolean): M
     }
     pos = eol + 1;
   }
+  return headers;
+}
+
+/**
+ * A frame's own headers. FreeSWITCH writes them as they are (`Reply-Text: <getvar's value>`),
+ * except the outbound `connect` reply: the channel's data serialised like an event
+ * (switch_event_serialize, URL-encoded) — the one header block that carries `Event-Name`.
+ */
+function outerHeaders(block: Buffer): Map<string, string> {
+  const headers = parseHeaderBlock(block, block.length - 2, false);
+  if (headers.has('Event-Name')) for (const [name, value] of headers) headers.set(name, fsUrlDecode(value));
   return headers;
 }
 

@@ -1,8 +1,8 @@
 /**
  * Makes sure the result event of a bgapi (BACKGROUND_JOB) or execute (CHANNEL_EXECUTE_COMPLETE)
  * reaches us whatever the user subscribed or filtered: subscribes when the user is not
- * subscribed, adds a filter on the result's id when the user has filters (which would block it),
- * and undoes both afterwards. The commands are pipelined before the caller's own command.
+ * subscribed, holds a filter on the result's id exactly while the user has filters (which would
+ * block it), and undoes both afterwards. The commands are pipelined before the caller's own.
  */
 import type { EslConnection, ReplyFrame } from './connection.js';
 import type { EslLogger } from './logger.js';
@@ -10,14 +10,21 @@ import type { SubscriptionState } from './subscription-state.js';
 
 type Send = (conn: EslConnection, line: string) => Promise<ReplyFrame>;
 
+/** A result we wait for, and whether FreeSWITCH holds our filter letting it through. */
+interface Claim {
+  readonly header: string;
+  readonly value: string;
+  filtered: boolean;
+}
+
 export class SelfDelivery {
   readonly #subs: SubscriptionState;
   readonly #logger: EslLogger;
   readonly #send: Send;
   /** Event names subscribed for ourselves, with the number of users. */
   #subscribed = new Map<string, number>();
-  /** Filters added for ourselves. */
-  #filters: Array<[string, string]> = [];
+  /** Results still awaited on the current socket. */
+  #claims = new Set<Claim>();
 
   constructor(subs: SubscriptionState, logger: EslLogger, send: Send) {
     this.#subs = subs;
@@ -28,36 +35,28 @@ export class SelfDelivery {
   /** The socket changed: what we set up is gone with it. */
   reset(): void {
     this.#subscribed = new Map();
-    this.#filters = [];
+    this.#claims = new Set();
   }
 
   /** Returns the undo (idempotent; a no-op once the socket is closed). */
   acquire(conn: EslConnection, eventName: string, header: string, value: string): () => void {
     let subscribed = false;
-    let filtered = false;
     if (!this.#subs.isSubscribed(eventName)) {
       const users = this.#subscribed.get(eventName) ?? 0;
       if (users === 0) this.#fire(conn, `event ${this.#subs.format ?? 'plain'} ${eventName}`);
       this.#subscribed.set(eventName, users + 1);
       subscribed = true;
     }
-    const filters = this.#filters;
-    if (this.#subs.hasFilters) {
-      filters.push([header, value]);
-      this.#fire(conn, `filter ${header} ${value}`);
-      filtered = true;
-    }
+    const claim: Claim = { header, value, filtered: false };
+    const claims = this.#claims;
+    claims.add(claim);
+    this.syncFilters(conn);
     let done = false;
     return () => {
       if (done || conn.closed) return;
       done = true;
-      if (filtered) {
-        const at = filters.findIndex(([h, v]) => h === header && v === value);
-        if (at >= 0) {
-          filters.splice(at, 1);
-          this.#fire(conn, `filter delete ${header} ${value}`);
-        }
-      }
+      claims.delete(claim);
+      if (claim.filtered) this.#fire(conn, `filter delete ${header} ${value}`);
       if (subscribed) {
         const users = (this.#subscribed.get(eventName) ?? 1) - 1;
         if (users > 0) this.#subscribed.set(eventName, users);
@@ -69,10 +68,31 @@ export class SelfDelivery {
     };
   }
 
-  /** After the user's noevents / `filter delete all`: put back what pending results still need. */
-  restore(conn: EslConnection, subscriptions: boolean, filters: boolean): void {
-    if (subscriptions) for (const name of this.#subscribed.keys()) this.#fire(conn, `event ${this.#subs.format ?? 'plain'} ${name}`);
-    if (filters) for (const [h, v] of this.#filters) this.#fire(conn, `filter ${h} ${v}`);
+  /**
+   * Our filters exist only while the user has filters of their own: with none, FreeSWITCH sends
+   * every subscribed event and ours would narrow that to our results; with some, ours let the
+   * results through. Call after the user's filters changed (before a first one is sent).
+   */
+  syncFilters(conn: EslConnection): void {
+    const wanted = this.#subs.hasFilters;
+    for (const claim of this.#claims) {
+      if (claim.filtered === wanted) continue;
+      claim.filtered = wanted;
+      this.#fire(conn, wanted ? `filter ${claim.header} ${claim.value}` : `filter delete ${claim.header} ${claim.value}`);
+    }
+  }
+
+  /** The user's `filter delete` removed ours too where it matched (FreeSWITCH matches names in any case). */
+  onUserFilterDelete(header: string, value: string | undefined): void {
+    const all = header === 'all' && value === undefined;
+    for (const claim of this.#claims) {
+      if (all || (claim.header.toLowerCase() === header.toLowerCase() && (value === undefined || value === claim.value))) claim.filtered = false;
+    }
+  }
+
+  /** After the user's noevents: subscribe again to what pending results still need. */
+  restoreSubscriptions(conn: EslConnection): void {
+    for (const name of this.#subscribed.keys()) this.#fire(conn, `event ${this.#subs.format ?? 'plain'} ${name}`);
   }
 
   #fire(conn: EslConnection, line: string): void {

@@ -2,44 +2,76 @@
  * What the user asked FreeSWITCH to send on this connection (event subscription, filters, log
  * level, myevents, divert_events), kept so that a reconnect can re-apply it, and so that bgapi
  * and execute know whether they must subscribe or filter for their own result events.
+ *
+ * The words of `event` / `nixevent` are read as mod_event_socket reads them: names in any case
+ * (switch_name_event), every word after `CUSTOM` a subclass, unknown names ignored.
  */
 import type { EventFormat } from './event-codec.js';
+import { eventNameOf } from './event-names.js';
+
+/** The event types `myevents` turns on (mod_event_socket.c, parse_command "myevents"). */
+const MYEVENTS_TYPES: ReadonlySet<string> = new Set([
+  'CHANNEL_ANSWER', 'CHANNEL_APPLICATION', 'CHANNEL_BRIDGE', 'CHANNEL_CREATE', 'CHANNEL_DATA', 'CHANNEL_DESTROY',
+  'CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_ORIGINATE',
+  'CHANNEL_UUID', 'CHANNEL_OUTGOING', 'CHANNEL_PARK', 'CHANNEL_PROGRESS', 'CHANNEL_PROGRESS_MEDIA', 'CHANNEL_STATE',
+  'CHANNEL_UNBRIDGE', 'CHANNEL_UNPARK', 'DETECTED_SPEECH', 'DTMF', 'NOTALK', 'TALK',
+]);
 
 export class SubscriptionState {
   format: EventFormat | undefined;
   #all = false;
+  /** Event types turned on by name (canonical upper case). */
   readonly #names = new Set<string>();
+  /** Types nixed while ALL was on: FreeSWITCH then keeps every other type on. */
   readonly #nixed = new Set<string>();
-  /** CUSTOM subclasses subscribed (FreeSWITCH keeps them apart from the event names). */
+  /** CUSTOM subclasses (FreeSWITCH's event_hash: only `noevents` empties it). */
   readonly #subclasses = new Set<string>();
   filters: Array<[string, string]> = [];
   logLevel: string | undefined;
   myevents: string | undefined;
   divert: boolean | undefined;
 
-  /** `event <format> <names>`: FreeSWITCH adds to what is subscribed. */
-  onEvents(format: EventFormat, names: readonly string[]): void {
+  /** `event <format> <words>`: FreeSWITCH adds to what is subscribed. */
+  onEvents(format: EventFormat, words: readonly string[]): void {
     this.format = format;
-    for (const n of names) {
-      if (n === 'ALL') {
+    let custom = false;
+    for (const word of words) {
+      if (custom) {
+        this.#subclasses.add(word);
+        continue;
+      }
+      const name = eventNameOf(word);
+      if (name === undefined) continue;
+      if (name === 'ALL') {
         this.#all = true;
         this.#nixed.clear();
-      } else if (n === n.toUpperCase() && !n.includes('::')) {
-        this.#names.add(n);
-        this.#nixed.delete(n);
       } else {
-        this.#subclasses.add(n);
+        this.#names.add(name);
+        this.#nixed.delete(name);
+        if (name === 'CUSTOM') custom = true;
       }
     }
   }
 
-  onNixevent(names: readonly string[]): void {
-    for (const n of names) {
-      if (n === 'ALL') this.onNoevents();
-      else if (n === n.toUpperCase() && !n.includes('::')) {
-        this.#names.delete(n);
-        if (this.#all) this.#nixed.add(n);
-      } else this.#subclasses.delete(n);
+  /** `nixevent <words>`; `nixevent CUSTOM a b` removes subclasses and leaves CUSTOM itself on. */
+  onNixevent(words: readonly string[]): void {
+    let custom = false;
+    for (const word of words) {
+      if (custom) {
+        this.#subclasses.delete(word);
+        continue;
+      }
+      const name = eventNameOf(word);
+      if (name === undefined) continue;
+      if (name === 'CUSTOM') custom = true;
+      else if (name === 'ALL') {
+        this.#all = false;
+        this.#names.clear();
+        this.#nixed.clear();
+      } else {
+        this.#names.delete(name);
+        if (this.#all) this.#nixed.add(name);
+      }
     }
   }
 
@@ -59,8 +91,9 @@ export class SubscriptionState {
     else this.filters = this.filters.filter(([h, v]) => h !== header || (value !== undefined && v !== value));
   }
 
+  /** Whether FreeSWITCH sends events of type `name` (a canonical name) on this connection. */
   isSubscribed(name: string): boolean {
-    if (this.myevents !== undefined) return true;
+    if (this.myevents !== undefined && MYEVENTS_TYPES.has(name)) return true;
     return (this.#all && !this.#nixed.has(name)) || this.#names.has(name);
   }
 
@@ -71,10 +104,15 @@ export class SubscriptionState {
   /** The commands that rebuild this state on a fresh connection, in FreeSWITCH's order of effect. */
   replayCommands(): string[] {
     const out: string[] = [];
-    const names = [...(this.#all ? ['ALL'] : this.#names)];
-    if (this.#subclasses.size > 0 && !this.#all && !names.includes('CUSTOM')) names.push('CUSTOM');
-    names.push(...this.#subclasses);
-    if (names.length > 0) out.push(`event ${this.format ?? 'plain'} ${names.join(' ')}`);
+    const format = this.format ?? 'plain';
+    const subclasses = [...this.#subclasses];
+    const customOn = this.#all || this.#names.has('CUSTOM');
+    // Subclasses outlive `nixevent ALL` in FreeSWITCH, waiting for CUSTOM to come back on.
+    if (!customOn && subclasses.length > 0) out.push(`event ${format} CUSTOM ${subclasses.join(' ')}`, 'nixevent ALL');
+    const words = this.#all ? ['ALL'] : [...this.#names].filter((n) => n !== 'CUSTOM');
+    // Every word after CUSTOM is a subclass: CUSTOM and its subclasses go last.
+    if (customOn && (this.#names.has('CUSTOM') || subclasses.length > 0)) words.push('CUSTOM', ...subclasses);
+    if (words.length > 0) out.push(`event ${format} ${words.join(' ')}`);
     if (this.#all && this.#nixed.size > 0) out.push(`nixevent ${[...this.#nixed].join(' ')}`);
     for (const [h, v] of this.filters) out.push(`filter ${h} ${v}`);
     if (this.logLevel !== undefined) out.push(`log ${this.logLevel}`);

@@ -5,6 +5,8 @@
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Listener = (...args: any[]) => void;
+/** A `once` wrapper remembers what it wraps, so that `off(event, original)` finds it (as node's does). */
+type OnceWrapper = Listener & { listener?: Listener };
 
 /**
  * `Events` maps the known event names to their argument lists; any other name takes `Fallback`
@@ -30,10 +32,11 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
   once<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this;
   once(event: string, listener: (...args: Fallback) => void): this;
   once(event: string, listener: Listener): this {
-    const wrapper: Listener = (...args: unknown[]) => {
+    const wrapper: OnceWrapper = (...args: unknown[]) => {
       this.off(event, wrapper);
       listener(...args);
     };
+    wrapper.listener = listener;
     return this.on(event, wrapper);
   }
 
@@ -42,7 +45,8 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
   off(event: string, listener: Listener): this {
     const list = this.#listeners.get(event);
     if (list === undefined) return this;
-    const at = list.indexOf(listener);
+    // The last one added goes first, as with node's EventEmitter.
+    const at = list.findLastIndex((l: OnceWrapper) => l === listener || l.listener === listener);
     if (at >= 0) list.splice(at, 1);
     if (list.length === 0) this.#listeners.delete(event);
     return this;

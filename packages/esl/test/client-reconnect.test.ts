@@ -48,7 +48,8 @@ void test('after a lost connection: re-auth, then subscription, filters, log lev
   const second = await peer.nextConnection();
   assert.deepEqual(second.received.map((c) => c.line), [
     'auth ClueCon',
-    'event json CUSTOM CHANNEL_HANGUP sofia::register',
+    // CUSTOM last: FreeSWITCH takes every word after it for a subclass.
+    'event json CHANNEL_HANGUP CUSTOM sofia::register',
     'filter Unique-ID abc',
     'log debug',
     'myevents u-1',

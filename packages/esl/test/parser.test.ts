@@ -37,11 +37,17 @@ void test('a body may hold blank lines and header-like text', () => {
   assert.equal(frames[0]!.body?.toString(), body);
 });
 
-void test('outer header values are URL-decoded; + stays +; bad escapes stay literal', () => {
-  const [frame] = parse('Content-Type: command/reply\nReply-Text: %2BOK%0A\nX-Plus: a+b\nX-Bad: 100%zz %\n\n');
+void test("the connect reply's values (a serialised event) are URL-decoded; + stays +; bad escapes stay literal", () => {
+  const [frame] = parse('Event-Name: CHANNEL_DATA\nContent-Type: command/reply\nReply-Text: %2BOK%0A\nX-Plus: a+b\nX-Bad: 100%zz %\n\n');
   assert.equal(frame!.headers.get('Reply-Text'), '+OK\n');
   assert.equal(frame!.headers.get('X-Plus'), 'a+b');
   assert.equal(frame!.headers.get('X-Bad'), '100%zz %');
+});
+
+void test('other replies are taken as written: a getvar value keeps its % escapes', () => {
+  // mod_event_socket writes `Reply-Text: %s` with the variable's raw value.
+  const [frame] = parse('Content-Type: command/reply\nReply-Text: alice%40example.com 100%25\n\n');
+  assert.equal(frame!.headers.get('Reply-Text'), 'alice%40example.com 100%25');
 });
 
 void test('blank lines between frames are tolerated', () => {

@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import { eventNameOf } from '@fsbus/esl';
 import { CommandReader, type CommandPacket } from '../src/listener/command-reader.js';
 import { Acl } from '../src/listener/acl.js';
-import { FilterList, logLevel, nameEvent } from '../src/listener/subscriptions.js';
+import { FilterList, logLevel } from '../src/listener/subscriptions.js';
 import { jsonEventBody, plainEventBody, xmlEventBody } from '../src/listener/wire-frames.js';
 import type { CoreEvent } from '../src/core/types.js';
 
@@ -47,10 +48,10 @@ void describe('command reader (read_packet)', () => {
 
 void describe('names, levels, filters, ACL', () => {
   void it('switch_name_event: any case, with or without SWITCH_EVENT_', () => {
-    assert.equal(nameEvent('channel_answer'), 'CHANNEL_ANSWER');
-    assert.equal(nameEvent('SWITCH_EVENT_HEARTBEAT'), 'HEARTBEAT');
-    assert.equal(nameEvent('all'), 'ALL');
-    assert.equal(nameEvent('NO_SUCH_EVENT'), undefined);
+    assert.equal(eventNameOf('channel_answer'), 'CHANNEL_ANSWER');
+    assert.equal(eventNameOf('SWITCH_EVENT_HEARTBEAT'), 'HEARTBEAT');
+    assert.equal(eventNameOf('all'), 'ALL');
+    assert.equal(eventNameOf('NO_SUCH_EVENT'), undefined);
   });
 
   void it('switch_log_str2level: names and clamped numbers', () => {

@@ -137,12 +137,15 @@ export class SimCore {
     return new Promise((resolve) => this.runCommand(command, args, (reply) => this.withLatency(() => resolve(reply === '' ? '-ERR no reply\n' : reply))));
   }
 
-  bgapi(command: string, args: string, jobUuid: string): void {
+  bgapi(command: string, args: string, jobUuid: string, ownerUuid?: string): void {
     // Like mod_event_socket, the job runs on its own thread: after the command/reply is sent.
     const t = this.clock.setTimeout(() => {
       this.pendingLatency.delete(t);
       this.runCommand(command, args, (reply) => {
-        const extra: Headers = [['Job-UUID', jobUuid], ['Job-Command', command]];
+        const extra: Headers = [['Job-UUID', jobUuid]];
+        // Only a listener with a session owns its jobs (mod_event_socket leaves the header out otherwise).
+        if (ownerUuid !== undefined) extra.push(['Job-Owner-UUID', ownerUuid]);
+        extra.push(['Job-Command', command]);
         if (args !== '') extra.push(['Job-Command-Arg', args]);
         this.bus.fireSimple('BACKGROUND_JOB', SITES.BACKGROUND_JOB, extra, reply);
       });

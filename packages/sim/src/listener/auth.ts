@@ -2,7 +2,7 @@
  * `auth <password>` and `userauth <user>@<domain>:<password>` as mod_event_socket answers them,
  * plus its check of api verbs against a user's esl-allowed-api (auth_api_command).
  */
-import { nameEvent } from './subscriptions.js';
+import { eventNameOf } from '@fsbus/esl';
 import type { SessionState } from './session-state.js';
 import type { EslUser } from './types.js';
 
@@ -57,7 +57,7 @@ export function checkUser(state: SessionState, spec: string, users: readonly Esl
     for (const word of found.allowedEvents) {
       if (custom) subclasses.add(word);
       else {
-        const name = nameEvent(word);
+        const name = eventNameOf(word);
         if (name === undefined) continue;
         names.add(name);
         if (name === 'CUSTOM') custom = true;

@@ -110,7 +110,7 @@ export async function runCommand(ctx: CommandContext, packet: CommandPacket): Pr
     const [command, args] = splitFirst(cmd.slice(6));
     if (!apiAllowed(state.allowedApi, command, args)) return reply('-ERR permission denied');
     const jobUuid = headerValue(packet, 'job-uuid') ?? randomUUID();
-    ctx.core.bgapi(command, args ?? '', jobUuid);
+    ctx.core.bgapi(command, args ?? '', jobUuid, state.channel?.uuid ?? state.sessionUuid);
     return reply(`+OK Job-UUID: ${jobUuid}`, [['Job-UUID', jobUuid]]);
   }
   return reply(runEventCommand(ctx, cmd) || NOT_FOUND);

@@ -4,17 +4,8 @@
  * negative, plain or /regex/), the event names it understands (switch_name_event) and the log
  * levels (switch_log_str2level).
  */
-import { EVENT_NAMES } from '@fsbus/esl';
+import { EVENT_NAMES, eventNameOf } from '@fsbus/esl';
 import type { CoreEvent } from '../core/types.js';
-
-/** switch_name_event: case-insensitive, with or without the `SWITCH_EVENT_` prefix. */
-export function nameEvent(word: string): string | undefined {
-  const upper = word.toUpperCase();
-  for (const name of EVENT_NAMES) {
-    if (upper === name || (word.length > 13 && upper.slice(13) === name)) return name;
-  }
-  return undefined;
-}
 
 // switch_log.c's LEVELS of 1.10.12: DISABLE is -1, CONSOLE 0 … DEBUG 7.
 const LOG_LEVELS = ['DISABLE', 'CONSOLE', 'ALERT', 'CRIT', 'ERR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG'] as const;
@@ -51,7 +42,7 @@ export class EventSubscription {
         this.#subclasses.add(word);
         continue;
       }
-      const name = nameEvent(word);
+      const name = eventNameOf(word);
       if (name === undefined) continue;
       if (allowed && !allowed(name)) return 'denied';
       keys++;
@@ -71,7 +62,7 @@ export class EventSubscription {
         this.#subclasses.delete(word);
         continue;
       }
-      const name = nameEvent(word);
+      const name = eventNameOf(word);
       if (name === undefined) continue;
       keys++;
       if (name === 'CUSTOM') custom = true;

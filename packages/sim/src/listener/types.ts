@@ -9,7 +9,8 @@ export interface WireCore {
   onEvent(listener: (e: CoreEvent) => void): () => void;
   onLog(listener: (l: CoreLogLine) => void): () => void;
   api(command: string, args: string): Promise<string>;
-  bgapi(command: string, args: string, jobUuid: string): void;
+  /** `ownerUuid`: the session of a listener that controls one (its BACKGROUND_JOB carries Job-Owner-UUID). */
+  bgapi(command: string, args: string, jobUuid: string, ownerUuid?: string): void;
   sendmsg(uuid: string, message: CoreMessage): string;
   sendevent(headers: ReadonlyArray<readonly [string, string]>, body: string | undefined): string;
   hasChannel(uuid: string): boolean;
