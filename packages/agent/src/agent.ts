@@ -81,7 +81,7 @@ export class Agent {
     }
     this.metrics = new AgentMetrics(
       { node_id: config.node_id },
-      () => this.#driver?.stats().dropped ?? 0,
+      () => this.#eventsDropped(),
       () => this.#driver?.stats().refused ?? 0,
     );
     const d = config.dialplan;
@@ -98,8 +98,7 @@ export class Agent {
         completions: this.#completions,
         sendmsg: (uuid, msg, opts) => this.#link?.sendmsg(uuid, msg, opts) ?? Promise.resolve(undefined),
         publish: (subject, data) => {
-          const sent = this.#driver?.publish(subject, data) ?? 'dropped';
-          this.metrics.forwardTo.inc({ result: sent });
+          this.metrics.forwarded(this.#driver?.publish(subject, data) ?? 'dropped');
         },
       }),
     );
@@ -181,6 +180,7 @@ export class Agent {
         password: c.secrets.eslPassword,
         poolSize: c.esl.pool_size,
         connectTimeoutMs: c.esl.connect_timeout_ms,
+        maxPending: c.esl.max_pending,
         eventNames: subscriptionNames(filter.plan().names),
         logger: this.logger.child({ component: 'esl' }),
         onEvent: (e) => {
@@ -292,12 +292,21 @@ export class Agent {
         events_filtered: e?.filtered ?? 0,
         events_buffered: e?.buffered ?? 0,
         events_failed: e?.failed ?? 0,
-        events_dropped: ds?.dropped ?? 0,
+        events_dropped: this.#eventsDropped(),
+        forwards_dropped: this.metrics.forwardsDropped,
         bytes_published: e?.bytes ?? 0,
         reconnects: (ds?.reconnects ?? 0) + this.#eslReconnects,
       },
       park: this.park.status(),
     };
+  }
+
+  /**
+   * The driver's drops minus those the agent knows were not events (forward_to copies, hand-offs).
+   * A reply to a requester the driver could not keep is not seen here and still counts.
+   */
+  #eventsDropped(): number {
+    return Math.max(0, (this.#driver?.stats().dropped ?? 0) - this.metrics.forwardsDropped);
   }
 
   /** Graceful: stop taking requests, finish the in-flight ones, flush events, close. Idempotent. */

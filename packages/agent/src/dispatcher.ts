@@ -18,7 +18,7 @@ import {
   type RequestHints,
   type Subjects,
 } from '@fsbus/contract';
-import { EslClosedError, EslInvalidArgumentError, EslTimeoutError } from '@fsbus/esl';
+import { EslClosedError, EslInvalidArgumentError, EslQueueFullError, EslTimeoutError } from '@fsbus/esl';
 import type { Driver, ServeRequest } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import type { CommandContext, CommandRegistry, CommandResult } from './commands/registry.js';
@@ -29,6 +29,9 @@ export type LaneKind = 'api' | 'direct' | 'broadcast' | 'async';
 
 /** Upper bound of a request's own `timeout_ms`. */
 export const MAX_COMMAND_TIMEOUT_MS = 300_000;
+
+/** At most one warning per this many ms while FreeSWITCH's connections are full. */
+const QUEUE_FULL_WARN_INTERVAL_MS = 10_000;
 
 export interface DispatcherOptions {
   nodeId: string;
@@ -54,14 +57,14 @@ export interface DispatcherCounters {
   failed: number;
 }
 
-const decoder = new TextDecoder();
-
 export class Dispatcher {
   readonly #o: DispatcherOptions;
   readonly counters: DispatcherCounters = { received: 0, ok: 0, failed: 0 };
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
   #accepting = true;
+  /** Queue-full refusals since the last warning, and when that was (rate-limited log). */
+  #queueFull = { count: 0, warnedAt: Number.NEGATIVE_INFINITY };
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
@@ -88,19 +91,29 @@ export class Dispatcher {
   async handle(kind: LaneKind, req: ServeRequest): Promise<Uint8Array | undefined> {
     const started = performance.now();
     this.counters.received++;
-    const bytes = kind === 'async' ? asyncPayload(req.subject, this.#o.subjects, req.data, this.#o.maxPayloadBytes) : req.data;
+    // The async lane names the command in its subject; the body (optional) carries the rest and
+    // gets the same checks, on its bytes as sent.
+    const laneCommand = kind === 'async' ? req.subject.slice(this.#o.subjects.asyncWildcard.length - 1) : undefined;
     // The verb policy is the node's own: checked after the hand-off, by the node that executes.
-    const parsed = parseRequest(bytes, { maxPayloadBytes: this.#o.maxPayloadBytes, policyApplies: () => false });
+    const parsed = parseRequest(req.data, {
+      maxPayloadBytes: this.#o.maxPayloadBytes,
+      policyApplies: () => false,
+      ...(laneCommand === undefined ? {} : { command: laneCommand }),
+    });
     if (!parsed.ok) {
+      // Broadcast with node_id: only that node answers, a refusal included.
+      if (kind === 'broadcast' && parsed.hints.node_id !== undefined && parsed.hints.node_id !== this.#o.nodeId) return undefined;
       const hints = { async: kind === 'async' || parsed.hints.async, ...hintsWithout(parsed.hints) };
-      if (hints.forward_to !== undefined && (!isPublishableSubject(hints.forward_to) || this.#o.subjects.isOwnSubject(hints.forward_to))) delete hints.forward_to;
-      return this.#finish(kind, req, started, '-', hints, {
+      // The refusal keeps its own message (SPEC §3.3 order); a bad forward_to just gets nothing.
+      if (hints.forward_to !== undefined && this.#forwardProblem(hints.forward_to) !== undefined) delete hints.forward_to;
+      return this.#finish(kind, req, started, laneCommand ?? '-', hints, {
         ok: false,
         code: parsed.code,
         message: parsed.message,
       });
     }
     const request = parsed.request;
+    if (kind === 'async') request.async = true;
     const hints: RequestHints = { async: kind === 'async' || request.async === true, ...hintsWithout(request) };
     const target = request.node_id;
     if (target !== undefined && target !== this.#o.nodeId) {
@@ -111,26 +124,24 @@ export class Dispatcher {
         return undefined;
       }
       if (kind === 'async') {
-        this.#o.driver.publish(this.#o.subjects.node(target), bytes);
+        this.#o.metrics.notEvent(this.#o.driver.publish(this.#o.subjects.node(target), asyncHandoff(req.data, request.command)));
         this.#o.metrics.handoffs.inc();
         return undefined;
       }
       // Broadcast: every node sees it; only the named one answers. Direct lanes: the subject wins.
       if (kind === 'broadcast') return undefined;
     }
-    if (!this.#o.registry.isBuiltin(request.command) && !isVerbPermitted(request.command, { denylist: this.#o.denylist, allowlist: this.#o.allowlist })) {
-      return this.#finish(kind, req, started, request.command, hints, { ok: false, code: BusErrorCode.COMMAND_DENIED, message: BusMessage.COMMAND_DENIED });
-    }
+    // forward_to is checked before it is used for any reply, a denial included: a refusal
+    // published to an event subject or to the broadcast lane would be a forged message there.
     if (hints.forward_to !== undefined) {
-      const bad = !isPublishableSubject(hints.forward_to)
-        ? 'forward_to must be a subject (dotted tokens, no spaces or wildcards)'
-        : this.#o.subjects.isOwnSubject(hints.forward_to)
-          ? "forward_to may not target the agent's own subjects"
-          : undefined;
+      const bad = this.#forwardProblem(hints.forward_to);
       if (bad !== undefined) {
         const { forward_to: _dropped, ...safe } = hints;
         return this.#finish(kind, req, started, request.command, safe, { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: bad });
       }
+    }
+    if (!this.#o.registry.isBuiltin(request.command) && !isVerbPermitted(request.command, { denylist: this.#o.denylist, allowlist: this.#o.allowlist })) {
+      return this.#finish(kind, req, started, request.command, hints, { ok: false, code: BusErrorCode.COMMAND_DENIED, message: BusMessage.COMMAND_DENIED });
     }
     if (!this.#accepting) {
       return this.#finish(kind, req, started, request.command, hints, { ok: false, code: BusErrorCode.SHUTTING_DOWN, message: 'Agent is shutting down' });
@@ -156,6 +167,29 @@ export class Dispatcher {
     const out = this.#finish(kind, req, started, request.command, hints, result);
     this.#o.onChange?.();
     return out;
+  }
+
+  /**
+   * Every connection to FreeSWITCH has its limit of requests waiting for a reply (FreeSWITCH stopped
+   * answering): the caller may retry later, like past max_in_flight. Logged at most once per interval.
+   */
+  #queueFullResult(err: EslQueueFullError): CommandResult {
+    const q = this.#queueFull;
+    q.count++;
+    const now = performance.now();
+    if (now - q.warnedAt >= QUEUE_FULL_WARN_INTERVAL_MS) {
+      this.#o.logger.warn({ err, refused: q.count }, 'FreeSWITCH is not answering: its connections are full, commands refused as busy');
+      q.count = 0;
+      q.warnedAt = now;
+    }
+    return { ok: false, code: BusErrorCode.BUSY, message: 'Agent busy: FreeSWITCH is not answering, too many requests waiting for its reply' };
+  }
+
+  /** Why `forward_to` may not be used (a refusal message), or undefined when it may. */
+  #forwardProblem(subject: string): string | undefined {
+    if (!isPublishableSubject(subject)) return 'forward_to must be a subject (dotted tokens, no spaces or wildcards)';
+    if (this.#o.subjects.isOwnSubject(subject)) return "forward_to may not target the agent's own subjects";
+    return undefined;
   }
 
   async #run(request: BusRequest): Promise<CommandResult> {
@@ -189,6 +223,7 @@ export class Dispatcher {
     try {
       return await handler.run(request, ctx);
     } catch (err) {
+      if (err instanceof EslQueueFullError) return this.#queueFullResult(err);
       return toErrorResult(err, timeoutMs, this.#o.logger);
     } finally {
       if (abort !== undefined) clearTimeout(abort.timer);
@@ -209,8 +244,7 @@ export class Dispatcher {
     this.#o.metrics.requestDuration.observe({ result: outcome }, (performance.now() - started) / 1000);
     if (hints.forward_to !== undefined) {
       // Best effort, identical bytes; a failure never changes the caller's reply.
-      const sent = this.#o.driver.publish(hints.forward_to, bytes);
-      this.#o.metrics.forwardTo.inc({ result: sent });
+      this.#o.metrics.forwarded(this.#o.driver.publish(hints.forward_to, bytes));
     }
     const cmd = auditToken(command);
     const fields = { audit: 'command', cmd, subject: req.subject, result: outcome, async: hints.async ? 'yes' : 'no', payload_bytes: req.data.byteLength };
@@ -235,22 +269,37 @@ function auditToken(value: string): string {
   return t === '' ? '-' : t;
 }
 
+const CLOSING_BRACE = 0x7d;
+
 /**
- * The async lane names the command in its subject; the body (optional) carries the rest. The
- * body is rewritten with that command so the same parser and checks apply.
+ * An async-lane request passed to its node's direct lane, which needs the command in the body:
+ * the body's bytes with `"command":…,"async":true` added as its last keys (the last of duplicate
+ * keys wins in JSON.parse). The body is a JSON object that already passed the checks; it is not
+ * decoded or re-serialised, so its nesting and bytes stay as sent.
  */
-function asyncPayload(subject: string, subjects: Subjects, data: Uint8Array, maxBytes: number): Uint8Array {
-  const command = subject.slice(subjects.asyncWildcard.length - 1);
-  if (data.byteLength > maxBytes) return data; // refused by size before any parsing
-  if (data.byteLength === 0) return encodeUtf8(JSON.stringify({ command, async: true }));
-  let value: unknown;
-  try {
-    value = JSON.parse(decoder.decode(data));
-  } catch {
-    return data; // the parser reports it (size first, then JSON)
+export function asyncHandoff(body: Uint8Array, command: string): Uint8Array {
+  const tail = encodeUtf8(`"command":${JSON.stringify(command)},"async":true}`);
+  if (body.byteLength === 0) return concatBytes(encodeUtf8('{'), tail);
+  let end = body.byteLength - 1;
+  while (end > 0 && body[end] !== CLOSING_BRACE) end--; // only JSON whitespace follows the object
+  let last = end - 1;
+  while (last > 0 && isJsonSpace(body[last]!)) last--;
+  const empty = body[last] === 0x7b; // `{`: no key yet, no comma
+  return concatBytes(body.subarray(0, end), encodeUtf8(empty ? '' : ','), tail);
+}
+
+function isJsonSpace(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+}
+
+function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return data;
-  return encodeUtf8(JSON.stringify({ ...(value as Record<string, unknown>), command, async: true }));
+  return out;
 }
 
 function toErrorResult(err: unknown, timeoutMs: number, logger: Logger): CommandResult {

@@ -22,6 +22,8 @@ export interface FreeSwitchLinkOptions {
   password: string;
   poolSize: number;
   connectTimeoutMs: number;
+  /** Requests waiting for a reply per connection; more reject with EslQueueFullError. @default the ESL client's */
+  maxPending?: number;
   /** `event json …` arguments; empty = no events. */
   eventNames: readonly string[];
   logger: EslLogger;
@@ -35,20 +37,35 @@ export class FreeSwitchLink {
   readonly #events: EslClient;
   readonly #pool: EslClient[];
   readonly #inflight = new Map<EslClient, number>();
+  /** Per client, `stats.requests - stats.replies` at its last status change (see #pending). */
+  readonly #lost = new Map<EslClient, number>();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   #closed = false;
 
   constructor(opts: FreeSwitchLinkOptions) {
     this.#opts = opts;
     const make = () =>
-      new EslClient({ host: opts.host, port: opts.port, password: opts.password, reconnect: true, connectTimeoutMs: opts.connectTimeoutMs, logger: opts.logger });
+      new EslClient({
+        host: opts.host,
+        port: opts.port,
+        password: opts.password,
+        reconnect: true,
+        connectTimeoutMs: opts.connectTimeoutMs,
+        logger: opts.logger,
+        ...(opts.maxPending === undefined ? {} : { maxPending: opts.maxPending }),
+      });
     this.#events = make();
     this.#pool = Array.from({ length: opts.poolSize }, make);
     this.#events.on('event', (e) => opts.onEvent(e));
     for (const c of [this.#events, ...this.#pool]) {
       this.#inflight.set(c, 0);
+      this.#lost.set(c, 0);
       let wasReady = false;
       c.on('status', (s) => {
+        // A status change starts from nothing pending: a lost socket's waiting requests were
+        // rejected (their replies will never come), and a new one is ready once its own handshake
+        // (auth, re-subscription) was answered; the pool sends nothing before.
+        this.#lost.set(c, c.stats.requests - c.stats.replies);
         if (s === 'ready' && wasReady) opts.onReconnect();
         if (s === 'ready') wasReady = true;
         opts.onStatus(c === this.#events ? 'events' : 'commands', s);
@@ -98,12 +115,35 @@ export class FreeSwitchLink {
     return this.#events.status === 'ready' && this.commandsReady > 0;
   }
 
-  /** The ready pool connection with the fewest commands in flight, or undefined. */
+  /** Requests waiting for a reply on each pool connection, timed-out ones included. */
+  get pending(): number[] {
+    return this.#pool.map((c) => this.#pending(c));
+  }
+
+  /**
+   * Requests sent on the client's connection whose reply has not arrived. A request that timed
+   * out here still counts: FreeSWITCH is still running it, and it runs the api commands of one
+   * connection one after the other, so whatever comes next would wait behind it.
+   */
+  #pending(c: EslClient): number {
+    return Math.max(0, c.stats.requests - c.stats.replies - this.#lost.get(c)!);
+  }
+
+  /**
+   * The ready pool connection with the fewest requests waiting for FreeSWITCH (nothing pending
+   * first), then the fewest commands in flight here (a bgapi waits for its job, not for the
+   * connection); undefined when none is ready.
+   */
   #pick(): EslClient | undefined {
     let best: EslClient | undefined;
+    let bestPending = 0;
     for (const c of this.#pool) {
       if (c.status !== 'ready') continue;
-      if (best === undefined || this.#inflight.get(c)! < this.#inflight.get(best)!) best = c;
+      const pending = this.#pending(c);
+      if (best === undefined || pending < bestPending || (pending === bestPending && this.#inflight.get(c)! < this.#inflight.get(best)!)) {
+        best = c;
+        bestPending = pending;
+      }
     }
     return best;
   }

@@ -1,4 +1,5 @@
 /** Prometheus metrics of one agent, in its own registry (several agents can share a process in tests). */
+import type { PublishOutcome } from '@fsbus/transport';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export class AgentMetrics {
@@ -18,8 +19,14 @@ export class AgentMetrics {
   readonly brokerConnected: Gauge;
   readonly eslConnected: Gauge;
   readonly reconnects: Counter<'target'>;
+  /**
+   * Messages other than events (forward_to copies, execute_app completions, async hand-offs) the
+   * driver dropped: its own `dropped` total does not say what it dropped, so the agent counts these
+   * and leaves the rest to the events.
+   */
+  forwardsDropped = 0;
 
-  /** `dropped` and `refused` read the driver's own running totals (DriverStats). */
+  /** `dropped` (events only, see forwardsDropped) and `refused` read the driver's running totals (DriverStats). */
   constructor(defaultLabels: Record<string, string>, dropped: () => number, refused: () => number) {
     const r = [this.registry];
     this.registry.setDefaultLabels(defaultLabels);
@@ -39,11 +46,22 @@ export class AgentMetrics {
     this.eventsFiltered = new Counter({ name: 'fsbus_events_filtered_total', help: 'Events not published because of include/exclude', registers: r });
     this.eventsPublished = new Counter({ name: 'fsbus_events_published_total', help: 'Events handed to the broker (sent or buffered)', registers: r });
     this.eventsBuffered = new Counter({ name: 'fsbus_events_buffered_total', help: 'Events held in the outgoing buffer while the broker was away', registers: r });
-    this.eventsDropped = driverTotal(r, 'fsbus_events_dropped_total', 'Messages dropped because the outgoing buffer was full', dropped);
+    this.eventsDropped = driverTotal(r, 'fsbus_events_dropped_total', 'Events dropped because the outgoing buffer was full', dropped);
     this.clientsRefused = driverTotal(r, 'fsbus_broker_clients_refused_total', 'Bus clients refused by client authentication (zmq: key not in curve client_keys)', refused);
     this.brokerConnected = new Gauge({ name: 'fsbus_broker_connected', help: '1 when the broker connection is up', registers: r });
     this.eslConnected = new Gauge({ name: 'fsbus_esl_connected', help: '1 when the FreeSWITCH event connection is up', registers: r });
     this.reconnects = new Counter({ name: 'fsbus_reconnects_total', help: 'Reconnections, by target (broker, esl)', labelNames: ['target'], registers: r });
+  }
+
+  /** A forward_to copy (or execute_app completion) was handed to the driver. */
+  forwarded(outcome: PublishOutcome): void {
+    this.forwardTo.inc({ result: outcome });
+    this.notEvent(outcome);
+  }
+
+  /** A message that is not an event was handed to the driver: its drop is not an event's. */
+  notEvent(outcome: PublishOutcome): void {
+    if (outcome === 'dropped') this.forwardsDropped++;
   }
 }
 

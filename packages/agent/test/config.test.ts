@@ -103,4 +103,21 @@ void test('invalid values stop the agent with the field (or env var) named', () 
   configError(() => loadConfig({ values: { events: { stream: { name: 'a.b' } } }, env: {} }), 'events.stream.name');
   withFiles({ 'bad.json': '{"node_id":' }, (dir) => configError(() => loadConfig({ file: join(dir, 'bad.json'), env: {} }), '--config'));
   configError(() => loadConfig({ file: '/nonexistent/fsbus.yaml', env: {} }), '--config');
+  // Port 0 is no Event Socket port, whether written or read from a blank env var.
+  configError(() => loadConfig({ values: { esl: { port: 0 } }, env: {} }), 'esl.port');
+  configError(() => loadConfig({ env: { FSBUS_ESL_PORT: ' ' } }), 'FSBUS_ESL_PORT');
+  configError(() => loadConfig({ env: { FSBUS_MAX_IN_FLIGHT: ' ' } }), 'FSBUS_MAX_IN_FLIGHT');
+  configError(() => loadConfig({ values: { esl: { max_pending: 0 } }, env: {} }), 'esl.max_pending');
+  // A misspelt event name would publish nothing; the list entry is named.
+  configError(() => loadConfig({ values: { events: { include: ['CHANNEL_CREAT'] } }, env: {} }), 'events.include.0');
+  configError(() => loadConfig({ values: { events: { exclude: ['HEARTBEAT', 'HEARTBEET'] } }, env: {} }), 'events.exclude.1');
+  configError(() => loadConfig({ env: { FSBUS_EVENTS_INCLUDE: 'CHANNEL_ANSWER,CUSTOM::' } }), 'FSBUS_EVENTS_INCLUDE');
+});
+
+void test('event lists take FreeSWITCH names (any case), ALL, CUSTOM and CUSTOM::<subclass>', () => {
+  const c = loadConfig({ values: { events: { include: ['channel_answer', 'ALL', 'CUSTOM', 'CUSTOM::sofia::register', 'custom::conference::maintenance'], exclude: ['HEARTBEAT', 'API'] } }, env: {} });
+  assert.deepEqual(c.events.include, ['channel_answer', 'ALL', 'CUSTOM', 'CUSTOM::sofia::register', 'custom::conference::maintenance']);
+  assert.equal(loadConfig({ env: { FSBUS_EVENTS_INCLUDE: 'CHANNEL_CREATE, CHANNEL_HANGUP_COMPLETE' } }).events.include.length, 2);
+  assert.equal(loadConfig({ values: { esl: { port: 1 } }, env: {} }).esl.port, 1);
+  assert.equal(loadConfig({ env: {} }).esl.max_pending, 10_000);
 });

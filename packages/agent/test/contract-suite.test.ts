@@ -2,7 +2,7 @@
 // test_denylist.c) plus the cases it lacked: empty payload, non-object JSON, unknown verb, -ERR.
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { BusErrorCode } from '@fsbus/contract';
+import { BusErrorCode, decodeReply } from '@fsbus/contract';
 import { enc, startCluster, type Cluster } from './support/cluster.js';
 
 // mod_event_agent's COMMAND_API_DENYLIST, as its test_denylist.c lists it.
@@ -30,6 +30,10 @@ void describe('mod_event_agent suite over NATS', () => {
     ['dialplan_audio_bad_mode', '{"command":"dialplan.audio","mode":"loud"}', 'Invalid mode'],
     ['dialplan_audio_missing_mode', '{"command":"dialplan.audio"}', 'Invalid mode'],
     ['dialplan_autoanswer_string', '{"command":"dialplan.autoanswer","enabled":"yes"}', 'enabled must be a boolean'],
+    // Wrong-typed envelope fields are refused, not dropped (a dropped args ran a bare hupall).
+    ['args_array', '{"command":"hupall","args":["NORMAL_CLEARING","tag","a"]}', 'args must be a string, number or boolean'],
+    ['node_id_number', '{"command":"agent.status","node_id":42}', 'node_id must be a string'],
+    ['timeout_ms_string', '{"command":"status","timeout_ms":"soon"}', 'timeout_ms must be a positive number'],
   ];
   for (const [name, payload, expected] of validation) {
     void test(`validation: ${name}`, async () => {
@@ -143,6 +147,76 @@ void describe('mod_event_agent suite over NATS', () => {
     await cluster.client.flush();
     const raw = await cluster.client.request(subject, enc('{"command":"","forward_to":"observers.refused"}'), { timeoutMs: 5000 });
     assert.deepEqual(Buffer.from(await seen), Buffer.from(raw.data));
+  });
+  void test('a denied verb with a bad forward_to: INVALID_ARGUMENT to the requester, nothing published there', async () => {
+    const seen: string[] = [];
+    // Exact subjects: FreeSWITCH's own API events go to freeswitch.events.api meanwhile.
+    const subs = ['freeswitch.events.channel.create', 'freeswitch.broadcast'].map((p) => cluster.client.subscribe(p, (m) => seen.push(m.subject)));
+    const marker = new Promise<void>((resolve) => {
+      const sub = cluster.client.subscribe('observers.marker', () => {
+        resolve();
+        void sub.unsubscribe();
+      });
+    });
+    await cluster.client.flush();
+    try {
+      for (const forward of ['freeswitch.events.channel.create', 'freeswitch.broadcast', 'not a subject', 'evil\r\nPUB injected 2\r\nhi']) {
+        const r = await cluster.request(subject, JSON.stringify({ command: 'system', args: 'id', forward_to: forward, correlation_id: 'd-1' }));
+        assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT, forward);
+        assert.match(r.message, /^forward_to /);
+        assert.equal(r.correlation_id, 'd-1');
+      }
+      // One connection, in order: once the marker's copy is here, any forged copy would be too.
+      await cluster.request(subject, '{"command":"status","forward_to":"observers.marker"}');
+      await marker;
+      assert.deepEqual(seen, []);
+    } finally {
+      for (const s of subs) await s.unsubscribe();
+    }
+  });
+  void test('async lane: the body gets the checks on its bytes as sent', async () => {
+    const node = cluster.nodes[0]!;
+    const asyncStatus = 'freeswitch.cmd.async.status';
+    const auditsOf = (bytes: number) => node.logs.filter((l) => l['audit'] === 'command' && l['subject'] === asyncStatus && l['payload_bytes'] === bytes);
+    // The agent handles one connection's messages in order: once this reply is here, a refusal of
+    // what was published before it (refusals are immediate) is in the log.
+    const ping = () => cluster.request(subject, '{"command":"agent.status"}');
+    const copy = (to: string) =>
+      new Promise<ReturnType<typeof decodeReply>>((resolve) => {
+        const sub = cluster.client.subscribe(to, (m) => {
+          resolve(decodeReply(m.data));
+          void sub.unsubscribe();
+        });
+      });
+
+    // Not UTF-8: refused as on the direct lane.
+    const bad = Uint8Array.of(...enc('{"args":"'), 0xff, ...enc('"}'));
+    cluster.client.publish(asyncStatus, bad);
+    await ping();
+    assert.deepEqual(auditsOf(bad.byteLength).map((l) => [l['result'], l['code'], l['cmd']]), [['err', BusErrorCode.INVALID_JSON, 'status']]);
+
+    // Exactly the cap: accepted (the lane's command is not added to the bytes that are measured).
+    const head = '{"forward_to":"observers.cap","p":"';
+    const atCap = enc(`${head}${'x'.repeat(65536 - head.length - 2)}"}`);
+    assert.equal(atCap.byteLength, 65536);
+    const capped = copy('observers.cap');
+    await cluster.client.flush();
+    cluster.client.publish(asyncStatus, atCap);
+    await ping();
+    assert.deepEqual(auditsOf(65536).filter((l) => l['result'] === 'err'), []);
+    assert.equal((await capped).success, true);
+
+    // Deeply nested, valid and under the cap: handled, answered on forward_to, audited.
+    const depth = 30_000;
+    const deep = enc(`{"forward_to":"observers.deep","a":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    const deepCopy = copy('observers.deep');
+    await cluster.client.flush();
+    cluster.client.publish(asyncStatus, deep);
+    await ping();
+    assert.deepEqual(node.logs.filter((l) => (l['level'] as number) >= 50), []);
+    assert.equal((await deepCopy).success, true);
+    await ping();
+    assert.deepEqual(auditsOf(deep.byteLength).map((l) => l['result']), ['ok']);
   });
   void test('agent.status reports identity, connections and counters', async () => {
     const r = await cluster.request(subject, '{"command":"agent.status"}');

@@ -2,7 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { decodeReply, type ReplyEnvelope } from '@fsbus/contract';
+import { decodeReply, parseRequest, type ReplyEnvelope } from '@fsbus/contract';
+import { asyncHandoff } from '../src/dispatcher.js';
 import { enc, startCluster, type Cluster } from './support/cluster.js';
 
 type Counters = { requests_received: number };
@@ -56,6 +57,33 @@ void describe('three nodes', () => {
     assert.ok(viaApi.every((r) => r.success && r.node_id === 'node-2'), JSON.stringify(viaApi.find((r) => !r.success)));
     const denied = await cluster.request('freeswitch.node.node-1', '{"command":"uptime"}');
     assert.equal(denied.message, 'Command is not permitted via the event bus');
+  });
+
+  void test('broadcast with node_id: a refused request is answered by that node only', async () => {
+    const bodies = [
+      '{"command":"","node_id":"node-2","correlation_id":"r"}',
+      '{"command":"status","node_id":"node-2","timeout_ms":"soon","correlation_id":"r"}',
+      '{"command":"uptime","node_id":"node-1","correlation_id":"r"}',
+    ];
+    for (const [i, body] of bodies.entries()) {
+      const inbox = `test.bcast.${i}`;
+      const replies: ReplyEnvelope[] = [];
+      const marks = new Promise<void>((resolve) => {
+        nc.subscribe(inbox, {
+          callback: (_e, m) => {
+            replies.push(decodeReply(m.data));
+            if (replies.filter((r) => r.correlation_id === 'mark').length === 3) resolve();
+          },
+        });
+      });
+      await nc.flush();
+      nc.publish('freeswitch.broadcast', enc(body), { reply: inbox });
+      // Every node answers the marker after the request: a refusal it sent would be here first.
+      nc.publish('freeswitch.broadcast', enc('{"command":"agent.status","correlation_id":"mark"}'), { reply: inbox });
+      await marks;
+      const refused = replies.filter((r) => r.correlation_id === 'r');
+      assert.deepEqual(refused.map((r) => [r.node_id, r.success]), [[(JSON.parse(body) as { node_id: string }).node_id, false]], body);
+    }
   });
 
   void test('broadcast gathers one reply per node', async () => {
@@ -119,4 +147,24 @@ void describe('three nodes', () => {
     await ping();
     assert.deepEqual(inbox.map((x) => x.correlation_id), ['ping', 'ping']);
   });
+});
+
+void test('async hand-off: the body as sent, with the lane command and async added as its last keys', () => {
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ['', {}],
+    ['{}', {}],
+    ['{ \n}\n', {}],
+    ['{"args":"x","command":"evil","async":false}  ', { args: 'x' }],
+    ['{"a":[[[]]],"node_id":"node-2"}\r\n', { a: [[[]]], node_id: 'node-2' }],
+  ];
+  for (const [body, rest] of cases) {
+    const out = asyncHandoff(enc(body), 'status');
+    const parsed = parseRequest(out);
+    assert.ok(parsed.ok, body);
+    assert.deepEqual(parsed.request.fields, { ...rest, command: 'status', async: true }, body);
+    assert.equal(new TextDecoder().decode(out).startsWith(body.trimEnd().slice(0, -1)), true, body);
+  }
+  // Never re-serialised: nesting deeper than JSON.stringify could walk goes through as is.
+  const deep = `{"a":${'['.repeat(30_000)}${']'.repeat(30_000)}}`;
+  assert.ok(parseRequest(asyncHandoff(enc(deep), 'status'), { maxPayloadBytes: 1e6 }).ok);
 });

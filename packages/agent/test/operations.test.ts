@@ -1,6 +1,7 @@
 // Operations: metrics, health, FreeSWITCH outage, concurrency bound, graceful shutdown.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { BusErrorCode } from '@fsbus/contract';
 import { startCluster, until, type Cluster } from './support/cluster.js';
@@ -132,6 +133,78 @@ void test('graceful shutdown answers the commands in flight before closing', asy
     assert.equal(r.success, true, JSON.stringify(r));
     assert.match((r.data as { result: string }).result, /^\+OK/);
     assert.equal(agent.brokerStatus, 'closed');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+void test('a forward_to copy the buffer cannot keep is counted as a forward, not as an event dropped', async () => {
+  // No event is published (only HEARTBEAT, and the simulator sends none) and nothing is buffered.
+  const cluster = await startCluster({ config: { events: { include: ['HEARTBEAT'] }, broker: { buffer_messages: 0 } } });
+  const { agent, sim } = cluster.nodes[0]!;
+  const S = 'freeswitch.node.node-1';
+  try {
+    sim.core.control.setEndpointBehavior('user/2000', { answer: 'answer' });
+    const uuid = randomUUID();
+    assert.equal((await cluster.request(S, JSON.stringify({ command: 'originate', endpoint: 'user/2000', extension: '&park()', uuid }))).success, true);
+    // Waits for digits (no timeout that could fire first): the completion comes when the test says.
+    const args = '1 1 1 3600000 # silence_stream://100 /invalid.wav my_digits \\d';
+    const r = await cluster.request(S, JSON.stringify({ command: 'execute_app', uuid, app: 'play_and_get_digits', args, forward_to: 'observers.done' }));
+    assert.equal(r.success, true, JSON.stringify(r));
+    await cluster.broker.halt();
+    await until(agent, () => agent.brokerStatus !== 'connected', 'broker loss seen');
+    assert.equal(sim.core.control.sendDigits(uuid, '1'), true);
+    const counters = () => agent.status()['counters'] as { events_dropped: number; forwards_dropped: number };
+    await until(agent, () => counters().forwards_dropped === 1, 'the completion copy dropped');
+    assert.equal(agent.driver!.stats().dropped, 1);
+    assert.equal(counters().events_dropped, 0);
+    const text = await agent.metrics.registry.metrics();
+    assert.equal(metric(text, 'fsbus_events_dropped_total', 'node_id="node-1"'), 0);
+    assert.equal(metric(text, 'fsbus_forward_to_total', 'result="dropped"'), 1);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+void test('FreeSWITCH not answering: past the ESL pending limit, commands get busy, not internal', async () => {
+  const cluster = await startCluster({ config: { esl: { pool_size: 1, max_pending: 2 } } });
+  const { agent, sim, logs } = cluster.nodes[0]!;
+  const S = 'freeswitch.node.node-1';
+  try {
+    sim.control.setReplyLatency(600_000);
+    // Timed out here, still waiting in FreeSWITCH: each keeps its reply slot.
+    for (let i = 0; i < 2; i++) assert.equal((await cluster.request(S, '{"command":"status","timeout_ms":50}')).code, BusErrorCode.TIMEOUT);
+    const replies = await Promise.all(Array.from({ length: 5 }, () => cluster.request(S, '{"command":"status"}')));
+    for (const r of replies) {
+      assert.equal(r.success, false);
+      assert.equal(r.code, BusErrorCode.BUSY, JSON.stringify(r));
+    }
+    assert.deepEqual(logs.filter((l) => l['msg'] === 'command failed unexpectedly'), []);
+    // One warning for the burst, not one per request.
+    assert.equal(logs.filter((l) => l['level'] === 40 && String(l['msg']).includes('not answering')).length, 1);
+    assert.equal(metric(await agent.metrics.registry.metrics(), 'fsbus_request_errors_total', `code="${BusErrorCode.BUSY}"`), 5);
+  } finally {
+    sim.control.setReplyLatency(0);
+    await cluster.stop();
+  }
+});
+
+void test('shutdown past drain_timeout_ms cuts an originate off: the reply still names the uuid and the job', async () => {
+  const cluster = await startCluster({ config: { commands: { drain_timeout_ms: 100 } } });
+  const { agent, sim } = cluster.nodes[0]!;
+  try {
+    // Rings far longer than the drain bound: the agent closes FreeSWITCH's connection under it.
+    sim.core.control.setEndpointBehavior('user/slow', { answer: 'answer', delayMs: 600_000 });
+    const uuid = randomUUID();
+    const slow = cluster.request('freeswitch.node.node-1', JSON.stringify({ command: 'originate', endpoint: 'user/slow', extension: '&park()', uuid }), 10_000);
+    await until(agent, () => (agent.status()['counters'] as { in_flight: number }).in_flight === 1, 'originate in flight');
+    await agent.stop();
+    const r = await slow;
+    assert.equal(r.success, false);
+    assert.equal(r.code, BusErrorCode.FREESWITCH_UNAVAILABLE, JSON.stringify(r));
+    const d = r.data as { uuid: string; job_uuid: string };
+    assert.equal(d.uuid, uuid);
+    assert.match(d.job_uuid, /^[0-9a-f-]{36}$/);
   } finally {
     await cluster.stop();
   }

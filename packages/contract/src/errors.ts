@@ -15,11 +15,11 @@ export const BusErrorCode = {
   MISSING_COMMAND: 'FSBUS_ERR_BUS_MISSING_COMMAND',
   /** The verb is refused by the denylist/allowlist. Message `Command is not permitted via the event bus`. */
   COMMAND_DENIED: 'FSBUS_ERR_BUS_COMMAND_DENIED',
-  /** A command-specific field failed validation (e.g. `uuid must be between 2 and 63 characters`). */
+  /** A field failed validation (e.g. `uuid must be between 2 and 63 characters`, `args must be a string, number or boolean`, a bad `forward_to`). */
   INVALID_ARGUMENT: 'FSBUS_ERR_BUS_INVALID_ARGUMENT',
   /** FreeSWITCH answered `-ERR`/`-USAGE`; `data` holds its raw output. */
   COMMAND_FAILED: 'FSBUS_ERR_BUS_COMMAND_FAILED',
-  /** The agent has too many commands in flight; retry later. */
+  /** The agent has too many commands in flight, or FreeSWITCH too many requests unanswered on every connection; retry later. */
   BUSY: 'FSBUS_ERR_BUS_BUSY',
   /** The agent has no Event Socket connection to FreeSWITCH right now. */
   FREESWITCH_UNAVAILABLE: 'FSBUS_ERR_BUS_FREESWITCH_UNAVAILABLE',

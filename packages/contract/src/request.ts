@@ -1,6 +1,7 @@
 /**
  * Request parsing (SPEC §3.2–3.3): the checks run in this exact order, each with its exact
- * message: empty → too large → bad JSON / not an object → missing command → denied verb.
+ * message: empty → too large → bad JSON / not an object → missing command → denied verb → an
+ * envelope field of the wrong type (`args must be a string, number or boolean`…).
  * Pure: bytes in, a typed request or a typed refusal out.
  */
 import { BusErrorCode, BusMessage } from './errors.js';
@@ -25,6 +26,8 @@ export interface BusRequest {
 /** What a refused request still tells us, so the refusal can be routed (async? forward? echo). */
 export interface RequestHints {
   async: boolean;
+  /** Slugified; set when the request names a node (a string), so a refusal can be routed too. */
+  node_id?: string;
   forward_to?: string;
   correlation_id?: string;
 }
@@ -49,6 +52,12 @@ export interface ParseOptions extends VerbPolicy {
    * @default every command
    */
   policyApplies?: (command: string) => boolean;
+  /**
+   * The command when the lane names it (`<prefix>.cmd.async.<command>`): the body may then be
+   * empty, and a `command` of its own is overridden. The other checks run on the body as sent.
+   * @default the body's `command`
+   */
+  command?: string;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -56,18 +65,22 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export function parseRequest(bytes: Uint8Array, options: ParseOptions = {}): ParseResult {
   const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   const noHints: RequestHints = { async: false };
-  if (bytes.byteLength === 0) return refuse(BusErrorCode.EMPTY_PAYLOAD, BusMessage.EMPTY_PAYLOAD, noHints);
+  const laneCommand = options.command;
+  if (bytes.byteLength === 0 && laneCommand === undefined) return refuse(BusErrorCode.EMPTY_PAYLOAD, BusMessage.EMPTY_PAYLOAD, noHints);
   if (bytes.byteLength > max) return refuse(BusErrorCode.PAYLOAD_TOO_LARGE, BusMessage.PAYLOAD_TOO_LARGE, noHints);
-  let value: unknown;
-  try {
-    value = JSON.parse(decoder.decode(bytes));
-  } catch {
-    return refuse(BusErrorCode.INVALID_JSON, BusMessage.INVALID_JSON, noHints);
+  let value: unknown = {};
+  if (bytes.byteLength > 0) {
+    try {
+      value = JSON.parse(decoder.decode(bytes));
+    } catch {
+      return refuse(BusErrorCode.INVALID_JSON, BusMessage.INVALID_JSON, noHints);
+    }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return refuse(BusErrorCode.INVALID_JSON, BusMessage.INVALID_JSON, noHints);
   }
-  const fields = value as Record<string, unknown>;
+  // A shallow copy when the lane names the command: the body's nesting is never walked again.
+  const fields = laneCommand === undefined ? (value as Record<string, unknown>) : { ...(value as Record<string, unknown>), command: laneCommand };
   const hints = hintsOf(fields);
   const command = fields['command'];
   if (typeof command !== 'string' || command.trim() === '') {
@@ -77,17 +90,18 @@ export function parseRequest(bytes: Uint8Array, options: ParseOptions = {}): Par
   if (applies(command) && !isVerbPermitted(command, options)) {
     return refuse(BusErrorCode.COMMAND_DENIED, BusMessage.COMMAND_DENIED, hints);
   }
+  const wrong = wrongTypedField(fields);
+  if (wrong !== undefined) return refuse(BusErrorCode.INVALID_ARGUMENT, wrong, hints);
   const request: BusRequest = { command: command.trim(), fields };
   const args = fields['args'];
   if (typeof args === 'string') request.args = args;
   else if (typeof args === 'number' || typeof args === 'boolean') request.args = String(args);
-  const nodeId = fields['node_id'];
-  if (typeof nodeId === 'string' && nodeId !== '') request.node_id = slugNodeId(nodeId);
+  if (hints.node_id !== undefined) request.node_id = hints.node_id;
   if (hints.async) request.async = true;
   if (hints.forward_to !== undefined) request.forward_to = hints.forward_to;
   if (hints.correlation_id !== undefined) request.correlation_id = hints.correlation_id;
   const timeout = fields['timeout_ms'];
-  if (typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0) request.timeout_ms = Math.floor(timeout);
+  if (typeof timeout === 'number') request.timeout_ms = Math.max(1, Math.floor(timeout));
   return { ok: true, request };
 }
 
@@ -105,8 +119,41 @@ export function isVerbPermitted(command: string, policy: VerbPolicy): boolean {
   return allow.length === 0 || allow.includes(verb);
 }
 
+/**
+ * The first envelope field present with a type the contract does not allow, as a refusal message
+ * naming it; `undefined` when all are fine. A wrong-typed field is refused, never dropped: a
+ * dropped `args` would run the bare verb (`hupall` with no filter hangs up every channel).
+ * `null` counts as absent.
+ */
+function wrongTypedField(fields: Record<string, unknown>): string | undefined {
+  const present = (name: string): unknown => fields[name] ?? undefined;
+  const args = present('args');
+  if (args !== undefined && typeof args !== 'string' && !(typeof args === 'number' && Number.isFinite(args)) && typeof args !== 'boolean') {
+    return 'args must be a string, number or boolean';
+  }
+  const nodeId = present('node_id');
+  if (nodeId !== undefined && typeof nodeId !== 'string') return 'node_id must be a string';
+  const async = present('async');
+  if (async !== undefined && typeof async !== 'boolean') return 'async must be a boolean';
+  const bg = present('bg');
+  if (bg !== undefined && typeof bg !== 'boolean') return 'bg must be a boolean';
+  const forward = present('forward_to');
+  if (forward !== undefined && typeof forward !== 'string') return 'forward_to must be a string';
+  const corr = present('correlation_id');
+  if (corr !== undefined && typeof corr !== 'string' && !(typeof corr === 'number' && Number.isFinite(corr))) {
+    return 'correlation_id must be a string or number';
+  }
+  const timeout = present('timeout_ms');
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
+    return 'timeout_ms must be a positive number';
+  }
+  return undefined;
+}
+
 function hintsOf(fields: Record<string, unknown>): RequestHints {
   const hints: RequestHints = { async: fields['async'] === true };
+  const nodeId = fields['node_id'];
+  if (typeof nodeId === 'string' && nodeId !== '') hints.node_id = slugNodeId(nodeId);
   const forward = fields['forward_to'];
   if (typeof forward === 'string' && forward.trim() !== '') hints.forward_to = forward.trim();
   const corr = fields['correlation_id'];

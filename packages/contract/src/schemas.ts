@@ -11,13 +11,14 @@ export const requestSchema = {
   required: ['command'],
   properties: {
     command: { type: 'string', minLength: 1 },
-    args: { type: 'string' },
-    node_id: { type: 'string' },
-    async: { type: 'boolean' },
-    forward_to: { type: 'string' },
-    correlation_id: { type: 'string' },
-    timeout_ms: { type: 'integer', minimum: 1 },
-    bg: { type: 'boolean' },
+    // A field of another type is refused (FSBUS_ERR_BUS_INVALID_ARGUMENT); null counts as absent.
+    args: { type: ['string', 'number', 'boolean', 'null'] },
+    node_id: { type: ['string', 'null'] },
+    async: { type: ['boolean', 'null'] },
+    forward_to: { type: ['string', 'null'] },
+    correlation_id: { type: ['string', 'number', 'null'] },
+    timeout_ms: { type: ['number', 'null'], exclusiveMinimum: 0 },
+    bg: { type: ['boolean', 'null'] },
   },
   additionalProperties: true,
 } as const;

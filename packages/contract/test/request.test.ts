@@ -55,6 +55,72 @@ void test('refusals still expose async, forward_to and correlation_id', () => {
   const r = parseRequest(enc('{"command":"","async":true,"forward_to":"x.y","correlation_id":"k"}'));
   assert.equal(r.ok, false);
   if (!r.ok) assert.deepEqual(r.hints, { async: true, forward_to: 'x.y', correlation_id: 'k' });
+  // node_id too (slugged), so a broadcast refusal can stay with the node it names.
+  const n = parseRequest(enc('{"command":"","node_id":"Node.2"}'));
+  assert.equal(n.ok, false);
+  if (!n.ok) assert.equal(n.hints.node_id, 'node_2');
+});
+
+void test('an envelope field of the wrong type is refused naming it, never dropped', () => {
+  const cases: Array<[string, string]> = [
+    // Dropping args would run the bare verb: hupall with no filter hangs up every channel.
+    ['{"command":"hupall","args":["NORMAL_CLEARING","tag","a"]}', 'args must be a string, number or boolean'],
+    ['{"command":"status","args":{"a":1}}', 'args must be a string, number or boolean'],
+    ['{"command":"status","node_id":42}', 'node_id must be a string'],
+    ['{"command":"status","node_id":["node-2"]}', 'node_id must be a string'],
+    ['{"command":"status","async":"true"}', 'async must be a boolean'],
+    ['{"command":"status","async":1}', 'async must be a boolean'],
+    ['{"command":"status","bg":"yes"}', 'bg must be a boolean'],
+    ['{"command":"status","forward_to":["obs.x"]}', 'forward_to must be a string'],
+    ['{"command":"status","correlation_id":{"id":1}}', 'correlation_id must be a string or number'],
+    ['{"command":"status","timeout_ms":"soon"}', 'timeout_ms must be a positive number'],
+    ['{"command":"status","timeout_ms":0}', 'timeout_ms must be a positive number'],
+    ['{"command":"status","timeout_ms":-5}', 'timeout_ms must be a positive number'],
+    ['{"command":"status","timeout_ms":1e999}', 'timeout_ms must be a positive number'],
+  ];
+  for (const [body, message] of cases) {
+    const r = parseRequest(enc(body));
+    assert.equal(r.ok, false, body);
+    if (!r.ok) {
+      assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT, body);
+      assert.equal(r.message, message, body);
+    }
+  }
+  // The refusal is still routed: correlation_id echoed, forward_to kept.
+  const r = parseRequest(enc('{"command":"status","timeout_ms":"soon","forward_to":"obs.x","correlation_id":7}'));
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.deepEqual(r.hints, { async: false, forward_to: 'obs.x', correlation_id: '7' });
+});
+
+void test('allowed types pass: args as number or boolean, null as absent, fractional timeout_ms', () => {
+  const n = parseRequest(enc('{"command":"echo","args":42}'));
+  assert.ok(n.ok);
+  assert.equal(n.request.args, '42');
+  const b = parseRequest(enc('{"command":"echo","args":true}'));
+  assert.ok(b.ok);
+  assert.equal(b.request.args, 'true');
+  const nul = parseRequest(enc('{"command":"status","args":null,"node_id":null,"async":null,"bg":null,"forward_to":null,"correlation_id":null,"timeout_ms":null}'));
+  assert.ok(nul.ok);
+  assert.deepEqual(Object.keys(nul.request).sort(), ['command', 'fields']);
+  const t = parseRequest(enc('{"command":"status","timeout_ms":0.5}'));
+  assert.ok(t.ok);
+  assert.equal(t.request.timeout_ms, 1);
+});
+
+void test('a lane that names the command: empty body allowed, the body\'s command overridden, other checks on the bytes', () => {
+  const empty = parseRequest(new Uint8Array(0), { command: 'status' });
+  assert.ok(empty.ok);
+  assert.equal(empty.request.command, 'status');
+  assert.deepEqual(empty.request.fields, { command: 'status' });
+  const own = parseRequest(enc('{"command":"hupall","args":"x"}'), { command: 'status' });
+  assert.ok(own.ok);
+  assert.equal(own.request.command, 'status');
+  assert.equal(own.request.args, 'x');
+  const bad = parseRequest(Uint8Array.of(0x7b, 0xff, 0x7d), { command: 'status' });
+  assert.equal(bad.ok ? '' : bad.code, BusErrorCode.INVALID_JSON);
+  const atCap = parseRequest(enc(`{"p":"${'x'.repeat(20 - 8)}"}`), { command: 'status', maxPayloadBytes: 20 });
+  assert.ok(atCap.ok);
+  assert.equal(parseRequest(enc('[]'), { command: 'status' }).ok, false);
 });
 
 void test('verb policy: leading verb, case-insensitive; denylist wins; allowlist admits only its verbs', () => {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BusErrorCode, originateWaitMs, type BusRequest } from '@fsbus/contract';
-import { EslTimeoutError } from '@fsbus/esl';
+import { EslClosedError, EslTimeoutError } from '@fsbus/esl';
 import type { CommandContext, CommandHandler, CommandResult } from './registry.js';
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
@@ -124,6 +124,11 @@ export const originateCommand: CommandHandler = {
           message: `FreeSWITCH did not answer within ${ctx.timeoutMs} ms`,
           data: { uuid: built.uuid, job_uuid: jobUuid },
         };
+      }
+      // The connection closed under it (FreeSWITCH link lost, shutdown past drain_timeout_ms):
+      // FreeSWITCH keeps the job and the call may connect all the same.
+      if (err instanceof EslClosedError) {
+        return { ok: false, code: BusErrorCode.FREESWITCH_UNAVAILABLE, message: 'FreeSWITCH connection lost', data: { uuid: built.uuid, job_uuid: jobUuid } };
       }
       throw err;
     }

@@ -30,6 +30,7 @@ export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly stri
   ['esl.host', ['FSBUS_ESL_HOST']],
   ['esl.port', ['FSBUS_ESL_PORT']],
   ['esl.pool_size', ['FSBUS_ESL_POOL_SIZE']],
+  ['esl.max_pending', ['FSBUS_ESL_MAX_PENDING']],
   ['commands.max_payload_bytes', ['FSBUS_MAX_PAYLOAD_BYTES']],
   ['commands.denylist', ['FSBUS_API_DENYLIST', 'MOD_EVENT_AGENT_API_DENYLIST']],
   ['commands.allowlist', ['FSBUS_API_ALLOWLIST', 'MOD_EVENT_AGENT_API_ALLOWLIST']],
@@ -87,6 +88,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   for (const [path, names] of ENV_MAP) {
     const name = names.find((n) => env[n] !== undefined && env[n] !== '');
     if (name === undefined) continue;
+    // Empty counts as unset; blank is a mistake (a blank number would read as 0, e.g. port 0).
+    if (env[name]!.trim() === '') throw new ConfigError(name, 'is blank (unset it or give a value)');
     setPath(data, path, env[name]!);
     fromEnv.set(path, name);
   }

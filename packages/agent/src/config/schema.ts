@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX } from '@fsbus/contract';
+import { DEFAULT_MAX_PENDING, isEventName } from '@fsbus/esl';
 import { DRIVER_NAMES } from '@fsbus/transport';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
@@ -14,6 +15,17 @@ const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no
   typeof v === 'boolean' ? v : ['true', '1', 'yes', 'on'].includes(v),
 );
 const port = z.coerce.number().int().min(0).max(65535);
+/**
+ * Event names as the include/exclude lists take them (case-insensitive): FreeSWITCH's names, `ALL`,
+ * `CUSTOM` (every subclass) or `CUSTOM::<subclass>`. A typo would silently publish nothing.
+ */
+const eventList = list.superRefine((entries, ctx) => {
+  for (const [i, entry] of entries.entries()) {
+    const upper = entry.toUpperCase();
+    const ok = upper.startsWith('CUSTOM::') ? /^\S+$/.test(entry.slice('CUSTOM::'.length)) : isEventName(upper);
+    if (!ok) ctx.addIssue({ code: 'custom', path: [i], message: `unknown event name '${entry}' (FreeSWITCH's names, ALL, CUSTOM or CUSTOM::<subclass>)` });
+  }
+});
 const positive = z.coerce.number().int().positive();
 
 const tls = z.union([
@@ -71,11 +83,16 @@ export const configSchema = z
         /** @default '127.0.0.1' */
         host: z.string().min(1).default('127.0.0.1'),
         /** @default 8021 */
-        port: port.default(8021),
+        port: port.min(1).default(8021),
         /** Extra connections that run `api` commands concurrently. @default 3 */
         pool_size: z.coerce.number().int().min(1).max(32).default(3),
         /** @default 5000 */
         connect_timeout_ms: positive.default(5000),
+        /**
+         * Requests waiting for FreeSWITCH's reply on one connection (timed-out ones included until
+         * their late reply); past it a command gets a `busy` error. @default 10000
+         */
+        max_pending: positive.default(DEFAULT_MAX_PENDING),
       })
       .strict()
       .prefault({}),
@@ -99,9 +116,9 @@ export const configSchema = z
     events: z
       .object({
         /** Names, ALL, CUSTOM or CUSTOM::<subclass>. @default ['ALL'] */
-        include: list.default(['ALL']),
+        include: eventList.default(['ALL']),
         /** Exclude wins. @default [] */
-        exclude: list.default([]),
+        exclude: eventList.default([]),
         stream: z
           .object({
             /** A durable stream over `<prefix>.events.>` (JetStream, Kafka, Redis Streams, RabbitMQ stream queue). @default false */
