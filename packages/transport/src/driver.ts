@@ -88,6 +88,12 @@ export interface ConsumeDurableOptions {
   from?: ReplayFrom;
   /** Only subjects matching this pattern. */
   filter?: string;
+  /**
+   * Messages handed out and not yet acknowledged, at most (a consumer with a buffer of N passes
+   * N, so the broker never sends more than it can hold). Drivers without the notion ignore it.
+   * @default 1000
+   */
+  maxInFlight?: number;
 }
 
 export interface DriverCapabilities {
@@ -111,7 +117,13 @@ export interface DriverStats {
   buffered: number;
   /** Messages dropped because the outgoing buffer was full (or the driver closed). */
   dropped: number;
-  /** Messages in the outgoing buffer now. */
+  /**
+   * Requests (and forwarded requests) left unsent in the outgoing buffer because their requester
+   * had stopped waiting (timeout, abort) by the time the broker was back: never counted in
+   * `dropped`. Absent for drivers without an outgoing buffer of requests.
+   */
+  expired?: number;
+  /** Messages in the outgoing buffer now (stale requests included until the reconnect drops them). */
   pending: number;
   reconnects: number;
   /** Peers refused by client authentication (zmq with `curve.clientKeys`); absent elsewhere. */
@@ -138,7 +150,11 @@ export interface Driver {
   gather(subject: string, data: Uint8Array, options?: GatherOptions): Promise<InboundMessage[]>;
   ensureStream(spec: StreamSpec): Promise<void>;
   consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription>;
-  /** Resolves once everything published so far reached the broker. */
+  /**
+   * Resolves once everything published so far reached the broker. While the broker is away with
+   * messages still in the outgoing buffer it cannot: it rejects at once with
+   * FSBUS_ERR_TRANSPORT_DISCONNECTED (the messages stay buffered and go out on reconnect).
+   */
   flush(): Promise<void>;
   stats(): DriverStats;
   on(listener: (event: DriverEvent) => void): () => void;

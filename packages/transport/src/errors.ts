@@ -5,6 +5,8 @@ export const TransportErrorCode = {
   CONNECT: 'FSBUS_ERR_TRANSPORT_CONNECT',
   /** The driver is closed. */
   CLOSED: 'FSBUS_ERR_TRANSPORT_CLOSED',
+  /** The broker is away (the driver reconnects): `flush()` cannot vouch for what waits in the outbox. */
+  DISCONNECTED: 'FSBUS_ERR_TRANSPORT_DISCONNECTED',
   /** A request got no reply within its timeout. */
   TIMEOUT: 'FSBUS_ERR_TRANSPORT_TIMEOUT',
   /** Nobody serves the subject a request was sent to. */

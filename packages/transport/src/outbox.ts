@@ -1,7 +1,9 @@
 /**
  * The bounded outgoing buffer every driver uses while its broker is away. Bounded by count and
  * bytes; when full, the OLDEST message is dropped (a consumer cares more about the recent
- * past than about a gap it will see counted) and the drop is counted.
+ * past than about a gap it will see counted) and the drop is counted. A request whose requester
+ * stopped waiting (timeout, abort, reply) is never sent: `takeLive` leaves it out and counts it
+ * as expired.
  */
 
 export interface OutboxItem {
@@ -14,8 +16,18 @@ export interface OutboxItem {
   kind?: 'publish' | 'request' | 'reply' | undefined;
   /** Correlation of a request, its reply, or a forwarded request (drivers without native request/reply). */
   correlationId?: string | undefined;
-  /** How long a request is worth delivering (its timeout), for brokers with per-message TTL. */
-  ttlMs?: number | undefined;
+  /**
+   * `performance.now()` after which a request (or a forwarded one) is worth nothing: it is not sent
+   * after that, and brokers with a per-message TTL get the time left when it is sent.
+   */
+  deadline?: number | undefined;
+  /** Set once the requester settled (reply, timeout, abort, close): a buffered item is not sent. */
+  settled?: boolean | undefined;
+}
+
+/** True for a request nobody waits for any more: settled, or past its deadline. */
+export function isStale(item: OutboxItem, now = performance.now()): boolean {
+  return item.settled === true || (item.deadline !== undefined && item.deadline <= now);
 }
 
 export class Outbox {
@@ -26,6 +38,8 @@ export class Outbox {
   #bytes = 0;
   dropped = 0;
   buffered = 0;
+  /** Requests left out unsent because their requester stopped waiting (not in `dropped`). */
+  expired = 0;
 
   constructor(maxMessages: number, maxBytes: number) {
     this.#maxMessages = Math.max(0, maxMessages);
@@ -63,10 +77,19 @@ export class Outbox {
     return out;
   }
 
-  /** Drops everything (driver closing); counted. */
+  /** Removes every item; returns those still worth sending, oldest first, and counts the others as expired. */
+  takeLive(now = performance.now()): OutboxItem[] {
+    const out: OutboxItem[] = [];
+    for (const item of this.drain()) {
+      if (isStale(item, now)) this.expired++;
+      else out.push(item);
+    }
+    return out;
+  }
+
+  /** Drops everything (driver closing); counted (as expired for requests nobody waits for). */
   discard(): void {
-    this.dropped += this.size;
-    this.drain();
+    this.dropped += this.takeLive().length;
   }
 
   #dropOldest(): void {

@@ -16,3 +16,12 @@ void test('amqp: a dead URL fails with a typed error', async () => {
   await d.close();
   assert.equal(d.status, 'closed');
 });
+
+void test('amqp: a pattern AMQP cannot bind (over 255 bytes, `#` in a token) is refused at subscribe/serve, typed', async () => {
+  const d = await createDriver('amqp', { urls: ['amqp://127.0.0.1:1'] });
+  for (const bad of [`t.${'x'.repeat(300)}`, 'a.b#', 'a..b', 'a.>.b']) {
+    assert.throws(() => d.subscribe(bad, () => undefined), { code: TransportErrorCode.UNSUPPORTED }, bad);
+    assert.throws(() => d.serve({ subject: bad, competing: false }, () => undefined), { code: TransportErrorCode.UNSUPPORTED }, bad);
+  }
+  await d.close();
+});

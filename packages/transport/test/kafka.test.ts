@@ -8,6 +8,7 @@ runConformance({
   driver: 'kafka',
   startBroker: () => startKafka(),
   create: (options) => createDriver('kafka', options),
+  relay: false,
 });
 
 void test('kafka: connect to a dead bootstrap list fails with a typed error', async () => {

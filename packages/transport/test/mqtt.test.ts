@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { startMosquitto } from '@fsbus/testkit';
 import { createDriver, TransportErrorCode } from '@fsbus/transport';
 import { runConformance } from './conformance/suite.js';
+import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
 
 runConformance({
   driver: 'mqtt',
@@ -26,5 +27,29 @@ void test('mqtt: a dead URL fails with a typed error; user/password from options
     await good.close();
   } finally {
     await server.stop();
+  }
+});
+
+void test('mqtt: a pattern MQTT cannot express is refused at subscribe/serve, typed; reconnects are not held up', async () => {
+  const broker = await startMosquitto();
+  const d = await createDriver('mqtt', { urls: [broker.url] });
+  try {
+    await d.connect();
+    const got = new Collector<string>();
+    d.subscribe('ok.topic', (m) => got.push(dec(m.data)));
+    for (const bad of ['a.b+c', 'a.b#', 'a/b', 'a..b', 'a.>.b', 'a.b*']) {
+      assert.throws(() => d.subscribe(bad, () => undefined), { code: TransportErrorCode.UNSUPPORTED }, bad);
+      assert.throws(() => d.serve({ subject: bad, competing: true }, () => undefined), { code: TransportErrorCode.UNSUPPORTED }, bad);
+    }
+    await d.flush();
+    await broker.halt();
+    await waitStatus(d, 'reconnecting');
+    await broker.start();
+    await waitStatus(d, 'connected', 60_000);
+    assert.equal(d.publish('ok.topic', enc('after')), 'sent');
+    assert.deepEqual(await got.until(1), ['after']);
+  } finally {
+    await d.close();
+    await broker.stop();
   }
 });

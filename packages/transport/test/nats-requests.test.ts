@@ -54,3 +54,33 @@ void test('nats requests: 500 in flight, mixed deadlines, late replies dropped, 
     await server.stop();
   }
 });
+
+void test('nats: close() fails a pending gather with CLOSED, like a pending request', async () => {
+  const server = await startNatsServer();
+  const responder = await createDriver('nats', { urls: [server.url] });
+  const client = await createDriver('nats', { urls: [server.url] });
+  try {
+    await responder.connect();
+    await client.connect();
+    const arrived = new Promise<void>((resolve) => {
+      responder.serve({ subject: 'mux.silent', competing: false }, () => {
+        resolve();
+        return undefined;
+      });
+    });
+    await responder.flush();
+    const request = client.request('mux.silent', enc('x'), { timeoutMs: 60_000 });
+    const gather = client.gather('mux.silent', enc('x'), { timeoutMs: 60_000 });
+    const failed = Promise.all([
+      assert.rejects(request, { code: TransportErrorCode.CLOSED }),
+      assert.rejects(gather, { code: TransportErrorCode.CLOSED }),
+    ]);
+    await arrived;
+    await client.close();
+    await failed;
+  } finally {
+    await client.close();
+    await responder.close();
+    await server.stop();
+  }
+});

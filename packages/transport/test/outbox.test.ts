@@ -37,3 +37,20 @@ void test('many drops keep the order and compact', () => {
   box.discard();
   assert.equal(box.dropped, 4991);
 });
+
+void test('takeLive leaves out requests nobody waits for (settled or past their deadline) and counts them as expired', () => {
+  const box = new Outbox(10, 1 << 20);
+  const now = performance.now();
+  box.push({ ...item(0), kind: 'request', deadline: now + 60_000 });
+  box.push({ ...item(1), kind: 'request', deadline: now - 1 });
+  box.push({ ...item(2), kind: 'request', deadline: now + 60_000, settled: true });
+  box.push(item(3));
+  assert.deepEqual(box.takeLive(now).map((x) => x.subject), ['s.0', 's.3']);
+  assert.equal(box.expired, 2);
+  assert.equal(box.dropped, 0);
+  box.push({ ...item(4), settled: true });
+  box.push(item(5));
+  box.discard();
+  assert.equal(box.expired, 3);
+  assert.equal(box.dropped, 1);
+});

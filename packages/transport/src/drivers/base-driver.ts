@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GatherOptions, InboundMessage, RequestOptions } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
+import type { OutboxItem } from '../outbox.js';
 import { DriverCore, urlList } from './driver-core.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
 export { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS };
@@ -18,6 +19,8 @@ interface Pending {
   /** undefined: a single request; a number: gather until that many (Infinity: until the timeout). */
   expect: number | undefined;
   replies: InboundMessage[];
+  /** What was sent (or waits in the outbox): marked settled so a buffered one is never sent late. */
+  item: OutboxItem;
   resolve(replies: InboundMessage[]): void;
   reject(err: Error): void;
   cleanup(): void;
@@ -45,6 +48,15 @@ export abstract class BaseDriver extends DriverCore {
       return Promise.reject(new TransportError(TransportErrorCode.ABORTED, `request to ${subject} was aborted`, { cause: signal.reason }));
     }
     const id = randomUUID();
+    const item: OutboxItem = {
+      kind: 'request',
+      subject,
+      data,
+      headers: options.headers,
+      replyTo: this.replyAddress(),
+      correlationId: id,
+      deadline: performance.now() + timeoutMs,
+    };
     const promise = new Promise<InboundMessage[]>((resolve, reject) => {
       const onAbort = () => this.#settle(id, new TransportError(TransportErrorCode.ABORTED, `request to ${subject} was aborted`, { cause: signal?.reason }));
       const timer = setTimeout(() => {
@@ -58,6 +70,7 @@ export abstract class BaseDriver extends DriverCore {
         subject,
         expect,
         replies: [],
+        item,
         resolve,
         reject,
         cleanup: () => {
@@ -66,15 +79,7 @@ export abstract class BaseDriver extends DriverCore {
         },
       });
     });
-    const outcome = this.send({
-      kind: 'request',
-      subject,
-      data,
-      headers: options.headers,
-      replyTo: this.replyAddress(),
-      correlationId: id,
-      ttlMs: timeoutMs,
-    });
+    const outcome = this.send(item);
     if (outcome === 'dropped') this.#settle(id, new TransportError(TransportErrorCode.BROKER, `request to ${subject} could not be sent`));
     return promise;
   }
@@ -83,6 +88,7 @@ export abstract class BaseDriver extends DriverCore {
     const p = this.#pending.get(id);
     if (p === undefined) return;
     this.#pending.delete(id);
+    p.item.settled = true;
     p.cleanup();
     if (err === undefined) p.resolve(p.replies);
     else p.reject(err);

@@ -1,8 +1,10 @@
 /**
  * What EVERY driver shares: the status machine and its listeners, the bounded outbox (send now
- * when connected, else buffer within the bound and count drops, flush in order on reconnect), the
- * ServeRequest a lane handler gets, stats, and "no durable streams" by default. A subclass moves
- * bytes (`rawSend`) and reports its connection (`setStatus`, `reconnects`, `flushOutbox`).
+ * when connected, else buffer within the bound and count drops, flush in order on reconnect,
+ * leaving out requests nobody waits for), the ServeRequest a lane handler gets, stats, "no durable
+ * streams" by default, and credentials kept out of errors, logs and status events. A subclass moves
+ * bytes (`rawSend`) and reports its connection (`setStatus('reconnecting')`, `reconnects`,
+ * `online()`: outbox first, then 'connected').
  * BaseDriver adds request/reply correlation for brokers without native request/reply; drivers
  * whose broker or protocol has its own (NATS inboxes, Kafka reply topics, the ZeroMQ wire) extend
  * this class directly.
@@ -28,7 +30,8 @@ import type {
   Subscription,
 } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
-import { Outbox, type OutboxItem } from '../outbox.js';
+import { isStale, Outbox, type OutboxItem } from '../outbox.js';
+import { redact } from '../redact.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES } from '../defaults.js';
 
 export abstract class DriverCore implements Driver {
@@ -65,11 +68,37 @@ export abstract class DriverCore implements Driver {
     return () => this.#listeners.delete(listener);
   }
 
+  /** `server` loses its credentials (user-info) before it is logged or emitted. */
   protected setStatus(status: DriverStatus, server?: string): void {
     if (this.#status === status || this.#status === 'closed') return;
     this.#status = status;
-    this.options.logger?.info({ driver: this.name, status, server }, 'broker status');
-    this.emit(server === undefined ? { type: 'status', status } : { type: 'status', status, server });
+    const shown = server === undefined ? undefined : redact(server);
+    this.options.logger?.info({ driver: this.name, status, server: shown }, 'broker status');
+    this.emit(shown === undefined ? { type: 'status', status } : { type: 'status', status, server: shown });
+  }
+
+  /**
+   * The connection and every subscription are (back) up: what waited in the outbox goes out first,
+   * in order, THEN 'connected' is announced, so a listener's publish comes after the older ones.
+   */
+  protected online(server?: string): void {
+    if (this.#status === 'closed') return;
+    this.flushOutbox();
+    this.setStatus('connected', server);
+  }
+
+  /** The rejection of a connect() that close() overtook. */
+  protected closedDuringConnect(): TransportError {
+    return new TransportError(TransportErrorCode.CLOSED, `the ${this.name} driver was closed while connecting`);
+  }
+
+  /**
+   * For flush(): while the broker is away, what waits in the outbox cannot reach it, so say so
+   * instead of resolving (the messages stay buffered for the reconnect).
+   */
+  protected assertFlushable(): void {
+    if (this.#status === 'connected' || this.#status === 'closed' || this.outbox.size === 0) return;
+    throw new TransportError(TransportErrorCode.DISCONNECTED, `flush: the broker is away (${this.#status}) with ${this.outbox.size} message(s) buffered`);
   }
 
   protected emit(event: DriverEvent): void {
@@ -96,6 +125,10 @@ export abstract class DriverCore implements Driver {
       this.outbox.dropped++;
       return 'dropped';
     }
+    if (isStale(item)) {
+      this.outbox.expired++;
+      return 'dropped';
+    }
     if (this.#status !== 'connected') return this.outbox.push(item) ? 'buffered' : 'dropped';
     try {
       this.rawSend(item);
@@ -108,9 +141,12 @@ export abstract class DriverCore implements Driver {
     }
   }
 
-  /** Call once the connection and every subscription are back: sends what waited, in order. */
+  /**
+   * Call once the connection and every subscription are back (`online()` does): sends what waited,
+   * in order, except requests nobody waits for any more (counted as expired).
+   */
   protected flushOutbox(): void {
-    for (const item of this.outbox.drain()) {
+    for (const item of this.outbox.takeLive()) {
       try {
         this.rawSend(item);
         this.published++;
@@ -122,7 +158,8 @@ export abstract class DriverCore implements Driver {
   }
 
   /** Builds the ServeRequest for a message that arrived on a lane and runs the handler. */
-  protected dispatch(message: InboundMessage, replyTo: string | undefined, correlationId: string | undefined, handler: ServeHandler): void {
+  /** `deadline` (performance.now()), when the broker told how long the requester waits, bounds a forward. */
+  protected dispatch(message: InboundMessage, replyTo: string | undefined, correlationId: string | undefined, handler: ServeHandler, deadline?: number): void {
     let replied = false;
     const request: ServeRequest = {
       ...message,
@@ -135,7 +172,7 @@ export abstract class DriverCore implements Driver {
       forward: (subject) => {
         // Same bytes, same reply address: the other node answers the original requester.
         replied = true;
-        this.send({ subject, data: message.data, headers: message.headers, replyTo, correlationId });
+        this.send({ subject, data: message.data, headers: message.headers, replyTo, correlationId, deadline });
       },
     };
     runLaneHandler(request, handler, this.options.logger);
@@ -154,6 +191,7 @@ export abstract class DriverCore implements Driver {
       published: this.published,
       buffered: this.outbox.buffered,
       dropped: this.outbox.dropped,
+      expired: this.outbox.expired,
       pending: this.outbox.size,
       reconnects: this.reconnects,
     };
@@ -181,6 +219,12 @@ export function runLaneHandler(request: ServeRequest, handler: ServeHandler, log
   } catch (err) {
     logger?.error({ err, subject: request.subject }, 'lane handler threw');
   }
+}
+
+/** The connect() failure: the URLs (and the library's message) without their credentials. */
+export function connectError(broker: string, urls: readonly string[], err: unknown): TransportError {
+  const why = redact(err instanceof Error ? err.message : String(err));
+  return new TransportError(TransportErrorCode.CONNECT, `cannot connect to ${broker} (${urls.map(redact).join(', ')}): ${why}`, { cause: err });
 }
 
 /** Splits `urls` entries on commas, trims, drops empties. */

@@ -7,7 +7,7 @@ import { connect, TimeoutError, type MsgHdrs, type NatsConnection } from '@nats-
 import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, DurableMessage, GatherOptions, InboundMessage, Lane, RequestOptions, ServeHandler, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import type { OutboxItem } from '../outbox.js';
-import { DriverCore } from '../drivers/driver-core.js';
+import { connectError, DriverCore } from '../drivers/driver-core.js';
 import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
 import { RequestMux } from './nats-request-mux.js';
@@ -41,13 +41,22 @@ class NatsDriver extends DriverCore {
   async connect(): Promise<void> {
     if (this.#nc !== undefined) return;
     this.assertOpen();
+    let nc: NatsConnection;
     try {
-      this.#nc = await connect(toNatsOptions(this.options));
+      nc = await connect(toNatsOptions(this.options));
     } catch (err) {
-      throw new TransportError(TransportErrorCode.CONNECT, `cannot connect to NATS (${this.options.urls.join(', ')}): ${(err as Error).message}`, { cause: err });
+      if (this.status === 'closed') throw this.closedDuringConnect();
+      throw connectError('NATS', this.options.urls, err);
     }
-    this.setStatus('connected', this.#nc.getServer());
-    void this.#watch(this.#nc);
+    if (this.status === 'closed') {
+      // close() ran meanwhile: it could not close a connection it did not have yet.
+      await nc.close().catch(() => undefined);
+      throw this.closedDuringConnect();
+    }
+    this.#nc = nc;
+    void this.#watch(nc);
+    // Publishes made before connect() resolved waited in the outbox: out first, then 'connected'.
+    this.online(nc.getServer());
   }
 
   async #watch(nc: NatsConnection): Promise<void> {
@@ -59,8 +68,7 @@ class NatsDriver extends DriverCore {
           break;
         case 'reconnect':
           this.reconnects++;
-          this.setStatus('connected', s.server);
-          this.flushOutbox();
+          this.online(s.server);
           break;
         case 'error':
           this.emit({ type: 'error', error: s.error });
@@ -129,10 +137,12 @@ class NatsDriver extends DriverCore {
 
   async request(subject: string, data: Uint8Array, options: RequestOptions = {}): Promise<InboundMessage> {
     const nc = this.#conn();
-    this.#requests ??= new RequestMux(nc);
+    // Through send(): while the server is away a request waits in our outbox, not in nats.js's
+    // buffer, so one whose requester gave up (timeout, abort) is not sent on reconnect.
+    this.#requests ??= new RequestMux(nc, (item) => this.send(item));
     const msg = await this.#requests.request(subject, data, {
       timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      headers: options.headers === undefined ? undefined : toNatsHeaders(options.headers),
+      headers: options.headers,
       signal: options.signal,
     });
     return toInbound(msg);
@@ -156,6 +166,8 @@ class NatsDriver extends DriverCore {
     } catch (err) {
       // No responders (or a late error after replies arrived) ends the gathering with what came.
       if (isNoResponders(err) || (err instanceof TimeoutError && out.length > 0)) return out;
+      // close() (drain) ended the gathering: that is CLOSED, whatever nats.js reports.
+      if (this.status === 'closed' && !(err instanceof TransportError)) throw new TransportError(TransportErrorCode.CLOSED, `gather on ${subject}: the driver closed`, { cause: err });
       throw mapRequestError(err, subject, timeoutMs);
     }
   }
@@ -169,6 +181,7 @@ class NatsDriver extends DriverCore {
   }
 
   async flush(): Promise<void> {
+    this.assertFlushable();
     if (this.#nc !== undefined && this.status === 'connected') await this.#nc.flush();
   }
 

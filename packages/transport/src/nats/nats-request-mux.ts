@@ -3,15 +3,19 @@
  * per-request costs: nats.js builds Error objects with stack traces for every request (an
  * async-trace context, a timeout error made in advance, a "cancelled" rejection after the
  * reply arrived), which at thousands of requests a second costs more CPU than the request.
- * Deadlines share one DeadlineTimer.
+ * Deadlines share one DeadlineTimer. Requests leave through the driver's `send` (its bounded
+ * outbox while the server is away), marked settled once answered, timed out or aborted, so one
+ * that waited out an outage is never sent after its requester gave up.
  */
 import { DeadlineTimer } from '@fsbus/esl';
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import { createInbox, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import type { MessageHeaders, PublishOutcome } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
+import type { OutboxItem } from '../outbox.js';
 
 export interface MuxRequestOptions {
   timeoutMs: number;
-  headers?: MsgHdrs | undefined;
+  headers?: MessageHeaders | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -23,6 +27,8 @@ interface Pending {
   /** performance.now() after which the request fails with TIMEOUT. */
   deadline: number;
   cleanup: (() => void) | undefined;
+  /** What was sent (or waits in the outbox), marked settled with the request. */
+  item: OutboxItem;
 }
 
 /** NATS answers a request nobody subscribes to with an empty `503` status message (no_responders). */
@@ -32,6 +38,7 @@ function isNoRespondersReply(msg: Msg): boolean {
 
 export class RequestMux {
   readonly #nc: NatsConnection;
+  readonly #send: (item: OutboxItem) => PublishOutcome;
   readonly #prefix: string;
   readonly #pending = new Map<string, Pending>();
   #subscription: NatsSubscription | undefined;
@@ -39,8 +46,9 @@ export class RequestMux {
   readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
   #closed = false;
 
-  constructor(nc: NatsConnection, inboxPrefix?: string) {
+  constructor(nc: NatsConnection, send: (item: OutboxItem) => PublishOutcome, inboxPrefix?: string) {
     this.#nc = nc;
+    this.#send = send;
     this.#prefix = createInbox(inboxPrefix);
     // A connection that closes for good (not a reconnect) takes its waiting requests with it.
     void nc.closed().then(() => this.close());
@@ -58,7 +66,9 @@ export class RequestMux {
     this.#subscription ??= this.#nc.subscribe(`${this.#prefix}.*`, { callback: (err, msg) => this.#onReply(err, msg) });
     const token = (++this.#seq).toString(36);
     return new Promise<Msg>((resolve, reject) => {
-      const pending: Pending = { resolve, reject, subject, timeoutMs: options.timeoutMs, deadline: performance.now() + options.timeoutMs, cleanup: undefined };
+      const deadline = performance.now() + options.timeoutMs;
+      const item: OutboxItem = { kind: 'request', subject, data, headers: options.headers, replyTo: `${this.#prefix}.${token}`, deadline };
+      const pending: Pending = { resolve, reject, subject, timeoutMs: options.timeoutMs, deadline, cleanup: undefined, item };
       if (signal !== undefined) {
         const onAbort = (): void => this.#fail(token, abortedError(subject, signal));
         signal.addEventListener('abort', onAbort, { once: true });
@@ -66,11 +76,8 @@ export class RequestMux {
       }
       this.#pending.set(token, pending);
       this.#deadlines.add(pending.deadline);
-      try {
-        this.#nc.publish(subject, data, { reply: `${this.#prefix}.${token}`, ...(options.headers === undefined ? {} : { headers: options.headers }) });
-      } catch (err) {
-        this.#fail(token, new TransportError(TransportErrorCode.BROKER, `request to ${subject} failed: ${(err as Error).message}`, { cause: err }));
-      }
+      // 'dropped': never sendable (bad subject, too big; the driver logged why) or the outbox is full.
+      if (this.#send(item) === 'dropped') this.#fail(token, new TransportError(TransportErrorCode.BROKER, `request to ${subject} could not be sent`));
     });
   }
 
@@ -96,6 +103,7 @@ export class RequestMux {
     const pending = this.#pending.get(token);
     if (pending === undefined) return undefined;
     this.#pending.delete(token);
+    pending.item.settled = true;
     pending.cleanup?.();
     if (this.#pending.size === 0) this.#deadlines.idle();
     return pending;

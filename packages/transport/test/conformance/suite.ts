@@ -5,12 +5,15 @@
  * Cases: publish/subscribe with wildcards, request/reply, competing consumers (3 servers, each
  * request executed once), direct lane, broadcast/gather, async (fire-and-forget) lane, hand-off
  * and forward_to, payload cap, typed request errors, durable streams (where the driver has them),
- * and the broker faults of ./faults.ts (restart mid-stream, bounded buffer while away).
+ * one pattern subscribed twice and `>` semantics, credentials kept out of errors and logs, one
+ * driver's own outage through a TCP relay (./outage.ts), and the broker faults of ./faults.ts
+ * (restart mid-stream, bounded buffer while away).
  */
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { TransportErrorCode, type Driver, type DriverOptions, type InboundMessage, type ServeRequest } from '@fsbus/transport';
+import { TransportError, TransportErrorCode, type Driver, type DriverEvent, type DriverOptions, type InboundMessage, type ServeRequest } from '@fsbus/transport';
 import { runFaultCases } from './faults.js';
+import { runOutageCases } from './outage.js';
 import { Collector, dec, enc } from './helpers.js';
 
 export interface BrokerUnderTest {
@@ -35,6 +38,12 @@ export interface ConformanceTarget {
    * @default true
    */
   detectsNoResponders?: boolean;
+  /**
+   * False for drivers that cannot be cut off alone through a TCP relay (Kafka hands out its
+   * brokers' own addresses; ZeroMQ has no broker): the cases of ./outage.ts are then left out.
+   * @default true
+   */
+  relay?: boolean;
 }
 
 /** Per-case context: the shared broker and a way to get connected drivers (closed after the case). */
@@ -249,6 +258,65 @@ export function runConformance(target: ConformanceTarget): void {
       await sub2.unsubscribe();
     });
 
+    run('one pattern subscribed twice: both receive, and one left after the other unsubscribed; `>` needs a token', async ({ drivers, root }) => {
+      const [pub, sub] = await drivers(2);
+      const first = new Collector<string>();
+      const second = new Collector<string>();
+      const deep = new Collector<string>();
+      const s1 = sub!.subscribe(`${root}.same`, (m) => first.push(dec(m.data)));
+      const s2 = sub!.subscribe(`${root}.same`, (m) => second.push(dec(m.data)));
+      const s3 = sub!.subscribe(`${root}.w.>`, (m) => deep.push(m.subject));
+      await sub!.flush();
+      pub!.publish(`${root}.same`, enc('a'));
+      // `>` is one or more tokens (NATS): `w.>` never matches `w` itself.
+      for (const s of [`${root}.w`, `${root}.w.child`, `${root}.w.end`]) pub!.publish(s, enc('x'));
+      assert.deepEqual(await first.until(1), ['a']);
+      assert.deepEqual(await second.until(1), ['a']);
+      assert.deepEqual(await deep.until(2), [`${root}.w.child`, `${root}.w.end`]);
+      await s2.unsubscribe();
+      pub!.publish(`${root}.same`, enc('b'));
+      assert.deepEqual(await first.until(2), ['a', 'b']);
+      assert.deepEqual(second.items, ['a']);
+      await s1.unsubscribe();
+      await s3.unsubscribe();
+    });
+
+    run('credentials in a URL never reach an error message, a log line or a status event', async ({ broker, target: t }) => {
+      if (broker.urlsFor !== undefined) return; // brokerless (ZeroMQ): its URLs carry no credentials
+      const seen: string[] = [];
+      const line = (obj: object, msg?: string) => seen.push(`${msg ?? ''} ${JSON.stringify(obj, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`);
+      const logger = { debug: line, info: line, warn: line, error: line };
+      const onEvent = (e: DriverEvent) => seen.push(e.type === 'status' ? `status ${e.status} ${e.server ?? ''}` : `error ${e.error.message}`);
+      const withSecret = (raw: string, port?: string): { url: string; secret: string } => {
+        const u = new URL(raw);
+        if (port !== undefined) u.port = port;
+        if (u.password === '') {
+          u.username = 'alice';
+          u.password = 'S3cretPw';
+        }
+        return { url: u.toString(), secret: decodeURIComponent(u.password) };
+      };
+      // A dead port (connect() fails), then the live broker (connects, or refuses the user).
+      for (const { url, secret } of [withSecret(broker.url, '1'), withSecret(broker.url)]) {
+        const d = await t.create({ urls: [url], connectTimeoutMs: 2000, logger });
+        const off = d.on(onEvent);
+        const err = await d.connect().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        if (err !== undefined) {
+          assert.ok(err instanceof TransportError, `untyped failure: ${(err as Error).message}`);
+          assert.equal(err.code, TransportErrorCode.CONNECT);
+          seen.push(err.message);
+          assert.ok(err.message.includes('***@'), err.message);
+        }
+        await d.close();
+        off();
+        for (const s of seen) assert.ok(!s.includes(secret), `the password leaked: ${s}`);
+      }
+    });
+
+    if (target.relay !== false) runOutageCases(run);
     runFaultCases(run);
   });
 }

@@ -9,6 +9,8 @@
  */
 import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
+import { connectError } from '../driver-core.js';
+import { assertPattern } from '../../subject-pattern.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
@@ -19,6 +21,8 @@ import { ensureAmqpStream, StreamConsumer } from './amqp-streams.js';
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 /** @default 'freeswitch' */
 export const DEFAULT_AMQP_EXCHANGE = 'freeswitch';
+/** AMQP's short-string limit: a binding key (a subscribe pattern) longer than this cannot be sent. */
+const MAX_BINDING_KEY_BYTES = 255;
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -75,11 +79,22 @@ export class AmqpDriver extends BaseDriver {
     try {
       await this.#connecting;
     } catch (err) {
-      throw new TransportError(TransportErrorCode.CONNECT, `cannot connect to RabbitMQ (${this.#urls.join(', ')}): ${(err as Error).message}`, { cause: err });
+      if (this.status === 'closed') throw this.closedDuringConnect();
+      throw connectError('RabbitMQ', this.#urls, err);
     } finally {
       this.#connecting = undefined;
     }
-    this.setStatus('connected', this.#urls[this.#urlIndex]);
+    if (this.status === 'closed') {
+      // close() ran meanwhile: it could not close a connection it did not have yet.
+      // (#open set it: TypeScript still narrows it to the undefined of the check above.)
+      const conn = this.#conn as ChannelModel | undefined;
+      this.#conn = undefined;
+      this.#ch = undefined;
+      await conn?.close().catch(() => undefined);
+      throw this.closedDuringConnect();
+    }
+    // Publishes made before connect() resolved waited in the outbox: out first, then 'connected'.
+    this.online(this.#urls[this.#urlIndex]);
   }
 
   /** Tries each URL once, starting with the last good one; sets up the channel and consumers. */
@@ -106,6 +121,9 @@ export class AmqpDriver extends BaseDriver {
   }
 
   async #prepare(conn: ChannelModel, ch: ConfirmChannel): Promise<void> {
+    // amqplib moves a channel the broker closed to 'closed' before the refused operation's rejection is seen.
+    let chClosed = false;
+    ch.once('close', () => (chClosed = true));
     conn.on('error', (err: Error) => this.emit({ type: 'error', error: err }));
     ch.on('error', (err: Error) => this.emit({ type: 'error', error: err }));
     ch.on('return', (msg: Message) => {
@@ -118,7 +136,17 @@ export class AmqpDriver extends BaseDriver {
     await ch.consume(DIRECT_REPLY_TO, (msg) => {
       if (msg !== null) this.deliverReply(msg.properties.correlationId as string | undefined, toInbound(msg));
     }, { noAck: true });
-    for (const c of this.#consumers) await this.#attach(ch, c);
+    for (const c of [...this.#consumers]) {
+      try {
+        await this.#attach(ch, c);
+      } catch (err) {
+        // The channel died with it (a broker-side refusal): reconnect and try the others again.
+        if (chClosed) throw err;
+        // Refused before it reached the broker: reported and dropped, so no reconnect fails on it.
+        this.#consumers.delete(c);
+        this.emit({ type: 'error', error: new TransportError(TransportErrorCode.BROKER, `cannot restore the binding ${c.binding}: ${(err as Error).message}`, { cause: err }) });
+      }
+    }
     this.#conn = conn;
     this.#ch = ch;
     this.#chain = Promise.resolve();
@@ -163,8 +191,7 @@ export class AmqpDriver extends BaseDriver {
           }
           this.#attempt = 0;
           this.reconnects++;
-          this.setStatus('connected', this.#urls[this.#urlIndex]);
-          this.flushOutbox();
+          this.online(this.#urls[this.#urlIndex]);
         },
         (err: unknown) => {
           if (this.status === 'closed') return;
@@ -205,8 +232,8 @@ export class AmqpDriver extends BaseDriver {
       // A request nobody is bound for comes back (basic.return) instead of vanishing.
       props['mandatory'] = true;
     }
-    // A command is worth running only while its requester still waits.
-    if (item.ttlMs !== undefined) props['expiration'] = String(Math.max(1, Math.round(item.ttlMs)));
+    // A command is worth running only while its requester still waits: the time left, not the timeout.
+    if (item.deadline !== undefined) props['expiration'] = String(Math.max(1, Math.round(item.deadline - performance.now())));
     ch.publish(this.#exchange, item.subject, content, props);
   }
 
@@ -224,12 +251,16 @@ export class AmqpDriver extends BaseDriver {
     const queue = lane.competing ? (lane.group ?? lane.subject) : undefined;
     return this.#consume(queue, lane.subject, (msg) => {
       const replyTo = msg.properties.replyTo as string | undefined;
-      this.dispatch(toInbound(msg), replyTo === '' ? undefined : replyTo, msg.properties.correlationId as string | undefined, handler);
+      // `expiration` is the requester's time left when it was sent: an upper bound for a hand-off.
+      const ttl = Number(msg.properties.expiration as unknown);
+      const deadline = Number.isFinite(ttl) && ttl > 0 ? performance.now() + ttl : undefined;
+      this.dispatch(toInbound(msg), replyTo === '' ? undefined : replyTo, msg.properties.correlationId as string | undefined, handler, deadline);
     });
   }
 
   #consume(queue: string | undefined, pattern: string, onMessage: (msg: ConsumeMessage) => void): Subscription {
     this.assertOpen();
+    assertPattern(pattern, '#', MAX_BINDING_KEY_BYTES);
     const c: Consumer = { queue, binding: bindingKey(pattern), onMessage };
     this.#consumers.add(c);
     this.#enqueue((ch) => this.#attach(ch, c));
@@ -267,6 +298,7 @@ export class AmqpDriver extends BaseDriver {
   }
 
   async flush(): Promise<void> {
+    this.assertFlushable();
     await this.#chain;
     const ch = this.#ch;
     if (ch !== undefined && this.status === 'connected') await ch.waitForConfirms().catch(() => undefined);

@@ -37,10 +37,13 @@ export function withTlsScheme(url: string, options: DriverOptions): string {
   return url.replace(/^amqp:\/\//i, 'amqps://');
 }
 
-/** A contract subject pattern as an AMQP topic binding key (`>` → `#`; `*` is the same). */
+/**
+ * A contract subject pattern as an AMQP topic binding key (`*` is the same; `>` → `*.#`). `>` is one
+ * or more tokens, AMQP's `#` zero or more (`a.#` matches `a`): `*.#` takes at least one, as NATS does.
+ */
 export function bindingKey(pattern: string): string {
   return pattern
     .split('.')
-    .map((t) => (t === '>' ? '#' : t))
+    .map((t) => (t === '>' ? '*.#' : t))
     .join('.');
 }

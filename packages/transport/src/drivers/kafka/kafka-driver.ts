@@ -11,7 +11,7 @@ import type { Admin, BaseOptions, Producer } from '@platformatic/kafka';
 import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, DriverStats, DurableMessage, GatherOptions, InboundMessage, Lane, PublishOptions, PublishOutcome, RequestOptions, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
-import { DriverCore } from '../driver-core.js';
+import { connectError, DriverCore } from '../driver-core.js';
 import { KafkaInbox } from './kafka-inbox.js';
 import { baseOptions, bootstrapList, ensurePromiseWithResolvers, probeUntilUp } from './kafka-options.js';
 import { KafkaReader, laneReaderSpec, subscriptionReaderSpec, type ReaderSpec } from './kafka-reader.js';
@@ -93,17 +93,24 @@ class KafkaDriver extends DriverCore {
     try {
       clients = await openKafkaClients(this.#base);
     } catch (err) {
-      throw new TransportError(TransportErrorCode.CONNECT, `cannot connect to Kafka (${this.options.urls.join(', ')}): ${(err as Error).message}`, { cause: err });
+      if (this.status === 'closed') throw this.closedDuringConnect();
+      throw connectError('Kafka', this.options.urls, err);
     }
     const { admin, producer } = clients;
     if (this.status === 'closed') {
       await Promise.allSettled([admin.close(), producer.close(true)]);
-      throw new TransportError(TransportErrorCode.CLOSED, 'driver is closed');
+      throw this.closedDuringConnect();
     }
     this.#admin = admin;
     this.#producer = producer;
     for (const client of [admin, producer]) client.on('client:broker:disconnect', () => this.#lost());
-    this.setStatus('connected', this.#servers);
+    this.#online();
+  }
+
+  /** What waited goes to the send queue first, then 'connected' (its listeners may publish), then the queue runs. */
+  #online(): void {
+    this.online(this.#servers);
+    this.#sends.kick();
   }
 
   /**
@@ -119,8 +126,7 @@ class KafkaDriver extends DriverCore {
       () => this.status === 'reconnecting',
       () => {
         this.reconnects++;
-        this.setStatus('connected', this.#servers);
-        this.flushOutbox();
+        this.#online();
       },
     );
   }
@@ -237,6 +243,7 @@ class KafkaDriver extends DriverCore {
    * meanwhile) fails the flush with the topics and groups that are missing.
    */
   async flush(): Promise<void> {
+    this.assertFlushable();
     const waiting = [...this.#readers];
     let timer: NodeJS.Timeout | undefined;
     try {

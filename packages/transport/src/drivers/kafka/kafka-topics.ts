@@ -64,16 +64,5 @@ export function topicForPattern(pattern: string, namespace?: string): string | u
   return len === undefined ? undefined : tokens.slice(0, len).join('.');
 }
 
-/** NATS-style match: `*` one token, `>` one or more trailing tokens. */
-export function subjectMatches(pattern: string, subject: string): boolean {
-  if (pattern === subject) return true;
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    const t = p[i];
-    if (t === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (t !== '*' && t !== s[i]) return false;
-  }
-  return p.length === s.length;
-}
+/** NATS-style match (`*` one token, `>` one or more trailing tokens), shared by every driver. */
+export { subjectMatches } from '../../subject-pattern.js';

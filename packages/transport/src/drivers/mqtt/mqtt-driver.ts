@@ -1,14 +1,17 @@
 /**
  * The MQTT 5 driver (mqtt.js). Subjects become topics (`.` → `/`); a competing lane is a shared
  * subscription `$share/<group>/<topic>`; requests carry a Response Topic (the client's own
- * `<ns>/reply/<client id>`) and Correlation Data; headers are user properties. Every subscription
- * gets an MQTT 5 subscription identifier, so an incoming message reaches exactly the handlers whose
- * subscription matched. QoS 1 throughout: `flush()` waits for the broker's PUBACKs; a PUBACK
+ * `<ns>/reply/<client id>`) and Correlation Data; headers are user properties. The broker keeps one
+ * subscription per topic filter: the driver too, with every handler on it, and an MQTT 5
+ * subscription identifier per filter, so an incoming message reaches exactly the handlers whose
+ * filter matched. QoS 1 throughout: `flush()` waits for the broker's PUBACKs; a PUBACK
  * "No matching subscribers" to a request answers it with no responders at once.
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
+import { connectError } from '../driver-core.js';
+import { assertPattern } from '../../subject-pattern.js';
 import type { DriverCapabilities, DriverOptions, InboundMessage, Lane, ServeHandler, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
@@ -29,10 +32,17 @@ const CAPABILITIES: DriverCapabilities = {
   scatterGather: true,
 };
 
-interface SubEntry {
+type OnMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
+
+/** One broker subscription: a topic filter, its subscription identifier, every handler on it. */
+interface FilterSub {
   filter: string;
-  onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void;
+  id: number;
+  handlers: Set<OnMessage>;
 }
+
+/** Characters MQTT reserves in topic levels (a subject token may not hold them). */
+const MQTT_RESERVED = '/+#';
 
 export function createMqttDriver(options: DriverOptions): MqttDriver {
   return new MqttDriver(options);
@@ -44,7 +54,9 @@ export class MqttDriver extends BaseDriver {
   readonly #urls: string[];
   readonly #clientId = `fsbus-${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   readonly #replyTopic: string;
-  readonly #subs = new Map<number, SubEntry>();
+  /** By topic filter, and by subscription identifier. */
+  readonly #subs = new Map<string, FilterSub>();
+  readonly #subIds = new Map<number, FilterSub>();
   readonly #ops = new Set<Promise<unknown>>();
   /** Request PUBLISH message id → correlation id, until its PUBACK. */
   readonly #requestIds = new Map<number, string>();
@@ -56,13 +68,13 @@ export class MqttDriver extends BaseDriver {
     super(options);
     this.#urls = urlList(options.urls);
     this.#replyTopic = `${options.namespace ?? DEFAULT_MQTT_NAMESPACE}/reply/${this.#clientId}`;
-    this.#subs.set(REPLY_SUB_ID, {
-      filter: this.#replyTopic,
-      onMessage: (topic, payload, packet) => {
-        const corr = packet.properties?.correlationData;
-        this.deliverReply(corr === undefined ? undefined : Buffer.from(corr).toString('utf8'), { subject: fromTopic(topic), data: bytes(payload) });
-      },
+    const reply: FilterSub = { filter: this.#replyTopic, id: REPLY_SUB_ID, handlers: new Set() };
+    reply.handlers.add((topic, payload, packet) => {
+      const corr = packet.properties?.correlationData;
+      this.deliverReply(corr === undefined ? undefined : Buffer.from(corr).toString('utf8'), { subject: fromTopic(topic), data: bytes(payload) });
     });
+    this.#subs.set(reply.filter, reply);
+    this.#subIds.set(reply.id, reply);
   }
 
   protected replyAddress(): string {
@@ -102,7 +114,13 @@ export class MqttDriver extends BaseDriver {
       });
     } catch (err) {
       await client.endAsync(true).catch(() => undefined);
-      throw new TransportError(TransportErrorCode.CONNECT, `cannot connect to MQTT (${this.#urls.join(', ')}): ${(err as Error).message}`, { cause: err });
+      if (this.status === 'closed') throw this.closedDuringConnect();
+      throw connectError('MQTT', this.#urls, err);
+    }
+    if (this.status === 'closed') {
+      // close() ran meanwhile: it could not end a client it did not have yet.
+      await client.endAsync(true).catch(() => undefined);
+      throw this.closedDuringConnect();
     }
     this.#client = client;
     client.on('message', (topic, payload, packet) => this.#onMessage(topic, payload, packet));
@@ -123,28 +141,32 @@ export class MqttDriver extends BaseDriver {
     this.#attempt = 0;
     // mqtt.js leaves Nagle on: small requests would wait for the previous segment's ACK.
     (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
-    try {
-      for (const [id, s] of [...this.#subs]) await client.subscribeAsync(s.filter, { qos: 1, properties: { subscriptionIdentifier: id } });
-    } catch (err) {
-      this.emit({ type: 'error', error: err as Error });
-      return; // the next CONNACK tries again
+    for (const s of [...this.#subs.values()]) {
+      try {
+        await client.subscribeAsync(s.filter, { qos: 1, properties: { subscriptionIdentifier: s.id } });
+      } catch (err) {
+        if (!client.connected) return; // the connection dropped: the next CONNACK tries again
+        // One refused filter is reported, never fatal: the others (and the outbox) go on.
+        this.emit({ type: 'error', error: new TransportError(TransportErrorCode.BROKER, `cannot restore the subscription to ${s.filter}: ${(err as Error).message}`, { cause: err }) });
+      }
     }
     if (this.status === 'closed' || !client.connected) return;
     if (this.status === 'reconnecting') this.reconnects++;
-    this.setStatus('connected', this.#urls.join(','));
-    this.flushOutbox();
+    this.online(this.#urls.join(','));
   }
 
   #onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const raw = packet.properties?.subscriptionIdentifier;
     const ids = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
     for (const id of ids) {
-      const s = this.#subs.get(id);
+      const s = this.#subIds.get(id);
       if (s === undefined) continue;
-      try {
-        s.onMessage(topic, payload, packet);
-      } catch (err) {
-        this.options.logger?.error({ err, topic }, 'subscriber threw');
+      for (const onMessage of [...s.handlers]) {
+        try {
+          onMessage(topic, payload, packet);
+        } catch (err) {
+          this.options.logger?.error({ err, topic }, 'subscriber threw');
+        }
       }
     }
   }
@@ -176,7 +198,8 @@ export class MqttDriver extends BaseDriver {
       topic = toTopic(item.subject);
       if (item.replyTo !== undefined) properties.responseTopic = item.replyTo;
       if (item.headers !== undefined) properties.userProperties = { ...item.headers };
-      if (item.ttlMs !== undefined) properties.messageExpiryInterval = Math.max(1, Math.ceil(item.ttlMs / 1000));
+      // Worth delivering only for the time the requester still waits (counted from now, not from the request).
+      if (item.deadline !== undefined) properties.messageExpiryInterval = Math.max(1, Math.ceil((item.deadline - performance.now()) / 1000));
     }
     const payload = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
     const op = new Promise<void>((resolve) => {
@@ -193,35 +216,47 @@ export class MqttDriver extends BaseDriver {
   }
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
+    assertPattern(pattern, MQTT_RESERVED);
     const filter = options?.queue === undefined ? toFilter(pattern) : `$share/${shareGroup(options.queue)}/${toFilter(pattern)}`;
     return this.#add(pattern, filter, (topic, payload) => handler({ subject: fromTopic(topic), data: bytes(payload) }));
   }
 
   serve(lane: Lane, handler: ServeHandler): Subscription {
+    assertPattern(lane.subject, MQTT_RESERVED);
     const filter = lane.competing ? `$share/${shareGroup(lane.group ?? lane.subject)}/${toFilter(lane.subject)}` : toFilter(lane.subject);
     return this.#add(lane.subject, filter, (topic, payload, packet) => {
       const p = packet.properties;
       const headers = p?.userProperties === undefined ? undefined : flatten(p.userProperties);
       const message: InboundMessage = { subject: fromTopic(topic), data: bytes(payload), ...(headers === undefined ? {} : { headers }) };
       const corr = p?.correlationData === undefined ? undefined : Buffer.from(p.correlationData).toString('utf8');
-      this.dispatch(message, p?.responseTopic, corr, handler);
+      // The broker sends the expiry interval left: a hand-off is not sent after the requester gave up.
+      const deadline = p?.messageExpiryInterval === undefined ? undefined : performance.now() + p.messageExpiryInterval * 1000;
+      this.dispatch(message, p?.responseTopic, corr, handler, deadline);
     });
   }
 
-  #add(subject: string, filter: string, onMessage: SubEntry['onMessage']): Subscription {
+  /** Adds a handler to the filter's broker subscription (made with the first, ended with the last). */
+  #add(subject: string, filter: string, onMessage: OnMessage): Subscription {
     this.assertOpen();
-    const id = this.#nextSubId++;
-    this.#subs.set(id, { filter, onMessage });
-    const client = this.#client;
-    if (client?.connected === true) this.#track(client.subscribeAsync(filter, { qos: 1, properties: { subscriptionIdentifier: id } }));
+    let sub = this.#subs.get(filter);
+    if (sub === undefined) {
+      sub = { filter, id: this.#nextSubId++, handlers: new Set() };
+      this.#subs.set(filter, sub);
+      this.#subIds.set(sub.id, sub);
+      const client = this.#client;
+      if (client?.connected === true) this.#track(client.subscribeAsync(filter, { qos: 1, properties: { subscriptionIdentifier: sub.id } }));
+    }
+    const entry = sub;
+    const own: OnMessage = (topic, payload, packet) => onMessage(topic, payload, packet);
+    entry.handlers.add(own);
     return {
       subject,
       unsubscribe: async () => {
-        if (!this.#subs.delete(id)) return;
+        if (!entry.handlers.delete(own) || entry.handlers.size > 0) return;
+        this.#subs.delete(filter);
+        this.#subIds.delete(entry.id);
         const c = this.#client;
-        // Another subscription of ours may share the filter: the broker keeps one per filter.
-        const shared = [...this.#subs.values()].some((s) => s.filter === filter);
-        if (c?.connected === true && !shared) await c.unsubscribeAsync(filter).catch(() => undefined);
+        if (c?.connected === true) await c.unsubscribeAsync(filter).catch(() => undefined);
       },
     };
   }
@@ -236,13 +271,14 @@ export class MqttDriver extends BaseDriver {
   }
 
   async flush(): Promise<void> {
+    this.assertFlushable();
     while (this.#ops.size > 0) await Promise.all([...this.#ops]);
   }
 
   async close(): Promise<void> {
     if (this.status === 'closed') return;
     const client = this.#client;
-    if (client?.connected === true) await this.flush();
+    if (client?.connected === true) await this.flush().catch(() => undefined);
     this.#subs.clear();
     this.markClosed();
     this.#client = undefined;

@@ -12,11 +12,14 @@ export function fromTopic(topic: string): string {
   return topic.split('/').join('.');
 }
 
-/** A contract pattern as a topic filter: `*` → `+`, `>` → `#`. */
+/**
+ * A contract pattern as a topic filter: `*` → `+`, `>` → `+/#`. `>` is one or more tokens, MQTT's
+ * `#` zero or more (`a/#` matches `a`): `+/#` takes at least one level, as NATS does.
+ */
 export function toFilter(pattern: string): string {
   return pattern
     .split('.')
-    .map((t) => (t === '*' ? '+' : t === '>' ? '#' : t))
+    .map((t) => (t === '*' ? '+' : t === '>' ? '+/#' : t))
     .join('/');
 }
 

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.js';
+import { connectError } from '../driver-core.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
@@ -98,7 +99,14 @@ export class RedisDriver extends BaseDriver {
     } catch (err) {
       cmd.disconnect();
       sub.disconnect();
-      throw new TransportError(TransportErrorCode.CONNECT, `cannot connect to Redis (${this.#url}): ${(err as Error).message}`, { cause: err });
+      if (this.status === 'closed') throw this.closedDuringConnect();
+      throw connectError('Redis', [this.#url], err);
+    }
+    if (this.status === 'closed') {
+      // close() ran meanwhile: it could not close connections it did not have yet.
+      cmd.disconnect();
+      sub.disconnect();
+      throw this.closedDuringConnect();
     }
     cmd.defineCommand('fsbusRoute', { numberOfKeys: 0, lua: ROUTE_SCRIPT });
     cmd.defineCommand('fsbusReply', { numberOfKeys: 1, lua: REPLY_SCRIPT });
@@ -114,6 +122,8 @@ export class RedisDriver extends BaseDriver {
     this.#cmd = cmd;
     this.#sub = sub;
     await this.#restore();
+    // close() during the restore closed both connections; connect() must not look successful.
+    if ((this.status as string) === 'closed') throw this.closedDuringConnect();
   }
 
   /** Once both connections are up: subscriptions and lane groups back, then the outbox. */
@@ -132,8 +142,7 @@ export class RedisDriver extends BaseDriver {
     }
     if (gen !== this.#restoreGen || (this.status as string) === 'closed' || cmd.status !== 'ready' || sub.status !== 'ready') return;
     if (this.status === 'reconnecting') this.reconnects++;
-    this.setStatus('connected', this.#url);
-    this.flushOutbox();
+    this.online(this.#url);
   }
 
   #track<T>(p: Promise<T>): void {
@@ -300,6 +309,7 @@ export class RedisDriver extends BaseDriver {
   }
 
   async flush(): Promise<void> {
+    this.assertFlushable();
     await Promise.all([...this.#ops]);
     if (this.#cmd?.status === 'ready' && this.status === 'connected') await this.#cmd.ping().catch(() => undefined);
   }

@@ -15,18 +15,8 @@ export function toGlob(pattern: string): string {
     .join('.');
 }
 
-/** NATS-style match: `*` one token, `>` one or more trailing tokens. */
-export function subjectMatches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    const t = p[i]!;
-    if (t === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (t !== '*' && t !== s[i]) return false;
-  }
-  return p.length === s.length;
-}
+/** NATS-style match (`*` one token, `>` one or more trailing tokens), shared by every driver. */
+export { subjectMatches } from '../../subject-pattern.js';
 
 export function isWildcard(pattern: string): boolean {
   return pattern.split('.').some((t) => t === '*' || t === '>');

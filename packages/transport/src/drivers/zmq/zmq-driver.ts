@@ -98,8 +98,7 @@ class ZmqDriver extends DriverCore {
     void (this.#client?.subscriptionsSettled(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) ?? Promise.resolve()).then(() => {
       if (this.status !== 'reconnecting' || this.#client?.linkUp !== true) return;
       this.reconnects++;
-      this.setStatus('connected', this.#own?.commands);
-      this.flushOutbox();
+      this.online(this.#own?.commands);
     });
   }
 
@@ -254,6 +253,7 @@ class ZmqDriver extends DriverCore {
   }
 
   async flush(): Promise<void> {
+    this.assertFlushable();
     if (this.status !== 'connected') return;
     await this.#bindError(this.#server?.flush());
     await this.#client?.subscriptionsSettled(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);

@@ -1,0 +1,115 @@
+/**
+ * One driver loses its broker while the others keep theirs (a TCP relay in front of the shared
+ * broker, cut and restored): requests that waited out the outage and were given up are never sent;
+ * what was buffered goes out before anything published once 'connected' is announced; flush() does
+ * not pretend buffered messages reached the broker; close() during connect() leaves no connection.
+ * For drivers reached over one TCP address per broker (not Kafka, which hands out its brokers'
+ * own addresses, nor brokerless ZeroMQ).
+ */
+import { strict as assert } from 'node:assert';
+import { TransportErrorCode, type Driver } from '@fsbus/transport';
+import { Collector, dec, enc, waitStatus } from './helpers.js';
+import { startRelay, type Relay } from './relay.js';
+import type { CaseContext } from './suite.js';
+
+type Run = (name: string, fn: (ctx: CaseContext) => Promise<void>) => void;
+
+/** A connected driver whose connection goes through a fresh relay (closed with the case). */
+async function relayed(ctx: CaseContext, fn: (driver: Driver, relay: Relay) => Promise<void>): Promise<void> {
+  const relay = await startRelay(Number(new URL(ctx.broker.url).port));
+  try {
+    const [driver] = await ctx.drivers(1, { urls: [relay.url(ctx.broker.url)] });
+    await fn(driver!, relay);
+  } finally {
+    await relay.close();
+  }
+}
+
+/** Cuts the relay and waits until the driver noticed. */
+async function goAway(driver: Driver, relay: Relay): Promise<void> {
+  await relay.cut();
+  await waitStatus(driver, 'reconnecting');
+}
+
+export function runOutageCases(run: Run): void {
+  run('a request given up (timeout, abort) while its requester was away is never sent', async (ctx) => {
+    const { drivers, root } = ctx;
+    const [server] = await drivers(1);
+    const executed: string[] = [];
+    server!.serve({ subject: `${root}.api`, competing: true }, (req) => {
+      executed.push(dec(req.data));
+      return enc('done');
+    });
+    await server!.flush();
+    await relayed(ctx, async (client, relay) => {
+      assert.equal(dec((await client.request(`${root}.api`, enc('warm-up'), { timeoutMs: 10_000 })).data), 'done');
+      await goAway(client, relay);
+      await assert.rejects(client.request(`${root}.api`, enc('timed-out'), { timeoutMs: 50 }), { code: TransportErrorCode.TIMEOUT });
+      const ac = new AbortController();
+      const aborted = client.request(`${root}.api`, enc('aborted'), { timeoutMs: 60_000, signal: ac.signal });
+      ac.abort();
+      await assert.rejects(aborted, { code: TransportErrorCode.ABORTED });
+      await relay.restore();
+      await waitStatus(client, 'connected', 60_000);
+      assert.equal(client.stats().pending, 0);
+      assert.equal(client.stats().expired, 2);
+      // Sent after the outbox on the same connection: a stale request would have run before it.
+      assert.equal(dec((await client.request(`${root}.api`, enc('fresh'), { timeoutMs: 10_000 })).data), 'done');
+      assert.deepEqual(executed, ['warm-up', 'fresh']);
+    });
+  });
+
+  run('on reconnect the buffered messages go out before one published from the connected listener', async (ctx) => {
+    const { drivers, root } = ctx;
+    const [sub] = await drivers(1);
+    const got = new Collector<string>();
+    sub!.subscribe(`${root}.order.>`, (m) => got.push(dec(m.data)));
+    await sub!.flush();
+    await relayed(ctx, async (pub, relay) => {
+      await goAway(pub, relay);
+      for (const s of ['old1', 'old2', 'old3']) assert.equal(pub.publish(`${root}.order.x`, enc(s)), 'buffered');
+      const off = pub.on((e) => {
+        if (e.type !== 'status' || e.status !== 'connected') return;
+        off();
+        assert.equal(pub.publish(`${root}.order.x`, enc('new')), 'sent');
+      });
+      await relay.restore();
+      await waitStatus(pub, 'connected', 60_000);
+      assert.deepEqual(await got.until(4), ['old1', 'old2', 'old3', 'new']);
+    });
+  });
+
+  run('flush() while the broker is away rejects, typed, and the buffer goes out on reconnect', async (ctx) => {
+    const { drivers, root } = ctx;
+    const [sub] = await drivers(1);
+    const got = new Collector<string>();
+    sub!.subscribe(`${root}.flush.>`, (m) => got.push(dec(m.data)));
+    await sub!.flush();
+    await relayed(ctx, async (pub, relay) => {
+      await goAway(pub, relay);
+      pub.publish(`${root}.flush.x`, enc('1'));
+      pub.publish(`${root}.flush.x`, enc('2'));
+      await assert.rejects(pub.flush(), { code: TransportErrorCode.DISCONNECTED });
+      assert.equal(pub.stats().pending, 2);
+      await relay.restore();
+      await waitStatus(pub, 'connected', 60_000);
+      await pub.flush();
+      assert.deepEqual(await got.until(2), ['1', '2']);
+    });
+  });
+
+  run('close() during connect() rejects it with CLOSED and leaves no connection open', async ({ broker, target }) => {
+    const relay = await startRelay(Number(new URL(broker.url).port));
+    try {
+      const d = await target.create({ urls: [relay.url(broker.url)], name: 'close-during-connect' });
+      const connecting = d.connect();
+      await d.close();
+      await assert.rejects(connecting, { code: TransportErrorCode.CLOSED });
+      assert.equal(d.status, 'closed');
+      assert.ok(relay.accepted > 0, 'the driver never opened a connection');
+      await relay.idle();
+    } finally {
+      await relay.close();
+    }
+  });
+}
