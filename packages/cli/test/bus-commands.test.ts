@@ -170,6 +170,98 @@ void describe('fsbus bus commands (child processes)', () => {
     }
   });
 
+  void it('events from a stream that does not exist: FSBUS_ERR_CLIENT_STREAM, a stream hint, exit 1 (not "connection lost", 3)', async () => {
+    const r = await runCli(['events', '--from', 'all', '--stream', 'NOPE'], env);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /FSBUS_ERR_CLIENT_STREAM: events: .*NOPE/);
+    assert.match(r.err, /^hint: no event stream: is the agent running with events\.stream\.enabled\? check --stream\/--prefix/m);
+    assert.doesNotMatch(r.err, /connection was lost/);
+    // A durable name reused with another pattern: the same code, a hint about the name.
+    const js = await startNatsServer({ jetstream: true });
+    const admin = await createDriver('nats', { urls: [js.url] });
+    try {
+      await admin.connect();
+      await admin.ensureStream({ name: 'FREESWITCH_EVENTS', subjects: ['freeswitch.events.>'], storage: 'memory' });
+      const jsEnv = cliEnv({ FSBUS_BROKER_URL: js.url, FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' });
+      const first = startCli(['events', 'channel.>', '--durable', 'audit'], jsEnv);
+      try {
+        await first.waitFor(/listening on/);
+        first.child.kill('SIGTERM');
+        assert.equal(await first.exited, 0, first.output());
+      } finally {
+        first.child.kill('SIGKILL');
+      }
+      const other = await runCli(['events', 'custom.>', '--durable', 'audit'], jsEnv);
+      assert.equal(other.code, 1, other.err);
+      assert.match(other.err, /FSBUS_ERR_CLIENT_STREAM: .*'audit'.*'freeswitch\.events\.channel\.>'/);
+      assert.match(other.err, /^hint: a --durable name keeps the pattern it was first used with/m);
+    } finally {
+      await admin.close();
+      await js.stop();
+    }
+  });
+
+  void it('reads the password from MOD_EVENT_AGENT_PASSWORD too; refused credentials get a credentials hint (exit 3)', async () => {
+    const locked = await startNatsServer({ user: { name: 'ops', password: 's3cret' } });
+    try {
+      const base = cliEnv({ FSBUS_BROKER_URL: locked.url, FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json', FSBUS_BROKER_USER: 'ops' });
+      // Connected (no agent on this broker answers: exit 4, not 3).
+      const alias = await runCli(['status', '--timeout', '300'], { ...base, MOD_EVENT_AGENT_PASSWORD: 's3cret' });
+      assert.equal(alias.code, 4, alias.err);
+      assert.match(alias.err, /FSBUS_ERR_CLIENT_NO_RESPONDERS/);
+      const wrong = await runCli(['status'], { ...base, FSBUS_BROKER_PASSWORD: 'nope' });
+      assert.equal(wrong.code, 3, wrong.err);
+      assert.match(wrong.err, /FSBUS_ERR_CLIENT_CONNECT: .*Authorization Violation/);
+      assert.match(wrong.err, /^hint: the broker refused the credentials: check FSBUS_BROKER_USER and FSBUS_BROKER_PASSWORD, FSBUS_BROKER_TOKEN or FSBUS_BROKER_NKEY_SEED/m);
+      assert.doesNotMatch(wrong.err, /is the broker running/);
+    } finally {
+      await locked.stop();
+    }
+  });
+
+  void it('--json prints the reply envelope on stdout for a refusal too (exit 1); api originate/hangup point at the commands', async () => {
+    const failed = await runCli(['api', 'no_such_thing', '--json'], env);
+    assert.equal(failed.code, 1, failed.err);
+    const reply = JSON.parse(failed.out) as { success: boolean; code: string; node_id: string; data: string };
+    assert.equal(reply.success, false);
+    assert.equal(reply.code, 'FSBUS_ERR_BUS_COMMAND_FAILED');
+    assert.equal(reply.node_id, 'cli-node');
+    assert.match(reply.data, /-ERR no_such_thing Command not found!/);
+    assert.match(failed.err, /FSBUS_ERR_BUS_COMMAND_FAILED/);
+
+    const originate = await runCli(['api', 'originate', 'user/1000 &park()', '--json'], env);
+    assert.equal(originate.code, 1, originate.err);
+    assert.equal((JSON.parse(originate.out) as { code: string }).code, 'FSBUS_ERR_BUS_INVALID_ARGUMENT');
+    assert.match(originate.err, /^hint: `originate` is the agent's own command: use `fsbus originate <endpoint> <ext\|&app\(args\)>`/m);
+    const hangup = await runCli(['api', 'hangup', 'x'], env);
+    assert.equal(hangup.code, 1, hangup.err);
+    assert.equal(hangup.out, '');
+    assert.match(hangup.err, /FSBUS_ERR_BUS_INVALID_ARGUMENT/);
+    assert.match(hangup.err, /^hint: `hangup` is the agent's own command: use `fsbus hangup <uuid> \[cause\]`/m);
+    const other = await runCli(['originate', 'user/1000', '&park()', '--uuid', 'x', '--json'], env);
+    assert.equal(other.code, 1, other.err);
+    assert.equal((JSON.parse(other.out) as { success: boolean }).success, false);
+    assert.match(other.err, /^hint: a field was refused; see --help/m);
+  });
+
+  void it('events says on stderr when the broker goes away and when it is back, and keeps listening', async () => {
+    const flaky = await startNatsServer();
+    const events = startCli(['events'], cliEnv({ FSBUS_BROKER_URL: flaky.url, FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' }));
+    try {
+      await events.waitFor(/listening on/);
+      await flaky.halt();
+      await events.waitFor(/fsbus events: the broker connection was lost; reconnecting \(events published meanwhile are missed\)/);
+      await flaky.start();
+      await events.waitFor(/fsbus events: reconnected to /);
+      events.child.kill('SIGTERM');
+      assert.equal(await events.exited, 0, events.output());
+      assert.equal(events.stdout(), '');
+    } finally {
+      events.child.kill('SIGKILL');
+      await flaky.stop();
+    }
+  });
+
   void it('dialplan sends the dialplan.* command with its fields and prints the reply', async () => {
     // Park mode arrives in the agent with the call-control issue: a lane answering as the
     // contract says stands in for it, on the same broker, under its own prefix.

@@ -24,6 +24,11 @@ export const ClientErrorCode = {
   BAD_REPLY: 'FSBUS_ERR_CLIENT_BAD_REPLY',
   /** A method was called with an argument it cannot send (checked before anything is sent). */
   INVALID_ARGUMENT: 'FSBUS_ERR_CLIENT_INVALID_ARGUMENT',
+  /**
+   * The event stream cannot be read (durable/from): no such stream, a durable name already used
+   * with another pattern, or the broker refused the consumer. The connection is fine.
+   */
+  STREAM: 'FSBUS_ERR_CLIENT_STREAM',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 
@@ -49,8 +54,12 @@ export class ReplyError extends FsbusError {
   }
 }
 
-/** Transport errors → client errors, so callers branch on one family of codes. */
-export function toClientError(err: unknown, what: string, closed: boolean): Error {
+/**
+ * Transport errors → client errors, so callers branch on one family of codes. `refused` is the
+ * code for what the broker refused or cannot do (TRANSPORT_BROKER, TRANSPORT_UNSUPPORTED) where the
+ * caller knows better than "disconnected" (a request that could not be sent is one).
+ */
+export function toClientError(err: unknown, what: string, closed: boolean, refused: ClientErrorCode = ClientErrorCode.DISCONNECTED): Error {
   if (err instanceof ClientError || err instanceof ReplyError) return err;
   if (!(err instanceof TransportError)) return new ClientError(ClientErrorCode.DISCONNECTED, `${what} failed: ${(err as Error).message}`, { cause: err });
   switch (err.code) {
@@ -66,6 +75,9 @@ export function toClientError(err: unknown, what: string, closed: boolean): Erro
         : new ClientError(ClientErrorCode.DISCONNECTED, `${what}: ${err.message}`, { cause: err });
     case TransportErrorCode.CONNECT:
       return new ClientError(ClientErrorCode.CONNECT, err.message, { cause: err });
+    case TransportErrorCode.BROKER:
+    case TransportErrorCode.UNSUPPORTED:
+      return new ClientError(refused, `${what}: ${err.message}`, { cause: err });
     default:
       return new ClientError(ClientErrorCode.DISCONNECTED, `${what}: ${err.message}`, { cause: err });
   }

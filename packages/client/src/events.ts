@@ -4,7 +4,7 @@
  */
 import { eventSubjectTail } from '@fsbus/contract';
 import { isEventName } from '@fsbus/esl';
-import type { Subscription } from '@fsbus/transport';
+import type { ConsumeDurableOptions, Subscription } from '@fsbus/transport';
 import type { ClientCore } from './commands.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
 import { decodeEvent, subjectMatches, type BusEvent, type EventPattern } from './event.js';
@@ -33,6 +33,7 @@ export function openEventStream(core: ClientCore, patterns: readonly EventPatter
   const accept = (e: BusEvent): boolean =>
     (node === undefined || e.nodeId === node) && (!durable || subjects.some((s) => subjectMatches(s, e.subject)));
   const driver = core.driver;
+  const bufferSize = options.bufferSize ?? DEFAULT_EVENT_BUFFER;
   const open = async (deliver: (e: BusEvent, ack?: () => void) => void): Promise<Subscription[]> => {
     try {
       if (!durable) {
@@ -49,15 +50,19 @@ export function openEventStream(core: ClientCore, patterns: readonly EventPatter
       if (!driver.capabilities.durableStreams) {
         throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `events: the ${driver.name} driver has no durable streams (durable/from)`);
       }
+      const spec: ConsumeDurableOptions = {
+        stream: options.stream ?? defaultStreamName(core.subjects.prefix),
+        ...(options.durable === undefined ? {} : { durable: options.durable }),
+        from: options.from ?? 'all',
+        // One pattern is filtered by the broker; several (a server-side list needs
+        // nats-server >= 2.10) are filtered here, by `accept`.
+        ...(subjects.length === 1 ? { filter: subjects[0]! } : {}),
+        // No more unacknowledged events out than the buffer holds (read by the NATS driver as
+        // JetStream's max_ack_pending): a durable consumer is held back, never dropped from.
+        maxInFlight: bufferSize,
+      };
       const sub = await driver.consumeDurable(
-        {
-          stream: options.stream ?? defaultStreamName(core.subjects.prefix),
-          ...(options.durable === undefined ? {} : { durable: options.durable }),
-          from: options.from ?? 'all',
-          // One pattern is filtered by the broker; several (a server-side list needs
-          // nats-server >= 2.10) are filtered here, by `accept`.
-          ...(subjects.length === 1 ? { filter: subjects[0]! } : {}),
-        },
+        spec,
         (m) => {
           const e = decodeEvent(m.subject, m.data, m.sequence);
           if (e === undefined) m.ack();
@@ -66,8 +71,9 @@ export function openEventStream(core: ClientCore, patterns: readonly EventPatter
       );
       return [sub];
     } catch (err) {
-      throw toClientError(err, 'events', core.isClosed());
+      // A stream that cannot be read is not a lost connection (a live subscription has no stream).
+      throw toClientError(err, 'events', core.isClosed(), durable ? ClientErrorCode.STREAM : ClientErrorCode.DISCONNECTED);
     }
   };
-  return new EventStream(open, accept, options.bufferSize ?? DEFAULT_EVENT_BUFFER, options.signal);
+  return new EventStream(open, accept, bufferSize, options.signal);
 }

@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { ClientErrorCode, type BusEvent } from '../src/index.js';
-import { collectUntil, startStack, type Stack } from './support/stack.js';
+import { collectUntil, startStack, untilFlushed, type Stack } from './support/stack.js';
 
 void describe('@fsbus/client events (nats + JetStream, 2 simulated nodes)', () => {
   let stack: Stack;
@@ -90,6 +90,81 @@ void describe('@fsbus/client events (nats + JetStream, 2 simulated nodes)', () =
     } finally {
       await again.close();
     }
+  });
+
+  /** The stream sequences of every `subclass` event stored so far, by a replay. */
+  const stored = async (subject: 'custom.fsbus.held' | 'custom.fsbus.restart', count: number): Promise<number[]> => {
+    const replay = stack.bus.events(subject, { from: 'all' });
+    try {
+      return (await collectUntil(replay, (_e, all) => all.length === count, `replay of ${count}`)).map((e) => e.sequence!);
+    } finally {
+      await replay.close();
+    }
+  };
+
+  void it('a durable consumer is held back to bufferSize unacknowledged events: nothing dropped, all in order', async () => {
+    inject(0, 'fsbus::held', 30);
+    const sequences = await stored('custom.fsbus.held', 30);
+    const held = stack.bus.events('custom.fsbus.held', { durable: 'held', bufferSize: 5 });
+    try {
+      await held.ready;
+      await untilFlushed(stack.bus.driver, () => held.buffered === 5, 'a full buffer');
+      await stack.bus.driver.flush();
+      assert.equal(held.dropped, 0);
+      const read = await collectUntil(held, (_e, all) => all.length === 30, 'all 30, five at a time');
+      assert.deepEqual(read.map((e) => e.sequence), sequences);
+      assert.equal(held.dropped, 0);
+    } finally {
+      await held.close();
+    }
+  });
+
+  void it('a durable consumer that stops with events in its buffer gets them first, in order, when it comes back', async () => {
+    inject(1, 'fsbus::restart', 20);
+    const sequences = await stored('custom.fsbus.restart', 20);
+    const first = stack.bus.events('custom.fsbus.restart', { durable: 'restarted' });
+    const head = await collectUntil(first, (_e, all) => all.length === 3, 'the first 3');
+    // The other 17 reached the buffer, unread (the broker pushes what it may at once).
+    await untilFlushed(stack.bus.driver, () => first.buffered === 17, '17 buffered');
+    await first.close();
+    const again = stack.bus.events('custom.fsbus.restart', { durable: 'restarted' });
+    try {
+      const rest = await collectUntil(again, (_e, all) => all.length === 17, 'the 17 unread, at once');
+      assert.deepEqual([...head, ...rest].map((e) => e.sequence), sequences);
+    } finally {
+      await again.close();
+    }
+  });
+
+  void it('a durable name reused with another pattern is refused, naming the durable and its filter', async () => {
+    const first = stack.bus.events('custom.fsbus.one', { durable: 'picky' });
+    await first.ready;
+    await first.close();
+    const other = stack.bus.events('custom.fsbus.two', { durable: 'picky' });
+    await assert.rejects(other.ready, (err: Error & { code?: string }) => {
+      assert.equal(err.code, ClientErrorCode.STREAM);
+      assert.match(err.message, /'picky'/);
+      assert.match(err.message, /'freeswitch\.events\.custom\.fsbus\.one'/);
+      assert.match(err.message, /'freeswitch\.events\.custom\.fsbus\.two'/);
+      return true;
+    });
+    await assert.rejects(other.next(), { code: ClientErrorCode.STREAM });
+    // The same pattern still works.
+    const same = stack.bus.events('custom.fsbus.one', { durable: 'picky' });
+    await same.ready;
+    await same.close();
+  });
+
+  void it('a stream that does not exist fails with FSBUS_ERR_CLIENT_STREAM, not a lost connection', async () => {
+    const none = stack.bus.events('>', { from: 'all', stream: 'NOPE' });
+    await assert.rejects(none.ready, (err: Error & { code?: string }) => {
+      assert.equal(err.code, ClientErrorCode.STREAM);
+      assert.match(err.message, /NOPE/);
+      return true;
+    });
+    const durable = stack.bus.events('>', { durable: 'nobody', stream: 'NOPE' });
+    await assert.rejects(durable.ready, { code: ClientErrorCode.STREAM });
+    assert.equal(stack.bus.driver.status, 'connected');
   });
 
   void it('patterns are checked; an aborted signal ends the iteration', async () => {

@@ -83,7 +83,8 @@ export function connectOptions(c: Connection, env: NodeJS.ProcessEnv = process.e
   const token = first(env, ['FSBUS_BROKER_TOKEN', 'MOD_EVENT_AGENT_TOKEN']);
   const nkeySeed = first(env, ['FSBUS_BROKER_NKEY_SEED', 'MOD_EVENT_AGENT_NKEY_SEED']);
   const user = first(env, ['FSBUS_BROKER_USER']);
-  const password = first(env, ['FSBUS_BROKER_PASSWORD']);
+  // The agent's names and aliases (packages/agent/src/config/load-config.ts): the same env works for both.
+  const password = first(env, ['FSBUS_BROKER_PASSWORD', 'MOD_EVENT_AGENT_PASSWORD']);
   const auth = {
     ...(token === undefined ? {} : { token }),
     ...(nkeySeed === undefined ? {} : { nkeySeed }),
@@ -107,6 +108,7 @@ const HINTS: Readonly<Record<string, string>> = {
   [ClientErrorCode.NO_RESPONDERS]: 'no agent serves this prefix or node: is `fsbus agent` running? `fsbus status --all` lists the nodes',
   [ClientErrorCode.TIMEOUT]: 'no reply in time: raise --timeout, or check the agent and FreeSWITCH',
   [ClientErrorCode.BAD_REPLY]: 'something that is not an fsbus agent answered on this subject; check --prefix',
+  [ClientErrorCode.STREAM]: 'no event stream: is the agent running with events.stream.enabled? check --stream/--prefix',
   [BusErrorCode.COMMAND_FAILED]: "FreeSWITCH refused the command; its output is shown above",
   [BusErrorCode.COMMAND_DENIED]: "the agent's denylist/allowlist refuses this command",
   [BusErrorCode.INVALID_ARGUMENT]: 'a field was refused; see --help for the expected values',
@@ -116,8 +118,28 @@ const HINTS: Readonly<Record<string, string>> = {
   [BusErrorCode.SHUTTING_DOWN]: 'the agent is stopping; another node may take the request',
 };
 
-/** Prints `fsbus <cmd>: CODE: message` and a hint; returns the exit code. */
-export function reportError(name: string, err: unknown, io: CliIo): number {
+const AUTH_HINT =
+  'the broker refused the credentials: check FSBUS_BROKER_USER and FSBUS_BROKER_PASSWORD, FSBUS_BROKER_TOKEN or FSBUS_BROKER_NKEY_SEED (or their MOD_EVENT_AGENT_* aliases)';
+
+/** The broker refused the credentials (NATS, MQTT, Redis, RabbitMQ and Kafka wordings), anywhere in the cause chain. */
+export function isAuthFailure(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (/authoriz|authenticat|not authorized|bad user ?name or password|NOAUTH|WRONGPASS|ACCESS_REFUSED|SASL/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+const DURABLE_TAKEN_HINT = 'a --durable name keeps the pattern it was first used with: pick another name for this pattern, or delete that consumer';
+
+function hintFor(err: ClientError): string {
+  if (err.code === ClientErrorCode.CONNECT && isAuthFailure(err)) return AUTH_HINT;
+  // The NATS driver's refusal of a durable name reused with another filter (nats-streams.ts).
+  if (err.code === ClientErrorCode.STREAM && /durable consumer '[^']*' of stream \S+ reads /.test(err.message)) return DURABLE_TAKEN_HINT;
+  return HINTS[err.code] ?? 'see docs/errors.md for this code';
+}
+
+/** Prints `fsbus <cmd>: CODE: message` and a hint (`hint` replaces the code's own); returns the exit code. */
+export function reportError(name: string, err: unknown, io: CliIo, hint?: string): number {
   if (err instanceof UsageError) {
     io.err(`fsbus ${name}: ${err.message} (see fsbus ${name} --help)`);
     return ExitCode.USAGE;
@@ -125,12 +147,12 @@ export function reportError(name: string, err: unknown, io: CliIo): number {
   if (err instanceof ReplyError) {
     if (typeof err.data === 'string' && err.data.trim() !== '') io.err(err.data.trimEnd());
     io.err(`fsbus ${name}: ${err.code}: ${err.message} (node ${err.nodeId})`);
-    io.err(`hint: ${HINTS[err.code] ?? 'see docs/errors.md for this code'}`);
+    io.err(`hint: ${hint ?? HINTS[err.code] ?? 'see docs/errors.md for this code'}`);
     return ExitCode.FAILED;
   }
   if (err instanceof ClientError) {
     io.err(`fsbus ${name}: ${err.code}: ${err.message}`);
-    io.err(`hint: ${HINTS[err.code] ?? 'see docs/errors.md for this code'}`);
+    io.err(`hint: ${hint ?? hintFor(err)}`);
     if (err.code === ClientErrorCode.CONNECT || err.code === ClientErrorCode.DISCONNECTED) return ExitCode.UNREACHABLE;
     if (err.code === ClientErrorCode.TIMEOUT || err.code === ClientErrorCode.NO_RESPONDERS) return ExitCode.NO_ANSWER;
     if (err.code === ClientErrorCode.INVALID_ARGUMENT) return ExitCode.USAGE;
@@ -158,6 +180,8 @@ export interface BusCommandSpec {
   options?: ParseArgsConfig['options'];
   /** Checked before connecting: throw UsageError for bad arguments. */
   check?: (values: BusContext['values'], positionals: string[]) => void;
+  /** A hint better than the error code's own for this command and these arguments, if any. */
+  hint?: (err: unknown, positionals: readonly string[]) => string | undefined;
   run(ctx: BusContext): Promise<number>;
 }
 
@@ -185,7 +209,9 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
     const call: CallOptions = { ...(node === undefined ? {} : { node }), ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }) };
     return await spec.run({ values, positionals, bus, io, call });
   } catch (err) {
-    return reportError(spec.name, err, io);
+    // --json: a refusal is a reply too; stdout gets its envelope (the exit code still says it failed).
+    if (values['json'] === true && err instanceof ReplyError) io.out(JSON.stringify(err.reply));
+    return reportError(spec.name, err, io, spec.hint?.(err, positionals));
   } finally {
     await bus?.close().catch(() => undefined);
   }

@@ -1,6 +1,24 @@
 /** `fsbus api <cmd> [args…]`: one FreeSWITCH API command over the bus, like `nats req`. */
+import { BusErrorCode } from '@fsbus/contract';
+import { ReplyError } from '@fsbus/client';
 import type { CliCommand } from '../command.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, UsageError } from '../bus/global-options.js';
+
+/**
+ * Commands the contract reserves for the agent's own handlers: they take fields, not an argument
+ * string, so `fsbus api <cmd> …` sends them something they refuse; these commands send the fields.
+ */
+const RESERVED: ReadonlyArray<readonly [test: (command: string) => boolean, use: string]> = [
+  [(c) => c === 'originate', "`originate` is the agent's own command: use `fsbus originate <endpoint> <ext|&app(args)>` (see fsbus originate --help)"],
+  [(c) => c === 'hangup', "`hangup` is the agent's own command: use `fsbus hangup <uuid> [cause]` (or `fsbus api uuid_kill <uuid> [cause]`)"],
+  [(c) => c.startsWith('dialplan.'), '`dialplan.*` are the agent\'s own commands: use `fsbus dialplan <action>` (see fsbus dialplan --help)'],
+];
+
+function reservedHint(err: unknown, positionals: readonly string[]): string | undefined {
+  const command = positionals[0];
+  if (command === undefined || !(err instanceof ReplyError) || err.code !== BusErrorCode.INVALID_ARGUMENT) return undefined;
+  return RESERVED.find(([test]) => test(command))?.[1];
+}
 
 const HELP = `usage: fsbus api <command> [args…] [--node <id>] [--bg] [--json]
 
@@ -30,6 +48,7 @@ export const apiCommand: CliCommand = {
         check: (_v, positionals) => {
           if (positionals.length === 0) throw new UsageError('give the API command, e.g. `fsbus api status`');
         },
+        hint: reservedHint,
         async run({ values, positionals, bus, io: out, call }) {
           const [command, ...rest] = positionals as [string, ...string[]];
           const fields: Record<string, unknown> = {};

@@ -18,6 +18,7 @@ options:
   --from <all|new|seq|time>  replay from the agent's event stream (JetStream): all, new, a
                            sequence number or an ISO time
   --durable <name>         read as a durable consumer: resumes where it stopped last time
+                           (a name keeps the pattern it was first used with)
   --stream <name>          stream name (default <PREFIX>_EVENTS)
 
 examples:
@@ -76,9 +77,28 @@ export const eventsCommand: CliCommand = {
           const count = str(values, 'count');
           const limit = count === undefined ? Number.POSITIVE_INFINITY : Number(count);
           const json = str(values, 'format') === 'json';
+          const durableOrReplay = opts.durable !== undefined || opts.from !== undefined;
           const c = colors();
           const events = bus.events(patterns, opts);
           const stop = (): void => void events.close();
+          // The driver reconnects by itself (NATS: forever): say so on stderr, keep listening. A
+          // driver that gives up (closed under us) ends the command with exit 3.
+          let away = false;
+          let gaveUp = false;
+          const offStatus = bus.driver.on((ev) => {
+            if (ev.type !== 'status') return;
+            if (ev.status === 'reconnecting' && !away) {
+              away = true;
+              const missed = durableOrReplay ? 'events published meanwhile follow once back' : 'events published meanwhile are missed';
+              out.err(c.yellow(`fsbus events: the broker connection was lost; reconnecting (${missed})`));
+            } else if (ev.status === 'connected' && away) {
+              away = false;
+              out.err(c.green(`fsbus events: reconnected${ev.server === undefined ? '' : ` to ${ev.server}`}`));
+            } else if (ev.status === 'closed') {
+              gaveUp = true;
+              stop();
+            }
+          });
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
           // `fsbus events | head`: a closed pipe ends the stream instead of crashing the process.
@@ -93,12 +113,17 @@ export const eventsCommand: CliCommand = {
               if (++seen >= limit) break;
             }
           } finally {
+            offStatus();
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
             process.stdout.off('error', stop);
             await events.close();
           }
           if (events.dropped > 0) out.err(`fsbus events: ${events.dropped} events dropped (output too slow)`);
+          if (gaveUp) {
+            out.err('fsbus events: the broker connection was lost and the driver gave up');
+            return ExitCode.UNREACHABLE;
+          }
           return ExitCode.OK;
         },
       },

@@ -6,6 +6,7 @@
 import { Agent, loadConfig, type AgentConfigInput } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
 import { startNatsServer } from '@fsbus/testkit';
+import type { Driver } from '@fsbus/transport';
 import { connect, type FsbusClient } from '../../src/index.js';
 
 export interface StackNode {
@@ -115,4 +116,16 @@ export async function collectUntil<T>(stream: AsyncIterable<T>, done: (item: T, 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Resolves once `check()` holds, re-checked after each broker round trip (a flush, never a
+ * timer): for state that follows from messages the broker is sending. The bound fails the test.
+ */
+export async function untilFlushed(driver: Driver, check: () => boolean, what: string, rounds = 2000): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    if (check()) return;
+    await driver.flush();
+  }
+  if (!check()) throw new Error(`${what}: not after ${rounds} broker round trips`);
 }

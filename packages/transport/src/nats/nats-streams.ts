@@ -1,8 +1,9 @@
 /** JetStream side of the NATS driver: streams with retention, durable and ordered replay. */
-import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, StorageType, RetentionPolicy, type ConsumerConfig, type JsMsg } from '@nats-io/jetstream';
-import { createInbox, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, StorageType, RetentionPolicy, type ConsumerConfig, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
+import { createInbox, nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import type { ConsumeDurableOptions, DurableMessage, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
+import { drainSub } from './nats-util.js';
 
 export async function ensureNatsStream(nc: NatsConnection, spec: StreamSpec): Promise<void> {
   try {
@@ -38,47 +39,149 @@ function deliverConfig(from: ConsumeDurableOptions['from']): Partial<ConsumerCon
   return { deliver_policy: DeliverPolicy.StartTime, opt_start_time: from.time.toISOString() };
 }
 
+/**
+ * Unacknowledged messages a durable consumer may hold (JetStream `max_ack_pending`) unless the
+ * caller asks for another bound: what a consumer buffers never outgrows it, and what it holds when
+ * it stops is all it has to hand back. @default 1000 (the client's default event buffer)
+ */
+export const DEFAULT_DURABLE_MAX_IN_FLIGHT = 1000;
+
+const ACK = new TextEncoder().encode('+ACK');
+const NAK = new TextEncoder().encode('-NAK');
+
+/**
+ * The stream sequence of a JetStream delivery, from its ack subject:
+ * `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.…` (9 tokens) or, with domain and account
+ * hash, `$JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<sseq>.…` (11 or more).
+ * Undefined for anything else (status messages carry no ack subject).
+ */
+export function ackSubjectSequence(reply: string | undefined): number | undefined {
+  if (reply === undefined) return undefined;
+  const t = reply.split('.');
+  if (t[0] !== '$JS' || t[1] !== 'ACK') return undefined;
+  const index = t.length === 9 ? 5 : t.length >= 11 ? 7 : -1;
+  const seq = Number(t[index]);
+  return Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
+}
+
+/** The filter a consumer was created with ('' = every subject of the stream). */
+function consumerFilter(config: ConsumerConfig): string {
+  return config.filter_subject ?? config.filter_subjects?.join(',') ?? '';
+}
+
+/**
+ * The durable consumer named in `options`, created on first use. Its filter is part of what it is:
+ * the same name with another filter is refused (nats-server 2.9 cannot change a filter, and
+ * reusing the consumer would skip or acknowledge what the caller never asked for).
+ */
+async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOptions & { durable: string }): Promise<ConsumerInfo> {
+  const jsm = await jetstreamManager(nc, { timeout: 5000 });
+  const maxAckPending = Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_DURABLE_MAX_IN_FLIGHT));
+  const filter = options.filter ?? '';
+  const existing = await jsm.consumers.info(options.stream, options.durable).catch(() => undefined);
+  if (existing === undefined) {
+    const cfg: Partial<ConsumerConfig> = {
+      durable_name: options.durable,
+      deliver_subject: createInbox(),
+      ack_policy: AckPolicy.Explicit,
+      max_ack_pending: maxAckPending,
+      ...deliverConfig(options.from),
+    };
+    if (filter !== '') cfg.filter_subject = filter;
+    return jsm.consumers.add(options.stream, cfg);
+  }
+  const had = consumerFilter(existing.config);
+  if (had !== filter) {
+    throw new TransportError(
+      TransportErrorCode.BROKER,
+      `durable consumer '${options.durable}' of stream ${options.stream} reads ${had === '' ? 'every subject' : `'${had}'`}, not ${filter === '' ? 'every subject' : `'${filter}'`}: use another durable name for this pattern, or delete the consumer (nats consumer rm ${options.stream} ${options.durable})`,
+    );
+  }
+  if (existing.config.deliver_subject === undefined || existing.config.deliver_subject === '') {
+    throw new TransportError(TransportErrorCode.BROKER, `consumer '${options.durable}' of stream ${options.stream} is a pull consumer, not one this driver made`);
+  }
+  if (existing.push_bound === true) {
+    throw new TransportError(TransportErrorCode.BROKER, `durable consumer '${options.durable}' of stream ${options.stream} is in use by another client`);
+  }
+  if (existing.config.max_ack_pending === maxAckPending) return existing;
+  return jsm.consumers.update(options.stream, options.durable, { max_ack_pending: maxAckPending });
+}
+
+/**
+ * A durable PUSH consumer: the server delivers only while someone listens on its deliver subject,
+ * so a consumer that goes offline leaves its messages pending for its return (a pull consumer's
+ * last pull request would still swallow messages until it expires). At most `max_ack_pending`
+ * messages are out at once. On unsubscribe the subscription is drained (what the server sent
+ * before it saw us leave still arrives), then every message received and not acknowledged is
+ * handed back with a NAK, oldest first: the next consumer gets them at once and in order, not
+ * after the ack wait and after newer ones.
+ */
+async function consumeDurable(
+  nc: NatsConnection,
+  options: ConsumeDurableOptions & { durable: string },
+  handler: (message: DurableMessage) => void,
+): Promise<Subscription> {
+  const info = await durableConsumer(nc, options);
+  const unacked = new Map<number, Msg>();
+  let closing = false;
+  const respond = (m: Msg, what: Uint8Array): void => {
+    try {
+      m.respond(what);
+    } catch {
+      // The connection is gone: the server redelivers after the ack wait.
+    }
+  };
+  const sub = nc.subscribe(info.config.deliver_subject!, {
+    callback: (err, m) => {
+      if (err !== null) return;
+      const sequence = ackSubjectSequence(m.reply);
+      if (sequence === undefined) return;
+      unacked.set(sequence, m);
+      if (closing) return;
+      handler({
+        subject: m.subject,
+        data: m.data,
+        sequence,
+        ack: () => {
+          if (unacked.get(sequence) !== m) return;
+          unacked.delete(sequence);
+          respond(m, ACK);
+        },
+      });
+    },
+  });
+  // The server knows of the subscription before anything else happens.
+  await nc.flush();
+  return {
+    subject: options.filter ?? options.stream,
+    unsubscribe: async () => {
+      closing = true;
+      await drainSub(sub);
+      const held = [...unacked.entries()].sort(([a], [b]) => a - b);
+      unacked.clear();
+      for (const [, m] of held) respond(m, NAK);
+      // The server must have the NAKs (and know we left) before anything else happens.
+      if (!nc.isClosed()) await nc.flush();
+    },
+  };
+}
+
 export async function consumeNatsStream(
   nc: NatsConnection,
   options: ConsumeDurableOptions,
   handler: (message: DurableMessage) => void,
 ): Promise<Subscription> {
   try {
+    const durable = options.durable;
+    if (durable !== undefined) return await consumeDurable(nc, { ...options, durable }, handler);
     const js = jetstream(nc, { timeout: 5000 });
-    const deliver = deliverConfig(options.from);
-    let consumer;
-    if (options.durable !== undefined) {
-      // A durable PUSH consumer: the server delivers only while someone listens on its deliver
-      // subject, so a consumer that goes offline leaves its messages pending for its return (a
-      // pull consumer's last pull request would still swallow messages until it expires).
-      const jsm = await jetstreamManager(nc, { timeout: 5000 });
-      const existing = await jsm.consumers.info(options.stream, options.durable).catch(() => undefined);
-      if (existing === undefined) {
-        const cfg: Partial<ConsumerConfig> = {
-          durable_name: options.durable,
-          deliver_subject: createInbox(),
-          ack_policy: AckPolicy.Explicit,
-          ...deliver,
-        };
-        if (options.filter !== undefined) cfg.filter_subject = options.filter;
-        await jsm.consumers.add(options.stream, cfg);
-      }
-      consumer = await js.consumers.getPushConsumer(options.stream, options.durable);
-    } else {
-      const ordered: Record<string, unknown> = { ...deliver };
-      // A string (not an array) becomes `filter_subject`, which servers before 2.10 accept.
-      if (options.filter !== undefined) ordered['filter_subjects'] = options.filter;
-      consumer = await js.consumers.get(options.stream, ordered);
-    }
+    const ordered: Record<string, unknown> = { ...deliverConfig(options.from) };
+    // A string (not an array) becomes `filter_subject`, which servers before 2.10 accept.
+    if (options.filter !== undefined) ordered['filter_subjects'] = options.filter;
+    const consumer = await js.consumers.get(options.stream, ordered);
     const messages = await consumer.consume({
       callback: (m: JsMsg) => {
-        const msg: DurableMessage = {
-          subject: m.subject,
-          data: m.data,
-          sequence: m.seq,
-          ack: () => m.ack(),
-        };
-        handler(msg);
+        handler({ subject: m.subject, data: m.data, sequence: m.seq, ack: () => m.ack() });
       },
     });
     return {
@@ -90,6 +193,7 @@ export async function consumeNatsStream(
       },
     };
   } catch (err) {
+    if (err instanceof TransportError) throw err;
     throw new TransportError(TransportErrorCode.BROKER, `cannot consume stream ${options.stream}: ${(err as Error).message}`, { cause: err });
   }
 }
