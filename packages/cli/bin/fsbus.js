@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 const dist = new URL('../dist/main.js', import.meta.url);
 
 if (existsSync(fileURLToPath(dist))) {
-  const { main } = await import(dist.href);
-  process.exitCode = await main(process.argv.slice(2));
+  const { main, finish } = await import(dist.href);
+  await finish(await main(process.argv.slice(2)));
 } else {
   const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
   let tsx;

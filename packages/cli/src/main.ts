@@ -53,7 +53,21 @@ export async function main(argv: readonly string[], io: CliIo = stdio): Promise<
   return loaded.run(rest, io);
 }
 
+/**
+ * Ends the process with `code`. A failed command leaves once its output is out: a library may
+ * keep a handle open after a failure (nats.js keeps the socket of a connect that timed out
+ * before the server's INFO, e.g. a URL pointing at another service), which would otherwise hold
+ * the process — and a service manager waiting for it to exit — forever. A successful command
+ * ends when its work does.
+ */
+export async function finish(code: number): Promise<void> {
+  process.exitCode = code;
+  if (code === 0) return;
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve()))));
+  process.exit(code);
+}
+
 // Run when this file is the process entry (bin/fsbus.js without a build runs it through tsx).
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await main(process.argv.slice(2));
+  await finish(await main(process.argv.slice(2)));
 }

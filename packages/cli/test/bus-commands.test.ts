@@ -1,6 +1,7 @@
 // fsbus api/originate/hangup/events/status/dialplan as child processes against a simulated node,
 // bridged by a real agent on a real nats-server: output and exit codes.
 import { strict as assert } from 'node:assert';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
@@ -158,6 +159,17 @@ void describe('fsbus bus commands (child processes)', () => {
     const down = await runCli(['api', 'status', '--server', 'nats://127.0.0.1:1'], env);
     assert.equal(down.code, 3);
     assert.match(down.err, /FSBUS_ERR_CLIENT_CONNECT/);
+    // Something that is not NATS on that port: the connect times out and fsbus still exits
+    // (nats.js keeps such a socket open; the process must not wait for the peer to close it).
+    const silent = createServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const other = await runCli(['api', 'status', '--server', `nats://127.0.0.1:${(silent.address() as AddressInfo).port}`], env);
+      assert.equal(other.code, 3, other.err);
+      assert.match(other.err, /FSBUS_ERR_CLIENT_CONNECT/);
+    } finally {
+      silent.close();
+    }
     for (const args of [['api'], ['originate', 'user/1000'], ['events', '--count', 'x'], ['dialplan', 'frobnicate'], ['api', 'status', '--timeout', 'soon'], ['status', '--bogus']]) {
       const r = await runCli(args, env);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
