@@ -9,7 +9,8 @@ For the broker named on the command line it
 and prints one JSON line: {"driver", "reply": {...}, "event": {...}}. Exit 1 on any failure.
 
 Usage: interop.py <nats|amqp|redis|mqtt|kafka|zmq> <url> [--prefix freeswitch] [--timeout 20]
-                  [--curve-server-key K --curve-public-key K --curve-secret-key K]   (zmq, Z85)
+                  [--curve-server-key=K --curve-public-key=K --curve-secret-key=K]   (zmq, Z85;
+                  with `=`: a Z85 key may start with `-`)
 The wire mapping of each broker is the one in docs/drivers/<driver>.md; zmq with CURVE keys talks
 to an agent whose sockets are CURVE servers (and, with client_keys, admit only listed clients).
 """

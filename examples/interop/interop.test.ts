@@ -120,7 +120,8 @@ void describe('interop: pyzmq with CURVE keys, against an agent that admits list
     const url = `zmq://127.0.0.1:${await freePort()}?events=${await freePort()}`;
     const curve = { public_key: server.publicKey, client_keys: [listed.publicKey] };
     await withAgent('zmq', { url, stop: async () => {} }, { curve, env: { FSBUS_ZMQ_CURVE_SECRET_KEY: server.secretKey } }, async () => {
-      const keys = (pair: { publicKey: string; secretKey: string }) => ['--curve-server-key', server.publicKey, '--curve-public-key', pair.publicKey, '--curve-secret-key', pair.secretKey];
+      // `--flag=value`: a Z85 key may start with `-`, which argparse would take for an option.
+      const keys = (pair: { publicKey: string; secretKey: string }) => [`--curve-server-key=${server.publicKey}`, `--curve-public-key=${pair.publicKey}`, `--curve-secret-key=${pair.secretKey}`];
       const out = await interop(['zmq', url, '--timeout', '20', ...keys(listed)]);
       assert.equal(out.ok, true, out.stdout);
       assert.equal(out.reply.node_id, 'interop-1');
