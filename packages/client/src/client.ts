@@ -18,8 +18,23 @@ export function serverList(servers: string | readonly string[] | undefined): str
   return list.length === 0 ? [DEFAULT_SERVER] : list;
 }
 
+const OPTION_NAMES: ReadonlySet<string> = new Set(['driver', 'servers', 'url', 'prefix', 'timeoutMs', 'name', 'auth', 'tls', 'curve', 'connectTimeoutMs'] satisfies Array<keyof ConnectOptions>);
+
+/**
+ * The broker URLs of `options`. An option name the client does not know is refused: from plain
+ * JavaScript a misspelt `server` would otherwise connect to the default broker without a word.
+ */
+function brokerUrls(options: ConnectOptions): string[] {
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.has(key)) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `connect: unknown option '${key}' (known: ${[...OPTION_NAMES].join(', ')})`);
+  }
+  if (options.servers !== undefined && options.url !== undefined) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'connect: give servers or url, not both');
+  return serverList(options.servers ?? options.url);
+}
+
 /** Connects to the broker and resolves with a client; rejects with ClientError(CONNECT). */
 export async function connect(options: ConnectOptions = {}): Promise<FsbusClient> {
+  const urls = brokerUrls(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'timeoutMs must be a positive number');
   let driver: Driver;
@@ -28,7 +43,7 @@ export async function connect(options: ConnectOptions = {}): Promise<FsbusClient
   else {
     try {
       driver = await createDriver(options.driver ?? 'nats', {
-        urls: serverList(options.servers),
+        urls,
         name: options.name ?? 'fsbus-client',
         ...(options.auth === undefined ? {} : { auth: options.auth }),
         ...(options.tls === undefined ? {} : { tls: options.tls }),

@@ -16,6 +16,8 @@ export interface ConnectOptions {
   driver?: string | Driver;
   /** Broker URL(s); a comma-separated string or a list; more than one fails over. @default DEFAULT_SERVER */
   servers?: string | readonly string[];
+  /** The same as `servers` (the name SPEC and mod_event_agent users know); give one or the other. */
+  url?: string | readonly string[];
   /** Subject prefix of the agents to talk to. @default 'freeswitch' */
   prefix?: string;
   /** Default request timeout. @default DEFAULT_TIMEOUT_MS */

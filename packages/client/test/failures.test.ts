@@ -91,6 +91,18 @@ void describe('@fsbus/client failures', () => {
     await assert.rejects(connect({ driver: 'carrier-pigeon' }), { code: ClientErrorCode.INVALID_ARGUMENT });
   });
 
+  void it("connect({ url }) works as SPEC names it; an unknown option is refused, not ignored (JavaScript callers)", async () => {
+    const viaUrl = await connect({ url: nats.url, prefix: 'ok' });
+    try {
+      assert.equal(((await viaUrl.request('status', {})).data as { command: string }).command, 'status');
+    } finally {
+      await viaUrl.close();
+    }
+    // A misspelt `server` used to connect to the default broker without a word.
+    await assert.rejects(connect({ server: nats.url } as unknown as Parameters<typeof connect>[0]), { code: ClientErrorCode.INVALID_ARGUMENT, message: /unknown option 'server'/ });
+    await assert.rejects(connect({ servers: nats.url, url: nats.url }), { code: ClientErrorCode.INVALID_ARGUMENT, message: /servers or url, not both/ });
+  });
+
   void it('a broker that goes away fails pending and new requests with FSBUS_ERR_CLIENT_DISCONNECTED', async () => {
     const own = await startNatsServer();
     const serveDriver = await createDriver('nats', { urls: [own.url], name: 'lane' });
