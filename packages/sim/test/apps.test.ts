@@ -78,9 +78,9 @@ void describe('applications', () => {
     const h = harness();
     const uuid = uuidOf(await apiAt(h, 'originate', 'loopback/7001 &park()'));
     const before = h.events.length;
-    const r = h.core.sendmsg(uuid, msg([['call-command', 'execute'], ['execute-app-name', 'playback'], ['execute-app-arg', 'silence_stream://300'], ['loops', '2'], ['event-lock', 'true'], ['Event-UUID', 'cafe0000-0000-4000-8000-000000000001']]));
+    const r = h.core.sendmsg(uuid, msg([['call-command', 'execute'], ['execute-app-name', 'playback'], ['execute-app-arg', 'silence_stream://600'], ['loops', '2'], ['event-lock', 'true'], ['Event-UUID', 'cafe0000-0000-4000-8000-000000000001']]));
     assert.equal(r, '+OK');
-    await h.clock.advance(600);
+    await h.clock.advance(1300);
     const mine = h.events.slice(before).filter((e) => e.uuid === uuid);
     assert.deepEqual(mine.map((e) => e.name), ['CHANNEL_EXECUTE', 'PLAYBACK_START', 'PLAYBACK_STOP', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_EXECUTE', 'PLAYBACK_START', 'PLAYBACK_STOP', 'CHANNEL_EXECUTE_COMPLETE', 'PRIVATE_COMMAND']);
     assert.ok(mine.filter((e) => e.name.startsWith('CHANNEL_EXECUTE')).every((e) => header(e, 'Application-UUID') === 'cafe0000-0000-4000-8000-000000000001'));
@@ -90,6 +90,42 @@ void describe('applications', () => {
     await h.clock.advance(1);
     assert.equal(header(h.events.find((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.uuid === uuid)!, 'Hangup-Cause'), 'USER_BUSY');
     assert.equal(h.core.sendmsg('nope', msg([['call-command', 'execute']])), '-ERR invalid session id [nope]');
+    await h.core.stop();
+  });
+
+  void it('sendmsg execute as switch_ivr_parse_event: loops stop after a short run, 0 runs none, -1 repeats, body only as text/plain', async () => {
+    const h = harness();
+    const uuid = uuidOf(await apiAt(h, 'originate', 'loopback/7001 &park()'));
+    const completes = (from: number): CoreEvent[] => h.events.slice(from).filter((e) => e.uuid === uuid && e.name === 'CHANNEL_EXECUTE_COMPLETE');
+    const send = (pairs: Array<[string, string]>, body?: string): string =>
+      h.core.sendmsg(uuid, { callCommand: 'execute', headers: new Map<string, string>([['call-command', 'execute'], ...pairs]), body });
+    // An iteration under 0.5 s ends the loop: `set` runs once whatever loops says.
+    let at = h.events.length;
+    send([['execute-app-name', 'set'], ['execute-app-arg', 'a=b'], ['loops', '3']]);
+    await h.clock.advance(1);
+    assert.equal(completes(at).length, 1);
+    // loops 0 (or anything atoi reads as 0) runs nothing.
+    at = h.events.length;
+    send([['execute-app-name', 'set'], ['execute-app-arg', 'z=1'], ['loops', '0']]);
+    send([['execute-app-name', 'set'], ['execute-app-arg', 'z=2'], ['loops', 'many']]);
+    await h.clock.advance(1);
+    assert.equal(completes(at).length, 0);
+    assert.equal(await apiAt(h, 'uuid_getvar', `${uuid} z`), '_undef_');
+    // The body is the argument only with content-type text/plain (and no execute-app-arg).
+    send([['execute-app-name', 'set'], ['Content-Length', '7']], 'foo=bar');
+    send([['execute-app-name', 'set'], ['Content-Type', 'TEXT/PLAIN'], ['Content-Length', '7']], 'qux=bar');
+    await h.clock.advance(1);
+    assert.equal(await apiAt(h, 'uuid_getvar', `${uuid} foo`), '_undef_');
+    assert.equal(await apiAt(h, 'uuid_getvar', `${uuid} qux`), 'bar');
+    // Iterations of 0.5 s and more go on: loops -1 until the channel goes.
+    at = h.events.length;
+    send([['execute-app-name', 'playback'], ['execute-app-arg', 'silence_stream://600'], ['loops', '-1']]);
+    await h.clock.advance(3100);
+    assert.equal(completes(at).length, 5);
+    await apiAt(h, 'uuid_kill', uuid, 1000);
+    assert.equal(h.core.hasChannel(uuid), false);
+    // The run under way when the channel went is the last one.
+    assert.equal(completes(at).filter((e) => header(e, 'Application') === 'playback').length, 6);
     await h.core.stop();
   });
 

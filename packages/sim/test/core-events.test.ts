@@ -34,10 +34,24 @@ void describe('SimCore events', () => {
     await h.core.stop();
   });
 
-  void it('sendevent with an unknown name stays a COMMAND event; with a live Unique-ID it goes to that session', async () => {
+  void it('sendevent with an unknown or no name is a nameless CUSTOM event; with a live Unique-ID it goes to that session', async () => {
     const h = harness();
     h.core.sendevent([['Command', 'sendevent NO_SUCH_THING'], ['X', '1']], undefined);
-    assert.equal(h.events.at(-1)?.name, 'COMMAND');
+    assert.equal(h.events.at(-1)?.name, 'CUSTOM');
+    assert.equal(h.events.at(-1)?.subclass, undefined);
+    assert.equal(header(h.events.at(-1)!, 'Event-Name'), 'CUSTOM');
+    h.core.sendevent([['Command', 'sendevent'], ['X', '2']], undefined);
+    assert.equal(h.events.at(-1)?.name, 'CUSTOM');
+    // switch_name_event gets the whole rest of the line, so a second word leaves the name unknown;
+    // the client's Event-Subclass then stays an ordinary header where it was sent, without a subclass.
+    h.core.sendevent([['Command', 'sendevent HEARTBEAT extra'], ['X', '3'], ['Event-Subclass', 'fsbus::x']], undefined);
+    const e = h.events.at(-1)!;
+    assert.equal(e.name, 'CUSTOM');
+    assert.equal(e.subclass, undefined);
+    assert.deepEqual(e.headers.slice(0, 5).map(([k]) => k), ['Command', 'X', 'Event-Subclass', 'Event-UUID', 'Event-Name']);
+    // Leading blanks are skipped, the name is read case-insensitively, with or without SWITCH_EVENT_.
+    h.core.sendevent([['Command', 'sendevent \t switch_event_notify']], undefined);
+    assert.equal(h.events.at(-1)?.name, 'NOTIFY');
     const reply = await apiAt(h, 'originate', 'loopback/7001 &park()');
     const uuid = reply.slice(4, -1);
     const before = h.events.length;

@@ -76,6 +76,22 @@ void describe('names, levels, filters, ACL', () => {
     assert.equal(filters.size, 0);
   });
 
+  void it('filters: an empty value adds nothing and removes every filter on the header; an empty delete value removes all', () => {
+    const filters = new FilterList();
+    filters.add('X-Tag', 'one');
+    filters.add('X-Tag', 'two');
+    filters.add('X-Other', 'x');
+    // switch_event_add_header_string with "" deletes the header (every value) instead of adding.
+    filters.add('x-tag', '');
+    assert.equal(filters.size, 1);
+    assert.equal(filters.passes(event([['X-Tag', 'one'], ['X-Other', 'x']])), true);
+    filters.add('X-Tag', 'one');
+    // switch_event_del_header_val: zstr(val) deletes whatever the value.
+    filters.delete('X-Other', '');
+    filters.delete('X-Tag', '');
+    assert.equal(filters.size, 0);
+  });
+
   void it('ACL: CIDRs of both families, IPv4-mapped addresses', () => {
     const acl = new Acl(['127.0.0.0/8', '::1/128', '10.1.0.0/16']);
     assert.ok(acl.allows('127.0.0.1'));
@@ -111,6 +127,17 @@ void describe('event bodies', () => {
     }
     assert.equal(jsonEventBody(odd, undefined), expected);
     assert.deepEqual(JSON.parse(expected), { 'X-"Quoted"\\Name': 'v"1', 'Event-Name': 'CUSTOM' });
+  });
+
+  void it('an empty body (a BACKGROUND_JOB of an api with no output) differs from none only in json', () => {
+    const h: Array<[string, string]> = [['Event-Name', 'BACKGROUND_JOB']];
+    // switch_event_serialize_json tests event->body, not its length; serialize and xmlize test the length.
+    assert.equal(jsonEventBody(h, ''), '{"Event-Name":"BACKGROUND_JOB","Content-Length":"0","_body":""}');
+    assert.equal(jsonEventBody(h, undefined), '{"Event-Name":"BACKGROUND_JOB"}');
+    assert.equal(plainEventBody(h, ''), 'Event-Name: BACKGROUND_JOB\n\n');
+    assert.equal(plainEventBody(h, ''), plainEventBody(h, undefined));
+    assert.equal(xmlEventBody(h, ''), '<event>\n  <headers>\n    <Event-Name>BACKGROUND_JOB</Event-Name>\n  </headers>\n</event>\n');
+    assert.equal(xmlEventBody(h, ''), xmlEventBody(h, undefined));
   });
 
   void it('xml: one element per array item, empty elements self-closed, body escaped', () => {

@@ -118,6 +118,62 @@ void describe('inbound listener', () => {
     sender.close();
   });
 
+  void it('sendevent with an unknown name arrives as a nameless CUSTOM, which every CUSTOM listener takes', async () => {
+    const listener = await WireClient.authed(port);
+    const sender = await WireClient.authed(port);
+    assert.equal(await listener.replyText('event plain CUSTOM fsbus::only'), '+OK event listener enabled plain');
+    sender.send('sendevent NO_SUCH_EVENT\nEvent-Subclass: fsbus::other\n\n');
+    const id = ((await sender.next()).headers.get('Reply-Text') ?? '').slice(4);
+    const got = (await listener.next()).body;
+    assert.equal(headerOf(got, 'Event-UUID'), id);
+    assert.equal(headerOf(got, 'Event-Name'), 'CUSTOM');
+    assert.deepEqual(plainHeaderNames(got).slice(0, 3), ['Command', 'Event-Subclass', 'Event-UUID']);
+    listener.close();
+    sender.close();
+  });
+
+  void it('filter with an empty value adds no filter and drops those on the header; filter delete with one drops all', async () => {
+    const listener = await WireClient.authed(port);
+    const sender = await WireClient.authed(port);
+    await listener.replyText('event plain CUSTOM fsbus::e');
+    assert.equal(await listener.replyText('filter X-Tag one'), '+OK filter added. [X-Tag]=[one]');
+    assert.equal(await listener.replyText('filter X-Tag '), '+OK filter added. [X-Tag]=[]');
+    const untagged = await sendEvent(sender, 'fsbus::e');
+    assert.equal(headerOf((await listener.next()).body, 'Event-UUID'), untagged, 'no filter is left');
+    assert.equal(await listener.replyText('filter X-Tag one'), '+OK filter added. [X-Tag]=[one]');
+    assert.equal(await listener.replyText('filter add X-Tag two'), '+OK filter added. [X-Tag]=[two]');
+    assert.equal(await listener.replyText('filter delete X-Tag '), '+OK filter deleted. [X-Tag][]');
+    const again = await sendEvent(sender, 'fsbus::e');
+    assert.equal(headerOf((await listener.next()).body, 'Event-UUID'), again, 'both filters are gone');
+    listener.close();
+    sender.close();
+  });
+
+  void it('inbound myevents <uuid> holds the channel: CHANNEL_DESTROY only once that listener has gone', async () => {
+    const uuid = 'abcdef00-1111-4222-8333-444444444444';
+    const watcher = await WireClient.authed(port);
+    assert.equal(await watcher.replyText('event plain CHANNEL_DESTROY'), '+OK event listener enabled plain');
+    await watcher.replyText(`filter Unique-ID ${uuid}`);
+    const reply = await watcher.command(`api originate {origination_uuid=${uuid}}loopback/7001 &park()`);
+    assert.equal(reply.body?.toString(), `+OK ${uuid}\n`);
+    const mine = await WireClient.authed(port);
+    assert.equal(await mine.replyText(`myevents ${uuid}`), '+OK Events Enabled');
+    assert.equal(await mine.replyText('linger'), '+OK will linger');
+    await watcher.command(`api uuid_kill ${uuid}`);
+    await mine.nextOfType('text/disconnect-notice');
+    // The hung-up channel waits for the read lock of the lingering listener.
+    assert.equal(sim.core.hasChannel(uuid), true);
+    assert.equal(await mine.replyText('exit'), '+OK bye');
+    await mine.waitClosed();
+    const destroyed = await watcher.next();
+    assert.equal(headerOf(destroyed.body, 'Event-Name'), 'CHANNEL_DESTROY');
+    assert.equal(headerOf(destroyed.body, 'Unique-ID'), uuid);
+    const seen = Buffer.concat(mine.raw).toString();
+    assert.equal(seen.includes('Event-Name: CHANNEL_HANGUP_COMPLETE'), true);
+    assert.equal(seen.includes('Event-Name: CHANNEL_DESTROY'), false);
+    watcher.close();
+  });
+
   void it('filters: positive OR, negative wins, /regex/, events lacking the header dropped', async () => {
     const listener = await WireClient.authed(port);
     const sender = await WireClient.authed(port);

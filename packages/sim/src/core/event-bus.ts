@@ -84,14 +84,16 @@ export class EventBus {
    * Fires a fully built header list. Name and sequence are read back from it unless given
    * (an event may carry an earlier event's core headers too, like uuid_broadcast's).
    */
-  emit(headers: Headers, body?: string, meta?: { name: string; sequence: number }): CoreEvent {
+  emit(headers: Headers, body?: string, meta?: { readonly name?: string; readonly sequence?: number; readonly subclass?: string | undefined }): CoreEvent {
     let name = meta?.name ?? '';
-    let subclass: string | undefined;
+    // A given subclass (even undefined: sendevent's nameless CUSTOM) is not read back from the headers.
+    const subclassGiven = meta !== undefined && 'subclass' in meta;
+    let subclass = meta?.subclass;
     let uuid: string | undefined;
     let sequence = meta?.sequence ?? 0;
     for (const [k, v] of headers) {
       if (k === 'Event-Name' && name === '') name = v;
-      else if (k === 'Event-Subclass' && subclass === undefined) subclass = v;
+      else if (k === 'Event-Subclass' && !subclassGiven && subclass === undefined) subclass = v;
       else if (k === 'Unique-ID' && uuid === undefined) uuid = v;
       else if (k === 'Event-Sequence' && sequence === 0) sequence = Number(v);
     }

@@ -9,6 +9,15 @@ import type { Executor } from './executor.js';
 import type { Headers } from './event-bus.js';
 import { SITES, normaliseCause } from './constants.js';
 
+/** switch_ivr_parse_event stops repeating an application whose run took less than this. */
+const LOOP_MIN_MICROS = 500_000;
+
+/** C's atoi: leading blanks, an optional sign, then digits; anything else reads as 0. */
+function atoi(text: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
+  return m === null ? 0 : Number.parseInt(m[1]!, 10) | 0;
+}
+
 export class MessageRunner {
   constructor(
     private readonly engine: Engine,
@@ -42,8 +51,12 @@ export class MessageRunner {
     }
     if (callCommand === 'execute') {
       const app = lower.get('execute-app-name') ?? '';
-      const arg = lower.get('execute-app-arg') ?? (message.body ?? '').replace(/\n$/, '');
-      const loops = Math.max(1, Number(lower.get('loops') ?? 1) || 1);
+      // switch_ivr_parse_event: the body is the argument only when execute-app-arg is empty and
+      // the content-type is text/plain; loops = atoi(loops) (0 runs nothing, negative repeats).
+      let arg = lower.get('execute-app-arg') ?? '';
+      if (arg === '' && lower.get('content-type')?.toLowerCase() === 'text/plain') arg = message.body ?? '';
+      const loopsHeader = lower.get('loops');
+      const loops = loopsHeader === undefined ? 1 : atoi(loopsHeader);
       const appUuid = lower.get('event-uuid');
       this.executor.queueMessage(ch, (done) => this.executeLoops(ch, app, arg, loops, appUuid, () => {
         privateCommand();
@@ -60,17 +73,24 @@ export class MessageRunner {
   }
 
   private executeLoops(ch: Channel, app: string, arg: string, loops: number, appUuid: string | undefined, end: () => void): void {
+    // `for (x = 0; x < loops || loops < 0; x++)`, left after an iteration once the channel is not
+    // ready or the iteration took under 0.5 s (on the simulated clock).
     let i = 0;
+    const finish = (): void => {
+      ch.setVar('current_loop', undefined);
+      ch.setVar('total_loops', undefined);
+      end();
+    };
     const next = (): void => {
-      if (i >= loops || ch.isHungUp) {
-        ch.setVar('current_loop', undefined);
-        ch.setVar('total_loops', undefined);
-        return end();
-      }
+      if (!(i < loops || loops < 0)) return finish();
       i++;
       ch.setVar('current_loop', String(i));
       ch.setVar('total_loops', String(loops));
-      this.executor.execute(ch, app, arg, () => this.engine.defer(next), appUuid);
+      const before = this.engine.now();
+      this.executor.execute(ch, app, arg, () => this.engine.defer(() => {
+        if (ch.isHungUp || this.engine.now() - before < LOOP_MIN_MICROS) return finish();
+        next();
+      }), appUuid);
     };
     next();
   }

@@ -3,7 +3,7 @@
  * events) behind the seam the Event Socket wire layer codes against (see ./types.ts).
  */
 import { hostname as osHostname } from 'node:os';
-import { isEventName } from '@fsbus/esl';
+import { eventNameOf } from '@fsbus/esl';
 import { randomUUID } from 'node:crypto';
 import type { CoreEvent, CoreLogLine, CoreMessage, OutboundConnector, OutboundChannel } from './types.js';
 import type { SimClock, TimerHandle } from './clock.js';
@@ -163,9 +163,11 @@ export class SimCore {
     const eventUuid = randomUUID();
     const [first, ...rest] = headers;
     const commandValue = first?.[1] ?? 'sendevent';
-    const asked = (commandValue.replace(/^sendevent\s*/i, '').trim().split(/\s+/)[0] ?? '').toUpperCase();
-    // An unknown name leaves the event what mod_event_socket created it as: a COMMAND event.
-    const name = isEventName(asked) ? asked : 'COMMAND';
+    // mod_event_socket creates the event as CLONE with event_id 0 (CUSTOM) and sets event_id only
+    // when switch_name_event knows the WHOLE rest of the line (leading blanks skipped): an unknown,
+    // missing or two-word name leaves a CUSTOM event without a subclass.
+    const known = eventNameOf(commandValue.replace(/[\r\n][\s\S]*$/, '').slice(9).replace(/^[ \t]+/, ''));
+    const name = known ?? 'CUSTOM';
     const target = rest.find(([k]) => k.toLowerCase() === 'unique-id')?.[1];
     const ch = target !== undefined ? this.engine.channels.get(target) : undefined;
     if (ch !== undefined) {
@@ -174,19 +176,33 @@ export class SimCore {
       this.messages.run(ch, { callCommand: map.get('call-command') ?? '', headers: map, body }, commandValue);
       return eventUuid;
     }
-    const subclass = rest.find(([k]) => k === 'Event-Subclass');
+    // Only a recognised CUSTOM takes the client's Event-Subclass as its subclass (listed first when
+    // delivered); otherwise that header stays an ordinary one, where the client sent it.
+    const subclass = known === 'CUSTOM' ? rest.find(([k]) => k.toLowerCase() === 'event-subclass') : undefined;
     const out: Headers = [];
-    if (name === 'CUSTOM' && subclass !== undefined) out.push(['Event-Subclass', subclass[1]]);
+    if (subclass !== undefined) out.push(['Event-Subclass', subclass[1]]);
     out.push(['Command', commandValue]);
-    for (const [k, v] of rest) if (k !== 'Event-Subclass' || name !== 'CUSTOM') out.push([k, v]);
+    for (const [k, v] of rest) if (subclass === undefined || k.toLowerCase() !== 'event-subclass') out.push([k, v]);
     out.push(['Event-UUID', eventUuid]);
     out.push(...this.bus.coreHeaders(name, SITES.SENDEVENT));
-    this.engine.defer(() => this.bus.emit(out, body));
+    this.engine.defer(() => this.bus.emit(out, body, { subclass: subclass?.[1] }));
     return eventUuid;
   }
 
   hasChannel(uuid: string): boolean {
     return this.engine.channels.has(uuid);
+  }
+
+  holdChannel(uuid: string): (() => void) | undefined {
+    const ch = this.engine.channels.get(uuid);
+    if (ch === undefined) return undefined;
+    this.engine.hold(ch);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.engine.release(ch);
+    };
   }
 
   channelEventHeaders(uuid: string): ReadonlyArray<readonly [string, string]> | undefined {

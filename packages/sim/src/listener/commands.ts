@@ -136,8 +136,12 @@ function myEvents(ctx: CommandContext, packet: CommandPacket): string {
   if (state.myEvents) return '-ERR aready enabled.';
   if (state.sessionUuid === undefined && state.channel === undefined) {
     const [uuid, fmt] = splitFirst(cmd.slice(9));
-    if (ctx.core.hasChannel(uuid)) state.sessionUuid = uuid;
-    else if (fmt !== undefined) return '-ERR invalid uuid';
+    // switch_core_session_locate: the listener keeps the session's read lock until it ends.
+    const release = ctx.core.holdChannel(uuid);
+    if (release !== undefined) {
+      state.sessionUuid = uuid;
+      state.releaseSession = release;
+    } else if (fmt !== undefined) return '-ERR invalid uuid';
     // FreeSWITCH has cut the format off the command by now: inbound `myevents <uuid> json` stays plain.
     state.async = true;
   } else {

@@ -25,6 +25,8 @@ export class SessionState {
   myEvents = false;
   /** The controlled session: the outbound channel, or the uuid of `myevents <uuid>`. */
   sessionUuid: string | undefined;
+  /** Releases the read lock inbound `myevents <uuid>` took on that channel (when the listener ends). */
+  releaseSession: (() => void) | undefined;
   channel: OutboundChannel | undefined;
   /** LFLAG_OUTBOUND, LFLAG_FULL, LFLAG_ASYNC. */
   outbound = false;

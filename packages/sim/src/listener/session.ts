@@ -371,6 +371,10 @@ export class EslSession implements HubMember, CommandContext {
     if (this.#flushHandle !== undefined) clearImmediate(this.#flushHandle);
     this.#flushHandle = undefined;
     this.#abort.abort();
+    // The listener is gone: the session it locked (inbound myevents) may now be destroyed.
+    const release = this.state.releaseSession;
+    this.state.releaseSession = undefined;
+    release?.();
   }
 
   #onClosed(): void {

@@ -139,14 +139,16 @@ export class FilterList {
     return this.#filters.length;
   }
 
+  /** switch_event_add_header_string: an empty value adds nothing and deletes every filter on the header. */
   add(name: string, value: string): void {
-    this.#filters.push([name, value]);
+    if (value === '') this.delete(name, undefined);
+    else this.#filters.push([name, value]);
   }
 
-  /** switch_event_del_header_val: by name (any case), and by exact value when given. */
+  /** switch_event_del_header_val: by name (any case), and by exact value unless it is missing or empty. */
   delete(name: string, value: string | undefined): void {
     const lower = name.toLowerCase();
-    this.#filters = this.#filters.filter(([n, v]) => !(n.toLowerCase() === lower && (value === undefined || v === value)));
+    this.#filters = this.#filters.filter(([n, v]) => !(n.toLowerCase() === lower && (value === undefined || value === '' || v === value)));
   }
 
   clear(): void {

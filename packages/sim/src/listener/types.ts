@@ -14,6 +14,11 @@ export interface WireCore {
   sendmsg(uuid: string, message: CoreMessage): string;
   sendevent(headers: ReadonlyArray<readonly [string, string]>, body: string | undefined): string;
   hasChannel(uuid: string): boolean;
+  /**
+   * switch_core_session_locate's read lock: the channel may hang up but is not destroyed until
+   * the returned release runs (once; later calls do nothing). Undefined when there is no such channel.
+   */
+  holdChannel(uuid: string): (() => void) | undefined;
   channelEventHeaders(uuid: string): ReadonlyArray<readonly [string, string]> | undefined;
 }
 

@@ -76,7 +76,9 @@ export function jsonEventBody(headers: Headers, body: string | undefined): strin
     const items = splitArrayValue(value);
     out += quotedName(name) + (items === undefined ? jsonQuote(value) : JSON.stringify(items));
   }
-  if (body !== undefined && body !== '') {
+  // switch_event_serialize_json tests event->body only: an empty body ("" from an api with no
+  // output) still gives "Content-Length":"0","_body":"" (plain and xml leave an empty one out).
+  if (body !== undefined) {
     out += `${out.length > 1 ? ',' : ''}"Content-Length":"${Buffer.byteLength(body)}","_body":${JSON.stringify(body)}`;
   }
   return out + '}';
