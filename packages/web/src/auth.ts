@@ -52,7 +52,8 @@ export class AuthGate {
         url.searchParams.delete('token');
         res.writeHead(303, {
           'set-cookie': `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/`,
-          location: `${url.pathname}${url.search}`,
+          // Only a path of this server: `//evil.example` would be another site.
+          location: `/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`,
         });
         res.end();
         return 'redirected';

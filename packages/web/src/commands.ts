@@ -6,7 +6,7 @@ import { slugNodeId } from '@fsbus/contract';
 import { FsbusError } from '@fsbus/esl';
 import type { DashboardBus } from './bus-port.js';
 import { WebErrorCode } from './errors.js';
-import { PAGE_COMMANDS, type CommandResult } from './protocol.js';
+import { PAGE_APPS, PAGE_COMMANDS, type CommandResult } from './protocol.js';
 
 /** originate waits for the far end to answer; the rest answer at once. */
 const TIMEOUTS: Readonly<Record<string, number>> = { originate: 65_000 };
@@ -25,6 +25,8 @@ export function parseCommand(value: unknown): ParsedCommand | CommandResult {
   if (typeof command !== 'string' || !(PAGE_COMMANDS as readonly string[]).includes(command)) {
     return bad(`command must be one of ${PAGE_COMMANDS.join(', ')}`);
   }
+  // The page plays a tone (playback); any other application (system, …) is not the dashboard's.
+  if (command === 'execute_app' && !(PAGE_APPS as readonly unknown[]).includes(body['app'])) return bad(`execute_app may run only ${PAGE_APPS.join(', ')}`);
   if (node !== undefined && node !== '' && typeof node !== 'string') return bad('node_id must be a string');
   const nodeId = typeof node === 'string' && node !== '' ? slugNodeId(node) : undefined;
   return { nodeId, body };

@@ -63,7 +63,7 @@ export class Dashboard {
   start(): void {
     this.#started = true;
     this.#bind();
-    this.#timers.push(setInterval(() => this.#flush(), this.#o.flushIntervalMs));
+    this.#timers.push(setInterval(() => this.flush(), this.#o.flushIntervalMs));
     this.#timers.push(
       setInterval(() => this.#closeRates(this.#rates.roll(Date.now())), 250),
     );
@@ -75,6 +75,8 @@ export class Dashboard {
     for (const off of this.#offs) off();
     this.#offs = [];
     this.#bus = bus;
+    // The page follows the new link's state (the old one is closed without telling anyone).
+    this.#pending.bus = { state: bus.state, reconnects: bus.reconnects };
     if (this.#started) this.#bind();
   }
 
@@ -168,7 +170,9 @@ export class Dashboard {
         // A park command answered after this poll began knows better than this poll's status.
         park: prev !== undefined && prev.parkAt >= started ? prev.park : parkOf(status['park'], prev?.park),
         misses: 0,
-        synced: prev?.presence === 'online' ? prev.synced : false,
+        // FreeSWITCH restarted (its agent's Event Socket link came back): its channels are re-read,
+        // as the calls it had ended without events.
+        synced: prev?.presence === 'online' && !eslCameBack(prev.status, status) ? prev.synced : false,
         parkAt: prev?.parkAt ?? 0,
       };
       this.#nodes.set(id, node);
@@ -246,7 +250,11 @@ export class Dashboard {
     this.#pending.removes = [...removes];
   }
 
-  #flush(): void {
+  /**
+   * Hands the batched changes to the listeners now. The stream does this before a new page's
+   * snapshot, so what the snapshot holds never reaches that page again in an update.
+   */
+  flush(): void {
     const u = this.#pending;
     if (Object.keys(u).length === 0) return;
     this.#pending = {};
@@ -272,6 +280,20 @@ function parkOf(fromStatus: unknown, previous: ParkView | undefined): ParkView {
   const park = parkFrom(fromStatus);
   if (park.available || previous === undefined) return park;
   return previous;
+}
+
+/** The node's Event Socket link reconnected, or is ready again, since the previous status. */
+function eslCameBack(before: Record<string, unknown>, now: Record<string, unknown>): boolean {
+  const a = eslOf(before);
+  const b = eslOf(now);
+  return a.reconnects !== b.reconnects || (a.status !== 'ready' && b.status === 'ready');
+}
+
+function eslOf(status: Record<string, unknown>): { status: unknown; reconnects: unknown } {
+  const esl = status['esl'];
+  if (typeof esl !== 'object' || esl === null) return { status: undefined, reconnects: undefined };
+  const e = esl as Record<string, unknown>;
+  return { status: e['status'], reconnects: e['reconnects'] };
 }
 
 function publicNode(n: NodeView): NodeView {

@@ -8,6 +8,7 @@ import type { AuthGate } from './auth.js';
 import { isCommandResult, parseCommand, runCommand } from './commands.js';
 import type { Dashboard } from './dashboard.js';
 import { WebErrorCode } from './errors.js';
+import type { HostGuard } from './host-guard.js';
 import type { CommandResult } from './protocol.js';
 import type { SseHub } from './sse.js';
 
@@ -27,6 +28,8 @@ export interface HttpDeps {
   assets: ReadonlyMap<string, Asset>;
   auth: AuthGate;
   dashboard: Dashboard;
+  /** Refuses a Host the server does not answer to, and a POST from another origin. */
+  hosts: HostGuard;
   sse: SseHub;
 }
 
@@ -43,6 +46,11 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
   if (url.pathname === '/healthz') return json(res, 200, { ok: true, bus: deps.dashboard.bus.state });
+  // DNS rebinding: a page on a name re-pointed at this address is same-origin to the browser.
+  if (!deps.hosts.hostAllowed(req.headers.host)) return json(res, 403, { message: 'unknown host: open the dashboard by its own address' });
+  if (req.method === 'POST' && !deps.hosts.originAllowed(req.headers.origin, req.headers.host)) {
+    return json(res, 403, result('controls need the dashboard page (another origin sent this)'));
+  }
   if (deps.auth.check(req, res, url) !== 'ok') return;
   const path = url.pathname;
 
@@ -53,7 +61,11 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
       res.end(req.method === 'HEAD' ? undefined : asset.body);
       return;
     }
-    if (path === '/api/stream') return deps.sse.open(res, { event: 'snapshot', data: deps.dashboard.snapshot() });
+    if (path === '/api/stream') {
+      // What waits in the batch goes to the open pages first: the new one gets it in its snapshot only.
+      deps.dashboard.flush();
+      return deps.sse.open(res, { event: 'snapshot', data: deps.dashboard.snapshot() });
+    }
     if (path === '/api/snapshot') return json(res, 200, deps.dashboard.snapshot());
     const event = /^\/api\/events\/(\d+)$/.exec(path);
     if (event?.[1] !== undefined) {

@@ -111,6 +111,9 @@ export interface CommandResult {
   data?: unknown;
 }
 
+/** Applications `execute_app` may run from the page: the row's **play** button. */
+export const PAGE_APPS = ['playback'] as const;
+
 /** Commands the page may send: the controls of the dashboard, nothing else. */
 export const PAGE_COMMANDS = [
   'originate',

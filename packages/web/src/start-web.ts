@@ -8,6 +8,7 @@ import { AuthGate, isLoopback, type WebAuth } from './auth.js';
 import type { BusOptions, DashboardBus } from './bus-port.js';
 import { Dashboard, type DashboardOptions } from './dashboard.js';
 import { WebError, WebErrorCode } from './errors.js';
+import { HostGuard } from './host-guard.js';
 import { createHttpServer } from './http-server.js';
 import { SseHub } from './sse.js';
 import { ClientBus } from './client-bus.js';
@@ -30,6 +31,12 @@ export interface StartWebOptions extends DashboardOptions {
   host?: string;
   /** Basic auth and/or token; required for a non-loopback host unless `allowInsecure`. */
   auth?: WebAuth;
+  /**
+   * Names the dashboard answers to besides IP addresses, `localhost` and `host` (`name` or
+   * `name:port`): the public name it is opened by (behind a proxy too). Any other Host is refused
+   * (403, DNS rebinding). @default FSBUS_WEB_ALLOWED_HOSTS (comma-separated), else none
+   */
+  allowedHosts?: readonly string[];
   /** Serve a non-loopback host without auth anyway. @default false */
   allowInsecure?: boolean;
   /** Serve this production build (index.html, app.js, style.css) instead of building in memory. */
@@ -58,7 +65,9 @@ export async function startWeb(options: StartWebOptions = {}): Promise<WebServer
   let bus = makeBus();
   const dashboard = new Dashboard(bus, options);
   const sse = new SseHub();
-  const server = createHttpServer({ assets, auth, dashboard, sse });
+  const allowedHosts = options.allowedHosts ?? (process.env['FSBUS_WEB_ALLOWED_HOSTS'] ?? '').split(',');
+  const hosts = new HostGuard({ bound: host, allowedHosts });
+  const server = createHttpServer({ assets, auth, dashboard, hosts, sse });
   let closed = false;
 
   // The bus may be down when the dashboard starts: the page shows "connecting" and this keeps trying.
@@ -67,17 +76,22 @@ export async function startWeb(options: StartWebOptions = {}): Promise<WebServer
     for (let attempt = 0; !closed; attempt++) {
       try {
         await bus.connect();
+        // close() came while connecting: it found nothing to close yet.
+        if (closed) await bus.close().catch(() => undefined);
         return;
       } catch (err) {
         if (busLink !== undefined || closed) throw err;
-        await bus.close().catch(() => undefined);
+        // The dashboard follows the next link (state `connecting`) before the failed one closes,
+        // so neither the page nor /healthz hears of that close.
+        const failed = bus;
+        bus = makeBus();
+        dashboard.rebind(bus);
+        await failed.close().catch(() => undefined);
         await new Promise<void>((r) => {
           wake = r;
           const t = setTimeout(r, Math.min(MAX_CONNECT_BACKOFF_MS, 250 * 2 ** attempt));
           t.unref();
         });
-        bus = makeBus();
-        dashboard.rebind(bus);
       }
     }
   })();
