@@ -25,6 +25,8 @@ options:
 env (secrets stay on the server, never in the page):
   FSBUS_WEB_TOKEN                  open the page once as /?token=<token> (then a session cookie)
   FSBUS_WEB_USER, FSBUS_WEB_PASSWORD   HTTP basic auth
+  FSBUS_WEB_ALLOWED_HOSTS          DNS names the page may be opened by (name or name:port, comma-
+                                   separated); IPs, localhost and --host always work
   FSBUS_BROKER_TOKEN, FSBUS_BROKER_USER, FSBUS_BROKER_PASSWORD, FSBUS_BROKER_NKEY_SEED
 
 ${GLOBAL_HELP}`;
