@@ -5,14 +5,11 @@ import { EslTimeoutError, silentLogger } from '@fsbus/esl';
 import { Simulator } from '@fsbus/sim';
 import { FreeSwitchLink } from '../src/freeswitch-link.js';
 
-void test('a slow api does not hold up the others; the first connect is retried until FreeSWITCH is there', async () => {
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-  const { port } = await sim.start();
-  // FreeSWITCH is down when the link starts.
-  await sim.control.stopListener();
+/** A link with two command connections (no events); `ready` once both and the event socket are up. */
+function poolOf2(port: number): { link: FreeSwitchLink; ready: Promise<void> } {
   let readyResolve!: () => void;
   const ready = new Promise<void>((resolve) => (readyResolve = resolve));
-  const link = new FreeSwitchLink({
+  const link: FreeSwitchLink = new FreeSwitchLink({
     host: '127.0.0.1',
     port,
     password: 'ClueCon',
@@ -26,6 +23,15 @@ void test('a slow api does not hold up the others; the first connect is retried 
     },
     onReconnect: () => undefined,
   });
+  return { link, ready };
+}
+
+void test('a slow api does not hold up the others; the first connect is retried until FreeSWITCH is there', async () => {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  // FreeSWITCH is down when the link starts.
+  await sim.control.stopListener();
+  const { link, ready } = poolOf2(port);
   try {
     link.start();
     assert.equal(await link.api('version', { timeoutMs: 1000 }), undefined, 'no connection yet: undefined, not a hang');
@@ -51,22 +57,7 @@ void test('a slow api does not hold up the others; the first connect is retried 
 void test('an api that timed out here keeps its connection counted until FreeSWITCH answers it', async () => {
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
   const { port } = await sim.start();
-  let readyResolve!: () => void;
-  const ready = new Promise<void>((resolve) => (readyResolve = resolve));
-  const link = new FreeSwitchLink({
-    host: '127.0.0.1',
-    port,
-    password: 'ClueCon',
-    poolSize: 2,
-    connectTimeoutMs: 2000,
-    eventNames: [],
-    logger: silentLogger,
-    onEvent: () => undefined,
-    onStatus: () => {
-      if (link.ready && link.commandsReady === 2) readyResolve();
-    },
-    onReconnect: () => undefined,
-  });
+  const { link, ready } = poolOf2(port);
   try {
     link.start();
     await ready;

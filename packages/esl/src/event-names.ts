@@ -40,3 +40,32 @@ export function eventNameOf(word: string): EventName | undefined {
   const tail = word.length > 13 ? upper.slice(13) : '';
   return KNOWN.has(tail) ? (tail as EventName) : undefined;
 }
+
+/** A word of `event` / `nixevent` as mod_event_socket reads it: an event type, or a CUSTOM subclass. */
+export type EventWord = { name: EventName; subclass?: undefined } | { name?: undefined; subclass: string };
+
+/**
+ * The words of an `event` / `nixevent` command as mod_event_socket reads them: names through
+ * eventNameOf (unknown ones skipped), and every word after `CUSTOM` a subclass.
+ */
+export function* eventWords(words: readonly string[]): Generator<EventWord> {
+  let custom = false;
+  for (const word of words) {
+    if (custom) {
+      yield { subclass: word };
+      continue;
+    }
+    const name = eventNameOf(word);
+    if (name === undefined) continue;
+    yield { name };
+    if (name === 'CUSTOM') custom = true;
+  }
+}
+
+/** The event types `myevents` turns on (mod_event_socket.c, parse_command "myevents"): no BACKGROUND_JOB. */
+export const MYEVENTS_NAMES: readonly EventName[] = [
+  'CHANNEL_ANSWER', 'CHANNEL_APPLICATION', 'CHANNEL_BRIDGE', 'CHANNEL_CREATE', 'CHANNEL_DATA', 'CHANNEL_DESTROY',
+  'CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_ORIGINATE',
+  'CHANNEL_UUID', 'CHANNEL_OUTGOING', 'CHANNEL_PARK', 'CHANNEL_PROGRESS', 'CHANNEL_PROGRESS_MEDIA', 'CHANNEL_STATE',
+  'CHANNEL_UNBRIDGE', 'CHANNEL_UNPARK', 'DETECTED_SPEECH', 'DTMF', 'NOTALK', 'TALK',
+];

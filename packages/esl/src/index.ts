@@ -28,7 +28,8 @@ export {
   joinArrayValue,
 } from './event-codec.js';
 export type { EventFormat, DecodedEvent, HeaderList } from './event-codec.js';
-export { EVENT_NAMES, eventNameOf, isEventName } from './event-names.js';
+export { EVENT_NAMES, eventNameOf, eventWords, isEventName, MYEVENTS_NAMES } from './event-names.js';
+export type { EventWord } from './event-names.js';
 export type { EventName } from './event-names.js';
 export { fsUrlEncode, fsUrlDecode } from './url-encoding.js';
 export {

@@ -7,15 +7,9 @@
  * (switch_name_event), every word after `CUSTOM` a subclass, unknown names ignored.
  */
 import type { EventFormat } from './event-codec.js';
-import { eventNameOf } from './event-names.js';
+import { eventWords, MYEVENTS_NAMES } from './event-names.js';
 
-/** The event types `myevents` turns on (mod_event_socket.c, parse_command "myevents"). */
-const MYEVENTS_TYPES: ReadonlySet<string> = new Set([
-  'CHANNEL_ANSWER', 'CHANNEL_APPLICATION', 'CHANNEL_BRIDGE', 'CHANNEL_CREATE', 'CHANNEL_DATA', 'CHANNEL_DESTROY',
-  'CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_ORIGINATE',
-  'CHANNEL_UUID', 'CHANNEL_OUTGOING', 'CHANNEL_PARK', 'CHANNEL_PROGRESS', 'CHANNEL_PROGRESS_MEDIA', 'CHANNEL_STATE',
-  'CHANNEL_UNBRIDGE', 'CHANNEL_UNPARK', 'DETECTED_SPEECH', 'DTMF', 'NOTALK', 'TALK',
-]);
+const MYEVENTS: ReadonlySet<string> = new Set(MYEVENTS_NAMES);
 
 export class SubscriptionState {
   format: EventFormat | undefined;
@@ -34,41 +28,27 @@ export class SubscriptionState {
   /** `event <format> <words>`: FreeSWITCH adds to what is subscribed. */
   onEvents(format: EventFormat, words: readonly string[]): void {
     this.format = format;
-    let custom = false;
-    for (const word of words) {
-      if (custom) {
-        this.#subclasses.add(word);
-        continue;
-      }
-      const name = eventNameOf(word);
-      if (name === undefined) continue;
-      if (name === 'ALL') {
+    for (const { name, subclass } of eventWords(words)) {
+      if (name === undefined) this.#subclasses.add(subclass);
+      else if (name === 'ALL') {
         this.#all = true;
         this.#nixed.clear();
       } else {
         this.#names.add(name);
         this.#nixed.delete(name);
-        if (name === 'CUSTOM') custom = true;
       }
     }
   }
 
   /** `nixevent <words>`; `nixevent CUSTOM a b` removes subclasses and leaves CUSTOM itself on. */
   onNixevent(words: readonly string[]): void {
-    let custom = false;
-    for (const word of words) {
-      if (custom) {
-        this.#subclasses.delete(word);
-        continue;
-      }
-      const name = eventNameOf(word);
-      if (name === undefined) continue;
-      if (name === 'CUSTOM') custom = true;
+    for (const { name, subclass } of eventWords(words)) {
+      if (name === undefined) this.#subclasses.delete(subclass);
       else if (name === 'ALL') {
         this.#all = false;
         this.#names.clear();
         this.#nixed.clear();
-      } else {
+      } else if (name !== 'CUSTOM') {
         this.#names.delete(name);
         if (this.#all) this.#nixed.add(name);
       }
@@ -93,7 +73,7 @@ export class SubscriptionState {
 
   /** Whether FreeSWITCH sends events of type `name` (a canonical name) on this connection. */
   isSubscribed(name: string): boolean {
-    if (this.myevents !== undefined && MYEVENTS_TYPES.has(name)) return true;
+    if (this.myevents !== undefined && MYEVENTS.has(name)) return true;
     return (this.#all && !this.#nixed.has(name)) || this.#names.has(name);
   }
 

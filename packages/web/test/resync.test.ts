@@ -4,25 +4,7 @@
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Simulator } from '@fsbus/sim';
-import type { Dashboard } from '@fsbus/web';
-import { startWiring, type Wiring } from './support/wiring.js';
-
-/** Resolves once `check()` holds, re-checked on every dashboard update; the bound fails the test. */
-function dashboardUntil(d: Dashboard, check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  if (check()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, timeoutMs);
-    const off = d.onUpdate(() => {
-      if (!check()) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
+import { dashboardUntil, startWiring, type Wiring } from './support/wiring.js';
 
 let w: Wiring;
 

@@ -4,12 +4,12 @@
  * decides e.g. that an inbound `getvar` is `-ERR command not found`.
  */
 import { randomUUID } from 'node:crypto';
+import { MYEVENTS_NAMES } from '@fsbus/esl';
 import type { CoreMessage, OutboundChannel } from '../core/types.js';
 import { apiAllowed, checkPassword, checkUser } from './auth.js';
 import type { CommandPacket } from './command-reader.js';
 import { runEventCommand } from './event-commands.js';
 import type { SessionState } from './session-state.js';
-import { MYEVENTS_NAMES } from './subscriptions.js';
 import type { EslUser, WireCore, WireKnobs } from './types.js';
 import { apiResponse, plainEventBody } from './wire-frames.js';
 

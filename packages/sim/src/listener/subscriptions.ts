@@ -4,7 +4,7 @@
  * negative, plain or /regex/), the event names it understands (switch_name_event) and the log
  * levels (switch_log_str2level).
  */
-import { EVENT_NAMES, eventNameOf } from '@fsbus/esl';
+import { EVENT_NAMES, eventWords } from '@fsbus/esl';
 import type { CoreEvent } from '../core/types.js';
 
 // switch_log.c's LEVELS of 1.10.12: DISABLE is -1, CONSOLE 0 … DEBUG 7.
@@ -35,20 +35,16 @@ export class EventSubscription {
   /** `event <format> <words…>`: returns how many words were event names (key_count). */
   add(words: readonly string[], allowed?: (name: string, subclass?: string) => boolean): number | 'denied' {
     let keys = 0;
-    let custom = false;
-    for (const word of words) {
-      if (custom) {
-        if (allowed && !allowed('CUSTOM', word)) return 'denied';
-        this.#subclasses.add(word);
+    for (const { name, subclass } of eventWords(words)) {
+      if (name === undefined) {
+        if (allowed && !allowed('CUSTOM', subclass)) return 'denied';
+        this.#subclasses.add(subclass);
         continue;
       }
-      const name = eventNameOf(word);
-      if (name === undefined) continue;
       if (allowed && !allowed(name)) return 'denied';
       keys++;
       if (name === 'ALL') for (const n of EVENT_NAMES) this.#names.add(n);
       this.#names.add(name);
-      if (name === 'CUSTOM') custom = true;
     }
     return keys;
   }
@@ -56,17 +52,14 @@ export class EventSubscription {
   /** `nixevent <words…>`: returns key_count. */
   remove(words: readonly string[]): number {
     let keys = 0;
-    let custom = false;
-    for (const word of words) {
-      if (custom) {
-        this.#subclasses.delete(word);
+    for (const { name, subclass } of eventWords(words)) {
+      if (name === undefined) {
+        this.#subclasses.delete(subclass);
         continue;
       }
-      const name = eventNameOf(word);
-      if (name === undefined) continue;
       keys++;
-      if (name === 'CUSTOM') custom = true;
-      else if (name === 'ALL') this.#names.clear();
+      if (name === 'CUSTOM') continue; // it only makes the words after it subclasses
+      if (name === 'ALL') this.#names.clear();
       else {
         // Leaving ALL keeps every other type, as FreeSWITCH expands the flag before clearing one.
         if (this.#names.delete('ALL')) for (const n of EVENT_NAMES) if (n !== 'ALL') this.#names.add(n);
@@ -92,14 +85,6 @@ export class EventSubscription {
     return event.name !== 'CUSTOM' || !event.subclass || this.#subclasses.has(event.subclass);
   }
 }
-
-/** The event types `myevents` enables. */
-export const MYEVENTS_NAMES = [
-  'CHANNEL_ANSWER', 'CHANNEL_APPLICATION', 'CHANNEL_BRIDGE', 'CHANNEL_CREATE', 'CHANNEL_DATA', 'CHANNEL_DESTROY',
-  'CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_ORIGINATE',
-  'CHANNEL_UUID', 'CHANNEL_OUTGOING', 'CHANNEL_PARK', 'CHANNEL_PROGRESS', 'CHANNEL_PROGRESS_MEDIA', 'CHANNEL_STATE',
-  'CHANNEL_UNBRIDGE', 'CHANNEL_UNPARK', 'DETECTED_SPEECH', 'DTMF', 'NOTALK', 'TALK',
-] as const;
 
 /** switch_event_get_header: first header of that name, any case. */
 export function headerOf(event: CoreEvent, name: string): string | undefined {

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
-import { startWeb, type StartWebOptions, type WebServer } from '@fsbus/web';
+import { startWeb, type Dashboard, type StartWebOptions, type WebServer } from '@fsbus/web';
 
 export interface WiredNode {
   id: string;
@@ -25,21 +25,31 @@ export interface Wiring {
   stop(): Promise<void>;
 }
 
-/** Resolves once `check()` holds, re-checked on every agent state change; the bound fails the test. */
-export function agentUntil(agent: Agent, check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+/** Resolves once `check()` holds, re-checked on every signal `on` reports; the bound fails the test. */
+function until(on: (listener: () => void) => () => void, check: () => boolean, what: string, timeoutMs: number): Promise<void> {
   if (check()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
       reject(new Error(`timed out waiting for ${what}`));
     }, timeoutMs);
-    const off = agent.onStateChange(() => {
+    const off = on(() => {
       if (!check()) return;
       clearTimeout(timer);
       off();
       resolve();
     });
   });
+}
+
+/** Resolves once `check()` holds, re-checked on every agent state change. */
+export function agentUntil(agent: Agent, check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  return until((l) => agent.onStateChange(l), check, what, timeoutMs);
+}
+
+/** Resolves once `check()` holds, re-checked on every dashboard update. */
+export function dashboardUntil(dashboard: Dashboard, check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  return until((l) => dashboard.onUpdate(l), check, what, timeoutMs);
 }
 
 /** One simulated FreeSWITCH + agent per node id, one nats-server, one dashboard. */
