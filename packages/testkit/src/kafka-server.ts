@@ -45,6 +45,13 @@ export interface KafkaHandle {
   readonly logDir: string;
   /** Stops the broker (SIGTERM, waits for exit); ports and data are kept for `start()`. */
   halt(): Promise<void>;
+  /**
+   * Freezes the broker at once (SIGSTOP), synchronously: connections stay open and nothing is
+   * answered, as with a broker stuck in a long GC pause or behind a dead network path.
+   */
+  pause(): void;
+  /** Lets a paused broker run again (SIGCONT). */
+  resume(): void;
   /** Starts it again on the same ports with the same data. */
   start(): Promise<void>;
   /** halt() then start(). */
@@ -223,6 +230,8 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
   const halt = async (): Promise<void> => {
     const c = child;
     child = undefined;
+    // A paused JVM would hold SIGTERM until continued.
+    c?.kill('SIGCONT');
     if (c !== undefined) await stopChild(c, 20_000);
   };
 
@@ -241,6 +250,8 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
     tlsUrl: tlsPort === undefined ? undefined : `kafka+ssl://127.0.0.1:${tlsPort}`,
     logDir,
     halt,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     start: async () => {
       if (child === undefined) await launch();
     },

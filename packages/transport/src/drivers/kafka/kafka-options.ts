@@ -1,7 +1,7 @@
 /** DriverOptions → @platformatic/kafka client options (bootstrap list, TLS, SASL from env-fed auth). */
 import { readTlsMaterial } from '../../tls-material.js';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import type { BaseOptions } from '@platformatic/kafka';
+import { Consumer, type BaseOptions, type ConsumerOptions } from '@platformatic/kafka';
 import type { DriverOptions } from '../../driver.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../defaults.js';
 
@@ -48,6 +48,19 @@ export function baseOptions(options: DriverOptions, clientId: string): BaseOptio
     out.sasl = { mechanism: 'OAUTHBEARER', token: auth.token };
   }
   return out;
+}
+
+export type KafkaConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
+
+/**
+ * A consumer with an 'error' listener from birth. The library emits 'error' on the consumer itself
+ * when a group rejoin fails (after a rebalance, or when the consumer is closed while rejoining): an
+ * EventEmitter with no listener throws that, which killed the process.
+ */
+export function newConsumer(options: ConsumerOptions<Buffer, Buffer, Buffer, Buffer>, onError: (err: Error) => void): KafkaConsumer {
+  const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>(options);
+  consumer.on('error', onError);
+  return consumer;
 }
 
 /**

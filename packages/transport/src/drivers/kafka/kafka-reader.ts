@@ -6,9 +6,9 @@
  * nor gets positioned within POSITION_TIMEOUT_MS (a join or offset lookup the library never
  * answers) is abandoned and started over the same way: a reader is never stuck silently.
  */
-import { Consumer, type BaseOptions, type Message, type MessagesStream } from '@platformatic/kafka';
+import type { BaseOptions, Message, MessagesStream } from '@platformatic/kafka';
 import type { DriverLogger } from '../../driver.js';
-import { ensurePromiseWithResolvers, RECONNECT_MAX_MS, RECONNECT_MIN_MS } from './kafka-options.js';
+import { ensurePromiseWithResolvers, newConsumer, RECONNECT_MAX_MS, RECONNECT_MIN_MS, type KafkaConsumer } from './kafka-options.js';
 
 export interface ReaderSpec {
   topic: string;
@@ -47,7 +47,7 @@ export class KafkaReader {
   readonly #onMessage: (m: KafkaMessage) => void;
   readonly #logger: DriverLogger | undefined;
   readonly #limits: ReaderLimits;
-  #consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  #consumer: KafkaConsumer | undefined;
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   #closed = false;
   #attempt = 0;
@@ -90,14 +90,22 @@ export class KafkaReader {
       this.#logger?.warn({ topic: this.spec.topic, group: this.spec.group, timeoutMs: positionTimeoutMs }, 'kafka reader not positioned in time: starting over');
       this.#retry(new Error(`not positioned within ${positionTimeoutMs} ms`));
     }, positionTimeoutMs);
-    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-      ...this.#base,
-      groupId: this.spec.group,
-      sessionTimeout: 10_000,
-      rebalanceTimeout: 10_000,
-      heartbeatInterval: 500,
-      maxWaitTime: 500,
-    });
+    const consumer = newConsumer(
+      {
+        ...this.#base,
+        groupId: this.spec.group,
+        sessionTimeout: 10_000,
+        rebalanceTimeout: 10_000,
+        heartbeatInterval: 500,
+        maxWaitTime: 500,
+      },
+      // A failed group rejoin: the library stops heartbeating, so this attempt reads nothing more.
+      // Its stream usually fails as well; whichever comes first starts over, the other is stale.
+      (err) => {
+        if (generation === this.#generation && !this.#closed) this.#retry(err);
+        else this.#logger?.debug({ err, topic: this.spec.topic, group: this.spec.group }, 'kafka consumer error after its attempt ended');
+      },
+    );
     this.#consumer = consumer;
     // A group-less position (not 'committed') that was reached once is resumed exactly after a restart.
     const resume = this.spec.mode !== 'committed' && this.#next.size > 0;
@@ -168,6 +176,7 @@ export class KafkaReader {
     const stream = this.#stream;
     if (stream !== undefined) for (const [key, offset] of stream.offsetsToFetch) if (!this.#next.has(key)) this.#next.set(key, offset);
     this.#attempt = 0;
+    this.#logger?.debug({ topic: this.spec.topic, group: this.spec.group }, 'kafka reader positioned');
     this.#readyResolve();
   }
 
@@ -210,7 +219,7 @@ export class KafkaReader {
   }
 }
 
-async function closeQuietly(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined, consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined): Promise<void> {
+async function closeQuietly(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined, consumer: KafkaConsumer | undefined): Promise<void> {
   // The library may throw synchronously as well as reject: neither may stop a restart or a close.
   await Promise.resolve()
     .then(() => stream?.close())

@@ -5,12 +5,13 @@
  * in the compacted topic `fsbus.streams` (key = name, value = JSON), so any client can replay a
  * stream by name. Durable consumers are consumer groups; their position is the committed offset.
  */
-import { Consumer, type BaseOptions } from '@platformatic/kafka';
+import type { BaseOptions } from '@platformatic/kafka';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { PublishOutcome } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
 import { KafkaReader, type ReaderSpec } from './kafka-reader.js';
+import { newConsumer } from './kafka-options.js';
 import { KafkaHeader, subjectMatches, topicForPattern } from './kafka-topics.js';
 import { readHeaders, toInbound } from './kafka-wire.js';
 
@@ -60,11 +61,17 @@ export async function ensureKafkaStream(
 
 /** Reads `fsbus.streams` from its start until the name shows up (bounded). */
 async function lookup(name: string, base: BaseOptions): Promise<StreamInfo | undefined> {
-  const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({ ...base, groupId: `${base.clientId}.lookup`, maxWaitTime: 200 });
+  // A failed rejoin only ends the lookup early: it then times out and finds nothing.
+  const consumer = newConsumer({ ...base, groupId: `${base.clientId}.lookup`, maxWaitTime: 200 }, () => undefined);
   try {
     const stream = await consumer.consume({ topics: [STREAMS_TOPIC], mode: 'earliest', autocommit: false });
     return await new Promise<StreamInfo | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), LOOKUP_TIMEOUT_MS);
+      // A stream that fails finds nothing (an 'error' nobody hears would throw out of the process).
+      stream.on('error', () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
       stream.on('data', (m: { key?: Buffer; value?: Buffer }) => {
         if (m.key?.toString() !== name || m.value === undefined) return;
         clearTimeout(timer);
@@ -125,7 +132,7 @@ export async function consumeKafkaStream(
 }
 
 async function offsetForTime(base: BaseOptions, topic: string, time: Date): Promise<bigint> {
-  const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({ ...base, groupId: `${base.clientId}.time` });
+  const consumer = newConsumer({ ...base, groupId: `${base.clientId}.time` }, () => undefined);
   try {
     const offsets = await consumer.listOffsets({ topics: [topic], timestamp: BigInt(time.getTime()) });
     return offsets.get(topic)?.[0] ?? 0n;

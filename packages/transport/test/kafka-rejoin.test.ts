@@ -1,0 +1,137 @@
+// A kafka reader through a group rebalance: when another member leaves, the library rejoins the
+// group, and a failed rejoin is an 'error' event on the consumer itself. Unheard, that event threw
+// out of the process (an agent stopping after its peer). The moment the rejoin starts is read from
+// the library's own diagnostics channel, so no test here waits on a guess.
+import { after, before, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { tracingChannel } from 'node:diagnostics_channel';
+import { Admin, Producer } from '@platformatic/kafka';
+import { startKafka, type KafkaHandle } from '@fsbus/testkit';
+import type { DriverLogger } from '../src/driver.js';
+import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
+import { KafkaReader, type ReaderSpec } from '../src/drivers/kafka/kafka-reader.js';
+
+ensurePromiseWithResolvers();
+
+const TOPIC = 'freeswitch.api';
+let kafka: KafkaHandle;
+
+before(async () => {
+  kafka = await startKafka();
+  const admin = new Admin(baseOptions({ urls: [kafka.url] }, 'rejoin-admin'));
+  try {
+    await admin.createTopics({ topics: [TOPIC], partitions: 6, replicas: 1 });
+  } finally {
+    await admin.close();
+  }
+});
+after(() => kafka.stop());
+
+interface JoinContext {
+  operation: string;
+}
+
+/**
+ * Calls `onStart` when some consumer starts a group join; `finished` resolves once that join has
+ * answered (well or not), so its callbacks have run before the test ends.
+ */
+function nextJoin(onStart: () => void | Promise<void>): { started: Promise<void>; finished: Promise<void> } {
+  const channel = tracingChannel<unknown, JoinContext>('plt:kafka:consumer:group');
+  let join: JoinContext | undefined;
+  let started!: () => void;
+  let finished!: () => void;
+  const handlers = {
+    start(ctx: JoinContext) {
+      if (join !== undefined || ctx.operation !== 'joinGroup') return;
+      join = ctx;
+      void Promise.resolve(onStart()).then(started);
+    },
+    end() {},
+    asyncStart(ctx: JoinContext) {
+      if (ctx === join) {
+        channel.unsubscribe(handlers);
+        finished();
+      }
+    },
+    asyncEnd() {},
+    error() {},
+  };
+  channel.subscribe(handlers);
+  return { started: new Promise((r) => (started = r)), finished: new Promise((r) => (finished = r)) };
+}
+
+function lanePair(group: string, logger?: DriverLogger, onMessage: (value: string) => void = () => undefined) {
+  // Short request timeouts without library retries: a join the broker does not answer fails in 2 s.
+  const base = { ...baseOptions({ urls: [kafka.url] }, group), timeout: 2000, retries: 0 };
+  const spec: ReaderSpec = { topic: TOPIC, group, mode: 'committed', commitEach: true };
+  const first = new KafkaReader(base, spec, () => undefined);
+  const second = new KafkaReader(base, spec, (m) => onMessage(m.value.toString()), logger);
+  first.start();
+  second.start();
+  return { first, second, ready: Promise.all([first.ready, second.ready]) };
+}
+
+void test('kafka reader: closed while its group rejoins (its peer just left), nothing is thrown', async () => {
+  const { first, second, ready } = lanePair('rejoin-close');
+  await ready;
+  // The peer leaves; the rebalance makes the other member rejoin, and it is closed right then.
+  const join = nextJoin(() => second.close());
+  await first.close();
+  await join.started;
+  // The rejoin fails ("Connection closed") on a consumer being closed: an uncaught error would fail this test.
+  await join.finished;
+  await new Promise((r) => setImmediate(r));
+});
+
+void test('kafka reader: a rejoin that fails while it runs is started over, and the reader reads again', { timeout: 120_000 }, async () => {
+  const debug = debugLines();
+  const got: string[] = [];
+  let wake: (() => void) | undefined;
+  const { first, second, ready } = lanePair('rejoin-fail', debug.logger, (v) => {
+    got.push(v);
+    wake?.();
+  });
+  try {
+    await ready;
+    // The broker stops answering just as the remaining member rejoins: the join times out under it.
+    const join = nextJoin(() => kafka.pause());
+    await first.close();
+    await join.started;
+    await join.finished;
+    const positionedBefore = debug.count('kafka reader positioned');
+    await debug.until('kafka reader restarts', 1);
+    kafka.resume();
+    await debug.until('kafka reader positioned', positionedBefore + 1);
+    const producer = new Producer<Buffer, Buffer, Buffer, Buffer>(baseOptions({ urls: [kafka.url] }, 'rejoin-producer'));
+    try {
+      const seen = new Promise<void>((resolve) => (wake = resolve));
+      await producer.send({ messages: [{ topic: TOPIC, key: Buffer.from('k'), value: Buffer.from('after the restart') }] });
+      await seen;
+      assert.deepEqual(got, ['after the restart']);
+    } finally {
+      await producer.close();
+    }
+  } finally {
+    kafka.resume();
+    await first.close();
+    await second.close();
+  }
+});
+
+/** The reader's debug lines; `until(msg, n)` resolves once `msg` was logged n times. */
+function debugLines() {
+  const lines: string[] = [];
+  const waiters: Array<{ msg: string; n: number; wake: () => void }> = [];
+  const count = (msg: string) => lines.filter((l) => l === msg).length;
+  const logger: DriverLogger = {
+    debug: (_o, msg = '') => {
+      lines.push(msg);
+      for (const w of waiters) if (count(w.msg) >= w.n) w.wake();
+    },
+    info() {},
+    warn() {},
+    error() {},
+  };
+  const until = (msg: string, n: number) => new Promise<void>((wake) => (count(msg) >= n ? wake() : waiters.push({ msg, n, wake })));
+  return { logger, count, until };
+}
