@@ -107,6 +107,9 @@ export class AmqpDriver extends BaseDriver {
       let conn: ChannelModel | undefined;
       try {
         conn = await connect(amqpUrl(withTlsScheme(raw, this.options), this.options), amqpSocketOptions(this.options, timeout));
+        // Heard before the channel opens: a connection dropped (or a missed heartbeat) while it
+        // opens is an 'error' event, and an unheard one would throw out of the process.
+        conn.on('error', (err: Error) => this.emit({ type: 'error', error: err }));
         const ch = await conn.createConfirmChannel();
         await this.#prepare(conn, ch);
         this.#urlIndex = index;
@@ -124,7 +127,6 @@ export class AmqpDriver extends BaseDriver {
     // amqplib moves a channel the broker closed to 'closed' before the refused operation's rejection is seen.
     let chClosed = false;
     ch.once('close', () => (chClosed = true));
-    conn.on('error', (err: Error) => this.emit({ type: 'error', error: err }));
     ch.on('error', (err: Error) => this.emit({ type: 'error', error: err }));
     ch.on('return', (msg: Message) => {
       // A mandatory request nobody is bound for: tell the requester now instead of a timeout.
