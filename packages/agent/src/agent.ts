@@ -83,6 +83,7 @@ export class Agent {
       { node_id: config.node_id },
       () => this.#eventsDropped(),
       () => this.#driver?.stats().refused ?? 0,
+      () => this.#logSink?.dropped ?? 0,
     );
     const d = config.dialplan;
     this.park = new ParkManager({
@@ -294,6 +295,7 @@ export class Agent {
         events_failed: e?.failed ?? 0,
         events_dropped: this.#eventsDropped(),
         forwards_dropped: this.metrics.forwardsDropped,
+        log_lines_dropped: this.#logSink?.dropped ?? 0,
         bytes_published: e?.bytes ?? 0,
         reconnects: (ds?.reconnects ?? 0) + this.#eslReconnects,
       },

@@ -16,6 +16,7 @@ export class AgentMetrics {
   readonly eventsBuffered: Counter;
   readonly eventsDropped: Counter;
   readonly clientsRefused: Counter;
+  readonly logLinesDropped: Counter;
   readonly brokerConnected: Gauge;
   readonly eslConnected: Gauge;
   readonly reconnects: Counter<'target'>;
@@ -26,8 +27,11 @@ export class AgentMetrics {
    */
   forwardsDropped = 0;
 
-  /** `dropped` (events only, see forwardsDropped) and `refused` read the driver's running totals (DriverStats). */
-  constructor(defaultLabels: Record<string, string>, dropped: () => number, refused: () => number) {
+  /**
+   * `dropped` (events only, see forwardsDropped) and `refused` read the driver's running totals
+   * (DriverStats); `logDropped` the log sink's (lines lost because stdout failed).
+   */
+  constructor(defaultLabels: Record<string, string>, dropped: () => number, refused: () => number, logDropped: () => number = () => 0) {
     const r = [this.registry];
     this.registry.setDefaultLabels(defaultLabels);
     this.requests = new Counter({ name: 'fsbus_requests_total', help: 'Command requests handled, by lane and result', labelNames: ['lane', 'result'], registers: r });
@@ -48,6 +52,7 @@ export class AgentMetrics {
     this.eventsBuffered = new Counter({ name: 'fsbus_events_buffered_total', help: 'Events held in the outgoing buffer while the broker was away', registers: r });
     this.eventsDropped = driverTotal(r, 'fsbus_events_dropped_total', 'Events dropped because the outgoing buffer was full', dropped);
     this.clientsRefused = driverTotal(r, 'fsbus_broker_clients_refused_total', 'Bus clients refused by client authentication (zmq: key not in curve client_keys)', refused);
+    this.logLinesDropped = driverTotal(r, 'fsbus_log_lines_dropped_total', 'Log lines dropped because writing to stdout failed', logDropped);
     this.brokerConnected = new Gauge({ name: 'fsbus_broker_connected', help: '1 when the broker connection is up', registers: r });
     this.eslConnected = new Gauge({ name: 'fsbus_esl_connected', help: '1 when the FreeSWITCH event connection is up', registers: r });
     this.reconnects = new Counter({ name: 'fsbus_reconnects_total', help: 'Reconnections, by target (broker, esl)', labelNames: ['target'], registers: r });
@@ -65,7 +70,7 @@ export class AgentMetrics {
   }
 }
 
-/** A counter of a total the driver owns: it catches up with the driver's number at each scrape. */
+/** A counter of a total someone else owns (the driver, the log sink): it catches up with that number at each scrape. */
 function driverTotal(registers: Registry[], name: string, help: string, read: () => number): Counter {
   let seen = 0;
   return new Counter({
