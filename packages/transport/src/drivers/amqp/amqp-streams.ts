@@ -196,8 +196,14 @@ export class StreamConsumer implements Subscription {
   #store(): void {
     const ch = this.#ch;
     if (this.#offsets === undefined || ch === undefined || this.#committed === undefined || this.#committed === this.#stored) return;
-    ch.sendToQueue(this.#offsets, Buffer.from(String(this.#committed)), { persistent: true });
-    this.#stored = this.#committed;
+    try {
+      ch.sendToQueue(this.#offsets, Buffer.from(String(this.#committed)), { persistent: true });
+      this.#stored = this.#committed;
+    } catch (err) {
+      // The channel closed under us (amqplib throws then): the position is stored by a later ack
+      // or at the next attach; until then a restart replays from the last one stored.
+      this.#logger?.warn({ err, stream: this.#options.stream }, 'stream position not stored');
+    }
   }
 
   async unsubscribe(): Promise<void> {

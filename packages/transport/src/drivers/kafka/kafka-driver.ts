@@ -40,6 +40,11 @@ const CAPABILITIES: DriverCapabilities = {
   scatterGather: true,
 };
 
+/** A consumer group's name: what @platformatic/kafka accepts (one or more characters, no white space). */
+function assertGroupName(name: string, what: 'queue' | 'durable'): void {
+  if (!/^\S+$/.test(name)) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka cannot use ${JSON.stringify(name)} as a ${what} name (a consumer group): it must be one or more characters without white space`);
+}
+
 export function createKafkaDriver(options: DriverOptions): Driver {
   ensurePromiseWithResolvers();
   return new KafkaDriver(options);
@@ -155,6 +160,7 @@ class KafkaDriver extends DriverCore {
     this.#live();
     const topic = topicForPattern(pattern, this.options.namespace);
     if (topic === undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka cannot map the pattern '${pattern}' to a topic (a wildcard must come after the subject's root: <prefix>.<name>.>)`);
+    if (options?.queue !== undefined) assertGroupName(options.queue, 'queue');
     const spec = subscriptionReaderSpec(topic, options?.queue, `${this.#clientId}.sub.${++this.#subSeq}`);
     return this.#read(pattern, spec, 1, (m, headers) => handler(toInbound(m, headers)));
   }
@@ -234,6 +240,7 @@ class KafkaDriver extends DriverCore {
 
   override async consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {
     this.#live();
+    if (options.durable !== undefined) assertGroupName(options.durable, 'durable');
     return this.#track(options.stream, await consumeKafkaStream(options, this.#streams, this.#base, `${this.#clientId}.replay`, handler, this.options.logger));
   }
 

@@ -50,7 +50,8 @@ export class KafkaReader {
   #consumer: KafkaConsumer | undefined;
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   #closed = false;
-  #attempt = 0;
+  /** Attempts failed in a row: the backoff grows with it. */
+  #failures = 0;
   /** Next offset per `topic:partition`, so a restarted reader goes on where it stopped. */
   readonly #next = new Map<string, bigint>();
   #retryTimer: NodeJS.Timeout | undefined;
@@ -73,7 +74,12 @@ export class KafkaReader {
   }
 
   start(): void {
-    void this.#run();
+    this.#launch();
+  }
+
+  /** One attempt; whatever it throws (the library's constructor validates its options) starts over. */
+  #launch(): void {
+    this.#run().catch((err: unknown) => this.#retry(err instanceof Error ? err : new Error(String(err))));
   }
 
   /** Joined and positioned at least once (what flush() waits for). */
@@ -175,7 +181,7 @@ export class KafkaReader {
     this.#positioned = true;
     const stream = this.#stream;
     if (stream !== undefined) for (const [key, offset] of stream.offsetsToFetch) if (!this.#next.has(key)) this.#next.set(key, offset);
-    this.#attempt = 0;
+    this.#failures = 0;
     this.#logger?.debug({ topic: this.spec.topic, group: this.spec.group }, 'kafka reader positioned');
     this.#readyResolve();
   }
@@ -186,10 +192,10 @@ export class KafkaReader {
     // Any answer still due to the failed attempt is stale from now on.
     this.#generation++;
     this.#logger?.debug({ err, topic: this.spec.topic, group: this.spec.group }, 'kafka reader restarts');
-    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.#attempt++) * (0.5 + Math.random() / 2);
+    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.#failures++) * (0.5 + Math.random() / 2);
     void this.#shutdown().finally(() => {
       if (this.#closed) return;
-      this.#retryTimer = setTimeout(() => void this.#run(), delay);
+      this.#retryTimer = setTimeout(() => this.#launch(), delay);
     });
   }
 

@@ -74,14 +74,27 @@ async function lookup(name: string, base: BaseOptions): Promise<StreamInfo | und
       });
       stream.on('data', (m: { key?: Buffer; value?: Buffer }) => {
         if (m.key?.toString() !== name || m.value === undefined) return;
+        const info = parseStreamInfo(m.value);
+        // A record that is not fsbus's (or damaged) is passed over: a later one may describe the stream.
+        if (info === undefined) return;
         clearTimeout(timer);
-        resolve(JSON.parse(m.value.toString()) as StreamInfo);
+        resolve(info);
       });
     }).finally(() => stream.close().catch(() => undefined));
   } catch {
     return undefined;
   } finally {
     await consumer.close(true).catch(() => undefined);
+  }
+}
+
+function parseStreamInfo(value: Buffer): StreamInfo | undefined {
+  try {
+    const v = JSON.parse(value.toString()) as Partial<StreamInfo> | null;
+    const strings = (a: unknown): a is string[] => Array.isArray(a) && a.every((x) => typeof x === 'string');
+    return v !== null && typeof v.name === 'string' && strings(v.subjects) && strings(v.topics) ? { name: v.name, subjects: v.subjects, topics: v.topics } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

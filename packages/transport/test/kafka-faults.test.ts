@@ -1,13 +1,18 @@
-// A kafka reader through a group rebalance: when another member leaves, the library rejoins the
-// group, and a failed rejoin is an 'error' event on the consumer itself. Unheard, that event threw
-// out of the process (an agent stopping after its peer). The moment the rejoin starts is read from
-// the library's own diagnostics channel, so no test here waits on a guess.
+// The kafka driver where the library can throw out of the process, each case made to happen:
+// - a reader through a group rebalance: when another member leaves, the library rejoins the group,
+//   and a failed rejoin is an 'error' event on the consumer itself. Unheard, that event threw (an
+//   agent stopping after its peer). The moment the rejoin starts is read from the library's own
+//   diagnostics channel, so no test here waits on a guess;
+// - a consumer group name the library refuses (white space) given as a queue or durable name;
+// - a record in fsbus.streams that is not a stream description.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { tracingChannel } from 'node:diagnostics_channel';
 import { Admin, Producer } from '@platformatic/kafka';
 import { startKafka, type KafkaHandle } from '@fsbus/testkit';
+import { createDriver, TransportErrorCode } from '@fsbus/transport';
 import type { DriverLogger } from '../src/driver.js';
+import { STREAMS_TOPIC } from '../src/drivers/kafka/kafka-streams.js';
 import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
 import { KafkaReader, type ReaderSpec } from '../src/drivers/kafka/kafka-reader.js';
 
@@ -115,6 +120,52 @@ void test('kafka reader: a rejoin that fails while it runs is started over, and 
     kafka.resume();
     await first.close();
     await second.close();
+  }
+});
+
+void test('kafka: a queue or durable name with white space is refused, typed, and a reader given one does not throw', async () => {
+  const d = await createDriver('kafka', { urls: [kafka.url] });
+  try {
+    await d.connect();
+    assert.throws(() => d.subscribe('freeswitch.events.>', () => undefined, { queue: 'my group' }), { code: TransportErrorCode.UNSUPPORTED });
+    await d.ensureStream({ name: 'names', subjects: ['names.events.>'] });
+    await assert.rejects(d.consumeDurable({ stream: 'names', durable: 'my app' }, () => undefined), { code: TransportErrorCode.UNSUPPORTED });
+    await assert.rejects(d.consumeDurable({ stream: 'names', durable: '' }, () => undefined), { code: TransportErrorCode.UNSUPPORTED });
+  } finally {
+    await d.close();
+  }
+  // Below the driver: the library's constructor throws; the reader starts over instead of rejecting unheard.
+  const debug = debugLines();
+  const reader = new KafkaReader(baseOptions({ urls: [kafka.url] }, 'bad-group'), { topic: TOPIC, group: 'bad group', mode: 'committed', commitEach: true }, () => undefined, debug.logger);
+  reader.start();
+  await debug.until('kafka reader restarts', 1);
+  await reader.close();
+});
+
+void test('kafka: a record in fsbus.streams that is not a stream description is passed over', async () => {
+  const writer = await createDriver('kafka', { urls: [kafka.url] });
+  const reader = await createDriver('kafka', { urls: [kafka.url] });
+  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>(baseOptions({ urls: [kafka.url] }, 'junk-producer'));
+  try {
+    await writer.connect();
+    await reader.connect();
+    // The topic exists once a stream was described; the junk goes in before the one read here.
+    await writer.ensureStream({ name: 'first', subjects: ['first.events.>'] });
+    for (const value of ['not json', 'null', '{"name":"junked"}']) {
+      await producer.send({ messages: [{ topic: STREAMS_TOPIC, key: Buffer.from('junked'), value: Buffer.from(value) }] });
+    }
+    await writer.ensureStream({ name: 'junked', subjects: ['junked.events.>'] });
+    writer.publish('junked.events.one', new TextEncoder().encode('1'));
+    await writer.flush();
+    // The reader knows nothing of 'junked' yet: it looks it up in fsbus.streams, junk first.
+    const got = await new Promise<string>((resolve, reject) => {
+      reader.consumeDurable({ stream: 'junked', from: 'all' }, (m) => resolve(m.subject)).catch(reject);
+    });
+    assert.equal(got, 'junked.events.one');
+  } finally {
+    await producer.close();
+    await reader.close();
+    await writer.close();
   }
 });
 
