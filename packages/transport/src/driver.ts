@@ -38,6 +38,7 @@ export type ServeHandler = (request: ServeRequest) => Uint8Array | undefined | P
 
 export interface Subscription {
   readonly subject: string;
+  /** Never throws synchronously; after the driver closed it resolves and does nothing. */
   unsubscribe(): Promise<void>;
 }
 

@@ -181,3 +181,24 @@ void test('zmq agent/client topology: a client is reconnecting while every agent
     await again?.close();
   }
 });
+
+void test('zmq: unsubscribe() after the driver closed resolves and is a no-op (subscriptions and lanes)', async () => {
+  const url = await endpoint();
+  const agent = await createDriver('zmq', { urls: [url], name: 'agent' });
+  const client = await createDriver('zmq', { urls: [url], name: 'client' });
+  await agent.connect();
+  await client.connect();
+  const lane = agent.serve({ subject: 't.api', competing: true }, () => enc('one'));
+  await agent.flush();
+  const exact = client.subscribe('t.events.one', () => undefined);
+  const wild = client.subscribe('t.events.>', () => undefined);
+  await client.flush();
+  await client.close();
+  await agent.close();
+  // The sockets are closed now: nothing may throw, synchronously or not.
+  let pending: Promise<void>[] = [];
+  assert.doesNotThrow(() => {
+    pending = [exact.unsubscribe(), wild.unsubscribe(), lane.unsubscribe(), exact.unsubscribe()];
+  });
+  await Promise.all(pending);
+});

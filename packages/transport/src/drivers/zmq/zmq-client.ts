@@ -40,6 +40,7 @@ export class ZmqClient {
   readonly #clientId = Math.random().toString(36).slice(2, 10);
   #rr = 0;
   #linkUp = true;
+  #closed = false;
   readonly #onLink: (up: boolean) => void;
 
   readonly #curve: CurveKeys | undefined;
@@ -61,6 +62,8 @@ export class ZmqClient {
   }
 
   #link(ep: Endpoint, up: boolean): void {
+    // The socket monitor may still report a queued event after close(): nobody is listening.
+    if (this.#closed) return;
     ep.up = up;
     if (up) ep.seen = true;
     const linkUp = this.endpoints.some((e) => e.up) || !this.endpoints.some((e) => e.seen);
@@ -146,8 +149,10 @@ export class ZmqClient {
     // ZeroMQ filters by byte prefix: the literal head; the rest is matched here.
     const prefix = wild === -1 ? pattern : `${tokens.slice(0, wild).join('.')}.`;
     sub.subscribe(prefix);
+    // Idempotent (ZeroMQ counts each prefix: a second call would drop another subscription's),
+    // and a no-op once closed (the socket is gone: unsubscribing it would throw ENOTSOCK).
     return () => {
-      this.#subs.delete(entry);
+      if (!this.#subs.delete(entry) || this.#closed || sub.closed) return;
       sub.unsubscribe(prefix);
     };
   }
@@ -188,13 +193,14 @@ export class ZmqClient {
   /** Resolves once every publisher saw this client's subscriptions so far (bounded by `boundMs`). */
   subscriptionsSettled(boundMs: number): Promise<void> {
     const sub = this.#sub;
-    if (sub === undefined) return Promise.resolve();
+    // Closed: nothing to settle, and the socket would throw ENOTSOCK.
+    if (sub === undefined || this.#closed || sub.closed) return Promise.resolve();
     const marker = `${SUB_MARKER}${this.#clientId}.${this.#markerSeq++}`;
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.#markerWaiters.delete(marker);
-        sub.unsubscribe(marker);
+        if (!sub.closed) sub.unsubscribe(marker);
         resolve();
       };
       const timer = setTimeout(done, boundMs);
@@ -208,6 +214,7 @@ export class ZmqClient {
   }
 
   close(): void {
+    this.#closed = true;
     this.#pending.clear();
     for (const finish of [...this.#helloWaiters.values()]) finish();
     for (const w of [...this.#markerWaiters.values()]) w.done();

@@ -89,17 +89,22 @@ class ZmqDriver extends DriverCore {
 
   /** The client side lost every peer it had reached, or got one back. */
   #onLink(up: boolean): void {
+    // zeromq's socket monitor can report a queued handshake after close(): the sockets are gone.
+    if (this.status === 'closed') return;
     if (!up) {
       if (this.status === 'connected') this.setStatus('reconnecting');
       return;
     }
     // Connected again once this driver's subscriptions reached the publishers: then what waited
     // in the outbox goes out, and its own subscribers are there to see it.
-    void (this.#client?.subscriptionsSettled(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) ?? Promise.resolve()).then(() => {
-      if (this.status !== 'reconnecting' || this.#client?.linkUp !== true) return;
-      this.reconnects++;
-      this.online(this.#own?.commands);
-    });
+    void (this.#client?.subscriptionsSettled(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) ?? Promise.resolve()).then(
+      () => {
+        if (this.status !== 'reconnecting' || this.#client?.linkUp !== true) return;
+        this.reconnects++;
+        this.online(this.#own?.commands);
+      },
+      (err: unknown) => this.options.logger?.debug({ err }, 'zmq: subscriptions not settled after a reconnect'),
+    );
   }
 
   #live(): void {
@@ -167,12 +172,20 @@ class ZmqDriver extends DriverCore {
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
     if (options?.queue !== undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, 'zmq: PUB/SUB has no queue groups');
     const off = this.#clientSide().subscribe(pattern, handler);
-    return { subject: pattern, unsubscribe: () => Promise.resolve(off()) };
+    // Never throws synchronously, and resolves after close() too (the client's off() is a no-op then).
+    return { subject: pattern, unsubscribe: () => Promise.resolve().then(off) };
   }
 
   serve(lane: Lane, handler: ServeHandler): Subscription {
     const remove = this.#serverSide().addLane(lane, handler);
-    return { subject: lane.subject, unsubscribe: () => Promise.resolve(remove()) };
+    return {
+      subject: lane.subject,
+      // Closed: the lane went with the sockets; announcing its removal would only count drops.
+      unsubscribe: () =>
+        Promise.resolve().then(() => {
+          if (this.status !== 'closed') remove();
+        }),
+    };
   }
 
   async request(subject: string, data: Uint8Array, options: RequestOptions = {}): Promise<InboundMessage> {
