@@ -54,6 +54,11 @@ const CLOSE_GRACE_MS = 2000;
 /** Channel data headers that are not about the channel. */
 const REPLY_HEADERS = new Set(['Content-Type', 'Reply-Text', 'Content-Length']);
 
+/** A `set` variable name: one word, no `=`. */
+function checkVariableName(name: string): void {
+  if (name === '' || /[\s=]/.test(name)) throw new EslInvalidArgumentError(`variable name ${JSON.stringify(name)} is not valid`);
+}
+
 export class EslSession extends EslCommands<EslSessionEvents> {
   readonly #conn: EslConnection;
   #channelData: EslEvent = new EslEvent();
@@ -165,14 +170,21 @@ export class EslSession extends EslCommands<EslSessionEvents> {
     return this.execute(undefined, 'bridge', dialString, opts);
   }
 
-  set(name: string, value: string, opts?: ExecuteOptions): Promise<EslEvent> {
-    if (name === '' || /[\s=]/.test(name)) throw new EslInvalidArgumentError(`variable name ${JSON.stringify(name)} is not valid`);
+  /** An invalid name rejects (EslInvalidArgumentError) without sending anything. */
+  async set(name: string, value: string, opts?: ExecuteOptions): Promise<EslEvent> {
+    checkVariableName(name);
     return this.execute(undefined, 'set', `${name}=${value}`, opts);
   }
 
-  /** Sets several variables (pipelined `set`s, in order). */
+  /**
+   * Sets several variables (pipelined `set`s, in order). Every name is checked first: an invalid
+   * one rejects EslInvalidArgumentError before any `set` is sent.
+   */
   async setMany(vars: Readonly<Record<string, string>>, opts?: ExecuteOptions): Promise<void> {
-    await Promise.all(Object.entries(vars).map(([n, v]) => this.set(n, v, opts)));
+    const entries = Object.entries(vars);
+    for (const [name] of entries) checkVariableName(name);
+    // execute() is async (never throws synchronously): every promise built here reaches Promise.all.
+    await Promise.all(entries.map(([name, value]) => this.execute(undefined, 'set', `${name}=${value}`, opts)));
   }
 
   /** The variable's value (`getvar`); '' when unset. */
