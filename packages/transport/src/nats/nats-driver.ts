@@ -177,7 +177,7 @@ class NatsDriver extends DriverCore {
   }
 
   override consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {
-    return consumeNatsStream(this.#conn(), options, handler);
+    return consumeNatsStream(this.#conn(), options, handler, this.options.logger);
   }
 
   async flush(): Promise<void> {

@@ -1,7 +1,7 @@
 /** JetStream side of the NATS driver: streams with retention, durable and ordered replay. */
 import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, StorageType, RetentionPolicy, type ConsumerConfig, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
 import { createInbox, nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import type { ConsumeDurableOptions, DurableMessage, StreamSpec, Subscription } from '../driver.js';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { drainSub } from './nats-util.js';
 
@@ -169,8 +169,18 @@ async function consumeDurable(
 export async function consumeNatsStream(
   nc: NatsConnection,
   options: ConsumeDurableOptions,
-  handler: (message: DurableMessage) => void,
+  userHandler: (message: DurableMessage) => void,
+  logger?: DriverLogger,
 ): Promise<Subscription> {
+  // nats.js calls subscription callbacks from its socket reader: a throw there ends the reader
+  // for the whole connection (nothing more received, not even replies), so none may escape.
+  const handler = (message: DurableMessage): void => {
+    try {
+      userHandler(message);
+    } catch (err) {
+      logger?.error({ err, subject: message.subject }, 'stream handler threw');
+    }
+  };
   try {
     const durable = options.durable;
     if (durable !== undefined) return await consumeDurable(nc, { ...options, durable }, handler);

@@ -258,6 +258,30 @@ export function runConformance(target: ConformanceTarget): void {
       await sub2.unsubscribe();
     });
 
+    run('a durable stream handler that throws: the stream goes on, and so does everything else on that connection', async ({ drivers, root }) => {
+      const [pub, consumer] = await drivers(2);
+      if (!pub!.capabilities.durableStreams) return;
+      const stream = `${root.toUpperCase()}_THROWS`;
+      await pub!.ensureStream({ name: stream, subjects: [`${root}.thrown.>`], maxAgeMs: 60_000 });
+      const seen = new Collector<string>();
+      const sub = await consumer!.consumeDurable({ stream, from: 'all' }, (m) => {
+        seen.push(dec(m.data));
+        throw new Error('a handler bug');
+      });
+      const live = new Collector<string>();
+      const plain = consumer!.subscribe(`${root}.live`, (m) => live.push(dec(m.data)));
+      await consumer!.flush();
+      for (let i = 0; i < 3; i++) pub!.publish(`${root}.thrown.x`, enc(String(i)));
+      await pub!.flush();
+      // Each record reached the handler (in order: nothing was redelivered in between)...
+      assert.deepEqual((await seen.until(3)).slice(0, 3), ['0', '1', '2']);
+      // ...and the connection still receives (on NATS a throw there ended its socket reader).
+      pub!.publish(`${root}.live`, enc('still'));
+      assert.deepEqual(await live.until(1), ['still']);
+      await plain.unsubscribe();
+      await sub.unsubscribe();
+    });
+
     run('one pattern subscribed twice: both receive, and one left after the other unsubscribed; `>` needs a token', async ({ drivers, root }) => {
       const [pub, sub] = await drivers(2);
       const first = new Collector<string>();
