@@ -129,11 +129,24 @@ export function decodeEvent(subject: string, data: Uint8Array, sequence?: number
     event_name: v.event_name,
     timestamp: typeof v.timestamp === 'number' ? v.timestamp : 0,
     node_id: v.node_id,
-    headers: v.headers,
+    headers: headerStrings(v.headers),
   };
   if (typeof v.uuid === 'string') payload.uuid = v.uuid;
   if (typeof v.body === 'string') payload.body = v.body;
   return new BusEvent(subject, payload, sequence);
+}
+
+/**
+ * Header values are strings (FreeSWITCH's are); a publisher other than the agent may send a number
+ * or a boolean (kept, as text) or null or an object (left out), so a reader's string methods hold.
+ */
+function headerStrings(raw: object): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value === 'string') out[name] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') out[name] = String(value);
+  }
+  return out;
 }
 
 /** NATS-style subject matching (`*` one token, `>` the rest), for client-side filtering. */

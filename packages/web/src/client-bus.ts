@@ -19,6 +19,8 @@ export class ClientBus implements DashboardBus {
   #pump: Promise<void> | undefined;
   #state: BusState = 'connecting';
   #reconnects = 0;
+  /** Event listeners that threw (the event was not shown; the feed went on). */
+  #listenerFailures = 0;
 
   constructor(options: BusOptions = {}) {
     this.#options = options;
@@ -59,11 +61,25 @@ export class ClientBus implements DashboardBus {
     try {
       for await (const e of stream) {
         const payload = toPayload(e);
-        for (const l of this.#eventListeners) l(payload);
+        for (const l of this.#eventListeners) {
+          // One event a listener cannot take must not end the feed for every later one.
+          try {
+            l(payload);
+          } catch (err) {
+            this.#listenerFailed(err);
+          }
+        }
       }
     } catch {
       // The stream ends with an error only when the client closes.
     }
+  }
+
+  /** On stderr: the first failure, then every 1,000th (a bad publisher may send many). */
+  #listenerFailed(err: unknown): void {
+    this.#listenerFailures++;
+    if (this.#listenerFailures !== 1 && this.#listenerFailures % 1000 !== 0) return;
+    process.emitWarning(`an event could not be shown (${this.#listenerFailures} so far): ${err instanceof Error ? err.message : String(err)}`, 'FsbusDashboardWarning');
   }
 
   #setState(state: BusState): void {
