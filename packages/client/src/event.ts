@@ -127,13 +127,18 @@ export function decodeEvent(subject: string, data: Uint8Array, sequence?: number
   if (typeof v.event_name !== 'string' || typeof v.node_id !== 'string' || typeof v.headers !== 'object' || v.headers === null) return undefined;
   const payload: EventPayload = {
     event_name: v.event_name,
-    timestamp: typeof v.timestamp === 'number' ? v.timestamp : 0,
+    timestamp: microsOf(v.timestamp),
     node_id: v.node_id,
     headers: headerStrings(v.headers),
   };
   if (typeof v.uuid === 'string') payload.uuid = v.uuid;
   if (typeof v.body === 'string') payload.body = v.body;
   return new BusEvent(subject, payload, sequence);
+}
+
+/** Microseconds a Date can hold (±8.64e15 ms); anything else is 0, "no time given". */
+function microsOf(t: unknown): number {
+  return typeof t === 'number' && Number.isFinite(t) && Math.abs(t) <= 8.64e18 ? t : 0;
 }
 
 /**

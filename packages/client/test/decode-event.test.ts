@@ -23,3 +23,12 @@ void test('decodeEvent: what is not an event is undefined, never a throw', () =>
     assert.equal(decodeEvent('s', new TextEncoder().encode(bad)), undefined, bad);
   }
 });
+
+void test('decodeEvent: a timestamp no Date can hold is 0 (no time given), so `date` is always a valid date', () => {
+  for (const t of [1e300, -1e300, 8.64e18 + 1e6]) {
+    const e = decodeEvent('s', enc({ event_name: 'X', node_id: 'n', timestamp: t, headers: {} }));
+    assert.equal(e?.timestamp, 0, String(t));
+  }
+  const ok = decodeEvent('s', enc({ event_name: 'X', node_id: 'n', timestamp: 1_700_000_000_000_000, headers: {} }));
+  assert.equal(ok?.date.toISOString(), '2023-11-14T22:13:20.000Z');
+});
