@@ -66,7 +66,7 @@ function nextJoin(onStart: () => void | Promise<void>): { started: Promise<void>
 }
 
 function lanePair(group: string, logger?: DriverLogger, onMessage: (value: string) => void = () => undefined) {
-  // Short request timeouts without library retries: a join the broker does not answer fails in 2 s.
+  // Short request timeouts and no library retries: requests to a frozen broker fail instead of waiting.
   const base = { ...baseOptions({ urls: [kafka.url] }, group), timeout: 2000, retries: 0 };
   const spec: ReaderSpec = { topic: TOPIC, group, mode: 'committed', commitEach: true };
   const first = new KafkaReader(base, spec, () => undefined);
