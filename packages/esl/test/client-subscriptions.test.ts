@@ -4,10 +4,11 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { Simulator } from '@fsbus/sim';
-import { EslClient, EslEvent, EslServer, type EslClientStatus, type EslSession } from '../src/index.js';
+import { EslClient, EslEvent, type EslClientStatus } from '../src/index.js';
 import { SubscriptionState } from '../src/subscription-state.js';
 import { TypedEmitter } from '../src/typed-emitter.js';
-import { bounded, eventWhere, nextEvent } from './support/scripted-peer.js';
+import { bounded, eventWhere } from './support/scripted-peer.js';
+import { withOutboundSession } from './support/sim-outbound.js';
 
 const FAST = { initialDelayMs: 1, maxDelayMs: 20, jitter: 0 };
 /** Rings for 60 s before anyone answers: a bgapi that stays pending until the test hangs it up. */
@@ -157,24 +158,11 @@ void test("sim: a first user filter added while a bgapi runs does not block the 
 });
 
 void test('sim: outbound session — bgapi after myevents resolves (myevents has no BACKGROUND_JOB)', async () => {
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-  const { port: simPort } = await sim.start();
-  const server = new EslServer({ port: 0, requestTimeoutMs: 3000 });
-  const { port } = await server.listen();
-  const client = new EslClient({ port: simPort });
-  try {
-    await client.connect();
-    const sessionP = nextEvent<[EslSession]>(server, 'session');
-    await client.bgapi(`originate loopback/7001 &socket(127.0.0.1:${port} async full)`);
-    const [session] = await bounded(sessionP, 'the outbound session');
+  await withOutboundSession(async (session) => {
     await session.myevents();
     assert.equal((await bounded(session.bgapi('echo from the session'), 'bgapi on the session')).body, 'from the session');
     await session.hangup('NORMAL_CLEARING');
-  } finally {
-    await client.close();
-    await server.close();
-    await sim.stop();
-  }
+  });
 });
 
 void test('sim: inbound myevents <uuid> — the connection owns its jobs, so bgapi resolves there too', async () => {

@@ -3,28 +3,9 @@
 // promise is left without a handler (one rejecting later would kill the process).
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { Simulator } from '@fsbus/sim';
-import { EslClient, EslInvalidArgumentError, EslServer, type EslSession } from '../src/index.js';
+import { EslInvalidArgumentError } from '../src/index.js';
 import { bounded, nextEvent } from './support/scripted-peer.js';
-
-async function withOutbound(fn: (session: EslSession, client: EslClient) => Promise<void>): Promise<void> {
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-  const { port: simPort } = await sim.start();
-  const server = new EslServer({ port: 0, requestTimeoutMs: 3000 });
-  const { port } = await server.listen();
-  const client = new EslClient({ port: simPort });
-  try {
-    await client.connect();
-    const sessionP = nextEvent<[EslSession]>(server, 'session');
-    await client.bgapi(`originate loopback/7001 &socket(127.0.0.1:${port} async full)`);
-    const [session] = await bounded(sessionP, 'the outbound session');
-    await fn(session, client);
-  } finally {
-    await client.close();
-    await server.close();
-    await sim.stop();
-  }
-}
+import { withOutboundSession } from './support/sim-outbound.js';
 
 /** Collects the process's unhandled rejections while `fn` runs (and the turns right after). */
 async function unhandledDuring(fn: () => Promise<void>): Promise<unknown[]> {
@@ -44,7 +25,7 @@ async function unhandledDuring(fn: () => Promise<void>): Promise<unknown[]> {
 const isInvalidName = (e: unknown): boolean => e instanceof EslInvalidArgumentError && /bad name/.test(e.message);
 
 void test('sim: setMany with an invalid name rejects and sends no set at all (all-or-nothing)', async () => {
-  await withOutbound(async (session, client) => {
+  await withOutboundSession(async (session, client) => {
     const uuid = session.uuid;
     assert.notEqual(uuid, '');
     await assert.rejects(session.setMany({ good_var: '1', 'bad name': 'x', later_var: '2' }), isInvalidName);
@@ -62,7 +43,7 @@ void test('sim: setMany with an invalid name rejects and sends no set at all (al
 });
 
 void test('sim: destroying the session after setMany rejected on an invalid name leaves no unhandled rejection', async () => {
-  await withOutbound(async (session) => {
+  await withOutboundSession(async (session) => {
     const unhandled = await unhandledDuring(async () => {
       await assert.rejects(session.setMany({ good_var: '1', 'bad name': 'x' }), isInvalidName);
       const closed = nextEvent(session, 'close');

@@ -6,18 +6,29 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startNatsServer } from '@fsbus/testkit';
-import { createDriver, TransportErrorCode, type ServeRequest } from '@fsbus/transport';
+import { createDriver, TransportErrorCode, type Driver, type ServeRequest } from '@fsbus/transport';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
-void test('nats requests: 500 in flight, mixed deadlines, late replies dropped, close fails the rest', async () => {
+/** A nats-server with a connected responder and client driver, all stopped after `fn`. */
+async function withPair(fn: (responder: Driver, client: Driver) => Promise<void>): Promise<void> {
   const server = await startNatsServer();
   const responder = await createDriver('nats', { urls: [server.url] });
   const client = await createDriver('nats', { urls: [server.url] });
   try {
     await responder.connect();
     await client.connect();
+    await fn(responder, client);
+  } finally {
+    await client.close();
+    await responder.close();
+    await server.stop();
+  }
+}
+
+void test('nats requests: 500 in flight, mixed deadlines, late replies dropped, close fails the rest', () =>
+  withPair(async (responder, client) => {
     const held: ServeRequest[] = [];
     const heldWaiters: Array<{ n: number; resolve: () => void }> = [];
     const heldCount = (n: number) => new Promise<void>((resolve) => (held.length >= n ? resolve() : heldWaiters.push({ n, resolve })));
@@ -48,20 +59,10 @@ void test('nats requests: 500 in flight, mixed deadlines, late replies dropped, 
     await client.close();
     await failed;
     await lane.unsubscribe();
-  } finally {
-    await client.close();
-    await responder.close();
-    await server.stop();
-  }
-});
+  }));
 
-void test('nats: close() fails a pending gather with CLOSED, like a pending request', async () => {
-  const server = await startNatsServer();
-  const responder = await createDriver('nats', { urls: [server.url] });
-  const client = await createDriver('nats', { urls: [server.url] });
-  try {
-    await responder.connect();
-    await client.connect();
+void test('nats: close() fails a pending gather with CLOSED, like a pending request', () =>
+  withPair(async (responder, client) => {
     const arrived = new Promise<void>((resolve) => {
       responder.serve({ subject: 'mux.silent', competing: false }, () => {
         resolve();
@@ -78,9 +79,4 @@ void test('nats: close() fails a pending gather with CLOSED, like a pending requ
     await arrived;
     await client.close();
     await failed;
-  } finally {
-    await client.close();
-    await responder.close();
-    await server.stop();
-  }
-});
+  }));

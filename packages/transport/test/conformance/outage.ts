@@ -31,6 +31,15 @@ async function goAway(driver: Driver, relay: Relay): Promise<void> {
   await waitStatus(driver, 'reconnecting');
 }
 
+/** A driver of its own subscribed to `pattern` (and flushed): what reaches it, in order. */
+async function collecting(ctx: CaseContext, pattern: string): Promise<Collector<string>> {
+  const [sub] = await ctx.drivers(1);
+  const got = new Collector<string>();
+  sub!.subscribe(pattern, (m) => got.push(dec(m.data)));
+  await sub!.flush();
+  return got;
+}
+
 export function runOutageCases(run: Run): void {
   run('a request given up (timeout, abort) while its requester was away is never sent', async (ctx) => {
     const { drivers, root } = ctx;
@@ -60,11 +69,8 @@ export function runOutageCases(run: Run): void {
   });
 
   run('on reconnect the buffered messages go out before one published from the connected listener', async (ctx) => {
-    const { drivers, root } = ctx;
-    const [sub] = await drivers(1);
-    const got = new Collector<string>();
-    sub!.subscribe(`${root}.order.>`, (m) => got.push(dec(m.data)));
-    await sub!.flush();
+    const { root } = ctx;
+    const got = await collecting(ctx, `${root}.order.>`);
     await relayed(ctx, async (pub, relay) => {
       await goAway(pub, relay);
       for (const s of ['old1', 'old2', 'old3']) assert.equal(pub.publish(`${root}.order.x`, enc(s)), 'buffered');
@@ -80,11 +86,8 @@ export function runOutageCases(run: Run): void {
   });
 
   run('flush() while the broker is away rejects, typed, and the buffer goes out on reconnect', async (ctx) => {
-    const { drivers, root } = ctx;
-    const [sub] = await drivers(1);
-    const got = new Collector<string>();
-    sub!.subscribe(`${root}.flush.>`, (m) => got.push(dec(m.data)));
-    await sub!.flush();
+    const { root } = ctx;
+    const got = await collecting(ctx, `${root}.flush.>`);
     await relayed(ctx, async (pub, relay) => {
       await goAway(pub, relay);
       pub.publish(`${root}.flush.x`, enc('1'));
