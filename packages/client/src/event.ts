@@ -154,14 +154,5 @@ function headerStrings(raw: object): Record<string, string> {
   return out;
 }
 
-/** NATS-style subject matching (`*` one token, `>` the rest), for client-side filtering. */
-export function subjectMatches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (p[i] !== '*' && p[i] !== s[i]) return false;
-  }
-  return p.length === s.length;
-}
+/** NATS-style subject matching (`*` one token, `>` the rest), for client-side filtering: the transport's own. */
+export { subjectMatches } from '@fsbus/transport';

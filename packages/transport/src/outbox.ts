@@ -25,9 +25,12 @@ export interface OutboxItem {
   settled?: boolean | undefined;
 }
 
-/** True for a request nobody waits for any more: settled, or past its deadline. */
-export function isStale(item: OutboxItem, now = performance.now()): boolean {
-  return item.settled === true || (item.deadline !== undefined && item.deadline <= now);
+/**
+ * True for a request nobody waits for any more: settled, or past its deadline. The clock is read
+ * only for an item with a deadline (every event goes through here and has none).
+ */
+export function isStale(item: OutboxItem, now?: number): boolean {
+  return item.settled === true || (item.deadline !== undefined && item.deadline <= (now ?? performance.now()));
 }
 
 export class Outbox {

@@ -1,7 +1,8 @@
 // Pure mappings of the kafka and zmq drivers: subjects → topics, the zmq wire and URLs.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { subjectMatches, topicFor, topicForPattern } from '../src/drivers/kafka/kafka-topics.js';
+import { topicFor, topicForPattern } from '../src/drivers/kafka/kafka-topics.js';
+import { subjectMatches } from '../src/subject-pattern.js';
 import { eventKey } from '../src/drivers/kafka/kafka-wire.js';
 import { bootstrapList } from '../src/drivers/kafka/kafka-options.js';
 import { decodeWire, encodeWire, Kind, parseZmqUrl, toModEventZmq } from '../src/drivers/zmq/zmq-protocol.js';

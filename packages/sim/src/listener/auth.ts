@@ -2,7 +2,7 @@
  * `auth <password>` and `userauth <user>@<domain>:<password>` as mod_event_socket answers them,
  * plus its check of api verbs against a user's esl-allowed-api (auth_api_command).
  */
-import { eventNameOf } from '@fsbus/esl';
+import { eventWords } from '@fsbus/esl';
 import type { SessionState } from './session-state.js';
 import type { EslUser } from './types.js';
 
@@ -53,15 +53,10 @@ export function checkUser(state: SessionState, spec: string, users: readonly Esl
   if (found.allowedEvents) {
     const names = new Set<string>();
     const subclasses = new Set<string>();
-    let custom = false;
-    for (const word of found.allowedEvents) {
-      if (custom) subclasses.add(word);
-      else {
-        const name = eventNameOf(word);
-        if (name === undefined) continue;
-        names.add(name);
-        if (name === 'CUSTOM') custom = true;
-      }
+    // Read as an event command's words: every word after CUSTOM a subclass.
+    for (const { name, subclass } of eventWords(found.allowedEvents)) {
+      if (name === undefined) subclasses.add(subclass);
+      else names.add(name);
     }
     state.allowedEvents = { names, subclasses, all: names.has('ALL') };
   }

@@ -12,7 +12,8 @@ import type { PublishOutcome } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
 import { KafkaReader, type ReaderSpec } from './kafka-reader.js';
 import { newConsumer } from './kafka-options.js';
-import { KafkaHeader, subjectMatches, topicForPattern } from './kafka-topics.js';
+import { KafkaHeader, topicForPattern } from './kafka-topics.js';
+import { subjectMatches } from '../../subject-pattern.js';
 import { readHeaders, toInbound } from './kafka-wire.js';
 
 export const STREAMS_TOPIC = 'fsbus.streams';

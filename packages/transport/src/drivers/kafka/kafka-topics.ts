@@ -63,6 +63,3 @@ export function topicForPattern(pattern: string, namespace?: string): string | u
   const len = rootLength(tokens, namespace);
   return len === undefined ? undefined : tokens.slice(0, len).join('.');
 }
-
-/** NATS-style match (`*` one token, `>` one or more trailing tokens), shared by every driver. */
-export { subjectMatches } from '../../subject-pattern.js';

@@ -247,12 +247,12 @@ export class MqttDriver extends BaseDriver {
       if (client?.connected === true) this.#track(client.subscribeAsync(filter, { qos: 1, properties: { subscriptionIdentifier: sub.id } }));
     }
     const entry = sub;
-    const own: OnMessage = (topic, payload, packet) => onMessage(topic, payload, packet);
-    entry.handlers.add(own);
+    // Each caller passes a closure of its own, so one Set entry per subscription.
+    entry.handlers.add(onMessage);
     return {
       subject,
       unsubscribe: async () => {
-        if (!entry.handlers.delete(own) || entry.handlers.size > 0) return;
+        if (!entry.handlers.delete(onMessage) || entry.handlers.size > 0) return;
         this.#subs.delete(filter);
         this.#subIds.delete(entry.id);
         const c = this.#client;

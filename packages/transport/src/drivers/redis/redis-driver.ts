@@ -17,7 +17,8 @@ import type { OutboxItem } from '../../outbox.js';
 import { ensureRedisStream, StreamReader, StreamRoutes, type PositionCommand } from './redis-durable.js';
 import { LEAVE_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT } from './redis-scripts.js';
 import { ensureGroup, readLane, readReplies, type LaneStream } from './redis-streams.js';
-import { entryFields, parseHeaders, redisOptions, subjectMatches, toGlob } from './redis-util.js';
+import { entryFields, parseHeaders, redisOptions, toGlob } from './redis-util.js';
+import { subjectMatches } from '../../subject-pattern.js';
 
 /** @default 'freeswitch' */
 export const DEFAULT_REDIS_NAMESPACE = 'freeswitch';

@@ -12,7 +12,8 @@ import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, S
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { backoffMs } from '../base-driver.js';
 import { ready } from './redis-streams.js';
-import { entryFields, parseHeaders, subjectMatches } from './redis-util.js';
+import { entryFields, parseHeaders } from './redis-util.js';
+import { subjectMatches } from '../../subject-pattern.js';
 
 /** Entries per XREAD/XREADGROUP round trip. */
 const READ_COUNT = '100';

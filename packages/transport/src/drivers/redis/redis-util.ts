@@ -15,9 +15,6 @@ export function toGlob(pattern: string): string {
     .join('.');
 }
 
-/** NATS-style match (`*` one token, `>` one or more trailing tokens), shared by every driver. */
-export { subjectMatches } from '../../subject-pattern.js';
-
 export function isWildcard(pattern: string): boolean {
   return pattern.split('.').some((t) => t === '*' || t === '>');
 }

@@ -7,7 +7,7 @@
  */
 import { Dealer, Subscriber } from 'zeromq';
 import type { CurveKeys, DriverLogger, InboundMessage } from '../../driver.js';
-import { subjectMatches } from '../kafka/kafka-topics.js';
+import { subjectMatches } from '../../subject-pattern.js';
 import { decodeLanes, decodeWire, encodeWire, Kind, SUB_MARKER, type LaneInfo, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
 import { clientCurve } from './zmq-curve.js';

@@ -9,7 +9,7 @@ import type { ServerCurve } from './zmq-curve.js';
 import { admitOnly, type ZapAdmission } from './zmq-zap.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../driver.js';
-import { subjectMatches } from '../kafka/kafka-topics.js';
+import { subjectMatches } from '../../subject-pattern.js';
 import { decodeWire, encodeLanes, encodeWire, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
 import { runLaneHandler } from '../driver-core.js';
