@@ -8,6 +8,7 @@ import { markdownTable } from './table.js';
 import { renderChart } from './svg-chart.js';
 import { parseSuiteArgs } from './cli-args.js';
 import { floorByFifth, medianByFifth } from '../memory/report.js';
+import { runClosedLoop } from './load.js';
 
 void test('percentiles are nearest-rank over every sample', () => {
   const l = new Latencies();
@@ -82,4 +83,17 @@ void test('memory trend: medians and floors per fifth of the window', () => {
   assert.deepStrictEqual(floorByFifth(saw), [100, 101, 102, 103, 104]);
   assert.deepStrictEqual(medianByFifth(saw), [115, 116, 117, 118, 119]);
   assert.deepStrictEqual(floorByFifth([1, 2, 3]), [], 'too few samples for fifths');
+});
+
+void test('closed loop: a peer that fails at once is counted, and the window still closes', { timeout: 30_000 }, async () => {
+  // A closed connection rejects each request in a microtask; the loop must still let its timers run.
+  const rejecting = await runClosedLoop((_w, done) => void Promise.reject(new Error('closed')).catch((e: Error) => done(e)), { workers: 4, warmupMs: 5, durationMs: 30 });
+  assert.equal(rejecting.ok, 0);
+  assert.ok(rejecting.errors > 0);
+  assert.equal(rejecting.firstError, 'closed');
+  const throwing = await runClosedLoop(() => {
+    throw new Error('no such client');
+  }, { workers: 2, warmupMs: 5, durationMs: 30 });
+  assert.equal(throwing.ok, 0);
+  assert.equal(throwing.firstError, 'no such client');
 });

@@ -46,7 +46,7 @@ export function runClosedLoop(call: Call, o: LoadOptions): Promise<LoadResult> {
         return;
       }
       const t0 = performance.now();
-      call(worker, (err) => {
+      const answered = (err?: Error): void => {
         const t1 = performance.now();
         if (measuring && !stopping) {
           if (err === undefined) {
@@ -59,8 +59,17 @@ export function runClosedLoop(call: Call, o: LoadOptions): Promise<LoadResult> {
         }
         // A warm-up failure is not counted but still shown (a broken peer must not look idle).
         if (err !== undefined && !measuring) firstError ??= err.message;
-        loop(worker);
-      });
+        // After a failure the next call waits for the event loop: a peer that refuses at once
+        // (a closed connection rejects in a microtask) would otherwise never let the window's
+        // timers, or a SIGINT, run — the suite spun at 100 % CPU for ever.
+        if (err === undefined) loop(worker);
+        else setImmediate(loop, worker);
+      };
+      try {
+        call(worker, answered);
+      } catch (err) {
+        answered(err instanceof Error ? err : new Error(String(err)));
+      }
     };
     let finished = false;
     const finish = (): void => {
