@@ -226,7 +226,7 @@ export class Agent {
           ready: () => ({ ready: this.ready, broker: this.brokerStatus, esl: this.eslStatus }),
         });
         registerProcessMetrics(this.metrics.registry);
-        this.#httpPort = await this.#http.listen(c.metrics.port, c.metrics.host);
+        this.#httpPort = await this.#http.listen(c.metrics.port, c.metrics.host, (err) => this.logger.warn({ err }, 'metrics server error'));
       }
       await driver.flush();
       this.#state = 'running';

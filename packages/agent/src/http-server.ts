@@ -35,11 +35,17 @@ export class AgentHttpServer {
     });
   }
 
-  listen(port: number, host: string): Promise<number> {
+  /**
+   * `onServerError` hears what the server reports once listening: a failed `accept` (ENOBUFS,
+   * ENOMEM; libuv absorbs EMFILE itself) is emitted as 'error' there, and unheard it would end
+   * the agent.
+   */
+  listen(port: number, host: string, onServerError: (err: Error) => void): Promise<number> {
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(port, host, () => {
         this.#server.off('error', reject);
+        this.#server.on('error', onServerError);
         resolve((this.#server.address() as AddressInfo).port);
       });
     });

@@ -104,6 +104,9 @@ export async function startWeb(options: StartWebOptions = {}): Promise<WebServer
       server.once('error', reject);
       server.listen(options.port ?? DEFAULT_WEB_PORT, host, () => {
         server.off('error', reject);
+        // A failed accept (ENOBUFS, ENOMEM; libuv absorbs EMFILE itself) is emitted on the server;
+        // unheard, it would end the dashboard.
+        server.on('error', (err) => process.emitWarning(`dashboard server: ${err.message}`, 'FsbusDashboardWarning'));
         resolve();
       });
     });

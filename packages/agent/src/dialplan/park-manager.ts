@@ -46,7 +46,7 @@ export class ParkManager {
     if (this.#file !== undefined) this.#settings = await this.#file.load();
     const h = this.#o.http;
     if (h === undefined) return;
-    const server = new XmlCurlServer({ ...h, lookup: (form) => this.lookup(form) });
+    const server = new XmlCurlServer({ ...h, lookup: (form) => this.lookup(form), onServerError: (err) => this.#o.logger.warn({ err }, 'dialplan endpoint error') });
     await server.listen();
     this.#server = server;
     this.#o.logger.info({ url: server.url, park: this.#settings.enabled }, 'dialplan endpoint listening');

@@ -21,6 +21,8 @@ export interface XmlCurlServerOptions {
   password?: string | undefined;
   /** Answers one lookup with a document. */
   lookup(form: URLSearchParams): string;
+  /** Hears what the server reports once listening (a failed `accept`): unheard, it would end the agent. */
+  onServerError(err: Error): void;
 }
 
 export class XmlCurlServer {
@@ -82,6 +84,7 @@ export class XmlCurlServer {
       this.#server.once('error', reject);
       this.#server.listen(this.#o.port, this.#o.host, () => {
         this.#server.off('error', reject);
+        this.#server.on('error', (err) => this.#o.onServerError(err));
         this.#port = (this.#server.address() as AddressInfo).port;
         resolve(this.#port);
       });

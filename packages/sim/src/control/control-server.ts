@@ -95,8 +95,15 @@ export class ControlServer {
   async start(): Promise<number> {
     const server = createServer((req, res) => void this.#handle(req, res));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new SimListenError(`cannot listen on control port ${this.#port}: ${err.message}`, { cause: err })));
-      server.listen(this.#port, '127.0.0.1', () => resolve());
+      const onError = (err: Error): void => reject(new SimListenError(`cannot listen on control port ${this.#port}: ${err.message}`, { cause: err }));
+      server.once('error', onError);
+      server.listen(this.#port, '127.0.0.1', () => {
+        server.off('error', onError);
+        // A failed accept (ENOBUFS, ENOMEM; libuv absorbs EMFILE itself) is emitted on the server;
+        // unheard, it would end the simulator.
+        server.on('error', (err) => process.emitWarning(`control server: ${err.message}`, 'FsbusSimWarning'));
+        resolve();
+      });
     });
     this.#server = server;
     const addr = server.address();

@@ -64,6 +64,9 @@ export class InboundListener {
       server.once('error', onError);
       server.listen(this.#port, this.#options.host, () => {
         server.off('error', onError);
+        // A failed accept (ENOBUFS, ENOMEM; libuv absorbs EMFILE itself) is emitted on the
+        // server; FreeSWITCH keeps listening, so do we.
+        server.on('error', (err) => process.emitWarning(`event socket listener: ${err.message}`, 'FsbusSimWarning'));
         resolve();
       });
     });
