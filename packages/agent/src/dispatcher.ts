@@ -18,9 +18,10 @@ import {
   type RequestHints,
   type Subjects,
 } from '@fsbus/contract';
-import { EslClosedError, EslInvalidArgumentError, EslQueueFullError, EslTimeoutError } from '@fsbus/esl';
+import { EslQueueFullError } from '@fsbus/esl';
 import type { Driver, ServeRequest } from '@fsbus/transport';
 import type { Logger } from 'pino';
+import { eslFailure } from './commands/esl-failure.js';
 import type { CommandContext, CommandRegistry, CommandResult } from './commands/registry.js';
 import type { FreeSwitchLink } from './freeswitch-link.js';
 import type { AgentMetrics } from './metrics.js';
@@ -279,36 +280,23 @@ const CLOSING_BRACE = 0x7d;
  */
 export function asyncHandoff(body: Uint8Array, command: string): Uint8Array {
   const tail = encodeUtf8(`"command":${JSON.stringify(command)},"async":true}`);
-  if (body.byteLength === 0) return concatBytes(encodeUtf8('{'), tail);
+  if (body.byteLength === 0) return Buffer.concat([encodeUtf8('{'), tail]);
   let end = body.byteLength - 1;
   while (end > 0 && body[end] !== CLOSING_BRACE) end--; // only JSON whitespace follows the object
   let last = end - 1;
   while (last > 0 && isJsonSpace(body[last]!)) last--;
   const empty = body[last] === 0x7b; // `{`: no key yet, no comma
-  return concatBytes(body.subarray(0, end), encodeUtf8(empty ? '' : ','), tail);
+  return Buffer.concat([body.subarray(0, end), encodeUtf8(empty ? '' : ','), tail]);
 }
 
 function isJsonSpace(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 }
 
-function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
-
 function toErrorResult(err: unknown, timeoutMs: number, logger: Logger): CommandResult {
   if (err instanceof BusError) return { ok: false, code: err.code, message: err.message, ...(err.data === undefined ? {} : { data: err.data }) };
-  if (err instanceof EslTimeoutError || (err instanceof Error && err.name === 'EslAbortError')) {
-    return { ok: false, code: BusErrorCode.TIMEOUT, message: `FreeSWITCH did not answer within ${timeoutMs} ms` };
-  }
-  if (err instanceof EslClosedError) return { ok: false, code: BusErrorCode.FREESWITCH_UNAVAILABLE, message: 'FreeSWITCH connection lost' };
-  if (err instanceof EslInvalidArgumentError) return { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: err.message };
+  const failed = eslFailure(err, timeoutMs);
+  if (failed !== undefined) return failed;
   logger.error({ err }, 'command failed unexpectedly');
   return { ok: false, code: BusErrorCode.INTERNAL, message: 'Internal error' };
 }

@@ -37,8 +37,6 @@ export class FreeSwitchLink {
   readonly #events: EslClient;
   readonly #pool: EslClient[];
   readonly #inflight = new Map<EslClient, number>();
-  /** Per client, `stats.requests - stats.replies` at its last status change (see #pending). */
-  readonly #lost = new Map<EslClient, number>();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   #closed = false;
 
@@ -59,13 +57,8 @@ export class FreeSwitchLink {
     this.#events.on('event', (e) => opts.onEvent(e));
     for (const c of [this.#events, ...this.#pool]) {
       this.#inflight.set(c, 0);
-      this.#lost.set(c, 0);
       let wasReady = false;
       c.on('status', (s) => {
-        // A status change starts from nothing pending: a lost socket's waiting requests were
-        // rejected (their replies will never come), and a new one is ready once its own handshake
-        // (auth, re-subscription) was answered; the pool sends nothing before.
-        this.#lost.set(c, c.stats.requests - c.stats.replies);
         if (s === 'ready' && wasReady) opts.onReconnect();
         if (s === 'ready') wasReady = true;
         opts.onStatus(c === this.#events ? 'events' : 'commands', s);
@@ -115,18 +108,14 @@ export class FreeSwitchLink {
     return this.#events.status === 'ready' && this.commandsReady > 0;
   }
 
-  /** Requests waiting for a reply on each pool connection, timed-out ones included. */
-  get pending(): number[] {
-    return this.#pool.map((c) => this.#pending(c));
-  }
-
   /**
-   * Requests sent on the client's connection whose reply has not arrived. A request that timed
-   * out here still counts: FreeSWITCH is still running it, and it runs the api commands of one
-   * connection one after the other, so whatever comes next would wait behind it.
+   * Requests waiting for a reply on each pool connection. One that timed out here still counts:
+   * FreeSWITCH is still running it, and it runs the api commands of one connection one after
+   * the other, so whatever comes next would wait behind it. A lost socket's requests were
+   * rejected with it and count no more.
    */
-  #pending(c: EslClient): number {
-    return Math.max(0, c.stats.requests - c.stats.replies - this.#lost.get(c)!);
+  get pending(): number[] {
+    return this.#pool.map((c) => c.pending);
   }
 
   /**
@@ -139,7 +128,7 @@ export class FreeSwitchLink {
     let bestPending = 0;
     for (const c of this.#pool) {
       if (c.status !== 'ready') continue;
-      const pending = this.#pending(c);
+      const pending = c.pending;
       if (best === undefined || pending < bestPending || (pending === bestPending && this.#inflight.get(c)! < this.#inflight.get(best)!)) {
         best = c;
         bestPending = pending;

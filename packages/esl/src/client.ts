@@ -89,6 +89,11 @@ export class EslClient extends EslCommands<EslClientEvents> {
     return this.#status;
   }
 
+  /** Requests on the current connection still waiting for their reply, timed-out ones included; 0 between connections. */
+  get pending(): number {
+    return this.#conn?.pending ?? 0;
+  }
+
   /** Resolves once authenticated. Rejects EslAuthError / EslRejectedError / EslConnectError / EslTimeoutError. */
   async connect(opts: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#status === 'ready') return;

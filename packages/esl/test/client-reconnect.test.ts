@@ -39,12 +39,16 @@ void test('after a lost connection: re-auth, then subscription, filters, log lev
   await client.myevents('u-1');
   await client.divertEvents(true);
   first.skipReceived();
+  assert.equal(client.pending, 0);
   const pending = client.api('hang');
   await first.nextCommand();
+  assert.equal(client.pending, 1);
   const ready = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'ready');
   first.destroy();
   await assert.rejects(pending, EslClosedError);
+  assert.equal(client.pending, 0, 'a lost socket takes its waiting requests with it');
   await bounded(ready, 'the reconnect');
+  assert.equal(client.pending, 0);
   const second = await peer.nextConnection();
   assert.deepEqual(second.received.map((c) => c.line), [
     'auth ClueCon',

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BusErrorCode, originateWaitMs, type BusRequest } from '@fsbus/contract';
-import { EslClosedError, EslTimeoutError } from '@fsbus/esl';
+import { eslFailure } from './esl-failure.js';
 import type { CommandContext, CommandHandler, CommandResult } from './registry.js';
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
@@ -116,19 +116,12 @@ export const originateCommand: CommandHandler = {
     try {
       body = (await ctx.bgapi(built.line, jobUuid)).body;
     } catch (err) {
-      // The call may still connect later: say which uuid to watch.
-      if (err instanceof EslTimeoutError || (err instanceof Error && err.name === 'EslAbortError')) {
-        return {
-          ok: false,
-          code: BusErrorCode.TIMEOUT,
-          message: `FreeSWITCH did not answer within ${ctx.timeoutMs} ms`,
-          data: { uuid: built.uuid, job_uuid: jobUuid },
-        };
-      }
-      // The connection closed under it (FreeSWITCH link lost, shutdown past drain_timeout_ms):
-      // FreeSWITCH keeps the job and the call may connect all the same.
-      if (err instanceof EslClosedError) {
-        return { ok: false, code: BusErrorCode.FREESWITCH_UNAVAILABLE, message: 'FreeSWITCH connection lost', data: { uuid: built.uuid, job_uuid: jobUuid } };
+      // Timed out, or the connection closed under it (FreeSWITCH link lost, shutdown past
+      // drain_timeout_ms): FreeSWITCH keeps the job and the call may still connect, so say
+      // which uuid to watch.
+      const failed = eslFailure(err, ctx.timeoutMs);
+      if (failed?.code === BusErrorCode.TIMEOUT || failed?.code === BusErrorCode.FREESWITCH_UNAVAILABLE) {
+        return { ...failed, data: { uuid: built.uuid, job_uuid: jobUuid } };
       }
       throw err;
     }
