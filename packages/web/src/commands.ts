@@ -6,7 +6,7 @@ import { slugNodeId } from '@fsbus/contract';
 import { FsbusError } from '@fsbus/esl';
 import type { DashboardBus } from './bus-port.js';
 import { WebErrorCode } from './errors.js';
-import { PAGE_APPS, PAGE_COMMANDS, type CommandResult } from './protocol.js';
+import { PAGE_APPS, PAGE_COMMANDS, PAGE_ORIGINATE_FIELDS, type CommandResult } from './protocol.js';
 
 /** originate waits for the far end to answer; the rest answer at once. */
 const TIMEOUTS: Readonly<Record<string, number>> = { originate: 65_000 };
@@ -27,6 +27,10 @@ export function parseCommand(value: unknown): ParsedCommand | CommandResult {
   }
   // The page plays a tone (playback); any other application (system, …) is not the dashboard's.
   if (command === 'execute_app' && !(PAGE_APPS as readonly unknown[]).includes(body['app'])) return bad(`execute_app may run only ${PAGE_APPS.join(', ')}`);
+  if (command === 'originate') {
+    const refused = originateRefusal(body);
+    if (refused !== undefined) return bad(refused);
+  }
   if (node !== undefined && node !== '' && typeof node !== 'string') return bad('node_id must be a string');
   const nodeId = typeof node === 'string' && node !== '' ? slugNodeId(node) : undefined;
   return { nodeId, body };
@@ -49,6 +53,21 @@ export async function runCommand(bus: DashboardBus, cmd: ParsedCommand): Promise
 
 export function isCommandResult(v: ParsedCommand | CommandResult): v is CommandResult {
   return 'success' in v;
+}
+
+/**
+ * The originate form's fields only, and an `&app` extension only for an application the page
+ * may run: `&system(...)` would be execute_app's `system` by another door.
+ */
+function originateRefusal(body: Record<string, unknown>): string | undefined {
+  const extra = Object.keys(body).find((k) => k !== 'command' && !(PAGE_ORIGINATE_FIELDS as readonly string[]).includes(k));
+  if (extra !== undefined) return `originate from the dashboard takes only ${PAGE_ORIGINATE_FIELDS.join(', ')} (not ${extra})`;
+  const extension = body['extension'];
+  if (typeof extension !== 'string' || !extension.trimStart().startsWith('&')) return undefined;
+  const app = /^&([A-Za-z0-9_]+)(\(|$)/.exec(extension)?.[1];
+  return app !== undefined && (PAGE_APPS as readonly string[]).includes(app)
+    ? undefined
+    : `originate's extension names a dialplan extension, or runs only ${PAGE_APPS.map((a) => `&${a}(...)`).join(', ')}`;
 }
 
 function bad(message: string): CommandResult {

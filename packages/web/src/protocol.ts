@@ -114,6 +114,12 @@ export interface CommandResult {
 /** Applications `execute_app` may run from the page: the row's **play** button. */
 export const PAGE_APPS = ['playback'] as const;
 
+/**
+ * Fields the page's originate form sends. Anything else stays out: channel variables such as
+ * `execute_on_answer` or `api_on_answer` would run any application or API on the new call.
+ */
+export const PAGE_ORIGINATE_FIELDS = ['endpoint', 'extension', 'context', 'caller_id_number', 'caller_id_name'] as const;
+
 /** Commands the page may send: the controls of the dashboard, nothing else. */
 export const PAGE_COMMANDS = [
   'originate',

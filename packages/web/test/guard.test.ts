@@ -142,6 +142,21 @@ test('execute_app from the page: playback only', () => {
   }
 });
 
+test('originate from the page: the form\'s fields, and an &app extension only for playback', () => {
+  const form = { command: 'originate', endpoint: 'user/1000', extension: '9000', context: 'default', caller_id_number: '1000' };
+  assert.equal('success' in parseCommand(form), false);
+  assert.equal('success' in parseCommand({ ...form, extension: '&playback(tone_stream://%(100,100,440))' }), false);
+  for (const extension of ['&system(touch /tmp/x)', '&bgsystem', ' &system(id)', '&Playback(x)', '&playbackx(y)']) {
+    const out = parseCommand({ ...form, extension });
+    assert.ok('success' in out && !out.success && /extension/.test(out.message), extension);
+  }
+  // Channel variables would run anything on answer; the agent itself accepts them from other callers.
+  for (const extra of [{ variables: { execute_on_answer: 'system id' } }, { variables: { api_on_answer: 'system id' } }, { destination: '&system(id)' }, { dialplan: 'inline' }]) {
+    const out = parseCommand({ ...form, ...extra });
+    assert.ok('success' in out && !out.success && /takes only/.test(out.message), JSON.stringify(extra));
+  }
+});
+
 test('a token login redirects to a path of this server only', async () => {
   const nats = await startNatsServer();
   const web = await startWeb({ port: 0, bus: { servers: [nats.url] }, auth: { token: 'tok-9' } });
