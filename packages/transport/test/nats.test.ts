@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createUser } from '@nats-io/nkeys';
@@ -32,6 +33,28 @@ void test('nats: connect to a dead URL list fails with a typed error; a list fai
     assert.equal(d.status, 'closed');
   } finally {
     await live.stop();
+  }
+});
+
+void test('nats: a connect that times out before the server speaks leaves no socket open', async () => {
+  // A port that accepts and never sends INFO: nats.js kept each such socket, one per retry.
+  const accepted: Socket[] = [];
+  const silent = createServer((s) => accepted.push(s.on('error', () => undefined)));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `nats://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    for (let i = 0; i < 3; i++) {
+      const d = await createDriver('nats', { urls: [url], connectTimeoutMs: 200 });
+      await assert.rejects(d.connect(), { code: TransportErrorCode.CONNECT });
+      await d.close();
+    }
+    assert.equal(accepted.length, 3);
+    const closed = accepted.map((s) => (s.closed ? Promise.resolve() : new Promise<void>((resolve) => s.once('close', () => resolve()))));
+    const bound = new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 5000).unref());
+    assert.notEqual(await Promise.race([Promise.all(closed), bound]), 'open', 'every socket the client opened was closed');
+  } finally {
+    for (const s of accepted) s.destroy();
+    silent.close();
   }
 });
 

@@ -8,6 +8,7 @@ import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, 
 import { TransportError, TransportErrorCode } from '../errors.js';
 import type { OutboxItem } from '../outbox.js';
 import { connectError, DriverCore } from '../drivers/driver-core.js';
+import { closingSocketsOnFailure } from './connect-sockets.js';
 import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
 import { RequestMux } from './nats-request-mux.js';
@@ -43,7 +44,7 @@ class NatsDriver extends DriverCore {
     this.assertOpen();
     let nc: NatsConnection;
     try {
-      nc = await connect(toNatsOptions(this.options));
+      nc = await closingSocketsOnFailure(() => connect(toNatsOptions(this.options)));
     } catch (err) {
       if (this.status === 'closed') throw this.closedDuringConnect();
       throw connectError('NATS', this.options.urls, err);
