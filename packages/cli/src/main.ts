@@ -55,8 +55,8 @@ export async function main(argv: readonly string[], io: CliIo = stdio): Promise<
 
 /**
  * Ends the process with `code`. A failed command leaves once its output is out: a library may
- * keep a handle open after a failure (nats.js keeps the socket of a connect that timed out
- * before the server's INFO, e.g. a URL pointing at another service), which would otherwise hold
+ * keep a handle open after a failure (nats.js kept the socket of a connect that timed out
+ * before the server's INFO, now closed by the driver; any other such handle), which would otherwise hold
  * the process — and a service manager waiting for it to exit — forever. A successful command
  * ends when its work does.
  */
