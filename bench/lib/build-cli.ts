@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { processAlive } from '@fsbus/testkit';
 import { REPO_ROOT } from './paths.js';
 
 const BUILD_ROOT = join(REPO_ROOT, 'bench/.build');
@@ -15,21 +16,12 @@ const BUILD_ROOT = join(REPO_ROOT, 'bench/.build');
 const OUT_DIR = join(BUILD_ROOT, `cli-${process.pid}`);
 export const CLI_BUNDLE = join(OUT_DIR, 'main.mjs');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Removes the builds of suite processes that are gone (killed before they could clean up). */
 function removeStale(): void {
   if (!existsSync(BUILD_ROOT)) return;
   for (const name of readdirSync(BUILD_ROOT)) {
     const pid = /^cli-(\d+)$/.exec(name)?.[1];
-    if (pid !== undefined && Number(pid) !== process.pid && !alive(Number(pid))) rmSync(join(BUILD_ROOT, name), { recursive: true, force: true });
+    if (pid !== undefined && Number(pid) !== process.pid && !processAlive(Number(pid))) rmSync(join(BUILD_ROOT, name), { recursive: true, force: true });
   }
 }
 

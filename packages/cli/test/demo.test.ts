@@ -7,6 +7,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { processAlive } from '@fsbus/testkit';
 import { cliEnv, runCli, startCli } from './support/run-cli.js';
 
 /** Resolves with whether something accepts TCP connections on 127.0.0.1:port. */
@@ -19,15 +20,6 @@ function listening(port: number): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 void describe('fsbus demo', () => {
@@ -70,7 +62,7 @@ void describe('fsbus demo', () => {
       demo.child.kill('SIGTERM');
       assert.equal(await demo.exited, 0, demo.output());
       assert.match(demo.stdout(), /fsbus demo: stopped; nothing left running/);
-      assert.equal(alive(natsPid), false, 'nats-server stopped');
+      assert.equal(processAlive(natsPid), false, 'nats-server stopped');
       for (const port of ports) assert.equal(await listening(port), false, `port ${port} closed`);
       assert.equal(existsSync(statePath), false, 'state file removed');
     } finally {

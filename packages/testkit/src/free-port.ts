@@ -50,7 +50,8 @@ export const CLAIMS = join(tmpdir(), `fsbus-ports-${process.getuid?.() ?? 'user'
 const STALE_CLAIM_MS = 10 * 60_000;
 const ours: string[] = [];
 
-function alive(pid: number): boolean {
+/** The process exists (EPERM: it does, but belongs to someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -88,7 +89,7 @@ export function claimPort(port: number): boolean {
 function clearIfStale(file: string): void {
   try {
     const owner = Number(readFileSync(file, 'utf8'));
-    if (Number.isInteger(owner) && owner > 0 && alive(owner)) return;
+    if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) return;
     if (Date.now() - statSync(file).mtimeMs < STALE_CLAIM_MS) return;
     unlinkSync(file);
   } catch {
