@@ -6,7 +6,7 @@ import { slugNodeId } from '@fsbus/contract';
 import { FsbusError } from '@fsbus/esl';
 import type { DashboardBus } from './bus-port.js';
 import { WebErrorCode } from './errors.js';
-import { PAGE_APPS, PAGE_COMMANDS, PAGE_ORIGINATE_FIELDS, type CommandResult } from './protocol.js';
+import { PAGE_APPS, PAGE_COMMANDS, PAGE_EXECUTE_FIELDS, PAGE_ORIGINATE_FIELDS, type CommandResult } from './protocol.js';
 
 /** originate waits for the far end to answer; the rest answer at once. */
 const TIMEOUTS: Readonly<Record<string, number>> = { originate: 65_000 };
@@ -26,7 +26,13 @@ export function parseCommand(value: unknown): ParsedCommand | CommandResult {
     return bad(`command must be one of ${PAGE_COMMANDS.join(', ')}`);
   }
   // The page plays a tone (playback); any other application (system, …) is not the dashboard's.
-  if (command === 'execute_app' && !(PAGE_APPS as readonly unknown[]).includes(body['app'])) return bad(`execute_app may run only ${PAGE_APPS.join(', ')}`);
+  if (command === 'execute_app') {
+    if (!(PAGE_APPS as readonly unknown[]).includes(body['app'])) return bad(`execute_app may run only ${PAGE_APPS.join(', ')}`);
+    const extra = extraField(body, PAGE_EXECUTE_FIELDS);
+    if (extra !== undefined) return bad(`execute_app from the dashboard takes only ${PAGE_EXECUTE_FIELDS.join(', ')} (not ${extra})`);
+    // FreeSWITCH expands the application's data: `${system(...)}` there runs the system API.
+    if (typeof body['args'] === 'string' && body['args'].includes('${')) return bad('execute_app args from the dashboard must not contain ${');
+  }
   if (command === 'originate') {
     const refused = originateRefusal(body);
     if (refused !== undefined) return bad(refused);
@@ -60,7 +66,7 @@ export function isCommandResult(v: ParsedCommand | CommandResult): v is CommandR
  * may run: `&system(...)` would be execute_app's `system` by another door.
  */
 function originateRefusal(body: Record<string, unknown>): string | undefined {
-  const extra = Object.keys(body).find((k) => k !== 'command' && !(PAGE_ORIGINATE_FIELDS as readonly string[]).includes(k));
+  const extra = extraField(body, PAGE_ORIGINATE_FIELDS);
   if (extra !== undefined) return `originate from the dashboard takes only ${PAGE_ORIGINATE_FIELDS.join(', ')} (not ${extra})`;
   const extension = body['extension'];
   if (typeof extension !== 'string' || !extension.trimStart().startsWith('&')) return undefined;
@@ -68,6 +74,11 @@ function originateRefusal(body: Record<string, unknown>): string | undefined {
   return app !== undefined && (PAGE_APPS as readonly string[]).includes(app)
     ? undefined
     : `originate's extension names a dialplan extension, or runs only ${PAGE_APPS.map((a) => `&${a}(...)`).join(', ')}`;
+}
+
+/** The first field of `body` besides `command` that is not in `allowed`. */
+function extraField(body: Record<string, unknown>, allowed: readonly string[]): string | undefined {
+  return Object.keys(body).find((k) => k !== 'command' && !allowed.includes(k));
 }
 
 function bad(message: string): CommandResult {

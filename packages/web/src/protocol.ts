@@ -120,6 +120,9 @@ export const PAGE_APPS = ['playback'] as const;
  */
 export const PAGE_ORIGINATE_FIELDS = ['endpoint', 'extension', 'context', 'caller_id_number', 'caller_id_name'] as const;
 
+/** Fields of the page's **play** button: no `variables` (a hangup hook such as `api_hangup_hook` runs any API). */
+export const PAGE_EXECUTE_FIELDS = ['uuid', 'app', 'args'] as const;
+
 /** Commands the page may send: the controls of the dashboard, nothing else. */
 export const PAGE_COMMANDS = [
   'originate',

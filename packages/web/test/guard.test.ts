@@ -140,6 +140,11 @@ test('execute_app from the page: playback only', () => {
     const out = parseCommand({ command: 'execute_app', uuid: 'u1', app, args: 'id' });
     assert.ok('success' in out && !out.success, String(app));
   }
+  // FreeSWITCH expands ${...} in the data (${system(id)} runs the API); a hangup hook variable runs one on hangup.
+  for (const extra of [{ args: '${system(id)}' }, { args: 'tone_stream://$${hold_music}' }, { variables: { api_hangup_hook: 'system id' } }, { event_lock: true }]) {
+    const out = parseCommand({ command: 'execute_app', uuid: 'u1', app: 'playback', args: 'tone_stream://%(100,100,440)', ...extra });
+    assert.ok('success' in out && !out.success, JSON.stringify(extra));
+  }
 });
 
 test('originate from the page: the form\'s fields, and an &app extension only for playback', () => {
