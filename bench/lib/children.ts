@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopChild, stopOnTermination } from '@fsbus/testkit';
+import { onTermination, stopChild, stopOnTermination } from '@fsbus/testkit';
 
 import { buildCli } from './build-cli.js';
 import { REPO_ROOT } from './paths.js';
@@ -147,10 +147,17 @@ export interface AgentChildOptions {
  * them (a pipe read by this process would tax the load generator). Resolves once spawned; the
  * caller waits for readiness over the bus (see bus.ts `waitAgentReady`).
  */
+/** Agent temp dirs not removed yet: a suite stopped by a signal ends without stop(). */
+const agentDirs = new Set<string>();
+onTermination(() => {
+  for (const dir of agentDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function startAgent(o: AgentChildOptions): Promise<AgentChild> {
   const nodeId = o.nodeId ?? 'bench-node';
   const poolSize = o.poolSize ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'fsbus-bench-agent-'));
+  agentDirs.add(dir);
   const file = join(dir, 'agent.json');
   const logPath = join(dir, 'agent.log');
   const config: Record<string, unknown> = {
@@ -191,6 +198,7 @@ export async function startAgent(o: AgentChildOptions): Promise<AgentChild> {
     log,
     stop: async () => {
       await stopChild(proc);
+      agentDirs.delete(dir);
       rmSync(dir, { recursive: true, force: true });
     },
   };
