@@ -5,10 +5,9 @@
  * (build-cli.ts), as deployed, not through tsx.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { onTermination, stopChild, stopOnTermination } from '@fsbus/testkit';
+import { processTempDir, stopChild, stopOnTermination } from '@fsbus/testkit';
 
 import { buildCli } from './build-cli.js';
 import { REPO_ROOT } from './paths.js';
@@ -147,17 +146,12 @@ export interface AgentChildOptions {
  * them (a pipe read by this process would tax the load generator). Resolves once spawned; the
  * caller waits for readiness over the bus (see bus.ts `waitAgentReady`).
  */
-/** Agent temp dirs not removed yet: a suite stopped by a signal ends without stop(). */
-const agentDirs = new Set<string>();
-onTermination(() => {
-  for (const dir of agentDirs) rmSync(dir, { recursive: true, force: true });
-});
-
 export async function startAgent(o: AgentChildOptions): Promise<AgentChild> {
   const nodeId = o.nodeId ?? 'bench-node';
   const poolSize = o.poolSize ?? 3;
-  const dir = mkdtempSync(join(tmpdir(), 'fsbus-bench-agent-'));
-  agentDirs.add(dir);
+  // Goes with the suite also when a signal stops it before stop().
+  const temp = processTempDir('fsbus-bench-agent-');
+  const dir = temp.dir;
   const file = join(dir, 'agent.json');
   const logPath = join(dir, 'agent.log');
   const config: Record<string, unknown> = {
@@ -198,8 +192,7 @@ export async function startAgent(o: AgentChildOptions): Promise<AgentChild> {
     log,
     stop: async () => {
       await stopChild(proc);
-      agentDirs.delete(dir);
-      rmSync(dir, { recursive: true, force: true });
+      temp.remove();
     },
   };
 }

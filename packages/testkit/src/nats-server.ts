@@ -3,13 +3,12 @@
  * on a free loopback port outside the ephemeral range (see free-port.ts). `restart()` reuses the
  * same port and JetStream store, for reconnect and replay tests.
  */
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { freePort } from './free-port.js';
-import { BrokerStartError, onTermination, spawnUntil, stopChild, waitForGreeting } from './process.js';
+import { BrokerStartError, spawnUntil, stopChild, waitForGreeting } from './process.js';
+import { processTempDir } from './temp-dir.js';
 
 export interface NatsServerOptions {
   /** Enable JetStream with a store in the server's own temp dir. @default false */
@@ -42,32 +41,15 @@ export interface NatsServerHandle {
   stop(): Promise<void>;
 }
 
-/** Temp dirs of servers not stopped yet: a test process that ends without stop() leaves none behind. */
-const liveDirs = new Set<string>();
-let hooked = false;
-
-function trackDir(dir: string): void {
-  liveDirs.add(dir);
-  if (hooked) return;
-  hooked = true;
-  onTermination(() => {
-    for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
-  });
-}
-
-async function removeDir(dir: string): Promise<void> {
-  liveDirs.delete(dir);
-  await rm(dir, { recursive: true, force: true });
-}
-
 const LISTEN = /Listening for client connections on [^\s]*:(\d+)/;
 const READY = /Server is ready/;
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const bin = options.binary ?? process.env['FSBUS_NATS_SERVER'] ?? 'nats-server';
   const timeoutMs = options.startTimeoutMs ?? 20_000;
-  const dir = await mkdtemp(join(tmpdir(), 'fsbus-nats-'));
-  trackDir(dir);
+  // A test process that ends without stop() leaves no dir behind.
+  const temp = processTempDir('fsbus-nats-');
+  const dir = temp.dir;
   const storeDir = options.jetstream === true ? join(dir, 'js') : undefined;
   let child: ChildProcess | undefined;
   let port = await freePort();
@@ -110,7 +92,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     await launch();
   } catch (err) {
     await halt();
-    await removeDir(dir);
+    temp.remove();
     throw err;
   }
 
@@ -132,7 +114,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     },
     stop: async () => {
       await halt();
-      await removeDir(dir);
+      temp.remove();
     },
   };
 }
