@@ -2,7 +2,8 @@
 // Runs every test file of the repo with node's own test runner, TypeScript loaded by tsx,
 // workspace packages resolved to their sources (the "source" export condition).
 // Usage: node scripts/run-tests.mjs [path-filter...]
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -29,9 +30,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// A file ended for outliving its timeout leaves a note of what kept it alive here (test-hang-report.mjs).
+const hangReports = mkdtempSync(join(tmpdir(), 'fsbus-hang-reports-'));
 const args = [
   '--conditions=source',
   '--import', 'tsx',
+  '--import', join(root, 'scripts/test-hang-report.mjs'),
   '--test',
   `--test-concurrency=${process.env.FSBUS_TEST_CONCURRENCY ?? '2'}`,
   // A test that hangs fails (with its name) instead of holding CI until its limit.
@@ -39,5 +43,9 @@ const args = [
   '--test-reporter=spec',
   ...files,
 ];
-const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, FSBUS_HANG_REPORT_DIR: hangReports } });
+child.on('exit', (code, signal) => {
+  for (const name of readdirSync(hangReports)) process.stdout.write(`\n# hang report\n${readFileSync(join(hangReports, name), 'utf8')}`);
+  rmSync(hangReports, { recursive: true, force: true });
+  process.exit(code ?? (signal ? 1 : 0));
+});
