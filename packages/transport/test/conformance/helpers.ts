@@ -21,6 +21,16 @@ export function waitStatus(driver: Driver, status: DriverStatus, timeoutMs = 15_
   });
 }
 
+/** `promise`'s outcome, or a rejection with `message` if it has none within `timeoutMs` (a hang fails by name). */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), timeoutMs)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A collector that resolves `until(n)` once n items arrived. */
 export class Collector<T> {
   readonly items: T[] = [];

@@ -8,7 +8,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { TransportErrorCode, type Driver } from '@fsbus/transport';
-import { Collector, dec, enc, waitStatus } from './helpers.js';
+import { Collector, dec, enc, waitStatus, within } from './helpers.js';
 import { startRelay, type Relay } from './relay.js';
 import type { CaseContext } from './suite.js';
 
@@ -99,6 +99,21 @@ export function runOutageCases(run: Run): void {
       await pub.flush();
       assert.deepEqual(await got.until(2), ['1', '2']);
     });
+  });
+
+  run('close() resolves when the connection dies while it closes', async ({ broker, target }) => {
+    const relay = await startRelay(Number(new URL(broker.url).port));
+    try {
+      const d = await target.create({ urls: [relay.url(broker.url)], name: 'dies-while-closing' });
+      await d.connect();
+      const closing = d.close();
+      // Cut in the same tick: the broker's answer to the close handshake can never come back.
+      await relay.cut();
+      await within(closing, 15_000, 'close() never settled after its connection died');
+      assert.equal(d.status, 'closed');
+    } finally {
+      await relay.close();
+    }
   });
 
   run('close() during connect() rejects it with CLOSED and leaves no connection open', async ({ broker, target }) => {

@@ -14,6 +14,7 @@ import { assertPattern } from '../../subject-pattern.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
+import { closeAmqp } from './amqp-close.js';
 import { amqpSocketOptions, amqpUrl, bindingKey, withTlsScheme } from './amqp-options.js';
 import { ensureAmqpStream, StreamConsumer } from './amqp-streams.js';
 
@@ -90,7 +91,7 @@ export class AmqpDriver extends BaseDriver {
       const conn = this.#conn as ChannelModel | undefined;
       this.#conn = undefined;
       this.#ch = undefined;
-      await conn?.close().catch(() => undefined);
+      await closeAmqp(conn);
       throw this.closedDuringConnect();
     }
     // Publishes made before connect() resolved waited in the outbox: out first, then 'connected'.
@@ -116,7 +117,7 @@ export class AmqpDriver extends BaseDriver {
         return;
       } catch (err) {
         last = err;
-        await conn?.close().catch(() => undefined);
+        await closeAmqp(conn);
         if (this.status === 'closed') break;
       }
     }
@@ -154,7 +155,7 @@ export class AmqpDriver extends BaseDriver {
     this.#chain = Promise.resolve();
     // Once set up: a channel error (e.g. a refused declare) or a lost connection both reconnect.
     ch.on('close', () => {
-      if (this.#ch === ch) void conn.close().catch(() => undefined);
+      if (this.#ch === ch) void closeAmqp(conn);
     });
     conn.on('close', () => this.#lost(conn));
     // Replays go on where they stopped; one that cannot (stream deleted) is reported, not fatal.
@@ -188,7 +189,7 @@ export class AmqpDriver extends BaseDriver {
       this.#open().then(
         () => {
           if (this.status === 'closed') {
-            void this.#conn?.close().catch(() => undefined);
+            void closeAmqp(this.#conn);
             return;
           }
           this.#attempt = 0;
@@ -321,7 +322,7 @@ export class AmqpDriver extends BaseDriver {
     this.markClosed();
     this.#conn = undefined;
     this.#ch = undefined;
-    await conn?.close().catch(() => undefined);
+    await closeAmqp(conn);
   }
 }
 

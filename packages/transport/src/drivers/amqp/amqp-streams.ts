@@ -11,6 +11,7 @@
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
+import { closeAmqp } from './amqp-close.js';
 import { bindingKey } from './amqp-options.js';
 
 /** Messages in flight per replay (streams refuse a consumer without prefetch). @default 500 */
@@ -55,7 +56,7 @@ export async function ensureAmqpStream(conn: ChannelModel | undefined, exchange:
     const hint = /inequivalent arg/.test(msg) ? ' — the stream exists with other retention: apply a RabbitMQ policy or delete the queue' : '';
     throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: ${msg}${hint}`, { cause: err });
   } finally {
-    await ch?.close().catch(() => undefined);
+    await closeAmqp(ch);
   }
 }
 
@@ -129,7 +130,7 @@ export class StreamConsumer implements Subscription {
       await ch.consume(this.#queue, (msg) => this.#onMessage(ch, msg), { noAck: false, arguments: { 'x-stream-offset': start } });
       this.#ch = ch;
     } catch (err) {
-      await ch.close().catch(() => undefined);
+      await closeAmqp(ch);
       const notFound = /NOT_FOUND|404/.test((err as Error).message);
       throw new TransportError(TransportErrorCode.BROKER, notFound ? `stream ${this.#options.stream} not found` : `cannot consume stream ${this.#options.stream}: ${(err as Error).message}`, { cause: err });
     }
@@ -219,7 +220,7 @@ export class StreamConsumer implements Subscription {
         this.#stored = this.#committed;
       }
       await ch.waitForConfirms();
-      await ch.close();
+      await closeAmqp(ch);
     } catch (err) {
       this.#logger?.warn({ err, stream: this.#options.stream }, 'stream consumer close failed');
     }

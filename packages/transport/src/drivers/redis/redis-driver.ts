@@ -272,10 +272,15 @@ export class RedisDriver extends BaseDriver {
     this.dispatch(message, replyTo === '' ? undefined : replyTo, corr === '' ? undefined : corr, r.handler);
   }
 
-  async #leave(r: LaneReader): Promise<void> {
+  /** Stops reading the lane: its blocking reader's connection goes. */
+  #drop(r: LaneReader): void {
     r.stopped = true;
     this.#lanes.delete(r);
     r.conn.disconnect();
+  }
+
+  async #leave(r: LaneReader): Promise<void> {
+    this.#drop(r);
     const cmd = this.#cmd;
     if (cmd?.status === 'ready') {
       await cmd.fsbusLeave(r.key, r.group, this.#id, r.competing ? 'consumer' : 'group').catch(() => undefined);
@@ -317,11 +322,15 @@ export class RedisDriver extends BaseDriver {
 
   async close(): Promise<void> {
     if (this.status === 'closed') return;
-    await this.flush().catch(() => undefined);
-    for (const r of [...this.#lanes]) await this.#leave(r);
-    for (const r of [...this.#readers]) await r.unsubscribe();
-    this.#readers.clear();
+    // Saying goodbye (in-flight operations, a PING, leaving lane groups, stream acks) waits on the
+    // command connection, and ioredis keeps a command across reconnects for as long as the broker
+    // stays away: losing that connection (or having lost it already) ends the goodbye instead.
+    await untilLost(this.#cmd, this.#goodbye());
     this.markClosed();
+    // What an ended goodbye did not get to: their connections go all the same.
+    for (const r of [...this.#lanes]) this.#drop(r);
+    for (const r of [...this.#readers]) void r.unsubscribe().catch(() => undefined);
+    this.#readers.clear();
     const conns = [this.#cmd, this.#sub];
     // The reply reader sits in a blocking XREAD: QUIT would queue behind it, so just drop it.
     this.#replyConn?.disconnect();
@@ -334,4 +343,28 @@ export class RedisDriver extends BaseDriver {
       else c.disconnect();
     }
   }
+
+  async #goodbye(): Promise<void> {
+    await this.flush().catch(() => undefined);
+    for (const r of [...this.#lanes]) await this.#leave(r);
+    for (const r of [...this.#readers]) await r.unsubscribe();
+  }
+}
+
+/**
+ * `work`, or less: it is given up when `conn` closes, or at once if `conn` is not ready now (it
+ * goes on, unawaited; whatever it waits on fails when the connections are dropped).
+ */
+function untilLost(conn: Redis | undefined, work: Promise<void>): Promise<void> {
+  const settled = work.catch(() => undefined);
+  if (conn === undefined) return settled;
+  if (conn.status !== 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const lost = () => resolve();
+    conn.once('close', lost);
+    void settled.then(() => {
+      conn.off('close', lost);
+      resolve();
+    });
+  });
 }

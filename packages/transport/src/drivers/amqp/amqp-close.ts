@@ -1,0 +1,27 @@
+/**
+ * Closing amqplib connections and channels without hanging. amqplib settles close() when the
+ * broker's CloseOk arrives; if the socket dies first the connection (and its channels) emit
+ * 'close' but the promise is never settled, so a close() racing a lost connection waited for ever.
+ */
+import type { EventEmitter } from 'node:events';
+
+interface Closable extends EventEmitter {
+  close(): Promise<void>;
+}
+
+/** Resolves once `target` is closed: its CloseOk arrived, it closed otherwise, or close() failed. Never rejects. */
+export function closeAmqp(target: Closable | undefined): Promise<void> {
+  if (target === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    const closed = () => resolve();
+    target.once('close', closed);
+    // A target already closed refuses close() (synchronously for a channel): nothing is left to wait for.
+    Promise.resolve()
+      .then(() => target.close())
+      .catch(() => undefined)
+      .finally(() => {
+        target.off('close', closed);
+        resolve();
+      });
+  });
+}
