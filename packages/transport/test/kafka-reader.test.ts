@@ -16,6 +16,8 @@ async function silentBroker() {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => undefined);
+    // Reads (and ignores) what it is sent, so it sees a client's FIN and the socket can close.
+    s.resume();
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -24,6 +26,10 @@ async function silentBroker() {
     url: `127.0.0.1:${port}`,
     get accepted() {
       return accepted;
+    },
+    /** Resolves once every connection to it is closed (a connection left open fails the test by timeout). */
+    idle: async () => {
+      while (sockets.size > 0) await once([...sockets][0]!, 'close');
     },
     stop: () => {
       for (const s of sockets) s.destroy();
@@ -63,6 +69,9 @@ void test('kafka reader: an attempt nobody answers is abandoned and started over
     assert.equal(reader.positioned, false);
     // It was the watchdog, not a refused connection: the library reached the broker and waited.
     assert.ok(broker.accepted > 0, lines.join('\n'));
+    await reader.close();
+    // No attempt, abandoned or last, keeps a connection open.
+    await broker.idle();
   } finally {
     await reader.close();
     await broker.stop();
