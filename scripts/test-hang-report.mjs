@@ -14,7 +14,8 @@ function describeHandle(h) {
   const local = h.localEndpoint ? ` ${JSON.stringify(h.localEndpoint)}` : '';
   const peer = h.remoteEndpoint ? ` -> ${JSON.stringify(h.remoteEndpoint)}` : '';
   const extra = h.type === 'timer' ? ` (next in ${String(h.firesInMsFromNow)} ms)` : h.type === 'process' ? ` pid ${String(h.pid)}` : '';
-  return `  ${String(h.type)}${local}${peer}${extra}`;
+  const state = h.is_active === true ? '' : ' (inactive)';
+  return `  ${String(h.type)}${local}${peer}${extra}${state}`;
 }
 
 if (dir !== undefined && dir !== '') {
@@ -22,7 +23,7 @@ if (dir !== undefined && dir !== '') {
     const file = process.argv.find((a) => a.endsWith('.test.ts') || a.endsWith('.test.mjs')) ?? process.argv[1] ?? '?';
     const lines = [`${file} (pid ${process.pid}) was ended by SIGTERM; active resources: ${process.getActiveResourcesInfo().join(', ') || 'none'}`];
     try {
-      for (const h of process.report.getReport().libuv) if (h.is_active === true && !INTERNAL.has(String(h.type))) lines.push(describeHandle(h));
+      for (const h of process.report.getReport().libuv) if (!INTERNAL.has(String(h.type))) lines.push(describeHandle(h));
     } catch (err) {
       lines.push(`  (no libuv report: ${String(err)})`);
     }
