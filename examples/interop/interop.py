@@ -93,7 +93,8 @@ def via_redis(url, prefix, timeout):
         pubsub.get_message(timeout=timeout)  # the subscribe confirmation
         reply_key = f"{prefix}:reply:interop-{uuid.uuid4().hex[:8]}"
         corr = str(uuid.uuid4())
-        r.xadd(f"{prefix}:lane:{prefix}.api", {"subject": f"{prefix}.api", "data": REQUEST, "reply_to": reply_key, "correlation_id": corr, "headers": ""})
+        expires = str(int(time.time() * 1000 + timeout * 1000))  # not run if read after we stop waiting
+        r.xadd(f"{prefix}:lane:{prefix}.api", {"subject": f"{prefix}.api", "data": REQUEST, "reply_to": reply_key, "correlation_id": corr, "headers": "", "expires": expires})
         reply = None
         deadline = time.monotonic() + timeout
         last = "0"

@@ -120,8 +120,9 @@ export interface DriverStats {
   dropped: number;
   /**
    * Requests (and forwarded requests) left unsent in the outgoing buffer because their requester
-   * had stopped waiting (timeout, abort) by the time the broker was back: never counted in
-   * `dropped`. Absent for drivers without an outgoing buffer of requests.
+   * had stopped waiting (timeout, abort) by the time the broker was back, and, on a server,
+   * requests skipped unrun because they arrived after that (a broker that keeps them while no
+   * server reads: Kafka, Redis). Never counted in `dropped`. Absent for drivers without either.
    */
   expired?: number;
   /** Messages in the outgoing buffer now (stale requests included until the reconnect drops them). */

@@ -157,6 +157,12 @@ export abstract class DriverCore implements Driver {
     }
   }
 
+  /** A request that reached its server after its requester stopped waiting: skipped, not run, counted. */
+  protected expiredOnArrival(subject: string): void {
+    this.outbox.expired++;
+    this.options.logger?.debug({ subject }, 'expired request skipped');
+  }
+
   /** Builds the ServeRequest for a message that arrived on a lane and runs the handler. */
   /** `deadline` (performance.now()), when the broker told how long the requester waits, bounds a forward. */
   protected dispatch(message: InboundMessage, replyTo: string | undefined, correlationId: string | undefined, handler: ServeHandler, deadline?: number): void {

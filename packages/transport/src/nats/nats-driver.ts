@@ -67,10 +67,19 @@ class NatsDriver extends DriverCore {
         case 'reconnecting':
           if (this.status === 'connected') this.setStatus('reconnecting');
           break;
-        case 'reconnect':
+        case 'reconnect': {
           this.reconnects++;
-          this.online(s.server);
+          // nats.js has re-sent the subscriptions; once the server answers a PING it has them all,
+          // and only then is 'connected' true to its word (a request sent on it finds the lanes).
+          const server = s.server;
+          nc.flush().then(
+            () => {
+              if (!nc.isClosed() && this.status === 'reconnecting') this.online(server);
+            },
+            () => undefined, // lost again: the next 'reconnect' announces it
+          );
           break;
+        }
         case 'error':
           this.emit({ type: 'error', error: s.error });
           break;

@@ -68,6 +68,28 @@ export function runOutageCases(run: Run): void {
     });
   });
 
+  run('a request its requester gave up on while the server was away is not run when the server is back', async (ctx) => {
+    const { root } = ctx;
+    const [client] = await ctx.drivers(1);
+    const executed: string[] = [];
+    await relayed(ctx, async (server, relay) => {
+      server.serve({ subject: `${root}.api`, competing: true }, (req) => {
+        executed.push(dec(req.data));
+        return enc('done');
+      });
+      await server.flush();
+      assert.equal(dec((await client!.request(`${root}.api`, enc('warm-up'), { timeoutMs: 10_000 })).data), 'done');
+      await goAway(server, relay);
+      // Timed out, or refused at once where the broker knows nobody serves the lane now: nobody waits for it either way.
+      await assert.rejects(client!.request(`${root}.api`, enc('stale'), { timeoutMs: 200 }));
+      await relay.restore();
+      await waitStatus(server, 'connected', 60_000);
+      // Queued after the stale one where the broker kept it: once this is answered, that one was passed over.
+      assert.equal(dec((await client!.request(`${root}.api`, enc('fresh'), { timeoutMs: 10_000 })).data), 'done');
+      assert.deepEqual(executed, ['warm-up', 'fresh']);
+    });
+  });
+
   run('on reconnect the buffered messages go out before one published from the connected listener', async (ctx) => {
     const { root } = ctx;
     const got = await collecting(ctx, `${root}.order.>`);

@@ -175,6 +175,7 @@ class KafkaDriver extends DriverCore {
       serveRequest(m, headers, handler, {
         enqueue: (item) => this.send(item),
         topicFor: (subject) => topicFor(subject, this.options.namespace),
+        expired: (t) => this.expiredOnArrival(t),
         logger: this.options.logger,
       }),
     );

@@ -13,13 +13,15 @@ import { toInbound, type KafkaMessage } from './kafka-wire.js';
 export interface ServeContext {
   enqueue(item: OutboxItem): PublishOutcome;
   topicFor(subject: string): string | undefined;
+  /** Counts (and logs) a request skipped because its requester stopped waiting. */
+  expired(topic: string): void;
   logger: DriverLogger | undefined;
 }
 
 export function serveRequest(m: KafkaMessage, headers: Record<string, string>, handler: ServeHandler, ctx: ServeContext): void {
   const expires = Number(headers[KafkaHeader.EXPIRES]);
   if (Number.isFinite(expires) && expires > 0 && Date.now() > expires) {
-    ctx.logger?.debug({ topic: m.topic, offset: String(m.offset) }, 'expired request skipped');
+    ctx.expired(m.topic);
     return;
   }
   const replyTo = headers[KafkaHeader.REPLY_TO];

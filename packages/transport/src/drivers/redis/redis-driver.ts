@@ -176,7 +176,9 @@ export class RedisDriver extends BaseDriver {
     if (!/^[^\s.*>]+(\.[^\s.*>]+)*$/.test(item.subject)) throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${item.subject}'`);
     const headers = item.headers === undefined ? '' : JSON.stringify(item.headers);
     const streams = this.#streams.args(item.subject);
-    cmd.fsbusRoute(this.#ns, item.subject, data, item.replyTo ?? '', item.correlationId ?? '', headers, LANE_STREAM_MAXLEN, ...streams).then(
+    // Wall-clock, as a server on another host reads it: a request may wait in a lane stream while no server reads it.
+    const expires = item.deadline === undefined ? '' : String(Math.round(Date.now() + item.deadline - performance.now()));
+    cmd.fsbusRoute(this.#ns, item.subject, data, item.replyTo ?? '', item.correlationId ?? '', headers, LANE_STREAM_MAXLEN, expires, ...streams).then(
       ([lanes, , streamError]) => {
         if (item.kind === 'request' && lanes === 0 && item.correlationId !== undefined) this.noResponders(item.correlationId);
         // Published live, but not stored for replay: say so (the agent logs driver errors).
@@ -264,12 +266,19 @@ export class RedisDriver extends BaseDriver {
     const corr = f.get('correlation_id')?.toString('utf8');
     const headers = parseHeaders(f.get('headers'));
     const subject = f.get('subject')?.toString('utf8') ?? r.subject;
+    // Written while no server read the lane (all away) and read after its requester gave up: not run.
+    const expires = Number(f.get('expires')?.toString('utf8'));
+    if (expires > 0 && Date.now() > expires) {
+      this.expiredOnArrival(subject);
+      return;
+    }
     const message: InboundMessage = {
       subject,
       data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       ...(headers === undefined ? {} : { headers }),
     };
-    this.dispatch(message, replyTo === '' ? undefined : replyTo, corr === '' ? undefined : corr, r.handler);
+    const deadline = expires > 0 ? performance.now() + (expires - Date.now()) : undefined;
+    this.dispatch(message, replyTo === '' ? undefined : replyTo, corr === '' ? undefined : corr, r.handler, deadline);
   }
 
   /** Stops reading the lane: its blocking reader's connection goes. */

@@ -16,7 +16,7 @@ local function append(k)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   for i = 0, k - 1 do
-    local key, ckey, maxlen, maxage = ARGV[9 + 4 * i], ARGV[10 + 4 * i], ARGV[11 + 4 * i], ARGV[12 + 4 * i]
+    local key, ckey, maxlen, maxage = ARGV[10 + 4 * i], ARGV[11 + 4 * i], ARGV[12 + 4 * i], ARGV[13 + 4 * i]
     local seq = redis.call('INCR', ckey)
     local ms = now
     -- Continue after the stream's last ID: its sequence (counter key lost) and its ms (clock stepped back).
@@ -50,7 +50,8 @@ end
 
 /**
  * ROUTE — ARGV: namespace, subject, data, reply_to, correlation_id, headers (JSON or ''), maxlen,
- * then optionally k and k × (stream key, sequence key, maxlen or '', max age ms or '').
+ * expires (a request's deadline, epoch ms, or ''), then optionally k and k × (stream key,
+ * sequence key, maxlen or '', max age ms or '').
  * XADDs the message to every lane stream that serves the subject (exact, then each `a.b.>`
  * above it), PUBLISHes the data on the subject, then appends it to the k durable event streams
  * (see STREAM_APPEND). Returns { lanes written, subscribers, stream error or '' }.
@@ -60,7 +61,11 @@ local base = ARGV[1] .. ':lane:'
 local s = ARGV[2]
 local n = 0
 local function add(key)
-  redis.call('XADD', key, 'MAXLEN', '~', ARGV[7], '*', 'subject', s, 'data', ARGV[3], 'reply_to', ARGV[4], 'correlation_id', ARGV[5], 'headers', ARGV[6])
+  if ARGV[8] == '' then
+    redis.call('XADD', key, 'MAXLEN', '~', ARGV[7], '*', 'subject', s, 'data', ARGV[3], 'reply_to', ARGV[4], 'correlation_id', ARGV[5], 'headers', ARGV[6])
+  else
+    redis.call('XADD', key, 'MAXLEN', '~', ARGV[7], '*', 'subject', s, 'data', ARGV[3], 'reply_to', ARGV[4], 'correlation_id', ARGV[5], 'headers', ARGV[6], 'expires', ARGV[8])
+  end
   n = n + 1
 end
 if redis.call('EXISTS', base .. s) == 1 then add(base .. s) end
@@ -73,7 +78,7 @@ while true do
   pos = i
 end
 local subs = redis.call('PUBLISH', s, ARGV[3])
-local k = tonumber(ARGV[8] or '0')
+local k = tonumber(ARGV[9] or '0')
 if k == 0 then return {n, subs, ''} end
 ${STREAM_APPEND}
 -- A broken stream (wrong key type, out of memory) must not cost the live event: report, go on.
