@@ -212,7 +212,10 @@ export class KafkaReader {
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), shutdownTimeoutMs))),
     ]);
     clearTimeout(timer);
-    if (gaveUp) this.#logger?.warn({ topic: this.spec.topic, group: this.spec.group, timeoutMs: shutdownTimeoutMs }, 'kafka consumer did not close in time: left behind');
+    if (gaveUp) {
+      this.#logger?.warn({ topic: this.spec.topic, group: this.spec.group, timeoutMs: shutdownTimeoutMs }, 'kafka consumer did not close in time: its connections are dropped');
+      await dropConnections(consumer);
+    }
   }
 
   async close(): Promise<void> {
@@ -232,6 +235,16 @@ async function closeQuietly(stream: MessagesStream<Buffer, Buffer, Buffer, Buffe
     .catch(() => undefined);
   await Promise.resolve()
     .then(() => consumer?.close(true))
+    .catch(() => dropConnections(consumer));
+}
+
+/**
+ * A consumer whose close() failed (the library then counts it open again) or hangs still holds its
+ * broker connections, and with them the process: they are closed regardless.
+ */
+async function dropConnections(consumer: KafkaConsumer | undefined): Promise<void> {
+  await Promise.resolve()
+    .then(() => consumer?.connections.close())
     .catch(() => undefined);
 }
 
