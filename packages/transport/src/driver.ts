@@ -155,7 +155,10 @@ export interface Driver {
   /**
    * Resolves once everything published so far reached the broker. While the broker is away with
    * messages still in the outgoing buffer it cannot: it rejects at once with
-   * FSBUS_ERR_TRANSPORT_DISCONNECTED (the messages stay buffered and go out on reconnect).
+   * FSBUS_ERR_TRANSPORT_DISCONNECTED (the messages stay buffered and go out on reconnect). A flush
+   * whose connection is lost before the broker confirmed rejects the same way (the library may
+   * resend what was in flight on reconnect: it was not confirmed, not known lost); on AMQP a
+   * message the broker refuses (nack) rejects it with FSBUS_ERR_TRANSPORT_BROKER.
    */
   flush(): Promise<void>;
   stats(): DriverStats;

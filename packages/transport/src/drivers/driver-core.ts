@@ -101,6 +101,42 @@ export abstract class DriverCore implements Driver {
     throw new TransportError(TransportErrorCode.DISCONNECTED, `flush: the broker is away (${this.#status}) with ${this.outbox.size} message(s) buffered`);
   }
 
+  /**
+   * For flush(): `work` (what the broker has yet to confirm), unless the connection is lost first —
+   * then a DISCONNECTED rejection: a library may hold an unconfirmed operation until a reconnect
+   * that is far off or never comes, and flush() must neither hang nor pretend it was confirmed.
+   */
+  protected whileConnected<T>(work: Promise<T>): Promise<T> {
+    if (this.#status !== 'connected') {
+      work.catch(() => undefined);
+      return Promise.reject(this.lostDuringFlush());
+    }
+    return new Promise<T>((resolve, reject) => {
+      const off = this.on((e) => {
+        if (e.type !== 'status' || e.status === 'connected') return;
+        off();
+        reject(this.lostDuringFlush());
+      });
+      work.then(
+        (value) => {
+          off();
+          resolve(value);
+        },
+        (err: unknown) => {
+          off();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+  }
+
+  /** The rejection of a flush() whose connection went (or whose driver closed) before the broker confirmed. */
+  protected lostDuringFlush(cause?: unknown): TransportError {
+    const options = cause === undefined ? undefined : { cause };
+    if (this.#status === 'closed') return new TransportError(TransportErrorCode.CLOSED, 'flush: the driver was closed before the broker confirmed', options);
+    return new TransportError(TransportErrorCode.DISCONNECTED, 'flush: the connection to the broker was lost before it confirmed', options);
+  }
+
   protected emit(event: DriverEvent): void {
     for (const l of this.#listeners) {
       try {

@@ -192,7 +192,11 @@ class NatsDriver extends DriverCore {
 
   async flush(): Promise<void> {
     this.assertFlushable();
-    if (this.#nc !== undefined && this.status === 'connected') await this.#nc.flush();
+    if (this.#nc === undefined || this.status !== 'connected') return;
+    // nats.js fails a flush whose connection went ('connection disconnected') before that status arrives.
+    await this.whileConnected(this.#nc.flush()).catch((err: unknown) => {
+      throw err instanceof TransportError ? err : this.lostDuringFlush(err);
+    });
   }
 
   async close(): Promise<void> {

@@ -123,6 +123,17 @@ export function runOutageCases(run: Run): void {
     });
   });
 
+  run('flush() the connection dies under settles: rejects DISCONNECTED, never hangs or pretends', async (ctx) => {
+    const { root } = ctx;
+    await relayed(ctx, async (pub, relay) => {
+      assert.equal(pub.publish(`${root}.lost.x`, enc('in flight')), 'sent');
+      const flushing = pub.flush();
+      // Cut in the same tick: the broker's acknowledgement can never come back.
+      await relay.cut();
+      await assert.rejects(within(flushing, 15_000, 'flush() never settled after its connection died'), { code: TransportErrorCode.DISCONNECTED });
+    });
+  });
+
   run('close() resolves when the connection dies while it closes', async ({ broker, target }) => {
     const relay = await startRelay(Number(new URL(broker.url).port));
     try {

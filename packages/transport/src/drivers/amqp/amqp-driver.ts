@@ -304,7 +304,15 @@ export class AmqpDriver extends BaseDriver {
     this.assertFlushable();
     await this.#chain;
     const ch = this.#ch;
-    if (ch !== undefined && this.status === 'connected') await ch.waitForConfirms().catch(() => undefined);
+    if (ch === undefined || this.status !== 'connected') return;
+    try {
+      await this.whileConnected(ch.waitForConfirms());
+    } catch (err) {
+      if (err instanceof TransportError) throw err;
+      // amqplib fails the confirms of a channel that went with its connection before that 'close': lost, not refused.
+      if (this.#ch !== ch) throw this.lostDuringFlush(err);
+      throw new TransportError(TransportErrorCode.BROKER, `flush: the broker did not confirm every message: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   async close(): Promise<void> {

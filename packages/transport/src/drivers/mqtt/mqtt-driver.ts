@@ -272,7 +272,13 @@ export class MqttDriver extends BaseDriver {
 
   async flush(): Promise<void> {
     this.assertFlushable();
-    while (this.#ops.size > 0) await Promise.all([...this.#ops]);
+    if (this.#ops.size === 0) return;
+    // mqtt.js keeps an unacknowledged publish for the next session, however far off: lost is lost.
+    await this.whileConnected(
+      (async () => {
+        while (this.#ops.size > 0) await Promise.all([...this.#ops]);
+      })(),
+    );
   }
 
   async close(): Promise<void> {

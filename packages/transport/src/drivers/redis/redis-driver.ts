@@ -325,8 +325,16 @@ export class RedisDriver extends BaseDriver {
 
   async flush(): Promise<void> {
     this.assertFlushable();
-    await Promise.all([...this.#ops]);
-    if (this.#cmd?.status === 'ready' && this.status === 'connected') await this.#cmd.ping().catch(() => undefined);
+    const cmd = this.#cmd;
+    if (this.#ops.size === 0 && (cmd?.status !== 'ready' || this.status !== 'connected')) return;
+    // ioredis holds a command across reconnects for as long as the broker is away: lost is lost.
+    const confirmed = (async () => {
+      await Promise.all([...this.#ops]);
+      if (cmd?.status === 'ready') await cmd.ping();
+    })();
+    await this.whileConnected(confirmed).catch((err: unknown) => {
+      throw err instanceof TransportError ? err : this.lostDuringFlush(err);
+    });
   }
 
   async close(): Promise<void> {
