@@ -341,8 +341,9 @@ export class RedisDriver extends BaseDriver {
     if (this.status === 'closed') return;
     // Saying goodbye (in-flight operations, a PING, leaving lane groups, stream acks) waits on the
     // command connection, and ioredis keeps a command across reconnects for as long as the broker
-    // stays away: losing that connection (or having lost it already) ends the goodbye instead.
-    await untilLost(this.#cmd, this.#goodbye());
+    // stays away: there is no goodbye without that connection, and losing it ends one.
+    const cmd = this.#cmd;
+    if (cmd?.status === 'ready') await untilClosed(cmd, this.#goodbye());
     this.markClosed();
     // What an ended goodbye did not get to: their connections go all the same.
     for (const r of [...this.#lanes]) this.#drop(r);
@@ -368,14 +369,9 @@ export class RedisDriver extends BaseDriver {
   }
 }
 
-/**
- * `work`, or less: it is given up when `conn` closes, or at once if `conn` is not ready now (it
- * goes on, unawaited; whatever it waits on fails when the connections are dropped).
- */
-function untilLost(conn: Redis | undefined, work: Promise<void>): Promise<void> {
+/** Resolves when `work` settles or `conn` closes, whichever comes first (`work` is then left to itself). */
+function untilClosed(conn: Redis, work: Promise<void>): Promise<void> {
   const settled = work.catch(() => undefined);
-  if (conn === undefined) return settled;
-  if (conn.status !== 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const lost = () => resolve();
     conn.once('close', lost);
