@@ -30,6 +30,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const timeoutMs = process.env.FSBUS_TEST_TIMEOUT_MS ?? '300000';
 // A file ended for outliving its timeout leaves a note of what kept it alive here (test-hang-report.mjs).
 const hangReports = mkdtempSync(join(tmpdir(), 'fsbus-hang-reports-'));
 const args = [
@@ -39,11 +40,11 @@ const args = [
   '--test',
   `--test-concurrency=${process.env.FSBUS_TEST_CONCURRENCY ?? '2'}`,
   // A test that hangs fails (with its name) instead of holding CI until its limit.
-  `--test-timeout=${process.env.FSBUS_TEST_TIMEOUT_MS ?? '300000'}`,
+  `--test-timeout=${timeoutMs}`,
   '--test-reporter=spec',
   ...files,
 ];
-const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, FSBUS_HANG_REPORT_DIR: hangReports } });
+const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, FSBUS_HANG_REPORT_DIR: hangReports, FSBUS_TEST_TIMEOUT_MS: timeoutMs } });
 child.on('exit', (code, signal) => {
   for (const name of readdirSync(hangReports)) process.stdout.write(`\n# hang report\n${readFileSync(join(hangReports, name), 'utf8')}`);
   rmSync(hangReports, { recursive: true, force: true });
