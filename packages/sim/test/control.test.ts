@@ -1,6 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { Simulator } from '../src/index.js';
+import { Simulator, SimWireErrorCode } from '../src/index.js';
+import { sendJson } from '../src/control/json.js';
 import { WireClient } from './listener-client.js';
 
 void describe('simulator control knobs', () => {
@@ -89,4 +93,19 @@ void describe('simulator control knobs', () => {
     assert.equal((await http('POST', '/listener/start')).json['listening'], true);
     (await WireClient.authed(port)).close();
   });
+});
+
+void it('a control result JSON cannot carry is answered once, 500 with the reason', async () => {
+  const server = createServer((_req, res) => sendJson(res, 200, { seq: 1n }));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { headers: { connection: 'close' } });
+    assert.equal(res.status, 500);
+    const body = (await res.json()) as { error: string; code: string };
+    assert.match(body.error, /cannot be sent as JSON.*BigInt/);
+    assert.equal(body.code, SimWireErrorCode.CONTROL);
+  } finally {
+    server.close();
+  }
 });

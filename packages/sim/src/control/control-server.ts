@@ -9,7 +9,7 @@ import { FsbusError } from '@fsbus/esl';
 import type { Simulator } from '../simulator.js';
 import { SimConfigError, SimListenError, SimWireErrorCode } from '../listener/errors.js';
 import { coreRoutes } from './core-routes.js';
-import { num, str, type JsonObject, type Route } from './json.js';
+import { num, sendJson, str, type JsonObject, type Route } from './json.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -73,12 +73,6 @@ async function readJson(req: IncomingMessage): Promise<JsonObject> {
   return parsed as JsonObject;
 }
 
-function send(res: ServerResponse, status: number, value: unknown): void {
-  const text = JSON.stringify(value ?? {});
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 export class ControlServer {
   readonly #port: number;
   readonly #sim: Simulator;
@@ -122,14 +116,17 @@ export class ControlServer {
     const path = (req.url ?? '/').split('?')[0];
     const route = this.#routes[`${req.method ?? 'GET'} ${path}`];
     if (route === undefined) {
-      send(res, 404, { error: `no route ${req.method ?? ''} ${path}`, routes: Object.keys(this.#routes) });
+      sendJson(res, 404, { error: `no route ${req.method ?? ''} ${path}`, routes: Object.keys(this.#routes) });
       return;
     }
+    let status = 200;
+    let body: unknown;
     try {
-      send(res, 200, await route(await readJson(req), this.#sim));
+      body = await route(await readJson(req), this.#sim);
     } catch (err) {
-      const code = err instanceof FsbusError ? err.code : SimWireErrorCode.CONTROL;
-      send(res, err instanceof SimConfigError ? 400 : 500, { error: err instanceof Error ? err.message : String(err), code });
+      status = err instanceof SimConfigError ? 400 : 500;
+      body = { error: err instanceof Error ? err.message : String(err), code: err instanceof FsbusError ? err.code : SimWireErrorCode.CONTROL };
     }
+    sendJson(res, status, body);
   }
 }

@@ -1,6 +1,7 @@
-/** Request-body helpers of the control API. */
+/** Request-body and response helpers of the control API. */
+import type { ServerResponse } from 'node:http';
 import type { Simulator } from '../simulator.js';
-import { SimConfigError } from '../listener/errors.js';
+import { SimConfigError, SimWireErrorCode } from '../listener/errors.js';
 
 export type JsonObject = Record<string, unknown>;
 export type Route = (body: JsonObject, sim: Simulator) => unknown;
@@ -19,3 +20,15 @@ export function num(body: JsonObject, key: string, fallback?: number): number {
   throw new SimConfigError(`'${key}' must be a number`);
 }
 
+/** One answer per request, always: a value JSON cannot carry becomes a 500 naming why. */
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  let text: string;
+  try {
+    text = JSON.stringify(value ?? {});
+  } catch (err) {
+    status = 500;
+    text = JSON.stringify({ error: `the result cannot be sent as JSON: ${(err as Error).message}`, code: SimWireErrorCode.CONTROL });
+  }
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
