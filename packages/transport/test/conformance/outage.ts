@@ -134,6 +134,18 @@ export function runOutageCases(run: Run): void {
     });
   });
 
+  run('unsubscribe() of a lane settles when the connection dies under it', async (ctx) => {
+    const { root } = ctx;
+    await relayed(ctx, async (server, relay) => {
+      const lane = server.serve({ subject: `${root}.api`, competing: true }, () => enc('done'));
+      await server.flush();
+      const leaving = lane.unsubscribe();
+      // Cut in the same tick: the broker's answer to leaving can never come back.
+      await relay.cut();
+      await within(leaving.catch(() => undefined), 15_000, 'unsubscribe() never settled after its connection died');
+    });
+  });
+
   run('close() resolves when the connection dies while it closes', async ({ broker, target }) => {
     const relay = await startRelay(Number(new URL(broker.url).port));
     try {

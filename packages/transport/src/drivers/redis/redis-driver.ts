@@ -292,7 +292,13 @@ export class RedisDriver extends BaseDriver {
     this.#drop(r);
     const cmd = this.#cmd;
     if (cmd?.status === 'ready') {
-      await cmd.fsbusLeave(r.key, r.group, this.#id, r.competing ? 'consumer' : 'group').catch(() => undefined);
+      // Not past the connection's loss (ioredis would hold the command until a reconnect): the
+      // group or consumer then stays in Redis, as after a crash.
+      const leave = cmd.fsbusLeave(r.key, r.group, this.#id, r.competing ? 'consumer' : 'group').then(
+        () => undefined,
+        () => undefined,
+      );
+      await untilClosed(cmd, leave);
     }
   }
 
