@@ -7,7 +7,8 @@ import { strict as assert } from 'node:assert';
 import { Redis } from 'ioredis';
 import { startRedis, type BrokerHandle } from '@fsbus/testkit';
 import { createDriver, TransportErrorCode, type Driver, type DurableMessage, type ReplayFrom } from '@fsbus/transport';
-import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
+import { Collector, dec, enc, waitStatus, within } from './conformance/helpers.js';
+import { startRelay } from './conformance/relay.js';
 
 /** The broker's clock in ms (what stream IDs and MINID use). */
 async function brokerMs(r: Redis): Promise<number> {
@@ -176,6 +177,36 @@ void describe('redis durable streams', () => {
     await c2.unsubscribe();
     const pending = (await raw.xpending(`dur:stream:${stream}`, 'audit')) as [number, ...unknown[]];
     assert.equal(pending[0], 0, 'everything acked, filtered-out entries included');
+  });
+
+  void test('unsubscribe() settles when the connection dies with an ack in flight, and that entry comes again', async () => {
+    const stream = `S${++n}`;
+    const pub = await driver();
+    await pub.ensureStream({ name: stream, subjects: ['e.events.>'] });
+    pub.publish('e.events.x', enc('1'));
+    await pub.flush();
+    const relay = await startRelay(Number(new URL(broker.url).port));
+    try {
+      const consumer = await createDriver('redis', { urls: [relay.url(broker.url)], namespace: 'dur' });
+      opened.push(consumer);
+      await consumer.connect();
+      const got = new Collector<DurableMessage>();
+      let cut: Promise<void> | undefined;
+      const sub = await consumer.consumeDurable({ stream, durable: 'lost-ack' }, (m) => {
+        m.ack();
+        cut = relay.cut(); // in the ack's tick: Redis never hears it
+        got.push(m);
+      });
+      await got.until(1);
+      await cut;
+      await within(sub.unsubscribe(), 15_000, 'unsubscribe() never settled after its connection died');
+    } finally {
+      await relay.close();
+    }
+    const again = new Collector<DurableMessage>();
+    const sub = await (await driver()).consumeDurable({ stream, durable: 'lost-ack' }, again.push);
+    assert.deepEqual((await again.until(1)).map((m) => dec(m.data)), ['1']);
+    await sub.unsubscribe();
   });
 
   void test('several publishers (agents) share one stream and one sequence; ensure is idempotent', async () => {

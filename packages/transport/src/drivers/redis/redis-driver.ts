@@ -17,7 +17,7 @@ import type { OutboxItem } from '../../outbox.js';
 import { ensureRedisStream, StreamReader, StreamRoutes, type PositionCommand } from './redis-durable.js';
 import { LEAVE_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT } from './redis-scripts.js';
 import { ensureGroup, readLane, readReplies, type LaneStream } from './redis-streams.js';
-import { entryFields, parseHeaders, redisOptions, toGlob } from './redis-util.js';
+import { entryFields, parseHeaders, redisOptions, toGlob, untilClosed } from './redis-util.js';
 import { subjectMatches } from '../../subject-pattern.js';
 
 /** @default 'freeswitch' */
@@ -373,17 +373,4 @@ export class RedisDriver extends BaseDriver {
     for (const r of [...this.#lanes]) await this.#leave(r);
     for (const r of [...this.#readers]) await r.unsubscribe();
   }
-}
-
-/** Resolves when `work` settles or `conn` closes, whichever comes first (`work` is then left to itself). */
-function untilClosed(conn: Redis, work: Promise<void>): Promise<void> {
-  const settled = work.catch(() => undefined);
-  return new Promise((resolve) => {
-    const lost = () => resolve();
-    conn.once('close', lost);
-    void settled.then(() => {
-      conn.off('close', lost);
-      resolve();
-    });
-  });
 }

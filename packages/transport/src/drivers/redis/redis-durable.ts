@@ -12,7 +12,7 @@ import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, S
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { backoffMs } from '../base-driver.js';
 import { ready } from './redis-streams.js';
-import { entryFields, parseHeaders } from './redis-util.js';
+import { entryFields, parseHeaders, untilClosed } from './redis-util.js';
 import { subjectMatches } from '../../subject-pattern.js';
 
 /** Entries per XREAD/XREADGROUP round trip. */
@@ -248,7 +248,11 @@ export class StreamReader implements Subscription {
     this.#stopped = true;
     // The reader sits in a blocking read: drop its connection rather than queue QUIT behind it.
     this.#conn.disconnect();
-    await Promise.all(acks);
+    // Not past the command connection's loss (ioredis would hold an XACK for a reconnect): an
+    // entry whose ack did not arrive comes again to the next consumer of this name.
+    const cmd = this.#cmd();
+    const acked = Promise.all(acks).then(() => undefined);
+    if (cmd?.status === 'ready') await untilClosed(cmd, acked);
     await this.#loop;
   }
 }

@@ -1,5 +1,5 @@
 /** Subject patterns over Redis Pub/Sub globs, stream-entry fields, and connection options. */
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { readTlsMaterial } from '../../tls-material.js';
 import type { DriverOptions, MessageHeaders } from '../../driver.js';
 import { backoffMs } from '../base-driver.js';
@@ -66,4 +66,17 @@ export function redisOptions(url: string, options: DriverOptions, connectTimeout
   if (u.protocol === 'rediss:' || t === true) out.tls = {};
   if (typeof t === 'object') out.tls = readTlsMaterial(t);
   return out;
+}
+
+/** Resolves when `work` settles or `conn` closes, whichever comes first (`work` is then left to itself). */
+export function untilClosed(conn: Redis, work: Promise<void>): Promise<void> {
+  const settled = work.catch(() => undefined);
+  return new Promise((resolve) => {
+    const lost = () => resolve();
+    conn.once('close', lost);
+    void settled.then(() => {
+      conn.off('close', lost);
+      resolve();
+    });
+  });
 }
