@@ -326,6 +326,11 @@ export class Agent {
     this.#changed();
   }
 
+  /** Writes the log lines still batched, and later ones at once: for an exit that does not wait for stop(). */
+  flushLog(): void {
+    this.#logSink?.close();
+  }
+
   async #teardown(): Promise<void> {
     for (const l of this.#lanes) await l.unsubscribe().catch(() => undefined);
     this.#lanes = [];

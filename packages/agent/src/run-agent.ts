@@ -50,18 +50,32 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv =
     agent.logger.fatal({ err }, 'agent could not start');
     return 1;
   }
-  await new Promise<void>((resolve) => {
+  return new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       agent.logger.info({ signal }, 'shutting down');
+      // A second signal ends the process at once (the default action).
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      agent.stop().then(resolve, (err: unknown) => {
-        agent.logger.error({ err }, 'shutdown failed');
-        resolve();
-      });
+      const timeoutMs = agent.config.shutdown_timeout_ms;
+      const timer = setTimeout(() => {
+        agent.logger.error({ timeoutMs }, 'agent did not stop in time: exiting anyway');
+        agent.flushLog();
+        resolve(1);
+      }, timeoutMs);
+      agent.stop().then(
+        () => {
+          clearTimeout(timer);
+          resolve(0);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          agent.logger.error({ err }, 'shutdown failed');
+          agent.flushLog();
+          resolve(1);
+        },
+      );
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  return 0;
 }

@@ -78,3 +78,45 @@ void test('fsbus agent serves requests, logs JSON, and exits 0 on SIGTERM', asyn
     await nats.stop();
   }
 });
+
+void test('a stop that cannot finish (the broker frozen) exits 1 after shutdown_timeout_ms, saying so', async () => {
+  const nats = await startNatsServer();
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  const child = fsbus(['agent'], {
+    FSBUS_BROKER_URL: nats.url,
+    FSBUS_NODE_ID: 'proc-2',
+    FSBUS_ESL_PORT: String(port),
+    FSBUS_ESL_PASSWORD: 'ClueCon',
+    FSBUS_METRICS: 'false',
+    FSBUS_SHUTDOWN_TIMEOUT_MS: '1500',
+  });
+  const exited = exitOf(child);
+  try {
+    const logs: Array<Record<string, unknown>> = [];
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
+    await new Promise<void>((resolve, reject) => {
+      lines.on('line', () => {
+        if (logs.some((l) => l['msg'] === 'agent started')) resolve();
+      });
+      void exited.then((code) => reject(new Error(`agent exited early (${code}): ${JSON.stringify(logs)}`)));
+    });
+    // Connections stay open and nothing is answered: the agent's flush on the way out waits for ever.
+    nats.pause();
+    child.kill('SIGTERM');
+    let bound: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<string>((resolve) => (bound = setTimeout(() => resolve('still running 20 s after SIGTERM'), 20_000)));
+    assert.equal(await Promise.race([exited, gaveUp]), 1);
+    clearTimeout(bound);
+    const line = logs.find((l) => l['msg'] === 'agent did not stop in time: exiting anyway');
+    assert.ok(line !== undefined, JSON.stringify(logs));
+    assert.equal(line['timeoutMs'], 1500);
+    assert.ok(!logs.some((l) => l['msg'] === 'agent stopped'));
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    nats.resume();
+    await sim.stop();
+    await nats.stop();
+  }
+});

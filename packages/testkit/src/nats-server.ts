@@ -39,6 +39,10 @@ export interface NatsServerHandle {
   restart(): Promise<void>;
   /** Stops it for good and removes its temp dir. */
   stop(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing is answered. */
+  pause(): void;
+  /** Thaws a paused server (SIGCONT). */
+  resume(): void;
 }
 
 const LISTEN = /Listening for client connections on [^\s]*:(\d+)/;
@@ -85,6 +89,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const halt = async (): Promise<void> => {
     const c = child;
     child = undefined;
+    c?.kill('SIGCONT'); // a paused server would not act on SIGTERM
     if (c !== undefined) await stopChild(c);
   };
 
@@ -116,5 +121,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       await halt();
       temp.remove();
     },
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
   };
 }

@@ -49,6 +49,7 @@ export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly stri
   ['dialplan.path', ['FSBUS_DIALPLAN_PATH']],
   ['dialplan.user', ['FSBUS_DIALPLAN_USER']],
   ['dialplan.state_file', ['FSBUS_DIALPLAN_STATE_FILE']],
+  ['shutdown_timeout_ms', ['FSBUS_SHUTDOWN_TIMEOUT_MS']],
   ['log_level', ['FSBUS_LOG_LEVEL']],
 ];
 

@@ -165,6 +165,12 @@ export const configSchema = z
       .strict()
       .prefault({}),
     /** @default 'info' */
+    /**
+     * How long a SIGTERM/SIGINT waits for the agent to stop (drain, flush, close) before the
+     * process exits anyway with code 1: a broker that accepts and never answers must not hold a
+     * service manager until it kills. @default 30000
+     */
+    shutdown_timeout_ms: positive.default(30_000),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();
