@@ -236,7 +236,8 @@ def via_zmq(url, prefix, timeout, curve=None):
             pass
         dealer.connect(f"tcp://{u.hostname}:{u.port}")
         corr = str(uuid.uuid4())
-        dealer.send_multipart([b"FSB1", b"REQ", f"{prefix}.api".encode(), corr.encode(), b"", REQUEST])
+        headers = json.dumps({"fsbus-expires": str(int(time.time() * 1000 + timeout * 1000))}).encode()  # not run if late
+        dealer.send_multipart([b"FSB1", b"REQ", f"{prefix}.api".encode(), corr.encode(), headers, REQUEST])
         while True:
             frames = dealer.recv_multipart()
             if frames[1] == b"REP" and frames[3].decode() == corr:

@@ -166,15 +166,22 @@ void test('zmq agent/client topology: a client is reconnecting while every agent
     assert.equal(dec((await client.request('t.api', enc('x'), { timeoutMs: 5000 })).data), 'one');
     await agent.close();
     await waitStatus(client, 'reconnecting');
-    await assert.rejects(client.request('t.api', enc('x'), { timeoutMs: 300 }), { code: TransportErrorCode.TIMEOUT });
+    await assert.rejects(client.request('t.api', enc('stale'), { timeoutMs: 300 }), { code: TransportErrorCode.TIMEOUT });
     // The agent restarts on the same endpoint: the client reconnects by itself.
     again = await createDriver('zmq', { urls: [url], name: 'agent-again' });
     await again.connect();
-    again.serve({ subject: 't.api', competing: true }, () => enc('two'));
+    const ran: string[] = [];
+    again.serve({ subject: 't.api', competing: true }, (req) => {
+      ran.push(dec(req.data));
+      return enc('two');
+    });
     await again.flush();
     await waitStatus(client, 'connected');
     assert.equal(client.stats().reconnects, 1);
     assert.equal(dec((await client.request('t.api', enc('y'), { timeoutMs: 5000 })).data), 'two');
+    // The request that timed out while no agent was there is not run late by the one that came back.
+    assert.deepEqual(ran, ['y']);
+    assert.equal(again.stats().expired, 1);
   } finally {
     await client.close();
     await agent.close();

@@ -17,7 +17,7 @@ import type { OutboxItem } from '../../outbox.js';
 import { DriverCore, urlList } from '../driver-core.js';
 import { isValidSubject } from '../kafka/kafka-topics.js';
 import { ZmqClient } from './zmq-client.js';
-import { Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
+import { EXPIRES_HEADER, Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqServer } from './zmq-server.js';
 import { checkCurve, serverCurve } from './zmq-curve.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
@@ -203,7 +203,8 @@ class ZmqDriver extends DriverCore {
     const signal = options.signal;
     if (signal?.aborted === true) return Promise.reject(new TransportError(TransportErrorCode.ABORTED, `request to ${subject} was aborted`, { cause: signal.reason }));
     const id = randomUUID();
-    const headers = options.headers === undefined ? undefined : { ...options.headers };
+    // Wall-clock, as the agent (maybe on another host) reads it: see EXPIRES_HEADER.
+    const headers = { ...options.headers, [EXPIRES_HEADER]: String(Date.now() + timeoutMs) };
     return new Promise((resolve, reject) => {
       const got: InboundMessage[] = [];
       let outstanding = 0;
@@ -277,7 +278,8 @@ class ZmqDriver extends DriverCore {
   override stats(): DriverStats {
     const core = super.stats();
     const dropped = core.dropped + (this.#server?.dropped ?? 0) + (this.#client?.dropped ?? 0);
-    const stats: DriverStats = { ...core, published: this.#server?.published ?? 0, dropped, pending: core.pending + (this.#server?.pending ?? 0) };
+    const expired = (core.expired ?? 0) + (this.#server?.expired ?? 0);
+    const stats: DriverStats = { ...core, published: this.#server?.published ?? 0, dropped, expired, pending: core.pending + (this.#server?.pending ?? 0) };
     if (this.options.curve?.clientKeys !== undefined) stats.refused = this.#server?.refused ?? 0;
     return stats;
   }

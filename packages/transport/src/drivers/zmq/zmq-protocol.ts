@@ -11,6 +11,12 @@
  */
 
 export const WIRE_VERSION = 'FSB1';
+/**
+ * Request header: when the requester stops waiting (epoch ms). A client's DEALER holds what it
+ * sends to an agent that is away and delivers it when the agent is back; an agent skips a REQ
+ * past this instead of running it late. Not shown to lane handlers.
+ */
+export const EXPIRES_HEADER = 'fsbus-expires';
 
 /** Prefix of the marker subscriptions a subscriber uses to learn its subscriptions arrived. */
 export const SUB_MARKER = '$fsbus.sub.';

@@ -10,7 +10,7 @@ import { admitOnly, type ZapAdmission } from './zmq-zap.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../driver.js';
 import { subjectMatches } from '../../subject-pattern.js';
-import { decodeWire, encodeLanes, encodeWire, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
+import { decodeWire, encodeLanes, encodeWire, EXPIRES_HEADER, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
 import { runLaneHandler } from '../driver-core.js';
 
@@ -51,6 +51,9 @@ export class ZmqServer {
     this.#routerOut = new ZmqWriter(this.#router, bufferMessages, logger);
     this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger);
   }
+
+  /** Requests skipped because they arrived after their requester stopped waiting. */
+  expired = 0;
 
   get dropped(): number {
     return this.#routerOut.dropped + this.#pubOut.dropped;
@@ -142,6 +145,12 @@ export class ZmqServer {
   }
 
   #dispatch(peer: string, m: WireMessage): void {
+    const expires = Number(m.headers?.[EXPIRES_HEADER]);
+    if (expires > 0 && Date.now() > expires) {
+      this.expired++;
+      this.#logger?.debug({ subject: m.subject }, 'expired request skipped');
+      return;
+    }
     const served = [...this.#lanes].find((l) => subjectMatches(l.lane.subject, m.subject));
     const wantsReply = m.kind === Kind.REQ;
     if (served === undefined) {
@@ -149,10 +158,11 @@ export class ZmqServer {
       return;
     }
     let replied = false;
+    const headers = handlerHeaders(m.headers);
     const request: ServeRequest = {
       subject: m.subject,
       data: m.data,
-      ...(m.headers === undefined ? {} : { headers: m.headers }),
+      ...(headers === undefined ? {} : { headers }),
       expectsReply: wantsReply,
       reply: (data) => {
         if (!wantsReply || replied) return false;
@@ -188,4 +198,11 @@ export class ZmqServer {
   get refused(): number {
     return this.#zap?.registration.refused ?? 0;
   }
+}
+
+/** What a lane handler sees: the request's headers without the wire's own. */
+function handlerHeaders(headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (headers === undefined || !(EXPIRES_HEADER in headers)) return headers;
+  const { [EXPIRES_HEADER]: _expires, ...rest } = headers;
+  return Object.keys(rest).length === 0 ? undefined : rest;
 }
