@@ -209,6 +209,24 @@ void describe('redis durable streams', () => {
     await sub.unsubscribe();
   });
 
+  void test('ensureStream() and consumeDurable() whose connection dies before the answer reject DISCONNECTED', async () => {
+    const stream = `S${++n}`;
+    await (await driver()).ensureStream({ name: stream, subjects: ['e.events.>'] });
+    for (const attempt of ['ensure', 'consume'] as const) {
+      const relay = await startRelay(Number(new URL(broker.url).port));
+      try {
+        const d = await createDriver('redis', { urls: [relay.url(broker.url)], namespace: 'dur' });
+        opened.push(d);
+        await d.connect();
+        const call = attempt === 'ensure' ? d.ensureStream({ name: stream, subjects: ['e.events.>'] }) : d.consumeDurable({ stream, durable: 'cut' }, () => undefined);
+        await relay.cut(); // in the command's tick: its answer never comes back
+        await assert.rejects(within(call, 15_000, `${attempt} never settled after its connection died`), { code: TransportErrorCode.DISCONNECTED });
+      } finally {
+        await relay.close();
+      }
+    }
+  });
+
   void test('several publishers (agents) share one stream and one sequence; ensure is idempotent', async () => {
     const stream = `S${++n}`;
     const [a, b] = [await driver(), await driver()];

@@ -12,7 +12,7 @@ import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, S
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { backoffMs } from '../base-driver.js';
 import { ready } from './redis-streams.js';
-import { entryFields, parseHeaders, untilClosed } from './redis-util.js';
+import { entryFields, orLost, parseHeaders, untilClosed } from './redis-util.js';
 import { subjectMatches } from '../../subject-pattern.js';
 
 /** Entries per XREAD/XREADGROUP round trip. */
@@ -77,8 +77,9 @@ export async function ensureRedisStream(cmd: Redis | undefined, ns: string, spec
   const record = { name: spec.name, key: streamKey(ns, spec.name), subjects: spec.subjects, maxMessages: spec.maxMessages ?? null, maxAgeMs: spec.maxAgeMs ?? null };
   try {
     // Idempotent: every agent (and every restart) writes the same record; the last one wins.
-    await cmd.hset(registryKey(ns), spec.name, JSON.stringify(record));
+    await orLost(cmd, cmd.hset(registryKey(ns), spec.name, JSON.stringify(record)));
   } catch (err) {
+    if (err instanceof TransportError) throw err;
     throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: ${(err as Error).message}`, { cause: err });
   }
   routes.add(spec);
@@ -115,11 +116,14 @@ export class StreamReader implements Subscription {
     this.#logger = logger;
   }
 
-  /** Checks the stream exists, finds where to start (creates the group), then reads in the background. */
+  /**
+   * Checks the stream exists, finds where to start (creates the group), then reads in the
+   * background. Each command fails if the connection is lost before its answer (orLost).
+   */
   async start(ns: string): Promise<void> {
     const cmd = this.#cmd();
     if (cmd?.status !== 'ready') throw new TransportError(TransportErrorCode.BROKER, `cannot consume stream ${this.#options.stream}: not connected`);
-    if ((await cmd.hexists(registryKey(ns), this.#options.stream)) === 0) throw new TransportError(TransportErrorCode.BROKER, `stream ${this.#options.stream} not found`);
+    if ((await orLost(cmd, cmd.hexists(registryKey(ns), this.#options.stream))) === 0) throw new TransportError(TransportErrorCode.BROKER, `stream ${this.#options.stream} not found`);
     const start = await this.#startId(cmd);
     const group = this.#options.durable;
     if (group === undefined) {
@@ -127,7 +131,7 @@ export class StreamReader implements Subscription {
       return;
     }
     try {
-      await cmd.call('XGROUP', 'CREATE', this.#key, group, start, 'MKSTREAM');
+      await orLost(cmd, cmd.call('XGROUP', 'CREATE', this.#key, group, start, 'MKSTREAM'));
     } catch (err) {
       // An existing durable consumer keeps its position: `from` applies to a new one only.
       if (!/BUSYGROUP/.test((err as Error).message)) throw err;
@@ -139,10 +143,10 @@ export class StreamReader implements Subscription {
   async #startId(cmd: Redis & PositionCommand): Promise<string> {
     const from = this.#options.from ?? 'all';
     if (from === 'all') return '0-0';
-    if (from === 'new') return this.#options.durable === undefined ? await cmd.fsbusPosition(this.#key, 'last', '0') : '$';
+    if (from === 'new') return this.#options.durable === undefined ? await orLost(cmd, cmd.fsbusPosition(this.#key, 'last', '0')) : '$';
     if ('sequence' in from) {
       this.#minSeq = from.sequence;
-      return from.sequence <= 1 ? '0-0' : await cmd.fsbusPosition(this.#key, 'seq', String(Math.floor(from.sequence)));
+      return from.sequence <= 1 ? '0-0' : await orLost(cmd, cmd.fsbusPosition(this.#key, 'seq', String(Math.floor(from.sequence))));
     }
     const ms = from.time.getTime();
     // Everything whose ID's ms part is ≥ the time: read after the last possible ID of ms − 1.

@@ -3,6 +3,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { readTlsMaterial } from '../../tls-material.js';
 import type { DriverOptions, MessageHeaders } from '../../driver.js';
 import { backoffMs } from '../base-driver.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
 
 /**
  * A contract pattern (`a.*.c`, `a.>`) as a PSUBSCRIBE glob. Redis globs cross dots, so the glob
@@ -78,5 +79,26 @@ export function untilClosed(conn: Redis, work: Promise<void>): Promise<void> {
       conn.off('close', lost);
       resolve();
     });
+  });
+}
+
+/**
+ * `command`'s outcome, or FSBUS_ERR_TRANSPORT_DISCONNECTED if `conn` closes first: ioredis would hold the command for
+ * a reconnect, however far off, and a caller waiting on it would wait as long.
+ */
+export function orLost<T>(conn: Redis, command: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const lost = () => reject(new TransportError(TransportErrorCode.DISCONNECTED, 'the connection to Redis was lost before it answered'));
+    conn.once('close', lost);
+    command.then(
+      (value) => {
+        conn.off('close', lost);
+        resolve(value);
+      },
+      (err: unknown) => {
+        conn.off('close', lost);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
   });
 }
