@@ -218,7 +218,7 @@ void describe('redis durable streams', () => {
         const d = await createDriver('redis', { urls: [relay.url(broker.url)], namespace: 'dur' });
         opened.push(d);
         await d.connect();
-        const call = attempt === 'ensure' ? d.ensureStream({ name: stream, subjects: ['e.events.>'] }) : d.consumeDurable({ stream, durable: 'cut' }, () => undefined);
+        const call: Promise<unknown> = attempt === 'ensure' ? d.ensureStream({ name: stream, subjects: ['e.events.>'] }) : d.consumeDurable({ stream, durable: 'cut' }, () => undefined);
         await relay.cut(); // in the command's tick: its answer never comes back
         await assert.rejects(within(call, 15_000, `${attempt} never settled after its connection died`), { code: TransportErrorCode.DISCONNECTED });
       } finally {
