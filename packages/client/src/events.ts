@@ -4,7 +4,7 @@
  */
 import { eventSubjectTail } from '@fsbus/contract';
 import { isEventName } from '@fsbus/esl';
-import type { ConsumeDurableOptions, Subscription } from '@fsbus/transport';
+import { TransportError, TransportErrorCode, type ConsumeDurableOptions, type Subscription } from '@fsbus/transport';
 import type { ClientCore } from './commands.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
 import { decodeEvent, subjectMatches, type BusEvent, type EventPattern } from './event.js';
@@ -44,7 +44,16 @@ export function openEventStream(core: ClientCore, patterns: readonly EventPatter
           }),
         );
         // The broker has the subscriptions once this round trip is done.
-        await driver.flush();
+        try {
+          await driver.flush();
+        } catch (err) {
+          // Away: the driver restores its subscriptions when the broker is back, and the stream
+          // delivers from then on, as for one opened before the outage.
+          if (err instanceof TransportError && err.code === TransportErrorCode.DISCONNECTED) return subs;
+          // A stream that never opens must not leave its subscriptions delivering to nobody.
+          for (const sub of subs) void sub.unsubscribe().catch(() => undefined);
+          throw err;
+        }
         return subs;
       }
       if (!driver.capabilities.durableStreams) {

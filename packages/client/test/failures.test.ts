@@ -6,21 +6,9 @@ import { encodeReply, successReply } from '@fsbus/contract';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
 import { createDriver, type Driver } from '@fsbus/transport';
 import { ClientError, ClientErrorCode, connect, type FsbusClient } from '../src/index.js';
+import { statusReached } from './support/status.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-function statusReached(driver: Driver, status: string): Promise<void> {
-  if (driver.status === status) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`driver never became ${status}`)), 15_000);
-    const off = driver.on((e) => {
-      if (e.type !== 'status' || e.status !== status) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
 
 void describe('@fsbus/client failures', () => {
   let nats: NatsServerHandle;

@@ -5,7 +5,9 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { BusErrorCode } from '@fsbus/contract';
 import { startMosquitto } from '@fsbus/testkit';
-import { ClientError, ClientErrorCode, ReplyError } from '../src/index.js';
+import { createDriver } from '@fsbus/transport';
+import { ClientError, ClientErrorCode, connect, ReplyError } from '../src/index.js';
+import { statusReached } from './support/status.js';
 import { collectUntil, startStack, type Stack } from './support/stack.js';
 
 void describe('@fsbus/client over mqtt (2 simulated nodes)', () => {
@@ -63,4 +65,35 @@ void describe('@fsbus/client over mqtt (2 simulated nodes)', () => {
     await assert.rejects(s.next(), { code: ClientErrorCode.INVALID_ARGUMENT });
     await s.close();
   });
+});
+
+void it('events() opened while the broker is away is ready, and delivers once the broker is back', async () => {
+  const broker = await startMosquitto();
+  const bus = await connect({ servers: broker.url, driver: 'mqtt', prefix: 'away' });
+  const pub = await createDriver('mqtt', { urls: [broker.url], name: 'away-pub' });
+  const stream = bus.events('custom.>');
+  try {
+    await pub.connect();
+    await stream.ready;
+    await broker.halt();
+    await statusReached(bus.driver, 'reconnecting');
+    // Something waits in the outbox, so a flush now must say the broker is away (DISCONNECTED)...
+    assert.equal(bus.driver.publish('away.note', new TextEncoder().encode('while away')), 'buffered');
+    // ...yet a stream opened now is not refused: the driver keeps its subscription for the reconnect.
+    const late = bus.events('custom.late');
+    await late.ready;
+    await broker.start();
+    await Promise.all([statusReached(bus.driver, 'connected'), statusReached(pub, 'connected')]);
+    const event = { event_name: 'CUSTOM', node_id: 'n1', timestamp: 0, headers: { 'Event-Subclass': 'late' } };
+    pub.publish('away.events.custom.late', new TextEncoder().encode(JSON.stringify(event)));
+    const first = await late[Symbol.asyncIterator]().next();
+    assert.equal(first.done, false);
+    assert.equal(first.value.nodeId, 'n1');
+    await late.close();
+  } finally {
+    await stream.close();
+    await bus.close();
+    await pub.close();
+    await broker.stop();
+  }
 });
