@@ -121,8 +121,9 @@ export interface DriverStats {
   /**
    * Requests (and forwarded requests) left unsent in the outgoing buffer because their requester
    * had stopped waiting (timeout, abort) by the time the broker was back, and, on a server,
-   * requests skipped unrun because they arrived after that (a broker that keeps them while no
-   * server reads: Kafka, Redis). Never counted in `dropped`. Absent for drivers without either.
+   * requests skipped unrun because they arrived after that (held while no server read them: by
+   * the broker on Kafka and Redis, by the client's socket on ZeroMQ). Never counted in `dropped`.
+   * Absent for drivers without either.
    */
   expired?: number;
   /** Messages in the outgoing buffer now (stale requests included until the reconnect drops them). */
