@@ -1,7 +1,7 @@
 // `fsbus agent` as a real process: config errors name the field; SIGTERM shuts down cleanly.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { decodeReply } from '@fsbus/contract';
@@ -24,6 +24,37 @@ function exitOf(child: ReturnType<typeof fsbus>): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+/**
+ * `fsbus agent` for node `nodeId` against a simulator at `eslPort` and the broker at `brokerUrl`:
+ * its JSON log lines (all of them, as they come) and once it said 'agent started'.
+ */
+async function startedAgent(nodeId: string, brokerUrl: string, eslPort: number, env: Record<string, string>) {
+  const child = fsbus(['agent'], {
+    FSBUS_BROKER_URL: brokerUrl,
+    FSBUS_NODE_ID: nodeId,
+    FSBUS_ESL_PORT: String(eslPort),
+    FSBUS_ESL_PASSWORD: 'ClueCon',
+    ...env,
+  });
+  const exited = exitOf(child);
+  const logs: Array<Record<string, unknown>> = [];
+  const lines = createInterface({ input: child.stdout });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      lines.on('line', (line) => {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry['msg'] === 'agent started') resolve();
+      });
+      void exited.then((code) => reject(new Error(`agent exited early (${code}): ${JSON.stringify(logs)}`)));
+    });
+  } catch (err) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw err;
+  }
+  return { child, exited, logs };
+}
+
 void test('a bad config stops the agent at start, naming the field', async () => {
   const child = fsbus(['agent'], { FSBUS_ESL_PORT: 'not-a-port' });
   let stderr = '';
@@ -36,27 +67,12 @@ void test('fsbus agent serves requests, logs JSON, and exits 0 on SIGTERM', asyn
   const nats = await startNatsServer();
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
   const { port } = await sim.start();
-  const child = fsbus(['agent'], {
-    FSBUS_BROKER_URL: nats.url,
-    FSBUS_NODE_ID: 'proc-1',
-    FSBUS_ESL_PORT: String(port),
-    FSBUS_ESL_PASSWORD: 'ClueCon',
-    FSBUS_METRICS_PORT: '0',
-    FSBUS_METRICS_HOST: '127.0.0.1',
-  });
-  const exited = exitOf(child);
   const client = await createDriver('nats', { urls: [nats.url] });
+  let child: ChildProcess | undefined;
   try {
-    const lines = createInterface({ input: child.stdout });
-    const logs: Array<Record<string, unknown>> = [];
-    await new Promise<void>((resolve, reject) => {
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
-        if (entry['msg'] === 'agent started') resolve();
-      });
-      void exited.then((code) => reject(new Error(`agent exited early (${code}): ${JSON.stringify(logs)}`)));
-    });
+    const agent = await startedAgent('proc-1', nats.url, port, { FSBUS_METRICS_PORT: '0', FSBUS_METRICS_HOST: '127.0.0.1' });
+    child = agent.child;
+    const { exited, logs } = agent;
     await client.connect();
     const r = decodeReply((await client.request('freeswitch.node.proc-1', new TextEncoder().encode('{"command":"agent.status"}'), { timeoutMs: 5000 })).data);
     assert.equal(r.success, true);
@@ -72,7 +88,7 @@ void test('fsbus agent serves requests, logs JSON, and exits 0 on SIGTERM', asyn
     assert.equal(await exited, 0);
     assert.ok(logs.some((l) => l['msg'] === 'agent stopped'));
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child?.exitCode === null) child.kill('SIGKILL');
     await client.close();
     await sim.stop();
     await nats.stop();
@@ -83,25 +99,11 @@ void test('a stop that cannot finish (the broker frozen) exits 1 after shutdown_
   const nats = await startNatsServer();
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
   const { port } = await sim.start();
-  const child = fsbus(['agent'], {
-    FSBUS_BROKER_URL: nats.url,
-    FSBUS_NODE_ID: 'proc-2',
-    FSBUS_ESL_PORT: String(port),
-    FSBUS_ESL_PASSWORD: 'ClueCon',
-    FSBUS_METRICS: 'false',
-    FSBUS_SHUTDOWN_TIMEOUT_MS: '1500',
-  });
-  const exited = exitOf(child);
+  let child: ChildProcess | undefined;
   try {
-    const logs: Array<Record<string, unknown>> = [];
-    const lines = createInterface({ input: child.stdout });
-    lines.on('line', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
-    await new Promise<void>((resolve, reject) => {
-      lines.on('line', () => {
-        if (logs.some((l) => l['msg'] === 'agent started')) resolve();
-      });
-      void exited.then((code) => reject(new Error(`agent exited early (${code}): ${JSON.stringify(logs)}`)));
-    });
+    const agent = await startedAgent('proc-2', nats.url, port, { FSBUS_METRICS: 'false', FSBUS_SHUTDOWN_TIMEOUT_MS: '1500' });
+    child = agent.child;
+    const { exited, logs } = agent;
     // Connections stay open and nothing is answered: the agent's flush on the way out waits for ever.
     nats.pause();
     child.kill('SIGTERM');
@@ -114,7 +116,7 @@ void test('a stop that cannot finish (the broker frozen) exits 1 after shutdown_
     assert.equal(line['timeoutMs'], 1500);
     assert.ok(!logs.some((l) => l['msg'] === 'agent stopped'));
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child?.exitCode === null) child.kill('SIGKILL');
     nats.resume();
     await sim.stop();
     await nats.stop();

@@ -32,6 +32,7 @@ import type {
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { isStale, Outbox, type OutboxItem } from '../outbox.js';
 import { redact } from '../redact.js';
+import { unlessInterrupted } from '../interruptible.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES } from '../defaults.js';
 
 export abstract class DriverCore implements Driver {
@@ -111,23 +112,11 @@ export abstract class DriverCore implements Driver {
       work.catch(() => undefined);
       return Promise.reject(this.lostDuringFlush());
     }
-    return new Promise<T>((resolve, reject) => {
-      const off = this.on((e) => {
-        if (e.type !== 'status' || e.status === 'connected') return;
-        off();
-        reject(this.lostDuringFlush());
-      });
-      work.then(
-        (value) => {
-          off();
-          resolve(value);
-        },
-        (err: unknown) => {
-          off();
-          reject(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
-    });
+    return unlessInterrupted(work, (stop) =>
+      this.on((e) => {
+        if (e.type === 'status' && e.status !== 'connected') stop(this.lostDuringFlush());
+      }),
+    );
   }
 
   /** The rejection of a flush() whose connection went (or whose driver closed) before the broker confirmed. */

@@ -2,6 +2,7 @@
 import { headers as natsHeaders, NoRespondersError, RequestError, TimeoutError, type Msg, type MsgHdrs } from '@nats-io/transport-node';
 import type { InboundMessage, MessageHeaders } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
+import { unlessInterrupted } from '../interruptible.js';
 
 export function toNatsHeaders(h: MessageHeaders): MsgHdrs {
   const out = natsHeaders();
@@ -45,18 +46,9 @@ export function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefin
     promise.catch(() => undefined);
     return Promise.reject(aborted());
   }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(aborted());
+  return unlessInterrupted(promise, (stop) => {
+    const onAbort = () => stop(aborted());
     signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
+    return () => signal.removeEventListener('abort', onAbort);
   });
 }

@@ -4,6 +4,7 @@
  * 'close' but the promise is never settled, so a close() racing a lost connection waited for ever.
  */
 import type { EventEmitter } from 'node:events';
+import { onceEvent, unlessInterrupted } from '../../interruptible.js';
 
 interface Closable extends EventEmitter {
   close(): Promise<void>;
@@ -12,16 +13,7 @@ interface Closable extends EventEmitter {
 /** Resolves once `target` is closed: its CloseOk arrived, it closed otherwise, or close() failed. Never rejects. */
 export function closeAmqp(target: Closable | undefined): Promise<void> {
   if (target === undefined) return Promise.resolve();
-  return new Promise((resolve) => {
-    const closed = () => resolve();
-    target.once('close', closed);
-    // A target already closed refuses close() (synchronously for a channel): nothing is left to wait for.
-    Promise.resolve()
-      .then(() => target.close())
-      .catch(() => undefined)
-      .finally(() => {
-        target.off('close', closed);
-        resolve();
-      });
-  });
+  // A target already closed refuses close() (synchronously for a channel): nothing is left to wait for.
+  const closing = Promise.resolve().then(() => target.close());
+  return unlessInterrupted(closing, (stop) => onceEvent(target, 'close', () => stop(new Error('closed')))).catch(() => undefined);
 }

@@ -294,11 +294,7 @@ export class RedisDriver extends BaseDriver {
     if (cmd?.status === 'ready') {
       // Not past the connection's loss (ioredis would hold the command until a reconnect): the
       // group or consumer then stays in Redis, as after a crash.
-      const leave = cmd.fsbusLeave(r.key, r.group, this.#id, r.competing ? 'consumer' : 'group').then(
-        () => undefined,
-        () => undefined,
-      );
-      await untilClosed(cmd, leave);
+      await untilClosed(cmd, cmd.fsbusLeave(r.key, r.group, this.#id, r.competing ? 'consumer' : 'group'));
     }
   }
 

@@ -255,8 +255,7 @@ export class StreamReader implements Subscription {
     // Not past the command connection's loss (ioredis would hold an XACK for a reconnect): an
     // entry whose ack did not arrive comes again to the next consumer of this name.
     const cmd = this.#cmd();
-    const acked = Promise.all(acks).then(() => undefined);
-    if (cmd?.status === 'ready') await untilClosed(cmd, acked);
+    if (cmd?.status === 'ready') await untilClosed(cmd, Promise.all(acks));
     await this.#loop;
   }
 }

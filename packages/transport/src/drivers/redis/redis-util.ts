@@ -4,6 +4,7 @@ import { readTlsMaterial } from '../../tls-material.js';
 import type { DriverOptions, MessageHeaders } from '../../driver.js';
 import { backoffMs } from '../base-driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
+import { onceEvent, unlessInterrupted } from '../../interruptible.js';
 
 /**
  * A contract pattern (`a.*.c`, `a.>`) as a PSUBSCRIBE glob. Redis globs cross dots, so the glob
@@ -69,36 +70,19 @@ export function redisOptions(url: string, options: DriverOptions, connectTimeout
   return out;
 }
 
-/** Resolves when `work` settles or `conn` closes, whichever comes first (`work` is then left to itself). */
-export function untilClosed(conn: Redis, work: Promise<void>): Promise<void> {
-  const settled = work.catch(() => undefined);
-  return new Promise((resolve) => {
-    const lost = () => resolve();
-    conn.once('close', lost);
-    void settled.then(() => {
-      conn.off('close', lost);
-      resolve();
-    });
-  });
+/** Resolves when `work` settles (either way) or `conn` closes, whichever comes first (`work` is then left to itself). */
+export function untilClosed(conn: Redis, work: Promise<unknown>): Promise<void> {
+  return unlessInterrupted(work, (stop) => onceEvent(conn, 'close', () => stop(new Error('closed')))).then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 /**
- * `command`'s outcome, or FSBUS_ERR_TRANSPORT_DISCONNECTED if `conn` closes first: ioredis would hold the command for
- * a reconnect, however far off, and a caller waiting on it would wait as long.
+ * `command`'s outcome, or FSBUS_ERR_TRANSPORT_DISCONNECTED if `conn` closes first: ioredis would
+ * hold the command for a reconnect, however far off, and a caller waiting on it would wait as long.
  */
 export function orLost<T>(conn: Redis, command: Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const lost = () => reject(new TransportError(TransportErrorCode.DISCONNECTED, 'the connection to Redis was lost before it answered'));
-    conn.once('close', lost);
-    command.then(
-      (value) => {
-        conn.off('close', lost);
-        resolve(value);
-      },
-      (err: unknown) => {
-        conn.off('close', lost);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
+  const lost = () => new TransportError(TransportErrorCode.DISCONNECTED, 'the connection to Redis was lost before it answered');
+  return unlessInterrupted(command, (stop) => onceEvent(conn, 'close', () => stop(lost())));
 }
