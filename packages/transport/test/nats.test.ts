@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { createUser } from '@nats-io/nkeys';
 import { makeTestCertificate, startNatsServer } from '@fsbus/testkit';
 import { createDriver, loadDriver, TransportErrorCode } from '@fsbus/transport';
+import { inConnectAttempt } from '../src/nats/connect-sockets.js';
 import { runConformance } from './conformance/suite.js';
 
 runConformance({
@@ -55,6 +56,22 @@ void test('nats: a connect that times out before the server speaks leaves no soc
   } finally {
     for (const s of accepted) s.destroy();
     silent.close();
+  }
+});
+
+void test('nats: a connected driver leaves no async context behind (Node keeps async hooks on for one)', async () => {
+  const server = await startNatsServer();
+  const d = await createDriver('nats', { urls: [server.url] });
+  try {
+    await d.connect();
+    const seen = new Promise<boolean>((resolve) => d.subscribe('ctx.check', () => resolve(inConnectAttempt())));
+    await d.flush();
+    d.publish('ctx.check', new Uint8Array(0));
+    assert.equal(await seen, false, 'a message handler runs outside the connect attempt');
+    assert.equal(inConnectAttempt(), false);
+  } finally {
+    await d.close();
+    await server.stop();
   }
 });
 
