@@ -1,6 +1,7 @@
 /**
  * One driver loses its broker while the others keep theirs (a TCP relay in front of the shared
- * broker, cut and restored): requests that waited out the outage and were given up are never sent;
+ * broker, cut and restored): requests that waited out the outage and were given up are never sent,
+ * and one in flight when the connection died is not sent again (it may have run already);
  * what was buffered goes out before anything published once 'connected' is announced; flush() does
  * not pretend buffered messages reached the broker; close() during connect() leaves no connection.
  * For drivers reached over one TCP address per broker (not Kafka, which hands out its brokers'
@@ -87,6 +88,36 @@ export function runOutageCases(run: Run): void {
       // Queued after the stale one where the broker kept it: once this is answered, that one was passed over.
       assert.equal(dec((await client!.request(`${root}.api`, enc('fresh'), { timeoutMs: 10_000 })).data), 'done');
       assert.deepEqual(executed, ['warm-up', 'fresh']);
+    });
+  });
+
+  run('a request whose connection dies before the broker answered runs once, not again on reconnect', async (ctx) => {
+    const { root } = ctx;
+    const [server] = await ctx.drivers(1);
+    const executed = new Collector<string>();
+    server!.serve({ subject: `${root}.api`, competing: true }, (req) => {
+      executed.push(dec(req.data));
+      return enc('done');
+    });
+    await server!.flush();
+    await relayed(ctx, async (client, relay) => {
+      assert.equal(dec((await client.request(`${root}.api`, enc('warm-up'), { timeoutMs: 10_000 })).data), 'done');
+      // The broker took the request (its server ran it) but the client never hears back: it cannot
+      // tell a request the broker took from one it lost, so sending it again would run it twice.
+      relay.holdAnswers();
+      const once = client.request(`${root}.api`, enc('once'), { timeoutMs: 3_000 }).then(
+        (reply) => dec(reply.data),
+        (err: { code?: string }) => err.code,
+      );
+      assert.deepEqual(await executed.until(2), ['warm-up', 'once']);
+      await goAway(client, relay);
+      await relay.restore();
+      await waitStatus(client, 'connected', 60_000);
+      // Sent after anything resent on reconnect: once this one ran, a resent 'once' would have too.
+      assert.equal(dec((await client.request(`${root}.api`, enc('after'), { timeoutMs: 10_000 })).data), 'done');
+      assert.deepEqual(executed.items, ['warm-up', 'once', 'after']);
+      // Settles either way: the first run's reply where the broker kept it, else typed.
+      assert.ok(['done', TransportErrorCode.TIMEOUT, TransportErrorCode.DISCONNECTED].includes((await once) as string), `settled as ${String(await once)}`);
     });
   });
 

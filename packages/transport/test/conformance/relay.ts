@@ -2,6 +2,8 @@
  * A TCP relay in front of the shared broker, so ONE driver can lose its connection while the
  * others (and the broker) stay up: `cut()` closes every relayed socket and stops listening,
  * `restore()` listens again on the same port. `idle()` waits until no client socket is open.
+ * `holdAnswers()` stops passing the broker's bytes to the clients (a link that dies one way
+ * first): what the broker answers until the next cut() never arrives.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
@@ -13,6 +15,8 @@ export interface Relay {
   url(brokerUrl: string): string;
   cut(): Promise<void>;
   restore(): Promise<void>;
+  /** The broker's bytes stop reaching the open client connections (cut() then drops them). */
+  holdAnswers(): void;
   /** Resolves once every client connection is closed; the bound only fails the test. */
   idle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -20,6 +24,7 @@ export interface Relay {
 
 export async function startRelay(targetPort: number): Promise<Relay> {
   const open = new Set<Socket>();
+  const upstreams = new Map<Socket, Socket>();
   let idleWaiters: Array<() => void> = [];
   let server: Server | undefined;
   let port = 0;
@@ -35,11 +40,13 @@ export async function startRelay(targetPort: number): Promise<Relay> {
         accepted++;
         const upstream = connect(targetPort, '127.0.0.1');
         open.add(client);
+        upstreams.set(client, upstream);
         client.pipe(upstream);
         upstream.pipe(client);
         const end = () => {
           client.destroy();
           upstream.destroy();
+          upstreams.delete(client);
           if (open.delete(client)) settleIdle();
         };
         for (const sock of [client, upstream]) {
@@ -75,6 +82,12 @@ export async function startRelay(targetPort: number): Promise<Relay> {
     },
     cut,
     restore: listen,
+    holdAnswers() {
+      for (const [client, upstream] of upstreams) {
+        upstream.unpipe(client);
+        upstream.pause();
+      }
+    },
     idle(timeoutMs = 15_000) {
       if (open.size === 0) return Promise.resolve();
       return new Promise((resolve, reject) => {

@@ -60,6 +60,8 @@ export class MqttDriver extends BaseDriver {
   readonly #ops = new Set<Promise<unknown>>();
   /** Request PUBLISH message id → correlation id, until its PUBACK. */
   readonly #requestIds = new Map<number, string>();
+  /** Correlation ids of requests taken back from mqtt.js at a connection loss (not drops). */
+  readonly #withdrawn = new Set<string>();
   #client: MqttClient | undefined;
   #nextSubId = REPLY_SUB_ID + 1;
   #attempt = 0;
@@ -128,6 +130,7 @@ export class MqttDriver extends BaseDriver {
     client.on('packetreceive', (packet: Packet) => this.#onPacketReceive(packet));
     client.on('error', (err) => this.emit({ type: 'error', error: err }));
     client.on('close', () => {
+      this.#withdrawInFlightRequests(client);
       if (this.status === 'connected') this.setStatus('reconnecting');
       // mqtt.js retries at a fixed period: make it a jittered exponential backoff.
       client.options.reconnectPeriod = backoffMs(this.#attempt++);
@@ -171,6 +174,23 @@ export class MqttDriver extends BaseDriver {
     }
   }
 
+  /**
+   * QoS 1 is at least once: mqtt.js sends every PUBLISH still waiting for its PUBACK again after a
+   * reconnect, and the broker may have handed the first copy to a server already — a command
+   * would run twice. Requests are taken back instead (events and replies still go again); their
+   * requesters wait for a reply or time out.
+   */
+  #withdrawInFlightRequests(client: MqttClient): void {
+    if (this.#requestIds.size === 0) return;
+    const requests = [...this.#requestIds];
+    this.#requestIds.clear();
+    for (const [id, corr] of requests) {
+      this.#withdrawn.add(corr);
+      client.removeOutgoingMessage(id);
+    }
+    this.options.logger?.warn({ requests: requests.length }, 'connection lost with requests unacknowledged: not sent again (they may have run)');
+  }
+
   #onPacketSend(packet: Packet): void {
     if (packet.cmd !== 'publish' || packet.messageId === undefined) return;
     const p = packet.properties;
@@ -204,6 +224,7 @@ export class MqttDriver extends BaseDriver {
     const payload = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
     const op = new Promise<void>((resolve) => {
       client.publish(topic, payload, { qos: 1, properties }, (err) => {
+        if (item.correlationId !== undefined && this.#withdrawn.delete(item.correlationId)) return resolve();
         if (err !== undefined && err !== null) {
           this.outbox.dropped++;
           this.options.logger?.warn({ err, subject: item.subject }, 'publish refused, dropped');

@@ -15,7 +15,7 @@ import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableM
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
 import { ensureRedisStream, StreamReader, StreamRoutes, type PositionCommand } from './redis-durable.js';
-import { LEAVE_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT } from './redis-scripts.js';
+import { LEAVE_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
 import { ensureGroup, readLane, readReplies, type LaneStream } from './redis-streams.js';
 import { entryFields, parseHeaders, redisOptions, toGlob, untilClosed } from './redis-util.js';
 import { subjectMatches } from '../../subject-pattern.js';
@@ -180,6 +180,7 @@ export class RedisDriver extends BaseDriver {
     const expires = item.deadline === undefined ? '' : String(Math.round(Date.now() + item.deadline - performance.now()));
     cmd.fsbusRoute(this.#ns, item.subject, data, item.replyTo ?? '', item.correlationId ?? '', headers, LANE_STREAM_MAXLEN, expires, ...streams).then(
       ([lanes, , streamError]) => {
+        if (lanes === ROUTED_BEFORE) return; // a copy ioredis sent again after a reconnect: the first one was routed
         if (item.kind === 'request' && lanes === 0 && item.correlationId !== undefined) this.noResponders(item.correlationId);
         // Published live, but not stored for replay: say so (the agent logs driver errors).
         if (streamError !== '') this.emit({ type: 'error', error: new TransportError(TransportErrorCode.BROKER, `stream append failed for ${item.subject}: ${streamError}`) });

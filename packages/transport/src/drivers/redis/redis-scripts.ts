@@ -55,11 +55,22 @@ end
  * XADDs the message to every lane stream that serves the subject (exact, then each `a.b.>`
  * above it), PUBLISHes the data on the subject, then appends it to the k durable event streams
  * (see STREAM_APPEND). Returns { lanes written, subscribers, stream error or '' }.
+ *
+ * A request (correlation id and expires given) is routed once: ioredis sends a command again after
+ * a reconnect when its answer never came, and the first copy may have run already. The key
+ * `<ns>:routed:<correlation id>:<subject>` marks it until its expires (a hand-off to another
+ * subject is a route of its own); a copy finding it returns { -1, 0, '' } and does nothing.
  */
 export const ROUTE_SCRIPT = `
 local base = ARGV[1] .. ':lane:'
 local s = ARGV[2]
 local n = 0
+if ARGV[5] ~= '' and ARGV[8] ~= '' then
+  local t = redis.call('TIME')
+  local ttl = tonumber(ARGV[8]) - (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  if ttl < 1 then ttl = 1 end
+  if not redis.call('SET', ARGV[1] .. ':routed:' .. ARGV[5] .. ':' .. s, '', 'NX', 'PX', string.format('%.0f', ttl)) then return {-1, 0, ''} end
+end
 local function add(key)
   if ARGV[8] == '' then
     redis.call('XADD', key, 'MAXLEN', '~', ARGV[7], '*', 'subject', s, 'data', ARGV[3], 'reply_to', ARGV[4], 'correlation_id', ARGV[5], 'headers', ARGV[6])
@@ -86,6 +97,9 @@ local ok, err = pcall(append, k)
 if ok then return {n, subs, ''} end
 return {n, subs, type(err) == 'table' and tostring(err.err) or tostring(err)}
 `;
+
+/** ROUTE's "lanes written" for a copy of a request routed before. */
+export const ROUTED_BEFORE = -1;
 
 /** REPLY — KEYS[1] reply stream; ARGV: correlation_id, data, ttl ms, maxlen. */
 export const REPLY_SCRIPT = `
