@@ -33,6 +33,11 @@ export function isStale(item: OutboxItem, now?: number): boolean {
   return item.settled === true || (item.deadline !== undefined && item.deadline <= (now ?? performance.now()));
 }
 
+/** True for what a server runs on arrival: a request, or one handed off to another lane (not a reply). */
+export function runsOnArrival(item: OutboxItem): boolean {
+  return item.kind === 'request' || (item.kind !== 'reply' && item.replyTo !== undefined);
+}
+
 export class Outbox {
   readonly #maxMessages: number;
   readonly #maxBytes: number;

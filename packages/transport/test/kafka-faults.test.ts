@@ -4,7 +4,9 @@
 //   agent stopping after its peer). The moment the rejoin starts is read from the library's own
 //   diagnostics channel, so no test here waits on a guess;
 // - a consumer group name the library refuses (white space) given as a queue or durable name;
-// - a record in fsbus.streams that is not a stream description.
+// - a record in fsbus.streams that is not a stream description;
+// - a shared group whose member left before reading a partition: the next one starts where it was;
+// - a request its producer sent twice (the broker stalled under the produce): run once.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { tracingChannel } from 'node:diagnostics_channel';
@@ -15,6 +17,7 @@ import type { DriverLogger } from '../src/driver.js';
 import { STREAMS_TOPIC } from '../src/drivers/kafka/kafka-streams.js';
 import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
 import { KafkaReader, type ReaderSpec } from '../src/drivers/kafka/kafka-reader.js';
+import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
 
 ensurePromiseWithResolvers();
 
@@ -186,3 +189,66 @@ function debugLines() {
   const until = (msg: string, n: number) => new Promise<void>((wake) => (count(msg) >= n ? wake() : waiters.push({ msg, n, wake })));
   return { logger, count, until };
 }
+
+void test('kafka reader: a shared group goes on where it stopped on every partition, even one it never read from', { timeout: 120_000 }, async () => {
+  const topic = 'anchor.api';
+  const admin = new Admin(baseOptions({ urls: [kafka.url] }, 'anchor-admin'));
+  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>(baseOptions({ urls: [kafka.url] }, 'anchor-producer'));
+  const spec: ReaderSpec = { topic, group: 'anchor', mode: 'committed', commitEach: true };
+  const base = baseOptions({ urls: [kafka.url] }, 'anchor');
+  try {
+    await admin.createTopics({ topics: [topic], partitions: 3, replicas: 1 });
+    // The group's first member joins and leaves without reading anything (an agent that restarts).
+    const first = new KafkaReader(base, spec, () => undefined);
+    first.start();
+    await first.ready;
+    await first.close();
+    // Written while nobody reads, one to each partition: the next member must run every one.
+    for (let partition = 0; partition < 3; partition++) {
+      await producer.send({ messages: [{ topic, partition, key: Buffer.from('k'), value: Buffer.from(`while away ${partition}`) }] });
+    }
+    const got = new Collector<string>();
+    const second = new KafkaReader(base, spec, (m) => got.push(m.value.toString()));
+    second.start();
+    try {
+      assert.deepEqual((await got.until(3, 30_000)).sort(), ['while away 0', 'while away 1', 'while away 2']);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await producer.close();
+    await admin.close();
+  }
+});
+
+void test('kafka: a request the producer sent twice (the broker stalled under it) runs once, and its reply comes', { timeout: 180_000 }, async () => {
+  const subject = 'twice.api';
+  const server = await createDriver('kafka', { urls: [kafka.url], name: 'twice-server' });
+  const client = await createDriver('kafka', { urls: [kafka.url], name: 'twice-client' });
+  const executed = new Collector<string>();
+  try {
+    await server.connect();
+    await client.connect();
+    server.serve({ subject, competing: true }, (req) => {
+      executed.push(dec(req.data));
+      return enc('done');
+    });
+    await server.flush();
+    assert.equal(dec((await client.request(subject, enc('warm-up'), { timeoutMs: 60_000 })).data), 'done');
+    // The broker stops answering with the produce in its socket: the library gives up on that
+    // request and sends it again; once resumed, the broker appends the first copy and the retry.
+    kafka.pause();
+    const once = client.request(subject, enc('once'), { timeoutMs: 120_000 });
+    await waitStatus(client, 'reconnecting', 90_000);
+    kafka.resume();
+    assert.equal(dec((await once).data), 'done');
+    await waitStatus(client, 'connected', 60_000);
+    // Produced after the copies, to the lane the server reads in order per partition.
+    assert.equal(dec((await client.request(subject, enc('after'), { timeoutMs: 60_000 })).data), 'done');
+    assert.deepEqual(executed.items, ['warm-up', 'once', 'after']);
+  } finally {
+    kafka.resume();
+    await client.close();
+    await server.close();
+  }
+});

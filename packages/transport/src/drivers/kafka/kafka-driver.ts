@@ -16,7 +16,7 @@ import { KafkaInbox } from './kafka-inbox.js';
 import { baseOptions, bootstrapList, ensurePromiseWithResolvers, probeUntilUp } from './kafka-options.js';
 import { KafkaReader, laneReaderSpec, subscriptionReaderSpec, type ReaderSpec } from './kafka-reader.js';
 import { KafkaSendQueue, requeueFront } from './kafka-send-queue.js';
-import { serveRequest } from './kafka-serve.js';
+import { RecentRequests, serveRequest, type ServeContext } from './kafka-serve.js';
 import { consumeKafkaStream, ensureKafkaStream, StreamRegistry } from './kafka-streams.js';
 import { kafkaCall } from './kafka-request.js';
 import { KafkaHeader, topicFor, topicForPattern } from './kafka-topics.js';
@@ -171,14 +171,14 @@ class KafkaDriver extends DriverCore {
     const topic = topicForPattern(lane.subject, this.options.namespace);
     if (topic === undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka cannot map the lane '${lane.subject}' to a topic`);
     const spec = laneReaderSpec(topic, lane, this.#clientId);
-    return this.#read(lane.subject, spec, lane.competing ? LANE_PARTITIONS : 1, (m, headers) =>
-      serveRequest(m, headers, handler, {
-        enqueue: (item) => this.send(item),
-        topicFor: (subject) => topicFor(subject, this.options.namespace),
-        expired: (t) => this.expiredOnArrival(t),
-        logger: this.options.logger,
-      }),
-    );
+    const context: ServeContext = {
+      enqueue: (item) => this.send(item),
+      topicFor: (subject) => topicFor(subject, this.options.namespace),
+      expired: (t) => this.expiredOnArrival(t),
+      ran: new RecentRequests(),
+      logger: this.options.logger,
+    };
+    return this.#read(lane.subject, spec, lane.competing ? LANE_PARTITIONS : 1, (m, headers) => serveRequest(m, headers, handler, context));
   }
 
   #read(pattern: string, spec: ReaderSpec, partitions: number, onMessage: (m: KafkaMessage, headers: Record<string, string>) => void): Subscription {

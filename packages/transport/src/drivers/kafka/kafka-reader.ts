@@ -5,6 +5,12 @@
  * stream fails; the reader starts over with backoff until closed. An attempt that neither fails
  * nor gets positioned within POSITION_TIMEOUT_MS (a join or offset lookup the library never
  * answers) is abandoned and started over the same way: a reader is never stuck silently.
+ *
+ * A shared group ('committed') starts a partition nobody committed at its end. Left at that, a
+ * partition the group had not read from yet was started at its end AGAIN after a restart or a
+ * rebalance, and what was written to it meanwhile (requests while an agent restarted, or while the
+ * broker stalled) was skipped unseen. So the first position a member takes on such a partition is
+ * committed ("anchored") before any record of it is handed over.
  */
 import type { BaseOptions, Message, MessagesStream } from '@platformatic/kafka';
 import type { DriverLogger } from '../../driver.js';
@@ -59,6 +65,8 @@ export class KafkaReader {
   /** Counts attempts, so a late answer to an abandoned one is recognised and closed. */
   #generation = 0;
   #positioned = false;
+  /** Set while this member commits its start positions; record commits wait for it. */
+  #anchoring: Promise<void> | undefined;
   #readyResolve!: () => void;
   /** Resolves the first time the reader is positioned (or when it is closed before that). */
   readonly ready: Promise<void>;
@@ -139,7 +147,8 @@ export class KafkaReader {
           this.#deliver(m);
           return;
         }
-        Promise.resolve(m.commit()).then(
+        const commit = () => m.commit();
+        (this.#anchoring === undefined ? Promise.resolve(commit()) : this.#anchoring.then(commit)).then(
           () => {
             // After a rebalance the library may still hand out records of a partition it no longer
             // owns (fetched before the revocation): its new owner runs them, this member must not.
@@ -152,15 +161,61 @@ export class KafkaReader {
       stream.on('error', (err: Error) => {
         if (generation === this.#generation) this.#retry(err);
       });
-      if (stream.offsetsToFetch.size > 0) this.#onPositioned();
-      else
-        stream.once('offsets', () => {
-          if (generation === this.#generation) this.#onPositioned();
+      const shared = this.spec.mode === 'committed';
+      // Every assignment (the first and each rebalance's) announces its positions with 'offsets'.
+      if (shared) {
+        stream.on('offsets', () => {
+          if (generation === this.#generation) this.#anchor(consumer, stream);
         });
+      }
+      const positioned = () => {
+        if (generation !== this.#generation) return;
+        // A shared group's member is positioned once its start positions are committed as well.
+        if (shared && this.#anchoring !== undefined) {
+          void this.#anchoring.then(() => {
+            if (generation === this.#generation) this.#onPositioned();
+          });
+        } else this.#onPositioned();
+      };
+      if (stream.offsetsToFetch.size > 0) {
+        if (shared) this.#anchor(consumer, stream);
+        positioned();
+      } else stream.once('offsets', positioned);
     } catch (err) {
       if (generation === this.#generation) this.#retry(err as Error);
       else await closeQuietly(undefined, consumer);
     }
+  }
+
+  /** Commits the start position of each assigned partition the group has no commit for. */
+  #anchor(consumer: KafkaConsumer, stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): void {
+    // Taken now, before a record of this assignment is handed over (their commits wait for this one).
+    const start = new Map(stream.offsetsToFetch);
+    const assigned = (consumer.assignments ?? []).filter((a) => a.topic === this.spec.topic);
+    if (assigned.length === 0) return;
+    const anchor = async () => {
+      const committed = await consumer.listCommittedOffsets({ topics: assigned });
+      const offsets = [];
+      for (const { topic, partitions } of assigned) {
+        for (const partition of partitions) {
+          const at = start.get(`${topic}:${partition}`);
+          if ((committed.get(topic)?.[partition] ?? -1n) < 0n && at !== undefined) offsets.push({ topic, partition, offset: at, leaderEpoch: -1 });
+        }
+      }
+      if (offsets.length === 0) return;
+      await consumer.commit({ offsets });
+      this.#logger?.debug({ topic: this.spec.topic, group: this.spec.group, partitions: offsets.length }, 'kafka reader anchored its start positions');
+    };
+    const anchoring: Promise<void> = (this.#anchoring ?? Promise.resolve())
+      .then(anchor)
+      .catch((err: unknown) => {
+        // Not fatal: the records are read all the same; only a restart before their commit would skip them.
+        this.#logger?.warn({ err, topic: this.spec.topic, group: this.spec.group }, 'kafka reader could not commit its start positions');
+      })
+      .finally(() => {
+        if (this.#anchoring === anchoring) this.#anchoring = undefined;
+      });
+    this.#anchoring = anchoring;
   }
 
   #owns(m: KafkaMessage): boolean {

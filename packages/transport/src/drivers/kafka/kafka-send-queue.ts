@@ -5,11 +5,12 @@
  * `message.max.bytes` (≈1 MB by default) as a whole — at 20,000 events/s of ~1.7 KB one unbounded
  * batch grew past it and thousands of events were refused at once. A refused batch (not a network
  * failure) is dropped and counted; on a network failure everything unsent goes back to the driver
- * (its outbox) in order.
+ * (its outbox) in order. The batch that was in flight goes back without its requests: the broker
+ * may have appended it before the answer was lost, and a command sent again would run twice.
  */
 import type { Producer } from '@platformatic/kafka';
 import type { DriverLogger } from '../../driver.js';
-import { Outbox, type OutboxItem } from '../../outbox.js';
+import { Outbox, runsOnArrival, type OutboxItem } from '../../outbox.js';
 import type { TopicCache } from './kafka-admin.js';
 import { INBOX_PREFIX } from './kafka-inbox.js';
 import { isNetworkError, toRecord } from './kafka-wire.js';
@@ -90,7 +91,11 @@ export class KafkaSendQueue {
           this.acked += batch.length;
         } catch (err) {
           if (isNetworkError(err) || !this.#ctx.connected()) {
-            this.#ctx.lost([...batches.slice(b).flat(), ...this.#queue.drain()]);
+            const again = batch.filter((item) => !runsOnArrival(item));
+            if (again.length < batch.length) {
+              this.#ctx.logger?.warn({ err, requests: batch.length - again.length }, 'kafka connection lost with requests unacknowledged: not sent again (they may have run)');
+            }
+            this.#ctx.lost([...again, ...batches.slice(b + 1).flat(), ...this.#queue.drain()]);
             return;
           }
           this.refused += batch.length;

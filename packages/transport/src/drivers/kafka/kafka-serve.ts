@@ -3,6 +3,11 @@
  * request's `fsbus-correlation-id`; forward() re-sends the same bytes and reply address to another
  * lane's topic. A request past its `fsbus-expires` is skipped: its requester stopped waiting, and a
  * command run late (an originate minutes after the caller gave up) would do harm.
+ *
+ * A request that comes again is skipped too: a producer whose produce request got no answer (the
+ * broker stalled, the connection dropped) sends it again, and the broker may have appended the
+ * first copy already. Both copies land in the same partition, so the member that ran the first
+ * one is the one that sees the second: it remembers what it ran until each request's expiry.
  */
 import type { DriverLogger, PublishOutcome, ServeHandler, ServeRequest } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
@@ -15,7 +20,41 @@ export interface ServeContext {
   topicFor(subject: string): string | undefined;
   /** Counts (and logs) a request skipped because its requester stopped waiting. */
   expired(topic: string): void;
+  /** The requests this lane ran, for recognising one that comes again. */
+  ran: RecentRequests;
   logger: DriverLogger | undefined;
+}
+
+/** Requests run, by reply address and correlation id, each kept until its expiry (epoch ms). */
+export class RecentRequests {
+  readonly #expiries = new Map<string, number>();
+  readonly #max: number;
+
+  /** @param max entries kept at most (the oldest go first): bounds memory whatever the expiries. */
+  constructor(max = 100_000) {
+    this.#max = max;
+  }
+
+  get size(): number {
+    return this.#expiries.size;
+  }
+
+  /** Records a request about to run; false when it ran already (a copy). */
+  firstTime(key: string, expires: number, now = Date.now()): boolean {
+    this.#prune(now);
+    if (this.#expiries.has(key)) return false;
+    this.#expiries.set(key, expires);
+    if (this.#expiries.size > this.#max) this.#expiries.delete(this.#expiries.keys().next().value!);
+    return true;
+  }
+
+  /** Drops expired entries from the front (arrival order; a long expiry there holds the rest a while). */
+  #prune(now: number): void {
+    for (const [key, expires] of this.#expiries) {
+      if (expires >= now) return;
+      this.#expiries.delete(key);
+    }
+  }
 }
 
 export function serveRequest(m: KafkaMessage, headers: Record<string, string>, handler: ServeHandler, ctx: ServeContext): void {
@@ -26,6 +65,10 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
   }
   const replyTo = headers[KafkaHeader.REPLY_TO];
   const correlationId = headers[KafkaHeader.CORRELATION_ID] ?? '';
+  if (replyTo !== undefined && correlationId !== '' && expires > 0 && !ctx.ran.firstTime(`${replyTo} ${correlationId}`, expires)) {
+    ctx.logger?.warn({ topic: m.topic, partition: m.partition, offset: String(m.offset) }, 'kafka request came again (its producer sent it twice): skipped, it ran already');
+    return;
+  }
   let replied = false;
   const base = toInbound(m, headers);
   const request: ServeRequest = {
