@@ -98,6 +98,8 @@ export class KafkaReader {
   async #run(): Promise<void> {
     if (this.#closed) return;
     const generation = ++this.#generation;
+    // An abandoned attempt's anchor (its consumer is being closed) must not hold this one's commits.
+    this.#anchoring = undefined;
     clearTimeout(this.#positionTimer);
     const { positionTimeoutMs } = this.#limits;
     this.#positionTimer = setTimeout(() => {
