@@ -184,11 +184,15 @@ export class MqttDriver extends BaseDriver {
     if (this.#requestIds.size === 0) return;
     const requests = [...this.#requestIds];
     this.#requestIds.clear();
+    let withdrawn = 0;
     for (const [id, corr] of requests) {
+      // One mqtt.js already settled (its write failed) has no callback left to run.
+      if (client.outgoing[id] === undefined) continue;
       this.#withdrawn.add(corr);
       client.removeOutgoingMessage(id);
+      withdrawn++;
     }
-    this.options.logger?.warn({ requests: requests.length }, 'connection lost with requests unacknowledged: not sent again (they may have run)');
+    if (withdrawn > 0) this.options.logger?.warn({ requests: withdrawn }, 'connection lost with requests unacknowledged: not sent again (they may have run)');
   }
 
   #onPacketSend(packet: Packet): void {
