@@ -9,11 +9,10 @@ import type { OutboxItem } from '../src/outbox.js';
 import { TopicCache } from '../src/drivers/kafka/kafka-admin.js';
 import { ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
 import { KafkaSendQueue } from '../src/drivers/kafka/kafka-send-queue.js';
+import { dec, enc } from './conformance/helpers.js';
 import { silentBroker } from './support/silent-broker.js';
 
 ensurePromiseWithResolvers();
-
-const bytes = (s: string) => new TextEncoder().encode(s);
 
 void test('kafka send queue: a produce lost on the network hands back its events and replies, not its requests', { timeout: 30_000 }, async () => {
   const broker = await silentBroker();
@@ -27,15 +26,15 @@ void test('kafka send queue: a produce lost on the network hands back its events
   const queue = new KafkaSendQueue({ producer: () => producer, topics: new TopicCache(() => undefined), connected: () => true, lost: (unsent) => handBack(unsent), logger }, 100, 1 << 20);
   try {
     const items: OutboxItem[] = [
-      { subject: 'freeswitch.events', data: bytes('event') },
-      { subject: 'freeswitch.api', data: bytes('request'), kind: 'request', replyTo: 'fsbus.inbox.x', correlationId: 'c1' },
-      { subject: 'fsbus.inbox.y', data: bytes('reply'), kind: 'reply', correlationId: 'c0' },
-      { subject: 'freeswitch.node.n2', data: bytes('hand-off'), replyTo: 'fsbus.inbox.x', correlationId: 'c2' },
+      { subject: 'freeswitch.events', data: enc('event') },
+      { subject: 'freeswitch.api', data: enc('request'), kind: 'request', replyTo: 'fsbus.inbox.x', correlationId: 'c1' },
+      { subject: 'fsbus.inbox.y', data: enc('reply'), kind: 'reply', correlationId: 'c0' },
+      { subject: 'freeswitch.node.n2', data: enc('hand-off'), replyTo: 'fsbus.inbox.x', correlationId: 'c2' },
     ];
     for (const item of items) queue.push(item);
     const unsent = await handedBack;
     assert.deepEqual(
-      unsent.map((i) => new TextDecoder().decode(i.data)),
+      unsent.map((i) => dec(i.data)),
       ['event', 'reply'],
     );
     assert.equal(warned.filter((w) => w.includes('not sent again')).length, 1);

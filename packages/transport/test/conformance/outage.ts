@@ -41,16 +41,22 @@ async function collecting(ctx: CaseContext, pattern: string): Promise<Collector<
   return got;
 }
 
+/** Serves `<root>.api` on `server` (flushed), answering 'done': the requests it ran, in order. */
+async function recordingServer(server: Driver, root: string): Promise<Collector<string>> {
+  const executed = new Collector<string>();
+  server.serve({ subject: `${root}.api`, competing: true }, (req) => {
+    executed.push(dec(req.data));
+    return enc('done');
+  });
+  await server.flush();
+  return executed;
+}
+
 export function runOutageCases(run: Run): void {
   run('a request given up (timeout, abort) while its requester was away is never sent', async (ctx) => {
     const { drivers, root } = ctx;
     const [server] = await drivers(1);
-    const executed: string[] = [];
-    server!.serve({ subject: `${root}.api`, competing: true }, (req) => {
-      executed.push(dec(req.data));
-      return enc('done');
-    });
-    await server!.flush();
+    const executed = await recordingServer(server!, root);
     await relayed(ctx, async (client, relay) => {
       assert.equal(dec((await client.request(`${root}.api`, enc('warm-up'), { timeoutMs: 10_000 })).data), 'done');
       await goAway(client, relay);
@@ -65,20 +71,15 @@ export function runOutageCases(run: Run): void {
       assert.equal(client.stats().expired, 2);
       // Sent after the outbox on the same connection: a stale request would have run before it.
       assert.equal(dec((await client.request(`${root}.api`, enc('fresh'), { timeoutMs: 10_000 })).data), 'done');
-      assert.deepEqual(executed, ['warm-up', 'fresh']);
+      assert.deepEqual(executed.items, ['warm-up', 'fresh']);
     });
   });
 
   run('a request its requester gave up on while the server was away is not run when the server is back', async (ctx) => {
     const { root } = ctx;
     const [client] = await ctx.drivers(1);
-    const executed: string[] = [];
     await relayed(ctx, async (server, relay) => {
-      server.serve({ subject: `${root}.api`, competing: true }, (req) => {
-        executed.push(dec(req.data));
-        return enc('done');
-      });
-      await server.flush();
+      const executed = await recordingServer(server, root);
       assert.equal(dec((await client!.request(`${root}.api`, enc('warm-up'), { timeoutMs: 10_000 })).data), 'done');
       await goAway(server, relay);
       // Timed out, or refused at once where the broker knows nobody serves the lane now: nobody waits for it either way.
@@ -87,19 +88,14 @@ export function runOutageCases(run: Run): void {
       await waitStatus(server, 'connected', 60_000);
       // Queued after the stale one where the broker kept it: once this is answered, that one was passed over.
       assert.equal(dec((await client!.request(`${root}.api`, enc('fresh'), { timeoutMs: 10_000 })).data), 'done');
-      assert.deepEqual(executed, ['warm-up', 'fresh']);
+      assert.deepEqual(executed.items, ['warm-up', 'fresh']);
     });
   });
 
   run('a request whose connection dies before the broker answered runs once, not again on reconnect', async (ctx) => {
     const { root } = ctx;
     const [server] = await ctx.drivers(1);
-    const executed = new Collector<string>();
-    server!.serve({ subject: `${root}.api`, competing: true }, (req) => {
-      executed.push(dec(req.data));
-      return enc('done');
-    });
-    await server!.flush();
+    const executed = await recordingServer(server!, root);
     await relayed(ctx, async (client, relay) => {
       assert.equal(dec((await client.request(`${root}.api`, enc('warm-up'), { timeoutMs: 10_000 })).data), 'done');
       // The broker took the request (its server ran it) but the client never hears back: it cannot
