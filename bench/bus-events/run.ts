@@ -22,7 +22,7 @@ import { payloadTimestamp, Receiver, runStep, SUBCLASS } from './steps.js';
 
 const args = parseSuiteArgs(process.argv.slice(2));
 refuseFreeswitch(args, 'bus-events', "it drives the simulator's event injector");
-const RATES = args.smoke ? [2000] : [5000, 10_000, 20_000, 50_000, 100_000, 150_000];
+const RATES = args.smoke ? [2000] : [5000, 10_000, 20_000, 30_000, 40_000, 50_000, 75_000, 100_000, 150_000];
 const STEP_SECONDS = args.smoke ? 0.5 : 3;
 const progress = new Progress('bus-events');
 const rows: BusEventsRow[] = [];
