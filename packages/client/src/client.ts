@@ -9,6 +9,7 @@ import { createDriver, type Driver } from '@fsbus/transport';
 import { BusCommands, type ClientCore } from './commands.js';
 import { whileConnected } from './connection-guard.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
+import { commandOption, countOption, timeoutOption } from './validate.js';
 import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS, type AgentStatus, type ConnectOptions, type GatherOptions, type Reply } from './types.js';
 
 /** Splits `a,b` / lists into a clean URL list. */
@@ -35,8 +36,7 @@ function brokerUrls(options: ConnectOptions): string[] {
 /** Connects to the broker and resolves with a client; rejects with ClientError(CONNECT). */
 export async function connect(options: ConnectOptions = {}): Promise<FsbusClient> {
   const urls = brokerUrls(options);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'timeoutMs must be a positive number');
+  const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs') ?? DEFAULT_TIMEOUT_MS;
   let driver: Driver;
   let owned = false;
   if (typeof options.driver === 'object') driver = options.driver;
@@ -70,6 +70,8 @@ export class FsbusClient extends BusCommands {
   readonly #driver: Driver;
   readonly #owned: boolean;
   #closed = false;
+  /** What ends with the client: pending requests, event streams, execute_app completions. */
+  readonly #onClose = new Set<() => void | Promise<void>>();
 
   /** Use `connect()`; this constructor is for a driver you manage yourself. */
   constructor(driver: Driver, subjects: Subjects = buildSubjects(), timeoutMs = DEFAULT_TIMEOUT_MS, ownsDriver = false) {
@@ -81,6 +83,10 @@ export class FsbusClient extends BusCommands {
       timeoutMs,
       inbox,
       isClosed: () => this.#closed,
+      onClose: (fn) => {
+        this.#onClose.add(fn);
+        return () => this.#onClose.delete(fn);
+      },
       nextInbox: () => `${inbox}.${++n}`,
     };
     super(core);
@@ -110,15 +116,18 @@ export class FsbusClient extends BusCommands {
    */
   async gather<T = unknown>(command: string, options: GatherOptions = {}): Promise<Array<Reply<T>>> {
     if (this.#closed) throw new ClientError(ClientErrorCode.CLOSED, 'gather: the client is closed');
-    if (command.trim() === '') throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'command must be a non-empty string');
-    const timeoutMs = options.timeoutMs ?? this.core.timeoutMs;
+    commandOption(command);
+    const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs') ?? this.core.timeoutMs;
+    countOption(options.expect, 'expect');
+    // Checked here as request() does: a cancelled gather must not reach every node first.
+    if (options.signal?.aborted === true) throw new ClientError(ClientErrorCode.ABORTED, `${command} gather was aborted`);
     const body: Record<string, unknown> = { command, ...(options.fields ?? {}) };
     if (options.args !== undefined) body['args'] = options.args;
     if (options.node !== undefined) body['node_id'] = options.node;
     const data = encodeUtf8(JSON.stringify(body));
     let messages;
     try {
-      messages = await whileConnected(this.#driver, `${command} gather`, () =>
+      messages = await whileConnected(this.core, `${command} gather`, () =>
         this.#driver.gather(this.core.subjects.broadcast, data, {
           timeoutMs,
           ...(options.expect === undefined ? {} : { expect: options.expect }),
@@ -150,10 +159,17 @@ export class FsbusClient extends BusCommands {
     return this.#closed;
   }
 
-  /** Closes the driver if `connect()` made it. Idempotent. */
+  /**
+   * Ends what is pending (requests and gathers reject with CLOSED, event streams end, execute_app
+   * completions reject with CLOSED), then closes the driver if `connect()` made it. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const pending = [...this.#onClose];
+    this.#onClose.clear();
+    // Each one's own failure is its own business: the rest still end, and so does the driver.
+    await Promise.all(pending.map((end) => Promise.resolve().then(end).catch(() => undefined)));
     if (this.#owned) await this.#driver.close();
   }
 }

@@ -6,12 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { decodeReply, encodeUtf8, originateWaitMs, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
 import type { Driver } from '@fsbus/transport';
-import { whileConnected } from './connection-guard.js';
+import { whileConnected, type GuardedCore } from './connection-guard.js';
 import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
 import type { BusEvent, EventPattern } from './event.js';
 import type { EventStream } from './event-stream.js';
 import { openEventStream } from './events.js';
 import { waitForExecuteComplete } from './execute-complete.js';
+import { commandOption, timeoutOption } from './validate.js';
 import {
   DEFAULT_LONG_TIMEOUT_MS,
   type AgentStatus,
@@ -26,13 +27,12 @@ import {
 } from './types.js';
 
 /** What every handle shares with the client that made it. */
-export interface ClientCore {
+export interface ClientCore extends GuardedCore {
   readonly driver: Driver;
   readonly subjects: Subjects;
   readonly timeoutMs: number;
   /** Unique subject root for this client's forward_to addresses. */
   readonly inbox: string;
-  isClosed(): boolean;
   nextInbox(): string;
 }
 
@@ -73,7 +73,7 @@ export class BusCommands {
   }
 
   #body(command: string, fields: Readonly<Record<string, unknown>>, options: CallOptions, timeoutMs?: number): Uint8Array {
-    if (typeof command !== 'string' || command.trim() === '') throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'command must be a non-empty string');
+    commandOption(command);
     const body: Record<string, unknown> = { command, ...fields };
     if (timeoutMs !== undefined) body['timeout_ms'] = timeoutMs;
     if (options.correlationId !== undefined) body['correlation_id'] = options.correlationId;
@@ -85,13 +85,13 @@ export class BusCommands {
     const core = this.core;
     const what = `${command} request`;
     if (core.isClosed()) throw new ClientError(ClientErrorCode.CLOSED, `${what}: the client is closed`);
-    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs ?? core.timeoutMs;
+    const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs') ?? defaultTimeoutMs ?? core.timeoutMs;
     const subject = this.#subject(options);
     const data = this.#body(command, fields, options, timeoutMs);
     let reply: ReplyEnvelope;
     try {
       const signal = options.signal === undefined ? {} : { signal: options.signal };
-      const msg = await whileConnected(core.driver, what, () => core.driver.request(subject, data, { timeoutMs, ...signal }));
+      const msg = await whileConnected(core, what, () => core.driver.request(subject, data, { timeoutMs, ...signal }));
       reply = decodeReplySafe(msg.data, what);
     } catch (err) {
       throw toClientError(err, what, core.isClosed());
@@ -161,7 +161,7 @@ export class BusCommands {
       return { applicationUuid: reply.data.application_uuid ?? '', nodeId: reply.node_id, complete: undefined };
     }
     // The forward_to address is subscribed before the request, so the completion cannot be missed.
-    const waiter = await waitForExecuteComplete(this.core, o.completeTimeoutMs, call.signal);
+    const waiter = await waitForExecuteComplete(this.core, timeoutOption(o.completeTimeoutMs, 'completeTimeoutMs'), call.signal);
     try {
       const reply = await this.request<{ application_uuid?: string }>('execute_app', { ...fields, forward_to: waiter.subject }, call);
       const applicationUuid = reply.data.application_uuid ?? '';

@@ -29,16 +29,20 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   #received = 0;
   #dropped = 0;
   #offAbort: (() => void) | undefined;
+  #onEnd: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
+  /** `onEnd` runs once when the stream ends, by close() or by failing. */
   constructor(
     open: (deliver: Deliver) => Promise<Subscription[]>,
     accept: (event: BusEvent) => boolean,
     bufferSize: number,
     signal?: AbortSignal,
+    onEnd?: () => void,
   ) {
     this.#limit = Math.max(1, Math.floor(bufferSize));
     this.#accept = accept;
+    this.#onEnd = onEnd;
     this.ready = open((e, ack) => this.#deliver(e, ack)).then(
       async (subs) => {
         this.#subs = subs;
@@ -105,9 +109,16 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     }
   }
 
+  #ended(): void {
+    const onEnd = this.#onEnd;
+    this.#onEnd = undefined;
+    onEnd?.();
+  }
+
   #fail(err: Error): void {
     this.#error = err;
     this.#closed = true;
+    this.#ended();
     const fail = this.#failWaiter;
     this.#waiter = undefined;
     this.#failWaiter = undefined;
@@ -146,6 +157,7 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
 
   async #close(): Promise<void> {
     this.#closed = true;
+    this.#ended();
     this.#offAbort?.();
     this.#items = [];
     this.#head = 0;

@@ -4,11 +4,12 @@
  */
 import { eventSubjectTail } from '@fsbus/contract';
 import { isEventName } from '@fsbus/esl';
-import { TransportError, TransportErrorCode, type ConsumeDurableOptions, type Subscription } from '@fsbus/transport';
+import { assertPattern, TransportError, TransportErrorCode, type ConsumeDurableOptions, type Subscription } from '@fsbus/transport';
 import type { ClientCore } from './commands.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
 import { decodeEvent, subjectMatches, type BusEvent, type EventPattern } from './event.js';
 import { EventStream } from './event-stream.js';
+import { countOption } from './validate.js';
 import { DEFAULT_EVENT_BUFFER, type EventsOptions } from './types.js';
 
 /** `channel.>` → `freeswitch.events.channel.>`; `CHANNEL_ANSWER` → `freeswitch.events.channel.answer`. */
@@ -16,7 +17,14 @@ export function eventSubject(core: Pick<ClientCore, 'subjects'>, pattern: string
   const p = pattern.trim();
   if (p === '' || /\s/.test(p)) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `bad event pattern ${JSON.stringify(pattern)}`);
   const tail = isEventName(p) ? eventSubjectTail(p) : p;
-  return `${core.subjects.eventsRoot}.${tail}`;
+  const subject = `${core.subjects.eventsRoot}.${tail}`;
+  try {
+    assertPattern(subject);
+  } catch {
+    // `channel..answer`, `>.answer`, `channel.>.x`: no broker delivers anything to these.
+    throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `bad event pattern ${JSON.stringify(pattern)}: empty tokens, or * or > inside a token, or > before the last token`);
+  }
+  return subject;
 }
 
 /** The agent's default stream name for a prefix (`FREESWITCH_EVENTS`). */
@@ -33,16 +41,20 @@ export function openEventStream(core: ClientCore, patterns: readonly EventPatter
   const accept = (e: BusEvent): boolean =>
     (node === undefined || e.nodeId === node) && (!durable || subjects.some((s) => subjectMatches(s, e.subject)));
   const driver = core.driver;
-  const bufferSize = options.bufferSize ?? DEFAULT_EVENT_BUFFER;
+  const bufferSize = countOption(options.bufferSize, 'bufferSize') ?? DEFAULT_EVENT_BUFFER;
   const open = async (deliver: (e: BusEvent, ack?: () => void) => void): Promise<Subscription[]> => {
     try {
       if (!durable) {
-        const subs = subjects.map((s) =>
-          driver.subscribe(s, (m) => {
+        const subs = subjects.map((s, i) => {
+          // Patterns may overlap (`channel.>` and `CHANNEL_ANSWER`), and each subscription gets
+          // its own copy of an event both match: the first pattern that matches delivers it.
+          const earlier = subjects.slice(0, i);
+          return driver.subscribe(s, (m) => {
+            if (earlier.some((p) => subjectMatches(p, m.subject))) return;
             const e = decodeEvent(m.subject, m.data);
             if (e !== undefined) deliver(e);
-          }),
-        );
+          });
+        });
         // The broker has the subscriptions once this round trip is done.
         try {
           await driver.flush();
@@ -80,9 +92,17 @@ export function openEventStream(core: ClientCore, patterns: readonly EventPatter
       );
       return [sub];
     } catch (err) {
+      // A pattern this driver's broker cannot subscribe to (MQTT's `+`, `#`, `/` in a token) is the caller's.
+      if (!durable && err instanceof TransportError && err.code === TransportErrorCode.UNSUPPORTED) {
+        throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `events: ${err.message}`, { cause: err });
+      }
       // A stream that cannot be read is not a lost connection (a live subscription has no stream).
       throw toClientError(err, 'events', core.isClosed(), durable ? ClientErrorCode.STREAM : ClientErrorCode.DISCONNECTED);
     }
   };
-  return new EventStream(open, accept, bufferSize, options.signal);
+  let unregister: (() => void) | undefined;
+  const stream = new EventStream(open, accept, bufferSize, options.signal, () => unregister?.());
+  // bus.close() ends the stream (a pending next() ends the iteration); a stream that ended first unregisters.
+  if (!stream.closed) unregister = core.onClose(() => stream.close());
+  return stream;
 }

@@ -19,6 +19,7 @@ export interface CompleteWaiter {
 }
 
 export async function waitForExecuteComplete(core: ClientCore, timeoutMs = DEFAULT_COMPLETE_TIMEOUT_MS, signal?: AbortSignal): Promise<CompleteWaiter> {
+  if (core.isClosed()) throw new ClientError(ClientErrorCode.CLOSED, 'execute_app: the client is closed');
   const subject = core.nextInbox();
   let expected: string | undefined;
   const early: BusEvent[] = [];
@@ -27,12 +28,17 @@ export async function waitForExecuteComplete(core: ClientCore, timeoutMs = DEFAU
   const complete = new Promise<BusEvent>((resolve, reject) => {
     let done = false;
     const timer = setTimeout(() => settle(new ClientError(ClientErrorCode.TIMEOUT, `execute_app: no CHANNEL_EXECUTE_COMPLETE within ${timeoutMs} ms`)), timeoutMs);
+    // Not what keeps the process alive: the client's connection does that until close(), which
+    // settles this wait with CLOSED (the timer alone held an exiting process for up to a minute).
+    timer.unref();
+    const offClose = core.onClose(() => settle(new ClientError(ClientErrorCode.CLOSED, 'execute_app: the client was closed before the application completed')));
     const onAbort = (): void => settle(new ClientError(ClientErrorCode.ABORTED, 'execute_app: waiting for the completion was aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
     settle = (err, event) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      offClose();
       signal?.removeEventListener('abort', onAbort);
       void sub?.unsubscribe().catch(() => undefined);
       if (err !== undefined) reject(err);

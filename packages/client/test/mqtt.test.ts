@@ -65,6 +65,13 @@ void describe('@fsbus/client over mqtt (2 simulated nodes)', () => {
     await assert.rejects(s.next(), { code: ClientErrorCode.INVALID_ARGUMENT });
     await s.close();
   });
+
+  void it("a pattern MQTT cannot subscribe to (its '+' in a token) is the caller's INVALID_ARGUMENT, not DISCONNECTED", async () => {
+    const s = stack.bus.events('custom.a+b');
+    await assert.rejects(s.ready, { code: ClientErrorCode.INVALID_ARGUMENT });
+    await assert.rejects(s.next(), { code: ClientErrorCode.INVALID_ARGUMENT });
+    assert.equal(stack.bus.driver.status, 'connected');
+  });
 });
 
 void it('events() opened while the broker is away is ready, and delivers once the broker is back', async () => {

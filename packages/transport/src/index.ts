@@ -2,7 +2,7 @@ export { loadDriver, createDriver, DRIVER_NAMES } from './load-driver.js';
 export type { DriverFactory } from './load-driver.js';
 export { TransportError, TransportErrorCode } from './errors.js';
 export { Outbox } from './outbox.js';
-export { subjectMatches } from './subject-pattern.js';
+export { assertPattern, subjectMatches } from './subject-pattern.js';
 export { z85Encode, z85Decode } from './drivers/zmq/z85.js';
 export type { OutboxItem } from './outbox.js';
 export type {

@@ -99,8 +99,15 @@ export const eventsCommand: CliCommand = {
               stop();
             }
           });
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
+          // Ctrl-C reaches this process twice when bin/fsbus.js runs it as a child (the terminal's
+          // and the launcher's forwarded one): the second must not kill it mid-close. A third forces it.
+          let signals = 0;
+          const onSignal = (): void => {
+            if (++signals >= 3) process.exit(130);
+            stop();
+          };
+          process.on('SIGINT', onSignal);
+          process.on('SIGTERM', onSignal);
           // `fsbus events | head`: a closed pipe ends the stream instead of crashing the process.
           process.stdout.on('error', stop);
           let seen = 0;
@@ -114,10 +121,10 @@ export const eventsCommand: CliCommand = {
             }
           } finally {
             offStatus();
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
             process.stdout.off('error', stop);
             await events.close();
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
           }
           if (events.dropped > 0) out.err(`fsbus events: ${events.dropped} events dropped (output too slow)`);
           if (gaveUp) {

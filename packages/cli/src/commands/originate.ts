@@ -13,7 +13,7 @@ options:
   --cid-name <name>       caller id name
   --cid-number <number>   caller id number
   --ring-timeout <s>      seconds to ring before giving up (FreeSWITCH's default: 60);
-                          the command waits that long + 5 s unless --timeout is given
+                          the command waits that long + 5 s, at least 30 s, unless --timeout is given
   --var <name=value>      channel variable (repeatable)
   --uuid <uuid>           preset the call's uuid
   --node <id>             place it on this node (default: any agent)

@@ -161,19 +161,26 @@ class NatsDriver extends DriverCore {
   async gather(subject: string, data: Uint8Array, options: GatherOptions = {}): Promise<InboundMessage[]> {
     const nc = this.#conn();
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    // Before anything is published: an aborted gather must not reach every node.
+    if (options.signal?.aborted === true) throw new TransportError(TransportErrorCode.ABORTED, `gather on ${subject} was aborted`, { cause: options.signal.reason });
     const out: InboundMessage[] = [];
+    // nats.js's iterator has stop(), which cancels the request; its type does not say so.
+    let replies: { stop?: () => void } | undefined;
     const collect = async () => {
       const iter = await nc.requestMany(subject, data, {
         maxWait: timeoutMs,
         ...(options.expect === undefined ? { strategy: 'timer' as const } : { strategy: 'count' as const, maxMessages: options.expect }),
         ...(options.headers === undefined ? {} : { headers: toNatsHeaders(options.headers) }),
       });
+      replies = iter as { stop?: () => void };
       for await (const m of iter) out.push(toInbound(m));
       return out;
     };
     try {
       return await withSignal(collect(), options.signal, subject);
     } catch (err) {
+      // Aborted: its inbox subscription goes now, not when maxWait ends.
+      replies?.stop?.();
       // No responders (or a late error after replies arrived) ends the gathering with what came.
       if (isNoResponders(err) || (err instanceof TimeoutError && out.length > 0)) return out;
       // close() (drain) ended the gathering: that is CLOSED, whatever nats.js reports.
