@@ -190,6 +190,8 @@ export class Dispatcher {
   #forwardProblem(subject: string): string | undefined {
     if (!isPublishableSubject(subject)) return 'forward_to must be a subject (dotted tokens, no spaces or wildcards)';
     if (this.#o.subjects.isOwnSubject(subject)) return "forward_to may not target the agent's own subjects";
+    // NATS $JS.API…/$KV…/$SYS… (MQTT $SYS/$share): a forward there is an API call made with the agent's credentials.
+    if (subject.trimStart().startsWith('$')) return "forward_to may not target the broker's system subjects ($…)";
     return undefined;
   }
 

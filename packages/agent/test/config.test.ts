@@ -121,3 +121,11 @@ void test('event lists take FreeSWITCH names (any case), ALL, CUSTOM and CUSTOM:
   assert.equal(loadConfig({ values: { esl: { port: 1 } }, env: {} }).esl.port, 1);
   assert.equal(loadConfig({ env: {} }).esl.max_pending, 10_000);
 });
+
+void test('a subject_prefix with an empty token (fs., .fs, a..b) fails at start, naming the field', () => {
+  for (const prefix of ['fs.', '.fs', 'a..b', '.']) {
+    configError(() => loadConfig({ values: { node_id: 'n1', subject_prefix: prefix }, env: {} }), 'subject_prefix');
+    configError(() => loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_SUBJECT_PREFIX: prefix } }), 'FSBUS_SUBJECT_PREFIX');
+  }
+  assert.equal(loadConfig({ values: { node_id: 'n1', subject_prefix: 'pbx.eu1' }, env: {} }).subject_prefix, 'pbx.eu1');
+});

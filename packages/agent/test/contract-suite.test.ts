@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { BusErrorCode, decodeReply } from '@fsbus/contract';
+import { connect } from '@nats-io/transport-node';
 import { enc, startCluster, type Cluster } from './support/cluster.js';
 
 // mod_event_agent's COMMAND_API_DENYLIST, as its test_denylist.c lists it.
@@ -133,6 +134,30 @@ void describe('mod_event_agent suite over NATS', () => {
     const r = await cluster.request(subject, '{"command":"status","forward_to":"freeswitch.api"}');
     assert.equal(r.success, false);
     assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT);
+  });
+  void test("forward_to and the NATS reply subject may not reach the server's $ namespace ($JS.API: purge a stream with the agent's credentials)", async () => {
+    const seen: string[] = [];
+    const spy = cluster.client.subscribe('$JS.API.>', (m) => seen.push(m.subject));
+    await cluster.client.flush();
+    try {
+      const r = await cluster.request(subject, '{"command":"status","forward_to":"$JS.API.STREAM.PURGE.FREESWITCH_EVENTS"}');
+      assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT);
+      assert.match(r.message, /system subjects/);
+      const nc = await connect({ servers: cluster.broker.url });
+      try {
+        nc.publish(subject, enc('{"command":"status"}'), { reply: '$JS.API.STREAM.PURGE.FREESWITCH_EVENTS' });
+        // In order on one connection: once this is answered, the agent has read the one before.
+        await nc.request(subject, enc('{"command":"agent.status"}'), { timeout: 5000 });
+      } finally {
+        await nc.close();
+      }
+      const node = cluster.nodes[0]!;
+      assert.ok(node.logs.some((l) => l['msg'] === "request refused: its reply subject is in the server's $ namespace"), 'refusal logged');
+      await cluster.client.flush();
+      assert.deepEqual(seen, []);
+    } finally {
+      await spy.unsubscribe();
+    }
   });
   void test('forward_to must be a publishable subject; refused requests are forwarded too', async () => {
     const bad = await cluster.request(subject, '{"command":"status","forward_to":"a b.>"}');

@@ -51,7 +51,12 @@ export const configSchema = z
       .transform((d) => d.toLowerCase())
       .refine((d) => DRIVER_NAMES.includes(d), { message: `unknown driver (known: ${DRIVER_NAMES.join(', ')})` }),
     /** @default 'freeswitch' (sanitised: ≤64 chars of [A-Za-z0-9._-]) */
-    subject_prefix: z.string().min(1).default(DEFAULT_PREFIX),
+    subject_prefix: z
+      .string()
+      .min(1)
+      .default(DEFAULT_PREFIX)
+      // `fs.`, `.fs`, `a..b` make subjects with an empty token (`fs..api`) that no client can reach.
+      .refine((p) => p.split('.').every((t) => t !== ''), { message: 'must be dot-separated non-empty tokens (e.g. freeswitch or pbx.eu1), no leading, trailing or double dot' }),
     broker: z
       .object({
         /** One URL, a comma-separated list or an array: more than one fails over. @default ['nats://127.0.0.1:4222'] */

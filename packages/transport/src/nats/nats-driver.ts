@@ -138,6 +138,13 @@ class NatsDriver extends DriverCore {
           this.emit({ type: 'error', error: err });
           return;
         }
+        // A reply subject in the server's own namespaces ($JS.API…, $KV…, $SYS…) would make our
+        // answer a JetStream or system request sent with our credentials (purge a stream, write a
+        // key): such a request is not run at all.
+        if (msg.reply?.startsWith('$') === true) {
+          this.options.logger?.warn({ subject: msg.subject, reply: msg.reply.slice(0, 80) }, "request refused: its reply subject is in the server's $ namespace");
+          return;
+        }
         // Replies go to the request's reply subject (no correlation id: the subject is the address).
         this.dispatch(toInbound(msg), msg.reply !== undefined && msg.reply !== '' ? msg.reply : undefined, undefined, handler);
       },
