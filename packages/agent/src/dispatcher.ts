@@ -141,7 +141,7 @@ export class Dispatcher {
         return this.#finish(kind, req, started, request.command, safe, { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: bad });
       }
     }
-    if (!this.#o.registry.isBuiltin(request.command) && !isVerbPermitted(request.command, { denylist: this.#o.denylist, allowlist: this.#o.allowlist })) {
+    if (!this.#o.registry.isBuiltin(request.command) && !isVerbPermitted(request.command, { denylist: this.#o.denylist, allowlist: this.#o.allowlist }, request.args)) {
       return this.#finish(kind, req, started, request.command, hints, { ok: false, code: BusErrorCode.COMMAND_DENIED, message: BusMessage.COMMAND_DENIED });
     }
     if (!this.#accepting) {

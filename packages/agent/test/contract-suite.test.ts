@@ -76,6 +76,17 @@ void describe('mod_event_agent suite over NATS', () => {
     const r = await cluster.request(subject, JSON.stringify({ command: 'ShutDown', args: 'now' }));
     assert.equal(r.code, BusErrorCode.COMMAND_DENIED);
   });
+  void test('denylist: a listed verb run through a wrapper (expand, sched_api, in command or args) is denied too', async () => {
+    for (const body of [
+      { command: 'expand', args: 'system id' },
+      { command: 'expand system', args: 'id' },
+      { command: 'sched_api', args: '+1 none shutdown' },
+      { command: 'expand', args: 'expand reloadxml' },
+    ]) {
+      const r = await cluster.request(subject, JSON.stringify(body));
+      assert.equal(r.code, BusErrorCode.COMMAND_DENIED, JSON.stringify(body));
+    }
+  });
   for (const verb of ['uptime', 'version', 'status']) {
     void test(`denylist: '${verb}' allowed`, async () => {
       const r = await cluster.request(subject, JSON.stringify({ command: verb }));

@@ -11,7 +11,7 @@ export type { Subjects } from './subjects.js';
 export { BusErrorCode, BusError, BusMessage } from './errors.js';
 export { nowMicros, successReply, errorReply, encodeReply, decodeReply, isReplyEnvelope } from './envelope.js';
 export type { ReplyEnvelope, ReplyInit } from './envelope.js';
-export { DEFAULT_MAX_PAYLOAD_BYTES, parseRequest, leadingVerb, isVerbPermitted } from './request.js';
+export { DEFAULT_MAX_PAYLOAD_BYTES, parseRequest, leadingVerb, invokedVerbs, isVerbPermitted } from './request.js';
 export type { BusRequest, RequestHints, ParseResult, ParseOptions, VerbPolicy } from './request.js';
 export { buildEventPayload, encodeEventPayload, EventFilter } from './events.js';
 export type { EventPayload, EventSource, EventFilterSpec, EventSubscriptionPlan } from './events.js';

@@ -110,13 +110,40 @@ export function leadingVerb(command: string): string {
   return (command.trim().split(/\s+/)[0] ?? '').toLowerCase();
 }
 
-/** Denylist wins; a non-empty allowlist admits only its verbs. */
-export function isVerbPermitted(command: string, policy: VerbPolicy): boolean {
-  const verb = leadingVerb(command);
+/**
+ * FreeSWITCH APIs that run another API given in their own arguments, and how many words come
+ * before it: `bgapi <cmd>`, `expand <cmd>`, `sched_api <time> <group> <cmd>`.
+ */
+const WRAPPERS: Readonly<Record<string, number>> = { bgapi: 1, expand: 1, sched_api: 3 };
+
+/**
+ * Every verb `api <command> <args>` would run, lowercased: the leading one, then the one each
+ * wrapper runs (`bgapi expand system id` → bgapi, expand, system).
+ */
+export function invokedVerbs(command: string, args?: string): string[] {
+  const words = `${command} ${args ?? ''}`.trim().split(/\s+/);
+  const verbs: string[] = [];
+  for (let i = 0; i < words.length && words[i] !== ''; ) {
+    const verb = words[i]!.toLowerCase();
+    verbs.push(verb);
+    const skip = WRAPPERS[verb];
+    if (skip === undefined) break;
+    i += skip;
+  }
+  return verbs;
+}
+
+/**
+ * Denylist wins; a non-empty allowlist admits only its verbs. Both apply to every verb the command
+ * runs (`bgapi system …` is `system` too): a wrapper would otherwise walk any listed verb past them.
+ */
+export function isVerbPermitted(command: string, policy: VerbPolicy, args?: string): boolean {
+  const verbs = invokedVerbs(command, args);
   const lower = (list: readonly string[] | undefined) => (list ?? []).map((v) => v.trim().toLowerCase()).filter((v) => v !== '');
-  if (lower(policy.denylist).includes(verb)) return false;
+  const deny = lower(policy.denylist);
+  if (verbs.some((v) => deny.includes(v))) return false;
   const allow = lower(policy.allowlist);
-  return allow.length === 0 || allow.includes(verb);
+  return allow.length === 0 || verbs.every((v) => allow.includes(v));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { BusErrorCode, BusMessage, parseRequest, isVerbPermitted, leadingVerb, originateWaitMs } from '@fsbus/contract';
+import { BusErrorCode, BusMessage, parseRequest, invokedVerbs, isVerbPermitted, leadingVerb, originateWaitMs } from '@fsbus/contract';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -130,6 +130,16 @@ void test('verb policy: leading verb, case-insensitive; denylist wins; allowlist
   assert.equal(isVerbPermitted('status', { allowlist: ['STATUS', 'version'] }), true);
   assert.equal(isVerbPermitted('uptime', { allowlist: ['status'] }), false);
   assert.equal(isVerbPermitted('status', { allowlist: ['status'], denylist: ['status'] }), false);
+  // Wrappers run the verb in their arguments: the lists see it.
+  assert.deepEqual(invokedVerbs('bgapi', 'expand  System id'), ['bgapi', 'expand', 'system']);
+  assert.deepEqual(invokedVerbs('sched_api', '+10 none shutdown'), ['sched_api', 'shutdown']);
+  assert.deepEqual(invokedVerbs('sched_api +10'), ['sched_api']);
+  assert.deepEqual(invokedVerbs('status', 'system'), ['status']);
+  assert.equal(isVerbPermitted('expand', { denylist: ['system'] }, 'system id'), false);
+  assert.equal(isVerbPermitted('bgapi system', { denylist: ['system'] }, 'id'), false);
+  assert.equal(isVerbPermitted('bgapi', { allowlist: ['bgapi', 'status'] }, 'status'), true);
+  assert.equal(isVerbPermitted('bgapi', { allowlist: ['bgapi', 'status'] }, 'uptime'), false);
+  assert.equal(isVerbPermitted('status', { denylist: ['system'] }, 'system'), true);
   const r = parseRequest(enc('{"command":"agent.status"}'), { allowlist: ['status'], policyApplies: (c) => c !== 'agent.status' });
   assert.equal(r.ok, true);
 });
