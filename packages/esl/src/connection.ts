@@ -40,6 +40,9 @@ export interface ConnectionOptions {
   parser?: ParserOptions | undefined;
 }
 
+/** Idle time before the kernel's first TCP keepalive probe. */
+const KEEPALIVE_IDLE_MS = 30_000;
+
 export class EslConnection {
   readonly socket: Socket;
   readonly #handlers: ConnectionHandlers;
@@ -62,6 +65,9 @@ export class EslConnection {
     this.#parser = new EslParser((raw) => this.#onRawFrame(raw), options.parser);
     // Nagle + FreeSWITCH's delayed ACKs cost ~40 ms per round trip; small commands must go out now.
     socket.setNoDelay(true);
+    // A peer that vanished without a FIN (host lost, network cut) is otherwise never noticed: no
+    // reconnect, requests time out one by one. FreeSWITCH keeps its own end alive the same way.
+    socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (err) => {
       this.#error ??= err;

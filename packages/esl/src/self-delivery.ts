@@ -84,7 +84,7 @@ export class SelfDelivery {
 
   /** The user's `filter delete` removed ours too where it matched (FreeSWITCH matches names in any case). */
   onUserFilterDelete(header: string, value: string | undefined): void {
-    const all = header === 'all' && value === undefined;
+    const all = header.toLowerCase() === 'all'; // FreeSWITCH: strcasecmp, any value ignored
     for (const claim of this.#claims) {
       if (all || (claim.header.toLowerCase() === header.toLowerCase() && (value === undefined || value === claim.value))) claim.filtered = false;
     }

@@ -66,9 +66,11 @@ export class SubscriptionState {
     this.filters.push([header, value]);
   }
 
+  /** As FreeSWITCH deletes: `all` in any case (a value after it ignored), header names case-insensitively, values exactly. */
   onFilterDelete(header: string, value: string | undefined): void {
-    if (header === 'all' && value === undefined) this.filters = [];
-    else this.filters = this.filters.filter(([h, v]) => h !== header || (value !== undefined && v !== value));
+    const name = header.toLowerCase();
+    if (name === 'all') this.filters = [];
+    else this.filters = this.filters.filter(([h, v]) => h.toLowerCase() !== name || (value !== undefined && v !== value));
   }
 
   /** Whether FreeSWITCH sends events of type `name` (a canonical name) on this connection. */

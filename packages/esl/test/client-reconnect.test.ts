@@ -66,6 +66,31 @@ void test('after a lost connection: re-auth, then subscription, filters, log lev
   await peer.close();
 });
 
+void test('filter delete as FreeSWITCH does it (header names in any case, ALL in any case): the deleted filters are not replayed', async () => {
+  const peer = await ScriptedPeer.start({ onCommand: okAll });
+  const client = new EslClient({ port: peer.port, reconnect: FAST });
+  await client.connect();
+  const replayed = async (): Promise<string[]> => {
+    const conn = peer.connections.at(-1)!;
+    const ready = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'ready');
+    conn.destroy();
+    await bounded(ready, 'the reconnect');
+    await client.api('status'); // answered after everything the reconnect replayed
+    return peer.connections.at(-1)!.received.map((c) => c.line).filter((l) => l.startsWith('filter '));
+  };
+  await client.events('plain', ['ALL']);
+  await client.filter('Unique-ID', 'abc');
+  await client.filter('Event-Name', 'CUSTOM');
+  await client.filter('Caller-Context', 'default');
+  await client.filterDelete('unique-id', 'abc');
+  await client.filterDelete('EVENT-NAME');
+  assert.deepEqual(await replayed(), ['filter Caller-Context default']);
+  await client.filterDelete('ALL');
+  assert.deepEqual(await replayed(), []);
+  await client.close();
+  await peer.close();
+});
+
 void test('malformed bytes: an "error" with EslProtocolError, the counter, then a reconnect — no crash', async () => {
   const peer = await ScriptedPeer.start({ onCommand: okAll });
   const client = new EslClient({ port: peer.port, reconnect: FAST });
