@@ -189,21 +189,29 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   /**
    * Runs a dialplan application and resolves with its CHANNEL_EXECUTE_COMPLETE (matched by the
    * Event-UUID we send). `timeoutMs` bounds the whole wait; without it the reply is bounded by
-   * requestTimeoutMs and the completion by the channel's life (its hangup rejects the wait).
+   * requestTimeoutMs (not at all on a `static` outbound session, whose reply comes after the
+   * application) and the completion by the channel's life (its hangup rejects the wait).
    */
   async execute(uuid: string | undefined, app: string, arg?: string, opts: ExecuteOptions = {}): Promise<EslEvent> {
     const eventUuid = opts.eventUuid ?? randomUUID();
     const text = sendmsgCommand(uuid, executeMsg(app, arg, eventUuid, opts));
     const label = `execute ${app}`;
     const conn = this.connectionFor('execute');
-    const wait = this.waitForExecute(eventUuid, uuid ?? this.channelUuid(), label, opts.timeoutMs ?? 0, opts.signal);
+    const channel = uuid ?? this.channelUuid();
+    const wait = this.waitForExecute(eventUuid, channel, label, opts.timeoutMs ?? 0, opts.signal);
     const release = this.#delivery.acquire(conn, 'CHANNEL_EXECUTE_COMPLETE', 'Application-UUID', eventUuid);
+    // An application that never runs (unknown name: FreeSWITCH hangs the channel up; a channel
+    // gone before its turn) fires no completion: the hangup is what ends the wait. Subscribed
+    // only, not filtered: a Unique-ID filter would let all of the channel's events through.
+    const releaseHangup = channel === undefined ? undefined : this.#delivery.acquire(conn, 'CHANNEL_HANGUP_COMPLETE', 'Unique-ID', channel, false);
     try {
-      this.#expectCommandReply(await this.send(conn, text, label, opts), 'execute', true);
+      const replyWait = opts.timeoutMs === undefined && this.repliesAfterExecution() ? { ...opts, timeoutMs: 0 } : opts;
+      this.#expectCommandReply(await this.send(conn, text, label, replyWait), 'execute', true);
       return await wait.promise;
     } finally {
       wait.cancel();
       release();
+      releaseHangup?.();
     }
   }
 
@@ -280,6 +288,15 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   }
 
   /** The channel an outbound session controls; inbound has none. */
+  /**
+   * Whether FreeSWITCH answers an execute only once the application has run: an outbound socket
+   * in `static` mode runs it inside the command (a `bridge` may last hours), so its reply is then
+   * bounded by `timeoutMs` alone, not by requestTimeoutMs.
+   */
+  protected repliesAfterExecution(): boolean {
+    return false;
+  }
+
   protected channelUuid(): string | undefined {
     return undefined;
   }

@@ -38,8 +38,11 @@ export class SelfDelivery {
     this.#claims = new Set();
   }
 
-  /** Returns the undo (idempotent; a no-op once the socket is closed). */
-  acquire(conn: EslConnection, eventName: string, header: string, value: string): () => void {
+  /**
+   * Returns the undo (idempotent; a no-op once the socket is closed). `filter: false` only
+   * subscribes: for an event whose filter would let more than itself through the user's filters.
+   */
+  acquire(conn: EslConnection, eventName: string, header: string, value: string, filter = true): () => void {
     let subscribed = false;
     if (!this.#subs.isSubscribed(eventName)) {
       const users = this.#subscribed.get(eventName) ?? 0;
@@ -47,16 +50,20 @@ export class SelfDelivery {
       this.#subscribed.set(eventName, users + 1);
       subscribed = true;
     }
-    const claim: Claim = { header, value, filtered: false };
+    const claim: Claim | undefined = filter ? { header, value, filtered: false } : undefined;
     const claims = this.#claims;
-    claims.add(claim);
-    this.syncFilters(conn);
+    if (claim !== undefined) {
+      claims.add(claim);
+      this.syncFilters(conn);
+    }
     let done = false;
     return () => {
       if (done || conn.closed) return;
       done = true;
-      claims.delete(claim);
-      if (claim.filtered) this.#fire(conn, `filter delete ${header} ${value}`);
+      if (claim !== undefined) {
+        claims.delete(claim);
+        if (claim.filtered) this.#fire(conn, `filter delete ${header} ${value}`);
+      }
       if (subscribed) {
         const users = (this.#subscribed.get(eventName) ?? 1) - 1;
         if (users > 0) this.#subscribed.set(eventName, users);

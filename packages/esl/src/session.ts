@@ -197,6 +197,10 @@ export class EslSession extends EslCommands<EslSessionEvents> {
     return this.#conn;
   }
 
+  protected override repliesAfterExecution(): boolean {
+    return this.#socketMode === 'static';
+  }
+
   protected override channelUuid(): string | undefined {
     return this.uuid === '' ? undefined : this.uuid;
   }

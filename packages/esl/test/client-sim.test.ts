@@ -56,6 +56,16 @@ void test('sim: events of an originated call, and execute on the parked call', a
   });
 });
 
+void test('sim: execute of an application that never runs (unknown name: the channel is hung up) rejects with the hangup, unsubscribed', async () => {
+  await withSim(async (_sim, client) => {
+    // The user subscribes to nothing: the client subscribes itself to what ends the wait.
+    const reply = await bounded(client.api('originate loopback/7001 &park()'), 'originate');
+    const uuid = /^\+OK (\S+)/.exec(reply)?.[1];
+    assert.ok(uuid !== undefined, reply);
+    await assert.rejects(bounded(client.execute(uuid, 'no_such_app_xyz'), 'execute of an unknown app'), /hung up before the application completed/);
+  });
+});
+
 void test('sim: reconnects after the simulator drops the connection and re-subscribes', async () => {
   await withSim(async (sim, client) => {
     await client.events('plain', ['CUSTOM', 'fsbus::demo']);

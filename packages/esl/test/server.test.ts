@@ -98,11 +98,11 @@ void test('outbound: the real FreeSWITCH 1.10.12 session replayed against EslSer
 });
 
 /** A scripted FreeSWITCH side for the helpers: answers connect, sendmsg, getvar. */
-async function fakeChannel(port: number, onSendmsg: (cmd: ReceivedCommand, conn: PeerConn) => void): Promise<PeerConn> {
+async function fakeChannel(port: number, onSendmsg: (cmd: ReceivedCommand, conn: PeerConn) => void, socketMode = 'async'): Promise<PeerConn> {
   const socket = connect({ port, host: '127.0.0.1' });
   const conn: PeerConn = new PeerConn(socket, (cmd) => {
     if (cmd.line === 'connect') {
-      conn.reply('%2BOK%0A', [['Event-Name', 'CHANNEL_DATA'], ['Unique-ID', 'chan-1'], ['Caller-Caller-ID-Number', '1000'], ['Socket-Mode', 'async'], ['Control', 'full']]);
+      conn.reply('%2BOK%0A', [['Event-Name', 'CHANNEL_DATA'], ['Unique-ID', 'chan-1'], ['Caller-Caller-ID-Number', '1000'], ['Socket-Mode', socketMode], ['Control', 'full']]);
     } else if (cmd.line === 'myevents') conn.reply('+OK Events Enabled');
     else if (cmd.line.startsWith('sendmsg')) onSendmsg(cmd, conn);
     else if (cmd.line === 'exit') {
@@ -158,6 +158,24 @@ void test('outbound helpers: playAndGetDigits, bridge, set, setMany wait for the
   await bounded(closed, 'end');
   await fs.closed;
   await server.close();
+});
+
+void test('outbound static mode: FreeSWITCH answers an execute after the application ran, so requestTimeoutMs does not cut it', async () => {
+  const server = new EslServer({ port: 0, requestTimeoutMs: 20 });
+  const { port } = await server.listen();
+  const sessionP = nextEvent<[EslSession]>(server, 'session');
+  // The application (a bridge, say) outlasts requestTimeoutMs five times before the +OK.
+  const fs = await fakeChannel(port, (cmd, conn) => void setTimeout(() => {
+    conn.reply('+OK');
+    conn.event(complete(cmd, { 'Application-Response': 'SUCCESS' }));
+  }, 100), 'static');
+  const [session] = await bounded(sessionP, 'the session');
+  assert.equal(session.socketMode, 'static');
+  await session.myevents();
+  const done = await bounded(session.bridge('user/1001'), 'bridge');
+  assert.equal(done.getHeader('Application-Response'), 'SUCCESS');
+  await server.close();
+  await fs.closed;
 });
 
 void test('outbound: a hangup rejects a running execute; server.close() drops the sessions', async () => {
