@@ -7,7 +7,7 @@ import { bgapiCommand, checkLine, checkToken, executeMsg, sendeventCommand, send
 import type { EslConnection, ReplyFrame } from './connection.js';
 import { EslCommandError, EslProtocolError } from './errors.js';
 import type { EventFormat } from './event-codec.js';
-import type { EventName } from './event-names.js';
+import { eventWords, type EventName } from './event-names.js';
 import type { EslEvent } from './event.js';
 import { EslEventHub, type EslHubEvents } from './event-hub.js';
 import type { CommandReplyFrame } from './frame.js';
@@ -131,13 +131,18 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   async nixevent(names: readonly EventSubscription[], opts?: CommandOptions): Promise<CommandReplyFrame> {
     for (const n of names) checkToken('event name', n);
     this.subs.onNixevent(names);
-    return this.#command(`nixevent ${names.join(' ')}`, opts, true);
+    const reply = this.#command(`nixevent ${names.join(' ')}`, opts, true);
+    // Pending bgapi/execute results whose event this turns off (ALL: every one) are turned on again.
+    const off = new Set<string>();
+    for (const { name } of eventWords(names)) if (name !== undefined) off.add(name);
+    this.#internal((conn) => this.#delivery.restoreSubscriptions(conn, (name) => off.has('ALL') || off.has(name)));
+    return reply;
   }
 
   async noevents(opts?: CommandOptions): Promise<CommandReplyFrame> {
     this.subs.onNoevents();
     const reply = this.#command('noevents', opts, true);
-    this.#internal((conn) => this.#delivery.restoreSubscriptions(conn));
+    this.#internal((conn) => this.#delivery.restoreSubscriptions(conn, () => true));
     return reply;
   }
 
@@ -287,7 +292,6 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     step(conn);
   }
 
-  /** The channel an outbound session controls; inbound has none. */
   /**
    * Whether FreeSWITCH answers an execute only once the application has run: an outbound socket
    * in `static` mode runs it inside the command (a `bridge` may last hours), so its reply is then
@@ -297,6 +301,7 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     return false;
   }
 
+  /** The channel an outbound session controls; inbound has none. */
   protected channelUuid(): string | undefined {
     return undefined;
   }

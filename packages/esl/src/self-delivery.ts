@@ -21,8 +21,10 @@ export class SelfDelivery {
   readonly #subs: SubscriptionState;
   readonly #logger: EslLogger;
   readonly #send: Send;
-  /** Event names subscribed for ourselves, with the number of users. */
-  #subscribed = new Map<string, number>();
+  /** Event names pending results need, with how many wait on each. */
+  #needed = new Map<string, number>();
+  /** Needed names we turned on ourselves (the user was not subscribed to them). */
+  #own = new Set<string>();
   /** Results still awaited on the current socket. */
   #claims = new Set<Claim>();
 
@@ -34,7 +36,8 @@ export class SelfDelivery {
 
   /** The socket changed: what we set up is gone with it. */
   reset(): void {
-    this.#subscribed = new Map();
+    this.#needed = new Map();
+    this.#own = new Set();
     this.#claims = new Set();
   }
 
@@ -43,13 +46,10 @@ export class SelfDelivery {
    * subscribes: for an event whose filter would let more than itself through the user's filters.
    */
   acquire(conn: EslConnection, eventName: string, header: string, value: string, filter = true): () => void {
-    let subscribed = false;
-    if (!this.#subs.isSubscribed(eventName)) {
-      const users = this.#subscribed.get(eventName) ?? 0;
-      if (users === 0) this.#fire(conn, `event ${this.#subs.format ?? 'plain'} ${eventName}`);
-      this.#subscribed.set(eventName, users + 1);
-      subscribed = true;
-    }
+    const needed = this.#needed;
+    const own = this.#own;
+    needed.set(eventName, (needed.get(eventName) ?? 0) + 1);
+    this.#subscribeNeeded(conn, eventName);
     const claim: Claim | undefined = filter ? { header, value, filtered: false } : undefined;
     const claims = this.#claims;
     if (claim !== undefined) {
@@ -64,15 +64,21 @@ export class SelfDelivery {
         claims.delete(claim);
         if (claim.filtered) this.#fire(conn, `filter delete ${header} ${value}`);
       }
-      if (subscribed) {
-        const users = (this.#subscribed.get(eventName) ?? 1) - 1;
-        if (users > 0) this.#subscribed.set(eventName, users);
-        else {
-          this.#subscribed.delete(eventName);
-          if (!this.#subs.isSubscribed(eventName)) this.#fire(conn, `nixevent ${eventName}`);
-        }
+      const users = (needed.get(eventName) ?? 1) - 1;
+      if (users > 0) {
+        needed.set(eventName, users);
+        return;
       }
+      needed.delete(eventName);
+      if (own.delete(eventName) && !this.#subs.isSubscribed(eventName)) this.#fire(conn, `nixevent ${eventName}`);
     };
+  }
+
+  /** Turns `name` on for ourselves when the user's subscription does not deliver it. */
+  #subscribeNeeded(conn: EslConnection, name: string): void {
+    if (this.#subs.isSubscribed(name) || this.#own.has(name)) return;
+    this.#fire(conn, `event ${this.#subs.format ?? 'plain'} ${name}`);
+    this.#own.add(name);
   }
 
   /**
@@ -97,9 +103,15 @@ export class SelfDelivery {
     }
   }
 
-  /** After the user's noevents: subscribe again to what pending results still need. */
-  restoreSubscriptions(conn: EslConnection): void {
-    for (const name of this.#subscribed.keys()) this.#fire(conn, `event ${this.#subs.format ?? 'plain'} ${name}`);
+  /**
+   * After the user's nixevent or noevents, which FreeSWITCH applies to what we turned on as well
+   * (and to what the user's subscription delivered for us): on again, what pending results need.
+   */
+  restoreSubscriptions(conn: EslConnection, turnedOff: (name: string) => boolean): void {
+    for (const name of this.#needed.keys()) {
+      if (turnedOff(name)) this.#own.delete(name);
+      this.#subscribeNeeded(conn, name);
+    }
   }
 
   #fire(conn: EslConnection, line: string): void {

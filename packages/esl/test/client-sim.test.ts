@@ -66,6 +66,38 @@ void test('sim: execute of an application that never runs (unknown name: the cha
   });
 });
 
+void test("sim: a bgapi pending while the user turns events off (noevents, nixevent ALL or the job's own event) still gets its result", async () => {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  try {
+    const variants: Array<[string[], (c: EslClient) => Promise<unknown>]> = [
+      [['ALL'], (c) => c.noevents()],
+      [['ALL'], (c) => c.nixevent(['ALL'])],
+      [['ALL'], (c) => c.nixevent(['BACKGROUND_JOB'])],
+      [['BACKGROUND_JOB'], (c) => c.nixevent(['BACKGROUND_JOB'])],
+      [[], (c) => c.events('plain', ['HEARTBEAT']).then(() => c.noevents())],
+    ];
+    await Promise.all(
+      variants.map(async ([subscribed, turnOff]) => {
+        const client = new EslClient({ port });
+        await client.connect();
+        try {
+          if (subscribed.length > 0) await client.events('plain', subscribed);
+          // Rings for a second, then fails: its BACKGROUND_JOB comes well after the events go off.
+          const job = client.bgapi('originate {originate_timeout=1}loopback/7006 &park()');
+          await turnOff(client);
+          const { body } = await bounded(job, `the job after ${subscribed.join(',') || 'nothing'}`);
+          assert.match(body, /^-ERR /);
+        } finally {
+          await client.close();
+        }
+      }),
+    );
+  } finally {
+    await sim.stop();
+  }
+});
+
 void test('sim: reconnects after the simulator drops the connection and re-subscribes', async () => {
   await withSim(async (sim, client) => {
     await client.events('plain', ['CUSTOM', 'fsbus::demo']);
