@@ -51,7 +51,16 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   constructor(logger: ConstructorParameters<typeof EslEventHub>[0], eventQueueLimit: number, requestTimeoutMs: number) {
     super(logger, eventQueueLimit);
     this.requestTimeoutMs = requestTimeoutMs;
-    this.#delivery = new SelfDelivery(this.subs, logger, (conn, line) => this.send(conn, simpleCommand(line), line));
+    this.#delivery = new SelfDelivery(this.subs, logger, (conn, line) => this.send(conn, simpleCommand(line), line), (name) => this.resultSubscription(name));
+  }
+
+  /**
+   * The command that turns on `name` (a bgapi or execute result) when the user's subscription
+   * does not deliver it. An outbound session without `full` overrides it: FreeSWITCH refuses
+   * `event` there.
+   */
+  protected resultSubscription(name: string): string {
+    return `event ${this.subs.format ?? 'plain'} ${name}`;
   }
 
   /** The connection to send on; throws EslClosedError when there is none ready. */

@@ -28,10 +28,14 @@ export class SelfDelivery {
   /** Results still awaited on the current socket. */
   #claims = new Set<Claim>();
 
-  constructor(subs: SubscriptionState, logger: EslLogger, send: Send) {
+  readonly #subscribeLine: (name: string) => string;
+
+  /** `subscribeLine`: the command that turns `name` on for us. @default `event <format> <name>` */
+  constructor(subs: SubscriptionState, logger: EslLogger, send: Send, subscribeLine?: (name: string) => string) {
     this.#subs = subs;
     this.#logger = logger;
     this.#send = send;
+    this.#subscribeLine = subscribeLine ?? ((name) => `event ${this.#subs.format ?? 'plain'} ${name}`);
   }
 
   /** The socket changed: what we set up is gone with it. */
@@ -77,7 +81,7 @@ export class SelfDelivery {
   /** Turns `name` on for ourselves when the user's subscription does not deliver it. */
   #subscribeNeeded(conn: EslConnection, name: string): void {
     if (this.#subs.isSubscribed(name) || this.#own.has(name)) return;
-    this.#fire(conn, `event ${this.#subs.format ?? 'plain'} ${name}`);
+    this.#fire(conn, this.#subscribeLine(name));
     this.#own.add(name);
   }
 

@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import { EslConnection } from './connection.js';
 import { EslClosedError, EslCommandError, EslInvalidArgumentError } from './errors.js';
 import { EslEvent } from './event.js';
+import { MYEVENTS_NAMES } from './event-names.js';
 import type { EslHubEvents } from './event-hub.js';
 import type { CommandReplyFrame, EslFrame } from './frame.js';
 import type { EslLogger } from './logger.js';
@@ -195,6 +196,17 @@ export class EslSession extends EslCommands<EslSessionEvents> {
   protected override connectionFor(label: string): EslConnection {
     if (this.#conn.closed) throw new EslClosedError(`${label}: session closed`);
     return this.#conn;
+  }
+
+  /**
+   * A socket without `full` (the dialplan's `socket` without it) refuses `event` with
+   * `-ERR command not found` and allows `myevents`, whose list carries the execute and hangup
+   * results: an execute then turns that on instead of waiting for ever.
+   */
+  protected override resultSubscription(name: string): string {
+    if (this.#control === 'full' || !(MYEVENTS_NAMES as readonly string[]).includes(name)) return super.resultSubscription(name);
+    this.subs.myevents = 'myevents';
+    return 'myevents';
   }
 
   protected override repliesAfterExecution(): boolean {

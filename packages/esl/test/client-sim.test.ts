@@ -2,8 +2,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { Simulator } from '@fsbus/sim';
-import { EslClient, EslEvent, type EslClientStatus } from '../src/index.js';
-import { bounded, eventWhere } from './support/scripted-peer.js';
+import { EslClient, EslEvent, EslServer, type EslClientStatus, type EslSession } from '../src/index.js';
+import { bounded, eventWhere, nextEvent } from './support/scripted-peer.js';
 
 async function withSim(fn: (sim: Simulator, client: EslClient) => Promise<void>): Promise<void> {
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
@@ -96,6 +96,24 @@ void test("sim: a bgapi pending while the user turns events off (noevents, nixev
   } finally {
     await sim.stop();
   }
+});
+
+void test("sim: an outbound socket without 'full' (FreeSWITCH refuses 'event' there): execute turns on myevents and completes", async () => {
+  await withSim(async (_sim, client) => {
+    const server = new EslServer({ port: 0 });
+    const { port } = await server.listen();
+    try {
+      const sessionP = nextEvent<[EslSession]>(server, 'session');
+      await client.bgapi(`originate loopback/7001 &socket(127.0.0.1:${port} async)`);
+      const [session] = await bounded(sessionP, 'the outbound session');
+      assert.notEqual(session.control, 'full');
+      const done = await bounded(session.answer(), 'answer on a single-channel socket');
+      assert.equal(done.getHeader('Application'), 'answer');
+      session.destroy();
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 void test('sim: reconnects after the simulator drops the connection and re-subscribes', async () => {
