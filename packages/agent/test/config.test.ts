@@ -129,3 +129,11 @@ void test('a subject_prefix with an empty token (fs., .fs, a..b) fails at start,
   }
   assert.equal(loadConfig({ values: { node_id: 'n1', subject_prefix: 'pbx.eu1' }, env: {} }).subject_prefix, 'pbx.eu1');
 });
+
+void test('credentials inside a broker URL of the file are refused (secrets come from the environment); from the env they are fine', () => {
+  for (const urls of ['nats://user:secret@127.0.0.1:4222', ['nats://a:4222', 'amqp://guest:guest@b:5672'], 'nats://a:4222, nats://s3cr3t-token@b:4222']) {
+    configError(() => loadConfig({ values: { node_id: 'n1', broker: { urls } }, env: {} }), 'broker.urls');
+  }
+  assert.deepEqual(loadConfig({ values: { node_id: 'n1', broker: { urls: 'nats://a:4222/path@x' } }, env: {} }).broker.urls, ['nats://a:4222/path@x']);
+  assert.deepEqual(loadConfig({ values: { node_id: 'n1' }, env: { FSBUS_BROKER_URL: 'nats://u:p@a:4222' } }).broker.urls, ['nats://u:p@a:4222']);
+});

@@ -85,6 +85,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
       }
     }
   }
+  assertNoUrlCredentials(getPath(data, 'broker.urls'));
   const fromEnv = new Map<string, string>();
   for (const [path, names] of ENV_MAP) {
     const name = names.find((n) => env[n] !== undefined && env[n] !== '');
@@ -129,6 +130,19 @@ function readConfigFile(file: string): unknown {
     return ext === '.yaml' || ext === '.yml' ? (parseYaml(text) as unknown) ?? {} : (JSON.parse(text) as unknown);
   } catch (err) {
     throw new ConfigError('--config', `${file} is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * `nats://user:secret@host`, `amqp://u:p@h`, `nats://token@host`: a URL's user part is a
+ * credential, and the file may not hold one any more than `broker.password`.
+ */
+function assertNoUrlCredentials(urls: unknown): void {
+  const list = typeof urls === 'string' ? urls.split(',') : Array.isArray(urls) ? urls : [];
+  for (const url of list) {
+    if (typeof url === 'string' && /^\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/.test(url)) {
+      throw new ConfigError('broker.urls', 'credentials in a URL are secrets, read from the environment only (FSBUS_BROKER_URL, or broker.user here and FSBUS_BROKER_PASSWORD / FSBUS_BROKER_TOKEN)');
+    }
   }
 }
 
