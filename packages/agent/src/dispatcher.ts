@@ -28,8 +28,18 @@ import type { AgentMetrics } from './metrics.js';
 
 export type LaneKind = 'api' | 'direct' | 'broadcast' | 'async';
 
-/** Upper bound of a request's own `timeout_ms`. */
+/** Upper bound of a request's own `timeout_ms`, unless the command itself needs longer (see commandTimeoutMs). */
 export const MAX_COMMAND_TIMEOUT_MS = 300_000;
+
+/**
+ * How long the agent gives a command: the request's `timeout_ms`, else what the command says it
+ * needs, else the configured default — at most MAX_COMMAND_TIMEOUT_MS, or what the command needs
+ * when that is more (an originate ringing for 600 s waits 605 s: cut at 300 s it would report a
+ * timeout while the call still rings).
+ */
+export function commandTimeoutMs(requested: number | undefined, needed: number | undefined, configured: number): number {
+  return Math.min(requested ?? needed ?? configured, Math.max(MAX_COMMAND_TIMEOUT_MS, needed ?? 0));
+}
 
 /** At most one warning per this many ms while FreeSWITCH's connections are full. */
 const QUEUE_FULL_WARN_INTERVAL_MS = 10_000;
@@ -197,7 +207,7 @@ export class Dispatcher {
 
   async #run(request: BusRequest): Promise<CommandResult> {
     const handler = this.#o.registry.resolve(request.command);
-    const timeoutMs = Math.min(request.timeout_ms ?? handler.waitMs?.(request, this.#o.timeoutMs) ?? this.#o.timeoutMs, MAX_COMMAND_TIMEOUT_MS);
+    const timeoutMs = commandTimeoutMs(request.timeout_ms, handler.waitMs?.(request, this.#o.timeoutMs), this.#o.timeoutMs);
     const deadline = performance.now() + timeoutMs;
     const remaining = (): number => Math.max(1, deadline - performance.now());
     // Most commands are one `api` round trip, bounded by its own timeout: the abort signal and

@@ -22,6 +22,6 @@ export { ParkStateFile } from './dialplan/state-file.js';
 export { XmlCurlServer, MAX_LOOKUP_BYTES } from './dialplan/xml-curl-server.js';
 export type { XmlCurlServerOptions } from './dialplan/xml-curl-server.js';
 export type { CommandHandler, CommandContext, CommandResult } from './commands/registry.js';
-export { Dispatcher, MAX_COMMAND_TIMEOUT_MS } from './dispatcher.js';
+export { commandTimeoutMs, Dispatcher, MAX_COMMAND_TIMEOUT_MS } from './dispatcher.js';
 export type { LaneKind } from './dispatcher.js';
 export { AgentMetrics } from './metrics.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { BusErrorCode } from '@fsbus/contract';
-import { buildOriginate, escapeVarValue, originateOutcome } from '@fsbus/agent';
+import { BusErrorCode, originateWaitMs } from '@fsbus/contract';
+import { buildOriginate, commandTimeoutMs, escapeVarValue, MAX_COMMAND_TIMEOUT_MS, originateOutcome } from '@fsbus/agent';
 
 void test('originate line: vars quoted, defaults, preset uuid', () => {
   const r = buildOriginate({
@@ -74,4 +74,17 @@ void test('originate outcome mapping', () => {
   const other = originateOutcome({ ...base, result: '-USAGE: <call url> <exten>' });
   assert.ok(!other.ok);
   assert.equal(other.code, BusErrorCode.COMMAND_FAILED);
+});
+
+void test("the agent's wait: a request's timeout_ms up to 300 s, but an originate ringing longer gets its ring time + 5 s", () => {
+  assert.equal(commandTimeoutMs(undefined, undefined, 30_000), 30_000);
+  assert.equal(commandTimeoutMs(1234, undefined, 30_000), 1234);
+  assert.equal(commandTimeoutMs(10 ** 9, undefined, 30_000), MAX_COMMAND_TIMEOUT_MS);
+  const ring600 = originateWaitMs(600, 30_000);
+  assert.equal(ring600, 605_000);
+  // The SDK sends timeout_ms = ring + 5 s; the agent used to cut it at 300 s, mid-ring.
+  assert.equal(commandTimeoutMs(605_000, ring600, 30_000), 605_000);
+  assert.equal(commandTimeoutMs(undefined, ring600, 30_000), 605_000);
+  assert.equal(commandTimeoutMs(10 ** 9, ring600, 30_000), 605_000);
+  assert.equal(commandTimeoutMs(10_000, ring600, 30_000), 10_000, "the requester's own shorter wait stands");
 });
