@@ -87,7 +87,9 @@ export function parseRequest(bytes: Uint8Array, options: ParseOptions = {}): Par
     return refuse(BusErrorCode.MISSING_COMMAND, BusMessage.MISSING_COMMAND, hints);
   }
   const applies = options.policyApplies ?? (() => true);
-  if (applies(command) && !isVerbPermitted(command, options)) {
+  const rawArgs = fields['args'];
+  const argsText = typeof rawArgs === 'string' || typeof rawArgs === 'number' || typeof rawArgs === 'boolean' ? String(rawArgs) : undefined;
+  if (applies(command) && !isVerbPermitted(command, options, argsText)) {
     return refuse(BusErrorCode.COMMAND_DENIED, BusMessage.COMMAND_DENIED, hints);
   }
   const wrong = wrongTypedField(fields);

@@ -140,6 +140,9 @@ void test('verb policy: leading verb, case-insensitive; denylist wins; allowlist
   assert.equal(isVerbPermitted('bgapi', { allowlist: ['bgapi', 'status'] }, 'status'), true);
   assert.equal(isVerbPermitted('bgapi', { allowlist: ['bgapi', 'status'] }, 'uptime'), false);
   assert.equal(isVerbPermitted('status', { denylist: ['system'] }, 'system'), true);
+  const wrapped = parseRequest(new TextEncoder().encode('{"command":"expand","args":"system id"}'), { denylist: ['system'] });
+  assert.equal(wrapped.ok, false);
+  assert.equal(!wrapped.ok && wrapped.code, BusErrorCode.COMMAND_DENIED);
   const r = parseRequest(enc('{"command":"agent.status"}'), { allowlist: ['status'], policyApplies: (c) => c !== 'agent.status' });
   assert.equal(r.ok, true);
 });
