@@ -6,7 +6,7 @@ import { slugNodeId } from '@fsbus/contract';
 import { FsbusError } from '@fsbus/esl';
 import type { DashboardBus } from './bus-port.js';
 import { WebErrorCode } from './errors.js';
-import { PAGE_APPS, PAGE_COMMANDS, PAGE_EXECUTE_FIELDS, PAGE_ORIGINATE_FIELDS, type CommandResult } from './protocol.js';
+import { PAGE_APPS, PAGE_COMMANDS, PAGE_FIELDS, type CommandResult } from './protocol.js';
 
 /** originate waits for the far end to answer; the rest answer at once. */
 const TIMEOUTS: Readonly<Record<string, number>> = { originate: 65_000 };
@@ -25,11 +25,12 @@ export function parseCommand(value: unknown): ParsedCommand | CommandResult {
   if (typeof command !== 'string' || !(PAGE_COMMANDS as readonly string[]).includes(command)) {
     return bad(`command must be one of ${PAGE_COMMANDS.join(', ')}`);
   }
+  const allowed = PAGE_FIELDS[command as keyof typeof PAGE_FIELDS];
+  const extra = Object.keys(body).find((k) => k !== 'command' && !allowed.includes(k));
+  if (extra !== undefined) return bad(`${command} from the dashboard takes only ${allowed.length === 0 ? 'no fields' : allowed.join(', ')} (not ${extra})`);
   // The page plays a tone (playback); any other application (system, …) is not the dashboard's.
   if (command === 'execute_app') {
     if (!(PAGE_APPS as readonly unknown[]).includes(body['app'])) return bad(`execute_app may run only ${PAGE_APPS.join(', ')}`);
-    const extra = extraField(body, PAGE_EXECUTE_FIELDS);
-    if (extra !== undefined) return bad(`execute_app from the dashboard takes only ${PAGE_EXECUTE_FIELDS.join(', ')} (not ${extra})`);
     // FreeSWITCH expands the application's data: `${system(...)}` there runs the system API.
     if (typeof body['args'] === 'string' && body['args'].includes('${')) return bad('execute_app args from the dashboard must not contain ${');
   }
@@ -62,12 +63,10 @@ export function isCommandResult(v: ParsedCommand | CommandResult): v is CommandR
 }
 
 /**
- * The originate form's fields only, and an `&app` extension only for an application the page
- * may run: `&system(...)` would be execute_app's `system` by another door.
+ * An `&app` extension only for an application the page may run: `&system(...)` would be
+ * execute_app's `system` by another door.
  */
 function originateRefusal(body: Record<string, unknown>): string | undefined {
-  const extra = extraField(body, PAGE_ORIGINATE_FIELDS);
-  if (extra !== undefined) return `originate from the dashboard takes only ${PAGE_ORIGINATE_FIELDS.join(', ')} (not ${extra})`;
   const extension = body['extension'];
   if (typeof extension !== 'string' || !extension.trimStart().startsWith('&')) return undefined;
   const app = /^&([A-Za-z0-9_]+)(\(|$)/.exec(extension)?.[1];
@@ -76,10 +75,6 @@ function originateRefusal(body: Record<string, unknown>): string | undefined {
     : `originate's extension names a dialplan extension, or runs only ${PAGE_APPS.map((a) => `&${a}(...)`).join(', ')}`;
 }
 
-/** The first field of `body` besides `command` that is not in `allowed`. */
-function extraField(body: Record<string, unknown>, allowed: readonly string[]): string | undefined {
-  return Object.keys(body).find((k) => k !== 'command' && !allowed.includes(k));
-}
 
 function bad(message: string): CommandResult {
   return { success: false, message, code: WebErrorCode.BAD_REQUEST };

@@ -62,6 +62,13 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
       return;
     }
     if (path === '/api/stream') {
+      // A HEAD gets the stream's headers and its end: a body written to it is dropped, so as a
+      // client it would wait for ever (and stay registered) for an end that never came.
+      if (req.method === 'HEAD') {
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+        res.end();
+        return;
+      }
       // What waits in the batch goes to the open pages first: the new one gets it in its snapshot only.
       deps.dashboard.flush();
       return deps.sse.open(res, { event: 'snapshot', data: deps.dashboard.snapshot() });

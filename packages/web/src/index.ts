@@ -14,7 +14,7 @@ export { buildApp, writeApp, loadAssets, defaultStaticDir, APP_DIR, STATIC_DIR }
 export { parseCommand, runCommand } from './commands.js';
 export { CONTROL_HEADER } from './http-server.js';
 export { WebError, WebErrorCode } from './errors.js';
-export { PAGE_APPS, PAGE_COMMANDS, PAGE_EXECUTE_FIELDS, PAGE_ORIGINATE_FIELDS } from './protocol.js';
+export { PAGE_APPS, PAGE_COMMANDS, PAGE_EXECUTE_FIELDS, PAGE_FIELDS, PAGE_ORIGINATE_FIELDS } from './protocol.js';
 export { HostGuard } from './host-guard.js';
 export type { HostGuardOptions } from './host-guard.js';
 export type {

@@ -123,6 +123,24 @@ export const PAGE_ORIGINATE_FIELDS = ['endpoint', 'extension', 'context', 'calle
 /** Fields of the page's **play** button: no `variables` (a hangup hook such as `api_hangup_hook` runs any API). */
 export const PAGE_EXECUTE_FIELDS = ['uuid', 'app', 'args'] as const;
 
+/**
+ * Every field each page command may carry besides `command` (`node_id` is the target). Envelope
+ * fields stay out too: `forward_to` would have the agent copy its reply to any subject, `async`
+ * would turn a control into fire-and-forget.
+ */
+export const PAGE_FIELDS: Readonly<Record<(typeof PAGE_COMMANDS)[number], readonly string[]>> = {
+  originate: PAGE_ORIGINATE_FIELDS,
+  hangup: ['uuid', 'cause'],
+  execute_app: PAGE_EXECUTE_FIELDS,
+  'agent.status': [],
+  'dialplan.enable': [],
+  'dialplan.disable': [],
+  'dialplan.audio': ['mode', 'music_class'],
+  'dialplan.autoanswer': ['enabled'],
+  'dialplan.status': [],
+  'dialplan.timeout': ['seconds'],
+};
+
 /** Commands the page may send: the controls of the dashboard, nothing else. */
 export const PAGE_COMMANDS = [
   'originate',

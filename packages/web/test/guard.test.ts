@@ -117,6 +117,13 @@ describe('request guard (no auth, loopback)', () => {
     }
   });
 
+  test('HEAD /api/stream is answered and ended (a body is dropped on HEAD: it would hang, registered)', async () => {
+    const res = await raw(web, '/api/stream', {}, 'HEAD');
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['content-type']), /^text\/event-stream/);
+    assert.equal(res.body, '');
+  });
+
   test('a configured public name is answered', async () => {
     assert.equal((await raw(named, '/api/snapshot', { host: `dash.example.net:${named.port}` })).status, 200);
     assert.equal((await raw(named, '/api/snapshot', { host: 'dash.example.net' })).status, 200);
@@ -159,6 +166,25 @@ test('originate from the page: the form\'s fields, and an &app extension only fo
   for (const extra of [{ variables: { execute_on_answer: 'system id' } }, { variables: { api_on_answer: 'system id' } }, { destination: '&system(id)' }, { dialplan: 'inline' }]) {
     const out = parseCommand({ ...form, ...extra });
     assert.ok('success' in out && !out.success && /takes only/.test(out.message), JSON.stringify(extra));
+  }
+});
+
+test('every page command takes only its own fields: no forward_to, async or correlation_id from the page', () => {
+  const ok = [
+    { command: 'hangup', uuid: 'u1' },
+    { command: 'hangup', uuid: 'u1', cause: 'CALL_REJECTED' },
+    { command: 'agent.status' },
+    { command: 'dialplan.enable' },
+    { command: 'dialplan.audio', mode: 'music', music_class: 'moh' },
+    { command: 'dialplan.autoanswer', enabled: true },
+    { command: 'dialplan.timeout', seconds: 30 },
+  ];
+  for (const body of ok) assert.equal('success' in parseCommand({ ...body, node_id: 'n1' }), false, JSON.stringify(body));
+  for (const body of ok) {
+    for (const extra of [{ forward_to: 'freeswitch2.events.channel.answer' }, { async: true }, { correlation_id: 'x' }, { args: 'all' }]) {
+      const out = parseCommand({ ...body, ...extra });
+      assert.ok('success' in out && !out.success && /takes only/.test(out.message), `${JSON.stringify(body)} + ${JSON.stringify(extra)}`);
+    }
   }
 });
 
