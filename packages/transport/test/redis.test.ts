@@ -8,6 +8,25 @@ runConformance({
   driver: 'redis',
   startBroker: () => startRedis(),
   create: (options) => createDriver('redis', options),
+  subscribeHeaders: false,
+});
+
+void test("redis: a lane it could never route to (`*` in it, a bare `>`) is refused, typed, instead of a stream nobody writes to", async () => {
+  const server = await startRedis();
+  const d = await createDriver('redis', { urls: [server.url] });
+  try {
+    await d.connect();
+    for (const subject of ['st.*', '*.api', '>', 'a..b']) {
+      assert.throws(() => d.serve({ subject, competing: true }, () => undefined), { code: TransportErrorCode.UNSUPPORTED }, subject);
+    }
+    const lane = d.serve({ subject: 'st.>', competing: true }, () => new TextEncoder().encode('ok'));
+    await d.flush();
+    assert.equal(new TextDecoder().decode((await d.request('st.y', new Uint8Array(1), { timeoutMs: 5000 })).data), 'ok');
+    await lane.unsubscribe();
+  } finally {
+    await d.close();
+    await server.stop();
+  }
 });
 
 void test('redis: a dead URL fails with a typed error; a password is sent from options', async () => {

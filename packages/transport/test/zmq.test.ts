@@ -19,6 +19,8 @@ runConformance({
   startBroker: () => startZmqMesh(),
   create: (options) => createDriver('zmq', options),
   relay: false,
+  // PUB frames are [subject, payload], readable by any SUB socket: no headers (docs/drivers/zmq.md).
+  subscribeHeaders: false,
 });
 
 async function endpoint(query = ''): Promise<string> {

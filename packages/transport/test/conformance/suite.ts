@@ -44,6 +44,11 @@ export interface ConformanceTarget {
    * @default true
    */
   relay?: boolean;
+  /**
+   * False for drivers whose subscriptions cannot carry headers (Redis Pub/Sub: the payload only).
+   * @default true
+   */
+  subscribeHeaders?: boolean;
 }
 
 /** Per-case context: the shared broker and a way to get connected drivers (closed after the case). */
@@ -122,6 +127,50 @@ export function runConformance(target: ConformanceTarget): void {
       assert.equal(one.items.length, 1);
       await s1.unsubscribe();
       await s2.unsubscribe();
+    });
+
+    run('a pattern led by a wildcard (`*.<root>.lead`) is matched like any other (Kafka: refused, typed); subscribe() carries headers', async ({ drivers, root, target: t }) => {
+      const [pub, sub] = await drivers(2);
+      const lead = new Collector<InboundMessage>();
+      if (t.driver === 'kafka') {
+        // A topic per root: a leading wildcard would read every topic (docs/drivers/kafka.md).
+        assert.throws(() => sub!.subscribe(`*.${root}.lead`, lead.push), (e: unknown) => e instanceof TransportError && e.code === TransportErrorCode.UNSUPPORTED);
+      } else {
+        const s = sub!.subscribe(`*.${root}.lead`, lead.push);
+        await sub!.flush();
+        pub!.publish(`x.${root}.other`, enc('no'));
+        pub!.publish(`x.${root}.lead`, enc('yes'));
+        assert.deepEqual((await lead.until(1)).map((m) => [m.subject, dec(m.data)]), [[`x.${root}.lead`, 'yes']]);
+        await s.unsubscribe();
+      }
+      if (t.subscribeHeaders === false) return;
+      const withHeaders = new Collector<InboundMessage>();
+      const s = sub!.subscribe(`${root}.h`, withHeaders.push);
+      await sub!.flush();
+      pub!.publish(`${root}.h`, enc('h'), { headers: { 'x-trace': 't-1' } });
+      const [m] = await withHeaders.until(1);
+      assert.equal(m!.headers?.['x-trace'], 't-1');
+      await s.unsubscribe();
+    });
+
+    run('close() rejects a pending request with CLOSED at once, not at its timeout', async ({ drivers, root }) => {
+      const [server, client] = await drivers(2);
+      let arrived!: () => void;
+      const seen = new Promise<void>((resolve) => (arrived = resolve));
+      const lane = server!.serve({ subject: `${root}.silent`, competing: true }, () => {
+        arrived();
+        return undefined; // never answered
+      });
+      await server!.flush();
+      const pending = client!.request(`${root}.silent`, enc('?'), { timeoutMs: 60_000 });
+      const outcome = pending.then(
+        () => 'resolved',
+        (e: unknown) => (e instanceof TransportError ? e.code : String(e)),
+      );
+      await seen;
+      await client!.close();
+      assert.equal(await outcome, TransportErrorCode.CLOSED);
+      await lane.unsubscribe();
     });
 
     run('request/reply over a competing lane of 3 servers: each request executed once', async ({ drivers, root }) => {

@@ -16,7 +16,7 @@ export class KafkaInbox {
   readonly #base: BaseOptions;
   readonly #ensureTopic: (topic: string) => Promise<void>;
   readonly #logger: DriverLogger | undefined;
-  readonly #waiting = new Map<string, (m: InboundMessage) => void>();
+  #waiting = new Map<string, { onReply: (m: InboundMessage) => void; onClosed: () => void }>();
   #reader: KafkaReader | undefined;
   #opened: Promise<void> | undefined;
 
@@ -51,11 +51,12 @@ export class KafkaInbox {
     const id = headers[KafkaHeader.CORRELATION_ID];
     const waiter = id === undefined ? undefined : this.#waiting.get(id);
     // A late reply (its request timed out) has nobody waiting: dropped, as NATS would.
-    if (waiter !== undefined) waiter(toInbound(m, headers));
+    if (waiter !== undefined) waiter.onReply(toInbound(m, headers));
   }
 
-  wait(correlationId: string, onReply: (m: InboundMessage) => void): void {
-    this.#waiting.set(correlationId, onReply);
+  /** `onClosed` runs if the inbox closes first: the caller settles at once, not at its timeout. */
+  wait(correlationId: string, onReply: (m: InboundMessage) => void, onClosed: () => void): void {
+    this.#waiting.set(correlationId, { onReply, onClosed });
   }
 
   cancel(correlationId: string): void {
@@ -63,7 +64,9 @@ export class KafkaInbox {
   }
 
   async close(): Promise<void> {
+    const waiting = [...this.#waiting.values()];
     this.#waiting.clear();
+    for (const w of waiting) w.onClosed();
     await this.#reader?.close();
   }
 }

@@ -48,10 +48,14 @@ export function kafkaCall(
       else finish(new TransportError(TransportErrorCode.TIMEOUT, `request to ${subject} timed out after ${timeoutMs} ms`));
     }, timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    ctx.inbox.wait(id, (m) => {
-      got.push(m);
-      if (gather === undefined || (gather.expect !== undefined && got.length >= gather.expect)) finish();
-    });
+    ctx.inbox.wait(
+      id,
+      (m) => {
+        got.push(m);
+        if (gather === undefined || (gather.expect !== undefined && got.length >= gather.expect)) finish();
+      },
+      () => finish(new TransportError(TransportErrorCode.CLOSED, `request to ${subject}: the driver closed while it was pending`)),
+    );
     void (async () => {
       await ctx.inbox.open();
       if (!(await ctx.served(topic))) {

@@ -243,7 +243,10 @@ export class MqttDriver extends BaseDriver {
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
     assertPattern(pattern, MQTT_RESERVED);
     const filter = options?.queue === undefined ? toFilter(pattern) : `$share/${shareGroup(options.queue)}/${toFilter(pattern)}`;
-    return this.#add(pattern, filter, (topic, payload) => handler({ subject: fromTopic(topic), data: bytes(payload) }));
+    return this.#add(pattern, filter, (topic, payload, packet) => {
+      const props = packet.properties?.userProperties;
+      handler({ subject: fromTopic(topic), data: bytes(payload), ...(props === undefined ? {} : { headers: flatten(props) }) });
+    });
   }
 
   serve(lane: Lane, handler: ServeHandler): Subscription {

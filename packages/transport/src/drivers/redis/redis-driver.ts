@@ -18,7 +18,7 @@ import { ensureRedisStream, StreamReader, StreamRoutes, type PositionCommand } f
 import { LEAVE_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
 import { ensureGroup, readLane, readReplies, type LaneStream } from './redis-streams.js';
 import { entryFields, parseHeaders, redisOptions, toGlob, untilClosed } from './redis-util.js';
-import { subjectMatches } from '../../subject-pattern.js';
+import { assertPattern, subjectMatches } from '../../subject-pattern.js';
 
 /** @default 'freeswitch' */
 export const DEFAULT_REDIS_NAMESPACE = 'freeswitch';
@@ -236,6 +236,12 @@ export class RedisDriver extends BaseDriver {
 
   serve(lane: Lane, handler: ServeHandler): Subscription {
     this.assertOpen();
+    assertPattern(lane.subject);
+    // The route script looks up the exact subject and each `<head>.>`: a `*` lane (or a bare `>`)
+    // would be a stream nobody writes to, its requests answered "no responders".
+    if (lane.subject === '>' || lane.subject.split('.').includes('*')) {
+      throw new TransportError(TransportErrorCode.UNSUPPORTED, `redis serves exact subjects and '<head>.>' lanes, not '${lane.subject}'`);
+    }
     const conn = this.#newConn();
     conn.on('error', () => undefined);
     const reader: LaneReader = {

@@ -147,7 +147,8 @@ export class ZmqClient {
     const tokens = pattern.split('.');
     const wild = tokens.findIndex((t) => t === '*' || t === '>');
     // ZeroMQ filters by byte prefix: the literal head; the rest is matched here.
-    const prefix = wild === -1 ? pattern : `${tokens.slice(0, wild).join('.')}.`;
+    // A pattern that starts with a wildcard (`>`, `*.events.>`) has no head: every subject is read.
+    const prefix = wild === -1 ? pattern : wild === 0 ? '' : `${tokens.slice(0, wild).join('.')}.`;
     sub.subscribe(prefix);
     // Idempotent (ZeroMQ counts each prefix: a second call would drop another subscription's),
     // and a no-op once closed (the socket is gone: unsubscribing it would throw ENOTSOCK).

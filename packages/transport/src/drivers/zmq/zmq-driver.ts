@@ -55,6 +55,8 @@ class ZmqDriver extends DriverCore {
   readonly #mesh: boolean;
   #server: ZmqServer | undefined;
   #client: ZmqClient | undefined;
+  /** Settles each pending request/gather (close() ends them with CLOSED). */
+  readonly #calls = new Set<(err?: Error) => void>();
 
   constructor(options: DriverOptions) {
     super(options);
@@ -213,12 +215,14 @@ class ZmqDriver extends DriverCore {
       const finish = (err?: Error) => {
         if (settled) return;
         settled = true;
+        this.#calls.delete(finish);
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         stop();
         if (err === undefined) resolve(got);
         else reject(err);
       };
+      this.#calls.add(finish);
       const onAbort = () => finish(new TransportError(TransportErrorCode.ABORTED, `request to ${subject} was aborted`, { cause: signal?.reason }));
       const timer = setTimeout(() => finish(gather === undefined ? new TransportError(TransportErrorCode.TIMEOUT, `request to ${subject} timed out after ${timeoutMs} ms`) : undefined), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -290,6 +294,8 @@ class ZmqDriver extends DriverCore {
     await this.#server?.flush().catch(() => undefined);
     await this.#client?.idle();
     this.markClosed();
+    // Pending requests and gathers end now, not at their timeouts (their timers would hold the process).
+    for (const finish of [...this.#calls]) finish(new TransportError(TransportErrorCode.CLOSED, 'the driver closed while the request was pending'));
     this.#client?.close();
     this.#server?.close();
   }
