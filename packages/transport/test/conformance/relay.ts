@@ -3,7 +3,7 @@
  * others (and the broker) stay up: `cut()` closes every relayed socket and stops listening,
  * `restore()` listens again on the same port. `idle()` waits until no client socket is open.
  * `holdAnswers()` stops passing the broker's bytes to the clients (a link that dies one way
- * first): what the broker answers until the next cut() never arrives.
+ * first): what the broker answers until the next cut() never arrives. `stall()` stops both ways.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
@@ -17,6 +17,8 @@ export interface Relay {
   restore(): Promise<void>;
   /** The broker's bytes stop reaching the open client connections (cut() then drops them). */
   holdAnswers(): void;
+  /** Nothing passes either way any more on the open connections (a link that hangs; cut() then drops them). */
+  stall(): void;
   /** Resolves once every client connection is closed; the bound only fails the test. */
   idle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -86,6 +88,14 @@ export async function startRelay(targetPort: number): Promise<Relay> {
       for (const [client, upstream] of upstreams) {
         upstream.unpipe(client);
         upstream.pause();
+      }
+    },
+    stall() {
+      for (const [client, upstream] of upstreams) {
+        upstream.unpipe(client);
+        client.unpipe(upstream);
+        upstream.pause();
+        client.pause();
       }
     },
     idle(timeoutMs = 15_000) {

@@ -13,7 +13,7 @@ import { connectError } from '../driver-core.js';
 import { assertPattern } from '../../subject-pattern.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
-import type { OutboxItem } from '../../outbox.js';
+import { runsOnArrival, type OutboxItem } from '../../outbox.js';
 import { closeAmqp } from './amqp-close.js';
 import { amqpSocketOptions, amqpUrl, bindingKey, withTlsScheme } from './amqp-options.js';
 import { ensureAmqpStream, StreamConsumer } from './amqp-streams.js';
@@ -56,6 +56,8 @@ export class AmqpDriver extends BaseDriver {
   readonly #streamConsumers = new Set<StreamConsumer>();
   #conn: ChannelModel | undefined;
   #ch: ConfirmChannel | undefined;
+  /** Unconfirmed publishes dropped since the last warning. */
+  #unconfirmedDrops = 0;
   /** Serialises channel operations (declare, bind, consume, cancel); flush() waits for it. */
   #chain: Promise<void> = Promise.resolve();
   #urlIndex = 0;
@@ -155,7 +157,11 @@ export class AmqpDriver extends BaseDriver {
     this.#chain = Promise.resolve();
     // Once set up: a channel error (e.g. a refused declare) or a lost connection both reconnect.
     ch.on('close', () => {
-      if (this.#ch === ch) void closeAmqp(conn);
+      if (this.#ch !== ch) return;
+      // Lost at once, not when the connection's own close follows: what is published meanwhile
+      // waits in the outbox instead of meeting a closed channel.
+      this.#lost(conn);
+      void closeAmqp(conn);
     });
     conn.on('close', () => this.#lost(conn));
     // Replays go on where they stopped; one that cannot (stream deleted) is reported, not fatal.
@@ -226,7 +232,7 @@ export class AmqpDriver extends BaseDriver {
     if (item.headers !== undefined) props['headers'] = { ...item.headers };
     if (item.correlationId !== undefined) props['correlationId'] = item.correlationId;
     if (item.kind === 'reply') {
-      ch.publish('', item.subject, content, props);
+      ch.publish('', item.subject, content, props, (err) => this.#confirmed(item, err));
       return;
     }
     assertRoutingKey(item.subject);
@@ -237,8 +243,30 @@ export class AmqpDriver extends BaseDriver {
     }
     // A command is worth running only while its requester still waits: the time left, not the timeout.
     if (item.deadline !== undefined) props['expiration'] = String(Math.max(1, Math.round(item.deadline - performance.now())));
-    ch.publish(this.#exchange, item.subject, content, props);
+    ch.publish(this.#exchange, item.subject, content, props, (err) => this.#confirmed(item, err));
   }
+
+  /**
+   * The broker's confirm of one publish. amqplib fails every unconfirmed one when its channel dies
+   * (a link that stalled before it broke leaves many): an event or reply goes back to the outbox
+   * and is sent again once reconnected (at least once); a request or hand-off is dropped and
+   * counted (it may have run). A nack (the broker refused it, the channel lives) is dropped, counted.
+   */
+  #confirmed(item: OutboxItem, err: Error | null | undefined): void {
+    if (err === null || err === undefined) return;
+    this.published--; // counted when handed to amqplib
+    const nacked = err.message === 'message nacked';
+    if (!nacked && this.status !== 'closed' && !runsOnArrival(item) && this.outbox.push(item)) return;
+    if (nacked || this.status === 'closed' || runsOnArrival(item)) this.outbox.dropped++; // (a failed push counted itself)
+    // One line per burst, not per message: a dead channel fails thousands at once.
+    if (this.#unconfirmedDrops++ === 0) {
+      queueMicrotask(() => {
+        this.options.logger?.warn({ dropped: this.#unconfirmedDrops, subject: item.subject, err: err.message }, 'publishes not confirmed by the broker, dropped');
+        this.#unconfirmedDrops = 0;
+      });
+    }
+  }
+
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
     return this.#consume(options?.queue, pattern, (msg) => {
