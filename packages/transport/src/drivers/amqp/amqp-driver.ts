@@ -232,7 +232,7 @@ export class AmqpDriver extends BaseDriver {
     if (item.headers !== undefined) props['headers'] = { ...item.headers };
     if (item.correlationId !== undefined) props['correlationId'] = item.correlationId;
     if (item.kind === 'reply') {
-      ch.publish('', item.subject, content, props, (err) => this.#confirmed(item, err));
+      ch.publish('', item.subject, content, props, (err: unknown) => this.#confirmed(item, err));
       return;
     }
     assertRoutingKey(item.subject);
@@ -243,7 +243,7 @@ export class AmqpDriver extends BaseDriver {
     }
     // A command is worth running only while its requester still waits: the time left, not the timeout.
     if (item.deadline !== undefined) props['expiration'] = String(Math.max(1, Math.round(item.deadline - performance.now())));
-    ch.publish(this.#exchange, item.subject, content, props, (err) => this.#confirmed(item, err));
+    ch.publish(this.#exchange, item.subject, content, props, (err: unknown) => this.#confirmed(item, err));
   }
 
   /**
@@ -252,16 +252,17 @@ export class AmqpDriver extends BaseDriver {
    * and is sent again once reconnected (at least once); a request or hand-off is dropped and
    * counted (it may have run). A nack (the broker refused it, the channel lives) is dropped, counted.
    */
-  #confirmed(item: OutboxItem, err: Error | null | undefined): void {
+  #confirmed(item: OutboxItem, err: unknown): void {
     if (err === null || err === undefined) return;
     this.published--; // counted when handed to amqplib
-    const nacked = err.message === 'message nacked';
+    const reason = err instanceof Error ? err.message : 'not confirmed';
+    const nacked = reason === 'message nacked';
     if (!nacked && this.status !== 'closed' && !runsOnArrival(item) && this.outbox.push(item)) return;
     if (nacked || this.status === 'closed' || runsOnArrival(item)) this.outbox.dropped++; // (a failed push counted itself)
     // One line per burst, not per message: a dead channel fails thousands at once.
     if (this.#unconfirmedDrops++ === 0) {
       queueMicrotask(() => {
-        this.options.logger?.warn({ dropped: this.#unconfirmedDrops, subject: item.subject, err: err.message }, 'publishes not confirmed by the broker, dropped');
+        this.options.logger?.warn({ dropped: this.#unconfirmedDrops, subject: item.subject, err: reason }, 'publishes not confirmed by the broker, dropped');
         this.#unconfirmedDrops = 0;
       });
     }
