@@ -33,7 +33,9 @@ void test('kafka: wildcard patterns read their root topic; others are refused', 
   assert.equal(topicForPattern('freeswitch.events.channel.*'), 'freeswitch.events');
   assert.equal(topicForPattern('freeswitch.cmd.async.>'), 'freeswitch.cmd.async');
   assert.equal(topicForPattern('c6.results.*'), 'c6.results');
-  for (const p of ['>', 'freeswitch.>', 'freeswitch.*.x', 'freeswitch.node.*', 'a.>.b']) assert.equal(topicForPattern(p), undefined, p);
+  // freeswitch.cmd.> and freeswitch.cmd.*.x would match freeswitch.cmd.async.<cmd>, produced to another topic.
+  for (const p of ['>', 'freeswitch.>', 'freeswitch.*.x', 'freeswitch.node.*', 'a.>.b', 'freeswitch.cmd.>', 'freeswitch.cmd.*.x']) assert.equal(topicForPattern(p), undefined, p);
+  assert.equal(topicForPattern('freeswitch.cmd.*'), 'freeswitch.cmd', 'one token after cmd: never a cmd.async.<cmd> subject');
   assert.ok(subjectMatches('a.*.c', 'a.b.c'));
   assert.ok(!subjectMatches('a.*', 'a.b.c'));
   assert.ok(subjectMatches('a.>', 'a.b.c'));

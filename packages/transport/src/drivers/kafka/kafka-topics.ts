@@ -61,5 +61,8 @@ export function topicForPattern(pattern: string, namespace?: string): string | u
   if (!tokens.some(isWild)) return topicFor(pattern, namespace);
   // rootLength refuses `<p>.node.*`: that would be a topic per node, not one topic to read.
   const len = rootLength(tokens, namespace);
+  // `<p>.cmd.>` and `<p>.cmd.*.x` match `<p>.cmd.async.<cmd>` too, which lives in topic
+  // `<p>.cmd.async`: reading `<p>.cmd` alone would miss those without a word.
+  if (len !== undefined && tokens[len - 1] === 'cmd' && (tokens[len] === '>' || (tokens[len] === '*' && tokens.length > len + 1))) return undefined;
   return len === undefined ? undefined : tokens.slice(0, len).join('.');
 }
