@@ -65,3 +65,35 @@ void test('amqp: events published into a link that hung, then broke, are sent ag
     await broker.stop();
   }
 });
+
+void test('amqp: subscriptions made while connect() sets up the earlier ones all receive (they were skipped: no channel yet)', async () => {
+  const broker = await startRabbitMq();
+  const pub = await createDriver('amqp', { urls: [broker.url], name: 'pub' });
+  const d = await createDriver('amqp', { urls: [broker.url], name: 'late-subscriber' });
+  try {
+    await pub.connect();
+    // Forty consumers to set up make connect() take a while: what is subscribed meanwhile lands in that window.
+    for (let i = 0; i < 40; i++) d.subscribe(`pre.s${i}`, () => undefined);
+    const got = new Collector<string>();
+    const late: string[] = [];
+    let connected = false;
+    const connecting = d.connect().then(() => (connected = true));
+    for (let i = 0; !connected; i++) {
+      if (late.length < 200 && i % 4 === 0) {
+        const subject = `late.s${late.length}`;
+        late.push(subject);
+        d.subscribe(subject, (m) => got.push(m.subject));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await connecting;
+    await d.flush();
+    for (const s of late) pub.publish(s, enc('x'));
+    await pub.flush();
+    assert.deepEqual([...(await got.until(late.length))].sort(), [...late].sort());
+  } finally {
+    await d.close();
+    await pub.close();
+    await broker.stop();
+  }
+});

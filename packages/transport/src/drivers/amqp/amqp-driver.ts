@@ -141,7 +141,12 @@ export class AmqpDriver extends BaseDriver {
     await ch.consume(DIRECT_REPLY_TO, (msg) => {
       if (msg !== null) this.deliverReply(msg.properties.correlationId as string | undefined, toInbound(msg));
     }, { noAck: true });
-    for (const c of [...this.#consumers]) {
+    // Until #ch is set, subscribe()/unsubscribe() only change #consumers (their queued channel
+    // operation finds no channel): so consumers are taken from it one by one, those added while
+    // this runs included, and those removed meanwhile are cancelled after it.
+    const attached = new Set<Consumer>();
+    for (let c = this.#nextUnattached(attached); c !== undefined; c = this.#nextUnattached(attached)) {
+      attached.add(c);
       try {
         await this.#attach(ch, c);
       } catch (err) {
@@ -152,6 +157,7 @@ export class AmqpDriver extends BaseDriver {
         this.emit({ type: 'error', error: new TransportError(TransportErrorCode.BROKER, `cannot restore the binding ${c.binding}: ${(err as Error).message}`, { cause: err }) });
       }
     }
+    for (const c of attached) if (!this.#consumers.has(c) && c.tag !== undefined) await ch.cancel(c.tag);
     this.#conn = conn;
     this.#ch = ch;
     this.#chain = Promise.resolve();
@@ -166,6 +172,11 @@ export class AmqpDriver extends BaseDriver {
     conn.on('close', () => this.#lost(conn));
     // Replays go on where they stopped; one that cannot (stream deleted) is reported, not fatal.
     for (const s of this.#streamConsumers) await s.attach(conn).catch((err: unknown) => this.emit({ type: 'error', error: err as Error }));
+  }
+
+  #nextUnattached(attached: ReadonlySet<Consumer>): Consumer | undefined {
+    for (const c of this.#consumers) if (!attached.has(c)) return c;
+    return undefined;
   }
 
   async #attach(ch: ConfirmChannel, c: Consumer): Promise<void> {
