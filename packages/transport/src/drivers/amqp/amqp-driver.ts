@@ -281,7 +281,10 @@ export class AmqpDriver extends BaseDriver {
 
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
-    return this.#consume(options?.queue, pattern, (msg) => {
+    // A queue group is per pattern, as in NATS: one shared queue for two patterns would hand each
+    // subscriber the other's messages (and take its own away).
+    const queue = options?.queue === undefined ? undefined : `${options.queue}|${pattern}`;
+    return this.#consume(queue, pattern, (msg) => {
       try {
         handler(toInbound(msg));
       } catch (err) {
