@@ -97,6 +97,15 @@ void describe('inbound listener', () => {
     c.close();
   });
 
+  void it("bgapi: a client Job-UUID is cut to 36 characters (FreeSWITCH's char[37]); an empty one gets a fresh uuid", async () => {
+    const c = await WireClient.authed(port);
+    c.send(`bgapi echo long\nJob-UUID: 11111111-2222-3333-4444-555555555555-and-more\n\n`);
+    assert.equal((await c.next()).headers.get('Reply-Text'), '+OK Job-UUID: 11111111-2222-3333-4444-555555555555');
+    c.send('bgapi echo empty\nJob-UUID: \n\n');
+    assert.match((await c.next()).headers.get('Reply-Text') ?? '', /^\+OK Job-UUID: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    c.close();
+  });
+
   void it('CUSTOM subclasses accumulate across event commands and nixevent removes them', async () => {
     const listener = await WireClient.authed(port);
     const sender = await WireClient.authed(port);

@@ -109,7 +109,9 @@ export async function runCommand(ctx: CommandContext, packet: CommandPacket): Pr
   if (startsWith(cmd, 'bgapi ')) {
     const [command, args] = splitFirst(cmd.slice(6));
     if (!apiAllowed(state.allowedApi, command, args)) return reply('-ERR permission denied');
-    const jobUuid = headerValue(packet, 'job-uuid') ?? randomUUID();
+    // FreeSWITCH reads the header into char[37] (36 kept) and drops a header with no value.
+    const given = headerValue(packet, 'job-uuid');
+    const jobUuid = given === undefined || given === '' ? randomUUID() : given.slice(0, 36);
     ctx.core.bgapi(command, args ?? '', jobUuid, state.channel?.uuid ?? state.sessionUuid);
     return reply(`+OK Job-UUID: ${jobUuid}`, [['Job-UUID', jobUuid]]);
   }
