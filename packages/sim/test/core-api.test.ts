@@ -65,6 +65,9 @@ void describe('SimCore api: FreeSWITCH texts', () => {
     assert.ok(dumpText.endsWith('\n\n'));
     assert.equal(await apiAt(h, 'hupall', 'NORMAL_CLEARING fsbus_a nope'), '+OK hangup all channels matching [fsbus_a]=[nope] with cause: NORMAL_CLEARING\n');
     assert.equal(await apiAt(h, 'uuid_exists', U), 'true');
+    // A variable without a value filters nothing (mod_commands: `if (!val) var = NULL`): everything goes.
+    assert.equal(await apiAt(h, 'hupall', 'NORMAL_CLEARING fsbus_a'), '+OK hangup all channels with cause NORMAL_CLEARING\n');
+    assert.equal(await apiAt(h, 'uuid_exists', U), 'false');
     await h.core.stop();
   });
 

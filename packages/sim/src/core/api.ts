@@ -76,11 +76,13 @@ export function runApi(host: ApiHost, command: string, args: string): ApiOutcome
     }
     case 'hupall': {
       const cause = normaliseCause(argv[0]) ?? 'MANAGER_REQUEST';
-      const [, key, value] = argv;
+      // mod_commands: a variable without a value is no filter at all (`if (!val) var = NULL`).
+      const value = argv[2];
+      const key = value === undefined ? undefined : argv[1];
       for (const ch of [...e.channels.values()]) {
         if (key === undefined || ch.getVar(key) === value) e.hangup(ch, cause);
       }
-      return key === undefined ? `+OK hangup all channels with cause ${cause}\n` : `+OK hangup all channels matching [${key}]=[${value ?? ''}] with cause: ${cause}\n`;
+      return key === undefined ? `+OK hangup all channels with cause ${cause}\n` : `+OK hangup all channels matching [${key}]=[${value}] with cause: ${cause}\n`;
     }
     case 'uuid_setvar': {
       if (argv.length < 2) return '-USAGE: <uuid> <var> [value]\n';
