@@ -105,10 +105,13 @@ export class Dispatcher {
     // The async lane names the command in its subject; the body (optional) carries the rest and
     // gets the same checks, on its bytes as sent.
     const laneCommand = kind === 'async' ? req.subject.slice(this.#o.subjects.asyncWildcard.length - 1) : undefined;
-    // The verb policy is the node's own: checked after the hand-off, by the node that executes.
+    // The verb policy is the node's own: applied here, in the contract's order (before a field of
+    // the wrong type), to what this node would run; a request for another node is checked there.
     const parsed = parseRequest(req.data, {
       maxPayloadBytes: this.#o.maxPayloadBytes,
-      policyApplies: () => false,
+      denylist: this.#o.denylist,
+      allowlist: this.#o.allowlist,
+      policyApplies: (command, h) => !this.#o.registry.isBuiltin(command) && (h.node_id === undefined || h.node_id === this.#o.nodeId),
       ...(laneCommand === undefined ? {} : { command: laneCommand }),
     });
     if (!parsed.ok) {
@@ -117,7 +120,7 @@ export class Dispatcher {
       const hints = { async: kind === 'async' || parsed.hints.async, ...hintsWithout(parsed.hints) };
       // The refusal keeps its own message (SPEC §3.3 order); a bad forward_to just gets nothing.
       if (hints.forward_to !== undefined && this.#forwardProblem(hints.forward_to) !== undefined) delete hints.forward_to;
-      return this.#finish(kind, req, started, laneCommand ?? '-', hints, {
+      return this.#finish(kind, req, started, laneCommand ?? parsed.hints.command ?? '-', hints, {
         ok: false,
         code: parsed.code,
         message: parsed.message,

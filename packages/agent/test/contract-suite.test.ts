@@ -72,6 +72,14 @@ void describe('mod_event_agent suite over NATS', () => {
       assert.equal(r.code, BusErrorCode.COMMAND_DENIED);
     });
   }
+  void test('denylist before a field of the wrong type (SPEC §3.3 order); the refusal is audited with its command', async () => {
+    const r = await cluster.request(subject, JSON.stringify({ command: 'shutdown', async: 'yes', correlation_id: 'o-1' }));
+    assert.equal(r.code, BusErrorCode.COMMAND_DENIED);
+    const wrongType = await cluster.request(subject, JSON.stringify({ command: 'status', async: 'yes' }));
+    assert.equal(wrongType.message, 'async must be a boolean');
+    const audits = cluster.nodes[0]!.logs.filter((l) => l['audit'] === 'command' && l['code'] === BusErrorCode.COMMAND_DENIED && l['cmd'] === 'shutdown');
+    assert.ok(audits.length > 0, 'audit line names the denied command');
+  });
   void test('denylist: leading verb, case-insensitive', async () => {
     const r = await cluster.request(subject, JSON.stringify({ command: 'ShutDown', args: 'now' }));
     assert.equal(r.code, BusErrorCode.COMMAND_DENIED);
@@ -184,7 +192,7 @@ void describe('mod_event_agent suite over NATS', () => {
     const raw = await cluster.client.request(subject, enc('{"command":"","forward_to":"observers.refused"}'), { timeoutMs: 5000 });
     assert.deepEqual(Buffer.from(await seen), Buffer.from(raw.data));
   });
-  void test('a denied verb with a bad forward_to: INVALID_ARGUMENT to the requester, nothing published there', async () => {
+  void test('a denied verb with a bad forward_to: COMMAND_DENIED to the requester (SPEC §3.3 order), nothing published there', async () => {
     const seen: string[] = [];
     // Exact subjects: FreeSWITCH's own API events go to freeswitch.events.api meanwhile.
     const subs = ['freeswitch.events.channel.create', 'freeswitch.broadcast'].map((p) => cluster.client.subscribe(p, (m) => seen.push(m.subject)));
@@ -198,9 +206,12 @@ void describe('mod_event_agent suite over NATS', () => {
     try {
       for (const forward of ['freeswitch.events.channel.create', 'freeswitch.broadcast', 'not a subject', 'evil\r\nPUB injected 2\r\nhi']) {
         const r = await cluster.request(subject, JSON.stringify({ command: 'system', args: 'id', forward_to: forward, correlation_id: 'd-1' }));
-        assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT, forward);
-        assert.match(r.message, /^forward_to /);
+        assert.equal(r.code, BusErrorCode.COMMAND_DENIED, forward);
         assert.equal(r.correlation_id, 'd-1');
+        // A permitted verb with that forward_to is refused for the forward_to itself.
+        const allowed = await cluster.request(subject, JSON.stringify({ command: 'status', forward_to: forward, correlation_id: 'd-2' }));
+        assert.equal(allowed.code, BusErrorCode.INVALID_ARGUMENT, forward);
+        assert.match(allowed.message, /^forward_to /);
       }
       // One connection, in order: once the marker's copy is here, any forged copy would be too.
       await cluster.request(subject, '{"command":"status","forward_to":"observers.marker"}');

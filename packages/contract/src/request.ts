@@ -30,6 +30,8 @@ export interface RequestHints {
   node_id?: string;
   forward_to?: string;
   correlation_id?: string;
+  /** The command, once the body is known to have one (for the audit line of a refusal). */
+  command?: string;
 }
 
 export type ParseResult =
@@ -51,7 +53,7 @@ export interface ParseOptions extends VerbPolicy {
    * API fallback; built-ins (agent.status, hangup…) decide through this predicate.
    * @default every command
    */
-  policyApplies?: (command: string) => boolean;
+  policyApplies?: (command: string, hints: RequestHints) => boolean;
   /**
    * The command when the lane names it (`<prefix>.cmd.async.<command>`): the body may then be
    * empty, and a `command` of its own is overridden. The other checks run on the body as sent.
@@ -86,10 +88,11 @@ export function parseRequest(bytes: Uint8Array, options: ParseOptions = {}): Par
   if (typeof command !== 'string' || command.trim() === '') {
     return refuse(BusErrorCode.MISSING_COMMAND, BusMessage.MISSING_COMMAND, hints);
   }
+  hints.command = command.trim();
   const applies = options.policyApplies ?? (() => true);
   const rawArgs = fields['args'];
   const argsText = typeof rawArgs === 'string' || typeof rawArgs === 'number' || typeof rawArgs === 'boolean' ? String(rawArgs) : undefined;
-  if (applies(command) && !isVerbPermitted(command, options, argsText)) {
+  if (applies(command, hints) && !isVerbPermitted(command, options, argsText)) {
     return refuse(BusErrorCode.COMMAND_DENIED, BusMessage.COMMAND_DENIED, hints);
   }
   const wrong = wrongTypedField(fields);

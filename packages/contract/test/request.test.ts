@@ -86,10 +86,10 @@ void test('an envelope field of the wrong type is refused naming it, never dropp
       assert.equal(r.message, message, body);
     }
   }
-  // The refusal is still routed: correlation_id echoed, forward_to kept.
+  // The refusal is still routed (correlation_id echoed, forward_to kept) and audited with its command.
   const r = parseRequest(enc('{"command":"status","timeout_ms":"soon","forward_to":"obs.x","correlation_id":7}'));
   assert.equal(r.ok, false);
-  if (!r.ok) assert.deepEqual(r.hints, { async: false, forward_to: 'obs.x', correlation_id: '7' });
+  if (!r.ok) assert.deepEqual(r.hints, { async: false, forward_to: 'obs.x', correlation_id: '7', command: 'status' });
 });
 
 void test('allowed types pass: args as number or boolean, null as absent, fractional timeout_ms', () => {
