@@ -92,7 +92,7 @@ export function parseRequest(bytes: Uint8Array, options: ParseOptions = {}): Par
   const applies = options.policyApplies ?? (() => true);
   const rawArgs = fields['args'];
   const argsText = typeof rawArgs === 'string' || typeof rawArgs === 'number' || typeof rawArgs === 'boolean' ? String(rawArgs) : undefined;
-  if (applies(command, hints) && !isVerbPermitted(command, options, argsText)) {
+  if (applies(hints.command, hints) && !isVerbPermitted(hints.command, options, argsText)) {
     return refuse(BusErrorCode.COMMAND_DENIED, BusMessage.COMMAND_DENIED, hints);
   }
   const wrong = wrongTypedField(fields);
