@@ -6,12 +6,10 @@
 import {
   BusError,
   BusErrorCode,
-  BusMessage,
   encodeReply,
   encodeUtf8,
   errorReply,
   isPublishableSubject,
-  isVerbPermitted,
   parseRequest,
   successReply,
   type BusRequest,
@@ -106,12 +104,13 @@ export class Dispatcher {
     // gets the same checks, on its bytes as sent.
     const laneCommand = kind === 'async' ? req.subject.slice(this.#o.subjects.asyncWildcard.length - 1) : undefined;
     // The verb policy is the node's own: applied here, in the contract's order (before a field of
-    // the wrong type), to what this node would run; a request for another node is checked there.
+    // the wrong type), to what this node would run (a direct lane runs what it gets, whatever node
+    // it names); a request this node hands off or leaves to another is checked there.
     const parsed = parseRequest(req.data, {
       maxPayloadBytes: this.#o.maxPayloadBytes,
       denylist: this.#o.denylist,
       allowlist: this.#o.allowlist,
-      policyApplies: (command, h) => !this.#o.registry.isBuiltin(command) && (h.node_id === undefined || h.node_id === this.#o.nodeId),
+      policyApplies: (command, h) => !this.#o.registry.isBuiltin(command) && (kind === 'direct' || h.node_id === undefined || h.node_id === this.#o.nodeId),
       ...(laneCommand === undefined ? {} : { command: laneCommand }),
     });
     if (!parsed.ok) {
@@ -145,17 +144,14 @@ export class Dispatcher {
       // Broadcast: every node sees it; only the named one answers. Direct lanes: the subject wins.
       if (kind === 'broadcast') return undefined;
     }
-    // forward_to is checked before it is used for any reply, a denial included: a refusal
-    // published to an event subject or to the broadcast lane would be a forged message there.
+    // forward_to is checked before it is used for any reply: a refusal published to an event
+    // subject or to the broadcast lane would be a forged message there.
     if (hints.forward_to !== undefined) {
       const bad = this.#forwardProblem(hints.forward_to);
       if (bad !== undefined) {
         const { forward_to: _dropped, ...safe } = hints;
         return this.#finish(kind, req, started, request.command, safe, { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: bad });
       }
-    }
-    if (!this.#o.registry.isBuiltin(request.command) && !isVerbPermitted(request.command, { denylist: this.#o.denylist, allowlist: this.#o.allowlist }, request.args)) {
-      return this.#finish(kind, req, started, request.command, hints, { ok: false, code: BusErrorCode.COMMAND_DENIED, message: BusMessage.COMMAND_DENIED });
     }
     if (!this.#accepting) {
       return this.#finish(kind, req, started, request.command, hints, { ok: false, code: BusErrorCode.SHUTTING_DOWN, message: 'Agent is shutting down' });

@@ -1,7 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startRabbitMq, type RabbitMqHandle } from '@fsbus/testkit';
-import { createDriver, TransportErrorCode } from '@fsbus/transport';
+import { createDriver, TransportErrorCode, type Driver } from '@fsbus/transport';
 import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
 import { startRelay } from './conformance/relay.js';
 import { runConformance } from './conformance/suite.js';
@@ -28,11 +28,23 @@ void test('amqp: a pattern AMQP cannot bind (over 255 bytes, `#` in a token) is 
   await d.close();
 });
 
-// One broker for the cases below (RabbitMQ takes seconds to start).
+// One broker for the cases below (RabbitMQ takes seconds to start); each case's drivers are
+// closed after it.
 void describe('amqp: publishes, subscriptions and queue groups around the connection', () => {
   let broker: RabbitMqHandle;
+  const opened: Driver[] = [];
+  /** A driver of this case, connected unless `connect` is false. */
+  const driver = async (name: string, options: { url?: string; connect?: boolean } = {}): Promise<Driver> => {
+    const d = await createDriver('amqp', { urls: [options.url ?? broker.url], name });
+    opened.push(d);
+    if (options.connect !== false) await d.connect();
+    return d;
+  };
   before(async () => {
     broker = await startRabbitMq();
+  });
+  afterEach(async () => {
+    for (const d of opened.splice(0)) await d.close();
   });
   after(async () => {
     await broker.stop();
@@ -40,11 +52,9 @@ void describe('amqp: publishes, subscriptions and queue groups around the connec
 
   void test('amqp: events published into a link that hung, then broke, are sent again after the reconnect — none lost, none counted as published twice', async () => {
     const relay = await startRelay(Number(new URL(broker.url).port));
-    const pub = await createDriver('amqp', { urls: [relay.url(broker.url)], name: 'stalled-pub' });
-    const sub = await createDriver('amqp', { urls: [broker.url], name: 'direct-sub' });
     try {
-      await pub.connect();
-      await sub.connect();
+      const pub = await driver('stalled-pub', { url: relay.url(broker.url) });
+      const sub = await driver('direct-sub');
       const got = new Set<string>();
       const all = new Collector<string>();
       sub.subscribe('st.ev', (m) => {
@@ -68,61 +78,46 @@ void describe('amqp: publishes, subscriptions and queue groups around the connec
       assert.equal(pub.stats().dropped, 0);
       assert.equal(pub.stats().published, 60);
     } finally {
-      await pub.close();
-      await sub.close();
       await relay.close();
     }
   });
 
   void test('amqp: subscriptions made while connect() sets up the earlier ones all receive (they were skipped: no channel yet)', async () => {
-    const pub = await createDriver('amqp', { urls: [broker.url], name: 'pub' });
-    const d = await createDriver('amqp', { urls: [broker.url], name: 'late-subscriber' });
-    try {
-      await pub.connect();
-      // Forty consumers to set up make connect() take a while: what is subscribed meanwhile lands in that window.
-      for (let i = 0; i < 40; i++) d.subscribe(`pre.s${i}`, () => undefined);
-      const got = new Collector<string>();
-      const late: string[] = [];
-      let connected = false;
-      const connecting = d.connect().then(() => (connected = true));
-      for (let i = 0; !connected; i++) {
-        if (late.length < 200 && i % 4 === 0) {
-          const subject = `late.s${late.length}`;
-          late.push(subject);
-          d.subscribe(subject, (m) => got.push(m.subject));
-        }
-        await new Promise((resolve) => setImmediate(resolve));
+    const pub = await driver('pub');
+    const d = await driver('late-subscriber', { connect: false });
+    // Forty consumers to set up make connect() take a while: what is subscribed meanwhile lands in that window.
+    for (let i = 0; i < 40; i++) d.subscribe(`pre.s${i}`, () => undefined);
+    const got = new Collector<string>();
+    const late: string[] = [];
+    let connected = false;
+    const connecting = d.connect().then(() => (connected = true));
+    for (let i = 0; !connected; i++) {
+      if (late.length < 200 && i % 4 === 0) {
+        const subject = `late.s${late.length}`;
+        late.push(subject);
+        d.subscribe(subject, (m) => got.push(m.subject));
       }
-      await connecting;
-      await d.flush();
-      for (const s of late) pub.publish(s, enc('x'));
-      await pub.flush();
-      assert.deepEqual([...(await got.until(late.length))].sort(), [...late].sort());
-    } finally {
-      await d.close();
-      await pub.close();
+      await new Promise((resolve) => setImmediate(resolve));
     }
+    await connecting;
+    await d.flush();
+    for (const s of late) pub.publish(s, enc('x'));
+    await pub.flush();
+    assert.deepEqual([...(await got.until(late.length))].sort(), [...late].sort());
   });
 
   void test('amqp: subscribe({queue}) groups are per pattern, as in NATS — one group name on two patterns does not mix their messages', async () => {
-    const pub = await createDriver('amqp', { urls: [broker.url], name: 'pub' });
-    const d = await createDriver('amqp', { urls: [broker.url], name: 'workers' });
-    try {
-      await pub.connect();
-      await d.connect();
-      const x = new Collector<string>();
-      const y = new Collector<string>();
-      d.subscribe('qa.x', (m) => x.push(m.subject), { queue: 'workers' });
-      d.subscribe('qa.y', (m) => y.push(m.subject), { queue: 'workers' });
-      await d.flush();
-      for (let i = 0; i < 4; i++) pub.publish('qa.x', enc(String(i)));
-      pub.publish('qa.y', enc('y'));
-      await pub.flush();
-      assert.deepEqual(await x.until(4), ['qa.x', 'qa.x', 'qa.x', 'qa.x']);
-      assert.deepEqual(await y.until(1), ['qa.y']);
-    } finally {
-      await d.close();
-      await pub.close();
-    }
+    const pub = await driver('pub');
+    const d = await driver('workers');
+    const x = new Collector<string>();
+    const y = new Collector<string>();
+    d.subscribe('qa.x', (m) => x.push(m.subject), { queue: 'workers' });
+    d.subscribe('qa.y', (m) => y.push(m.subject), { queue: 'workers' });
+    await d.flush();
+    for (let i = 0; i < 4; i++) pub.publish('qa.x', enc(String(i)));
+    pub.publish('qa.y', enc('y'));
+    await pub.flush();
+    assert.deepEqual(await x.until(4), ['qa.x', 'qa.x', 'qa.x', 'qa.x']);
+    assert.deepEqual(await y.until(1), ['qa.y']);
   });
 });
