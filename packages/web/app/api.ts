@@ -1,25 +1,62 @@
 /** Calls to the dashboard server: the controls (through the contract) and on-demand details. */
 import type { CommandResult, EventDetail, ChannelView } from '../src/protocol.js';
 
-export async function command(body: Record<string, unknown>): Promise<CommandResult> {
+export const SIGNED_OUT_MESSAGE = 'signed out: the dashboard no longer accepts this session (its token changed) — open /?token=<token> again';
+
+let onSignedOut: () => void = () => undefined;
+
+/** Called whenever the server answers 401: the page says so instead of failing call by call. */
+export function whenSignedOut(listener: () => void): void {
+  onSignedOut = listener;
+}
+
+/** Whether the server would serve the live stream to this page now ('signed-out' on a 401). */
+export async function streamAccess(): Promise<'ok' | 'signed-out' | 'unreachable'> {
   try {
-    const res = await fetch('/api/command', {
+    const res = await fetch('/api/stream', { method: 'HEAD' });
+    if (res.status === 401) return 'signed-out';
+    return res.ok ? 'ok' : 'unreachable';
+  } catch {
+    return 'unreachable';
+  }
+}
+
+export async function command(body: Record<string, unknown>): Promise<CommandResult> {
+  let res: Response;
+  try {
+    res = await fetch('/api/command', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-fsbus-dashboard': '1' },
       body: JSON.stringify(body),
     });
-    return (await res.json()) as CommandResult;
   } catch (err) {
     return { success: false, message: `dashboard server unreachable: ${err instanceof Error ? err.message : String(err)}` };
   }
+  if (res.status === 401) {
+    onSignedOut();
+    return { success: false, message: SIGNED_OUT_MESSAGE };
+  }
+  // The controls answer JSON, errors included; anything else came from something in between.
+  if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) {
+    return { success: false, message: `dashboard server answered HTTP ${res.status}: ${(await res.text()).slice(0, 200)}` };
+  }
+  return (await res.json()) as CommandResult;
 }
 
 export async function eventDetail(id: number): Promise<EventDetail | undefined> {
   const res = await fetch(`/api/events/${id}`);
+  if (res.status === 401) onSignedOut();
   return res.ok ? ((await res.json()) as EventDetail) : undefined;
 }
 
-export async function timeline(uuid: string): Promise<{ uuid: string; channel: ChannelView | null; events: EventDetail[] }> {
+export type Timeline = { uuid: string; channel: ChannelView | null; events: EventDetail[] };
+
+/** One call's kept events; a string says why they could not be read. */
+export async function timeline(uuid: string): Promise<Timeline | string> {
   const res = await fetch(`/api/timeline/${encodeURIComponent(uuid)}`);
-  return (await res.json()) as { uuid: string; channel: ChannelView | null; events: EventDetail[] };
+  if (res.status === 401) {
+    onSignedOut();
+    return SIGNED_OUT_MESSAGE;
+  }
+  return res.ok ? ((await res.json()) as Timeline) : `dashboard server answered HTTP ${res.status}`;
 }

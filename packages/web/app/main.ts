@@ -4,6 +4,7 @@
  * the header says so meanwhile.
  */
 import type { Snapshot, Update } from '../src/protocol.js';
+import { streamAccess, whenSignedOut } from './api.js';
 import { $ } from './dom.js';
 import { Store } from './store.js';
 import { renderCharts } from './views/charts.js';
@@ -42,10 +43,12 @@ function renderHeader(): void {
   $('total-channels').textContent = String(store.channels.size);
 }
 
-function serverState(state: 'connecting' | 'live' | 'reconnecting'): void {
+type ServerState = 'connecting' | 'live' | 'reconnecting' | 'signed-out';
+
+function serverState(state: ServerState): void {
   const el = $('server-state');
   el.dataset['state'] = state;
-  el.textContent = `server: ${state}`;
+  el.textContent = state === 'signed-out' ? 'server: signed out — open /?token=<token> again' : `server: ${state}`;
   document.body.dataset['server'] = state;
 }
 
@@ -70,13 +73,22 @@ function connect(): void {
   });
   // EventSource retries on its own (the server asks for 1 s); the page only says so.
   source.addEventListener('error', () => {
-    serverState('reconnecting');
-    // A refused reconnect (an HTTP error, not a dropped socket) ends EventSource's own retries.
-    if (source.readyState === EventSource.CLOSED) setTimeout(connect, 2000);
+    if (source.readyState !== EventSource.CLOSED) {
+      serverState('reconnecting');
+      return;
+    }
+    // A refused reconnect (an HTTP error, not a dropped socket) ends EventSource's own retries,
+    // and EventSource does not say which error: a 401 means this session is no longer accepted
+    // (the token changed). The page keeps trying, so a sign-in in another tab brings it back.
+    void streamAccess().then((access) => {
+      serverState(access === 'signed-out' ? 'signed-out' : 'reconnecting');
+      setTimeout(connect, 2000);
+    });
   });
   source.addEventListener('open', () => serverState('live'));
 }
 
+whenSignedOut(() => serverState('signed-out'));
 initChannels(store);
 initEvents(store);
 initControls();

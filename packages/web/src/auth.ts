@@ -2,8 +2,12 @@
  * Optional access control for the dashboard: HTTP basic auth, or a token given once
  * (`/?token=…` or `Authorization: Bearer …`) that becomes an HttpOnly session cookie, so the
  * token never sits in the page or its scripts.
+ *
+ * The cookie is signed, not remembered: `<id>.<HMAC of id under a key derived from the token>`.
+ * A dashboard restart keeps every open page signed in (a wall screen must not need its token
+ * typed again after an upgrade), and changing the token ends every session at once.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface WebAuth {
@@ -14,17 +18,18 @@ export interface WebAuth {
 }
 
 const COOKIE = 'fsbus_session';
-/** Sessions kept at most; the oldest is forgotten first (its browser logs in again). */
-const MAX_SESSIONS = 1000;
+/** Sets the signing key apart from any other use of the same token. */
+const SESSION_KEY_LABEL = 'fsbus dashboard session v1';
 
 export type AuthOutcome = 'ok' | 'denied' | 'redirected';
 
 export class AuthGate {
   readonly #auth: WebAuth;
-  readonly #sessions = new Set<string>();
+  readonly #sessionKey: Buffer | undefined;
 
   constructor(auth: WebAuth = {}) {
     this.#auth = auth;
+    this.#sessionKey = auth.token === undefined ? undefined : createHmac('sha256', auth.token).update(SESSION_KEY_LABEL).digest();
   }
 
   get enabled(): boolean {
@@ -40,18 +45,16 @@ export class AuthGate {
       const [user, ...rest] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
       if (same(user ?? '', basic.user) && same(rest.join(':'), basic.password)) return 'ok';
     }
-    if (token !== undefined) {
+    const key = this.#sessionKey;
+    if (token !== undefined && key !== undefined) {
       if (header.startsWith('Bearer ') && same(header.slice(7), token)) return 'ok';
       const session = cookie(req, COOKIE);
-      if (session !== undefined && this.#sessions.has(session)) return 'ok';
+      if (session !== undefined && validSession(key, session)) return 'ok';
       const given = url.searchParams.get('token');
       if (given !== null && same(given, token) && req.method === 'GET') {
-        const id = randomBytes(24).toString('base64url');
-        this.#sessions.add(id);
-        if (this.#sessions.size > MAX_SESSIONS) this.#sessions.delete(this.#sessions.values().next().value ?? '');
         url.searchParams.delete('token');
         res.writeHead(303, {
-          'set-cookie': `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/`,
+          'set-cookie': `${COOKIE}=${newSession(key)}; HttpOnly; SameSite=Strict; Path=/`,
           // Only a path of this server: `//evil.example` would be another site.
           location: `/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`,
         });
@@ -65,6 +68,20 @@ export class AuthGate {
     res.end(token !== undefined && basic === undefined ? 'token required: open /?token=<token>\n' : 'authentication required\n');
     return 'denied';
   }
+}
+
+function newSession(key: Buffer): string {
+  const id = randomBytes(18).toString('base64url');
+  return `${id}.${sign(key, id)}`;
+}
+
+function validSession(key: Buffer, session: string): boolean {
+  const dot = session.indexOf('.');
+  return dot > 0 && same(session.slice(dot + 1), sign(key, session.slice(0, dot)));
+}
+
+function sign(key: Buffer, id: string): string {
+  return createHmac('sha256', key).update(id).digest('base64url');
 }
 
 function same(a: string, b: string): boolean {

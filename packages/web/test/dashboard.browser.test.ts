@@ -172,3 +172,42 @@ describe('dashboard in chromium', () => {
     await page.locator('#channels-empty').waitFor();
   });
 });
+
+describe('dashboard in chromium, behind a token', () => {
+  const TOKEN = 'wall-screen-token-1';
+  let w: Wiring;
+  let b: Browser;
+
+  before(async () => {
+    w = await startWiring(['fs-node-01'], { auth: { token: TOKEN } });
+    b = await openBrowser(`${w.web.url}?token=${TOKEN}`);
+  });
+
+  after(async () => {
+    await b?.close();
+    await w?.stop();
+  });
+
+  test('the page stays signed in across a dashboard restart; a changed token says "signed out", not a parse error', async () => {
+    const { page } = b;
+    assert.ok(!page.url().includes(TOKEN), 'the token left the address bar');
+    await page.locator('#server-state[data-state="live"]').waitFor();
+    await w.web.close();
+    await w.restartWeb();
+    await page.locator('#server-state[data-state="live"]').waitFor();
+    await page.locator('article.card[data-node="fs-node-01"] .esl-state[data-state="ready"]').waitFor();
+
+    await w.web.close();
+    await w.restartWeb({ auth: { token: `${TOKEN}-rotated` } });
+    await page.locator('#server-state[data-state="signed-out"]').waitFor();
+    await b.shot('server-signed-out', page.locator('header.top'));
+    await page.locator('article.card[data-node="fs-node-01"] button.park-audio-set').click();
+    const result = page.locator('#result div[data-success="false"]').first();
+    await result.waitFor();
+    assert.match((await result.textContent()) ?? '', /signed out: .*open \/\?token=<token> again/);
+
+    // Signing in with the new token (here: in the same tab) brings the page back.
+    await page.goto(`${w.web.url}?token=${TOKEN}-rotated`);
+    await page.locator('#server-state[data-state="live"]').waitFor();
+  });
+});

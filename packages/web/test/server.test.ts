@@ -43,7 +43,7 @@ describe('dashboard server', () => {
     assert.equal(first.status, 303);
     assert.equal(first.headers.get('location'), '/');
     const cookie = first.headers.get('set-cookie') ?? '';
-    assert.match(cookie, /^fsbus_session=[A-Za-z0-9_-]+; HttpOnly; SameSite=Strict/);
+    assert.match(cookie, /^fsbus_session=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; HttpOnly; SameSite=Strict/);
     assert.ok(!cookie.includes(TOKEN));
     const session = cookie.split(';')[0]!;
     for (const path of ['/', '/app.js', '/style.css', '/api/snapshot']) {
@@ -54,6 +54,37 @@ describe('dashboard server', () => {
     }
     const bearer = await fetch(url('/api/snapshot'), { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(((await bearer.json()) as Snapshot).bus, 'connected');
+  });
+
+  test('a session outlives a dashboard restart with the same token; a new token, or a forged session, is refused', async () => {
+    const login = async (server: WebServer, token: string): Promise<string> => {
+      const res = await fetch(new URL(`/?token=${token}`, server.url), { redirect: 'manual' });
+      assert.equal(res.status, 303);
+      return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    };
+    const status = async (server: WebServer, session: string): Promise<number> =>
+      (await fetch(new URL('/api/snapshot', server.url), { headers: { cookie: session } })).status;
+    const first = await startWeb({ port: 0, bus: { servers: [nats.url] }, auth: { token: TOKEN } });
+    const session = await login(first, TOKEN);
+    assert.equal(await status(first, session), 200);
+    await first.close();
+    const again = await startWeb({ port: 0, bus: { servers: [nats.url] }, auth: { token: TOKEN } });
+    try {
+      assert.equal(await status(again, session), 200, 'the restarted dashboard forgot the session');
+      const [id, mac] = session.split('=')[1]!.split('.');
+      assert.equal(await status(again, `fsbus_session=${id}x.${mac}`), 401, 'another id under the same signature');
+      assert.equal(await status(again, `fsbus_session=${id}`), 401, 'an id without a signature');
+      assert.equal(await status(again, 'fsbus_session=.'), 401);
+    } finally {
+      await again.close();
+    }
+    const rotated = await startWeb({ port: 0, bus: { servers: [nats.url] }, auth: { token: `${TOKEN}-2` } });
+    try {
+      assert.equal(await status(rotated, session), 401, 'a session of the old token still works');
+      assert.equal(await status(rotated, await login(rotated, `${TOKEN}-2`)), 200);
+    } finally {
+      await rotated.close();
+    }
   });
 
   const basic = { authorization: `Basic ${Buffer.from('ops:wall-screen').toString('base64')}` };

@@ -4,6 +4,11 @@ import { $, h } from '../dom.js';
 
 export async function openTimeline(uuid: string): Promise<void> {
   const data = await timeline(uuid);
+  if (typeof data === 'string') {
+    $('timeline-uuid').textContent = `${uuid} (${data})`;
+    $('timeline').replaceChildren();
+    return;
+  }
   $('timeline-uuid').textContent = data.channel === null ? `${uuid} (ended or unknown)` : `${uuid} · ${data.channel.caller} → ${data.channel.destination} @${data.channel.node_id}`;
   $('timeline-view').dataset['uuid'] = uuid;
   const first = data.events[0]?.timestamp ?? 0;

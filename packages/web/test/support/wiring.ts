@@ -20,8 +20,8 @@ export interface Wiring {
   /** The nodes, in the order of the ids given. */
   nodes: WiredNode[];
   web: WebServer;
-  /** Starts the dashboard again (after web.close()) on the same port. */
-  restartWeb(): Promise<WebServer>;
+  /** Starts the dashboard again (after web.close()) on the same port, options changed by `overrides`. */
+  restartWeb(overrides?: Partial<StartWebOptions>): Promise<WebServer>;
   stop(): Promise<void>;
 }
 
@@ -93,9 +93,9 @@ export async function startWiring(nodeIds: readonly string[] = ['fs-node-01'], w
         if (web === undefined) throw new Error('dashboard not running');
         return web;
       },
-      async restartWeb() {
+      async restartWeb(overrides = {}) {
         const port = web?.port ?? 0;
-        web = await startWeb({ ...options, port });
+        web = await startWeb({ ...options, ...overrides, port });
         await web.busReady;
         return web;
       },
