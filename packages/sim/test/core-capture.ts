@@ -29,6 +29,7 @@ export function fixturesDir(): string | undefined {
 export const NO_FIXTURES = fixturesDir() === undefined ? 'real FreeSWITCH captures not found (set FSBUS_FIXTURES_DIR)' : false;
 
 let cache: CapturedEvent[] | undefined;
+let delivered: CapturedEvent[] = [];
 export function capturedEvents(): CapturedEvent[] {
   if (cache) return cache;
   const dir = fixturesDir();
@@ -53,8 +54,18 @@ export function capturedEvents(): CapturedEvent[] {
     const last = (n: string): string => eventHeaders.findLast(([k]) => k === n)?.[1] ?? '';
     out.push({ name: last('Event-Name'), seq: Number(last('Event-Sequence')), headers: eventHeaders, body });
   }).push(readFileSync(join(dir, 'shared-plain.bin')));
+  delivered = [...out];
   cache = out.sort((a, b) => a.seq - b.seq);
   return cache;
+}
+
+/**
+ * The same events in the order the listener received them. It differs from Event-Sequence order
+ * where FreeSWITCH took the number when it created the event and fired it later (API events).
+ */
+export function capturedInDeliveryOrder(): CapturedEvent[] {
+  capturedEvents();
+  return delivered;
 }
 
 export function header(e: { headers: ReadonlyArray<readonly [string, string]> }, name: string): string | undefined {

@@ -211,13 +211,21 @@ export class SimCore {
   }
 
   private runCommand(command: string, args: string, deliver: (reply: string) => void): void {
-    const apiHeaders: Headers = [['API-Command', command]];
-    if (args !== '') apiHeaders.push(['API-Command-Argument', args]);
-    this.bus.fireSimple('API', SITES.API, apiHeaders);
+    // FreeSWITCH (switch_api_execute) creates the API event before it runs the command, so the
+    // event's Event-Sequence is taken then, and fires it once the command has returned: it comes
+    // after the command's own events (an originate's CHANNEL_CREATEs) and before a bgapi's
+    // BACKGROUND_JOB, with a sequence number lower than theirs.
+    const apiEvent = this.bus.coreHeaders('API', SITES.API);
+    apiEvent.push(['API-Command', command]);
+    if (args !== '') apiEvent.push(['API-Command-Argument', args]);
+    const done = (reply: string): void => {
+      this.bus.emit(apiEvent);
+      deliver(reply);
+    };
     this.engine.defer(() => {
       const out = runApi(this.apiHost(), command, args);
-      if (typeof out === 'string') deliver(out);
-      else out.run(deliver);
+      if (typeof out === 'string') done(out);
+      else out.run(done);
     });
   }
 
