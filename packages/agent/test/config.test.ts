@@ -122,12 +122,15 @@ void test('event lists take FreeSWITCH names (any case), ALL, CUSTOM and CUSTOM:
   assert.equal(loadConfig({ env: {} }).esl.max_pending, 10_000);
 });
 
-void test('a subject_prefix with an empty token (fs., .fs, a..b) fails at start, naming the field', () => {
+void test('a subject_prefix with an empty token (fs., .fs, a..b) or over 64 chars fails at start, naming the field', () => {
   for (const prefix of ['fs.', '.fs', 'a..b', '.']) {
     configError(() => loadConfig({ values: { node_id: 'n1', subject_prefix: prefix }, env: {} }), 'subject_prefix');
     configError(() => loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_SUBJECT_PREFIX: prefix } }), 'FSBUS_SUBJECT_PREFIX');
   }
   assert.equal(loadConfig({ values: { node_id: 'n1', subject_prefix: 'pbx.eu1' }, env: {} }).subject_prefix, 'pbx.eu1');
+  // Longer than 64: refused, not cut (cut to 64 this one ended on a dot: lanes `aaa….` + `.api`).
+  configError(() => loadConfig({ values: { node_id: 'n1', subject_prefix: `${'a'.repeat(63)}.eu1` }, env: {} }), 'subject_prefix');
+  assert.equal(loadConfig({ values: { node_id: 'n1', subject_prefix: 'a'.repeat(64) }, env: {} }).subject_prefix, 'a'.repeat(64));
 });
 
 void test('credentials inside a broker URL of the file are refused (secrets come from the environment); from the env they are fine', () => {

@@ -3,7 +3,7 @@
  * file's (snake_case, like mod_event_agent's params); env vars map onto them in load-config.ts.
  */
 import { z } from 'zod';
-import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX } from '@fsbus/contract';
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_PREFIX_LENGTH } from '@fsbus/contract';
 import { DEFAULT_MAX_PENDING, isEventName } from '@fsbus/esl';
 import { DRIVER_NAMES } from '@fsbus/transport';
 
@@ -50,10 +50,12 @@ export const configSchema = z
       .default('nats')
       .transform((d) => d.toLowerCase())
       .refine((d) => DRIVER_NAMES.includes(d), { message: `unknown driver (known: ${DRIVER_NAMES.join(', ')})` }),
-    /** @default 'freeswitch' (sanitised: ≤64 chars of [A-Za-z0-9._-]) */
+    /** @default 'freeswitch' (sanitised: chars outside [A-Za-z0-9._-] become `_`) */
     subject_prefix: z
       .string()
       .min(1)
+      // Refused, not cut: a cut prefix is one no client is configured with (and may end on a dot).
+      .max(MAX_PREFIX_LENGTH)
       .default(DEFAULT_PREFIX)
       // `fs.`, `.fs`, `a..b` make subjects with an empty token (`fs..api`) that no client can reach.
       .refine((p) => p.split('.').every((t) => t !== ''), { message: 'must be dot-separated non-empty tokens (e.g. freeswitch or pbx.eu1), no leading, trailing or double dot' }),
