@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { runMain as run } from './support/run-main.js';
+import { webOptions } from '../src/commands/web.js';
 
 test('fsbus web --help, bad flags, and the loopback-only default', async () => {
   const help = await run(['web', '--help']);
@@ -13,4 +14,15 @@ test('fsbus web --help, bad flags, and the loopback-only default', async () => {
   const open = await run(['web', '--port', '0', '--host', '0.0.0.0', '--server', 'nats://127.0.0.1:1']);
   assert.equal(open.code, 1);
   assert.match(open.err, /FSBUS_ERR_WEB_INSECURE_BIND/);
+});
+
+test('fsbus web --timeout / FSBUS_TIMEOUT_MS set how long a page control waits', () => {
+  const options = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+    const o = webOptions(['--server', 'nats://127.0.0.1:4222', ...argv], env);
+    assert.notEqual(o, 'help');
+    return o === 'help' ? undefined : o.commandTimeoutMs;
+  };
+  assert.equal(options([]), undefined, 'the dashboard default (10 s) applies');
+  assert.equal(options(['--timeout', '2500']), 2500);
+  assert.equal(options([], { FSBUS_TIMEOUT_MS: '4000' }), 4000);
 });

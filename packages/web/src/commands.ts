@@ -8,9 +8,8 @@ import type { DashboardBus } from './bus-port.js';
 import { WebErrorCode } from './errors.js';
 import { PAGE_APPS, PAGE_COMMANDS, PAGE_FIELDS, type CommandResult } from './protocol.js';
 
-/** originate waits for the far end to answer; the rest answer at once. */
-const TIMEOUTS: Readonly<Record<string, number>> = { originate: 65_000 };
-const DEFAULT_TIMEOUT_MS = 10_000;
+/** originate waits for the far end to answer (the agent's default ring time, 60 s, and some). */
+const ORIGINATE_MIN_TIMEOUT_MS = 65_000;
 
 export interface ParsedCommand {
   nodeId: string | undefined;
@@ -43,10 +42,10 @@ export function parseCommand(value: unknown): ParsedCommand | CommandResult {
   return { nodeId, body };
 }
 
-export async function runCommand(bus: DashboardBus, cmd: ParsedCommand): Promise<CommandResult> {
+export async function runCommand(bus: DashboardBus, cmd: ParsedCommand, timeoutMs: number): Promise<CommandResult> {
   const command = String(cmd.body['command']);
   try {
-    const reply = await bus.request(cmd.body, cmd.nodeId, TIMEOUTS[command] ?? DEFAULT_TIMEOUT_MS);
+    const reply = await bus.request(cmd.body, cmd.nodeId, command === 'originate' ? Math.max(timeoutMs, ORIGINATE_MIN_TIMEOUT_MS) : timeoutMs);
     const out: CommandResult = { success: reply.success, message: reply.message, node_id: reply.node_id };
     if (reply.code !== undefined) out.code = reply.code;
     if (reply.data !== undefined) out.data = reply.data;

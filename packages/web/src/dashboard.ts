@@ -22,6 +22,8 @@ export interface DashboardOptions {
   snapshotEvents?: number;
   /** Batching period of updates to the page. @default 100 */
   flushIntervalMs?: number;
+  /** How long a control from the page waits for its reply; originate waits at least 65 s (it rings). @default 10000 */
+  commandTimeoutMs?: number;
 }
 
 /** A node missing from this many polls in a row is shown offline. */
@@ -52,8 +54,13 @@ export class Dashboard {
       eventHistory: options.eventHistory ?? 2000,
       snapshotEvents: options.snapshotEvents ?? 300,
       flushIntervalMs: options.flushIntervalMs ?? 100,
+      commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
     };
     this.#events = new EventLog(this.#o.eventHistory);
+  }
+
+  get commandTimeoutMs(): number {
+    return this.#o.commandTimeoutMs;
   }
 
   get bus(): DashboardBus {

@@ -100,7 +100,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     }
     const parsed = parseCommand(value);
     if (isCommandResult(parsed)) return json(res, 400, parsed);
-    const out = await runCommand(deps.dashboard.bus, parsed);
+    const out = await runCommand(deps.dashboard.bus, parsed, deps.dashboard.commandTimeoutMs);
     const command = String(parsed.body['command']);
     // Cards follow the controls at once instead of at the next poll.
     if (command.startsWith('dialplan.') && parsed.nodeId !== undefined) await deps.dashboard.refreshPark(parsed.nodeId);

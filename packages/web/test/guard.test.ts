@@ -221,7 +221,7 @@ class FakeBus implements DashboardBus {
   gather(): Promise<ReplyEnvelope[]> {
     return Promise.resolve([]);
   }
-  request(): Promise<ReplyEnvelope> {
+  request(_body: Record<string, unknown>, _node: string | undefined, _timeoutMs: number): Promise<ReplyEnvelope> {
     return Promise.reject(new Error('not served'));
   }
   onEvent(listener: (e: EventPayload) => void): () => void {
@@ -282,5 +282,32 @@ test('bus down at start: the page and /healthz say connecting, not closed', asyn
   } finally {
     await page.close();
     await web.close();
+  }
+});
+
+test('a control waits commandTimeoutMs for its reply (10 s by default), originate at least 65 s', async () => {
+  const asked: Array<[string, number]> = [];
+  class TimedBus extends FakeBus {
+    override request(body: Record<string, unknown>, _node: string | undefined, timeoutMs: number): Promise<ReplyEnvelope> {
+      asked.push([String(body['command']), timeoutMs]);
+      return Promise.resolve({ success: true, message: 'ok', node_id: 'n1', timestamp: 0 } as unknown as ReplyEnvelope);
+    }
+  }
+  const post = (web: WebServer, body: unknown) =>
+    fetch(new URL('/api/command', web.url), { method: 'POST', headers: { [CONTROL_HEADER]: '1', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  for (const [commandTimeoutMs, want] of [
+    [undefined, [['hangup', 10_000], ['originate', 65_000]]],
+    [1234, [['hangup', 1234], ['originate', 65_000]]],
+    [90_000, [['hangup', 90_000], ['originate', 90_000]]],
+  ] as const) {
+    asked.length = 0;
+    const web = await startWeb({ port: 0, busLink: new TimedBus(), ...(commandTimeoutMs === undefined ? {} : { commandTimeoutMs }) });
+    try {
+      assert.equal((await post(web, { command: 'hangup', uuid: 'abc', node_id: 'n1' })).status, 200);
+      assert.equal((await post(web, { command: 'originate', endpoint: 'user/1000', extension: '7001' })).status, 200);
+      assert.deepEqual(asked, want);
+    } finally {
+      await web.close();
+    }
   }
 });

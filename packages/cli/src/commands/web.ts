@@ -20,6 +20,8 @@ options:
   --static <dir>       serve this production build (default: packages/web/static when built,
                        else the app is built in memory at start)
   --poll <ms>          how often nodes are asked for agent.status (default 2000)
+  --timeout <ms>       how long a control from the page waits for its reply (env
+                       FSBUS_TIMEOUT_MS; default 10000; originate waits at least 65000)
   --insecure           allow a non-loopback --host without auth
 
 env (secrets stay on the server, never in the page):
@@ -76,6 +78,7 @@ export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Sta
     auth: authFrom(env),
     allowInsecure: values.insecure === true,
   };
+  if (connection.timeoutMs !== undefined) options.commandTimeoutMs = connection.timeoutMs;
   const dir = values.static ?? defaultStaticDir();
   if (dir !== undefined) options.staticDir = dir;
   if (values.poll !== undefined) {
