@@ -127,6 +127,12 @@ void describe('fsbus bus commands (child processes)', () => {
       list.map((s) => s.node_id),
       ['cli-node'],
     );
+    // --node narrows the gather: the only node here is another one, so nobody answers.
+    const other = await runCli(['status', '--all', '--node', 'other-node', '--timeout', '300'], env);
+    assert.equal(other.code, 4, other.out);
+    assert.match(other.err, /no node replied/);
+    const mine = await runCli(['status', '--all', '--node', 'cli-node', '--expect', '1', '--json'], env);
+    assert.deepEqual((JSON.parse(mine.out) as Array<{ node_id: string }>).map((s) => s.node_id), ['cli-node']);
   });
 
   void it('originate waits ring time + 5 s (at least 30 s) unless --timeout is given: the timeout_ms it sends', async () => {

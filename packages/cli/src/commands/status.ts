@@ -46,6 +46,7 @@ export const statusCommand: CliCommand = {
                   // Gathering waits the whole window unless --expect is met: keep it short by default.
                   ...(str(values, 'timeout') === undefined && process.env['FSBUS_TIMEOUT_MS'] === undefined ? { timeoutMs: GATHER_DEFAULT_MS } : {}),
                   ...(expect === undefined ? {} : { expect: Number(expect) }),
+                  ...(node === undefined ? {} : { node }),
                 })
               : [await bus.status(node === undefined ? {} : { node })];
           if (statuses.length === 0) {
