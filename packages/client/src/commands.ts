@@ -47,11 +47,19 @@ export interface DialplanCommands {
   status(options?: CallOptions): Promise<Reply>;
 }
 
+/** Opens an event stream: `bus.events(pattern)`, or `bus.events.subscribe(pattern)` (SPEC §5's name). */
+export interface EventsOpener {
+  (pattern: EventPattern | readonly EventPattern[], options?: EventsOptions): EventStream;
+  subscribe(pattern: EventPattern | readonly EventPattern[], options?: EventsOptions): EventStream;
+}
+
 export class BusCommands {
   protected readonly core: ClientCore;
   /** The node this handle targets, or undefined for any node. */
   readonly nodeId: string | undefined;
   readonly dialplan: DialplanCommands;
+  /** Events as an async iterator; `await stream.ready` before relying on what comes next. */
+  readonly events: EventsOpener;
 
   constructor(core: ClientCore, nodeId?: string) {
     this.core = core;
@@ -65,6 +73,11 @@ export class BusCommands {
       timeout: (seconds, o) => dp('timeout', { seconds }, o),
       status: (o) => dp('status', {}, o),
     };
+    const open = (pattern: EventPattern | readonly EventPattern[], options: EventsOptions = {}): EventStream => {
+      const node = options.node ?? this.nodeId;
+      return openEventStream(this.core, typeof pattern === 'string' ? [pattern] : pattern, node === undefined ? options : { ...options, node });
+    };
+    this.events = Object.assign(open, { subscribe: open });
   }
 
   #subject(options: CallOptions): string {
@@ -178,11 +191,6 @@ export class BusCommands {
     return (await this.request<AgentStatus>('agent.status', {}, options)).data;
   }
 
-  /** Events as an async iterator; `await stream.ready` before relying on what comes next. */
-  events(pattern: EventPattern | readonly EventPattern[], options: EventsOptions = {}): EventStream {
-    const node = options.node ?? this.nodeId;
-    return openEventStream(this.core, typeof pattern === 'string' ? [pattern] : pattern, node === undefined ? options : { ...options, node });
-  }
 }
 
 function decodeReplySafe(data: Uint8Array, what: string): ReplyEnvelope {

@@ -1,6 +1,6 @@
 export { connect, FsbusClient, serverList } from './client.js';
 export { BusCommands } from './commands.js';
-export type { DialplanCommands } from './commands.js';
+export type { DialplanCommands, EventsOpener } from './commands.js';
 export { ClientError, ClientErrorCode, ReplyError } from './errors.js';
 export { FsbusError } from '@fsbus/esl';
 export { BusEvent, decodeEvent, subjectMatches } from './event.js';

@@ -48,8 +48,9 @@ void describe('@fsbus/client events (nats + JetStream, 2 simulated nodes)', () =
     assert.deepEqual(await slow.next(), { value: undefined, done: true });
   });
 
-  void it('events carry the node, the CUSTOM subclass and typed accessors; {node} filters', async () => {
-    const onlyTwo = stack.bus.node('node-2').events(['custom.fsbus.mark']);
+  void it('events carry the node, the CUSTOM subclass and typed accessors; {node} filters; events.subscribe is the same', async () => {
+    // events.subscribe(pattern): SPEC §5's name for bus.events(pattern), node handle included.
+    const onlyTwo = stack.bus.node('node-2').events.subscribe(['custom.fsbus.mark']);
     const both = stack.bus.events('custom.fsbus.*');
     await Promise.all([onlyTwo.ready, both.ready]);
     try {
