@@ -116,6 +116,26 @@ void test("sim: an outbound socket without 'full' (FreeSWITCH refuses 'event' th
   });
 });
 
+void test('sim: a static outbound socket answers an execute after the application ran; it is not cut at requestTimeoutMs', async () => {
+  await withSim(async (_sim, client) => {
+    // The playback (300 ms) outlasts requestTimeoutMs six times before FreeSWITCH's +OK.
+    const server = new EslServer({ port: 0, requestTimeoutMs: 50 });
+    const { port } = await server.listen();
+    try {
+      const sessionP = nextEvent<[EslSession]>(server, 'session');
+      await client.bgapi(`originate loopback/7001 &socket(127.0.0.1:${port})`);
+      const [session] = await bounded(sessionP, 'the outbound session');
+      assert.equal(session.socketMode, 'static');
+      await bounded(session.answer(), 'answer');
+      const played = await bounded(session.playback('tone_stream://%(300,0,440)'), 'playback');
+      assert.equal(played.getHeader('Application-Response'), 'FILE PLAYED');
+      session.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 void test('sim: reconnects after the simulator drops the connection and re-subscribes', async () => {
   await withSim(async (sim, client) => {
     await client.events('plain', ['CUSTOM', 'fsbus::demo']);

@@ -73,6 +73,34 @@ void describe('outbound socket sessions', () => {
     await s.waitClosed();
   });
 
+  void it("static mode runs its own channel's sendmsg inline: the reply comes once the application has run; `async: true` queues it", async () => {
+    const out = await outboundServer();
+    cleanup.push(() => new Promise<void>((r) => out.server.close(() => r())));
+    const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan: socketDialplan(`127.0.0.1:${out.port}`) });
+    const { port } = await sim.start();
+    cleanup.push(() => sim.stop());
+    const control = await WireClient.authed(port);
+    cleanup.push(() => control.close());
+    assert.match(await control.replyText('bgapi originate loopback/8000 &park()'), /^\+OK Job-UUID: /);
+    const s = await out.session;
+    cleanup.push(() => s.close());
+    assert.equal((await s.command('connect')).headers.get('Socket-Mode'), 'static');
+    assert.equal(await s.replyText('sendmsg\ncall-command: execute\nexecute-app-name: answer'), '+OK');
+
+    // Pipelined: the getvar is read once the sendmsg has been answered.
+    const play = 'sendmsg\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: tone_stream://%(200,0,440)\n';
+    s.send(`${play}\ngetvar current_application_response\n\n`);
+    assert.equal((await s.next()).headers.get('Reply-Text'), '+OK');
+    assert.equal((await s.next()).headers.get('Reply-Text'), 'FILE PLAYED', 'the playback had run when the +OK came');
+    s.send(`${play}async: true\n\ngetvar current_application_response\n\n`);
+    assert.equal((await s.next()).headers.get('Reply-Text'), '+OK');
+    assert.equal((await s.next()).headers.get('Reply-Text'), '-ERR command not found', 'queued: still playing');
+
+    assert.equal(await s.replyText('sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING'), '+OK');
+    await s.nextOfType('text/disconnect-notice');
+    await s.waitClosed();
+  });
+
   void it('stop() ends a live outbound session with the shutdown notice', async () => {
     const out = await outboundServer();
     cleanup.push(() => new Promise<void>((r) => out.server.close(() => r())));

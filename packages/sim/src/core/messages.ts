@@ -26,9 +26,10 @@ export class MessageRunner {
 
   /**
    * Queues the message; `command` is the `Command` header FreeSWITCH records (inbound:
-   * `sendmsg <uuid>`; outbound: the whole command text). Returns the Reply-Text.
+   * `sendmsg <uuid>`; outbound: the whole command text). Returns the Reply-Text; `ran` is called
+   * once the message has been run (an execute: after its last loop).
    */
-  run(ch: Channel, message: CoreMessage, command: string | undefined): string {
+  run(ch: Channel, message: CoreMessage, command: string | undefined, ran?: () => void): string {
     const lower = new Map<string, string>();
     for (const [k, v] of message.headers) lower.set(k.toLowerCase(), v);
     const callCommand = (message.callCommand || lower.get('call-command') || '').toLowerCase();
@@ -46,6 +47,7 @@ export class MessageRunner {
         this.engine.hangup(ch, normaliseCause(lower.get('hangup-cause')) ?? 'NORMAL_CLEARING');
         privateCommand();
         done();
+        ran?.();
       });
       return '+OK';
     }
@@ -61,6 +63,7 @@ export class MessageRunner {
       this.executor.queueMessage(ch, (done) => this.executeLoops(ch, app, arg, loops, appUuid, () => {
         privateCommand();
         done();
+        ran?.();
       }));
       return '+OK';
     }
@@ -68,6 +71,7 @@ export class MessageRunner {
     this.executor.queueMessage(ch, (done) => {
       privateCommand();
       done();
+      ran?.();
     });
     return '+OK';
   }

@@ -308,7 +308,7 @@ export class SimCore {
         this.engine.defer(onConnected);
         return h;
       },
-      sendmsg: (message) => (this.engine.channels.has(ch.uuid) ? this.messages.run(ch, message, undefined) : `-ERR invalid session id [${ch.uuid}]`),
+      sendmsg: (message, ran) => (this.engine.channels.has(ch.uuid) ? this.messages.run(ch, message, undefined, ran) : `-ERR invalid session id [${ch.uuid}]`),
       getVariable: (name) => ch.lookupVar(name),
       resume: () => ch.setVar('socket_resume', 'true'),
       ended: ch.ended,

@@ -74,8 +74,11 @@ export interface OutboundChannel {
   readonly uuid: string;
   /** The CHANNEL_DATA headers sent in reply to `connect` (FreeSWITCH's order). */
   channelData(): ReadonlyArray<readonly [string, string]>;
-  /** Executes a sendmsg on this channel; returns the Reply-Text (`+OK`, `-ERR …`). */
-  sendmsg(message: CoreMessage): string;
+  /**
+   * Queues a sendmsg on this channel; returns the Reply-Text (`+OK`, `-ERR …`). `ran` is called
+   * once the message has been run (an execute: its application finished), if it ever is.
+   */
+  sendmsg(message: CoreMessage, ran?: () => void): string;
   /** `getvar <name>` on this channel. */
   getVariable(name: string): string | undefined;
   /** Resolves when the channel is destroyed. */

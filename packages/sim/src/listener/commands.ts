@@ -92,7 +92,7 @@ export async function runCommand(ctx: CommandContext, packet: CommandPacket): Pr
     if (startsWith(cmd, 'myevents')) return reply(myEvents(ctx, packet));
   }
   if (startsWith(cmd, 'divert_events')) return reply(divertEvents(state, cmd.slice(13)));
-  if (startsWith(cmd, 'sendmsg')) return reply(sendMsg(ctx, packet));
+  if (startsWith(cmd, 'sendmsg')) return reply(await sendMsg(ctx, packet));
   if (state.outbound && !state.full) return reply(NOT_FOUND);
   if (startsWith(cmd, 'sendevent')) return reply(`+OK ${ctx.core.sendevent(packet.headers, packet.body)}`);
   if (startsWith(cmd, 'api ')) {
@@ -166,7 +166,7 @@ function divertEvents(state: SessionState, rest: string): string {
   return state.divertEvents ? '+OK events diverted' : '+OK events not diverted';
 }
 
-function sendMsg(ctx: CommandContext, packet: CommandPacket): string {
+function sendMsg(ctx: CommandContext, packet: CommandPacket): string | Promise<string> {
   const { state } = ctx;
   let uuid: string | undefined = packet.command.slice(7).replace(/^ +/, '');
   if (uuid === '') uuid = headerValue(packet, 'session-id');
@@ -180,8 +180,37 @@ function sendMsg(ctx: CommandContext, packet: CommandPacket): string {
   const message: CoreMessage = { callCommand: headerValue(packet, 'call-command') ?? '', headers, body: packet.body };
   if ((uuid === undefined || uuid === '') && own !== undefined) {
     const channel: OutboundChannel | undefined = state.channel;
-    return channel !== undefined ? channel.sendmsg(message) : ctx.core.sendmsg(own, message);
+    if (channel === undefined) return ctx.core.sendmsg(own, message);
+    // A static outbound session runs its own channel's message inline (switch_ivr_parse_event in
+    // the socket application's thread) and replies once it has run — after a bridge, hours later.
+    // Async mode, or an `async: true` header, queues it and replies at once.
+    if (state.async || switchTrue(headerValue(packet, 'async'))) return channel.sendmsg(message);
+    return runInline(channel, message);
   }
   if (uuid !== undefined && uuid !== '' && ctx.core.hasChannel(uuid)) return ctx.core.sendmsg(uuid, message);
   return `-ERR invalid session id [${uuid ?? ''}]`;
+}
+
+/** The reply once the message has run; at once when it is refused, or when the channel is gone first. */
+function runInline(channel: OutboundChannel, message: CoreMessage): Promise<string> {
+  return new Promise((resolve) => {
+    // The message may run before sendmsg returns (nothing ahead of it, nothing to wait for).
+    let ran = false;
+    let onRan = (): void => {
+      ran = true;
+    };
+    const text = channel.sendmsg(message, () => onRan());
+    if (ran || !text.startsWith('+OK')) return resolve(text);
+    onRan = () => resolve(text);
+    // A message still queued when the channel is destroyed is never run: FreeSWITCH's inline
+    // execute returns at once on a channel that is gone.
+    void channel.ended.then(() => onRan());
+  });
+}
+
+/** switch_true: yes, on, true, t, enabled, active, allow, or a non-zero number. */
+function switchTrue(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (['yes', 'on', 'true', 't', 'enabled', 'active', 'allow'].includes(value.toLowerCase())) return true;
+  return /^-?\d+(\.\d+)?$/.test(value) && Number.parseInt(value, 10) !== 0;
 }
