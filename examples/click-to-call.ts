@@ -1,7 +1,8 @@
 /**
  * Click-to-call: ring the agent's phone, and when they answer, bridge them to the customer.
- * Run against `fsbus demo` (or any agent):
- *   node --conditions=source --import tsx examples/click-to-call.ts [agent-endpoint] [customer-number]
+ * Run against `fsbus demo` (or any agent); set FSBUS_BROKER_URL to the broker URL the demo prints
+ * (its NATS port is picked at start):
+ *   FSBUS_BROKER_URL=nats://127.0.0.1:<port> node --conditions=source --import tsx examples/click-to-call.ts [agent-endpoint] [customer-number]
  */
 import { connect } from '@fsbus/client';
 

@@ -20,7 +20,8 @@ async function serve(node: BusCommands, uuid: string): Promise<void> {
     waitForComplete: true,
   });
   const done = await ask.complete;
-  const pin = done.variable('pin') ?? done.applicationResponse ?? '';
+  // The digits are in the variable; the application sets no response of its own (`_none_`).
+  const pin = done.variable('pin') ?? '';
   console.log(`${uuid}: PIN ${pin === '' ? '(none)' : pin}`);
   await node.executeApp({ uuid, app: 'playback', args: pin === '1234' ? 'ivr/ivr-welcome.wav' : 'ivr/ivr-access_denied.wav' });
   await node.hangup(uuid);

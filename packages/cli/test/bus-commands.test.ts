@@ -69,10 +69,12 @@ void describe('fsbus bus commands (child processes)', () => {
     const events = startCli(['events', 'channel.answer', 'channel.hangup.complete', '--format', 'json', '--count', '2'], env);
     try {
       await events.waitFor(/listening on freeswitch\.events\.channel\.answer, freeswitch\.events\.channel\.hangup\.complete/);
-      const call = await runCli(['originate', 'user/1000', '&park()', '--cid-number', '5550100', '--json'], env);
+      // stdout is the uuid alone, as `fsbus hangup $(fsbus originate …)` needs; the rest on stderr.
+      const call = await runCli(['originate', 'user/1000', '&park()', '--cid-number', '5550100'], env);
       assert.equal(call.code, 0, call.err);
-      const { uuid, nodeId } = JSON.parse(call.out) as { uuid: string; nodeId: string };
-      assert.equal(nodeId, 'cli-node');
+      assert.match(call.out, /^[0-9a-f-]{36}\n$/);
+      const uuid = call.out.trim();
+      assert.equal(call.err, `node cli-node, +OK ${uuid}\n`);
       const hang = await runCli(['hangup', uuid, 'CALL_REJECTED', '--node', 'cli-node'], env);
       assert.equal(hang.code, 0, hang.err);
       assert.equal(hang.out.trim(), `hung up ${uuid}`);
@@ -260,6 +262,16 @@ void describe('fsbus bus commands (child processes)', () => {
     assert.equal(other.code, 1, other.err);
     assert.equal((JSON.parse(other.out) as { success: boolean }).success, false);
     assert.match(other.err, /^hint: a field was refused; see --help/m);
+  });
+
+  void it('originate --json prints uuid, jobUuid, result and nodeId', async () => {
+    const call = await runCli(['originate', 'user/1000', '&park()', '--json'], env);
+    assert.equal(call.code, 0, call.err);
+    const result = JSON.parse(call.out) as { uuid: string; jobUuid: string; result: string; nodeId: string };
+    assert.deepEqual(Object.keys(result).sort(), ['jobUuid', 'nodeId', 'result', 'uuid']);
+    assert.equal(result.nodeId, 'cli-node');
+    assert.equal(result.result.trim(), `+OK ${result.uuid}`);
+    assert.equal((await runCli(['hangup', result.uuid, '--node', 'cli-node'], env)).code, 0);
   });
 
   void it('events says on stderr when the broker goes away and when it is back, and keeps listening', async () => {

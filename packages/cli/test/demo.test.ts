@@ -57,7 +57,9 @@ void describe('fsbus demo', () => {
       assert.equal(events.out.trim().split('\n').length, 5);
       const call = await runCli(['originate', 'user/1000', '&park()'], env);
       assert.equal(call.code, 0, call.err);
-      assert.match(call.out, /^[0-9a-f-]{36}\s+\(node demo-node, \+OK /);
+      // The uuid alone on stdout (it can be handed to `fsbus hangup`), the rest on stderr.
+      assert.match(call.out, /^[0-9a-f-]{36}\n$/);
+      assert.match(call.err, /^node demo-node, \+OK [0-9a-f-]{36}\n$/);
 
       demo.child.kill('SIGTERM');
       assert.equal(await demo.exited, 0, demo.output());

@@ -18,7 +18,9 @@ options:
   --uuid <uuid>           preset the call's uuid
   --node <id>             place it on this node (default: any agent)
   --async                 do not wait: print the uuid at once
-  --json                  print the whole reply as JSON
+  --json                  print {uuid, jobUuid, result, nodeId} as JSON
+                          (otherwise the uuid alone on stdout, the node and result on stderr,
+                          so \`fsbus hangup $(fsbus originate …)\` works)
 
 examples:
   fsbus originate user/1000 9000
@@ -92,7 +94,13 @@ export const originateCommand: CliCommand = {
             return ExitCode.OK;
           }
           const result = await bus.originate(o, call);
-          out.out(values['json'] === true ? JSON.stringify(result) : `${result.uuid}  (node ${result.nodeId}, ${result.result.trim()})`);
+          if (values['json'] === true) {
+            out.out(JSON.stringify(result));
+            return ExitCode.OK;
+          }
+          // stdout carries the uuid only, so the output can be handed to the next command.
+          out.out(result.uuid);
+          out.err(`node ${result.nodeId}, ${result.result.trim()}`);
           return ExitCode.OK;
         },
       },
