@@ -19,8 +19,10 @@ if (existsSync(fileURLToPath(dist))) {
     console.error('fsbus: no build found (dist/) and tsx is not installed; run `npm install` or `npm run build` first');
     process.exit(1);
   }
+  // The IPC channel is how the child learns that this launcher is gone (even by SIGKILL, which
+  // cannot be passed on): it closes, and the child stops as on SIGTERM instead of living on orphaned.
   const child = spawn(process.execPath, ['--conditions=source', '--import', tsx, source, ...process.argv.slice(2)], {
-    stdio: 'inherit',
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   });
   // The child does the work: pass termination signals on and leave with its status.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

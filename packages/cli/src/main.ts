@@ -67,7 +67,19 @@ export async function finish(code: number): Promise<void> {
   process.exit(code);
 }
 
+/**
+ * Under bin/fsbus.js's launcher (no build: this file through tsx), its IPC channel closes when the
+ * launcher is gone, SIGKILL included: stop as on SIGTERM rather than run on orphaned. The channel
+ * itself must not keep the process alive.
+ */
+function stopWithLauncher(): void {
+  if (process.channel === undefined) return;
+  process.channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
+
 // Run when this file is the process entry (bin/fsbus.js without a build runs it through tsx).
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  stopWithLauncher();
   await finish(await main(process.argv.slice(2)));
 }

@@ -1,6 +1,7 @@
 // fsbus api/originate/hangup/events/status/dialplan as child processes against a simulated node,
 // bridged by a real agent on a real nats-server: output and exit codes.
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Agent, loadConfig } from '@fsbus/agent';
@@ -89,6 +90,26 @@ void describe('fsbus bus commands (child processes)', () => {
     } finally {
       events.child.kill('SIGKILL');
     }
+  });
+
+  void it('a launcher killed with SIGKILL (no signal to pass on) does not leave its child running', async () => {
+    const events = startCli(['events', 'custom.cli.orphan'], env);
+    await events.waitFor(/listening on/);
+    // The child (src/main.ts through tsx) writes to the same stdout: it closes once the child is gone.
+    const launcher = events.child.pid!;
+    // Its children, from /proc, so a failing run does not leave the orphan behind either.
+    const children = readFileSync(`/proc/${launcher}/task/${launcher}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    assert.equal(children.length, 1);
+    let timer: NodeJS.Timeout | undefined;
+    const closed = new Promise<boolean>((resolve) => {
+      events.child.stdout.once('close', () => resolve(true));
+      timer = setTimeout(() => resolve(false), 20_000);
+    });
+    events.child.kill('SIGKILL');
+    const ended = await closed;
+    clearTimeout(timer);
+    if (!ended) for (const pid of children) process.kill(pid, 'SIGKILL');
+    assert.ok(ended, 'the child of the killed launcher was still running 20 s later');
   });
 
   void it('events prints one line per event (json or pretty), stops after --count, and exits 0 on SIGTERM', async () => {
