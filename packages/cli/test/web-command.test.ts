@@ -9,6 +9,9 @@ test('fsbus web --help, bad flags, and the loopback-only default', async () => {
   assert.equal(help.code, 0);
   assert.match(help.out, /^usage: fsbus web/);
   assert.match(help.out, /FSBUS_WEB_TOKEN/);
+  // Its own --timeout and exit codes, not the request/reply commands' (default 5000; 3, 4).
+  assert.match(help.out, /--timeout <ms> +how long a control from the page waits/);
+  assert.doesNotMatch(help.out, /request timeout|no answer/);
   assert.equal((await run(['web', '--port', 'eighty'])).code, 2);
   assert.equal((await run(['web', '--poll', '5'])).code, 2);
   const open = await run(['web', '--port', '0', '--host', '0.0.0.0', '--server', 'nats://127.0.0.1:1']);

@@ -30,11 +30,14 @@ export const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-export const GLOBAL_HELP = `global options:
-  --driver <name>      broker driver (env FSBUS_DRIVER; default nats)
+/** The bus options every bus command takes, --timeout aside (its meaning is the command's). */
+export const BUS_OPTIONS_HELP = `  --driver <name>      broker driver (env FSBUS_DRIVER; default nats)
   -s, --server <url>   broker URL(s), comma-separated (env FSBUS_SERVERS or FSBUS_BROKER_URL;
                        default: the running \`fsbus demo\`, else ${DEFAULT_SERVER})
-  --prefix <prefix>    subject prefix (env FSBUS_SUBJECT_PREFIX; default freeswitch)
+  --prefix <prefix>    subject prefix (env FSBUS_SUBJECT_PREFIX; default freeswitch)`;
+
+export const GLOBAL_HELP = `global options:
+${BUS_OPTIONS_HELP}
   --timeout <ms>       request timeout (env FSBUS_TIMEOUT_MS; default 5000)
   -h, --help           this help
 

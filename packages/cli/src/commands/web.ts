@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, defaultStaticDir, startWeb, type StartWebOptions, type WebAuth } from '@fsbus/web';
 import type { CliCommand, CliIo } from '../command.js';
-import { GLOBAL_HELP, GLOBAL_OPTIONS, connectOptions, resolveConnection } from '../bus/global-options.js';
+import { BUS_OPTIONS_HELP, GLOBAL_OPTIONS, connectOptions, resolveConnection } from '../bus/global-options.js';
 
 const HELP = `usage: fsbus web [--port ${DEFAULT_WEB_PORT}] [--host ${DEFAULT_WEB_HOST}] [options]
 
@@ -31,7 +31,11 @@ env (secrets stay on the server, never in the page):
                                    separated); IPs, localhost and --host always work
   FSBUS_BROKER_TOKEN, FSBUS_BROKER_USER, FSBUS_BROKER_PASSWORD, FSBUS_BROKER_NKEY_SEED
 
-${GLOBAL_HELP}`;
+bus options:
+${BUS_OPTIONS_HELP}
+  -h, --help           this help
+
+exit codes: 0 stopped by SIGINT/SIGTERM, 1 could not start (port taken, insecure bind), 2 usage`;
 
 function port(text: string, what: string): number {
   const n = Number(text);
