@@ -31,6 +31,10 @@ void test('defaults', () => {
   assert.equal(c.driver, 'nats');
   assert.equal(c.subject_prefix, 'freeswitch');
   assert.deepEqual(c.broker.urls, ['nats://127.0.0.1:4222']);
+  // No URL: the chosen driver's own port (zmq: mod_event_zmq's 5556 for events), not nats's.
+  for (const [driver, url] of [['zmq', 'zmq://127.0.0.1:5555'], ['AMQP', 'amqp://127.0.0.1:5672'], ['redis', 'redis://127.0.0.1:6379'], ['mqtt', 'mqtt://127.0.0.1:1883'], ['kafka', 'kafka://127.0.0.1:9092']]) {
+    assert.deepEqual(loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_DRIVER: driver! } }).broker.urls, [url], driver);
+  }
   assert.equal(c.esl.port, 8021);
   assert.equal(c.commands.max_payload_bytes, 65536);
   assert.deepEqual(c.events.include, ['ALL']);

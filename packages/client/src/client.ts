@@ -5,18 +5,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { buildSubjects, decodeReply, encodeUtf8, isReplyEnvelope, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
-import { createDriver, type Driver } from '@fsbus/transport';
+import { createDriver, defaultBrokerUrl, type Driver } from '@fsbus/transport';
 import { BusCommands, type ClientCore } from './commands.js';
 import { whileConnected } from './connection-guard.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
 import { commandOption, countOption, timeoutOption } from './validate.js';
 import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS, type AgentStatus, type ConnectOptions, type GatherOptions, type Reply } from './types.js';
 
-/** Splits `a,b` / lists into a clean URL list. */
-export function serverList(servers: string | readonly string[] | undefined): string[] {
-  const raw = servers === undefined ? [DEFAULT_SERVER] : typeof servers === 'string' ? servers.split(',') : [...servers];
+/** Splits `a,b` / lists into a clean URL list; none given: `fallback` (the driver's default). */
+export function serverList(servers: string | readonly string[] | undefined, fallback = DEFAULT_SERVER): string[] {
+  const raw = servers === undefined ? [] : typeof servers === 'string' ? servers.split(',') : [...servers];
   const list = raw.map((s) => s.trim()).filter((s) => s !== '');
-  return list.length === 0 ? [DEFAULT_SERVER] : list;
+  return list.length === 0 ? [fallback] : list;
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set(['driver', 'servers', 'url', 'prefix', 'timeoutMs', 'name', 'auth', 'tls', 'curve', 'connectTimeoutMs'] satisfies Array<keyof ConnectOptions>);
@@ -30,7 +30,8 @@ function brokerUrls(options: ConnectOptions): string[] {
     if (!OPTION_NAMES.has(key)) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `connect: unknown option '${key}' (known: ${[...OPTION_NAMES].join(', ')})`);
   }
   if (options.servers !== undefined && options.url !== undefined) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'connect: give servers or url, not both');
-  return serverList(options.servers ?? options.url);
+  const fallback = typeof options.driver === 'string' ? defaultBrokerUrl(options.driver) : DEFAULT_SERVER;
+  return serverList(options.servers ?? options.url, fallback);
 }
 
 /** Connects to the broker and resolves with a client; rejects with ClientError(CONNECT). */

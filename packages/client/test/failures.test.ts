@@ -77,6 +77,9 @@ void describe('@fsbus/client failures', () => {
     await other.stop();
     await assert.rejects(connect({ servers: url, connectTimeoutMs: 2000 }), { code: ClientErrorCode.CONNECT });
     await assert.rejects(connect({ driver: 'carrier-pigeon' }), { code: ClientErrorCode.INVALID_ARGUMENT });
+    // No URL: the driver's own default port (was nats's 4222 whatever the driver). Nothing listens
+    // on RabbitMQ's port here (scripts/setup keeps the system services down).
+    await assert.rejects(connect({ driver: 'amqp', connectTimeoutMs: 2000 }), { code: ClientErrorCode.CONNECT, message: /amqp:\/\/127\.0\.0\.1:5672/ });
   });
 
   void it("connect({ url }) works as SPEC names it; an unknown option is refused, not ignored (JavaScript callers)", async () => {

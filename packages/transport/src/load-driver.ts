@@ -18,6 +18,22 @@ const LOADERS: Readonly<Record<string, () => Promise<DriverFactory>>> = {
 
 export const DRIVER_NAMES: readonly string[] = Object.keys(LOADERS);
 
+/** Each broker's own port on loopback: where a driver connects (zmq: binds) when no URL is given. */
+const DEFAULT_URLS: Readonly<Record<string, string>> = {
+  nats: 'nats://127.0.0.1:4222',
+  amqp: 'amqp://127.0.0.1:5672',
+  redis: 'redis://127.0.0.1:6379',
+  mqtt: 'mqtt://127.0.0.1:1883',
+  kafka: 'kafka://127.0.0.1:9092',
+  // Commands on 5555, events on 5556 (mod_event_zmq's port).
+  zmq: 'zmq://127.0.0.1:5555',
+};
+
+/** The broker URL used when none is given: the driver's own default port on loopback (nats's for an unknown name). */
+export function defaultBrokerUrl(driver: string): string {
+  return DEFAULT_URLS[driver.toLowerCase()] ?? DEFAULT_URLS['nats']!;
+}
+
 export async function loadDriver(name: string): Promise<DriverFactory> {
   const loader = LOADERS[name.toLowerCase()];
   if (loader === undefined) {

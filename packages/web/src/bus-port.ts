@@ -9,7 +9,7 @@ import type { BusState } from './protocol.js';
 export interface BusOptions {
   /** Driver name (`nats`, `amqp`, `kafka`, `redis`, `mqtt`, `zmq`). @default 'nats' */
   driver?: string;
-  /** Broker URLs; more than one fails over. @default ['nats://127.0.0.1:4222'] */
+  /** Broker URLs; more than one fails over. @default the driver's own port on loopback (nats://127.0.0.1:4222 for nats) */
   servers?: readonly string[];
   /** Subject prefix. @default 'freeswitch' */
   prefix?: string;

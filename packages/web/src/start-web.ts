@@ -21,7 +21,7 @@ export const DEFAULT_WEB_HOST = '127.0.0.1';
 const MAX_CONNECT_BACKOFF_MS = 5000;
 
 export interface StartWebOptions extends DashboardOptions {
-  /** How to reach the bus (driver, servers, prefix, credentials). @default nats://127.0.0.1:4222 */
+  /** How to reach the bus (driver, servers, prefix, credentials). @default nats on nats://127.0.0.1:4222 */
   bus?: BusOptions;
   /** An already built bus link instead (tests, @fsbus/client adapters); closed by close(). */
   busLink?: DashboardBus;

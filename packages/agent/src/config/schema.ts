@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_PREFIX_LENGTH } from '@fsbus/contract';
 import { DEFAULT_MAX_PENDING, isEventName } from '@fsbus/esl';
-import { DRIVER_NAMES } from '@fsbus/transport';
+import { defaultBrokerUrl, DRIVER_NAMES } from '@fsbus/transport';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
@@ -61,8 +61,8 @@ export const configSchema = z
       .refine((p) => p.split('.').every((t) => t !== ''), { message: 'must be dot-separated non-empty tokens (e.g. freeswitch or pbx.eu1), no leading, trailing or double dot' }),
     broker: z
       .object({
-        /** One URL, a comma-separated list or an array: more than one fails over. @default ['nats://127.0.0.1:4222'] */
-        urls: list.pipe(z.array(z.string().min(1)).min(1)).default(['nats://127.0.0.1:4222']),
+        /** One URL, a comma-separated list or an array: more than one fails over. @default the driver's own port on loopback (nats://127.0.0.1:4222, amqp://127.0.0.1:5672, zmq://127.0.0.1:5555, …) */
+        urls: list.pipe(z.array(z.string().min(1)).min(1)).optional(),
         /** Not a secret (the password is env-only). */
         user: z.string().optional(),
         tls: tls.optional(),
@@ -180,7 +180,9 @@ export const configSchema = z
     shutdown_timeout_ms: positive.default(30_000),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
-  .strict();
+  .strict()
+  // Known once the driver is: `FSBUS_DRIVER=zmq` alone must bind mod_event_zmq's ports, not nats's.
+  .transform((c) => ({ ...c, broker: { ...c.broker, urls: c.broker.urls ?? [defaultBrokerUrl(c.driver)] } }));
 
 export type AgentConfigInput = z.input<typeof configSchema>;
 type Parsed = z.output<typeof configSchema>;

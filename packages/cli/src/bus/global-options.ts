@@ -6,6 +6,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BusErrorCode } from '@fsbus/contract';
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
+import { defaultBrokerUrl } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { readDemoState } from './demo-state.js';
 
@@ -33,7 +34,8 @@ export const GLOBAL_OPTIONS = {
 /** The bus options every bus command takes, --timeout aside (its meaning is the command's). */
 export const BUS_OPTIONS_HELP = `  --driver <name>      broker driver (env FSBUS_DRIVER; default nats)
   -s, --server <url>   broker URL(s), comma-separated (env FSBUS_SERVERS or FSBUS_BROKER_URL;
-                       default: the running \`fsbus demo\`, else ${DEFAULT_SERVER})
+                       default: the running \`fsbus demo\`, else the driver's port on
+                       loopback: ${DEFAULT_SERVER} for nats)
   --prefix <prefix>    subject prefix (env FSBUS_SUBJECT_PREFIX; default freeswitch)`;
 
 export const GLOBAL_HELP = `global options:
@@ -79,7 +81,7 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
   if (serverFlag !== undefined) return { driver, servers: split(serverFlag), prefix, timeoutMs, source: 'flag' };
   if (serverEnv !== undefined) return { driver, servers: split(serverEnv), prefix, timeoutMs, source: 'env' };
   if (demo !== undefined) return { driver, servers: demo.servers, prefix, timeoutMs, source: 'demo' };
-  return { driver, servers: [DEFAULT_SERVER], prefix, timeoutMs, source: 'default' };
+  return { driver, servers: [defaultBrokerUrl(driver)], prefix, timeoutMs, source: 'default' };
 }
 
 export function connectOptions(c: Connection, env: NodeJS.ProcessEnv = process.env): ConnectOptions {
