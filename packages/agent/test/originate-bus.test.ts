@@ -88,6 +88,30 @@ void describe('originate over NATS against the simulator', () => {
     assert.equal(h.success, true, JSON.stringify(h));
   });
 
+  void test('hangup: an unknown cause is refused (FreeSWITCH would hang up with NORMAL_CLEARING); any case and Q.850 numbers are taken', async () => {
+    const call = async (): Promise<string> => {
+      const uuid = randomUUID();
+      const r = await rig.request({ command: 'originate', endpoint: 'user/1000', extension: '&park()', uuid });
+      assert.equal(r.success, true, JSON.stringify(r));
+      return uuid;
+    };
+    const uuid = await call();
+    const bogus = await rig.request({ command: 'hangup', uuid, cause: 'BOGUS_CAUSE' });
+    assert.equal(bogus.code, BusErrorCode.INVALID_ARGUMENT);
+    assert.match(bogus.message, /^cause must be a FreeSWITCH hangup cause/);
+    assert.ok(rig.sim.core.hasChannel(uuid), 'the call is still up');
+    for (const [cause, name, q850] of [['user_busy', 'USER_BUSY', '17'], ['21', 'CALL_REJECTED', '21'], ['originator_cancel', 'ORIGINATOR_CANCEL', '16']] as const) {
+      const id = cause === 'user_busy' ? uuid : await call();
+      const h = await rig.request({ command: 'hangup', uuid: id, cause });
+      assert.equal(h.success, true, JSON.stringify(h));
+      assert.deepEqual(h.data, { uuid: id, cause: name });
+      const done = await rig.events.waitFor((e) => e.event_name === 'CHANNEL_HANGUP_COMPLETE' && e.uuid === id, `${name} hangup`);
+      assert.equal(done.headers['Hangup-Cause'], name);
+      // switch_channel_cause_q850: FreeSWITCH's own causes (above 127) report 16.
+      assert.equal(done.headers['variable_hangup_cause_q850'], q850);
+    }
+  });
+
   void test('async: no reply; the preset uuid is used and the final result goes to forward_to', async () => {
     const uuid = randomUUID();
     const box = await rig.inbox('cc.results.originate');

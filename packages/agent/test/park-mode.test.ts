@@ -163,7 +163,8 @@ void describe('park mode over NATS against the simulator', () => {
       [{ command: 'dialplan.audio', mode: 'music', music_class: 'moh"/><action application="hangup' }, 'music_class must contain only letters, digits, _, ., / and -'],
       [{ command: 'dialplan.autoanswer', enabled: 'yes' }, 'enabled must be a boolean flag'],
       [{ command: 'dialplan.timeout', seconds: -1 }, 'seconds must be an integer between 0 and 86400'],
-      [{ command: 'dialplan.timeout', seconds: 5, cause: 'bad cause' }, 'cause must be a FreeSWITCH hangup cause name'],
+      [{ command: 'dialplan.timeout', seconds: 5, cause: 'bad cause' }, 'cause must be a FreeSWITCH hangup cause: a name such as NORMAL_CLEARING, USER_BUSY, CALL_REJECTED (any case) or its number'],
+      [{ command: 'dialplan.timeout', seconds: 5, cause: 'NOT_A_CAUSE' }, 'cause must be a FreeSWITCH hangup cause: a name such as NORMAL_CLEARING, USER_BUSY, CALL_REJECTED (any case) or its number'],
     ];
     for (const [req, message] of bad) {
       const r = await rig.request(req);

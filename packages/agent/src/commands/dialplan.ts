@@ -5,7 +5,8 @@
  */
 import { BusErrorCode, type BusRequest } from '@fsbus/contract';
 import type { ParkManager } from '../dialplan/park-manager.js';
-import { MAX_PARK_TIMEOUT_SECONDS, ParkMessage, isAudioMode, isHangupCause, musicClassError, type ParkSettings } from '../dialplan/park-settings.js';
+import { MAX_PARK_TIMEOUT_SECONDS, ParkMessage, isAudioMode, musicClassError, type ParkSettings } from '../dialplan/park-settings.js';
+import { hangupCause } from '../hangup-cause.js';
 import type { CommandHandler, CommandResult } from './registry.js';
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
@@ -57,9 +58,9 @@ export function createDialplanCommands(park: ParkManager): CommandHandler[] {
         return Promise.resolve(invalid(ParkMessage.BAD_SECONDS));
       }
       const patch: Partial<ParkSettings> = { timeout_seconds: seconds };
-      const cause = request.fields['cause'];
-      if (cause !== undefined) {
-        if (!isHangupCause(cause)) return Promise.resolve(invalid(ParkMessage.BAD_CAUSE));
+      if (request.fields['cause'] !== undefined) {
+        const cause = hangupCause(request.fields['cause']);
+        if (cause === undefined) return Promise.resolve(invalid(ParkMessage.BAD_CAUSE));
         patch.timeout_cause = cause;
       }
       return apply(park, patch, ParkMessage.TIMEOUT);

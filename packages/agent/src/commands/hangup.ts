@@ -1,5 +1,6 @@
 /** `hangup`: `uuid` (2–63 chars), `cause` (default NORMAL_CLEARING) → `uuid_kill <uuid> <cause>`. */
 import { BusErrorCode, type BusRequest } from '@fsbus/contract';
+import { BAD_CAUSE, hangupCause } from '../hangup-cause.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
@@ -12,8 +13,8 @@ export const hangupCommand: CommandHandler = {
     // A uuid is one token: anything else could smuggle extra arguments into uuid_kill.
     if (!/^[A-Za-z0-9_.:-]+$/.test(uuid)) return invalid('uuid must contain only letters, digits, -, _, . and :');
     const rawCause = request.fields['cause'];
-    const cause = rawCause === undefined ? 'NORMAL_CLEARING' : rawCause;
-    if (typeof cause !== 'string' || !/^[A-Z0-9_]{1,64}$/.test(cause)) return invalid('cause must be a FreeSWITCH hangup cause name');
+    const cause = rawCause === undefined ? 'NORMAL_CLEARING' : hangupCause(rawCause);
+    if (cause === undefined) return invalid(BAD_CAUSE);
     const output = await ctx.api(`uuid_kill ${uuid} ${cause}`);
     if (isFsError(output)) return { ok: false, code: BusErrorCode.COMMAND_FAILED, message: 'Channel hangup failed', data: output };
     return { ok: true, message: 'Channel hangup successful', data: { uuid, cause } };

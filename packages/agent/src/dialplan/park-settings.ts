@@ -2,6 +2,7 @@
  * Park mode settings (SPEC §3.4 dialplan.*): what the agent's mod_xml_curl endpoint serves while
  * park mode is on. Pure values and their validation; the manager owns the live copy.
  */
+import { BAD_CAUSE, hangupCause } from '../hangup-cause.js';
 
 export const PARK_AUDIO_MODES = ['silence', 'ringback', 'music'] as const;
 export type ParkAudioMode = (typeof PARK_AUDIO_MODES)[number];
@@ -46,7 +47,7 @@ export const ParkMessage = {
   MUSIC_CLASS_TOO_LONG: 'music_class must be 63 characters or fewer',
   MUSIC_CLASS_CHARS: 'music_class must contain only letters, digits, _, ., / and -',
   BAD_SECONDS: `seconds must be an integer between 0 and ${MAX_PARK_TIMEOUT_SECONDS}`,
-  BAD_CAUSE: 'cause must be a FreeSWITCH hangup cause name',
+  BAD_CAUSE,
 } as const;
 
 export function isAudioMode(v: unknown): v is ParkAudioMode {
@@ -60,9 +61,6 @@ export function musicClassError(v: unknown): string | undefined {
   return /^[A-Za-z0-9_./-]+$/.test(v) ? undefined : ParkMessage.MUSIC_CLASS_CHARS;
 }
 
-export function isHangupCause(v: unknown): v is string {
-  return typeof v === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(v);
-}
 
 /** Settings read back from a state file: anything malformed is refused, with the field named. */
 export function parseSettings(value: unknown): ParkSettings | string {
@@ -92,8 +90,9 @@ export function parseSettings(value: unknown): ParkSettings | string {
     s.timeout_seconds = t;
   }
   if (v['timeout_cause'] !== undefined) {
-    if (!isHangupCause(v['timeout_cause'])) return ParkMessage.BAD_CAUSE;
-    s.timeout_cause = v['timeout_cause'];
+    const cause = hangupCause(v['timeout_cause']);
+    if (cause === undefined) return ParkMessage.BAD_CAUSE;
+    s.timeout_cause = cause;
   }
   return s;
 }

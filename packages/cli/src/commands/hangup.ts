@@ -4,7 +4,8 @@ import { ExitCode, GLOBAL_HELP, runBusCommand, UsageError } from '../bus/global-
 
 const HELP = `usage: fsbus hangup <uuid> [cause] [--node <id>]
 
-Hangs up a channel (uuid_kill). The cause defaults to NORMAL_CLEARING.
+Hangs up a channel (uuid_kill). The cause defaults to NORMAL_CLEARING; any FreeSWITCH cause
+name (any case: user_busy, CALL_REJECTED, ORIGINATOR_CANCEL …) or its number (17) is taken.
 
 options:
   --node <id>    the node that has the channel (default: any agent; a channel lives on one

@@ -1,4 +1,5 @@
 /** FreeSWITCH 1.10.12 constants the core reproduces (switch_types.h, captures). */
+import { hangupCauseName, hangupCauseQ850 } from '@fsbus/esl';
 
 /** switch_channel_state_t, in numeric order. */
 export const CHANNEL_STATES = [
@@ -43,90 +44,13 @@ export function callStateNumber(s: CallState): number {
   return CALL_STATE_NUMBERS[s];
 }
 
-/** Hangup causes with their Q.850 codes (switch_channel.c CAUSE_CHART). */
-export const HANGUP_CAUSES: Readonly<Record<string, number>> = {
-  UNSPECIFIED: 0,
-  UNALLOCATED_NUMBER: 1,
-  NO_ROUTE_TRANSIT_NET: 2,
-  NO_ROUTE_DESTINATION: 3,
-  CHANNEL_UNACCEPTABLE: 6,
-  CALL_AWARDED_DELIVERED: 7,
-  NORMAL_CLEARING: 16,
-  USER_BUSY: 17,
-  NO_USER_RESPONSE: 18,
-  NO_ANSWER: 19,
-  SUBSCRIBER_ABSENT: 20,
-  CALL_REJECTED: 21,
-  NUMBER_CHANGED: 22,
-  REDIRECTION_TO_NEW_DESTINATION: 23,
-  EXCHANGE_ROUTING_ERROR: 25,
-  DESTINATION_OUT_OF_ORDER: 27,
-  INVALID_NUMBER_FORMAT: 28,
-  FACILITY_REJECTED: 29,
-  RESPONSE_TO_STATUS_ENQUIRY: 30,
-  NORMAL_UNSPECIFIED: 31,
-  NORMAL_CIRCUIT_CONGESTION: 34,
-  NETWORK_OUT_OF_ORDER: 38,
-  NORMAL_TEMPORARY_FAILURE: 41,
-  SWITCH_CONGESTION: 42,
-  ACCESS_INFO_DISCARDED: 43,
-  REQUESTED_CHAN_UNAVAIL: 44,
-  PRE_EMPTED: 45,
-  FACILITY_NOT_SUBSCRIBED: 50,
-  OUTGOING_CALL_BARRED: 52,
-  INCOMING_CALL_BARRED: 54,
-  BEARERCAPABILITY_NOTAUTH: 57,
-  BEARERCAPABILITY_NOTAVAIL: 58,
-  SERVICE_UNAVAILABLE: 63,
-  BEARERCAPABILITY_NOTIMPL: 65,
-  CHAN_NOT_IMPLEMENTED: 66,
-  FACILITY_NOT_IMPLEMENTED: 69,
-  SERVICE_NOT_IMPLEMENTED: 79,
-  INVALID_CALL_REFERENCE: 81,
-  INCOMPATIBLE_DESTINATION: 88,
-  INVALID_MSG_UNSPECIFIED: 95,
-  MANDATORY_IE_MISSING: 96,
-  MESSAGE_TYPE_NONEXIST: 97,
-  WRONG_MESSAGE: 98,
-  IE_NONEXIST: 99,
-  INVALID_IE_CONTENTS: 100,
-  WRONG_CALL_STATE: 101,
-  RECOVERY_ON_TIMER_EXPIRE: 102,
-  MANDATORY_IE_LENGTH_ERROR: 103,
-  PROTOCOL_ERROR: 111,
-  INTERWORKING: 127,
-  SUCCESS: 142,
-  ORIGINATOR_CANCEL: 487,
-  CRASH: 700,
-  SYSTEM_SHUTDOWN: 701,
-  LOSE_RACE: 702,
-  MANAGER_REQUEST: 703,
-  BLIND_TRANSFER: 800,
-  ATTENDED_TRANSFER: 801,
-  ALLOTTED_TIMEOUT: 602,
-  USER_CHALLENGE: 603,
-  MEDIA_TIMEOUT: 604,
-  PICKED_OFF: 605,
-  USER_NOT_REGISTERED: 606,
-  PROGRESS_TIMEOUT: 607,
-  GATEWAY_DOWN: 609,
-};
-
-/** Normalises a cause given by name or Q.850 number; unknown → undefined. */
+/** A cause given by name (any case) or number, as its canonical name; unknown → undefined. */
 export function normaliseCause(input: string | undefined): string | undefined {
-  if (input === undefined || input === '') return undefined;
-  const upper = input.toUpperCase();
-  if (upper in HANGUP_CAUSES) return upper;
-  if (/^\d+$/.test(input)) {
-    const n = Number(input);
-    for (const [name, code] of Object.entries(HANGUP_CAUSES)) if (code === n) return name;
-  }
-  return undefined;
+  return input === undefined || input === '' ? undefined : hangupCauseName(input);
 }
 
-export function q850(cause: string): number {
-  return HANGUP_CAUSES[cause] ?? 0;
-}
+/** `hangup_cause_q850`: the cause's number up to 127, else 16 (switch_channel_cause_q850). */
+export const q850 = hangupCauseQ850;
 
 /** Where FreeSWITCH fires each event (Event-Calling-File/Function/Line-Number), from the captures. */
 export interface CallSite {
