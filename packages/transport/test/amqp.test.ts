@@ -1,5 +1,6 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { connect } from 'amqplib';
 import { startRabbitMq, type RabbitMqHandle } from '@fsbus/testkit';
 import { createDriver, TransportErrorCode, type Driver } from '@fsbus/transport';
 import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
@@ -119,5 +120,33 @@ void describe('amqp: publishes, subscriptions and queue groups around the connec
     await pub.flush();
     assert.deepEqual(await x.until(4), ['qa.x', 'qa.x', 'qa.x', 'qa.x']);
     assert.deepEqual(await y.until(1), ['qa.y']);
+  });
+
+  void test('amqp: a lane whose queue the broker refuses (declared elsewhere with other arguments) is reported and dropped; the other lanes are served', async () => {
+    // Another tool declared the lane's queue durable: RabbitMQ refuses ours (406 PRECONDITION_FAILED),
+    // which closes the channel — on every reconnect, so the whole driver stayed down.
+    const other = await connect(broker.url);
+    const ch = await other.createChannel();
+    await ch.assertQueue('refused.api', { durable: true });
+    try {
+      const d = await driver('refused-server');
+      let timer: NodeJS.Timeout | undefined;
+      const dropped = new Promise<string>((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('the refused lane was never reported as dropped')), 15_000);
+        d.on((e) => {
+          if (e.type === 'error' && /dropped/.test(e.error.message)) resolve(e.error.message);
+        });
+      });
+      d.serve({ subject: 'refused.api', competing: true }, () => enc('api'));
+      d.serve({ subject: 'refused.node.n1', competing: false }, () => enc('n1'));
+      const message = await dropped.finally(() => clearTimeout(timer));
+      assert.match(message, /refused\.api.*dropped.*PRECONDITION_FAILED/);
+      await waitStatus(d, 'connected');
+      const client = await driver('refused-client');
+      assert.equal(dec((await client.request('refused.node.n1', enc(''), { timeoutMs: 5000 })).data), 'n1');
+    } finally {
+      await ch.deleteQueue('refused.api');
+      await other.close();
+    }
   });
 });

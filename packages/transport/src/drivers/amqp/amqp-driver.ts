@@ -121,6 +121,8 @@ export class AmqpDriver extends BaseDriver {
         last = err;
         await closeAmqp(conn);
         if (this.status === 'closed') break;
+        // That consumer is gone now: the same broker again, without it.
+        if (err instanceof ConsumerRefused) i--;
       }
     }
     throw last instanceof Error ? last : new Error(String(last));
@@ -150,11 +152,15 @@ export class AmqpDriver extends BaseDriver {
       try {
         await this.#attach(ch, c);
       } catch (err) {
-        // The channel died with it (a broker-side refusal): reconnect and try the others again.
-        if (chClosed) throw err;
-        // Refused before it reached the broker: reported and dropped, so no reconnect fails on it.
+        // The broker's refusal (a queue declared elsewhere with other arguments, or exclusive; no
+        // permission) or one that never reached it: the same on every reconnect. Reported and
+        // dropped, so the other lanes are served; a lost connection is retried instead.
+        const refusal = isBrokerRefusal(err);
+        if (chClosed && !refusal) throw err;
         this.#consumers.delete(c);
-        this.emit({ type: 'error', error: new TransportError(TransportErrorCode.BROKER, `cannot restore the binding ${c.binding}: ${(err as Error).message}`, { cause: err }) });
+        this.emit({ type: 'error', error: new TransportError(TransportErrorCode.BROKER, `cannot restore the binding ${c.binding}, dropped: ${(err as Error).message}`, { cause: err }) });
+        // The refusal closed the channel: set up again on a new one.
+        if (chClosed) throw new ConsumerRefused(c.binding, { cause: err });
       }
     }
     for (const c of attached) if (!this.#consumers.has(c) && c.tag !== undefined) await ch.cancel(c.tag);
@@ -391,4 +397,20 @@ function assertRoutingKey(subject: string): void {
   if (!/^[^\s.*>#]+(\.[^\s.*>#]+)*$/.test(subject) || Buffer.byteLength(subject) > 255) {
     throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${subject}'`);
   }
+}
+
+/** #prepare dropped a consumer the broker refused, which closed the channel: open again at once. */
+class ConsumerRefused extends Error {
+  constructor(binding: string, options: ErrorOptions) {
+    super(`the broker refused the binding ${binding}`, options);
+  }
+}
+
+/**
+ * A channel error the broker raised for the operation itself, as amqplib reports it (the reply
+ * code): 403 ACCESS_REFUSED, 404 NOT_FOUND, 405 RESOURCE_LOCKED, 406 PRECONDITION_FAILED.
+ */
+function isBrokerRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 403 || code === 404 || code === 405 || code === 406;
 }
