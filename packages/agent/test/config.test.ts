@@ -35,6 +35,11 @@ void test('defaults', () => {
   for (const [driver, url] of [['zmq', 'zmq://127.0.0.1:5555'], ['AMQP', 'amqp://127.0.0.1:5672'], ['redis', 'redis://127.0.0.1:6379'], ['mqtt', 'mqtt://127.0.0.1:1883'], ['kafka', 'kafka://127.0.0.1:9092']]) {
     assert.deepEqual(loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_DRIVER: driver! } }).broker.urls, [url], driver);
   }
+  // No driver: the one the URL names; a URL of another broker than the driver's is refused.
+  assert.equal(loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_BROKER_URL: 'amqp://rabbit:5672' } }).driver, 'amqp');
+  assert.equal(loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_BROKER_URL: 'rabbit:5672' } }).driver, 'nats');
+  configError(() => loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_DRIVER: 'nats', FSBUS_BROKER_URL: 'amqp://rabbit:5672' } }), 'FSBUS_BROKER_URL');
+  configError(() => loadConfig({ values: { node_id: 'n1', driver: 'nats', broker: { urls: 'amqp://a:5672,redis://b:6379' } }, env: {} }), 'broker.urls');
   assert.equal(c.esl.port, 8021);
   assert.equal(c.commands.max_payload_bytes, 65536);
   assert.deepEqual(c.events.include, ['ALL']);

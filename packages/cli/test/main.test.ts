@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { COMMANDS } from '../src/main.js';
 import { runMain as run } from './support/run-main.js';
-import { resolveConnection } from '../src/bus/global-options.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConnection, UsageError } from '../src/bus/global-options.js';
 
 test('fsbus --help lists every command with its summary', async () => {
   const help = await run(['--help']);
@@ -33,4 +36,24 @@ test('no --server, no env, no demo: the driver’s own port on loopback', () => 
   assert.deepEqual(resolveConnection({}, env).servers, ['nats://127.0.0.1:4222']);
   assert.deepEqual(resolveConnection({ driver: 'zmq' }, env).servers, ['zmq://127.0.0.1:5555']);
   assert.deepEqual(resolveConnection({}, { ...env, FSBUS_DRIVER: 'mqtt' }).servers, ['mqtt://127.0.0.1:1883']);
+});
+
+test('the URL’s scheme chooses the driver when none is given; a URL of another driver is a usage error', () => {
+  const env = { FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' };
+  assert.equal(resolveConnection({ server: 'amqp://rabbit:5672' }, env).driver, 'amqp');
+  assert.equal(resolveConnection({}, { ...env, FSBUS_BROKER_URL: 'redis://r:6379' }).driver, 'redis');
+  assert.equal(resolveConnection({ server: 'rabbit:5672' }, env).driver, 'nats');
+  assert.throws(() => resolveConnection({ driver: 'nats', server: 'amqp://rabbit:5672' }, env), (err: unknown) => err instanceof UsageError && /amqp:\/\/rabbit:5672 is a URL of the amqp driver, not of nats/.test(err.message));
+});
+
+test('the running demo is the default for its own driver only: --driver amqp does not get its NATS URL', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsbus-demo-state-'));
+  try {
+    const env = { FSBUS_DEMO_STATE: join(dir, 'demo.json') };
+    writeFileSync(env.FSBUS_DEMO_STATE, JSON.stringify({ driver: 'nats', servers: ['nats://127.0.0.1:41234'], prefix: 'freeswitch', pid: process.pid }));
+    assert.deepEqual(resolveConnection({}, env).servers, ['nats://127.0.0.1:41234']);
+    assert.deepEqual(resolveConnection({ driver: 'amqp' }, env).servers, ['amqp://127.0.0.1:5672']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

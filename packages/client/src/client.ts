@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { buildSubjects, decodeReply, encodeUtf8, isReplyEnvelope, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
-import { createDriver, defaultBrokerUrl, type Driver } from '@fsbus/transport';
+import { createDriver, defaultBrokerUrl, driverForUrls, type Driver } from '@fsbus/transport';
 import { BusCommands, type ClientCore } from './commands.js';
 import { whileConnected } from './connection-guard.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
@@ -34,6 +34,13 @@ function brokerUrls(options: ConnectOptions): string[] {
   return serverList(options.servers ?? options.url, fallback);
 }
 
+/** The driver to create: the one named, else the one the URLs' scheme names (amqp://… → amqp), else nats. */
+function driverName(options: ConnectOptions, urls: readonly string[]): string {
+  const pick = driverForUrls(typeof options.driver === 'string' ? options.driver : undefined, urls);
+  if ('mismatch' in pick) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `connect: ${pick.mismatch}`);
+  return pick.driver;
+}
+
 /** Connects to the broker and resolves with a client; rejects with ClientError(CONNECT). */
 export async function connect(options: ConnectOptions = {}): Promise<FsbusClient> {
   const urls = brokerUrls(options);
@@ -42,8 +49,9 @@ export async function connect(options: ConnectOptions = {}): Promise<FsbusClient
   let owned = false;
   if (typeof options.driver === 'object') driver = options.driver;
   else {
+    const name = driverName(options, urls);
     try {
-      driver = await createDriver(options.driver ?? 'nats', {
+      driver = await createDriver(name, {
         urls,
         name: options.name ?? 'fsbus-client',
         ...(options.auth === undefined ? {} : { auth: options.auth }),

@@ -80,6 +80,9 @@ void describe('@fsbus/client failures', () => {
     // No URL: the driver's own default port (was nats's 4222 whatever the driver). Nothing listens
     // on RabbitMQ's port here (scripts/setup keeps the system services down).
     await assert.rejects(connect({ driver: 'amqp', connectTimeoutMs: 2000 }), { code: ClientErrorCode.CONNECT, message: /amqp:\/\/127\.0\.0\.1:5672/ });
+    // No driver: the URL's scheme chooses; a URL of another driver than the one named is refused.
+    await assert.rejects(connect({ servers: 'amqp://127.0.0.1:1', connectTimeoutMs: 2000 }), { code: ClientErrorCode.CONNECT, message: /RabbitMQ|AMQP/i });
+    await assert.rejects(connect({ driver: 'nats', servers: 'amqp://127.0.0.1:1' }), { code: ClientErrorCode.INVALID_ARGUMENT, message: /is a URL of the amqp driver, not of nats/ });
   });
 
   void it("connect({ url }) works as SPEC names it; an unknown option is refused, not ignored (JavaScript callers)", async () => {

@@ -1,4 +1,4 @@
-export { loadDriver, createDriver, defaultBrokerUrl, DRIVER_NAMES } from './load-driver.js';
+export { loadDriver, createDriver, defaultBrokerUrl, driverForUrls, driverOfUrl, DRIVER_NAMES } from './load-driver.js';
 export type { DriverFactory } from './load-driver.js';
 export { TransportError, TransportErrorCode } from './errors.js';
 export { Outbox } from './outbox.js';

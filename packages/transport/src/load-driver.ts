@@ -34,6 +34,36 @@ export function defaultBrokerUrl(driver: string): string {
   return DEFAULT_URLS[driver.toLowerCase()] ?? DEFAULT_URLS['nats']!;
 }
 
+/** URL schemes that name one driver (`tcp:`, `ws:` and bare `host:port` name none). */
+const SCHEME_DRIVERS: Readonly<Record<string, string>> = {
+  'nats:': 'nats', 'tls:': 'nats',
+  'amqp:': 'amqp', 'amqps:': 'amqp',
+  'redis:': 'redis', 'rediss:': 'redis',
+  'mqtt:': 'mqtt', 'mqtts:': 'mqtt',
+  'kafka:': 'kafka', 'kafka+ssl:': 'kafka',
+  'zmq:': 'zmq',
+};
+
+/** The driver a broker URL's scheme names, if it names one. */
+export function driverOfUrl(url: string): string | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(url.trim())?.[1]?.toLowerCase();
+  return scheme === undefined ? undefined : SCHEME_DRIVERS[scheme];
+}
+
+/**
+ * The driver for `urls`: the chosen one, or when none was chosen the one their schemes name
+ * (else nats). URLs that name another broker than the chosen one (or several) are a mismatch.
+ */
+export function driverForUrls(chosen: string | undefined, urls: readonly string[]): { driver: string } | { mismatch: string } {
+  const named = [...new Set(urls.map(driverOfUrl).filter((d) => d !== undefined))];
+  if (chosen !== undefined) {
+    const other = named.find((d) => d !== chosen.toLowerCase());
+    return other === undefined ? { driver: chosen.toLowerCase() } : { mismatch: `${urls.find((u) => driverOfUrl(u) === other)} is a URL of the ${other} driver, not of ${chosen.toLowerCase()}` };
+  }
+  if (named.length > 1) return { mismatch: `URLs of different drivers (${named.join(', ')}) given together` };
+  return { driver: named[0] ?? 'nats' };
+}
+
 export async function loadDriver(name: string): Promise<DriverFactory> {
   const loader = LOADERS[name.toLowerCase()];
   if (loader === undefined) {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_PREFIX_LENGTH } from '@fsbus/contract';
 import { DEFAULT_MAX_PENDING, isEventName } from '@fsbus/esl';
-import { defaultBrokerUrl, DRIVER_NAMES } from '@fsbus/transport';
+import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
@@ -43,13 +43,13 @@ export const configSchema = z
   .object({
     /** Node identity; slugified. @default os.hostname() */
     node_id: z.string().min(1).optional(),
-    /** One of `DRIVER_NAMES` (nats, amqp, redis, mqtt, …), case-insensitive. @default 'nats' */
+    /** One of `DRIVER_NAMES` (nats, amqp, redis, mqtt, …), case-insensitive. @default the one `broker.urls` names (amqp://… → amqp), else 'nats' */
     driver: z
       .string()
       .min(1)
-      .default('nats')
       .transform((d) => d.toLowerCase())
-      .refine((d) => DRIVER_NAMES.includes(d), { message: `unknown driver (known: ${DRIVER_NAMES.join(', ')})` }),
+      .refine((d) => DRIVER_NAMES.includes(d), { message: `unknown driver (known: ${DRIVER_NAMES.join(', ')})` })
+      .optional(),
     /** @default 'freeswitch' (sanitised: chars outside [A-Za-z0-9._-] become `_`) */
     subject_prefix: z
       .string()
@@ -181,8 +181,17 @@ export const configSchema = z
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()
-  // Known once the driver is: `FSBUS_DRIVER=zmq` alone must bind mod_event_zmq's ports, not nats's.
-  .transform((c) => ({ ...c, broker: { ...c.broker, urls: c.broker.urls ?? [defaultBrokerUrl(c.driver)] } }));
+  // The driver and the URLs settle each other: `FSBUS_DRIVER=zmq` alone binds mod_event_zmq's
+  // ports (not nats's), `FSBUS_BROKER_URL=amqp://…` alone means amqp, and an amqp URL given to
+  // the nats driver is refused here instead of failing to connect with a protocol error.
+  .transform((c, ctx) => {
+    const pick = driverForUrls(c.driver, c.broker.urls ?? []);
+    if ('mismatch' in pick) {
+      ctx.addIssue({ code: 'custom', path: ['broker', 'urls'], message: `${pick.mismatch}: set driver to match (or leave it out: the URL's scheme chooses)` });
+      return z.NEVER;
+    }
+    return { ...c, driver: pick.driver, broker: { ...c.broker, urls: c.broker.urls ?? [defaultBrokerUrl(pick.driver)] } };
+  });
 
 export type AgentConfigInput = z.input<typeof configSchema>;
 type Parsed = z.output<typeof configSchema>;

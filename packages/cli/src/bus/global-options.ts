@@ -6,7 +6,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BusErrorCode } from '@fsbus/contract';
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
-import { defaultBrokerUrl } from '@fsbus/transport';
+import { defaultBrokerUrl, driverForUrls } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { readDemoState } from './demo-state.js';
 
@@ -75,12 +75,21 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
   const split = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
   const serverFlag = flag('server');
   const serverEnv = first(env, ['FSBUS_SERVERS', 'FSBUS_BROKER_URL', 'MOD_EVENT_AGENT_URL']);
-  const demo = serverFlag === undefined && serverEnv === undefined ? readDemoState(env) : undefined;
-  const driver = flag('driver') ?? first(env, ['FSBUS_DRIVER']) ?? demo?.driver ?? 'nats';
+  const chosen = flag('driver') ?? first(env, ['FSBUS_DRIVER']);
+  // The running demo is the default only for its own driver: `--driver amqp` does not mean its NATS.
+  const running = serverFlag === undefined && serverEnv === undefined ? readDemoState(env) : undefined;
+  const demo = running !== undefined && (chosen === undefined || chosen.toLowerCase() === running.driver.toLowerCase()) ? running : undefined;
   const prefix = flag('prefix') ?? first(env, ['FSBUS_SUBJECT_PREFIX']) ?? demo?.prefix;
-  if (serverFlag !== undefined) return { driver, servers: split(serverFlag), prefix, timeoutMs, source: 'flag' };
-  if (serverEnv !== undefined) return { driver, servers: split(serverEnv), prefix, timeoutMs, source: 'env' };
-  if (demo !== undefined) return { driver, servers: demo.servers, prefix, timeoutMs, source: 'demo' };
+  const given = serverFlag ?? serverEnv;
+  if (given !== undefined) {
+    const servers = split(given);
+    // No --driver: the URLs' scheme chooses (-s amqp://… is amqp); a URL of another driver is refused.
+    const pick = driverForUrls(chosen, servers);
+    if ('mismatch' in pick) throw new UsageError(`${serverFlag !== undefined ? '--server' : 'the broker URL from the environment'}: ${pick.mismatch} (set --driver to match, or leave it out)`);
+    return { driver: pick.driver, servers, prefix, timeoutMs, source: serverFlag !== undefined ? 'flag' : 'env' };
+  }
+  if (demo !== undefined) return { driver: demo.driver, servers: demo.servers, prefix, timeoutMs, source: 'demo' };
+  const driver = chosen ?? 'nats';
   return { driver, servers: [defaultBrokerUrl(driver)], prefix, timeoutMs, source: 'default' };
 }
 
