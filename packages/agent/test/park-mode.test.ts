@@ -239,12 +239,15 @@ void describe('park mode: persisted state, basic auth, no endpoint', () => {
     }
   });
 
-  void test('without an endpoint, dialplan.enable says why', async () => {
+  void test('without an endpoint, dialplan.enable and the settings say why (they were "updated" to no effect)', async () => {
     const rig = await startRig({ endpoint: false });
     try {
-      const r = await rig.request({ command: 'dialplan.enable' });
-      assert.equal(r.success, false);
-      assert.equal(r.code, BusErrorCode.PARK_UNAVAILABLE);
+      for (const req of [{ command: 'dialplan.enable' }, { command: 'dialplan.audio', mode: 'music' }, { command: 'dialplan.autoanswer', enabled: true }, { command: 'dialplan.timeout', seconds: 30 }]) {
+        const r = await rig.request(req);
+        assert.equal(r.success, false, req.command);
+        assert.equal(r.code, BusErrorCode.PARK_UNAVAILABLE, req.command);
+      }
+      assert.equal((await rig.request({ command: 'dialplan.disable' })).success, true, 'disable is harmless');
       const s = (await rig.request({ command: 'dialplan.status' })).data as Record<string, unknown>;
       assert.equal(s['available'], false);
       assert.equal(s['endpoint'], null);

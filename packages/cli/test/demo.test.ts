@@ -55,6 +55,18 @@ void describe('fsbus demo', () => {
       const events = await runCli(['events', 'channel.>', '--count', '5', '--format', 'json'], env);
       assert.equal(events.code, 0, events.err);
       assert.equal(events.out.trim().split('\n').length, 5);
+      // Park mode works in the demo: the simulator asks the agent's dialplan endpoint first, so
+      // once it is on, the generated calls are parked by the agent (its marker on the channel).
+      const parked = startCli(['events', 'channel.park', '--format', 'json'], env);
+      try {
+        await parked.waitFor(/listening on/);
+        const enable = await runCli(['dialplan', 'enable'], env);
+        assert.equal(enable.code, 0, enable.err);
+        await parked.waitFor(/"variable_fsbus_park_node":"demo-node"/);
+      } finally {
+        parked.child.kill('SIGTERM');
+        await parked.exited;
+      }
       const call = await runCli(['originate', 'user/1000', '&park()'], env);
       assert.equal(call.code, 0, call.err);
       // The uuid alone on stdout (it can be handed to `fsbus hangup`), the rest on stderr.

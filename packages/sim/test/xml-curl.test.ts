@@ -87,6 +87,20 @@ void describe('mod_xml_curl dialplan binding', () => {
     await h.core.stop();
   });
 
+  void it('bindXmlCurl points a running simulator at the endpoint (and away from it) for the calls routed next', async () => {
+    mode = 'park';
+    requests.length = 0;
+    const h = harness();
+    assert.match(await h.core.api('originate', 'loopback/4242 &park()'), /^-ERR /, 'no such extension in the static dialplan');
+    h.core.bindXmlCurl(url);
+    assert.match(await h.core.api('originate', 'loopback/4242 &park()'), /^\+OK /);
+    assert.equal(requests.length, 1);
+    h.core.bindXmlCurl(undefined);
+    assert.match(await h.core.api('originate', 'loopback/4242 &park()'), /^-ERR /);
+    assert.equal(requests.length, 1);
+    await h.core.stop();
+  });
+
   void it('falls back to the static dialplan on "not found"', async () => {
     mode = 'not-found';
     const h = harness({ xmlCurlUrl: url });

@@ -22,20 +22,17 @@ async function apply(park: ParkManager, patch: Partial<ParkSettings>, message: s
 
 export function createDialplanCommands(park: ParkManager): CommandHandler[] {
   const handler = (name: string, run: (request: BusRequest) => Promise<CommandResult>): CommandHandler => ({ name, run: (request) => run(request) });
+  // Without the endpoint nothing is served to FreeSWITCH: a setting would be "updated" to no effect.
+  const needsEndpoint = (name: string, run: (request: BusRequest) => Promise<CommandResult>): CommandHandler =>
+    handler(name, (request) =>
+      park.available
+        ? run(request)
+        : Promise.resolve({ ok: false, code: BusErrorCode.PARK_UNAVAILABLE, message: 'Park mode needs the dialplan endpoint (set dialplan.port in the agent config)', data: park.status() }),
+    );
   return [
-    handler('dialplan.enable', (_request) => {
-      if (!park.available) {
-        return Promise.resolve({
-          ok: false,
-          code: BusErrorCode.PARK_UNAVAILABLE,
-          message: 'Park mode needs the dialplan endpoint (set dialplan.port in the agent config)',
-          data: park.status(),
-        });
-      }
-      return apply(park, { enabled: true }, ParkMessage.ENABLED);
-    }),
+    needsEndpoint('dialplan.enable', () => apply(park, { enabled: true }, ParkMessage.ENABLED)),
     handler('dialplan.disable', () => apply(park, { enabled: false }, ParkMessage.DISABLED)),
-    handler('dialplan.audio', (request) => {
+    needsEndpoint('dialplan.audio', (request) => {
       const mode = request.fields['mode'];
       if (!isAudioMode(mode)) return Promise.resolve(invalid(ParkMessage.BAD_MODE));
       const patch: Partial<ParkSettings> = { mode };
@@ -47,12 +44,12 @@ export function createDialplanCommands(park: ParkManager): CommandHandler[] {
       }
       return apply(park, patch, ParkMessage.AUDIO);
     }),
-    handler('dialplan.autoanswer', (request) => {
+    needsEndpoint('dialplan.autoanswer', (request) => {
       const enabled = request.fields['enabled'];
       if (typeof enabled !== 'boolean') return Promise.resolve(invalid(ParkMessage.BAD_ENABLED));
       return apply(park, { autoanswer: enabled }, ParkMessage.AUTOANSWER);
     }),
-    handler('dialplan.timeout', (request) => {
+    needsEndpoint('dialplan.timeout', (request) => {
       const seconds = request.fields['seconds'];
       if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > MAX_PARK_TIMEOUT_SECONDS) {
         return Promise.resolve(invalid(ParkMessage.BAD_SECONDS));

@@ -147,6 +147,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
           broker: { urls: [nats.url] },
           esl: { host: esl.host, port: esl.port },
           metrics: { port: 0, host: '127.0.0.1' },
+          // Park mode (fsbus dialplan …): the agent's mod_xml_curl endpoint, bound in the simulator below.
+          dialplan: { port: 0, host: '127.0.0.1' },
           events: { stream: { enabled: true, max_age_ms: 3_600_000 } },
         },
         env: {},
@@ -155,6 +157,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     cleanups.push(() => agent.stop());
     await agent.start();
     await agentReady(agent);
+    // As xml_curl.conf.xml's dialplan binding would: with park mode off the endpoint answers "not
+    // found" and the simulator's own dialplan routes the calls, as FreeSWITCH falls back.
+    sim.core.bindXmlCurl(agent.park.url);
     const bus: FsbusClient = await connect({ servers: nats.url, name: 'fsbus-demo' });
     cleanups.push(() => bus.close());
     const events: EventStream = bus.events('>', { bufferSize: 10_000 });
@@ -180,6 +185,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         `  nats-server   ${nats.url}  (JetStream on, pid ${nats.pid})`,
         `  FreeSWITCH    simulated node "${NODE_ID}", Event Socket ${esl.host}:${esl.port} (password ClueCon)`,
         `  agent         node ${NODE_ID}, prefix ${bus.prefix}, metrics ${metrics}`,
+        `  park mode     off; the simulator asks the agent's dialplan endpoint ${agent.park.url ?? '(none)'} first`,
         `  calls         ${opts.rate > 0 ? `${opts.rate}/s generated (parked, bridged, abandoned)` : 'none generated (--rate 0)'}`,
         `  dashboard     ${'url' in web ? web.url : `not started: ${web.error}`}`,
         `  state file    ${statePath}`,
@@ -190,6 +196,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         `    npx fsbus originate user/1000 '&park()'       # prints the call's uuid`,
         '    npx fsbus hangup <uuid>',
         `    npx fsbus api 'show channels'`,
+        '    npx fsbus dialplan enable                     # new calls are parked by the agent',
         '',
         c.dim('Ctrl-C stops everything.'),
         '',

@@ -68,6 +68,8 @@ export class SimCore {
   private dialplan: StaticDialplan;
   private heartbeat: TimerHandle | undefined;
   private readonly pendingLatency = new Set<TimerHandle>();
+  /** mod_xml_curl's dialplan binding, read at each lookup. */
+  private readonly xmlCurl: { url: string | undefined; timeoutMs: number | undefined };
 
   constructor(private readonly options: SimCoreOptions = {}) {
     this.clock = options.clock ?? new RealClock();
@@ -76,7 +78,8 @@ export class SimCore {
     this.startedMicros = this.clock.nowMicros();
     this.dialplan = options.dialplan ?? DEFAULT_DIALPLAN;
     this.engine = new Engine(this.bus);
-    this.executor = new Executor(this.engine, createDialplanLookup(this.bus, this.clock, { url: options.xmlCurlUrl, timeoutMs: options.xmlCurlTimeoutMs }, () => this.dialplan));
+    this.xmlCurl = { url: options.xmlCurlUrl, timeoutMs: options.xmlCurlTimeoutMs };
+    this.executor = new Executor(this.engine, createDialplanLookup(this.bus, this.clock, this.xmlCurl, () => this.dialplan));
     this.originator = new Originator(this.engine, this.executor, () => this.bus.identity.ipv4);
     this.messages = new MessageRunner(this.engine, this.executor);
     const fileMs = options.playbackFileMs ?? 1000;
@@ -187,6 +190,14 @@ export class SimCore {
     out.push(...this.bus.coreHeaders(name, SITES.SENDEVENT));
     this.engine.defer(() => this.bus.emit(out, body, { subclass: subclass?.[1] }));
     return eventUuid;
+  }
+
+  /**
+   * Points mod_xml_curl's dialplan binding at `url` (undefined: the static dialplan only), as
+   * editing xml_curl.conf.xml and reloading would; calls routed from now on ask it first.
+   */
+  bindXmlCurl(url: string | undefined): void {
+    this.xmlCurl.url = url;
   }
 
   hasChannel(uuid: string): boolean {
