@@ -2,7 +2,9 @@
  * The fsbus CLI entry: a small registry of subcommands, dispatched by the first argument.
  */
 import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import type { CliCommandEntry, CliIo } from './command.js';
+import { closest } from './bus/usage.js';
 
 /**
  * Each subcommand's code loads when it runs: `fsbus agent` does not carry the simulator, the
@@ -33,17 +35,33 @@ function usage(): string {
   return ['usage: fsbus <command> [options]', '', 'commands:', ...lines, '', 'fsbus <command> --help for its options'].join('\n');
 }
 
+/** The CLI's version, from its package.json. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
 /** Runs `fsbus <argv…>`; resolves with the exit code. */
 export async function main(argv: readonly string[], io: CliIo = stdio): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    // A usage error (exit 2, as documented): nothing to run.
+    io.err(usage());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
-    return name === undefined ? 1 : 0;
+    return 0;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`fsbus ${version()}`);
+    return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
-    io.err(`fsbus: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
-    return 1;
+    const guess = closest(name, COMMANDS.map((c) => c.name));
+    io.err(`fsbus: unknown command ${JSON.stringify(name)}${guess === undefined ? '' : ` (did you mean ${guess}?)`}; fsbus --help lists the commands`);
+    return 2;
   }
   const loaded = await command.load();
   if (rest.includes('--help') || rest.includes('-h')) {

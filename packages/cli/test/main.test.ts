@@ -12,12 +12,31 @@ test('fsbus --help lists every command with its summary', async () => {
   const help = await run(['--help']);
   assert.equal(help.code, 0);
   for (const c of COMMANDS) assert.match(help.out, new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+  // Nothing to run, or a command that does not exist: usage errors (exit 2), as docs/cli.md says.
   const none = await run([]);
-  assert.equal(none.code, 1);
-  assert.match(none.out, /^usage: fsbus <command>/);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /^usage: fsbus <command>/);
   const unknown = await run(['nope']);
-  assert.equal(unknown.code, 1);
-  assert.match(unknown.err, /unknown command "nope"/);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /unknown command "nope"; fsbus --help lists the commands/);
+  assert.match((await run(['statsu'])).err, /unknown command "statsu" \(did you mean status\?\)/);
+  const version = await run(['--version']);
+  assert.equal(version.code, 0);
+  assert.match(version.out, /^fsbus \d+\.\d+\.\d+$/);
+});
+
+test('a mistyped option: one line naming it, a guess, and where the help is (not the whole help)', async () => {
+  for (const [argv, line] of [
+    [['status', '--al'], 'fsbus status: unknown option --al (did you mean --all?); see fsbus status --help'],
+    [['web', '--prot', '1'], 'fsbus web: unknown option --prot (did you mean --port?); see fsbus web --help'],
+    [['demo', '--rte', '3'], 'fsbus demo: unknown option --rte (did you mean --rate?); see fsbus demo --help'],
+    [['sim', '--xml-curl', 'http://x'], 'fsbus sim: unknown option --xml-curl (did you mean --xml-curl-url?); see fsbus sim --help'],
+    [['events', '--frobnicate'], 'fsbus events: unknown option --frobnicate; see fsbus events --help'],
+  ] as const) {
+    const r = await run([...argv]);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.equal(r.err, line, argv.join(' '));
+  }
 });
 
 test('every entry loads its own command: fsbus <name> --help prints that command’s usage', async () => {

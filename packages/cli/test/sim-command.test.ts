@@ -54,7 +54,7 @@ void describe('fsbus sim', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--port must be a port number/);
     const unknown = await run(['frobnicate']);
-    assert.equal(unknown.code, 1);
+    assert.equal(unknown.code, 2);
     assert.match(unknown.err, /unknown command/);
   });
 });

@@ -9,6 +9,7 @@ import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type
 import { defaultBrokerUrl, driverForUrls } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { readDemoState } from './demo-state.js';
+import { argumentProblem } from './usage.js';
 
 /** Exit codes of the bus commands (docs/cli.md). */
 export const ExitCode = {
@@ -155,7 +156,7 @@ function hintFor(err: ClientError): string {
 /** Prints `fsbus <cmd>: CODE: message` and a hint (`hint` replaces the code's own); returns the exit code. */
 export function reportError(name: string, err: unknown, io: CliIo, hint?: string): number {
   if (err instanceof UsageError) {
-    io.err(`fsbus ${name}: ${err.message} (see fsbus ${name} --help)`);
+    io.err(`fsbus ${name}: ${err.message}; see fsbus ${name} --help`);
     return ExitCode.USAGE;
   }
   if (err instanceof ReplyError) {
@@ -204,8 +205,9 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
   let values: BusContext['values'];
   let positionals: string[];
   let connection: Connection;
+  const options = { ...GLOBAL_OPTIONS, ...(spec.options ?? {}) };
   try {
-    ({ values, positionals } = parseArgs({ args: [...argv], options: { ...GLOBAL_OPTIONS, ...(spec.options ?? {}) }, strict: true, allowPositionals: true }));
+    ({ values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true }));
     if (values['help'] === true) {
       io.out(spec.help);
       return ExitCode.OK;
@@ -213,7 +215,7 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
     spec.check?.(values, positionals);
     connection = resolveConnection(values, env);
   } catch (err) {
-    io.err(`fsbus ${spec.name}: ${(err as Error).message}\n\n${spec.help}`);
+    io.err(`fsbus ${spec.name}: ${argumentProblem(err, options)}; see fsbus ${spec.name} --help`);
     return ExitCode.USAGE;
   }
   let bus: FsbusClient | undefined;

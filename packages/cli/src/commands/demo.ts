@@ -13,6 +13,7 @@ import { DemoSummary } from '../bus/demo-summary.js';
 import { startDemoDashboard } from '../bus/demo-web.js';
 import { removeDemoState, writeDemoState } from '../bus/demo-state.js';
 import { colors, formatEventLine } from '../bus/format.js';
+import { argumentProblem } from '../bus/usage.js';
 
 const NODE_ID = 'demo-node';
 
@@ -40,16 +41,18 @@ interface DemoOptions {
   dashboard: boolean;
 }
 
+const DEMO_OPTIONS = {
+  rate: { type: 'string' },
+  duration: { type: 'string' },
+  verbose: { type: 'boolean' },
+  'no-dashboard': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parse(argv: readonly string[]): DemoOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
-    options: {
-      rate: { type: 'string' },
-      duration: { type: 'string' },
-      verbose: { type: 'boolean' },
-      'no-dashboard': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: DEMO_OPTIONS,
     strict: true,
     allowPositionals: false,
   });
@@ -117,7 +120,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     opts = parse(argv);
   } catch (err) {
-    io.err(`fsbus demo: ${(err as Error).message}\n\n${HELP}`);
+    io.err(`fsbus demo: ${argumentProblem(err, DEMO_OPTIONS)}; see fsbus demo --help`);
     return 2;
   }
   if (opts === 'help') {

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { Simulator, DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_PORT, type SimulatorOptions } from '@fsbus/sim';
 import type { CliCommand, CliIo } from '../command.js';
+import { argumentProblem } from '../bus/usage.js';
 
 const HELP = `usage: fsbus sim [options]
 
@@ -51,23 +52,25 @@ function optionsFrom(values: Record<string, string | boolean | undefined>): Simu
   return opts;
 }
 
+const SIM_OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  password: { type: 'string' },
+  'xml-curl-url': { type: 'string' },
+  'node-name': { type: 'string' },
+  outbound: { type: 'string' },
+  'control-port': { type: 'string' },
+  acl: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   let options: SimulatorOptions;
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        password: { type: 'string' },
-        'xml-curl-url': { type: 'string' },
-        'node-name': { type: 'string' },
-        outbound: { type: 'string' },
-        'control-port': { type: 'string' },
-        acl: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: SIM_OPTIONS,
       strict: true,
       allowPositionals: false,
     }));
@@ -77,7 +80,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     options = optionsFrom(values);
   } catch (err) {
-    io.err(`fsbus sim: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+    io.err(`fsbus sim: ${argumentProblem(err, SIM_OPTIONS)}; see fsbus sim --help`);
     return 2;
   }
 

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, defaultStaticDir, startWeb, type StartWebOptions, type WebAuth } from '@fsbus/web';
 import type { CliCommand, CliIo } from '../command.js';
 import { BUS_OPTIONS_HELP, GLOBAL_OPTIONS, connectOptions, resolveConnection } from '../bus/global-options.js';
+import { argumentProblem } from '../bus/usage.js';
 
 const HELP = `usage: fsbus web [--port ${DEFAULT_WEB_PORT}] [--host ${DEFAULT_WEB_HOST}] [options]
 
@@ -53,17 +54,19 @@ function authFrom(env: NodeJS.ProcessEnv): WebAuth {
   return auth;
 }
 
+const WEB_OPTIONS = {
+  ...GLOBAL_OPTIONS,
+  port: { type: 'string' },
+  host: { type: 'string' },
+  static: { type: 'string' },
+  poll: { type: 'string' },
+  insecure: { type: 'boolean' },
+} as const;
+
 export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv): StartWebOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
-    options: {
-      ...GLOBAL_OPTIONS,
-      port: { type: 'string' },
-      host: { type: 'string' },
-      static: { type: 'string' },
-      poll: { type: 'string' },
-      insecure: { type: 'boolean' },
-    },
+    options: WEB_OPTIONS,
     strict: true,
     allowPositionals: false,
   });
@@ -98,7 +101,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     options = webOptions(argv, process.env);
   } catch (err) {
-    io.err(`fsbus web: ${(err as Error).message}\n\n${HELP}`);
+    io.err(`fsbus web: ${argumentProblem(err, WEB_OPTIONS)}; see fsbus web --help`);
     return 2;
   }
   if (options === 'help') {
