@@ -32,6 +32,7 @@ test('a mistyped option: one line naming it, a guess, and where the help is (not
     [['demo', '--rte', '3'], 'fsbus demo: unknown option --rte (did you mean --rate?); see fsbus demo --help'],
     [['sim', '--xml-curl', 'http://x'], 'fsbus sim: unknown option --xml-curl (did you mean --xml-curl-url?); see fsbus sim --help'],
     [['events', '--frobnicate'], 'fsbus events: unknown option --frobnicate; see fsbus events --help'],
+    [['dialplan', 'enabel'], "fsbus dialplan: unknown action 'enabel' (did you mean enable?): one of enable, disable, status, audio, autoanswer, timeout; see fsbus dialplan --help"],
   ] as const) {
     const r = await run([...argv]);
     assert.equal(r.code, 2, argv.join(' '));
@@ -63,6 +64,8 @@ test('the URL’s scheme chooses the driver when none is given; a URL of another
   assert.equal(resolveConnection({}, { ...env, FSBUS_BROKER_URL: 'redis://r:6379' }).driver, 'redis');
   assert.equal(resolveConnection({ server: 'rabbit:5672' }, env).driver, 'nats');
   assert.throws(() => resolveConnection({ driver: 'nats', server: 'amqp://rabbit:5672' }, env), (err: unknown) => err instanceof UsageError && /amqp:\/\/rabbit:5672 is a URL of the amqp driver, not of nats/.test(err.message));
+  // The dashboard's address given as the broker: said at once (nats.js waited for its connect timeout).
+  assert.throws(() => resolveConnection({ server: 'http://127.0.0.1:8080/' }, env), (err: unknown) => err instanceof UsageError && /is a web address .*not a broker URL/.test(err.message));
 });
 
 test('the running demo is the default for its own driver only: --driver amqp does not get its NATS URL', () => {

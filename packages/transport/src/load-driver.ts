@@ -55,10 +55,12 @@ export function driverOfUrl(url: string): string | undefined {
  * (else nats). URLs that name another broker than the chosen one (or several) are a mismatch.
  */
 export function driverForUrls(chosen: string | undefined, urls: readonly string[]): { driver: string } | { mismatch: string } {
+  const web = urls.find((u) => /^https?:\/\//i.test(u.trim()));
+  if (web !== undefined) return { mismatch: `${web} is a web address (a dashboard or metrics page?), not a broker URL` };
   const named = [...new Set(urls.map(driverOfUrl).filter((d) => d !== undefined))];
   if (chosen !== undefined) {
     const other = named.find((d) => d !== chosen.toLowerCase());
-    return other === undefined ? { driver: chosen.toLowerCase() } : { mismatch: `${urls.find((u) => driverOfUrl(u) === other)} is a URL of the ${other} driver, not of ${chosen.toLowerCase()}` };
+    return other === undefined ? { driver: chosen.toLowerCase() } : { mismatch: `${urls.find((u) => driverOfUrl(u) === other)} is a URL of the ${other} driver, not of ${chosen.toLowerCase()}: choose the matching driver, or none (the URL's scheme chooses)` };
   }
   if (named.length > 1) return { mismatch: `URLs of different drivers (${named.join(', ')}) given together` };
   return { driver: named[0] ?? 'nats' };

@@ -187,7 +187,7 @@ export const configSchema = z
   .transform((c, ctx) => {
     const pick = driverForUrls(c.driver, c.broker.urls ?? []);
     if ('mismatch' in pick) {
-      ctx.addIssue({ code: 'custom', path: ['broker', 'urls'], message: `${pick.mismatch}: set driver to match (or leave it out: the URL's scheme chooses)` });
+      ctx.addIssue({ code: 'custom', path: ['broker', 'urls'], message: pick.mismatch });
       return z.NEVER;
     }
     return { ...c, driver: pick.driver, broker: { ...c.broker, urls: c.broker.urls ?? [defaultBrokerUrl(pick.driver)] } };

@@ -86,7 +86,7 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
     const servers = split(given);
     // No --driver: the URLs' scheme chooses (-s amqp://… is amqp); a URL of another driver is refused.
     const pick = driverForUrls(chosen, servers);
-    if ('mismatch' in pick) throw new UsageError(`${serverFlag !== undefined ? '--server' : 'the broker URL from the environment'}: ${pick.mismatch} (set --driver to match, or leave it out)`);
+    if ('mismatch' in pick) throw new UsageError(`${serverFlag !== undefined ? '--server' : 'the broker URL from the environment'}: ${pick.mismatch}`);
     return { driver: pick.driver, servers, prefix, timeoutMs, source: serverFlag !== undefined ? 'flag' : 'env' };
   }
   if (demo !== undefined) return { driver: demo.driver, servers: demo.servers, prefix, timeoutMs, source: 'demo' };

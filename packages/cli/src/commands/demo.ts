@@ -20,9 +20,9 @@ const NODE_ID = 'demo-node';
 const HELP = `usage: fsbus demo [--rate <calls/s>] [--duration <s>] [--verbose] [--no-dashboard]
 
 Starts on loopback, on free ports: nats-server, a simulated FreeSWITCH node generating calls
-(arriving, answered, parked or bridged, hung up), the fsbus agent and the dashboard (@fsbus/web,
-when present); prints where each one is
-and commands to try from another terminal, then a live event summary. Ctrl-C stops everything.
+(arriving, answered, parked or bridged, hung up), the fsbus agent with park mode available and
+the dashboard (@fsbus/web, when present); prints where each one is and commands to try from
+another terminal, then a live event summary. Ctrl-C stops everything.
 
 Other fsbus commands find the demo by itself (state file: $FSBUS_DEMO_STATE, else
 $XDG_RUNTIME_DIR/fsbus-demo.json, else <tmpdir>/fsbus-demo-<uid>.json).
@@ -198,6 +198,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         `    npx fsbus events 'channel.>'`,
         `    npx fsbus originate user/1000 '&park()'       # prints the call's uuid`,
         '    npx fsbus hangup <uuid>',
+        `    npx fsbus originate error/user_busy '&park()'  # a call that fails (docs/sim.md: endpoints)`,
         `    npx fsbus api 'show channels'`,
         '    npx fsbus dialplan enable                     # new calls are parked by the agent',
         '',

@@ -1,6 +1,7 @@
 /** `fsbus dialplan <enable|disable|status|audio|autoanswer|timeout>`: the agent's park mode. */
 import type { CliCommand } from '../command.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, UsageError } from '../bus/global-options.js';
+import { closest } from '../bus/usage.js';
 
 const HELP = `usage: fsbus dialplan <action> [value] [--node <id>] [--json]
 
@@ -60,7 +61,11 @@ export const dialplanCommand: CliCommand = {
         options: { node: { type: 'string' }, json: { type: 'boolean' } },
         check: (_v, positionals) => {
           const [action, ...rest] = positionals;
-          if (action === undefined || !(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`give an action: ${ACTIONS.join(', ')}`);
+          if (action === undefined) throw new UsageError(`give an action: ${ACTIONS.join(', ')}`);
+          if (!(ACTIONS as readonly string[]).includes(action)) {
+            const guess = closest(action, ACTIONS);
+            throw new UsageError(`unknown action '${action}'${guess === undefined ? '' : ` (did you mean ${guess}?)`}: one of ${ACTIONS.join(', ')}`);
+          }
           fieldsFor(action as Action, rest);
         },
         async run({ values, positionals, bus, io: out, call }) {
