@@ -1,6 +1,7 @@
 /**
  * Drivers are loaded by name and lazily (pino's transports-by-name idea): the agent pays for the
- * broker client it uses only. The next drivers add a line here.
+ * broker client it uses only. The next drivers add a line here. Also what a name and a URL say of
+ * each other: each driver's default URL, and the driver a URL's scheme names.
  */
 import type { Driver, DriverOptions } from './driver.js';
 import { TransportError, TransportErrorCode } from './errors.js';
@@ -34,9 +35,9 @@ export function defaultBrokerUrl(driver: string): string {
   return DEFAULT_URLS[driver.toLowerCase()] ?? DEFAULT_URLS['nats']!;
 }
 
-/** URL schemes that name one driver (`tcp:`, `ws:` and bare `host:port` name none). */
+/** URL schemes that name one driver (`tls:` — nats or mqtt —, `tcp:`, `ws:` and bare `host:port` name none). */
 const SCHEME_DRIVERS: Readonly<Record<string, string>> = {
-  'nats:': 'nats', 'tls:': 'nats',
+  'nats:': 'nats',
   'amqp:': 'amqp', 'amqps:': 'amqp',
   'redis:': 'redis', 'rediss:': 'redis',
   'mqtt:': 'mqtt', 'mqtts:': 'mqtt',
