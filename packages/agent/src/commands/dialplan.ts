@@ -11,7 +11,11 @@ import type { CommandHandler, CommandResult } from './registry.js';
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
 
+/** Applies a validated change; without the endpoint only `disable` is (nothing is served to FreeSWITCH). */
 async function apply(park: ParkManager, patch: Partial<ParkSettings>, message: string): Promise<CommandResult> {
+  if (!park.available && !(Object.keys(patch).length === 1 && patch.enabled === false)) {
+    return { ok: false, code: BusErrorCode.PARK_UNAVAILABLE, message: 'Park mode needs the dialplan endpoint (set dialplan.port in the agent config)', data: park.status() };
+  }
   try {
     await park.update(patch);
   } catch (err) {
@@ -22,17 +26,10 @@ async function apply(park: ParkManager, patch: Partial<ParkSettings>, message: s
 
 export function createDialplanCommands(park: ParkManager): CommandHandler[] {
   const handler = (name: string, run: (request: BusRequest) => Promise<CommandResult>): CommandHandler => ({ name, run: (request) => run(request) });
-  // Without the endpoint nothing is served to FreeSWITCH: a setting would be "updated" to no effect.
-  const needsEndpoint = (name: string, run: (request: BusRequest) => Promise<CommandResult>): CommandHandler =>
-    handler(name, (request) =>
-      park.available
-        ? run(request)
-        : Promise.resolve({ ok: false, code: BusErrorCode.PARK_UNAVAILABLE, message: 'Park mode needs the dialplan endpoint (set dialplan.port in the agent config)', data: park.status() }),
-    );
   return [
-    needsEndpoint('dialplan.enable', () => apply(park, { enabled: true }, ParkMessage.ENABLED)),
+    handler('dialplan.enable', () => apply(park, { enabled: true }, ParkMessage.ENABLED)),
     handler('dialplan.disable', () => apply(park, { enabled: false }, ParkMessage.DISABLED)),
-    needsEndpoint('dialplan.audio', (request) => {
+    handler('dialplan.audio', (request) => {
       const mode = request.fields['mode'];
       if (!isAudioMode(mode)) return Promise.resolve(invalid(ParkMessage.BAD_MODE));
       const patch: Partial<ParkSettings> = { mode };
@@ -44,12 +41,12 @@ export function createDialplanCommands(park: ParkManager): CommandHandler[] {
       }
       return apply(park, patch, ParkMessage.AUDIO);
     }),
-    needsEndpoint('dialplan.autoanswer', (request) => {
+    handler('dialplan.autoanswer', (request) => {
       const enabled = request.fields['enabled'];
       if (typeof enabled !== 'boolean') return Promise.resolve(invalid(ParkMessage.BAD_ENABLED));
       return apply(park, { autoanswer: enabled }, ParkMessage.AUTOANSWER);
     }),
-    needsEndpoint('dialplan.timeout', (request) => {
+    handler('dialplan.timeout', (request) => {
       const seconds = request.fields['seconds'];
       if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > MAX_PARK_TIMEOUT_SECONDS) {
         return Promise.resolve(invalid(ParkMessage.BAD_SECONDS));
