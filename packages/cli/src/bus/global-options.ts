@@ -33,7 +33,8 @@ export const GLOBAL_OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 /** The bus options every bus command takes, --timeout aside (its meaning is the command's). */
-export const BUS_OPTIONS_HELP = `  --driver <name>      broker driver (env FSBUS_DRIVER; default nats)
+export const BUS_OPTIONS_HELP = `  --driver <name>      broker driver (env FSBUS_DRIVER; default: the one the URL's scheme
+                       names, else nats)
   -s, --server <url>   broker URL(s), comma-separated (env FSBUS_SERVERS or FSBUS_BROKER_URL;
                        default: the running \`fsbus demo\`, else the driver's port on
                        loopback: ${DEFAULT_SERVER} for nats)
