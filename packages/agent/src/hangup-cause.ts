@@ -8,7 +8,9 @@ import { hangupCauseName } from '@fsbus/esl';
 
 export const BAD_CAUSE = 'cause must be a FreeSWITCH hangup cause: a name such as NORMAL_CLEARING, USER_BUSY, CALL_REJECTED (any case) or its number';
 
-/** The canonical cause name, or undefined when `value` is not one. */
+/** The canonical cause name, or undefined when `value` is not one (NONE, 0: not a cause to hang up with). */
 export function hangupCause(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length <= 64 ? hangupCauseName(value) : undefined;
+  const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
+  const name = typeof text === 'string' && text.length <= 64 ? hangupCauseName(text) : undefined;
+  return name === 'NONE' ? undefined : name;
 }

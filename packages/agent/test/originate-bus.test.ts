@@ -100,7 +100,9 @@ void describe('originate over NATS against the simulator', () => {
     assert.equal(bogus.code, BusErrorCode.INVALID_ARGUMENT);
     assert.match(bogus.message, /^cause must be a FreeSWITCH hangup cause/);
     assert.ok(rig.sim.core.hasChannel(uuid), 'the call is still up');
-    for (const [cause, name, q850] of [['user_busy', 'USER_BUSY', '17'], ['21', 'CALL_REJECTED', '21'], ['originator_cancel', 'ORIGINATOR_CANCEL', '16']] as const) {
+    // NONE is in FreeSWITCH's table but no cause to hang up with.
+    for (const none of ['NONE', '0', 0]) assert.equal((await rig.request({ command: 'hangup', uuid, cause: none })).code, BusErrorCode.INVALID_ARGUMENT, String(none));
+    for (const [cause, name, q850] of [['user_busy', 'USER_BUSY', '17'], [21, 'CALL_REJECTED', '21'], ['originator_cancel', 'ORIGINATOR_CANCEL', '16']] as const) {
       const id = cause === 'user_busy' ? uuid : await call();
       const h = await rig.request({ command: 'hangup', uuid: id, cause });
       assert.equal(h.success, true, JSON.stringify(h));

@@ -64,6 +64,10 @@ void test('settings parsing refuses malformed state', () => {
   assert.match(err({ enabled: 'yes' }), /enabled/);
   assert.match(err({ mode: 'loud' }), /mode/);
   assert.match(err({ music_class: 'a b' }), /music_class/);
+  // A cause an older agent saved (it took any CAUSE-like name) loads as what FreeSWITCH made of it.
+  assert.equal((parseSettings({ timeout_cause: 'NO_SUCH_CAUSE_X' }) as { timeout_cause: string }).timeout_cause, 'NORMAL_CLEARING');
+  assert.equal((parseSettings({ timeout_cause: 'user_busy' }) as { timeout_cause: string }).timeout_cause, 'USER_BUSY');
+  assert.match(err({ timeout_cause: 'bad cause' }), /cause/);
   assert.match(err({ timeout_seconds: 1.5 }), /seconds/);
   assert.match(err({ timeout_cause: 'x' }), /cause/);
 });

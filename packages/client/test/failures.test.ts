@@ -83,6 +83,8 @@ void describe('@fsbus/client failures', () => {
     // No driver: the URL's scheme chooses; a URL of another driver than the one named is refused.
     await assert.rejects(connect({ servers: 'amqp://127.0.0.1:1', connectTimeoutMs: 2000 }), { code: ClientErrorCode.CONNECT, message: /RabbitMQ|AMQP/i });
     await assert.rejects(connect({ driver: 'nats', servers: 'amqp://127.0.0.1:1' }), { code: ClientErrorCode.INVALID_ARGUMENT, message: /is a URL of the amqp driver, not of nats/ });
+    // A misspelt driver is called unknown, not a mismatch with a URL nobody gave.
+    await assert.rejects(connect({ driver: 'kafak' }), { code: ClientErrorCode.INVALID_ARGUMENT, message: /unknown driver 'kafak'/ });
   });
 
   void it("connect({ url }) works as SPEC names it; an unknown option is refused, not ignored (JavaScript callers)", async () => {

@@ -5,9 +5,10 @@
  *
  * The cookie is signed, not remembered: `<id>.<HMAC of id under a key derived from the token>`.
  * A dashboard restart keeps every open page signed in (a wall screen must not need its token
- * typed again after an upgrade), and changing the token ends every session at once.
+ * typed again after an upgrade), and changing the token ends every session at once. The key is
+ * derived with scrypt, so a captured cookie is no cheap test of guessed tokens.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface WebAuth {
@@ -29,7 +30,7 @@ export class AuthGate {
 
   constructor(auth: WebAuth = {}) {
     this.#auth = auth;
-    this.#sessionKey = auth.token === undefined ? undefined : createHmac('sha256', auth.token).update(SESSION_KEY_LABEL).digest();
+    this.#sessionKey = auth.token === undefined ? undefined : scryptSync(auth.token, SESSION_KEY_LABEL, 32);
   }
 
   get enabled(): boolean {

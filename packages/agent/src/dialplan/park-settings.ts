@@ -90,9 +90,12 @@ export function parseSettings(value: unknown): ParkSettings | string {
     s.timeout_seconds = t;
   }
   if (v['timeout_cause'] !== undefined) {
-    const cause = hangupCause(v['timeout_cause']);
-    if (cause === undefined) return ParkMessage.BAD_CAUSE;
-    s.timeout_cause = cause;
+    const stored = v['timeout_cause'];
+    const cause = hangupCause(stored);
+    // Saved by an older agent, which took any CAUSE-like name: FreeSWITCH hung up with
+    // NORMAL_CLEARING for one it does not know, so that is what it keeps meaning (not a failed start).
+    if (cause === undefined && !(typeof stored === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(stored))) return ParkMessage.BAD_CAUSE;
+    s.timeout_cause = cause ?? 'NORMAL_CLEARING';
   }
   return s;
 }

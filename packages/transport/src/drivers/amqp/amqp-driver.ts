@@ -152,9 +152,9 @@ export class AmqpDriver extends BaseDriver {
       try {
         await this.#attach(ch, c);
       } catch (err) {
-        // The broker's refusal (a queue declared elsewhere with other arguments, or exclusive; no
+        // The broker's lasting refusal (a queue declared elsewhere with other arguments; no
         // permission) or one that never reached it: the same on every reconnect. Reported and
-        // dropped, so the other lanes are served; a lost connection is retried instead.
+        // dropped, so the other lanes are served; a lost connection or a passing error is retried.
         const refusal = isBrokerRefusal(err);
         if (chClosed && !refusal) throw err;
         this.#consumers.delete(c);
@@ -407,10 +407,12 @@ class ConsumerRefused extends Error {
 }
 
 /**
- * A channel error the broker raised for the operation itself, as amqplib reports it (the reply
- * code): 403 ACCESS_REFUSED, 404 NOT_FOUND, 405 RESOURCE_LOCKED, 406 PRECONDITION_FAILED.
+ * A channel error the broker raised for the operation itself that a retry cannot cure, as amqplib
+ * reports it (the reply code): 403 ACCESS_REFUSED, 406 PRECONDITION_FAILED (a queue of that name
+ * with other arguments). Not 404 (an auto-delete queue another agent's leaving removed between
+ * declare and bind) nor 405 (an exclusive queue whose owner may be going away): those are retried.
  */
 function isBrokerRefusal(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === 403 || code === 404 || code === 405 || code === 406;
+  return code === 403 || code === 406;
 }
