@@ -98,41 +98,37 @@ void test("sim: a bgapi pending while the user turns events off (noevents, nixev
   }
 });
 
-void test("sim: an outbound socket without 'full' (FreeSWITCH refuses 'event' there): execute turns on myevents and completes", async () => {
+/** An EslServer the simulator's loopback/7001 call dials with `socket <addr> <mode>`; `fn` gets its session. */
+async function withOutboundSession(mode: string, server: EslServer, fn: (session: EslSession) => Promise<void>): Promise<void> {
   await withSim(async (_sim, client) => {
-    const server = new EslServer({ port: 0 });
     const { port } = await server.listen();
     try {
       const sessionP = nextEvent<[EslSession]>(server, 'session');
-      await client.bgapi(`originate loopback/7001 &socket(127.0.0.1:${port} async)`);
+      await client.bgapi(`originate loopback/7001 &socket(127.0.0.1:${port}${mode === '' ? '' : ` ${mode}`})`);
       const [session] = await bounded(sessionP, 'the outbound session');
-      assert.notEqual(session.control, 'full');
-      const done = await bounded(session.answer(), 'answer on a single-channel socket');
-      assert.equal(done.getHeader('Application'), 'answer');
+      await fn(session);
       session.destroy();
     } finally {
       await server.close();
     }
   });
+}
+
+void test("sim: an outbound socket without 'full' (FreeSWITCH refuses 'event' there): execute turns on myevents and completes", async () => {
+  await withOutboundSession('async', new EslServer({ port: 0 }), async (session) => {
+    assert.notEqual(session.control, 'full');
+    const done = await bounded(session.answer(), 'answer on a single-channel socket');
+    assert.equal(done.getHeader('Application'), 'answer');
+  });
 });
 
 void test('sim: a static outbound socket answers an execute after the application ran; it is not cut at requestTimeoutMs', async () => {
-  await withSim(async (_sim, client) => {
-    // The playback (300 ms) outlasts requestTimeoutMs six times before FreeSWITCH's +OK.
-    const server = new EslServer({ port: 0, requestTimeoutMs: 50 });
-    const { port } = await server.listen();
-    try {
-      const sessionP = nextEvent<[EslSession]>(server, 'session');
-      await client.bgapi(`originate loopback/7001 &socket(127.0.0.1:${port})`);
-      const [session] = await bounded(sessionP, 'the outbound session');
-      assert.equal(session.socketMode, 'static');
-      await bounded(session.answer(), 'answer');
-      const played = await bounded(session.playback('tone_stream://%(300,0,440)'), 'playback');
-      assert.equal(played.getHeader('Application-Response'), 'FILE PLAYED');
-      session.destroy();
-    } finally {
-      await server.close();
-    }
+  // The playback (300 ms) outlasts requestTimeoutMs six times before FreeSWITCH's +OK.
+  await withOutboundSession('', new EslServer({ port: 0, requestTimeoutMs: 50 }), async (session) => {
+    assert.equal(session.socketMode, 'static');
+    await bounded(session.answer(), 'answer');
+    const played = await bounded(session.playback('tone_stream://%(300,0,440)'), 'playback');
+    assert.equal(played.getHeader('Application-Response'), 'FILE PLAYED');
   });
 });
 

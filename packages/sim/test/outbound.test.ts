@@ -30,7 +30,8 @@ void describe('outbound socket sessions', () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
 
-  void it('single-channel mode: connect reply, full-only commands refused, goodbye after hangup', async () => {
+  /** A simulator whose call to 8000 runs `socket` (static, single-channel) to a server of ours: that session. */
+  const singleChannelSession = async (): Promise<WireClient> => {
     const out = await outboundServer();
     cleanup.push(() => new Promise<void>((r) => out.server.close(() => r())));
     const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan: socketDialplan(`127.0.0.1:${out.port}`) });
@@ -39,9 +40,13 @@ void describe('outbound socket sessions', () => {
     const control = await WireClient.authed(port);
     cleanup.push(() => control.close());
     assert.match(await control.replyText('bgapi originate loopback/8000 &park()'), /^\+OK Job-UUID: /);
-
     const s = await out.session;
     cleanup.push(() => s.close());
+    return s;
+  };
+
+  void it('single-channel mode: connect reply, full-only commands refused, goodbye after hangup', async () => {
+    const s = await singleChannelSession();
     const connect = await s.command('connect');
     const keys = [...connect.headers.keys()];
     assert.equal(keys[0], 'Event-Name');
@@ -74,16 +79,7 @@ void describe('outbound socket sessions', () => {
   });
 
   void it("static mode runs its own channel's sendmsg inline: the reply comes once the application has run; `async: true` queues it", async () => {
-    const out = await outboundServer();
-    cleanup.push(() => new Promise<void>((r) => out.server.close(() => r())));
-    const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan: socketDialplan(`127.0.0.1:${out.port}`) });
-    const { port } = await sim.start();
-    cleanup.push(() => sim.stop());
-    const control = await WireClient.authed(port);
-    cleanup.push(() => control.close());
-    assert.match(await control.replyText('bgapi originate loopback/8000 &park()'), /^\+OK Job-UUID: /);
-    const s = await out.session;
-    cleanup.push(() => s.close());
+    const s = await singleChannelSession();
     assert.equal((await s.command('connect')).headers.get('Socket-Mode'), 'static');
     assert.equal(await s.replyText('sendmsg\ncall-command: execute\nexecute-app-name: answer'), '+OK');
 

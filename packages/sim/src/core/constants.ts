@@ -1,5 +1,5 @@
 /** FreeSWITCH 1.10.12 constants the core reproduces (switch_types.h, captures). */
-import { hangupCauseName, hangupCauseQ850 } from '@fsbus/esl';
+import { hangupCauseName } from '@fsbus/esl';
 
 /** switch_channel_state_t, in numeric order. */
 export const CHANNEL_STATES = [
@@ -48,9 +48,6 @@ export function callStateNumber(s: CallState): number {
 export function normaliseCause(input: string | undefined): string | undefined {
   return input === undefined || input === '' ? undefined : hangupCauseName(input);
 }
-
-/** `hangup_cause_q850`: the cause's number up to 127, else 16 (switch_channel_cause_q850). */
-export const q850 = hangupCauseQ850;
 
 /** Where FreeSWITCH fires each event (Event-Calling-File/Function/Line-Number), from the captures. */
 export interface CallSite {

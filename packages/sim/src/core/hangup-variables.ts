@@ -2,8 +2,8 @@
  * The variables FreeSWITCH sets when a channel reaches CS_REPORTING (hangup cause, stamps,
  * epochs, durations), in the order of the captured CHANNEL_HANGUP_COMPLETE.
  */
+import { hangupCauseQ850 } from '@fsbus/esl';
 import type { Channel } from './channel.js';
-import { q850 } from './constants.js';
 import { localStamp } from './time-format.js';
 
 export function setHangupVariables(ch: Channel, cause: string, now: number): void {
@@ -18,7 +18,7 @@ export function setHangupVariables(ch: Channel, cause: string, now: number): voi
   const diff = (t: number): number => (t > 0 ? t - start : 0);
   const set = (k: string, v: string): void => ch.setVar(k, v);
   set('hangup_cause', cause);
-  set('hangup_cause_q850', String(q850(cause)));
+  set('hangup_cause_q850', String(hangupCauseQ850(cause)));
   set('digits_dialed', 'none');
   set('start_stamp', localStamp(start));
   set('profile_start_stamp', localStamp(p?.profileCreated ?? start));
