@@ -112,6 +112,17 @@ void describe('SimCore loopback calls against the real capture', { skip: NO_FIXT
     }
   });
 
+  void it('a failed originate returns once its legs are through hangup: its API event between the b-leg\'s destroy and the a-leg\'s, as captured', async () => {
+    const { h, busy } = await runScenario();
+    assert.equal(busy, '-ERR USER_BUSY\n');
+    const delivered = capturedInDeliveryOrder();
+    const at = delivered.findIndex((e) => e.name === 'API' && header(e, 'API-Command-Argument') === 'loopback/7002 &park()');
+    const api = h.events.findIndex((e) => e.name === 'API' && header(e, 'API-Command-Argument') === 'loopback/7002 &park()');
+    assert.ok(at > 0 && api > 0);
+    const around = (list: readonly Ev[], i: number): string[] => [list[i - 2], list[i - 1], list[i + 1]].map((e) => `${e?.name} ${header(e as Ev, 'Channel-Name')} ${header(e as Ev, 'Channel-State')}`);
+    assert.deepEqual(around(h.events, api), around(delivered, at));
+  });
+
   void it('bgapi originate fires BACKGROUND_JOB with the captured headers and the +OK body, before the a-leg runs its app', async () => {
     const { h } = await runScenario();
     const job = h.events.find((e) => e.name === 'BACKGROUND_JOB');

@@ -79,3 +79,13 @@ export function plainValue(body: Buffer | undefined, name: string): string | und
   }
   return undefined;
 }
+
+/** Every header of a plain event body in order, URL-decoded (duplicates kept). */
+export function plainPairs(body: Buffer | undefined): Array<[string, string]> {
+  const text = body?.toString('utf8') ?? '';
+  const end = text.indexOf('\n\n');
+  return (end < 0 ? text : text.slice(0, end))
+    .split('\n')
+    .filter((l) => l.includes(': '))
+    .map((l) => [l.slice(0, l.indexOf(': ')), fsUrlDecode(l.slice(l.indexOf(': ') + 2))]);
+}

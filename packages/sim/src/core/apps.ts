@@ -112,7 +112,9 @@ export function registerApps(deps: AppDeps): void {
     e.fire(ch, 'PLAYBACK_START', SITES.PLAYBACK_START, { post: fileHeaders });
     const started = deps.clock.nowMicros();
     wait(deps, app, len, (stopped) => {
-      const ms = Math.floor((deps.clock.nowMicros() - started) / 1000);
+      // Played to its end, FreeSWITCH counts the file's samples; stopped early, what was played.
+      const elapsed = Math.floor((deps.clock.nowMicros() - started) / 1000);
+      const ms = len === undefined ? elapsed : stopped === undefined ? len : Math.min(len, elapsed);
       const samples = ms * 8;
       ch.setVar('playback_last_offset_pos', String(samples));
       ch.setVar('playback_seconds', String(Math.floor(ms / 1000)));

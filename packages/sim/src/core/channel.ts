@@ -144,7 +144,8 @@ export class Channel {
       ['Unique-ID', this.uuid],
       ['Call-Direction', this.direction],
       ['Presence-Call-Direction', this.direction],
-      ['Channel-HIT-Dialplan', this.hitDialplan ? 'true' : 'false'],
+      // switch_channel_event_set_basic_data: an inbound leg counts as having hit the dialplan from the start.
+      ['Channel-HIT-Dialplan', this.direction === 'inbound' || this.hitDialplan ? 'true' : 'false'],
     ];
     const presence = this.variables.get('presence_id');
     if (presence !== undefined) h.push(['Channel-Presence-ID', presence]);

@@ -184,13 +184,9 @@ export class Engine {
     ch.hangupCause = cause;
     ch.state = 'CS_HANGUP';
     ch.answerState = 'hangup';
-    if (ch.profile) ch.profile.hangup = this.now();
     this.log(ch, LOG_NOTICE, { file: 'switch_channel.c', func: 'switch_channel_perform_hangup', line: 3396 }, `Hangup ${ch.name} [${ch.runningState}] [${cause}]`);
     this.fire(ch, 'CHANNEL_HANGUP', SITES.CHANNEL_HANGUP);
     ch.digitWaiter?.();
-    const w = ch.originateWaiter;
-    ch.originateWaiter = undefined;
-    w?.failed(cause);
     this.defer(() => this.runHangup(ch));
   }
 
@@ -210,6 +206,8 @@ export class Engine {
     }
     const cause = ch.hangupCause ?? 'NORMAL_CLEARING';
     this.setRunningState(ch, 'CS_HANGUP');
+    // switch_core_session_hangup_state stamps the hangup time just before the HANGUP callstate.
+    if (ch.profile) ch.profile.hangup = this.now();
     this.setCallState(ch, 'HANGUP');
     for (const peer of [ch.loopbackPartner, ch.bridgedTo]) {
       if (peer !== undefined && !peer.hangupStarted) this.hangup(peer, cause);
@@ -217,6 +215,10 @@ export class Engine {
     setHangupVariables(ch, cause, this.now());
     this.setRunningState(ch, 'CS_REPORTING');
     this.fire(ch, 'CHANNEL_HANGUP_COMPLETE', SITES.CHANNEL_HANGUP_COMPLETE, { mid: [['Hangup-Cause', cause]] });
+    // A failed originate returns once the leg is through its hangup (and its partner destroyed), before its own destroy.
+    const w = ch.originateWaiter;
+    ch.originateWaiter = undefined;
+    if (w !== undefined) this.defer(() => w.failed(cause));
     this.defer(() => {
       if (ch.holds > 0 && !this.stopping) ch.destroyPending = true;
       else this.destroy(ch);

@@ -62,8 +62,9 @@ export class Executor {
       const i = ch.appStack.lastIndexOf(handle);
       if (i >= 0) ch.appStack.splice(i, 1);
       if (response !== undefined) ch.setVar('current_application_response', response);
+      // FreeSWITCH reports the channel variable: an application run inside this one leaves its response there.
       e.fire(ch, 'CHANNEL_EXECUTE_COMPLETE', SITES.CHANNEL_EXECUTE_COMPLETE, {
-        post: [...appHeaders(), ['Application-Response', response ?? '_none_'], ['Application-UUID', appUuid]],
+        post: [...appHeaders(), ['Application-Response', ch.getVar('current_application_response') ?? '_none_'], ['Application-UUID', appUuid]],
       });
       done(response);
       this.drainMessages(ch);

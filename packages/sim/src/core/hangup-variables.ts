@@ -46,7 +46,7 @@ export function setHangupVariables(ch: Channel, cause: string, now: number): voi
   if (lastApp !== undefined) set('last_app', lastApp);
   const lastArg = ch.getVar('current_application_data');
   if (lastArg !== undefined) set('last_arg', lastArg);
-  if (p) set('caller_id', `"${p.callerIdName}" <${p.callerIdNumber}>`);
+  if (p) set('caller_id', p.callerIdName === '' ? p.callerIdNumber : `"${p.callerIdName}" <${p.callerIdNumber}>`);
   const total = now - start;
   const bill = answered ? now - answered : 0;
   // FreeSWITCH writes the seconds, then the milliseconds, then the microseconds group.

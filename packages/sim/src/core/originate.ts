@@ -86,6 +86,8 @@ export class Originator {
       calleeIdName: 'Outbound Call', calleeIdNumber: dest, ani: cidNum, destinationNumber: dest, source, context,
     };
     const a = e.createChannel({ name, direction: 'outbound', profile: { direction: 'outbound', ...profile } });
+    // switch_core_session_outgoing_channel puts the new leg in CS_INIT before it runs (the running state stays CS_NONE).
+    a.state = 'CS_INIT';
     const presetUuid = v.get('origination_uuid');
     if (presetUuid !== undefined && presetUuid !== '' && !e.channels.has(presetUuid)) e.changeUuid(a, presetUuid);
     for (const [k, val] of v) a.setVar(k, val);
@@ -106,6 +108,8 @@ export class Originator {
     }
     a.state = 'CS_ROUTING';
     e.fire(a, 'CHANNEL_CREATE', SITES.CHANNEL_CREATE);
+    // The b-leg's thread races the a-leg's here (the captures have its CS_INIT anywhere from after the
+    // a-leg's CHANNEL_CREATE to after its CS_CONSUME_MEDIA): the simulator takes the first call's order.
     if (b !== undefined) e.setRunningState(b, 'CS_INIT');
     e.fire(a, 'CHANNEL_ORIGINATE', SITES.CHANNEL_ORIGINATE);
     e.setRunningState(a, 'CS_ROUTING');
