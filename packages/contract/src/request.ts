@@ -116,26 +116,46 @@ export function leadingVerb(command: string): string {
 }
 
 /**
- * FreeSWITCH APIs that run another API given in their own arguments, and how many words come
- * before it: `bgapi <cmd>`, `expand <cmd>`, `sched_api <time> <group> <cmd>`.
+ * FreeSWITCH APIs that run another API given in their own arguments: how many words come before
+ * it, and an optional word that may precede those (`expand uuid:<id> <cmd>`, `xml_wrap encoded <cmd>`).
+ * `bgapi <cmd>`, `expand [uuid:<id>] <cmd>`, `sched_api <time> <group> <cmd>[&]`, `xml_wrap [encoded] <cmd>`.
  */
-const WRAPPERS: Readonly<Record<string, number>> = { bgapi: 1, expand: 1, sched_api: 3 };
+const WRAPPERS: Readonly<Record<string, { skip: number; optional?: (word: string) => boolean }>> = {
+  bgapi: { skip: 0 },
+  expand: { skip: 0, optional: (w) => w.toLowerCase().startsWith('uuid:') },
+  sched_api: { skip: 2 },
+  xml_wrap: { skip: 0, optional: (w) => w.toLowerCase() === 'encoded' },
+};
 
-/**
- * Every verb `api <command> <args>` would run, lowercased: the leading one, then the one each
- * wrapper runs (`bgapi expand system id` → bgapi, expand, system).
- */
-export function invokedVerbs(command: string, args?: string): string[] {
-  const words = `${command} ${args ?? ''}`.trim().split(/\s+/);
+/** The wrapper chain read from `words`: the leading verb, then each wrapped one. */
+function wrapperChain(words: readonly string[]): string[] {
   const verbs: string[] = [];
-  for (let i = 0; i < words.length && words[i] !== ''; ) {
-    const verb = words[i]!.toLowerCase();
-    verbs.push(verb);
-    const skip = WRAPPERS[verb];
-    if (skip === undefined) break;
-    i += skip;
+  let i = 0;
+  while (i < words.length) {
+    // sched_api's `&` (run in the background) ends the command string, not the verb.
+    const verb = words[i]!.toLowerCase().replace(/&$/, '');
+    if (verb !== '') verbs.push(verb);
+    const wrapper = WRAPPERS[verb];
+    if (wrapper === undefined) break;
+    i++;
+    if (wrapper.optional !== undefined && i < words.length && wrapper.optional(words[i]!)) i++;
+    i += wrapper.skip;
   }
   return verbs;
+}
+
+/**
+ * Every verb `api <command> <args>` may run, lowercased: the leading one, the one each wrapper runs
+ * (`bgapi expand system id` → bgapi, expand, system), and any API called in a `${name(args)}`
+ * expansion. FreeSWITCH's wrappers split their arguments at single spaces (a tab stays inside a
+ * word, two spaces make an empty one) where a reader would split at runs of whitespace: both
+ * readings are taken, so odd spacing cannot slide a verb past the lists.
+ */
+export function invokedVerbs(command: string, args?: string): string[] {
+  const text = `${command} ${args ?? ''}`.trim();
+  const verbs = new Set([...wrapperChain(text.split(/\s+/)), ...wrapperChain(text.split(' '))]);
+  for (const m of text.matchAll(/\$\{\s*([A-Za-z0-9_]+)\(/g)) verbs.add(m[1]!.toLowerCase());
+  return [...verbs];
 }
 
 /**

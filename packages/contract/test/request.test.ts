@@ -143,6 +143,24 @@ void test('verb policy: leading verb, case-insensitive; denylist wins; allowlist
   const wrapped = parseRequest(new TextEncoder().encode('{"command":"expand","args":"system id"}'), { denylist: ['system'] });
   assert.equal(wrapped.ok, false);
   assert.equal(!wrapped.ok && wrapped.code, BusErrorCode.COMMAND_DENIED);
+  // Every wrapper FreeSWITCH has, with its optional words, and its own way of splitting words.
+  const deny = { denylist: ['system'] };
+  for (const [command, args] of [
+    ['xml_wrap', 'system id'],
+    ['xml_wrap encoded system id', undefined],
+    ['expand', 'uuid:x system id'],
+    ['sched_api', '+1  system id'],
+    ['sched_api', '+1 none\tstatus system id'],
+    ['sched_api', '+1 none system&'],
+    ['eval', '${system(id)}'],
+    ['expand', 'echo ${ System(id)}'],
+  ] as const) {
+    assert.equal(isVerbPermitted(command, deny, args), false, `${command} ${args ?? ''}`);
+  }
+  assert.deepEqual(invokedVerbs('xml_wrap', 'encoded status'), ['xml_wrap', 'status']);
+  assert.deepEqual(invokedVerbs('sched_api', '+1 none status&'), ['sched_api', 'status']);
+  assert.equal(isVerbPermitted('expand', { allowlist: ['expand', 'echo'] }, 'echo ${strftime(%Y)}'), false);
+  assert.equal(isVerbPermitted('expand', { allowlist: ['expand', 'echo'] }, 'echo ${domain}'), true);
   const r = parseRequest(enc('{"command":"agent.status"}'), { allowlist: ['status'], policyApplies: (c) => c !== 'agent.status' });
   assert.equal(r.ok, true);
 });
