@@ -10,6 +10,7 @@ import {
   encodeUtf8,
   errorReply,
   isPublishableSubject,
+  leadingVerb,
   parseRequest,
   successReply,
   type BusRequest,
@@ -258,7 +259,8 @@ export class Dispatcher {
       // Best effort, identical bytes; a failure never changes the caller's reply.
       this.#o.metrics.forwarded(this.#o.driver.publish(hints.forward_to, bytes));
     }
-    const cmd = auditToken(command);
+    // The verb only: a command's inline arguments (uuids, numbers, values) are payload too.
+    const cmd = auditToken(leadingVerb(command));
     const fields = { audit: 'command', cmd, subject: req.subject, result: outcome, async: hints.async ? 'yes' : 'no', payload_bytes: req.data.byteLength };
     this.#o.logger.info(
       result.ok ? fields : { ...fields, code: result.code },

@@ -123,6 +123,29 @@ void test('invalid values stop the agent with the field (or env var) named', () 
   configError(() => loadConfig({ env: { FSBUS_EVENTS_INCLUDE: 'CHANNEL_ANSWER,CUSTOM::' } }), 'FSBUS_EVENTS_INCLUDE');
 });
 
+void test('numbers are whole numbers or digit strings: a YAML key left empty, true, [] or 0x1F is refused, not read as 0 or 1', () => {
+  withFiles({ 'empty.yaml': 'metrics:\n  port:\n' }, (dir) => configError(() => loadConfig({ file: join(dir, 'empty.yaml'), env: {} }), 'metrics.port'));
+  configError(() => loadConfig({ values: { commands: { timeout_ms: true } }, env: {} }), 'commands.timeout_ms');
+  configError(() => loadConfig({ values: { broker: { buffer_messages: [] } }, env: {} }), 'broker.buffer_messages');
+  configError(() => loadConfig({ values: { esl: { port: [8021] } }, env: {} }), 'esl.port');
+  configError(() => loadConfig({ env: { FSBUS_ESL_PORT: '0x1F95' } }), 'FSBUS_ESL_PORT');
+  configError(() => loadConfig({ env: { FSBUS_ESL_PORT: '8e3' } }), 'FSBUS_ESL_PORT');
+  assert.equal(loadConfig({ env: { FSBUS_ESL_PORT: ' 8022 ' } }).esl.port, 8022);
+  assert.equal(loadConfig({ values: { esl: { port: 8023 } }, env: {} }).esl.port, 8023);
+});
+
+void test('a timeout past what a timer can wait (2^31 - 1 ms) is refused: it would fire at once', () => {
+  configError(() => loadConfig({ values: { shutdown_timeout_ms: 3_000_000_000 }, env: {} }), 'shutdown_timeout_ms');
+  configError(() => loadConfig({ values: { esl: { connect_timeout_ms: 2_147_483_648 } }, env: {} }), 'esl.connect_timeout_ms');
+  assert.equal(loadConfig({ values: { commands: { drain_timeout_ms: 2_147_483_647 } }, env: {} }).commands.drain_timeout_ms, 2_147_483_647);
+});
+
+void test('verb lists take one verb per entry: a space-separated list would deny nothing', () => {
+  configError(() => loadConfig({ env: { FSBUS_API_DENYLIST: 'system bg_system fsctl' } }), 'FSBUS_API_DENYLIST');
+  configError(() => loadConfig({ values: { commands: { allowlist: ['status', 'bgapi status'] } }, env: {} }), 'commands.allowlist.1');
+  assert.deepEqual(loadConfig({ env: { FSBUS_API_DENYLIST: 'system, bg_system,fsctl' } }).commands.denylist, ['system', 'bg_system', 'fsctl']);
+});
+
 void test('event lists take FreeSWITCH names (any case), ALL, CUSTOM and CUSTOM::<subclass>', () => {
   const c = loadConfig({ values: { events: { include: ['channel_answer', 'ALL', 'CUSTOM', 'CUSTOM::sofia::register', 'custom::conference::maintenance'], exclude: ['HEARTBEAT', 'API'] } }, env: {} });
   assert.deepEqual(c.events.include, ['channel_answer', 'ALL', 'CUSTOM', 'CUSTOM::sofia::register', 'custom::conference::maintenance']);
@@ -148,4 +171,13 @@ void test('credentials inside a broker URL of the file are refused (secrets come
   }
   assert.deepEqual(loadConfig({ values: { node_id: 'n1', broker: { urls: 'nats://a:4222/path@x' } }, env: {} }).broker.urls, ['nats://a:4222/path@x']);
   assert.deepEqual(loadConfig({ values: { node_id: 'n1' }, env: { FSBUS_BROKER_URL: 'nats://u:p@a:4222' } }).broker.urls, ['nats://u:p@a:4222']);
+  // Refused for another reason, an env URL is named without its credentials.
+  for (const env of [{ FSBUS_DRIVER: 'nats', FSBUS_BROKER_URL: 'amqp://alice:S3CRETPW@rabbit:5672' }, { FSBUS_BROKER_URL: 'nats://tok3nS3CRET@n1:4222,https://bob:PW2@n2:4222' }]) {
+    assert.throws(() => loadConfig({ env }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError && err.field === 'FSBUS_BROKER_URL', String(err));
+      assert.doesNotMatch(err.message, /S3CRET|PW2/);
+      assert.match(err.message, /\*\*\*@/);
+      return true;
+    });
+  }
 });

@@ -274,8 +274,11 @@ void describe('mod_event_agent suite over NATS', () => {
     assert.equal(d.esl.status, 'ready');
     assert.ok(d.counters.requests_received > 0);
   });
-  void test('audit line per command, never the payload', () => {
+  void test('audit line per command, never the payload (nor a command\'s inline arguments)', async () => {
+    await cluster.request(subject, '{"command":"global_getvar fsbus_marker_4711"}');
     const lines = cluster.nodes[0]!.logs.filter((l) => l['audit'] === 'command');
+    assert.ok(lines.every((l) => !JSON.stringify(l).includes('fsbus_marker_4711')), 'inline arguments leaked into the log');
+    assert.ok(lines.some((l) => String(l['msg']).startsWith('audit=command cmd=global_getvar subject=')));
     assert.ok(lines.length > 10);
     const junk = 'A'.repeat(100);
     for (const l of lines) assert.ok(!JSON.stringify(l).includes(junk), 'payload leaked into the log');

@@ -5,6 +5,7 @@
  */
 import type { Driver, DriverOptions } from './driver.js';
 import { TransportError, TransportErrorCode } from './errors.js';
+import { redact } from './redact.js';
 
 export type DriverFactory = (options: DriverOptions) => Driver;
 
@@ -57,14 +58,14 @@ export function driverOfUrl(url: string): string | undefined {
  */
 export function driverForUrls(chosen: string | undefined, urls: readonly string[]): { driver: string } | { mismatch: string } {
   const web = urls.find((u) => /^https?:\/\//i.test(u.trim()));
-  if (web !== undefined) return { mismatch: `${web} is a web address (a dashboard or metrics page?), not a broker URL` };
+  if (web !== undefined) return { mismatch: `${redact(web)} is a web address (a dashboard or metrics page?), not a broker URL` };
   const named = [...new Set(urls.map(driverOfUrl).filter((d) => d !== undefined))];
   // A name no driver has: left to loadDriver, whose error says so (a mismatch would name a URL
   // the user never gave: the nats default).
   if (chosen !== undefined && !DRIVER_NAMES.includes(chosen.toLowerCase())) return { driver: chosen };
   if (chosen !== undefined) {
     const other = named.find((d) => d !== chosen.toLowerCase());
-    return other === undefined ? { driver: chosen.toLowerCase() } : { mismatch: `${urls.find((u) => driverOfUrl(u) === other)} is a URL of the ${other} driver, not of ${chosen.toLowerCase()}: choose the matching driver, or none (the URL's scheme chooses)` };
+    return other === undefined ? { driver: chosen.toLowerCase() } : { mismatch: `${redact(urls.find((u) => driverOfUrl(u) === other) ?? '')} is a URL of the ${other} driver, not of ${chosen.toLowerCase()}: choose the matching driver, or none (the URL's scheme chooses)` };
   }
   if (named.length > 1) return { mismatch: `URLs of different drivers (${named.join(', ')}) given together` };
   return { driver: named[0] ?? 'nats' };

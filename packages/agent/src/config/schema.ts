@@ -14,7 +14,19 @@ const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])]).transform((v) =>
   typeof v === 'boolean' ? v : ['true', '1', 'yes', 'on'].includes(v),
 );
-const port = z.coerce.number().int().min(0).max(65535);
+/**
+ * A whole number: a JSON/YAML number or a string of digits (env vars). Not z.coerce.number, which
+ * turns null (a YAML key left empty), '', false and [] into 0, true into 1 and "0x1F" into 31.
+ */
+const whole = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .union([z.number(), z.string().regex(/^\s*\d+\s*$/).transform(Number)], { error: 'expected a whole number' })
+    .pipe(z.number().int().min(min).max(max));
+/** Node's timers take at most 2^31 - 1 ms: a longer one fires at once (with a TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2_147_483_647;
+const port = whole(0, 65535);
+/** Milliseconds a timer waits. */
+const ms = whole(1, MAX_TIMER_MS);
 /**
  * Event names as the include/exclude lists take them (case-insensitive): FreeSWITCH's names, `ALL`,
  * `CUSTOM` (every subclass) or `CUSTOM::<subclass>`. A typo would silently publish nothing.
@@ -26,7 +38,13 @@ const eventList = list.superRefine((entries, ctx) => {
     if (!ok) ctx.addIssue({ code: 'custom', path: [i], message: `unknown event name '${entry}' (FreeSWITCH's names, ALL, CUSTOM or CUSTOM::<subclass>)` });
   }
 });
-const positive = z.coerce.number().int().positive();
+const positive = whole(1);
+/** One verb per entry: `"system bg_system"` would be one verb that never matches. */
+const verbList = list.superRefine((entries, ctx) => {
+  for (const [i, entry] of entries.entries()) {
+    if (/\s/.test(entry)) ctx.addIssue({ code: 'custom', path: [i], message: `one verb per entry, got '${entry}' (separate verbs with commas)` });
+  }
+});
 
 const tls = z.union([
   z.boolean(),
@@ -79,9 +97,9 @@ export const configSchema = z
           .strict()
           .optional(),
         /** Events held while the broker is away. @default 10000 */
-        buffer_messages: z.coerce.number().int().min(0).default(10_000),
+        buffer_messages: whole(0).default(10_000),
         /** @default 8388608 */
-        buffer_bytes: z.coerce.number().int().min(0).default(8 * 1024 * 1024),
+        buffer_bytes: whole(0).default(8 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
@@ -90,11 +108,11 @@ export const configSchema = z
         /** @default '127.0.0.1' */
         host: z.string().min(1).default('127.0.0.1'),
         /** @default 8021 */
-        port: port.min(1).default(8021),
+        port: whole(1, 65535).default(8021),
         /** Extra connections that run `api` commands concurrently. @default 3 */
-        pool_size: z.coerce.number().int().min(1).max(32).default(3),
+        pool_size: whole(1, 32).default(3),
         /** @default 5000 */
-        connect_timeout_ms: positive.default(5000),
+        connect_timeout_ms: ms.default(5000),
         /**
          * Requests waiting for FreeSWITCH's reply on one connection (timed-out ones included until
          * their late reply); past it a command gets a `busy` error. @default 10000
@@ -108,15 +126,15 @@ export const configSchema = z
         /** @default 65536 */
         max_payload_bytes: positive.default(DEFAULT_MAX_PAYLOAD_BYTES),
         /** Leading verbs refused by the generic API (case-insensitive). @default [] */
-        denylist: list.default([]),
+        denylist: verbList.default([]),
         /** When set, only these verbs reach the generic API. @default [] */
-        allowlist: list.default([]),
+        allowlist: verbList.default([]),
         /** Commands executing at once; more get a `busy` error. @default 64 */
         max_in_flight: positive.default(64),
         /** Default per-command timeout (a request's `timeout_ms` may lower or raise it up to 300000). @default 30000 */
-        timeout_ms: positive.default(30_000),
+        timeout_ms: ms.default(30_000),
         /** How long shutdown waits for in-flight commands. @default 10000 */
-        drain_timeout_ms: positive.default(10_000),
+        drain_timeout_ms: ms.default(10_000),
       })
       .strict()
       .prefault({}),
@@ -133,7 +151,7 @@ export const configSchema = z
             /** @default '<PREFIX>_EVENTS' */
             name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, _ and -').optional(),
             /** Retention by age; 0 = unlimited. @default 86400000 (24 h) */
-            max_age_ms: z.coerce.number().int().min(0).default(86_400_000),
+            max_age_ms: whole(0).default(86_400_000),
             /** @default unlimited */
             max_messages: positive.optional(),
             /** @default unlimited */
@@ -177,7 +195,7 @@ export const configSchema = z
      * process exits anyway with code 1: a broker that accepts and never answers must not hold a
      * service manager until it kills. @default 30000
      */
-    shutdown_timeout_ms: positive.default(30_000),
+    shutdown_timeout_ms: ms.default(30_000),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()
