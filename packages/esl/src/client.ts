@@ -8,7 +8,7 @@ import { connect as netConnect } from 'node:net';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { simpleCommand } from './command-text.js';
 import { EslCommands, type CommandOptions } from './commands.js';
-import { EslConnection } from './connection.js';
+import { EslConnection, type ReplyFrame } from './connection.js';
 import { EslAbortError, EslAuthError, EslClosedError, EslCommandError, EslConnectError, EslRejectedError, EslTimeoutError } from './errors.js';
 import type { EslHubEvents } from './event-hub.js';
 import type { CommandReplyFrame, EslFrame } from './frame.js';
@@ -244,16 +244,45 @@ export class EslClient extends EslCommands<EslClientEvents> {
     }
   }
 
-  /** Subscription, filters, log level, myevents/divert, in that order; pipelined. */
+  /**
+   * Subscription, filters, log level, myevents, in that order and pipelined; divert_events once
+   * myevents is accepted. A refused myevents (its channel is gone: `-ERR invalid uuid`) is
+   * reported and forgotten, with the divert_events that needs it.
+   */
   async #reapply(conn: EslConnection): Promise<void> {
     const commands = this.subs.replayCommands();
+    const myevents = this.subs.myevents;
+    const divert = myevents !== undefined && commands.at(-1)?.startsWith('divert_events ') === true ? commands.pop() : undefined;
     if (commands.length === 0) return;
     const replies = await Promise.allSettled(commands.map((line) => this.send(conn, simpleCommand(line), line.split(' ', 1)[0]!)));
+    let myeventsOn = false;
     replies.forEach((r, i) => {
       const line = commands[i]!;
-      if (r.status === 'rejected') this.logger.warn({ err: r.reason as unknown, command: line.split(' ', 1)[0] }, 're-apply failed');
-      else if (r.value.kind === 'command-reply' && !r.value.ok) this.emitError(new EslCommandError(`re-apply of "${line}"`, r.value.replyText));
+      const ok = this.#reapplied(line, r);
+      if (line !== myevents) return;
+      myeventsOn = ok;
+      if (r.status === 'fulfilled' && !ok) {
+        this.subs.myevents = undefined;
+        this.subs.divert = undefined;
+      }
     });
+    if (divert !== undefined && myeventsOn) {
+      const [r] = await Promise.allSettled([this.send(conn, simpleCommand(divert), 'divert_events')]);
+      this.#reapplied(divert, r);
+    }
+  }
+
+  /** Reports a failed or refused re-apply; true when FreeSWITCH accepted it. */
+  #reapplied(line: string, r: PromiseSettledResult<ReplyFrame>): boolean {
+    if (r.status === 'rejected') {
+      this.logger.warn({ err: r.reason as unknown, command: line.split(' ', 1)[0] }, 're-apply failed');
+      return false;
+    }
+    if (r.value.kind === 'command-reply' && !r.value.ok) {
+      this.emitError(new EslCommandError(`re-apply of "${line}"`, r.value.replyText));
+      return false;
+    }
+    return true;
   }
 
   #onFrame(conn: EslConnection, frame: EslFrame): void {

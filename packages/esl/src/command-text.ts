@@ -42,8 +42,12 @@ function withBody(text: string, body: string | undefined): string {
   return `${text}content-length: ${Buffer.byteLength(body)}\n\n${body}`;
 }
 
-/** A command of one line, e.g. `api status`. */
+/**
+ * A command of one line, e.g. `api status`. An empty (or blank) one is refused: FreeSWITCH
+ * skips it and never answers, so its reply slot would take the next command's reply.
+ */
 export function simpleCommand(line: string): string {
+  if (line.trim() === '') throw new EslInvalidArgumentError('command must not be empty');
   return `${checkLine('command', line)}\n\n`;
 }
 

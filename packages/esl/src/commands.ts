@@ -63,6 +63,19 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     return `event ${this.subs.format ?? 'plain'} ${name}`;
   }
 
+  /**
+   * bgapi/execute results reach the user's listeners only when the user's subscription delivers
+   * them: by `event` (every channel), or by `myevents` (on an outbound session, its own channel
+   * only: the library's own `event` subscription there is switch-wide).
+   */
+  protected override deliversToUser(event: EslEvent): boolean {
+    const name = event.name;
+    if (this.subs.isSubscribedByEvent(name)) return true;
+    if (!this.subs.isSubscribed(name)) return false;
+    const own = this.channelUuid();
+    return own === undefined || event.uuid === own;
+  }
+
   /** The connection to send on; throws EslClosedError when there is none ready. */
   protected abstract connectionFor(label: string): EslConnection;
 
@@ -117,10 +130,11 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     }
   }
 
-  /** Sends a raw one-line command and resolves with its reply, whatever it says. */
+  /** Sends a raw one-line command and resolves with its reply, whatever it says. An empty line rejects EslInvalidArgumentError. */
   async sendRecv(command: string, opts?: CommandOptions): Promise<ReplyFrame> {
+    const text = simpleCommand(command);
     const label = command.split(' ', 1)[0]!;
-    return this.send(this.connectionFor(label), simpleCommand(command), label, opts);
+    return this.send(this.connectionFor(label), text, label, opts);
   }
 
   /** `event <format> <names…>` (adds to the subscription; `CUSTOM` then subclasses for custom events). */
@@ -207,9 +221,23 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
    * application) and the completion by the channel's life (its hangup rejects the wait).
    */
   async execute(uuid: string | undefined, app: string, arg?: string, opts: ExecuteOptions = {}): Promise<EslEvent> {
+    return this.#execute(uuid, app, arg, opts, false);
+  }
+
+  /**
+   * `execute` with `async: true` (the application is queued to the channel, so the socket is not
+   * blocked while it runs, `static` outbound mode included); resolves with its
+   * CHANNEL_EXECUTE_COMPLETE, like execute. To dispatch without waiting:
+   * `sendmsg(uuid, { callCommand: 'execute', headers: { 'execute-app-name': app, … }, async: true })`.
+   */
+  async executeAsync(uuid: string | undefined, app: string, arg?: string, opts: ExecuteOptions = {}): Promise<EslEvent> {
+    return this.#execute(uuid, app, arg, opts, true);
+  }
+
+  async #execute(uuid: string | undefined, app: string, arg: string | undefined, opts: ExecuteOptions, async: boolean): Promise<EslEvent> {
     const eventUuid = opts.eventUuid ?? randomUUID();
-    const text = sendmsgCommand(uuid, executeMsg(app, arg, eventUuid, opts));
-    const label = `execute ${app}`;
+    const text = sendmsgCommand(uuid, executeMsg(app, arg, eventUuid, async ? { ...opts, async: true } : opts));
+    const label = `${async ? 'executeAsync' : 'execute'} ${app}`;
     const conn = this.connectionFor('execute');
     const channel = uuid ?? this.channelUuid();
     const wait = this.waitForExecute(eventUuid, channel, label, opts.timeoutMs ?? 0, opts.signal);
@@ -219,7 +247,7 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     // only, not filtered: a Unique-ID filter would let all of the channel's events through.
     const releaseHangup = channel === undefined ? undefined : this.#delivery.acquire(conn, 'CHANNEL_HANGUP_COMPLETE', 'Unique-ID', channel, false);
     try {
-      const replyWait = opts.timeoutMs === undefined && this.repliesAfterExecution() ? { ...opts, timeoutMs: 0 } : opts;
+      const replyWait = !async && opts.timeoutMs === undefined && this.repliesAfterExecution() ? { ...opts, timeoutMs: 0 } : opts;
       this.#expectCommandReply(await this.send(conn, text, label, replyWait), 'execute', true);
       return await wait.promise;
     } finally {
@@ -229,20 +257,15 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     }
   }
 
-  /** Dispatches an application (`async: true`) and resolves on the command/reply. */
-  async executeAsync(uuid: string | undefined, app: string, arg?: string, opts: ExecuteOptions = {}): Promise<{ applicationUuid: string }> {
-    const eventUuid = opts.eventUuid ?? randomUUID();
-    const text = sendmsgCommand(uuid, executeMsg(app, arg, eventUuid, { ...opts, async: true }));
-    const reply = await this.send(this.connectionFor('execute'), text, `executeAsync ${app}`, opts);
-    this.#expectCommandReply(reply, 'executeAsync', true);
-    return { applicationUuid: eventUuid };
-  }
-
-  /** `myevents [<uuid>] [<format>]`: only the events of one channel (inbound needs the uuid). */
+  /**
+   * `myevents [<uuid>] [<format>]`: only the events of one channel (inbound needs the uuid). A
+   * uuid always goes with a format word (`plain` when none is given): without one FreeSWITCH
+   * answers `+OK` for a channel that does not exist and then sends the events of every channel.
+   */
   async myevents(uuid?: string, format?: EventFormat, opts?: CommandOptions): Promise<CommandReplyFrame> {
     const parts = ['myevents'];
-    if (uuid !== undefined) parts.push(checkToken('uuid', uuid));
-    if (format !== undefined) parts.push(checkToken('format', format));
+    if (uuid !== undefined) parts.push(checkToken('uuid', uuid), checkToken('format', format ?? 'plain'));
+    else if (format !== undefined) parts.push(checkToken('format', format));
     const line = parts.join(' ');
     const reply = await this.#command(line, opts, true);
     this.subs.myevents = line;

@@ -31,6 +31,9 @@ export interface EslStats {
   reconnects: number;
 }
 
+/** The result events bgapi (BACKGROUND_JOB) and execute (the other two) subscribe to for themselves. */
+const SELF_SUBSCRIBED: ReadonlySet<string> = new Set(['BACKGROUND_JOB', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE']);
+
 export type ChannelListener = (event: EslEvent) => void;
 
 interface Waiter {
@@ -81,7 +84,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
   /** A bounded async iterator over the events received from now on (optionally filtered). */
   iterate(options: IterateOptions = {}): EventIterator {
     const it = new EventIterator(options, this.#eventQueueLimit, () => this.stats.droppedEvents++, (i) => this.#iterators.delete(i));
-    this.#iterators.add(it);
+    if (!it.ended) this.#iterators.add(it); // an already aborted signal ended it at once
     return it;
   }
 
@@ -126,6 +129,10 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     if (name === 'BACKGROUND_JOB') this.#settle(this.#jobWaiters, event.getHeader('Job-UUID'), event);
     else if (name === 'CHANNEL_EXECUTE_COMPLETE') this.#settle(this.#execWaiters, event.getHeader('Application-UUID'), event);
     else if (name === 'CHANNEL_HANGUP_COMPLETE') this.#channelGone(event.uuid);
+    // bgapi/execute may subscribe to these for themselves (switch-wide, even on an outbound
+    // session): the waiters above get them always, the user only what the user's own
+    // subscription delivers (deliversToUser).
+    if (SELF_SUBSCRIBED.has(name) && !this.deliversToUser(event)) return;
     this.emit('event', event);
     if (name !== '') this.emit(name, event);
     const sub = event.subclass;
@@ -144,6 +151,11 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
       }
     }
     for (const it of this.#iterators) if (it.matches(event)) it.push(event);
+  }
+
+  /** Whether the user's own subscription delivers `event` (one of the names bgapi/execute may subscribe to for themselves). */
+  protected deliversToUser(_event: EslEvent): boolean {
+    return true;
   }
 
   /** Waits for the BACKGROUND_JOB with this Job-UUID. Register before sending the command. */

@@ -12,7 +12,14 @@ export interface IterateOptions {
   uuid?: string;
   /** Events kept waiting at most; more are dropped. @default eventQueueLimit of the client (10000) */
   limit?: number;
+  /**
+   * Ends the iteration when aborted (e.g. `AbortSignal.timeout(ms)`): a pending `next()` and every
+   * later one resolve `{ done: true }`, queued events are discarded. @default none
+   */
+  signal?: AbortSignal;
 }
+
+type Resolve = (r: IteratorResult<EslEvent, undefined>) => void;
 
 export class EventIterator implements AsyncIterableIterator<EslEvent, undefined> {
   readonly #queue: EslEvent[] = [];
@@ -22,8 +29,13 @@ export class EventIterator implements AsyncIterableIterator<EslEvent, undefined>
   readonly #uuid: string | undefined;
   readonly #onDrop: () => void;
   readonly #onReturn: (it: EventIterator) => void;
-  #waiter: ((r: IteratorResult<EslEvent, undefined>) => void) | undefined;
+  /** `next()` calls waiting for an event, oldest first (the protocol allows several at once). */
+  #waiters: Resolve[] = [];
   #done = false;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = (): void => {
+    void this.return();
+  };
   /** Events dropped by this iterator because its queue was full. */
   dropped = 0;
 
@@ -33,6 +45,14 @@ export class EventIterator implements AsyncIterableIterator<EslEvent, undefined>
     this.#uuid = options.uuid;
     this.#onDrop = onDrop;
     this.#onReturn = onReturn;
+    this.#signal = options.signal;
+    if (this.#signal?.aborted === true) this.#onAbort();
+    else this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** True once the iteration ended (return(), end(), an aborted signal, the client closed). */
+  get ended(): boolean {
+    return this.#done;
   }
 
   /** Events waiting to be consumed. */
@@ -50,9 +70,8 @@ export class EventIterator implements AsyncIterableIterator<EslEvent, undefined>
 
   push(event: EslEvent): void {
     if (this.#done) return;
-    if (this.#waiter !== undefined) {
-      const w = this.#waiter;
-      this.#waiter = undefined;
+    const w = this.#waiters.shift();
+    if (w !== undefined) {
       w({ value: event, done: false });
       return;
     }
@@ -79,10 +98,7 @@ export class EventIterator implements AsyncIterableIterator<EslEvent, undefined>
       return Promise.resolve({ value, done: false });
     }
     if (this.#done) return Promise.resolve({ value: undefined, done: true });
-    if (this.#waiter !== undefined) return Promise.reject(new Error('next() called again before the previous call resolved'));
-    return new Promise((resolve) => {
-      this.#waiter = resolve;
-    });
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   /** Ends the iteration (also what `break` in `for await` calls). Queued events are discarded. */
@@ -97,10 +113,11 @@ export class EventIterator implements AsyncIterableIterator<EslEvent, undefined>
   end(): void {
     if (this.#done) return;
     this.#done = true;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#onReturn(this);
-    const w = this.#waiter;
-    this.#waiter = undefined;
-    w?.({ value: undefined, done: true });
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w({ value: undefined, done: true });
   }
 
   [Symbol.asyncIterator](): this {

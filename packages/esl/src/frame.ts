@@ -98,6 +98,12 @@ function decodeEvent(format: EventFormat, body: Buffer): EslEvent {
   return eventFromSource(decoded.headers, decoded.body);
 }
 
+/** A command/reply frame from its headers (`Reply-Text` and whatever else came with it). */
+export function commandReplyFrame(headers: Map<string, string>): CommandReplyFrame {
+  const replyText = headers.get('Reply-Text') ?? '';
+  return { kind: 'command-reply', replyText, ok: replyText.startsWith('+OK'), headers };
+}
+
 /**
  * Gives a raw frame its meaning.
  * @throws EslProtocolError when an event body cannot be decoded; the framing is intact,
@@ -109,10 +115,8 @@ export function decodeFrame(raw: RawFrame): EslFrame {
   switch (contentType) {
     case ContentType.AUTH_REQUEST:
       return { kind: 'auth-request' };
-    case ContentType.COMMAND_REPLY: {
-      const replyText = headers.get('Reply-Text') ?? '';
-      return { kind: 'command-reply', replyText, ok: replyText.startsWith('+OK'), headers };
-    }
+    case ContentType.COMMAND_REPLY:
+      return commandReplyFrame(headers);
     case ContentType.API_RESPONSE:
       return { kind: 'api-response', body: text(body) };
     case ContentType.EVENT_PLAIN:

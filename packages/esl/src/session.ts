@@ -4,7 +4,7 @@
  * that wait for the application's CHANNEL_EXECUTE_COMPLETE (also in `async` socket mode,
  * where FreeSWITCH replies as soon as the application is dispatched).
  */
-import { simpleCommand } from './command-text.js';
+import { checkToken, simpleCommand } from './command-text.js';
 import { EslCommands, type CommandOptions, type ExecuteOptions } from './commands.js';
 import type { Socket } from 'node:net';
 import { EslConnection } from './connection.js';
@@ -12,7 +12,8 @@ import { EslClosedError, EslCommandError, EslInvalidArgumentError } from './erro
 import { EslEvent } from './event.js';
 import { MYEVENTS_NAMES } from './event-names.js';
 import type { EslHubEvents } from './event-hub.js';
-import type { CommandReplyFrame, EslFrame } from './frame.js';
+import type { EventFormat } from './event-codec.js';
+import { commandReplyFrame, ContentType, type CommandReplyFrame, type EslFrame } from './frame.js';
 import type { EslLogger } from './logger.js';
 
 export interface EslSessionEvents extends EslHubEvents {
@@ -55,6 +56,10 @@ const CLOSE_GRACE_MS = 2000;
 /** Channel data headers that are not about the channel. */
 const REPLY_HEADERS = new Set(['Content-Type', 'Reply-Text', 'Content-Length']);
 
+/** FreeSWITCH's reply to `getvar` of an unset variable (mod_event_socket's fallthrough). */
+const GETVAR_UNSET = '-ERR command not found';
+const MYEVENTS_ENABLED = '+OK Events Enabled';
+
 /** A `set` variable name: one word, no `=`. */
 function checkVariableName(name: string): void {
   if (name === '' || /[\s=]/.test(name)) throw new EslInvalidArgumentError(`variable name ${JSON.stringify(name)} is not valid`);
@@ -66,6 +71,8 @@ export class EslSession extends EslCommands<EslSessionEvents> {
   #ended = false;
   #socketMode: string | undefined;
   #control: string | undefined;
+  /** An execute helper turned myevents on (a socket without `full`). */
+  #ownMyevents = false;
 
   constructor(socket: Socket, options: EslSessionOptions) {
     super(options.logger, options.eventQueueLimit, options.requestTimeoutMs);
@@ -190,7 +197,24 @@ export class EslSession extends EslCommands<EslSessionEvents> {
 
   /** The variable's value (`getvar`); '' when unset. */
   async getVariable(name: string, opts?: CommandOptions): Promise<string> {
-    return (await this.getvar(name, opts)).replyText;
+    try {
+      return (await this.getvar(name, opts)).replyText;
+    } catch (err) {
+      // FreeSWITCH answers an unset (or empty) variable with its fallthrough reply.
+      if (err instanceof EslCommandError && err.reply === GETVAR_UNSET) return '';
+      throw err;
+    }
+  }
+
+  /**
+   * `myevents`. On a socket without `full`, where an execute helper already turned myevents on,
+   * the session's own channel is not asked again (FreeSWITCH would answer `-ERR aready enabled.`):
+   * it resolves with the `+OK Events Enabled` of a first call, the format staying what it was.
+   */
+  override async myevents(uuid?: string, format?: EventFormat, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    if (!this.#ownMyevents || (uuid !== undefined && uuid !== this.uuid)) return super.myevents(uuid, format, opts);
+    if (format !== undefined) checkToken('format', format);
+    return commandReplyFrame(new Map([['Content-Type', ContentType.COMMAND_REPLY], ['Reply-Text', MYEVENTS_ENABLED]]));
   }
 
   protected override connectionFor(label: string): EslConnection {
@@ -206,6 +230,7 @@ export class EslSession extends EslCommands<EslSessionEvents> {
   protected override resultSubscription(name: string): string {
     if (this.#control === 'full' || !(MYEVENTS_NAMES as readonly string[]).includes(name)) return super.resultSubscription(name);
     this.subs.myevents = 'myevents';
+    this.#ownMyevents = true;
     return 'myevents';
   }
 

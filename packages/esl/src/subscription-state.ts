@@ -75,7 +75,11 @@ export class SubscriptionState {
 
   /** Whether FreeSWITCH sends events of type `name` (a canonical name) on this connection. */
   isSubscribed(name: string): boolean {
-    if (this.myevents !== undefined && MYEVENTS.has(name)) return true;
+    return (this.myevents !== undefined && MYEVENTS.has(name)) || this.isSubscribedByEvent(name);
+  }
+
+  /** Whether `event` (not `myevents`) turned `name` on: for every channel of the switch. */
+  isSubscribedByEvent(name: string): boolean {
     return (this.#all && !this.#nixed.has(name)) || this.#names.has(name);
   }
 
