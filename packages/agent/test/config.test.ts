@@ -146,6 +146,11 @@ void test('verb lists take one verb per entry: a space-separated list would deny
   assert.deepEqual(loadConfig({ env: { FSBUS_API_DENYLIST: 'system, bg_system,fsctl' } }).commands.denylist, ['system', 'bg_system', 'fsctl']);
 });
 
+void test('node_id is at most 128 characters (a longer one makes subjects the broker cuts the connection over)', () => {
+  configError(() => loadConfig({ env: { FSBUS_NODE_ID: 'n'.repeat(129) } }), 'FSBUS_NODE_ID');
+  assert.equal(loadConfig({ env: { FSBUS_NODE_ID: 'N'.repeat(128) } }).node_id, 'n'.repeat(128));
+});
+
 void test('event lists take FreeSWITCH names (any case), ALL, CUSTOM and CUSTOM::<subclass>', () => {
   const c = loadConfig({ values: { events: { include: ['channel_answer', 'ALL', 'CUSTOM', 'CUSTOM::sofia::register', 'custom::conference::maintenance'], exclude: ['HEARTBEAT', 'API'] } }, env: {} });
   assert.deepEqual(c.events.include, ['channel_answer', 'ALL', 'CUSTOM', 'CUSTOM::sofia::register', 'custom::conference::maintenance']);

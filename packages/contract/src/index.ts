@@ -1,6 +1,7 @@
 export {
   DEFAULT_PREFIX,
   MAX_PREFIX_LENGTH,
+  MAX_NODE_ID_LENGTH,
   sanitizePrefix,
   slugNodeId,
   eventSubjectTail,

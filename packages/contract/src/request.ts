@@ -5,7 +5,7 @@
  * Pure: bytes in, a typed request or a typed refusal out.
  */
 import { BusErrorCode, BusMessage } from './errors.js';
-import { slugNodeId } from './subjects.js';
+import { MAX_NODE_ID_LENGTH, slugNodeId } from './subjects.js';
 
 /** @default 65536 bytes, mod_event_agent's cap. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 65536;
@@ -185,6 +185,7 @@ function wrongTypedField(fields: Record<string, unknown>): string | undefined {
   }
   const nodeId = present('node_id');
   if (nodeId !== undefined && typeof nodeId !== 'string') return 'node_id must be a string';
+  if (typeof nodeId === 'string' && nodeId.length > MAX_NODE_ID_LENGTH) return `node_id must be at most ${MAX_NODE_ID_LENGTH} characters`;
   const async = present('async');
   if (async !== undefined && typeof async !== 'boolean') return 'async must be a boolean';
   const bg = present('bg');

@@ -7,6 +7,11 @@
 export const DEFAULT_PREFIX = 'freeswitch';
 /** Longest prefix kept; mod_event_agent's cap, a guard against absurd configs. */
 export const MAX_PREFIX_LENGTH = 64;
+/**
+ * Longest node id: `<prefix>.node.<id>` stays a short subject (nats-server drops a connection whose
+ * protocol line passes 4 KiB — an agent handing a request to a 5,000-character node would be cut off).
+ */
+export const MAX_NODE_ID_LENGTH = 128;
 
 /**
  * Caps the prefix at 64 chars and turns every char outside `[A-Za-z0-9._-]` into `_`, so a hostile

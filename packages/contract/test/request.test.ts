@@ -165,6 +165,14 @@ void test('verb policy: leading verb, case-insensitive; denylist wins; allowlist
   assert.equal(r.ok, true);
 });
 
+void test('a node_id past 128 characters is refused: the hand-off subject would be too long for the broker', () => {
+  const long = parseRequest(enc(JSON.stringify({ command: 'status', node_id: 'n'.repeat(129) })), {});
+  assert.equal(long.ok ? '' : long.code, BusErrorCode.INVALID_ARGUMENT);
+  assert.equal(long.ok ? '' : long.message, 'node_id must be at most 128 characters');
+  const ok = parseRequest(enc(JSON.stringify({ command: 'status', node_id: 'N'.repeat(128) })), {});
+  assert.equal(ok.ok && ok.request.node_id, 'n'.repeat(128));
+});
+
 void test('originateWaitMs: the ring timeout (FreeSWITCH 60 s when unset or invalid) + 5 s grace, never below the floor', () => {
   assert.equal(originateWaitMs(10, 30_000), 30_000);
   assert.equal(originateWaitMs(40, 30_000), 45_000);

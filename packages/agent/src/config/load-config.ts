@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { sanitizePrefix, slugNodeId } from '@fsbus/contract';
+import { MAX_NODE_ID_LENGTH, sanitizePrefix, slugNodeId } from '@fsbus/contract';
 import { ConfigError } from '../errors.js';
 import { configSchema, type AgentConfig, type AgentSecrets } from './schema.js';
 
@@ -115,6 +115,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   }
   const nodeId = slugNodeId(parsed.node_id ?? hostname());
   if (nodeId === '') throw new ConfigError('node_id', 'must not be empty');
+  // (node_id itself is bounded by the schema; the host name is not.)
+  if (nodeId.length > MAX_NODE_ID_LENGTH) throw new ConfigError('node_id', `the host name is longer than ${MAX_NODE_ID_LENGTH} characters: set node_id`);
   return { ...parsed, node_id: nodeId, subject_prefix: sanitizePrefix(parsed.subject_prefix), secrets };
 }
 

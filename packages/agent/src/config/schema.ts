@@ -3,7 +3,7 @@
  * file's (snake_case, like mod_event_agent's params); env vars map onto them in load-config.ts.
  */
 import { z } from 'zod';
-import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_PREFIX_LENGTH } from '@fsbus/contract';
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_NODE_ID_LENGTH, MAX_PREFIX_LENGTH } from '@fsbus/contract';
 import { DEFAULT_MAX_PENDING, isEventName } from '@fsbus/esl';
 import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
 
@@ -60,7 +60,7 @@ const tls = z.union([
 export const configSchema = z
   .object({
     /** Node identity; slugified. @default os.hostname() */
-    node_id: z.string().min(1).optional(),
+    node_id: z.string().min(1).max(MAX_NODE_ID_LENGTH).optional(),
     /** One of `DRIVER_NAMES` (nats, amqp, redis, mqtt, …), case-insensitive. @default the one `broker.urls` names (amqp://… → amqp), else 'nats' */
     driver: z
       .string()
