@@ -243,10 +243,15 @@ export class Dispatcher {
     }
   }
 
-  #finish(kind: LaneKind, req: ServeRequest, started: number, command: string, hints: RequestHints, result: CommandResult): Uint8Array | undefined {
-    const init = { nodeId: this.#o.nodeId, message: result.message, correlationId: hints.correlation_id, ...(result.data === undefined ? {} : { data: result.data }) };
-    const envelope = result.ok ? successReply(init) : errorReply({ ...init, code: result.code });
-    const bytes = encodeReply(envelope);
+  #finish(kind: LaneKind, req: ServeRequest, started: number, command: string, hints: RequestHints, ran: CommandResult): Uint8Array | undefined {
+    let result = ran;
+    let bytes = this.#encode(result, hints);
+    const limit = this.#o.driver.maxPayloadBytes;
+    if (limit !== undefined && bytes.byteLength > limit) {
+      // The broker would refuse it and the requester wait out its timeout: tell it now instead.
+      result = { ok: false, code: BusErrorCode.REPLY_TOO_LARGE, message: `Reply too large for the broker: ${bytes.byteLength} bytes, it takes at most ${limit}` };
+      bytes = this.#encode(result, hints);
+    }
     if (result.ok) this.counters.ok++;
     else {
       this.counters.failed++;
@@ -267,6 +272,11 @@ export class Dispatcher {
       `audit=command cmd=${cmd} subject=${auditToken(req.subject)} result=${outcome} async=${fields.async} payload_bytes=${fields.payload_bytes}`,
     );
     return hints.async ? undefined : bytes;
+  }
+
+  #encode(result: CommandResult, hints: RequestHints): Uint8Array {
+    const init = { nodeId: this.#o.nodeId, message: result.message, correlationId: hints.correlation_id, ...(result.data === undefined ? {} : { data: result.data }) };
+    return encodeReply(result.ok ? successReply(init) : errorReply({ ...init, code: result.code }));
   }
 }
 

@@ -23,6 +23,8 @@ export interface NatsServerOptions {
   nkeys?: readonly string[];
   /** Serve TLS with this PEM certificate and key (files). @default plain TCP */
   tls?: { certFile: string; keyFile: string };
+  /** The server's `max_payload` (bytes a message may carry). @default nats-server's 1 MiB */
+  maxPayloadBytes?: number;
   /** Readiness bound. @default 20000 */
   startTimeoutMs?: number;
 }
@@ -64,11 +66,14 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     if (options.token !== undefined) args.push('--auth', options.token);
     if (options.user !== undefined) args.push('--user', options.user.name, '--pass', options.user.password);
     if (options.tls !== undefined) args.push('--tls', '--tlscert', options.tls.certFile, '--tlskey', options.tls.keyFile);
-    if (options.nkeys !== undefined) {
-      // NKey users exist only in a config file.
-      const conf = join(dir, 'auth.conf');
-      await writeFile(conf, `authorization { users = [ ${options.nkeys.map((k) => `{ nkey: ${JSON.stringify(k)} }`).join(', ')} ] }\n`);
-      args.push('-c', conf);
+    // NKey users and max_payload exist only in a config file.
+    const conf: string[] = [];
+    if (options.nkeys !== undefined) conf.push(`authorization { users = [ ${options.nkeys.map((k) => `{ nkey: ${JSON.stringify(k)} }`).join(', ')} ] }`);
+    if (options.maxPayloadBytes !== undefined) conf.push(`max_payload: ${options.maxPayloadBytes}`);
+    if (conf.length > 0) {
+      const file = join(dir, 'server.conf');
+      await writeFile(file, conf.join('\n') + '\n');
+      args.push('-c', file);
     }
     const started = await spawnUntil(bin, args, new RegExp(`${LISTEN.source}[\\s\\S]*${READY.source}`), timeoutMs).catch((err: unknown) => {
       if (err instanceof BrokerStartError && /ENOENT/.test(err.message)) {

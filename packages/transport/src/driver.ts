@@ -141,6 +141,11 @@ export interface Driver {
   readonly name: string;
   readonly capabilities: DriverCapabilities;
   readonly status: DriverStatus;
+  /**
+   * The largest message the broker takes, when it says (nats-server's `max_payload`, 1 MiB by
+   * default); undefined when unknown or not connected. A larger one is refused, not sent.
+   */
+  readonly maxPayloadBytes?: number | undefined;
   /** Resolves once connected; rejects with a typed error when no server can be reached. */
   connect(): Promise<void>;
   /** Stops subscriptions, flushes what it can, closes. Idempotent. */

@@ -35,6 +35,10 @@ export function createNatsDriver(options: DriverOptions): Driver {
 class NatsDriver extends DriverCore {
   readonly name = 'nats';
   readonly capabilities = CAPABILITIES;
+
+  get maxPayloadBytes(): number | undefined {
+    return this.#nc?.info?.max_payload;
+  }
   #nc: NatsConnection | undefined;
   /** Request/reply without nats.js's per-request error objects (see nats-request-mux.ts). */
   #requests: RequestMux | undefined;
