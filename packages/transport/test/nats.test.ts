@@ -89,6 +89,26 @@ void test('nats: token auth from options', async () => {
   }
 });
 
+void test('nats: credentials in the URL (nats://token@host, nats://user:pass@host), as libnats reads them', async () => {
+  const tokenServer = await startNatsServer({ token: 's3cr/et' });
+  const userServer = await startNatsServer({ user: { name: 'agent', password: 'p@ss:word' } });
+  try {
+    const withUserInfo = (url: string, info: string): string => url.replace('://', `://${info}@`);
+    for (const url of [withUserInfo(tokenServer.url, 's3cr%2Fet'), withUserInfo(userServer.url, 'agent:p%40ss%3Aword')]) {
+      const d = await createDriver('nats', { urls: [url], connectTimeoutMs: 5000 });
+      await d.connect();
+      await d.close();
+    }
+    // Explicit credentials win over the URL's.
+    const explicit = await createDriver('nats', { urls: [withUserInfo(tokenServer.url, 'wrong')], auth: { token: 's3cr/et' } });
+    await explicit.connect();
+    await explicit.close();
+  } finally {
+    await tokenServer.stop();
+    await userServer.stop();
+  }
+});
+
 void test('nats: user/password and NKey seed from options', async () => {
   const server = await startNatsServer({ user: { name: 'agent', password: 'pw' } });
   try {

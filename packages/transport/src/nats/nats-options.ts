@@ -6,8 +6,28 @@ import { DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
 /** Between reconnect attempts; nats.js adds jitter. @default 1000 */
 export const DEFAULT_RECONNECT_WAIT_MS = 1000;
 
+/** `nats://user:pass@host` / `nats://token@host`: the user-info and the URL without it. */
+function splitUserInfo(url: string): { server: string; user?: string; pass?: string; token?: string } {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)?([^@/]*)@(.*)$/i.exec(url);
+  if (m === null) return { server: url };
+  const server = `${m[1] ?? ''}${m[3]}`;
+  const info = m[2]!;
+  const colon = info.indexOf(':');
+  const decode = (s: string): string => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  return colon < 0 ? { server, token: decode(info) } : { server, user: decode(info.slice(0, colon)), pass: decode(info.slice(colon + 1)) };
+}
+
 export function toNatsOptions(options: DriverOptions): ConnectionOptions {
-  const servers = options.urls.flatMap((u) => u.split(',')).map((u) => u.trim()).filter((u) => u !== '');
+  // nats.js drops a URL's user-info: libnats (mod_event_agent's) reads it, so we do too, unless
+  // credentials are given explicitly.
+  const parts = options.urls.flatMap((u) => u.split(',')).map((u) => u.trim()).filter((u) => u !== '').map(splitUserInfo);
+  const servers = parts.map((p) => p.server);
   const out: ConnectionOptions = {
     servers,
     timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -22,6 +42,11 @@ export function toNatsOptions(options: DriverOptions): ConnectionOptions {
   };
   if (options.name !== undefined) out.name = options.name;
   const auth = options.auth;
+  const explicit = [auth?.token, auth?.user, auth?.nkeySeed].some((v) => v !== undefined && v !== '');
+  const fromUrl = explicit ? undefined : parts.find((p) => p.token !== undefined || p.user !== undefined);
+  if (fromUrl?.token !== undefined && fromUrl.token !== '') out.token = fromUrl.token;
+  if (fromUrl?.user !== undefined && fromUrl.user !== '') out.user = fromUrl.user;
+  if (fromUrl?.pass !== undefined && fromUrl.pass !== '') out.pass = fromUrl.pass;
   if (auth?.token !== undefined && auth.token !== '') out.token = auth.token;
   if (auth?.user !== undefined && auth.user !== '') out.user = auth.user;
   if (auth?.password !== undefined && auth.password !== '') out.pass = auth.password;
