@@ -3,6 +3,7 @@
 // it runs src/main.ts through tsx, with workspace packages resolved to their sources.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const dist = new URL('../dist/main.js', import.meta.url);
@@ -28,7 +29,9 @@ if (existsSync(fileURLToPath(dist))) {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal));
   }
+  // A child killed by a signal (a second Ctrl-C during a graceful stop) did not finish its work:
+  // 128 + the signal's number, as a shell reports it and as the built CLI would die.
   child.on('exit', (code, signal) => {
-    process.exitCode = code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1);
+    process.exitCode = code ?? 128 + (constants.signals[signal] ?? 0);
   });
 }

@@ -114,6 +114,15 @@ void describe('fsbus bus commands (child processes)', () => {
     assert.ok(ended, 'the child of the killed launcher was still running 20 s later');
   });
 
+  void it('a launcher whose child was killed by a signal exits 128 + its number, as the built CLI would die', { skip: launcherSpawns ? false : 'built (dist/) or not Linux: no launcher child' }, async () => {
+    const events = startCli(['events', 'custom.cli.killed'], env);
+    await events.waitFor(/listening on/);
+    const launcher = events.child.pid!;
+    const [child] = readFileSync(`/proc/${launcher}/task/${launcher}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    process.kill(child!, 'SIGKILL');
+    assert.equal(await events.exited, 137);
+  });
+
   void it('events prints one line per event (json or pretty), stops after --count, and exits 0 on SIGTERM', async () => {
     const json = startCli(['events', 'custom.cli.test', '--format', 'json', '--count', '3'], env);
     const pretty = startCli(['events', 'custom.cli.>'], env);
