@@ -163,11 +163,13 @@ export function invokedVerbs(command: string, args?: string): string[] {
  * runs (`bgapi system …` is `system` too): a wrapper would otherwise walk any listed verb past them.
  */
 export function isVerbPermitted(command: string, policy: VerbPolicy, args?: string): boolean {
-  const verbs = invokedVerbs(command, args);
   const lower = (list: readonly string[] | undefined) => (list ?? []).map((v) => v.trim().toLowerCase()).filter((v) => v !== '');
   const deny = lower(policy.denylist);
-  if (verbs.some((v) => deny.includes(v))) return false;
   const allow = lower(policy.allowlist);
+  // No lists (the default): nothing to read the command for, on the path of every command.
+  if (deny.length === 0 && allow.length === 0) return true;
+  const verbs = invokedVerbs(command, args);
+  if (verbs.some((v) => deny.includes(v))) return false;
   return allow.length === 0 || verbs.every((v) => allow.includes(v));
 }
 
