@@ -4,12 +4,13 @@
  * over any driver of @fsbus/transport.
  */
 import { randomBytes } from 'node:crypto';
-import { buildSubjects, decodeReply, encodeUtf8, isReplyEnvelope, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
+import { buildSubjects, decodeReply, isReplyEnvelope, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
 import { createDriver, defaultBrokerUrl, driverForUrls, type Driver } from '@fsbus/transport';
 import { BusCommands, type ClientCore } from './commands.js';
 import { whileConnected } from './connection-guard.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
-import { commandOption, countOption, timeoutOption } from './validate.js';
+import { agentStatusData } from './reply-data.js';
+import { commandOption, countOption, encodeBody, nodeOption, timeoutOption } from './validate.js';
 import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS, type AgentStatus, type ConnectOptions, type GatherOptions, type Reply } from './types.js';
 
 /** Splits `a,b` / lists into a clean URL list; none given: `fallback` (the driver's default). */
@@ -115,8 +116,7 @@ export class FsbusClient extends BusCommands {
 
   /** A handle whose every command and event stream targets one node. */
   node(nodeId: string): BusCommands {
-    if (typeof nodeId !== 'string' || nodeId.trim() === '') throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'node id must be a non-empty string');
-    return new BusCommands(this.core, nodeId);
+    return new BusCommands(this.core, nodeOption(nodeId, 'node id'));
   }
 
   /**
@@ -128,12 +128,13 @@ export class FsbusClient extends BusCommands {
     commandOption(command);
     const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs') ?? this.core.timeoutMs;
     countOption(options.expect, 'expect');
+    nodeOption(options.node, 'node');
     // Checked here as request() does: a cancelled gather must not reach every node first.
     if (options.signal?.aborted === true) throw new ClientError(ClientErrorCode.ABORTED, `${command} gather was aborted`);
     const body: Record<string, unknown> = { command, ...(options.fields ?? {}) };
     if (options.args !== undefined) body['args'] = options.args;
     if (options.node !== undefined) body['node_id'] = options.node;
-    const data = encodeUtf8(JSON.stringify(body));
+    const data = encodeBody(body, `${command} gather`);
     let messages;
     try {
       messages = await whileConnected(this.core, `${command} gather`, () =>
@@ -161,7 +162,12 @@ export class FsbusClient extends BusCommands {
   /** `agent.status` of every node that answers within the timeout, sorted by node id. */
   async statusAll(options: Omit<GatherOptions, 'args' | 'fields'> = {}): Promise<AgentStatus[]> {
     const replies = await this.gather<AgentStatus>('agent.status', options);
-    return replies.filter((r) => r.success).map((r) => r.data).sort((a, b) => a.node_id.localeCompare(b.node_id));
+    // A node whose success carries no status fails the call naming it: leaving it out would report
+    // a fleet without that node (gather('agent.status') still has every raw envelope).
+    return replies
+      .filter((r) => r.success)
+      .map((r) => agentStatusData(r, 'agent.status gather'))
+      .sort((a, b) => a.node_id.localeCompare(b.node_id));
   }
 
   get closed(): boolean {

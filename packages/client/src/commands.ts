@@ -4,15 +4,16 @@
  * a timeout, resolved with the reply's data or rejected with a typed error.
  */
 import { randomUUID } from 'node:crypto';
-import { decodeReply, encodeUtf8, originateWaitMs, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
-import type { Driver } from '@fsbus/transport';
+import { decodeReply, originateWaitMs, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
+import { TransportError, TransportErrorCode, type Driver } from '@fsbus/transport';
 import { whileConnected, type GuardedCore } from './connection-guard.js';
 import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
 import type { BusEvent, EventPattern } from './event.js';
 import type { EventStream } from './event-stream.js';
 import { openEventStream } from './events.js';
 import { waitForExecuteComplete } from './execute-complete.js';
-import { commandOption, timeoutOption } from './validate.js';
+import { agentStatusData, dataObject } from './reply-data.js';
+import { commandOption, encodeBody, nodeOption, timeoutOption } from './validate.js';
 import {
   DEFAULT_LONG_TIMEOUT_MS,
   type AgentStatus,
@@ -81,7 +82,9 @@ export class BusCommands {
   }
 
   #subject(options: CallOptions): string {
-    const node = options.node ?? this.nodeId;
+    // Checked here, before any send: a node id no agent can have may make a subject the broker
+    // drops the connection for (this handle's own id was checked by node()).
+    const node = nodeOption(options.node, 'node') ?? this.nodeId;
     return node === undefined ? this.core.subjects.api : this.core.subjects.node(node);
   }
 
@@ -90,7 +93,7 @@ export class BusCommands {
     const body: Record<string, unknown> = { command, ...fields };
     if (timeoutMs !== undefined) body['timeout_ms'] = timeoutMs;
     if (options.correlationId !== undefined) body['correlation_id'] = options.correlationId;
-    return encodeUtf8(JSON.stringify(body));
+    return encodeBody(body, `${command} request`);
   }
 
   /** Any command with any fields; resolves with the whole envelope, rejects on `success:false`. */
@@ -107,6 +110,11 @@ export class BusCommands {
       const msg = await whileConnected(core, what, () => core.driver.request(subject, data, { timeoutMs, ...signal }));
       reply = decodeReplySafe(msg.data, what);
     } catch (err) {
+      // Larger than the broker takes (its max payload), or a subject it cannot carry: sending it
+      // again can never work, so it is the caller's argument, not a lost connection.
+      if (err instanceof TransportError && err.code === TransportErrorCode.UNSUPPORTED) {
+        throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `${what}: ${err.message}`, { cause: err });
+      }
       throw toClientError(err, what, core.isClosed());
     }
     if (!reply.success) throw new ReplyError(reply);
@@ -116,8 +124,15 @@ export class BusCommands {
   /** Fire-and-forget (`async: true`): published, never answered. */
   protected send(command: string, fields: Readonly<Record<string, unknown>>, options: CallOptions): void {
     if (this.core.isClosed()) throw new ClientError(ClientErrorCode.CLOSED, `${command}: the client is closed`);
-    const outcome = this.core.driver.publish(this.#subject(options), this.#body(command, { ...fields, async: true }, options));
-    if (outcome === 'dropped') throw new ClientError(ClientErrorCode.DISCONNECTED, `${command}: the broker is away and the send buffer is full`);
+    const driver = this.core.driver;
+    const outcome = driver.publish(this.#subject(options), this.#body(command, { ...fields, async: true }, options));
+    if (outcome !== 'dropped') return;
+    // Dropped while connected: not for want of buffer space, the driver refused the message itself
+    // (over the broker's max payload, or a subject it cannot carry). Sending it again cannot help.
+    if (driver.status === 'connected') {
+      throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `${command}: the driver refused the message (larger than the broker takes, or a subject it cannot carry)`);
+    }
+    throw new ClientError(ClientErrorCode.DISCONNECTED, `${command}: the broker is away and the send buffer is full`);
   }
 
   /** FreeSWITCH `api <command> <args>`; resolves with its output. */
@@ -152,8 +167,8 @@ export class BusCommands {
       return { uuid };
     }
     const wait = originateWaitMs(o.ringTimeoutS, DEFAULT_LONG_TIMEOUT_MS);
-    const reply = await this.request<{ uuid?: string; job_uuid?: string; result?: string }>('originate', fields, call, wait);
-    const d = reply.data;
+    const reply = await this.request('originate', fields, call, wait);
+    const d = dataObject(reply, 'originate request', '{uuid, job_uuid, result}', ['uuid', 'job_uuid', 'result']);
     return { uuid: d.uuid ?? uuid, jobUuid: d.job_uuid ?? '', result: d.result ?? '', nodeId: reply.node_id };
   }
 
@@ -170,14 +185,15 @@ export class BusCommands {
     if (o.args !== undefined) fields['args'] = o.args;
     if (o.vars !== undefined) fields['vars'] = o.vars;
     if (o.waitForComplete !== true) {
-      const reply = await this.request<{ application_uuid?: string }>('execute_app', fields, call);
-      return { applicationUuid: reply.data.application_uuid ?? '', nodeId: reply.node_id, complete: undefined };
+      const reply = await this.request('execute_app', fields, call);
+      const d = dataObject(reply, 'execute_app request', '{application_uuid}', ['application_uuid']);
+      return { applicationUuid: d.application_uuid ?? '', nodeId: reply.node_id, complete: undefined };
     }
     // The forward_to address is subscribed before the request, so the completion cannot be missed.
     const waiter = await waitForExecuteComplete(this.core, timeoutOption(o.completeTimeoutMs, 'completeTimeoutMs'), call.signal);
     try {
-      const reply = await this.request<{ application_uuid?: string }>('execute_app', { ...fields, forward_to: waiter.subject }, call);
-      const applicationUuid = reply.data.application_uuid ?? '';
+      const reply = await this.request('execute_app', { ...fields, forward_to: waiter.subject }, call);
+      const applicationUuid = dataObject(reply, 'execute_app request', '{application_uuid}', ['application_uuid']).application_uuid ?? '';
       waiter.expect(applicationUuid);
       return { applicationUuid, nodeId: reply.node_id, complete: waiter.complete };
     } catch (err) {
@@ -188,7 +204,7 @@ export class BusCommands {
 
   /** `agent.status` of one agent (this handle's node, or whichever the api lane picks). */
   async status(options: CallOptions = {}): Promise<AgentStatus> {
-    return (await this.request<AgentStatus>('agent.status', {}, options)).data;
+    return agentStatusData(await this.request('agent.status', {}, options), 'agent.status request');
   }
 
 }

@@ -2,14 +2,14 @@
  * Opening an event stream: live subscriptions (one per pattern) or a durable/replayed consumer
  * of the agent's event stream, filtered by node on the client (events carry `node_id`).
  */
-import { eventSubjectTail } from '@fsbus/contract';
+import { eventSubjectTail, slugNodeId } from '@fsbus/contract';
 import { isEventName } from '@fsbus/esl';
 import { assertPattern, TransportError, TransportErrorCode, type ConsumeDurableOptions, type Subscription } from '@fsbus/transport';
 import type { ClientCore } from './commands.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
 import { decodeEvent, subjectMatches, type BusEvent, type EventPattern } from './event.js';
 import { EventStream } from './event-stream.js';
-import { countOption } from './validate.js';
+import { countOption, nodeOption } from './validate.js';
 import { DEFAULT_EVENT_BUFFER, type EventsOptions } from './types.js';
 
 /** `channel.>` → `freeswitch.events.channel.>`; `CHANNEL_ANSWER` → `freeswitch.events.channel.answer`. */
@@ -36,7 +36,7 @@ export function openEventStream(core: ClientCore, patterns: readonly EventPatter
   if (core.isClosed()) throw new ClientError(ClientErrorCode.CLOSED, 'events: the client is closed');
   if (patterns.length === 0) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'events: give at least one pattern');
   const subjects = [...new Set(patterns.map((p) => eventSubject(core, p)))];
-  const node = options.node === undefined ? undefined : options.node.toLowerCase().replace(/[^a-z0-9_-]/g, '_');
+  const node = options.node === undefined ? undefined : slugNodeId(nodeOption(options.node, 'node'));
   const durable = options.durable !== undefined || options.from !== undefined;
   const accept = (e: BusEvent): boolean =>
     (node === undefined || e.nodeId === node) && (!durable || subjects.some((s) => subjectMatches(s, e.subject)));

@@ -80,3 +80,40 @@ void test('nats: close() fails a pending gather with CLOSED, like a pending requ
     await client.close();
     await failed;
   }));
+
+void test("nats: a request over the server's max_payload (headers included) or to a subject with white space is UNSUPPORTED, at once and also while the server is away", async () => {
+  const server = await startNatsServer({ maxPayloadBytes: 1024 });
+  const responder = await createDriver('nats', { urls: [server.url] });
+  const client = await createDriver('nats', { urls: [server.url] });
+  try {
+    await responder.connect();
+    await client.connect();
+    const lane = responder.serve({ subject: 'mux.size', competing: true }, (req) => enc(`re:${req.data.byteLength}`));
+    await responder.flush();
+    const tooBig = { code: TransportErrorCode.UNSUPPORTED, message: /^request to mux\.size: the message is \d+ bytes, over the server's max_payload of 1024 bytes$/ };
+    await assert.rejects(client.request('mux.size', new Uint8Array(1025), { timeoutMs: 10_000 }), tooBig);
+    // 1000 bytes fit alone; with a header they do not.
+    assert.equal(dec((await client.request('mux.size', new Uint8Array(1000), { timeoutMs: 10_000 })).data), 're:1000');
+    await assert.rejects(client.request('mux.size', new Uint8Array(1000), { timeoutMs: 10_000, headers: { 'x-pad': 'p'.repeat(40) } }), tooBig);
+    await assert.rejects(client.request('mux.size here', enc('x'), { timeoutMs: 10_000 }), { code: TransportErrorCode.UNSUPPORTED, message: /white space/ });
+    // The connection was never in question: the next request is answered.
+    assert.equal(dec((await client.request('mux.size', enc('x'), { timeoutMs: 10_000 })).data), 're:1');
+    await lane.unsubscribe();
+    // Away, it is refused at once instead of waiting in the outbox to be refused on reconnect.
+    const away = new Promise<void>((resolve) => {
+      const off = client.on((e) => {
+        if (e.type === 'status' && e.status === 'reconnecting') {
+          off();
+          resolve();
+        }
+      });
+    });
+    await server.halt();
+    await away;
+    await assert.rejects(client.request('mux.size', new Uint8Array(1025), { timeoutMs: 10_000 }), tooBig);
+  } finally {
+    await client.close();
+    await responder.close();
+    await server.stop();
+  }
+});

@@ -8,10 +8,11 @@
  * that waited out an outage is never sent after its requester gave up.
  */
 import { DeadlineTimer } from '@fsbus/esl';
-import { createInbox, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import { createInbox, MsgHdrsImpl, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import type { MessageHeaders, PublishOutcome } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import type { OutboxItem } from '../outbox.js';
+import { toNatsHeaders } from './nats-util.js';
 
 export interface MuxRequestOptions {
   timeoutMs: number;
@@ -63,6 +64,9 @@ export class RequestMux {
     const signal = options.signal;
     if (signal?.aborted === true) return Promise.reject(abortedError(subject, signal));
     if (this.#closed) return Promise.reject(new TransportError(TransportErrorCode.CLOSED, `request to ${subject}: the connection is closed`));
+    // Never sendable, told apart from an outbox that is full: sending it again cannot help.
+    const unsendable = this.#unsendable(subject, data, options.headers);
+    if (unsendable !== undefined) return Promise.reject(new TransportError(TransportErrorCode.UNSUPPORTED, `request to ${subject}: ${unsendable}`));
     this.#subscription ??= this.#nc.subscribe(`${this.#prefix}.*`, { callback: (err, msg) => this.#onReply(err, msg) });
     const token = (++this.#seq).toString(36);
     return new Promise<Msg>((resolve, reject) => {
@@ -76,9 +80,26 @@ export class RequestMux {
       }
       this.#pending.set(token, pending);
       this.#deadlines.add(pending.deadline);
-      // 'dropped': never sendable (bad subject, too big; the driver logged why) or the outbox is full.
+      // 'dropped' (what #unsendable foresees was refused above): the server is away and the outbox
+      // is full, or the connection is closing.
       if (this.#send(item) === 'dropped') this.#fail(token, new TransportError(TransportErrorCode.BROKER, `request to ${subject} could not be sent`));
     });
+  }
+
+  /**
+   * Why nats.js would refuse to publish this request whatever the connection's state, as it checks
+   * (a subject that is empty or has white space; a message over the server's max_payload, known
+   * from its INFO, headers included), or undefined. Checked before the request waits in the outbox
+   * while the server is away, where it would otherwise be refused on reconnect and time out.
+   */
+  #unsendable(subject: string, data: Uint8Array, headers: MessageHeaders | undefined): string | undefined {
+    if (subject === '' || /[ \t\r\n]/.test(subject)) return 'the subject is empty or has white space';
+    const max = this.#nc.info?.max_payload;
+    if (max === undefined) return undefined;
+    // Headers count as nats.js writes them (toNatsHeaders makes its MsgHdrsImpl).
+    const hdrs = headers === undefined ? undefined : toNatsHeaders(headers);
+    const size = data.byteLength + (hdrs instanceof MsgHdrsImpl ? hdrs.encode().byteLength : 0);
+    return size > max ? `the message is ${size} bytes, over the server's max_payload of ${max} bytes` : undefined;
   }
 
   /** Rejects every waiting request and stops listening. Idempotent. */

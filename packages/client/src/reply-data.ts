@@ -1,0 +1,42 @@
+/**
+ * The `data` of a `success:true` envelope, checked before a method reads fields from it. An
+ * envelope may come without `data`, or with `data: null` (mod_event_agent answers that way, and
+ * so may any other publisher on the lane): a method that needs an object says what is missing with
+ * FSBUS_ERR_CLIENT_BAD_REPLY instead of failing on `undefined` with a bare TypeError.
+ */
+import type { ReplyEnvelope } from '@fsbus/contract';
+import { ClientError, ClientErrorCode } from './errors.js';
+import type { AgentStatus } from './types.js';
+
+function badReply(what: string, reply: ReplyEnvelope, problem: string): ClientError {
+  return new ClientError(ClientErrorCode.BAD_REPLY, `${what}: the reply of node '${reply.node_id}' ${problem}`);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'none';
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+/**
+ * The reply's `data` as an object whose `fields`, where present, are strings (`expected` names
+ * the shape in the message: `{uuid, job_uuid, result}`).
+ */
+export function dataObject<K extends string>(reply: ReplyEnvelope, what: string, expected: string, fields: readonly K[]): Partial<Record<K, string>> {
+  const data = reply.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw badReply(what, reply, `has no data object ${expected} (got ${describe(data)})`);
+  const record = data as Record<string, unknown>;
+  for (const field of fields) {
+    const value = record[field];
+    if (value !== undefined && typeof value !== 'string') throw badReply(what, reply, `has data.${field} that is not a string (got ${describe(value)})`);
+  }
+  return record as Partial<Record<K, string>>;
+}
+
+/** The reply's `data` as an agent status: an object with a string `node_id` at least. */
+export function agentStatusData(reply: ReplyEnvelope, what: string): AgentStatus {
+  const data = reply.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw badReply(what, reply, `has no status object in data (got ${describe(data)})`);
+  if (typeof (data as { node_id?: unknown }).node_id !== 'string') throw badReply(what, reply, 'has no data.node_id string');
+  return data as AgentStatus;
+}
