@@ -23,6 +23,7 @@ import { EventPublisher } from './event-publisher.js';
 import { FreeSwitchLink } from './freeswitch-link.js';
 import { AgentHttpServer } from './http-server.js';
 import { createStdoutSink, type LogSink } from './log-sink.js';
+import { LogThrottle } from './log-throttle.js';
 import { AgentMetrics } from './metrics.js';
 import { registerProcessMetrics } from './process-metrics.js';
 
@@ -56,7 +57,7 @@ export class Agent {
   readonly metrics: AgentMetrics;
   /** Park mode (dialplan.*) and its mod_xml_curl endpoint. */
   readonly park: ParkManager;
-  readonly #completions = new ExecuteCompletions();
+  readonly #completions: ExecuteCompletions;
   #driver: Driver | undefined;
   #link: FreeSwitchLink | undefined;
   #dispatcher: Dispatcher | undefined;
@@ -70,6 +71,10 @@ export class Agent {
   #eslReconnects = 0;
   /** Our own stdout sink, when no logger was given. */
   #logSink: LogSink | undefined;
+  /** Errors the driver reported (a publish the broker refused, a lost subscription…), see #onBrokerError. */
+  #brokerErrors = 0;
+  readonly #brokerErrorLog: LogThrottle;
+  readonly #evictionLog: LogThrottle;
 
   constructor(config: AgentConfig, options: AgentOptions = {}) {
     this.config = config;
@@ -79,11 +84,24 @@ export class Agent {
       this.#logSink = createStdoutSink();
       this.logger = pino({ level: config.log_level, base: { node_id: config.node_id } }, this.#logSink.stream);
     }
+    this.#brokerErrorLog = new LogThrottle((fields, msg) => this.logger.error(fields, msg), 'broker reported an error');
+    this.#evictionLog = new LogThrottle(
+      (fields, msg) => this.logger.warn(fields, msg),
+      'execute_app completion watches full: the oldest was dropped, its completion will not be forwarded',
+    );
+    this.#completions = new ExecuteCompletions(undefined, (evicted) =>
+      this.#evictionLog.hit({ application_uuid: evicted.applicationUuid, channel: evicted.channel, max: this.#completions.max }),
+    );
     this.metrics = new AgentMetrics(
       { node_id: config.node_id },
       () => this.#eventsDropped(),
       () => this.#driver?.stats().refused ?? 0,
       () => this.#logSink?.dropped ?? 0,
+      {
+        eslProtocolErrors: () => this.#link?.protocolErrors ?? 0,
+        executeWatchesEvicted: () => this.#completions.dropped,
+        executeWatchesPending: () => this.#completions.pending,
+      },
     );
     const d = config.dialplan;
     this.park = new ParkManager({
@@ -124,7 +142,7 @@ export class Agent {
     return this.#link?.eventsStatus ?? 'none';
   }
 
-  /** Broker connected and FreeSWITCH reachable (events + at least one command connection). */
+  /** Broker connected and FreeSWITCH reachable (events subscribed + at least one command connection). */
   get ready(): boolean {
     return this.#state === 'running' && this.#driver?.status === 'connected' && this.#link?.ready === true;
   }
@@ -136,6 +154,29 @@ export class Agent {
 
   get driver(): Driver | undefined {
     return this.#driver;
+  }
+
+  /** /readyz: `reason` says what is missing when not ready. */
+  #readiness(): { ready: boolean; broker: string; esl: string; reason?: string } {
+    const r = { ready: this.ready, broker: this.brokerStatus, esl: this.eslStatus };
+    if (r.ready) return r;
+    let reason: string | undefined;
+    if (this.#state !== 'running') reason = `agent ${this.#state}`;
+    else if (this.#driver?.status !== 'connected') reason = `broker ${this.brokerStatus}`;
+    else reason = this.#link?.notReadyReason;
+    return reason === undefined ? r : { ...r, reason };
+  }
+
+  /**
+   * The driver's errors: over NATS a publish the broker refused (permissions violation), a
+   * subscription it refused, a slow consumer. Which publish a refusal belongs to is not known, so
+   * events_published still counts the refused event: counted here, and logged once per burst.
+   */
+  #onBrokerError(err: Error): void {
+    this.#brokerErrors++;
+    this.metrics.brokerErrors.inc();
+    this.#brokerErrorLog.hit({ err });
+    this.#changed();
   }
 
   async start(): Promise<void> {
@@ -162,7 +203,10 @@ export class Agent {
       });
       this.#driver = driver;
       driver.on((e) => {
-        if (e.type !== 'status') return;
+        if (e.type === 'error') {
+          this.#onBrokerError(e.error);
+          return;
+        }
         this.metrics.brokerConnected.set(e.status === 'connected' ? 1 : 0);
         if (e.status === 'connected' && driver.stats().reconnects > 0) this.metrics.reconnects.inc({ target: 'broker' });
         this.#changed();
@@ -198,6 +242,7 @@ export class Agent {
           this.#eslReconnects++;
           this.metrics.reconnects.inc({ target: 'esl' });
         },
+        onSubscription: () => this.#changed(),
       });
       this.#link = link;
       this.#dispatcher = new Dispatcher({
@@ -223,7 +268,7 @@ export class Agent {
       if (c.metrics.enabled) {
         this.#http = new AgentHttpServer(this.metrics.registry, {
           healthy: () => this.#state === 'running',
-          ready: () => ({ ready: this.ready, broker: this.brokerStatus, esl: this.eslStatus }),
+          ready: () => this.#readiness(),
         });
         registerProcessMetrics(this.metrics.registry);
         this.#httpPort = await this.#http.listen(c.metrics.port, c.metrics.host, (err) => this.logger.warn({ err }, 'metrics server error'));
@@ -282,7 +327,12 @@ export class Agent {
       subject_prefix: this.subjects.prefix,
       connected: this.#driver?.status === 'connected',
       broker: { status: this.brokerStatus, reconnects: ds?.reconnects ?? 0, buffered_now: ds?.pending ?? 0 },
-      esl: { status: this.eslStatus, command_connections_ready: this.#link?.commandsReady ?? 0, reconnects: this.#eslReconnects },
+      esl: {
+        status: this.eslStatus,
+        events_subscription: this.#link?.subscription ?? 'none',
+        command_connections_ready: this.#link?.commandsReady ?? 0,
+        reconnects: this.#eslReconnects,
+      },
       counters: {
         requests_received: d?.received ?? 0,
         requests_ok: d?.ok ?? 0,
@@ -296,6 +346,10 @@ export class Agent {
         events_dropped: this.#eventsDropped(),
         forwards_dropped: this.metrics.forwardsDropped,
         log_lines_dropped: this.#logSink?.dropped ?? 0,
+        broker_errors: this.#brokerErrors,
+        esl_protocol_errors: this.#link?.protocolErrors ?? 0,
+        execute_watches_pending: this.#completions.pending,
+        execute_watches_evicted: this.#completions.dropped,
         bytes_published: e?.bytes ?? 0,
         reconnects: (ds?.reconnects ?? 0) + this.#eslReconnects,
       },
@@ -339,6 +393,9 @@ export class Agent {
     await this.#driver?.flush().catch(() => undefined);
     await this.#driver?.close();
     await this.#http?.close();
+    // What the rate-limited lines still hold is written now, not by a timer after the stop.
+    this.#brokerErrorLog.flush();
+    this.#evictionLog.flush();
   }
 }
 

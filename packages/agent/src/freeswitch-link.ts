@@ -3,9 +3,15 @@
  * published) and a small pool for commands, so a slow `api` never holds up the others (FreeSWITCH
  * runs the api commands of one connection one after the other). Each client reconnects by itself
  * and re-applies its subscription; the first connect is retried here until it succeeds.
+ *
+ * The event subscription is asked for here on every (re)connect of the event connection and
+ * retried with backoff until FreeSWITCH accepts it: a refused `event json` is forgotten by the
+ * client (it would never be asked again), and a refused re-apply only reported. Until it is
+ * accepted the link is not ready.
  */
 import {
   EslClient,
+  EslProtocolError,
   backoffDelay,
   type BgapiResult,
   type CommandOptions,
@@ -15,6 +21,17 @@ import {
   type EslLogger,
   type SendMsg,
 } from '@fsbus/esl';
+import { LogThrottle } from './log-throttle.js';
+
+/**
+ * The event subscription on the current event connection: `none` (no events wanted), `pending`
+ * (asked, or waiting for the connection), `confirmed` (FreeSWITCH said +OK), `failed` (refused or
+ * unanswered; retried with backoff).
+ */
+export type EventSubscriptionState = 'none' | 'pending' | 'confirmed' | 'failed';
+
+/** Backoff of the subscription retries. */
+const SUBSCRIBE_RETRY = { initialDelayMs: 100, maxDelayMs: 5000 } as const;
 
 export interface FreeSwitchLinkOptions {
   host: string;
@@ -30,6 +47,8 @@ export interface FreeSwitchLinkOptions {
   onEvent(event: EslEvent): void;
   onStatus(which: 'events' | 'commands', status: EslClientStatus): void;
   onReconnect(): void;
+  /** The event subscription was confirmed or failed (see `subscription`). */
+  onSubscription?(state: EventSubscriptionState): void;
 }
 
 export class FreeSwitchLink {
@@ -38,6 +57,12 @@ export class FreeSwitchLink {
   readonly #pool: EslClient[];
   readonly #inflight = new Map<EslClient, number>();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
+  readonly #subscribeLog: LogThrottle;
+  #subscription: EventSubscriptionState;
+  /** The last subscription failure, for `notReadyReason`. */
+  #subscribeError: string | undefined;
+  /** Bumped on every status change of the event connection: an answer of an older one is stale. */
+  #eventsEpoch = 0;
   #closed = false;
 
   constructor(opts: FreeSwitchLinkOptions) {
@@ -54,7 +79,10 @@ export class FreeSwitchLink {
       });
     this.#events = make();
     this.#pool = Array.from({ length: opts.poolSize }, make);
+    this.#subscription = opts.eventNames.length === 0 ? 'none' : 'pending';
+    this.#subscribeLog = new LogThrottle((fields, msg) => opts.logger.error(fields, msg), 'event subscription failed, retrying');
     this.#events.on('event', (e) => opts.onEvent(e));
+    this.#events.on('status', (s) => this.#onEventsStatus(s));
     for (const c of [this.#events, ...this.#pool]) {
       this.#inflight.set(c, 0);
       let wasReady = false;
@@ -64,35 +92,80 @@ export class FreeSwitchLink {
         opts.onStatus(c === this.#events ? 'events' : 'commands', s);
       });
       // Errors surface as statuses and rejected requests; an unhandled 'error' must not crash us.
-      c.on('error', (err) => opts.logger.warn({ err }, 'esl error'));
+      // Protocol errors are logged (rate-limited) and counted (stats.protocolErrors) by the client.
+      c.on('error', (err) => {
+        if (!(err instanceof EslProtocolError)) opts.logger.warn({ err }, 'esl error');
+      });
     }
   }
 
   /** Starts connecting every client; resolves at once (readiness is reported by status). */
   start(): void {
-    this.#connect(this.#events, 0, async () => {
-      if (this.#opts.eventNames.length > 0) await this.#events.events('json', this.#opts.eventNames);
-    });
-    for (const c of this.#pool) this.#connect(c, 0, () => Promise.resolve());
+    for (const c of [this.#events, ...this.#pool]) this.#connect(c, 0);
   }
 
-  #connect(client: EslClient, attempt: number, afterFirst: () => Promise<void>): void {
+  #connect(client: EslClient, attempt: number): void {
     if (this.#closed) return;
     client.connect().then(
-      () =>
-        afterFirst().catch((err: unknown) => {
-          this.#opts.logger.error({ err }, 'event subscription failed');
-        }),
+      () => undefined,
       (err: unknown) => {
         if (this.#closed) return;
         this.#opts.logger.warn({ err, attempt }, 'FreeSWITCH not reachable, retrying');
-        const timer = setTimeout(() => {
-          this.#retryTimers.delete(timer);
-          this.#connect(client, attempt + 1, afterFirst);
-        }, backoffDelay(attempt, { initialDelayMs: 100, maxDelayMs: 5000 }));
-        this.#retryTimers.add(timer);
+        this.#later(backoffDelay(attempt, { initialDelayMs: 100, maxDelayMs: 5000 }), () => this.#connect(client, attempt + 1));
       },
     );
+  }
+
+  #later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(timer);
+      fn();
+    }, ms);
+    this.#retryTimers.add(timer);
+  }
+
+  /** Each time the event connection is (back) up, the subscription is asked for and confirmed. */
+  #onEventsStatus(status: EslClientStatus): void {
+    if (this.#subscription === 'none') return;
+    const epoch = ++this.#eventsEpoch;
+    if (status === 'ready') this.#subscribe(epoch, 0);
+    else if (this.#subscription === 'confirmed') this.#subscription = 'pending';
+  }
+
+  #subscribe(epoch: number, attempt: number): void {
+    if (this.#closed || epoch !== this.#eventsEpoch) return;
+    this.#events.events('json', this.#opts.eventNames).then(
+      () => {
+        if (this.#closed || epoch !== this.#eventsEpoch) return;
+        if (this.#subscription === 'failed') this.#opts.logger.info({ attempt }, 'event subscription accepted');
+        this.#subscription = 'confirmed';
+        this.#subscribeError = undefined;
+        this.#opts.onSubscription?.('confirmed');
+      },
+      (err: unknown) => {
+        // The connection went away meanwhile: its next 'ready' asks again.
+        if (this.#closed || epoch !== this.#eventsEpoch) return;
+        this.#subscription = 'failed';
+        this.#subscribeError = err instanceof Error ? err.message : String(err);
+        this.#subscribeLog.hit({ err, attempt });
+        this.#opts.onSubscription?.('failed');
+        this.#later(backoffDelay(attempt, SUBSCRIBE_RETRY), () => this.#subscribe(epoch, attempt + 1));
+      },
+    );
+  }
+
+  /** The event subscription on the current event connection. */
+  get subscription(): EventSubscriptionState {
+    return this.#subscription;
+  }
+
+  /** Why the link is not ready, for /readyz; undefined when it is. */
+  get notReadyReason(): string | undefined {
+    if (this.#events.status !== 'ready') return `FreeSWITCH event connection ${this.#events.status}`;
+    if (this.#subscription === 'failed') return `FreeSWITCH refused the event subscription (${this.#subscribeError ?? 'no reason given'}), retrying`;
+    if (this.#subscription === 'pending') return 'waiting for FreeSWITCH to confirm the event subscription';
+    if (this.commandsReady === 0) return 'no FreeSWITCH command connection ready';
+    return undefined;
   }
 
   get eventsStatus(): EslClientStatus {
@@ -104,8 +177,16 @@ export class FreeSwitchLink {
     return this.#pool.filter((c) => c.status === 'ready').length;
   }
 
+  /** Events connection up with its subscription confirmed, and a command connection up. */
   get ready(): boolean {
-    return this.#events.status === 'ready' && this.commandsReady > 0;
+    return this.#events.status === 'ready' && (this.#subscription === 'none' || this.#subscription === 'confirmed') && this.commandsReady > 0;
+  }
+
+  /** Total protocol errors of every connection (undecodable frames; see EslStats). */
+  get protocolErrors(): number {
+    let n = 0;
+    for (const c of this.clients) n += c.stats.protocolErrors;
+    return n;
   }
 
   /**
@@ -169,6 +250,7 @@ export class FreeSwitchLink {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#subscribeLog.flush();
     for (const t of this.#retryTimers) clearTimeout(t);
     this.#retryTimers.clear();
     await Promise.all([this.#events, ...this.#pool].map((c) => c.close()));

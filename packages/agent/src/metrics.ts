@@ -2,6 +2,16 @@
 import type { PublishOutcome } from '@fsbus/transport';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** Running totals the agent's parts own, read at scrape time. */
+export interface AgentMetricSources {
+  /** Undecodable frames from FreeSWITCH, every ESL connection (EslStats.protocolErrors). */
+  eslProtocolErrors?: () => number;
+  /** execute_app completion watches dropped because the table was full. */
+  executeWatchesEvicted?: () => number;
+  /** execute_app completion watches waiting now. */
+  executeWatchesPending?: () => number;
+}
+
 export class AgentMetrics {
   readonly registry = new Registry();
   readonly requests: Counter<'lane' | 'result'>;
@@ -17,6 +27,10 @@ export class AgentMetrics {
   readonly eventsDropped: Counter;
   readonly clientsRefused: Counter;
   readonly logLinesDropped: Counter;
+  readonly brokerErrors: Counter;
+  readonly eslProtocolErrors: Counter;
+  readonly executeWatchesEvicted: Counter;
+  readonly executeWatchesPending: Gauge;
   readonly brokerConnected: Gauge;
   readonly eslConnected: Gauge;
   readonly reconnects: Counter<'target'>;
@@ -29,9 +43,16 @@ export class AgentMetrics {
 
   /**
    * `dropped` (events only, see forwardsDropped) and `refused` read the driver's running totals
-   * (DriverStats); `logDropped` the log sink's (lines lost because stdout failed).
+   * (DriverStats); `logDropped` the log sink's (lines lost because stdout failed); `sources` the
+   * other totals (absent ones read 0).
    */
-  constructor(defaultLabels: Record<string, string>, dropped: () => number, refused: () => number, logDropped: () => number = () => 0) {
+  constructor(
+    defaultLabels: Record<string, string>,
+    dropped: () => number,
+    refused: () => number,
+    logDropped: () => number = () => 0,
+    sources: AgentMetricSources = {},
+  ) {
     const r = [this.registry];
     this.registry.setDefaultLabels(defaultLabels);
     this.requests = new Counter({ name: 'fsbus_requests_total', help: 'Command requests handled, by lane and result', labelNames: ['lane', 'result'], registers: r });
@@ -53,6 +74,33 @@ export class AgentMetrics {
     this.eventsDropped = mirroredTotal(r, 'fsbus_events_dropped_total', 'Events dropped because the outgoing buffer was full', dropped);
     this.clientsRefused = mirroredTotal(r, 'fsbus_broker_clients_refused_total', 'Bus clients refused by client authentication (zmq: key not in curve client_keys)', refused);
     this.logLinesDropped = mirroredTotal(r, 'fsbus_log_lines_dropped_total', 'Log lines dropped because writing to stdout failed', logDropped);
+    this.brokerErrors = new Counter({
+      name: 'fsbus_broker_errors_total',
+      help: 'Errors the broker driver reported (NATS: a publish or subscription refused by permissions, a slow consumer)',
+      registers: r,
+    });
+    const zero = () => 0;
+    this.eslProtocolErrors = mirroredTotal(
+      r,
+      'fsbus_esl_protocol_errors_total',
+      'Frames from FreeSWITCH that could not be decoded (bad event bodies, replies nobody waited for, lost framing)',
+      sources.eslProtocolErrors ?? zero,
+    );
+    this.executeWatchesEvicted = mirroredTotal(
+      r,
+      'fsbus_execute_watches_evicted_total',
+      'execute_app completion watches dropped because the table was full (their completion is not forwarded)',
+      sources.executeWatchesEvicted ?? zero,
+    );
+    const pending = sources.executeWatchesPending ?? zero;
+    this.executeWatchesPending = new Gauge({
+      name: 'fsbus_execute_watches_pending',
+      help: 'execute_app completion watches waiting for their CHANNEL_EXECUTE_COMPLETE',
+      registers: r,
+      collect() {
+        this.set(pending());
+      },
+    });
     this.brokerConnected = new Gauge({ name: 'fsbus_broker_connected', help: '1 when the broker connection is up', registers: r });
     this.eslConnected = new Gauge({ name: 'fsbus_esl_connected', help: '1 when the FreeSWITCH event connection is up', registers: r });
     this.reconnects = new Counter({ name: 'fsbus_reconnects_total', help: 'Reconnections, by target (broker, esl)', labelNames: ['target'], registers: r });

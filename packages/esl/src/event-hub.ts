@@ -31,6 +31,13 @@ export interface EslStats {
   reconnects: number;
 }
 
+/**
+ * Undecodable frames the connection survives (a bad event body, a reply nobody waits for) are
+ * logged at most once per this interval: the first at once, the rest as one line at its end with
+ * `suppressed: n`. Every one is still emitted as 'error' and counted in `stats.protocolErrors`.
+ */
+const PROTOCOL_ERROR_LOG_INTERVAL_MS = 10_000;
+
 /** The result events bgapi (BACKGROUND_JOB) and execute (the other two) subscribe to for themselves. */
 const SELF_SUBSCRIBED: ReadonlySet<string> = new Set(['BACKGROUND_JOB', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE']);
 
@@ -56,6 +63,12 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
   readonly #iterators = new Set<EventIterator>();
   readonly #jobWaiters = new Map<string, Waiter>();
   readonly #execWaiters = new Map<string, Waiter>();
+  /** Protocol errors not logged yet (see PROTOCOL_ERROR_LOG_INTERVAL_MS). */
+  readonly #protocolLog: { timer: NodeJS.Timeout | undefined; suppressed: number; last: EslProtocolError | undefined } = {
+    timer: undefined,
+    suppressed: 0,
+    last: undefined,
+  };
 
   constructor(logger: EslLogger, eventQueueLimit: number) {
     super();
@@ -99,8 +112,36 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
 
   protected handleProtocolError(err: EslProtocolError, fatal: boolean): void {
     this.stats.protocolErrors++;
-    this.logger.warn({ err, fatal }, 'protocol error');
-    this.emitError(err);
+    // Lost framing drops the connection: rare, always logged. The others can come by the thousand.
+    if (fatal) this.logger.warn({ err, fatal }, 'protocol error');
+    else this.#logProtocolError(err);
+    // Logged above already: unheard, it is not logged a second time (as emitError would).
+    this.emit('error', err);
+  }
+
+  #logProtocolError(err: EslProtocolError): void {
+    const l = this.#protocolLog;
+    if (l.timer !== undefined) {
+      l.suppressed++;
+      l.last = err;
+      return;
+    }
+    this.logger.warn({ err, fatal: false }, 'protocol error');
+    this.#protocolLogWindow();
+  }
+
+  #protocolLogWindow(): void {
+    const l = this.#protocolLog;
+    l.timer = setTimeout(() => {
+      l.timer = undefined;
+      if (l.suppressed === 0) return;
+      const suppressed = l.suppressed;
+      l.suppressed = 0;
+      this.logger.warn({ err: l.last, fatal: false, suppressed }, 'protocol error');
+      l.last = undefined;
+      this.#protocolLogWindow();
+    }, PROTOCOL_ERROR_LOG_INTERVAL_MS);
+    l.timer.unref(); // never keeps the process alive
   }
 
   /** Frames that are not replies; auth/request and rude-rejection are the client's business. */

@@ -2,12 +2,19 @@
  * Waits for the CHANNEL_EXECUTE_COMPLETE of applications dispatched by execute_app, matched by
  * the Application-UUID FreeSWITCH copies from our sendmsg's Event-UUID. A watch ends with the
  * completion or with the channel (CHANNEL_DESTROY); the table is bounded, the oldest watch is
- * dropped (and counted) when it is full.
+ * dropped when it is full: counted (`dropped`) and reported to `onDrop` (the agent logs it and
+ * exports both numbers in /metrics and agent.status).
  */
 import type { EslEvent } from '@fsbus/esl';
 
 /** @default bound of pending watches */
 export const DEFAULT_MAX_WATCHES = 10_000;
+
+/** A watch dropped to make room: its completion will not be forwarded. */
+export interface EvictedWatch {
+  applicationUuid: string;
+  channel: string;
+}
 
 interface Watch {
   channel: string;
@@ -16,12 +23,20 @@ interface Watch {
 
 export class ExecuteCompletions {
   readonly #max: number;
+  readonly #onDrop: ((evicted: EvictedWatch) => void) | undefined;
   readonly #byApp = new Map<string, Watch>();
   /** Watches dropped because the table was full. */
   dropped = 0;
 
-  constructor(max = DEFAULT_MAX_WATCHES) {
+  /** `max` @default DEFAULT_MAX_WATCHES; `onDrop` hears each watch dropped because the table was full. */
+  constructor(max = DEFAULT_MAX_WATCHES, onDrop?: (evicted: EvictedWatch) => void) {
     this.#max = max;
+    this.#onDrop = onDrop;
+  }
+
+  /** The bound of pending watches. */
+  get max(): number {
+    return this.#max;
   }
 
   get pending(): number {
@@ -30,9 +45,12 @@ export class ExecuteCompletions {
 
   watch(applicationUuid: string, channelUuid: string, onComplete: (event: EslEvent) => void): () => void {
     if (this.#byApp.size >= this.#max) {
-      const oldest = this.#byApp.keys().next().value;
-      if (oldest !== undefined) this.#byApp.delete(oldest);
+      const oldest = this.#byApp.entries().next().value;
       this.dropped++;
+      if (oldest !== undefined) {
+        this.#byApp.delete(oldest[0]);
+        this.#onDrop?.({ applicationUuid: oldest[0], channel: oldest[1].channel });
+      }
     }
     this.#byApp.set(applicationUuid, { channel: channelUuid, onComplete });
     return () => this.#byApp.delete(applicationUuid);

@@ -1,0 +1,136 @@
+/**
+ * A small scripted FreeSWITCH Event Socket over a real socket on port 0, for faults the simulator
+ * does not make: undecodable event bodies, a refused `event` subscription, sendmsg for channels
+ * that do not exist. Answers auth, api, sendmsg, exit; `onEventCommand` decides each `event …`.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeConnection {
+  readonly socket: Socket;
+  /** Writes raw bytes (a whole frame, or garbage). */
+  write(data: string): void;
+  reply(text: string): void;
+}
+
+/** What to do with one `event …` command: a reply text (`+OK …`, `-ERR …`) or nothing (the test answers later). */
+export type EventCommandHandler = (conn: FakeConnection, line: string, index: number) => string | undefined;
+
+export class FakeFreeSwitch {
+  readonly #server: Server;
+  readonly #connections = new Set<FakeConnection>();
+  /** Every `event …` line received, in order. */
+  readonly eventCommands: string[] = [];
+  /** The connection that last subscribed (+OK) to events. */
+  eventsConnection: FakeConnection | undefined;
+  onEventCommand: EventCommandHandler = () => '+OK event listener enabled json';
+  #waiters: Array<() => void> = [];
+  #port = 0;
+
+  constructor() {
+    this.#server = createServer((socket) => this.#accept(socket));
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve) => {
+      this.#server.listen(0, '127.0.0.1', () => {
+        this.#port = (this.#server.address() as AddressInfo).port;
+        resolve(this.#port);
+      });
+    });
+  }
+
+  /** Resolves once `check()` holds, re-checked after every command received; bounded. */
+  until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(new Error(`fake FreeSWITCH: timed out waiting for ${what}`));
+      }, timeoutMs);
+      const waiter = (): void => {
+        if (!check()) return;
+        clearTimeout(timer);
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        resolve();
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** A `text/event-json` frame with this body on the subscribed connection. */
+  sendJsonEvent(body: string): void {
+    this.eventsFrame('text/event-json', body);
+  }
+
+  eventsFrame(contentType: string, body: string): void {
+    const c = this.eventsConnection;
+    if (c === undefined) throw new Error('fake FreeSWITCH: no events connection');
+    c.write(`Content-Length: ${Buffer.byteLength(body)}\nContent-Type: ${contentType}\n\n${body}`);
+  }
+
+  /** Cuts every connection without a word. */
+  dropConnections(): void {
+    for (const c of this.#connections) c.socket.destroy();
+  }
+
+  close(): Promise<void> {
+    this.dropConnections();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #accept(socket: Socket): void {
+    const conn: FakeConnection = {
+      socket,
+      write: (data) => {
+        if (!socket.destroyed) socket.write(data);
+      },
+      reply: (text) => conn.write(`Content-Type: command/reply\nReply-Text: ${text}\n\n`),
+    };
+    this.#connections.add(conn);
+    socket.setNoDelay(true); // as FreeSWITCH: no 40 ms Nagle/delayed-ACK stall per reply
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.#connections.delete(conn);
+      if (this.eventsConnection === conn) this.eventsConnection = undefined;
+    });
+    conn.write('Content-Type: auth/request\n\n');
+    let buf = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buf += chunk;
+      for (let at = buf.indexOf('\n\n'); at >= 0; at = buf.indexOf('\n\n')) {
+        const head = buf.slice(0, at);
+        const length = /^content-length: *(\d+)$/im.exec(head);
+        const bodyLength = length === null ? 0 : Number(length[1]);
+        if (buf.length < at + 2 + bodyLength) break;
+        buf = buf.slice(at + 2 + bodyLength);
+        this.#command(conn, head.split('\n', 1)[0]!);
+      }
+    });
+  }
+
+  #command(conn: FakeConnection, line: string): void {
+    if (line.startsWith('auth ')) conn.reply('+OK accepted');
+    else if (line.startsWith('event ')) {
+      this.eventCommands.push(line);
+      const answer = this.onEventCommand(conn, line, this.eventCommands.length - 1);
+      if (answer !== undefined) this.answerEvent(conn, answer);
+    } else if (line.startsWith('api ')) conn.write('Content-Type: api/response\nContent-Length: 4\n\n+OK\n');
+    else if (line === 'exit') {
+      conn.reply('+OK bye');
+      conn.socket.end();
+    } else conn.reply('+OK');
+    for (const w of [...this.#waiters]) w();
+  }
+
+  /** Answers an `event …` command (for a handler that returned nothing). */
+  answerEvent(conn: FakeConnection, answer: string): void {
+    if (answer.startsWith('+OK')) this.eventsConnection = conn;
+    conn.reply(answer);
+  }
+}
