@@ -127,34 +127,71 @@ const WRAPPERS: Readonly<Record<string, { skip: number; optional?: (word: string
   xml_wrap: { skip: 0, optional: (w) => w.toLowerCase() === 'encoded' },
 };
 
+/** A verb that cannot be read for certain (odd spacing, a name built from variables): no list admits it. */
+const UNCLEAR = '?';
+
 /** The wrapper chain read from `words`: the leading verb, then each wrapped one. */
 function wrapperChain(words: readonly string[]): string[] {
   const verbs: string[] = [];
   let i = 0;
   while (i < words.length) {
-    // sched_api's `&` (run in the background) ends the command string, not the verb.
-    const verb = words[i]!.toLowerCase().replace(/&$/, '');
-    if (verb !== '') verbs.push(verb);
+    // switch_api_execute trims the name; sched_api's `&` (run in the background) is not part of it.
+    const verb = words[i]!.trim().toLowerCase().replace(/&$/, '');
+    // An empty word where a wrapper's command goes: FreeSWITCH may read past it, we cannot tell.
+    if (verb === '') {
+      if (i > 0) verbs.push(UNCLEAR);
+      break;
+    }
+    verbs.push(verb);
     const wrapper = WRAPPERS[verb];
     if (wrapper === undefined) break;
     i++;
-    if (wrapper.optional !== undefined && i < words.length && wrapper.optional(words[i]!)) i++;
+    if (wrapper.optional !== undefined && i < words.length && wrapper.optional(words[i]!.trim())) i++;
     i += wrapper.skip;
   }
   return verbs;
 }
 
 /**
+ * The APIs `${name(args)}` expansions call, as FreeSWITCH reads them: the braces matched (nested
+ * ones included), the name before `(` trimmed. A name that is not a plain word (`${sys${x}tem(id)}`,
+ * expanded before it runs) is UNCLEAR.
+ */
+function expansionCalls(text: string): string[] {
+  const calls: string[] = [];
+  for (let at = text.indexOf('${'); at >= 0; at = text.indexOf('${', at + 2)) {
+    let depth = 0;
+    let end = text.length;
+    for (let i = at + 1; i < text.length; i++) {
+      if (text[i] === '{') depth++;
+      else if (text[i] === '}' && --depth === 0) {
+        end = i;
+        break;
+      }
+    }
+    const body = text.slice(at + 2, end);
+    const paren = body.indexOf('(');
+    if (paren < 0) continue; // a variable, not a call
+    const name = body.slice(0, paren).trim();
+    calls.push(/^[A-Za-z0-9_]+$/.test(name) ? name.toLowerCase() : UNCLEAR);
+  }
+  return calls;
+}
+
+/**
  * Every verb `api <command> <args>` may run, lowercased: the leading one, the one each wrapper runs
  * (`bgapi expand system id` → bgapi, expand, system), and any API called in a `${name(args)}`
  * expansion. FreeSWITCH's wrappers split their arguments at single spaces (a tab stays inside a
- * word, two spaces make an empty one) where a reader would split at runs of whitespace: both
- * readings are taken, so odd spacing cannot slide a verb past the lists.
+ * word, two spaces make an empty one, or none where a parser collapses them) where a reader would
+ * split at runs of whitespace: every reading is taken, so odd spacing cannot slide a verb past the
+ * lists; a verb that stays unclear is `?`, which no list admits.
  */
 export function invokedVerbs(command: string, args?: string): string[] {
   const text = `${command} ${args ?? ''}`.trim();
-  const verbs = new Set([...wrapperChain(text.split(/\s+/)), ...wrapperChain(text.split(' '))]);
-  for (const m of text.matchAll(/\$\{\s*([A-Za-z0-9_]+)\(/g)) verbs.add(m[1]!.toLowerCase());
+  const bySpace = text.split(' ');
+  const readings = [text.split(/\s+/), bySpace, bySpace.filter((w) => w !== '')];
+  const verbs = new Set(readings.flatMap(wrapperChain));
+  for (const call of expansionCalls(text)) verbs.add(call);
   return [...verbs];
 }
 
@@ -169,7 +206,7 @@ export function isVerbPermitted(command: string, policy: VerbPolicy, args?: stri
   // No lists (the default): nothing to read the command for, on the path of every command.
   if (deny.length === 0 && allow.length === 0) return true;
   const verbs = invokedVerbs(command, args);
-  if (verbs.some((v) => deny.includes(v))) return false;
+  if (verbs.some((v) => v === UNCLEAR || deny.includes(v))) return false;
   return allow.length === 0 || verbs.every((v) => allow.includes(v));
 }
 

@@ -131,7 +131,6 @@ void test('verb policy: leading verb, case-insensitive; denylist wins; allowlist
   assert.equal(isVerbPermitted('uptime', { allowlist: ['status'] }), false);
   assert.equal(isVerbPermitted('status', { allowlist: ['status'], denylist: ['status'] }), false);
   // Wrappers run the verb in their arguments: the lists see it.
-  assert.deepEqual(invokedVerbs('bgapi', 'expand  System id'), ['bgapi', 'expand', 'system']);
   assert.deepEqual(invokedVerbs('sched_api', '+10 none shutdown'), ['sched_api', 'shutdown']);
   assert.deepEqual(invokedVerbs('sched_api +10'), ['sched_api']);
   assert.deepEqual(invokedVerbs('status', 'system'), ['status']);
@@ -154,6 +153,10 @@ void test('verb policy: leading verb, case-insensitive; denylist wins; allowlist
     ['sched_api', '+1 none system&'],
     ['eval', '${system(id)}'],
     ['expand', 'echo ${ System(id)}'],
+    ['expand', 'echo ${system (id)}'],
+    ['expand', 'echo ${sys${x}tem(id)}'],
+    ['sched_api', '+1  \tsystem id'],
+    ['sched_api', '+1 none\tx  system id'],
   ] as const) {
     assert.equal(isVerbPermitted(command, deny, args), false, `${command} ${args ?? ''}`);
   }
@@ -161,6 +164,10 @@ void test('verb policy: leading verb, case-insensitive; denylist wins; allowlist
   assert.deepEqual(invokedVerbs('sched_api', '+1 none status&'), ['sched_api', 'status']);
   assert.equal(isVerbPermitted('expand', { allowlist: ['expand', 'echo'] }, 'echo ${strftime(%Y)}'), false);
   assert.equal(isVerbPermitted('expand', { allowlist: ['expand', 'echo'] }, 'echo ${domain}'), true);
+  assert.equal(isVerbPermitted('expand', { allowlist: ['expand', 'echo'] }, 'echo ${sys${x}tem(id)}'), false);
+  // A variable next to parentheses is no call: bgapi originate {…=${x}}user/1000 &park() stays admitted.
+  assert.equal(isVerbPermitted('bgapi', { allowlist: ['bgapi', 'originate'] }, 'originate {origination_caller_id_name=${x}}user/1000 &park()'), true);
+  assert.deepEqual(invokedVerbs('bgapi', 'expand  System id'), ['bgapi', 'expand', 'system', '?']);
   const r = parseRequest(enc('{"command":"agent.status"}'), { allowlist: ['status'], policyApplies: (c) => c !== 'agent.status' });
   assert.equal(r.ok, true);
 });
