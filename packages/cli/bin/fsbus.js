@@ -22,11 +22,22 @@ if (existsSync(fileURLToPath(dist))) {
   }
   // The IPC channel is how the child learns that this launcher is gone (even by SIGKILL, which
   // cannot be passed on): it closes, and the child stops as on SIGTERM instead of living on orphaned.
+  // The child gets a process group of its own, so a terminal's Ctrl-C reaches this launcher alone
+  // (in one group the child would get it twice, and a second SIGINT cuts a graceful stop short).
   const child = spawn(process.execPath, ['--conditions=source', '--import', tsx, source, ...process.argv.slice(2)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    detached: true,
   });
-  // The child does the work: pass termination signals on and leave with its status.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  // Passed on as they would arrive without this launcher: SIGINT, a terminal's, to the child's whole
+  // group (a suite `fsbus bench` runs gets it too), SIGTERM and SIGHUP to the child alone.
+  process.on('SIGINT', () => {
+    try {
+      process.kill(-child.pid, 'SIGINT');
+    } catch {
+      child.kill('SIGINT');
+    }
+  });
+  for (const signal of ['SIGTERM', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal));
   }
   // A child killed by a signal (a second Ctrl-C during a graceful stop) did not finish its work:

@@ -123,6 +123,18 @@ void describe('fsbus bus commands (child processes)', () => {
     assert.equal(await events.exited, 137);
   });
 
+  void it('a terminal\'s Ctrl-C (SIGINT to the whole foreground group) reaches the command once: fsbus sim stops cleanly, exit 0', async () => {
+    // sim takes the first SIGINT as "stop" and leaves a second to its default action (exit 130).
+    const sim = startCli(['sim', '--port', '0'], env, { groupLeader: true });
+    try {
+      await sim.waitFor(/listening on/);
+      process.kill(-sim.child.pid!, 'SIGINT');
+      assert.equal(await sim.exited, 0, sim.output());
+    } finally {
+      if (sim.child.exitCode === null) sim.child.kill('SIGKILL');
+    }
+  });
+
   void it('events prints one line per event (json or pretty), stops after --count, and exits 0 on SIGTERM', async () => {
     const json = startCli(['events', 'custom.cli.test', '--format', 'json', '--count', '3'], env);
     const pretty = startCli(['events', 'custom.cli.>'], env);

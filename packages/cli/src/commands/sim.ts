@@ -93,10 +93,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     await sim.stop().catch(() => undefined);
     return 1;
   }
-  io.out(`fsbus sim listening on ${address.host}:${address.port}`);
-  if (address.controlPort !== undefined) io.out(`fsbus sim control on http://127.0.0.1:${address.controlPort}`);
-
-  await new Promise<void>((resolve) => {
+  // Listening for the signals before saying so: whoever waits for the line may stop it at once.
+  const stopped = new Promise<void>((resolve) => {
     const onSignal = (): void => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -105,6 +103,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  io.out(`fsbus sim listening on ${address.host}:${address.port}`);
+  if (address.controlPort !== undefined) io.out(`fsbus sim control on http://127.0.0.1:${address.controlPort}`);
+  await stopped;
   await sim.stop();
   io.out('fsbus sim stopped');
   return 0;

@@ -40,7 +40,7 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, timeoutM
 export type CliChild = ChildProcessByStdio<null, Readable, Readable>;
 
 /** Starts a long-running `fsbus …`; `waitFor` resolves when its stdout matches. */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): {
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, options: { groupLeader?: boolean } = {}): {
   child: CliChild;
   output(): string;
   stdout(): string;
@@ -48,7 +48,8 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): {
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  // groupLeader: in a process group of its own, as a shell starts a foreground job (for Ctrl-C tests).
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: options.groupLeader === true });
   let out = '';
   let err = '';
   const watchers = new Set<() => void>();
