@@ -259,12 +259,12 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
 
   /**
    * `myevents [<uuid>] [<format>]`: only the events of one channel (inbound needs the uuid). A
-   * uuid always goes with a format word (`plain` when none is given): without one FreeSWITCH
+   * uuid always goes with a format word (the connection's event format when none is given, else `plain`): without one FreeSWITCH
    * answers `+OK` for a channel that does not exist and then sends the events of every channel.
    */
   async myevents(uuid?: string, format?: EventFormat, opts?: CommandOptions): Promise<CommandReplyFrame> {
     const parts = ['myevents'];
-    if (uuid !== undefined) parts.push(checkToken('uuid', uuid), checkToken('format', format ?? 'plain'));
+    if (uuid !== undefined) parts.push(checkToken('uuid', uuid), checkToken('format', format ?? this.subs.format ?? 'plain'));
     else if (format !== undefined) parts.push(checkToken('format', format));
     const line = parts.join(' ');
     const reply = await this.#command(line, opts, true);

@@ -56,7 +56,7 @@ void test('after a lost connection: re-auth, then subscription, filters, log lev
     'event json CHANNEL_HANGUP CUSTOM sofia::register',
     'filter Unique-ID abc',
     'log debug',
-    'myevents u-1 plain',
+    'myevents u-1 json',
     'divert_events on',
   ]);
   assert.deepEqual(statuses, ['connecting', 'ready', 'disconnected', 'reconnecting', 'ready']);
