@@ -94,7 +94,7 @@ void test('nats: credentials in the URL (nats://token@host, nats://user:pass@hos
   const userServer = await startNatsServer({ user: { name: 'agent', password: 'p@ss:word' } });
   try {
     const withUserInfo = (url: string, info: string): string => url.replace('://', `://${info}@`);
-    for (const url of [withUserInfo(tokenServer.url, 's3cr%2Fet'), withUserInfo(userServer.url, 'agent:p%40ss%3Aword')]) {
+    for (const url of [withUserInfo(tokenServer.url, 's3cr%2Fet'), withUserInfo(userServer.url, 'agent:p%40ss%3Aword'), withUserInfo(userServer.url, 'agent:p@ss:word')]) {
       const d = await createDriver('nats', { urls: [url], connectTimeoutMs: 5000 });
       await d.connect();
       await d.close();

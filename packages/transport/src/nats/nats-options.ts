@@ -8,10 +8,15 @@ export const DEFAULT_RECONNECT_WAIT_MS = 1000;
 
 /** `nats://user:pass@host` / `nats://token@host`: the user-info and the URL without it. */
 function splitUserInfo(url: string): { server: string; user?: string; pass?: string; token?: string } {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)?([^@/]*)@(.*)$/i.exec(url);
-  if (m === null) return { server: url };
-  const server = `${m[1] ?? ''}${m[3]}`;
-  const info = m[2]!;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';
+  const rest = url.slice(scheme.length);
+  const slash = rest.indexOf('/');
+  const authority = slash < 0 ? rest : rest.slice(0, slash);
+  // The last `@` of the authority: a password with an unencoded `@` stays whole.
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return { server: url };
+  const server = `${scheme}${rest.slice(at + 1)}`;
+  const info = authority.slice(0, at);
   const colon = info.indexOf(':');
   const decode = (s: string): string => {
     try {
