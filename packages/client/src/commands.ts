@@ -125,14 +125,14 @@ export class BusCommands {
   protected send(command: string, fields: Readonly<Record<string, unknown>>, options: CallOptions): void {
     if (this.core.isClosed()) throw new ClientError(ClientErrorCode.CLOSED, `${command}: the client is closed`);
     const driver = this.core.driver;
-    const outcome = driver.publish(this.#subject(options), this.#body(command, { ...fields, async: true }, options));
-    if (outcome !== 'dropped') return;
-    // Dropped while connected: not for want of buffer space, the driver refused the message itself
-    // (over the broker's max payload, or a subject it cannot carry). Sending it again cannot help.
-    if (driver.status === 'connected') {
-      throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `${command}: the driver refused the message (larger than the broker takes, or a subject it cannot carry)`);
+    const body = this.#body(command, { ...fields, async: true }, options);
+    // Larger than the broker takes: sending it again cannot help (the driver would drop it too).
+    const max = driver.maxPayloadBytes;
+    if (max !== undefined && body.byteLength > max) {
+      throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `${command}: the message is ${body.byteLength} bytes, over the broker's limit of ${max}`);
     }
-    throw new ClientError(ClientErrorCode.DISCONNECTED, `${command}: the broker is away and the send buffer is full`);
+    if (driver.publish(this.#subject(options), body) !== 'dropped') return;
+    throw new ClientError(ClientErrorCode.DISCONNECTED, `${command}: the broker is away and the send buffer is full, or the connection just failed`);
   }
 
   /** FreeSWITCH `api <command> <args>`; resolves with its output. */
