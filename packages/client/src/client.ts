@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { buildSubjects, decodeReply, isReplyEnvelope, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
-import { createDriver, defaultBrokerUrl, driverForUrls, type Driver } from '@fsbus/transport';
+import { createDriver, defaultBrokerUrl, driverForUrls, TransportError, TransportErrorCode, type Driver } from '@fsbus/transport';
 import { BusCommands, type ClientCore } from './commands.js';
 import { whileConnected } from './connection-guard.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
@@ -145,6 +145,10 @@ export class FsbusClient extends BusCommands {
         }),
       );
     } catch (err) {
+      // Over the broker's max payload: as for request(), the caller's argument, not a lost connection.
+      if (err instanceof TransportError && err.code === TransportErrorCode.UNSUPPORTED) {
+        throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `${command} gather: ${err.message}`, { cause: err });
+      }
       throw toClientError(err, `${command} gather`, this.#closed);
     }
     const replies: ReplyEnvelope[] = [];

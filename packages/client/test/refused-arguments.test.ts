@@ -87,6 +87,7 @@ void describe('@fsbus/client: arguments refused before anything is sent', () => 
     const big = 'a'.repeat(MAX_PAYLOAD * 2);
     await assert.rejects(bus.request('status', { args: big }), invalid(new RegExp(`^status request: request to freeswitch\\.api: the message is \\d+ bytes, over the server's max_payload of ${MAX_PAYLOAD} bytes$`)));
     await assert.rejects(bus.node('fs-01').api('status', big), invalid(/over the server's max_payload/));
+    await assert.rejects(bus.gather('status', { args: big }), invalid(/^status gather: gather on freeswitch\.broadcast: the message is \d+ bytes, over the server's max_payload/));
     // Fire and forget: refused by the driver while connected, not "the broker is away".
     await assert.rejects(bus.originate({ endpoint: 'user/1000', extension: '&park()', variables: { big }, async: true }), invalid(/^originate: the message is \d+ bytes, over the broker's limit of 4096$/));
     assert.equal(await bus.api('after'), 'done');

@@ -96,6 +96,8 @@ void test("nats: a request over the server's max_payload (headers included) or t
     assert.equal(dec((await client.request('mux.size', new Uint8Array(1000), { timeoutMs: 10_000 })).data), 're:1000');
     await assert.rejects(client.request('mux.size', new Uint8Array(1000), { timeoutMs: 10_000, headers: { 'x-pad': 'p'.repeat(40) } }), tooBig);
     await assert.rejects(client.request('mux.size here', enc('x'), { timeoutMs: 10_000 }), { code: TransportErrorCode.UNSUPPORTED, message: /white space/ });
+    // A gather too (nats.js's requestMany path).
+    await assert.rejects(client.gather('mux.size', new Uint8Array(1025), { timeoutMs: 10_000 }), { code: TransportErrorCode.UNSUPPORTED, message: /^gather on mux\.size: the message is 1025 bytes, over the server's max_payload of 1024 bytes$/ });
     // The connection was never in question: the next request is answered.
     assert.equal(dec((await client.request('mux.size', enc('x'), { timeoutMs: 10_000 })).data), 're:1');
     await lane.unsubscribe();

@@ -11,7 +11,7 @@ import { connectError, DriverCore } from '../drivers/driver-core.js';
 import { closingSocketsOnFailure } from './connect-sockets.js';
 import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
-import { RequestMux } from './nats-request-mux.js';
+import { RequestMux, unsendableReason } from './nats-request-mux.js';
 import { drainSub, isNoResponders, mapRequestError, toInbound, toNatsHeaders, withSignal } from './nats-util.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
 
@@ -174,6 +174,9 @@ class NatsDriver extends DriverCore {
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     // Before anything is published: an aborted gather must not reach every node.
     if (options.signal?.aborted === true) throw new TransportError(TransportErrorCode.ABORTED, `gather on ${subject} was aborted`, { cause: options.signal.reason });
+    // As for a request: never sendable is not "disconnected".
+    const unsendable = unsendableReason(nc, subject, data, options.headers);
+    if (unsendable !== undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `gather on ${subject}: ${unsendable}`);
     const out: InboundMessage[] = [];
     // nats.js's iterator has stop(), which cancels the request; its type does not say so.
     let replies: { stop?: () => void } | undefined;

@@ -65,7 +65,7 @@ export class RequestMux {
     if (signal?.aborted === true) return Promise.reject(abortedError(subject, signal));
     if (this.#closed) return Promise.reject(new TransportError(TransportErrorCode.CLOSED, `request to ${subject}: the connection is closed`));
     // Never sendable, told apart from an outbox that is full: sending it again cannot help.
-    const unsendable = this.#unsendable(subject, data, options.headers);
+    const unsendable = unsendableReason(this.#nc, subject, data, options.headers);
     if (unsendable !== undefined) return Promise.reject(new TransportError(TransportErrorCode.UNSUPPORTED, `request to ${subject}: ${unsendable}`));
     this.#subscription ??= this.#nc.subscribe(`${this.#prefix}.*`, { callback: (err, msg) => this.#onReply(err, msg) });
     const token = (++this.#seq).toString(36);
@@ -84,22 +84,6 @@ export class RequestMux {
       // is full, or the connection is closing.
       if (this.#send(item) === 'dropped') this.#fail(token, new TransportError(TransportErrorCode.BROKER, `request to ${subject} could not be sent`));
     });
-  }
-
-  /**
-   * Why nats.js would refuse to publish this request whatever the connection's state, as it checks
-   * (a subject that is empty or has white space; a message over the server's max_payload, known
-   * from its INFO, headers included), or undefined. Checked before the request waits in the outbox
-   * while the server is away, where it would otherwise be refused on reconnect and time out.
-   */
-  #unsendable(subject: string, data: Uint8Array, headers: MessageHeaders | undefined): string | undefined {
-    if (subject === '' || /[ \t\r\n]/.test(subject)) return 'the subject is empty or has white space';
-    const max = this.#nc.info?.max_payload;
-    if (max === undefined) return undefined;
-    // Headers count as nats.js writes them (toNatsHeaders makes its MsgHdrsImpl).
-    const hdrs = headers === undefined ? undefined : toNatsHeaders(headers);
-    const size = data.byteLength + (hdrs instanceof MsgHdrsImpl ? hdrs.encode().byteLength : 0);
-    return size > max ? `the message is ${size} bytes, over the server's max_payload of ${max} bytes` : undefined;
   }
 
   /** Rejects every waiting request and stops listening. Idempotent. */
@@ -148,4 +132,20 @@ export class RequestMux {
 
 function abortedError(subject: string, signal: AbortSignal): TransportError {
   return new TransportError(TransportErrorCode.ABORTED, `request to ${subject} was aborted`, { cause: signal.reason });
+}
+
+/**
+ * Why nats.js would refuse to publish this message whatever the connection's state, as it checks
+ * (a subject that is empty or has white space; a message over the server's max_payload, known
+ * from its INFO, headers included), or undefined. Checked before a request waits in the outbox
+ * while the server is away, where it would otherwise be refused on reconnect and time out.
+ */
+export function unsendableReason(nc: NatsConnection, subject: string, data: Uint8Array, headers: MessageHeaders | undefined): string | undefined {
+  if (subject === '' || /[ \t\r\n]/.test(subject)) return 'the subject is empty or has white space';
+  const max = nc.info?.max_payload;
+  if (max === undefined) return undefined;
+  // Headers count as nats.js writes them (toNatsHeaders makes its MsgHdrsImpl).
+  const hdrs = headers === undefined ? undefined : toNatsHeaders(headers);
+  const size = data.byteLength + (hdrs instanceof MsgHdrsImpl ? hdrs.encode().byteLength : 0);
+  return size > max ? `the message is ${size} bytes, over the server's max_payload of ${max} bytes` : undefined;
 }
