@@ -4,7 +4,7 @@
  * in-flight commands, flush, close everything.
  */
 import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
-import type { EslClientStatus } from '@fsbus/esl';
+import { LogThrottle, type EslClientStatus } from '@fsbus/esl';
 import { createDriver, type CurveKeys, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
 import { pino, type Logger } from 'pino';
 import { agentStatusCommand } from './commands/agent-status.js';
@@ -23,7 +23,6 @@ import { EventPublisher } from './event-publisher.js';
 import { FreeSwitchLink } from './freeswitch-link.js';
 import { AgentHttpServer } from './http-server.js';
 import { createStdoutSink, type LogSink } from './log-sink.js';
-import { LogThrottle } from './log-throttle.js';
 import { AgentMetrics } from './metrics.js';
 import { registerProcessMetrics } from './process-metrics.js';
 

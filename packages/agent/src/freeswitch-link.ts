@@ -12,6 +12,7 @@
 import {
   EslClient,
   EslProtocolError,
+  LogThrottle,
   backoffDelay,
   type BgapiResult,
   type CommandOptions,
@@ -21,7 +22,6 @@ import {
   type EslLogger,
   type SendMsg,
 } from '@fsbus/esl';
-import { LogThrottle } from './log-throttle.js';
 
 /**
  * The event subscription on the current event connection: `none` (no events wanted), `pending`

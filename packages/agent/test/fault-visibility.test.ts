@@ -3,7 +3,6 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -14,6 +13,7 @@ import { processTempDir, spawnUntil, startNatsServer, stopChild } from '@fsbus/t
 import { createDriver, type Driver, type InboundMessage } from '@fsbus/transport';
 import { FakeFreeSwitch, type FakeConnection } from './support/fake-freeswitch.js';
 import { dec, emitCustom, enc, eslTo, until } from './support/cluster.js';
+import { httpGet } from './support/http-get.js';
 
 type Log = Record<string, unknown>;
 
@@ -66,7 +66,7 @@ async function startAgent(opts: {
       return decodeReply((await client.request('freeswitch.node.node-1', enc(body), { timeoutMs: 10_000 })).data);
     },
     async metric(name) {
-      const text = (await get(agent.httpPort!, '/metrics')).body;
+      const text = (await httpGet(agent.httpPort!, '/metrics')).body;
       const line = text.split('\n').find((l) => l.startsWith(`${name}{`));
       return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
     },
@@ -76,19 +76,6 @@ async function startAgent(opts: {
       await agent.stop();
     },
   };
-}
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** Resolves with the first message matching `pred` on `subject`; bounded. */
@@ -257,7 +244,7 @@ void test('a refused event subscription is retried; /readyz stays 503 with the r
     const { agent } = rig;
     await fs.until(() => held !== undefined, 'the subscription asked again');
     assert.equal(agent.ready, false);
-    const notReady = await get(agent.httpPort!, '/readyz');
+    const notReady = await httpGet(agent.httpPort!, '/readyz');
     assert.equal(notReady.status, 503);
     const body = JSON.parse(notReady.body) as { ready: boolean; esl: string; reason?: string };
     assert.equal(body.esl, 'ready');
@@ -269,7 +256,7 @@ void test('a refused event subscription is retried; /readyz stays 503 with the r
 
     fs.answerEvent(held!, '+OK event listener enabled json');
     await until(agent, () => agent.ready, 'ready once subscribed');
-    const ready = await get(agent.httpPort!, '/readyz');
+    const ready = await httpGet(agent.httpPort!, '/readyz');
     assert.equal(ready.status, 200);
     assert.deepEqual(JSON.parse(ready.body), { ready: true, broker: 'connected', esl: 'ready' });
     assert.equal((agent.status()['esl'] as { events_subscription: string }).events_subscription, 'confirmed');

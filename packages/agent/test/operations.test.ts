@@ -2,22 +2,9 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { BusErrorCode } from '@fsbus/contract';
 import { startCluster, until, type Cluster } from './support/cluster.js';
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { httpGet } from './support/http-get.js';
 
 function metric(text: string, name: string, labels: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
@@ -34,14 +21,14 @@ void test('/metrics counters move; /healthz and /readyz follow the connections',
   const { agent } = cluster.nodes[0]!;
   const port = agent.httpPort!;
   try {
-    assert.equal((await get(port, '/healthz')).status, 200);
-    const ready = await get(port, '/readyz');
+    assert.equal((await httpGet(port, '/healthz')).status, 200);
+    const ready = await httpGet(port, '/readyz');
     assert.equal(ready.status, 200);
     assert.deepEqual(JSON.parse(ready.body), { ready: true, broker: 'connected', esl: 'ready' });
-    const before = (await get(port, '/metrics')).body;
+    const before = (await httpGet(port, '/metrics')).body;
     for (let i = 0; i < 3; i++) await cluster.request('freeswitch.node.node-1', '{"command":"status"}');
     await cluster.request('freeswitch.node.node-1', '{"command":""}');
-    const after = await get(port, '/metrics');
+    const after = await httpGet(port, '/metrics');
     assert.equal(after.status, 200);
     assert.equal(metric(after.body, 'fsbus_requests_total', 'lane="direct",result="ok"') - metric(before, 'fsbus_requests_total', 'lane="direct",result="ok"'), 3);
     assert.equal(metric(after.body, 'fsbus_request_errors_total', `code="${BusErrorCode.MISSING_COMMAND}"`), 1);
@@ -56,7 +43,7 @@ void test('/metrics counters move; /healthz and /readyz follow the connections',
     assert.ok(metric(after.body, 'process_cpu_seconds_total', node) > 0);
     const started = metric(after.body, 'process_start_time_seconds', node);
     assert.ok(started > 1.7e9 && started <= Date.now() / 1000, `start ${started}`);
-    assert.equal((await get(port, '/nope')).status, 404);
+    assert.equal((await httpGet(port, '/nope')).status, 404);
   } finally {
     await cluster.stop();
   }
@@ -68,7 +55,7 @@ void test('FreeSWITCH away: commands get an error envelope, not silence; back: t
   try {
     await sim.control.stopListener();
     await until(agent, () => !agent.ready, 'ESL loss seen');
-    assert.equal((await get(agent.httpPort!, '/readyz')).status, 503);
+    assert.equal((await httpGet(agent.httpPort!, '/readyz')).status, 503);
     const r = await cluster.request('freeswitch.node.node-1', '{"command":"status","correlation_id":"down"}');
     assert.equal(r.success, false);
     assert.equal(r.code, BusErrorCode.FREESWITCH_UNAVAILABLE);

@@ -9,6 +9,7 @@ import { EventIterator, type IterateOptions } from './event-iterator.js';
 import type { DisconnectNoticeFrame, EslFrame, LogFrame, UnknownFrame } from './frame.js';
 import type { EslLogger } from './logger.js';
 import { TypedEmitter } from './typed-emitter.js';
+import { LogThrottle } from './log-throttle.js';
 
 /** Events every ESL endpoint emits. Any event name (`CHANNEL_ANSWER`) and `custom::<subclass>` work too. */
 export interface EslHubEvents {
@@ -30,13 +31,6 @@ export interface EslStats {
   protocolErrors: number;
   reconnects: number;
 }
-
-/**
- * Undecodable frames the connection survives (a bad event body, a reply nobody waits for) are
- * logged at most once per this interval: the first at once, the rest as one line at its end with
- * `suppressed: n`. Every one is still emitted as 'error' and counted in `stats.protocolErrors`.
- */
-const PROTOCOL_ERROR_LOG_INTERVAL_MS = 10_000;
 
 /** The result events bgapi (BACKGROUND_JOB) and execute (the other two) subscribe to for themselves. */
 const SELF_SUBSCRIBED: ReadonlySet<string> = new Set(['BACKGROUND_JOB', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE']);
@@ -63,12 +57,11 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
   readonly #iterators = new Set<EventIterator>();
   readonly #jobWaiters = new Map<string, Waiter>();
   readonly #execWaiters = new Map<string, Waiter>();
-  /** Protocol errors not logged yet (see PROTOCOL_ERROR_LOG_INTERVAL_MS). */
-  readonly #protocolLog: { timer: NodeJS.Timeout | undefined; suppressed: number; last: EslProtocolError | undefined } = {
-    timer: undefined,
-    suppressed: 0,
-    last: undefined,
-  };
+  /**
+   * Undecodable frames the connection survives (a bad event body, a reply nobody waits for) are
+   * logged once per burst (LogThrottle); each is still emitted as 'error' and counted in `stats.protocolErrors`.
+   */
+  readonly #protocolLog = new LogThrottle((fields, msg) => this.logger.warn(fields, msg), 'protocol error');
 
   constructor(logger: EslLogger, eventQueueLimit: number) {
     super();
@@ -114,34 +107,9 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     this.stats.protocolErrors++;
     // Lost framing drops the connection: rare, always logged. The others can come by the thousand.
     if (fatal) this.logger.warn({ err, fatal }, 'protocol error');
-    else this.#logProtocolError(err);
+    else this.#protocolLog.hit({ err, fatal: false });
     // Logged above already: unheard, it is not logged a second time (as emitError would).
     this.emit('error', err);
-  }
-
-  #logProtocolError(err: EslProtocolError): void {
-    const l = this.#protocolLog;
-    if (l.timer !== undefined) {
-      l.suppressed++;
-      l.last = err;
-      return;
-    }
-    this.logger.warn({ err, fatal: false }, 'protocol error');
-    this.#protocolLogWindow();
-  }
-
-  #protocolLogWindow(): void {
-    const l = this.#protocolLog;
-    l.timer = setTimeout(() => {
-      l.timer = undefined;
-      if (l.suppressed === 0) return;
-      const suppressed = l.suppressed;
-      l.suppressed = 0;
-      this.logger.warn({ err: l.last, fatal: false, suppressed }, 'protocol error');
-      l.last = undefined;
-      this.#protocolLogWindow();
-    }, PROTOCOL_ERROR_LOG_INTERVAL_MS);
-    l.timer.unref(); // never keeps the process alive
   }
 
   /** Frames that are not replies; auth/request and rude-rejection are the client's business. */

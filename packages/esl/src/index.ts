@@ -72,3 +72,5 @@ export { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { silentLogger } from './logger.js';
 export type { EslLogger } from './logger.js';
+export { LogThrottle, DEFAULT_LOG_THROTTLE_MS } from './log-throttle.js';
+export type { LogFn } from './log-throttle.js';

@@ -4,29 +4,21 @@ import { test } from 'node:test';
 import { Simulator } from '@fsbus/sim';
 import { EslClient, EslEvent, EslServer, type EslClientStatus, type EslSession } from '../src/index.js';
 import { bounded, eventWhere, nextEvent } from './support/scripted-peer.js';
+import { withSim } from './support/sim-inbound.js';
 
-async function withSim(fn: (sim: Simulator, client: EslClient) => Promise<void>): Promise<void> {
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-  const { port } = await sim.start();
-  const client = new EslClient({ port, reconnect: { initialDelayMs: 1, maxDelayMs: 20, jitter: 0 } });
-  try {
-    await client.connect();
-    await fn(sim, client);
-  } finally {
-    await client.close();
-    await sim.stop();
-  }
-}
+const FAST = { initialDelayMs: 1, maxDelayMs: 20, jitter: 0 };
+/** A client that reconnects quickly (tests drop its connection). */
+const withReconnectingSim = (fn: Parameters<typeof withSim>[0]): Promise<void> => withSim(fn, FAST);
 
 void test('sim: api status and an unknown command', async () => {
-  await withSim(async (_sim, client) => {
+  await withReconnectingSim(async (_sim, client) => {
     assert.match(await client.api('status'), /is ready/);
     assert.match(await client.api('no_such_command_xyz'), /^-ERR no_such_command_xyz Command not found!/);
   });
 });
 
 void test('sim: bgapi resolves from BACKGROUND_JOB, with and without a user filter', async () => {
-  await withSim(async (_sim, client) => {
+  await withReconnectingSim(async (_sim, client) => {
     const plain = await bounded(client.bgapi('echo job body'), 'bgapi');
     assert.equal(plain.body, 'job body');
     await client.events('plain', ['CHANNEL_ANSWER']);
@@ -37,7 +29,7 @@ void test('sim: bgapi resolves from BACKGROUND_JOB, with and without a user filt
 });
 
 void test('sim: events of an originated call, and execute on the parked call', async () => {
-  await withSim(async (_sim, client) => {
+  await withReconnectingSim(async (_sim, client) => {
     await client.events('plain', ['CHANNEL_CREATE', 'CHANNEL_ANSWER', 'CHANNEL_PARK', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE']);
     const parked = eventWhere<EslEvent>(client, 'CHANNEL_PARK', () => true);
     const reply = await bounded(client.api('originate loopback/7001 &park()'), 'originate');
@@ -57,7 +49,7 @@ void test('sim: events of an originated call, and execute on the parked call', a
 });
 
 void test('sim: execute of an application that never runs (unknown name: the channel is hung up) rejects with the hangup, unsubscribed', async () => {
-  await withSim(async (_sim, client) => {
+  await withReconnectingSim(async (_sim, client) => {
     // The user subscribes to nothing: the client subscribes itself to what ends the wait.
     const reply = await bounded(client.api('originate loopback/7001 &park()'), 'originate');
     const uuid = /^\+OK (\S+)/.exec(reply)?.[1];
@@ -100,7 +92,7 @@ void test("sim: a bgapi pending while the user turns events off (noevents, nixev
 
 /** An EslServer the simulator's loopback/7001 call dials with `socket <addr> <mode>`; `fn` gets its session. */
 async function withOutboundSession(mode: string, server: EslServer, fn: (session: EslSession) => Promise<void>): Promise<void> {
-  await withSim(async (_sim, client) => {
+  await withReconnectingSim(async (_sim, client) => {
     const { port } = await server.listen();
     try {
       const sessionP = nextEvent<[EslSession]>(server, 'session');
@@ -133,7 +125,7 @@ void test('sim: a static outbound socket answers an execute after the applicatio
 });
 
 void test('sim: reconnects after the simulator drops the connection and re-subscribes', async () => {
-  await withSim(async (sim, client) => {
+  await withReconnectingSim(async (sim, client) => {
     await client.events('plain', ['CUSTOM', 'fsbus::demo']);
     const ready = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'ready');
     assert.ok(sim.control.dropConnections() >= 1);

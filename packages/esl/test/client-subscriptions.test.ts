@@ -3,29 +3,19 @@
 // myevents' fixed list, and the filters bgapi/execute add for themselves only while the user has some.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { Simulator } from '@fsbus/sim';
 import { EslClient, EslEvent, type EslClientStatus } from '../src/index.js';
 import { SubscriptionState } from '../src/subscription-state.js';
 import { TypedEmitter } from '../src/typed-emitter.js';
 import { bounded, eventWhere } from './support/scripted-peer.js';
 import { withOutboundSession } from './support/sim-outbound.js';
+import { withSim } from './support/sim-inbound.js';
+
+/** A client that reconnects quickly (tests drop its connection). */
+const withReconnectingSim = (fn: Parameters<typeof withSim>[0]): Promise<void> => withSim(fn, FAST);
 
 const FAST = { initialDelayMs: 1, maxDelayMs: 20, jitter: 0 };
 /** Rings for 60 s before anyone answers: a bgapi that stays pending until the test hangs it up. */
 const SLOW_JOB = 'originate {originate_timeout=30}loopback/7006 &park()';
-
-async function withSim(fn: (sim: Simulator, client: EslClient, port: number) => Promise<void>): Promise<void> {
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-  const { port } = await sim.start();
-  const client = new EslClient({ port, reconnect: FAST });
-  try {
-    await client.connect();
-    await fn(sim, client, port);
-  } finally {
-    await client.close();
-    await sim.stop();
-  }
-}
 
 /**
  * Starts a bgapi that stays pending (the call rings for 60 s) and resolves once its channel
@@ -96,7 +86,7 @@ void test('state: myevents turns on its fixed list, which has no BACKGROUND_JOB'
 });
 
 void test('sim: events("plain", ["all"]) — a bgapi leaves the subscription whole, and a reconnect restores ALL', async () => {
-  await withSim(async (sim, client, port) => {
+  await withReconnectingSim(async (sim, client, port) => {
     await client.events('plain', ['all']);
     assert.equal((await bounded(client.bgapi('echo mine'), 'our bgapi')).body, 'mine');
     // Another connection's job: we receive its BACKGROUND_JOB only if ALL is still whole.
@@ -117,14 +107,14 @@ void test('sim: events("plain", ["all"]) — a bgapi leaves the subscription who
 });
 
 void test('sim: a name after CUSTOM is a subclass to FreeSWITCH, so bgapi subscribes BACKGROUND_JOB itself', async () => {
-  await withSim(async (_sim, client) => {
+  await withReconnectingSim(async (_sim, client) => {
     await client.events('plain', ['CUSTOM', 'fsbus::demo', 'BACKGROUND_JOB']);
     assert.equal((await bounded(client.bgapi('echo ok', { timeoutMs: 3000 }), 'bgapi')).body, 'ok');
   });
 });
 
 void test("sim: filterDelete('all') while a bgapi runs — the user's events flow unfiltered, the job still resolves", async () => {
-  await withSim(async (_sim, client, port) => {
+  await withReconnectingSim(async (_sim, client, port) => {
     await client.events('plain', ['CUSTOM', 'fsbus::a']);
     await client.filter('Event-Subclass', 'fsbus::nothing');
     const { job, end } = await slowJob(client, port);
@@ -136,7 +126,7 @@ void test("sim: filterDelete('all') while a bgapi runs — the user's events flo
 });
 
 void test('sim: deleting the last user filter while a bgapi runs lets every subscribed event through', async () => {
-  await withSim(async (_sim, client, port) => {
+  await withReconnectingSim(async (_sim, client, port) => {
     await client.events('plain', ['CUSTOM', 'fsbus::a']);
     await client.filter('Event-Subclass', 'fsbus::nothing');
     const { job, end } = await slowJob(client, port);
@@ -148,7 +138,7 @@ void test('sim: deleting the last user filter while a bgapi runs lets every subs
 });
 
 void test("sim: a first user filter added while a bgapi runs does not block the job's result", async () => {
-  await withSim(async (_sim, client, port) => {
+  await withReconnectingSim(async (_sim, client, port) => {
     await client.events('plain', ['CHANNEL_ANSWER']);
     const { job, end } = await slowJob(client, port);
     await client.filter('Unique-ID', '00000000-0000-0000-0000-000000000000');
@@ -166,7 +156,7 @@ void test('sim: outbound session — bgapi after myevents resolves (myevents has
 });
 
 void test('sim: inbound myevents <uuid> — the connection owns its jobs, so bgapi resolves there too', async () => {
-  await withSim(async (_sim, client, port) => {
+  await withReconnectingSim(async (_sim, client, port) => {
     const reply = await client.api('originate loopback/7001 &park()');
     const uuid = /^\+OK (\S+)/.exec(reply)?.[1];
     assert.ok(uuid !== undefined, reply);

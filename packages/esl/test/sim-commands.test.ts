@@ -3,26 +3,13 @@
 // variable (`-ERR command not found`), executeAsync (queued, completes later).
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { Simulator } from '@fsbus/sim';
-import { EslClient, EslInvalidArgumentError } from '../src/index.js';
+import { EslInvalidArgumentError } from '../src/index.js';
 import { bounded } from './support/scripted-peer.js';
 import { withOutboundSession } from './support/sim-outbound.js';
-
-async function withSim(fn: (client: EslClient) => Promise<void>): Promise<void> {
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-  const { port } = await sim.start();
-  const client = new EslClient({ port, reconnect: false });
-  try {
-    await client.connect();
-    await fn(client);
-  } finally {
-    await client.close();
-    await sim.stop();
-  }
-}
+import { withSim } from './support/sim-inbound.js';
 
 void test('sim: an empty or blank command line is refused before sending (FreeSWITCH never answers it); later replies stay in step', async () => {
-  await withSim(async (client) => {
+  await withSim(async (_sim, client) => {
     const empty = client.sendRecv('');
     const blank = client.sendRecv('  \t ');
     const version = client.api('version');
@@ -47,7 +34,7 @@ void test("sim: session.getVariable of an unset variable is '' (FreeSWITCH answe
 });
 
 void test('sim: executeAsync resolves with the matching CHANNEL_EXECUTE_COMPLETE, like execute', async () => {
-  await withSim(async (client) => {
+  await withSim(async (_sim, client) => {
     const reply = await client.api('originate loopback/7001 &park()');
     const uuid = /^\+OK (\S+)/.exec(reply)?.[1];
     assert.ok(uuid !== undefined, reply);

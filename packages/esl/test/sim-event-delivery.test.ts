@@ -3,39 +3,10 @@
 // subscription delivers them; iterators end on an AbortSignal and queue concurrent next() calls.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { Simulator, type CoreEvent } from '@fsbus/sim';
-import { EslClient, EslEvent, type EventIterator } from '../src/index.js';
+import { EslEvent, type EventIterator } from '../src/index.js';
 import { bounded, eventWhere } from './support/scripted-peer.js';
 import { withOutboundSession } from './support/sim-outbound.js';
-
-async function withSim(fn: (sim: Simulator, client: EslClient) => Promise<void>): Promise<void> {
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-  const { port } = await sim.start();
-  const client = new EslClient({ port, reconnect: false });
-  try {
-    await client.connect();
-    await fn(sim, client);
-  } finally {
-    await client.close();
-    await sim.stop();
-  }
-}
-
-function coreEvent(sim: Simulator, pred: (e: CoreEvent) => boolean): Promise<CoreEvent> {
-  return new Promise((resolve) => {
-    const off = sim.core.onEvent((e) => {
-      if (!pred(e)) return;
-      off();
-      resolve(e);
-    });
-  });
-}
-
-function originated(reply: string): string {
-  const uuid = /^\+OK (\S+)/.exec(reply)?.[1];
-  assert.ok(uuid !== undefined, reply);
-  return uuid;
-}
+import { coreEvent, originated, withSim } from './support/sim-inbound.js';
 
 /** The names of what the iterator holds now (its events were pushed as they were dispatched). */
 async function drain(it: EventIterator): Promise<string[]> {

@@ -4,29 +4,13 @@
 // outbound socket is refused with `-ERR aready enabled.`.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { Simulator, type CoreEvent } from '@fsbus/sim';
+import { Simulator } from '@fsbus/sim';
 import { EslClient, EslCommandError, EslEvent, type EslClientStatus } from '../src/index.js';
 import { bounded, eventWhere } from './support/scripted-peer.js';
 import { withOutboundSession } from './support/sim-outbound.js';
+import { coreEvent, originated } from './support/sim-inbound.js';
 
 const FAST = { initialDelayMs: 1, maxDelayMs: 20, jitter: 0 };
-
-/** The next event of the simulated core matching `pred` (the core fires before any socket sees it). */
-function coreEvent(sim: Simulator, pred: (e: CoreEvent) => boolean): Promise<CoreEvent> {
-  return new Promise((resolve) => {
-    const off = sim.core.onEvent((e) => {
-      if (!pred(e)) return;
-      off();
-      resolve(e);
-    });
-  });
-}
-
-function originated(reply: string): string {
-  const uuid = /^\+OK (\S+)/.exec(reply)?.[1];
-  assert.ok(uuid !== undefined, reply);
-  return uuid;
-}
 
 void test('sim: myevents <uuid> of a channel gone while disconnected is refused on re-apply, reported, and forgotten with divert_events', async () => {
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });

@@ -1,6 +1,6 @@
 /**
  * One log line per burst instead of one per occurrence, for faults that can repeat thousands of
- * times a second (a broker refusing every publish, an execute_app watch table that stays full).
+ * times a second (undecodable events from FreeSWITCH; in the agent a broker refusing every publish).
  * The first occurrence is logged at once; those within the next interval are counted and written
  * as one line at its end, with `suppressed: n` (that line stands for n occurrences). Every fault
  * logged this way also has a counter (metrics, agent.status): the log says what, the counter how many.
