@@ -7,6 +7,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import process from 'node:process';
+import timers from 'node:timers';
+import { syncBuiltinESMExports } from 'node:module';
 
 const dir = process.env.FSBUS_HANG_REPORT_DIR;
 const timeoutMs = Number(process.env.FSBUS_TEST_TIMEOUT_MS);
@@ -23,9 +25,52 @@ const ENDED_BY_SIGTERM = 143;
 function describeHandle(h) {
   const local = h.localEndpoint ? ` ${JSON.stringify(h.localEndpoint)}` : '';
   const peer = h.remoteEndpoint ? ` -> ${JSON.stringify(h.remoteEndpoint)}` : '';
+  // The one libuv timer behind all JS timers: the report's own, firing now, unless others are pending (listed below).
   const extra = h.type === 'timer' ? ` (next in ${String(h.firesInMsFromNow)} ms)` : h.type === 'process' ? ` pid ${String(h.pid)}` : '';
-  const state = h.is_active === true ? '' : ' (inactive)';
-  return `  ${String(h.type)}${local}${peer}${extra}${state}`;
+  // A pipe that is not our own stdio (fd/stdio named) is a child's, kept open by whoever still holds its other end.
+  const fd = h.fd === undefined ? '' : ` fd ${String(h.fd)}${h.stdio === undefined ? '' : ` (${String(h.stdio)})`}`;
+  const state = `${h.is_active === true ? '' : ' (inactive)'}${h.is_referenced === false ? ' (unref)' : ''}`;
+  return `  ${String(h.type)}${fd}${local}${peer}${extra}${state}`;
+}
+
+/**
+ * Every timer made through setTimeout/setInterval, with where it was made: libuv shows all of a
+ * process's JS timers as one handle, so a forgotten ref'd timer would otherwise keep a file alive
+ * without naming its owner. Timers that fired or were cleared are pruned as the map grows.
+ */
+const timerOrigins = new Map();
+let pruneAt = 1024;
+
+function remember(timer, kind, ms) {
+  const origin = { kind, ms };
+  Error.captureStackTrace(origin, remember);
+  timerOrigins.set(timer, origin);
+  if (timerOrigins.size >= pruneAt) {
+    for (const t of timerOrigins.keys()) if (t._destroyed === true) timerOrigins.delete(t);
+    pruneAt = Math.max(1024, 2 * timerOrigins.size);
+  }
+  return timer;
+}
+
+function trackTimers() {
+  const { setTimeout: originalTimeout, setInterval: originalInterval } = timers;
+  const trackedTimeout = Object.assign((cb, ms, ...args) => remember(originalTimeout(cb, ms, ...args), 'setTimeout', ms), originalTimeout);
+  const trackedInterval = Object.assign((cb, ms, ...args) => remember(originalInterval(cb, ms, ...args), 'setInterval', ms), originalInterval);
+  globalThis.setTimeout = timers.setTimeout = trackedTimeout;
+  globalThis.setInterval = timers.setInterval = trackedInterval;
+  syncBuiltinESMExports();
+}
+
+/** The timers still pending that keep the process alive, each with the first frames of where it was made. */
+function refTimers() {
+  const lines = [];
+  for (const [t, origin] of timerOrigins) {
+    if (t._destroyed === true || !t.hasRef()) continue;
+    const frames = String(origin.stack).split('\n').slice(1).filter((l) => !l.includes('node:internal')).slice(0, 6);
+    lines.push(`  ref'd ${origin.kind}(${String(origin.ms)} ms), made at:`, ...frames.map((f) => `    ${f.trim()}`));
+    if (lines.length > 80) break;
+  }
+  return lines;
 }
 
 function report() {
@@ -35,11 +80,13 @@ function report() {
   } catch (err) {
     lines.push(`  (no libuv report: ${String(err)})`);
   }
+  lines.push(...refTimers());
   return `${lines.join('\n')}\n`;
 }
 
 if (dir !== undefined && dir !== '' && testFile !== undefined && timeoutMs > 2 * MARGIN_MS) {
   const file = join(dir, `${process.pid}.txt`);
+  trackTimers();
   setTimeout(() => writeFileSync(file, report()), timeoutMs - MARGIN_MS).unref();
   process.on('exit', (code) => {
     if (code !== ENDED_BY_SIGTERM) rmSync(file, { force: true });
