@@ -148,7 +148,6 @@ export interface AgentChildOptions {
  */
 export async function startAgent(o: AgentChildOptions): Promise<AgentChild> {
   const nodeId = o.nodeId ?? 'bench-node';
-  const poolSize = o.poolSize ?? 3;
   // Goes with the suite also when a signal stops it before stop().
   const temp = processTempDir('fsbus-bench-agent-');
   const dir = temp.dir;
@@ -158,7 +157,7 @@ export async function startAgent(o: AgentChildOptions): Promise<AgentChild> {
     node_id: nodeId,
     driver: o.driver,
     broker: { urls: o.brokerUrl },
-    esl: { host: o.esl.host, port: o.esl.port, pool_size: poolSize },
+    esl: { host: o.esl.host, port: o.esl.port, pool_size: o.poolSize ?? 3 },
     commands: { max_in_flight: 4096 },
     events: {},
     metrics: { enabled: false },
@@ -169,6 +168,8 @@ export async function startAgent(o: AgentChildOptions): Promise<AgentChild> {
     config[k] = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof base === 'object' && base !== null ? { ...base, ...v } : v;
   }
   writeFileSync(file, JSON.stringify(config, null, 2));
+  // What the agent will run with, `--agent-config '{"esl":{"pool_size":1}}'` included (readiness waits for all).
+  const poolSize = Number((config['esl'] as { pool_size: unknown }).pool_size);
   // Only the password comes from env (secrets never from the file); the parent's FSBUS_* stay out.
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FSBUS_') && !k.startsWith('MOD_EVENT_AGENT_')));
   env['FSBUS_ESL_PASSWORD'] = o.esl.password ?? 'ClueCon';

@@ -116,9 +116,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.err(`fsbus web: ${typeof code === 'string' ? `${code}: ` : ''}${(err as Error).message}`);
     return 1;
   }
-  io.out(`fsbus web listening on ${web.url}`);
-  io.out(`bus: ${options.bus?.driver ?? 'nats'} ${(options.bus?.servers ?? []).join(',')} (the page shows "connecting" until it is reachable)`);
-  await new Promise<void>((resolve) => {
+  // Listening before the ready line: whoever reads it may signal at once.
+  const stopped = new Promise<void>((resolve) => {
     const onSignal = (): void => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -127,6 +126,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  io.out(`fsbus web listening on ${web.url}`);
+  io.out(`bus: ${options.bus?.driver ?? 'nats'} ${(options.bus?.servers ?? []).join(',')} (the page shows "connecting" until it is reachable)`);
+  await stopped;
   await web.close();
   io.out('fsbus web stopped');
   return 0;
