@@ -137,7 +137,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     }
     this.#ready = false;
     this.rejectWaiters(new EslClosedError('client closed'));
-    this.endIterators();
+    this.closeHub();
     this.#setStatus('closed');
   }
 
@@ -311,7 +311,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     if (this.#exitSent) {
       this.#exitSent = false;
       this.#closing = true;
-      this.endIterators();
+      this.closeHub();
       this.#setStatus('closed');
       return;
     }

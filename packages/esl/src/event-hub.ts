@@ -186,9 +186,10 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     }
   }
 
-  /** Ends every iterator (after what is queued). */
-  protected endIterators(): void {
+  /** The end of this client or session: every iterator ends (after what is queued), a held protocol-error summary is written now. */
+  protected closeHub(): void {
     for (const it of [...this.#iterators]) it.end();
+    this.#protocolLog.flush();
   }
 
   #settle(map: Map<string, Waiter>, key: string | undefined, event: EslEvent): void {

@@ -249,7 +249,7 @@ export class EslSession extends EslCommands<EslSessionEvents> {
 
   #onClose(err: Error | undefined): void {
     this.rejectWaiters(new EslClosedError('session closed', err === undefined ? undefined : { cause: err }));
-    this.endIterators();
+    this.closeHub();
     this.#end();
     this.emit('close');
   }

@@ -22,9 +22,11 @@ void test('backoff grows exponentially up to the cap, with jitter either way', (
   assert.equal(backoffDelay(0, { initialDelayMs: 100, jitter: 0.2 }, () => 1), 120);
 });
 
-void test('after a lost connection: re-auth, then subscription, filters, log level, myevents, divert — in that order', async () => {
+void test('after a lost connection: re-auth, then subscription, filters, log level, myevents, divert — in that order', async (t) => {
   const peer = await ScriptedPeer.start({ onCommand: okAll });
+  t.after(() => peer.close());
   const client = new EslClient({ port: peer.port, reconnect: FAST });
+  t.after(() => client.close());
   const statuses: EslClientStatus[] = [];
   client.on('status', (s) => statuses.push(s));
   await client.connect();
@@ -66,9 +68,11 @@ void test('after a lost connection: re-auth, then subscription, filters, log lev
   await peer.close();
 });
 
-void test('filter delete as FreeSWITCH does it (header names in any case, ALL in any case): the deleted filters are not replayed', async () => {
+void test('filter delete as FreeSWITCH does it (header names in any case, ALL in any case): the deleted filters are not replayed', async (t) => {
   const peer = await ScriptedPeer.start({ onCommand: okAll });
+  t.after(() => peer.close());
   const client = new EslClient({ port: peer.port, reconnect: FAST });
+  t.after(() => client.close());
   await client.connect();
   const replayed = async (): Promise<string[]> => {
     const conn = peer.connections.at(-1)!;
@@ -91,9 +95,11 @@ void test('filter delete as FreeSWITCH does it (header names in any case, ALL in
   await peer.close();
 });
 
-void test('malformed bytes: an "error" with EslProtocolError, the counter, then a reconnect — no crash', async () => {
+void test('malformed bytes: an "error" with EslProtocolError, the counter, then a reconnect — no crash', async (t) => {
   const peer = await ScriptedPeer.start({ onCommand: okAll });
+  t.after(() => peer.close());
   const client = new EslClient({ port: peer.port, reconnect: FAST });
+  t.after(() => client.close());
   await client.connect();
   const first = await peer.nextConnection();
   const error = nextEvent<[Error]>(client, 'error');
@@ -110,9 +116,11 @@ void test('malformed bytes: an "error" with EslProtocolError, the counter, then 
   await peer.close();
 });
 
-void test('a bad event body is reported and counted; the connection stays up', async () => {
+void test('a bad event body is reported and counted; the connection stays up', async (t) => {
   const peer = await ScriptedPeer.start({ onCommand: okAll });
+  t.after(() => peer.close());
   const client = new EslClient({ port: peer.port, reconnect: FAST });
+  t.after(() => client.close());
   await client.connect();
   const conn = await peer.nextConnection();
   const error = nextEvent<[Error]>(client, 'error');
@@ -127,9 +135,30 @@ void test('a bad event body is reported and counted; the connection stays up', a
   await peer.close();
 });
 
-void test('random bytes never crash the client and never leave a request hanging', async () => {
+void test('bad event bodies in a burst: one line at once, the rest summed up in one line at close', async (t) => {
   const peer = await ScriptedPeer.start({ onCommand: okAll });
+  t.after(() => peer.close());
+  const lines: Array<{ fields: Record<string, unknown>; msg: string }> = [];
+  const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (fields: object, msg: string) => void lines.push({ fields: fields as Record<string, unknown>, msg }) };
+  const client = new EslClient({ port: peer.port, reconnect: FAST, logger });
+  t.after(() => client.close());
+  client.on('error', () => undefined);
+  await client.connect();
+  const conn = await peer.nextConnection();
+  for (let i = 0; i < 3; i++) conn.frame([['Content-Type', 'text/event-json']], '{"Event-Name": ');
+  assert.match(await client.api('status'), /^status on/); // answered after the three bad frames
+  assert.equal(client.stats.protocolErrors, 3);
+  assert.deepEqual(lines.map((l) => [l.msg, l.fields['suppressed']]), [['protocol error', undefined]]);
+  await client.close();
+  assert.deepEqual(lines.map((l) => [l.msg, l.fields['suppressed']]), [['protocol error', undefined], ['protocol error', 2]]);
+  await peer.close();
+});
+
+void test('random bytes never crash the client and never leave a request hanging', async (t) => {
+  const peer = await ScriptedPeer.start({ onCommand: okAll });
+  t.after(() => peer.close());
   const client = new EslClient({ port: peer.port, reconnect: false });
+  t.after(() => client.close());
   client.on('error', () => undefined);
   await client.connect();
   const conn = await peer.nextConnection();
@@ -145,9 +174,11 @@ void test('random bytes never crash the client and never leave a request hanging
   await peer.close();
 });
 
-void test('a disconnect-notice followed by a close triggers a reconnect; close() while reconnecting stops it', async () => {
+void test('a disconnect-notice followed by a close triggers a reconnect; close() while reconnecting stops it', async (t) => {
   const peer = await ScriptedPeer.start({ onCommand: okAll });
+  t.after(() => peer.close());
   const client = new EslClient({ port: peer.port, reconnect: { initialDelayMs: 60_000, jitter: 0 } });
+  t.after(() => client.close());
   await client.connect();
   const conn = await peer.nextConnection();
   const notice = nextEvent(client, 'disconnect-notice');
@@ -162,8 +193,9 @@ void test('a disconnect-notice followed by a close triggers a reconnect; close()
   await peer.close();
 });
 
-void test('failed reconnect attempts back off and retry until FreeSWITCH is back', async () => {
+void test('failed reconnect attempts back off and retry until FreeSWITCH is back', async (t) => {
   const first = await ScriptedPeer.start({ onCommand: okAll });
+  t.after(() => first.close());
   const port = first.port;
   const failures: unknown[] = [];
   let onFailure: (() => void) | undefined;
@@ -178,6 +210,7 @@ void test('failed reconnect attempts back off and retry until FreeSWITCH is back
     },
   };
   const client = new EslClient({ port, reconnect: { initialDelayMs: 1, maxDelayMs: 10, jitter: 0 }, logger });
+  t.after(() => client.close());
   await client.connect();
   await client.events('plain', ['HEARTBEAT']);
   const twoFailures = new Promise<void>((resolve) => {
@@ -190,6 +223,7 @@ void test('failed reconnect attempts back off and retry until FreeSWITCH is back
   assert.ok(failures.every((e) => e instanceof Error && 'code' in e && e.code === 'FSBUS_ERR_ESL_CONNECT'));
   const ready = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'ready');
   const second = await ScriptedPeer.start({ onCommand: okAll, port });
+  t.after(() => second.close());
   await bounded(ready, 'the reconnect');
   const conn = await second.nextConnection();
   assert.deepEqual(conn.received.map((c) => c.line), ['auth ClueCon', 'event plain HEARTBEAT']);
