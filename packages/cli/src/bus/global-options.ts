@@ -35,9 +35,9 @@ export const GLOBAL_OPTIONS = {
 /** The bus options every bus command takes, --timeout aside (its meaning is the command's). */
 export const BUS_OPTIONS_HELP = `  --driver <name>      broker driver (env FSBUS_DRIVER; default: the one the URL's scheme
                        names, else nats)
-  -s, --server <url>   broker URL(s), comma-separated (env FSBUS_SERVERS or FSBUS_BROKER_URL;
-                       default: the running \`fsbus demo\`, else the driver's port on
-                       loopback: ${DEFAULT_SERVER} for nats)
+  -s, --server <url>   broker URL(s), comma-separated (env FSBUS_SERVERS, FSBUS_BROKER_URL or
+                       MOD_EVENT_AGENT_URL; default: the running \`fsbus demo\`, else the
+                       driver's port on loopback: ${DEFAULT_SERVER} for nats)
   --prefix <prefix>    subject prefix (env FSBUS_SUBJECT_PREFIX; default freeswitch)`;
 
 export const GLOBAL_HELP = `global options:

@@ -29,6 +29,9 @@ options:
   --minutes <n>        memory: a soak of n minutes instead
   --only <drivers>     bus suites: only these drivers (e.g. nats)
   --child-flags "<f>"  node flags for the simulator and agent processes (e.g. "--cpu-prof")
+  --agent-config '<json>'
+                       bus suites: merged into the agent's config, for experiments
+                       (e.g. '{"esl":{"pool_size":1}}'); the published tables use the defaults
   --freeswitch <host:port>
                        esl-api, bus-command: measure that FreeSWITCH instead of the simulator
                        (password from FSBUS_ESL_PASSWORD, default ClueCon; with \`all\`, only those
