@@ -64,6 +64,19 @@ export function newConsumer(options: ConsumerOptions<Buffer, Buffer, Buffer, Buf
 }
 
 /**
+ * Closes a consumer so that nothing of it outlives the close. The library's close() leaves the
+ * group but keeps the consumer's membership flag set: a heartbeat or group rejoin under way (a
+ * rebalance, when another member left just before) then finishes after the close and schedules
+ * new heartbeats (every 500 ms, failing for good on closed connections) and a stall timer, which
+ * kept a test process alive for minutes. leaveGroup() clears the flag first, which ends them.
+ */
+export async function closeConsumer(consumer: KafkaConsumer): Promise<void> {
+  // Its error (not a member, a broker away) changes nothing: close() follows either way.
+  await new Promise<void>((resolve) => consumer.leaveGroup(true, () => resolve()));
+  await consumer.close(true);
+}
+
+/**
  * @platformatic/kafka calls Promise.withResolvers (Node ≥ 22); fsbus supports Node 20.10+, so the
  * driver supplies the one missing function when the runtime lacks it.
  */

@@ -14,7 +14,7 @@
  */
 import type { BaseOptions, Message, MessagesStream } from '@platformatic/kafka';
 import type { DriverLogger } from '../../driver.js';
-import { ensurePromiseWithResolvers, newConsumer, RECONNECT_MAX_MS, RECONNECT_MIN_MS, type KafkaConsumer } from './kafka-options.js';
+import { closeConsumer, ensurePromiseWithResolvers, newConsumer, RECONNECT_MAX_MS, RECONNECT_MIN_MS, type KafkaConsumer } from './kafka-options.js';
 
 export interface ReaderSpec {
   topic: string;
@@ -291,7 +291,7 @@ async function closeQuietly(stream: MessagesStream<Buffer, Buffer, Buffer, Buffe
     .then(() => stream?.close())
     .catch(() => undefined);
   await Promise.resolve()
-    .then(() => consumer?.close(true))
+    .then(() => (consumer === undefined ? undefined : closeConsumer(consumer)))
     .catch(() => dropConnections(consumer));
 }
 

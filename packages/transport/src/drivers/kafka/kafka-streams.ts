@@ -11,7 +11,7 @@ import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { PublishOutcome } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
 import { KafkaReader, type ReaderSpec } from './kafka-reader.js';
-import { newConsumer } from './kafka-options.js';
+import { closeConsumer, newConsumer } from './kafka-options.js';
 import { KafkaHeader, topicForPattern } from './kafka-topics.js';
 import { subjectMatches } from '../../subject-pattern.js';
 import { readHeaders, toInbound } from './kafka-wire.js';
@@ -85,7 +85,7 @@ async function lookup(name: string, base: BaseOptions): Promise<StreamInfo | und
   } catch {
     return undefined;
   } finally {
-    await consumer.close(true).catch(() => undefined);
+    await closeConsumer(consumer).catch(() => undefined);
   }
 }
 
@@ -151,6 +151,6 @@ async function offsetForTime(base: BaseOptions, topic: string, time: Date): Prom
     const offsets = await consumer.listOffsets({ topics: [topic], timestamp: BigInt(time.getTime()) });
     return offsets.get(topic)?.[0] ?? 0n;
   } finally {
-    await consumer.close(true).catch(() => undefined);
+    await closeConsumer(consumer).catch(() => undefined);
   }
 }
