@@ -35,7 +35,7 @@ export const BusErrorCode = {
   SESSION_NOT_FOUND: 'FSBUS_ERR_BUS_SESSION_NOT_FOUND',
   /** Park mode needs the agent's mod_xml_curl dialplan endpoint, which is not configured (`dialplan.port`). */
   PARK_UNAVAILABLE: 'FSBUS_ERR_BUS_PARK_UNAVAILABLE',
-  /** The command ran, but its reply is larger than the broker takes (nats-server's `max_payload`): narrow the command. */
+  /** The command ran, but its reply is larger than the broker takes (nats-server's `max_payload`, Kafka's `message.max.bytes`): narrow the command. */
   REPLY_TOO_LARGE: 'FSBUS_ERR_BUS_REPLY_TOO_LARGE',
 } as const;
 export type BusErrorCode = (typeof BusErrorCode)[keyof typeof BusErrorCode];

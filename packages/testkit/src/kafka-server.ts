@@ -32,6 +32,8 @@ export interface KafkaOptions {
   startTimeoutMs?: number;
   /** Also open an SSL listener (`tlsUrl`) with this certificate (PEM, no keytool); clients need none. */
   tls?: { certFile: string; keyFile: string };
+  /** The broker's `message.max.bytes` (the largest record batch it takes). @default Kafka's 1048588 */
+  messageMaxBytes?: number;
 }
 
 export interface KafkaHandle {
@@ -119,7 +121,7 @@ function listenerLines(o: Ports, sasl: KafkaOptions['sasl'], tlsPem: { chain: st
   ];
 }
 
-function serverProperties(o: Ports & { logDir: string; partitions: number; sasl: KafkaOptions['sasl']; tlsPem?: { chain: string; key: string } | undefined }): string {
+function serverProperties(o: Ports & { logDir: string; partitions: number; sasl: KafkaOptions['sasl']; tlsPem?: { chain: string; key: string } | undefined; messageMaxBytes?: number | undefined }): string {
   return [
     'process.roles=broker,controller',
     'node.id=1',
@@ -143,6 +145,7 @@ function serverProperties(o: Ports & { logDir: string; partitions: number; sasl:
     'num.io.threads=2',
     'background.threads=2',
     'log.cleaner.enable=false',
+    ...(o.messageMaxBytes === undefined ? [] : [`message.max.bytes=${o.messageMaxBytes}`]),
     '',
   ].join('\n');
 }
@@ -202,7 +205,7 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
   let child: ChildProcess | undefined;
 
   try {
-    await writeFile(propsFile, serverProperties({ port, controllerPort, ...(saslPort === undefined ? {} : { saslPort }), ...(tlsPort === undefined ? {} : { tlsPort }), tlsPem, logDir, partitions: options.partitions ?? 1, sasl: options.sasl }));
+    await writeFile(propsFile, serverProperties({ port, controllerPort, ...(saslPort === undefined ? {} : { saslPort }), ...(tlsPort === undefined ? {} : { tlsPort }), tlsPem, logDir, partitions: options.partitions ?? 1, sasl: options.sasl, messageMaxBytes: options.messageMaxBytes }));
     await writeFile(log4jFile, LOG4J);
     // `kafka-storage.sh format`: writes meta.properties and the bootstrap metadata once.
     await promisify(execFile)(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', propsFile], { timeout: timeoutMs });

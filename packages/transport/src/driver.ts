@@ -143,7 +143,9 @@ export interface Driver {
   readonly status: DriverStatus;
   /**
    * The largest message the broker takes, when it says (nats-server's `max_payload`, 1 MiB by
-   * default); undefined when unknown or not connected. A larger one is refused, not sent.
+   * default; Kafka's `message.max.bytes`, or a lane topic's smaller `max.message.bytes`, less room
+   * for the record's key, headers and framing); undefined when unknown (not connected yet, or the
+   * broker would not say). A larger one is refused, not sent.
    */
   readonly maxPayloadBytes?: number | undefined;
   /** Resolves once connected; rejects with a typed error when no server can be reached. */

@@ -4,7 +4,8 @@
  * correlation header, events to one topic per prefix keyed by channel uuid. Topics are created when
  * missing. Records leave in order through a bounded send queue in batches under the broker's size
  * limit (kafka-send-queue.ts); while the broker is away they wait in the bounded outbox. Both count
- * what they drop.
+ * what they drop. The size limit is learned from the broker (kafka-limits.ts): a record over it is
+ * refused before it is queued.
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, BaseOptions, Producer } from '@platformatic/kafka';
@@ -19,9 +20,10 @@ import { KafkaSendQueue, requeueFront } from './kafka-send-queue.js';
 import { RecentRequests, serveRequest, type ServeContext } from './kafka-serve.js';
 import { consumeKafkaStream, ensureKafkaStream, StreamRegistry } from './kafka-streams.js';
 import { kafkaCall } from './kafka-request.js';
-import { KafkaHeader, topicFor, topicForPattern } from './kafka-topics.js';
+import { isCommandTopic, KafkaHeader, topicFor, topicForPattern } from './kafka-topics.js';
 import { subjectMatches } from '../../subject-pattern.js';
 import { openKafkaClients, TopicCache } from './kafka-admin.js';
+import { KafkaLimits } from './kafka-limits.js';
 import { readHeaders, toInbound, type KafkaMessage } from './kafka-wire.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
@@ -29,8 +31,6 @@ import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_
 export const LANE_PARTITIONS = 6;
 /** flush() waits this long for readers to join their groups (two watchdog rounds of the reader). @default 60000 */
 export const FLUSH_TIMEOUT_MS = 60_000;
-/** Kafka's default max.message.bytes (about 1 MB): a bigger record can never be sent. */
-export const MAX_RECORD_BYTES = 1_000_000;
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -67,6 +67,7 @@ class KafkaDriver extends DriverCore {
   readonly #inbox: KafkaInbox;
   readonly #streams = new StreamRegistry();
   readonly #sends: KafkaSendQueue;
+  readonly #limits = new KafkaLimits(() => this.#admin, this.options.logger);
   #producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
   #admin: Admin | undefined;
   #probe: { cancel(): void } | undefined;
@@ -85,11 +86,22 @@ class KafkaDriver extends DriverCore {
         topics: this.#topics,
         connected: () => this.status === 'connected',
         lost: (unsent) => this.#lost(unsent),
+        limit: () => this.#limits.smallest,
         logger: options.logger,
       },
       options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES,
       options.bufferBytes ?? DEFAULT_BUFFER_BYTES,
     );
+  }
+
+  /**
+   * What a record's value may weigh: the smallest of the brokers' `message.max.bytes` and the
+   * overrides of the lane topics this driver serves or requests, less room for the rest of the
+   * record (kafka-limits.ts). Learned on connect, refreshed on reconnect, kept while reconnecting;
+   * undefined before, after close, or when the broker would not say.
+   */
+  get maxPayloadBytes(): number | undefined {
+    return this.status === 'closed' ? undefined : this.#limits.payload;
   }
 
   async connect(): Promise<void> {
@@ -103,6 +115,11 @@ class KafkaDriver extends DriverCore {
       throw connectError('Kafka', this.options.urls, err);
     }
     const { admin, producer } = clients;
+    if (this.status !== 'closed') {
+      this.#admin = admin;
+      // Before 'connected': the first request or reply is weighed already.
+      await this.#limits.refresh();
+    }
     if (this.status === 'closed') {
       await Promise.allSettled([admin.close(), producer.close(true)]);
       throw this.closedDuringConnect();
@@ -128,7 +145,8 @@ class KafkaDriver extends DriverCore {
     if (this.status !== 'connected') return;
     this.setStatus('reconnecting');
     this.#probe = probeUntilUp(
-      () => this.#admin?.metadata({ topics: [], forceUpdate: true }) ?? Promise.reject(new Error('closed')),
+      // The limits may have changed meanwhile (a broker restarted with another message.max.bytes).
+      () => this.#admin?.metadata({ topics: [], forceUpdate: true }).then(() => this.#limits.refresh()) ?? Promise.reject(new Error('closed')),
       () => this.status === 'reconnecting',
       () => {
         this.reconnects++;
@@ -144,16 +162,25 @@ class KafkaDriver extends DriverCore {
 
   override publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome {
     const topic = topicFor(subject, this.options.namespace);
-    if (topic === undefined || data.byteLength > MAX_RECORD_BYTES) {
-      // Never sendable (bad subject, too big): dropped and counted, never queued.
+    if (topic === undefined) {
+      // Never sendable: dropped and counted, never queued.
       this.outbox.dropped++;
       return 'dropped';
     }
-    return this.send({ subject: topic, data, headers: { ...options?.headers, [KafkaHeader.SUBJECT]: subject } });
+    const item: OutboxItem = { subject: topic, data, headers: { ...options?.headers, [KafkaHeader.SUBJECT]: subject } };
+    // A fire-and-forget command (the async lane) runs on arrival: never produced twice.
+    if (isCommandTopic(topic, this.options.namespace)) item.kind = 'request';
+    return this.send(item);
   }
 
-  /** Connected: into the send queue (its loop batches and produces); the core counts a refusal. */
+  /**
+   * Connected: into the send queue (its loop batches and produces). A record over what the broker
+   * takes throws: the core drops, counts and logs it, as any refused publish (queued, the broker
+   * would refuse it with every record of its batch).
+   */
   protected rawSend(item: OutboxItem): void {
+    const why = this.#limits.unsendable(item);
+    if (why !== undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka record to ${item.subject}: ${why}`);
     this.#sends.push(item);
   }
 
@@ -178,16 +205,20 @@ class KafkaDriver extends DriverCore {
       ran: new RecentRequests(),
       logger: this.options.logger,
     };
-    return this.#read(lane.subject, spec, lane.competing ? LANE_PARTITIONS : 1, (m, headers) => serveRequest(m, headers, handler, context));
+    // A lane's topic-level size limit counts in maxPayloadBytes: the replies and hand-offs it causes.
+    return this.#read(lane.subject, spec, lane.competing ? LANE_PARTITIONS : 1, (m, headers) => serveRequest(m, headers, handler, context), true);
   }
 
-  #read(pattern: string, spec: ReaderSpec, partitions: number, onMessage: (m: KafkaMessage, headers: Record<string, string>) => void): Subscription {
+  #read(pattern: string, spec: ReaderSpec, partitions: number, onMessage: (m: KafkaMessage, headers: Record<string, string>) => void, watchLimit = false): Subscription {
     const reader = new KafkaReader(this.#base, spec, (m) => {
       const headers = readHeaders(m);
       if (subjectMatches(pattern, headers[KafkaHeader.SUBJECT] ?? m.topic)) onMessage(m, headers);
     }, this.options.logger);
     void this.#topics.ensure(spec.topic, partitions).then(
-      () => reader.start(),
+      () => {
+        if (watchLimit) void this.#limits.watch(spec.topic);
+        reader.start();
+      },
       (err: unknown) => {
         this.emit({ type: 'error', error: err as Error });
         reader.start();
@@ -226,6 +257,9 @@ class KafkaDriver extends DriverCore {
         // Kafka has no "no responders": a lane's topic that nobody ever created has nobody serving it.
         served: async (topic) => this.status !== 'connected' || this.#topics.known(topic) || (await this.#topics.exists(topic)),
         enqueue: (item) => this.send(item),
+        unsendable: (item) => this.#limits.unsendable(item),
+        // While the broker is away the request waits in the outbox: no lookup to wait for.
+        learn: (topic) => (this.status === 'connected' ? this.#limits.watch(topic) : Promise.resolve()),
       },
       subject,
       data,
@@ -268,6 +302,8 @@ class KafkaDriver extends DriverCore {
     } finally {
       clearTimeout(timer);
     }
+    // The size limits of the lanes just served are known before anyone replies on them.
+    await this.#limits.settled();
     await this.#sends.idle();
   }
 
@@ -282,6 +318,7 @@ class KafkaDriver extends DriverCore {
     // Only what is queued is sent: readers still joining a group are not waited for.
     await this.#sends.idle().catch(() => undefined);
     this.markClosed();
+    this.#limits.clear();
     this.#probe?.cancel();
     this.#sends.discard();
     await Promise.allSettled([...this.#readers].map((r) => r.close()));

@@ -16,6 +16,10 @@ export interface CallContext {
   /** False when nobody can be serving the topic (it does not exist). */
   served(topic: string): Promise<boolean>;
   enqueue(item: OutboxItem): PublishOutcome;
+  /** Why a record can never be sent (over what the broker takes), or undefined. */
+  unsendable(item: OutboxItem): string | undefined;
+  /** Learns the topic's own size limit, if it has one (resolves either way). */
+  learn(topic: string): Promise<void>;
 }
 
 export function kafkaCall(
@@ -30,12 +34,34 @@ export function kafkaCall(
   if (topic === undefined) return Promise.reject(new TransportError(TransportErrorCode.BROKER, `'${subject}' is not a valid subject`));
   if (signal?.aborted === true) return Promise.reject(new TransportError(TransportErrorCode.ABORTED, `request to ${subject} was aborted`, { cause: signal.reason }));
   const id = randomUUID();
+  const deadline = performance.now() + timeoutMs;
+  // A request: never sent again after a lost connection (it may have run), nor sent from the
+  // outbox once its requester gave up (settled, or past its deadline).
+  const record = (): OutboxItem => ({
+    kind: 'request',
+    deadline,
+    subject: topic,
+    data,
+    headers: {
+      ...options.headers,
+      [KafkaHeader.SUBJECT]: subject,
+      [KafkaHeader.REPLY_TO]: ctx.inbox.topic,
+      [KafkaHeader.CORRELATION_ID]: id,
+      [KafkaHeader.EXPIRES]: String(Date.now() + timeoutMs),
+    },
+  });
+  // Never sendable, told apart from a broker that is away: sending it again cannot help.
+  const tooLarge = (why: string) => new TransportError(TransportErrorCode.UNSUPPORTED, `${gather === undefined ? 'request to' : 'gather on'} ${subject}: ${why}`);
+  const unsendable = ctx.unsendable(record());
+  if (unsendable !== undefined) return Promise.reject(tooLarge(unsendable));
   return new Promise((resolve, reject) => {
     const got: InboundMessage[] = [];
     let settled = false;
+    let sent: OutboxItem | undefined;
     const finish = (err?: Error) => {
       if (settled) return;
       settled = true;
+      if (sent !== undefined) sent.settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       ctx.inbox.cancel(id);
@@ -63,18 +89,16 @@ export function kafkaCall(
         else finish(new TransportError(TransportErrorCode.NO_RESPONDERS, `no responders on ${subject} (topic ${topic} does not exist)`));
         return;
       }
+      // The lane's topic may take less than the broker (a topic-level max.message.bytes).
+      await ctx.learn(topic);
       if (settled) return;
-      ctx.enqueue({
-        subject: topic,
-        data,
-        headers: {
-          ...options.headers,
-          [KafkaHeader.SUBJECT]: subject,
-          [KafkaHeader.REPLY_TO]: ctx.inbox.topic,
-          [KafkaHeader.CORRELATION_ID]: id,
-          [KafkaHeader.EXPIRES]: String(Date.now() + timeoutMs),
-        },
-      });
+      const item = record();
+      const why = ctx.unsendable(item);
+      if (why !== undefined) finish(tooLarge(why));
+      else {
+        sent = item;
+        ctx.enqueue(item);
+      }
     })().catch((err: unknown) =>
       finish(err instanceof TransportError ? err : new TransportError(TransportErrorCode.BROKER, `request to ${subject} failed: ${(err as Error).message}`, { cause: err })),
     );

@@ -1,10 +1,11 @@
 /**
  * The Kafka producer path: records accepted while connected wait here (bounded like the Outbox;
  * when full the oldest is dropped and counted) and ONE loop sends them in order, in produce
- * requests of at most MAX_BATCH_BYTES. Why the cap: the broker refuses a record batch over its
- * `message.max.bytes` (≈1 MB by default) as a whole — at 20,000 events/s of ~1.7 KB one unbounded
- * batch grew past it and thousands of events were refused at once. A refused batch (not a network
- * failure) is dropped and counted; on a network failure everything unsent goes back to the driver
+ * requests of at most MAX_BATCH_BYTES, or the broker's limit when it is smaller. Why the cap: the
+ * broker refuses a record batch over its `message.max.bytes` (≈1 MB by default) as a whole — at
+ * 20,000 events/s of ~1.7 KB one unbounded batch grew past it and thousands of events were refused
+ * at once; a broker set to 64 KiB refused 100 records of 2 KB sent in one tick. A refused batch
+ * (not a network failure) is dropped and counted; on a network failure everything unsent goes back to the driver
  * (its outbox) in order. The batch that was in flight goes back without its requests: the broker
  * may have appended it before the answer was lost, and a command sent again would run twice.
  */
@@ -13,12 +14,11 @@ import type { DriverLogger } from '../../driver.js';
 import { Outbox, runsOnArrival, type OutboxItem } from '../../outbox.js';
 import type { TopicCache } from './kafka-admin.js';
 import { INBOX_PREFIX } from './kafka-inbox.js';
+import { BATCH_HEADER_BYTES, recordBytes } from './kafka-limits.js';
 import { isNetworkError, toRecord } from './kafka-wire.js';
 
 /** Bytes of records per produce request: half of Kafka's default message.max.bytes. @default 524288 */
 export const MAX_BATCH_BYTES = 512 * 1024;
-/** What a record costs besides its value (key, headers, framing), for the batch cap. */
-const RECORD_OVERHEAD = 64;
 
 export interface SendQueueContext {
   producer(): Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -26,6 +26,8 @@ export interface SendQueueContext {
   connected(): boolean;
   /** The broker went away: `unsent` (in order, oldest first) must be held for the reconnect. */
   lost(unsent: OutboxItem[]): void;
+  /** The smallest record batch limit the broker set, when known (kafka-limits.ts). */
+  limit?(): number | undefined;
   logger: DriverLogger | undefined;
 }
 
@@ -83,7 +85,7 @@ export class KafkaSendQueue {
   async #sendAll(): Promise<void> {
     await Promise.resolve(); // let the current tick's publishes join the batch
     while (this.#ctx.connected() && this.#queue.size > 0) {
-      const batches = splitBatches(await this.#withoutGoneInboxes(this.#queue.drain()));
+      const batches = splitBatches(await this.#withoutGoneInboxes(this.#queue.drain()), Math.min(MAX_BATCH_BYTES, this.#ctx.limit?.() ?? MAX_BATCH_BYTES));
       for (let b = 0; b < batches.length; b++) {
         const batch = batches[b]!;
         try {
@@ -124,29 +126,23 @@ export class KafkaSendQueue {
   }
 }
 
-/** Consecutive runs of records whose size stays within MAX_BATCH_BYTES (a bigger record alone). */
-export function splitBatches(items: readonly OutboxItem[]): OutboxItem[][] {
+/** Consecutive runs of records whose batch stays within `maxBytes` (a bigger record alone). */
+export function splitBatches(items: readonly OutboxItem[], maxBytes = MAX_BATCH_BYTES): OutboxItem[][] {
   const out: OutboxItem[][] = [];
   let current: OutboxItem[] = [];
-  let bytes = 0;
+  let bytes = BATCH_HEADER_BYTES;
   for (const item of items) {
-    const size = item.data.byteLength + RECORD_OVERHEAD + headerBytes(item);
-    if (current.length > 0 && bytes + size > MAX_BATCH_BYTES) {
+    const size = recordBytes(item);
+    if (current.length > 0 && bytes + size > maxBytes) {
       out.push(current);
       current = [];
-      bytes = 0;
+      bytes = BATCH_HEADER_BYTES;
     }
     current.push(item);
     bytes += size;
   }
   if (current.length > 0) out.push(current);
   return out;
-}
-
-function headerBytes(item: OutboxItem): number {
-  let n = 0;
-  for (const [k, v] of Object.entries(item.headers ?? {})) n += k.length + v.length;
-  return n;
 }
 
 /** Puts `unsent` back in front of what `outbox` holds, oldest first, within its bound. */

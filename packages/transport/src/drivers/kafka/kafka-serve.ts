@@ -87,7 +87,8 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
         return;
       }
       // Same bytes, same reply address and deadline: the other node answers the original requester.
-      ctx.enqueue({ subject: topic, data: base.data, headers: { ...headers, [KafkaHeader.SUBJECT]: subject } });
+      // Runs on arrival like the request it is: never sent again after a lost connection.
+      ctx.enqueue({ kind: 'request', subject: topic, data: base.data, headers: { ...headers, [KafkaHeader.SUBJECT]: subject } });
     },
   };
   runLaneHandler(request, handler, ctx.logger);

@@ -1,0 +1,76 @@
+// What the Kafka driver produces to a command lane runs on arrival: the send queue must never
+// produce it twice after a lost connection (kafka-send-queue.ts keeps only what does not run on
+// arrival), and the outbox must not send a request whose requester gave up. These check the marks
+// on the records the driver really builds: a request, a gather, a hand-off, an async command.
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { isStale, runsOnArrival, type OutboxItem } from '../src/outbox.js';
+import { kafkaCall, type CallContext } from '../src/drivers/kafka/kafka-request.js';
+import { RecentRequests, serveRequest } from '../src/drivers/kafka/kafka-serve.js';
+import type { KafkaInbox } from '../src/drivers/kafka/kafka-inbox.js';
+import type { KafkaMessage } from '../src/drivers/kafka/kafka-wire.js';
+import { isCommandTopic, KafkaHeader, topicFor } from '../src/drivers/kafka/kafka-topics.js';
+
+/** A call context that records what is enqueued; the inbox never answers (the calls time out). */
+function recordingContext(): { ctx: CallContext; enqueued: OutboxItem[]; next: Promise<OutboxItem> } {
+  const enqueued: OutboxItem[] = [];
+  let wake!: (item: OutboxItem) => void;
+  const next = new Promise<OutboxItem>((resolve) => (wake = resolve));
+  const inbox = { topic: 'fsbus.inbox.test', open: () => Promise.resolve(), wait: () => undefined, cancel: () => undefined } as unknown as KafkaInbox;
+  const ctx: CallContext = {
+    inbox,
+    topicFor: (s) => topicFor(s, 'freeswitch'),
+    served: () => Promise.resolve(true),
+    enqueue: (item) => {
+      enqueued.push(item);
+      wake(item);
+      return 'sent';
+    },
+    unsendable: () => undefined,
+    learn: () => Promise.resolve(),
+  };
+  return { ctx, enqueued, next };
+}
+
+void test('kafka: a request and a gather run on arrival, and are stale once their requester settled', async () => {
+  for (const gather of [undefined, { expect: 2 }]) {
+    const { ctx, next } = recordingContext();
+    const call = kafkaCall(ctx, 'freeswitch.api', new Uint8Array([1]), { timeoutMs: 50 }, gather);
+    const item = await next;
+    assert.equal(runsOnArrival(item), true, 'never produced again after a lost connection');
+    assert.equal(isStale(item), false);
+    await call.then(
+      () => undefined,
+      () => undefined,
+    );
+    assert.equal(isStale(item), true, 'not sent from the outbox once nobody waits');
+  }
+});
+
+void test('kafka: a request handed off to another lane runs on arrival', () => {
+  const { ctx, enqueued } = recordingContext();
+  const headers = { [KafkaHeader.SUBJECT]: 'freeswitch.api', [KafkaHeader.REPLY_TO]: 'fsbus.inbox.x', [KafkaHeader.CORRELATION_ID]: 'c1', [KafkaHeader.EXPIRES]: String(Date.now() + 60_000) };
+  const message = { topic: 'freeswitch.api', partition: 0, offset: 0n, key: Buffer.alloc(0), value: Buffer.from('{}'), headers: new Map() } as unknown as KafkaMessage;
+  serveRequest(
+    message,
+    headers,
+    (req) => {
+      req.forward('freeswitch.node.n2');
+      return undefined;
+    },
+    { enqueue: (item) => ctx.enqueue(item), topicFor: (s) => ctx.topicFor(s), expired: () => undefined, ran: new RecentRequests(), logger: undefined },
+  );
+  assert.equal(enqueued.length, 1);
+  assert.equal(enqueued[0]!.subject, 'freeswitch.node.n2');
+  assert.equal(runsOnArrival(enqueued[0]!), true);
+});
+
+void test('kafka: command lane topics are told from event and reply topics', () => {
+  for (const t of ['freeswitch.api', 'freeswitch.api.n1', 'freeswitch.node.n1', 'freeswitch.broadcast', 'freeswitch.cmd.async', 'fs.prod.cmd.async']) {
+    assert.equal(isCommandTopic(t, t.startsWith('fs.prod') ? 'fs.prod' : 'freeswitch'), true, t);
+  }
+  for (const t of ['freeswitch.events', 'freeswitch.node', 'freeswitch.cmd', 'freeswitch.results', 'fsbus.inbox.x', 'other.api', 'freeswitch.api.n1.x']) {
+    assert.equal(isCommandTopic(t, 'freeswitch'), false, t);
+  }
+  assert.equal(isCommandTopic('freeswitch.api', undefined), false, 'no namespace: nothing is known to be a lane');
+});
