@@ -12,7 +12,7 @@ import type { KafkaMessage } from '../src/drivers/kafka/kafka-wire.js';
 import { isCommandTopic, KafkaHeader, topicFor } from '../src/drivers/kafka/kafka-topics.js';
 
 /** A call context that records what is enqueued; the inbox never answers (the calls time out). */
-function recordingContext(): { ctx: CallContext; enqueued: OutboxItem[]; next: Promise<OutboxItem> } {
+function recordingContext(outcome: 'sent' | 'dropped' = 'sent'): { ctx: CallContext; enqueued: OutboxItem[]; next: Promise<OutboxItem> } {
   const enqueued: OutboxItem[] = [];
   let wake!: (item: OutboxItem) => void;
   const next = new Promise<OutboxItem>((resolve) => (wake = resolve));
@@ -24,7 +24,7 @@ function recordingContext(): { ctx: CallContext; enqueued: OutboxItem[]; next: P
     enqueue: (item) => {
       enqueued.push(item);
       wake(item);
-      return 'sent';
+      return outcome;
     },
     unsendable: () => undefined,
     learn: () => Promise.resolve(),
@@ -73,4 +73,9 @@ void test('kafka: command lane topics are told from event and reply topics', () 
     assert.equal(isCommandTopic(t, 'freeswitch'), false, t);
   }
   assert.equal(isCommandTopic('freeswitch.api', undefined), false, 'no namespace: nothing is known to be a lane');
+});
+
+void test('kafka: a request the driver could not even buffer fails at once, not at its timeout', async () => {
+  const { ctx } = recordingContext('dropped');
+  await assert.rejects(kafkaCall(ctx, 'freeswitch.api', new Uint8Array([1]), { timeoutMs: 2_147_483_647 }), { code: 'FSBUS_ERR_TRANSPORT_BROKER', message: /could not be sent/ });
 });

@@ -97,7 +97,8 @@ export function kafkaCall(
       if (why !== undefined) finish(tooLarge(why));
       else {
         sent = item;
-        ctx.enqueue(item);
+        // Closing, or the broker away with the outbox full: nothing will answer, say so now (as the other drivers do).
+        if (ctx.enqueue(item) === 'dropped') finish(new TransportError(TransportErrorCode.BROKER, `request to ${subject} could not be sent`));
       }
     })().catch((err: unknown) =>
       finish(err instanceof TransportError ? err : new TransportError(TransportErrorCode.BROKER, `request to ${subject} failed: ${(err as Error).message}`, { cause: err })),
