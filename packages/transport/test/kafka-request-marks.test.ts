@@ -77,5 +77,5 @@ void test('kafka: command lane topics are told from event and reply topics', () 
 
 void test('kafka: a request the driver could not even buffer fails at once, not at its timeout', async () => {
   const { ctx } = recordingContext('dropped');
-  await assert.rejects(kafkaCall(ctx, 'freeswitch.api', new Uint8Array([1]), { timeoutMs: 2_147_483_647 }), { code: 'FSBUS_ERR_TRANSPORT_BROKER', message: /could not be sent/ });
+  await assert.rejects(kafkaCall(ctx, 'freeswitch.api', new Uint8Array([1]), { timeoutMs: 2_147_483_647 }, undefined), { code: 'FSBUS_ERR_TRANSPORT_BROKER', message: /could not be sent/ });
 });
