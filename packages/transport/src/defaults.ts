@@ -8,3 +8,5 @@ export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 /** First-connect timeout. @default 5000 */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/** The subject prefix (and broker namespace) when none is given, the contract's. @default 'freeswitch' */
+export const DEFAULT_NAMESPACE = 'freeswitch';

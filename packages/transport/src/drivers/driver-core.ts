@@ -33,7 +33,8 @@ import { TransportError, TransportErrorCode } from '../errors.js';
 import { isStale, Outbox, type OutboxItem } from '../outbox.js';
 import { redact } from '../redact.js';
 import { unlessInterrupted } from '../interruptible.js';
-import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES } from '../defaults.js';
+import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_NAMESPACE } from '../defaults.js';
+import { isCommandSubject } from '../command-subjects.js';
 
 export abstract class DriverCore implements Driver {
   abstract readonly name: string;
@@ -141,7 +142,10 @@ export abstract class DriverCore implements Driver {
   }
 
   publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome {
-    return this.send({ subject, data, headers: options?.headers });
+    const item: OutboxItem = { subject, data, headers: options?.headers };
+    // A fire-and-forget command runs on arrival: never sent twice (command-subjects.ts).
+    if (isCommandSubject(subject, this.options.namespace ?? DEFAULT_NAMESPACE)) item.kind = 'request';
+    return this.send(item);
   }
 
   /** Sent now when connected, else into the bounded outbox (flushed in order on reconnect). */
@@ -203,7 +207,8 @@ export abstract class DriverCore implements Driver {
       forward: (subject) => {
         // Same bytes, same reply address: the other node answers the original requester.
         replied = true;
-        this.send({ subject, data: message.data, headers: message.headers, replyTo, correlationId, deadline });
+        // A request still, whether or not it expects a reply: never sent twice.
+        this.send({ kind: 'request', subject, data: message.data, headers: message.headers, replyTo, correlationId, deadline });
       },
     };
     runLaneHandler(request, handler, this.options.logger);
