@@ -46,6 +46,7 @@ function driverName(options: ConnectOptions, urls: readonly string[]): string {
 export async function connect(options: ConnectOptions = {}): Promise<FsbusClient> {
   const urls = brokerUrls(options);
   const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs') ?? DEFAULT_TIMEOUT_MS;
+  const subjects = buildSubjects(options.prefix);
   let driver: Driver;
   let owned = false;
   if (typeof options.driver === 'object') driver = options.driver;
@@ -55,6 +56,8 @@ export async function connect(options: ConnectOptions = {}): Promise<FsbusClient
       driver = await createDriver(name, {
         urls,
         name: options.name ?? 'fsbus-client',
+        // The agent's namespace is its prefix (AMQP exchange, Redis lane keys, what counts as a command lane).
+        namespace: subjects.prefix,
         ...(options.auth === undefined ? {} : { auth: options.auth }),
         ...(options.tls === undefined ? {} : { tls: options.tls }),
         ...(options.curve === undefined ? {} : { curve: options.curve }),
@@ -73,7 +76,7 @@ export async function connect(options: ConnectOptions = {}): Promise<FsbusClient
       throw toClientError(err, 'connect', false);
     }
   }
-  return new FsbusClient(driver, buildSubjects(options.prefix), timeoutMs, owned);
+  return new FsbusClient(driver, subjects, timeoutMs, owned);
 }
 
 export class FsbusClient extends BusCommands {

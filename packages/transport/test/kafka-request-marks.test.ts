@@ -1,7 +1,8 @@
 // What the Kafka driver produces to a command lane runs on arrival: the send queue must never
 // produce it twice after a lost connection (kafka-send-queue.ts keeps only what does not run on
 // arrival), and the outbox must not send a request whose requester gave up. These check the marks
-// on the records the driver really builds: a request, a gather, a hand-off, an async command.
+// on the records the driver really builds: a request, a gather, a hand-off (an async command is
+// marked by its subject, command-subjects.test.ts).
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { isStale, runsOnArrival, type OutboxItem } from '../src/outbox.js';
@@ -9,7 +10,7 @@ import { kafkaCall, type CallContext } from '../src/drivers/kafka/kafka-request.
 import { RecentRequests, serveRequest } from '../src/drivers/kafka/kafka-serve.js';
 import type { KafkaInbox } from '../src/drivers/kafka/kafka-inbox.js';
 import type { KafkaMessage } from '../src/drivers/kafka/kafka-wire.js';
-import { isCommandTopic, KafkaHeader, topicFor } from '../src/drivers/kafka/kafka-topics.js';
+import { KafkaHeader, topicFor } from '../src/drivers/kafka/kafka-topics.js';
 
 /** A call context that records what is enqueued; the inbox never answers (the calls time out). */
 function recordingContext(outcome: 'sent' | 'dropped' = 'sent'): { ctx: CallContext; enqueued: OutboxItem[]; next: Promise<OutboxItem> } {
@@ -63,16 +64,6 @@ void test('kafka: a request handed off to another lane runs on arrival', () => {
   assert.equal(enqueued.length, 1);
   assert.equal(enqueued[0]!.subject, 'freeswitch.node.n2');
   assert.equal(runsOnArrival(enqueued[0]!), true);
-});
-
-void test('kafka: command lane topics are told from event and reply topics', () => {
-  for (const t of ['freeswitch.api', 'freeswitch.api.n1', 'freeswitch.node.n1', 'freeswitch.broadcast', 'freeswitch.cmd.async', 'fs.prod.cmd.async']) {
-    assert.equal(isCommandTopic(t, t.startsWith('fs.prod') ? 'fs.prod' : 'freeswitch'), true, t);
-  }
-  for (const t of ['freeswitch.events', 'freeswitch.node', 'freeswitch.cmd', 'freeswitch.results', 'fsbus.inbox.x', 'other.api', 'freeswitch.api.n1.x']) {
-    assert.equal(isCommandTopic(t, 'freeswitch'), false, t);
-  }
-  assert.equal(isCommandTopic('freeswitch.api', undefined), false, 'no namespace: nothing is known to be a lane');
 });
 
 void test('kafka: a request the driver could not even buffer fails at once, not at its timeout', async () => {

@@ -90,7 +90,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await agent.start();
       await untilAgent(agent, () => agent.ready, `${id} ready`);
     }
-    bus = await connect({ driver, servers: broker.url, timeoutMs: 5000 });
+    const prefix = (options.config as { subject_prefix?: string } | undefined)?.subject_prefix;
+    bus = await connect({ driver, servers: broker.url, timeoutMs: 5000, ...(prefix === undefined ? {} : { prefix }) });
   } catch (err) {
     await stop();
     throw err;

@@ -51,22 +51,6 @@ export function topicFor(subject: string, namespace?: string): string | undefine
 }
 
 /**
- * Whether a topic is a command lane (`<p>.api`, `<p>.api.<id>`, `<p>.node.<id>`, `<p>.broadcast`,
- * `<p>.cmd.async`): what is produced to it runs on arrival, so it is never produced twice.
- */
-export function isCommandTopic(topic: string, namespace?: string): boolean {
-  const tokens = topic.split('.');
-  const ns = namespace?.split('.') ?? [];
-  if (ns.length === 0 || ns.length >= tokens.length || !ns.every((t, i) => tokens[i] === t)) return false;
-  const [kind, second, extra] = tokens.slice(ns.length);
-  if (extra !== undefined) return false;
-  if (kind === 'cmd') return second === 'async';
-  if (kind === 'api') return true;
-  if (kind === 'node') return second !== undefined;
-  return kind === 'broadcast' && second === undefined;
-}
-
-/**
  * The topic a subscription pattern reads: its wildcards must come after the root
  * (`<p>.events.>`, `<p>.events.channel.*`, `<p>.cmd.async.>`, `<p>.results.*`).
  * Undefined when Kafka cannot serve the pattern (`>`, `<p>.*.x`, `<p>.node.*`).
