@@ -14,7 +14,7 @@ import { connectError } from '../driver-core.js';
 import { assertPattern } from '../../subject-pattern.js';
 import type { DriverCapabilities, DriverOptions, InboundMessage, Lane, ServeHandler, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
-import type { OutboxItem } from '../../outbox.js';
+import { runsOnArrival, type OutboxItem } from '../../outbox.js';
 import { fromTopic, mqttOptions, shareGroup, toFilter, toTopic } from './mqtt-util.js';
 
 /** @default 'freeswitch' */
@@ -33,6 +33,14 @@ const CAPABILITIES: DriverCapabilities = {
 };
 
 type OnMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
+
+/** A PUBLISH that runs on arrival (a request, a fire-and-forget command, a hand-off): sent at most once. */
+interface OncePublish {
+  /** The correlation id of a request of this driver's own (its reply comes to this driver). */
+  corr: string | undefined;
+  /** Taken back from mqtt.js at a connection loss: not sent again, not a drop. */
+  withdrawn: boolean;
+}
 
 /** One broker subscription: a topic filter, its subscription identifier, every handler on it. */
 interface FilterSub {
@@ -58,10 +66,10 @@ export class MqttDriver extends BaseDriver {
   readonly #subs = new Map<string, FilterSub>();
   readonly #subIds = new Map<number, FilterSub>();
   readonly #ops = new Set<Promise<unknown>>();
-  /** Request PUBLISH message id → correlation id, until its PUBACK. */
-  readonly #requestIds = new Map<number, string>();
-  /** Correlation ids of requests taken back from mqtt.js at a connection loss (not drops). */
-  readonly #withdrawn = new Set<string>();
+  /** By the properties object rawSend gave mqtt.js (the PUBLISH packet carries that very object). */
+  readonly #onceByProps = new WeakMap<object, OncePublish>();
+  /** PUBLISH message id → what runs on arrival, from its sending until its PUBACK. */
+  readonly #onceIds = new Map<number, OncePublish>();
   #client: MqttClient | undefined;
   #nextSubId = REPLY_SUB_ID + 1;
   #attempt = 0;
@@ -130,7 +138,7 @@ export class MqttDriver extends BaseDriver {
     client.on('packetreceive', (packet: Packet) => this.#onPacketReceive(packet));
     client.on('error', (err) => this.emit({ type: 'error', error: err }));
     client.on('close', () => {
-      this.#withdrawInFlightRequests(client);
+      this.#withdrawInFlight(client);
       if (this.status === 'connected') this.setStatus('reconnecting');
       // mqtt.js retries at a fixed period: make it a jittered exponential backoff.
       client.options.reconnectPeriod = backoffMs(this.#attempt++);
@@ -177,38 +185,39 @@ export class MqttDriver extends BaseDriver {
   /**
    * QoS 1 is at least once: mqtt.js sends every PUBLISH still waiting for its PUBACK again after a
    * reconnect, and the broker may have handed the first copy to a server already — a command
-   * would run twice. Requests are taken back instead (events and replies still go again); their
-   * requesters wait for a reply or time out.
+   * would run twice. What runs on arrival (requests, fire-and-forget commands, hand-offs: see
+   * `runsOnArrival`) is taken back instead; events and replies still go again. A requester waits
+   * for a reply or times out; a fire-and-forget command may or may not have run.
    */
-  #withdrawInFlightRequests(client: MqttClient): void {
-    if (this.#requestIds.size === 0) return;
-    const requests = [...this.#requestIds];
-    this.#requestIds.clear();
+  #withdrawInFlight(client: MqttClient): void {
+    if (this.#onceIds.size === 0) return;
+    const inFlight = [...this.#onceIds];
+    this.#onceIds.clear();
     let withdrawn = 0;
-    for (const [id, corr] of requests) {
+    for (const [id, once] of inFlight) {
       // One mqtt.js already settled (its write failed) has no callback left to run.
       if (client.outgoing[id] === undefined) continue;
-      this.#withdrawn.add(corr);
+      once.withdrawn = true;
       client.removeOutgoingMessage(id);
       withdrawn++;
     }
-    if (withdrawn > 0) this.options.logger?.warn({ requests: withdrawn }, 'connection lost with requests unacknowledged: not sent again (they may have run)');
+    if (withdrawn > 0) this.options.logger?.warn({ requests: withdrawn }, 'connection lost with commands unacknowledged: not sent again (they may have run)');
   }
 
   #onPacketSend(packet: Packet): void {
     if (packet.cmd !== 'publish' || packet.messageId === undefined) return;
-    const p = packet.properties;
-    if (p?.responseTopic === this.#replyTopic && p.correlationData !== undefined) {
-      this.#requestIds.set(packet.messageId, Buffer.from(p.correlationData).toString('utf8'));
-    }
+    const once = packet.properties === undefined ? undefined : this.#onceByProps.get(packet.properties);
+    // A message id is reused once free: an event taking it over from a settled command is not withdrawn.
+    if (once === undefined) this.#onceIds.delete(packet.messageId);
+    else this.#onceIds.set(packet.messageId, once);
   }
 
   #onPacketReceive(packet: Packet): void {
     if (packet.cmd !== 'puback' || packet.messageId === undefined) return;
-    const corr = this.#requestIds.get(packet.messageId);
-    if (corr === undefined) return;
-    this.#requestIds.delete(packet.messageId);
-    if (packet.reasonCode === NO_MATCHING_SUBSCRIBERS) this.noResponders(corr);
+    const once = this.#onceIds.get(packet.messageId);
+    if (once === undefined) return;
+    this.#onceIds.delete(packet.messageId);
+    if (once.corr !== undefined && packet.reasonCode === NO_MATCHING_SUBSCRIBERS) this.noResponders(once.corr);
   }
 
   protected rawSend(item: OutboxItem): void {
@@ -226,9 +235,15 @@ export class MqttDriver extends BaseDriver {
       if (item.deadline !== undefined) properties.messageExpiryInterval = Math.max(1, Math.ceil((item.deadline - performance.now()) / 1000));
     }
     const payload = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
+    let once: OncePublish | undefined;
+    if (runsOnArrival(item)) {
+      // mqtt.js puts this properties object on the PUBLISH it sends (and sends again): #onPacketSend finds it.
+      once = { corr: item.replyTo === this.#replyTopic ? item.correlationId : undefined, withdrawn: false };
+      this.#onceByProps.set(properties, once);
+    }
     const op = new Promise<void>((resolve) => {
       client.publish(topic, payload, { qos: 1, properties }, (err) => {
-        if (item.correlationId !== undefined && this.#withdrawn.delete(item.correlationId)) return resolve();
+        if (once?.withdrawn === true) return resolve();
         if (err !== undefined && err !== null) {
           this.outbox.dropped++;
           this.options.logger?.warn({ err, subject: item.subject }, 'publish refused, dropped');

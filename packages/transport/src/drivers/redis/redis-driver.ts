@@ -13,7 +13,7 @@ import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.
 import { connectError } from '../driver-core.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
-import type { OutboxItem } from '../../outbox.js';
+import { runsOnArrival, type OutboxItem } from '../../outbox.js';
 import { ensureRedisStream, StreamReader, StreamRoutes, type PositionCommand } from './redis-durable.js';
 import { LEAVE_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
 import { ensureGroup, readLane, readReplies, type LaneStream } from './redis-streams.js';
@@ -26,6 +26,12 @@ export const DEFAULT_REDIS_NAMESPACE = 'freeswitch';
 export const LANE_STREAM_MAXLEN = 10_000;
 /** A reply stream nobody reads expires after this. @default 60000 */
 export const REPLY_TTL_MS = 60_000;
+/**
+ * How long the mark that a command with no deadline (fire-and-forget, or its hand-off) was routed
+ * is kept: a copy ioredis sends again after a reconnect within this time is not routed twice.
+ * @default 600000
+ */
+export const ROUTED_MARK_TTL_MS = 600_000;
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -178,7 +184,15 @@ export class RedisDriver extends BaseDriver {
     const streams = this.#streams.args(item.subject);
     // Wall-clock, as a server on another host reads it: a request may wait in a lane stream while no server reads it.
     const expires = item.deadline === undefined ? '' : String(Math.round(Date.now() + item.deadline - performance.now()));
-    cmd.fsbusRoute(this.#ns, item.subject, data, item.replyTo ?? '', item.correlationId ?? '', headers, LANE_STREAM_MAXLEN, expires, ...streams).then(
+    // What runs on arrival is routed once, whatever ioredis sends again (ROUTE_SCRIPT); a request
+    // is marked by its correlation id until its deadline, a command with neither by an id of its own.
+    let onceId = '';
+    let onceUntil = '';
+    if (runsOnArrival(item)) {
+      onceId = item.correlationId ?? randomUUID();
+      onceUntil = expires !== '' ? expires : String(Date.now() + ROUTED_MARK_TTL_MS);
+    }
+    cmd.fsbusRoute(this.#ns, item.subject, data, item.replyTo ?? '', item.correlationId ?? '', headers, LANE_STREAM_MAXLEN, expires, onceId, onceUntil, ...streams).then(
       ([lanes, , streamError]) => {
         if (lanes === ROUTED_BEFORE) return; // a copy ioredis sent again after a reconnect: the first one was routed
         if (item.kind === 'request' && lanes === 0 && item.correlationId !== undefined) this.noResponders(item.correlationId);

@@ -16,7 +16,7 @@ local function append(k)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   for i = 0, k - 1 do
-    local key, ckey, maxlen, maxage = ARGV[10 + 4 * i], ARGV[11 + 4 * i], ARGV[12 + 4 * i], ARGV[13 + 4 * i]
+    local key, ckey, maxlen, maxage = ARGV[12 + 4 * i], ARGV[13 + 4 * i], ARGV[14 + 4 * i], ARGV[15 + 4 * i]
     local seq = redis.call('INCR', ckey)
     local ms = now
     -- Continue after the stream's last ID: its sequence (counter key lost) and its ms (clock stepped back).
@@ -50,26 +50,27 @@ end
 
 /**
  * ROUTE — ARGV: namespace, subject, data, reply_to, correlation_id, headers (JSON or ''), maxlen,
- * expires (a request's deadline, epoch ms, or ''), then optionally k and k × (stream key,
- * sequence key, maxlen or '', max age ms or '').
+ * expires (a request's deadline, epoch ms, or ''), once id (or ''), once until (epoch ms), then
+ * optionally k and k × (stream key, sequence key, maxlen or '', max age ms or '').
  * XADDs the message to every lane stream that serves the subject (exact, then each `a.b.>`
  * above it), PUBLISHes the data on the subject, then appends it to the k durable event streams
  * (see STREAM_APPEND). Returns { lanes written, subscribers, stream error or '' }.
  *
- * A request (correlation id and expires given) is routed once: ioredis sends a command again after
- * a reconnect when its answer never came, and the first copy may have run already. The key
- * `<ns>:routed:<correlation id>:<subject>` marks it until its expires (a hand-off to another
- * subject is a route of its own); a copy finding it returns { -1, 0, '' } and does nothing.
+ * What runs on arrival (a request, a fire-and-forget command, a hand-off: a once id given) is
+ * routed once: ioredis sends a command again after a reconnect when its answer never came, and the
+ * first copy may have run already. The key `<ns>:routed:<once id>:<subject>` marks it until
+ * "once until" (a hand-off to another subject is a route of its own); a copy finding it returns
+ * { -1, 0, '' } and does nothing. Events and replies have no once id: a copy goes again.
  */
 export const ROUTE_SCRIPT = `
 local base = ARGV[1] .. ':lane:'
 local s = ARGV[2]
 local n = 0
-if ARGV[5] ~= '' and ARGV[8] ~= '' then
+if ARGV[9] ~= '' then
   local t = redis.call('TIME')
-  local ttl = tonumber(ARGV[8]) - (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  local ttl = tonumber(ARGV[10]) - (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
   if ttl < 1 then ttl = 1 end
-  if not redis.call('SET', ARGV[1] .. ':routed:' .. ARGV[5] .. ':' .. s, '', 'NX', 'PX', string.format('%.0f', ttl)) then return {-1, 0, ''} end
+  if not redis.call('SET', ARGV[1] .. ':routed:' .. ARGV[9] .. ':' .. s, '', 'NX', 'PX', string.format('%.0f', ttl)) then return {-1, 0, ''} end
 end
 local function add(key)
   if ARGV[8] == '' then
@@ -89,7 +90,7 @@ while true do
   pos = i
 end
 local subs = redis.call('PUBLISH', s, ARGV[3])
-local k = tonumber(ARGV[9] or '0')
+local k = tonumber(ARGV[11] or '0')
 if k == 0 then return {n, subs, ''} end
 ${STREAM_APPEND}
 -- A broken stream (wrong key type, out of memory) must not cost the live event: report, go on.
@@ -98,7 +99,7 @@ if ok then return {n, subs, ''} end
 return {n, subs, type(err) == 'table' and tostring(err.err) or tostring(err)}
 `;
 
-/** ROUTE's "lanes written" for a copy of a request routed before. */
+/** ROUTE's "lanes written" for a copy of a command routed before. */
 export const ROUTED_BEFORE = -1;
 
 /** REPLY — KEYS[1] reply stream; ARGV: correlation_id, data, ttl ms, maxlen. */
