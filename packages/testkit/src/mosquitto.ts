@@ -21,6 +21,8 @@ export interface MosquittoOptions {
   startTimeoutMs?: number;
   /** Also listen with TLS (`tlsUrl`, `mqtts://`); clients need no certificate. */
   tls?: { certFile: string; keyFile: string };
+  /** Lines of an `acl_file` (e.g. `topic read freeswitch/node/#`): what clients may publish/subscribe. @default none (everything allowed) */
+  acl?: readonly string[];
 }
 
 /** MQTT 3.1.1 CONNECT, clean session, empty client id: the broker answers CONNACK (0x20). */
@@ -55,6 +57,10 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Br
       'log_type information',
     ];
     if (options.user !== undefined) lines.push(`password_file ${join(dir, 'passwd')}`);
+    if (options.acl !== undefined) {
+      await writeFile(join(dir, 'acl'), `${options.acl.join('\n')}\n`);
+      lines.push(`acl_file ${join(dir, 'acl')}`);
+    }
     if (options.tls !== undefined) {
       tlsPort ??= await freePort();
       // certfile/keyfile after a listener line belong to that listener.

@@ -111,6 +111,18 @@ export abstract class BaseDriver extends DriverCore {
     else this.#settle(correlationId, new TransportError(TransportErrorCode.NO_RESPONDERS, `no responders on ${p.subject}`));
   }
 
+  /**
+   * Sending a request failed at the broker (it refused it — out of memory, not authorised — or the
+   * client library gave up on it): no answer is coming, so its requester hears why now instead of
+   * at its timeout. A hand-off (another driver's request) has no requester here: nothing to do.
+   */
+  protected requestRefused(correlationId: string, err: unknown): void {
+    const p = this.#pending.get(correlationId);
+    if (p === undefined) return;
+    const why = err instanceof Error ? err.message : String(err);
+    this.#settle(correlationId, new TransportError(TransportErrorCode.BROKER, `request to ${p.subject} failed at the broker: ${why}`, { cause: err }));
+  }
+
   /** Rejects every request still waiting (driver closing). */
   protected failPending(err: Error): void {
     for (const id of [...this.#pending.keys()]) this.#settle(id, err);

@@ -247,6 +247,7 @@ export class MqttDriver extends BaseDriver {
         if (err !== undefined && err !== null) {
           this.outbox.dropped++;
           this.options.logger?.warn({ err, subject: item.subject }, 'publish refused, dropped');
+          if (item.kind === 'request' && item.correlationId !== undefined) this.requestRefused(item.correlationId, err);
         }
         resolve();
       });

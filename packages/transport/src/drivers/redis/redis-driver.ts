@@ -204,9 +204,10 @@ export class RedisDriver extends BaseDriver {
   }
 
   #sendFailed(item: OutboxItem, err: unknown): void {
-    // The connection dropped under a command already written: count it, never silently.
+    // Refused by Redis (out of memory, a script error) or given up by ioredis: counted, never silently.
     this.outbox.dropped++;
     this.options.logger?.warn({ err, subject: item.subject }, 'publish failed, dropped');
+    if (item.kind === 'request' && item.correlationId !== undefined) this.requestRefused(item.correlationId, err);
   }
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
