@@ -211,3 +211,35 @@ void test('zmq: unsubscribe() after the driver closed resolves and is a no-op (s
   });
   await Promise.all(pending);
 });
+
+void test('zmq mesh: a peer that binds sends fire-and-forget commands to the peer serving them, not out as events', async () => {
+  const urlA = await endpoint();
+  const urlB = await endpoint();
+  const a = await createDriver('zmq', { urls: [`${urlA}&bind`, urlB], name: 'peerA' });
+  const b = await createDriver('zmq', { urls: [urlA, `${urlB}&bind`], name: 'peerB' });
+  try {
+    await a.connect();
+    await b.connect();
+    const ran: string[] = [];
+    let wake: (() => void) | undefined;
+    const seen = (n: number) => new Promise<void>((resolve) => (wake = () => ran.length >= n && resolve())).then(() => undefined);
+    for (const [subject, competing] of [['freeswitch.api', true], ['freeswitch.node.A', false]] as const) {
+      a.serve({ subject, competing }, (req) => {
+        ran.push(`${req.subject}:${dec(req.data)}`);
+        wake?.();
+        return req.expectsReply ? enc('ok') : undefined;
+      });
+    }
+    // A request first: b has then learned a's lanes.
+    assert.equal(dec((await b.request('freeswitch.api', enc('req'), { timeoutMs: 10_000 })).data), 'ok');
+    const three = seen(3);
+    assert.equal(b.publish('freeswitch.api', enc('ff-api')), 'sent');
+    assert.equal(b.publish('freeswitch.node.A', enc('ff-node')), 'sent');
+    await three;
+    assert.deepEqual(ran, ['freeswitch.api:req', 'freeswitch.api:ff-api', 'freeswitch.node.A:ff-node']);
+    assert.equal(b.stats().dropped, 0);
+  } finally {
+    await b.close();
+    await a.close();
+  }
+});

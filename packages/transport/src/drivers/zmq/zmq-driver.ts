@@ -20,7 +20,8 @@ import { ZmqClient } from './zmq-client.js';
 import { EXPIRES_HEADER, Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqServer } from './zmq-server.js';
 import { checkCurve, serverCurve } from './zmq-curve.js';
-import { DEFAULT_BUFFER_MESSAGES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
+import { DEFAULT_BUFFER_MESSAGES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_NAMESPACE, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
+import { isCommandSubject } from '../../command-subjects.js';
 
 /** How long a request waits for the agents' lane lists before "no responders". @default 1000 */
 export const LANE_DISCOVERY_MS = 1000;
@@ -140,16 +141,18 @@ class ZmqDriver extends DriverCore {
 
   /**
    * An event goes out on this driver's PUB (an agent, a mesh peer; while its peers are away, into
-   * the bounded outbox). A `<…>.cmd.async.<…>` subject, or any publish of a driver that binds
-   * nothing, is a fire-and-forget command for the agents whose lanes serve the subject (one of
-   * them for a competing lane); nobody serves it → dropped, counted.
+   * the bounded outbox). A command subject (`<…>.cmd.async.<…>`, `<p>.api`, `<p>.node.<id>`, …:
+   * command-subjects.ts), or any publish of a driver that binds nothing, is a fire-and-forget
+   * command for the peers whose lanes serve the subject (one of them for a competing lane); nobody
+   * serves it → dropped, counted and logged.
    */
   override publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome {
     if (this.status === 'closed' || !isValidSubject(subject)) {
       this.outbox.dropped++;
       return 'dropped';
     }
-    if (this.#server !== undefined && !isAsyncCommand(subject)) return this.send({ subject, data });
+    const command = isAsyncCommand(subject) || isCommandSubject(subject, this.options.namespace ?? DEFAULT_NAMESPACE);
+    if (this.#server !== undefined && !command) return this.send({ subject, data });
     const client = this.#clientSide();
     const headers = options?.headers === undefined ? undefined : { ...options.headers };
     const send = (): boolean => {
@@ -160,7 +163,9 @@ class ZmqDriver extends DriverCore {
     };
     if (!send()) {
       void client.refresh(LANE_DISCOVERY_MS).then(() => {
-        if (!send()) this.outbox.dropped++;
+        if (send()) return;
+        this.outbox.dropped++;
+        this.options.logger?.warn({ subject }, 'zmq: no peer serves this fire-and-forget command: dropped');
       });
     }
     return 'sent';
