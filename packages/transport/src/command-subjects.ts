@@ -5,10 +5,17 @@
  * connection left unconfirmed only when it does not run on arrival (outbox.ts `runsOnArrival`).
  */
 
+const DOT = 0x2e;
+/** a(pi), b(roadcast), c(md), n(ode). */
+const LANE_INITIALS = new Set([0x61, 0x62, 0x63, 0x6e]);
+
 /** `<p>.api`, `<p>.api.<id>`, `<p>.node.<id>`, `<p>.broadcast` or `<p>.cmd.async.<cmd…>`, for prefix `<p>`. */
 export function isCommandSubject(subject: string, prefix: string): boolean {
-  if (!subject.startsWith(`${prefix}.`)) return false;
-  const rest = subject.slice(prefix.length + 1).split('.');
+  const at = prefix.length + 1;
+  if (subject.length <= at || subject.charCodeAt(prefix.length) !== DOT || !subject.startsWith(prefix)) return false;
+  // Every event is published through here: `<p>.events.…` leaves at its first letter.
+  if (!LANE_INITIALS.has(subject.charCodeAt(at))) return false;
+  const rest = subject.slice(at).split('.');
   const [kind, second] = rest;
   if (kind === 'api') return rest.length <= 2;
   if (kind === 'node') return rest.length === 2;
