@@ -132,8 +132,10 @@ export class Dispatcher {
     const target = request.node_id;
     if (target !== undefined && target !== this.#o.nodeId) {
       if (kind === 'api') {
-        // The shared lane picked us, but the request names another node: pass it on, same reply address.
-        req.forward(this.#o.subjects.node(target));
+        // The shared lane picked us, but the request names another node: pass it on, same reply
+        // address, worth sending only while that node could still run it in time.
+        const handler = this.#o.registry.resolve(request.command);
+        req.forward(this.#o.subjects.node(target), { timeoutMs: commandTimeoutMs(request.timeout_ms, handler.waitMs?.(request, this.#o.timeoutMs), this.#o.timeoutMs) });
         this.#o.metrics.handoffs.inc();
         return undefined;
       }

@@ -29,8 +29,13 @@ export interface ServeRequest extends InboundMessage {
   readonly expectsReply: boolean;
   /** Sends the reply; false when there is no reply address or it was already used. */
   reply(data: Uint8Array): boolean;
-  /** Hands the request, same bytes and same reply address, to another lane (node hand-off). */
-  forward(subject: string): void;
+  /**
+   * Hands the request, same bytes and same reply address, to another lane (node hand-off).
+   * `timeoutMs`: how long the hand-off is worth sending — one still buffered past it (the broker
+   * away meanwhile) is dropped and counted, not run late; a broker that carries the requester's own
+   * deadline bounds it too.
+   */
+  forward(subject: string, options?: { timeoutMs?: number }): void;
 }
 
 /** What a lane handler returns: reply bytes, or undefined for no (or an already sent) reply. */

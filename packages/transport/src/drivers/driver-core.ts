@@ -204,11 +204,14 @@ export abstract class DriverCore implements Driver {
         replied = true;
         return this.send({ kind: 'reply', subject: replyTo, data, correlationId }) !== 'dropped';
       },
-      forward: (subject) => {
+      forward: (subject, options) => {
         // Same bytes, same reply address: the other node answers the original requester.
         replied = true;
+        // NATS carries no deadline: the caller's bound keeps a hand-off buffered meanwhile from running late.
+        const bound = options?.timeoutMs === undefined ? undefined : performance.now() + options.timeoutMs;
+        const until = bound === undefined ? deadline : deadline === undefined ? bound : Math.min(bound, deadline);
         // A request still, whether or not it expects a reply: never sent twice.
-        this.send({ kind: 'request', subject, data: message.data, headers: message.headers, replyTo, correlationId, deadline });
+        this.send({ kind: 'request', subject, data: message.data, headers: message.headers, replyTo, correlationId, deadline: until });
       },
     };
     runLaneHandler(request, handler, this.options.logger);
