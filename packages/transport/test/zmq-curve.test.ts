@@ -26,20 +26,27 @@ async function withServer(fn: (url: string, serverKey: string, server: Driver) =
   }
 }
 
-async function client(url: string, curve?: CurveKeys): Promise<Driver> {
-  const d = await createDriver('zmq', { urls: [url], connectTimeoutMs: 2000, ...(curve === undefined ? {} : { curve }) });
+/** `connectTimeoutMs` also bounds flush()'s wait for the subscriptions to reach the publisher. */
+async function client(url: string, curve?: CurveKeys, connectTimeoutMs = 2000): Promise<Driver> {
+  const d = await createDriver('zmq', { urls: [url], connectTimeoutMs, ...(curve === undefined ? {} : { curve }) });
   await d.connect();
   return d;
 }
 
 void test('zmq curve: a client trusting the server key gets replies; others get typed errors', async () => {
   await withServer(async (url, serverKey, server) => {
-    const trusted = await client(url, { serverKey });
+    // The CURVE handshake of the event socket can take seconds on a loaded machine: flush() waits
+    // that long for the subscription to reach the publisher (2 s let one run publish too early,
+    // and the wait below held the file to its limit).
+    const trusted = await client(url, { serverKey }, 30_000);
     try {
       const reply = await trusted.request('curve.api', enc('status'), { timeoutMs: 10_000 });
       assert.equal(dec(reply.data), 'sealed:status');
       let arrived!: (subject: string) => void;
-      const event = new Promise<string>((resolve) => (arrived = resolve));
+      const event = new Promise<string>((resolve, reject) => {
+        arrived = resolve;
+        setTimeout(() => reject(new Error('no event within 30 s of the flush')), 30_000).unref();
+      });
       const sub = trusted.subscribe('curve.events.>', (m) => arrived(m.subject));
       await trusted.flush(); // the subscription reached the publisher
       server.publish('curve.events.heartbeat', enc('{}'));
@@ -102,11 +109,14 @@ void test('zmq curve clientKeys: only listed clients are served; refusals are co
         await anyone.close();
       }
     });
-    const listed = await client(url, { serverKey: serverKeys.publicKey, publicKey: admitted.publicKey, secretKey: admitted.secretKey });
+    const listed = await client(url, { serverKey: serverKeys.publicKey, publicKey: admitted.publicKey, secretKey: admitted.secretKey }, 30_000);
     try {
       assert.equal(dec((await listed.request('curve.api', enc('status'), { timeoutMs: 10_000 })).data), 'sealed:status');
       let arrived!: (subject: string) => void;
-      const event = new Promise<string>((resolve) => (arrived = resolve));
+      const event = new Promise<string>((resolve, reject) => {
+        arrived = resolve;
+        setTimeout(() => reject(new Error('no event within 30 s of the flush')), 30_000).unref();
+      });
       const sub = listed.subscribe('curve.events.>', (m) => arrived(m.subject));
       await listed.flush();
       server.publish('curve.events.heartbeat', enc('{}'));
