@@ -11,6 +11,7 @@ import { RecentRequests, serveRequest } from '../src/drivers/kafka/kafka-serve.j
 import type { KafkaInbox } from '../src/drivers/kafka/kafka-inbox.js';
 import type { KafkaMessage } from '../src/drivers/kafka/kafka-wire.js';
 import { KafkaHeader, topicFor } from '../src/drivers/kafka/kafka-topics.js';
+import { createDriver } from '../src/index.js';
 
 /** A call context that records what is enqueued; the inbox never answers (the calls time out). */
 function recordingContext(outcome: 'sent' | 'dropped' = 'sent'): { ctx: CallContext; enqueued: OutboxItem[]; next: Promise<OutboxItem> } {
@@ -69,4 +70,17 @@ void test('kafka: a request handed off to another lane runs on arrival', () => {
 void test('kafka: a request the driver could not even buffer fails at once, not at its timeout', async () => {
   const { ctx } = recordingContext('dropped');
   await assert.rejects(kafkaCall(ctx, 'freeswitch.api', new Uint8Array([1]), { timeoutMs: 2_147_483_647 }, undefined), { code: 'FSBUS_ERR_TRANSPORT_BROKER', message: /could not be sent/ });
+});
+
+void test('kafka: a publish to a subject Kafka cannot carry is dropped, counted and logged (no broker needed)', async () => {
+  const warned: string[] = [];
+  const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_o: object, msg: string) => void warned.push(msg) };
+  const driver = await createDriver('kafka', { urls: ['kafka://127.0.0.1:1'], logger });
+  try {
+    assert.equal(driver.publish('freeswitch.events.has space', new Uint8Array([1])), 'dropped');
+    assert.equal(driver.stats().dropped, 1);
+    assert.deepEqual(warned, ['publish refused, dropped: not a subject Kafka can carry']);
+  } finally {
+    await driver.close();
+  }
 });

@@ -164,8 +164,9 @@ class KafkaDriver extends DriverCore {
   override publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome {
     const topic = topicFor(subject, this.options.namespace);
     if (topic === undefined) {
-      // Never sendable: dropped and counted, never queued.
+      // Never sendable: dropped, counted and logged (as the other drivers refuse one), never queued.
       this.outbox.dropped++;
+      this.options.logger?.warn({ subject }, 'publish refused, dropped: not a subject Kafka can carry');
       return 'dropped';
     }
     const item: OutboxItem = { subject: topic, data, headers: { ...options?.headers, [KafkaHeader.SUBJECT]: subject } };
