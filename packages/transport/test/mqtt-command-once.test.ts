@@ -1,16 +1,12 @@
 // MQTT, QoS 1: mqtt.js sends every PUBLISH still waiting for its PUBACK again after a reconnect.
 // What runs on arrival (here a fire-and-forget command, `kind: 'request'` with no reply address)
 // must not run twice: the driver takes it back at the connection loss. An event still goes again.
-// The items go through DriverCore's send() (what publish() uses), marked by hand as DriverCore
-// marks command-lane publishes.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startMosquitto } from '@fsbus/testkit';
-import type { DriverOptions } from '../src/driver.js';
 import type { OutboxItem } from '../src/outbox.js';
 import { MqttDriver } from '../src/drivers/mqtt/mqtt-driver.js';
-import { Collector, dec, enc, waitStatus, within } from './conformance/helpers.js';
-import { startRelay } from './conformance/relay.js';
+import { fireAndForgetRunsOnce } from './support/command-once.js';
 
 class ItemMqttDriver extends MqttDriver {
   sendItem(item: OutboxItem): void {
@@ -18,54 +14,11 @@ class ItemMqttDriver extends MqttDriver {
   }
 }
 
-const LANE = 'freeswitch.cmd.async.>';
-const COMMAND = 'freeswitch.cmd.async.originate';
-const EVENT = 'freeswitch.event.custom';
-
 void test('mqtt: a fire-and-forget command unacknowledged at a connection cut runs once; an event still arrives', { timeout: 60_000 }, async () => {
   const broker = await startMosquitto();
-  const relay = await startRelay(Number(new URL(broker.url).port));
-  const options: DriverOptions = { urls: [broker.url], name: 'server', connectTimeoutMs: 5000 };
-  const server = new MqttDriver(options);
-  const client = new ItemMqttDriver({ ...options, urls: [relay.url(broker.url)], name: 'client' });
   try {
-    await server.connect();
-    const runs = new Collector<string>();
-    server.serve({ subject: LANE, competing: true, group: 'freeswitch.cmd.async' }, (req) => {
-      runs.push(dec(req.data));
-      return undefined;
-    });
-    const events = new Collector<string>();
-    server.subscribe(EVENT, (m) => events.push(dec(m.data)));
-    await server.flush();
-    await client.connect();
-    client.sendItem({ subject: COMMAND, data: enc('warm'), kind: 'request' });
-    await runs.until(1);
-    await client.flush(); // its PUBACK is in
-
-    // The broker's PUBACKs never reach the client: both publishes stay in flight in mqtt.js.
-    relay.holdAnswers();
-    client.sendItem({ subject: COMMAND, data: enc('ONCE'), kind: 'request' });
-    client.sendItem({ subject: EVENT, data: enc('EV') });
-    await runs.until(2);
-    await events.until(1);
-
-    await relay.cut();
-    await waitStatus(client, 'reconnecting');
-    await relay.restore();
-    await waitStatus(client, 'connected');
-    // Sent after whatever mqtt.js sent again on the same connection, served by the same server: in order.
-    client.sendItem({ subject: COMMAND, data: enc('after'), kind: 'request' });
-    await runs.until(3);
-    assert.deepEqual(runs.items, ['warm', 'ONCE', 'after']);
-    assert.ok(events.items.length >= 1 && events.items.every((e) => e === 'EV'), `events: ${JSON.stringify(events.items)}`);
-    // The withdrawn publish's callback settled (flush waits on every one), and it is no drop.
-    await within(client.flush(), 10_000, 'flush never resolved: a withdrawn publish never settled');
-    assert.equal(client.stats().dropped, 0);
+    await fireAndForgetRunsOnce(broker.url, { server: (o) => new MqttDriver(o), client: (o) => new ItemMqttDriver(o) });
   } finally {
-    await client.close().catch(() => undefined);
-    await server.close().catch(() => undefined);
-    await relay.close().catch(() => undefined);
     await broker.stop();
   }
 });

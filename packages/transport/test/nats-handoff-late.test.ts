@@ -4,30 +4,16 @@
 // late originate would ring for a caller who gave up. One within its bound still goes.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { createDriver, type Driver, type DriverStatus } from '@fsbus/transport';
+import { createDriver } from '@fsbus/transport';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { dec, enc, waitStatus } from './conformance/helpers.js';
 import { startRelay } from './conformance/relay.js';
-
-const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
 let nats: NatsServerHandle;
 before(async () => {
   nats = await startNatsServer();
 });
 after(() => nats.stop());
-
-function status(d: Driver, s: DriverStatus): Promise<void> {
-  return new Promise((resolve) => {
-    if (d.status === s) return resolve();
-    const off = d.on((e) => {
-      if (e.type === 'status' && e.status === s) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
 
 void test('nats: a hand-off buffered past its bound is dropped when the link is back, one within it still goes', { timeout: 60_000 }, async () => {
   const relay = await startRelay(Number(new URL(nats.url).port));
@@ -48,7 +34,7 @@ void test('nats: a hand-off buffered past its bound is dropped when the link is 
       if (body === 'late') {
         // Cut off before handing it on: the hand-off waits in the outbox, its 1 ms bound runs out there.
         await relay.cut();
-        await status(forwarder, 'reconnecting');
+        await waitStatus(forwarder, 'reconnecting');
         req.forward('freeswitch.node.b', { timeoutMs: 1 });
         await relay.restore();
       } else req.forward('freeswitch.node.b', { timeoutMs: 60_000 });
@@ -56,8 +42,8 @@ void test('nats: a hand-off buffered past its bound is dropped when the link is 
     });
     await Promise.all([nodeB.flush(), forwarder.flush()]);
     client.publish('freeswitch.api', enc('late'));
-    await status(forwarder, 'reconnecting');
-    await status(forwarder, 'connected');
+    await waitStatus(forwarder, 'reconnecting');
+    await waitStatus(forwarder, 'connected');
     // Sent after whatever the reconnect flushed: had the late one gone, B would have run it first.
     const ranAfter = new Promise<void>((resolve) => (wake = () => ranOnB.includes('after') && resolve()));
     client.publish('freeswitch.api', enc('after'));

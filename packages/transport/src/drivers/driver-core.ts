@@ -144,8 +144,13 @@ export abstract class DriverCore implements Driver {
   publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome {
     const item: OutboxItem = { subject, data, headers: options?.headers };
     // A fire-and-forget command runs on arrival: never sent twice (command-subjects.ts).
-    if (isCommandSubject(subject, this.options.namespace ?? DEFAULT_NAMESPACE)) item.kind = 'request';
+    if (this.isCommand(subject)) item.kind = 'request';
     return this.send(item);
+  }
+
+  /** Whether `subject` is one of this driver's namespace's command lanes (command-subjects.ts). */
+  protected isCommand(subject: string): boolean {
+    return isCommandSubject(subject, this.options.namespace ?? DEFAULT_NAMESPACE);
   }
 
   /** Sent now when connected, else into the bounded outbox (flushed in order on reconnect). */

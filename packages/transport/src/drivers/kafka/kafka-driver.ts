@@ -21,12 +21,11 @@ import { RecentRequests, serveRequest, type ServeContext } from './kafka-serve.j
 import { consumeKafkaStream, ensureKafkaStream, StreamRegistry } from './kafka-streams.js';
 import { kafkaCall } from './kafka-request.js';
 import { KafkaHeader, topicFor, topicForPattern } from './kafka-topics.js';
-import { isCommandSubject } from '../../command-subjects.js';
 import { subjectMatches } from '../../subject-pattern.js';
 import { openKafkaClients, TopicCache } from './kafka-admin.js';
 import { KafkaLimits } from './kafka-limits.js';
 import { readHeaders, toInbound, type KafkaMessage } from './kafka-wire.js';
-import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_NAMESPACE, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
+import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
 /** Partitions of a competing lane's topic: how many agents can share it. @default 6 */
 export const LANE_PARTITIONS = 6;
@@ -171,7 +170,7 @@ class KafkaDriver extends DriverCore {
     }
     const item: OutboxItem = { subject: topic, data, headers: { ...options?.headers, [KafkaHeader.SUBJECT]: subject } };
     // A fire-and-forget command (the async lane) runs on arrival: never produced twice.
-    if (isCommandSubject(subject, this.options.namespace ?? DEFAULT_NAMESPACE)) item.kind = 'request';
+    if (this.isCommand(subject)) item.kind = 'request';
     return this.send(item);
   }
 

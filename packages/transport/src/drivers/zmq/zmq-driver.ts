@@ -20,8 +20,7 @@ import { ZmqClient } from './zmq-client.js';
 import { EXPIRES_HEADER, Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqServer } from './zmq-server.js';
 import { checkCurve, serverCurve } from './zmq-curve.js';
-import { DEFAULT_BUFFER_MESSAGES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_NAMESPACE, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
-import { isCommandSubject } from '../../command-subjects.js';
+import { DEFAULT_BUFFER_MESSAGES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
 /** How long a request waits for the agents' lane lists before "no responders". @default 1000 */
 export const LANE_DISCOVERY_MS = 1000;
@@ -151,7 +150,7 @@ class ZmqDriver extends DriverCore {
       this.outbox.dropped++;
       return 'dropped';
     }
-    const command = isAsyncCommand(subject) || isCommandSubject(subject, this.options.namespace ?? DEFAULT_NAMESPACE);
+    const command = isAsyncCommand(subject) || this.isCommand(subject);
     if (this.#server !== undefined && !command) return this.send({ subject, data });
     const client = this.#clientSide();
     const headers = options?.headers === undefined ? undefined : { ...options.headers };
