@@ -199,14 +199,24 @@ class JsonHeaders implements HeaderSource {
   /**
    * FreeSWITCH's own text, when it already is the headers object the bus carries: no `_body`,
    * no structural `Content-Length`, string values only, and no repeated name (cJSON keeps
-   * repeats, e.g. `Hangup-Cause`; as many `":"` marks as parsed keys rules them out — an
-   * extra mark only makes the count larger and falls back to the rebuilding path).
+   * repeats, e.g. `Hangup-Cause`). The length check settles the common case; with escapes in
+   * the text, as many `":"` marks as parsed keys rules repeats out — an extra mark only makes
+   * the count larger and falls back to the rebuilding path.
    */
   jsonText(): string | undefined {
     const object = this.#object;
     if (Object.hasOwn(object, '_body') || Object.hasOwn(object, 'Content-Length')) return undefined;
+    const names = Object.keys(object);
     const values = Object.values(object); // one walk, no lookup by name (see forEach)
-    for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'string') return undefined;
+    // `{"n":"v",…}` is 6 characters per pair longer than its names and values together, and only
+    // when nothing in it is escaped, repeated or spaced out: then it is this object exactly.
+    let compact = 1 + 6 * names.length;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (typeof value !== 'string') return undefined;
+      compact += names[i]!.length + value.length;
+    }
+    if (compact === this.#text.length) return this.#text;
     return countKeyMarks(this.#text) === values.length ? this.#text : undefined;
   }
 
