@@ -174,17 +174,6 @@ function jsonHeaderValue(value: unknown): string {
   return value === null ? '' : JSON.stringify(value);
 }
 
-/**
- * Occurrences of `":"`. In cJSON's unformatted output every key with a string value ends in
- * exactly that (an escaped quote inside a string is `\"`, so `":"` cannot lie within one);
- * only a value ending in `\":` adds one more.
- */
-function countKeyMarks(text: string): number {
-  let n = 0;
-  for (let at = text.indexOf('":"'); at >= 0; at = text.indexOf('":"', at + 3)) n++;
-  return n;
-}
-
 /** Headers of a JSON event: the parsed object, normalised to strings on demand. */
 class JsonHeaders implements HeaderSource {
   readonly lookupLimit = Infinity; // a property lookup costs no more than a Map lookup
@@ -197,11 +186,11 @@ class JsonHeaders implements HeaderSource {
   }
 
   /**
-   * FreeSWITCH's own text, when it already is the headers object the bus carries: no `_body`,
-   * no structural `Content-Length`, string values only, and no repeated name (cJSON keeps
-   * repeats, e.g. `Hangup-Cause`). The length check settles the common case; with escapes in
-   * the text, as many `":"` marks as parsed keys rules repeats out — an extra mark only makes
-   * the count larger and falls back to the rebuilding path.
+   * The headers object the bus carries, as text, without building the Map: FreeSWITCH's own
+   * text when it is that object already, else the parsed object written out. Only for string
+   * values without `_body` or the structural `Content-Length` (else `undefined`: rebuild).
+   * A repeated name (cJSON keeps repeats, e.g. `Hangup-Cause`) is never passed through: the
+   * parsed object keeps it once, at its first position with its last value, as `materialize`.
    */
   jsonText(): string | undefined {
     const object = this.#object;
@@ -216,8 +205,7 @@ class JsonHeaders implements HeaderSource {
       if (typeof value !== 'string') return undefined;
       compact += names[i]!.length + value.length;
     }
-    if (compact === this.#text.length) return this.#text;
-    return countKeyMarks(this.#text) === values.length ? this.#text : undefined;
+    return compact === this.#text.length ? this.#text : JSON.stringify(object);
   }
 
   get(name: string): string | undefined {
