@@ -5,6 +5,7 @@
  * and one SUB connected to every agent's PUB. The link is "down" when every agent it had reached
  * is gone (socket monitor: handshake / disconnect), "up" again when one is back.
  */
+import { randomBytes } from 'node:crypto';
 import { Dealer, Subscriber } from 'zeromq';
 import type { CurveKeys, DriverLogger, InboundMessage } from '../../driver.js';
 import { subjectMatches } from '../../subject-pattern.js';
@@ -37,7 +38,7 @@ export class ZmqClient {
   #sub: Subscriber | undefined;
   #markerSeq = 0;
   readonly #markerWaiters = new Map<string, { left: number; done: () => void }>();
-  readonly #clientId = Math.random().toString(36).slice(2, 10);
+  readonly #clientId = randomBytes(8).toString('hex');
   #rr = 0;
   #linkUp = true;
   #closed = false;
@@ -51,7 +52,9 @@ export class ZmqClient {
     this.#logger = logger;
     this.#onLink = onLink;
     this.endpoints = urls.map((u, index) => {
-      const dealer = new Dealer({ linger: 0, ...clientCurve(curve) });
+      // A routing id of its own, kept across reconnects: the agent's ROUTER hands it over to the
+      // new connection, so a reply to a request made before a link blip still finds this socket.
+      const dealer = new Dealer({ linger: 0, routingId: `fsbus-${this.#clientId}-${index}`, ...clientCurve(curve) });
       const ep: Endpoint = { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined, up: false, seen: false };
       dealer.events.on('handshake', () => this.#link(ep, true));
       dealer.events.on('disconnect', () => this.#link(ep, false));
@@ -64,6 +67,8 @@ export class ZmqClient {
   #link(ep: Endpoint, up: boolean): void {
     // The socket monitor may still report a queued event after close(): nobody is listening.
     if (this.#closed) return;
+    // Back after a drop: its lanes may have changed meanwhile, and it may have forgotten us.
+    if (up && ep.seen && !ep.up) this.send(ep, { kind: Kind.HELLO, subject: '', id: '', headers: undefined, data: new Uint8Array(0) });
     ep.up = up;
     if (up) ep.seen = true;
     const linkUp = this.endpoints.some((e) => e.up) || !this.endpoints.some((e) => e.seen);

@@ -44,7 +44,11 @@ export class ZmqServer {
     this.#logger = logger;
     this.#zap = curve.clientKeys === undefined ? undefined : admitOnly(curve.clientKeys, logger);
     const security = this.#zap === undefined ? curve.sockets : { ...curve.sockets, zapDomain: this.#zap.domain };
-    this.#router = new Router({ linger: 0, ...security });
+    // handover: a client that reconnects with its routing id takes it over at once (the default
+    // refuses the new connection while the old one is not yet seen gone). mandatory with no send
+    // wait: a reply that cannot be routed (requester gone, its queue full) fails the send, and
+    // the writer counts and logs it, where libzmq would drop it unseen.
+    this.#router = new Router({ linger: 0, handover: true, mandatory: true, sendTimeout: 0, ...security });
     // noDrop: a subscriber's full pipe holds the PUB back instead of libzmq discarding the event
     // silently; the wait ends in the writer's bounded queue, which drops the oldest and COUNTS it.
     this.#pub = new XPublisher({ linger: 0, noDrop: true, sendHighWaterMark: Math.max(PUB_HWM, bufferMessages), ...security });
@@ -101,11 +105,18 @@ export class ZmqServer {
 
   #announce(): void {
     const data = encodeLanes([...this.#lanes].map((l) => ({ subject: l.lane.subject, competing: l.lane.competing })));
-    for (const peer of this.#peers) this.#send(peer, { kind: Kind.LANES, subject: '', id: '', headers: undefined, data });
+    for (const peer of this.#peers) {
+      // A client that has left is forgotten (it says HELLO again if it comes back as another).
+      this.#send(peer, { kind: Kind.LANES, subject: '', id: '', headers: undefined, data }, (err) => {
+        if ((err as { code?: string }).code !== 'EHOSTUNREACH') return false;
+        this.#peers.delete(peer);
+        return true;
+      });
+    }
   }
 
-  #send(peer: string, m: WireMessage): void {
-    this.#routerOut.write([Buffer.from(peer, 'hex'), ...encodeWire(m)]);
+  #send(peer: string, m: WireMessage, unsent?: (err: unknown) => boolean): void {
+    this.#routerOut.write([Buffer.from(peer, 'hex'), ...encodeWire(m)], unsent);
   }
 
   /**
