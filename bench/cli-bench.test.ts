@@ -4,6 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { benchCommand, BENCH_SUITES } from '../packages/cli/src/commands/bench.js';
 
 function io(): { out: string[]; err: string[]; io: { out: (l: string) => void; err: (l: string) => void } } {
@@ -20,6 +22,22 @@ void test('fsbus bench lists every suite in its help and refuses unknown ones', 
   const u = io();
   assert.equal(await benchCommand.run([], u.io), 2);
   assert.match(u.err.join('\n'), /usage: fsbus bench/);
+});
+
+void test('every suite answers --help with its options and a bad option with one line, exit 2, no stack', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const suite = (name: string, ...args: string[]) => spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', `bench/${name}/run.ts`, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  for (const name of BENCH_SUITES) {
+    const help = suite(name, '--help');
+    assert.equal(help.status, 0, `${name} --help: ${help.stderr}`);
+    assert.match(help.stdout, /--json out\.json.*--only/, name);
+  }
+  for (const name of ['esl-parse', 'bus-events']) {
+    const bad = suite(name, '--bogus');
+    assert.equal(bad.status, 2, name);
+    assert.match(bad.stderr, new RegExp(`^${name}: unknown option --bogus`), name);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /, `${name}: no stack trace`);
+  }
 });
 
 void test('fsbus bench esl-parse --smoke runs the suite and writes its report', async () => {

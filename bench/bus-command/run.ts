@@ -13,7 +13,7 @@ import { bounded } from '../lib/bounded.js';
 import { connectClient, waitAgentReady } from '../lib/bus.js';
 import { spawnScript, startAgent, type AgentChild } from '../lib/children.js';
 import { openEslTarget } from '../lib/esl-target.js';
-import { parseSuiteArgs, writeReport } from '../lib/cli-args.js';
+import { suiteArgsOrExit, writeReport } from '../lib/cli-args.js';
 import { envelope, switchName } from '../lib/envelope.js';
 import { runClosedLoop, type LoadResult } from '../lib/load.js';
 import { childProcesses, CpuMeter, rssMb, treeCpuSeconds } from '../lib/proc-stats.js';
@@ -21,7 +21,7 @@ import { Progress } from '../lib/progress.js';
 import { fsbusPeer, rawPeer } from '../esl-api/peers.js';
 import { formatBusCommand, MOD_EVENT_AGENT, type BusCommandReport, type BusCommandRow } from './report.js';
 
-const args = parseSuiteArgs(process.argv.slice(2));
+const args = suiteArgsOrExit('bus-command', process.argv.slice(2));
 const CLIENTS = [1, 16, 64];
 const POOL_SIZE = 3;
 /** Client-side bus connections the concurrent clients share. */

@@ -12,7 +12,7 @@ import { planDrivers, type DriverPlan } from '../lib/brokers.js';
 import { bounded } from '../lib/bounded.js';
 import { agentStatus, connectClient, waitAgentReady } from '../lib/bus.js';
 import { startAgent, startSim } from '../lib/children.js';
-import { parseSuiteArgs, refuseFreeswitch, writeReport } from '../lib/cli-args.js';
+import { suiteArgsOrExit, refuseFreeswitch, writeReport } from '../lib/cli-args.js';
 import { envelope } from '../lib/envelope.js';
 import { ProcSampler } from '../lib/proc-stats.js';
 import { Progress } from '../lib/progress.js';
@@ -20,7 +20,7 @@ import { int } from '../lib/table.js';
 import { clean, formatBusEvents, saturationOf, type BusEventsReport, type BusEventsRow } from './report.js';
 import { payloadTimestamp, Receiver, runStep, SUBCLASS } from './steps.js';
 
-const args = parseSuiteArgs(process.argv.slice(2));
+const args = suiteArgsOrExit('bus-events', process.argv.slice(2));
 refuseFreeswitch(args, 'bus-events', "it drives the simulator's event injector");
 const RATES = args.smoke ? [2000] : [5000, 10_000, 20_000, 30_000, 40_000, 50_000, 75_000, 100_000, 150_000];
 const STEP_SECONDS = args.smoke ? 0.5 : 3;

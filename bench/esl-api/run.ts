@@ -6,7 +6,7 @@
  *   node --conditions=source --import tsx bench/esl-api/run.ts [--json out.json] [--smoke]
  */
 import { openEslTarget } from '../lib/esl-target.js';
-import { parseSuiteArgs, writeReport } from '../lib/cli-args.js';
+import { suiteArgsOrExit, writeReport } from '../lib/cli-args.js';
 import { envelope, switchName } from '../lib/envelope.js';
 import { runClosedLoop, type LoadResult } from '../lib/load.js';
 import { Progress } from '../lib/progress.js';
@@ -21,7 +21,7 @@ export const CASES: readonly EslApiCase[] = [
   { connections: 4, depth: 16 },
 ];
 
-const args = parseSuiteArgs(process.argv.slice(2));
+const args = suiteArgsOrExit('esl-api', process.argv.slice(2));
 const window = args.smoke ? { warmupMs: 100, durationMs: 300 } : { warmupMs: 1000, durationMs: 3000 };
 const progress = new Progress('esl-api');
 

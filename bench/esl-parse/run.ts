@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { loadPeers, READ_MODES, type ParseResult } from './peers.js';
 import { BENCH_FORMATS, buildEventStream, chunked } from './stream.js';
 import { formatTable, machineInfo, median, ratiosOf, type BenchReport, type LibraryResult } from './report.js';
+import { suiteArgsOrExit } from '../lib/cli-args.js';
 
 const OURS = '@fsbus/esl';
 const CHUNK_BYTES = 64 * 1024;
@@ -24,11 +25,9 @@ interface Options {
   iterations: number;
 }
 
+/** The suites' shared options (so `fsbus bench all …` can pass them all); this suite reads `--json` and `--smoke`. */
 function parseArgs(argv: readonly string[]): Options {
-  const smoke = argv.includes('--smoke');
-  const at = argv.indexOf('--json');
-  const json = at >= 0 ? argv[at + 1] : undefined;
-  if (at >= 0 && (json === undefined || json.startsWith('--'))) throw new Error('--json needs a file name');
+  const { json, smoke } = suiteArgsOrExit('esl-parse', argv);
   const mb = process.env.FSBUS_BENCH_MB === undefined ? 32 : Number(process.env.FSBUS_BENCH_MB);
   return { json, smoke, targetBytes: smoke ? 256 * 1024 : mb * 1024 * 1024, warmup: smoke ? 0 : 2, iterations: smoke ? 1 : 7 };
 }

@@ -52,6 +52,22 @@ export function parseSuiteArgs(argv: readonly string[]): SuiteArgs {
   };
 }
 
+export const SUITE_USAGE = 'options: [--json out.json] [--smoke] [--full] [--minutes n] [--only nats,amqp] [--child-flags "--cpu-prof"] [--agent-config \'{"esl":{"pool_size":1}}\'] [--freeswitch host:port] (bench/README.md)';
+
+/** `parseSuiteArgs` for a suite's entry point: `--help` prints the options, a bad option says what is wrong (no stack) and exits 2. */
+export function suiteArgsOrExit(suite: string, argv: readonly string[]): SuiteArgs {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(`${suite} ${SUITE_USAGE}`);
+    process.exit(0);
+  }
+  try {
+    return parseSuiteArgs(argv);
+  } catch (err) {
+    console.error(`${suite}: ${(err as Error).message}\n${SUITE_USAGE}`);
+    process.exit(2);
+  }
+}
+
 function hostPort(text: string): { host: string; port: number } {
   const at = text.lastIndexOf(':');
   const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');

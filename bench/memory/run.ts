@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { planDrivers } from '../lib/brokers.js';
 import { agentStatus, connectClient, waitAgentReady } from '../lib/bus.js';
 import { simControl, startAgent, startSim, type AgentChild } from '../lib/children.js';
-import { parseSuiteArgs, refuseFreeswitch, writeReport } from '../lib/cli-args.js';
+import { suiteArgsOrExit, refuseFreeswitch, writeReport } from '../lib/cli-args.js';
 import { envelope } from '../lib/envelope.js';
 import { runClosedLoop } from '../lib/load.js';
 import { cpuSeconds, rssMb } from '../lib/proc-stats.js';
@@ -18,7 +18,7 @@ import { Progress } from '../lib/progress.js';
 import { EVENT_HEADERS, SUBCLASS } from '../bus-events/steps.js';
 import { formatMemory, type MemoryReport } from './report.js';
 
-const args = parseSuiteArgs(process.argv.slice(2));
+const args = suiteArgsOrExit('memory', process.argv.slice(2));
 refuseFreeswitch(args, 'memory', "it drives the simulator's event injector");
 const SETTLE_MS = args.smoke ? 300 : 3000;
 const LOAD_SECONDS = args.smoke ? 1 : args.minutes !== undefined ? Math.round(args.minutes * 60) : args.full ? 300 : 30;
