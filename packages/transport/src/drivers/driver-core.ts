@@ -35,6 +35,7 @@ import { redact } from '../redact.js';
 import { unlessInterrupted } from '../interruptible.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_NAMESPACE } from '../defaults.js';
 import { isCommandSubject } from '../command-subjects.js';
+import { LogThrottle } from '@fsbus/esl';
 
 export abstract class DriverCore implements Driver {
   abstract readonly name: string;
@@ -45,6 +46,11 @@ export abstract class DriverCore implements Driver {
   protected reconnects = 0;
   readonly #listeners = new Set<(event: DriverEvent) => void>();
   #status: DriverStatus = 'connecting';
+  /**
+   * Refused publishes are each counted (`dropped`) but logged once per burst: a stream of events
+   * the broker cannot take (over its size limit) would otherwise write a line per event.
+   */
+  protected readonly refusedLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), 'publish refused, dropped');
 
   constructor(options: DriverOptions) {
     this.options = options;
@@ -74,6 +80,7 @@ export abstract class DriverCore implements Driver {
   protected setStatus(status: DriverStatus, server?: string): void {
     if (this.#status === status || this.#status === 'closed') return;
     this.#status = status;
+    if (status === 'closed') this.refusedLog.flush(); // what a burst held back is still said
     const shown = server === undefined ? undefined : redact(server);
     this.options.logger?.info({ driver: this.name, status, server: shown }, 'broker status');
     this.emit(shown === undefined ? { type: 'status', status } : { type: 'status', status, server: shown });
@@ -170,7 +177,7 @@ export abstract class DriverCore implements Driver {
       return 'sent';
     } catch (err) {
       this.outbox.dropped++;
-      this.options.logger?.warn({ err, subject: item.subject }, 'publish refused, dropped');
+      this.refusedLog.hit({ err, subject: item.subject });
       return 'dropped';
     }
   }
@@ -186,7 +193,7 @@ export abstract class DriverCore implements Driver {
         this.published++;
       } catch (err) {
         this.outbox.dropped++;
-        this.options.logger?.warn({ err, subject: item.subject }, 'buffered publish refused, dropped');
+        this.refusedLog.hit({ err, subject: item.subject, buffered: true });
       }
     }
   }

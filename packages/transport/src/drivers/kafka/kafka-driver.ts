@@ -165,7 +165,7 @@ class KafkaDriver extends DriverCore {
     if (topic === undefined) {
       // Never sendable: dropped, counted and logged (as the other drivers refuse one), never queued.
       this.outbox.dropped++;
-      this.options.logger?.warn({ subject }, 'publish refused, dropped: not a subject Kafka can carry');
+      this.refusedLog.hit({ subject, reason: 'not a subject Kafka can carry' });
       return 'dropped';
     }
     const item: OutboxItem = { subject: topic, data, headers: { ...options?.headers, [KafkaHeader.SUBJECT]: subject } };
