@@ -123,6 +123,18 @@ export abstract class BaseDriver extends DriverCore {
     this.#settle(correlationId, new TransportError(TransportErrorCode.BROKER, `request to ${p.subject} failed at the broker: ${why}`, { cause: err }));
   }
 
+  /**
+   * The way back for a request's replies is gone (AMQP: its direct reply-to consumer died with the
+   * channel): nothing more can arrive. A single request fails with `err` now instead of at its
+   * timeout; a gathering ends with what came, as it would at its timeout.
+   */
+  protected requestLost(correlationId: string, err: Error): void {
+    const p = this.#pending.get(correlationId);
+    if (p === undefined) return;
+    if (p.expect !== undefined) this.#settle(correlationId);
+    else this.#settle(correlationId, err);
+  }
+
   /** Rejects every request still waiting (driver closing). */
   protected failPending(err: Error): void {
     for (const id of [...this.#pending.keys()]) this.#settle(id, err);

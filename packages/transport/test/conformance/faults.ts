@@ -15,6 +15,8 @@ const ACCEPTED = new Set<string>([
   TransportErrorCode.TIMEOUT,
   TransportErrorCode.NO_RESPONDERS,
   TransportErrorCode.BROKER,
+  // In flight when the connection dropped, its reply path gone with it (AMQP direct reply-to).
+  TransportErrorCode.DISCONNECTED,
 ]);
 
 export function runFaultCases(run: Run): void {

@@ -24,6 +24,8 @@ export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 export const DEFAULT_AMQP_EXCHANGE = 'freeswitch';
 /** AMQP's short-string limit: a binding key (a subscribe pattern) longer than this cannot be sent. */
 const MAX_BINDING_KEY_BYTES = 255;
+/** Requests tracked per channel before the settled ones are first swept out. */
+const SWEEP_MIN = 1024;
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -56,6 +58,12 @@ export class AmqpDriver extends BaseDriver {
   readonly #streamConsumers = new Set<StreamConsumer>();
   #conn: ChannelModel | undefined;
   #ch: ConfirmChannel | undefined;
+  /**
+   * This driver's own requests (and gathers) published on the current channel: their replies can
+   * only come back on it (direct reply-to), so they fail when it dies. Settled ones are swept out.
+   */
+  readonly #awaitingReplies = new Set<OutboxItem>();
+  #sweepAt = SWEEP_MIN;
   /** Unconfirmed publishes dropped since the last warning. */
   #unconfirmedDrops = 0;
   /** Serialises channel operations (declare, bind, consume, cancel); flush() waits for it. */
@@ -201,9 +209,26 @@ export class AmqpDriver extends BaseDriver {
     this.#conn = undefined;
     this.#ch = undefined;
     for (const s of this.#streamConsumers) s.detach();
+    const awaiting = [...this.#awaitingReplies];
+    this.#awaitingReplies.clear();
+    this.#sweepAt = SWEEP_MIN;
     if (this.status === 'closed') return;
     this.setStatus('reconnecting');
     this.#schedule();
+    // Their direct reply-to consumer went with the channel: a reply can never arrive. Not sent
+    // again either (it may have run): the requester hears it now instead of at its timeout.
+    for (const item of awaiting) {
+      if (item.settled === true || item.correlationId === undefined) continue;
+      this.requestLost(item.correlationId, new TransportError(TransportErrorCode.DISCONNECTED, `request to ${item.subject}: the connection to RabbitMQ was lost before the reply came (it may have run)`));
+    }
+  }
+
+  /** Remembers a request of ours published on the current channel; sweeps out the settled ones now and then. */
+  #awaitReply(item: OutboxItem): void {
+    this.#awaitingReplies.add(item);
+    if (this.#awaitingReplies.size < this.#sweepAt) return;
+    for (const i of this.#awaitingReplies) if (i.settled === true) this.#awaitingReplies.delete(i);
+    this.#sweepAt = Math.max(SWEEP_MIN, 2 * this.#awaitingReplies.size);
   }
 
   #schedule(): void {
@@ -261,13 +286,18 @@ export class AmqpDriver extends BaseDriver {
     // A command is worth running only while its requester still waits: the time left, not the timeout.
     if (item.deadline !== undefined) props['expiration'] = String(Math.max(1, Math.round(item.deadline - performance.now())));
     ch.publish(this.#exchange, item.subject, content, props, (err: unknown) => this.#confirmed(item, err));
+    // Our own request (a hand-off carries its requester's reply address, not ours).
+    if (item.replyTo === DIRECT_REPLY_TO) this.#awaitReply(item);
   }
 
   /**
    * The broker's confirm of one publish. amqplib fails every unconfirmed one when its channel dies
    * (a link that stalled before it broke leaves many): an event or reply goes back to the outbox
    * and is sent again once reconnected (at least once); a request or hand-off is dropped and
-   * counted (it may have run). A nack (the broker refused it, the channel lives) is dropped, counted.
+   * counted (it may have run), its requester told when the channel is found dead. A nack (the
+   * broker refused it, the channel lives) is dropped, counted. A nacked request still waits for its
+   * reply: RabbitMQ nacks when any one queue routed to refuses, and the lane's may have taken it —
+   * failing the requester then would invite a retry, a second run.
    */
   #confirmed(item: OutboxItem, err: unknown): void {
     if (err === null || err === undefined) return;
