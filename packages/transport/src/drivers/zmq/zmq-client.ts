@@ -23,6 +23,11 @@ export interface Endpoint {
   up: boolean;
   /** It was up once: its loss is an outage, not "not there yet". */
   seen: boolean;
+  /**
+   * Back after a drop, it answered this client (its lanes): its ROUTER routes to this socket again.
+   * Until then a reply it sends may still find no route (counted there), though our side is up.
+   */
+  answered: boolean;
 }
 
 /** What a pending request hears back: a reply, "not served here", or a hand-off. */
@@ -55,7 +60,7 @@ export class ZmqClient {
       // A routing id of its own, kept across reconnects: the agent's ROUTER hands it over to the
       // new connection, so a reply to a request made before a link blip still finds this socket.
       const dealer = new Dealer({ linger: 0, routingId: `fsbus-${this.#clientId}-${index}`, ...clientCurve(curve) });
-      const ep: Endpoint = { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined, up: false, seen: false };
+      const ep: Endpoint = { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined, up: false, seen: false, answered: true };
       dealer.events.on('handshake', () => this.#link(ep, true));
       dealer.events.on('disconnect', () => this.#link(ep, false));
       dealer.connect(u.commands);
@@ -68,7 +73,10 @@ export class ZmqClient {
     // The socket monitor may still report a queued event after close(): nobody is listening.
     if (this.#closed) return;
     // Back after a drop: its lanes may have changed meanwhile, and it may have forgotten us.
-    if (up && ep.seen && !ep.up) this.send(ep, { kind: Kind.HELLO, subject: '', id: '', headers: undefined, data: new Uint8Array(0) });
+    if (up && ep.seen && !ep.up) {
+      ep.answered = false;
+      this.send(ep, { kind: Kind.HELLO, subject: '', id: '', headers: undefined, data: new Uint8Array(0) });
+    }
     ep.up = up;
     if (up) ep.seen = true;
     const linkUp = this.endpoints.some((e) => e.up) || !this.endpoints.some((e) => e.seen);
@@ -93,6 +101,7 @@ export class ZmqClient {
         if (m === undefined) continue;
         if (m.kind === Kind.LANES) {
           ep.lanes = decodeLanes(m.data);
+          ep.answered = true;
           for (const check of this.#helloWaiters.keys()) check();
         } else this.#pending.get(m.id)?.(ep, m);
       }
@@ -101,8 +110,9 @@ export class ZmqClient {
     }
   }
 
-  send(ep: Endpoint, m: WireMessage): void {
-    ep.out.write(encodeWire(m));
+  /** Queues `m` for the agent; `unsent` hears if it is dropped instead (see ZmqWriter.write). */
+  send(ep: Endpoint, m: WireMessage, unsent?: (err: unknown) => boolean): void {
+    ep.out.write(encodeWire(m), unsent);
   }
 
   /** Asks every agent for its lanes; resolves when all answered or after `boundMs`. */
@@ -112,6 +122,26 @@ export class ZmqClient {
     return new Promise((resolve) => {
       const check = () => {
         if (this.endpoints.every((e) => e.lanes !== undefined)) finish();
+      };
+      const finish = () => {
+        clearTimeout(timer);
+        this.#helloWaiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(finish, boundMs);
+      this.#helloWaiters.set(check, finish);
+      check();
+    });
+  }
+
+  /**
+   * Resolves once an agent that is up answered this client since it came back (see
+   * Endpoint.answered), or after `boundMs`.
+   */
+  answered(boundMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.#closed || this.endpoints.some((e) => e.up && e.answered)) finish();
       };
       const finish = () => {
         clearTimeout(timer);
@@ -196,23 +226,34 @@ export class ZmqClient {
     return sub;
   }
 
-  /** Resolves once every publisher saw this client's subscriptions so far (bounded by `boundMs`). */
-  subscriptionsSettled(boundMs: number): Promise<void> {
+  /**
+   * Resolves once every publisher saw this client's subscriptions so far, or when `boundMs` passed,
+   * with how many publishers had not acknowledged them then (0: all did; always 0 once closed).
+   */
+  subscriptionsSettled(boundMs: number): Promise<number> {
     const sub = this.#sub;
     // Closed: nothing to settle, and the socket would throw ENOTSOCK.
-    if (sub === undefined || this.#closed || sub.closed) return Promise.resolve();
+    if (sub === undefined || this.#closed || sub.closed) return Promise.resolve(0);
     const marker = `${SUB_MARKER}${this.#clientId}.${this.#markerSeq++}`;
     return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#markerWaiters.delete(marker);
-        if (!sub.closed) sub.unsubscribe(marker);
-        resolve();
+      const waiter = {
+        left: this.#urls.length,
+        done: () => {
+          clearTimeout(timer);
+          this.#markerWaiters.delete(marker);
+          if (!sub.closed) sub.unsubscribe(marker);
+          resolve(this.#closed ? 0 : Math.max(0, waiter.left));
+        },
       };
-      const timer = setTimeout(done, boundMs);
-      this.#markerWaiters.set(marker, { left: this.#urls.length, done });
+      const timer = setTimeout(waiter.done, boundMs);
+      this.#markerWaiters.set(marker, waiter);
       sub.subscribe(marker);
     });
+  }
+
+  /** Where the publishers are (the events endpoints this client's SUB connects to). */
+  get publishers(): string[] {
+    return this.#urls.map((u) => u.events);
   }
 
   async idle(): Promise<void> {

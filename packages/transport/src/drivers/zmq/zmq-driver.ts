@@ -11,6 +11,7 @@
  * subscriptions reached it again. No durable streams.
  */
 import { randomUUID } from 'node:crypto';
+import { LogThrottle } from '@fsbus/esl';
 import type { Driver, DriverCapabilities, DriverOptions, DriverStats, GatherOptions, InboundMessage, Lane, PublishOptions, PublishOutcome, RequestOptions, ServeHandler, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
@@ -57,6 +58,10 @@ class ZmqDriver extends DriverCore {
   #client: ZmqClient | undefined;
   /** Settles each pending request/gather (close() ends them with CLOSED). */
   readonly #calls = new Set<(err?: Error) => void>();
+  /** flush() calls whose subscriptions some publisher had not acknowledged within the bound (logged). */
+  #unsettledFlushes = 0;
+  /** Each caller gets its typed error; the log says it once per burst (an overflowing queue fails many). */
+  readonly #unsentLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), 'zmq: a request could not be sent: failed at once');
 
   constructor(options: DriverOptions) {
     super(options);
@@ -97,10 +102,15 @@ class ZmqDriver extends DriverCore {
       if (this.status === 'connected') this.setStatus('reconnecting');
       return;
     }
-    // Connected again once this driver's subscriptions reached the publishers: then what waited
-    // in the outbox goes out, and its own subscribers are there to see it.
-    void (this.#client?.subscriptionsSettled(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) ?? Promise.resolve()).then(
-      () => {
+    // Connected again once this driver's subscriptions reached the publishers (then what waited
+    // in the outbox goes out, and its own subscribers are there to see it) and an agent that came
+    // back answered on the new connection (its replies find this client again). Both bounded: an
+    // agent of the list still away gets the subscriptions when it connects.
+    const client = this.#client;
+    if (client === undefined) return;
+    void Promise.all([client.subscriptionsSettled(this.#connectTimeoutMs), client.answered(LANE_DISCOVERY_MS)]).then(
+      ([missing]) => {
+        if (missing > 0) this.options.logger?.debug({ missing }, 'zmq: not every publisher acknowledged the subscriptions after a reconnect');
         if (this.status !== 'reconnecting' || this.#client?.linkUp !== true) return;
         this.reconnects++;
         this.online(this.#own?.commands);
@@ -230,6 +240,14 @@ class ZmqDriver extends DriverCore {
       const onAbort = () => finish(new TransportError(TransportErrorCode.ABORTED, `request to ${subject} was aborted`, { cause: signal?.reason }));
       const timer = setTimeout(() => finish(gather === undefined ? new TransportError(TransportErrorCode.TIMEOUT, `request to ${subject} timed out after ${timeoutMs} ms`) : undefined), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
+      // A frame the client's writer drops (queue full, send refused) is never answered: say so
+      // now, not at the timeout. A gather fails whole: it could not ask every agent it meant to.
+      const unsent = (err: unknown): boolean => {
+        if (settled) return false;
+        this.#unsentLog.hit({ err, subject });
+        finish(new TransportError(TransportErrorCode.BROKER, `request to ${subject} could not be sent: ${(err as Error).message}`, { cause: err }));
+        return false; // still counted in stats().dropped
+      };
 
       /** Sends to the agents serving `target`; false when none does. */
       const dispatch = async (target: string, all: boolean): Promise<boolean> => {
@@ -242,7 +260,7 @@ class ZmqDriver extends DriverCore {
         const eps = all ? found.eps : [found.competing ? client.pick(found.eps) : found.eps[0]].filter((e) => e !== undefined);
         for (const ep of eps) {
           outstanding++;
-          client.send(ep, { kind: Kind.REQ, subject: target, id, headers, data });
+          client.send(ep, { kind: Kind.REQ, subject: target, id, headers, data }, unsent);
         }
         return eps.length > 0;
       };
@@ -278,8 +296,32 @@ class ZmqDriver extends DriverCore {
     this.assertFlushable();
     if (this.status !== 'connected') return;
     await this.#bindError(this.#server?.flush());
-    await this.#client?.subscriptionsSettled(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    if (this.#client !== undefined) this.#settled(this.#client, await this.#client.subscriptionsSettled(this.#connectTimeoutMs));
     await this.#client?.idle();
+  }
+
+  get #connectTimeoutMs(): number {
+    return this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  }
+
+  /**
+   * flush(): `missing` publishers had not acknowledged this driver's subscriptions within the
+   * bound. None did: a TIMEOUT naming them (events would go nowhere; the link was lost meanwhile:
+   * DISCONNECTED). Some did: a warning, counted, and flush() goes on — one agent of the list being
+   * away is ordinary here, and ZeroMQ hands it the subscriptions when it connects.
+   */
+  #settled(client: ZmqClient, missing: number): void {
+    if (missing === 0) return;
+    const publishers = client.publishers;
+    const bound = this.#connectTimeoutMs;
+    this.#unsettledFlushes++;
+    this.options.logger?.warn(
+      { missing, publishers, boundMs: bound, unsettledFlushes: this.#unsettledFlushes },
+      `zmq: flush: this driver's subscriptions did not reach ${missing} of ${publishers.length} publisher(s) within ${bound} ms`,
+    );
+    if (missing < publishers.length) return;
+    if (this.status === 'reconnecting') throw this.lostDuringFlush();
+    throw new TransportError(TransportErrorCode.TIMEOUT, `flush: this driver's subscriptions did not reach any publisher (${publishers.join(', ')}) within ${bound} ms`);
   }
 
   /** Published = written to the PUB socket; drops add the socket writers' (full queue, refused send). */
@@ -302,5 +344,6 @@ class ZmqDriver extends DriverCore {
     for (const finish of [...this.#calls]) finish(new TransportError(TransportErrorCode.CLOSED, 'the driver closed while the request was pending'));
     this.#client?.close();
     this.#server?.close();
+    this.#unsentLog.flush();
   }
 }

@@ -1,8 +1,10 @@
 /**
  * zeromq 6 allows one send in progress per socket: this bounded queue feeds a socket in order.
  * When full, the oldest message is dropped and counted (like the Outbox). A send that fails
- * (socket closed, peer unroutable, its queue full) is dropped, counted and logged too.
+ * (socket closed, peer unroutable, its queue full) is dropped, counted and logged too. Either way
+ * the message's `unsent` hook hears of it first (a request can then fail at once).
  */
+import { LogThrottle } from '@fsbus/esl';
 import type { Writable } from 'zeromq';
 import type { DriverLogger } from '../../driver.js';
 
@@ -14,7 +16,8 @@ interface Outgoing {
 export class ZmqWriter {
   readonly #socket: Writable;
   readonly #max: number;
-  readonly #logger: DriverLogger | undefined;
+  /** One line per burst: a peer gone or full can fail thousands of sends in a row. */
+  readonly #failedLog: LogThrottle;
   #queue: Outgoing[] = [];
   #running: Promise<void> | undefined;
   dropped = 0;
@@ -23,7 +26,7 @@ export class ZmqWriter {
   constructor(socket: Writable, maxMessages: number, logger?: DriverLogger) {
     this.#socket = socket;
     this.#max = Math.max(1, maxMessages);
-    this.#logger = logger;
+    this.#failedLog = new LogThrottle((fields, msg) => logger?.warn(fields, msg), 'zmq send failed, dropped');
   }
 
   get pending(): number {
@@ -31,13 +34,15 @@ export class ZmqWriter {
   }
 
   /**
-   * Queues a message. `unsent` may claim a failed send as expected (true: neither counted nor
+   * Queues a message. `unsent` is called when it is not sent after all: pushed out of the full
+   * queue, or refused by the socket. It may claim that as expected (true: neither counted nor
    * logged), e.g. an announcement to a peer that has left.
    */
   write(frames: Buffer[], unsent?: (err: unknown) => boolean): void {
     if (this.#queue.length >= this.#max) {
-      this.#queue.shift();
-      this.dropped++;
+      const oldest = this.#queue.shift()!;
+      // Not logged (events at saturation would flood the log): counted, and its hook told.
+      if (oldest.unsent?.(new Error(`zmq send queue full (${this.#max} messages): the oldest was dropped`)) !== true) this.dropped++;
     }
     this.#queue.push({ frames, unsent });
     this.#running ??= this.#run().finally(() => (this.#running = undefined));
@@ -53,7 +58,7 @@ export class ZmqWriter {
       } catch (err) {
         if (message.unsent?.(err) === true) continue;
         this.dropped++;
-        this.#logger?.warn({ err }, 'zmq send failed, dropped');
+        this.#failedLog.hit({ err });
       }
     }
   }
@@ -67,5 +72,6 @@ export class ZmqWriter {
   discard(): void {
     this.dropped += this.#queue.length;
     this.#queue = [];
+    this.#failedLog.flush();
   }
 }
