@@ -63,12 +63,44 @@ export async function main(argv: readonly string[], io: CliIo = stdio): Promise<
     io.err(`fsbus: unknown command ${JSON.stringify(name)}${guess === undefined ? '' : ` (did you mean ${guess}?)`}; fsbus --help lists the commands`);
     return 2;
   }
+  if (io === stdio) guardOutput();
   const loaded = await command.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // After `--` everything is the command's own (`fsbus api -- echo -h`).
+  const end = rest.indexOf('--');
+  const own = end < 0 ? rest : rest.slice(0, end);
+  if (own.includes('--help') || own.includes('-h')) {
     io.out(loaded.help);
     return 0;
   }
-  return loaded.run(rest, io);
+  try {
+    return await loaded.run(rest, io);
+  } catch (err) {
+    // A command reports what it expects; anything else still gets one line, not a stack trace.
+    const code = (err as { code?: unknown }).code;
+    io.err(`fsbus ${name}: ${typeof code === 'string' ? `${code}: ` : ''}${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+let outputGuarded = false;
+
+/**
+ * The process's own stdout/stderr failing (the reader of a pipe gone: `fsbus api … | head`; a full
+ * disk) is an 'error' event that would otherwise crash with a stack trace. A reader gone ends the
+ * command quietly; any other write failure is one line and exit 1. A command that handles it
+ * itself (`events` stops its stream) keeps that.
+ */
+function guardOutput(): void {
+  if (outputGuarded) return;
+  outputGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (stream.listenerCount('error') > 1) return;
+      if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      if (stream === process.stdout) process.stderr.write(`fsbus: cannot write the output: ${err.message}\n`);
+      process.exit(1);
+    });
+  }
 }
 
 /**
@@ -91,7 +123,12 @@ export async function finish(code: number): Promise<void> {
  * itself must not keep the process alive.
  */
 function stopWithLauncher(): void {
-  if (process.channel === undefined) return;
+  if (process.channel === undefined) return; // not started by the launcher
+  // null: the channel closed before this ran (the launcher is gone already).
+  if (process.channel === null) {
+    process.kill(process.pid, 'SIGTERM');
+    return;
+  }
   process.channel.unref();
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }

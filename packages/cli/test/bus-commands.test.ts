@@ -1,15 +1,17 @@
 // fsbus api/originate/hangup/events/status/dialplan as child processes against a simulated node,
 // bridged by a real agent on a real nats-server: output and exit codes.
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
 import { encodeReply, successReply } from '@fsbus/contract';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
 import { createDriver } from '@fsbus/transport';
-import { cliEnv, runCli, startCli } from './support/run-cli.js';
+import { BIN, cliEnv, runCli, startCli } from './support/run-cli.js';
 
 function agentReady(agent: Agent): Promise<void> {
   if (agent.ready) return Promise.resolve();
@@ -114,6 +116,19 @@ void describe('fsbus bus commands (child processes)', () => {
     assert.ok(ended, 'the child of the killed launcher was still running 20 s later');
   });
 
+  void it('a child whose launcher was gone before it started stops as on SIGTERM, without a TypeError', { skip: launcherSpawns ? false : 'built (dist/) or not Linux: no launcher child' }, async () => {
+    // As bin/fsbus.js starts it, but the IPC channel is closed at once (a launcher killed right
+    // after the spawn): by the time the sources are loaded, process.channel is null.
+    const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', source, 'events', 'custom.cli.orphan'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
+    child.disconnect();
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+    assert.doesNotMatch(err, /TypeError/);
+    assert.deepEqual([code, signal], [null, 'SIGTERM'], err);
+  });
+
   void it('a launcher whose child was killed by a signal exits 128 + its number, as the built CLI would die', { skip: launcherSpawns ? false : 'built (dist/) or not Linux: no launcher child' }, async () => {
     const events = startCli(['events', 'custom.cli.killed'], env);
     await events.waitFor(/listening on/);
@@ -199,6 +214,36 @@ void describe('fsbus bus commands (child processes)', () => {
     } finally {
       await lane.close();
     }
+  });
+
+  void it('output that cannot be written: a reader gone (| head) ends quietly, a full disk is one line and exit 1; -h after -- is the command\'s', async () => {
+    // The read end closed before the reply is printed: the write gets EPIPE.
+    const gone = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'api', 'status'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      child.stdout.destroy();
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('exit', (code) => resolve({ code, err }));
+    });
+    assert.equal(gone.code, 0, gone.err);
+    assert.equal(gone.err, '');
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'api', 'status'], { stdio: ['ignore', full, 'pipe'], env });
+        let err = '';
+        child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+        child.on('exit', (code) => resolve({ code, err }));
+      });
+      assert.equal(r.code, 1);
+      assert.match(r.err, /ENOSPC/);
+      assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+    } finally {
+      closeSync(full);
+    }
+    const echo = await runCli(['api', '--', 'echo', '-h'], env);
+    assert.equal(echo.code, 0, echo.err);
+    assert.equal(echo.out.trim(), '-h');
   });
 
   void it('no agent: exit 4 with a hint; no broker: exit 3; bad flags: exit 2; --help: exit 0 with examples', async () => {

@@ -53,6 +53,12 @@ void describe('fsbus sim', () => {
     const bad = await run(['sim', '--port', 'eighty']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--port must be a port number/);
+    // A value the simulator refuses: one line and exit 2, not a SimConfigError with its stack.
+    for (const args of [['--acl', 'bogus'], ['--acl', '10.0.0.0/99'], ['--outbound', 'nohostport']]) {
+      const refused = await run(['sim', '--port', '0', ...args]);
+      assert.equal(refused.code, 2, refused.err);
+      assert.match(refused.err, /^fsbus sim: .*; see fsbus sim --help\n$/);
+    }
     const unknown = await run(['frobnicate']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /unknown command/);

@@ -84,7 +84,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  const sim = new Simulator(options);
+  let sim: Simulator;
+  try {
+    sim = new Simulator(options); // checks --acl, --outbound, … (SimConfigError)
+  } catch (err) {
+    io.err(`fsbus sim: ${err instanceof Error ? err.message : String(err)}; see fsbus sim --help`);
+    return 2;
+  }
   let address;
   try {
     address = await sim.start();
