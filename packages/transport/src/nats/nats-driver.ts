@@ -12,7 +12,7 @@ import { closingSocketsOnFailure } from './connect-sockets.js';
 import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
 import { RequestMux, unsendableReason } from './nats-request-mux.js';
-import { drainSub, isNoResponders, mapRequestError, toInbound, toNatsHeaders, withSignal } from './nats-util.js';
+import { controlLineProblem, drainSub, isNoResponders, mapRequestError, toInbound, toNatsHeaders, withSignal } from './nats-util.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
 
 const CAPABILITIES: DriverCapabilities = {
@@ -107,6 +107,8 @@ class NatsDriver extends DriverCore {
    * subject, payload over the server's max, closed): DriverCore then drops and counts it.
    */
   protected rawSend(item: OutboxItem): void {
+    const tooLong = controlLineProblem(item.subject);
+    if (tooLong !== undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `publish to ${item.subject.slice(0, 80)}…: ${tooLong}`);
     const opts: { headers?: MsgHdrs; reply?: string } = {};
     if (item.headers !== undefined) opts.headers = toNatsHeaders(item.headers);
     if (item.replyTo !== undefined) opts.reply = item.replyTo;
@@ -115,6 +117,7 @@ class NatsDriver extends DriverCore {
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
     const nc = this.#conn();
+    assertOnControlLine(pattern, 'subscribe to');
     const sub = nc.subscribe(pattern, {
       ...(options?.queue === undefined ? {} : { queue: options.queue }),
       callback: (err, msg) => {
@@ -134,6 +137,7 @@ class NatsDriver extends DriverCore {
 
   serve(lane: Lane, handler: ServeHandler): Subscription {
     const nc = this.#conn();
+    assertOnControlLine(lane.subject, 'serve');
     const queue = lane.competing ? (lane.group ?? lane.subject) : undefined;
     const sub = nc.subscribe(lane.subject, {
       ...(queue === undefined ? {} : { queue }),
@@ -204,11 +208,16 @@ class NatsDriver extends DriverCore {
   }
 
   override async ensureStream(spec: StreamSpec): Promise<void> {
-    await ensureNatsStream(this.#conn(), spec);
+    const nc = this.#conn();
+    // JetStream's API subjects carry the names: one too long would close the connection too.
+    for (const subject of [`$JS.API.STREAM.UPDATE.${spec.name}`, ...spec.subjects]) assertOnControlLine(subject, 'ensure a stream through');
+    await ensureNatsStream(nc, spec);
   }
 
-  override consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {
-    return consumeNatsStream(this.#conn(), options, handler, this.options.logger);
+  override async consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {
+    const nc = this.#conn();
+    assertOnControlLine(`$JS.API.CONSUMER.CREATE.${options.stream}.${options.durable ?? ''}.${options.filter ?? ''}`, 'consume a stream through');
+    return consumeNatsStream(nc, options, handler, this.options.logger);
   }
 
   async flush(): Promise<void> {
@@ -231,4 +240,10 @@ class NatsDriver extends DriverCore {
       else await nc.drain().catch(() => nc.close());
     }
   }
+}
+
+/** A subscription nats-server would refuse by closing the connection, after every reconnect again. */
+function assertOnControlLine(pattern: string, what: string): void {
+  const tooLong = controlLineProblem(pattern);
+  if (tooLong !== undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `cannot ${what} ${pattern.slice(0, 80)}…: ${tooLong}`);
 }

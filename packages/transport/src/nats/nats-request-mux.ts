@@ -12,7 +12,7 @@ import { createInbox, MsgHdrsImpl, type Msg, type NatsConnection, type Subscript
 import type { MessageHeaders, PublishOutcome } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import type { OutboxItem } from '../outbox.js';
-import { toNatsHeaders } from './nats-util.js';
+import { controlLineProblem, toNatsHeaders } from './nats-util.js';
 
 export interface MuxRequestOptions {
   timeoutMs: number;
@@ -142,6 +142,8 @@ function abortedError(subject: string, signal: AbortSignal): TransportError {
  */
 export function unsendableReason(nc: NatsConnection, subject: string, data: Uint8Array, headers: MessageHeaders | undefined): string | undefined {
   if (subject === '' || /[ \t\r\n]/.test(subject)) return 'the subject is empty or has white space';
+  const tooLong = controlLineProblem(subject);
+  if (tooLong !== undefined) return tooLong;
   const max = nc.info?.max_payload;
   if (max === undefined) return undefined;
   // Headers count as nats.js writes them (toNatsHeaders makes its MsgHdrsImpl).

@@ -52,3 +52,22 @@ export function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefin
     return () => signal.removeEventListener('abort', onAbort);
   });
 }
+
+/**
+ * nats-server's default `max_control_line`. A PUB or SUB line longer than it makes the server
+ * close the connection — for a subscription, again after every reconnect (nats.js re-sends it),
+ * taking every other request on that connection down with it. The server does not announce its
+ * own value, so the default bounds what this driver sends.
+ */
+export const MAX_CONTROL_LINE = 4096;
+/** Room for the verb, reply or queue group, sizes, sid and separators of one control line. */
+const CONTROL_LINE_ROOM = 256;
+
+/** Why a subject (or pattern) cannot go on a control line, or undefined. */
+export function controlLineProblem(subject: string): string | undefined {
+  // Fast path: even at 3 bytes per UTF-16 unit it fits.
+  if (subject.length * 3 + CONTROL_LINE_ROOM <= MAX_CONTROL_LINE) return undefined;
+  const bytes = Buffer.byteLength(subject);
+  if (bytes + CONTROL_LINE_ROOM <= MAX_CONTROL_LINE) return undefined;
+  return `the subject is ${bytes} bytes, over the ${MAX_CONTROL_LINE - CONTROL_LINE_ROOM} a NATS control line leaves it (nats-server closes the connection past max_control_line, ${MAX_CONTROL_LINE} bytes by default)`;
+}
