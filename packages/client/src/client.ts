@@ -10,7 +10,7 @@ import { BusCommands, type ClientCore } from './commands.js';
 import { whileConnected } from './connection-guard.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
 import { agentStatusData } from './reply-data.js';
-import { commandOption, countOption, encodeBody, nodeOption, timeoutOption } from './validate.js';
+import { commandOption, countOption, encodeBody, nodeOption, objectOption, signalOption, stringListOption, stringOption, timeoutOption } from './validate.js';
 import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS, type AgentStatus, type ConnectOptions, type GatherOptions, type Reply } from './types.js';
 
 /** Splits `a,b` / lists into a clean URL list; none given: `fallback` (the driver's default). */
@@ -27,8 +27,19 @@ const OPTION_NAMES: ReadonlySet<string> = new Set(['driver', 'servers', 'url', '
  * JavaScript a misspelt `server` would otherwise connect to the default broker without a word.
  */
 function brokerUrls(options: ConnectOptions): string[] {
+  objectOption(options, 'connect: options');
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.has(key)) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `connect: unknown option '${key}' (known: ${[...OPTION_NAMES].join(', ')})`);
+  }
+  // From plain JavaScript a wrong type would otherwise fail deep inside a driver (a TypeError) or
+  // show as a CONNECT failure ("timeout" for connectTimeoutMs: -1).
+  stringListOption(options.servers, 'connect: servers');
+  stringListOption(options.url, 'connect: url');
+  stringOption(options.prefix, 'connect: prefix');
+  stringOption(options.name, 'connect: name');
+  timeoutOption(options.connectTimeoutMs, 'connect: connectTimeoutMs');
+  if (options.driver !== undefined && typeof options.driver !== 'string' && (options.driver === null || typeof options.driver !== 'object')) {
+    throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `connect: driver must be a driver name or a Driver, got ${options.driver === null ? 'null' : typeof options.driver}`);
   }
   if (options.servers !== undefined && options.url !== undefined) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'connect: give servers or url, not both');
   const fallback = typeof options.driver === 'string' ? defaultBrokerUrl(options.driver) : DEFAULT_SERVER;
@@ -45,7 +56,7 @@ function driverName(options: ConnectOptions, urls: readonly string[]): string {
 /** Connects to the broker and resolves with a client; rejects with ClientError(CONNECT). */
 export async function connect(options: ConnectOptions = {}): Promise<FsbusClient> {
   const urls = brokerUrls(options);
-  const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs') ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = timeoutOption(options.timeoutMs, 'connect: timeoutMs') ?? DEFAULT_TIMEOUT_MS;
   const subjects = buildSubjects(options.prefix);
   let driver: Driver;
   let owned = false;
@@ -128,7 +139,9 @@ export class FsbusClient extends BusCommands {
    */
   async gather<T = unknown>(command: string, options: GatherOptions = {}): Promise<Array<Reply<T>>> {
     if (this.#closed) throw new ClientError(ClientErrorCode.CLOSED, 'gather: the client is closed');
+    objectOption(options, 'gather: options');
     commandOption(command);
+    signalOption(options.signal, 'signal');
     const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs') ?? this.core.timeoutMs;
     countOption(options.expect, 'expect');
     nodeOption(options.node, 'node');

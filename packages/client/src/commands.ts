@@ -13,7 +13,7 @@ import type { EventStream } from './event-stream.js';
 import { openEventStream } from './events.js';
 import { waitForExecuteComplete } from './execute-complete.js';
 import { agentStatusData, dataObject } from './reply-data.js';
-import { commandOption, encodeBody, nodeOption, timeoutOption } from './validate.js';
+import { commandOption, encodeBody, nodeOption, objectOption, signalOption, timeoutOption } from './validate.js';
 import {
   DEFAULT_LONG_TIMEOUT_MS,
   type AgentStatus,
@@ -75,8 +75,9 @@ export class BusCommands {
       status: (o) => dp('status', {}, o),
     };
     const open = (pattern: EventPattern | readonly EventPattern[], options: EventsOptions = {}): EventStream => {
+      objectOption(options, 'events: options');
       const node = options.node ?? this.nodeId;
-      return openEventStream(this.core, typeof pattern === 'string' ? [pattern] : pattern, node === undefined ? options : { ...options, node });
+      return openEventStream(this.core, pattern, node === undefined ? options : { ...options, node });
     };
     this.events = Object.assign(open, { subscribe: open });
   }
@@ -101,7 +102,9 @@ export class BusCommands {
     const core = this.core;
     const what = `${command} request`;
     if (core.isClosed()) throw new ClientError(ClientErrorCode.CLOSED, `${what}: the client is closed`);
+    objectOption(options, `${what}: options`);
     const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs') ?? defaultTimeoutMs ?? core.timeoutMs;
+    signalOption(options.signal, 'signal');
     const subject = this.#subject(options);
     const data = this.#body(command, fields, options, timeoutMs);
     let reply: ReplyEnvelope;
@@ -154,6 +157,9 @@ export class BusCommands {
    * @default timeout: the ring timeout (`ringTimeoutS`, FreeSWITCH's 60 s when unset) + 5 s, at least 30000 ms
    */
   async originate(o: OriginateOptions, call: CallOptions = {}): Promise<OriginateResult | { uuid: string }> {
+    objectOption(o, 'originate: options');
+    objectOption(call, 'originate: call options');
+    signalOption(call.signal, 'signal');
     const uuid = o.uuid ?? randomUUID();
     const fields: Record<string, unknown> = { endpoint: o.endpoint, extension: o.extension, uuid };
     if (o.dialplan !== undefined) fields['dialplan'] = o.dialplan;
@@ -181,6 +187,10 @@ export class BusCommands {
   executeApp(options: ExecuteAppOptions, call?: CallOptions): Promise<ExecuteAppResult>;
   /** Runs a dialplan application on a channel (sendmsg execute); optionally waits for its CHANNEL_EXECUTE_COMPLETE. */
   async executeApp(o: ExecuteAppOptions, call: CallOptions = {}): Promise<ExecuteAppResult<Promise<BusEvent> | undefined>> {
+    objectOption(o, 'executeApp: options');
+    objectOption(call, 'executeApp: call options');
+    // Checked before the completion's forward_to address is subscribed.
+    signalOption(call.signal, 'signal');
     const fields: Record<string, unknown> = { uuid: o.uuid, app: o.app };
     if (o.args !== undefined) fields['args'] = o.args;
     if (o.vars !== undefined) fields['vars'] = o.vars;

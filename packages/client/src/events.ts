@@ -9,15 +9,18 @@ import type { ClientCore } from './commands.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
 import { decodeEvent, subjectMatches, type BusEvent, type EventPattern } from './event.js';
 import { EventStream } from './event-stream.js';
-import { countOption, nodeOption } from './validate.js';
+import { countOption, eventSubjectBound, nodeOption, patternsOption, replayFromOption, signalOption, streamNameOption } from './validate.js';
 import { DEFAULT_EVENT_BUFFER, type EventsOptions } from './types.js';
 
 /** `channel.>` → `freeswitch.events.channel.>`; `CHANNEL_ANSWER` → `freeswitch.events.channel.answer`. */
 export function eventSubject(core: Pick<ClientCore, 'subjects'>, pattern: string): string {
+  if (typeof pattern !== 'string') throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `bad event pattern: not a string (${pattern === null ? 'null' : typeof pattern})`);
   const p = pattern.trim();
   if (p === '' || /\s/.test(p)) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `bad event pattern ${JSON.stringify(pattern)}`);
   const tail = isEventName(p) ? eventSubjectTail(p) : p;
-  const subject = `${core.subjects.eventsRoot}.${tail}`;
+  // Bounded before anything else: a subject past nats-server's 4 KiB protocol line makes the
+  // server drop the shared connection, again on every re-subscribe.
+  const subject = eventSubjectBound(`${core.subjects.eventsRoot}.${tail}`, pattern);
   try {
     assertPattern(subject);
   } catch {
@@ -32,8 +35,9 @@ export function defaultStreamName(prefix: string): string {
   return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_EVENTS`;
 }
 
-export function openEventStream(core: ClientCore, patterns: readonly EventPattern[], options: EventsOptions): EventStream {
+export function openEventStream(core: ClientCore, patternArg: EventPattern | readonly EventPattern[], options: EventsOptions): EventStream {
   if (core.isClosed()) throw new ClientError(ClientErrorCode.CLOSED, 'events: the client is closed');
+  const patterns = patternsOption(patternArg);
   if (patterns.length === 0) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'events: give at least one pattern');
   const subjects = [...new Set(patterns.map((p) => eventSubject(core, p)))];
   const node = options.node === undefined ? undefined : slugNodeId(nodeOption(options.node, 'node'));
@@ -42,6 +46,13 @@ export function openEventStream(core: ClientCore, patterns: readonly EventPatter
     (node === undefined || e.nodeId === node) && (!durable || subjects.some((s) => subjectMatches(s, e.subject)));
   const driver = core.driver;
   const bufferSize = countOption(options.bufferSize, 'bufferSize') ?? DEFAULT_EVENT_BUFFER;
+  // Names the broker would refuse (or drop the connection for) are the caller's, before anything is sent.
+  // JetStream's name rules (no '.', '*', '>', '/', '\\') on NATS; a Kafka group or a Redis key may have dots.
+  const jetStream = driver.name === 'nats';
+  streamNameOption(options.durable, 'durable', jetStream);
+  streamNameOption(options.stream, 'stream', jetStream);
+  replayFromOption(options.from);
+  signalOption(options.signal, 'signal');
   const open = async (deliver: (e: BusEvent, ack?: () => void) => void): Promise<Subscription[]> => {
     try {
       if (!durable) {

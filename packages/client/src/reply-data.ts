@@ -33,10 +33,29 @@ export function dataObject<K extends string>(reply: ReplyEnvelope, what: string,
   return record as Partial<Record<K, string>>;
 }
 
-/** The reply's `data` as an agent status: an object with a string `node_id` at least. */
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The reply's `data` as an agent status: what every fsbus agent sends (SPEC §3.4), checked so
+ * that a caller reading `status.broker.status` or `status.counters` cannot meet `undefined`:
+ * string `node_id`, `version` and `driver`, number `uptime`, objects `broker` and `esl` each with a
+ * string `status`, object `counters`. Anything else is FSBUS_ERR_CLIENT_BAD_REPLY naming the node.
+ */
 export function agentStatusData(reply: ReplyEnvelope, what: string): AgentStatus {
   const data = reply.data;
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw badReply(what, reply, `has no status object in data (got ${describe(data)})`);
-  if (typeof (data as { node_id?: unknown }).node_id !== 'string') throw badReply(what, reply, 'has no data.node_id string');
+  if (!isObject(data)) throw badReply(what, reply, `has no status object in data (got ${describe(data)})`);
+  if (typeof data['node_id'] !== 'string') throw badReply(what, reply, 'has no data.node_id string');
+  for (const field of ['version', 'driver'] as const) {
+    if (typeof data[field] !== 'string') throw badReply(what, reply, `is an incomplete status: data.${field} is not a string (got ${describe(data[field])})`);
+  }
+  if (typeof data['uptime'] !== 'number') throw badReply(what, reply, `is an incomplete status: data.uptime is not a number (got ${describe(data['uptime'])})`);
+  for (const part of ['broker', 'esl'] as const) {
+    const value = data[part];
+    if (!isObject(value)) throw badReply(what, reply, `is an incomplete status: no data.${part} object (got ${describe(value)})`);
+    if (typeof value['status'] !== 'string') throw badReply(what, reply, `is an incomplete status: data.${part}.status is not a string (got ${describe(value['status'])})`);
+  }
+  if (!isObject(data['counters'])) throw badReply(what, reply, `is an incomplete status: no data.counters object (got ${describe(data['counters'])})`);
   return data as AgentStatus;
 }

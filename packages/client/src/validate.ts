@@ -5,6 +5,7 @@
  * cannot encode would escape as a bare TypeError.
  */
 import { encodeUtf8, MAX_NODE_ID_LENGTH, slugNodeId } from '@fsbus/contract';
+import type { ReplayFrom } from '@fsbus/transport';
 import { ClientError, ClientErrorCode } from './errors.js';
 
 /** Node's timers cannot wait longer (a longer delay fires at once, with a warning). */
@@ -81,4 +82,121 @@ function unencodablePath(value: unknown, path: string, seen: Set<object>): strin
     }
   }
   return path;
+}
+
+/**
+ * Longest event subject (prefix + pattern, UTF-8 bytes) events() subscribes to. nats-server drops
+ * the connection for a protocol line over its max_control_line (4096 bytes): a longer pattern would
+ * take every other call on the client with it, on every re-subscribe, for ever. 1024 is far more
+ * than any event name needs, and leaves the line room for the subscription id and queue group.
+ */
+export const MAX_EVENT_SUBJECT_BYTES = 1024;
+
+/**
+ * Longest durable consumer or stream name (UTF-8 bytes): JetStream's own limit (JSMaxNameLen).
+ * The names follow JetStream's rules for every driver, so a name works on any broker.
+ */
+export const MAX_STREAM_NAME_BYTES = 255;
+
+function invalid(message: string): ClientError {
+  return new ClientError(ClientErrorCode.INVALID_ARGUMENT, message);
+}
+
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return `${typeof value} ${String(value)}`;
+    case 'undefined':
+      return 'undefined';
+    case 'object':
+      return 'an object';
+    default:
+      return `a ${typeof value}`;
+  }
+}
+
+/** `value` unless it is not an object (connect(null), originate(undefined)…). */
+export function objectOption(value: unknown, name: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(`${name} must be an object, got ${shown(value)}`);
+}
+
+/** `value` unless it is not a string (undefined passes). */
+export function stringOption(value: unknown, name: string): string | undefined {
+  if (value !== undefined && typeof value !== 'string') throw invalid(`${name} must be a string, got ${shown(value)}`);
+  return value;
+}
+
+/** `value` unless it is neither a string nor a list of strings (undefined passes). */
+export function stringListOption(value: unknown, name: string): void {
+  if (value === undefined || typeof value === 'string') return;
+  if (!Array.isArray(value)) throw invalid(`${name} must be a string or a list of strings, got ${shown(value)}`);
+  const bad = (value as unknown[]).findIndex((v) => typeof v !== 'string');
+  if (bad >= 0) throw invalid(`${name}[${bad}] must be a string, got ${shown((value as unknown[])[bad])}`);
+}
+
+/** `value` unless it is not an AbortSignal (undefined passes); without this, `{}` fails later with a TypeError. */
+export function signalOption(value: unknown, name = 'signal'): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  const problem = (): ClientError => invalid(`${name} must be an AbortSignal, got ${shown(value)}`);
+  if (value === null || typeof value !== 'object') throw problem();
+  const s: { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown } = value;
+  if (typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function' || typeof s.removeEventListener !== 'function') throw problem();
+  return value as AbortSignal;
+}
+
+/** The patterns of events(): a string or a non-empty list of strings. */
+export function patternsOption(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (!Array.isArray(value)) throw invalid(`events: pattern must be a string or a list of strings, got ${shown(value)}`);
+  const bad = (value as unknown[]).findIndex((v) => typeof v !== 'string');
+  if (bad >= 0) throw invalid(`events: pattern[${bad}] must be a string, got ${shown((value as unknown[])[bad])}`);
+  return value as string[];
+}
+
+/** An event subject unless it is longer than MAX_EVENT_SUBJECT_BYTES. */
+export function eventSubjectBound(subject: string, pattern: string): string {
+  const bytes = Buffer.byteLength(subject, 'utf8');
+  if (bytes > MAX_EVENT_SUBJECT_BYTES) {
+    throw invalid(`bad event pattern ${shown(pattern)}: its subject is ${bytes} bytes, at most ${MAX_EVENT_SUBJECT_BYTES} are allowed`);
+  }
+  return subject;
+}
+
+/**
+ * A durable consumer or stream name the broker can take: a non-empty string of at most
+ * MAX_STREAM_NAME_BYTES, no whitespace or control character; with `jetStream`, no `.`, `*`, `>`,
+ * `/` or `\` either (JetStream refuses them, or the server drops the connection over them).
+ */
+export function streamNameOption(value: unknown, name: string, jetStream = true): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw invalid(`${name} must be a non-empty string, got ${shown(value)}`);
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_STREAM_NAME_BYTES) throw invalid(`${name} must be at most ${MAX_STREAM_NAME_BYTES} bytes, got ${bytes}`);
+  if (/[\s\x00-\x1f\x7f]/.test(value)) throw invalid(`${name} ${shown(value)} may not contain whitespace or control characters`);
+  if (jetStream && /[.*>/\\]/.test(value)) throw invalid(`${name} ${shown(value)} may not contain '.', '*', '>', '/' or '\\' (JetStream's name rules)`);
+  return value;
+}
+
+/** `from` of events(): 'all', 'new', { sequence: whole number >= 1 } or { time: a valid Date }. */
+export function replayFromOption(value: unknown): ReplayFrom | undefined {
+  if (value === undefined || value === 'all' || value === 'new') return value;
+  const problem = `from must be 'all', 'new', { sequence: n >= 1 } or { time: Date }, got ${shown(value)}`;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(problem);
+  const keys = Object.keys(value);
+  if (keys.length !== 1) throw invalid(problem);
+  const v = value as { sequence?: unknown; time?: unknown };
+  if (keys[0] === 'sequence') {
+    if (typeof v.sequence !== 'number' || !Number.isSafeInteger(v.sequence) || v.sequence < 1) throw invalid(`from.sequence must be a whole number >= 1, got ${shown(v.sequence)}`);
+    return value as ReplayFrom;
+  }
+  if (keys[0] === 'time') {
+    if (!(v.time instanceof Date) || Number.isNaN(v.time.getTime())) throw invalid(`from.time must be a valid Date, got ${shown(v.time)}`);
+    return value as ReplayFrom;
+  }
+  throw invalid(problem);
 }

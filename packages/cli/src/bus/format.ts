@@ -70,17 +70,28 @@ function uptime(seconds: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** `status.<part>.status`, or `?` when the status lacks it (the SDK refuses such replies; a status from elsewhere may lack it). */
+function partStatus(s: AgentStatus, part: 'broker' | 'esl'): string {
+  const value = (s as Record<string, unknown>)[part];
+  const status = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)['status'] : undefined;
+  return typeof status === 'string' ? status : '?';
+}
+
 export function statusTable(statuses: readonly AgentStatus[]): string {
-  const n = (s: AgentStatus, k: string): string => String(s.counters[k] ?? 0);
+  const n = (s: AgentStatus, k: string): string => {
+    const counters = (s as Record<string, unknown>)['counters'];
+    const value = counters !== null && typeof counters === 'object' ? (counters as Record<string, unknown>)[k] : undefined;
+    return typeof value === 'number' || typeof value === 'string' ? String(value) : '0';
+  };
   return table(
     ['NODE', 'VERSION', 'UPTIME', 'DRIVER', 'BROKER', 'ESL', 'REQUESTS ok/failed', 'EVENTS published/dropped'],
     statuses.map((s) => [
       s.node_id,
-      s.version,
-      uptime(s.uptime),
-      s.driver,
-      s.broker.status,
-      s.esl.status,
+      String(s.version),
+      typeof s.uptime === 'number' ? uptime(s.uptime) : '?',
+      String(s.driver),
+      partStatus(s, 'broker'),
+      partStatus(s, 'esl'),
       `${n(s, 'requests_ok')}/${n(s, 'requests_failed')}`,
       `${n(s, 'events_published')}/${n(s, 'events_dropped')}`,
     ]),

@@ -29,7 +29,7 @@ $XDG_RUNTIME_DIR/fsbus-demo.json, else <tmpdir>/fsbus-demo-<uid>.json).
 
 options:
   --rate <n>        calls per second (default 2; 0 = no generated calls)
-  --duration <s>    stop by itself after this many seconds (default: until Ctrl-C)
+  --duration <s>    stop by itself after this many seconds, at most 2147483 (default: until Ctrl-C)
   --verbose         print every event, not only the summary
   --no-dashboard    do not start the web dashboard
   -h, --help        this help`;
@@ -49,6 +49,9 @@ const DEMO_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** The longest --duration: a timer cannot wait longer than 2^31-1 ms (a longer one fires at once). */
+export const MAX_DURATION_S = Math.floor((2 ** 31 - 1) / 1000);
+
 function parse(argv: readonly string[]): DemoOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
@@ -62,7 +65,9 @@ function parse(argv: readonly string[]): DemoOptions | 'help' {
   let durationS: number | undefined;
   if (values.duration !== undefined) {
     durationS = Number(values.duration);
-    if (!Number.isFinite(durationS) || durationS <= 0) throw new Error('--duration must be a positive number of seconds');
+    if (!Number.isFinite(durationS) || durationS <= 0 || durationS > MAX_DURATION_S) {
+      throw new Error(`--duration must be a positive number of seconds, at most ${MAX_DURATION_S} (about 24 days)`);
+    }
   }
   return { rate, durationS, verbose: values.verbose === true, dashboard: values['no-dashboard'] !== true };
 }

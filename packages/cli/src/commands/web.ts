@@ -113,7 +113,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     web = await startWeb(options);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    io.err(`fsbus web: ${typeof code === 'string' ? `${code}: ` : ''}${(err as Error).message}`);
+    // @fsbus/web names its API option (allowInsecure); on the command line it is --insecure.
+    const message = (err as Error).message.replace(/\ballowInsecure\b/g, '--insecure');
+    io.err(`fsbus web: ${typeof code === 'string' ? `${code}: ` : ''}${message}`);
     return 1;
   }
   // Listening before the ready line: whoever reads it may signal at once.

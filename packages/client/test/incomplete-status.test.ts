@@ -1,0 +1,79 @@
+// An agent.status success whose data lacks what every fsbus agent sends (broker, esl, counters…)
+// is refused with FSBUS_ERR_CLIENT_BAD_REPLY naming the node, so that nobody reading
+// `status.broker.status` meets `undefined`. The "agents" are bare lanes on a real nats-server.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { encodeReply, successReply } from '@fsbus/contract';
+import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { createDriver, type Driver } from '@fsbus/transport';
+import { ClientError, ClientErrorCode, connect, type FsbusClient } from '../src/index.js';
+
+const full = (nodeId: string): Record<string, unknown> => ({
+  version: '0.1.0',
+  node_id: nodeId,
+  uptime: 3,
+  driver: 'nats',
+  connected: true,
+  broker: { status: 'connected', reconnects: 0, buffered_now: 0 },
+  esl: { status: 'ready', command_connections_ready: 1, reconnects: 0 },
+  counters: {},
+  park: {},
+});
+
+function badReply(node: string, problem: RegExp): (err: unknown) => boolean {
+  return (err: unknown) => {
+    assert.ok(err instanceof ClientError, `a ClientError, not ${String(err)}`);
+    assert.equal(err.code, ClientErrorCode.BAD_REPLY);
+    assert.match(err.message, new RegExp(`the reply of node '${node}' is an incomplete status`));
+    assert.match(err.message, problem);
+    return true;
+  };
+}
+
+void describe('@fsbus/client: incomplete agent.status replies', () => {
+  let nats: NatsServerHandle;
+  let lanes: Driver;
+  let bus: FsbusClient;
+  const variants: Record<string, Record<string, unknown>> = {
+    nobroker: (({ broker: _b, ...rest }) => rest)(full('nobroker')),
+    noesl: (({ esl: _e, ...rest }) => rest)(full('noesl')),
+    eslnostatus: { ...full('eslnostatus'), esl: { reconnects: 0 } },
+    nocounters: (({ counters: _c, ...rest }) => rest)(full('nocounters')),
+    nouptime: { ...full('nouptime'), uptime: 'long' },
+  };
+  before(async () => {
+    nats = await startNatsServer();
+    lanes = await createDriver('nats', { urls: [nats.url], name: 'lanes' });
+    await lanes.connect();
+    for (const [node, data] of Object.entries({ ...variants, complete: full('complete') })) {
+      lanes.serve({ subject: `freeswitch.node.${node}`, competing: false }, () => encodeReply(successReply({ nodeId: node, message: 'ok', data })));
+    }
+    await lanes.flush();
+    bus = await connect({ servers: nats.url, timeoutMs: 5000 });
+  });
+  after(async () => {
+    await bus.close();
+    await lanes.close();
+    await nats.stop();
+  });
+
+  void it('status() names the node and the missing field', async () => {
+    await assert.rejects(bus.node('nobroker').status(), badReply('nobroker', /no data\.broker object \(got none\)/));
+    await assert.rejects(bus.node('noesl').status(), badReply('noesl', /no data\.esl object/));
+    await assert.rejects(bus.node('eslnostatus').status(), badReply('eslnostatus', /data\.esl\.status is not a string/));
+    await assert.rejects(bus.node('nocounters').status(), badReply('nocounters', /no data\.counters object/));
+    await assert.rejects(bus.node('nouptime').status(), badReply('nouptime', /data\.uptime is not a number/));
+    const ok = await bus.node('complete').status();
+    assert.equal(ok.broker.status, 'connected');
+  });
+
+  void it('statusAll() fails as a whole naming the node', async () => {
+    const broadcast = lanes.serve({ subject: 'freeswitch.broadcast', competing: false }, () => encodeReply(successReply({ nodeId: 'nobroker', message: 'ok', data: variants['nobroker'] })));
+    try {
+      await lanes.flush();
+      await assert.rejects(bus.statusAll({ expect: 1 }), badReply('nobroker', /agent\.status gather: .*no data\.broker object/));
+    } finally {
+      await broadcast.unsubscribe();
+    }
+  });
+});
