@@ -10,7 +10,7 @@ import { BusCommands, type ClientCore } from './commands.js';
 import { whileConnected } from './connection-guard.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
 import { agentStatusData } from './reply-data.js';
-import { commandOption, countOption, encodeBody, nodeOption, objectOption, signalOption, stringListOption, stringOption, timeoutOption } from './validate.js';
+import { commandOption, countOption, encodeBody, nodeOption, objectOption, prefixOption, signalOption, stringListOption, stringOption, timeoutOption } from './validate.js';
 import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS, type AgentStatus, type ConnectOptions, type GatherOptions, type Reply } from './types.js';
 
 /** Splits `a,b` / lists into a clean URL list; none given: `fallback` (the driver's default). */
@@ -35,7 +35,7 @@ function brokerUrls(options: ConnectOptions): string[] {
   // show as a CONNECT failure ("timeout" for connectTimeoutMs: -1).
   stringListOption(options.servers, 'connect: servers');
   stringListOption(options.url, 'connect: url');
-  stringOption(options.prefix, 'connect: prefix');
+  prefixOption(options.prefix, 'connect: prefix');
   stringOption(options.name, 'connect: name');
   timeoutOption(options.connectTimeoutMs, 'connect: connectTimeoutMs');
   if (options.driver !== undefined && typeof options.driver !== 'string' && (options.driver === null || typeof options.driver !== 'object')) {

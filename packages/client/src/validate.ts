@@ -4,7 +4,7 @@
  * no agent can have would build a subject the broker drops the connection for; a value JSON
  * cannot encode would escape as a bare TypeError.
  */
-import { encodeUtf8, MAX_NODE_ID_LENGTH, slugNodeId } from '@fsbus/contract';
+import { encodeUtf8, MAX_NODE_ID_LENGTH, MAX_PREFIX_LENGTH, slugNodeId } from '@fsbus/contract';
 import type { ReplayFrom } from '@fsbus/transport';
 import { ClientError, ClientErrorCode } from './errors.js';
 
@@ -129,6 +129,19 @@ export function objectOption(value: unknown, name: string): void {
 export function stringOption(value: unknown, name: string): string | undefined {
   if (value !== undefined && typeof value !== 'string') throw invalid(`${name} must be a string, got ${shown(value)}`);
   return value;
+}
+
+/**
+ * The subject prefix, as the agent takes it (its config refuses the same): at most
+ * MAX_PREFIX_LENGTH characters of dot-separated non-empty tokens. Cut or with an empty token
+ * (`fs.`, `a..b`) it would name subjects no agent serves.
+ */
+export function prefixOption(value: unknown, name: string): string | undefined {
+  const prefix = stringOption(value, name);
+  if (prefix === undefined) return undefined;
+  if (prefix.length > MAX_PREFIX_LENGTH) throw invalid(`${name} must be at most ${MAX_PREFIX_LENGTH} characters, got ${prefix.length}`);
+  if (!prefix.split('.').every((t) => t !== '')) throw invalid(`${name} ${shown(prefix)} must be dot-separated non-empty tokens (e.g. freeswitch or pbx.eu1), no leading, trailing or double dot`);
+  return prefix;
 }
 
 /** `value` unless it is neither a string nor a list of strings (undefined passes). */

@@ -96,6 +96,10 @@ void describe('@fsbus/client: connect() option types', () => {
     ['servers: [1]', { servers: [1] }, /connect: servers\[0\] must be a string/],
     ['url: {}', { url: {} }, /connect: url must be a string or a list of strings/],
     ['prefix: 123', { servers: NOWHERE, prefix: 123 }, /connect: prefix must be a string/],
+    // As the agent's config refuses them: cut or with an empty token, no agent would serve it.
+    ['prefix: "fs."', { servers: NOWHERE, prefix: 'fs.' }, /connect: prefix "fs\." must be dot-separated non-empty tokens/],
+    ['prefix: "a..b"', { servers: NOWHERE, prefix: 'a..b' }, /connect: prefix "a\.\.b" must be dot-separated/],
+    ['prefix: 65 chars', { servers: NOWHERE, prefix: 'p'.repeat(65) }, /connect: prefix must be at most 64 characters, got 65/],
     ['name: 1', { servers: NOWHERE, name: 1 }, /connect: name must be a string/],
     ['connectTimeoutMs: -1', { servers: NOWHERE, connectTimeoutMs: -1 }, /connect: connectTimeoutMs must be a number of milliseconds/],
     ['connectTimeoutMs: NaN', { servers: NOWHERE, connectTimeoutMs: Number.NaN }, /connectTimeoutMs/],
