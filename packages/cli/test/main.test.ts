@@ -32,6 +32,7 @@ test('a mistyped option: one line naming it, a guess, and where the help is (not
     [['demo', '--rte', '3'], 'fsbus demo: unknown option --rte (did you mean --rate?); see fsbus demo --help'],
     [['sim', '--xml-curl', 'http://x'], 'fsbus sim: unknown option --xml-curl (did you mean --xml-curl-url?); see fsbus sim --help'],
     [['events', '--frobnicate'], 'fsbus events: unknown option --frobnicate; see fsbus events --help'],
+    [['agent', '--confg', 'a.yaml'], 'fsbus agent: unknown option --confg (did you mean --config?); see fsbus agent --help'],
     [['dialplan', 'enabel'], "fsbus dialplan: unknown action 'enabel' (did you mean enable?): one of enable, disable, status, audio, autoanswer, timeout; see fsbus dialplan --help"],
   ] as const) {
     const r = await run([...argv]);
