@@ -238,6 +238,21 @@ void describe('fsbus bus commands (child processes)', () => {
       assert.equal(r.code, 1);
       assert.match(r.err, /ENOSPC/);
       assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+      // events too: its stream ends, and says why (it ended quietly with 0).
+      const stream = await new Promise<{ code: number | null; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'events', 'custom.cli.full'], { stdio: ['ignore', full, 'pipe'], env });
+        let err = '';
+        let injected = false;
+        child.stderr!.on('data', (d: Buffer) => {
+          err += d.toString();
+          if (injected || !/listening on/.test(err)) return;
+          injected = true;
+          sim.core.control.injectEvents({ name: 'CUSTOM', subclass: 'cli::full', count: 1 });
+        });
+        child.on('exit', (code) => resolve({ code, err }));
+      });
+      assert.equal(stream.code, 1, stream.err);
+      assert.match(stream.err, /fsbus events: cannot write the output: ENOSPC/);
     } finally {
       closeSync(full);
     }

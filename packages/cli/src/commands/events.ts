@@ -108,8 +108,14 @@ export const eventsCommand: CliCommand = {
           };
           process.on('SIGINT', onSignal);
           process.on('SIGTERM', onSignal);
-          // `fsbus events | head`: a closed pipe ends the stream instead of crashing the process.
-          process.stdout.on('error', stop);
+          // `fsbus events | head`: a closed pipe ends the stream instead of crashing the process;
+          // any other write failure (a full disk) ends it too, said on stderr, exit 1.
+          let outputFailed: Error | undefined;
+          const onOutputError = (err: NodeJS.ErrnoException): void => {
+            if (err.code !== 'EPIPE') outputFailed = err;
+            stop();
+          };
+          process.stdout.on('error', onOutputError);
           let seen = 0;
           try {
             await events.ready;
@@ -121,12 +127,16 @@ export const eventsCommand: CliCommand = {
             }
           } finally {
             offStatus();
-            process.stdout.off('error', stop);
+            process.stdout.off('error', onOutputError);
             await events.close();
             process.off('SIGINT', onSignal);
             process.off('SIGTERM', onSignal);
           }
           if (events.dropped > 0) out.err(`fsbus events: ${events.dropped} events dropped (output too slow)`);
+          if (outputFailed !== undefined) {
+            out.err(`fsbus events: cannot write the output: ${outputFailed.message}`);
+            return ExitCode.FAILED;
+          }
           if (gaveUp) {
             out.err('fsbus events: the broker connection was lost and the driver gave up');
             return ExitCode.UNREACHABLE;
