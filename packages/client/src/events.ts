@@ -107,8 +107,10 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
       if (!durable && err instanceof TransportError && err.code === TransportErrorCode.UNSUPPORTED) {
         throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `events: ${err.message}`, { cause: err });
       }
-      // A stream that cannot be read is not a lost connection (a live subscription has no stream).
-      throw toClientError(err, 'events', core.isClosed(), durable ? ClientErrorCode.STREAM : ClientErrorCode.DISCONNECTED);
+      // A stream that cannot be read is not a lost connection (a live subscription has no stream);
+      // one asked for while the broker is away is (JetStream's API call just timed out).
+      const lost = !durable || driver.status !== 'connected';
+      throw toClientError(err, 'events', core.isClosed(), lost ? ClientErrorCode.DISCONNECTED : ClientErrorCode.STREAM);
     }
   };
   let unregister: (() => void) | undefined;
