@@ -122,19 +122,52 @@ void test('zmq writer: a send the socket refuses, or a frame pushed out of a ful
   assert.equal(warned.filter((w) => w.msg === 'zmq send failed, dropped').length, 1);
 });
 
-void test('zmq: flush() rejects with TIMEOUT, naming the publishers, when no publisher acknowledged the subscriptions', async (t) => {
-  // No agent at this address: the SUB never reaches a publisher.
-  const url = await endpoint();
-  const client = await createDriver('zmq', { urls: [url], name: 'client', connectTimeoutMs: 500 });
-  t.after(() => client.close());
+void test('zmq: flush() rejects with TIMEOUT, naming the publishers, when an agent was reached but no publisher acknowledged the subscriptions', async (t) => {
+  // The agent's commands port is right, its events port in the URL is not: the SUB reaches nobody.
+  const commands = await freePort();
+  const agent = await createDriver('zmq', { urls: [`zmq://127.0.0.1:${commands}?events=${await freePort()}`], name: 'agent' });
+  const wrongEvents = await freePort();
+  const client = await createDriver('zmq', { urls: [`zmq://127.0.0.1:${commands}?events=${wrongEvents}`], name: 'client', connectTimeoutMs: 1500 });
+  t.after(async () => {
+    await client.close();
+    await agent.close();
+  });
+  await agent.connect();
   await client.connect();
+  agent.serve({ subject: 'faults.api', competing: true }, () => enc('x'));
+  await agent.flush();
+  // The agent is reached (a round trip on the commands socket) before the subscription.
+  assert.equal(dec((await client.request('faults.api', enc('warm'), { timeoutMs: 10_000 })).data), 'x');
   const sub = client.subscribe('faults.events.>', () => undefined);
   t.after(() => sub.unsubscribe());
   const start = performance.now();
   const flushed = await within(outcome(client.flush(), start), 10_000, 'flush() did not end within its bound');
   assert.equal(flushed.ok, false, `flush() resolved after ${Math.round(flushed.ms)} ms though no publisher saw the subscription`);
   assert.equal(flushed.code, TransportErrorCode.TIMEOUT);
-  await assert.rejects(client.flush(), (err: unknown) => err instanceof TransportError && err.message.includes(`tcp://127.0.0.1:${new URL(url).searchParams.get('events')}`));
+  await assert.rejects(client.flush(), (err: unknown) => err instanceof TransportError && err.message.includes(`tcp://127.0.0.1:${wrongEvents}`));
+});
+
+void test('zmq: flush() before any agent is up resolves with a warning, and the events come once it is (a stream opened before its agent)', async (t) => {
+  const url = await endpoint();
+  const { logger, warned } = warnings();
+  const client = await createDriver('zmq', { urls: [url], name: 'client', connectTimeoutMs: 300, logger });
+  t.after(() => client.close());
+  await client.connect();
+  let arrived!: (subject: string) => void;
+  const event = new Promise<string>((resolve) => (arrived = resolve));
+  const sub = client.subscribe('faults.events.>', (m) => arrived(m.subject));
+  t.after(() => sub.unsubscribe());
+  await within(client.flush(), 10_000, 'flush() did not end within its bound');
+  assert.ok(warned.some((w) => w.msg.includes('did not reach 1 of 1 publisher')), 'the wait is said');
+  const agent = await createDriver('zmq', { urls: [url], name: 'agent' });
+  t.after(() => agent.close());
+  await agent.connect();
+  agent.serve({ subject: 'faults.api', competing: true }, () => enc('x'));
+  await agent.flush();
+  // Published until the late subscription has reached the new publisher (ZeroMQ's slow joiner).
+  const timer = setInterval(() => agent.publish('faults.events.late', enc('e')), 50);
+  t.after(() => clearInterval(timer));
+  assert.equal(await within(event, 10_000, 'the events never came once the agent was up'), 'faults.events.late');
 });
 
 void test('zmq: flush() resolves with a warning when only some publishers acknowledged the subscriptions; events from the others arrive', async (t) => {

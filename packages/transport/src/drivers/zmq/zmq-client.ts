@@ -251,6 +251,11 @@ export class ZmqClient {
     });
   }
 
+  /** Some agent of the list was reached (a ZMTP handshake) at some point. */
+  get reachedAny(): boolean {
+    return this.endpoints.some((e) => e.seen);
+  }
+
   /** Where the publishers are (the events endpoints this client's SUB connects to). */
   get publishers(): string[] {
     return this.#urls.map((u) => u.events);

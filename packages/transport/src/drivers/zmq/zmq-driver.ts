@@ -11,7 +11,6 @@
  * subscriptions reached it again. No durable streams.
  */
 import { randomUUID } from 'node:crypto';
-import { LogThrottle } from '@fsbus/esl';
 import type { Driver, DriverCapabilities, DriverOptions, DriverStats, GatherOptions, InboundMessage, Lane, PublishOptions, PublishOutcome, RequestOptions, ServeHandler, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
@@ -60,8 +59,6 @@ class ZmqDriver extends DriverCore {
   readonly #calls = new Set<(err?: Error) => void>();
   /** flush() calls whose subscriptions some publisher had not acknowledged within the bound (logged). */
   #unsettledFlushes = 0;
-  /** Each caller gets its typed error; the log says it once per burst (an overflowing queue fails many). */
-  readonly #unsentLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), 'zmq: a request could not be sent: failed at once');
 
   constructor(options: DriverOptions) {
     super(options);
@@ -243,10 +240,8 @@ class ZmqDriver extends DriverCore {
       // A frame the client's writer drops (queue full, send refused) is never answered: say so
       // now, not at the timeout. A gather fails whole: it could not ask every agent it meant to.
       const unsent = (err: unknown): boolean => {
-        if (settled) return false;
-        this.#unsentLog.hit({ err, subject });
-        finish(new TransportError(TransportErrorCode.BROKER, `request to ${subject} could not be sent: ${(err as Error).message}`, { cause: err }));
-        return false; // still counted in stats().dropped
+        if (!settled) finish(new TransportError(TransportErrorCode.BROKER, `request to ${subject} could not be sent: ${(err as Error).message}`, { cause: err }));
+        return false; // still counted in stats().dropped and logged by the writer
       };
 
       /** Sends to the agents serving `target`; false when none does. */
@@ -306,9 +301,10 @@ class ZmqDriver extends DriverCore {
 
   /**
    * flush(): `missing` publishers had not acknowledged this driver's subscriptions within the
-   * bound. None did: a TIMEOUT naming them (events would go nowhere; the link was lost meanwhile:
-   * DISCONNECTED). Some did: a warning, counted, and flush() goes on — one agent of the list being
-   * away is ordinary here, and ZeroMQ hands it the subscriptions when it connects.
+   * bound. None did although an agent was reached: a TIMEOUT naming them (its events port is
+   * wrong or refuses this client; the link was lost meanwhile: DISCONNECTED). Otherwise a warning
+   * and flush() goes on: an agent of the list being away, or none started yet (a stream opened
+   * before its agent), is ordinary here, and ZeroMQ hands it the subscriptions when it connects.
    */
   #settled(client: ZmqClient, missing: number): void {
     if (missing === 0) return;
@@ -319,7 +315,7 @@ class ZmqDriver extends DriverCore {
       { missing, publishers, boundMs: bound, unsettledFlushes: this.#unsettledFlushes },
       `zmq: flush: this driver's subscriptions did not reach ${missing} of ${publishers.length} publisher(s) within ${bound} ms`,
     );
-    if (missing < publishers.length) return;
+    if (missing < publishers.length || !client.reachedAny) return;
     if (this.status === 'reconnecting') throw this.lostDuringFlush();
     throw new TransportError(TransportErrorCode.TIMEOUT, `flush: this driver's subscriptions did not reach any publisher (${publishers.join(', ')}) within ${bound} ms`);
   }
@@ -344,6 +340,5 @@ class ZmqDriver extends DriverCore {
     for (const finish of [...this.#calls]) finish(new TransportError(TransportErrorCode.CLOSED, 'the driver closed while the request was pending'));
     this.#client?.close();
     this.#server?.close();
-    this.#unsentLog.flush();
   }
 }

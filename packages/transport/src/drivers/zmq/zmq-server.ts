@@ -106,7 +106,7 @@ export class ZmqServer {
   #announce(): void {
     const data = encodeLanes([...this.#lanes].map((l) => ({ subject: l.lane.subject, competing: l.lane.competing })));
     for (const peer of this.#peers) {
-      // A client that has left is forgotten (it says HELLO again if it comes back as another).
+      // A client that has left is forgotten: it says HELLO again when it reconnects.
       this.#send(peer, { kind: Kind.LANES, subject: '', id: '', headers: undefined, data }, (err) => {
         if ((err as { code?: string }).code !== 'EHOSTUNREACH') return false;
         this.#peers.delete(peer);

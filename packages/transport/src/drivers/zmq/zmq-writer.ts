@@ -18,6 +18,7 @@ export class ZmqWriter {
   readonly #max: number;
   /** One line per burst: a peer gone or full can fail thousands of sends in a row. */
   readonly #failedLog: LogThrottle;
+  readonly #fullLog: LogThrottle;
   #queue: Outgoing[] = [];
   #running: Promise<void> | undefined;
   dropped = 0;
@@ -27,6 +28,7 @@ export class ZmqWriter {
     this.#socket = socket;
     this.#max = Math.max(1, maxMessages);
     this.#failedLog = new LogThrottle((fields, msg) => logger?.warn(fields, msg), 'zmq send failed, dropped');
+    this.#fullLog = new LogThrottle((fields, msg) => logger?.warn(fields, msg), 'zmq send queue full, oldest dropped');
   }
 
   get pending(): number {
@@ -41,8 +43,10 @@ export class ZmqWriter {
   write(frames: Buffer[], unsent?: (err: unknown) => boolean): void {
     if (this.#queue.length >= this.#max) {
       const oldest = this.#queue.shift()!;
-      // Not logged (events at saturation would flood the log): counted, and its hook told.
-      if (oldest.unsent?.(new Error(`zmq send queue full (${this.#max} messages): the oldest was dropped`)) !== true) this.dropped++;
+      if (oldest.unsent?.(new Error(`zmq send queue full (${this.#max} messages): the oldest was dropped`)) !== true) {
+        this.dropped++;
+        this.#fullLog.hit({ max: this.#max });
+      }
     }
     this.#queue.push({ frames, unsent });
     this.#running ??= this.#run().finally(() => (this.#running = undefined));
@@ -73,5 +77,6 @@ export class ZmqWriter {
     this.dropped += this.#queue.length;
     this.#queue = [];
     this.#failedLog.flush();
+    this.#fullLog.flush();
   }
 }
