@@ -8,6 +8,7 @@
  * before the bounded outbox is flushed. Durable streams are stream queues (amqp-streams.ts).
  */
 import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
+import { LogThrottle } from '@fsbus/esl';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
 import { connectError } from '../driver-core.js';
 import { assertPattern } from '../../subject-pattern.js';
@@ -64,8 +65,9 @@ export class AmqpDriver extends BaseDriver {
    */
   readonly #awaitingReplies = new Set<OutboxItem>();
   #sweepAt = SWEEP_MIN;
-  /** Unconfirmed publishes dropped since the last warning. */
+  /** Unconfirmed publishes dropped in this tick, logged as one batch. */
   #unconfirmedDrops = 0;
+  readonly #unconfirmedLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), 'publishes not confirmed by the broker, dropped');
   /** Serialises channel operations (declare, bind, consume, cancel); flush() waits for it. */
   #chain: Promise<void> = Promise.resolve();
   #urlIndex = 0;
@@ -306,10 +308,11 @@ export class AmqpDriver extends BaseDriver {
     const nacked = reason === 'message nacked';
     if (!nacked && this.status !== 'closed' && !runsOnArrival(item) && this.outbox.push(item)) return;
     if (nacked || this.status === 'closed' || runsOnArrival(item)) this.outbox.dropped++; // (a failed push counted itself)
-    // One line per burst, not per message: a dead channel fails thousands at once.
+    // A dead channel fails thousands at once, a full reject-publish queue nacks every publish:
+    // one line per tick's batch, and those lines once per burst (all counted in stats().dropped).
     if (this.#unconfirmedDrops++ === 0) {
       queueMicrotask(() => {
-        this.options.logger?.warn({ dropped: this.#unconfirmedDrops, subject: item.subject, err: reason }, 'publishes not confirmed by the broker, dropped');
+        this.#unconfirmedLog.hit({ dropped: this.#unconfirmedDrops, subject: item.subject, err: reason });
         this.#unconfirmedDrops = 0;
       });
     }
@@ -407,6 +410,7 @@ export class AmqpDriver extends BaseDriver {
     for (const s of this.#streamConsumers) await s.unsubscribe();
     this.#streamConsumers.clear();
     this.markClosed();
+    this.#unconfirmedLog.flush();
     this.#conn = undefined;
     this.#ch = undefined;
     await closeAmqp(conn);
