@@ -238,7 +238,7 @@ void describe('fsbus bus commands (child processes)', () => {
       assert.equal(r.code, 1);
       assert.match(r.err, /ENOSPC/);
       assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
-      // events too: its stream ends, and says why (it ended quietly with 0).
+      // events too: its stream ends, and says why.
       const stream = await new Promise<{ code: number | null; err: string }>((resolve) => {
         const child = spawn(process.execPath, [BIN, 'events', 'custom.cli.full'], { stdio: ['ignore', full, 'pipe'], env });
         let err = '';

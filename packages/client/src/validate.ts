@@ -4,7 +4,7 @@
  * no agent can have would build a subject the broker drops the connection for; a value JSON
  * cannot encode would escape as a bare TypeError.
  */
-import { encodeUtf8, MAX_NODE_ID_LENGTH, MAX_PREFIX_LENGTH, slugNodeId } from '@fsbus/contract';
+import { encodeUtf8, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId } from '@fsbus/contract';
 import type { ReplayFrom } from '@fsbus/transport';
 import { ClientError, ClientErrorCode } from './errors.js';
 
@@ -93,8 +93,8 @@ function unencodablePath(value: unknown, path: string, seen: Set<object>): strin
 export const MAX_EVENT_SUBJECT_BYTES = 1024;
 
 /**
- * Longest durable consumer or stream name (UTF-8 bytes): JetStream's own limit (JSMaxNameLen).
- * The names follow JetStream's rules for every driver, so a name works on any broker.
+ * Longest durable consumer or stream name (UTF-8 bytes): JetStream's own limit (JSMaxNameLen),
+ * kept on every driver; JetStream's character rules apply on NATS only (see streamNameOption).
  */
 export const MAX_STREAM_NAME_BYTES = 255;
 
@@ -132,15 +132,14 @@ export function stringOption(value: unknown, name: string): string | undefined {
 }
 
 /**
- * The subject prefix, as the agent takes it (its config refuses the same): at most
- * MAX_PREFIX_LENGTH characters of dot-separated non-empty tokens. Cut or with an empty token
+ * The subject prefix, as the agent's config takes it (prefixProblem): cut or with an empty token
  * (`fs.`, `a..b`) it would name subjects no agent serves.
  */
 export function prefixOption(value: unknown, name: string): string | undefined {
   const prefix = stringOption(value, name);
   if (prefix === undefined) return undefined;
-  if (prefix.length > MAX_PREFIX_LENGTH) throw invalid(`${name} must be at most ${MAX_PREFIX_LENGTH} characters, got ${prefix.length}`);
-  if (!prefix.split('.').every((t) => t !== '')) throw invalid(`${name} ${shown(prefix)} must be dot-separated non-empty tokens (e.g. freeswitch or pbx.eu1), no leading, trailing or double dot`);
+  const problem = prefixProblem(prefix);
+  if (problem !== undefined) throw invalid(`${name} ${shown(prefix)} ${problem}`);
   return prefix;
 }
 

@@ -1,7 +1,7 @@
 /**
  * A durable stream asked for while the broker is away is a lost connection
- * (FSBUS_ERR_CLIENT_DISCONNECTED), not a stream problem: FSBUS_ERR_CLIENT_STREAM ("is the agent
- * running with events.stream.enabled?") sent the user looking at the wrong thing.
+ * (FSBUS_ERR_CLIENT_DISCONNECTED), not a stream problem (FSBUS_ERR_CLIENT_STREAM, whose hint
+ * points at the agent's stream settings).
  */
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
@@ -14,6 +14,7 @@ void test('events({ durable }) while the broker is away fails DISCONNECTED, not 
   t.after(() => nats.stop());
   const driver = await createDriver('nats', { urls: [nats.url], name: 'durable-away' });
   await driver.connect();
+  // Default subjects, 2 s call timeout, and the client owns (closes) the driver.
   const bus = new FsbusClient(driver, undefined, 2000, true);
   t.after(() => bus.close());
   const away = new Promise<void>((resolve) => {

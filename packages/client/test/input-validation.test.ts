@@ -99,7 +99,7 @@ void describe('@fsbus/client: connect() option types', () => {
     // As the agent's config refuses them: cut or with an empty token, no agent would serve it.
     ['prefix: "fs."', { servers: NOWHERE, prefix: 'fs.' }, /connect: prefix "fs\." must be dot-separated non-empty tokens/],
     ['prefix: "a..b"', { servers: NOWHERE, prefix: 'a..b' }, /connect: prefix "a\.\.b" must be dot-separated/],
-    ['prefix: 65 chars', { servers: NOWHERE, prefix: 'p'.repeat(65) }, /connect: prefix must be at most 64 characters, got 65/],
+    ['prefix: 65 chars', { servers: NOWHERE, prefix: 'p'.repeat(65) }, /connect: prefix "p+…" must be at most 64 characters, got 65/],
     ['name: 1', { servers: NOWHERE, name: 1 }, /connect: name must be a string/],
     ['connectTimeoutMs: -1', { servers: NOWHERE, connectTimeoutMs: -1 }, /connect: connectTimeoutMs must be a number of milliseconds/],
     ['connectTimeoutMs: NaN', { servers: NOWHERE, connectTimeoutMs: Number.NaN }, /connectTimeoutMs/],

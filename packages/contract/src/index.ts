@@ -2,6 +2,7 @@ export {
   DEFAULT_PREFIX,
   MAX_PREFIX_LENGTH,
   MAX_NODE_ID_LENGTH,
+  prefixProblem,
   sanitizePrefix,
   slugNodeId,
   eventSubjectTail,

@@ -14,6 +14,18 @@ export const MAX_PREFIX_LENGTH = 64;
 export const MAX_NODE_ID_LENGTH = 128;
 
 /**
+ * Why a configured prefix is refused (agent config, SDK connect), or undefined: over
+ * MAX_PREFIX_LENGTH (refused, not cut: a cut prefix is one no client is configured with), or an
+ * empty token (`fs.`, `.fs`, `a..b` make subjects like `fs..api` that nobody serves).
+ */
+export function prefixProblem(prefix: string): string | undefined {
+  if (prefix === '') return 'must not be empty';
+  if (prefix.length > MAX_PREFIX_LENGTH) return `must be at most ${MAX_PREFIX_LENGTH} characters, got ${prefix.length}`;
+  if (!prefix.split('.').every((t) => t !== '')) return 'must be dot-separated non-empty tokens (e.g. freeswitch or pbx.eu1), no leading, trailing or double dot';
+  return undefined;
+}
+
+/**
  * Caps the prefix at 64 chars and turns every char outside `[A-Za-z0-9._-]` into `_`, so a hostile
  * config cannot inject CR/LF or wildcards into the broker's wire protocol.
  */

@@ -55,7 +55,7 @@ void test('toJson equals toObject on every captured event, passing FreeSWITCH te
 void test('toJson falls back to rebuilding for repeats, bodies, non-string values and changed events', () => {
   const cases: Array<[string, string]> = [
     ['repeated name', '{"Event-Name":"CHANNEL_HANGUP","Hangup-Cause":"A","Hangup-Cause":"B"}'],
-    // As many `":"` marks as keys: a count of marks was fooled by it.
+    // As many `":"` marks as keys: the repeat must still be seen.
     ['repeated name, spaced', '{"Event-Name":"CHANNEL_HANGUP","Hangup-Cause":"A","Hangup-Cause": "B"}'],
     ['body', '{"Event-Name":"CUSTOM","Content-Length":"2","_body":"hi"}'],
     ['number and array', '{"Event-Name":"CUSTOM","n":5,"a":["x","y"]}'],

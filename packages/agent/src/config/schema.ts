@@ -3,7 +3,7 @@
  * file's (snake_case, like mod_event_agent's params); env vars map onto them in load-config.ts.
  */
 import { z } from 'zod';
-import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_NODE_ID_LENGTH, MAX_PREFIX_LENGTH } from '@fsbus/contract';
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_NODE_ID_LENGTH, prefixProblem } from '@fsbus/contract';
 import { DEFAULT_MAX_PENDING, isEventName } from '@fsbus/esl';
 import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
 
@@ -71,12 +71,12 @@ export const configSchema = z
     /** @default 'freeswitch' (sanitised: chars outside [A-Za-z0-9._-] become `_`) */
     subject_prefix: z
       .string()
-      .min(1)
-      // Refused, not cut: a cut prefix is one no client is configured with (and may end on a dot).
-      .max(MAX_PREFIX_LENGTH)
       .default(DEFAULT_PREFIX)
-      // `fs.`, `.fs`, `a..b` make subjects with an empty token (`fs..api`) that no client can reach.
-      .refine((p) => p.split('.').every((t) => t !== ''), { message: 'must be dot-separated non-empty tokens (e.g. freeswitch or pbx.eu1), no leading, trailing or double dot' }),
+      // The SDK refuses the same (prefixProblem): too long, or an empty token no client can reach.
+      .superRefine((p, ctx) => {
+        const problem = prefixProblem(p);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     broker: z
       .object({
         /** One URL, a comma-separated list or an array: more than one fails over. @default the driver's own port on loopback (nats://127.0.0.1:4222, amqp://127.0.0.1:5672, zmq://127.0.0.1:5555, …) */

@@ -3,7 +3,7 @@
  * machine-readable (`fsbus sim listening on <host>:<port>`), so scripts can use `--port 0`.
  */
 import { parseArgs } from 'node:util';
-import { Simulator, DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_PORT, type SimulatorOptions } from '@fsbus/sim';
+import { SimConfigError, Simulator, DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_PORT, type SimulatorOptions } from '@fsbus/sim';
 import type { CliCommand, CliIo } from '../command.js';
 import { argumentProblem } from '../bus/usage.js';
 
@@ -88,7 +88,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     sim = new Simulator(options); // checks --acl, --outbound, … (SimConfigError)
   } catch (err) {
-    io.err(`fsbus sim: ${err instanceof Error ? err.message : String(err)}; see fsbus sim --help`);
+    if (!(err instanceof SimConfigError)) throw err;
+    io.err(`fsbus sim: ${err.message}; see fsbus sim --help`);
     return 2;
   }
   let address;

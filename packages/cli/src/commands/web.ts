@@ -113,8 +113,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     web = await startWeb(options);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    // @fsbus/web names its API option (allowInsecure); on the command line it is --insecure.
-    const message = (err as Error).message.replace(/\ballowInsecure\b/g, '--insecure');
+    // @fsbus/web's refusal names its API option (allowInsecure); on the command line it is --insecure.
+    const raw = (err as Error).message;
+    const message = code === 'FSBUS_ERR_WEB_INSECURE_BIND' ? raw.replace(/\ballowInsecure\b/g, '--insecure') : raw;
     io.err(`fsbus web: ${typeof code === 'string' ? `${code}: ` : ''}${message}`);
     return 1;
   }
