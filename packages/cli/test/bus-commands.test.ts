@@ -116,11 +116,12 @@ void describe('fsbus bus commands (child processes)', () => {
     assert.ok(ended, 'the child of the killed launcher was still running 20 s later');
   });
 
-  void it('a child whose launcher was gone before it started stops as on SIGTERM, without a TypeError', { skip: launcherSpawns ? false : 'built (dist/) or not Linux: no launcher child' }, async () => {
+  void it('a child whose launcher was gone before it started stops as on SIGTERM, without a TypeError', { skip: launcherSpawns ? false : 'built (dist/) or not Linux: no launcher child' }, async (t) => {
     // As bin/fsbus.js starts it, but the IPC channel is closed at once (a launcher killed right
     // after the spawn): by the time the sources are loaded, process.channel is null.
     const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', source, 'events', 'custom.cli.orphan'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
+    t.after(() => void child.kill('SIGKILL')); // a no-op once it has exited
     child.disconnect();
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -216,10 +217,14 @@ void describe('fsbus bus commands (child processes)', () => {
     }
   });
 
-  void it('output that cannot be written: a reader gone (| head) ends quietly, a full disk is one line and exit 1; -h after -- is the command\'s', async () => {
+  void it('output that cannot be written: a reader gone (| head) ends quietly, a full disk is one line and exit 1; -h after -- is the command\'s', async (t) => {
+    // Whatever fails below, no child is left running.
+    const children: Array<{ kill(signal: NodeJS.Signals): boolean }> = [];
+    t.after(() => children.forEach((c) => c.kill('SIGKILL')));
     // The read end closed before the reply is printed: the write gets EPIPE.
     const gone = await new Promise<{ code: number | null; err: string }>((resolve) => {
       const child = spawn(process.execPath, [BIN, 'api', 'status'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      children.push(child);
       child.stdout.destroy();
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -231,6 +236,7 @@ void describe('fsbus bus commands (child processes)', () => {
     try {
       const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
         const child = spawn(process.execPath, [BIN, 'api', 'status'], { stdio: ['ignore', full, 'pipe'], env });
+        children.push(child);
         let err = '';
         child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
         child.on('exit', (code) => resolve({ code, err }));
@@ -241,6 +247,7 @@ void describe('fsbus bus commands (child processes)', () => {
       // events too: its stream ends, and says why.
       const stream = await new Promise<{ code: number | null; err: string }>((resolve) => {
         const child = spawn(process.execPath, [BIN, 'events', 'custom.cli.full'], { stdio: ['ignore', full, 'pipe'], env });
+        children.push(child);
         let err = '';
         let injected = false;
         child.stderr!.on('data', (d: Buffer) => {
