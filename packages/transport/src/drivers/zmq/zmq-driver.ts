@@ -11,6 +11,7 @@
  * subscriptions reached it again. No durable streams.
  */
 import { randomUUID } from 'node:crypto';
+import { LogThrottle } from '@fsbus/esl';
 import type { Driver, DriverCapabilities, DriverOptions, DriverStats, GatherOptions, InboundMessage, Lane, PublishOptions, PublishOutcome, RequestOptions, ServeHandler, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
@@ -59,6 +60,7 @@ class ZmqDriver extends DriverCore {
   readonly #calls = new Set<(err?: Error) => void>();
   /** flush() calls whose subscriptions some publisher had not acknowledged within the bound (logged). */
   #unsettledFlushes = 0;
+  readonly #unsettledLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), "zmq: flush: this driver's subscriptions did not reach every publisher in time");
 
   constructor(options: DriverOptions) {
     super(options);
@@ -311,10 +313,9 @@ class ZmqDriver extends DriverCore {
     const publishers = client.publishers;
     const bound = this.#connectTimeoutMs;
     this.#unsettledFlushes++;
-    this.options.logger?.warn(
-      { missing, publishers, boundMs: bound, unsettledFlushes: this.#unsettledFlushes },
-      `zmq: flush: this driver's subscriptions did not reach ${missing} of ${publishers.length} publisher(s) within ${bound} ms`,
-    );
+    // Once per burst: with an agent of the list down, every flush() (every execute_app that
+    // waits for its completion) would say it again.
+    this.#unsettledLog.hit({ missing, of: publishers.length, publishers, boundMs: bound, unsettledFlushes: this.#unsettledFlushes });
     if (missing < publishers.length || !client.reachedAny) return;
     if (this.status === 'reconnecting') throw this.lostDuringFlush();
     throw new TransportError(TransportErrorCode.TIMEOUT, `flush: this driver's subscriptions did not reach any publisher (${publishers.join(', ')}) within ${bound} ms`);
@@ -340,5 +341,6 @@ class ZmqDriver extends DriverCore {
     for (const finish of [...this.#calls]) finish(new TransportError(TransportErrorCode.CLOSED, 'the driver closed while the request was pending'));
     this.#client?.close();
     this.#server?.close();
+    this.#unsettledLog.flush();
   }
 }
