@@ -4,9 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { encodeReply, successReply } from '@fsbus/contract';
-import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
-import { createDriver, type Driver } from '@fsbus/transport';
-import { ClientError, ClientErrorCode, connect, type FsbusClient } from '../src/index.js';
+import { ClientError, ClientErrorCode } from '../src/index.js';
+import { startFakeNodes, type FakeNodes } from './support/fake-nodes.js';
 
 const full = (nodeId: string): Record<string, unknown> => ({
   version: '0.1.0',
@@ -31,9 +30,7 @@ function badReply(node: string, problem: RegExp): (err: unknown) => boolean {
 }
 
 void describe('@fsbus/client: incomplete agent.status replies', () => {
-  let nats: NatsServerHandle;
-  let lanes: Driver;
-  let bus: FsbusClient;
+  let nodes: FakeNodes;
   const variants: Record<string, Record<string, unknown>> = {
     nobroker: (({ broker: _b, ...rest }) => rest)(full('nobroker')),
     noesl: (({ esl: _e, ...rest }) => rest)(full('noesl')),
@@ -42,36 +39,26 @@ void describe('@fsbus/client: incomplete agent.status replies', () => {
     nouptime: { ...full('nouptime'), uptime: 'long' },
   };
   before(async () => {
-    nats = await startNatsServer();
-    lanes = await createDriver('nats', { urls: [nats.url], name: 'lanes' });
-    await lanes.connect();
-    for (const [node, data] of Object.entries({ ...variants, complete: full('complete') })) {
-      lanes.serve({ subject: `freeswitch.node.${node}`, competing: false }, () => encodeReply(successReply({ nodeId: node, message: 'ok', data })));
-    }
-    await lanes.flush();
-    bus = await connect({ servers: nats.url, timeoutMs: 5000 });
+    const replies = Object.entries({ ...variants, complete: full('complete') }).map(([node, data]) => [node, () => encodeReply(successReply({ nodeId: node, message: 'ok', data }))] as const);
+    nodes = await startFakeNodes(Object.fromEntries(replies));
   });
-  after(async () => {
-    await bus.close();
-    await lanes.close();
-    await nats.stop();
-  });
+  after(() => nodes.stop());
 
   void it('status() names the node and the missing field', async () => {
-    await assert.rejects(bus.node('nobroker').status(), badReply('nobroker', /no data\.broker object \(got none\)/));
-    await assert.rejects(bus.node('noesl').status(), badReply('noesl', /no data\.esl object/));
-    await assert.rejects(bus.node('eslnostatus').status(), badReply('eslnostatus', /data\.esl\.status is not a string/));
-    await assert.rejects(bus.node('nocounters').status(), badReply('nocounters', /no data\.counters object/));
-    await assert.rejects(bus.node('nouptime').status(), badReply('nouptime', /data\.uptime is not a number/));
-    const ok = await bus.node('complete').status();
+    await assert.rejects(nodes.bus.node('nobroker').status(), badReply('nobroker', /no data\.broker object \(got none\)/));
+    await assert.rejects(nodes.bus.node('noesl').status(), badReply('noesl', /no data\.esl object/));
+    await assert.rejects(nodes.bus.node('eslnostatus').status(), badReply('eslnostatus', /data\.esl\.status is not a string/));
+    await assert.rejects(nodes.bus.node('nocounters').status(), badReply('nocounters', /no data\.counters object/));
+    await assert.rejects(nodes.bus.node('nouptime').status(), badReply('nouptime', /data\.uptime is not a number/));
+    const ok = await nodes.bus.node('complete').status();
     assert.equal(ok.broker.status, 'connected');
   });
 
   void it('statusAll() fails as a whole naming the node', async () => {
-    const broadcast = lanes.serve({ subject: 'freeswitch.broadcast', competing: false }, () => encodeReply(successReply({ nodeId: 'nobroker', message: 'ok', data: variants['nobroker'] })));
+    const broadcast = nodes.lanes.serve({ subject: 'freeswitch.broadcast', competing: false }, () => encodeReply(successReply({ nodeId: 'nobroker', message: 'ok', data: variants['nobroker'] })));
     try {
-      await lanes.flush();
-      await assert.rejects(bus.statusAll({ expect: 1 }), badReply('nobroker', /agent\.status gather: .*no data\.broker object/));
+      await nodes.lanes.flush();
+      await assert.rejects(nodes.bus.statusAll({ expect: 1 }), badReply('nobroker', /agent\.status gather: .*no data\.broker object/));
     } finally {
       await broadcast.unsubscribe();
     }

@@ -4,9 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { encodeReply, successReply } from '@fsbus/contract';
-import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
-import { createDriver, type Driver } from '@fsbus/transport';
-import { ClientError, ClientErrorCode, connect, FsbusError, type FsbusClient } from '../src/index.js';
+import { ClientError, ClientErrorCode, FsbusError, type FsbusClient } from '../src/index.js';
+import { startFakeNodes, type FakeNodes } from './support/fake-nodes.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -30,24 +29,17 @@ async function rejectsWith(promise: Promise<unknown>, code: ClientErrorCode, mes
 }
 
 void describe('@fsbus/client: success replies without data', () => {
-  let nats: NatsServerHandle;
-  let lanes: Driver;
+  let nodes: FakeNodes;
   let bus: FsbusClient;
   before(async () => {
-    nats = await startNatsServer();
-    lanes = await createDriver('nats', { urls: [nats.url], name: 'lanes' });
-    await lanes.connect();
-    lanes.serve({ subject: 'freeswitch.node.nodata', competing: false }, () => bare('nodata'));
-    lanes.serve({ subject: 'freeswitch.node.nulldata', competing: false }, () => bare('nulldata', null));
-    lanes.serve({ subject: 'freeswitch.node.wrongtype', competing: false }, () => encodeReply(successReply({ nodeId: 'wrongtype', message: 'ok', data: { uuid: 7, application_uuid: ['x'] } })));
-    await lanes.flush();
-    bus = await connect({ servers: nats.url, timeoutMs: 5000 });
+    nodes = await startFakeNodes({
+      nodata: () => bare('nodata'),
+      nulldata: () => bare('nulldata', null),
+      wrongtype: () => encodeReply(successReply({ nodeId: 'wrongtype', message: 'ok', data: { uuid: 7, application_uuid: ['x'] } })),
+    });
+    bus = nodes.bus;
   });
-  after(async () => {
-    await bus.close();
-    await lanes.close();
-    await nats.stop();
-  });
+  after(() => nodes.stop());
 
   for (const node of ['nodata', 'nulldata']) {
     const got = node === 'nodata' ? 'none' : 'null';
@@ -69,9 +61,9 @@ void describe('@fsbus/client: success replies without data', () => {
   });
 
   void it('statusAll: a node whose success carries no status fails the call naming that node', async () => {
-    const broadcast = lanes.serve({ subject: 'freeswitch.broadcast', competing: false }, () => bare('legacy-node'));
+    const broadcast = nodes.lanes.serve({ subject: 'freeswitch.broadcast', competing: false }, () => bare('legacy-node'));
     try {
-      await lanes.flush();
+      await nodes.lanes.flush();
       await rejectsWith(bus.statusAll({ expect: 1 }), ClientErrorCode.BAD_REPLY, /agent\.status gather: the reply of node 'legacy-node' has no status object in data \(got none\)/);
     } finally {
       await broadcast.unsubscribe();

@@ -7,10 +7,10 @@
  *    connectTimeoutMs: when no publisher acknowledged them it rejects (TIMEOUT, naming them);
  *    when only some did, it resolves with a warning (the others get them when they connect).
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { freePort } from '@fsbus/testkit';
-import { createDriver, TransportError, TransportErrorCode, type DriverLogger } from '@fsbus/transport';
+import { createDriver, TransportError, TransportErrorCode, type Driver, type DriverLogger, type DriverOptions, type Lane, type ServeHandler } from '@fsbus/transport';
 import type { Writable } from 'zeromq';
 import { ZmqWriter } from '../src/drivers/zmq/zmq-writer.js';
 import { dec, enc, within } from './conformance/helpers.js';
@@ -36,19 +36,35 @@ async function outcome<T>(p: Promise<T>, start: number): Promise<{ ok: boolean; 
   }
 }
 
-void test('zmq: requests whose frames the client send queue drops fail at once with BROKER, counted; the others are answered', async (t) => {
-  const url = await endpoint();
-  const agent = await createDriver('zmq', { urls: [url], name: 'agent' });
-  // Room for two frames: with one send in progress, a burst of eight leaves five out.
-  const client = await createDriver('zmq', { urls: [url], name: 'client', bufferMessages: 2 });
+/**
+ * An agent at `agentUrl` serving `subject` with `handler` and a client on `clientUrls`, both
+ * connected, the lane bound; closed after the test.
+ */
+async function agentAndClient(
+  t: TestContext,
+  agentUrl: string,
+  clientUrls: string[],
+  clientOptions: Partial<DriverOptions>,
+  lane: Lane,
+  handler: ServeHandler,
+): Promise<{ agent: Driver; client: Driver }> {
+  const agent = await createDriver('zmq', { urls: [agentUrl], name: 'agent' });
+  const client = await createDriver('zmq', { urls: clientUrls, name: 'client', ...clientOptions });
   t.after(async () => {
     await client.close();
     await agent.close();
   });
   await agent.connect();
   await client.connect();
-  agent.serve({ subject: 'faults.api', competing: true }, (req) => enc(`ok:${dec(req.data)}`));
+  agent.serve(lane, handler);
   await agent.flush();
+  return { agent, client };
+}
+
+void test('zmq: requests whose frames the client send queue drops fail at once with BROKER, counted; the others are answered', async (t) => {
+  const url = await endpoint();
+  // Room for two frames: with one send in progress, a burst of eight leaves five out.
+  const { client } = await agentAndClient(t, url, [url], { bufferMessages: 2 }, { subject: 'faults.api', competing: true }, (req) => enc(`ok:${dec(req.data)}`));
   // The client learns the agent's lanes (and the link is up) before the burst.
   assert.equal(dec((await client.request('faults.api', enc('warm'), { timeoutMs: 10_000 })).data), 'ok:warm');
   const before = client.stats().dropped;
@@ -66,16 +82,7 @@ void test('zmq: requests whose frames the client send queue drops fail at once w
 
 void test('zmq: a gather whose frame the client send queue drops fails at once with BROKER', async (t) => {
   const url = await endpoint();
-  const agent = await createDriver('zmq', { urls: [url], name: 'agent' });
-  const client = await createDriver('zmq', { urls: [url], name: 'client', bufferMessages: 1 });
-  t.after(async () => {
-    await client.close();
-    await agent.close();
-  });
-  await agent.connect();
-  await client.connect();
-  agent.serve({ subject: 'faults.broadcast', competing: false }, () => enc('here'));
-  await agent.flush();
+  const { client } = await agentAndClient(t, url, [url], { bufferMessages: 1 }, { subject: 'faults.broadcast', competing: false }, () => enc('here'));
   assert.equal((await client.gather('faults.broadcast', enc('warm'), { timeoutMs: 10_000 })).length, 1);
   const start = performance.now();
   // One frame in the socket, one in the queue: the third pushes the second out.
@@ -125,17 +132,15 @@ void test('zmq writer: a send the socket refuses, or a frame pushed out of a ful
 void test('zmq: flush() rejects with TIMEOUT, naming the publishers, when an agent was reached but no publisher acknowledged the subscriptions', async (t) => {
   // The agent's commands port is right, its events port in the URL is not: the SUB reaches nobody.
   const commands = await freePort();
-  const agent = await createDriver('zmq', { urls: [`zmq://127.0.0.1:${commands}?events=${await freePort()}`], name: 'agent' });
   const wrongEvents = await freePort();
-  const client = await createDriver('zmq', { urls: [`zmq://127.0.0.1:${commands}?events=${wrongEvents}`], name: 'client', connectTimeoutMs: 1500 });
-  t.after(async () => {
-    await client.close();
-    await agent.close();
-  });
-  await agent.connect();
-  await client.connect();
-  agent.serve({ subject: 'faults.api', competing: true }, () => enc('x'));
-  await agent.flush();
+  const { client } = await agentAndClient(
+    t,
+    `zmq://127.0.0.1:${commands}?events=${await freePort()}`,
+    [`zmq://127.0.0.1:${commands}?events=${wrongEvents}`],
+    { connectTimeoutMs: 1500 },
+    { subject: 'faults.api', competing: true },
+    () => enc('x'),
+  );
   // The agent is reached (a round trip on the commands socket) before the subscription.
   assert.equal(dec((await client.request('faults.api', enc('warm'), { timeoutMs: 10_000 })).data), 'x');
   const sub = client.subscribe('faults.events.>', () => undefined);
@@ -177,18 +182,9 @@ void test('zmq: flush() before any agent is up resolves with a warning, and the 
 void test('zmq: flush() resolves with a warning when only some publishers acknowledged the subscriptions; events from the others arrive', async (t) => {
   const up = await endpoint();
   const away = await endpoint();
-  const agent = await createDriver('zmq', { urls: [up], name: 'agent' });
   const { logger, warned } = warnings();
   // The bound is waited out in full (one publisher never answers): room for the other's handshake on a loaded machine.
-  const client = await createDriver('zmq', { urls: [up, away], name: 'client', connectTimeoutMs: 3000, logger });
-  t.after(async () => {
-    await client.close();
-    await agent.close();
-  });
-  await agent.connect();
-  await client.connect();
-  agent.serve({ subject: 'faults.api', competing: true }, () => enc('x'));
-  await agent.flush();
+  const { agent, client } = await agentAndClient(t, up, [up, away], { connectTimeoutMs: 3000, logger }, { subject: 'faults.api', competing: true }, () => enc('x'));
   let arrived!: (subject: string) => void;
   const event = new Promise<string>((resolve) => (arrived = resolve));
   const sub = client.subscribe('faults.events.>', (m) => arrived(m.subject));

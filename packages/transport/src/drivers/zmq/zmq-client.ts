@@ -75,7 +75,7 @@ export class ZmqClient {
     // Back after a drop: its lanes may have changed meanwhile, and it may have forgotten us.
     if (up && ep.seen && !ep.up) {
       ep.answered = false;
-      this.send(ep, { kind: Kind.HELLO, subject: '', id: '', headers: undefined, data: new Uint8Array(0) });
+      this.#hello(ep);
     }
     ep.up = up;
     if (up) ep.seen = true;
@@ -118,10 +118,19 @@ export class ZmqClient {
   /** Asks every agent for its lanes; resolves when all answered or after `boundMs`. */
   refresh(boundMs: number): Promise<void> {
     for (const ep of this.endpoints) ep.lanes = undefined;
-    for (const ep of this.endpoints) this.send(ep, { kind: Kind.HELLO, subject: '', id: '', headers: undefined, data: new Uint8Array(0) });
+    for (const ep of this.endpoints) this.#hello(ep);
+    return this.#untilAnswered(() => this.endpoints.every((e) => e.lanes !== undefined), boundMs);
+  }
+
+  #hello(ep: Endpoint): void {
+    this.send(ep, { kind: Kind.HELLO, subject: '', id: '', headers: undefined, data: new Uint8Array(0) });
+  }
+
+  /** Resolves once `done()` holds, checked as each agent's lanes arrive, or after `boundMs`. */
+  #untilAnswered(done: () => boolean, boundMs: number): Promise<void> {
     return new Promise((resolve) => {
       const check = () => {
-        if (this.endpoints.every((e) => e.lanes !== undefined)) finish();
+        if (done()) finish();
       };
       const finish = () => {
         clearTimeout(timer);
@@ -139,19 +148,7 @@ export class ZmqClient {
    * Endpoint.answered), or after `boundMs`.
    */
   answered(boundMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.#closed || this.endpoints.some((e) => e.up && e.answered)) finish();
-      };
-      const finish = () => {
-        clearTimeout(timer);
-        this.#helloWaiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(finish, boundMs);
-      this.#helloWaiters.set(check, finish);
-      check();
-    });
+    return this.#untilAnswered(() => this.#closed || this.endpoints.some((e) => e.up && e.answered), boundMs);
   }
 
   /** Agents whose lanes serve the subject, and whether that lane is competing. */
