@@ -1,6 +1,6 @@
 /** `fsbus bench`: suite dispatch, unknown suites, a real (smoke) run through the CLI, and a stop by signal that leaves nothing running. */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -93,4 +93,39 @@ void test('a SIGTERM to fsbus bench stops the suite and everything it started (s
   await until('no simulator, agent or nats-server left', () =>
     processes(`cli-${suite.pid}/`).length + processes(`fsbus-test-${suite.pid}`).length === 0 ? true : undefined,
   10_000);
+});
+
+void test('profile-summary answers --help, summarizes a profile and names an unreadable file in one line', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/profile-summary.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const help = run('--help');
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^usage: profile-summary\.ts/);
+  const dir = mkdtempSync(join(tmpdir(), 'fsbus-profile-summary-'));
+  try {
+    // Two functions of ours, 3 ms and 1 ms of self time.
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 3] },
+        { id: 2, callFrame: { functionName: 'parse', url: 'file:///x/packages/esl/src/parser.ts', lineNumber: 9 } },
+        { id: 3, callFrame: { functionName: 'publish', url: 'file:///x/packages/agent/src/event-publisher.ts', lineNumber: 19 } },
+      ],
+      samples: [2, 2, 2, 3],
+      timeDeltas: [1000, 1000, 1000, 1000],
+      startTime: 0,
+      endTime: 4000,
+    };
+    const file = join(dir, 'p.cpuprofile');
+    writeFileSync(file, JSON.stringify(profile));
+    const summary = run(file);
+    assert.equal(summary.status, 0, summary.stderr);
+    assert.match(summary.stdout, /75\.0%\s+3 ms\s+esl\b/);
+    assert.match(summary.stdout, /25\.0%\s+1 ms\s+publish packages\/agent\/src\/event-publisher\.ts:20/);
+    const missing = run(join(dir, 'nope.cpuprofile'));
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /^profile-summary: .*nope\.cpuprofile: ENOENT/);
+    assert.doesNotMatch(missing.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

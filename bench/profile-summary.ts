@@ -48,10 +48,18 @@ export function summarize(profile: Profile, top = 25): string {
   return [`total sampled ${(total / 1000).toFixed(0)} ms over ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s`, '', 'by area:', ...fmt(area, 12), '', 'by function (self):', ...fmt(fn, top)].join('\n');
 }
 
+const USAGE = 'usage: profile-summary.ts <file.cpuprofile> [top]';
 const [file, top] = process.argv.slice(2);
-if (file === undefined) {
-  console.error('usage: profile-summary.ts <file.cpuprofile> [top]');
+if (file === '--help' || file === '-h') {
+  console.log(USAGE);
+} else if (file === undefined || (top !== undefined && !(Number(top) > 0))) {
+  console.error(USAGE);
   process.exitCode = 2;
 } else {
-  console.log(summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, top === undefined ? 25 : Number(top)));
+  try {
+    console.log(summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, top === undefined ? 25 : Number(top)));
+  } catch (err) {
+    console.error(`profile-summary: ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
 }
