@@ -5,7 +5,7 @@
  */
 import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
 import { LogThrottle, type EslClientStatus } from '@fsbus/esl';
-import { createDriver, type CurveKeys, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
+import { createDriver, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
 import { pino, type Logger } from 'pino';
 import { agentStatusCommand } from './commands/agent-status.js';
 import { apiCommand } from './commands/api.js';
@@ -18,6 +18,7 @@ import { CommandRegistry } from './commands/registry.js';
 import type { AgentConfig } from './config/schema.js';
 import { ParkManager } from './dialplan/park-manager.js';
 import { Dispatcher, type LaneKind } from './dispatcher.js';
+import { driverOptions } from './driver-options.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { EventPublisher } from './event-publisher.js';
 import { FreeSwitchLink } from './freeswitch-link.js';
@@ -184,22 +185,7 @@ export class Agent {
     this.#startedAt = Date.now();
     const c = this.config;
     try {
-      const driver = await createDriver(c.driver, {
-        urls: c.broker.urls,
-        name: `fsbus-agent-${c.node_id}`,
-        namespace: this.subjects.prefix,
-        auth: {
-          ...(c.secrets.brokerToken === undefined ? {} : { token: c.secrets.brokerToken }),
-          ...(c.secrets.brokerNkeySeed === undefined ? {} : { nkeySeed: c.secrets.brokerNkeySeed }),
-          ...(c.broker.user === undefined ? {} : { user: c.broker.user }),
-          ...(c.secrets.brokerPassword === undefined ? {} : { password: c.secrets.brokerPassword }),
-        },
-        ...(c.broker.tls === undefined ? {} : { tls: typeof c.broker.tls === 'boolean' ? c.broker.tls : { ...tlsFiles(c.broker.tls) } }),
-        ...curveKeys(c),
-        bufferMessages: c.broker.buffer_messages,
-        bufferBytes: c.broker.buffer_bytes,
-        logger: this.logger.child({ component: 'broker' }),
-      });
+      const driver = await createDriver(c.driver, driverOptions(c, this.subjects.prefix, this.logger.child({ component: 'broker' })));
       this.#driver = driver;
       driver.on((e) => {
         if (e.type === 'error') {
@@ -396,24 +382,4 @@ export class Agent {
     this.#brokerErrorLog.flush();
     this.#evictionLog.flush();
   }
-}
-
-/** ZeroMQ CURVE keys from config (public/server/client keys) and env (secret key); none = plain sockets. */
-function curveKeys(c: AgentConfig): { curve?: CurveKeys } {
-  const k = c.broker.curve;
-  const curve: CurveKeys = {
-    ...(k?.public_key === undefined ? {} : { publicKey: k.public_key }),
-    ...(k?.server_key === undefined ? {} : { serverKey: k.server_key }),
-    ...(k?.client_keys === undefined ? {} : { clientKeys: k.client_keys }),
-    ...(c.secrets.zmqCurveSecretKey === undefined ? {} : { secretKey: c.secrets.zmqCurveSecretKey }),
-  };
-  return Object.keys(curve).length === 0 ? {} : { curve };
-}
-
-function tlsFiles(t: { ca_file?: string | undefined; cert_file?: string | undefined; key_file?: string | undefined }) {
-  return {
-    ...(t.ca_file === undefined ? {} : { caFile: t.ca_file }),
-    ...(t.cert_file === undefined ? {} : { certFile: t.cert_file }),
-    ...(t.key_file === undefined ? {} : { keyFile: t.key_file }),
-  };
 }
