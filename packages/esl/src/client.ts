@@ -7,7 +7,8 @@
 import { connect as netConnect } from 'node:net';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { simpleCommand } from './command-text.js';
-import { EslCommands, type CommandOptions } from './commands.js';
+import type { CommandOptions } from './command-options.js';
+import { EslCommands } from './commands.js';
 import { EslConnection, type ReplyFrame } from './connection.js';
 import { EslAbortError, EslAuthError, EslClosedError, EslCommandError, EslConnectError, EslRejectedError, EslTimeoutError } from './errors.js';
 import type { EslHubEvents } from './event-hub.js';
@@ -272,16 +273,18 @@ export class EslClient extends EslCommands<EslClientEvents> {
     }
   }
 
-  /** Reports a failed or refused re-apply; true when FreeSWITCH accepted it. */
+  /** Reports a failed or refused re-apply, records an accepted one; true when FreeSWITCH accepted it. */
   #reapplied(line: string, r: PromiseSettledResult<ReplyFrame>): boolean {
     if (r.status === 'rejected') {
       this.logger.warn({ err: r.reason as unknown, command: line.split(' ', 1)[0] }, 're-apply failed');
       return false;
     }
-    if (r.value.kind === 'command-reply' && !r.value.ok) {
+    if (r.value.kind !== 'command-reply') return true;
+    if (!r.value.ok) {
       this.emitError(new EslCommandError(`re-apply of "${line}"`, r.value.replyText));
       return false;
     }
+    this.subs.onReplayed(line, r.value);
     return true;
   }
 

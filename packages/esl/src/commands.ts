@@ -3,45 +3,20 @@
  * subclass (the inbound client's current socket, or an outbound session's socket).
  */
 import { randomUUID } from 'node:crypto';
+import type { BgapiOptions, BgapiResult, CommandOptions, EventSubscription, ExecuteOptions } from './command-options.js';
 import { bgapiCommand, checkLine, checkToken, executeMsg, sendeventCommand, sendmsgCommand, simpleCommand, type SendMsg } from './command-text.js';
 import type { EslConnection, ReplyFrame } from './connection.js';
 import { EslCommandError, EslProtocolError } from './errors.js';
 import type { EventFormat } from './event-codec.js';
-import { eventWords, type EventName } from './event-names.js';
+import { eventWords } from './event-names.js';
 import type { EslEvent } from './event.js';
 import { EslEventHub, type EslHubEvents } from './event-hub.js';
+import { ExecuteLoop } from './execute-loop.js';
 import type { CommandReplyFrame } from './frame.js';
 import { SelfDelivery } from './self-delivery.js';
 import { SubscriptionState } from './subscription-state.js';
 
-export interface CommandOptions {
-  /** Milliseconds to wait for the reply. @default requestTimeoutMs of the client (30000) */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-export interface BgapiOptions extends CommandOptions {
-  /** The Job-UUID to use. @default crypto.randomUUID() */
-  jobUuid?: string;
-}
-
-export interface ExecuteOptions extends CommandOptions {
-  eventLock?: boolean;
-  loops?: number;
-  /** The Event-UUID to send (becomes the Application-UUID of the completion). @default crypto.randomUUID() */
-  eventUuid?: string;
-}
-
-export interface BgapiResult {
-  jobUuid: string;
-  /** The BACKGROUND_JOB body: the command's output, `-ERR …` included. */
-  body: string;
-}
-
 const EVENT_FORMATS: readonly string[] = ['plain', 'json', 'xml'];
-
-/** An event name (`ALL` included) or, after `CUSTOM`, a subclass such as `sofia::register`. */
-export type EventSubscription = EventName | (string & {});
 
 export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Events]: unknown[] }> extends EslEventHub<Events> {
   protected readonly subs = new SubscriptionState();
@@ -79,9 +54,10 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   /** The connection to send on; throws EslClosedError when there is none ready. */
   protected abstract connectionFor(label: string): EslConnection;
 
-  /** The socket changed: what bgapi/execute set up for themselves is gone with it. */
+  /** The socket changed: what bgapi/execute set up for themselves, and what the re-apply confirmed, are gone with it. */
   protected resetInternalState(): void {
     this.#delivery.reset();
+    this.subs.forgetReplayed();
   }
 
   protected send(conn: EslConnection, text: string, label: string, opts: CommandOptions = {}): Promise<ReplyFrame> {
@@ -141,6 +117,8 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   async events(format: EventFormat, names: readonly EventSubscription[], opts?: CommandOptions): Promise<CommandReplyFrame> {
     if (!EVENT_FORMATS.includes(format)) throw new EslCommandError('event', `-ERR unknown format ${String(format)}`);
     for (const n of names) checkToken('event name', n);
+    const replayed = this.#replayed(this.subs.replayedEventReply(format, names), opts);
+    if (replayed !== undefined) return replayed;
     // Recorded before the reply so a concurrent bgapi sees it (it must not subscribe and nix it).
     this.subs.onEvents(format, names);
     try {
@@ -173,6 +151,8 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   async filter(header: string, value: string, opts?: CommandOptions): Promise<CommandReplyFrame> {
     checkToken('filter header', header);
     checkLine('filter value', value);
+    const replayed = this.#replayed(this.subs.replayedReply(`filter ${header} ${value}`), opts);
+    if (replayed !== undefined) return replayed;
     this.subs.onFilter(header, value);
     // A first filter would block pending bgapi/execute results: their own filters go first.
     this.#internal((conn) => this.#delivery.syncFilters(conn));
@@ -216,9 +196,10 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
 
   /**
    * Runs a dialplan application and resolves with its CHANNEL_EXECUTE_COMPLETE (matched by the
-   * Event-UUID we send). `timeoutMs` bounds the whole wait; without it the reply is bounded by
-   * requestTimeoutMs (not at all on a `static` outbound session, whose reply comes after the
-   * application) and the completion by the channel's life (its hangup rejects the wait).
+   * Event-UUID we send; with `loops`, that of the last run: see ExecuteOptions.loops).
+   * `timeoutMs` bounds the whole wait; without it the reply is bounded by requestTimeoutMs (not at
+   * all on a `static` outbound session, whose reply comes after the application) and the
+   * completion by the channel's life (its hangup rejects the wait).
    */
   async execute(uuid: string | undefined, app: string, arg?: string, opts: ExecuteOptions = {}): Promise<EslEvent> {
     return this.#execute(uuid, app, arg, opts, false);
@@ -240,8 +221,11 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     const label = `${async ? 'executeAsync' : 'execute'} ${app}`;
     const conn = this.connectionFor('execute');
     const channel = uuid ?? this.channelUuid();
-    const wait = this.waitForExecute(eventUuid, channel, label, opts.timeoutMs ?? 0, opts.signal);
+    const loop = opts.loops !== undefined && opts.loops > 1 ? new ExecuteLoop(opts.loops) : undefined;
+    const wait = this.waitForExecute(eventUuid, channel, label, opts.timeoutMs ?? 0, opts.signal, loop);
     const release = this.#delivery.acquire(conn, 'CHANNEL_EXECUTE_COMPLETE', 'Application-UUID', eventUuid);
+    // Each run's start tells how long it took; the filter above (on Application-UUID) lets it through.
+    const releaseRuns = loop === undefined ? undefined : this.#delivery.acquire(conn, 'CHANNEL_EXECUTE', 'Application-UUID', eventUuid, false);
     // An application that never runs (unknown name: FreeSWITCH hangs the channel up; a channel
     // gone before its turn) fires no completion: the hangup is what ends the wait. Subscribed
     // only, not filtered: a Unique-ID filter would let all of the channel's events through.
@@ -253,6 +237,7 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     } finally {
       wait.cancel();
       release();
+      releaseRuns?.();
       releaseHangup?.();
     }
   }
@@ -267,13 +252,16 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     if (uuid !== undefined) parts.push(checkToken('uuid', uuid), checkToken('format', format ?? this.subs.format ?? 'plain'));
     else if (format !== undefined) parts.push(checkToken('format', format));
     const line = parts.join(' ');
+    const replayed = this.#replayed(this.subs.replayedReply(line), opts);
+    if (replayed !== undefined) return replayed;
     const reply = await this.#command(line, opts, true);
     this.subs.myevents = line;
     return reply;
   }
 
   async divertEvents(on: boolean, opts?: CommandOptions): Promise<CommandReplyFrame> {
-    const reply = await this.#command(`divert_events ${on ? 'on' : 'off'}`, opts, true);
+    const line = `divert_events ${on ? 'on' : 'off'}`;
+    const reply = this.#replayed(this.subs.replayedReply(line), opts) ?? (await this.#command(line, opts, true));
     this.subs.divert = on;
     return reply;
   }
@@ -289,7 +277,7 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   /** `log <level>` (0-7 or a name like `debug`): log/data frames arrive as 'log'. */
   async log(level: number | string, opts?: CommandOptions): Promise<CommandReplyFrame> {
     const value = checkToken('log level', String(level));
-    const reply = await this.#command(`log ${value}`, opts, true);
+    const reply = this.#replayed(this.subs.replayedReply(`log ${value}`), opts) ?? (await this.#command(`log ${value}`, opts, true));
     this.subs.logLevel = value;
     return reply;
   }
@@ -311,6 +299,14 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   /** `exit`: FreeSWITCH answers `+OK bye`, sends a disconnect-notice and closes. */
   async exit(opts?: CommandOptions): Promise<CommandReplyFrame> {
     return this.#command('exit', opts, true);
+  }
+
+  /**
+   * What the reconnect's re-apply already got accepted, unchanged since, is not sent again (a user
+   * subscribing again on 'ready' would double it): FreeSWITCH's reply to the re-apply answers it.
+   */
+  #replayed(reply: CommandReplyFrame | undefined, opts: CommandOptions | undefined): CommandReplyFrame | undefined {
+    return opts?.signal?.aborted === true ? undefined : reply;
   }
 
   /** Runs an internal step (SelfDelivery) on the current connection; none ready, nothing to do. */

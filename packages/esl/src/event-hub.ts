@@ -5,6 +5,7 @@
  */
 import { EslAbortError, EslClosedError, EslTimeoutError, type EslProtocolError } from './errors.js';
 import type { EslEvent } from './event.js';
+import type { ExecuteLoop } from './execute-loop.js';
 import { EventIterator, type IterateOptions } from './event-iterator.js';
 import type { DisconnectNoticeFrame, EslFrame, LogFrame, UnknownFrame } from './frame.js';
 import type { EslLogger } from './logger.js';
@@ -32,8 +33,8 @@ export interface EslStats {
   reconnects: number;
 }
 
-/** The result events bgapi (BACKGROUND_JOB) and execute (the other two) subscribe to for themselves. */
-const SELF_SUBSCRIBED: ReadonlySet<string> = new Set(['BACKGROUND_JOB', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE']);
+/** The result events bgapi (BACKGROUND_JOB) and execute (the others; CHANNEL_EXECUTE with `loops` only) subscribe to for themselves. */
+const SELF_SUBSCRIBED: ReadonlySet<string> = new Set(['BACKGROUND_JOB', 'CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE']);
 
 export type ChannelListener = (event: EslEvent) => void;
 
@@ -42,6 +43,8 @@ interface Waiter {
   reject(err: Error): void;
   /** The channel the awaited event is about, to fail the wait when it hangs up first. */
   channel: string | undefined;
+  /** An execute with `loops`: settled by the completion of its last run, not its first. */
+  loop?: ExecuteLoop | undefined;
 }
 
 export interface Wait {
@@ -137,6 +140,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     const name = event.name;
     if (name === 'BACKGROUND_JOB') this.#settle(this.#jobWaiters, event.getHeader('Job-UUID'), event);
     else if (name === 'CHANNEL_EXECUTE_COMPLETE') this.#settle(this.#execWaiters, event.getHeader('Application-UUID'), event);
+    else if (name === 'CHANNEL_EXECUTE' && this.#execWaiters.size > 0) this.#runStarted(event);
     else if (name === 'CHANNEL_HANGUP_COMPLETE') this.#channelGone(event.uuid);
     // bgapi/execute may subscribe to these for themselves (switch-wide, even on an outbound
     // session): the waiters above get them always, the user only what the user's own
@@ -172,9 +176,12 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     return this.#wait(this.#jobWaiters, jobUuid, undefined, label, timeoutMs, signal);
   }
 
-  /** Waits for the CHANNEL_EXECUTE_COMPLETE whose Application-UUID is `eventUuid`. */
-  protected waitForExecute(eventUuid: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined): Wait {
-    return this.#wait(this.#execWaiters, eventUuid, channel, label, timeoutMs, signal);
+  /**
+   * Waits for the CHANNEL_EXECUTE_COMPLETE whose Application-UUID is `eventUuid`; with `loop`, for
+   * the one of the last run (a hangup after a completion then resolves with that completion).
+   */
+  protected waitForExecute(eventUuid: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined, loop?: ExecuteLoop): Wait {
+    return this.#wait(this.#execWaiters, eventUuid, channel, label, timeoutMs, signal, loop);
   }
 
   /** The socket is gone: nothing awaited on it can arrive any more. */
@@ -196,8 +203,14 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     if (key === undefined) return;
     const w = map.get(key);
     if (w === undefined) return;
+    if (w.loop !== undefined && !w.loop.onComplete(event)) return;
     map.delete(key);
     w.resolve(event);
+  }
+
+  #runStarted(event: EslEvent): void {
+    const key = event.getHeader('Application-UUID');
+    if (key !== undefined) this.#execWaiters.get(key)?.loop?.onExecute(event);
   }
 
   #channelGone(uuid: string | undefined): void {
@@ -205,11 +218,14 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     for (const [key, w] of this.#execWaiters) {
       if (w.channel !== uuid) continue;
       this.#execWaiters.delete(key);
-      w.reject(new EslClosedError(`channel ${uuid} hung up before the application completed`));
+      // FreeSWITCH leaves a loop once the channel is gone: the last run that completed ends it.
+      const last = w.loop?.last;
+      if (last !== undefined) w.resolve(last);
+      else w.reject(new EslClosedError(`channel ${uuid} hung up before the application completed`));
     }
   }
 
-  #wait(map: Map<string, Waiter>, key: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined): Wait {
+  #wait(map: Map<string, Waiter>, key: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined, loop?: ExecuteLoop): Wait {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     let waiter!: Waiter;
@@ -221,6 +237,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     const promise = new Promise<EslEvent>((resolve, reject) => {
       waiter = {
         channel,
+        loop,
         resolve: (e) => {
           cleanup();
           resolve(e);

@@ -62,7 +62,7 @@ export { EslServer, DEFAULT_OUTBOUND_PORT } from './server.js';
 export type { EslServerOptions, EslServerEvents } from './server.js';
 export { EslSession } from './session.js';
 export type { EslSessionEvents, EslSessionOptions, PlayAndGetDigitsOptions } from './session.js';
-export type { CommandOptions, BgapiOptions, BgapiResult, ExecuteOptions, EventSubscription } from './commands.js';
+export type { CommandOptions, BgapiOptions, BgapiResult, ExecuteOptions, EventSubscription } from './command-options.js';
 export type { SendMsg } from './command-text.js';
 export type { ReplyFrame, RequestOptions } from './connection.js';
 export type { EslHubEvents, EslStats, ChannelListener } from './event-hub.js';

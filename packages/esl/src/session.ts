@@ -5,7 +5,8 @@
  * where FreeSWITCH replies as soon as the application is dispatched).
  */
 import { checkToken, simpleCommand } from './command-text.js';
-import { EslCommands, type CommandOptions, type ExecuteOptions } from './commands.js';
+import type { CommandOptions, ExecuteOptions } from './command-options.js';
+import { EslCommands } from './commands.js';
 import type { Socket } from 'node:net';
 import { EslConnection } from './connection.js';
 import { EslClosedError, EslCommandError, EslInvalidArgumentError } from './errors.js';

@@ -5,9 +5,14 @@
  *
  * The words of `event` / `nixevent` are read as mod_event_socket reads them: names in any case
  * (switch_name_event), every word after `CUSTOM` a subclass, unknown names ignored.
+ *
+ * It also keeps what FreeSWITCH accepted of the re-apply on the current socket: a user who
+ * subscribes again once the client is back ('ready') is answered from it, and FreeSWITCH does
+ * not get every command twice (nor the replay one more filter per reconnect).
  */
 import type { EventFormat } from './event-codec.js';
 import { eventWords, MYEVENTS_NAMES } from './event-names.js';
+import type { CommandReplyFrame } from './frame.js';
 
 const MYEVENTS: ReadonlySet<string> = new Set(MYEVENTS_NAMES);
 
@@ -24,6 +29,8 @@ export class SubscriptionState {
   logLevel: string | undefined;
   myevents: string | undefined;
   divert: boolean | undefined;
+  /** FreeSWITCH's accepting replies to the re-apply on the current socket, by command line. */
+  readonly #replayed = new Map<string, CommandReplyFrame>();
 
   /** `event <format> <words>`: FreeSWITCH adds to what is subscribed. */
   onEvents(format: EventFormat, words: readonly string[]): void {
@@ -85,6 +92,52 @@ export class SubscriptionState {
 
   get hasFilters(): boolean {
     return this.filters.length > 0;
+  }
+
+  /** FreeSWITCH accepted `line` of the re-apply (replayCommands) on the current socket. */
+  onReplayed(line: string, reply: CommandReplyFrame): void {
+    this.#replayed.set(line, reply);
+  }
+
+  /** The socket changed: what its re-apply confirmed is gone with it. */
+  forgetReplayed(): void {
+    this.#replayed.clear();
+  }
+
+  /**
+   * The reply to the re-apply of `line` (filter, log, myevents, divert_events) while sending it
+   * again would change nothing: accepted on this socket, and still part of the state. Else undefined.
+   */
+  replayedReply(line: string): CommandReplyFrame | undefined {
+    const reply = this.#replayed.get(line);
+    return reply !== undefined && this.replayCommands().includes(line) ? reply : undefined;
+  }
+
+  /**
+   * The same for `event <format> <words>`: the re-apply of the subscription as it stands was
+   * accepted on this socket, in this format, and it has every word on already.
+   */
+  replayedEventReply(format: EventFormat, words: readonly string[]): CommandReplyFrame | undefined {
+    if (this.#replayed.size === 0 || format !== this.format) return undefined;
+    let reply: CommandReplyFrame | undefined;
+    for (const line of this.replayCommands()) {
+      if (!line.startsWith('event ') && !line.startsWith('nixevent ')) continue;
+      const accepted = this.#replayed.get(line);
+      if (accepted === undefined) return undefined;
+      if (line.startsWith('event ')) reply = accepted;
+    }
+    return reply !== undefined && this.#hasOn(words) ? reply : undefined;
+  }
+
+  /** Whether `event` with these words would turn nothing on. An unknown word may make FreeSWITCH answer otherwise: no. */
+  #hasOn(words: readonly string[]): boolean {
+    let known = 0;
+    for (const { name, subclass } of eventWords(words)) {
+      known++;
+      const on = name === undefined ? this.#subclasses.has(subclass) : name === 'ALL' ? this.#all && this.#nixed.size === 0 : this.isSubscribedByEvent(name);
+      if (!on) return false;
+    }
+    return known > 0 && known === words.length;
   }
 
   /** The commands that rebuild this state on a fresh connection, in FreeSWITCH's order of effect. */

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { backoffDelay, EslClient, EslClosedError, EslProtocolError, type EslClientStatus } from '../src/index.js';
+import { backoffDelay, EslClient, EslClosedError, EslProtocolError, type CommandReplyFrame, type EslClientStatus } from '../src/index.js';
 import { bounded, eventWhere, nextEvent, ScriptedPeer, type PeerConn, type ReceivedCommand } from './support/scripted-peer.js';
 
 /** Replies like FreeSWITCH would, except to `api hang` (never answered). */
@@ -64,6 +64,44 @@ void test('after a lost connection: re-auth, then subscription, filters, log lev
   assert.deepEqual(statuses, ['connecting', 'ready', 'disconnected', 'reconnecting', 'ready']);
   assert.equal(client.stats.reconnects, 1);
   assert.match(await client.api('status'), new RegExp(`status on ${peer.port}:`));
+  await client.close();
+  await peer.close();
+});
+
+void test('subscribing again on every "ready" (as fsbus-agent does): the re-apply answers it, each command goes once per reconnect', async (t) => {
+  const peer = await ScriptedPeer.start({ onCommand: okAll });
+  t.after(() => peer.close());
+  const client = new EslClient({ port: peer.port, reconnect: FAST });
+  t.after(() => client.close());
+  let again: Promise<CommandReplyFrame[]> | undefined;
+  client.on('status', (s) => {
+    if (s === 'ready') again = Promise.all([client.events('json', ['CHANNEL_ANSWER', 'CUSTOM', 'sofia::register']), client.filter('Unique-ID', 'abc'), client.log('debug')]);
+  });
+  const reconnect = async (): Promise<string[]> => {
+    const ready = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'ready');
+    peer.connections.at(-1)!.destroy();
+    await bounded(ready, 'the reconnect');
+    const replies = await bounded(again!, 'the subscription asked for on ready');
+    assert.ok(replies.every((r) => r.ok));
+    await client.api('status'); // answered after everything before it
+    return peer.connections.at(-1)!.received.map((c) => c.line);
+  };
+  await client.connect();
+  await bounded(again!, 'the first subscription');
+  const replayed = ['auth ClueCon', 'event json CHANNEL_ANSWER CUSTOM sofia::register', 'filter Unique-ID abc', 'log debug', 'api status'];
+  assert.deepEqual(await reconnect(), replayed);
+  // The replay did not grow either (one more filter per reconnect, before).
+  assert.deepEqual(await reconnect(), replayed);
+  // What changes the state is sent: a new name, another format, a new filter.
+  await client.events('json', ['CHANNEL_ANSWER', 'CHANNEL_HANGUP']);
+  await client.events('plain', ['CHANNEL_HANGUP']);
+  await client.filter('Unique-ID', 'def');
+  await client.log('debug'); // still as re-applied: not sent
+  assert.deepEqual(peer.connections.at(-1)!.received.slice(replayed.length).map((c) => c.line), [
+    'event json CHANNEL_ANSWER CHANNEL_HANGUP',
+    'event plain CHANNEL_HANGUP',
+    'filter Unique-ID def',
+  ]);
   await client.close();
   await peer.close();
 });
