@@ -90,9 +90,16 @@ export abstract class BaseDriver extends DriverCore {
     this.#pending.delete(id);
     p.item.settled = true;
     p.cleanup();
+    this.requestSettled(p.item);
     if (err === undefined) p.resolve(p.replies);
     else p.reject(err);
   }
+
+  /**
+   * One of this driver's requests (or gatherings) stopped waiting: replied, timed out, aborted or
+   * failed. A subclass that keeps something per request in flight lets go of it here.
+   */
+  protected requestSettled(_item: OutboxItem): void {}
 
   /** A reply arrived for `correlationId` (ignored when nobody waits for it any more). */
   protected deliverReply(correlationId: string | undefined, message: InboundMessage): void {

@@ -25,8 +25,6 @@ export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 export const DEFAULT_AMQP_EXCHANGE = 'freeswitch';
 /** AMQP's short-string limit: a binding key (a subscribe pattern) longer than this cannot be sent. */
 const MAX_BINDING_KEY_BYTES = 255;
-/** Requests tracked per channel before the settled ones are first swept out. */
-const SWEEP_MIN = 1024;
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -60,11 +58,11 @@ export class AmqpDriver extends BaseDriver {
   #conn: ChannelModel | undefined;
   #ch: ConfirmChannel | undefined;
   /**
-   * This driver's own requests (and gathers) published on the current channel: their replies can
-   * only come back on it (direct reply-to), so they fail when it dies. Settled ones are swept out.
+   * This driver's own requests (and gathers) published on the current channel and not settled yet:
+   * their replies can only come back on it (direct reply-to), so they fail when it dies. Each leaves
+   * when it settles, its payload with it.
    */
   readonly #awaitingReplies = new Set<OutboxItem>();
-  #sweepAt = SWEEP_MIN;
   /** Unconfirmed publishes dropped in this tick, logged as one batch. */
   #unconfirmedDrops = 0;
   readonly #unconfirmedLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), 'publishes not confirmed by the broker, dropped');
@@ -213,24 +211,19 @@ export class AmqpDriver extends BaseDriver {
     for (const s of this.#streamConsumers) s.detach();
     const awaiting = [...this.#awaitingReplies];
     this.#awaitingReplies.clear();
-    this.#sweepAt = SWEEP_MIN;
     if (this.status === 'closed') return;
     this.setStatus('reconnecting');
     this.#schedule();
     // Their direct reply-to consumer went with the channel: a reply can never arrive. Not sent
     // again either (it may have run): the requester hears it now instead of at its timeout.
     for (const item of awaiting) {
-      if (item.settled === true || item.correlationId === undefined) continue;
+      if (item.correlationId === undefined) continue;
       this.requestLost(item.correlationId, new TransportError(TransportErrorCode.DISCONNECTED, `request to ${item.subject}: the connection to RabbitMQ was lost before the reply came (it may have run)`));
     }
   }
 
-  /** Remembers a request of ours published on the current channel; sweeps out the settled ones now and then. */
-  #awaitReply(item: OutboxItem): void {
-    this.#awaitingReplies.add(item);
-    if (this.#awaitingReplies.size < this.#sweepAt) return;
-    for (const i of this.#awaitingReplies) if (i.settled === true) this.#awaitingReplies.delete(i);
-    this.#sweepAt = Math.max(SWEEP_MIN, 2 * this.#awaitingReplies.size);
+  protected override requestSettled(item: OutboxItem): void {
+    this.#awaitingReplies.delete(item);
   }
 
   #schedule(): void {
@@ -289,7 +282,7 @@ export class AmqpDriver extends BaseDriver {
     if (item.deadline !== undefined) props['expiration'] = String(Math.max(1, Math.round(item.deadline - performance.now())));
     ch.publish(this.#exchange, item.subject, content, props, (err: unknown) => this.#confirmed(item, err));
     // Our own request (a hand-off carries its requester's reply address, not ours).
-    if (item.replyTo === DIRECT_REPLY_TO) this.#awaitReply(item);
+    if (item.replyTo === DIRECT_REPLY_TO) this.#awaitingReplies.add(item);
   }
 
   /**
