@@ -7,6 +7,9 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startNatsServer } from '@fsbus/testkit';
 import { createDriver, TransportErrorCode, type Driver, type ServeRequest } from '@fsbus/transport';
+import { MsgHdrsImpl } from '@nats-io/transport-node';
+import { waitStatus } from './conformance/helpers.js';
+import { startRelay } from './conformance/relay.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -95,6 +98,14 @@ void test("nats: a request over the server's max_payload (headers included) or t
     // 1000 bytes fit alone; with a header they do not.
     assert.equal(dec((await client.request('mux.size', new Uint8Array(1000), { timeoutMs: 10_000 })).data), 're:1000');
     await assert.rejects(client.request('mux.size', new Uint8Array(1000), { timeoutMs: 10_000, headers: { 'x-pad': 'p'.repeat(40) } }), tooBig);
+    // The bound is the server's own: payload + headers as nats.js writes them, up to max_payload exactly.
+    const pad = { 'x-pad': 'p'.repeat(40) };
+    const padHeaders = new MsgHdrsImpl();
+    padHeaders.set('x-pad', pad['x-pad']);
+    const room = 1024 - padHeaders.encode().byteLength;
+    assert.equal(dec((await client.request('mux.size', new Uint8Array(room), { timeoutMs: 10_000, headers: pad })).data), `re:${room}`);
+    await assert.rejects(client.request('mux.size', new Uint8Array(room + 1), { timeoutMs: 10_000, headers: pad }), { ...tooBig, message: /the message is 1025 bytes/ });
+    await assert.rejects(client.gather('mux.size', new Uint8Array(room + 1), { timeoutMs: 10_000, headers: pad }), { code: TransportErrorCode.UNSUPPORTED, message: /the message is 1025 bytes/ });
     await assert.rejects(client.request('mux.size here', enc('x'), { timeoutMs: 10_000 }), { code: TransportErrorCode.UNSUPPORTED, message: /white space/ });
     // A gather too (nats.js's requestMany path).
     await assert.rejects(client.gather('mux.size', new Uint8Array(1025), { timeoutMs: 10_000 }), { code: TransportErrorCode.UNSUPPORTED, message: /^gather on mux\.size: the message is 1025 bytes, over the server's max_payload of 1024 bytes$/ });
@@ -116,6 +127,31 @@ void test("nats: a request over the server's max_payload (headers included) or t
   } finally {
     await client.close();
     await responder.close();
+    await server.stop();
+  }
+});
+
+void test("nats: the server's max_payload is kept while reconnecting (nats.js forgets it when it dials again): an oversize request is still refused at once", async () => {
+  const server = await startNatsServer({ maxPayloadBytes: 1024 });
+  const relay = await startRelay(server.port);
+  const client = await createDriver('nats', { urls: [relay.url(server.url)] });
+  try {
+    await client.connect();
+    const dialled = relay.accepted;
+    // The link breaks and the server is gone: nats.js dials again through the relay and gets no INFO.
+    await server.halt();
+    await waitStatus(client, 'reconnecting');
+    await relay.accepting(dialled + 1);
+    assert.equal(client.maxPayloadBytes, 1024);
+    await assert.rejects(client.request('mux.size', new Uint8Array(1025), { timeoutMs: 2_000 }), {
+      code: TransportErrorCode.UNSUPPORTED,
+      message: /the message is 1025 bytes, over the server's max_payload of 1024 bytes$/,
+    });
+    await assert.rejects(client.gather('mux.size', new Uint8Array(1025), { timeoutMs: 2_000 }), { code: TransportErrorCode.UNSUPPORTED });
+    assert.equal(client.stats().pending, 0, 'nothing waits in the outbox to be refused on reconnect');
+  } finally {
+    await client.close();
+    await relay.close();
     await server.stop();
   }
 });

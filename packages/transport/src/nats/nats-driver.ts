@@ -11,7 +11,7 @@ import { connectError, DriverCore } from '../drivers/driver-core.js';
 import { closingSocketsOnFailure } from './connect-sockets.js';
 import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
-import { RequestMux, unsendableReason } from './nats-request-mux.js';
+import { RequestMux, unsendableReason, type NatsOutboxItem } from './nats-request-mux.js';
 import { controlLineProblem, drainSub, isNoResponders, mapRequestError, toInbound, toNatsHeaders, withSignal } from './nats-util.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
 
@@ -36,9 +36,15 @@ class NatsDriver extends DriverCore {
   readonly name = 'nats';
   readonly capabilities = CAPABILITIES;
 
+  /**
+   * The server's max_payload from its INFO. nats.js forgets the INFO whenever it starts a dial, so
+   * for most of an outage: the one learned on (re)connecting is kept until a server says again.
+   */
   get maxPayloadBytes(): number | undefined {
-    return this.#nc?.info?.max_payload;
+    if (this.status === 'closed') return undefined;
+    return this.#nc?.info?.max_payload ?? this.#maxPayload;
   }
+  #maxPayload: number | undefined;
   #nc: NatsConnection | undefined;
   /** Request/reply without nats.js's per-request error objects (see nats-request-mux.ts). */
   #requests: RequestMux | undefined;
@@ -59,6 +65,7 @@ class NatsDriver extends DriverCore {
       throw this.closedDuringConnect();
     }
     this.#nc = nc;
+    this.#maxPayload = nc.info?.max_payload;
     void this.#watch(nc);
     // Publishes made before connect() resolved waited in the outbox: out first, then 'connected'.
     this.online(nc.getServer());
@@ -78,6 +85,7 @@ class NatsDriver extends DriverCore {
           const server = s.server;
           nc.flush().then(
             () => {
+              this.#maxPayload = nc.info?.max_payload ?? this.#maxPayload;
               if (!nc.isClosed() && this.status === 'reconnecting') this.online(server);
             },
             () => undefined, // lost again: the next 'reconnect' announces it
@@ -110,7 +118,10 @@ class NatsDriver extends DriverCore {
     const tooLong = controlLineProblem(item.subject);
     if (tooLong !== undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `publish to ${item.subject.slice(0, 80)}…: ${tooLong}`);
     const opts: { headers?: MsgHdrs; reply?: string } = {};
-    if (item.headers !== undefined) opts.headers = toNatsHeaders(item.headers);
+    // A request from our mux brings its headers made and measured already.
+    const made = (item as NatsOutboxItem).natsHeaders;
+    if (made !== undefined) opts.headers = made;
+    else if (item.headers !== undefined) opts.headers = toNatsHeaders(item.headers);
     if (item.replyTo !== undefined) opts.reply = item.replyTo;
     this.#nc!.publish(item.subject, item.data, opts);
   }
@@ -164,7 +175,7 @@ class NatsDriver extends DriverCore {
     const nc = this.#conn();
     // Through send(): while the server is away a request waits in our outbox, not in nats.js's
     // buffer, so one whose requester gave up (timeout, abort) is not sent on reconnect.
-    this.#requests ??= new RequestMux(nc, (item) => this.send(item));
+    this.#requests ??= new RequestMux(nc, (item) => this.send(item), () => this.maxPayloadBytes);
     const msg = await this.#requests.request(subject, data, {
       timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       headers: options.headers,
@@ -178,8 +189,9 @@ class NatsDriver extends DriverCore {
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     // Before anything is published: an aborted gather must not reach every node.
     if (options.signal?.aborted === true) throw new TransportError(TransportErrorCode.ABORTED, `gather on ${subject} was aborted`, { cause: options.signal.reason });
-    // As for a request: never sendable is not "disconnected".
-    const unsendable = unsendableReason(nc, subject, data, options.headers);
+    // As for a request: never sendable is not "disconnected"; the headers measured are those sent.
+    const headers = options.headers === undefined ? undefined : toNatsHeaders(options.headers);
+    const unsendable = unsendableReason(this.maxPayloadBytes, subject, data, headers);
     if (unsendable !== undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `gather on ${subject}: ${unsendable}`);
     const out: InboundMessage[] = [];
     // nats.js's iterator has stop(), which cancels the request; its type does not say so.
@@ -188,7 +200,7 @@ class NatsDriver extends DriverCore {
       const iter = await nc.requestMany(subject, data, {
         maxWait: timeoutMs,
         ...(options.expect === undefined ? { strategy: 'timer' as const } : { strategy: 'count' as const, maxMessages: options.expect }),
-        ...(options.headers === undefined ? {} : { headers: toNatsHeaders(options.headers) }),
+        ...(headers === undefined ? {} : { headers }),
       });
       replies = iter as { stop?: () => void };
       for await (const m of iter) out.push(toInbound(m));

@@ -8,7 +8,7 @@
  * that waited out an outage is never sent after its requester gave up.
  */
 import { DeadlineTimer } from '@fsbus/esl';
-import { createInbox, MsgHdrsImpl, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import { createInbox, type Msg, type MsgHdrsImpl, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import type { MessageHeaders, PublishOutcome } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import type { OutboxItem } from '../outbox.js';
@@ -18,6 +18,12 @@ export interface MuxRequestOptions {
   timeoutMs: number;
   headers?: MessageHeaders | undefined;
   signal?: AbortSignal | undefined;
+}
+
+/** A request as the mux hands it to the driver: its headers already in nats.js's form, measured. */
+export interface NatsOutboxItem extends OutboxItem {
+  /** Sent as they are (nats.js encodes them once: toNatsHeaders). */
+  natsHeaders?: MsgHdrsImpl | undefined;
 }
 
 interface Pending {
@@ -40,6 +46,7 @@ function isNoRespondersReply(msg: Msg): boolean {
 export class RequestMux {
   readonly #nc: NatsConnection;
   readonly #send: (item: OutboxItem) => PublishOutcome;
+  readonly #maxPayload: () => number | undefined;
   readonly #prefix: string;
   readonly #pending = new Map<string, Pending>();
   #subscription: NatsSubscription | undefined;
@@ -47,9 +54,11 @@ export class RequestMux {
   readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
   #closed = false;
 
-  constructor(nc: NatsConnection, send: (item: OutboxItem) => PublishOutcome, inboxPrefix?: string) {
+  /** `maxPayload`: the server's max_payload as last known (kept while reconnecting), if any. */
+  constructor(nc: NatsConnection, send: (item: OutboxItem) => PublishOutcome, maxPayload: () => number | undefined, inboxPrefix?: string) {
     this.#nc = nc;
     this.#send = send;
+    this.#maxPayload = maxPayload;
     this.#prefix = createInbox(inboxPrefix);
     // A connection that closes for good (not a reconnect) takes its waiting requests with it.
     void nc.closed().then(() => this.close());
@@ -64,14 +73,16 @@ export class RequestMux {
     const signal = options.signal;
     if (signal?.aborted === true) return Promise.reject(abortedError(subject, signal));
     if (this.#closed) return Promise.reject(new TransportError(TransportErrorCode.CLOSED, `request to ${subject}: the connection is closed`));
+    // Made once: measured here, sent as they are (now or from the outbox).
+    const natsHeaders = options.headers === undefined ? undefined : toNatsHeaders(options.headers);
     // Never sendable, told apart from an outbox that is full: sending it again cannot help.
-    const unsendable = unsendableReason(this.#nc, subject, data, options.headers);
+    const unsendable = unsendableReason(this.#maxPayload(), subject, data, natsHeaders);
     if (unsendable !== undefined) return Promise.reject(new TransportError(TransportErrorCode.UNSUPPORTED, `request to ${subject}: ${unsendable}`));
     this.#subscription ??= this.#nc.subscribe(`${this.#prefix}.*`, { callback: (err, msg) => this.#onReply(err, msg) });
     const token = (++this.#seq).toString(36);
     return new Promise<Msg>((resolve, reject) => {
       const deadline = performance.now() + options.timeoutMs;
-      const item: OutboxItem = { kind: 'request', subject, data, headers: options.headers, replyTo: `${this.#prefix}.${token}`, deadline };
+      const item: NatsOutboxItem = { kind: 'request', subject, data, headers: options.headers, natsHeaders, replyTo: `${this.#prefix}.${token}`, deadline };
       const pending: Pending = { resolve, reject, subject, timeoutMs: options.timeoutMs, deadline, cleanup: undefined, item };
       if (signal !== undefined) {
         const onAbort = (): void => this.#fail(token, abortedError(subject, signal));
@@ -136,18 +147,16 @@ function abortedError(subject: string, signal: AbortSignal): TransportError {
 
 /**
  * Why nats.js would refuse to publish this message whatever the connection's state, as it checks
- * (a subject that is empty or has white space; a message over the server's max_payload, known
- * from its INFO, headers included), or undefined. Checked before a request waits in the outbox
- * while the server is away, where it would otherwise be refused on reconnect and time out.
+ * (a subject that is empty or has white space; a message over the server's max_payload `max`,
+ * headers included), or undefined. Checked before a request waits in the outbox while the server
+ * is away, where it would otherwise be refused on reconnect and time out.
  */
-export function unsendableReason(nc: NatsConnection, subject: string, data: Uint8Array, headers: MessageHeaders | undefined): string | undefined {
+export function unsendableReason(max: number | undefined, subject: string, data: Uint8Array, headers: MsgHdrsImpl | undefined): string | undefined {
   if (subject === '' || /[ \t\r\n]/.test(subject)) return 'the subject is empty or has white space';
   const tooLong = controlLineProblem(subject);
   if (tooLong !== undefined) return tooLong;
-  const max = nc.info?.max_payload;
   if (max === undefined) return undefined;
-  // Headers count as nats.js writes them (toNatsHeaders makes its MsgHdrsImpl).
-  const hdrs = headers === undefined ? undefined : toNatsHeaders(headers);
-  const size = data.byteLength + (hdrs instanceof MsgHdrsImpl ? hdrs.encode().byteLength : 0);
+  // Headers count as nats.js writes them: the very bytes it will send (toNatsHeaders encodes once).
+  const size = data.byteLength + (headers === undefined ? 0 : headers.encode().byteLength);
   return size > max ? `the message is ${size} bytes, over the server's max_payload of ${max} bytes` : undefined;
 }

@@ -1,11 +1,24 @@
 /** Small mappings between nats.js and the Driver interface. */
-import { headers as natsHeaders, NoRespondersError, RequestError, TimeoutError, type Msg, type MsgHdrs } from '@nats-io/transport-node';
+import { MsgHdrsImpl, NoRespondersError, RequestError, TimeoutError, type Msg } from '@nats-io/transport-node';
 import type { InboundMessage, MessageHeaders } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { unlessInterrupted } from '../interruptible.js';
 
-export function toNatsHeaders(h: MessageHeaders): MsgHdrs {
-  const out = natsHeaders();
+/**
+ * Headers whose wire bytes are made once: a request's are measured against the server's
+ * max_payload before it is sent, and nats.js's publish encodes them again (it takes any MsgHdrs
+ * and calls `encode()`). Built by toNatsHeaders and never changed after.
+ */
+class EncodedOnce extends MsgHdrsImpl {
+  #bytes: Uint8Array | undefined;
+
+  override encode(): Uint8Array {
+    return (this.#bytes ??= super.encode());
+  }
+}
+
+export function toNatsHeaders(h: MessageHeaders): MsgHdrsImpl {
+  const out = new EncodedOnce();
   for (const [k, v] of Object.entries(h)) out.set(k, v);
   return out;
 }

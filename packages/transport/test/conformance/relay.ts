@@ -1,7 +1,8 @@
 /**
  * A TCP relay in front of the shared broker, so ONE driver can lose its connection while the
  * others (and the broker) stay up: `cut()` closes every relayed socket and stops listening,
- * `restore()` listens again on the same port. `idle()` waits until no client socket is open.
+ * `restore()` listens again on the same port. `idle()` waits until no client socket is open,
+ * `accepting(n)` until the n-th client connection was accepted.
  * `holdAnswers()` stops passing the broker's bytes to the clients (a link that dies one way
  * first): what the broker answers until the next cut() never arrives. `stall()` stops both ways.
  */
@@ -11,6 +12,8 @@ export interface Relay {
   readonly port: number;
   /** Client connections accepted so far. */
   readonly accepted: number;
+  /** Resolves once `count` client connections were accepted in all (a client dialled again). */
+  accepting(count: number): Promise<void>;
   /** The broker URL with the relay's port (user-info, vhost and query kept). */
   url(brokerUrl: string): string;
   cut(): Promise<void>;
@@ -28,6 +31,7 @@ export async function startRelay(targetPort: number): Promise<Relay> {
   const open = new Set<Socket>();
   const upstreams = new Map<Socket, Socket>();
   let idleWaiters: Array<() => void> = [];
+  let acceptWaiters: Array<{ count: number; resolve: () => void }> = [];
   let server: Server | undefined;
   let port = 0;
   let accepted = 0;
@@ -40,6 +44,8 @@ export async function startRelay(targetPort: number): Promise<Relay> {
     new Promise<void>((resolve, reject) => {
       const s = createServer((client) => {
         accepted++;
+        for (const w of acceptWaiters) if (accepted >= w.count) w.resolve();
+        acceptWaiters = acceptWaiters.filter((w) => accepted < w.count);
         const upstream = connect(targetPort, '127.0.0.1');
         open.add(client);
         upstreams.set(client, upstream);
@@ -76,6 +82,10 @@ export async function startRelay(targetPort: number): Promise<Relay> {
     },
     get accepted() {
       return accepted;
+    },
+    accepting(count) {
+      if (accepted >= count) return Promise.resolve();
+      return new Promise((resolve) => acceptWaiters.push({ count, resolve }));
     },
     url(brokerUrl) {
       const u = new URL(brokerUrl);
