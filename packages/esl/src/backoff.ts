@@ -24,3 +24,62 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}, rand
   const delay = base * (1 - jitter + 2 * jitter * random());
   return Math.max(0, Math.min(o.maxDelayMs, Math.round(delay)));
 }
+
+/** setTimeout's largest delay; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The attempt count of one client's reconnects. It starts over only once a connection has stayed
+ * up for `maxDelayMs`: a peer that breaks each new connection at once (a bad frame right after the
+ * subscription) is retried ever more slowly, up to `maxDelayMs`, instead of every `initialDelayMs` for ever.
+ */
+export class ReconnectBackoff {
+  readonly #options: BackoffOptions;
+  readonly #stableAfterMs: number;
+  #attempt = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: BackoffOptions) {
+    this.#options = options;
+    this.#stableAfterMs = Math.min(options.maxDelayMs ?? DEFAULT_BACKOFF.maxDelayMs, MAX_TIMER_MS);
+  }
+
+  /** Attempts scheduled since the last stable connection. */
+  get attempt(): number {
+    return this.#attempt;
+  }
+
+  /** The delay before the next attempt, which it counts. */
+  next(): number {
+    this.#unwatch();
+    return backoffDelay(this.#attempt++, this.#options);
+  }
+
+  /** A reconnect succeeded: if the connection is still up after `maxDelayMs`, the count starts over and `onStable` is called. */
+  connected(onStable: () => void): void {
+    this.#unwatch();
+    if (this.#attempt === 0) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#attempt = 0;
+      onStable();
+    }, this.#stableAfterMs);
+    this.#timer.unref();
+  }
+
+  /** The connection is gone (or the client closes) before it proved stable: the count stays. */
+  disconnected(): void {
+    this.#unwatch();
+  }
+
+  /** A fresh start (`connect()` by the user). */
+  reset(): void {
+    this.#unwatch();
+    this.#attempt = 0;
+  }
+
+  #unwatch(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

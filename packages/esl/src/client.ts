@@ -5,15 +5,15 @@
  * never replayed: FreeSWITCH may have run them.
  */
 import { connect as netConnect } from 'node:net';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { ReconnectBackoff, type BackoffOptions } from './backoff.js';
 import { simpleCommand } from './command-text.js';
 import type { CommandOptions } from './command-options.js';
 import { EslCommands } from './commands.js';
 import { EslConnection, type ReplyFrame } from './connection.js';
 import { EslAbortError, EslAuthError, EslClosedError, EslCommandError, EslConnectError, EslRejectedError, EslTimeoutError } from './errors.js';
-import type { EslHubEvents } from './event-hub.js';
+import { HUB_SIGNALS, type EslHubEvents, type SignalNames } from './event-hub.js';
 import type { CommandReplyFrame, EslFrame } from './frame.js';
-import { silentLogger, type EslLogger } from './logger.js';
+import { errorFields, silentLogger, type EslLogger } from './logger.js';
 
 export type EslClientStatus = 'idle' | 'connecting' | 'ready' | 'disconnected' | 'reconnecting' | 'closed';
 
@@ -44,6 +44,8 @@ export interface EslClientEvents extends EslHubEvents {
   status: [EslClientStatus];
 }
 
+const CLIENT_SIGNALS: SignalNames<EslClientEvents> = { ...HUB_SIGNALS, status: true };
+
 export const DEFAULT_ESL_PORT = 8021;
 export const DEFAULT_ESL_PASSWORD = 'ClueCon';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -60,7 +62,8 @@ export class EslClient extends EslCommands<EslClientEvents> {
   readonly #user: string | undefined;
   readonly #connectTimeoutMs: number;
   readonly #maxPending: number;
-  readonly #reconnect: BackoffOptions | undefined;
+  /** Undefined: reconnect disabled. */
+  readonly #backoff: ReconnectBackoff | undefined;
   #status: EslClientStatus = 'idle';
   #conn: EslConnection | undefined;
   #ready = false;
@@ -69,13 +72,12 @@ export class EslClient extends EslCommands<EslClientEvents> {
   #opening = false;
   /** The user sent `exit`: the close that follows is wanted, not a reason to reconnect. */
   #exitSent = false;
-  #attempt = 0;
   #reconnectTimer: NodeJS.Timeout | undefined;
   /** Set while a handshake waits for the greeting / a rude rejection. */
   #handshake: { onFrame(frame: EslFrame): void; onClose(err: Error | undefined): void } | undefined;
 
   constructor(options: EslClientOptions = {}) {
-    super(options.logger ?? silentLogger, options.eventQueueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    super(options.logger ?? silentLogger, options.eventQueueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, CLIENT_SIGNALS);
     this.#host = options.host ?? '127.0.0.1';
     this.#port = options.port ?? DEFAULT_ESL_PORT;
     this.#password = options.password ?? DEFAULT_ESL_PASSWORD;
@@ -83,7 +85,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     const r = options.reconnect ?? true;
-    this.#reconnect = r === false ? undefined : r === true ? {} : r;
+    this.#backoff = r === false ? undefined : new ReconnectBackoff(r === true ? {} : r);
   }
 
   get status(): EslClientStatus {
@@ -101,6 +103,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     if (this.#status === 'connecting' || this.#status === 'reconnecting') throw new EslConnectError(`already ${this.#status}`);
     this.#closing = false;
     this.#exitSent = false;
+    this.#backoff?.reset();
     this.#setStatus('connecting');
     try {
       await this.#open(opts.signal);
@@ -118,6 +121,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     this.#closing = true;
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
+    this.#backoff?.disconnected();
     const conn = this.#conn;
     if (conn !== undefined && !conn.closed) {
       const closed = new Promise<void>((resolve) => conn.socket.once('close', () => resolve()));
@@ -158,6 +162,9 @@ export class EslClient extends EslCommands<EslClientEvents> {
     if (!this.#ready || conn === undefined || conn.closed) throw new EslClosedError(`${label}: not connected (status ${this.#status})`);
     return conn;
   }
+
+  /** Reported, with the reason, in the one 'esl connection lost' line per occurrence (no second line with a stack per retry). */
+  protected override logFatalProtocolError(): void {}
 
   #setStatus(status: EslClientStatus): void {
     if (this.#status === status) return;
@@ -233,7 +240,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     }
     this.#ready = true;
     await this.#reapply(conn);
-    if (conn.closed) throw new EslClosedError('connection closed while re-applying the subscription');
+    if (conn.closed) throw new EslClosedError('connection closed while re-applying the subscription', conn.error === undefined ? undefined : { cause: conn.error });
   }
 
   async #authenticate(conn: EslConnection): Promise<void> {
@@ -276,6 +283,8 @@ export class EslClient extends EslCommands<EslClientEvents> {
   /** Reports a failed or refused re-apply, records an accepted one; true when FreeSWITCH accepted it. */
   #reapplied(line: string, r: PromiseSettledResult<ReplyFrame>): boolean {
     if (r.status === 'rejected') {
+      // The connection died: the failed reconnect is logged once, not once per command.
+      if (r.reason instanceof EslClosedError) return false;
       this.logger.warn({ err: r.reason as unknown, command: line.split(' ', 1)[0] }, 're-apply failed');
       return false;
     }
@@ -300,6 +309,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
 
   #onClose(conn: EslConnection, err: Error | undefined): void {
     if (this.#conn !== conn) return;
+    this.#backoff?.disconnected();
     const handshake = this.#handshake;
     this.#handshake = undefined;
     const wasReady = this.#ready;
@@ -318,29 +328,34 @@ export class EslClient extends EslCommands<EslClientEvents> {
       this.#setStatus('closed');
       return;
     }
-    this.logger.warn({ err }, 'esl connection lost');
+    const retryInMs = this.#backoff?.next();
+    this.logger.warn({ ...errorFields(err), ...(retryInMs === undefined ? {} : { retryInMs }) }, 'esl connection lost');
     this.#setStatus('disconnected');
-    if (this.#reconnect !== undefined) this.#scheduleReconnect();
+    if (retryInMs !== undefined) this.#scheduleReconnect(retryInMs);
   }
 
-  #scheduleReconnect(): void {
-    if (this.#closing || this.#reconnect === undefined) return;
-    const delay = backoffDelay(this.#attempt++, this.#reconnect);
+  #scheduleReconnect(delay: number): void {
+    const backoff = this.#backoff;
+    if (this.#closing || backoff === undefined) return;
     this.#setStatus('reconnecting');
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       this.#open(undefined).then(
         () => {
           if (this.#closing) return;
-          this.#attempt = 0;
+          // Not reset yet: a connection that dies at once must not be retried at the first delay again.
+          backoff.connected(() => this.logger.debug({}, 'esl connection stable, reconnect backoff reset'));
           this.stats.reconnects++;
           this.#setStatus('ready');
         },
         (err: unknown) => {
           if (this.#closing) return;
-          this.logger.warn({ err, attempt: this.#attempt }, 'esl reconnect failed');
+          const attempt = backoff.attempt;
+          const retryInMs = backoff.next();
+          // `err` stays an Error here: fsbus-agent takes this line over (its own throttled log).
+          this.logger.warn({ err, attempt, retryInMs }, 'esl reconnect failed');
           if (err instanceof EslAuthError) this.emitError(err);
-          this.#scheduleReconnect();
+          this.#scheduleReconnect(retryInMs);
         },
       );
     }, delay);

@@ -10,7 +10,7 @@ import { EslCommandError, EslProtocolError } from './errors.js';
 import type { EventFormat } from './event-codec.js';
 import { eventWords } from './event-names.js';
 import type { EslEvent } from './event.js';
-import { EslEventHub, type EslHubEvents } from './event-hub.js';
+import { EslEventHub, type EslHubEvents, type SignalNames } from './event-hub.js';
 import { ExecuteLoop } from './execute-loop.js';
 import type { CommandReplyFrame } from './frame.js';
 import { SelfDelivery } from './self-delivery.js';
@@ -23,8 +23,8 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   protected readonly requestTimeoutMs: number;
   readonly #delivery: SelfDelivery;
 
-  constructor(logger: ConstructorParameters<typeof EslEventHub>[0], eventQueueLimit: number, requestTimeoutMs: number) {
-    super(logger, eventQueueLimit);
+  constructor(logger: ConstructorParameters<typeof EslEventHub>[0], eventQueueLimit: number, requestTimeoutMs: number, signals: SignalNames<Events>) {
+    super(logger, eventQueueLimit, signals);
     this.requestTimeoutMs = requestTimeoutMs;
     this.#delivery = new SelfDelivery(this.subs, logger, (conn, line) => this.send(conn, simpleCommand(line), line), (name) => this.resultSubscription(name));
   }

@@ -79,6 +79,11 @@ export class EslConnection {
     return this.#closed;
   }
 
+  /** Why the socket failed (a socket error, lost framing), if it did. */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
   /** Requests waiting for a reply, timed-out ones included. */
   get pending(): number {
     return this.#queue.size;

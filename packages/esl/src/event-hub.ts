@@ -22,6 +22,15 @@ export interface EslHubEvents {
   error: [Error];
 }
 
+/**
+ * Every signal name of an endpoint, each once: the type makes the list complete (a signal added to
+ * the events interface and missing here fails to compile).
+ */
+export type SignalNames<Events> = { readonly [K in keyof Events & string]: true };
+
+/** The signals every hub emits; the client and the session add their own. */
+export const HUB_SIGNALS: SignalNames<EslHubEvents> = { event: true, log: true, 'disconnect-notice': true, frame: true, error: true };
+
 export interface EslStats {
   requests: number;
   replies: number;
@@ -56,6 +65,11 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
   readonly stats: EslStats = { requests: 0, replies: 0, timeouts: 0, eventsReceived: 0, droppedEvents: 0, protocolErrors: 0, reconnects: 0 };
   protected readonly logger: EslLogger;
   readonly #eventQueueLimit: number;
+  /**
+   * Names an event is never emitted under: a peer sending `Event-Name: status` (or `error`, `event`…)
+   * must not pose as the endpoint's own signal. Such an event still reaches 'event', channel listeners and iterators.
+   */
+  readonly #signals: ReadonlySet<string>;
   readonly #channelListeners = new Map<string, Set<ChannelListener>>();
   readonly #iterators = new Set<EventIterator>();
   readonly #jobWaiters = new Map<string, Waiter>();
@@ -66,10 +80,11 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
    */
   readonly #protocolLog = new LogThrottle((fields, msg) => this.logger.warn(fields, msg), 'protocol error');
 
-  constructor(logger: EslLogger, eventQueueLimit: number) {
+  constructor(logger: EslLogger, eventQueueLimit: number, signals: SignalNames<Events>) {
     super();
     this.logger = logger;
     this.#eventQueueLimit = eventQueueLimit;
+    this.#signals = new Set(Object.keys(signals));
     this.setListenerErrorHandler((err, event) => {
       if (event === 'error') this.logger.error({ err }, 'an error listener threw');
       else this.emitError(err instanceof Error ? err : new Error(String(err)));
@@ -109,10 +124,15 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
   protected handleProtocolError(err: EslProtocolError, fatal: boolean): void {
     this.stats.protocolErrors++;
     // Lost framing drops the connection: rare, always logged. The others can come by the thousand.
-    if (fatal) this.logger.warn({ err, fatal }, 'protocol error');
+    if (fatal) this.logFatalProtocolError(err);
     else this.#protocolLog.hit({ err, fatal: false });
     // Logged above already: unheard, it is not logged a second time (as emitError would).
     this.emit('error', err);
+  }
+
+  /** Lost framing: the socket is being dropped. The client says so in its 'esl connection lost' line instead. */
+  protected logFatalProtocolError(err: EslProtocolError): void {
+    this.logger.warn({ err, fatal: true }, 'protocol error');
   }
 
   /** Frames that are not replies; auth/request and rude-rejection are the client's business. */
@@ -147,7 +167,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     // subscription delivers (deliversToUser).
     if (SELF_SUBSCRIBED.has(name) && !this.deliversToUser(event)) return;
     this.emit('event', event);
-    if (name !== '') this.emit(name, event);
+    if (name !== '' && !this.#signals.has(name)) this.emit(name, event);
     const sub = event.subclass;
     if (sub !== undefined) this.emit(`custom::${sub}`, event);
     const uuid = event.uuid;

@@ -12,7 +12,7 @@ import { EslConnection } from './connection.js';
 import { EslClosedError, EslCommandError, EslInvalidArgumentError } from './errors.js';
 import { EslEvent } from './event.js';
 import { MYEVENTS_NAMES } from './event-names.js';
-import type { EslHubEvents } from './event-hub.js';
+import { HUB_SIGNALS, type EslHubEvents, type SignalNames } from './event-hub.js';
 import type { EventFormat } from './event-codec.js';
 import { commandReplyFrame, ContentType, type CommandReplyFrame, type EslFrame } from './frame.js';
 import type { EslLogger } from './logger.js';
@@ -23,6 +23,8 @@ export interface EslSessionEvents extends EslHubEvents {
   /** The socket closed. */
   close: [];
 }
+
+const SESSION_SIGNALS: SignalNames<EslSessionEvents> = { ...HUB_SIGNALS, end: true, close: true };
 
 export interface PlayAndGetDigitsOptions {
   min: number;
@@ -76,7 +78,7 @@ export class EslSession extends EslCommands<EslSessionEvents> {
   #ownMyevents = false;
 
   constructor(socket: Socket, options: EslSessionOptions) {
-    super(options.logger, options.eventQueueLimit, options.requestTimeoutMs);
+    super(options.logger, options.eventQueueLimit, options.requestTimeoutMs, SESSION_SIGNALS);
     this.#conn = new EslConnection(
       socket,
       {
