@@ -7,6 +7,7 @@ import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
 import { LogThrottle, type EslClientStatus } from '@fsbus/esl';
 import { createDriver, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
 import { pino, type Logger } from 'pino';
+import { ChannelReconciler } from './channel-reconciler.js';
 import { agentStatusCommand } from './commands/agent-status.js';
 import { apiCommand } from './commands/api.js';
 import { createDialplanCommands } from './commands/dialplan.js';
@@ -60,6 +61,10 @@ export class Agent {
   readonly #completions: ExecuteCompletions;
   #driver: Driver | undefined;
   #link: FreeSwitchLink | undefined;
+  #reconciler: ChannelReconciler | undefined;
+  /** Channels found gone after an event connection loss, per table; failed channel lists. */
+  readonly #endedUnseen = { execute_watches: 0, parked: 0 };
+  #reconcileFailures = 0;
   #dispatcher: Dispatcher | undefined;
   #publisher: EventPublisher | undefined;
   #http: AgentHttpServer | undefined;
@@ -99,6 +104,8 @@ export class Agent {
       () => this.#logSink?.dropped ?? 0,
       {
         eslProtocolErrors: () => this.#link?.protocolErrors ?? 0,
+        eslAuthFailures: () => this.#link?.authFailures ?? 0,
+        eslUnknownFrames: () => this.#link?.unknownFrames ?? 0,
         executeWatchesEvicted: () => this.#completions.dropped,
         executeWatchesPending: () => this.#completions.pending,
       },
@@ -204,6 +211,26 @@ export class Agent {
       const filter = new EventFilter({ include: c.events.include, exclude: c.events.exclude });
       const publisher = new EventPublisher(filter, this.subjects, c.node_id, driver, this.metrics);
       this.#publisher = publisher;
+      let eventsUp = false;
+      const reconciler = new ChannelReconciler({
+        trackers: { execute_watches: this.#completions, parked: this.park },
+        api: (command) => this.#link?.api(command, { timeoutMs: c.commands.timeout_ms }) ?? Promise.resolve(undefined),
+        eventsFlowing: () => this.#link?.eventsStatus === 'ready' && this.#link.subscription === 'confirmed',
+        logger: this.logger.child({ component: 'call-control' }),
+        onReconciled: ({ execute_watches: watches = 0, parked = 0 }) => {
+          this.#endedUnseen.execute_watches += watches;
+          this.#endedUnseen.parked += parked;
+          this.metrics.channelsEndedUnseen.inc({ table: 'execute_watches' }, watches);
+          this.metrics.channelsEndedUnseen.inc({ table: 'parked' }, parked);
+          this.#changed();
+        },
+        onFailed: () => {
+          this.#reconcileFailures++;
+          this.metrics.channelReconcileFailures.inc();
+          this.#changed();
+        },
+      });
+      this.#reconciler = reconciler;
       const link = new FreeSwitchLink({
         host: c.esl.host,
         port: c.esl.port,
@@ -220,14 +247,26 @@ export class Agent {
           if (this.#listeners.size > 0) this.#changed();
         },
         onStatus: (which, s) => {
-          if (which === 'events') this.metrics.eslConnected.set(s === 'ready' ? 1 : 0);
+          if (which === 'events') {
+            this.metrics.eslConnected.set(s === 'ready' ? 1 : 0);
+            // Whatever FreeSWITCH sends until the next confirmed subscription is never seen.
+            if (s === 'ready') eventsUp = true;
+            else if (eventsUp) {
+              eventsUp = false;
+              reconciler.eventsLost();
+            }
+          } else if (s === 'ready') reconciler.poke('commands');
           this.#changed();
         },
         onReconnect: () => {
           this.#eslReconnects++;
           this.metrics.reconnects.inc({ target: 'esl' });
         },
-        onSubscription: () => this.#changed(),
+        onSubscription: (state) => {
+          if (state === 'confirmed') reconciler.poke('events');
+          this.#changed();
+        },
+        onAuth: () => this.#changed(),
       });
       this.#link = link;
       this.#dispatcher = new Dispatcher({
@@ -315,6 +354,7 @@ export class Agent {
       esl: {
         status: this.eslStatus,
         events_subscription: this.#link?.subscription ?? 'none',
+        auth: this.#link?.auth ?? 'unknown',
         command_connections_ready: this.#link?.commandsReady ?? 0,
         reconnects: this.#eslReconnects,
       },
@@ -333,8 +373,13 @@ export class Agent {
         log_lines_dropped: this.#logSink?.dropped ?? 0,
         broker_errors: this.#brokerErrors,
         esl_protocol_errors: this.#link?.protocolErrors ?? 0,
+        esl_unknown_frames: this.#link?.unknownFrames ?? 0,
+        esl_auth_failures: this.#link?.authFailures ?? 0,
         execute_watches_pending: this.#completions.pending,
         execute_watches_evicted: this.#completions.dropped,
+        execute_watches_ended_unseen: this.#endedUnseen.execute_watches,
+        parked_ended_unseen: this.#endedUnseen.parked,
+        channel_reconcile_failures: this.#reconcileFailures,
         bytes_published: e?.bytes ?? 0,
         reconnects: (ds?.reconnects ?? 0) + this.#eslReconnects,
       },
@@ -373,6 +418,7 @@ export class Agent {
   async #teardown(): Promise<void> {
     for (const l of this.#lanes) await l.unsubscribe().catch(() => undefined);
     this.#lanes = [];
+    this.#reconciler?.close();
     await this.#link?.close();
     await this.park.stop();
     await this.#driver?.flush().catch(() => undefined);

@@ -8,8 +8,14 @@
  * retried with backoff until FreeSWITCH accepts it: a refused `event json` is forgotten by the
  * client (it would never be asked again), and a refused re-apply only reported. Until it is
  * accepted the link is not ready.
+ *
+ * Connection failures are retried for ever (the first connect here, later ones by the client) and
+ * logged once per burst, not once per attempt and connection; a refused password says so (its own
+ * log line, `auth`, `notReadyReason`). Frames of a Content-Type the client does not know are counted
+ * and logged.
  */
 import {
+  EslAuthError,
   EslClient,
   EslProtocolError,
   LogThrottle,
@@ -21,6 +27,7 @@ import {
   type EslEvent,
   type EslLogger,
   type SendMsg,
+  type UnknownFrame,
 } from '@fsbus/esl';
 
 /**
@@ -32,6 +39,13 @@ export type EventSubscriptionState = 'none' | 'pending' | 'confirmed' | 'failed'
 
 /** Backoff of the subscription retries. */
 const SUBSCRIBE_RETRY = { initialDelayMs: 100, maxDelayMs: 5000 } as const;
+/** Backoff of the first connect (later ones: the client's own, 100 ms doubling to 10 s). */
+const CONNECT_RETRY = { initialDelayMs: 100, maxDelayMs: 5000 } as const;
+/** The ESL client's line for a failed reconnect attempt, taken over here (see #clientLogger). */
+const CLIENT_RECONNECT_FAILED = 'esl reconnect failed';
+
+/** Whether FreeSWITCH accepted the password: `unknown` until a connection got an answer. */
+export type EslAuthState = 'unknown' | 'accepted' | 'refused';
 
 export interface FreeSwitchLinkOptions {
   host: string;
@@ -49,6 +63,8 @@ export interface FreeSwitchLinkOptions {
   onReconnect(): void;
   /** The event subscription was confirmed or failed (see `subscription`). */
   onSubscription?(state: EventSubscriptionState): void;
+  /** FreeSWITCH refused the password (each attempt), or accepted it after refusing (see `auth`). */
+  onAuth?(state: EslAuthState): void;
 }
 
 export class FreeSwitchLink {
@@ -58,6 +74,16 @@ export class FreeSwitchLink {
   readonly #inflight = new Map<EslClient, number>();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   readonly #subscribeLog: LogThrottle;
+  readonly #authLog: LogThrottle;
+  readonly #unreachableLog: LogThrottle;
+  readonly #unknownFrameLog: LogThrottle;
+  #auth: EslAuthState = 'unknown';
+  /** Why FreeSWITCH refused the password last, while it does. */
+  #authError: string | undefined;
+  /** Connection attempts FreeSWITCH refused the password of. */
+  authFailures = 0;
+  /** Frames of an unknown or missing Content-Type (not decoded, not used). */
+  unknownFrames = 0;
   #subscription: EventSubscriptionState;
   /** The last subscription failure, for `notReadyReason`. */
   #subscribeError: string | undefined;
@@ -67,6 +93,10 @@ export class FreeSwitchLink {
 
   constructor(opts: FreeSwitchLinkOptions) {
     this.#opts = opts;
+    this.#authLog = new LogThrottle((fields, msg) => opts.logger.error(fields, msg), 'FreeSWITCH refused the ESL password (FSBUS_ESL_PASSWORD), retrying');
+    this.#unreachableLog = new LogThrottle((fields, msg) => opts.logger.warn(fields, msg), 'FreeSWITCH not reachable, retrying');
+    this.#unknownFrameLog = new LogThrottle((fields, msg) => opts.logger.warn(fields, msg), 'FreeSWITCH sent a frame of an unknown Content-Type, ignored');
+    const clientLogger = this.#clientLogger(opts.logger);
     const make = () =>
       new EslClient({
         host: opts.host,
@@ -74,7 +104,7 @@ export class FreeSwitchLink {
         password: opts.password,
         reconnect: true,
         connectTimeoutMs: opts.connectTimeoutMs,
-        logger: opts.logger,
+        logger: clientLogger,
         ...(opts.maxPending === undefined ? {} : { maxPending: opts.maxPending }),
       });
     this.#events = make();
@@ -86,16 +116,22 @@ export class FreeSwitchLink {
     for (const c of [this.#events, ...this.#pool]) {
       this.#inflight.set(c, 0);
       let wasReady = false;
+      const which = c === this.#events ? 'events' : 'commands';
       c.on('status', (s) => {
         if (s === 'ready' && wasReady) opts.onReconnect();
-        if (s === 'ready') wasReady = true;
-        opts.onStatus(c === this.#events ? 'events' : 'commands', s);
+        if (s === 'ready') {
+          wasReady = true;
+          this.#authAccepted();
+        }
+        opts.onStatus(which, s);
       });
       // Errors surface as statuses and rejected requests; an unhandled 'error' must not crash us.
       // Protocol errors are logged (rate-limited) and counted (stats.protocolErrors) by the client.
       c.on('error', (err) => {
-        if (!(err instanceof EslProtocolError)) opts.logger.warn({ err }, 'esl error');
+        if (err instanceof EslAuthError) this.#authRefused(err, undefined);
+        else if (!(err instanceof EslProtocolError)) opts.logger.warn({ err }, 'esl error');
       });
+      c.on('frame', (frame) => this.#onUnknownFrame(frame, which));
     }
   }
 
@@ -110,10 +146,62 @@ export class FreeSwitchLink {
       () => undefined,
       (err: unknown) => {
         if (this.#closed) return;
-        this.#opts.logger.warn({ err, attempt }, 'FreeSWITCH not reachable, retrying');
-        this.#later(backoffDelay(attempt, { initialDelayMs: 100, maxDelayMs: 5000 }), () => this.#connect(client, attempt + 1));
+        if (err instanceof EslAuthError) this.#authRefused(err, attempt);
+        else this.#unreachable(err, attempt);
+        this.#later(backoffDelay(attempt, CONNECT_RETRY), () => this.#connect(client, attempt + 1));
       },
     );
+  }
+
+  /**
+   * The clients' logger, but a failed reconnect attempt (one line per attempt and connection) is
+   * logged here once per burst; a refused password is left to the 'error' the client emits next.
+   */
+  #clientLogger(logger: EslLogger): EslLogger {
+    return {
+      debug: (obj, msg) => logger.debug(obj, msg),
+      info: (obj, msg) => logger.info(obj, msg),
+      error: (obj, msg) => logger.error(obj, msg),
+      warn: (obj, msg) => {
+        if (msg !== CLIENT_RECONNECT_FAILED) return logger.warn(obj, msg);
+        const { err, attempt } = obj as { err?: unknown; attempt?: unknown };
+        if (!(err instanceof EslAuthError)) this.#unreachable(err, typeof attempt === 'number' ? attempt : undefined);
+      },
+    };
+  }
+
+  #unreachable(err: unknown, attempt: number | undefined): void {
+    this.#unreachableLog.hit({ reason: err instanceof Error ? err.message : String(err), host: this.#opts.host, port: this.#opts.port, attempt });
+  }
+
+  #authRefused(err: EslAuthError, attempt: number | undefined): void {
+    this.authFailures++;
+    this.#auth = 'refused';
+    this.#authError = err.message;
+    // The message carries FreeSWITCH's reply, never the password.
+    this.#authLog.hit({ reason: err.message, host: this.#opts.host, port: this.#opts.port, attempt });
+    this.#opts.onAuth?.('refused');
+  }
+
+  #authAccepted(): void {
+    const was = this.#auth;
+    this.#auth = 'accepted';
+    this.#authError = undefined;
+    if (was !== 'refused') return;
+    this.#authLog.flush();
+    this.#opts.logger.info({ host: this.#opts.host, port: this.#opts.port }, 'FreeSWITCH accepted the ESL password');
+    this.#opts.onAuth?.('accepted');
+  }
+
+  #onUnknownFrame(frame: UnknownFrame, connection: 'events' | 'commands'): void {
+    this.unknownFrames++;
+    const contentType = frame.contentType === '' ? '(none)' : frame.contentType.slice(0, 100);
+    this.#unknownFrameLog.hit({ content_type: contentType, connection });
+  }
+
+  /** `refused` while FreeSWITCH refuses the password (every attempt is retried). */
+  get auth(): EslAuthState {
+    return this.#auth;
   }
 
   #later(ms: number, fn: () => void): void {
@@ -161,7 +249,10 @@ export class FreeSwitchLink {
 
   /** Why the link is not ready, for /readyz; undefined when it is. */
   get notReadyReason(): string | undefined {
-    if (this.#events.status !== 'ready') return `FreeSWITCH event connection ${this.#events.status}`;
+    if (this.#events.status !== 'ready') {
+      if (this.#authError !== undefined) return `FreeSWITCH refused the ESL password (${this.#authError}), retrying: check FSBUS_ESL_PASSWORD`;
+      return `FreeSWITCH event connection ${this.#events.status}`;
+    }
     if (this.#subscription === 'failed') return `FreeSWITCH refused the event subscription (${this.#subscribeError ?? 'no reason given'}), retrying`;
     if (this.#subscription === 'pending') return 'waiting for FreeSWITCH to confirm the event subscription';
     if (this.commandsReady === 0) return 'no FreeSWITCH command connection ready';
@@ -250,7 +341,7 @@ export class FreeSwitchLink {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#subscribeLog.flush();
+    for (const log of [this.#subscribeLog, this.#authLog, this.#unreachableLog, this.#unknownFrameLog]) log.flush();
     for (const t of this.#retryTimers) clearTimeout(t);
     this.#retryTimers.clear();
     await Promise.all([this.#events, ...this.#pool].map((c) => c.close()));

@@ -6,6 +6,10 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export interface AgentMetricSources {
   /** Undecodable frames from FreeSWITCH, every ESL connection (EslStats.protocolErrors). */
   eslProtocolErrors?: () => number;
+  /** Connection attempts FreeSWITCH refused the password of. */
+  eslAuthFailures?: () => number;
+  /** Frames of an unknown or missing Content-Type from FreeSWITCH, every ESL connection. */
+  eslUnknownFrames?: () => number;
   /** execute_app completion watches dropped because the table was full. */
   executeWatchesEvicted?: () => number;
   /** execute_app completion watches waiting now. */
@@ -29,6 +33,10 @@ export class AgentMetrics {
   readonly logLinesDropped: Counter;
   readonly brokerErrors: Counter;
   readonly eslProtocolErrors: Counter;
+  readonly eslAuthFailures: Counter;
+  readonly eslUnknownFrames: Counter;
+  readonly channelsEndedUnseen: Counter<'table'>;
+  readonly channelReconcileFailures: Counter;
   readonly executeWatchesEvicted: Counter;
   readonly executeWatchesPending: Gauge;
   readonly brokerConnected: Gauge;
@@ -86,6 +94,29 @@ export class AgentMetrics {
       'Frames from FreeSWITCH that could not be decoded (bad event bodies, replies nobody waited for, lost framing)',
       sources.eslProtocolErrors ?? zero,
     );
+    this.eslAuthFailures = mirroredTotal(
+      r,
+      'fsbus_esl_auth_failures_total',
+      'Connection attempts whose ESL password FreeSWITCH refused (each is retried)',
+      sources.eslAuthFailures ?? zero,
+    );
+    this.eslUnknownFrames = mirroredTotal(
+      r,
+      'fsbus_esl_unknown_frames_total',
+      'Frames from FreeSWITCH with an unknown or missing Content-Type (ignored)',
+      sources.eslUnknownFrames ?? zero,
+    );
+    this.channelsEndedUnseen = new Counter({
+      name: 'fsbus_channels_ended_unseen_total',
+      help: 'Tracked channels (execute_app watches, parked channels) found gone after the FreeSWITCH event connection came back, by table',
+      labelNames: ['table'],
+      registers: r,
+    });
+    this.channelReconcileFailures = new Counter({
+      name: 'fsbus_channel_reconcile_failures_total',
+      help: 'Channel lists (show channels) that failed after the FreeSWITCH event connection came back; retried at the next reconnect',
+      registers: r,
+    });
     this.executeWatchesEvicted = mirroredTotal(
       r,
       'fsbus_execute_watches_evicted_total',

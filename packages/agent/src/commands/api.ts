@@ -1,5 +1,6 @@
 /** The generic API fallback (SPEC §3.4): `api <command> <args>`, or bgapi with `"bg": true`. */
 import { BusErrorCode, BusMessage, type BusRequest } from '@fsbus/contract';
+import { EslCommandError } from '@fsbus/esl';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 
 export const apiCommand: CommandHandler = {
@@ -9,7 +10,14 @@ export const apiCommand: CommandHandler = {
     if (/[\r\n]/.test(line)) {
       return { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: 'command and args must not contain line breaks' };
     }
-    const output = request.fields['bg'] === true ? (await ctx.bgapi(line)).body : await ctx.api(line);
+    let output: string;
+    try {
+      output = request.fields['bg'] === true ? (await ctx.bgapi(line)).body : await ctx.api(line);
+    } catch (err) {
+      // A bgapi refused outright (`-ERR …` instead of a Job-UUID) fails like an `-ERR` job result.
+      if (err instanceof EslCommandError) output = err.reply;
+      else throw err;
+    }
     if (isFsError(output)) return { ok: false, code: BusErrorCode.COMMAND_FAILED, message: 'API command failed', data: output };
     return { ok: true, message: BusMessage.API_EXECUTED, data: output };
   },

@@ -1,14 +1,16 @@
 /** What the ESL layer's expected failures mean on the bus, for the dispatcher and originate alike. */
 import { BusErrorCode } from '@fsbus/contract';
-import { EslClosedError, EslInvalidArgumentError, EslTimeoutError } from '@fsbus/esl';
+import { EslClosedError, EslCommandError, EslInvalidArgumentError, EslTimeoutError } from '@fsbus/esl';
 import type { CommandResult } from './registry.js';
 
-/** The failed result for an ESL timeout, abort, lost connection or refused argument; undefined for anything else. */
+/** The failed result for an ESL timeout, abort, lost connection, refused argument or `-ERR` reply; undefined for anything else. */
 export function eslFailure(err: unknown, timeoutMs: number): (CommandResult & { ok: false }) | undefined {
   if (err instanceof EslTimeoutError || (err instanceof Error && err.name === 'EslAbortError')) {
     return { ok: false, code: BusErrorCode.TIMEOUT, message: `FreeSWITCH did not answer within ${timeoutMs} ms` };
   }
   if (err instanceof EslClosedError) return { ok: false, code: BusErrorCode.FREESWITCH_UNAVAILABLE, message: 'FreeSWITCH connection lost' };
   if (err instanceof EslInvalidArgumentError) return { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: err.message };
+  // FreeSWITCH refused the command itself (a bgapi answered `-ERR …`): its own words reach the caller.
+  if (err instanceof EslCommandError) return { ok: false, code: BusErrorCode.COMMAND_FAILED, message: 'FreeSWITCH refused the command', data: err.reply.trim() };
   return undefined;
 }

@@ -3,12 +3,13 @@
  * (`call-command: execute`) with our own Event-UUID, and replies once FreeSWITCH queued it. `args`
  * go verbatim (a multi-line argument in the sendmsg body). `vars` are set first with uuid_setvar.
  * With `forward_to`, the application's CHANNEL_EXECUTE_COMPLETE (same payload as on the event
- * subject) is published there too when it arrives.
+ * subject) is published there too when it arrives; if the channel ends without it, an error
+ * envelope (`FSBUS_ERR_BUS_SESSION_NOT_FOUND`) says so instead.
  */
 import { randomUUID } from 'node:crypto';
-import { BusError, BusErrorCode, encodeEventPayload, encodeUtf8, type BusRequest } from '@fsbus/contract';
+import { BusError, BusErrorCode, encodeEventPayload, encodeReply, encodeUtf8, errorReply, type BusRequest } from '@fsbus/contract';
 import { EslCommandError, type CommandOptions, type EslEvent, type SendMsg } from '@fsbus/esl';
-import type { ExecuteCompletions } from './execute-completions.js';
+import type { ChannelEnd, ExecuteCompletions } from './execute-completions.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 
 export interface ExecuteAppDeps {
@@ -24,6 +25,10 @@ export const ExecuteAppMessage = {
   UUID_REQUIRED: "execute_app: 'uuid' field required",
   APP_REQUIRED: "execute_app: 'app' field required",
   NOT_FOUND: 'execute_app: session not found',
+  /** On forward_to: the channel hung up before the application ran (FreeSWITCH sends no completion then). */
+  ENDED: 'execute_app: the channel ended before the application completed',
+  /** On forward_to: the channel ended while the event connection was down; its completion, if any, was lost. */
+  ENDED_UNSEEN: 'execute_app: the channel ended while FreeSWITCH events were not received; the completion was lost',
 } as const;
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
@@ -80,9 +85,25 @@ export function createExecuteAppCommand(deps: ExecuteAppDeps): CommandHandler {
       const unwatch =
         forwardTo === undefined
           ? () => undefined
-          : deps.completions.watch(applicationUuid, p.uuid, (event: EslEvent) => {
-              deps.publish(forwardTo, encodeUtf8(encodeEventPayload(event, deps.nodeId)));
-            });
+          : deps.completions.watch(
+              applicationUuid,
+              p.uuid,
+              (event: EslEvent) => deps.publish(forwardTo, encodeUtf8(encodeEventPayload(event, deps.nodeId))),
+              // No completion will come: the consumer is told instead of waiting out its timeout.
+              (end: ChannelEnd) =>
+                deps.publish(
+                  forwardTo,
+                  encodeReply(
+                    errorReply({
+                      nodeId: deps.nodeId,
+                      code: BusErrorCode.SESSION_NOT_FOUND,
+                      message: end === 'hangup' ? ExecuteAppMessage.ENDED : ExecuteAppMessage.ENDED_UNSEEN,
+                      data: { application_uuid: applicationUuid, uuid: p.uuid, app: p.app },
+                      correlationId: request.correlation_id,
+                    }),
+                  ),
+                ),
+            );
       try {
         const sent = await deps.sendmsg(p.uuid, msg, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
         if (sent === undefined) throw new BusError(BusErrorCode.FREESWITCH_UNAVAILABLE, 'FreeSWITCH is not connected');

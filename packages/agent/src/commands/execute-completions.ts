@@ -1,11 +1,14 @@
 /**
  * Waits for the CHANNEL_EXECUTE_COMPLETE of applications dispatched by execute_app, matched by
  * the Application-UUID FreeSWITCH copies from our sendmsg's Event-UUID. A watch ends with the
- * completion or with the channel (CHANNEL_DESTROY); the table is bounded, the oldest watch is
- * dropped when it is full: counted (`dropped`) and reported to `onDrop` (the agent logs it and
- * exports both numbers in /metrics and agent.status).
+ * completion or with the channel: its CHANNEL_DESTROY, or — when the event connection was lost
+ * and the hangup never seen — the reconcile after the reconnect (ChannelReconciler). A watch that
+ * ends with its channel is told (`onGone`). The table is bounded, the oldest watch is dropped
+ * when it is full: counted (`dropped`) and reported to `onDrop` (the agent logs it and exports
+ * both numbers in /metrics and agent.status).
  */
 import type { EslEvent } from '@fsbus/esl';
+import type { ChannelTracker } from '../channel-reconciler.js';
 
 /** @default bound of pending watches */
 export const DEFAULT_MAX_WATCHES = 10_000;
@@ -16,15 +19,22 @@ export interface EvictedWatch {
   channel: string;
 }
 
+/** How a watch's channel ended without its completion: seen hanging up, or found gone after an event connection loss. */
+export type ChannelEnd = 'hangup' | 'unseen';
+
 interface Watch {
   channel: string;
+  /** The loss count when the watch began (see ChannelTracker). */
+  since: number;
   onComplete(event: EslEvent): void;
+  onGone: ((end: ChannelEnd) => void) | undefined;
 }
 
-export class ExecuteCompletions {
+export class ExecuteCompletions implements ChannelTracker {
   readonly #max: number;
   readonly #onDrop: ((evicted: EvictedWatch) => void) | undefined;
   readonly #byApp = new Map<string, Watch>();
+  #losses = 0;
   /** Watches dropped because the table was full. */
   dropped = 0;
 
@@ -43,7 +53,8 @@ export class ExecuteCompletions {
     return this.#byApp.size;
   }
 
-  watch(applicationUuid: string, channelUuid: string, onComplete: (event: EslEvent) => void): () => void {
+  /** `onGone` hears a channel that ended before the completion came (it never will). */
+  watch(applicationUuid: string, channelUuid: string, onComplete: (event: EslEvent) => void, onGone?: (end: ChannelEnd) => void): () => void {
     if (this.#byApp.size >= this.#max) {
       const oldest = this.#byApp.entries().next().value;
       this.dropped++;
@@ -52,7 +63,7 @@ export class ExecuteCompletions {
         this.#onDrop?.({ applicationUuid: oldest[0], channel: oldest[1].channel });
       }
     }
-    this.#byApp.set(applicationUuid, { channel: channelUuid, onComplete });
+    this.#byApp.set(applicationUuid, { channel: channelUuid, since: this.#losses, onComplete, onGone });
     return () => this.#byApp.delete(applicationUuid);
   }
 
@@ -67,7 +78,36 @@ export class ExecuteCompletions {
       w.onComplete(e);
     } else if (name === 'CHANNEL_DESTROY') {
       const uuid = e.uuid;
-      for (const [app, w] of this.#byApp) if (w.channel === uuid) this.#byApp.delete(app);
+      for (const [app, w] of this.#byApp) if (w.channel === uuid) this.#end(app, w, 'hangup');
     }
+  }
+
+  #end(app: string, w: Watch, end: ChannelEnd): void {
+    this.#byApp.delete(app);
+    w.onGone?.(end);
+  }
+
+  get losses(): number {
+    return this.#losses;
+  }
+
+  eventsLost(): void {
+    this.#losses++;
+  }
+
+  trackedBefore(losses: number): number {
+    let n = 0;
+    for (const w of this.#byApp.values()) if (w.since < losses) n++;
+    return n;
+  }
+
+  forgetGone(live: ReadonlySet<string>, losses: number): number {
+    let n = 0;
+    for (const [app, w] of this.#byApp) {
+      if (w.since >= losses || live.has(w.channel)) continue;
+      this.#end(app, w, 'unseen');
+      n++;
+    }
+    return n;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BusErrorCode, originateWaitMs, type BusRequest } from '@fsbus/contract';
+import { EslCommandError } from '@fsbus/esl';
 import { eslFailure } from './esl-failure.js';
 import type { CommandContext, CommandHandler, CommandResult } from './registry.js';
 
@@ -123,6 +124,8 @@ export const originateCommand: CommandHandler = {
       if (failed?.code === BusErrorCode.TIMEOUT || failed?.code === BusErrorCode.FREESWITCH_UNAVAILABLE) {
         return { ...failed, data: { uuid: built.uuid, job_uuid: jobUuid } };
       }
+      // The bgapi itself answered `-ERR …`: no job runs, read like a failed job's result.
+      if (err instanceof EslCommandError) return originateOutcome({ uuid: built.uuid, job_uuid: jobUuid, result: err.reply.trim() });
       throw err;
     }
     return originateOutcome({ uuid: built.uuid, job_uuid: jobUuid, result: body.trim() });

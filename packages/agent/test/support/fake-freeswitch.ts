@@ -1,7 +1,9 @@
 /**
  * A small scripted FreeSWITCH Event Socket over a real socket on port 0, for faults the simulator
  * does not make: undecodable event bodies, a refused `event` subscription, sendmsg for channels
- * that do not exist. Answers auth, api, sendmsg, exit; `onEventCommand` decides each `event …`.
+ * that do not exist, a `bgapi` refused outright, held or failed `show channels`. Answers auth,
+ * api, sendmsg, exit; `onEventCommand` decides each `event …`, `onApi` each `api …`, `onCommand`
+ * the others.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -11,10 +13,16 @@ export interface FakeConnection {
   /** Writes raw bytes (a whole frame, or garbage). */
   write(data: string): void;
   reply(text: string): void;
+  /** An `api/response` frame with this body. */
+  apiResponse(body: string): void;
 }
 
 /** What to do with one `event …` command: a reply text (`+OK …`, `-ERR …`) or nothing (the test answers later). */
 export type EventCommandHandler = (conn: FakeConnection, line: string, index: number) => string | undefined;
+/** The body to answer `api <command>` with; undefined = `+OK`; null = nothing (the test answers later with apiResponse). */
+export type ApiHandler = (conn: FakeConnection, command: string) => string | null | undefined;
+/** The reply text of another command (`bgapi …`, `sendmsg …`); undefined = `+OK`. */
+export type CommandHandler = (conn: FakeConnection, line: string) => string | undefined;
 
 export class FakeFreeSwitch {
   readonly #server: Server;
@@ -24,6 +32,8 @@ export class FakeFreeSwitch {
   /** The connection that last subscribed (+OK) to events. */
   eventsConnection: FakeConnection | undefined;
   onEventCommand: EventCommandHandler = () => '+OK event listener enabled json';
+  onApi: ApiHandler = () => undefined;
+  onCommand: CommandHandler = () => undefined;
   #waiters: Array<() => void> = [];
   #port = 0;
 
@@ -90,6 +100,7 @@ export class FakeFreeSwitch {
         if (!socket.destroyed) socket.write(data);
       },
       reply: (text) => conn.write(`Content-Type: command/reply\nReply-Text: ${text}\n\n`),
+      apiResponse: (body) => conn.write(`Content-Type: api/response\nContent-Length: ${Buffer.byteLength(body)}\n\n${body}`),
     };
     this.#connections.add(conn);
     socket.setNoDelay(true); // as FreeSWITCH: no 40 ms Nagle/delayed-ACK stall per reply
@@ -120,11 +131,13 @@ export class FakeFreeSwitch {
       this.eventCommands.push(line);
       const answer = this.onEventCommand(conn, line, this.eventCommands.length - 1);
       if (answer !== undefined) this.answerEvent(conn, answer);
-    } else if (line.startsWith('api ')) conn.write('Content-Type: api/response\nContent-Length: 4\n\n+OK\n');
-    else if (line === 'exit') {
+    } else if (line.startsWith('api ')) {
+      const body = this.onApi(conn, line.slice('api '.length));
+      if (body !== null) conn.apiResponse(body ?? '+OK\n');
+    } else if (line === 'exit') {
       conn.reply('+OK bye');
       conn.socket.end();
-    } else conn.reply('+OK');
+    } else conn.reply(this.onCommand(conn, line) ?? '+OK');
     for (const w of [...this.#waiters]) w();
   }
 

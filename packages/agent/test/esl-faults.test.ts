@@ -1,0 +1,133 @@
+// Faults on the Event Socket side the agent must say plainly: a refused password (readiness,
+// agent.status, one log line per burst), frames of an unknown Content-Type (counted, logged), and
+// FreeSWITCH refusing a bgapi outright (its own words to the caller, not "Internal error").
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { BusErrorCode } from '@fsbus/contract';
+import { Simulator } from '@fsbus/sim';
+import { startNatsServer } from '@fsbus/testkit';
+import { dec, until } from './support/cluster.js';
+import { FakeFreeSwitch } from './support/fake-freeswitch.js';
+import { linesOf, nextMessage, occurrences, startAgent, type Rig } from './support/fault-rig.js';
+import { httpGet } from './support/http-get.js';
+
+const AUTH_LINE = 'FreeSWITCH refused the ESL password (FSBUS_ESL_PASSWORD), retrying';
+const UNKNOWN_FRAME_LINE = 'FreeSWITCH sent a frame of an unknown Content-Type, ignored';
+const authState = (rig: Rig) => (rig.agent.status()['esl'] as { auth: string }).auth;
+const authFailures = (rig: Rig) => rig.counters()['esl_auth_failures'] ?? 0;
+
+async function readyzReason(rig: Rig): Promise<{ status: number; reason: string | undefined }> {
+  const r = await httpGet(rig.agent.httpPort!, '/readyz');
+  return { status: r.status, reason: (JSON.parse(r.body) as { reason?: string }).reason };
+}
+
+void test('a refused ESL password is said in /readyz, agent.status and the log (once per burst, no line per attempt); retried until accepted', async () => {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  sim.control.refuseAuth(true);
+  const nats = await startNatsServer();
+  let rig: Rig | undefined;
+  try {
+    rig = await startAgent({ eslPort: port, brokerUrl: nats.url, waitReady: false });
+    const r = rig;
+    const { agent, logs } = r;
+    // The first connect of both connections (events + one command connection), refused again and again.
+    await until(agent, () => authFailures(r) >= 6, 'six refused attempts');
+    const first = await readyzReason(r);
+    assert.equal(first.status, 503);
+    assert.equal(first.reason, 'FreeSWITCH refused the ESL password (authentication refused: -ERR invalid), retrying: check FSBUS_ESL_PASSWORD');
+    assert.equal(authState(r), 'refused');
+    assert.ok((await r.metric('fsbus_esl_auth_failures_total'))! >= 6);
+    const lines = linesOf(logs, AUTH_LINE);
+    assert.ok(lines.length >= 1 && lines.length < authFailures(r), `${lines.length} lines for ${authFailures(r)} refusals`);
+    assert.equal(lines[0]!['level'], 50);
+    assert.equal(lines[0]!['reason'], 'authentication refused: -ERR invalid');
+    assert.equal(linesOf(logs, 'FreeSWITCH not reachable, retrying').length, 0, 'a refused password is not "not reachable"');
+
+    sim.control.refuseAuth(false);
+    await until(agent, () => agent.ready, 'ready once the password is accepted');
+    assert.equal(authState(r), 'accepted');
+    assert.equal(linesOf(logs, 'FreeSWITCH accepted the ESL password').length, 1);
+
+    // After a loss the client reconnects by itself: refused there too, said the same way.
+    const before = authFailures(r);
+    sim.control.refuseAuth(true);
+    sim.control.dropConnections();
+    await until(agent, () => authFailures(r) >= before + 6, 'six refused reconnects');
+    assert.match((await readyzReason(r)).reason ?? '', /^FreeSWITCH refused the ESL password/);
+    assert.equal(authState(r), 'refused');
+    assert.equal(linesOf(logs, 'esl reconnect failed').length, 0, 'a line per attempt and connection');
+    assert.equal(linesOf(logs, 'esl error').length, 0, 'a second line per attempt and connection');
+    assert.ok(linesOf(logs, AUTH_LINE).length < authFailures(r) - before);
+    sim.control.refuseAuth(false);
+    await until(agent, () => agent.ready, 'ready again');
+    await r.stop();
+    rig = undefined;
+    // The lines written (summaries included) account for every refusal.
+    assert.equal(occurrences(linesOf(logs, AUTH_LINE)), (agent.status()['counters'] as Record<string, number>)['esl_auth_failures']);
+  } finally {
+    await rig?.stop();
+    await sim.stop();
+    await nats.stop();
+  }
+});
+
+void test('frames of an unknown or missing Content-Type are counted and logged once per burst, the connection goes on', async () => {
+  const fs = new FakeFreeSwitch();
+  const nats = await startNatsServer();
+  let rig: Rig | undefined;
+  try {
+    rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url });
+    const { logs } = rig;
+    const good = nextMessage(rig.client, 'freeswitch.events.>', () => true);
+    await rig.client.flush();
+    fs.eventsFrame('application/x-future', 'hello');
+    fs.eventsConnection!.write('Content-Length: 5\n\nhello');
+    fs.sendJsonEvent(JSON.stringify({ 'Event-Name': 'CHANNEL_CREATE', 'Event-Date-Timestamp': String(Date.now() * 1000), 'Unique-ID': 'after' }));
+    assert.equal((JSON.parse(dec((await good).data)) as { uuid: string }).uuid, 'after');
+    assert.equal(rig.counters()['esl_unknown_frames'], 2);
+    assert.equal(rig.counters()['esl_protocol_errors'], 0);
+    assert.equal(await rig.metric('fsbus_esl_unknown_frames_total'), 2);
+    const [line, ...more] = linesOf(logs, UNKNOWN_FRAME_LINE);
+    assert.equal(more.length, 0, 'the second one is counted into the next line');
+    assert.equal(line?.['level'], 40);
+    assert.equal(line['content_type'], 'application/x-future');
+    assert.equal(line['connection'], 'events');
+    await rig.stop();
+    rig = undefined;
+    const all = linesOf(logs, UNKNOWN_FRAME_LINE);
+    assert.equal(occurrences(all), 2);
+    assert.equal(all.at(-1)?.['content_type'], '(none)');
+  } finally {
+    await rig?.stop();
+    await fs.close();
+    await nats.stop();
+  }
+});
+
+void test('a bgapi FreeSWITCH refuses outright (-ERR, no job) fails with its text, not "Internal error"', async () => {
+  const fs = new FakeFreeSwitch();
+  fs.onCommand = (_conn, line) => (line.startsWith('bgapi ') ? '-ERR no can do' : undefined);
+  const nats = await startNatsServer();
+  let rig: Rig | undefined;
+  try {
+    rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url });
+    const o = await rig.request('{"command":"originate","endpoint":"user/1000","extension":"&park()","uuid":"orig-1"}');
+    assert.equal(o.success, false);
+    assert.equal(o.code, BusErrorCode.COMMAND_FAILED, JSON.stringify(o));
+    assert.equal(o.message, 'Call origination failed');
+    const data = o.data as { uuid: string; job_uuid: string; result: string };
+    assert.equal(data.uuid, 'orig-1');
+    assert.match(data.job_uuid, /^[0-9a-f-]{36}$/);
+    assert.equal(data.result, '-ERR no can do');
+    const bg = await rig.request('{"command":"status","bg":true}');
+    assert.equal(bg.code, BusErrorCode.COMMAND_FAILED, JSON.stringify(bg));
+    assert.equal(bg.message, 'API command failed');
+    assert.equal(bg.data, '-ERR no can do');
+    assert.equal(linesOf(rig.logs, 'command failed unexpectedly').length, 0);
+  } finally {
+    await rig?.stop();
+    await fs.close();
+    await nats.stop();
+  }
+});
