@@ -2,9 +2,10 @@
  * Waiting for an execute_app's CHANNEL_EXECUTE_COMPLETE: the agent publishes it to the request's
  * `forward_to` subject (SPEC §3.4), which this client subscribed to before sending.
  */
+import { isReplyEnvelope, type ReplyEnvelope } from '@fsbus/contract';
 import type { Subscription } from '@fsbus/transport';
 import type { ClientCore } from './commands.js';
-import { ClientError, ClientErrorCode, toClientError } from './errors.js';
+import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
 import { decodeEvent, type BusEvent } from './event.js';
 
 /** @default 60000 ms */
@@ -23,6 +24,7 @@ export async function waitForExecuteComplete(core: ClientCore, timeoutMs = DEFAU
   const subject = core.nextInbox();
   let expected: string | undefined;
   const early: BusEvent[] = [];
+  const earlyEnds: ReplyEnvelope[] = [];
   let sub: Subscription | undefined;
   let settle!: (err: Error | undefined, event?: BusEvent) => void;
   const complete = new Promise<BusEvent>((resolve, reject) => {
@@ -50,8 +52,16 @@ export async function waitForExecuteComplete(core: ClientCore, timeoutMs = DEFAU
   try {
     sub = core.driver.subscribe(subject, (m) => {
       const event = decodeEvent(m.subject, m.data);
-      // The reply envelope arrives here too (forward_to gets a copy); only the event matters.
-      if (event?.name !== 'CHANNEL_EXECUTE_COMPLETE') return;
+      if (event === undefined) {
+        // The dispatch reply arrives here too (forward_to gets a copy): only a failure counts, the
+        // agent's word that the channel ended with no completion to come.
+        const ended = endedWithoutCompletion(m.data);
+        if (ended === undefined) return;
+        if (expected === undefined) earlyEnds.push(ended);
+        else if (endsWait(ended, expected)) settle(new ReplyError(ended));
+        return;
+      }
+      if (event.name !== 'CHANNEL_EXECUTE_COMPLETE') return;
       if (expected === undefined) early.push(event);
       else if (expected === '' || event.applicationUuid === undefined || event.applicationUuid === expected) settle(undefined, event);
     });
@@ -67,9 +77,29 @@ export async function waitForExecuteComplete(core: ClientCore, timeoutMs = DEFAU
       expected = applicationUuid;
       const hit = early.find((e) => e.applicationUuid === undefined || e.applicationUuid === applicationUuid || applicationUuid === '');
       if (hit !== undefined) settle(undefined, hit);
+      const ended = earlyEnds.find((r) => endsWait(r, applicationUuid));
+      if (ended !== undefined) settle(new ReplyError(ended));
     },
     cancel() {
       settle(new ClientError(ClientErrorCode.ABORTED, 'execute_app failed before dispatch'));
     },
   };
+}
+
+/** An error envelope on the forward_to subject (the agent: the channel ended, no completion will come), else undefined. */
+function endedWithoutCompletion(data: Uint8Array): ReplyEnvelope | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return undefined;
+  }
+  return isReplyEnvelope(value) && !value.success ? value : undefined;
+}
+
+/** Whether the failure is about this wait's application (an agent that names none: it is). */
+function endsWait(reply: ReplyEnvelope, applicationUuid: string): boolean {
+  const data = reply.data;
+  const named = typeof data === 'object' && data !== null ? (data as { application_uuid?: unknown }).application_uuid : undefined;
+  return typeof named !== 'string' || applicationUuid === '' || named === applicationUuid;
 }

@@ -149,10 +149,16 @@ void describe('@fsbus/client executeApp and dialplan (real agent, simulated Free
   });
 
   // Last: park holds the channel until it leaves, so nothing queued after it would run.
-  void it('a completion that never comes rejects `complete` with FSBUS_ERR_CLIENT_TIMEOUT', async () => {
+  void it('a completion that never comes rejects `complete` with FSBUS_ERR_CLIENT_TIMEOUT; a channel ended before the application ran, with the agent SESSION_NOT_FOUND', async () => {
     const r = await bus.executeApp({ uuid, app: 'park', waitForComplete: true, completeTimeoutMs: 200 }, { node: NODE });
     await assert.rejects(r.complete, { code: ClientErrorCode.TIMEOUT });
+    // Queued behind park: the hangup ends the channel before its turn, and the agent says so.
+    const queued = await bus.executeApp({ uuid, app: 'playback', args: 'silence_stream://10', waitForComplete: true, completeTimeoutMs: 30_000 }, { node: NODE });
     await bus.hangup(uuid, undefined, { node: NODE });
+    const ended = await rejection(queued.complete);
+    assert.ok(ended instanceof ReplyError, String(ended));
+    assert.equal(ended.code, BusErrorCode.SESSION_NOT_FOUND);
+    assert.equal(field(ended.data, 'application_uuid'), queued.applicationUuid);
     await rig.events.waitFor((e) => e.event_name === 'CHANNEL_DESTROY' && e.uuid === uuid, 'the channel gone');
   });
 });
