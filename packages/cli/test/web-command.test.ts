@@ -29,3 +29,33 @@ test('fsbus web --timeout / FSBUS_TIMEOUT_MS set how long a page control waits',
   assert.equal(options(['--timeout', '2500']), 2500);
   assert.equal(options([], { FSBUS_TIMEOUT_MS: '4000' }), 4000);
 });
+
+test('a half-set or empty FSBUS_WEB_USER / FSBUS_WEB_PASSWORD is a usage error, never "no auth"', async () => {
+  const argv = ['--server', 'nats://127.0.0.1:4222'];
+  for (const [env, missing] of [
+    [{ FSBUS_WEB_USER: 'admin', FSBUS_WEB_PASSWORD: '' }, /FSBUS_WEB_PASSWORD is missing or empty/],
+    [{ FSBUS_WEB_USER: 'admin' }, /FSBUS_WEB_PASSWORD is missing or empty/],
+    [{ FSBUS_WEB_PASSWORD: 'pw' }, /FSBUS_WEB_USER is missing or empty/],
+    [{ FSBUS_WEB_USER: '', FSBUS_WEB_PASSWORD: '' }, /FSBUS_WEB_USER and FSBUS_WEB_PASSWORD are missing or empty/],
+    [{ FSBUS_WEB_TOKEN: '' }, /FSBUS_WEB_TOKEN is set but empty/],
+  ] as const) {
+    assert.throws(() => webOptions(argv, env), missing, JSON.stringify(env));
+  }
+  const ok = webOptions(argv, { FSBUS_WEB_USER: 'admin', FSBUS_WEB_PASSWORD: 'pw' });
+  assert.deepEqual(ok === 'help' ? undefined : ok.auth, { basic: { user: 'admin', password: 'pw' } });
+  // Through the command: exit 2 and one line, before anything listens.
+  const saved = { user: process.env['FSBUS_WEB_USER'], password: process.env['FSBUS_WEB_PASSWORD'] };
+  process.env['FSBUS_WEB_USER'] = 'admin';
+  process.env['FSBUS_WEB_PASSWORD'] = '';
+  try {
+    const r = await run(['web', '--port', '0', ...argv]);
+    assert.equal(r.code, 2);
+    assert.equal(r.err.split('\n').length, 1);
+    assert.match(r.err, /^fsbus web: basic auth needs .*FSBUS_WEB_PASSWORD is missing or empty; see fsbus web --help$/);
+  } finally {
+    for (const [k, v] of [['FSBUS_WEB_USER', saved.user], ['FSBUS_WEB_PASSWORD', saved.password]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+});

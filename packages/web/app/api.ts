@@ -43,20 +43,54 @@ export async function command(body: Record<string, unknown>): Promise<CommandRes
   return (await res.json()) as CommandResult;
 }
 
-export async function eventDetail(id: number): Promise<EventDetail | undefined> {
-  const res = await fetch(`/api/events/${id}`);
-  if (res.status === 401) onSignedOut();
-  return res.ok ? ((await res.json()) as EventDetail) : undefined;
+/** Why a detail could not be read: the server is down, or it answered with an error. */
+function unreachable(err: unknown): string {
+  return `dashboard server unreachable: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+function unreadable(err: unknown): string {
+  return `unreadable answer from the dashboard server: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/** One event with every header; a string says why it could not be read. */
+export async function eventDetail(id: number): Promise<EventDetail | string> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/events/${id}`);
+  } catch (err) {
+    return unreachable(err);
+  }
+  if (res.status === 401) {
+    onSignedOut();
+    return SIGNED_OUT_MESSAGE;
+  }
+  if (res.status === 404) return 'this event is no longer kept by the server';
+  if (!res.ok) return `dashboard server answered HTTP ${res.status}`;
+  try {
+    return (await res.json()) as EventDetail;
+  } catch (err) {
+    return unreadable(err);
+  }
 }
 
 export type Timeline = { uuid: string; channel: ChannelView | null; events: EventDetail[] };
 
 /** One call's kept events; a string says why they could not be read. */
 export async function timeline(uuid: string): Promise<Timeline | string> {
-  const res = await fetch(`/api/timeline/${encodeURIComponent(uuid)}`);
+  let res: Response;
+  try {
+    res = await fetch(`/api/timeline/${encodeURIComponent(uuid)}`);
+  } catch (err) {
+    return unreachable(err);
+  }
   if (res.status === 401) {
     onSignedOut();
     return SIGNED_OUT_MESSAGE;
   }
-  return res.ok ? ((await res.json()) as Timeline) : `dashboard server answered HTTP ${res.status}`;
+  if (!res.ok) return `dashboard server answered HTTP ${res.status}`;
+  try {
+    return (await res.json()) as Timeline;
+  } catch (err) {
+    return unreadable(err);
+  }
 }

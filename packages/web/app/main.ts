@@ -62,11 +62,13 @@ function connect(): void {
   });
   source.addEventListener('update', (ev) => {
     const u = JSON.parse((ev as MessageEvent<string>).data) as Update;
+    // The cards count channels: only a new or removed call changes a count, not a state change.
+    const counted = (u.removes?.length ?? 0) > 0 || (u.upserts ?? []).some((c) => !store.channels.has(c.uuid));
     store.apply(u);
     if (u.events !== undefined) appendEvents(u.events);
     schedule({
       header: true,
-      nodes: u.nodes !== undefined || u.upserts !== undefined || u.removes !== undefined,
+      nodes: u.nodes !== undefined || counted,
       channels: u.upserts !== undefined || u.removes !== undefined,
       charts: u.rates !== undefined,
     });

@@ -55,7 +55,12 @@ export class AuthGate {
       if (given !== null && same(given, token) && req.method === 'GET') {
         url.searchParams.delete('token');
         res.writeHead(303, {
-          'set-cookie': `${COOKIE}=${newSession(key)}; HttpOnly; SameSite=Strict; Path=/`,
+          // Lax, not Strict: the documented `/?token=` link is opened from a wiki, chat or mail,
+          // and a browser sends no Strict cookie on a navigation started on another site (this
+          // redirect included), so the page would be 401 for good. Lax cookies go with top-level
+          // GETs only; a cross-site POST gets none, and the Origin check and control header
+          // refuse it anyway (http-server.ts).
+          'set-cookie': `${COOKIE}=${newSession(key)}; HttpOnly; SameSite=Lax; Path=/`,
           // Only a path of this server: `//evil.example` would be another site.
           location: `/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`,
         });

@@ -5,7 +5,10 @@
 import type { EventPayload } from '@fsbus/contract';
 import type { ChannelView } from './protocol.js';
 
-/** Channels kept at most (bounded like every buffer here); the oldest go first. */
+/**
+ * Channels kept at most (bounded like every buffer here); past it the oldest row is dropped and
+ * reported as a removal (as a hangup would be), so open pages drop it too. @default 5000
+ */
 export const DEFAULT_MAX_CHANNELS = 5000;
 /** Channel names remembered after they ended, so a late event cannot bring a channel back. */
 const ENDED_MEMORY = 2000;
@@ -22,13 +25,23 @@ export class ChannelTable {
   readonly #rows = new Map<string, ChannelView>();
   readonly #ended = new Set<string>();
   readonly #max: number;
+  #evicted = 0;
 
   constructor(max = DEFAULT_MAX_CHANNELS) {
-    this.#max = max;
+    this.#max = Math.max(1, max);
   }
 
   get size(): number {
     return this.#rows.size;
+  }
+
+  get max(): number {
+    return this.#max;
+  }
+
+  /** Live channels dropped so far because the table was full. */
+  get evicted(): number {
+    return this.#evicted;
   }
 
   list(): ChannelView[] {
@@ -53,6 +66,7 @@ export class ChannelTable {
     }
     if (this.#ended.has(uuid) || DEAD_STATES.has(h['Channel-State'] ?? '')) return undefined;
     let row = this.#rows.get(uuid);
+    const removes: string[] = [];
     if (row === undefined) {
       row = {
         uuid,
@@ -65,7 +79,7 @@ export class ChannelTable {
         application: '',
         created: micros(h['Caller-Channel-Created-Time']) ?? Math.floor(e.timestamp / 1000),
       };
-      this.#insert(row);
+      removes.push(...this.#insert(row));
     }
     const callState = h['Channel-Call-State'];
     if (callState !== undefined && callState !== '') row.state = callState;
@@ -76,7 +90,7 @@ export class ChannelTable {
     if (e.event_name === 'CHANNEL_EXECUTE' && h['Application'] !== undefined) row.application = appText(h['Application'], h['Application-Data']);
     const dest = h['Caller-Destination-Number'];
     if (dest !== undefined && dest !== '') row.destination = dest;
-    return { upserts: [row], removes: [] };
+    return { upserts: [row], removes };
   }
 
   /**
@@ -91,19 +105,21 @@ export class ChannelTable {
       if (uuid === '' || this.#ended.has(uuid)) continue;
       seen.add(uuid);
       const existing = this.#rows.get(uuid);
+      // A key absent from the row (a delimited row cut short, see show-channels.ts) keeps what was known.
+      const text = (key: string, known: string | undefined): string => (key in r ? str(r[key]) : known ?? '');
       const row: ChannelView = {
         uuid,
         node_id: nodeId,
-        direction: str(r['direction']),
-        caller: str(r['cid_num']) || str(r['cid_name']),
-        destination: str(r['dest']),
-        name: str(r['name']),
+        direction: text('direction', existing?.direction),
+        caller: 'cid_num' in r || 'cid_name' in r ? str(r['cid_num']) || str(r['cid_name']) : existing?.caller ?? '',
+        destination: text('dest', existing?.destination),
+        name: text('name', existing?.name),
         state: str(r['callstate']) || existing?.state || 'DOWN',
         application: r['application'] === undefined ? existing?.application ?? '' : appText(str(r['application']), str(r['application_data'])),
         created: Number(r['created_epoch']) > 0 ? Number(r['created_epoch']) * 1000 : existing?.created ?? since,
       };
       if (existing?.answered !== undefined) row.answered = existing.answered;
-      if (existing === undefined) this.#insert(row);
+      if (existing === undefined) change.removes.push(...this.#insert(row));
       else this.#rows.set(uuid, row);
       change.upserts.push(row);
     }
@@ -111,15 +127,24 @@ export class ChannelTable {
       if (row.node_id !== nodeId || seen.has(row.uuid) || row.created >= since) continue;
       change.removes.push(...this.#remove(row.uuid).removes);
     }
+    // A list longer than the table evicts some of its own rows: those are removals only.
+    if (change.removes.length > 0) change.upserts = change.upserts.filter((r) => this.#rows.has(r.uuid));
     return change;
   }
 
-  #insert(row: ChannelView): void {
+  /** Adds a row; returns the uuid dropped to make room (the oldest), if any. */
+  #insert(row: ChannelView): string[] {
+    let dropped: string[] = [];
     if (this.#rows.size >= this.#max) {
       const oldest = this.#rows.keys().next().value;
-      if (oldest !== undefined) this.#rows.delete(oldest);
+      if (oldest !== undefined) {
+        this.#rows.delete(oldest);
+        this.#evicted++;
+        dropped = [oldest];
+      }
     }
     this.#rows.set(row.uuid, row);
+    return dropped;
   }
 
   #remove(uuid: string): TableChange {

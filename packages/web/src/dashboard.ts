@@ -3,13 +3,14 @@
  * channels and recent events (from the event subjects), rates. Changes are batched and handed to
  * the page streams by `onUpdate`.
  */
-import type { EventPayload, ReplyEnvelope } from '@fsbus/contract';
+import { BusErrorCode, type EventPayload, type ReplyEnvelope } from '@fsbus/contract';
 import type { DashboardBus } from './bus-port.js';
-import { ChannelTable, type TableChange } from './channel-table.js';
-import { EventLog } from './event-log.js';
+import { ChannelTable, DEFAULT_MAX_CHANNELS, type TableChange } from './channel-table.js';
+import { DEFAULT_EVENT_HISTORY_BYTES, EventLog } from './event-log.js';
 import { parkFrom } from './park.js';
 import { RateSeries } from './rate-series.js';
-import type { BusState, ChannelView, EventDetail, NodeView, ParkView, RatePoint, Snapshot, Update } from './protocol.js';
+import { parseShowChannels } from './show-channels.js';
+import type { BusState, ChannelView, EventDetail, NodeView, ParkView, RatePoint, Snapshot, SyncErrorView, Update } from './protocol.js';
 
 export interface DashboardOptions {
   /** How often nodes are asked for agent.status. @default 2000 */
@@ -18,25 +19,51 @@ export interface DashboardOptions {
   gatherTimeoutMs?: number;
   /** Events kept for the page. @default 2000 */
   eventHistory?: number;
+  /** Bytes of event headers and bodies kept for the page; the oldest events go first. @default 64 MiB */
+  eventHistoryBytes?: number;
   /** Events in a page's first snapshot. @default 300 */
   snapshotEvents?: number;
   /** Batching period of updates to the page. @default 100 */
   flushIntervalMs?: number;
   /** How long a control from the page waits for its reply; originate waits at least 65 s (it rings). @default 10000 */
   commandTimeoutMs?: number;
+  /** First wait before a failed channel read of a node is tried again; doubles up to 5 min. @default 5000 */
+  syncRetryMs?: number;
+  /** Live channels kept (all nodes); past it the oldest is dropped from the table and the pages. @default 5000 */
+  maxChannels?: number;
+  /** Where the dashboard's warnings go (once per burst). @default process.emitWarning (stderr) */
+  warn?: (message: string) => void;
 }
 
 /** A node missing from this many polls in a row is shown offline. */
 const MISSES_OFFLINE = 2;
+/** Longest wait between two failed channel reads of a node. */
+const MAX_SYNC_RETRY_MS = 300_000;
+/** Bound of one `show channels` request. */
+const SYNC_TIMEOUT_MS = 5000;
+
+interface NodeState extends NodeView {
+  misses: number;
+  synced: boolean;
+  parkAt: number;
+  /** Failed channel reads in a row; the next is not tried before `syncRetryAt` (ms). */
+  syncFailures: number;
+  syncRetryAt: number;
+  /** `show channels as json` was too large for the broker: this node is read as CSV. */
+  compact: boolean;
+}
 
 export class Dashboard {
   #bus: DashboardBus;
   #started = false;
   readonly #o: Required<DashboardOptions>;
-  readonly #channels = new ChannelTable();
+  readonly #channels: ChannelTable;
+  /** Evictions already reported; a full table warns once until it has room again. */
+  #evictedSeen = 0;
+  #evictionWarned = false;
   readonly #events: EventLog;
   readonly #rates = new RateSeries(Date.now());
-  readonly #nodes = new Map<string, NodeView & { misses: number; synced: boolean; parkAt: number }>();
+  readonly #nodes = new Map<string, NodeState>();
   readonly #listeners = new Set<(u: Update) => void>();
   #pending: Update = {};
   #timers: NodeJS.Timeout[] = [];
@@ -52,11 +79,16 @@ export class Dashboard {
       pollIntervalMs: options.pollIntervalMs ?? 2000,
       gatherTimeoutMs: options.gatherTimeoutMs ?? 1000,
       eventHistory: options.eventHistory ?? 2000,
+      eventHistoryBytes: options.eventHistoryBytes ?? DEFAULT_EVENT_HISTORY_BYTES,
       snapshotEvents: options.snapshotEvents ?? 300,
       flushIntervalMs: options.flushIntervalMs ?? 100,
       commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
+      syncRetryMs: options.syncRetryMs ?? 5000,
+      maxChannels: options.maxChannels ?? DEFAULT_MAX_CHANNELS,
+      warn: options.warn ?? ((m) => process.emitWarning(m, 'FsbusDashboardWarning')),
     };
-    this.#events = new EventLog(this.#o.eventHistory);
+    this.#events = new EventLog(this.#o.eventHistory, this.#o.eventHistoryBytes);
+    this.#channels = new ChannelTable(this.#o.maxChannels);
   }
 
   get commandTimeoutMs(): number {
@@ -94,7 +126,10 @@ export class Dashboard {
         this.#pending.bus = { state, reconnects: this.#bus.reconnects };
         // Channels may have ended (or started) while the bus was away: re-read them.
         if (state === 'connected') {
-          for (const n of this.#nodes.values()) n.synced = false;
+          for (const n of this.#nodes.values()) {
+            n.synced = false;
+            n.syncRetryAt = 0; // a new reason to read: no backoff from earlier failures
+          }
           this.refresh();
         }
       }),
@@ -169,7 +204,10 @@ export class Dashboard {
       const id = typeof status['node_id'] === 'string' ? status['node_id'] : r.node_id;
       seen.add(id);
       const prev = this.#nodes.get(id);
-      const node = {
+      // FreeSWITCH restarted (its agent's Event Socket link came back): its channels are re-read,
+      // as the calls it had ended without events.
+      const keep = prev?.presence === 'online' && !eslCameBack(prev.status, status);
+      const node: NodeState = {
         node_id: id,
         presence: 'online' as const,
         last_seen: now,
@@ -177,10 +215,13 @@ export class Dashboard {
         // A park command answered after this poll began knows better than this poll's status.
         park: prev !== undefined && prev.parkAt >= started ? prev.park : parkOf(status['park'], prev?.park),
         misses: 0,
-        // FreeSWITCH restarted (its agent's Event Socket link came back): its channels are re-read,
-        // as the calls it had ended without events.
-        synced: prev?.presence === 'online' && !eslCameBack(prev.status, status) ? prev.synced : false,
+        synced: keep ? prev.synced : false,
         parkAt: prev?.parkAt ?? 0,
+        syncFailures: prev?.syncFailures ?? 0,
+        // A new reason to read (the node came back, or its FreeSWITCH did) skips the backoff.
+        syncRetryAt: keep ? prev.syncRetryAt : 0,
+        compact: prev?.compact ?? false,
+        ...(prev?.sync_error === undefined ? {} : { sync_error: prev.sync_error }),
       };
       this.#nodes.set(id, node);
       changed.push(publicNode(node));
@@ -191,25 +232,75 @@ export class Dashboard {
       if (n.misses >= MISSES_OFFLINE && n.presence === 'online') {
         n.presence = 'offline';
         n.synced = false;
+        n.syncRetryAt = 0;
         changed.push(publicNode(n));
       }
     }
     if (changed.length > 0) this.#pending.nodes = [...(this.#pending.nodes ?? []), ...changed];
-    await Promise.all([...this.#nodes.values()].filter((n) => n.presence === 'online' && !n.synced).map((n) => this.#sync(n)));
+    const due = [...this.#nodes.values()].filter((n) => n.presence === 'online' && !n.synced && n.syncRetryAt <= now);
+    await Promise.all(due.map((n) => this.#sync(n)));
   }
 
-  /** Reads a node's channels from FreeSWITCH itself (what events could not tell while away). */
-  async #sync(node: { node_id: string; synced: boolean }): Promise<void> {
+  /**
+   * Reads a node's channels from FreeSWITCH itself (what events could not tell while away). A
+   * failure is shown on the node's card (`sync_error`), warned once per run of failures, and
+   * tried again with backoff, not every poll.
+   */
+  async #sync(node: NodeState): Promise<void> {
     const since = Date.now();
+    let rows: Record<string, unknown>[];
     try {
-      const reply = await this.#bus.request({ command: 'show', args: 'channels as json' }, node.node_id, 5000);
-      if (!reply.success || typeof reply.data !== 'string') return;
-      const parsed = JSON.parse(reply.data) as { rows?: Record<string, unknown>[] };
-      this.#merge(this.#channels.sync(node.node_id, parsed.rows ?? [], since));
-      node.synced = true;
-    } catch {
-      // next poll tries again
+      rows = await this.#readChannels(node);
+    } catch (err) {
+      if (!this.#closed) this.#syncFailed(node, err);
+      return;
     }
+    if (this.#closed) return;
+    this.#merge(this.#channels.sync(node.node_id, rows, since));
+    node.synced = true;
+    if (node.sync_error !== undefined) {
+      this.#o.warn(`dashboard: channels of ${node.node_id} read again after ${node.syncFailures} failed attempt(s)`);
+      delete node.sync_error;
+      this.#pending.nodes = [...(this.#pending.nodes ?? []), publicNode(node)];
+    }
+    node.syncFailures = 0;
+  }
+
+  /**
+   * `show channels as json`, or the delimited listing (a third of the size: no key names) once a
+   * node's JSON is over the broker's max payload (~850 bytes a row, 1 MiB by default on NATS:
+   * ~1,200 channels; the listing fits ~3,500).
+   */
+  async #readChannels(node: NodeState): Promise<Record<string, unknown>[]> {
+    if (!node.compact) {
+      const reply = await this.#bus.request({ command: 'show', args: 'channels as json' }, node.node_id, SYNC_TIMEOUT_MS);
+      if (reply.success && typeof reply.data === 'string') return parseShowChannels(reply.data);
+      if (reply.code !== BusErrorCode.REPLY_TOO_LARGE) throw new SyncError(reply);
+      node.compact = true;
+    }
+    const reply = await this.#bus.request({ command: 'show', args: 'channels' }, node.node_id, SYNC_TIMEOUT_MS);
+    if (reply.success && typeof reply.data === 'string') return parseShowChannels(reply.data);
+    throw new SyncError(reply);
+  }
+
+  #syncFailed(node: NodeState, err: unknown): void {
+    const now = Date.now();
+    node.syncFailures++;
+    const wait = Math.min(MAX_SYNC_RETRY_MS, this.#o.syncRetryMs * 2 ** Math.min(node.syncFailures - 1, 16));
+    node.syncRetryAt = now + wait;
+    const message = err instanceof Error ? err.message : String(err);
+    const code = err instanceof SyncError ? err.code : undefined;
+    const view: SyncErrorView = {
+      message: `could not read the channels of ${node.node_id} (its channel list may be stale): ${message}`,
+      since: node.sync_error?.since ?? now,
+      attempts: node.syncFailures,
+      retry_at: node.syncRetryAt,
+    };
+    if (code !== undefined) view.code = code;
+    node.sync_error = view;
+    this.#pending.nodes = [...(this.#pending.nodes ?? []), publicNode(node)];
+    // Once per run of failures: the card keeps saying it (attempts, next retry).
+    if (node.syncFailures === 1) this.#o.warn(`dashboard: ${view.message}${code === undefined ? '' : ` (${code})`}; retrying with backoff`);
   }
 
   /** After a park command: the node's park state as its agent reports it now. */
@@ -237,12 +328,24 @@ export class Dashboard {
     if (change !== undefined) this.#merge(change);
   }
 
+  /** Warns once when the full table starts dropping its oldest channels, again only after it had room. */
+  #checkEvictions(): void {
+    const evicted = this.#channels.evicted;
+    if (evicted > this.#evictedSeen && !this.#evictionWarned) {
+      this.#evictionWarned = true;
+      this.#o.warn(`dashboard: more than ${this.#channels.max} live channels: the oldest are dropped from the table (${evicted} so far)`);
+    }
+    this.#evictedSeen = evicted;
+    if (this.#channels.size < this.#channels.max) this.#evictionWarned = false;
+  }
+
   #closeRates(closed: RatePoint[]): void {
     if (closed.length > 0) (this.#pending.rates ??= []).push(...closed);
   }
 
   #merge(change: TableChange): void {
     if (change.upserts.length === 0 && change.removes.length === 0) return;
+    this.#checkEvictions();
     const ups = new Map((this.#pending.upserts ?? []).map((c) => [c.uuid, c]));
     const removes = new Set(this.#pending.removes ?? []);
     for (const c of change.upserts) {
@@ -304,7 +407,18 @@ function eslOf(status: Record<string, unknown>): { status: unknown; reconnects: 
 }
 
 function publicNode(n: NodeView): NodeView {
-  return { node_id: n.node_id, presence: n.presence, last_seen: n.last_seen, status: n.status, park: n.park };
+  const view: NodeView = { node_id: n.node_id, presence: n.presence, last_seen: n.last_seen, status: n.status, park: n.park };
+  if (n.sync_error !== undefined) view.sync_error = { ...n.sync_error };
+  return view;
+}
+
+/** A failed `show channels` reply, with the contract's code. */
+class SyncError extends Error {
+  readonly code: string | undefined;
+  constructor(reply: ReplyEnvelope) {
+    super(reply.success ? 'show channels answered no text' : reply.message);
+    this.code = reply.success ? undefined : reply.code;
+  }
 }
 
 export type { BusState };

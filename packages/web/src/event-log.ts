@@ -7,14 +7,33 @@ import type { EventDetail, EventView } from './protocol.js';
 
 /** Events kept for the page (headers included). @default 2000 */
 export const DEFAULT_EVENT_HISTORY = 2000;
+/**
+ * Bytes of headers and bodies kept (UTF-16 length of names and values, about what the heap holds):
+ * a count alone let 2,000 events of 1 MiB each take ~2 GB. The oldest go first. @default 64 MiB
+ */
+export const DEFAULT_EVENT_HISTORY_BYTES = 64 * 1024 * 1024;
 
 export class EventLog {
   readonly #ring: EventDetail[] = [];
+  /** Size of each kept event, same order as the ring. */
+  readonly #sizes: number[] = [];
   readonly #max: number;
+  readonly #maxBytes: number;
+  #bytes = 0;
   #nextId = 1;
 
-  constructor(max = DEFAULT_EVENT_HISTORY) {
+  constructor(max = DEFAULT_EVENT_HISTORY, maxBytes = DEFAULT_EVENT_HISTORY_BYTES) {
     this.#max = Math.max(1, max);
+    this.#maxBytes = Math.max(1, maxBytes);
+  }
+
+  /** Bytes of the kept events (see DEFAULT_EVENT_HISTORY_BYTES). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get size(): number {
+    return this.#ring.length;
   }
 
   add(e: EventPayload): EventView {
@@ -29,8 +48,15 @@ export class EventLog {
     if (uuid !== undefined && uuid !== '') view.uuid = uuid;
     const detail: EventDetail = { ...view, headers: e.headers };
     if (e.body !== undefined) detail.body = e.body;
+    const size = sizeOf(e);
     this.#ring.push(detail);
-    if (this.#ring.length > this.#max) this.#ring.shift();
+    this.#sizes.push(size);
+    this.#bytes += size;
+    // The newest event always stays (a timeline needs it), even alone over the byte bound.
+    while (this.#ring.length > 1 && (this.#ring.length > this.#max || this.#bytes > this.#maxBytes)) {
+      this.#ring.shift();
+      this.#bytes -= this.#sizes.shift() ?? 0;
+    }
     return view;
   }
 
@@ -46,10 +72,22 @@ export class EventLog {
     return this.#ring[id - first.id];
   }
 
-  /** Every kept event of one channel, in the order they arrived. */
+  /**
+   * Every kept event of one channel and of its other leg, in the order they arrived. The other
+   * leg names this one in Other-Leg-Unique-ID (a bridge) or, for the two halves of a loopback
+   * channel, in variable_other_loopback_leg_uuid (no Other-Leg header on either half).
+   */
   timeline(uuid: string): EventDetail[] {
-    return this.#ring.filter((e) => e.uuid === uuid || e.headers['Other-Leg-Unique-ID'] === uuid);
+    return this.#ring.filter(
+      (e) => e.uuid === uuid || e.headers['Other-Leg-Unique-ID'] === uuid || e.headers['variable_other_loopback_leg_uuid'] === uuid,
+    );
   }
+}
+
+function sizeOf(e: EventPayload): number {
+  let n = e.body?.length ?? 0;
+  for (const [k, v] of Object.entries(e.headers)) n += k.length + v.length;
+  return n;
 }
 
 function toView(d: EventDetail): EventView {

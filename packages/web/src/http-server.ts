@@ -79,9 +79,17 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
       const detail = deps.dashboard.eventDetail(Number(event[1]));
       return detail === undefined ? json(res, 404, { message: 'event no longer kept' }) : json(res, 200, detail);
     }
-    const tl = /^\/api\/timeline\/([A-Za-z0-9-]{1,64})$/.exec(path);
+    // Any uuid, URL-encoded as one segment (`weird%2F..%2Fid`): the page's uuids come from events,
+    // which any publisher on the bus may send. The lookup is a comparison, never a path.
+    const tl = /^\/api\/timeline\/([^/]{1,1024})$/.exec(path);
     if (tl?.[1] !== undefined) {
-      return json(res, 200, { uuid: tl[1], channel: deps.dashboard.channel(tl[1]) ?? null, events: deps.dashboard.timeline(tl[1]) });
+      let uuid: string;
+      try {
+        uuid = decodeURIComponent(tl[1]);
+      } catch {
+        return json(res, 400, { message: 'timeline uuid is not valid URL encoding' });
+      }
+      return json(res, 200, { uuid, channel: deps.dashboard.channel(uuid) ?? null, events: deps.dashboard.timeline(uuid) });
     }
     return json(res, 404, { message: 'not found' });
   }

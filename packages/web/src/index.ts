@@ -5,7 +5,7 @@ export { ClientBus } from './client-bus.js';
 export { Dashboard } from './dashboard.js';
 export type { DashboardOptions } from './dashboard.js';
 export { ChannelTable, DEFAULT_MAX_CHANNELS } from './channel-table.js';
-export { EventLog, DEFAULT_EVENT_HISTORY } from './event-log.js';
+export { EventLog, DEFAULT_EVENT_HISTORY, DEFAULT_EVENT_HISTORY_BYTES } from './event-log.js';
 export { RateSeries, DEFAULT_RATE_WINDOW_S, isNewCall } from './rate-series.js';
 export { parkFrom } from './park.js';
 export { AuthGate, isLoopback } from './auth.js';
@@ -28,5 +28,7 @@ export type {
   ParkView,
   RatePoint,
   Snapshot,
+  SyncErrorView,
   Update,
 } from './protocol.js';
+export { parseShowChannels } from './show-channels.js';

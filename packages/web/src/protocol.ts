@@ -17,6 +17,25 @@ export interface NodeView {
   status: Record<string, unknown>;
   /** Park mode: from agent.status `park`, refreshed by `dialplan.status` after each park command. */
   park: ParkView;
+  /**
+   * Present while the dashboard cannot read the node's channels (`show channels`): its channel
+   * list may be stale (ended calls kept, new ones missing). Gone after the next read that works.
+   */
+  sync_error?: SyncErrorView;
+}
+
+/** Why a node's channel list could not be read, and when the dashboard tries again. */
+export interface SyncErrorView {
+  /** One line for the user, the bus error's message included. */
+  message: string;
+  /** The contract's code (e.g. FSBUS_ERR_BUS_REPLY_TOO_LARGE), when the node answered with one. */
+  code?: string;
+  /** Wall-clock ms of the first failure of this run. */
+  since: number;
+  /** Failed reads in a row. */
+  attempts: number;
+  /** Wall-clock ms of the next attempt (backoff: 5 s doubling up to 5 min). */
+  retry_at: number;
 }
 
 export interface ParkView {

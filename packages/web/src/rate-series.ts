@@ -48,9 +48,19 @@ function second(ms: number): number {
   return Math.floor(ms / 1000) * 1000;
 }
 
-/** A call starts with the CHANNEL_CREATE of its first leg: bridged and originated B-legs are not new calls. */
+/**
+ * A call starts with the CHANNEL_CREATE of its first leg: bridged and originated B-legs are not
+ * new calls, nor is the B half of a loopback channel (`variable_loopback_leg=B`: FreeSWITCH creates
+ * both halves, `loopback/…-a` and `…-b`, for one originate, and neither names the other as
+ * originator — only `variable_other_loopback_leg_uuid`).
+ */
 export function isNewCall(e: EventPayload): boolean {
   if (e.event_name !== 'CHANNEL_CREATE') return false;
   const h = e.headers;
-  return h['Other-Leg-Unique-ID'] === undefined && h['variable_originator'] === undefined && h['variable_originating_leg_uuid'] === undefined;
+  return (
+    h['Other-Leg-Unique-ID'] === undefined &&
+    h['variable_originator'] === undefined &&
+    h['variable_originating_leg_uuid'] === undefined &&
+    h['variable_loopback_leg'] !== 'B'
+  );
 }

@@ -72,6 +72,8 @@ describe('dashboard in chromium', () => {
     // Hangup from the page: the contract's reply is shown, the row goes.
     await row.locator('button.hangup').click();
     await page.locator('#result .ok', { hasText: 'Channel hangup successful' }).waitFor();
+    // Rows stay (ended) while the pointer is on the table: it moves away.
+    await page.mouse.move(0, 0);
     await page.locator(`#channels tbody tr[data-uuid="${uuid}"]`).waitFor({ state: 'detached' });
     await page.locator('#events li[data-name="CHANNEL_HANGUP_COMPLETE"]').first().waitFor();
   });
@@ -100,6 +102,7 @@ describe('dashboard in chromium', () => {
     await b.shot('controls-error', page.locator('#controls-view'));
     // Clean up the call through the page too.
     await row.locator('button.hangup').click();
+    await page.mouse.move(0, 0);
     await row.waitFor({ state: 'detached' });
   });
 

@@ -228,8 +228,12 @@ class FakeBus implements DashboardBus {
     this.#events.add(listener);
     return () => this.#events.delete(listener);
   }
-  emit(name: string): void {
+  emit(name: string, uuid?: string): void {
     const e: EventPayload = { event_name: name, timestamp: Date.now() * 1000, node_id: 'n1', headers: { 'Event-Name': name } };
+    if (uuid !== undefined) {
+      e.uuid = uuid;
+      e.headers['Unique-ID'] = uuid;
+    }
     for (const l of this.#events) l(e);
   }
   close(): Promise<void> {
@@ -258,6 +262,27 @@ test('a newly opened page gets every event once: in its snapshot or in an update
     assert.equal(snapB.events.length, 2);
   } finally {
     for (const p of pages) await p.close();
+    await web.close();
+  }
+});
+
+test('a timeline is looked up for any URL-encoded uuid (what a publisher sent), bad encoding is a 400', async () => {
+  const bus = new FakeBus();
+  const web = await startWeb({ port: 0, busLink: bus });
+  try {
+    for (const uuid of ['weird/../id', 'a b%c', 'ü-uuid', '11111111-0000-4000-8000-000000000001']) {
+      bus.emit('CHANNEL_CREATE', uuid);
+      const res = await raw(web, `/api/timeline/${encodeURIComponent(uuid)}`);
+      assert.equal(res.status, 200, uuid);
+      const body = JSON.parse(res.body) as { uuid: string; channel: { uuid: string } | null; events: EventView[] };
+      assert.equal(body.uuid, uuid);
+      assert.equal(body.channel?.uuid, uuid);
+      assert.deepEqual(body.events.map((e) => e.uuid), [uuid]);
+    }
+    assert.equal((await raw(web, '/api/timeline/%E0%A4%A')).status, 400);
+    // An unencoded slash is another path, not a uuid.
+    assert.equal((await raw(web, '/api/timeline/a/b')).status, 404);
+  } finally {
     await web.close();
   }
 });

@@ -43,7 +43,9 @@ describe('dashboard server', () => {
     assert.equal(first.status, 303);
     assert.equal(first.headers.get('location'), '/');
     const cookie = first.headers.get('set-cookie') ?? '';
-    assert.match(cookie, /^fsbus_session=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; HttpOnly; SameSite=Strict/);
+    // Lax: the link is opened from a wiki, chat or mail, and a Strict cookie is not sent on a
+    // navigation started on another site (the redirect included): 401 for good.
+    assert.match(cookie, /^fsbus_session=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; HttpOnly; SameSite=Lax; Path=\/$/);
     assert.ok(!cookie.includes(TOKEN));
     const session = cookie.split(';')[0]!;
     for (const path of ['/', '/app.js', '/style.css', '/api/snapshot']) {
@@ -88,6 +90,17 @@ describe('dashboard server', () => {
   });
 
   const basic = { authorization: `Basic ${Buffer.from('ops:wall-screen').toString('base64')}` };
+
+  test('a signed-in session does not make a cross-site POST a control (Lax cookies travel on top-level GETs)', async () => {
+    const first = await fetch(url(`/?token=${TOKEN}`), { redirect: 'manual' });
+    const session = (first.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const body = JSON.stringify({ command: 'hangup', uuid: 'abc', node_id: 'n1' });
+    // Even if a browser sent the cookie: another origin, or no control header, is refused.
+    const crossSite = await fetch(url('/api/command'), { method: 'POST', body, headers: { cookie: session, origin: 'https://wiki.example', 'content-type': 'application/json', [CONTROL_HEADER]: '1' } });
+    assert.equal(crossSite.status, 403);
+    const form = await fetch(url('/api/command'), { method: 'POST', body, headers: { cookie: session, 'content-type': 'text/plain' } });
+    assert.equal(form.status, 403);
+  });
 
   test('basic auth works too, and the page is served with a strict CSP', async () => {
     const res = await fetch(url('/'), { headers: basic });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import type { EventPayload } from '@fsbus/contract';
-import { ChannelTable, EventLog, RateSeries, WebErrorCode, isNewCall, parkFrom, parseCommand } from '@fsbus/web';
+import { ChannelTable, EventLog, RateSeries, WebErrorCode, isNewCall, parkFrom, parseCommand, parseShowChannels } from '@fsbus/web';
 
 const ev = (name: string, uuid: string | undefined, headers: Record<string, string> = {}, ts = 1_700_000_000_000_000): EventPayload => ({
   event_name: name,
@@ -82,4 +82,79 @@ test('the page may send only the dashboard\'s commands', () => {
     const r = parseCommand(bad);
     assert.ok('success' in r && r.success === false && r.code === WebErrorCode.BAD_REQUEST, JSON.stringify(bad));
   }
+});
+
+test('a full channel table reports the channel it drops as a removal, and counts it', () => {
+  const t = new ChannelTable(2);
+  t.apply(ev('CHANNEL_CREATE', 'u0'));
+  t.apply(ev('CHANNEL_CREATE', 'u1'));
+  // Pages drop what a change removes: without it they kept the evicted row for ever.
+  assert.deepEqual(t.apply(ev('CHANNEL_CREATE', 'u2'))?.removes, ['u0']);
+  assert.equal(t.evicted, 1);
+  // A list longer than the table: the rows it pushes out are removals, never upserts too.
+  const change = t.sync('n1', [{ uuid: 'u1' }, { uuid: 'u2' }, { uuid: 's1' }, { uuid: 's2' }], 0);
+  assert.deepEqual(change.removes, ['u1', 'u2']);
+  assert.deepEqual(change.upserts.map((r) => r.uuid), ['s1', 's2']);
+  assert.deepEqual(t.list().map((r) => r.uuid), ['s1', 's2']);
+  assert.equal(t.evicted, 3);
+});
+
+// Headers as FreeSWITCH 1.10.12 sends them for `originate loopback/7001 &park()`
+// (/work/shared/fixtures/real-fs-1.10.12/shared-json.bin): the two halves name each other only
+// in variable_other_loopback_leg_uuid.
+const LOOP_A = '11111111-0000-4000-8000-000000000001';
+const LOOP_B = '4114b076-64d2-4ed8-a855-f7b501a28987';
+const loopA = { 'Channel-Name': 'loopback/7001-a', 'Call-Direction': 'outbound', variable_loopback_leg: 'A', variable_other_loopback_leg_uuid: LOOP_B };
+const loopB = { 'Channel-Name': 'loopback/7001-b', 'Call-Direction': 'inbound', variable_loopback_leg: 'B', variable_other_loopback_leg_uuid: LOOP_A };
+
+test('a timeline holds the events of the other half of a loopback channel', () => {
+  const log = new EventLog();
+  log.add(ev('CHANNEL_CREATE', LOOP_A, loopA));
+  log.add(ev('CHANNEL_CREATE', LOOP_B, loopB));
+  log.add(ev('CHANNEL_EXECUTE', LOOP_B, { ...loopB, Application: 'bridge', 'Application-Data': 'user/1000' }));
+  log.add(ev('CHANNEL_CREATE', 'c-leg', { 'Other-Leg-Unique-ID': LOOP_B }));
+  log.add(ev('CHANNEL_CREATE', 'unrelated'));
+  assert.deepEqual(log.timeline(LOOP_A).map((e) => `${e.name} ${e.uuid ?? ''}`), [`CHANNEL_CREATE ${LOOP_A}`, `CHANNEL_CREATE ${LOOP_B}`, `CHANNEL_EXECUTE ${LOOP_B}`]);
+  assert.deepEqual(log.timeline(LOOP_B).map((e) => e.uuid), [LOOP_A, LOOP_B, LOOP_B, 'c-leg']);
+});
+
+test('one loopback originate is one call per second, not two', () => {
+  const r = new RateSeries(10_000, 5);
+  r.count(ev('CHANNEL_CREATE', LOOP_A, loopA), 10_100);
+  r.count(ev('CHANNEL_CREATE', LOOP_B, loopB), 10_200);
+  assert.deepEqual(r.roll(11_000), [{ t: 10_000, calls: 1, events: 2 }]);
+  assert.equal(isNewCall(ev('CHANNEL_CREATE', LOOP_A, loopA)), true);
+  assert.equal(isNewCall(ev('CHANNEL_CREATE', LOOP_B, loopB)), false);
+});
+
+test('the event log is bounded by bytes too: a few huge events cannot hold the heap', () => {
+  const log = new EventLog(2000, 10_000);
+  const big = 'x'.repeat(4000);
+  const first = log.add({ ...ev('CUSTOM', undefined, { 'Event-Subclass': 'big::event' }), body: big });
+  for (let i = 0; i < 10; i++) log.add({ ...ev('CUSTOM', undefined, { 'Event-Subclass': 'big::event' }), body: big });
+  assert.ok(log.bytes <= 10_000, `${log.bytes} bytes kept`);
+  assert.equal(log.size, 2);
+  assert.equal(log.get(first.id), undefined);
+  // One event over the whole bound is still kept (alone): the newest is always there.
+  const huge = log.add({ ...ev('CUSTOM', undefined), body: 'y'.repeat(20_000) });
+  assert.deepEqual([log.size, log.get(huge.id)?.body?.length], [1, 20_000]);
+});
+
+test('show channels: JSON, or the delimited listing (any delimiter), rows with the delimiter in a value cut to safe columns', () => {
+  assert.deepEqual(parseShowChannels('{"row_count": 0}\n'), []);
+  assert.deepEqual(parseShowChannels('\n0 total.\n'), []);
+  assert.deepEqual(parseShowChannels('{"row_count":1,"rows":[{"uuid":"a"}]}').map((r) => r['uuid']), ['a']);
+  const head = 'uuid,direction,created,created_epoch,name,state,cid_name,cid_num,dest,callstate';
+  const csv = `${head}\nu1,inbound,2026-12-04 02:57:32,1796353052,sofia/internal/1001,CS_EXECUTE,Caller 1001,1001,7001,ACTIVE\n` +
+    'u2,outbound,2026-12-04 02:57:33,1796353053,loopback/7008-a,CS_EXECUTE,Doe, John,1002,7008,RINGING\n\n2 total.\n';
+  const rows = parseShowChannels(csv);
+  assert.deepEqual(rows[0], { uuid: 'u1', direction: 'inbound', created: '2026-12-04 02:57:32', created_epoch: '1796353052', name: 'sofia/internal/1001', state: 'CS_EXECUTE', cid_name: 'Caller 1001', cid_num: '1001', dest: '7001', callstate: 'ACTIVE' });
+  assert.deepEqual(rows[1], { uuid: 'u2', direction: 'outbound', created: '2026-12-04 02:57:33', created_epoch: '1796353053', name: 'loopback/7008-a', state: 'CS_EXECUTE' });
+  assert.deepEqual(parseShowChannels(csv.replaceAll(',', '|').replace('Doe| John', 'Doe, John')).map((r) => r['cid_name']), ['Caller 1001', 'Doe, John']);
+  // A cut row keeps what the table knew of the rest.
+  const t = new ChannelTable();
+  t.apply(ev('CHANNEL_CREATE', 'u2', { 'Caller-Caller-ID-Number': '1002', 'Caller-Destination-Number': '7008' }));
+  t.sync('n1', rows, 0);
+  assert.deepEqual([t.get('u2')?.caller, t.get('u2')?.destination, t.get('u2')?.name], ['1002', '7008', 'loopback/7008-a']);
+  assert.throws(() => parseShowChannels('-ERR no reply\n'), /not a show channels listing/);
 });

@@ -27,7 +27,7 @@ options:
 
 env (secrets stay on the server, never in the page):
   FSBUS_WEB_TOKEN                  open the page once as /?token=<token> (then a session cookie)
-  FSBUS_WEB_USER, FSBUS_WEB_PASSWORD   HTTP basic auth
+  FSBUS_WEB_USER, FSBUS_WEB_PASSWORD   HTTP basic auth (both, non-empty: one alone is a usage error)
   FSBUS_WEB_ALLOWED_HOSTS          DNS names the page may be opened by (name or name:port, comma-
                                    separated); IPs, localhost and --host always work
   FSBUS_BROKER_TOKEN, FSBUS_BROKER_USER, FSBUS_BROKER_PASSWORD, FSBUS_BROKER_NKEY_SEED
@@ -44,13 +44,25 @@ function port(text: string, what: string): number {
   return n;
 }
 
+/**
+ * Page auth from the environment. A half-set pair (or an empty value) is a usage error: dropping
+ * it silently would serve the dashboard with no auth at all (open behind a reverse proxy).
+ */
 function authFrom(env: NodeJS.ProcessEnv): WebAuth {
   const auth: WebAuth = {};
   const token = env['FSBUS_WEB_TOKEN'];
-  if (token !== undefined && token !== '') auth.token = token;
+  if (token !== undefined) {
+    if (token === '') throw new Error('FSBUS_WEB_TOKEN is set but empty');
+    auth.token = token;
+  }
   const user = env['FSBUS_WEB_USER'];
   const password = env['FSBUS_WEB_PASSWORD'];
-  if (user !== undefined && user !== '' && password !== undefined && password !== '') auth.basic = { user, password };
+  if (user === undefined && password === undefined) return auth;
+  const missing = [user === undefined || user === '' ? 'FSBUS_WEB_USER' : undefined, password === undefined || password === '' ? 'FSBUS_WEB_PASSWORD' : undefined].filter((m) => m !== undefined);
+  if (missing.length > 0) {
+    throw new Error(`basic auth needs FSBUS_WEB_USER and FSBUS_WEB_PASSWORD, both non-empty: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing or empty`);
+  }
+  if (user !== undefined && password !== undefined) auth.basic = { user, password };
   return auth;
 }
 

@@ -1,4 +1,13 @@
-/** Live channels: one row per channel, a filter box, and per-call controls. */
+/**
+ * Live channels: one row per channel (keyed by uuid, updated in place), a filter box, and
+ * per-call controls.
+ *
+ * Rows never move under the user's pointer: while the pointer moves over the table (or a control
+ * in it has keyboard focus), new calls are held back, ended calls stay (greyed, controls off) and
+ * nothing is re-sorted; all of it is applied when the pointer leaves or rests for HOLD_IDLE_MS.
+ * A control reads its call from its own row when clicked, and a mouse click on a row other than
+ * the one the pointer last moved onto (the table changed under a resting pointer) sends nothing.
+ */
 import type { ChannelView } from '../../src/protocol.js';
 import { command } from '../api.js';
 import { $, duration, h } from '../dom.js';
@@ -8,52 +17,225 @@ import { openTimeline } from './timeline.js';
 
 /** What playback plays from the dashboard: a tone every FreeSWITCH has, no sound files needed. */
 const PLAYBACK = 'tone_stream://%(400,200,440,480);loops=2';
+/** A pointer resting this long on the table no longer holds it (a wall screen's idle cursor). */
+const HOLD_IDLE_MS = 10_000;
+
+interface Row {
+  tr: HTMLTableRowElement;
+  node: HTMLElement;
+  route: HTMLElement;
+  state: HTMLElement;
+  duration: HTMLElement;
+  app: HTMLElement;
+  buttons: HTMLButtonElement[];
+  view: ChannelView;
+  ended: boolean;
+}
+
+/** The rows shown, by uuid. */
+const rows = new Map<string, Row>();
+/** Lower-cased text the filter searches, per channel object (the store replaces objects on change). */
+const haystacks = new WeakMap<ChannelView, string>();
+
+let current: Store | undefined;
+let pointerInside = false;
+let lastMove = 0;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+/** The uuid of the row the pointer last moved onto. */
+let aimed: string | undefined;
 
 export function initChannels(store: Store): void {
-  $('channel-filter').addEventListener('input', () => renderChannels(store));
+  current = store;
+  $('channel-filter').addEventListener('input', () => renderChannels(store, true));
+  const table = $('channels');
+  const tbody = tbodyOf();
+  table.addEventListener('pointerenter', () => {
+    pointerInside = true;
+  });
+  table.addEventListener('pointerleave', () => {
+    pointerInside = false;
+    aimed = undefined;
+    release();
+  });
+  table.addEventListener('pointermove', (ev) => {
+    pointerInside = true;
+    lastMove = performance.now();
+    aimed = rowOf(ev.target)?.dataset['uuid'];
+    idleTimer ??= setTimeout(idleCheck, HOLD_IDLE_MS);
+  });
+  table.addEventListener('focusout', () => setTimeout(release, 0));
+  tbody.addEventListener('click', (ev) => onClick(ev));
 }
 
-export function renderChannels(store: Store): void {
-  const filter = ($('channel-filter') as HTMLInputElement).value.trim().toLowerCase();
-  const rows = [...store.channels.values()]
-    .filter((c) => filter === '' || [c.uuid, c.node_id, c.caller, c.destination, c.state, c.application, c.name, c.direction].some((v) => v.toLowerCase().includes(filter)))
-    .sort((a, b) => b.created - a.created);
+/** Whether structural changes (new rows, removals, order) wait. */
+function held(): boolean {
+  if (pointerInside && performance.now() - lastMove < HOLD_IDLE_MS) return true;
+  const focused = document.activeElement;
+  return focused !== null && focused !== document.body && tbodyOf().contains(focused) && focused.matches(':focus-visible');
+}
+
+function idleCheck(): void {
+  idleTimer = undefined;
+  const left = HOLD_IDLE_MS - (performance.now() - lastMove);
+  if (pointerInside && left > 0) idleTimer = setTimeout(idleCheck, left);
+  else release();
+}
+
+function release(): void {
+  if (current !== undefined && !held()) renderChannels(current);
+}
+
+function tbodyOf(): HTMLTableSectionElement {
   const tbody = $('channels').querySelector('tbody');
-  tbody?.replaceChildren(...rows.map((c) => row(c, store)));
-  $('channels-empty').hidden = rows.length > 0;
+  if (tbody === null) throw new Error('#channels tbody missing from index.html');
+  return tbody;
 }
 
-/** Only the duration cells change every second. */
-export function tickDurations(store: Store): void {
-  for (const cell of document.querySelectorAll<HTMLElement>('#channels td.duration')) {
-    const created = Number(cell.dataset['created']);
-    cell.textContent = duration(store.now() - created);
+function rowOf(target: EventTarget | null): HTMLElement | null {
+  return target instanceof Element ? target.closest<HTMLElement>('#channels tbody tr') : null;
+}
+
+function haystack(c: ChannelView): string {
+  let s = haystacks.get(c);
+  if (s === undefined) {
+    s = [c.uuid, c.node_id, c.caller, c.destination, c.state, c.application, c.name, c.direction].join('\n').toLowerCase();
+    haystacks.set(c, s);
   }
+  return s;
 }
 
-function row(c: ChannelView, store: Store): HTMLElement {
-  const tl = h('button', { type: 'button', class: 'timeline-open', title: 'the events of this call, in order' }, 'timeline');
-  tl.addEventListener('click', () => void openTimeline(c.uuid));
-  const play = h('button', { type: 'button', class: 'playback', title: 'execute_app playback (a tone)' }, 'play');
-  play.addEventListener('click', () => {
-    void command({ command: 'execute_app', node_id: c.node_id, uuid: c.uuid, app: 'playback', args: PLAYBACK }).then((r) => showResult(`playback ${short(c.uuid)}`, r));
-  });
-  const hang = h('button', { type: 'button', class: 'hangup', title: 'hang up (NORMAL_CLEARING)' }, 'hangup');
-  hang.addEventListener('click', () => {
-    void command({ command: 'hangup', node_id: c.node_id, uuid: c.uuid }).then((r) => showResult(`hangup ${short(c.uuid)}`, r));
-  });
-  return h(
-    'tr',
-    { 'data-uuid': c.uuid, 'data-node': c.node_id, 'data-state': c.state, 'data-gen': String(store.generation) },
-    h('td', {}, c.node_id),
-    h('td', { class: 'uuid', title: c.uuid }, short(c.uuid)),
-    h('td', {}, c.direction),
-    h('td', { class: 'route' }, `${c.caller || '?'} → ${c.destination || '?'}`),
-    h('td', { class: 'state' }, c.state),
-    h('td', { class: 'duration', 'data-created': String(c.created) }, duration(store.now() - c.created)),
-    h('td', { class: 'app' }, c.application),
-    h('td', { class: 'actions' }, tl, play, hang),
-  );
+/** Updates rows in place; adds, removes and orders rows unless held (`force`: the user asked, by filtering). */
+export function renderChannels(store: Store, force = false): void {
+  current = store;
+  const tbody = tbodyOf();
+  const hold = !force && held();
+  let ended = 0;
+  for (const [uuid, r] of rows) {
+    const c = store.channels.get(uuid);
+    if (c !== undefined) {
+      update(r, c, store);
+    } else if (hold) {
+      setEnded(r, true);
+      ended++;
+    } else {
+      r.tr.remove();
+      rows.delete(uuid);
+    }
+  }
+  const filter = ($('channel-filter') as HTMLInputElement).value.trim().toLowerCase();
+  const matching = [...store.channels.values()].filter((c) => filter === '' || haystack(c).includes(filter));
+  const heldNote = $('channels-held');
+  if (hold) {
+    const fresh = matching.filter((c) => !rows.has(c.uuid)).length;
+    heldNote.dataset['new'] = String(fresh);
+    heldNote.dataset['ended'] = String(ended);
+    heldNote.textContent = fresh + ended === 0 ? '' : `held while the pointer is on the table: ${fresh} new · ${ended} ended`;
+    return;
+  }
+  heldNote.textContent = '';
+  delete heldNote.dataset['new'];
+  delete heldNote.dataset['ended'];
+  matching.sort((a, b) => b.created - a.created || (a.uuid < b.uuid ? -1 : 1));
+  const wanted = new Set(matching.map((c) => c.uuid));
+  for (const [uuid, r] of rows) {
+    if (wanted.has(uuid)) continue;
+    r.tr.remove();
+    rows.delete(uuid);
+  }
+  // Walk the wanted order; only rows out of place are moved (a new call: one insert at the top).
+  let next = tbody.firstElementChild;
+  for (const c of matching) {
+    let r = rows.get(c.uuid);
+    if (r === undefined) {
+      r = makeRow(c, store);
+      rows.set(c.uuid, r);
+    }
+    if (r.tr === next) next = next.nextElementSibling;
+    else tbody.insertBefore(r.tr, next);
+  }
+  $('channels-empty').hidden = rows.size > 0;
+}
+
+/** Only the duration cells change every second (not those of ended calls). */
+export function tickDurations(store: Store): void {
+  const now = store.now();
+  for (const r of rows.values()) if (!r.ended) set(r.duration, duration(now - r.view.created));
+}
+
+function set(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function setAttr(el: HTMLElement, name: string, value: string): void {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+function setEnded(r: Row, ended: boolean): void {
+  if (r.ended === ended) return;
+  r.ended = ended;
+  r.tr.classList.toggle('ended', ended);
+  if (ended) r.tr.dataset['ended'] = 'true';
+  else delete r.tr.dataset['ended'];
+  for (const b of r.buttons) b.disabled = ended;
+  set(r.state, ended ? 'ended' : r.view.state);
+}
+
+function update(r: Row, c: ChannelView, store: Store): void {
+  setEnded(r, false);
+  setAttr(r.tr, 'data-gen', String(store.generation));
+  if (r.view === c) return;
+  r.view = c;
+  setAttr(r.tr, 'data-node', c.node_id);
+  setAttr(r.tr, 'data-state', c.state);
+  set(r.node, c.node_id);
+  set(r.route, route(c));
+  set(r.state, c.state);
+  set(r.app, c.application);
+  set(r.duration, duration(store.now() - c.created));
+}
+
+function route(c: ChannelView): string {
+  return `${c.caller || '?'} → ${c.destination || '?'}`;
+}
+
+function makeRow(c: ChannelView, store: Store): Row {
+  const buttons = [
+    h('button', { type: 'button', class: 'timeline-open', title: 'the events of this call, in order' }, 'timeline'),
+    h('button', { type: 'button', class: 'playback', title: 'execute_app playback (a tone)' }, 'play'),
+    h('button', { type: 'button', class: 'hangup', title: 'hang up (NORMAL_CLEARING)' }, 'hangup'),
+  ];
+  const r: Row = {
+    tr: h('tr', { 'data-uuid': c.uuid, 'data-node': c.node_id, 'data-state': c.state, 'data-gen': String(store.generation) }),
+    node: h('td', {}, c.node_id),
+    route: h('td', { class: 'route' }, route(c)),
+    state: h('td', { class: 'state' }, c.state),
+    duration: h('td', { class: 'duration' }, duration(store.now() - c.created)),
+    app: h('td', { class: 'app' }, c.application),
+    buttons,
+    view: c,
+    ended: false,
+  };
+  r.tr.append(r.node, h('td', { class: 'uuid', title: c.uuid }, short(c.uuid)), h('td', {}, c.direction), r.route, r.state, r.duration, r.app, h('td', { class: 'actions' }, ...buttons));
+  return r;
+}
+
+/** One listener for every row's controls: the call is read from the clicked row, at click time. */
+function onClick(ev: MouseEvent): void {
+  const button = ev.target instanceof Element ? ev.target.closest('button') : null;
+  const tr = rowOf(button);
+  const uuid = tr?.dataset['uuid'];
+  const node = tr?.dataset['node'];
+  if (button === null || button.disabled || uuid === undefined || node === undefined) return;
+  const what = button.classList.contains('hangup') ? 'hangup' : button.classList.contains('playback') ? 'playback' : 'timeline';
+  // A mouse click (detail > 0) on a row the pointer did not move onto: the row slid under a resting pointer.
+  if (ev.detail > 0 && aimed !== uuid) {
+    aimed = uuid;
+    showResult(`${what} ${short(uuid)}`, { success: false, message: 'the table changed under the pointer: nothing sent — check the row and click again' });
+    return;
+  }
+  if (what === 'timeline') void openTimeline(uuid);
+  else if (what === 'playback') void command({ command: 'execute_app', node_id: node, uuid, app: 'playback', args: PLAYBACK }).then((r) => showResult(`playback ${short(uuid)}`, r));
+  else void command({ command: 'hangup', node_id: node, uuid }).then((r) => showResult(`hangup ${short(uuid)}`, r));
 }
 
 export function short(uuid: string): string {

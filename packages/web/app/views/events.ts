@@ -8,8 +8,14 @@ import { openTimeline } from './timeline.js';
 /** Rows kept in the list. */
 const MAX_ROWS = 300;
 
+/** Events that arrived while paused, kept for the count (the newest, at most this many). */
+const MAX_ARRIVED = 1000;
+
 let paused = false;
-let missed = 0;
+/** The list as it was when paused: the filters apply to these, not to what came after. */
+let held: EventView[] = [];
+let arrived: EventView[] = [];
+let arrivedDropped = false;
 
 export function initEvents(store: Store): void {
   const button = $('events-pause');
@@ -17,13 +23,18 @@ export function initEvents(store: Store): void {
     paused = !paused;
     button.textContent = paused ? 'Resume' : 'Pause';
     button.dataset['paused'] = String(paused);
-    if (!paused) {
-      missed = 0;
-      renderAllEvents(store);
-    }
-    $('events-paused').textContent = paused ? 'paused' : '';
+    held = paused ? store.events.slice() : [];
+    arrived = [];
+    arrivedDropped = false;
+    if (!paused) renderAllEvents(store);
+    pausedLabel();
   });
-  for (const id of ['filter-name', 'filter-node', 'filter-uuid']) $(id).addEventListener('input', () => renderAllEvents(store));
+  for (const id of ['filter-name', 'filter-node', 'filter-uuid']) {
+    $(id).addEventListener('input', () => {
+      renderAllEvents(store);
+      pausedLabel();
+    });
+  }
 }
 
 function filters(): { name: string; node: string; uuid: string } {
@@ -39,17 +50,36 @@ function matches(e: EventView, f: { name: string; node: string; uuid: string }):
   );
 }
 
+/** "paused · N new": N counts the arrivals the filters would show. */
+function pausedLabel(): void {
+  const label = $('events-paused');
+  if (!paused) {
+    label.textContent = '';
+    delete label.dataset['new'];
+    return;
+  }
+  const f = filters();
+  const n = arrived.filter((e) => matches(e, f)).length;
+  label.dataset['new'] = String(n);
+  label.textContent = n === 0 && !arrivedDropped ? 'paused' : `paused · ${n}${arrivedDropped ? '+' : ''} new`;
+}
+
+/** The list from the page's events (while paused: from those held at the pause). */
 export function renderAllEvents(store: Store): void {
   const f = filters();
-  const list = store.events.filter((e) => matches(e, f)).slice(-MAX_ROWS).reverse();
+  const list = (paused ? held : store.events).filter((e) => matches(e, f)).slice(-MAX_ROWS).reverse();
   $('events').replaceChildren(...list.map(row));
 }
 
 /** New events go on top, unless the stream is paused (then they are only counted). */
 export function appendEvents(events: EventView[]): void {
   if (paused) {
-    missed += events.length;
-    $('events-paused').textContent = `paused · ${missed} new`;
+    arrived.push(...events);
+    if (arrived.length > MAX_ARRIVED) {
+      arrived.splice(0, arrived.length - MAX_ARRIVED);
+      arrivedDropped = true;
+    }
+    pausedLabel();
     return;
   }
   const f = filters();
@@ -78,8 +108,9 @@ function row(e: EventView): HTMLElement {
 async function showDetail(id: number): Promise<void> {
   const box = $('event-detail');
   const d = await eventDetail(id);
-  if (d === undefined) {
-    box.replaceChildren(h('p', { class: 'empty' }, 'this event is no longer kept by the server'));
+  if (typeof d === 'string') {
+    box.replaceChildren(h('p', { class: 'empty' }, d));
+    box.dataset['id'] = String(id);
     return;
   }
   const title = h('h3', {}, `${d.name} @${d.node_id}`);

@@ -11,29 +11,54 @@ const obj = (v: unknown): Rec => (typeof v === 'object' && v !== null ? (v as Re
 const num = (v: unknown): string => (typeof v === 'number' ? v.toLocaleString() : '–');
 const text = (v: unknown): string => (typeof v === 'string' ? v : '–');
 
+const FIELDS = ['broker', 'FreeSWITCH', 'uptime', 'channels', 'requests', 'events', 'reconnects', 'park'] as const;
+type Field = (typeof FIELDS)[number];
+const CLASSES: Record<Field, string> = {
+  broker: 'broker-state',
+  FreeSWITCH: 'esl-state',
+  uptime: 'uptime',
+  channels: 'node-channels',
+  requests: 'node-requests',
+  events: 'node-events',
+  reconnects: 'node-reconnects',
+  park: 'park-state',
+};
+
 interface Card {
   root: HTMLElement;
   badge: HTMLElement;
-  dl: HTMLElement;
+  dd: Record<Field, HTMLElement>;
   toggle: HTMLButtonElement;
   audio: HTMLSelectElement;
   node: NodeView;
+  /** The server's park audio when the user picked another in the select: kept until sent or the server's changes. */
+  pickedOver: string | undefined;
 }
 
 /** Cards are kept and updated in place, so a control being used is not replaced under the pointer. */
 const cards = new Map<string, Card>();
+const PLACEHOLDER = 'waiting for agents to answer agent.status…';
 
 export function renderNodes(store: Store): void {
   const box = $('nodes');
   const nodes = [...store.nodes.values()].sort((a, b) => a.node_id.localeCompare(b.node_id));
-  if (nodes.length === 0) return;
+  const live = new Set(nodes.map((n) => n.node_id));
+  for (const id of [...cards.keys()]) if (!live.has(id)) cards.delete(id);
+  // Channels per node, counted once per render.
+  const counts = new Map<string, number>();
+  for (const ch of store.channels.values()) counts.set(ch.node_id, (counts.get(ch.node_id) ?? 0) + 1);
   const list = nodes.map((n) => {
     const c = cards.get(n.node_id) ?? makeCard(n);
     cards.set(n.node_id, c);
-    fill(c, n, store);
+    fill(c, n, counts.get(n.node_id) ?? 0, store);
     return c.root;
   });
-  if (list.length !== box.childElementCount || list.some((el, i) => box.children[i] !== el)) box.replaceChildren(...list);
+  if (list.length === 0) {
+    // No agent known (e.g. a restarted dashboard whose agents are gone): no stale cards.
+    if (box.querySelector('article.card') !== null || box.childElementCount === 0) box.replaceChildren(h('p', { class: 'empty' }, PLACEHOLDER));
+  } else if (list.length !== box.childElementCount || list.some((el, i) => box.children[i] !== el)) {
+    box.replaceChildren(...list);
+  }
   const select = $('originate-node') as HTMLSelectElement;
   const ids = nodes.map((n) => n.node_id);
   const shown = [...select.options].slice(1).map((o) => o.value);
@@ -50,22 +75,36 @@ function makeCard(n: NodeView): Card {
   const audio = h('select', { class: 'park-audio', 'aria-label': 'park audio' }, ...['silence', 'ringback', 'music'].map((m) => h('option', { value: m }, m)));
   const setAudio = h('button', { type: 'button', class: 'park-audio-set' }, 'Set audio');
   const badge = h('span', { class: 'badge' });
-  const dl = h('dl');
+  const dd = Object.fromEntries(FIELDS.map((f) => [f, h('dd', { class: CLASSES[f] })])) as Record<Field, HTMLElement>;
+  const dl = h('dl', {}, ...FIELDS.flatMap((f) => [h('dt', {}, f), dd[f]]));
   const root = h('article', { class: 'card', 'data-node': id }, h('header', {}, h('h3', {}, id), badge), dl, h('footer', {}, toggle, audio, setAudio));
-  const card: Card = { root, badge, dl, toggle, audio, node: n };
+  const card: Card = { root, badge, dd, toggle, audio, node: n, pickedOver: undefined };
   toggle.addEventListener('click', () => {
     const cmd = card.node.park.enabled === true ? 'dialplan.disable' : 'dialplan.enable';
     void command({ command: cmd, node_id: id }).then((r) => showResult(`${cmd} ${id}`, r));
   });
+  audio.addEventListener('change', () => {
+    card.pickedOver = card.node.park.audio ?? '';
+  });
   setAudio.addEventListener('click', () => {
-    const body: Rec = { command: 'dialplan.audio', node_id: id, mode: audio.value };
-    if (audio.value === 'music') body['music_class'] = 'moh';
-    void command(body).then((r) => showResult(`dialplan.audio ${audio.value} ${id}`, r));
+    const mode = audio.value;
+    const body: Rec = { command: 'dialplan.audio', node_id: id, mode };
+    if (mode === 'music') body['music_class'] = 'moh';
+    void command(body).then((r) => {
+      // Sent: the select follows the server again (a failure shows the server's value at once).
+      if (!r.success) card.pickedOver = undefined;
+      showResult(`dialplan.audio ${mode} ${id}`, r);
+    });
   });
   return card;
 }
 
-function fill(card: Card, n: NodeView, store: Store): void {
+function set(el: HTMLElement, value: string, attr?: [string, string]): void {
+  if (el.textContent !== value) el.textContent = value;
+  if (attr !== undefined && el.getAttribute(attr[0]) !== attr[1]) el.setAttribute(attr[0], attr[1]);
+}
+
+function fill(card: Card, n: NodeView, channels: number, store: Store): void {
   card.node = n;
   const s = n.status;
   const broker = obj(s['broker']);
@@ -74,26 +113,28 @@ function fill(card: Card, n: NodeView, store: Store): void {
   const eslState = text(esl['status']);
   const brokerState = text(broker['status']);
   const healthy = n.presence === 'online' && brokerState === 'connected' && eslState === 'ready';
-  const channels = [...store.channels.values()].filter((ch) => ch.node_id === n.node_id).length;
   const uptime = typeof s['uptime'] === 'number' ? duration(s['uptime'] * 1000 + (n.presence === 'online' ? store.now() - n.last_seen : 0)) : '–';
   const park = n.park;
   const parkState = !park.available ? 'unavailable' : park.enabled === true ? 'on' : 'off';
   const parkText = parkState !== 'on' ? parkState : `on${park.audio === undefined ? '' : ` · ${park.audio}`}${park.auto_answer === true ? ' · auto-answer' : ''}`;
 
-  card.root.className = `card ${healthy ? 'healthy' : 'unhealthy'}`;
+  const className = `card ${healthy ? 'healthy' : 'unhealthy'}`;
+  if (card.root.className !== className) card.root.className = className;
   card.root.dataset['presence'] = n.presence;
   card.badge.dataset['state'] = n.presence;
-  card.badge.textContent = n.presence;
-  card.toggle.textContent = park.enabled === true ? 'Park off' : 'Park on';
-  if (park.audio !== undefined && document.activeElement !== card.audio) card.audio.value = park.audio;
-  card.dl.replaceChildren(
-    h('dt', {}, 'broker'), h('dd', { class: 'broker-state', 'data-state': brokerState }, `${brokerState} (${text(s['driver'])})`),
-    h('dt', {}, 'FreeSWITCH'), h('dd', { class: 'esl-state', 'data-state': eslState }, eslState),
-    h('dt', {}, 'uptime'), h('dd', { class: 'uptime' }, uptime),
-    h('dt', {}, 'channels'), h('dd', {}, String(channels)),
-    h('dt', {}, 'requests'), h('dd', {}, `${num(c['requests_ok'])} ok · ${num(c['requests_failed'])} failed`),
-    h('dt', {}, 'events'), h('dd', {}, `${num(c['events_published'])} published · ${num(c['events_dropped'])} dropped`),
-    h('dt', {}, 'reconnects'), h('dd', {}, num(c['reconnects'])),
-    h('dt', {}, 'park'), h('dd', { class: 'park-state', 'data-park': parkState, title: park.error ?? '' }, parkText),
-  );
+  set(card.badge, n.presence);
+  set(card.toggle, park.enabled === true ? 'Park off' : 'Park on');
+  // A pick not sent yet stays, until the server's own value changes.
+  if (card.pickedOver !== undefined && card.pickedOver !== (park.audio ?? '')) card.pickedOver = undefined;
+  if (park.audio !== undefined && card.pickedOver === undefined && document.activeElement !== card.audio && card.audio.value !== park.audio) card.audio.value = park.audio;
+  const { dd } = card;
+  set(dd.broker, `${brokerState} (${text(s['driver'])})`, ['data-state', brokerState]);
+  set(dd.FreeSWITCH, eslState, ['data-state', eslState]);
+  set(dd.uptime, uptime);
+  set(dd.channels, String(channels));
+  set(dd.requests, `${num(c['requests_ok'])} ok · ${num(c['requests_failed'])} failed`);
+  set(dd.events, `${num(c['events_published'])} published · ${num(c['events_dropped'])} dropped`);
+  set(dd.reconnects, num(c['reconnects']));
+  set(dd.park, parkText, ['data-park', parkState]);
+  if (dd.park.title !== (park.error ?? '')) dd.park.title = park.error ?? '';
 }

@@ -53,8 +53,12 @@ export function dashboardUntil(dashboard: Dashboard, check: () => boolean, what:
 }
 
 /** One simulated FreeSWITCH + agent per node id, one nats-server, one dashboard. */
-export async function startWiring(nodeIds: readonly string[] = ['fs-node-01'], webOptions: StartWebOptions = {}): Promise<Wiring> {
-  const nats = await startNatsServer();
+export async function startWiring(
+  nodeIds: readonly string[] = ['fs-node-01'],
+  webOptions: StartWebOptions = {},
+  natsOptions: Parameters<typeof startNatsServer>[0] = {},
+): Promise<Wiring> {
+  const nats = await startNatsServer(natsOptions);
   const nodes: WiredNode[] = [];
   let web: WebServer | undefined;
   const stop = async (): Promise<void> => {
