@@ -30,6 +30,8 @@ interface Card {
   dd: Record<Field, HTMLElement>;
   toggle: HTMLButtonElement;
   audio: HTMLSelectElement;
+  /** Why the node's channel list could not be read (hidden while it can). */
+  syncError: HTMLElement;
   node: NodeView;
   /** The server's park audio when the user picked another in the select: kept until sent or the server's changes. */
   pickedOver: string | undefined;
@@ -77,8 +79,10 @@ function makeCard(n: NodeView): Card {
   const badge = h('span', { class: 'badge' });
   const dd = Object.fromEntries(FIELDS.map((f) => [f, h('dd', { class: CLASSES[f] })])) as Record<Field, HTMLElement>;
   const dl = h('dl', {}, ...FIELDS.flatMap((f) => [h('dt', {}, f), dd[f]]));
-  const root = h('article', { class: 'card', 'data-node': id }, h('header', {}, h('h3', {}, id), badge), dl, h('footer', {}, toggle, audio, setAudio));
-  const card: Card = { root, badge, dd, toggle, audio, node: n, pickedOver: undefined };
+  const syncError = h('p', { class: 'sync-error', role: 'status' });
+  syncError.hidden = true;
+  const root = h('article', { class: 'card', 'data-node': id }, h('header', {}, h('h3', {}, id), badge), dl, syncError, h('footer', {}, toggle, audio, setAudio));
+  const card: Card = { root, badge, dd, toggle, audio, syncError, node: n, pickedOver: undefined };
   toggle.addEventListener('click', () => {
     const cmd = card.node.park.enabled === true ? 'dialplan.disable' : 'dialplan.enable';
     void command({ command: cmd, node_id: id }).then((r) => showResult(`${cmd} ${id}`, r));
@@ -137,4 +141,11 @@ function fill(card: Card, n: NodeView, channels: number, store: Store): void {
   set(dd.reconnects, num(c['reconnects']));
   set(dd.park, parkText, ['data-park', parkState]);
   if (dd.park.title !== (park.error ?? '')) dd.park.title = park.error ?? '';
+  // Its channels may be stale: the list could not be read (e.g. larger than the broker carries).
+  const e = n.sync_error;
+  card.syncError.hidden = e === undefined;
+  if (e !== undefined) {
+    const retry = new Date(e.retry_at).toLocaleTimeString();
+    set(card.syncError, `channels may be stale: ${e.message} (${e.attempts} ${e.attempts === 1 ? 'attempt' : 'attempts'}, next at ${retry})`, ['data-code', e.code ?? '']);
+  }
 }
