@@ -36,18 +36,26 @@ function describeHandle(h) {
 /**
  * Every timer made through setTimeout/setInterval, with where it was made: libuv shows all of a
  * process's JS timers as one handle, so a forgotten ref'd timer would otherwise keep a file alive
- * without naming its owner. Timers that fired or were cleared are pruned as the map grows.
+ * without naming its owner. Held weakly: a pending timer is held by Node's own timer lists, and
+ * one that fired or was cleared must not be kept alive by this report (with its callback and
+ * whatever that closes over — a test that checks what a library lets go of would see it held).
+ * Dead references are pruned as the set grows.
  */
-const timerOrigins = new Map();
+const timerOrigins = new WeakMap();
+const timerRefs = new Set();
 let pruneAt = 1024;
 
 function remember(timer, kind, ms) {
   const origin = { kind, ms };
   Error.captureStackTrace(origin, remember);
   timerOrigins.set(timer, origin);
-  if (timerOrigins.size >= pruneAt) {
-    for (const t of timerOrigins.keys()) if (t._destroyed === true) timerOrigins.delete(t);
-    pruneAt = Math.max(1024, 2 * timerOrigins.size);
+  timerRefs.add(new WeakRef(timer));
+  if (timerRefs.size >= pruneAt) {
+    for (const ref of timerRefs) {
+      const t = ref.deref();
+      if (t === undefined || t._destroyed === true) timerRefs.delete(ref);
+    }
+    pruneAt = Math.max(1024, 2 * timerRefs.size);
   }
   return timer;
 }
@@ -64,8 +72,10 @@ function trackTimers() {
 /** The timers still pending that keep the process alive, each with the first frames of where it was made. */
 function refTimers() {
   const lines = [];
-  for (const [t, origin] of timerOrigins) {
-    if (t._destroyed === true || !t.hasRef()) continue;
+  for (const ref of timerRefs) {
+    const t = ref.deref();
+    if (t === undefined || t._destroyed === true || !t.hasRef()) continue;
+    const origin = timerOrigins.get(t);
     const frames = String(origin.stack).split('\n').slice(1).filter((l) => !l.includes('node:internal')).slice(0, 6);
     lines.push(`  ref'd ${origin.kind}(${String(origin.ms)} ms), made at:`, ...frames.map((f) => `    ${f.trim()}`));
     if (lines.length > 80) break;
