@@ -26,7 +26,7 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}, rand
 }
 
 /** setTimeout's largest delay; a longer one would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The attempt count of one client's reconnects. It starts over only once a connection has stayed

@@ -5,14 +5,15 @@
  * never replayed: FreeSWITCH may have run them.
  */
 import { connect as netConnect } from 'node:net';
-import { ReconnectBackoff, type BackoffOptions } from './backoff.js';
+import { MAX_TIMER_MS, ReconnectBackoff, type BackoffOptions } from './backoff.js';
 import { simpleCommand } from './command-text.js';
 import type { CommandOptions } from './command-options.js';
 import { EslCommands } from './commands.js';
 import { EslConnection, type ReplyFrame } from './connection.js';
-import { EslAbortError, EslAuthError, EslClosedError, EslCommandError, EslConnectError, EslRejectedError, EslTimeoutError } from './errors.js';
+import { EslAbortError, EslAuthError, EslClosedError, EslCommandError, EslConnectError, EslInvalidArgumentError, EslRejectedError, EslTimeoutError } from './errors.js';
 import { HUB_SIGNALS, type EslHubEvents, type SignalNames } from './event-hub.js';
 import type { CommandReplyFrame, EslFrame } from './frame.js';
+import { DEFAULT_LIVENESS_MS, watchLiveness } from './liveness.js';
 import { errorFields, silentLogger, type EslLogger } from './logger.js';
 
 export type EslClientStatus = 'idle' | 'connecting' | 'ready' | 'disconnected' | 'reconnecting' | 'closed';
@@ -36,6 +37,13 @@ export interface EslClientOptions {
   maxPending?: number;
   /** Events an iterator keeps waiting at most before dropping. @default 10000 */
   eventQueueLimit?: number;
+  /**
+   * A connection that received nothing for this long, with no reply awaited, is sent a no-op
+   * probe, and given up (reconnect) when that is not answered within as long again: a FreeSWITCH
+   * gone without closing the socket is noticed in 2–3 periods, not TCP keepalive's ~12 minutes.
+   * `false`: off. @default 60000
+   */
+  livenessMs?: number | false;
   /** Silent by default. */
   logger?: EslLogger;
 }
@@ -62,6 +70,8 @@ export class EslClient extends EslCommands<EslClientEvents> {
   readonly #user: string | undefined;
   readonly #connectTimeoutMs: number;
   readonly #maxPending: number;
+  /** Undefined: no liveness probe. */
+  readonly #livenessMs: number | undefined;
   /** Undefined: reconnect disabled. */
   readonly #backoff: ReconnectBackoff | undefined;
   #status: EslClientStatus = 'idle';
@@ -84,6 +94,11 @@ export class EslClient extends EslCommands<EslClientEvents> {
     this.#user = options.user;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+    const liveness = options.livenessMs ?? DEFAULT_LIVENESS_MS;
+    if (liveness !== false && !(Number.isInteger(liveness) && liveness > 0 && liveness <= MAX_TIMER_MS)) {
+      throw new EslInvalidArgumentError(`livenessMs must be false or a whole number of milliseconds > 0 and <= ${MAX_TIMER_MS}`);
+    }
+    this.#livenessMs = liveness === false ? undefined : liveness;
     const r = options.reconnect ?? true;
     this.#backoff = r === false ? undefined : new ReconnectBackoff(r === true ? {} : r);
   }
@@ -241,6 +256,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     this.#ready = true;
     await this.#reapply(conn);
     if (conn.closed) throw new EslClosedError('connection closed while re-applying the subscription', conn.error === undefined ? undefined : { cause: conn.error });
+    if (this.#livenessMs !== undefined) watchLiveness(conn, this.#livenessMs, (err) => conn.destroy(err));
   }
 
   async #authenticate(conn: EslConnection): Promise<void> {
