@@ -282,7 +282,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     let myeventsOn = false;
     replies.forEach((r, i) => {
       const line = commands[i]!;
-      const ok = this.#reapplied(line, r);
+      const ok = this.#reapplied(conn, line, r);
       if (line !== myevents) return;
       myeventsOn = ok;
       if (r.status === 'fulfilled' && !ok) {
@@ -292,12 +292,12 @@ export class EslClient extends EslCommands<EslClientEvents> {
     });
     if (divert !== undefined && myeventsOn) {
       const [r] = await Promise.allSettled([this.send(conn, simpleCommand(divert), 'divert_events')]);
-      this.#reapplied(divert, r);
+      this.#reapplied(conn, divert, r);
     }
   }
 
   /** Reports a failed or refused re-apply, records an accepted one; true when FreeSWITCH accepted it. */
-  #reapplied(line: string, r: PromiseSettledResult<ReplyFrame>): boolean {
+  #reapplied(conn: EslConnection, line: string, r: PromiseSettledResult<ReplyFrame>): boolean {
     if (r.status === 'rejected') {
       // The connection died: the failed reconnect is logged once, not once per command.
       if (r.reason instanceof EslClosedError) return false;
@@ -309,7 +309,8 @@ export class EslClient extends EslCommands<EslClientEvents> {
       this.emitError(new EslCommandError(`re-apply of "${line}"`, r.value.replyText));
       return false;
     }
-    this.subs.onReplayed(line, r.value);
+    // Recorded only while that socket is alive and current: a re-apply cut short answers nothing.
+    if (conn === this.#conn && !conn.closed) this.subs.onReplayed(line, r.value);
     return true;
   }
 

@@ -117,8 +117,9 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   async events(format: EventFormat, names: readonly EventSubscription[], opts?: CommandOptions): Promise<CommandReplyFrame> {
     if (!EVENT_FORMATS.includes(format)) throw new EslCommandError('event', `-ERR unknown format ${String(format)}`);
     for (const n of names) checkToken('event name', n);
-    const replayed = this.#replayed(this.subs.replayedEventReply(format, names), opts);
+    const replayed = this.#replayed(this.subs.replayedEventReply(format, names), opts, 'event');
     if (replayed !== undefined) return replayed;
+    this.#stateChanges();
     // Recorded before the reply so a concurrent bgapi sees it (it must not subscribe and nix it).
     this.subs.onEvents(format, names);
     try {
@@ -131,6 +132,7 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
 
   async nixevent(names: readonly EventSubscription[], opts?: CommandOptions): Promise<CommandReplyFrame> {
     for (const n of names) checkToken('event name', n);
+    this.#stateChanges();
     this.subs.onNixevent(names);
     const reply = this.#command(`nixevent ${names.join(' ')}`, opts, true);
     // Pending bgapi/execute results whose event this turns off (ALL: every one) are turned on again.
@@ -141,6 +143,7 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   }
 
   async noevents(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    this.#stateChanges();
     this.subs.onNoevents();
     const reply = this.#command('noevents', opts, true);
     this.#internal((conn) => this.#delivery.restoreSubscriptions(conn, () => true));
@@ -151,8 +154,9 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   async filter(header: string, value: string, opts?: CommandOptions): Promise<CommandReplyFrame> {
     checkToken('filter header', header);
     checkLine('filter value', value);
-    const replayed = this.#replayed(this.subs.replayedReply(`filter ${header} ${value}`), opts);
+    const replayed = this.#replayed(this.subs.replayedReply(`filter ${header} ${value}`), opts, 'filter');
     if (replayed !== undefined) return replayed;
+    this.#stateChanges();
     this.subs.onFilter(header, value);
     // A first filter would block pending bgapi/execute results: their own filters go first.
     this.#internal((conn) => this.#delivery.syncFilters(conn));
@@ -171,6 +175,7 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   async filterDelete(header: string, value?: string, opts?: CommandOptions): Promise<CommandReplyFrame> {
     checkToken('filter header', header);
     if (value !== undefined) checkLine('filter value', value);
+    this.#stateChanges();
     this.subs.onFilterDelete(header, value);
     // With no filter of the user's left, ours go first: alone, they would let only our results through.
     if (!this.subs.hasFilters) this.#internal((conn) => this.#delivery.syncFilters(conn));
@@ -252,8 +257,9 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     if (uuid !== undefined) parts.push(checkToken('uuid', uuid), checkToken('format', format ?? this.subs.format ?? 'plain'));
     else if (format !== undefined) parts.push(checkToken('format', format));
     const line = parts.join(' ');
-    const replayed = this.#replayed(this.subs.replayedReply(line), opts);
+    const replayed = this.#replayed(this.subs.replayedReply(line), opts, 'myevents');
     if (replayed !== undefined) return replayed;
+    this.#stateChanges();
     const reply = await this.#command(line, opts, true);
     this.subs.myevents = line;
     return reply;
@@ -261,7 +267,10 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
 
   async divertEvents(on: boolean, opts?: CommandOptions): Promise<CommandReplyFrame> {
     const line = `divert_events ${on ? 'on' : 'off'}`;
-    const reply = this.#replayed(this.subs.replayedReply(line), opts) ?? (await this.#command(line, opts, true));
+    const replayed = this.#replayed(this.subs.replayedReply(line), opts, 'divert_events');
+    if (replayed !== undefined) return replayed;
+    this.#stateChanges();
+    const reply = await this.#command(line, opts, true);
     this.subs.divert = on;
     return reply;
   }
@@ -277,12 +286,16 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   /** `log <level>` (0-7 or a name like `debug`): log/data frames arrive as 'log'. */
   async log(level: number | string, opts?: CommandOptions): Promise<CommandReplyFrame> {
     const value = checkToken('log level', String(level));
-    const reply = this.#replayed(this.subs.replayedReply(`log ${value}`), opts) ?? (await this.#command(`log ${value}`, opts, true));
+    const replayed = this.#replayed(this.subs.replayedReply(`log ${value}`), opts, 'log');
+    if (replayed !== undefined) return replayed;
+    this.#stateChanges();
+    const reply = await this.#command(`log ${value}`, opts, true);
     this.subs.logLevel = value;
     return reply;
   }
 
   async nolog(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    this.#stateChanges();
     this.subs.logLevel = undefined;
     return this.#command('nolog', opts, true);
   }
@@ -305,8 +318,20 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
    * What the reconnect's re-apply already got accepted, unchanged since, is not sent again (a user
    * subscribing again on 'ready' would double it): FreeSWITCH's reply to the re-apply answers it.
    */
-  #replayed(reply: CommandReplyFrame | undefined, opts: CommandOptions | undefined): CommandReplyFrame | undefined {
-    return opts?.signal?.aborted === true ? undefined : reply;
+  #replayed(reply: CommandReplyFrame | undefined, opts: CommandOptions | undefined, label: string): CommandReplyFrame | undefined {
+    if (reply === undefined || opts?.signal?.aborted === true) return undefined;
+    // Only while that socket is the one in use: not connected, it rejects as a send would.
+    this.connectionFor(label);
+    return reply;
+  }
+
+  /**
+   * A command that sets subscription state is about to be sent: from now on the state is no longer
+   * what the re-apply confirmed, so nothing more is answered from it (a call made while an earlier
+   * one awaits its reply would otherwise be answered from a state that is about to change).
+   */
+  #stateChanges(): void {
+    this.subs.forgetReplayed();
   }
 
   /** Runs an internal step (SelfDelivery) on the current connection; none ready, nothing to do. */

@@ -70,6 +70,8 @@ export class SubscriptionState {
   }
 
   onFilter(header: string, value: string): void {
+    // The same pair twice filters as once (and `filter delete` takes every copy): re-applied once.
+    if (this.filters.some(([h, v]) => h === header && v === value)) return;
     this.filters.push([header, value]);
   }
 
@@ -118,7 +120,8 @@ export class SubscriptionState {
    * accepted on this socket, in this format, and it has every word on already.
    */
   replayedEventReply(format: EventFormat, words: readonly string[]): CommandReplyFrame | undefined {
-    if (this.#replayed.size === 0 || format !== this.format) return undefined;
+    // myevents sets the connection's format too (it is re-applied after the `event` lines).
+    if (this.#replayed.size === 0 || format !== this.format || this.myevents !== undefined) return undefined;
     let reply: CommandReplyFrame | undefined;
     for (const line of this.replayCommands()) {
       if (!line.startsWith('event ') && !line.startsWith('nixevent ')) continue;
