@@ -74,6 +74,8 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
   readonly #iterators = new Set<EventIterator>();
   readonly #jobWaiters = new Map<string, Waiter>();
   readonly #execWaiters = new Map<string, Waiter>();
+  /** Executes with `loops` waiting: CHANNEL_EXECUTE may then be subscribed for the library itself. */
+  #loopWaits = 0;
   /**
    * Undecodable frames the connection survives (a bad event body, a reply nobody waits for) are
    * logged once per burst (LogThrottle); each is still emitted as 'error' and counted in `stats.protocolErrors`.
@@ -165,7 +167,8 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     // bgapi/execute may subscribe to these for themselves (switch-wide, even on an outbound
     // session): the waiters above get them always, the user only what the user's own
     // subscription delivers (deliversToUser).
-    if (SELF_SUBSCRIBED.has(name) && !this.deliversToUser(event)) return;
+    // CHANNEL_EXECUTE only while an execute with loops may have subscribed to it for itself.
+    if (SELF_SUBSCRIBED.has(name) && (name !== 'CHANNEL_EXECUTE' || this.#loopWaits > 0) && !this.deliversToUser(event)) return;
     this.emit('event', event);
     if (name !== '' && !this.#signals.has(name)) this.emit(name, event);
     const sub = event.subclass;
@@ -249,7 +252,13 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     let waiter!: Waiter;
+    let counted = loop !== undefined;
+    if (counted) this.#loopWaits++;
     const cleanup = (): void => {
+      if (counted) {
+        counted = false;
+        this.#loopWaits--;
+      }
       if (timer !== undefined) clearTimeout(timer);
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
       if (map.get(key) === waiter) map.delete(key);

@@ -127,3 +127,15 @@ void test('execute with loops: a run whose start went missing ends the wait (res
   assert.equal(result.getHeader('variable_current_loop'), '1');
   await assert.rejects(bounded(client.execute('call-1', 'playback', 'tone.wav', { loops: 3 }), 'execute with loops'), /hung up before the application completed/);
 });
+
+void test('CHANNEL_EXECUTE reaches the listeners of a subscription the client does not track (raw sendRecv) while no loop waits', async (t) => {
+  const peer = await ScriptedPeer.start({ onCommand: (_cmd, conn) => conn.reply('+OK') });
+  t.after(() => peer.close());
+  const client = new EslClient({ port: peer.port, reconnect: false });
+  t.after(() => client.close());
+  await client.connect();
+  await client.sendRecv('event plain ALL'); // not tracked: the library cannot tell what it delivers
+  const seen = new Promise<EslEvent>((resolve) => client.once('CHANNEL_EXECUTE', resolve));
+  peer.connections[0]!.event({ 'Event-Name': 'CHANNEL_EXECUTE', 'Unique-ID': 'u1', 'Application': 'park' });
+  assert.equal((await bounded(seen, 'the CHANNEL_EXECUTE')).getHeader('Application'), 'park');
+});
