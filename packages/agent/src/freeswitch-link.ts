@@ -19,6 +19,7 @@ import {
   EslClient,
   EslProtocolError,
   LogThrottle,
+  RECONNECT_FAILED_LOG,
   backoffDelay,
   type BgapiResult,
   type CommandOptions,
@@ -41,8 +42,6 @@ export type EventSubscriptionState = 'none' | 'pending' | 'confirmed' | 'failed'
 const SUBSCRIBE_RETRY = { initialDelayMs: 100, maxDelayMs: 5000 } as const;
 /** Backoff of the first connect (later ones: the client's own, 100 ms doubling to 10 s). */
 const CONNECT_RETRY = { initialDelayMs: 100, maxDelayMs: 5000 } as const;
-/** The ESL client's line for a failed reconnect attempt, taken over here (see #clientLogger). */
-const CLIENT_RECONNECT_FAILED = 'esl reconnect failed';
 
 /** Whether FreeSWITCH accepted the password: `unknown` until a connection got an answer. */
 export type EslAuthState = 'unknown' | 'accepted' | 'refused';
@@ -163,7 +162,8 @@ export class FreeSwitchLink {
       info: (obj, msg) => logger.info(obj, msg),
       error: (obj, msg) => logger.error(obj, msg),
       warn: (obj, msg) => {
-        if (msg !== CLIENT_RECONNECT_FAILED) return logger.warn(obj, msg);
+        // The ESL client's line for a failed reconnect attempt is taken over here.
+        if (msg !== RECONNECT_FAILED_LOG) return logger.warn(obj, msg);
         const { err, attempt } = obj as { err?: unknown; attempt?: unknown };
         if (!(err instanceof EslAuthError)) this.#unreachable(err, typeof attempt === 'number' ? attempt : undefined);
       },

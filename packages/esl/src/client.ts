@@ -54,6 +54,9 @@ export interface EslClientEvents extends EslHubEvents {
 
 const CLIENT_SIGNALS: SignalNames<EslClientEvents> = { ...HUB_SIGNALS, status: true };
 
+/** The message of the log line of each failed reconnect attempt (`{ err, attempt, retryInMs }`): an application may take it over. */
+export const RECONNECT_FAILED_LOG = 'esl reconnect failed';
+
 export const DEFAULT_ESL_PORT = 8021;
 export const DEFAULT_ESL_PASSWORD = 'ClueCon';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -370,7 +373,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
           const attempt = backoff.attempt;
           const retryInMs = backoff.next();
           // `err` stays an Error here: fsbus-agent takes this line over (its own throttled log).
-          this.logger.warn({ err, attempt, retryInMs }, 'esl reconnect failed');
+          this.logger.warn({ err, attempt, retryInMs }, RECONNECT_FAILED_LOG);
           if (err instanceof EslAuthError) this.emitError(err);
           this.#scheduleReconnect(retryInMs);
         },

@@ -56,6 +56,7 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_MAX_PENDING,
   DEFAULT_EVENT_QUEUE_LIMIT,
+  RECONNECT_FAILED_LOG,
 } from './client.js';
 export type { EslClientOptions, EslClientStatus, EslClientEvents } from './client.js';
 export { DEFAULT_LIVENESS_MS, LIVENESS_PROBE } from './liveness.js';
