@@ -136,6 +136,13 @@ export interface DriverStats {
   reconnects: number;
   /** Peers refused by client authentication (zmq with `curve.clientKeys`); absent elsewhere. */
   refused?: number;
+  /**
+   * This driver's own requests (and gathers) published on the current connection and waiting for
+   * their reply now: what fails at once with `FSBUS_ERR_TRANSPORT_DISCONNECTED` if it drops (amqp,
+   * whose replies come back on the connection's direct reply-to); absent elsewhere. A request
+   * leaves it as soon as it settles (reply, timeout, abort, no responders, close).
+   */
+  awaitingReplies?: number;
 }
 
 export type DriverEvent =

@@ -12,7 +12,7 @@ import { LogThrottle } from '@fsbus/esl';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
 import { connectError } from '../driver-core.js';
 import { assertPattern } from '../../subject-pattern.js';
-import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
+import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DriverStats, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { runsOnArrival, type OutboxItem } from '../../outbox.js';
 import { closeAmqp } from './amqp-close.js';
@@ -224,6 +224,10 @@ export class AmqpDriver extends BaseDriver {
 
   protected override requestSettled(item: OutboxItem): void {
     this.#awaitingReplies.delete(item);
+  }
+
+  override stats(): DriverStats {
+    return { ...super.stats(), awaitingReplies: this.#awaitingReplies.size };
   }
 
   #schedule(): void {
