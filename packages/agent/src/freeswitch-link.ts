@@ -77,7 +77,7 @@ export class FreeSwitchLink {
   readonly #unreachableLog: LogThrottle;
   readonly #unknownFrameLog: LogThrottle;
   #auth: EslAuthState = 'unknown';
-  /** Why FreeSWITCH refused the password last, while it does. */
+  /** Why FreeSWITCH refused the password last, until a connection gets in or an attempt fails for another reason. */
   #authError: string | undefined;
   /** Connection attempts FreeSWITCH refused the password of. */
   authFailures = 0;
@@ -171,6 +171,8 @@ export class FreeSwitchLink {
   }
 
   #unreachable(err: unknown, attempt: number | undefined): void {
+    // No answer to the password this time: /readyz stops blaming it (esl.auth keeps the last answer).
+    this.#authError = undefined;
     this.#unreachableLog.hit({ reason: err instanceof Error ? err.message : String(err), host: this.#opts.host, port: this.#opts.port, attempt });
   }
 

@@ -12,7 +12,7 @@ export { buildOriginate, escapeVarValue, originateOutcome } from './commands/ori
 export { createExecuteAppCommand, parseExecuteApp, ExecuteAppMessage } from './commands/execute-app.js';
 export type { ExecuteAppDeps } from './commands/execute-app.js';
 export { ExecuteCompletions, DEFAULT_MAX_WATCHES } from './commands/execute-completions.js';
-export type { ChannelEnd } from './commands/execute-completions.js';
+export type { ChannelEnd, WatchEnd } from './commands/execute-completions.js';
 export { ChannelReconciler, liveChannels, RECONCILE_COMMAND } from './channel-reconciler.js';
 export type { ChannelTracker, ChannelReconcilerOptions, ReconcileTrigger } from './channel-reconciler.js';
 export { createDialplanCommands } from './commands/dialplan.js';

@@ -72,6 +72,30 @@ void test('a refused ESL password is said in /readyz, agent.status and the log (
   }
 });
 
+void test('a refused password that turns into an unreachable FreeSWITCH: /readyz stops blaming the password', async () => {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  sim.control.refuseAuth(true);
+  const nats = await startNatsServer();
+  let rig: Rig | undefined;
+  try {
+    rig = await startAgent({ eslPort: port, brokerUrl: nats.url, waitReady: false });
+    const r = rig;
+    await until(r.agent, () => authFailures(r) >= 2, 'refused attempts');
+    assert.match((await readyzReason(r)).reason ?? '', /^FreeSWITCH refused the ESL password/);
+    // FreeSWITCH goes away: the next attempts are refused by the host, not by FreeSWITCH.
+    await sim.control.stopListener();
+    await until(r.agent, () => linesOf(r.logs, 'FreeSWITCH not reachable, retrying').length >= 1, 'an attempt that found no listener');
+    const ready = await readyzReason(r);
+    assert.equal(ready.status, 503);
+    assert.match(ready.reason ?? '', /^FreeSWITCH event connection (connecting|reconnecting|disconnected)$/);
+  } finally {
+    await rig?.stop();
+    await sim.stop();
+    await nats.stop();
+  }
+});
+
 void test('frames of an unknown or missing Content-Type are counted and logged once per burst, the connection goes on', async () => {
   const fs = new FakeFreeSwitch();
   const nats = await startNatsServer();

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { BusErrorCode, type EventPayload, type ReplyEnvelope } from '@fsbus/contract';
-import { ExecuteCompletions, parseExecuteApp, subscriptionNames } from '@fsbus/agent';
+import { ExecuteAppMessage, ExecuteCompletions, createExecuteAppCommand, parseExecuteApp, subscriptionNames, type WatchEnd } from '@fsbus/agent';
 import { EslEvent } from '@fsbus/esl';
 import { startRig, type Rig } from './call-control-harness.js';
 
@@ -225,4 +225,36 @@ void test('ExecuteCompletions: matched by Application-UUID, bounded, cleared wit
   off();
   c.onEvent(complete('a4', 'ch3'));
   assert.deepEqual(got, ['a3']);
+});
+
+void test('a full watch table: the evicted watch is told (forward_to gets FSBUS_ERR_BUS_BUSY), not left to its timeout', async () => {
+  const c = new ExecuteCompletions(1);
+  const gone: Array<[string, WatchEnd]> = [];
+  c.watch('a1', 'ch1', () => undefined, (end) => gone.push(['a1', end]));
+  c.watch('a2', 'ch2', () => undefined, (end) => gone.push(['a2', end]));
+  assert.deepEqual([gone, c.pending, c.dropped], [[['a1', 'evicted']], 1, 1]);
+
+  // Through the command: the first request's forward_to hears why no completion will come.
+  const published: Array<{ subject: string; body: Record<string, unknown> }> = [];
+  const handler = createExecuteAppCommand({
+    nodeId: 'cc-1',
+    completions: new ExecuteCompletions(1),
+    sendmsg: () => Promise.resolve('+OK'),
+    publish: (subject, data) => published.push({ subject, body: JSON.parse(new TextDecoder().decode(data)) as Record<string, unknown> }),
+  });
+  const ctx = { nodeId: 'cc-1', timeoutMs: 1000, signal: new AbortController().signal, api: () => Promise.resolve('+OK'), bgapi: () => Promise.reject(new Error('unused')), status: () => ({}) };
+  const run = (forward: string) =>
+    handler.run({ command: 'execute_app', forward_to: forward, correlation_id: `corr-${forward}`, fields: { uuid: `ch-${forward}`, app: 'playback', args: 'x.wav' } }, ctx);
+  const first = await run('a');
+  assert.equal(first.ok, true);
+  assert.equal(published.length, 0);
+  await run('b');
+  assert.equal(published.length, 1, 'the evicted watch is told at once');
+  const [told] = published;
+  assert.equal(told?.subject, 'a');
+  assert.equal(told?.body['success'], false);
+  assert.equal(told?.body['code'], BusErrorCode.BUSY);
+  assert.equal(told?.body['message'], ExecuteAppMessage.EVICTED);
+  assert.equal(told?.body['correlation_id'], 'corr-a');
+  assert.deepEqual(told?.body['data'], first.ok ? first.data : undefined);
 });

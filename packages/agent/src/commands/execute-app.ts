@@ -4,12 +4,13 @@
  * go verbatim (a multi-line argument in the sendmsg body). `vars` are set first with uuid_setvar.
  * With `forward_to`, the application's CHANNEL_EXECUTE_COMPLETE (same payload as on the event
  * subject) is published there too when it arrives; if the channel ends without it, an error
- * envelope (`FSBUS_ERR_BUS_SESSION_NOT_FOUND`) says so instead.
+ * envelope (`FSBUS_ERR_BUS_SESSION_NOT_FOUND`) says so instead; if the agent stops waiting for it
+ * (too many waits: the oldest is dropped), an error envelope (`FSBUS_ERR_BUS_BUSY`) says that.
  */
 import { randomUUID } from 'node:crypto';
 import { BusError, BusErrorCode, encodeEventPayload, encodeReply, encodeUtf8, errorReply, type BusRequest } from '@fsbus/contract';
 import { EslCommandError, type CommandOptions, type EslEvent, type SendMsg } from '@fsbus/esl';
-import type { ChannelEnd, ExecuteCompletions } from './execute-completions.js';
+import type { ExecuteCompletions, WatchEnd } from './execute-completions.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 
 export interface ExecuteAppDeps {
@@ -29,6 +30,11 @@ export const ExecuteAppMessage = {
   ENDED: 'execute_app: the channel ended before the application completed',
   /** On forward_to: the channel ended while the event connection was down; its completion, if any, was lost. */
   ENDED_UNSEEN: 'execute_app: the channel ended while FreeSWITCH events were not received; the completion was lost',
+  /**
+   * On forward_to: the agent had too many completions to wait for and dropped this, the oldest,
+   * wait; the application still runs and its completion is still published on the event subject.
+   */
+  EVICTED: 'execute_app: too many completions awaited, this wait was dropped; its completion will not be forwarded',
 } as const;
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
@@ -90,14 +96,14 @@ export function createExecuteAppCommand(deps: ExecuteAppDeps): CommandHandler {
               p.uuid,
               (event: EslEvent) => deps.publish(forwardTo, encodeUtf8(encodeEventPayload(event, deps.nodeId))),
               // No completion will come: the consumer is told instead of waiting out its timeout.
-              (end: ChannelEnd) =>
+              (end: WatchEnd) =>
                 deps.publish(
                   forwardTo,
                   encodeReply(
                     errorReply({
                       nodeId: deps.nodeId,
-                      code: BusErrorCode.SESSION_NOT_FOUND,
-                      message: end === 'hangup' ? ExecuteAppMessage.ENDED : ExecuteAppMessage.ENDED_UNSEEN,
+                      code: end === 'evicted' ? BusErrorCode.BUSY : BusErrorCode.SESSION_NOT_FOUND,
+                      message: end === 'evicted' ? ExecuteAppMessage.EVICTED : end === 'hangup' ? ExecuteAppMessage.ENDED : ExecuteAppMessage.ENDED_UNSEEN,
                       data: { application_uuid: applicationUuid, uuid: p.uuid, app: p.app },
                       correlationId: request.correlation_id,
                     }),

@@ -4,8 +4,8 @@
  * completion or with the channel: its CHANNEL_DESTROY, or — when the event connection was lost
  * and the hangup never seen — the reconcile after the reconnect (ChannelReconciler). A watch that
  * ends with its channel is told (`onGone`). The table is bounded, the oldest watch is dropped
- * when it is full: counted (`dropped`) and reported to `onDrop` (the agent logs it and exports
- * both numbers in /metrics and agent.status).
+ * when it is full: counted (`dropped`), reported to `onDrop` (the agent logs it and exports
+ * both numbers in /metrics and agent.status), and told too (`onGone('evicted')`).
  */
 import type { EslEvent } from '@fsbus/esl';
 import type { ChannelTracker } from '../channel-reconciler.js';
@@ -22,12 +22,15 @@ export interface EvictedWatch {
 /** How a watch's channel ended without its completion: seen hanging up, or found gone after an event connection loss. */
 export type ChannelEnd = 'hangup' | 'unseen';
 
+/** Why a watch ended without its completion: its channel ended, or it was dropped to make room (`evicted`). */
+export type WatchEnd = ChannelEnd | 'evicted';
+
 interface Watch {
   channel: string;
   /** The loss count when the watch began (see ChannelTracker). */
   since: number;
   onComplete(event: EslEvent): void;
-  onGone: ((end: ChannelEnd) => void) | undefined;
+  onGone: ((end: WatchEnd) => void) | undefined;
 }
 
 export class ExecuteCompletions implements ChannelTracker {
@@ -53,13 +56,16 @@ export class ExecuteCompletions implements ChannelTracker {
     return this.#byApp.size;
   }
 
-  /** `onGone` hears a channel that ended before the completion came (it never will). */
-  watch(applicationUuid: string, channelUuid: string, onComplete: (event: EslEvent) => void, onGone?: (end: ChannelEnd) => void): () => void {
+  /**
+   * `onGone` hears a channel that ended before the completion came (it never will), or that this
+   * watch was dropped to make room for a newer one (`evicted`: its completion will not be heard).
+   */
+  watch(applicationUuid: string, channelUuid: string, onComplete: (event: EslEvent) => void, onGone?: (end: WatchEnd) => void): () => void {
     if (this.#byApp.size >= this.#max) {
       const oldest = this.#byApp.entries().next().value;
       this.dropped++;
       if (oldest !== undefined) {
-        this.#byApp.delete(oldest[0]);
+        this.#end(oldest[0], oldest[1], 'evicted');
         this.#onDrop?.({ applicationUuid: oldest[0], channel: oldest[1].channel });
       }
     }
@@ -82,7 +88,7 @@ export class ExecuteCompletions implements ChannelTracker {
     }
   }
 
-  #end(app: string, w: Watch, end: ChannelEnd): void {
+  #end(app: string, w: Watch, end: WatchEnd): void {
     this.#byApp.delete(app);
     w.onGone?.(end);
   }
