@@ -96,8 +96,11 @@ export class ChannelTable {
   /**
    * Replaces one node's channels with FreeSWITCH's own list (`show channels as json` rows).
    * Channels that started after `since` (ms) are kept: their CREATE may be newer than the list.
+   * A list that is not `complete` (a delimited listing with lines that are not rows, see
+   * show-channels.ts) updates and adds what it has and removes nothing: a channel missing from
+   * it may be live, and a removal would also keep its later events out (it counts as ended).
    */
-  sync(nodeId: string, rows: readonly Record<string, unknown>[], since: number): TableChange {
+  sync(nodeId: string, rows: readonly Record<string, unknown>[], since: number, complete = true): TableChange {
     const change: TableChange = { upserts: [], removes: [] };
     const seen = new Set<string>();
     for (const r of rows) {
@@ -123,7 +126,7 @@ export class ChannelTable {
       else this.#rows.set(uuid, row);
       change.upserts.push(row);
     }
-    for (const row of [...this.#rows.values()]) {
+    for (const row of complete ? [...this.#rows.values()] : []) {
       if (row.node_id !== nodeId || seen.has(row.uuid) || row.created >= since) continue;
       change.removes.push(...this.#remove(row.uuid).removes);
     }

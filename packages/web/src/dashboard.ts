@@ -9,7 +9,7 @@ import { ChannelTable, DEFAULT_MAX_CHANNELS, type TableChange } from './channel-
 import { DEFAULT_EVENT_HISTORY_BYTES, EventLog } from './event-log.js';
 import { parkFrom } from './park.js';
 import { RateSeries } from './rate-series.js';
-import { parseShowChannels } from './show-channels.js';
+import { readShowChannels, type ShowChannelsListing } from './show-channels.js';
 import type { BusState, ChannelView, EventDetail, NodeView, ParkView, RatePoint, Snapshot, SyncErrorView, Update } from './protocol.js';
 
 export interface DashboardOptions {
@@ -51,6 +51,8 @@ interface NodeState extends NodeView {
   syncRetryAt: number;
   /** `show channels as json` was too large for the broker: this node is read as CSV. */
   compact: boolean;
+  /** Channels in the first listing read after the switch to it (JSON is tried again at half). */
+  compactRows?: number;
 }
 
 export class Dashboard {
@@ -221,6 +223,7 @@ export class Dashboard {
         // A new reason to read (the node came back, or its FreeSWITCH did) skips the backoff.
         syncRetryAt: keep ? prev.syncRetryAt : 0,
         compact: prev?.compact ?? false,
+        ...(prev?.compactRows === undefined ? {} : { compactRows: prev.compactRows }),
         ...(prev?.sync_error === undefined ? {} : { sync_error: prev.sync_error }),
       };
       this.#nodes.set(id, node);
@@ -248,15 +251,18 @@ export class Dashboard {
    */
   async #sync(node: NodeState): Promise<void> {
     const since = Date.now();
-    let rows: Record<string, unknown>[];
+    let listing: ShowChannelsListing;
     try {
-      rows = await this.#readChannels(node);
+      listing = await this.#readChannels(node);
     } catch (err) {
       if (!this.#closed) this.#syncFailed(node, err);
       return;
     }
     if (this.#closed) return;
-    this.#merge(this.#channels.sync(node.node_id, rows, since));
+    if (!listing.complete) {
+      this.#o.warn(`dashboard: the channel listing of ${node.node_id} has lines that are not rows (a value with a line break?): ${listing.rows.length} channel(s) read, none removed`);
+    }
+    this.#merge(this.#channels.sync(node.node_id, listing.rows, since, listing.complete));
     node.synced = true;
     if (node.sync_error !== undefined) {
       this.#o.warn(`dashboard: channels of ${node.node_id} read again after ${node.syncFailures} failed attempt(s)`);
@@ -269,18 +275,28 @@ export class Dashboard {
   /**
    * `show channels as json`, or the delimited listing (a third of the size: no key names) once a
    * node's JSON is over the broker's max payload (~850 bytes a row, 1 MiB by default on NATS:
-   * ~1,200 channels; the listing fits ~3,500).
+   * ~1,200 channels; the listing fits ~3,500). That node stays on the listing until a read of
+   * it finds half the channels (or fewer) of the first one after the switch: then JSON is tried
+   * again on the next read.
    */
-  async #readChannels(node: NodeState): Promise<Record<string, unknown>[]> {
+  async #readChannels(node: NodeState): Promise<ShowChannelsListing> {
     if (!node.compact) {
       const reply = await this.#bus.request({ command: 'show', args: 'channels as json' }, node.node_id, SYNC_TIMEOUT_MS);
-      if (reply.success && typeof reply.data === 'string') return parseShowChannels(reply.data);
+      if (reply.success && typeof reply.data === 'string') return readShowChannels(reply.data);
       if (reply.code !== BusErrorCode.REPLY_TOO_LARGE) throw new SyncError(reply);
       node.compact = true;
+      delete node.compactRows;
     }
     const reply = await this.#bus.request({ command: 'show', args: 'channels' }, node.node_id, SYNC_TIMEOUT_MS);
-    if (reply.success && typeof reply.data === 'string') return parseShowChannels(reply.data);
-    throw new SyncError(reply);
+    if (!reply.success || typeof reply.data !== 'string') throw new SyncError(reply);
+    const listing = readShowChannels(reply.data);
+    // Half the channels there were when JSON was too large: the next read tries JSON again.
+    if (node.compactRows === undefined) node.compactRows = listing.rows.length;
+    else if (listing.rows.length <= node.compactRows / 2) {
+      node.compact = false;
+      delete node.compactRows;
+    }
+    return listing;
   }
 
   #syncFailed(node: NodeState, err: unknown): void {

@@ -31,4 +31,5 @@ export type {
   SyncErrorView,
   Update,
 } from './protocol.js';
-export { parseShowChannels } from './show-channels.js';
+export { parseShowChannels, readShowChannels } from './show-channels.js';
+export type { ShowChannelsListing } from './show-channels.js';

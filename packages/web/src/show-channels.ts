@@ -12,27 +12,62 @@
  */
 const SAFE_LEADING = ['uuid', 'direction', 'created', 'created_epoch', 'name', 'state'] as const;
 
+export interface ShowChannelsListing {
+  rows: Record<string, unknown>[];
+  /**
+   * Every channel of the reply is in `rows`. False when the delimited listing had lines that are
+   * not rows (a value with a line break — multi-line application data — splits its row) or its
+   * `N total.` does not match: a channel missing from `rows` may still be live, so a reader must
+   * not take its absence as a hangup.
+   */
+  complete: boolean;
+}
+
+/** The rows of a `show channels` reply (see {@link readShowChannels} for whether they are all). */
 export function parseShowChannels(text: string): Record<string, unknown>[] {
+  return readShowChannels(text).rows;
+}
+
+export function readShowChannels(text: string): ShowChannelsListing {
   const trimmed = text.trim();
-  if (trimmed.startsWith('{')) return (JSON.parse(trimmed) as { rows?: Record<string, unknown>[] }).rows ?? [];
+  if (trimmed.startsWith('{')) return { rows: (JSON.parse(trimmed) as { rows?: Record<string, unknown>[] }).rows ?? [], complete: true };
   const lines = text.split('\n');
   const start = lines.findIndex((l) => l.trim() !== '');
   const head = lines[start] ?? '';
-  if (/^\d+ total\.$/.test(head.trim())) return [];
+  if (/^\d+ total\.$/.test(head.trim())) return { rows: [], complete: true };
   // The delimiter is whatever follows the first column name (`,` by default, or `as delim <d>`).
   if (!head.startsWith('uuid') || head.length <= 4) throw new Error(`not a show channels listing: ${JSON.stringify(head.slice(0, 40))}`);
   const delim = head.slice(4, 5);
   const columns = head.split(delim);
+  const direction = columns.indexOf('direction');
+  const epoch = columns.indexOf('created_epoch');
+  // The listing ends with a blank line and `N total.`; every line between the header and them
+  // is a row. A blank line before that is a value's line break, not the end.
+  let end = lines.length;
+  while (end > start + 1 && (lines[end - 1] ?? '').trim() === '') end--;
+  const total = /^(\d+) total\.$/.exec((lines[end - 1] ?? '').trim());
+  if (total !== null) end--;
+  if (end > start + 1 && (lines[end - 1] ?? '').trim() === '') end--;
   const rows: Record<string, unknown>[] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (line.trim() === '') break; // then `N total.`
+  const body = lines.slice(start + 1, end);
+  let skipped = 0;
+  for (const line of body) {
     const fields = line.split(delim);
-    // Fewer fields: not a row (a value broken by a newline); more: a value holds the delimiter.
-    if (fields.length < columns.length || fields[0] === '') continue;
+    // Fewer fields, or not the shape of a row's start (a direction, an epoch): not a row but the
+    // rest of a value broken by a newline. More fields: a value holds the delimiter.
+    if (fields.length < columns.length || fields[0] === '' || !rowStart(fields, direction, epoch)) {
+      skipped++;
+      continue;
+    }
     const row: Record<string, unknown> = {};
     const take = fields.length === columns.length ? columns : SAFE_LEADING;
     take.forEach((c, i) => (row[c] = fields[i] ?? ''));
     rows.push(row);
   }
-  return rows;
+  return { rows, complete: total !== null && skipped === 0 && body.length === Number(total[1]) };
+}
+
+function rowStart(fields: string[], direction: number, epoch: number): boolean {
+  if (direction >= 0 && !/^(inbound|outbound)$/.test(fields[direction] ?? '')) return false;
+  return epoch < 0 || /^\d+$/.test(fields[epoch] ?? '');
 }

@@ -65,8 +65,8 @@ class SyncBus implements DashboardBus {
     this.#events.add(listener);
     return () => this.#events.delete(listener);
   }
-  create(uuid: string): void {
-    const e: EventPayload = { event_name: 'CHANNEL_CREATE', timestamp: Date.now() * 1000, node_id: NODE, uuid, headers: { 'Event-Name': 'CHANNEL_CREATE', 'Unique-ID': uuid } };
+  create(uuid: string, name = 'CHANNEL_CREATE', headers: Record<string, string> = {}): void {
+    const e: EventPayload = { event_name: name, timestamp: Date.now() * 1000, node_id: NODE, uuid, headers: { 'Event-Name': name, 'Unique-ID': uuid, ...headers } };
     for (const l of this.#events) l(e);
   }
   close(): Promise<void> {
@@ -93,6 +93,68 @@ test('JSON over the broker\'s max payload: the channels are read from the delimi
     assert.equal(bus.shows[2], 'channels');
     assert.equal(d.snapshot().nodes[0]?.sync_error, undefined);
     assert.deepEqual(warnings, []);
+  } finally {
+    await d.close();
+  }
+});
+
+/** The plain listing with every FreeSWITCH column up to `callstate` that the table reads. */
+const HEAD = 'uuid,direction,created,created_epoch,name,state,cid_name,cid_num,dest,application,application_data,callstate';
+function listing(...rows: string[]): string {
+  return rows.length === 0 ? '\n0 total.\n' : `${HEAD}\n${rows.join('\n')}\n\n${rows.length} total.\n`;
+}
+function row(uuid: string, data = 'default'): string {
+  return `${uuid},inbound,2026-12-04 02:57:32,1796353052,sofia/internal/1001@192.0.2.10,CS_EXECUTE,Caller 1001,1001,7001,playback,${data},ACTIVE`;
+}
+
+test('a plain listing split by a multi-line value removes no live channel: the split one stays and its later events still apply', async () => {
+  const bus = new SyncBus();
+  bus.show = (args) => (args === 'channels as json' ? TOO_LARGE : reply(true, 'ok', listing()));
+  const warnings: string[] = [];
+  const d = new Dashboard(bus, { pollIntervalMs: 10, syncRetryMs: 200_000, warn: (m) => warnings.push(m) });
+  try {
+    d.start();
+    await dashboardUntil(d, () => bus.shows.length === 2 && d.snapshot().nodes[0]?.sync_error === undefined, 'the first read');
+    // A live call, created long before the next read (as FreeSWITCH's own created time says).
+    bus.create('c2', 'CHANNEL_CREATE', { 'Caller-Channel-Created-Time': '1796353000000000' });
+    await dashboardUntil(d, () => d.channel('c2') !== undefined, 'the live call');
+    // execute_app sends multi-line args verbatim: its application_data splits its row in two.
+    bus.show = () => reply(true, 'ok', listing(row('c1'), row('c2', 'first line\nsecond line')));
+    bus.setState('reconnecting');
+    bus.setState('connected');
+    await dashboardUntil(d, () => d.channel('c1') !== undefined, 'the read with the split row');
+    assert.notEqual(d.channel('c2'), undefined, 'the live channel whose row was split is still listed');
+    bus.create('c2', 'CHANNEL_ANSWER', { 'Channel-Call-State': 'ACTIVE' });
+    await dashboardUntil(d, () => d.channel('c2')?.state === 'ACTIVE', 'its answer applied');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /channel listing of n1 has lines that are not rows .*1 channel\(s\) read, none removed/);
+  } finally {
+    await d.close();
+  }
+});
+
+test('a node on the plain listing goes back to JSON once it has half the channels it had at the switch', async () => {
+  const bus = new SyncBus();
+  let rows = [row('c1'), row('c2')];
+  bus.show = (args) => (args === 'channels as json' ? TOO_LARGE : reply(true, 'ok', listing(...rows)));
+  const d = new Dashboard(bus, { pollIntervalMs: 10, syncRetryMs: 200_000 });
+  const reread = async (n: number): Promise<void> => {
+    bus.setState('reconnecting');
+    bus.setState('connected');
+    await dashboardUntil(d, () => bus.shows.length >= n, `read ${n}`);
+  };
+  try {
+    d.start();
+    await dashboardUntil(d, () => d.channel('c2') !== undefined, 'the first read');
+    assert.deepEqual(bus.shows, ['channels as json', 'channels']);
+    await reread(3); // as many channels: still the listing
+    rows = [row('c1')];
+    await reread(4); // half of them: this read is the listing, the next one JSON
+    await dashboardUntil(d, () => d.channel('c2') === undefined, 'c2 gone');
+    await reread(5);
+    assert.equal(bus.shows[4], 'channels as json', 'JSON tried again');
+    await dashboardUntil(d, () => bus.shows.length === 6, 'JSON too large again: back to the listing at once');
+    assert.deepEqual(bus.shows, ['channels as json', 'channels', 'channels', 'channels', 'channels as json', 'channels']);
   } finally {
     await d.close();
   }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import type { EventPayload } from '@fsbus/contract';
-import { ChannelTable, EventLog, RateSeries, WebErrorCode, isNewCall, parkFrom, parseCommand, parseShowChannels } from '@fsbus/web';
+import { ChannelTable, EventLog, RateSeries, WebErrorCode, isNewCall, parkFrom, parseCommand, parseShowChannels, readShowChannels } from '@fsbus/web';
 
 const ev = (name: string, uuid: string | undefined, headers: Record<string, string> = {}, ts = 1_700_000_000_000_000): EventPayload => ({
   event_name: name,
@@ -138,6 +138,30 @@ test('the event log is bounded by bytes too: a few huge events cannot hold the h
   // One event over the whole bound is still kept (alone): the newest is always there.
   const huge = log.add({ ...ev('CUSTOM', undefined), body: 'y'.repeat(20_000) });
   assert.deepEqual([log.size, log.get(huge.id)?.body?.length], [1, 20_000]);
+});
+
+test('show channels: a listing with a value broken over lines is not complete, and a table synced from it removes nothing', () => {
+  const head = 'uuid,direction,created,created_epoch,name,state,application,application_data,callstate';
+  const row = (uuid: string, data: string): string => `${uuid},inbound,2026-12-04 02:57:32,1796353052,sofia/internal/1001,CS_EXECUTE,playback,${data},ACTIVE`;
+  const of = (...rows: string[]): string => `${head}\n${rows.join('\n')}\n\n${rows.length} total.\n`;
+  assert.deepEqual(readShowChannels(of(row('u1', 'a'), row('u2', 'b, with a comma'))).complete, true);
+  assert.deepEqual(readShowChannels('\n0 total.\n'), { rows: [], complete: true });
+  assert.deepEqual(readShowChannels('{"row_count":1,"rows":[{"uuid":"a"}]}').complete, true);
+  // Split in two short lines; in two lines the second of which has enough fields (its commas);
+  // with a blank line in the value (not the end of the listing).
+  for (const data of ['one\ntwo', 'one\nx,y,z,1,a,b,c,d,e,f,g', 'one\n\ntwo,three']) {
+    const listing = readShowChannels(of(row('u1', 'a'), row('u2', data)));
+    assert.deepEqual([listing.rows.map((r) => r['uuid']), listing.complete], [['u1'], false], JSON.stringify(data));
+  }
+  // `N total.` that does not match the rows, or missing (the reply was cut).
+  assert.equal(readShowChannels(`${head}\n${row('u1', 'a')}\n\n2 total.\n`).complete, false);
+  assert.equal(readShowChannels(`${head}\n${row('u1', 'a')}\n`).complete, false);
+  const t = new ChannelTable();
+  t.apply(ev('CHANNEL_CREATE', 'u2', { 'Caller-Channel-Created-Time': '1000000' }));
+  const listing = readShowChannels(of(row('u1', 'a'), row('u2', 'one\ntwo')));
+  assert.deepEqual(t.sync('n1', listing.rows, Date.now(), listing.complete).removes, []);
+  assert.deepEqual(t.list().map((r) => r.uuid).sort(), ['u1', 'u2']);
+  assert.deepEqual(t.sync('n1', readShowChannels(of(row('u1', 'a'))).rows, Date.now(), true).removes, ['u2']);
 });
 
 test('show channels: JSON, or the delimited listing (any delimiter), rows with the delimiter in a value cut to safe columns', () => {
