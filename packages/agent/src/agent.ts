@@ -238,6 +238,7 @@ export class Agent {
         poolSize: c.esl.pool_size,
         connectTimeoutMs: c.esl.connect_timeout_ms,
         maxPending: c.esl.max_pending,
+        livenessMs: c.esl.liveness_ms,
         eventNames: subscriptionNames(filter.plan().names),
         logger: this.logger.child({ component: 'esl' }),
         onEvent: (e) => {

@@ -54,6 +54,8 @@ export interface FreeSwitchLinkOptions {
   connectTimeoutMs: number;
   /** Requests waiting for a reply per connection; more reject with EslQueueFullError. @default the ESL client's */
   maxPending?: number;
+  /** Liveness probe period of every connection (EslClient `livenessMs`); 0: off. @default the ESL client's */
+  livenessMs?: number;
   /** `event json …` arguments; empty = no events. */
   eventNames: readonly string[];
   logger: EslLogger;
@@ -105,6 +107,7 @@ export class FreeSwitchLink {
         connectTimeoutMs: opts.connectTimeoutMs,
         logger: clientLogger,
         ...(opts.maxPending === undefined ? {} : { maxPending: opts.maxPending }),
+        ...(opts.livenessMs === undefined ? {} : { livenessMs: opts.livenessMs === 0 ? false : opts.livenessMs }),
       });
     this.#events = make();
     this.#pool = Array.from({ length: opts.poolSize }, make);

@@ -7,7 +7,8 @@ import { BusErrorCode } from '@fsbus/contract';
 import { Simulator } from '@fsbus/sim';
 import { startNatsServer } from '@fsbus/testkit';
 import { dec, until } from './support/cluster.js';
-import { FakeFreeSwitch } from './support/fake-freeswitch.js';
+import { FakeFreeSwitch, type FakeConnection } from './support/fake-freeswitch.js';
+import { LIVENESS_PROBE } from '@fsbus/esl';
 import { linesOf, nextMessage, occurrences, startAgent, type Rig } from './support/fault-rig.js';
 import { httpGet } from './support/http-get.js';
 
@@ -153,5 +154,29 @@ void test('a bgapi FreeSWITCH refuses outright (-ERR, no job) fails with its tex
     await rig?.stop();
     await fs.close();
     await nats.stop();
+  }
+});
+
+void test('a FreeSWITCH that stops answering on an open socket is reconnected after an unanswered liveness probe (esl.liveness_ms)', async () => {
+  const fs = new FakeFreeSwitch();
+  let silenced: FakeConnection | undefined;
+  // The first probe on the event connection goes unanswered, as from a host gone without a FIN.
+  fs.onCommand = (conn, line) => {
+    if (line !== LIVENESS_PROBE) return undefined;
+    if (silenced === undefined && conn === fs.eventsConnection) silenced = conn;
+    return conn === silenced ? null : '-ERR command not found';
+  };
+  const nats = await startNatsServer();
+  let rig: Rig | undefined;
+  try {
+    rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url, config: { esl: { liveness_ms: 100 } } });
+    const { agent } = rig;
+    const eslReconnects = (): number => (agent.status()['esl'] as { reconnects: number }).reconnects;
+    await until(agent, () => eslReconnects() >= 1 && agent.ready, 'the event connection reconnected and ready again');
+    assert.notEqual(fs.eventsConnection, silenced, 'subscribed again on a new connection');
+  } finally {
+    await rig?.stop();
+    await nats.stop();
+    await fs.close();
   }
 });

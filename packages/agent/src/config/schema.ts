@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_NODE_ID_LENGTH, prefixProblem } from '@fsbus/contract';
-import { DEFAULT_MAX_PENDING, isEventName } from '@fsbus/esl';
+import { DEFAULT_LIVENESS_MS, DEFAULT_MAX_PENDING, isEventName } from '@fsbus/esl';
 import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
@@ -118,6 +118,11 @@ export const configSchema = z
          * their late reply); past it a command gets a `busy` error. @default 10000
          */
         max_pending: positive.default(DEFAULT_MAX_PENDING),
+        /**
+         * A connection to FreeSWITCH silent this long with no reply awaited is probed, and
+         * reconnected when the probe is not answered within as long again; 0: off. @default 60000
+         */
+        liveness_ms: whole(0, MAX_TIMER_MS).default(DEFAULT_LIVENESS_MS),
       })
       .strict()
       .prefault({}),

@@ -22,7 +22,8 @@ export type EventCommandHandler = (conn: FakeConnection, line: string, index: nu
 /** The body to answer `api <command>` with; undefined = `+OK`; null = nothing (the test answers later with apiResponse). */
 export type ApiHandler = (conn: FakeConnection, command: string) => string | null | undefined;
 /** The reply text of another command (`bgapi …`, `sendmsg …`); undefined = `+OK`. */
-export type CommandHandler = (conn: FakeConnection, line: string) => string | undefined;
+/** The Reply-Text (`+OK` when undefined); null: no answer at all (a FreeSWITCH that stopped answering). */
+export type CommandHandler = (conn: FakeConnection, line: string) => string | null | undefined;
 
 export class FakeFreeSwitch {
   readonly #server: Server;
@@ -137,7 +138,10 @@ export class FakeFreeSwitch {
     } else if (line === 'exit') {
       conn.reply('+OK bye');
       conn.socket.end();
-    } else conn.reply(this.onCommand(conn, line) ?? '+OK');
+    } else {
+      const answer = this.onCommand(conn, line);
+      if (answer !== null) conn.reply(answer ?? '+OK');
+    }
     for (const w of [...this.#waiters]) w();
   }
 
