@@ -8,7 +8,8 @@ import { Simulator } from '@fsbus/sim';
 import { startNatsServer } from '@fsbus/testkit';
 import { dec, until } from './support/cluster.js';
 import { FakeFreeSwitch, type FakeConnection } from './support/fake-freeswitch.js';
-import { LIVENESS_PROBE } from '@fsbus/esl';
+import { EslTooLargeError, LIVENESS_PROBE } from '@fsbus/esl';
+import { eslFailure } from '../src/commands/esl-failure.js';
 import { linesOf, nextMessage, occurrences, startAgent, type Rig } from './support/fault-rig.js';
 import { httpGet } from './support/http-get.js';
 
@@ -179,4 +180,10 @@ void test('a FreeSWITCH that stops answering on an open socket is reconnected af
     await nats.stop();
     await fs.close();
   }
+});
+
+void test('a FreeSWITCH reply over the Event Socket limit is REPLY_TOO_LARGE on the bus, naming both sizes (its connection goes on)', () => {
+  const failed = eslFailure(new EslTooLargeError("FreeSWITCH's api/response", 70_000_000, 67_108_864), 30_000);
+  assert.equal(failed?.code, BusErrorCode.REPLY_TOO_LARGE);
+  assert.equal(failed?.message, "FreeSWITCH's reply is 70000000 bytes, over the Event Socket limit of 67108864 bytes");
 });

@@ -4,9 +4,9 @@
  * nothing about authentication or subscriptions.
  */
 import type { Socket } from 'node:net';
-import { EslClosedError, EslProtocolError } from './errors.js';
+import { EslClosedError, EslProtocolError, EslTooLargeError } from './errors.js';
 import { decodeFrame, type ApiResponseFrame, type CommandReplyFrame, type EslFrame } from './frame.js';
-import { EslParser, type ParserOptions } from './parser.js';
+import { DEFAULT_MAX_BODY_BYTES, EslParser, type ParserOptions } from './parser.js';
 import { ReplyQueue } from './reply-queue.js';
 
 export type ReplyFrame = CommandReplyFrame | ApiResponseFrame;
@@ -49,6 +49,7 @@ export class EslConnection {
   readonly #queue: ReplyQueue<ReplyFrame>;
   readonly #parser: EslParser;
   readonly #requestTimeoutMs: number;
+  readonly #maxBodyBytes: number;
   #outbox: string[] = [];
   #flushScheduled = false;
   #closed = false;
@@ -62,6 +63,7 @@ export class EslConnection {
     this.#stats = options.stats;
     this.#queue = new ReplyQueue(options.maxPending, () => this.#stats.timeouts++);
     this.#requestTimeoutMs = options.requestTimeoutMs;
+    this.#maxBodyBytes = options.parser?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.#parser = new EslParser((raw) => this.#onRawFrame(raw), options.parser);
     // Nagle + FreeSWITCH's delayed ACKs cost ~40 ms per round trip; small commands must go out now.
     socket.setNoDelay(true);
@@ -152,6 +154,10 @@ export class EslConnection {
 
   #onRawFrame(raw: Parameters<typeof decodeFrame>[0]): void {
     if (this.#failed) return;
+    if (raw.oversize !== undefined) {
+      this.#onOversize(raw.headers.get('Content-Type') ?? '(none)', raw.oversize);
+      return;
+    }
     let frame: EslFrame;
     try {
       frame = decodeFrame(raw);
@@ -174,6 +180,18 @@ export class EslConnection {
       // Must not reach the parser's try block: that would be taken for lost framing.
       this.#handlers.onProtocolError(new EslProtocolError(`handling a ${frame.kind} frame failed`, { cause: err }), false);
     }
+  }
+
+  /**
+   * A frame whose body was over the parser's limit, skipped: a reply fails its request (typed; the
+   * requests behind it go on), anything else is a protocol error the connection survives.
+   */
+  #onOversize(contentType: string, bytes: number): void {
+    if (contentType === 'api/response' || contentType === 'command/reply') {
+      this.#stats.replies++;
+      if (this.#queue.fail(new EslTooLargeError(`FreeSWITCH's ${contentType}`, bytes, this.#maxBodyBytes))) return;
+    }
+    this.#handlers.onProtocolError(new EslProtocolError(`a ${contentType} frame of ${bytes} bytes is over the limit of ${this.#maxBodyBytes} bytes: skipped`), false);
   }
 
   #onClose(): void {

@@ -35,6 +35,8 @@ export const EslErrorCode = {
   INVALID_ARGUMENT: 'FSBUS_ERR_ESL_INVALID_ARGUMENT',
   /** Too many requests are waiting for a reply on this connection. */
   QUEUE_FULL: 'FSBUS_ERR_ESL_QUEUE_FULL',
+  /** A reply's body is over the parser's limit (`Content-Length`): skipped, the connection goes on. */
+  TOO_LARGE: 'FSBUS_ERR_ESL_TOO_LARGE',
 } as const;
 export type EslErrorCode = (typeof EslErrorCode)[keyof typeof EslErrorCode];
 
@@ -106,5 +108,16 @@ export class EslInvalidArgumentError extends EslError {
 export class EslQueueFullError extends EslError {
   constructor(limit: number) {
     super(EslErrorCode.QUEUE_FULL, `more than ${limit} requests are waiting for a reply`);
+  }
+}
+
+/** FreeSWITCH's reply was larger than the parser keeps (its body was skipped; the connection goes on). */
+export class EslTooLargeError extends EslError {
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(what: string, bytes: number, limit: number) {
+    super(EslErrorCode.TOO_LARGE, `${what} of ${bytes} bytes is over the limit of ${limit} bytes: skipped`);
+    this.bytes = bytes;
+    this.limit = limit;
   }
 }

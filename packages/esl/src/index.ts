@@ -47,6 +47,7 @@ export {
   EslCommandError,
   EslInvalidArgumentError,
   EslQueueFullError,
+  EslTooLargeError,
 } from './errors.js';
 export {
   EslClient,

@@ -13,6 +13,8 @@ import { fsUrlDecode } from './url-encoding.js';
 export interface RawFrame {
   readonly headers: Map<string, string>;
   readonly body: Buffer | undefined;
+  /** The body's `Content-Length` when it was over `maxBodyBytes`: skipped, not kept (`body` undefined). */
+  readonly oversize?: number;
 }
 
 export interface ParserOptions {
@@ -22,7 +24,8 @@ export interface ParserOptions {
    */
   maxHeaderBytes?: number;
   /**
-   * Largest `Content-Length` accepted.
+   * Largest body kept. A larger one is skipped (the framing is intact: its length is known) and
+   * its frame passed on with `oversize` set instead of a body.
    * @default 64 MiB
    */
   maxBodyBytes?: number;
@@ -30,6 +33,9 @@ export interface ParserOptions {
 
 export const DEFAULT_MAX_HEADER_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/** The largest body skipped (over `maxBodyBytes`) rather than taken for lost framing. */
+export const MAX_SKIPPED_BODY_BYTES = 1024 * 1024 * 1024;
 
 const LF = 0x0a;
 const HEADER_END = '\n\n';
@@ -56,6 +62,8 @@ export class EslParser {
   #prevLf = false; // was the last byte searched a LF (terminator split across chunks)
   #headers: Map<string, string> | undefined; // set while waiting for a body
   #bodyLength = 0;
+  #skipping = false; // the body being waited for is over the limit: consumed, not kept
+  #skipped = 0;
   #failed: EslProtocolError | undefined;
   #inCallback = false;
 
@@ -122,15 +130,31 @@ export class EslParser {
         const block = this.#take(end);
         const headers = outerHeaders(block);
         const length = contentLength(headers);
-        if (length > this.#maxBodyBytes) {
-          throw new EslProtocolError(`Content-Length ${length} exceeds the limit of ${this.#maxBodyBytes} bytes`);
-        }
         if (length === 0) {
           this.#emit({ headers, body: undefined });
           continue;
         }
+        // Beyond any reply FreeSWITCH makes (a `show channels` of 100,000 calls is ≈85 MB): the
+        // length itself is taken for a broken stream, not skipped byte by byte for ever.
+        if (length > Math.max(this.#maxBodyBytes, MAX_SKIPPED_BODY_BYTES)) {
+          throw new EslProtocolError(`Content-Length ${length} exceeds the limit of ${this.#maxBodyBytes} bytes`);
+        }
         this.#headers = headers;
         this.#bodyLength = length;
+        this.#skipping = length > this.#maxBodyBytes;
+      }
+      if (this.#skipping) {
+        // Consumed as it arrives, never buffered whole: only its frame is passed on.
+        const n = Math.min(this.#buffered, this.#bodyLength - this.#skipped);
+        if (n > 0) this.#consume(n);
+        this.#skipped += n;
+        if (this.#skipped < this.#bodyLength) return;
+        const headers = this.#headers;
+        this.#headers = undefined;
+        this.#skipping = false;
+        this.#skipped = 0;
+        this.#emit({ headers, body: undefined, oversize: this.#bodyLength });
+        continue;
       }
       if (this.#buffered < this.#bodyLength) return;
       const headers = this.#headers;

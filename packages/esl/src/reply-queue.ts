@@ -79,6 +79,15 @@ export class ReplyQueue<T> {
 
   /** Hands a reply to the oldest slot. Returns false when no request was waiting (a protocol error). */
   deliver(reply: T): boolean {
+    return this.#settleOldest((slot) => slot.resolve(reply));
+  }
+
+  /** The oldest slot's reply came but cannot be handed over (too large): it fails with `err`. */
+  fail(err: Error): boolean {
+    return this.#settleOldest((slot) => slot.reject(err));
+  }
+
+  #settleOldest(settle: (slot: Slot<T>) => void): boolean {
     if (this.size === 0) return false;
     const slot = this.#slots[this.#head]!;
     this.#slots[this.#head] = undefined as unknown as Slot<T>; // let it be collected
@@ -94,7 +103,7 @@ export class ReplyQueue<T> {
     }
     slot.settled = true;
     this.#release(slot);
-    slot.resolve(reply);
+    settle(slot);
     return true;
   }
 

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { EslParser, EslProtocolError, type RawFrame } from '../src/index.js';
-import { parserWork } from '../src/parser.js';
+import { MAX_SKIPPED_BODY_BYTES, parserWork } from '../src/parser.js';
 
 function parse(input: string | Buffer, options?: ConstructorParameters<typeof EslParser>[1]): RawFrame[] {
   const frames: RawFrame[] = [];
@@ -96,9 +96,28 @@ void test('the header limit holds however the block arrives (one chunk or many)'
   }, EslProtocolError);
 });
 
-void test('a Content-Length over the limit fails the parser for good', () => {
+void test('a body over the limit is skipped, never buffered whole, and the frames after it parse (one chunk or byte by byte)', () => {
+  const input = Buffer.from(`Content-Type: api/response\nContent-Length: 25\n\n${'x'.repeat(25)}Content-Type: api/response\nContent-Length: 2\n\nok`);
+  for (const step of [input.length, 1, 7]) {
+    const frames: RawFrame[] = [];
+    const parser = new EslParser((f) => frames.push(f), { maxBodyBytes: 10 });
+    let most = 0;
+    for (let i = 0; i < input.length; i += step) {
+      parser.push(input.subarray(i, i + step));
+      most = Math.max(most, parser.bufferedBytes);
+    }
+    assert.equal(frames.length, 2, `step ${step}`);
+    assert.equal(frames[0]!.oversize, 25);
+    assert.equal(frames[0]!.body, undefined);
+    assert.equal(frames[1]!.oversize, undefined);
+    assert.equal(frames[1]!.body?.toString(), 'ok');
+    assert.ok(step === input.length || most <= 2 * step + 64, `step ${step}: ${most} bytes held at most`);
+  }
+});
+
+void test('a Content-Length beyond any FreeSWITCH reply (over 1 GiB) fails the parser for good: a broken stream, not a body to skip', () => {
   const parser = new EslParser(() => assert.fail('no frame expected'), { maxBodyBytes: 10 });
-  expectFailedForever(parser, () => parser.push(Buffer.from('Content-Type: api/response\nContent-Length: 11\n\n')), /Content-Length 11 exceeds the limit of 10/);
+  expectFailedForever(parser, () => parser.push(Buffer.from(`Content-Type: api/response\nContent-Length: ${MAX_SKIPPED_BODY_BYTES + 1}\n\n`)), /exceeds the limit of 10/);
 });
 
 void test('a bad Content-Length or a line without a colon is a protocol error', () => {

@@ -1,6 +1,6 @@
 /** What the ESL layer's expected failures mean on the bus, for the dispatcher and originate alike. */
 import { BusErrorCode } from '@fsbus/contract';
-import { EslClosedError, EslCommandError, EslInvalidArgumentError, EslTimeoutError } from '@fsbus/esl';
+import { EslClosedError, EslCommandError, EslInvalidArgumentError, EslTimeoutError, EslTooLargeError } from '@fsbus/esl';
 import type { CommandResult } from './registry.js';
 
 /** The failed result for an ESL timeout, abort, lost connection, refused argument or `-ERR` reply; undefined for anything else. */
@@ -8,6 +8,8 @@ export function eslFailure(err: unknown, timeoutMs: number): (CommandResult & { 
   if (err instanceof EslTimeoutError || (err instanceof Error && err.name === 'EslAbortError')) {
     return { ok: false, code: BusErrorCode.TIMEOUT, message: `FreeSWITCH did not answer within ${timeoutMs} ms` };
   }
+  // Its body was skipped on the way in; the connection goes on (a `show channels` of a huge switch).
+  if (err instanceof EslTooLargeError) return { ok: false, code: BusErrorCode.REPLY_TOO_LARGE, message: `FreeSWITCH's reply is ${err.bytes} bytes, over the Event Socket limit of ${err.limit} bytes` };
   if (err instanceof EslClosedError) return { ok: false, code: BusErrorCode.FREESWITCH_UNAVAILABLE, message: 'FreeSWITCH connection lost' };
   if (err instanceof EslInvalidArgumentError) return { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: err.message };
   // FreeSWITCH refused the command itself (a bgapi answered `-ERR …`): its own words reach the caller.
