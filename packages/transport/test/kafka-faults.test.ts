@@ -6,7 +6,8 @@
 // - a consumer group name the library refuses (white space) given as a queue or durable name;
 // - a record in fsbus.streams that is not a stream description;
 // - a shared group whose member left before reading a partition: the next one starts where it was;
-// - a request its producer sent twice (the broker stalled under the produce): run once.
+// - a request its producer sent twice (the broker stalled under the produce): run once;
+// - a private reader after a broker restart: back in its group at once, as a static member.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { tracingChannel } from 'node:diagnostics_channel';
@@ -250,5 +251,32 @@ void test('kafka: a request the producer sent twice (the broker stalled under it
     kafka.resume();
     await client.close();
     await server.close();
+  }
+});
+
+void test('kafka: after a broker restart a private reader takes its place back in its group at once (a static member)', { timeout: 120_000 }, async () => {
+  const d = await createDriver('kafka', { urls: [kafka.url], name: 'static-member' });
+  const admin = new Admin(baseOptions({ urls: [kafka.url] }, 'static-member-admin'));
+  try {
+    await d.connect();
+    const got = new Collector<string>();
+    d.subscribe('restart.events.>', (m) => got.push(dec(m.data)));
+    await d.flush();
+    const groups = [...(await admin.listGroups()).keys()].filter((g) => g.startsWith('static-member-') && g.endsWith('.sub.1'));
+    assert.equal(groups.length, 1, `the subscription's own group: ${groups.join(', ')}`);
+    await kafka.halt();
+    await waitStatus(d, 'reconnecting', 60_000);
+    await kafka.start();
+    await waitStatus(d, 'connected', 60_000);
+    d.publish('restart.events.x', enc('after the restart'));
+    assert.deepEqual(await got.until(1, 60_000), ['after the restart']);
+    // A dynamic member's rejoin waited (≈9 s) for the member from before the restart to time out:
+    // a static one replaces it, so the group holds exactly the reader, known by its instance id.
+    const group = (await admin.describeGroups({ groups })).get(groups[0]!);
+    assert.equal(group?.state, 'Stable');
+    assert.deepEqual([...group.members.values()].map((m) => m.groupInstanceId), ['fsbus-reader']);
+  } finally {
+    await admin.close();
+    await d.close();
   }
 });
