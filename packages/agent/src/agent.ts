@@ -213,7 +213,7 @@ export class Agent {
       this.#publisher = publisher;
       let eventsUp = false;
       const reconciler = new ChannelReconciler({
-        trackers: { execute_watches: this.#completions, parked: this.park },
+        trackers: { execute_watches: this.#completions.tracker, parked: this.park.tracker },
         api: (command) => this.#link?.api(command, { timeoutMs: c.commands.timeout_ms }) ?? Promise.resolve(undefined),
         eventsFlowing: () => this.#link?.eventsStatus === 'ready' && this.#link.subscription === 'confirmed',
         logger: this.logger.child({ component: 'call-control' }),

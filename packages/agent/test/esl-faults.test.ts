@@ -5,12 +5,11 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { BusErrorCode } from '@fsbus/contract';
 import { Simulator } from '@fsbus/sim';
-import { startNatsServer } from '@fsbus/testkit';
 import { dec, until } from './support/cluster.js';
 import { FakeFreeSwitch, type FakeConnection } from './support/fake-freeswitch.js';
 import { EslTooLargeError, LIVENESS_PROBE } from '@fsbus/esl';
 import { eslFailure } from '../src/commands/esl-failure.js';
-import { linesOf, nextMessage, occurrences, startAgent, type Rig } from './support/fault-rig.js';
+import { linesOf, nextMessage, occurrences, withAgent, type EslPeer, type Rig } from './support/fault-rig.js';
 import { httpGet } from './support/http-get.js';
 
 const AUTH_LINE = 'FreeSWITCH refused the ESL password (FSBUS_ESL_PASSWORD), retrying';
@@ -18,20 +17,27 @@ const UNKNOWN_FRAME_LINE = 'FreeSWITCH sent a frame of an unknown Content-Type, 
 const authState = (rig: Rig) => (rig.agent.status()['esl'] as { auth: string }).auth;
 const authFailures = (rig: Rig) => rig.counters()['esl_auth_failures'] ?? 0;
 
+/** The simulator, refusing the ESL password until told otherwise. */
+async function refusingSimulator(): Promise<{ sim: Simulator; peer: EslPeer }> {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  sim.control.refuseAuth(true);
+  return { sim, peer: { port, stop: () => sim.stop() } };
+}
+
+/** `fs` listening, as the agent's peer. */
+async function listening(fs: FakeFreeSwitch): Promise<EslPeer> {
+  return { port: await fs.listen(), stop: () => fs.close() };
+}
+
 async function readyzReason(rig: Rig): Promise<{ status: number; reason: string | undefined }> {
   const r = await httpGet(rig.agent.httpPort!, '/readyz');
   return { status: r.status, reason: (JSON.parse(r.body) as { reason?: string }).reason };
 }
 
 void test('a refused ESL password is said in /readyz, agent.status and the log (once per burst, no line per attempt); retried until accepted', async () => {
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-  const { port } = await sim.start();
-  sim.control.refuseAuth(true);
-  const nats = await startNatsServer();
-  let rig: Rig | undefined;
-  try {
-    rig = await startAgent({ eslPort: port, brokerUrl: nats.url, waitReady: false });
-    const r = rig;
+  const { sim, peer } = await refusingSimulator();
+  await withAgent(peer, { waitReady: false }, async (r, stopAgent) => {
     const { agent, logs } = r;
     // The first connect of both connections (events + one command connection), refused again and again.
     await until(agent, () => authFailures(r) >= 6, 'six refused attempts');
@@ -63,26 +69,15 @@ void test('a refused ESL password is said in /readyz, agent.status and the log (
     assert.ok(linesOf(logs, AUTH_LINE).length < authFailures(r) - before);
     sim.control.refuseAuth(false);
     await until(agent, () => agent.ready, 'ready again');
-    await r.stop();
-    rig = undefined;
+    await stopAgent();
     // The lines written (summaries included) account for every refusal.
     assert.equal(occurrences(linesOf(logs, AUTH_LINE)), (agent.status()['counters'] as Record<string, number>)['esl_auth_failures']);
-  } finally {
-    await rig?.stop();
-    await sim.stop();
-    await nats.stop();
-  }
+  });
 });
 
 void test('a refused password that turns into an unreachable FreeSWITCH: /readyz stops blaming the password', async () => {
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-  const { port } = await sim.start();
-  sim.control.refuseAuth(true);
-  const nats = await startNatsServer();
-  let rig: Rig | undefined;
-  try {
-    rig = await startAgent({ eslPort: port, brokerUrl: nats.url, waitReady: false });
-    const r = rig;
+  const { sim, peer } = await refusingSimulator();
+  await withAgent(peer, { waitReady: false }, async (r) => {
     await until(r.agent, () => authFailures(r) >= 2, 'refused attempts');
     assert.match((await readyzReason(r)).reason ?? '', /^FreeSWITCH refused the ESL password/);
     // FreeSWITCH goes away: the next attempts are refused by the host, not by FreeSWITCH.
@@ -91,19 +86,12 @@ void test('a refused password that turns into an unreachable FreeSWITCH: /readyz
     const ready = await readyzReason(r);
     assert.equal(ready.status, 503);
     assert.match(ready.reason ?? '', /^FreeSWITCH event connection (connecting|reconnecting|disconnected)$/);
-  } finally {
-    await rig?.stop();
-    await sim.stop();
-    await nats.stop();
-  }
+  });
 });
 
 void test('frames of an unknown or missing Content-Type are counted and logged once per burst, the connection goes on', async () => {
   const fs = new FakeFreeSwitch();
-  const nats = await startNatsServer();
-  let rig: Rig | undefined;
-  try {
-    rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url });
+  await withAgent(await listening(fs), {}, async (rig, stopAgent) => {
     const { logs } = rig;
     const good = nextMessage(rig.client, 'freeswitch.events.>', () => true);
     await rig.client.flush();
@@ -119,25 +107,17 @@ void test('frames of an unknown or missing Content-Type are counted and logged o
     assert.equal(line?.['level'], 40);
     assert.equal(line['content_type'], 'application/x-future');
     assert.equal(line['connection'], 'events');
-    await rig.stop();
-    rig = undefined;
+    await stopAgent();
     const all = linesOf(logs, UNKNOWN_FRAME_LINE);
     assert.equal(occurrences(all), 2);
     assert.equal(all.at(-1)?.['content_type'], '(none)');
-  } finally {
-    await rig?.stop();
-    await fs.close();
-    await nats.stop();
-  }
+  });
 });
 
 void test('a bgapi FreeSWITCH refuses outright (-ERR, no job) fails with its text, not "Internal error"', async () => {
   const fs = new FakeFreeSwitch();
   fs.onCommand = (_conn, line) => (line.startsWith('bgapi ') ? '-ERR no can do' : undefined);
-  const nats = await startNatsServer();
-  let rig: Rig | undefined;
-  try {
-    rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url });
+  await withAgent(await listening(fs), {}, async (rig) => {
     const o = await rig.request('{"command":"originate","endpoint":"user/1000","extension":"&park()","uuid":"orig-1"}');
     assert.equal(o.success, false);
     assert.equal(o.code, BusErrorCode.COMMAND_FAILED, JSON.stringify(o));
@@ -151,11 +131,7 @@ void test('a bgapi FreeSWITCH refuses outright (-ERR, no job) fails with its tex
     assert.equal(bg.message, 'API command failed');
     assert.equal(bg.data, '-ERR no can do');
     assert.equal(linesOf(rig.logs, 'command failed unexpectedly').length, 0);
-  } finally {
-    await rig?.stop();
-    await fs.close();
-    await nats.stop();
-  }
+  });
 });
 
 void test('a FreeSWITCH that stops answering on an open socket is reconnected after an unanswered liveness probe (esl.liveness_ms)', async () => {
@@ -167,19 +143,11 @@ void test('a FreeSWITCH that stops answering on an open socket is reconnected af
     if (silenced === undefined && conn === fs.eventsConnection) silenced = conn;
     return conn === silenced ? null : '-ERR command not found';
   };
-  const nats = await startNatsServer();
-  let rig: Rig | undefined;
-  try {
-    rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url, config: { esl: { liveness_ms: 100 } } });
-    const { agent } = rig;
+  await withAgent(await listening(fs), { config: { esl: { liveness_ms: 100 } } }, async ({ agent }) => {
     const eslReconnects = (): number => (agent.status()['esl'] as { reconnects: number }).reconnects;
     await until(agent, () => eslReconnects() >= 1 && agent.ready, 'the event connection reconnected and ready again');
     assert.notEqual(fs.eventsConnection, silenced, 'subscribed again on a new connection');
-  } finally {
-    await rig?.stop();
-    await nats.stop();
-    await fs.close();
-  }
+  });
 });
 
 void test('a FreeSWITCH reply over the Event Socket limit is REPLY_TOO_LARGE on the bus, naming both sizes (its connection goes on)', () => {

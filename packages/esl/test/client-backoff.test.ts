@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { EslClient, type EslLogger } from '../src/index.js';
 import { bounded, ScriptedPeer, type PeerConn, type ReceivedCommand } from './support/scripted-peer.js';
 
@@ -9,8 +9,14 @@ interface Line {
   fields: Record<string, unknown>;
 }
 
+interface Recorder {
+  logger: EslLogger;
+  lines: Line[];
+  waitFor(pred: (lines: Line[]) => boolean): Promise<void>;
+}
+
 /** Records every line; `waitFor` resolves once `pred` holds for the lines so far. */
-function recordingLogger(): { logger: EslLogger; lines: Line[]; waitFor(pred: (lines: Line[]) => boolean): Promise<void> } {
+function recordingLogger(): Recorder {
   const lines: Line[] = [];
   const waiters: Array<{ pred: (lines: Line[]) => boolean; resolve: () => void }> = [];
   const add = (level: Line['level']) => (fields: object, msg: string) => {
@@ -46,15 +52,26 @@ function breakAfterSubscribe(breaking: () => boolean): (cmd: ReceivedCommand, co
   };
 }
 
-void test('a connection that dies right after each reconnect: the delay keeps growing; one log line per loss, without a stack', async (t) => {
-  const peer = await ScriptedPeer.start({ onCommand: breakAfterSubscribe(() => true) });
+type OnCommand = (cmd: ReceivedCommand, conn: PeerConn, peer: ScriptedPeer) => void;
+
+/**
+ * A peer answering with `onCommand`, and a client connected to it that logs to a recorder and
+ * reconnects after 1 ms, doubling up to `maxDelayMs`, without jitter; both closed after the test.
+ */
+async function connectedClient(t: TestContext, maxDelayMs: number, onCommand: OnCommand): Promise<{ peer: ScriptedPeer; client: EslClient; log: Recorder }> {
+  const peer: ScriptedPeer = await ScriptedPeer.start({ onCommand: (cmd, conn) => onCommand(cmd, conn, peer) });
   t.after(() => peer.close());
   const log = recordingLogger();
-  // maxDelayMs far beyond the test: no connection here can stay up long enough to count as stable.
-  const client = new EslClient({ port: peer.port, reconnect: { initialDelayMs: 1, maxDelayMs: 60_000, jitter: 0 }, logger: log.logger });
+  const client = new EslClient({ port: peer.port, reconnect: { initialDelayMs: 1, maxDelayMs, jitter: 0 }, logger: log.logger });
   t.after(() => client.close());
   client.on('error', () => undefined);
   await client.connect();
+  return { peer, client, log };
+}
+
+void test('a connection that dies right after each reconnect: the delay keeps growing; one log line per loss, without a stack', async (t) => {
+  // maxDelayMs far beyond the test: no connection here can stay up long enough to count as stable.
+  const { peer, client, log } = await connectedClient(t, 60_000, breakAfterSubscribe(() => true));
   await client.events('json', ['ALL']).catch(() => undefined); // its reply may race the bad frame's close
   await bounded(
     log.waitFor((lines) => delays(lines).length >= 5),
@@ -76,13 +93,7 @@ void test('a connection that dies right after each reconnect: the delay keeps gr
 
 void test('a connection that stayed up for maxDelayMs resets the backoff: the next loss is retried after initialDelayMs again', async (t) => {
   let breaking = true;
-  const peer = await ScriptedPeer.start({ onCommand: breakAfterSubscribe(() => breaking) });
-  t.after(() => peer.close());
-  const log = recordingLogger();
-  const client = new EslClient({ port: peer.port, reconnect: { initialDelayMs: 1, maxDelayMs: 20, jitter: 0 }, logger: log.logger });
-  t.after(() => client.close());
-  client.on('error', () => undefined);
-  await client.connect();
+  const { peer, client, log } = await connectedClient(t, 20, breakAfterSubscribe(() => breaking));
   // The first connection dies at once (attempt 0 → 1 ms); the reconnect after it stays up.
   const stable = log.waitFor((lines) => lines.some((l) => l.msg === 'esl connection stable, reconnect backoff reset'));
   await client.events('json', ['ALL']).catch(() => undefined);
@@ -106,18 +117,10 @@ void test('a connection that stayed up for maxDelayMs resets the backoff: the ne
 });
 
 void test('a connection lost while re-applying the subscription: one "esl reconnect failed" line naming the protocol error, none per re-applied command', async (t) => {
-  const peer = await ScriptedPeer.start({
-    onCommand: (cmd, conn) => {
-      if (conn === peer.connections[0] || !cmd.line.startsWith('event ')) conn.reply('+OK');
-      else conn.write('Content-Length: zz\n\n'); // instead of the reply: the re-apply is cut short
-    },
+  const { peer, client, log } = await connectedClient(t, 60_000, (cmd, conn, self) => {
+    if (conn === self.connections[0] || !cmd.line.startsWith('event ')) conn.reply('+OK');
+    else conn.write('Content-Length: zz\n\n'); // instead of the reply: the re-apply is cut short
   });
-  t.after(() => peer.close());
-  const log = recordingLogger();
-  const client = new EslClient({ port: peer.port, reconnect: { initialDelayMs: 1, maxDelayMs: 60_000, jitter: 0 }, logger: log.logger });
-  t.after(() => client.close());
-  client.on('error', () => undefined);
-  await client.connect();
   await client.events('json', ['ALL']);
   await client.filter('Unique-ID', 'abc');
   await client.log('debug');

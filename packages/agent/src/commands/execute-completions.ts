@@ -8,7 +8,7 @@
  * both numbers in /metrics and agent.status), and told too (`onGone('evicted')`).
  */
 import type { EslEvent } from '@fsbus/esl';
-import type { ChannelTracker } from '../channel-reconciler.js';
+import { LossMarks } from '../loss-marks.js';
 
 /** @default bound of pending watches */
 export const DEFAULT_MAX_WATCHES = 10_000;
@@ -27,17 +27,23 @@ export type WatchEnd = ChannelEnd | 'evicted';
 
 interface Watch {
   channel: string;
-  /** The loss count when the watch began (see ChannelTracker). */
+  /** The loss count when the watch began (see LossMarks). */
   since: number;
   onComplete(event: EslEvent): void;
   onGone: ((end: WatchEnd) => void) | undefined;
 }
 
-export class ExecuteCompletions implements ChannelTracker {
+export class ExecuteCompletions {
   readonly #max: number;
   readonly #onDrop: ((evicted: EvictedWatch) => void) | undefined;
   readonly #byApp = new Map<string, Watch>();
-  #losses = 0;
+  /** A watch whose channel is found gone is ended (`unseen`) as its CHANNEL_DESTROY would have ended it. */
+  readonly tracker = new LossMarks({
+    entries: this.#byApp,
+    since: (w) => w.since,
+    channel: (_app, w) => w.channel,
+    end: (app, w) => this.#end(app, w, 'unseen'),
+  });
   /** Watches dropped because the table was full. */
   dropped = 0;
 
@@ -69,7 +75,7 @@ export class ExecuteCompletions implements ChannelTracker {
         this.#onDrop?.({ applicationUuid: oldest[0], channel: oldest[1].channel });
       }
     }
-    this.#byApp.set(applicationUuid, { channel: channelUuid, since: this.#losses, onComplete, onGone });
+    this.#byApp.set(applicationUuid, { channel: channelUuid, since: this.tracker.losses, onComplete, onGone });
     return () => this.#byApp.delete(applicationUuid);
   }
 
@@ -91,29 +97,5 @@ export class ExecuteCompletions implements ChannelTracker {
   #end(app: string, w: Watch, end: WatchEnd): void {
     this.#byApp.delete(app);
     w.onGone?.(end);
-  }
-
-  get losses(): number {
-    return this.#losses;
-  }
-
-  eventsLost(): void {
-    this.#losses++;
-  }
-
-  trackedBefore(losses: number): number {
-    let n = 0;
-    for (const w of this.#byApp.values()) if (w.since < losses) n++;
-    return n;
-  }
-
-  forgetGone(live: ReadonlySet<string>, losses: number): number {
-    let n = 0;
-    for (const [app, w] of this.#byApp) {
-      if (w.since >= losses || live.has(w.channel)) continue;
-      this.#end(app, w, 'unseen');
-      n++;
-    }
-    return n;
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { EslEvent } from '@fsbus/esl';
 import type { Logger } from 'pino';
-import type { ChannelTracker } from '../channel-reconciler.js';
+import { LossMarks } from '../loss-marks.js';
 import { DEFAULT_PARK_SETTINGS, type ParkSettings } from './park-settings.js';
 import { NOT_FOUND_DOCUMENT, PARK_MARKER_VAR, parkDocument } from './park-xml.js';
 import { ParkStateFile } from './state-file.js';
@@ -29,15 +29,21 @@ export interface ParkCounters {
   calls_parked: number;
 }
 
-export class ParkManager implements ChannelTracker {
+export class ParkManager {
   readonly #o: ParkManagerOptions;
   readonly #file: ParkStateFile | undefined;
   #server: XmlCurlServer | undefined;
   #settings: ParkSettings = { ...DEFAULT_PARK_SETTINGS };
   readonly counters: ParkCounters = { lookups: 0, lookups_parked: 0, calls_parked: 0 };
-  /** Parked channels, each with the event connection loss count when it parked (see ChannelTracker). */
+  /** Parked channels, each with the event connection loss count when it parked (see LossMarks). */
   readonly #parkedNow = new Map<string, number>();
-  #losses = 0;
+  /** A parked channel found gone is forgotten as its CHANNEL_DESTROY would. */
+  readonly tracker = new LossMarks({
+    entries: this.#parkedNow,
+    since: (since) => since,
+    channel: (uuid) => uuid,
+    end: (uuid) => this.#parkedNow.delete(uuid),
+  });
 
   constructor(options: ParkManagerOptions) {
     this.#o = options;
@@ -99,36 +105,11 @@ export class ParkManager implements ChannelTracker {
         const oldest = this.#parkedNow.keys().next().value;
         if (oldest !== undefined) this.#parkedNow.delete(oldest);
       }
-      this.#parkedNow.set(uuid, this.#losses);
+      this.#parkedNow.set(uuid, this.tracker.losses);
     } else if (name === 'CHANNEL_UNPARK' || name === 'CHANNEL_DESTROY' || name === 'CHANNEL_HANGUP_COMPLETE') {
       const uuid = e.uuid;
       if (uuid !== undefined) this.#parkedNow.delete(uuid);
     }
-  }
-
-  get losses(): number {
-    return this.#losses;
-  }
-
-  eventsLost(): void {
-    this.#losses++;
-  }
-
-  trackedBefore(losses: number): number {
-    let n = 0;
-    for (const since of this.#parkedNow.values()) if (since < losses) n++;
-    return n;
-  }
-
-  /** A parked channel found gone is forgotten as its CHANNEL_DESTROY would. */
-  forgetGone(live: ReadonlySet<string>, losses: number): number {
-    let n = 0;
-    for (const [uuid, since] of this.#parkedNow) {
-      if (since >= losses || live.has(uuid)) continue;
-      this.#parkedNow.delete(uuid);
-      n++;
-    }
-    return n;
   }
 
   /** The dialplan.status data (and agent.status `park`). */

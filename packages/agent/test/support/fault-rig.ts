@@ -1,12 +1,14 @@
 /**
  * An agent on a given ESL port and broker, its JSON log kept, with a bus client: the rig of the
- * tests of faults the agent must make visible (fault-visibility, esl-faults, channel-reconcile).
+ * tests of faults the agent must make visible (fault-visibility, esl-faults, channel-reconcile),
+ * and `withAgent`, that rig run on a NATS server of its own and stopped after the test.
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Agent, loadConfig, type AgentConfigInput } from '@fsbus/agent';
 import { decodeReply, type ReplyEnvelope } from '@fsbus/contract';
 import { createDriver, type Driver, type InboundMessage } from '@fsbus/transport';
+import { startNatsServer } from '@fsbus/testkit';
 import { enc, until } from './cluster.js';
 import { httpGet } from './http-get.js';
 
@@ -22,15 +24,17 @@ export interface Rig {
   stop(): Promise<void>;
 }
 
-/** An agent on `eslPort` and `brokerUrl`, its JSON log kept, and a bus client (`clientAuth` for a server with users). */
-export async function startAgent(opts: {
+export interface RigOptions {
   eslPort: number;
   brokerUrl: string;
   config?: AgentConfigInput;
   env?: Record<string, string>;
   clientAuth?: { user: string; password: string };
   waitReady?: boolean;
-}): Promise<Rig> {
+}
+
+/** An agent on `eslPort` and `brokerUrl`, its JSON log kept, and a bus client (`clientAuth` for a server with users). */
+export async function startAgent(opts: RigOptions): Promise<Rig> {
   const logs: Log[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -71,6 +75,34 @@ export async function startAgent(opts: {
       await agent.stop();
     },
   };
+}
+
+/** FreeSWITCH's side of a test (a simulator, a FakeFreeSwitch): the port it listens on, and how to stop it. */
+export interface EslPeer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `body` with a NATS server and an agent (startAgent) on `peer`'s port, then stops the agent,
+ * `peer` and the NATS server, in that order, whether `body` passed or not. A body that looks at
+ * the agent once stopped stops it itself with `stopAgent` (it is stopped only once).
+ */
+export async function withAgent(peer: EslPeer, opts: Omit<RigOptions, 'eslPort' | 'brokerUrl'>, body: (rig: Rig, stopAgent: () => Promise<void>) => Promise<void>): Promise<void> {
+  const nats = await startNatsServer();
+  let rig: Rig | undefined;
+  try {
+    rig = await startAgent({ ...opts, eslPort: peer.port, brokerUrl: nats.url });
+    const started = rig;
+    await body(started, async () => {
+      await started.stop();
+      rig = undefined;
+    });
+  } finally {
+    await rig?.stop();
+    await peer.stop();
+    await nats.stop();
+  }
 }
 
 /** Resolves with the first message matching `pred` on `subject`; bounded. */
