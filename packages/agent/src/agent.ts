@@ -105,6 +105,7 @@ export class Agent {
       {
         eslProtocolErrors: () => this.#link?.protocolErrors ?? 0,
         eslAuthFailures: () => this.#link?.authFailures ?? 0,
+        eslRejections: () => this.#link?.rejections ?? 0,
         eslUnknownFrames: () => this.#link?.unknownFrames ?? 0,
         executeWatchesEvicted: () => this.#completions.dropped,
         executeWatchesPending: () => this.#completions.pending,
@@ -376,6 +377,7 @@ export class Agent {
         esl_protocol_errors: this.#link?.protocolErrors ?? 0,
         esl_unknown_frames: this.#link?.unknownFrames ?? 0,
         esl_auth_failures: this.#link?.authFailures ?? 0,
+        esl_rejections: this.#link?.rejections ?? 0,
         execute_watches_pending: this.#completions.pending,
         execute_watches_evicted: this.#completions.dropped,
         execute_watches_ended_unseen: this.#endedUnseen.execute_watches,

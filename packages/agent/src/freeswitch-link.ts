@@ -11,13 +11,15 @@
  *
  * Connection failures are retried for ever (the first connect here, later ones by the client) and
  * logged once per burst, not once per attempt and connection; a refused password says so (its own
- * log line, `auth`, `notReadyReason`). Frames of a Content-Type the client does not know are counted
+ * log line, `auth`, `notReadyReason`), and so does a connection its event socket ACL turns away
+(`text/rude-rejection`: its own log line, `rejections`, `notReadyReason`). Frames of a Content-Type the client does not know are counted
  * and logged.
  */
 import {
   EslAuthError,
   EslClient,
   EslProtocolError,
+  EslRejectedError,
   LogThrottle,
   RECONNECT_FAILED_LOG,
   backoffDelay,
@@ -83,6 +85,11 @@ export class FreeSwitchLink {
   #authError: string | undefined;
   /** Connection attempts FreeSWITCH refused the password of. */
   authFailures = 0;
+  /** Why FreeSWITCH turned the connection away last (its ACL), until one gets in or fails otherwise. */
+  #rejectError: string | undefined;
+  /** Connection attempts FreeSWITCH turned away before the password (apply-inbound-acl). */
+  rejections = 0;
+  readonly #rejectLog: LogThrottle;
   /** Frames of an unknown or missing Content-Type (not decoded, not used). */
   unknownFrames = 0;
   #subscription: EventSubscriptionState;
@@ -96,6 +103,7 @@ export class FreeSwitchLink {
     this.#opts = opts;
     this.#authLog = new LogThrottle((fields, msg) => opts.logger.error(fields, msg), 'FreeSWITCH refused the ESL password (FSBUS_ESL_PASSWORD), retrying');
     this.#unreachableLog = new LogThrottle((fields, msg) => opts.logger.warn(fields, msg), 'FreeSWITCH not reachable, retrying');
+    this.#rejectLog = new LogThrottle((fields, msg) => opts.logger.error(fields, msg), "FreeSWITCH turned the connection away (its event socket's apply-inbound-acl), retrying");
     this.#unknownFrameLog = new LogThrottle((fields, msg) => opts.logger.warn(fields, msg), 'FreeSWITCH sent a frame of an unknown Content-Type, ignored');
     const clientLogger = this.#clientLogger(opts.logger);
     const make = () =>
@@ -131,6 +139,7 @@ export class FreeSwitchLink {
       // Protocol errors are logged (rate-limited) and counted (stats.protocolErrors) by the client.
       c.on('error', (err) => {
         if (err instanceof EslAuthError) this.#authRefused(err, undefined);
+        else if (err instanceof EslRejectedError) this.#rejected(err, undefined);
         else if (!(err instanceof EslProtocolError)) opts.logger.warn({ err }, 'esl error');
       });
       c.on('frame', (frame) => this.#onUnknownFrame(frame, which));
@@ -174,15 +183,29 @@ export class FreeSwitchLink {
   }
 
   #unreachable(err: unknown, attempt: number | undefined): void {
+    if (err instanceof EslRejectedError) {
+      this.#rejected(err, attempt);
+      return;
+    }
     // No answer to the password this time: /readyz stops blaming it (esl.auth keeps the last answer).
     this.#authError = undefined;
+    this.#rejectError = undefined;
     this.#unreachableLog.hit({ reason: err instanceof Error ? err.message : String(err), host: this.#opts.host, port: this.#opts.port, attempt });
+  }
+
+  /** FreeSWITCH answered, but its ACL refuses this host: not "unreachable", and no password was tried. */
+  #rejected(err: EslRejectedError, attempt: number | undefined): void {
+    this.rejections++;
+    this.#authError = undefined;
+    this.#rejectError = err.text;
+    this.#rejectLog.hit({ reason: err.text, host: this.#opts.host, port: this.#opts.port, attempt });
   }
 
   #authRefused(err: EslAuthError, attempt: number | undefined): void {
     this.authFailures++;
     this.#auth = 'refused';
     this.#authError = err.message;
+    this.#rejectError = undefined;
     // The message carries FreeSWITCH's reply, never the password.
     this.#authLog.hit({ reason: err.message, host: this.#opts.host, port: this.#opts.port, attempt });
     this.#opts.onAuth?.('refused');
@@ -192,6 +215,8 @@ export class FreeSwitchLink {
     const was = this.#auth;
     this.#auth = 'accepted';
     this.#authError = undefined;
+    this.#rejectError = undefined;
+    this.#rejectLog.flush();
     if (was !== 'refused') return;
     this.#authLog.flush();
     this.#opts.logger.info({ host: this.#opts.host, port: this.#opts.port }, 'FreeSWITCH accepted the ESL password');
@@ -256,6 +281,7 @@ export class FreeSwitchLink {
   get notReadyReason(): string | undefined {
     if (this.#events.status !== 'ready') {
       if (this.#authError !== undefined) return `FreeSWITCH refused the ESL password (${this.#authError}), retrying: check FSBUS_ESL_PASSWORD`;
+      if (this.#rejectError !== undefined) return `FreeSWITCH turned the connection away (${this.#rejectError}), retrying: its event socket ACL (apply-inbound-acl) must allow this host`;
       return `FreeSWITCH event connection ${this.#events.status}`;
     }
     if (this.#subscription === 'failed') return `FreeSWITCH refused the event subscription (${this.#subscribeError ?? 'no reason given'}), retrying`;
@@ -346,7 +372,7 @@ export class FreeSwitchLink {
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const log of [this.#subscribeLog, this.#authLog, this.#unreachableLog, this.#unknownFrameLog]) log.flush();
+    for (const log of [this.#subscribeLog, this.#authLog, this.#rejectLog, this.#unreachableLog, this.#unknownFrameLog]) log.flush();
     for (const t of this.#retryTimers) clearTimeout(t);
     this.#retryTimers.clear();
     await Promise.all([this.#events, ...this.#pool].map((c) => c.close()));

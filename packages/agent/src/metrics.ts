@@ -8,6 +8,7 @@ export interface AgentMetricSources {
   eslProtocolErrors?: () => number;
   /** Connection attempts FreeSWITCH refused the password of. */
   eslAuthFailures?: () => number;
+  eslRejections?: () => number;
   /** Frames of an unknown or missing Content-Type from FreeSWITCH, every ESL connection. */
   eslUnknownFrames?: () => number;
   /** execute_app completion watches dropped because the table was full. */
@@ -34,6 +35,7 @@ export class AgentMetrics {
   readonly brokerErrors: Counter;
   readonly eslProtocolErrors: Counter;
   readonly eslAuthFailures: Counter;
+  readonly eslRejections: Counter;
   readonly eslUnknownFrames: Counter;
   readonly channelsEndedUnseen: Counter<'table'>;
   readonly channelReconcileFailures: Counter;
@@ -99,6 +101,12 @@ export class AgentMetrics {
       'fsbus_esl_auth_failures_total',
       'Connection attempts whose ESL password FreeSWITCH refused (each is retried)',
       sources.eslAuthFailures ?? zero,
+    );
+    this.eslRejections = mirroredTotal(
+      r,
+      'fsbus_esl_rejections_total',
+      "Connection attempts FreeSWITCH turned away before the password (its event socket ACL; each is retried)",
+      sources.eslRejections ?? zero,
     );
     this.eslUnknownFrames = mirroredTotal(
       r,

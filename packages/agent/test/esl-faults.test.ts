@@ -1,6 +1,7 @@
 // Faults on the Event Socket side the agent must say plainly: a refused password (readiness,
-// agent.status, one log line per burst), frames of an unknown Content-Type (counted, logged), and
-// FreeSWITCH refusing a bgapi outright (its own words to the caller, not "Internal error").
+// agent.status, one log line per burst), a connection the event socket ACL turns away (the same),
+// frames of an unknown Content-Type (counted, logged), and FreeSWITCH refusing a bgapi outright
+// (its own words to the caller, not "Internal error").
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { BusErrorCode } from '@fsbus/contract';
@@ -72,6 +73,37 @@ void test('a refused ESL password is said in /readyz, agent.status and the log (
     await stopAgent();
     // The lines written (summaries included) account for every refusal.
     assert.equal(occurrences(linesOf(logs, AUTH_LINE)), (agent.status()['counters'] as Record<string, number>)['esl_auth_failures']);
+  });
+});
+
+const REJECT_LINE = "FreeSWITCH turned the connection away (its event socket's apply-inbound-acl), retrying";
+const rejections = (rig: Rig) => rig.counters()['esl_rejections'] ?? 0;
+
+void test('a connection the event socket ACL turns away is said as such (not "not reachable", not the password); back to plain once FreeSWITCH is gone', async () => {
+  // FreeSWITCH's apply-inbound-acl without loopback: every connection is answered text/rude-rejection.
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, acl: ['10.0.0.0/8'] });
+  const { port } = await sim.start();
+  await withAgent({ port, stop: () => sim.stop() }, { waitReady: false }, async (r, stopAgent) => {
+    const { agent, logs } = r;
+    await until(agent, () => rejections(r) >= 4, 'four turned-away attempts');
+    const ready = await readyzReason(r);
+    assert.equal(ready.status, 503);
+    assert.equal(ready.reason, 'FreeSWITCH turned the connection away (Access Denied, go away.), retrying: its event socket ACL (apply-inbound-acl) must allow this host');
+    assert.ok((await r.metric('fsbus_esl_rejections_total'))! >= 4);
+    const lines = linesOf(logs, REJECT_LINE);
+    assert.ok(lines.length >= 1 && lines.length < rejections(r), `${lines.length} lines for ${rejections(r)} rejections`);
+    assert.equal(lines[0]!['level'], 50);
+    assert.equal(lines[0]!['reason'], 'Access Denied, go away.');
+    assert.equal(linesOf(logs, 'FreeSWITCH not reachable, retrying').length, 0, 'turned away is not "not reachable"');
+    assert.equal(authFailures(r), 0, 'no password was tried');
+    assert.equal(authState(r), 'unknown');
+    // FreeSWITCH goes away: the attempts now find no listener, and /readyz says that instead.
+    await sim.control.stopListener();
+    await until(agent, () => linesOf(logs, 'FreeSWITCH not reachable, retrying').length >= 1, 'an attempt that found no listener');
+    assert.match((await readyzReason(r)).reason ?? '', /^FreeSWITCH event connection (connecting|reconnecting|disconnected)$/);
+    await stopAgent();
+    // The lines written (summaries included) account for every rejection.
+    assert.equal(occurrences(linesOf(logs, REJECT_LINE)), rejections(r));
   });
 });
 

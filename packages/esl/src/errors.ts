@@ -84,9 +84,13 @@ export class EslAuthError extends EslError {
   }
 }
 
+/** FreeSWITCH turned the connection away before the password (`text/rude-rejection`: its ACL). */
 export class EslRejectedError extends EslError {
+  /** FreeSWITCH's text, trimmed (`Access Denied, go away.`). */
+  readonly text: string;
   constructor(text: string) {
     super(EslErrorCode.REJECTED, `connection rejected by FreeSWITCH: ${text.trim()}`);
+    this.text = text.trim();
   }
 }
 
