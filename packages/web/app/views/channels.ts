@@ -1,6 +1,6 @@
 /**
- * Live channels: one row per channel (keyed by uuid, updated in place), a filter box, and
- * per-call controls.
+ * Live channels: one row per channel (keyed by uuid, updated in place) for the newest
+ * MAX_TABLE_ROWS calls matching the filter box, and per-call controls.
  *
  * Rows never move under the user's pointer: while the pointer moves over the table (or a control
  * in it has keyboard focus), new calls are held back, ended calls stay (greyed, controls off) and
@@ -19,6 +19,13 @@ import { openTimeline } from './timeline.js';
 const PLAYBACK = 'tone_stream://%(400,200,440,480);loops=2';
 /** A pointer resting this long on the table no longer holds it (a wall screen's idle cursor). */
 const HOLD_IDLE_MS = 10_000;
+/**
+ * Rows in the table at most: the newest calls matching the filter. Every row added or removed
+ * lays out and repaints the whole table, so at 1,000 channels and 10 calls a second the table
+ * alone kept the page's main thread a third busy; nobody reads a thousand rows, the filter finds
+ * any call.
+ */
+export const MAX_TABLE_ROWS = 200;
 
 interface Row {
   tr: HTMLTableRowElement;
@@ -34,6 +41,14 @@ interface Row {
 
 /** The rows shown, by uuid. */
 const rows = new Map<string, Row>();
+/**
+ * Rows on screen (or about to be): only their durations tick. Every row's text changing each
+ * second made the browser lay out and repaint the whole table: at 1,000 channels most of the
+ * page's main thread.
+ */
+const onScreen = new Set<Row>();
+const rowOfTr = new WeakMap<Element, Row>();
+let visibility: IntersectionObserver | undefined;
 /** Lower-cased text the filter searches, per channel object (the store replaces objects on change). */
 const haystacks = new WeakMap<ChannelView, string>();
 
@@ -65,6 +80,29 @@ export function initChannels(store: Store): void {
   });
   table.addEventListener('focusout', () => setTimeout(release, 0));
   tbody.addEventListener('click', (ev) => onClick(ev));
+  visibility = new IntersectionObserver(onVisibility, { rootMargin: '200px 0px' });
+}
+
+function onVisibility(entries: IntersectionObserverEntry[]): void {
+  const now = current?.now();
+  for (const e of entries) {
+    const r = rowOfTr.get(e.target);
+    if (r === undefined) continue;
+    if (!e.isIntersecting) {
+      onScreen.delete(r);
+      continue;
+    }
+    onScreen.add(r);
+    // Its duration stood still while it was off screen.
+    if (now !== undefined && !r.ended) set(r.duration, duration(now - r.view.created));
+  }
+}
+
+function removeRow(uuid: string, r: Row): void {
+  r.tr.remove();
+  rows.delete(uuid);
+  onScreen.delete(r);
+  visibility?.unobserve(r.tr);
 }
 
 /** Whether structural changes (new rows, removals, order) wait. */
@@ -118,15 +156,20 @@ export function renderChannels(store: Store, force = false): void {
       setEnded(r, true);
       ended++;
     } else {
-      r.tr.remove();
-      rows.delete(uuid);
+      removeRow(uuid, r);
     }
   }
   const filter = ($('channel-filter') as HTMLInputElement).value.trim().toLowerCase();
   const matching = [...store.channels.values()].filter((c) => filter === '' || haystack(c).includes(filter));
+  matching.sort((a, b) => b.created - a.created || (a.uuid < b.uuid ? -1 : 1));
+  const shown = matching.slice(0, MAX_TABLE_ROWS);
+  const more = $('channels-more');
+  more.dataset['shown'] = String(shown.length);
+  more.dataset['matching'] = String(matching.length);
+  more.textContent = matching.length > shown.length ? `showing the newest ${shown.length} of ${matching.length}: filter to find the others` : '';
   const heldNote = $('channels-held');
   if (hold) {
-    const fresh = matching.filter((c) => !rows.has(c.uuid)).length;
+    const fresh = shown.filter((c) => !rows.has(c.uuid)).length;
     heldNote.dataset['new'] = String(fresh);
     heldNote.dataset['ended'] = String(ended);
     heldNote.textContent = fresh + ended === 0 ? '' : `held while the pointer is on the table: ${fresh} new · ${ended} ended`;
@@ -135,16 +178,14 @@ export function renderChannels(store: Store, force = false): void {
   heldNote.textContent = '';
   delete heldNote.dataset['new'];
   delete heldNote.dataset['ended'];
-  matching.sort((a, b) => b.created - a.created || (a.uuid < b.uuid ? -1 : 1));
-  const wanted = new Set(matching.map((c) => c.uuid));
+  const wanted = new Set(shown.map((c) => c.uuid));
   for (const [uuid, r] of rows) {
     if (wanted.has(uuid)) continue;
-    r.tr.remove();
-    rows.delete(uuid);
+    removeRow(uuid, r);
   }
   // Walk the wanted order; only rows out of place are moved (a new call: one insert at the top).
   let next = tbody.firstElementChild;
-  for (const c of matching) {
+  for (const c of shown) {
     let r = rows.get(c.uuid);
     if (r === undefined) {
       r = makeRow(c, store);
@@ -156,10 +197,10 @@ export function renderChannels(store: Store, force = false): void {
   $('channels-empty').hidden = rows.size > 0;
 }
 
-/** Only the duration cells change every second (not those of ended calls). */
+/** Only the duration cells of rows on screen change every second (not those of ended calls). */
 export function tickDurations(store: Store): void {
   const now = store.now();
-  for (const r of rows.values()) if (!r.ended) set(r.duration, duration(now - r.view.created));
+  for (const r of onScreen) if (!r.ended) set(r.duration, duration(now - r.view.created));
 }
 
 function set(el: HTMLElement, text: string): void {
@@ -216,6 +257,8 @@ function makeRow(c: ChannelView, store: Store): Row {
     ended: false,
   };
   r.tr.append(r.node, h('td', { class: 'uuid', title: c.uuid }, short(c.uuid)), h('td', {}, c.direction), r.route, r.state, r.duration, r.app, h('td', { class: 'actions' }, ...buttons));
+  rowOfTr.set(r.tr, r);
+  visibility?.observe(r.tr);
   return r;
 }
 
