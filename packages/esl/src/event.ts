@@ -64,7 +64,7 @@ export class EslEvent {
 
   /**
    * Calls `fn` with each header as iterating `headers` gives it (value, name; wire order), without
-   * building that Map when the event came from the wire as JSON — the cheap way to read them all.
+   * building that Map when the event came from the wire as JSON or plain — the cheap way to read them all.
    */
   forEachHeader(fn: (value: string, name: string) => void): void {
     if (this.#headers === undefined && this.#source?.forEach !== undefined) this.#source.forEach(fn);

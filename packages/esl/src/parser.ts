@@ -38,7 +38,7 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 export const MAX_SKIPPED_BODY_BYTES = 1024 * 1024 * 1024;
 
 const LF = 0x0a;
-const HEADER_END = '\n\n';
+const HEADER_END = Buffer.from('\n\n'); // a Buffer needle: no string conversion per search
 
 /**
  * Work counters, for tests that prove the parser linear without timing it: bytes copied out
@@ -245,11 +245,16 @@ export class EslParser {
  */
 export function parseHeaderBlock(block: Buffer, end: number, decode: boolean): Map<string, string> {
   const text = block.toString('utf8', 0, end);
+  return parseHeaderLines(text, text.length, decode);
+}
+
+// The lines of `text[0, end)`, as parseHeaderBlock.
+function parseHeaderLines(text: string, end: number, decode: boolean): Map<string, string> {
   const headers = new Map<string, string>();
   let pos = 0;
-  while (pos < text.length) {
+  while (pos < end) {
     let eol = text.indexOf('\n', pos);
-    if (eol < 0) eol = text.length;
+    if (eol < 0 || eol > end) eol = end;
     if (eol > pos) {
       const colon = text.indexOf(':', pos);
       if (colon < 0 || colon >= eol) {
@@ -271,15 +276,26 @@ export function parseHeaderBlock(block: Buffer, end: number, decode: boolean): M
  * (switch_event_serialize, URL-encoded) — the one header block that carries `Event-Name`.
  */
 function outerHeaders(block: Buffer): Map<string, string> {
-  const headers = parseHeaderBlock(block, block.length - 2, false);
+  // `block` ends with its `\n\n`; decoding it whole (toString's argument-free fast path) and
+  // dropping those two characters from the text is decoding `block[0, length - 2)`.
+  const text = block.toString();
+  const headers = parseHeaderLines(text, text.length - 2, false);
   if (headers.has('Event-Name')) for (const [name, value] of headers) headers.set(name, fsUrlDecode(value));
   return headers;
 }
+
+const MAX_LENGTH_DIGITS = 15;
 
 /** The frame's `Content-Length`, 0 when absent. */
 export function contentLength(headers: Map<string, string>): number {
   const value = headers.get('Content-Length');
   if (value === undefined) return 0;
-  if (!/^\d{1,15}$/.test(value)) throw new EslProtocolError(`invalid Content-Length: ${JSON.stringify(value)}`);
-  return Number(value);
+  // 1 to 15 ASCII digits (/^\d{1,15}$/), read as Number() reads them: exactly, below 2^53.
+  let n = value.length > 0 && value.length <= MAX_LENGTH_DIGITS ? 0 : -1;
+  for (let i = 0; i < value.length && n >= 0; i++) {
+    const digit = value.charCodeAt(i) - 0x30;
+    n = digit >= 0 && digit <= 9 ? n * 10 + digit : -1;
+  }
+  if (n < 0) throw new EslProtocolError(`invalid Content-Length: ${JSON.stringify(value)}`);
+  return n;
 }
