@@ -9,6 +9,7 @@ export interface AgentMetricSources {
   /** Connection attempts FreeSWITCH refused the password of. */
   eslAuthFailures?: () => number;
   eslRejections?: () => number;
+  requestsExpired?: () => number;
   /** Frames of an unknown or missing Content-Type from FreeSWITCH, every ESL connection. */
   eslUnknownFrames?: () => number;
   /** execute_app completion watches dropped because the table was full. */
@@ -36,6 +37,7 @@ export class AgentMetrics {
   readonly eslProtocolErrors: Counter;
   readonly eslAuthFailures: Counter;
   readonly eslRejections: Counter;
+  readonly requestsExpired: Counter;
   readonly eslUnknownFrames: Counter;
   readonly channelsEndedUnseen: Counter<'table'>;
   readonly channelReconcileFailures: Counter;
@@ -107,6 +109,12 @@ export class AgentMetrics {
       'fsbus_esl_rejections_total',
       "Connection attempts FreeSWITCH turned away before the password (its event socket ACL; each is retried)",
       sources.eslRejections ?? zero,
+    );
+    this.requestsExpired = mirroredTotal(
+      r,
+      'fsbus_requests_expired_total',
+      'Requests not run because they arrived after their requester stopped waiting (Kafka, Redis, ZeroMQ), and own requests left unsent for that reason',
+      sources.requestsExpired ?? zero,
     );
     this.eslUnknownFrames = mirroredTotal(
       r,

@@ -67,6 +67,23 @@ void test('kafka: a request handed off to another lane runs on arrival', () => {
   assert.equal(runsOnArrival(enqueued[0]!), true);
 });
 
+void test('kafka: a request read after its fsbus-expires is not run and is reported with how late it came', () => {
+  const { ctx } = recordingContext();
+  const headers = { [KafkaHeader.SUBJECT]: 'freeswitch.api', [KafkaHeader.REPLY_TO]: 'fsbus.inbox.x', [KafkaHeader.CORRELATION_ID]: 'c2', [KafkaHeader.EXPIRES]: String(Date.now() - 60_000) };
+  const message = { topic: 'freeswitch.api', partition: 0, offset: 1n, key: Buffer.alloc(0), value: Buffer.from('{}'), headers: new Map() } as unknown as KafkaMessage;
+  const expired: Array<[string, number]> = [];
+  serveRequest(message, headers, () => assert.fail('an expired request ran'), {
+    enqueue: (item) => ctx.enqueue(item),
+    topicFor: (s) => ctx.topicFor(s),
+    expired: (topic, lateMs) => void expired.push([topic, lateMs]),
+    ran: new RecentRequests(),
+    logger: undefined,
+  });
+  assert.equal(expired.length, 1);
+  assert.equal(expired[0]![0], 'freeswitch.api');
+  assert.ok(expired[0]![1] >= 60_000, `late by ${expired[0]![1]} ms`);
+});
+
 void test('kafka: a request the driver could not even buffer fails at once, not at its timeout', async () => {
   const { ctx } = recordingContext('dropped');
   await assert.rejects(kafkaCall(ctx, 'freeswitch.api', new Uint8Array([1]), { timeoutMs: 2_147_483_647 }, undefined), { code: 'FSBUS_ERR_TRANSPORT_BROKER', message: /could not be sent/ });

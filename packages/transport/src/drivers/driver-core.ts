@@ -37,6 +37,9 @@ import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_NAMESPACE } from
 import { isCommandSubject } from '../command-subjects.js';
 import { LogThrottle } from '@fsbus/esl';
 
+/** The log line of requests skipped unrun because they arrived after their requester stopped waiting. */
+export const EXPIRED_REQUEST_LOG = 'request arrived after its requester stopped waiting: skipped, not run';
+
 export abstract class DriverCore implements Driver {
   abstract readonly name: string;
   abstract readonly capabilities: DriverCapabilities;
@@ -51,6 +54,8 @@ export abstract class DriverCore implements Driver {
    * the broker cannot take (over its size limit) would otherwise write a line per event.
    */
   protected readonly refusedLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), 'publish refused, dropped');
+  /** Requests skipped for arriving after their requester stopped waiting: counted each, said once per burst. */
+  readonly #expiredLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), EXPIRED_REQUEST_LOG);
 
   constructor(options: DriverOptions) {
     this.options = options;
@@ -80,7 +85,11 @@ export abstract class DriverCore implements Driver {
   protected setStatus(status: DriverStatus, server?: string): void {
     if (this.#status === status || this.#status === 'closed') return;
     this.#status = status;
-    if (status === 'closed') this.refusedLog.flush(); // what a burst held back is still said
+    if (status === 'closed') {
+      // What a burst held back is still said.
+      this.refusedLog.flush();
+      this.#expiredLog.flush();
+    }
     const shown = server === undefined ? undefined : redact(server);
     this.options.logger?.info({ driver: this.name, status, server: shown }, 'broker status');
     this.emit(shown === undefined ? { type: 'status', status } : { type: 'status', status, server: shown });
@@ -199,9 +208,13 @@ export abstract class DriverCore implements Driver {
   }
 
   /** A request that reached its server after its requester stopped waiting: skipped, not run, counted. */
-  protected expiredOnArrival(subject: string): void {
+  /**
+   * A request read after its `expires` (the requester's wall clock): not run. `lateMs` is how long
+   * after it; the same lateness on every request means the two hosts' clocks disagree.
+   */
+  protected expiredOnArrival(subject: string, lateMs: number): void {
     this.outbox.expired++;
-    this.options.logger?.debug({ subject }, 'expired request skipped');
+    this.#expiredLog.hit({ subject, late_ms: Math.round(lateMs) });
   }
 
   /** Builds the ServeRequest for a message that arrived on a lane and runs the handler. */

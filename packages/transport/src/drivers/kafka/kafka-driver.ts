@@ -202,7 +202,7 @@ class KafkaDriver extends DriverCore {
     const context: ServeContext = {
       enqueue: (item) => this.send(item),
       topicFor: (subject) => topicFor(subject, this.options.namespace),
-      expired: (t) => this.expiredOnArrival(t),
+      expired: (t, lateMs) => this.expiredOnArrival(t, lateMs),
       ran: new RecentRequests(),
       logger: this.options.logger,
     };

@@ -18,8 +18,8 @@ import { toInbound, type KafkaMessage } from './kafka-wire.js';
 export interface ServeContext {
   enqueue(item: OutboxItem): PublishOutcome;
   topicFor(subject: string): string | undefined;
-  /** Counts (and logs) a request skipped because its requester stopped waiting. */
-  expired(topic: string): void;
+  /** Counts (and logs) a request skipped because its requester stopped waiting, `lateMs` after that. */
+  expired(topic: string, lateMs: number): void;
   /** The requests this lane ran, for recognising one that comes again. */
   ran: RecentRequests;
   logger: DriverLogger | undefined;
@@ -59,8 +59,9 @@ export class RecentRequests {
 
 export function serveRequest(m: KafkaMessage, headers: Record<string, string>, handler: ServeHandler, ctx: ServeContext): void {
   const expires = Number(headers[KafkaHeader.EXPIRES]);
-  if (Number.isFinite(expires) && expires > 0 && Date.now() > expires) {
-    ctx.expired(m.topic);
+  const now = Date.now();
+  if (Number.isFinite(expires) && expires > 0 && now > expires) {
+    ctx.expired(m.topic, now - expires);
     return;
   }
   const replyTo = headers[KafkaHeader.REPLY_TO];

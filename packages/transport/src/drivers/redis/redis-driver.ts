@@ -290,8 +290,9 @@ export class RedisDriver extends BaseDriver {
     const subject = f.get('subject')?.toString('utf8') ?? r.subject;
     // Written while no server read the lane (all away) and read after its requester gave up: not run.
     const expires = Number(f.get('expires')?.toString('utf8'));
-    if (expires > 0 && Date.now() > expires) {
-      this.expiredOnArrival(subject);
+    const now = Date.now();
+    if (expires > 0 && now > expires) {
+      this.expiredOnArrival(subject, now - expires);
       return;
     }
     const message: InboundMessage = {

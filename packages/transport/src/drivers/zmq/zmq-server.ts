@@ -5,6 +5,7 @@
  * client as FWD (ZeroMQ has no broker to carry it).
  */
 import { Router, XPublisher } from 'zeromq';
+import { LogThrottle } from '@fsbus/esl';
 import type { ServerCurve } from './zmq-curve.js';
 import { admitOnly, type ZapAdmission } from './zmq-zap.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
@@ -12,7 +13,7 @@ import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../drive
 import { subjectMatches } from '../../subject-pattern.js';
 import { decodeWire, encodeLanes, encodeWire, EXPIRES_HEADER, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
-import { runLaneHandler } from '../driver-core.js';
+import { EXPIRED_REQUEST_LOG, runLaneHandler } from '../driver-core.js';
 
 /**
  * Events a subscriber's pipe holds before the PUB waits (libzmq's default is 1,000: 50 ms at
@@ -28,6 +29,7 @@ interface ServedLane {
 export class ZmqServer {
   readonly #endpoints: ZmqEndpoints;
   readonly #logger: DriverLogger | undefined;
+  readonly #expiredLog: LogThrottle;
   readonly #router: Router;
   readonly #pub: XPublisher;
   readonly #routerOut: ZmqWriter;
@@ -42,6 +44,7 @@ export class ZmqServer {
   constructor(endpoints: ZmqEndpoints, bufferMessages: number, logger?: DriverLogger, curve: ServerCurve = { sockets: {} }) {
     this.#endpoints = endpoints;
     this.#logger = logger;
+    this.#expiredLog = new LogThrottle((fields, msg) => logger?.warn(fields, msg), EXPIRED_REQUEST_LOG);
     this.#zap = curve.clientKeys === undefined ? undefined : admitOnly(curve.clientKeys, logger);
     const security = this.#zap === undefined ? curve.sockets : { ...curve.sockets, zapDomain: this.#zap.domain };
     // handover: a client that reconnects with its routing id takes it over at once (the default
@@ -157,9 +160,10 @@ export class ZmqServer {
 
   #dispatch(peer: string, m: WireMessage): void {
     const expires = Number(m.headers?.[EXPIRES_HEADER]);
-    if (expires > 0 && Date.now() > expires) {
+    const now = Date.now();
+    if (expires > 0 && now > expires) {
       this.expired++;
-      this.#logger?.debug({ subject: m.subject }, 'expired request skipped');
+      this.#expiredLog.hit({ subject: m.subject, late_ms: now - expires });
       return;
     }
     const served = [...this.#lanes].find((l) => subjectMatches(l.lane.subject, m.subject));
@@ -198,6 +202,7 @@ export class ZmqServer {
   }
 
   close(): void {
+    this.#expiredLog.flush();
     this.#routerOut.discard();
     this.#pubOut.discard();
     this.#router.close();
