@@ -51,6 +51,23 @@ void describe('applications', () => {
     assert.equal(header(bridge, 'Other-Type'), 'originatee');
     assert.equal(header(bridge, 'Other-Leg-Unique-ID'), peer);
     assert.equal(header(bridge, 'Other-Leg-Caller-ID-Number'), '2000');
+    // The dialled leg is born knowing its originator, as in FreeSWITCH's CHANNEL_CREATE of a B-leg:
+    // Other-Type originator, Other-Leg-* of the bridging leg, the originator vars, the call's uuid.
+    const caller = header(bridge, 'Unique-ID');
+    const created = h.events.find((e) => e.name === 'CHANNEL_CREATE' && e.uuid === peer);
+    assert.ok(created);
+    assert.equal(header(created, 'Other-Type'), 'originator');
+    assert.equal(header(created, 'Other-Leg-Unique-ID'), caller);
+    assert.equal(header(created, 'Other-Leg-Channel-Name'), 'loopback/7008-b');
+    assert.equal(header(created, 'variable_originator'), caller);
+    assert.equal(header(created, 'variable_originating_leg_uuid'), caller);
+    assert.equal(header(created, 'variable_signal_bond'), caller);
+    assert.equal(header(created, 'Channel-Call-UUID'), header(bridge, 'Channel-Call-UUID'));
+    // An api originate has no originator: its leg's CHANNEL_CREATE names none.
+    const apiLeg = h.events.find((e) => e.name === 'CHANNEL_CREATE' && header(e, 'Channel-Name') === 'loopback/7008-a');
+    assert.ok(apiLeg);
+    assert.equal(header(apiLeg, 'Other-Type'), undefined);
+    assert.equal(header(apiLeg, 'variable_originator'), undefined);
     assert.match(await apiAt(h, 'show', 'calls'), /\n\n2 total\.\n$/);
     assert.equal(await apiAt(h, 'uuid_kill', peer), '+OK\n');
     await h.clock.advance(1);

@@ -62,6 +62,12 @@ export class Channel {
   otherType: 'originator' | 'originatee' | undefined;
   /** loopback partner leg. */
   loopbackPartner: Channel | undefined;
+  /**
+   * The session whose bridge dialled this leg: FreeSWITCH gives the new leg that session's caller
+   * profile as its originator's before its CHANNEL_CREATE, so every event of the leg carries
+   * `Other-Type: originator` and `Other-Leg-*`, bridged yet or not.
+   */
+  originatedBy: Channel | undefined;
   readonly variables = new Map<string, string>();
   readonly sessionId: number;
   readonly createdMicros: number;
@@ -160,9 +166,10 @@ export class Channel {
     }
     if (withProfile && this.profile !== undefined) {
       pushProfile(h, 'Caller', this.profile, this.uuid, this.name);
-      const other = this.bridgedTo;
-      if (other?.profile !== undefined && this.otherType !== undefined) {
-        h.push(['Other-Type', this.otherType]);
+      const other = this.bridgedTo ?? this.originatedBy;
+      const otherType = this.bridgedTo !== undefined ? this.otherType : other !== undefined ? 'originator' : undefined;
+      if (other?.profile !== undefined && otherType !== undefined) {
+        h.push(['Other-Type', otherType]);
         pushProfile(h, 'Other-Leg', other.profile, other.uuid, other.name);
       }
     }

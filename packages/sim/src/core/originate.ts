@@ -28,6 +28,8 @@ export interface DialRequest {
   readonly timeoutSec: number;
   /** api originate (no caller session): FreeSWITCH flips the caller id once answered (CALL_UPDATE). */
   readonly flipCid?: boolean;
+  /** The session dialling (the bridge application's channel); none for api originate. */
+  readonly caller?: Channel;
 }
 
 export class Originator {
@@ -90,8 +92,18 @@ export class Originator {
     a.state = 'CS_INIT';
     const presetUuid = v.get('origination_uuid');
     if (presetUuid !== undefined && presetUuid !== '' && !e.channels.has(presetUuid)) e.changeUuid(a, presetUuid);
+    const caller = req.caller;
+    if (caller !== undefined) {
+      // Before its CHANNEL_CREATE, as switch_core_session_outgoing_channel and switch_ivr_originate
+      // do: the caller's profile as originator (Other-Leg-*), the call's uuid, the originator vars.
+      a.originatedBy = caller;
+      a.setVar('originator', caller.uuid);
+      a.setVar('signal_bond', caller.uuid);
+      a.setVar('call_uuid', caller.getVar('call_uuid') ?? caller.uuid);
+    }
     for (const [k, val] of v) a.setVar(k, val);
     a.setVar('originate_early_media', 'true');
+    if (caller !== undefined) a.setVar('originating_leg_uuid', caller.uuid);
     a.setVar('originate_endpoint', tech);
     e.fire(a, 'CHANNEL_OUTGOING', SITES.CHANNEL_OUTGOING, { vars: false });
     e.setRunningState(a, 'CS_INIT');

@@ -285,7 +285,7 @@ export class SimCore {
     app.onStop = () => done();
     this.originator.dial(
       { dial: target.replace(/^\{[^}]*\}/, (m) => { for (const kv of m.slice(1, -1).split(',')) { const i = kv.indexOf('='); if (i > 0) vars.set(kv.slice(0, i), kv.slice(i + 1)); } return ''; }),
-        vars, cidName: ch.profile?.callerIdName, cidNum: ch.profile?.callerIdNumber, timeoutSec: Number(ch.getVar('call_timeout') ?? 60) || 60 },
+        vars, cidName: ch.profile?.callerIdName, cidNum: ch.profile?.callerIdNumber, timeoutSec: Number(ch.getVar('call_timeout') ?? 60) || 60, caller: ch },
       (r) => {
         if (ch.isHungUp) {
           if (r.ok) this.engine.hangup(r.channel, 'ORIGINATOR_CANCEL');
