@@ -12,8 +12,8 @@
  * Connection failures are retried for ever (the first connect here, later ones by the client) and
  * logged once per burst, not once per attempt and connection; a refused password says so (its own
  * log line, `auth`, `notReadyReason`), and so does a connection its event socket ACL turns away
-(`text/rude-rejection`: its own log line, `rejections`, `notReadyReason`). Frames of a Content-Type the client does not know are counted
- * and logged.
+ * (`text/rude-rejection`: its own log line, `rejections`, `notReadyReason`). Frames of a
+ * Content-Type the client does not know are counted and logged.
  */
 import {
   EslAuthError,

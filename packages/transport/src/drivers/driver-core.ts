@@ -40,6 +40,14 @@ import { LogThrottle } from '@fsbus/esl';
 /** The log line of requests skipped unrun because they arrived after their requester stopped waiting. */
 export const EXPIRED_REQUEST_LOG = 'request arrived after its requester stopped waiting: skipped, not run';
 
+/**
+ * How long after `expires` (epoch ms, the requester's wall clock) `now` is; undefined when it is
+ * not past, or the request carries no deadline (0, absent, not a number).
+ */
+export function lateBy(expires: number, now = Date.now()): number | undefined {
+  return expires > 0 && now > expires ? now - expires : undefined;
+}
+
 export abstract class DriverCore implements Driver {
   abstract readonly name: string;
   abstract readonly capabilities: DriverCapabilities;
@@ -207,10 +215,10 @@ export abstract class DriverCore implements Driver {
     }
   }
 
-  /** A request that reached its server after its requester stopped waiting: skipped, not run, counted. */
   /**
-   * A request read after its `expires` (the requester's wall clock): not run. `lateMs` is how long
-   * after it; the same lateness on every request means the two hosts' clocks disagree.
+   * A request that reached its server after its requester stopped waiting (`lateBy`): skipped,
+   * not run, counted, said once per burst. The same lateness on every request means the two
+   * hosts' clocks disagree.
    */
   protected expiredOnArrival(subject: string, lateMs: number): void {
     this.outbox.expired++;

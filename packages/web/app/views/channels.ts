@@ -25,7 +25,7 @@ const HOLD_IDLE_MS = 10_000;
  * alone kept the page's main thread a third busy; nobody reads a thousand rows, the filter finds
  * any call.
  */
-export const MAX_TABLE_ROWS = 200;
+const MAX_TABLE_ROWS = 200;
 
 interface Row {
   tr: HTMLTableRowElement;
@@ -94,7 +94,7 @@ function onVisibility(entries: IntersectionObserverEntry[]): void {
     }
     onScreen.add(r);
     // Its duration stood still while it was off screen.
-    if (now !== undefined && !r.ended) set(r.duration, duration(now - r.view.created));
+    if (now !== undefined) tick(r, now);
   }
 }
 
@@ -200,7 +200,11 @@ export function renderChannels(store: Store, force = false): void {
 /** Only the duration cells of rows on screen change every second (not those of ended calls). */
 export function tickDurations(store: Store): void {
   const now = store.now();
-  for (const r of onScreen) if (!r.ended) set(r.duration, duration(now - r.view.created));
+  for (const r of onScreen) tick(r, now);
+}
+
+function tick(r: Row, now: number): void {
+  if (!r.ended) set(r.duration, duration(now - r.view.created));
 }
 
 function set(el: HTMLElement, text: string): void {

@@ -11,7 +11,7 @@
  */
 import type { DriverLogger, PublishOutcome, ServeHandler, ServeRequest } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
-import { runLaneHandler } from '../driver-core.js';
+import { lateBy, runLaneHandler } from '../driver-core.js';
 import { KafkaHeader } from './kafka-topics.js';
 import { toInbound, type KafkaMessage } from './kafka-wire.js';
 
@@ -59,9 +59,9 @@ export class RecentRequests {
 
 export function serveRequest(m: KafkaMessage, headers: Record<string, string>, handler: ServeHandler, ctx: ServeContext): void {
   const expires = Number(headers[KafkaHeader.EXPIRES]);
-  const now = Date.now();
-  if (Number.isFinite(expires) && expires > 0 && now > expires) {
-    ctx.expired(m.topic, now - expires);
+  const late = lateBy(expires);
+  if (late !== undefined) {
+    ctx.expired(m.topic, late);
     return;
   }
   const replyTo = headers[KafkaHeader.REPLY_TO];

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.js';
-import { connectError } from '../driver-core.js';
+import { connectError, lateBy } from '../driver-core.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { runsOnArrival, type OutboxItem } from '../../outbox.js';
@@ -290,9 +290,9 @@ export class RedisDriver extends BaseDriver {
     const subject = f.get('subject')?.toString('utf8') ?? r.subject;
     // Written while no server read the lane (all away) and read after its requester gave up: not run.
     const expires = Number(f.get('expires')?.toString('utf8'));
-    const now = Date.now();
-    if (expires > 0 && now > expires) {
-      this.expiredOnArrival(subject, now - expires);
+    const late = lateBy(expires);
+    if (late !== undefined) {
+      this.expiredOnArrival(subject, late);
       return;
     }
     const message: InboundMessage = {

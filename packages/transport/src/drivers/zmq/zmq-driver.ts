@@ -134,7 +134,8 @@ class ZmqDriver extends DriverCore {
   }
 
   #newServer(): ZmqServer {
-    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, this.options.logger, serverCurve(this.options.curve));
+    const onExpired = (subject: string, lateMs: number): void => this.expiredOnArrival(subject, lateMs);
+    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, onExpired, this.options.logger, serverCurve(this.options.curve));
   }
 
   #clientSide(): ZmqClient {
@@ -325,8 +326,7 @@ class ZmqDriver extends DriverCore {
   override stats(): DriverStats {
     const core = super.stats();
     const dropped = core.dropped + (this.#server?.dropped ?? 0) + (this.#client?.dropped ?? 0);
-    const expired = (core.expired ?? 0) + (this.#server?.expired ?? 0);
-    const stats: DriverStats = { ...core, published: this.#server?.published ?? 0, dropped, expired, pending: core.pending + (this.#server?.pending ?? 0) };
+    const stats: DriverStats = { ...core, published: this.#server?.published ?? 0, dropped, pending: core.pending + (this.#server?.pending ?? 0) };
     if (this.options.curve?.clientKeys !== undefined) stats.refused = this.#server?.refused ?? 0;
     return stats;
   }

@@ -5,7 +5,6 @@
  * client as FWD (ZeroMQ has no broker to carry it).
  */
 import { Router, XPublisher } from 'zeromq';
-import { LogThrottle } from '@fsbus/esl';
 import type { ServerCurve } from './zmq-curve.js';
 import { admitOnly, type ZapAdmission } from './zmq-zap.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
@@ -13,7 +12,7 @@ import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../drive
 import { subjectMatches } from '../../subject-pattern.js';
 import { decodeWire, encodeLanes, encodeWire, EXPIRES_HEADER, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
-import { EXPIRED_REQUEST_LOG, runLaneHandler } from '../driver-core.js';
+import { lateBy, runLaneHandler } from '../driver-core.js';
 
 /**
  * Events a subscriber's pipe holds before the PUB waits (libzmq's default is 1,000: 50 ms at
@@ -29,7 +28,8 @@ interface ServedLane {
 export class ZmqServer {
   readonly #endpoints: ZmqEndpoints;
   readonly #logger: DriverLogger | undefined;
-  readonly #expiredLog: LogThrottle;
+  /** Counts and logs a request skipped for arriving after its requester stopped waiting. */
+  readonly #onExpired: (subject: string, lateMs: number) => void;
   readonly #router: Router;
   readonly #pub: XPublisher;
   readonly #routerOut: ZmqWriter;
@@ -41,10 +41,16 @@ export class ZmqServer {
   /** The allow-list's registration with the process's ZAP handler, when there is one. */
   readonly #zap: ZapAdmission | undefined;
 
-  constructor(endpoints: ZmqEndpoints, bufferMessages: number, logger?: DriverLogger, curve: ServerCurve = { sockets: {} }) {
+  constructor(
+    endpoints: ZmqEndpoints,
+    bufferMessages: number,
+    onExpired: (subject: string, lateMs: number) => void,
+    logger?: DriverLogger,
+    curve: ServerCurve = { sockets: {} },
+  ) {
     this.#endpoints = endpoints;
     this.#logger = logger;
-    this.#expiredLog = new LogThrottle((fields, msg) => logger?.warn(fields, msg), EXPIRED_REQUEST_LOG);
+    this.#onExpired = onExpired;
     this.#zap = curve.clientKeys === undefined ? undefined : admitOnly(curve.clientKeys, logger);
     const security = this.#zap === undefined ? curve.sockets : { ...curve.sockets, zapDomain: this.#zap.domain };
     // handover: a client that reconnects with its routing id takes it over at once (the default
@@ -58,9 +64,6 @@ export class ZmqServer {
     this.#routerOut = new ZmqWriter(this.#router, bufferMessages, logger);
     this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger);
   }
-
-  /** Requests skipped because they arrived after their requester stopped waiting. */
-  expired = 0;
 
   get dropped(): number {
     return this.#routerOut.dropped + this.#pubOut.dropped;
@@ -159,11 +162,9 @@ export class ZmqServer {
   }
 
   #dispatch(peer: string, m: WireMessage): void {
-    const expires = Number(m.headers?.[EXPIRES_HEADER]);
-    const now = Date.now();
-    if (expires > 0 && now > expires) {
-      this.expired++;
-      this.#expiredLog.hit({ subject: m.subject, late_ms: now - expires });
+    const late = lateBy(Number(m.headers?.[EXPIRES_HEADER]));
+    if (late !== undefined) {
+      this.#onExpired(m.subject, late);
       return;
     }
     const served = [...this.#lanes].find((l) => subjectMatches(l.lane.subject, m.subject));
@@ -202,7 +203,6 @@ export class ZmqServer {
   }
 
   close(): void {
-    this.#expiredLog.flush();
     this.#routerOut.discard();
     this.#pubOut.discard();
     this.#router.close();
