@@ -14,11 +14,16 @@ import { appendEvents, initEvents, renderAllEvents } from './views/events.js';
 import { renderNodes } from './views/nodes.js';
 
 const store = new Store();
-let dirty = { nodes: false, channels: false, charts: false, header: false };
+type Part = 'nodes' | 'channels' | 'charts' | 'header';
+let dirty: Record<Part, boolean> = { nodes: false, channels: false, charts: false, header: false };
 let frame = 0;
 
-function schedule(part: Partial<typeof dirty>): void {
-  dirty = { ...dirty, ...part };
+/**
+ * Marks parts to redraw on the next frame. A part stays marked until drawn: several updates
+ * can arrive within one frame, and one that does not touch the channels must not unmark them.
+ */
+function schedule(part: Partial<Record<Part, boolean>>): void {
+  for (const [k, v] of Object.entries(part) as Array<[Part, boolean]>) if (v) dirty[k] = true;
   if (frame === 0) frame = requestAnimationFrame(draw);
 }
 
