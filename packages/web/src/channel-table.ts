@@ -119,7 +119,9 @@ export class ChannelTable {
         name: text('name', existing?.name),
         state: str(r['callstate']) || existing?.state || 'DOWN',
         application: r['application'] === undefined ? existing?.application ?? '' : appText(str(r['application']), str(r['application_data'])),
-        created: Number(r['created_epoch']) > 0 ? Number(r['created_epoch']) * 1000 : existing?.created ?? since,
+        // What events said (Caller-Channel-Created-Time, in µs) is kept: the listing has whole
+        // seconds, and a re-read must not reorder the table or make durations jump.
+        created: existing?.created ?? (Number(r['created_epoch']) > 0 ? Number(r['created_epoch']) * 1000 : since),
       };
       if (existing?.answered !== undefined) row.answered = existing.answered;
       if (existing === undefined) change.removes.push(...this.#insert(row));

@@ -37,6 +37,14 @@ test('sync replaces a node\'s channels with FreeSWITCH\'s list but keeps channel
   assert.equal(t.get('kept')?.created, 4000);
 });
 
+test('a re-read keeps the creation time events gave (µs), not the listing\'s whole seconds', () => {
+  const t = new ChannelTable();
+  t.apply(ev('CHANNEL_CREATE', 'a', { 'Caller-Channel-Created-Time': '1700000000750000' }));
+  t.apply(ev('CHANNEL_CREATE', 'b', { 'Caller-Channel-Created-Time': '1700000000250000' }));
+  t.sync('n1', [{ uuid: 'a', created_epoch: '1700000000' }, { uuid: 'b', created_epoch: '1700000000' }, { uuid: 'c', created_epoch: '1700000001' }], 0);
+  assert.deepEqual(['a', 'b', 'c'].map((u) => t.get(u)?.created), [1_700_000_000_750, 1_700_000_000_250, 1_700_000_001_000]);
+});
+
 test('the channel table is bounded', () => {
   const t = new ChannelTable(3);
   for (let i = 0; i < 5; i++) t.apply(ev('CHANNEL_CREATE', `u${i}`));
