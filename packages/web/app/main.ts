@@ -74,7 +74,7 @@ function connect(): void {
     schedule({
       header: true,
       nodes: u.nodes !== undefined || counted,
-      channels: u.upserts !== undefined || u.removes !== undefined,
+      channels: u.upserts !== undefined || u.removes !== undefined || u.table !== undefined,
       charts: u.rates !== undefined,
     });
   });

@@ -1,5 +1,5 @@
 /** The page's copy of the dashboard state: a snapshot, then updates, from the server stream. */
-import type { BusState, ChannelView, EventView, NodeView, RatePoint, Snapshot, Update } from '../src/protocol.js';
+import type { BusState, ChannelView, EventView, NodeView, RatePoint, Snapshot, TableView, Update } from '../src/protocol.js';
 
 /** Events kept on the page (the server keeps more, with headers). */
 const MAX_EVENTS = 1000;
@@ -11,6 +11,8 @@ export class Store {
   busReconnects = 0;
   readonly nodes = new Map<string, NodeView>();
   readonly channels = new Map<string, ChannelView>();
+  /** The server's channel table: its bound, and the live channels it dropped when full. */
+  table: TableView = { max: Number.POSITIVE_INFINITY, evicted: 0 };
   events: EventView[] = [];
   rates: RatePoint[] = [];
   /** Server clock minus page clock, so durations follow the server. */
@@ -26,6 +28,7 @@ export class Store {
     for (const n of s.nodes) this.nodes.set(n.node_id, n);
     this.channels.clear();
     for (const c of s.channels) this.channels.set(c.uuid, c);
+    this.table = s.table;
     this.events = s.events.slice(-MAX_EVENTS);
     this.rates = s.rates.slice(-RATE_WINDOW);
     this.skew = s.now - Date.now();
@@ -39,6 +42,7 @@ export class Store {
     for (const n of u.nodes ?? []) this.nodes.set(n.node_id, n);
     for (const c of u.upserts ?? []) this.channels.set(c.uuid, c);
     for (const r of u.removes ?? []) this.channels.delete(r);
+    if (u.table !== undefined) this.table = u.table;
     if (u.events !== undefined) {
       this.events.push(...u.events);
       if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);

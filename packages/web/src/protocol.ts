@@ -92,11 +92,18 @@ export interface RatePoint {
 }
 
 /** The first message of every stream connection: everything the page needs to draw. */
+/** The channel table's bound, and the live channels dropped so far because it was full. */
+export interface TableView {
+  max: number;
+  evicted: number;
+}
+
 export interface Snapshot {
   bus: BusState;
   bus_reconnects: number;
   nodes: NodeView[];
   channels: ChannelView[];
+  table: TableView;
   events: EventView[];
   rates: RatePoint[];
   /** The server's clock, so durations on the page do not depend on the browser's. */
@@ -112,6 +119,8 @@ export interface Update {
   /** Seconds that just closed. */
   rates?: RatePoint[];
   bus?: { state: BusState; reconnects: number };
+  /** Sent when the full table dropped channels. */
+  table?: TableView;
 }
 
 /** POST /api/command body: a contract request, sent to one node (or the api lane when absent). */

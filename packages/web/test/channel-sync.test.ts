@@ -203,14 +203,22 @@ test('a full channel table drops its oldest channel from the pages too, and warn
   const bus = new SyncBus();
   const warnings: string[] = [];
   const removed: string[] = [];
+  const tables: unknown[] = [];
   const d = new Dashboard(bus, { pollIntervalMs: 60_000, maxChannels: 2, warn: (m) => warnings.push(m) });
-  d.onUpdate((u) => removed.push(...(u.removes ?? [])));
+  d.onUpdate((u) => {
+    removed.push(...(u.removes ?? []));
+    if (u.table !== undefined) tables.push(u.table);
+  });
   try {
     d.start();
+    assert.deepEqual(d.snapshot().table, { max: 2, evicted: 0 });
     for (const uuid of ['u1', 'u2', 'u3', 'u4']) bus.create(uuid);
     d.flush();
     assert.deepEqual(removed, ['u1', 'u2']);
     assert.deepEqual(d.snapshot().channels.map((c) => c.uuid), ['u3', 'u4']);
+    // The pages are told how many were dropped (in the snapshot too, for a page opened later).
+    assert.deepEqual(tables, [{ max: 2, evicted: 2 }]);
+    assert.deepEqual(d.snapshot().table, { max: 2, evicted: 2 });
     assert.equal(warnings.length, 1);
     assert.match(warnings[0] ?? '', /more than 2 live channels: the oldest are dropped/);
   } finally {

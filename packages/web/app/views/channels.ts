@@ -167,6 +167,7 @@ export function renderChannels(store: Store, force = false): void {
   more.dataset['shown'] = String(shown.length);
   more.dataset['matching'] = String(matching.length);
   more.textContent = matching.length > shown.length ? `showing the newest ${shown.length} of ${matching.length}: filter to find the others` : '';
+  fullNote(store);
   const heldNote = $('channels-held');
   if (hold) {
     const fresh = shown.filter((c) => !rows.has(c.uuid)).length;
@@ -195,6 +196,15 @@ export function renderChannels(store: Store, force = false): void {
     else tbody.insertBefore(r.tr, next);
   }
   $('channels-empty').hidden = rows.size > 0;
+}
+
+/** While the server's table is full and dropping its oldest live calls, the heading says so. */
+function fullNote(store: Store): void {
+  const note = $('channels-full');
+  const { max, evicted } = store.table;
+  const full = evicted > 0 && store.channels.size >= max;
+  note.dataset['evicted'] = String(evicted);
+  note.textContent = full ? `the table is full (${max.toLocaleString('en')} channels): the oldest live calls are dropped from it, ${evicted.toLocaleString('en')} so far` : '';
 }
 
 /** Only the duration cells of rows on screen change every second (not those of ended calls). */

@@ -1,0 +1,47 @@
+// A dashboard whose channel table is full drops its oldest live calls: the page says so, with
+// the count, while the table is full, and not once it has room again. Every wait is on DOM state.
+import { after, before, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { openBrowser, type Browser } from './support/browser.js';
+import { dashboardUntil, startWiring, type Wiring } from './support/wiring.js';
+
+const MAX = 3;
+
+let w: Wiring;
+let b: Browser;
+
+before(async () => {
+  w = await startWiring(['fs-node-01'], { maxChannels: MAX });
+  b = await openBrowser(w.web.url);
+  await b.page.locator('#server-state[data-state="live"]').waitFor();
+});
+
+after(async () => {
+  await b?.close();
+  await w?.stop();
+});
+
+test('a full table says it drops the oldest live calls, and how many so far', async () => {
+  const { page } = b;
+  const note = page.locator('#channels-full');
+  assert.equal(await note.textContent(), '');
+  const control = w.nodes[0]!.sim.core.control;
+  const calls = control.generateCalls({ ratePerSecond: 100, durationMs: 50, holdMs: 600_000, answerRatio: 1 });
+  assert.equal(await calls.done, 5);
+  await note.filter({ hasText: /^the table is full \(3 channels\): the oldest live calls are dropped from it, 2 so far$/ }).waitFor();
+  assert.equal(await page.locator('#channels tbody tr').count(), MAX);
+  // A page opened now learns the count from its snapshot.
+  const fresh = await b.context.newPage();
+  await fresh.goto(w.web.url);
+  await fresh.locator('#channels-full[data-evicted="2"]', { hasText: /2 so far$/ }).waitFor();
+  await fresh.close();
+  // One call is hung up from its row: the table has room, the note goes.
+  const row = page.locator('#channels tbody tr').first();
+  const uuid = await row.getAttribute('data-uuid');
+  assert.ok(uuid !== null);
+  await row.locator('button.hangup').click();
+  await dashboardUntil(w.web.dashboard, () => w.web.dashboard.channel(uuid) === undefined, 'the hangup');
+  await page.mouse.move(0, 0); // the pointer off the table: the ended row goes
+  await page.locator('#channels-full[data-evicted="2"]', { hasText: /^$/ }).waitFor({ state: 'attached' });
+  assert.equal(await page.locator('#channels tbody tr').count(), MAX - 1);
+});
