@@ -94,7 +94,7 @@ export class Agent {
       (fields, msg) => this.logger.warn(fields, msg),
       'execute_app completion watches full: the oldest was dropped, its completion will not be forwarded',
     );
-    this.#completions = new ExecuteCompletions(undefined, (evicted) =>
+    this.#completions = new ExecuteCompletions(config.commands.max_execute_watches, (evicted) =>
       this.#evictionLog.hit({ application_uuid: evicted.applicationUuid, channel: evicted.channel, max: this.#completions.max }),
     );
     this.metrics = new AgentMetrics(

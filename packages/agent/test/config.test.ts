@@ -42,6 +42,8 @@ void test('defaults', () => {
   configError(() => loadConfig({ values: { node_id: 'n1', driver: 'nats', broker: { urls: 'amqp://a:5672,redis://b:6379' } }, env: {} }), 'broker.urls');
   assert.equal(c.esl.port, 8021);
   assert.equal(c.commands.max_payload_bytes, 65536);
+  assert.equal(c.commands.max_execute_watches, 10_000);
+  assert.equal(loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_MAX_EXECUTE_WATCHES: '50' } }).commands.max_execute_watches, 50);
   assert.deepEqual(c.events.include, ['ALL']);
   assert.equal(c.events.stream.enabled, false);
   assert.equal(c.secrets.eslPassword, 'ClueCon');
@@ -108,6 +110,7 @@ void test('invalid values stop the agent with the field (or env var) named', () 
   configError(() => loadConfig({ values: { log_level: 'loud' }, env: {} }), 'log_level');
   configError(() => loadConfig({ values: { broker: { urls: [] } }, env: {} }), 'broker.urls');
   configError(() => loadConfig({ values: { commands: { max_in_flight: 0 } }, env: {} }), 'commands.max_in_flight');
+  configError(() => loadConfig({ values: { commands: { max_execute_watches: 0 } }, env: {} }), 'commands.max_execute_watches');
   configError(() => loadConfig({ env: { FSBUS_JETSTREAM: 'maybe' } }), 'FSBUS_JETSTREAM');
   configError(() => loadConfig({ values: { events: { stream: { name: 'a.b' } } }, env: {} }), 'events.stream.name');
   withFiles({ 'bad.json': '{"node_id":' }, (dir) => configError(() => loadConfig({ file: join(dir, 'bad.json'), env: {} }), '--config'));

@@ -258,3 +258,35 @@ void test('a full watch table: the evicted watch is told (forward_to gets FSBUS_
   assert.equal(told?.body['correlation_id'], 'corr-a');
   assert.deepEqual(told?.body['data'], first.ok ? first.data : undefined);
 });
+
+void describe('commands.max_execute_watches bounds the completions awaited (agent over NATS, simulator)', () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig({ commands: { max_execute_watches: 1 } });
+  });
+  after(() => rig.stop());
+
+  void test('a second wait past the bound of 1 drops the first: its forward_to is told at once', async () => {
+    rig.sim.core.control.setEndpointBehavior('user/2001', { answer: 'answer' });
+    const uuid = randomUUID();
+    const o = await rig.request({ command: 'originate', endpoint: 'user/2001', extension: '&park()', uuid });
+    assert.equal(o.success, true, JSON.stringify(o));
+    await rig.events.waitFor((e) => e.event_name === 'CHANNEL_PARK' && e.uuid === uuid, 'the channel parked');
+    const first = await rig.inbox('cc.exec.bound.1');
+    // Ten seconds of tone: the first wait is still open when the second begins.
+    const long = 'tone_stream://%(10000,0,440)';
+    const r1 = await rig.request({ command: 'execute_app', uuid, app: 'playback', args: long, forward_to: 'cc.exec.bound.1' });
+    assert.equal(r1.success, true, JSON.stringify(r1));
+    const r2 = await rig.request({ command: 'execute_app', uuid, app: 'playback', args: long, forward_to: 'cc.exec.bound.2' });
+    assert.equal(r2.success, true, JSON.stringify(r2));
+    const [, told] = await first.count(2);
+    const envelope = JSON.parse(told!) as ReplyEnvelope;
+    assert.equal(envelope.success, false);
+    assert.equal(envelope.code, BusErrorCode.BUSY);
+    assert.equal(envelope.message, ExecuteAppMessage.EVICTED);
+    assert.deepEqual(envelope.data, r1.data);
+    const status = await rig.request({ command: 'agent.status' });
+    assert.equal((status.data as { counters: Record<string, number> }).counters['execute_watches_evicted'], 1);
+    await rig.request({ command: 'hangup', uuid });
+  });
+});

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_NODE_ID_LENGTH, prefixProblem } from '@fsbus/contract';
 import { DEFAULT_LIVENESS_MS, DEFAULT_MAX_PENDING, isEventName } from '@fsbus/esl';
 import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
+import { DEFAULT_MAX_WATCHES } from '../commands/execute-completions.js';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
@@ -140,6 +141,11 @@ export const configSchema = z
         timeout_ms: ms.default(30_000),
         /** How long shutdown waits for in-flight commands. @default 10000 */
         drain_timeout_ms: ms.default(10_000),
+        /**
+         * execute_app completions awaited at once (`forward_to`); past it the oldest wait is
+         * dropped and its forward_to told. @default 10000
+         */
+        max_execute_watches: positive.default(DEFAULT_MAX_WATCHES),
       })
       .strict()
       .prefault({}),
