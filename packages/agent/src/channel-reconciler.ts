@@ -5,9 +5,12 @@
  * ones (`show channels as json`) once events flow again, and those gone are ended as their hangup
  * would have ended them.
  *
- * Only what was tracked before the loss is checked: a channel tracked since may be newer than the
- * list. The list is asked for once the subscription is confirmed again, so a channel still in it
- * will have its hangup seen. A failed list forgets nothing: it is logged and asked again at the
+ * What was tracked before the loss is checked against the list. A channel tracked since (during
+ * the outage, or just after) may be newer than the list — FreeSWITCH fills it from its database,
+ * asynchronously — so each one missing from it is asked about by itself (`uuid_exists`, which
+ * looks at the live sessions): one found gone is ended too; any other answer keeps it. The list is
+ * asked for once the subscription is confirmed again, so a channel still in it will have its
+ * hangup seen. A failed list forgets nothing: it is logged and asked again at the
  * next reconnect of the event connection (not of a command connection: a reply too large for the
  * connection would drop it and loop). With no command connection ready yet, the first one up asks.
  */
@@ -26,9 +29,19 @@ export interface ChannelTracker {
   trackedBefore(losses: number): number;
   /** Ends, as their hangup would, the entries that began before loss `losses` whose channel is not in `live`; how many. */
   forgetGone(live: ReadonlySet<string>, losses: number): number;
+  /** The channels of the entries that began at or after loss `losses`. */
+  channelsSince(losses: number): Set<string>;
+  /** Ends, as their hangup would, the entries whose channel is in `gone`, whenever they began; how many. */
+  forgetChannels(gone: ReadonlySet<string>): number;
 }
 
 export const RECONCILE_COMMAND = 'show channels as json';
+/** Asks whether one channel is live: FreeSWITCH answers `true` or `false` from its sessions, not its database. */
+export const EXISTS_COMMAND = 'uuid_exists';
+/** Channels asked about one by one per reconcile at most; the rest are kept (and checked after the next loss). */
+export const MAX_EXISTS_CHECKS = 256;
+/** A uuid that can go on an api command line as one argument. */
+const ONE_ARGUMENT = /^[^\s\x00-\x1f\x7f]+$/;
 
 export interface ChannelReconcilerOptions {
   /** The tables, by the name logs and `onReconciled` use. */
@@ -119,7 +132,7 @@ export class ChannelReconciler {
     /** Nothing more to do until the next poke: the list failed, or no command connection is up. */
     let wait: ReconcileTrigger | undefined;
     try {
-      if (this.#trackers.every(([, t], i) => t.trackedBefore(marks[i]!) === 0)) {
+      if (this.#trackers.every(([, t], i) => t.trackedBefore(marks[i]!) === 0 && t.channelsSince(marks[i]!).size === 0)) {
         this.#reconciled = losses;
         return;
       }
@@ -143,9 +156,15 @@ export class ChannelReconciler {
         return;
       }
       const ended = Object.fromEntries(this.#trackers.map(([name, t], i) => [name, t.forgetGone(live, marks[i]!)]));
+      const unsure = new Set<string>();
+      this.#trackers.forEach(([, t], i) => {
+        for (const uuid of t.channelsSince(marks[i]!)) if (!live.has(uuid)) unsure.add(uuid);
+      });
+      const { gone, asked, unchecked } = await this.#askEach(unsure);
+      if (gone.size > 0) for (const [name, t] of this.#trackers) ended[name] = (ended[name] ?? 0) + t.forgetChannels(gone);
       this.#reconciled = losses;
       // Something ended unseen is worth a warning: a forward_to consumer was told late.
-      const fields = { live: live.size, ended };
+      const fields = { live: live.size, ended, ...(asked > 0 ? { asked } : {}), ...(unchecked > 0 ? { unchecked } : {}) };
       const msg = 'channels checked after the FreeSWITCH event connection came back';
       if (Object.values(ended).some((n) => n > 0)) this.#o.logger.warn(fields, msg);
       else this.#o.logger.info(fields, msg);
@@ -158,6 +177,30 @@ export class ChannelReconciler {
       this.#pokedDuringRun.clear();
       for (const trigger of poked) this.poke(trigger);
     }
+  }
+
+  /**
+   * Asks about each channel in turn; `gone` holds those FreeSWITCH answered `false` for. Stops at
+   * MAX_EXISTS_CHECKS, at the first failure or when no command connection is up: the rest stay.
+   */
+  async #askEach(uuids: ReadonlySet<string>): Promise<{ gone: Set<string>; asked: number; unchecked: number }> {
+    const gone = new Set<string>();
+    let asked = 0;
+    for (const uuid of uuids) {
+      if (asked === MAX_EXISTS_CHECKS || this.#closed) break;
+      if (!ONE_ARGUMENT.test(uuid)) continue;
+      let answer: string | undefined;
+      try {
+        answer = await this.#o.api(`${EXISTS_COMMAND} ${uuid}`);
+      } catch (err) {
+        this.#o.logger.warn({ reason: err instanceof Error ? err.message : String(err), command: EXISTS_COMMAND }, 'could not ask FreeSWITCH about a channel after the reconnect; kept');
+        break;
+      }
+      if (answer === undefined) break;
+      asked++;
+      if (answer.trim() === 'false') gone.add(uuid);
+    }
+    return { gone, asked, unchecked: uuids.size - asked };
   }
 
   #fail(reason: string): void {

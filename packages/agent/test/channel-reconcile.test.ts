@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { ChannelReconciler, ExecuteAppMessage, liveChannels, PARK_MARKER_VAR, type Agent, type ChannelTracker } from '@fsbus/agent';
+import { ChannelReconciler, EXISTS_COMMAND, ExecuteAppMessage, liveChannels, LossMarks, PARK_MARKER_VAR, type Agent, type ChannelTracker } from '@fsbus/agent';
 import { silentLogger } from '@fsbus/esl';
 import { BusErrorCode, type ReplyEnvelope } from '@fsbus/contract';
 import type { Simulator } from '@fsbus/sim';
@@ -172,6 +172,63 @@ void test('a failed channel list forgets nothing; a channel tracked after the lo
   }
 });
 
+void test('a watch begun while events were down, whose channel ended unseen, is ended once they are back (uuid_exists)', async () => {
+  const fs = new FakeFreeSwitch();
+  /** The event subscriptions after the first, held until the test answers. */
+  const held: Array<{ conn: FakeConnection }> = [];
+  fs.onEventCommand = (conn, _line, index) => {
+    if (index === 0) return '+OK event listener enabled json';
+    held.push({ conn });
+    return undefined;
+  };
+  const existsAsked: string[] = [];
+  fs.onApi = (_conn, command) => {
+    if (command === 'show channels as json') return JSON.stringify({ row_count: 1, rows: [{ uuid: 'chan-old' }] });
+    if (command.startsWith('uuid_exists ')) {
+      existsAsked.push(command);
+      return command === 'uuid_exists chan-new' ? 'false' : 'true';
+    }
+    return undefined;
+  };
+  const nats = await startNatsServer();
+  const rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url });
+  const { agent } = rig;
+  try {
+    const told = collect(rig.client, 'done.new');
+    await rig.client.flush();
+    const exec = async (channel: string, forwardTo: string): Promise<string> => {
+      const r = await rig.request(JSON.stringify({ command: 'execute_app', uuid: channel, app: 'playback', args: 'long.wav', forward_to: forwardTo }));
+      assert.equal(r.success, true, JSON.stringify(r));
+      return (r.data as { application_uuid: string }).application_uuid;
+    };
+    await exec('chan-old', 'done.old');
+    // The event connection is lost and its subscription held: commands work, events do not flow.
+    fs.dropConnections();
+    await fs.until(() => held.length === 1, 'the subscription asked again');
+    await until(agent, () => (agent.status()['esl'] as { command_connections_ready: number }).command_connections_ready === 1, 'a command connection up');
+    // A watch begun during the outage; its channel ends while nobody listens.
+    const newApp = await exec('chan-new', 'done.new');
+    assert.equal(counters(agent)['execute_watches_pending'], 2);
+    fs.answerEvent(held[0]!.conn, '+OK event listener enabled json');
+    // FreeSWITCH's list (from its database) may be older than chan-new: chan-new is asked about by itself.
+    await until(agent, () => (counters(agent)['execute_watches_ended_unseen'] ?? 0) > 0, 'the watch of the ended channel ended');
+    assert.deepEqual(existsAsked, ['uuid_exists chan-new']);
+    assert.equal(counters(agent)['execute_watches_pending'], 1, 'chan-old, in the list, still watched');
+    const [checked] = linesOf(rig.logs, 'channels checked after the FreeSWITCH event connection came back');
+    assert.deepEqual([checked?.['asked'], checked?.['ended']], [1, { execute_watches: 1, parked: 0 }]);
+    await rig.request('{"command":"agent.status"}'); // everything published before this reply is delivered by now
+    assert.equal(told.length, 2);
+    const envelope = JSON.parse(told[1]!) as ReplyEnvelope;
+    assert.equal(envelope.code, BusErrorCode.SESSION_NOT_FOUND);
+    assert.equal(envelope.message, ExecuteAppMessage.ENDED_UNSEEN);
+    assert.deepEqual(envelope.data, { application_uuid: newApp, uuid: 'chan-new', app: 'playback' });
+  } finally {
+    await rig.stop();
+    await fs.close();
+    await nats.stop();
+  }
+});
+
 void test('a CHANNEL_DESTROY before the completion tells forward_to too', async () => {
   const fs = new FakeFreeSwitch();
   const nats = await startNatsServer();
@@ -203,34 +260,32 @@ void test('liveChannels reads FreeSWITCH\'s list and refuses anything else', () 
   }
 });
 
-/** A table of channels for the reconciler alone: uuid → the loss count it began at. */
-class Table implements ChannelTracker {
+/** A table of channels for the reconciler alone (uuid → the loss count it began at), kept by LossMarks as the agent's tables are. */
+class Table {
   readonly entries = new Map<string, number>();
-  losses = 0;
+  readonly tracker: ChannelTracker = new LossMarks({
+    entries: this.entries,
+    since: (since) => since,
+    channel: (uuid) => uuid,
+    end: (uuid) => this.entries.delete(uuid),
+  });
   add(uuid: string): void {
-    this.entries.set(uuid, this.losses);
-  }
-  eventsLost(): void {
-    this.losses++;
-  }
-  trackedBefore(losses: number): number {
-    return [...this.entries.values()].filter((since) => since < losses).length;
-  }
-  forgetGone(live: ReadonlySet<string>, losses: number): number {
-    let n = 0;
-    for (const [uuid, since] of this.entries) if (since < losses && !live.has(uuid) && this.entries.delete(uuid)) n++;
-    return n;
+    this.entries.set(uuid, this.tracker.losses);
   }
 }
 
 void test('ChannelReconciler: waits for a command connection, retries a failed list only after the next events reconnect', async () => {
   const table = new Table();
   const asked: Array<(answer: string | undefined | Error) => void> = [];
+  const commands: string[] = [];
   const settled: string[] = [];
   let flowing = true;
   const r = new ChannelReconciler({
-    trackers: { t: table },
-    api: () => new Promise<string | undefined>((resolve, reject) => asked.push((a) => (a instanceof Error ? reject(a) : resolve(a)))),
+    trackers: { t: table.tracker },
+    api: (command) => {
+      commands.push(command);
+      return new Promise<string | undefined>((resolve, reject) => asked.push((a) => (a instanceof Error ? reject(a) : resolve(a))));
+    },
     eventsFlowing: () => flowing,
     logger: silentLogger,
     onReconciled: (ended) => settled.push(`ok ${ended['t']}`),
@@ -257,11 +312,13 @@ void test('ChannelReconciler: waits for a command connection, retries a failed l
   assert.equal(asked.length, 0, 'a failed list waits for the event connection');
   r.poke('events');
   assert.equal(asked.length, 1);
-  table.add('b'); // began after the first loss: this list does not judge it
+  table.add('b'); // began after the first loss: this list does not judge it, FreeSWITCH is asked about it
   // Lost again while the list is out, events back meanwhile.
   r.eventsLost();
   r.poke('events');
   await next('{"row_count":0}');
+  assert.deepEqual(commands.at(-1), `${EXISTS_COMMAND} b`);
+  await next('true');
   assert.deepEqual(settled, ['failed', 'ok 1']);
   assert.deepEqual([...table.entries.keys()], ['b']);
   assert.equal(asked.length, 1, 'the loss during the list is looked at at once');
@@ -280,5 +337,18 @@ void test('ChannelReconciler: waits for a command connection, retries a failed l
   await next('{"row_count":1,"rows":[{"uuid":"c"}]}');
   assert.deepEqual(settled, ['failed', 'ok 1', 'ok 1', 'ok 0']);
   assert.deepEqual([...table.entries.keys()], ['c']);
+  // Begun since the loss and missing from the list: each asked about; `false` ends it, an error
+  // answer keeps it, a uuid that cannot be one argument is not asked about.
+  r.eventsLost();
+  for (const uuid of ['d', 'e', 'f g']) table.add(uuid);
+  r.poke('events');
+  await next('{"row_count":1,"rows":[{"uuid":"c"}]}');
+  assert.equal(commands.at(-1), `${EXISTS_COMMAND} d`);
+  await next('false');
+  assert.equal(commands.at(-1), `${EXISTS_COMMAND} e`);
+  await next('-ERR no such command\n');
+  assert.deepEqual(settled, ['failed', 'ok 1', 'ok 1', 'ok 0', 'ok 1']);
+  assert.deepEqual([...table.entries.keys()], ['c', 'e', 'f g']);
+  assert.equal(asked.length, 0);
   r.close();
 });
