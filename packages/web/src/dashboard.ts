@@ -7,10 +7,11 @@ import { BusErrorCode, type EventPayload, type ReplyEnvelope } from '@fsbus/cont
 import type { DashboardBus } from './bus-port.js';
 import { ChannelTable, DEFAULT_MAX_CHANNELS, type TableChange } from './channel-table.js';
 import { DEFAULT_EVENT_HISTORY_BYTES, EventLog } from './event-log.js';
+import { eslCameBack, parkOf, publicNode, SyncError, type NodeState } from './node-state.js';
 import { parkFrom } from './park.js';
 import { RateSeries } from './rate-series.js';
 import { readShowChannels, type ShowChannelsListing } from './show-channels.js';
-import type { BusState, ChannelView, EventDetail, NodeView, ParkView, RatePoint, Snapshot, SyncErrorView, Update } from './protocol.js';
+import type { BusState, ChannelView, EventDetail, NodeView, RatePoint, Snapshot, SyncErrorView, Update } from './protocol.js';
 
 export interface DashboardOptions {
   /** How often nodes are asked for agent.status. @default 2000 */
@@ -41,19 +42,6 @@ const MISSES_OFFLINE = 2;
 const MAX_SYNC_RETRY_MS = 300_000;
 /** Bound of one `show channels` request. */
 const SYNC_TIMEOUT_MS = 5000;
-
-interface NodeState extends NodeView {
-  misses: number;
-  synced: boolean;
-  parkAt: number;
-  /** Failed channel reads in a row; the next is not tried before `syncRetryAt` (ms). */
-  syncFailures: number;
-  syncRetryAt: number;
-  /** `show channels as json` was too large for the broker: this node is read as CSV. */
-  compact: boolean;
-  /** Channels in the first listing read after the switch to it (JSON is tried again at half). */
-  compactRows?: number;
-}
 
 export class Dashboard {
   #bus: DashboardBus;
@@ -400,42 +388,6 @@ export class Dashboard {
     this.#offs = [];
     this.#listeners.clear();
     await this.#polling;
-  }
-}
-
-/** agent.status `park` when it tells on/off; else what the last dialplan.status said. */
-function parkOf(fromStatus: unknown, previous: ParkView | undefined): ParkView {
-  const park = parkFrom(fromStatus);
-  if (park.available || previous === undefined) return park;
-  return previous;
-}
-
-/** The node's Event Socket link reconnected, or is ready again, since the previous status. */
-function eslCameBack(before: Record<string, unknown>, now: Record<string, unknown>): boolean {
-  const a = eslOf(before);
-  const b = eslOf(now);
-  return a.reconnects !== b.reconnects || (a.status !== 'ready' && b.status === 'ready');
-}
-
-function eslOf(status: Record<string, unknown>): { status: unknown; reconnects: unknown } {
-  const esl = status['esl'];
-  if (typeof esl !== 'object' || esl === null) return { status: undefined, reconnects: undefined };
-  const e = esl as Record<string, unknown>;
-  return { status: e['status'], reconnects: e['reconnects'] };
-}
-
-function publicNode(n: NodeView): NodeView {
-  const view: NodeView = { node_id: n.node_id, presence: n.presence, last_seen: n.last_seen, status: n.status, park: n.park };
-  if (n.sync_error !== undefined) view.sync_error = { ...n.sync_error };
-  return view;
-}
-
-/** A failed `show channels` reply, with the contract's code. */
-class SyncError extends Error {
-  readonly code: string | undefined;
-  constructor(reply: ReplyEnvelope) {
-    super(reply.success ? 'show channels answered no text' : reply.message);
-    this.code = reply.success ? undefined : reply.code;
   }
 }
 

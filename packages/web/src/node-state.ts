@@ -1,0 +1,57 @@
+/**
+ * What the dashboard keeps per node besides what the page sees (missed polls, channel-read
+ * state), and the pure helpers that read agent.status for it.
+ */
+import type { ReplyEnvelope } from '@fsbus/contract';
+import { parkFrom } from './park.js';
+import type { NodeView, ParkView } from './protocol.js';
+
+/** A node as the dashboard tracks it; the page gets publicNode() of it. */
+export interface NodeState extends NodeView {
+  misses: number;
+  synced: boolean;
+  parkAt: number;
+  /** Failed channel reads in a row; the next is not tried before `syncRetryAt` (ms). */
+  syncFailures: number;
+  syncRetryAt: number;
+  /** `show channels as json` was too large for the broker: this node is read as CSV. */
+  compact: boolean;
+  /** Channels in the first listing read after the switch to it (JSON is tried again at half). */
+  compactRows?: number;
+}
+
+/** agent.status `park` when it tells on/off; else what the last dialplan.status said. */
+export function parkOf(fromStatus: unknown, previous: ParkView | undefined): ParkView {
+  const park = parkFrom(fromStatus);
+  if (park.available || previous === undefined) return park;
+  return previous;
+}
+
+/** The node's Event Socket link reconnected, or is ready again, since the previous status. */
+export function eslCameBack(before: Record<string, unknown>, now: Record<string, unknown>): boolean {
+  const a = eslOf(before);
+  const b = eslOf(now);
+  return a.reconnects !== b.reconnects || (a.status !== 'ready' && b.status === 'ready');
+}
+
+function eslOf(status: Record<string, unknown>): { status: unknown; reconnects: unknown } {
+  const esl = status['esl'];
+  if (typeof esl !== 'object' || esl === null) return { status: undefined, reconnects: undefined };
+  const e = esl as Record<string, unknown>;
+  return { status: e['status'], reconnects: e['reconnects'] };
+}
+
+export function publicNode(n: NodeView): NodeView {
+  const view: NodeView = { node_id: n.node_id, presence: n.presence, last_seen: n.last_seen, status: n.status, park: n.park };
+  if (n.sync_error !== undefined) view.sync_error = { ...n.sync_error };
+  return view;
+}
+
+/** A failed `show channels` reply, with the contract's code. */
+export class SyncError extends Error {
+  readonly code: string | undefined;
+  constructor(reply: ReplyEnvelope) {
+    super(reply.success ? 'show channels answered no text' : reply.message);
+    this.code = reply.success ? undefined : reply.code;
+  }
+}
