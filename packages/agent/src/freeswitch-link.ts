@@ -143,6 +143,10 @@ export class FreeSwitchLink {
         else if (!(err instanceof EslProtocolError)) opts.logger.warn({ err }, 'esl error');
       });
       c.on('frame', (frame) => this.#onUnknownFrame(frame, which));
+      // A refused password is left to the 'error' the client emits next.
+      c.on('reconnect-failed', (err, attempt) => {
+        if (!(err instanceof EslAuthError)) this.#unreachable(err, attempt);
+      });
     }
   }
 
@@ -164,20 +168,15 @@ export class FreeSwitchLink {
     );
   }
 
-  /**
-   * The clients' logger, but a failed reconnect attempt (one line per attempt and connection) is
-   * logged here once per burst; a refused password is left to the 'error' the client emits next.
-   */
+  /** The clients' logger, without their line per failed reconnect attempt and connection (see 'reconnect-failed'). */
   #clientLogger(logger: EslLogger): EslLogger {
     return {
       debug: (obj, msg) => logger.debug(obj, msg),
       info: (obj, msg) => logger.info(obj, msg),
       error: (obj, msg) => logger.error(obj, msg),
+      // The ESL client's line for each failed reconnect attempt: said here once per burst instead ('reconnect-failed').
       warn: (obj, msg) => {
-        // The ESL client's line for a failed reconnect attempt is taken over here.
-        if (msg !== RECONNECT_FAILED_LOG) return logger.warn(obj, msg);
-        const { err, attempt } = obj as { err?: unknown; attempt?: unknown };
-        if (!(err instanceof EslAuthError)) this.#unreachable(err, typeof attempt === 'number' ? attempt : undefined);
+        if (msg !== RECONNECT_FAILED_LOG) logger.warn(obj, msg);
       },
     };
   }

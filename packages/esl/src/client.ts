@@ -50,11 +50,17 @@ export interface EslClientOptions {
 
 export interface EslClientEvents extends EslHubEvents {
   status: [EslClientStatus];
+  /** A reconnect attempt failed: why, its number since the connection was lost (1, 2, …), the wait before the next. */
+  'reconnect-failed': [err: Error, attempt: number, retryInMs: number];
 }
 
-const CLIENT_SIGNALS: SignalNames<EslClientEvents> = { ...HUB_SIGNALS, status: true };
+const CLIENT_SIGNALS: SignalNames<EslClientEvents> = { ...HUB_SIGNALS, status: true, 'reconnect-failed': true };
 
-/** The message of the log line of each failed reconnect attempt (`{ err, attempt, retryInMs }`): an application may take it over. */
+/**
+ * The message of the log line of each failed reconnect attempt (`{ reason, code, attempt,
+ * retryInMs }`, no stack: it repeats until FreeSWITCH is back). An application that logs these its
+ * own way drops this line and listens to `reconnect-failed`, which carries the Error itself.
+ */
 export const RECONNECT_FAILED_LOG = 'esl reconnect failed';
 
 export const DEFAULT_ESL_PORT = 8021;
@@ -372,8 +378,9 @@ export class EslClient extends EslCommands<EslClientEvents> {
           if (this.#closing) return;
           const attempt = backoff.attempt;
           const retryInMs = backoff.next();
-          // `err` stays an Error here: fsbus-agent takes this line over (its own throttled log).
-          this.logger.warn({ err, attempt, retryInMs }, RECONNECT_FAILED_LOG);
+          const error = err instanceof Error ? err : new Error(String(err));
+          this.logger.warn({ ...errorFields(error), attempt, retryInMs }, RECONNECT_FAILED_LOG);
+          this.emit('reconnect-failed', error, attempt, retryInMs);
           if (err instanceof EslAuthError) this.emitError(err);
           this.#scheduleReconnect(retryInMs);
         },

@@ -240,17 +240,11 @@ void test('failed reconnect attempts back off and retry until FreeSWITCH is back
   const port = first.port;
   const failures: unknown[] = [];
   let onFailure: (() => void) | undefined;
-  const logger = {
-    debug: () => undefined,
-    info: () => undefined,
-    error: () => undefined,
-    warn: (obj: object, msg: string) => {
-      if (msg !== 'esl reconnect failed') return;
-      failures.push((obj as { err?: unknown }).err);
-      onFailure?.();
-    },
-  };
-  const client = new EslClient({ port, reconnect: { initialDelayMs: 1, maxDelayMs: 10, jitter: 0 }, logger });
+  const client = new EslClient({ port, reconnect: { initialDelayMs: 1, maxDelayMs: 10, jitter: 0 } });
+  client.on('reconnect-failed', (err) => {
+    failures.push(err);
+    onFailure?.();
+  });
   t.after(() => client.close());
   await client.connect();
   await client.events('plain', ['HEARTBEAT']);
