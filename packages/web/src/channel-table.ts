@@ -124,6 +124,9 @@ export class ChannelTable {
         created: existing?.created ?? (Number(r['created_epoch']) > 0 ? Number(r['created_epoch']) * 1000 : since),
       };
       if (existing?.answered !== undefined) row.answered = existing.answered;
+      // A full table keeps its newer channels: an older one from the listing (one dropped when the
+      // table filled, say) would only push a newer one out, and count as dropped again.
+      if (existing === undefined && this.#rows.size >= this.#max && !this.#newerThanOldest(row)) continue;
       if (existing === undefined) change.removes.push(...this.#insert(row));
       else this.#rows.set(uuid, row);
       change.upserts.push(row);
@@ -135,6 +138,12 @@ export class ChannelTable {
     // A list longer than the table evicts some of its own rows: those are removals only.
     if (change.removes.length > 0) change.upserts = change.upserts.filter((r) => this.#rows.has(r.uuid));
     return change;
+  }
+
+  /** Whether `row` started after the row a full table would drop for it. */
+  #newerThanOldest(row: ChannelView): boolean {
+    const oldest = this.#rows.values().next().value;
+    return oldest === undefined || row.created > oldest.created;
   }
 
   /** Adds a row; returns the uuid dropped to make room (the oldest), if any. */

@@ -11,7 +11,9 @@ let w: Wiring;
 let b: Browser;
 
 before(async () => {
-  w = await startWiring(['fs-node-01'], { maxChannels: MAX });
+  // Status polls that wait long: a node seen offline for a moment (a loaded machine) would have
+  // its channels read again, and after the hangup that would rightly refill the table.
+  w = await startWiring(['fs-node-01'], { maxChannels: MAX, gatherTimeoutMs: 3000 });
   b = await openBrowser(w.web.url);
   await b.page.locator('#server-state[data-state="live"]').waitFor();
 });

@@ -51,6 +51,19 @@ test('the channel table is bounded', () => {
   assert.deepEqual(t.list().map((c) => c.uuid), ['u2', 'u3', 'u4']);
 });
 
+test('a full table re-read keeps its newer channels: the ones it dropped do not come back (nor count again)', () => {
+  const t = new ChannelTable(3);
+  const at = (s: number): Record<string, string> => ({ 'Caller-Channel-Created-Time': String(s * 1_000_000 + 500_000) });
+  for (let i = 1; i <= 5; i++) t.apply(ev('CHANNEL_CREATE', `u${i}`, at(1_700_000_000 + i)));
+  assert.equal(t.evicted, 2);
+  const listing = [1, 2, 3, 4, 5].map((i) => ({ uuid: `u${i}`, created_epoch: String(1_700_000_000 + i) }));
+  const change = t.sync('n1', listing, 0);
+  assert.deepEqual([t.list().map((c) => c.uuid), t.evicted, change.removes, change.upserts.map((c) => c.uuid)], [['u3', 'u4', 'u5'], 2, [], ['u3', 'u4', 'u5']]);
+  // A channel newer than the oldest kept (its events missed) still comes in, dropping that one.
+  const newer = t.sync('n1', [...listing, { uuid: 'u6', created_epoch: String(1_700_000_006) }], 0);
+  assert.deepEqual([t.list().map((c) => c.uuid), t.evicted, newer.removes], [['u4', 'u5', 'u6'], 3, ['u3']]);
+});
+
 test('the event log is a bounded ring with details by id and per-uuid timelines', () => {
   const log = new EventLog(3);
   const a = log.add(ev('CHANNEL_CREATE', 'u1', { 'Channel-Name': 'sofia/internal/1001' }));
@@ -99,8 +112,9 @@ test('a full channel table reports the channel it drops as a removal, and counts
   // Pages drop what a change removes: without it they kept the evicted row for ever.
   assert.deepEqual(t.apply(ev('CHANNEL_CREATE', 'u2'))?.removes, ['u0']);
   assert.equal(t.evicted, 1);
-  // A list longer than the table: the rows it pushes out are removals, never upserts too.
-  const change = t.sync('n1', [{ uuid: 'u1' }, { uuid: 'u2' }, { uuid: 's1' }, { uuid: 's2' }], 0);
+  // A list longer than the table: the rows it pushes out are removals, never upserts too. (Rows
+  // with no creation time are taken as started at the read: newer than the table's.)
+  const change = t.sync('n1', [{ uuid: 'u1' }, { uuid: 'u2' }, { uuid: 's1' }, { uuid: 's2' }], Date.now());
   assert.deepEqual(change.removes, ['u1', 'u2']);
   assert.deepEqual(change.upserts.map((r) => r.uuid), ['s1', 's2']);
   assert.deepEqual(t.list().map((r) => r.uuid), ['s1', 's2']);
