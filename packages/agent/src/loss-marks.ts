@@ -3,8 +3,9 @@
  * Each entry remembers the event connection loss count at which it began: events FreeSWITCH sent
  * while that connection was down are never seen, so after a loss the entries begun before it
  * whose channel FreeSWITCH no longer lists are ended; one begun since may be newer than the list,
- * so its channel is asked about by itself (ChannelReconciler). The table keeps its entries and its own way of ending one (telling a watch, forgetting
- * a parked channel); this class counts the losses and picks the entries to end.
+ * so its channel is asked about by itself (ChannelReconciler). The table keeps its entries and
+ * its own way of ending one (telling a watch, forgetting a parked channel); this class counts the
+ * losses and picks the entries to end.
  */
 import type { ChannelTracker } from './channel-reconciler.js';
 
