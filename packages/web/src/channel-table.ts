@@ -10,7 +10,7 @@ import type { ChannelView } from './protocol.js';
  * reported as a removal (as a hangup would be), so open pages drop it too. @default 5000
  */
 export const DEFAULT_MAX_CHANNELS = 5000;
-/** Channel names remembered after they ended, so a late event cannot bring a channel back. */
+/** Channels remembered after they ended (or were dropped), so a late event cannot bring one back. */
 const ENDED_MEMORY = 2000;
 
 const ENDING = new Set(['CHANNEL_HANGUP_COMPLETE', 'CHANNEL_DESTROY']);
@@ -24,6 +24,12 @@ export interface TableChange {
 export class ChannelTable {
   readonly #rows = new Map<string, ChannelView>();
   readonly #ended = new Set<string>();
+  /**
+   * Live channels dropped to make room: while the table is full their later events (an answer,
+   * an application) do not bring them back, which would only push a newer one out and count as
+   * dropped again. Once there is room, their next event (or a listing) does.
+   */
+  readonly #dropped = new Set<string>();
   readonly #max: number;
   #evicted = 0;
 
@@ -68,6 +74,7 @@ export class ChannelTable {
     let row = this.#rows.get(uuid);
     const removes: string[] = [];
     if (row === undefined) {
+      if (this.#dropped.has(uuid) && this.#rows.size >= this.#max) return undefined;
       row = {
         uuid,
         node_id: e.node_id,
@@ -126,7 +133,7 @@ export class ChannelTable {
       if (existing?.answered !== undefined) row.answered = existing.answered;
       // A full table keeps its newer channels: an older one from the listing (one dropped when the
       // table filled, say) would only push a newer one out, and count as dropped again.
-      if (existing === undefined && this.#rows.size >= this.#max && !this.#newerThanOldest(row)) continue;
+      if (existing === undefined && this.#rows.size >= this.#max && (this.#dropped.has(uuid) || !this.#newerThanOldest(row))) continue;
       if (existing === undefined) change.removes.push(...this.#insert(row));
       else this.#rows.set(uuid, row);
       change.upserts.push(row);
@@ -155,20 +162,27 @@ export class ChannelTable {
         this.#rows.delete(oldest);
         this.#evicted++;
         dropped = [oldest];
+        remember(this.#dropped, oldest);
       }
     }
+    this.#dropped.delete(row.uuid);
     this.#rows.set(row.uuid, row);
     return dropped;
   }
 
   #remove(uuid: string): TableChange {
-    this.#ended.add(uuid);
-    if (this.#ended.size > ENDED_MEMORY) {
-      const first = this.#ended.values().next().value;
-      if (first !== undefined) this.#ended.delete(first);
-    }
+    remember(this.#ended, uuid);
+    this.#dropped.delete(uuid);
     return this.#rows.delete(uuid) ? { upserts: [], removes: [uuid] } : { upserts: [], removes: [] };
   }
+}
+
+/** Adds to a bounded memory of uuids, forgetting the oldest past ENDED_MEMORY. */
+function remember(set: Set<string>, uuid: string): void {
+  set.add(uuid);
+  if (set.size <= ENDED_MEMORY) return;
+  const first = set.values().next().value;
+  if (first !== undefined) set.delete(first);
 }
 
 function callerOf(h: Record<string, string>): string {

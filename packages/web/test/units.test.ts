@@ -51,6 +51,22 @@ test('the channel table is bounded', () => {
   assert.deepEqual(t.list().map((c) => c.uuid), ['u2', 'u3', 'u4']);
 });
 
+test('a channel dropped from a full table: its later events do not bring it back while full, they do once there is room', () => {
+  const t = new ChannelTable(3);
+  for (const u of ['u1', 'u2', 'u3', 'u4']) t.apply(ev('CHANNEL_CREATE', u));
+  assert.deepEqual([t.list().map((c) => c.uuid), t.evicted], [['u2', 'u3', 'u4'], 1]);
+  // u1's answer arrives after it was dropped: nothing changes, nothing counted again.
+  assert.equal(t.apply(ev('CHANNEL_ANSWER', 'u1', { 'Channel-Call-State': 'ACTIVE' })), undefined);
+  assert.deepEqual([t.list().map((c) => c.uuid), t.evicted], [['u2', 'u3', 'u4'], 1]);
+  // A listing naming it does not either.
+  assert.deepEqual(t.sync('n1', [{ uuid: 'u1' }, { uuid: 'u2' }, { uuid: 'u3' }, { uuid: 'u4' }], Date.now()).removes, []);
+  assert.deepEqual([t.list().map((c) => c.uuid), t.evicted], [['u2', 'u3', 'u4'], 1]);
+  // Room again (u2 hung up): u1's next event brings it back, dropping nothing.
+  t.apply(ev('CHANNEL_HANGUP_COMPLETE', 'u2'));
+  assert.deepEqual(t.apply(ev('CHANNEL_EXECUTE', 'u1', { Application: 'park' }))?.removes, []);
+  assert.deepEqual([t.list().map((c) => c.uuid), t.evicted], [['u3', 'u4', 'u1'], 1]);
+});
+
 test('a full table re-read keeps its newer channels: the ones it dropped do not come back (nor count again)', () => {
   const t = new ChannelTable(3);
   const at = (s: number): Record<string, string> => ({ 'Caller-Channel-Created-Time': String(s * 1_000_000 + 500_000) });
