@@ -8,12 +8,11 @@ import { ChannelReconciler, EXISTS_COMMAND, ExecuteAppMessage, liveChannels, Los
 import { silentLogger } from '@fsbus/esl';
 import { BusErrorCode, type ReplyEnvelope } from '@fsbus/contract';
 import type { Simulator } from '@fsbus/sim';
-import { startNatsServer } from '@fsbus/testkit';
 import type { Driver } from '@fsbus/transport';
 import { startRig } from './call-control-harness.js';
 import { dec, until } from './support/cluster.js';
 import { FakeFreeSwitch, type FakeConnection } from './support/fake-freeswitch.js';
-import { linesOf, startAgent } from './support/fault-rig.js';
+import { linesOf, withAgent, type Rig } from './support/fault-rig.js';
 
 const counters = (agent: Agent) => agent.status()['counters'] as Record<string, number>;
 const parkedNow = (agent: Agent) => agent.park.status()['parked_now'];
@@ -93,6 +92,13 @@ function parkEvent(uuid: string): string {
   return JSON.stringify({ 'Event-Name': 'CHANNEL_PARK', 'Event-Date-Timestamp': String(Date.now() * 1000), 'Unique-ID': uuid, [`variable_${PARK_MARKER_VAR}`]: 'node-1' });
 }
 
+/** execute_app of a long playback with forward_to; resolves with its application uuid. */
+async function execApp(rig: Rig, channel: string, forwardTo: string): Promise<string> {
+  const r = await rig.request(JSON.stringify({ command: 'execute_app', uuid: channel, app: 'playback', args: 'long.wav', forward_to: forwardTo }));
+  assert.equal(r.success, true, JSON.stringify(r));
+  return (r.data as { application_uuid: string }).application_uuid;
+}
+
 /** Messages on `subject`, in order. */
 function collect(client: Driver, subject: string): string[] {
   const out: string[] = [];
@@ -109,21 +115,14 @@ void test('a failed channel list forgets nothing; a channel tracked after the lo
     lists.push(conn);
     return lists.length === 1 ? '-ERR no way\n' : null;
   };
-  const nats = await startNatsServer();
   // Two command connections: a held list must not hold up the sendmsg of a new execute_app.
-  const rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url, config: { esl: { pool_size: 2 } } });
-  const { agent } = rig;
-  try {
+  await withAgent({ port: await fs.listen(), stop: () => fs.close() }, { config: { esl: { pool_size: 2 } } }, async (rig) => {
+    const { agent } = rig;
     const gone = collect(rig.client, 'done.gone');
     const fresh = collect(rig.client, 'done.new');
     await rig.client.flush();
-    const exec = async (channel: string, forwardTo: string): Promise<string> => {
-      const r = await rig.request(JSON.stringify({ command: 'execute_app', uuid: channel, app: 'playback', args: 'long.wav', forward_to: forwardTo }));
-      assert.equal(r.success, true, JSON.stringify(r));
-      return (r.data as { application_uuid: string }).application_uuid;
-    };
-    const goneApp = await exec('chan-gone', 'done.gone');
-    await exec('chan-live', 'done.live');
+    const goneApp = await execApp(rig, 'chan-gone', 'done.gone');
+    await execApp(rig, 'chan-live', 'done.live');
     fs.sendJsonEvent(parkEvent('park-gone'));
     fs.sendJsonEvent(parkEvent('park-live'));
     await until(agent, () => parkedNow(agent) === 2, 'two parked');
@@ -143,7 +142,7 @@ void test('a failed channel list forgets nothing; a channel tracked after the lo
     await fs.until(() => lists.length === 2, 'the list asked again');
     // The sendmsg must go to the other connection, not queue behind the held list.
     await until(agent, () => (agent.status()['esl'] as { command_connections_ready: number }).command_connections_ready === 2, 'both command connections up');
-    await exec('chan-new', 'done.new');
+    await execApp(rig, 'chan-new', 'done.new');
     fs.sendJsonEvent(parkEvent('park-new'));
     await until(agent, () => parkedNow(agent) === 3, 'the new park counted');
     // FreeSWITCH's list was taken before they existed: only the old live ones are in it.
@@ -165,11 +164,7 @@ void test('a failed channel list forgets nothing; a channel tracked after the lo
     assert.deepEqual(told.data, { application_uuid: goneApp, uuid: 'chan-gone', app: 'playback' });
     assert.equal(fresh.length, 1);
     assert.equal((JSON.parse(fresh[0]!) as ReplyEnvelope).success, true);
-  } finally {
-    await rig.stop();
-    await fs.close();
-    await nats.stop();
-  }
+  });
 });
 
 void test('a watch begun while events were down, whose channel ended unseen, is ended once they are back (uuid_exists)', async () => {
@@ -190,24 +185,17 @@ void test('a watch begun while events were down, whose channel ended unseen, is 
     }
     return undefined;
   };
-  const nats = await startNatsServer();
-  const rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url });
-  const { agent } = rig;
-  try {
+  await withAgent({ port: await fs.listen(), stop: () => fs.close() }, {}, async (rig) => {
+    const { agent } = rig;
     const told = collect(rig.client, 'done.new');
     await rig.client.flush();
-    const exec = async (channel: string, forwardTo: string): Promise<string> => {
-      const r = await rig.request(JSON.stringify({ command: 'execute_app', uuid: channel, app: 'playback', args: 'long.wav', forward_to: forwardTo }));
-      assert.equal(r.success, true, JSON.stringify(r));
-      return (r.data as { application_uuid: string }).application_uuid;
-    };
-    await exec('chan-old', 'done.old');
+    await execApp(rig, 'chan-old', 'done.old');
     // The event connection is lost and its subscription held: commands work, events do not flow.
     fs.dropConnections();
     await fs.until(() => held.length === 1, 'the subscription asked again');
     await until(agent, () => (agent.status()['esl'] as { command_connections_ready: number }).command_connections_ready === 1, 'a command connection up');
     // A watch begun during the outage; its channel ends while nobody listens.
-    const newApp = await exec('chan-new', 'done.new');
+    const newApp = await execApp(rig, 'chan-new', 'done.new');
     assert.equal(counters(agent)['execute_watches_pending'], 2);
     fs.answerEvent(held[0]!.conn, '+OK event listener enabled json');
     // FreeSWITCH's list (from its database) may be older than chan-new: chan-new is asked about by itself.
@@ -222,18 +210,12 @@ void test('a watch begun while events were down, whose channel ended unseen, is 
     assert.equal(envelope.code, BusErrorCode.SESSION_NOT_FOUND);
     assert.equal(envelope.message, ExecuteAppMessage.ENDED_UNSEEN);
     assert.deepEqual(envelope.data, { application_uuid: newApp, uuid: 'chan-new', app: 'playback' });
-  } finally {
-    await rig.stop();
-    await fs.close();
-    await nats.stop();
-  }
+  });
 });
 
 void test('a CHANNEL_DESTROY before the completion tells forward_to too', async () => {
   const fs = new FakeFreeSwitch();
-  const nats = await startNatsServer();
-  const rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url });
-  try {
+  await withAgent({ port: await fs.listen(), stop: () => fs.close() }, {}, async (rig) => {
     const box = collect(rig.client, 'done.hup');
     await rig.client.flush();
     const r = await rig.request(JSON.stringify({ command: 'execute_app', uuid: 'chan-hup', app: 'playback', args: 'x.wav', forward_to: 'done.hup' }));
@@ -245,11 +227,7 @@ void test('a CHANNEL_DESTROY before the completion tells forward_to too', async 
     const told = JSON.parse(box[1]!) as ReplyEnvelope;
     assert.equal(told.code, BusErrorCode.SESSION_NOT_FOUND);
     assert.equal(told.message, ExecuteAppMessage.ENDED);
-  } finally {
-    await rig.stop();
-    await fs.close();
-    await nats.stop();
-  }
+  });
 });
 
 void test('liveChannels reads FreeSWITCH\'s list and refuses anything else', () => {

@@ -1,10 +1,9 @@
 // The page redraws at most once per animation frame, so several server updates can land in one
 // frame. A channel change followed, within the same frame, by an update that changes no channel
 // (rates, events, node status) must still redraw the table. Frames are held by the test, not timed.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { openBrowser, type Browser } from './support/browser.js';
-import { startWiring, type Wiring } from './support/wiring.js';
+import { dashboardPage } from './support/dashboard-page.js';
 
 /**
  * Runs in the page before its own script: frames can be held (queued, not run) and released, and
@@ -39,23 +38,10 @@ const HOOKS = `(() => {
   };
 })();`;
 
-let w: Wiring;
-let b: Browser;
-
-before(async () => {
-  w = await startWiring(['fs-node-01']);
-  b = await openBrowser(w.web.url);
-  await b.context.addInitScript(HOOKS);
-  await b.page.reload();
-  await b.page.locator('#server-state[data-state="live"]').waitFor();
-});
-
-after(async () => {
-  await b?.close();
-  await w?.stop();
-});
+const dash = dashboardPage({}, HOOKS);
 
 test('a channel update followed in the same frame by one without channels still redraws the table', async () => {
+  const { w, b } = dash;
   const { page } = b;
   await page.mouse.move(0, 0); // a pointer on the table would hold new rows back
   await page.evaluate('window.__frames.hold = true');

@@ -1,28 +1,16 @@
 // A node with more live calls than the channel table shows: the newest MAX_TABLE_ROWS are rows,
 // the page says how many match, and the filter still finds an older call. Every wait is on DOM state.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { openBrowser, type Browser } from './support/browser.js';
-import { startWiring, type Wiring } from './support/wiring.js';
+import { dashboardPage } from './support/dashboard-page.js';
 
 /** MAX_TABLE_ROWS of app/views/channels.ts (typed for the DOM: not imported into a node test). */
 const MAX_TABLE_ROWS = 200;
 
-let w: Wiring;
-let b: Browser;
-
-before(async () => {
-  w = await startWiring(['fs-node-01']);
-  b = await openBrowser(w.web.url);
-  await b.page.locator('#server-state[data-state="live"]').waitFor();
-});
-
-after(async () => {
-  await b?.close();
-  await w?.stop();
-});
+const dash = dashboardPage();
 
 test(`over ${MAX_TABLE_ROWS} calls: the newest ${MAX_TABLE_ROWS} are rows, the rest counted, an older one found by the filter`, async () => {
+  const { w, b } = dash;
   const { page } = b;
   await page.mouse.move(0, 0); // a pointer on the table would hold new rows back
   const control = w.nodes[0]!.sim.core.control;

@@ -1,29 +1,18 @@
 // A dashboard whose channel table is full drops its oldest live calls: the page says so, with
 // the count, while the table is full, and not once it has room again. Every wait is on DOM state.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { openBrowser, type Browser } from './support/browser.js';
-import { dashboardUntil, startWiring, type Wiring } from './support/wiring.js';
+import { dashboardPage } from './support/dashboard-page.js';
+import { dashboardUntil } from './support/wiring.js';
 
 const MAX = 3;
 
-let w: Wiring;
-let b: Browser;
-
-before(async () => {
-  // Status polls that wait long: a node seen offline for a moment (a loaded machine) would have
-  // its channels read again, and after the hangup that would rightly refill the table.
-  w = await startWiring(['fs-node-01'], { maxChannels: MAX, gatherTimeoutMs: 3000 });
-  b = await openBrowser(w.web.url);
-  await b.page.locator('#server-state[data-state="live"]').waitFor();
-});
-
-after(async () => {
-  await b?.close();
-  await w?.stop();
-});
+// Status polls that wait long: a node seen offline for a moment (a loaded machine) would have
+// its channels read again, and after the hangup that would rightly refill the table.
+const dash = dashboardPage({ maxChannels: MAX, gatherTimeoutMs: 3000 });
 
 test('a full table says it drops the oldest live calls, and how many so far', async () => {
+  const { w, b } = dash;
   const { page } = b;
   const note = page.locator('#channels-full');
   assert.equal(await note.textContent(), '');
