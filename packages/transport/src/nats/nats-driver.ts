@@ -1,9 +1,9 @@
 /**
  * The NATS driver: queue groups for competing lanes, plain subjects for direct lanes, native
- * request/reply, requestMany for scatter-gather, JetStream for durable streams. While the
+ * request/reply and scatter-gather (our own inbox mux), JetStream for durable streams. While the
  * server is away, publishes go to our bounded Outbox (nats.js's own buffer is unbounded).
  */
-import { connect, TimeoutError, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, DurableMessage, GatherOptions, InboundMessage, Lane, RequestOptions, ServeHandler, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import type { OutboxItem } from '../outbox.js';
@@ -11,8 +11,8 @@ import { connectError, DriverCore } from '../drivers/driver-core.js';
 import { closingSocketsOnFailure } from './connect-sockets.js';
 import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
-import { RequestMux, unsendableReason, type NatsOutboxItem } from './nats-request-mux.js';
-import { controlLineProblem, drainSub, isNoResponders, mapRequestError, toInbound, toNatsHeaders, withSignal } from './nats-util.js';
+import { RequestMux, type NatsOutboxItem } from './nats-request-mux.js';
+import { controlLineProblem, drainSub, toInbound, toNatsHeaders } from './nats-util.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
 
 const CAPABILITIES: DriverCapabilities = {
@@ -29,8 +29,8 @@ export function createNatsDriver(options: DriverOptions): Driver {
 }
 
 /**
- * On DriverCore, not BaseDriver: NATS has request/reply of its own (reply subjects, our inbox mux,
- * requestMany for gather), so BaseDriver's correlation table would only duplicate it.
+ * On DriverCore, not BaseDriver: NATS has request/reply of its own (reply subjects; our inbox mux
+ * for requests and gatherings), so BaseDriver's correlation table would only duplicate it.
  */
 class NatsDriver extends DriverCore {
   readonly name = 'nats';
@@ -103,6 +103,16 @@ class NatsDriver extends DriverCore {
     }
   }
 
+  /**
+   * Requests and gatherings go through send(): while the server is away they wait in our outbox,
+   * not in nats.js's buffer, so one whose requester gave up (timeout, abort) is not sent on reconnect.
+   */
+  #mux(): RequestMux {
+    const nc = this.#conn();
+    this.#requests ??= new RequestMux(nc, (item) => this.send(item), () => this.maxPayloadBytes);
+    return this.#requests;
+  }
+
   #conn(): NatsConnection {
     if (this.#nc === undefined || this.status === 'closed') {
       throw new TransportError(TransportErrorCode.CLOSED, this.status === 'closed' ? 'driver is closed' : 'driver is not connected yet');
@@ -172,11 +182,7 @@ class NatsDriver extends DriverCore {
   }
 
   async request(subject: string, data: Uint8Array, options: RequestOptions = {}): Promise<InboundMessage> {
-    const nc = this.#conn();
-    // Through send(): while the server is away a request waits in our outbox, not in nats.js's
-    // buffer, so one whose requester gave up (timeout, abort) is not sent on reconnect.
-    this.#requests ??= new RequestMux(nc, (item) => this.send(item), () => this.maxPayloadBytes);
-    const msg = await this.#requests.request(subject, data, {
+    const msg = await this.#mux().request(subject, data, {
       timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       headers: options.headers,
       signal: options.signal,
@@ -185,38 +191,13 @@ class NatsDriver extends DriverCore {
   }
 
   async gather(subject: string, data: Uint8Array, options: GatherOptions = {}): Promise<InboundMessage[]> {
-    const nc = this.#conn();
-    const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    // Before anything is published: an aborted gather must not reach every node.
-    if (options.signal?.aborted === true) throw new TransportError(TransportErrorCode.ABORTED, `gather on ${subject} was aborted`, { cause: options.signal.reason });
-    // As for a request: never sendable is not "disconnected"; the headers measured are those sent.
-    const headers = options.headers === undefined ? undefined : toNatsHeaders(options.headers);
-    const unsendable = unsendableReason(this.maxPayloadBytes, subject, data, headers);
-    if (unsendable !== undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `gather on ${subject}: ${unsendable}`);
-    const out: InboundMessage[] = [];
-    // nats.js's iterator has stop(), which cancels the request; its type does not say so.
-    let replies: { stop?: () => void } | undefined;
-    const collect = async () => {
-      const iter = await nc.requestMany(subject, data, {
-        maxWait: timeoutMs,
-        ...(options.expect === undefined ? { strategy: 'timer' as const } : { strategy: 'count' as const, maxMessages: options.expect }),
-        ...(headers === undefined ? {} : { headers }),
-      });
-      replies = iter as { stop?: () => void };
-      for await (const m of iter) out.push(toInbound(m));
-      return out;
-    };
-    try {
-      return await withSignal(collect(), options.signal, subject);
-    } catch (err) {
-      // Aborted: its inbox subscription goes now, not when maxWait ends.
-      replies?.stop?.();
-      // No responders (or a late error after replies arrived) ends the gathering with what came.
-      if (isNoResponders(err) || (err instanceof TimeoutError && out.length > 0)) return out;
-      // close() (drain) ended the gathering: that is CLOSED, whatever nats.js reports.
-      if (this.status === 'closed' && !(err instanceof TransportError)) throw new TransportError(TransportErrorCode.CLOSED, `gather on ${subject}: the driver closed`, { cause: err });
-      throw mapRequestError(err, subject, timeoutMs);
-    }
+    const replies = await this.#mux().gather(subject, data, {
+      timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      headers: options.headers,
+      signal: options.signal,
+      expect: options.expect,
+    });
+    return replies.map(toInbound);
   }
 
   override async ensureStream(spec: StreamSpec): Promise<void> {

@@ -1,11 +1,12 @@
 /**
- * Request/reply over one wildcard inbox subscription, as nats.js's own mux does, without its
- * per-request costs: nats.js builds Error objects with stack traces for every request (an
- * async-trace context, a timeout error made in advance, a "cancelled" rejection after the
- * reply arrived), which at thousands of requests a second costs more CPU than the request.
- * Deadlines share one DeadlineTimer. Requests leave through the driver's `send` (its bounded
- * outbox while the server is away), marked settled once answered, timed out or aborted, so one
- * that waited out an outage is never sent after its requester gave up.
+ * Request/reply and scatter-gather over one wildcard inbox subscription, as nats.js's own mux
+ * does, without its per-request costs: nats.js builds Error objects with stack traces for every
+ * request (an async-trace context, a timeout error made in advance, a "cancelled" rejection after
+ * the reply arrived), which at thousands of requests a second costs more CPU than the request.
+ * Deadlines share one DeadlineTimer. Requests and gatherings leave through the driver's `send`
+ * (its bounded outbox while the server is away), marked settled once answered, timed out or
+ * aborted, so one that waited out an outage is never sent after its requester gave up (nats.js's
+ * requestMany would write into its own buffer, sent whenever a dial connects).
  */
 import { DeadlineTimer } from '@fsbus/esl';
 import { createInbox, type Msg, type MsgHdrsImpl, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
@@ -20,16 +21,32 @@ export interface MuxRequestOptions {
   signal?: AbortSignal | undefined;
 }
 
+export interface MuxGatherOptions extends MuxRequestOptions {
+  /** Ends the gathering once this many replies came; else it lasts until its timeout. */
+  expect?: number | undefined;
+}
+
 /** A request as the mux hands it to the driver: its headers already in nats.js's form, measured. */
 export interface NatsOutboxItem extends OutboxItem {
   /** Sent as they are (nats.js encodes them once: toNatsHeaders). */
   natsHeaders?: MsgHdrsImpl | undefined;
 }
 
+/** A gathering's replies so far; it ends with them at `expect` of them or at its deadline. */
+interface Gathering {
+  replies: Msg[];
+  expect: number;
+  resolve: (msgs: Msg[]) => void;
+}
+
 interface Pending {
-  resolve: (msg: Msg) => void;
+  /** A single request: settled by its reply. Absent for a gathering. */
+  resolve: ((msg: Msg) => void) | undefined;
+  gathering: Gathering | undefined;
   reject: (err: Error) => void;
   subject: string;
+  /** `request to <subject>` or `gather on <subject>`, for its errors. */
+  what: string;
   timeoutMs: number;
   /** performance.now() after which the request fails with TIMEOUT. */
   deadline: number;
@@ -70,34 +87,44 @@ export class RequestMux {
   }
 
   request(subject: string, data: Uint8Array, options: MuxRequestOptions): Promise<Msg> {
+    return new Promise<Msg>((resolve, reject) => this.#ask(`request to ${subject}`, subject, data, options, reject, resolve, undefined));
+  }
+
+  /** Every reply to one request until `expect` of them or the timeout (then what came, maybe none). */
+  gather(subject: string, data: Uint8Array, options: MuxGatherOptions): Promise<Msg[]> {
+    return new Promise<Msg[]>((resolve, reject) => {
+      const gathering: Gathering = { replies: [], expect: options.expect ?? Number.POSITIVE_INFINITY, resolve };
+      this.#ask(`gather on ${subject}`, subject, data, options, reject, undefined, gathering);
+    });
+  }
+
+  #ask(what: string, subject: string, data: Uint8Array, options: MuxRequestOptions, reject: (err: Error) => void, resolve: Pending['resolve'], gathering: Gathering | undefined): void {
     const signal = options.signal;
-    if (signal?.aborted === true) return Promise.reject(abortedError(subject, signal));
-    if (this.#closed) return Promise.reject(new TransportError(TransportErrorCode.CLOSED, `request to ${subject}: the connection is closed`));
+    if (signal?.aborted === true) return reject(abortedError(what, signal));
+    if (this.#closed) return reject(new TransportError(TransportErrorCode.CLOSED, `${what}: the connection is closed`));
     // Made once: measured here, sent as they are (now or from the outbox).
     const natsHeaders = options.headers === undefined ? undefined : toNatsHeaders(options.headers);
     // Never sendable, told apart from an outbox that is full: sending it again cannot help.
     const unsendable = unsendableReason(this.#maxPayload(), subject, data, natsHeaders);
-    if (unsendable !== undefined) return Promise.reject(new TransportError(TransportErrorCode.UNSUPPORTED, `request to ${subject}: ${unsendable}`));
+    if (unsendable !== undefined) return reject(new TransportError(TransportErrorCode.UNSUPPORTED, `${what}: ${unsendable}`));
     this.#subscription ??= this.#nc.subscribe(`${this.#prefix}.*`, { callback: (err, msg) => this.#onReply(err, msg) });
     const token = (++this.#seq).toString(36);
-    return new Promise<Msg>((resolve, reject) => {
-      const deadline = performance.now() + options.timeoutMs;
-      const item: NatsOutboxItem = { kind: 'request', subject, data, headers: options.headers, natsHeaders, replyTo: `${this.#prefix}.${token}`, deadline };
-      const pending: Pending = { resolve, reject, subject, timeoutMs: options.timeoutMs, deadline, cleanup: undefined, item };
-      if (signal !== undefined) {
-        const onAbort = (): void => this.#fail(token, abortedError(subject, signal));
-        signal.addEventListener('abort', onAbort, { once: true });
-        pending.cleanup = () => signal.removeEventListener('abort', onAbort);
-      }
-      this.#pending.set(token, pending);
-      this.#deadlines.add(pending.deadline);
-      // 'dropped' (what #unsendable foresees was refused above): the server is away and the outbox
-      // is full, or the connection is closing.
-      if (this.#send(item) === 'dropped') this.#fail(token, new TransportError(TransportErrorCode.BROKER, `request to ${subject} could not be sent`));
-    });
+    const deadline = performance.now() + options.timeoutMs;
+    const item: NatsOutboxItem = { kind: 'request', subject, data, headers: options.headers, natsHeaders, replyTo: `${this.#prefix}.${token}`, deadline };
+    const pending: Pending = { resolve, gathering, reject, subject, what, timeoutMs: options.timeoutMs, deadline, cleanup: undefined, item };
+    if (signal !== undefined) {
+      const onAbort = (): void => this.#fail(token, abortedError(what, signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      pending.cleanup = () => signal.removeEventListener('abort', onAbort);
+    }
+    this.#pending.set(token, pending);
+    this.#deadlines.add(pending.deadline);
+    // 'dropped' (what #unsendable foresees was refused above): the server is away and the outbox
+    // is full, or the connection is closing.
+    if (this.#send(item) === 'dropped') this.#fail(token, new TransportError(TransportErrorCode.BROKER, `${what} could not be sent`));
   }
 
-  /** Rejects every waiting request and stops listening. Idempotent. */
+  /** Rejects every waiting request and gathering and stops listening. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -109,10 +136,19 @@ export class RequestMux {
   #onReply(err: Error | null, msg: Msg): void {
     if (err !== null) return; // a subscription error (permissions) surfaces as each request's timeout
     const token = msg.subject.slice(this.#prefix.length + 1);
+    const gathering = this.#pending.get(token)?.gathering;
+    if (gathering !== undefined) {
+      // No responders (the server says so before any reply) ends the gathering with none.
+      if (isNoRespondersReply(msg)) this.#take(token);
+      else if (gathering.replies.push(msg) < gathering.expect) return;
+      else this.#take(token);
+      gathering.resolve(gathering.replies);
+      return;
+    }
     const pending = this.#take(token);
     if (pending === undefined) return; // late: timed out or aborted already
     if (isNoRespondersReply(msg)) pending.reject(new TransportError(TransportErrorCode.NO_RESPONDERS, `no responders on ${pending.subject}`));
-    else pending.resolve(msg);
+    else pending.resolve?.(msg);
   }
 
   #take(token: string): Pending | undefined {
@@ -129,20 +165,25 @@ export class RequestMux {
     this.#take(token)?.reject(err);
   }
 
-  /** Times out every request whose deadline passed; returns the next deadline. */
+  /** Times out every request whose deadline passed, ends such gatherings; returns the next deadline. */
   #expire(now: number): number {
     let next = Number.POSITIVE_INFINITY;
     for (const [token, pending] of this.#pending) {
-      if (pending.deadline <= now) {
-        this.#fail(token, new TransportError(TransportErrorCode.TIMEOUT, `request to ${pending.subject} timed out after ${pending.timeoutMs} ms`));
-      } else if (pending.deadline < next) next = pending.deadline;
+      if (pending.deadline > now) {
+        if (pending.deadline < next) next = pending.deadline;
+      } else if (pending.gathering !== undefined) {
+        this.#take(token);
+        pending.gathering.resolve(pending.gathering.replies);
+      } else {
+        this.#fail(token, new TransportError(TransportErrorCode.TIMEOUT, `${pending.what} timed out after ${pending.timeoutMs} ms`));
+      }
     }
     return next;
   }
 }
 
-function abortedError(subject: string, signal: AbortSignal): TransportError {
-  return new TransportError(TransportErrorCode.ABORTED, `request to ${subject} was aborted`, { cause: signal.reason });
+function abortedError(what: string, signal: AbortSignal): TransportError {
+  return new TransportError(TransportErrorCode.ABORTED, `${what} was aborted`, { cause: signal.reason });
 }
 
 /**

@@ -1,8 +1,6 @@
 /** Small mappings between nats.js and the Driver interface. */
-import { MsgHdrsImpl, NoRespondersError, RequestError, TimeoutError, type Msg } from '@nats-io/transport-node';
+import { MsgHdrsImpl, type Msg } from '@nats-io/transport-node';
 import type { InboundMessage, MessageHeaders } from '../driver.js';
-import { TransportError, TransportErrorCode } from '../errors.js';
-import { unlessInterrupted } from '../interruptible.js';
 
 /**
  * Headers whose wire bytes are made once: a request's are measured against the server's
@@ -37,33 +35,6 @@ export async function drainSub(sub: { drain(): Promise<void>; isClosed(): boolea
   } catch {
     sub.unsubscribe();
   }
-}
-
-export function isNoResponders(err: unknown): boolean {
-  return err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
-}
-
-export function mapRequestError(err: unknown, subject: string, timeoutMs: number): Error {
-  if (err instanceof TransportError) return err;
-  if (isNoResponders(err)) return new TransportError(TransportErrorCode.NO_RESPONDERS, `no responders on ${subject}`, { cause: err });
-  if (err instanceof TimeoutError || (err instanceof RequestError && err.cause instanceof TimeoutError)) {
-    return new TransportError(TransportErrorCode.TIMEOUT, `request to ${subject} timed out after ${timeoutMs} ms`, { cause: err });
-  }
-  return new TransportError(TransportErrorCode.BROKER, `request to ${subject} failed: ${(err as Error).message}`, { cause: err });
-}
-
-export function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined, subject: string): Promise<T> {
-  if (signal === undefined) return promise;
-  const aborted = () => new TransportError(TransportErrorCode.ABORTED, `request to ${subject} was aborted`, { cause: signal.reason });
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(aborted());
-  }
-  return unlessInterrupted(promise, (stop) => {
-    const onAbort = () => stop(aborted());
-    signal.addEventListener('abort', onAbort, { once: true });
-    return () => signal.removeEventListener('abort', onAbort);
-  });
 }
 
 /**

@@ -75,6 +75,37 @@ export function runOutageCases(run: Run): void {
     });
   });
 
+  run('a gathering given up (timeout, abort) while its requester was away is never sent (a broadcast command does not run late); one still waiting goes on reconnect', async (ctx) => {
+    const { drivers, root } = ctx;
+    const [server] = await drivers(1);
+    const executed = new Collector<string>();
+    server!.serve({ subject: `${root}.broadcast`, competing: false }, (req) => {
+      executed.push(dec(req.data));
+      return enc('here');
+    });
+    await server!.flush();
+    await relayed(ctx, async (client, relay) => {
+      assert.equal((await client.gather(`${root}.broadcast`, enc('warm-up'), { timeoutMs: 10_000, expect: 1 })).length, 1);
+      await goAway(client, relay);
+      // A gathering ends at its timeout with what came: nothing, the server being out of reach.
+      assert.deepEqual(await client.gather(`${root}.broadcast`, enc('timed-out'), { timeoutMs: 50 }), []);
+      const ac = new AbortController();
+      const aborted = client.gather(`${root}.broadcast`, enc('aborted'), { timeoutMs: 60_000, signal: ac.signal });
+      ac.abort();
+      await assert.rejects(aborted, { code: TransportErrorCode.ABORTED });
+      // One still waiting when the server is back goes then, and gathers its reply.
+      const waiting = client.gather(`${root}.broadcast`, enc('waiting'), { timeoutMs: 60_000, expect: 1 });
+      await relay.restore();
+      await waitStatus(client, 'connected', 60_000);
+      assert.equal((await within(waiting, 30_000, 'the gathering that waited out the outage was not sent')).length, 1);
+      assert.equal(client.stats().expired, 2);
+      assert.equal(client.stats().pending, 0);
+      // Sent after the outbox on the same connection: a stale gathering would have run before it.
+      assert.equal((await client.gather(`${root}.broadcast`, enc('fresh'), { timeoutMs: 10_000, expect: 1 })).length, 1);
+      assert.deepEqual(executed.items, ['warm-up', 'waiting', 'fresh']);
+    });
+  });
+
   run('a request its requester gave up on while the server was away is not run when the server is back', async (ctx) => {
     const { root } = ctx;
     const [client] = await ctx.drivers(1);
