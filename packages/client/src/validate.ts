@@ -5,11 +5,12 @@
  * cannot encode would escape as a bare TypeError.
  */
 import { encodeUtf8, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId } from '@fsbus/contract';
+import { MAX_TIMER_MS } from '@fsbus/esl';
 import type { ReplayFrom } from '@fsbus/transport';
 import { ClientError, ClientErrorCode } from './errors.js';
 
 /** Node's timers cannot wait longer (a longer delay fires at once, with a warning). */
-export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+export const MAX_TIMEOUT_MS = MAX_TIMER_MS;
 
 /** `value` unless it is not a delay a timer can keep: finite, > 0, at most MAX_TIMEOUT_MS. */
 export function timeoutOption(value: number | undefined, name: string): number | undefined {

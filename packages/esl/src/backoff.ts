@@ -25,7 +25,7 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}, rand
   return Math.max(0, Math.min(o.maxDelayMs, Math.round(delay)));
 }
 
-/** setTimeout's largest delay; a longer one would fire at once. */
+/** setTimeout's largest delay (2^31 - 1 ms); a longer one fires at once, with a TimeoutOverflowWarning. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**

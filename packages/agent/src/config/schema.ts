@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_NODE_ID_LENGTH, prefixProblem } from '@fsbus/contract';
-import { DEFAULT_LIVENESS_MS, DEFAULT_MAX_PENDING, isEventName } from '@fsbus/esl';
+import { DEFAULT_LIVENESS_MS, DEFAULT_MAX_PENDING, isEventName, MAX_TIMER_MS } from '@fsbus/esl';
 import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
 import { DEFAULT_MAX_WATCHES } from '../commands/execute-completions.js';
 
@@ -23,8 +23,6 @@ const whole = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
     .union([z.number(), z.string().regex(/^\s*\d+\s*$/).transform(Number)], { error: 'expected a whole number' })
     .pipe(z.number().int().min(min).max(max));
-/** Node's timers take at most 2^31 - 1 ms: a longer one fires at once (with a TimeoutOverflowWarning). */
-const MAX_TIMER_MS = 2_147_483_647;
 const port = whole(0, 65535);
 /** Milliseconds a timer waits. */
 const ms = whole(1, MAX_TIMER_MS);

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { connect, type EventStream, type FsbusClient } from '@fsbus/client';
+import { MAX_TIMER_MS } from '@fsbus/esl';
 import { Simulator } from '@fsbus/sim';
 import type { CliCommand, CliIo } from '../command.js';
 import { launchNatsServer, type RunningNats } from '../brokers/nats-server.js';
@@ -50,7 +51,7 @@ const DEMO_OPTIONS = {
 } as const;
 
 /** The longest --duration: a timer cannot wait longer than 2^31-1 ms (a longer one fires at once). */
-export const MAX_DURATION_S = Math.floor((2 ** 31 - 1) / 1000);
+export const MAX_DURATION_S = Math.floor(MAX_TIMER_MS / 1000);
 
 function parse(argv: readonly string[]): DemoOptions | 'help' {
   const { values } = parseArgs({
