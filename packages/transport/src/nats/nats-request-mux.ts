@@ -48,7 +48,7 @@ interface Pending {
   /** `request to <subject>` or `gather on <subject>`, for its errors. */
   what: string;
   timeoutMs: number;
-  /** performance.now() after which the request fails with TIMEOUT. */
+  /** performance.now() after which the request fails with TIMEOUT (a gathering ends with what came). */
   deadline: number;
   cleanup: (() => void) | undefined;
   /** What was sent (or waits in the outbox), marked settled with the request. */
@@ -87,18 +87,19 @@ export class RequestMux {
   }
 
   request(subject: string, data: Uint8Array, options: MuxRequestOptions): Promise<Msg> {
-    return new Promise<Msg>((resolve, reject) => this.#ask(`request to ${subject}`, subject, data, options, reject, resolve, undefined));
+    return new Promise<Msg>((resolve, reject) => this.#ask(`request to ${subject}`, subject, data, options, { resolve, gathering: undefined, reject }));
   }
 
   /** Every reply to one request until `expect` of them or the timeout (then what came, maybe none). */
   gather(subject: string, data: Uint8Array, options: MuxGatherOptions): Promise<Msg[]> {
     return new Promise<Msg[]>((resolve, reject) => {
       const gathering: Gathering = { replies: [], expect: options.expect ?? Number.POSITIVE_INFINITY, resolve };
-      this.#ask(`gather on ${subject}`, subject, data, options, reject, undefined, gathering);
+      this.#ask(`gather on ${subject}`, subject, data, options, { resolve: undefined, gathering, reject });
     });
   }
 
-  #ask(what: string, subject: string, data: Uint8Array, options: MuxRequestOptions, reject: (err: Error) => void, resolve: Pending['resolve'], gathering: Gathering | undefined): void {
+  #ask(what: string, subject: string, data: Uint8Array, options: MuxRequestOptions, settle: Pick<Pending, 'resolve' | 'gathering' | 'reject'>): void {
+    const { reject } = settle;
     const signal = options.signal;
     if (signal?.aborted === true) return reject(abortedError(what, signal));
     if (this.#closed) return reject(new TransportError(TransportErrorCode.CLOSED, `${what}: the connection is closed`));
@@ -111,7 +112,7 @@ export class RequestMux {
     const token = (++this.#seq).toString(36);
     const deadline = performance.now() + options.timeoutMs;
     const item: NatsOutboxItem = { kind: 'request', subject, data, headers: options.headers, natsHeaders, replyTo: `${this.#prefix}.${token}`, deadline };
-    const pending: Pending = { resolve, gathering, reject, subject, what, timeoutMs: options.timeoutMs, deadline, cleanup: undefined, item };
+    const pending: Pending = { ...settle, subject, what, timeoutMs: options.timeoutMs, deadline, cleanup: undefined, item };
     if (signal !== undefined) {
       const onAbort = (): void => this.#fail(token, abortedError(what, signal));
       signal.addEventListener('abort', onAbort, { once: true });
@@ -136,17 +137,17 @@ export class RequestMux {
   #onReply(err: Error | null, msg: Msg): void {
     if (err !== null) return; // a subscription error (permissions) surfaces as each request's timeout
     const token = msg.subject.slice(this.#prefix.length + 1);
-    const gathering = this.#pending.get(token)?.gathering;
+    const pending = this.#pending.get(token);
+    if (pending === undefined) return; // late: timed out or aborted already
+    const gathering = pending.gathering;
     if (gathering !== undefined) {
-      // No responders (the server says so before any reply) ends the gathering with none.
-      if (isNoRespondersReply(msg)) this.#take(token);
-      else if (gathering.replies.push(msg) < gathering.expect) return;
-      else this.#take(token);
+      // Ends at `expect` replies; no responders (the server says so before any reply) ends it with none.
+      if (!isNoRespondersReply(msg) && gathering.replies.push(msg) < gathering.expect) return;
+      this.#take(token);
       gathering.resolve(gathering.replies);
       return;
     }
-    const pending = this.#take(token);
-    if (pending === undefined) return; // late: timed out or aborted already
+    this.#take(token);
     if (isNoRespondersReply(msg)) pending.reject(new TransportError(TransportErrorCode.NO_RESPONDERS, `no responders on ${pending.subject}`));
     else pending.resolve?.(msg);
   }
