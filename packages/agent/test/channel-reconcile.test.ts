@@ -12,7 +12,7 @@ import type { Driver } from '@fsbus/transport';
 import { startRig } from './call-control-harness.js';
 import { dec, until } from './support/cluster.js';
 import { FakeFreeSwitch, type FakeConnection } from './support/fake-freeswitch.js';
-import { linesOf, withAgent, type Rig } from './support/fault-rig.js';
+import { linesOf, listening, withAgent, type Rig } from './support/fault-rig.js';
 
 const counters = (agent: Agent) => agent.status()['counters'] as Record<string, number>;
 const parkedNow = (agent: Agent) => agent.park.status()['parked_now'];
@@ -116,7 +116,7 @@ void test('a failed channel list forgets nothing; a channel tracked after the lo
     return lists.length === 1 ? '-ERR no way\n' : null;
   };
   // Two command connections: a held list must not hold up the sendmsg of a new execute_app.
-  await withAgent({ port: await fs.listen(), stop: () => fs.close() }, { config: { esl: { pool_size: 2 } } }, async (rig) => {
+  await withAgent(await listening(fs), { config: { esl: { pool_size: 2 } } }, async (rig) => {
     const { agent } = rig;
     const gone = collect(rig.client, 'done.gone');
     const fresh = collect(rig.client, 'done.new');
@@ -185,7 +185,7 @@ void test('a watch begun while events were down, whose channel ended unseen, is 
     }
     return undefined;
   };
-  await withAgent({ port: await fs.listen(), stop: () => fs.close() }, {}, async (rig) => {
+  await withAgent(await listening(fs), {}, async (rig) => {
     const { agent } = rig;
     const told = collect(rig.client, 'done.new');
     await rig.client.flush();
@@ -215,7 +215,7 @@ void test('a watch begun while events were down, whose channel ended unseen, is 
 
 void test('a CHANNEL_DESTROY before the completion tells forward_to too', async () => {
   const fs = new FakeFreeSwitch();
-  await withAgent({ port: await fs.listen(), stop: () => fs.close() }, {}, async (rig) => {
+  await withAgent(await listening(fs), {}, async (rig) => {
     const box = collect(rig.client, 'done.hup');
     await rig.client.flush();
     const r = await rig.request(JSON.stringify({ command: 'execute_app', uuid: 'chan-hup', app: 'playback', args: 'x.wav', forward_to: 'done.hup' }));

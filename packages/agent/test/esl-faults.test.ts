@@ -10,7 +10,7 @@ import { dec, until } from './support/cluster.js';
 import { FakeFreeSwitch, type FakeConnection } from './support/fake-freeswitch.js';
 import { EslTooLargeError, LIVENESS_PROBE } from '@fsbus/esl';
 import { eslFailure } from '../src/commands/esl-failure.js';
-import { linesOf, nextMessage, occurrences, withAgent, type EslPeer, type Rig } from './support/fault-rig.js';
+import { linesOf, listening, nextMessage, occurrences, withAgent, type EslPeer, type Rig } from './support/fault-rig.js';
 import { httpGet } from './support/http-get.js';
 
 const AUTH_LINE = 'FreeSWITCH refused the ESL password (FSBUS_ESL_PASSWORD), retrying';
@@ -24,11 +24,6 @@ async function refusingSimulator(): Promise<{ sim: Simulator; peer: EslPeer }> {
   const { port } = await sim.start();
   sim.control.refuseAuth(true);
   return { sim, peer: { port, stop: () => sim.stop() } };
-}
-
-/** `fs` listening, as the agent's peer. */
-async function listening(fs: FakeFreeSwitch): Promise<EslPeer> {
-  return { port: await fs.listen(), stop: () => fs.close() };
 }
 
 async function readyzReason(rig: Rig): Promise<{ status: number; reason: string | undefined }> {

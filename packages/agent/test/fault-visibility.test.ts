@@ -6,10 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecuteCompletions } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
-import { processTempDir, spawnUntil, startNatsServer, stopChild } from '@fsbus/testkit';
+import { processTempDir, spawnUntil, stopChild } from '@fsbus/testkit';
 import { FakeFreeSwitch, type FakeConnection } from './support/fake-freeswitch.js';
 import { dec, emitCustom, eslTo, until } from './support/cluster.js';
-import { linesOf, nextMessage, occurrences, startAgent, type Rig } from './support/fault-rig.js';
+import { linesOf, listening, nextMessage, occurrences, startAgent, withAgent, type Rig } from './support/fault-rig.js';
 import { httpGet } from './support/http-get.js';
 
 void test('publishes the broker refuses (NATS permissions) are counted and logged once per burst, not hidden', async () => {
@@ -65,10 +65,7 @@ void test('publishes the broker refuses (NATS permissions) are counted and logge
 
 void test('undecodable events from FreeSWITCH are counted in agent.status and /metrics, logged once per burst', async () => {
   const fs = new FakeFreeSwitch();
-  const nats = await startNatsServer();
-  let rig: Rig | undefined;
-  try {
-    rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url });
+  await withAgent(await listening(fs), {}, async (rig) => {
     const good = nextMessage(rig.client, 'freeswitch.events.>', () => true);
     await rig.client.flush();
     fs.sendJsonEvent('{"Event-Name":"CHANNEL_CREATE", broken');
@@ -85,25 +82,18 @@ void test('undecodable events from FreeSWITCH are counted in agent.status and /m
     const lines = linesOf(rig.logs, 'protocol error');
     assert.ok(lines.length >= 1 && lines.length < 5, `${lines.length} log lines for 5 bad events`);
     assert.equal(linesOf(rig.logs, 'esl error').length, 0, 'each one logged a second time');
-  } finally {
-    await rig?.stop();
-    await fs.close();
-    await nats.stop();
-  }
+  });
 });
 
 void test('an execute_app completion watch dropped from the full table is counted and logged', async () => {
   const fs = new FakeFreeSwitch();
-  const nats = await startNatsServer();
-  let rig: Rig | undefined;
-  try {
-    rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url });
+  await withAgent(await listening(fs), {}, async (rig) => {
     const apps: string[] = [];
     const total = 10_001; // DEFAULT_MAX_WATCHES + 1
     for (let i = 0; i < total; i += 50) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(50, total - i) }, (_, j) =>
-          rig!.request(JSON.stringify({ command: 'execute_app', uuid: `chan-${i + j}`, app: 'playback', args: 'long.wav', forward_to: `done.${i + j}` })),
+          rig.request(JSON.stringify({ command: 'execute_app', uuid: `chan-${i + j}`, app: 'playback', args: 'long.wav', forward_to: `done.${i + j}` })),
         ),
       );
       for (const r of batch) {
@@ -121,11 +111,7 @@ void test('an execute_app completion watch dropped from the full table is counte
     assert.equal(line?.['level'], 40);
     assert.equal(line['application_uuid'], apps[0], 'the line names the dropped watch');
     assert.equal(line['channel'], 'chan-0');
-  } finally {
-    await rig?.stop();
-    await fs.close();
-    await nats.stop();
-  }
+  });
 });
 
 void test('ExecuteCompletions reports each watch it drops', () => {
@@ -151,10 +137,7 @@ void test('a refused event subscription is retried; /readyz stays 503 with the r
     }
     return '+OK event listener enabled json';
   };
-  const nats = await startNatsServer();
-  let rig: Rig | undefined;
-  try {
-    rig = await startAgent({ eslPort: await fs.listen(), brokerUrl: nats.url, waitReady: false });
+  await withAgent(await listening(fs), { waitReady: false }, async (rig) => {
     const { agent } = rig;
     await fs.until(() => held !== undefined, 'the subscription asked again');
     assert.equal(agent.ready, false);
@@ -190,9 +173,5 @@ void test('a refused event subscription is retried; /readyz stays 503 with the r
     await rig.client.flush();
     fs.sendJsonEvent(JSON.stringify({ 'Event-Name': 'CHANNEL_CREATE', 'Event-Date-Timestamp': String(Date.now() * 1000), 'Unique-ID': 'two' }));
     await second;
-  } finally {
-    await rig?.stop();
-    await fs.close();
-    await nats.stop();
-  }
+  });
 });

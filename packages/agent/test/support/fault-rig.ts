@@ -9,6 +9,7 @@ import { Agent, loadConfig, type AgentConfigInput } from '@fsbus/agent';
 import { decodeReply, type ReplyEnvelope } from '@fsbus/contract';
 import { createDriver, type Driver, type InboundMessage } from '@fsbus/transport';
 import { startNatsServer } from '@fsbus/testkit';
+import type { FakeFreeSwitch } from './fake-freeswitch.js';
 import { enc, until } from './cluster.js';
 import { httpGet } from './http-get.js';
 
@@ -81,6 +82,11 @@ export async function startAgent(opts: RigOptions): Promise<Rig> {
 export interface EslPeer {
   port: number;
   stop(): Promise<void>;
+}
+
+/** `fs` listening, as the agent's peer. */
+export async function listening(fs: FakeFreeSwitch): Promise<EslPeer> {
+  return { port: await fs.listen(), stop: () => fs.close() };
 }
 
 /**
