@@ -164,7 +164,7 @@ export interface Driver {
   connect(): Promise<void>;
   /** Stops subscriptions, flushes what it can, closes. Idempotent. */
   close(): Promise<void>;
-  /** Best effort: sent now, buffered (broker away, bounded buffer), or dropped (buffer full). */
+  /** Best effort: sent now, buffered (broker away, or on NATS not keeping up: bounded buffer), or dropped (buffer full). */
   publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome;
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription;
   serve(lane: Lane, handler: ServeHandler): Subscription;

@@ -177,6 +177,15 @@ export abstract class DriverCore implements Driver {
     return isCommandSubject(subject, this.options.namespace ?? DEFAULT_NAMESPACE);
   }
 
+  /**
+   * Connected, but what is published now must wait in the outbox behind what already does (NATS:
+   * the server has not confirmed reading enough of what was written, see nats/write-window.ts).
+   * The driver sends the outbox (`flushOutbox`) once that is over.
+   */
+  protected holding(): boolean {
+    return false;
+  }
+
   /** Sent now when connected, else into the bounded outbox (flushed in order on reconnect). */
   protected send(item: OutboxItem): PublishOutcome {
     if (this.#status === 'closed') {
@@ -187,7 +196,7 @@ export abstract class DriverCore implements Driver {
       this.outbox.expired++;
       return 'dropped';
     }
-    if (this.#status !== 'connected') return this.outbox.push(item) ? 'buffered' : 'dropped';
+    if (this.#status !== 'connected' || this.holding()) return this.outbox.push(item) ? 'buffered' : 'dropped';
     try {
       this.rawSend(item);
       this.published++;

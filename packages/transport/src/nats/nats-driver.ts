@@ -13,7 +13,13 @@ import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
 import { RequestMux, type NatsOutboxItem } from './nats-request-mux.js';
 import { controlLineProblem, drainSub, toInbound, toNatsHeaders } from './nats-util.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
+import { WriteWindow } from './write-window.js';
+import { DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
+
+/** The least unconfirmed bytes a connection may have (else the outbox's byte bound, bufferBytes). */
+const MIN_WRITE_WINDOW_BYTES = 1024 * 1024;
+/** What a message costs on the wire beyond its subject and payload (PUB line, sizes, CRLFs), roughly. */
+const PUB_OVERHEAD_BYTES = 24;
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -48,6 +54,12 @@ class NatsDriver extends DriverCore {
   #nc: NatsConnection | undefined;
   /** Request/reply without nats.js's per-request error objects (see nats-request-mux.ts). */
   #requests: RequestMux | undefined;
+  /** What the server has not confirmed reading yet; past its limit, publishes wait in the outbox. */
+  readonly #window = new WriteWindow(
+    Math.max(this.options.bufferBytes ?? DEFAULT_BUFFER_BYTES, MIN_WRITE_WINDOW_BYTES),
+    () => this.#conn().flush(),
+    () => this.#release(),
+  );
 
   async connect(): Promise<void> {
     if (this.#nc !== undefined) return;
@@ -80,6 +92,7 @@ class NatsDriver extends DriverCore {
           break;
         case 'reconnect': {
           this.reconnects++;
+          this.#window.reset();
           // nats.js has re-sent the subscriptions; once the server answers a PING it has them all,
           // and only then is 'connected' true to its word (a request sent on it finds the lanes).
           const server = s.server;
@@ -120,6 +133,16 @@ class NatsDriver extends DriverCore {
     return this.#nc;
   }
 
+  /** Held messages keep their place: nothing overtakes them while any waits. */
+  protected override holding(): boolean {
+    return this.outbox.size > 0 || this.#window.full;
+  }
+
+  /** The server confirmed enough: what was held goes out, in order (it may fill the window again). */
+  #release(): void {
+    if (this.status === 'connected' && this.outbox.size > 0 && !this.#window.full) this.flushOutbox();
+  }
+
   /**
    * nats.js buffers by itself while reconnecting; it throws only for what can never be sent (bad
    * subject, payload over the server's max, closed): DriverCore then drops and counts it.
@@ -134,6 +157,7 @@ class NatsDriver extends DriverCore {
     else if (item.headers !== undefined) opts.headers = toNatsHeaders(item.headers);
     if (item.replyTo !== undefined) opts.reply = item.replyTo;
     this.#nc!.publish(item.subject, item.data, opts);
+    this.#window.wrote(item.data.byteLength + item.subject.length + PUB_OVERHEAD_BYTES);
   }
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
@@ -215,16 +239,25 @@ class NatsDriver extends DriverCore {
 
   async flush(): Promise<void> {
     this.assertFlushable();
-    if (this.#nc === undefined || this.status !== 'connected') return;
-    // nats.js fails a flush whose connection went ('connection disconnected') before that status arrives.
-    await this.whileConnected(this.#nc.flush()).catch((err: unknown) => {
+    const nc = this.#nc;
+    if (nc === undefined || this.status !== 'connected') return;
+    // What the window held goes out as the server confirms what came before it: every message held
+    // when flush() was called must have left the outbox (sent, or dropped for room) before the
+    // final PING. nats.js fails a flush whose connection went before that status arrives.
+    const heldBefore = this.outbox.buffered;
+    try {
+      while (this.outbox.buffered - this.outbox.size < heldBefore) await this.whileConnected(this.#window.confirm());
+      await this.whileConnected(nc.flush());
+    } catch (err) {
       throw err instanceof TransportError ? err : this.lostDuringFlush(err);
-    });
+    }
   }
 
   async close(): Promise<void> {
     if (this.status === 'closed') return;
     const nc = this.#nc;
+    // Held by the window, not by an outage: the goodbye (drain) takes them too.
+    if (this.status === 'connected' && this.outbox.size > 0) this.flushOutbox();
     this.markClosed();
     this.#requests?.close();
     if (nc !== undefined && !nc.isClosed()) {

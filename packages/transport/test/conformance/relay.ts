@@ -4,7 +4,8 @@
  * `restore()` listens again on the same port. `idle()` waits until no client socket is open,
  * `accepting(n)` until the n-th client connection was accepted.
  * `holdAnswers()` stops passing the broker's bytes to the clients (a link that dies one way
- * first): what the broker answers until the next cut() never arrives. `stall()` stops both ways.
+ * first): what the broker answers until the next cut() never arrives. `stall()` stops both ways
+ * (`resume()` lets them pass again).
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
@@ -22,6 +23,8 @@ export interface Relay {
   holdAnswers(): void;
   /** Nothing passes either way any more on the open connections (a link that hangs; cut() then drops them). */
   stall(): void;
+  /** After stall(): both ways pass again, what waited first. */
+  resume(): void;
   /** Resolves once every client connection is closed; the bound only fails the test. */
   idle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -106,6 +109,12 @@ export async function startRelay(targetPort: number): Promise<Relay> {
         client.unpipe(upstream);
         upstream.pause();
         client.pause();
+      }
+    },
+    resume() {
+      for (const [client, upstream] of upstreams) {
+        client.pipe(upstream);
+        upstream.pipe(client);
       }
     },
     idle(timeoutMs = 15_000) {
