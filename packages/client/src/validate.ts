@@ -9,14 +9,11 @@ import { MAX_TIMER_MS } from '@fsbus/esl';
 import type { ReplayFrom } from '@fsbus/transport';
 import { ClientError, ClientErrorCode } from './errors.js';
 
-/** Node's timers cannot wait longer (a longer delay fires at once, with a warning). */
-export const MAX_TIMEOUT_MS = MAX_TIMER_MS;
-
-/** `value` unless it is not a delay a timer can keep: finite, > 0, at most MAX_TIMEOUT_MS. */
+/** `value` unless it is not a delay a timer can keep: finite, > 0, at most MAX_TIMER_MS. */
 export function timeoutOption(value: number | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
-    throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `${name} must be a number of milliseconds > 0 and <= ${MAX_TIMEOUT_MS}, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `${name} must be a number of milliseconds > 0 and <= ${MAX_TIMER_MS}, got ${String(value)}`);
   }
   return value;
 }

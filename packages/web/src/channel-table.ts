@@ -3,7 +3,7 @@
  * node appears or the bus comes back, from its `show channels as json` (what was missed).
  */
 import type { EventPayload } from '@fsbus/contract';
-import type { ChannelView } from './protocol.js';
+import type { ChannelView, TableView } from './protocol.js';
 
 /**
  * Channels kept at most (bounded like every buffer here); past it the oldest row is dropped and
@@ -48,6 +48,11 @@ export class ChannelTable {
   /** Live channels dropped so far because the table was full. */
   get evicted(): number {
     return this.#evicted;
+  }
+
+  /** What the page shows of the table itself: its bound and what it dropped. */
+  view(): TableView {
+    return { max: this.#max, evicted: this.#evicted };
   }
 
   list(): ChannelView[] {

@@ -137,7 +137,7 @@ export class Dashboard {
       bus_reconnects: this.#bus.reconnects,
       nodes: [...this.#nodes.values()].map(publicNode),
       channels: this.#channels.list(),
-      table: { max: this.#channels.max, evicted: this.#channels.evicted },
+      table: this.#channels.view(),
       events: this.#events.recent(this.#o.snapshotEvents),
       rates: this.#rates.points(),
       now: Date.now(),
@@ -336,7 +336,7 @@ export class Dashboard {
   /** Warns once when the full table starts dropping its oldest channels, again only after it had room. */
   #checkEvictions(): void {
     const evicted = this.#channels.evicted;
-    if (evicted > this.#evictedSeen) this.#pending.table = { max: this.#channels.max, evicted };
+    if (evicted > this.#evictedSeen) this.#pending.table = this.#channels.view();
     if (evicted > this.#evictedSeen && !this.#evictionWarned) {
       this.#evictionWarned = true;
       this.#o.warn(`dashboard: more than ${this.#channels.max} live channels: the oldest are dropped from the table (${evicted} so far)`);

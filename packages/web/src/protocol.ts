@@ -91,13 +91,13 @@ export interface RatePoint {
   events: number;
 }
 
-/** The first message of every stream connection: everything the page needs to draw. */
 /** The channel table's bound, and the live channels dropped so far because it was full. */
 export interface TableView {
   max: number;
   evicted: number;
 }
 
+/** The first message of every stream connection: everything the page needs to draw. */
 export interface Snapshot {
   bus: BusState;
   bus_reconnects: number;
