@@ -4,6 +4,14 @@
 export const DEFAULT_BUFFER_MESSAGES = 10_000;
 /** Outgoing buffer, in bytes (nats.c's ReconnectBufSize, which mod_event_agent used). @default 8 MiB */
 export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024;
+/**
+ * How far a driver writes ahead of what its broker confirmed (NATS: a PONG; AMQP: publisher
+ * confirms) before it holds what follows in the outbox: `bufferBytes`, at least the driver's `floor`
+ * (what its broker may leave unconfirmed at full speed).
+ */
+export function writeWindowBytes(bufferBytes: number | undefined, floor: number): number {
+  return Math.max(bufferBytes ?? DEFAULT_BUFFER_BYTES, floor);
+}
 /** @default 5000 */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 /** First-connect timeout. @default 5000 */

@@ -64,6 +64,23 @@ export class Outbox {
 
   /** Adds an item; returns false when the item itself could not be kept. */
   push(item: OutboxItem): boolean {
+    if (!this.#add(item)) return false;
+    this.buffered++;
+    return true;
+  }
+
+  /**
+   * Puts `items` back in front of everything held, in their order: messages older than those (a
+   * dead channel's unconfirmed publishes, sent again). Over the bound the oldest go, counted.
+   */
+  putBack(items: readonly OutboxItem[]): void {
+    if (items.length === 0) return;
+    const held = this.drain();
+    for (const item of items) this.push(item);
+    for (const item of held) this.#add(item);
+  }
+
+  #add(item: OutboxItem): boolean {
     const len = item.data.byteLength;
     if (this.#maxMessages === 0 || len > this.#maxBytes) {
       this.dropped++;
@@ -72,7 +89,6 @@ export class Outbox {
     while (this.size >= this.#maxMessages || this.#bytes + len > this.#maxBytes) this.#dropOldest();
     this.#items.push(item);
     this.#bytes += len;
-    this.buffered++;
     return true;
   }
 

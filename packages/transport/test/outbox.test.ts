@@ -38,6 +38,18 @@ void test('many drops keep the order and compact', () => {
   assert.equal(box.dropped, 4991);
 });
 
+void test('putBack: older messages go in front of those held, in order; over the bound the oldest go, counted', () => {
+  const box = new Outbox(4, 1 << 20);
+  box.push(item(3));
+  box.push(item(4));
+  box.putBack([item(0), item(1), item(2)]);
+  assert.deepEqual(box.drain().map((x) => x.subject), ['s.1', 's.2', 's.3', 's.4']);
+  assert.equal(box.dropped, 1);
+  assert.equal(box.buffered, 5);
+  box.putBack([]);
+  assert.equal(box.size, 0);
+});
+
 void test('takeLive leaves out requests nobody waits for (settled or past their deadline) and counts them as expired', () => {
   const box = new Outbox(10, 1 << 20);
   const now = performance.now();

@@ -14,7 +14,7 @@ import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
 import { RequestMux, type NatsOutboxItem } from './nats-request-mux.js';
 import { controlLineProblem, drainSub, toInbound, toNatsHeaders } from './nats-util.js';
 import { WriteWindow } from './write-window.js';
-import { DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, writeWindowBytes } from '../defaults.js';
 
 /** The least unconfirmed bytes a connection may have (else the outbox's byte bound, bufferBytes). */
 const MIN_WRITE_WINDOW_BYTES = 1024 * 1024;
@@ -56,7 +56,7 @@ class NatsDriver extends DriverCore {
   #requests: RequestMux | undefined;
   /** What the server has not confirmed reading yet; past its limit, publishes wait in the outbox. */
   readonly #window = new WriteWindow(
-    Math.max(this.options.bufferBytes ?? DEFAULT_BUFFER_BYTES, MIN_WRITE_WINDOW_BYTES),
+    writeWindowBytes(this.options.bufferBytes, MIN_WRITE_WINDOW_BYTES),
     () => this.#conn().flush(),
     () => this.#release(),
   );

@@ -3,21 +3,25 @@
  * subject as routing key. Competing lanes are one shared queue named after the lane; other lanes
  * and subscriptions get a queue of their own per server. Requests use RabbitMQ's direct reply-to
  * (`amq.rabbitmq.reply-to`) + `correlation_id`, published `mandatory` so an unroutable request is
- * returned (no responders). Publisher confirms back `flush()`. amqplib does not reconnect: this
- * driver does, with jittered backoff over the URL list, re-declaring its queues and consumers
+ * returned (no responders). Publisher confirms back `flush()` and bound how far the driver writes
+ * ahead of the broker (publish-confirms.ts). amqplib does not reconnect: this driver does, with
+ * jittered backoff over the URL list, setting its queues and consumers up again (amqp-consumers.ts)
  * before the bounded outbox is flushed. Durable streams are stream queues (amqp-streams.ts).
  */
 import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
-import { LogThrottle } from '@fsbus/esl';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
 import { connectError } from '../driver-core.js';
 import { assertPattern } from '../../subject-pattern.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DriverStats, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
-import { runsOnArrival, type OutboxItem } from '../../outbox.js';
+import type { OutboxItem } from '../../outbox.js';
+import { writeWindowBytes } from '../../defaults.js';
 import { closeAmqp } from './amqp-close.js';
 import { amqpSocketOptions, amqpUrl, bindingKey, withTlsScheme } from './amqp-options.js';
 import { ensureAmqpStream, StreamConsumer } from './amqp-streams.js';
+import { AmqpConsumers } from './amqp-consumers.js';
+import { assertRoutingKey, ConsumerRefused, toInbound } from './amqp-wire.js';
+import { MIN_AMQP_WINDOW_BYTES, PublishConfirms } from './publish-confirms.js';
 
 /** RabbitMQ's direct reply-to pseudo-queue. */
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -35,15 +39,6 @@ const CAPABILITIES: DriverCapabilities = {
   scatterGather: true,
 };
 
-/** A queue + binding + consumer, re-created on every (re)connect. */
-interface Consumer {
-  /** Named shared queue (competing), or undefined for a server-named exclusive queue. */
-  queue: string | undefined;
-  binding: string;
-  onMessage(msg: ConsumeMessage): void;
-  tag?: string | undefined;
-}
-
 export function createAmqpDriver(options: DriverOptions): AmqpDriver {
   return new AmqpDriver(options);
 }
@@ -53,7 +48,7 @@ export class AmqpDriver extends BaseDriver {
   readonly capabilities = CAPABILITIES;
   readonly #exchange: string;
   readonly #urls: string[];
-  readonly #consumers = new Set<Consumer>();
+  readonly #consumers: AmqpConsumers;
   readonly #streamConsumers = new Set<StreamConsumer>();
   #conn: ChannelModel | undefined;
   #ch: ConfirmChannel | undefined;
@@ -63,11 +58,13 @@ export class AmqpDriver extends BaseDriver {
    * when it settles, its payload with it.
    */
   readonly #awaitingReplies = new Set<OutboxItem>();
-  /** Unconfirmed publishes dropped in this tick, logged as one batch. */
-  #unconfirmedDrops = 0;
-  readonly #unconfirmedLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), 'publishes not confirmed by the broker, dropped');
-  /** Serialises channel operations (declare, bind, consume, cancel); flush() waits for it. */
-  #chain: Promise<void> = Promise.resolve();
+  readonly #confirms = new PublishConfirms(writeWindowBytes(this.options.bufferBytes, MIN_AMQP_WINDOW_BYTES), {
+    outbox: this.outbox,
+    closed: () => this.status === 'closed',
+    unpublished: () => this.published--,
+    room: () => this.#release(),
+    warn: (fields, msg) => this.options.logger?.warn(fields, msg),
+  });
   #urlIndex = 0;
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -77,6 +74,7 @@ export class AmqpDriver extends BaseDriver {
     super(options);
     this.#exchange = options.namespace ?? DEFAULT_AMQP_EXCHANGE;
     this.#urls = urlList(options.urls);
+    this.#consumers = new AmqpConsumers(this.#exchange, (error) => this.emit({ type: 'error', error }));
   }
 
   protected replyAddress(): string {
@@ -151,30 +149,10 @@ export class AmqpDriver extends BaseDriver {
     await ch.consume(DIRECT_REPLY_TO, (msg) => {
       if (msg !== null) this.deliverReply(msg.properties.correlationId as string | undefined, toInbound(msg));
     }, { noAck: true });
-    // Until #ch is set, subscribe()/unsubscribe() only change #consumers (their queued channel
-    // operation finds no channel): so consumers are taken from it one by one, those added while
-    // this runs included, and those removed meanwhile are cancelled after it.
-    const attached = new Set<Consumer>();
-    for (let c = this.#nextUnattached(attached); c !== undefined; c = this.#nextUnattached(attached)) {
-      attached.add(c);
-      try {
-        await this.#attach(ch, c);
-      } catch (err) {
-        // The broker's lasting refusal (a queue declared elsewhere with other arguments; no
-        // permission) or one that never reached it: the same on every reconnect. Reported and
-        // dropped, so the other lanes are served; a lost connection or a passing error is retried.
-        const refusal = isBrokerRefusal(err);
-        if (chClosed && !refusal) throw err;
-        this.#consumers.delete(c);
-        this.emit({ type: 'error', error: new TransportError(TransportErrorCode.BROKER, `cannot restore the binding ${c.binding}, dropped: ${(err as Error).message}`, { cause: err }) });
-        // The refusal closed the channel: set up again on a new one.
-        if (chClosed) throw new ConsumerRefused(c.binding, { cause: err });
-      }
-    }
-    for (const c of attached) if (!this.#consumers.has(c) && c.tag !== undefined) await ch.cancel(c.tag);
+    await this.#consumers.restore(ch, () => chClosed);
     this.#conn = conn;
     this.#ch = ch;
-    this.#chain = Promise.resolve();
+    this.#confirms.newChannel();
     // Once set up: a channel error (e.g. a refused declare) or a lost connection both reconnect.
     ch.on('close', () => {
       if (this.#ch !== ch) return;
@@ -188,26 +166,11 @@ export class AmqpDriver extends BaseDriver {
     for (const s of this.#streamConsumers) await s.attach(conn).catch((err: unknown) => this.emit({ type: 'error', error: err as Error }));
   }
 
-  #nextUnattached(attached: ReadonlySet<Consumer>): Consumer | undefined {
-    for (const c of this.#consumers) if (!attached.has(c)) return c;
-    return undefined;
-  }
-
-  async #attach(ch: ConfirmChannel, c: Consumer): Promise<void> {
-    const q = c.queue === undefined
-      ? await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false })
-      : await ch.assertQueue(c.queue, { durable: false, autoDelete: true });
-    await ch.bindQueue(q.queue, this.#exchange, c.binding);
-    const { consumerTag } = await ch.consume(q.queue, (msg) => {
-      if (msg !== null) c.onMessage(msg);
-    }, { noAck: true });
-    c.tag = consumerTag;
-  }
-
   #lost(conn: ChannelModel): void {
     if (this.#conn !== conn) return;
     this.#conn = undefined;
     this.#ch = undefined;
+    this.#consumers.detach();
     for (const s of this.#streamConsumers) s.detach();
     const awaiting = [...this.#awaitingReplies];
     this.#awaitingReplies.clear();
@@ -252,17 +215,14 @@ export class AmqpDriver extends BaseDriver {
     }, backoffMs(this.#attempt++));
   }
 
-  /** Runs a channel operation after the ones before it; errors are reported, not thrown. */
-  #enqueue(op: (ch: ConfirmChannel) => Promise<void>): void {
-    this.#chain = this.#chain.then(async () => {
-      const ch = this.#ch;
-      if (ch === undefined) return; // re-done by #prepare on reconnect
-      try {
-        await op(ch);
-      } catch (err) {
-        this.emit({ type: 'error', error: err as Error });
-      }
-    });
+  /** Held messages keep their place: nothing overtakes them while any waits. */
+  protected override holding(): boolean {
+    return this.outbox.size > 0 || this.#confirms.full;
+  }
+
+  /** The broker confirmed enough: what was held goes out, in order (it may fill the window again). */
+  #release(): void {
+    if (this.outbox.size > 0 && this.status === 'connected' && !this.#confirms.full) this.flushOutbox();
   }
 
   protected rawSend(item: OutboxItem): void {
@@ -273,7 +233,7 @@ export class AmqpDriver extends BaseDriver {
     if (item.headers !== undefined) props['headers'] = { ...item.headers };
     if (item.correlationId !== undefined) props['correlationId'] = item.correlationId;
     if (item.kind === 'reply') {
-      ch.publish('', item.subject, content, props, (err: unknown) => this.#confirmed(item, err));
+      ch.publish('', item.subject, content, props, this.#confirms.track(item));
       return;
     }
     assertRoutingKey(item.subject);
@@ -284,37 +244,10 @@ export class AmqpDriver extends BaseDriver {
     }
     // A command is worth running only while its requester still waits: the time left, not the timeout.
     if (item.deadline !== undefined) props['expiration'] = String(Math.max(1, Math.round(item.deadline - performance.now())));
-    ch.publish(this.#exchange, item.subject, content, props, (err: unknown) => this.#confirmed(item, err));
+    ch.publish(this.#exchange, item.subject, content, props, this.#confirms.track(item));
     // Our own request (a hand-off carries its requester's reply address, not ours).
     if (item.replyTo === DIRECT_REPLY_TO) this.#awaitingReplies.add(item);
   }
-
-  /**
-   * The broker's confirm of one publish. amqplib fails every unconfirmed one when its channel dies
-   * (a link that stalled before it broke leaves many): an event or reply goes back to the outbox
-   * and is sent again once reconnected (at least once); a request or hand-off is dropped and
-   * counted (it may have run), its requester told when the channel is found dead. A nack (the
-   * broker refused it, the channel lives) is dropped, counted. A nacked request still waits for its
-   * reply: RabbitMQ nacks when any one queue routed to refuses, and the lane's may have taken it —
-   * failing the requester then would invite a retry, a second run.
-   */
-  #confirmed(item: OutboxItem, err: unknown): void {
-    if (err === null || err === undefined) return;
-    this.published--; // counted when handed to amqplib
-    const reason = err instanceof Error ? err.message : 'not confirmed';
-    const nacked = reason === 'message nacked';
-    if (!nacked && this.status !== 'closed' && !runsOnArrival(item) && this.outbox.push(item)) return;
-    if (nacked || this.status === 'closed' || runsOnArrival(item)) this.outbox.dropped++; // (a failed push counted itself)
-    // A dead channel fails thousands at once, a full reject-publish queue nacks every publish:
-    // one line per tick's batch, and those lines once per burst (all counted in stats().dropped).
-    if (this.#unconfirmedDrops++ === 0) {
-      queueMicrotask(() => {
-        this.#unconfirmedLog.hit({ dropped: this.#unconfirmedDrops, subject: item.subject, err: reason });
-        this.#unconfirmedDrops = 0;
-      });
-    }
-  }
-
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
     // A queue group is per pattern, as in NATS: one shared queue for two patterns would hand each
@@ -343,19 +276,7 @@ export class AmqpDriver extends BaseDriver {
   #consume(queue: string | undefined, pattern: string, onMessage: (msg: ConsumeMessage) => void): Subscription {
     this.assertOpen();
     assertPattern(pattern, '#', MAX_BINDING_KEY_BYTES);
-    const c: Consumer = { queue, binding: bindingKey(pattern), onMessage };
-    this.#consumers.add(c);
-    this.#enqueue((ch) => this.#attach(ch, c));
-    return {
-      subject: pattern,
-      unsubscribe: async () => {
-        if (!this.#consumers.delete(c)) return;
-        this.#enqueue(async (ch) => {
-          if (c.tag !== undefined) await ch.cancel(c.tag);
-        });
-        await this.#chain;
-      },
-    };
+    return { subject: pattern, unsubscribe: this.#consumers.add(queue, bindingKey(pattern), onMessage) };
   }
 
   override async ensureStream(spec: StreamSpec): Promise<void> {
@@ -381,10 +302,18 @@ export class AmqpDriver extends BaseDriver {
 
   async flush(): Promise<void> {
     this.assertFlushable();
-    await this.#chain;
+    await this.#consumers.settled;
     const ch = this.#ch;
     if (ch === undefined || this.status !== 'connected') return;
+    // What the window held goes out as the broker confirms what came before it: every message held
+    // when flush() was called must have left the outbox (sent, or dropped for room) before the
+    // final wait for confirms.
+    const heldBefore = this.outbox.buffered;
     try {
+      while (this.outbox.buffered - this.outbox.size < heldBefore) {
+        this.#release();
+        await this.whileConnected(ch.waitForConfirms());
+      }
       await this.whileConnected(ch.waitForConfirms());
     } catch (err) {
       if (err instanceof TransportError) throw err;
@@ -400,50 +329,18 @@ export class AmqpDriver extends BaseDriver {
     const conn = this.#conn;
     const ch = this.#ch;
     if (ch !== undefined) {
-      await this.#chain;
+      await this.#consumers.settled;
+      // Held by the window, not by an outage: the goodbye takes them too.
+      if (this.status === 'connected' && this.outbox.size > 0) this.flushOutbox();
       await ch.waitForConfirms().catch(() => undefined);
     }
     this.#consumers.clear();
     for (const s of this.#streamConsumers) await s.unsubscribe();
     this.#streamConsumers.clear();
     this.markClosed();
-    this.#unconfirmedLog.flush();
+    this.#confirms.flushLog();
     this.#conn = undefined;
     this.#ch = undefined;
     await closeAmqp(conn);
   }
-}
-
-function toInbound(msg: Message): InboundMessage {
-  const data = new Uint8Array(msg.content.buffer, msg.content.byteOffset, msg.content.byteLength);
-  const raw = msg.properties.headers;
-  if (raw === undefined || Object.keys(raw).length === 0) return { subject: msg.fields.routingKey, data };
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-  return { subject: msg.fields.routingKey, data, headers: headers };
-}
-
-/** Routing keys are subjects: dotted tokens, no spaces, no wildcards, ≤ 255 bytes. */
-function assertRoutingKey(subject: string): void {
-  if (!/^[^\s.*>#]+(\.[^\s.*>#]+)*$/.test(subject) || Buffer.byteLength(subject) > 255) {
-    throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${subject}'`);
-  }
-}
-
-/** #prepare dropped a consumer the broker refused, which closed the channel: open again at once. */
-class ConsumerRefused extends Error {
-  constructor(binding: string, options: ErrorOptions) {
-    super(`the broker refused the binding ${binding}`, options);
-  }
-}
-
-/**
- * A channel error the broker raised for the operation itself that a retry cannot cure, as amqplib
- * reports it (the reply code): 403 ACCESS_REFUSED, 406 PRECONDITION_FAILED (a queue of that name
- * with other arguments). Not 404 (an auto-delete queue another agent's leaving removed between
- * declare and bind) nor 405 (an exclusive queue whose owner may be going away): those are retried.
- */
-function isBrokerRefusal(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 403 || code === 406;
 }

@@ -1,0 +1,38 @@
+/** Between the driver's messages and AMQP's: inbound messages, routing keys, the broker's refusals. */
+import type { Message } from 'amqplib';
+import type { InboundMessage } from '../../driver.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
+
+export function toInbound(msg: Message): InboundMessage {
+  const data = new Uint8Array(msg.content.buffer, msg.content.byteOffset, msg.content.byteLength);
+  const raw = msg.properties.headers;
+  if (raw === undefined || Object.keys(raw).length === 0) return { subject: msg.fields.routingKey, data };
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  return { subject: msg.fields.routingKey, data, headers: headers };
+}
+
+/** Routing keys are subjects: dotted tokens, no spaces, no wildcards, ≤ 255 bytes. */
+export function assertRoutingKey(subject: string): void {
+  if (!/^[^\s.*>#]+(\.[^\s.*>#]+)*$/.test(subject) || Buffer.byteLength(subject) > 255) {
+    throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${subject}'`);
+  }
+}
+
+/** The driver's setup dropped a consumer the broker refused, which closed the channel: open again at once. */
+export class ConsumerRefused extends Error {
+  constructor(binding: string, options: ErrorOptions) {
+    super(`the broker refused the binding ${binding}`, options);
+  }
+}
+
+/**
+ * A channel error the broker raised for the operation itself that a retry cannot cure, as amqplib
+ * reports it (the reply code): 403 ACCESS_REFUSED, 406 PRECONDITION_FAILED (a queue of that name
+ * with other arguments). Not 404 (an auto-delete queue another agent's leaving removed between
+ * declare and bind) nor 405 (an exclusive queue whose owner may be going away): those are retried.
+ */
+export function isBrokerRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 403 || code === 406;
+}
