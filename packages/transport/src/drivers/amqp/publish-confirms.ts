@@ -3,12 +3,12 @@
  * or its channel dies first — amqplib then fails every unconfirmed one, in order, before the
  * channel's 'close' reaches the driver.
  *
- * The write window: amqplib writes into its socket without bound. Over a link that hangs without
- * closing (noticed by the heartbeat, ≈20 s) or a broker that reads slower than the driver writes
- * (its flow control stops reading), everything published meanwhile would pile up in the socket's
- * buffer. Past `limit` unconfirmed bytes the driver holds what comes next in its bounded outbox;
- * each settled publish makes room again. RabbitMQ confirms a message once its queues took it,
- * which under load lags by hundreds of milliseconds: the window is at least 64 MiB.
+ * The write window (pending-bytes.ts): amqplib writes into its socket without bound, and a link
+ * that hangs without closing is noticed only by the heartbeat (≈20 s), a broker that reads slower
+ * than the driver writes not at all. Past `limit` unconfirmed bytes the driver holds what comes
+ * next in its bounded outbox; each settled publish makes room again. RabbitMQ confirms a message
+ * once its queues took it, which under load lags by hundreds of milliseconds: the window is at
+ * least 64 MiB.
  *
  * An event or reply that failed with its channel goes back to the outbox, in front of what it
  * held, and is sent again once reconnected (at least once). A request or hand-off is dropped and
@@ -19,6 +19,7 @@
  */
 import { LogThrottle } from '@fsbus/esl';
 import { runsOnArrival, type Outbox, type OutboxItem } from '../../outbox.js';
+import { PendingBytes } from '../../pending-bytes.js';
 
 /**
  * The least the window may be (else bufferBytes). Measured (bus-events, 20,000 events/s of 1.5 KB
@@ -41,10 +42,9 @@ export interface ConfirmsHost {
 }
 
 export class PublishConfirms {
-  readonly limit: number;
   readonly #host: ConfirmsHost;
   /** The current channel's unconfirmed bytes: a new count per channel (a dead one's failures settle its own). */
-  #window = { unconfirmed: 0 };
+  #window: PendingBytes;
   /** A dead channel's failed events and replies, gathered to go back as one batch. */
   #sendAgain: OutboxItem[] = [];
   /** Publishes dropped in this tick, logged as one batch. */
@@ -52,28 +52,28 @@ export class PublishConfirms {
   readonly #dropLog: LogThrottle;
 
   constructor(limit: number, host: ConfirmsHost) {
-    this.limit = limit;
+    this.#window = new PendingBytes(limit);
     this.#host = host;
     this.#dropLog = new LogThrottle((fields, msg) => host.warn(fields, msg), 'publishes not confirmed by the broker, dropped');
   }
 
   /** More than `limit` bytes are unconfirmed on the current channel: hold what comes next. */
   get full(): boolean {
-    return this.#window.unconfirmed > this.limit;
+    return this.#window.full;
   }
 
   /** A new channel: nothing is unconfirmed on it yet. */
   newChannel(): void {
-    this.#window = { unconfirmed: 0 };
+    this.#window = new PendingBytes(this.#window.limit);
   }
 
   /** Counts `item` as unconfirmed; returns the callback amqplib settles it with. */
   track(item: OutboxItem): (err: unknown) => void {
     const bytes = item.data.byteLength + item.subject.length + PUBLISH_OVERHEAD_BYTES;
     const window = this.#window;
-    window.unconfirmed += bytes;
+    window.add(bytes);
     return (err) => {
-      window.unconfirmed -= bytes;
+      window.settle(bytes);
       this.#settled(item, err);
     };
   }

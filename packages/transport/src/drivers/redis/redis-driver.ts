@@ -5,7 +5,9 @@
  * and PUBLISHes the bytes on the subject (events, forward_to). Replies go to the requester's own
  * stream `<ns>:reply:<client id>` (expires when idle) with the request's correlation id.
  * Durable event streams (redis-durable.ts): a publish whose subject an ensured stream takes is
- * also appended to `<ns>:stream:<name>` by the same script call (no extra round trip).
+ * also appended to `<ns>:stream:<name>` by the same script call (no extra round trip). At most a
+ * window of publishes is awaiting Redis's replies (pending-bytes.ts); what follows waits in the
+ * bounded outbox.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -13,25 +15,24 @@ import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.
 import { connectError, lateBy } from '../driver-core.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
-import { runsOnArrival, type OutboxItem } from '../../outbox.js';
+import type { OutboxItem } from '../../outbox.js';
+import { PendingBytes } from '../../pending-bytes.js';
+import { writeWindowBytes } from '../../defaults.js';
 import { ensureRedisStream, StreamReader, StreamRoutes, type PositionCommand } from './redis-durable.js';
 import { LEAVE_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
-import { ensureGroup, readLane, readReplies, type LaneStream } from './redis-streams.js';
-import { entryFields, parseHeaders, redisOptions, toGlob, untilClosed } from './redis-util.js';
-import { assertPattern, subjectMatches } from '../../subject-pattern.js';
+import { ensureGroup, laneEntry, readLane, readReplies, type LaneStream } from './redis-streams.js';
+import { redisOptions, untilClosed } from './redis-util.js';
+import { PubSubRoutes } from './redis-pubsub.js';
+import { ROUTE_OVERHEAD_BYTES, routeArgs } from './redis-publish.js';
+import { assertPattern } from '../../subject-pattern.js';
 
 /** @default 'freeswitch' */
 export const DEFAULT_REDIS_NAMESPACE = 'freeswitch';
-/** Lane streams are trimmed to about this many entries. @default 10000 */
-export const LANE_STREAM_MAXLEN = 10_000;
 /** A reply stream nobody reads expires after this. @default 60000 */
 export const REPLY_TTL_MS = 60_000;
-/**
- * How long the mark that a command with no deadline (fire-and-forget, or its hand-off) was routed
- * is kept: a copy ioredis sends again after a reconnect within this time is not routed twice.
- * @default 600000
- */
-export const ROUTED_MARK_TTL_MS = 600_000;
+export { LANE_STREAM_MAXLEN, ROUTED_MARK_TTL_MS } from './redis-publish.js';
+/** The least the write window may be (else bufferBytes): Redis answers in order and at once. */
+const MIN_WRITE_WINDOW_BYTES = 1024 * 1024;
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -54,11 +55,6 @@ interface LaneReader extends LaneStream {
   handler: ServeHandler;
 }
 
-interface SubEntry {
-  pattern: string;
-  handler: (message: InboundMessage) => void;
-}
-
 export function createRedisDriver(options: DriverOptions): RedisDriver {
   return new RedisDriver(options);
 }
@@ -69,7 +65,7 @@ export class RedisDriver extends BaseDriver {
   readonly #ns: string;
   readonly #id = randomUUID().replace(/-/g, '').slice(0, 16);
   readonly #url: string;
-  readonly #subs = new Map<string, Set<SubEntry>>();
+  readonly #subs: PubSubRoutes;
   readonly #lanes = new Set<LaneReader>();
   readonly #ops = new Set<Promise<unknown>>();
   readonly #streams: StreamRoutes;
@@ -79,11 +75,17 @@ export class RedisDriver extends BaseDriver {
   #replyConn: Redis | undefined;
   #restoreGen = 0;
   #laneSeq = 0;
+  /**
+   * Publishes whose reply has not come. One count for every connection: ioredis keeps a command
+   * across reconnects and sends it again (it is settled then), before the driver's outbox.
+   */
+  readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes, MIN_WRITE_WINDOW_BYTES));
 
   constructor(options: DriverOptions) {
     super(options);
     this.#ns = options.namespace ?? DEFAULT_REDIS_NAMESPACE;
     this.#streams = new StreamRoutes(this.#ns);
+    this.#subs = new PubSubRoutes(options.logger);
     // Redis has no client-side URL failover (that is Sentinel's job): the first URL is used.
     this.#url = urlList(options.urls)[0] ?? 'redis://127.0.0.1:6379';
   }
@@ -119,7 +121,7 @@ export class RedisDriver extends BaseDriver {
     cmd.defineCommand('fsbusReply', { numberOfKeys: 1, lua: REPLY_SCRIPT });
     cmd.defineCommand('fsbusLeave', { numberOfKeys: 1, lua: LEAVE_SCRIPT });
     cmd.defineCommand('fsbusPosition', { numberOfKeys: 1, lua: POSITION_SCRIPT });
-    sub.on('pmessageBuffer', (glob: Buffer, channel: Buffer, message: Buffer) => this.#onPubSub(glob.toString('utf8'), channel.toString('utf8'), message));
+    sub.on('pmessageBuffer', (glob: Buffer, channel: Buffer, message: Buffer) => this.#subs.deliver(glob.toString('utf8'), channel.toString('utf8'), message));
     for (const c of [cmd, sub]) {
       c.on('close', () => {
         if (this.status === 'connected') this.setStatus('reconnecting');
@@ -140,7 +142,7 @@ export class RedisDriver extends BaseDriver {
     if (cmd?.status !== 'ready' || sub?.status !== 'ready' || this.status === 'connected' || this.status === 'closed') return;
     const gen = ++this.#restoreGen;
     try {
-      const globs = [...this.#subs.keys()];
+      const globs = this.#subs.globs();
       if (globs.length > 0) await sub.psubscribe(...globs);
       for (const lane of this.#lanes) await ensureGroup(cmd, lane);
     } catch (err) {
@@ -171,35 +173,47 @@ export class RedisDriver extends BaseDriver {
     return `${this.#ns}:reply:${this.#id}`;
   }
 
+  /** Held messages keep their place: nothing overtakes them while any waits. */
+  protected override holding(): boolean {
+    return this.outbox.size > 0 || this.#window.full;
+  }
+
+  /** Redis answered enough: what was held goes out, in order (it may fill the window again). */
+  #release(): void {
+    if (this.outbox.size > 0 && this.status === 'connected' && !this.#window.full) this.flushOutbox();
+  }
+
   protected rawSend(item: OutboxItem): void {
     const cmd = this.#cmd;
     if (cmd === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'not connected');
     const data = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
+    const bytes = data.byteLength + item.subject.length + ROUTE_OVERHEAD_BYTES;
+    const settled = () => {
+      this.#window.settle(bytes);
+      this.#release();
+    };
     if (item.kind === 'reply') {
-      cmd.fsbusReply(item.subject, item.correlationId ?? '', data, REPLY_TTL_MS, 1000).catch((err: unknown) => this.#sendFailed(item, err));
+      this.#window.add(bytes);
+      cmd.fsbusReply(item.subject, item.correlationId ?? '', data, REPLY_TTL_MS, 1000).then(settled, (err: unknown) => {
+        settled();
+        this.#sendFailed(item, err);
+      });
       return;
     }
-    if (!/^[^\s.*>]+(\.[^\s.*>]+)*$/.test(item.subject)) throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${item.subject}'`);
-    const headers = item.headers === undefined ? '' : JSON.stringify(item.headers);
-    const streams = this.#streams.args(item.subject);
-    // Wall-clock, as a server on another host reads it: a request may wait in a lane stream while no server reads it.
-    const expires = item.deadline === undefined ? '' : String(Math.round(Date.now() + item.deadline - performance.now()));
-    // What runs on arrival is routed once, whatever ioredis sends again (ROUTE_SCRIPT); a request
-    // is marked by its correlation id until its deadline, a command with neither by an id of its own.
-    let onceId = '';
-    let onceUntil = '';
-    if (runsOnArrival(item)) {
-      onceId = item.correlationId ?? randomUUID();
-      onceUntil = expires !== '' ? expires : String(Date.now() + ROUTED_MARK_TTL_MS);
-    }
-    cmd.fsbusRoute(this.#ns, item.subject, data, item.replyTo ?? '', item.correlationId ?? '', headers, LANE_STREAM_MAXLEN, expires, onceId, onceUntil, ...streams).then(
+    const args = routeArgs(this.#ns, item, data, this.#streams.args(item.subject));
+    this.#window.add(bytes);
+    cmd.fsbusRoute(...args).then(
       ([lanes, , streamError]) => {
+        settled();
         if (lanes === ROUTED_BEFORE) return; // a copy ioredis sent again after a reconnect: the first one was routed
         if (item.kind === 'request' && lanes === 0 && item.correlationId !== undefined) this.noResponders(item.correlationId);
         // Published live, but not stored for replay: say so (the agent logs driver errors).
         if (streamError !== '') this.emit({ type: 'error', error: new TransportError(TransportErrorCode.BROKER, `stream append failed for ${item.subject}: ${streamError}`) });
       },
-      (err: unknown) => this.#sendFailed(item, err),
+      (err: unknown) => {
+        settled();
+        this.#sendFailed(item, err);
+      },
     );
   }
 
@@ -215,38 +229,8 @@ export class RedisDriver extends BaseDriver {
     if (options?.queue !== undefined) {
       throw new TransportError(TransportErrorCode.UNSUPPORTED, 'Redis Pub/Sub has no queue groups: serve a competing lane instead');
     }
-    const glob = toGlob(pattern);
-    const entry: SubEntry = { pattern, handler };
-    let set = this.#subs.get(glob);
-    if (set === undefined) {
-      set = new Set();
-      this.#subs.set(glob, set);
-      if (this.#sub?.status === 'ready') this.#track(this.#sub.psubscribe(glob));
-    }
-    set.add(entry);
-    return {
-      subject: pattern,
-      unsubscribe: async () => {
-        const s = this.#subs.get(glob);
-        if (s?.delete(entry) !== true || s.size > 0) return;
-        this.#subs.delete(glob);
-        if (this.#sub?.status === 'ready') await this.#sub.punsubscribe(glob).catch(() => undefined);
-      },
-    };
-  }
-
-  #onPubSub(glob: string, subject: string, message: Buffer): void {
-    const set = this.#subs.get(glob);
-    if (set === undefined) return;
-    const data = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
-    for (const e of set) {
-      if (!subjectMatches(e.pattern, subject)) continue;
-      try {
-        e.handler({ subject, data });
-      } catch (err) {
-        this.options.logger?.error({ err, subject }, 'subscriber threw');
-      }
-    }
+    const ready = () => (this.#sub?.status === 'ready' ? this.#sub : undefined);
+    return this.#subs.add(pattern, handler, ready, (op) => this.#track(op));
   }
 
   serve(lane: Lane, handler: ServeHandler): Subscription {
@@ -282,26 +266,15 @@ export class RedisDriver extends BaseDriver {
   }
 
   #onLaneEntry(r: LaneReader, flat: Buffer[]): void {
-    const f = entryFields(flat);
-    const data = f.get('data') ?? Buffer.alloc(0);
-    const replyTo = f.get('reply_to')?.toString('utf8');
-    const corr = f.get('correlation_id')?.toString('utf8');
-    const headers = parseHeaders(f.get('headers'));
-    const subject = f.get('subject')?.toString('utf8') ?? r.subject;
+    const entry = laneEntry(flat, r.subject);
     // Written while no server read the lane (all away) and read after its requester gave up: not run.
-    const expires = Number(f.get('expires')?.toString('utf8'));
-    const late = lateBy(expires);
+    const late = lateBy(entry.expires);
     if (late !== undefined) {
-      this.expiredOnArrival(subject, late);
+      this.expiredOnArrival(entry.message.subject, late);
       return;
     }
-    const message: InboundMessage = {
-      subject,
-      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      ...(headers === undefined ? {} : { headers }),
-    };
-    const deadline = expires > 0 ? performance.now() + (expires - Date.now()) : undefined;
-    this.dispatch(message, replyTo === '' ? undefined : replyTo, corr === '' ? undefined : corr, r.handler, deadline);
+    const deadline = entry.expires > 0 ? performance.now() + (entry.expires - Date.now()) : undefined;
+    this.dispatch(entry.message, entry.replyTo, entry.correlationId, r.handler, deadline);
   }
 
   /** Stops reading the lane: its blocking reader's connection goes. */
@@ -353,8 +326,15 @@ export class RedisDriver extends BaseDriver {
     const cmd = this.#cmd;
     if (this.#ops.size === 0 && (cmd?.status !== 'ready' || this.status !== 'connected')) return;
     // ioredis holds a command across reconnects for as long as the broker is away: lost is lost.
+    // What the window held goes out as Redis answers what came before it: every message held when
+    // flush() was called must have left the outbox before the final PING.
+    const heldBefore = this.outbox.buffered;
     const confirmed = (async () => {
       await Promise.all([...this.#ops]);
+      while (cmd?.status === 'ready' && this.status === 'connected' && this.outbox.buffered - this.outbox.size < heldBefore) {
+        this.#release();
+        await cmd.ping();
+      }
       if (cmd?.status === 'ready') await cmd.ping();
     })();
     await this.whileConnected(confirmed).catch((err: unknown) => {

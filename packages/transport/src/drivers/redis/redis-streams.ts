@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { InboundMessage } from '../../driver.js';
 import { backoffMs } from '../base-driver.js';
-import { entryFields } from './redis-util.js';
+import { entryFields, parseHeaders } from './redis-util.js';
 
 /** One lane stream read by one consumer group, on a connection of its own (XREADGROUP blocks). */
 export interface LaneStream {
@@ -11,6 +11,35 @@ export interface LaneStream {
   group: string;
   conn: Redis;
   stopped: boolean;
+}
+
+/** A lane entry as the route script wrote it (redis-scripts.ts ROUTE_SCRIPT). */
+export interface LaneEntry {
+  message: InboundMessage;
+  replyTo: string | undefined;
+  correlationId: string | undefined;
+  /** The requester's deadline, epoch ms on its clock; 0 or NaN for none. */
+  expires: number;
+}
+
+/** `flat`: the entry's field/value list; `laneSubject` stands in for an entry without a subject. */
+export function laneEntry(flat: readonly Buffer[], laneSubject: string): LaneEntry {
+  const f = entryFields(flat);
+  const data = f.get('data') ?? Buffer.alloc(0);
+  const headers = parseHeaders(f.get('headers'));
+  const message: InboundMessage = {
+    subject: f.get('subject')?.toString('utf8') ?? laneSubject,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    ...(headers === undefined ? {} : { headers }),
+  };
+  const replyTo = f.get('reply_to')?.toString('utf8');
+  const correlationId = f.get('correlation_id')?.toString('utf8');
+  return {
+    message,
+    replyTo: replyTo === '' ? undefined : replyTo,
+    correlationId: correlationId === '' ? undefined : correlationId,
+    expires: Number(f.get('expires')?.toString('utf8')),
+  };
 }
 
 type Entries = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
