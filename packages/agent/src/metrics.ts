@@ -82,7 +82,7 @@ export class AgentMetrics {
     this.eventsReceived = new Counter({ name: 'fsbus_events_received_total', help: 'Events received from FreeSWITCH', registers: r });
     this.eventsFiltered = new Counter({ name: 'fsbus_events_filtered_total', help: 'Events not published because of include/exclude', registers: r });
     this.eventsPublished = new Counter({ name: 'fsbus_events_published_total', help: 'Events handed to the broker (sent or buffered)', registers: r });
-    this.eventsBuffered = new Counter({ name: 'fsbus_events_buffered_total', help: 'Events held in the outgoing buffer while the broker was away (or, on NATS, AMQP and Redis, behind on confirming what was written)', registers: r });
+    this.eventsBuffered = new Counter({ name: 'fsbus_events_buffered_total', help: 'Events held in the outgoing buffer while the broker was away (or behind on confirming what was written: NATS, AMQP, Redis, MQTT)', registers: r });
     this.eventsDropped = mirroredTotal(r, 'fsbus_events_dropped_total', 'Events dropped because the outgoing buffer was full', dropped);
     this.clientsRefused = mirroredTotal(r, 'fsbus_broker_clients_refused_total', 'Bus clients refused by client authentication (zmq: key not in curve client_keys)', refused);
     this.logLinesDropped = mirroredTotal(r, 'fsbus_log_lines_dropped_total', 'Log lines dropped because writing to stdout failed', logDropped);

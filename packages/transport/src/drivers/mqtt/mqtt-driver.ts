@@ -5,7 +5,8 @@
  * subscription per topic filter: the driver too, with every handler on it, and an MQTT 5
  * subscription identifier per filter, so an incoming message reaches exactly the handlers whose
  * filter matched. QoS 1 throughout: `flush()` waits for the broker's PUBACKs; a PUBACK
- * "No matching subscribers" to a request answers it with no responders at once.
+ * "No matching subscribers" to a request answers it with no responders at once. At most a window
+ * of publishes awaits its PUBACK (pending-bytes.ts); what follows waits in the bounded outbox.
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
@@ -15,6 +16,8 @@ import { assertPattern } from '../../subject-pattern.js';
 import type { DriverCapabilities, DriverOptions, InboundMessage, Lane, ServeHandler, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { runsOnArrival, type OutboxItem } from '../../outbox.js';
+import { PendingBytes } from '../../pending-bytes.js';
+import { writeWindowBytes } from '../../defaults.js';
 import { fromTopic, mqttOptions, shareGroup, toFilter, toTopic } from './mqtt-util.js';
 
 /** @default 'freeswitch' */
@@ -22,6 +25,10 @@ export const DEFAULT_MQTT_NAMESPACE = 'freeswitch';
 /** MQTT 5 PUBACK reason code "No matching subscribers". */
 const NO_MATCHING_SUBSCRIBERS = 16;
 const REPLY_SUB_ID = 1;
+/** The least the write window may be (else bufferBytes): the broker acknowledges in order and at once. */
+const MIN_WRITE_WINDOW_BYTES = 1024 * 1024;
+/** What a PUBLISH costs on the wire beyond its topic and payload (header, packet id, properties), roughly. */
+const PUBLISH_OVERHEAD_BYTES = 32;
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -70,6 +77,11 @@ export class MqttDriver extends BaseDriver {
   readonly #onceByProps = new WeakMap<object, OncePublish>();
   /** PUBLISH message id → what runs on arrival, from its sending until its PUBACK. */
   readonly #onceIds = new Map<number, OncePublish>();
+  /**
+   * Publishes awaiting their PUBACK. One count for every connection: mqtt.js keeps an
+   * unacknowledged publish and sends it again on the reconnect, ahead of what is published then.
+   */
+  readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes, MIN_WRITE_WINDOW_BYTES));
   #client: MqttClient | undefined;
   #nextSubId = REPLY_SUB_ID + 1;
   #attempt = 0;
@@ -241,8 +253,12 @@ export class MqttDriver extends BaseDriver {
       once = { corr: item.replyTo === this.#replyTopic ? item.correlationId : undefined, withdrawn: false };
       this.#onceByProps.set(properties, once);
     }
+    const bytes = payload.byteLength + topic.length + PUBLISH_OVERHEAD_BYTES;
+    this.#window.add(bytes);
     const op = new Promise<void>((resolve) => {
       client.publish(topic, payload, { qos: 1, properties }, (err) => {
+        this.#window.settle(bytes);
+        this.#release();
         if (once?.withdrawn === true) return resolve();
         if (err !== undefined && err !== null) {
           this.outbox.dropped++;
@@ -254,6 +270,16 @@ export class MqttDriver extends BaseDriver {
     });
     this.#ops.add(op);
     void op.then(() => this.#ops.delete(op));
+  }
+
+  /** Held messages keep their place: nothing overtakes them while any waits. */
+  protected override holding(): boolean {
+    return this.outbox.size > 0 || this.#window.full;
+  }
+
+  /** The broker acknowledged enough: what was held goes out, in order (it may fill the window again). */
+  #release(): void {
+    if (this.outbox.size > 0 && this.status === 'connected' && !this.#window.full) this.flushOutbox();
   }
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
