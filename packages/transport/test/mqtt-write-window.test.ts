@@ -2,19 +2,12 @@
 // 1 MiB, settled by each QoS 1 PUBLISH's PUBACK. When the link breaks, mqtt.js sends its
 // unacknowledged publishes again on the reconnect, ahead of what the driver held: everything
 // written into the link and everything held arrives, in publish order.
-import { after, before } from 'node:test';
-import { startMosquitto, type BrokerHandle } from '@fsbus/testkit';
+import { startMosquitto } from '@fsbus/testkit';
 import { range, writeWindowCases } from './support/write-window.js';
-
-let broker: BrokerHandle;
-before(async () => {
-  broker = await startMosquitto();
-});
-after(() => broker.stop());
 
 writeWindowCases({
   driver: 'mqtt',
-  broker: () => broker,
+  startBroker: () => startMosquitto(),
   window: 1024 * 1024,
   size: 1024,
   hung: { count: 4096, bufferBytes: 256 * 1024, afterBreak: ({ sent, held, count }) => ({ items: [...range(0, sent), ...range(count - held, count)], dropped: count - sent - held }) },

@@ -1,19 +1,12 @@
 // The write-window cases (support/write-window.ts) on NATS: the window is bufferBytes, at least
 // 1 MiB, confirmed by a PING's PONG. What was written into a link that broke is lost with it
 // (core NATS has no acknowledgement to send it again by): only the held messages arrive.
-import { after, before } from 'node:test';
-import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { startNatsServer } from '@fsbus/testkit';
 import { range, writeWindowCases } from './support/write-window.js';
-
-let nats: NatsServerHandle;
-before(async () => {
-  nats = await startNatsServer();
-});
-after(() => nats.stop());
 
 writeWindowCases({
   driver: 'nats',
-  broker: () => nats,
+  startBroker: () => startNatsServer(),
   window: 1024 * 1024,
   size: 1024,
   hung: { count: 4096, bufferBytes: 256 * 1024, afterBreak: ({ sent, held, count }) => ({ items: range(count - held, count), dropped: count - sent - held }) },

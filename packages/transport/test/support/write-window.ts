@@ -8,7 +8,7 @@
  * reconnect. What became of what was written into the link when it broke is the driver's own
  * (`afterBreak`).
  */
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createDriver, type Driver, type PublishOutcome } from '@fsbus/transport';
 import type { BrokerHandle } from '@fsbus/testkit';
@@ -19,7 +19,8 @@ const SUBJECT = 'ww.ev';
 
 export interface WriteWindowCase {
   driver: string;
-  broker(): BrokerHandle;
+  /** One broker for both cases, stopped after them. */
+  startBroker(): Promise<BrokerHandle>;
   /** The driver's window with the `bufferBytes` used here, and the message size. */
   window: number;
   size: number;
@@ -45,8 +46,7 @@ function indexOf(data: Uint8Array): number {
 }
 
 /** A publisher through a relay, a subscriber straight to the broker (what reaches it, in order), warmed up. */
-async function rig(c: WriteWindowCase, bufferBytes: number, fn: (pub: Driver, got: Collector<number>, relay: Relay) => Promise<void>): Promise<void> {
-  const url = c.broker().url;
+async function rig(c: WriteWindowCase, url: string, bufferBytes: number, fn: (pub: Driver, got: Collector<number>, relay: Relay) => Promise<void>): Promise<void> {
   const relay = await startRelay(Number(new URL(url).port));
   const pub = await createDriver(c.driver, { urls: [relay.url(url)], name: 'stalled-pub', bufferBytes, bufferMessages: 100_000 });
   const sub = await createDriver(c.driver, { urls: [url], name: 'sub' });
@@ -68,9 +68,15 @@ async function rig(c: WriteWindowCase, bufferBytes: number, fn: (pub: Driver, go
 }
 
 export function writeWindowCases(c: WriteWindowCase): void {
+  let broker: BrokerHandle;
+  before(async () => {
+    broker = await c.startBroker();
+  });
+  after(() => broker.stop());
+
   void test(`${c.driver}: a link that hangs takes at most the write window; what follows waits in the bounded outbox and goes on the reconnect`, { timeout: 90_000 }, async () => {
     const { count, bufferBytes } = c.hung;
-    await rig(c, bufferBytes, async (pub, got, relay) => {
+    await rig(c, broker.url, bufferBytes, async (pub, got, relay) => {
       relay.stall();
       const outcomes = burst(pub, count, c.size);
       const sent = outcomes.filter((o) => o === 'sent').length;
@@ -96,7 +102,7 @@ export function writeWindowCases(c: WriteWindowCase): void {
 
   void test(`${c.driver}: once the broker reads again, the held messages go out in order and none is lost; flush() waits for them`, { timeout: 90_000 }, async () => {
     const { count, bufferBytes } = c.stalled;
-    await rig(c, bufferBytes, async (pub, got, relay) => {
+    await rig(c, broker.url, bufferBytes, async (pub, got, relay) => {
       relay.stall();
       const outcomes = burst(pub, count, c.size);
       assert.ok(outcomes.includes('buffered'), 'nothing held past the window');
