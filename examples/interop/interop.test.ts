@@ -2,8 +2,10 @@
  * The "any language" proof, run in CI: for every driver, a real broker (test kit), a simulated
  * FreeSWITCH node and an fsbus agent on that driver; then examples/interop/interop.py — Python
  * with only that broker's own client library — sends {"command":"status"} and reads an event;
- * and pyzmq with CURVE keys against an agent that admits listed client keys only.
- * The Python venv (.tools/interop-venv, packages from PyPI) is made by scripts/setup.
+ * and pyzmq with CURVE keys against an agent that admits listed client keys only; and
+ * examples/interop/go — Go with only the NATS Go client — does the same over NATS.
+ * The Python venv (.tools/interop-venv, packages from PyPI) and the Go program
+ * (.tools/interop-go, the NATS client from the Go module proxy) are made by scripts/setup.
  */
 import { describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -20,6 +22,7 @@ import { freePort, makeCurveKeys, startKafka, startMosquitto, startNatsServer, s
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const python = process.env['FSBUS_INTEROP_PYTHON'] ?? join(root, '.tools/interop-venv/bin/python');
+const goProgram = join(root, '.tools/interop-go');
 
 interface Broker {
   url: string;
@@ -88,9 +91,9 @@ interface InteropResult {
   event: { event_name: string; node_id: string };
 }
 
-/** Runs interop.py; its last line is the result. */
-async function interop(args: string[]): Promise<InteropResult & { stdout: string }> {
-  const { stdout } = await promisify(execFile)(python, [join(here, 'interop.py'), ...args], { timeout: 60_000 });
+/** Runs interop.py (or `program` with `args`); its last line is the result. */
+async function interop(args: string[], program: readonly string[] = [python, join(here, 'interop.py')]): Promise<InteropResult & { stdout: string }> {
+  const { stdout } = await promisify(execFile)(program[0]!, [...program.slice(1), ...args], { timeout: 60_000 });
   return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as InteropResult), stdout };
 }
 
@@ -111,6 +114,21 @@ void describe('interop: Python with each broker’s own client talks to an fsbus
       });
     });
   }
+});
+
+void describe('interop: Go with the NATS Go client talks to an fsbus agent', () => {
+  void test('nats: {"command":"status"} and an event, from Go', async (t) => {
+    assert.ok(existsSync(goProgram), `${goProgram} missing: run ./scripts/setup (it needs Go ≥ 1.26)`);
+    const broker = await startNatsServer();
+    await withAgent('nats', broker, {}, async () => {
+      const out = await interop(['-timeout', '20s', broker.url], [goProgram]);
+      t.diagnostic(out.stdout.trim());
+      assert.equal(out.ok, true, out.stdout);
+      assert.equal(out.reply.success, true);
+      assert.equal(out.reply.node_id, 'interop-1');
+      assert.deepEqual(out.event, { event_name: 'API', node_id: 'interop-1' });
+    });
+  });
 });
 
 void describe('interop: pyzmq with CURVE keys, against an agent that admits listed client keys only', () => {
