@@ -23,6 +23,7 @@ import { LEAVE_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFOR
 import { ensureGroup, laneEntry, readLane, readReplies, type LaneStream } from './redis-streams.js';
 import { redisOptions, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
+import { RedisLiveness } from './redis-liveness.js';
 import { ROUTE_OVERHEAD_BYTES, routeArgs } from './redis-publish.js';
 import { assertPattern } from '../../subject-pattern.js';
 
@@ -80,6 +81,7 @@ export class RedisDriver extends BaseDriver {
    * across reconnects and sends it again (it is settled then), before the driver's outbox.
    */
   readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes, MIN_WRITE_WINDOW_BYTES));
+  readonly #liveness = new RedisLiveness(() => this.#cmd, (silentMs) => this.#linkDead(silentMs));
 
   constructor(options: DriverOptions) {
     super(options);
@@ -130,6 +132,7 @@ export class RedisDriver extends BaseDriver {
     }
     this.#cmd = cmd;
     this.#sub = sub;
+    this.#liveness.start();
     await this.#restore();
     // close() during the restore closed both connections; connect() must not look successful.
     if ((this.status as string) === 'closed') throw this.closedDuringConnect();
@@ -152,6 +155,14 @@ export class RedisDriver extends BaseDriver {
     if (gen !== this.#restoreGen || (this.status as string) === 'closed' || cmd.status !== 'ready' || sub.status !== 'ready') return;
     if (this.status === 'reconnecting') this.reconnects++;
     this.online(this.#url);
+  }
+
+  /** Every connection goes to the same Redis over the same link: all are dropped and dialled again. */
+  #linkDead(silentMs: number): void {
+    this.options.logger?.warn({ silent_ms: Math.round(silentMs) }, 'Redis did not answer a PING: the link is taken for dead, reconnecting');
+    for (const c of [this.#cmd, this.#sub, this.#replyConn]) c?.disconnect(true);
+    for (const r of this.#lanes) r.conn.disconnect(true);
+    for (const r of this.#readers) r.redial();
   }
 
   #track<T>(p: Promise<T>): void {
@@ -344,6 +355,7 @@ export class RedisDriver extends BaseDriver {
 
   async close(): Promise<void> {
     if (this.status === 'closed') return;
+    this.#liveness.stop();
     // Saying goodbye (in-flight operations, a PING, leaving lane groups, stream acks) waits on the
     // command connection, and ioredis keeps a command across reconnects for as long as the broker
     // stays away: there is no goodbye without that connection, and losing it ends one.
