@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Dealer, Subscriber } from 'zeromq';
 import type { CurveKeys, DriverLogger, InboundMessage } from '../../driver.js';
 import { subjectMatches } from '../../subject-pattern.js';
-import { decodeLanes, decodeWire, encodeWire, Kind, SUB_MARKER, type LaneInfo, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
+import { decodeLanes, decodeWire, encodeWire, HEARTBEATS, Kind, SUB_MARKER, type LaneInfo, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
 import { clientCurve } from './zmq-curve.js';
 import { PUB_HWM } from './zmq-server.js';
@@ -59,7 +59,7 @@ export class ZmqClient {
     this.endpoints = urls.map((u, index) => {
       // A routing id of its own, kept across reconnects: the agent's ROUTER hands it over to the
       // new connection, so a reply to a request made before a link blip still finds this socket.
-      const dealer = new Dealer({ linger: 0, routingId: `fsbus-${this.#clientId}-${index}`, ...clientCurve(curve) });
+      const dealer = new Dealer({ linger: 0, routingId: `fsbus-${this.#clientId}-${index}`, ...HEARTBEATS, ...clientCurve(curve) });
       const ep: Endpoint = { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined, up: false, seen: false, answered: true };
       dealer.events.on('handshake', () => this.#link(ep, true));
       dealer.events.on('disconnect', () => this.#link(ep, false));
@@ -193,7 +193,7 @@ export class ZmqClient {
   #subscriber(): Subscriber {
     if (this.#sub !== undefined) return this.#sub;
     // Room for bursts while this process is busy; past it ZeroMQ holds the agent's PUB back (noDrop).
-    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: PUB_HWM, ...clientCurve(this.#curve) });
+    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: PUB_HWM, ...HEARTBEATS, ...clientCurve(this.#curve) });
     for (const u of this.#urls) sub.connect(u.events);
     this.#sub = sub;
     void (async () => {

@@ -18,6 +18,14 @@ export const WIRE_VERSION = 'FSB1';
  */
 export const EXPIRES_HEADER = 'fsbus-expires';
 
+/**
+ * ZMTP heartbeats on every socket: a PING each interval; a connection with no traffic for the
+ * timeout after one is dropped (a client dials again), and the peer is asked to do the same past
+ * the TTL. Without them a peer that vanished without closing (host down, a firewall that forgot
+ * the connection) holds the connection, and everything queued on it, until the kernel gives up.
+ */
+export const HEARTBEATS = { heartbeatInterval: 5_000, heartbeatTimeout: 10_000, heartbeatTimeToLive: 15_000 } as const;
+
 /** Prefix of the marker subscriptions a subscriber uses to learn its subscriptions arrived. */
 export const SUB_MARKER = '$fsbus.sub.';
 

@@ -10,7 +10,7 @@ import { admitOnly, type ZapAdmission } from './zmq-zap.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../driver.js';
 import { subjectMatches } from '../../subject-pattern.js';
-import { decodeWire, encodeLanes, encodeWire, EXPIRES_HEADER, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
+import { decodeWire, encodeLanes, encodeWire, EXPIRES_HEADER, HEARTBEATS, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
 import { lateBy, runLaneHandler } from '../driver-core.js';
 
@@ -57,10 +57,10 @@ export class ZmqServer {
     // refuses the new connection while the old one is not yet seen gone). mandatory with no send
     // wait: a reply that cannot be routed (requester gone, its queue full) fails the send, and
     // the writer counts and logs it, where libzmq would drop it unseen.
-    this.#router = new Router({ linger: 0, handover: true, mandatory: true, sendTimeout: 0, ...security });
+    this.#router = new Router({ linger: 0, handover: true, mandatory: true, sendTimeout: 0, ...HEARTBEATS, ...security });
     // noDrop: a subscriber's full pipe holds the PUB back instead of libzmq discarding the event
     // silently; the wait ends in the writer's bounded queue, which drops the oldest and COUNTS it.
-    this.#pub = new XPublisher({ linger: 0, noDrop: true, sendHighWaterMark: Math.max(PUB_HWM, bufferMessages), ...security });
+    this.#pub = new XPublisher({ linger: 0, noDrop: true, sendHighWaterMark: Math.max(PUB_HWM, bufferMessages), ...HEARTBEATS, ...security });
     this.#routerOut = new ZmqWriter(this.#router, bufferMessages, logger);
     this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger);
   }
