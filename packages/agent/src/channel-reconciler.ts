@@ -38,8 +38,6 @@ export interface ChannelTracker {
 export const RECONCILE_COMMAND = 'show channels as json';
 /** Asks whether one channel is live: FreeSWITCH answers `true` or `false` from its sessions, not its database. */
 export const EXISTS_COMMAND = 'uuid_exists';
-/** Channels asked about one by one per reconcile at most; the rest are kept (and checked after the next loss). */
-export const MAX_EXISTS_CHECKS = 256;
 /** A uuid that can go on an api command line as one argument. */
 const ONE_ARGUMENT = /^[^\s\x00-\x1f\x7f]+$/;
 
@@ -180,14 +178,16 @@ export class ChannelReconciler {
   }
 
   /**
-   * Asks about each channel in turn; `gone` holds those FreeSWITCH answered `false` for. Stops at
-   * MAX_EXISTS_CHECKS, at the first failure or when no command connection is up: the rest stay.
+   * Asks about each channel in turn — one at a time, so the check holds one command at a time
+   * however many channels began during the outage; `gone` holds those FreeSWITCH answered
+   * `false` for. Stops at the first failure or when no command connection is up: the rest stay
+   * (checked after the next loss).
    */
   async #askEach(uuids: ReadonlySet<string>): Promise<{ gone: Set<string>; asked: number; unchecked: number }> {
     const gone = new Set<string>();
     let asked = 0;
     for (const uuid of uuids) {
-      if (asked === MAX_EXISTS_CHECKS || this.#closed) break;
+      if (this.#closed) break;
       if (!ONE_ARGUMENT.test(uuid)) continue;
       let answer: string | undefined;
       try {

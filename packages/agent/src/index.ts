@@ -13,7 +13,7 @@ export { createExecuteAppCommand, parseExecuteApp, ExecuteAppMessage } from './c
 export type { ExecuteAppDeps } from './commands/execute-app.js';
 export { ExecuteCompletions, DEFAULT_MAX_WATCHES } from './commands/execute-completions.js';
 export type { ChannelEnd, WatchEnd } from './commands/execute-completions.js';
-export { ChannelReconciler, liveChannels, RECONCILE_COMMAND, EXISTS_COMMAND, MAX_EXISTS_CHECKS } from './channel-reconciler.js';
+export { ChannelReconciler, liveChannels, RECONCILE_COMMAND, EXISTS_COMMAND } from './channel-reconciler.js';
 export { LossMarks } from './loss-marks.js';
 export type { MarkedTable } from './loss-marks.js';
 export type { ChannelTracker, ChannelReconcilerOptions, ReconcileTrigger } from './channel-reconciler.js';

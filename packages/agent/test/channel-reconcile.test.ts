@@ -330,3 +330,41 @@ void test('ChannelReconciler: waits for a command connection, retries a failed l
   assert.equal(asked.length, 0);
   r.close();
 });
+
+void test('ChannelReconciler: every channel begun during the outage and missing from the list is asked about, one at a time, however many', async () => {
+  const table = new Table();
+  const commands: string[] = [];
+  const ended: number[] = [];
+  let inFlight = 0;
+  let most = 0;
+  let done!: () => void;
+  const reconciled = new Promise<void>((resolve) => (done = resolve));
+  const r = new ChannelReconciler({
+    trackers: { t: table.tracker },
+    api: async (command) => {
+      commands.push(command);
+      most = Math.max(most, ++inFlight);
+      await Promise.resolve();
+      inFlight--;
+      if (command === 'show channels as json') return '{"row_count":0}';
+      // Every third channel ended during the outage.
+      return Number(command.split('-')[1]) % 3 === 0 ? 'false' : 'true';
+    },
+    eventsFlowing: () => true,
+    logger: silentLogger,
+    onReconciled: (e) => {
+      ended.push(e['t'] ?? 0);
+      done();
+    },
+    onFailed: () => assert.fail('the list did not fail'),
+  });
+  r.eventsLost();
+  for (let i = 0; i < 1000; i++) table.add(`ch-${i}`);
+  r.poke('events');
+  await reconciled;
+  assert.equal(commands.filter((c) => c.startsWith(`${EXISTS_COMMAND} `)).length, 1000, 'every channel asked about (256 at most before)');
+  assert.equal(most, 1, 'one command at a time');
+  assert.deepEqual(ended, [334]);
+  assert.equal(table.entries.size, 666);
+  r.close();
+});
