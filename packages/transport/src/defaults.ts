@@ -4,12 +4,14 @@
 export const DEFAULT_BUFFER_MESSAGES = 10_000;
 /** Outgoing buffer, in bytes (nats.c's ReconnectBufSize, which mod_event_agent used). @default 8 MiB */
 export const DEFAULT_BUFFER_BYTES = 8 * 1024 * 1024;
+/** The least a write window may be unless a driver's broker needs more (writeWindowBytes). @default 1 MiB */
+export const MIN_WRITE_WINDOW_BYTES = 1024 * 1024;
 /**
  * How far a driver writes ahead of what its broker confirmed (NATS: a PONG; AMQP: publisher
- * confirms) before it holds what follows in the outbox: `bufferBytes`, at least the driver's `floor`
- * (what its broker may leave unconfirmed at full speed).
+ * confirms; Redis: each command's reply; MQTT: the PUBACK) before it holds what follows in the
+ * outbox: `bufferBytes`, at least `floor` (what its broker may leave unconfirmed at full speed).
  */
-export function writeWindowBytes(bufferBytes: number | undefined, floor: number): number {
+export function writeWindowBytes(bufferBytes: number | undefined, floor = MIN_WRITE_WINDOW_BYTES): number {
   return Math.max(bufferBytes ?? DEFAULT_BUFFER_BYTES, floor);
 }
 /** @default 5000 */

@@ -15,9 +15,6 @@ import { RequestMux, type NatsOutboxItem } from './nats-request-mux.js';
 import { controlLineProblem, drainSub, toInbound, toNatsHeaders } from './nats-util.js';
 import { WriteWindow } from './write-window.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, writeWindowBytes } from '../defaults.js';
-
-/** The least unconfirmed bytes a connection may have (else the outbox's byte bound, bufferBytes). */
-const MIN_WRITE_WINDOW_BYTES = 1024 * 1024;
 /** What a message costs on the wire beyond its subject and payload (PUB line, sizes, CRLFs), roughly. */
 const PUB_OVERHEAD_BYTES = 24;
 
@@ -56,7 +53,7 @@ class NatsDriver extends DriverCore {
   #requests: RequestMux | undefined;
   /** What the server has not confirmed reading yet; past its limit, publishes wait in the outbox. */
   readonly #window = new WriteWindow(
-    writeWindowBytes(this.options.bufferBytes, MIN_WRITE_WINDOW_BYTES),
+    writeWindowBytes(this.options.bufferBytes),
     () => this.#conn().flush(),
     () => this.#release(),
   );

@@ -25,8 +25,6 @@ export const DEFAULT_MQTT_NAMESPACE = 'freeswitch';
 /** MQTT 5 PUBACK reason code "No matching subscribers". */
 const NO_MATCHING_SUBSCRIBERS = 16;
 const REPLY_SUB_ID = 1;
-/** The least the write window may be (else bufferBytes): the broker acknowledges in order and at once. */
-const MIN_WRITE_WINDOW_BYTES = 1024 * 1024;
 /** What a PUBLISH costs on the wire beyond its topic and payload (header, packet id, properties), roughly. */
 const PUBLISH_OVERHEAD_BYTES = 32;
 
@@ -81,7 +79,7 @@ export class MqttDriver extends BaseDriver {
    * Publishes awaiting their PUBACK. One count for every connection: mqtt.js keeps an
    * unacknowledged publish and sends it again on the reconnect, ahead of what is published then.
    */
-  readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes, MIN_WRITE_WINDOW_BYTES));
+  readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes));
   #client: MqttClient | undefined;
   #nextSubId = REPLY_SUB_ID + 1;
   #attempt = 0;

@@ -32,8 +32,6 @@ export const DEFAULT_REDIS_NAMESPACE = 'freeswitch';
 /** A reply stream nobody reads expires after this. @default 60000 */
 export const REPLY_TTL_MS = 60_000;
 export { LANE_STREAM_MAXLEN, ROUTED_MARK_TTL_MS } from './redis-publish.js';
-/** The least the write window may be (else bufferBytes): Redis answers in order and at once. */
-const MIN_WRITE_WINDOW_BYTES = 1024 * 1024;
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -80,7 +78,7 @@ export class RedisDriver extends BaseDriver {
    * Publishes whose reply has not come. One count for every connection: ioredis keeps a command
    * across reconnects and sends it again (it is settled then), before the driver's outbox.
    */
-  readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes, MIN_WRITE_WINDOW_BYTES));
+  readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes));
   readonly #liveness = new RedisLiveness(() => this.#cmd, (silentMs) => this.#linkDead(silentMs));
 
   constructor(options: DriverOptions) {

@@ -2,8 +2,8 @@
  * Whether the link to Redis still carries answers. ioredis notices a dead link only when the
  * kernel gives up on its socket — about a quarter of an hour with data unacknowledged, hours for a
  * connection that sits in a blocking read — and Redis has no heartbeat of its own. So a PING goes
- * on the command connection every interval, and one unanswered for `deadAfterMs` takes the link
- * for dead: `onDead` drops the connections, which ioredis dials again (sending again the commands
+ * on the command connection every interval, and one unanswered for LIVENESS_DEAD_AFTER_MS takes
+ * the link for dead: `onDead` drops the connections, which ioredis dials again (sending again the commands
  * they left unanswered). NATS (pings), AMQP (heartbeats) and MQTT (keepalive) do this themselves.
  */
 import type { Redis } from 'ioredis';
