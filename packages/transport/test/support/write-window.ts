@@ -32,6 +32,22 @@ export interface WriteWindowCase {
 
 export const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, k) => from + k);
 
+/**
+ * The small-message cases of a driver whose client library sends again, on the reconnect and
+ * ahead of the driver's outbox, what the broken link left unanswered (ioredis, mqtt.js): all that
+ * was written into the link arrives, then all that was held, in publish order.
+ */
+export function resentOnReconnect(driver: string, startBroker: () => Promise<BrokerHandle>): WriteWindowCase {
+  return {
+    driver,
+    startBroker,
+    window: 1024 * 1024,
+    size: 1024,
+    hung: { count: 4096, bufferBytes: 256 * 1024, afterBreak: ({ sent, held, count }) => ({ items: [...range(0, sent), ...range(count - held, count)], dropped: count - sent - held }) },
+    stalled: { count: 1536, bufferBytes: 1024 * 1024 },
+  };
+}
+
 /** `count` messages of `size` bytes, each starting with its index; the outcome of each. */
 function burst(driver: Driver, count: number, size: number): PublishOutcome[] {
   const out: PublishOutcome[] = [];
