@@ -16,6 +16,8 @@ import { Collector, dec, enc, waitStatus } from '../conformance/helpers.js';
 import { startRelay, type Relay } from '../conformance/relay.js';
 
 const SUBJECT = 'ww.ev';
+/** How long the messages may take to arrive once sent (64 MiB through RabbitMQ on a busy machine): a bound, not a measure. */
+const ARRIVAL_BOUND_MS = 60_000;
 
 export interface WriteWindowCase {
   driver: string;
@@ -113,7 +115,7 @@ export function writeWindowCases(c: WriteWindowCase): void {
       await waitStatus(pub, 'connected', 60_000);
       await pub.flush();
       const expected = c.hung.afterBreak({ sent, held, count });
-      assert.deepEqual((await got.until(1 + expected.items.length)).slice(1), expected.items);
+      assert.deepEqual((await got.until(1 + expected.items.length, ARRIVAL_BOUND_MS)).slice(1), expected.items);
       assert.equal(pub.stats().dropped, expected.dropped);
       assert.equal(pub.stats().pending, 0);
     });
@@ -129,7 +131,7 @@ export function writeWindowCases(c: WriteWindowCase): void {
       relay.resume();
       await flushed;
       assert.equal(pub.stats().pending, 0, 'flush() resolved with messages still held');
-      assert.deepEqual((await got.until(1 + count)).slice(1), range(0, count));
+      assert.deepEqual((await got.until(1 + count, ARRIVAL_BOUND_MS)).slice(1), range(0, count));
       assert.equal(pub.stats().dropped, 0);
       assert.equal(pub.stats().published, 1 + count);
     });
