@@ -3,7 +3,7 @@
  * Redis command's reply): the bytes handed to the connection and not settled yet. A client library
  * writes into its socket without bound, so over a link that hangs without closing, or a broker
  * slower than the driver, everything published would pile up in the socket's buffer; past `limit`
- * the driver holds what comes next in its bounded outbox instead (DriverCore's `holding()`).
+ * the driver holds what comes next in its bounded outbox instead (DriverCore's `writeWindow`).
  */
 export class PendingBytes {
   readonly limit: number;

@@ -178,12 +178,37 @@ export abstract class DriverCore implements Driver {
   }
 
   /**
-   * Connected, but what is published now must wait in the outbox behind what already does (NATS:
-   * the server has not confirmed reading enough of what was written, see nats/write-window.ts).
-   * The driver sends the outbox (`flushOutbox`) once that is over.
+   * What the driver wrote that its broker has not confirmed yet (nats/write-window.ts,
+   * pending-bytes.ts, amqp/publish-confirms.ts); none for a driver whose send queue bounds itself.
+   * Connected, while it is full or anything waits behind it, what is published waits in the
+   * outbox, in order; the driver calls `releaseHeld()` when its broker confirms.
    */
-  protected holding(): boolean {
-    return false;
+  protected get writeWindow(): { readonly full: boolean } | undefined {
+    return undefined;
+  }
+
+  /** Held messages keep their place: nothing overtakes them while any waits. */
+  #holding(): boolean {
+    const window = this.writeWindow;
+    return window !== undefined && (this.outbox.size > 0 || window.full);
+  }
+
+  /** The broker confirmed enough: what the window held goes out, in order (it may fill the window again). */
+  protected releaseHeld(): void {
+    if (this.outbox.size > 0 && this.#status === 'connected' && this.writeWindow?.full !== true) this.flushOutbox();
+  }
+
+  /**
+   * For flush(): resolves once every message held when it was called has left the outbox (sent,
+   * or dropped for room); `confirmed` waits for the broker to confirm what went before, which
+   * makes room.
+   */
+  protected async sendHeld(confirmed: () => Promise<unknown>): Promise<void> {
+    const heldBefore = this.outbox.buffered;
+    while (this.#status === 'connected' && this.outbox.buffered - this.outbox.size < heldBefore) {
+      this.releaseHeld();
+      await confirmed();
+    }
   }
 
   /** Sent now when connected, else into the bounded outbox (flushed in order on reconnect). */
@@ -196,7 +221,7 @@ export abstract class DriverCore implements Driver {
       this.outbox.expired++;
       return 'dropped';
     }
-    if (this.#status !== 'connected' || this.holding()) return this.outbox.push(item) ? 'buffered' : 'dropped';
+    if (this.#status !== 'connected' || this.#holding()) return this.outbox.push(item) ? 'buffered' : 'dropped';
     try {
       this.rawSend(item);
       this.published++;

@@ -55,7 +55,7 @@ class NatsDriver extends DriverCore {
   readonly #window = new WriteWindow(
     writeWindowBytes(this.options.bufferBytes),
     () => this.#conn().flush(),
-    () => this.#release(),
+    () => this.releaseHeld(),
   );
 
   async connect(): Promise<void> {
@@ -130,14 +130,8 @@ class NatsDriver extends DriverCore {
     return this.#nc;
   }
 
-  /** Held messages keep their place: nothing overtakes them while any waits. */
-  protected override holding(): boolean {
-    return this.outbox.size > 0 || this.#window.full;
-  }
-
-  /** The server confirmed enough: what was held goes out, in order (it may fill the window again). */
-  #release(): void {
-    if (this.status === 'connected' && this.outbox.size > 0 && !this.#window.full) this.flushOutbox();
+  protected override get writeWindow(): WriteWindow {
+    return this.#window;
   }
 
   /**
@@ -241,9 +235,8 @@ class NatsDriver extends DriverCore {
     // What the window held goes out as the server confirms what came before it: every message held
     // when flush() was called must have left the outbox (sent, or dropped for room) before the
     // final PING. nats.js fails a flush whose connection went before that status arrives.
-    const heldBefore = this.outbox.buffered;
     try {
-      while (this.outbox.buffered - this.outbox.size < heldBefore) await this.whileConnected(this.#window.confirm());
+      await this.sendHeld(() => this.whileConnected(this.#window.confirm()));
       await this.whileConnected(nc.flush());
     } catch (err) {
       throw err instanceof TransportError ? err : this.lostDuringFlush(err);

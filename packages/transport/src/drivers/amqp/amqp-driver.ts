@@ -62,7 +62,7 @@ export class AmqpDriver extends BaseDriver {
     outbox: this.outbox,
     closed: () => this.status === 'closed',
     unpublished: () => this.published--,
-    room: () => this.#release(),
+    room: () => this.releaseHeld(),
     warn: (fields, msg) => this.options.logger?.warn(fields, msg),
   });
   #urlIndex = 0;
@@ -215,14 +215,8 @@ export class AmqpDriver extends BaseDriver {
     }, backoffMs(this.#attempt++));
   }
 
-  /** Held messages keep their place: nothing overtakes them while any waits. */
-  protected override holding(): boolean {
-    return this.outbox.size > 0 || this.#confirms.full;
-  }
-
-  /** The broker confirmed enough: what was held goes out, in order (it may fill the window again). */
-  #release(): void {
-    if (this.outbox.size > 0 && this.status === 'connected' && !this.#confirms.full) this.flushOutbox();
+  protected override get writeWindow(): PublishConfirms {
+    return this.#confirms;
   }
 
   protected rawSend(item: OutboxItem): void {
@@ -308,12 +302,8 @@ export class AmqpDriver extends BaseDriver {
     // What the window held goes out as the broker confirms what came before it: every message held
     // when flush() was called must have left the outbox (sent, or dropped for room) before the
     // final wait for confirms.
-    const heldBefore = this.outbox.buffered;
     try {
-      while (this.outbox.buffered - this.outbox.size < heldBefore) {
-        this.#release();
-        await this.whileConnected(ch.waitForConfirms());
-      }
+      await this.sendHeld(() => this.whileConnected(ch.waitForConfirms()));
       await this.whileConnected(ch.waitForConfirms());
     } catch (err) {
       if (err instanceof TransportError) throw err;

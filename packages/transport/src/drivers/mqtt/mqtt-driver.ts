@@ -256,7 +256,7 @@ export class MqttDriver extends BaseDriver {
     const op = new Promise<void>((resolve) => {
       client.publish(topic, payload, { qos: 1, properties }, (err) => {
         this.#window.settle(bytes);
-        this.#release();
+        this.releaseHeld();
         if (once?.withdrawn === true) return resolve();
         if (err !== undefined && err !== null) {
           this.outbox.dropped++;
@@ -270,14 +270,8 @@ export class MqttDriver extends BaseDriver {
     void op.then(() => this.#ops.delete(op));
   }
 
-  /** Held messages keep their place: nothing overtakes them while any waits. */
-  protected override holding(): boolean {
-    return this.outbox.size > 0 || this.#window.full;
-  }
-
-  /** The broker acknowledged enough: what was held goes out, in order (it may fill the window again). */
-  #release(): void {
-    if (this.outbox.size > 0 && this.status === 'connected' && !this.#window.full) this.flushOutbox();
+  protected override get writeWindow(): PendingBytes {
+    return this.#window;
   }
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {

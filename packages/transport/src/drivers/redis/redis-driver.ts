@@ -182,14 +182,8 @@ export class RedisDriver extends BaseDriver {
     return `${this.#ns}:reply:${this.#id}`;
   }
 
-  /** Held messages keep their place: nothing overtakes them while any waits. */
-  protected override holding(): boolean {
-    return this.outbox.size > 0 || this.#window.full;
-  }
-
-  /** Redis answered enough: what was held goes out, in order (it may fill the window again). */
-  #release(): void {
-    if (this.outbox.size > 0 && this.status === 'connected' && !this.#window.full) this.flushOutbox();
+  protected override get writeWindow(): PendingBytes {
+    return this.#window;
   }
 
   protected rawSend(item: OutboxItem): void {
@@ -199,7 +193,7 @@ export class RedisDriver extends BaseDriver {
     const bytes = data.byteLength + item.subject.length + ROUTE_OVERHEAD_BYTES;
     const settled = () => {
       this.#window.settle(bytes);
-      this.#release();
+      this.releaseHeld();
     };
     if (item.kind === 'reply') {
       this.#window.add(bytes);
@@ -337,13 +331,9 @@ export class RedisDriver extends BaseDriver {
     // ioredis holds a command across reconnects for as long as the broker is away: lost is lost.
     // What the window held goes out as Redis answers what came before it: every message held when
     // flush() was called must have left the outbox before the final PING.
-    const heldBefore = this.outbox.buffered;
     const confirmed = (async () => {
       await Promise.all([...this.#ops]);
-      while (cmd?.status === 'ready' && this.status === 'connected' && this.outbox.buffered - this.outbox.size < heldBefore) {
-        this.#release();
-        await cmd.ping();
-      }
+      if (cmd?.status === 'ready') await this.sendHeld(() => cmd.ping());
       if (cmd?.status === 'ready') await cmd.ping();
     })();
     await this.whileConnected(confirmed).catch((err: unknown) => {
