@@ -7,19 +7,18 @@ import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
 import { LogThrottle, type EslClientStatus } from '@fsbus/esl';
 import { createDriver, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
 import { pino, type Logger } from 'pino';
-import { ChannelReconciler } from './channel-reconciler.js';
+import { CallControl, subscriptionNames } from './call-control.js';
 import { agentStatusCommand } from './commands/agent-status.js';
 import { apiCommand } from './commands/api.js';
 import { createDialplanCommands } from './commands/dialplan.js';
 import { createExecuteAppCommand } from './commands/execute-app.js';
-import { ExecuteCompletions } from './commands/execute-completions.js';
 import { hangupCommand } from './commands/hangup.js';
 import { originateCommand } from './commands/originate.js';
 import { CommandRegistry } from './commands/registry.js';
 import type { AgentConfig } from './config/schema.js';
 import { ParkManager } from './dialplan/park-manager.js';
 import { Dispatcher, type LaneKind } from './dispatcher.js';
-import { driverOptions } from './driver-options.js';
+import { driverOptions, streamSpec } from './driver-options.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { EventPublisher } from './event-publisher.js';
 import { FreeSwitchLink } from './freeswitch-link.js';
@@ -29,19 +28,6 @@ import { AgentMetrics } from './metrics.js';
 import { registerProcessMetrics } from './process-metrics.js';
 
 export const AGENT_VERSION = '0.1.0';
-
-/** Events call control needs whatever is published: execute_app completions, real parks, channel ends. */
-const CALL_CONTROL_EVENTS = ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_PARK', 'CHANNEL_UNPARK', 'CHANNEL_DESTROY'];
-
-/** The publish plan's `event json` names plus what call control needs (subclasses stay after CUSTOM). */
-export function subscriptionNames(planNames: readonly string[]): string[] {
-  if (planNames.includes('ALL')) return [...planNames];
-  const custom = planNames.indexOf('CUSTOM');
-  const names = custom < 0 ? [...planNames] : planNames.slice(0, custom);
-  const tail = custom < 0 ? [] : planNames.slice(custom);
-  for (const n of CALL_CONTROL_EVENTS) if (!names.includes(n)) names.push(n);
-  return [...names, ...tail];
-}
 
 export interface AgentOptions {
   /** @default pino JSON logs on stdout at config.log_level */
@@ -58,13 +44,9 @@ export class Agent {
   readonly metrics: AgentMetrics;
   /** Park mode (dialplan.*) and its mod_xml_curl endpoint. */
   readonly park: ParkManager;
-  readonly #completions: ExecuteCompletions;
+  readonly #callControl: CallControl;
   #driver: Driver | undefined;
   #link: FreeSwitchLink | undefined;
-  #reconciler: ChannelReconciler | undefined;
-  /** Channels found gone after an event connection loss, per table; failed channel lists. */
-  readonly #endedUnseen = { execute_watches: 0, parked: 0 };
-  #reconcileFailures = 0;
   #dispatcher: Dispatcher | undefined;
   #publisher: EventPublisher | undefined;
   #http: AgentHttpServer | undefined;
@@ -79,7 +61,6 @@ export class Agent {
   /** Errors the driver reported (a publish the broker refused, a lost subscription…), see #onBrokerError. */
   #brokerErrors = 0;
   readonly #brokerErrorLog: LogThrottle;
-  readonly #evictionLog: LogThrottle;
 
   constructor(config: AgentConfig, options: AgentOptions = {}) {
     this.config = config;
@@ -90,13 +71,6 @@ export class Agent {
       this.logger = pino({ level: config.log_level, base: { node_id: config.node_id } }, this.#logSink.stream);
     }
     this.#brokerErrorLog = new LogThrottle((fields, msg) => this.logger.error(fields, msg), 'broker reported an error');
-    this.#evictionLog = new LogThrottle(
-      (fields, msg) => this.logger.warn(fields, msg),
-      'execute_app completion watches full: the oldest was dropped, its completion will not be forwarded',
-    );
-    this.#completions = new ExecuteCompletions(config.commands.max_execute_watches, (evicted) =>
-      this.#evictionLog.hit({ application_uuid: evicted.applicationUuid, channel: evicted.channel, max: this.#completions.max }),
-    );
     this.metrics = new AgentMetrics(
       { node_id: config.node_id },
       () => this.#eventsDropped(),
@@ -108,8 +82,8 @@ export class Agent {
         eslRejections: () => this.#link?.rejections ?? 0,
         requestsExpired: () => this.#driver?.stats().expired ?? 0,
         eslUnknownFrames: () => this.#link?.unknownFrames ?? 0,
-        executeWatchesEvicted: () => this.#completions.dropped,
-        executeWatchesPending: () => this.#completions.pending,
+        executeWatchesEvicted: () => this.#callControl.completions.dropped,
+        executeWatchesPending: () => this.#callControl.completions.pending,
       },
     );
     const d = config.dialplan;
@@ -119,11 +93,18 @@ export class Agent {
       stateFile: d.state_file,
       logger: this.logger.child({ component: 'dialplan' }),
     });
+    this.#callControl = new CallControl({
+      maxExecuteWatches: config.commands.max_execute_watches,
+      park: this.park,
+      metrics: this.metrics,
+      logger: this.logger,
+      onChange: () => this.#changed(),
+    });
     this.registry = new CommandRegistry(apiCommand).register(agentStatusCommand).register(hangupCommand).register(originateCommand);
     this.registry.register(
       createExecuteAppCommand({
         nodeId: config.node_id,
-        completions: this.#completions,
+        completions: this.#callControl.completions,
         sendmsg: (uuid, msg, opts) => this.#link?.sendmsg(uuid, msg, opts) ?? Promise.resolve(undefined),
         publish: (subject, data) => {
           this.metrics.forwarded(this.#driver?.publish(subject, data) ?? 'dropped');
@@ -208,31 +189,16 @@ export class Agent {
       await driver.connect();
       this.metrics.brokerConnected.set(1);
       await this.park.start();
-      if (c.events.stream.enabled) await driver.ensureStream(this.streamSpec());
+      if (c.events.stream.enabled) await driver.ensureStream(streamSpec(c, this.subjects));
 
       const filter = new EventFilter({ include: c.events.include, exclude: c.events.exclude });
       const publisher = new EventPublisher(filter, this.subjects, c.node_id, driver, this.metrics);
       this.#publisher = publisher;
-      let eventsUp = false;
-      const reconciler = new ChannelReconciler({
-        trackers: { execute_watches: this.#completions.tracker, parked: this.park.tracker },
+      const callControl = this.#callControl;
+      callControl.startReconciling({
         api: (command) => this.#link?.api(command, { timeoutMs: c.commands.timeout_ms }) ?? Promise.resolve(undefined),
         eventsFlowing: () => this.#link?.eventsStatus === 'ready' && this.#link.subscription === 'confirmed',
-        logger: this.logger.child({ component: 'call-control' }),
-        onReconciled: ({ execute_watches: watches = 0, parked = 0 }) => {
-          this.#endedUnseen.execute_watches += watches;
-          this.#endedUnseen.parked += parked;
-          this.metrics.channelsEndedUnseen.inc({ table: 'execute_watches' }, watches);
-          this.metrics.channelsEndedUnseen.inc({ table: 'parked' }, parked);
-          this.#changed();
-        },
-        onFailed: () => {
-          this.#reconcileFailures++;
-          this.metrics.channelReconcileFailures.inc();
-          this.#changed();
-        },
       });
-      this.#reconciler = reconciler;
       const link = new FreeSwitchLink({
         host: c.esl.host,
         port: c.esl.port,
@@ -244,21 +210,15 @@ export class Agent {
         eventNames: subscriptionNames(filter.plan().names),
         logger: this.logger.child({ component: 'esl' }),
         onEvent: (e) => {
-          this.#completions.onEvent(e);
-          this.park.onEvent(e);
+          callControl.onEvent(e);
           publisher.onEvent(e);
           if (this.#listeners.size > 0) this.#changed();
         },
         onStatus: (which, s) => {
           if (which === 'events') {
             this.metrics.eslConnected.set(s === 'ready' ? 1 : 0);
-            // Whatever FreeSWITCH sends until the next confirmed subscription is never seen.
-            if (s === 'ready') eventsUp = true;
-            else if (eventsUp) {
-              eventsUp = false;
-              reconciler.eventsLost();
-            }
-          } else if (s === 'ready') reconciler.poke('commands');
+            callControl.eventsStatus(s);
+          } else if (s === 'ready') callControl.poke('commands');
           this.#changed();
         },
         onReconnect: () => {
@@ -266,7 +226,7 @@ export class Agent {
           this.metrics.reconnects.inc({ target: 'esl' });
         },
         onSubscription: (state) => {
-          if (state === 'confirmed') reconciler.poke('events');
+          if (state === 'confirmed') callControl.poke('events');
           this.#changed();
         },
         onAuth: () => this.#changed(),
@@ -311,17 +271,6 @@ export class Agent {
       if (err instanceof AgentError) throw err;
       throw new AgentError(AgentErrorCode.START, `agent could not start: ${(err as Error).message}`, { cause: err });
     }
-  }
-
-  streamSpec(): { name: string; subjects: string[]; maxAgeMs?: number; maxMessages?: number; maxBytes?: number } {
-    const s = this.config.events.stream;
-    return {
-      name: s.name ?? `${this.subjects.prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_EVENTS`,
-      subjects: [this.subjects.eventsWildcard],
-      ...(s.max_age_ms > 0 ? { maxAgeMs: s.max_age_ms } : {}),
-      ...(s.max_messages === undefined ? {} : { maxMessages: s.max_messages }),
-      ...(s.max_bytes === undefined ? {} : { maxBytes: s.max_bytes }),
-    };
   }
 
   #serveLanes(driver: Driver): void {
@@ -380,11 +329,7 @@ export class Agent {
         esl_unknown_frames: this.#link?.unknownFrames ?? 0,
         esl_auth_failures: this.#link?.authFailures ?? 0,
         esl_rejections: this.#link?.rejections ?? 0,
-        execute_watches_pending: this.#completions.pending,
-        execute_watches_evicted: this.#completions.dropped,
-        execute_watches_ended_unseen: this.#endedUnseen.execute_watches,
-        parked_ended_unseen: this.#endedUnseen.parked,
-        channel_reconcile_failures: this.#reconcileFailures,
+        ...this.#callControl.counters(),
         bytes_published: e?.bytes ?? 0,
         reconnects: (ds?.reconnects ?? 0) + this.#eslReconnects,
       },
@@ -423,7 +368,7 @@ export class Agent {
   async #teardown(): Promise<void> {
     for (const l of this.#lanes) await l.unsubscribe().catch(() => undefined);
     this.#lanes = [];
-    this.#reconciler?.close();
+    this.#callControl.close();
     await this.#link?.close();
     await this.park.stop();
     await this.#driver?.flush().catch(() => undefined);
@@ -431,6 +376,6 @@ export class Agent {
     await this.#http?.close();
     // What the rate-limited lines still hold is written now, not by a timer after the stop.
     this.#brokerErrorLog.flush();
-    this.#evictionLog.flush();
+    this.#callControl.flushLog();
   }
 }

@@ -1,5 +1,6 @@
-/** The broker driver's options from the agent's config: URLs, credentials (env only), TLS, CURVE keys, outage buffer. */
-import type { CurveKeys, DriverOptions } from '@fsbus/transport';
+/** The broker driver's options from the agent's config: URLs, credentials (env only), TLS, CURVE keys, outage buffer, event stream. */
+import type { Subjects } from '@fsbus/contract';
+import type { CurveKeys, DriverOptions, StreamSpec } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './config/schema.js';
 
@@ -19,6 +20,18 @@ export function driverOptions(c: AgentConfig, namespace: string, logger: Logger)
     bufferMessages: c.broker.buffer_messages,
     bufferBytes: c.broker.buffer_bytes,
     logger,
+  };
+}
+
+/** The durable event stream (events.stream): named after the prefix unless configured, holding every event subject. */
+export function streamSpec(c: AgentConfig, subjects: Subjects): StreamSpec {
+  const s = c.events.stream;
+  return {
+    name: s.name ?? `${subjects.prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_EVENTS`,
+    subjects: [subjects.eventsWildcard],
+    ...(s.max_age_ms > 0 ? { maxAgeMs: s.max_age_ms } : {}),
+    ...(s.max_messages === undefined ? {} : { maxMessages: s.max_messages }),
+    ...(s.max_bytes === undefined ? {} : { maxBytes: s.max_bytes }),
   };
 }
 

@@ -1,4 +1,5 @@
-export { Agent, AGENT_VERSION, subscriptionNames } from './agent.js';
+export { Agent, AGENT_VERSION } from './agent.js';
+export { subscriptionNames } from './call-control.js';
 export type { AgentOptions, AgentStateListener } from './agent.js';
 export { runAgent, AGENT_USAGE } from './run-agent.js';
 export type { RunAgentIo } from './run-agent.js';
