@@ -89,7 +89,7 @@ async function runDriver(driver: string, starter: DriverPlan['available'][number
         await echo.stop();
       }
     }
-    agent = await startAgent({ driver, brokerUrl: broker.url, esl: target, poolSize: POOL_SIZE, nodeFlags: args.childFlags, ...(args.agentConfig === undefined ? {} : { config: args.agentConfig }) });
+    agent = await startAgent({ driver, brokerUrl: broker.url, esl: target, poolSize: POOL_SIZE, nodeFlags: [...args.childFlags, ...args.agentFlags], ...(args.agentConfig === undefined ? {} : { config: args.agentConfig }) });
     progress.step(`${driver}: waiting for the agent`);
     await bounded(`${driver} agent ready`, 90_000, waitAgentReady(clients[0]!, agent));
     for (const n of CLIENTS) {

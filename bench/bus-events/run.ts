@@ -58,7 +58,7 @@ const sim = await startSim(args.childFlags);
 async function runDriver(driver: string, starter: DriverPlan['available'][number]['starter']): Promise<void> {
   progress.step(`${driver}: starting the broker`);
   const broker = await bounded(`${driver} broker start`, 180_000, starter.start());
-  const agent = await startAgent({ driver, brokerUrl: broker.url, esl: sim, nodeFlags: args.childFlags, ...(args.agentConfig === undefined ? {} : { config: args.agentConfig }) });
+  const agent = await startAgent({ driver, brokerUrl: broker.url, esl: sim, nodeFlags: [...args.childFlags, ...args.agentFlags], ...(args.agentConfig === undefined ? {} : { config: args.agentConfig }) });
   let client: Driver | undefined;
   let sub: Subscription | undefined;
   try {

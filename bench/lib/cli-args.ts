@@ -11,6 +11,8 @@ export interface SuiteArgs {
   minutes: number | undefined;
   /** Extra node flags for the children (e.g. `--cpu-prof`), from `--child-flags "…"`. */
   childFlags: string[];
+  /** Extra node flags for the agent's process alone (e.g. `--max-semi-space-size=4`), from `--agent-flags "…"`. */
+  agentFlags: string[];
   /** `--only nats,redis`: restrict the drivers of the bus suites. */
   only: string[] | undefined;
   /** `--agent-config '{"log_level":"warn","events":{"exclude":["API"]}}'`: merged into the agent's config (experiments). */
@@ -19,22 +21,25 @@ export interface SuiteArgs {
   freeswitch: { host: string; port: number } | undefined;
 }
 
+/** Options whose value is itself a list of node flags (so it may start with `--`). */
+const FLAG_LISTS = new Set(['--child-flags', '--agent-flags']);
+
 export function parseSuiteArgs(argv: readonly string[]): SuiteArgs {
   const value = (flag: string): string | undefined => {
     const at = argv.indexOf(flag);
     if (at < 0) return undefined;
     const v = argv[at + 1];
-    if (v === undefined || (flag !== '--child-flags' && v.startsWith('--'))) throw new Error(`${flag} needs a value`);
+    if (v === undefined || (!FLAG_LISTS.has(flag) && v.startsWith('--'))) throw new Error(`${flag} needs a value`);
     return v;
   };
-  const withValue = new Set(['--json', '--child-flags', '--only', '--agent-config', '--freeswitch', '--minutes']);
+  const withValue = new Set(['--json', ...FLAG_LISTS, '--only', '--agent-config', '--freeswitch', '--minutes']);
   const known = new Set([...withValue, '--smoke', '--full']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!known.has(a)) throw new Error(`unknown option ${a} (known: ${[...known].join(', ')})`);
     if (withValue.has(a)) i++;
   }
-  const flags = value('--child-flags');
+  const flagList = (flag: string): string[] => (value(flag) ?? '').split(/\s+/).filter((f) => f !== '');
   const only = value('--only');
   const agentConfig = value('--agent-config');
   const freeswitch = value('--freeswitch');
@@ -45,14 +50,15 @@ export function parseSuiteArgs(argv: readonly string[]): SuiteArgs {
     smoke: argv.includes('--smoke'),
     full: argv.includes('--full') || minutes !== undefined,
     minutes: minutes === undefined ? undefined : Number(minutes),
-    childFlags: flags === undefined ? [] : flags.split(/\s+/).filter((f) => f !== ''),
+    childFlags: flagList('--child-flags'),
+    agentFlags: flagList('--agent-flags'),
     only: only === undefined ? undefined : only.split(',').map((s) => s.trim().toLowerCase()),
     agentConfig: agentConfig === undefined ? undefined : (JSON.parse(agentConfig) as Record<string, unknown>),
     freeswitch: freeswitch === undefined ? undefined : hostPort(freeswitch),
   };
 }
 
-export const SUITE_USAGE = 'options: [--json out.json] [--smoke] [--full] [--minutes n] [--only nats,amqp] [--child-flags "--cpu-prof"] [--agent-config \'{"esl":{"pool_size":1}}\'] [--freeswitch host:port] (bench/README.md)';
+export const SUITE_USAGE = 'options: [--json out.json] [--smoke] [--full] [--minutes n] [--only nats,amqp] [--child-flags "--cpu-prof"] [--agent-flags "--max-semi-space-size=4"] [--agent-config \'{"esl":{"pool_size":1}}\'] [--freeswitch host:port] (bench/README.md)';
 
 /** `parseSuiteArgs` for a suite's entry point: `--help` prints the options, a bad option says what is wrong (no stack) and exits 2. */
 export function suiteArgsOrExit(suite: string, argv: readonly string[]): SuiteArgs {

@@ -66,7 +66,8 @@ void test('the chart is one SVG with a bar and a label per value, text escaped',
 
 void test('suite options: values, flags, unknown options refused', () => {
   const a = parseSuiteArgs(['--json', 'o.json', '--smoke', '--only', 'nats,AMQP', '--child-flags', '--cpu-prof --cpu-prof-dir=/tmp/p', '--agent-config', '{"log_level":"warn"}']);
-  assert.deepStrictEqual(a, { json: 'o.json', smoke: true, full: false, minutes: undefined, childFlags: ['--cpu-prof', '--cpu-prof-dir=/tmp/p'], only: ['nats', 'amqp'], agentConfig: { log_level: 'warn' }, freeswitch: undefined });
+  assert.deepStrictEqual(a, { json: 'o.json', smoke: true, full: false, minutes: undefined, childFlags: ['--cpu-prof', '--cpu-prof-dir=/tmp/p'], agentFlags: [], only: ['nats', 'amqp'], agentConfig: { log_level: 'warn' }, freeswitch: undefined });
+  assert.deepStrictEqual(parseSuiteArgs(['--agent-flags', '--max-semi-space-size=4', '--smoke']).agentFlags, ['--max-semi-space-size=4']);
   const soak = parseSuiteArgs(['--minutes', '30']);
   assert.equal(soak.minutes, 30);
   assert.equal(soak.full, true, '--minutes is a long run');

@@ -71,7 +71,7 @@ const sim = await startSim(args.childFlags);
 const broker = await nats.starter.start();
 // Metrics on a free loopback port: the V8 heap is sampled from /metrics next to RSS.
 const config = { metrics: { enabled: true, host: '127.0.0.1', port: 0 }, ...args.agentConfig };
-const agent = await startAgent({ driver: 'nats', brokerUrl: broker.url, esl: sim, nodeFlags: args.childFlags, config });
+const agent = await startAgent({ driver: 'nats', brokerUrl: broker.url, esl: sim, nodeFlags: [...args.childFlags, ...args.agentFlags], config });
 let report: MemoryReport;
 try {
   const client = await connectClient('nats', broker.url, 'bench-memory');

@@ -29,6 +29,8 @@ options:
   --minutes <n>        memory: a soak of n minutes instead
   --only <drivers>     bus suites: only these drivers (e.g. nats)
   --child-flags "<f>"  node flags for the simulator and agent processes (e.g. "--cpu-prof")
+  --agent-flags "<f>"  bus suites, memory: node flags for the agent's process alone
+                       (e.g. "--max-semi-space-size=2")
   --agent-config '<json>'
                        bus suites: merged into the agent's config, for experiments
                        (e.g. '{"esl":{"pool_size":1}}'); the published tables use the defaults
