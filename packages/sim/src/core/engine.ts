@@ -71,7 +71,8 @@ export class Engine {
   createChannel(spec: NewChannelSpec): Channel {
     const micros = this.now();
     const ch = new Channel(spec.uuid ?? randomUUID(), spec.name, ++this.sessionCounter, micros);
-    ch.profile = { ...spec.profile, profileIndex: 1, profileCreated: micros, channelCreated: micros, answered: 0, progress: 0, progressMedia: 0, hangup: 0, transfer: 0, bridged: 0 };
+    // Not `{ ...spec.profile, … }`: V8 11 (Node 20) makes that object slow to build and to read, and every channel event reads it.
+    ch.profile = Object.assign({}, spec.profile, { profileIndex: 1, profileCreated: micros, channelCreated: micros, answered: 0, progress: 0, progressMedia: 0, hangup: 0, transfer: 0, bridged: 0 });
     const out = spec.direction === 'outbound';
     ch.setVar('direction', spec.direction);
     if (out) ch.setVar('is_outbound', 'true');

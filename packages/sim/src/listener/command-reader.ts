@@ -93,8 +93,9 @@ export class CommandReader {
     const head = this.#pendingHead!;
     this.#pendingHead = undefined;
     this.#bodyChunks = [];
-    // FreeSWITCH stores the body as a C string: it ends at the first NUL.
+    // FreeSWITCH stores the body as a C string: it ends at the first NUL. (Object.assign: a spread
+    // followed by more fields is slow on Node 20's V8.)
     const nul = body.indexOf('\0');
-    this.#onPacket({ ...head, body: nul >= 0 ? body.slice(0, nul) : body });
+    this.#onPacket(Object.assign({}, head, { body: nul >= 0 ? body.slice(0, nul) : body }));
   }
 }

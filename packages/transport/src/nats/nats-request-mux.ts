@@ -112,7 +112,9 @@ export class RequestMux {
     const token = (++this.#seq).toString(36);
     const deadline = performance.now() + options.timeoutMs;
     const item: NatsOutboxItem = { kind: 'request', subject, data, headers: options.headers, natsHeaders, replyTo: `${this.#prefix}.${token}`, deadline };
-    const pending: Pending = { ...settle, subject, what, timeoutMs: options.timeoutMs, deadline, cleanup: undefined, item };
+    // Field by field: on Node 20 (V8 11) a literal that starts with a spread and adds fields after
+    // it ({ ...settle, subject, … }) took ≈3 µs per request, more than the rest of the request.
+    const pending: Pending = { resolve: settle.resolve, gathering: settle.gathering, reject: settle.reject, subject, what, timeoutMs: options.timeoutMs, deadline, cleanup: undefined, item };
     if (signal !== undefined) {
       const onAbort = (): void => this.#fail(token, abortedError(what, signal));
       signal.addEventListener('abort', onAbort, { once: true });

@@ -9,9 +9,9 @@
  * first copy already. Both copies land in the same partition, so the member that ran the first
  * one is the one that sees the second: it remembers what it ran until each request's expiry.
  */
-import type { DriverLogger, PublishOutcome, ServeHandler, ServeRequest } from '../../driver.js';
+import type { DriverLogger, PublishOutcome, ServeHandler } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
-import { lateBy, runLaneHandler } from '../driver-core.js';
+import { laneRequest, lateBy, runLaneHandler } from '../driver-core.js';
 import { KafkaHeader } from './kafka-topics.js';
 import { toInbound, type KafkaMessage } from './kafka-wire.js';
 
@@ -72,15 +72,15 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
   }
   let replied = false;
   const base = toInbound(m, headers);
-  const request: ServeRequest = {
-    ...base,
-    expectsReply: replyTo !== undefined,
-    reply: (data) => {
+  const request = laneRequest(
+    base,
+    replyTo !== undefined,
+    (data) => {
       if (replyTo === undefined || replied) return false;
       replied = true;
       return ctx.enqueue({ subject: replyTo, data, headers: { [KafkaHeader.CORRELATION_ID]: correlationId, [KafkaHeader.SUBJECT]: replyTo } }) !== 'dropped';
     },
-    forward: (subject) => {
+    (subject) => {
       replied = true;
       const topic = ctx.topicFor(subject);
       if (topic === undefined) {
@@ -91,6 +91,6 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
       // Runs on arrival like the request it is: never sent again after a lost connection.
       ctx.enqueue({ kind: 'request', subject: topic, data: base.data, headers: { ...headers, [KafkaHeader.SUBJECT]: subject } });
     },
-  };
+  );
   runLaneHandler(request, handler, ctx.logger);
 }
