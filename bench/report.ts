@@ -13,7 +13,8 @@ import { formatBusEvents } from './bus-events/report.js';
 import type { EslApiReport } from './esl-api/report.js';
 import { formatEslApi } from './esl-api/report.js';
 import { formatTable as formatEslParse, type BenchReport as EslParseReport } from './esl-parse/report.js';
-import { machineLine, switchName } from './lib/envelope.js';
+import { switchName } from './lib/envelope.js';
+import type { MachineInfo } from './lib/stats.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { renderChart, type Panel } from './lib/svg-chart.js';
 import { int, markdownTable, ms, ratio } from './lib/table.js';
@@ -138,8 +139,26 @@ function section(title: string, body: string | undefined, how: string): string {
   return [`## ${title}`, '', `\`${how}\``, '', body === undefined ? '_Not run yet._' : ['```', body, '```'].join('\n'), ''].join('\n');
 }
 
+/** The machine each suite ran on: one line when they agree, else which suites ran where (the VM is not always the same). */
+function machinesLine(r: Reports): string {
+  const bySuite: Array<[string, { machine: MachineInfo; date: string } | undefined]> = [
+    ['esl-api', r.eslApi],
+    ['bus-command', r.busCommand],
+    ['bus-events', r.busEvents],
+    ['memory', r.memory],
+  ];
+  const groups = new Map<string, string[]>();
+  for (const [suite, report] of bySuite) {
+    if (report === undefined) continue;
+    const m = report.machine;
+    const key = `${m.cpuModel} x${m.cores}, ${m.memoryGb} GB, node ${m.node}`;
+    groups.set(key, [...(groups.get(key) ?? []), `${suite} ${report.date.slice(0, 10)}`]);
+  }
+  if (groups.size <= 1) return `**Machine**: ${[...groups.keys()][0] ?? '?'}.`;
+  return `**Machines** (the VM differs between runs: compare within a table): ${[...groups].map(([m, suites]) => `${m} (${suites.join(', ')})`).join('; ')}.`;
+}
+
 export function renderPage(r: Reports, chartFile: string): string {
-  const machine = r.eslApi?.machine ?? r.busCommand?.machine ?? r.busEvents?.machine ?? r.memory?.machine;
   const dates = [r.eslParse?.date, r.eslApi?.date, r.busCommand?.date, r.busEvents?.date, r.memory?.date].filter((d): d is string => d !== undefined).sort();
   const t = targets(r);
   const lines = [
@@ -154,7 +173,7 @@ export function renderPage(r: Reports, chartFile: string): string {
     'checked, numbers never). `esl-api` and `bus-command` also take `--freeswitch host:port` to measure',
     'a real FreeSWITCH instead of the simulator (bench/README.md).',
     '',
-    machine === undefined ? '' : `**Machine**: ${machineLine(machine)} (load average at the start of the first suite). Runs: ${dates[0] ?? '?'} to ${dates.at(-1) ?? '?'}.`,
+    dates.length === 0 ? '' : `${machinesLine(r)} Runs: ${dates[0] ?? '?'} to ${dates.at(-1) ?? '?'}.`,
     '',
     '## Targets (issue 8)',
     '',
