@@ -7,10 +7,13 @@
  */
 export class PendingBytes {
   readonly limit: number;
+  readonly #onSettled: () => void;
   #pending = 0;
 
-  constructor(limit: number) {
+  /** `onSettled`: a publish settled, there may be room now (the driver's `releaseHeld`). */
+  constructor(limit: number, onSettled: () => void = () => undefined) {
     this.limit = limit;
+    this.#onSettled = onSettled;
   }
 
   /** More than `limit` bytes are pending: hold what comes next. */
@@ -18,13 +21,15 @@ export class PendingBytes {
     return this.#pending > this.limit;
   }
 
-  /** A publish of `bytes` was handed to the connection. */
-  add(bytes: number): void {
+  /**
+   * A publish of `bytes` was handed to the connection; call what this returns, once, when it is
+   * settled: confirmed, refused, or failed with its connection.
+   */
+  add(bytes: number): () => void {
     this.#pending += bytes;
-  }
-
-  /** A publish of `bytes` was settled: confirmed, refused, or failed with its connection. */
-  settle(bytes: number): void {
-    this.#pending -= bytes;
+    return () => {
+      this.#pending -= bytes;
+      this.#onSettled();
+    };
   }
 }

@@ -70,10 +70,9 @@ export class PublishConfirms {
   /** Counts `item` as unconfirmed; returns the callback amqplib settles it with. */
   track(item: OutboxItem): (err: unknown) => void {
     const bytes = item.data.byteLength + item.subject.length + PUBLISH_OVERHEAD_BYTES;
-    const window = this.#window;
-    window.add(bytes);
+    const settle = this.#window.add(bytes);
     return (err) => {
-      window.settle(bytes);
+      settle();
       this.#settled(item, err);
     };
   }

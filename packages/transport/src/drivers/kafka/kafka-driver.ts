@@ -16,7 +16,7 @@ import { connectError, DriverCore } from '../driver-core.js';
 import { KafkaInbox } from './kafka-inbox.js';
 import { baseOptions, bootstrapList, ensurePromiseWithResolvers, probeUntilUp } from './kafka-options.js';
 import { KafkaReader, laneReaderSpec, subscriptionReaderSpec, type ReaderSpec } from './kafka-reader.js';
-import { KafkaSendQueue, requeueFront } from './kafka-send-queue.js';
+import { KafkaSendQueue } from './kafka-send-queue.js';
 import { RecentRequests, serveRequest, type ServeContext } from './kafka-serve.js';
 import { consumeKafkaStream, ensureKafkaStream, StreamRegistry } from './kafka-streams.js';
 import { kafkaCall } from './kafka-request.js';
@@ -141,7 +141,7 @@ class KafkaDriver extends DriverCore {
    * `unsent` records (from the send queue) go in front of what waits already, within the bound.
    */
   #lost(unsent: OutboxItem[] = []): void {
-    requeueFront(this.outbox, unsent);
+    this.outbox.putBack(unsent);
     if (this.status !== 'connected') return;
     this.setStatus('reconnecting');
     this.#probe = probeUntilUp(

@@ -144,12 +144,3 @@ export function splitBatches(items: readonly OutboxItem[], maxBytes = MAX_BATCH_
   if (current.length > 0) out.push(current);
   return out;
 }
-
-/** Puts `unsent` back in front of what `outbox` holds, oldest first, within its bound. */
-export function requeueFront(outbox: Outbox, unsent: readonly OutboxItem[]): void {
-  if (unsent.length === 0) return;
-  const later = outbox.drain();
-  const buffered = outbox.buffered;
-  for (const item of [...unsent, ...later]) outbox.push(item);
-  outbox.buffered = buffered + unsent.length; // `later` was counted when it came in
-}

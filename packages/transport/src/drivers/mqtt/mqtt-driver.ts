@@ -79,7 +79,7 @@ export class MqttDriver extends BaseDriver {
    * Publishes awaiting their PUBACK. One count for every connection: mqtt.js keeps an
    * unacknowledged publish and sends it again on the reconnect, ahead of what is published then.
    */
-  readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes));
+  readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes), () => this.releaseHeld());
   #client: MqttClient | undefined;
   #nextSubId = REPLY_SUB_ID + 1;
   #attempt = 0;
@@ -251,12 +251,10 @@ export class MqttDriver extends BaseDriver {
       once = { corr: item.replyTo === this.#replyTopic ? item.correlationId : undefined, withdrawn: false };
       this.#onceByProps.set(properties, once);
     }
-    const bytes = payload.byteLength + topic.length + PUBLISH_OVERHEAD_BYTES;
-    this.#window.add(bytes);
+    const settled = this.#window.add(payload.byteLength + topic.length + PUBLISH_OVERHEAD_BYTES);
     const op = new Promise<void>((resolve) => {
       client.publish(topic, payload, { qos: 1, properties }, (err) => {
-        this.#window.settle(bytes);
-        this.releaseHeld();
+        settled();
         if (once?.withdrawn === true) return resolve();
         if (err !== undefined && err !== null) {
           this.outbox.dropped++;

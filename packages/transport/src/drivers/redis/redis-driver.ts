@@ -78,7 +78,7 @@ export class RedisDriver extends BaseDriver {
    * Publishes whose reply has not come. One count for every connection: ioredis keeps a command
    * across reconnects and sends it again (it is settled then), before the driver's outbox.
    */
-  readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes));
+  readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes), () => this.releaseHeld());
   readonly #liveness = new RedisLiveness(() => this.#cmd, (silentMs) => this.#linkDead(silentMs));
 
   constructor(options: DriverOptions) {
@@ -191,12 +191,8 @@ export class RedisDriver extends BaseDriver {
     if (cmd === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'not connected');
     const data = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
     const bytes = data.byteLength + item.subject.length + ROUTE_OVERHEAD_BYTES;
-    const settled = () => {
-      this.#window.settle(bytes);
-      this.releaseHeld();
-    };
     if (item.kind === 'reply') {
-      this.#window.add(bytes);
+      const settled = this.#window.add(bytes);
       cmd.fsbusReply(item.subject, item.correlationId ?? '', data, REPLY_TTL_MS, 1000).then(settled, (err: unknown) => {
         settled();
         this.#sendFailed(item, err);
@@ -204,7 +200,7 @@ export class RedisDriver extends BaseDriver {
       return;
     }
     const args = routeArgs(this.#ns, item, data, this.#streams.args(item.subject));
-    this.#window.add(bytes);
+    const settled = this.#window.add(bytes);
     cmd.fsbusRoute(...args).then(
       ([lanes, , streamError]) => {
         settled();

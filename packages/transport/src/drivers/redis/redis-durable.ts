@@ -245,12 +245,12 @@ export class StreamReader implements Subscription {
     void p.finally(() => this.#acks.delete(p));
   }
 
-  /** Stops reading; resolves once every ack sent so far is done (the next consumer sees them). */
   /** The link was taken for dead: its connection is dropped and dialled again, the read goes on. */
   redial(): void {
     if (!this.#stopped) this.#conn.disconnect(true);
   }
 
+  /** Stops reading; resolves once every ack sent so far is done (the next consumer sees them). */
   async unsubscribe(): Promise<void> {
     if (this.#stopped) return;
     const acks = [...this.#acks];
