@@ -9,11 +9,12 @@ import { MAX_TIMER_MS, ReconnectBackoff, type BackoffOptions } from './backoff.j
 import { simpleCommand } from './command-text.js';
 import type { CommandOptions } from './command-options.js';
 import { EslCommands } from './commands.js';
-import { EslConnection, type ReplyFrame } from './connection.js';
-import { EslAbortError, EslAuthError, EslClosedError, EslCommandError, EslConnectError, EslInvalidArgumentError, EslRejectedError, EslTimeoutError } from './errors.js';
+import { EslConnection } from './connection.js';
+import { EslAbortError, EslAuthError, EslClosedError, EslConnectError, EslInvalidArgumentError, EslRejectedError, EslTimeoutError } from './errors.js';
 import { HUB_SIGNALS, type EslHubEvents, type SignalNames } from './event-hub.js';
 import type { CommandReplyFrame, EslFrame } from './frame.js';
 import { DEFAULT_LIVENESS_MS, watchLiveness } from './liveness.js';
+import { reapplyTracked } from './reapply.js';
 import { errorFields, silentLogger, type EslLogger } from './logger.js';
 
 export type EslClientStatus = 'idle' | 'connecting' | 'ready' | 'disconnected' | 'reconnecting' | 'closed';
@@ -277,50 +278,15 @@ export class EslClient extends EslCommands<EslClientEvents> {
     }
   }
 
-  /**
-   * Subscription, filters, log level, myevents, in that order and pipelined; divert_events once
-   * myevents is accepted. A refused myevents (its channel is gone: `-ERR invalid uuid`) is
-   * reported and forgotten, with the divert_events that needs it.
-   */
-  async #reapply(conn: EslConnection): Promise<void> {
-    const commands = this.subs.replayCommands();
-    const myevents = this.subs.myevents;
-    const divert = myevents !== undefined && commands.at(-1)?.startsWith('divert_events ') === true ? commands.pop() : undefined;
-    if (commands.length === 0) return;
-    const replies = await Promise.allSettled(commands.map((line) => this.send(conn, simpleCommand(line), line.split(' ', 1)[0]!)));
-    let myeventsOn = false;
-    replies.forEach((r, i) => {
-      const line = commands[i]!;
-      const ok = this.#reapplied(conn, line, r);
-      if (line !== myevents) return;
-      myeventsOn = ok;
-      if (r.status === 'fulfilled' && !ok) {
-        this.subs.myevents = undefined;
-        this.subs.divert = undefined;
-      }
+  /** After every (re)connect: what the user had set on the connection before (reapply.ts). */
+  #reapply(conn: EslConnection): Promise<void> {
+    return reapplyTracked({
+      subs: this.subs,
+      send: (text, label) => this.send(conn, text, label),
+      current: () => conn === this.#conn && !conn.closed,
+      logger: this.logger,
+      refused: (err) => this.emitError(err),
     });
-    if (divert !== undefined && myeventsOn) {
-      const [r] = await Promise.allSettled([this.send(conn, simpleCommand(divert), 'divert_events')]);
-      this.#reapplied(conn, divert, r);
-    }
-  }
-
-  /** Reports a failed or refused re-apply, records an accepted one; true when FreeSWITCH accepted it. */
-  #reapplied(conn: EslConnection, line: string, r: PromiseSettledResult<ReplyFrame>): boolean {
-    if (r.status === 'rejected') {
-      // The connection died: the failed reconnect is logged once, not once per command.
-      if (r.reason instanceof EslClosedError) return false;
-      this.logger.warn({ err: r.reason as unknown, command: line.split(' ', 1)[0] }, 're-apply failed');
-      return false;
-    }
-    if (r.value.kind !== 'command-reply') return true;
-    if (!r.value.ok) {
-      this.emitError(new EslCommandError(`re-apply of "${line}"`, r.value.replyText));
-      return false;
-    }
-    // Recorded only while that socket is alive and current: a re-apply cut short answers nothing.
-    if (conn === this.#conn && !conn.closed) this.subs.onReplayed(line, r.value);
-    return true;
   }
 
   #onFrame(conn: EslConnection, frame: EslFrame): void {
