@@ -3,15 +3,15 @@
  * channels and recent events (from the event subjects), rates. Changes are batched and handed to
  * the page streams by `onUpdate`.
  */
-import { BusErrorCode, type EventPayload, type ReplyEnvelope } from '@fsbus/contract';
+import type { EventPayload, ReplyEnvelope } from '@fsbus/contract';
 import type { DashboardBus } from './bus-port.js';
 import { ChannelTable, DEFAULT_MAX_CHANNELS, type TableChange } from './channel-table.js';
 import { DEFAULT_EVENT_HISTORY_BYTES, EventLog } from './event-log.js';
-import { eslCameBack, parkOf, publicNode, SyncError, type NodeState } from './node-state.js';
+import { ChannelSync } from './channel-sync.js';
+import { eslCameBack, parkOf, publicNode, type NodeState } from './node-state.js';
 import { parkFrom } from './park.js';
 import { RateSeries } from './rate-series.js';
-import { readShowChannels, type ShowChannelsListing } from './show-channels.js';
-import type { BusState, ChannelView, EventDetail, NodeView, RatePoint, Snapshot, SyncErrorView, Update } from './protocol.js';
+import type { BusState, ChannelView, EventDetail, NodeView, RatePoint, Snapshot, Update } from './protocol.js';
 
 export interface DashboardOptions {
   /** How often nodes are asked for agent.status. @default 2000 */
@@ -38,16 +38,13 @@ export interface DashboardOptions {
 
 /** A node missing from this many polls in a row is shown offline. */
 const MISSES_OFFLINE = 2;
-/** Longest wait between two failed channel reads of a node. */
-const MAX_SYNC_RETRY_MS = 300_000;
-/** Bound of one `show channels` request. */
-const SYNC_TIMEOUT_MS = 5000;
 
 export class Dashboard {
   #bus: DashboardBus;
   #started = false;
   readonly #o: Required<DashboardOptions>;
   readonly #channels: ChannelTable;
+  readonly #sync: ChannelSync;
   /** Evictions already reported; a full table warns once until it has room again. */
   #evictedSeen = 0;
   #evictionWarned = false;
@@ -79,6 +76,16 @@ export class Dashboard {
     };
     this.#events = new EventLog(this.#o.eventHistory, this.#o.eventHistoryBytes);
     this.#channels = new ChannelTable(this.#o.maxChannels);
+    this.#sync = new ChannelSync(
+      {
+        bus: () => this.#bus,
+        closed: () => this.#closed,
+        apply: (node, listing, since) => this.#merge(this.#channels.sync(node.node_id, listing.rows, since, listing.complete)),
+        nodeChanged: (node) => (this.#pending.nodes = [...(this.#pending.nodes ?? []), publicNode(node)]),
+        warn: (message) => this.#o.warn(message),
+      },
+      this.#o.syncRetryMs,
+    );
   }
 
   get commandTimeoutMs(): number {
@@ -230,82 +237,7 @@ export class Dashboard {
     }
     if (changed.length > 0) this.#pending.nodes = [...(this.#pending.nodes ?? []), ...changed];
     const due = [...this.#nodes.values()].filter((n) => n.presence === 'online' && !n.synced && n.syncRetryAt <= now);
-    await Promise.all(due.map((n) => this.#sync(n)));
-  }
-
-  /**
-   * Reads a node's channels from FreeSWITCH itself (what events could not tell while away). A
-   * failure is shown on the node's card (`sync_error`), warned once per run of failures, and
-   * tried again with backoff, not every poll.
-   */
-  async #sync(node: NodeState): Promise<void> {
-    const since = Date.now();
-    let listing: ShowChannelsListing;
-    try {
-      listing = await this.#readChannels(node);
-    } catch (err) {
-      if (!this.#closed) this.#syncFailed(node, err);
-      return;
-    }
-    if (this.#closed) return;
-    if (!listing.complete) {
-      this.#o.warn(`dashboard: the channel listing of ${node.node_id} has lines that are not rows (a value with a line break?): ${listing.rows.length} channel(s) read, none removed`);
-    }
-    this.#merge(this.#channels.sync(node.node_id, listing.rows, since, listing.complete));
-    node.synced = true;
-    if (node.sync_error !== undefined) {
-      this.#o.warn(`dashboard: channels of ${node.node_id} read again after ${node.syncFailures} failed attempt(s)`);
-      delete node.sync_error;
-      this.#pending.nodes = [...(this.#pending.nodes ?? []), publicNode(node)];
-    }
-    node.syncFailures = 0;
-  }
-
-  /**
-   * `show channels as json`, or the delimited listing (a third of the size: no key names) once a
-   * node's JSON is over the broker's max payload (~850 bytes a row, 1 MiB by default on NATS:
-   * ~1,200 channels; the listing fits ~3,500). That node stays on the listing until a read of
-   * it finds half the channels (or fewer) of the first one after the switch: then JSON is tried
-   * again on the next read.
-   */
-  async #readChannels(node: NodeState): Promise<ShowChannelsListing> {
-    if (!node.compact) {
-      const reply = await this.#bus.request({ command: 'show', args: 'channels as json' }, node.node_id, SYNC_TIMEOUT_MS);
-      if (reply.success && typeof reply.data === 'string') return readShowChannels(reply.data);
-      if (reply.code !== BusErrorCode.REPLY_TOO_LARGE) throw new SyncError(reply);
-      node.compact = true;
-      delete node.compactRows;
-    }
-    const reply = await this.#bus.request({ command: 'show', args: 'channels' }, node.node_id, SYNC_TIMEOUT_MS);
-    if (!reply.success || typeof reply.data !== 'string') throw new SyncError(reply);
-    const listing = readShowChannels(reply.data);
-    // Half the channels there were when JSON was too large: the next read tries JSON again.
-    if (node.compactRows === undefined) node.compactRows = listing.rows.length;
-    else if (listing.rows.length <= node.compactRows / 2) {
-      node.compact = false;
-      delete node.compactRows;
-    }
-    return listing;
-  }
-
-  #syncFailed(node: NodeState, err: unknown): void {
-    const now = Date.now();
-    node.syncFailures++;
-    const wait = Math.min(MAX_SYNC_RETRY_MS, this.#o.syncRetryMs * 2 ** Math.min(node.syncFailures - 1, 16));
-    node.syncRetryAt = now + wait;
-    const message = err instanceof Error ? err.message : String(err);
-    const code = err instanceof SyncError ? err.code : undefined;
-    const view: SyncErrorView = {
-      message: `could not read the channels of ${node.node_id} (its channel list may be stale): ${message}`,
-      since: node.sync_error?.since ?? now,
-      attempts: node.syncFailures,
-      retry_at: node.syncRetryAt,
-    };
-    if (code !== undefined) view.code = code;
-    node.sync_error = view;
-    this.#pending.nodes = [...(this.#pending.nodes ?? []), publicNode(node)];
-    // Once per run of failures: the card keeps saying it (attempts, next retry).
-    if (node.syncFailures === 1) this.#o.warn(`dashboard: ${view.message}${code === undefined ? '' : ` (${code})`}; retrying with backoff`);
+    await Promise.all(due.map((n) => this.#sync.sync(n)));
   }
 
   /** After a park command: the node's park state as its agent reports it now. */
