@@ -9,12 +9,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { CoreEvent, CoreLogLine, OutboundChannel } from '../core/types.js';
 import { CommandReader, type CommandPacket } from './command-reader.js';
 import { runCommand, type CommandContext } from './commands.js';
-import { KILLED_EVENTS_TEXT, KILLED_LOGS_TEXT, LostLines, type EventHub, type HubMember } from './event-hub.js';
-import { Fifo } from './fifo.js';
+import type { EventHub, HubMember } from './event-hub.js';
+import { OutputQueues } from './output-queues.js';
 import { SessionState } from './session-state.js';
 import { headerOf } from './subscriptions.js';
 import type { EslUser, SessionLimits, WireCore, WireKnobs } from './types.js';
-import { authRequest, commandReply, disconnectNotice, eventFrame, GOODBYE_TEXT, lingerNotice, logFrame } from './wire-frames.js';
+import { authRequest, commandReply, disconnectNotice, GOODBYE_TEXT, lingerNotice } from './wire-frames.js';
 
 export interface SessionConfig {
   readonly core: WireCore;
@@ -27,8 +27,6 @@ export interface SessionConfig {
   /** Set for an outbound `socket` session: the channel it controls and the app's flags. */
   readonly outbound?: { readonly channel: OutboundChannel; readonly async: boolean; readonly full: boolean };
 }
-
-type Queued = { readonly event: CoreEvent } | { readonly notice: string } | { readonly close: true };
 
 // Frames are written in batches of about this size, so a burst of events is a few writes.
 const WRITE_BATCH_BYTES = 256 * 1024;
@@ -51,11 +49,7 @@ export class EslSession implements HubMember, CommandContext {
   #resolveClosed!: () => void;
   #pending: CommandPacket[] = [];
   #busy = false;
-  readonly #queue = new Fifo<Queued>();
-  #queuedEvents = 0;
-  readonly #logs = new Fifo<CoreLogLine>();
-  #lostEvents = 0;
-  #lostLogs = 0;
+  readonly #out: OutputQueues;
   #firstDone = false;
   #ending = false;
   #channelDown = false;
@@ -71,6 +65,7 @@ export class EslSession implements HubMember, CommandContext {
     this.users = config.users;
     this.knobs = config.knobs;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#out = new OutputQueues(config.limits, config.hub, (text) => this.end(text));
     this.#reader = new CommandReader((packet) => {
       this.#pending.push(packet);
       void this.#pump();
@@ -106,7 +101,7 @@ export class EslSession implements HubMember, CommandContext {
 
   /** Events and log lines queued but not yet written. */
   get queued(): { events: number; logs: number } {
-    return { events: this.#queuedEvents, logs: this.#logs.length };
+    return { events: this.#out.events, logs: this.#out.logs };
   }
 
   // ---------------------------------------------------------------- hub side
@@ -117,7 +112,7 @@ export class EslSession implements HubMember, CommandContext {
     const own = s.channel?.uuid ?? s.sessionUuid;
     const uuid = event.uuid ?? headerOf(event, 'Unique-ID');
     if (s.events && s.subscription.matches(event) && s.filters.passes(event) && (!s.myEvents || this.#mine(event, uuid, own))) {
-      this.#enqueueEvent(event);
+      if (this.#out.offerEvent(event, s.channel?.uuid ?? s.sessionUuid)) this.#scheduleFlush();
     }
     if (own !== undefined && uuid === own && event.name === 'CHANNEL_HANGUP_COMPLETE') this.#onChannelDown(event);
   }
@@ -130,54 +125,13 @@ export class EslSession implements HubMember, CommandContext {
 
   offerLog(line: CoreLogLine): void {
     if (this.#ending || !this.state.log || line.level > this.state.logLevel) return;
-    const { queueLimit: max, maxMissed } = this.#config.limits;
-    const hub = this.#config.hub;
-    if (this.#logs.length >= max) {
-      hub.logLater(LostLines.logEnqueueError(this.#logs.length, max));
-      if (++this.#lostLogs > maxMissed) {
-        hub.logLater(LostLines.logKill(this.#lostLogs, this.#logs.length, max));
-        this.end(KILLED_LOGS_TEXT);
-      }
-      return;
-    }
-    this.#logs.push(line);
-    if (this.#lostLogs > 0) {
-      hub.logLater(LostLines.logsLost(this.#lostLogs, this.#logs.length, max));
-      this.#lostLogs = 0;
-    }
-    this.#scheduleFlush();
-  }
-
-  #enqueueEvent(event: CoreEvent): void {
-    const { queueLimit: max, maxMissed } = this.#config.limits;
-    const hub = this.#config.hub;
-    if (this.#queuedEvents >= max) {
-      // FreeSWITCH counts what it cannot queue and drops a listener that keeps missing.
-      hub.logLater(LostLines.eventEnqueueError(this.#queuedEvents, max));
-      if (++this.#lostEvents > maxMissed) {
-        hub.logLater(LostLines.eventKill(this.#lostEvents, this.#queuedEvents, max));
-        this.end(KILLED_EVENTS_TEXT);
-      }
-      return;
-    }
-    this.#queue.push({ event });
-    this.#queuedEvents++;
-    if (this.#lostEvents > 0) {
-      hub.logLater(LostLines.eventsLost(this.#lostEvents, this.#queuedEvents, max, this.state.channel?.uuid ?? this.state.sessionUuid));
-      this.#lostEvents = 0;
-    }
-    this.#scheduleFlush();
+    if (this.#out.offerLog(line)) this.#scheduleFlush();
   }
 
   // ---------------------------------------------------------------- command side
 
   discardQueued(what: 'events' | 'logs'): void {
-    if (what === 'logs') {
-      this.#logs.clear();
-      return;
-    }
-    this.#queue.retain((q) => !('event' in q));
-    this.#queuedEvents = 0;
+    this.#out.discard(what);
   }
 
   async channelVariable(name: string): Promise<string | undefined> {
@@ -258,21 +212,10 @@ export class EslSession implements HubMember, CommandContext {
       size = 0;
       return !this.#socket.writableNeedDrain;
     };
-    while (this.#logs.length > 0) if (!push(logFrame(this.#logs.shift()!))) return;
-    while (this.#queue.length > 0) {
-      const item = this.#queue.shift()!;
-      if ('event' in item) {
-        this.#queuedEvents--;
-        if (!push(eventFrame(item.event, this.state.format))) return;
-      } else if ('notice' in item) {
-        push(Buffer.from(item.notice));
-      } else {
-        if (parts.length > 0) this.#write(Buffer.concat(parts));
-        this.end(GOODBYE_TEXT);
-        return;
-      }
-    }
+    const drained = this.#out.drain(this.state.format, push);
+    if (drained === 'paused') return;
     if (parts.length > 0) this.#write(Buffer.concat(parts));
+    if (drained === 'close') this.end(GOODBYE_TEXT);
   }
 
   #write(data: string | Buffer): void {
@@ -312,10 +255,10 @@ export class EslSession implements HubMember, CommandContext {
     if (s.linger) {
       const uuid = s.channel?.uuid ?? s.sessionUuid ?? '';
       const name = (event && headerOf(event, 'Channel-Name')) ?? '';
-      this.#queue.push({ notice: lingerNotice(uuid, name, s.lingerSeconds) });
+      this.#out.pushNotice(lingerNotice(uuid, name, s.lingerSeconds));
       if (s.lingerSeconds !== -1) this.#timer(s.lingerSeconds * 1000, () => this.end(GOODBYE_TEXT));
     } else {
-      this.#queue.push({ close: true });
+      this.#out.pushClose();
     }
     this.#scheduleFlush();
   }
@@ -363,9 +306,7 @@ export class EslSession implements HubMember, CommandContext {
   #stopWork(): void {
     this.#ending = true;
     this.#config.hub.remove(this);
-    this.#queue.clear();
-    this.#queuedEvents = 0;
-    this.#logs.clear();
+    this.#out.clear();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     if (this.#flushHandle !== undefined) clearImmediate(this.#flushHandle);
