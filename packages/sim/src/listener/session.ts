@@ -112,7 +112,7 @@ export class EslSession implements HubMember, CommandContext {
     const own = s.channel?.uuid ?? s.sessionUuid;
     const uuid = event.uuid ?? headerOf(event, 'Unique-ID');
     if (s.events && s.subscription.matches(event) && s.filters.passes(event) && (!s.myEvents || this.#mine(event, uuid, own))) {
-      if (this.#out.offerEvent(event, s.channel?.uuid ?? s.sessionUuid)) this.#scheduleFlush();
+      if (this.#out.offerEvent(event, own)) this.#scheduleFlush();
     }
     if (own !== undefined && uuid === own && event.name === 'CHANNEL_HANGUP_COMPLETE') this.#onChannelDown(event);
   }
