@@ -18,7 +18,7 @@ import {
   type Subjects,
 } from '@fsbus/contract';
 import { EslQueueFullError } from '@fsbus/esl';
-import type { Driver, ServeRequest } from '@fsbus/transport';
+import { TransportError, TransportErrorCode, type Driver, type ServeRequest } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import { eslFailure } from './commands/esl-failure.js';
 import type { CommandContext, CommandRegistry, CommandResult } from './commands/registry.js';
@@ -39,6 +39,12 @@ export const MAX_COMMAND_TIMEOUT_MS = 300_000;
 export function commandTimeoutMs(requested: number | undefined, needed: number | undefined, configured: number): number {
   return Math.min(requested ?? needed ?? configured, Math.max(MAX_COMMAND_TIMEOUT_MS, needed ?? 0));
 }
+
+/**
+ * How much longer than the command's timeout a relayed hand-off waits for the node's reply: the
+ * node answers a timeout of its own at that bound, and its reply still has to cross the broker.
+ */
+const RELAY_GRACE_MS = 1000;
 
 /** At most one warning per this many ms while FreeSWITCH's connections are full. */
 const QUEUE_FULL_WARN_INTERVAL_MS = 10_000;
@@ -132,11 +138,15 @@ export class Dispatcher {
     const target = request.node_id;
     if (target !== undefined && target !== this.#o.nodeId) {
       if (kind === 'api') {
-        // The shared lane picked us, but the request names another node: pass it on, same reply
-        // address, worth sending only while that node could still run it in time.
+        // The shared lane picked us, but the request names another node: pass it on, worth
+        // sending only while that node could still run it in time.
         const handler = this.#o.registry.resolve(request.command);
-        req.forward(this.#o.subjects.node(target), { timeoutMs: commandTimeoutMs(request.timeout_ms, handler.waitMs?.(request, this.#o.timeoutMs), this.#o.timeoutMs) });
+        const timeoutMs = commandTimeoutMs(request.timeout_ms, handler.waitMs?.(request, this.#o.timeoutMs), this.#o.timeoutMs);
         this.#o.metrics.handoffs.inc();
+        if (req.expectsReply && !hints.async && this.#o.driver.capabilities.promptNoResponders) return this.#relay(req, started, request, hints, target, timeoutMs);
+        // Nobody to tell, or a broker that would not say (Kafka; on ZeroMQ the requester sends it
+        // on itself): same bytes, same reply address.
+        req.forward(this.#o.subjects.node(target), { timeoutMs });
         return undefined;
       }
       if (kind === 'async') {
@@ -196,6 +206,29 @@ export class Dispatcher {
       q.warnedAt = now;
     }
     return { ok: false, code: BusErrorCode.BUSY, message: 'Agent busy: FreeSWITCH is not answering, too many requests waiting for its reply' };
+  }
+
+  /**
+   * A hand-off whose reply comes back through this agent and goes on as it came: a node no agent
+   * serves is then told at once (the broker's "no responders" reaches only whoever sent the
+   * request, so a hand-off sent on with the requester's reply address would leave the requester
+   * waiting out its timeout). Bounded by the command's timeout, and by the requester's own
+   * deadline when its broker carries one, so the node never runs it for nobody.
+   */
+  async #relay(req: ServeRequest, started: number, request: BusRequest, hints: RequestHints, target: string, timeoutMs: number): Promise<Uint8Array | undefined> {
+    const waitMs = Math.min(timeoutMs + RELAY_GRACE_MS, req.deadline === undefined ? Infinity : req.deadline - performance.now());
+    if (waitMs <= 0) return undefined;
+    const subject = this.#o.subjects.node(target);
+    let failed: CommandResult;
+    try {
+      const reply = await this.#o.driver.request(subject, req.data, req.headers === undefined ? { timeoutMs: waitMs } : { timeoutMs: waitMs, headers: req.headers });
+      return reply.data;
+    } catch (err) {
+      failed = relayFailure(err, target, subject, waitMs);
+    }
+    // Told like a refusal of this node's own: forward_to hears it too, when it may.
+    const told = hints.forward_to !== undefined && this.#forwardProblem(hints.forward_to) !== undefined ? { async: false, ...hintsWithout({ correlation_id: hints.correlation_id }) } : hints;
+    return this.#finish('api', req, started, request.command, told, failed);
   }
 
   /** Why `forward_to` may not be used (a refusal message), or undefined when it may. */
@@ -288,6 +321,14 @@ function hintsWithout(h: { forward_to?: string | undefined; correlation_id?: str
   if (h.forward_to !== undefined) out.forward_to = h.forward_to;
   if (h.correlation_id !== undefined) out.correlation_id = h.correlation_id;
   return out;
+}
+
+/** What a relayed hand-off's requester is told when the named node did not answer. */
+function relayFailure(err: unknown, target: string, subject: string, waitMs: number): CommandResult {
+  const code = err instanceof TransportError ? err.code : undefined;
+  if (code === TransportErrorCode.NO_RESPONDERS) return { ok: false, code: BusErrorCode.NODE_UNAVAILABLE, message: `No agent serves node '${target}' (${subject})` };
+  if (code === TransportErrorCode.TIMEOUT) return { ok: false, code: BusErrorCode.TIMEOUT, message: `Node '${target}' did not answer within ${Math.round(waitMs)} ms` };
+  return { ok: false, code: BusErrorCode.NODE_UNAVAILABLE, message: `Node '${target}' could not be reached: ${err instanceof Error ? err.message : String(err)}` };
 }
 
 /** Never lets a user-controlled value break the audit line's `key=value` shape. */

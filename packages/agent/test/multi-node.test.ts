@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { decodeReply, parseRequest, type ReplyEnvelope } from '@fsbus/contract';
+import { BusErrorCode, decodeReply, parseRequest, type ReplyEnvelope } from '@fsbus/contract';
 import { asyncHandoff } from '../src/dispatcher.js';
 import { enc, startCluster, type Cluster } from './support/cluster.js';
 
@@ -50,6 +50,34 @@ void describe('three nodes', () => {
     }
     const only = await cluster.client.gather('freeswitch.broadcast', enc('{"command":"agent.status","node_id":"node-3"}'), { timeoutMs: 5000, expect: 1 });
     assert.deepEqual(only.map((m) => decodeReply(m.data).node_id), ['node-3']);
+  });
+
+  void test('the shared lane answers for a node nobody serves at once, and for one that never answers at its bound', async () => {
+    const copy = new Promise<ReplyEnvelope>((resolve) => {
+      nc.subscribe('observers.unserved', { max: 1, callback: (_e, m) => resolve(decodeReply(m.data)) });
+    });
+    await nc.flush();
+    // Six, so that the queue group gives some to each agent. The caller would wait 60 s: only the
+    // relaying agent's answer ends these in the test's time.
+    for (let i = 0; i < 6; i++) {
+      const r = await cluster.request('freeswitch.api', `{"command":"status","node_id":"Node-9","correlation_id":"u${i}","forward_to":"observers.unserved"}`, 60_000);
+      assert.equal(r.success, false);
+      assert.equal(r.code, BusErrorCode.NODE_UNAVAILABLE);
+      assert.equal(r.message, "No agent serves node 'node-9' (freeswitch.node.node-9)");
+      assert.equal(r.correlation_id, `u${i}`);
+      assert.ok(['node-1', 'node-2', 'node-3'].includes(r.node_id), r.node_id);
+    }
+    assert.equal((await copy).code, BusErrorCode.NODE_UNAVAILABLE);
+    // Something takes node "ghost"'s lane and never answers: the relay's bound (timeout_ms + 1 s) tells.
+    const silent = nc.subscribe('freeswitch.node.ghost', { callback: () => undefined });
+    await nc.flush();
+    try {
+      const r = await cluster.request('freeswitch.api', '{"command":"status","node_id":"ghost","timeout_ms":50}', 60_000);
+      assert.equal(r.code, BusErrorCode.TIMEOUT);
+      assert.equal(r.message, "Node 'ghost' did not answer within 1050 ms");
+    } finally {
+      silent.unsubscribe();
+    }
   });
 
   void test("the executing node's verb policy applies, not the policy of the node that handed off", async () => {

@@ -23,8 +23,10 @@ export const BusErrorCode = {
   BUSY: 'FSBUS_ERR_BUS_BUSY',
   /** The agent has no Event Socket connection to FreeSWITCH right now. */
   FREESWITCH_UNAVAILABLE: 'FSBUS_ERR_BUS_FREESWITCH_UNAVAILABLE',
-  /** FreeSWITCH did not answer within the command's timeout. */
+  /** FreeSWITCH did not answer within the command's timeout (or, for a request handed to another node, that node did not). */
   TIMEOUT: 'FSBUS_ERR_BUS_TIMEOUT',
+  /** The request names a node (`node_id` on `<prefix>.api`) that no agent on the bus serves right now. */
+  NODE_UNAVAILABLE: 'FSBUS_ERR_BUS_NODE_UNAVAILABLE',
   /** The agent is shutting down and takes no new command. */
   SHUTTING_DOWN: 'FSBUS_ERR_BUS_SHUTTING_DOWN',
   /** An unexpected failure inside the agent; the log has the details. */

@@ -36,6 +36,12 @@ export interface ServeRequest extends InboundMessage {
    * deadline bounds it too.
    */
   forward(subject: string, options?: { timeoutMs?: number }): void;
+  /**
+   * `performance.now()` after which the requester no longer waits, when the message says (Kafka,
+   * Redis, ZeroMQ: the requester's wall-clock `fsbus-expires`; MQTT's message expiry; AMQP's
+   * expiration); undefined on NATS, which carries no deadline.
+   */
+  readonly deadline?: number | undefined;
 }
 
 /** What a lane handler returns: reply bytes, or undefined for no (or an already sent) reply. */
@@ -115,6 +121,14 @@ export interface DriverCapabilities {
   durableStreams: boolean;
   /** gather() collects several replies to one request. */
   scatterGather: boolean;
+  /**
+   * request() reaches every lane of the bus, from a server too, and the broker tells at once and
+   * at little cost when nobody serves one: what lets the agent relay a hand-off and answer for a
+   * node nobody serves. False on Kafka (only a missing topic tells, and a server's first request
+   * opens a reply topic and joins its consumer group) and on ZeroMQ (a driver reaches only the
+   * peers it connects to; a hand-off goes back to the requester, who sends it on itself).
+   */
+  promptNoResponders: boolean;
 }
 
 export interface DriverStats {

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { BusErrorCode, decodeReply, type EventPayload } from '@fsbus/contract';
-import type { Driver, InboundMessage } from '@fsbus/transport';
+import { TransportErrorCode, type Driver, type InboundMessage, type Subscription } from '@fsbus/transport';
 import { dec, driverConnected, emitCustom, enc, eslTo, startCluster, until, type Cluster, type ClusterBroker } from './cluster.js';
 
 /** Resolves with the first message `pred` accepts, from a subscription made before the trigger. */
@@ -72,6 +72,39 @@ export function runAgentE2e(driver: string, startBroker: () => Promise<ClusterBr
       }
       assert.equal((await cluster.request('freeswitch.node.node-1', '{"command":"version"}')).node_id, 'node-1');
       assert.equal((await cluster.request('freeswitch.api.node-2', '{"command":"version"}')).node_id, 'node-2');
+    });
+
+    void test(`${driver}: a request on the shared lane naming a node nobody serves is answered at once`, async () => {
+      // The caller would wait 60 s: only the relaying agent's answer ends these in the test's time.
+      for (let i = 0; i < 4; i++) {
+        const r = await cluster.request('freeswitch.api', `{"command":"status","node_id":"node-9","correlation_id":"u${i}"}`, 60_000);
+        assert.equal(r.code, BusErrorCode.NODE_UNAVAILABLE, r.message);
+        assert.equal(r.message, "No agent serves node 'node-9' (freeswitch.node.node-9)");
+        assert.equal(r.correlation_id, `u${i}`);
+        assert.ok(r.node_id === 'node-1' || r.node_id === 'node-2', r.node_id);
+      }
+    });
+
+    void test(`${driver}: a relayed hand-off is bounded by its requester's deadline, not only by the command's timeout`, async () => {
+      // The command's own bound is far longer (the cluster's commands.timeout_ms, +1 s for the relay);
+      // the requester waits 2 s and its broker carries that.
+      let left: number | undefined;
+      let lane: Subscription | undefined;
+      const arrived = new Promise<void>((resolve) => {
+        lane = cluster.client.serve({ subject: 'freeswitch.node.ghost', competing: false }, (req) => {
+          left = req.deadline === undefined ? undefined : req.deadline - performance.now();
+          resolve();
+          return undefined;
+        });
+      });
+      await cluster.client.flush();
+      try {
+        await assert.rejects(cluster.request('freeswitch.api', '{"command":"status","node_id":"ghost"}', 2000), { code: TransportErrorCode.TIMEOUT });
+        await arrived;
+        assert.ok(left !== undefined && left <= 2000, `the relayed request had ${left} ms left`);
+      } finally {
+        await lane?.unsubscribe();
+      }
     });
 
     void test(`${driver}: broadcast gathers one reply per node`, async () => {

@@ -131,6 +131,7 @@ const HINTS: Readonly<Record<string, string>> = {
   [BusErrorCode.FREESWITCH_UNAVAILABLE]: 'the agent is up but has no Event Socket connection to FreeSWITCH',
   [BusErrorCode.BUSY]: 'the agent has too many commands in flight; retry shortly',
   [BusErrorCode.TIMEOUT]: 'FreeSWITCH did not answer the agent in time',
+  [BusErrorCode.NODE_UNAVAILABLE]: 'no agent serves that node: `fsbus status --all` lists the nodes',
   [BusErrorCode.SHUTTING_DOWN]: 'the agent is stopping; another node may take the request',
 };
 

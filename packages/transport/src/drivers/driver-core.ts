@@ -280,6 +280,7 @@ export abstract class DriverCore implements Driver {
         // A request still, whether or not it expects a reply: never sent twice.
         this.send({ kind: 'request', subject, data: message.data, headers: message.headers, replyTo, correlationId, deadline: until });
       },
+      deadline,
     );
     runLaneHandler(request, handler, this.options.logger);
   }
@@ -314,9 +315,15 @@ export abstract class DriverCore implements Driver {
  * The request a lane handler gets, written out field by field: on Node 20 (V8 11) the literal
  * `{ ...message, expectsReply, reply, forward }` cost ≈2 µs per request, more than the rest of it.
  */
-export function laneRequest(message: InboundMessage, expectsReply: boolean, reply: ServeRequest['reply'], forward: ServeRequest['forward']): ServeRequest {
+export function laneRequest(
+  message: InboundMessage,
+  expectsReply: boolean,
+  reply: ServeRequest['reply'],
+  forward: ServeRequest['forward'],
+  deadline: number | undefined,
+): ServeRequest {
   const { subject, data, headers } = message;
-  return headers === undefined ? { subject, data, expectsReply, reply, forward } : { subject, data, headers, expectsReply, reply, forward };
+  return headers === undefined ? { subject, data, expectsReply, reply, forward, deadline } : { subject, data, headers, expectsReply, reply, forward, deadline };
 }
 
 /**

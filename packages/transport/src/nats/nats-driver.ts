@@ -25,6 +25,7 @@ const CAPABILITIES: DriverCapabilities = {
   headers: true,
   durableStreams: true,
   scatterGather: true,
+  promptNoResponders: true,
 };
 
 export function createNatsDriver(options: DriverOptions): Driver {

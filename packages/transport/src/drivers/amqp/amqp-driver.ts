@@ -37,6 +37,7 @@ const CAPABILITIES: DriverCapabilities = {
   headers: true,
   durableStreams: true,
   scatterGather: true,
+  promptNoResponders: true,
 };
 
 export function createAmqpDriver(options: DriverOptions): AmqpDriver {

@@ -39,6 +39,7 @@ const CAPABILITIES: DriverCapabilities = {
   headers: true,
   durableStreams: true,
   scatterGather: true,
+  promptNoResponders: false,
 };
 
 /** A consumer group's name: what @platformatic/kafka accepts (one or more characters, no white space). */

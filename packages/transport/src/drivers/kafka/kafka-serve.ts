@@ -91,6 +91,7 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
       // Runs on arrival like the request it is: never sent again after a lost connection.
       ctx.enqueue({ kind: 'request', subject: topic, data: base.data, headers: { ...headers, [KafkaHeader.SUBJECT]: subject } });
     },
+    expires > 0 ? performance.now() + (expires - Date.now()) : undefined,
   );
   runLaneHandler(request, handler, ctx.logger);
 }

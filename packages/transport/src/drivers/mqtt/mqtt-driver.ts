@@ -35,6 +35,7 @@ const CAPABILITIES: DriverCapabilities = {
   headers: true,
   durableStreams: false,
   scatterGather: true,
+  promptNoResponders: true,
 };
 
 type OnMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => void;

@@ -40,6 +40,7 @@ const CAPABILITIES: DriverCapabilities = {
   headers: true,
   durableStreams: true,
   scatterGather: true,
+  promptNoResponders: true,
 };
 
 interface Scripted extends PositionCommand {

@@ -33,6 +33,7 @@ const CAPABILITIES: DriverCapabilities = {
   headers: true,
   durableStreams: false,
   scatterGather: true,
+  promptNoResponders: false,
 };
 
 export function createZmqDriver(options: DriverOptions): Driver {

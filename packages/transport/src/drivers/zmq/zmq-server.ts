@@ -162,7 +162,8 @@ export class ZmqServer {
   }
 
   #dispatch(peer: string, m: WireMessage): void {
-    const late = lateBy(Number(m.headers?.[EXPIRES_HEADER]));
+    const expires = Number(m.headers?.[EXPIRES_HEADER]);
+    const late = lateBy(expires);
     if (late !== undefined) {
       this.#onExpired(m.subject, late);
       return;
@@ -193,6 +194,7 @@ export class ZmqServer {
         if (local) this.#dispatch(peer, { ...m, subject });
         else this.#send(peer, { kind: Kind.FWD, subject, id: m.id, headers: m.headers, data: m.data });
       },
+      deadline: expires > 0 ? performance.now() + (expires - Date.now()) : undefined,
     };
     runLaneHandler(request, served.handler, this.#logger);
   }
