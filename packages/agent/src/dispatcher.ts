@@ -7,7 +7,6 @@ import {
   BusError,
   BusErrorCode,
   encodeReply,
-  encodeUtf8,
   errorReply,
   isPublishableSubject,
   leadingVerb,
@@ -18,11 +17,12 @@ import {
   type Subjects,
 } from '@fsbus/contract';
 import { EslQueueFullError } from '@fsbus/esl';
-import { TransportError, TransportErrorCode, type Driver, type ServeRequest } from '@fsbus/transport';
+import type { Driver, ServeRequest } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import { eslFailure } from './commands/esl-failure.js';
 import type { CommandContext, CommandRegistry, CommandResult } from './commands/registry.js';
 import type { FreeSwitchLink } from './freeswitch-link.js';
+import { asyncHandoff, relayHandoff } from './handoff.js';
 import type { AgentMetrics } from './metrics.js';
 
 export type LaneKind = 'api' | 'direct' | 'broadcast' | 'async';
@@ -39,12 +39,6 @@ export const MAX_COMMAND_TIMEOUT_MS = 300_000;
 export function commandTimeoutMs(requested: number | undefined, needed: number | undefined, configured: number): number {
   return Math.min(requested ?? needed ?? configured, Math.max(MAX_COMMAND_TIMEOUT_MS, needed ?? 0));
 }
-
-/**
- * How much longer than the command's timeout a relayed hand-off waits for the node's reply: the
- * node answers a timeout of its own at that bound, and its reply still has to cross the broker.
- */
-const RELAY_GRACE_MS = 1000;
 
 /** At most one warning per this many ms while FreeSWITCH's connections are full. */
 const QUEUE_FULL_WARN_INTERVAL_MS = 10_000;
@@ -208,27 +202,13 @@ export class Dispatcher {
     return { ok: false, code: BusErrorCode.BUSY, message: 'Agent busy: FreeSWITCH is not answering, too many requests waiting for its reply' };
   }
 
-  /**
-   * A hand-off whose reply comes back through this agent and goes on as it came: a node no agent
-   * serves is then told at once (the broker's "no responders" reaches only whoever sent the
-   * request, so a hand-off sent on with the requester's reply address would leave the requester
-   * waiting out its timeout). Bounded by the command's timeout, and by the requester's own
-   * deadline when its broker carries one, so the node never runs it for nobody.
-   */
+  /** A hand-off relayed through this agent (handoff.ts): the node's reply as it came, or what the requester is told. */
   async #relay(req: ServeRequest, started: number, request: BusRequest, hints: RequestHints, target: string, timeoutMs: number): Promise<Uint8Array | undefined> {
-    const waitMs = Math.min(timeoutMs + RELAY_GRACE_MS, req.deadline === undefined ? Infinity : req.deadline - performance.now());
-    if (waitMs <= 0) return undefined;
-    const subject = this.#o.subjects.node(target);
-    let failed: CommandResult;
-    try {
-      const reply = await this.#o.driver.request(subject, req.data, req.headers === undefined ? { timeoutMs: waitMs } : { timeoutMs: waitMs, headers: req.headers });
-      return reply.data;
-    } catch (err) {
-      failed = relayFailure(err, target, subject, waitMs);
-    }
+    const relayed = await relayHandoff(this.#o.driver, req, this.#o.subjects.node(target), target, timeoutMs);
+    if (relayed === undefined || relayed instanceof Uint8Array) return relayed;
     // Told like a refusal of this node's own: forward_to hears it too, when it may.
     const told = hints.forward_to !== undefined && this.#forwardProblem(hints.forward_to) !== undefined ? { async: false, ...hintsWithout({ correlation_id: hints.correlation_id }) } : hints;
-    return this.#finish('api', req, started, request.command, told, failed);
+    return this.#finish('api', req, started, request.command, told, relayed);
   }
 
   /** Why `forward_to` may not be used (a refusal message), or undefined when it may. */
@@ -323,41 +303,10 @@ function hintsWithout(h: { forward_to?: string | undefined; correlation_id?: str
   return out;
 }
 
-/** What a relayed hand-off's requester is told when the named node did not answer. */
-function relayFailure(err: unknown, target: string, subject: string, waitMs: number): CommandResult {
-  const code = err instanceof TransportError ? err.code : undefined;
-  if (code === TransportErrorCode.NO_RESPONDERS) return { ok: false, code: BusErrorCode.NODE_UNAVAILABLE, message: `No agent serves node '${target}' (${subject})` };
-  if (code === TransportErrorCode.TIMEOUT) return { ok: false, code: BusErrorCode.TIMEOUT, message: `Node '${target}' did not answer within ${Math.round(waitMs)} ms` };
-  return { ok: false, code: BusErrorCode.NODE_UNAVAILABLE, message: `Node '${target}' could not be reached: ${err instanceof Error ? err.message : String(err)}` };
-}
-
 /** Never lets a user-controlled value break the audit line's `key=value` shape. */
 function auditToken(value: string): string {
   const t = value.replace(/[^\x21-\x7e]/g, '_').slice(0, 128);
   return t === '' ? '-' : t;
-}
-
-const CLOSING_BRACE = 0x7d;
-
-/**
- * An async-lane request passed to its node's direct lane, which needs the command in the body:
- * the body's bytes with `"command":…,"async":true` added as its last keys (the last of duplicate
- * keys wins in JSON.parse). The body is a JSON object that already passed the checks; it is not
- * decoded or re-serialised, so its nesting and bytes stay as sent.
- */
-export function asyncHandoff(body: Uint8Array, command: string): Uint8Array {
-  const tail = encodeUtf8(`"command":${JSON.stringify(command)},"async":true}`);
-  if (body.byteLength === 0) return Buffer.concat([encodeUtf8('{'), tail]);
-  let end = body.byteLength - 1;
-  while (end > 0 && body[end] !== CLOSING_BRACE) end--; // only JSON whitespace follows the object
-  let last = end - 1;
-  while (last > 0 && isJsonSpace(body[last]!)) last--;
-  const empty = body[last] === 0x7b; // `{`: no key yet, no comma
-  return Buffer.concat([body.subarray(0, end), encodeUtf8(empty ? '' : ','), tail]);
-}
-
-function isJsonSpace(b: number): boolean {
-  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 }
 
 function toErrorResult(err: unknown, timeoutMs: number, logger: Logger): CommandResult {

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { BusErrorCode, decodeReply, parseRequest, type ReplyEnvelope } from '@fsbus/contract';
-import { asyncHandoff } from '../src/dispatcher.js';
+import { asyncHandoff } from '../src/handoff.js';
 import { enc, startCluster, type Cluster } from './support/cluster.js';
 
 type Counters = { requests_received: number };
