@@ -71,6 +71,8 @@ export class Dispatcher {
   readonly #o: DispatcherOptions;
   readonly counters: DispatcherCounters = { received: 0, ok: 0, failed: 0 };
   #inFlight = 0;
+  /** Hand-offs relayed and waiting for the named node's reply (not commands: no FreeSWITCH connection held). */
+  #relaying = 0;
   #idleWaiters: Array<() => void> = [];
   #accepting = true;
   /** Queue-full refusals since the last warning, and when that was (rate-limited log). */
@@ -84,10 +86,10 @@ export class Dispatcher {
     return this.#inFlight;
   }
 
-  /** Stops taking commands; resolves once the in-flight ones are done (or the bound passes). */
+  /** Stops taking commands; resolves once the in-flight ones and the relayed hand-offs are done (or the bound passes). */
   drain(timeoutMs: number): Promise<void> {
     this.#accepting = false;
-    if (this.#inFlight === 0) return Promise.resolve();
+    if (this.#inFlight === 0 && this.#relaying === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       this.#idleWaiters.push(() => {
@@ -179,7 +181,7 @@ export class Dispatcher {
     } finally {
       this.#inFlight--;
       this.#o.metrics.inFlight.dec();
-      if (this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
+      this.#wakeIfIdle();
     }
     const out = this.#finish(kind, req, started, request.command, hints, result);
     this.#o.onChange?.();
@@ -202,9 +204,23 @@ export class Dispatcher {
     return { ok: false, code: BusErrorCode.BUSY, message: 'Agent busy: FreeSWITCH is not answering, too many requests waiting for its reply' };
   }
 
-  /** A hand-off relayed through this agent (handoff.ts): the node's reply as it came, or what the requester is told. */
+  #wakeIfIdle(): void {
+    if (this.#inFlight === 0 && this.#relaying === 0) for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  /**
+   * A hand-off relayed through this agent (handoff.ts): the node's reply as it came, or what the
+   * requester is told. A stop waits for it like for a command: its reply can only come back here.
+   */
   async #relay(req: ServeRequest, started: number, request: BusRequest, hints: RequestHints, target: string, timeoutMs: number): Promise<Uint8Array | undefined> {
-    const relayed = await relayHandoff(this.#o.driver, req, this.#o.subjects.node(target), target, timeoutMs);
+    let relayed: Awaited<ReturnType<typeof relayHandoff>>;
+    this.#relaying++;
+    try {
+      relayed = await relayHandoff(this.#o.driver, req, this.#o.subjects.node(target), target, timeoutMs);
+    } finally {
+      this.#relaying--;
+      this.#wakeIfIdle();
+    }
     if (relayed === undefined || relayed instanceof Uint8Array) return relayed;
     // Told like a refusal of this node's own: forward_to hears it too, when it may.
     const told = hints.forward_to !== undefined && this.#forwardProblem(hints.forward_to) !== undefined ? { async: false, ...hintsWithout({ correlation_id: hints.correlation_id }) } : hints;

@@ -1,0 +1,57 @@
+// A stop waits for a relayed hand-off: its reply can only come back through the agent that relayed it.
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { pino } from 'pino';
+import { connect } from '@nats-io/transport-node';
+import { buildSubjects } from '@fsbus/contract';
+import { startNatsServer } from '@fsbus/testkit';
+import { createDriver, type ServeRequest } from '@fsbus/transport';
+import { apiCommand } from '../src/commands/api.js';
+import { CommandRegistry } from '../src/commands/registry.js';
+import { Dispatcher } from '../src/dispatcher.js';
+import { FreeSwitchLink } from '../src/freeswitch-link.js';
+import { AgentMetrics } from '../src/metrics.js';
+import { dec, enc } from './support/cluster.js';
+
+void test('drain() resolves only once a relayed hand-off got its reply, and that reply is passed on', async (t) => {
+  const nats = await startNatsServer();
+  t.after(() => nats.stop());
+  const driver = await createDriver('nats', { urls: [nats.url], name: 'relaying-agent' });
+  await driver.connect();
+  t.after(() => driver.close());
+  const node2 = await connect({ servers: nats.url });
+  t.after(() => node2.close());
+  const logger = pino({ level: 'silent' });
+  const dispatcher = new Dispatcher({
+    nodeId: 'node-1',
+    subjects: buildSubjects('freeswitch'),
+    registry: new CommandRegistry(apiCommand),
+    denylist: [],
+    allowlist: [],
+    maxPayloadBytes: 65_536,
+    maxInFlight: 10,
+    timeoutMs: 30_000,
+    driver,
+    // Never started: a relayed request runs nothing here.
+    link: new FreeSwitchLink({ host: '127.0.0.1', port: 1, password: 'x', poolSize: 1, connectTimeoutMs: 1000, eventNames: [], logger, onEvent: () => undefined, onStatus: () => undefined, onReconnect: () => undefined }),
+    metrics: new AgentMetrics({ node_id: 'node-1' }, () => 0, () => 0),
+    logger,
+    status: () => ({}),
+  });
+  const held = new Promise<{ respond(data: Uint8Array): boolean }>((resolve) => node2.subscribe('freeswitch.node.node-2', { max: 1, callback: (_e, m) => resolve(m) }));
+  await node2.flush();
+  const request: ServeRequest = { subject: 'freeswitch.api', data: enc('{"command":"status","node_id":"node-2"}'), expectsReply: true, reply: () => true, forward: () => assert.fail('relayed, not forwarded') };
+  const replied = dispatcher.handle('api', request);
+  const m = await held;
+  let drained = false;
+  const draining = dispatcher.drain(60_000).then(() => {
+    drained = true;
+  });
+  // Every promise continuation already due has run once this turn is over.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(drained, false, 'drain waits for the relay');
+  m.respond(enc('node-2 answers'));
+  const reply = await replied;
+  assert.equal(reply === undefined ? undefined : dec(reply), 'node-2 answers');
+  await draining;
+});
