@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import { eslFailure } from './commands/esl-failure.js';
 import type { CommandContext, CommandRegistry, CommandResult } from './commands/registry.js';
 import type { FreeSwitchLink } from './freeswitch-link.js';
-import { asyncHandoff, relayHandoff } from './handoff.js';
+import { asyncHandoff, nodeUnavailable, relayHandoff } from './handoff.js';
 import type { AgentMetrics } from './metrics.js';
 
 export type LaneKind = 'api' | 'direct' | 'broadcast' | 'async';
@@ -139,10 +139,12 @@ export class Dispatcher {
         const handler = this.#o.registry.resolve(request.command);
         const timeoutMs = commandTimeoutMs(request.timeout_ms, handler.waitMs?.(request, this.#o.timeoutMs), this.#o.timeoutMs);
         this.#o.metrics.handoffs.inc();
-        if (req.expectsReply && !hints.async && this.#o.driver.capabilities.promptNoResponders) return this.#relay(req, started, request, hints, target, timeoutMs);
-        // Nobody to tell, or a broker that would not say (Kafka; on ZeroMQ the requester sends it
-        // on itself): same bytes, same reply address.
-        req.forward(this.#o.subjects.node(target), { timeoutMs });
+        const told = req.expectsReply && !hints.async;
+        if (told && this.#o.driver.capabilities.promptNoResponders) return this.#relay(req, started, request, hints, target, timeoutMs);
+        // Same bytes, same reply address: nobody to tell; or a broker that says only before sending
+        // that nobody serves the node (Kafka: no such topic); on ZeroMQ the requester sends it on itself.
+        const subject = this.#o.subjects.node(target);
+        req.forward(subject, told ? { timeoutMs, unserved: () => this.#tell(req, started, request, hints, nodeUnavailable(target, subject)) } : { timeoutMs });
         return undefined;
       }
       if (kind === 'async') {
@@ -222,9 +224,13 @@ export class Dispatcher {
       this.#wakeIfIdle();
     }
     if (relayed === undefined || relayed instanceof Uint8Array) return relayed;
-    // Told like a refusal of this node's own: forward_to hears it too, when it may.
-    const told = hints.forward_to !== undefined && this.#forwardProblem(hints.forward_to) !== undefined ? { async: false, ...hintsWithout({ correlation_id: hints.correlation_id }) } : hints;
-    return this.#finish('api', req, started, request.command, told, relayed);
+    return this.#tell(req, started, request, hints, relayed);
+  }
+
+  /** A hand-off the named node did not answer, told like a refusal of this node's own: forward_to hears it too, when it may. */
+  #tell(req: ServeRequest, started: number, request: BusRequest, hints: RequestHints, failed: CommandResult): Uint8Array | undefined {
+    const safe = hints.forward_to !== undefined && this.#forwardProblem(hints.forward_to) !== undefined ? { async: false, ...hintsWithout({ correlation_id: hints.correlation_id }) } : hints;
+    return this.#finish('api', req, started, request.command, safe, failed);
   }
 
   /** Why `forward_to` may not be used (a refusal message), or undefined when it may. */

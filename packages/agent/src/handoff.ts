@@ -29,10 +29,15 @@ export async function relayHandoff(driver: Driver, req: ServeRequest, subject: s
     return reply.data;
   } catch (err) {
     const code = err instanceof TransportError ? err.code : undefined;
-    if (code === TransportErrorCode.NO_RESPONDERS) return { ok: false, code: BusErrorCode.NODE_UNAVAILABLE, message: `No agent serves node '${target}' (${subject})` };
+    if (code === TransportErrorCode.NO_RESPONDERS) return nodeUnavailable(target, subject);
     if (code === TransportErrorCode.TIMEOUT) return { ok: false, code: BusErrorCode.TIMEOUT, message: `Node '${target}' did not answer within ${Math.round(waitMs)} ms` };
     return { ok: false, code: BusErrorCode.NODE_UNAVAILABLE, message: `Node '${target}' could not be reached: ${err instanceof Error ? err.message : String(err)}` };
   }
+}
+
+/** What the requester of a hand-off is told when the broker says nobody serves that node's lane. */
+export function nodeUnavailable(target: string, subject: string): CommandResult {
+  return { ok: false, code: BusErrorCode.NODE_UNAVAILABLE, message: `No agent serves node '${target}' (${subject})` };
 }
 
 const CLOSING_BRACE = 0x7d;

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { loadConfig } from '@fsbus/agent';
-import { decodeReply } from '@fsbus/contract';
+import { BusErrorCode, decodeReply } from '@fsbus/contract';
 import { startKafka } from '@fsbus/testkit';
 import type { InboundMessage } from '@fsbus/transport';
 import { emitCustom, enc, eslTo, startCluster, type Cluster } from './support/cluster.js';
@@ -51,6 +51,18 @@ void describe('agent over kafka', () => {
     assert.deepEqual(events.map((e) => e.headers['Seq']), Array.from({ length: 25 }, (_, i) => String(i)));
     assert.ok(events.every((e) => e.node_id === 'node-2'));
     assert.ok(got.every((m) => m.subject === 'freeswitch.events.custom.fsbus.order'));
+  });
+
+  void test('kafka: a request on the shared lane naming a node nobody serves is answered at once (its lane topic does not exist)', async () => {
+    // The caller would wait 60 s: only the agent's answer ends these in the test's time.
+    for (let i = 0; i < 4; i++) {
+      const r = await cluster.request('freeswitch.api', `{"command":"status","node_id":"node-9","correlation_id":"u${i}"}`, 60_000);
+      assert.equal(r.code, BusErrorCode.NODE_UNAVAILABLE, r.message);
+      assert.equal(r.message, "No agent serves node 'node-9' (freeswitch.node.node-9)");
+      assert.equal(r.correlation_id, `u${i}`);
+    }
+    // A node that is there is still handed its requests (same record, same reply address).
+    assert.equal((await cluster.request('freeswitch.api', '{"command":"agent.status","node_id":"node-2"}', 30_000)).node_id, 'node-2');
   });
 
   void test('kafka: agent.status names the driver', async () => {

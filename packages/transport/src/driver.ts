@@ -34,8 +34,10 @@ export interface ServeRequest extends InboundMessage {
    * `timeoutMs`: how long the hand-off is worth sending — one still buffered past it (the broker
    * away meanwhile) is dropped and counted, not run late; a broker that carries the requester's own
    * deadline bounds it too.
+   * `unserved`: the reply to send instead when the driver finds, before sending, that nobody
+   * serves `subject` (Kafka: the lane's topic does not exist); elsewhere it is not called.
    */
-  forward(subject: string, options?: { timeoutMs?: number }): void;
+  forward(subject: string, options?: { timeoutMs?: number; unserved?: () => Uint8Array | undefined }): void;
   /**
    * `performance.now()` after which the requester no longer waits, when the message says (Kafka,
    * Redis, ZeroMQ: the requester's wall-clock `fsbus-expires`; MQTT's message expiry; AMQP's

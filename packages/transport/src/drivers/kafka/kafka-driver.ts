@@ -203,6 +203,7 @@ class KafkaDriver extends DriverCore {
     const context: ServeContext = {
       enqueue: (item) => this.send(item),
       topicFor: (subject) => topicFor(subject, this.options.namespace),
+      served: (t) => this.#served(t),
       expired: (t, lateMs) => this.expiredOnArrival(t, lateMs),
       ran: new RecentRequests(),
       logger: this.options.logger,
@@ -250,14 +251,21 @@ class KafkaDriver extends DriverCore {
     return this.#call(subject, data, options, { expect: options.expect });
   }
 
+  /**
+   * Kafka has no "no responders": a lane's topic that nobody ever created has nobody serving it.
+   * While the broker is away the question waits: what is sent waits in the outbox meanwhile.
+   */
+  async #served(topic: string): Promise<boolean> {
+    return this.status !== 'connected' || this.#topics.known(topic) || (await this.#topics.exists(topic));
+  }
+
   #call(subject: string, data: Uint8Array, options: RequestOptions, gather: { expect: number | undefined } | undefined): Promise<InboundMessage[]> {
     this.#live();
     return kafkaCall(
       {
         inbox: this.#inbox,
         topicFor: (s) => topicFor(s, this.options.namespace),
-        // Kafka has no "no responders": a lane's topic that nobody ever created has nobody serving it.
-        served: async (topic) => this.status !== 'connected' || this.#topics.known(topic) || (await this.#topics.exists(topic)),
+        served: (topic) => this.#served(topic),
         enqueue: (item) => this.send(item),
         unsendable: (item) => this.#limits.unsendable(item),
         // While the broker is away the request waits in the outbox: no lookup to wait for.

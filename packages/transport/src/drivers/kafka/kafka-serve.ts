@@ -18,6 +18,8 @@ import { toInbound, type KafkaMessage } from './kafka-wire.js';
 export interface ServeContext {
   enqueue(item: OutboxItem): PublishOutcome;
   topicFor(subject: string): string | undefined;
+  /** Whether a lane's topic exists (true while the broker is away: the hand-off waits in the outbox). */
+  served(topic: string): Promise<boolean>;
   /** Counts (and logs) a request skipped because its requester stopped waiting, `lateMs` after that. */
   expired(topic: string, lateMs: number): void;
   /** The requests this lane ran, for recognising one that comes again. */
@@ -71,6 +73,7 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
     return;
   }
   let replied = false;
+  const sendReply = (to: string, data: Uint8Array) => ctx.enqueue({ subject: to, data, headers: { [KafkaHeader.CORRELATION_ID]: correlationId, [KafkaHeader.SUBJECT]: to } });
   const base = toInbound(m, headers);
   const request = laneRequest(
     base,
@@ -78,9 +81,9 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
     (data) => {
       if (replyTo === undefined || replied) return false;
       replied = true;
-      return ctx.enqueue({ subject: replyTo, data, headers: { [KafkaHeader.CORRELATION_ID]: correlationId, [KafkaHeader.SUBJECT]: replyTo } }) !== 'dropped';
+      return sendReply(replyTo, data) !== 'dropped';
     },
-    (subject) => {
+    (subject, options) => {
       replied = true;
       const topic = ctx.topicFor(subject);
       if (topic === undefined) {
@@ -89,7 +92,21 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
       }
       // Same bytes, same reply address and deadline: the other node answers the original requester.
       // Runs on arrival like the request it is: never sent again after a lost connection.
-      ctx.enqueue({ kind: 'request', subject: topic, data: base.data, headers: { ...headers, [KafkaHeader.SUBJECT]: subject } });
+      const send = () => ctx.enqueue({ kind: 'request', subject: topic, data: base.data, headers: { ...headers, [KafkaHeader.SUBJECT]: subject } });
+      const unserved = options?.unserved;
+      if (unserved === undefined || replyTo === undefined) {
+        send();
+        return;
+      }
+      // A topic nobody ever created has nobody serving it: the requester is told now, not at its timeout.
+      void ctx.served(topic).then(
+        (served) => {
+          const data = served ? undefined : unserved();
+          if (data === undefined) send();
+          else sendReply(replyTo, data);
+        },
+        () => send(),
+      );
     },
     expires > 0 ? performance.now() + (expires - Date.now()) : undefined,
   );
