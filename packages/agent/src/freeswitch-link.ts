@@ -9,11 +9,9 @@
  * client (it would never be asked again), and a refused re-apply only reported. Until it is
  * accepted the link is not ready.
  *
- * Connection failures are retried for ever (the first connect here, later ones by the client) and
- * logged once per burst, not once per attempt and connection; a refused password says so (its own
- * log line, `auth`, `notReadyReason`), and so does a connection its event socket ACL turns away
- * (`text/rude-rejection`: its own log line, `rejections`, `notReadyReason`). Frames of a
- * Content-Type the client does not know are counted and logged.
+ * Connection failures are retried for ever (the first connect here, later ones by the client);
+ * what they say — a refused password, a connection the event socket ACL turns away, no answer —
+ * is counted, logged once per burst and given as `notReadyReason` by link-access.ts.
  */
 import {
   EslAuthError,
@@ -21,7 +19,6 @@ import {
   EslProtocolError,
   EslRejectedError,
   LogThrottle,
-  RECONNECT_FAILED_LOG,
   backoffDelay,
   type BgapiResult,
   type CommandOptions,
@@ -30,8 +27,10 @@ import {
   type EslEvent,
   type EslLogger,
   type SendMsg,
-  type UnknownFrame,
 } from '@fsbus/esl';
+import { LinkAccess, withoutReconnectLines, type EslAuthState } from './link-access.js';
+
+export type { EslAuthState };
 
 /**
  * The event subscription on the current event connection: `none` (no events wanted), `pending`
@@ -44,9 +43,6 @@ export type EventSubscriptionState = 'none' | 'pending' | 'confirmed' | 'failed'
 const SUBSCRIBE_RETRY = { initialDelayMs: 100, maxDelayMs: 5000 } as const;
 /** Backoff of the first connect (later ones: the client's own, 100 ms doubling to 10 s). */
 const CONNECT_RETRY = { initialDelayMs: 100, maxDelayMs: 5000 } as const;
-
-/** Whether FreeSWITCH accepted the password: `unknown` until a connection got an answer. */
-export type EslAuthState = 'unknown' | 'accepted' | 'refused';
 
 export interface FreeSwitchLinkOptions {
   host: string;
@@ -77,21 +73,7 @@ export class FreeSwitchLink {
   readonly #inflight = new Map<EslClient, number>();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   readonly #subscribeLog: LogThrottle;
-  readonly #authLog: LogThrottle;
-  readonly #unreachableLog: LogThrottle;
-  readonly #unknownFrameLog: LogThrottle;
-  #auth: EslAuthState = 'unknown';
-  /** Why FreeSWITCH refused the password last, until a connection gets in or an attempt fails for another reason. */
-  #authError: string | undefined;
-  /** Connection attempts FreeSWITCH refused the password of. */
-  authFailures = 0;
-  /** Why FreeSWITCH turned the connection away last (its ACL), until one gets in or fails otherwise. */
-  #rejectError: string | undefined;
-  /** Connection attempts FreeSWITCH turned away before the password (apply-inbound-acl). */
-  rejections = 0;
-  readonly #rejectLog: LogThrottle;
-  /** Frames of an unknown or missing Content-Type (not decoded, not used). */
-  unknownFrames = 0;
+  readonly #access: LinkAccess;
   #subscription: EventSubscriptionState;
   /** The last subscription failure, for `notReadyReason`. */
   #subscribeError: string | undefined;
@@ -101,11 +83,8 @@ export class FreeSwitchLink {
 
   constructor(opts: FreeSwitchLinkOptions) {
     this.#opts = opts;
-    this.#authLog = new LogThrottle((fields, msg) => opts.logger.error(fields, msg), 'FreeSWITCH refused the ESL password (FSBUS_ESL_PASSWORD), retrying');
-    this.#unreachableLog = new LogThrottle((fields, msg) => opts.logger.warn(fields, msg), 'FreeSWITCH not reachable, retrying');
-    this.#rejectLog = new LogThrottle((fields, msg) => opts.logger.error(fields, msg), "FreeSWITCH turned the connection away (its event socket's apply-inbound-acl), retrying");
-    this.#unknownFrameLog = new LogThrottle((fields, msg) => opts.logger.warn(fields, msg), 'FreeSWITCH sent a frame of an unknown Content-Type, ignored');
-    const clientLogger = this.#clientLogger(opts.logger);
+    const access = (this.#access = new LinkAccess({ host: opts.host, port: opts.port }, opts.logger, (state) => opts.onAuth?.(state)));
+    const clientLogger = withoutReconnectLines(opts.logger);
     const make = () =>
       new EslClient({
         host: opts.host,
@@ -131,21 +110,21 @@ export class FreeSwitchLink {
         if (s === 'ready' && wasReady) opts.onReconnect();
         if (s === 'ready') {
           wasReady = true;
-          this.#authAccepted();
+          access.accepted();
         }
         opts.onStatus(which, s);
       });
       // Errors surface as statuses and rejected requests; an unhandled 'error' must not crash us.
       // Protocol errors are logged (rate-limited) and counted (stats.protocolErrors) by the client.
       c.on('error', (err) => {
-        if (err instanceof EslAuthError) this.#authRefused(err, undefined);
-        else if (err instanceof EslRejectedError) this.#rejected(err, undefined);
+        if (err instanceof EslAuthError) access.authRefused(err, undefined);
+        else if (err instanceof EslRejectedError) access.rejected(err, undefined);
         else if (!(err instanceof EslProtocolError)) opts.logger.warn({ err }, 'esl error');
       });
-      c.on('frame', (frame) => this.#onUnknownFrame(frame, which));
+      c.on('frame', (frame) => access.unknownFrame(frame, which));
       // A refused password is left to the 'error' the client emits next.
       c.on('reconnect-failed', (err, attempt) => {
-        if (!(err instanceof EslAuthError)) this.#unreachable(err, attempt);
+        if (!(err instanceof EslAuthError)) access.unreachable(err, attempt);
       });
     }
   }
@@ -161,76 +140,31 @@ export class FreeSwitchLink {
       () => undefined,
       (err: unknown) => {
         if (this.#closed) return;
-        if (err instanceof EslAuthError) this.#authRefused(err, attempt);
-        else this.#unreachable(err, attempt);
+        if (err instanceof EslAuthError) this.#access.authRefused(err, attempt);
+        else this.#access.unreachable(err, attempt);
         this.#later(backoffDelay(attempt, CONNECT_RETRY), () => this.#connect(client, attempt + 1));
       },
     );
   }
 
-  /** The clients' logger, without their line per failed reconnect attempt and connection (see 'reconnect-failed'). */
-  #clientLogger(logger: EslLogger): EslLogger {
-    return {
-      debug: (obj, msg) => logger.debug(obj, msg),
-      info: (obj, msg) => logger.info(obj, msg),
-      error: (obj, msg) => logger.error(obj, msg),
-      // The ESL client's line for each failed reconnect attempt: said here once per burst instead ('reconnect-failed').
-      warn: (obj, msg) => {
-        if (msg !== RECONNECT_FAILED_LOG) logger.warn(obj, msg);
-      },
-    };
-  }
-
-  #unreachable(err: unknown, attempt: number | undefined): void {
-    if (err instanceof EslRejectedError) {
-      this.#rejected(err, attempt);
-      return;
-    }
-    // No answer to the password this time: /readyz stops blaming it (esl.auth keeps the last answer).
-    this.#authError = undefined;
-    this.#rejectError = undefined;
-    this.#unreachableLog.hit({ reason: err instanceof Error ? err.message : String(err), host: this.#opts.host, port: this.#opts.port, attempt });
-  }
-
-  /** FreeSWITCH answered, but its ACL refuses this host: not "unreachable", and no password was tried. */
-  #rejected(err: EslRejectedError, attempt: number | undefined): void {
-    this.rejections++;
-    this.#authError = undefined;
-    this.#rejectError = err.text;
-    this.#rejectLog.hit({ reason: err.text, host: this.#opts.host, port: this.#opts.port, attempt });
-  }
-
-  #authRefused(err: EslAuthError, attempt: number | undefined): void {
-    this.authFailures++;
-    this.#auth = 'refused';
-    this.#authError = err.message;
-    this.#rejectError = undefined;
-    // The message carries FreeSWITCH's reply, never the password.
-    this.#authLog.hit({ reason: err.message, host: this.#opts.host, port: this.#opts.port, attempt });
-    this.#opts.onAuth?.('refused');
-  }
-
-  #authAccepted(): void {
-    const was = this.#auth;
-    this.#auth = 'accepted';
-    this.#authError = undefined;
-    this.#rejectError = undefined;
-    this.#rejectLog.flush();
-    if (was !== 'refused') return;
-    this.#authLog.flush();
-    this.#opts.logger.info({ host: this.#opts.host, port: this.#opts.port }, 'FreeSWITCH accepted the ESL password');
-    this.#opts.onAuth?.('accepted');
-  }
-
-  #onUnknownFrame(frame: UnknownFrame, connection: 'events' | 'commands'): void {
-    this.unknownFrames++;
-    const contentType = frame.contentType === '' ? '(none)' : frame.contentType.slice(0, 100);
-    this.#unknownFrameLog.hit({ content_type: contentType, connection });
-  }
-
   /** `refused` while FreeSWITCH refuses the password (every attempt is retried). */
   get auth(): EslAuthState {
-    return this.#auth;
+    return this.#access.auth;
+  }
+
+  /** Connection attempts FreeSWITCH refused the password of. */
+  get authFailures(): number {
+    return this.#access.authFailures;
+  }
+
+  /** Connection attempts FreeSWITCH turned away before the password (apply-inbound-acl). */
+  get rejections(): number {
+    return this.#access.rejections;
+  }
+
+  /** Frames of an unknown or missing Content-Type (not decoded, not used). */
+  get unknownFrames(): number {
+    return this.#access.unknownFrames;
   }
 
   #later(ms: number, fn: () => void): void {
@@ -278,11 +212,7 @@ export class FreeSwitchLink {
 
   /** Why the link is not ready, for /readyz; undefined when it is. */
   get notReadyReason(): string | undefined {
-    if (this.#events.status !== 'ready') {
-      if (this.#authError !== undefined) return `FreeSWITCH refused the ESL password (${this.#authError}), retrying: check FSBUS_ESL_PASSWORD`;
-      if (this.#rejectError !== undefined) return `FreeSWITCH turned the connection away (${this.#rejectError}), retrying: its event socket ACL (apply-inbound-acl) must allow this host`;
-      return `FreeSWITCH event connection ${this.#events.status}`;
-    }
+    if (this.#events.status !== 'ready') return this.#access.refusal ?? `FreeSWITCH event connection ${this.#events.status}`;
     if (this.#subscription === 'failed') return `FreeSWITCH refused the event subscription (${this.#subscribeError ?? 'no reason given'}), retrying`;
     if (this.#subscription === 'pending') return 'waiting for FreeSWITCH to confirm the event subscription';
     if (this.commandsReady === 0) return 'no FreeSWITCH command connection ready';
@@ -371,7 +301,8 @@ export class FreeSwitchLink {
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const log of [this.#subscribeLog, this.#authLog, this.#rejectLog, this.#unreachableLog, this.#unknownFrameLog]) log.flush();
+    this.#subscribeLog.flush();
+    this.#access.flushLogs();
     for (const t of this.#retryTimers) clearTimeout(t);
     this.#retryTimers.clear();
     await Promise.all([this.#events, ...this.#pool].map((c) => c.close()));

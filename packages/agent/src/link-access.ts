@@ -1,0 +1,120 @@
+/**
+ * Whether FreeSWITCH lets the agent in, as its Event Socket connections find out: a refused
+ * password, a connection its event socket ACL turns away (`text/rude-rejection`), or no answer at
+ * all. Each is counted and logged once per burst, not once per attempt and connection, and says
+ * why the link is not ready while it lasts. Frames of a Content-Type the client does not know are
+ * counted and logged here too.
+ */
+import { EslRejectedError, LogThrottle, RECONNECT_FAILED_LOG, type EslAuthError, type EslLogger, type UnknownFrame } from '@fsbus/esl';
+
+/** Whether FreeSWITCH accepted the password: `unknown` until a connection got an answer. */
+export type EslAuthState = 'unknown' | 'accepted' | 'refused';
+
+export class LinkAccess {
+  readonly #endpoint: { host: string; port: number };
+  readonly #logger: EslLogger;
+  readonly #onAuth: ((state: EslAuthState) => void) | undefined;
+  readonly #authLog: LogThrottle;
+  readonly #unreachableLog: LogThrottle;
+  readonly #rejectLog: LogThrottle;
+  readonly #unknownFrameLog: LogThrottle;
+  #auth: EslAuthState = 'unknown';
+  /** Why FreeSWITCH refused the password last, until a connection gets in or an attempt fails for another reason. */
+  #authError: string | undefined;
+  /** Why FreeSWITCH turned the connection away last (its ACL), until one gets in or fails otherwise. */
+  #rejectError: string | undefined;
+  /** Connection attempts FreeSWITCH refused the password of. */
+  authFailures = 0;
+  /** Connection attempts FreeSWITCH turned away before the password (apply-inbound-acl). */
+  rejections = 0;
+  /** Frames of an unknown or missing Content-Type (not decoded, not used). */
+  unknownFrames = 0;
+
+  constructor(endpoint: { host: string; port: number }, logger: EslLogger, onAuth?: (state: EslAuthState) => void) {
+    this.#endpoint = endpoint;
+    this.#logger = logger;
+    this.#onAuth = onAuth;
+    this.#authLog = new LogThrottle((fields, msg) => logger.error(fields, msg), 'FreeSWITCH refused the ESL password (FSBUS_ESL_PASSWORD), retrying');
+    this.#unreachableLog = new LogThrottle((fields, msg) => logger.warn(fields, msg), 'FreeSWITCH not reachable, retrying');
+    this.#rejectLog = new LogThrottle((fields, msg) => logger.error(fields, msg), "FreeSWITCH turned the connection away (its event socket's apply-inbound-acl), retrying");
+    this.#unknownFrameLog = new LogThrottle((fields, msg) => logger.warn(fields, msg), 'FreeSWITCH sent a frame of an unknown Content-Type, ignored');
+  }
+
+  /** `refused` while FreeSWITCH refuses the password (every attempt is retried). */
+  get auth(): EslAuthState {
+    return this.#auth;
+  }
+
+  /** Why no connection gets in, when FreeSWITCH said why (the password, its ACL), for /readyz. */
+  get refusal(): string | undefined {
+    if (this.#authError !== undefined) return `FreeSWITCH refused the ESL password (${this.#authError}), retrying: check FSBUS_ESL_PASSWORD`;
+    if (this.#rejectError !== undefined) return `FreeSWITCH turned the connection away (${this.#rejectError}), retrying: its event socket ACL (apply-inbound-acl) must allow this host`;
+    return undefined;
+  }
+
+  /** A connection attempt failed without an answer to the password. */
+  unreachable(err: unknown, attempt: number | undefined): void {
+    if (err instanceof EslRejectedError) {
+      this.rejected(err, attempt);
+      return;
+    }
+    // No answer to the password this time: /readyz stops blaming it (auth keeps the last answer).
+    this.#authError = undefined;
+    this.#rejectError = undefined;
+    this.#unreachableLog.hit({ reason: err instanceof Error ? err.message : String(err), host: this.#endpoint.host, port: this.#endpoint.port, attempt });
+  }
+
+  /** FreeSWITCH answered, but its ACL refuses this host: not "unreachable", and no password was tried. */
+  rejected(err: EslRejectedError, attempt: number | undefined): void {
+    this.rejections++;
+    this.#authError = undefined;
+    this.#rejectError = err.text;
+    this.#rejectLog.hit({ reason: err.text, host: this.#endpoint.host, port: this.#endpoint.port, attempt });
+  }
+
+  authRefused(err: EslAuthError, attempt: number | undefined): void {
+    this.authFailures++;
+    this.#auth = 'refused';
+    this.#authError = err.message;
+    this.#rejectError = undefined;
+    // The message carries FreeSWITCH's reply, never the password.
+    this.#authLog.hit({ reason: err.message, host: this.#endpoint.host, port: this.#endpoint.port, attempt });
+    this.#onAuth?.('refused');
+  }
+
+  /** A connection got in. */
+  accepted(): void {
+    const was = this.#auth;
+    this.#auth = 'accepted';
+    this.#authError = undefined;
+    this.#rejectError = undefined;
+    this.#rejectLog.flush();
+    if (was !== 'refused') return;
+    this.#authLog.flush();
+    this.#logger.info({ host: this.#endpoint.host, port: this.#endpoint.port }, 'FreeSWITCH accepted the ESL password');
+    this.#onAuth?.('accepted');
+  }
+
+  /** Writes what the rate-limited lines still hold (on close, not by a timer after it). */
+  flushLogs(): void {
+    for (const log of [this.#authLog, this.#rejectLog, this.#unreachableLog, this.#unknownFrameLog]) log.flush();
+  }
+
+  unknownFrame(frame: UnknownFrame, connection: 'events' | 'commands'): void {
+    this.unknownFrames++;
+    const contentType = frame.contentType === '' ? '(none)' : frame.contentType.slice(0, 100);
+    this.#unknownFrameLog.hit({ content_type: contentType, connection });
+  }
+}
+
+/** The ESL clients' logger, without their line per failed reconnect attempt and connection: LinkAccess says it once per burst. */
+export function withoutReconnectLines(logger: EslLogger): EslLogger {
+  return {
+    debug: (obj, msg) => logger.debug(obj, msg),
+    info: (obj, msg) => logger.info(obj, msg),
+    error: (obj, msg) => logger.error(obj, msg),
+    warn: (obj, msg) => {
+      if (msg !== RECONNECT_FAILED_LOG) logger.warn(obj, msg);
+    },
+  };
+}
