@@ -119,9 +119,8 @@ export class Dispatcher {
     if (!parsed.ok) {
       // Broadcast with node_id: only that node answers, a refusal included.
       if (kind === 'broadcast' && parsed.hints.node_id !== undefined && parsed.hints.node_id !== this.#o.nodeId) return undefined;
-      const hints = { async: kind === 'async' || parsed.hints.async, ...hintsWithout(parsed.hints) };
       // The refusal keeps its own message (SPEC §3.3 order); a bad forward_to just gets nothing.
-      if (hints.forward_to !== undefined && this.#forwardProblem(hints.forward_to) !== undefined) delete hints.forward_to;
+      const hints = this.#usableForward({ async: kind === 'async' || parsed.hints.async, ...hintsWithout(parsed.hints) });
       return this.#finish(kind, req, started, laneCommand ?? parsed.hints.command ?? '-', hints, {
         ok: false,
         code: parsed.code,
@@ -139,11 +138,11 @@ export class Dispatcher {
         const handler = this.#o.registry.resolve(request.command);
         const timeoutMs = commandTimeoutMs(request.timeout_ms, handler.waitMs?.(request, this.#o.timeoutMs), this.#o.timeoutMs);
         this.#o.metrics.handoffs.inc();
+        const subject = this.#o.subjects.node(target);
         const told = req.expectsReply && !hints.async;
-        if (told && this.#o.driver.capabilities.promptNoResponders) return this.#relay(req, started, request, hints, target, timeoutMs);
+        if (told && this.#o.driver.capabilities.promptNoResponders) return this.#relay(req, started, request, hints, target, subject, timeoutMs);
         // Same bytes, same reply address: nobody to tell; or a broker that says only before sending
         // that nobody serves the node (Kafka: no such topic); on ZeroMQ the requester sends it on itself.
-        const subject = this.#o.subjects.node(target);
         req.forward(subject, told ? { timeoutMs, unserved: () => this.#tell(req, started, request, hints, nodeUnavailable(target, subject)) } : { timeoutMs });
         return undefined;
       }
@@ -214,11 +213,11 @@ export class Dispatcher {
    * A hand-off relayed through this agent (handoff.ts): the node's reply as it came, or what the
    * requester is told. A stop waits for it like for a command: its reply can only come back here.
    */
-  async #relay(req: ServeRequest, started: number, request: BusRequest, hints: RequestHints, target: string, timeoutMs: number): Promise<Uint8Array | undefined> {
+  async #relay(req: ServeRequest, started: number, request: BusRequest, hints: RequestHints, target: string, subject: string, timeoutMs: number): Promise<Uint8Array | undefined> {
     let relayed: Awaited<ReturnType<typeof relayHandoff>>;
     this.#relaying++;
     try {
-      relayed = await relayHandoff(this.#o.driver, req, this.#o.subjects.node(target), target, timeoutMs);
+      relayed = await relayHandoff(this.#o.driver, req, subject, target, timeoutMs);
     } finally {
       this.#relaying--;
       this.#wakeIfIdle();
@@ -229,8 +228,13 @@ export class Dispatcher {
 
   /** A hand-off the named node did not answer, told like a refusal of this node's own: forward_to hears it too, when it may. */
   #tell(req: ServeRequest, started: number, request: BusRequest, hints: RequestHints, failed: CommandResult): Uint8Array | undefined {
-    const safe = hints.forward_to !== undefined && this.#forwardProblem(hints.forward_to) !== undefined ? { async: false, ...hintsWithout({ correlation_id: hints.correlation_id }) } : hints;
-    return this.#finish('api', req, started, request.command, safe, failed);
+    return this.#finish('api', req, started, request.command, this.#usableForward(hints), failed);
+  }
+
+  /** `hints` without a forward_to that may not be used: an answer refused or failed for another reason just sends no copy. */
+  #usableForward(hints: RequestHints): RequestHints {
+    if (hints.forward_to === undefined || this.#forwardProblem(hints.forward_to) === undefined) return hints;
+    return { async: hints.async, ...hintsWithout({ correlation_id: hints.correlation_id }) };
   }
 
   /** Why `forward_to` may not be used (a refusal message), or undefined when it may. */

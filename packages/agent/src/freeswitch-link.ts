@@ -83,7 +83,8 @@ export class FreeSwitchLink {
 
   constructor(opts: FreeSwitchLinkOptions) {
     this.#opts = opts;
-    const access = (this.#access = new LinkAccess({ host: opts.host, port: opts.port }, opts.logger, (state) => opts.onAuth?.(state)));
+    const access = new LinkAccess({ host: opts.host, port: opts.port }, opts.logger, (state) => opts.onAuth?.(state));
+    this.#access = access;
     const clientLogger = withoutReconnectLines(opts.logger);
     const make = () =>
       new EslClient({
