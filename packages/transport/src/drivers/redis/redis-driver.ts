@@ -19,11 +19,12 @@ import type { OutboxItem } from '../../outbox.js';
 import { PendingBytes } from '../../pending-bytes.js';
 import { writeWindowBytes } from '../../defaults.js';
 import { ensureRedisStream, StreamReader, StreamRoutes, type PositionCommand } from './redis-durable.js';
-import { LEAVE_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
+import { LEAVE_SCRIPT, MARK_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
 import { ensureGroup, laneEntry, readLane, readReplies, type LaneStream } from './redis-streams.js';
 import { redisOptions, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
 import { RedisLiveness } from './redis-liveness.js';
+import { ServingMarks, servingKey, type MarkCommand } from './redis-serving.js';
 import { ROUTE_OVERHEAD_BYTES, routeArgs } from './redis-publish.js';
 import { assertPattern } from '../../subject-pattern.js';
 
@@ -43,10 +44,10 @@ const CAPABILITIES: DriverCapabilities = {
   promptNoResponders: true,
 };
 
-interface Scripted extends PositionCommand {
+interface Scripted extends PositionCommand, MarkCommand {
   fsbusRoute(...args: Array<string | Buffer | number>): Promise<[number, number, string]>;
   fsbusReply(key: string, ...args: Array<string | Buffer | number>): Promise<number>;
-  fsbusLeave(key: string, ...args: string[]): Promise<number>;
+  fsbusLeave(key: string, marks: string, ...args: string[]): Promise<number>;
 }
 
 interface LaneReader extends LaneStream {
@@ -81,6 +82,7 @@ export class RedisDriver extends BaseDriver {
    */
   readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes), () => this.releaseHeld());
   readonly #liveness = new RedisLiveness(() => this.#cmd, (silentMs) => this.#linkDead(silentMs));
+  readonly #marks = new ServingMarks(() => this.#cmd, this.#id, () => [...this.#lanes].map((r) => servingKey(this.#ns, r.subject)), (error) => this.emit({ type: 'error', error }));
 
   constructor(options: DriverOptions) {
     super(options);
@@ -120,7 +122,8 @@ export class RedisDriver extends BaseDriver {
     }
     cmd.defineCommand('fsbusRoute', { numberOfKeys: 0, lua: ROUTE_SCRIPT });
     cmd.defineCommand('fsbusReply', { numberOfKeys: 1, lua: REPLY_SCRIPT });
-    cmd.defineCommand('fsbusLeave', { numberOfKeys: 1, lua: LEAVE_SCRIPT });
+    cmd.defineCommand('fsbusLeave', { numberOfKeys: 2, lua: LEAVE_SCRIPT });
+    cmd.defineCommand('fsbusMark', { lua: MARK_SCRIPT });
     cmd.defineCommand('fsbusPosition', { numberOfKeys: 1, lua: POSITION_SCRIPT });
     sub.on('pmessageBuffer', (glob: Buffer, channel: Buffer, message: Buffer) => this.#subs.deliver(glob.toString('utf8'), channel.toString('utf8'), message));
     for (const c of [cmd, sub]) {
@@ -132,6 +135,7 @@ export class RedisDriver extends BaseDriver {
     this.#cmd = cmd;
     this.#sub = sub;
     this.#liveness.start();
+    this.#marks.start();
     await this.#restore();
     // close() during the restore closed both connections; connect() must not look successful.
     if ((this.status as string) === 'closed') throw this.closedDuringConnect();
@@ -147,6 +151,7 @@ export class RedisDriver extends BaseDriver {
       const globs = this.#subs.globs();
       if (globs.length > 0) await sub.psubscribe(...globs);
       for (const lane of this.#lanes) await ensureGroup(cmd, lane);
+      await this.#marks.renew();
     } catch (err) {
       this.emit({ type: 'error', error: err as Error });
       return; // the next 'ready' tries again
@@ -254,7 +259,7 @@ export class RedisDriver extends BaseDriver {
       stopped: false,
     };
     this.#lanes.add(reader);
-    if (this.#cmd?.status === 'ready') this.#track(ensureGroup(this.#cmd, reader));
+    if (this.#cmd?.status === 'ready') this.#track(ensureGroup(this.#cmd, reader).then(() => this.#marks.renew()));
     void readLane(reader, this.#id, (flat) => this.#onLaneEntry(reader, flat));
     return {
       subject: lane.subject,
@@ -290,7 +295,9 @@ export class RedisDriver extends BaseDriver {
     if (cmd?.status === 'ready') {
       // Not past the connection's loss (ioredis would hold the command until a reconnect): the
       // group or consumer then stays in Redis, as after a crash.
-      await untilClosed(cmd, cmd.fsbusLeave(r.key, r.group, this.#id, r.competing ? 'consumer' : 'group'));
+      // The lane's mark stays while another serve() of this driver still reads that lane.
+      const stillServed = [...this.#lanes].some((other) => other.subject === r.subject);
+      await untilClosed(cmd, cmd.fsbusLeave(r.key, servingKey(this.#ns, r.subject), r.group, this.#id, r.competing ? 'consumer' : 'group', stillServed ? '' : this.#id));
     }
   }
 
@@ -341,6 +348,7 @@ export class RedisDriver extends BaseDriver {
   async close(): Promise<void> {
     if (this.status === 'closed') return;
     this.#liveness.stop();
+    this.#marks.stop();
     // Saying goodbye (in-flight operations, a PING, leaving lane groups, stream acks) waits on the
     // command connection, and ioredis keeps a command across reconnects for as long as the broker
     // stays away: there is no goodbye without that connection, and losing it ends one.

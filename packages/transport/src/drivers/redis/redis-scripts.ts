@@ -61,16 +61,34 @@ end
  * first copy may have run already. The key `<ns>:routed:<once id>:<subject>` marks it until
  * "once until" (a hand-off to another subject is a route of its own); a copy finding it returns
  * { -1, 0, '' } and does nothing. Events and replies have no once id: a copy goes again.
+ *
+ * A request (reply_to given) goes only to a lane some server still marks (MARK_SCRIPT): one whose
+ * servers all crashed keeps its stream and group, and a request written there would wait out its
+ * timeout where "no responders" is the answer. A lane with no marks at all is taken as served (a
+ * server that does not mark, or the marks lost with a Redis restart).
  */
 export const ROUTE_SCRIPT = `
 local base = ARGV[1] .. ':lane:'
 local s = ARGV[2]
 local n = 0
+local now
+local function clock()
+  if not now then
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return now
+end
 if ARGV[9] ~= '' then
-  local t = redis.call('TIME')
-  local ttl = tonumber(ARGV[10]) - (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  local ttl = tonumber(ARGV[10]) - clock()
   if ttl < 1 then ttl = 1 end
   if not redis.call('SET', ARGV[1] .. ':routed:' .. ARGV[9] .. ':' .. s, '', 'NX', 'PX', string.format('%.0f', ttl)) then return {-1, 0, ''} end
+end
+local function served(lane)
+  if ARGV[4] == '' then return true end
+  local marks = ARGV[1] .. ':serving:' .. lane
+  if redis.call('ZCOUNT', marks, clock(), '+inf') > 0 then return true end
+  return redis.call('EXISTS', marks) == 0
 end
 local function add(key)
   if ARGV[8] == '' then
@@ -80,13 +98,13 @@ local function add(key)
   end
   n = n + 1
 end
-if redis.call('EXISTS', base .. s) == 1 then add(base .. s) end
+if redis.call('EXISTS', base .. s) == 1 and served(s) then add(base .. s) end
 local pos = 0
 while true do
   local i = string.find(s, '.', pos + 1, true)
   if not i then break end
-  local key = base .. string.sub(s, 1, i) .. '>'
-  if redis.call('EXISTS', key) == 1 then add(key) end
+  local lane = string.sub(s, 1, i) .. '>'
+  if redis.call('EXISTS', base .. lane) == 1 and served(lane) then add(base .. lane) end
   pos = i
 end
 local subs = redis.call('PUBLISH', s, ARGV[3])
@@ -110,12 +128,32 @@ return 1
 `;
 
 /**
- * LEAVE — KEYS[1] lane stream; ARGV: group, consumer, 'group'|'consumer'. Removes this server's
- * consumer (competing lane) or its own group (fan-out lane); deletes the stream when nobody is
- * left, so a request to a lane nobody serves is answered "no responders" at once.
+ * MARK — KEYS: the serving keys `<ns>:serving:<lane subject>` of the lanes this server reads;
+ * ARGV: member (the server's id), ttl ms. Marks each lane served until now + ttl (Redis's clock)
+ * and drops the marks that ran out: their servers are gone, and this one is there.
+ */
+export const MARK_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #KEYS do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. string.format('%.0f', now))
+  redis.call('ZADD', KEYS[i], string.format('%.0f', now + tonumber(ARGV[2])), ARGV[1])
+end
+return #KEYS
+`;
+
+/**
+ * LEAVE — KEYS[1] lane stream, KEYS[2] its serving key; ARGV: group, consumer, 'group'|'consumer',
+ * mark member ('' while this server still reads the lane otherwise). Removes this server's
+ * consumer (competing lane) or its own group (fan-out lane) and its mark; deletes the stream and
+ * its marks when nobody is left (no consumer, no live mark), so a request to a lane nobody serves
+ * is answered "no responders" at once.
  */
 export const LEAVE_SCRIPT = `
+if ARGV[4] ~= '' then redis.call('ZREM', KEYS[2], ARGV[4]) end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ok = pcall(function()
   if ARGV[3] == 'group' then
     redis.call('XGROUP', 'DESTROY', KEYS[1], ARGV[1])
@@ -129,7 +167,9 @@ for _, g in ipairs(groups) do
     if g[j] == 'consumers' and tonumber(g[j + 1]) > 0 then return 1 end
   end
 end
-redis.call('DEL', KEYS[1])
+-- Another server marked the lane but has not read it yet (its reader still connecting).
+if redis.call('ZCOUNT', KEYS[2], string.format('%.0f', now), '+inf') > 0 then return 1 end
+redis.call('DEL', KEYS[1], KEYS[2])
 return 2
 `;
 
