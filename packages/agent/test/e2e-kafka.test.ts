@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { loadConfig } from '@fsbus/agent';
 import { BusErrorCode, decodeReply } from '@fsbus/contract';
 import { startKafka } from '@fsbus/testkit';
-import type { InboundMessage } from '@fsbus/transport';
+import { TransportError, TransportErrorCode, type InboundMessage } from '@fsbus/transport';
 import { emitCustom, enc, eslTo, startCluster, type Cluster } from './support/cluster.js';
 import { agentE2eCases } from './support/agent-e2e-cases.js';
 
@@ -69,7 +69,34 @@ void describe('agent over kafka', () => {
     const r = decodeReply((await cluster.client.request('freeswitch.node.node-1', enc('{"command":"agent.status"}'), { timeoutMs: 10_000 })).data);
     assert.equal((r.data as { driver: string }).driver, 'kafka');
   });
+
+  // Last: it stops node-2's agent.
+  void test('kafka: a request naming a node whose agent stopped is answered NODE_UNAVAILABLE, though its lane topic stays', async () => {
+    assert.equal((await cluster.request('freeswitch.api', '{"command":"status","node_id":"node-2"}', 30_000)).node_id, 'node-2');
+    await cluster.nodes[1]!.agent.stop();
+    // The agent handing it off may have listed node-2's lane group as served less than a second
+    // ago: a request it hands off on that listing waits its timeout (3 s here), and the next is
+    // answered from a listing taken since. Before, each one waited (the lane topic exists).
+    const handedOff = await untilAnswered((i) => cluster.request('freeswitch.api', `{"command":"status","node_id":"node-2","correlation_id":"s${i}"}`, 3000));
+    assert.equal(handedOff.code, BusErrorCode.NODE_UNAVAILABLE, handedOff.message);
+    assert.equal(handedOff.message, "No agent serves node 'node-2' (freeswitch.node.node-2)");
+    // Its direct lane says the same through the driver.
+    const direct = await untilAnswered(() => cluster.client.request('freeswitch.node.node-2', enc('{"command":"status"}'), { timeoutMs: 3000 }));
+    assert.equal((direct as { code?: string }).code, TransportErrorCode.NO_RESPONDERS);
+  });
 });
+
+/** The first outcome of `attempt` (up to 5 tries) that is not the driver's timeout: a reply, or the error. */
+async function untilAnswered<T>(attempt: (i: number) => Promise<T>): Promise<T | TransportError> {
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt(i);
+    } catch (err) {
+      if (!(err instanceof TransportError)) throw err;
+      if (err.code !== TransportErrorCode.TIMEOUT || i === 4) return err;
+    }
+  }
+}
 
 void test('config: driver kafka and zmq from the file or the environment', () => {
   const fromEnv = loadConfig({ env: { FSBUS_DRIVER: 'kafka', FSBUS_BROKER_URL: 'kafka://k1:9092,k2:9092', FSBUS_NODE_ID: 'n1' } });

@@ -24,6 +24,7 @@ import { KafkaHeader, topicFor, topicForPattern } from './kafka-topics.js';
 import { subjectMatches } from '../../subject-pattern.js';
 import { openKafkaClients, TopicCache } from './kafka-admin.js';
 import { KafkaLimits } from './kafka-limits.js';
+import { ServedTopics } from './kafka-served.js';
 import { readHeaders, toInbound, type KafkaMessage } from './kafka-wire.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
@@ -69,6 +70,7 @@ class KafkaDriver extends DriverCore {
   readonly #streams = new StreamRegistry();
   readonly #sends: KafkaSendQueue;
   readonly #limits = new KafkaLimits(() => this.#admin, this.options.logger);
+  readonly #servedTopics = new ServedTopics(() => this.#admin, this.options.logger);
   #producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
   #admin: Admin | undefined;
   #probe: { cancel(): void } | undefined;
@@ -133,6 +135,7 @@ class KafkaDriver extends DriverCore {
 
   /** What waited goes to the send queue first, then 'connected' (its listeners may publish), then the queue runs. */
   #online(): void {
+    this.#servedTopics.reset();
     this.online(this.#servers);
     this.#sends.kick();
   }
@@ -252,11 +255,14 @@ class KafkaDriver extends DriverCore {
   }
 
   /**
-   * Kafka has no "no responders": a lane's topic that nobody ever created has nobody serving it.
+   * Kafka has no "no responders": a lane's topic that nobody ever created has nobody serving it,
+   * nor one whose consumer groups are all empty (its readers stopped or crashed: kafka-served.ts).
    * While the broker is away the question waits: what is sent waits in the outbox meanwhile.
    */
   async #served(topic: string): Promise<boolean> {
-    return this.status !== 'connected' || this.#topics.known(topic) || (await this.#topics.exists(topic));
+    if (this.status !== 'connected') return true;
+    if (!this.#topics.known(topic) && !(await this.#topics.exists(topic))) return false;
+    return this.#servedTopics.served(topic);
   }
 
   #call(subject: string, data: Uint8Array, options: RequestOptions, gather: { expect: number | undefined } | undefined): Promise<InboundMessage[]> {
