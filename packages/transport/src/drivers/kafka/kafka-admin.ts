@@ -7,6 +7,8 @@ export type TopicConfig = Array<{ name: string; value: string }>;
 export class TopicCache {
   readonly #admin: () => Admin | undefined;
   readonly #ensured = new Map<string, Promise<void>>();
+  /** Topics found to exist when a request asked (a lane's topic is rarely deleted). */
+  readonly #seen = new Set<string>();
 
   constructor(admin: () => Admin | undefined) {
     this.#admin = admin;
@@ -20,7 +22,15 @@ export class TopicCache {
 
   /** This driver created or saw the topic already. */
   known(topic: string): boolean {
-    return this.#ensured.has(topic);
+    return this.#ensured.has(topic) || this.#seen.has(topic);
+  }
+
+  /** Whether the topic exists, asking the broker only until it does: not once per request. */
+  async seen(topic: string): Promise<boolean> {
+    if (this.known(topic)) return true;
+    const exists = await this.exists(topic);
+    if (exists) this.#seen.add(topic);
+    return exists;
   }
 
   async exists(topic: string): Promise<boolean> {

@@ -261,7 +261,7 @@ class KafkaDriver extends DriverCore {
    */
   async #served(topic: string): Promise<boolean> {
     if (this.status !== 'connected') return true;
-    if (!this.#topics.known(topic) && !(await this.#topics.exists(topic))) return false;
+    if (!(await this.#topics.seen(topic))) return false;
     return this.#servedTopics.served(topic);
   }
 
