@@ -223,7 +223,8 @@ export class Dispatcher {
       this.#wakeIfIdle();
     }
     if (relayed === undefined || relayed instanceof Uint8Array) return relayed;
-    return this.#tell(req, started, request, hints, relayed);
+    const told = this.#tell(req, started, request, hints, relayed.result);
+    return relayed.requesterGone ? undefined : told;
   }
 
   /** A hand-off the named node did not answer, told like a refusal of this node's own: forward_to hears it too, when it may. */

@@ -14,6 +14,16 @@ import type { CommandResult } from './commands/registry.js';
 export const RELAY_GRACE_MS = 1000;
 
 /**
+ * A hand-off the named node did not answer: what its requester is told, counted and logged —
+ * unless `requesterGone`: the wait ran to the requester's own deadline, so nobody waits for a
+ * reply any more (one sent then would only race the requester's own timeout).
+ */
+export interface RelayFailure {
+  readonly result: CommandResult;
+  readonly requesterGone: boolean;
+}
+
+/**
  * Sends a hand-off to `subject` as this agent's own request (same body, same headers) and returns
  * the named node's reply bytes as they came — or, when no reply came, what the requester is told:
  * a node no agent serves is told at once (the broker's "no responders" reaches only whoever sent
@@ -21,17 +31,19 @@ export const RELAY_GRACE_MS = 1000;
  * waiting out its timeout). Bounded by the command's timeout, and by the requester's own deadline
  * when its broker carries one, so the node never runs it for nobody: undefined when that has passed.
  */
-export async function relayHandoff(driver: Driver, req: ServeRequest, subject: string, target: string, timeoutMs: number): Promise<Uint8Array | CommandResult | undefined> {
-  const waitMs = Math.min(timeoutMs + RELAY_GRACE_MS, req.deadline === undefined ? Infinity : req.deadline - performance.now());
+export async function relayHandoff(driver: Driver, req: ServeRequest, subject: string, target: string, timeoutMs: number): Promise<Uint8Array | RelayFailure | undefined> {
+  const untilDeadline = req.deadline === undefined ? Infinity : req.deadline - performance.now();
+  const waitMs = Math.min(timeoutMs + RELAY_GRACE_MS, untilDeadline);
   if (waitMs <= 0) return undefined;
+  const failed = (result: CommandResult, requesterGone = false): RelayFailure => ({ result, requesterGone });
   try {
     const reply = await driver.request(subject, req.data, req.headers === undefined ? { timeoutMs: waitMs } : { timeoutMs: waitMs, headers: req.headers });
     return reply.data;
   } catch (err) {
     const code = err instanceof TransportError ? err.code : undefined;
-    if (code === TransportErrorCode.NO_RESPONDERS) return nodeUnavailable(target, subject);
-    if (code === TransportErrorCode.TIMEOUT) return { ok: false, code: BusErrorCode.TIMEOUT, message: `Node '${target}' did not answer within ${Math.round(waitMs)} ms` };
-    return { ok: false, code: BusErrorCode.NODE_UNAVAILABLE, message: `Node '${target}' could not be reached: ${err instanceof Error ? err.message : String(err)}` };
+    if (code === TransportErrorCode.NO_RESPONDERS) return failed(nodeUnavailable(target, subject));
+    if (code === TransportErrorCode.TIMEOUT) return failed({ ok: false, code: BusErrorCode.TIMEOUT, message: `Node '${target}' did not answer within ${Math.round(waitMs)} ms` }, waitMs === untilDeadline);
+    return failed({ ok: false, code: BusErrorCode.NODE_UNAVAILABLE, message: `Node '${target}' could not be reached: ${err instanceof Error ? err.message : String(err)}` });
   }
 }
 

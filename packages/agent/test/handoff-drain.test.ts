@@ -1,11 +1,13 @@
-// A stop waits for a relayed hand-off: its reply can only come back through the agent that relayed it.
+// Hand-offs the agent relays (handoff.ts), at the Dispatcher over a real nats-server: a stop waits
+// for them (their reply can only come back through the agent that relayed them), and one that ran
+// to its requester's deadline is not answered.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { pino } from 'pino';
 import { connect } from '@nats-io/transport-node';
 import { buildSubjects } from '@fsbus/contract';
 import { startNatsServer } from '@fsbus/testkit';
-import { createDriver, type ServeRequest } from '@fsbus/transport';
+import { createDriver, type Driver, type ServeRequest } from '@fsbus/transport';
 import { apiCommand } from '../src/commands/api.js';
 import { CommandRegistry } from '../src/commands/registry.js';
 import { Dispatcher } from '../src/dispatcher.js';
@@ -13,16 +15,10 @@ import { FreeSwitchLink } from '../src/freeswitch-link.js';
 import { AgentMetrics } from '../src/metrics.js';
 import { dec, enc } from './support/cluster.js';
 
-void test('drain() resolves only once a relayed hand-off got its reply, and that reply is passed on', async (t) => {
-  const nats = await startNatsServer();
-  t.after(() => nats.stop());
-  const driver = await createDriver('nats', { urls: [nats.url], name: 'relaying-agent' });
-  await driver.connect();
-  t.after(() => driver.close());
-  const node2 = await connect({ servers: nats.url });
-  t.after(() => node2.close());
+/** A Dispatcher for node-1 that only relays (its FreeSWITCH link is never started). */
+function relayingDispatcher(driver: Driver): Dispatcher {
   const logger = pino({ level: 'silent' });
-  const dispatcher = new Dispatcher({
+  return new Dispatcher({
     nodeId: 'node-1',
     subjects: buildSubjects('freeswitch'),
     registry: new CommandRegistry(apiCommand),
@@ -32,12 +28,22 @@ void test('drain() resolves only once a relayed hand-off got its reply, and that
     maxInFlight: 10,
     timeoutMs: 30_000,
     driver,
-    // Never started: a relayed request runs nothing here.
     link: new FreeSwitchLink({ host: '127.0.0.1', port: 1, password: 'x', poolSize: 1, connectTimeoutMs: 1000, eventNames: [], logger, onEvent: () => undefined, onStatus: () => undefined, onReconnect: () => undefined }),
     metrics: new AgentMetrics({ node_id: 'node-1' }, () => 0, () => 0),
     logger,
     status: () => ({}),
   });
+}
+
+void test('drain() resolves only once a relayed hand-off got its reply, and that reply is passed on', async (t) => {
+  const nats = await startNatsServer();
+  t.after(() => nats.stop());
+  const driver = await createDriver('nats', { urls: [nats.url], name: 'relaying-agent' });
+  await driver.connect();
+  t.after(() => driver.close());
+  const node2 = await connect({ servers: nats.url });
+  t.after(() => node2.close());
+  const dispatcher = relayingDispatcher(driver);
   const held = new Promise<{ respond(data: Uint8Array): boolean }>((resolve) => node2.subscribe('freeswitch.node.node-2', { max: 1, callback: (_e, m) => resolve(m) }));
   await node2.flush();
   const request: ServeRequest = { subject: 'freeswitch.api', data: enc('{"command":"status","node_id":"node-2"}'), expectsReply: true, reply: () => true, forward: () => assert.fail('relayed, not forwarded') };
@@ -54,4 +60,30 @@ void test('drain() resolves only once a relayed hand-off got its reply, and that
   const reply = await replied;
   assert.equal(reply === undefined ? undefined : dec(reply), 'node-2 answers');
   await draining;
+});
+
+void test("a relayed hand-off that ran to its requester's deadline is counted as a timeout but not answered; one bounded by the command's timeout is answered", async (t) => {
+  const nats = await startNatsServer();
+  t.after(() => nats.stop());
+  const driver = await createDriver('nats', { urls: [nats.url], name: 'relaying-agent' });
+  await driver.connect();
+  t.after(() => driver.close());
+  const node2 = await connect({ servers: nats.url });
+  t.after(() => node2.close());
+  node2.subscribe('freeswitch.node.node-2', { callback: () => undefined }); // there, silent
+  await node2.flush();
+  const dispatcher = relayingDispatcher(driver);
+  const request = (body: string, deadline?: number): ServeRequest => ({ subject: 'freeswitch.api', data: enc(body), expectsReply: true, reply: () => true, forward: () => assert.fail('relayed, not forwarded'), deadline });
+
+  // The requester waits 300 ms (its broker said so); the command would get 30 s + 1 s.
+  const gone = await dispatcher.handle('api', request('{"command":"status","node_id":"node-2"}', performance.now() + 300));
+  assert.equal(gone, undefined, 'nobody waits for it: a reply would only race the requester\'s own timeout');
+  assert.equal(dispatcher.counters.failed, 1, 'counted all the same');
+
+  // The command's own 100 ms (+1 s) comes first: the requester still waits, and is told.
+  const told = await dispatcher.handle('api', request('{"command":"status","node_id":"node-2","timeout_ms":100}', performance.now() + 60_000));
+  assert.ok(told !== undefined);
+  const r = JSON.parse(dec(told)) as { error_code?: string; message: string };
+  assert.equal(r.message, "Node 'node-2' did not answer within 1100 ms");
+  assert.equal(dispatcher.counters.failed, 2);
 });
