@@ -1,13 +1,13 @@
 // Hand-offs the agent relays (handoff.ts), at the Dispatcher over a real nats-server: a stop waits
 // for them (their reply can only come back through the agent that relayed them), and one that ran
 // to its requester's deadline is not answered.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { pino } from 'pino';
-import { connect } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { buildSubjects } from '@fsbus/contract';
 import { startNatsServer } from '@fsbus/testkit';
-import { createDriver, type Driver, type ServeRequest } from '@fsbus/transport';
+import { createDriver, type ServeRequest } from '@fsbus/transport';
 import { apiCommand } from '../src/commands/api.js';
 import { CommandRegistry } from '../src/commands/registry.js';
 import { Dispatcher } from '../src/dispatcher.js';
@@ -15,10 +15,17 @@ import { FreeSwitchLink } from '../src/freeswitch-link.js';
 import { AgentMetrics } from '../src/metrics.js';
 import { dec, enc } from './support/cluster.js';
 
-/** A Dispatcher for node-1 that only relays (its FreeSWITCH link is never started). */
-function relayingDispatcher(driver: Driver): Dispatcher {
+/** A nats-server; node-1's Dispatcher on it, which only relays (its FreeSWITCH link is never started); node-2, a raw connection. */
+async function relaying(t: TestContext): Promise<{ dispatcher: Dispatcher; node2: NatsConnection }> {
+  const nats = await startNatsServer();
+  t.after(() => nats.stop());
+  const driver = await createDriver('nats', { urls: [nats.url], name: 'relaying-agent' });
+  await driver.connect();
+  t.after(() => driver.close());
+  const node2 = await connect({ servers: nats.url });
+  t.after(() => node2.close());
   const logger = pino({ level: 'silent' });
-  return new Dispatcher({
+  const dispatcher = new Dispatcher({
     nodeId: 'node-1',
     subjects: buildSubjects('freeswitch'),
     registry: new CommandRegistry(apiCommand),
@@ -33,17 +40,11 @@ function relayingDispatcher(driver: Driver): Dispatcher {
     logger,
     status: () => ({}),
   });
+  return { dispatcher, node2 };
 }
 
 void test('drain() resolves only once a relayed hand-off got its reply, and that reply is passed on', async (t) => {
-  const nats = await startNatsServer();
-  t.after(() => nats.stop());
-  const driver = await createDriver('nats', { urls: [nats.url], name: 'relaying-agent' });
-  await driver.connect();
-  t.after(() => driver.close());
-  const node2 = await connect({ servers: nats.url });
-  t.after(() => node2.close());
-  const dispatcher = relayingDispatcher(driver);
+  const { dispatcher, node2 } = await relaying(t);
   const held = new Promise<{ respond(data: Uint8Array): boolean }>((resolve) => node2.subscribe('freeswitch.node.node-2', { max: 1, callback: (_e, m) => resolve(m) }));
   await node2.flush();
   const request: ServeRequest = { subject: 'freeswitch.api', data: enc('{"command":"status","node_id":"node-2"}'), expectsReply: true, reply: () => true, forward: () => assert.fail('relayed, not forwarded') };
@@ -63,16 +64,9 @@ void test('drain() resolves only once a relayed hand-off got its reply, and that
 });
 
 void test("a relayed hand-off that ran to its requester's deadline is counted as a timeout but not answered; one bounded by the command's timeout is answered", async (t) => {
-  const nats = await startNatsServer();
-  t.after(() => nats.stop());
-  const driver = await createDriver('nats', { urls: [nats.url], name: 'relaying-agent' });
-  await driver.connect();
-  t.after(() => driver.close());
-  const node2 = await connect({ servers: nats.url });
-  t.after(() => node2.close());
+  const { dispatcher, node2 } = await relaying(t);
   node2.subscribe('freeswitch.node.node-2', { callback: () => undefined }); // there, silent
   await node2.flush();
-  const dispatcher = relayingDispatcher(driver);
   const request = (body: string, deadline?: number): ServeRequest => ({ subject: 'freeswitch.api', data: enc(body), expectsReply: true, reply: () => true, forward: () => assert.fail('relayed, not forwarded'), deadline });
 
   // The requester waits 300 ms (its broker said so); the command would get 30 s + 1 s.
