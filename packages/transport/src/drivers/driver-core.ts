@@ -48,6 +48,11 @@ export function lateBy(expires: number, now = Date.now()): number | undefined {
   return expires > 0 && now > expires ? now - expires : undefined;
 }
 
+/** `expires` (epoch ms, the requester's wall clock) as a `performance.now()` deadline; undefined without one. */
+export function deadlineOf(expires: number): number | undefined {
+  return expires > 0 ? performance.now() + (expires - Date.now()) : undefined;
+}
+
 export abstract class DriverCore implements Driver {
   abstract readonly name: string;
   abstract readonly capabilities: DriverCapabilities;

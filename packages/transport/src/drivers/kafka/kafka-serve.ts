@@ -11,7 +11,7 @@
  */
 import type { DriverLogger, PublishOutcome, ServeHandler } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
-import { laneRequest, lateBy, runLaneHandler } from '../driver-core.js';
+import { deadlineOf, laneRequest, lateBy, runLaneHandler } from '../driver-core.js';
 import { KafkaHeader } from './kafka-topics.js';
 import { toInbound, type KafkaMessage } from './kafka-wire.js';
 
@@ -108,7 +108,7 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
         () => send(),
       );
     },
-    expires > 0 ? performance.now() + (expires - Date.now()) : undefined,
+    deadlineOf(expires),
   );
   runLaneHandler(request, handler, ctx.logger);
 }

@@ -26,7 +26,7 @@ export const LISTING_MIN_AGE_MS = 250;
 export const LISTING_RETRY_MS = 30_000;
 
 /** Group states without members (any other has members, or is getting them). */
-const EMPTY_STATES = new Set(['Empty', 'Dead', 'EMPTY', 'DEAD']);
+const EMPTY_STATES = new Set(['Empty', 'Dead']);
 
 interface Listing {
   /** A name groups may be named after (kafka-reader.ts) → whether some group so named has members. */

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.js';
-import { connectError, lateBy } from '../driver-core.js';
+import { connectError, deadlineOf, lateBy } from '../driver-core.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
@@ -278,8 +278,7 @@ export class RedisDriver extends BaseDriver {
       this.expiredOnArrival(entry.message.subject, late);
       return;
     }
-    const deadline = entry.expires > 0 ? performance.now() + (entry.expires - Date.now()) : undefined;
-    this.dispatch(entry.message, entry.replyTo, entry.correlationId, r.handler, deadline);
+    this.dispatch(entry.message, entry.replyTo, entry.correlationId, r.handler, deadlineOf(entry.expires));
   }
 
   /** Stops reading the lane: its blocking reader's connection goes. */

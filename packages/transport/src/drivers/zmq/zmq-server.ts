@@ -12,7 +12,7 @@ import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../drive
 import { subjectMatches } from '../../subject-pattern.js';
 import { decodeWire, encodeLanes, encodeWire, EXPIRES_HEADER, HEARTBEATS, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
-import { lateBy, runLaneHandler } from '../driver-core.js';
+import { deadlineOf, lateBy, runLaneHandler } from '../driver-core.js';
 
 /**
  * Events a subscriber's pipe holds before the PUB waits (libzmq's default is 1,000: 50 ms at
@@ -194,7 +194,7 @@ export class ZmqServer {
         if (local) this.#dispatch(peer, { ...m, subject });
         else this.#send(peer, { kind: Kind.FWD, subject, id: m.id, headers: m.headers, data: m.data });
       },
-      deadline: expires > 0 ? performance.now() + (expires - Date.now()) : undefined,
+      deadline: deadlineOf(expires),
     };
     runLaneHandler(request, served.handler, this.#logger);
   }
