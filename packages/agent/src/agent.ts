@@ -206,6 +206,7 @@ export class Agent {
         poolSize: c.esl.pool_size,
         connectTimeoutMs: c.esl.connect_timeout_ms,
         maxPending: c.esl.max_pending,
+        turnBatch: c.esl.turn_batch,
         livenessMs: c.esl.liveness_ms,
         eventNames: subscriptionNames(filter.plan().names),
         logger: this.logger.child({ component: 'esl' }),

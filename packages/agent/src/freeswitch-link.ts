@@ -1,8 +1,9 @@
 /**
  * The agent's Event Socket side: one connection for events (subscribed only to what will be
- * published) and a small pool for commands, so a slow `api` never holds up the others (FreeSWITCH
- * runs the api commands of one connection one after the other). Each client reconnects by itself
- * and re-applies its subscription; the first connect is retried here until it succeeds.
+ * published) and a small pool for commands, so a slow `api` does not hold up the commands after
+ * it (FreeSWITCH runs the api commands of one connection one after the other). Each client
+ * reconnects by itself and re-applies its subscription; the first connect is retried here until
+ * it succeeds.
  *
  * The event subscription is asked for here on every (re)connect of the event connection and
  * retried with backoff until FreeSWITCH accepts it: a refused `event json` is forgotten by the
@@ -14,6 +15,7 @@
  * is counted, logged once per burst and given as `notReadyReason` by link-access.ts.
  */
 import {
+  DEFAULT_MAX_PENDING,
   EslAuthError,
   EslClient,
   EslProtocolError,
@@ -43,6 +45,8 @@ export type EventSubscriptionState = 'none' | 'pending' | 'confirmed' | 'failed'
 const SUBSCRIBE_RETRY = { initialDelayMs: 100, maxDelayMs: 5000 } as const;
 /** Backoff of the first connect (later ones: the client's own, 100 ms doubling to 10 s). */
 const CONNECT_RETRY = { initialDelayMs: 100, maxDelayMs: 5000 } as const;
+/** Commands of one event-loop turn sent on the connection it picked first (see `#pick`). */
+export const DEFAULT_TURN_BATCH = 16;
 
 export interface FreeSwitchLinkOptions {
   host: string;
@@ -52,6 +56,8 @@ export interface FreeSwitchLinkOptions {
   connectTimeoutMs: number;
   /** Requests waiting for a reply per connection; more reject with EslQueueFullError. @default the ESL client's */
   maxPending?: number;
+  /** Commands of one event-loop turn sent together on one connection; 1: each to the least busy. @default DEFAULT_TURN_BATCH */
+  turnBatch?: number;
   /** Liveness probe period of every connection (EslClient `livenessMs`); 0: off. @default the ESL client's */
   livenessMs?: number;
   /** `event json …` arguments; empty = no events. */
@@ -68,6 +74,8 @@ export interface FreeSwitchLinkOptions {
 
 export class FreeSwitchLink {
   readonly #opts: FreeSwitchLinkOptions;
+  readonly #turnBatch: number;
+  readonly #maxPending: number;
   readonly #events: EslClient;
   readonly #pool: EslClient[];
   readonly #inflight = new Map<EslClient, number>();
@@ -80,9 +88,17 @@ export class FreeSwitchLink {
   /** Bumped on every status change of the event connection: an answer of an older one is stale. */
   #eventsEpoch = 0;
   #closed = false;
+  /** The connection this event-loop turn's commands go to, and how many it took. */
+  #turnPick: EslClient | undefined;
+  #turnCount = 0;
+  readonly #endTurn = (): void => {
+    this.#turnPick = undefined;
+  };
 
   constructor(opts: FreeSwitchLinkOptions) {
     this.#opts = opts;
+    this.#turnBatch = opts.turnBatch ?? DEFAULT_TURN_BATCH;
+    this.#maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
     const access = new LinkAccess({ host: opts.host, port: opts.port }, opts.logger, (state) => opts.onAuth?.(state));
     this.#access = access;
     const clientLogger = withoutReconnectLines(opts.logger);
@@ -252,11 +268,32 @@ export class FreeSwitchLink {
   }
 
   /**
+   * The connection for the next command. The commands of one event-loop turn (up to
+   * `turnBatch`) go where the turn's first one went, the least busy connection: they leave in
+   * one write and their replies come back in one read, where spreading them over the pool split
+   * every turn into a write, a wake-up and a read per connection (bench/results/notes.md). The
+   * price: a slow `api` holds up the commands of its own turn; later ones go elsewhere.
+   */
+  #pick(): EslClient | undefined {
+    const turn = this.#turnPick;
+    if (turn !== undefined && this.#turnCount < this.#turnBatch && turn.status === 'ready' && turn.pending < this.#maxPending) {
+      this.#turnCount++;
+      return turn;
+    }
+    const best = this.#leastBusy();
+    if (best === undefined) return undefined;
+    if (turn === undefined) process.nextTick(this.#endTurn);
+    this.#turnPick = best;
+    this.#turnCount = 1;
+    return best;
+  }
+
+  /**
    * The ready pool connection with the fewest requests waiting for FreeSWITCH (nothing pending
    * first), then the fewest commands in flight here (a bgapi waits for its job, not for the
    * connection); undefined when none is ready.
    */
-  #pick(): EslClient | undefined {
+  #leastBusy(): EslClient | undefined {
     let best: EslClient | undefined;
     let bestPending = 0;
     for (const c of this.#pool) {

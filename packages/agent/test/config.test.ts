@@ -160,6 +160,9 @@ void test('event lists take FreeSWITCH names (any case), ALL, CUSTOM and CUSTOM:
   assert.equal(loadConfig({ env: { FSBUS_EVENTS_INCLUDE: 'CHANNEL_CREATE, CHANNEL_HANGUP_COMPLETE' } }).events.include.length, 2);
   assert.equal(loadConfig({ values: { esl: { port: 1 } }, env: {} }).esl.port, 1);
   assert.equal(loadConfig({ env: {} }).esl.max_pending, 10_000);
+  assert.equal(loadConfig({ env: {} }).esl.turn_batch, 16);
+  assert.equal(loadConfig({ env: { FSBUS_ESL_TURN_BATCH: '1' } }).esl.turn_batch, 1);
+  configError(() => loadConfig({ env: { FSBUS_ESL_TURN_BATCH: '0' } }), 'FSBUS_ESL_TURN_BATCH');
   assert.equal(loadConfig({ env: {} }).esl.liveness_ms, 60_000);
   assert.equal(loadConfig({ env: { FSBUS_ESL_LIVENESS_MS: '0' } }).esl.liveness_ms, 0);
   configError(() => loadConfig({ env: { FSBUS_ESL_LIVENESS_MS: '-5' } }), 'FSBUS_ESL_LIVENESS_MS');

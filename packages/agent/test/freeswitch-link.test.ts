@@ -1,12 +1,14 @@
-// The command pool: a slow `api` on one connection never holds up an `api` on another.
+// The command pool: a slow `api` on one connection never holds up an `api` sent after it; the
+// commands of one event-loop turn go out together on one connection.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { EslTimeoutError, silentLogger } from '@fsbus/esl';
 import { Simulator } from '@fsbus/sim';
-import { FreeSwitchLink } from '../src/freeswitch-link.js';
+import { FreeSwitchLink, type FreeSwitchLinkOptions } from '../src/freeswitch-link.js';
 
 /** A link with two command connections (no events); `ready` once both and the event socket are up. */
-function poolOf2(port: number): { link: FreeSwitchLink; ready: Promise<void> } {
+function poolOf2(port: number, options: Pick<FreeSwitchLinkOptions, 'turnBatch' | 'maxPending'> = {}): { link: FreeSwitchLink; ready: Promise<void> } {
   let readyResolve!: () => void;
   const ready = new Promise<void>((resolve) => (readyResolve = resolve));
   const link: FreeSwitchLink = new FreeSwitchLink({
@@ -15,6 +17,7 @@ function poolOf2(port: number): { link: FreeSwitchLink; ready: Promise<void> } {
     password: 'ClueCon',
     poolSize: 2,
     connectTimeoutMs: 2000,
+    ...options,
     eventNames: [],
     logger: silentLogger,
     onEvent: () => undefined,
@@ -43,6 +46,7 @@ void test('a slow api does not hold up the others; the first connect is retried 
       slowDone = true;
       return r;
     });
+    await nextTurn(); // a command sent in the same turn would share its connection (next test)
     for (let i = 0; i < 5; i++) {
       assert.match((await link.api('version', { timeoutMs: 5000 })) ?? '', /^FreeSWITCH Version/);
       assert.equal(slowDone, false, 'a fast api waited for the slow one');
@@ -73,6 +77,42 @@ void test('an api that timed out here keeps its connection counted until FreeSWI
     }
   } finally {
     await link.close();
+    await sim.stop();
+  }
+});
+
+void test('the commands of one turn share a connection, up to turnBatch; the next turn starts on the least busy', async () => {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  const batched = poolOf2(port, { turnBatch: 4 });
+  const spread = poolOf2(port, { turnBatch: 1 });
+  const capped = poolOf2(port, { turnBatch: 16, maxPending: 2 });
+  const versions = (link: FreeSwitchLink, n: number) => Promise.all(Array.from({ length: n }, () => link.api('version', { timeoutMs: 5000 })));
+  try {
+    for (const { link } of [batched, spread, capped]) link.start();
+    await Promise.all([batched.ready, spread.ready, capped.ready]);
+
+    const first = versions(batched.link, 5);
+    assert.deepEqual(batched.link.pending, [4, 1], 'four on the first connection, the rest on the least busy');
+    for (const r of await first) assert.match(r ?? '', /^FreeSWITCH Version/);
+    // A slow command holds its connection; the next turn's commands go to the other one.
+    sim.core.control.setEndpointBehavior('user/slow', { answer: 'answer', delayMs: 60_000 });
+    const slow = batched.link.api('originate user/slow &park()', { timeoutMs: 100 }).catch((err: unknown) => err);
+    await nextTurn();
+    const second = versions(batched.link, 2);
+    assert.deepEqual([...batched.link.pending].sort(), [1, 2]);
+    for (const r of await second) assert.match(r ?? '', /^FreeSWITCH Version/);
+    assert.ok((await slow) instanceof EslTimeoutError);
+
+    const spreadOut = versions(spread.link, 4);
+    assert.deepEqual(spread.link.pending, [2, 2], 'turnBatch 1: each command to the least busy connection');
+    await spreadOut;
+
+    const full = versions(capped.link, 4);
+    assert.deepEqual(capped.link.pending, [2, 2], 'a connection at maxPending takes no more of the turn');
+    for (const r of await full) assert.match(r ?? '', /^FreeSWITCH Version/);
+  } finally {
+    await Promise.all([batched, spread, capped].map(({ link }) => link.close()));
     await sim.stop();
   }
 });

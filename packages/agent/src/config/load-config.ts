@@ -31,6 +31,7 @@ export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly stri
   ['esl.port', ['FSBUS_ESL_PORT']],
   ['esl.pool_size', ['FSBUS_ESL_POOL_SIZE']],
   ['esl.max_pending', ['FSBUS_ESL_MAX_PENDING']],
+  ['esl.turn_batch', ['FSBUS_ESL_TURN_BATCH']],
   ['esl.liveness_ms', ['FSBUS_ESL_LIVENESS_MS']],
   ['commands.max_payload_bytes', ['FSBUS_MAX_PAYLOAD_BYTES']],
   ['commands.denylist', ['FSBUS_API_DENYLIST', 'MOD_EVENT_AGENT_API_DENYLIST']],

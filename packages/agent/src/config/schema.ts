@@ -7,6 +7,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_NODE_ID_LENGTH, prefixPr
 import { DEFAULT_LIVENESS_MS, DEFAULT_MAX_PENDING, isEventName, MAX_TIMER_MS } from '@fsbus/esl';
 import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
 import { DEFAULT_MAX_WATCHES } from '../commands/execute-completions.js';
+import { DEFAULT_TURN_BATCH } from '../freeswitch-link.js';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
@@ -117,6 +118,12 @@ export const configSchema = z
          * their late reply); past it a command gets a `busy` error. @default 10000
          */
         max_pending: positive.default(DEFAULT_MAX_PENDING),
+        /**
+         * Commands arriving in one event-loop turn sent together on one connection (one write, one
+         * read back); a slow `api` holds up those of its own turn. 1: each command to the least
+         * busy connection. @default 16
+         */
+        turn_batch: whole(1, 1024).default(DEFAULT_TURN_BATCH),
         /**
          * A connection to FreeSWITCH silent this long with no reply awaited is probed, and
          * reconnected when the probe is not answered within as long again; 0: off. @default 60000
