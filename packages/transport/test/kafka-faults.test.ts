@@ -7,6 +7,7 @@
 // - a record in fsbus.streams that is not a stream description;
 // - a shared group whose member left before reading a partition: the next one starts where it was;
 // - a request its producer sent twice (the broker stalled under the produce): run once;
+// - a broker that stops answering: a request is not held on the group listing;
 // - a private reader after a broker restart: back in its group at once, as a static member.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -18,6 +19,7 @@ import type { DriverLogger } from '../src/driver.js';
 import { STREAMS_TOPIC } from '../src/drivers/kafka/kafka-streams.js';
 import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
 import { KafkaReader, type ReaderSpec } from '../src/drivers/kafka/kafka-reader.js';
+import { ServedTopics } from '../src/drivers/kafka/kafka-served.js';
 import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
 
 ensurePromiseWithResolvers();
@@ -251,6 +253,23 @@ void test('kafka: a request the producer sent twice (the broker stalled under it
     kafka.resume();
     await client.close();
     await server.close();
+  }
+});
+
+// Bounded well below the listing's own request timeout (30 s, then a retry): without the bound
+// on the wait, the answer comes only after those.
+void test('kafka: a broker that stops answering does not hold a request on the group listing: the topic existing answers', { timeout: 20_000 }, async () => {
+  const admin = new Admin(baseOptions({ urls: [kafka.url] }, 'served-wait-admin'));
+  const warned: string[] = [];
+  const served = new ServedTopics(() => admin, { debug() {}, info() {}, warn: (_o, msg = '') => warned.push(msg), error() {} });
+  try {
+    await admin.metadata({ topics: [] });
+    kafka.pause();
+    assert.equal(await served.served(TOPIC), true);
+    assert.deepEqual(warned, [], 'no listing failed: it was not waited for');
+  } finally {
+    kafka.resume();
+    await admin.close();
   }
 });
 

@@ -13,7 +13,9 @@
  * taken again first when older; one that says "not served" is taken again before it is believed,
  * unless younger than LISTING_MIN_AGE_MS. So a request may still go to a lane whose last reader
  * left less than a second before. A broker that cannot list groups leaves the topic's existence as
- * the answer (and is asked again after LISTING_RETRY_MS).
+ * the answer (and is asked again after LISTING_RETRY_MS); one that does not answer within
+ * LISTING_WAIT_MS too, for that request: it goes to the send queue, which learns of a broker gone
+ * silent from its own produce, instead of waiting out the listing's timeouts first.
  */
 import type { Admin } from '@platformatic/kafka';
 import type { DriverLogger } from '../../driver.js';
@@ -24,6 +26,8 @@ export const LISTING_MAX_AGE_MS = 1_000;
 export const LISTING_MIN_AGE_MS = 250;
 /** After a failed listing, the topic's existence answers alone this long. @default 30000 */
 export const LISTING_RETRY_MS = 30_000;
+/** A request waits this long for a listing; then the topic's existence answers (the listing goes on). @default 500 */
+export const LISTING_WAIT_MS = 500;
 
 /** Group states without members (any other has members, or is getting them). */
 const EMPTY_STATES = new Set(['Empty', 'Dead']);
@@ -52,12 +56,23 @@ export class ServedTopics {
     let listing = this.#listing;
     let age = listing === undefined ? Infinity : performance.now() - listing.takenAt;
     if (age > LISTING_MAX_AGE_MS) {
-      listing = await this.#take();
+      listing = await this.#fresh();
       age = 0;
     } else if (age > LISTING_MAX_AGE_MS / 2) void this.#take();
     if (listing === undefined || listing.live.get(topic) !== false) return true;
-    if (age >= LISTING_MIN_AGE_MS) listing = await this.#take();
+    if (age >= LISTING_MIN_AGE_MS) listing = await this.#fresh();
     return listing === undefined || listing.live.get(topic) !== false;
+  }
+
+  /** A new listing, or undefined (served) when none comes within LISTING_WAIT_MS. */
+  #fresh(): Promise<Listing | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, LISTING_WAIT_MS, undefined);
+      void this.#take().then((listing) => {
+        clearTimeout(timer);
+        resolve(listing);
+      });
+    });
   }
 
   /** Forgets the listing (reconnected: the groups may have changed meanwhile). */
