@@ -110,7 +110,7 @@ export class FreeSwitchLink {
         reconnect: true,
         connectTimeoutMs: opts.connectTimeoutMs,
         logger: clientLogger,
-        ...(opts.maxPending === undefined ? {} : { maxPending: opts.maxPending }),
+        maxPending: this.#maxPending,
         ...(opts.livenessMs === undefined ? {} : { livenessMs: opts.livenessMs === 0 ? false : opts.livenessMs }),
       });
     this.#events = make();

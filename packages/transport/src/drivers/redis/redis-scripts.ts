@@ -4,6 +4,18 @@
  * wildcard lane keeps its `>` (`freeswitch:lane:freeswitch.cmd.async.>`).
  */
 
+/** `clock()`: Redis's clock in epoch ms, read once per script run (TIME). */
+const CLOCK = `
+local now
+local function clock()
+  if not now then
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return now
+end
+`;
+
 /**
  * Durable event streams (docs/drivers/redis.md). Entry IDs are `<ms>-<sequence>`: the ms part is
  * the broker's clock (never going back: the last ID's ms wins), the sequence part a per-stream
@@ -13,8 +25,7 @@
  */
 const STREAM_APPEND = `
 local function append(k)
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local now = clock()
   for i = 0, k - 1 do
     local key, ckey, maxlen, maxage = ARGV[12 + 4 * i], ARGV[13 + 4 * i], ARGV[14 + 4 * i], ARGV[15 + 4 * i]
     local seq = redis.call('INCR', ckey)
@@ -71,14 +82,7 @@ export const ROUTE_SCRIPT = `
 local base = ARGV[1] .. ':lane:'
 local s = ARGV[2]
 local n = 0
-local now
-local function clock()
-  if not now then
-    local t = redis.call('TIME')
-    now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  end
-  return now
-end
+${CLOCK}
 if ARGV[9] ~= '' then
   local ttl = tonumber(ARGV[10]) - clock()
   if ttl < 1 then ttl = 1 end
@@ -132,12 +136,10 @@ return 1
  * ARGV: member (the server's id), ttl ms. Marks each lane served until now + ttl (Redis's clock)
  * and drops the marks that ran out: their servers are gone, and this one is there.
  */
-export const MARK_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+export const MARK_SCRIPT = `${CLOCK}
 for i = 1, #KEYS do
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. string.format('%.0f', now))
-  redis.call('ZADD', KEYS[i], string.format('%.0f', now + tonumber(ARGV[2])), ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. string.format('%.0f', clock()))
+  redis.call('ZADD', KEYS[i], string.format('%.0f', clock() + tonumber(ARGV[2])), ARGV[1])
 end
 return #KEYS
 `;
@@ -152,8 +154,7 @@ return #KEYS
 export const LEAVE_SCRIPT = `
 if ARGV[4] ~= '' then redis.call('ZREM', KEYS[2], ARGV[4]) end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+${CLOCK}
 local ok = pcall(function()
   if ARGV[3] == 'group' then
     redis.call('XGROUP', 'DESTROY', KEYS[1], ARGV[1])
@@ -168,7 +169,7 @@ for _, g in ipairs(groups) do
   end
 end
 -- Another server marked the lane but has not read it yet (its reader still connecting).
-if redis.call('ZCOUNT', KEYS[2], string.format('%.0f', now), '+inf') > 0 then return 1 end
+if redis.call('ZCOUNT', KEYS[2], string.format('%.0f', clock()), '+inf') > 0 then return 1 end
 redis.call('DEL', KEYS[1], KEYS[2])
 return 2
 `;
