@@ -16,7 +16,7 @@ import { openEslTarget } from '../lib/esl-target.js';
 import { suiteArgsOrExit, writeReport } from '../lib/cli-args.js';
 import { envelope, switchName } from '../lib/envelope.js';
 import { runClosedLoop, type LoadResult } from '../lib/load.js';
-import { childProcesses, CpuMeter, rssMb, treeCpuSeconds } from '../lib/proc-stats.js';
+import { busiestNewChild, childProcesses, CpuMeter, rssMb } from '../lib/proc-stats.js';
 import { Progress } from '../lib/progress.js';
 import { fsbusPeer, rawPeer } from '../esl-api/peers.js';
 import { formatBusCommand, MOD_EVENT_AGENT, type BusCommandReport, type BusCommandRow } from './report.js';
@@ -58,11 +58,7 @@ async function runDriver(driver: string, starter: DriverPlan['available'][number
   progress.step(`${driver}: starting the broker`);
   const before = new Set(childProcesses().map((c) => c.pid));
   const broker = await bounded(`${driver} broker start`, 180_000, starter.start());
-  // The broker is the new child that worked to start (RabbitMQ's start also leaves an idle epmd).
-  const brokerPid = childProcesses()
-    .filter((c) => !before.has(c.pid))
-    .map((c) => ({ pid: c.pid, cpu: treeCpuSeconds(c.pid) }))
-    .sort((x, y) => y.cpu - x.cpu)[0]?.pid;
+  const brokerPid = busiestNewChild(before);
   /** `{"command":"status"}` on freeswitch.api, `n` clients spread over the client connections. */
   const callOver = (n: number) => {
     const conns = clientConnections(n);

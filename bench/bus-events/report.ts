@@ -6,6 +6,7 @@
  * (5 % of a 3 s step is 150 ms of backlog).
  */
 import { machineLine, type ReportEnvelope } from '../lib/envelope.js';
+import type { CpuWindow } from '../lib/proc-stats.js';
 import { int, markdownTable, ms, pct } from '../lib/table.js';
 import type { StepResult } from './steps.js';
 
@@ -18,6 +19,12 @@ export interface BusEventsRow extends StepResult {
    * FreeSWITCH (`received`, every name) and handed to the driver (`published`).
    */
   agent?: { cpuPercent: number; rssMb: number; peakRssMb: number; drops: number; failed?: number; received?: number; published?: number };
+  /**
+   * Over the step: the machine (100 = all cores, other users included) and each process (100 = one
+   * core): `sim`, `agent`, `broker`, and `client`, this process — the events' receiver. Absent
+   * from reports written before it was measured.
+   */
+  machine?: CpuWindow;
 }
 
 export interface Saturation {
@@ -91,6 +98,12 @@ export function saturationOf(rows: readonly BusEventsRow[]): Saturation[] {
   });
 }
 
+/** One process's CPU over a step ('' where it was not measured: no broker on direct ESL, older reports). */
+function cpuOf(row: BusEventsRow, name: string): string {
+  const value = row.machine?.processes[name];
+  return value === undefined ? '' : pct(value);
+}
+
 export function formatBusEvents(r: BusEventsReport): string {
   const table = markdownTable(
     [
@@ -107,6 +120,10 @@ export function formatBusEvents(r: BusEventsReport): string {
       { title: 'agent CPU', right: true },
       { title: 'agent µs/event', right: true },
       { title: 'agent RSS MB', right: true },
+      { title: 'sim CPU', right: true },
+      { title: 'broker CPU', right: true },
+      { title: 'receiver CPU', right: true },
+      { title: 'machine busy', right: true },
     ],
     r.results.map((x) => [
       x.path === 'bus' ? x.driver : x.path,
@@ -122,6 +139,10 @@ export function formatBusEvents(r: BusEventsReport): string {
       x.agent ? pct(x.agent.cpuPercent) : '',
       x.agent ? int((x.agent.cpuPercent * 1e4) / x.deliveredPerSec) : '',
       x.agent ? x.agent.peakRssMb.toFixed(0) : '',
+      cpuOf(x, 'sim'),
+      cpuOf(x, 'broker'),
+      cpuOf(x, 'client'),
+      x.machine ? pct(x.machine.machinePercent) : '',
     ]),
   );
   const lines = [`bus-events: ${machineLine(r.machine)}; ${r.event}; ${r.agent.process}, ${r.agent.events}; ${r.window.durationMs / 1000} s per step`, '', table, ''];

@@ -14,7 +14,7 @@ import { agentStatus, connectClient, waitAgentReady } from '../lib/bus.js';
 import { startAgent, startSim } from '../lib/children.js';
 import { suiteArgsOrExit, refuseFreeswitch, writeReport } from '../lib/cli-args.js';
 import { envelope } from '../lib/envelope.js';
-import { ProcSampler } from '../lib/proc-stats.js';
+import { busiestNewChild, childProcesses, CpuMeter, ProcSampler } from '../lib/proc-stats.js';
 import { Progress } from '../lib/progress.js';
 import { int } from '../lib/table.js';
 import { clean, formatBusEvents, saturationOf, type BusEventsReport, type BusEventsRow } from './report.js';
@@ -30,8 +30,11 @@ const measured: string[] = [];
 const failed: Array<{ driver: string; reason: string }> = [];
 const plan = await planDrivers(args.only);
 
-/** Steps up the rates until the path saturates. */
-async function stepAll(path: BusEventsRow['path'], driver: string, sim: Parameters<typeof runStep>[0], receiver: Receiver, agent?: { pid: number; status: () => Promise<Record<string, number>> }): Promise<void> {
+/**
+ * Steps up the rates until the path saturates. `pids` (simulator, agent, broker) get a CPU column
+ * each, this process (the receiver) one too, and the machine as a whole: where the two vCPUs go.
+ */
+async function stepAll(path: BusEventsRow['path'], driver: string, sim: Parameters<typeof runStep>[0], receiver: Receiver, pids: Record<string, number>, agent?: { pid: number; status: () => Promise<Record<string, number>> }): Promise<void> {
   // Warm-up, not recorded: the subscription is live end to end (a Kafka consumer must join its
   // group first) and the JIT has seen the path.
   progress.step(`${driver === '-' ? path : driver}: warm-up`);
@@ -40,12 +43,14 @@ async function stepAll(path: BusEventsRow['path'], driver: string, sim: Paramete
     progress.step(`${driver === '-' ? path : driver}: ${int(rate)} events/s`, () => `${int(receiver.received)} received`);
     const sampler = agent === undefined ? undefined : new ProcSampler(agent.pid);
     const before = agent === undefined ? undefined : await agent.status();
+    const meter = new CpuMeter(pids);
     const r = await runStep(sim, receiver, rate, STEP_SECONDS, () => undefined);
+    const machine = meter.finish();
     const cpu = sampler?.finish();
     const after = agent === undefined ? undefined : await agent.status();
     const delta = (counter: string): number => (after?.[counter] ?? 0) - (before?.[counter] ?? 0);
     const counted = { drops: delta('events_dropped') + delta('events_failed'), failed: delta('events_failed'), received: delta('events_received'), published: delta('events_published') };
-    const row: BusEventsRow = { path, driver, ...r, ...(cpu === undefined ? {} : { agent: { ...cpu, ...counted } }) };
+    const row: BusEventsRow = { path, driver, ...r, machine, ...(cpu === undefined ? {} : { agent: { ...cpu, ...counted } }) };
     rows.push(row);
     // Past saturation the next steps only queue more: stop at the first step that fell behind or lost.
     if (!args.smoke && clean(row) !== undefined) break;
@@ -57,7 +62,9 @@ const sim = await startSim(args.childFlags);
 /** Broker, agent and subscriber for one driver, then the rate steps; throws if the driver fails. */
 async function runDriver(driver: string, starter: DriverPlan['available'][number]['starter']): Promise<void> {
   progress.step(`${driver}: starting the broker`);
+  const before = new Set(childProcesses().map((c) => c.pid));
   const broker = await bounded(`${driver} broker start`, 180_000, starter.start());
+  const brokerPid = busiestNewChild(before);
   const agent = await startAgent({ driver, brokerUrl: broker.url, esl: sim, nodeFlags: [...args.childFlags, ...args.agentFlags], ...(args.agentConfig === undefined ? {} : { config: args.agentConfig }) });
   let client: Driver | undefined;
   let sub: Subscription | undefined;
@@ -69,7 +76,8 @@ async function runDriver(driver: string, starter: DriverPlan['available'][number
     sub = client.subscribe('freeswitch.events.custom.fsbus.bench', (m) => r.onEvent(payloadTimestamp(m.data), m.data.byteLength));
     await bounded(`${driver} flush`, 10_000, client.flush());
     const c = client;
-    await stepAll('bus', driver, sim, r, { pid: agent.pid, status: async () => (await agentStatus(c, agent)).counters });
+    const pids = { sim: sim.pid, agent: agent.pid, ...(brokerPid === undefined ? {} : { broker: brokerPid }) };
+    await stepAll('bus', driver, sim, r, pids, { pid: agent.pid, status: async () => (await agentStatus(c, agent)).counters });
   } finally {
     await bounded(`${driver} unsubscribe`, 10_000, sub?.unsubscribe() ?? Promise.resolve()).catch(() => undefined);
     await bounded(`${driver} client close`, 15_000, client?.close() ?? Promise.resolve()).catch(() => undefined);
@@ -86,7 +94,7 @@ try {
   esl.on('event', (e) => receiver.onEvent(Number(e.getHeader('Event-Date-Timestamp')), 0));
   await esl.events('json', ['CUSTOM', SUBCLASS]);
   try {
-    await stepAll('direct-esl', '-', sim, receiver);
+    await stepAll('direct-esl', '-', sim, receiver, { sim: sim.pid });
   } finally {
     await esl.close();
   }

@@ -22,6 +22,11 @@ void test('bench/bus-events --smoke delivers every injected event and reports th
     // Loss must be zero directly and over NATS; other drivers' is reported (their own suites judge them).
     if (r.driver === '-' || r.driver === 'nats') assert.equal(r.received, r.produced, `${r.path} ${r.driver}: every event arrived`);
     assert.ok(positive(r.latency.max));
+    // Where the machine went: the simulator, the receiver (this suite's process), the machine.
+    const cpu = r.machine?.processes ?? {};
+    for (const name of ['sim', 'client', ...(r.path === 'bus' ? ['agent'] : [])]) assert.ok(Number.isFinite(cpu[name]) && cpu[name]! >= 0, `${r.path} ${r.driver}: ${name} CPU measured`);
+    assert.ok(r.machine !== undefined && Number.isFinite(r.machine.machinePercent));
+    if (r.driver === 'nats') assert.ok(Number.isFinite(cpu['broker']), 'nats-server CPU measured');
     if (r.path === 'bus') {
       assert.ok(r.agent !== undefined && positive(r.agent.peakRssMb) && Number.isFinite(r.agent.cpuPercent));
       if (r.driver === 'nats') {
@@ -34,5 +39,6 @@ void test('bench/bus-events --smoke delivers every injected event and reports th
     }
   }
   assert.deepStrictEqual(report.saturation.map((s) => `${s.path}/${s.driver}`), paths);
+  assert.match(stdout, /\| sim CPU \| broker CPU \| receiver CPU \| machine busy \|/);
   assert.match(stdout, /nats: clean up to the [\d,]+\/s step \([\d,]+ events\/s delivered\)/);
 });

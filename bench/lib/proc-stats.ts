@@ -129,6 +129,17 @@ export function childProcesses(): Array<{ pid: number; comm: string }> {
   return out;
 }
 
+/**
+ * The child started since `before` (pids) that has used the most CPU: the broker a starter just
+ * launched (RabbitMQ's start also leaves an idle epmd behind); undefined when none is new.
+ */
+export function busiestNewChild(before: ReadonlySet<number>): number | undefined {
+  return childProcesses()
+    .filter((c) => !before.has(c.pid))
+    .map((c) => ({ pid: c.pid, cpu: treeCpuSeconds(c.pid) }))
+    .sort((x, y) => y.cpu - x.cpu)[0]?.pid;
+}
+
 export interface CpuWindow {
   /** Whole machine, 100 = every core busy (other users included). */
   machinePercent: number;
