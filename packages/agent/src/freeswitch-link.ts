@@ -21,6 +21,7 @@ import {
   EslProtocolError,
   EslRejectedError,
   LogThrottle,
+  afterTask,
   backoffDelay,
   type BgapiResult,
   type CommandOptions,
@@ -272,7 +273,9 @@ export class FreeSwitchLink {
    * `turnBatch`) go where the turn's first one went, the least busy connection: they leave in
    * one write and their replies come back in one read, where spreading them over the pool split
    * every turn into a write, a wake-up and a read per connection (bench/results/notes.md). The
-   * price: a slow `api` holds up the commands of its own turn; later ones go elsewhere.
+   * turn ends when its task's ticks and microtasks have run (afterTask: the broker clients hand
+   * over one read's requests through either). The price: a slow `api` holds up the commands of
+   * its own turn; later ones go elsewhere.
    */
   #pick(): EslClient | undefined {
     const turn = this.#turnPick;
@@ -282,7 +285,7 @@ export class FreeSwitchLink {
     }
     const best = this.#leastBusy();
     if (best === undefined) return undefined;
-    if (turn === undefined) process.nextTick(this.#endTurn);
+    if (turn === undefined) afterTask(this.#endTurn);
     this.#turnPick = best;
     this.#turnCount = 1;
     return best;

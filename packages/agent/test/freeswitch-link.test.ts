@@ -95,6 +95,18 @@ void test('the commands of one turn share a connection, up to turnBatch; the nex
     const first = versions(batched.link, 5);
     assert.deepEqual(batched.link.pending, [4, 1], 'four on the first connection, the rest on the least busy');
     for (const r of await first) assert.match(r ?? '', /^FreeSWITCH Version/);
+    // One read's requests handed over one per nextTick (mqtt.js) are one turn too.
+    const byTick = await new Promise<Array<Promise<string | undefined>>>((resolve) => {
+      const sent: Array<Promise<string | undefined>> = [];
+      const step = (): void => {
+        sent.push(batched.link.api('version', { timeoutMs: 5000 }));
+        if (sent.length < 5) process.nextTick(step);
+        else resolve(sent);
+      };
+      process.nextTick(step);
+    });
+    assert.deepEqual(batched.link.pending, [4, 1], 'commands handed over one per nextTick share the turn');
+    for (const r of await Promise.all(byTick)) assert.match(r ?? '', /^FreeSWITCH Version/);
     // A slow command holds its connection; the next turn's commands go to the other one.
     sim.core.control.setEndpointBehavior('user/slow', { answer: 'answer', delayMs: 60_000 });
     const slow = batched.link.api('originate user/slow &park()', { timeoutMs: 100 }).catch((err: unknown) => err);

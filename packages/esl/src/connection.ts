@@ -4,6 +4,7 @@
  * nothing about authentication or subscriptions.
  */
 import type { Socket } from 'node:net';
+import { afterTask } from './after-task.js';
 import { EslClosedError, EslProtocolError, EslTooLargeError } from './errors.js';
 import { decodeFrame, type ApiResponseFrame, type CommandReplyFrame, type EslFrame } from './frame.js';
 import { DEFAULT_MAX_BODY_BYTES, EslParser, type ParserOptions } from './parser.js';
@@ -108,13 +109,13 @@ export class EslConnection {
     return reply;
   }
 
-  /** Queues bytes; everything written in one tick leaves in one `write` call. */
+  /** Queues bytes; everything written while one task runs leaves in one `write` call (see afterTask). */
   write(text: string): void {
     if (this.#closed) return;
     this.#outbox.push(text);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      process.nextTick(() => this.#flush());
+      afterTask(() => this.#flush());
     }
   }
 

@@ -71,6 +71,7 @@ export type { ReplyFrame, RequestOptions } from './connection.js';
 export type { EslHubEvents, EslStats, ChannelListener } from './event-hub.js';
 export { EventIterator } from './event-iterator.js';
 export type { IterateOptions } from './event-iterator.js';
+export { afterTask } from './after-task.js';
 export { backoffDelay, DEFAULT_BACKOFF, MAX_TIMER_MS } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { silentLogger } from './logger.js';

@@ -149,6 +149,47 @@ void test('pipelined requests leave in one write and resolve in order', async ()
   }, echoApi);
 });
 
+void test("requests made one per nextTick or one per microtask (how broker clients hand over a read's messages) leave in one write", async () => {
+  await withPeer(async (peer) => {
+    const client = new EslClient({ port: peer.port, reconnect: false });
+    await client.connect();
+    const writes: number[] = [];
+    const proto = Socket.prototype;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- restored below, called with its socket
+    const original = proto.write;
+    proto.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+      if (this.remotePort === peer.port) writes.push(String(args[0]).split('\n\n').length - 1);
+      return original.apply(this, args);
+    } as Socket['write'];
+    try {
+      // mqtt.js: each message of a read in its own nextTick, the next one queued by the last.
+      const byTick = await new Promise<Array<Promise<string>>>((resolve) => {
+        const sent: Array<Promise<string>> = [];
+        const step = (i: number): void => {
+          sent.push(client.api(`echo tick ${i}`));
+          if (i < 9) process.nextTick(step, i + 1);
+          else resolve(sent);
+        };
+        process.nextTick(step, 0);
+      });
+      assert.deepEqual(await Promise.all(byTick), Array.from({ length: 10 }, (_, i) => `echo tick ${i}`));
+      // An async iterator (zeromq): each message in its own microtask, after the one before.
+      const byMicrotask: Array<Promise<string>> = [];
+      await (async () => {
+        for (let i = 0; i < 10; i++) {
+          await Promise.resolve();
+          byMicrotask.push(client.api(`echo micro ${i}`));
+        }
+      })();
+      assert.deepEqual(await Promise.all(byMicrotask), Array.from({ length: 10 }, (_, i) => `echo micro ${i}`));
+    } finally {
+      proto.write = original;
+    }
+    assert.deepEqual(writes, [10, 10], 'each batch of 10 commands leaves in one write');
+    await client.close();
+  }, echoApi);
+});
+
 void test('a timed-out request keeps its slot: its late reply never resolves the next request', async () => {
   await withPeer(async (peer) => {
     const client = new EslClient({ port: peer.port, reconnect: false });
