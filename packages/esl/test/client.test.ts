@@ -28,6 +28,23 @@ async function withPeer(
   }
 }
 
+/**
+ * Calls `onWrite` with the data of every `socket.write` made towards `port` until the returned
+ * function restores `Socket.prototype.write`.
+ */
+function spyWrites(port: number, onWrite: (data: unknown) => void): () => void {
+  const proto = Socket.prototype;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- restored below, called with its socket
+  const original = proto.write;
+  proto.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+    if (this.remotePort === port) onWrite(args[0]);
+    return original.apply(this, args);
+  } as Socket['write'];
+  return () => {
+    proto.write = original;
+  };
+}
+
 /** Answers `api x` with `x`'s echo, like `api echo`. */
 function echoApi(cmd: ReceivedCommand, conn: PeerConn): void {
   if (cmd.line.startsWith('api ')) conn.apiResponse(cmd.line.slice(4));
@@ -131,18 +148,12 @@ void test('pipelined requests leave in one write and resolve in order', async ()
     const client = new EslClient({ port: peer.port, reconnect: false });
     await client.connect();
     let writes = 0;
-    const proto = Socket.prototype;
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- restored below, called with its socket
-    const original = proto.write;
-    proto.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
-      if (this.remotePort === peer.port) writes++;
-      return original.apply(this, args);
-    } as Socket['write'];
+    const restore = spyWrites(peer.port, () => writes++);
     try {
       const results = await Promise.all(Array.from({ length: 50 }, (_, i) => client.api(`echo ${i}`)));
       assert.deepEqual(results, Array.from({ length: 50 }, (_, i) => `echo ${i}`));
     } finally {
-      proto.write = original;
+      restore();
     }
     assert.equal(writes, 1, 'the 50 commands were not coalesced into one write');
     await client.close();
@@ -154,13 +165,8 @@ void test("requests made one per nextTick or one per microtask (how broker clien
     const client = new EslClient({ port: peer.port, reconnect: false });
     await client.connect();
     const writes: number[] = [];
-    const proto = Socket.prototype;
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- restored below, called with its socket
-    const original = proto.write;
-    proto.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
-      if (this.remotePort === peer.port) writes.push(String(args[0]).split('\n\n').length - 1);
-      return original.apply(this, args);
-    } as Socket['write'];
+    // Commands per write: each ends with an empty line.
+    const restore = spyWrites(peer.port, (data) => writes.push(String(data).split('\n\n').length - 1));
     try {
       // mqtt.js: each message of a read in its own nextTick, the next one queued by the last.
       const byTick = await new Promise<Array<Promise<string>>>((resolve) => {
@@ -183,7 +189,7 @@ void test("requests made one per nextTick or one per microtask (how broker clien
       })();
       assert.deepEqual(await Promise.all(byMicrotask), Array.from({ length: 10 }, (_, i) => `echo micro ${i}`));
     } finally {
-      proto.write = original;
+      restore();
     }
     assert.deepEqual(writes, [10, 10], 'each batch of 10 commands leaves in one write');
     await client.close();

@@ -21,7 +21,8 @@ end
  * the broker's clock (never going back: the last ID's ms wins), the sequence part a per-stream
  * counter (INCR of `<stream key>:seq`), so IDs sort like sequences and every entry carries its
  * own stream sequence. Shared by every agent: the script is atomic, the counter is one key.
- * Retention: MAXLEN ~ (whole radix nodes) and an exact MINID (now − max age).
+ * Retention: MAXLEN ~ (whole radix nodes) and an exact MINID (now − max age). Uses `clock()`:
+ * the script that includes it includes CLOCK first.
  */
 const STREAM_APPEND = `
 local function append(k)
