@@ -35,8 +35,8 @@ export interface NatsServerHandle {
   readonly storeDir: string | undefined;
   /** Stops the server (SIGTERM, then waits for exit); the port and store are kept for `start()`. */
   halt(): Promise<void>;
-  /** Starts it again on the same port with the same store. */
-  start(): Promise<void>;
+  /** Starts it again on the same port with the same store (with `token`: requiring that token from now on). */
+  start(overrides?: { token?: string }): Promise<void>;
   /** halt() then start(). */
   restart(): Promise<void>;
   /** Stops it for good and removes its temp dir. */
@@ -59,11 +59,12 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const storeDir = options.jetstream === true ? join(dir, 'js') : undefined;
   let child: ChildProcess | undefined;
   let port = await freePort();
+  let token = options.token;
 
   const launch = async (): Promise<void> => {
     const args = ['-a', '127.0.0.1', '-p', String(port), '-n', `fsbus-test-${process.pid}`];
     if (storeDir !== undefined) args.push('-js', '-sd', storeDir);
-    if (options.token !== undefined) args.push('--auth', options.token);
+    if (token !== undefined) args.push('--auth', token);
     if (options.user !== undefined) args.push('--user', options.user.name, '--pass', options.user.password);
     if (options.tls !== undefined) args.push('--tls', '--tlscert', options.tls.certFile, '--tlskey', options.tls.keyFile);
     // NKey users and max_payload exist only in a config file.
@@ -115,7 +116,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     },
     storeDir,
     halt,
-    start: async () => {
+    start: async (overrides) => {
+      if (overrides?.token !== undefined) token = overrides.token;
       if (child === undefined) await launch();
     },
     restart: async () => {

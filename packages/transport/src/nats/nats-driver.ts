@@ -107,11 +107,25 @@ class NatsDriver extends DriverCore {
           this.emit({ type: 'error', error: s.error });
           break;
         case 'close':
+          // Ours (close()) or nats.js giving up, which it should not with the options we set (an
+          // authenticator that throws still can): say so rather than look reconnecting for ever.
+          if (this.status !== 'closed') this.#lost(nc);
           break;
         default:
           break;
       }
     }
+  }
+
+  /** nats.js closed the connection by itself: the driver is closed too, and says why first. */
+  #lost(nc: NatsConnection): void {
+    void nc.closed().then((cause) => {
+      if (this.status === 'closed') return; // close() came first
+      const why = cause instanceof Error ? `: ${cause.message}` : '';
+      this.emit({ type: 'error', error: new TransportError(TransportErrorCode.CLOSED, `the NATS connection closed and will not reconnect${why}`, { cause }) });
+      this.#requests?.close();
+      this.markClosed();
+    });
   }
 
   /**

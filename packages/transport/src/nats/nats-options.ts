@@ -38,6 +38,9 @@ export function toNatsOptions(options: DriverOptions): ConnectionOptions {
     timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     // An agent never gives up on its broker: reconnect forever, the outbox bounds the memory.
     maxReconnectAttempts: -1,
+    // nats.js otherwise closes for good after two authorization errors in a row (a server
+    // restarted with other credentials for a while): forever means that too.
+    ignoreAuthErrorAbort: true,
     reconnectTimeWait: DEFAULT_RECONNECT_WAIT_MS,
     // nats.js's own buffer is unbounded while disconnected; ours (Outbox) takes over.
     pingInterval: 10_000,

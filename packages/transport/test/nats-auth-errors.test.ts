@@ -1,0 +1,54 @@
+// A NATS server that refuses the driver's credentials for a while (restarted with other ones, a
+// credential rotation half done): nats.js by default closes for good after two authorization
+// errors in a row, which left the driver 'reconnecting' for ever, off the bus, even once the
+// server took its credentials again. An agent never gives up on its broker.
+import { after, before, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { createDriver, type DriverEvent } from '@fsbus/transport';
+import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { Collector, dec, enc, within } from './conformance/helpers.js';
+
+let nats: NatsServerHandle;
+before(async () => {
+  nats = await startNatsServer({ token: 'right' });
+});
+after(() => nats.stop());
+
+void test('nats: the driver reconnects after its credentials were refused several times in a row', { timeout: 60_000 }, async (t) => {
+  const driver = await createDriver('nats', { urls: [nats.url], name: 'agent', auth: { token: 'right' } });
+  t.after(() => driver.close());
+  const refused = new Collector<string>();
+  const events: DriverEvent[] = [];
+  driver.on((e) => {
+    events.push(e);
+    if (e.type === 'error' && /authorization/i.test(e.error.message)) refused.push(e.error.message);
+  });
+  await driver.connect();
+  const got = new Collector<string>();
+  driver.subscribe('auth.>', (m) => got.push(dec(m.data)));
+  await driver.flush();
+
+  await nats.halt();
+  await nats.start({ token: 'wrong' });
+  await refused.until(3, 30_000);
+  await nats.halt();
+  await nats.start({ token: 'right' });
+  // Without the fix nats.js gave up: the driver stayed 'reconnecting' (or, told, went 'closed').
+  const settled = new Promise<string>((resolve) => {
+    const off = driver.on((e) => {
+      if (e.type === 'status' && (e.status === 'connected' || e.status === 'closed')) {
+        off();
+        resolve(e.status);
+      }
+    });
+  });
+  const trail = (): string => events.map((e) => (e.type === 'error' ? e.error.message : e.status)).join(' / ');
+  assert.equal(await within(settled, 30_000, `never connected again: ${trail()}`), 'connected', trail());
+
+  const sender = await createDriver('nats', { urls: [nats.url], name: 'sender', auth: { token: 'right' } });
+  t.after(() => sender.close());
+  await sender.connect();
+  sender.publish('auth.after', enc('after the rotation'));
+  await sender.flush();
+  assert.deepEqual(await got.until(1), ['after the rotation'], 'the subscription is back too');
+});
