@@ -13,7 +13,7 @@ import { freePort } from '@fsbus/testkit';
 import { createDriver, TransportError, TransportErrorCode, type Driver, type DriverLogger, type DriverOptions, type Lane, type ServeHandler } from '@fsbus/transport';
 import type { Writable } from 'zeromq';
 import { ZmqWriter } from '../src/drivers/zmq/zmq-writer.js';
-import { dec, enc, within } from './conformance/helpers.js';
+import { dec, enc, waitStatus, within } from './conformance/helpers.js';
 
 async function endpoint(): Promise<string> {
   return `zmq://127.0.0.1:${await freePort()}?events=${await freePort()}`;
@@ -195,4 +195,45 @@ void test('zmq: flush() resolves with a warning when only some publishers acknow
   assert.equal((warning.obj as { missing?: number }).missing, 1);
   agent.publish('faults.events.ping', enc('{}'));
   assert.equal(await within(event, 10_000, 'the event from the agent that is up never arrived'), 'faults.events.ping');
+});
+
+void test('zmq: requests to an agent never reached leave one HELLO waiting, not one each: flush() and close() still end, nothing counted lost, and the agent answers once up', async (t) => {
+  const url = await endpoint();
+  const client = await createDriver('zmq', { urls: [url], name: 'client', connectTimeoutMs: 300 });
+  t.after(() => client.close());
+  await client.connect();
+  // Each request finding no lanes asks every agent again; past libzmq's high-water mark (1,000)
+  // those HELLOs blocked the DEALER's send, and every flush() and close() behind it, for ever.
+  const codes = await Promise.all(Array.from({ length: 1200 }, () => outcome(client.request('faults.api', enc('r'), { timeoutMs: 2_000 }), 0)));
+  assert.deepEqual([...new Set(codes.map((c) => c.code))], [TransportErrorCode.NO_RESPONDERS]);
+  await within(client.flush(), 10_000, 'flush() hung behind the HELLOs');
+  assert.equal(client.stats().dropped, 0, 'a HELLO the socket refuses is no message lost');
+  const agent = await createDriver('zmq', { urls: [url], name: 'agent' });
+  t.after(() => agent.close());
+  await agent.connect();
+  agent.serve({ subject: 'faults.api', competing: true }, () => enc('served'));
+  await agent.flush();
+  assert.equal(dec((await client.request('faults.api', enc('r'), { timeoutMs: 10_000 })).data), 'served');
+  await within(client.close(), 10_000, 'close() hung');
+});
+
+void test('zmq: requests to an agent that went away fail at once past the socket high-water mark (BROKER, counted) instead of blocking close()', async (t) => {
+  const url = await endpoint();
+  const agent = await createDriver('zmq', { urls: [url], name: 'agent' });
+  const client = await createDriver('zmq', { urls: [url], name: 'client', connectTimeoutMs: 300 });
+  t.after(() => client.close());
+  await agent.connect();
+  agent.serve({ subject: 'faults.api', competing: true }, () => enc('served'));
+  await agent.flush();
+  await client.connect();
+  assert.equal(dec((await client.request('faults.api', enc('r'), { timeoutMs: 10_000 })).data), 'served');
+  await agent.close();
+  await waitStatus(client, 'reconnecting');
+  // libzmq keeps what is sent to a peer it lost for its return, up to 1,000 messages; past that
+  // the DEALER's send waited for ever, and close() behind it.
+  const codes = await Promise.all(Array.from({ length: 1500 }, () => outcome(client.request('faults.api', enc('r'), { timeoutMs: 1_500 }), 0)));
+  const refused = codes.filter((c) => c.code === TransportErrorCode.BROKER).length;
+  assert.ok(refused >= 400, `refused at once: ${refused}`);
+  assert.equal(client.stats().dropped, refused, 'each refused request is counted');
+  await within(client.close(), 10_000, 'close() hung behind the queued requests');
 });

@@ -28,6 +28,8 @@ export interface Endpoint {
    * Until then a reply it sends may still find no route (counted there), though our side is up.
    */
   answered: boolean;
+  /** A HELLO sent while it was not reached waits in the socket for the connection. */
+  helloWaiting: boolean;
 }
 
 /** What a pending request hears back: a reply, "not served here", or a hand-off. */
@@ -59,8 +61,11 @@ export class ZmqClient {
     this.endpoints = urls.map((u, index) => {
       // A routing id of its own, kept across reconnects: the agent's ROUTER hands it over to the
       // new connection, so a reply to a request made before a link blip still finds this socket.
-      const dealer = new Dealer({ linger: 0, routingId: `fsbus-${this.#clientId}-${index}`, ...HEARTBEATS, ...clientCurve(curve) });
-      const ep: Endpoint = { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined, up: false, seen: false, answered: true };
+      // No send wait: for an agent that went away libzmq keeps what is sent until it is back, up
+      // to its high-water mark (1,000), and then blocked the send — and flush() and close() behind
+      // it — for ever. The send fails instead; the writer counts it and fails the request.
+      const dealer = new Dealer({ linger: 0, sendTimeout: 0, routingId: `fsbus-${this.#clientId}-${index}`, ...HEARTBEATS, ...clientCurve(curve) });
+      const ep: Endpoint = { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined, up: false, seen: false, answered: true, helloWaiting: false };
       dealer.events.on('handshake', () => this.#link(ep, true));
       dealer.events.on('disconnect', () => this.#link(ep, false));
       dealer.connect(u.commands);
@@ -72,6 +77,7 @@ export class ZmqClient {
   #link(ep: Endpoint, up: boolean): void {
     // The socket monitor may still report a queued event after close(): nobody is listening.
     if (this.#closed) return;
+    if (up) ep.helloWaiting = false;
     // Back after a drop: its lanes may have changed meanwhile, and it may have forgotten us.
     if (up && ep.seen && !ep.up) {
       ep.answered = false;
@@ -123,7 +129,17 @@ export class ZmqClient {
   }
 
   #hello(ep: Endpoint): void {
-    this.send(ep, { kind: Kind.HELLO, subject: '', id: '', headers: undefined, data: new Uint8Array(0) });
+    // To an agent not reached, one HELLO waiting is enough: one per request would pile up in the
+    // socket (up to its high-water mark) for the agent to answer them all when it comes.
+    if (!ep.up) {
+      if (ep.helloWaiting) return;
+      ep.helloWaiting = true;
+    }
+    // A HELLO the socket refuses is no loss: the next refresh asks again.
+    this.send(ep, { kind: Kind.HELLO, subject: '', id: '', headers: undefined, data: new Uint8Array(0) }, () => {
+      ep.helloWaiting = false;
+      return true;
+    });
   }
 
   /** Resolves once `done()` holds, checked as each agent's lanes arrive, or after `boundMs`. */
