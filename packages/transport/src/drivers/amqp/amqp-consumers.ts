@@ -13,6 +13,7 @@ interface Consumer {
   binding: string;
   onMessage(msg: ConsumeMessage): void;
   tag?: string | undefined;
+  consume?: object | undefined;
 }
 
 export class AmqpConsumers {
@@ -97,10 +98,26 @@ export class AmqpConsumers {
       ? await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false })
       : await ch.assertQueue(c.queue, { durable: false, autoDelete: true });
     await ch.bindQueue(q.queue, this.#exchange, c.binding);
+    // This consume, told apart from a later one of the same consumer (set up again meanwhile).
+    const consume = {};
+    c.consume = consume;
     const { consumerTag } = await ch.consume(q.queue, (msg) => {
       if (msg !== null) c.onMessage(msg);
+      else if (c.consume === consume) this.#cancelledByBroker(c, q.queue);
     }, { noAck: true });
     c.tag = consumerTag;
+  }
+
+  /**
+   * RabbitMQ cancels a consumer whose queue was deleted (or whose node went down): amqplib hands
+   * the consumer a null. Said, and set up again — silently it would serve nothing while 'connected'.
+   */
+  #cancelledByBroker(c: Consumer, queue: string): void {
+    c.tag = undefined;
+    c.consume = undefined;
+    if (!this.#all.has(c)) return;
+    this.#report(new TransportError(TransportErrorCode.BROKER, `the broker cancelled the consumer of ${queue} (binding ${c.binding}): setting it up again`));
+    this.#enqueue((ch) => this.#attach(ch, c));
   }
 
   /** Runs a channel operation after the ones before it; errors are reported, not thrown. */
