@@ -56,24 +56,28 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
   const open = async (deliver: (e: BusEvent, ack?: () => void) => void): Promise<Subscription[]> => {
     try {
       if (!durable) {
-        const subs = subjects.map((s, i) => {
-          // Patterns may overlap (`channel.>` and `CHANNEL_ANSWER`), and each subscription gets
-          // its own copy of an event both match: the first pattern that matches delivers it.
-          const earlier = subjects.slice(0, i);
-          return driver.subscribe(s, (m) => {
-            if (earlier.some((p) => subjectMatches(p, m.subject))) return;
-            const e = decodeEvent(m.subject, m.data);
-            if (e !== undefined) deliver(e);
-          });
-        });
-        // The broker has the subscriptions once this round trip is done.
+        const subs: Subscription[] = [];
         try {
+          subjects.forEach((s, i) => {
+            // Patterns may overlap (`channel.>` and `CHANNEL_ANSWER`), and each subscription gets
+            // its own copy of an event both match: the first pattern that matches delivers it.
+            const earlier = subjects.slice(0, i);
+            subs.push(
+              driver.subscribe(s, (m) => {
+                if (earlier.some((p) => subjectMatches(p, m.subject))) return;
+                const e = decodeEvent(m.subject, m.data);
+                if (e !== undefined) deliver(e);
+              }),
+            );
+          });
+          // The broker has the subscriptions once this round trip is done.
           await driver.flush();
         } catch (err) {
           // Away: the driver restores its subscriptions when the broker is back, and the stream
           // delivers from then on, as for one opened before the outage.
           if (err instanceof TransportError && err.code === TransportErrorCode.DISCONNECTED) return subs;
-          // A stream that never opens must not leave its subscriptions delivering to nobody.
+          // A stream that never opens (a later pattern refused, the flush failed) must not leave
+          // the subscriptions it made delivering to nobody.
           for (const sub of subs) void sub.unsubscribe().catch(() => undefined);
           throw err;
         }

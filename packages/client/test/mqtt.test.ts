@@ -72,6 +72,25 @@ void describe('@fsbus/client over mqtt (2 simulated nodes)', () => {
     await assert.rejects(s.next(), { code: ClientErrorCode.INVALID_ARGUMENT });
     assert.equal(stack.bus.driver.status, 'connected');
   });
+
+  void it('a stream whose later pattern is refused leaves none of its earlier subscriptions behind', async () => {
+    const driver = stack.bus.driver;
+    const subscribe = driver.subscribe.bind(driver);
+    let live = 0;
+    driver.subscribe = (pattern, handler, options) => {
+      const sub = subscribe(pattern, handler, options);
+      live++;
+      return { subject: sub.subject, unsubscribe: () => (live--, sub.unsubscribe()) };
+    };
+    try {
+      const s = stack.bus.events(['channel.answer', 'custom.a+b']);
+      await assert.rejects(s.ready, { code: ClientErrorCode.INVALID_ARGUMENT });
+      await s.close();
+      assert.equal(live, 0, 'the subscription to channel.answer was left open');
+    } finally {
+      driver.subscribe = subscribe;
+    }
+  });
 });
 
 void it('events() opened while the broker is away is ready, and delivers once the broker is back', async () => {
