@@ -120,6 +120,7 @@ export function leadingVerb(command: string): string {
  * FreeSWITCH APIs that run another API given in their own arguments: how many words come before
  * it, and an optional word that may precede those (`expand uuid:<id> <cmd>`, `xml_wrap encoded <cmd>`).
  * `bgapi <cmd>`, `expand [uuid:<id>] <cmd>`, `sched_api <time> <group> <cmd>[&]`, `xml_wrap [encoded] <cmd>`.
+ * `json <json>` takes the rest of the line as JSON: see jsonVerbs.
  */
 const WRAPPERS: Readonly<Record<string, { skip: number; optional?: (word: string) => boolean }>> = {
   bgapi: { skip: 0 },
@@ -131,8 +132,14 @@ const WRAPPERS: Readonly<Record<string, { skip: number; optional?: (word: string
 /** A verb that cannot be read for certain (odd spacing, a name built from variables): no list admits it. */
 const UNCLEAR = '?';
 
+/** Wrappers inside wrappers (`json` → fsapi `json` → …) past this depth are UNCLEAR. */
+const MAX_WRAP_DEPTH = 8;
+
+/** `${…}` expansions read in one command; a command with more is UNCLEAR. */
+const MAX_EXPANSIONS = 64;
+
 /** The wrapper chain read from `words`: the leading verb, then each wrapped one. */
-function wrapperChain(words: readonly string[]): string[] {
+function wrapperChain(words: readonly string[], depth: number): string[] {
   const verbs: string[] = [];
   let i = 0;
   while (i < words.length) {
@@ -144,6 +151,10 @@ function wrapperChain(words: readonly string[]): string[] {
       break;
     }
     verbs.push(verb);
+    if (verb === 'json') {
+      verbs.push(...jsonVerbs(words.slice(i + 1).join(' '), depth + 1));
+      break;
+    }
     const wrapper = WRAPPERS[verb];
     if (wrapper === undefined) break;
     i++;
@@ -154,11 +165,15 @@ function wrapperChain(words: readonly string[]): string[] {
 }
 
 /**
- * The APIs `${name(args)}` expansions call, as FreeSWITCH reads them: the braces matched (nested
- * ones included), the name before `(` trimmed. A name that is not a plain word (`${sys${x}tem(id)}`,
- * expanded before it runs) is UNCLEAR.
+ * The API calls `${name(args)}` expansions make, as FreeSWITCH reads them: the braces matched
+ * (nested ones included), the name before `(` trimmed; each as the command line it runs
+ * (`name args`: a wrapper's own argument runs too, `${bgapi(system id)}`). A name that is not a
+ * plain word (`${sys${x}tem(id)}`, expanded before it runs) is UNCLEAR.
  */
 function expansionCalls(text: string): string[] {
+  // Each is matched by a scan to its closing brace: past a bound (no real command comes close) a
+  // crafted `${${${…` would cost the agent seconds of CPU; the command is refused instead.
+  if (text.split('${', MAX_EXPANSIONS + 2).length > MAX_EXPANSIONS + 1) return [UNCLEAR];
   const calls: string[] = [];
   for (let at = text.indexOf('${'); at >= 0; at = text.indexOf('${', at + 2)) {
     let depth = 0;
@@ -174,26 +189,129 @@ function expansionCalls(text: string): string[] {
     const paren = body.indexOf('(');
     if (paren < 0) continue; // a variable, not a call
     const name = body.slice(0, paren).trim();
-    calls.push(/^[A-Za-z0-9_]+$/.test(name) ? name.toLowerCase() : UNCLEAR);
+    const close = body.lastIndexOf(')');
+    const args = close > paren ? body.slice(paren + 1, close) : body.slice(paren + 1);
+    calls.push(/^[A-Za-z0-9_]+$/.test(name) ? `${name} ${args}`.trim() : UNCLEAR);
   }
   return calls;
 }
 
 /**
+ * The verbs the expansions in `text` run, each call read as a command line of its own (its
+ * wrapper chain: the calls nested in it are among the calls of `text` already).
+ */
+function expansionVerbs(text: string, depth: number): string[] {
+  return expansionCalls(text).flatMap((call) => (call === UNCLEAR ? [UNCLEAR] : chainVerbs(call, depth)));
+}
+
+/**
  * Every verb `api <command> <args>` may run, lowercased: the leading one, the one each wrapper runs
- * (`bgapi expand system id` → bgapi, expand, system), and any API called in a `${name(args)}`
- * expansion. FreeSWITCH's wrappers split their arguments at single spaces (a tab stays inside a
+ * (`bgapi expand system id` → bgapi, expand, system), what `json` runs (jsonVerbs), and any API
+ * called in a `${name(args)}` expansion. FreeSWITCH's wrappers split their arguments at single spaces (a tab stays inside a
  * word, two spaces make an empty one, or none where a parser collapses them) where a reader would
  * split at runs of whitespace: every reading is taken, so odd spacing cannot slide a verb past the
  * lists; a verb that stays unclear is `?`, which no list admits.
  */
 export function invokedVerbs(command: string, args?: string): string[] {
-  const text = `${command} ${args ?? ''}`.trim();
+  return [...verbsOf(`${command} ${args ?? ''}`.trim(), 0)];
+}
+
+function verbsOf(text: string, depth: number): Set<string> {
+  return new Set([...chainVerbs(text, depth), ...expansionVerbs(text, depth)]);
+}
+
+/** The wrapper chain of `text` under every reading of its spacing. */
+function chainVerbs(text: string, depth: number): string[] {
   const bySpace = text.split(' ');
   const readings = [text.split(/\s+/), bySpace, bySpace.filter((w) => w !== '')];
-  const verbs = new Set(readings.flatMap(wrapperChain));
-  for (const call of expansionCalls(text)) verbs.add(call);
-  return [...verbs];
+  return readings.flatMap((words) => wrapperChain(words, depth));
+}
+
+/** mod_commands' JSON APIs that run nothing given in the request. */
+const INERT_JSON_COMMANDS = new Set(['status', 'mediastats', 'channeldata']);
+
+/**
+ * What `json <json>` runs (mod_commands): `fsapi` runs the API `data.cmd` with `data.arg`, read
+ * like any command; `execute` runs the application `data.app` on a channel (its name is a verb:
+ * the `system` application runs a shell command as the API does) with `data.arg`, whose
+ * `${name(args)}` calls the channel expands. Anything else (another module's JSON API, text cJSON
+ * might read otherwise) is UNCLEAR.
+ */
+function jsonVerbs(text: string, depth: number): string[] {
+  const json = depth > MAX_WRAP_DEPTH ? undefined : readCJson(text);
+  if (!(json instanceof Map)) return [UNCLEAR];
+  const command = json.get('command');
+  if (typeof command !== 'string') return [UNCLEAR];
+  const name = asciiLower(command);
+  if (INERT_JSON_COMMANDS.has(name)) return [];
+  const data = json.get('data');
+  if (!(data instanceof Map)) return [UNCLEAR];
+  // switch_api_execute / the application skip a missing arg; any other type is a shape we do not know.
+  const arg = data.get('arg') ?? '';
+  if (typeof arg !== 'string') return [UNCLEAR];
+  if (name === 'fsapi') {
+    const cmd = data.get('cmd');
+    return typeof cmd === 'string' ? [...verbsOf(`${cmd} ${arg}`.trim(), depth)] : [UNCLEAR];
+  }
+  if (name === 'execute') {
+    const app = data.get('app');
+    if (typeof app !== 'string') return [UNCLEAR];
+    // `app arg` and `app::arg` in the name pass an argument too.
+    const appName = asciiLower(app.trim().split(/\s+|::/)[0] ?? '');
+    return [appName === '' ? UNCLEAR : appName, ...expansionVerbs(`${app} ${arg}`, depth)];
+  }
+  return [UNCLEAR];
+}
+
+/** FreeSWITCH's cJSON: a value, with object keys lowercased; `undefined` when not read for certain. */
+type CJson = string | number | boolean | null | CJson[] | Map<string, CJson>;
+
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|[{}[\]:,]|[^\s{}[\]:,"]+/g;
+/** U+0000 and lone surrogates: cJSON drops them where JSON.parse keeps them (`sys\u0000tem` is `system`). */
+const CJSON_DROPS = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const asciiLower = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/**
+ * JSON as FreeSWITCH's cJSON reads it: object keys match case-insensitively (ASCII) and the first
+ * of a repeated key wins (JSON.parse keeps the last). Text JSON.parse refuses is not read.
+ */
+function readCJson(text: string): CJson | undefined {
+  const tokens = text.match(JSON_TOKEN) ?? [];
+  let at = 0;
+  const str = (token: string): string => {
+    const s = JSON.parse(token) as string;
+    if (CJSON_DROPS.test(s)) throw new Error('cJSON reads this string otherwise');
+    return s;
+  };
+  const value = (): CJson => {
+    const token = tokens[at++] ?? '';
+    if (token === '{') {
+      const map = new Map<string, CJson>();
+      for (; tokens[at] !== '}'; at += tokens[at] === ',' ? 1 : 0) {
+        const key = asciiLower(str(tokens[at] ?? ''));
+        at += 2; // the key and its `:`
+        const v = value();
+        if (!map.has(key)) map.set(key, v);
+      }
+      at++;
+      return map;
+    }
+    if (token === '[') {
+      const list: CJson[] = [];
+      for (; tokens[at] !== ']'; at += tokens[at] === ',' ? 1 : 0) list.push(value());
+      at++;
+      return list;
+    }
+    return token.startsWith('"') ? str(token) : (JSON.parse(token) as number | boolean | null);
+  };
+  try {
+    JSON.parse(text); // validates: the walk below trusts the tokens
+    return value();
+  } catch {
+    // Invalid JSON, a string cJSON reads otherwise, or nesting deeper than the stack.
+    return undefined;
+  }
 }
 
 /**

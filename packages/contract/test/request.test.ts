@@ -172,6 +172,54 @@ void test('verb policy: leading verb, case-insensitive; denylist wins; allowlist
   assert.equal(r.ok, true);
 });
 
+void test('json is a wrapper: fsapi runs data.cmd, execute runs data.app, read as cJSON reads them', () => {
+  const deny = { denylist: ['system'] };
+  const fsapi = (data: unknown) => JSON.stringify({ command: 'fsapi', data });
+  assert.deepEqual(invokedVerbs('json', fsapi({ cmd: 'system', arg: 'id' })), ['json', 'system']);
+  assert.deepEqual(invokedVerbs('json', fsapi({ cmd: 'bgapi', arg: 'system id' })), ['json', 'bgapi', 'system']);
+  assert.deepEqual(invokedVerbs('json', JSON.stringify({ command: 'status', data: '' })), ['json']);
+  for (const [command, args] of [
+    ['json', fsapi({ cmd: 'system', arg: 'id' })],
+    ['bgapi', `json ${fsapi({ cmd: 'system', arg: 'id' })}`],
+    ['json', fsapi({ cmd: 'expand', arg: 'echo ${system(id)}' })],
+    ['json', fsapi({ cmd: 'json', arg: fsapi({ cmd: 'system', arg: 'id' }) })],
+    // cJSON matches keys case-insensitively, keeps the first of a repeated one, drops U+0000.
+    ['json', '{"COMMAND":"FSAPI","Data":{"Cmd":"system","arg":"id"}}'],
+    ['json', '{"command":"fsapi","data":{"cmd":"system","cmd":"status"}}'],
+    ['json', '{"command":"fsapi","data":{"cmd":"sys\\u0000tem"}}'],
+    ['json', JSON.stringify({ command: 'execute', data: { uuid: 'u', app: 'system', arg: 'id' } })],
+    ['json', JSON.stringify({ command: 'execute', data: { uuid: 'u', app: 'log', arg: '${system(id)}' } })],
+    // Unclear: not JSON, an unknown JSON API, an unexpected shape.
+    ['json', '{"command":"fsapi"'],
+    ['json', JSON.stringify({ command: 'conference', data: {} })],
+    ['json', fsapi({ cmd: 42 })],
+    ['json', fsapi('system id')],
+  ] as const) {
+    assert.equal(isVerbPermitted(command, deny, args), false, `${command} ${args}`);
+  }
+  assert.equal(isVerbPermitted('json', { allowlist: ['json', 'status'] }, fsapi({ cmd: 'status' })), true);
+  assert.equal(isVerbPermitted('json', { allowlist: ['json', 'status'] }, fsapi({ cmd: 'uptime' })), false);
+  const r = parseRequest(enc(JSON.stringify({ command: 'json', args: fsapi({ cmd: 'system', arg: 'id' }), bg: true })), deny);
+  assert.equal(!r.ok && r.code, BusErrorCode.COMMAND_DENIED);
+});
+
+void test('an API called in an expansion is read as a command: a wrapper there runs its argument too', () => {
+  const deny = { denylist: ['system'] };
+  assert.deepEqual(invokedVerbs('expand', 'echo ${bgapi(system id)}'), ['expand', 'echo', 'bgapi', 'system']);
+  assert.deepEqual(invokedVerbs('echo', '${json({"command":"fsapi","data":{"cmd":"system"}})}'), ['echo', 'json', 'system']);
+  assert.equal(isVerbPermitted('expand', deny, 'echo ${bgapi(system id)}'), false);
+  assert.equal(isVerbPermitted('expand', deny, 'echo ${expand(echo ${sched_api(+1 none system id)})}'), false);
+  assert.equal(isVerbPermitted('expand', deny, 'echo ${uptime()}'), true);
+});
+
+void test('a command with more expansions than the policy reads is refused: matching each brace cost seconds for a crafted one', () => {
+  const deny = { denylist: ['system'] };
+  assert.equal(isVerbPermitted('echo', deny, '${a(x)}'.repeat(64)), true);
+  assert.equal(isVerbPermitted('echo', deny, '${a(x)}'.repeat(65)), false);
+  assert.equal(isVerbPermitted('echo', deny, '${'.repeat(30_000)), false);
+  assert.equal(isVerbPermitted('echo', {}, '${a(x)}'.repeat(65)), true, 'no lists: nothing is read');
+});
+
 void test('a node_id past 128 characters is refused: the hand-off subject would be too long for the broker', () => {
   const long = parseRequest(enc(JSON.stringify({ command: 'status', node_id: 'n'.repeat(129) })), {});
   assert.equal(long.ok ? '' : long.code, BusErrorCode.INVALID_ARGUMENT);
