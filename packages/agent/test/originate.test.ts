@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { BusErrorCode, originateWaitMs } from '@fsbus/contract';
-import { buildOriginate, commandTimeoutMs, escapeVarValue, MAX_COMMAND_TIMEOUT_MS, originateOutcome } from '@fsbus/agent';
+import { buildOriginate, commandTimeoutMs, escapeVarValue, MAX_COMMAND_TIMEOUT_MS, originateOutcome, type CommandContext } from '@fsbus/agent';
+import { originateCommand } from '../src/commands/originate.js';
 
 void test('originate line: vars quoted, defaults, preset uuid', () => {
   const r = buildOriginate({
@@ -52,6 +53,24 @@ void test('originate validation messages (mod_event_agent wording) and injection
   assert.match(err({ endpoint: 'user/1000', extension: '1', timeout: 'soon' }), /timeout/);
   assert.equal(err({ endpoint: 'user/1000', extension: '1', uuid: 'a' }), 'uuid must be between 2 and 63 characters');
   assert.equal(err({ endpoint: 'user/1000', extension: '1', uuid: 'a b' }), 'uuid must contain only letters, digits and -');
+});
+
+void test("variables may not set what the agent sets from its fields (FreeSWITCH keeps the last, any case)", async () => {
+  const fields = { endpoint: 'user/1000', extension: '1001', uuid: 'preset-1', timeout: 10 };
+  for (const [name, field] of [
+    ['origination_uuid', 'uuid'],
+    ['ORIGINATE_TIMEOUT', 'timeout'],
+    ['Origination_Caller_Id_Name', 'caller_id_name'],
+    ['origination_caller_id_number', 'caller_id_number'],
+  ] as const) {
+    const r = buildOriginate({ ...fields, variables: { [name]: 'x' } });
+    assert.deepEqual(r, { error: `variable ${name} is set by the agent: use the ${field} field` });
+  }
+  // Refused with the validation envelope before anything reaches FreeSWITCH.
+  const ctx = { bgapi: () => assert.fail('sent to FreeSWITCH') } as unknown as CommandContext;
+  const out = await originateCommand.run({ command: 'originate', fields: { ...fields, variables: { origination_uuid: 'other' } } }, ctx);
+  assert.deepEqual(out, { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: 'variable origination_uuid is set by the agent: use the uuid field' });
+  assert.ok('line' in buildOriginate({ ...fields, variables: { origination_privacy: 'hide_name', effective_caller_id_name: 'x' } }));
 });
 
 void test('variable escaping follows FreeSWITCH {a=b,c=d} rules', () => {

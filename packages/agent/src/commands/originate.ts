@@ -30,6 +30,18 @@ function str(fields: Readonly<Record<string, unknown>>, key: string): string | u
   return typeof v === 'string' ? v : null;
 }
 
+/**
+ * Variables the agent sets from its own fields, by lowercased name. FreeSWITCH keeps the last of a
+ * repeated name, matched case-insensitively: a user's would override the preset uuid (the reply
+ * would name no channel) or the ring time (the agent's wait would no longer match it).
+ */
+const AGENT_VARIABLES: Readonly<Record<string, string>> = {
+  origination_uuid: 'uuid',
+  originate_timeout: 'timeout',
+  origination_caller_id_name: 'caller_id_name',
+  origination_caller_id_number: 'caller_id_number',
+};
+
 /** `&app`, `&app(args)`: the application FreeSWITCH runs on the answered leg. */
 const APP_EXTENSION = /^&[A-Za-z0-9_]+(\(.*\))?$/s;
 /** One word, no quoting or variable syntax. */
@@ -80,6 +92,8 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
     if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) return { error: 'variables must be an object' };
     for (const [k, raw] of Object.entries(extra as Record<string, unknown>)) {
       if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k)) return { error: `variable name '${k.slice(0, 64)}' is not allowed (letters, digits, _, . and -)` };
+      const field = AGENT_VARIABLES[k.toLowerCase()];
+      if (field !== undefined) return { error: `variable ${k} is set by the agent: use the ${field} field` };
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return { error: `variable ${k} must be a string, number or boolean` };
       const v = String(raw);
       if (v.length > 1024 || FORBIDDEN_VALUE.test(v)) return { error: `variable ${k} must be at most 1024 characters without quotes, braces, backslashes or line breaks` };
