@@ -137,10 +137,15 @@ export class Dispatcher {
         // sending only while that node could still run it in time.
         const handler = this.#o.registry.resolve(request.command);
         const timeoutMs = commandTimeoutMs(request.timeout_ms, handler.waitMs?.(request, this.#o.timeoutMs), this.#o.timeoutMs);
-        this.#o.metrics.handoffs.inc();
         const subject = this.#o.subjects.node(target);
         const told = req.expectsReply && !hints.async;
-        if (told && this.#o.driver.capabilities.promptNoResponders) return this.#relay(req, started, request, hints, target, subject, timeoutMs);
+        const relays = told && this.#o.driver.capabilities.promptNoResponders;
+        // A relay holds its request here until the node answers: bounded like this node's own commands.
+        if (relays && this.#relaying >= this.#o.maxInFlight) {
+          return this.#tell(req, started, request, hints, { ok: false, code: BusErrorCode.BUSY, message: `Agent busy: ${this.#o.maxInFlight} hand-offs awaiting their node's reply` });
+        }
+        this.#o.metrics.handoffs.inc();
+        if (relays) return this.#relay(req, started, request, hints, target, subject, timeoutMs);
         // Same bytes, same reply address: nobody to tell; or a broker that says only before sending
         // that nobody serves the node (Kafka: no such topic); on ZeroMQ the requester sends it on itself.
         req.forward(subject, told ? { timeoutMs, unserved: () => this.#tell(req, started, request, hints, nodeUnavailable(target, subject)) } : { timeoutMs });

@@ -16,7 +16,7 @@ import { AgentMetrics } from '../src/metrics.js';
 import { dec, enc } from './support/cluster.js';
 
 /** A nats-server; node-1's Dispatcher on it, which only relays (its FreeSWITCH link is never started); node-2, a raw connection. */
-async function relaying(t: TestContext): Promise<{ dispatcher: Dispatcher; node2: NatsConnection }> {
+async function relaying(t: TestContext, maxInFlight = 10): Promise<{ dispatcher: Dispatcher; node2: NatsConnection }> {
   const nats = await startNatsServer();
   t.after(() => nats.stop());
   const driver = await createDriver('nats', { urls: [nats.url], name: 'relaying-agent' });
@@ -32,7 +32,7 @@ async function relaying(t: TestContext): Promise<{ dispatcher: Dispatcher; node2
     denylist: [],
     allowlist: [],
     maxPayloadBytes: 65_536,
-    maxInFlight: 10,
+    maxInFlight,
     timeoutMs: 30_000,
     driver,
     link: new FreeSwitchLink({ host: '127.0.0.1', port: 1, password: 'x', poolSize: 1, connectTimeoutMs: 1000, eventNames: [], logger, onEvent: () => undefined, onStatus: () => undefined, onReconnect: () => undefined }),
@@ -80,4 +80,21 @@ void test("a relayed hand-off that ran to its requester's deadline is counted as
   const r = JSON.parse(dec(told)) as { error_code?: string; message: string };
   assert.equal(r.message, "Node 'node-2' did not answer within 1100 ms");
   assert.equal(dispatcher.counters.failed, 2);
+});
+
+void test('relayed hand-offs are bounded by max_in_flight: past it the requester is told FSBUS_ERR_BUS_BUSY at once', async (t) => {
+  const { dispatcher, node2 } = await relaying(t, 1);
+  const held = new Promise<{ respond(data: Uint8Array): boolean }>((resolve) => node2.subscribe('freeswitch.node.node-2', { max: 1, callback: (_e, m) => resolve(m) }));
+  await node2.flush();
+  const request = (): ServeRequest => ({ subject: 'freeswitch.api', data: enc('{"command":"status","node_id":"node-2"}'), expectsReply: true, reply: () => true, forward: () => assert.fail('relayed, not forwarded') });
+  const first = dispatcher.handle('api', request());
+  const m = await held;
+  const busy = await dispatcher.handle('api', request());
+  assert.ok(busy !== undefined);
+  const r = JSON.parse(dec(busy)) as { code?: string; message: string };
+  assert.equal(r.code, 'FSBUS_ERR_BUS_BUSY');
+  assert.equal(r.message, "Agent busy: 1 hand-offs awaiting their node's reply");
+  m.respond(enc('node-2 answers'));
+  const reply = await first;
+  assert.equal(reply === undefined ? undefined : dec(reply), 'node-2 answers');
 });

@@ -1,7 +1,8 @@
 /**
  * `execute_app` (SPEC §3.4): runs a dialplan application on a live channel through `sendmsg`
  * (`call-command: execute`) with our own Event-UUID, and replies once FreeSWITCH queued it. `args`
- * go verbatim (a multi-line argument in the sendmsg body). `vars` are set first with uuid_setvar.
+ * go verbatim (in the sendmsg body when a header would not keep them). `vars` are set first with
+ * uuid_setvar, escaped so that FreeSWITCH reads each value back exactly.
  * With `forward_to`, the application's CHANNEL_EXECUTE_COMPLETE (same payload as on the event
  * subject) is published there too when it arrives; if the channel ends without it, an error
  * envelope (`FSBUS_ERR_BUS_SESSION_NOT_FOUND`) says so instead; if the agent stops waiting for it
@@ -40,6 +41,24 @@ export const ExecuteAppMessage = {
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
 const notFound = (uuid: string): CommandResult => ({ ok: false, code: BusErrorCode.SESSION_NOT_FOUND, message: ExecuteAppMessage.NOT_FOUND, data: { uuid } });
 
+/**
+ * A uuid_setvar value as FreeSWITCH reads it back exactly (switch_separate_string, switch_utils.c):
+ * it unescapes `\\`, `\'`, `\s`, `\t`… and drops paired quotes, so `\` and `'` are escaped; it
+ * trims leading spaces and trailing blanks, so those go as `\s` / `\t`. Inner blanks it keeps.
+ */
+export function setvarValue(value: string): string {
+  return value
+    .replace(/[\\']/g, (c) => `\\${c}`)
+    .replace(/^ +/, (blanks) => '\\s'.repeat(blanks.length))
+    .replace(/[ \t]+$/, (blanks) => blanks.replace(/ /g, '\\s').replace(/\t/g, '\\t'));
+}
+
+/**
+ * Args in the sendmsg body (text/plain) rather than the `execute-app-arg` header: a line break
+ * would end the header, and mod_event_socket drops a header value's leading spaces.
+ */
+const ARGS_IN_BODY = /^ |[\r\n]/;
+
 type Parsed = { uuid: string; app: string; args: string | undefined; vars: Array<[string, string]>; eventLock: boolean };
 
 export function parseExecuteApp(fields: Readonly<Record<string, unknown>>): Parsed | string {
@@ -64,6 +83,8 @@ export function parseExecuteApp(fields: Readonly<Record<string, unknown>>): Pars
       const value = String(v);
       // uuid_setvar is one api line.
       if (/[\r\n]/.test(value) || value === '') return `execute_app: variable ${k} must be a non-empty single line`;
+      // No escape keeps these: C strings end at NUL, FreeSWITCH trims a trailing vertical tab.
+      if (/\0|\v$/.test(value)) return `execute_app: variable ${k} must not contain NUL or end with a vertical tab`;
       vars.push([k, value]);
     }
   }
@@ -77,15 +98,15 @@ export function createExecuteAppCommand(deps: ExecuteAppDeps): CommandHandler {
       const p = parseExecuteApp(request.fields);
       if (typeof p === 'string') return invalid(p);
       for (const [k, v] of p.vars) {
-        const out = await ctx.api(`uuid_setvar ${p.uuid} ${k} ${v}`);
+        const out = await ctx.api(`uuid_setvar ${p.uuid} ${k} ${setvarValue(v)}`);
         if (isFsError(out)) return /no such channel/i.test(out) ? notFound(p.uuid) : { ok: false, code: BusErrorCode.COMMAND_FAILED, message: `execute_app: setting ${k} failed`, data: out };
       }
       const applicationUuid = randomUUID();
       const headers: Record<string, string> = { 'execute-app-name': p.app, 'event-uuid': applicationUuid };
       const args = p.args ?? '';
-      const multiLine = /[\r\n]/.test(args);
-      if (args !== '' && !multiLine) headers['execute-app-arg'] = args;
-      const msg: SendMsg = { callCommand: 'execute', headers, ...(multiLine ? { body: args } : {}), ...(p.eventLock ? { eventLock: true } : {}) };
+      const inBody = ARGS_IN_BODY.test(args);
+      if (args !== '' && !inBody) headers['execute-app-arg'] = args;
+      const msg: SendMsg = { callCommand: 'execute', headers, ...(inBody ? { body: args } : {}), ...(p.eventLock ? { eventLock: true } : {}) };
       const forwardTo = request.forward_to;
       // Watch before sending: the completion comes on another connection and may win the race.
       const unwatch =
