@@ -15,6 +15,7 @@ import { HUB_SIGNALS, type EslHubEvents, type SignalNames } from './event-hub.js
 import type { CommandReplyFrame, EslFrame } from './frame.js';
 import { DEFAULT_LIVENESS_MS, watchLiveness } from './liveness.js';
 import { reapplyTracked } from './reapply.js';
+import { checkTimeoutMs } from './timeout-ms.js';
 import { errorFields, silentLogger, type EslLogger } from './logger.js';
 
 export type EslClientStatus = 'idle' | 'connecting' | 'ready' | 'disconnected' | 'reconnecting' | 'closed';
@@ -88,6 +89,11 @@ export class EslClient extends EslCommands<EslClientEvents> {
   #conn: EslConnection | undefined;
   #ready = false;
   #closing = false;
+  /**
+   * Bumped by connect() and close(): an open (or a reconnect) started before is stale, and its
+   * late outcome must not touch the status or the current connection, only drop its own socket.
+   */
+  #epoch = 0;
   /** True from TCP connect until the re-applied state is confirmed; a close then fails #open. */
   #opening = false;
   /** The user sent `exit`: the close that follows is wanted, not a reason to reconnect. */
@@ -97,12 +103,12 @@ export class EslClient extends EslCommands<EslClientEvents> {
   #handshake: { onFrame(frame: EslFrame): void; onClose(err: Error | undefined): void } | undefined;
 
   constructor(options: EslClientOptions = {}) {
-    super(options.logger ?? silentLogger, options.eventQueueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, CLIENT_SIGNALS);
+    super(options.logger ?? silentLogger, options.eventQueueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT, checkTimeoutMs('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), CLIENT_SIGNALS);
     this.#host = options.host ?? '127.0.0.1';
     this.#port = options.port ?? DEFAULT_ESL_PORT;
     this.#password = options.password ?? DEFAULT_ESL_PASSWORD;
     this.#user = options.user;
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.#connectTimeoutMs = checkTimeoutMs('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     const liveness = options.livenessMs ?? DEFAULT_LIVENESS_MS;
     if (liveness !== false && !(Number.isInteger(liveness) && liveness > 0 && liveness <= MAX_TIMER_MS)) {
@@ -129,12 +135,13 @@ export class EslClient extends EslCommands<EslClientEvents> {
     this.#closing = false;
     this.#exitSent = false;
     this.#backoff?.reset();
+    const epoch = ++this.#epoch;
     this.#setStatus('connecting');
     try {
-      await this.#open(opts.signal);
-      if (this.#closing) throw new EslClosedError('client closed while connecting');
+      await this.#open(opts.signal, epoch);
+      if (this.#closing || epoch !== this.#epoch) throw new EslClosedError('client closed while connecting');
     } catch (err) {
-      if (!this.#closing) this.#setStatus('disconnected');
+      if (!this.#closing && epoch === this.#epoch) this.#setStatus('disconnected');
       throw err;
     }
     this.#setStatus('ready');
@@ -144,6 +151,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
   async close(): Promise<void> {
     if (this.#status === 'closed') return;
     this.#closing = true;
+    this.#epoch++;
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
     this.#backoff?.disconnected();
@@ -198,18 +206,19 @@ export class EslClient extends EslCommands<EslClientEvents> {
     this.emit('status', status);
   }
 
-  /** TCP connect, greeting, auth, then re-apply the tracked state. */
-  async #open(signal: AbortSignal | undefined): Promise<void> {
+  /** TCP connect, greeting, auth, then re-apply the tracked state; `epoch`: the connect or reconnect it serves. */
+  async #open(signal: AbortSignal | undefined, epoch: number): Promise<void> {
     if (signal?.aborted === true) throw new EslAbortError('connect', signal.reason);
     this.#opening = true;
     try {
-      await this.#openSocket(signal);
+      await this.#openSocket(signal, epoch);
     } finally {
-      this.#opening = false;
+      // A stale open must not end the flag of the one that replaced it.
+      if (epoch === this.#epoch) this.#opening = false;
     }
   }
 
-  async #openSocket(signal: AbortSignal | undefined): Promise<void> {
+  async #openSocket(signal: AbortSignal | undefined, epoch: number): Promise<void> {
     const socket = netConnect({ host: this.#host, port: this.#port, noDelay: true });
     const conn = new EslConnection(
       socket,
@@ -259,12 +268,16 @@ export class EslClient extends EslCommands<EslClientEvents> {
       clearTimeout(timer);
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
-    if (this.#closing) {
+    if (this.#closing || epoch !== this.#epoch) {
       conn.destroy();
       throw new EslClosedError('client closed while connecting');
     }
     this.#ready = true;
     await this.#reapply(conn);
+    if (epoch !== this.#epoch) {
+      conn.destroy();
+      throw new EslClosedError('client closed while connecting');
+    }
     if (conn.closed) throw new EslClosedError('connection closed while re-applying the subscription', conn.error === undefined ? undefined : { cause: conn.error });
     if (this.#livenessMs !== undefined) watchLiveness(conn, this.#livenessMs, (err) => conn.destroy(err));
   }
@@ -330,18 +343,20 @@ export class EslClient extends EslCommands<EslClientEvents> {
     const backoff = this.#backoff;
     if (this.#closing || backoff === undefined) return;
     this.#setStatus('reconnecting');
+    const epoch = this.#epoch;
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
-      this.#open(undefined).then(
+      // A close() (and a connect() after it) made this attempt stale: its outcome is ignored, its socket dropped (#openSocket).
+      this.#open(undefined, epoch).then(
         () => {
-          if (this.#closing) return;
+          if (this.#closing || epoch !== this.#epoch) return;
           // Not reset yet: a connection that dies at once must not be retried at the first delay again.
           backoff.connected(() => this.logger.debug({}, 'esl connection stable, reconnect backoff reset'));
           this.stats.reconnects++;
           this.#setStatus('ready');
         },
         (err: unknown) => {
-          if (this.#closing) return;
+          if (this.#closing || epoch !== this.#epoch) return;
           const attempt = backoff.attempt;
           const retryInMs = backoff.next();
           const error = err instanceof Error ? err : new Error(String(err));

@@ -2,7 +2,7 @@
 import type { EventName } from './event-names.js';
 
 export interface CommandOptions {
-  /** Milliseconds to wait for the reply. @default requestTimeoutMs of the client (30000) */
+  /** Milliseconds to wait for the reply; 0 or Infinity: no timeout; at most 2^31-1. @default requestTimeoutMs of the client (30000) */
   timeoutMs?: number;
   signal?: AbortSignal;
 }

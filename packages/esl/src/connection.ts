@@ -92,6 +92,11 @@ export class EslConnection {
     return this.#queue.size;
   }
 
+  /** Requests whose caller still waits for the reply (timed-out and aborted ones left out). */
+  get awaited(): number {
+    return this.#queue.awaited;
+  }
+
   /**
    * Sends one command (text already framed, ending with the empty line) and resolves with its
    * reply. Rejects EslClosedError / EslQueueFullError / EslAbortError / EslTimeoutError.
@@ -102,7 +107,7 @@ export class EslConnection {
     try {
       reply = this.#queue.reserve({ timeoutMs: options.timeoutMs ?? this.#requestTimeoutMs, signal: options.signal, label });
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err))); // EslQueueFullError / EslAbortError
+      return Promise.reject(err instanceof Error ? err : new Error(String(err))); // EslInvalidArgumentError / EslQueueFullError / EslAbortError
     }
     this.#stats.requests++;
     this.write(text);

@@ -6,6 +6,8 @@
  * The timer holds the process open while something waits (as per-request timers did) and is
  * unref'd, not cleared, when nothing does: re-arming it per request is the cost avoided.
  */
+import { MAX_TIMER_MS } from './backoff.js';
+
 export class DeadlineTimer {
   readonly #expire: (now: number) => number;
   #timer: NodeJS.Timeout | undefined;
@@ -39,11 +41,12 @@ export class DeadlineTimer {
   #arm(at: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#at = at;
+    // Never over setTimeout's limit (a longer delay fires at once): fired early, it re-arms for the rest.
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#at = Number.POSITIVE_INFINITY;
       const next = this.#expire(performance.now());
       if (next !== Number.POSITIVE_INFINITY) this.#arm(next);
-    }, Math.max(0, at - performance.now()));
+    }, Math.min(MAX_TIMER_MS, Math.max(0, at - performance.now())));
   }
 }

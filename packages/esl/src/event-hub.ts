@@ -11,6 +11,7 @@ import type { DisconnectNoticeFrame, EslFrame, LogFrame, UnknownFrame } from './
 import type { EslLogger } from './logger.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { LogThrottle } from './log-throttle.js';
+import { checkTimeoutMs } from './timeout-ms.js';
 
 /** Events every ESL endpoint emits. Any event name (`CHANNEL_ANSWER`) and `custom::<subclass>` work too. */
 export interface EslHubEvents {
@@ -249,6 +250,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
   }
 
   #wait(map: Map<string, Waiter>, key: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined, loop?: ExecuteLoop): Wait {
+    checkTimeoutMs('timeoutMs', timeoutMs, label);
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     let waiter!: Waiter;

@@ -10,7 +10,9 @@
  * would publish one. No answer within another period, and the connection is given up, so the
  * reconnect starts. Nothing is sent while a reply is awaited: a long `api` (a synchronous
  * originate ringing for a minute) answers late on a healthy connection, and its own timeout
- * speaks for it.
+ * speaks for it. A request that timed out is no longer awaited, though it keeps its place in
+ * the reply order: once only such requests are left, silence is probed again (the probe queues
+ * behind them), or one timeout against a vanished peer would stop the watch for good.
  */
 import { simpleCommand } from './command-text.js';
 import type { EslConnection } from './connection.js';
@@ -32,7 +34,7 @@ export function watchLiveness(conn: EslConnection, periodMs: number, onDead: (er
       return;
     }
     const read = conn.socket.bytesRead;
-    if (probing || read !== seen || conn.pending > 0) {
+    if (probing || read !== seen || conn.awaited > 0) {
       seen = read;
       return;
     }

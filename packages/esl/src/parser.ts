@@ -241,33 +241,63 @@ export class EslParser {
 
 /**
  * Parses `Name: value` lines of `block[0, end)`. Values are URL-decoded when `decode` is set.
- * A line without a colon is a protocol error: it means the stream is out of step.
+ * A line that is not a header line continues the previous value (see parseHeaderLines).
  */
 export function parseHeaderBlock(block: Buffer, end: number, decode: boolean): Map<string, string> {
   const text = block.toString('utf8', 0, end);
   return parseHeaderLines(text, text.length, decode);
 }
 
-// The lines of `text[0, end)`, as parseHeaderBlock.
+const SPACE = 0x20;
+const TAB = 0x09;
+const EQUALS = 0x3d;
+
+/**
+ * The lines of `text[0, end)`, as parseHeaderBlock. FreeSWITCH writes some values raw
+ * (`Reply-Text: <getvar's value>`), so a multi-line value (an SDP) goes on over lines of its own:
+ * a line with no colon, or whose colon follows a space, tab or `=` (`a=rtpmap:0 PCMU/8000`), is
+ * the previous value's next line. Before any header, such a line is dropped, never fatal: the
+ * empty line still ends the block.
+ */
 function parseHeaderLines(text: string, end: number, decode: boolean): Map<string, string> {
   const headers = new Map<string, string>();
+  let last: string | undefined;
   let pos = 0;
+  // The next colon at or after `pos` (text.length: none left), kept across lines: lines without
+  // one are not searched again, so a long multi-line value costs linear time.
+  let colon = -1;
   while (pos < end) {
     let eol = text.indexOf('\n', pos);
     if (eol < 0 || eol > end) eol = end;
     if (eol > pos) {
-      const colon = text.indexOf(':', pos);
-      if (colon < 0 || colon >= eol) {
-        throw new EslProtocolError(`malformed header line: ${JSON.stringify(text.slice(pos, Math.min(eol, pos + 80)))}`);
+      if (colon < pos) {
+        colon = text.indexOf(':', pos);
+        if (colon < 0) colon = text.length;
       }
-      let v = colon + 1;
-      while (v < eol && text.charCodeAt(v) === 0x20) v++;
-      const raw = text.slice(v, eol);
-      headers.set(text.slice(pos, colon), decode ? fsUrlDecode(raw) : raw);
+      if (colon >= 0 && colon < eol && isHeaderName(text, pos, colon)) {
+        let v = colon + 1;
+        while (v < eol && text.charCodeAt(v) === SPACE) v++;
+        const raw = text.slice(v, eol);
+        last = text.slice(pos, colon);
+        headers.set(last, decode ? fsUrlDecode(raw) : raw);
+      } else if (last !== undefined) {
+        const raw = text.slice(pos, eol);
+        headers.set(last, `${headers.get(last)!}\n${decode ? fsUrlDecode(raw) : raw}`);
+      }
     }
     pos = eol + 1;
   }
   return headers;
+}
+
+/** `text[start, colon)` names a header: not empty, no space, tab or `=` (which SDP and prose lines have). */
+function isHeaderName(text: string, start: number, colon: number): boolean {
+  if (colon === start) return false;
+  for (let i = start; i < colon; i++) {
+    const c = text.charCodeAt(i);
+    if (c === SPACE || c === TAB || c === EQUALS) return false;
+  }
+  return true;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { DeadlineTimer } from './deadline-timer.js';
 import { EslAbortError, EslClosedError, EslQueueFullError, EslTimeoutError } from './errors.js';
+import { checkTimeoutMs } from './timeout-ms.js';
 
 export interface SlotOptions {
   /** Milliseconds until the caller gets EslTimeoutError (0 or Infinity = no timer). */
@@ -35,6 +36,7 @@ export class ReplyQueue<T> {
   readonly #maxPending: number;
   /** Replies that arrived for requests already timed out or aborted. */
   lateReplies = 0;
+  #awaited = 0;
   readonly #onTimeout: () => void;
   readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
 
@@ -48,11 +50,17 @@ export class ReplyQueue<T> {
     return this.#slots.length - this.#head;
   }
 
+  /** Requests whose caller still waits for the reply: `size` without the timed-out and aborted ones. */
+  get awaited(): number {
+    return this.#awaited;
+  }
+
   /**
-   * Reserves the next slot. Throws EslQueueFullError / EslAbortError synchronously, before
-   * anything is sent, so the caller can skip the write.
+   * Reserves the next slot. Throws EslInvalidArgumentError / EslQueueFullError / EslAbortError
+   * synchronously, before anything is sent, so the caller can skip the write.
    */
   reserve(options: SlotOptions): Promise<T> {
+    checkTimeoutMs('timeoutMs', options.timeoutMs, options.label);
     if (options.signal?.aborted === true) throw new EslAbortError(options.label, options.signal.reason);
     if (this.size >= this.#maxPending) throw new EslQueueFullError(this.#maxPending);
     return new Promise<T>((resolve, reject) => {
@@ -73,6 +81,7 @@ export class ReplyQueue<T> {
         slot.cleanup = () => signal.removeEventListener('abort', onAbort);
       }
       this.#slots.push(slot);
+      this.#awaited++;
       this.#deadlines.add(slot.deadline);
     });
   }
@@ -101,8 +110,7 @@ export class ReplyQueue<T> {
       this.lateReplies++;
       return true;
     }
-    slot.settled = true;
-    this.#release(slot);
+    this.#settle(slot);
     settle(slot);
     return true;
   }
@@ -115,20 +123,20 @@ export class ReplyQueue<T> {
     this.#head = 0;
     for (const slot of slots) {
       if (slot.settled) continue;
-      slot.settled = true;
-      this.#release(slot);
+      this.#settle(slot);
       slot.reject(err);
     }
   }
 
   #fail(slot: Slot<T>, err: Error): void {
     if (slot.settled) return;
-    slot.settled = true;
-    this.#release(slot);
+    this.#settle(slot);
     slot.reject(err);
   }
 
-  #release(slot: Slot<T>): void {
+  #settle(slot: Slot<T>): void {
+    slot.settled = true;
+    this.#awaited--;
     slot.cleanup?.();
     slot.cleanup = undefined;
   }

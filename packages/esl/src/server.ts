@@ -9,6 +9,7 @@ import { EslConnectError, EslInvalidArgumentError } from './errors.js';
 import { EslSession } from './session.js';
 import { silentLogger, type EslLogger } from './logger.js';
 import { TypedEmitter } from './typed-emitter.js';
+import { checkTimeoutMs } from './timeout-ms.js';
 
 export interface EslServerOptions {
   /** @default '127.0.0.1' */
@@ -52,8 +53,8 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
     super();
     this.#host = options.host ?? '127.0.0.1';
     this.#port = options.port ?? DEFAULT_OUTBOUND_PORT;
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
-    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#connectTimeoutMs = checkTimeoutMs('connectTimeoutMs', options.connectTimeoutMs ?? 5000);
+    this.#requestTimeoutMs = checkTimeoutMs('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     this.#eventQueueLimit = options.eventQueueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT;
     this.#logger = options.logger ?? silentLogger;

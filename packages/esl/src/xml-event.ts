@@ -21,7 +21,8 @@ function xmlEscapeText(text: string): string {
   return text.replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#xD;'));
 }
 
-const XML_HEADER = /<([^\s<>/]+)>([^<]*)<\/\1>/g;
+// `<Name>value</Name>`, or `<Name/>`: FreeSWITCH writes an empty value with both tags, other writers self-close it.
+const XML_HEADER = /<([^\s<>/]+)(?:\/>|>([^<]*)<\/\1>)/g;
 
 /** Parses the body of a `text/event-xml` frame (FreeSWITCH's switch_event_xmlize layout). */
 export function parseXmlEvent(buf: Buffer): DecodedEvent {
@@ -35,7 +36,7 @@ export function parseXmlEvent(buf: Buffer): DecodedEvent {
   let previous = '';
   for (const m of xml.slice(open + 9, close).matchAll(XML_HEADER)) {
     const name = m[1]!;
-    const value = fsUrlDecode(xmlUnescape(m[2]!));
+    const value = m[2] === undefined ? '' : fsUrlDecode(xmlUnescape(m[2]));
     const prior = headers.get(name);
     // FreeSWITCH writes the items of an array header as consecutive elements of one name. A
     // name seen again further on is a repeated header (e.g. prep_for_delivery's second

@@ -2,8 +2,8 @@
 // liveness probe (a no-op command) instead of TCP keepalive's ~12 minutes.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { EslClient, EslInvalidArgumentError, LIVENESS_PROBE } from '../src/index.js';
-import { bounded, ScriptedPeer, type PeerConn, type ReceivedCommand } from './support/scripted-peer.js';
+import { EslClient, EslInvalidArgumentError, EslTimeoutError, LIVENESS_PROBE } from '../src/index.js';
+import { bounded, eventWhere, ScriptedPeer, type PeerConn, type ReceivedCommand } from './support/scripted-peer.js';
 
 /** Probes a connection received, and a waiter for the n-th. */
 function probeLog(): { seen: PeerConn[]; onProbe(conn: PeerConn): void; next(n: number): Promise<void> } {
@@ -93,6 +93,52 @@ void test('no probe while a reply is awaited: a long api answering late on a qui
   assert.equal(await slow, '+OK abc');
   assert.equal(probes.seen.slice(before).filter((c) => c === peer.connections[0]).length, 0, 'no probe behind the awaited reply');
   assert.equal(client.status, 'ready');
+});
+
+void test('a request that timed out does not stop the watch: a peer gone silent after it is probed and given up', async (t) => {
+  const probes = probeLog();
+  // Answers auth only: `api status` and the probes go unanswered, as on a host that vanished.
+  const peer = await ScriptedPeer.start({
+    onCommand: (cmd, conn) => {
+      if (cmd.line === LIVENESS_PROBE) probes.onProbe(conn);
+    },
+  });
+  t.after(() => peer.close());
+  const client = new EslClient({ port: peer.port, livenessMs: 20, reconnect: false });
+  t.after(() => client.close());
+  await client.connect();
+  const lost = eventWhere<string>(client, 'status', (s) => s === 'disconnected');
+  await assert.rejects(client.api('status', { timeoutMs: 1 }), EslTimeoutError);
+  assert.equal(client.pending, 1, 'the timed-out api keeps its slot');
+  await bounded(lost, 'the connection given up after the unanswered probe');
+  assert.equal(probes.seen[0], peer.connections[0], 'probed behind the timed-out api');
+});
+
+void test('a probe behind a timed-out request: the late reply is consumed by its own slot, the probe answer by the probe', async (t) => {
+  const probes = probeLog();
+  let held: PeerConn | undefined;
+  const peer = await ScriptedPeer.start({
+    onCommand: (cmd, conn) => {
+      if (cmd.line === 'api originate slow') held = conn;
+      else if (cmd.line === LIVENESS_PROBE) {
+        // FreeSWITCH answers in order: the slow api first, then the probe.
+        held?.apiResponse('+OK late');
+        conn.reply('-ERR command not found');
+        probes.onProbe(conn);
+      } else conn.reply(`+OK ${cmd.line}`);
+    },
+  });
+  t.after(() => peer.close());
+  const client = new EslClient({ port: peer.port, livenessMs: 200, reconnect: false });
+  t.after(() => client.close());
+  await client.connect();
+  await assert.rejects(client.api('originate slow', { timeoutMs: 1 }), EslTimeoutError);
+  await bounded(probes.next(1), 'the probe behind the timed-out api');
+  assert.equal(held, peer.connections[0]);
+  assert.equal(await client.sendRecv('next').then((r) => (r.kind === 'command-reply' ? r.replyText : r.body)), '+OK next');
+  assert.equal(client.status, 'ready');
+  assert.equal(peer.connections.length, 1);
+  assert.equal(client.pending, 0);
 });
 
 void test('livenessMs is checked', () => {

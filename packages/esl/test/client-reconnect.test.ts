@@ -145,7 +145,7 @@ void test('malformed bytes: an "error" with EslProtocolError, the counter, then 
   const first = await peer.nextConnection();
   const error = nextEvent<[Error]>(client, 'error');
   const reconnected = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'ready');
-  first.write('this is not a header line\n\n');
+  first.write('Content-Length: not a number\n\n');
   const [err] = await bounded(error, 'the protocol error');
   assert.ok(err instanceof EslProtocolError);
   assert.equal(err.code, 'FSBUS_ERR_ESL_PROTOCOL');
@@ -265,4 +265,36 @@ void test('failed reconnect attempts back off and retry until FreeSWITCH is back
   assert.equal(client.stats.reconnects, 1);
   await client.close();
   await second.close();
+});
+
+void test('close() during a reconnect attempt, then connect() at once: the stale attempt neither changes the status nor reconnects', async (t) => {
+  // The reconnect's connection (the second) gets no greeting: close() finds it mid-handshake.
+  const peer = await ScriptedPeer.start({
+    autoAuth: false,
+    onCommand: (cmd, conn) => (cmd.line === 'auth ClueCon' ? conn.reply('+OK accepted') : okAll(cmd, conn)),
+  });
+  t.after(() => peer.close());
+  const stuck = new Promise<PeerConn>((resolve) => {
+    void (async () => {
+      for (let i = 0; ; i++) {
+        const conn = await peer.nextConnection();
+        if (i === 1) resolve(conn);
+        else conn.frame([['Content-Type', 'auth/request']]);
+      }
+    })();
+  });
+  const client = new EslClient({ port: peer.port, livenessMs: false, reconnect: FAST });
+  t.after(() => client.close());
+  await client.connect();
+  peer.connections[0]!.destroy();
+  await bounded(stuck, 'the reconnect attempt at the peer');
+  await client.close();
+  const statuses: EslClientStatus[] = [];
+  client.on('status', (s) => statuses.push(s));
+  await client.connect();
+  assert.deepEqual(statuses, ['connecting', 'ready']);
+  assert.match(await client.api('status'), /^status on/);
+  assert.equal(peer.connections.length, 3, 'no connection but the one connect() opened');
+  assert.deepEqual(statuses, ['connecting', 'ready']);
+  assert.equal(client.stats.reconnects, 0);
 });

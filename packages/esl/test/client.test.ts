@@ -10,7 +10,9 @@ import {
   EslInvalidArgumentError,
   EslQueueFullError,
   EslRejectedError,
+  EslServer,
   EslTimeoutError,
+  MAX_TIMER_MS,
   type EslClientStatus,
 } from '../src/index.js';
 import { bounded, ScriptedPeer, type ReceivedCommand, type PeerConn } from './support/scripted-peer.js';
@@ -338,4 +340,30 @@ void test('close() while connecting rejects connect with EslClosedError; exit() 
     assert.equal(peer.connections.length, 2);
     await again.close();
   }, undefined, { autoAuth: false });
+});
+
+void test('a timeoutMs over setTimeout\'s limit (2^31-1 ms) rejects EslInvalidArgumentError before anything is sent; 0 and Infinity still wait', async (t) => {
+  const peer = await ScriptedPeer.start({ onCommand: (cmd, conn) => (cmd.line.startsWith('api ') ? conn.apiResponse('+OK') : conn.reply('+OK')) });
+  t.after(() => peer.close());
+  const client = new EslClient({ port: peer.port, livenessMs: false });
+  t.after(() => client.close());
+  await client.connect();
+  const conn = peer.connections[0]!;
+  const before = conn.received.length;
+  const over = { timeoutMs: MAX_TIMER_MS + 1 };
+  await assert.rejects(client.api('status', over), EslInvalidArgumentError);
+  await assert.rejects(client.sendRecv('noevents', over), EslInvalidArgumentError);
+  await assert.rejects(client.bgapi('status', over), EslInvalidArgumentError);
+  await assert.rejects(client.execute('u1', 'answer', undefined, over), EslInvalidArgumentError);
+  await assert.rejects(client.api('status', { timeoutMs: -1 }), EslInvalidArgumentError);
+  await assert.rejects(client.api('status', { timeoutMs: Number.NaN }), EslInvalidArgumentError);
+  assert.equal(await client.api('status', { timeoutMs: 0 }), '+OK');
+  assert.equal(await client.api('status', { timeoutMs: Number.POSITIVE_INFINITY }), '+OK');
+  assert.equal(await client.api('status', { timeoutMs: MAX_TIMER_MS }), '+OK');
+  assert.deepEqual(conn.received.slice(before).map((c) => c.line), ['api status', 'api status', 'api status'], 'nothing sent for the rejected ones');
+  assert.equal(client.stats.timeouts, 0);
+  for (const options of [{ requestTimeoutMs: 2 ** 31 }, { connectTimeoutMs: 2 ** 31 }]) {
+    assert.throws(() => new EslClient(options), EslInvalidArgumentError);
+    assert.throws(() => new EslServer(options), EslInvalidArgumentError);
+  }
 });

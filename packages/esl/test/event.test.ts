@@ -98,6 +98,13 @@ void test('repeated plain headers: first position, last value, lazily and eagerl
   assert.deepStrictEqual([...lazy.headers], [['Event-Name', 'PRIVATE_COMMAND'], ['A', '1'], ['B', '2']]);
 });
 
+void test('xml: an empty value as FreeSWITCH writes it (<Name></Name>) or self-closed (<Name/>) is an empty header, not a dropped one', () => {
+  for (const empty of ['<variable_x></variable_x>', '<variable_x/>']) {
+    const event = decode('xml', `<event>\n  <headers>\n    <Event-Name>CUSTOM</Event-Name>\n    ${empty}\n    <Unique-ID>u1</Unique-ID>\n  </headers>\n</event>\n`);
+    assert.deepStrictEqual([...event.headers], [['Event-Name', 'CUSTOM'], ['variable_x', ''], ['Unique-ID', 'u1']], empty);
+  }
+});
+
 void test('xml: consecutive elements of one name are an array; a later repeat is a repeated header', () => {
   const xml = '<event>\n  <headers>\n    <Event-Name>A</Event-Name>\n    <L>1</L>\n    <L>2</L>\n    <X>y</X>\n    <Event-Name>B</Event-Name>\n  </headers>\n</event>\n';
   const event = decode('xml', xml);

@@ -120,11 +120,34 @@ void test('a Content-Length beyond any FreeSWITCH reply (over 1 GiB) fails the p
   expectFailedForever(parser, () => parser.push(Buffer.from(`Content-Type: api/response\nContent-Length: ${MAX_SKIPPED_BODY_BYTES + 1}\n\n`)), /exceeds the limit of 10/);
 });
 
-void test('a bad Content-Length or a line without a colon is a protocol error', () => {
-  for (const input of ['Content-Length: -1\n\n', 'Content-Length: 1e3\n\n', 'Content-Length: \n\n', 'Content-Length: 9999999999999999\n\n', 'no colon here\n\n']) {
+void test('a bad Content-Length is a protocol error', () => {
+  for (const input of ['Content-Length: -1\n\n', 'Content-Length: 1e3\n\n', 'Content-Length: \n\n', 'Content-Length: 9999999999999999\n\n']) {
     const parser = new EslParser(() => {});
-    expectFailedForever(parser, () => parser.push(Buffer.from(input)), /Content-Length|malformed header line/);
+    expectFailedForever(parser, () => parser.push(Buffer.from(input)), /Content-Length/);
   }
+});
+
+void test('a raw multi-line value (getvar of an SDP) goes on over the lines that are not headers; one before any header is dropped', () => {
+  // mod_event_socket writes `Reply-Text: %s` raw: each line of the value is a line of the block.
+  const sdp = 'v=0\r\no=- 1 2 IN IP6 ::1\r\ns=-\r\na=rtpmap:0 PCMU/8000\r\n: odd\r\nplain text';
+  const wire = `Content-Type: command/reply\nReply-Text: ${sdp}\n\nstray line\nContent-Type: command/reply\nReply-Text: +OK Job-UUID: j1\nJob-UUID: j1\n\n`;
+  for (const step of [wire.length, 1, 7]) {
+    const frames: RawFrame[] = [];
+    const parser = new EslParser((f) => frames.push(f));
+    const bytes = Buffer.from(wire);
+    for (let i = 0; i < bytes.length; i += step) parser.push(bytes.subarray(i, i + step));
+    assert.equal(frames.length, 2, `step ${step}`);
+    assert.deepStrictEqual([...frames[0]!.headers], [['Content-Type', 'command/reply'], ['Reply-Text', sdp]], `step ${step}`);
+    assert.deepStrictEqual([...frames[1]!.headers], [['Content-Type', 'command/reply'], ['Reply-Text', '+OK Job-UUID: j1'], ['Job-UUID', 'j1']], `step ${step}`);
+  }
+});
+
+void test('lines without colons make a frame with no headers, not a protocol error', () => {
+  const lines = 'x'.repeat(40) + '\n';
+  const frames = parse(`${lines.repeat(20_000)}\nContent-Type: auth/request\n\n`);
+  assert.equal(frames.length, 2);
+  assert.equal(frames[0]!.headers.size, 0);
+  assert.equal(frames[1]!.headers.get('Content-Type'), 'auth/request');
 });
 
 void test('chunks are kept in a list: nothing is copied until a frame completes, then once', () => {

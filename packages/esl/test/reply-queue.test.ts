@@ -48,3 +48,28 @@ void test('rejectAll settles every waiting request and leaves no timer behind', 
   await assert.rejects(b);
   assert.equal(q.size, 0);
 });
+
+void test('awaited counts only the requests still waited for: timed-out and aborted ones keep their slot, not their count', async () => {
+  const q = new ReplyQueue<string>(10);
+  const abort = new AbortController();
+  const timedOut = q.reserve({ timeoutMs: 1, label: 'api timed-out' });
+  const aborted = q.reserve({ timeoutMs: 0, signal: abort.signal, label: 'api aborted' });
+  const waiting = q.reserve({ timeoutMs: 0, label: 'api waiting' });
+  assert.equal(q.awaited, 3);
+  abort.abort();
+  await assert.rejects(aborted);
+  await assert.rejects(timedOut, EslTimeoutError);
+  assert.equal(q.size, 3);
+  assert.equal(q.awaited, 1);
+  q.deliver('late, for timed-out');
+  q.deliver('late, for aborted');
+  assert.equal(q.awaited, 1);
+  q.deliver('for waiting');
+  assert.equal(await waiting, 'for waiting');
+  assert.equal(q.awaited, 0);
+  assert.equal(q.lateReplies, 2);
+  const closed = q.reserve({ timeoutMs: 0, label: 'api closed' });
+  q.rejectAll();
+  await assert.rejects(closed);
+  assert.equal(q.awaited, 0);
+});

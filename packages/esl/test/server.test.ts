@@ -196,6 +196,27 @@ void test('outbound: a hangup rejects a running execute; server.close() drops th
   assert.equal(server.sessions.size, 0);
 });
 
+void test('outbound getVariable: a multi-line value, written raw as FreeSWITCH writes it, comes back whole and the session goes on', async (t) => {
+  const sdp = 'v=0\r\no=- 1 2 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+  const server = new EslServer({ port: 0 });
+  const { port } = await server.listen();
+  t.after(() => server.close());
+  const sessionP = nextEvent<[EslSession]>(server, 'session');
+  const socket = connect({ port, host: '127.0.0.1' });
+  t.after(() => socket.destroy());
+  const fs: PeerConn = new PeerConn(socket, (cmd) => {
+    if (cmd.line === 'connect') fs.reply('%2BOK%0A', [['Event-Name', 'CHANNEL_DATA'], ['Unique-ID', 'chan-1'], ['Socket-Mode', 'async'], ['Control', 'full']]);
+    // mod_event_socket: "Content-Type: command/reply\nReply-Text: %s\n\n" with the value as it is.
+    else if (cmd.line === 'getvar switch_r_sdp') fs.write(`Content-Type: command/reply\nReply-Text: ${sdp}\n\n`);
+    else if (cmd.line === 'getvar next') fs.write('Content-Type: command/reply\nReply-Text: value\n\n');
+  });
+  const [session] = await bounded(sessionP, 'the session');
+  // The value's last newline is the frame's end: FreeSWITCH's framing cannot tell them apart.
+  assert.equal(await bounded(session.getVariable('switch_r_sdp'), 'getVariable'), sdp.slice(0, -1));
+  assert.equal(await bounded(session.getVariable('next'), 'the next getvar'), 'value');
+  assert.equal(session.closed, false);
+});
+
 void test('EslServer: a busy port rejects EslConnectError; a peer that leaves before connect is reported, not a session', async () => {
   const server = new EslServer({ port: 0 });
   const { port } = await server.listen();

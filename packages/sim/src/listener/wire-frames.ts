@@ -94,8 +94,9 @@ export function xmlEventBody(headers: Headers, body: string | undefined): string
   for (const [name, value] of headers) {
     for (const item of splitArrayValue(value) ?? [value]) {
       const text = xmlText(fsUrlEncode(item));
-      // switch_xml_toxml (ezxml) closes an element without text on itself.
-      out += text === '' ? `    <${name}/>\n` : `    <${name}>${text}</${name}>\n`;
+      // An empty value too gets both tags: switch_xml_toxml self-closes only an element whose txt is
+      // NULL, and add_xml_header always sets one ("" here).
+      out += `    <${name}>${text}</${name}>\n`;
     }
   }
   out += '  </headers>\n';
