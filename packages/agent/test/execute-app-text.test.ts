@@ -1,47 +1,15 @@
 // execute_app's text as FreeSWITCH reads it: uuid_setvar values back exactly, args that a header
-// would not keep in the sendmsg body. FreeSWITCH's reading is ported from switch_utils.c.
+// would not keep in the sendmsg body. FreeSWITCH's reading (switch_utils.c) is the simulator's.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { ExecuteCompletions, createExecuteAppCommand, parseExecuteApp, type CommandContext } from '@fsbus/agent';
 import type { SendMsg } from '@fsbus/esl';
+import { separateString } from '@fsbus/sim';
 import { setvarValue } from '../src/commands/execute-app.js';
 
-const UNESCAPED: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', s: ' ' };
-
-/** cleanup_separated_string(str, 0): leading spaces skipped, escapes undone, paired quotes dropped, trailing spaces cut. */
-function cleanupSeparatedString(str: string): string {
-  let i = 0;
-  while (str[i] === ' ') i++;
-  let out = '';
-  let end: number | undefined;
-  let inside = false;
-  for (; i < str.length; i++) {
-    const c = str[i]!;
-    const e = str[i + 1] ?? '';
-    if (c === '\\' && (e === "'" || e === '"' || e === '\\' || UNESCAPED[e] !== undefined)) {
-      out += UNESCAPED[e] ?? e;
-      end = out.length;
-      i++;
-    } else if (c === "'" && (inside || str.includes("'", i + 1))) {
-      inside = !inside;
-      if (inside) end = out.length;
-    } else {
-      out += c;
-      if (c !== ' ' || inside) end = out.length;
-    }
-  }
-  return end === undefined ? out : out.slice(0, end);
-}
-
-/**
- * The value uuid_setvar sets from `uuid_setvar <uuid> <name> <value>` (undefined: unset):
- * switch_api_execute trims the argument (switch_strip_whitespace); switch_separate_string(' ', 3)
- * takes the rest after the second word, then cleans it up. Our uuid and name are plain words.
- */
+/** The value FreeSWITCH's uuid_setvar sets from the line (undefined: unset), read as the simulator reads it. */
 function freeswitchSetvar(line: string): string | undefined {
-  const arg = line.slice('uuid_setvar '.length).replace(/^[\r\n\t \v]+|[\r\n\t \v]+$/g, '');
-  const m = /^[^ ]+ +[^ ]+ +([^]*)$/.exec(arg);
-  return m === null ? undefined : cleanupSeparatedString(m[1]!);
+  return separateString(line.slice('uuid_setvar '.length), 3)[2];
 }
 
 void test('uuid_setvar values: FreeSWITCH reads back exactly what was sent (quotes, backslashes, blanks)', () => {

@@ -78,7 +78,7 @@ void describe('execute_app over NATS against the simulator', () => {
       uuid,
       app: 'set',
       args: 'multi=line one\nline two',
-      vars: { fsbus_greeting: 'hello world', fsbus_n: 7 },
+      vars: { fsbus_greeting: 'hello world', fsbus_n: 7, fsbus_quoted: "O'Neil's \\ 'x'", fsbus_padded: '  edge\t' },
       forward_to: 'cc.exec.set',
     });
     assert.equal(r.success, true, JSON.stringify(r));
@@ -90,6 +90,9 @@ void describe('execute_app over NATS against the simulator', () => {
     assert.equal(event.headers['variable_multi'], 'line one\nline two');
     assert.equal(event.headers['variable_fsbus_greeting'], 'hello world');
     assert.equal(event.headers['variable_fsbus_n'], '7');
+    // As sent: FreeSWITCH's argument reading (the simulator's) drops quotes, unescapes and trims.
+    assert.equal(event.headers['variable_fsbus_quoted'], "O'Neil's \\ 'x'");
+    assert.equal(event.headers['variable_fsbus_padded'], '  edge\t');
   });
 
   void test('event_lock is passed on the sendmsg', async () => {

@@ -1,6 +1,6 @@
 export { Simulator, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PASSWORD } from './simulator.js';
 export type { SimulatorOptions, SimulatorAddress } from './simulator.js';
-export { SimCore } from './core/index.js';
+export { SimCore, cleanupSeparatedString, separateString } from './core/index.js';
 export type { SimCoreOptions } from './core/index.js';
 export type { CoreEvent, CoreLogLine, CoreMessage, OutboundConnector, OutboundChannel } from './core/types.js';
 export { WireControl } from './control/wire-control.js';

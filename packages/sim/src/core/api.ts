@@ -6,6 +6,7 @@ import type { Executor } from './executor.js';
 import type { Originator } from './originate.js';
 import { expandVariables } from './executor.js';
 import { parseOriginate } from './originate-parse.js';
+import { separateString } from './separate-string.js';
 import { normaliseCause, FS_VERSION, FS_VERSION_HUMAN, FS_VERSION_SHORT } from './constants.js';
 import { channelDataHeaders, formatDump, show } from './show.js';
 import { upTimeText } from './time-format.js';
@@ -85,11 +86,12 @@ export function runApi(host: ApiHost, command: string, args: string): ApiOutcome
       return key === undefined ? `+OK hangup all channels with cause ${cause}\n` : `+OK hangup all channels matching [${key}]=[${value}] with cause: ${cause}\n`;
     }
     case 'uuid_setvar': {
-      if (argv.length < 2) return '-USAGE: <uuid> <var> [value]\n';
-      const ch = chan(argv[0]);
+      // The value as FreeSWITCH reads it: unescaped, quotes dropped, ends trimmed; none unsets.
+      const [uuid, name, value] = separateString(args, 3);
+      if (name === undefined) return '-USAGE: <uuid> <var> [value]\n';
+      const ch = chan(uuid);
       if (!ch) return '-ERR No such channel!\n';
-      const rest = a.slice(a.indexOf(argv[1] ?? '') + (argv[1] ?? '').length).trim();
-      ch.setVar(argv[1] ?? '', rest === '' ? undefined : rest);
+      ch.setVar(name, value);
       return '+OK\n';
     }
     case 'uuid_setvar_multi': {

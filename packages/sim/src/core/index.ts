@@ -8,5 +8,6 @@ export type { SimControl, GenerateCallsOptions, InjectEventsOptions, StopHandle 
 export type { EndpointBehavior } from './originate.js';
 export { parseOriginate, parseVarBlock, splitArgs } from './originate-parse.js';
 export type { ParsedOriginate } from './originate-parse.js';
+export { cleanupSeparatedString, separateString } from './separate-string.js';
 export { DEFAULT_XML_CURL_TIMEOUT_MS, parseDialplanDocument, parseStaticDialplan } from './xml-curl.js';
 export type { CoreEvent, CoreLogLine, CoreMessage, OutboundConnector, OutboundChannel } from './types.js';

@@ -1,0 +1,49 @@
+/**
+ * How FreeSWITCH reads the words of an API argument (switch_utils.c, switch_separate_string with
+ * a blank delimiter): each word is cleaned up — leading spaces skipped, `\n \r \t \s \\ \' \"`
+ * unescaped, paired single quotes dropped (their content kept as is), trailing spaces cut.
+ */
+const UNESCAPED: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', s: ' ' };
+
+/** cleanup_separated_string(str, 0). */
+export function cleanupSeparatedString(str: string): string {
+  let i = 0;
+  while (str[i] === ' ') i++;
+  let out = '';
+  let end: number | undefined;
+  let inside = false;
+  for (; i < str.length; i++) {
+    const c = str[i]!;
+    const e = str[i + 1] ?? '';
+    if (c === '\\' && (e === "'" || e === '"' || e === '\\' || UNESCAPED[e] !== undefined)) {
+      out += UNESCAPED[e] ?? e;
+      end = out.length;
+      i++;
+    } else if (c === "'" && (inside || str.includes("'", i + 1))) {
+      inside = !inside;
+      if (inside) end = out.length;
+    } else {
+      out += c;
+      if (c !== ' ' || inside) end = out.length;
+    }
+  }
+  return end === undefined ? out : out.slice(0, end);
+}
+
+/**
+ * The first `words - 1` blank-separated words of `args` and the rest as the last (each cleaned
+ * up), as switch_separate_string(args, ' ', argv, words) gives them after switch_api_execute
+ * trimmed the argument. The words before the last must be plain (a uuid, a variable name): a
+ * quote in them is not read as FreeSWITCH would.
+ */
+export function separateString(args: string, words: number): string[] {
+  let rest = args.replace(/^[\r\n\t \v]+|[\r\n\t \v]+$/g, '');
+  const out: string[] = [];
+  while (out.length < words - 1 && rest !== '') {
+    const m = /^([^ ]+) *([^]*)$/.exec(rest)!;
+    out.push(cleanupSeparatedString(m[1]!));
+    rest = m[2]!;
+  }
+  if (rest !== '') out.push(cleanupSeparatedString(rest));
+  return out;
+}
