@@ -76,11 +76,13 @@ export function sendmsgCommand(uuid: string | undefined, msg: SendMsg): string {
 /** The sendmsg headers of `execute`: a multi-line argument goes in the body, as FreeSWITCH expects. */
 export function executeMsg(app: string, arg: string | undefined, eventUuid: string, opts: { eventLock?: boolean | undefined; loops?: number | undefined; async?: boolean }): SendMsg {
   const headers: Record<string, string> = { 'execute-app-name': checkToken('app', app) };
-  const multiLine = arg !== undefined && /[\r\n]/.test(arg);
-  if (arg !== undefined && arg !== '' && !multiLine) headers['execute-app-arg'] = arg;
+  // In the body (text/plain) when a header would not carry it as it is: a line break ends the
+  // header, and mod_event_socket drops a header value's leading spaces.
+  const inBody = arg !== undefined && /^ |[\r\n]/.test(arg);
+  if (arg !== undefined && arg !== '' && !inBody) headers['execute-app-arg'] = arg;
   headers['event-uuid'] = checkToken('eventUuid', eventUuid);
   const msg: SendMsg = { callCommand: 'execute', headers };
-  if (multiLine) msg.body = arg;
+  if (inBody) msg.body = arg;
   if (opts.eventLock !== undefined) msg.eventLock = opts.eventLock;
   if (opts.loops !== undefined) msg.loops = opts.loops;
   if (opts.async !== undefined) msg.async = opts.async;

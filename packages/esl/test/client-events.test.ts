@@ -194,6 +194,12 @@ void test('execute with a multi-line argument sends it as a text/plain body; exe
   assert.equal(bodies[1]!.headers.get('content-type'), 'text/plain');
   assert.equal(bodies[1]!.body, 'line one\nline two');
   assert.equal(bodies[1]!.headers.has('execute-app-arg'), false);
+  // Leading spaces too: mod_event_socket would drop them from the header's value.
+  const padded = client.execute('call-1', 'playback', '  /tmp/x.wav', { timeoutMs: 30 });
+  await assert.rejects(padded, /timed out/);
+  while (bodies.length < 3) await bounded(conn.nextCommand(), 'the third sendmsg');
+  assert.equal(bodies[2]!.body, '  /tmp/x.wav');
+  assert.equal(bodies[2]!.headers.has('execute-app-arg'), false);
   await done();
 });
 
