@@ -61,11 +61,25 @@ export function isCommandResult(v: ParsedCommand | CommandResult): v is CommandR
   return 'success' in v;
 }
 
+/** The legs of a dial string: `,` rings them at once, `|` one after the other, `:_:` enterprise. */
+const DIAL_LEGS = /,|\||:_:/;
 /**
- * An `&app` extension only for an application the page may run: `&system(...)` would be
+ * mod_loopback runs what its dial string names: `loopback/app=<app>:<arg>` runs that application,
+ * `loopback/<exten>/<context>/<dialplan>` takes a dialplan (`inline` runs applications).
+ */
+const LOOPBACK = /^loopback\//i;
+const PLAIN_LOOPBACK = /^loopback\/[^/=]+(\/[^/=]+)?$/i;
+
+/**
+ * An endpoint that runs no application (a loopback leg names an extension and a context only),
+ * and an `&app` extension only for an application the page may run: `&system(...)` would be
  * execute_app's `system` by another door.
  */
 function originateRefusal(body: Record<string, unknown>): string | undefined {
+  const endpoint = body['endpoint'];
+  if (typeof endpoint === 'string' && endpoint.split(DIAL_LEGS).some((leg) => LOOPBACK.test(leg.trim()) && !PLAIN_LOOPBACK.test(leg.trim()))) {
+    return "originate's endpoint from the dashboard may name a loopback extension and context only (loopback/<exten>[/<context>]), no application or dialplan";
+  }
   const extension = body['extension'];
   if (typeof extension !== 'string' || !extension.trimStart().startsWith('&')) return undefined;
   const app = /^&([A-Za-z0-9_]+)(\(|$)/.exec(extension)?.[1];

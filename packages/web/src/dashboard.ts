@@ -171,7 +171,8 @@ export class Dashboard {
       return;
     }
     clearTimeout(this.#pollTimer);
-    this.#polling = this.#poll().finally(() => {
+    // A poll that throws (a reply no FreeSWITCH would send) is said; it must not end the server.
+    this.#polling = this.#poll().catch((err: unknown) => this.#o.warn(`dashboard: reading the nodes failed: ${err instanceof Error ? err.message : String(err)}`)).finally(() => {
       this.#polling = undefined;
       if (this.#closed) return;
       if (this.#pollAgain) {

@@ -30,7 +30,7 @@ export function parseShowChannels(text: string): Record<string, unknown>[] {
 
 export function readShowChannels(text: string): ShowChannelsListing {
   const trimmed = text.trim();
-  if (trimmed.startsWith('{')) return { rows: (JSON.parse(trimmed) as { rows?: Record<string, unknown>[] }).rows ?? [], complete: true };
+  if (trimmed.startsWith('{')) return jsonListing(JSON.parse(trimmed) as { rows?: unknown });
   const lines = text.split('\n');
   const start = lines.findIndex((l) => l.trim() !== '');
   const head = lines[start] ?? '';
@@ -65,6 +65,18 @@ export function readShowChannels(text: string): ShowChannelsListing {
     rows.push(row);
   }
   return { rows, complete: total !== null && skipped === 0 && body.length === Number(total[1]) };
+}
+
+/**
+ * `{"row_count":N,"rows":[…]}` (no `rows` when there are no channels). The reply comes from
+ * whoever answers on the node's lane: a row that is not an object with a uuid is left out (the
+ * listing is then not whole), and `rows` that is not a list is no listing at all.
+ */
+function jsonListing(reply: { rows?: unknown }): ShowChannelsListing {
+  const rows = reply.rows ?? [];
+  if (!Array.isArray(rows)) throw new Error('not a show channels listing: rows is not a list');
+  const good = rows.filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && !Array.isArray(r) && typeof (r as { uuid?: unknown }).uuid === 'string');
+  return { rows: good, complete: good.length === rows.length };
 }
 
 function rowStart(fields: string[], direction: number, epoch: number): boolean {

@@ -162,6 +162,14 @@ test('originate from the page: the form\'s fields, and an &app extension only fo
     const out = parseCommand({ ...form, extension });
     assert.ok('success' in out && !out.success && /extension/.test(out.message), extension);
   }
+  // mod_loopback runs an application named in the dial string, or takes a dialplan (inline) there.
+  for (const endpoint of ['loopback/app=system:touch$IFS/tmp/x', 'LOOPBACK/app=bgsystem:id', 'loopback/system:reboot/default/inline', 'user/1000,loopback/app=system:id', 'sofia/gw/1|loopback/1/default/inline', 'user/1:_:loopback/app=system:id']) {
+    const out = parseCommand({ ...form, endpoint });
+    assert.ok('success' in out && !out.success && /loopback extension and context only/.test(out.message), endpoint);
+  }
+  for (const endpoint of ['loopback/7001', 'loopback/7001/default', 'sofia/internal/sip:1000@127.0.0.1:5060', 'user/1000,user/1001']) {
+    assert.equal('success' in parseCommand({ ...form, endpoint }), false, endpoint);
+  }
   // Channel variables would run anything on answer; the agent itself accepts them from other callers.
   for (const extra of [{ variables: { execute_on_answer: 'system id' } }, { variables: { api_on_answer: 'system id' } }, { destination: '&system(id)' }, { dialplan: 'inline' }]) {
     const out = parseCommand({ ...form, ...extra });

@@ -178,6 +178,16 @@ test('the event log is bounded by bytes too: a few huge events cannot hold the h
   assert.deepEqual([log.size, log.get(huge.id)?.body?.length], [1, 20_000]);
 });
 
+test('show channels as json from a rogue or broken responder: rows that are not channels are left out (not whole), rows that are not a list are no listing', () => {
+  assert.deepEqual(readShowChannels('{"row_count":3,"rows":[null,{"uuid":"a"},{"uuid":7}]}'), { rows: [{ uuid: 'a' }], complete: false });
+  assert.throws(() => readShowChannels('{"row_count":1,"rows":5}'), /not a show channels listing/);
+  assert.deepEqual(readShowChannels('{"row_count": 0}\n'), { rows: [], complete: true });
+  const t = new ChannelTable();
+  t.apply(ev('CHANNEL_CREATE', 'u2', { 'Caller-Channel-Created-Time': '1000000' }));
+  const listing = readShowChannels('{"row_count":2,"rows":[null,{"uuid":"u1"}]}');
+  assert.deepEqual(t.sync('n1', listing.rows, Date.now(), listing.complete).removes, [], 'a listing that is not whole removes nothing');
+});
+
 test('show channels: a listing with a value broken over lines is not complete, and a table synced from it removes nothing', () => {
   const head = 'uuid,direction,created,created_epoch,name,state,application,application_data,callstate';
   const row = (uuid: string, data: string): string => `${uuid},inbound,2026-12-04 02:57:32,1796353052,sofia/internal/1001,CS_EXECUTE,playback,${data},ACTIVE`;
