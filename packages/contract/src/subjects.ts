@@ -51,10 +51,30 @@ export function eventSubjectTail(eventName: string, subclass?: string): string {
       .split('::')
       .map((t) => t.replace(/[^a-z0-9_.-]/g, '_').replace(/^\.+|\.+$/g, '').replace(/\.{2,}/g, '.'))
       .filter((t) => t !== '');
-    return tokens.length === 0 ? 'custom' : `custom.${tokens.join('.')}`;
+    return tokens.length === 0 ? 'custom' : capTail(`custom.${tokens.join('.')}`);
   }
   const name = eventName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-  return name.split('_').filter((t) => t !== '').join('.') || 'unknown';
+  return capTail(name.split('_').filter((t) => t !== '').join('.')) || 'unknown';
+}
+
+/**
+ * Longest event subject tail: `<prefix>.events.<tail>` (a prefix of up to 64 characters) stays
+ * within the 255 characters every broker takes (AMQP's routing key, the shortest limit).
+ */
+export const MAX_EVENT_TAIL_LENGTH = 180;
+
+/** A longer tail keeps its start and ends with a hash of the whole, so distinct names stay distinct. */
+function capTail(tail: string): string {
+  if (tail.length <= MAX_EVENT_TAIL_LENGTH) return tail;
+  const hash = fnv1a32(tail).toString(16).padStart(8, '0');
+  return `${tail.slice(0, MAX_EVENT_TAIL_LENGTH - hash.length - 1).replace(/\.+$/, '')}.${hash}`;
+}
+
+/** FNV-1a, 32 bits: a stable short digest in any JS runtime (the SDK's browser bundle included). */
+function fnv1a32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
 
 /**

@@ -65,3 +65,16 @@ void test('publishable subjects: dotted tokens, no spaces, wildcards or empty to
   for (const ok of ['a', 'metrics.cmd.results', '_INBOX.abc123.x', 'a-b.c_d.$e:f']) assert.equal(isPublishableSubject(ok), true, ok);
   for (const bad of ['', 'a b', 'a.>', 'a.*', 'a..b', '.a', 'a.', 'a\r\nPUB x', 'x'.repeat(256)]) assert.equal(isPublishableSubject(bad), false, bad);
 });
+
+void test('a very long CUSTOM subclass still makes a subject every broker takes (AMQP: 255), distinct per subclass', () => {
+  const subjects = buildSubjects('p'.repeat(64));
+  const subclass = (c: string): string => `vendor::${c.repeat(300)}`;
+  for (const c of ['a', 'b']) {
+    const subject = subjects.event('CUSTOM', subclass(c));
+    assert.ok(isPublishableSubject(subject), `${subject.length} characters`);
+    assert.ok(subject.startsWith(`${'p'.repeat(64)}.events.custom.vendor.${c}${c}`), subject);
+  }
+  assert.notEqual(subjects.event('CUSTOM', subclass('a')), subjects.event('CUSTOM', subclass('a') + 'x'));
+  const short = `vendor::${'y'.repeat(150)}`;
+  assert.equal(eventSubjectTail('CUSTOM', short), `custom.vendor.${'y'.repeat(150)}`, 'short enough: unchanged');
+});
