@@ -69,6 +69,14 @@ test('the URL’s scheme chooses the driver when none is given; a URL of another
   assert.throws(() => resolveConnection({ server: 'http://127.0.0.1:8080/' }, env), (err: unknown) => err instanceof UsageError && /is a web address .*not a broker URL/.test(err.message));
 });
 
+test('an unknown driver or a prefix that makes no subject is a usage error for every command', () => {
+  const env = { FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' };
+  assert.throws(() => resolveConnection({ driver: 'foo' }, env), (err: unknown) => err instanceof UsageError && /--driver: unknown driver 'foo' \(known: nats/.test(err.message));
+  assert.throws(() => resolveConnection({}, { ...env, FSBUS_DRIVER: 'foo' }), (err: unknown) => err instanceof UsageError && /FSBUS_DRIVER: unknown driver/.test(err.message));
+  assert.throws(() => resolveConnection({ prefix: 'a..b' }, env), (err: unknown) => err instanceof UsageError && /--prefix "a\.\.b": must be dot-separated/.test(err.message));
+  assert.equal(resolveConnection({ driver: 'AMQP', prefix: 'pbx.eu1' }, env).prefix, 'pbx.eu1');
+});
+
 test('the running demo is the default for its own driver only: --driver amqp does not get its NATS URL', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fsbus-demo-state-'));
   try {

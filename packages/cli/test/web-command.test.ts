@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { runMain as run } from './support/run-main.js';
-import { webOptions } from '../src/commands/web.js';
+import { busLine, webOptions } from '../src/commands/web.js';
 
 test('fsbus web --help, bad flags, and the loopback-only default', async () => {
   const help = await run(['web', '--help']);
@@ -58,4 +58,21 @@ test('a half-set or empty FSBUS_WEB_USER / FSBUS_WEB_PASSWORD is a usage error, 
       else process.env[k] = v;
     }
   }
+});
+
+test('fsbus web: an unknown driver or a prefix that makes no subject is a usage error, not a dashboard connecting for ever', async () => {
+  const foo = await run(['web', '--port', '0', '--driver', 'foo']);
+  assert.equal(foo.code, 2);
+  assert.match(foo.err, /--driver: unknown driver 'foo'/);
+  const prefix = await run(['web', '--port', '0', '--server', 'nats://127.0.0.1:1', '--prefix', 'a..b']);
+  assert.equal(prefix.code, 2);
+  assert.match(prefix.err, /--prefix "a\.\.b"/);
+});
+
+test("fsbus web's bus line on stdout carries no credentials", () => {
+  const o = webOptions(['--server', 'nats://alice:s3cret@127.0.0.1:4222,nats://tok@127.0.0.2:4222'], {});
+  assert.notEqual(o, 'help');
+  const line = o === 'help' ? '' : busLine(o);
+  assert.equal(line.includes('s3cret') || line.includes('tok@'), false, line);
+  assert.match(line, /nats:\/\/\*\*\*@127\.0\.0\.1:4222/);
 });

@@ -31,3 +31,4 @@ export type {
   TlsOptions,
   CurveKeys,
 } from './driver.js';
+export { redact } from './redact.js';

@@ -131,10 +131,12 @@ function readConfigFile(file: string): unknown {
     throw new ConfigError('--config', `cannot read ${file}: ${(err as Error).message}`);
   }
   const ext = extname(file).toLowerCase();
+  // .yaml/.yml are YAML, anything else JSON: the message names the parser that ran.
+  const yaml = ext === '.yaml' || ext === '.yml';
   try {
-    return ext === '.yaml' || ext === '.yml' ? (parseYaml(text) as unknown) ?? {} : (JSON.parse(text) as unknown);
+    return yaml ? (parseYaml(text) as unknown) ?? {} : (JSON.parse(text) as unknown);
   } catch (err) {
-    throw new ConfigError('--config', `${file} is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    throw new ConfigError('--config', `${file} is not valid ${yaml ? 'YAML' : `JSON (read as JSON: only .yaml and .yml files are read as YAML)`}: ${(err as Error).message}`);
   }
 }
 

@@ -4,9 +4,9 @@
  * and one way to report errors: the code, the message, a one-line hint, a documented exit code.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BusErrorCode } from '@fsbus/contract';
+import { BusErrorCode, prefixProblem } from '@fsbus/contract';
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
-import { defaultBrokerUrl, driverForUrls } from '@fsbus/transport';
+import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { readDemoState } from './demo-state.js';
 import { argumentProblem } from './usage.js';
@@ -78,10 +78,16 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
   const serverFlag = flag('server');
   const serverEnv = first(env, ['FSBUS_SERVERS', 'FSBUS_BROKER_URL', 'MOD_EVENT_AGENT_URL']);
   const chosen = flag('driver') ?? first(env, ['FSBUS_DRIVER']);
+  // Refused here, for every command alike: `web` would otherwise retry a connect that can never work.
+  if (chosen !== undefined && !DRIVER_NAMES.includes(chosen.toLowerCase())) {
+    throw new UsageError(`${flag('driver') !== undefined ? '--driver' : 'FSBUS_DRIVER'}: unknown driver '${chosen}' (known: ${DRIVER_NAMES.join(', ')})`);
+  }
   // The running demo is the default only for its own driver: `--driver amqp` does not mean its NATS.
   const running = serverFlag === undefined && serverEnv === undefined ? readDemoState(env) : undefined;
   const demo = running !== undefined && (chosen === undefined || chosen.toLowerCase() === running.driver.toLowerCase()) ? running : undefined;
   const prefix = flag('prefix') ?? first(env, ['FSBUS_SUBJECT_PREFIX']) ?? demo?.prefix;
+  const badPrefix = prefix === undefined ? undefined : prefixProblem(prefix);
+  if (badPrefix !== undefined) throw new UsageError(`${flag('prefix') !== undefined ? '--prefix' : 'FSBUS_SUBJECT_PREFIX'} ${JSON.stringify(prefix)}: ${badPrefix}`);
   const given = serverFlag ?? serverEnv;
   if (given !== undefined) {
     const servers = split(given);

@@ -43,8 +43,9 @@ export const statusCommand: CliCommand = {
           const statuses =
             values['all'] === true
               ? await bus.statusAll({
-                  // Gathering waits the whole window unless --expect is met: keep it short by default.
-                  ...(str(values, 'timeout') === undefined && process.env['FSBUS_TIMEOUT_MS'] === undefined ? { timeoutMs: GATHER_DEFAULT_MS } : {}),
+                  // Gathering waits the whole window unless --expect is met: keep it short by default (an empty
+                  // FSBUS_TIMEOUT_MS is unset, as everywhere).
+                  ...(str(values, 'timeout') === undefined && (process.env['FSBUS_TIMEOUT_MS'] ?? '').trim() === '' ? { timeoutMs: GATHER_DEFAULT_MS } : {}),
                   ...(expect === undefined ? {} : { expect: Number(expect) }),
                   ...(node === undefined ? {} : { node }),
                 })

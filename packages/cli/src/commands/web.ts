@@ -8,6 +8,7 @@ import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, defaultStaticDir, startWeb, type St
 import type { CliCommand, CliIo } from '../command.js';
 import { BUS_OPTIONS_HELP, GLOBAL_OPTIONS, connectOptions, resolveConnection } from '../bus/global-options.js';
 import { argumentProblem } from '../bus/usage.js';
+import { redact } from '@fsbus/transport';
 
 const HELP = `usage: fsbus web [--port ${DEFAULT_WEB_PORT}] [--host ${DEFAULT_WEB_HOST}] [options]
 
@@ -142,7 +143,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     process.on('SIGTERM', onSignal);
   });
   io.out(`fsbus web listening on ${web.url}`);
-  io.out(`bus: ${options.bus?.driver ?? 'nats'} ${(options.bus?.servers ?? []).join(',')} (the page shows "connecting" until it is reachable)`);
+  io.out(busLine(options));
   await stopped;
   await web.close();
   io.out('fsbus web stopped');
@@ -150,3 +151,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 export const webCommand: CliCommand = { help: HELP, run };
+
+/** Where the dashboard's bus is, for stdout (a journal, a log collector): the URLs without credentials. */
+export function busLine(options: StartWebOptions): string {
+  return `bus: ${options.bus?.driver ?? 'nats'} ${redact((options.bus?.servers ?? []).join(','))} (the page shows "connecting" until it is reachable)`;
+}
