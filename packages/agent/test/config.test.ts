@@ -195,3 +195,12 @@ void test('credentials inside a broker URL of the file are refused (secrets come
     });
   }
 });
+
+void test('a config file not named .yaml/.yml is read as JSON, and its error says so', () => {
+  withFiles({ 'agent.conf': 'node_id: a\n' }, (dir) => {
+    assert.throws(
+      () => loadConfig({ file: join(dir, 'agent.conf'), env: {} }),
+      (err: unknown) => err instanceof ConfigError && /agent\.conf is not valid JSON \(read as JSON: only \.yaml and \.yml files are read as YAML\)/.test(err.message),
+    );
+  });
+});
