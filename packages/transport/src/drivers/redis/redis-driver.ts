@@ -74,6 +74,8 @@ export class RedisDriver extends BaseDriver {
   #cmd: (Redis & Scripted) | undefined;
   #sub: Redis | undefined;
   #replyConn: Redis | undefined;
+  /** Ends the reply reader's loop wherever it waits (its connection may be dialling again). */
+  #replyStop: AbortController | undefined;
   #restoreGen = 0;
   #laneSeq = 0;
   /**
@@ -182,8 +184,10 @@ export class RedisDriver extends BaseDriver {
     if (this.#replyConn === undefined) {
       const conn = this.#newConn();
       conn.on('error', () => undefined);
+      const stop = new AbortController();
       this.#replyConn = conn;
-      void readReplies(conn, `${this.#ns}:reply:${this.#id}`, () => this.#replyConn === conn, (corr, message) => this.deliverReply(corr, message));
+      this.#replyStop = stop;
+      void readReplies(conn, `${this.#ns}:reply:${this.#id}`, stop.signal, (corr, message) => this.deliverReply(corr, message));
     }
     return `${this.#ns}:reply:${this.#id}`;
   }
@@ -256,7 +260,7 @@ export class RedisDriver extends BaseDriver {
       competing: lane.competing,
       conn,
       handler,
-      stopped: false,
+      stop: new AbortController(),
     };
     this.#lanes.add(reader);
     if (this.#cmd?.status === 'ready') this.#track(ensureGroup(this.#cmd, reader).then(() => this.#marks.renew()));
@@ -264,7 +268,7 @@ export class RedisDriver extends BaseDriver {
     return {
       subject: lane.subject,
       unsubscribe: async () => {
-        if (reader.stopped) return;
+        if (reader.stop.signal.aborted) return;
         await this.#leave(reader);
       },
     };
@@ -283,7 +287,7 @@ export class RedisDriver extends BaseDriver {
 
   /** Stops reading the lane: its blocking reader's connection goes. */
   #drop(r: LaneReader): void {
-    r.stopped = true;
+    r.stop.abort();
     this.#lanes.delete(r);
     r.conn.disconnect();
   }
@@ -360,10 +364,12 @@ export class RedisDriver extends BaseDriver {
     this.#readers.clear();
     const conns = [this.#cmd, this.#sub];
     // The reply reader sits in a blocking XREAD: QUIT would queue behind it, so just drop it.
+    this.#replyStop?.abort();
     this.#replyConn?.disconnect();
     this.#cmd = undefined;
     this.#sub = undefined;
     this.#replyConn = undefined;
+    this.#replyStop = undefined;
     for (const c of conns) {
       if (c === undefined) continue;
       if (c.status === 'ready') await c.quit().catch(() => c.disconnect());

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { backoffMs } from '../base-driver.js';
-import { ready } from './redis-streams.js';
+import { pause, ready, unlessStopped } from './redis-streams.js';
 import { entryFields, orLost, parseHeaders, untilClosed } from './redis-util.js';
 import { subjectMatches } from '../../subject-pattern.js';
 
@@ -103,7 +103,8 @@ export class StreamReader implements Subscription {
   readonly #acks = new Set<Promise<unknown>>();
   /** Entries below this sequence are skipped (a replay from a sequence past the stream's end). */
   #minSeq = 0;
-  #stopped = false;
+  /** Aborted by unsubscribe(): every wait of the reading loop ends on it. */
+  readonly #stop = new AbortController();
   #loop: Promise<void> = Promise.resolve();
 
   constructor(ns: string, conn: Redis, cmd: () => (Redis & PositionCommand) | undefined, options: ConsumeDurableOptions, handler: (message: DurableMessage) => void, logger?: DriverLogger) {
@@ -154,12 +155,13 @@ export class StreamReader implements Subscription {
   }
 
   async #readEphemeral(start: string): Promise<void> {
+    const stop = this.#stop.signal;
     let last = start;
     let failures = 0;
-    while (!this.#stopped) {
+    while (!stop.aborted) {
       try {
-        await ready(this.#conn);
-        const res = (await this.#conn.callBuffer('XREAD', 'COUNT', READ_COUNT, 'BLOCK', '0', 'STREAMS', this.#key, last)) as Entries;
+        await ready(this.#conn, stop);
+        const res = (await unlessStopped(stop, this.#conn.callBuffer('XREAD', 'COUNT', READ_COUNT, 'BLOCK', '0', 'STREAMS', this.#key, last))) as Entries;
         failures = 0;
         for (const [, entries] of res ?? []) {
           for (const [id, flat] of entries) {
@@ -168,8 +170,8 @@ export class StreamReader implements Subscription {
           }
         }
       } catch {
-        if (this.#stopped) break;
-        if (this.#conn.status === 'ready') await new Promise((r) => setTimeout(r, backoffMs(failures++)));
+        if (stop.aborted) break;
+        if (this.#conn.status === 'ready') await pause(backoffMs(failures++), stop);
       }
     }
   }
@@ -180,16 +182,20 @@ export class StreamReader implements Subscription {
    * reply lost in transit is not lost).
    */
   async #readGroup(group: string, start: string): Promise<void> {
+    const stop = this.#stop.signal;
     const consumer = group;
     let cursor = '0';
     let history = true;
     let failures = 0;
-    while (!this.#stopped) {
+    while (!stop.aborted) {
       try {
-        await ready(this.#conn);
-        const res = (await (history
-          ? this.#conn.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', READ_COUNT, 'STREAMS', this.#key, cursor)
-          : this.#conn.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', READ_COUNT, 'BLOCK', '0', 'STREAMS', this.#key, '>'))) as Entries;
+        await ready(this.#conn, stop);
+        const res = (await unlessStopped(
+          stop,
+          history
+            ? this.#conn.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', READ_COUNT, 'STREAMS', this.#key, cursor)
+            : this.#conn.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', READ_COUNT, 'BLOCK', '0', 'STREAMS', this.#key, '>'),
+        )) as Entries;
         failures = 0;
         const entries = res?.[0]?.[1] ?? [];
         if (history && entries.length === 0) history = false;
@@ -201,11 +207,11 @@ export class StreamReader implements Subscription {
           else this.#deliver(id, flat, group);
         }
       } catch (err) {
-        if (this.#stopped) break;
+        if (stop.aborted) break;
         history = true;
         // The broker lost the group (restart without persistence): create it again.
-        if (/NOGROUP/.test((err as Error).message)) await this.#conn.call('XGROUP', 'CREATE', this.#key, group, start, 'MKSTREAM').catch(() => undefined);
-        else if (this.#conn.status === 'ready') await new Promise((r) => setTimeout(r, backoffMs(failures++)));
+        if (/NOGROUP/.test((err as Error).message)) await unlessStopped(stop, this.#conn.call('XGROUP', 'CREATE', this.#key, group, start, 'MKSTREAM')).catch(() => undefined);
+        else if (this.#conn.status === 'ready') await pause(backoffMs(failures++), stop);
       }
     }
   }
@@ -239,7 +245,7 @@ export class StreamReader implements Subscription {
   #ack(group: string, id: string): void {
     const cmd = this.#cmd();
     // Not acked (closing, broker away): the entry stays pending and comes again next time.
-    if (this.#stopped || cmd?.status !== 'ready') return;
+    if (this.#stop.signal.aborted || cmd?.status !== 'ready') return;
     const p = cmd.xack(this.#key, group, id).catch((err: unknown) => this.#logger?.warn({ err, stream: this.#options.stream }, 'XACK failed'));
     this.#acks.add(p);
     void p.finally(() => this.#acks.delete(p));
@@ -247,14 +253,15 @@ export class StreamReader implements Subscription {
 
   /** The link was taken for dead: its connection is dropped and dialled again, the read goes on. */
   redial(): void {
-    if (!this.#stopped) this.#conn.disconnect(true);
+    if (!this.#stop.signal.aborted) this.#conn.disconnect(true);
   }
 
   /** Stops reading; resolves once every ack sent so far is done (the next consumer sees them). */
   async unsubscribe(): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stop.signal.aborted) return;
     const acks = [...this.#acks];
-    this.#stopped = true;
+    // The loop ends on the abort wherever it waits, even on a connection ioredis is dialling again.
+    this.#stop.abort();
     // The reader sits in a blocking read: drop its connection rather than queue QUIT behind it.
     this.#conn.disconnect();
     // Not past the command connection's loss (ioredis would hold an XACK for a reconnect): an

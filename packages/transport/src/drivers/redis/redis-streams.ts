@@ -1,8 +1,10 @@
 /** The blocking stream readers of the Redis driver: lane groups and the client's reply stream. */
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { InboundMessage } from '../../driver.js';
 import { backoffMs } from '../base-driver.js';
+import { unlessInterrupted } from '../../interruptible.js';
 import { entryFields, parseHeaders } from './redis-util.js';
 
 /** One lane stream read by one consumer group, on a connection of its own (XREADGROUP blocks). */
@@ -10,7 +12,8 @@ export interface LaneStream {
   key: string;
   group: string;
   conn: Redis;
-  stopped: boolean;
+  /** Aborted when the lane is left: every wait of its reader ends on it. */
+  stop: AbortController;
 }
 
 /** A lane entry as the route script wrote it (redis-scripts.ts ROUTE_SCRIPT). */
@@ -53,38 +56,60 @@ export async function ensureGroup(conn: Redis, lane: Pick<LaneStream, 'key' | 'g
   }
 }
 
-/** Waits for the connection to be usable (connects a lazy one). */
-export async function ready(conn: Redis): Promise<void> {
-  if (conn.status === 'wait') await conn.connect();
-  else if (conn.status !== 'ready') await once(conn, 'ready');
+/**
+ * `work`'s outcome, or a rejection once `stop` aborts. A reader's every wait on its connection goes
+ * through this: ioredis settles nothing after a disconnect() that comes while it dials again (no
+ * 'ready', no 'end', and a read sent before the loss stays held for a reconnect that never comes).
+ */
+export function unlessStopped<T>(stop: AbortSignal, work: Promise<T>): Promise<T> {
+  return unlessInterrupted(work, (halt) => {
+    const onAbort = () => halt(new Error('reader stopped'));
+    stop.addEventListener('abort', onAbort, { once: true });
+    if (stop.aborted) onAbort();
+    return () => stop.removeEventListener('abort', onAbort);
+  });
 }
 
-/** Reads the lane until `lane.stopped`, re-creating the group when the broker lost it. */
+/** Waits for the connection to be usable (connects a lazy one); rejects once `stop` aborts. */
+export async function ready(conn: Redis, stop: AbortSignal): Promise<void> {
+  if (conn.status === 'wait') await unlessStopped(stop, conn.connect());
+  else if (conn.status !== 'ready') await once(conn, 'ready', { signal: stop });
+}
+
+/** A pause of `ms` between failed reads, cut short when `stop` aborts. */
+export function pause(ms: number, stop: AbortSignal): Promise<void> {
+  return sleep(ms, undefined, { signal: stop }).catch(() => undefined);
+}
+
+/** Reads the lane until `lane.stop` aborts, re-creating the group when the broker lost it. */
 export async function readLane(lane: LaneStream, consumer: string, onEntry: (flat: Buffer[]) => void): Promise<void> {
+  const stop = lane.stop.signal;
   let failures = 0;
-  while (!lane.stopped) {
+  while (!stop.aborted) {
     try {
-      await ready(lane.conn);
-      const res = (await lane.conn.callBuffer('XREADGROUP', 'GROUP', lane.group, consumer, 'COUNT', '100', 'BLOCK', '0', 'NOACK', 'STREAMS', lane.key, '>')) as Entries;
+      await ready(lane.conn, stop);
+      const res = (await unlessStopped(stop, lane.conn.callBuffer('XREADGROUP', 'GROUP', lane.group, consumer, 'COUNT', '100', 'BLOCK', '0', 'NOACK', 'STREAMS', lane.key, '>'))) as Entries;
       failures = 0;
       for (const [, entries] of res ?? []) for (const [, flat] of entries) if (flat !== null) onEntry(flat);
     } catch (err) {
-      if (lane.stopped) break;
+      if (stop.aborted) break;
       // The broker lost the group (restart without persistence): create it again.
-      if (/NOGROUP/.test((err as Error).message)) await ensureGroup(lane.conn, lane).catch(() => undefined);
+      if (/NOGROUP/.test((err as Error).message)) await unlessStopped(stop, ensureGroup(lane.conn, lane)).catch(() => undefined);
       // Anything else on a live connection (e.g. the key deleted under us): back off, do not spin.
-      else if (lane.conn.status === 'ready') await new Promise((r) => setTimeout(r, backoffMs(failures++)));
+      else if (lane.conn.status === 'ready') await pause(backoffMs(failures++), stop);
     }
   }
 }
 
-/** Reads the client's own reply stream while `active()`; from 0, so nothing between two XREADs is missed. */
-export async function readReplies(conn: Redis, key: string, active: () => boolean, onReply: (correlationId: string | undefined, message: InboundMessage) => void): Promise<void> {
+/** Reads the client's own reply stream until `stop` aborts; from 0, so nothing between two XREADs is missed. */
+export async function readReplies(conn: Redis, key: string, stop: AbortSignal, onReply: (correlationId: string | undefined, message: InboundMessage) => void): Promise<void> {
   let last = '0-0';
-  while (active()) {
+  let failures = 0;
+  while (!stop.aborted) {
     try {
-      await ready(conn);
-      const res = (await conn.callBuffer('XREAD', 'BLOCK', '0', 'STREAMS', key, last)) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+      await ready(conn, stop);
+      const res = (await unlessStopped(stop, conn.callBuffer('XREAD', 'BLOCK', '0', 'STREAMS', key, last))) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+      failures = 0;
       for (const [, entries] of res ?? []) {
         for (const [id, flat] of entries) {
           last = id.toString('utf8');
@@ -94,7 +119,9 @@ export async function readReplies(conn: Redis, key: string, active: () => boolea
         }
       }
     } catch {
-      // Disconnected (or closing): the loop waits for 'ready' again.
+      // Disconnected (or closing): the loop waits for 'ready' again. Refused on a live connection
+      // (the key made another type under us): back off, do not spin.
+      if (!stop.aborted && conn.status === 'ready') await pause(backoffMs(failures++), stop);
     }
   }
 }
