@@ -23,6 +23,12 @@ export interface MosquittoOptions {
   tls?: { certFile: string; keyFile: string };
   /** Lines of an `acl_file` (e.g. `topic read freeswitch/node/#`): what clients may publish/subscribe. @default none (everything allowed) */
   acl?: readonly string[];
+  /**
+   * `max_packet_size`: the broker disconnects a client that sends a larger packet, and says it in
+   * its MQTT 5 CONNACK (Maximum Packet Size). Read at every (re)start, so a test can change it
+   * between halt() and start(). @default none (mosquitto's own limit)
+   */
+  maxPacketBytes?: number;
 }
 
 /** MQTT 3.1.1 CONNECT, clean session, empty client id: the broker answers CONNACK (0x20). */
@@ -56,6 +62,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Br
       'log_type notice',
       'log_type information',
     ];
+    if (options.maxPacketBytes !== undefined) lines.push(`max_packet_size ${options.maxPacketBytes}`);
     if (options.user !== undefined) lines.push(`password_file ${join(dir, 'passwd')}`);
     if (options.acl !== undefined) {
       await writeFile(join(dir, 'acl'), `${options.acl.join('\n')}\n`);

@@ -7,26 +7,36 @@
  * filter matched. QoS 1 throughout: `flush()` waits for the broker's PUBACKs; a PUBACK
  * "No matching subscribers" to a request answers it with no responders at once. At most a window
  * of publishes awaits its PUBACK (pending-bytes.ts); what follows waits in the bounded outbox.
+ * A PUBLISH over the broker's Maximum Packet Size (its CONNACK) is refused before it is sent: the
+ * broker would disconnect the client for it, and mqtt.js would send it again on every reconnect.
  */
 import { randomUUID } from 'node:crypto';
-import { connect, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import { connect, type IConnackPacket, type IDisconnectPacket, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
 import { connectError } from '../driver-core.js';
 import { assertPattern } from '../../subject-pattern.js';
-import type { DriverCapabilities, DriverOptions, InboundMessage, Lane, ServeHandler, Subscription } from '../../driver.js';
+import type { DriverCapabilities, DriverOptions, GatherOptions, InboundMessage, Lane, RequestOptions, ServeHandler, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { runsOnArrival, type OutboxItem } from '../../outbox.js';
 import { PendingBytes } from '../../pending-bytes.js';
 import { writeWindowBytes } from '../../defaults.js';
-import { fromTopic, mqttOptions, shareGroup, toFilter, toTopic } from './mqtt-util.js';
+import { fromTopic, mqttOptions, publishPacketBytes, shareGroup, toFilter, toTopic } from './mqtt-util.js';
 
 /** @default 'freeswitch' */
 export const DEFAULT_MQTT_NAMESPACE = 'freeswitch';
 /** MQTT 5 PUBACK reason code "No matching subscribers". */
 const NO_MATCHING_SUBSCRIBERS = 16;
+/** MQTT 5 DISCONNECT reason code "Packet too large". */
+const PACKET_TOO_LARGE = 0x95;
 const REPLY_SUB_ID = 1;
-/** What a PUBLISH costs on the wire beyond its topic and payload (header, packet id, properties), roughly. */
-const PUBLISH_OVERHEAD_BYTES = 32;
+/**
+ * What `maxPayloadBytes` keeps back from the broker's Maximum Packet Size for all but the payload:
+ * the fixed header, the topic, and the driver's own properties (a reply topic, a correlation id,
+ * an expiry: under 200 bytes). Every PUBLISH, caller headers included, is weighed exactly when sent.
+ */
+export const MQTT_PACKET_RESERVE_BYTES = 1024;
+/** Stands for a request's correlation id (a UUID) when it is weighed before it has one. */
+const CORRELATION_ID_STAND_IN = '00000000-0000-0000-0000-000000000000';
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -81,6 +91,10 @@ export class MqttDriver extends BaseDriver {
    * unacknowledged publish and sends it again on the reconnect, ahead of what is published then.
    */
   readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes), () => this.releaseHeld());
+  /** PUBLISH message id → its size on the wire, from its sending until its PUBACK. */
+  readonly #inFlightBytes = new Map<number, number>();
+  /** The broker's Maximum Packet Size from its last CONNACK (kept while reconnecting); undefined: no limit said. */
+  #maxPacket: number | undefined;
   #client: MqttClient | undefined;
   #nextSubId = REPLY_SUB_ID + 1;
   #attempt = 0;
@@ -102,11 +116,23 @@ export class MqttDriver extends BaseDriver {
     return this.#replyTopic;
   }
 
+  /**
+   * What a payload may weigh: the broker's Maximum Packet Size (its CONNACK, kept while
+   * reconnecting) less MQTT_PACKET_RESERVE_BYTES; undefined before connecting, after close, or when
+   * the broker sets no limit.
+   */
+  get maxPayloadBytes(): number | undefined {
+    if (this.status === 'closed' || this.#maxPacket === undefined) return undefined;
+    return Math.max(0, this.#maxPacket - MQTT_PACKET_RESERVE_BYTES);
+  }
+
   async connect(): Promise<void> {
     this.assertOpen();
     if (this.#client !== undefined) return;
     const timeout = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const client = connect(mqttOptions(this.#urls, this.options, this.#clientId, timeout));
+    // From the first CONNACK on: its limit weighs the first publish.
+    client.on('packetreceive', (packet: Packet) => this.#onPacketReceive(client, packet));
     try {
       await new Promise<void>((resolve, reject) => {
         let closes = 0;
@@ -146,7 +172,7 @@ export class MqttDriver extends BaseDriver {
     this.#client = client;
     client.on('message', (topic, payload, packet) => this.#onMessage(topic, payload, packet));
     client.on('packetsend', (packet: Packet) => this.#onPacketSend(packet));
-    client.on('packetreceive', (packet: Packet) => this.#onPacketReceive(packet));
+    client.on('disconnect', (packet: IDisconnectPacket) => this.#onDisconnect(client, packet));
     client.on('error', (err) => this.emit({ type: 'error', error: err }));
     client.on('close', () => {
       this.#withdrawInFlight(client);
@@ -210,6 +236,7 @@ export class MqttDriver extends BaseDriver {
       if (client.outgoing[id] === undefined) continue;
       once.withdrawn = true;
       client.removeOutgoingMessage(id);
+      this.#inFlightBytes.delete(id);
       withdrawn++;
     }
     if (withdrawn > 0) this.options.logger?.warn({ requests: withdrawn }, 'connection lost with commands unacknowledged: not sent again (they may have run)');
@@ -217,23 +244,61 @@ export class MqttDriver extends BaseDriver {
 
   #onPacketSend(packet: Packet): void {
     if (packet.cmd !== 'publish' || packet.messageId === undefined) return;
+    this.#inFlightBytes.set(packet.messageId, publishPacketBytes(packet.topic, Buffer.byteLength(packet.payload), packet.properties));
     const once = packet.properties === undefined ? undefined : this.#onceByProps.get(packet.properties);
     // A message id is reused once free: an event taking it over from a settled command is not withdrawn.
     if (once === undefined) this.#onceIds.delete(packet.messageId);
     else this.#onceIds.set(packet.messageId, once);
   }
 
-  #onPacketReceive(packet: Packet): void {
+  #onPacketReceive(client: MqttClient, packet: Packet): void {
+    if (packet.cmd === 'connack') return this.#onConnack(client, packet);
     if (packet.cmd !== 'puback' || packet.messageId === undefined) return;
+    this.#inFlightBytes.delete(packet.messageId);
     const once = this.#onceIds.get(packet.messageId);
     if (once === undefined) return;
     this.#onceIds.delete(packet.messageId);
     if (once.corr !== undefined && packet.reasonCode === NO_MATCHING_SUBSCRIBERS) this.noResponders(once.corr);
   }
 
-  protected rawSend(item: OutboxItem): void {
-    const client = this.#client;
-    if (client === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'not connected');
+  /**
+   * The broker said its Maximum Packet Size (or none: no limit) before mqtt.js sends again what was
+   * not acknowledged: what no longer fits is dropped now, not sent into a disconnect on every
+   * reconnect.
+   */
+  #onConnack(client: MqttClient, packet: IConnackPacket): void {
+    this.#maxPacket = packet.properties?.maximumPacketSize;
+    const max = this.#maxPacket;
+    if (max !== undefined) this.#dropInFlight(client, [...this.#inFlightBytes].filter(([, n]) => n > max).map(([id]) => id), max);
+  }
+
+  /**
+   * The broker disconnected us for a packet too large (a limit it did not say, or smaller than it
+   * said): the largest publish in flight is dropped, so each such disconnect drops one and mqtt.js
+   * cannot send the same packet again forever.
+   */
+  #onDisconnect(client: MqttClient, packet: IDisconnectPacket): void {
+    if (packet.reasonCode !== PACKET_TOO_LARGE) return;
+    const live = [...this.#inFlightBytes].filter(([id]) => client.outgoing[id] !== undefined).sort((a, b) => b[1] - a[1]);
+    const largest = live[0];
+    this.options.logger?.warn({ max_packet_bytes: this.#maxPacket }, 'mqtt: the broker disconnected for a packet too large (reason 0x95)');
+    if (largest !== undefined) this.#dropInFlight(client, [largest[0]], this.#maxPacket);
+  }
+
+  /** Takes publishes back from mqtt.js for good: each is counted dropped (and its requester told) by its publish callback. */
+  #dropInFlight(client: MqttClient, ids: number[], max: number | undefined): void {
+    for (const id of ids) {
+      const bytes = this.#inFlightBytes.get(id);
+      this.#inFlightBytes.delete(id);
+      this.#onceIds.delete(id);
+      if (client.outgoing[id] === undefined) continue;
+      this.options.logger?.warn({ bytes, max_packet_bytes: max }, "mqtt: unacknowledged publish over the broker's maximum packet size: not sent again, dropped");
+      client.removeOutgoingMessage(id);
+    }
+  }
+
+  /** The PUBLISH of `item`: its topic and properties (throws for a subject that can never be a topic). */
+  #publishOf(item: OutboxItem): { topic: string; properties: NonNullable<IPublishPacket['properties']> } {
     let topic = item.subject;
     const properties: NonNullable<IPublishPacket['properties']> = {};
     if (item.correlationId !== undefined) properties.correlationData = Buffer.from(item.correlationId, 'utf8');
@@ -245,14 +310,59 @@ export class MqttDriver extends BaseDriver {
       // Worth delivering only for the time the requester still waits (counted from now, not from the request).
       if (item.deadline !== undefined) properties.messageExpiryInterval = Math.max(1, Math.ceil((item.deadline - performance.now()) / 1000));
     }
+    return { topic, properties };
+  }
+
+  /** Why the broker would refuse this PUBLISH for its size (and disconnect us), or undefined. */
+  #oversize(bytes: number): string | undefined {
+    const max = this.#maxPacket;
+    return max !== undefined && bytes > max ? `the message is ${bytes} bytes with its topic and properties, over the broker's maximum packet size of ${max} bytes` : undefined;
+  }
+
+  /** A request or gather that can never pass the broker's limit: refused at once, not left to time out. */
+  #unsendableRequest(what: string, subject: string, data: Uint8Array, headers: Record<string, string> | undefined): TransportError | undefined {
+    if (this.#maxPacket === undefined) return undefined; // no limit said: nothing to weigh
+    const item: OutboxItem = { kind: 'request', subject, data, headers, replyTo: this.#replyTopic, correlationId: CORRELATION_ID_STAND_IN, deadline: performance.now() };
+    let why: string | undefined;
+    try {
+      const { topic, properties } = this.#publishOf(item);
+      why = this.#oversize(publishPacketBytes(topic, data.byteLength, properties));
+    } catch {
+      return undefined; // an invalid subject: refused as before, by rawSend
+    }
+    return why === undefined ? undefined : new TransportError(TransportErrorCode.UNSUPPORTED, `${what} ${subject}: ${why}`);
+  }
+
+  override request(subject: string, data: Uint8Array, options: RequestOptions = {}): Promise<InboundMessage> {
+    const err = this.#unsendableRequest('request to', subject, data, options.headers);
+    return err === undefined ? super.request(subject, data, options) : Promise.reject(err);
+  }
+
+  override gather(subject: string, data: Uint8Array, options: GatherOptions = {}): Promise<InboundMessage[]> {
+    const err = this.#unsendableRequest('gather on', subject, data, options.headers);
+    return err === undefined ? super.gather(subject, data, options) : Promise.reject(err);
+  }
+
+  protected rawSend(item: OutboxItem): void {
+    const client = this.#client;
+    if (client === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'not connected');
+    const { topic, properties } = this.#publishOf(item);
     const payload = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
+    const bytes = publishPacketBytes(topic, payload.byteLength, properties);
+    const tooLarge = this.#oversize(bytes);
+    if (tooLarge !== undefined) {
+      const err = new TransportError(TransportErrorCode.UNSUPPORTED, `${item.subject}: ${tooLarge}`);
+      // One of ours that waited in the outbox while the limit was unknown or larger: its requester hears now.
+      if (item.kind === 'request' && item.correlationId !== undefined) this.requestRefused(item.correlationId, err);
+      throw err;
+    }
     let once: OncePublish | undefined;
     if (runsOnArrival(item)) {
       // mqtt.js puts this properties object on the PUBLISH it sends (and sends again): #onPacketSend finds it.
       once = { corr: item.replyTo === this.#replyTopic ? item.correlationId : undefined, withdrawn: false };
       this.#onceByProps.set(properties, once);
     }
-    const settled = this.#window.add(payload.byteLength + topic.length + PUBLISH_OVERHEAD_BYTES);
+    const settled = this.#window.add(bytes);
     const op = new Promise<void>((resolve) => {
       client.publish(topic, payload, { qos: 1, properties }, (err) => {
         settled();

@@ -1,6 +1,6 @@
 /** Subjects ⇄ MQTT topics, and DriverOptions → mqtt.js options. */
 import { readTlsMaterial } from '../../tls-material.js';
-import type { IClientOptions } from 'mqtt';
+import type { IClientOptions, IPublishPacket } from 'mqtt';
 import type { DriverOptions } from '../../driver.js';
 
 /** `a.b.c` → `a/b/c` (subjects never contain `/`). */
@@ -21,6 +21,27 @@ export function toFilter(pattern: string): string {
     .split('.')
     .map((t) => (t === '*' ? '+' : t === '>' ? '+/#' : t))
     .join('/');
+}
+
+/**
+ * The bytes of a QoS 1 PUBLISH as mqtt-packet writes it (fixed header, topic, packet id, MQTT 5
+ * properties, payload): what a broker's CONNACK Maximum Packet Size weighs. Counts the properties
+ * the driver sets; any other would be missed.
+ */
+export function publishPacketBytes(topic: string, payloadBytes: number, properties: IPublishPacket['properties']): number {
+  let props = 0;
+  if (properties?.correlationData !== undefined) props += 3 + properties.correlationData.byteLength;
+  if (properties?.responseTopic !== undefined) props += 3 + Buffer.byteLength(properties.responseTopic);
+  if (properties?.messageExpiryInterval !== undefined) props += 5;
+  for (const [k, v] of Object.entries(properties?.userProperties ?? {})) {
+    for (const one of Array.isArray(v) ? v : [v]) props += 5 + Buffer.byteLength(k) + Buffer.byteLength(String(one));
+  }
+  const remaining = 2 + Buffer.byteLength(topic) + 2 + varintBytes(props) + props + payloadBytes;
+  return 1 + varintBytes(remaining) + remaining;
+}
+
+function varintBytes(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4;
 }
 
 /** A shared-subscription group name may not hold `/`, `+` or `#`. */
