@@ -60,7 +60,7 @@ void test('kafka: a request handed off to another lane runs on arrival', () => {
       req.forward('freeswitch.node.n2');
       return undefined;
     },
-    { enqueue: (item) => ctx.enqueue(item), topicFor: (s) => ctx.topicFor(s), served: () => Promise.resolve(true), expired: () => undefined, ran: new RecentRequests(), logger: undefined },
+    { enqueue: (item) => ctx.enqueue(item), topicFor: (s) => ctx.topicFor(s), served: () => Promise.resolve(true), expired: () => undefined, unanswerable: () => undefined, ran: new RecentRequests(), logger: undefined },
   );
   assert.equal(enqueued.length, 1);
   assert.equal(enqueued[0]!.subject, 'freeswitch.node.n2');
@@ -77,6 +77,7 @@ void test('kafka: a request read after its fsbus-expires is not run and is repor
     topicFor: (s) => ctx.topicFor(s),
     served: () => Promise.resolve(true),
     expired: (topic, lateMs) => void expired.push([topic, lateMs]),
+    unanswerable: () => assert.fail('its reply topic is fine'),
     ran: new RecentRequests(),
     logger: undefined,
   });

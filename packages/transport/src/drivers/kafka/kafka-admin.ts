@@ -25,6 +25,15 @@ export class TopicCache {
     return this.#ensured.has(topic) || this.#seen.has(topic);
   }
 
+  /**
+   * The topic was found missing (deleted while this driver ran): the next ensure() checks and
+   * creates it again, the next seen() asks the broker.
+   */
+  forget(topic: string): void {
+    this.#ensured.delete(topic);
+    this.#seen.delete(topic);
+  }
+
   /** Whether the topic exists, asking the broker only until it does: not once per request. */
   async seen(topic: string): Promise<boolean> {
     if (this.known(topic)) return true;

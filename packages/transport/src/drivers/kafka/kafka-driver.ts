@@ -27,6 +27,10 @@ import { KafkaLimits } from './kafka-limits.js';
 import { ServedTopics } from './kafka-served.js';
 import { readHeaders, toInbound, type KafkaMessage } from './kafka-wire.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
+import { LogThrottle } from '@fsbus/esl';
+
+/** The log line of requests skipped for an `fsbus-reply-to` that is no reply topic. */
+export const UNANSWERABLE_REQUEST_LOG = "kafka request whose fsbus-reply-to is not a reply topic (fsbus.inbox.<name>, [A-Za-z0-9._-], at most 249 characters): skipped, not run";
 
 /** Partitions of a competing lane's topic: how many agents can share it. @default 6 */
 export const LANE_PARTITIONS = 6;
@@ -75,6 +79,8 @@ class KafkaDriver extends DriverCore {
   #admin: Admin | undefined;
   #probe: { cancel(): void } | undefined;
   #subSeq = 0;
+  /** Requests skipped for a reply address that is no reply topic: counted each, said once per burst. */
+  readonly #unanswerableLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), UNANSWERABLE_REQUEST_LOG);
   /** The bootstrap list, for status events and logs. */
   readonly #servers = bootstrapList(this.options.urls).join(',');
 
@@ -82,7 +88,7 @@ class KafkaDriver extends DriverCore {
     super(options);
     this.#clientId = `${(options.name ?? 'fsbus').replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(4).toString('hex')}`;
     this.#base = baseOptions(options, this.#clientId);
-    this.#inbox = new KafkaInbox(this.#base, this.#clientId, (t) => this.#topics.ensure(t, 1), options.logger);
+    this.#inbox = new KafkaInbox(this.#base, this.#clientId, (t, again) => this.#ensureTopic(t, 1, again), options.logger);
     this.#sends = new KafkaSendQueue(
       {
         producer: () => this.#producer,
@@ -208,6 +214,10 @@ class KafkaDriver extends DriverCore {
       topicFor: (subject) => topicFor(subject, this.options.namespace),
       served: (t) => this.#served(t),
       expired: (t, lateMs) => this.expiredOnArrival(t, lateMs),
+      unanswerable: (t, replyTo) => {
+        this.outbox.dropped++;
+        this.#unanswerableLog.hit({ topic: t, reply_to: replyTo.slice(0, 300) });
+      },
       ran: new RecentRequests(),
       logger: this.options.logger,
     };
@@ -220,6 +230,8 @@ class KafkaDriver extends DriverCore {
       const headers = readHeaders(m);
       if (subjectMatches(pattern, headers[KafkaHeader.SUBJECT] ?? m.topic)) onMessage(m, headers);
     }, this.options.logger);
+    // A topic deleted while it is read is created again before the reader's next attempt.
+    reader.onMissingTopic = () => this.#ensureTopic(spec.topic, partitions, true);
     void this.#topics.ensure(spec.topic, partitions).then(
       () => {
         if (watchLimit) void this.#limits.watch(spec.topic);
@@ -231,6 +243,12 @@ class KafkaDriver extends DriverCore {
       },
     );
     return this.#track(pattern, reader);
+  }
+
+  /** Creates the topic unless it exists; `again`: it was found missing, so the cache's memory of it is wrong. */
+  #ensureTopic(topic: string, partitions: number, again = false): Promise<void> {
+    if (again) this.#topics.forget(topic);
+    return this.#topics.ensure(topic, partitions);
   }
 
   /** The reader is closed with the driver, or by its subscription. */

@@ -14,13 +14,14 @@ export const INBOX_PREFIX = 'fsbus.inbox.';
 export class KafkaInbox {
   readonly topic: string;
   readonly #base: BaseOptions;
-  readonly #ensureTopic: (topic: string) => Promise<void>;
+  /** Creates the topic unless it exists; `again`: it was found missing, so not as the cache remembers. */
+  readonly #ensureTopic: (topic: string, again?: boolean) => Promise<void>;
   readonly #logger: DriverLogger | undefined;
   #waiting = new Map<string, { onReply: (m: InboundMessage) => void; onClosed: () => void }>();
   #reader: KafkaReader | undefined;
   #opened: Promise<void> | undefined;
 
-  constructor(base: BaseOptions, clientId: string, ensureTopic: (topic: string) => Promise<void>, logger?: DriverLogger) {
+  constructor(base: BaseOptions, clientId: string, ensureTopic: (topic: string, again?: boolean) => Promise<void>, logger?: DriverLogger) {
     this.topic = `${INBOX_PREFIX}${clientId}`;
     this.#base = base;
     this.#ensureTopic = ensureTopic;
@@ -36,6 +37,8 @@ export class KafkaInbox {
       await this.#ensureTopic(this.topic);
       // A fresh private topic: reading from its start cannot see anyone else's replies.
       const reader = new KafkaReader(this.#base, { topic: this.topic, group: this.topic, mode: 'earliest', commitEach: false }, (m) => this.#onReply(m), this.#logger);
+      // Deleted under us (an operator's cleanup): created again, replies can come back.
+      reader.onMissingTopic = () => this.#ensureTopic(this.topic, true);
       this.#reader = reader;
       reader.start();
       await reader.ready;

@@ -11,10 +11,15 @@
  * rebalance, and what was written to it meanwhile (requests while an agent restarted, or while the
  * broker stalled) was skipped unseen. So the first position a member takes on such a partition is
  * committed ("anchored") before any record of it is handed over.
+ *
+ * A topic deleted while the reader runs fails its attempts with "unknown topic": `onMissingTopic`
+ * (the driver's: forget the topic, create it again) runs before the next attempt, so the reader
+ * reads again instead of retrying a topic that will never come back.
  */
 import type { BaseOptions, Message, MessagesStream } from '@platformatic/kafka';
 import type { DriverLogger } from '../../driver.js';
 import { closeConsumer, ensurePromiseWithResolvers, newConsumer, RECONNECT_MAX_MS, RECONNECT_MIN_MS, type KafkaConsumer } from './kafka-options.js';
+import { isUnknownTopic } from './kafka-wire.js';
 
 export interface ReaderSpec {
   topic: string;
@@ -73,6 +78,8 @@ export class KafkaReader {
   #readyResolve!: () => void;
   /** Resolves the first time the reader is positioned (or when it is closed before that). */
   readonly ready: Promise<void>;
+  /** Runs before the attempt after one that found the topic missing; a rejection is logged, the attempt made all the same. */
+  onMissingTopic: (() => Promise<void>) | undefined;
 
   constructor(base: BaseOptions, spec: ReaderSpec, onMessage: (m: KafkaMessage) => void, logger?: DriverLogger, limits: ReaderLimits = DEFAULT_LIMITS) {
     ensurePromiseWithResolvers();
@@ -257,10 +264,20 @@ export class KafkaReader {
     this.#generation++;
     this.#logger?.debug({ err, topic: this.spec.topic, group: this.spec.group }, 'kafka reader restarts');
     const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.#failures++) * (0.5 + Math.random() / 2);
-    void this.#shutdown().finally(() => {
-      if (this.#closed) return;
-      this.#retryTimer = setTimeout(() => this.#launch(), delay);
-    });
+    const missing = isUnknownTopic(err) ? this.onMissingTopic : undefined;
+    void this.#shutdown()
+      .then(() => (missing === undefined || this.#closed ? undefined : this.#recreate(missing)))
+      .finally(() => {
+        if (this.#closed) return;
+        this.#retryTimer = setTimeout(() => this.#launch(), delay);
+      });
+  }
+
+  async #recreate(missing: () => Promise<void>): Promise<void> {
+    this.#logger?.warn({ topic: this.spec.topic, group: this.spec.group }, 'kafka reader: its topic is gone (deleted?): creating it again');
+    // Positions in the old topic mean nothing in the new one.
+    this.#next.clear();
+    await missing().catch((err: unknown) => this.#logger?.warn({ err, topic: this.spec.topic }, 'kafka reader: cannot create its topic again; retrying'));
   }
 
   async #shutdown(): Promise<void> {

@@ -4,9 +4,11 @@
  * requests of at most MAX_BATCH_BYTES, or the broker's limit when it is smaller. Why the cap: the
  * broker refuses a record batch over its `message.max.bytes` (≈1 MB by default) as a whole — at
  * 20,000 events/s of ~1.7 KB one unbounded batch grew past it and thousands of events were refused
- * at once; a broker set to 64 KiB refused 100 records of 2 KB sent in one tick. A refused batch
- * (not a network failure) is dropped and counted; on a network failure everything unsent goes back to the driver
- * (its outbox) in order. The batch that was in flight goes back without its requests: the broker
+ * at once; a broker set to 64 KiB refused 100 records of 2 KB sent in one tick. A batch refused
+ * (not a network failure) is sent again record by record (requests and commands excepted: a
+ * partition may have taken them), and only what the broker refuses alone
+ * is dropped and counted; a topic deleted meanwhile is created again first. On a network failure
+ * everything unsent goes back to the driver (its outbox) in order. The batch that was in flight goes back without its requests: the broker
  * may have appended it before the answer was lost, and a command sent again would run twice.
  */
 import type { Producer } from '@platformatic/kafka';
@@ -15,7 +17,7 @@ import { Outbox, runsOnArrival, type OutboxItem } from '../../outbox.js';
 import type { TopicCache } from './kafka-admin.js';
 import { INBOX_PREFIX } from './kafka-inbox.js';
 import { BATCH_HEADER_BYTES, recordBytes } from './kafka-limits.js';
-import { isNetworkError, toRecord } from './kafka-wire.js';
+import { isNetworkError, isTopicName, isUnknownTopic, toRecord } from './kafka-wire.js';
 
 /** Bytes of records per produce request: half of Kafka's default message.max.bytes. @default 524288 */
 export const MAX_BATCH_BYTES = 512 * 1024;
@@ -87,41 +89,115 @@ export class KafkaSendQueue {
     while (this.#ctx.connected() && this.#queue.size > 0) {
       const batches = splitBatches(await this.#withoutGoneInboxes(this.#queue.drain()), Math.min(MAX_BATCH_BYTES, this.#ctx.limit?.() ?? MAX_BATCH_BYTES));
       for (let b = 0; b < batches.length; b++) {
-        const batch = batches[b]!;
-        try {
-          await this.#ctx.producer()!.send({ messages: batch.map(toRecord) });
-          this.acked += batch.length;
-        } catch (err) {
-          if (isNetworkError(err) || !this.#ctx.connected()) {
-            const again = batch.filter((item) => !runsOnArrival(item));
-            if (again.length < batch.length) {
-              this.#ctx.logger?.warn({ err, requests: batch.length - again.length }, 'kafka connection lost with requests unacknowledged: not sent again (they may have run)');
-            }
-            this.#ctx.lost([...again, ...batches.slice(b + 1).flat(), ...this.#queue.drain()]);
-            return;
-          }
-          this.refused += batch.length;
-          this.#ctx.logger?.warn({ err, records: batch.length }, 'kafka refused records, dropped');
+        const lost = await this.#sendBatch(batches[b]!);
+        if (lost === undefined) continue;
+        const again = lost.inFlight.filter((item) => !runsOnArrival(item));
+        if (again.length < lost.inFlight.length) {
+          this.#ctx.logger?.warn({ err: lost.err, requests: lost.inFlight.length - again.length }, 'kafka connection lost with requests unacknowledged: not sent again (they may have run)');
         }
+        this.#ctx.lost([...again, ...lost.unsent, ...batches.slice(b + 1).flat(), ...this.#queue.drain()]);
+        return;
       }
     }
   }
 
-  /** Replies go to an inbox only if it still exists: a gone requester's topic is not recreated. */
+  /**
+   * Produces one batch; on a network failure, says what was in flight and what was not sent yet.
+   * A refusal of the batch's own is not its good records' fault: a topic deleted meanwhile is
+   * forgotten and created again, the batch tried once more; still refused, its records go one by
+   * one, so only those the broker refuses alone (a topic that cannot be, a record too large) are
+   * dropped and counted.
+   */
+  async #sendBatch(batch: OutboxItem[]): Promise<{ err: unknown; inFlight: OutboxItem[]; unsent: OutboxItem[] } | undefined> {
+    let err = await this.#produce(batch);
+    if (err === undefined) return undefined;
+    if (this.#isLost(err)) return { err, inFlight: batch, unsent: [] };
+    if (isUnknownTopic(err)) {
+      const topics = [...new Set(batch.map((i) => i.subject))];
+      for (const topic of topics) this.#ctx.topics.forget(topic);
+      this.#ctx.logger?.warn({ err, topics }, 'kafka: a topic is gone (deleted?): creating it again');
+      // Of a batch over several topics, another topic's partition may have taken its part: its
+      // requests are not sent again (they could run twice), as below.
+      if (topics.length > 1) {
+        const requests = batch.filter(runsOnArrival);
+        if (requests.length > 0) this.#refuse(requests, err);
+        batch = batch.filter((i) => !runsOnArrival(i));
+      }
+      batch = await this.#withoutGoneInboxes(batch);
+      err = batch.length === 0 ? undefined : await this.#produce(batch);
+      if (err === undefined) return undefined;
+      if (this.#isLost(err)) return { err, inFlight: batch, unsent: [] };
+    }
+    if (batch.length === 1) {
+      this.#refuse(batch, err);
+      return undefined;
+    }
+    const refused: OutboxItem[] = [];
+    let why: unknown = err;
+    for (let i = 0; i < batch.length; i++) {
+      // A request (or command) may be in a partition that took its part of the batch: sent again it
+      // could run twice, so it is dropped with the batch as before; events and replies go again.
+      if (runsOnArrival(batch[i]!)) {
+        refused.push(batch[i]!);
+        continue;
+      }
+      const e = await this.#produce([batch[i]!]);
+      if (e === undefined) continue;
+      if (this.#isLost(e)) {
+        if (refused.length > 0) this.#refuse(refused, why);
+        return { err: e, inFlight: [batch[i]!], unsent: batch.slice(i + 1) };
+      }
+      refused.push(batch[i]!);
+      why = e;
+    }
+    if (refused.length > 0) this.#refuse(refused, why);
+    return undefined;
+  }
+
+  /** One produce request: undefined once acknowledged, else why not. */
+  async #produce(batch: OutboxItem[]): Promise<unknown> {
+    try {
+      await this.#ctx.producer()!.send({ messages: batch.map(toRecord) });
+      this.acked += batch.length;
+      return undefined;
+    } catch (err) {
+      return err ?? new Error('produce failed');
+    }
+  }
+
+  #isLost(err: unknown): boolean {
+    return isNetworkError(err) || !this.#ctx.connected();
+  }
+
+  #refuse(records: OutboxItem[], err: unknown): void {
+    this.refused += records.length;
+    this.#ctx.logger?.warn({ err, records: records.length, topics: [...new Set(records.map((i) => i.subject))] }, 'kafka refused records, dropped');
+  }
+
+  /**
+   * Replies go to an inbox only if it still exists: a gone requester's topic is not recreated. A
+   * record whose topic Kafka cannot take is dropped here, alone (counted, logged).
+   */
   async #withoutGoneInboxes(items: OutboxItem[]): Promise<OutboxItem[]> {
     const gone = new Set<string>();
-    try {
-      for (const topic of new Set(items.map((i) => i.subject))) {
+    for (const topic of new Set(items.map((i) => i.subject))) {
+      if (!isTopicName(topic)) {
+        gone.add(topic);
+        this.#ctx.logger?.warn({ topic: topic.slice(0, 300) }, 'kafka: records to a topic name Kafka cannot take, dropped');
+        continue;
+      }
+      try {
         const ok = topic.startsWith(INBOX_PREFIX) ? await this.#ctx.topics.exists(topic) : await this.#ctx.topics.ensure(topic, 1).then(() => true);
         if (!ok) gone.add(topic);
+      } catch (err) {
+        // Metadata unreachable: the produce below fails the same way and hands the records back.
+        this.#ctx.logger?.debug({ err, topic }, 'kafka topic check failed');
       }
-    } catch (err) {
-      // Metadata unreachable: the produce below fails the same way and hands the records back.
-      this.#ctx.logger?.debug({ err }, 'kafka topic check failed');
     }
     if (gone.size === 0) return items;
     const kept = items.filter((i) => !gone.has(i.subject));
     this.refused += items.length - kept.length;
+    this.#ctx.logger?.debug({ records: items.length - kept.length }, 'kafka: records to a gone reply topic (or an invalid one) dropped');
     return kept;
   }
 }

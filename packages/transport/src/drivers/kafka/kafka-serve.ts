@@ -8,12 +8,17 @@
  * broker stalled, the connection dropped) sends it again, and the broker may have appended the
  * first copy already. Both copies land in the same partition, so the member that ran the first
  * one is the one that sees the second: it remembers what it ran until each request's expiry.
+ *
+ * A request whose `fsbus-reply-to` is not a reply topic (`fsbus.inbox.<name>`, a legal topic name)
+ * is skipped, not run, counted and logged: its reply could go nowhere (a name Kafka refuses failed
+ * the produce of every record batched with it), or would create an arbitrary topic.
  */
 import type { DriverLogger, PublishOutcome, ServeHandler } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
 import { deadlineOf, laneRequest, lateBy, runLaneHandler } from '../driver-core.js';
+import { INBOX_PREFIX } from './kafka-inbox.js';
 import { KafkaHeader } from './kafka-topics.js';
-import { toInbound, type KafkaMessage } from './kafka-wire.js';
+import { isTopicName, toInbound, type KafkaMessage } from './kafka-wire.js';
 
 export interface ServeContext {
   enqueue(item: OutboxItem): PublishOutcome;
@@ -22,6 +27,8 @@ export interface ServeContext {
   served(topic: string): Promise<boolean>;
   /** Counts (and logs) a request skipped because its requester stopped waiting, `lateMs` after that. */
   expired(topic: string, lateMs: number): void;
+  /** Counts (and logs) a request skipped because its reply address is no reply topic. */
+  unanswerable(topic: string, replyTo: string): void;
   /** The requests this lane ran, for recognising one that comes again. */
   ran: RecentRequests;
   logger: DriverLogger | undefined;
@@ -59,6 +66,11 @@ export class RecentRequests {
   }
 }
 
+/** A requester's reply topic: `fsbus.inbox.<name>` (kafka-inbox.ts), and a name Kafka takes. */
+export function isReplyTopic(name: string): boolean {
+  return name.length > INBOX_PREFIX.length && name.startsWith(INBOX_PREFIX) && isTopicName(name);
+}
+
 export function serveRequest(m: KafkaMessage, headers: Record<string, string>, handler: ServeHandler, ctx: ServeContext): void {
   const expires = Number(headers[KafkaHeader.EXPIRES]);
   const late = lateBy(expires);
@@ -67,6 +79,10 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
     return;
   }
   const replyTo = headers[KafkaHeader.REPLY_TO];
+  if (replyTo !== undefined && !isReplyTopic(replyTo)) {
+    ctx.unanswerable(m.topic, replyTo);
+    return;
+  }
   const correlationId = headers[KafkaHeader.CORRELATION_ID] ?? '';
   if (replyTo !== undefined && correlationId !== '' && expires > 0 && !ctx.ran.firstTime(`${replyTo} ${correlationId}`, expires)) {
     ctx.logger?.warn({ topic: m.topic, partition: m.partition, offset: String(m.offset) }, 'kafka request came again (its producer sent it twice): skipped, it ran already');

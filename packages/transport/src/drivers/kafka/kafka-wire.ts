@@ -67,8 +67,26 @@ export function isNetworkError(err: unknown): boolean {
   return walk(err);
 }
 
+/** The broker's error codes for a topic it does not have (a fetch by topic id says the latter). */
+const UNKNOWN_TOPIC_API_IDS = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'UNKNOWN_TOPIC_ID']);
+
+/** The topic does not exist (never created, or deleted): said by the error or by one it carries. */
 export function isUnknownTopic(err: unknown): boolean {
-  return /unknown topic/i.test((err as Error).message ?? '');
+  const seen = new Set<unknown>();
+  const walk = (e: unknown): boolean => {
+    if (e === null || typeof e !== 'object' || seen.has(e)) return false;
+    seen.add(e);
+    const o = e as { message?: unknown; apiId?: unknown; errors?: unknown; cause?: unknown };
+    if ((typeof o.message === 'string' && /unknown topic/i.test(o.message)) || UNKNOWN_TOPIC_API_IDS.has(o.apiId as string)) return true;
+    if (Array.isArray(o.errors) && o.errors.some(walk)) return true;
+    return walk(o.cause);
+  };
+  return walk(err);
+}
+
+/** What Kafka takes as a topic name. */
+export function isTopicName(name: string): boolean {
+  return /^[A-Za-z0-9._-]{1,249}$/.test(name) && name !== '.' && name !== '..';
 }
 
 /** A queued item → the record produced: fsbus-key becomes the key; events are keyed by channel uuid. */
