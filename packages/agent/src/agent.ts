@@ -54,6 +54,8 @@ export class Agent {
   #lanes: Subscription[] = [];
   #startedAt = Date.now();
   #state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' = 'idle';
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
   #listeners = new Set<AgentStateListener>();
   #eslReconnects = 0;
   /** Our own stdout sink, when no logger was given. */
@@ -169,9 +171,14 @@ export class Agent {
     this.#changed();
   }
 
-  async start(): Promise<void> {
-    if (this.#state !== 'idle') throw new AgentError(AgentErrorCode.START, `agent already ${this.#state}`);
+  start(): Promise<void> {
+    if (this.#state !== 'idle') return Promise.reject(new AgentError(AgentErrorCode.START, `agent already ${this.#state}`));
     this.#state = 'starting';
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     this.#startedAt = Date.now();
     const c = this.config;
     try {
@@ -346,9 +353,19 @@ export class Agent {
     return Math.max(0, (this.#driver?.stats().dropped ?? 0) - this.metrics.forwardsDropped);
   }
 
-  /** Graceful: stop taking requests, finish the in-flight ones, flush events, close. Idempotent. */
-  async stop(): Promise<void> {
-    if (this.#state === 'stopped' || this.#state === 'stopping') return;
+  /**
+   * Graceful: stop taking requests, finish the in-flight ones, flush events, close. Idempotent:
+   * every call resolves once the agent has stopped.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    // A start under way ends first (up or failed): stopping half of it would leave the rest running.
+    if (this.#state === 'starting') await this.#starting?.catch(() => undefined);
+    if (this.#state === 'stopped') return;
     this.#state = 'stopping';
     this.#changed();
     await Promise.all(this.#lanes.map((l) => l.unsubscribe().catch(() => undefined)));
