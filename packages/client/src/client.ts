@@ -94,6 +94,7 @@ export class FsbusClient extends BusCommands {
   readonly #driver: Driver;
   readonly #owned: boolean;
   #closed = false;
+  #closing: Promise<void> | undefined;
   /** What ends with the client: pending requests, event streams, execute_app completions. */
   readonly #onClose = new Set<() => void | Promise<void>>();
 
@@ -153,11 +154,11 @@ export class FsbusClient extends BusCommands {
     const data = encodeBody(body, `${command} gather`);
     let messages;
     try {
-      messages = await whileConnected(this.core, `${command} gather`, () =>
+      messages = await whileConnected(this.core, `${command} gather`, options.signal, (signal) =>
         this.#driver.gather(this.core.subjects.broadcast, data, {
           timeoutMs,
+          signal,
           ...(options.expect === undefined ? {} : { expect: options.expect }),
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
         }),
       );
     } catch (err) {
@@ -196,10 +197,15 @@ export class FsbusClient extends BusCommands {
 
   /**
    * Ends what is pending (requests and gathers reject with CLOSED, event streams end, execute_app
-   * completions reject with CLOSED), then closes the driver if `connect()` made it. Idempotent.
+   * completions reject with CLOSED), then closes the driver if `connect()` made it. Idempotent:
+   * every call resolves once that is done.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     const pending = [...this.#onClose];
     this.#onClose.clear();

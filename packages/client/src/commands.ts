@@ -109,8 +109,7 @@ export class BusCommands {
     const data = this.#body(command, fields, options, timeoutMs);
     let reply: ReplyEnvelope;
     try {
-      const signal = options.signal === undefined ? {} : { signal: options.signal };
-      const msg = await whileConnected(core, what, () => core.driver.request(subject, data, { timeoutMs, ...signal }));
+      const msg = await whileConnected(core, what, options.signal, (signal) => core.driver.request(subject, data, { timeoutMs, signal }));
       reply = decodeReplySafe(msg.data, what);
     } catch (err) {
       // Larger than the broker takes (its max payload), or a subject it cannot carry: sending it
@@ -151,6 +150,9 @@ export class BusCommands {
   }
 
   originate(options: OriginateOptions & { async: true }, call?: CallOptions): Promise<{ uuid: string }>;
+  originate(options: OriginateOptions & { async?: false }, call?: CallOptions): Promise<OriginateResult>;
+  // A boolean known only at run time: either result (`'jobUuid' in r` tells them apart).
+  originate(options: OriginateOptions & { async: boolean }, call?: CallOptions): Promise<OriginateResult | { uuid: string }>;
   originate(options: OriginateOptions, call?: CallOptions): Promise<OriginateResult>;
   /**
    * Places a call; the uuid is chosen by the client, so it is known even for `async`.
@@ -184,6 +186,9 @@ export class BusCommands {
   }
 
   executeApp(options: ExecuteAppOptions & { waitForComplete: true }, call?: CallOptions): Promise<ExecuteAppResult<Promise<BusEvent>>>;
+  executeApp(options: ExecuteAppOptions & { waitForComplete?: false }, call?: CallOptions): Promise<ExecuteAppResult>;
+  // A boolean known only at run time: `complete` is a promise or undefined.
+  executeApp(options: ExecuteAppOptions & { waitForComplete: boolean }, call?: CallOptions): Promise<ExecuteAppResult<Promise<BusEvent> | undefined>>;
   executeApp(options: ExecuteAppOptions, call?: CallOptions): Promise<ExecuteAppResult>;
   /** Runs a dialplan application on a channel (sendmsg execute); optionally waits for its CHANNEL_EXECUTE_COMPLETE. */
   async executeApp(o: ExecuteAppOptions, call: CallOptions = {}): Promise<ExecuteAppResult<Promise<BusEvent> | undefined>> {

@@ -13,6 +13,8 @@ interface Item {
 }
 
 export type Deliver = (event: BusEvent, ack?: () => void) => void;
+/** Ends the stream with `err` (next() rejects with it once the buffer is read), at any time. */
+export type Fail = (err: Error) => void;
 
 export class EventStream implements AsyncIterableIterator<BusEvent> {
   /** Resolves once the subscription is in place at the broker (events published after it are seen). */
@@ -34,7 +36,7 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
 
   /** `onEnd` runs once when the stream ends, by close() or by failing. */
   constructor(
-    open: (deliver: Deliver) => Promise<Subscription[]>,
+    open: (deliver: Deliver, fail: Fail) => Promise<Subscription[]>,
     accept: (event: BusEvent) => boolean,
     bufferSize: number,
     signal?: AbortSignal,
@@ -43,7 +45,10 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     this.#limit = Math.max(1, Math.floor(bufferSize));
     this.#accept = accept;
     this.#onEnd = onEnd;
-    this.ready = open((e, ack) => this.#deliver(e, ack)).then(
+    this.ready = open(
+      (e, ack) => this.#deliver(e, ack),
+      (err) => this.#fail(err),
+    ).then(
       async (subs) => {
         this.#subs = subs;
         if (this.#closed) await this.#unsubscribe();
@@ -119,6 +124,8 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     this.#error = err;
     this.#closed = true;
     this.#ended();
+    // A caller that retries with one signal would otherwise pile up a listener per failed stream.
+    this.#offAbort?.();
     const fail = this.#failWaiter;
     this.#waiter = undefined;
     this.#failWaiter = undefined;

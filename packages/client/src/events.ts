@@ -8,7 +8,7 @@ import { assertPattern, TransportError, TransportErrorCode, type ConsumeDurableO
 import type { ClientCore } from './commands.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
 import { decodeEvent, subjectMatches, type BusEvent, type EventPattern } from './event.js';
-import { EventStream } from './event-stream.js';
+import { EventStream, type Fail } from './event-stream.js';
 import { countOption, eventSubjectBound, nodeOption, patternsOption, replayFromOption, signalOption, streamNameOption } from './validate.js';
 import { DEFAULT_EVENT_BUFFER, type EventsOptions } from './types.js';
 
@@ -117,9 +117,31 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
       throw toClientError(err, 'events', core.isClosed(), lost ? ClientErrorCode.DISCONNECTED : ClientErrorCode.STREAM);
     }
   };
+  let fail: Fail | undefined;
   let unregister: (() => void) | undefined;
-  const stream = new EventStream(open, accept, bufferSize, options.signal, () => unregister?.());
-  // bus.close() ends the stream (a pending next() ends the iteration); a stream that ended first unregisters.
-  if (!stream.closed) unregister = core.onClose(() => stream.close());
+  let offDriver: (() => void) | undefined;
+  const stream = new EventStream(
+    (deliver, failWith) => {
+      fail = failWith;
+      return open(deliver);
+    },
+    accept,
+    bufferSize,
+    options.signal,
+    () => {
+      unregister?.();
+      offDriver?.();
+    },
+  );
+  if (!stream.closed) {
+    // bus.close() ends the stream (a pending next() ends the iteration); a stream that ended first unregisters.
+    unregister = core.onClose(() => stream.close());
+    // A driver closed for good under an open client (closed by its owner, or it gave up
+    // reconnecting) delivers nothing any more: the stream fails as requests do, not waits forever.
+    offDriver = driver.on((e) => {
+      if (e.type !== 'status' || e.status !== 'closed' || core.isClosed()) return;
+      fail?.(new ClientError(ClientErrorCode.DISCONNECTED, 'events: the broker connection was lost (closed)'));
+    });
+  }
   return stream;
 }

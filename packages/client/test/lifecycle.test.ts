@@ -55,6 +55,16 @@ void describe('@fsbus/client lifecycle and argument checks', () => {
     await gather;
   });
 
+  void it('a second close() while the first is under way resolves only once the client is closed', async () => {
+    const bus = await connect({ servers: nats.url, prefix: 'silent' });
+    let firstDone = false;
+    const first = bus.close().then(() => (firstDone = true));
+    await bus.close();
+    assert.equal(firstDone, true);
+    assert.equal(bus.driver.status, 'closed');
+    await first;
+  });
+
   void it('close() of a client over a driver it does not own: the request ends CLOSED, the driver stays', async () => {
     const driver = await createDriver('nats', { urls: [nats.url], name: 'mine' });
     await driver.connect();

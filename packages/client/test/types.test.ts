@@ -38,12 +38,23 @@ test('public API types', () => {
   const full = () => bus.originate({ endpoint: 'user/1000', extension: '7001' });
   expectTypeOf(full).returns.resolves.toEqualTypeOf<OriginateResult>();
 
+  // A flag known only at run time: either result, not the one of `false`.
+  const flag = Math.random() < 0.5;
+  const either = () => bus.originate({ endpoint: 'user/1000', extension: '7001', async: flag });
+  expectTypeOf(either).returns.resolves.toEqualTypeOf<OriginateResult | { uuid: string }>();
+  const awaited = () => bus.originate({ endpoint: 'user/1000', extension: '7001', async: false });
+  expectTypeOf(awaited).returns.resolves.toEqualTypeOf<OriginateResult>();
+
   // executeApp: `complete` is a promise of the event only when asked for.
   const waited = () => bus.executeApp({ uuid: 'u', app: 'playback', waitForComplete: true });
   expectTypeOf(waited).returns.resolves.toEqualTypeOf<ExecuteAppResult<Promise<BusEvent>>>();
   const plain = () => bus.executeApp({ uuid: 'u', app: 'playback' });
   expectTypeOf(plain).returns.resolves.toEqualTypeOf<ExecuteAppResult>();
   expectTypeOf<ExecuteAppResult['complete']>().toBeUndefined();
+  const maybe = () => bus.executeApp({ uuid: 'u', app: 'playback', waitForComplete: flag });
+  expectTypeOf(maybe).returns.resolves.toEqualTypeOf<ExecuteAppResult<Promise<BusEvent> | undefined>>();
+  const notWaited = () => bus.executeApp({ uuid: 'u', app: 'playback', waitForComplete: false });
+  expectTypeOf(notWaited).returns.resolves.toEqualTypeOf<ExecuteAppResult>();
 
   // Event patterns are typed from FreeSWITCH's event list.
   expectTypeOf<'channel.answer'>().toMatchTypeOf<EventPattern>();
