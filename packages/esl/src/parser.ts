@@ -249,20 +249,39 @@ export function parseHeaderBlock(block: Buffer, end: number, decode: boolean): M
 }
 
 const SPACE = 0x20;
-const TAB = 0x09;
-const EQUALS = 0x3d;
 
 /**
- * The lines of `text[0, end)`, as parseHeaderBlock. FreeSWITCH writes some values raw
- * (`Reply-Text: <getvar's value>`), so a multi-line value (an SDP) goes on over lines of its own:
- * a line with no colon, or whose colon follows a space, tab or `=` (`a=rtpmap:0 PCMU/8000`), is
- * the previous value's next line. Before any header, such a line is dropped, never fatal: the
- * empty line still ends the block.
+ * The lines of `text[0, end)`, as parseHeaderBlock: `Name: value` each, read in one pass on the
+ * path of every frame; the first line that is not one hands over to withRawLines.
  */
 function parseHeaderLines(text: string, end: number, decode: boolean): Map<string, string> {
   const headers = new Map<string, string>();
   let last: string | undefined;
   let pos = 0;
+  while (pos < end) {
+    let eol = text.indexOf('\n', pos);
+    if (eol < 0 || eol > end) eol = end;
+    if (eol > pos) {
+      const colon = text.indexOf(':', pos);
+      if (colon < 0 || !isHeaderLine(text, pos, colon, eol)) return withRawLines(text, end, decode, headers, last, pos);
+      let v = colon + 1;
+      while (v < eol && text.charCodeAt(v) === SPACE) v++;
+      const raw = text.slice(v, eol);
+      last = text.slice(pos, colon);
+      headers.set(last, decode ? fsUrlDecode(raw) : raw);
+    }
+    pos = eol + 1;
+  }
+  return headers;
+}
+
+/**
+ * The rest of a header block from `pos`, a line that is not `Name: value`. FreeSWITCH writes some
+ * values raw (`Reply-Text: <getvar's value>`), so a multi-line value (an SDP) goes on over lines of
+ * its own: a line that is not `Name: value` (isHeaderLine) is the previous value's next line.
+ * Before any header, such a line is dropped, never fatal: the empty line still ends the block.
+ */
+function withRawLines(text: string, end: number, decode: boolean, headers: Map<string, string>, last: string | undefined, pos: number): Map<string, string> {
   // The next colon at or after `pos` (text.length: none left), kept across lines: lines without
   // one are not searched again, so a long multi-line value costs linear time.
   let colon = -1;
@@ -274,7 +293,7 @@ function parseHeaderLines(text: string, end: number, decode: boolean): Map<strin
         colon = text.indexOf(':', pos);
         if (colon < 0) colon = text.length;
       }
-      if (colon >= 0 && colon < eol && isHeaderName(text, pos, colon)) {
+      if (isHeaderLine(text, pos, colon, eol)) {
         let v = colon + 1;
         while (v < eol && text.charCodeAt(v) === SPACE) v++;
         const raw = text.slice(v, eol);
@@ -290,14 +309,15 @@ function parseHeaderLines(text: string, end: number, decode: boolean): Map<strin
   return headers;
 }
 
-/** `text[start, colon)` names a header: not empty, no space, tab or `=` (which SDP and prose lines have). */
-function isHeaderName(text: string, start: number, colon: number): boolean {
-  if (colon === start) return false;
-  for (let i = start; i < colon; i++) {
-    const c = text.charCodeAt(i);
-    if (c === SPACE || c === TAB || c === EQUALS) return false;
-  }
-  return true;
+/**
+ * `text[start, eol)` is `Name: value`, as FreeSWITCH writes every header line: a colon on the line,
+ * after a name, followed by a space or the line's end. A raw value's lines mostly are not (`o=- 1 2
+ * IN IP4 …` has no colon, `a=rtpmap:0 PCMU/8000` none followed by a space); one that is (`i=Info:
+ * x`) is taken for a header, which FreeSWITCH's framing cannot tell apart. One check per line, on
+ * the path of every frame.
+ */
+function isHeaderLine(text: string, start: number, colon: number, eol: number): boolean {
+  return colon > start && colon < eol && (colon + 1 === eol || text.charCodeAt(colon + 1) === SPACE);
 }
 
 /**
