@@ -289,7 +289,8 @@ void describe('fsbus bus commands (child processes)', () => {
     } finally {
       silent.close();
     }
-    for (const args of [['api'], ['originate', 'user/1000'], ['events', '--count', 'x'], ['dialplan', 'frobnicate'], ['api', 'status', '--timeout', 'soon'], ['status', '--bogus']]) {
+    // `--from 'May 5'` would be 5 May 2001 to `new Date`: the whole stream replayed.
+    for (const args of [['api'], ['originate', 'user/1000'], ['events', '--count', 'x'], ['events', '--from', 'May 5'], ['dialplan', 'frobnicate'], ['api', 'status', '--timeout', 'soon'], ['status', '--bogus']]) {
       const r = await runCli(args, env);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
     }

@@ -54,7 +54,7 @@ void describe('fsbus sim', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--port must be a port number/);
     // A value the simulator refuses: one line and exit 2, not a SimConfigError with its stack.
-    for (const args of [['--acl', 'bogus'], ['--acl', '10.0.0.0/99'], ['--outbound', 'nohostport']]) {
+    for (const args of [['--acl', 'bogus'], ['--acl', '10.0.0.0/99'], ['--outbound', 'nohostport'], ['--password', ''], ['--node-name', ' '], ['--xml-curl-url', 'notaurl']]) {
       const refused = await run(['sim', '--port', '0', ...args]);
       assert.equal(refused.code, 2, refused.err);
       assert.match(refused.err, /^fsbus sim: .*; see fsbus sim --help\n$/);

@@ -30,10 +30,14 @@ examples:
 
 ${GLOBAL_HELP}`;
 
+/** `2026-01-01`, `2026-01-01T10:00`, `2026-01-01T10:00:00.5Z`, `2026-01-01 10:00:00+02:00`. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
 function replayFrom(text: string): ReplayFrom {
   if (text === 'all' || text === 'new') return text;
   if (/^\d+$/.test(text)) return { sequence: Number(text) };
-  const t = new Date(text);
+  // ISO 8601 only: `new Date('May 5')` is 5 May 2001, which would replay the whole stream.
+  const t = ISO_TIME.test(text) ? new Date(text) : new Date(Number.NaN);
   if (Number.isNaN(t.getTime())) throw new UsageError(`--from must be all, new, a sequence or an ISO time, got ${JSON.stringify(text)}`);
   return { time: t };
 }

@@ -31,7 +31,13 @@ function port(text: string, what: string): number {
 }
 
 function optionsFrom(values: Record<string, string | boolean | undefined>): SimulatorOptions {
-  const get = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
+  const get = (k: string): string | undefined => {
+    const v = values[k];
+    if (typeof v !== 'string') return undefined;
+    // An empty value is a mistake (an unset shell variable), not "no password" or "no name".
+    if (v.trim() === '') throw new Error(`--${k} must not be empty`);
+    return v;
+  };
   const opts: SimulatorOptions = {};
   const p = get('port');
   if (p !== undefined) opts.port = port(p, '--port');
@@ -42,6 +48,7 @@ function optionsFrom(values: Record<string, string | boolean | undefined>): Simu
   const password = get('password');
   if (password !== undefined) opts.password = password;
   const url = get('xml-curl-url');
+  if (url !== undefined && !/^https?:\/\/[^\s/]+/i.test(url)) throw new Error(`--xml-curl-url must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
   if (url !== undefined) opts.xmlCurlUrl = url;
   const node = get('node-name');
   if (node !== undefined) opts.nodeName = node;

@@ -306,7 +306,8 @@ export class MqttDriver extends BaseDriver {
       if (!/^[^\s.*>/+#]+(\.[^\s.*>/+#]+)*$/.test(item.subject)) throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${item.subject}'`);
       topic = toTopic(item.subject);
       if (item.replyTo !== undefined) properties.responseTopic = item.replyTo;
-      if (item.headers !== undefined) properties.userProperties = { ...item.headers };
+      // None when empty: mqtt-packet writes no packet at all for an empty user-property map.
+      if (item.headers !== undefined && hasKeys(item.headers)) properties.userProperties = { ...item.headers };
       // Worth delivering only for the time the requester still waits (counted from now, not from the request).
       if (item.deadline !== undefined) properties.messageExpiryInterval = Math.max(1, Math.ceil((item.deadline - performance.now()) / 1000));
     }
@@ -471,4 +472,9 @@ function flatten(props: Record<string, string | string[]>): Record<string, strin
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(props)) out[k] = Array.isArray(v) ? v.join(',') : v;
   return out;
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
