@@ -213,8 +213,17 @@ function expansionVerbs(text: string, depth: number): string[] {
  * lists; a verb that stays unclear is `?`, which no list admits.
  */
 export function invokedVerbs(command: string, args?: string): string[] {
+  jsonReadsLeft = MAX_JSON_READS;
   return [...verbsOf(`${command} ${args ?? ''}`.trim(), 0)];
 }
+
+/**
+ * `json` arguments read in one invokedVerbs call: each of the three readings of a level reads its
+ * JSON again, so nesting would cost 3^depth parses of up to the whole payload (250 ms for 13 KB
+ * nested 8 deep); past the budget a `json` is UNCLEAR. Reset per call (the reading is synchronous).
+ */
+const MAX_JSON_READS = 24;
+let jsonReadsLeft = MAX_JSON_READS;
 
 function verbsOf(text: string, depth: number): Set<string> {
   return new Set([...chainVerbs(text, depth), ...expansionVerbs(text, depth)]);
@@ -238,7 +247,7 @@ const INERT_JSON_COMMANDS = new Set(['status', 'mediastats', 'channeldata']);
  * might read otherwise) is UNCLEAR.
  */
 function jsonVerbs(text: string, depth: number): string[] {
-  const json = depth > MAX_WRAP_DEPTH ? undefined : readCJson(text);
+  const json = depth > MAX_WRAP_DEPTH || --jsonReadsLeft < 0 ? undefined : readCJson(text);
   if (!(json instanceof Map)) return [UNCLEAR];
   const command = json.get('command');
   if (typeof command !== 'string') return [UNCLEAR];
