@@ -70,7 +70,10 @@ export async function startWeb(options: StartWebOptions = {}): Promise<WebServer
   const server = createHttpServer({ assets, auth, dashboard, hosts, sse });
   let closed = false;
 
-  // The bus may be down when the dashboard starts: the page shows "connecting" and this keeps trying.
+  // The bus may be down when the dashboard starts: the page shows "connecting" and this keeps trying,
+  // saying why on stderr each time the reason changes (a refused password looks like "connecting").
+  const warn = options.warn ?? ((m: string) => process.emitWarning(m, 'FsbusDashboardWarning'));
+  let lastReason: string | undefined;
   let wake: (() => void) | undefined;
   const busReady = (async () => {
     for (let attempt = 0; !closed; attempt++) {
@@ -81,6 +84,9 @@ export async function startWeb(options: StartWebOptions = {}): Promise<WebServer
         return;
       } catch (err) {
         if (busLink !== undefined || closed) throw err;
+        const reason = err instanceof Error ? err.message : String(err);
+        if (reason !== lastReason) warn(`dashboard: cannot connect to the bus, retrying: ${reason}`);
+        lastReason = reason;
         // The dashboard follows the next link (state `connecting`) before the failed one closes,
         // so neither the page nor /healthz hears of that close.
         const failed = bus;

@@ -344,3 +344,27 @@ test('a control waits commandTimeoutMs for its reply (10 s by default), originat
     }
   }
 });
+
+test('a bus the dashboard cannot connect to is said on its warning line (a refused password looked like "connecting" for ever)', async () => {
+  const nats = await startNatsServer({ token: 'right' });
+  const warnings: string[] = [];
+  let heard!: () => void;
+  const said = new Promise<void>((resolve) => (heard = resolve));
+  const web = await startWeb({
+    port: 0,
+    bus: { servers: [nats.url], auth: { token: 'wrong' } },
+    warn: (m) => {
+      warnings.push(m);
+      if (m.startsWith('dashboard: cannot connect to the bus')) heard();
+    },
+  });
+  try {
+    // Bounded only to fail by name instead of hanging.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([said, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`nothing said: ${JSON.stringify(warnings)}`)), 30_000)))]).finally(() => clearTimeout(timer));
+    assert.match(warnings.find((m) => m.startsWith('dashboard: cannot connect'))!, /retrying: .*authoriz/i);
+  } finally {
+    await web.close();
+    await nats.stop();
+  }
+});
