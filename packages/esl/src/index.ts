@@ -67,6 +67,7 @@ export { EslSession } from './session.js';
 export type { EslSessionEvents, EslSessionOptions, PlayAndGetDigitsOptions } from './session.js';
 export type { CommandOptions, BgapiOptions, BgapiResult, ExecuteOptions, EventSubscription } from './command-options.js';
 export type { SendMsg } from './command-text.js';
+export { executeMsg } from './command-text.js';
 export type { ReplyFrame, RequestOptions } from './connection.js';
 export type { EslHubEvents, EslStats, ChannelListener } from './event-hub.js';
 export { EventIterator } from './event-iterator.js';

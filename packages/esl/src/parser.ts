@@ -251,37 +251,15 @@ export function parseHeaderBlock(block: Buffer, end: number, decode: boolean): M
 const SPACE = 0x20;
 
 /**
- * The lines of `text[0, end)`, as parseHeaderBlock: `Name: value` each, read in one pass on the
- * path of every frame; the first line that is not one hands over to withRawLines.
+ * The lines of `text[0, end)`, as parseHeaderBlock: `Name: value` each. FreeSWITCH writes some
+ * values raw (`Reply-Text: <getvar's value>`), so a multi-line value (an SDP) goes on over lines of
+ * its own: a line that is not `Name: value` (isHeaderLine) is the previous value's next line.
+ * Before any header, such a line is dropped, never fatal: the empty line still ends the block.
  */
 function parseHeaderLines(text: string, end: number, decode: boolean): Map<string, string> {
   const headers = new Map<string, string>();
   let last: string | undefined;
   let pos = 0;
-  while (pos < end) {
-    let eol = text.indexOf('\n', pos);
-    if (eol < 0 || eol > end) eol = end;
-    if (eol > pos) {
-      const colon = text.indexOf(':', pos);
-      if (colon < 0 || !isHeaderLine(text, pos, colon, eol)) return withRawLines(text, end, decode, headers, last, pos);
-      let v = colon + 1;
-      while (v < eol && text.charCodeAt(v) === SPACE) v++;
-      const raw = text.slice(v, eol);
-      last = text.slice(pos, colon);
-      headers.set(last, decode ? fsUrlDecode(raw) : raw);
-    }
-    pos = eol + 1;
-  }
-  return headers;
-}
-
-/**
- * The rest of a header block from `pos`, a line that is not `Name: value`. FreeSWITCH writes some
- * values raw (`Reply-Text: <getvar's value>`), so a multi-line value (an SDP) goes on over lines of
- * its own: a line that is not `Name: value` (isHeaderLine) is the previous value's next line.
- * Before any header, such a line is dropped, never fatal: the empty line still ends the block.
- */
-function withRawLines(text: string, end: number, decode: boolean, headers: Map<string, string>, last: string | undefined, pos: number): Map<string, string> {
   // The next colon at or after `pos` (text.length: none left), kept across lines: lines without
   // one are not searched again, so a long multi-line value costs linear time.
   let colon = -1;

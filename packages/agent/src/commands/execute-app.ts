@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BusError, BusErrorCode, encodeEventPayload, encodeReply, encodeUtf8, errorReply, type BusRequest } from '@fsbus/contract';
-import { EslCommandError, type CommandOptions, type EslEvent, type SendMsg } from '@fsbus/esl';
+import { EslCommandError, executeMsg, type CommandOptions, type EslEvent, type SendMsg } from '@fsbus/esl';
 import type { ExecuteCompletions, WatchEnd } from './execute-completions.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 
@@ -53,11 +53,6 @@ export function setvarValue(value: string): string {
     .replace(/[ \t]+$/, (blanks) => blanks.replace(/ /g, '\\s').replace(/\t/g, '\\t'));
 }
 
-/**
- * Args in the sendmsg body (text/plain) rather than the `execute-app-arg` header: a line break
- * would end the header, and mod_event_socket drops a header value's leading spaces.
- */
-const ARGS_IN_BODY = /^ |[\r\n]/;
 
 type Parsed = { uuid: string; app: string; args: string | undefined; vars: Array<[string, string]>; eventLock: boolean };
 
@@ -102,11 +97,8 @@ export function createExecuteAppCommand(deps: ExecuteAppDeps): CommandHandler {
         if (isFsError(out)) return /no such channel/i.test(out) ? notFound(p.uuid) : { ok: false, code: BusErrorCode.COMMAND_FAILED, message: `execute_app: setting ${k} failed`, data: out };
       }
       const applicationUuid = randomUUID();
-      const headers: Record<string, string> = { 'execute-app-name': p.app, 'event-uuid': applicationUuid };
-      const args = p.args ?? '';
-      const inBody = ARGS_IN_BODY.test(args);
-      if (args !== '' && !inBody) headers['execute-app-arg'] = args;
-      const msg: SendMsg = { callCommand: 'execute', headers, ...(inBody ? { body: args } : {}), ...(p.eventLock ? { eventLock: true } : {}) };
+      // The args go in the sendmsg body where a header would not carry them as they are (executeMsg).
+      const msg = executeMsg(p.app, p.args, applicationUuid, p.eventLock ? { eventLock: true } : {});
       const forwardTo = request.forward_to;
       // Watch before sending: the completion comes on another connection and may win the race.
       const unwatch =
