@@ -8,6 +8,8 @@ const bus = await connect({ servers: process.env['FSBUS_BROKER_URL'] ?? 'nats://
 const started = new Map<string, number>();
 const events = bus.events(['channel.create', 'channel.answer', 'channel.hangup.complete']);
 process.once('SIGINT', () => void events.close());
+await events.ready;
+console.error('call-monitor: watching calls (Ctrl-C to stop)');
 
 for await (const e of events) {
   const id = e.uuid ?? '?';

@@ -9,6 +9,8 @@ import { connect } from '@fsbus/client';
 const bus = await connect({ servers: process.env['FSBUS_BROKER_URL'] ?? 'nats://127.0.0.1:4222' });
 const hangups = bus.events('channel.hangup.complete', { durable: 'cdr-sink' });
 process.once('SIGINT', () => void hangups.close());
+await hangups.ready;
+console.error('cdr-sink: writing one line per finished call (Ctrl-C to stop)');
 
 for await (const e of hangups) {
   const cdr = {

@@ -9,6 +9,8 @@ import { connect, ReplyError, type BusCommands } from '@fsbus/client';
 const bus = await connect({ servers: process.env['FSBUS_BROKER_URL'] ?? 'nats://127.0.0.1:4222' });
 const parked = bus.events('channel.park');
 process.once('SIGINT', () => void parked.close());
+await parked.ready;
+console.error('ivr: answering parked calls (Ctrl-C to stop)');
 
 async function serve(node: BusCommands, uuid: string): Promise<void> {
   await node.executeApp({ uuid, app: 'answer' });

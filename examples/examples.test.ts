@@ -1,0 +1,180 @@
+/**
+ * The SDK examples docs/client.md points to, run as a user would run them — each its own
+ * process (`node --conditions=source --import tsx examples/<name>.ts`, FSBUS_BROKER_URL set)
+ * against a real nats-server with JetStream, a simulated FreeSWITCH node and an agent with its
+ * event stream on (as `fsbus demo` runs them). The long-running ones say on stderr when their
+ * subscription is live; calls are placed only after that line, so none is missed.
+ */
+import { after, before, describe, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { Agent, loadConfig } from '@fsbus/agent';
+import { connect, type FsbusClient } from '@fsbus/client';
+import { Simulator } from '@fsbus/sim';
+import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const NODE_ID = 'examples-1';
+/** Bounds each wait on an example's output, so a broken example fails the test instead of hanging it. */
+const WAIT_MS = 30_000;
+
+/** One example running as its own process; its stdout and stderr read line by line. */
+class Example {
+  readonly lines: string[] = [];
+  private readonly waiters: Array<{ match: RegExp; resolve: (line: string) => void }> = [];
+  private readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+
+  constructor(name: string, brokerUrl: string, args: readonly string[] = []) {
+    this.child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(here, `${name}.ts`), ...args], {
+      cwd: root,
+      env: { ...process.env, FSBUS_BROKER_URL: brokerUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.exited = once(this.child, 'exit').then(([code]) => code as number | null);
+    for (const stream of [this.child.stdout!, this.child.stderr!]) createInterface({ input: stream }).on('line', (line) => this.take(line));
+  }
+
+  private take(line: string): void {
+    this.lines.push(line);
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (!w.match.test(line)) continue;
+      this.waiters.splice(i, 1);
+      w.resolve(line);
+    }
+  }
+
+  /** The first line (already printed or to come) that matches; rejects if the process exits first or after WAIT_MS. */
+  line(match: RegExp): Promise<string> {
+    const seen = this.lines.find((l) => match.test(l));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`no line matching ${String(match)} in ${WAIT_MS} ms; output:\n${this.lines.join('\n')}`)), WAIT_MS);
+      void this.exited.then((code) => rej(new Error(`exited (${String(code)}) before a line matching ${String(match)}; output:\n${this.lines.join('\n')}`)));
+      this.waiters.push({
+        match,
+        resolve: (line) => {
+          clearTimeout(timer);
+          res(line);
+        },
+      });
+    });
+  }
+
+  /** Ctrl-C, as its header says to stop it; resolves with its exit code. */
+  async interrupt(): Promise<number | null> {
+    this.child.kill('SIGINT');
+    return this.exited;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+void describe('examples/*.ts run against an agent, as docs/client.md tells users to run them', () => {
+  let nats: NatsServerHandle;
+  let sim: Simulator;
+  let agent: Agent;
+  let bus: FsbusClient;
+  const running: Example[] = [];
+  const start = (name: string, args: readonly string[] = []): Example => {
+    const example = new Example(name, nats.url, args);
+    running.push(example);
+    return example;
+  };
+
+  before(async () => {
+    nats = await startNatsServer({ jetstream: true });
+    sim = new Simulator({ port: 0, nodeName: NODE_ID, heartbeatIntervalMs: 0 });
+    const { port } = await sim.start();
+    agent = new Agent(
+      loadConfig({
+        values: {
+          node_id: NODE_ID,
+          broker: { urls: [nats.url] },
+          esl: { host: '127.0.0.1', port },
+          metrics: { enabled: false },
+          log_level: 'warn',
+          events: { stream: { enabled: true, max_age_ms: 600_000 } },
+        },
+        env: {},
+      }),
+      { logger: pino({ level: 'silent' }) },
+    );
+    await agent.start();
+    bus = await connect({ servers: nats.url });
+    // The first status answered is the agent ready on both sides (broker and FreeSWITCH).
+    await bus.node(NODE_ID).api('status', undefined, { timeoutMs: WAIT_MS });
+  });
+
+  after(async () => {
+    for (const example of running) example.kill();
+    await bus?.close();
+    await agent?.stop();
+    await sim?.stop();
+    await nats?.stop();
+  });
+
+  void test('ten-lines: status, a call, its CHANNEL_PARK, hangup; exits 0', async () => {
+    const example = start('ten-lines');
+    assert.equal(await example.exited, 0, example.lines.join('\n'));
+    assert.ok(example.lines.some((l) => l.includes('UP ')), `status printed:\n${example.lines.join('\n')}`);
+  });
+
+  void test('click-to-call: places the call and says on which node; exits 0', async () => {
+    const example = start('click-to-call', ['user/1000', '9196']);
+    const line = await example.line(/^call /);
+    assert.match(line, new RegExp(`^call [0-9a-f-]{36} placed on ${NODE_ID}: \\+OK [0-9a-f-]{36}$`));
+    assert.equal(await example.exited, 0, example.lines.join('\n'));
+  });
+
+  void test('call-monitor: a line as a call rings and as it ends, with its cause; stops on Ctrl-C', async () => {
+    const example = start('call-monitor');
+    await example.line(/watching calls/);
+    const call = await bus.originate({ endpoint: 'user/1000', extension: '&park()' });
+    await example.line(new RegExp(`^${NODE_ID} ${call.uuid} ringing `));
+    await bus.node(NODE_ID).hangup(call.uuid, 'NORMAL_CLEARING');
+    assert.match(await example.line(new RegExp(`${call.uuid} ended`)), new RegExp(`^${NODE_ID} ${call.uuid} ended +NORMAL_CLEARING after \\d+\\.\\d s$`));
+    assert.equal(await example.interrupt(), 0);
+  });
+
+  void test('cdr-sink: one JSON line per finished call, from the durable consumer; stops on Ctrl-C', async () => {
+    const example = start('cdr-sink');
+    await example.line(/writing one line per finished call/);
+    const call = await bus.originate({ endpoint: 'user/1000', extension: '&park()' });
+    await bus.node(NODE_ID).hangup(call.uuid, 'NORMAL_CLEARING');
+    const cdr = JSON.parse(await example.line(new RegExp(`"uuid":"${call.uuid}"`))) as Record<string, unknown>;
+    assert.equal(cdr['node'], NODE_ID);
+    assert.equal(cdr['cause'], 'NORMAL_CLEARING');
+    assert.equal(typeof cdr['billsec'], 'number');
+    assert.equal(await example.interrupt(), 0);
+  });
+
+  void test('ivr: answers a parked call, reads the PIN the caller keys in, plays the verdict and hangs up', async () => {
+    const example = start('ivr');
+    await example.line(/answering parked calls/);
+    const seen = bus.events(['channel.execute.complete', 'channel.hangup.complete']);
+    await seen.ready;
+    const call = await bus.originate({ endpoint: 'user/1000', extension: '&park()' });
+    // The caller's keypad: the digits wait on the channel until play_and_get_digits reads them.
+    assert.equal(sim.core.control.sendDigits(call.uuid, '1234#'), true);
+    assert.equal(await example.line(new RegExp(`^${call.uuid}: PIN`)), `${call.uuid}: PIN 1234`);
+    const played: string[] = [];
+    for await (const e of seen) {
+      if (e.uuid !== call.uuid) continue;
+      if (e.name === 'CHANNEL_HANGUP_COMPLETE') break;
+      if (e.application === 'playback') played.push(e.applicationData ?? '');
+    }
+    assert.deepEqual(played, ['ivr/ivr-welcome.wav']);
+    assert.equal(await example.interrupt(), 0);
+    assert.ok(!example.lines.some((l) => l.startsWith(`${call.uuid}: FSBUS_`)), example.lines.join('\n'));
+  });
+});
