@@ -73,7 +73,7 @@ function connect(): void {
     if (u.events !== undefined) appendEvents(u.events);
     schedule({
       header: true,
-      nodes: u.nodes !== undefined || counted,
+      nodes: u.nodes !== undefined || u.nodes_removed !== undefined || counted,
       channels: u.upserts !== undefined || u.removes !== undefined || u.table !== undefined,
       charts: u.rates !== undefined,
     });

@@ -39,6 +39,7 @@ export class Store {
       this.bus = u.bus.state;
       this.busReconnects = u.bus.reconnects;
     }
+    for (const id of u.nodes_removed ?? []) this.nodes.delete(id);
     for (const n of u.nodes ?? []) this.nodes.set(n.node_id, n);
     for (const c of u.upserts ?? []) this.channels.set(c.uuid, c);
     for (const r of u.removes ?? []) this.channels.delete(r);

@@ -152,6 +152,17 @@ export class ChannelTable {
     return change;
   }
 
+  /**
+   * Drops every channel of a node the dashboard forgot. They are not remembered as ended: if the
+   * node comes back with some of them still up, its channel read or their events bring them back.
+   */
+  forgetNode(nodeId: string): TableChange {
+    const removes: string[] = [];
+    for (const row of this.#rows.values()) if (row.node_id === nodeId) removes.push(row.uuid);
+    for (const uuid of removes) this.#rows.delete(uuid);
+    return { upserts: [], removes };
+  }
+
   /** Whether `row` started after the row a full table would drop for it. */
   #newerThanOldest(row: ChannelView): boolean {
     const oldest = this.#rows.values().next().value;

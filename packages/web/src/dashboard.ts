@@ -8,10 +8,19 @@ import type { DashboardBus } from './bus-port.js';
 import { ChannelTable, DEFAULT_MAX_CHANNELS, type TableChange } from './channel-table.js';
 import { DEFAULT_EVENT_HISTORY_BYTES, EventLog } from './event-log.js';
 import { ChannelSync } from './channel-sync.js';
-import { eslCameBack, parkOf, publicNode, type NodeState } from './node-state.js';
+import {
+  DEFAULT_MAX_NODES,
+  DEFAULT_OFFLINE_NODE_RETENTION_MS,
+  eslCameBack,
+  longestUnseen,
+  parkOf,
+  publicNode,
+  retentionOver,
+  type NodeState,
+} from './node-state.js';
 import { parkFrom } from './park.js';
 import { RateSeries } from './rate-series.js';
-import type { BusState, ChannelView, EventDetail, NodeView, RatePoint, Snapshot, Update } from './protocol.js';
+import type { BusState, ChannelView, EventDetail, RatePoint, Snapshot, Update } from './protocol.js';
 
 export interface DashboardOptions {
   /** How often nodes are asked for agent.status. @default 2000 */
@@ -32,8 +41,14 @@ export interface DashboardOptions {
   syncRetryMs?: number;
   /** Live channels kept (all nodes); past it the oldest is dropped from the table and the pages. @default 5000 */
   maxChannels?: number;
+  /** How long a node that stopped answering stays on the page offline before it is removed. @default 600000 (10 min) */
+  offlineNodeRetentionMs?: number;
+  /** Nodes kept; past it the longest-unseen one makes room for a new one, or the new one is left out. @default 1000 */
+  maxNodes?: number;
   /** Where the dashboard's warnings go (once per burst). @default process.emitWarning (stderr) */
   warn?: (message: string) => void;
+  /** The clock of the node cards (last_seen, offline time, retention), in ms; tests inject one. @default Date.now */
+  clock?: () => number;
 }
 
 /** A node missing from this many polls in a row is shown offline. */
@@ -51,6 +66,8 @@ export class Dashboard {
   readonly #events: EventLog;
   readonly #rates = new RateSeries(Date.now());
   readonly #nodes = new Map<string, NodeState>();
+  /** A full node map warns once until it has room again. */
+  #nodeCapWarned = false;
   readonly #listeners = new Set<(u: Update) => void>();
   #pending: Update = {};
   #timers: NodeJS.Timeout[] = [];
@@ -72,7 +89,10 @@ export class Dashboard {
       commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
       syncRetryMs: options.syncRetryMs ?? 5000,
       maxChannels: options.maxChannels ?? DEFAULT_MAX_CHANNELS,
+      offlineNodeRetentionMs: options.offlineNodeRetentionMs ?? DEFAULT_OFFLINE_NODE_RETENTION_MS,
+      maxNodes: Math.max(1, options.maxNodes ?? DEFAULT_MAX_NODES),
       warn: options.warn ?? ((m) => process.emitWarning(m, 'FsbusDashboardWarning')),
+      clock: options.clock ?? Date.now,
     };
     this.#events = new EventLog(this.#o.eventHistory, this.#o.eventHistoryBytes);
     this.#channels = new ChannelTable(this.#o.maxChannels);
@@ -81,7 +101,7 @@ export class Dashboard {
         bus: () => this.#bus,
         closed: () => this.#closed,
         apply: (node, listing, since) => this.#merge(this.#channels.sync(node.node_id, listing.rows, since, listing.complete)),
-        nodeChanged: (node) => (this.#pending.nodes = [...(this.#pending.nodes ?? []), publicNode(node)]),
+        nodeChanged: (node) => this.#nodeChanged(node),
         warn: (message) => this.#o.warn(message),
       },
       this.#o.syncRetryMs,
@@ -195,21 +215,29 @@ export class Dashboard {
     }
     if (this.#closed) return;
     const now = Date.now();
+    const seenAt = this.#o.clock();
     const seen = new Set<string>();
-    const changed: NodeView[] = [];
+    const changed: NodeState[] = [];
+    const answers: Array<{ id: string; status: Record<string, unknown> }> = [];
     for (const r of replies) {
       if (!r.success || typeof r.data !== 'object' || r.data === null) continue;
       const status = r.data as Record<string, unknown>;
       const id = typeof status['node_id'] === 'string' ? status['node_id'] : r.node_id;
       seen.add(id);
+      answers.push({ id, status });
+    }
+    // Known nodes first: a full map makes room for a new node only with one that did not answer.
+    answers.sort((a, b) => Number(this.#nodes.has(b.id)) - Number(this.#nodes.has(a.id)));
+    for (const { id, status } of answers) {
       const prev = this.#nodes.get(id);
+      if (prev === undefined && !this.#roomFor(id, seen)) continue;
       // FreeSWITCH restarted (its agent's Event Socket link came back): its channels are re-read,
       // as the calls it had ended without events.
       const keep = prev?.presence === 'online' && !eslCameBack(prev.status, status);
       const node: NodeState = {
         node_id: id,
         presence: 'online' as const,
-        last_seen: now,
+        last_seen: seenAt,
         status,
         // A park command answered after this poll began knows better than this poll's status.
         park: prev !== undefined && prev.parkAt >= started ? prev.park : parkOf(status['park'], prev?.park),
@@ -224,33 +252,71 @@ export class Dashboard {
         ...(prev?.sync_error === undefined ? {} : { sync_error: prev.sync_error }),
       };
       this.#nodes.set(id, node);
-      changed.push(publicNode(node));
+      changed.push(node);
     }
-    for (const n of this.#nodes.values()) {
+    for (const n of [...this.#nodes.values()]) {
       if (seen.has(n.node_id)) continue;
       n.misses++;
       if (n.misses >= MISSES_OFFLINE && n.presence === 'online') {
         n.presence = 'offline';
+        n.offlineSince = seenAt;
         n.synced = false;
         n.syncRetryAt = 0;
-        changed.push(publicNode(n));
+        changed.push(n);
+      } else if (retentionOver(n, seenAt, this.#o.offlineNodeRetentionMs)) {
+        this.#forget(n.node_id);
       }
     }
-    if (changed.length > 0) this.#pending.nodes = [...(this.#pending.nodes ?? []), ...changed];
+    if (this.#nodes.size < this.#o.maxNodes) this.#nodeCapWarned = false;
+    for (const n of changed) this.#nodeChanged(n);
     const due = [...this.#nodes.values()].filter((n) => n.presence === 'online' && !n.synced && n.syncRetryAt <= now);
     await Promise.all(due.map((n) => this.#sync.sync(n)));
   }
 
+  /**
+   * Whether a new node fits: a full map drops its longest-unseen node for it (an agent stopped
+   * for good, or renamed: generated ids over weeks of restarts), else the new one is left out.
+   */
+  #roomFor(id: string, seen: ReadonlySet<string>): boolean {
+    if (this.#nodes.size < this.#o.maxNodes) return true;
+    if (!this.#nodeCapWarned) {
+      this.#nodeCapWarned = true;
+      this.#o.warn(`dashboard: more than ${this.#o.maxNodes} nodes answer agent.status (${id} is new): the longest unseen is removed to make room; while all the kept ones answer, new ones are not shown`);
+    }
+    const victim = longestUnseen(this.#nodes.values(), seen);
+    if (victim === undefined) return false;
+    this.#forget(victim.node_id);
+    return true;
+  }
+
+  /** The node's card and channels leave the dashboard and every open page. */
+  #forget(id: string): void {
+    this.#nodes.delete(id);
+    if (this.#pending.nodes !== undefined) this.#pending.nodes = this.#pending.nodes.filter((n) => n.node_id !== id);
+    (this.#pending.nodes_removed ??= []).push(id);
+    this.#merge(this.#channels.forgetNode(id));
+  }
+
+  /** The node's card changed: the pages get it with the next flush. */
+  #nodeChanged(node: NodeState): void {
+    // A late change (a park reply) of a node forgotten meanwhile must not bring its card back.
+    if (this.#nodes.get(node.node_id) !== node) return;
+    (this.#pending.nodes ??= []).push(publicNode(node));
+    const removed = this.#pending.nodes_removed;
+    if (removed?.includes(node.node_id) === true) this.#pending.nodes_removed = removed.filter((id) => id !== node.node_id);
+  }
+
   /** After a park command: the node's park state as its agent reports it now. */
   async refreshPark(nodeId: string): Promise<void> {
-    const node = this.#nodes.get(nodeId);
     try {
       const reply = await this.#bus.request({ command: 'dialplan.status' }, nodeId, 5000);
+      // Read after the reply: a poll meanwhile replaced the node's state, or it was forgotten.
+      const node = this.#nodes.get(nodeId);
       if (node === undefined) return;
       node.parkAt = Date.now();
       if (reply.success) node.park = parkFrom(reply.data, node.park);
       else node.park = { available: false, error: `${reply.message}${reply.code === undefined ? '' : ` (${reply.code})`}` };
-      this.#pending.nodes = [...(this.#pending.nodes ?? []), publicNode(node)];
+      this.#nodeChanged(node);
     } catch {
       // the command's own reply already told the page
     }
@@ -309,6 +375,8 @@ export class Dashboard {
     this.#pending = {};
     if (u.upserts?.length === 0) delete u.upserts;
     if (u.removes?.length === 0) delete u.removes;
+    if (u.nodes?.length === 0) delete u.nodes;
+    if (u.nodes_removed?.length === 0) delete u.nodes_removed;
     for (const l of this.#listeners) l(u);
   }
 

@@ -1,6 +1,6 @@
 /**
  * What the dashboard keeps per node besides what the page sees (missed polls, channel-read
- * state), and the pure helpers that read agent.status for it.
+ * state), the pure helpers that read agent.status for it, and when a node is forgotten.
  */
 import type { ReplyEnvelope } from '@fsbus/contract';
 import { parkFrom } from './park.js';
@@ -9,6 +9,8 @@ import type { NodeView, ParkView } from './protocol.js';
 /** A node as the dashboard tracks it; the page gets publicNode() of it. */
 export interface NodeState extends NodeView {
   misses: number;
+  /** When it was marked offline (the dashboard's clock); it is forgotten after the retention. */
+  offlineSince?: number;
   synced: boolean;
   parkAt: number;
   /** Failed channel reads in a row; the next is not tried before `syncRetryAt` (ms). */
@@ -18,6 +20,30 @@ export interface NodeState extends NodeView {
   compact: boolean;
   /** Channels in the first listing read after the switch to it (JSON is tried again at half). */
   compactRows?: number;
+}
+
+/** Nodes kept by default; past it the longest-unseen node makes room for one that answers. */
+export const DEFAULT_MAX_NODES = 1000;
+/** How long a node stays on the page offline before it is forgotten. @default 10 min */
+export const DEFAULT_OFFLINE_NODE_RETENTION_MS = 600_000;
+
+/** An offline node whose retention has run out: its card (and channels) go. */
+export function retentionOver(n: NodeState, now: number, retentionMs: number): boolean {
+  return n.presence === 'offline' && n.offlineSince !== undefined && now - n.offlineSince >= retentionMs;
+}
+
+/**
+ * The node a full map drops for a new one: the longest unseen among those that did not answer
+ * this poll (`seen`). None when every node answered: the new one is then left out, so nodes that
+ * keep answering are not swapped in and out every poll.
+ */
+export function longestUnseen(nodes: Iterable<NodeState>, seen: ReadonlySet<string>): NodeState | undefined {
+  let oldest: NodeState | undefined;
+  for (const n of nodes) {
+    if (seen.has(n.node_id)) continue;
+    if (oldest === undefined || n.last_seen < oldest.last_seen) oldest = n;
+  }
+  return oldest;
 }
 
 /** agent.status `park` when it tells on/off; else what the last dialplan.status said. */

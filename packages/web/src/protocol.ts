@@ -9,7 +9,10 @@ export type BusState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 /** One node card: the last `agent.status` reply, plus what the dashboard knows about park mode. */
 export interface NodeView {
   node_id: string;
-  /** `online` while it answers the status poll; `offline` after it missed two polls in a row. */
+  /**
+   * `online` while it answers the status poll; `offline` after it missed two polls in a row.
+   * A node offline for the retention (10 min by default) is removed (`Update.nodes_removed`).
+   */
   presence: 'online' | 'offline';
   /** Wall-clock ms of the last reply. */
   last_seen: number;
@@ -116,6 +119,8 @@ export interface Update {
   upserts?: ChannelView[];
   removes?: string[];
   nodes?: NodeView[];
+  /** Nodes the dashboard forgot (offline for the retention, or dropped from a full node map): their cards go. */
+  nodes_removed?: string[];
   /** Seconds that just closed. */
   rates?: RatePoint[];
   bus?: { state: BusState; reconnects: number };
