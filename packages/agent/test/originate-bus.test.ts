@@ -203,6 +203,19 @@ void describe('originate without timeout_ms waits as long as FreeSWITCH may ring
     });
   }
 
+  void test('originate_retries with sleeps between attempts: the wait covers every attempt, the reply is the last cause', async () => {
+    // Busy at once, 4 attempts 2.5 s apart: 7.5 s, past the 1 s ring + 5 s grace a single attempt needs.
+    rig.sim.core.control.setEndpointBehavior('user/1006', { answer: 'busy' });
+    const uuid = randomUUID();
+    const variables = { originate_retries: 4, originate_retry_sleep_ms: 2500 };
+    const r = await rig.request({ command: 'originate', endpoint: 'user/1006', extension: '&park()', uuid, timeout: 1, variables }, 30_000);
+    assert.equal(r.code, BusErrorCode.ORIGINATE_FAILED, JSON.stringify(r));
+    assert.equal(r.message, 'Call origination failed: USER_BUSY');
+    const d = r.data as OriginateData;
+    await rig.events.waitFor((e) => e.event_name === 'BACKGROUND_JOB' && e.headers['Job-UUID'] === d.job_uuid, 'BACKGROUND_JOB');
+    assert.equal(rig.events.events.filter((e) => e.event_name === 'CHANNEL_CREATE' && e.uuid === uuid).length, 4, 'one leg per attempt, each with the preset uuid');
+  });
+
   void test('other commands keep the configured command timeout', async () => {
     rig.sim.core.control.setLatency(1500);
     try {

@@ -99,11 +99,33 @@ void test("the agent's wait: a request's timeout_ms up to 300 s, but an originat
   assert.equal(commandTimeoutMs(undefined, undefined, 30_000), 30_000);
   assert.equal(commandTimeoutMs(1234, undefined, 30_000), 1234);
   assert.equal(commandTimeoutMs(10 ** 9, undefined, 30_000), MAX_COMMAND_TIMEOUT_MS);
-  const ring600 = originateWaitMs(600, 30_000);
+  const ring600 = originateWaitMs({ timeout: 600 }, 30_000);
   assert.equal(ring600, 605_000);
   // The SDK sends timeout_ms = ring + 5 s; the agent used to cut it at 300 s, mid-ring.
   assert.equal(commandTimeoutMs(605_000, ring600, 30_000), 605_000);
   assert.equal(commandTimeoutMs(undefined, ring600, 30_000), 605_000);
   assert.equal(commandTimeoutMs(10 ** 9, ring600, 30_000), 605_000);
   assert.equal(commandTimeoutMs(10_000, ring600, 30_000), 10_000, "the requester's own shorter wait stands");
+});
+
+void test('variables that make FreeSWITCH ring longer are checked and waited for (leg_timeout, originate_retries, retry sleeps)', async () => {
+  const fields = { endpoint: 'user/1000', extension: '&park()', timeout: 10 };
+  const err = (variables: Record<string, unknown>) => {
+    const r = buildOriginate({ ...fields, variables });
+    return 'error' in r ? r.error : 'no error';
+  };
+  assert.equal(err({ leg_timeout: 0 }), 'variable leg_timeout must be an integer number of seconds (1-3600)');
+  assert.equal(err({ originate_retries: 'many' }), 'variable originate_retries must be an integer number of attempts (1-100)');
+  assert.equal(err({ originate_retry_sleep_ms: 100 }), 'variable originate_retry_sleep_ms must be an integer number of milliseconds (500-60000)');
+  assert.equal(err({ leg_timeout: 3600, originate_retries: 2 }), 'the originate could ring for up to 7201 s (2 attempts × 3600 s, plus 1 s between attempts): at most 3600 s');
+  const ok = buildOriginate({ ...fields, uuid: 'u-1', variables: { leg_timeout: 30, originate_retries: 3, originate_retry_sleep_ms: 2000 } });
+  assert.ok('line' in ok, JSON.stringify(ok));
+  assert.match(ok.line, /,leg_timeout=30,originate_retries=3,originate_retry_sleep_ms=2000\}user\/1000 /);
+  // The agent's own wait: 3 attempts × 30 s + 2 × 2 s of sleep + 5 s.
+  const request = { command: 'originate', fields: { ...fields, variables: { leg_timeout: 30, originate_retries: 3, originate_retry_sleep_ms: 2000 } } };
+  assert.equal(originateCommand.waitMs?.(request, 1000), 99_000);
+  // Refused with the validation envelope before anything reaches FreeSWITCH.
+  const ctx = { bgapi: () => assert.fail('sent to FreeSWITCH') } as unknown as CommandContext;
+  const out = await originateCommand.run({ command: 'originate', fields: { ...fields, variables: { originate_retries: 101 } } }, ctx);
+  assert.deepEqual(out, { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: 'variable originate_retries must be an integer number of attempts (1-100)' });
 });

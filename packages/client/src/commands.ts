@@ -151,12 +151,13 @@ export class BusCommands {
 
   originate(options: OriginateOptions & { async: true }, call?: CallOptions): Promise<{ uuid: string }>;
   originate(options: OriginateOptions & { async?: false }, call?: CallOptions): Promise<OriginateResult>;
-  // A boolean known only at run time: either result (`'jobUuid' in r` tells them apart).
-  originate(options: OriginateOptions & { async: boolean }, call?: CallOptions): Promise<OriginateResult | { uuid: string }>;
-  originate(options: OriginateOptions, call?: CallOptions): Promise<OriginateResult>;
+  // `async` known only at run time (a boolean, or options typed OriginateOptions): either result
+  // (`'jobUuid' in r` tells them apart).
+  originate(options: OriginateOptions, call?: CallOptions): Promise<OriginateResult | { uuid: string }>;
   /**
    * Places a call; the uuid is chosen by the client, so it is known even for `async`.
-   * @default timeout: the ring timeout (`ringTimeoutS`, FreeSWITCH's 60 s when unset) + 5 s, at least 30000 ms
+   * @default timeout: as long as FreeSWITCH may ring — `ringTimeoutS` (FreeSWITCH's 60 s when unset), or a longer
+   * `leg_timeout`, on every attempt (`originate_retries`) and failover group, with the sleeps between — + 5 s, at least 30000 ms
    */
   async originate(o: OriginateOptions, call: CallOptions = {}): Promise<OriginateResult | { uuid: string }> {
     objectOption(o, 'originate: options');
@@ -174,7 +175,7 @@ export class BusCommands {
       this.send('originate', fields, call);
       return { uuid };
     }
-    const wait = originateWaitMs(o.ringTimeoutS, DEFAULT_LONG_TIMEOUT_MS);
+    const wait = originateWaitMs(fields, DEFAULT_LONG_TIMEOUT_MS);
     const reply = await this.request('originate', fields, call, wait);
     const d = dataObject(reply, 'originate request', '{uuid, job_uuid, result}', ['uuid', 'job_uuid', 'result']);
     return { uuid: d.uuid ?? uuid, jobUuid: d.job_uuid ?? '', result: d.result ?? '', nodeId: reply.node_id };
@@ -187,9 +188,8 @@ export class BusCommands {
 
   executeApp(options: ExecuteAppOptions & { waitForComplete: true }, call?: CallOptions): Promise<ExecuteAppResult<Promise<BusEvent>>>;
   executeApp(options: ExecuteAppOptions & { waitForComplete?: false }, call?: CallOptions): Promise<ExecuteAppResult>;
-  // A boolean known only at run time: `complete` is a promise or undefined.
-  executeApp(options: ExecuteAppOptions & { waitForComplete: boolean }, call?: CallOptions): Promise<ExecuteAppResult<Promise<BusEvent> | undefined>>;
-  executeApp(options: ExecuteAppOptions, call?: CallOptions): Promise<ExecuteAppResult>;
+  // `waitForComplete` known only at run time (a boolean, or options typed ExecuteAppOptions): `complete` is a promise or undefined.
+  executeApp(options: ExecuteAppOptions, call?: CallOptions): Promise<ExecuteAppResult<Promise<BusEvent> | undefined>>;
   /** Runs a dialplan application on a channel (sendmsg execute); optionally waits for its CHANNEL_EXECUTE_COMPLETE. */
   async executeApp(o: ExecuteAppOptions, call: CallOptions = {}): Promise<ExecuteAppResult<Promise<BusEvent> | undefined>> {
     objectOption(o, 'executeApp: options');

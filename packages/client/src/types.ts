@@ -35,7 +35,7 @@ export interface ConnectOptions {
 export interface CallOptions {
   /** Run on this node (its direct lane) instead of any node. */
   node?: string;
-  /** @default the client's timeoutMs (bgapi 30000; originate its ring timeout + 5 s, at least 30000) */
+  /** @default the client's timeoutMs (bgapi 30000; originate as long as FreeSWITCH may ring + 5 s, at least 30000: see originate()) */
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Echoed in the reply. */
@@ -56,9 +56,13 @@ export interface OriginateOptions {
   context?: string;
   callerIdName?: string;
   callerIdNumber?: string;
-  /** Ring timeout in seconds. */
+  /** Ring timeout in seconds (originate_timeout, 1–3600). @default FreeSWITCH's 60 */
   ringTimeoutS?: number;
-  /** Channel variables set on the new leg. */
+  /**
+   * Channel variables set on the new leg. `leg_timeout`, `originate_retries`,
+   * `originate_retry_sleep_ms` and `originate_retry_min_period_ms` must be integers in FreeSWITCH's
+   * ranges and lengthen the wait; the agent refuses an originate that could ring past 3600 s in all.
+   */
   variables?: Readonly<Record<string, string | number | boolean>>;
   /** Preset channel uuid. @default a random uuid chosen by the client */
   uuid?: string;

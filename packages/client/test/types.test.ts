@@ -12,8 +12,10 @@ import type {
   ClientErrorCode,
   EventPattern,
   EventStream,
+  ExecuteAppOptions,
   ExecuteAppResult,
   FsbusClient,
+  OriginateOptions,
   OriginateResult,
   Reply,
 } from '../src/index.js';
@@ -44,6 +46,10 @@ test('public API types', () => {
   expectTypeOf(either).returns.resolves.toEqualTypeOf<OriginateResult | { uuid: string }>();
   const awaited = () => bus.originate({ endpoint: 'user/1000', extension: '7001', async: false });
   expectTypeOf(awaited).returns.resolves.toEqualTypeOf<OriginateResult>();
+  // A variable of the options type: its `async` may be true, so either result (was the awaited one).
+  const options: OriginateOptions = { endpoint: 'user/1000', extension: '7001', async: flag };
+  const typed = () => bus.originate(options);
+  expectTypeOf(typed).returns.resolves.toEqualTypeOf<OriginateResult | { uuid: string }>();
 
   // executeApp: `complete` is a promise of the event only when asked for.
   const waited = () => bus.executeApp({ uuid: 'u', app: 'playback', waitForComplete: true });
@@ -55,6 +61,9 @@ test('public API types', () => {
   expectTypeOf(maybe).returns.resolves.toEqualTypeOf<ExecuteAppResult<Promise<BusEvent> | undefined>>();
   const notWaited = () => bus.executeApp({ uuid: 'u', app: 'playback', waitForComplete: false });
   expectTypeOf(notWaited).returns.resolves.toEqualTypeOf<ExecuteAppResult>();
+  const appOptions: ExecuteAppOptions = { uuid: 'u', app: 'playback', waitForComplete: flag };
+  const typedApp = () => bus.executeApp(appOptions);
+  expectTypeOf(typedApp).returns.resolves.toEqualTypeOf<ExecuteAppResult<Promise<BusEvent> | undefined>>();
 
   // Event patterns are typed from FreeSWITCH's event list.
   expectTypeOf<'channel.answer'>().toMatchTypeOf<EventPattern>();

@@ -19,4 +19,5 @@ export { buildEventPayload, encodeEventPayload, EventFilter } from './events.js'
 export type { EventPayload, EventSource, EventFilterSpec, EventSubscriptionPlan } from './events.js';
 export { encodeUtf8 } from './utf8.js';
 export { requestSchema, replySchema, eventSchema } from './schemas.js';
-export { FREESWITCH_ORIGINATE_TIMEOUT_S, ORIGINATE_GRACE_MS, originateWaitMs } from './originate-wait.js';
+export { FREESWITCH_ORIGINATE_TIMEOUT_S, ORIGINATE_GRACE_MS, ORIGINATE_MAX_RING_S, originateRingMs, originateWaitMs } from './originate-wait.js';
+export type { OriginateRing } from './originate-wait.js';

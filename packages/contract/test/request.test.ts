@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { BusErrorCode, BusMessage, parseRequest, invokedVerbs, isVerbPermitted, leadingVerb, originateWaitMs } from '@fsbus/contract';
+import { BusErrorCode, BusMessage, parseRequest, invokedVerbs, isVerbPermitted, leadingVerb } from '@fsbus/contract';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -239,12 +239,4 @@ void test('a node_id past 128 characters is refused: the hand-off subject would 
   assert.equal(long.ok ? '' : long.message, 'node_id must be at most 128 characters');
   const ok = parseRequest(enc(JSON.stringify({ command: 'status', node_id: 'N'.repeat(128) })), {});
   assert.equal(ok.ok && ok.request.node_id, 'n'.repeat(128));
-});
-
-void test('originateWaitMs: the ring timeout (FreeSWITCH 60 s when unset or invalid) + 5 s grace, never below the floor', () => {
-  assert.equal(originateWaitMs(10, 30_000), 30_000);
-  assert.equal(originateWaitMs(40, 30_000), 45_000);
-  assert.equal(originateWaitMs(undefined, 30_000), 65_000);
-  for (const bad of [0, -1, 3601, 2.5, '40', null]) assert.equal(originateWaitMs(bad, 1000), 65_000, String(bad));
-  assert.equal(originateWaitMs(undefined, 120_000), 120_000);
 });

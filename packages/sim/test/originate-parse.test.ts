@@ -62,6 +62,40 @@ void describe('originate argument parsing', () => {
     await h.core.stop();
   });
 
+  void it('originate_retries: a failed attempt is dialled again after originate_retry_sleep_ms, the same uuid each time', async () => {
+    const h = harness();
+    h.core.control.setEndpointBehavior('user/1001', { answer: 'busy', delayMs: 100 });
+    const p = h.core.api('originate', '{origination_uuid=r-1,originate_retries=3,originate_retry_sleep_ms=2000}user/1001 &park()');
+    let reply: string | undefined;
+    void p.then((r) => (reply = r));
+    // 3 × 100 ms of ringing + 2 × 2000 ms of sleep.
+    await h.clock.advance(4299);
+    assert.equal(reply, undefined);
+    await h.clock.advance(1);
+    assert.equal(await p, '-ERR USER_BUSY\n');
+    assert.equal(h.events.filter((e) => e.name === 'CHANNEL_CREATE' && e.uuid === 'r-1').length, 3);
+    await h.core.stop();
+  });
+
+  void it('originate_retries: a ring timeout ends the originate (no retry), an out-of-range sleep is 1000 ms, an invalid count 1 attempt', async () => {
+    const h = harness();
+    h.core.control.setEndpointBehavior('user/1002', { answer: 'no-answer' });
+    h.core.control.setEndpointBehavior('user/1003', { answer: 'busy' });
+    const settled = (p: Promise<string>) => Promise.race([p, Promise.resolve('pending')]);
+    const unanswered = h.core.api('originate', '{originate_timeout=2,originate_retries=5}user/1002 &park()');
+    await h.clock.advance(2000);
+    assert.equal(await settled(unanswered), '-ERR NO_ANSWER\n');
+    const twice = h.core.api('originate', '{origination_uuid=r-2,originate_retries=2,originate_retry_sleep_ms=100}user/1003 &park()');
+    await h.clock.advance(999);
+    assert.equal(await settled(twice), 'pending');
+    await h.clock.advance(1);
+    assert.equal(await settled(twice), '-ERR USER_BUSY\n');
+    assert.equal(h.events.filter((e) => e.name === 'CHANNEL_CREATE' && e.uuid === 'r-2').length, 2);
+    assert.equal(await apiAt(h, 'originate', '{origination_uuid=r-3,originate_retries=101}user/1003 &park()'), '-ERR USER_BUSY\n');
+    assert.equal(h.events.filter((e) => e.name === 'CHANNEL_CREATE' && e.uuid === 'r-3').length, 1);
+    await h.core.stop();
+  });
+
   void it('origination_caller_id_* and the extension form route the a-leg through the dialplan', async () => {
     const h = harness();
     h.core.control.setEndpointBehavior('user/1000', { answer: 'answer', delayMs: 300 });

@@ -4,7 +4,7 @@
  * (and a preset Job-UUID), so both are known before FreeSWITCH answers — even on a timeout.
  */
 import { randomUUID } from 'node:crypto';
-import { BusErrorCode, originateWaitMs, type BusRequest } from '@fsbus/contract';
+import { BusErrorCode, originateRingMs, originateWaitMs, type BusRequest } from '@fsbus/contract';
 import { EslCommandError } from '@fsbus/esl';
 import { eslFailure } from './esl-failure.js';
 import type { CommandContext, CommandHandler, CommandResult } from './registry.js';
@@ -100,6 +100,9 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
       vars.push([k, v]);
     }
   }
+  // leg_timeout, originate_retries and the retry sleeps can make FreeSWITCH ring past the wait.
+  const ring = originateRingMs(fields);
+  if ('error' in ring) return { error: ring.error };
   const varText = vars.map(([k, v]) => `${k}=${escapeVarValue(v)}`).join(',');
   const destArg = /\s/.test(dest) ? `'${dest}'` : dest;
   return { line: `originate {${varText}}${endpoint} ${destArg} ${dialplan} ${context}`, uuid };
@@ -121,8 +124,8 @@ export function originateOutcome(data: { uuid: string; job_uuid: string; result:
 
 export const originateCommand: CommandHandler = {
   name: 'originate',
-  // Without timeout_ms, wait as long as FreeSWITCH may ring (plus a grace), not the generic command timeout.
-  waitMs: (request, configuredMs) => originateWaitMs(request.fields['timeout'], configuredMs),
+  // Without timeout_ms, wait as long as FreeSWITCH may ring (every attempt, plus a grace), not the generic command timeout.
+  waitMs: (request, configuredMs) => originateWaitMs(request.fields, configuredMs),
   async run(request: BusRequest, ctx: CommandContext): Promise<CommandResult> {
     const built = buildOriginate(request.fields);
     if ('error' in built) return invalid(built.error);

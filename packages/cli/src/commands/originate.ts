@@ -13,7 +13,9 @@ options:
   --cid-name <name>       caller id name
   --cid-number <number>   caller id number
   --ring-timeout <s>      seconds to ring before giving up (FreeSWITCH's default: 60);
-                          the command waits that long + 5 s, at least 30 s, unless --timeout is given
+                          the command waits as long as FreeSWITCH may ring (a longer leg_timeout,
+                          originate_retries and their sleeps counted) + 5 s, at least 30 s,
+                          unless --timeout is given
   --var <name=value>      channel variable (repeatable)
   --uuid <uuid>           preset the call's uuid
   --node <id>             place it on this node (default: any agent)
@@ -93,7 +95,8 @@ export const originateCommand: CliCommand = {
             out.out(values['json'] === true ? JSON.stringify({ uuid }) : uuid);
             return ExitCode.OK;
           }
-          const result = await bus.originate(o, call);
+          // Said outright: options typed OriginateOptions may be async, whose result has no nodeId.
+          const result = await bus.originate({ ...o, async: false }, call);
           if (values['json'] === true) {
             out.out(JSON.stringify(result));
             return ExitCode.OK;

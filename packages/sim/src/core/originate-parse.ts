@@ -3,6 +3,7 @@
  * [cid_name] [cid_num] [timeout]`, where the call url carries `{global}`, `<leg>` and
  * `[per-leg]` variable blocks (`,` separated, `\,` escaped, values may be quoted).
  */
+import { switchTrue } from './switch-true.js';
 
 export interface ParsedOriginate {
   readonly vars: Map<string, string>;
@@ -150,4 +151,24 @@ export function parseOriginate(args: string): ParseResult {
       timeoutSec: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
     },
   };
+}
+
+/** A variable FreeSWITCH reads as `switch_true(v) ? atoi(v)` when in [min, max], else `fallback`. */
+function intVar(vars: ReadonlyMap<string, string>, name: string, min: number, max: number, fallback: number): number {
+  const text = vars.get(name);
+  if (!switchTrue(text)) return fallback;
+  const n = Number.parseInt(text ?? '', 10);
+  return Number.isInteger(n) && n >= min && n <= max ? n : fallback;
+}
+
+export interface OriginateRetries {
+  /** originate_retries: how many attempts in all. */
+  readonly attempts: number;
+  /** originate_retry_sleep_ms: the pause before each retry. */
+  readonly sleepMs: number;
+}
+
+/** switch_ivr_originate's retry settings (out-of-range values are ignored, as it does). */
+export function originateRetries(vars: ReadonlyMap<string, string>): OriginateRetries {
+  return { attempts: intVar(vars, 'originate_retries', 1, 100, 1), sleepMs: intVar(vars, 'originate_retry_sleep_ms', 500, 60_000, 1000) };
 }

@@ -8,6 +8,7 @@ import type { Engine } from './engine.js';
 import type { Executor } from './executor.js';
 import type { TimerHandle } from './clock.js';
 import { SITES, normaliseCause } from './constants.js';
+import { originateRetries } from './originate-parse.js';
 
 export interface EndpointBehavior {
   /** What the far end does: answer, busy (USER_BUSY), no-answer (rings until the timeout), error:<CAUSE>. */
@@ -45,19 +46,35 @@ export class Originator {
     return this.behaviors.get(endpoint) ?? this.behaviors.get(endpoint.split('/').slice(0, 2).join('/')) ?? DEFAULT_ENDPOINT_BEHAVIOR;
   }
 
-  /** Creates the outbound leg and reports when it is answered or fails. */
+  /**
+   * Dials; a failure that is not the ring timeout is dialled again originate_retry_sleep_ms
+   * later while originate_retries allows (switch_ivr_originate stops at a timeout, and when
+   * the caller is gone).
+   */
   dial(req: DialRequest, onResult: (r: DialResult) => void): void {
+    const { attempts, sleepMs } = originateRetries(req.vars);
+    let attempt = 1;
+    const once = (): void => this.dialOnce(req, (r, ringTimedOut) => {
+      if (r.ok || ringTimedOut || attempt >= attempts || req.caller?.isHungUp === true) return onResult(r);
+      attempt++;
+      this.engine.bus.clock.setTimeout(() => this.engine.defer(() => (req.caller?.isHungUp === true ? onResult(r) : once())), sleepMs);
+    });
+    once();
+  }
+
+  /** Creates the outbound leg and reports when it is answered or fails (and whether its ring timed out). */
+  private dialOnce(req: DialRequest, onResult: (r: DialResult, ringTimedOut: boolean) => void): void {
     const e = this.engine;
     const dial = req.dial.split(/[,|]/)[0]?.trim() ?? '';
     const slash = dial.indexOf('/');
     const tech = slash < 0 ? dial : dial.slice(0, slash);
     const rest = slash < 0 ? '' : dial.slice(slash + 1);
     if (tech === 'error') {
-      onResult({ ok: false, cause: normaliseCause(rest) ?? 'DESTINATION_OUT_OF_ORDER' });
+      onResult({ ok: false, cause: normaliseCause(rest) ?? 'DESTINATION_OUT_OF_ORDER' }, false);
       return;
     }
     if (tech !== 'loopback' && tech !== 'user' && tech !== 'sofia') {
-      onResult({ ok: false, cause: 'CHAN_NOT_IMPLEMENTED' });
+      onResult({ ok: false, cause: 'CHAN_NOT_IMPLEMENTED' }, false);
       return;
     }
     const v = req.vars;
@@ -128,11 +145,12 @@ export class Originator {
     e.setRunningState(a, 'CS_CONSUME_MEDIA');
 
     let settled = false;
+    let ringTimedOut = false;
     const settle = (r: DialResult): void => {
       if (settled) return;
       settled = true;
       e.bus.clock.clearTimeout(timer);
-      onResult(r);
+      onResult(r, ringTimedOut);
     };
     a.originateWaiter = {
       answered: () => e.defer(() => {
@@ -142,7 +160,10 @@ export class Originator {
       }),
       failed: (cause) => settle({ ok: false, cause }),
     };
-    const timer: TimerHandle = e.bus.clock.setTimeout(() => e.defer(() => e.hangup(a, 'NO_ANSWER')), req.timeoutSec * 1000);
+    const timer: TimerHandle = e.bus.clock.setTimeout(() => e.defer(() => {
+      ringTimedOut = true;
+      e.hangup(a, 'NO_ANSWER');
+    }), req.timeoutSec * 1000);
 
     if (b !== undefined) {
       const leg = b;

@@ -12,6 +12,7 @@ import { runEventCommand } from './event-commands.js';
 import type { SessionState } from './session-state.js';
 import type { EslUser, WireCore, WireKnobs } from './types.js';
 import { apiResponse, plainEventBody } from './wire-frames.js';
+import { switchTrue } from '../core/switch-true.js';
 
 export type CommandResult =
   | { readonly kind: 'reply'; readonly text: string; readonly extra?: ReadonlyArray<readonly [string, string]> }
@@ -206,11 +207,4 @@ function runInline(channel: OutboundChannel, message: CoreMessage): Promise<stri
     // execute returns at once on a channel that is gone.
     void channel.ended.then(() => onRan());
   });
-}
-
-/** switch_true: yes, on, true, t, enabled, active, allow, or a non-zero number. */
-function switchTrue(value: string | undefined): boolean {
-  if (value === undefined) return false;
-  if (['yes', 'on', 'true', 't', 'enabled', 'active', 'allow'].includes(value.toLowerCase())) return true;
-  return /^-?\d+(\.\d+)?$/.test(value) && Number.parseInt(value, 10) !== 0;
 }
