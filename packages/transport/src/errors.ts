@@ -19,6 +19,8 @@ export const TransportErrorCode = {
   UNSUPPORTED: 'FSBUS_ERR_TRANSPORT_UNSUPPORTED',
   /** The broker refused an operation (permissions, bad stream config, …). */
   BROKER: 'FSBUS_ERR_TRANSPORT_BROKER',
+  /** An option given to the driver is unusable (a TLS file that does not exist or cannot be read). */
+  INVALID_OPTION: 'FSBUS_ERR_TRANSPORT_INVALID_OPTION',
 } as const;
 export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
 

@@ -1,6 +1,7 @@
 /** TlsOptions → the PEM strings node's `tls.connect` takes (inline PEM wins over its file). */
 import { readFileSync } from 'node:fs';
-import type { TlsOptions } from './driver.js';
+import type { DriverOptions, TlsOptions } from './driver.js';
+import { TransportError, TransportErrorCode } from './errors.js';
 
 export interface TlsMaterial {
   ca?: string;
@@ -8,14 +9,36 @@ export interface TlsMaterial {
   key?: string;
 }
 
+const TLS_FILE_OPTIONS = ['caFile', 'certFile', 'keyFile'] as const;
+
 export function readTlsMaterial(t: TlsOptions): TlsMaterial {
-  const read = (inline: string | undefined, file: string | undefined): string | undefined => inline ?? (file === undefined ? undefined : readFileSync(file, 'utf8'));
+  const read = (inline: string | undefined, option: (typeof TLS_FILE_OPTIONS)[number]): string | undefined => inline ?? readTlsFile(option, t[option]);
   const out: TlsMaterial = {};
-  const ca = read(t.ca, t.caFile);
-  const cert = read(t.cert, t.certFile);
-  const key = read(t.key, t.keyFile);
+  const ca = read(t.ca, 'caFile');
+  const cert = read(t.cert, 'certFile');
+  const key = read(t.key, 'keyFile');
   if (ca !== undefined) out.ca = ca;
   if (cert !== undefined) out.cert = cert;
   if (key !== undefined) out.key = key;
   return out;
+}
+
+/**
+ * Reads every TLS file the options name, when the driver is created: one missing or unreadable
+ * is refused then, naming the option and the path, not found at connect as a bare ENOENT (nor, on
+ * NATS, whose client reads the files itself at each connect, as a connect error).
+ */
+export function assertTlsFilesReadable(tls: DriverOptions['tls']): void {
+  if (typeof tls !== 'object') return;
+  for (const option of TLS_FILE_OPTIONS) readTlsFile(option, tls[option]);
+}
+
+function readTlsFile(option: (typeof TLS_FILE_OPTIONS)[number], path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new TransportError(TransportErrorCode.INVALID_OPTION, `tls.${option}: cannot read ${path} (${why})`, { cause: err });
+  }
 }

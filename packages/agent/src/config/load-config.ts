@@ -108,6 +108,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
     throw new ConfigError(envName ?? (path === '' ? '(root)' : path), issue.message);
   }
   const parsed = result.data;
+  assertTlsFilesReadable(parsed.broker.tls, fromEnv);
   const secrets: AgentSecrets = { eslPassword: 'ClueCon' };
   for (const [key, names] of SECRETS) {
     const name = names.find((n) => env[n] !== undefined && env[n] !== '');
@@ -121,6 +122,25 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   // (node_id itself is bounded by the schema; the host name is not.)
   if (nodeId.length > MAX_NODE_ID_LENGTH) throw new ConfigError('node_id', `the host name is longer than ${MAX_NODE_ID_LENGTH} characters: set node_id`);
   return { ...parsed, node_id: nodeId, subject_prefix: sanitizePrefix(parsed.subject_prefix), secrets };
+}
+
+/**
+ * The broker's TLS files are read at load: one missing or unreadable is a config error naming the
+ * field (or its env var), not a driver that fails to start with a bare ENOENT.
+ */
+function assertTlsFilesReadable(tls: AgentConfig['broker']['tls'], fromEnv: ReadonlyMap<string, string>): void {
+  if (typeof tls !== 'object') return;
+  for (const key of ['ca_file', 'cert_file', 'key_file'] as const) {
+    const file = tls[key];
+    if (file === undefined) continue;
+    try {
+      readFileSync(file);
+    } catch (err) {
+      const path = `broker.tls.${key}`;
+      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new ConfigError(fromEnv.get(path) ?? path, `cannot read ${file} (${why})`);
+    }
+  }
 }
 
 function readConfigFile(file: string): unknown {

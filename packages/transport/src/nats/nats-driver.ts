@@ -6,6 +6,7 @@
 import { connect, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, DurableMessage, GatherOptions, InboundMessage, Lane, RequestOptions, ServeHandler, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
+import { assertTlsFilesReadable } from '../tls-material.js';
 import type { OutboxItem } from '../outbox.js';
 import { connectError, DriverCore } from '../drivers/driver-core.js';
 import { closingSocketsOnFailure } from './connect-sockets.js';
@@ -58,6 +59,12 @@ class NatsDriver extends DriverCore {
     () => this.#conn().flush(),
     () => this.releaseHeld(),
   );
+
+  constructor(options: DriverOptions) {
+    super(options);
+    // nats.js reads the files itself, at each connect: checked here so a missing one is refused now.
+    assertTlsFilesReadable(options.tls);
+  }
 
   async connect(): Promise<void> {
     if (this.#nc !== undefined) return;

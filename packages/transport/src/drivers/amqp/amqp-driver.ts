@@ -14,6 +14,7 @@ import { connectError } from '../driver-core.js';
 import { assertPattern } from '../../subject-pattern.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DriverStats, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
+import { assertTlsFilesReadable } from '../../tls-material.js';
 import type { OutboxItem } from '../../outbox.js';
 import { writeWindowBytes } from '../../defaults.js';
 import { closeAmqp } from './amqp-close.js';
@@ -73,6 +74,7 @@ export class AmqpDriver extends BaseDriver {
 
   constructor(options: DriverOptions) {
     super(options);
+    assertTlsFilesReadable(options.tls);
     this.#exchange = options.namespace ?? DEFAULT_AMQP_EXCHANGE;
     this.#urls = urlList(options.urls);
     this.#consumers = new AmqpConsumers(this.#exchange, (error) => this.emit({ type: 'error', error }));

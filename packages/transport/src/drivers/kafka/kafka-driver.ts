@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Admin, BaseOptions, Producer } from '@platformatic/kafka';
 import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, DriverStats, DurableMessage, GatherOptions, InboundMessage, Lane, PublishOptions, PublishOutcome, RequestOptions, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
+import { assertTlsFilesReadable } from '../../tls-material.js';
 import type { OutboxItem } from '../../outbox.js';
 import { connectError, DriverCore } from '../driver-core.js';
 import { KafkaInbox } from './kafka-inbox.js';
@@ -86,6 +87,7 @@ class KafkaDriver extends DriverCore {
 
   constructor(options: DriverOptions) {
     super(options);
+    assertTlsFilesReadable(options.tls);
     this.#clientId = `${(options.name ?? 'fsbus').replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(4).toString('hex')}`;
     this.#base = baseOptions(options, this.#clientId);
     this.#inbox = new KafkaInbox(this.#base, this.#clientId, (t, again) => this.#ensureTopic(t, 1, again), options.logger);

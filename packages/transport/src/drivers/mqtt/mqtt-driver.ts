@@ -17,6 +17,7 @@ import { connectError } from '../driver-core.js';
 import { assertPattern } from '../../subject-pattern.js';
 import type { DriverCapabilities, DriverOptions, GatherOptions, InboundMessage, Lane, RequestOptions, ServeHandler, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
+import { assertTlsFilesReadable } from '../../tls-material.js';
 import { runsOnArrival, type OutboxItem } from '../../outbox.js';
 import { PendingBytes } from '../../pending-bytes.js';
 import { writeWindowBytes } from '../../defaults.js';
@@ -29,6 +30,14 @@ const NO_MATCHING_SUBSCRIBERS = 16;
 /** MQTT 5 DISCONNECT reason code "Packet too large". */
 const PACKET_TOO_LARGE = 0x95;
 const REPLY_SUB_ID = 1;
+/**
+ * Every subscription (lanes, events, replies): QoS 1, and Retain Handling 2, no retained message
+ * sent at subscribe. fsbus never retains, but another client may leave one on a lane or events
+ * topic; with a clean session each reconnect subscribes anew, and the broker would hand it over
+ * every time: a request run again, a stale event seen as live. Retain As Published stays off, so a
+ * live publish somebody sent with retain set arrives as any other.
+ */
+const SUBSCRIBE_QOS_NO_RETAINED = { qos: 1, rh: 2, rap: false } as const;
 /**
  * What `maxPayloadBytes` keeps back from the broker's Maximum Packet Size for all but the payload:
  * the fixed header, the topic, and the driver's own properties (a reply topic, a correlation id,
@@ -101,6 +110,7 @@ export class MqttDriver extends BaseDriver {
 
   constructor(options: DriverOptions) {
     super(options);
+    assertTlsFilesReadable(options.tls);
     this.#urls = urlList(options.urls);
     this.#replyTopic = `${options.namespace ?? DEFAULT_MQTT_NAMESPACE}/reply/${this.#clientId}`;
     const reply: FilterSub = { filter: this.#replyTopic, id: REPLY_SUB_ID, handlers: new Set() };
@@ -191,7 +201,7 @@ export class MqttDriver extends BaseDriver {
     (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
     for (const s of [...this.#subs.values()]) {
       try {
-        await client.subscribeAsync(s.filter, { qos: 1, properties: { subscriptionIdentifier: s.id } });
+        await client.subscribeAsync(s.filter, { ...SUBSCRIBE_QOS_NO_RETAINED, properties: { subscriptionIdentifier: s.id } });
       } catch (err) {
         if (!client.connected) return; // the connection dropped: the next CONNACK tries again
         // One refused filter is reported, never fatal: the others (and the outbox) go on.
@@ -416,7 +426,7 @@ export class MqttDriver extends BaseDriver {
       this.#subs.set(filter, sub);
       this.#subIds.set(sub.id, sub);
       const client = this.#client;
-      if (client?.connected === true) this.#track(client.subscribeAsync(filter, { qos: 1, properties: { subscriptionIdentifier: sub.id } }));
+      if (client?.connected === true) this.#track(client.subscribeAsync(filter, { ...SUBSCRIBE_QOS_NO_RETAINED, properties: { subscriptionIdentifier: sub.id } }));
     }
     const entry = sub;
     // Each caller passes a closure of its own, so one Set entry per subscription.

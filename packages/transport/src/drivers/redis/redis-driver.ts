@@ -15,15 +15,16 @@ import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.
 import { connectError, deadlineOf, lateBy } from '../driver-core.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
+import { assertTlsFilesReadable } from '../../tls-material.js';
 import type { OutboxItem } from '../../outbox.js';
 import { PendingBytes } from '../../pending-bytes.js';
 import { writeWindowBytes } from '../../defaults.js';
 import { ensureRedisStream, StreamReader, StreamRoutes, type PositionCommand } from './redis-durable.js';
 import { LEAVE_SCRIPT, MARK_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
 import { ensureGroup, laneEntry, readLane, readReplies, type LaneStream } from './redis-streams.js';
-import { redisOptions, untilClosed } from './redis-util.js';
+import { redisOptions, timeLimit, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
-import { RedisLiveness } from './redis-liveness.js';
+import { LIVENESS_DEAD_AFTER_MS, RedisLiveness } from './redis-liveness.js';
 import { ServingMarks, servingKey, type MarkCommand } from './redis-serving.js';
 import { ROUTE_OVERHEAD_BYTES, routeArgs } from './redis-publish.js';
 import { assertPattern } from '../../subject-pattern.js';
@@ -33,6 +34,12 @@ export const DEFAULT_REDIS_NAMESPACE = 'freeswitch';
 /** A reply stream nobody reads expires after this. @default 60000 */
 export const REPLY_TTL_MS = 60_000;
 export { LANE_STREAM_MAXLEN, ROUTED_MARK_TTL_MS } from './redis-publish.js';
+/**
+ * What close() waits for Redis, goodbye and QUIT together, before it drops the connections: as long
+ * as the dead-link check lets a PING go unanswered (that check stops with close(), and a link that
+ * hangs without closing answers nothing, ever). @default 10000
+ */
+export const CLOSE_TIMEOUT_MS = LIVENESS_DEAD_AFTER_MS;
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -88,6 +95,7 @@ export class RedisDriver extends BaseDriver {
 
   constructor(options: DriverOptions) {
     super(options);
+    assertTlsFilesReadable(options.tls);
     this.#ns = options.namespace ?? DEFAULT_REDIS_NAMESPACE;
     this.#streams = new StreamRoutes(this.#ns);
     this.#subs = new PubSubRoutes(options.logger);
@@ -352,11 +360,21 @@ export class RedisDriver extends BaseDriver {
     if (this.status === 'closed') return;
     this.#liveness.stop();
     this.#marks.stop();
+    const limit = timeLimit(CLOSE_TIMEOUT_MS);
+    try {
+      await this.#closeWithin(limit.expired);
+    } finally {
+      limit.clear();
+    }
+  }
+
+  async #closeWithin(expired: Promise<void>): Promise<void> {
     // Saying goodbye (in-flight operations, a PING, leaving lane groups, stream acks) waits on the
     // command connection, and ioredis keeps a command across reconnects for as long as the broker
-    // stays away: there is no goodbye without that connection, and losing it ends one.
+    // stays away: there is no goodbye without that connection, and losing it ends one. A link
+    // that hangs without closing never ends it: the time limit does.
     const cmd = this.#cmd;
-    if (cmd?.status === 'ready') await untilClosed(cmd, this.#goodbye());
+    if (cmd?.status === 'ready') await Promise.race([untilClosed(cmd, this.#goodbye()), expired]);
     this.markClosed();
     // What an ended goodbye did not get to: their connections go all the same.
     for (const r of [...this.#lanes]) this.#drop(r);
@@ -370,11 +388,10 @@ export class RedisDriver extends BaseDriver {
     this.#sub = undefined;
     this.#replyConn = undefined;
     this.#replyStop = undefined;
-    for (const c of conns) {
-      if (c === undefined) continue;
-      if (c.status === 'ready') await c.quit().catch(() => c.disconnect());
-      else c.disconnect();
-    }
+    // QUIT's answer may never come either: past the limit the socket is just dropped.
+    const quits = conns.flatMap((c) => (c?.status === 'ready' ? [c.quit().then(noop, noop)] : []));
+    await Promise.race([Promise.all(quits), expired]);
+    for (const c of conns) c?.disconnect();
   }
 
   async #goodbye(): Promise<void> {
@@ -383,3 +400,5 @@ export class RedisDriver extends BaseDriver {
     for (const r of [...this.#readers]) await r.unsubscribe();
   }
 }
+
+function noop(): void {}

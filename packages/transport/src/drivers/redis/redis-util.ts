@@ -86,3 +86,12 @@ export function orLost<T>(conn: Redis, command: Promise<T>): Promise<T> {
   const lost = () => new TransportError(TransportErrorCode.DISCONNECTED, 'the connection to Redis was lost before it answered');
   return unlessInterrupted(command, (stop) => onceEvent(conn, 'close', () => stop(lost())));
 }
+
+/** A wait bounded in time: `expired` resolves after `ms` unless `clear()` came first (it then never settles). */
+export function timeLimit(ms: number): { expired: Promise<void>; clear(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { expired, clear: () => clearTimeout(timer) };
+}
