@@ -289,8 +289,8 @@ void describe('fsbus bus commands (child processes)', () => {
     } finally {
       silent.close();
     }
-    // `--from 'May 5'` would be 5 May 2001 to `new Date`: the whole stream replayed.
-    for (const args of [['api'], ['originate', 'user/1000'], ['events', '--count', 'x'], ['events', '--from', 'May 5'], ['dialplan', 'frobnicate'], ['api', 'status', '--timeout', 'soon'], ['status', '--bogus']]) {
+    // `--from 'May 5'` would be 5 May 2001 to `new Date` (the whole stream replayed), 2026-02-30 2 March.
+    for (const args of [['api'], ['originate', 'user/1000'], ['events', '--count', 'x'], ['events', '--from', 'May 5'], ['events', '--from', '2026-02-30'], ['dialplan', 'frobnicate'], ['api', 'status', '--timeout', 'soon'], ['status', '--bogus']]) {
       const r = await runCli(args, env);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
     }

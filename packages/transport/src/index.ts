@@ -1,4 +1,5 @@
-export { loadDriver, createDriver, defaultBrokerUrl, driverForUrls, driverOfUrl, DRIVER_NAMES } from './load-driver.js';
+export { loadDriver, createDriver, defaultBrokerUrl, driverForUrls, driverOfUrl, streamRetention, DRIVER_NAMES } from './load-driver.js';
+export type { StreamRetention } from './load-driver.js';
 export type { DriverFactory } from './load-driver.js';
 export { TransportError, TransportErrorCode } from './errors.js';
 export { Outbox } from './outbox.js';

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_NODE_ID_LENGTH, prefixProblem } from '@fsbus/contract';
 import { DEFAULT_LIVENESS_MS, DEFAULT_MAX_PENDING, isEventName, MAX_TIMER_MS } from '@fsbus/esl';
-import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
+import { defaultBrokerUrl, driverForUrls, streamRetention, DRIVER_NAMES } from '@fsbus/transport';
 import { DEFAULT_MAX_WATCHES } from '../commands/execute-completions.js';
 import { DEFAULT_TURN_BATCH } from '../freeswitch-link.js';
 
@@ -224,8 +224,27 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['broker', 'urls'], message: pick.mismatch });
       return z.NEVER;
     }
+    const streamIssue = streamConfigIssue(pick.driver, c.events.stream);
+    if (streamIssue !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['events', 'stream', streamIssue.field], message: streamIssue.message });
+      return z.NEVER;
+    }
     return { ...c, driver: pick.driver, broker: { ...c.broker, urls: c.broker.urls ?? [defaultBrokerUrl(pick.driver)] } };
   });
+
+/**
+ * A durable stream the driver cannot keep is a config error at start, naming the field (not a
+ * driver error after the connect, naming the SDK's option): no streams on mqtt and zmq; no size
+ * cap on Redis, no count cap on RabbitMQ or Kafka.
+ */
+function streamConfigIssue(driver: string, stream: { enabled: boolean; max_messages?: number | undefined; max_bytes?: number | undefined }): { field: string; message: string } | undefined {
+  if (!stream.enabled) return undefined;
+  const retention = streamRetention(driver);
+  if (retention === undefined) return { field: 'enabled', message: `the ${driver} driver has no durable streams` };
+  if (stream.max_bytes !== undefined && !retention.maxBytes) return { field: 'max_bytes', message: `a ${driver} stream cannot be capped by size: use events.stream.max_messages or max_age_ms` };
+  if (stream.max_messages !== undefined && !retention.maxMessages) return { field: 'max_messages', message: `a ${driver} stream cannot be capped by count: use events.stream.max_bytes or max_age_ms` };
+  return undefined;
+}
 
 export type AgentConfigInput = z.input<typeof configSchema>;
 type Parsed = z.output<typeof configSchema>;

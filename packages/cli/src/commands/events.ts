@@ -33,11 +33,18 @@ ${GLOBAL_HELP}`;
 /** `2026-01-01`, `2026-01-01T10:00`, `2026-01-01T10:00:00.5Z`, `2026-01-01 10:00:00+02:00`. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/** Whether the text's `YYYY-MM-DD` is a day of the calendar: `new Date` rolls 2026-02-30 over to 2 March. */
+function isCalendarDate(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
 function replayFrom(text: string): ReplayFrom {
   if (text === 'all' || text === 'new') return text;
   if (/^\d+$/.test(text)) return { sequence: Number(text) };
   // ISO 8601 only: `new Date('May 5')` is 5 May 2001, which would replay the whole stream.
-  const t = ISO_TIME.test(text) ? new Date(text) : new Date(Number.NaN);
+  const t = ISO_TIME.test(text) && isCalendarDate(text) ? new Date(text) : new Date(Number.NaN);
   if (Number.isNaN(t.getTime())) throw new UsageError(`--from must be all, new, a sequence or an ISO time, got ${JSON.stringify(text)}`);
   return { time: t };
 }
