@@ -6,7 +6,9 @@
  * `sequence` = the `x-stream-offset` header + 1. RabbitMQ 3.10 keeps no consumer offsets for
  * AMQP 0-9-1 consumers, so a named durable consumer keeps its position in a companion queue
  * `<stream queue>.offset.<durable>` (classic, durable, `x-max-length: 1`: it holds one message,
- * the next offset to read, as decimal text) — readable by any client with basic.get.
+ * the next offset to read, as decimal text) — readable by any client with basic.get. That message
+ * carries the durable's filter in its `fsbus-filter` header ('' = every subject): the position
+ * and the filter that reached it are one record, and a consumer with another filter is refused.
  */
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../../driver.js';
@@ -21,6 +23,15 @@ const DEFAULT_SEGMENT_BYTES = 500_000_000;
 
 export const streamQueue = (exchange: string, name: string): string => `${exchange}.stream.${name}`;
 export const offsetQueue = (exchange: string, name: string, durable: string): string => `${streamQueue(exchange, name)}.offset.${durable}`;
+/** Header of the stored position: the filter of the durable consumer that stored it. */
+export const FILTER_HEADER = 'fsbus-filter';
+
+/** The filter a stored position was reached with; undefined when stored by a build that did not record it. */
+function storedFilter(headers: Record<string, unknown> | undefined): string | undefined {
+  const v = headers?.[FILTER_HEADER];
+  if (typeof v === 'string') return v;
+  return Buffer.isBuffer(v) ? v.toString('utf8') : undefined;
+}
 
 /** Queue arguments for a spec; retention by count does not exist for stream queues. */
 export function streamArguments(spec: StreamSpec): Record<string, unknown> {
@@ -86,6 +97,8 @@ export class StreamConsumer implements Subscription {
   readonly #queue: string;
   readonly #offsets: string | undefined;
   readonly #options: ConsumeDurableOptions;
+  /** The filter a durable position is stored with ('' = every subject). */
+  readonly #filter: string;
   readonly #handler: (message: DurableMessage) => void;
   readonly #logger: DriverLogger | undefined;
   readonly #onError: (err: Error) => void;
@@ -104,6 +117,7 @@ export class StreamConsumer implements Subscription {
     this.#queue = streamQueue(exchange, options.stream);
     this.#offsets = options.durable === undefined ? undefined : offsetQueue(exchange, options.stream, options.durable);
     this.#options = options;
+    this.#filter = options.filter ?? '';
     this.#handler = handler;
     this.#onError = onError;
     this.#logger = logger;
@@ -122,6 +136,11 @@ export class StreamConsumer implements Subscription {
         if (stored !== false) {
           // Read, then put back: the queue keeps holding the position.
           ch.nack(stored, false, true);
+          // The client filters, and acknowledges what does not match: resuming another filter's
+          // position would skip for good what this one never got. A position without a filter
+          // (an older build's) is taken, and stored with this filter from the next ack on.
+          const had = storedFilter(stored.properties.headers);
+          if (had !== undefined && had !== this.#filter) throw this.#refused(had);
           const n = Number(stored.content.toString('utf8'));
           if (Number.isSafeInteger(n) && n >= 0) start = this.#stored = n;
         }
@@ -131,6 +150,7 @@ export class StreamConsumer implements Subscription {
       this.#ch = ch;
     } catch (err) {
       await closeAmqp(ch);
+      if (err instanceof TransportError) throw err;
       const notFound = /NOT_FOUND|404/.test((err as Error).message);
       throw new TransportError(TransportErrorCode.BROKER, notFound ? `stream ${this.#options.stream} not found` : `cannot consume stream ${this.#options.stream}: ${(err as Error).message}`, { cause: err });
     }
@@ -198,13 +218,27 @@ export class StreamConsumer implements Subscription {
     const ch = this.#ch;
     if (this.#offsets === undefined || ch === undefined || this.#committed === undefined || this.#committed === this.#stored) return;
     try {
-      ch.sendToQueue(this.#offsets, Buffer.from(String(this.#committed)), { persistent: true });
-      this.#stored = this.#committed;
+      this.#sendPosition(ch, this.#offsets, this.#committed);
     } catch (err) {
       // The channel closed under us (amqplib throws then): the position is stored by a later ack
       // or at the next attach; until then a restart replays from the last one stored.
       this.#logger?.warn({ err, stream: this.#options.stream }, 'stream position not stored');
     }
+  }
+
+  /** The position, with the filter that reached it; the queue keeps only the newest. */
+  #sendPosition(ch: ConfirmChannel, offsets: string, committed: number): void {
+    ch.sendToQueue(offsets, Buffer.from(String(committed)), { persistent: true, headers: { [FILTER_HEADER]: this.#filter } });
+    this.#stored = committed;
+  }
+
+  /** The refusal of a durable name used with another filter: the NATS driver's words. */
+  #refused(had: string): TransportError {
+    const what = (f: string) => (f === '' ? 'every subject' : `'${f}'`);
+    return new TransportError(
+      TransportErrorCode.BROKER,
+      `durable consumer '${this.#options.durable ?? ''}' of stream ${this.#options.stream} reads ${what(had)}, not ${what(this.#filter)}: use another durable name for this pattern, or delete its position (the queue ${this.#offsets ?? ''})`,
+    );
   }
 
   async unsubscribe(): Promise<void> {
@@ -215,10 +249,7 @@ export class StreamConsumer implements Subscription {
     if (ch === undefined) return;
     try {
       // The position is confirmed stored before the next consumer of this name may read it.
-      if (this.#offsets !== undefined && this.#committed !== undefined && this.#committed !== this.#stored) {
-        ch.sendToQueue(this.#offsets, Buffer.from(String(this.#committed)), { persistent: true });
-        this.#stored = this.#committed;
-      }
+      if (this.#offsets !== undefined && this.#committed !== undefined && this.#committed !== this.#stored) this.#sendPosition(ch, this.#offsets, this.#committed);
       await ch.waitForConfirms();
       await closeAmqp(ch);
     } catch (err) {

@@ -313,7 +313,18 @@ class KafkaDriver extends DriverCore {
   override async consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {
     this.#live();
     if (options.durable !== undefined) assertGroupName(options.durable, 'durable');
-    return this.#track(options.stream, await consumeKafkaStream(options, this.#streams, this.#base, `${this.#clientId}.replay`, handler, this.options.logger));
+    const admin = this.#admin;
+    if (admin === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'driver is not connected yet');
+    const { reader, stopped } = await consumeKafkaStream(options, this.#streams, this.#base, admin, `${this.#clientId}.replay`, handler, this.options.logger);
+    const sub = this.#track(options.stream, reader);
+    if (stopped === undefined) return sub;
+    return {
+      subject: sub.subject,
+      unsubscribe: async () => {
+        await sub.unsubscribe();
+        if (this.status === 'connected') await stopped();
+      },
+    };
   }
 
   /**

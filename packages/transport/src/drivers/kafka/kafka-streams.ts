@@ -3,9 +3,10 @@
  * records anyway; ensureStream creates them with the retention asked for (one partition, so a
  * stream's order is total and `sequence` = offset + 1). The stream name → topics mapping is stored
  * in the compacted topic `fsbus.streams` (key = name, value = JSON), so any client can replay a
- * stream by name. Durable consumers are consumer groups; their position is the committed offset.
+ * stream by name. Durable consumers are consumer groups; their position is the committed offset,
+ * their filter is recorded in the group too (kafka-durable-filter.ts).
  */
-import type { BaseOptions } from '@platformatic/kafka';
+import type { Admin, BaseOptions } from '@platformatic/kafka';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { PublishOutcome } from '../../driver.js';
@@ -15,10 +16,14 @@ import { closeConsumer, newConsumer } from './kafka-options.js';
 import { KafkaHeader, topicForPattern } from './kafka-topics.js';
 import { subjectMatches } from '../../subject-pattern.js';
 import { readHeaders, toInbound } from './kafka-wire.js';
+import { unlessInterrupted } from '../../interruptible.js';
+import { claimDurableFilter, recordDurableFilter, type Durable } from './kafka-durable-filter.js';
 
 export const STREAMS_TOPIC = 'fsbus.streams';
 /** How long a lookup of an unknown stream name reads the registry before giving up. */
 const LOOKUP_TIMEOUT_MS = 5000;
+/** How long a durable's unsubscribe waits for its filter to be written again; it goes on after. @default 2000 */
+const RECORD_ON_STOP_MS = 2000;
 
 export interface StreamInfo {
   name: string;
@@ -99,19 +104,29 @@ function parseStreamInfo(value: Buffer): StreamInfo | undefined {
   }
 }
 
+/** A replay: its reader, and for a durable consumer what runs once the reader has left the group. */
+export interface StreamConsumer {
+  reader: KafkaReader;
+  stopped?: () => Promise<void>;
+}
+
 export async function consumeKafkaStream(
   options: ConsumeDurableOptions,
   registry: StreamRegistry,
   base: BaseOptions,
+  admin: Admin,
   groupPrefix: string,
   handler: (message: DurableMessage) => void,
   logger: DriverLogger | undefined,
-): Promise<KafkaReader> {
+): Promise<StreamConsumer> {
   const info = registry.known.get(options.stream) ?? (await lookup(options.stream, base));
   if (info === undefined) throw new TransportError(TransportErrorCode.BROKER, `stream ${options.stream} not found`);
   registry.known.set(info.name, info);
   const topic = info.topics[0];
   if (topic === undefined || info.topics.length > 1) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka streams over several topics cannot be replayed in order (${options.stream})`);
+  // Filtered here, committed past what does not match: the name must not change filter.
+  const durable: Durable | undefined = options.durable === undefined ? undefined : { group: options.durable, stream: options.stream, filter: options.filter ?? '' };
+  if (durable !== undefined) await claimDurableFilter(admin, STREAMS_TOPIC, durable, logger);
   const from = options.from ?? 'all';
   const spec: ReaderSpec = {
     topic,
@@ -142,7 +157,15 @@ export async function consumeKafkaStream(
   }, logger);
   reader.start();
   await reader.ready;
-  return reader;
+  if (durable === undefined) return { reader };
+  // The group is empty again once the reader left: the record is written fresh (it ages while the
+  // group is in use). A broker that stopped answering does not hold the unsubscribe.
+  const stopped = () =>
+    unlessInterrupted(recordDurableFilter(admin, STREAMS_TOPIC, durable, logger), (stop) => {
+      const timer = setTimeout(() => stop(new Error('not recorded in time')), RECORD_ON_STOP_MS);
+      return () => clearTimeout(timer);
+    }).catch(() => undefined);
+  return { reader, stopped };
 }
 
 async function offsetForTime(base: BaseOptions, topic: string, time: Date): Promise<bigint> {

@@ -19,8 +19,8 @@ import { assertTlsFilesReadable } from '../../tls-material.js';
 import type { OutboxItem } from '../../outbox.js';
 import { PendingBytes } from '../../pending-bytes.js';
 import { writeWindowBytes } from '../../defaults.js';
-import { ensureRedisStream, StreamReader, StreamRoutes, type PositionCommand } from './redis-durable.js';
-import { LEAVE_SCRIPT, MARK_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
+import { ensureRedisStream, StreamReader, StreamRoutes, type StreamCommands } from './redis-durable.js';
+import { CLAIM_SCRIPT, LEAVE_SCRIPT, MARK_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
 import { ensureGroup, laneEntry, readLane, readReplies, type LaneStream } from './redis-streams.js';
 import { redisOptions, timeLimit, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
@@ -51,7 +51,7 @@ const CAPABILITIES: DriverCapabilities = {
   promptNoResponders: true,
 };
 
-interface Scripted extends PositionCommand, MarkCommand {
+interface Scripted extends StreamCommands, MarkCommand {
   fsbusRoute(...args: Array<string | Buffer | number>): Promise<[number, number, string]>;
   fsbusReply(key: string, ...args: Array<string | Buffer | number>): Promise<number>;
   fsbusLeave(key: string, marks: string, ...args: string[]): Promise<number>;
@@ -135,6 +135,7 @@ export class RedisDriver extends BaseDriver {
     cmd.defineCommand('fsbusLeave', { numberOfKeys: 2, lua: LEAVE_SCRIPT });
     cmd.defineCommand('fsbusMark', { lua: MARK_SCRIPT });
     cmd.defineCommand('fsbusPosition', { numberOfKeys: 1, lua: POSITION_SCRIPT });
+    cmd.defineCommand('fsbusClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
     sub.on('pmessageBuffer', (glob: Buffer, channel: Buffer, message: Buffer) => this.#subs.deliver(glob.toString('utf8'), channel.toString('utf8'), message));
     for (const c of [cmd, sub]) {
       c.on('close', () => {

@@ -5,7 +5,9 @@
  * a consumer, in any language, finds it by name. Entry IDs are `<ms>-<sequence>` (see
  * redis-scripts.ts): a message's `sequence` is the part after the dash. Ephemeral replays are a
  * plain XREAD from a position; durable consumers are consumer groups (the broker keeps their
- * position; `ack()` is XACK; un-acked entries come again when the consumer returns).
+ * position; `ack()` is XACK; un-acked entries come again when the consumer returns). A group's
+ * filter is recorded in the hash `<stream key>:filters` by the script that creates the group
+ * (CLAIM_SCRIPT): the same name with another filter is refused.
  */
 import type { Redis } from 'ioredis';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../../driver.js';
@@ -14,6 +16,7 @@ import { backoffMs } from '../base-driver.js';
 import { pause, ready, unlessStopped } from './redis-streams.js';
 import { entryFields, orLost, parseHeaders, untilClosed } from './redis-util.js';
 import { subjectMatches } from '../../subject-pattern.js';
+import { CLAIM_SCRIPT } from './redis-scripts.js';
 
 /** Entries per XREAD/XREADGROUP round trip. */
 const READ_COUNT = '100';
@@ -22,6 +25,8 @@ const ROUTE_CACHE_MAX = 1000;
 
 export const streamKey = (ns: string, name: string): string => `${ns}:stream:${name}`;
 export const registryKey = (ns: string): string => `${ns}:streams`;
+/** Durable name → the filter its group was made with ('' = every subject). */
+export const filtersKey = (ns: string, name: string): string => `${streamKey(ns, name)}:filters`;
 
 /** The sequence of an entry: the part of its ID after the dash. */
 export const sequenceOf = (id: string): number => Number(id.slice(id.indexOf('-') + 1));
@@ -85,8 +90,19 @@ export async function ensureRedisStream(cmd: Redis | undefined, ns: string, spec
   routes.add(spec);
 }
 
-export interface PositionCommand {
+export interface StreamCommands {
   fsbusPosition(key: string, mode: 'last' | 'seq', n: string): Promise<string>;
+  /** CLAIM_SCRIPT: [1, filter] when the group is this filter's, [0, the filter it has] when not. */
+  fsbusClaim(key: string, filters: string, group: string, start: string, filter: string): Promise<[number, string]>;
+}
+
+/** The refusal of a durable name used with another filter: the NATS driver's words. */
+function filterRefused(stream: string, key: string, durable: string, had: string, filter: string): TransportError {
+  const what = (f: string) => (f === '' ? 'every subject' : `'${f}'`);
+  return new TransportError(
+    TransportErrorCode.BROKER,
+    `durable consumer '${durable}' of stream ${stream} reads ${what(had)}, not ${what(filter)}: use another durable name for this pattern, or delete the consumer group (XGROUP DESTROY ${key} ${durable})`,
+  );
 }
 
 type Entries = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
@@ -95,8 +111,9 @@ type Entries = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
 export class StreamReader implements Subscription {
   readonly subject: string;
   readonly #key: string;
+  readonly #filters: string;
   readonly #conn: Redis;
-  readonly #cmd: () => (Redis & PositionCommand) | undefined;
+  readonly #cmd: () => (Redis & StreamCommands) | undefined;
   readonly #options: ConsumeDurableOptions;
   readonly #handler: (message: DurableMessage) => void;
   readonly #logger: DriverLogger | undefined;
@@ -107,9 +124,10 @@ export class StreamReader implements Subscription {
   readonly #stop = new AbortController();
   #loop: Promise<void> = Promise.resolve();
 
-  constructor(ns: string, conn: Redis, cmd: () => (Redis & PositionCommand) | undefined, options: ConsumeDurableOptions, handler: (message: DurableMessage) => void, logger?: DriverLogger) {
+  constructor(ns: string, conn: Redis, cmd: () => (Redis & StreamCommands) | undefined, options: ConsumeDurableOptions, handler: (message: DurableMessage) => void, logger?: DriverLogger) {
     this.subject = options.filter ?? options.stream;
     this.#key = streamKey(ns, options.stream);
+    this.#filters = filtersKey(ns, options.stream);
     this.#conn = conn;
     this.#cmd = cmd;
     this.#options = options;
@@ -131,17 +149,15 @@ export class StreamReader implements Subscription {
       this.#loop = this.#readEphemeral(start);
       return;
     }
-    try {
-      await orLost(cmd, cmd.call('XGROUP', 'CREATE', this.#key, group, start, 'MKSTREAM'));
-    } catch (err) {
-      // An existing durable consumer keeps its position: `from` applies to a new one only.
-      if (!/BUSYGROUP/.test((err as Error).message)) throw err;
-    }
+    // An existing durable consumer keeps its position: `from` applies to a new one only.
+    const filter = this.#options.filter ?? '';
+    const [claimed, had] = await orLost(cmd, cmd.fsbusClaim(this.#key, this.#filters, group, start, filter));
+    if (claimed === 0) throw filterRefused(this.#options.stream, this.#key, group, had, filter);
     this.#loop = this.#readGroup(group, start);
   }
 
   /** The ID to read after. */
-  async #startId(cmd: Redis & PositionCommand): Promise<string> {
+  async #startId(cmd: Redis & StreamCommands): Promise<string> {
     const from = this.#options.from ?? 'all';
     if (from === 'all') return '0-0';
     if (from === 'new') return this.#options.durable === undefined ? await orLost(cmd, cmd.fsbusPosition(this.#key, 'last', '0')) : '$';
@@ -209,8 +225,8 @@ export class StreamReader implements Subscription {
       } catch (err) {
         if (stop.aborted) break;
         history = true;
-        // The broker lost the group (restart without persistence): create it again.
-        if (/NOGROUP/.test((err as Error).message)) await unlessStopped(stop, this.#conn.call('XGROUP', 'CREATE', this.#key, group, start, 'MKSTREAM')).catch(() => undefined);
+        // The broker lost the group (restart without persistence): create it again, with its filter.
+        if (/NOGROUP/.test((err as Error).message)) await unlessStopped(stop, this.#conn.eval(CLAIM_SCRIPT, 2, this.#key, this.#filters, group, start, this.#options.filter ?? '')).catch(() => undefined);
         else if (this.#conn.status === 'ready') await pause(backoffMs(failures++), stop);
       }
     }

@@ -210,3 +210,33 @@ while lo < hi do
 end
 return string.format('%.0f-%.0f', lo, n - 1)
 `;
+
+/**
+ * CLAIM — KEYS[1] stream, KEYS[2] its filters hash `<stream key>:filters` (durable → the filter it
+ * was made with, '' = every subject); ARGV: group (the durable name), start ID, filter.
+ * A durable name belongs to its filter: the driver filters on the client and acknowledges what
+ * does not match, so a second filter under one name would skip the first one's events for good.
+ * Creates the group (MKSTREAM) and records the filter; an existing group with another recorded
+ * filter is refused: { 0, filter it has }. A group without a record (made before filters were
+ * recorded) takes this one; a record without its group (deleted by hand) is replaced.
+ * Returns { 1, filter }. One script: two consumers starting at once cannot both claim the name.
+ */
+export const CLAIM_SCRIPT = `
+local exists = false
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+    for j = 1, #g, 2 do
+      if g[j] == 'name' and g[j + 1] == ARGV[1] then exists = true end
+    end
+  end
+end
+if exists then
+  local had = redis.call('HGET', KEYS[2], ARGV[1])
+  if had and had ~= ARGV[3] then return {0, had} end
+  if had then return {1, had} end
+else
+  redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], ARGV[2], 'MKSTREAM')
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+return {1, ARGV[3]}
+`;

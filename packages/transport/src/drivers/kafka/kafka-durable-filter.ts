@@ -1,0 +1,118 @@
+/**
+ * The filter a durable consumer (a consumer group) was made with. The driver filters a stream on
+ * the client and commits past what does not match, so a second filter under one name would skip
+ * the first one's events for good: the name belongs to its filter, and another one is refused.
+ *
+ * The record lives in the group itself, where Kafka keeps the durable's position: the metadata
+ * string of the group's committed offset for partition 0 of `fsbus.streams` (a topic the group
+ * never reads, so no commit of its own overwrites it), JSON `{"fsbus-filters":{"<stream>":"<filter>"}}`
+ * ('' = every subject; one group may read several streams). The library commits with null
+ * metadata only, so the record is written with Kafka's OffsetCommit itself, as a group-less
+ * ("simple") commit: accepted while the group has no member — at the start of a durable and after
+ * it stops. Deleting the group deletes the record with it.
+ */
+import {
+  FindCoordinatorKeyTypes,
+  offsetCommitV2,
+  offsetCommitV3,
+  offsetCommitV4,
+  offsetCommitV5,
+  offsetCommitV6,
+  offsetCommitV7,
+  offsetCommitV8,
+  offsetCommitV9,
+  type Admin,
+} from '@platformatic/kafka';
+import type { DriverLogger } from '../../driver.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
+
+const RECORD_KEY = 'fsbus-filters';
+/** OffsetCommit versions with one request shape (group, generation, member, instance, topics). */
+const OFFSET_COMMIT = [offsetCommitV2, offsetCommitV3, offsetCommitV4, offsetCommitV5, offsetCommitV6, offsetCommitV7, offsetCommitV8, offsetCommitV9];
+/** Kafka's answers to a group-less commit while the group has members. */
+const GROUP_IN_USE = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS']);
+
+type Filters = Record<string, string>;
+
+/** A durable consumer: its group (the durable name), its stream, its filter ('' = every subject). */
+export interface Durable {
+  group: string;
+  stream: string;
+  filter: string;
+}
+
+function parseRecord(metadata: string | null | undefined): Filters {
+  if (metadata === null || metadata === undefined || metadata === '') return {};
+  try {
+    const v = (JSON.parse(metadata) as Record<string, unknown> | null)?.[RECORD_KEY];
+    if (v === null || typeof v !== 'object') return {};
+    return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
+}
+
+/** `topic`: where the record is kept, the streams registry (fsbus.streams). */
+async function readRecord(admin: Admin, topic: string, group: string): Promise<Filters> {
+  const groups = await admin.listConsumerGroupOffsets({ groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: [0] }] }] });
+  const partition = groups[0]?.topics.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === 0);
+  return partition === undefined || partition.committedOffset < 0n ? {} : parseRecord(partition.metadata);
+}
+
+async function writeRecord(admin: Admin, topic: string, group: string, filters: Filters): Promise<void> {
+  const offered = (await admin.listApis()).find((a) => a.name === 'OffsetCommit');
+  const api = OFFSET_COMMIT.filter((m) => offered !== undefined && m.api.version >= offered.minVersion && m.api.version <= offered.maxVersion).pop()?.api;
+  if (api === undefined) throw new Error('the broker offers no OffsetCommit version this driver can send');
+  const coordinator = (await admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [group] })).find((c) => c.key === group);
+  if (coordinator === undefined) throw new Error(`no coordinator for group ${group}`);
+  const connection = await admin.connections.get({ host: coordinator.host, port: coordinator.port });
+  const committedMetadata = JSON.stringify({ [RECORD_KEY]: filters });
+  await api.async(connection, group, -1, '', null, [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata }] }]);
+}
+
+/** A group-less commit refused because the group has members (another consumer of the name runs). */
+function groupInUse(err: unknown): boolean {
+  const errors = (err as { errors?: unknown } | null)?.errors;
+  return Array.isArray(errors) && errors.some((e) => GROUP_IN_USE.has((e as { apiId?: unknown } | null)?.apiId as string));
+}
+
+/**
+ * Writes (again) the durable's filter into its group, keeping the other streams' entries. Never
+ * fails: a group in use by another member keeps the record it has; anything else is logged.
+ */
+export async function recordDurableFilter(admin: Admin, topic: string, durable: Durable, logger: DriverLogger | undefined, known?: Filters): Promise<void> {
+  const { group, stream, filter } = durable;
+  try {
+    const filters = known ?? (await readRecord(admin, topic, group));
+    await writeRecord(admin, topic, group, { ...filters, [stream]: filter });
+  } catch (err) {
+    if (groupInUse(err)) logger?.debug({ err, group }, 'durable filter not recorded: the group is in use');
+    else logger?.warn({ err, group, stream }, 'durable filter not recorded');
+  }
+}
+
+/**
+ * Refuses the durable name when its group was made for another filter of this stream (as the NATS
+ * driver refuses it); otherwise records this filter (a group made before filters were recorded
+ * takes it) and returns.
+ */
+export async function claimDurableFilter(admin: Admin, topic: string, durable: Durable, logger: DriverLogger | undefined): Promise<void> {
+  const { group, stream, filter } = durable;
+  let filters: Filters;
+  try {
+    filters = await readRecord(admin, topic, group);
+  } catch (err) {
+    throw new TransportError(TransportErrorCode.BROKER, `cannot consume stream ${stream}: cannot read durable consumer '${group}': ${(err as Error).message}`, { cause: err });
+  }
+  const had = filters[stream];
+  if (had !== undefined && had !== filter) {
+    const what = (f: string) => (f === '' ? 'every subject' : `'${f}'`);
+    throw new TransportError(
+      TransportErrorCode.BROKER,
+      `durable consumer '${group}' of stream ${stream} reads ${what(had)}, not ${what(filter)}: use another durable name for this pattern, or delete the consumer group (kafka-consumer-groups.sh --delete --group ${group})`,
+    );
+  }
+  // Written at every start: an offset of a topic the group does not read expires
+  // (offsets.retention.minutes) counted from its commit while the group is in use.
+  await recordDurableFilter(admin, topic, durable, logger, filters);
+}
