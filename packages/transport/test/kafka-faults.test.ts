@@ -129,12 +129,14 @@ void test('kafka reader: a rejoin that fails while it runs is started over, and 
   }
 });
 
-void test('kafka: a queue or durable name with white space is refused, typed, and a reader given one does not throw', async () => {
+void test('kafka: a queue or durable name with white space, or a stream capped by count, is refused, typed, and a reader given one does not throw', async () => {
   const d = await createDriver('kafka', { urls: [kafka.url] });
   try {
     await d.connect();
     assert.throws(() => d.subscribe('freeswitch.events.>', () => undefined, { queue: 'my group' }), { code: TransportErrorCode.UNSUPPORTED });
     await d.ensureStream({ name: 'names', subjects: ['names.events.>'] });
+    // A topic has no record-count limit: a count cap is refused, not dropped.
+    await assert.rejects(d.ensureStream({ name: 'counted', subjects: ['counted.events.>'], maxMessages: 1000 }), { code: TransportErrorCode.UNSUPPORTED, message: /cannot be capped by count/ });
     await assert.rejects(d.consumeDurable({ stream: 'names', durable: 'my app' }, () => undefined), { code: TransportErrorCode.UNSUPPORTED });
     await assert.rejects(d.consumeDurable({ stream: 'names', durable: '' }, () => undefined), { code: TransportErrorCode.UNSUPPORTED });
   } finally {

@@ -44,6 +44,10 @@ export async function ensureKafkaStream(
   ensureTopic: (topic: string, configs: TopicConfig) => Promise<void>,
   enqueue: (item: OutboxItem) => PublishOutcome,
 ): Promise<void> {
+  // A topic keeps records by age and by size; dropping a count cap in silence would keep more than asked.
+  if (spec.maxMessages !== undefined) {
+    throw new TransportError(TransportErrorCode.UNSUPPORTED, `Kafka topics cannot be capped by count (stream ${spec.name}): use maxAgeMs or maxBytes`);
+  }
   const configs: TopicConfig = [
     { name: 'retention.ms', value: String(spec.maxAgeMs ?? -1) },
     { name: 'retention.bytes', value: String(spec.maxBytes ?? -1) },
