@@ -78,7 +78,7 @@ void describe('outbound socket sessions', () => {
     await s.waitClosed();
   });
 
-  void it("static mode runs its own channel's sendmsg inline: the reply comes once the application has run; `async: true` queues it", async () => {
+  void it("static mode runs its own channel's sendmsg inline: the reply comes once the application has run; `async: true` queues it for after the session", async () => {
     const s = await singleChannelSession();
     assert.equal((await s.command('connect')).headers.get('Socket-Mode'), 'static');
     assert.equal(await s.replyText('sendmsg\ncall-command: execute\nexecute-app-name: answer'), '+OK');
@@ -88,13 +88,107 @@ void describe('outbound socket sessions', () => {
     s.send(`${play}\ngetvar current_application_response\n\n`);
     assert.equal((await s.next()).headers.get('Reply-Text'), '+OK');
     assert.equal((await s.next()).headers.get('Reply-Text'), 'FILE PLAYED', 'the playback had run when the +OK came');
-    s.send(`${play}async: true\n\ngetvar current_application_response\n\n`);
+    // Queued as a private event, which nothing parses while listener_run holds the channel's thread.
+    s.send('sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: queued=1\nasync: true\n\ngetvar queued\n\n');
     assert.equal((await s.next()).headers.get('Reply-Text'), '+OK');
-    assert.equal((await s.next()).headers.get('Reply-Text'), '-ERR command not found', 'queued: still playing');
+    assert.equal((await s.next()).headers.get('Reply-Text'), '-ERR command not found', 'queued: not run');
 
     assert.equal(await s.replyText('sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING'), '+OK');
     await s.nextOfType('text/disconnect-notice');
     await s.waitClosed();
+  });
+
+  /** A static (no `async`) session with `data` flags, an inbound listener beside it, and the controlled uuid. */
+  const staticSession = async (flags: string, inboundEvents: string): Promise<{ s: WireClient; control: WireClient; uuid: string }> => {
+    const out = await outboundServer();
+    cleanup.push(() => new Promise<void>((r) => out.server.close(() => r())));
+    const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan: socketDialplan(`127.0.0.1:${out.port} ${flags}`.trim()) });
+    const { port } = await sim.start();
+    cleanup.push(() => sim.stop());
+    const control = await WireClient.authed(port);
+    cleanup.push(() => control.close());
+    assert.equal(await control.replyText(`event plain ${inboundEvents}`), '+OK event listener enabled plain');
+    await control.replyText('bgapi originate loopback/8000 &park()');
+    const s = await out.session;
+    cleanup.push(() => s.close());
+    const connect = await s.command('connect');
+    assert.equal(connect.headers.get('Socket-Mode'), 'static');
+    return { s, control, uuid: connect.headers.get('Unique-ID') ?? '' };
+  };
+  const eventName = (frame: { body?: Buffer | undefined }): string | undefined => /^Event-Name: (\S+)$/m.exec(frame.body?.toString() ?? '')?.[1];
+  const applicationOf = (frame: { body?: Buffer | undefined }): string | undefined => /^Application: (\S+)$/m.exec(frame.body?.toString() ?? '')?.[1];
+
+  void it('static mode, hangup: +OK, CHANNEL_HANGUP, goodbye — the rest of the hangup only once the session is over', async () => {
+    const { s, control, uuid } = await staticSession('', 'CHANNEL_HANGUP CHANNEL_EXECUTE_COMPLETE CHANNEL_HANGUP_COMPLETE');
+    assert.equal(await s.replyText('myevents'), '+OK Events Enabled');
+    assert.equal(await s.replyText('sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING'), '+OK');
+    const seen: string[] = [];
+    for (;;) {
+      const f = await s.next();
+      const type = f.headers.get('Content-Type');
+      if (type === 'text/disconnect-notice') {
+        assert.equal(f.headers.get('Content-Disposition'), 'disconnect');
+        assert.equal(f.body?.toString(), GOODBYE);
+        break;
+      }
+      seen.push(eventName(f) ?? String(type));
+    }
+    // socket_function runs listener_run on the channel's thread: it returns (CHANNEL_EXECUTE_COMPLETE)
+    // and the state machine reaches CS_HANGUP only after the goodbye.
+    assert.deepEqual(seen, ['CHANNEL_HANGUP']);
+    await s.waitClosed();
+    const after: string[] = [];
+    while (!after.includes('CHANNEL_HANGUP_COMPLETE')) {
+      const f = await control.next();
+      if (f.headers.get('Content-Type') === 'text/event-plain' && /^Unique-ID: (\S+)$/m.exec(f.body?.toString() ?? '')?.[1] === uuid) {
+        after.push(`${eventName(f) ?? ''}${applicationOf(f) === undefined ? '' : `(${applicationOf(f) ?? ''})`}`);
+      }
+    }
+    assert.deepEqual(after, ['CHANNEL_HANGUP', 'CHANNEL_EXECUTE_COMPLETE(socket)', 'CHANNEL_HANGUP_COMPLETE']);
+  });
+
+  void it('static mode with linger: the linger notice, then nothing of the channel until the session ends', async () => {
+    const { s, control, uuid } = await staticSession('full', 'CHANNEL_HANGUP CHANNEL_EXECUTE_COMPLETE CHANNEL_HANGUP_COMPLETE CUSTOM fsbus::marker');
+    assert.equal(await s.replyText('linger'), '+OK will linger');
+    assert.equal(await s.replyText('myevents'), '+OK Events Enabled');
+    assert.equal(await s.replyText('sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING'), '+OK');
+    assert.equal(eventName(await s.next()), 'CHANNEL_HANGUP');
+    const linger = await s.next();
+    assert.equal(linger.headers.get('Content-Type'), 'text/disconnect-notice');
+    assert.equal(linger.headers.get('Content-Disposition'), 'linger');
+    // Still served, and still nothing more of the channel: its thread is in this session.
+    assert.match(await s.replyText('sendevent CUSTOM\nEvent-Subclass: fsbus::marker'), /^\+OK /);
+    assert.equal(s.buffered, 0);
+    const beforeExit: string[] = [];
+    for (;;) {
+      const f = await control.nextOfType('text/event-plain');
+      const name = eventName(f) ?? '';
+      if (name === 'CUSTOM') break;
+      if (/^Unique-ID: (\S+)$/m.exec(f.body?.toString() ?? '')?.[1] === uuid) beforeExit.push(name);
+    }
+    assert.deepEqual(beforeExit, ['CHANNEL_HANGUP']);
+    assert.equal(await s.replyText('exit'), '+OK bye');
+    assert.equal((await s.next()).headers.get('Content-Disposition'), 'disconnect');
+    await s.waitClosed();
+    const after: string[] = [];
+    while (!after.includes('CHANNEL_HANGUP_COMPLETE()')) {
+      const f = await control.nextOfType('text/event-plain');
+      if (/^Unique-ID: (\S+)$/m.exec(f.body?.toString() ?? '')?.[1] === uuid) after.push(`${eventName(f) ?? ''}(${applicationOf(f) ?? ''})`);
+    }
+    assert.deepEqual(after, ['CHANNEL_EXECUTE_COMPLETE(socket)', 'CHANNEL_HANGUP_COMPLETE()']);
+  });
+
+  void it("static mode: messages queued from elsewhere wait while the session holds the channel; the session's own run at once", async () => {
+    const { s, control, uuid } = await staticSession('', 'CHANNEL_HANGUP');
+    const set = (v: string): string => `call-command: execute\nexecute-app-name: set\nexecute-app-arg: ${v}`;
+    assert.equal(await control.replyText(`sendmsg ${uuid}\n${set('from_inbound=1')}`), '+OK');
+    assert.match((await control.command(`api uuid_broadcast ${uuid} set::from_broadcast=1 aleg`)).body?.toString() ?? '', /^\+OK/);
+    assert.equal(await s.replyText(`sendmsg\n${set('from_socket=1')}`), '+OK');
+    assert.equal(await s.replyText('getvar from_socket'), '1');
+    assert.equal(await s.replyText('getvar from_inbound'), '-ERR command not found', 'not run while the static socket holds the thread');
+    assert.equal(await s.replyText('getvar from_broadcast'), '-ERR command not found');
+    assert.equal(await s.replyText('sendmsg\ncall-command: hangup'), '+OK');
+    await s.nextOfType('text/disconnect-notice');
   });
 
   void it('stop() ends a live outbound session with the shutdown notice', async () => {

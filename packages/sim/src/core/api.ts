@@ -7,6 +7,7 @@ import type { Originator } from './originate.js';
 import { expandVariables } from './executor.js';
 import { parseOriginate } from './originate-parse.js';
 import { separateString } from './separate-string.js';
+import { stripWhitespace } from './strip-whitespace.js';
 import { normaliseCause, FS_VERSION, FS_VERSION_HUMAN, FS_VERSION_SHORT } from './constants.js';
 import { channelDataHeaders, formatDump, show } from './show.js';
 import { upTimeText } from './time-format.js';
@@ -34,8 +35,9 @@ export type ApiOutcome = string | { readonly run: (deliver: (reply: string) => v
 
 export function runApi(host: ApiHost, command: string, args: string): ApiOutcome {
   const e = host.engine;
-  const cmd = command.trim();
-  const a = args.trim();
+  // The caller has stripped the argument (switch_api_execute); the error names the raw command.
+  const cmd = stripWhitespace(command);
+  const a = args;
   const argv = a === '' ? [] : a.split(/\s+/);
   const chan = (uuid: string | undefined): Channel | undefined => (uuid === undefined ? undefined : e.channels.get(uuid));
   switch (cmd.toLowerCase()) {
@@ -145,7 +147,7 @@ export function runApi(host: ApiHost, command: string, args: string): ApiOutcome
     }
     case 'originate': return originateApi(host, a);
     case 'sofia': return sofia(host, a);
-    default: return `-ERR ${cmd} Command not found!\n`;
+    default: return `-ERR ${command} Command not found!\n`;
   }
 }
 

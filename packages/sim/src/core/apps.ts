@@ -192,7 +192,12 @@ function playAndGetDigits(deps: AppDeps, ch: Channel, data: string, done: (r?: s
   attempt();
 }
 
-/** socket <host:port> [async] [full]: hands the channel to the wire layer's outbound connector. */
+/**
+ * socket <host:port> [async] [full]: hands the channel to the wire layer's outbound connector.
+ * Only `async` runs the session beside a parked channel (mod_event_socket.c socket_function); a
+ * static session runs listener_run on the channel's own thread: nothing queued for the channel
+ * runs meanwhile, and a hangup's state changes wait until the session is over.
+ */
 function runSocket(deps: AppDeps, ch: Channel, data: string, done: (r?: string) => void, app: AppHandle): void {
   const e = deps.executor.engine;
   const [target = '', ...flags] = data.trim().split(/\s+/);
@@ -209,6 +214,12 @@ function runSocket(deps: AppDeps, ch: Channel, data: string, done: (r?: string) 
     if (parked) e.fire(ch, 'CHANNEL_UNPARK', SITES.CHANNEL_UNPARK);
     done();
   };
+  /** The static session is over: the application returns, then a waiting hangup goes on. */
+  const giveThreadBack = (): void => {
+    app.holdsThread = false;
+    finish();
+    e.resumeHangup(ch);
+  };
   let parked = false;
   app.onStop = () => finish();
   if (connector === undefined) {
@@ -217,12 +228,12 @@ function runSocket(deps: AppDeps, ch: Channel, data: string, done: (r?: string) 
     finish();
     return;
   }
+  if (!isAsync) app.holdsThread = true;
   const onConnected = (): void => {
-    if (finished || ch.isHungUp) return;
-    if (isAsync) {
-      parked = true;
-      e.fire(ch, 'CHANNEL_PARK', SITES.CHANNEL_PARK);
-    }
+    if (finished || ch.isHungUp || !isAsync) return;
+    parked = true;
+    e.fire(ch, 'CHANNEL_PARK', SITES.CHANNEL_PARK);
+    // switch_ivr_park parses the channel's queued messages (sendmsg, uuid_broadcast).
     app.acceptsMessages = true;
     deps.executor.drainMessages(ch);
   };
@@ -232,17 +243,23 @@ function runSocket(deps: AppDeps, ch: Channel, data: string, done: (r?: string) 
     .connect({ host, port, async: isAsync, full: flags.includes('full') }, deps.outboundChannel(ch, onConnected))
     .then(
       () => e.defer(() => {
+        if (!isAsync && ch.isHungUp) giveThreadBack();
         // Session over: FreeSWITCH hangs the channel up unless the server said `resume`.
-        if (ch.getVar('socket_resume') === 'true' || ch.isHungUp) finish();
-        else e.hangup(ch, 'NORMAL_CLEARING');
+        else if (ch.getVar('socket_resume') === 'true' || ch.isHungUp) finish();
+        else {
+          app.holdsThread = false;
+          e.hangup(ch, 'NORMAL_CLEARING');
+        }
         e.release(ch);
       }),
       () => e.defer(() => {
         e.release(ch);
         if (finished) return;
         e.log(ch, 3, { file: 'mod_event_socket.c', func: 'socket_function', line: 396 }, 'Socket Error!');
+        app.holdsThread = false;
         e.hangup(ch, 'DESTINATION_OUT_OF_ORDER');
         finish();
+        e.resumeHangup(ch);
       }),
     );
 }

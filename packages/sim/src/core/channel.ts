@@ -42,6 +42,11 @@ export interface RunningApp {
   stop(reason: 'hangup' | 'break' | 'transfer'): void;
   /** Whether queued sendmsg messages may run inside it (park, sleep, socket, echo …). */
   readonly acceptsMessages: boolean;
+  /**
+   * Set while it keeps the channel's thread to itself (a static `socket` session): a hangup's
+   * state changes then wait until it has completed, as switch_core_session_run cannot reach them.
+   */
+  readonly holdsThread?: boolean;
 }
 
 export class Channel {
@@ -76,6 +81,8 @@ export class Channel {
   /** Queued sendmsg work, run when the channel is in an application that accepts messages. */
   readonly messages: Array<(done: () => void) => void> = [];
   processingMessage = false;
+  /** A hangup waiting for an application that holds the thread (RunningApp.holdsThread) to complete. */
+  hangupWaiting: (() => void) | undefined;
   /** Waiting for an originate to finish (answered or failed). */
   originateWaiter: { answered(): void; failed(cause: string): void } | undefined;
   /** Parked by uuid_bridge: the dialplan stops running. */

@@ -201,6 +201,11 @@ export class Engine {
     }
     // Unwind running applications, innermost first (park fires CHANNEL_UNPARK, …).
     for (let app = ch.appStack.at(-1); app !== undefined; app = ch.appStack.at(-1)) {
+      if (app.holdsThread === true) {
+        // The rest runs on the channel's thread once that application has given it back.
+        ch.hangupWaiting = () => this.runHangup(ch);
+        return;
+      }
       const before = ch.appStack.length;
       app.stop('hangup');
       if (ch.appStack.length === before) ch.appStack.pop();
@@ -224,6 +229,13 @@ export class Engine {
       if (ch.holds > 0 && !this.stopping) ch.destroyPending = true;
       else this.destroy(ch);
     });
+  }
+
+  /** An application that held the channel's thread has completed: a hangup waiting for it goes on. */
+  resumeHangup(ch: Channel): void {
+    const waiting = ch.hangupWaiting;
+    ch.hangupWaiting = undefined;
+    if (waiting !== undefined) this.defer(waiting);
   }
 
   /** Keeps a channel from being destroyed (switch_core_session_read_lock). */

@@ -12,6 +12,7 @@ import { SITES } from './constants.js';
 
 export interface AppHandle extends RunningApp {
   acceptsMessages: boolean;
+  holdsThread?: boolean;
   /** Set by the application: what to do when stopped. */
   onStop: ((reason: 'hangup' | 'break' | 'transfer') => void) | undefined;
   /** Nesting depth ([depth=N] in the log). */

@@ -27,9 +27,13 @@ export class MessageRunner {
   /**
    * Queues the message; `command` is the `Command` header FreeSWITCH records (inbound:
    * `sendmsg <uuid>`; outbound: the whole command text). Returns the Reply-Text; `ran` is called
-   * once the message has been run (an execute: after its last loop).
+   * once the message has been run (an execute: after its last loop). `inline`: run it now, on the
+   * channel's thread, whatever is queued (a static socket session's own sendmsg: switch_ivr_parse_event).
    */
-  run(ch: Channel, message: CoreMessage, command: string | undefined, ran?: () => void): string {
+  run(ch: Channel, message: CoreMessage, command: string | undefined, ran?: () => void, inline = false): string {
+    const enqueue = inline
+      ? (work: (done: () => void) => void): void => this.engine.defer(() => work(() => undefined))
+      : (work: (done: () => void) => void): void => this.executor.queueMessage(ch, work);
     const lower = new Map<string, string>();
     for (const [k, v] of message.headers) lower.set(k.toLowerCase(), v);
     const callCommand = (message.callCommand || lower.get('call-command') || '').toLowerCase();
@@ -43,7 +47,7 @@ export class MessageRunner {
       this.engine.fire(ch, 'PRIVATE_COMMAND', SITES.PRIVATE_COMMAND, { vars: false, pre: [['Command', commandValue], ...msgHeaders] });
     };
     if (callCommand === 'hangup') {
-      this.executor.queueMessage(ch, (done) => {
+      enqueue((done) => {
         this.engine.hangup(ch, normaliseCause(lower.get('hangup-cause')) ?? 'NORMAL_CLEARING');
         privateCommand();
         done();
@@ -60,7 +64,7 @@ export class MessageRunner {
       const loopsHeader = lower.get('loops');
       const loops = loopsHeader === undefined ? 1 : atoi(loopsHeader);
       const appUuid = lower.get('event-uuid');
-      this.executor.queueMessage(ch, (done) => this.executeLoops(ch, app, arg, loops, appUuid, () => {
+      enqueue((done) => this.executeLoops(ch, app, arg, loops, appUuid, () => {
         privateCommand();
         done();
         ran?.();
@@ -68,7 +72,7 @@ export class MessageRunner {
       return '+OK';
     }
     // unicast, nomedia, xferext …: acknowledged; media is not simulated.
-    this.executor.queueMessage(ch, (done) => {
+    enqueue((done) => {
       privateCommand();
       done();
       ran?.();

@@ -6,6 +6,7 @@ import { hostname as osHostname } from 'node:os';
 import { eventNameOf } from '@fsbus/esl';
 import { randomUUID } from 'node:crypto';
 import type { CoreEvent, CoreLogLine, CoreMessage, OutboundConnector, OutboundChannel } from './types.js';
+import { stripWhitespace } from './strip-whitespace.js';
 import type { SimClock, TimerHandle } from './clock.js';
 import { RealClock } from './clock.js';
 import { EventBus } from './event-bus.js';
@@ -148,7 +149,8 @@ export class SimCore {
         const extra: Headers = [['Job-UUID', jobUuid]];
         // Only a listener with a session owns its jobs (mod_event_socket leaves the header out otherwise).
         if (ownerUuid !== undefined) extra.push(['Job-Owner-UUID', ownerUuid]);
-        extra.push(['Job-Command', command]);
+        // mod_event_socket's api_exec: the command as the client wrote it (an empty one is no header).
+        if (command !== '') extra.push(['Job-Command', command]);
         if (args !== '') extra.push(['Job-Command-Arg', args]);
         this.bus.fireSimple('BACKGROUND_JOB', SITES.BACKGROUND_JOB, extra, reply);
       });
@@ -226,15 +228,18 @@ export class SimCore {
     // event's Event-Sequence is taken then, and fires it once the command has returned: it comes
     // after the command's own events (an originate's CHANNEL_CREATEs) and before a bgapi's
     // BACKGROUND_JOB, with a sequence number lower than theirs.
+    // switch_api_execute strips both and names in the event only what is left of them.
+    const cmd = stripWhitespace(command);
+    const arg = stripWhitespace(args);
     const apiEvent = this.bus.coreHeaders('API', SITES.API);
-    apiEvent.push(['API-Command', command]);
-    if (args !== '') apiEvent.push(['API-Command-Argument', args]);
+    if (cmd !== '') apiEvent.push(['API-Command', cmd]);
+    if (arg !== '') apiEvent.push(['API-Command-Argument', arg]);
     const done = (reply: string): void => {
       this.bus.emit(apiEvent);
       deliver(reply);
     };
     this.engine.defer(() => {
-      const out = runApi(this.apiHost(), command, args);
+      const out = runApi(this.apiHost(), command, arg);
       if (typeof out === 'string') done(out);
       else out.run(done);
     });
@@ -319,7 +324,7 @@ export class SimCore {
         this.engine.defer(onConnected);
         return h;
       },
-      sendmsg: (message, ran) => (this.engine.channels.has(ch.uuid) ? this.messages.run(ch, message, undefined, ran) : `-ERR invalid session id [${ch.uuid}]`),
+      sendmsg: (message, ran, inline) => (this.engine.channels.has(ch.uuid) ? this.messages.run(ch, message, undefined, ran, inline) : `-ERR invalid session id [${ch.uuid}]`),
       getVariable: (name) => ch.lookupVar(name),
       resume: () => ch.setVar('socket_resume', 'true'),
       ended: ch.ended,

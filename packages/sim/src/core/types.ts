@@ -77,8 +77,9 @@ export interface OutboundChannel {
   /**
    * Queues a sendmsg on this channel; returns the Reply-Text (`+OK`, `-ERR …`). `ran` is called
    * once the message has been run (an execute: its application finished), if it ever is.
+   * `inline`: run it now instead of queueing it (a static session's own sendmsg).
    */
-  sendmsg(message: CoreMessage, ran?: () => void): string;
+  sendmsg(message: CoreMessage, ran?: () => void, inline?: boolean): string;
   /** `getvar <name>` on this channel. */
   getVariable(name: string): string | undefined;
   /** Resolves when the channel is destroyed. */

@@ -76,7 +76,7 @@ export class CommandReader {
       if (colon < 0) continue;
       const name = line.slice(0, colon);
       const value = line.slice(colon + 1).replace(/^ +/, '');
-      headers.push([name, value]);
+      addHeader(headers, name, value);
       if (name.toLowerCase() === 'content-length') length = Number.parseInt(value, 10) || 0;
     }
     if (length > 0) {
@@ -98,4 +98,45 @@ export class CommandReader {
     const nul = body.indexOf('\0');
     this.#onPacket(Object.assign({}, head, { body: nul >= 0 ? body.slice(0, nul) : body }));
   }
+}
+
+const ARRAY_PREFIX = 'ARRAY::';
+
+function sameName(a: string, b: string): boolean {
+  return a.length === b.length && a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * switch_event_add_header_string as read_packet calls it: an empty value adds nothing and
+ * deletes every earlier header of that name; `ARRAY::a|:b` pushes its items one by one (so a
+ * bare `ARRAY::` adds nothing, and `ARRAY::a` stays a one-item array); anything else is appended.
+ */
+function addHeader(headers: Array<[string, string]>, name: string, value: string): void {
+  if (value === '') {
+    deleteHeader(headers, name);
+    return;
+  }
+  if (!value.startsWith(ARRAY_PREFIX)) {
+    headers.push([name, value]);
+    return;
+  }
+  if (value.length <= ARRAY_PREFIX.length) return;
+  for (const item of value.slice(ARRAY_PREFIX.length).split('|:')) pushItem(headers, name, item);
+}
+
+/** SWITCH_STACK_PUSH onto the first header of that name; a new header only for a non-empty item. */
+function pushItem(headers: Array<[string, string]>, name: string, item: string): void {
+  const existing = headers.find(([n]) => sameName(n, name));
+  if (existing !== undefined) {
+    const v = existing[1];
+    existing[1] = v.startsWith(ARRAY_PREFIX) ? `${v}|:${item}` : `${ARRAY_PREFIX}${v}|:${item}`;
+  } else if (item === '') {
+    deleteHeader(headers, name);
+  } else {
+    headers.push([name, ARRAY_PREFIX + item]);
+  }
+}
+
+function deleteHeader(headers: Array<[string, string]>, name: string): void {
+  for (let i = headers.length - 1; i >= 0; i--) if (sameName(headers[i]![0], name)) headers.splice(i, 1);
 }

@@ -200,7 +200,7 @@ function runInline(channel: OutboundChannel, message: CoreMessage): Promise<stri
     let onRan = (): void => {
       ran = true;
     };
-    const text = channel.sendmsg(message, () => onRan());
+    const text = channel.sendmsg(message, () => onRan(), true);
     if (ran || !text.startsWith('+OK')) return resolve(text);
     onRan = () => resolve(text);
     // A message still queued when the channel is destroyed is never run: FreeSWITCH's inline

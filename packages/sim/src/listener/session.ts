@@ -53,6 +53,8 @@ export class EslSession implements HubMember, CommandContext {
   #firstDone = false;
   #ending = false;
   #channelDown = false;
+  /** A static outbound session's channel hung up: noticed once the queued output is written. */
+  #hangupSeen: CoreEvent | undefined;
   #timers = new Set<NodeJS.Timeout>();
   #flushHandle: NodeJS.Immediate | undefined;
   #corked = false;
@@ -114,7 +116,15 @@ export class EslSession implements HubMember, CommandContext {
     if (s.events && s.subscription.matches(event) && s.filters.passes(event) && (!s.myEvents || this.#mine(event, uuid, own))) {
       if (this.#out.offerEvent(event, own)) this.#scheduleFlush();
     }
-    if (own !== undefined && uuid === own && event.name === 'CHANNEL_HANGUP_COMPLETE') this.#onChannelDown(event);
+    if (own !== undefined && uuid === own) {
+      if (event.name === 'CHANNEL_HANGUP_COMPLETE') this.#onChannelDown(event);
+      else if (event.name === 'CHANNEL_HANGUP' && s.outbound && !s.async) {
+        // A static session runs on the channel's thread, which cannot get to the rest of the
+        // hangup until the session is over: read_packet's switch_channel_down ends it first.
+        this.#hangupSeen = event;
+        this.#scheduleFlush();
+      }
+    }
   }
 
   /** myevents: the controlled channel's events, and jobs it owns (Job-Owner-UUID). */
@@ -201,6 +211,9 @@ export class EslSession implements HubMember, CommandContext {
   #flush(): void {
     if (!this.#canFlush()) return;
     this.#uncork(); // replies before the events that follow them, as FreeSWITCH orders them
+    const hangup = this.#hangupSeen;
+    this.#hangupSeen = undefined;
+    if (hangup !== undefined) this.#onChannelDown(hangup);
     let parts: Buffer[] = [];
     let size = 0;
     const push = (frame: Buffer): boolean => {

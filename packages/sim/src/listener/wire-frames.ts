@@ -37,11 +37,16 @@ export function apiResponse(body: string): Buffer {
 export function plainEventBody(headers: Headers, body: string | undefined): string {
   let out = '';
   for (const [name, value] of headers) {
-    const encoded = fsUrlEncode(value);
+    const encoded = fsUrlEncode(value.startsWith('ARRAY::') ? plainArrayValue(value) : value);
     out += `${name}: ${encoded === '' ? '_undef_' : encoded}\n`;
   }
   if (body === undefined || body === '') return out + '\n';
   return `${out}Content-Length: ${Buffer.byteLength(body)}\n\n${body}`;
+}
+
+/** A one-item array header is its item in plain (switch_event_base_add_header prefixes ARRAY:: from two on). */
+function plainArrayValue(value: string): string {
+  return value.includes('|:', 7) ? value : value.slice(7);
 }
 
 // Strings JSON.stringify would write unchanged between quotes: no quote, backslash, control
