@@ -276,7 +276,9 @@ void describe('socket application', () => {
     await h.core.stop();
   });
 
-  void it('when the session ends the channel hangs up, unless the server said resume (then the dialplan goes on)', async () => {
+  // mod_event_socket has no hangup of its own: socket_function returns into the extension; async
+  // `resume` only sets CS_EXECUTE, which the channel is already in.
+  void it('when the session ends the dialplan goes on, resume or not', async () => {
     const dialplan = { default: [{ name: 's', conditions: [{ expression: '^7010$', actions: [{ application: 'answer' }, { application: 'socket', data: '127.0.0.1:8084 async full' }, { application: 'playback', data: 'silence_stream://100' }, { application: 'hangup', data: 'CALL_REJECTED' }] }] }] };
     for (const resume of [false, true]) {
       const h = harness();
@@ -291,8 +293,8 @@ void describe('socket application', () => {
       await apiAt(h2, 'originate', 'loopback/7010 &park()', 10);
       await h.clock.advance(200);
       const hc = h2.events.find((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && header(e, 'Channel-Name') === 'loopback/7010-b');
-      assert.equal(header(hc!, 'Hangup-Cause'), resume ? 'CALL_REJECTED' : 'NORMAL_CLEARING', `resume=${resume}`);
-      assert.equal(h2.events.some((e) => e.name === 'PLAYBACK_START'), resume);
+      assert.equal(header(hc!, 'Hangup-Cause'), 'CALL_REJECTED', `resume=${resume}`);
+      assert.equal(h2.events.some((e) => e.name === 'PLAYBACK_START'), true, `resume=${resume}`);
       await h2.core.stop();
       await h.core.stop();
     }

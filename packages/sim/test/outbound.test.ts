@@ -191,6 +191,50 @@ void describe('outbound socket sessions', () => {
     await s.nextOfType('text/disconnect-notice');
   });
 
+  // mod_event_socket never hangs the channel up: socket_function returns and
+  // switch_core_standard_on_execute runs the next application (or, after the last one, hangs up
+  // with NORMAL_CLEARING).
+  for (const flags of ['async full', '']) {
+    void it(`a session that ends with the channel up returns to the dialplan (${flags === '' ? 'static' : flags})`, async () => {
+      const out = await outboundServer();
+      cleanup.push(() => new Promise<void>((r) => out.server.close(() => r())));
+      const actions = [{ application: 'socket', data: `127.0.0.1:${out.port} ${flags}`.trim() }, { application: 'hangup', data: 'CALL_REJECTED' }];
+      const dialplan = { default: [{ name: 'sock', conditions: [{ field: 'destination_number', expression: '^8000$', actions }] }] };
+      const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan });
+      const { port } = await sim.start();
+      cleanup.push(() => sim.stop());
+      const control = await WireClient.authed(port);
+      cleanup.push(() => control.close());
+      assert.equal(await control.replyText('event plain CHANNEL_EXECUTE CHANNEL_HANGUP'), '+OK event listener enabled plain');
+      await control.replyText('bgapi originate loopback/8000 &park()');
+      const s = await out.session;
+      cleanup.push(() => s.close());
+      const uuid = (await s.command('connect')).headers.get('Unique-ID') ?? '';
+      assert.equal(await s.replyText('exit'), '+OK bye');
+      await s.waitClosed();
+      const seen: string[] = [];
+      while (!seen.some((e) => e.startsWith('CHANNEL_HANGUP'))) {
+        const f = await control.nextOfType('text/event-plain');
+        const text = f.body?.toString() ?? '';
+        if (/^Unique-ID: (\S+)$/m.exec(text)?.[1] !== uuid) continue;
+        const cause = /^Hangup-Cause: (\S+)$/m.exec(text)?.[1];
+        seen.push(`${eventName(f) ?? ''}(${eventName(f) === 'CHANNEL_HANGUP' ? cause ?? '' : applicationOf(f) ?? ''})`);
+      }
+      assert.deepEqual(seen.slice(-2), ['CHANNEL_EXECUTE(hangup)', 'CHANNEL_HANGUP(CALL_REJECTED)']);
+    });
+  }
+
+  void it('a session that ends with the channel up after the last application: NORMAL_CLEARING', async () => {
+    const { s, control, uuid } = await staticSession('', 'CHANNEL_HANGUP');
+    assert.equal(await s.replyText('exit'), '+OK bye');
+    for (;;) {
+      const text = (await control.nextOfType('text/event-plain')).body?.toString() ?? '';
+      if (/^Unique-ID: (\S+)$/m.exec(text)?.[1] !== uuid) continue;
+      assert.equal(/^Hangup-Cause: (\S+)$/m.exec(text)?.[1], 'NORMAL_CLEARING');
+      break;
+    }
+  });
+
   void it('stop() ends a live outbound session with the shutdown notice', async () => {
     const out = await outboundServer();
     cleanup.push(() => new Promise<void>((r) => out.server.close(() => r())));

@@ -243,13 +243,10 @@ function runSocket(deps: AppDeps, ch: Channel, data: string, done: (r?: string) 
     .connect({ host, port, async: isAsync, full: flags.includes('full') }, deps.outboundChannel(ch, onConnected))
     .then(
       () => e.defer(() => {
-        if (!isAsync && ch.isHungUp) giveThreadBack();
-        // Session over: FreeSWITCH hangs the channel up unless the server said `resume`.
-        else if (ch.getVar('socket_resume') === 'true' || ch.isHungUp) finish();
-        else {
-          app.holdsThread = false;
-          e.hangup(ch, 'NORMAL_CLEARING');
-        }
+        // Session over: mod_event_socket never hangs up, `resume` or not. socket_function returns
+        // and the dialplan goes on; after its last application the executor hangs up (NORMAL_CLEARING).
+        if (isAsync) finish();
+        else giveThreadBack();
         e.release(ch);
       }),
       () => e.defer(() => {

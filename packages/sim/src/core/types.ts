@@ -85,8 +85,9 @@ export interface OutboundChannel {
   /** Resolves when the channel is destroyed. */
   readonly ended: Promise<void>;
   /**
-   * Optional: the server sent `resume` — FreeSWITCH sets `socket_resume=true` on the channel so it
-   * goes on with its dialplan when the socket session ends instead of hanging up.
+   * Optional: the server sent `resume` — FreeSWITCH sets `socket_resume=true` on the channel. The
+   * dialplan goes on after the session with or without it (mod_event_socket never hangs up); it
+   * only sets a state the channel is already in (async) or CS_RESET (static, not modelled).
    */
   resume?(): void;
 }

@@ -7,6 +7,7 @@
  * The ESL client parser of @fsbus/esl cannot be used here: it URL-decodes header values and
  * rejects lines without a colon, both of which FreeSWITCH's command reader does not do.
  */
+import { isUtf8 } from 'node:buffer';
 
 /** One command as mod_event_socket records it: `Command` first, then the headers in wire order. */
 export interface CommandPacket {
@@ -51,7 +52,7 @@ export class CommandReader {
         this.#bodyChunks.push(chunk.subarray(i, i + take));
         this.#bodyHave += take;
         i += take;
-        if (this.#bodyHave === this.#bodyNeeded) this.#finish(Buffer.concat(this.#bodyChunks).toString('utf8'));
+        if (this.#bodyHave === this.#bodyNeeded) this.#finish(Buffer.concat(this.#bodyChunks));
         continue;
       }
       const byte = chunk[i++]!;
@@ -89,15 +90,24 @@ export class CommandReader {
     this.#onPacket({ command, headers, body: undefined, rawHead: text });
   }
 
-  #finish(body: string): void {
+  #finish(bytes: Buffer): void {
     const head = this.#pendingHead!;
     this.#pendingHead = undefined;
     this.#bodyChunks = [];
-    // FreeSWITCH stores the body as a C string: it ends at the first NUL. (Object.assign: a spread
-    // followed by more fields is slow on Node 20's V8.)
+    // FreeSWITCH stores the body as a C string: it ends at the first NUL.
+    let body = bytes.toString('utf8');
     const nul = body.indexOf('\0');
-    this.#onPacket(Object.assign({}, head, { body: nul >= 0 ? body.slice(0, nul) : body }));
+    if (nul >= 0) body = body.slice(0, nul);
+    // FreeSWITCH keeps the client's bytes; read as UTF-8, malformed ones become U+FFFD (3 bytes
+    // each when written back), so the event's own Content-Length is set to what will be written.
+    if (!isUtf8(bytes)) setContentLength(head.headers, Buffer.byteLength(body));
+    // (Object.assign: a spread followed by more fields is slow on Node 20's V8.)
+    this.#onPacket(Object.assign({}, head, { body }));
   }
+}
+
+function setContentLength(headers: Array<[string, string]>, length: number): void {
+  for (const header of headers) if (sameName(header[0], 'Content-Length')) header[1] = String(length);
 }
 
 const ARRAY_PREFIX = 'ARRAY::';

@@ -89,8 +89,34 @@ export function jsonEventBody(headers: Headers, body: string | undefined): strin
   return out + '}';
 }
 
+const XML_NEEDS_WORK = /[&<>\r\u0080-\uffff]/;
+
+/**
+ * switch_xml_ampencode for element text, with the UTF-8 encoding switch_xml_toxml turns on: `&`,
+ * `<`, `>` and CR escaped, every non-ASCII character written as `&#x<HEX>;` (upper case, no
+ * leading zeros), and from a `<!` on the rest copied as it is. (A lone surrogate would go out as
+ * the UTF-8 of U+FFFD, so it is U+FFFD's reference.)
+ */
 function xmlText(text: string): string {
-  return text.replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#xD;'));
+  if (!XML_NEEDS_WORK.test(text)) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x26) out += '&amp;';
+    else if (c === 0x3c) {
+      if (text.charCodeAt(i + 1) === 0x21) return out + text.slice(i);
+      out += '&lt;';
+    } else if (c === 0x3e) out += '&gt;';
+    else if (c === 0x0d) out += '&#xD;';
+    else if (c < 0x80) out += text[i];
+    else {
+      let cp = text.codePointAt(i)!;
+      if (cp > 0xffff) i++;
+      else if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
+      out += `&#x${cp.toString(16).toUpperCase()};`;
+    }
+  }
+  return out;
 }
 
 /** switch_event_xmlize + switch_xml_toxml, with the line feed FreeSWITCH counts into the frame. */
@@ -98,7 +124,8 @@ export function xmlEventBody(headers: Headers, body: string | undefined): string
   let out = '<event>\n  <headers>\n';
   for (const [name, value] of headers) {
     for (const item of splitArrayValue(value) ?? [value]) {
-      const text = xmlText(fsUrlEncode(item));
+      // URL-encoded, a value has nothing left that switch_xml_ampencode would change.
+      const text = fsUrlEncode(item);
       // An empty value too gets both tags: switch_xml_toxml self-closes only an element whose txt is
       // NULL, and add_xml_header always sets one ("" here).
       out += `    <${name}>${text}</${name}>\n`;
