@@ -300,10 +300,18 @@ void describe('socket application', () => {
     }
   });
 
-  void it('an unreachable outbound server hangs the channel up with DESTINATION_OUT_OF_ORDER', async () => {
+  void it('an unreachable outbound server: Socket Error! logged, the application returns and the dialplan goes on', async () => {
+    const dialplan = { default: [{ name: 's', conditions: [{ expression: '^7010$', actions: [{ application: 'answer' }, { application: 'socket', data: '127.0.0.1:8084 async full' }, { application: 'playback', data: 'silence_stream://100' }, { application: 'hangup', data: 'CALL_REJECTED' }] }] }] };
     const h = harness();
-    const h2 = harness({ outbound: new ScriptedOutbound(h, true), clock: h.clock });
-    assert.equal(await apiAt(h2, 'originate', 'loopback/7005 &park()', 1), '-ERR DESTINATION_OUT_OF_ORDER\n');
+    const h2 = harness({ dialplan, outbound: new ScriptedOutbound(h, true), clock: h.clock });
+    const logged: string[] = [];
+    h2.core.onLog((line) => logged.push(line.text.trim()));
+    await apiAt(h2, 'originate', 'loopback/7010 &park()', 10);
+    await h.clock.advance(200);
+    const hc = h2.events.find((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && header(e, 'Channel-Name') === 'loopback/7010-b');
+    assert.equal(header(hc!, 'Hangup-Cause'), 'CALL_REJECTED');
+    assert.equal(h2.events.some((e) => e.name === 'PLAYBACK_START'), true);
+    assert.deepEqual(logged.filter((l) => l.includes('Socket Error')).map((l) => l.replace(/^.*(Socket Error)/, '$1')), ['Socket Error: Connection refused', 'Socket Error!']);
     await h2.core.stop();
     await h.core.stop();
   });

@@ -222,10 +222,14 @@ function runSocket(deps: AppDeps, ch: Channel, data: string, done: (r?: string) 
   };
   let parked = false;
   app.onStop = () => finish();
-  if (connector === undefined) {
-    e.log(ch, 3, { file: 'mod_event_socket.c', func: 'socket_function', line: 396 }, 'Socket Error!');
-    e.hangup(ch, 'DESTINATION_OUT_OF_ORDER');
+  /** socket_function when no host answers: two log lines and a return — the dialplan goes on. */
+  const unreachable = (): void => {
+    e.log(ch, 3, { file: 'mod_event_socket.c', func: 'socket_function', line: 486 }, 'Socket Error: Connection refused');
+    e.log(ch, 3, { file: 'mod_event_socket.c', func: 'socket_function', line: 490 }, 'Socket Error!');
     finish();
+  };
+  if (connector === undefined) {
+    unreachable();
     return;
   }
   if (!isAsync) app.holdsThread = true;
@@ -252,10 +256,8 @@ function runSocket(deps: AppDeps, ch: Channel, data: string, done: (r?: string) 
       () => e.defer(() => {
         e.release(ch);
         if (finished) return;
-        e.log(ch, 3, { file: 'mod_event_socket.c', func: 'socket_function', line: 396 }, 'Socket Error!');
         app.holdsThread = false;
-        e.hangup(ch, 'DESTINATION_OUT_OF_ORDER');
-        finish();
+        unreachable();
         e.resumeHangup(ch);
       }),
     );

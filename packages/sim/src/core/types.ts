@@ -63,8 +63,8 @@ export interface OutboundConnector {
   /**
    * Connects the channel to an outbound ESL server at `host:port` and runs the session
    * (the `connect` handshake, commands from the server, events to it). Resolves when the
-   * session ends; rejects when the server cannot be reached (the app then fails like
-   * FreeSWITCH's socket app: the channel hangs up with DESTINATION_OUT_OF_ORDER).
+   * session ends; rejects when the server cannot be reached (the app then returns as
+   * FreeSWITCH's socket app does, `Socket Error!` logged, and the dialplan goes on).
    */
   connect(target: { host: string; port: number; async: boolean; full: boolean }, channel: OutboundChannel): Promise<void>;
 }
