@@ -16,34 +16,58 @@ export interface BrokerHandle {
 }
 
 /**
+ * The first start of a broker on ports we picked. Another process may take a picked port before
+ * the broker binds it: a start that failed on a port in use is made again with every port picked
+ * anew (up to 3 tries). Restarts keep their ports and do not come here.
+ */
+export async function launchOnFreshPorts(opts: {
+  pick(): Promise<void>;
+  launch(): Promise<void>;
+  halt(): Promise<void>;
+  portInUse(err: unknown): boolean;
+}): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await opts.pick();
+    try {
+      await opts.launch();
+      return;
+    } catch (err) {
+      await opts.halt();
+      if (attempt >= 3 || !opts.portInUse(err)) throw err;
+    }
+  }
+}
+
+/**
  * Builds the handle around a `launch(port)` that starts the process and resolves once it answers
- * its protocol, and a `halt()` that stops it. The first launch retries on a fresh free port when
- * another process took the one we picked (brokers that cannot choose their own port).
+ * its protocol, and a `halt()` that stops it. `pickPort()` picks every port of a first start (it
+ * returns the client port; others, TLS, epmd…, the starter keeps): called again for each retry.
  */
 export async function makeHandle(opts: {
   scheme: string;
   pickPort(): Promise<number>;
   launch(port: number): Promise<void>;
   halt(): Promise<void>;
-  cleanup(): Promise<void>;
+  cleanup(): void;
   portInUse(err: unknown): boolean;
-  /** Scheme and port of a TLS listener, when there is one (the port is picked by launch). */
+  /** Scheme and port of a TLS listener, when there is one (picked by pickPort). */
   tls?: { scheme: string; port(): number | undefined };
 }): Promise<BrokerHandle> {
   let port = -1;
   let running = false;
-  for (let attempt = 0; ; attempt++) {
-    port = await opts.pickPort();
-    try {
-      await opts.launch(port);
-      running = true;
-      break;
-    } catch (err) {
-      await opts.halt();
-      if (attempt < 2 && opts.portInUse(err)) continue;
-      await opts.cleanup();
-      throw err;
-    }
+  try {
+    await launchOnFreshPorts({
+      pick: async () => {
+        port = await opts.pickPort();
+      },
+      launch: () => opts.launch(port),
+      halt: () => opts.halt(),
+      portInUse: (err) => opts.portInUse(err),
+    });
+    running = true;
+  } catch (err) {
+    opts.cleanup();
+    throw err;
   }
   const halt = async () => {
     running = false;
@@ -73,7 +97,7 @@ export async function makeHandle(opts: {
     },
     stop: async () => {
       await halt();
-      await opts.cleanup();
+      opts.cleanup();
     },
   };
 }

@@ -46,7 +46,8 @@ function kernelPort(): Promise<number> {
  * shares: a file per port, created exclusively, naming the claiming process. A port stays claimed
  * until its process exits; claims left by a killed process are cleared once they are old.
  */
-export const CLAIMS = join(tmpdir(), `fsbus-ports-${process.getuid?.() ?? 'user'}`);
+// In /tmp whatever TMPDIR says: ports are machine-wide, so are their claims.
+export const CLAIMS = join(process.platform === 'win32' ? tmpdir() : '/tmp', `fsbus-ports-${process.getuid?.() ?? 'user'}`);
 const STALE_CLAIM_MS = 10 * 60_000;
 const ours: string[] = [];
 
@@ -97,17 +98,57 @@ function clearIfStale(file: string): void {
   }
 }
 
+/** Ports below this are left to other software on the machine (well-known and registered ports). */
+const FLOOR = 10_000;
+const WINDOW_TRIES = 200;
+const KERNEL_TRIES = 50;
+
+/** The largest stretch of ports from FLOOR up that lies outside the ephemeral range `[lo, hi]`, if any. */
+export function portWindow([lo, hi]: readonly [number, number]): [number, number] | undefined {
+  const below: [number, number] = [FLOOR, lo - 1];
+  const above: [number, number] = [Math.max(FLOOR, hi + 1), 65535];
+  const size = ([min, max]: [number, number]) => max - min + 1;
+  const best = size(below) >= size(above) ? below : above;
+  return size(best) > 0 ? best : undefined;
+}
+
 /**
- * A loopback port that is free and claimed for this process, outside the ephemeral range (for
- * brokers that cannot pick their own). No other caller of `freePort` on this machine, in this
- * process or another, is handed the same port while this process lives.
+ * A loopback port that is free and claimed for this process, outside the ephemeral range `range`
+ * when there is room (see portWindow). Without room — `ip_local_port_range` of `1024 65535` — it
+ * takes a port the kernel offers, inside that range, claimed all the same.
+ */
+export async function pickPort(range: readonly [number, number], kernel: () => Promise<number> = kernelPort): Promise<number> {
+  const window = portWindow(range);
+  if (window !== undefined) {
+    const [min, max] = window;
+    for (let attempt = 0; attempt < WINDOW_TRIES; attempt++) {
+      const port = min + Math.floor(Math.random() * (max - min + 1));
+      if (claimPort(port) && (await canListen(port))) return port;
+    }
+  }
+  for (let attempt = 0; attempt < KERNEL_TRIES; attempt++) {
+    const port = await kernel();
+    if (claimPort(port)) return port;
+  }
+  const outside = window === undefined ? `leaves no port from ${FLOOR} up outside it` : `leaves ${window[0]}-${window[1]} outside it, and ${WINDOW_TRIES} picks there were all taken`;
+  throw new Error(
+    `no loopback port left for a broker: the ephemeral range ${range[0]}-${range[1]} (net.ipv4.ip_local_port_range) ${outside}; ` +
+      `the ${KERNEL_TRIES} ports the kernel offered were all claimed by test processes (${CLAIMS})`,
+  );
+}
+
+/** Ports the next freePort() calls hand out as they are, for tests of what a starter does when its port was taken. */
+const planted: number[] = [];
+
+export function plantPorts(...ports: number[]): void {
+  planted.push(...ports);
+}
+
+/**
+ * A loopback port that is free and claimed for this process, outside the ephemeral range when
+ * the machine leaves room (for brokers that cannot pick their own). No other caller of `freePort`
+ * on this machine, in this process or another, is handed the same port while this process lives.
  */
 export async function freePort(): Promise<number> {
-  const [lo, hi] = ephemeralRange();
-  const [min, max] = lo - 10000 >= 2000 ? [10000, lo - 1] : [hi + 1, 65535];
-  for (let attempt = 0; attempt < 200 && max > min; attempt++) {
-    const port = min + Math.floor(Math.random() * (max - min + 1));
-    if (claimPort(port) && (await canListen(port))) return port;
-  }
-  return kernelPort();
+  return planted.shift() ?? pickPort(ephemeralRange());
 }

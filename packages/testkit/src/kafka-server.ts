@@ -6,8 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
@@ -16,6 +15,7 @@ import { promisify } from 'node:util';
 import { freePort } from './free-port.js';
 import { kafkaBrokerCount } from './kafka-probe.js';
 import { BrokerStartError, spawnUntil, stopChild } from './process.js';
+import { processTempDir } from './temp-dir.js';
 
 export interface KafkaOptions {
   /** Directory holding the Kafka jars. @default process.env.FSBUS_KAFKA_LIB ?? '<repo>/.tools/kafka/lib' */
@@ -181,13 +181,14 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
   if (!existsSync(libDir)) {
     throw new BrokerStartError(`Kafka jars not found in ${libDir}: run ./scripts/setup (copies them from Maven Central with mvn)`);
   }
-  const dir = await mkdtemp(join(tmpdir(), 'fsbus-kafka-'));
-  const logDir = join(dir, 'data');
   const port = await freePort();
   const controllerPort = await freePort();
   const saslPort = options.sasl === undefined ? undefined : await freePort();
   const tlsPort = options.tls === undefined ? undefined : await freePort();
   const tlsPem = options.tls === undefined ? undefined : { chain: await readFile(options.tls.certFile, 'utf8'), key: await readFile(options.tls.keyFile, 'utf8') };
+  const temp = processTempDir('fsbus-kafka-');
+  const dir = temp.dir;
+  const logDir = join(dir, 'data');
   const clientPort = saslPort ?? port;
   const propsFile = join(dir, 'server.properties');
   const log4jFile = join(dir, 'log4j.properties');
@@ -210,7 +211,7 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
     // `kafka-storage.sh format`: writes meta.properties and the bootstrap metadata once.
     await promisify(execFile)(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', propsFile], { timeout: timeoutMs });
   } catch (err) {
-    await rm(dir, { recursive: true, force: true });
+    temp.remove();
     const msg = (err as Error).message;
     throw new BrokerStartError(/ENOENT/.test(msg) ? `${java} not found: install Java 17 (scripts/setup)` : `kafka storage format failed: ${msg}`);
   }
@@ -242,7 +243,7 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
     await launch();
   } catch (err) {
     await halt();
-    await rm(dir, { recursive: true, force: true });
+    temp.remove();
     throw err;
   }
 
@@ -264,7 +265,7 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
     },
     stop: async () => {
       await halt();
-      await rm(dir, { recursive: true, force: true });
+      temp.remove();
     },
   };
 }

@@ -3,14 +3,14 @@
  * loopback port with a generated config in its own temp dir (anonymous or one user, no persistence).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { makeHandle, type BrokerHandle } from './broker-handle.js';
 import { freePort } from './free-port.js';
 import { BrokerStartError, probeProtocol, spawnUntil, stopChild } from './process.js';
+import { processTempDir } from './temp-dir.js';
 
 export interface MosquittoOptions {
   /** @default process.env.FSBUS_MOSQUITTO ?? 'mosquitto' */
@@ -37,7 +37,8 @@ const CONNECT = Uint8Array.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54,
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<BrokerHandle> {
   const bin = options.binary ?? process.env['FSBUS_MOSQUITTO'] ?? 'mosquitto';
   const timeoutMs = options.startTimeoutMs ?? 20_000;
-  const dir = await mkdtemp(join(tmpdir(), 'fsbus-mosquitto-'));
+  const temp = processTempDir('fsbus-mosquitto-');
+  const dir = temp.dir;
   const conf = join(dir, 'mosquitto.conf');
   let child: ChildProcess | undefined;
   let tlsPort: number | undefined;
@@ -45,8 +46,13 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Br
   if (options.user !== undefined) {
     // mosquitto_passwd hashes the password into the file mosquitto reads.
     const pwfile = join(dir, 'passwd');
-    await writeFile(pwfile, '');
-    await promisify(execFile)('mosquitto_passwd', ['-b', pwfile, options.user.name, options.user.password]);
+    try {
+      await writeFile(pwfile, '');
+      await promisify(execFile)('mosquitto_passwd', ['-b', pwfile, options.user.name, options.user.password]);
+    } catch (err) {
+      temp.remove();
+      throw err;
+    }
   }
 
   const launch = async (port: number): Promise<void> => {
@@ -68,8 +74,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Br
       await writeFile(join(dir, 'acl'), `${options.acl.join('\n')}\n`);
       lines.push(`acl_file ${join(dir, 'acl')}`);
     }
-    if (options.tls !== undefined) {
-      tlsPort ??= await freePort();
+    if (options.tls !== undefined && tlsPort !== undefined) {
       // certfile/keyfile after a listener line belong to that listener.
       lines.push(`listener ${tlsPort} 127.0.0.1`, `certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`);
     }
@@ -91,14 +96,18 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Br
 
   return makeHandle({
     scheme: 'mqtt',
-    pickPort: freePort,
+    pickPort: async () => {
+      const port = await freePort();
+      tlsPort = options.tls === undefined ? undefined : await freePort();
+      return port;
+    },
     launch,
     halt: async () => {
       const c = child;
       child = undefined;
       if (c !== undefined) await stopChild(c);
     },
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    cleanup: () => temp.remove(),
     portInUse: (err) => /Address already in use/i.test(String(err)),
     ...(options.tls === undefined ? {} : { tls: { scheme: 'mqtts', port: () => tlsPort } }),
   });

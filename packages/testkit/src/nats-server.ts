@@ -1,11 +1,13 @@
 /**
  * Runs the real `nats-server` binary (Debian package `nats-server`, installed by scripts/setup)
- * on a free loopback port outside the ephemeral range (see free-port.ts). `restart()` reuses the
- * same port and JetStream store, for reconnect and replay tests.
+ * on a free loopback port outside the ephemeral range (see free-port.ts), picked again when another
+ * process took it first. `restart()` reuses the same port and JetStream store, for reconnect and
+ * replay tests.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { launchOnFreshPorts } from './broker-handle.js';
 import { freePort } from './free-port.js';
 import { BrokerStartError, spawnUntil, stopChild, waitForGreeting } from './process.js';
 import { processTempDir } from './temp-dir.js';
@@ -58,7 +60,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const dir = temp.dir;
   const storeDir = options.jetstream === true ? join(dir, 'js') : undefined;
   let child: ChildProcess | undefined;
-  let port = await freePort();
+  let port = -1;
   let token = options.token;
 
   const launch = async (): Promise<void> => {
@@ -100,9 +102,15 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
 
   try {
-    await launch();
+    await launchOnFreshPorts({
+      pick: async () => {
+        port = await freePort();
+      },
+      launch,
+      halt,
+      portInUse: (err) => /address already in use/i.test(String(err)),
+    });
   } catch (err) {
-    await halt();
     temp.remove();
     throw err;
   }

@@ -1,10 +1,18 @@
 /**
  * Spawning a broker binary for tests: wait for a line of its log (never a sleep), stop it with
  * SIGTERM and wait for the exit. Reused by every broker of the test kit.
+ *
+ * Each broker leads a process group of its own, and its group is what gets killed: RabbitMQ's
+ * start script forks erl/beam.smp, which a signal to the script alone leaves running. The group is
+ * killed after a failed start, after the stop grace, once the broker exits (what it forked and
+ * left), and when this process ends, even by SIGKILL (janitor.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { constants } from 'node:os';
+import { groupRuns, ownGroup, releaseGroup, signalGroup } from './janitor.js';
+import { onTermination } from './termination.js';
+
+export { onTermination } from './termination.js';
 
 export class BrokerStartError extends Error {
   override name = 'BrokerStartError';
@@ -18,23 +26,7 @@ export interface SpawnedBroker {
   log(): string;
 }
 
-const TERMINATING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-/**
- * Runs `hook` when this process exits — also when a SIGINT, SIGTERM or SIGHUP would have killed it
- * outright: such a signal becomes an exit (128 + its number), unless something else in the
- * process listens for it and so owns the shutdown (a dashboard, a demo).
- */
-export function onTermination(hook: () => void): void {
-  process.once('exit', hook);
-  for (const signal of TERMINATING_SIGNALS) {
-    process.once(signal, () => {
-      if (process.listenerCount(signal) === 0) process.exit(128 + constants.signals[signal]);
-    });
-  }
-}
-
-/** Every child process still running that must not outlive this one (brokers, a bench's simulator and agent). */
+/** Child processes still running that must not outlive this one (a bench's simulator and agent; spawnUntil's go by their group). */
 const running = new Set<ChildProcess>();
 let hooked = false;
 
@@ -49,7 +41,29 @@ export function stopOnTermination(child: ChildProcess): void {
   });
 }
 
-/** Spawns `bin args` and resolves once its combined output matches `ready` (or fails on exit/timeout). */
+/** Children started by spawnUntil: each the leader of its own process group. */
+const leaders = new WeakSet<ChildProcess>();
+
+const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
+function exited(child: ChildProcess): Promise<void> {
+  return hasExited(child) ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** SIGKILLs `child` and, when it leads a group, all of the group. */
+function kill(child: ChildProcess): void {
+  if (leaders.has(child) && child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+  else child.kill('SIGKILL');
+}
+
+/** Resolves once no process of the group runs: a killed process takes a moment to go (bounded, for one stuck in the kernel). */
+async function groupGone(pgid: number): Promise<void> {
+  for (const deadline = Date.now() + 2000; groupRuns(pgid) && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Spawns `bin args` in a process group of its own and resolves once its output matches `ready` (or fails on exit/timeout). */
 export function spawnUntil(
   bin: string,
   args: string[],
@@ -60,16 +74,28 @@ export function spawnUntil(
   return new Promise((resolve, reject) => {
     let output = '';
     let settled = false;
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
-    stopOnTermination(child);
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...spawnOptions });
+    const pgid = child.pid;
+    if (pgid !== undefined) {
+      leaders.add(child);
+      ownGroup(pgid);
+      child.once('exit', () => {
+        // What it forked and left behind goes too.
+        signalGroup(pgid, 'SIGKILL');
+        releaseGroup(pgid);
+      });
+    }
     const finish = (err: Error | undefined, match?: RegExpMatchArray) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (err !== undefined) {
-        child.kill('SIGKILL');
-        reject(err);
-      } else resolve({ child, match: match!, log: () => output });
+      if (err === undefined) return resolve({ child, match: match!, log: () => output });
+      if (pgid === undefined) return reject(err);
+      // A failed start leaves nothing running: the group is gone when the promise rejects.
+      kill(child);
+      void exited(child)
+        .then(() => groupGone(pgid))
+        .then(() => reject(err));
     };
     const onData = (chunk: Buffer) => {
       // Bounded: only the last 64 KB of log is kept.
@@ -85,17 +111,18 @@ export function spawnUntil(
   });
 }
 
-/** Sends SIGTERM and resolves on exit; SIGKILL after `graceMs`. */
-export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
+/**
+ * Sends SIGTERM and resolves on exit; SIGKILL after `graceMs`. For a child of spawnUntil, resolves
+ * once its whole process group is gone (the SIGKILL after the grace goes to all of it).
+ */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (!hasExited(child)) {
+    const timer = setTimeout(() => kill(child), graceMs);
     child.kill('SIGTERM');
-  });
+    await exited(child);
+    clearTimeout(timer);
+  }
+  if (leaders.has(child) && child.pid !== undefined) await groupGone(child.pid);
 }
 
 /** Resolves once a TCP connection to host:port succeeds and the server sends its first bytes. */

@@ -1,18 +1,19 @@
 /**
  * Runs the real RabbitMQ (Debian package `rabbitmq-server`, installed by scripts/setup) as a
- * non-daemon child: its own node name, free AMQP/epmd/distribution ports on loopback, Mnesia, logs
- * and config in a temp dir, no plugins. epmd is started by us (foreground, `-port` of our own) so
- * the broker never spawns a daemon that would outlive the test. Startup takes seconds: start one
- * per test file. `restart()` keeps the port and the Mnesia dir (durable exchanges survive).
+ * non-daemon child: its own node name, free AMQP/epmd/distribution ports on loopback (all picked
+ * again when one was taken), Mnesia, logs and config in a temp dir, no plugins. epmd is started by
+ * us (foreground, `-port` of our own) so the broker never spawns a daemon that would outlive the
+ * test; it is stopped with the broker. Startup takes seconds: start one per test file. `restart()`
+ * keeps the ports and the Mnesia dir (durable exchanges survive).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { makeHandle, type BrokerHandle } from './broker-handle.js';
 import { freePort } from './free-port.js';
 import { BrokerStartError, probeProtocol, spawnUntil, stopChild } from './process.js';
+import { processTempDir } from './temp-dir.js';
 
 export interface RabbitMqOptions {
   /** The broker start script. @default process.env.FSBUS_RABBITMQ_SERVER ?? '/usr/lib/rabbitmq/bin/rabbitmq-server' */
@@ -30,18 +31,28 @@ export interface RabbitMqHandle extends BrokerHandle {
 }
 
 const AMQP_HEADER = Uint8Array.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
+/** epmd's NAMES_REQ: it answers with its own port (4 bytes) and the nodes it knows. */
+const EPMD_NAMES = Uint8Array.from([0, 1, 110]);
+/** Printed by `epmd -d -d` once it listens; "epmd running" comes before the bind, even when the port is taken. */
+const EPMD_LISTENING = /entering the main select\(\) loop/;
 
 export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<RabbitMqHandle> {
   const bin = options.binary ?? process.env['FSBUS_RABBITMQ_SERVER'] ?? '/usr/lib/rabbitmq/bin/rabbitmq-server';
   const timeoutMs = options.startTimeoutMs ?? 90_000;
-  const dir = await mkdtemp(join(tmpdir(), 'fsbus-rabbitmq-'));
+  const temp = processTempDir('fsbus-rabbitmq-');
+  const dir = temp.dir;
   const nodeName = `fsbus-${randomBytes(4).toString('hex')}@localhost`;
-  await mkdir(join(dir, 'mnesia'));
-  await mkdir(join(dir, 'log'));
-  await writeFile(join(dir, 'enabled_plugins'), '[].\n');
-  await writeFile(join(dir, 'rabbitmq-env.conf'), '');
-  const epmdPort = await freePort();
-  const distPort = await freePort();
+  try {
+    await mkdir(join(dir, 'mnesia'));
+    await mkdir(join(dir, 'log'));
+    await writeFile(join(dir, 'enabled_plugins'), '[].\n');
+    await writeFile(join(dir, 'rabbitmq-env.conf'), '');
+  } catch (err) {
+    temp.remove();
+    throw err;
+  }
+  let epmdPort = -1;
+  let distPort = -1;
   let broker: ChildProcess | undefined;
   let epmd: ChildProcess | undefined;
   let tlsPort: number | undefined;
@@ -55,8 +66,7 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
       'log.file = false',
     ];
     if (options.user !== undefined) conf.push(`default_user = ${options.user.name}`, `default_pass = ${options.user.password}`);
-    if (options.tls !== undefined) {
-      tlsPort ??= await freePort();
+    if (options.tls !== undefined && tlsPort !== undefined) {
       const t = options.tls;
       conf.push(
         `listeners.ssl.1 = 127.0.0.1:${tlsPort}`,
@@ -85,10 +95,15 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
       ERL_EPMD_PORT: String(epmdPort),
       ERL_EPMD_ADDRESS: '127.0.0.1',
     };
-    const e = await spawnUntil('epmd', ['-d', '-port', String(epmdPort), '-address', '127.0.0.1'], /epmd running/, timeoutMs, { env, cwd: dir });
+    // A taken port: epmd says "there is already a epmd running at port N" and exits 0.
+    const e = await spawnUntil('epmd', ['-d', '-d', '-port', String(epmdPort), '-address', '127.0.0.1'], EPMD_LISTENING, timeoutMs, { env, cwd: dir });
     epmd = e.child;
     epmd.stdout?.resume();
     epmd.stderr?.resume();
+    const names = await probeProtocol('127.0.0.1', epmdPort, EPMD_NAMES, timeoutMs);
+    if (names.length < 4 || names.readUInt32BE(0) !== epmdPort || epmd.exitCode !== null) {
+      throw new BrokerStartError(`epmd on port ${epmdPort} is not ours:\n${e.log()}`);
+    }
     const started = await spawnUntil(bin, [], /Server startup complete/, timeoutMs, { env, cwd: dir }).catch((err: unknown) => {
       if (err instanceof BrokerStartError && /ENOENT/.test(err.message)) {
         throw new BrokerStartError(`${bin} not found: run ./scripts/setup (installs the Debian package rabbitmq-server)`);
@@ -105,7 +120,13 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
 
   const handle = await makeHandle({
     scheme: 'amqp',
-    pickPort: freePort,
+    pickPort: async () => {
+      const port = await freePort();
+      epmdPort = await freePort();
+      distPort = await freePort();
+      tlsPort = options.tls === undefined ? undefined : await freePort();
+      return port;
+    },
     launch,
     halt: async () => {
       const b = broker;
@@ -116,8 +137,8 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
       if (b !== undefined) await stopChild(b, 30_000);
       if (p !== undefined) await stopChild(p);
     },
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-    portInUse: (err) => /eaddrinuse|Address already in use/i.test(String(err)),
+    cleanup: () => temp.remove(),
+    portInUse: (err) => /eaddrinuse|Address already in use|already a epmd running/i.test(String(err)),
     ...(options.tls === undefined ? {} : { tls: { scheme: 'amqps', port: () => tlsPort } }),
   });
   return Object.assign(handle, { nodeName });

@@ -4,13 +4,11 @@
  * broker crash without AOF would (drivers must re-create their groups). `appendOnly` turns the
  * AOF on (fsync on every write): a restart then keeps every stream, group and position.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { makeHandle, type BrokerHandle } from './broker-handle.js';
 import { freePort } from './free-port.js';
 import { BrokerStartError, probeProtocol, spawnUntil, stopChild } from './process.js';
+import { processTempDir } from './temp-dir.js';
 
 export interface RedisServerOptions {
   /** @default process.env.FSBUS_REDIS_SERVER ?? 'redis-server' */
@@ -28,15 +26,15 @@ export interface RedisServerOptions {
 export async function startRedis(options: RedisServerOptions = {}): Promise<BrokerHandle> {
   const bin = options.binary ?? process.env['FSBUS_REDIS_SERVER'] ?? 'redis-server';
   const timeoutMs = options.startTimeoutMs ?? 20_000;
-  const dir = await mkdtemp(join(tmpdir(), 'fsbus-redis-'));
+  const temp = processTempDir('fsbus-redis-');
+  const dir = temp.dir;
   let child: ChildProcess | undefined;
   let tlsPort: number | undefined;
 
   const launch = async (port: number): Promise<void> => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...(options.appendOnly === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']), '--daemonize', 'no', '--loglevel', 'notice'];
     if (options.password !== undefined) args.push('--requirepass', options.password);
-    if (options.tls !== undefined) {
-      tlsPort ??= await freePort();
+    if (options.tls !== undefined && tlsPort !== undefined) {
       const t = options.tls;
       args.push('--tls-port', String(tlsPort), '--tls-cert-file', t.certFile, '--tls-key-file', t.keyFile, '--tls-ca-cert-file', t.certFile, '--tls-auth-clients', 'no');
     }
@@ -56,14 +54,18 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Brok
 
   return makeHandle({
     scheme: 'redis',
-    pickPort: freePort,
+    pickPort: async () => {
+      const port = await freePort();
+      tlsPort = options.tls === undefined ? undefined : await freePort();
+      return port;
+    },
     launch,
     halt: async () => {
       const c = child;
       child = undefined;
       if (c !== undefined) await stopChild(c);
     },
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    cleanup: () => temp.remove(),
     portInUse: (err) => /Address already in use/i.test(String(err)),
     ...(options.tls === undefined ? {} : { tls: { scheme: 'rediss', port: () => tlsPort } }),
   });

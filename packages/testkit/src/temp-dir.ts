@@ -1,11 +1,11 @@
-/** Temp dirs that go with the process: removed on exit or a terminating signal unless removed before. */
+/**
+ * Temp dirs that go with the process: removed on exit, on a terminating signal, and by the janitor
+ * when the process is SIGKILLed (see janitor.ts), unless removed before.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onTermination } from './process.js';
-
-const live = new Set<string>();
-let hooked = false;
+import { ownDir, releaseDir } from './janitor.js';
 
 export interface TempDir {
   readonly dir: string;
@@ -14,18 +14,12 @@ export interface TempDir {
 
 export function processTempDir(prefix: string): TempDir {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  live.add(dir);
-  if (!hooked) {
-    hooked = true;
-    onTermination(() => {
-      for (const d of live) rmSync(d, { recursive: true, force: true });
-    });
-  }
+  ownDir(dir);
   return {
     dir,
     remove: () => {
-      live.delete(dir);
       rmSync(dir, { recursive: true, force: true });
+      releaseDir(dir);
     },
   };
 }

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '@fsbus/testkit';
-import { CLAIMS, claimPort } from '../src/free-port.js';
+import { CLAIMS, claimPort, pickPort } from '../src/free-port.js';
 
 const PICKS = 200;
 
@@ -85,4 +85,24 @@ void test('claimPort: a live claim is honoured, a dead process\'s old claim is c
   assert.equal(existsSync(recent!), true);
   unlinkSync(stale!);
   unlinkSync(recent!);
+});
+
+void test('pickPort: with no room outside the ephemeral range (1024-65535) it takes ports the kernel offers, claimed like any other', async () => {
+  const ports: number[] = [];
+  for (let i = 0; i < 50; i++) ports.push(await pickPort([1024, 65535]));
+  assert.equal(new Set(ports).size, ports.length);
+  for (const port of ports) assert.equal(readFileSync(join(CLAIMS, String(port)), 'utf8'), String(process.pid), `port ${port} claimed`);
+});
+
+void test('pickPort: picks in the largest stretch outside the ephemeral range', async () => {
+  // Below 13000 there are 3000 ports from the floor (10000), above 60999 there are 4536.
+  for (let i = 0; i < 20; i++) {
+    const port = await pickPort([13000, 60999]);
+    assert.ok(port > 60999, `port ${port} not in 61000-65535`);
+  }
+});
+
+void test('pickPort: fails, saying why, when no port is left to claim', async () => {
+  const held = await freePort(); // claimed by this process: the "kernel" below offers only that one
+  await assert.rejects(pickPort([1024, 65535], () => Promise.resolve(held)), /no loopback port left.*1024-65535/s);
 });
