@@ -15,6 +15,7 @@ import { ExecuteLoop } from './execute-loop.js';
 import type { CommandReplyFrame } from './frame.js';
 import { SelfDelivery } from './self-delivery.js';
 import { SubscriptionState } from './subscription-state.js';
+import { runsOnHungUpChannel } from './zombie-apps.js';
 
 const EVENT_FORMATS: readonly string[] = ['plain', 'json', 'xml'];
 
@@ -60,8 +61,8 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     this.subs.forgetReplayed();
   }
 
-  protected send(conn: EslConnection, text: string, label: string, opts: CommandOptions = {}): Promise<ReplyFrame> {
-    return conn.request(text, label, { timeoutMs: opts.timeoutMs ?? this.requestTimeoutMs, signal: opts.signal });
+  protected send(conn: EslConnection, text: string, label: string, opts: CommandOptions = {}, holdsLine = false): Promise<ReplyFrame> {
+    return conn.request(text, label, { timeoutMs: opts.timeoutMs ?? this.requestTimeoutMs, signal: opts.signal, holdsLine });
   }
 
   async #command(line: string, opts: CommandOptions | undefined, check: boolean): Promise<CommandReplyFrame> {
@@ -192,10 +193,16 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     return this.#expectCommandReply(reply, 'sendevent', true).replyText;
   }
 
-  /** `sendmsg [<uuid>]` with a call-command; `-ERR` rejects with EslCommandError. */
-  async sendmsg(uuid: string | undefined, msg: SendMsg, opts?: CommandOptions): Promise<CommandReplyFrame> {
+  /**
+   * `sendmsg [<uuid>]` with a call-command; `-ERR` rejects with EslCommandError. An `execute` that
+   * FreeSWITCH runs before replying (a `static` outbound session's own channel, no `async`) is,
+   * like `execute`, bounded by `timeoutMs` alone.
+   */
+  async sendmsg(uuid: string | undefined, msg: SendMsg, opts: CommandOptions = {}): Promise<CommandReplyFrame> {
     const text = sendmsgCommand(uuid, msg);
-    const reply = await this.send(this.connectionFor('sendmsg'), text, `sendmsg ${msg.callCommand}`, opts);
+    const inline = msg.callCommand === 'execute' && msg.async !== true && this.#runsInline(uuid);
+    const wait = inline && opts.timeoutMs === undefined ? Object.assign({}, opts, { timeoutMs: 0 }) : opts;
+    const reply = await this.send(this.connectionFor('sendmsg'), text, `sendmsg ${msg.callCommand}`, wait, inline);
     return this.#expectCommandReply(reply, 'sendmsg', true);
   }
 
@@ -212,9 +219,10 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
 
   /**
    * `execute` with `async: true` (the application is queued to the channel, so the socket is not
-   * blocked while it runs, `static` outbound mode included); resolves with its
-   * CHANNEL_EXECUTE_COMPLETE, like execute. To dispatch without waiting:
-   * `sendmsg(uuid, { callCommand: 'execute', headers: { 'execute-app-name': app, … }, async: true })`.
+   * blocked while it runs); resolves with its CHANNEL_EXECUTE_COMPLETE, like execute. On a
+   * `static` outbound session's own channel it rejects EslInvalidArgumentError before sending:
+   * FreeSWITCH runs what is queued there only once the session is over. To dispatch without
+   * waiting: `sendmsg(uuid, { callCommand: 'execute', headers: { 'execute-app-name': app, … }, async: true })`.
    */
   async executeAsync(uuid: string | undefined, app: string, arg?: string, opts: ExecuteOptions = {}): Promise<EslEvent> {
     return this.#execute(uuid, app, arg, opts, true);
@@ -226,9 +234,11 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     const text = sendmsgCommand(uuid, executeMsg(app, arg, eventUuid, async ? Object.assign({}, opts, { async: true }) : opts));
     const label = `${async ? 'executeAsync' : 'execute'} ${app}`;
     const conn = this.connectionFor('execute');
+    const refusal = this.executeRefusal(uuid, app, async, label);
+    if (refusal !== undefined) throw refusal;
     const channel = uuid ?? this.channelUuid();
     const loop = opts.loops !== undefined && opts.loops > 1 ? new ExecuteLoop(opts.loops) : undefined;
-    const wait = this.waitForExecute(eventUuid, channel, label, opts.timeoutMs ?? 0, opts.signal, loop);
+    const wait = this.waitForExecute(eventUuid, channel, label, opts.timeoutMs ?? 0, opts.signal, loop, runsOnHungUpChannel(app));
     const release = this.#delivery.acquire(conn, 'CHANNEL_EXECUTE_COMPLETE', 'Application-UUID', eventUuid);
     // Each run's start tells how long it took; the filter above (on Application-UUID) lets it through.
     const releaseRuns = loop === undefined ? undefined : this.#delivery.acquire(conn, 'CHANNEL_EXECUTE', 'Application-UUID', eventUuid, false);
@@ -237,8 +247,9 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     // only, not filtered: a Unique-ID filter would let all of the channel's events through.
     const releaseHangup = channel === undefined ? undefined : this.#delivery.acquire(conn, 'CHANNEL_HANGUP_COMPLETE', 'Unique-ID', channel, false);
     try {
-      const replyWait = !async && opts.timeoutMs === undefined && this.repliesAfterExecution() ? Object.assign({}, opts, { timeoutMs: 0 }) : opts;
-      this.#expectCommandReply(await this.send(conn, text, label, replyWait), 'execute', true);
+      const inline = !async && this.#runsInline(uuid);
+      const replyWait = inline && opts.timeoutMs === undefined ? Object.assign({}, opts, { timeoutMs: 0 }) : opts;
+      this.#expectCommandReply(await this.send(conn, text, label, replyWait, inline), 'execute', true);
       return await wait.promise;
     } finally {
       wait.cancel();
@@ -349,10 +360,21 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   /**
    * Whether FreeSWITCH answers an execute only once the application has run: an outbound socket
    * in `static` mode runs it inside the command (a `bridge` may last hours), so its reply is then
-   * bounded by `timeoutMs` alone, not by requestTimeoutMs.
+   * bounded by `timeoutMs` alone, not by requestTimeoutMs, and the commands behind it wait for it
+   * before their own requestTimeoutMs starts (FreeSWITCH reads them only after).
    */
   protected repliesAfterExecution(): boolean {
     return false;
+  }
+
+  /** Why an execute must not be sent (it would never complete), or undefined. */
+  protected executeRefusal(_uuid: string | undefined, _app: string, _async: boolean, _label: string): Error | undefined {
+    return undefined;
+  }
+
+  /** A non-async sendmsg to `uuid` runs inline: a `static` outbound session's own channel. */
+  #runsInline(uuid: string | undefined): boolean {
+    return this.repliesAfterExecution() && (uuid === undefined || uuid === this.channelUuid());
   }
 
   /** The channel an outbound session controls; inbound has none. */

@@ -16,6 +16,8 @@ export interface RequestOptions {
   /** Milliseconds to wait for the reply; 0 = wait for ever. */
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** FreeSWITCH answers only after running something unbounded (see SlotOptions.holdsLine). */
+  holdsLine?: boolean | undefined;
 }
 
 export interface ConnectionHandlers {
@@ -105,7 +107,7 @@ export class EslConnection {
     if (this.#closed || this.socket.destroyed) return Promise.reject(new EslClosedError(`${label}: connection closed`));
     let reply: Promise<ReplyFrame>;
     try {
-      reply = this.#queue.reserve({ timeoutMs: options.timeoutMs ?? this.#requestTimeoutMs, signal: options.signal, label });
+      reply = this.#queue.reserve({ timeoutMs: options.timeoutMs ?? this.#requestTimeoutMs, signal: options.signal, label, holdsLine: options.holdsLine });
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err))); // EslInvalidArgumentError / EslQueueFullError / EslAbortError
     }

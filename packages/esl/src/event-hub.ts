@@ -46,7 +46,8 @@ export interface EslStats {
 /** The result events bgapi (BACKGROUND_JOB) and execute (the others; CHANNEL_EXECUTE with `loops` only) subscribe to for themselves. */
 const SELF_SUBSCRIBED: ReadonlySet<string> = new Set(['BACKGROUND_JOB', 'CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE']);
 
-export type ChannelListener = (event: EslEvent) => void;
+/** May be async: a rejection is reported as 'error', as a throw is. */
+export type ChannelListener = (event: EslEvent) => unknown;
 
 interface Waiter {
   resolve(event: EslEvent): void;
@@ -55,6 +56,8 @@ interface Waiter {
   channel: string | undefined;
   /** An execute with `loops`: settled by the completion of its last run, not its first. */
   loop?: ExecuteLoop | undefined;
+  /** An execute of an application FreeSWITCH runs on a hung-up channel (SAF_ZOMBIE_EXEC). */
+  runsHungUp?: boolean | undefined;
 }
 
 export interface Wait {
@@ -164,7 +167,8 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     if (name === 'BACKGROUND_JOB') this.#settle(this.#jobWaiters, event.getHeader('Job-UUID'), event);
     else if (name === 'CHANNEL_EXECUTE_COMPLETE') this.#settle(this.#execWaiters, event.getHeader('Application-UUID'), event);
     else if (name === 'CHANNEL_EXECUTE' && this.#execWaiters.size > 0) this.#runStarted(event);
-    else if (name === 'CHANNEL_HANGUP_COMPLETE') this.#channelGone(event.uuid);
+    else if (name === 'CHANNEL_HANGUP_COMPLETE') this.channelHangup(event, true);
+    else if (name === 'CHANNEL_HANGUP') this.channelHangup(event, false);
     // bgapi/execute may subscribe to these for themselves (switch-wide, even on an outbound
     // session): the waiters above get them always, the user only what the user's own
     // subscription delivers (deliversToUser).
@@ -180,7 +184,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
       if (set !== undefined) {
         for (const l of [...set]) {
           try {
-            l(event);
+            this.catchRejection(l(event), 'onChannel');
           } catch (err) {
             this.emitError(err instanceof Error ? err : new Error(String(err)));
           }
@@ -203,9 +207,18 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
   /**
    * Waits for the CHANNEL_EXECUTE_COMPLETE whose Application-UUID is `eventUuid`; with `loop`, for
    * the one of the last run (a hangup after a completion then resolves with that completion).
+   * `runsHungUp`: the application is one FreeSWITCH still runs on a hung-up channel.
    */
-  protected waitForExecute(eventUuid: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined, loop?: ExecuteLoop): Wait {
-    return this.#wait(this.#execWaiters, eventUuid, channel, label, timeoutMs, signal, loop);
+  protected waitForExecute(eventUuid: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined, loop?: ExecuteLoop, runsHungUp = false): Wait {
+    return this.#wait(this.#execWaiters, eventUuid, channel, label, timeoutMs, signal, loop, runsHungUp);
+  }
+
+  /**
+   * A CHANNEL_HANGUP (`complete` false) or CHANNEL_HANGUP_COMPLETE event arrived, before any
+   * listener sees it. After the latter nothing more runs on the channel: its execute waits end.
+   */
+  protected channelHangup(event: EslEvent, complete: boolean): void {
+    if (complete) this.rejectChannelWaits(event.uuid, false);
   }
 
   /** The socket is gone: nothing awaited on it can arrive any more. */
@@ -237,10 +250,14 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     if (key !== undefined) this.#execWaiters.get(key)?.loop?.onExecute(event);
   }
 
-  #channelGone(uuid: string | undefined): void {
+  /**
+   * Ends the execute waits of a channel on which their application will not complete;
+   * `keepZombies`: not those of applications FreeSWITCH still runs on a hung-up channel.
+   */
+  protected rejectChannelWaits(uuid: string | undefined, keepZombies: boolean): void {
     if (uuid === undefined) return;
     for (const [key, w] of this.#execWaiters) {
-      if (w.channel !== uuid) continue;
+      if (w.channel !== uuid || (keepZombies && w.runsHungUp === true)) continue;
       this.#execWaiters.delete(key);
       // FreeSWITCH leaves a loop once the channel is gone: the last run that completed ends it.
       const last = w.loop?.last;
@@ -249,7 +266,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     }
   }
 
-  #wait(map: Map<string, Waiter>, key: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined, loop?: ExecuteLoop): Wait {
+  #wait(map: Map<string, Waiter>, key: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined, loop?: ExecuteLoop, runsHungUp = false): Wait {
     checkTimeoutMs('timeoutMs', timeoutMs, label);
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -269,6 +286,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
       waiter = {
         channel,
         loop,
+        runsHungUp,
         resolve: (e) => {
           cleanup();
           resolve(e);

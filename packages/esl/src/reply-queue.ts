@@ -6,6 +6,10 @@
  *
  * Deadlines share one timer per queue, armed for the earliest one: a request costs no timer of
  * its own, which matters when one connection carries tens of thousands of requests a second.
+ *
+ * A request that holds the line (FreeSWITCH replies only after running it: a static outbound
+ * session's execute) delays the requests behind it, which FreeSWITCH reads only after that
+ * reply: their timeouts start when it comes, not when they were sent.
  */
 import { DeadlineTimer } from './deadline-timer.js';
 import { EslAbortError, EslClosedError, EslQueueFullError, EslTimeoutError } from './errors.js';
@@ -17,6 +21,8 @@ export interface SlotOptions {
   signal?: AbortSignal | undefined;
   /** What to name in error messages, e.g. `api status`. */
   label: string;
+  /** FreeSWITCH reads the requests behind this one only once it has answered it. */
+  holdsLine?: boolean | undefined;
 }
 
 interface Slot<T> {
@@ -28,6 +34,9 @@ interface Slot<T> {
   timeoutMs: number;
   label: string;
   cleanup: (() => void) | undefined;
+  holdsLine: boolean;
+  /** Its timeout starts once the line-holding request before it is answered. */
+  held: boolean;
 }
 
 export class ReplyQueue<T> {
@@ -37,6 +46,8 @@ export class ReplyQueue<T> {
   /** Replies that arrived for requests already timed out or aborted. */
   lateReplies = 0;
   #awaited = 0;
+  /** Line-holding requests not answered yet (timed-out ones included: FreeSWITCH still runs them). */
+  #holding = 0;
   readonly #onTimeout: () => void;
   readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
 
@@ -65,14 +76,19 @@ export class ReplyQueue<T> {
     if (this.size >= this.#maxPending) throw new EslQueueFullError(this.#maxPending);
     return new Promise<T>((resolve, reject) => {
       const timed = options.timeoutMs > 0 && Number.isFinite(options.timeoutMs);
+      const held = timed && this.#holding > 0;
+      const holdsLine = options.holdsLine === true;
+      if (holdsLine) this.#holding++;
       const slot: Slot<T> = {
         resolve,
         reject,
         settled: false,
-        deadline: timed ? performance.now() + options.timeoutMs : Number.POSITIVE_INFINITY,
+        deadline: timed && !held ? performance.now() + options.timeoutMs : Number.POSITIVE_INFINITY,
         timeoutMs: options.timeoutMs,
         label: options.label,
         cleanup: undefined,
+        holdsLine,
+        held,
       };
       const signal = options.signal;
       if (signal !== undefined) {
@@ -106,6 +122,7 @@ export class ReplyQueue<T> {
       this.#head = 0;
     }
     if (this.size === 0) this.#deadlines.idle();
+    if (slot.holdsLine) this.#releaseLine();
     if (slot.settled) {
       this.lateReplies++;
       return true;
@@ -115,8 +132,26 @@ export class ReplyQueue<T> {
     return true;
   }
 
+  /** A line-holding request was answered: the timeouts of the requests up to the next one start now. */
+  #releaseLine(): void {
+    this.#holding--;
+    const now = performance.now();
+    for (let i = this.#head; i < this.#slots.length; i++) {
+      const slot = this.#slots[i]!;
+      if (slot.held) {
+        slot.held = false;
+        if (!slot.settled) {
+          slot.deadline = now + slot.timeoutMs;
+          this.#deadlines.add(slot.deadline);
+        }
+      }
+      if (slot.holdsLine) return;
+    }
+  }
+
   /** Rejects every waiting request (the socket is gone) and empties the queue. */
   rejectAll(err: Error = new EslClosedError()): void {
+    this.#holding = 0;
     this.#deadlines.cancel();
     const slots = this.#slots.splice(this.#head);
     this.#slots.length = 0;

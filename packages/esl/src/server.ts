@@ -58,7 +58,11 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     this.#eventQueueLimit = options.eventQueueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT;
     this.#logger = options.logger ?? silentLogger;
-    this.setListenerErrorHandler((err) => this.#logger.error({ err }, 'an EslServer listener threw'));
+    // A listener's throw or rejection (an async 'session' handler's) is an 'error'; one of an 'error' listener is logged.
+    this.setListenerErrorHandler((err, event) => {
+      if (event === 'error') this.#logger.error({ err }, 'an EslServer error listener threw');
+      else this.#error(err instanceof Error ? err : new Error(String(err)));
+    });
   }
 
   /** Sessions whose socket is open. */

@@ -14,11 +14,17 @@ import { EslEvent } from './event.js';
 import { MYEVENTS_NAMES } from './event-names.js';
 import { HUB_SIGNALS, type EslHubEvents, type SignalNames } from './event-hub.js';
 import type { EventFormat } from './event-codec.js';
-import { commandReplyFrame, ContentType, type CommandReplyFrame, type EslFrame } from './frame.js';
+import { commandReplyFrame, ContentType, type CommandReplyFrame, type DisconnectNoticeFrame, type EslFrame } from './frame.js';
 import type { EslLogger } from './logger.js';
+import { runsOnHungUpChannel } from './zombie-apps.js';
 
 export interface EslSessionEvents extends EslHubEvents {
-  /** Once: on the first disconnect-notice or when the socket closes, whichever comes first. */
+  /**
+   * Once: the session is over for the application — the first disconnect-notice (FreeSWITCH's
+   * goodbye, or its linger notice after the channel hung up) or the socket's close, whichever
+   * comes first. Not "the call is over": a session ended by `close()`/`exit` leaves the channel up,
+   * and the dialplan goes on with its next application. See `hungUp` for the channel.
+   */
   end: [];
   /** The socket closed. */
   close: [];
@@ -76,6 +82,10 @@ export class EslSession extends EslCommands<EslSessionEvents> {
   #control: string | undefined;
   /** An execute helper turned myevents on (a socket without `full`). */
   #ownMyevents = false;
+  /** The channel hung up: FreeSWITCH runs only SAF_ZOMBIE_EXEC applications on it. */
+  #hungUp = false;
+  /** Nothing runs on the channel any more (async mode: its hangup is complete, or the linger notice came). */
+  #channelGone = false;
 
   constructor(socket: Socket, options: EslSessionOptions) {
     super(options.logger, options.eventQueueLimit, options.requestTimeoutMs, SESSION_SIGNALS);
@@ -110,8 +120,18 @@ export class EslSession extends EslCommands<EslSessionEvents> {
     return this.#control;
   }
 
+  /** Whether 'end' was emitted (a listener added later does not get it). */
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /**
+   * Whether the session knows its channel hung up: its CHANNEL_HANGUP or CHANNEL_HANGUP_COMPLETE
+   * (when subscribed) or FreeSWITCH's linger notice. From then on an execute of an application that
+   * FreeSWITCH would not run there rejects EslClosedError at once.
+   */
+  get hungUp(): boolean {
+    return this.#hungUp;
   }
 
   get closed(): boolean {
@@ -245,9 +265,46 @@ export class EslSession extends EslCommands<EslSessionEvents> {
     return this.uuid === '' ? undefined : this.uuid;
   }
 
+  /**
+   * On the session's own channel, after its hangup: FreeSWITCH refuses (no event) every
+   * application without SAF_ZOMBIE_EXEC, and in async mode once the hangup is complete runs
+   * nothing at all. A static session's async execute would run only after the session.
+   */
+  protected override executeRefusal(uuid: string | undefined, app: string, async: boolean, label: string): Error | undefined {
+    if (uuid !== undefined && uuid !== this.uuid) return undefined;
+    if (async && this.#socketMode === 'static') {
+      return new EslInvalidArgumentError(`${label}: a static outbound session runs a queued (async) application only once the session is over; use execute, which runs it now`);
+    }
+    if (this.#channelGone || (this.#hungUp && !runsOnHungUpChannel(app))) return new EslClosedError(`${label}: channel ${this.uuid} hung up`);
+    return undefined;
+  }
+
+  protected override channelHangup(event: EslEvent, complete: boolean): void {
+    if (event.uuid === this.uuid) {
+      this.#hungUp = true;
+      if (complete) this.#channelGone = true;
+    }
+    super.channelHangup(event, complete);
+  }
+
   #onFrame(frame: EslFrame): void {
+    if (frame.kind === 'disconnect-notice') this.#onNotice(frame);
     this.handleFrame(frame);
     if (frame.kind === 'disconnect-notice') this.#end();
+  }
+
+  /**
+   * The linger notice says the channel is down. A static session gets it after every event the
+   * channel fired while it ran its applications: an execute still waiting is one FreeSWITCH
+   * refused (or, unknown, never ran) unless the application runs on a hung-up channel.
+   */
+  #onNotice(frame: DisconnectNoticeFrame): void {
+    if (!frame.linger) return;
+    const uuid = frame.headers.get('Controlled-Session-UUID');
+    if (uuid !== undefined && uuid !== this.uuid) return;
+    this.#hungUp = true;
+    if (this.#socketMode === 'static') this.rejectChannelWaits(this.uuid, true);
+    else this.#channelGone = true;
   }
 
   #onClose(err: Error | undefined): void {

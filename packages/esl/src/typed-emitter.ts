@@ -1,10 +1,14 @@
 /**
  * A small typed event emitter. Unlike node's EventEmitter, an 'error' without listeners is
  * not thrown, and a listener that throws cannot break the socket's read loop: its error is
- * handed to the `onListenerError` hook instead. Protocol input must never crash the process.
+ * handed to the `onListenerError` hook instead — as is the rejection of a promise an async
+ * listener returns, which would otherwise be an unhandled rejection that ends the process.
+ * Protocol input must never crash the process.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Listener = (...args: any[]) => void;
+type Listener = (...args: any[]) => unknown;
+/** What a listener returns is ignored, except a promise (an async listener): its rejection is handled as a throw. */
+type Returned = unknown;
 /** A `once` wrapper remembers what it wraps, so that `off(event, original)` finds it (as node's does). */
 type OnceWrapper = Listener & { listener?: Listener };
 
@@ -20,8 +24,8 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
     this.#onListenerError = fn;
   }
 
-  on<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this;
-  on(event: string, listener: (...args: Fallback) => void): this;
+  on<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
+  on(event: string, listener: (...args: Fallback) => Returned): this;
   on(event: string, listener: Listener): this {
     const list = this.#listeners.get(event);
     if (list === undefined) this.#listeners.set(event, [listener]);
@@ -29,19 +33,19 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
     return this;
   }
 
-  once<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this;
-  once(event: string, listener: (...args: Fallback) => void): this;
+  once<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
+  once(event: string, listener: (...args: Fallback) => Returned): this;
   once(event: string, listener: Listener): this {
     const wrapper: OnceWrapper = (...args: unknown[]) => {
       this.off(event, wrapper);
-      listener(...args);
+      return listener(...args);
     };
     wrapper.listener = listener;
     return this.on(event, wrapper);
   }
 
-  off<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this;
-  off(event: string, listener: (...args: Fallback) => void): this;
+  off<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
+  off(event: string, listener: (...args: Fallback) => Returned): this;
   off(event: string, listener: Listener): this {
     const list = this.#listeners.get(event);
     if (list === undefined) return this;
@@ -70,11 +74,17 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
     if (list === undefined) return false;
     for (const listener of [...list]) {
       try {
-        listener(...args);
+        this.catchRejection(listener(...args), event);
       } catch (err) {
         this.#onListenerError(err, event);
       }
     }
     return true;
+  }
+
+  /** What a listener returned: a promise (an async listener) has its rejection handed to the hook. */
+  protected catchRejection(result: unknown, event: string): void {
+    if (result === undefined || result === null || typeof (result as PromiseLike<unknown>).then !== 'function') return;
+    Promise.resolve(result as PromiseLike<unknown>).catch((err: unknown) => this.#onListenerError(err, event));
   }
 }

@@ -19,6 +19,11 @@ export interface AppHandle extends RunningApp {
   readonly depth: number;
 }
 
+const GET_FLAGS = 'switch_core_session_execute_application_get_flags';
+
+/** The applications of ours that mod_dptools registers with SAF_ZOMBIE_EXEC (run on a hung-up channel). */
+const ZOMBIE_EXEC_APPS: ReadonlySet<string> = new Set(['set', 'export']);
+
 export type AppImpl = (ch: Channel, data: string, done: (response?: string) => void, app: AppHandle) => void;
 
 /** Looks up dialplan actions for a channel (static or xml_curl); may be async. */
@@ -36,8 +41,12 @@ export class Executor {
   execute(ch: Channel, name: string, data: string, done: (response: string | undefined) => void, appUuid: string = randomUUID()): void {
     const impl = this.apps.get(name);
     const e = this.engine;
+    if (ch.isHungUp && !this.runsHungUp(ch, name, data, impl !== undefined)) {
+      done(undefined);
+      return;
+    }
     if (impl === undefined) {
-      e.log(ch, 3, { file: 'switch_core_session.c', func: 'switch_core_session_execute_application_get_flags', line: 2797 }, `Invalid Application ${name}`);
+      e.log(ch, 3, { file: 'switch_core_session.c', func: GET_FLAGS, line: 2766 }, `Invalid Application ${name}`);
       e.hangup(ch, 'DESTINATION_OUT_OF_ORDER');
       done(undefined);
       return;
@@ -72,6 +81,18 @@ export class Executor {
     };
     impl(ch, data, complete, handle);
     if (!finished && handle.acceptsMessages) this.drainMessages(ch);
+  }
+
+  /**
+   * On a hung-up channel FreeSWITCH runs only applications flagged SAF_ZOMBIE_EXEC; any other is
+   * refused with a debug line, an unknown one in silence — no event, no hangup cause.
+   */
+  private runsHungUp(ch: Channel, name: string, data: string, known: boolean): boolean {
+    if (!known) return false;
+    const zombie = ZOMBIE_EXEC_APPS.has(name);
+    const text = zombie ? `${ch.name} ZOMBIE EXEC ${name}(${data})` : `${ch.name} Channel is hungup and application '${name}' does not have the zombie_exec flag.`;
+    this.engine.log(ch, 7, { file: 'switch_core_session.c', func: GET_FLAGS, line: zombie ? 2749 : 2754 }, text);
+    return zombie;
   }
 
   /** Runs actions in order; stops on hangup or transfer. */

@@ -1,0 +1,74 @@
+// docs/esl.md's outbound example, kept in step with support/outbound-example.ts and run against
+// @fsbus/sim with the dialplan line the docs give (`socket 127.0.0.1:<port> async full`): the
+// session it serves ends closed whether the caller hangs up during the bridge or before it, and
+// nothing reaches the server's 'error'.
+import { strict as assert } from 'node:assert';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { Simulator } from '@fsbus/sim';
+import { EslClient, EslServer, type EslSession } from '../src/index.js';
+import { onSession } from './support/outbound-example.js';
+import { bounded, nextEvent } from './support/scripted-peer.js';
+
+const lines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+
+void test('docs/esl.md shows the handler of support/outbound-example.ts line for line', async () => {
+  const example = await readFile(new URL('./support/outbound-example.ts', import.meta.url), 'utf8');
+  const handler = lines(/\/\/ docs:begin\n([\s\S]*?)\/\/ docs:end/.exec(example)?.[1] ?? '');
+  assert.ok(handler.length > 5);
+  const doc = await readFile(new URL('../../../docs/esl.md', import.meta.url), 'utf8');
+  const block = /## Outbound\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+  const docLines = lines(block);
+  const at = docLines.indexOf(handler[0]!);
+  assert.ok(at >= 0, `the docs' outbound example lacks: ${handler[0]}`);
+  assert.deepEqual(docLines.slice(at, at + handler.length), handler);
+});
+
+async function runExample(script: (session: EslSession, client: EslClient, sim: Simulator) => Promise<void>): Promise<void> {
+  const server = new EslServer({ port: 0, requestTimeoutMs: 3000 });
+  const errors: Error[] = [];
+  server.on('error', (err) => errors.push(err));
+  const served = new Promise<void>((resolve) => server.on('session', (s) => onSession(s).finally(resolve)));
+  const { port } = await server.listen();
+  const actions = [{ application: 'socket', data: `127.0.0.1:${port} async full` }];
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan: { default: [{ name: 'sock', conditions: [{ field: 'destination_number', expression: '^8000$', actions }] }] } });
+  const { port: simPort } = await sim.start();
+  const client = new EslClient({ port: simPort });
+  try {
+    await client.connect();
+    const sessionP = nextEvent<[EslSession]>(server, 'session');
+    await client.sendRecv('bgapi originate loopback/8000 &park()');
+    const [session] = await bounded(sessionP, 'the session');
+    await script(session, client, sim);
+    await bounded(served, 'the handler');
+    assert.equal(session.closed, true, 'closed by the handler');
+    assert.equal(session.ended, true);
+    assert.equal(session.hungUp, true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await client.close();
+    await server.close();
+    await sim.stop();
+  }
+}
+
+void test('the outbound example: digits, bridge, the caller hangs up during the bridge; the handler closes the session', async () => {
+  await runExample(async (session, client, sim) => {
+    await client.events('plain', ['CHANNEL_BRIDGE']);
+    const bridged = nextEvent(client, 'CHANNEL_BRIDGE');
+    assert.ok(sim.core.control.sendDigits(session.uuid, '1000'));
+    await bounded(bridged, 'the bridge');
+    await client.api(`uuid_kill ${session.uuid}`);
+  });
+});
+
+void test('the outbound example: the caller hangs up while asked for digits; what was left rejects, the handler still closes', async () => {
+  await runExample(async (session, client) => {
+    await client.events('plain', ['CHANNEL_EXECUTE']);
+    const asking = new Promise<void>((resolve) => client.on('CHANNEL_EXECUTE', (e) => {
+      if (e.getHeader('Application') === 'play_and_get_digits') resolve();
+    }));
+    await bounded(asking, 'play_and_get_digits');
+    await client.api(`uuid_kill ${session.uuid}`);
+  });
+});
