@@ -17,6 +17,7 @@ import { Agent, loadConfig } from '@fsbus/agent';
 import { connect, type FsbusClient } from '@fsbus/client';
 import { Simulator } from '@fsbus/sim';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { agentReady } from './support/agent-ready.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -110,9 +111,8 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
       { logger: pino({ level: 'silent' }) },
     );
     await agent.start();
+    await agentReady(agent, WAIT_MS);
     bus = await connect({ servers: nats.url });
-    // The first status answered is the agent ready on both sides (broker and FreeSWITCH).
-    await bus.node(NODE_ID).api('status', undefined, { timeoutMs: WAIT_MS });
   });
 
   after(async () => {

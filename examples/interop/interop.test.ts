@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
+import { agentReady } from '../support/agent-ready.js';
 import { freePort, makeCurveKeys, startKafka, startMosquitto, startNatsServer, startRabbitMq, startRedis } from '@fsbus/testkit';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -39,23 +40,6 @@ const BROKERS: ReadonlyArray<readonly [driver: string, start: () => Promise<Brok
   ['zmq', async () => ({ url: `zmq://127.0.0.1:${await freePort()}?events=${await freePort()}`, stop: async () => {} })],
 ];
 
-/** Resolves once the agent is ready (broker and FreeSWITCH), re-checked on each state change. */
-function ready(agent: Agent, timeoutMs = 30_000): Promise<void> {
-  if (agent.ready) return Promise.resolve();
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => {
-      off();
-      rej(new Error(`agent not ready (broker ${agent.brokerStatus}, esl ${agent.eslStatus})`));
-    }, timeoutMs);
-    const off = agent.onStateChange(() => {
-      if (!agent.ready) return;
-      clearTimeout(timer);
-      off();
-      res();
-    });
-  });
-}
-
 /** A simulated FreeSWITCH node and a ready agent on `driver` (node id `interop-1`), for `fn`. */
 async function withAgent(driver: string, broker: Broker, extra: { curve?: Record<string, unknown>; env?: Record<string, string> }, fn: () => Promise<void>): Promise<void> {
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
@@ -75,7 +59,7 @@ async function withAgent(driver: string, broker: Broker, extra: { curve?: Record
     });
     agent = new Agent(config, { logger: pino({ level: 'silent' }) });
     await agent.start();
-    await ready(agent);
+    await agentReady(agent);
     await fn();
   } finally {
     await agent?.stop();
