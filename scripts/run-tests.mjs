@@ -61,6 +61,18 @@ const child = spawn(process.execPath, args, {
   env: { ...process.env, FSBUS_HANG_REPORT_DIR: hangReports, FSBUS_TEST_TIMEOUT_MS: timeoutMs },
 });
 
+// Being a group of its own, the tests would outlive a SIGKILL of this runner (a CI hard kill of
+// its process group): a watchdog holding a pipe from this runner sends them SIGTERM when it
+// closes (they stop their brokers on it), and removes the runner's work dir.
+const onRunnerGone = `try { process.kill(-${String(child.pid)}, 'SIGTERM'); } catch {} require('node:fs').rmSync(${JSON.stringify(work)}, { recursive: true, force: true });`;
+const watchdog = spawn(process.execPath, ['-e', `process.stdin.resume().on('end', () => { ${onRunnerGone} })`], {
+  stdio: ['pipe', 'ignore', 'ignore'],
+  detached: true,
+});
+watchdog.unref();
+watchdog.stdin.on('error', () => undefined);
+watchdog.stdin.unref?.();
+
 /** The signal this runner was asked to stop with, passed on to the whole group. */
 let stoppedBy;
 function signalGroup(signal) {
@@ -131,4 +143,5 @@ child.on('exit', async (code, signal) => {
   }
   process.stdout.write(`${String(counts.passed)} passed, ${String(counts.failed)} failed, ${String(counts.skipped)} skipped\n`);
   process.exitCode = ending !== null ? 128 + constants.signals[ending] : code;
+  watchdog.kill(); // the group is gone: nothing for it to do
 });

@@ -138,3 +138,40 @@ void test('run-tests: SIGTERM reaches the test files and what they started, and 
     rmSync(pidsDir, { recursive: true, force: true });
   }
 });
+
+/** Resolves once none of `pids` runs, checking every 50 ms; rejects after `withinMs`. */
+function allGone(pids: readonly number[], withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const left = pids.filter(alive);
+      if (left.length === 0) resolve();
+      else if (Date.now() > deadline) reject(new Error(`still running after ${withinMs} ms: ${left.join(', ')}`));
+      else setTimeout(check, 50);
+    };
+    check();
+  });
+}
+
+void test('run-tests: SIGKILL of the runner (a CI hard kill) still ends its test files and what they started', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsbus-run-tests-test-'));
+  const pidsDir = mkdtempSync(join(tmpdir(), 'fsbus-run-tests-pids-'));
+  let pids: number[] = [];
+  try {
+    writeFileSync(join(dir, 'holding.test.ts'), HOLDING_FILE);
+    const run = await runner(dir, { PIDS_FILE: join(pidsDir, 'pids') }, (runnerPid) => {
+      void whenWritten(pidsDir, 'pids').then((text) => {
+        pids = text.trim().split(' ').map(Number);
+        process.kill(runnerPid, 'SIGKILL');
+      });
+    });
+    assert.equal(run.signal, 'SIGKILL');
+    assert.equal(pids.length, 2);
+    // Ended by the runner's watchdog, not by the runner: they go a moment after it.
+    await allGone(pids, 30_000);
+  } finally {
+    for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(pidsDir, { recursive: true, force: true });
+  }
+});
