@@ -131,11 +131,13 @@ export function childProcesses(): Array<{ pid: number; comm: string }> {
 
 /**
  * The child started since `before` (pids) that has used the most CPU: the broker a starter just
- * launched (RabbitMQ's start also leaves an idle epmd behind); undefined when none is new.
+ * launched (RabbitMQ's start also leaves an idle epmd behind); undefined when none is new. Node
+ * processes are passed over: no broker is one, and the test kit's janitor (which ends the brokers
+ * if this process is killed) is started with the first broker and costs more to start than it.
  */
 export function busiestNewChild(before: ReadonlySet<number>): number | undefined {
   return childProcesses()
-    .filter((c) => !before.has(c.pid))
+    .filter((c) => !before.has(c.pid) && c.comm !== 'node')
     .map((c) => ({ pid: c.pid, cpu: treeCpuSeconds(c.pid) }))
     .sort((x, y) => y.cpu - x.cpu)[0]?.pid;
 }
