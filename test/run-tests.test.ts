@@ -116,7 +116,11 @@ void test('run-tests: the last line counts passed, failed (a hanging file as one
   }
 });
 
-void test('run-tests: SIGTERM reaches the test files and what they started, and the run still ends with its count', async () => {
+/**
+ * Runs the runner on HOLDING_FILE and sends it `signal` once the file and its child run; `check`
+ * gets the run and their pids. Whatever is left of them is killed afterwards.
+ */
+async function stopWhileHolding(signal: NodeJS.Signals, check: (run: Run, pids: readonly number[]) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fsbus-run-tests-test-'));
   const pidsDir = mkdtempSync(join(tmpdir(), 'fsbus-run-tests-pids-'));
   let pids: number[] = [];
@@ -125,19 +129,17 @@ void test('run-tests: SIGTERM reaches the test files and what they started, and 
     const run = await runner(dir, { PIDS_FILE: join(pidsDir, 'pids') }, (runnerPid) => {
       void whenWritten(pidsDir, 'pids').then((text) => {
         pids = text.trim().split(' ').map(Number);
-        process.kill(runnerPid, 'SIGTERM');
+        process.kill(runnerPid, signal);
       });
     });
-    assert.deepEqual({ code: run.code, signal: run.signal }, { code: 143, signal: null }, run.output);
-    assert.equal(lastLine(run.output), '0 passed, 1 failed, 0 skipped', run.output);
     assert.equal(pids.length, 2);
-    assert.deepEqual(pids.filter(alive), [], 'the test file or its child outlived the run');
+    await check(run, pids);
   } finally {
     for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     rmSync(pidsDir, { recursive: true, force: true });
   }
-});
+}
 
 /** Resolves once none of `pids` runs, checking every 50 ms; rejects after `withinMs`. */
 function allGone(pids: readonly number[], withinMs: number): Promise<void> {
@@ -153,25 +155,18 @@ function allGone(pids: readonly number[], withinMs: number): Promise<void> {
   });
 }
 
+void test('run-tests: SIGTERM reaches the test files and what they started, and the run still ends with its count', async () => {
+  await stopWhileHolding('SIGTERM', async (run, pids) => {
+    assert.deepEqual({ code: run.code, signal: run.signal }, { code: 143, signal: null }, run.output);
+    assert.equal(lastLine(run.output), '0 passed, 1 failed, 0 skipped', run.output);
+    assert.deepEqual(pids.filter(alive), [], 'the test file or its child outlived the run');
+  });
+});
+
 void test('run-tests: SIGKILL of the runner (a CI hard kill) still ends its test files and what they started', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fsbus-run-tests-test-'));
-  const pidsDir = mkdtempSync(join(tmpdir(), 'fsbus-run-tests-pids-'));
-  let pids: number[] = [];
-  try {
-    writeFileSync(join(dir, 'holding.test.ts'), HOLDING_FILE);
-    const run = await runner(dir, { PIDS_FILE: join(pidsDir, 'pids') }, (runnerPid) => {
-      void whenWritten(pidsDir, 'pids').then((text) => {
-        pids = text.trim().split(' ').map(Number);
-        process.kill(runnerPid, 'SIGKILL');
-      });
-    });
+  await stopWhileHolding('SIGKILL', async (run, pids) => {
     assert.equal(run.signal, 'SIGKILL');
-    assert.equal(pids.length, 2);
     // Ended by the runner's watchdog, not by the runner: they go a moment after it.
     await allGone(pids, 30_000);
-  } finally {
-    for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(pidsDir, { recursive: true, force: true });
-  }
+  });
 });

@@ -5,10 +5,11 @@
 import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { Simulator } from '@fsbus/sim';
-import { EslClient, EslServer, type EslSession } from '../src/index.js';
+import type { Simulator } from '@fsbus/sim';
+import type { EslClient, EslServer, EslSession } from '../src/index.js';
 import { onSession } from './support/outbound-example.js';
 import { bounded, nextEvent } from './support/scripted-peer.js';
+import { withDialplanSession } from './support/sim-dialplan-session.js';
 
 const lines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
 
@@ -25,31 +26,20 @@ void test('docs/esl.md shows the handler of support/outbound-example.ts line for
 });
 
 async function runExample(script: (session: EslSession, client: EslClient, sim: Simulator) => Promise<void>): Promise<void> {
-  const server = new EslServer({ port: 0, requestTimeoutMs: 3000 });
   const errors: Error[] = [];
-  server.on('error', (err) => errors.push(err));
-  const served = new Promise<void>((resolve) => server.on('session', (s) => onSession(s).finally(resolve)));
-  const { port } = await server.listen();
-  const actions = [{ application: 'socket', data: `127.0.0.1:${port} async full` }];
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan: { default: [{ name: 'sock', conditions: [{ field: 'destination_number', expression: '^8000$', actions }] }] } });
-  const { port: simPort } = await sim.start();
-  const client = new EslClient({ port: simPort });
-  try {
-    await client.connect();
-    const sessionP = nextEvent<[EslSession]>(server, 'session');
-    await client.sendRecv('bgapi originate loopback/8000 &park()');
-    const [session] = await bounded(sessionP, 'the session');
+  let served: Promise<void> | undefined;
+  const prepare = (server: EslServer): void => {
+    server.on('error', (err) => errors.push(err));
+    served = new Promise<void>((resolve) => server.on('session', (s) => onSession(s).finally(resolve)));
+  };
+  await withDialplanSession('async full', async ({ session, client, sim }) => {
     await script(session, client, sim);
-    await bounded(served, 'the handler');
+    await bounded(served!, 'the handler');
     assert.equal(session.closed, true, 'closed by the handler');
     assert.equal(session.ended, true);
     assert.equal(session.hungUp, true);
     assert.deepEqual(errors, []);
-  } finally {
-    await client.close();
-    await server.close();
-    await sim.stop();
-  }
+  }, {}, prepare);
 }
 
 void test('the outbound example: digits, bridge, the caller hangs up during the bridge; the handler closes the session', async () => {

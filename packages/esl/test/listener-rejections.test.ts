@@ -3,10 +3,10 @@
 // 'session' listener.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { Simulator } from '@fsbus/sim';
-import { EslClient, EslServer, type EslSession } from '../src/index.js';
+import type { EslServer } from '../src/index.js';
 import { TypedEmitter } from '../src/typed-emitter.js';
 import { bounded, nextEvent } from './support/scripted-peer.js';
+import { withDialplanSession } from './support/sim-dialplan-session.js';
 
 void test('TypedEmitter: a listener returning a rejected promise (on or once) goes to the listener-error hook', async () => {
   const errors: Array<[unknown, string]> = [];
@@ -37,24 +37,16 @@ void test('TypedEmitter: a listener returning a rejected promise (on or once) go
 });
 
 void test("EslServer: an async 'session' listener that throws reaches the server's 'error'; a session's async listener, the session's", async () => {
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-  const { port: simPort } = await sim.start();
-  const server = new EslServer({ port: 0, requestTimeoutMs: 3000 });
-  const { port } = await server.listen();
-  const client = new EslClient({ port: simPort });
-  try {
-    await client.connect();
-    const serverError = nextEvent<[Error]>(server, 'error');
-    const sessionP = new Promise<EslSession>((resolve) => {
-      server.on('session', async (session) => {
-        resolve(session);
-        await Promise.resolve();
-        throw new Error('the handler failed');
-      });
+  let serverError: Promise<[Error]> | undefined;
+  const prepare = (server: EslServer): void => {
+    serverError = nextEvent<[Error]>(server, 'error');
+    server.on('session', async () => {
+      await Promise.resolve();
+      throw new Error('the handler failed');
     });
-    await client.sendRecv(`bgapi originate loopback/7001 &socket(127.0.0.1:${port} async full)`);
-    const session = await bounded(sessionP, 'the session');
-    const [err] = await bounded(serverError, "the server's 'error'");
+  };
+  await withDialplanSession('async full', async ({ session }) => {
+    const [err] = await bounded(serverError!, "the server's 'error'");
     assert.equal(err.message, 'the handler failed');
 
     const sessionErrors: string[] = [];
@@ -73,9 +65,5 @@ void test("EslServer: an async 'session' listener that throws reaches the server
     await bounded(twoErrors, "the session's 'error's");
     assert.deepEqual(sessionErrors.sort(), ['by channel', 'by name']);
     await session.close();
-  } finally {
-    await client.close();
-    await server.close();
-    await sim.stop();
-  }
+  }, {}, prepare);
 });

@@ -14,9 +14,18 @@ export interface DialplanSessionContext {
   sim: Simulator;
 }
 
-/** `flags`: what follows the address in the socket application's data (`full`, `async full`, '' …). */
-export async function withDialplanSession(flags: string, fn: (ctx: DialplanSessionContext) => Promise<void>, serverOptions: EslServerOptions = {}): Promise<void> {
+/**
+ * `flags`: what follows the address in the socket application's data (`full`, `async full`, '' …).
+ * `prepare`: called with the server before it listens (its own 'session' or 'error' listeners).
+ */
+export async function withDialplanSession(
+  flags: string,
+  fn: (ctx: DialplanSessionContext) => Promise<void>,
+  serverOptions: EslServerOptions = {},
+  prepare?: (server: EslServer) => void,
+): Promise<void> {
   const server = new EslServer({ port: 0, requestTimeoutMs: 3000, ...serverOptions });
+  prepare?.(server);
   const { port } = await server.listen();
   const actions = [{ application: 'socket', data: `127.0.0.1:${port} ${flags}`.trim() }];
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan: { default: [{ name: 'sock', conditions: [{ field: 'destination_number', expression: '^8000$', actions }] }] } });
