@@ -17,7 +17,6 @@ import { Agent, loadConfig } from '@fsbus/agent';
 import { connect, type FsbusClient } from '@fsbus/client';
 import { Simulator } from '@fsbus/sim';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
-import { agentReady } from './support/agent-ready.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -111,7 +110,7 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
       { logger: pino({ level: 'silent' }) },
     );
     await agent.start();
-    await agentReady(agent, WAIT_MS);
+    await agent.whenReady(WAIT_MS);
     bus = await connect({ servers: nats.url });
   });
 

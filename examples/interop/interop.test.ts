@@ -17,7 +17,6 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
-import { agentReady } from '../support/agent-ready.js';
 import { freePort, makeCurveKeys, startKafka, startMosquitto, startNatsServer, startRabbitMq, startRedis } from '@fsbus/testkit';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -59,7 +58,7 @@ async function withAgent(driver: string, broker: Broker, extra: { curve?: Record
     });
     agent = new Agent(config, { logger: pino({ level: 'silent' }) });
     await agent.start();
-    await agentReady(agent);
+    await agent.whenReady();
     await fn();
   } finally {
     await agent?.stop();

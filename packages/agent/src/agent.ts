@@ -139,6 +139,27 @@ export class Agent {
     return this.#state === 'running' && this.#driver?.status === 'connected' && this.#link?.ready === true;
   }
 
+  /**
+   * Resolves once `ready` (broker connected, FreeSWITCH linked and subscribed), re-checked on each
+   * state change; rejects after `timeoutMs`, naming both links' state. `start()` resolves before
+   * that: the links come up in the background.
+   */
+  whenReady(timeoutMs = 30_000): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`the agent did not get ready within ${timeoutMs} ms (broker ${this.brokerStatus}, esl ${this.eslStatus})`));
+      }, timeoutMs);
+      const off = this.onStateChange(() => {
+        if (!this.ready) return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
+  }
+
   /** Port of the metrics/health server, once started. */
   get httpPort(): number | undefined {
     return this.#httpPort;

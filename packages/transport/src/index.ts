@@ -1,5 +1,6 @@
-export { loadDriver, createDriver, defaultBrokerUrl, driverForUrls, driverOfUrl, streamRetention, DRIVER_NAMES } from './load-driver.js';
-export type { StreamRetention } from './load-driver.js';
+export { loadDriver, createDriver, defaultBrokerUrl, driverForUrls, driverOfUrl, DRIVER_NAMES } from './load-driver.js';
+export { streamRetention } from './stream-retention.js';
+export type { StreamRetention } from './stream-retention.js';
 export type { DriverFactory } from './load-driver.js';
 export { TransportError, TransportErrorCode } from './errors.js';
 export { Outbox } from './outbox.js';

@@ -84,26 +84,3 @@ export async function createDriver(name: string, options: DriverOptions): Promis
   return (await loadDriver(name))(options);
 }
 
-/** The retention limits a driver's durable stream can keep to (`StreamSpec`), or none: no durable streams. */
-export interface StreamRetention {
-  readonly maxAgeMs: boolean;
-  readonly maxMessages: boolean;
-  readonly maxBytes: boolean;
-}
-
-const ALL_LIMITS: StreamRetention = { maxAgeMs: true, maxMessages: true, maxBytes: true };
-/** What each broker's stream can be capped by; the drivers' ensureStream refuses the others too. */
-const STREAM_RETENTION: Readonly<Record<string, StreamRetention>> = {
-  nats: ALL_LIMITS,
-  // retention.ms and retention.bytes; a topic has no record-count limit.
-  kafka: { maxAgeMs: true, maxMessages: false, maxBytes: true },
-  // XADD's MAXLEN/MINID trim by count and by id (time); nothing trims by size.
-  redis: { maxAgeMs: true, maxMessages: true, maxBytes: false },
-  // x-max-age and x-max-length-bytes; a stream queue has no length cap.
-  amqp: { maxAgeMs: true, maxMessages: false, maxBytes: true },
-};
-
-/** How `driver`'s durable stream can be capped; undefined when it has none (mqtt, zmq). Lets a config be checked before any connect. */
-export function streamRetention(driver: string): StreamRetention | undefined {
-  return STREAM_RETENTION[driver.toLowerCase()];
-}

@@ -73,23 +73,6 @@ function parse(argv: readonly string[]): DemoOptions | 'help' {
   return { rate, durationS, verbose: values.verbose === true, dashboard: values['no-dashboard'] !== true };
 }
 
-/** Resolves once the agent is connected to both the broker and the simulator. */
-function agentReady(agent: Agent, timeoutMs = 20_000): Promise<void> {
-  if (agent.ready) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`the agent did not get ready within ${timeoutMs} ms (broker ${agent.brokerStatus}, esl ${agent.eslStatus})`));
-    }, timeoutMs);
-    const off = agent.onStateChange(() => {
-      if (!agent.ready) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
-
 /**
  * Resolves on the first SIGINT/SIGTERM, or after `durationS`. Later signals are absorbed while
  * everything stops (a terminal's Ctrl-C also reaches bin/fsbus.js, which forwards it: two
@@ -165,7 +148,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     );
     cleanups.push(() => agent.stop());
     await agent.start();
-    await agentReady(agent);
+    await agent.whenReady(20_000);
     // As xml_curl.conf.xml's dialplan binding would: with park mode off the endpoint answers "not
     // found" and the simulator's own dialplan routes the calls, as FreeSWITCH falls back.
     sim.core.bindXmlCurl(agent.park.url);

@@ -5,6 +5,7 @@
  * socket, echo …).
  */
 import { randomUUID } from 'node:crypto';
+import { runsOnHungUpChannel } from '@fsbus/esl';
 import type { Channel, RunningApp } from './channel.js';
 import type { Engine } from './engine.js';
 import type { DialplanAction } from './dialplan.js';
@@ -20,9 +21,6 @@ export interface AppHandle extends RunningApp {
 }
 
 const GET_FLAGS = 'switch_core_session_execute_application_get_flags';
-
-/** The applications of ours that mod_dptools registers with SAF_ZOMBIE_EXEC (run on a hung-up channel). */
-const ZOMBIE_EXEC_APPS: ReadonlySet<string> = new Set(['set', 'export']);
 
 export type AppImpl = (ch: Channel, data: string, done: (response?: string) => void, app: AppHandle) => void;
 
@@ -89,7 +87,7 @@ export class Executor {
    */
   private runsHungUp(ch: Channel, name: string, data: string, known: boolean): boolean {
     if (!known) return false;
-    const zombie = ZOMBIE_EXEC_APPS.has(name);
+    const zombie = runsOnHungUpChannel(name);
     const text = zombie ? `${ch.name} ZOMBIE EXEC ${name}(${data})` : `${ch.name} Channel is hungup and application '${name}' does not have the zombie_exec flag.`;
     this.engine.log(ch, 7, { file: 'switch_core_session.c', func: GET_FLAGS, line: zombie ? 2749 : 2754 }, text);
     return zombie;

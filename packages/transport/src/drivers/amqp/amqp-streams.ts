@@ -13,6 +13,7 @@
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
+import { assertStreamRetention } from '../../stream-retention.js';
 import { closeAmqp } from './amqp-close.js';
 import { bindingKey } from './amqp-options.js';
 
@@ -35,9 +36,7 @@ function storedFilter(headers: Record<string, unknown> | undefined): string | un
 
 /** Queue arguments for a spec; retention by count does not exist for stream queues. */
 export function streamArguments(spec: StreamSpec): Record<string, unknown> {
-  if (spec.maxMessages !== undefined) {
-    throw new TransportError(TransportErrorCode.UNSUPPORTED, `RabbitMQ streams cannot be capped by count (stream ${spec.name}): use maxAgeMs or maxBytes`);
-  }
+  assertStreamRetention('amqp', spec);
   const args: Record<string, unknown> = { 'x-queue-type': 'stream' };
   if (spec.maxAgeMs !== undefined) args['x-max-age'] = `${Math.max(1, Math.ceil(spec.maxAgeMs / 1000))}s`;
   if (spec.maxBytes !== undefined) {

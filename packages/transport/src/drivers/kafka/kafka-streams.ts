@@ -9,6 +9,7 @@
 import type { Admin, BaseOptions } from '@platformatic/kafka';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
+import { assertStreamRetention } from '../../stream-retention.js';
 import type { PublishOutcome } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
 import { KafkaReader, type ReaderSpec } from './kafka-reader.js';
@@ -44,10 +45,7 @@ export async function ensureKafkaStream(
   ensureTopic: (topic: string, configs: TopicConfig) => Promise<void>,
   enqueue: (item: OutboxItem) => PublishOutcome,
 ): Promise<void> {
-  // A topic keeps records by age and by size; dropping a count cap in silence would keep more than asked.
-  if (spec.maxMessages !== undefined) {
-    throw new TransportError(TransportErrorCode.UNSUPPORTED, `Kafka topics cannot be capped by count (stream ${spec.name}): use maxAgeMs or maxBytes`);
-  }
+  assertStreamRetention('kafka', spec);
   const configs: TopicConfig = [
     { name: 'retention.ms', value: String(spec.maxAgeMs ?? -1) },
     { name: 'retention.bytes', value: String(spec.maxBytes ?? -1) },

@@ -12,6 +12,7 @@
 import type { Redis } from 'ioredis';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
+import { assertStreamRetention } from '../../stream-retention.js';
 import { backoffMs } from '../base-driver.js';
 import { pause, ready, unlessStopped } from './redis-streams.js';
 import { entryFields, orLost, parseHeaders, untilClosed } from './redis-util.js';
@@ -72,9 +73,7 @@ export class StreamRoutes {
 export async function ensureRedisStream(cmd: Redis | undefined, ns: string, spec: StreamSpec, routes: StreamRoutes): Promise<void> {
   if (!/^[A-Za-z0-9_-]+$/.test(spec.name)) throw new TransportError(TransportErrorCode.BROKER, `invalid stream name '${spec.name}' (letters, digits, _ and -)`);
   if (spec.subjects.length === 0) throw new TransportError(TransportErrorCode.BROKER, `stream ${spec.name} has no subjects`);
-  if (spec.maxBytes !== undefined) {
-    throw new TransportError(TransportErrorCode.UNSUPPORTED, `Redis streams cannot be capped by size (stream ${spec.name}): use maxMessages or maxAgeMs`);
-  }
+  assertStreamRetention('redis', spec);
   for (const [field, v] of [['maxMessages', spec.maxMessages], ['maxAgeMs', spec.maxAgeMs]] as const) {
     if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0)) throw new TransportError(TransportErrorCode.BROKER, `stream ${spec.name}: ${field} must be a positive integer`);
   }
