@@ -3,6 +3,7 @@ import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, StorageType, Ret
 import { createInbox, nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
+import { durableFilterRefused } from '../durable-filter.js';
 import { drainSub } from './nats-util.js';
 
 export async function ensureNatsStream(nc: NatsConnection, spec: StreamSpec): Promise<void> {
@@ -92,10 +93,7 @@ async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOption
   }
   const had = consumerFilter(existing.config);
   if (had !== filter) {
-    throw new TransportError(
-      TransportErrorCode.BROKER,
-      `durable consumer '${options.durable}' of stream ${options.stream} reads ${had === '' ? 'every subject' : `'${had}'`}, not ${filter === '' ? 'every subject' : `'${filter}'`}: use another durable name for this pattern, or delete the consumer (nats consumer rm ${options.stream} ${options.durable})`,
-    );
+    throw durableFilterRefused(options.durable, options.stream, had, filter, `delete the consumer (nats consumer rm ${options.stream} ${options.durable})`);
   }
   if (existing.config.deliver_subject === undefined || existing.config.deliver_subject === '') {
     throw new TransportError(TransportErrorCode.BROKER, `consumer '${options.durable}' of stream ${options.stream} is a pull consumer, not one this driver made`);

@@ -14,6 +14,7 @@ import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertStreamRetention } from '../../stream-retention.js';
+import { durableFilterRefused } from '../../durable-filter.js';
 import { closeAmqp } from './amqp-close.js';
 import { bindingKey } from './amqp-options.js';
 
@@ -231,13 +232,9 @@ export class StreamConsumer implements Subscription {
     this.#stored = committed;
   }
 
-  /** The refusal of a durable name used with another filter: the NATS driver's words. */
+  /** The refusal of a durable name used with another filter. */
   #refused(had: string): TransportError {
-    const what = (f: string) => (f === '' ? 'every subject' : `'${f}'`);
-    return new TransportError(
-      TransportErrorCode.BROKER,
-      `durable consumer '${this.#options.durable ?? ''}' of stream ${this.#options.stream} reads ${what(had)}, not ${what(this.#filter)}: use another durable name for this pattern, or delete its position (the queue ${this.#offsets ?? ''})`,
-    );
+    return durableFilterRefused(this.#options.durable ?? '', this.#options.stream, had, this.#filter, `delete its position (the queue ${this.#offsets ?? ''})`);
   }
 
   async unsubscribe(): Promise<void> {

@@ -25,6 +25,7 @@ import {
 } from '@platformatic/kafka';
 import type { DriverLogger } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
+import { durableFilterRefused } from '../../durable-filter.js';
 
 const RECORD_KEY = 'fsbus-filters';
 /** OffsetCommit versions with one request shape (group, generation, member, instance, topics). */
@@ -106,11 +107,7 @@ export async function claimDurableFilter(admin: Admin, topic: string, durable: D
   }
   const had = filters[stream];
   if (had !== undefined && had !== filter) {
-    const what = (f: string) => (f === '' ? 'every subject' : `'${f}'`);
-    throw new TransportError(
-      TransportErrorCode.BROKER,
-      `durable consumer '${group}' of stream ${stream} reads ${what(had)}, not ${what(filter)}: use another durable name for this pattern, or delete the consumer group (kafka-consumer-groups.sh --delete --group ${group})`,
-    );
+    throw durableFilterRefused(group, stream, had, filter, `delete the consumer group (kafka-consumer-groups.sh --delete --group ${group})`);
   }
   // Written at every start: an offset of a topic the group does not read expires
   // (offsets.retention.minutes) counted from its commit while the group is in use.

@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertStreamRetention } from '../../stream-retention.js';
+import { durableFilterRefused } from '../../durable-filter.js';
 import { backoffMs } from '../base-driver.js';
 import { pause, ready, unlessStopped } from './redis-streams.js';
 import { entryFields, orLost, parseHeaders, untilClosed } from './redis-util.js';
@@ -95,13 +96,9 @@ export interface StreamCommands {
   fsbusClaim(key: string, filters: string, group: string, start: string, filter: string): Promise<[number, string]>;
 }
 
-/** The refusal of a durable name used with another filter: the NATS driver's words. */
+/** The refusal of a durable name used with another filter. */
 function filterRefused(stream: string, key: string, durable: string, had: string, filter: string): TransportError {
-  const what = (f: string) => (f === '' ? 'every subject' : `'${f}'`);
-  return new TransportError(
-    TransportErrorCode.BROKER,
-    `durable consumer '${durable}' of stream ${stream} reads ${what(had)}, not ${what(filter)}: use another durable name for this pattern, or delete the consumer group (XGROUP DESTROY ${key} ${durable})`,
-  );
+  return durableFilterRefused(durable, stream, had, filter, `delete the consumer group (XGROUP DESTROY ${key} ${durable})`);
 }
 
 type Entries = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
