@@ -22,6 +22,11 @@ options:
   --static <dir>       serve this production build (default: packages/web/static when built,
                        else the app is built in memory at start)
   --poll <ms>          how often nodes are asked for agent.status (default 2000)
+  --node-retention <s> how long a node that stopped answering stays on the page, offline,
+                       before it is removed (default 600)
+  --max-nodes <n>      nodes kept; past it the longest unseen makes room (default 1000)
+  --max-channels <n>   live channels kept, all nodes together; past it the oldest goes
+                       (default 5000)
   --timeout <ms>       how long a control from the page waits for its reply (env
                        FSBUS_TIMEOUT_MS; default 10000; originate waits at least 65000)
   --insecure           allow a non-loopback --host without auth
@@ -42,6 +47,12 @@ exit codes: 0 stopped by SIGINT/SIGTERM, 1 could not start (port taken, insecure
 function port(text: string, what: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n > 65535) throw new Error(`${what} must be a port number (0-65535), got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function positiveInteger(text: string, what: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || !Number.isSafeInteger(n)) throw new Error(`${what} must be a whole number of at least 1, got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -73,6 +84,9 @@ const WEB_OPTIONS = {
   host: { type: 'string' },
   static: { type: 'string' },
   poll: { type: 'string' },
+  'node-retention': { type: 'string' },
+  'max-nodes': { type: 'string' },
+  'max-channels': { type: 'string' },
   insecure: { type: 'boolean' },
 } as const;
 
@@ -106,6 +120,10 @@ export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Sta
     if (!Number.isInteger(ms) || ms < 100) throw new Error(`--poll must be at least 100 (ms), got ${JSON.stringify(values.poll)}`);
     options.pollIntervalMs = ms;
   }
+  const retention = values['node-retention'];
+  if (retention !== undefined) options.offlineNodeRetentionMs = positiveInteger(retention, '--node-retention') * 1000;
+  if (values['max-nodes'] !== undefined) options.maxNodes = positiveInteger(values['max-nodes'], '--max-nodes');
+  if (values['max-channels'] !== undefined) options.maxChannels = positiveInteger(values['max-channels'], '--max-channels');
   return options;
 }
 
