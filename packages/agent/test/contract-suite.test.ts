@@ -122,6 +122,14 @@ void describe('mod_event_agent suite over NATS', () => {
     assert.match(String(r.data), /^-ERR/);
     assert.equal(r.correlation_id, 'c-7');
   });
+  void test("a command that prints nothing succeeds with empty data (FreeSWITCH's `-ERR no reply` over ESL)", async () => {
+    for (const body of [{ command: 'global_getvar', args: 'fsbus_no_such_var' }, { command: 'echo' }]) {
+      const r = await cluster.request(subject, JSON.stringify(body));
+      assert.equal(r.success, true, JSON.stringify(r));
+      assert.equal(r.message, 'API command executed');
+      assert.equal(r.data, '');
+    }
+  });
   void test('-ERR output of a known verb', async () => {
     const r = await cluster.request(subject, '{"command":"uuid_kill","args":"00000000-0000-0000-0000-000000000000"}');
     assert.equal(r.success, false);
