@@ -39,7 +39,7 @@ test('fsbus web --node-retention / --max-nodes / --max-channels size what the da
   assert.equal(o.maxChannels, 300);
   const defaults = webOptions(['--server', 'nats://127.0.0.1:4222'], {});
   assert.deepEqual(defaults === 'help' ? [] : [defaults.offlineNodeRetentionMs, defaults.maxNodes, defaults.maxChannels], [undefined, undefined, undefined]);
-  for (const [flag, value] of [['--node-retention', '0'], ['--node-retention', '1.5'], ['--max-nodes', '2x'], ['--max-channels', 'many']]) {
+  for (const [flag, value] of [['--node-retention', '0'], ['--node-retention', '1.5'], ['--max-nodes', '2x'], ['--max-channels', 'many']] as const) {
     const r = await run(['web', '--port', '0', '--server', 'nats://127.0.0.1:1', flag, value]);
     assert.equal(r.code, 2, `${flag} ${value}`);
     assert.match(r.err, new RegExp(`^fsbus web: ${flag} must be a whole number of at least 1, got "${value.replace('.', '\\.')}"`));
