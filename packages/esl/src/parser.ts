@@ -29,6 +29,18 @@ export interface ParserOptions {
    * @default 64 MiB
    */
   maxBodyBytes?: number;
+  /**
+   * Stricter limits for every frame up to and including the first `command/reply` — the answer
+   * to a handshake, such as the outbound `connect` reply. A frame over them is a protocol error,
+   * never skipped: a peer that has not answered yet cannot make the parser hold the regular
+   * limits' worth, nor keep the socket busy skipping. The regular limits apply from that reply on.
+   */
+  beforeFirstReply?: FrameLimits;
+}
+
+export interface FrameLimits {
+  maxHeaderBytes: number;
+  maxBodyBytes: number;
 }
 
 export const DEFAULT_MAX_HEADER_BYTES = 1024 * 1024;
@@ -47,9 +59,11 @@ const HEADER_END = Buffer.from('\n\n'); // a Buffer needle: no string conversion
 export const parserWork = { copiedBytes: 0, chunkVisits: 0 };
 
 export class EslParser {
-  readonly #onFrame: (frame: RawFrame) => void;
-  readonly #maxHeaderBytes: number;
-  readonly #maxBodyBytes: number;
+  #onFrame: (frame: RawFrame) => void;
+  #maxHeaderBytes = 0;
+  #maxBodyBytes = 0;
+  /** A larger `Content-Length` is taken for lost framing, not a body to skip. */
+  #maxContentLength = 0;
 
   // Unread input: #chunks[#first..] with #head bytes of #chunks[#first] already read.
   #chunks: Buffer[] = [];
@@ -68,9 +82,32 @@ export class EslParser {
   #inCallback = false;
 
   constructor(onFrame: (frame: RawFrame) => void, options: ParserOptions = {}) {
+    const regular: FrameLimits = {
+      maxHeaderBytes: options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    };
     this.#onFrame = onFrame;
-    this.#maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
-    this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.#setLimits(regular, false);
+    const strict = options.beforeFirstReply;
+    if (strict === undefined) return;
+    this.#setLimits(strict, true);
+    // Swapped for `onFrame` itself at the first reply: the frames after it pay nothing for this.
+    this.#onFrame = (frame) => {
+      if (frame.headers.get('Content-Type') === 'command/reply') {
+        this.#onFrame = onFrame;
+        this.#setLimits(regular, false);
+      }
+      onFrame(frame);
+    };
+  }
+
+  /** `strict`: a body over the limit is lost framing, not skipped. */
+  #setLimits(limits: FrameLimits, strict: boolean): void {
+    this.#maxHeaderBytes = limits.maxHeaderBytes;
+    this.#maxBodyBytes = limits.maxBodyBytes;
+    // Beyond any reply FreeSWITCH makes (a `show channels` of 100,000 calls is ≈85 MB): the
+    // length itself is taken for a broken stream, not skipped byte by byte for ever.
+    this.#maxContentLength = strict ? limits.maxBodyBytes : Math.max(limits.maxBodyBytes, MAX_SKIPPED_BODY_BYTES);
   }
 
   /** Bytes received but not yet part of a complete frame. */
@@ -134,9 +171,7 @@ export class EslParser {
           this.#emit({ headers, body: undefined });
           continue;
         }
-        // Beyond any reply FreeSWITCH makes (a `show channels` of 100,000 calls is ≈85 MB): the
-        // length itself is taken for a broken stream, not skipped byte by byte for ever.
-        if (length > Math.max(this.#maxBodyBytes, MAX_SKIPPED_BODY_BYTES)) {
+        if (length > this.#maxContentLength) {
           throw new EslProtocolError(`Content-Length ${length} exceeds the limit of ${this.#maxBodyBytes} bytes`);
         }
         this.#headers = headers;

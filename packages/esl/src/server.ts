@@ -1,13 +1,16 @@
 /**
  * EslServer: the listener FreeSWITCH's `socket` dialplan application connects to (outbound
  * mode). Each connection is answered with `connect`; once FreeSWITCH replies with the channel
- * data, an EslSession is emitted as 'session'.
+ * data, an EslSession is emitted as 'session'. Until that reply a peer is unauthenticated: its
+ * frames are held to a small size, and maxSessions bounds how many such sockets there are.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { DEFAULT_EVENT_QUEUE_LIMIT, DEFAULT_MAX_PENDING, DEFAULT_REQUEST_TIMEOUT_MS } from './client.js';
 import { EslConnectError, EslInvalidArgumentError } from './errors.js';
 import { EslSession } from './session.js';
 import { silentLogger, type EslLogger } from './logger.js';
+import { LogThrottle } from './log-throttle.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, type ParserOptions } from './parser.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { checkTimeoutMs } from './timeout-ms.js';
 
@@ -24,6 +27,18 @@ export interface EslServerOptions {
   maxPending?: number;
   /** @default 10000 */
   eventQueueLimit?: number;
+  /**
+   * Largest body kept on an established session; a larger one is skipped (as the client does).
+   * @default 64 MiB
+   */
+  maxBodyBytes?: number;
+  /** Largest header block of an established session; a larger one closes it. @default 1 MiB */
+  maxHeaderBytes?: number;
+  /**
+   * Open connections, those still in the handshake included; one more is closed at once and
+   * counted in `stats.refusedConnections`. `Infinity`: no cap. @default 1024
+   */
+  maxSessions?: number;
   logger?: EslLogger;
 }
 
@@ -35,6 +50,24 @@ export interface EslServerEvents {
 
 export const DEFAULT_OUTBOUND_PORT = 8084;
 
+/**
+ * Far more concurrent `socket` calls than one FreeSWITCH usually sends one process, while the
+ * connections that never answer `connect` can hold about 1024 × 128 KiB (HANDSHAKE_LIMIT_BYTES of
+ * headers and of body each) at most. Raise it, with the process's open-file limit, for more.
+ */
+const DEFAULT_MAX_SESSIONS = 1024;
+
+/**
+ * The frames before the `connect` reply: FreeSWITCH's reply is a header block of the channel's
+ * data (≈3.4 KB in the 1.10.12 capture; 64 KiB leaves room for many more variables), no body.
+ */
+const HANDSHAKE_LIMIT_BYTES = 64 * 1024;
+
+function checkLimit(name: string, value: number, allowInfinity = false): number {
+  if ((Number.isSafeInteger(value) && value > 0) || (allowInfinity && value === Infinity)) return value;
+  throw new EslInvalidArgumentError(`${name} must be a positive integer${allowInfinity ? ' or Infinity' : ''}, not ${value}`);
+}
+
 export class EslServer extends TypedEmitter<EslServerEvents> {
   readonly #host: string;
   readonly #port: number;
@@ -42,12 +75,15 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
   readonly #requestTimeoutMs: number;
   readonly #maxPending: number;
   readonly #eventQueueLimit: number;
+  readonly #parser: ParserOptions;
+  readonly #maxSessions: number;
   readonly #logger: EslLogger;
+  readonly #refusedLog: LogThrottle;
   readonly #sockets = new Set<Socket>();
   readonly #sessions = new Set<EslSession>();
   #server: Server | undefined;
   /** Totals over every session of this server. */
-  readonly stats = { sessions: 0, failedHandshakes: 0 };
+  readonly stats = { sessions: 0, failedHandshakes: 0, refusedConnections: 0 };
 
   constructor(options: EslServerOptions = {}) {
     super();
@@ -57,7 +93,17 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
     this.#requestTimeoutMs = checkTimeoutMs('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     this.#eventQueueLimit = options.eventQueueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT;
+    const maxBodyBytes = checkLimit('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    const maxHeaderBytes = checkLimit('maxHeaderBytes', options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
+    this.#parser = {
+      maxBodyBytes,
+      maxHeaderBytes,
+      beforeFirstReply: { maxBodyBytes: Math.min(maxBodyBytes, HANDSHAKE_LIMIT_BYTES), maxHeaderBytes: Math.min(maxHeaderBytes, HANDSHAKE_LIMIT_BYTES) },
+    };
+    this.#maxSessions = checkLimit('maxSessions', options.maxSessions ?? DEFAULT_MAX_SESSIONS, true);
     this.#logger = options.logger ?? silentLogger;
+    // A flood of connections must not flood the log too: one line per burst, the counter has them all.
+    this.#refusedLog = new LogThrottle((fields, msg) => this.#logger.warn(fields, msg), 'outbound connection refused: maxSessions reached');
     // A listener's throw or rejection (an async 'session' handler's) is an 'error'; one of an 'error' listener is logged.
     this.setListenerErrorHandler((err, event) => {
       if (event === 'error') this.#logger.error({ err }, 'an EslServer error listener threw');
@@ -103,6 +149,7 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
       }
     }));
     await Promise.all([closed, ...sockets]);
+    this.#refusedLog.flush();
   }
 
   #error(err: Error): void {
@@ -110,6 +157,12 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
   }
 
   #accept(socket: Socket): void {
+    if (this.#sockets.size >= this.#maxSessions) {
+      this.stats.refusedConnections++;
+      this.#refusedLog.hit({ maxSessions: this.#maxSessions, remote: socket.remoteAddress });
+      socket.destroy();
+      return;
+    }
     this.#sockets.add(socket);
     socket.once('close', () => this.#sockets.delete(socket));
     const session = new EslSession(socket, {
@@ -117,6 +170,7 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
       eventQueueLimit: this.#eventQueueLimit,
       requestTimeoutMs: this.#requestTimeoutMs,
       maxPending: this.#maxPending,
+      parser: this.#parser,
     });
     this.#sessions.add(session);
     session.once('close', () => this.#sessions.delete(session));

@@ -16,6 +16,7 @@ import { HUB_SIGNALS, type EslHubEvents, type SignalNames } from './event-hub.js
 import type { EventFormat } from './event-codec.js';
 import { commandReplyFrame, ContentType, type CommandReplyFrame, type DisconnectNoticeFrame, type EslFrame } from './frame.js';
 import type { EslLogger } from './logger.js';
+import type { ParserOptions } from './parser.js';
 import { runsOnHungUpChannel } from './zombie-apps.js';
 
 export interface EslSessionEvents extends EslHubEvents {
@@ -57,6 +58,8 @@ export interface EslSessionOptions {
   eventQueueLimit: number;
   requestTimeoutMs: number;
   maxPending: number;
+  /** The framing limits of the session's socket (EslServer: strict until the `connect` reply). */
+  parser?: ParserOptions | undefined;
 }
 
 /** How long close() waits for the socket to close after `exit`. */
@@ -96,7 +99,7 @@ export class EslSession extends EslCommands<EslSessionEvents> {
         onProtocolError: (err, fatal) => this.handleProtocolError(err, fatal),
         onClose: (err) => this.#onClose(err),
       },
-      { maxPending: options.maxPending, requestTimeoutMs: options.requestTimeoutMs, stats: this.stats },
+      { maxPending: options.maxPending, requestTimeoutMs: options.requestTimeoutMs, stats: this.stats, parser: options.parser },
     );
   }
 
