@@ -70,6 +70,17 @@ void describe('agent over kafka', () => {
     assert.equal((r.data as { driver: string }).driver, 'kafka');
   });
 
+  void test("kafka: forward_to below the broadcast lane is refused as one of the agent's own subjects (its topic is the broadcast lane's)", async () => {
+    const r = await cluster.request('freeswitch.node.node-1', '{"command":"status","forward_to":"freeswitch.broadcast.x"}', 30_000);
+    assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT, r.message);
+    assert.equal(r.message, "forward_to may not target the agent's own subjects");
+    // One partition read in order: once both agents answered this, a copy produced before the reply was read.
+    const replies = await cluster.client.gather('freeswitch.broadcast', enc('{"command":"agent.status"}'), { timeoutMs: 30_000, expect: 2 });
+    assert.equal(replies.length, 2);
+    const ranAsRequest = cluster.nodes.flatMap((n) => n.logs).filter((l) => l['audit'] === 'command' && l['subject'] === 'freeswitch.broadcast.x');
+    assert.deepEqual(ranAsRequest, []);
+  });
+
   // Last: it stops node-2's agent.
   void test('kafka: a request naming a node whose agent stopped is answered NODE_UNAVAILABLE, though its lane topic stays', async () => {
     assert.equal((await cluster.request('freeswitch.api', '{"command":"status","node_id":"node-2"}', 30_000)).node_id, 'node-2');

@@ -106,9 +106,15 @@ export interface Subjects {
   readonly eventsWildcard: string;
   /** `<prefix>.events` root, without the trailing token. */
   readonly eventsRoot: string;
-  /** True when `subject` belongs to this prefix's command or event space (forward_to guard). */
+  /**
+   * True when `subject` belongs to this prefix's command or event space (forward_to guard):
+   * `<p>.api`, `<p>.broadcast`, `<p>.node`, `<p>.cmd`, `<p>.events` or any subject below one of them, or a wildcard.
+   */
   isOwnSubject(subject: string): boolean;
 }
+
+/** The agent's lane and event roots: these subjects and every one below them are its own (forward_to guard). */
+const OWN_ROOTS = ['api', 'broadcast', 'node', 'cmd', 'events'] as const;
 
 /** Distinct event subjects remembered per Subjects (names × subclasses in use are few). */
 const EVENT_SUBJECT_CACHE = 1024;
@@ -116,6 +122,7 @@ const EVENT_SUBJECT_CACHE = 1024;
 export function buildSubjects(prefix: string = DEFAULT_PREFIX): Subjects {
   const p = sanitizePrefix(prefix);
   const eventsRoot = `${p}.events`;
+  const ownRoots = OWN_ROOTS.map((name) => `${p}.${name}`);
   // Every published event needs its subject: computed once per name/subclass, not per event.
   const eventSubjects = new Map<string, string>();
   const event = (name: string, subclass?: string): string => {
@@ -142,17 +149,10 @@ export function buildSubjects(prefix: string = DEFAULT_PREFIX): Subjects {
     eventsRoot,
     isOwnSubject(subject) {
       const s = subject.trim();
-      return (
-        s === `${p}.api` ||
-        s === `${p}.broadcast` ||
-        s === eventsRoot ||
-        s.startsWith(`${p}.api.`) ||
-        s.startsWith(`${p}.node.`) ||
-        s.startsWith(`${p}.cmd.`) ||
-        s.startsWith(`${eventsRoot}.`) ||
-        // A wildcard that could match one of ours (`>`, `freeswitch.*`, `*.api`) is refused too.
-        /[*>]/.test(s)
-      );
+      // A lane root and everything below it: Kafka produces `<p>.broadcast.x` to its root's topic,
+      // the broadcast lane's, read by every agent.
+      // A wildcard that could match one of ours (`>`, `freeswitch.*`, `*.api`) is refused too.
+      return ownRoots.some((root) => s === root || s.startsWith(`${root}.`)) || /[*>]/.test(s);
     },
   };
 }

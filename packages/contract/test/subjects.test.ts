@@ -61,6 +61,18 @@ void test('isOwnSubject refuses the agent subjects and wildcards, accepts others
   }
 });
 
+void test('isOwnSubject refuses each lane root and every subject below it: Kafka carries `<p>.broadcast.x` on the broadcast topic', () => {
+  for (const prefix of ['freeswitch', 'pbx.eu1']) {
+    const s = buildSubjects(prefix);
+    for (const root of ['api', 'broadcast', 'node', 'cmd', 'events']) {
+      for (const own of [`${prefix}.${root}`, `${prefix}.${root}.x`, `${prefix}.${root}.x.y`]) assert.equal(s.isOwnSubject(own), true, own);
+    }
+    for (const other of [`${prefix}.broadcastx`, `${prefix}.broadcast_x.y`, `${prefix}.results.broadcast`, `${prefix}.nodes.n1`, `${prefix}`, `x.${prefix}.broadcast`]) {
+      assert.equal(s.isOwnSubject(other), false, other);
+    }
+  }
+});
+
 void test('publishable subjects: dotted tokens, no spaces, wildcards or empty tokens', () => {
   for (const ok of ['a', 'metrics.cmd.results', '_INBOX.abc123.x', 'a-b.c_d.$e:f']) assert.equal(isPublishableSubject(ok), true, ok);
   for (const bad of ['', 'a b', 'a.>', 'a.*', 'a..b', '.a', 'a.', 'a\r\nPUB x', 'x'.repeat(256)]) assert.equal(isPublishableSubject(bad), false, bad);

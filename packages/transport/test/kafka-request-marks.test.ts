@@ -60,7 +60,7 @@ void test('kafka: a request handed off to another lane runs on arrival', () => {
       req.forward('freeswitch.node.n2');
       return undefined;
     },
-    { enqueue: (item) => ctx.enqueue(item), topicFor: (s) => ctx.topicFor(s), served: () => Promise.resolve(true), expired: () => undefined, unanswerable: () => undefined, ran: new RecentRequests(), logger: undefined },
+    { lane: 'freeswitch.api', enqueue: (item) => ctx.enqueue(item), topicFor: (s) => ctx.topicFor(s), served: () => Promise.resolve(true), expired: () => undefined, unanswerable: () => undefined, foreign: () => undefined, ran: new RecentRequests(), logger: undefined },
   );
   assert.equal(enqueued.length, 1);
   assert.equal(enqueued[0]!.subject, 'freeswitch.node.n2');
@@ -73,11 +73,13 @@ void test('kafka: a request read after its fsbus-expires is not run and is repor
   const message = { topic: 'freeswitch.api', partition: 0, offset: 1n, key: Buffer.alloc(0), value: Buffer.from('{}'), headers: new Map() } as unknown as KafkaMessage;
   const expired: Array<[string, number]> = [];
   serveRequest(message, headers, () => assert.fail('an expired request ran'), {
+    lane: 'freeswitch.api',
     enqueue: (item) => ctx.enqueue(item),
     topicFor: (s) => ctx.topicFor(s),
     served: () => Promise.resolve(true),
     expired: (topic, lateMs) => void expired.push([topic, lateMs]),
     unanswerable: () => assert.fail('its reply topic is fine'),
+    foreign: () => assert.fail("its subject is the lane's"),
     ran: new RecentRequests(),
     logger: undefined,
   });

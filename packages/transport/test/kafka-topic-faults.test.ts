@@ -15,6 +15,7 @@ import { startKafka, type KafkaHandle } from '@fsbus/testkit';
 import { createDriver, TransportError, type Driver, type DriverLogger } from '@fsbus/transport';
 import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
 import { UNANSWERABLE_REQUEST_LOG } from '../src/drivers/kafka/kafka-driver.js';
+import { FOREIGN_SUBJECT_LOG } from '../src/drivers/kafka/kafka-serve.js';
 import { Collector, dec, enc } from './conformance/helpers.js';
 
 ensurePromiseWithResolvers();
@@ -157,6 +158,32 @@ void test('kafka: a request whose fsbus-reply-to is no reply topic is skipped, c
   await agent.flush();
   assert.equal(agent.stats().dropped, 2);
   await assert.rejects(admin.metadata({ topics: ['trt.not-an-inbox'], forceUpdate: true, retries: 0 }), /unknown topic/i);
+});
+
+void test("kafka: a record on a lane's topic whose fsbus-subject is not the lane's (forward_to below the broadcast lane) is not run: counted, logged", { timeout: 180_000 }, async () => {
+  const warned = watching(FOREIGN_SUBJECT_LOG);
+  const agent = await open('foreign-agent', warned.logger);
+  const client = await open('foreign-client');
+  const ran: string[] = [];
+  agent.serve({ subject: 'tfs.broadcast', competing: false }, (req) => {
+    ran.push(dec(req.data));
+    return enc(`pong:${dec(req.data)}`);
+  });
+  await agent.flush();
+
+  const raw = new Producer({ clientId: 'foreign-raw', bootstrapBrokers: [kafka.bootstrap] });
+  try {
+    // What an agent's forward_to copy to `tfs.broadcast.x` was: a plain publish to that subject.
+    const header = (subject: string) => new Map([[Buffer.from('fsbus-subject'), Buffer.from(subject)]]);
+    await raw.send({ messages: [{ topic: 'tfs.broadcast', value: Buffer.from('{"success":true}'), headers: header('tfs.broadcast.x') }] });
+  } finally {
+    await raw.close();
+  }
+  // One partition, read in order: once this is answered, the record before it was read.
+  assert.equal(dec((await client.request('tfs.broadcast', enc('good'), { timeoutMs: BOUND_MS })).data), 'pong:good');
+  assert.deepEqual(ran, ['good']);
+  assert.equal(agent.stats().dropped, 1);
+  assert.deepEqual(await warned.next(), { topic: 'tfs.broadcast', subject: 'tfs.broadcast.x' });
 });
 
 void test('kafka: a batch the broker refuses for one record drops that record alone; the others are produced', { timeout: 180_000 }, async () => {

@@ -18,7 +18,7 @@ import { KafkaInbox } from './kafka-inbox.js';
 import { baseOptions, bootstrapList, ensurePromiseWithResolvers, probeUntilUp } from './kafka-options.js';
 import { KafkaReader, laneReaderSpec, subscriptionReaderSpec, type ReaderSpec } from './kafka-reader.js';
 import { KafkaSendQueue } from './kafka-send-queue.js';
-import { RecentRequests, serveRequest, type ServeContext } from './kafka-serve.js';
+import { FOREIGN_SUBJECT_LOG, RecentRequests, serveRequest, type ServeContext } from './kafka-serve.js';
 import { consumeKafkaStream, ensureKafkaStream, StreamRegistry } from './kafka-streams.js';
 import { kafkaCall } from './kafka-request.js';
 import { KafkaHeader, topicFor, topicForPattern } from './kafka-topics.js';
@@ -82,6 +82,8 @@ class KafkaDriver extends DriverCore {
   #subSeq = 0;
   /** Requests skipped for a reply address that is no reply topic: counted each, said once per burst. */
   readonly #unanswerableLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), UNANSWERABLE_REQUEST_LOG);
+  /** Records skipped on a lane's topic for a subject not the lane's: counted each, said once per burst. */
+  readonly #foreignLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), FOREIGN_SUBJECT_LOG);
   /** The bootstrap list, for status events and logs. */
   readonly #servers = bootstrapList(this.options.urls).join(',');
 
@@ -203,7 +205,10 @@ class KafkaDriver extends DriverCore {
     if (topic === undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka cannot map the pattern '${pattern}' to a topic (a wildcard must come after the subject's root: <prefix>.<name>.>)`);
     if (options?.queue !== undefined) assertGroupName(options.queue, 'queue');
     const spec = subscriptionReaderSpec(topic, options?.queue, `${this.#clientId}.sub.${++this.#subSeq}`);
-    return this.#read(pattern, spec, 1, (m, headers) => handler(toInbound(m, headers)));
+    // A topic carries every subject below its root: a subscription takes those its pattern matches.
+    return this.#read(pattern, spec, 1, (m, headers) => {
+      if (subjectMatches(pattern, headers[KafkaHeader.SUBJECT] ?? m.topic)) handler(toInbound(m, headers));
+    });
   }
 
   serve(lane: Lane, handler: ServeHandler): Subscription {
@@ -212,6 +217,7 @@ class KafkaDriver extends DriverCore {
     if (topic === undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka cannot map the lane '${lane.subject}' to a topic`);
     const spec = laneReaderSpec(topic, lane, this.#clientId);
     const context: ServeContext = {
+      lane: lane.subject,
       enqueue: (item) => this.send(item),
       topicFor: (subject) => topicFor(subject, this.options.namespace),
       served: (t) => this.#served(t),
@@ -219,6 +225,10 @@ class KafkaDriver extends DriverCore {
       unanswerable: (t, replyTo) => {
         this.outbox.dropped++;
         this.#unanswerableLog.hit({ topic: t, reply_to: replyTo.slice(0, 300) });
+      },
+      foreign: (t, subject) => {
+        this.outbox.dropped++;
+        this.#foreignLog.hit({ topic: t, subject: subject.slice(0, 300) });
       },
       ran: new RecentRequests(),
       logger: this.options.logger,
@@ -228,10 +238,7 @@ class KafkaDriver extends DriverCore {
   }
 
   #read(pattern: string, spec: ReaderSpec, partitions: number, onMessage: (m: KafkaMessage, headers: Record<string, string>) => void, watchLimit = false): Subscription {
-    const reader = new KafkaReader(this.#base, spec, (m) => {
-      const headers = readHeaders(m);
-      if (subjectMatches(pattern, headers[KafkaHeader.SUBJECT] ?? m.topic)) onMessage(m, headers);
-    }, this.options.logger);
+    const reader = new KafkaReader(this.#base, spec, (m) => onMessage(m, readHeaders(m)), this.options.logger);
     // A topic deleted while it is read is created again before the reader's next attempt.
     reader.onMissingTopic = () => this.#ensureTopic(spec.topic, partitions, true);
     void this.#topics.ensure(spec.topic, partitions).then(

@@ -12,15 +12,25 @@
  * A request whose `fsbus-reply-to` is not a reply topic (`fsbus.inbox.<name>`, a legal topic name)
  * is skipped, not run, counted and logged: its reply could go nowhere (a name Kafka refuses failed
  * the produce of every record batched with it), or would create an arbitrary topic.
+ *
+ * A record whose `fsbus-subject` is not the lane's is skipped, not run, counted and logged: a
+ * subject below a lane's root shares its topic (`<p>.broadcast.x` → `<p>.broadcast`, kafka-topics.ts),
+ * so it reached every reader of the lane — a forward_to copy there was never a request.
  */
 import type { DriverLogger, PublishOutcome, ServeHandler } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
+import { subjectMatches } from '../../subject-pattern.js';
 import { deadlineOf, laneRequest, lateBy, runLaneHandler } from '../driver-core.js';
 import { INBOX_PREFIX } from './kafka-inbox.js';
 import { KafkaHeader } from './kafka-topics.js';
 import { isTopicName, toInbound, type KafkaMessage } from './kafka-wire.js';
 
+/** The log line of records skipped because their `fsbus-subject` is not the lane's. */
+export const FOREIGN_SUBJECT_LOG = "kafka record on a lane's topic whose fsbus-subject is not the lane's (a subject below the lane's root shares its topic): skipped, not run";
+
 export interface ServeContext {
+  /** The lane's subject (pattern): a record's `fsbus-subject` must match it. */
+  lane: string;
   enqueue(item: OutboxItem): PublishOutcome;
   topicFor(subject: string): string | undefined;
   /** Whether a lane's topic exists (true while the broker is away: the hand-off waits in the outbox). */
@@ -29,6 +39,8 @@ export interface ServeContext {
   expired(topic: string, lateMs: number): void;
   /** Counts (and logs) a request skipped because its reply address is no reply topic. */
   unanswerable(topic: string, replyTo: string): void;
+  /** Counts (and logs) a record skipped because its subject is not the lane's. */
+  foreign(topic: string, subject: string): void;
   /** The requests this lane ran, for recognising one that comes again. */
   ran: RecentRequests;
   logger: DriverLogger | undefined;
@@ -72,6 +84,11 @@ export function isReplyTopic(name: string): boolean {
 }
 
 export function serveRequest(m: KafkaMessage, headers: Record<string, string>, handler: ServeHandler, ctx: ServeContext): void {
+  const subject = headers[KafkaHeader.SUBJECT] ?? m.topic;
+  if (!subjectMatches(ctx.lane, subject)) {
+    ctx.foreign(m.topic, subject);
+    return;
+  }
   const expires = Number(headers[KafkaHeader.EXPIRES]);
   const late = lateBy(expires);
   if (late !== undefined) {
