@@ -9,6 +9,8 @@
  * of publishes awaits its PUBACK (pending-bytes.ts); what follows waits in the bounded outbox.
  * A PUBLISH over the broker's Maximum Packet Size (its CONNACK) is refused before it is sent: the
  * broker would disconnect the client for it, and mqtt.js would send it again on every reconnect.
+ * So is a reply to a Response Topic no PUBLISH may use (mqtt-util.ts `responseTopicProblem`): the
+ * request runs as one without a reply address.
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type IConnackPacket, type IDisconnectPacket, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
@@ -21,7 +23,9 @@ import { assertTlsFilesReadable } from '../../tls-material.js';
 import { runsOnArrival, type OutboxItem } from '../../outbox.js';
 import { PendingBytes } from '../../pending-bytes.js';
 import { writeWindowBytes } from '../../defaults.js';
-import { fromTopic, mqttOptions, publishPacketBytes, shareGroup, toFilter, toTopic } from './mqtt-util.js';
+import { LogThrottle } from '@fsbus/esl';
+import { fromTopic, MAX_TOPIC_BYTES, mqttOptions, publishPacketBytes, REFUSED_RESPONSE_TOPIC_LOG, responseTopicProblem, shareGroup, toFilter, toTopic, topicNameProblem } from './mqtt-util.js';
+import { ConnectionLosses } from './mqtt-connection-losses.js';
 
 /** @default 'freeswitch' */
 export const DEFAULT_MQTT_NAMESPACE = 'freeswitch';
@@ -46,6 +50,8 @@ const SUBSCRIBE_QOS_NO_RETAINED = { qos: 1, rh: 2, rap: false } as const;
 export const MQTT_PACKET_RESERVE_BYTES = 1024;
 /** Stands for a request's correlation id (a UUID) when it is weighed before it has one. */
 const CORRELATION_ID_STAND_IN = '00000000-0000-0000-0000-000000000000';
+/** A refused Response Topic is logged cut to this many characters: it is whatever the requester put there. */
+const LOGGED_TOPIC_CHARS = 300;
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -59,11 +65,16 @@ const CAPABILITIES: DriverCapabilities = {
 
 type OnMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
 
-/** A PUBLISH that runs on arrival (a request, a fire-and-forget command, a hand-off): sent at most once. */
+/**
+ * A PUBLISH sent at most once: one that runs on arrival (a request, a fire-and-forget command, a
+ * hand-off), or a reply.
+ */
 interface OncePublish {
   /** The correlation id of a request of this driver's own (its reply comes to this driver). */
   corr: string | undefined;
-  /** Taken back from mqtt.js at a connection loss: not sent again, not a drop. */
+  /** A reply: taken back at a connection loss, it is a drop (counted); what runs on arrival is not. */
+  reply: boolean;
+  /** Taken back from mqtt.js at a connection loss: not sent again. */
   withdrawn: boolean;
 }
 
@@ -74,8 +85,8 @@ interface FilterSub {
   handlers: Set<OnMessage>;
 }
 
-/** Characters MQTT reserves in topic levels (a subject token may not hold them). */
-const MQTT_RESERVED = '/+#';
+/** Characters MQTT reserves in topic levels, and U+0000, which no MQTT string may hold (a subject token may not hold them). */
+const MQTT_RESERVED = '/+#\u0000';
 
 export function createMqttDriver(options: DriverOptions): MqttDriver {
   return new MqttDriver(options);
@@ -105,6 +116,9 @@ export class MqttDriver extends BaseDriver {
   /** The broker's Maximum Packet Size from its last CONNACK (kept while reconnecting); undefined: no limit said. */
   #maxPacket: number | undefined;
   #client: MqttClient | undefined;
+  readonly #losses = new ConnectionLosses(this.options.logger);
+  /** Requests whose Response Topic no reply may be published to: counted each, said once per burst. */
+  readonly #refusedTopicLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), REFUSED_RESPONSE_TOPIC_LOG);
   #nextSubId = REPLY_SUB_ID + 1;
   #attempt = 0;
 
@@ -183,9 +197,14 @@ export class MqttDriver extends BaseDriver {
     client.on('message', (topic, payload, packet) => this.#onMessage(topic, payload, packet));
     client.on('packetsend', (packet: Packet) => this.#onPacketSend(packet));
     client.on('disconnect', (packet: IDisconnectPacket) => this.#onDisconnect(client, packet));
-    client.on('error', (err) => this.emit({ type: 'error', error: err }));
+    client.on('error', (err) => {
+      this.#losses.failed(err);
+      this.emit({ type: 'error', error: err });
+    });
     client.on('close', () => {
       this.#withdrawInFlight(client);
+      if (this.status === 'closed') return;
+      this.#losses.closed(`${client.options.host}:${client.options.port}`);
       if (this.status === 'connected') this.setStatus('reconnecting');
       // mqtt.js retries at a fixed period: make it a jittered exponential backoff.
       client.options.reconnectPeriod = backoffMs(this.#attempt++);
@@ -209,7 +228,6 @@ export class MqttDriver extends BaseDriver {
       }
     }
     if (this.status === 'closed' || !client.connected) return;
-    if (this.status === 'reconnecting') this.reconnects++;
     this.online(this.#urls.join(','));
   }
 
@@ -233,23 +251,32 @@ export class MqttDriver extends BaseDriver {
    * QoS 1 is at least once: mqtt.js sends every PUBLISH still waiting for its PUBACK again after a
    * reconnect, and the broker may have handed the first copy to a server already — a command
    * would run twice. What runs on arrival (requests, fire-and-forget commands, hand-offs: see
-   * `runsOnArrival`) is taken back instead; events and replies still go again. A requester waits
-   * for a reply or times out; a fire-and-forget command may or may not have run.
+   * `runsOnArrival`) is taken back instead; a requester waits for a reply or times out, a
+   * fire-and-forget command may or may not have run. Replies are taken back too, and counted as
+   * dropped (the requester may have one): a reply the broker closed the connection for (a
+   * Response Topic it took on the request but refuses on a PUBLISH) went again on every reconnect,
+   * before the subscriptions came back, for ever. Events still go again.
    */
   #withdrawInFlight(client: MqttClient): void {
     if (this.#onceIds.size === 0) return;
     const inFlight = [...this.#onceIds];
     this.#onceIds.clear();
-    let withdrawn = 0;
+    let runs = 0;
+    let replies = 0;
     for (const [id, once] of inFlight) {
       // One mqtt.js already settled (its write failed) has no callback left to run.
       if (client.outgoing[id] === undefined) continue;
       once.withdrawn = true;
       client.removeOutgoingMessage(id);
       this.#inFlightBytes.delete(id);
-      withdrawn++;
+      if (once.reply) replies++;
+      else runs++;
     }
-    if (withdrawn > 0) this.options.logger?.warn({ requests: withdrawn }, 'connection lost with commands unacknowledged: not sent again (they may have run)');
+    if (runs > 0) this.options.logger?.warn({ requests: runs }, 'connection lost with commands unacknowledged: not sent again (they may have run)');
+    if (replies > 0) {
+      this.outbox.dropped += replies;
+      this.options.logger?.warn({ replies }, 'connection lost with replies unacknowledged: dropped, not sent again (their requesters may have them)');
+    }
   }
 
   #onPacketSend(packet: Packet): void {
@@ -263,6 +290,7 @@ export class MqttDriver extends BaseDriver {
 
   #onPacketReceive(client: MqttClient, packet: Packet): void {
     if (packet.cmd === 'connack') return this.#onConnack(client, packet);
+    if (packet.cmd === 'disconnect') return this.#losses.disconnected(packet);
     if (packet.cmd !== 'puback' || packet.messageId === undefined) return;
     this.#inFlightBytes.delete(packet.messageId);
     const once = this.#onceIds.get(packet.messageId);
@@ -277,6 +305,11 @@ export class MqttDriver extends BaseDriver {
    * reconnect.
    */
   #onConnack(client: MqttClient, packet: IConnackPacket): void {
+    if ((packet.reasonCode ?? 0) >= 0x80) return; // refused: mqtt.js reports it as an error
+    this.#losses.accepted();
+    // Taken back, whether or not the connection lasts until the subscriptions are restored (mqtt.js
+    // first sends again what was not acknowledged): a broker closing it at once is still counted.
+    if (this.status === 'reconnecting') this.reconnects++;
     this.#maxPacket = packet.properties?.maximumPacketSize;
     const max = this.#maxPacket;
     if (max !== undefined) this.#dropInFlight(client, [...this.#inFlightBytes].filter(([, n]) => n > max).map(([id]) => id), max);
@@ -312,8 +345,14 @@ export class MqttDriver extends BaseDriver {
     let topic = item.subject;
     const properties: NonNullable<IPublishPacket['properties']> = {};
     if (item.correlationId !== undefined) properties.correlationData = Buffer.from(item.correlationId, 'utf8');
-    if (item.kind !== 'reply') {
-      if (!/^[^\s.*>/+#]+(\.[^\s.*>/+#]+)*$/.test(item.subject)) throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${item.subject}'`);
+    if (item.kind === 'reply') {
+      // serve() refuses such a Response Topic already: no reply reaches the broker as a protocol error.
+      const why = responseTopicProblem(topic);
+      if (why !== undefined) throw new TransportError(TransportErrorCode.BROKER, `reply to '${topic.slice(0, LOGGED_TOPIC_CHARS)}': ${why}`);
+    } else {
+      if (!/^[^\s.*>/+#]+(\.[^\s.*>/+#]+)*$/.test(item.subject) || topicNameProblem(item.subject) !== undefined) {
+        throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${item.subject.slice(0, LOGGED_TOPIC_CHARS)}'`);
+      }
       topic = toTopic(item.subject);
       if (item.replyTo !== undefined) properties.responseTopic = item.replyTo;
       // None when empty: mqtt-packet writes no packet at all for an empty user-property map.
@@ -368,9 +407,10 @@ export class MqttDriver extends BaseDriver {
       throw err;
     }
     let once: OncePublish | undefined;
-    if (runsOnArrival(item)) {
+    const reply = item.kind === 'reply';
+    if (reply || runsOnArrival(item)) {
       // mqtt.js puts this properties object on the PUBLISH it sends (and sends again): #onPacketSend finds it.
-      once = { corr: item.replyTo === this.#replyTopic ? item.correlationId : undefined, withdrawn: false };
+      once = { corr: !reply && item.replyTo === this.#replyTopic ? item.correlationId : undefined, reply, withdrawn: false };
       this.#onceByProps.set(properties, once);
     }
     const settled = this.#window.add(bytes);
@@ -413,13 +453,30 @@ export class MqttDriver extends BaseDriver {
       const corr = p?.correlationData === undefined ? undefined : Buffer.from(p.correlationData).toString('utf8');
       // The broker sends the expiry interval left: a hand-off is not sent after the requester gave up.
       const deadline = p?.messageExpiryInterval === undefined ? undefined : performance.now() + p.messageExpiryInterval * 1000;
-      this.dispatch(message, p?.responseTopic, corr, handler, deadline);
+      const replyTo = p?.responseTopic === undefined ? undefined : this.#usableResponseTopic(message.subject, p.responseTopic);
+      this.dispatch(message, replyTo, corr, handler, deadline);
     });
+  }
+
+  /**
+   * `topic` when a reply may be PUBLISHed to it; else undefined: the request runs as one sent
+   * without a reply address (a fire-and-forget command, docs/contract.md), its reply counted as
+   * dropped, the topic logged once per burst. Its reply would have made the broker close the
+   * connection (a wildcard, an empty name) or gone to the broker's own `$` topics.
+   */
+  #usableResponseTopic(subject: string, topic: string): string | undefined {
+    const why = responseTopicProblem(topic);
+    if (why === undefined) return topic;
+    this.outbox.dropped++;
+    this.#refusedTopicLog.hit({ subject, response_topic: topic.slice(0, LOGGED_TOPIC_CHARS), why });
+    return undefined;
   }
 
   /** Adds a handler to the filter's broker subscription (made with the first, ended with the last). */
   #add(subject: string, filter: string, onMessage: OnMessage): Subscription {
     this.assertOpen();
+    // mqtt.js cannot write a longer one (it throws from its socket write).
+    if (Buffer.byteLength(filter) > MAX_TOPIC_BYTES) throw new TransportError(TransportErrorCode.UNSUPPORTED, `topic filter over ${MAX_TOPIC_BYTES} bytes for '${subject.slice(0, LOGGED_TOPIC_CHARS)}'`);
     let sub = this.#subs.get(filter);
     if (sub === undefined) {
       sub = { filter, id: this.#nextSubId++, handlers: new Set() };
@@ -471,6 +528,9 @@ export class MqttDriver extends BaseDriver {
     this.markClosed();
     this.#client = undefined;
     await client?.endAsync(client.connected ? false : true).catch(() => undefined);
+    // What the current bursts held back is still said.
+    this.#refusedTopicLog.flush();
+    this.#losses.flush();
   }
 }
 

@@ -44,6 +44,39 @@ function varintBytes(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4;
 }
 
+/** The longest topic name or filter: a UTF-8 string's 2-byte length (MQTT 5 §1.5.4). */
+export const MAX_TOPIC_BYTES = 65_535;
+
+/** The log line of refused Response Topics (once per burst, with the request's subject and the topic). */
+export const REFUSED_RESPONSE_TOPIC_LOG =
+  "mqtt request whose Response Topic a reply cannot be published to (empty, a wildcard, U+0000, over 65535 bytes, or in the broker's $ namespace): run without a reply";
+
+/**
+ * Why no PUBLISH may carry `topic` as its topic name (MQTT 5 §4.7: not empty, no wildcard `+` or
+ * `#`, no U+0000, at most 65,535 bytes), or undefined. The broker disconnects a client for such a
+ * PUBLISH (Mosquitto: DISCONNECT 0x82 for a wildcard, 0x81 for U+0000); mqtt.js cannot even write
+ * one over 65,535 bytes (it throws from its socket write, out of reach of any caller).
+ */
+export function topicNameProblem(topic: string): string | undefined {
+  if (topic === '') return 'it is empty';
+  if (topic.includes('+') || topic.includes('#')) return 'it holds a wildcard (+ or #)';
+  if (topic.includes('\u0000')) return 'it holds U+0000';
+  // A UTF-16 unit is at most 3 bytes of UTF-8: only a long topic needs weighing.
+  if (topic.length > MAX_TOPIC_BYTES / 3 && Buffer.byteLength(topic) > MAX_TOPIC_BYTES) return `it is over ${MAX_TOPIC_BYTES} bytes`;
+  return undefined;
+}
+
+/**
+ * Why a reply may not be PUBLISHed to the Response Topic `topic`, or undefined: a topic name no
+ * PUBLISH may carry (Mosquitto accepts it on the request all the same), or one beginning with `$`.
+ * Those are the broker's own (§4.7.2: `$SYS`, `$share`, Mosquitto's `$CONTROL` admin API): a reply
+ * is never meant for one, and there it is refused at best (Mosquitto: "Not authorized" for
+ * `$SYS/…`), at worst an administrative request sent with the server's credentials.
+ */
+export function responseTopicProblem(topic: string): string | undefined {
+  return topic.charCodeAt(0) === 0x24 ? "it is in the broker's reserved $ namespace" : topicNameProblem(topic);
+}
+
 /** A shared-subscription group name may not hold `/`, `+` or `#`. */
 export function shareGroup(name: string): string {
   return name.replace(/[/+#]/g, '_');
