@@ -3,7 +3,8 @@
  * shares one consumer group (each entry to one server), any other lane gives every server a group
  * of its own. Every publish runs one Lua script that XADDs to the lane streams serving the subject
  * and PUBLISHes the bytes on the subject (events, forward_to). Replies go to the requester's own
- * stream `<ns>:reply:<client id>` (expires when idle) with the request's correlation id.
+ * stream `<ns>:reply:<client id>` (expires when idle) with the request's correlation id; a lane
+ * entry naming any other key as its reply address runs without one (redis-reply-address.ts).
  * Durable event streams (redis-durable.ts): a publish whose subject an ensured stream takes is
  * also appended to `<ns>:stream:<name>` by the same script call (no extra round trip). At most a
  * window of publishes is awaiting Redis's replies (pending-bytes.ts); what follows waits in the
@@ -27,6 +28,7 @@ import { PubSubRoutes } from './redis-pubsub.js';
 import { LIVENESS_DEAD_AFTER_MS, RedisLiveness } from './redis-liveness.js';
 import { ServingMarks, servingKey, type MarkCommand } from './redis-serving.js';
 import { ROUTE_OVERHEAD_BYTES, routeArgs } from './redis-publish.js';
+import { ReplyAddresses, replyStreamKey } from './redis-reply-address.js';
 import { assertPattern } from '../../subject-pattern.js';
 
 /** @default 'freeswitch' */
@@ -77,6 +79,7 @@ export class RedisDriver extends BaseDriver {
   readonly #lanes = new Set<LaneReader>();
   readonly #ops = new Set<Promise<unknown>>();
   readonly #streams: StreamRoutes;
+  readonly #replyAddresses: ReplyAddresses;
   readonly #readers = new Set<StreamReader>();
   #cmd: (Redis & Scripted) | undefined;
   #sub: Redis | undefined;
@@ -98,6 +101,8 @@ export class RedisDriver extends BaseDriver {
     assertTlsFilesReadable(options.tls);
     this.#ns = options.namespace ?? DEFAULT_REDIS_NAMESPACE;
     this.#streams = new StreamRoutes(this.#ns);
+    // The reply it asked for is never sent: counted as dropped (as Kafka counts its unanswerable requests).
+    this.#replyAddresses = new ReplyAddresses(this.#ns, options.logger, () => this.outbox.dropped++);
     this.#subs = new PubSubRoutes(options.logger);
     // Redis has no client-side URL failover (that is Sentinel's job): the first URL is used.
     this.#url = urlList(options.urls)[0] ?? 'redis://127.0.0.1:6379';
@@ -196,9 +201,9 @@ export class RedisDriver extends BaseDriver {
       const stop = new AbortController();
       this.#replyConn = conn;
       this.#replyStop = stop;
-      void readReplies(conn, `${this.#ns}:reply:${this.#id}`, stop.signal, (corr, message) => this.deliverReply(corr, message));
+      void readReplies(conn, replyStreamKey(this.#ns, this.#id), stop.signal, (corr, message) => this.deliverReply(corr, message));
     }
-    return `${this.#ns}:reply:${this.#id}`;
+    return replyStreamKey(this.#ns, this.#id);
   }
 
   protected override get writeWindow(): PendingBytes {
@@ -291,7 +296,9 @@ export class RedisDriver extends BaseDriver {
       this.expiredOnArrival(entry.message.subject, late);
       return;
     }
-    this.dispatch(entry.message, entry.replyTo, entry.correlationId, r.handler, deadlineOf(entry.expires));
+    // Whoever wrote the entry chose reply_to: a key of the bus's own (its lane) must not get the reply.
+    const replyTo = this.#replyAddresses.accept(entry.message.subject, entry.replyTo);
+    this.dispatch(entry.message, replyTo, entry.correlationId, r.handler, deadlineOf(entry.expires));
   }
 
   /** Stops reading the lane: its blocking reader's connection goes. */
@@ -366,6 +373,8 @@ export class RedisDriver extends BaseDriver {
       await this.#closeWithin(limit.expired);
     } finally {
       limit.clear();
+      // The lane readers are gone: what the last burst held back is said now.
+      this.#replyAddresses.flushLog();
     }
   }
 

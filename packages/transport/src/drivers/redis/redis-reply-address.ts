@@ -1,0 +1,51 @@
+/**
+ * Which `reply_to` of a lane entry a server writes its reply into. The reply is `XADD` + `PEXPIRE`
+ * on that key (REPLY_SCRIPT), and whoever can write a lane stream chooses it: a key of the bus's
+ * own (its lane stream, a serving set) would get an entry and an expiry, or fail with WRONGTYPE.
+ * Only the bus's reply streams are taken (docs/drivers/redis.md): `<ns>:reply:<id>`, `<id>` one
+ * segment of 1–64 letters, digits, `-` or `_` (the driver's own: 16 hex digits; clients in other
+ * languages: a UUID's 32, `interop-<8 hex>` in examples/interop).
+ */
+import type { DriverLogger } from '../../driver.js';
+import { LogThrottle } from '@fsbus/esl';
+
+/** The log line of refused reply addresses (once per burst, with the request's subject and the address). */
+export const REFUSED_REPLY_ADDRESS_LOG = "redis request whose reply_to is not a reply stream (<ns>:reply:<id>, [A-Za-z0-9_-], at most 64 characters): run without a reply";
+
+/** A refused address is logged cut to this many characters: it is whatever the lane's writer put there. */
+const LOGGED_ADDRESS_CHARS = 300;
+
+/** `<ns>:reply:<id>`: the stream a requester reads its replies from. */
+export function replyStreamKey(ns: string, id: string): string {
+  return `${ns}:reply:${id}`;
+}
+
+export class ReplyAddresses {
+  readonly #pattern: RegExp;
+  readonly #log: LogThrottle;
+  readonly #onRefused: () => void;
+
+  constructor(ns: string, logger: DriverLogger | undefined, onRefused: () => void) {
+    this.#pattern = new RegExp(`^${escapeRegExp(ns)}:reply:[A-Za-z0-9_-]{1,64}$`);
+    // Whoever writes the lanes can send these by the thousand: counted each, said once per burst.
+    this.#log = new LogThrottle((fields, msg) => logger?.warn(fields, msg), REFUSED_REPLY_ADDRESS_LOG);
+    this.#onRefused = onRefused;
+  }
+
+  /** `replyTo` when it is one of the bus's reply streams; else undefined (no reply address), counted and logged. */
+  accept(subject: string, replyTo: string | undefined): string | undefined {
+    if (replyTo === undefined || this.#pattern.test(replyTo)) return replyTo;
+    this.#onRefused();
+    this.#log.hit({ subject, reply_to: replyTo.slice(0, LOGGED_ADDRESS_CHARS) });
+    return undefined;
+  }
+
+  /** Writes what the current burst held back (the driver is closing). */
+  flushLog(): void {
+    this.#log.flush();
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
