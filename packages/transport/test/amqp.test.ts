@@ -2,7 +2,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { connect } from 'amqplib';
 import { startRabbitMq, type RabbitMqHandle } from '@fsbus/testkit';
-import { createDriver, TransportErrorCode, type Driver } from '@fsbus/transport';
+import { createDriver, TransportErrorCode, type Driver, type DriverLogger } from '@fsbus/transport';
 import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
 import { startRelay } from './conformance/relay.js';
 import { runConformance } from './conformance/suite.js';
@@ -29,14 +29,38 @@ void test('amqp: a pattern AMQP cannot bind (over 255 bytes, `#` in a token) is 
   await d.close();
 });
 
+/** What a driver logged, each line with its level and message beside its fields. */
+function capturedLog(): { lines: Array<Record<string, unknown>>; logger: DriverLogger; said(msg: string): Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const at = (level: string) => (fields: object, msg?: string) => void lines.push({ ...fields, level, msg });
+  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, said: (msg) => lines.filter((l) => l.msg === msg) };
+}
+
+/** The log line of a reply lost with its connection (publish-confirms.ts). */
+const REPLY_DROPPED = 'reply not confirmed by the broker: dropped, not sent again';
+/** The log line of a request whose reply address RabbitMQ cannot take (amqp-driver.ts). */
+const BAD_REPLY_TO = 'request with a reply address RabbitMQ cannot take: handled as one without reply address, its reply dropped';
+/** The reviewer's reproduction: RabbitMQ 3.10 closed the replying connection with 541 for it. */
+const UNDECODABLE_REPLY_TO = 'amq.rabbitmq.reply-to.g1h2AA5yZXBseUAxAAAAAAAAAAE=.xx';
+
+/**
+ * A well-formed direct reply-to name on a node the cluster does not have: no client can tell it
+ * from a live one, and RabbitMQ 3.10 closes the replying connection (541) for it all the same.
+ */
+function unknownNodeReplyTo(): string {
+  const node = Buffer.from('reply@1');
+  const pid = Buffer.concat([Buffer.from([131, 88, 118, 0, node.length]), node, Buffer.from([0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 1])]);
+  return `amq.rabbitmq.reply-to.${pid.toString('base64')}.${Buffer.alloc(16, 7).toString('base64')}`;
+}
+
 // One broker for the cases below (RabbitMQ takes seconds to start); each case's drivers are
 // closed after it.
 void describe('amqp: publishes, subscriptions and queue groups around the connection', () => {
   let broker: RabbitMqHandle;
   const opened: Driver[] = [];
   /** A driver of this case, connected unless `connect` is false. */
-  const driver = async (name: string, options: { url?: string; connect?: boolean } = {}): Promise<Driver> => {
-    const d = await createDriver('amqp', { urls: [options.url ?? broker.url], name });
+  const driver = async (name: string, options: { url?: string; connect?: boolean; logger?: DriverLogger } = {}): Promise<Driver> => {
+    const d = await createDriver('amqp', { urls: [options.url ?? broker.url], name, ...(options.logger === undefined ? {} : { logger: options.logger }) });
     opened.push(d);
     if (options.connect !== false) await d.connect();
     return d;
@@ -147,6 +171,136 @@ void describe('amqp: publishes, subscriptions and queue groups around the connec
     } finally {
       await ch.deleteQueue('refused.api');
       await other.close();
+    }
+  });
+  void test('amqp: a reply written but not confirmed when its connection drops is dropped, counted and logged with its address (key hidden) — not sent again on the next connection', async () => {
+    const relay = await startRelay(Number(new URL(broker.url).port));
+    const requester = await connect(broker.url);
+    try {
+      const log = capturedLog();
+      const server = await driver('once-server', { url: relay.url(broker.url), logger: log.logger });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const arrived = new Collector<string>();
+      server.serve({ subject: 'once.api', competing: true }, async (req) => {
+        const body = dec(req.data);
+        arrived.push(body);
+        if (body === 'held') await released;
+        return enc(`re:${body}`);
+      });
+      await server.flush();
+      const ch = await requester.createChannel();
+      const replies = new Collector<string>();
+      await ch.consume('amq.rabbitmq.reply-to', (m) => m !== null && replies.push(`${m.properties.correlationId as string} ${m.content.toString()}`), { noAck: true });
+      const ask = (body: string) => ch.publish('freeswitch', 'once.api', Buffer.from(body), { replyTo: 'amq.rabbitmq.reply-to', correlationId: `c-${body}` });
+      ask('held');
+      await arrived.until(1);
+      // The broker's answers stop reaching the server: the reply's confirm never arrives.
+      relay.holdAnswers();
+      release();
+      await replies.until(1);
+      const away = waitStatus(server, 'reconnecting');
+      await relay.cut();
+      await away;
+      await relay.restore();
+      await waitStatus(server, 'connected');
+      // Sent again, the reply would come before this one (same channels both ends, in order).
+      ask('after');
+      assert.deepEqual([...(await replies.until(2))], ['c-held re:held', 'c-after re:after']);
+      assert.equal(server.stats().dropped, 1);
+      const [line] = log.said(REPLY_DROPPED);
+      assert.equal(line?.correlation_id, 'c-held');
+      assert.match(String(line?.reply_to), /^amq\.rabbitmq\.reply-to\.[A-Za-z0-9+/=]+\.\*\*\*$/);
+    } finally {
+      await requester.close();
+      await relay.close();
+    }
+  });
+
+  void test('amqp: requests whose direct reply-to name RabbitMQ cannot decode (the reproduction) are served as ones without reply address — counted, logged with their subject; the connection stays up', async () => {
+    const log = capturedLog();
+    const server = await driver('bad-reply-server', { logger: log.logger });
+    const statuses: string[] = [];
+    server.on((e) => e.type === 'status' && statuses.push(e.status));
+    const served = new Collector<string>();
+    server.serve({ subject: 'badreply.api', competing: true }, (req) => {
+      served.push(`${dec(req.data)} expectsReply=${String(req.expectsReply)}`);
+      return enc(`re:${dec(req.data)}`);
+    });
+    await server.flush();
+    const bad = [
+      UNDECODABLE_REPLY_TO,
+      'amq.rabbitmq.reply-to.!!!!.xx',
+      `amq.rabbitmq.reply-to.${Buffer.from([131, 119, 3, 97, 98, 99]).toString('base64')}.${Buffer.alloc(16).toString('base64')}`,
+    ];
+    const raw = await connect(broker.url);
+    try {
+      const ch = await raw.createChannel();
+      bad.forEach((replyTo, i) => ch.publish('freeswitch', 'badreply.api', Buffer.from(`bad-${i}`), { replyTo, correlationId: `b${i}` }));
+      assert.deepEqual([...(await served.until(bad.length))], bad.map((_, i) => `bad-${i} expectsReply=false`));
+      // Whatever the server sent is confirmed: a reply RabbitMQ could not take would have closed the connection.
+      await server.flush();
+      const client = await driver('bad-reply-client');
+      assert.equal(dec((await client.request('badreply.api', enc('next'), { timeoutMs: 10_000 })).data), 're:next');
+      assert.deepEqual(statuses, []);
+      assert.equal(server.stats().reconnects, 0);
+      assert.equal(server.stats().dropped, bad.length);
+      // Once per burst: the first said, the others counted into a later line.
+      const [line] = log.said(BAD_REPLY_TO);
+      assert.equal(line?.subject, 'badreply.api');
+      assert.equal(line?.reply_to, 'amq.rabbitmq.reply-to.g1h2AA5yZXBseUAxAAAAAAAAAAE=.***');
+      assert.equal(line?.level, 'warn');
+    } finally {
+      await raw.close();
+    }
+  });
+
+  void test('amqp: a reply RabbitMQ closes the connection for (a well-formed name on a node it lacks: 541) costs that connection once — dropped, counted, the close logged with the broker\'s code and text', async () => {
+    const log = capturedLog();
+    const server = await driver('crash-server', { logger: log.logger });
+    server.serve({ subject: 'crash.api', competing: true }, (req) => enc(`re:${dec(req.data)}`));
+    await server.flush();
+    const raw = await connect(broker.url);
+    try {
+      const ch = await raw.createChannel();
+      const away = waitStatus(server, 'reconnecting');
+      ch.publish('freeswitch', 'crash.api', Buffer.from('x'), { replyTo: unknownNodeReplyTo(), correlationId: 'c-crash' });
+      await away;
+      await waitStatus(server, 'connected');
+      // Sent again, the reply would close this connection too: flush() would fail, the request below not be answered.
+      await server.flush();
+      const client = await driver('crash-client');
+      assert.equal(dec((await client.request('crash.api', enc('next'), { timeoutMs: 10_000 })).data), 're:next');
+      await server.flush();
+      assert.equal(server.stats().reconnects, 1);
+      assert.equal(server.stats().dropped, 1);
+      const [closed] = log.said('RabbitMQ closed the connection');
+      assert.deepEqual([closed?.code, closed?.reason, closed?.level], [541, 'INTERNAL_ERROR', 'warn']);
+      assert.equal(log.said(REPLY_DROPPED)[0]?.correlation_id, 'c-crash');
+    } finally {
+      await raw.close();
+    }
+  });
+
+  void test('amqp: connections that die right after they open are retried ever more slowly — an open does not reset the backoff', async () => {
+    const relay = await startRelay(Number(new URL(broker.url).port));
+    try {
+      const log = capturedLog();
+      const d = await driver('flapping', { url: relay.url(broker.url), logger: log.logger });
+      for (let i = 0; i < 4; i++) {
+        const away = waitStatus(d, 'reconnecting');
+        await relay.cut();
+        await away;
+        await relay.restore();
+        await waitStatus(d, 'connected');
+      }
+      const delays = log.said('reconnect scheduled').map((l) => l.delay_ms as number);
+      assert.ok(delays.length >= 4, `${delays.length} reconnects scheduled`);
+      // Doubling from 100 ms (±20 %): each delay longer than the one before.
+      for (let i = 1; i < delays.length; i++) assert.ok(delays[i]! > delays[i - 1]!, `backoff did not grow: ${delays.join(', ')} ms`);
+      assert.equal(d.stats().reconnects, 4);
+    } finally {
+      await relay.close();
     }
   });
 });

@@ -17,3 +17,16 @@ export function closeAmqp(target: Closable | undefined): Promise<void> {
   const closing = Promise.resolve().then(() => target.close());
   return unlessInterrupted(closing, (stop) => onceEvent(target, 'close', () => stop(new Error('closed')))).catch(() => undefined);
 }
+
+/**
+ * The broker's reply code and text when it closed a connection or channel itself, from amqplib's
+ * error (`Connection closed: 541 (INTERNAL-ERROR) with message "INTERNAL_ERROR"`); undefined for
+ * a lost socket, a missed heartbeat or the client's own close.
+ */
+export function brokerCloseReason(err: unknown): { code: number; reason: string } | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'number') return undefined;
+  const text = /with message "(.*)"$/s.exec(err.message)?.[1];
+  return { code, reason: text ?? err.message };
+}

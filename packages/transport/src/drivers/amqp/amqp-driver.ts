@@ -9,27 +9,35 @@
  * before the bounded outbox is flushed. Durable streams are stream queues (amqp-streams.ts).
  */
 import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
+import { LogThrottle } from '@fsbus/esl';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
 import { connectError } from '../driver-core.js';
 import { assertPattern } from '../../subject-pattern.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DriverStats, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertTlsFilesReadable } from '../../tls-material.js';
+import { redact } from '../../redact.js';
 import type { OutboxItem } from '../../outbox.js';
 import { writeWindowBytes } from '../../defaults.js';
-import { closeAmqp } from './amqp-close.js';
+import { brokerCloseReason, closeAmqp } from './amqp-close.js';
 import { amqpSocketOptions, amqpUrl, bindingKey, withTlsScheme } from './amqp-options.js';
 import { ensureAmqpStream, StreamConsumer } from './amqp-streams.js';
 import { AmqpConsumers } from './amqp-consumers.js';
 import { assertRoutingKey, ConsumerRefused, toInbound } from './amqp-wire.js';
 import { MIN_AMQP_WINDOW_BYTES, PublishConfirms } from './publish-confirms.js';
+import { DIRECT_REPLY_TO, directReplyToProblem, shownReplyAddress } from './direct-reply-to.js';
 
-/** RabbitMQ's direct reply-to pseudo-queue. */
-export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+export { DIRECT_REPLY_TO };
 /** @default 'freeswitch' */
 export const DEFAULT_AMQP_EXCHANGE = 'freeswitch';
 /** AMQP's short-string limit: a binding key (a subscribe pattern) longer than this cannot be sent. */
 const MAX_BINDING_KEY_BYTES = 255;
+/**
+ * How long a connection stays up before the reconnect backoff starts again from its shortest
+ * delay: one the broker closes as soon as it opens (something sent on it makes it fail) is
+ * retried ever more slowly, not 10 times a second.
+ */
+const STABLE_CONNECTION_MS = 10_000;
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -67,9 +75,16 @@ export class AmqpDriver extends BaseDriver {
     room: () => this.releaseHeld(),
     warn: (fields, msg) => this.options.logger?.warn(fields, msg),
   });
+  /** Requests whose reply address RabbitMQ cannot take: each counted, said once per burst. */
+  readonly #badReplyToLog = new LogThrottle(
+    (fields, msg) => this.options.logger?.warn(fields, msg),
+    'request with a reply address RabbitMQ cannot take: handled as one without reply address, its reply dropped',
+  );
   #urlIndex = 0;
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** Until it fires, the current connection is too young to reset the backoff (STABLE_CONNECTION_MS). */
+  #stableTimer: NodeJS.Timeout | undefined;
   #connecting: Promise<void> | undefined;
 
   constructor(options: DriverOptions) {
@@ -141,7 +156,12 @@ export class AmqpDriver extends BaseDriver {
     // amqplib moves a channel the broker closed to 'closed' before the refused operation's rejection is seen.
     let chClosed = false;
     ch.once('close', () => (chClosed = true));
-    ch.on('error', (err: Error) => this.emit({ type: 'error', error: err }));
+    // The broker's reason for closing the channel, said when the driver reconnects for it.
+    let chError: Error | undefined;
+    ch.on('error', (err: Error) => {
+      chError = err;
+      this.emit({ type: 'error', error: err });
+    });
     ch.on('return', (msg: Message) => {
       // A mandatory request nobody is bound for: tell the requester now instead of a timeout.
       const id = msg.properties.correlationId as unknown;
@@ -159,18 +179,31 @@ export class AmqpDriver extends BaseDriver {
     // Once set up: a channel error (e.g. a refused declare) or a lost connection both reconnect.
     ch.on('close', () => {
       if (this.#ch !== ch) return;
+      this.#closedByBroker('channel', chError);
       // Lost at once, not when the connection's own close follows: what is published meanwhile
       // waits in the outbox instead of meeting a closed channel.
       this.#lost(conn);
       void closeAmqp(conn);
     });
-    conn.on('close', () => this.#lost(conn));
+    conn.on('close', (err?: Error) => {
+      // amqplib closes the channels (the loss is reported there) before the connection says why.
+      this.#closedByBroker('connection', err);
+      this.#lost(conn);
+    });
     // Replays go on where they stopped; one that cannot (stream deleted) is reported, not fatal.
     for (const s of this.#streamConsumers) await s.attach(conn).catch((err: unknown) => this.emit({ type: 'error', error: err as Error }));
   }
 
+  /** The broker's code and text, when it is the broker that closed `what` (not a lost socket, not close()). */
+  #closedByBroker(what: 'connection' | 'channel', err: Error | undefined): void {
+    const reason = brokerCloseReason(err);
+    if (reason === undefined || this.status === 'closed') return;
+    this.options.logger?.warn({ driver: this.name, ...reason, server: redact(this.#urls[this.#urlIndex] ?? '') }, `RabbitMQ closed the ${what}`);
+  }
+
   #lost(conn: ChannelModel): void {
     if (this.#conn !== conn) return;
+    clearTimeout(this.#stableTimer);
     this.#conn = undefined;
     this.#ch = undefined;
     this.#consumers.detach();
@@ -197,6 +230,8 @@ export class AmqpDriver extends BaseDriver {
   }
 
   #schedule(): void {
+    const delayMs = backoffMs(this.#attempt++);
+    this.options.logger?.debug({ driver: this.name, attempt: this.#attempt, delay_ms: delayMs }, 'reconnect scheduled');
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#open().then(
@@ -205,7 +240,9 @@ export class AmqpDriver extends BaseDriver {
             void closeAmqp(this.#conn);
             return;
           }
-          this.#attempt = 0;
+          // Not reset yet: a connection the broker closes at once (something sent on it fails) is retried ever more slowly.
+          this.#stableTimer = setTimeout(() => (this.#attempt = 0), STABLE_CONNECTION_MS);
+          this.#stableTimer.unref();
           this.reconnects++;
           this.online(this.#urls[this.#urlIndex]);
         },
@@ -215,7 +252,7 @@ export class AmqpDriver extends BaseDriver {
           this.#schedule();
         },
       );
-    }, backoffMs(this.#attempt++));
+    }, delayMs);
   }
 
   protected override get writeWindow(): PublishConfirms {
@@ -262,12 +299,27 @@ export class AmqpDriver extends BaseDriver {
   serve(lane: Lane, handler: ServeHandler): Subscription {
     const queue = lane.competing ? (lane.group ?? lane.subject) : undefined;
     return this.#consume(queue, lane.subject, (msg) => {
-      const replyTo = msg.properties.replyTo as string | undefined;
+      const replyTo = this.#usableReplyTo(msg);
       // `expiration` is the requester's time left when it was sent: an upper bound for a hand-off.
       const ttl = Number(msg.properties.expiration as unknown);
       const deadline = Number.isFinite(ttl) && ttl > 0 ? performance.now() + ttl : undefined;
-      this.dispatch(toInbound(msg), replyTo === '' ? undefined : replyTo, msg.properties.correlationId as string | undefined, handler, deadline);
+      this.dispatch(toInbound(msg), replyTo, msg.properties.correlationId as string | undefined, handler, deadline);
     });
+  }
+
+  /**
+   * The request's reply address, or undefined when it has none or one RabbitMQ cannot take
+   * (direct-reply-to.ts): publishing to that one would get the connection closed. Such a request
+   * is handled as one without reply address; the reply it asked for is counted as dropped.
+   */
+  #usableReplyTo(msg: ConsumeMessage): string | undefined {
+    const replyTo = msg.properties.replyTo as unknown;
+    if (typeof replyTo !== 'string' || replyTo === '') return undefined;
+    const problem = directReplyToProblem(replyTo);
+    if (problem === undefined) return replyTo;
+    this.outbox.dropped++;
+    this.#badReplyToLog.hit({ driver: this.name, subject: msg.fields.routingKey, reply_to: shownReplyAddress(replyTo), problem });
+    return undefined;
   }
 
   #consume(queue: string | undefined, pattern: string, onMessage: (msg: ConsumeMessage) => void): Subscription {
@@ -319,6 +371,7 @@ export class AmqpDriver extends BaseDriver {
   async close(): Promise<void> {
     if (this.status === 'closed') return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    clearTimeout(this.#stableTimer);
     const conn = this.#conn;
     const ch = this.#ch;
     if (ch !== undefined) {
@@ -332,6 +385,7 @@ export class AmqpDriver extends BaseDriver {
     this.#streamConsumers.clear();
     this.markClosed();
     this.#confirms.flushLog();
+    this.#badReplyToLog.flush();
     this.#conn = undefined;
     this.#ch = undefined;
     await closeAmqp(conn);

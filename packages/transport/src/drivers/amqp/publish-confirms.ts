@@ -10,9 +10,12 @@
  * once its queues took it, which under load lags by hundreds of milliseconds: the window is at
  * least 64 MiB.
  *
- * An event or reply that failed with its channel goes back to the outbox, in front of what it
- * held, and is sent again once reconnected (at least once). A request or hand-off is dropped and
- * counted (it may have run): its requester is told when the channel is found dead. A nack (the
+ * An event that failed with its channel goes back to the outbox, in front of what it held, and is
+ * sent again once reconnected (at least once). A request or hand-off is dropped and counted (it
+ * may have run): its requester is told when the channel is found dead. A reply is dropped and
+ * counted too, logged with its address: sent at most once — the broker may have delivered it,
+ * and a reply RabbitMQ dies of (541 for a reply-to it cannot decode) would close every new
+ * connection again. A nack (the
  * broker refused it, the channel lives) is dropped, counted; a nacked request still waits for its
  * reply — RabbitMQ nacks when any one queue routed to refuses, and the lane's may have taken it:
  * failing the requester then would invite a retry, a second run.
@@ -20,6 +23,7 @@
 import { LogThrottle } from '@fsbus/esl';
 import { runsOnArrival, type Outbox, type OutboxItem } from '../../outbox.js';
 import { PendingBytes } from '../../pending-bytes.js';
+import { shownReplyAddress } from './direct-reply-to.js';
 
 /**
  * The least the window may be (else bufferBytes). Measured (bus-events, 20,000 events/s of 1.5 KB
@@ -50,11 +54,14 @@ export class PublishConfirms {
   /** Publishes dropped in this tick, logged as one batch. */
   #drops = 0;
   readonly #dropLog: LogThrottle;
+  /** Replies lost with their channel: each counted, said (with its address and correlation id) once per burst. */
+  readonly #replyDropLog: LogThrottle;
 
   constructor(limit: number, host: ConfirmsHost) {
     this.#window = new PendingBytes(limit);
     this.#host = host;
     this.#dropLog = new LogThrottle((fields, msg) => host.warn(fields, msg), 'publishes not confirmed by the broker, dropped');
+    this.#replyDropLog = new LogThrottle((fields, msg) => host.warn(fields, msg), 'reply not confirmed by the broker: dropped, not sent again');
   }
 
   /** More than `limit` bytes are unconfirmed on the current channel: hold what comes next. */
@@ -80,6 +87,7 @@ export class PublishConfirms {
   /** Says what a burst of drops held back (the driver closes). */
   flushLog(): void {
     this.#dropLog.flush();
+    this.#replyDropLog.flush();
   }
 
   #settled(item: OutboxItem, err: unknown): void {
@@ -91,12 +99,17 @@ export class PublishConfirms {
     host.unpublished();
     const reason = err instanceof Error ? err.message : 'not confirmed';
     const nacked = reason === 'message nacked';
-    if (!nacked && !host.closed() && !runsOnArrival(item)) {
+    const reply = item.kind === 'reply';
+    if (!nacked && !host.closed() && !reply && !runsOnArrival(item)) {
       this.#resend(item);
       return;
     }
     host.outbox.dropped++;
     if (nacked) host.room();
+    if (reply) {
+      this.#replyDropLog.hit({ reply_to: shownReplyAddress(item.subject), correlation_id: item.correlationId, err: reason });
+      return;
+    }
     // A dead channel fails thousands at once, a full reject-publish queue nacks every publish:
     // one line per tick's batch, and those lines once per burst (all counted in stats().dropped).
     if (this.#drops++ === 0) {
