@@ -4,14 +4,26 @@
  * over any driver of @fsbus/transport.
  */
 import { randomBytes } from 'node:crypto';
-import { buildSubjects, decodeReply, isReplyEnvelope, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
+import { buildSubjects, decodeReply, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
 import { createDriver, defaultBrokerUrl, driverForUrls, TransportError, TransportErrorCode, type Driver } from '@fsbus/transport';
 import { BusCommands, type ClientCore } from './commands.js';
 import { whileConnected } from './connection-guard.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
+import { envelopeProblem } from './malformed.js';
 import { agentStatusData } from './reply-data.js';
 import { commandOption, countOption, encodeBody, nodeOption, objectOption, prefixOption, signalOption, stringListOption, stringOption, timeoutOption } from './validate.js';
-import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS, type AgentStatus, type ConnectOptions, type GatherOptions, type Reply } from './types.js';
+import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS, type AgentStatus, type BadReply, type ConnectOptions, type GatherOptions, type GatherResult, type Reply, type StatusAllResult } from './types.js';
+
+/** A gather's envelopes with the bytes each came as, and the answers that were not envelopes. */
+interface Gathered {
+  replies: Array<{ reply: ReplyEnvelope; data: Uint8Array }>;
+  badReplies: BadReply[];
+}
+
+/** `list` with `badReplies` on it, not enumerable: it still compares, spreads and serializes as a plain array. */
+function withBadReplies<L extends unknown[]>(list: L, badReplies: readonly BadReply[]): L & { readonly badReplies: readonly BadReply[] } {
+  return Object.defineProperty(list, 'badReplies', { value: badReplies, enumerable: false }) as L & { readonly badReplies: readonly BadReply[] };
+}
 
 /** Splits `a,b` / lists into a clean URL list; none given: `fallback` (the driver's default). */
 export function serverList(servers: string | readonly string[] | undefined, fallback = DEFAULT_SERVER): string[] {
@@ -136,9 +148,19 @@ export class FsbusClient extends BusCommands {
 
   /**
    * Scatter-gather over `<prefix>.broadcast`: every node runs the command and replies. Resolves
-   * with every reply (failures included, each with its node_id); [] when no node answered.
+   * with every reply (failures included, each with its node_id); [] when no node answered. An
+   * answer that is not an fsbus envelope is not dropped: it is in `badReplies`, with its bytes and
+   * a FSBUS_ERR_CLIENT_BAD_REPLY error saying what is wrong.
    */
-  async gather<T = unknown>(command: string, options: GatherOptions = {}): Promise<Array<Reply<T>>> {
+  async gather<T = unknown>(command: string, options: GatherOptions = {}): Promise<GatherResult<T>> {
+    const { replies, badReplies } = await this.#gather(command, options);
+    return withBadReplies(
+      replies.map((r) => r.reply as Reply<T>),
+      badReplies,
+    );
+  }
+
+  async #gather(command: string, options: GatherOptions): Promise<Gathered> {
     if (this.#closed) throw new ClientError(ClientErrorCode.CLOSED, 'gather: the client is closed');
     objectOption(options, 'gather: options');
     commandOption(command);
@@ -152,10 +174,11 @@ export class FsbusClient extends BusCommands {
     if (options.args !== undefined) body['args'] = options.args;
     if (options.node !== undefined) body['node_id'] = options.node;
     const data = encodeBody(body, `${command} gather`);
+    const subject = this.core.subjects.broadcast;
     let messages;
     try {
       messages = await whileConnected(this.core, `${command} gather`, options.signal, (signal) =>
-        this.#driver.gather(this.core.subjects.broadcast, data, {
+        this.#driver.gather(subject, data, {
           timeoutMs,
           signal,
           ...(options.expect === undefined ? {} : { expect: options.expect }),
@@ -168,27 +191,42 @@ export class FsbusClient extends BusCommands {
       }
       throw toClientError(err, `${command} gather`, this.#closed);
     }
-    const replies: ReplyEnvelope[] = [];
+    const gathered: Gathered = { replies: [], badReplies: [] };
     for (const m of messages) {
       try {
-        const r = decodeReply(m.data);
-        if (isReplyEnvelope(r)) replies.push(r);
+        gathered.replies.push({ reply: decodeReply(m.data), data: m.data });
+        continue;
       } catch {
-        // Not an envelope: someone else answered on the broadcast lane; ignored.
+        // Not an envelope: said below.
       }
+      // Someone answered on the broadcast lane with what no fsbus agent sends: kept, said why.
+      const { problem, nodeId } = envelopeProblem(m.data);
+      const who = nodeId === undefined ? `a reply on ${subject}` : `the reply of node '${nodeId}'`;
+      const error = new ClientError(ClientErrorCode.BAD_REPLY, `${command} gather: ${who} is not an fsbus envelope: ${problem}`);
+      gathered.badReplies.push({ subject, nodeId, data: m.data, error });
     }
-    return replies as Array<Reply<T>>;
+    return gathered;
   }
 
-  /** `agent.status` of every node that answers within the timeout, sorted by node id. */
-  async statusAll(options: Omit<GatherOptions, 'args' | 'fields'> = {}): Promise<AgentStatus[]> {
-    const replies = await this.gather<AgentStatus>('agent.status', options);
-    // A node whose success carries no status fails the call naming it: leaving it out would report
-    // a fleet without that node (gather('agent.status') still has every raw envelope).
-    return replies
-      .filter((r) => r.success)
-      .map((r) => agentStatusData(r, 'agent.status gather'))
-      .sort((a, b) => a.node_id.localeCompare(b.node_id));
+  /**
+   * `agent.status` of every node that answers within the timeout, sorted by node id. An answer
+   * without a usable status (not an envelope, or a success without a full status) is in
+   * `badReplies`, naming the node when it gave one.
+   */
+  async statusAll(options: Omit<GatherOptions, 'args' | 'fields'> = {}): Promise<StatusAllResult> {
+    const { replies, badReplies } = await this.#gather('agent.status', options);
+    const statuses: AgentStatus[] = [];
+    for (const { reply, data } of replies) {
+      if (!reply.success) continue;
+      try {
+        statuses.push(agentStatusData(reply, 'agent.status gather'));
+      } catch (err) {
+        if (!(err instanceof ClientError)) throw err;
+        badReplies.push({ subject: this.core.subjects.broadcast, nodeId: reply.node_id, data, error: err });
+      }
+    }
+    statuses.sort((a, b) => a.node_id.localeCompare(b.node_id));
+    return withBadReplies(statuses, badReplies);
   }
 
   get closed(): boolean {

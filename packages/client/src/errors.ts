@@ -22,6 +22,11 @@ export const ClientErrorCode = {
   ABORTED: 'FSBUS_ERR_CLIENT_ABORTED',
   /** The reply is not an fsbus reply envelope. */
   BAD_REPLY: 'FSBUS_ERR_CLIENT_BAD_REPLY',
+  /**
+   * A message on an event subscription (or an execute_app forward_to subject) is not an fsbus
+   * event payload: reported to `onMalformed` and counted in `stream.malformed`, the stream goes on.
+   */
+  BAD_EVENT: 'FSBUS_ERR_CLIENT_BAD_EVENT',
   /** A method was called with an argument it cannot send (checked before anything is sent). */
   INVALID_ARGUMENT: 'FSBUS_ERR_CLIENT_INVALID_ARGUMENT',
   /**

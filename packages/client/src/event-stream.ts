@@ -2,10 +2,14 @@
  * An async iterator of bus events with a bounded buffer: a consumer slower than the event rate
  * loses the oldest buffered events (counted in `dropped`), never the process's memory.
  * Events read from a durable stream are acknowledged when handed to the consumer; a dropped one
- * is not, so the broker delivers it again later.
+ * is not, so the broker delivers it again later. A message that is not an event is never
+ * delivered, but counted (`malformed`) and handed to `onMalformed`: skipped, not lost unseen.
  */
 import type { Subscription } from '@fsbus/transport';
+import { ClientError, ClientErrorCode } from './errors.js';
 import type { BusEvent } from './event.js';
+import { eventProblem } from './malformed.js';
+import type { MalformedEvent } from './types.js';
 
 interface Item {
   event: BusEvent;
@@ -15,6 +19,8 @@ interface Item {
 export type Deliver = (event: BusEvent, ack?: () => void) => void;
 /** Ends the stream with `err` (next() rejects with it once the buffer is read), at any time. */
 export type Fail = (err: Error) => void;
+/** A message that is not an event: counted and reported, never delivered. */
+export type Malformed = (subject: string, data: Uint8Array, sequence?: number) => void;
 
 export class EventStream implements AsyncIterableIterator<BusEvent> {
   /** Resolves once the subscription is in place at the broker (events published after it are seen). */
@@ -30,24 +36,29 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   #error: Error | undefined;
   #received = 0;
   #dropped = 0;
+  #malformed = 0;
+  readonly #onMalformed: ((message: MalformedEvent) => void) | undefined;
   #offAbort: (() => void) | undefined;
   #onEnd: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
-  /** `onEnd` runs once when the stream ends, by close() or by failing. */
+  /** `onEnd` runs once when the stream ends, by close() or by failing; `onMalformed` gets each message that is not an event. */
   constructor(
-    open: (deliver: Deliver, fail: Fail) => Promise<Subscription[]>,
+    open: (deliver: Deliver, fail: Fail, malformed: Malformed) => Promise<Subscription[]>,
     accept: (event: BusEvent) => boolean,
     bufferSize: number,
     signal?: AbortSignal,
     onEnd?: () => void,
+    onMalformed?: (message: MalformedEvent) => void,
   ) {
     this.#limit = Math.max(1, Math.floor(bufferSize));
     this.#accept = accept;
     this.#onEnd = onEnd;
+    this.#onMalformed = onMalformed;
     this.ready = open(
       (e, ack) => this.#deliver(e, ack),
       (err) => this.#fail(err),
+      (subject, data, sequence) => this.#malformedMessage(subject, data, sequence),
     ).then(
       async (subs) => {
         this.#subs = subs;
@@ -78,6 +89,10 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   /** Events lost because the buffer was full. */
   get dropped(): number {
     return this.#dropped;
+  }
+  /** Messages skipped because they are not fsbus events (each also given to `onMalformed`). */
+  get malformed(): number {
+    return this.#malformed;
   }
   /** Events waiting in the buffer now. */
   get buffered(): number {
@@ -111,6 +126,22 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
+    }
+  }
+
+  #malformedMessage(subject: string, data: Uint8Array, sequence: number | undefined): void {
+    if (this.#closed) return;
+    this.#malformed++;
+    const hook = this.#onMalformed;
+    if (hook === undefined) return;
+    const error = new ClientError(ClientErrorCode.BAD_EVENT, `events: a message on ${subject} is not an fsbus event: ${eventProblem(data)}`);
+    try {
+      hook(sequence === undefined ? { subject, data, error } : { subject, data, sequence, error });
+    } catch (err) {
+      // The caller's hook failed: its error ends the stream, where the loop sees it (the driver
+      // would only log it).
+      this.#fail(err instanceof Error ? err : new Error(String(err)));
+      void this.#unsubscribe();
     }
   }
 

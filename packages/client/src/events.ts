@@ -8,8 +8,8 @@ import { assertPattern, TransportError, TransportErrorCode, type ConsumeDurableO
 import type { ClientCore } from './commands.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
 import { decodeEvent, subjectMatches, type BusEvent, type EventPattern } from './event.js';
-import { EventStream, type Fail } from './event-stream.js';
-import { countOption, eventSubjectBound, nodeOption, patternsOption, replayFromOption, signalOption, streamNameOption } from './validate.js';
+import { EventStream, type Fail, type Malformed } from './event-stream.js';
+import { countOption, eventSubjectBound, functionOption, nodeOption, patternsOption, replayFromOption, signalOption, streamNameOption } from './validate.js';
 import { DEFAULT_EVENT_BUFFER, type EventsOptions } from './types.js';
 
 /** `channel.>` → `freeswitch.events.channel.>`; `CHANNEL_ANSWER` → `freeswitch.events.channel.answer`. */
@@ -53,7 +53,8 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
   streamNameOption(options.stream, 'stream', jetStream);
   replayFromOption(options.from);
   signalOption(options.signal, 'signal');
-  const open = async (deliver: (e: BusEvent, ack?: () => void) => void): Promise<Subscription[]> => {
+  const onMalformed = functionOption(options.onMalformed, 'onMalformed');
+  const open = async (deliver: (e: BusEvent, ack?: () => void) => void, malformed: Malformed): Promise<Subscription[]> => {
     try {
       if (!durable) {
         const subs: Subscription[] = [];
@@ -67,6 +68,7 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
                 if (earlier.some((p) => subjectMatches(p, m.subject))) return;
                 const e = decodeEvent(m.subject, m.data);
                 if (e !== undefined) deliver(e);
+                else malformed(m.subject, m.data);
               }),
             );
           });
@@ -101,8 +103,14 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
         spec,
         (m) => {
           const e = decodeEvent(m.subject, m.data, m.sequence);
-          if (e === undefined) m.ack();
-          else deliver(e, () => m.ack());
+          if (e !== undefined) {
+            deliver(e, () => m.ack());
+            return;
+          }
+          // Acknowledged: read again it would be just as malformed. Reported if its subject is
+          // one of ours (several patterns are filtered here, as `accept` does for events).
+          m.ack();
+          if (subjects.some((s) => subjectMatches(s, m.subject))) malformed(m.subject, m.data, m.sequence);
         },
       );
       return [sub];
@@ -121,9 +129,9 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
   let unregister: (() => void) | undefined;
   let offDriver: (() => void) | undefined;
   const stream = new EventStream(
-    (deliver, failWith) => {
+    (deliver, failWith, malformed) => {
       fail = failWith;
-      return open(deliver);
+      return open(deliver, malformed);
     },
     accept,
     bufferSize,
@@ -132,6 +140,7 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
       unregister?.();
       offDriver?.();
     },
+    onMalformed,
   );
   if (!stream.closed) {
     // bus.close() ends the stream (a pending next() ends the iteration); a stream that ended first unregisters.

@@ -7,6 +7,7 @@ import type { Subscription } from '@fsbus/transport';
 import type { ClientCore } from './commands.js';
 import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
 import { decodeEvent, type BusEvent } from './event.js';
+import { eventProblem } from './malformed.js';
 
 /** @default 60000 ms */
 export const DEFAULT_COMPLETE_TIMEOUT_MS = 60_000;
@@ -53,12 +54,18 @@ export async function waitForExecuteComplete(core: ClientCore, timeoutMs = DEFAU
     sub = core.driver.subscribe(subject, (m) => {
       const event = decodeEvent(m.subject, m.data);
       if (event === undefined) {
+        const reply = replyOf(m.data);
+        if (reply === undefined) {
+          // Neither an event nor a reply on this wait's own subject: it may have been the
+          // completion, so the wait fails now, saying what came, instead of running out its time.
+          settle(new ClientError(ClientErrorCode.BAD_EVENT, `execute_app: a message on ${m.subject} is not an fsbus event or reply envelope: ${eventProblem(m.data)}`));
+          return;
+        }
         // The dispatch reply arrives here too (forward_to gets a copy): only a failure counts, the
         // agent's word that the channel ended with no completion to come.
-        const ended = endedWithoutCompletion(m.data);
-        if (ended === undefined) return;
-        if (expected === undefined) earlyEnds.push(ended);
-        else if (endsWait(ended, expected)) settle(new ReplyError(ended));
+        if (reply.success) return;
+        if (expected === undefined) earlyEnds.push(reply);
+        else if (endsWait(reply, expected)) settle(new ReplyError(reply));
         return;
       }
       if (event.name !== 'CHANNEL_EXECUTE_COMPLETE') return;
@@ -86,15 +93,15 @@ export async function waitForExecuteComplete(core: ClientCore, timeoutMs = DEFAU
   };
 }
 
-/** An error envelope on the forward_to subject (the agent: the channel ended, no completion will come), else undefined. */
-function endedWithoutCompletion(data: Uint8Array): ReplyEnvelope | undefined {
+/** The reply envelope `data` is (the dispatch reply's copy, or the agent's word that no completion will come), else undefined. */
+function replyOf(data: Uint8Array): ReplyEnvelope | undefined {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(data));
   } catch {
     return undefined;
   }
-  return isReplyEnvelope(value) && !value.success ? value : undefined;
+  return isReplyEnvelope(value) ? value : undefined;
 }
 
 /** Whether the failure is about this wait's application (an agent that names none: it is). */

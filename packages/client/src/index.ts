@@ -12,14 +12,18 @@ export { MAX_EVENT_SUBJECT_BYTES, MAX_STREAM_NAME_BYTES } from './validate.js';
 export { DEFAULT_TIMEOUT_MS, DEFAULT_LONG_TIMEOUT_MS, DEFAULT_SERVER, DEFAULT_EVENT_BUFFER } from './types.js';
 export type {
   AgentStatus,
+  BadReply,
   CallOptions,
   ConnectOptions,
   EventsOptions,
   ExecuteAppOptions,
   ExecuteAppResult,
   GatherOptions,
+  GatherResult,
+  MalformedEvent,
   OriginateOptions,
   OriginateResult,
   ParkAudioMode,
   Reply,
+  StatusAllResult,
 } from './types.js';

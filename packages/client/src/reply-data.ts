@@ -6,16 +6,11 @@
  */
 import type { ReplyEnvelope } from '@fsbus/contract';
 import { ClientError, ClientErrorCode } from './errors.js';
+import { describeValue as describe } from './malformed.js';
 import type { AgentStatus } from './types.js';
 
 function badReply(what: string, reply: ReplyEnvelope, problem: string): ClientError {
   return new ClientError(ClientErrorCode.BAD_REPLY, `${what}: the reply of node '${reply.node_id}' ${problem}`);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'none';
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 /**

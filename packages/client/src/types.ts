@@ -1,6 +1,7 @@
 /** Public option and result types of the SDK. */
 import type { ReplyEnvelope } from '@fsbus/contract';
 import type { CurveKeys, Driver, DriverAuth, ReplayFrom, TlsOptions } from '@fsbus/transport';
+import type { ClientError } from './errors.js';
 
 /** @default 5000 ms: every request is bounded. */
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -111,6 +112,31 @@ export interface GatherOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * An answer to a gather that cannot be used: not an fsbus envelope (HTML, nothing, half an
+ * envelope, bytes that are not UTF-8), or for statusAll() an envelope without a full status. Kept
+ * with why, so that no node's answer is lost unseen.
+ */
+export interface BadReply {
+  /** Where the gather went (`freeswitch.broadcast`): who answered is known only by `nodeId`. */
+  readonly subject: string;
+  /** The node the reply names (a string `node_id` in it), else undefined. */
+  readonly nodeId: string | undefined;
+  /** The reply's bytes as they arrived. */
+  readonly data: Uint8Array;
+  /** FSBUS_ERR_CLIENT_BAD_REPLY, saying what is wrong with it. */
+  readonly error: ClientError;
+}
+
+/**
+ * What gather() resolves with: every envelope (failures included), plus the answers that were not
+ * envelopes in `badReplies` (not enumerable: the array compares, spreads and serializes as before).
+ */
+export type GatherResult<T = unknown> = Array<Reply<T>> & { readonly badReplies: readonly BadReply[] };
+
+/** What statusAll() resolves with: the nodes' statuses, plus every answer that was not one in `badReplies`. */
+export type StatusAllResult = AgentStatus[] & { readonly badReplies: readonly BadReply[] };
+
 export type ParkAudioMode = 'silence' | 'ringback' | 'music';
 
 /** `agent.status` data (SPEC §3.4). */
@@ -141,4 +167,21 @@ export interface EventsOptions {
   bufferSize?: number;
   /** Ends the iteration. */
   signal?: AbortSignal;
+  /**
+   * Called with each message that is not an fsbus event (skipped, counted in `stream.malformed`;
+   * the stream goes on). A hook that throws ends the stream with its error.
+   */
+  onMalformed?: (message: MalformedEvent) => void;
+}
+
+/** A message on an event subscription that is not an fsbus event payload. */
+export interface MalformedEvent {
+  /** The subject it arrived on. */
+  readonly subject: string;
+  /** Its bytes as they arrived. */
+  readonly data: Uint8Array;
+  /** Its position in the stream, when read from one (durable/from); it is acknowledged. */
+  readonly sequence?: number;
+  /** FSBUS_ERR_CLIENT_BAD_EVENT, saying what is wrong with it (`it is not JSON`, `no node_id, headers`). */
+  readonly error: ClientError;
 }

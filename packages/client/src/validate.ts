@@ -210,3 +210,9 @@ export function replayFromOption(value: unknown): ReplayFrom | undefined {
   }
   throw invalid(problem);
 }
+
+/** `value` unless it is not a function (undefined passes): a hook that is not one would throw on the first call, far from here. */
+export function functionOption<F extends (...args: never[]) => unknown>(value: F | undefined, name: string): F | undefined {
+  if (value === undefined || typeof value === 'function') return value;
+  throw invalid(`${name} must be a function, got ${shown(value)}`);
+}

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { expectTypeOf } from 'expect-type';
 import type {
   AgentStatus,
+  BadReply,
   ClientError,
   FsbusError,
   ReplyError,
@@ -15,9 +16,12 @@ import type {
   ExecuteAppOptions,
   ExecuteAppResult,
   FsbusClient,
+  GatherResult,
+  MalformedEvent,
   OriginateOptions,
   OriginateResult,
   Reply,
+  StatusAllResult,
 } from '../src/index.js';
 import { connect } from '../src/index.js';
 
@@ -26,9 +30,18 @@ test('public API types', () => {
   expectTypeOf<FsbusClient['api']>().returns.resolves.toEqualTypeOf<string>();
   expectTypeOf<FsbusClient['bgapi']>().returns.resolves.toEqualTypeOf<string>();
   expectTypeOf<FsbusClient['status']>().returns.resolves.toEqualTypeOf<AgentStatus>();
-  expectTypeOf<FsbusClient['statusAll']>().returns.resolves.toEqualTypeOf<AgentStatus[]>();
+  expectTypeOf<FsbusClient['statusAll']>().returns.resolves.toEqualTypeOf<StatusAllResult>();
+  // Still arrays of what they were (old callers compile), with the unreadable answers beside them.
+  expectTypeOf<StatusAllResult>().toMatchTypeOf<AgentStatus[]>();
+  expectTypeOf<StatusAllResult['badReplies']>().toEqualTypeOf<readonly BadReply[]>();
+  expectTypeOf<BadReply['error']>().toEqualTypeOf<ClientError>();
+  expectTypeOf<BadReply['nodeId']>().toEqualTypeOf<string | undefined>();
   expectTypeOf<FsbusClient['node']>().returns.toEqualTypeOf<BusCommands>();
-  expectTypeOf<FsbusClient['gather']>().returns.resolves.toEqualTypeOf<Array<Reply<unknown>>>();
+  expectTypeOf<FsbusClient['gather']>().returns.resolves.toEqualTypeOf<GatherResult<unknown>>();
+  expectTypeOf<GatherResult<unknown>>().toMatchTypeOf<Array<Reply<unknown>>>();
+  expectTypeOf<GatherResult<unknown>['badReplies']>().toEqualTypeOf<readonly BadReply[]>();
+  expectTypeOf<EventStream['malformed']>().toEqualTypeOf<number>();
+  expectTypeOf<MalformedEvent['error']>().toEqualTypeOf<ClientError>();
   expectTypeOf<FsbusClient['hangup']>().returns.resolves.toBeVoid();
   expectTypeOf<FsbusClient['events']>().returns.toEqualTypeOf<EventStream>();
   expectTypeOf<EventStream>().toMatchTypeOf<AsyncIterable<BusEvent>>();

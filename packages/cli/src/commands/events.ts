@@ -4,12 +4,14 @@ import type { ReplayFrom } from '@fsbus/transport';
 import type { CliCommand } from '../command.js';
 import { colors, formatEventLine } from '../bus/format.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
+import { MalformedWarnings } from './malformed-warnings.js';
 
 const HELP = `usage: fsbus events [pattern…] [options]
 
 Prints bus events, one line each. Patterns are event topics relative to <prefix>.events:
 channel.answer, channel.>, custom.sofia.register, or FreeSWITCH names (CHANNEL_ANSWER).
-Default: every event (>).
+Default: every event (>). A message that is not an fsbus event is skipped and said on stderr
+(the first at once, then counted by subject at most every 10 s, and the total at the end).
 
 options:
   --format <pretty|json>   one colored line per event (default), or the event JSON per line
@@ -90,6 +92,9 @@ export const eventsCommand: CliCommand = {
           const json = str(values, 'format') === 'json';
           const durableOrReplay = opts.durable !== undefined || opts.from !== undefined;
           const c = colors();
+          // Messages that are not events are skipped, never silently: stderr says so (throttled).
+          const malformed = new MalformedWarnings((line) => out.err(c.yellow(line)));
+          opts.onMalformed = (m) => malformed.note(m);
           const events = bus.events(patterns, opts);
           const stop = (): void => void events.close();
           // The driver reconnects by itself (NATS: forever): say so on stderr, keep listening. A
@@ -140,6 +145,7 @@ export const eventsCommand: CliCommand = {
             offStatus();
             process.stdout.off('error', onOutputError);
             await events.close();
+            malformed.close();
             process.off('SIGINT', onSignal);
             process.off('SIGTERM', onSignal);
           }

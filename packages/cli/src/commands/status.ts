@@ -12,7 +12,8 @@ Shows agent.status: version, uptime, broker and Event Socket state, request and 
 
 options:
   --all           ask every node (broadcast); replies are gathered for --timeout (default
-                  for --all: ${GATHER_DEFAULT_MS} ms) or until --expect nodes replied
+                  for --all: ${GATHER_DEFAULT_MS} ms) or until --expect nodes replied. A reply that
+                  is not a status is named on stderr, the others printed, and the exit is 1
   --expect <n>    with --all: stop as soon as n nodes replied
   --node <id>     ask this node
   --json          print JSON instead of a table
@@ -40,22 +41,31 @@ export const statusCommand: CliCommand = {
         async run({ values, bus, io: out }) {
           const node = str(values, 'node');
           const expect = str(values, 'expect');
-          const statuses =
-            values['all'] === true
-              ? await bus.statusAll({
-                  // Gathering waits the whole window unless --expect is met: keep it short by default (an empty
-                  // FSBUS_TIMEOUT_MS is unset, as everywhere).
-                  ...(str(values, 'timeout') === undefined && (process.env['FSBUS_TIMEOUT_MS'] ?? '').trim() === '' ? { timeoutMs: GATHER_DEFAULT_MS } : {}),
-                  ...(expect === undefined ? {} : { expect: Number(expect) }),
-                  ...(node === undefined ? {} : { node }),
-                })
-              : [await bus.status(node === undefined ? {} : { node })];
-          if (statuses.length === 0) {
+          const json = values['json'] === true;
+          if (values['all'] !== true) {
+            const one = await bus.status(node === undefined ? {} : { node });
+            out.out(json ? JSON.stringify(one) : statusTable([one]));
+            return ExitCode.OK;
+          }
+          const statuses = await bus.statusAll({
+            // Gathering waits the whole window unless --expect is met: keep it short by default (an empty
+            // FSBUS_TIMEOUT_MS is unset, as everywhere).
+            ...(str(values, 'timeout') === undefined && (process.env['FSBUS_TIMEOUT_MS'] ?? '').trim() === '' ? { timeoutMs: GATHER_DEFAULT_MS } : {}),
+            ...(expect === undefined ? {} : { expect: Number(expect) }),
+            ...(node === undefined ? {} : { node }),
+          });
+          const bad = statuses.badReplies;
+          if (statuses.length === 0 && bad.length === 0) {
             out.err('fsbus status: no node replied\nhint: is `fsbus agent` running for this prefix? (--prefix, --server)');
             return ExitCode.NO_ANSWER;
           }
-          out.out(values['json'] === true ? JSON.stringify(values['all'] === true ? statuses : statuses[0]) : statusTable(statuses));
-          return ExitCode.OK;
+          if (statuses.length > 0) out.out(json ? JSON.stringify(statuses) : statusTable(statuses));
+          if (bad.length === 0) return ExitCode.OK;
+          // The nodes that did answer are shown; one that answered what cannot be read is a failure
+          // to see, not to hide (scripts get exit 1).
+          for (const b of bad) out.err(`fsbus status: ${b.error.code}: ${b.error.message}`);
+          out.err(`hint: ${bad.length} of ${statuses.length + bad.length} replies could not be read: is something other than an fsbus agent answering on ${bus.subjects.broadcast}, or an agent sending no full status?`);
+          return ExitCode.FAILED;
         },
       },
       argv,
