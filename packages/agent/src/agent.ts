@@ -86,6 +86,9 @@ export class Agent {
         eslUnknownFrames: () => this.#link?.unknownFrames ?? 0,
         executeWatchesEvicted: () => this.#callControl.completions.dropped,
         executeWatchesPending: () => this.#callControl.completions.pending,
+        repliesDropped: () => this.#driver?.stats().repliesDropped ?? 0,
+        requestsRefused: () => this.#driver?.stats().requestsRefused ?? 0,
+        brokerReconnects: () => this.#driver?.stats().reconnects ?? 0,
       },
     );
     const d = config.dialplan;
@@ -211,7 +214,6 @@ export class Agent {
           return;
         }
         this.metrics.brokerConnected.set(e.status === 'connected' ? 1 : 0);
-        if (e.status === 'connected' && driver.stats().reconnects > 0) this.metrics.reconnects.inc({ target: 'broker' });
         this.#changed();
       });
       await driver.connect();
@@ -351,6 +353,8 @@ export class Agent {
         events_failed: e?.failed ?? 0,
         events_dropped: this.#eventsDropped(),
         forwards_dropped: this.metrics.forwardsDropped,
+        replies_dropped: ds?.repliesDropped ?? 0,
+        requests_refused: ds?.requestsRefused ?? 0,
         log_lines_dropped: this.#logSink?.dropped ?? 0,
         broker_errors: this.#brokerErrors,
         requests_expired: this.#driver?.stats().expired ?? 0,
@@ -366,12 +370,10 @@ export class Agent {
     };
   }
 
-  /**
-   * The driver's drops minus those the agent knows were not events (forward_to copies, hand-offs).
-   * A reply to a requester the driver could not keep is not seen here and still counts.
-   */
+  /** The driver's drops minus those that were not events: replies, and what the agent knows it sent (forward_to copies, hand-offs). */
   #eventsDropped(): number {
-    return Math.max(0, (this.#driver?.stats().dropped ?? 0) - this.metrics.forwardsDropped);
+    const s = this.#driver?.stats();
+    return Math.max(0, (s?.dropped ?? 0) - (s?.repliesDropped ?? 0) - this.metrics.forwardsDropped);
   }
 
   /**

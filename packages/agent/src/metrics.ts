@@ -16,6 +16,12 @@ export interface AgentMetricSources {
   executeWatchesEvicted?: () => number;
   /** execute_app completion watches waiting now. */
   executeWatchesPending?: () => number;
+  /** Replies the driver dropped (DriverStats.repliesDropped). */
+  repliesDropped?: () => number;
+  /** Requests the driver did not run: no answer could reach their requester (DriverStats.requestsRefused). */
+  requestsRefused?: () => number;
+  /** Broker reconnections (DriverStats.reconnects): mirrored under `fsbus_reconnects_total{target="broker"}`. */
+  brokerReconnects?: () => number;
 }
 
 export class AgentMetrics {
@@ -38,6 +44,8 @@ export class AgentMetrics {
   readonly eslAuthFailures: Counter;
   readonly eslRejections: Counter;
   readonly requestsExpired: Counter;
+  readonly repliesDropped: Counter;
+  readonly requestsRefused: Counter;
   readonly eslUnknownFrames: Counter;
   readonly channelsEndedUnseen: Counter<'table'>;
   readonly channelReconcileFailures: Counter;
@@ -116,6 +124,18 @@ export class AgentMetrics {
       'Requests not run because they arrived after their requester stopped waiting (Kafka, Redis, ZeroMQ), and own requests left unsent for that reason',
       sources.requestsExpired ?? zero,
     );
+    this.repliesDropped = mirroredTotal(
+      r,
+      'fsbus_replies_dropped_total',
+      'Replies to requests the driver dropped (refused by the broker, lost with their connection, the outgoing buffer full); not sent again',
+      sources.repliesDropped ?? zero,
+    );
+    this.requestsRefused = mirroredTotal(
+      r,
+      'fsbus_requests_refused_total',
+      "Requests not run because no answer could reach their requester: a reply address the broker cannot take or outside the bus's reply space (Kafka: also a record on a lane's topic for another subject)",
+      sources.requestsRefused ?? zero,
+    );
     this.eslUnknownFrames = mirroredTotal(
       r,
       'fsbus_esl_unknown_frames_total',
@@ -150,7 +170,21 @@ export class AgentMetrics {
     });
     this.brokerConnected = new Gauge({ name: 'fsbus_broker_connected', help: '1 when the broker connection is up', registers: r });
     this.eslConnected = new Gauge({ name: 'fsbus_esl_connected', help: '1 when the FreeSWITCH event connection is up', registers: r });
-    this.reconnects = new Counter({ name: 'fsbus_reconnects_total', help: 'Reconnections, by target (broker, esl)', labelNames: ['target'], registers: r });
+    // The broker's follow the driver's count, which sees a connection the broker closes again before
+    // the driver is back (MQTT resending first) — a status event would miss those.
+    const brokerReconnects = sources.brokerReconnects ?? zero;
+    let brokerSeen = 0;
+    this.reconnects = new Counter({
+      name: 'fsbus_reconnects_total',
+      help: 'Reconnections, by target (broker, esl)',
+      labelNames: ['target'],
+      registers: r,
+      collect() {
+        const now = brokerReconnects();
+        if (now > brokerSeen) this.inc({ target: 'broker' }, now - brokerSeen);
+        brokerSeen = now;
+      },
+    });
   }
 
   /** A forward_to copy (or execute_app completion) was handed to the driver. */

@@ -20,7 +20,23 @@ after(async () => {
 runAgentE2e('amqp', sharedRabbit);
 
 /** The amqp driver's line for a request whose reply address RabbitMQ cannot take. */
-const BAD_REPLY_TO = 'request with a reply address RabbitMQ cannot take: handled as one without reply address, its reply dropped';
+const BAD_REPLY_TO = 'request with a reply address RabbitMQ cannot take: skipped, not run';
+
+/**
+ * A well-formed direct reply-to name on a node the cluster does not have: no client can tell it
+ * from a live one, and RabbitMQ 3.10 closes the replying connection (541) for it all the same.
+ */
+function unknownNodeReplyTo(): string {
+  const node = Buffer.from('reply@1');
+  const pid = Buffer.concat([Buffer.from([131, 88, 118, 0, node.length]), node, Buffer.from([0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 1])]);
+  return `amq.rabbitmq.reply-to.${pid.toString('base64')}.${Buffer.alloc(16, 7).toString('base64')}`;
+}
+
+/** The value of the sample of `name` whose labels include `labels` (0 when absent). */
+function metric(text: string, name: string, labels: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
 
 void describe('agent over amqp: a request whose reply address RabbitMQ cannot take', () => {
   let cluster: Cluster;
@@ -28,20 +44,21 @@ void describe('agent over amqp: a request whose reply address RabbitMQ cannot ta
     cluster = await startCluster({ nodes: 1, driver: 'amqp', startBroker: sharedRabbit });
   });
   after(() => cluster.stop());
+  type Counters = { requests_received: number; requests_refused: number; events_dropped: number; replies_dropped: number };
+  const counters = () => cluster.nodes[0]!.agent.status()['counters'] as Counters;
+  const broker = () => cluster.nodes[0]!.agent.status()['broker'] as { status: string; reconnects: number };
 
-  void test('amqp: one raw publish with an undecodable direct reply-to leaves the agent connected and serving the SDK; the lost reply counted and logged', async () => {
+  void test('amqp: one raw publish with an undecodable direct reply-to is not run — counted as refused and logged; the agent stays connected and serves the SDK', async () => {
     // The reviewer's reproduction: RabbitMQ 3.10 closed the agent's connection (541) for the reply,
     // which was sent again on every new connection: 190 reconnects in 20 s.
     const node = cluster.nodes[0]!;
-    const { agent } = node;
-    const counters = () => agent.status()['counters'] as { requests_received: number; events_dropped: number };
-    const broker = () => agent.status()['broker'] as { status: string; reconnects: number };
-    const before = counters().requests_received;
+    const before = counters();
     const raw = await connect(cluster.broker.url);
     try {
-      const ch = await raw.createChannel();
+      const ch = await raw.createConfirmChannel();
       ch.publish('freeswitch', 'freeswitch.api', Buffer.from('{"command":"status"}'), { replyTo: 'amq.rabbitmq.reply-to.g1h2AA5yZXBseUAxAAAAAAAAAAE=.xx' });
-      await until(agent, () => counters().requests_received === before + 1, 'the request handled');
+      // Confirmed: in the lane's queue before the request below (one agent, delivered in order).
+      await ch.waitForConfirms();
       const r = await cluster.request('freeswitch.api', '{"command":"status"}', 10_000);
       assert.equal(r.success, true, r.message);
       assert.deepEqual(broker(), { ...broker(), status: 'connected', reconnects: 0 });
@@ -51,8 +68,37 @@ void describe('agent over amqp: a request whose reply address RabbitMQ cannot ta
         [line?.['level'], line?.['component'], line?.['subject'], line?.['reply_to']],
         [40, 'broker', 'freeswitch.api', 'amq.rabbitmq.reply-to.g1h2AA5yZXBseUAxAAAAAAAAAAE=.***'],
       );
-      // The driver counts the reply it could not send among its drops (the agent's events_dropped).
-      assert.equal(counters().events_dropped, 1);
+      // Not run (only the SDK request was), refused: nothing dropped.
+      const now = counters();
+      assert.equal(now.requests_received, before.requests_received + 1);
+      assert.equal(now.requests_refused, before.requests_refused + 1);
+      assert.deepEqual([now.events_dropped, now.replies_dropped], [0, 0]);
+      assert.equal(metric(await node.agent.metrics.registry.metrics(), 'fsbus_requests_refused_total', 'node_id="node-1"'), now.requests_refused);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  void test('amqp: a reply RabbitMQ closes the connection for (a well-formed name on a node it lacks) is a reply dropped, not an event: replies_dropped 1, events_dropped 0; the reconnect is in the metrics', async () => {
+    const node = cluster.nodes[0]!;
+    const { agent } = node;
+    const before = counters();
+    const raw = await connect(cluster.broker.url);
+    try {
+      const ch = await raw.createChannel();
+      ch.publish('freeswitch', 'freeswitch.api', Buffer.from('{"command":"status"}'), { replyTo: unknownNodeReplyTo(), correlationId: 'c-541' });
+      // It runs (the name is well formed), its reply costs the connection once and is not sent again.
+      await until(agent, () => broker().reconnects === 1 && agent.brokerStatus === 'connected', 'the agent back after the 541', 30_000);
+      const r = await cluster.request('freeswitch.api', '{"command":"status"}', 10_000);
+      assert.equal(r.success, true, r.message);
+      const now = counters();
+      assert.equal(now.requests_received, before.requests_received + 2);
+      assert.equal(agent.driver!.stats().dropped, 1);
+      assert.deepEqual([now.replies_dropped, now.events_dropped], [1, 0]);
+      const text = await agent.metrics.registry.metrics();
+      assert.equal(metric(text, 'fsbus_replies_dropped_total', 'node_id="node-1"'), 1);
+      assert.equal(metric(text, 'fsbus_events_dropped_total', 'node_id="node-1"'), 0);
+      assert.equal(metric(text, 'fsbus_reconnects_total', 'target="broker"'), 1);
     } finally {
       await raw.close();
     }

@@ -1,7 +1,8 @@
 // Redis: a request's `reply_to` is the key the agent's reply is written into (XADD + PEXPIRE). One
 // naming the agent's own lane stream put the reply entry there and an expiry on the lane (the lane
-// then expired with whatever waited in it). The agent runs such a request as one sent without a
-// reply address and logs it; SDK requests are answered as ever; forward_to cannot name a key.
+// then expired with whatever waited in it). The agent does not run such a request (its requester
+// could never learn the outcome; one that retries would run the command twice), counts it as
+// refused and logs it; SDK requests are answered as ever; forward_to cannot name a key.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Redis } from 'ioredis';
@@ -45,9 +46,11 @@ void test('forward_to cannot name a key on Redis: it is a subject, its lane stre
   }
 });
 
-void test("a request whose reply_to names the agent's own lane is run without a reply: the lane gets no expiry and no entry, the refusal is logged; an SDK request is still answered", async () => {
+void test("a request whose reply_to names the agent's own lane is not run: the lane gets no expiry and no entry, the refusal is counted and logged; an SDK request is still answered", async () => {
   const [node] = cluster.nodes;
   const raw = new Redis(cluster.broker.url);
+  const counters = () => node!.agent.status()['counters'] as Record<string, number>;
+  const received = counters()['requests_received']!;
   try {
     // The reviewer's reproduction, then the serving marks (a sorted set: was WRONGTYPE).
     await raw.xadd(LANE, '*', 'subject', 'freeswitch.api', 'data', '{"command":"status"}', 'reply_to', LANE, 'correlation_id', 'x1');
@@ -63,8 +66,11 @@ void test("a request whose reply_to names the agent's own lane is run without a 
     assert.equal(refused[0]!['subject'], 'freeswitch.api');
     assert.equal(refused[0]!['reply_to'], LANE);
     assert.ok(!node!.logs.some((l) => l['msg'] === 'publish failed, dropped'), 'nothing was sent for Redis to refuse');
-    // Counted as the driver's drops (the replies never sent), as Kafka counts its unanswerable requests.
-    assert.equal((node!.agent.status()['counters'] as Record<string, number>)['events_dropped'], 2);
+    // Not run, refused (as Kafka refuses its unanswerable requests): nothing dropped.
+    assert.equal(counters()['requests_received'], received + 1, 'only the SDK request ran');
+    assert.equal(counters()['requests_refused'], 2);
+    assert.equal(counters()['events_dropped'], 0);
+    assert.match(await node!.agent.metrics.registry.metrics(), /^fsbus_requests_refused_total\{node_id="node-1"\} 2$/m);
   } finally {
     raw.disconnect();
   }

@@ -137,8 +137,18 @@ export interface DriverStats {
   published: number;
   /** Messages held while the broker was away (total over the driver's life). */
   buffered: number;
-  /** Messages dropped because the outgoing buffer was full (or the driver closed). */
+  /** Messages dropped: the outgoing buffer full, the driver closed, refused by the broker, or (a reply) lost with its connection. */
   dropped: number;
+  /** Of `dropped`, replies to requests (not events). */
+  repliesDropped: number;
+  /**
+   * Requests received but not run because no answer could reach their requester: a reply address
+   * the broker cannot take or outside the bus's reply space (NATS `$…`, a RabbitMQ direct reply-to
+   * name it cannot decode, an MQTT Response Topic with a wildcard, a Redis key other than
+   * `<ns>:reply:<id>`, a Kafka topic other than `fsbus.inbox.<name>`), or on Kafka a record on a
+   * lane's topic for another subject. Counted, logged once per burst; not in `dropped`.
+   */
+  requestsRefused: number;
   /**
    * Requests (and forwarded requests) left unsent in the outgoing buffer because their requester
    * had stopped waiting (timeout, abort) by the time the broker was back, and, on a server,

@@ -45,6 +45,8 @@ export class Outbox {
   #head = 0;
   #bytes = 0;
   dropped = 0;
+  /** Of `dropped`, replies: a requester's answer lost, not an event (the agent tells them apart). */
+  repliesDropped = 0;
   buffered = 0;
   /** Requests left out unsent because their requester stopped waiting (not in `dropped`). */
   expired = 0;
@@ -80,10 +82,16 @@ export class Outbox {
     for (const item of held) this.#add(item);
   }
 
+  /** Counts `item` dropped (sent nowhere, for good). */
+  countDropped(item: OutboxItem): void {
+    this.dropped++;
+    if (item.kind === 'reply') this.repliesDropped++;
+  }
+
   #add(item: OutboxItem): boolean {
     const len = item.data.byteLength;
     if (this.#maxMessages === 0 || len > this.#maxBytes) {
-      this.dropped++;
+      this.countDropped(item);
       return false;
     }
     while (this.size >= this.#maxMessages || this.#bytes + len > this.#maxBytes) this.#dropOldest();
@@ -113,7 +121,7 @@ export class Outbox {
 
   /** Drops everything (driver closing); counted (as expired for requests nobody waits for). */
   discard(): void {
-    this.dropped += this.takeLive().length;
+    for (const item of this.takeLive()) this.countDropped(item);
   }
 
   #dropOldest(): void {
@@ -122,7 +130,7 @@ export class Outbox {
     this.#items[this.#head] = undefined as unknown as OutboxItem;
     this.#head++;
     this.#bytes -= item.data.byteLength;
-    this.dropped++;
+    this.countDropped(item);
     // Compact now and then so the array does not grow with the dropped prefix.
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);

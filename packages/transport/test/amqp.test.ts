@@ -36,10 +36,16 @@ function capturedLog(): { lines: Array<Record<string, unknown>>; logger: DriverL
   return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, said: (msg) => lines.filter((l) => l.msg === msg) };
 }
 
+/** A driver's drops, and how many of them were replies. */
+function drops(d: Driver): { dropped: number; repliesDropped: number } {
+  const { dropped, repliesDropped } = d.stats();
+  return { dropped, repliesDropped };
+}
+
 /** The log line of a reply lost with its connection (publish-confirms.ts). */
 const REPLY_DROPPED = 'reply not confirmed by the broker: dropped, not sent again';
 /** The log line of a request whose reply address RabbitMQ cannot take (amqp-driver.ts). */
-const BAD_REPLY_TO = 'request with a reply address RabbitMQ cannot take: handled as one without reply address, its reply dropped';
+const BAD_REPLY_TO = 'request with a reply address RabbitMQ cannot take: skipped, not run';
 /** The reviewer's reproduction: RabbitMQ 3.10 closed the replying connection with 541 for it. */
 const UNDECODABLE_REPLY_TO = 'amq.rabbitmq.reply-to.g1h2AA5yZXBseUAxAAAAAAAAAAE=.xx';
 
@@ -207,7 +213,8 @@ void describe('amqp: publishes, subscriptions and queue groups around the connec
       // Sent again, the reply would come before this one (same channels both ends, in order).
       ask('after');
       assert.deepEqual([...(await replies.until(2))], ['c-held re:held', 'c-after re:after']);
-      assert.equal(server.stats().dropped, 1);
+      // A reply, not an event: in repliesDropped too.
+      assert.deepEqual(drops(server), { dropped: 1, repliesDropped: 1 });
       const [line] = log.said(REPLY_DROPPED);
       assert.equal(line?.correlation_id, 'c-held');
       assert.match(String(line?.reply_to), /^amq\.rabbitmq\.reply-to\.[A-Za-z0-9+/=]+\.\*\*\*$/);
@@ -217,7 +224,7 @@ void describe('amqp: publishes, subscriptions and queue groups around the connec
     }
   });
 
-  void test('amqp: requests whose direct reply-to name RabbitMQ cannot decode (the reproduction) are served as ones without reply address — counted, logged with their subject; the connection stays up', async () => {
+  void test('amqp: requests whose direct reply-to name RabbitMQ cannot decode (the reproduction) are not run — counted as refused, logged with their subject; the connection stays up', async () => {
     const log = capturedLog();
     const server = await driver('bad-reply-server', { logger: log.logger });
     const statuses: string[] = [];
@@ -235,16 +242,19 @@ void describe('amqp: publishes, subscriptions and queue groups around the connec
     ];
     const raw = await connect(broker.url);
     try {
-      const ch = await raw.createChannel();
+      const ch = await raw.createConfirmChannel();
       bad.forEach((replyTo, i) => ch.publish('freeswitch', 'badreply.api', Buffer.from(`bad-${i}`), { replyTo, correlationId: `b${i}` }));
-      assert.deepEqual([...(await served.until(bad.length))], bad.map((_, i) => `bad-${i} expectsReply=false`));
-      // Whatever the server sent is confirmed: a reply RabbitMQ could not take would have closed the connection.
-      await server.flush();
+      // Confirmed: in the lane's queue, before the request below (one consumer, delivered in order).
+      await ch.waitForConfirms();
       const client = await driver('bad-reply-client');
       assert.equal(dec((await client.request('badreply.api', enc('next'), { timeoutMs: 10_000 })).data), 're:next');
+      assert.deepEqual(served.items, ['next expectsReply=true'], 'none of the refused ran');
+      // Whatever the server sent is confirmed: a reply RabbitMQ could not take would have closed the connection.
+      await server.flush();
       assert.deepEqual(statuses, []);
       assert.equal(server.stats().reconnects, 0);
-      assert.equal(server.stats().dropped, bad.length);
+      assert.equal(server.stats().requestsRefused, bad.length);
+      assert.deepEqual(drops(server), { dropped: 0, repliesDropped: 0 }, 'refused, not dropped');
       // Once per burst: the first said, the others counted into a later line.
       const [line] = log.said(BAD_REPLY_TO);
       assert.equal(line?.subject, 'badreply.api');
@@ -273,7 +283,7 @@ void describe('amqp: publishes, subscriptions and queue groups around the connec
       assert.equal(dec((await client.request('crash.api', enc('next'), { timeoutMs: 10_000 })).data), 're:next');
       await server.flush();
       assert.equal(server.stats().reconnects, 1);
-      assert.equal(server.stats().dropped, 1);
+      assert.deepEqual(drops(server), { dropped: 1, repliesDropped: 1 });
       const [closed] = log.said('RabbitMQ closed the connection');
       assert.deepEqual([closed?.code, closed?.reason, closed?.level], [541, 'INTERNAL_ERROR', 'warn']);
       assert.equal(log.said(REPLY_DROPPED)[0]?.correlation_id, 'c-crash');

@@ -44,3 +44,21 @@ void test('kafka send queue: a produce lost on the network hands back its events
     await broker.stop();
   }
 });
+
+void test("kafka send queue: a reply to a requester's inbox that is gone is dropped and counted as a reply (not an event)", { timeout: 30_000 }, async () => {
+  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ clientId: 'send-queue-gone-inbox', bootstrapBrokers: ['127.0.0.1:1'], retries: 0 });
+  // The inbox is gone: the record is filtered out before any produce (nothing reaches a broker).
+  const topics = Object.assign(new TopicCache(() => undefined), { exists: () => Promise.resolve(false) });
+  let drained!: () => void;
+  const done = new Promise<void>((resolve) => (drained = resolve));
+  const logger: DriverLogger = { debug: (_o, msg = '') => void (msg.includes('gone reply topic') && drained()), info: () => undefined, warn: () => undefined, error: () => undefined };
+  const queue = new KafkaSendQueue({ producer: () => producer, topics, connected: () => true, lost: () => undefined, logger }, 100, 1 << 20);
+  try {
+    queue.push({ subject: 'fsbus.inbox.gone', data: enc('reply'), kind: 'reply', correlationId: 'c0' });
+    await done;
+    assert.equal(queue.dropped, 1);
+    assert.equal(queue.repliesDropped, 1);
+  } finally {
+    await producer.close(true).catch(() => undefined);
+  }
+});

@@ -1,13 +1,14 @@
 /**
  * The NATS driver's own request mux (one inbox subscription, one deadline timer): replies
  * find their request among many in flight, each deadline is its own, a late reply is dropped,
- * and closing the driver fails what still waits instead of leaving it hanging.
+ * and closing the driver fails what still waits instead of leaving it hanging. A served request
+ * whose reply subject is in the server's `$` namespace is not run, counted and logged per burst.
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startNatsServer } from '@fsbus/testkit';
-import { createDriver, TransportErrorCode, type Driver, type ServeRequest } from '@fsbus/transport';
-import { MsgHdrsImpl } from '@nats-io/transport-node';
+import { createDriver, TransportErrorCode, type Driver, type DriverLogger, type ServeRequest } from '@fsbus/transport';
+import { connect, MsgHdrsImpl } from '@nats-io/transport-node';
 import { waitStatus } from './conformance/helpers.js';
 import { startRelay } from './conformance/relay.js';
 
@@ -63,6 +64,42 @@ void test('nats requests: 500 in flight, mixed deadlines, late replies dropped, 
     await failed;
     await lane.unsubscribe();
   }));
+
+void test("nats: a request whose reply subject is in the server's $ namespace is not run — counted in requestsRefused (not dropped), logged once per burst; the next request is answered", async () => {
+  const server = await startNatsServer();
+  const warnings: Array<{ fields: Record<string, unknown>; msg: string | undefined }> = [];
+  const logger: DriverLogger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (fields, msg) => warnings.push({ fields: fields as Record<string, unknown>, msg }) };
+  const responder = await createDriver('nats', { urls: [server.url], logger });
+  const raw = await connect({ servers: server.url });
+  try {
+    await responder.connect();
+    const ran: string[] = [];
+    responder.serve({ subject: 'dollar.api', competing: true }, (req) => {
+      ran.push(dec(req.data));
+      return enc(`re:${dec(req.data)}`);
+    });
+    await responder.flush();
+    // Its reply would go to JetStream's API with the responder's credentials (a purge, a key written).
+    raw.publish('dollar.api', enc('purge'), { reply: '$JS.API.STREAM.PURGE.EVENTS' });
+    raw.publish('dollar.api', enc('sys'), { reply: '$SYS.REQ.SERVER.PING' });
+    // In order on one connection and one subscription: once this is answered, the two were read.
+    assert.equal(dec((await raw.request('dollar.api', enc('next'), { timeout: 10_000 })).data), 're:next');
+    assert.deepEqual(ran, ['next']);
+    const { requestsRefused, dropped, repliesDropped } = responder.stats();
+    assert.deepEqual({ requestsRefused, dropped, repliesDropped }, { requestsRefused: 2, dropped: 0, repliesDropped: 0 });
+    await responder.close();
+    // The first said at once, the second in the burst's line written at close.
+    const lines = warnings.filter((w) => w.msg === "request refused: its reply subject is in the server's $ namespace").map((w) => w.fields);
+    assert.deepEqual(lines, [
+      { subject: 'dollar.api', reply: '$JS.API.STREAM.PURGE.EVENTS' },
+      { subject: 'dollar.api', reply: '$SYS.REQ.SERVER.PING', suppressed: 1 },
+    ]);
+  } finally {
+    await raw.close();
+    await responder.close();
+    await server.stop();
+  }
+});
 
 void test('nats: close() fails a pending gather with CLOSED, like a pending request', () =>
   withPair(async (responder, client) => {

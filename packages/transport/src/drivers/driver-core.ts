@@ -60,6 +60,12 @@ export abstract class DriverCore implements Driver {
   protected readonly outbox: Outbox;
   protected published = 0;
   protected reconnects = 0;
+  /**
+   * Requests not run because no answer could reach their requester (a reply address the broker
+   * cannot take, or one outside the bus's reply space; on Kafka also a record on a lane's topic
+   * for another subject): counted here, never in `dropped`.
+   */
+  protected requestsRefused = 0;
   readonly #listeners = new Set<(event: DriverEvent) => void>();
   #status: DriverStatus = 'connecting';
   /**
@@ -219,7 +225,7 @@ export abstract class DriverCore implements Driver {
   /** Sent now when connected, else into the bounded outbox (flushed in order on reconnect). */
   protected send(item: OutboxItem): PublishOutcome {
     if (this.#status === 'closed') {
-      this.outbox.dropped++;
+      this.outbox.countDropped(item);
       return 'dropped';
     }
     if (isStale(item)) {
@@ -232,7 +238,7 @@ export abstract class DriverCore implements Driver {
       this.published++;
       return 'sent';
     } catch (err) {
-      this.outbox.dropped++;
+      this.outbox.countDropped(item);
       this.refusedLog.hit({ err, subject: item.subject });
       return 'dropped';
     }
@@ -248,7 +254,7 @@ export abstract class DriverCore implements Driver {
         this.rawSend(item);
         this.published++;
       } catch (err) {
-        this.outbox.dropped++;
+        this.outbox.countDropped(item);
         this.refusedLog.hit({ err, subject: item.subject, buffered: true });
       }
     }
@@ -303,6 +309,8 @@ export abstract class DriverCore implements Driver {
       published: this.published,
       buffered: this.outbox.buffered,
       dropped: this.outbox.dropped,
+      repliesDropped: this.outbox.repliesDropped,
+      requestsRefused: this.requestsRefused,
       expired: this.outbox.expired,
       pending: this.outbox.size,
       reconnects: this.reconnects,
@@ -351,7 +359,8 @@ export function runLaneHandler(request: ServeRequest, handler: ServeHandler, log
 /** The connect() failure: the URLs (and the library's message) without their credentials. */
 export function connectError(broker: string, urls: readonly string[], err: unknown): TransportError {
   const why = redact(err instanceof Error ? err.message : String(err));
-  return new TransportError(TransportErrorCode.CONNECT, `cannot connect to ${broker} (${urls.map(redact).join(', ')}): ${why}`, { cause: err });
+  // Redacted as one list (no space: redact() reads a comma inside a password as part of it).
+  return new TransportError(TransportErrorCode.CONNECT, `cannot connect to ${broker} (${redact(urls.join(','))}): ${why}`, { cause: err });
 }
 
 /** Splits `urls` entries on commas, trims, drops empties. */

@@ -78,11 +78,13 @@ export class AmqpDriver extends BaseDriver {
   /** Requests whose reply address RabbitMQ cannot take: each counted, said once per burst. */
   readonly #badReplyToLog = new LogThrottle(
     (fields, msg) => this.options.logger?.warn(fields, msg),
-    'request with a reply address RabbitMQ cannot take: handled as one without reply address, its reply dropped',
+    'request with a reply address RabbitMQ cannot take: skipped, not run',
   );
   #urlIndex = 0;
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** The last direct reply-to name found good: a requester sends all its requests with one. */
+  #goodReplyTo = '';
   /** Until it fires, the current connection is too young to reset the backoff (STABLE_CONNECTION_MS). */
   #stableTimer: NodeJS.Timeout | undefined;
   #connecting: Promise<void> | undefined;
@@ -299,27 +301,30 @@ export class AmqpDriver extends BaseDriver {
   serve(lane: Lane, handler: ServeHandler): Subscription {
     const queue = lane.competing ? (lane.group ?? lane.subject) : undefined;
     return this.#consume(queue, lane.subject, (msg) => {
-      const replyTo = this.#usableReplyTo(msg);
+      const replyTo = msg.properties.replyTo as unknown;
+      if (typeof replyTo === 'string' && replyTo !== '' && this.#refusesReplyTo(msg.fields.routingKey, replyTo)) return;
       // `expiration` is the requester's time left when it was sent: an upper bound for a hand-off.
       const ttl = Number(msg.properties.expiration as unknown);
       const deadline = Number.isFinite(ttl) && ttl > 0 ? performance.now() + ttl : undefined;
-      this.dispatch(toInbound(msg), replyTo, msg.properties.correlationId as string | undefined, handler, deadline);
+      this.dispatch(toInbound(msg), typeof replyTo === 'string' && replyTo !== '' ? replyTo : undefined, msg.properties.correlationId as string | undefined, handler, deadline);
     });
   }
 
   /**
-   * The request's reply address, or undefined when it has none or one RabbitMQ cannot take
-   * (direct-reply-to.ts): publishing to that one would get the connection closed. Such a request
-   * is handled as one without reply address; the reply it asked for is counted as dropped.
+   * True for a reply address RabbitMQ cannot take (direct-reply-to.ts): publishing to it would get
+   * the connection closed. The request is not run (its requester could never learn the outcome;
+   * one that retries would run it twice): counted, said once per burst.
    */
-  #usableReplyTo(msg: ConsumeMessage): string | undefined {
-    const replyTo = msg.properties.replyTo as unknown;
-    if (typeof replyTo !== 'string' || replyTo === '') return undefined;
+  #refusesReplyTo(subject: string, replyTo: string): boolean {
+    if (replyTo === this.#goodReplyTo) return false;
     const problem = directReplyToProblem(replyTo);
-    if (problem === undefined) return replyTo;
-    this.outbox.dropped++;
-    this.#badReplyToLog.hit({ driver: this.name, subject: msg.fields.routingKey, reply_to: shownReplyAddress(replyTo), problem });
-    return undefined;
+    if (problem === undefined) {
+      this.#goodReplyTo = replyTo;
+      return false;
+    }
+    this.requestsRefused++;
+    this.#badReplyToLog.hit({ driver: this.name, subject, reply_to: shownReplyAddress(replyTo), problem });
+    return true;
   }
 
   #consume(queue: string | undefined, pattern: string, onMessage: (msg: ConsumeMessage) => void): Subscription {

@@ -104,7 +104,7 @@ export class PublishConfirms {
       this.#resend(item);
       return;
     }
-    host.outbox.dropped++;
+    host.outbox.countDropped(item);
     if (nacked) host.room();
     if (reply) {
       this.#replyDropLog.hit({ reply_to: shownReplyAddress(item.subject), correlation_id: item.correlationId, err: reason });
@@ -126,7 +126,7 @@ export class PublishConfirms {
     queueMicrotask(() => {
       const items = this.#sendAgain;
       this.#sendAgain = [];
-      if (this.#host.closed()) this.#host.outbox.dropped += items.length;
+      if (this.#host.closed()) for (const item of items) this.#host.outbox.countDropped(item);
       else this.#host.outbox.putBack(items);
     });
   }

@@ -223,11 +223,11 @@ class KafkaDriver extends DriverCore {
       served: (t) => this.#served(t),
       expired: (t, lateMs) => this.expiredOnArrival(t, lateMs),
       unanswerable: (t, replyTo) => {
-        this.outbox.dropped++;
+        this.requestsRefused++;
         this.#unanswerableLog.hit({ topic: t, reply_to: replyTo.slice(0, 300) });
       },
       foreign: (t, subject) => {
-        this.outbox.dropped++;
+        this.requestsRefused++;
         this.#foreignLog.hit({ topic: t, subject: subject.slice(0, 300) });
       },
       ran: new RecentRequests(),
@@ -364,7 +364,13 @@ class KafkaDriver extends DriverCore {
   /** Published = acknowledged by the broker; pending and dropped add the send queue's. */
   override stats(): DriverStats {
     const core = super.stats();
-    return { ...core, published: this.#sends.acked, dropped: core.dropped + this.#sends.dropped, pending: core.pending + this.#sends.size };
+    return {
+      ...core,
+      published: this.#sends.acked,
+      dropped: core.dropped + this.#sends.dropped,
+      repliesDropped: core.repliesDropped + this.#sends.repliesDropped,
+      pending: core.pending + this.#sends.size,
+    };
   }
 
   async close(): Promise<void> {

@@ -41,6 +41,8 @@ export class KafkaSendQueue {
   acked = 0;
   /** Records the broker refused, or whose reply inbox was gone: dropped. */
   refused = 0;
+  /** Of `refused`, replies. */
+  #repliesRefused = 0;
 
   constructor(ctx: SendQueueContext, maxMessages: number, maxBytes: number) {
     this.#ctx = ctx;
@@ -54,6 +56,11 @@ export class KafkaSendQueue {
   /** Dropped here: the queue was full (oldest first), or the driver closed with records in it. */
   get dropped(): number {
     return this.#queue.dropped + this.refused;
+  }
+
+  /** Of `dropped`, replies. */
+  get repliesDropped(): number {
+    return this.#queue.repliesDropped + this.#repliesRefused;
   }
 
   /** Accepts a record for sending; throws when it can never be held (bigger than the bound). */
@@ -165,12 +172,17 @@ export class KafkaSendQueue {
     }
   }
 
+  #countRefused(records: readonly OutboxItem[]): void {
+    this.refused += records.length;
+    for (const r of records) if (r.kind === 'reply') this.#repliesRefused++;
+  }
+
   #isLost(err: unknown): boolean {
     return isNetworkError(err) || !this.#ctx.connected();
   }
 
   #refuse(records: OutboxItem[], err: unknown): void {
-    this.refused += records.length;
+    this.#countRefused(records);
     this.#ctx.logger?.warn({ err, records: records.length, topics: [...new Set(records.map((i) => i.subject))] }, 'kafka refused records, dropped');
   }
 
@@ -196,7 +208,7 @@ export class KafkaSendQueue {
     }
     if (gone.size === 0) return items;
     const kept = items.filter((i) => !gone.has(i.subject));
-    this.refused += items.length - kept.length;
+    this.#countRefused(items.filter((i) => gone.has(i.subject)));
     this.#ctx.logger?.debug({ records: items.length - kept.length }, 'kafka: records to a gone reply topic (or an invalid one) dropped');
     return kept;
   }

@@ -9,8 +9,8 @@
  * of publishes awaits its PUBACK (pending-bytes.ts); what follows waits in the bounded outbox.
  * A PUBLISH over the broker's Maximum Packet Size (its CONNACK) is refused before it is sent: the
  * broker would disconnect the client for it, and mqtt.js would send it again on every reconnect.
- * So is a reply to a Response Topic no PUBLISH may use (mqtt-util.ts `responseTopicProblem`): the
- * request runs as one without a reply address.
+ * So is a request whose Response Topic no PUBLISH may use (mqtt-util.ts `responseTopicProblem`):
+ * it is not run.
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type IConnackPacket, type IDisconnectPacket, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
@@ -275,6 +275,7 @@ export class MqttDriver extends BaseDriver {
     if (runs > 0) this.options.logger?.warn({ requests: runs }, 'connection lost with commands unacknowledged: not sent again (they may have run)');
     if (replies > 0) {
       this.outbox.dropped += replies;
+      this.outbox.repliesDropped += replies;
       this.options.logger?.warn({ replies }, 'connection lost with replies unacknowledged: dropped, not sent again (their requesters may have them)');
     }
   }
@@ -419,7 +420,7 @@ export class MqttDriver extends BaseDriver {
         settled();
         if (once?.withdrawn === true) return resolve();
         if (err !== undefined && err !== null) {
-          this.outbox.dropped++;
+          this.outbox.countDropped(item);
           this.options.logger?.warn({ err, subject: item.subject }, 'publish refused, dropped');
           if (item.kind === 'request' && item.correlationId !== undefined) this.requestRefused(item.correlationId, err);
         }
@@ -453,23 +454,23 @@ export class MqttDriver extends BaseDriver {
       const corr = p?.correlationData === undefined ? undefined : Buffer.from(p.correlationData).toString('utf8');
       // The broker sends the expiry interval left: a hand-off is not sent after the requester gave up.
       const deadline = p?.messageExpiryInterval === undefined ? undefined : performance.now() + p.messageExpiryInterval * 1000;
-      const replyTo = p?.responseTopic === undefined ? undefined : this.#usableResponseTopic(message.subject, p.responseTopic);
-      this.dispatch(message, replyTo, corr, handler, deadline);
+      if (p?.responseTopic !== undefined && this.#refusesResponseTopic(message.subject, p.responseTopic)) return;
+      this.dispatch(message, p?.responseTopic, corr, handler, deadline);
     });
   }
 
   /**
-   * `topic` when a reply may be PUBLISHed to it; else undefined: the request runs as one sent
-   * without a reply address (a fire-and-forget command, docs/contract.md), its reply counted as
-   * dropped, the topic logged once per burst. Its reply would have made the broker close the
-   * connection (a wildcard, an empty name) or gone to the broker's own `$` topics.
+   * True for a Response Topic no reply may be PUBLISHed to: the reply would have made the broker
+   * close the connection (a wildcard, an empty name) or gone to the broker's own `$` topics. The
+   * request is not run (its requester could never learn the outcome; one that retries would run
+   * it twice): counted, the topic said once per burst.
    */
-  #usableResponseTopic(subject: string, topic: string): string | undefined {
+  #refusesResponseTopic(subject: string, topic: string): boolean {
     const why = responseTopicProblem(topic);
-    if (why === undefined) return topic;
-    this.outbox.dropped++;
+    if (why === undefined) return false;
+    this.requestsRefused++;
     this.#refusedTopicLog.hit({ subject, response_topic: topic.slice(0, LOGGED_TOPIC_CHARS), why });
-    return undefined;
+    return true;
   }
 
   /** Adds a handler to the filter's broker subscription (made with the first, ended with the last). */

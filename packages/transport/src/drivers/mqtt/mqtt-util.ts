@@ -49,7 +49,7 @@ export const MAX_TOPIC_BYTES = 65_535;
 
 /** The log line of refused Response Topics (once per burst, with the request's subject and the topic). */
 export const REFUSED_RESPONSE_TOPIC_LOG =
-  "mqtt request whose Response Topic a reply cannot be published to (empty, a wildcard, U+0000, over 65535 bytes, or in the broker's $ namespace): run without a reply";
+  "mqtt request whose Response Topic a reply cannot be published to (empty, a wildcard, U+0000, over 65535 bytes, or in the broker's $ namespace): skipped, not run";
 
 /**
  * Why no PUBLISH may carry `topic` as its topic name (MQTT 5 §4.7: not empty, no wildcard `+` or

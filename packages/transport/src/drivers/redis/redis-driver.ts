@@ -4,7 +4,7 @@
  * of its own. Every publish runs one Lua script that XADDs to the lane streams serving the subject
  * and PUBLISHes the bytes on the subject (events, forward_to). Replies go to the requester's own
  * stream `<ns>:reply:<client id>` (expires when idle) with the request's correlation id; a lane
- * entry naming any other key as its reply address runs without one (redis-reply-address.ts).
+ * entry naming any other key as its reply address is not run (redis-reply-address.ts).
  * Durable event streams (redis-durable.ts): a publish whose subject an ensured stream takes is
  * also appended to `<ns>:stream:<name>` by the same script call (no extra round trip). At most a
  * window of publishes is awaiting Redis's replies (pending-bytes.ts); what follows waits in the
@@ -101,8 +101,7 @@ export class RedisDriver extends BaseDriver {
     assertTlsFilesReadable(options.tls);
     this.#ns = options.namespace ?? DEFAULT_REDIS_NAMESPACE;
     this.#streams = new StreamRoutes(this.#ns);
-    // The reply it asked for is never sent: counted as dropped (as Kafka counts its unanswerable requests).
-    this.#replyAddresses = new ReplyAddresses(this.#ns, options.logger, () => this.outbox.dropped++);
+    this.#replyAddresses = new ReplyAddresses(this.#ns, options.logger, () => this.requestsRefused++);
     this.#subs = new PubSubRoutes(options.logger);
     // Redis has no client-side URL failover (that is Sentinel's job): the first URL is used.
     this.#url = urlList(options.urls)[0] ?? 'redis://127.0.0.1:6379';
@@ -242,7 +241,7 @@ export class RedisDriver extends BaseDriver {
 
   #sendFailed(item: OutboxItem, err: unknown): void {
     // Refused by Redis (out of memory, a script error) or given up by ioredis: counted, never silently.
-    this.outbox.dropped++;
+    this.outbox.countDropped(item);
     this.options.logger?.warn({ err, subject: item.subject }, 'publish failed, dropped');
     if (item.kind === 'request' && item.correlationId !== undefined) this.requestRefused(item.correlationId, err);
   }
@@ -296,9 +295,10 @@ export class RedisDriver extends BaseDriver {
       this.expiredOnArrival(entry.message.subject, late);
       return;
     }
-    // Whoever wrote the entry chose reply_to: a key of the bus's own (its lane) must not get the reply.
-    const replyTo = this.#replyAddresses.accept(entry.message.subject, entry.replyTo);
-    this.dispatch(entry.message, replyTo, entry.correlationId, r.handler, deadlineOf(entry.expires));
+    // Whoever wrote the entry chose reply_to: a key of the bus's own (its lane) must not get the
+    // reply, and a request whose requester can never learn the outcome is not run.
+    if (this.#replyAddresses.refuses(entry.message.subject, entry.replyTo)) return;
+    this.dispatch(entry.message, entry.replyTo, entry.correlationId, r.handler, deadlineOf(entry.expires));
   }
 
   /** Stops reading the lane: its blocking reader's connection goes. */

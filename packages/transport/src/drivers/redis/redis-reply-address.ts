@@ -10,7 +10,7 @@ import type { DriverLogger } from '../../driver.js';
 import { LogThrottle } from '@fsbus/esl';
 
 /** The log line of refused reply addresses (once per burst, with the request's subject and the address). */
-export const REFUSED_REPLY_ADDRESS_LOG = "redis request whose reply_to is not a reply stream (<ns>:reply:<id>, [A-Za-z0-9_-], at most 64 characters): run without a reply";
+export const REFUSED_REPLY_ADDRESS_LOG = "redis request whose reply_to is not a reply stream (<ns>:reply:<id>, [A-Za-z0-9_-], at most 64 characters): skipped, not run";
 
 /** A refused address is logged cut to this many characters: it is whatever the lane's writer put there. */
 const LOGGED_ADDRESS_CHARS = 300;
@@ -32,12 +32,12 @@ export class ReplyAddresses {
     this.#onRefused = onRefused;
   }
 
-  /** `replyTo` when it is one of the bus's reply streams; else undefined (no reply address), counted and logged. */
-  accept(subject: string, replyTo: string | undefined): string | undefined {
-    if (replyTo === undefined || this.#pattern.test(replyTo)) return replyTo;
+  /** True when `replyTo` is set and not one of the bus's reply streams: counted and logged. */
+  refuses(subject: string, replyTo: string | undefined): boolean {
+    if (replyTo === undefined || this.#pattern.test(replyTo)) return false;
     this.#onRefused();
     this.#log.hit({ subject, reply_to: replyTo.slice(0, LOGGED_ADDRESS_CHARS) });
-    return undefined;
+    return true;
   }
 
   /** Writes what the current burst held back (the driver is closing). */

@@ -65,6 +65,11 @@ export class ZmqServer {
     this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger);
   }
 
+  /** Of `dropped`, what the ROUTER socket could not send: replies to peers (a lost lane announcement is not counted). */
+  get repliesDropped(): number {
+    return this.#routerOut.dropped;
+  }
+
   get dropped(): number {
     return this.#routerOut.dropped + this.#pubOut.dropped;
   }
