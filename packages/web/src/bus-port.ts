@@ -18,6 +18,12 @@ export interface BusOptions {
   tls?: TlsOptions | boolean;
 }
 
+/** An answer to a gather that was no reply envelope (the SDK's BadReply). */
+export interface UnreadableReply {
+  readonly nodeId: string | undefined;
+  readonly error: Error;
+}
+
 export interface DashboardBus {
   readonly state: BusState;
   /** Reconnections since start. */
@@ -26,7 +32,8 @@ export interface DashboardBus {
   connect(): Promise<void>;
   onState(listener: (state: BusState) => void): () => void;
   /** Broadcast `command` and collect every node's reply until the timeout. */
-  gather(command: string, timeoutMs: number): Promise<ReplyEnvelope[]>;
+  /** Every node's envelope; answers that were none may come in `badReplies` (the SDK's gather). */
+  gather(command: string, timeoutMs: number): Promise<ReplyEnvelope[] & { readonly badReplies?: readonly UnreadableReply[] }>;
   /** One request to one node's direct lane, or to the api lane when `nodeId` is absent. */
   request(body: Record<string, unknown>, nodeId: string | undefined, timeoutMs: number): Promise<ReplyEnvelope>;
   /** Every event of every node. */

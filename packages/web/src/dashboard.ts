@@ -3,8 +3,8 @@
  * channels and recent events (from the event subjects), rates. Changes are batched and handed to
  * the page streams by `onUpdate`.
  */
-import type { EventPayload, ReplyEnvelope } from '@fsbus/contract';
-import type { DashboardBus } from './bus-port.js';
+import type { EventPayload } from '@fsbus/contract';
+import type { DashboardBus, UnreadableReply } from './bus-port.js';
 import { ChannelTable, DEFAULT_MAX_CHANNELS, type TableChange } from './channel-table.js';
 import { DEFAULT_EVENT_HISTORY_BYTES, EventLog } from './event-log.js';
 import { ChannelSync } from './channel-sync.js';
@@ -68,6 +68,8 @@ export class Dashboard {
   readonly #nodes = new Map<string, NodeState>();
   /** A full node map warns once until it has room again. */
   #nodeCapWarned = false;
+  /** Unreadable agent.status answers warn once until a poll has none. */
+  #badRepliesWarned = false;
   readonly #listeners = new Set<(u: Update) => void>();
   #pending: Update = {};
   #timers: NodeJS.Timeout[] = [];
@@ -207,13 +209,14 @@ export class Dashboard {
   async #poll(): Promise<void> {
     if (this.#bus.state !== 'connected') return;
     const started = Date.now();
-    let replies: ReplyEnvelope[];
+    let replies: Awaited<ReturnType<DashboardBus['gather']>>;
     try {
       replies = await this.#bus.gather('agent.status', this.#o.gatherTimeoutMs);
     } catch {
       return; // the bus state says why; the next poll tries again
     }
     if (this.#closed) return;
+    this.#warnUnreadable(replies.badReplies ?? []);
     const now = Date.now();
     const seenAt = this.#o.clock();
     const seen = new Set<string>();
@@ -277,6 +280,18 @@ export class Dashboard {
    * Whether a new node fits: a full map drops its longest-unseen node for it (an agent stopped
    * for good, or renamed: generated ids over weeks of restarts), else the new one is left out.
    */
+  /** A node whose answer cannot be read is shown as one that did not answer: said, not silent. */
+  #warnUnreadable(bad: readonly UnreadableReply[]): void {
+    if (bad.length === 0) {
+      this.#badRepliesWarned = false;
+      return;
+    }
+    if (this.#badRepliesWarned) return;
+    this.#badRepliesWarned = true;
+    const who = bad.map((b) => b.nodeId ?? '(no node_id)').join(', ');
+    this.#o.warn(`dashboard: ${bad.length} answer(s) to agent.status could not be read (${who}): ${bad[0]!.error.message}; such a node shows as not answering`);
+  }
+
   #roomFor(id: string, seen: ReadonlySet<string>): boolean {
     if (this.#nodes.size < this.#o.maxNodes) return true;
     if (!this.#nodeCapWarned) {

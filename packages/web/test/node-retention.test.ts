@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import type { EventPayload } from '@fsbus/contract';
 import { ChannelTable, type NodeView } from '@fsbus/web';
+import { connect } from '@nats-io/transport-node';
 import { dashboardUntil, startWiring, type Wiring } from './support/wiring.js';
 
 const RETENTION_MS = 600_000;
@@ -106,4 +107,42 @@ test('the channels of a forgotten node leave the table, and come back with their
   assert.deepEqual(t.list().map((c) => c.uuid), ['a1']);
   // Not remembered as ended: a call still up when its node comes back is shown again.
   assert.equal(t.apply({ ...create('b', 'b1'), event_name: 'CHANNEL_ANSWER' })?.upserts[0]?.uuid, 'b1');
+});
+
+describe('an answer to agent.status that cannot be read', () => {
+  let w: Wiring;
+  const warnings: string[] = [];
+
+  before(async () => {
+    w = await startWiring(['fs-node-01'], { warn: (m) => warnings.push(m) });
+  });
+
+  after(async () => {
+    await w?.stop();
+  });
+
+  test('is said once on the server (the node it claims shows as not answering), not dropped in silence', async () => {
+    const { dashboard } = w.web;
+    await dashboardUntil(dashboard, () => dashboard.snapshot().nodes.length === 1, 'fs-node-01 shown');
+    // A broken responder on the broadcast lane: the SDK's gather keeps its answer in badReplies.
+    const nc = await connect({ servers: w.nats.url });
+    try {
+      nc.subscribe('freeswitch.broadcast', { callback: (_err, msg) => void msg.respond('hello <html>') });
+      await nc.flush();
+      await dashboardUntil(dashboard, () => warnings.some((m) => m.includes('agent.status could not be read')), 'the warning');
+      const said = warnings.filter((m) => m.includes('agent.status could not be read'));
+      assert.match(said[0]!, /1 answer\(s\) to agent\.status could not be read \(\(no node_id\)\): .*not JSON/);
+      // Still broken at the next polls: not said again.
+      let polls = 0;
+      const off = dashboard.onUpdate((u) => {
+        if ((u.nodes?.length ?? 0) > 0) polls++;
+      });
+      await dashboardUntil(dashboard, () => polls >= 2, 'two more polls');
+      off();
+      assert.equal(warnings.filter((m) => m.includes('agent.status could not be read')).length, 1);
+      assert.deepEqual(ids(dashboard.snapshot().nodes), ['fs-node-01']);
+    } finally {
+      await nc.close();
+    }
+  });
 });
