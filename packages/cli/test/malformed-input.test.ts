@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connect as natsConnect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { encodeReply, successReply } from '@fsbus/contract';
+import { BusErrorCode, encodeReply, errorReply, successReply } from '@fsbus/contract';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
 import { cliEnv, runCli, startCli } from './support/run-cli.js';
 
@@ -58,6 +58,21 @@ void describe('fsbus with malformed answers and events', () => {
         ['good-node'],
       );
       assert.match(json.err, /FSBUS_ERR_CLIENT_BAD_REPLY: .* it is not JSON/);
+    } finally {
+      for (const s of subs) s.unsubscribe();
+    }
+  });
+
+  void it('status --all: a node answering with an error (shutting down) is named on stderr, exit 1, not left out', async () => {
+    const subs = await answering([
+      encodeReply(successReply({ nodeId: 'good-node', message: 'ok', data: status('good-node') })),
+      encodeReply(errorReply({ nodeId: 'leaving-node', message: 'Agent is shutting down', code: BusErrorCode.SHUTTING_DOWN })),
+    ]);
+    try {
+      const r = await runCli(['status', '--all', '--expect', '2'], env);
+      assert.equal(r.code, 1, r.err);
+      assert.match(r.out, /^good-node\s/m);
+      assert.match(r.err, /^fsbus status: leaving-node: FSBUS_ERR_BUS_SHUTTING_DOWN: Agent is shutting down$/m);
     } finally {
       for (const s of subs) s.unsubscribe();
     }

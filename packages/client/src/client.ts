@@ -8,7 +8,7 @@ import { buildSubjects, decodeReply, type ReplyEnvelope, type Subjects } from '@
 import { createDriver, defaultBrokerUrl, driverForUrls, TransportError, TransportErrorCode, type Driver } from '@fsbus/transport';
 import { BusCommands, type ClientCore } from './commands.js';
 import { whileConnected } from './connection-guard.js';
-import { ClientError, ClientErrorCode, toClientError } from './errors.js';
+import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
 import { envelopeProblem } from './malformed.js';
 import { agentStatusData } from './reply-data.js';
 import { commandOption, countOption, encodeBody, nodeOption, objectOption, prefixOption, signalOption, stringListOption, stringOption, timeoutOption } from './validate.js';
@@ -216,8 +216,12 @@ export class FsbusClient extends BusCommands {
   async statusAll(options: Omit<GatherOptions, 'args' | 'fields'> = {}): Promise<StatusAllResult> {
     const { replies, badReplies } = await this.#gather('agent.status', options);
     const statuses: AgentStatus[] = [];
+    const failures: ReplyError[] = [];
     for (const { reply, data } of replies) {
-      if (!reply.success) continue;
+      if (!reply.success) {
+        failures.push(new ReplyError(reply));
+        continue;
+      }
       try {
         statuses.push(agentStatusData(reply, 'agent.status gather'));
       } catch (err) {
@@ -226,7 +230,7 @@ export class FsbusClient extends BusCommands {
       }
     }
     statuses.sort((a, b) => a.node_id.localeCompare(b.node_id));
-    return withBadReplies(statuses, badReplies);
+    return Object.defineProperty(withBadReplies(statuses, badReplies), 'failures', { value: failures, enumerable: false }) as StatusAllResult;
   }
 
   get closed(): boolean {

@@ -1,7 +1,7 @@
 /** Public option and result types of the SDK. */
 import type { ReplyEnvelope } from '@fsbus/contract';
 import type { CurveKeys, Driver, DriverAuth, ReplayFrom, TlsOptions } from '@fsbus/transport';
-import type { ClientError } from './errors.js';
+import type { ClientError, ReplyError } from './errors.js';
 
 /** @default 5000 ms: every request is bounded. */
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -134,8 +134,12 @@ export interface BadReply {
  */
 export type GatherResult<T = unknown> = Array<Reply<T>> & { readonly badReplies: readonly BadReply[] };
 
-/** What statusAll() resolves with: the nodes' statuses, plus every answer that was not one in `badReplies`. */
-export type StatusAllResult = AgentStatus[] & { readonly badReplies: readonly BadReply[] };
+/**
+ * What statusAll() resolves with: the nodes' statuses; every answer that was not one in
+ * `badReplies`; every node that answered with an error envelope (busy, shutting down) in
+ * `failures`, as the ReplyError a request would throw (both not enumerable).
+ */
+export type StatusAllResult = AgentStatus[] & { readonly badReplies: readonly BadReply[]; readonly failures: readonly ReplyError[] };
 
 export type ParkAudioMode = 'silence' | 'ringback' | 'music';
 

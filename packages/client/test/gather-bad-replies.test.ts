@@ -5,9 +5,9 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connect as natsConnect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { encodeReply, successReply } from '@fsbus/contract';
+import { BusErrorCode, encodeReply, errorReply, successReply } from '@fsbus/contract';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
-import { ClientError, ClientErrorCode, connect, type BadReply, type FsbusClient } from '../src/index.js';
+import { ClientError, ClientErrorCode, connect, ReplyError, type BadReply, type FsbusClient } from '../src/index.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -95,6 +95,28 @@ void describe('@fsbus/client: gather and statusAll keep the replies they cannot 
       assert.equal(replies.badReplies.length, 1);
       assert.equal(replies.badReplies[0]!.nodeId, 'odd-node');
       assert.match(replies.badReplies[0]!.error.message, /the reply of node 'odd-node' is not an fsbus envelope: success is not a boolean \(got a string\); no status, message, timestamp/);
+    } finally {
+      await stopAnswering();
+    }
+  });
+
+  void it('statusAll(): a node that answers with an error envelope is in failures, as the ReplyError a request would throw', async () => {
+    await answer([
+      encodeReply(successReply({ nodeId: 'a-node', message: 'ok', data: status('a-node') })),
+      encodeReply(errorReply({ nodeId: 'busy-node', message: 'Agent is busy', code: BusErrorCode.BUSY })),
+    ]);
+    try {
+      const all = await bus.statusAll({ expect: 2 });
+      assert.deepEqual(
+        all.map((s) => s.node_id),
+        ['a-node'],
+      );
+      assert.deepEqual(all.badReplies, []);
+      assert.equal(all.failures.length, 1);
+      assert.ok(all.failures[0] instanceof ReplyError);
+      assert.equal(all.failures[0].nodeId, 'busy-node');
+      assert.equal(all.failures[0].code, BusErrorCode.BUSY);
+      assert.deepEqual(Object.keys(all), ['0'], 'failures is not enumerable');
     } finally {
       await stopAnswering();
     }

@@ -55,16 +55,19 @@ export const statusCommand: CliCommand = {
             ...(node === undefined ? {} : { node }),
           });
           const bad = statuses.badReplies;
-          if (statuses.length === 0 && bad.length === 0) {
+          const failed = statuses.failures;
+          if (statuses.length === 0 && bad.length === 0 && failed.length === 0) {
             out.err('fsbus status: no node replied\nhint: is `fsbus agent` running for this prefix? (--prefix, --server)');
             return ExitCode.NO_ANSWER;
           }
           if (statuses.length > 0) out.out(json ? JSON.stringify(statuses) : statusTable(statuses));
-          if (bad.length === 0) return ExitCode.OK;
+          // A node that answered with an error (busy, shutting down) is named, not left out.
+          for (const f of failed) out.err(`fsbus status: ${f.nodeId}: ${f.code}: ${f.message}`);
+          if (bad.length === 0) return failed.length === 0 ? ExitCode.OK : ExitCode.FAILED;
           // The nodes that did answer are shown; one that answered what cannot be read is a failure
           // to see, not to hide (scripts get exit 1).
           for (const b of bad) out.err(`fsbus status: ${b.error.code}: ${b.error.message}`);
-          out.err(`hint: ${bad.length} of ${statuses.length + bad.length} replies could not be read: is something other than an fsbus agent answering on ${bus.subjects.broadcast}, or an agent sending no full status?`);
+          out.err(`hint: ${bad.length} of ${statuses.length + failed.length + bad.length} replies could not be read: is something other than an fsbus agent answering on ${bus.subjects.broadcast}, or an agent sending no full status?`);
           return ExitCode.FAILED;
         },
       },
