@@ -146,7 +146,8 @@ export interface DriverStats {
    * the broker cannot take or outside the bus's reply space (NATS `$…`, a RabbitMQ direct reply-to
    * name it cannot decode, an MQTT Response Topic with a wildcard, a Redis key other than
    * `<ns>:reply:<id>`, a Kafka topic other than `fsbus.inbox.<name>`), or on Kafka a record on a
-   * lane's topic for another subject. Counted, logged once per burst; not in `dropped`.
+   * lane's topic for another subject, on ZeroMQ a message that is not the fsbus wire. Counted,
+   * logged once per burst; not in `dropped`.
    */
   requestsRefused: number;
   /**

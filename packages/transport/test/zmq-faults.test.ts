@@ -237,3 +237,27 @@ void test('zmq: requests to an agent that went away fail at once past the socket
   assert.equal(client.stats().dropped, refused, 'each refused request is counted');
   await within(client.close(), 10_000, 'close() hung behind the queued requests');
 });
+
+void test('zmq: a message on the ROUTER that is not the fsbus wire (a 2-frame HELLO, another version) is counted as refused and logged, not ignored unseen; the next well-formed one is answered', async (t) => {
+  const url = await endpoint();
+  const { logger, warned } = warnings();
+  const agent = await createDriver('zmq', { urls: [url], name: 'agent', logger });
+  t.after(() => agent.close());
+  await agent.connect();
+  agent.serve({ subject: 'zf.api', competing: true }, (req) => req.reply(enc('pong')));
+  await agent.flush();
+  const { Dealer } = await import('zeromq');
+  const dealer = new Dealer({ linger: 0 });
+  t.after(() => dealer.close());
+  dealer.connect(`tcp://127.0.0.1:${new URL(url.replace('zmq://', 'http://')).port}`);
+  await dealer.send([Buffer.from('FSB1'), Buffer.from('HELLO')]);
+  await dealer.send([Buffer.from('FSB9'), Buffer.from('REQ'), Buffer.from('zf.api'), Buffer.from('1'), Buffer.alloc(0), Buffer.from('ping')]);
+  // The ROUTER reads in order: the reply to this one means the two above were read.
+  await dealer.send([Buffer.from('FSB1'), Buffer.from('REQ'), Buffer.from('zf.api'), Buffer.from('2'), Buffer.alloc(0), Buffer.from('ping')]);
+  const [, kind, , corr, , payload] = await within(dealer.receive(), 10_000, 'the reply to the well-formed request');
+  assert.deepEqual([kind?.toString(), corr?.toString(), dec(payload!)], ['REP', '2', 'pong']);
+  assert.equal(agent.stats().requestsRefused, 2);
+  const said = warned.filter((w) => w.msg.startsWith('zmq: a message that is not the fsbus wire'));
+  assert.equal(said.length, 1, 'once per burst');
+  assert.deepEqual(said[0]!.obj, { frames: 2, first: 'FSB1', kind: 'HELLO' });
+});

@@ -328,7 +328,8 @@ class ZmqDriver extends DriverCore {
     const core = super.stats();
     const dropped = core.dropped + (this.#server?.dropped ?? 0) + (this.#client?.dropped ?? 0);
     const repliesDropped = core.repliesDropped + (this.#server?.repliesDropped ?? 0);
-    const stats: DriverStats = { ...core, published: this.#server?.published ?? 0, dropped, repliesDropped, pending: core.pending + (this.#server?.pending ?? 0) };
+    const requestsRefused = core.requestsRefused + (this.#server?.foreign ?? 0);
+    const stats: DriverStats = { ...core, published: this.#server?.published ?? 0, dropped, repliesDropped, requestsRefused, pending: core.pending + (this.#server?.pending ?? 0) };
     if (this.options.curve?.clientKeys !== undefined) stats.refused = this.#server?.refused ?? 0;
     return stats;
   }

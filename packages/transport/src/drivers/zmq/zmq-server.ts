@@ -12,6 +12,7 @@ import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../drive
 import { subjectMatches } from '../../subject-pattern.js';
 import { decodeWire, encodeLanes, encodeWire, EXPIRES_HEADER, HEARTBEATS, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
+import { LogThrottle } from '@fsbus/esl';
 import { deadlineOf, lateBy, runLaneHandler } from '../driver-core.js';
 
 /**
@@ -24,6 +25,9 @@ interface ServedLane {
   lane: Lane;
   handler: ServeHandler;
 }
+
+/** The log line of ROUTER messages that are not the fsbus wire (once per burst). */
+export const FOREIGN_MESSAGE_LOG = 'zmq: a message that is not the fsbus wire (6 frames: "FSB1", kind, subject, correlation id, headers, payload) was ignored';
 
 export class ZmqServer {
   readonly #endpoints: ZmqEndpoints;
@@ -40,6 +44,10 @@ export class ZmqServer {
   #bound: Promise<void> | undefined;
   /** The allow-list's registration with the process's ZAP handler, when there is one. */
   readonly #zap: ZapAdmission | undefined;
+  /** Messages on the ROUTER that are not the fsbus wire: counted, said once per burst. */
+  readonly #foreignLog: LogThrottle;
+  /** Messages received that are not the fsbus wire (not 6 frames, not "FSB1", an unknown kind, bad headers). */
+  foreign = 0;
 
   constructor(
     endpoints: ZmqEndpoints,
@@ -50,6 +58,7 @@ export class ZmqServer {
   ) {
     this.#endpoints = endpoints;
     this.#logger = logger;
+    this.#foreignLog = new LogThrottle((fields, msg) => logger?.warn(fields, msg), FOREIGN_MESSAGE_LOG);
     this.#onExpired = onExpired;
     this.#zap = curve.clientKeys === undefined ? undefined : admitOnly(curve.clientKeys, logger);
     const security = this.#zap === undefined ? curve.sockets : { ...curve.sockets, zapDomain: this.#zap.domain };
@@ -151,7 +160,12 @@ export class ZmqServer {
     try {
       for await (const [peerId, ...frames] of this.#router) {
         const m = decodeWire(frames);
-        if (peerId === undefined || m === undefined) continue;
+        if (peerId === undefined) continue;
+        if (m === undefined) {
+          this.foreign++;
+          this.#foreignLog.hit({ frames: frames.length, first: frames[0]?.subarray(0, 16).toString('latin1'), kind: frames[1]?.subarray(0, 16).toString('latin1') });
+          continue;
+        }
         const peer = peerId.toString('hex');
         if (m.kind === Kind.HELLO) {
           this.#peers.add(peer);
@@ -210,6 +224,7 @@ export class ZmqServer {
   }
 
   close(): void {
+    this.#foreignLog.flush();
     this.#routerOut.discard();
     this.#pubOut.discard();
     this.#router.close();
