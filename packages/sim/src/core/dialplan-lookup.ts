@@ -1,16 +1,21 @@
 /**
- * The dialplan hunt of a channel in CS_ROUTING: mod_xml_curl first when configured (falling
- * back on "not found", a timeout or a non-200), then the static dialplan.
+ * The dialplan hunt of a channel in CS_ROUTING: mod_xml_curl first when configured, the static
+ * dialplan when it answers "not found" (or fails: timeout, non-200, unparsable). A document it
+ * serves otherwise is the dialplan: no context or no matching extension there means no route.
  */
 import type { Channel } from './channel.js';
+import { pushProfile } from './channel.js';
 import type { SimClock } from './clock.js';
 import type { EventBus, Headers } from './event-bus.js';
 import type { DialplanAction, StaticDialplan } from './dialplan.js';
 import { matchExtensions } from './dialplan.js';
 import { DEFAULT_XML_CURL_TIMEOUT_MS, fetchDialplan } from './xml-curl.js';
 
+const LOG_WARNING = 4;
+
 export interface XmlCurlBinding {
   readonly url: string | undefined;
+  /** mod_xml_curl's `timeout` param, in ms; undefined or 0: none, as FreeSWITCH's default. */
   readonly timeoutMs: number | undefined;
 }
 
@@ -21,24 +26,22 @@ export function createDialplanLookup(bus: EventBus, clock: SimClock, binding: Xm
     if (binding.url !== undefined && binding.url !== '') {
       const r = await fetchDialplan(binding.url, xmlCurlFields(bus, ch, seq), context, clock, binding.timeoutMs ?? DEFAULT_XML_CURL_TIMEOUT_MS);
       if (r.found) {
-        const actions = matchExtensions(ch, r.extensions);
-        if (actions !== undefined) return actions;
+        if (r.context === undefined) bus.log(LOG_WARNING, { file: 'mod_dialplan_xml.c', func: 'dialplan_hunt', line: 669 }, `Context ${context} not found`, ch.uuid);
+        return matchExtensions(ch, r.extensions);
       }
     }
     return matchExtensions(ch, dialplan()[context] ?? []);
   };
 }
 
-/** The form mod_xml_curl posts for a dialplan lookup: binding fields, REQUEST_PARAMS headers, channel data, Hunt-*. */
+/**
+ * The form mod_xml_curl posts for a dialplan lookup: binding fields, REQUEST_PARAMS headers, channel
+ * data, then Hunt-*: switch_caller_profile_event_set_data on the channel's profile, the same fields
+ * as its Caller-* (empty ones left out: Username, Network-Addr, RDNIS, … on a loopback call).
+ */
 export function xmlCurlFields(bus: EventBus, ch: Channel, seq: number): Headers {
-  const p = ch.profile;
   const h: Headers = [['hostname', bus.identity.hostname], ['section', 'dialplan'], ['tag_name', ''], ['key_name', ''], ['key_value', '']];
-  h.push(...bus.coreHeaders('REQUEST_PARAMS', { file: 'mod_dialplan_xml.c', func: 'dialplan_xml_locate', line: 596 }, undefined, seq), ...ch.channelHeaders(true));
-  h.push(
-    ['Hunt-Direction', p?.direction ?? ''], ['Hunt-Logical-Direction', p?.direction ?? ''], ['Hunt-Dialplan', p?.dialplan ?? ''],
-    ['Hunt-Caller-ID-Name', p?.callerIdName ?? ''], ['Hunt-Caller-ID-Number', p?.callerIdNumber ?? ''], ['Hunt-ANI', p?.ani ?? ''],
-    ['Hunt-Destination-Number', p?.destinationNumber ?? ''], ['Hunt-Unique-ID', ch.uuid], ['Hunt-Source', p?.source ?? ''],
-    ['Hunt-Context', p?.context ?? ''], ['Hunt-Channel-Name', ch.name],
-  );
+  h.push(...bus.coreHeaders('REQUEST_PARAMS', { file: 'mod_dialplan_xml.c', func: 'dialplan_xml_locate', line: 610 }, undefined, seq), ...ch.channelHeaders(true));
+  if (ch.profile !== undefined) pushProfile(h, 'Hunt', ch.profile, ch.uuid, ch.name);
   return h;
 }

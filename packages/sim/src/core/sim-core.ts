@@ -37,9 +37,9 @@ export interface SimCoreOptions {
   ipv4?: string;
   /** @default '::1' */
   ipv6?: string;
-  /** mod_xml_curl dialplan binding (POST form); falls back to the static dialplan. */
+  /** mod_xml_curl dialplan binding (POST form); without a usable document, the static dialplan. */
   xmlCurlUrl?: string;
-  /** @default 5000 (mod_xml_curl's timeout) */
+  /** mod_xml_curl's `timeout` param, in ms. @default none (its default is 0: wait for ever) */
   xmlCurlTimeoutMs?: number;
   /** Extensions by context. @default the fixture scenario's 7001..7006 plus demo extensions */
   dialplan?: StaticDialplan;
