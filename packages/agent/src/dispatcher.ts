@@ -249,6 +249,9 @@ export class Dispatcher {
     if (this.#o.subjects.isOwnSubject(subject)) return "forward_to may not target the agent's own subjects";
     // NATS $JS.API…/$KV…/$SYS… (MQTT $SYS/$share): a forward there is an API call made with the agent's credentials.
     if (subject.trimStart().startsWith('$')) return "forward_to may not target the broker's system subjects ($…)";
+    // A copy the driver would drop (Kafka: 249 characters of [A-Za-z0-9._-]): refused before the command runs.
+    const uncarried = this.#o.driver.subjectProblem(subject);
+    if (uncarried !== undefined) return `forward_to cannot be carried by ${this.#o.driver.name}: ${uncarried}`;
     return undefined;
   }
 

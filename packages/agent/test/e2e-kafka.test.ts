@@ -81,6 +81,26 @@ void describe('agent over kafka', () => {
     assert.deepEqual(ranAsRequest, []);
   });
 
+  void test('kafka: a forward_to Kafka cannot carry (255 characters, `:` or `$` in a token) is refused INVALID_ARGUMENT, naming the rule, and the command is not run', async () => {
+    const created: string[] = [];
+    const off = cluster.nodes[0]!.sim.core.onEvent((e) => {
+      if (e.name === 'CHANNEL_CREATE') created.push(e.uuid ?? '');
+    });
+    try {
+      for (const forward of ['observers.'.padEnd(255, 'x'), 'observers.a:b', 'observers.$x']) {
+        const body = { command: 'originate', endpoint: 'loopback/7001', extension: '7001', forward_to: forward, correlation_id: 'k-1' };
+        const r = await cluster.request('freeswitch.node.node-1', JSON.stringify(body), 30_000);
+        assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT, `${forward.slice(0, 20)}…: ${r.message}`);
+        assert.equal(r.message, "forward_to cannot be carried by kafka: a subject is at most 249 characters, dot-separated tokens of [A-Za-z0-9_-] (Kafka's topic-name rule)");
+        assert.equal(r.correlation_id, 'k-1');
+      }
+      // An originate run replies only once its channel exists: none was made.
+      assert.deepEqual(created, []);
+    } finally {
+      off();
+    }
+  });
+
   // Last: it stops node-2's agent.
   void test('kafka: a request naming a node whose agent stopped is answered NODE_UNAVAILABLE, though its lane topic stays', async () => {
     assert.equal((await cluster.request('freeswitch.api', '{"command":"status","node_id":"node-2"}', 30_000)).node_id, 'node-2');

@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Subscriber } from 'zeromq';
+import { BusErrorCode } from '@fsbus/contract';
 import { freePort } from '@fsbus/testkit';
 import { emitCustom, eslTo, startCluster, type Cluster } from './support/cluster.js';
 import { agentE2eCases } from './support/agent-e2e-cases.js';
@@ -27,6 +28,24 @@ void describe('agent over zmq', () => {
   after(() => cluster.stop());
 
   agentE2eCases(() => cluster);
+
+  void test('zmq: a forward_to the driver cannot carry (`:` in a token) is refused INVALID_ARGUMENT, naming the rule, and the command is not run', async () => {
+    const created: string[] = [];
+    const off = cluster.nodes[0]!.sim.core.onEvent((e) => {
+      if (e.name === 'CHANNEL_CREATE') created.push(e.uuid ?? '');
+    });
+    try {
+      const body = { command: 'originate', endpoint: 'loopback/7001', extension: '7001', forward_to: 'observers.a:b', correlation_id: 'f-1' };
+      const r = await cluster.request('freeswitch.node.node-1', JSON.stringify(body), 10_000);
+      assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT, r.message);
+      assert.equal(r.message, 'forward_to cannot be carried by zmq: a subject is at most 249 characters, dot-separated tokens of [A-Za-z0-9_-]');
+      assert.equal(r.correlation_id, 'f-1');
+      // An originate run replies only once its channel exists: none was made.
+      assert.deepEqual(created, []);
+    } finally {
+      off();
+    }
+  });
 });
 
 void test('agent over zmq in mod_event_zmq mode: a plain SUB gets the bare FreeSWITCH JSON event', async () => {

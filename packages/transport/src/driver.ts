@@ -191,6 +191,12 @@ export interface Driver {
   connect(): Promise<void>;
   /** Stops subscriptions, flushes what it can, closes. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Why this driver can never publish to `subject` (its broker's rule, in words), or undefined when
+   * it can: the check publish() makes, asked before anything is sent (the agent refuses such a
+   * `forward_to` instead of running the command and dropping the copy). Pure: no broker needed.
+   */
+  subjectProblem(subject: string): string | undefined;
   /** Best effort: sent now, buffered (broker away, or on NATS not keeping up: bounded buffer), or dropped (buffer full). */
   publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome;
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription;

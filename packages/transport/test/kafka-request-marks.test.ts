@@ -53,14 +53,14 @@ void test('kafka: a request handed off to another lane runs on arrival', () => {
   const { ctx, enqueued } = recordingContext();
   const headers = { [KafkaHeader.SUBJECT]: 'freeswitch.api', [KafkaHeader.REPLY_TO]: 'fsbus.inbox.x', [KafkaHeader.CORRELATION_ID]: 'c1', [KafkaHeader.EXPIRES]: String(Date.now() + 60_000) };
   const message = { topic: 'freeswitch.api', partition: 0, offset: 0n, key: Buffer.alloc(0), value: Buffer.from('{}'), headers: new Map() } as unknown as KafkaMessage;
-  serveRequest(
+  void serveRequest(
     message,
     headers,
     (req) => {
       req.forward('freeswitch.node.n2');
       return undefined;
     },
-    { lane: 'freeswitch.api', enqueue: (item) => ctx.enqueue(item), topicFor: (s) => ctx.topicFor(s), served: () => Promise.resolve(true), expired: () => undefined, unanswerable: () => undefined, foreign: () => undefined, ran: new RecentRequests(), logger: undefined },
+    { lane: 'freeswitch.api', enqueue: (item) => ctx.enqueue(item), topicFor: (s) => ctx.topicFor(s), served: () => Promise.resolve(true), expired: () => undefined, unanswerable: () => undefined, knownReplyTopic: () => true, replyTopicExists: () => Promise.resolve(true), absentReplyTopic: () => undefined, closed: () => false, foreign: () => undefined, ran: new RecentRequests(), logger: undefined },
   );
   assert.equal(enqueued.length, 1);
   assert.equal(enqueued[0]!.subject, 'freeswitch.node.n2');
@@ -72,13 +72,17 @@ void test('kafka: a request read after its fsbus-expires is not run and is repor
   const headers = { [KafkaHeader.SUBJECT]: 'freeswitch.api', [KafkaHeader.REPLY_TO]: 'fsbus.inbox.x', [KafkaHeader.CORRELATION_ID]: 'c2', [KafkaHeader.EXPIRES]: String(Date.now() - 60_000) };
   const message = { topic: 'freeswitch.api', partition: 0, offset: 1n, key: Buffer.alloc(0), value: Buffer.from('{}'), headers: new Map() } as unknown as KafkaMessage;
   const expired: Array<[string, number]> = [];
-  serveRequest(message, headers, () => assert.fail('an expired request ran'), {
+  void serveRequest(message, headers, () => assert.fail('an expired request ran'), {
     lane: 'freeswitch.api',
     enqueue: (item) => ctx.enqueue(item),
     topicFor: (s) => ctx.topicFor(s),
     served: () => Promise.resolve(true),
     expired: (topic, lateMs) => void expired.push([topic, lateMs]),
     unanswerable: () => assert.fail('its reply topic is fine'),
+    knownReplyTopic: () => true,
+    replyTopicExists: () => Promise.resolve(true),
+    absentReplyTopic: () => assert.fail('its reply topic exists'),
+    closed: () => false,
     foreign: () => assert.fail("its subject is the lane's"),
     ran: new RecentRequests(),
     logger: undefined,

@@ -7,6 +7,10 @@
 //   name): one that is not is skipped, not run, counted (stats().requestsRefused, not dropped) and
 //   logged — its reply produce failed and took every record batched with it down, or created an
 //   arbitrary topic;
+// - a request whose `fsbus-reply-to` topic does not exist (never created, or deleted: a server never
+//   creates one) is skipped the same way: run, its reply was dropped and its requester, hearing
+//   nothing, retried and placed a second call. A topic created just before its request is served:
+//   an "absent" answer is never remembered;
 // - a batch the broker refuses for a record of its own (here one over an unread topic-level
 //   max.message.bytes) drops that record alone.
 import { after, before, test } from 'node:test';
@@ -15,8 +19,12 @@ import { Admin, Producer } from '@platformatic/kafka';
 import { startKafka, type KafkaHandle } from '@fsbus/testkit';
 import { createDriver, TransportError, type Driver, type DriverLogger } from '@fsbus/transport';
 import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
-import { UNANSWERABLE_REQUEST_LOG } from '../src/drivers/kafka/kafka-driver.js';
+import { randomUUID } from 'node:crypto';
+import { ABSENT_REPLY_TOPIC_LOG, UNANSWERABLE_REQUEST_LOG } from '../src/drivers/kafka/kafka-driver.js';
+import { KafkaReader } from '../src/drivers/kafka/kafka-reader.js';
 import { FOREIGN_SUBJECT_LOG } from '../src/drivers/kafka/kafka-serve.js';
+import { GONE_REPLY_TOPIC_LOG } from '../src/drivers/kafka/kafka-send-queue.js';
+import { readHeaders } from '../src/drivers/kafka/kafka-wire.js';
 import { Collector, dec, enc } from './conformance/helpers.js';
 
 ensurePromiseWithResolvers();
@@ -70,13 +78,34 @@ function refusals(d: Driver): { requestsRefused: number; dropped: number } {
 
 /** A logger whose warnings with message `msg` resolve `next()` one by one. */
 function watching(msg: string): { logger: DriverLogger; next(): Promise<Record<string, unknown>> } {
-  const seen = new Collector<Record<string, unknown>>();
+  return watchingEach(msg)[msg]!;
+}
+
+/** watching() for several messages on one logger. */
+function watchingEach(...msgs: string[]): Record<string, { logger: DriverLogger; next(): Promise<Record<string, unknown>> }> {
+  const seen = new Map(msgs.map((msg) => [msg, new Collector<Record<string, unknown>>()]));
   const warn = (o: Record<string, unknown>, m?: string) => {
-    if (m === msg) seen.push(o);
+    if (m !== undefined) seen.get(m)?.push(o);
   };
   const nop = () => undefined;
-  let n = 0;
-  return { logger: { debug: nop, info: nop, error: nop, warn }, next: async () => (await seen.until(++n, BOUND_MS))[n - 1]! };
+  const logger: DriverLogger = { debug: nop, info: nop, error: nop, warn };
+  return Object.fromEntries(
+    msgs.map((msg) => {
+      let n = 0;
+      return [msg, { logger, next: async () => (await seen.get(msg)!.until(++n, BOUND_MS))[n - 1]! }];
+    }),
+  );
+}
+
+/** A request as a client in another language produces it (docs/drivers/kafka.md, "From any language"). */
+function rawRequest(topic: string, replyTo: string, body: string, correlationId: string = randomUUID()): { topic: string; value: Buffer; headers: Map<Buffer, Buffer> } {
+  const headers = { 'fsbus-subject': topic, 'fsbus-reply-to': replyTo, 'fsbus-correlation-id': correlationId, 'fsbus-expires': String(Date.now() + BOUND_MS) };
+  return { topic, value: Buffer.from(body), headers: new Map(Object.entries(headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) };
+}
+
+/** A lane topic of one partition, made before the lane is served: its records are read in order. */
+async function onePartitionLane(topic: string): Promise<void> {
+  await admin.createTopics({ topics: [topic], partitions: 1, replicas: -1 });
 }
 
 void test('kafka: a lane whose topic is deleted while it is served creates it again and serves again', { timeout: 180_000 }, async () => {
@@ -165,6 +194,115 @@ void test('kafka: a request whose fsbus-reply-to is no reply topic is skipped, c
   await agent.flush();
   assert.deepEqual(refusals(agent), { requestsRefused: 2, dropped: 0 });
   await assert.rejects(admin.metadata({ topics: ['trt.not-an-inbox'], forceUpdate: true, retries: 0 }), /unknown topic/i);
+});
+
+void test('kafka: a request whose fsbus-reply-to topic was never created is not run: counted as refused, logged; a valid request after it is served', { timeout: 180_000 }, async () => {
+  await onePartitionLane('tni.api');
+  const warned = watching(ABSENT_REPLY_TOPIC_LOG);
+  const agent = await open('no-inbox-agent', warned.logger);
+  const client = await open('no-inbox-client');
+  const ran: string[] = [];
+  agent.serve({ subject: 'tni.api', competing: true }, (req) => {
+    ran.push(dec(req.data));
+    return enc(`pong:${dec(req.data)}`);
+  });
+  await agent.flush();
+
+  const never = `fsbus.inbox.not-created-${randomUUID()}`;
+  const raw = new Producer({ clientId: 'no-inbox-raw', bootstrapBrokers: [kafka.bootstrap] });
+  try {
+    // The reviewer's originate: it ran, placed a call, and its reply went nowhere.
+    await raw.send({ messages: [rawRequest('tni.api', never, 'originate')] });
+  } finally {
+    await raw.close();
+  }
+  // One partition, read in order: once this is answered, the request before it was read. The
+  // client's inbox is new to the agent as well: created and sent at once, it is served.
+  assert.equal(dec((await client.request('tni.api', enc('good'), { timeoutMs: BOUND_MS })).data), 'pong:good');
+  assert.deepEqual(ran, ['good']);
+  await agent.flush();
+  assert.deepEqual({ ...refusals(agent), repliesDropped: agent.stats().repliesDropped }, { requestsRefused: 1, dropped: 0, repliesDropped: 0 });
+  assert.deepEqual(await warned.next(), { topic: 'tni.api', reply_to: never });
+  assert.equal(await exists(never), false, 'a server never creates a reply topic');
+});
+
+/** Reads a reply topic from its start, as a requester in another language does: `<correlation id>:<reply>`. */
+function readReplies(topic: string): { reader: KafkaReader; replies: Collector<string> } {
+  const replies = new Collector<string>();
+  const reader = new KafkaReader(baseOptions({ urls: [kafka.url] }, `${topic}-reader`), { topic, group: topic, mode: 'earliest', commitEach: false }, (m) =>
+    replies.push(`${readHeaders(m)['fsbus-correlation-id']}:${m.value?.toString() ?? ''}`),
+  );
+  reader.start();
+  return { reader, replies };
+}
+
+void test('kafka: a reply topic created just before its request is served, though a request to it was refused a moment before', { timeout: 180_000 }, async () => {
+  await onePartitionLane('tnc.api');
+  const warned = watching(ABSENT_REPLY_TOPIC_LOG);
+  const agent = await open('new-inbox-agent', warned.logger);
+  const ran: string[] = [];
+  agent.serve({ subject: 'tnc.api', competing: true }, (req) => {
+    ran.push(dec(req.data));
+    return enc(`pong:${dec(req.data)}`);
+  });
+  await agent.flush();
+
+  const inbox = `fsbus.inbox.raw-${randomUUID()}`;
+  const raw = new Producer({ clientId: 'new-inbox-raw', bootstrapBrokers: [kafka.bootstrap] });
+  try {
+    await raw.send({ messages: [rawRequest('tnc.api', inbox, 'early', 'c-early')] });
+    assert.equal((await warned.next())['reply_to'], inbox);
+    // What a requester does: create its reply topic, then send at once. "Absent" was not remembered.
+    await admin.createTopics({ topics: [inbox], partitions: 1, replicas: -1 });
+    await raw.send({ messages: [rawRequest('tnc.api', inbox, 'late', 'c-late')] });
+  } finally {
+    await raw.close();
+  }
+  const { reader, replies } = readReplies(inbox);
+  try {
+    assert.deepEqual(await replies.until(1, BOUND_MS), ['c-late:pong:late']);
+  } finally {
+    await reader.close();
+  }
+  assert.deepEqual(ran, ['late']);
+  assert.deepEqual(refusals(agent), { requestsRefused: 1, dropped: 0 });
+});
+
+void test("kafka: a reply topic deleted after it was answered: the next reply to it is dropped with a warning, and requests to it after that are refused", { timeout: 180_000 }, async () => {
+  await onePartitionLane('tnd.api');
+  const warned = watchingEach(ABSENT_REPLY_TOPIC_LOG, GONE_REPLY_TOPIC_LOG);
+  const agent = await open('gone-inbox-agent', warned[ABSENT_REPLY_TOPIC_LOG]!.logger);
+  const ran: string[] = [];
+  agent.serve({ subject: 'tnd.api', competing: true }, (req) => {
+    ran.push(dec(req.data));
+    return enc(`pong:${dec(req.data)}`);
+  });
+  await agent.flush();
+
+  const inbox = `fsbus.inbox.raw-${randomUUID()}`;
+  await admin.createTopics({ topics: [inbox], partitions: 1, replicas: -1 });
+  const raw = new Producer({ clientId: 'gone-inbox-raw', bootstrapBrokers: [kafka.bootstrap] });
+  try {
+    await raw.send({ messages: [rawRequest('tnd.api', inbox, 'first', 'c1')] });
+    const { reader, replies } = readReplies(inbox);
+    try {
+      assert.deepEqual(await replies.until(1, BOUND_MS), ['c1:pong:first']);
+    } finally {
+      await reader.close();
+    }
+    // Its requester went away (a driver deletes its inbox on close). The agent saw the topic: the
+    // next request runs, and its reply is where the agent learns the topic is gone.
+    await deleteTopics(inbox);
+    await raw.send({ messages: [rawRequest('tnd.api', inbox, 'second', 'c2')] });
+    assert.ok(await warned[GONE_REPLY_TOPIC_LOG]!.next());
+    await raw.send({ messages: [rawRequest('tnd.api', inbox, 'third', 'c3')] });
+    assert.equal((await warned[ABSENT_REPLY_TOPIC_LOG]!.next())['reply_to'], inbox);
+  } finally {
+    await raw.close();
+  }
+  assert.deepEqual(ran, ['first', 'second']);
+  assert.deepEqual({ ...refusals(agent), repliesDropped: agent.stats().repliesDropped }, { requestsRefused: 1, dropped: 1, repliesDropped: 1 });
+  assert.equal(await exists(inbox), false, 'not created again by a reply');
 });
 
 void test("kafka: a record on a lane's topic whose fsbus-subject is not the lane's (forward_to below the broadcast lane) is not run: counted as refused, logged", { timeout: 180_000 }, async () => {

@@ -113,3 +113,59 @@ void test('redis: once a server is killed (SIGKILL, no goodbye), requests to its
     await broker.stop();
   }
 });
+
+void test('redis: a lane stream nobody made a group for (a client XADDed it without NOMKSTREAM) is not taken as served: a request gets "no responders", unwritten; a server that comes reads it', async () => {
+  const broker = await startRedis();
+  const raw = new Redis(broker.url);
+  const client = await createDriver('redis', { urls: [broker.url] });
+  const server = await createDriver('redis', { urls: [broker.url] });
+  try {
+    await client.connect();
+    await server.connect();
+    const key = 'freeswitch:lane:raw.node.ghost';
+    await raw.xadd(key, '*', 'subject', 'raw.node.ghost', 'data', '{}', 'reply_to', 'freeswitch:reply:raw', 'correlation_id', 'r1', 'headers', '');
+    // Not NOMKSTREAM: nil, no stream made.
+    assert.equal(await raw.xadd('freeswitch:lane:raw.node.other', 'NOMKSTREAM', '*', 'subject', 'raw.node.other'), null);
+    await assert.rejects(client.request('raw.node.ghost', bytes('{}'), { timeoutMs: 2000 }), { code: TransportErrorCode.NO_RESPONDERS });
+    assert.equal(await raw.xlen(key), 1, 'the request was not written to the unread stream');
+    server.serve({ subject: 'raw.node.ghost', competing: false }, () => bytes('here'));
+    await server.flush();
+    assert.equal(new TextDecoder().decode((await client.request('raw.node.ghost', bytes('{}'), { timeoutMs: 5000 })).data), 'here');
+  } finally {
+    await client.close();
+    await server.close();
+    raw.disconnect();
+    await broker.stop();
+  }
+});
+
+void test('redis: a lane whose last marking server left while a crashed one\'s consumer stays is answered "no responders" (its stream stays)', async () => {
+  const broker = await startRedis();
+  const raw = new Redis(broker.url);
+  const client = await createDriver('redis', { urls: [broker.url] });
+  const server = await createDriver('redis', { urls: [broker.url] });
+  try {
+    await client.connect();
+    await server.connect();
+    // A crashed server's group and consumer (Redis makes a consumer on its first entry read); its
+    // mark ran out and went with the next renewal of another server's.
+    const key = 'freeswitch:lane:again.node.z';
+    await raw.call('XGROUP', 'CREATE', key, 'fanout.crashed.1', '$', 'MKSTREAM');
+    await raw.call('XGROUP', 'CREATECONSUMER', key, 'fanout.crashed.1', 'crashed');
+    const lane = server.serve({ subject: 'again.node.z', competing: false }, () => bytes('back'));
+    await server.flush();
+    assert.equal(new TextDecoder().decode((await client.request('again.node.z', bytes('{}'), { timeoutMs: 5000 })).data), 'back');
+    await lane.unsubscribe();
+    assert.equal(await raw.exists(key), 1, "the crashed server's consumer keeps the stream");
+    await assert.rejects(client.request('again.node.z', bytes('{}'), { timeoutMs: 1000 }), { code: TransportErrorCode.NO_RESPONDERS });
+    // A server that comes back drops the run-out mark with its own and is handed requests again.
+    server.serve({ subject: 'again.node.z', competing: false }, () => bytes('again'));
+    await server.flush();
+    assert.equal(new TextDecoder().decode((await client.request('again.node.z', bytes('{}'), { timeoutMs: 5000 })).data), 'again');
+  } finally {
+    await client.close();
+    await server.close();
+    raw.disconnect();
+    await broker.stop();
+  }
+});

@@ -244,7 +244,7 @@ void test('zmq: a message on the ROUTER that is not the fsbus wire (a 2-frame HE
   const agent = await createDriver('zmq', { urls: [url], name: 'agent', logger });
   t.after(() => agent.close());
   await agent.connect();
-  agent.serve({ subject: 'zf.api', competing: true }, (req) => req.reply(enc('pong')));
+  agent.serve({ subject: 'zf.api', competing: true }, () => enc('pong'));
   await agent.flush();
   const { Dealer } = await import('zeromq');
   const dealer = new Dealer({ linger: 0 });

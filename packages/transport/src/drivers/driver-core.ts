@@ -176,6 +176,11 @@ export abstract class DriverCore implements Driver {
     if (this.#status === 'closed') throw new TransportError(TransportErrorCode.CLOSED, 'driver is closed');
   }
 
+  /** None by default: a driver whose publish refuses some subjects says why with the same check. */
+  subjectProblem(_subject: string): string | undefined {
+    return undefined;
+  }
+
   publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome {
     const item: OutboxItem = { subject, data, headers: options?.headers };
     // A fire-and-forget command runs on arrival: never sent twice (command-subjects.ts).

@@ -159,6 +159,11 @@ class NatsDriver extends DriverCore {
     return this.#window;
   }
 
+  /** rawSend's own refusal: a subject too long for a control line. */
+  override subjectProblem(subject: string): string | undefined {
+    return controlLineProblem(subject);
+  }
+
   /**
    * nats.js buffers by itself while reconnecting; it throws only for what can never be sent (bad
    * subject, payload over the server's max, closed): DriverCore then drops and counts it.

@@ -23,7 +23,7 @@ import { brokerCloseReason, closeAmqp } from './amqp-close.js';
 import { amqpSocketOptions, amqpUrl, bindingKey, withTlsScheme } from './amqp-options.js';
 import { ensureAmqpStream, StreamConsumer } from './amqp-streams.js';
 import { AmqpConsumers } from './amqp-consumers.js';
-import { assertRoutingKey, ConsumerRefused, toInbound } from './amqp-wire.js';
+import { assertRoutingKey, ConsumerRefused, routingKeyProblem, toInbound } from './amqp-wire.js';
 import { MIN_AMQP_WINDOW_BYTES, PublishConfirms } from './publish-confirms.js';
 import { DIRECT_REPLY_TO, directReplyToProblem, shownReplyAddress } from './direct-reply-to.js';
 
@@ -259,6 +259,11 @@ export class AmqpDriver extends BaseDriver {
 
   protected override get writeWindow(): PublishConfirms {
     return this.#confirms;
+  }
+
+  /** rawSend's refusal of a publish: the subject is its routing key. */
+  override subjectProblem(subject: string): string | undefined {
+    return routingKeyProblem(subject);
   }
 
   protected rawSend(item: OutboxItem): void {

@@ -12,11 +12,18 @@ export function toInbound(msg: Message): InboundMessage {
   return { subject: msg.fields.routingKey, data, headers: headers };
 }
 
-/** Routing keys are subjects: dotted tokens, no spaces, no wildcards, ≤ 255 bytes. */
+/** Why `subject` cannot be a routing key (dotted tokens, no spaces, no wildcards, ≤ 255 bytes), or undefined. */
+export function routingKeyProblem(subject: string): string | undefined {
+  if (!/^[^\s.*>#]+(\.[^\s.*>#]+)*$/.test(subject)) return 'a routing key is dot-separated tokens without spaces or wildcards (* # >)';
+  // A UTF-16 unit is at most 3 bytes of UTF-8: only a long key needs weighing.
+  if (subject.length > 85 && Buffer.byteLength(subject) > 255) return 'a routing key is at most 255 bytes';
+  return undefined;
+}
+
+/** Routing keys are subjects: throws for one routingKeyProblem() names. */
 export function assertRoutingKey(subject: string): void {
-  if (!/^[^\s.*>#]+(\.[^\s.*>#]+)*$/.test(subject) || Buffer.byteLength(subject) > 255) {
-    throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${subject}'`);
-  }
+  const why = routingKeyProblem(subject);
+  if (why !== undefined) throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${subject}': ${why}`);
 }
 
 /** The driver's setup dropped a consumer the broker refused, which closed the channel: open again at once. */

@@ -4,11 +4,27 @@ import { isUnknownTopic } from './kafka-wire.js';
 
 export type TopicConfig = Array<{ name: string; value: string }>;
 
+/** Requesters' reply topics remembered as existing, at most (the oldest go first). @default 10000 */
+export const MAX_KNOWN_REPLY_TOPICS = 10_000;
+/**
+ * Waits before asking again about a reply topic the broker called unknown (ms). A requester creates
+ * its reply topic and sends at once; the broker this driver asks may learn of a topic created
+ * through another one a moment later. Bounded: a request whose reply topic does not exist holds its
+ * partition this long (plus three round trips). @default [100, 400]
+ */
+export const REPLY_TOPIC_RECHECKS_MS: readonly number[] = [100, 400];
+
 export class TopicCache {
   readonly #admin: () => Admin | undefined;
   readonly #ensured = new Map<string, Promise<void>>();
   /** Topics found to exist when a request asked (a lane's topic is rarely deleted). */
   readonly #seen = new Set<string>();
+  /**
+   * Requesters' reply topics found to exist, oldest first: a server meets one per requester that
+   * ever asked (a CLI run is one), so bounded. A topic found absent is not remembered: a requester
+   * may create it the next moment.
+   */
+  readonly #replyTopics = new Set<string>();
 
   constructor(admin: () => Admin | undefined) {
     this.#admin = admin;
@@ -32,6 +48,29 @@ export class TopicCache {
   forget(topic: string): void {
     this.#ensured.delete(topic);
     this.#seen.delete(topic);
+    this.#replyTopics.delete(topic);
+  }
+
+  /** A requester's reply topic this driver found (or made) before: no need to ask the broker. */
+  knownReplyTopic(topic: string): boolean {
+    return this.#replyTopics.has(topic) || this.known(topic);
+  }
+
+  /**
+   * Whether a requester's reply topic exists, asked of the broker (knownReplyTopic() first). An
+   * "unknown" answer is asked again after each of REPLY_TOPIC_RECHECKS_MS: only a topic absent
+   * every time is. Throws when the broker cannot say.
+   */
+  async replyTopicExists(topic: string): Promise<boolean> {
+    for (const waitMs of [0, ...REPLY_TOPIC_RECHECKS_MS]) {
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      if (await this.exists(topic)) {
+        this.#replyTopics.add(topic);
+        if (this.#replyTopics.size > MAX_KNOWN_REPLY_TOPICS) this.#replyTopics.delete(this.#replyTopics.values().next().value!);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether the topic exists, asking the broker only until it does: not once per request. */

@@ -19,9 +19,10 @@ import { baseOptions, bootstrapList, ensurePromiseWithResolvers, probeUntilUp } 
 import { KafkaReader, laneReaderSpec, subscriptionReaderSpec, type ReaderSpec } from './kafka-reader.js';
 import { KafkaSendQueue } from './kafka-send-queue.js';
 import { FOREIGN_SUBJECT_LOG, RecentRequests, serveRequest, type ServeContext } from './kafka-serve.js';
+import { PartitionOrder } from './kafka-partition-order.js';
 import { consumeKafkaStream, ensureKafkaStream, StreamRegistry } from './kafka-streams.js';
 import { kafkaCall } from './kafka-request.js';
-import { KafkaHeader, topicFor, topicForPattern } from './kafka-topics.js';
+import { isValidSubject, KafkaHeader, SUBJECT_RULE, topicFor, topicForPattern } from './kafka-topics.js';
 import { subjectMatches } from '../../subject-pattern.js';
 import { openKafkaClients, TopicCache } from './kafka-admin.js';
 import { KafkaLimits } from './kafka-limits.js';
@@ -32,6 +33,12 @@ import { LogThrottle } from '@fsbus/esl';
 
 /** The log line of requests skipped for an `fsbus-reply-to` that is no reply topic. */
 export const UNANSWERABLE_REQUEST_LOG = "kafka request whose fsbus-reply-to is not a reply topic (fsbus.inbox.<name>, [A-Za-z0-9._-], at most 249 characters): skipped, not run";
+
+/** Why publish() drops a subject (subjectProblem), in words that say where the rule comes from. */
+const KAFKA_SUBJECT_RULE = `${SUBJECT_RULE} (Kafka's topic-name rule)`;
+
+/** The log line of requests skipped because their `fsbus-reply-to` topic does not exist. */
+export const ABSENT_REPLY_TOPIC_LOG = "kafka request whose fsbus-reply-to topic does not exist (a server never creates a requester's reply topic): skipped, not run";
 
 /** Partitions of a competing lane's topic: how many agents can share it. @default 6 */
 export const LANE_PARTITIONS = 6;
@@ -82,6 +89,8 @@ class KafkaDriver extends DriverCore {
   #subSeq = 0;
   /** Requests skipped for a reply address that is no reply topic: counted each, said once per burst. */
   readonly #unanswerableLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), UNANSWERABLE_REQUEST_LOG);
+  /** Requests skipped for a reply topic that does not exist: counted each, said once per burst. */
+  readonly #absentReplyTopicLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), ABSENT_REPLY_TOPIC_LOG);
   /** Records skipped on a lane's topic for a subject not the lane's: counted each, said once per burst. */
   readonly #foreignLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), FOREIGN_SUBJECT_LOG);
   /** The bootstrap list, for status events and logs. */
@@ -174,6 +183,11 @@ class KafkaDriver extends DriverCore {
     if (this.#producer === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'driver is not connected yet');
   }
 
+  /** What publish() drops: topicFor() takes only a subject isValidSubject() passes. */
+  override subjectProblem(subject: string): string | undefined {
+    return isValidSubject(subject) ? undefined : KAFKA_SUBJECT_RULE;
+  }
+
   override publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome {
     const topic = topicFor(subject, this.options.namespace);
     if (topic === undefined) {
@@ -226,6 +240,13 @@ class KafkaDriver extends DriverCore {
         this.requestsRefused++;
         this.#unanswerableLog.hit({ topic: t, reply_to: replyTo.slice(0, 300) });
       },
+      knownReplyTopic: (replyTo) => this.#topics.knownReplyTopic(replyTo),
+      replyTopicExists: (replyTo) => this.#topics.replyTopicExists(replyTo),
+      absentReplyTopic: (t, replyTo) => {
+        this.requestsRefused++;
+        this.#absentReplyTopicLog.hit({ topic: t, reply_to: replyTo });
+      },
+      closed: () => this.status === 'closed',
       foreign: (t, subject) => {
         this.requestsRefused++;
         this.#foreignLog.hit({ topic: t, subject: subject.slice(0, 300) });
@@ -233,8 +254,9 @@ class KafkaDriver extends DriverCore {
       ran: new RecentRequests(),
       logger: this.options.logger,
     };
+    const order = new PartitionOrder(this.options.logger);
     // A lane's topic-level size limit counts in maxPayloadBytes: the replies and hand-offs it causes.
-    return this.#read(lane.subject, spec, lane.competing ? LANE_PARTITIONS : 1, (m, headers) => serveRequest(m, headers, handler, context), true);
+    return this.#read(lane.subject, spec, lane.competing ? LANE_PARTITIONS : 1, (m, headers) => order.run(m.partition, () => serveRequest(m, headers, handler, context)), true);
   }
 
   #read(pattern: string, spec: ReaderSpec, partitions: number, onMessage: (m: KafkaMessage, headers: Record<string, string>) => void, watchLimit = false): Subscription {

@@ -12,6 +12,7 @@
  * may have appended it before the answer was lost, and a command sent again would run twice.
  */
 import type { Producer } from '@platformatic/kafka';
+import { LogThrottle } from '@fsbus/esl';
 import type { DriverLogger } from '../../driver.js';
 import { Outbox, runsOnArrival, type OutboxItem } from '../../outbox.js';
 import type { TopicCache } from './kafka-admin.js';
@@ -21,6 +22,9 @@ import { isNetworkError, isTopicName, isUnknownTopic, toRecord } from './kafka-w
 
 /** Bytes of records per produce request: half of Kafka's default message.max.bytes. @default 524288 */
 export const MAX_BATCH_BYTES = 512 * 1024;
+
+/** The log line of replies dropped because their requester's reply topic is gone (or its name is not a topic's). */
+export const GONE_REPLY_TOPIC_LOG = 'kafka: records to a gone reply topic (or an invalid one) dropped';
 
 export interface SendQueueContext {
   producer(): Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -43,10 +47,13 @@ export class KafkaSendQueue {
   refused = 0;
   /** Of `refused`, replies. */
   #repliesRefused = 0;
+  /** Replies to a gone reply topic: counted each, said once per burst (its requester waits out its timeout). */
+  readonly #goneLog: LogThrottle;
 
   constructor(ctx: SendQueueContext, maxMessages: number, maxBytes: number) {
     this.#ctx = ctx;
     this.#queue = new Outbox(maxMessages, maxBytes);
+    this.#goneLog = new LogThrottle((fields, msg) => ctx.logger?.warn(fields, msg), GONE_REPLY_TOPIC_LOG);
   }
 
   get size(): number {
@@ -187,8 +194,9 @@ export class KafkaSendQueue {
   }
 
   /**
-   * Replies go to an inbox only if it still exists: a gone requester's topic is not recreated. A
-   * record whose topic Kafka cannot take is dropped here, alone (counted, logged).
+   * Replies go to an inbox only if it still exists: a gone requester's topic is not recreated, and
+   * the topic cache forgets it, so a request naming it later is refused before it runs
+   * (kafka-serve.ts). A record whose topic Kafka cannot take is dropped here, alone (counted, logged).
    */
   async #withoutGoneInboxes(items: OutboxItem[]): Promise<OutboxItem[]> {
     const gone = new Set<string>();
@@ -200,7 +208,10 @@ export class KafkaSendQueue {
       }
       try {
         const ok = topic.startsWith(INBOX_PREFIX) ? await this.#ctx.topics.exists(topic) : await this.#ctx.topics.ensure(topic, 1).then(() => true);
-        if (!ok) gone.add(topic);
+        if (!ok) {
+          gone.add(topic);
+          this.#ctx.topics.forget(topic);
+        }
       } catch (err) {
         // Metadata unreachable: the produce below fails the same way and hands the records back.
         this.#ctx.logger?.debug({ err, topic }, 'kafka topic check failed');
@@ -209,7 +220,7 @@ export class KafkaSendQueue {
     if (gone.size === 0) return items;
     const kept = items.filter((i) => !gone.has(i.subject));
     this.#countRefused(items.filter((i) => gone.has(i.subject)));
-    this.#ctx.logger?.debug({ records: items.length - kept.length }, 'kafka: records to a gone reply topic (or an invalid one) dropped');
+    this.#goneLog.hit({ records: items.length - kept.length, topics: [...gone].map((t) => t.slice(0, 300)) });
     return kept;
   }
 }

@@ -11,7 +11,11 @@
  *
  * A request whose `fsbus-reply-to` is not a reply topic (`fsbus.inbox.<name>`, a legal topic name)
  * is skipped, not run, counted and logged: its reply could go nowhere (a name Kafka refuses failed
- * the produce of every record batched with it), or would create an arbitrary topic.
+ * the produce of every record batched with it), or would create an arbitrary topic. So is one whose
+ * reply topic does not exist (a server never creates one): run, its reply was dropped, and its
+ * requester, hearing nothing, could send it again (a second call placed). A reply topic not known
+ * to exist yet is asked of the broker: records of the lane's partition wait meanwhile, in order
+ * (kafka-partition-order.ts), so a request and its copy are still told apart and nothing overtakes.
  *
  * A record whose `fsbus-subject` is not the lane's is skipped, not run, counted and logged: a
  * subject below a lane's root shares its topic (`<p>.broadcast.x` → `<p>.broadcast`, kafka-topics.ts),
@@ -39,6 +43,14 @@ export interface ServeContext {
   expired(topic: string, lateMs: number): void;
   /** Counts (and logs) a request skipped because its reply address is no reply topic. */
   unanswerable(topic: string, replyTo: string): void;
+  /** The reply topic is known to exist: the request runs at once. */
+  knownReplyTopic(replyTo: string): boolean;
+  /** Asks the broker whether the reply topic exists; rejects when it cannot say. */
+  replyTopicExists(replyTo: string): Promise<boolean>;
+  /** Counts (and logs) a request skipped because its reply topic does not exist. */
+  absentReplyTopic(topic: string, replyTo: string): void;
+  /** The driver closed: nothing could carry a reply any more. */
+  closed(): boolean;
   /** Counts (and logs) a record skipped because its subject is not the lane's. */
   foreign(topic: string, subject: string): void;
   /** The requests this lane ran, for recognising one that comes again. */
@@ -83,7 +95,8 @@ export function isReplyTopic(name: string): boolean {
   return name.length > INBOX_PREFIX.length && name.startsWith(INBOX_PREFIX) && isTopicName(name);
 }
 
-export function serveRequest(m: KafkaMessage, headers: Record<string, string>, handler: ServeHandler, ctx: ServeContext): void {
+/** Serves one record of a lane; a promise while its reply topic is asked of the broker (for PartitionOrder). */
+export function serveRequest(m: KafkaMessage, headers: Record<string, string>, handler: ServeHandler, ctx: ServeContext): void | Promise<void> {
   const subject = headers[KafkaHeader.SUBJECT] ?? m.topic;
   if (!subjectMatches(ctx.lane, subject)) {
     ctx.foreign(m.topic, subject);
@@ -96,17 +109,46 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
     return;
   }
   const replyTo = headers[KafkaHeader.REPLY_TO];
-  if (replyTo !== undefined && !isReplyTopic(replyTo)) {
+  if (replyTo === undefined) return runRequest(m, headers, handler, ctx, undefined, expires);
+  if (!isReplyTopic(replyTo)) {
     ctx.unanswerable(m.topic, replyTo);
     return;
   }
+  if (ctx.knownReplyTopic(replyTo)) return runRequest(m, headers, handler, ctx, replyTo, expires);
+  return ctx.replyTopicExists(replyTo).then(
+    (exists) => {
+      if (exists) runAfterCheck(m, headers, handler, ctx, replyTo, expires);
+      else ctx.absentReplyTopic(m.topic, replyTo);
+    },
+    (err: unknown) => {
+      // The broker cannot say (stalled, or metadata refused to this principal): run it as before
+      // the check; the reply's produce meets the same broker and is held or dropped there.
+      ctx.logger?.debug({ err, topic: m.topic, reply_to: replyTo }, 'kafka reply topic check failed: the request runs');
+      runAfterCheck(m, headers, handler, ctx, replyTo, expires);
+    },
+  );
+}
+
+/** The check took a moment: the driver may have closed, or the requester stopped waiting, meanwhile. */
+function runAfterCheck(m: KafkaMessage, headers: Record<string, string>, handler: ServeHandler, ctx: ServeContext, replyTo: string, expires: number): void {
+  if (ctx.closed()) {
+    ctx.logger?.debug({ topic: m.topic, offset: String(m.offset) }, 'kafka request not run: the driver closed while its reply topic was checked');
+    return;
+  }
+  const late = lateBy(expires);
+  if (late === undefined) runRequest(m, headers, handler, ctx, replyTo, expires);
+  else ctx.expired(m.topic, late);
+}
+
+function runRequest(m: KafkaMessage, headers: Record<string, string>, handler: ServeHandler, ctx: ServeContext, replyTo: string | undefined, expires: number): void {
   const correlationId = headers[KafkaHeader.CORRELATION_ID] ?? '';
   if (replyTo !== undefined && correlationId !== '' && expires > 0 && !ctx.ran.firstTime(`${replyTo} ${correlationId}`, expires)) {
     ctx.logger?.warn({ topic: m.topic, partition: m.partition, offset: String(m.offset) }, 'kafka request came again (its producer sent it twice): skipped, it ran already');
     return;
   }
   let replied = false;
-  const sendReply = (to: string, data: Uint8Array) => ctx.enqueue({ subject: to, data, headers: { [KafkaHeader.CORRELATION_ID]: correlationId, [KafkaHeader.SUBJECT]: to } });
+  // Marked a reply: one dropped (its reply topic gone, the send buffer full) counts in repliesDropped.
+  const sendReply = (to: string, data: Uint8Array) => ctx.enqueue({ kind: 'reply', subject: to, data, headers: { [KafkaHeader.CORRELATION_ID]: correlationId, [KafkaHeader.SUBJECT]: to } });
   const base = toInbound(m, headers);
   const request = laneRequest(
     base,

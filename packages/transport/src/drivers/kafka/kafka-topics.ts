@@ -30,6 +30,9 @@ export function isValidSubject(subject: string): boolean {
   return subject.length <= 249 && subject.split('.').every((t) => TOKEN_RE.test(t));
 }
 
+/** isValidSubject in words (the zmq driver keeps the same rule): why a subject is refused. */
+export const SUBJECT_RULE = 'a subject is at most 249 characters, dot-separated tokens of [A-Za-z0-9_-]';
+
 /** How many tokens of `tokens` name the topic (undefined: a wildcard sits inside them). */
 function rootLength(tokens: readonly string[], namespace: string | undefined): number | undefined {
   const ns = namespace?.split('.');

@@ -24,7 +24,7 @@ import { runsOnArrival, type OutboxItem } from '../../outbox.js';
 import { PendingBytes } from '../../pending-bytes.js';
 import { writeWindowBytes } from '../../defaults.js';
 import { LogThrottle } from '@fsbus/esl';
-import { fromTopic, MAX_TOPIC_BYTES, mqttOptions, publishPacketBytes, REFUSED_RESPONSE_TOPIC_LOG, responseTopicProblem, shareGroup, toFilter, toTopic, topicNameProblem } from './mqtt-util.js';
+import { fromTopic, MAX_TOPIC_BYTES, mqttOptions, publishPacketBytes, REFUSED_RESPONSE_TOPIC_LOG, responseTopicProblem, shareGroup, subjectTopicProblem, toFilter, toTopic } from './mqtt-util.js';
 import { ConnectionLosses } from './mqtt-connection-losses.js';
 
 /** @default 'freeswitch' */
@@ -341,6 +341,11 @@ export class MqttDriver extends BaseDriver {
     }
   }
 
+  /** #publishOf's refusal of a publish. */
+  override subjectProblem(subject: string): string | undefined {
+    return subjectTopicProblem(subject);
+  }
+
   /** The PUBLISH of `item`: its topic and properties (throws for a subject that can never be a topic). */
   #publishOf(item: OutboxItem): { topic: string; properties: NonNullable<IPublishPacket['properties']> } {
     let topic = item.subject;
@@ -351,9 +356,8 @@ export class MqttDriver extends BaseDriver {
       const why = responseTopicProblem(topic);
       if (why !== undefined) throw new TransportError(TransportErrorCode.BROKER, `reply to '${topic.slice(0, LOGGED_TOPIC_CHARS)}': ${why}`);
     } else {
-      if (!/^[^\s.*>/+#]+(\.[^\s.*>/+#]+)*$/.test(item.subject) || topicNameProblem(item.subject) !== undefined) {
-        throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${item.subject.slice(0, LOGGED_TOPIC_CHARS)}'`);
-      }
+      const why = subjectTopicProblem(item.subject);
+      if (why !== undefined) throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${item.subject.slice(0, LOGGED_TOPIC_CHARS)}': ${why}`);
       topic = toTopic(item.subject);
       if (item.replyTo !== undefined) properties.responseTopic = item.replyTo;
       // None when empty: mqtt-packet writes no packet at all for an empty user-property map.

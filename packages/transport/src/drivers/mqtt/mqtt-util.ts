@@ -67,6 +67,18 @@ export function topicNameProblem(topic: string): string | undefined {
 }
 
 /**
+ * Why a subject cannot be PUBLISHed as a topic (its tokens become the topic's levels), or
+ * undefined: what no PUBLISH may carry (topicNameProblem), and a token holding `/`, which would
+ * split it into levels.
+ */
+export function subjectTopicProblem(subject: string): string | undefined {
+  if (!/^[^\s.*>/+#]+(\.[^\s.*>/+#]+)*$/.test(subject)) return 'a subject is dot-separated tokens without spaces, wildcards (* > + #) or /';
+  const why = topicNameProblem(subject);
+  // Empty and wildcards are the pattern's: what is left is U+0000 and the length.
+  return why === undefined ? undefined : `an MQTT topic name may not hold U+0000 nor be over ${MAX_TOPIC_BYTES} bytes: ${why}`;
+}
+
+/**
  * Why a reply may not be PUBLISHed to the Response Topic `topic`, or undefined: a topic name no
  * PUBLISH may carry (Mosquitto accepts it on the request all the same), or one beginning with `$`.
  * Those are the broker's own (§4.7.2: `$SYS`, `$share`, Mosquitto's `$CONTROL` admin API): a reply

@@ -27,7 +27,7 @@ import { redisOptions, timeLimit, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
 import { LIVENESS_DEAD_AFTER_MS, RedisLiveness } from './redis-liveness.js';
 import { ServingMarks, servingKey, type MarkCommand } from './redis-serving.js';
-import { ROUTE_OVERHEAD_BYTES, routeArgs } from './redis-publish.js';
+import { ROUTE_OVERHEAD_BYTES, routeArgs, routeSubjectProblem } from './redis-publish.js';
 import { ReplyAddresses, replyStreamKey } from './redis-reply-address.js';
 import { assertPattern } from '../../subject-pattern.js';
 
@@ -207,6 +207,11 @@ export class RedisDriver extends BaseDriver {
 
   protected override get writeWindow(): PendingBytes {
     return this.#window;
+  }
+
+  /** rawSend's refusal of a publish (routeArgs): only a subject of the wrong form. */
+  override subjectProblem(subject: string): string | undefined {
+    return routeSubjectProblem(subject);
   }
 
   protected rawSend(item: OutboxItem): void {

@@ -14,9 +14,18 @@ export const ROUTED_MARK_TTL_MS = 600_000;
 /** What a publish costs on the wire beyond its subject and payload (the script call's other arguments), roughly. */
 export const ROUTE_OVERHEAD_BYTES = 96;
 
+/**
+ * Why `subject` cannot be routed, or undefined. Only its form: a channel or key name has no limit
+ * a subject could reach (Redis takes up to 512 MB).
+ */
+export function routeSubjectProblem(subject: string): string | undefined {
+  return /^[^\s.*>]+(\.[^\s.*>]+)*$/.test(subject) ? undefined : 'a subject is dot-separated tokens without spaces or wildcards (* >)';
+}
+
 /** `streams`: the durable streams that take the subject (StreamRoutes.args). */
 export function routeArgs(ns: string, item: OutboxItem, data: Buffer, streams: readonly string[]): Array<string | Buffer | number> {
-  if (!/^[^\s.*>]+(\.[^\s.*>]+)*$/.test(item.subject)) throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${item.subject}'`);
+  const why = routeSubjectProblem(item.subject);
+  if (why !== undefined) throw new TransportError(TransportErrorCode.BROKER, `invalid subject '${item.subject}': ${why}`);
   const headers = item.headers === undefined ? '' : JSON.stringify(item.headers);
   // Wall-clock, as a server on another host reads it: a request may wait in a lane stream while no server reads it.
   const expires = item.deadline === undefined ? '' : String(Math.round(Date.now() + item.deadline - performance.now()));

@@ -76,8 +76,10 @@ end
  *
  * A request (reply_to given) goes only to a lane some server still marks (MARK_SCRIPT): one whose
  * servers all crashed keeps its stream and group, and a request written there would wait out its
- * timeout where "no responders" is the answer. A lane with no marks at all is taken as served (a
- * server that does not mark, or the marks lost with a Redis restart).
+ * timeout where "no responders" is the answer. A lane with no marks at all is taken as served only
+ * if it has a consumer group (a server that does not mark, or the marks lost with a Redis
+ * restart): a stream a client's XADD made, or left behind, has none and nobody reads it. Its
+ * XINFO GROUPS runs only on that rare path; every served lane has a mark.
  */
 export const ROUTE_SCRIPT = `
 local base = ARGV[1] .. ':lane:'
@@ -93,7 +95,8 @@ local function served(lane)
   if ARGV[4] == '' then return true end
   local marks = ARGV[1] .. ':serving:' .. lane
   if redis.call('ZCOUNT', marks, clock(), '+inf') > 0 then return true end
-  return redis.call('EXISTS', marks) == 0
+  if redis.call('EXISTS', marks) == 1 then return false end
+  return #redis.call('XINFO', 'GROUPS', base .. lane) > 0
 end
 local function add(key)
   if ARGV[8] == '' then
@@ -150,10 +153,12 @@ return #KEYS
  * mark member ('' while this server still reads the lane otherwise). Removes this server's
  * consumer (competing lane) or its own group (fan-out lane) and its mark; deletes the stream and
  * its marks when nobody is left (no consumer, no live mark), so a request to a lane nobody serves
- * is answered "no responders" at once.
+ * is answered "no responders" at once. A consumer left without a live mark is a crashed server's
+ * (Redis keeps it): the stream stays, and so does this server's mark, run out (score 0), for the
+ * route script to see marks and none live — not "no marks, taken as served".
  */
 export const LEAVE_SCRIPT = `
-if ARGV[4] ~= '' then redis.call('ZREM', KEYS[2], ARGV[4]) end
+local marked = ARGV[4] ~= '' and redis.call('ZREM', KEYS[2], ARGV[4]) == 1
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 ${CLOCK}
 local ok = pcall(function()
@@ -163,14 +168,17 @@ local ok = pcall(function()
     redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
   end
 end)
+-- Another server marked the lane (it may not have read it yet: its reader still connecting).
+if redis.call('ZCOUNT', KEYS[2], string.format('%.0f', clock()), '+inf') > 0 then return 1 end
 local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
 for _, g in ipairs(groups) do
   for j = 1, #g, 2 do
-    if g[j] == 'consumers' and tonumber(g[j + 1]) > 0 then return 1 end
+    if g[j] == 'consumers' and tonumber(g[j + 1]) > 0 then
+      if marked then redis.call('ZADD', KEYS[2], 0, ARGV[4]) end
+      return 1
+    end
   end
 end
--- Another server marked the lane but has not read it yet (its reader still connecting).
-if redis.call('ZCOUNT', KEYS[2], string.format('%.0f', clock()), '+inf') > 0 then return 1 end
 redis.call('DEL', KEYS[1], KEYS[2])
 return 2
 `;

@@ -16,7 +16,7 @@ import type { Driver, DriverCapabilities, DriverOptions, DriverStats, GatherOpti
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
 import { DriverCore, urlList } from '../driver-core.js';
-import { isValidSubject } from '../kafka/kafka-topics.js';
+import { isValidSubject, SUBJECT_RULE } from '../kafka/kafka-topics.js';
 import { ZmqClient } from './zmq-client.js';
 import { EXPIRES_HEADER, Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqServer } from './zmq-server.js';
@@ -147,6 +147,11 @@ class ZmqDriver extends DriverCore {
   #newClient(): ZmqClient {
     this.#client ??= new ZmqClient(this.#peers, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, this.options.logger, (up) => this.#onLink(up), this.options.curve);
     return this.#client;
+  }
+
+  /** What publish() drops: isValidSubject, the rule the kafka driver's subjects follow. */
+  override subjectProblem(subject: string): string | undefined {
+    return isValidSubject(subject) ? undefined : SUBJECT_RULE;
   }
 
   /**
