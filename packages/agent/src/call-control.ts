@@ -54,9 +54,10 @@ export class CallControl {
     );
   }
 
-  /** Reconciles over FreeSWITCH's command connections from now on. */
+  /** Reconciles, and starts parked calls' audio, over FreeSWITCH's command connections from now on. */
   startReconciling(link: Pick<ChannelReconcilerOptions, 'api' | 'eventsFlowing'>): void {
     const { metrics, park } = this.#o;
+    park.playAudioWith(link.api);
     this.#reconciler = new ChannelReconciler({
       ...link,
       trackers: { execute_watches: this.completions.tracker, parked: park.tracker },

@@ -31,6 +31,12 @@ function lookupFor(rig: Rig, uuid: string) {
 const parked = (rig: Rig, uuid: string): Promise<EventPayload> =>
   rig.events.waitFor((e) => e.event_name === 'CHANNEL_PARK' && e.uuid === uuid, `CHANNEL_PARK of ${uuid}`);
 
+/** The playback the agent starts on a parked channel (its CHANNEL_EXECUTE). */
+const playing = (rig: Rig, uuid: string): Promise<EventPayload> =>
+  rig.events.waitFor((e) => e.event_name === 'CHANNEL_EXECUTE' && e.uuid === uuid && e.headers['Application'] === 'playback', `the playback on ${uuid}`);
+
+const MUSIC = '%[playback_terminators=none]local_stream://moh';
+
 void describe('park mode over NATS against the simulator', () => {
   let rig: Rig;
   before(async () => {
@@ -102,14 +108,72 @@ void describe('park mode over NATS against the simulator', () => {
     assert.ok(rig.events.of(uuid, 'CHANNEL_PROGRESS').length > 0, 'ring_ready signalled ringing');
   });
 
-  void test('music: hold_music=local_stream://<class> before park', async () => {
+  void test('music: early media, then the agent plays local_stream://<class> on the parked channel', async () => {
     const r = await rig.request({ command: 'dialplan.audio', mode: 'music', music_class: 'moh' });
     assert.equal(r.success, true, JSON.stringify(r));
     const uuid = await callIn(rig, '5504');
-    const park = await parked(rig, uuid);
-    assert.deepEqual(executed(rig, uuid), ['set(fsbus_park_node=cc-1)', 'set(hold_music=local_stream://moh)', 'park()']);
-    assert.match(lookupFor(rig, uuid).xml, /data="hold_music=local_stream:\/\/moh"/);
-    assert.equal(park.headers['variable_hold_music'], 'local_stream://moh');
+    await parked(rig, uuid);
+    const play = await playing(rig, uuid);
+    assert.equal(play.headers['Application-Data'], 'local_stream://moh');
+    assert.deepEqual(executed(rig, uuid), [
+      'set(fsbus_park_node=cc-1)',
+      'pre_answer()',
+      `set(fsbus_park_audio=${MUSIC})`,
+      'park()',
+      'playback(local_stream://moh)',
+    ]);
+    assert.match(lookupFor(rig, uuid).xml, /<action application="pre_answer"\/>/);
+    // Still a parked channel: the playback runs inside park (no CHANNEL_UNPARK before it).
+    const names = rig.events.of(uuid).map((e) => e.event_name);
+    assert.equal(names.includes('CHANNEL_UNPARK'), false, names.join(','));
+  });
+
+  void test('ringback with auto-answer: the agent plays the ring tone on the answered, parked channel', async () => {
+    await rig.request({ command: 'dialplan.audio', mode: 'ringback' });
+    await rig.request({ command: 'dialplan.autoanswer', enabled: true });
+    try {
+      const uuid = await callIn(rig, '5507');
+      await parked(rig, uuid);
+      const play = await playing(rig, uuid);
+      assert.equal(play.headers['Application-Data'], `tone_stream://${RING_TONE};loops=-1`);
+      assert.deepEqual(executed(rig, uuid).slice(0, 2), ['set(fsbus_park_node=cc-1)', 'answer()']);
+    } finally {
+      await rig.request({ command: 'dialplan.autoanswer', enabled: false });
+      await rig.request({ command: 'dialplan.audio', mode: 'music', music_class: 'moh' });
+    }
+  });
+
+  void test('music with a park timeout: the playback stops in time and park hangs up with the cause', async () => {
+    await rig.request({ command: 'dialplan.timeout', seconds: 2, cause: 'NO_USER_RESPONSE' });
+    try {
+      const uuid = await callIn(rig, '5508');
+      await parked(rig, uuid);
+      await playing(rig, uuid);
+      const hup = await rig.events.waitFor((e) => e.event_name === 'CHANNEL_HANGUP' && e.uuid === uuid, 'the park timeout hangup');
+      assert.equal(hup.headers['Hangup-Cause'], 'NO_USER_RESPONSE');
+      const names = rig.events.of(uuid).map((e) => `${e.event_name}${e.headers['Application'] === undefined ? '' : `:${e.headers['Application']}`}`);
+      // FreeSWITCH's park loop checks park_timeout only between the events it runs: the playback ended first.
+      assert.ok(names.indexOf('CHANNEL_EXECUTE_COMPLETE:playback') >= 0 && names.indexOf('CHANNEL_EXECUTE_COMPLETE:playback') < names.indexOf('CHANNEL_HANGUP'), names.join(','));
+    } finally {
+      await rig.request({ command: 'dialplan.timeout', seconds: 0 });
+    }
+  });
+
+  void test('uuid_transfer out of park: the static dialplan runs, the call is not parked (nor counted) again', async () => {
+    const uuid = await callIn(rig, '5509');
+    await parked(rig, uuid);
+    await playing(rig, uuid);
+    const before = (await status())['calls_parked'] as number;
+    const r = await rig.request({ command: 'uuid_transfer', args: `${uuid} 7001 XML default` });
+    assert.equal(r.success, true, JSON.stringify(r));
+    // 7001 (answer, park) of the static dialplan parks it: a second CHANNEL_PARK, not our extension's.
+    await rig.events.waitFor((e) => e.event_name === 'CHANNEL_PARK' && e.uuid === uuid && e.headers['Caller-Destination-Number'] === '7001', 'the static park');
+    const second = rig.tap.lookups.filter((x) => x.form.get('Unique-ID') === uuid)[1];
+    assert.equal(second?.xml, NOT_FOUND_DOCUMENT);
+    assert.deepEqual(executed(rig, uuid).slice(-2), ['answer()', 'park()']);
+    assert.equal(executed(rig, uuid).filter((x) => x.startsWith('playback(')).length, 1, 'no music on the static park');
+    assert.equal((await status())['calls_parked'], before);
+    await rig.request({ command: 'uuid_kill', args: uuid });
   });
 
   void test('autoanswer: answered before parking', async () => {
@@ -219,7 +283,14 @@ void describe('park mode: persisted state, basic auth, no endpoint', () => {
       assert.equal(s['state_file'], file);
       const uuid = await callIn(rig, '5601');
       await parked(rig, uuid);
-      assert.deepEqual(executed(rig, uuid), ['set(fsbus_park_node=cc-1)', 'set(hold_music=local_stream://jazz/8000)', 'park()']);
+      await playing(rig, uuid);
+      assert.deepEqual(executed(rig, uuid), [
+        'set(fsbus_park_node=cc-1)',
+        'pre_answer()',
+        'set(fsbus_park_audio=%[playback_terminators=none]local_stream://jazz/8000)',
+        'park()',
+        'playback(local_stream://jazz/8000)',
+      ]);
     } finally {
       await rig.stop();
     }

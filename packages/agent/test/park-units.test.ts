@@ -26,15 +26,30 @@ void test('park actions per audio mode, auto-answer and timeout', () => {
   const apps = (s: ParkSettings) => parkActions(s, 'n1').map((a) => (a.data === undefined ? a.application : `${a.application} ${a.data}`));
   assert.deepEqual(apps(settings({})), ['set fsbus_park_node=n1', 'park']);
   assert.deepEqual(apps(settings({ mode: 'ringback' })), ['set fsbus_park_node=n1', `set ringback=${RING_TONE}`, `set transfer_ringback=${RING_TONE}`, 'ring_ready', 'park']);
+  // park never reads hold_music: what the caller hears is the playback the agent starts on CHANNEL_PARK.
   assert.deepEqual(apps(settings({ mode: 'ringback', autoanswer: true })), [
     'set fsbus_park_node=n1',
     'answer',
     `set ringback=${RING_TONE}`,
     `set transfer_ringback=${RING_TONE}`,
-    `set hold_music=tone_stream://${RING_TONE};loops=-1`,
+    `set fsbus_park_audio=%[playback_terminators=none]tone_stream://${RING_TONE};loops=-1`,
     'park',
   ]);
-  assert.deepEqual(apps(settings({ mode: 'music', music_class: 'moh/8000' })), ['set fsbus_park_node=n1', 'set hold_music=local_stream://moh/8000', 'park']);
+  assert.deepEqual(apps(settings({ mode: 'music', music_class: 'moh/8000' })), [
+    'set fsbus_park_node=n1',
+    'pre_answer',
+    'set fsbus_park_audio=%[playback_terminators=none]local_stream://moh/8000',
+    'park',
+  ]);
+  assert.deepEqual(apps(settings({ mode: 'music', autoanswer: true, timeout_seconds: 30 })), [
+    'set fsbus_park_node=n1',
+    'answer',
+    'set fsbus_park_audio=%[playback_timeout_sec=30,playback_terminators=none]local_stream://moh',
+    'set park_timeout=30:ALLOTTED_TIMEOUT',
+    'park',
+  ]);
+  // playback ignores a playback_timeout_sec under 2 (switch_ivr_play_say.c: `tmp > 1`).
+  assert.match(apps(settings({ mode: 'music', timeout_seconds: 1 }))[2]!, /playback_timeout_sec=2,/);
   assert.deepEqual(apps(settings({ autoanswer: true, timeout_seconds: 30, timeout_cause: 'ALLOTTED_TIMEOUT' })), [
     'set fsbus_park_node=n1',
     'answer',
@@ -50,7 +65,7 @@ void test('the park document is what mod_dialplan_xml reads, for the asked conte
   assert.match(xml, /<section name="dialplan" description="fsbus park mode">/);
   assert.match(xml, /<extension name="fsbus_park">\n\s+<condition field="destination_number" expression="\^\(\.\*\)\$">/);
   const actions = [...xml.matchAll(/<action application="([^"]+)"(?: data="([^"]*)")?\/>/g)].map((m) => `${m[1]}|${m[2] ?? ''}`);
-  assert.deepEqual(actions, ['set|fsbus_park_node=n1', 'set|hold_music=local_stream://moh', 'park|']);
+  assert.deepEqual(actions, ['set|fsbus_park_node=n1', 'pre_answer|', 'set|fsbus_park_audio=%[playback_terminators=none]local_stream://moh', 'park|']);
   assert.match(NOT_FOUND_DOCUMENT, /<section name="result">\s*<result status="not found"\/>/);
 });
 
@@ -106,7 +121,7 @@ void describe('dialplan endpoint', () => {
     assert.equal((await post('/dialplan', 'section=dialplan', {})).status, 401);
     assert.equal((await post('/dialplan', 'section=dialplan', { authorization: `Basic ${Buffer.from('fs:no').toString('base64')}` })).status, 401);
     assert.equal((await post('/other', 'section=dialplan')).status, 404);
-    assert.equal((await fetch(manager.url!, { headers: { authorization: auth } })).status, 405);
+    assert.equal((await fetch(manager.url!, { method: 'PUT', headers: { authorization: auth } })).status, 405);
     const ok = await post('/dialplan', 'section=dialplan&Hunt-Context=default');
     assert.equal(ok.status, 200);
     assert.match(ok.headers.get('content-type') ?? '', /^text\/xml/);
@@ -126,6 +141,27 @@ void describe('dialplan endpoint', () => {
     assert.ok(big === 413 || big === 'reset', String(big));
   });
 
+  void test('no context, or one too long: "not found" (a document for another context would be used, not fallen back from)', async () => {
+    assert.equal(await (await post('/dialplan', 'section=dialplan')).text(), NOT_FOUND_DOCUMENT, 'no context');
+    assert.equal(await (await post('/dialplan', `section=dialplan&Hunt-Context=${'c'.repeat(128)}`)).text(), NOT_FOUND_DOCUMENT, 'context too long');
+    assert.match(await (await post('/dialplan', `section=dialplan&Hunt-Context=${'c'.repeat(127)}`)).text(), new RegExp(`<context name="${'c'.repeat(127)}">`));
+  });
+
+  void test('routed again (uuid_transfer, transfer): "not found", the call goes to the static dialplan', async () => {
+    assert.equal(await (await post('/dialplan', 'section=dialplan&Hunt-Context=default&variable_fsbus_park_node=n1')).text(), NOT_FOUND_DOCUMENT, 'marked');
+    const xfer = encodeURIComponent('1700000000:u1:bl_xfer:1000/default/XML');
+    assert.equal(await (await post('/dialplan', `section=dialplan&Hunt-Context=default&Hunt-Transfer-Source=${xfer}`)).text(), NOT_FOUND_DOCUMENT, 'transferred');
+    assert.match(await (await post('/dialplan', 'section=dialplan&Hunt-Context=default&Hunt-Transfer-Source=')).text(), /<context name="default">/);
+  });
+
+  void test('mod_xml_curl with method GET: the form in the query string, same auth', async () => {
+    const url = `${manager.url!}?section=dialplan&Hunt-Context=sales`;
+    assert.equal((await fetch(url)).status, 401);
+    const ok = await fetch(url, { headers: { authorization: auth } });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /<context name="sales">/);
+  });
+
   void test('calls_parked counts CHANNEL_PARK events carrying our marker, not lookups', () => {
     const before = manager.counters.calls_parked;
     const park = (uuid: string, marker?: string) => {
@@ -143,6 +179,34 @@ void describe('dialplan endpoint', () => {
     destroy.addHeader('Unique-ID', 'u1');
     manager.onEvent(destroy);
     assert.equal(manager.status()['parked_now'], 0);
+    // Parked again after a transfer (a static extension that parks): not our park extension's.
+    const again = park('u4', 'n1');
+    again.addHeader('Caller-Transfer-Source', '1700000000:u4:bl_xfer:7001/default/XML');
+    manager.onEvent(again);
+    assert.equal(manager.counters.calls_parked, before + 1);
+  });
+
+  void test('a park with audio: the agent plays it on the parked channel (uuid_broadcast)', async () => {
+    const sent: string[] = [];
+    const m = new ParkManager({ nodeId: 'n1', logger: pino({ level: 'silent' }) });
+    m.playAudioWith(async (command) => {
+      sent.push(command);
+      return '+OK Message sent\n';
+    });
+    const park = (uuid: string, audio: string | undefined, extra: Array<[string, string]> = []) => {
+      const e = EslEvent.create('CHANNEL_PARK');
+      e.addHeader('Unique-ID', uuid);
+      e.addHeader('variable_fsbus_park_node', 'n1');
+      if (audio !== undefined) e.addHeader('variable_fsbus_park_audio', audio);
+      for (const [k, v] of extra) e.addHeader(k, v);
+      return e;
+    };
+    m.onEvent(park('u1', '%[playback_terminators=none]local_stream://moh'));
+    m.onEvent(park('u2', undefined));
+    m.onEvent(park('u3', 'two words'));
+    m.onEvent(park('u4', 'local_stream://moh', [['Caller-Transfer-Source', '1:u4:bl_xfer:7001/default/XML']]));
+    assert.deepEqual(sent, ['uuid_broadcast u1 %[playback_terminators=none]local_stream://moh aleg']);
+    assert.equal(m.counters.calls_parked, 3);
   });
 });
 

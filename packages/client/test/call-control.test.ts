@@ -119,9 +119,12 @@ void describe('@fsbus/client executeApp and dialplan (real agent, simulated Free
     rig.sim.core.control.generateCalls({ ratePerSecond: 100, durationMs: 10, answerRatio: 1, destination: '5701', holdMs: 600_000 });
     const park = await rig.events.waitFor((e) => e.event_name === 'CHANNEL_PARK' && e.headers['Caller-Destination-Number'] === '5701', 'the call to 5701 parked');
     assert.equal(park.headers['variable_fsbus_park_node'], NODE);
-    assert.equal(park.headers['variable_hold_music'], 'local_stream://moh');
+    // FreeSWITCH's park plays nothing itself: the agent broadcasts the music once the call parks.
+    assert.match(park.headers['variable_fsbus_park_audio'] ?? '', /local_stream:\/\/moh$/);
+    const played = await rig.events.waitFor((e) => e.uuid === park.uuid && e.event_name === 'CHANNEL_EXECUTE' && e.headers['Application'] === 'playback', 'the music broadcast');
+    assert.equal(played.headers['Application-Data'], 'local_stream://moh');
     const ran = rig.events.of(park.uuid!, 'CHANNEL_EXECUTE').map((e) => e.headers['Application']);
-    assert.deepEqual(ran, ['set', 'answer', 'set', 'park']);
+    assert.deepEqual(ran, ['set', 'answer', 'set', 'park', 'playback']);
 
     const status = await dp.status();
     assert.equal(status.message, 'Dialplan status retrieved');

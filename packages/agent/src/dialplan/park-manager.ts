@@ -1,19 +1,28 @@
 /**
- * Park mode: the live settings, their optional state file, the mod_xml_curl endpoint, and the
- * counters. `calls_parked` counts CHANNEL_PARK events of channels our extension parked (they
- * carry the marker variable), not lookups: a lookup whose call hangs up before parking, or a
- * FreeSWITCH that ignores the document, parks nothing.
+ * Park mode: the live settings, their optional state file, the mod_xml_curl endpoint, the audio
+ * of parked calls, and the counters. `calls_parked` counts CHANNEL_PARK events of channels our
+ * extension parked (they carry the marker variable), not lookups: a lookup whose call hangs up
+ * before parking, or a FreeSWITCH that ignores the document, parks nothing.
  */
-import type { EslEvent } from '@fsbus/esl';
+import { LogThrottle, type EslEvent } from '@fsbus/esl';
 import type { Logger } from 'pino';
 import { LossMarks } from '../loss-marks.js';
 import { DEFAULT_PARK_SETTINGS, type ParkSettings } from './park-settings.js';
-import { NOT_FOUND_DOCUMENT, PARK_MARKER_VAR, parkDocument } from './park-xml.js';
+import { NOT_FOUND_DOCUMENT, PARK_AUDIO_VAR, PARK_MARKER_VAR, parkDocument } from './park-xml.js';
 import { ParkStateFile } from './state-file.js';
 import { XmlCurlServer } from './xml-curl-server.js';
 
 /** Channels remembered as parked right now; beyond it the oldest are forgotten (and counted). */
 const MAX_PARKED_TRACKED = 100_000;
+
+/** The longest context served, as originate's `context` field: a longer one is answered "not found". */
+export const MAX_CONTEXT_LENGTH = 127;
+
+/** One argument of an api command line. */
+const ONE_ARGUMENT = /^[^\s\x00-\x1f\x7f]+$/;
+
+/** `api` on a FreeSWITCH command connection; undefined when none is ready. */
+export type ParkApi = (command: string) => Promise<string | undefined>;
 
 export interface ParkManagerOptions {
   nodeId: string;
@@ -37,6 +46,9 @@ export class ParkManager {
   readonly counters: ParkCounters = { lookups: 0, lookups_parked: 0, calls_parked: 0 };
   /** Parked channels, each with the event connection loss count when it parked (see LossMarks). */
   readonly #parkedNow = new Map<string, number>();
+  #api: ParkApi | undefined;
+  readonly #playFailedLog: LogThrottle;
+  #longContextLogged = false;
   /** A parked channel found gone is forgotten as its CHANNEL_DESTROY would. */
   readonly tracker = new LossMarks({
     entries: this.#parkedNow,
@@ -48,6 +60,12 @@ export class ParkManager {
   constructor(options: ParkManagerOptions) {
     this.#o = options;
     this.#file = options.stateFile === undefined ? undefined : new ParkStateFile(options.stateFile);
+    this.#playFailedLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), 'park audio not started: the parked call stays silent');
+  }
+
+  /** Where the audio of parked calls is started from (the agent's FreeSWITCH command connections). */
+  playAudioWith(api: ParkApi): void {
+    this.#api = api;
   }
 
   /** Loads the state file (a malformed one throws: better than silently forgetting the mode), then listens. */
@@ -64,6 +82,7 @@ export class ParkManager {
   async stop(): Promise<void> {
     await this.#server?.close();
     this.#server = undefined;
+    this.#playFailedLog.flush();
   }
 
   /** The endpoint is listening, so FreeSWITCH can be pointed at it. */
@@ -85,19 +104,38 @@ export class ParkManager {
     await this.#file?.save(this.#settings);
   }
 
-  /** One mod_xml_curl request: a park extension for the asked context while enabled, else "not found". */
+  /**
+   * One mod_xml_curl request: a park extension for the asked context while enabled, else "not
+   * found". FreeSWITCH uses whatever document it gets — it looks for the call's context in it,
+   * then `global`, and rejects the call when neither is there — so a document is served only for
+   * the context asked, never for a guessed or shortened one.
+   */
   lookup(form: URLSearchParams): string {
     this.counters.lookups++;
     if (!this.#settings.enabled || form.get('section') !== 'dialplan') return NOT_FOUND_DOCUMENT;
-    const context = form.get('Hunt-Context') || form.get('Caller-Context') || 'default';
+    // Routed again (a controller's uuid_transfer, a transfer): the call goes where it was sent, not back to park.
+    if (nonEmpty(form.get(`variable_${PARK_MARKER_VAR}`)) || nonEmpty(form.get('Hunt-Transfer-Source'))) return NOT_FOUND_DOCUMENT;
+    // Hunt-* is the profile being routed; mod_xml_curl's enable-post-var may have left both out.
+    const context = form.get('Hunt-Context') || form.get('Caller-Context') || '';
+    if (context === '') return NOT_FOUND_DOCUMENT;
+    if (context.length > MAX_CONTEXT_LENGTH) {
+      if (!this.#longContextLogged) {
+        this.#longContextLogged = true;
+        this.#o.logger.warn({ length: context.length, max: MAX_CONTEXT_LENGTH }, 'dialplan lookup for a context too long to park: answered "not found" (logged once)');
+      }
+      return NOT_FOUND_DOCUMENT;
+    }
     this.counters.lookups_parked++;
-    return parkDocument(this.#settings, context.slice(0, 127), this.#o.nodeId);
+    return parkDocument(this.#settings, context, this.#o.nodeId);
   }
 
   onEvent(e: EslEvent): void {
     const name = e.name;
     if (name === 'CHANNEL_PARK') {
       if (e.getHeader(`variable_${PARK_MARKER_VAR}`) !== this.#o.nodeId) return;
+      // The marker stays on the channel: parked again after a transfer (the static dialplan's
+      // park) is not our extension's, which is never served to a transferred call.
+      if (nonEmpty(e.getHeader('Caller-Transfer-Source'))) return;
       this.counters.calls_parked++;
       const uuid = e.uuid;
       if (uuid === undefined) return;
@@ -106,10 +144,32 @@ export class ParkManager {
         if (oldest !== undefined) this.#parkedNow.delete(oldest);
       }
       this.#parkedNow.set(uuid, this.tracker.losses);
+      const audio = e.getHeader(`variable_${PARK_AUDIO_VAR}`);
+      if (audio !== undefined) this.#play(uuid, audio);
     } else if (name === 'CHANNEL_UNPARK' || name === 'CHANNEL_DESTROY' || name === 'CHANNEL_HANGUP_COMPLETE') {
       const uuid = e.uuid;
       if (uuid !== undefined) this.#parkedNow.delete(uuid);
     }
+  }
+
+  /**
+   * Plays the extension's audio on the parked channel. uuid_broadcast queues the playback for the
+   * park loop, which runs it without leaving park (no CHANNEL_UNPARK; uuid_transfer and
+   * uuid_bridge end the playback and the park together); the playback's own playback_timeout_sec
+   * stands in for park's timeout check, which waits while it plays.
+   */
+  #play(uuid: string, audio: string): void {
+    const api = this.#api;
+    if (api === undefined) return;
+    const fail = (why: string): void => this.#playFailedLog.hit({ uuid, audio, why });
+    if (!ONE_ARGUMENT.test(uuid) || !ONE_ARGUMENT.test(audio)) return fail('not one argument');
+    api(`uuid_broadcast ${uuid} ${audio} aleg`).then(
+      (reply) => {
+        if (reply === undefined) fail('no FreeSWITCH command connection');
+        else if (!reply.startsWith('+OK')) fail(reply.trim());
+      },
+      (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
+    );
   }
 
   /** The dialplan.status data (and agent.status `park`). */
@@ -131,4 +191,8 @@ export class ParkManager {
       state_file: this.#file?.path ?? null,
     };
   }
+}
+
+function nonEmpty(v: string | undefined | null): boolean {
+  return v !== undefined && v !== null && v !== '';
 }

@@ -23,6 +23,30 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
 }
 
+/**
+ * The variable naming what the agent plays on the parked channel: FreeSWITCH's park never plays
+ * anything itself (switch_ivr_park reads no hold_music), so on the CHANNEL_PARK of a channel
+ * carrying it the agent runs `uuid_broadcast <uuid> <value> aleg` (park-manager.ts).
+ */
+export const PARK_AUDIO_VAR = 'fsbus_park_audio';
+
+/**
+ * The playback argument for an audio mode, or undefined when nothing is played. `%[…]` scopes
+ * variables to that one playback (switch_core_session_exec): `playback_timeout_sec` ends the
+ * endless stream when the park timeout is due — park checks its timeout only between the
+ * events it runs, never during the playback — and `playback_terminators=none` keeps a caller's
+ * `*` (mod_dptools' default terminator) from stopping it.
+ */
+export function parkAudio(s: ParkSettings): string | undefined {
+  let stream: string;
+  if (s.mode === 'music') stream = `local_stream://${s.music_class}`;
+  else if (s.mode === 'ringback' && s.autoanswer) stream = `tone_stream://${RING_TONE};loops=-1`;
+  else return undefined;
+  // switch_ivr_play_file ignores a playback_timeout_sec under 2.
+  const timeout = s.timeout_seconds > 0 ? `playback_timeout_sec=${Math.max(2, s.timeout_seconds)},` : '';
+  return `%[${timeout}playback_terminators=none]${stream}`;
+}
+
 /** The applications of the park extension, in order. */
 export function parkActions(s: ParkSettings, nodeId: string): DialplanAction[] {
   const out: DialplanAction[] = [];
@@ -33,11 +57,14 @@ export function parkActions(s: ParkSettings, nodeId: string): DialplanAction[] {
   if (s.mode === 'ringback') {
     set('ringback', RING_TONE);
     set('transfer_ringback', RING_TONE);
-    if (s.autoanswer) set('hold_music', `tone_stream://${RING_TONE};loops=-1`);
-    else out.push({ application: 'ring_ready' });
-  } else if (s.mode === 'music') {
-    set('hold_music', `local_stream://${s.music_class}`);
+    // Unanswered, the caller's phone rings by itself on the 180.
+    if (!s.autoanswer) out.push({ application: 'ring_ready' });
+  } else if (s.mode === 'music' && !s.autoanswer) {
+    // Music needs a media path: early media, the call stays unanswered (not billed).
+    out.push({ application: 'pre_answer' });
   }
+  const audio = parkAudio(s);
+  if (audio !== undefined) set(PARK_AUDIO_VAR, audio);
   // FreeSWITCH's park reads park_timeout as `<seconds>[:<cause>]` and hangs up when it expires.
   if (s.timeout_seconds > 0) set('park_timeout', `${s.timeout_seconds}:${s.timeout_cause}`);
   out.push({ application: 'park' });

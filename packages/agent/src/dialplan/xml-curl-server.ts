@@ -1,8 +1,10 @@
 /**
  * The HTTP side of park mode: FreeSWITCH's mod_xml_curl POSTs its form (section, Hunt-Context,
- * Unique-ID …) and gets a `freeswitch/xml` document back. Loopback by default, optional basic
- * auth (mod_xml_curl's `gateway-credentials`). Any refusal is a non-200 or "not found", which
- * makes FreeSWITCH fall back to its static dialplan.
+ * Unique-ID …) and gets a `freeswitch/xml` document back. A binding with `method` set to
+ * anything but POST sends the form as the query string of a GET instead (mod_xml_curl.c
+ * use_get_style): served the same. Loopback by default, optional basic auth (mod_xml_curl's
+ * `gateway-credentials`). Any refusal is a non-200 or "not found", which makes FreeSWITCH fall
+ * back to its static dialplan.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,7 +37,8 @@ export class XmlCurlServer {
     this.#o = options;
     this.#expectedAuth =
       options.user === undefined ? undefined : Buffer.from(`Basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}`);
-    this.#server = createServer((req, res) => this.#handle(req, res));
+    // A GET carries the whole form (every channel variable) in its URL: past node's 16 KiB default.
+    this.#server = createServer({ maxHeaderSize: MAX_LOOKUP_BYTES }, (req, res) => this.#handle(req, res));
   }
 
   /** `http://host:port/path` once listening. */
@@ -46,11 +49,16 @@ export class XmlCurlServer {
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== this.#o.path) return void res.writeHead(404).end();
-    if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if ((q < 0 ? url : url.slice(0, q)) !== this.#o.path) return void res.writeHead(404).end();
+    if (req.method !== 'POST' && req.method !== 'GET') return void res.writeHead(405, { allow: 'GET, POST' }).end();
     if (!this.#authorized(req.headers.authorization)) {
       return void res.writeHead(401, { 'www-authenticate': 'Basic realm="fsbus dialplan"' }).end();
+    }
+    if (req.method === 'GET') {
+      req.resume();
+      return void this.#answer(res, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)));
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -65,10 +73,13 @@ export class XmlCurlServer {
     });
     req.on('end', () => {
       if (res.headersSent) return;
-      const xml = this.#o.lookup(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
-      res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' }).end(xml);
+      this.#answer(res, new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
     });
     req.on('error', () => res.destroy());
+  }
+
+  #answer(res: ServerResponse, form: URLSearchParams): void {
+    res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' }).end(this.#o.lookup(form));
   }
 
   #authorized(header: string | undefined): boolean {

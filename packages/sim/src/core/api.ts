@@ -25,6 +25,9 @@ export interface ApiHost {
   broadcast(ch: Channel, app: string, args: string): void;
 }
 
+/** The simulated applications that stop on uuid_break (they test CF_BREAK in their loop). */
+const BREAKABLE = new Set(['playback', 'sleep']);
+
 const MODULES = new Set([
   'mod_event_socket', 'mod_commands', 'mod_dptools', 'mod_loopback', 'mod_sofia', 'mod_dialplan_xml', 'mod_xml_curl',
   'mod_console', 'mod_logfile', 'mod_sndfile', 'mod_native_file', 'mod_tone_stream', 'mod_local_stream', 'mod_db', 'mod_hash',
@@ -70,6 +73,15 @@ export function runApi(host: ApiHost, command: string, args: string): ApiOutcome
     case 'reloadxml': host.reloadXml(); return '+OK [Success]\n';
     case 'show': return show(a, [...e.channels.values()], host.hostname);
     case 'uuid_exists': return chan(argv[0]) ? 'true' : 'false';
+    case 'uuid_break': {
+      if (argv.length === 0) return '-USAGE: <uuid> [all]\n';
+      const ch = chan(argv[0]);
+      if (!ch) return '-ERR No such channel!\n';
+      // CF_BREAK (or, in a broadcast, CF_STOP_BROADCAST): only what plays checks it; park does not.
+      const top = ch.appStack.at(-1);
+      if (top !== undefined && BREAKABLE.has(top.name)) top.stop('break');
+      return '+OK\n';
+    }
     case 'uuid_kill': {
       if (argv.length === 0) return '-USAGE: <uuid> [cause]\n';
       const ch = chan(argv[0]);

@@ -4,6 +4,7 @@ import type { Executor, AppHandle } from './executor.js';
 import type { SimClock } from './clock.js';
 import type { OutboundConnector, OutboundChannel } from './types.js';
 import { SITES, normaliseCause } from './constants.js';
+import { switchTrue } from './switch-true.js';
 
 export interface AppDeps {
   readonly executor: Executor;
@@ -87,11 +88,27 @@ export function registerApps(deps: AppDeps): void {
     if (timeout !== undefined) ch.setVar('park_timeout', undefined);
     e.fire(ch, 'CHANNEL_PARK', SITES.CHANNEL_PARK);
     app.acceptsMessages = true;
-    wait(deps, app, timeout?.ms, (stopped) => {
-      if (stopped === undefined && timeout !== undefined) e.hangup(ch, timeout.cause);
+    let over = false;
+    let due = false;
+    const end = (cause?: string): void => {
+      if (over) return;
+      over = true;
+      if (timer !== undefined) deps.clock.clearTimeout(timer);
+      if (cause !== undefined) e.hangup(ch, cause);
       e.fire(ch, 'CHANNEL_UNPARK', SITES.CHANNEL_UNPARK);
       done();
-    });
+    };
+    // The park loop checks its timeout between the messages it runs: one still running (a
+    // uuid_broadcast playback) holds the check back until it has returned.
+    const expire = (): void => {
+      if (ch.processingMessage) due = true;
+      else end(timeout?.cause);
+    };
+    const timer = timeout === undefined ? undefined : deps.clock.setTimeout(() => e.defer(expire), timeout.ms);
+    app.onMessagesIdle = () => {
+      if (due) end(timeout?.cause);
+    };
+    app.onStop = () => end();
   });
   reg('sleep', (ch, data, done, app) => {
     app.acceptsMessages = true;
@@ -104,7 +121,10 @@ export function registerApps(deps: AppDeps): void {
   });
   reg('playback', (ch, data, done, app) => {
     const path = data;
-    const len = deps.fileLengthMs(path);
+    const whole = deps.fileLengthMs(path);
+    const limit = playbackTimeoutMs(ch);
+    const len = limit === undefined || (whole !== undefined && whole <= limit) ? whole : limit;
+    const timedOut = len !== whole;
     const fileHeaders: Array<[string, string]> = [['Playback-File-Type', fileType(path)], ['Playback-File-Path', path]];
     // switch_ivr_play_file records the file and the application again (data first).
     ch.setVar('current_application_data', path);
@@ -121,7 +141,9 @@ export function registerApps(deps: AppDeps): void {
       ch.setVar('playback_ms', String(ms));
       ch.setVar('playback_samples', String(samples));
       e.fire(ch, 'PLAYBACK_STOP', SITES.PLAYBACK_STOP, { post: [...fileHeaders, ['Playback-Status', stopped === undefined ? 'done' : 'break']] });
-      done('FILE PLAYED');
+      // A timeout is SWITCH_STATUS_TIMEOUT to playback_function unless playback_timeout_as_success.
+      const failed = stopped === undefined && timedOut && !switchTrue(ch.getVar('playback_timeout_as_success'));
+      done(failed ? 'PLAYBACK ERROR' : 'FILE PLAYED');
     });
   });
   reg('play_and_get_digits', (ch, data, done, app) => playAndGetDigits(deps, ch, data, done, app));
@@ -132,6 +154,12 @@ export function registerApps(deps: AppDeps): void {
   });
   reg('bridge', (ch, data, done, app) => deps.bridge(ch, data.trim(), done, app));
   reg('socket', (ch, data, done, app) => runSocket(deps, ch, data, done, app));
+}
+
+/** switch_ivr_play_file's playback_timeout_sec: atoi, and only above 1 s. */
+function playbackTimeoutMs(ch: Channel): number | undefined {
+  const seconds = Number.parseInt(ch.getVar('playback_timeout_sec') ?? '', 10);
+  return Number.isFinite(seconds) && seconds > 1 ? seconds * 1000 : undefined;
 }
 
 /** park_timeout=<seconds>[:<cause>] as switch_ivr_park reads it (atoi; cause by name, default NORMAL_CLEARING). */

@@ -20,6 +20,10 @@ export interface CallerProfile {
   destinationNumber: string;
   source: string;
   context: string;
+  /** Set by a transfer: `<epoch s>:<uuid>:bl_xfer:<ext>/<context>/<dialplan>` (switch_ivr_session_transfer). */
+  transferSource?: string;
+  /** The destination before a transfer. */
+  rdnis?: string;
   profileIndex: number;
   profileCreated: number;
   channelCreated: number;
@@ -74,6 +78,11 @@ export class Channel {
    */
   originatedBy: Channel | undefined;
   readonly variables = new Map<string, string>();
+  /**
+   * Variables scoped to one running application (`%[name=value]data`), innermost last: read
+   * before the channel's own, gone when it returns (switch_channel_set_scope_variables).
+   */
+  readonly scopes: Array<ReadonlyMap<string, string>> = [];
   readonly sessionId: number;
   readonly createdMicros: number;
   /** Running applications; nested ones (sendmsg execute inside park) on top. */
@@ -115,12 +124,20 @@ export class Channel {
   }
 
   getVar(name: string): string | undefined {
-    return this.variables.get(name);
+    return this.scopedVar(name) ?? this.variables.get(name);
   }
 
-  /** switch_channel_get_variable: variables first, then the caller profile's fields. */
+  private scopedVar(name: string): string | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const v = this.scopes[i]?.get(name);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  /** switch_channel_get_variable: scoped variables, the channel's, then the caller profile's fields. */
   lookupVar(name: string): string | undefined {
-    const v = this.variables.get(name);
+    const v = this.getVar(name);
     if (v !== undefined) return v;
     const p = this.profile;
     switch (name) {
@@ -180,7 +197,18 @@ export class Channel {
         pushProfile(h, 'Other-Leg', other.profile, other.uuid, other.name);
       }
     }
-    if (withVariables) for (const [k, v] of this.variables) h.push([`variable_${k}`, v]);
+    if (withVariables) {
+      // switch_channel_event_set_extended_data: scoped variables first, innermost scope first, a name once.
+      const scoped = new Set<string>();
+      for (let i = this.scopes.length - 1; i >= 0; i--) {
+        for (const [k, v] of this.scopes[i] ?? []) {
+          if (scoped.has(k)) continue;
+          scoped.add(k);
+          h.push([`scope_variable_${k}`, v]);
+        }
+      }
+      for (const [k, v] of this.variables) h.push([`variable_${k}`, v]);
+    }
     return h;
   }
 }
@@ -203,7 +231,9 @@ export function pushProfile(h: Headers, prefix: string, p: CallerProfile, uuid: 
   add('Destination-Number', p.destinationNumber);
   add('Unique-ID', uuid);
   add('Source', p.source);
+  add('Transfer-Source', p.transferSource ?? '');
   add('Context', p.context);
+  add('RDNIS', p.rdnis ?? '');
   add('Channel-Name', channelName);
   add('Profile-Index', String(p.profileIndex));
   add('Profile-Created-Time', String(p.profileCreated));

@@ -16,6 +16,8 @@ export interface AppHandle extends RunningApp {
   holdsThread?: boolean;
   /** Set by the application: what to do when stopped. */
   onStop: ((reason: 'hangup' | 'break' | 'transfer') => void) | undefined;
+  /** Set by an application that runs queued messages: none is running any more, none is waiting to. */
+  onMessagesIdle?: (() => void) | undefined;
   /** Nesting depth ([depth=N] in the log). */
   readonly depth: number;
 }
@@ -36,9 +38,11 @@ export class Executor {
   ) {}
 
   /** Executes one application; `done` gets the Application-Response. */
-  execute(ch: Channel, name: string, data: string, done: (response: string | undefined) => void, appUuid: string = randomUUID()): void {
+  execute(ch: Channel, name: string, rawData: string, done: (response: string | undefined) => void, appUuid: string = randomUUID()): void {
     const impl = this.apps.get(name);
     const e = this.engine;
+    const scoped = impl === undefined ? undefined : scopedVariables(rawData);
+    const data = scoped?.rest ?? rawData;
     if (ch.isHungUp && !this.runsHungUp(ch, name, data, impl !== undefined)) {
       done(undefined);
       return;
@@ -49,6 +53,8 @@ export class Executor {
       done(undefined);
       return;
     }
+    // switch_core_session_exec: the scope holds from before CHANNEL_EXECUTE until the application returns.
+    if (scoped !== undefined) ch.scopes.push(scoped.vars);
     ch.setVar('current_application_response', undefined);
     ch.setVar('current_application', name);
     ch.setVar('current_application_data', data);
@@ -74,6 +80,10 @@ export class Executor {
       e.fire(ch, 'CHANNEL_EXECUTE_COMPLETE', SITES.CHANNEL_EXECUTE_COMPLETE, {
         post: [...appHeaders(), ['Application-Response', ch.getVar('current_application_response') ?? '_none_'], ['Application-UUID', appUuid]],
       });
+      if (scoped !== undefined) {
+        const at = ch.scopes.lastIndexOf(scoped.vars);
+        if (at >= 0) ch.scopes.splice(at, 1);
+      }
       done(response);
       this.drainMessages(ch);
     };
@@ -164,11 +174,18 @@ export class Executor {
     const t = ch.transferTo;
     if (t === undefined || ch.profile === undefined || ch.isHungUp) return;
     ch.transferTo = undefined;
-    ch.profile.destinationNumber = t.extension;
-    ch.profile.dialplan = t.dialplan.toLowerCase() === 'xml' ? 'XML' : t.dialplan;
-    ch.profile.context = t.context;
-    ch.profile.transfer = this.engine.now();
-    ch.profile.profileIndex++;
+    const p = ch.profile;
+    p.rdnis = p.destinationNumber;
+    p.destinationNumber = t.extension;
+    p.dialplan = t.dialplan.toLowerCase() === 'xml' ? 'XML' : t.dialplan;
+    p.context = t.context;
+    p.transfer = this.engine.now();
+    p.profileIndex++;
+    // switch_ivr_session_transfer names where the call was sent, on the new profile and the channel.
+    p.transferSource = `${Math.floor(this.engine.now() / 1_000_000)}:${ch.uuid}:bl_xfer:${t.extension}/${t.context}/${p.dialplan}`;
+    const history = ch.getVar('transfer_history');
+    ch.setVar('transfer_history', history === undefined ? p.transferSource : `${history.startsWith('ARRAY::') ? history : `ARRAY::${history}`}|:${p.transferSource}`);
+    ch.setVar('transfer_source', p.transferSource);
     this.route(ch);
   }
 
@@ -191,9 +208,37 @@ export class Executor {
       work(() => {
         ch.processingMessage = false;
         this.drainMessages(ch);
+        if (!ch.processingMessage) (ch.appStack.at(-1) as AppHandle | undefined)?.onMessagesIdle?.();
       }),
     );
   }
+}
+
+/**
+ * An application argument's leading `%[name=value,…]` (or `%<delim>[…]`): the variables scoped to
+ * that one run and the argument after the block, as switch_core_session_exec reads them with
+ * switch_event_create_brackets. Undefined when there is none.
+ */
+export function scopedVariables(data: string): { vars: Map<string, string>; rest: string } | undefined {
+  if (data[0] !== '%' || (data[1] !== '[' && data[2] !== '[')) return undefined;
+  const delim = data[1] === '[' ? ',' : data[1]!;
+  const open = data[1] === '[' ? 1 : 2;
+  let depth = 0;
+  let close = -1;
+  for (let i = open; i < data.length; i++) {
+    if (data[i] === '[') depth++;
+    else if (data[i] === ']' && --depth === 0) {
+      close = i;
+      break;
+    }
+  }
+  if (close < 0) return undefined;
+  const vars = new Map<string, string>();
+  for (const pair of data.slice(open + 1, close).split(delim)) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) vars.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  return { vars, rest: data.slice(close + 1) };
 }
 
 /** `${var}` expansion against channel variables (and `$${global}` via the resolver). */
