@@ -2,9 +2,8 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { BusErrorCode } from '@fsbus/contract';
-import { startMosquitto } from '@fsbus/testkit';
+import { startBrokerRelay, startMosquitto } from '@fsbus/testkit';
 import { startCluster, until, type Cluster } from './support/cluster.js';
 import { httpGet } from './support/http-get.js';
 
@@ -75,57 +74,12 @@ void test('FreeSWITCH away: commands get an error envelope, not silence; back: t
   }
 });
 
-/**
- * A TCP relay to an MQTT broker. `dropNext()` closes the open connections and arms the next one:
- * it hands the client the broker's CONNACK and closes, as a broker that takes the client back and
- * drops it again before its subscriptions are restored.
- */
-async function startDropRelay(brokerPort: number) {
-  const open = new Set<Socket>();
-  let armed = false;
-  const server = createServer((client) => {
-    const upstream = connect(brokerPort, '127.0.0.1');
-    const dropAfterConnack = armed;
-    armed = false;
-    open.add(client);
-    client.on('error', () => undefined);
-    upstream.on('error', () => undefined);
-    client.on('close', () => {
-      upstream.destroy();
-      open.delete(client);
-    });
-    client.pipe(upstream);
-    if (!dropAfterConnack) {
-      upstream.pipe(client);
-      upstream.on('close', () => client.destroy());
-      return;
-    }
-    // The broker says nothing more until the client sends again: the first chunk is the CONNACK.
-    upstream.once('data', (connack: Buffer) => {
-      client.end(connack);
-      upstream.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    dropNext(): void {
-      armed = true;
-      for (const s of open) s.destroy();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of open) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
+// A relay drops the agent's next MQTT connection right after the broker's CONNACK.
 void test('fsbus_reconnects_total{target="broker"} follows the driver: an MQTT connection the broker drops before the agent is back counts too', async () => {
   const mosquitto = await startMosquitto();
-  const relay = await startDropRelay(mosquitto.port);
+  const relay = await startBrokerRelay(mosquitto.port);
   // The agent goes through the relay, the test's client straight to the broker.
-  const broker = { url: relay.url, halt: () => mosquitto.halt(), start: () => mosquitto.start(), stop: () => relay.close().then(() => mosquitto.stop()) };
+  const broker = { url: `mqtt://127.0.0.1:${relay.port}`, halt: () => mosquitto.halt(), start: () => mosquitto.start(), stop: () => relay.close().then(() => mosquitto.stop()) };
   const cluster = await startCluster({ driver: 'mqtt', startBroker: () => Promise.resolve(broker), clientUrls: [mosquitto.url] });
   const { agent } = cluster.nodes[0]!;
   const brokerReconnects = async () => metric(await agent.metrics.registry.metrics(), 'fsbus_reconnects_total', 'target="broker"');

@@ -18,3 +18,4 @@ export type { RedisServerOptions } from './redis-server.js';
 export { startMosquitto } from './mosquitto.js';
 export type { MosquittoOptions } from './mosquitto.js';
 export type { BrokerHandle } from './broker-handle.js';
+export { startBrokerRelay, type BrokerRelay } from './broker-relay.js';

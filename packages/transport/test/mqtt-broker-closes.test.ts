@@ -4,8 +4,7 @@
 // subscriptions are restored (the agent flapped for 20 s with the counter at 0 and no warning).
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { startMosquitto } from '@fsbus/testkit';
+import { startBrokerRelay, startMosquitto } from '@fsbus/testkit';
 import type { DriverLogger } from '@fsbus/transport';
 import { MqttDriver } from '../src/drivers/mqtt/mqtt-driver.js';
 import { CONNECTION_CLOSED_LOG } from '../src/drivers/mqtt/mqtt-connection-losses.js';
@@ -32,62 +31,13 @@ function backAfterLoss(driver: MqttDriver): Promise<void> {
   return lost.then(() => waitStatus(driver, 'connected', BOUND_MS));
 }
 
-/**
- * A TCP relay to the broker. `inject()` writes bytes to the broker on the open connections, as if
- * their client had sent them. `dropNext()` closes the open connections and arms the next one: it
- * hands the client the broker's first answer (the CONNACK) and closes, as a broker that takes the
- * client back and drops it again before its subscriptions are restored.
- */
-async function startTestRelay(brokerPort: number) {
-  const open = new Map<Socket, Socket>();
-  let armed = false;
-  const server = createServer((client) => {
-    const upstream = connect(brokerPort, '127.0.0.1');
-    const dropAfterConnack = armed;
-    armed = false;
-    open.set(client, upstream);
-    client.on('error', () => undefined);
-    upstream.on('error', () => undefined);
-    client.on('close', () => {
-      upstream.destroy();
-      open.delete(client);
-    });
-    client.pipe(upstream);
-    if (!dropAfterConnack) {
-      upstream.pipe(client);
-      upstream.on('close', () => client.destroy());
-      return;
-    }
-    // The broker says nothing more until the client sends again: the first chunk is the CONNACK.
-    upstream.once('data', (connack: Buffer) => {
-      client.end(connack);
-      upstream.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    inject(bytes: Uint8Array): void {
-      for (const upstream of open.values()) upstream.write(bytes);
-    },
-    dropNext(): void {
-      armed = true;
-      for (const s of open.keys()) s.destroy();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of open.keys()) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** An MQTT 5 QoS 0 PUBLISH to `x/#`: a topic name with a wildcard, a protocol error. */
 const PUBLISH_TO_WILDCARD = Uint8Array.from([0x30, 0x06, 0x00, 0x03, 0x78, 0x2f, 0x23, 0x00]);
 
 void test('mqtt: the broker disconnecting the driver is logged with its reason code and counted as a reconnect', { timeout: 60_000 }, async () => {
   const broker = await startMosquitto();
-  const relay = await startTestRelay(broker.port);
+  const relay = await startBrokerRelay(broker.port);
   const { logger, warnings } = recordingLogger();
   const server = new MqttDriver({ urls: [`mqtt://127.0.0.1:${relay.port}`], logger });
   try {
@@ -108,7 +58,7 @@ void test('mqtt: the broker disconnecting the driver is logged with its reason c
 
 void test('mqtt: a connection the broker accepts and drops before the subscriptions are back counts as a reconnect and is logged', { timeout: 60_000 }, async () => {
   const broker = await startMosquitto();
-  const relay = await startTestRelay(broker.port);
+  const relay = await startBrokerRelay(broker.port);
   const { logger, warnings } = recordingLogger();
   const server = new MqttDriver({ urls: [`mqtt://127.0.0.1:${relay.port}`], logger });
   try {
