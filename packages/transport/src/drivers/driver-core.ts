@@ -75,6 +75,8 @@ export abstract class DriverCore implements Driver {
   protected readonly refusedLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), 'publish refused, dropped');
   /** Requests skipped for arriving after their requester stopped waiting: counted each, said once per burst. */
   readonly #expiredLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), EXPIRED_REQUEST_LOG);
+  /** The log lines of requestRefusal(), said in full when the driver closes. */
+  readonly #refusalLogs: LogThrottle[] = [];
 
   constructor(options: DriverOptions) {
     this.options = options;
@@ -108,6 +110,7 @@ export abstract class DriverCore implements Driver {
       // What a burst held back is still said.
       this.refusedLog.flush();
       this.#expiredLog.flush();
+      for (const log of this.#refusalLogs) log.flush();
     }
     const shown = server === undefined ? undefined : redact(server);
     this.options.logger?.info({ driver: this.name, status, server: shown }, 'broker status');
@@ -319,6 +322,20 @@ export abstract class DriverCore implements Driver {
       expired: this.outbox.expired,
       pending: this.outbox.size,
       reconnects: this.reconnects,
+    };
+  }
+
+  /**
+   * One kind of request a server does not run because no answer could reach its requester
+   * (DriverStats.requestsRefused): the returned function counts one and logs `message` with its
+   * fields once per burst — whoever sends requests can send these by the thousand.
+   */
+  protected requestRefusal(message: string): (fields: Record<string, unknown>) => void {
+    const log = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), message);
+    this.#refusalLogs.push(log);
+    return (fields) => {
+      this.requestsRefused++;
+      log.hit(fields);
     };
   }
 

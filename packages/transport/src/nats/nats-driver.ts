@@ -16,7 +16,6 @@ import { RequestMux, type NatsOutboxItem } from './nats-request-mux.js';
 import { controlLineProblem, drainSub, toInbound, toNatsHeaders } from './nats-util.js';
 import { WriteWindow } from './write-window.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, writeWindowBytes } from '../defaults.js';
-import { LogThrottle } from '@fsbus/esl';
 /** What a message costs on the wire beyond its subject and payload (PUB line, sizes, CRLFs), roughly. */
 const PUB_OVERHEAD_BYTES = 24;
 
@@ -41,8 +40,8 @@ export function createNatsDriver(options: DriverOptions): Driver {
 class NatsDriver extends DriverCore {
   readonly name = 'nats';
   readonly capabilities = CAPABILITIES;
-  /** Requests refused for a `$` reply subject: counted each, said once per burst. */
-  readonly #dollarReplyLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), "request refused: its reply subject is in the server's $ namespace");
+  /** Requests refused for a `$` reply subject. */
+  readonly #refuseDollarReply = this.requestRefusal("request refused: its reply subject is in the server's $ namespace");
 
   /**
    * The server's max_payload from its INFO. nats.js forgets the INFO whenever it starts a dial, so
@@ -216,8 +215,7 @@ class NatsDriver extends DriverCore {
         // answer a JetStream or system request sent with our credentials (purge a stream, write a
         // key): such a request is not run at all.
         if (msg.reply?.startsWith('$') === true) {
-          this.requestsRefused++;
-          this.#dollarReplyLog.hit({ subject: msg.subject, reply: msg.reply.slice(0, 80) });
+          this.#refuseDollarReply({ subject: msg.subject, reply: msg.reply.slice(0, 80) });
           return;
         }
         // Replies go to the request's reply subject (no correlation id: the subject is the address).
@@ -280,7 +278,6 @@ class NatsDriver extends DriverCore {
     // Held by the window, not by an outage: the goodbye (drain) takes them too.
     if (this.status === 'connected' && this.outbox.size > 0) this.flushOutbox();
     this.markClosed();
-    this.#dollarReplyLog.flush();
     this.#requests?.close();
     if (nc !== undefined && !nc.isClosed()) {
       // drain() lets in-flight messages out; close() if the server is gone.

@@ -9,7 +9,6 @@
  * before the bounded outbox is flushed. Durable streams are stream queues (amqp-streams.ts).
  */
 import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
-import { LogThrottle } from '@fsbus/esl';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
 import { connectError } from '../driver-core.js';
 import { assertPattern } from '../../subject-pattern.js';
@@ -75,11 +74,8 @@ export class AmqpDriver extends BaseDriver {
     room: () => this.releaseHeld(),
     warn: (fields, msg) => this.options.logger?.warn(fields, msg),
   });
-  /** Requests whose reply address RabbitMQ cannot take: each counted, said once per burst. */
-  readonly #badReplyToLog = new LogThrottle(
-    (fields, msg) => this.options.logger?.warn(fields, msg),
-    'request with a reply address RabbitMQ cannot take: skipped, not run',
-  );
+  /** Requests whose reply address RabbitMQ cannot take. */
+  readonly #refuseReplyTo = this.requestRefusal('request with a reply address RabbitMQ cannot take: skipped, not run');
   #urlIndex = 0;
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -327,8 +323,7 @@ export class AmqpDriver extends BaseDriver {
       this.#goodReplyTo = replyTo;
       return false;
     }
-    this.requestsRefused++;
-    this.#badReplyToLog.hit({ driver: this.name, subject, reply_to: shownReplyAddress(replyTo), problem });
+    this.#refuseReplyTo({ driver: this.name, subject, reply_to: shownReplyAddress(replyTo), problem });
     return true;
   }
 
@@ -395,7 +390,6 @@ export class AmqpDriver extends BaseDriver {
     this.#streamConsumers.clear();
     this.markClosed();
     this.#confirms.flushLog();
-    this.#badReplyToLog.flush();
     this.#conn = undefined;
     this.#ch = undefined;
     await closeAmqp(conn);

@@ -29,7 +29,6 @@ import { KafkaLimits } from './kafka-limits.js';
 import { ServedTopics } from './kafka-served.js';
 import { readHeaders, toInbound, type KafkaMessage } from './kafka-wire.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
-import { LogThrottle } from '@fsbus/esl';
 
 /** The log line of requests skipped for an `fsbus-reply-to` that is no reply topic. */
 export const UNANSWERABLE_REQUEST_LOG = "kafka request whose fsbus-reply-to is not a reply topic (fsbus.inbox.<name>, [A-Za-z0-9._-], at most 249 characters): skipped, not run";
@@ -88,11 +87,11 @@ class KafkaDriver extends DriverCore {
   #probe: { cancel(): void } | undefined;
   #subSeq = 0;
   /** Requests skipped for a reply address that is no reply topic: counted each, said once per burst. */
-  readonly #unanswerableLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), UNANSWERABLE_REQUEST_LOG);
+  readonly #refuseUnanswerable = this.requestRefusal(UNANSWERABLE_REQUEST_LOG);
   /** Requests skipped for a reply topic that does not exist: counted each, said once per burst. */
-  readonly #absentReplyTopicLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), ABSENT_REPLY_TOPIC_LOG);
+  readonly #refuseAbsentReplyTopic = this.requestRefusal(ABSENT_REPLY_TOPIC_LOG);
   /** Records skipped on a lane's topic for a subject not the lane's: counted each, said once per burst. */
-  readonly #foreignLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), FOREIGN_SUBJECT_LOG);
+  readonly #refuseForeign = this.requestRefusal(FOREIGN_SUBJECT_LOG);
   /** The bootstrap list, for status events and logs. */
   readonly #servers = bootstrapList(this.options.urls).join(',');
 
@@ -236,21 +235,12 @@ class KafkaDriver extends DriverCore {
       topicFor: (subject) => topicFor(subject, this.options.namespace),
       served: (t) => this.#served(t),
       expired: (t, lateMs) => this.expiredOnArrival(t, lateMs),
-      unanswerable: (t, replyTo) => {
-        this.requestsRefused++;
-        this.#unanswerableLog.hit({ topic: t, reply_to: replyTo.slice(0, 300) });
-      },
+      unanswerable: (t, replyTo) => this.#refuseUnanswerable({ topic: t, reply_to: replyTo.slice(0, 300) }),
       knownReplyTopic: (replyTo) => this.#topics.knownReplyTopic(replyTo),
       replyTopicExists: (replyTo) => this.#topics.replyTopicExists(replyTo),
-      absentReplyTopic: (t, replyTo) => {
-        this.requestsRefused++;
-        this.#absentReplyTopicLog.hit({ topic: t, reply_to: replyTo });
-      },
+      absentReplyTopic: (t, replyTo) => this.#refuseAbsentReplyTopic({ topic: t, reply_to: replyTo }),
       closed: () => this.status === 'closed',
-      foreign: (t, subject) => {
-        this.requestsRefused++;
-        this.#foreignLog.hit({ topic: t, subject: subject.slice(0, 300) });
-      },
+      foreign: (t, subject) => this.#refuseForeign({ topic: t, subject: subject.slice(0, 300) }),
       ran: new RecentRequests(),
       logger: this.options.logger,
     };

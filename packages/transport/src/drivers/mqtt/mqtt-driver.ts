@@ -23,7 +23,6 @@ import { assertTlsFilesReadable } from '../../tls-material.js';
 import { runsOnArrival, type OutboxItem } from '../../outbox.js';
 import { PendingBytes } from '../../pending-bytes.js';
 import { writeWindowBytes } from '../../defaults.js';
-import { LogThrottle } from '@fsbus/esl';
 import { fromTopic, MAX_TOPIC_BYTES, mqttOptions, publishPacketBytes, REFUSED_RESPONSE_TOPIC_LOG, responseTopicProblem, shareGroup, subjectTopicProblem, toFilter, toTopic } from './mqtt-util.js';
 import { ConnectionLosses } from './mqtt-connection-losses.js';
 
@@ -118,7 +117,7 @@ export class MqttDriver extends BaseDriver {
   #client: MqttClient | undefined;
   readonly #losses = new ConnectionLosses(this.options.logger);
   /** Requests whose Response Topic no reply may be published to: counted each, said once per burst. */
-  readonly #refusedTopicLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), REFUSED_RESPONSE_TOPIC_LOG);
+  readonly #refuseResponseTopic = this.requestRefusal(REFUSED_RESPONSE_TOPIC_LOG);
   #nextSubId = REPLY_SUB_ID + 1;
   #attempt = 0;
 
@@ -472,8 +471,7 @@ export class MqttDriver extends BaseDriver {
   #refusesResponseTopic(subject: string, topic: string): boolean {
     const why = responseTopicProblem(topic);
     if (why === undefined) return false;
-    this.requestsRefused++;
-    this.#refusedTopicLog.hit({ subject, response_topic: topic.slice(0, LOGGED_TOPIC_CHARS), why });
+    this.#refuseResponseTopic({ subject, response_topic: topic.slice(0, LOGGED_TOPIC_CHARS), why });
     return true;
   }
 
@@ -534,7 +532,6 @@ export class MqttDriver extends BaseDriver {
     this.#client = undefined;
     await client?.endAsync(client.connected ? false : true).catch(() => undefined);
     // What the current bursts held back is still said.
-    this.#refusedTopicLog.flush();
     this.#losses.flush();
   }
 }

@@ -28,7 +28,7 @@ import { PubSubRoutes } from './redis-pubsub.js';
 import { LIVENESS_DEAD_AFTER_MS, RedisLiveness } from './redis-liveness.js';
 import { ServingMarks, servingKey, type MarkCommand } from './redis-serving.js';
 import { ROUTE_OVERHEAD_BYTES, routeArgs, routeSubjectProblem } from './redis-publish.js';
-import { ReplyAddresses, replyStreamKey } from './redis-reply-address.js';
+import { REFUSED_REPLY_ADDRESS_LOG, ReplyAddresses, replyStreamKey } from './redis-reply-address.js';
 import { assertPattern } from '../../subject-pattern.js';
 
 /** @default 'freeswitch' */
@@ -101,7 +101,7 @@ export class RedisDriver extends BaseDriver {
     assertTlsFilesReadable(options.tls);
     this.#ns = options.namespace ?? DEFAULT_REDIS_NAMESPACE;
     this.#streams = new StreamRoutes(this.#ns);
-    this.#replyAddresses = new ReplyAddresses(this.#ns, options.logger, () => this.requestsRefused++);
+    this.#replyAddresses = new ReplyAddresses(this.#ns, this.requestRefusal(REFUSED_REPLY_ADDRESS_LOG));
     this.#subs = new PubSubRoutes(options.logger);
     // Redis has no client-side URL failover (that is Sentinel's job): the first URL is used.
     this.#url = urlList(options.urls)[0] ?? 'redis://127.0.0.1:6379';
@@ -378,8 +378,6 @@ export class RedisDriver extends BaseDriver {
       await this.#closeWithin(limit.expired);
     } finally {
       limit.clear();
-      // The lane readers are gone: what the last burst held back is said now.
-      this.#replyAddresses.flushLog();
     }
   }
 

@@ -6,8 +6,6 @@
  * segment of 1–64 letters, digits, `-` or `_` (the driver's own: 16 hex digits; clients in other
  * languages: a UUID's 32, `interop-<8 hex>` in examples/interop).
  */
-import type { DriverLogger } from '../../driver.js';
-import { LogThrottle } from '@fsbus/esl';
 
 /** The log line of refused reply addresses (once per burst, with the request's subject and the address). */
 export const REFUSED_REPLY_ADDRESS_LOG = "redis request whose reply_to is not a reply stream (<ns>:reply:<id>, [A-Za-z0-9_-], at most 64 characters): skipped, not run";
@@ -22,27 +20,19 @@ export function replyStreamKey(ns: string, id: string): string {
 
 export class ReplyAddresses {
   readonly #pattern: RegExp;
-  readonly #log: LogThrottle;
-  readonly #onRefused: () => void;
+  readonly #refuse: (fields: Record<string, unknown>) => void;
 
-  constructor(ns: string, logger: DriverLogger | undefined, onRefused: () => void) {
+  /** `refuse` counts and logs a refused request (DriverCore.requestRefusal). */
+  constructor(ns: string, refuse: (fields: Record<string, unknown>) => void) {
     this.#pattern = new RegExp(`^${escapeRegExp(ns)}:reply:[A-Za-z0-9_-]{1,64}$`);
-    // Whoever writes the lanes can send these by the thousand: counted each, said once per burst.
-    this.#log = new LogThrottle((fields, msg) => logger?.warn(fields, msg), REFUSED_REPLY_ADDRESS_LOG);
-    this.#onRefused = onRefused;
+    this.#refuse = refuse;
   }
 
   /** True when `replyTo` is set and not one of the bus's reply streams: counted and logged. */
   refuses(subject: string, replyTo: string | undefined): boolean {
     if (replyTo === undefined || this.#pattern.test(replyTo)) return false;
-    this.#onRefused();
-    this.#log.hit({ subject, reply_to: replyTo.slice(0, LOGGED_ADDRESS_CHARS) });
+    this.#refuse({ subject, reply_to: replyTo.slice(0, LOGGED_ADDRESS_CHARS) });
     return true;
-  }
-
-  /** Writes what the current burst held back (the driver is closing). */
-  flushLog(): void {
-    this.#log.flush();
   }
 }
 

@@ -19,7 +19,7 @@ import { DriverCore, urlList } from '../driver-core.js';
 import { isValidSubject, SUBJECT_RULE } from '../kafka/kafka-topics.js';
 import { ZmqClient } from './zmq-client.js';
 import { EXPIRES_HEADER, Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
-import { ZmqServer } from './zmq-server.js';
+import { FOREIGN_MESSAGE_LOG, ZmqServer } from './zmq-server.js';
 import { checkCurve, serverCurve } from './zmq-curve.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
@@ -61,6 +61,8 @@ class ZmqDriver extends DriverCore {
   readonly #calls = new Set<(err?: Error) => void>();
   /** flush() calls whose subscriptions some publisher had not acknowledged within the bound (logged). */
   #unsettledFlushes = 0;
+  /** Messages on the ROUTER that are not the fsbus wire. */
+  readonly #refuseForeign = this.requestRefusal(FOREIGN_MESSAGE_LOG);
   readonly #unsettledLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), "zmq: flush: this driver's subscriptions did not reach every publisher in time");
 
   constructor(options: DriverOptions) {
@@ -136,7 +138,7 @@ class ZmqDriver extends DriverCore {
 
   #newServer(): ZmqServer {
     const onExpired = (subject: string, lateMs: number): void => this.expiredOnArrival(subject, lateMs);
-    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, onExpired, this.options.logger, serverCurve(this.options.curve));
+    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, onExpired, this.#refuseForeign, this.options.logger, serverCurve(this.options.curve));
   }
 
   #clientSide(): ZmqClient {
@@ -333,8 +335,7 @@ class ZmqDriver extends DriverCore {
     const core = super.stats();
     const dropped = core.dropped + (this.#server?.dropped ?? 0) + (this.#client?.dropped ?? 0);
     const repliesDropped = core.repliesDropped + (this.#server?.repliesDropped ?? 0);
-    const requestsRefused = core.requestsRefused + (this.#server?.foreign ?? 0);
-    const stats: DriverStats = { ...core, published: this.#server?.published ?? 0, dropped, repliesDropped, requestsRefused, pending: core.pending + (this.#server?.pending ?? 0) };
+    const stats: DriverStats = { ...core, published: this.#server?.published ?? 0, dropped, repliesDropped, pending: core.pending + (this.#server?.pending ?? 0) };
     if (this.options.curve?.clientKeys !== undefined) stats.refused = this.#server?.refused ?? 0;
     return stats;
   }

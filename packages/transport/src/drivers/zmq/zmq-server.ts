@@ -12,7 +12,6 @@ import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../drive
 import { subjectMatches } from '../../subject-pattern.js';
 import { decodeWire, encodeLanes, encodeWire, EXPIRES_HEADER, HEARTBEATS, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
-import { LogThrottle } from '@fsbus/esl';
 import { deadlineOf, lateBy, runLaneHandler } from '../driver-core.js';
 
 /**
@@ -44,21 +43,20 @@ export class ZmqServer {
   #bound: Promise<void> | undefined;
   /** The allow-list's registration with the process's ZAP handler, when there is one. */
   readonly #zap: ZapAdmission | undefined;
-  /** Messages on the ROUTER that are not the fsbus wire: counted, said once per burst. */
-  readonly #foreignLog: LogThrottle;
-  /** Messages received that are not the fsbus wire (not 6 frames, not "FSB1", an unknown kind, bad headers). */
-  foreign = 0;
+  /** Counts and logs a message on the ROUTER that is not the fsbus wire (not 6 frames, not "FSB1", an unknown kind, bad headers). */
+  readonly #onForeign: (fields: Record<string, unknown>) => void;
 
   constructor(
     endpoints: ZmqEndpoints,
     bufferMessages: number,
     onExpired: (subject: string, lateMs: number) => void,
+    onForeign: (fields: Record<string, unknown>) => void,
     logger?: DriverLogger,
     curve: ServerCurve = { sockets: {} },
   ) {
     this.#endpoints = endpoints;
     this.#logger = logger;
-    this.#foreignLog = new LogThrottle((fields, msg) => logger?.warn(fields, msg), FOREIGN_MESSAGE_LOG);
+    this.#onForeign = onForeign;
     this.#onExpired = onExpired;
     this.#zap = curve.clientKeys === undefined ? undefined : admitOnly(curve.clientKeys, logger);
     const security = this.#zap === undefined ? curve.sockets : { ...curve.sockets, zapDomain: this.#zap.domain };
@@ -162,8 +160,7 @@ export class ZmqServer {
         const m = decodeWire(frames);
         if (peerId === undefined) continue;
         if (m === undefined) {
-          this.foreign++;
-          this.#foreignLog.hit({ frames: frames.length, first: frames[0]?.subarray(0, 16).toString('latin1'), kind: frames[1]?.subarray(0, 16).toString('latin1') });
+          this.#onForeign({ frames: frames.length, first: frames[0]?.subarray(0, 16).toString('latin1'), kind: frames[1]?.subarray(0, 16).toString('latin1') });
           continue;
         }
         const peer = peerId.toString('hex');
@@ -224,7 +221,6 @@ export class ZmqServer {
   }
 
   close(): void {
-    this.#foreignLog.flush();
     this.#routerOut.discard();
     this.#pubOut.discard();
     this.#router.close();
