@@ -8,20 +8,9 @@ import { connect as natsConnect, type NatsConnection, type Subscription } from '
 import { BusErrorCode, encodeReply, errorReply, successReply } from '@fsbus/contract';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
 import { cliEnv, runCli, startCli } from './support/run-cli.js';
+import { fullStatus as status } from '../../client/test/support/agent-status.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-const status = (nodeId: string): Record<string, unknown> => ({
-  version: '0.1.0',
-  node_id: nodeId,
-  uptime: 3,
-  driver: 'nats',
-  connected: true,
-  broker: { status: 'connected', reconnects: 0, buffered_now: 0 },
-  esl: { status: 'ready', command_connections_ready: 1, reconnects: 0 },
-  counters: {},
-  park: {},
-});
 
 void describe('fsbus with malformed answers and events', () => {
   let nats: NatsServerHandle;

@@ -6,18 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeReply, successReply } from '@fsbus/contract';
 import { ClientError, ClientErrorCode } from '../src/index.js';
 import { startFakeNodes, type FakeNodes } from './support/fake-nodes.js';
-
-const full = (nodeId: string): Record<string, unknown> => ({
-  version: '0.1.0',
-  node_id: nodeId,
-  uptime: 3,
-  driver: 'nats',
-  connected: true,
-  broker: { status: 'connected', reconnects: 0, buffered_now: 0 },
-  esl: { status: 'ready', command_connections_ready: 1, reconnects: 0 },
-  counters: {},
-  park: {},
-});
+import { fullStatus as full } from './support/agent-status.js';
 
 function badReply(node: string, problem: RegExp): (err: unknown) => boolean {
   return (err: unknown) => {
