@@ -152,16 +152,26 @@ export class EslConnection {
     try {
       this.#parser.push(chunk);
     } catch (err) {
-      this.#failed = true;
-      const protocolError = err instanceof EslProtocolError ? err : new EslProtocolError('parser failure', { cause: err });
-      // The framing cannot be resynchronised: report, then drop the socket.
-      this.#handlers.onProtocolError(protocolError, true);
-      this.destroy(protocolError);
+      this.#outOfStep(err instanceof EslProtocolError ? err : new EslProtocolError('parser failure', { cause: err }));
     }
+  }
+
+  /** The framing cannot be resynchronised: report, then drop the socket (nothing read after counts). */
+  #outOfStep(err: EslProtocolError): void {
+    this.#failed = true;
+    this.#handlers.onProtocolError(err, true);
+    this.destroy(err);
   }
 
   #onRawFrame(raw: Parameters<typeof decodeFrame>[0]): void {
     if (this.#failed) return;
+    if (!raw.headers.has('Content-Type')) {
+      // FreeSWITCH starts every frame with its Content-Type. Without one (bytes glued to the front
+      // of a frame hide it) the frame could be a reply or not: passed on, the reply queue could be
+      // one behind for good, each request getting the next one's reply. Out of step: drop the socket.
+      this.#outOfStep(new EslProtocolError('a frame without Content-Type: the stream is out of step'));
+      return;
+    }
     if (raw.oversize !== undefined) {
       this.#onOversize(raw.headers.get('Content-Type') ?? '(none)', raw.oversize);
       return;

@@ -157,6 +157,37 @@ void test('malformed bytes: an "error" with EslProtocolError, the counter, then 
   await peer.close();
 });
 
+void test('bytes glued to the front of a reply (no Content-Type left): out of step, so the requests fail and it reconnects — no reply goes to the wrong request', async (t) => {
+  // "\x00\x01" + `Content-Type: api/response…` reads as a header named "\x00\x01Content-Type":
+  // the frame is complete but cannot be told apart from an event, and had it been passed on as an
+  // unknown frame the reply queue would be one behind for good (the next reply to this request).
+  const peer = await ScriptedPeer.start({ onCommand: okAll });
+  t.after(() => peer.close());
+  const client = new EslClient({ port: peer.port, reconnect: FAST });
+  t.after(() => client.close());
+  const errors: Error[] = [];
+  client.on('error', (err) => errors.push(err));
+  await client.connect();
+  const conn = await peer.nextConnection();
+  conn.skipReceived();
+  const reconnected = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'ready');
+  const one = client.api('hang', { timeoutMs: 10_000 });
+  const two = client.api('hang', { timeoutMs: 10_000 });
+  await conn.nextCommand();
+  await conn.nextCommand();
+  conn.write('\x00\x01');
+  conn.apiResponse('one');
+  conn.apiResponse('two');
+  const settled = await Promise.allSettled([one, two]);
+  assert.deepEqual(settled.map((s) => s.status === 'rejected' && s.reason instanceof EslClosedError), [true, true], JSON.stringify(settled));
+  assert.ok(errors[0] instanceof EslProtocolError && /Content-Type/.test(errors[0].message), String(errors[0]));
+  assert.equal(client.stats.protocolErrors, 1);
+  await bounded(reconnected, 'the reconnect');
+  assert.match(await client.api('status'), /^status on/);
+  await client.close();
+  await peer.close();
+});
+
 void test('a bad event body is reported and counted; the connection stays up', async (t) => {
   const peer = await ScriptedPeer.start({ onCommand: okAll });
   t.after(() => peer.close());
