@@ -1,6 +1,6 @@
 // Faults on the Event Socket side the agent must say plainly: a refused password (readiness,
 // agent.status, one log line per burst), a connection the event socket ACL turns away (the same),
-// frames of an unknown Content-Type (counted, logged), and FreeSWITCH refusing a bgapi outright
+// frames of an unknown Content-Type (counted, logged) or none (the stream out of step), and FreeSWITCH refusing a bgapi outright
 // (its own words to the caller, not "Internal error").
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -116,14 +116,14 @@ void test('a refused password that turns into an unreachable FreeSWITCH: /readyz
   });
 });
 
-void test('frames of an unknown or missing Content-Type are counted and logged once per burst, the connection goes on', async () => {
+void test('frames of an unknown or empty Content-Type are counted and logged once per burst, the connection goes on', async () => {
   const fs = new FakeFreeSwitch();
   await withAgent(await listening(fs), {}, async (rig, stopAgent) => {
     const { logs } = rig;
     const good = nextMessage(rig.client, 'freeswitch.events.>', () => true);
     await rig.client.flush();
     fs.eventsFrame('application/x-future', 'hello');
-    fs.eventsConnection!.write('Content-Length: 5\n\nhello');
+    fs.eventsConnection!.write('Content-Type: \nContent-Length: 5\n\nhello');
     fs.sendJsonEvent(JSON.stringify({ 'Event-Name': 'CHANNEL_CREATE', 'Event-Date-Timestamp': String(Date.now() * 1000), 'Unique-ID': 'after' }));
     assert.equal((JSON.parse(dec((await good).data)) as { uuid: string }).uuid, 'after');
     assert.equal(rig.counters()['esl_unknown_frames'], 2);
@@ -138,6 +138,22 @@ void test('frames of an unknown or missing Content-Type are counted and logged o
     const all = linesOf(logs, UNKNOWN_FRAME_LINE);
     assert.equal(occurrences(all), 2);
     assert.equal(all.at(-1)?.['content_type'], '(none)');
+  });
+});
+
+void test('a frame without Content-Type (bytes glued to its front) is the stream out of step: a protocol error, the events connection is made again and events go on', async () => {
+  const fs = new FakeFreeSwitch();
+  await withAgent(await listening(fs), {}, async (rig) => {
+    const first = fs.eventsConnection!;
+    const subscribed = fs.eventCommands.length;
+    first.write('\x00\x01Content-Type: text/event-json\nContent-Length: 5\n\nhello');
+    await fs.until(() => fs.eventCommands.length > subscribed && fs.eventsConnection !== first, 'the events connection made again');
+    const good = nextMessage(rig.client, 'freeswitch.events.>', () => true);
+    await rig.client.flush();
+    fs.sendJsonEvent(JSON.stringify({ 'Event-Name': 'CHANNEL_CREATE', 'Event-Date-Timestamp': String(Date.now() * 1000), 'Unique-ID': 'after' }));
+    assert.equal((JSON.parse(dec((await good).data)) as { uuid: string }).uuid, 'after');
+    assert.equal(rig.counters()['esl_protocol_errors'], 1);
+    assert.equal(rig.counters()['esl_unknown_frames'] ?? 0, 0);
   });
 });
 
