@@ -110,6 +110,7 @@ export class Agent {
       createExecuteAppCommand({
         nodeId: config.node_id,
         completions: this.#callControl.completions,
+        beforeExecute: (uuid, api) => this.park.stopAudioBeforeExecute(uuid, api),
         sendmsg: (uuid, msg, opts) => this.#link?.sendmsg(uuid, msg, opts) ?? Promise.resolve(undefined),
         publish: (subject, data) => {
           this.metrics.forwarded(this.#driver?.publish(subject, data) ?? 'dropped');

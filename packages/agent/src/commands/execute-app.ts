@@ -14,9 +14,17 @@ import { EslCommandError, executeMsg, type CommandOptions, type EslEvent, type S
 import type { ExecuteCompletions, WatchEnd } from './execute-completions.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 
+/**
+ * Readies a channel for an execute, over `api` (the request's command path): call control stops
+ * the agent's own park audio there, which would hold the execute back. Undefined: nothing to wait for.
+ */
+export type BeforeExecute = (uuid: string, api: (command: string) => Promise<string>) => Promise<void> | undefined;
+
 export interface ExecuteAppDeps {
   nodeId: string;
   completions: ExecuteCompletions;
+  /** Park mode stops its own audio on the channel first (ParkManager.stopAudioBeforeExecute). */
+  beforeExecute?: BeforeExecute;
   /** sendmsg on a pool connection; undefined when FreeSWITCH is not connected. */
   sendmsg(uuid: string, msg: SendMsg, opts: CommandOptions): Promise<unknown>;
   publish(subject: string, data: Uint8Array): void;
@@ -92,13 +100,17 @@ export function createExecuteAppCommand(deps: ExecuteAppDeps): CommandHandler {
     async run(request: BusRequest, ctx: CommandContext): Promise<CommandResult> {
       const p = parseExecuteApp(request.fields);
       if (typeof p === 'string') return invalid(p);
+      const applicationUuid = randomUUID();
+      // The args go in the sendmsg body where a header would not carry them as they are (executeMsg).
+      // Built before any step: what FreeSWITCH would misread (executeMsg's EslInvalidArgumentError,
+      // an INVALID_ARGUMENT answer) is refused before a variable is set.
+      const msg = executeMsg(p.app, p.args, applicationUuid, p.eventLock ? { eventLock: true } : {});
       for (const [k, v] of p.vars) {
         const out = await ctx.api(`uuid_setvar ${p.uuid} ${k} ${setvarValue(v)}`);
         if (isFsError(out)) return /no such channel/i.test(out) ? notFound(p.uuid) : { ok: false, code: BusErrorCode.COMMAND_FAILED, message: `execute_app: setting ${k} failed`, data: out };
       }
-      const applicationUuid = randomUUID();
-      // The args go in the sendmsg body where a header would not carry them as they are (executeMsg).
-      const msg = executeMsg(p.app, p.args, applicationUuid, p.eventLock ? { eventLock: true } : {});
+      const ready = deps.beforeExecute?.(p.uuid, (command) => ctx.api(command));
+      if (ready !== undefined) await ready;
       const forwardTo = request.forward_to;
       // Watch before sending: the completion comes on another connection and may win the race.
       const unwatch =

@@ -24,6 +24,16 @@ const ONE_ARGUMENT = /^[^\s\x00-\x1f\x7f]+$/;
 /** `api` on a FreeSWITCH command connection; undefined when none is ready. */
 export type ParkApi = (command: string) => Promise<string | undefined>;
 
+/** A channel parked by our extension. */
+interface ParkedCall {
+  /** The event connection loss count when it parked (see LossMarks). */
+  readonly since: number;
+  /** Our audio was queued on it and nothing has broken it since. */
+  audio: boolean;
+  /** The uuid_break in flight for an execute: the executes after it wait for it too, in order. */
+  breaking: Promise<void> | undefined;
+}
+
 export interface ParkManagerOptions {
   nodeId: string;
   /** The endpoint; absent = park mode unavailable (nothing listens). */
@@ -44,15 +54,15 @@ export class ParkManager {
   #server: XmlCurlServer | undefined;
   #settings: ParkSettings = { ...DEFAULT_PARK_SETTINGS };
   readonly counters: ParkCounters = { lookups: 0, lookups_parked: 0, calls_parked: 0 };
-  /** Parked channels, each with the event connection loss count when it parked (see LossMarks). */
-  readonly #parkedNow = new Map<string, number>();
+  readonly #parkedNow = new Map<string, ParkedCall>();
   #api: ParkApi | undefined;
   readonly #playFailedLog: LogThrottle;
+  readonly #breakFailedLog: LogThrottle;
   #longContextLogged = false;
   /** A parked channel found gone is forgotten as its CHANNEL_DESTROY would. */
   readonly tracker = new LossMarks({
     entries: this.#parkedNow,
-    since: (since) => since,
+    since: (call) => call.since,
     channel: (uuid) => uuid,
     end: (uuid) => this.#parkedNow.delete(uuid),
   });
@@ -60,7 +70,9 @@ export class ParkManager {
   constructor(options: ParkManagerOptions) {
     this.#o = options;
     this.#file = options.stateFile === undefined ? undefined : new ParkStateFile(options.stateFile);
-    this.#playFailedLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), 'park audio not started: the parked call stays silent');
+    const warn = (fields: Record<string, unknown>, msg: string): void => options.logger.warn(fields, msg);
+    this.#playFailedLog = new LogThrottle(warn, 'park audio not started: the parked call stays silent');
+    this.#breakFailedLog = new LogThrottle(warn, 'park audio not stopped before execute_app: the application waits until the audio ends');
   }
 
   /** Where the audio of parked calls is started from (the agent's FreeSWITCH command connections). */
@@ -83,6 +95,7 @@ export class ParkManager {
     await this.#server?.close();
     this.#server = undefined;
     this.#playFailedLog.flush();
+    this.#breakFailedLog.flush();
   }
 
   /** The endpoint is listening, so FreeSWITCH can be pointed at it. */
@@ -143,9 +156,10 @@ export class ParkManager {
         const oldest = this.#parkedNow.keys().next().value;
         if (oldest !== undefined) this.#parkedNow.delete(oldest);
       }
-      this.#parkedNow.set(uuid, this.tracker.losses);
+      const call: ParkedCall = { since: this.tracker.losses, audio: false, breaking: undefined };
+      this.#parkedNow.set(uuid, call);
       const audio = e.getHeader(`variable_${PARK_AUDIO_VAR}`);
-      if (audio !== undefined) this.#play(uuid, audio);
+      if (audio !== undefined) this.#play(uuid, call, audio);
     } else if (name === 'CHANNEL_UNPARK' || name === 'CHANNEL_DESTROY' || name === 'CHANNEL_HANGUP_COMPLETE') {
       const uuid = e.uuid;
       if (uuid !== undefined) this.#parkedNow.delete(uuid);
@@ -158,11 +172,16 @@ export class ParkManager {
    * uuid_bridge end the playback and the park together); the playback's own playback_timeout_sec
    * stands in for park's timeout check, which waits while it plays.
    */
-  #play(uuid: string, audio: string): void {
+  #play(uuid: string, call: ParkedCall, audio: string): void {
     const api = this.#api;
     if (api === undefined) return;
-    const fail = (why: string): void => this.#playFailedLog.hit({ uuid, audio, why });
+    const fail = (why: string): void => {
+      call.audio = false;
+      this.#playFailedLog.hit({ uuid, audio, why });
+    };
     if (!ONE_ARGUMENT.test(uuid) || !ONE_ARGUMENT.test(audio)) return fail('not one argument');
+    // Marked before the reply: an execute_app coming meanwhile breaks it too.
+    call.audio = true;
     api(`uuid_broadcast ${uuid} ${audio} aleg`).then(
       (reply) => {
         if (reply === undefined) fail('no FreeSWITCH command connection');
@@ -170,6 +189,33 @@ export class ParkManager {
       },
       (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
     );
+  }
+
+  /**
+   * Before an execute_app on `uuid`. The broadcast of our audio carries `event-lock`: while it
+   * plays, park's loop runs nothing else queued for the channel, so the execute would wait until
+   * the audio ends (the park timeout, or never). `uuid_break <uuid>` (not `all`, which flushes
+   * what is queued) ends only that playback; the call stays parked and park checks its timeout
+   * again. Once per broadcast: the audio is then gone. Resolves once the reply came (a failed
+   * break is logged, the execute goes anyway); undefined when there is nothing to break.
+   */
+  stopAudioBeforeExecute(uuid: string, api: ParkApi): Promise<void> | undefined {
+    const call = this.#parkedNow.get(uuid);
+    if (call === undefined) return undefined;
+    if (call.audio) {
+      call.audio = false;
+      const fail = (why: string): void => this.#breakFailedLog.hit({ uuid, why });
+      const breaking = api(`uuid_break ${uuid}`).then(
+        (reply) => {
+          if (reply === undefined) fail('no FreeSWITCH command connection');
+          else if (!reply.startsWith('+OK')) fail(reply.trim());
+        },
+        (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
+      );
+      call.breaking = breaking;
+      void breaking.then(() => (call.breaking = undefined));
+    }
+    return call.breaking;
   }
 
   /** The dialplan.status data (and agent.status `park`). */
