@@ -1,7 +1,7 @@
 /**
  * The agent: one FreeSWITCH node (Event Socket) ⇄ one broker, serving the bus contract.
  * start(): broker, optional event stream, lanes, FreeSWITCH link, HTTP. stop(): lanes off, drain
- * in-flight commands, flush, close everything.
+ * in-flight commands, say goodbye (an fsbus::agent_stop event), flush, close everything.
  */
 import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
 import { LogThrottle, type EslClientStatus } from '@fsbus/esl';
@@ -22,6 +22,7 @@ import { driverOptions, streamSpec } from './driver-options.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { EventPublisher } from './event-publisher.js';
 import { FreeSwitchLink } from './freeswitch-link.js';
+import { agentStopEvent } from './goodbye.js';
 import { AgentHttpServer } from './http-server.js';
 import { createStdoutSink, type LogSink } from './log-sink.js';
 import { AgentMetrics } from './metrics.js';
@@ -395,11 +396,35 @@ export class Agent {
     await Promise.all(this.#lanes.map((l) => l.unsubscribe().catch(() => undefined)));
     this.#lanes = [];
     await this.#dispatcher?.drain(this.config.commands.drain_timeout_ms);
+    this.#sayGoodbye();
     await this.#teardown();
     this.#state = 'stopped';
     this.logger.info({}, 'agent stopped');
     this.#logSink?.close();
     this.#changed();
+  }
+
+  /**
+   * Publishes the goodbye event once, before the link and the driver close (the teardown's flush
+   * sends it). Best effort and synchronous: it never holds or fails the stop. No publisher means
+   * the broker never came up (start failed): nothing to say, and no one to say it to.
+   */
+  #sayGoodbye(): void {
+    const publisher = this.#publisher;
+    const driver = this.#driver;
+    if (publisher === undefined || driver === undefined) return;
+    const goodbye = agentStopEvent(this.config.node_id, AGENT_VERSION);
+    if (!publisher.accepts(goodbye.name, goodbye.subclass)) return;
+    // Buffered now, it would be dropped by the close that follows.
+    if (driver.status !== 'connected') {
+      this.logger.warn({ broker: driver.status }, 'goodbye event not sent: the broker is not connected');
+      return;
+    }
+    try {
+      if (publisher.publishOwn(goodbye) === 'dropped') this.logger.warn({}, 'goodbye event not sent: the outgoing buffer is full');
+    } catch (err) {
+      this.logger.warn({ err }, 'goodbye event not sent');
+    }
   }
 
   /** Writes the log lines still batched, and later ones at once: for an exit that does not wait for stop(). */

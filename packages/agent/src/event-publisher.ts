@@ -2,9 +2,9 @@
  * FreeSWITCH events → the bus: filter, shape (SPEC §3.5), publish. The driver buffers (bounded)
  * while the broker is away; every drop is counted there and exported as a metric.
  */
-import { encodeEventPayload, encodeUtf8, type EventFilter, type Subjects } from '@fsbus/contract';
+import { encodeEventPayload, encodeUtf8, type EventFilter, type EventSource, type Subjects } from '@fsbus/contract';
 import type { EslEvent } from '@fsbus/esl';
-import type { Driver } from '@fsbus/transport';
+import type { Driver, PublishOutcome } from '@fsbus/transport';
 import type { AgentMetrics } from './metrics.js';
 
 export interface EventCounters {
@@ -42,11 +42,29 @@ export class EventPublisher {
       this.#metrics.eventsFiltered.inc();
       return;
     }
+    this.#publish(event, subclass);
+  }
+
+  /** Whether events.include/exclude let this event through. */
+  accepts(name: string, subclass?: string): boolean {
+    return this.#filter.matches(name, subclass);
+  }
+
+  /**
+   * An event of the agent's own (its goodbye), published like FreeSWITCH's: same filter, subject
+   * and envelope, counted as published but not as received. May throw what the driver throws.
+   */
+  publishOwn(event: EventSource & { readonly name: string }): PublishOutcome | 'filtered' {
+    if (!this.#filter.matches(event.name, event.subclass)) return 'filtered';
+    return this.#publish(event, event.subclass);
+  }
+
+  #publish(event: EventSource, subclass: string | undefined): PublishOutcome {
     const bytes = encodeUtf8(encodeEventPayload(event, this.#nodeId));
     const outcome = this.#driver.publish(this.#subjects.event(event.name, subclass), bytes);
     if (outcome === 'dropped') {
       this.counters.failed++;
-      return;
+      return outcome;
     }
     this.counters.published++;
     this.counters.bytes += bytes.byteLength;
@@ -55,5 +73,6 @@ export class EventPublisher {
       this.counters.buffered++;
       this.#metrics.eventsBuffered.inc();
     }
+    return outcome;
   }
 }

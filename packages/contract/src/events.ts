@@ -5,6 +5,9 @@
 import { EVENT_NAMES } from '@fsbus/esl';
 import { nowMicros } from './envelope.js';
 
+/** The CUSTOM subclass of an agent's goodbye, published once on a clean stop (docs/contract.md "Events"). */
+export const AGENT_STOP_SUBCLASS = 'fsbus::agent_stop';
+
 export interface EventPayload {
   event_name: string;
   /** Microseconds since the epoch, from `Event-Date-Timestamp`. */

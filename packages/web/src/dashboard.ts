@@ -3,7 +3,7 @@
  * channels and recent events (from the event subjects), rates. Changes are batched and handed to
  * the page streams by `onUpdate`.
  */
-import type { EventPayload } from '@fsbus/contract';
+import { AGENT_STOP_SUBCLASS, type EventPayload } from '@fsbus/contract';
 import type { DashboardBus, UnreadableReply } from './bus-port.js';
 import { ChannelTable, DEFAULT_MAX_CHANNELS, type TableChange } from './channel-table.js';
 import { DEFAULT_EVENT_HISTORY_BYTES, EventLog } from './event-log.js';
@@ -13,6 +13,7 @@ import {
   DEFAULT_OFFLINE_NODE_RETENTION_MS,
   eslCameBack,
   longestUnseen,
+  markOffline,
   parkOf,
   publicNode,
   retentionOver,
@@ -233,6 +234,8 @@ export class Dashboard {
     answers.sort((a, b) => Number(this.#nodes.has(b.id)) - Number(this.#nodes.has(a.id)));
     for (const { id, status } of answers) {
       const prev = this.#nodes.get(id);
+      // Answered before its goodbye came: older news than the goodbye (the next poll tells).
+      if (prev?.leftAt !== undefined && prev.leftAt >= started) continue;
       if (prev === undefined && !this.#roomFor(id, seen)) continue;
       // FreeSWITCH restarted (its agent's Event Socket link came back): its channels are re-read,
       // as the calls it had ended without events.
@@ -261,10 +264,7 @@ export class Dashboard {
       if (seen.has(n.node_id)) continue;
       n.misses++;
       if (n.misses >= MISSES_OFFLINE && n.presence === 'online') {
-        n.presence = 'offline';
-        n.offlineSince = seenAt;
-        n.synced = false;
-        n.syncRetryAt = 0;
+        markOffline(n, seenAt);
         changed.push(n);
       } else if (retentionOver(n, seenAt, this.#o.offlineNodeRetentionMs)) {
         this.#forget(n.node_id);
@@ -345,6 +345,17 @@ export class Dashboard {
     (this.#pending.events ??= []).push(view);
     const change = this.#channels.apply(e);
     if (change !== undefined) this.#merge(change);
+    if (e.event_name === 'CUSTOM' && e.headers['Event-Subclass'] === AGENT_STOP_SUBCLASS) this.#nodeLeft(e.node_id);
+  }
+
+  /** Its agent stopped cleanly and said so: offline at once, as after missed polls, not two polls later. */
+  #nodeLeft(id: string): void {
+    const node = this.#nodes.get(id);
+    if (node === undefined) return;
+    node.leftAt = Date.now();
+    if (node.presence !== 'online') return;
+    markOffline(node, this.#o.clock());
+    this.#nodeChanged(node);
   }
 
   /** Warns once when the full table starts dropping its oldest channels, again only after it had room. */

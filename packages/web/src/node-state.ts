@@ -11,6 +11,8 @@ export interface NodeState extends NodeView {
   misses: number;
   /** When it was marked offline (the dashboard's clock); it is forgotten after the retention. */
   offlineSince?: number;
+  /** When its agent said goodbye (Date.now, as a poll's start): answers gathered before it are stale. */
+  leftAt?: number;
   synced: boolean;
   parkAt: number;
   /** Failed channel reads in a row; the next is not tried before `syncRetryAt` (ms). */
@@ -26,6 +28,14 @@ export interface NodeState extends NodeView {
 export const DEFAULT_MAX_NODES = 1000;
 /** How long a node stays on the page offline before it is forgotten. @default 10 min */
 export const DEFAULT_OFFLINE_NODE_RETENTION_MS = 600_000;
+
+/** Shown offline from `now` (the dashboard's clock): its channels are read again if it comes back. */
+export function markOffline(n: NodeState, now: number): void {
+  n.presence = 'offline';
+  n.offlineSince = now;
+  n.synced = false;
+  n.syncRetryAt = 0;
+}
 
 /** An offline node whose retention has run out: its card (and channels) go. */
 export function retentionOver(n: NodeState, now: number, retentionMs: number): boolean {

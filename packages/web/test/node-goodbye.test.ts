@@ -1,0 +1,168 @@
+// An agent that stops cleanly says goodbye (CUSTOM fsbus::agent_stop): the dashboard shows its
+// node offline at once, as after missed polls (retention from then on), instead of two polls
+// later; a node that answers a later poll is back online. Polls here come every hour, so only the
+// goodbye can have done it. Real nats-server, agents and simulators; the dashboard's clock is the
+// test's.
+import { after, before, describe, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import type { EventPayload, ReplyEnvelope } from '@fsbus/contract';
+import { ClientBus, Dashboard, type DashboardBus, type NodeView } from '@fsbus/web';
+import { connect } from '@nats-io/transport-node';
+import { dashboardUntil, startWiring, type Wiring } from './support/wiring.js';
+
+const RETENTION_MS = 600_000;
+const NO_POLLS_MS = 3_600_000;
+
+function goodbye(nodeId: string): EventPayload {
+  const timestamp = Date.now() * 1000;
+  return {
+    event_name: 'CUSTOM',
+    timestamp,
+    node_id: nodeId,
+    headers: { 'Event-Name': 'CUSTOM', 'Event-Subclass': 'fsbus::agent_stop', 'Event-Date-Timestamp': String(timestamp), 'FSBus-Node-ID': nodeId },
+  };
+}
+
+const nodeOf = (d: Dashboard, id: string): NodeView | undefined => d.snapshot().nodes.find((n) => n.node_id === id);
+
+/** Resolves once a poll that started after this call has been applied (its update names `witness`). */
+function nextPoll(d: Dashboard, witness: string): Promise<void> {
+  d.flush(); // what earlier polls left batched must not pass for this one
+  return new Promise((resolve) => {
+    const off = d.onUpdate((u) => {
+      if (u.nodes?.some((n) => n.node_id === witness) !== true) return;
+      off();
+      resolve();
+    });
+    d.refresh();
+  });
+}
+
+describe('an agent that stops cleanly', () => {
+  let w: Wiring;
+  let now = Date.now();
+  const removed: string[] = [];
+
+  before(async () => {
+    w = await startWiring(['fs-node-01', 'fs-node-02'], { clock: () => now, pollIntervalMs: NO_POLLS_MS, offlineNodeRetentionMs: RETENTION_MS });
+    w.web.dashboard.onUpdate((u) => removed.push(...(u.nodes_removed ?? [])));
+  });
+
+  after(async () => {
+    await w?.stop();
+  });
+
+  test('is shown offline at its goodbye, without missed polls; the retention runs from then', async () => {
+    const { dashboard } = w.web;
+    await dashboardUntil(dashboard, () => nodeOf(dashboard, 'fs-node-01')?.presence === 'online' && nodeOf(dashboard, 'fs-node-02')?.presence === 'online', 'both nodes online');
+    await w.nodes[1]!.agent.stop();
+    await dashboardUntil(dashboard, () => nodeOf(dashboard, 'fs-node-02')?.presence === 'offline', 'fs-node-02 offline');
+    assert.equal(nodeOf(dashboard, 'fs-node-01')?.presence, 'online');
+
+    // offlineSince is the clock at the goodbye: one retention later, the next poll removes it.
+    now += RETENTION_MS;
+    await nextPoll(dashboard, 'fs-node-01');
+    assert.equal(nodeOf(dashboard, 'fs-node-02'), undefined);
+    assert.deepEqual(removed, ['fs-node-02']);
+  });
+
+  test('a goodbye for a node still answering: offline now, online at the next poll; one naming an unknown node changes nothing', async () => {
+    const { dashboard } = w.web;
+    const nc = await connect({ servers: w.nats.url });
+    try {
+      const send = (p: EventPayload): void => nc.publish('freeswitch.events.custom.fsbus.agent_stop', JSON.stringify(p));
+      send(goodbye('fs-node-99'));
+      send(goodbye('fs-node-01'));
+      await nc.flush();
+      await dashboardUntil(dashboard, () => nodeOf(dashboard, 'fs-node-01')?.presence === 'offline', 'fs-node-01 offline');
+      assert.deepEqual(dashboard.snapshot().nodes.map((n) => n.node_id), ['fs-node-01']);
+      await nextPoll(dashboard, 'fs-node-01');
+      assert.equal(nodeOf(dashboard, 'fs-node-01')?.presence, 'online');
+    } finally {
+      await nc.close();
+    }
+  });
+});
+
+/** The dashboard's bus, except that one gather's answers are held until the test lets them go. */
+class HeldGatherBus implements DashboardBus {
+  readonly #bus: ClientBus;
+  #hold: { gathered: () => void; released: Promise<void> } | undefined;
+  constructor(bus: ClientBus) {
+    this.#bus = bus;
+  }
+  get state(): DashboardBus['state'] {
+    return this.#bus.state;
+  }
+  get reconnects(): number {
+    return this.#bus.reconnects;
+  }
+  /** The next gather completes, then waits for `release`; `gathered` resolves when its answers are in. */
+  holdNext(): { gathered: Promise<void>; release: () => void } {
+    let release: () => void = () => undefined;
+    let gathered: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (gathered = resolve));
+    this.#hold = { gathered, released: new Promise<void>((resolve) => (release = resolve)) };
+    return { gathered: done, release };
+  }
+  connect(): Promise<void> {
+    return this.#bus.connect();
+  }
+  onState(listener: Parameters<DashboardBus['onState']>[0]): () => void {
+    return this.#bus.onState(listener);
+  }
+  async gather(command: string, timeoutMs: number): ReturnType<DashboardBus['gather']> {
+    const hold = this.#hold;
+    this.#hold = undefined;
+    const answers = await this.#bus.gather(command, timeoutMs);
+    if (hold !== undefined) {
+      hold.gathered();
+      await hold.released;
+    }
+    return answers;
+  }
+  request(body: Record<string, unknown>, nodeId: string | undefined, timeoutMs: number): Promise<ReplyEnvelope> {
+    return this.#bus.request(body, nodeId, timeoutMs);
+  }
+  onEvent(listener: (event: EventPayload) => void): () => void {
+    return this.#bus.onEvent(listener);
+  }
+  close(): Promise<void> {
+    return this.#bus.close();
+  }
+}
+
+describe('a poll whose answers were gathered before the goodbye', () => {
+  let w: Wiring;
+  let bus: HeldGatherBus;
+  let dashboard: Dashboard;
+
+  before(async () => {
+    w = await startWiring(['fs-node-01', 'fs-node-02'], { pollIntervalMs: NO_POLLS_MS });
+    bus = new HeldGatherBus(new ClientBus({ servers: [w.nats.url] }));
+    await bus.connect();
+    dashboard = new Dashboard(bus, { pollIntervalMs: NO_POLLS_MS, gatherTimeoutMs: 300 });
+    dashboard.start();
+  });
+
+  after(async () => {
+    await dashboard?.close();
+    await bus?.close();
+    await w?.stop();
+  });
+
+  test('does not bring the node back online', async () => {
+    await dashboardUntil(dashboard, () => nodeOf(dashboard, 'fs-node-01')?.presence === 'online' && nodeOf(dashboard, 'fs-node-02')?.presence === 'online', 'both nodes online');
+    const held = bus.holdNext();
+    const polled = nextPoll(dashboard, 'fs-node-01');
+    try {
+      await held.gathered; // fs-node-02's agent answered this poll, then stops
+      await w.nodes[1]!.agent.stop();
+      await dashboardUntil(dashboard, () => nodeOf(dashboard, 'fs-node-02')?.presence === 'offline', 'fs-node-02 offline');
+    } finally {
+      held.release();
+    }
+    await polled;
+    assert.equal(nodeOf(dashboard, 'fs-node-02')?.presence, 'offline');
+  });
+});
