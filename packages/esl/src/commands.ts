@@ -66,8 +66,11 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   }
 
   async #command(line: string, opts: CommandOptions | undefined, check: boolean): Promise<CommandReplyFrame> {
-    const text = simpleCommand(line);
-    const label = line.split(' ', 1)[0]!;
+    return this.#commandText(simpleCommand(line), line.split(' ', 1)[0]!, opts, check);
+  }
+
+  /** A command already built (and so checked) before the state it changes is recorded. */
+  async #commandText(text: string, label: string, opts: CommandOptions | undefined, check: boolean): Promise<CommandReplyFrame> {
     const reply = await this.send(this.connectionFor(label), text, label, opts);
     return this.#expectCommandReply(reply, label, check);
   }
@@ -118,13 +121,15 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   async events(format: EventFormat, names: readonly EventSubscription[], opts?: CommandOptions): Promise<CommandReplyFrame> {
     if (!EVENT_FORMATS.includes(format)) throw new EslCommandError('event', `-ERR unknown format ${String(format)}`);
     for (const n of names) checkToken('event name', n);
+    // Built first: a line the library refuses leaves the recorded subscription as it was.
+    const text = simpleCommand(`event ${format} ${names.join(' ')}`);
     const replayed = this.#replayed(this.subs.replayedEventReply(format, names), opts, 'event');
     if (replayed !== undefined) return replayed;
     this.#stateChanges();
     // Recorded before the reply so a concurrent bgapi sees it (it must not subscribe and nix it).
     this.subs.onEvents(format, names);
     try {
-      return await this.#command(`event ${format} ${names.join(' ')}`, opts, true);
+      return await this.#commandText(text, 'event', opts, true);
     } catch (err) {
       if (err instanceof EslCommandError) this.subs.onNixevent(names);
       throw err;
@@ -133,9 +138,10 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
 
   async nixevent(names: readonly EventSubscription[], opts?: CommandOptions): Promise<CommandReplyFrame> {
     for (const n of names) checkToken('event name', n);
+    const text = simpleCommand(`nixevent ${names.join(' ')}`);
     this.#stateChanges();
     this.subs.onNixevent(names);
-    const reply = this.#command(`nixevent ${names.join(' ')}`, opts, true);
+    const reply = this.#commandText(text, 'nixevent', opts, true);
     // Pending bgapi/execute results whose event this turns off (ALL: every one) are turned on again.
     const off = new Set<string>();
     for (const { name } of eventWords(names)) if (name !== undefined) off.add(name);
@@ -155,14 +161,16 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   async filter(header: string, value: string, opts?: CommandOptions): Promise<CommandReplyFrame> {
     checkToken('filter header', header);
     checkLine('filter value', value);
-    const replayed = this.#replayed(this.subs.replayedReply(`filter ${header} ${value}`), opts, 'filter');
+    const line = `filter ${header} ${value}`;
+    const text = simpleCommand(line);
+    const replayed = this.#replayed(this.subs.replayedReply(line), opts, 'filter');
     if (replayed !== undefined) return replayed;
     this.#stateChanges();
     this.subs.onFilter(header, value);
     // A first filter would block pending bgapi/execute results: their own filters go first.
     this.#internal((conn) => this.#delivery.syncFilters(conn));
     try {
-      return await this.#command(`filter ${header} ${value}`, opts, true);
+      return await this.#commandText(text, 'filter', opts, true);
     } catch (err) {
       if (err instanceof EslCommandError) {
         this.subs.onFilterDelete(header, value);
@@ -176,11 +184,12 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   async filterDelete(header: string, value?: string, opts?: CommandOptions): Promise<CommandReplyFrame> {
     checkToken('filter header', header);
     if (value !== undefined) checkLine('filter value', value);
+    const text = simpleCommand(value === undefined ? `filter delete ${header}` : `filter delete ${header} ${value}`);
     this.#stateChanges();
     this.subs.onFilterDelete(header, value);
     // With no filter of the user's left, ours go first: alone, they would let only our results through.
     if (!this.subs.hasFilters) this.#internal((conn) => this.#delivery.syncFilters(conn));
-    const reply = this.#command(value === undefined ? `filter delete ${header}` : `filter delete ${header} ${value}`, opts, true);
+    const reply = this.#commandText(text, 'filter', opts, true);
     this.#delivery.onUserFilterDelete(header, value);
     this.#internal((conn) => this.#delivery.syncFilters(conn));
     return reply;

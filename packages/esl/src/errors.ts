@@ -31,7 +31,11 @@ export const EslErrorCode = {
   REJECTED: 'FSBUS_ERR_ESL_REJECTED',
   /** FreeSWITCH answered a command with `-ERR` or `-USAGE`. */
   COMMAND: 'FSBUS_ERR_ESL_COMMAND',
-  /** An argument would break the protocol framing (e.g. a newline in a command), or an option is out of range (a timeout over 2^31-1 ms). */
+  /**
+   * An argument would break the protocol framing (a newline or NUL byte, a 10 MiB header block),
+   * FreeSWITCH would run another command than the one meant (its unload/reload of mod_event_socket),
+   * a bgapi/execute id is already pending, or an option is out of range (a timeout over 2^31-1 ms).
+   */
   INVALID_ARGUMENT: 'FSBUS_ERR_ESL_INVALID_ARGUMENT',
   /** Too many requests are waiting for a reply on this connection. */
   QUEUE_FULL: 'FSBUS_ERR_ESL_QUEUE_FULL',

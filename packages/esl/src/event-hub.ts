@@ -3,7 +3,7 @@
  * subclass, by channel), to bounded iterators and to the waiters of bgapi / execute; log/data,
  * notices and unknown frames to their listeners. Shared by the client and outbound sessions.
  */
-import { EslAbortError, EslClosedError, EslTimeoutError, type EslProtocolError } from './errors.js';
+import { EslAbortError, EslClosedError, EslInvalidArgumentError, EslTimeoutError, type EslProtocolError } from './errors.js';
 import type { EslEvent } from './event.js';
 import type { ExecuteLoop } from './execute-loop.js';
 import { EventIterator, type IterateOptions } from './event-iterator.js';
@@ -199,8 +199,12 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     return true;
   }
 
-  /** Waits for the BACKGROUND_JOB with this Job-UUID. Register before sending the command. */
+  /**
+   * Waits for the BACKGROUND_JOB with this Job-UUID. Register before sending the command. A
+   * Job-UUID already awaited throws EslInvalidArgumentError: its result would reach one caller only.
+   */
   protected waitForJob(jobUuid: string, label: string, timeoutMs: number, signal: AbortSignal | undefined): Wait {
+    refusePending(this.#jobWaiters, 'jobUuid', jobUuid, 'BACKGROUND_JOB');
     return this.#wait(this.#jobWaiters, jobUuid, undefined, label, timeoutMs, signal);
   }
 
@@ -210,6 +214,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
    * `runsHungUp`: the application is one FreeSWITCH still runs on a hung-up channel.
    */
   protected waitForExecute(eventUuid: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined, loop?: ExecuteLoop, runsHungUp = false): Wait {
+    refusePending(this.#execWaiters, 'eventUuid', eventUuid, 'CHANNEL_EXECUTE_COMPLETE');
     return this.#wait(this.#execWaiters, eventUuid, channel, label, timeoutMs, signal, loop, runsHungUp);
   }
 
@@ -314,4 +319,9 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     }
     return { promise, cancel: () => waiter.reject(new EslAbortError(label)) };
   }
+}
+
+/** A second waiter on one id would replace the first: the result would go to the wrong caller. */
+function refusePending(map: ReadonlyMap<string, unknown>, what: string, id: string, event: string): void {
+  if (map.has(id)) throw new EslInvalidArgumentError(`${what} ${id} is already pending on this connection: its ${event} would reach only one of the callers`);
 }

@@ -2,7 +2,9 @@
  * EslEvent: one FreeSWITCH event, whatever encoding it arrived in. Header values are kept
  * decoded, in wire order; an array header keeps FreeSWITCH's `ARRAY::a|:b` form so that
  * every encoding round-trips. `Content-Length` is structural (derived from the body) and is
- * not kept as a header. A header FreeSWITCH repeats keeps its first position and its last value.
+ * not kept as a header: the constructor and addHeader drop it in any case, as FreeSWITCH reads a
+ * sendevent's `content-length` in any case as the body's length (sendevent skips one set on
+ * `headers` directly). A header FreeSWITCH repeats keeps its first position and its last value.
  *
  * Events decoded from the wire keep their headers undecoded until they are needed: a few
  * `getHeader` calls read them straight from the wire text; `headers`, iteration or any change
@@ -32,6 +34,11 @@ export function eventFromSource(source: HeaderSource, body: string | undefined):
   return event;
 }
 
+/** A `Content-Length` header name in any case (FreeSWITCH compares it so). */
+export function isContentLength(name: string): boolean {
+  return name.length === 14 && name.toLowerCase() === 'content-length';
+}
+
 export class EslEvent {
   #headers: Map<string, string> | undefined;
   #source: HeaderSource | undefined;
@@ -48,7 +55,7 @@ export class EslEvent {
   constructor(headers?: HeaderInit, body?: string) {
     if (headers !== undefined) {
       this.#headers = Symbol.iterator in headers ? new Map(headers as Iterable<[string, string]>) : new Map(Object.entries(headers));
-      this.#headers.delete('Content-Length');
+      for (const name of this.#headers.keys()) if (isContentLength(name)) this.#headers.delete(name);
     }
     this.#body = body === '' ? undefined : body;
   }
@@ -126,9 +133,9 @@ export class EslEvent {
     return this.#body;
   }
 
-  /** Sets a header, replacing any value it had. */
+  /** Sets a header, replacing any value it had (a `Content-Length`, in any case, is ignored: the body gives it). */
   addHeader(name: string, value: string): this {
-    if (name === 'Content-Length') return this;
+    if (isContentLength(name)) return this;
     this.headers.set(name, value);
     return this;
   }
