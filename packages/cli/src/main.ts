@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import type { CliCommandEntry, CliIo } from './command.js';
 import { closest } from './bus/usage.js';
+import { terminalLine } from './bus/terminal-text.js';
 
 /**
  * Each subcommand's code loads when it runs: `fsbus agent` does not carry the simulator, the
@@ -77,7 +78,8 @@ export async function main(argv: readonly string[], io: CliIo = stdio): Promise<
   } catch (err) {
     // A command reports what it expects; anything else still gets one line, not a stack trace.
     const code = (err as { code?: unknown }).code;
-    io.err(`fsbus ${name}: ${typeof code === 'string' ? `${code}: ` : ''}${err instanceof Error ? err.message : String(err)}`);
+    // Escaped: such an error may quote what the bus or FreeSWITCH sent.
+    io.err(terminalLine(`fsbus ${name}: ${typeof code === 'string' ? `${code}: ` : ''}${err instanceof Error ? err.message : String(err)}`));
     return 1;
   }
 }

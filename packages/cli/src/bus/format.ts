@@ -1,5 +1,6 @@
 /** Terminal output of the bus commands: one colored line per event, tables, JSON. */
 import type { AgentStatus, BusEvent } from '@fsbus/client';
+import { terminalLine } from './terminal-text.js';
 
 type Paint = (s: string) => string;
 
@@ -34,8 +35,12 @@ function nameColor(c: Colors, name: string): (s: string) => string {
   return c.cyan;
 }
 
-/** What matters in one event, in a few words. */
+/** What matters in one event, in a few words; escaped (callers choose most of it). */
 export function eventDetail(e: BusEvent): string {
+  return terminalLine(rawDetail(e));
+}
+
+function rawDetail(e: BusEvent): string {
   const parts: string[] = [];
   if (e.name === 'CUSTOM' && e.subclass !== undefined) parts.push(e.subclass);
   if (e.name === 'BACKGROUND_JOB') parts.push(`${e.header('Job-Command') ?? ''} ${(e.body ?? '').trim().split('\n')[0] ?? ''}`.trim());
@@ -52,9 +57,10 @@ export function eventDetail(e: BusEvent): string {
 
 /** `12:00:01.123 node-1 CHANNEL_ANSWER  3f2a…  sofia/internal/1001@…  1001 -> 7001` */
 export function formatEventLine(e: BusEvent, c: Colors): string {
-  const uuid = e.uuid === undefined ? '-'.padEnd(8) : e.uuid.slice(0, 8);
+  // Every field but the time comes from the publisher: escaped before the CLI's own colours go on.
+  const uuid = e.uuid === undefined ? '-'.padEnd(8) : terminalLine(e.uuid.slice(0, 8));
   const color = nameColor(c, e.name);
-  return `${c.dim(time(e))} ${e.nodeId} ${color(e.name.padEnd(24))} ${c.dim(uuid)}  ${eventDetail(e)}`.trimEnd();
+  return `${c.dim(time(e))} ${terminalLine(e.nodeId)} ${color(terminalLine(e.name).padEnd(24))} ${c.dim(uuid)}  ${eventDetail(e)}`.trimEnd();
 }
 
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -85,6 +91,7 @@ export function statusTable(statuses: readonly AgentStatus[]): string {
   };
   return table(
     ['NODE', 'VERSION', 'UPTIME', 'DRIVER', 'BROKER', 'ESL', 'REQUESTS ok/failed', 'EVENTS published/dropped'],
+    // Node ids and states are whatever answered on the broadcast subject.
     statuses.map((s) => [
       s.node_id,
       String(s.version),
@@ -94,6 +101,6 @@ export function statusTable(statuses: readonly AgentStatus[]): string {
       partStatus(s, 'esl'),
       `${n(s, 'requests_ok')}/${n(s, 'requests_failed')}`,
       `${n(s, 'events_published')}/${n(s, 'events_dropped')}`,
-    ]),
+    ].map(terminalLine)),
   );
 }

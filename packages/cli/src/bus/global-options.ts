@@ -9,6 +9,7 @@ import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type
 import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { readDemoState } from './demo-state.js';
+import { terminalJson, terminalLine, terminalText } from './terminal-text.js';
 import { argumentProblem } from './usage.js';
 
 /** Exit codes of the bus commands (docs/cli.md). */
@@ -167,21 +168,23 @@ export function reportError(name: string, err: unknown, io: CliIo, hint?: string
     io.err(`fsbus ${name}: ${err.message}; see fsbus ${name} --help`);
     return ExitCode.USAGE;
   }
+  // Codes, messages, node ids and FreeSWITCH's output come from whoever answered: escaped (a
+  // newline in them would forge a `hint:` line). The output keeps its lines.
   if (err instanceof ReplyError) {
-    if (typeof err.data === 'string' && err.data.trim() !== '') io.err(err.data.trimEnd());
-    io.err(`fsbus ${name}: ${err.code}: ${err.message} (node ${err.nodeId})`);
+    if (typeof err.data === 'string' && err.data.trim() !== '') io.err(terminalText(err.data.trimEnd()));
+    io.err(terminalLine(`fsbus ${name}: ${err.code}: ${err.message} (node ${err.nodeId})`));
     io.err(`hint: ${hint ?? HINTS[err.code] ?? 'see docs/errors.md for this code'}`);
     return ExitCode.FAILED;
   }
   if (err instanceof ClientError) {
-    io.err(`fsbus ${name}: ${err.code}: ${err.message}`);
+    io.err(terminalLine(`fsbus ${name}: ${err.code}: ${err.message}`));
     io.err(`hint: ${hint ?? hintFor(err)}`);
     if (err.code === ClientErrorCode.CONNECT || err.code === ClientErrorCode.DISCONNECTED) return ExitCode.UNREACHABLE;
     if (err.code === ClientErrorCode.TIMEOUT || err.code === ClientErrorCode.NO_RESPONDERS) return ExitCode.NO_ANSWER;
     if (err.code === ClientErrorCode.INVALID_ARGUMENT) return ExitCode.USAGE;
     return ExitCode.FAILED;
   }
-  io.err(`fsbus ${name}: ${err instanceof Error ? err.message : String(err)}`);
+  io.err(terminalLine(`fsbus ${name}: ${err instanceof Error ? err.message : String(err)}`));
   return ExitCode.FAILED;
 }
 
@@ -234,7 +237,7 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
     return await spec.run({ values, positionals, bus, io, call });
   } catch (err) {
     // --json: a refusal is a reply too; stdout gets its envelope (the exit code still says it failed).
-    if (values['json'] === true && err instanceof ReplyError) io.out(JSON.stringify(err.reply));
+    if (values['json'] === true && err instanceof ReplyError) io.out(terminalJson(err.reply));
     return reportError(spec.name, err, io, spec.hint?.(err, positionals));
   } finally {
     await bus?.close().catch(() => undefined);

@@ -3,6 +3,7 @@ import { BusErrorCode } from '@fsbus/contract';
 import { ReplyError } from '@fsbus/client';
 import type { CliCommand } from '../command.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, UsageError } from '../bus/global-options.js';
+import { terminalJson, terminalLine, terminalText } from '../bus/terminal-text.js';
 
 /**
  * Commands the contract reserves for the agent's own handlers: they take fields, not an argument
@@ -55,10 +56,12 @@ export const apiCommand: CliCommand = {
           if (rest.length > 0) fields['args'] = rest.join(' ');
           if (values['bg'] === true) fields['bg'] = true;
           const reply = await bus.request(command, fields, call, values['bg'] === true ? 30_000 : undefined);
-          if (values['json'] === true) out.out(JSON.stringify(reply));
-          else if (typeof reply.data === 'string') out.out(reply.data.replace(/\n$/, ''));
-          else if (reply.data !== undefined) out.out(JSON.stringify(reply.data, null, 2));
-          else out.out(reply.message);
+          // FreeSWITCH's output carries what callers chose (channel names, caller ids): its lines
+          // are kept, its controls escaped.
+          if (values['json'] === true) out.out(terminalJson(reply));
+          else if (typeof reply.data === 'string') out.out(terminalText(reply.data.replace(/\n$/, '')));
+          else if (reply.data !== undefined) out.out(terminalJson(reply.data, 2));
+          else out.out(terminalLine(reply.message));
           return ExitCode.OK;
         },
       },

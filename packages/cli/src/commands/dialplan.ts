@@ -2,6 +2,7 @@
 import type { CliCommand } from '../command.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, UsageError } from '../bus/global-options.js';
 import { closest } from '../bus/usage.js';
+import { terminalJson, terminalLine } from '../bus/terminal-text.js';
 
 const HELP = `usage: fsbus dialplan <action> [value] [--node <id>] [--json]
 
@@ -71,10 +72,10 @@ export const dialplanCommand: CliCommand = {
         async run({ values, positionals, bus, io: out, call }) {
           const [action, ...rest] = positionals as [Action, ...string[]];
           const reply = await bus.request(`dialplan.${action}`, fieldsFor(action, rest), call);
-          if (values['json'] === true) out.out(JSON.stringify(reply));
+          if (values['json'] === true) out.out(terminalJson(reply));
           else {
-            out.out(`${reply.message} (node ${reply.node_id})`);
-            if (reply.data !== undefined) out.out(JSON.stringify(reply.data, null, 2));
+            out.out(terminalLine(`${reply.message} (node ${reply.node_id})`));
+            if (reply.data !== undefined) out.out(terminalJson(reply.data, 2));
           }
           return ExitCode.OK;
         },

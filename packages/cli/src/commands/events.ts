@@ -5,6 +5,7 @@ import type { CliCommand } from '../command.js';
 import { colors, formatEventLine } from '../bus/format.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
 import { MalformedWarnings } from './malformed-warnings.js';
+import { terminalJson, terminalLine } from '../bus/terminal-text.js';
 
 const HELP = `usage: fsbus events [pattern…] [options]
 
@@ -93,7 +94,8 @@ export const eventsCommand: CliCommand = {
           const durableOrReplay = opts.durable !== undefined || opts.from !== undefined;
           const c = colors();
           // Messages that are not events are skipped, never silently: stderr says so (throttled).
-          const malformed = new MalformedWarnings((line) => out.err(c.yellow(line)));
+          // Their subjects and reasons are the publisher's: escaped.
+          const malformed = new MalformedWarnings((line) => out.err(c.yellow(terminalLine(line))));
           opts.onMalformed = (m) => malformed.note(m);
           const events = bus.events(patterns, opts);
           const stop = (): void => void events.close();
@@ -109,7 +111,7 @@ export const eventsCommand: CliCommand = {
               out.err(c.yellow(`fsbus events: the broker connection was lost; reconnecting (${missed})`));
             } else if (ev.status === 'connected' && away) {
               away = false;
-              out.err(c.green(`fsbus events: reconnected${ev.server === undefined ? '' : ` to ${ev.server}`}`));
+              out.err(c.green(`fsbus events: reconnected${ev.server === undefined ? '' : ` to ${terminalLine(ev.server)}`}`));
             } else if (ev.status === 'closed') {
               gaveUp = true;
               stop();
@@ -138,7 +140,7 @@ export const eventsCommand: CliCommand = {
             // On stderr, so stdout stays one event per line (also for --format json).
             out.err(c.dim(`listening on ${patterns.map((p) => eventSubject(bus, p)).join(', ')} (Ctrl-C stops)`));
             for await (const e of events) {
-              out.out(json ? JSON.stringify(e) : formatEventLine(e, c));
+              out.out(json ? terminalJson(e) : formatEventLine(e, c));
               if (++seen >= limit) break;
             }
           } finally {

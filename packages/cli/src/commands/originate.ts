@@ -2,6 +2,7 @@
 import type { OriginateOptions } from '@fsbus/client';
 import type { CliCommand } from '../command.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
+import { terminalJson, terminalLine } from '../bus/terminal-text.js';
 
 const HELP = `usage: fsbus originate <endpoint> <extension | &app(args)> [options]
 
@@ -92,18 +93,19 @@ export const originateCommand: CliCommand = {
           const o = options(values, positionals);
           if (values['async'] === true) {
             const { uuid } = await bus.originate({ ...o, async: true }, call);
-            out.out(values['json'] === true ? JSON.stringify({ uuid }) : uuid);
+            out.out(values['json'] === true ? terminalJson({ uuid }) : terminalLine(uuid));
             return ExitCode.OK;
           }
           // Said outright: options typed OriginateOptions may be async, whose result has no nodeId.
           const result = await bus.originate({ ...o, async: false }, call);
           if (values['json'] === true) {
-            out.out(JSON.stringify(result));
+            out.out(terminalJson(result));
             return ExitCode.OK;
           }
-          // stdout carries the uuid only, so the output can be handed to the next command.
-          out.out(result.uuid);
-          out.err(`node ${result.nodeId}, ${result.result.trim()}`);
+          // stdout carries the uuid only, so the output can be handed to the next command. All
+          // three come from the agent's reply: escaped.
+          out.out(terminalLine(result.uuid));
+          out.err(terminalLine(`node ${result.nodeId}, ${result.result.trim()}`));
           return ExitCode.OK;
         },
       },

@@ -2,6 +2,7 @@
 import type { CliCommand } from '../command.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError } from '../bus/global-options.js';
 import { statusTable } from '../bus/format.js';
+import { terminalJson, terminalLine } from '../bus/terminal-text.js';
 
 /** @default 1500 ms of gathering for --all */
 const GATHER_DEFAULT_MS = 1500;
@@ -44,7 +45,7 @@ export const statusCommand: CliCommand = {
           const json = values['json'] === true;
           if (values['all'] !== true) {
             const one = await bus.status(node === undefined ? {} : { node });
-            out.out(json ? JSON.stringify(one) : statusTable([one]));
+            out.out(json ? terminalJson(one) : statusTable([one]));
             return ExitCode.OK;
           }
           const statuses = await bus.statusAll({
@@ -60,13 +61,14 @@ export const statusCommand: CliCommand = {
             out.err('fsbus status: no node replied\nhint: is `fsbus agent` running for this prefix? (--prefix, --server)');
             return ExitCode.NO_ANSWER;
           }
-          if (statuses.length > 0) out.out(json ? JSON.stringify(statuses) : statusTable(statuses));
-          // A node that answered with an error (busy, shutting down) is named, not left out.
-          for (const f of failed) out.err(`fsbus status: ${f.nodeId}: ${f.code}: ${f.message}`);
+          if (statuses.length > 0) out.out(json ? terminalJson(statuses) : statusTable(statuses));
+          // A node that answered with an error (busy, shutting down) is named, not left out; what
+          // it said is whatever answered on the broadcast subject: escaped.
+          for (const f of failed) out.err(terminalLine(`fsbus status: ${f.nodeId}: ${f.code}: ${f.message}`));
           if (bad.length === 0) return failed.length === 0 ? ExitCode.OK : ExitCode.FAILED;
           // The nodes that did answer are shown; one that answered what cannot be read is a failure
           // to see, not to hide (scripts get exit 1).
-          for (const b of bad) out.err(`fsbus status: ${b.error.code}: ${b.error.message}`);
+          for (const b of bad) out.err(terminalLine(`fsbus status: ${b.error.code}: ${b.error.message}`));
           out.err(`hint: ${bad.length} of ${statuses.length + failed.length + bad.length} replies could not be read: is something other than an fsbus agent answering on ${bus.subjects.broadcast}, or an agent sending no full status?`);
           return ExitCode.FAILED;
         },
