@@ -1,11 +1,11 @@
 /**
  * The fsbus CLI entry: a small registry of subcommands, dispatched by the first argument.
  */
+import { terminalLine } from '@fsbus/contract';
 import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import type { CliCommandEntry, CliIo } from './command.js';
 import { closest } from './bus/usage.js';
-import { terminalLine } from './bus/terminal-text.js';
 
 /**
  * Each subcommand's code loads when it runs: `fsbus agent` does not carry the simulator, the

@@ -21,3 +21,4 @@ export { encodeUtf8 } from './utf8.js';
 export { requestSchema, replySchema, eventSchema } from './schemas.js';
 export { FREESWITCH_ORIGINATE_TIMEOUT_S, ORIGINATE_GRACE_MS, ORIGINATE_MAX_RING_S, originateRingMs, originateWaitMs } from './originate-wait.js';
 export type { OriginateRing } from './originate-wait.js';
+export { terminalJson, terminalLine, terminalText } from './terminal-text.js'; // text from the bus, safe for a terminal

@@ -10,6 +10,7 @@
  */
 import { createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BlockList, isIP } from 'node:net';
 
 export interface WebAuth {
   /** HTTP basic auth. */
@@ -104,7 +105,17 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-/** Loopback addresses the dashboard may serve without auth. */
+/** 127.0.0.0/8 and ::1, in any spelling (`0:0:0:0:0:0:0:1`, `::ffff:127.0.0.1`). */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/**
+ * Loopback addresses the dashboard may serve without auth: an address, parsed as one, or
+ * `localhost`. A name is not an address: `127.example.com` resolves wherever its owner says.
+ */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  const family = isIP(host);
+  if (family === 0) return host === 'localhost';
+  return LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }

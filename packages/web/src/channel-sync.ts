@@ -3,7 +3,7 @@
  * tell while the dashboard, the bus or the node was away. A failure is shown on the node's card
  * (`sync_error`), warned once per run of failures, and tried again with backoff, not every poll.
  */
-import { BusErrorCode } from '@fsbus/contract';
+import { BusErrorCode, terminalLine } from '@fsbus/contract';
 import type { DashboardBus } from './bus-port.js';
 import { SyncError, type NodeState } from './node-state.js';
 import type { SyncErrorView } from './protocol.js';
@@ -48,12 +48,12 @@ export class ChannelSync {
     }
     if (host.closed()) return;
     if (!listing.complete) {
-      host.warn(`dashboard: the channel listing of ${node.node_id} has lines that are not rows (a value with a line break?): ${listing.rows.length} channel(s) read, none removed`);
+      this.#warn(`dashboard: the channel listing of ${node.node_id} has lines that are not rows (a value with a line break?): ${listing.rows.length} channel(s) read, none removed`);
     }
     host.apply(node, listing, since);
     node.synced = true;
     if (node.sync_error !== undefined) {
-      host.warn(`dashboard: channels of ${node.node_id} read again after ${node.syncFailures} failed attempt(s)`);
+      this.#warn(`dashboard: channels of ${node.node_id} read again after ${node.syncFailures} failed attempt(s)`);
       delete node.sync_error;
       host.nodeChanged(node);
     }
@@ -87,6 +87,11 @@ export class ChannelSync {
     return listing;
   }
 
+  /** Node ids and reply messages come from the bus: escaped for the operator's terminal. */
+  #warn(message: string): void {
+    this.#host.warn(terminalLine(message));
+  }
+
   #failed(node: NodeState, err: unknown): void {
     const now = Date.now();
     node.syncFailures++;
@@ -104,6 +109,6 @@ export class ChannelSync {
     node.sync_error = view;
     this.#host.nodeChanged(node);
     // Once per run of failures: the card keeps saying it (attempts, next retry).
-    if (node.syncFailures === 1) this.#host.warn(`dashboard: ${view.message}${code === undefined ? '' : ` (${code})`}; retrying with backoff`);
+    if (node.syncFailures === 1) this.#warn(`dashboard: ${view.message}${code === undefined ? '' : ` (${code})`}; retrying with backoff`);
   }
 }

@@ -2,8 +2,9 @@
  * The live channel table, kept from events (CHANNEL_CREATE … CHANNEL_HANGUP_COMPLETE) and, when a
  * node appears or the bus comes back, from its `show channels as json` (what was missed).
  */
-import type { EventPayload } from '@fsbus/contract';
+import { MAX_NODE_ID_LENGTH, type EventPayload } from '@fsbus/contract';
 import type { ChannelView, TableView } from './protocol.js';
+import { cutText, MAX_FIELD_CHARS, MAX_UUID_LENGTH } from './text-caps.js';
 
 /**
  * Channels kept at most (bounded like every buffer here); past it the oldest row is dropped and
@@ -68,6 +69,8 @@ export class ChannelTable {
     const h = e.headers;
     const uuid = e.uuid ?? h['Unique-ID'];
     if (uuid === undefined || uuid === '' || !e.event_name.startsWith('CHANNEL_')) return undefined;
+    // Keys are never cut: no FreeSWITCH, no agent sends longer ones.
+    if (uuid.length > MAX_UUID_LENGTH || e.node_id.length > MAX_NODE_ID_LENGTH) return undefined;
     if (ENDING.has(e.event_name) || e.event_name === 'CHANNEL_HANGUP') {
       if (e.event_name !== 'CHANNEL_HANGUP') return this.#remove(uuid);
       const row = this.#rows.get(uuid);
@@ -83,10 +86,10 @@ export class ChannelTable {
       row = {
         uuid,
         node_id: e.node_id,
-        direction: h['Call-Direction'] ?? h['Caller-Direction'] ?? '',
-        caller: callerOf(h),
-        destination: h['Caller-Destination-Number'] ?? '',
-        name: h['Channel-Name'] ?? '',
+        direction: field(h['Call-Direction'] ?? h['Caller-Direction'] ?? ''),
+        caller: field(callerOf(h)),
+        destination: field(h['Caller-Destination-Number'] ?? ''),
+        name: field(h['Channel-Name'] ?? ''),
         state: 'DOWN',
         application: '',
         created: micros(h['Caller-Channel-Created-Time']) ?? Math.floor(e.timestamp / 1000),
@@ -94,14 +97,14 @@ export class ChannelTable {
       removes.push(...this.#insert(row));
     }
     const callState = h['Channel-Call-State'];
-    if (callState !== undefined && callState !== '') row.state = callState;
+    if (callState !== undefined && callState !== '') row.state = field(callState);
     if (e.event_name === 'CHANNEL_ANSWER') {
-      row.state = callState === undefined || callState === 'DOWN' ? 'ACTIVE' : callState;
+      row.state = callState === undefined || callState === 'DOWN' ? 'ACTIVE' : field(callState);
       row.answered = Math.floor(e.timestamp / 1000);
     }
     if (e.event_name === 'CHANNEL_EXECUTE' && h['Application'] !== undefined) row.application = appText(h['Application'], h['Application-Data']);
     const dest = h['Caller-Destination-Number'];
-    if (dest !== undefined && dest !== '') row.destination = dest;
+    if (dest !== undefined && dest !== '') row.destination = field(dest);
     return { upserts: [row], removes };
   }
 
@@ -114,22 +117,23 @@ export class ChannelTable {
    */
   sync(nodeId: string, rows: readonly Record<string, unknown>[], since: number, complete = true): TableChange {
     const change: TableChange = { upserts: [], removes: [] };
+    if (nodeId.length > MAX_NODE_ID_LENGTH) return change; // as its events: no agent has such an id
     const seen = new Set<string>();
     for (const r of rows) {
       const uuid = str(r['uuid']);
-      if (uuid === '' || this.#ended.has(uuid)) continue;
+      if (uuid === '' || uuid.length > MAX_UUID_LENGTH || this.#ended.has(uuid)) continue;
       seen.add(uuid);
       const existing = this.#rows.get(uuid);
       // A key absent from the row (a delimited row cut short, see show-channels.ts) keeps what was known.
-      const text = (key: string, known: string | undefined): string => (key in r ? str(r[key]) : known ?? '');
+      const text = (key: string, known: string | undefined): string => (key in r ? field(str(r[key])) : known ?? '');
       const row: ChannelView = {
         uuid,
         node_id: nodeId,
         direction: text('direction', existing?.direction),
-        caller: 'cid_num' in r || 'cid_name' in r ? str(r['cid_num']) || str(r['cid_name']) : existing?.caller ?? '',
+        caller: 'cid_num' in r || 'cid_name' in r ? field(str(r['cid_num']) || str(r['cid_name'])) : existing?.caller ?? '',
         destination: text('dest', existing?.destination),
         name: text('name', existing?.name),
-        state: str(r['callstate']) || existing?.state || 'DOWN',
+        state: field(str(r['callstate'])) || existing?.state || 'DOWN',
         application: r['application'] === undefined ? existing?.application ?? '' : appText(str(r['application']), str(r['application_data'])),
         // What events said (Caller-Channel-Created-Time, in µs) is kept: the listing has whole
         // seconds, and a re-read must not reorder the table or make durations jump.
@@ -207,8 +211,14 @@ function callerOf(h: Record<string, string>): string {
   return num !== '' ? num : name;
 }
 
+/** A row's text as kept: at most MAX_FIELD_CHARS characters (a cut one holds nothing of the long value). */
+function field(text: string): string {
+  return cutText(text, MAX_FIELD_CHARS);
+}
+
 function appText(app: string, data: string | undefined): string {
-  return data === undefined || data === '' ? app : `${app}(${data.length > 60 ? `${data.slice(0, 57)}…` : data})`;
+  if (data === undefined || data === '') return field(app);
+  return field(`${cutText(app, MAX_FIELD_CHARS)}(${data.length > 60 ? cutText(data, 58) : data})`);
 }
 
 function micros(text: string | undefined): number | undefined {

@@ -3,7 +3,7 @@
  * channels and recent events (from the event subjects), rates. Changes are batched and handed to
  * the page streams by `onUpdate`.
  */
-import { AGENT_STOP_SUBCLASS, type EventPayload } from '@fsbus/contract';
+import { AGENT_STOP_SUBCLASS, type EventPayload, terminalLine } from '@fsbus/contract';
 import type { DashboardBus, UnreadableReply } from './bus-port.js';
 import { ChannelTable, DEFAULT_MAX_CHANNELS, type TableChange } from './channel-table.js';
 import { DEFAULT_EVENT_HISTORY_BYTES, EventLog } from './event-log.js';
@@ -289,7 +289,8 @@ export class Dashboard {
     if (this.#badRepliesWarned) return;
     this.#badRepliesWarned = true;
     const who = bad.map((b) => b.nodeId ?? '(no node_id)').join(', ');
-    this.#o.warn(`dashboard: ${bad.length} answer(s) to agent.status could not be read (${who}): ${bad[0]!.error.message}; such a node shows as not answering`);
+    // Node ids and the error (it may quote the answer) come from the bus: escaped for the terminal.
+    this.#o.warn(terminalLine(`dashboard: ${bad.length} answer(s) to agent.status could not be read (${who}): ${bad[0]!.error.message}; such a node shows as not answering`));
   }
 
   #roomFor(id: string, seen: ReadonlySet<string>): boolean {

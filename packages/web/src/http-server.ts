@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Asset } from './assets.js';
 import type { AuthGate } from './auth.js';
 import { isCommandResult, parseCommand, runCommand } from './commands.js';
+import { jsonPieces } from './json-pieces.js';
 import type { Dashboard } from './dashboard.js';
 import { WebErrorCode } from './errors.js';
 import type { HostGuard } from './host-guard.js';
@@ -71,9 +72,14 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
       }
       // What waits in the batch goes to the open pages first: the new one gets it in its snapshot only.
       deps.dashboard.flush();
-      return deps.sse.open(res, { event: 'snapshot', data: deps.dashboard.snapshot() });
+      return deps.sse.open(res, 'snapshot', jsonPieces(deps.dashboard.snapshot()));
     }
-    if (path === '/api/snapshot') return json(res, 200, deps.dashboard.snapshot());
+    if (path === '/api/snapshot') {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      for (const piece of jsonPieces(deps.dashboard.snapshot())) res.write(piece);
+      res.end();
+      return;
+    }
     const event = /^\/api\/events\/(\d+)$/.exec(path);
     if (event?.[1] !== undefined) {
       const detail = deps.dashboard.eventDetail(Number(event[1]));

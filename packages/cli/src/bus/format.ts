@@ -1,6 +1,6 @@
 /** Terminal output of the bus commands: one colored line per event, tables, JSON. */
+import { terminalLine } from '@fsbus/contract';
 import type { AgentStatus, BusEvent } from '@fsbus/client';
-import { terminalLine } from './terminal-text.js';
 
 type Paint = (s: string) => string;
 

@@ -4,12 +4,11 @@
  * and one way to report errors: the code, the message, a one-line hint, a documented exit code.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BusErrorCode, prefixProblem } from '@fsbus/contract';
+import { BusErrorCode, prefixProblem, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
 import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { readDemoState } from './demo-state.js';
-import { terminalJson, terminalLine, terminalText } from './terminal-text.js';
 import { argumentProblem } from './usage.js';
 
 /** Exit codes of the bus commands (docs/cli.md). */

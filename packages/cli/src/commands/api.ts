@@ -1,9 +1,8 @@
 /** `fsbus api <cmd> [args…]`: one FreeSWITCH API command over the bus, like `nats req`. */
-import { BusErrorCode } from '@fsbus/contract';
+import { BusErrorCode, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
 import { ReplyError } from '@fsbus/client';
 import type { CliCommand } from '../command.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, UsageError } from '../bus/global-options.js';
-import { terminalJson, terminalLine, terminalText } from '../bus/terminal-text.js';
 
 /**
  * Commands the contract reserves for the agent's own handlers: they take fields, not an argument

@@ -1,8 +1,8 @@
 /** `fsbus dialplan <enable|disable|status|audio|autoanswer|timeout>`: the agent's park mode. */
+import { terminalJson, terminalLine } from '@fsbus/contract';
 import type { CliCommand } from '../command.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, UsageError } from '../bus/global-options.js';
 import { closest } from '../bus/usage.js';
-import { terminalJson, terminalLine } from '../bus/terminal-text.js';
 
 const HELP = `usage: fsbus dialplan <action> [value] [--node <id>] [--json]
 

@@ -1,11 +1,11 @@
 /** `fsbus events [pattern…]`: prints events as they come, like `nats sub`; Ctrl-C stops. */
+import { terminalJson, terminalLine } from '@fsbus/contract';
 import { eventSubject, type EventPattern, type EventsOptions } from '@fsbus/client';
 import type { ReplayFrom } from '@fsbus/transport';
 import type { CliCommand } from '../command.js';
 import { colors, formatEventLine } from '../bus/format.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
 import { MalformedWarnings } from './malformed-warnings.js';
-import { terminalJson, terminalLine } from '../bus/terminal-text.js';
 
 const HELP = `usage: fsbus events [pattern…] [options]
 

@@ -1,8 +1,8 @@
 /** `fsbus originate <endpoint> <extension|&app(args)>`: places a call through an agent. */
+import { terminalJson, terminalLine } from '@fsbus/contract';
 import type { OriginateOptions } from '@fsbus/client';
 import type { CliCommand } from '../command.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
-import { terminalJson, terminalLine } from '../bus/terminal-text.js';
 
 const HELP = `usage: fsbus originate <endpoint> <extension | &app(args)> [options]
 

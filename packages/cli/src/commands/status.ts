@@ -1,8 +1,8 @@
 /** `fsbus status [--all]`: agent.status of one agent, or of every node (scatter-gather), as a table. */
+import { terminalJson, terminalLine } from '@fsbus/contract';
 import type { CliCommand } from '../command.js';
 import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError } from '../bus/global-options.js';
 import { statusTable } from '../bus/format.js';
-import { terminalJson, terminalLine } from '../bus/terminal-text.js';
 
 /** @default 1500 ms of gathering for --all */
 const GATHER_DEFAULT_MS = 1500;

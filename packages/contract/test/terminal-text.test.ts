@@ -2,7 +2,7 @@
 // multi-line; JSON output with C1/DEL/bidi as \u escapes (the same value, still valid JSON).
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { terminalJson, terminalLine, terminalText } from '../src/bus/terminal-text.js';
+import { terminalJson, terminalLine, terminalText } from '@fsbus/contract';
 
 const ESC = '\x1b';
 /** The review's caller number: OSC 52 (writes the clipboard), clear screen, RLO, NUL. */

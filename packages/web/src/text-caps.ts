@@ -1,0 +1,36 @@
+/**
+ * Bounds on the text the dashboard keeps from the bus. Callers choose caller id, destination and
+ * (through the SIP From/To) the channel name, and a bus message carries up to 1 MiB: kept whole,
+ * 5,000 channel rows of such values took gigabytes and made every page's snapshot fail.
+ */
+
+/** Characters kept of a channel row's text (caller, destination, name…); longer ends with "…". */
+export const MAX_FIELD_CHARS = 256;
+/**
+ * Longest channel uuid: FreeSWITCH's own (SWITCH_UUID_FORMATTED_LENGTH, for an origination_uuid
+ * of the caller's choosing; its own are 36). A uuid is a key, never cut: a longer one is refused.
+ */
+export const MAX_UUID_LENGTH = 256;
+
+/** Any character V8 cannot store in one byte. */
+const WIDE = /[^\0-\xff]/;
+
+/** `text`, or its first `max - 1` characters and "…" (never half a surrogate pair). */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  // join, not slice + "…": V8 keeps a slice (and a concatenation of it) as a view of the whole
+  // original, so 256 characters kept would hold the 16 KB value they came from.
+  return [text.slice(0, end), '…'].join('');
+}
+
+/**
+ * Bytes the characters of `text` take in V8: one each, two each once any is past U+00FF (the
+ * string is then stored two bytes a character). The test is cheap: V8 answers it for a one-byte
+ * string without reading its characters.
+ */
+export function textBytes(text: string): number {
+  return WIDE.test(text) ? 2 * text.length : text.length;
+}
