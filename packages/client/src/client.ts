@@ -11,18 +11,37 @@ import { whileConnected } from './connection-guard.js';
 import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
 import { envelopeProblem } from './malformed.js';
 import { agentStatusData } from './reply-data.js';
-import { commandOption, countOption, encodeBody, nodeOption, objectOption, prefixOption, signalOption, stringListOption, stringOption, timeoutOption } from './validate.js';
+import { commandOption, countOption, DEFAULT_INBOX_PREFIX, encodeBody, inboxPrefixOption, nodeOption, objectOption, prefixOption, signalOption, stringListOption, stringOption, timeoutOption } from './validate.js';
 import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS, type AgentStatus, type BadReply, type ConnectOptions, type GatherOptions, type GatherResult, type Reply, type StatusAllResult } from './types.js';
 
-/** A gather's envelopes with the bytes each came as, and the answers that were not envelopes. */
+/** A gather's envelopes with the bytes each came as, the answers that were not envelopes, and the copies dropped. */
 interface Gathered {
   replies: Array<{ reply: ReplyEnvelope; data: Uint8Array }>;
   badReplies: BadReply[];
+  /** Later replies of a node already heard. */
+  duplicates: number;
 }
 
-/** `list` with `badReplies` on it, not enumerable: it still compares, spreads and serializes as a plain array. */
-function withBadReplies<L extends unknown[]>(list: L, badReplies: readonly BadReply[]): L & { readonly badReplies: readonly BadReply[] } {
-  return Object.defineProperty(list, 'badReplies', { value: badReplies, enumerable: false }) as L & { readonly badReplies: readonly BadReply[] };
+type WithExtras<L> = L & { readonly badReplies: readonly BadReply[]; readonly duplicates: number };
+
+/** `list` with `badReplies` and `duplicates` on it, not enumerable: it still compares, spreads and serializes as a plain array. */
+function withExtras<L extends unknown[]>(list: L, badReplies: readonly BadReply[], duplicates: number): WithExtras<L> {
+  return Object.defineProperties(list, { badReplies: { value: badReplies, enumerable: false }, duplicates: { value: duplicates, enumerable: false } }) as WithExtras<L>;
+}
+
+/**
+ * The node a reply names (its string `node_id`), else undefined: what tells a second reply of one
+ * node — a copy the broker delivered twice — from another node's, for the driver's `expect` count.
+ * The same reading as decodeReply's and envelopeProblem's.
+ */
+function replierOf(data: Uint8Array): string | undefined {
+  try {
+    const value = JSON.parse(new TextDecoder().decode(data)) as unknown;
+    const named = value !== null && typeof value === 'object' ? (value as { node_id?: unknown }).node_id : undefined;
+    return typeof named === 'string' ? named : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Splits `a,b` / lists into a clean URL list; none given: `fallback` (the driver's default). */
@@ -32,7 +51,7 @@ export function serverList(servers: string | readonly string[] | undefined, fall
   return list.length === 0 ? [fallback] : list;
 }
 
-const OPTION_NAMES: ReadonlySet<string> = new Set(['driver', 'servers', 'url', 'prefix', 'timeoutMs', 'name', 'auth', 'tls', 'curve', 'connectTimeoutMs'] satisfies Array<keyof ConnectOptions>);
+const OPTION_NAMES: ReadonlySet<string> = new Set(['driver', 'servers', 'url', 'prefix', 'timeoutMs', 'name', 'auth', 'tls', 'curve', 'connectTimeoutMs', 'inboxPrefix'] satisfies Array<keyof ConnectOptions>);
 
 /**
  * The broker URLs of `options`. An option name the client does not know is refused: from plain
@@ -70,6 +89,7 @@ export async function connect(options: ConnectOptions = {}): Promise<FsbusClient
   const urls = brokerUrls(options);
   const timeoutMs = timeoutOption(options.timeoutMs, 'connect: timeoutMs') ?? DEFAULT_TIMEOUT_MS;
   const subjects = buildSubjects(options.prefix);
+  const inboxPrefix = inboxPrefixOption(options.inboxPrefix, 'connect: inboxPrefix', subjects);
   let driver: Driver;
   let owned = false;
   if (typeof options.driver === 'object') driver = options.driver;
@@ -85,6 +105,7 @@ export async function connect(options: ConnectOptions = {}): Promise<FsbusClient
         ...(options.tls === undefined ? {} : { tls: options.tls }),
         ...(options.curve === undefined ? {} : { curve: options.curve }),
         ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+        ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
       });
     } catch (err) {
       throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, (err as Error).message, { cause: err });
@@ -99,7 +120,7 @@ export async function connect(options: ConnectOptions = {}): Promise<FsbusClient
       throw toClientError(err, 'connect', false);
     }
   }
-  return new FsbusClient(driver, subjects, timeoutMs, owned);
+  return new FsbusClient(driver, subjects, timeoutMs, owned, inboxPrefix);
 }
 
 export class FsbusClient extends BusCommands {
@@ -110,21 +131,24 @@ export class FsbusClient extends BusCommands {
   /** What ends with the client: pending requests, event streams, execute_app completions. */
   readonly #onClose = new Set<() => void | Promise<void>>();
 
-  /** Use `connect()`; this constructor is for a driver you manage yourself. */
-  constructor(driver: Driver, subjects: Subjects = buildSubjects(), timeoutMs = DEFAULT_TIMEOUT_MS, ownsDriver = false) {
+  /**
+   * Use `connect()`; this constructor is for a driver you manage yourself. `inboxPrefix`: the root of
+   * executeApp's completion subjects (ConnectOptions.inboxPrefix; checked by connect()).
+   */
+  constructor(driver: Driver, subjects: Subjects = buildSubjects(), timeoutMs = DEFAULT_TIMEOUT_MS, ownsDriver = false, inboxPrefix = DEFAULT_INBOX_PREFIX) {
     let n = 0;
-    const inbox = `_INBOX.fsbus_${randomBytes(8).toString('hex')}`;
     const core: ClientCore = {
       driver,
       subjects,
       timeoutMs,
-      inbox,
       isClosed: () => this.#closed,
       onClose: (fn) => {
         this.#onClose.add(fn);
         return () => this.#onClose.delete(fn);
       },
-      nextInbox: () => `${inbox}.${++n}`,
+      // 128 random bits per wait: the agent sends a copy of a reply to any forward_to, so a
+      // subject another client could work out from one it saw would take that copy.
+      nextInbox: () => `${inboxPrefix}.fsbus_${randomBytes(16).toString('hex')}.${++n}`,
     };
     super(core);
     this.#driver = driver;
@@ -150,13 +174,16 @@ export class FsbusClient extends BusCommands {
    * Scatter-gather over `<prefix>.broadcast`: every node runs the command and replies. Resolves
    * with every reply (failures included, each with its node_id); [] when no node answered. An
    * answer that is not an fsbus envelope is not dropped: it is in `badReplies`, with its bytes and
-   * a FSBUS_ERR_CLIENT_BAD_REPLY error saying what is wrong.
+   * a FSBUS_ERR_CLIENT_BAD_REPLY error saying what is wrong. One reply per node, the first: a later
+   * one of a node already heard (a copy the broker delivered twice) is counted in `duplicates`,
+   * and not towards `expect`.
    */
   async gather<T = unknown>(command: string, options: GatherOptions = {}): Promise<GatherResult<T>> {
-    const { replies, badReplies } = await this.#gather(command, options);
-    return withBadReplies(
+    const { replies, badReplies, duplicates } = await this.#gather(command, options);
+    return withExtras(
       replies.map((r) => r.reply as Reply<T>),
       badReplies,
+      duplicates,
     );
   }
 
@@ -181,7 +208,8 @@ export class FsbusClient extends BusCommands {
         this.#driver.gather(subject, data, {
           timeoutMs,
           signal,
-          ...(options.expect === undefined ? {} : { expect: options.expect }),
+          // A node's second reply does not count towards `expect`: it is dropped below.
+          ...(options.expect === undefined ? {} : { expect: options.expect, replierOf }),
         }),
       );
     } catch (err) {
@@ -191,16 +219,32 @@ export class FsbusClient extends BusCommands {
       }
       throw toClientError(err, `${command} gather`, this.#closed);
     }
-    const gathered: Gathered = { replies: [], badReplies: [] };
+    const gathered: Gathered = { replies: [], badReplies: [], duplicates: 0 };
+    // One reply per node, the first: a broker may deliver one twice (ioredis sends a command again
+    // after a lost connection, Kafka an in-flight batch).
+    const heard = new Set<string>();
+    const repeated = (nodeId: string): boolean => {
+      if (heard.has(nodeId)) {
+        gathered.duplicates++;
+        return true;
+      }
+      heard.add(nodeId);
+      return false;
+    };
     for (const m of messages) {
+      let reply: ReplyEnvelope | undefined;
       try {
-        gathered.replies.push({ reply: decodeReply(m.data), data: m.data });
-        continue;
+        reply = decodeReply(m.data);
       } catch {
         // Not an envelope: said below.
       }
+      if (reply !== undefined) {
+        if (!repeated(reply.node_id)) gathered.replies.push({ reply, data: m.data });
+        continue;
+      }
       // Someone answered on the broadcast lane with what no fsbus agent sends: kept, said why.
       const { problem, nodeId } = envelopeProblem(m.data);
+      if (nodeId !== undefined && repeated(nodeId)) continue;
       const who = nodeId === undefined ? `a reply on ${subject}` : `the reply of node '${nodeId}'`;
       const error = new ClientError(ClientErrorCode.BAD_REPLY, `${command} gather: ${who} is not an fsbus envelope: ${problem}`);
       gathered.badReplies.push({ subject, nodeId, data: m.data, error });
@@ -214,7 +258,7 @@ export class FsbusClient extends BusCommands {
    * `badReplies`, naming the node when it gave one.
    */
   async statusAll(options: Omit<GatherOptions, 'args' | 'fields'> = {}): Promise<StatusAllResult> {
-    const { replies, badReplies } = await this.#gather('agent.status', options);
+    const { replies, badReplies, duplicates } = await this.#gather('agent.status', options);
     const statuses: AgentStatus[] = [];
     const failures: ReplyError[] = [];
     for (const { reply, data } of replies) {
@@ -230,7 +274,7 @@ export class FsbusClient extends BusCommands {
       }
     }
     statuses.sort((a, b) => a.node_id.localeCompare(b.node_id));
-    return Object.defineProperty(withBadReplies(statuses, badReplies), 'failures', { value: failures, enumerable: false }) as StatusAllResult;
+    return Object.defineProperty(withExtras(statuses, badReplies, duplicates), 'failures', { value: failures, enumerable: false }) as StatusAllResult;
   }
 
   get closed(): boolean {

@@ -32,8 +32,7 @@ export interface ClientCore extends GuardedCore {
   readonly driver: Driver;
   readonly subjects: Subjects;
   readonly timeoutMs: number;
-  /** Unique subject root for this client's forward_to addresses. */
-  readonly inbox: string;
+  /** A new forward_to address of this client's, that no other client can work out. */
   nextInbox(): string;
 }
 

@@ -31,6 +31,14 @@ export interface ConnectOptions {
   curve?: CurveKeys;
   /** First-connect bound. @default 5000 */
   connectTimeoutMs?: number;
+  /**
+   * The root of this client's reply subjects (NATS) and of executeApp's completion subject (every
+   * driver): with per-user permissions each user answers under its own (`_INBOX_alice`, allowed to
+   * subscribe `_INBOX_alice.>` only), so no other client can read its replies. Dot-separated tokens
+   * of `[A-Za-z0-9_-]`, at most 64 characters, not under `prefix`'s lanes. With a Driver instance,
+   * give the driver the same `inboxPrefix`. @default '_INBOX'
+   */
+  inboxPrefix?: string;
 }
 
 export interface CallOptions {
@@ -129,17 +137,20 @@ export interface BadReply {
 }
 
 /**
- * What gather() resolves with: every envelope (failures included), plus the answers that were not
- * envelopes in `badReplies` (not enumerable: the array compares, spreads and serializes as before).
+ * What gather() resolves with: every envelope (failures included), one per node (the first that
+ * came), plus the answers that were not envelopes in `badReplies` and the number of later replies
+ * of a node already heard in `duplicates` (a broker that delivered one twice). Both not
+ * enumerable: the array compares, spreads and serializes as before.
  */
-export type GatherResult<T = unknown> = Array<Reply<T>> & { readonly badReplies: readonly BadReply[] };
+export type GatherResult<T = unknown> = Array<Reply<T>> & { readonly badReplies: readonly BadReply[]; readonly duplicates: number };
 
 /**
- * What statusAll() resolves with: the nodes' statuses; every answer that was not one in
- * `badReplies`; every node that answered with an error envelope (busy, shutting down) in
- * `failures`, as the ReplyError a request would throw (both not enumerable).
+ * What statusAll() resolves with: the nodes' statuses, one per node; every answer that was not one
+ * in `badReplies`; every node that answered with an error envelope (busy, shutting down) in
+ * `failures`, as the ReplyError a request would throw; the later replies of a node already heard
+ * in `duplicates` (all three not enumerable).
  */
-export type StatusAllResult = AgentStatus[] & { readonly badReplies: readonly BadReply[]; readonly failures: readonly ReplyError[] };
+export type StatusAllResult = AgentStatus[] & { readonly badReplies: readonly BadReply[]; readonly failures: readonly ReplyError[]; readonly duplicates: number };
 
 export type ParkAudioMode = 'silence' | 'ringback' | 'music';
 

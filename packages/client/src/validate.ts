@@ -4,7 +4,7 @@
  * no agent can have would build a subject the broker drops the connection for; a value JSON
  * cannot encode would escape as a bare TypeError.
  */
-import { encodeUtf8, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId } from '@fsbus/contract';
+import { encodeUtf8, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId, type Subjects } from '@fsbus/contract';
 import { MAX_TIMER_MS } from '@fsbus/esl';
 import type { ReplayFrom } from '@fsbus/transport';
 import { ClientError, ClientErrorCode } from './errors.js';
@@ -138,6 +138,25 @@ export function prefixOption(value: unknown, name: string): string | undefined {
   if (prefix === undefined) return undefined;
   const problem = prefixProblem(prefix);
   if (problem !== undefined) throw invalid(`${name} ${shown(prefix)} ${problem}`);
+  return prefix;
+}
+
+/** @default '_INBOX': NATS's own, which every NATS client answers under unless told otherwise. */
+export const DEFAULT_INBOX_PREFIX = '_INBOX';
+/** The longest inbox prefix (the NATS driver's bound too): room under the 255 characters of a forward_to for the rest. */
+const MAX_INBOX_PREFIX_LENGTH = 64;
+
+/**
+ * The root of this client's reply and forward_to subjects: dot-separated tokens of `[A-Za-z0-9_-]`
+ * (a subject on every broker, never `$…` or a wildcard), at most MAX_INBOX_PREFIX_LENGTH, and not
+ * under the agents' own subjects, where the agent sends no forward_to.
+ */
+export function inboxPrefixOption(value: unknown, name: string, subjects: Subjects): string | undefined {
+  const prefix = stringOption(value, name);
+  if (prefix === undefined) return undefined;
+  if (prefix.length > MAX_INBOX_PREFIX_LENGTH) throw invalid(`${name} must be at most ${MAX_INBOX_PREFIX_LENGTH} characters, got ${prefix.length}`);
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) throw invalid(`${name} ${shown(prefix)} must be dot-separated tokens of letters, digits, _ and - (e.g. _INBOX_alice)`);
+  if (subjects.isOwnSubject(`${prefix}.x`)) throw invalid(`${name} ${shown(prefix)} is under the agents' own subjects (${subjects.prefix}.…), where no reply may go`);
   return prefix;
 }
 

@@ -65,6 +65,13 @@ export interface RequestOptions {
 export interface GatherOptions extends RequestOptions {
   /** Stop as soon as this many replies arrived; otherwise gather until the timeout. */
   expect?: number;
+  /**
+   * Who sent a reply (the SDK: its envelope's `node_id`), undefined when it cannot tell; must not
+   * throw. Given, a reply from a sender heard already does not count towards `expect` (a broker
+   * may deliver one twice: ioredis sends a command again after a lost connection); every reply is
+   * still returned. Honoured by the NATS, AMQP, Redis and MQTT drivers.
+   */
+  replierOf?: (data: Uint8Array) => string | undefined;
 }
 
 export type PublishOutcome = 'sent' | 'buffered' | 'dropped';
@@ -275,6 +282,13 @@ export interface DriverOptions {
   bufferBytes?: number;
   /** First-connect timeout. @default 5000 */
   connectTimeoutMs?: number;
+  /**
+   * NATS only: the root of this connection's reply subjects (`<inboxPrefix>.<nuid>.<token>`), so a
+   * server can give each user an inbox namespace of its own (`_INBOX_alice`, permissions to
+   * subscribe `_INBOX_alice.>` only). Dot-separated tokens of `[A-Za-z0-9_-]`, at most 64
+   * characters. @default '_INBOX'
+   */
+  inboxPrefix?: string;
   /** Minimal logger; silent by default. */
   logger?: DriverLogger;
 }

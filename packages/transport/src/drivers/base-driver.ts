@@ -18,6 +18,8 @@ interface Pending {
   subject: string;
   /** undefined: a single request; a number: gather until that many (Infinity: until the timeout). */
   expect: number | undefined;
+  /** A gathering: counts a reply, true once `expect` of them came (gatherTally). */
+  tally: ((data: Uint8Array) => boolean) | undefined;
   replies: InboundMessage[];
   /** What was sent (or waits in the outbox): marked settled so a buffered one is never sent late. */
   item: OutboxItem;
@@ -37,10 +39,10 @@ export abstract class BaseDriver extends DriverCore {
   }
 
   gather(subject: string, data: Uint8Array, options: GatherOptions = {}): Promise<InboundMessage[]> {
-    return this.#ask(subject, data, options, options.expect ?? Infinity);
+    return this.#ask(subject, data, options, options.expect ?? Infinity, options.replierOf);
   }
 
-  #ask(subject: string, data: Uint8Array, options: RequestOptions, expect: number | undefined): Promise<InboundMessage[]> {
+  #ask(subject: string, data: Uint8Array, options: RequestOptions, expect: number | undefined, replierOf?: GatherOptions['replierOf']): Promise<InboundMessage[]> {
     this.assertOpen();
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const signal = options.signal;
@@ -69,6 +71,7 @@ export abstract class BaseDriver extends DriverCore {
       this.#pending.set(id, {
         subject,
         expect,
+        tally: expect === undefined ? undefined : gatherTally(expect, replierOf),
         replies: [],
         item,
         resolve,
@@ -107,7 +110,7 @@ export abstract class BaseDriver extends DriverCore {
     const p = this.#pending.get(correlationId);
     if (p === undefined) return;
     p.replies.push(message);
-    if (p.expect === undefined || p.replies.length >= p.expect) this.#settle(correlationId);
+    if (p.tally === undefined || p.tally(message.data)) this.#settle(correlationId);
   }
 
   /** The broker said nobody serves the request's subject. */
@@ -152,6 +155,26 @@ export abstract class BaseDriver extends DriverCore {
     super.markClosed();
     this.failPending(new TransportError(TransportErrorCode.CLOSED, 'driver closed'));
   }
+}
+
+/**
+ * Counts a gathering's replies towards its `expect`; true once it is met. With `replierOf`, once
+ * per sender: a reply the broker delivered twice is not a second node (GatherOptions.replierOf).
+ */
+export function gatherTally(expect: number, replierOf: GatherOptions['replierOf']): (data: Uint8Array) => boolean {
+  let counted = 0;
+  // Until the timeout: nothing to count, nor a reply to read for it.
+  if (expect === Infinity) return () => false;
+  if (replierOf === undefined) return () => ++counted >= expect;
+  const heard = new Set<string>();
+  return (data) => {
+    const sender = replierOf(data);
+    if (sender !== undefined) {
+      if (heard.has(sender)) return false;
+      heard.add(sender);
+    }
+    return ++counted >= expect;
+  };
 }
 
 /** Jittered exponential backoff: 100 ms doubling to 5 s, ±20 %. */

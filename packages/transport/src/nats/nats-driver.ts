@@ -10,6 +10,7 @@ import { assertTlsFilesReadable } from '../tls-material.js';
 import type { OutboxItem } from '../outbox.js';
 import { connectError, DriverCore } from '../drivers/driver-core.js';
 import { closingSocketsOnFailure } from './connect-sockets.js';
+import { inboxPrefixProblem } from './inbox-subjects.js';
 import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
 import { RequestMux, type NatsOutboxItem } from './nats-request-mux.js';
@@ -66,6 +67,8 @@ class NatsDriver extends DriverCore {
     super(options);
     // nats.js reads the files itself, at each connect: checked here so a missing one is refused now.
     assertTlsFilesReadable(options.tls);
+    const badPrefix = options.inboxPrefix === undefined ? undefined : inboxPrefixProblem(options.inboxPrefix);
+    if (badPrefix !== undefined) throw new TransportError(TransportErrorCode.INVALID_OPTION, `inboxPrefix ${JSON.stringify(options.inboxPrefix)} ${badPrefix}`);
   }
 
   async connect(): Promise<void> {
@@ -143,7 +146,7 @@ class NatsDriver extends DriverCore {
    */
   #mux(): RequestMux {
     const nc = this.#conn();
-    this.#requests ??= new RequestMux(nc, (item) => this.send(item), () => this.maxPayloadBytes);
+    this.#requests ??= new RequestMux(nc, (item) => this.send(item), () => this.maxPayloadBytes, this.options.inboxPrefix);
     return this.#requests;
   }
 
@@ -240,6 +243,7 @@ class NatsDriver extends DriverCore {
       headers: options.headers,
       signal: options.signal,
       expect: options.expect,
+      replierOf: options.replierOf,
     });
     return replies.map(toInbound);
   }
@@ -254,7 +258,7 @@ class NatsDriver extends DriverCore {
   override async consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {
     const nc = this.#conn();
     assertOnControlLine(`$JS.API.CONSUMER.CREATE.${options.stream}.${options.durable ?? ''}.${options.filter ?? ''}`, 'consume a stream through');
-    return consumeNatsStream(nc, options, handler, this.options.logger);
+    return consumeNatsStream(nc, options, handler, this.options.logger, this.options.inboxPrefix);
   }
 
   async flush(): Promise<void> {

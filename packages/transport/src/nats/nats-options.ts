@@ -49,6 +49,8 @@ export function toNatsOptions(options: DriverOptions): ConnectionOptions {
     noAsyncTraces: true,
   };
   if (options.name !== undefined) out.name = options.name;
+  // nats.js's own requests (JetStream's API calls) answer under the same prefix as ours.
+  if (options.inboxPrefix !== undefined) out.inboxPrefix = options.inboxPrefix;
   const auth = options.auth;
   const explicit = [auth?.token, auth?.user, auth?.nkeySeed].some((v) => v !== undefined && v !== '');
   const fromUrl = explicit ? undefined : parts.find((p) => p.token !== undefined || p.user !== undefined);

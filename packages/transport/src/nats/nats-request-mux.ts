@@ -10,9 +10,11 @@
  */
 import { DeadlineTimer } from '@fsbus/esl';
 import { createInbox, type Msg, type MsgHdrsImpl, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
-import type { MessageHeaders, PublishOutcome } from '../driver.js';
+import type { GatherOptions, MessageHeaders, PublishOutcome } from '../driver.js';
+import { gatherTally } from '../drivers/base-driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import type { OutboxItem } from '../outbox.js';
+import { replyToken } from './inbox-subjects.js';
 import { controlLineProblem, toNatsHeaders } from './nats-util.js';
 
 export interface MuxRequestOptions {
@@ -24,6 +26,8 @@ export interface MuxRequestOptions {
 export interface MuxGatherOptions extends MuxRequestOptions {
   /** Ends the gathering once this many replies came; else it lasts until its timeout. */
   expect?: number | undefined;
+  /** Who sent a reply: a sender's second one does not count towards `expect`. */
+  replierOf?: GatherOptions['replierOf'] | undefined;
 }
 
 /** A request as the mux hands it to the driver: its headers already in nats.js's form, measured. */
@@ -35,7 +39,8 @@ export interface NatsOutboxItem extends OutboxItem {
 /** A gathering's replies so far; it ends with them at `expect` of them or at its deadline. */
 interface Gathering {
   replies: Msg[];
-  expect: number;
+  /** Counts a reply; true once `expect` of them came (gatherTally). */
+  tally: (data: Uint8Array) => boolean;
   resolve: (msgs: Msg[]) => void;
 }
 
@@ -67,7 +72,6 @@ export class RequestMux {
   readonly #prefix: string;
   readonly #pending = new Map<string, Pending>();
   #subscription: NatsSubscription | undefined;
-  #seq = 0;
   readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
   #closed = false;
 
@@ -93,7 +97,7 @@ export class RequestMux {
   /** Every reply to one request until `expect` of them or the timeout (then what came, maybe none). */
   gather(subject: string, data: Uint8Array, options: MuxGatherOptions): Promise<Msg[]> {
     return new Promise<Msg[]>((resolve, reject) => {
-      const gathering: Gathering = { replies: [], expect: options.expect ?? Number.POSITIVE_INFINITY, resolve };
+      const gathering: Gathering = { replies: [], tally: gatherTally(options.expect ?? Number.POSITIVE_INFINITY, options.replierOf), resolve };
       this.#ask(`gather on ${subject}`, subject, data, options, { resolve: undefined, gathering, reject });
     });
   }
@@ -109,7 +113,8 @@ export class RequestMux {
     const unsendable = unsendableReason(this.#maxPayload(), subject, data, natsHeaders);
     if (unsendable !== undefined) return reject(new TransportError(TransportErrorCode.UNSUPPORTED, `${what}: ${unsendable}`));
     this.#subscription ??= this.#nc.subscribe(`${this.#prefix}.*`, { callback: (err, msg) => this.#onReply(err, msg) });
-    const token = (++this.#seq).toString(36);
+    // Random, not a counter: a reply subject seen must not tell the next (inbox-subjects.ts).
+    const token = replyToken();
     const deadline = performance.now() + options.timeoutMs;
     const item: NatsOutboxItem = { kind: 'request', subject, data, headers: options.headers, natsHeaders, replyTo: `${this.#prefix}.${token}`, deadline };
     // Field by field: on Node 20 (V8 11) a literal that starts with a spread and adds fields after
@@ -143,8 +148,12 @@ export class RequestMux {
     if (pending === undefined) return; // late: timed out or aborted already
     const gathering = pending.gathering;
     if (gathering !== undefined) {
-      // Ends at `expect` replies; no responders (the server says so before any reply) ends it with none.
-      if (!isNoRespondersReply(msg) && gathering.replies.push(msg) < gathering.expect) return;
+      // Ends at `expect` replies (a sender's second one not counted); no responders (the server
+      // says so before any reply) ends it with none.
+      if (!isNoRespondersReply(msg)) {
+        gathering.replies.push(msg);
+        if (!gathering.tally(msg.data)) return;
+      }
       this.#take(token);
       gathering.resolve(gathering.replies);
       return;

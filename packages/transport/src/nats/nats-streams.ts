@@ -75,7 +75,7 @@ function consumerFilter(config: ConsumerConfig): string {
  * the same name with another filter is refused (nats-server 2.9 cannot change a filter, and
  * reusing the consumer would skip or acknowledge what the caller never asked for).
  */
-async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOptions & { durable: string }): Promise<ConsumerInfo> {
+async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOptions & { durable: string }, inboxPrefix: string | undefined): Promise<ConsumerInfo> {
   const jsm = await jetstreamManager(nc, { timeout: 5000 });
   const maxAckPending = Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_DURABLE_MAX_IN_FLIGHT));
   const filter = options.filter ?? '';
@@ -83,7 +83,8 @@ async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOption
   if (existing === undefined) {
     const cfg: Partial<ConsumerConfig> = {
       durable_name: options.durable,
-      deliver_subject: createInbox(),
+      // Under the connection's inbox prefix: where a user with its own inbox namespace may subscribe.
+      deliver_subject: createInbox(inboxPrefix),
       ack_policy: AckPolicy.Explicit,
       max_ack_pending: maxAckPending,
       ...deliverConfig(options.from),
@@ -118,8 +119,9 @@ async function consumeDurable(
   nc: NatsConnection,
   options: ConsumeDurableOptions & { durable: string },
   handler: (message: DurableMessage) => void,
+  inboxPrefix: string | undefined,
 ): Promise<Subscription> {
-  const info = await durableConsumer(nc, options);
+  const info = await durableConsumer(nc, options, inboxPrefix);
   const unacked = new Map<number, Msg>();
   let closing = false;
   const respond = (m: Msg, what: Uint8Array): void => {
@@ -169,6 +171,7 @@ export async function consumeNatsStream(
   options: ConsumeDurableOptions,
   userHandler: (message: DurableMessage) => void,
   logger?: DriverLogger,
+  inboxPrefix?: string,
 ): Promise<Subscription> {
   // nats.js calls subscription callbacks from its socket reader: a throw there ends the reader
   // for the whole connection (nothing more received, not even replies), so none may escape.
@@ -181,7 +184,7 @@ export async function consumeNatsStream(
   };
   try {
     const durable = options.durable;
-    if (durable !== undefined) return await consumeDurable(nc, { ...options, durable }, handler);
+    if (durable !== undefined) return await consumeDurable(nc, { ...options, durable }, handler, inboxPrefix);
     const js = jetstream(nc, { timeout: 5000 });
     const ordered: Record<string, unknown> = { ...deliverConfig(options.from) };
     // A string (not an array) becomes `filter_subject`, which servers before 2.10 accept.
