@@ -69,7 +69,7 @@ export interface GatherOptions extends RequestOptions {
    * Who sent a reply (the SDK: its envelope's `node_id`), undefined when it cannot tell; must not
    * throw. Given, a reply from a sender heard already does not count towards `expect` (a broker
    * may deliver one twice: ioredis sends a command again after a lost connection); every reply is
-   * still returned. Honoured by the NATS, AMQP, Redis and MQTT drivers.
+   * still returned. Honoured by every built-in driver (NATS, AMQP, Redis, MQTT, Kafka, ZeroMQ).
    */
   replierOf?: (data: Uint8Array) => string | undefined;
 }

@@ -13,6 +13,11 @@ export interface BusOptions {
   servers?: readonly string[];
   /** Subject prefix. @default 'freeswitch' */
   prefix?: string;
+  /**
+   * NATS only: the root of the dashboard's reply subjects, for a broker user allowed to subscribe
+   * there only (`_INBOX_dash`; ConnectOptions.inboxPrefix). @default '_INBOX'
+   */
+  inboxPrefix?: string;
   /** Broker credentials: from the server's environment, never sent to the page. */
   auth?: DriverAuth;
   tls?: TlsOptions | boolean;

@@ -41,6 +41,7 @@ export class ClientBus implements DashboardBus {
       ...(o.driver === undefined ? {} : { driver: o.driver }),
       ...(o.servers === undefined ? {} : { servers: o.servers }),
       ...(o.prefix === undefined ? {} : { prefix: o.prefix }),
+      ...(o.inboxPrefix === undefined ? {} : { inboxPrefix: o.inboxPrefix }),
       ...(o.auth === undefined ? {} : { auth: o.auth }),
       ...(o.tls === undefined ? {} : { tls: o.tls }),
     });

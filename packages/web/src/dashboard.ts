@@ -3,7 +3,7 @@
  * channels and recent events (from the event subjects), rates. Changes are batched and handed to
  * the page streams by `onUpdate`.
  */
-import { AGENT_STOP_SUBCLASS, type EventPayload, terminalLine } from '@fsbus/contract';
+import { AGENT_STOP_SUBCLASS, MAX_NODE_ID_LENGTH, type EventPayload, terminalLine } from '@fsbus/contract';
 import type { DashboardBus, UnreadableReply } from './bus-port.js';
 import { ChannelTable, DEFAULT_MAX_CHANNELS, type TableChange } from './channel-table.js';
 import { DEFAULT_EVENT_HISTORY_BYTES, EventLog } from './event-log.js';
@@ -19,9 +19,11 @@ import {
   retentionOver,
   type NodeState,
 } from './node-state.js';
+import { boundedPark, readNodeStatus, type NodeStatusRead } from './node-status.js';
 import { parkFrom } from './park.js';
 import { RateSeries } from './rate-series.js';
 import type { BusState, ChannelView, EventDetail, RatePoint, Snapshot, Update } from './protocol.js';
+import { cutText, MAX_FIELD_CHARS } from './text-caps.js';
 
 export interface DashboardOptions {
   /** How often nodes are asked for agent.status. @default 2000 */
@@ -30,7 +32,10 @@ export interface DashboardOptions {
   gatherTimeoutMs?: number;
   /** Events kept for the page. @default 2000 */
   eventHistory?: number;
-  /** Bytes of event headers and bodies kept for the page; the oldest events go first. @default 64 MiB */
+  /**
+   * Bytes the kept events take in the heap (event-log.ts's sizeOf: headers, body, summary and name
+   * at 1 or 2 bytes a character, plus V8's overhead per header and event); the oldest go first. @default 64 MiB
+   */
   eventHistoryBytes?: number;
   /** Events in a page's first snapshot. @default 300 */
   snapshotEvents?: number;
@@ -54,6 +59,8 @@ export interface DashboardOptions {
 
 /** A node missing from this many polls in a row is shown offline. */
 const MISSES_OFFLINE = 2;
+/** Unreadable answers a warning names (a thousand rogue answers make no 128 KB line). */
+const UNREADABLE_NAMED = 5;
 
 export class Dashboard {
   #bus: DashboardBus;
@@ -195,7 +202,8 @@ export class Dashboard {
     }
     clearTimeout(this.#pollTimer);
     // A poll that throws (a reply no FreeSWITCH would send) is said; it must not end the server.
-    this.#polling = this.#poll().catch((err: unknown) => this.#o.warn(`dashboard: reading the nodes failed: ${err instanceof Error ? err.message : String(err)}`)).finally(() => {
+    // Its error may quote the answer: escaped for the terminal.
+    this.#polling = this.#poll().catch((err: unknown) => this.#o.warn(terminalLine(`dashboard: reading the nodes failed: ${err instanceof Error ? err.message : String(err)}`))).finally(() => {
       this.#polling = undefined;
       if (this.#closed) return;
       if (this.#pollAgain) {
@@ -217,22 +225,26 @@ export class Dashboard {
       return; // the bus state says why; the next poll tries again
     }
     if (this.#closed) return;
-    this.#warnUnreadable(replies.badReplies ?? []);
     const now = Date.now();
     const seenAt = this.#o.clock();
     const seen = new Set<string>();
     const changed: NodeState[] = [];
-    const answers: Array<{ id: string; status: Record<string, unknown> }> = [];
+    const unreadable: UnreadableReply[] = [...(replies.badReplies ?? [])];
+    const answers: NodeStatusRead[] = [];
     for (const r of replies) {
-      if (!r.success || typeof r.data !== 'object' || r.data === null) continue;
-      const status = r.data as Record<string, unknown>;
-      const id = typeof status['node_id'] === 'string' ? status['node_id'] : r.node_id;
-      seen.add(id);
-      answers.push({ id, status });
+      if (!r.success) continue;
+      // Only what the card shows is kept (node-status.ts): an answer may be 1 MiB of anything.
+      const read = readNodeStatus(r.data, r.node_id);
+      if (read instanceof Error) unreadable.push({ nodeId: r.node_id, error: read });
+      else {
+        seen.add(read.id);
+        answers.push(read);
+      }
     }
+    this.#warnUnreadable(unreadable);
     // Known nodes first: a full map makes room for a new node only with one that did not answer.
     answers.sort((a, b) => Number(this.#nodes.has(b.id)) - Number(this.#nodes.has(a.id)));
-    for (const { id, status } of answers) {
+    for (const { id, status, park } of answers) {
       const prev = this.#nodes.get(id);
       // Answered before its goodbye came: older news than the goodbye (the next poll tells).
       if (prev?.leftAt !== undefined && prev.leftAt >= started) continue;
@@ -246,7 +258,7 @@ export class Dashboard {
         last_seen: seenAt,
         status,
         // A park command answered after this poll began knows better than this poll's status.
-        park: prev !== undefined && prev.parkAt >= started ? prev.park : parkOf(status['park'], prev?.park),
+        park: prev !== undefined && prev.parkAt >= started ? prev.park : parkOf(park, prev?.park),
         misses: 0,
         synced: keep ? prev.synced : false,
         parkAt: prev?.parkAt ?? 0,
@@ -276,10 +288,6 @@ export class Dashboard {
     await Promise.all(due.map((n) => this.#sync.sync(n)));
   }
 
-  /**
-   * Whether a new node fits: a full map drops its longest-unseen node for it (an agent stopped
-   * for good, or renamed: generated ids over weeks of restarts), else the new one is left out.
-   */
   /** A node whose answer cannot be read is shown as one that did not answer: said, not silent. */
   #warnUnreadable(bad: readonly UnreadableReply[]): void {
     if (bad.length === 0) {
@@ -288,16 +296,22 @@ export class Dashboard {
     }
     if (this.#badRepliesWarned) return;
     this.#badRepliesWarned = true;
-    const who = bad.map((b) => b.nodeId ?? '(no node_id)').join(', ');
-    // Node ids and the error (it may quote the answer) come from the bus: escaped for the terminal.
-    this.#o.warn(terminalLine(`dashboard: ${bad.length} answer(s) to agent.status could not be read (${who}): ${bad[0]!.error.message}; such a node shows as not answering`));
+    const named = bad.slice(0, UNREADABLE_NAMED).map((b) => (b.nodeId === undefined ? '(no node_id)' : cutText(b.nodeId, MAX_NODE_ID_LENGTH)));
+    const who = `${named.join(', ')}${bad.length > UNREADABLE_NAMED ? ', …' : ''}`;
+    // Node ids and the error (it may quote the answer) come from the bus: cut, and escaped for the terminal.
+    this.#o.warn(terminalLine(`dashboard: ${bad.length} answer(s) to agent.status could not be read (${who}): ${cutText(bad[0]!.error.message, MAX_FIELD_CHARS)}; such a node shows as not answering`));
   }
 
+  /**
+   * Whether a new node fits: a full map drops its longest-unseen node for it (an agent stopped
+   * for good, or renamed: generated ids over weeks of restarts), else the new one is left out.
+   */
   #roomFor(id: string, seen: ReadonlySet<string>): boolean {
     if (this.#nodes.size < this.#o.maxNodes) return true;
     if (!this.#nodeCapWarned) {
       this.#nodeCapWarned = true;
-      this.#o.warn(`dashboard: more than ${this.#o.maxNodes} nodes answer agent.status (${id} is new): the longest unseen is removed to make room; while all the kept ones answer, new ones are not shown`);
+      // The node id comes from the bus: escaped for the terminal.
+      this.#o.warn(terminalLine(`dashboard: more than ${this.#o.maxNodes} nodes answer agent.status (${id} is new): the longest unseen is removed to make room; while all the kept ones answer, new ones are not shown`));
     }
     const victim = longestUnseen(this.#nodes.values(), seen);
     if (victim === undefined) return false;
@@ -330,8 +344,9 @@ export class Dashboard {
       const node = this.#nodes.get(nodeId);
       if (node === undefined) return;
       node.parkAt = Date.now();
-      if (reply.success) node.park = parkFrom(reply.data, node.park);
-      else node.park = { available: false, error: `${reply.message}${reply.code === undefined ? '' : ` (${reply.code})`}` };
+      // The node's text is cut as its agent.status is (node-status.ts).
+      if (reply.success) node.park = boundedPark(parkFrom(reply.data, node.park));
+      else node.park = { available: false, error: cutText(`${reply.message}${reply.code === undefined ? '' : ` (${reply.code})`}`, MAX_FIELD_CHARS) };
       this.#nodeChanged(node);
     } catch {
       // the command's own reply already told the page

@@ -1,10 +1,12 @@
 /**
  * What the dashboard keeps per node besides what the page sees (missed polls, channel-read
- * state), the pure helpers that read agent.status for it, and when a node is forgotten.
+ * state), the pure helpers that read its kept status (node-status.ts), and when a node is forgotten.
  */
 import type { ReplyEnvelope } from '@fsbus/contract';
+import { MAX_STATUS_TEXT_CHARS } from './node-status.js';
 import { parkFrom } from './park.js';
 import type { NodeView, ParkView } from './protocol.js';
+import { cutText, MAX_FIELD_CHARS } from './text-caps.js';
 
 /** A node as the dashboard tracks it; the page gets publicNode() of it. */
 export interface NodeState extends NodeView {
@@ -83,11 +85,11 @@ export function publicNode(n: NodeView): NodeView {
   return view;
 }
 
-/** A failed `show channels` reply, with the contract's code. */
+/** A failed `show channels` reply, with the contract's code; both cut, as the card shows them (sync_error). */
 export class SyncError extends Error {
   readonly code: string | undefined;
   constructor(reply: ReplyEnvelope) {
-    super(reply.success ? 'show channels answered no text' : reply.message);
-    this.code = reply.success ? undefined : reply.code;
+    super(reply.success ? 'show channels answered no text' : cutText(reply.message, MAX_FIELD_CHARS));
+    this.code = reply.success || reply.code === undefined ? undefined : cutText(reply.code, MAX_STATUS_TEXT_CHARS);
   }
 }

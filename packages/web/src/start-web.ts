@@ -3,6 +3,7 @@
  * `fsbus demo` both use it; embedders too.
  */
 import type { AddressInfo } from 'node:net';
+import { terminalLine } from '@fsbus/contract';
 import { loadAssets } from './assets.js';
 import { AuthGate, isLoopback, type WebAuth } from './auth.js';
 import type { BusOptions, DashboardBus } from './bus-port.js';
@@ -21,7 +22,7 @@ export const DEFAULT_WEB_HOST = '127.0.0.1';
 const MAX_CONNECT_BACKOFF_MS = 5000;
 
 export interface StartWebOptions extends DashboardOptions {
-  /** How to reach the bus (driver, servers, prefix, credentials). @default nats on nats://127.0.0.1:4222 */
+  /** How to reach the bus (driver, servers, prefix, inbox prefix, credentials). @default nats on nats://127.0.0.1:4222 */
   bus?: BusOptions;
   /** An already built bus link instead (tests, @fsbus/client adapters); closed by close(). */
   busLink?: DashboardBus;
@@ -85,7 +86,7 @@ export async function startWeb(options: StartWebOptions = {}): Promise<WebServer
       } catch (err) {
         if (busLink !== undefined || closed) throw err;
         const reason = err instanceof Error ? err.message : String(err);
-        if (reason !== lastReason) warn(`dashboard: cannot connect to the bus, retrying: ${reason}`);
+        if (reason !== lastReason) warn(terminalLine(`dashboard: cannot connect to the bus, retrying: ${reason}`));
         lastReason = reason;
         // The dashboard follows the next link (state `connecting`) before the failed one closes,
         // so neither the page nor /healthz hears of that close.

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import type { EventPayload, ReplyEnvelope } from '@fsbus/contract';
-import { Dashboard, type BusState, type DashboardBus } from '@fsbus/web';
+import { Dashboard, type BusState, type DashboardBus, type DashboardOptions } from '@fsbus/web';
 
 const ESC = '\x1b';
 const HOSTILE_ID = `n1${ESC}[2J\u202e\u0085`;
@@ -52,10 +52,10 @@ const envelope = (success: boolean, message: string, data?: unknown): ReplyEnvel
 });
 
 /** The first warning the dashboard gives. */
-async function firstWarning(bus: DashboardBus): Promise<string> {
+async function firstWarning(bus: DashboardBus, options: DashboardOptions = {}): Promise<string> {
   let got: (m: string) => void = () => undefined;
   const warned = new Promise<string>((r) => (got = r));
-  const d = new Dashboard(bus, { pollIntervalMs: 3_600_000, warn: (m) => got(m) });
+  const d = new Dashboard(bus, { pollIntervalMs: 3_600_000, ...options, warn: (m) => got(m) });
   try {
     d.start();
     return await warned;
@@ -87,4 +87,22 @@ test('a channel listing with lines that are not rows is warned with the node id 
   const warning = await firstWarning(new HostileBus(answers, () => envelope(true, 'ok', listing)));
   assert.match(warning, /has lines that are not rows/);
   assert.doesNotMatch(warning, UNSAFE, JSON.stringify(warning));
+});
+
+test('a full node map is warned with the new node\'s id escaped', async () => {
+  const status = (id: string): ReplyEnvelope => ({ ...envelope(true, 'ok', { node_id: id, esl: { status: 'ready', reconnects: 0 } }), node_id: id });
+  const bus = new HostileBus(() => [status('n1'), status(HOSTILE_ID)], () => envelope(true, 'ok', '{"row_count":0}'));
+  const warning = await firstWarning(bus, { maxNodes: 1 });
+  assert.match(warning, /more than 1 nodes/);
+  assert.doesNotMatch(warning, UNSAFE, JSON.stringify(warning));
+  assert.ok(warning.includes('n1\\x1b[2J\\u202e\\x85'), warning);
+});
+
+test('a poll that throws is warned with its error escaped', async () => {
+  // A reply no bus port should hand over: reading it throws with the answer's text.
+  const answers = (): Gathered => [Object.defineProperty({} as ReplyEnvelope, 'success', { get: () => { throw new Error(HOSTILE_MESSAGE); } })];
+  const warning = await firstWarning(new HostileBus(answers, () => envelope(true, 'ok', '{"row_count":0}')));
+  assert.match(warning, /reading the nodes failed/);
+  assert.doesNotMatch(warning, UNSAFE, JSON.stringify(warning));
+  assert.ok(warning.includes('such\\r\\ncommand'), warning);
 });

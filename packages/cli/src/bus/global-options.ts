@@ -1,10 +1,11 @@
 /**
  * What every bus command shares: the global flags and env (`--driver`, `--server`, `--prefix`,
- * `--timeout`), the connection they resolve to (flags > env > the running demo > defaults),
- * and one way to report errors: the code, the message, a one-line hint, a documented exit code.
+ * `--inbox-prefix`, `--timeout`), the connection they resolve to (flags > env > the running demo >
+ * defaults), and one way to report errors: the code, the message, a one-line hint, a documented
+ * exit code.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BusErrorCode, prefixProblem, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
+import { buildSubjects, BusErrorCode, MAX_PREFIX_LENGTH, prefixProblem, sanitizePrefix, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
 import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
@@ -28,6 +29,7 @@ export const GLOBAL_OPTIONS = {
   driver: { type: 'string' },
   server: { type: 'string', short: 's' },
   prefix: { type: 'string' },
+  'inbox-prefix': { type: 'string' },
   timeout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -38,7 +40,9 @@ export const BUS_OPTIONS_HELP = `  --driver <name>      broker driver (env FSBUS
   -s, --server <url>   broker URL(s), comma-separated (env FSBUS_SERVERS, FSBUS_BROKER_URL or
                        MOD_EVENT_AGENT_URL; default: the running \`fsbus demo\`, else the
                        driver's port on loopback: ${DEFAULT_SERVER} for nats)
-  --prefix <prefix>    subject prefix (env FSBUS_SUBJECT_PREFIX; default freeswitch)`;
+  --prefix <prefix>    subject prefix (env FSBUS_SUBJECT_PREFIX; default freeswitch)
+  --inbox-prefix <p>   nats only: the root of this client's reply subjects, for a user allowed
+                       to subscribe there only (env FSBUS_INBOX_PREFIX; default _INBOX)`;
 
 export const GLOBAL_HELP = `global options:
 ${BUS_OPTIONS_HELP}
@@ -53,6 +57,8 @@ export interface Connection {
   driver: string;
   servers: string[];
   prefix: string | undefined;
+  /** NATS only: where replies come (ConnectOptions.inboxPrefix). */
+  inboxPrefix?: string;
   timeoutMs: number | undefined;
   /** Where the servers came from, for error hints. */
   source: 'flag' | 'env' | 'demo' | 'default';
@@ -89,16 +95,39 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
   const badPrefix = prefix === undefined ? undefined : prefixProblem(prefix);
   if (badPrefix !== undefined) throw new UsageError(`${flag('prefix') !== undefined ? '--prefix' : 'FSBUS_SUBJECT_PREFIX'} ${JSON.stringify(prefix)}: ${badPrefix}`);
   const given = serverFlag ?? serverEnv;
+  let found: Pick<Connection, 'driver' | 'servers' | 'source'>;
   if (given !== undefined) {
     const servers = split(given);
     // No --driver: the URLs' scheme chooses (-s amqp://… is amqp); a URL of another driver is refused.
     const pick = driverForUrls(chosen, servers);
     if ('mismatch' in pick) throw new UsageError(`${serverFlag !== undefined ? '--server' : 'the broker URL from the environment'}: ${pick.mismatch}`);
-    return { driver: pick.driver, servers, prefix, timeoutMs, source: serverFlag !== undefined ? 'flag' : 'env' };
+    found = { driver: pick.driver, servers, source: serverFlag !== undefined ? 'flag' : 'env' };
+  } else if (demo !== undefined) found = { driver: demo.driver, servers: demo.servers, source: 'demo' };
+  else {
+    const driver = chosen ?? 'nats';
+    found = { driver, servers: [defaultBrokerUrl(driver)], source: 'default' };
   }
-  if (demo !== undefined) return { driver: demo.driver, servers: demo.servers, prefix, timeoutMs, source: 'demo' };
-  const driver = chosen ?? 'nats';
-  return { driver, servers: [defaultBrokerUrl(driver)], prefix, timeoutMs, source: 'default' };
+  const inboxPrefix = inboxPrefixFrom(flag('inbox-prefix'), env, found.driver, prefix);
+  return { ...found, prefix, timeoutMs, ...(inboxPrefix === undefined ? {} : { inboxPrefix }) };
+}
+
+/**
+ * --inbox-prefix / FSBUS_INBOX_PREFIX, checked here as connect() would (so `web` does not retry a
+ * connect that can never work): tokens of `[A-Za-z0-9_-]`, not under the agents' subjects. NATS
+ * only: no other driver has reply subjects of its own, and no command here waits for an
+ * executeApp completion, so elsewhere it would change nothing — refused rather than ignored.
+ */
+function inboxPrefixFrom(flagged: string | undefined, env: NodeJS.ProcessEnv, driver: string, prefix: string | undefined): string | undefined {
+  const value = flagged ?? first(env, ['FSBUS_INBOX_PREFIX']);
+  if (value === undefined) return undefined;
+  const name = flagged !== undefined ? '--inbox-prefix' : 'FSBUS_INBOX_PREFIX';
+  if (driver.toLowerCase() !== 'nats') throw new UsageError(`${name} is for the nats driver only (the driver is ${driver})`);
+  // sanitizePrefix keeps [A-Za-z0-9._-] and MAX_PREFIX_LENGTH characters; prefixProblem refuses empty tokens.
+  if (sanitizePrefix(value) !== value || prefixProblem(value) !== undefined) {
+    throw new UsageError(`${name} ${JSON.stringify(value)}: must be dot-separated tokens of letters, digits, _ and -, at most ${MAX_PREFIX_LENGTH} characters (e.g. _INBOX_alice)`);
+  }
+  if (buildSubjects(prefix).isOwnSubject(`${value}.x`)) throw new UsageError(`${name} ${JSON.stringify(value)}: is under the agents' own subjects, where no reply may go`);
+  return value;
 }
 
 export function connectOptions(c: Connection, env: NodeJS.ProcessEnv = process.env): ConnectOptions {
@@ -119,6 +148,7 @@ export function connectOptions(c: Connection, env: NodeJS.ProcessEnv = process.e
     name: 'fsbus-cli',
     connectTimeoutMs: 3000,
     ...(c.prefix === undefined ? {} : { prefix: c.prefix }),
+    ...(c.inboxPrefix === undefined ? {} : { inboxPrefix: c.inboxPrefix }),
     ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
     ...(Object.keys(auth).length === 0 ? {} : { auth }),
   };

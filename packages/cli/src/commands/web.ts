@@ -105,6 +105,7 @@ export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Sta
       driver: connection.driver,
       servers: connection.servers,
       ...(connection.prefix === undefined ? {} : { prefix: connection.prefix }),
+      ...(connection.inboxPrefix === undefined ? {} : { inboxPrefix: connection.inboxPrefix }),
       ...(c.auth === undefined ? {} : { auth: c.auth }),
     },
     port: values.port === undefined ? DEFAULT_WEB_PORT : port(values.port, '--port'),

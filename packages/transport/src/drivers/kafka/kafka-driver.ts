@@ -21,7 +21,7 @@ import { KafkaSendQueue } from './kafka-send-queue.js';
 import { FOREIGN_SUBJECT_LOG, RecentRequests, serveRequest, type ServeContext } from './kafka-serve.js';
 import { PartitionOrder } from './kafka-partition-order.js';
 import { consumeKafkaStream, ensureKafkaStream, StreamRegistry } from './kafka-streams.js';
-import { kafkaCall } from './kafka-request.js';
+import { kafkaCall, type GatherEnd } from './kafka-request.js';
 import { isValidSubject, KafkaHeader, SUBJECT_RULE, topicFor, topicForPattern } from './kafka-topics.js';
 import { subjectMatches } from '../../subject-pattern.js';
 import { openKafkaClients, TopicCache } from './kafka-admin.js';
@@ -290,7 +290,7 @@ class KafkaDriver extends DriverCore {
   }
 
   gather(subject: string, data: Uint8Array, options: GatherOptions = {}): Promise<InboundMessage[]> {
-    return this.#call(subject, data, options, { expect: options.expect });
+    return this.#call(subject, data, options, { expect: options.expect, replierOf: options.replierOf });
   }
 
   /**
@@ -304,7 +304,7 @@ class KafkaDriver extends DriverCore {
     return this.#servedTopics.served(topic);
   }
 
-  #call(subject: string, data: Uint8Array, options: RequestOptions, gather: { expect: number | undefined } | undefined): Promise<InboundMessage[]> {
+  #call(subject: string, data: Uint8Array, options: RequestOptions, gather: GatherEnd | undefined): Promise<InboundMessage[]> {
     this.#live();
     return kafkaCall(
       {

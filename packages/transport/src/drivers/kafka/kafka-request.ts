@@ -1,10 +1,12 @@
 /**
  * One request over Kafka: the record goes to the lane's topic with the requester's reply topic,
  * a correlation id and a deadline in its headers; the reply comes back on the inbox. Resolves with
- * the first reply (request) or every reply until `expect` or the timeout (gather).
+ * the first reply (request) or every reply until `expect` or the timeout (gather; a sender's
+ * second reply, a batch the producer sent again, not counted: gatherTally).
  */
 import { randomUUID } from 'node:crypto';
-import type { InboundMessage, PublishOutcome, RequestOptions } from '../../driver.js';
+import type { GatherOptions, InboundMessage, PublishOutcome, RequestOptions } from '../../driver.js';
+import { gatherTally } from '../base-driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
 import type { KafkaInbox } from './kafka-inbox.js';
@@ -22,12 +24,18 @@ export interface CallContext {
   learn(topic: string): Promise<void>;
 }
 
+/** When a gather ends before its timeout (GatherOptions): `expect` senders heard. */
+export interface GatherEnd {
+  expect?: number | undefined;
+  replierOf?: GatherOptions['replierOf'] | undefined;
+}
+
 export function kafkaCall(
   ctx: CallContext,
   subject: string,
   data: Uint8Array,
   options: RequestOptions & { timeoutMs: number },
-  gather: { expect: number | undefined } | undefined,
+  gather: GatherEnd | undefined,
 ): Promise<InboundMessage[]> {
   const { timeoutMs, signal } = options;
   const topic = ctx.topicFor(subject);
@@ -54,6 +62,7 @@ export function kafkaCall(
   const tooLarge = (why: string) => new TransportError(TransportErrorCode.UNSUPPORTED, `${gather === undefined ? 'request to' : 'gather on'} ${subject}: ${why}`);
   const unsendable = ctx.unsendable(record());
   if (unsendable !== undefined) return Promise.reject(tooLarge(unsendable));
+  const tally = gather === undefined ? undefined : gatherTally(gather.expect ?? Infinity, gather.replierOf);
   return new Promise((resolve, reject) => {
     const got: InboundMessage[] = [];
     let settled = false;
@@ -78,7 +87,7 @@ export function kafkaCall(
       id,
       (m) => {
         got.push(m);
-        if (gather === undefined || (gather.expect !== undefined && got.length >= gather.expect)) finish();
+        if (tally === undefined || tally(m.data)) finish();
       },
       () => finish(new TransportError(TransportErrorCode.CLOSED, `request to ${subject}: the driver closed while it was pending`)),
     );

@@ -15,6 +15,7 @@ import { LogThrottle } from '@fsbus/esl';
 import type { Driver, DriverCapabilities, DriverOptions, DriverStats, GatherOptions, InboundMessage, Lane, PublishOptions, PublishOutcome, RequestOptions, ServeHandler, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
+import { gatherTally } from '../base-driver.js';
 import { DriverCore, urlList } from '../driver-core.js';
 import { isValidSubject, SUBJECT_RULE } from '../kafka/kafka-topics.js';
 import { ZmqClient } from './zmq-client.js';
@@ -218,10 +219,10 @@ class ZmqDriver extends DriverCore {
   }
 
   gather(subject: string, data: Uint8Array, options: GatherOptions = {}): Promise<InboundMessage[]> {
-    return this.#call(subject, data, options, { expect: options.expect });
+    return this.#call(subject, data, options, { tally: gatherTally(options.expect ?? Infinity, options.replierOf) });
   }
 
-  #call(subject: string, data: Uint8Array, options: RequestOptions, gather: { expect: number | undefined } | undefined): Promise<InboundMessage[]> {
+  #call(subject: string, data: Uint8Array, options: RequestOptions, gather: { tally: (data: Uint8Array) => boolean } | undefined): Promise<InboundMessage[]> {
     const client = this.#clientSide();
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const signal = options.signal;
@@ -274,7 +275,8 @@ class ZmqDriver extends DriverCore {
         if (m.kind === Kind.REP) {
           outstanding--;
           got.push({ subject: m.subject, data: m.data });
-          if (gather === undefined || (gather.expect !== undefined && got.length >= gather.expect) || outstanding <= 0) finish();
+          // `expect` counts senders, not replies: one heard already is not a second node (gatherTally).
+          if (gather === undefined || gather.tally(m.data) || outstanding <= 0) finish();
         } else if (m.kind === Kind.NOR) {
           outstanding--;
           if (outstanding <= 0) finish(gather === undefined ? noResponders() : undefined);
