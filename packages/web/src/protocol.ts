@@ -16,7 +16,7 @@ export interface NodeView {
   presence: 'online' | 'offline';
   /** Wall-clock ms of the last reply. */
   last_seen: number;
-  /** The `data` of the agent.status reply, as the agent sent it. */
+  /** What the card shows of the agent.status reply's `data` (node-status.ts: known fields, texts capped). */
   status: Record<string, unknown>;
   /** Park mode: from agent.status `park`, refreshed by `dialplan.status` after each park command. */
   park: ParkView;
