@@ -1,8 +1,10 @@
 /**
  * The agent: one FreeSWITCH node (Event Socket) ⇄ one broker, serving the bus contract.
- * start(): broker, optional event stream, lanes, FreeSWITCH link, HTTP. stop(): lanes off, drain
- * in-flight commands, say goodbye (an fsbus::agent_stop event), flush, close everything.
+ * start(): broker, a check that no other agent serves this node id, optional event stream, lanes,
+ * FreeSWITCH link, HTTP. stop(): lanes off, drain in-flight commands, say goodbye (an
+ * fsbus::agent_stop event), flush, close everything.
  */
+import { hostname } from 'node:os';
 import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
 import { LogThrottle, type EslClientStatus } from '@fsbus/esl';
 import { createDriver, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
@@ -15,6 +17,7 @@ import { createExecuteAppCommand } from './commands/execute-app.js';
 import { hangupCommand } from './commands/hangup.js';
 import { originateCommand } from './commands/originate.js';
 import { CommandRegistry } from './commands/registry.js';
+import { brokerAuthHint } from './config/broker-auth-hint.js';
 import type { AgentConfig } from './config/schema.js';
 import { ParkManager } from './dialplan/park-manager.js';
 import { Dispatcher, type LaneKind } from './dispatcher.js';
@@ -26,6 +29,7 @@ import { agentStopEvent } from './goodbye.js';
 import { AgentHttpServer } from './http-server.js';
 import { createStdoutSink, type LogSink } from './log-sink.js';
 import { AgentMetrics } from './metrics.js';
+import { ensureNodeIdFree } from './node-id-check.js';
 import { registerProcessMetrics } from './process-metrics.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -54,6 +58,8 @@ export class Agent {
   #httpPort: number | undefined;
   #lanes: Subscription[] = [];
   #startedAt = Date.now();
+  /** Said in agent.status: where an agent that finds its node id taken learns who holds it. */
+  readonly #hostname = hostname();
   #state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' = 'idle';
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
@@ -90,7 +96,9 @@ export class Agent {
         repliesDropped: () => this.#driver?.stats().repliesDropped ?? 0,
         requestsRefused: () => this.#driver?.stats().requestsRefused ?? 0,
         brokerReconnects: () => this.#driver?.stats().reconnects ?? 0,
+        brokerBuffered: () => this.#driver?.stats().pending ?? 0,
       },
+      { version: AGENT_VERSION, driver: config.driver },
     );
     const d = config.dialplan;
     this.park = new ParkManager({
@@ -193,7 +201,9 @@ export class Agent {
   #onBrokerError(err: Error): void {
     this.#brokerErrors++;
     this.metrics.brokerErrors.inc();
-    this.#brokerErrorLog.hit({ err });
+    // A broker refusing the credentials after a reconnect names what to check, as at start.
+    const hint = brokerAuthHint(this.config.driver, err);
+    this.#brokerErrorLog.hit(hint === undefined ? { err } : { err, hint });
     this.#changed();
   }
 
@@ -208,6 +218,9 @@ export class Agent {
     this.#startedAt = Date.now();
     const c = this.config;
     try {
+      // A park state file the agent cannot read or write is a configuration error: said before
+      // anything connects.
+      await this.park.openStateFile();
       const driver = await createDriver(c.driver, driverOptions(c, this.subjects.prefix, this.logger.child({ component: 'broker' })));
       this.#driver = driver;
       driver.on((e) => {
@@ -220,6 +233,8 @@ export class Agent {
       });
       await driver.connect();
       this.metrics.brokerConnected.set(1);
+      // Before anything else is set up: a node id another agent holds is refused here.
+      await ensureNodeIdFree({ driver, nodeId: c.node_id, subject: this.subjects.node(c.node_id), urls: c.broker.urls, logger: this.logger });
       await this.park.start();
       if (c.events.stream.enabled) await driver.ensureStream(streamSpec(c, this.subjects));
 
@@ -331,6 +346,7 @@ export class Agent {
     return {
       version: AGENT_VERSION,
       node_id: this.config.node_id,
+      hostname: this.#hostname,
       uptime: Math.floor((Date.now() - this.#startedAt) / 1000),
       driver: this.config.driver,
       subject_prefix: this.subjects.prefix,

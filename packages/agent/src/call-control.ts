@@ -107,9 +107,14 @@ export class CallControl {
     };
   }
 
-  /** No more reconciles (at shutdown, before the link closes). */
+  /**
+   * At shutdown, before the link closes and the broker is flushed: no more reconciles, and every
+   * pending execute_app watch's forward_to is told that this agent will not forward its completion.
+   */
   close(): void {
     this.#reconciler?.close();
+    const told = this.completions.close();
+    if (told > 0) this.#o.logger.info({ execute_watches: told }, 'agent stopping: pending execute_app completions will not be forwarded, their forward_to subjects were told');
   }
 
   /** Writes what the rate-limited eviction line still holds (last thing at shutdown, not a timer after it). */

@@ -130,6 +130,7 @@ export class FreeSwitchLink {
           wasReady = true;
           access.accepted();
         }
+        this.#sayLinkState(c, s);
         opts.onStatus(which, s);
       });
       // Errors surface as statuses and rejected requests; an unhandled 'error' must not crash us.
@@ -144,6 +145,15 @@ export class FreeSwitchLink {
       c.on('reconnect-failed', (err, attempt) => {
         if (!(err instanceof EslAuthError)) access.unreachable(err, attempt);
       });
+    }
+  }
+
+  /** Up: the event connection and a command connection ready (LinkAccess says it once per loss of the event connection). */
+  #sayLinkState(client: EslClient, status: EslClientStatus): void {
+    if (client === this.#events && status !== 'ready') this.#access.eventsDown();
+    else if (status === 'ready' && this.#events.status === 'ready') {
+      const ready = this.commandsReady;
+      if (ready > 0) this.#access.linkUp(ready, this.#pool.length);
     }
   }
 

@@ -2,8 +2,9 @@
  * Whether FreeSWITCH lets the agent in, as its Event Socket connections find out: a refused
  * password, a connection its event socket ACL turns away (`text/rude-rejection`), or no answer at
  * all. Each is counted and logged once per burst, not once per attempt and connection, and says
- * why the link is not ready while it lasts. Frames of a Content-Type the client does not know are
- * counted and logged here too.
+ * why the link is not ready while it lasts; one line says when the link is up (the first time,
+ * and again after each loss of the event connection). Frames of a Content-Type the client does
+ * not know are counted and logged here too.
  */
 import { EslRejectedError, LogThrottle, RECONNECT_FAILED_LOG, type EslAuthError, type EslLogger, type UnknownFrame } from '@fsbus/esl';
 
@@ -29,6 +30,9 @@ export class LinkAccess {
   rejections = 0;
   /** Frames of an unknown or missing Content-Type (not decoded, not used). */
   unknownFrames = 0;
+  /** `up` once said connected, `lost` when the event connection went away after that. */
+  #link: 'never' | 'up' | 'lost' = 'never';
+  #lostAt = 0;
 
   constructor(endpoint: { host: string; port: number }, logger: EslLogger, onAuth?: (state: EslAuthState) => void) {
     this.#endpoint = endpoint;
@@ -93,6 +97,29 @@ export class LinkAccess {
     this.#authLog.flush();
     this.#logger.info({ host: this.#endpoint.host, port: this.#endpoint.port }, 'FreeSWITCH accepted the ESL password');
     this.#onAuth?.('accepted');
+  }
+
+  /**
+   * The event connection and at least one command connection are up: said once, at the first
+   * connect and after each loss of the event connection, with how many command connections are
+   * up by then (not a line per connection; the others follow silently).
+   */
+  linkUp(commandsReady: number, poolSize: number): void {
+    if (this.#link === 'up') return;
+    const again = this.#link === 'lost';
+    this.#link = 'up';
+    // What the burst of failed attempts held back comes first: the last line must not say "not reachable".
+    this.#unreachableLog.flush();
+    const fields = { host: this.#endpoint.host, port: this.#endpoint.port, command_connections_ready: commandsReady, pool_size: poolSize };
+    if (again) this.#logger.info({ ...fields, down_ms: Date.now() - this.#lostAt }, 'FreeSWITCH connected again');
+    else this.#logger.info(fields, 'FreeSWITCH connected');
+  }
+
+  /** The event connection is no longer ready (its loss is logged by the ESL client, its reconnects by `unreachable`). */
+  eventsDown(): void {
+    if (this.#link !== 'up') return;
+    this.#link = 'lost';
+    this.#lostAt = Date.now();
   }
 
   /** Writes what the rate-limited lines still hold (on close, not by a timer after it). */

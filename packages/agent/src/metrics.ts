@@ -1,6 +1,12 @@
 /** Prometheus metrics of one agent, in its own registry (several agents can share a process in tests). */
 import type { PublishOutcome } from '@fsbus/transport';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LaneKind } from './dispatcher.js';
+
+/** Every lane a request can come in on: typed as a record so that a new LaneKind cannot be left out. */
+const REQUEST_LANES = Object.keys({ api: true, direct: true, broadcast: true, async: true } satisfies Record<LaneKind, true>);
+/** The `result` label of fsbus_requests_total (Dispatcher: a reply's `success`). */
+const REQUEST_RESULTS = ['ok', 'err'] as const;
 
 /** Running totals the agent's parts own, read at scrape time. */
 export interface AgentMetricSources {
@@ -22,6 +28,14 @@ export interface AgentMetricSources {
   requestsRefused?: () => number;
   /** Broker reconnections (DriverStats.reconnects): mirrored under `fsbus_reconnects_total{target="broker"}`. */
   brokerReconnects?: () => number;
+  /** Messages in the driver's outgoing buffer now (DriverStats.pending). */
+  brokerBuffered?: () => number;
+}
+
+/** What `fsbus_build_info` says: one series, value 1 (`node_id` comes with the default labels). */
+export interface BuildInfo {
+  version: string;
+  driver: string;
 }
 
 export class AgentMetrics {
@@ -54,6 +68,8 @@ export class AgentMetrics {
   readonly brokerConnected: Gauge;
   readonly eslConnected: Gauge;
   readonly reconnects: Counter<'target'>;
+  readonly brokerBuffered: Gauge;
+  readonly buildInfo: Gauge<'version' | 'driver'>;
   /**
    * Messages other than events (forward_to copies, execute_app completions, async hand-offs) the
    * driver dropped: its own `dropped` total does not say what it dropped, so the agent counts these
@@ -72,6 +88,7 @@ export class AgentMetrics {
     refused: () => number,
     logDropped: () => number = () => 0,
     sources: AgentMetricSources = {},
+    build: BuildInfo = { version: 'unknown', driver: 'unknown' },
   ) {
     const r = [this.registry];
     this.registry.setDefaultLabels(defaultLabels);
@@ -185,6 +202,20 @@ export class AgentMetrics {
         brokerSeen = now;
       },
     });
+    // Present at 0 from the first scrape, so that rate() and increase() see the first one.
+    for (const target of ['broker', 'esl']) this.reconnects.inc({ target }, 0);
+    for (const lane of REQUEST_LANES) for (const result of REQUEST_RESULTS) this.requests.inc({ lane, result }, 0);
+    const buffered = sources.brokerBuffered ?? zero;
+    this.brokerBuffered = new Gauge({
+      name: 'fsbus_broker_buffered_messages',
+      help: "Messages waiting in the broker driver's outgoing buffer now (broker away, or behind on confirming what was written)",
+      registers: r,
+      collect() {
+        this.set(buffered());
+      },
+    });
+    this.buildInfo = new Gauge({ name: 'fsbus_build_info', help: 'Always 1: the agent version and broker driver of this node', labelNames: ['version', 'driver'], registers: r });
+    this.buildInfo.set({ version: build.version, driver: build.driver }, 1);
   }
 
   /** A forward_to copy (or execute_app completion) was handed to the driver. */

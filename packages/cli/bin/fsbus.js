@@ -29,7 +29,9 @@ if (existsSync(fileURLToPath(dist))) {
     detached: true,
   });
   // Passed on as they would arrive without this launcher: SIGINT, a terminal's, to the child's whole
-  // group (a suite `fsbus bench` runs gets it too), SIGTERM and SIGHUP to the child alone.
+  // group (a suite `fsbus bench` runs gets it too), SIGTERM and SIGHUP to the child alone. Under
+  // systemd (KillMode=control-group) the child gets SIGTERM from it as well: `fsbus agent` ignores
+  // the repeat instead of ending its graceful stop.
   process.on('SIGINT', () => {
     try {
       process.kill(-child.pid, 'SIGINT');

@@ -6,7 +6,8 @@
  * With `forward_to`, the application's CHANNEL_EXECUTE_COMPLETE (same payload as on the event
  * subject) is published there too when it arrives; if the channel ends without it, an error
  * envelope (`FSBUS_ERR_BUS_SESSION_NOT_FOUND`) says so instead; if the agent stops waiting for it
- * (too many waits: the oldest is dropped), an error envelope (`FSBUS_ERR_BUS_BUSY`) says that.
+ * (too many waits: the oldest is dropped), an error envelope (`FSBUS_ERR_BUS_BUSY`) says that; if
+ * the agent stops first, an error envelope (`FSBUS_ERR_BUS_SHUTTING_DOWN`).
  */
 import { randomUUID } from 'node:crypto';
 import { BusError, BusErrorCode, encodeEventPayload, encodeReply, encodeUtf8, errorReply, type BusRequest } from '@fsbus/contract';
@@ -44,7 +45,20 @@ export const ExecuteAppMessage = {
    * wait; the application still runs and its completion is still published on the event subject.
    */
   EVICTED: 'execute_app: too many completions awaited, this wait was dropped; its completion will not be forwarded',
+  /**
+   * On forward_to: the agent stopped before the completion came; the application still runs, and
+   * a restarted agent publishes its completion on the event subject only (it has no record of this wait).
+   */
+  SHUTTING_DOWN: 'execute_app: the agent is stopping; the completion will not be forwarded by this agent',
 } as const;
+
+/** What forward_to is told when a watch ends without its completion. */
+const WATCH_END_REPLY: Readonly<Record<WatchEnd, { code: BusErrorCode; message: string }>> = {
+  hangup: { code: BusErrorCode.SESSION_NOT_FOUND, message: ExecuteAppMessage.ENDED },
+  unseen: { code: BusErrorCode.SESSION_NOT_FOUND, message: ExecuteAppMessage.ENDED_UNSEEN },
+  evicted: { code: BusErrorCode.BUSY, message: ExecuteAppMessage.EVICTED },
+  shutdown: { code: BusErrorCode.SHUTTING_DOWN, message: ExecuteAppMessage.SHUTTING_DOWN },
+};
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
 const notFound = (uuid: string): CommandResult => ({ ok: false, code: BusErrorCode.SESSION_NOT_FOUND, message: ExecuteAppMessage.NOT_FOUND, data: { uuid } });
@@ -127,8 +141,7 @@ export function createExecuteAppCommand(deps: ExecuteAppDeps): CommandHandler {
                   encodeReply(
                     errorReply({
                       nodeId: deps.nodeId,
-                      code: end === 'evicted' ? BusErrorCode.BUSY : BusErrorCode.SESSION_NOT_FOUND,
-                      message: end === 'evicted' ? ExecuteAppMessage.EVICTED : end === 'hangup' ? ExecuteAppMessage.ENDED : ExecuteAppMessage.ENDED_UNSEEN,
+                      ...WATCH_END_REPLY[end],
                       data: { application_uuid: applicationUuid, uuid: p.uuid, app: p.app },
                       correlationId: request.correlation_id,
                     }),

@@ -5,7 +5,9 @@
  * and the hangup never seen — the reconcile after the reconnect (ChannelReconciler). A watch that
  * ends with its channel is told (`onGone`). The table is bounded, the oldest watch is dropped
  * when it is full: counted (`dropped`), reported to `onDrop` (the agent logs it and exports
- * both numbers in /metrics and agent.status), and told too (`onGone('evicted')`).
+ * both numbers in /metrics and agent.status), and told too (`onGone('evicted')`). When the agent
+ * stops (`close`), every watch still pending is told (`onGone('shutdown')`): a restarted agent has
+ * no record of it, so its consumer would otherwise wait out its own timeout.
  */
 import type { EslEvent } from '@fsbus/esl';
 import { LossMarks } from '../loss-marks.js';
@@ -22,8 +24,11 @@ export interface EvictedWatch {
 /** How a watch's channel ended without its completion: seen hanging up, or found gone after an event connection loss. */
 export type ChannelEnd = 'hangup' | 'unseen';
 
-/** Why a watch ended without its completion: its channel ended, or it was dropped to make room (`evicted`). */
-export type WatchEnd = ChannelEnd | 'evicted';
+/**
+ * Why a watch ended without its completion: its channel ended, it was dropped to make room
+ * (`evicted`), or the agent stopped (`shutdown`).
+ */
+export type WatchEnd = ChannelEnd | 'evicted' | 'shutdown';
 
 interface Watch {
   channel: string;
@@ -46,6 +51,7 @@ export class ExecuteCompletions {
   });
   /** Watches dropped because the table was full. */
   dropped = 0;
+  #closed = false;
 
   /** `max` @default DEFAULT_MAX_WATCHES; `onDrop` hears each watch dropped because the table was full. */
   constructor(max = DEFAULT_MAX_WATCHES, onDrop?: (evicted: EvictedWatch) => void) {
@@ -67,6 +73,11 @@ export class ExecuteCompletions {
    * watch was dropped to make room for a newer one (`evicted`: its completion will not be heard).
    */
   watch(applicationUuid: string, channelUuid: string, onComplete: (event: EslEvent) => void, onGone?: (end: WatchEnd) => void): () => void {
+    // A command still running past the stop's drain: no one would be left to end this watch.
+    if (this.#closed) {
+      onGone?.('shutdown');
+      return () => undefined;
+    }
     if (this.#byApp.size >= this.#max) {
       const oldest = this.#byApp.entries().next().value;
       this.dropped++;
@@ -92,6 +103,18 @@ export class ExecuteCompletions {
       const uuid = e.uuid;
       for (const [app, w] of this.#byApp) if (w.channel === uuid) this.#end(app, w, 'hangup');
     }
+  }
+
+  /**
+   * At shutdown, once the drain is over and before the broker is flushed: every pending watch is
+   * told (`onGone('shutdown')`), later ones at once. Returns how many were pending. A watch whose
+   * completion came first was removed with it, so it is never told this too.
+   */
+  close(): number {
+    this.#closed = true;
+    const pending = [...this.#byApp];
+    for (const [app, w] of pending) this.#end(app, w, 'shutdown');
+    return pending.length;
   }
 
   #end(app: string, w: Watch, end: WatchEnd): void {

@@ -12,10 +12,13 @@ import { DEFAULT_TURN_BATCH } from '../freeswitch-link.js';
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
 );
-/** true/false also as env strings (z.coerce.boolean would turn "false" into true). */
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])]).transform((v) =>
-  typeof v === 'boolean' ? v : ['true', '1', 'yes', 'on'].includes(v),
-);
+/**
+ * true/false also as env strings (z.coerce.boolean would turn "false" into true). A refusal names
+ * the accepted words (a union's own message is "Invalid input").
+ */
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])], { error: 'expected true or false (also 1/0, yes/no, on/off)' })
+  .transform((v) => (typeof v === 'boolean' ? v : ['true', '1', 'yes', 'on'].includes(v)));
 /**
  * A whole number: a JSON/YAML number or a string of digits (env vars). Not z.coerce.number, which
  * turns null (a YAML key left empty), '', false and [] into 0, true into 1 and "0x1F" into 31.

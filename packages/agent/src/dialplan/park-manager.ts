@@ -18,6 +18,9 @@ const MAX_PARKED_TRACKED = 100_000;
 /** The longest context served, as originate's `context` field: a longer one is answered "not found". */
 export const MAX_CONTEXT_LENGTH = 127;
 
+/** Said (once per burst) when a change was applied but the state file could not be written (a full disk). */
+export const SAVE_FAILED_LOG = 'park state applied but not saved to dialplan.state_file: a restart loses the change';
+
 /** One argument of an api command line. */
 const ONE_ARGUMENT = /^[^\s\x00-\x1f\x7f]+$/;
 
@@ -58,6 +61,9 @@ export class ParkManager {
   #api: ParkApi | undefined;
   readonly #playFailedLog: LogThrottle;
   readonly #breakFailedLog: LogThrottle;
+  readonly #saveFailedLog: LogThrottle;
+  /** The state file opened (read, and found writable), once: see openStateFile. */
+  #opened: Promise<void> | undefined;
   #longContextLogged = false;
   /** A parked channel found gone is forgotten as its CHANNEL_DESTROY would. */
   readonly tracker = new LossMarks({
@@ -73,6 +79,7 @@ export class ParkManager {
     const warn = (fields: Record<string, unknown>, msg: string): void => options.logger.warn(fields, msg);
     this.#playFailedLog = new LogThrottle(warn, 'park audio not started: the parked call stays silent');
     this.#breakFailedLog = new LogThrottle(warn, 'park audio not stopped before execute_app: the application waits until the audio ends');
+    this.#saveFailedLog = new LogThrottle(warn, SAVE_FAILED_LOG);
   }
 
   /** Where the audio of parked calls is started from (the agent's FreeSWITCH command connections). */
@@ -80,9 +87,24 @@ export class ParkManager {
     this.#api = api;
   }
 
-  /** Loads the state file (a malformed one throws: better than silently forgetting the mode), then listens. */
+  /**
+   * Reads the state file and checks that it can be written (once; `start` waits for it too). An
+   * unusable one — unreadable, malformed, in a directory that cannot be written — rejects with a
+   * ConfigError naming dialplan.state_file: better than silently forgetting the mode, or failing
+   * every change later. The CLI calls it before connecting to anything.
+   */
+  openStateFile(): Promise<void> {
+    const file = this.#file;
+    if (file === undefined) return Promise.resolve();
+    this.#opened ??= file.open().then((settings) => {
+      this.#settings = settings;
+    });
+    return this.#opened;
+  }
+
+  /** Opens the state file (see openStateFile), then listens. */
   async start(): Promise<void> {
-    if (this.#file !== undefined) this.#settings = await this.#file.load();
+    await this.openStateFile();
     const h = this.#o.http;
     if (h === undefined) return;
     const server = new XmlCurlServer({ ...h, lookup: (form) => this.lookup(form), onServerError: (err) => this.#o.logger.warn({ err }, 'dialplan endpoint error') });
@@ -96,6 +118,7 @@ export class ParkManager {
     this.#server = undefined;
     this.#playFailedLog.flush();
     this.#breakFailedLog.flush();
+    this.#saveFailedLog.flush();
   }
 
   /** The endpoint is listening, so FreeSWITCH can be pointed at it. */
@@ -111,10 +134,17 @@ export class ParkManager {
     return this.#settings;
   }
 
-  /** Applies a change, then persists it (rejects when the state file could not be written). */
+  /** Applies a change, then persists it (rejects when the state file could not be written: logged too, once per burst). */
   async update(patch: Partial<ParkSettings>): Promise<void> {
     this.#settings = { ...this.#settings, ...patch };
-    await this.#file?.save(this.#settings);
+    const file = this.#file;
+    if (file === undefined) return;
+    try {
+      await file.save(this.#settings);
+    } catch (err) {
+      this.#saveFailedLog.hit({ path: file.path, reason: (err as Error).message });
+      throw err;
+    }
   }
 
   /**

@@ -2,10 +2,18 @@
  * Park settings persisted as a small JSON file, so a restarted agent keeps the mode. Writes go
  * to a temporary file renamed over the old one (never a half-written state) and run one at a
  * time in call order.
+ *
+ * At start (`open`) the file must be usable: readable when present, and writable the way saves
+ * write it. Either failing is a configuration error naming `dialplan.state_file`, instead of a
+ * start that goes on and then fails every `dialplan.*` change (a directory the service user
+ * cannot write), or ends without naming the setting (a file left by an earlier run as root).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ConfigError } from '../errors.js';
 import { DEFAULT_PARK_SETTINGS, parseSettings, type ParkSettings } from './park-settings.js';
+
+const FIELD = 'dialplan.state_file';
 
 export class ParkStateFile {
   readonly path: string;
@@ -16,30 +24,70 @@ export class ParkStateFile {
     this.path = path;
   }
 
+  /**
+   * The saved settings (defaults when there is no file yet), once the file is known to be usable:
+   * read when present, then written back (or, when absent, a temporary file created and removed
+   * in its directory). Throws a ConfigError naming dialplan.state_file, the path and the OS error.
+   */
+  async open(): Promise<ParkSettings> {
+    const text = await this.#read();
+    const settings = text === undefined ? { ...DEFAULT_PARK_SETTINGS } : this.#parse(text);
+    try {
+      // Absent, it stays absent: a file written now would pin today's defaults.
+      if (text === undefined) await this.#probe();
+      else await this.save(settings);
+    } catch (err) {
+      throw new ConfigError(FIELD, `cannot write ${this.path} (${(err as Error).message})`);
+    }
+    return settings;
+  }
+
   /** The saved settings; defaults when the file does not exist yet. Throws on a malformed file. */
   async load(): Promise<ParkSettings> {
-    let text: string;
+    const text = await this.#read();
+    return text === undefined ? { ...DEFAULT_PARK_SETTINGS } : this.#parse(text);
+  }
+
+  /** The file's text; undefined when there is none (nor can be: a path under a regular file). */
+  async #read(): Promise<string | undefined> {
     try {
-      text = await readFile(this.path, 'utf8');
+      return await readFile(this.path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...DEFAULT_PARK_SETTINGS };
-      throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: no such file can exist there; the write check says what is wrong with the path.
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw new ConfigError(FIELD, `cannot read ${this.path} (${(err as Error).message})`);
     }
+  }
+
+  #parse(text: string): ParkSettings {
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
-      throw new Error(`park state file ${this.path} is not JSON`);
+      throw new ConfigError(FIELD, `${this.path} is not JSON`);
     }
     const parsed = parseSettings(value);
-    if (typeof parsed === 'string') throw new Error(`park state file ${this.path}: ${parsed}`);
+    if (typeof parsed === 'string') throw new ConfigError(FIELD, `${this.path}: ${parsed}`);
     return parsed;
+  }
+
+  /** Creates (and removes) a temporary file where save() writes its own. */
+  async #probe(): Promise<void> {
+    const tmp = this.#tmpPath();
+    await mkdir(dirname(this.path), { recursive: true });
+    await writeFile(tmp, '', { mode: 0o600 });
+    await unlink(tmp);
+  }
+
+  #tmpPath(): string {
+    return `${this.path}.${process.pid}.${++this.#seq}.tmp`;
   }
 
   /** Saves a snapshot; resolves once it is on disk (rejects if it could not be written). */
   save(settings: ParkSettings): Promise<void> {
     const text = `${JSON.stringify(settings, null, 2)}\n`;
-    const tmp = `${this.path}.${process.pid}.${++this.#seq}.tmp`;
+    const tmp = this.#tmpPath();
     const run = this.#chain.then(async () => {
       await mkdir(dirname(this.path), { recursive: true });
       await writeFile(tmp, text, { mode: 0o600 });

@@ -113,7 +113,10 @@ export abstract class DriverCore implements Driver {
       for (const log of this.#refusalLogs) log.flush();
     }
     const shown = server === undefined ? undefined : redact(server);
-    this.options.logger?.info({ driver: this.name, status, server: shown }, 'broker status');
+    // Losing the broker is a warning (as losing FreeSWITCH is); the other states are news.
+    const fields = { driver: this.name, status, server: shown };
+    if (status === 'reconnecting') this.options.logger?.warn(fields, 'broker status');
+    else this.options.logger?.info(fields, 'broker status');
     this.emit(shown === undefined ? { type: 'status', status } : { type: 'status', status, server: shown });
   }
 

@@ -116,7 +116,12 @@ export class RedisDriver extends BaseDriver {
     if (this.#cmd !== undefined) return;
     const cmd = this.#newConn() as Redis & Scripted;
     const sub = this.#newConn();
-    const swallow = () => undefined;
+    // ioredis rejects connect() with a bare "Connection is closed." where the server refused the
+    // password: the reason came as an 'error' event, kept to be the one reported.
+    let refusal: unknown;
+    const swallow = (err: unknown): void => {
+      refusal ??= err;
+    };
     cmd.on('error', swallow);
     sub.on('error', swallow);
     try {
@@ -126,7 +131,7 @@ export class RedisDriver extends BaseDriver {
       cmd.disconnect();
       sub.disconnect();
       if (this.status === 'closed') throw this.closedDuringConnect();
-      throw connectError('Redis', [this.#url], err);
+      throw connectError('Redis', [this.#url], refusal ?? err);
     }
     if (this.status === 'closed') {
       // close() ran meanwhile: it could not close connections it did not have yet.

@@ -1,0 +1,88 @@
+// Two agents with the same node_id (a config file copied to a second FreeSWITCH box) both served
+// `<prefix>.node.<id>`: one originate placed a call on both switches, and nobody was told. The
+// second one is now refused at start (a configuration error), and the first keeps serving alone.
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { hostname } from 'node:os';
+import { pino } from 'pino';
+import { Agent, AgentErrorCode, loadConfig } from '@fsbus/agent';
+import { Simulator } from '@fsbus/sim';
+import { startMosquitto, startRedis } from '@fsbus/testkit';
+import { startCluster, until, type Cluster, type ClusterOptions } from './support/cluster.js';
+
+interface Second {
+  agent: Agent;
+  sim: Simulator;
+  stop(): Promise<void>;
+}
+
+/** Another FreeSWITCH (simulator) with an agent configured as `node-1`, like the cluster's first: not started. */
+async function secondNode1(cluster: Cluster): Promise<Second> {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  const config = loadConfig({
+    values: { driver: cluster.driver, node_id: 'node-1', broker: { urls: [cluster.broker.url] }, esl: { host: '127.0.0.1', port }, metrics: { port: 0, host: '127.0.0.1' } },
+    env: {},
+  });
+  const agent = new Agent(config, { logger: pino({ level: 'silent' }) });
+  return {
+    agent,
+    sim,
+    async stop() {
+      await agent.stop();
+      await sim.stop();
+    },
+  };
+}
+
+const refusal = {
+  code: AgentErrorCode.CONFIG,
+  message: `invalid config: node_id: another agent already serves node 'node-1' (freeswitch.node.node-1), on host ${hostname()}: give each agent its own node_id (FSBUS_NODE_ID)`,
+};
+
+async function refusedThenFirstServesAlone(options: ClusterOptions): Promise<void> {
+  const cluster = await startCluster(options);
+  const second = await secondNode1(cluster);
+  try {
+    await assert.rejects(second.agent.start(), refusal);
+    const first = cluster.nodes[0]!;
+    assert.equal(first.agent.ready, true, 'the first agent keeps running');
+    const uuid = `dup-${options.driver ?? 'nats'}`;
+    const r = await cluster.request('freeswitch.node.node-1', `{"command":"originate","endpoint":"user/1000","extension":"&park()","uuid":"${uuid}"}`, 15_000);
+    assert.equal(r.success, true, r.message);
+    assert.equal(first.sim.core.hasChannel(uuid), true, 'the call is on the first FreeSWITCH');
+    assert.equal(second.sim.core.hasChannel(uuid), false, 'and only there');
+  } finally {
+    await second.stop();
+    await cluster.stop();
+  }
+}
+
+void test('nats: a second agent with the same node_id is refused at start; the first serves alone, one originate places one call', () => refusedThenFirstServesAlone({}));
+
+void test('redis: the same refusal (the answer travels over the lane stream and the reply stream)', () =>
+  refusedThenFirstServesAlone({ driver: 'redis', startBroker: () => startRedis() }));
+
+void test('mqtt: the same refusal (MQTT 5 request/response)', () => refusedThenFirstServesAlone({ driver: 'mqtt', startBroker: () => startMosquitto() }));
+
+void test('nats: an agent started after the previous one stopped, or after its connection died (a crash), is not refused', async () => {
+  const cluster = await startCluster();
+  const seconds: Second[] = [];
+  try {
+    await cluster.nodes[0]!.agent.stop();
+    const afterStop = await secondNode1(cluster);
+    seconds.push(afterStop);
+    await afterStop.agent.start();
+    await until(afterStop.agent, () => afterStop.agent.ready, 'the new node-1 ready');
+    // A crash: the process is gone and the broker drops its connection with its subscriptions.
+    await afterStop.agent.driver!.close();
+    const afterCrash = await secondNode1(cluster);
+    seconds.push(afterCrash);
+    await afterCrash.agent.start();
+    await until(afterCrash.agent, () => afterCrash.agent.ready, 'node-1 ready again');
+    assert.equal((await cluster.request('freeswitch.node.node-1', '{"command":"agent.status"}')).node_id, 'node-1');
+  } finally {
+    for (const s of seconds) await s.stop();
+    await cluster.stop();
+  }
+});
