@@ -1,8 +1,9 @@
 /**
  * The agent: one FreeSWITCH node (Event Socket) ⇄ one broker, serving the bus contract.
  * start(): broker, a check that no other agent serves this node id, optional event stream, lanes,
- * FreeSWITCH link, HTTP. stop(): lanes off, drain in-flight commands, say goodbye (an
- * fsbus::agent_stop event), flush, close everything.
+ * FreeSWITCH link, HTTP; once first ready, an fsbus::agent_start event (and fsbus::events_resumed
+ * after each FreeSWITCH event connection loss). stop(): lanes off, drain in-flight commands, say
+ * goodbye (an fsbus::agent_stop event), flush, close everything.
  */
 import { hostname } from 'node:os';
 import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
@@ -25,7 +26,7 @@ import { driverOptions, streamSpec } from './driver-options.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { EventPublisher } from './event-publisher.js';
 import { FreeSwitchLink } from './freeswitch-link.js';
-import { agentStopEvent } from './goodbye.js';
+import { agentStartEvent, agentStopEvent, eventsResumedEvent, type LifecycleEvent } from './lifecycle-events.js';
 import { AgentHttpServer } from './http-server.js';
 import { createStdoutSink, type LogSink } from './log-sink.js';
 import { AgentMetrics } from './metrics.js';
@@ -65,6 +66,8 @@ export class Agent {
   #stopping: Promise<void> | undefined;
   #listeners = new Set<AgentStateListener>();
   #eslReconnects = 0;
+  /** agent_start was due (first ready; published unless filtered out): once per process. */
+  #startSaid = false;
   /** Our own stdout sink, when no logger was given. */
   #logSink: LogSink | undefined;
   /** Errors the driver reported (a publish the broker refused, a lost subscription…), see #onBrokerError. */
@@ -136,6 +139,7 @@ export class Agent {
   }
 
   #changed(): void {
+    if (!this.#startSaid && this.ready) this.#sayStarted();
     for (const l of this.#listeners) l();
   }
 
@@ -273,6 +277,7 @@ export class Agent {
           this.#eslReconnects++;
           this.metrics.reconnects.inc({ target: 'esl' });
         },
+        onEventsResumed: (lostSinceUs) => this.#sayEventsResumed(lostSinceUs),
         onSubscription: (state) => {
           if (state === 'confirmed') callControl.poke('events');
           this.#changed();
@@ -440,6 +445,29 @@ export class Agent {
       if (publisher.publishOwn(goodbye) === 'dropped') this.logger.warn({}, 'goodbye event not sent: the outgoing buffer is full');
     } catch (err) {
       this.logger.warn({ err }, 'goodbye event not sent');
+    }
+  }
+
+  /** Once, when first ready (the broker is connected then): consumers resync this node from here. */
+  #sayStarted(): void {
+    this.#startSaid = true;
+    this.#publishOwn(agentStartEvent(this.config.node_id, AGENT_VERSION), 'agent_start');
+  }
+
+  /**
+   * FreeSWITCH's events since `lostSinceUs` were never received. Buffered like any event while the
+   * broker is away. Before agent_start there is nothing to say: that one already means "resync".
+   */
+  #sayEventsResumed(lostSinceUs: number): void {
+    if (!this.#startSaid) return;
+    this.#publishOwn(eventsResumedEvent(this.config.node_id, AGENT_VERSION, lostSinceUs), 'events_resumed');
+  }
+
+  #publishOwn(event: LifecycleEvent, what: string): void {
+    try {
+      if (this.#publisher?.publishOwn(event) === 'dropped') this.logger.warn({}, `${what} event not sent: the outgoing buffer is full`);
+    } catch (err) {
+      this.logger.warn({ err }, `${what} event not sent`);
     }
   }
 

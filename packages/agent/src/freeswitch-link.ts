@@ -10,6 +10,9 @@
  * client (it would never be asked again), and a refused re-apply only reported. Until it is
  * accepted the link is not ready.
  *
+ * A subscription confirmed again after the event connection was lost is reported with the time
+ * of the loss (`onEventsResumed`): FreeSWITCH's events of the gap are gone, consumers must resync.
+ *
  * Connection failures are retried for ever (the first connect here, later ones by the client);
  * what they say — a refused password, a connection the event socket ACL turns away, no answer —
  * is counted, logged once per burst and given as `notReadyReason` by link-access.ts.
@@ -31,6 +34,7 @@ import {
   type EslLogger,
   type SendMsg,
 } from '@fsbus/esl';
+import { nowMicros } from '@fsbus/contract';
 import { LinkAccess, withoutReconnectLines, type EslAuthState } from './link-access.js';
 
 export type { EslAuthState };
@@ -69,6 +73,8 @@ export interface FreeSwitchLinkOptions {
   onReconnect(): void;
   /** The event subscription was confirmed or failed (see `subscription`). */
   onSubscription?(state: EventSubscriptionState): void;
+  /** The subscription is confirmed again after a loss: events since `lostSinceUs` (µs epoch) were not received. Called before `onSubscription`. */
+  onEventsResumed?(lostSinceUs: number): void;
   /** FreeSWITCH refused the password (each attempt), or accepted it after refusing (see `auth`). */
   onAuth?(state: EslAuthState): void;
 }
@@ -86,6 +92,8 @@ export class FreeSwitchLink {
   #subscription: EventSubscriptionState;
   /** The last subscription failure, for `notReadyReason`. */
   #subscribeError: string | undefined;
+  /** When events stopped flowing (a confirmed subscription's connection went away), until confirmed again. */
+  #eventsLostAtUs: number | undefined;
   /** Bumped on every status change of the event connection: an answer of an older one is stale. */
   #eventsEpoch = 0;
   #closed = false;
@@ -208,7 +216,11 @@ export class FreeSwitchLink {
     if (this.#subscription === 'none') return;
     const epoch = ++this.#eventsEpoch;
     if (status === 'ready') this.#subscribe(epoch, 0);
-    else if (this.#subscription === 'confirmed') this.#subscription = 'pending';
+    else if (this.#subscription === 'confirmed') {
+      this.#subscription = 'pending';
+      // Losses while not confirmed (a failed reconnect, a refused subscription) are the same gap.
+      this.#eventsLostAtUs = nowMicros();
+    }
   }
 
   #subscribe(epoch: number, attempt: number): void {
@@ -219,6 +231,9 @@ export class FreeSwitchLink {
         if (this.#subscription === 'failed') this.#opts.logger.info({ attempt }, 'event subscription accepted');
         this.#subscription = 'confirmed';
         this.#subscribeError = undefined;
+        const lostAt = this.#eventsLostAtUs;
+        this.#eventsLostAtUs = undefined;
+        if (lostAt !== undefined) this.#opts.onEventsResumed?.(lostAt);
         this.#opts.onSubscription?.('confirmed');
       },
       (err: unknown) => {

@@ -11,10 +11,11 @@ import { ConfigError } from './errors.js';
 
 /**
  * How long the agent waits for that answer. Most brokers say at once that nobody serves the lane
- * (NATS, Redis, MQTT: no responders; AMQP: the mandatory request returned); the bound is for the
- * rest: a lane a crashed agent still holds (Redis: its serving mark, ≤ 6 s; AMQP: its queue until
- * the broker drops the dead connection), a subscriber that never answers (`nats sub 'freeswitch.>'`),
- * ZeroMQ's lane discovery (≤ 1 s).
+ * (NATS, Redis, MQTT: no responders; AMQP: the mandatory request returned; Kafka: the lane's topic
+ * missing, or its consumer groups all empty); the bound is for the rest: a lane a crashed agent
+ * still holds (Redis: its serving mark, ≤ 6 s; AMQP: its queue until the broker drops the dead
+ * connection; Kafka: its group member until the session timeout, 10 s), a subscriber that never
+ * answers (`nats sub 'freeswitch.>'`), ZeroMQ's lane discovery (≤ 1 s).
  */
 export const NODE_ID_CHECK_TIMEOUT_MS = 2000;
 
@@ -56,14 +57,10 @@ export async function ensureNodeIdFree(check: NodeIdCheck): Promise<void> {
 
 /**
  * Why the check is not made, or undefined. A ZeroMQ agent with one URL binds it and connects to
- * nobody: no other agent could answer (with more, a mesh, it reaches its peers). On Kafka asking
- * opens a reply topic of the agent's own, deleted at its stop; that deletion makes the broker drop
- * every empty consumer group without committed offsets, so the lanes of nodes stopped before would read as served again
- * (kafka-served.ts) and hand-offs naming them wait out their timeout instead of NODE_UNAVAILABLE.
+ * nobody: no other agent could answer (with more, a mesh, it reaches its peers).
  */
 function notAsked(driverName: string, urls: readonly string[]): string | undefined {
   if (driverName === 'zmq' && urls.length < 2) return 'a zmq agent with one URL reaches no other agent';
-  if (driverName === 'kafka') return "kafka: asking would need a reply topic of the agent's own";
   return undefined;
 }
 

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { Agent, AgentErrorCode, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
-import { startMosquitto, startRedis } from '@fsbus/testkit';
+import { startKafka, startMosquitto, startRedis } from '@fsbus/testkit';
 import { startCluster, until, type Cluster, type ClusterOptions } from './support/cluster.js';
 
 interface Second {
@@ -64,6 +64,9 @@ void test('redis: the same refusal (the answer travels over the lane stream and 
   refusedThenFirstServesAlone({ driver: 'redis', startBroker: () => startRedis() }));
 
 void test('mqtt: the same refusal (MQTT 5 request/response)', () => refusedThenFirstServesAlone({ driver: 'mqtt', startBroker: () => startMosquitto() }));
+
+void test('kafka: the same refusal (the answer comes back on the reply topic the check opens)', () =>
+  refusedThenFirstServesAlone({ driver: 'kafka', startBroker: () => startKafka() }));
 
 void test('nats: an agent started after the previous one stopped, or after its connection died (a crash), is not refused', async () => {
   const cluster = await startCluster();

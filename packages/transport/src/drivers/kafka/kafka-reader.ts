@@ -12,6 +12,11 @@
  * broker stalled) was skipped unseen. So the first position a member takes on such a partition is
  * committed ("anchored") before any record of it is handed over.
  *
+ * A direct lane's private group anchors its start positions too (`anchor`), though it never
+ * resumes from them: Kafka drops every empty group without committed offsets whenever any topic is
+ * deleted (a requester's reply topic at its close) or at its periodic clean-up, and a lane whose
+ * stopped reader's group is gone reads as served again (kafka-served.ts).
+ *
  * A topic deleted while the reader runs fails its attempts with "unknown topic": `onMissingTopic`
  * (the driver's: forget the topic, create it again) runs before the next attempt, so the reader
  * reads again instead of retrying a topic that will never come back.
@@ -36,6 +41,8 @@ export interface ReaderSpec {
    * never twice, even while members join or leave.
    */
   commitEach: boolean;
+  /** Commit the start positions even though the group does not resume from them, so it outlives its member. */
+  anchor?: boolean;
 }
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
@@ -177,24 +184,24 @@ export class KafkaReader {
       stream.on('error', (err: Error) => {
         if (generation === this.#generation) this.#retry(err);
       });
-      const shared = this.spec.mode === 'committed';
+      const anchored = this.spec.mode === 'committed' || this.spec.anchor === true;
       // Every assignment (the first and each rebalance's) announces its positions with 'offsets'.
-      if (shared) {
+      if (anchored) {
         stream.on('offsets', () => {
           if (generation === this.#generation) this.#anchor(consumer, stream);
         });
       }
       const positioned = () => {
         if (generation !== this.#generation) return;
-        // A shared group's member is positioned once its start positions are committed as well.
-        if (shared && this.#anchoring !== undefined) {
+        // An anchored group's member is positioned once its start positions are committed as well.
+        if (anchored && this.#anchoring !== undefined) {
           void this.#anchoring.then(() => {
             if (generation === this.#generation) this.#onPositioned();
           });
         } else this.#onPositioned();
       };
       if (stream.offsetsToFetch.size > 0) {
-        if (shared) this.#anchor(consumer, stream);
+        if (anchored) this.#anchor(consumer, stream);
         positioned();
       } else stream.once('offsets', positioned);
     } catch (err) {
@@ -331,12 +338,13 @@ async function dropConnections(consumer: KafkaConsumer | undefined): Promise<voi
 
 /**
  * The reader of a lane. Competing: one shared group resumes where it stopped. Direct/broadcast: a
- * group per driver, so every server of a broadcast lane sees every request.
+ * group per driver, so every server of a broadcast lane sees every request; anchored, so the group
+ * stays (empty) after its reader stops and the lane reads as not served.
  */
 export function laneReaderSpec(topic: string, lane: { subject: string; competing: boolean; group?: string }, clientId: string): ReaderSpec {
   return lane.competing
     ? { topic, group: lane.group ?? lane.subject, mode: 'committed', commitEach: true }
-    : { topic, group: `${clientId}.${lane.subject}`, mode: 'latest', commitEach: false };
+    : { topic, group: `${clientId}.${lane.subject}`, mode: 'latest', commitEach: false, anchor: true };
 }
 
 /** A subscription without a queue is its own group (two patterns on one topic both see everything). */

@@ -15,7 +15,7 @@ import { KafkaHeader } from './kafka-topics.js';
 export interface CallContext {
   inbox: KafkaInbox;
   topicFor(subject: string): string | undefined;
-  /** False when nobody can be serving the topic (it does not exist). */
+  /** False when nobody can be serving the topic (it does not exist, or its lane groups are all empty: kafka-served.ts). */
   served(topic: string): Promise<boolean>;
   enqueue(item: OutboxItem): PublishOutcome;
   /** Why a record can never be sent (over what the broker takes), or undefined. */
@@ -92,12 +92,15 @@ export function kafkaCall(
       () => finish(new TransportError(TransportErrorCode.CLOSED, `request to ${subject}: the driver closed while it was pending`)),
     );
     void (async () => {
-      await ctx.inbox.open();
+      // Asked before the reply topic is opened: a request nobody serves (an agent's start-up check
+      // of its own node id) costs no reply topic, nor its deletion at close (kafka-reader.ts, anchor).
       if (!(await ctx.served(topic))) {
         if (gather !== undefined) finish();
-        else finish(new TransportError(TransportErrorCode.NO_RESPONDERS, `no responders on ${subject} (topic ${topic} does not exist)`));
+        else finish(new TransportError(TransportErrorCode.NO_RESPONDERS, `no responders on ${subject} (topic ${topic} does not exist, or nobody reads it)`));
         return;
       }
+      if (settled) return;
+      await ctx.inbox.open();
       // The lane's topic may take less than the broker (a topic-level max.message.bytes).
       await ctx.learn(topic);
       if (settled) return;

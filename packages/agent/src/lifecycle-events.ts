@@ -1,0 +1,44 @@
+/**
+ * The agent's own lifecycle events, CUSTOM events of FreeSWITCH's shape published on the normal
+ * event path (filter, subject, envelope) so consumers keeping state from the event stream know
+ * when to resync (docs/contract.md "Events"):
+ * - `fsbus::agent_start`, once when the agent is first ready: a node (re)appeared, events before
+ *   it may be missing;
+ * - `fsbus::events_resumed`, each time the FreeSWITCH event subscription is back after a loss,
+ *   saying since when events may be missing;
+ * - `fsbus::agent_stop`, the goodbye on a clean stop (a crash sends nothing).
+ */
+import { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_RESUMED_SUBCLASS, nowMicros, type EventSource } from '@fsbus/contract';
+
+export type LifecycleEvent = EventSource & { readonly name: 'CUSTOM'; readonly subclass: string };
+
+function lifecycleEvent(subclass: string, nodeId: string, version: string, nowUs: number, extra: ReadonlyArray<[string, string]> = []): LifecycleEvent {
+  const headers = new Map<string, string>([
+    ['Event-Name', 'CUSTOM'],
+    ['Event-Subclass', subclass],
+    ['Event-Date-Timestamp', String(nowUs)],
+    ['FSBus-Node-ID', nodeId],
+    ['FSBus-Version', version],
+    ...extra,
+  ]);
+  return { name: 'CUSTOM', subclass, headers };
+}
+
+/** The goodbye, published once on a clean stop. */
+export function agentStopEvent(nodeId: string, version: string, nowUs: number = nowMicros()): LifecycleEvent {
+  return lifecycleEvent(AGENT_STOP_SUBCLASS, nodeId, version, nowUs);
+}
+
+/** Published once per process, when the agent is first ready. */
+export function agentStartEvent(nodeId: string, version: string, nowUs: number = nowMicros()): LifecycleEvent {
+  return lifecycleEvent(AGENT_START_SUBCLASS, nodeId, version, nowUs);
+}
+
+/** The event subscription is back; FreeSWITCH's events since `lostSinceUs` (µs epoch) may be missing. */
+export function eventsResumedEvent(nodeId: string, version: string, lostSinceUs: number, nowUs: number = nowMicros()): LifecycleEvent {
+  const downMs = Math.max(0, Math.floor((nowUs - lostSinceUs) / 1000));
+  return lifecycleEvent(EVENTS_RESUMED_SUBCLASS, nodeId, version, nowUs, [
+    ['FSBus-Events-Lost-Since', String(lostSinceUs)],
+    ['FSBus-Down-Ms', String(downMs)],
+  ]);
+}
