@@ -12,8 +12,8 @@ import type { BusEvent, EventPattern } from './event.js';
 import type { EventStream } from './event-stream.js';
 import { openEventStream } from './events.js';
 import { waitForExecuteComplete } from './execute-complete.js';
-import { agentStatusData, dataObject } from './reply-data.js';
-import { commandOption, encodeBody, nodeOption, objectOption, signalOption, timeoutOption } from './validate.js';
+import { agentStatusData, dataObject, parkStatusData } from './reply-data.js';
+import { commandOption, encodeBody, forwardToOption, nodeOption, objectOption, signalOption, stringOption, timeoutOption } from './validate.js';
 import {
   DEFAULT_LONG_TIMEOUT_MS,
   type AgentStatus,
@@ -24,6 +24,7 @@ import {
   type OriginateOptions,
   type OriginateResult,
   type ParkAudioMode,
+  type ParkStatus,
   type Reply,
 } from './types.js';
 
@@ -43,8 +44,11 @@ export interface DialplanCommands {
   disable(options?: CallOptions): Promise<Reply>;
   audio(mode: ParkAudioMode, musicClass?: string, options?: CallOptions): Promise<Reply>;
   autoanswer(enabled: boolean, options?: CallOptions): Promise<Reply>;
+  /** Parked calls are hung up after `seconds` (0 = never) with `cause` (a FreeSWITCH hangup cause). @default cause 'ALLOTTED_TIMEOUT' (the agent's) */
   timeout(seconds: number, options?: CallOptions): Promise<Reply>;
-  status(options?: CallOptions): Promise<Reply>;
+  timeout(seconds: number, cause: string, options?: CallOptions): Promise<Reply>;
+  /** The park settings and counters; an answer without a full park status is FSBUS_ERR_CLIENT_BAD_REPLY. */
+  status(options?: CallOptions): Promise<Reply<ParkStatus>>;
 }
 
 /** Opens an event stream: `bus.events(pattern)`, or `bus.events.subscribe(pattern)` (SPEC §5's name). */
@@ -70,8 +74,17 @@ export class BusCommands {
       disable: (o) => dp('disable', {}, o),
       audio: (mode, musicClass, o) => dp('audio', musicClass === undefined ? { mode } : { mode, music_class: musicClass }, o),
       autoanswer: (enabled, o) => dp('autoanswer', { enabled }, o),
-      timeout: (seconds, o) => dp('timeout', { seconds }, o),
-      status: (o) => dp('status', {}, o),
+      timeout: async (seconds: number, causeOrOptions?: string | CallOptions, o?: CallOptions) => {
+        // (seconds, options) as before, or (seconds, cause, options) as audio(mode, musicClass, options).
+        if (causeOrOptions === undefined || (typeof causeOrOptions === 'object' && causeOrOptions !== null)) return dp('timeout', { seconds }, causeOrOptions);
+        const cause = stringOption(causeOrOptions, 'dialplan.timeout: cause');
+        return dp('timeout', { seconds, cause }, o);
+      },
+      status: async (o) => {
+        const reply = await dp('status', {}, o);
+        parkStatusData(reply, 'dialplan.status request');
+        return reply as Reply<ParkStatus>;
+      },
     };
     const open = (pattern: EventPattern | readonly EventPattern[], options: EventsOptions = {}): EventStream => {
       objectOption(options, 'events: options');
@@ -170,14 +183,23 @@ export class BusCommands {
     if (o.callerIdNumber !== undefined) fields['caller_id_number'] = o.callerIdNumber;
     if (o.ringTimeoutS !== undefined) fields['timeout'] = o.ringTimeoutS;
     if (o.variables !== undefined) fields['variables'] = o.variables;
+    const forwardTo = forwardToOption(o.forwardTo, 'originate: forwardTo', this.core.subjects);
+    if (forwardTo !== undefined) fields['forward_to'] = forwardTo;
     if (o.async === true) {
       this.send('originate', fields, call);
       return { uuid };
     }
+    // The agent is sent this same wait as timeout_ms, not a little less: a margin would only make
+    // which error comes (the agent's BUS_TIMEOUT or the client's TIMEOUT) depend on the broker's
+    // latency and the agent's load. Both carry the call's uuid.
     const wait = originateWaitMs(fields, DEFAULT_LONG_TIMEOUT_MS);
-    const reply = await this.request('originate', fields, call, wait);
-    const d = dataObject(reply, 'originate request', '{uuid, job_uuid, result}', ['uuid', 'job_uuid', 'result']);
-    return { uuid: d.uuid ?? uuid, jobUuid: d.job_uuid ?? '', result: d.result ?? '', nodeId: reply.node_id };
+    try {
+      const reply = await this.request('originate', fields, call, wait);
+      const d = dataObject(reply, 'originate request', '{uuid, job_uuid, result}', ['uuid', 'job_uuid', 'result']);
+      return { uuid: d.uuid ?? uuid, jobUuid: d.job_uuid ?? '', result: d.result ?? '', nodeId: reply.node_id };
+    } catch (err) {
+      throw withPlacedCall(err, uuid);
+    }
   }
 
   /** `uuid_kill <uuid> <cause>`. @default cause NORMAL_CLEARING */
@@ -204,11 +226,11 @@ export class BusCommands {
       return { applicationUuid: d.application_uuid ?? '', nodeId: reply.node_id, complete: undefined };
     }
     // The forward_to address is subscribed before the request, so the completion cannot be missed.
-    const waiter = await waitForExecuteComplete(this.core, timeoutOption(o.completeTimeoutMs, 'completeTimeoutMs'), call.signal);
+    const waiter = await waitForExecuteComplete(this.core, { uuid: o.uuid, app: o.app }, timeoutOption(o.completeTimeoutMs, 'completeTimeoutMs'), call.signal);
     try {
       const reply = await this.request('execute_app', { ...fields, forward_to: waiter.subject }, call);
       const applicationUuid = dataObject(reply, 'execute_app request', '{application_uuid}', ['application_uuid']).application_uuid ?? '';
-      waiter.expect(applicationUuid);
+      waiter.expect(applicationUuid, reply.node_id);
       return { applicationUuid, nodeId: reply.node_id, complete: waiter.complete };
     } catch (err) {
       waiter.cancel();
@@ -221,6 +243,18 @@ export class BusCommands {
     return agentStatusData(await this.request('agent.status', {}, options), 'agent.status request');
   }
 
+}
+
+/** Ends of an originate request that leave its outcome unknown: the agent may have placed the call. */
+const OUTCOME_UNKNOWN: ReadonlySet<ClientErrorCode> = new Set([ClientErrorCode.TIMEOUT, ClientErrorCode.DISCONNECTED, ClientErrorCode.CLOSED, ClientErrorCode.ABORTED, ClientErrorCode.BAD_REPLY]);
+
+/**
+ * `err` with the uuid the client chose for the call in `data` (as the agent's own BUS_TIMEOUT has
+ * it): without the reply, that uuid is the caller's only handle on a call that may still connect.
+ */
+function withPlacedCall(err: unknown, uuid: string): unknown {
+  if (!(err instanceof ClientError) || !OUTCOME_UNKNOWN.has(err.code)) return err;
+  return new ClientError(err.code, `${err.message}; the call may still connect: watch its uuid ${uuid}`, { ...(err.cause === undefined ? {} : { cause: err.cause }), data: { uuid } });
 }
 
 function decodeReplySafe(data: Uint8Array, what: string): ReplyEnvelope {

@@ -39,8 +39,16 @@ export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorC
 
 export class ClientError extends FsbusError {
   declare readonly code: ClientErrorCode;
-  constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
+  /**
+   * What the client knows that the caller needs next, as ReplyError's `data` carries the agent's:
+   * an originate that got no reply has `{ uuid }` (the call it placed may still connect); an
+   * executeApp completion that never came has `{ uuid, application_uuid, app, connection_lost }`.
+   * Undefined otherwise.
+   */
+  readonly data: unknown;
+  constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown; data?: unknown }) {
+    super(code, message, options !== undefined && 'cause' in options ? { cause: options.cause } : undefined);
+    this.data = options?.data;
   }
 }
 

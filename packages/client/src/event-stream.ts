@@ -9,7 +9,7 @@ import type { Subscription } from '@fsbus/transport';
 import { ClientError, ClientErrorCode } from './errors.js';
 import type { BusEvent } from './event.js';
 import { eventProblem } from './malformed.js';
-import type { MalformedEvent } from './types.js';
+import type { MalformedEvent, StreamGap } from './types.js';
 
 interface Item {
   event: BusEvent;
@@ -21,6 +21,8 @@ export type Deliver = (event: BusEvent, ack?: () => void) => void;
 export type Fail = (err: Error) => void;
 /** A message that is not an event: counted and reported, never delivered. */
 export type Malformed = (subject: string, data: Uint8Array, sequence?: number) => void;
+/** The connection was down from `lostAt` to `restoredAt` while the (live) stream was open: counted and reported. */
+export type Gap = (lostAt: Date, restoredAt: Date) => void;
 
 export class EventStream implements AsyncIterableIterator<BusEvent> {
   /** Resolves once the subscription is in place at the broker (events published after it are seen). */
@@ -37,28 +39,36 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   #received = 0;
   #dropped = 0;
   #malformed = 0;
+  #gaps = 0;
   readonly #onMalformed: ((message: MalformedEvent) => void) | undefined;
+  readonly #onGap: ((gap: StreamGap) => void) | undefined;
   #offAbort: (() => void) | undefined;
   #onEnd: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
-  /** `onEnd` runs once when the stream ends, by close() or by failing; `onMalformed` gets each message that is not an event. */
+  /**
+   * `onEnd` runs once when the stream ends, by close() or by failing; `onMalformed` gets each
+   * message that is not an event; `onGap` each outage the stream lived through (reported by `open`'s `gap`).
+   */
   constructor(
-    open: (deliver: Deliver, fail: Fail, malformed: Malformed) => Promise<Subscription[]>,
+    open: (deliver: Deliver, fail: Fail, malformed: Malformed, gap: Gap) => Promise<Subscription[]>,
     accept: (event: BusEvent) => boolean,
     bufferSize: number,
     signal?: AbortSignal,
     onEnd?: () => void,
     onMalformed?: (message: MalformedEvent) => void,
+    onGap?: (gap: StreamGap) => void,
   ) {
     this.#limit = Math.max(1, Math.floor(bufferSize));
     this.#accept = accept;
     this.#onEnd = onEnd;
     this.#onMalformed = onMalformed;
+    this.#onGap = onGap;
     this.ready = open(
       (e, ack) => this.#deliver(e, ack),
       (err) => this.#fail(err),
       (subject, data, sequence) => this.#malformedMessage(subject, data, sequence),
+      (lostAt, restoredAt) => this.#gap(lostAt, restoredAt),
     ).then(
       async (subs) => {
         this.#subs = subs;
@@ -93,6 +103,14 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   /** Messages skipped because they are not fsbus events (each also given to `onMalformed`). */
   get malformed(): number {
     return this.#malformed;
+  }
+  /**
+   * Outages of the broker connection this live stream was open through, counted when the
+   * connection is back: events published meanwhile were never delivered (not counted in
+   * `dropped`). Always 0 for a durable stream, whose broker keeps its position.
+   */
+  get gaps(): number {
+    return this.#gaps;
   }
   /** Events waiting in the buffer now. */
   get buffered(): number {
@@ -140,6 +158,20 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     } catch (err) {
       // The caller's hook failed: its error ends the stream, where the loop sees it (the driver
       // would only log it).
+      this.#fail(err instanceof Error ? err : new Error(String(err)));
+      void this.#unsubscribe();
+    }
+  }
+
+  #gap(lostAt: Date, restoredAt: Date): void {
+    if (this.#closed) return;
+    this.#gaps++;
+    const hook = this.#onGap;
+    if (hook === undefined) return;
+    try {
+      hook({ lostAt, restoredAt });
+    } catch (err) {
+      // As onMalformed's: the caller's hook failed, its error ends the stream where the loop sees it.
       this.#fail(err instanceof Error ? err : new Error(String(err)));
       void this.#unsubscribe();
     }

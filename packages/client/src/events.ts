@@ -8,7 +8,7 @@ import { assertPattern, TransportError, TransportErrorCode, type ConsumeDurableO
 import type { ClientCore } from './commands.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
 import { decodeEvent, subjectMatches, type BusEvent, type EventPattern } from './event.js';
-import { EventStream, type Fail, type Malformed } from './event-stream.js';
+import { EventStream, type Fail, type Gap, type Malformed } from './event-stream.js';
 import { countOption, eventSubjectBound, functionOption, nodeOption, patternsOption, replayFromOption, signalOption, streamNameOption } from './validate.js';
 import { DEFAULT_EVENT_BUFFER, type EventsOptions } from './types.js';
 
@@ -54,6 +54,7 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
   replayFromOption(options.from);
   signalOption(options.signal, 'signal');
   const onMalformed = functionOption(options.onMalformed, 'onMalformed');
+  const onGap = functionOption(options.onGap, 'onGap');
   const open = async (deliver: (e: BusEvent, ack?: () => void) => void, malformed: Malformed): Promise<Subscription[]> => {
     try {
       if (!durable) {
@@ -126,11 +127,13 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
     }
   };
   let fail: Fail | undefined;
+  let gap: Gap | undefined;
   let unregister: (() => void) | undefined;
   let offDriver: (() => void) | undefined;
   const stream = new EventStream(
-    (deliver, failWith, malformed) => {
+    (deliver, failWith, malformed, gapWith) => {
       fail = failWith;
+      gap = gapWith;
       return open(deliver, malformed);
     },
     accept,
@@ -141,15 +144,29 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
       offDriver?.();
     },
     onMalformed,
+    onGap,
   );
   if (!stream.closed) {
     // bus.close() ends the stream (a pending next() ends the iteration); a stream that ended first unregisters.
     unregister = core.onClose(() => stream.close());
-    // A driver closed for good under an open client (closed by its owner, or it gave up
-    // reconnecting) delivers nothing any more: the stream fails as requests do, not waits forever.
+    // A live stream misses what is published while the connection is down (opened while the
+    // broker was away: since then): a gap, told once the subscription is back.
+    let lostAt = !durable && driver.status !== 'connected' ? new Date() : undefined;
     offDriver = driver.on((e) => {
-      if (e.type !== 'status' || e.status !== 'closed' || core.isClosed()) return;
-      fail?.(new ClientError(ClientErrorCode.DISCONNECTED, 'events: the broker connection was lost (closed)'));
+      if (e.type !== 'status' || core.isClosed()) return;
+      // A driver closed for good under an open client (closed by its owner, or it gave up
+      // reconnecting) delivers nothing any more: the stream fails as requests do, not waits forever.
+      if (e.status === 'closed') {
+        fail?.(new ClientError(ClientErrorCode.DISCONNECTED, 'events: the broker connection was lost (closed)'));
+        return;
+      }
+      if (durable) return;
+      if (e.status === 'reconnecting') lostAt ??= new Date();
+      else if (e.status === 'connected' && lostAt !== undefined) {
+        const since = lostAt;
+        lostAt = undefined;
+        gap?.(since, new Date());
+      }
     });
   }
   return stream;

@@ -3,7 +3,7 @@
  * `forward_to` subject (SPEC §3.4), which this client subscribed to before sending.
  */
 import { isReplyEnvelope, type ReplyEnvelope } from '@fsbus/contract';
-import type { Subscription } from '@fsbus/transport';
+import type { DriverStatus, Subscription } from '@fsbus/transport';
 import type { ClientCore } from './commands.js';
 import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
 import { decodeEvent, type BusEvent } from './event.js';
@@ -15,22 +15,46 @@ export const DEFAULT_COMPLETE_TIMEOUT_MS = 60_000;
 export interface CompleteWaiter {
   readonly subject: string;
   readonly complete: Promise<BusEvent>;
-  /** The application uuid from the reply: only its completion counts. */
-  expect(applicationUuid: string): void;
+  /** The application uuid and node from the reply: only its completion counts. */
+  expect(applicationUuid: string, nodeId: string): void;
   cancel(): void;
 }
 
-export async function waitForExecuteComplete(core: ClientCore, timeoutMs = DEFAULT_COMPLETE_TIMEOUT_MS, signal?: AbortSignal): Promise<CompleteWaiter> {
+/** The application waited for, named in a timeout's message and data. */
+export interface ExecuteTarget {
+  readonly uuid: string;
+  readonly app: string;
+}
+
+export async function waitForExecuteComplete(core: ClientCore, target: ExecuteTarget, timeoutMs = DEFAULT_COMPLETE_TIMEOUT_MS, signal?: AbortSignal): Promise<CompleteWaiter> {
   if (core.isClosed()) throw new ClientError(ClientErrorCode.CLOSED, 'execute_app: the client is closed');
   const subject = core.nextInbox();
   let expected: string | undefined;
+  let node: string | undefined;
   const early: BusEvent[] = [];
   const earlyEnds: ReplyEnvelope[] = [];
   let sub: Subscription | undefined;
   let settle!: (err: Error | undefined, event?: BusEvent) => void;
+  // The connection lost during the wait: the completion may have been published while this client
+  // was away (the agent holds it for the broker, not for us), and nothing sends it again.
+  let lost: DriverStatus | undefined;
+  const offDriver = core.driver.on((e) => {
+    if (e.type === 'status' && (e.status === 'reconnecting' || e.status === 'closed')) lost ??= e.status;
+  });
+  const timedOut = (): ClientError => {
+    const status = core.driver.status;
+    if (lost === undefined && status !== 'connected') lost = status;
+    const where = node === undefined ? '' : ` on node '${node}'`;
+    const message =
+      lost === undefined
+        ? `execute_app: no CHANNEL_EXECUTE_COMPLETE within ${timeoutMs} ms`
+        : `execute_app: no CHANNEL_EXECUTE_COMPLETE within ${timeoutMs} ms, and the broker connection was lost during the wait (${lost}): the application may have completed while this client was away, and its completion is not sent again; check the channel (uuid_exists ${target.uuid}${where}, or its events)`;
+    const data = { uuid: target.uuid, ...(expected === undefined ? {} : { application_uuid: expected }), app: target.app, connection_lost: lost !== undefined };
+    return new ClientError(ClientErrorCode.TIMEOUT, message, { data });
+  };
   const complete = new Promise<BusEvent>((resolve, reject) => {
     let done = false;
-    const timer = setTimeout(() => settle(new ClientError(ClientErrorCode.TIMEOUT, `execute_app: no CHANNEL_EXECUTE_COMPLETE within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => settle(timedOut()), timeoutMs);
     // Not what keeps the process alive: the client's connection does that until close(), which
     // settles this wait with CLOSED (the timer alone held an exiting process for up to a minute).
     timer.unref();
@@ -42,6 +66,7 @@ export async function waitForExecuteComplete(core: ClientCore, timeoutMs = DEFAU
       done = true;
       clearTimeout(timer);
       offClose();
+      offDriver();
       signal?.removeEventListener('abort', onAbort);
       void sub?.unsubscribe().catch(() => undefined);
       if (err !== undefined) reject(err);
@@ -80,8 +105,9 @@ export async function waitForExecuteComplete(core: ClientCore, timeoutMs = DEFAU
   return {
     subject,
     complete,
-    expect(applicationUuid) {
+    expect(applicationUuid, nodeId) {
       expected = applicationUuid;
+      node = nodeId;
       const hit = early.find((e) => e.applicationUuid === undefined || e.applicationUuid === applicationUuid || applicationUuid === '');
       if (hit !== undefined) settle(undefined, hit);
       const ended = earlyEnds.find((r) => endsWait(r, applicationUuid));

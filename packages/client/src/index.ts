@@ -24,6 +24,8 @@ export type {
   OriginateOptions,
   OriginateResult,
   ParkAudioMode,
+  ParkStatus,
   Reply,
   StatusAllResult,
+  StreamGap,
 } from './types.js';

@@ -7,7 +7,7 @@
 import type { ReplyEnvelope } from '@fsbus/contract';
 import { ClientError, ClientErrorCode } from './errors.js';
 import { describeValue as describe } from './malformed.js';
-import type { AgentStatus } from './types.js';
+import type { AgentStatus, ParkStatus } from './types.js';
 
 function badReply(what: string, reply: ReplyEnvelope, problem: string): ClientError {
   return new ClientError(ClientErrorCode.BAD_REPLY, `${what}: the reply of node '${reply.node_id}' ${problem}`);
@@ -53,4 +53,37 @@ export function agentStatusData(reply: ReplyEnvelope, what: string): AgentStatus
   }
   if (!isObject(data['counters'])) throw badReply(what, reply, `is an incomplete status: no data.counters object (got ${describe(data['counters'])})`);
   return data as AgentStatus;
+}
+
+type FieldCheck = readonly [name: keyof ParkStatus, expected: string, ok: (v: unknown) => boolean];
+
+const isBoolean = (v: unknown): boolean => typeof v === 'boolean';
+const isNumber = (v: unknown): boolean => typeof v === 'number';
+const isString = (v: unknown): boolean => typeof v === 'string';
+const isStringOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+
+const PARK_STATUS_FIELDS: readonly FieldCheck[] = [
+  ['available', 'a boolean', isBoolean],
+  ['endpoint', 'a string or null', isStringOrNull],
+  ['enabled', 'a boolean', isBoolean],
+  ['mode', "'silence', 'ringback' or 'music'", (v) => v === 'silence' || v === 'ringback' || v === 'music'],
+  ['music_class', 'a string', isString],
+  ['autoanswer', 'a boolean', isBoolean],
+  ['timeout_seconds', 'a number', isNumber],
+  ['timeout_cause', 'a string', isString],
+  ['calls_parked', 'a number', isNumber],
+  ['parked_now', 'a number', isNumber],
+  ['lookups', 'a number', isNumber],
+  ['lookups_parked', 'a number', isNumber],
+  ['state_file', 'a string or null', isStringOrNull],
+];
+
+/** The reply's `data` as a park status, every field as an fsbus agent sends it; else BAD_REPLY naming the first field that is not. */
+export function parkStatusData(reply: ReplyEnvelope, what: string): ParkStatus {
+  const data = reply.data;
+  if (!isObject(data)) throw badReply(what, reply, `has no park status object in data (got ${describe(data)})`);
+  for (const [name, expected, ok] of PARK_STATUS_FIELDS) {
+    if (!ok(data[name])) throw badReply(what, reply, `is not a park status: data.${name} is not ${expected} (got ${describe(data[name])})`);
+  }
+  return data as unknown as ParkStatus;
 }

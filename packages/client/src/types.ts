@@ -77,6 +77,12 @@ export interface OriginateOptions {
   uuid?: string;
   /** Fire and forget: resolves with the uuid at once, no reply is awaited. */
   async?: boolean;
+  /**
+   * A subject the agent also publishes the final reply to (`forward_to`): with `async`, the only
+   * place the outcome (`+OK`, `-ERR USER_BUSY`…) is told. Checked before sending as the agent
+   * checks it (a subject, not `$…`, not the agents' own). @default none
+   */
+  forwardTo?: string;
 }
 
 export interface OriginateResult {
@@ -154,6 +160,32 @@ export type StatusAllResult = AgentStatus[] & { readonly badReplies: readonly Ba
 
 export type ParkAudioMode = 'silence' | 'ringback' | 'music';
 
+/** `dialplan.status` data (and every `dialplan.*` reply's, and `agent.status` `park`) of an fsbus agent. */
+export interface ParkStatus {
+  /** The agent has its mod_xml_curl endpoint (`dialplan.port`). */
+  available: boolean;
+  /** The endpoint's URL, null without one. */
+  endpoint: string | null;
+  /** Park mode on. */
+  enabled: boolean;
+  mode: ParkAudioMode;
+  music_class: string;
+  autoanswer: boolean;
+  /** Parked calls are hung up after this many seconds; 0 = never. */
+  timeout_seconds: number;
+  /** The hangup cause of that timeout. */
+  timeout_cause: string;
+  /** Calls parked by the agent's extension since it started (CHANNEL_PARK events, not lookups). */
+  calls_parked: number;
+  /** Calls parked by it now. */
+  parked_now: number;
+  /** mod_xml_curl lookups answered, and those answered with the park extension. */
+  lookups: number;
+  lookups_parked: number;
+  /** `dialplan.state_file`, null without one. */
+  state_file: string | null;
+}
+
 /** `agent.status` data (SPEC §3.4). */
 export interface AgentStatus {
   version: string;
@@ -187,6 +219,22 @@ export interface EventsOptions {
    * the stream goes on). A hook that throws ends the stream with its error.
    */
   onMalformed?: (message: MalformedEvent) => void;
+  /**
+   * Live streams: called when the broker connection is back after being lost while the stream was
+   * open (counted in `stream.gaps`). The driver has restored the subscription, but what was
+   * published meanwhile was never delivered: resync here (`show channels`…). Durable streams
+   * (`durable`/`from`) have no gaps: the broker keeps their position. A hook that throws ends the
+   * stream with its error.
+   */
+  onGap?: (gap: StreamGap) => void;
+}
+
+/** A time a live event stream was open and its broker connection down: events published then were missed. */
+export interface StreamGap {
+  /** When the connection was lost (or the stream opened, if the broker was away then). */
+  readonly lostAt: Date;
+  /** When it was back, with the stream's subscription restored. */
+  readonly restoredAt: Date;
 }
 
 /** A message on an event subscription that is not an fsbus event payload. */

@@ -4,7 +4,7 @@
  * no agent can have would build a subject the broker drops the connection for; a value JSON
  * cannot encode would escape as a bare TypeError.
  */
-import { encodeUtf8, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId, type Subjects } from '@fsbus/contract';
+import { encodeUtf8, isPublishableSubject, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId, type Subjects } from '@fsbus/contract';
 import { MAX_TIMER_MS } from '@fsbus/esl';
 import type { ReplayFrom } from '@fsbus/transport';
 import { ClientError, ClientErrorCode } from './errors.js';
@@ -158,6 +158,21 @@ export function inboxPrefixOption(value: unknown, name: string, subjects: Subjec
   if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) throw invalid(`${name} ${shown(prefix)} must be dot-separated tokens of letters, digits, _ and - (e.g. _INBOX_alice)`);
   if (subjects.isOwnSubject(`${prefix}.x`)) throw invalid(`${name} ${shown(prefix)} is under the agents' own subjects (${subjects.prefix}.…), where no reply may go`);
   return prefix;
+}
+
+/**
+ * A `forward_to` the agent will publish to, checked as the agent checks it (its dispatcher): a
+ * subject of dotted `[A-Za-z0-9_$:-]` tokens, at most 255 characters, not `$…` (the broker's
+ * system subjects) and not one of the agents' own. The agent refuses any other, and for an
+ * `async` request nobody would hear that. A driver's own narrower rule (Kafka, ZeroMQ) is left to it.
+ */
+export function forwardToOption(value: unknown, name: string, subjects: Subjects): string | undefined {
+  const subject = stringOption(value, name);
+  if (subject === undefined) return undefined;
+  if (!isPublishableSubject(subject)) throw invalid(`${name} ${shown(subject)} must be a subject: dot-separated tokens of letters, digits, _, $, : and -, at most 255 characters, no spaces or wildcards`);
+  if (subject.startsWith('$')) throw invalid(`${name} ${shown(subject)} may not target the broker's system subjects ($…)`);
+  if (subjects.isOwnSubject(subject)) throw invalid(`${name} ${shown(subject)} may not target the agents' own subjects (${subjects.prefix}.…)`);
+  return subject;
 }
 
 /** `value` unless it is neither a string nor a list of strings (undefined passes). */
