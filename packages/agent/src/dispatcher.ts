@@ -8,7 +8,7 @@ import {
   BusErrorCode,
   encodeReply,
   errorReply,
-  isPublishableSubject,
+  forwardToProblem,
   leadingVerb,
   parseRequest,
   successReply,
@@ -245,10 +245,8 @@ export class Dispatcher {
 
   /** Why `forward_to` may not be used (a refusal message), or undefined when it may. */
   #forwardProblem(subject: string): string | undefined {
-    if (!isPublishableSubject(subject)) return 'forward_to must be a subject (dotted tokens, no spaces or wildcards)';
-    if (this.#o.subjects.isOwnSubject(subject)) return "forward_to may not target the agent's own subjects";
-    // NATS $JS.API…/$KV…/$SYS… (MQTT $SYS/$share): a forward there is an API call made with the agent's credentials.
-    if (subject.trimStart().startsWith('$')) return "forward_to may not target the broker's system subjects ($…)";
+    const problem = forwardToProblem(subject, this.#o.subjects);
+    if (problem !== undefined) return problem;
     // A copy the driver would drop (Kafka: 249 characters of [A-Za-z0-9._-]): refused before the command runs.
     const uncarried = this.#o.driver.subjectProblem(subject);
     if (uncarried !== undefined) return `forward_to cannot be carried by ${this.#o.driver.name}: ${uncarried}`;

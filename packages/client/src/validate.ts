@@ -4,9 +4,9 @@
  * no agent can have would build a subject the broker drops the connection for; a value JSON
  * cannot encode would escape as a bare TypeError.
  */
-import { encodeUtf8, isPublishableSubject, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId, type Subjects } from '@fsbus/contract';
+import { encodeUtf8, forwardToProblem, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId, type Subjects } from '@fsbus/contract';
 import { MAX_TIMER_MS } from '@fsbus/esl';
-import type { ReplayFrom } from '@fsbus/transport';
+import { inboxPrefixProblem, type ReplayFrom } from '@fsbus/transport';
 import { ClientError, ClientErrorCode } from './errors.js';
 
 /** `value` unless it is not a delay a timer can keep: finite, > 0, at most MAX_TIMER_MS. */
@@ -143,35 +143,26 @@ export function prefixOption(value: unknown, name: string): string | undefined {
 
 /** @default '_INBOX': NATS's own, which every NATS client answers under unless told otherwise. */
 export const DEFAULT_INBOX_PREFIX = '_INBOX';
-/** The longest inbox prefix (the NATS driver's bound too): room under the 255 characters of a forward_to for the rest. */
-const MAX_INBOX_PREFIX_LENGTH = 64;
-
 /**
- * The root of this client's reply and forward_to subjects: dot-separated tokens of `[A-Za-z0-9_-]`
- * (a subject on every broker, never `$…` or a wildcard), at most MAX_INBOX_PREFIX_LENGTH, and not
- * under the agents' own subjects, where the agent sends no forward_to.
+ * The root of this client's reply and forward_to subjects: the NATS driver's rule (dot-separated
+ * tokens of `[A-Za-z0-9_-]`, at most MAX_INBOX_PREFIX_LENGTH), and not under the agents' own
+ * subjects, where the agent sends no forward_to.
  */
 export function inboxPrefixOption(value: unknown, name: string, subjects: Subjects): string | undefined {
   const prefix = stringOption(value, name);
   if (prefix === undefined) return undefined;
-  if (prefix.length > MAX_INBOX_PREFIX_LENGTH) throw invalid(`${name} must be at most ${MAX_INBOX_PREFIX_LENGTH} characters, got ${prefix.length}`);
-  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) throw invalid(`${name} ${shown(prefix)} must be dot-separated tokens of letters, digits, _ and - (e.g. _INBOX_alice)`);
+  const problem = inboxPrefixProblem(prefix);
+  if (problem !== undefined) throw invalid(`${name} ${shown(prefix)} ${problem}`);
   if (subjects.isOwnSubject(`${prefix}.x`)) throw invalid(`${name} ${shown(prefix)} is under the agents' own subjects (${subjects.prefix}.…), where no reply may go`);
   return prefix;
 }
 
-/**
- * A `forward_to` the agent will publish to, checked as the agent checks it (its dispatcher): a
- * subject of dotted `[A-Za-z0-9_$:-]` tokens, at most 255 characters, not `$…` (the broker's
- * system subjects) and not one of the agents' own. The agent refuses any other, and for an
- * `async` request nobody would hear that. A driver's own narrower rule (Kafka, ZeroMQ) is left to it.
- */
+/** A `forward_to` an agent will publish to (contract's forwardToProblem, the agent's own check). */
 export function forwardToOption(value: unknown, name: string, subjects: Subjects): string | undefined {
   const subject = stringOption(value, name);
   if (subject === undefined) return undefined;
-  if (!isPublishableSubject(subject)) throw invalid(`${name} ${shown(subject)} must be a subject: dot-separated tokens of letters, digits, _, $, : and -, at most 255 characters, no spaces or wildcards`);
-  if (subject.startsWith('$')) throw invalid(`${name} ${shown(subject)} may not target the broker's system subjects ($…)`);
-  if (subjects.isOwnSubject(subject)) throw invalid(`${name} ${shown(subject)} may not target the agents' own subjects (${subjects.prefix}.…)`);
+  const problem = forwardToProblem(subject, subjects);
+  if (problem !== undefined) throw invalid(`${name} ${shown(subject)} refused: ${problem}`);
   return subject;
 }
 

@@ -7,6 +7,7 @@ export {
   slugNodeId,
   eventSubjectTail,
   buildSubjects,
+  forwardToProblem,
   isPublishableSubject,
 } from './subjects.js';
 export type { Subjects } from './subjects.js';

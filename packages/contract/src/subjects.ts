@@ -85,6 +85,20 @@ export function isPublishableSubject(subject: string): boolean {
   return subject.length > 0 && subject.length <= 255 && /^[A-Za-z0-9_$:-]+(\.[A-Za-z0-9_$:-]+)*$/.test(subject);
 }
 
+/**
+ * Why no agent sends a copy of a reply to `subject` (a request's `forward_to`), whatever its
+ * driver, or undefined: not a subject, one of the agents' own, or a broker system subject. The
+ * agent checks it before running a command; the SDK before sending one (for an `async` request
+ * the agent's refusal would reach nobody). A driver's narrower rule (Kafka, ZeroMQ) is its own.
+ */
+export function forwardToProblem(subject: string, subjects: Subjects): string | undefined {
+  if (!isPublishableSubject(subject)) return 'forward_to must be a subject (dotted tokens, no spaces or wildcards)';
+  if (subjects.isOwnSubject(subject)) return "forward_to may not target the agent's own subjects";
+  // NATS $JS.API…/$KV…/$SYS… (MQTT $SYS/$share): a forward there is an API call made with the agent's credentials.
+  if (subject.startsWith('$')) return "forward_to may not target the broker's system subjects ($…)";
+  return undefined;
+}
+
 /** Every subject of one prefix. Build once per agent/client. */
 export interface Subjects {
   readonly prefix: string;

@@ -34,3 +34,4 @@ export type {
   CurveKeys,
 } from './driver.js';
 export { redact } from './redact.js';
+export { inboxPrefixProblem, MAX_INBOX_PREFIX_LENGTH } from './nats/inbox-subjects.js';

@@ -5,9 +5,9 @@
  * exit code.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { buildSubjects, BusErrorCode, MAX_PREFIX_LENGTH, prefixProblem, sanitizePrefix, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
+import { buildSubjects, BusErrorCode, prefixProblem, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
-import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES } from '@fsbus/transport';
+import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { readDemoState } from './demo-state.js';
 import { argumentProblem } from './usage.js';
@@ -122,10 +122,8 @@ function inboxPrefixFrom(flagged: string | undefined, env: NodeJS.ProcessEnv, dr
   if (value === undefined) return undefined;
   const name = flagged !== undefined ? '--inbox-prefix' : 'FSBUS_INBOX_PREFIX';
   if (driver.toLowerCase() !== 'nats') throw new UsageError(`${name} is for the nats driver only (the driver is ${driver})`);
-  // sanitizePrefix keeps [A-Za-z0-9._-] and MAX_PREFIX_LENGTH characters; prefixProblem refuses empty tokens.
-  if (sanitizePrefix(value) !== value || prefixProblem(value) !== undefined) {
-    throw new UsageError(`${name} ${JSON.stringify(value)}: must be dot-separated tokens of letters, digits, _ and -, at most ${MAX_PREFIX_LENGTH} characters (e.g. _INBOX_alice)`);
-  }
+  const problem = inboxPrefixProblem(value);
+  if (problem !== undefined) throw new UsageError(`${name} ${JSON.stringify(value)}: ${problem}`);
   if (buildSubjects(prefix).isOwnSubject(`${value}.x`)) throw new UsageError(`${name} ${JSON.stringify(value)}: is under the agents' own subjects, where no reply may go`);
   return value;
 }
