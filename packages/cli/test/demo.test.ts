@@ -1,5 +1,6 @@
 // `fsbus demo` started for a bounded time: live events flow, other commands find it through its
-// state file, and SIGTERM leaves no process, port or state file behind.
+// state file, and Ctrl-C (SIGINT) stops the agent before its broker and leaves no process, port or
+// state file behind.
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,7 +24,7 @@ function listening(port: number): Promise<boolean> {
 }
 
 void describe('fsbus demo', () => {
-  void it('runs nats-server, the simulator and the agent, streams live events, and stops cleanly on SIGTERM', async () => {
+  void it('runs nats-server, the simulator and the agent, streams live events, and stops cleanly on Ctrl-C, its broker last', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fsbus-demo-test-'));
     const statePath = join(dir, 'demo.json');
     const env = cliEnv({ FSBUS_DEMO_STATE: statePath });
@@ -73,8 +74,18 @@ void describe('fsbus demo', () => {
       assert.match(call.out, /^[0-9a-f-]{36}\n$/);
       assert.match(call.err, /^node demo-node, \+OK [0-9a-f-]{36}\n$/);
 
-      demo.child.kill('SIGTERM');
-      assert.equal(await demo.exited, 0, demo.output());
+      // Ctrl-C, which the launcher passes on to the demo's process group: the broker must outlive
+      // the agent's graceful stop, so that the agent's goodbye reaches a subscriber.
+      const goodbye = startCli(['events', 'custom.fsbus.agent_stop', '--count', '1', '--format', 'json'], env);
+      try {
+        await goodbye.waitFor(/listening on/);
+        demo.child.kill('SIGINT');
+        assert.equal(await demo.exited, 0, demo.output());
+        await goodbye.waitFor(/"Event-Subclass":"fsbus::agent_stop"/, 5_000);
+      } finally {
+        goodbye.child.kill('SIGTERM');
+        await goodbye.exited;
+      }
       assert.match(demo.stdout(), /fsbus demo: stopped; nothing left running/);
       assert.equal(processAlive(natsPid), false, 'nats-server stopped');
       for (const port of ports) assert.equal(await listening(port), false, `port ${port} closed`);

@@ -49,7 +49,9 @@ export async function launchNatsServer(options: { jetstream?: boolean; startTime
   const dir = await mkdtemp(join(tmpdir(), 'fsbus-demo-nats-'));
   const args = ['-a', '127.0.0.1', '-p', '-1', '-n', `fsbus-demo-${process.pid}`];
   if (options.jetstream !== false) args.push('-js', '-sd', join(dir, 'js'));
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own: a terminal's Ctrl-C (which the launcher passes to the demo's whole
+  // group) must not stop the broker under the agent's graceful stop — the demo stops it last.
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
   try {
     const port = await new Promise<number>((resolve, reject) => {

@@ -89,6 +89,9 @@ function stopRequested(durationS: number | undefined): { reason: Promise<string>
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A closed terminal: its nats-server has a process group of its own and would outlive a demo
+  // that SIGHUP simply ended.
+  process.on('SIGHUP', onSignal);
   // `fsbus demo | head`: a closed output pipe stops the demo cleanly instead of crashing it.
   const onOutputError = (): void => resolveReason('output closed');
   process.stdout.on('error', onOutputError);
@@ -99,6 +102,7 @@ function stopRequested(durationS: number | undefined): { reason: Promise<string>
       clearTimeout(timer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
       process.stdout.off('error', onOutputError);
     },
   };
