@@ -1,5 +1,5 @@
 /** Public option and result types of the SDK. */
-import type { ReplyEnvelope } from '@fsbus/contract';
+import type { ParkAudioMode, ParkStatus, ReplyEnvelope } from '@fsbus/contract';
 import type { CurveKeys, Driver, DriverAuth, ReplayFrom, TlsOptions } from '@fsbus/transport';
 import type { ClientError, ReplyError } from './errors.js';
 
@@ -158,33 +158,8 @@ export type GatherResult<T = unknown> = Array<Reply<T>> & { readonly badReplies:
  */
 export type StatusAllResult = AgentStatus[] & { readonly badReplies: readonly BadReply[]; readonly failures: readonly ReplyError[]; readonly duplicates: number };
 
-export type ParkAudioMode = 'silence' | 'ringback' | 'music';
-
-/** `dialplan.status` data (and every `dialplan.*` reply's, and `agent.status` `park`) of an fsbus agent. */
-export interface ParkStatus {
-  /** The agent has its mod_xml_curl endpoint (`dialplan.port`). */
-  available: boolean;
-  /** The endpoint's URL, null without one. */
-  endpoint: string | null;
-  /** Park mode on. */
-  enabled: boolean;
-  mode: ParkAudioMode;
-  music_class: string;
-  autoanswer: boolean;
-  /** Parked calls are hung up after this many seconds; 0 = never. */
-  timeout_seconds: number;
-  /** The hangup cause of that timeout. */
-  timeout_cause: string;
-  /** Calls parked by the agent's extension since it started (CHANNEL_PARK events, not lookups). */
-  calls_parked: number;
-  /** Calls parked by it now. */
-  parked_now: number;
-  /** mod_xml_curl lookups answered, and those answered with the park extension. */
-  lookups: number;
-  lookups_parked: number;
-  /** `dialplan.state_file`, null without one. */
-  state_file: string | null;
-}
+/** Park mode's audio modes and `dialplan.status` data: the contract's (@fsbus/contract park.ts). */
+export type { ParkAudioMode, ParkStatus };
 
 /** `agent.status` data (SPEC §3.4). */
 export interface AgentStatus {

@@ -23,3 +23,5 @@ export { requestSchema, replySchema, eventSchema } from './schemas.js';
 export { FREESWITCH_ORIGINATE_TIMEOUT_S, ORIGINATE_GRACE_MS, ORIGINATE_MAX_RING_S, originateRingMs, originateWaitMs } from './originate-wait.js';
 export type { OriginateRing } from './originate-wait.js';
 export { terminalJson, terminalLine, terminalText } from './terminal-text.js'; // text from the bus, safe for a terminal
+export { PARK_AUDIO_MODES } from './park.js';
+export type { ParkAudioMode, ParkStatus } from './park.js';

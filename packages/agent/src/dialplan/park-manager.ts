@@ -4,6 +4,7 @@
  * extension parked (they carry the marker variable), not lookups: a lookup whose call hangs up
  * before parking, or a FreeSWITCH that ignores the document, parks nothing.
  */
+import type { ParkStatus } from '@fsbus/contract';
 import { LogThrottle, type EslEvent } from '@fsbus/esl';
 import type { Logger } from 'pino';
 import { LossMarks } from '../loss-marks.js';
@@ -249,7 +250,7 @@ export class ParkManager {
   }
 
   /** The dialplan.status data (and agent.status `park`). */
-  status(): Record<string, unknown> {
+  status(): ParkStatus {
     const s = this.#settings;
     return {
       available: this.available,

@@ -2,10 +2,10 @@
  * Park mode settings (SPEC §3.4 dialplan.*): what the agent's mod_xml_curl endpoint serves while
  * park mode is on. Pure values and their validation; the manager owns the live copy.
  */
+import { PARK_AUDIO_MODES, type ParkAudioMode } from '@fsbus/contract';
 import { BAD_CAUSE, hangupCause } from '../hangup-cause.js';
 
-export const PARK_AUDIO_MODES = ['silence', 'ringback', 'music'] as const;
-export type ParkAudioMode = (typeof PARK_AUDIO_MODES)[number];
+export { PARK_AUDIO_MODES, type ParkAudioMode };
 
 export interface ParkSettings {
   /** Park every call FreeSWITCH routes through the endpoint. @default false */
