@@ -12,7 +12,8 @@ import type { ParkManager } from './dialplan/park-manager.js';
 import type { AgentMetrics } from './metrics.js';
 
 /** Events call control needs whatever is published: execute_app completions, real parks, channel ends. */
-const CALL_CONTROL_EVENTS = ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_PARK', 'CHANNEL_UNPARK', 'CHANNEL_DESTROY'];
+// PLAYBACK_START: an execute on a parked call waits for the park audio's start before breaking it.
+const CALL_CONTROL_EVENTS = ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_PARK', 'CHANNEL_UNPARK', 'CHANNEL_DESTROY', 'PLAYBACK_START'];
 
 /** The publish plan's `event json` names plus what call control needs (subclasses stay after CUSTOM). */
 export function subscriptionNames(planNames: readonly string[]): string[] {

@@ -69,6 +69,18 @@ void describe('execute_app on a parked call playing the agent music', () => {
     assert.equal((await rig.request({ command: 'uuid_kill', args: uuid })).success, true);
   });
 
+  void test('music stopped by someone else: its end is seen, the execute sends no uuid_break of its own', { timeout: 60_000 }, async () => {
+    const uuid = await callIn(rig, '5803');
+    await rig.events.waitFor((e) => e.event_name === 'PLAYBACK_START' && e.uuid === uuid && e.headers['Playback-File-Path'] === 'local_stream://moh', 'the park music');
+    assert.equal((await rig.request({ command: 'uuid_break', args: uuid })).success, true);
+    // The agent reads each event before publishing it: once this is on the bus, the agent knows.
+    await rig.events.waitFor((e) => e.event_name === 'CHANNEL_EXECUTE_COMPLETE' && e.uuid === uuid && e.headers['Application-Data'] === 'local_stream://moh', 'the music over');
+    const done = await execute(uuid, 'cc.park.exec.4');
+    assert.equal(done.headers['Application-Response'], 'FILE PLAYED');
+    assert.equal(breaks(uuid).length, 1, 'only the controller’s own');
+    assert.equal((await rig.request({ command: 'uuid_kill', args: uuid })).success, true);
+  });
+
   void test('a parked call without music: no uuid_break', { timeout: 60_000 }, async () => {
     assert.equal((await rig.request({ command: 'dialplan.audio', mode: 'silence' })).success, true);
     const uuid = await callIn(rig, '5802');
@@ -127,11 +139,20 @@ void describe('the break before an execute, without FreeSWITCH (call control and
     if (audio !== undefined) e.addHeader('variable_fsbus_park_audio', audio);
     return e;
   };
+  /** The music's PLAYBACK_START: a break is sent only once it played (park-audio-events.test.ts). */
+  const playing = (uuid: string): void => {
+    const e = EslEvent.create('PLAYBACK_START');
+    e.addHeader('Unique-ID', uuid);
+    e.addHeader('Playback-File-Path', 'local_stream://moh');
+    calls.onEvent(e);
+  };
   after(() => park.stop());
 
   void test('a failed uuid_break (an -ERR, no connection) is logged and the execute still goes', async () => {
     calls.onEvent(event('CHANNEL_PARK', 'u1', MUSIC));
     calls.onEvent(event('CHANNEL_PARK', 'u2', MUSIC));
+    playing('u1');
+    playing('u2');
     breakReply = (uuid) => (uuid === 'u1' ? Promise.resolve('-ERR No such channel!\n') : Promise.reject(new BusError(BusErrorCode.FREESWITCH_UNAVAILABLE, 'FreeSWITCH is not connected')));
     sent.length = 0;
     assert.equal((await execute('u1')).ok, true);
@@ -148,6 +169,7 @@ void describe('the break before an execute, without FreeSWITCH (call control and
     let answer!: (reply: string) => void;
     breakReply = () => new Promise((resolve) => (answer = resolve));
     calls.onEvent(event('CHANNEL_PARK', 'u3', MUSIC));
+    playing('u3');
     sent.length = 0;
     const first = execute('u3');
     const second = execute('u3');

@@ -7,7 +7,7 @@
 import type { ParkStatus } from '@fsbus/contract';
 import { LogThrottle, type EslEvent } from '@fsbus/esl';
 import type { Logger } from 'pino';
-import { LossMarks } from '../loss-marks.js';
+import { LossMarks, type MarkedTable } from '../loss-marks.js';
 import { DEFAULT_PARK_SETTINGS, type ParkSettings } from './park-settings.js';
 import { NOT_FOUND_DOCUMENT, PARK_AUDIO_VAR, PARK_MARKER_VAR, parkDocument } from './park-xml.js';
 import { ParkStateFile } from './state-file.js';
@@ -15,6 +15,12 @@ import { XmlCurlServer } from './xml-curl-server.js';
 
 /** Channels remembered as parked right now; beyond it the oldest are forgotten (and counted). */
 const MAX_PARKED_TRACKED = 100_000;
+/**
+ * How long an execute waits for the park audio's PLAYBACK_START before it breaks anyway: the
+ * broadcast starts some 200 ms after the park, so this only ends a wait for a start that will not
+ * come (the broadcast flushed from the channel's queue by someone else's `uuid_break … all`).
+ */
+export const AUDIO_START_WAIT_MS = 2_000;
 
 /** The longest context served, as originate's `context` field: a longer one is answered "not found". */
 export const MAX_CONTEXT_LENGTH = 127;
@@ -32,10 +38,39 @@ export type ParkApi = (command: string) => Promise<string | undefined>;
 interface ParkedCall {
   /** The event connection loss count when it parked (see LossMarks). */
   readonly since: number;
-  /** Our audio was queued on it and nothing has broken it since. */
+  /** Our audio was queued on it, and has neither ended nor been broken since. */
   audio: boolean;
-  /** The uuid_break in flight for an execute: the executes after it wait for it too, in order. */
+  /**
+   * The audio as FreeSWITCH reports it: `Application-Data` of the broadcast's playback and its
+   * `Playback-File-Path` (switch_core_session_exec strips the `%[…]` block).
+   */
+  stream: string;
+  /** A uuid_break now stops the audio: its PLAYBACK_START was seen (or may have been missed: events were lost). */
+  started: boolean;
+  /** Ends the executes' wait for the start: `true` breaks then, `false` finds nothing to break. */
+  settle: ((breakIt: boolean) => void) | undefined;
+  /** The wait and uuid_break in flight for an execute: the executes after it wait for it too, in order. */
   breaking: Promise<void> | undefined;
+}
+
+/** The playback argument as FreeSWITCH reports it: without the leading `%[…]` (or `%<delim>[…]`) block. */
+function reportedStream(audio: string): string {
+  return audio.replace(/^%[^[]?\[[^\]]*\]/, '');
+}
+
+/** LossMarks that also hears each loss: a playback start the executes wait for may have gone unseen. */
+class ParkedLossMarks extends LossMarks<string, ParkedCall> {
+  readonly #onLoss: () => void;
+
+  constructor(table: MarkedTable<string, ParkedCall>, onLoss: () => void) {
+    super(table);
+    this.#onLoss = onLoss;
+  }
+
+  override eventsLost(): void {
+    super.eventsLost();
+    this.#onLoss();
+  }
 }
 
 export interface ParkManagerOptions {
@@ -44,6 +79,8 @@ export interface ParkManagerOptions {
   http?: { host: string; port: number; path: string; user?: string | undefined; password?: string | undefined } | undefined;
   stateFile?: string | undefined;
   logger: Logger;
+  /** @default AUDIO_START_WAIT_MS */
+  audioStartWaitMs?: number | undefined;
 }
 
 export interface ParkCounters {
@@ -67,12 +104,17 @@ export class ParkManager {
   #opened: Promise<void> | undefined;
   #longContextLogged = false;
   /** A parked channel found gone is forgotten as its CHANNEL_DESTROY would. */
-  readonly tracker = new LossMarks({
-    entries: this.#parkedNow,
-    since: (call) => call.since,
-    channel: (uuid) => uuid,
-    end: (uuid) => this.#parkedNow.delete(uuid),
-  });
+  readonly tracker = new ParkedLossMarks(
+    {
+      entries: this.#parkedNow,
+      since: (call) => call.since,
+      channel: (uuid) => uuid,
+      end: (uuid) => this.#forget(uuid),
+    },
+    () => {
+      for (const call of this.#parkedNow.values()) this.#started(call);
+    },
+  );
 
   constructor(options: ParkManagerOptions) {
     this.#o = options;
@@ -117,6 +159,8 @@ export class ParkManager {
   async stop(): Promise<void> {
     await this.#server?.close();
     this.#server = undefined;
+    // No event will end the waits any more: what is left breaks at once, as before any start was seen.
+    for (const call of this.#parkedNow.values()) this.#started(call);
     this.#playFailedLog.flush();
     this.#breakFailedLog.flush();
     this.#saveFailedLog.flush();
@@ -185,16 +229,55 @@ export class ParkManager {
       if (uuid === undefined) return;
       if (this.#parkedNow.size >= MAX_PARKED_TRACKED) {
         const oldest = this.#parkedNow.keys().next().value;
-        if (oldest !== undefined) this.#parkedNow.delete(oldest);
+        if (oldest !== undefined) this.#forget(oldest);
       }
-      const call: ParkedCall = { since: this.tracker.losses, audio: false, breaking: undefined };
-      this.#parkedNow.set(uuid, call);
       const audio = e.getHeader(`variable_${PARK_AUDIO_VAR}`);
+      const call: ParkedCall = { since: this.tracker.losses, audio: false, stream: reportedStream(audio ?? ''), started: false, settle: undefined, breaking: undefined };
+      this.#parkedNow.set(uuid, call);
       if (audio !== undefined) this.#play(uuid, call, audio);
+    } else if (name === 'PLAYBACK_START') {
+      const call = this.#audioOn(e);
+      if (call !== undefined && e.getHeader('Playback-File-Path') === call.stream) this.#started(call);
+    } else if (name === 'CHANNEL_EXECUTE_COMPLETE') {
+      // The broadcast's playback returned (its file ended, a break, a class it could not play):
+      // a uuid_break now would stop nothing, or whatever runs on the channel by then.
+      const call = this.#audioOn(e);
+      if (call !== undefined && e.getHeader('Application') === 'playback' && e.getHeader('Application-Data') === call.stream) this.#silent(call);
     } else if (name === 'CHANNEL_UNPARK' || name === 'CHANNEL_DESTROY' || name === 'CHANNEL_HANGUP_COMPLETE') {
       const uuid = e.uuid;
-      if (uuid !== undefined) this.#parkedNow.delete(uuid);
+      if (uuid !== undefined) this.#forget(uuid);
     }
+  }
+
+  /** The parked call of the event's channel while our audio is marked on it. */
+  #audioOn(e: EslEvent): ParkedCall | undefined {
+    const uuid = e.uuid;
+    const call = uuid === undefined ? undefined : this.#parkedNow.get(uuid);
+    return call?.audio === true ? call : undefined;
+  }
+
+  /** The audio plays (or may): a break now stops it, and executes waiting for that break it. */
+  #started(call: ParkedCall): void {
+    if (!call.audio) return;
+    call.started = true;
+    const settle = call.settle;
+    call.settle = undefined;
+    settle?.(true);
+  }
+
+  /** No audio any more (ended, never started): executes waiting go without a break. */
+  #silent(call: ParkedCall): void {
+    call.audio = false;
+    const settle = call.settle;
+    call.settle = undefined;
+    settle?.(false);
+  }
+
+  #forget(uuid: string): void {
+    const call = this.#parkedNow.get(uuid);
+    if (call === undefined) return;
+    this.#parkedNow.delete(uuid);
+    this.#silent(call);
   }
 
   /**
@@ -207,7 +290,7 @@ export class ParkManager {
     const api = this.#api;
     if (api === undefined) return;
     const fail = (why: string): void => {
-      call.audio = false;
+      this.#silent(call);
       this.#playFailedLog.hit({ uuid, audio, why });
     };
     if (!ONE_ARGUMENT.test(uuid) || !ONE_ARGUMENT.test(audio)) return fail('not one argument');
@@ -227,26 +310,44 @@ export class ParkManager {
    * plays, park's loop runs nothing else queued for the channel, so the execute would wait until
    * the audio ends (the park timeout, or never). `uuid_break <uuid>` (not `all`, which flushes
    * what is queued) ends only that playback; the call stays parked and park checks its timeout
-   * again. Once per broadcast: the audio is then gone. Resolves once the reply came (a failed
+   * again. A break is sure to stop it only once its PLAYBACK_START was sent: before, the broadcast
+   * is queued or reading its lead frames, and the CF_BREAK a break sets is cleared as the playback
+   * starts (switch_core_session_exec). So the execute waits for that start (or the audio's end,
+   * the call's unpark or end, an event connection loss) once PLAYBACK_STARTs are seen to arrive.
+   * Once per broadcast: the audio is then gone. Resolves once the break's reply came (a failed
    * break is logged, the execute goes anyway); undefined when there is nothing to break.
    */
   stopAudioBeforeExecute(uuid: string, api: ParkApi): Promise<void> | undefined {
     const call = this.#parkedNow.get(uuid);
     if (call === undefined) return undefined;
-    if (call.audio) {
-      call.audio = false;
-      const fail = (why: string): void => this.#breakFailedLog.hit({ uuid, why });
-      const breaking = api(`uuid_break ${uuid}`).then(
-        (reply) => {
-          if (reply === undefined) fail('no FreeSWITCH command connection');
-          else if (!reply.startsWith('+OK')) fail(reply.trim());
-        },
-        (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
-      );
-      call.breaking = breaking;
-      void breaking.then(() => (call.breaking = undefined));
-    }
-    return call.breaking;
+    if (!call.audio || call.breaking !== undefined) return call.breaking;
+    const breaking = call.started ? this.#break(uuid, call, api) : this.#startOf(call).then((breakIt) => (breakIt ? this.#break(uuid, call, api) : undefined));
+    call.breaking = breaking;
+    void breaking.then(() => (call.breaking = undefined));
+    return breaking;
+  }
+
+  /** Whether the audio started (break it) or is over (nothing to break); started after the wait's bound. */
+  #startOf(call: ParkedCall): Promise<boolean> {
+    return new Promise<boolean>((settle) => {
+      const bound = setTimeout(() => this.#started(call), this.#o.audioStartWaitMs ?? AUDIO_START_WAIT_MS);
+      call.settle = (breakIt) => {
+        clearTimeout(bound);
+        settle(breakIt);
+      };
+    });
+  }
+
+  #break(uuid: string, call: ParkedCall, api: ParkApi): Promise<void> {
+    call.audio = false;
+    const fail = (why: string): void => this.#breakFailedLog.hit({ uuid, why });
+    return api(`uuid_break ${uuid}`).then(
+      (reply) => {
+        if (reply === undefined) fail('no FreeSWITCH command connection');
+        else if (!reply.startsWith('+OK')) fail(reply.trim());
+      },
+      (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
+    );
   }
 
   /** The dialplan.status data (and agent.status `park`). */
