@@ -24,6 +24,10 @@ import uuid
 REQUEST = json.dumps({"command": "status"}).encode()
 
 
+class NoAgent(Exception):
+    """The broker says at once that no agent serves the lane (Redis: the NOMKSTREAM XADD answered nil)."""
+
+
 def is_status_event(payload: bytes) -> bool:
     event = json.loads(payload)
     return event.get("event_name") == "API" and event.get("headers", {}).get("API-Command") == "status"
@@ -93,8 +97,12 @@ def via_redis(url, prefix, timeout):
         pubsub.get_message(timeout=timeout)  # the subscribe confirmation
         reply_key = f"{prefix}:reply:interop-{uuid.uuid4().hex[:8]}"
         corr = str(uuid.uuid4())
-        expires = str(int(time.time() * 1000 + timeout * 1000))  # not run if read after we stop waiting
-        r.xadd(f"{prefix}:lane:{prefix}.api", {"subject": f"{prefix}.api", "data": REQUEST, "reply_to": reply_key, "correlation_id": corr, "headers": "", "expires": expires})
+        expires = str(int(time.time() * 1000 + timeout * 1000))  # epoch milliseconds, not seconds; not run if read after we stop waiting
+        lane = f"{prefix}:lane:{prefix}.api"
+        fields = {"subject": f"{prefix}.api", "data": REQUEST, "reply_to": reply_key, "correlation_id": corr, "headers": "", "expires": expires}
+        # NOMKSTREAM: never make a lane stream nobody reads; nil = no agent serves the lane, nothing written.
+        if r.xadd(lane, fields, maxlen=10000, approximate=True, nomkstream=True) is None:
+            raise NoAgent(f"FSBUS_ERR_BUS_NODE_UNAVAILABLE-like: no agent serves {prefix}.api (no lane stream {lane}): nothing was written")
         reply = None
         deadline = time.monotonic() + timeout
         last = "0"
@@ -267,14 +275,18 @@ def main():
     ap.add_argument("--curve-secret-key")
     a = ap.parse_args()
     fn = DRIVERS[a.driver]
-    if a.curve_server_key is not None:
-        if a.driver != "zmq" or a.curve_public_key is None or a.curve_secret_key is None:
-            ap.error("--curve-* keys are for zmq and go together: server, public and secret key")
-        curve = {"server": a.curve_server_key, "public": a.curve_public_key, "secret": a.curve_secret_key}
-        result = fn(a.url, a.prefix, a.timeout, curve)
-    else:
-        result = fn(a.url, a.prefix, a.timeout)
-    reply, event = asyncio.run(result) if asyncio.iscoroutine(result) else result
+    try:
+        if a.curve_server_key is not None:
+            if a.driver != "zmq" or a.curve_public_key is None or a.curve_secret_key is None:
+                ap.error("--curve-* keys are for zmq and go together: server, public and secret key")
+            curve = {"server": a.curve_server_key, "public": a.curve_public_key, "secret": a.curve_secret_key}
+            result = fn(a.url, a.prefix, a.timeout, curve)
+        else:
+            result = fn(a.url, a.prefix, a.timeout)
+        reply, event = asyncio.run(result) if asyncio.iscoroutine(result) else result
+    except NoAgent as e:
+        print(f"interop.py: {e}", file=sys.stderr)
+        sys.exit(1)
     ok = isinstance(reply, dict) and reply.get("success") is True and "UP" in str(reply.get("data")) and isinstance(event, dict)
     print(json.dumps({"driver": a.driver, "ok": ok, "reply": reply, "event": {"event_name": event and event.get("event_name"), "node_id": event and event.get("node_id")}}))
     sys.exit(0 if ok else 1)

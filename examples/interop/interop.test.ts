@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
@@ -97,6 +98,27 @@ void describe('interop: Python with each broker’s own client talks to an fsbus
       });
     });
   }
+});
+
+void describe('interop: Python over Redis never makes a lane stream nobody reads', () => {
+  void test('redis, no agent: the XADD (NOMKSTREAM) writes nothing, interop.py says no agent serves the lane and exits 1', async () => {
+    const broker = await startRedis();
+    const redis = new Redis(broker.url);
+    try {
+      const failed = await interop(['redis', broker.url, '--timeout', '2']).then(
+        () => assert.fail('interop.py succeeded with no agent'),
+        (err: { code?: number; stderr?: string }) => err,
+      );
+      // Without NOMKSTREAM the XADD made the stream: an agent's group starting later at its end
+      // would never read the entry, and the route script takes a stream without marks for served.
+      assert.equal(await redis.exists('freeswitch:lane:freeswitch.api'), 0, 'no lane stream made');
+      assert.equal(failed.code, 1);
+      assert.match(failed.stderr ?? '', /FSBUS_ERR_BUS_NODE_UNAVAILABLE-like: no agent serves freeswitch\.api \(no lane stream freeswitch:lane:freeswitch\.api\): nothing was written/);
+    } finally {
+      redis.disconnect();
+      await broker.stop();
+    }
+  });
 });
 
 void describe('interop: Go with the NATS Go client talks to an fsbus agent', () => {

@@ -10,6 +10,7 @@ import {
   errorReply,
   forwardToProblem,
   leadingVerb,
+  MAX_COMMAND_TIMEOUT_MS,
   parseRequest,
   successReply,
   type BusRequest,
@@ -27,8 +28,8 @@ import type { AgentMetrics } from './metrics.js';
 
 export type LaneKind = 'api' | 'direct' | 'broadcast' | 'async';
 
-/** Upper bound of a request's own `timeout_ms`, unless the command itself needs longer (see commandTimeoutMs). */
-export const MAX_COMMAND_TIMEOUT_MS = 300_000;
+/** Upper bound of a request's own `timeout_ms`, unless the command itself needs longer (see commandTimeoutMs); the contract's, so its request schema says it. */
+export { MAX_COMMAND_TIMEOUT_MS };
 
 /**
  * How long the agent gives a command: the request's `timeout_ms`, else what the command says it

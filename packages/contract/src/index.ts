@@ -19,7 +19,7 @@ export type { BusRequest, RequestHints, ParseResult, ParseOptions, VerbPolicy } 
 export { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_RESUMED_SUBCLASS, buildEventPayload, encodeEventPayload, EventFilter } from './events.js';
 export type { EventPayload, EventSource, EventFilterSpec, EventSubscriptionPlan } from './events.js';
 export { encodeUtf8 } from './utf8.js';
-export { requestSchema, replySchema, eventSchema } from './schemas.js';
+export { MAX_COMMAND_TIMEOUT_MS, requestSchema, replySchema, eventSchema, schemaFiles, schemaFileText } from './schemas.js';
 export { FREESWITCH_ORIGINATE_TIMEOUT_S, ORIGINATE_GRACE_MS, ORIGINATE_MAX_RING_S, originateRingMs, originateWaitMs } from './originate-wait.js';
 export type { OriginateRing } from './originate-wait.js';
 export { terminalJson, terminalLine, terminalText } from './terminal-text.js'; // text from the bus, safe for a terminal

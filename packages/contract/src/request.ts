@@ -338,6 +338,9 @@ export function isVerbPermitted(command: string, policy: VerbPolicy, args?: stri
   return allow.length === 0 || verbs.every((v) => allow.includes(v));
 }
 
+/** The refusal of a numeric correlation_id that would not come back as sent. */
+const UNSAFE_CORRELATION_ID = `correlation_id must be a string, or an integer within ±${Number.MAX_SAFE_INTEGER} (2^53-1): send it as a string`;
+
 /**
  * The first envelope field present with a type the contract does not allow, as a refusal message
  * naming it; `undefined` when all are fine. A wrong-typed field is refused, never dropped: a
@@ -363,6 +366,9 @@ function wrongTypedField(fields: Record<string, unknown>): string | undefined {
   if (corr !== undefined && typeof corr !== 'string' && !(typeof corr === 'number' && Number.isFinite(corr))) {
     return 'correlation_id must be a string or number';
   }
+  // Echoed as text: past 2^53 (or with a fraction) the number JSON.parse read is not the one sent,
+  // and a requester matching on its own digits would never recognise the reply.
+  if (typeof corr === 'number' && !Number.isSafeInteger(corr)) return UNSAFE_CORRELATION_ID;
   const timeout = present('timeout_ms');
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
     return 'timeout_ms must be a positive number';

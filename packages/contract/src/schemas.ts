@@ -1,7 +1,15 @@
 /**
  * JSON Schemas (draft 2020-12) of the wire formats, for services in other languages and for
- * contract tests. They describe exactly what request.ts, envelope.ts and events.ts produce.
+ * contract tests. They describe exactly what request.ts, envelope.ts and events.ts produce, and
+ * refuse what the agent refuses for its shape (a blank command, a node_id over 128 characters, a
+ * numeric correlation_id past 2^53). The same schemas are checked in as JSON files
+ * (packages/contract/schemas/*.json, written by scripts/write-schemas.ts): a client with no
+ * TypeScript loads those.
  */
+import { MAX_NODE_ID_LENGTH } from './subjects.js';
+
+/** Upper bound the agent puts on a request's own `timeout_ms`, unless the command needs longer (an originate ringing long). */
+export const MAX_COMMAND_TIMEOUT_MS = 300_000;
 
 export const requestSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -10,14 +18,30 @@ export const requestSchema = {
   type: 'object',
   required: ['command'],
   properties: {
-    command: { type: 'string', minLength: 1 },
+    // Not blank: the agent trims it (JavaScript's whitespace, as ECMA-262's \S).
+    command: { type: 'string', pattern: '\\S', description: 'built-in command names are case-sensitive (agent.status); anything else is a FreeSWITCH API' },
     // A field of another type is refused (FSBUS_ERR_BUS_INVALID_ARGUMENT); null counts as absent.
     args: { type: ['string', 'number', 'boolean', 'null'] },
-    node_id: { type: ['string', 'null'] },
+    node_id: { type: ['string', 'null'], maxLength: MAX_NODE_ID_LENGTH },
     async: { type: ['boolean', 'null'] },
-    forward_to: { type: ['string', 'null'] },
-    correlation_id: { type: ['string', 'number', 'null'] },
-    timeout_ms: { type: ['number', 'null'], exclusiveMinimum: 0 },
+    forward_to: {
+      type: ['string', 'null'],
+      maxLength: 255,
+      // Dotted tokens of [A-Za-z0-9_$:-], not starting with `$` (broker system subjects); '' is absent.
+      pattern: '^([A-Za-z0-9_:-][A-Za-z0-9_$:-]*(\\.[A-Za-z0-9_$:-]+)*)?$',
+      description: "also refused by the agent: its own subjects (<prefix>.api, .broadcast, .node, .cmd, .events and below), and what its driver cannot carry (Kafka, ZeroMQ: no ':' or '$', at most 249 characters)",
+    },
+    correlation_id: {
+      type: ['string', 'integer', 'null'],
+      minimum: -Number.MAX_SAFE_INTEGER,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'echoed as a string; send a string (a number comes back as JavaScript writes it: 1.0 as "1")',
+    },
+    timeout_ms: {
+      type: ['number', 'null'],
+      exclusiveMinimum: 0,
+      description: `milliseconds; the agent waits at most ${MAX_COMMAND_TIMEOUT_MS} (or what the command needs when that is more: an originate ringing long): a larger value is cut to that, not refused`,
+    },
     bg: { type: ['boolean', 'null'] },
   },
   additionalProperties: true,
@@ -53,8 +77,24 @@ export const eventSchema = {
     timestamp: { type: 'integer', description: 'microseconds since the epoch, from Event-Date-Timestamp' },
     node_id: { type: 'string' },
     uuid: { type: 'string' },
-    headers: { type: 'object', additionalProperties: { type: 'string' } },
+    headers: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: "every value a string; a FreeSWITCH multi-value header as 'ARRAY::a|:b'",
+    },
     body: { type: 'string' },
   },
   additionalProperties: false,
 } as const;
+
+/** The checked-in files (packages/contract/schemas/<name>) and the schema each holds. */
+export const schemaFiles = {
+  'request.json': requestSchema,
+  'reply.json': replySchema,
+  'event.json': eventSchema,
+} as const;
+
+/** A schema as its checked-in file holds it. */
+export function schemaFileText(schema: object): string {
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}

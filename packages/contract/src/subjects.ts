@@ -85,6 +85,9 @@ export function isPublishableSubject(subject: string): boolean {
   return subject.length > 0 && subject.length <= 255 && /^[A-Za-z0-9_$:-]+(\.[A-Za-z0-9_$:-]+)*$/.test(subject);
 }
 
+/** The refusal of a forward_to that is not a subject: the rule isPublishableSubject applies, spelled out. */
+const FORWARD_TO_NOT_A_SUBJECT = 'forward_to must be a subject: at most 255 characters of dot-separated tokens of [A-Za-z0-9_$:-] (no spaces, wildcards or empty tokens)';
+
 /**
  * Why no agent sends a copy of a reply to `subject` (a request's `forward_to`), whatever its
  * driver, or undefined: not a subject, one of the agents' own, or a broker system subject. The
@@ -92,7 +95,7 @@ export function isPublishableSubject(subject: string): boolean {
  * the agent's refusal would reach nobody). A driver's narrower rule (Kafka, ZeroMQ) is its own.
  */
 export function forwardToProblem(subject: string, subjects: Subjects): string | undefined {
-  if (!isPublishableSubject(subject)) return 'forward_to must be a subject (dotted tokens, no spaces or wildcards)';
+  if (!isPublishableSubject(subject)) return FORWARD_TO_NOT_A_SUBJECT;
   if (subjects.isOwnSubject(subject)) return "forward_to may not target the agent's own subjects";
   // NATS $JS.API…/$KV…/$SYS… (MQTT $SYS/$share): a forward there is an API call made with the agent's credentials.
   if (subject.startsWith('$')) return "forward_to may not target the broker's system subjects ($…)";

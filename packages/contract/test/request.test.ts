@@ -92,6 +92,27 @@ void test('an envelope field of the wrong type is refused naming it, never dropp
   if (!r.ok) assert.deepEqual(r.hints, { async: false, forward_to: 'obs.x', correlation_id: '7', command: 'status' });
 });
 
+void test('a numeric correlation_id that is not a safe integer is refused: it could not be echoed as sent', () => {
+  const refused = ['12345678901234567890', '9007199254740992', '-9007199254740992', '1.5', '1e300'];
+  for (const n of refused) {
+    const r = parseRequest(enc(`{"command":"status","correlation_id":${n}}`));
+    assert.equal(r.ok, false, n);
+    if (!r.ok) {
+      assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT, n);
+      assert.equal(r.message, 'correlation_id must be a string, or an integer within ±9007199254740991 (2^53-1): send it as a string', n);
+      // The refusal still echoes what JavaScript read, so the requester can match it at all.
+      assert.equal(r.hints.correlation_id, String(Number(n)), n);
+    }
+  }
+  // Safe integers come back as JavaScript writes them: 1.0 as "1", 1e3 as "1000", -0 as "0".
+  const echoed: Array<[string, string]> = [['42', '42'], ['1.0', '1'], ['1e3', '1000'], ['-0', '0'], ['9007199254740991', '9007199254740991'], ['-9007199254740991', '-9007199254740991']];
+  for (const [n, text] of echoed) {
+    const r = parseRequest(enc(`{"command":"status","correlation_id":${n}}`));
+    assert.ok(r.ok, n);
+    assert.equal(r.request.correlation_id, text, n);
+  }
+});
+
 void test('allowed types pass: args as number or boolean, null as absent, fractional timeout_ms', () => {
   const n = parseRequest(enc('{"command":"echo","args":42}'));
   assert.ok(n.ok);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { buildSubjects, eventSubjectTail, isPublishableSubject, sanitizePrefix, slugNodeId } from '@fsbus/contract';
+import { buildSubjects, eventSubjectTail, forwardToProblem, isPublishableSubject, sanitizePrefix, slugNodeId } from '@fsbus/contract';
 
 void test('prefix is capped at 64 chars and unsafe chars become _', () => {
   assert.equal(sanitizePrefix('freeswitch'), 'freeswitch');
@@ -76,6 +76,13 @@ void test('isOwnSubject refuses each lane root and every subject below it: Kafka
 void test('publishable subjects: dotted tokens, no spaces, wildcards or empty tokens', () => {
   for (const ok of ['a', 'metrics.cmd.results', '_INBOX.abc123.x', 'a-b.c_d.$e:f']) assert.equal(isPublishableSubject(ok), true, ok);
   for (const bad of ['', 'a b', 'a.>', 'a.*', 'a..b', '.a', 'a.', 'a\r\nPUB x', 'x'.repeat(256)]) assert.equal(isPublishableSubject(bad), false, bad);
+});
+
+void test('a forward_to that is not a subject is refused with the rule itself: its length and its characters', () => {
+  const subjects = buildSubjects('freeswitch');
+  const rule = 'forward_to must be a subject: at most 255 characters of dot-separated tokens of [A-Za-z0-9_$:-] (no spaces, wildcards or empty tokens)';
+  for (const bad of ['obs.caf\u00e9', 'x'.repeat(256), '.obs', 'obs..x', 'obs x']) assert.equal(forwardToProblem(bad, subjects), rule, bad);
+  for (const ok of ['obs.x', `a.${'x'.repeat(253)}`, 'a-b.c_d.e:f']) assert.equal(forwardToProblem(ok, subjects), undefined, ok);
 });
 
 void test('a very long CUSTOM subclass still makes a subject every broker takes (AMQP: 255), distinct per subclass', () => {

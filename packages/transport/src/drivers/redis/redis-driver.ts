@@ -22,7 +22,8 @@ import { PendingBytes } from '../../pending-bytes.js';
 import { writeWindowBytes } from '../../defaults.js';
 import { ensureRedisStream, StreamReader, StreamRoutes, type StreamCommands } from './redis-durable.js';
 import { CLAIM_SCRIPT, LEAVE_SCRIPT, MARK_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
-import { ensureGroup, laneEntry, readLane, readReplies, type LaneStream } from './redis-streams.js';
+import { ensureGroup, laneEntry, readLane, readReplies, type LaneEntry, type LaneStream } from './redis-streams.js';
+import { expiresRefusal, REFUSED_EXPIRES_LOG } from './redis-expires.js';
 import { redisOptions, timeLimit, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
 import { LIVENESS_DEAD_AFTER_MS, RedisLiveness } from './redis-liveness.js';
@@ -80,6 +81,8 @@ export class RedisDriver extends BaseDriver {
   readonly #ops = new Set<Promise<unknown>>();
   readonly #streams: StreamRoutes;
   readonly #replyAddresses: ReplyAddresses;
+  /** Counts and logs a request refused for its `expires` (redis-expires.ts). */
+  readonly #badExpires: (fields: Record<string, unknown>) => void;
   readonly #readers = new Set<StreamReader>();
   #cmd: (Redis & Scripted) | undefined;
   #sub: Redis | undefined;
@@ -102,6 +105,7 @@ export class RedisDriver extends BaseDriver {
     this.#ns = options.namespace ?? DEFAULT_REDIS_NAMESPACE;
     this.#streams = new StreamRoutes(this.#ns);
     this.#replyAddresses = new ReplyAddresses(this.#ns, this.requestRefusal(REFUSED_REPLY_ADDRESS_LOG));
+    this.#badExpires = this.requestRefusal(REFUSED_EXPIRES_LOG);
     this.#subs = new PubSubRoutes(options.logger);
     // Redis has no client-side URL failover (that is Sentinel's job): the first URL is used.
     this.#url = urlList(options.urls)[0] ?? 'redis://127.0.0.1:6379';
@@ -299,6 +303,10 @@ export class RedisDriver extends BaseDriver {
 
   #onLaneEntry(r: LaneReader, flat: Buffer[]): void {
     const entry = laneEntry(flat, r.subject);
+    if (entry.badExpires !== undefined) {
+      this.#refuseExpires(entry, entry.badExpires);
+      return;
+    }
     // Written while no server read the lane (all away) and read after its requester gave up: not run.
     const late = lateBy(entry.expires);
     if (late !== undefined) {
@@ -309,6 +317,18 @@ export class RedisDriver extends BaseDriver {
     // reply, and a request whose requester can never learn the outcome is not run.
     if (this.#replyAddresses.refuses(entry.message.subject, entry.replyTo)) return;
     this.dispatch(entry.message, entry.replyTo, entry.correlationId, r.handler, deadlineOf(entry.expires));
+  }
+
+  /**
+   * An entry whose `expires` is not epoch milliseconds (seconds, text): not run, counted and
+   * logged, its requester told why — on a reply stream of the bus only, as any reply.
+   */
+  #refuseExpires(entry: LaneEntry, shown: string): void {
+    if (this.#replyAddresses.refuses(entry.message.subject, entry.replyTo)) return;
+    this.#badExpires({ subject: entry.message.subject, expires: shown });
+    const replyTo = entry.replyTo;
+    const refusal = replyTo === undefined ? undefined : expiresRefusal(entry.message.data, shown);
+    if (replyTo !== undefined && refusal !== undefined) this.send({ kind: 'reply', subject: replyTo, data: refusal, correlationId: entry.correlationId });
   }
 
   /** Stops reading the lane: its blocking reader's connection goes. */

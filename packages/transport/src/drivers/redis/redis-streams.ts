@@ -6,6 +6,7 @@ import type { InboundMessage } from '../../driver.js';
 import { backoffMs } from '../base-driver.js';
 import { unlessInterrupted } from '../../interruptible.js';
 import { entryFields, parseHeaders } from './redis-util.js';
+import { expiresOf, shownExpires } from './redis-expires.js';
 
 /** One lane stream read by one consumer group, on a connection of its own (XREADGROUP blocks). */
 export interface LaneStream {
@@ -21,8 +22,10 @@ export interface LaneEntry {
   message: InboundMessage;
   replyTo: string | undefined;
   correlationId: string | undefined;
-  /** The requester's deadline, epoch ms on its clock; 0 or NaN for none. */
+  /** The requester's deadline, epoch ms on its clock; 0 for none, NaN when refused (badExpires). */
   expires: number;
+  /** The `expires` field as sent (cut), when it is not epoch milliseconds: the request is refused. */
+  badExpires?: string;
 }
 
 /** `flat`: the entry's field/value list; `laneSubject` stands in for an entry without a subject. */
@@ -37,12 +40,15 @@ export function laneEntry(flat: readonly Buffer[], laneSubject: string): LaneEnt
   };
   const replyTo = f.get('reply_to')?.toString('utf8');
   const correlationId = f.get('correlation_id')?.toString('utf8');
-  return {
+  const expires = expiresOf(f.get('expires'));
+  const entry: LaneEntry = {
     message,
     replyTo: replyTo === '' ? undefined : replyTo,
     correlationId: correlationId === '' ? undefined : correlationId,
-    expires: Number(f.get('expires')?.toString('utf8')),
+    expires,
   };
+  if (Number.isNaN(expires)) entry.badExpires = shownExpires(f.get('expires'));
+  return entry;
 }
 
 type Entries = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;

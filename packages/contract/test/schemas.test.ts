@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MAX_NODE_ID_LENGTH, parseRequest, requestSchema, schemaFiles, schemaFileText } from '@fsbus/contract';
+
+const dir = new URL('../schemas/', import.meta.url);
+const enc = (s: string) => new TextEncoder().encode(s);
+
+void test('the checked-in JSON Schemas are the exported ones (regenerate: node --conditions=source --import tsx scripts/write-schemas.ts)', () => {
+  for (const [name, schema] of Object.entries(schemaFiles)) {
+    const path = fileURLToPath(new URL(name, dir));
+    assert.ok(existsSync(path), `packages/contract/schemas/${name} missing: run scripts/write-schemas.ts`);
+    assert.equal(readFileSync(path, 'utf8'), schemaFileText(schema), `packages/contract/schemas/${name} is out of date: run scripts/write-schemas.ts`);
+  }
+});
+
+/** The request schema's regular expressions, as a JSON Schema validator (ECMA-262 dialect) reads them. */
+const props = requestSchema.properties;
+const matches = (pattern: string, value: string) => new RegExp(pattern, 'u').test(value);
+
+void test('the request schema refuses what the agent refuses for its shape', () => {
+  // A blank command: the agent's MISSING_COMMAND.
+  for (const blank of ['', '   ', '\t\n']) {
+    assert.equal(matches(props.command.pattern, blank), false, JSON.stringify(blank));
+    assert.equal(parseRequest(enc(JSON.stringify({ command: blank }))).ok, false);
+  }
+  assert.equal(matches(props.command.pattern, ' status '), true);
+  // node_id: at most 128 characters.
+  assert.equal(props.node_id.maxLength, MAX_NODE_ID_LENGTH);
+  assert.equal(parseRequest(enc(JSON.stringify({ command: 'status', node_id: 'n'.repeat(MAX_NODE_ID_LENGTH + 1) }))).ok, false);
+  // correlation_id: a string, or an integer JavaScript reads exactly.
+  assert.deepEqual([props.correlation_id.minimum, props.correlation_id.maximum], [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER]);
+  assert.deepEqual(props.correlation_id.type, ['string', 'integer', 'null']);
+  // forward_to: the contract's subject rule; '' counts as absent.
+  for (const ok of ['', 'obs.x', 'a-b.c_d.e:f$g', `a.${'x'.repeat(253)}`]) assert.equal(matches(props.forward_to.pattern, ok) && ok.length <= props.forward_to.maxLength, true, ok);
+  for (const bad of ['a b', 'a.>', 'a.*', 'a..b', '.a', 'a.', '$JS.API.x', 'caf\u00e9']) {
+    assert.equal(matches(props.forward_to.pattern, bad), false, bad);
+    assert.equal(parseRequest(enc(JSON.stringify({ command: 'status', forward_to: bad }))).ok, true, 'the contract leaves forward_to to the agent');
+  }
+  // timeout_ms: its cap is said, a larger one is cut by the agent, not refused.
+  assert.match(props.timeout_ms.description, /at most 300000/);
+});
