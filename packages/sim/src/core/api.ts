@@ -42,7 +42,7 @@ export function runApi(host: ApiHost, command: string, args: string): ApiOutcome
   const cmd = stripWhitespace(command);
   const a = args;
   const argv = a === '' ? [] : a.split(/\s+/);
-  const chan = (uuid: string | undefined): Channel | undefined => (uuid === undefined ? undefined : e.channels.get(uuid));
+  const chan = (uuid: string | undefined): Channel | undefined => e.locate(uuid);
   switch (cmd.toLowerCase()) {
     case 'status': return status(host);
     case 'version': return argv[0] === 'short' ? '1.10.12\n' : `FreeSWITCH Version ${FS_VERSION} (${FS_VERSION_HUMAN})\n`;

@@ -5,6 +5,7 @@ import type { SimClock } from './clock.js';
 import type { OutboundConnector, OutboundChannel } from './types.js';
 import { SITES, normaliseCause } from './constants.js';
 import { switchTrue } from './switch-true.js';
+import { registerSimpleApps } from './dptools-simple.js';
 
 export interface AppDeps {
   readonly executor: Executor;
@@ -154,6 +155,7 @@ export function registerApps(deps: AppDeps): void {
   });
   reg('bridge', (ch, data, done, app) => deps.bridge(ch, data.trim(), done, app));
   reg('socket', (ch, data, done, app) => runSocket(deps, ch, data, done, app));
+  registerSimpleApps(deps, reg);
 }
 
 /** switch_ivr_play_file's playback_timeout_sec: atoi, and only above 1 s. */

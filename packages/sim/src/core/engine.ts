@@ -41,6 +41,15 @@ export class Engine {
     return this.bus.clock.nowMicros();
   }
 
+  /**
+   * switch_core_session_locate: the read lock is refused once the channel's state is CS_HANGUP or
+   * later, so a channel whose hangup has begun is not found (`show channels` still lists it).
+   */
+  locate(uuid: string | undefined): Channel | undefined {
+    const ch = uuid === undefined ? undefined : this.channels.get(uuid);
+    return ch === undefined || ch.hangupStarted ? undefined : ch;
+  }
+
   /** Queues work "on a channel thread"; runs now unless a drain is already running. */
   defer(job: () => void): void {
     this.jobs.push(job);

@@ -10,6 +10,7 @@ import type { Channel, RunningApp } from './channel.js';
 import type { Engine } from './engine.js';
 import type { DialplanAction } from './dialplan.js';
 import { SITES } from './constants.js';
+import { stockApplicationName } from './stock-apps.js';
 
 export interface AppHandle extends RunningApp {
   acceptsMessages: boolean;
@@ -31,6 +32,8 @@ export type DialplanLookup = (ch: Channel) => Promise<DialplanAction[] | undefin
 
 export class Executor {
   readonly apps = new Map<string, AppImpl>();
+  /** Stock applications run as no-ops, each named once in a process warning. */
+  private readonly warnedUnmodelled = new Set<string>();
 
   constructor(
     readonly engine: Engine,
@@ -38,17 +41,20 @@ export class Executor {
   ) {}
 
   /** Executes one application; `done` gets the Application-Response. */
-  execute(ch: Channel, name: string, rawData: string, done: (response: string | undefined) => void, appUuid: string = randomUUID()): void {
-    const impl = this.apps.get(name);
+  execute(ch: Channel, requested: string, rawData: string, done: (response: string | undefined) => void, appUuid: string = randomUUID()): void {
+    // FreeSWITCH finds an application in any case and reports it by its registered name.
+    const stock = stockApplicationName(requested);
+    const name = stock ?? requested;
+    const impl = this.apps.get(name) ?? (stock === undefined ? undefined : this.runUnmodelled);
     const e = this.engine;
     const scoped = impl === undefined ? undefined : scopedVariables(rawData);
     const data = scoped?.rest ?? rawData;
-    if (ch.isHungUp && !this.runsHungUp(ch, name, data, impl !== undefined)) {
+    if (ch.isHungUp && !this.runsHungUp(ch, name, requested, data, impl !== undefined)) {
       done(undefined);
       return;
     }
     if (impl === undefined) {
-      e.log(ch, 3, { file: 'switch_core_session.c', func: GET_FLAGS, line: 2766 }, `Invalid Application ${name}`);
+      e.log(ch, 3, { file: 'switch_core_session.c', func: GET_FLAGS, line: 2766 }, `Invalid Application ${requested}`);
       e.hangup(ch, 'DESTINATION_OUT_OF_ORDER');
       done(undefined);
       return;
@@ -95,13 +101,26 @@ export class Executor {
    * On a hung-up channel FreeSWITCH runs only applications flagged SAF_ZOMBIE_EXEC; any other is
    * refused with a debug line, an unknown one in silence — no event, no hangup cause.
    */
-  private runsHungUp(ch: Channel, name: string, data: string, known: boolean): boolean {
+  private runsHungUp(ch: Channel, name: string, requested: string, data: string, known: boolean): boolean {
     if (!known) return false;
     const zombie = runsOnHungUpChannel(name);
-    const text = zombie ? `${ch.name} ZOMBIE EXEC ${name}(${data})` : `${ch.name} Channel is hungup and application '${name}' does not have the zombie_exec flag.`;
+    const text = zombie ? `${ch.name} ZOMBIE EXEC ${requested}(${data})` : `${ch.name} Channel is hungup and application '${requested}' does not have the zombie_exec flag.`;
     this.engine.log(ch, 7, { file: 'switch_core_session.c', func: GET_FLAGS, line: zombie ? 2749 : 2754 }, text);
     return zombie;
   }
+
+  /**
+   * A stock application the simulator does not model: it returns at once, with its
+   * CHANNEL_EXECUTE / CHANNEL_EXECUTE_COMPLETE (`_none_`) like any other, and whatever it would
+   * do to media or the call is left out — said once per name in a process warning.
+   */
+  private readonly runUnmodelled: AppImpl = (_ch, _data, done, app) => {
+    if (!this.warnedUnmodelled.has(app.name)) {
+      this.warnedUnmodelled.add(app.name);
+      process.emitWarning(`application '${app.name}' is not modelled by the simulator: it ran as a no-op`, 'FsbusSimWarning');
+    }
+    done();
+  };
 
   /** Runs actions in order; stops on hangup or transfer. */
   runList(ch: Channel, actions: readonly DialplanAction[], onEnd: () => void): void {

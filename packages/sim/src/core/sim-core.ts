@@ -174,7 +174,7 @@ export class SimCore {
     const known = eventNameOf(commandValue.replace(/[\r\n][\s\S]*$/, '').slice(9).replace(/^[ \t]+/, ''));
     const name = known ?? 'CUSTOM';
     const target = rest.find(([k]) => k.toLowerCase() === 'unique-id')?.[1];
-    const ch = target !== undefined ? this.engine.channels.get(target) : undefined;
+    const ch = this.engine.locate(target);
     if (ch !== undefined) {
       // mod_event_socket queues an event carrying Unique-ID to that session: a message.
       const map = new Map<string, string>(rest.map(([k, v]) => [k, v]));
@@ -202,12 +202,13 @@ export class SimCore {
     this.xmlCurl.url = url;
   }
 
+  /** Whether switch_core_session_locate finds it: not once its hangup has begun. */
   hasChannel(uuid: string): boolean {
-    return this.engine.channels.has(uuid);
+    return this.engine.locate(uuid) !== undefined;
   }
 
   holdChannel(uuid: string): (() => void) | undefined {
-    const ch = this.engine.channels.get(uuid);
+    const ch = this.engine.locate(uuid);
     if (ch === undefined) return undefined;
     this.engine.hold(ch);
     let held = true;

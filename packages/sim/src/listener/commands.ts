@@ -116,7 +116,7 @@ export async function runCommand(ctx: CommandContext, packet: CommandPacket): Pr
     ctx.core.bgapi(command, args ?? '', jobUuid, state.channel?.uuid ?? state.sessionUuid);
     return reply(`+OK Job-UUID: ${jobUuid}`, [['Job-UUID', jobUuid]]);
   }
-  return reply(runEventCommand(ctx, cmd) || NOT_FOUND);
+  return reply(runEventCommand(ctx, cmd, packet.rawHead) || NOT_FOUND);
 }
 
 function filterCommand(state: SessionState, rest: string): string {

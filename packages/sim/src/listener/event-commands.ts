@@ -20,7 +20,8 @@ function words(cmd: string, offset: number): string[] {
   return space < 0 ? [] : cmd.slice(space + 1).split(' ');
 }
 
-export function runEventCommand(ctx: CommandContext, cmd: string): string {
+/** `rawHead`: the whole header block, which is FreeSWITCH's `cmd` where it does not cut the line (linger). */
+export function runEventCommand(ctx: CommandContext, cmd: string, rawHead: string): string {
   const { state } = ctx;
   if (startsWith(cmd, 'log')) {
     if (!state.allowLog) return '-ERR permission denied';
@@ -34,7 +35,9 @@ export function runEventCommand(ctx: CommandContext, cmd: string): string {
   }
   if (startsWith(cmd, 'linger')) {
     if (!inSession(state)) return '-ERR not controlling a session';
-    const seconds = cmd[6] === ' ' && cmd.length > 7 ? Number.parseInt(cmd.slice(7), 10) || 0 : -1;
+    // `*(cmd+6) == ' ' && *(cmd+7)` on the uncut block: `linger ` is followed by its line feeds,
+    // so it lingers atoi("\n\n") = 0 seconds.
+    const seconds = rawHead[6] === ' ' && rawHead.length > 7 ? Number.parseInt(rawHead.slice(7), 10) || 0 : -1;
     state.lingerSeconds = seconds;
     state.linger = true;
     return seconds === -1 ? '+OK will linger' : `+OK will linger ${seconds} seconds`;

@@ -6,21 +6,12 @@
  */
 import { EVENT_NAMES, eventWords } from '@fsbus/esl';
 import type { CoreEvent } from '../core/types.js';
-
-// switch_log.c's LEVELS of 1.10.12: DISABLE is -1, CONSOLE 0 … DEBUG 7.
-const LOG_LEVELS = ['DISABLE', 'CONSOLE', 'ALERT', 'CRIT', 'ERR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG'] as const;
-/** SWITCH_LOG_INVALID. */
-const LOG_INVALID = 64;
+import { LOG_INVALID, logStr2Level } from '../core/log-level.js';
 
 /** switch_log_str2level: a number (clamped) or a level name; undefined when invalid. */
 export function logLevel(text: string): number | undefined {
-  if (/^[-+]?[0-9.]*$/.test(text)) {
-    const n = Number.parseInt(text, 10) || 0;
-    const level = n > LOG_INVALID ? LOG_INVALID - 1 : n < 0 ? 0 : n;
-    return level === LOG_INVALID ? undefined : level;
-  }
-  const at = LOG_LEVELS.findIndex((l) => l === text.toUpperCase());
-  return at < 0 ? undefined : at - 1;
+  const level = logStr2Level(text);
+  return level === LOG_INVALID ? undefined : level;
 }
 
 /** The event list of one listener (uint8_t event_list[] + the CUSTOM subclass hash). */

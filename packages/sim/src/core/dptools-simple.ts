@@ -1,0 +1,118 @@
+/**
+ * mod_dptools applications whose whole effect the simulator can give: log lines and channel
+ * variables (log, info, unset, multiset, multiunset) and sched_hangup, with FreeSWITCH 1.10.12's
+ * argument parsing and log texts.
+ */
+import type { Channel } from './channel.js';
+import type { AppDeps } from './apps.js';
+import type { AppImpl } from './executor.js';
+import { expandVariables } from './executor.js';
+import { normaliseCause } from './constants.js';
+import { switchSeparateString } from './separate-string.js';
+import { LOG_INVALID, logStr2Level } from './log-level.js';
+
+const LOG_ERR = 3;
+const LOG_WARNING = 4;
+const LOG_INFO = 6;
+const LOG_DEBUG = 7;
+const DPTOOLS = 'mod_dptools.c';
+
+/** Lines above DEBUG (or DISABLE) pass no log filter: FreeSWITCH writes nothing. */
+function logAt(deps: AppDeps, ch: Channel, level: number, func: string, line: number, text: string): void {
+  if (level >= 0 && level <= LOG_DEBUG) deps.executor.engine.log(ch, level, { file: DPTOOLS, func, line }, text);
+}
+
+export function registerSimpleApps(deps: AppDeps, reg: (name: string, impl: AppImpl) => void): void {
+  // `log [<level> ]<text>`: a first word that is no level is dropped, and the text goes out at DEBUG.
+  reg('log', (ch, data, done) => {
+    const space = data.indexOf(' ');
+    const level = space < 0 ? LOG_INVALID : logStr2Level(data.slice(0, space));
+    logAt(deps, ch, level === LOG_INVALID ? LOG_DEBUG : level, 'log_function', 1865, space < 0 ? data : data.slice(space + 1));
+    done();
+  });
+  // `info [<level>]`: the channel's data, as switch_event_serialize writes it unencoded (`Name: [value]`).
+  reg('info', (ch, data, done) => {
+    const level = data === '' ? LOG_INFO : logStr2Level(data);
+    const lines = ch.channelHeaders(true).map(([k, v]) => `${k}: [${v}]`);
+    logAt(deps, ch, level, 'info_function', 1884, `CHANNEL_DATA:\n${lines.join('\n')}\n\n`);
+    done();
+  });
+  reg('unset', (ch, data, done) => {
+    if (data === '') logAt(deps, ch, LOG_ERR, 'unset_function', 1814, 'No variable name specified.');
+    else {
+      logAt(deps, ch, LOG_DEBUG, 'unset_function', 1816, `UNSET [${data}]`);
+      ch.setVar(data, undefined);
+    }
+    done();
+  });
+  reg('multiset', (ch, data, done) => {
+    for (const item of multiArgs(data)) baseSet(deps, ch, item);
+    done();
+  });
+  reg('multiunset', (ch, data, done) => {
+    for (const name of multiArgs(data)) ch.setVar(name, undefined);
+    done();
+  });
+  reg('sched_hangup', (ch, data, done) => {
+    schedHangup(deps, ch, data);
+    done();
+  });
+}
+
+/** multiset / multiunset: `^^<d>` picks the delimiter (a blank by default), then switch_split. */
+function multiArgs(data: string): string[] {
+  if (data.startsWith('^^')) return switchSeparateString(data.slice(3), data[2] ?? '');
+  return switchSeparateString(data, ' ');
+}
+
+/** base_set: `name=value` or `name,value`, the value expanded; none unsets. */
+function baseSet(deps: AppDeps, ch: Channel, item: string): void {
+  if (item === '') {
+    logAt(deps, ch, LOG_ERR, 'base_set', 1649, 'No variable name specified.');
+    return;
+  }
+  let at = item.indexOf('=');
+  if (at < 0) at = item.indexOf(',');
+  const name = at < 0 ? item : item.slice(0, at);
+  const raw = at < 0 ? '' : item.slice(at + 1);
+  const value = raw === '' ? undefined : expandVariables(ch, raw);
+  logAt(deps, ch, LOG_DEBUG, 'base_set', 1671, `SET ${ch.name} [${name}]=[${value ?? 'UNDEF'}]`);
+  ch.setVar(name, value);
+}
+
+/** C's atol: leading blanks, an optional sign, digits; anything else reads as 0. */
+function atol(text: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
+  return m === null ? 0 : Number.parseInt(m[1]!, 10);
+}
+
+/**
+ * `sched_hangup [+]<time> [<cause>] [bleg]`: `+N` is N seconds from now, a bare number an epoch
+ * time; the scheduler runs the task once its second has come. A time whose part after the first
+ * character is 0 (`+0`, `0`, `30`) hangs up at once, as sched_hangup_function tests `sec`.
+ */
+function schedHangup(deps: AppDeps, ch: Channel, data: string): void {
+  if (data === '') return;
+  const e = deps.executor.engine;
+  const [when = '', causeText, leg] = switchSeparateString(data, ' ', 5);
+  const sec = atol(when.slice(1));
+  const cause = causeText === undefined ? 'ALLOTTED_TIMEOUT' : (normaliseCause(causeText) ?? 'NONE');
+  if (sec === 0) {
+    e.hangup(ch, cause);
+    return;
+  }
+  const nowSeconds = Math.floor(deps.clock.nowMicros() / 1_000_000);
+  let runtime = when.startsWith('+') ? nowSeconds + sec : atol(when);
+  // switch_scheduler_add_task reads a time in the past as an interval from now.
+  if (runtime < nowSeconds) runtime += nowSeconds;
+  const bleg = leg?.toLowerCase() === 'bleg';
+  const timer = deps.clock.setTimeout(() => e.defer(() => {
+    // sch_hangup_callback locates the channel (and its partner): neither may have begun hanging up.
+    if (e.locate(ch.uuid) !== ch) return;
+    if (!bleg) return e.hangup(ch, cause);
+    const partner = ch.bridgedTo;
+    if (partner !== undefined && e.locate(partner.uuid) === partner) e.hangup(partner, cause);
+    else e.log(ch, LOG_WARNING, { file: 'switch_ivr_async.c', func: 'sch_hangup_callback', line: 5523 }, 'No channel to hangup');
+  }), Math.max(0, runtime * 1000 - deps.clock.nowMicros() / 1000));
+  void ch.ended.then(() => deps.clock.clearTimeout(timer));
+}
