@@ -21,7 +21,7 @@ import { EslQueueFullError } from '@fsbus/esl';
 import type { Driver, ServeRequest } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import { eslFailure } from './commands/esl-failure.js';
-import type { CommandContext, CommandRegistry, CommandResult } from './commands/registry.js';
+import type { CommandContext, CommandHandler, CommandRegistry, CommandResult } from './commands/registry.js';
 import type { FreeSwitchLink } from './freeswitch-link.js';
 import { asyncHandoff, nodeUnavailable, relayHandoff } from './handoff.js';
 import type { AgentMetrics } from './metrics.js';
@@ -172,7 +172,8 @@ export class Dispatcher {
     if (!this.#accepting) {
       return this.#finish(kind, req, started, request.command, hints, { ok: false, code: BusErrorCode.SHUTTING_DOWN, message: 'Agent is shutting down' });
     }
-    if (this.#inFlight >= this.#o.maxInFlight) {
+    const handler = this.#o.registry.resolve(request.command);
+    if (this.#inFlight >= this.#o.maxInFlight && handler.local !== true) {
       return this.#finish(kind, req, started, request.command, hints, {
         ok: false,
         code: BusErrorCode.BUSY,
@@ -184,7 +185,7 @@ export class Dispatcher {
     this.#o.onChange?.();
     let result: CommandResult;
     try {
-      result = await this.#run(request);
+      result = await this.#run(request, handler);
     } finally {
       this.#inFlight--;
       this.#o.metrics.inFlight.dec();
@@ -254,8 +255,7 @@ export class Dispatcher {
     return undefined;
   }
 
-  async #run(request: BusRequest): Promise<CommandResult> {
-    const handler = this.#o.registry.resolve(request.command);
+  async #run(request: BusRequest, handler: CommandHandler): Promise<CommandResult> {
     const timeoutMs = commandTimeoutMs(request.timeout_ms, handler.waitMs?.(request, this.#o.timeoutMs), this.#o.timeoutMs);
     const deadline = performance.now() + timeoutMs;
     const remaining = (): number => Math.max(1, deadline - performance.now());

@@ -29,6 +29,11 @@ export interface CommandHandler {
   run(request: BusRequest, ctx: CommandContext): Promise<CommandResult>;
   /** The wait when the request sets no `timeout_ms`. @default the configured command timeout */
   waitMs?(request: BusRequest, configuredMs: number): number;
+  /**
+   * Answers from the agent's own state, never waiting on FreeSWITCH: served past `max_in_flight`,
+   * so a busy node still says it is alive (a status poll refused as busy reads as a node gone).
+   */
+  readonly local?: true;
 }
 
 export class CommandRegistry {
