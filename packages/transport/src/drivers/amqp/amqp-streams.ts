@@ -3,10 +3,14 @@
  * plugin needed over AMQP 0-9-1) named `<exchange>.stream.<name>`, bound to the topic exchange
  * with the stream's subjects as binding keys — the broker stores every matching publish, from any
  * publisher. Replays consume it with `x-stream-offset` (prefetch set, acks as flow control);
- * `sequence` = the `x-stream-offset` header + 1. RabbitMQ 3.10 keeps no consumer offsets for
- * AMQP 0-9-1 consumers, so a named durable consumer keeps its position in a companion queue
- * `<stream queue>.offset.<durable>` (classic, durable, `x-max-length: 1`: it holds one message,
- * the next offset to read, as decimal text) — readable by any client with basic.get. That message
+ * `sequence` = the `x-stream-offset` header + 1. A named durable acknowledges a message to the
+ * broker only when the application does, with `maxInFlight` as prefetch, so a slow consumer holds
+ * the broker back; it never has more than that out unacknowledged, across reconnects too (what a
+ * new channel delivers beyond it waits in the driver, still unacknowledged to the broker).
+ * RabbitMQ 3.10 keeps no consumer offsets for AMQP 0-9-1 consumers, so a named durable consumer
+ * keeps its position in a companion queue `<stream queue>.offset.<durable>` (classic, durable,
+ * `x-max-length: 1`: it holds one message, the next offset to read, as decimal text: the first one
+ * not acknowledged, every one before it was) — readable by any client with basic.get. That message
  * carries the durable's filter in its `fsbus-filter` header ('' = every subject): the position
  * and the filter that reached it are one record, and a consumer with another filter is refused.
  */
@@ -20,6 +24,8 @@ import { bindingKey } from './amqp-options.js';
 
 /** Messages in flight per replay (streams refuse a consumer without prefetch). @default 500 */
 export const STREAM_PREFETCH = 500;
+/** A named durable's messages out unacknowledged when its consumer does not say (driver.ts: maxInFlight). @default 1000 */
+export const DURABLE_MAX_IN_FLIGHT = 1000;
 /** RabbitMQ's default stream segment; retention drops whole segments. */
 const DEFAULT_SEGMENT_BYTES = 500_000_000;
 
@@ -91,6 +97,16 @@ function matches(pattern: string, subject: string): boolean {
   return p.length === s.length;
 }
 
+/** A delivered message of a named durable, until it is acknowledged and the position passed it. */
+interface Delivered {
+  offset: number;
+  acked: boolean;
+  /** Handed to the application (not filtered out): counted in what is out. */
+  handed: boolean;
+  ch: ConfirmChannel;
+  msg: ConsumeMessage;
+}
+
 /** One replay of a stream queue; re-attached by the driver after a reconnect, where it stopped. */
 export class StreamConsumer implements Subscription {
   readonly subject: string;
@@ -105,8 +121,15 @@ export class StreamConsumer implements Subscription {
   #ch: ConfirmChannel | undefined;
   /** The next offset to read after a reconnect (last delivered + 1). */
   #next: number | undefined;
+  /** A named durable's prefetch, and the most it hands out unacknowledged. */
+  readonly #maxInFlight: number;
+  /** Handed to the application and not acknowledged. */
+  #out = 0;
+  /** A named durable's messages received and not handed over yet: `#maxInFlight` are out. */
+  #waiting: Array<{ ch: ConfirmChannel; msg: ConsumeMessage }> = [];
+  #draining = false;
   /** Delivered offsets in order, until acked from the front: the durable position is the first un-acked. */
-  #window: Array<{ offset: number; acked: boolean }> = [];
+  #window: Delivered[] = [];
   #committed: number | undefined;
   #stored: number | undefined;
   #storeScheduled = false;
@@ -118,6 +141,7 @@ export class StreamConsumer implements Subscription {
     this.#offsets = options.durable === undefined ? undefined : offsetQueue(exchange, options.stream, options.durable);
     this.#options = options;
     this.#filter = options.filter ?? '';
+    this.#maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? DURABLE_MAX_IN_FLIGHT));
     this.#handler = handler;
     this.#onError = onError;
     this.#logger = logger;
@@ -145,7 +169,7 @@ export class StreamConsumer implements Subscription {
           if (Number.isSafeInteger(n) && n >= 0) start = this.#stored = n;
         }
       }
-      await ch.prefetch(STREAM_PREFETCH);
+      await ch.prefetch(this.#offsets === undefined ? STREAM_PREFETCH : this.#maxInFlight);
       await ch.consume(this.#queue, (msg) => this.#onMessage(ch, msg), { noAck: false, arguments: { 'x-stream-offset': start } });
       this.#ch = ch;
     } catch (err) {
@@ -156,9 +180,10 @@ export class StreamConsumer implements Subscription {
     }
   }
 
-  /** The connection is gone: the channel with it. */
+  /** The connection is gone: the channel with it; what waited is read again from `#next`. */
   detach(): void {
     this.#ch = undefined;
+    this.#waiting = [];
   }
 
   #onMessage(ch: ConfirmChannel, msg: ConsumeMessage | null): void {
@@ -167,19 +192,51 @@ export class StreamConsumer implements Subscription {
       if (!this.#stopped) this.#onError(new TransportError(TransportErrorCode.BROKER, `stream ${this.#options.stream} was cancelled by the broker`));
       return;
     }
-    // A stream keeps its messages: the ack only opens the prefetch window.
-    ch.ack(msg);
-    const raw = msg.properties.headers ?? {};
-    const offset = Number(raw['x-stream-offset']);
-    this.#next = offset + 1;
-    const subject = msg.fields.routingKey;
-    const entry = { offset, acked: false };
-    if (this.#offsets !== undefined) this.#window.push(entry);
-    const ack = this.#offsets === undefined ? () => undefined : () => this.#ack(entry);
-    if (this.#options.filter !== undefined && !matches(this.#options.filter, subject)) {
-      ack();
+    if (this.#offsets === undefined) {
+      // A stream keeps its messages: the ack only opens the prefetch window.
+      ch.ack(msg);
+      this.#next = Number(msg.properties.headers?.['x-stream-offset']) + 1;
+      if (this.#matches(msg)) this.#deliver(msg, () => undefined);
       return;
     }
+    this.#waiting.push({ ch, msg });
+    this.#drain();
+  }
+
+  #matches(msg: ConsumeMessage): boolean {
+    return this.#options.filter === undefined || matches(this.#options.filter, msg.fields.routingKey);
+  }
+
+  /** Hands over what waits, in order, while fewer than `#maxInFlight` are out. */
+  #drain(): void {
+    // An ack from inside the handler comes back here: the loop below goes on with it.
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#waiting.length > 0 && !this.#stopped) {
+        const { ch, msg } = this.#waiting[0]!;
+        const handed = this.#matches(msg);
+        if (handed && this.#out >= this.#maxInFlight) return;
+        this.#waiting.shift();
+        const entry: Delivered = { offset: Number(msg.properties.headers?.['x-stream-offset']), acked: false, handed, ch, msg };
+        this.#window.push(entry);
+        this.#next = entry.offset + 1;
+        if (!handed) {
+          this.#ack(entry);
+          continue;
+        }
+        this.#out++;
+        this.#deliver(msg, () => this.#ack(entry));
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #deliver(msg: ConsumeMessage, ack: () => void): void {
+    const raw = msg.properties.headers ?? {};
+    const offset = Number(raw['x-stream-offset']);
+    const subject = msg.fields.routingKey;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(raw)) if (k !== 'x-stream-offset') headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
     const message: DurableMessage = {
@@ -196,9 +253,20 @@ export class StreamConsumer implements Subscription {
     }
   }
 
-  #ack(entry: { offset: number; acked: boolean }): void {
+  #ack(entry: Delivered): void {
     if (entry.acked) return;
     entry.acked = true;
+    try {
+      entry.ch.ack(entry.msg);
+    } catch {
+      // Its channel is closed (amqplib throws then), and the broker forgot the delivery with it.
+    }
+    this.#advance();
+    if (entry.handed && --this.#out < this.#maxInFlight && this.#waiting.length > 0) this.#drain();
+  }
+
+  /** The position moves to the first message not acknowledged (every one before it was). */
+  #advance(): void {
     let i = 0;
     while (i < this.#window.length && this.#window[i]!.acked) i++;
     if (i === 0) return;
@@ -242,6 +310,7 @@ export class StreamConsumer implements Subscription {
     this.#stopped = true;
     const ch = this.#ch;
     this.#ch = undefined;
+    this.#waiting = [];
     if (ch === undefined) return;
     try {
       // The position is confirmed stored before the next consumer of this name may read it.

@@ -87,6 +87,10 @@ export class KafkaReader {
   readonly ready: Promise<void>;
   /** Runs before the attempt after one that found the topic missing; a rejection is logged, the attempt made all the same. */
   onMissingTopic: (() => Promise<void>) | undefined;
+  /** Runs first when the reader is closed, its consumer still there (a durable's last commit); it must be bounded. */
+  beforeClose: (() => Promise<void>) | undefined;
+  /** Held by hold(): no record handed over, none fetched, across restarts too, until release(). */
+  #held = false;
 
   constructor(base: BaseOptions, spec: ReaderSpec, onMessage: (m: KafkaMessage) => void, logger?: DriverLogger, limits: ReaderLimits = DEFAULT_LIMITS) {
     ensurePromiseWithResolvers();
@@ -164,6 +168,8 @@ export class KafkaReader {
         return;
       }
       this.#stream = stream;
+      // Paused before it flows: not one record of a held reader is handed over.
+      if (this.#held) stream.pause();
       stream.on('data', (m: KafkaMessage) => {
         this.#next.set(`${m.topic}:${m.partition}`, m.offset + 1n);
         if (!this.spec.commitEach) {
@@ -241,6 +247,29 @@ export class KafkaReader {
     this.#anchoring = anchoring;
   }
 
+  /**
+   * No record is handed over after this call: the stream is paused (the rest of a fetched batch
+   * waits in its buffer) and fetches no more. release() hands the rest over and fetches again.
+   */
+  hold(): void {
+    this.#held = true;
+    this.#stream?.pause();
+  }
+
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.#stream?.resume();
+  }
+
+  /** Commits `offset` (the next to read) on a partition of the topic, after this member's start positions. */
+  async commit(partition: number, offset: bigint): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined) throw new Error('the kafka reader is not connected');
+    await this.#anchoring;
+    await consumer.commit({ offsets: [{ topic: this.spec.topic, partition, offset, leaderEpoch: -1 }] });
+  }
+
   #owns(m: KafkaMessage): boolean {
     const assigned = this.#consumer?.assignments?.find((a) => a.topic === m.topic);
     return assigned !== undefined && assigned.partitions.includes(m.partition);
@@ -312,7 +341,12 @@ export class KafkaReader {
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#positionTimer);
     this.#readyResolve();
+    await this.#beforeClose();
     await this.#shutdown();
+  }
+
+  async #beforeClose(): Promise<void> {
+    await this.beforeClose?.().catch((err: unknown) => this.#logger?.warn({ err, topic: this.spec.topic, group: this.spec.group }, 'kafka reader: its last work before closing failed'));
   }
 }
 

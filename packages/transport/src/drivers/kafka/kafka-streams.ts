@@ -3,8 +3,9 @@
  * records anyway; ensureStream creates them with the retention asked for (one partition, so a
  * stream's order is total and `sequence` = offset + 1). The stream name → topics mapping is stored
  * in the compacted topic `fsbus.streams` (key = name, value = JSON), so any client can replay a
- * stream by name. Durable consumers are consumer groups; their position is the committed offset,
- * their filter is recorded in the group too (kafka-durable-filter.ts).
+ * stream by name. Durable consumers are consumer groups; their position is the committed offset
+ * (the first one not acknowledged: kafka-ack-floor.ts), their filter is recorded in the group too
+ * (kafka-durable-filter.ts).
  */
 import type { Admin, BaseOptions } from '@platformatic/kafka';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec } from '../../driver.js';
@@ -19,12 +20,15 @@ import { subjectMatches } from '../../subject-pattern.js';
 import { readHeaders, toInbound } from './kafka-wire.js';
 import { unlessInterrupted } from '../../interruptible.js';
 import { claimDurableFilter, recordDurableFilter, type Durable } from './kafka-durable-filter.js';
+import { AckFloor } from './kafka-ack-floor.js';
 
 export const STREAMS_TOPIC = 'fsbus.streams';
 /** How long a lookup of an unknown stream name reads the registry before giving up. */
 const LOOKUP_TIMEOUT_MS = 5000;
 /** How long a durable's unsubscribe waits for its filter to be written again; it goes on after. @default 2000 */
 const RECORD_ON_STOP_MS = 2000;
+/** How long a durable's unsubscribe waits for its last acks to be committed; it goes on after. @default 2000 */
+const LAST_COMMIT_MS = 2000;
 
 export interface StreamInfo {
   name: string;
@@ -146,7 +150,10 @@ export async function consumeKafkaStream(
       spec.offsets = [{ topic, partition: 0, offset }];
     }
   }
+  // A durable commits its ack floor and is held at maxInFlight unacknowledged (kafka-ack-floor.ts).
+  const floor = durable === undefined ? undefined : new AckFloor(options.maxInFlight, { commit: (p, o) => reader.commit(p, o), hold: () => reader.hold(), release: () => reader.release() }, logger);
   const reader = new KafkaReader(base, spec, (m) => {
+    if (floor !== undefined && !floor.fresh(m.partition, m.offset)) return;
     const headers = readHeaders(m);
     const subject = headers[KafkaHeader.SUBJECT] ?? m.topic;
     if (!info.subjects.some((s) => subjectMatches(s, subject))) return;
@@ -154,9 +161,18 @@ export async function consumeKafkaStream(
     handler({
       ...toInbound(m, headers),
       sequence: Number(m.offset) + 1,
-      ack: () => void Promise.resolve(m.commit()).catch((err: unknown) => logger?.warn({ err }, 'kafka stream ack failed')),
+      ack: floor?.handOut(m.partition, m.offset) ?? (() => void Promise.resolve(m.commit()).catch((err: unknown) => logger?.warn({ err }, 'kafka stream ack failed'))),
     });
   }, logger);
+  // What was acknowledged just before the unsubscribe is committed before the group is left (a
+  // broker that stopped answering does not hold the unsubscribe: a restart then delivers it again).
+  if (floor !== undefined) {
+    reader.beforeClose = () =>
+      unlessInterrupted(floor.idle(), (stop) => {
+        const timer = setTimeout(() => stop(new Error('acks not committed in time')), LAST_COMMIT_MS);
+        return () => clearTimeout(timer);
+      }).finally(() => floor.stop());
+  }
   reader.start();
   await reader.ready;
   if (durable === undefined) return { reader };
