@@ -261,3 +261,20 @@ void test('zmq: a message on the ROUTER that is not the fsbus wire (a 2-frame HE
   assert.equal(said.length, 1, 'once per burst');
   assert.deepEqual(said[0]!.obj, { frames: 2, first: 'FSB1', kind: 'HELLO' });
 });
+
+void test('zmq writer: a message written just as the send loop ends is sent, at whatever microtask it comes', async () => {
+  // The loop's end and its flag being cleared were microtasks apart: a write in between found the
+  // loop "running", and sat in the queue until the next write (a reply held behind nothing).
+  for (let ticks = 0; ticks < 12; ticks++) {
+    const sent: string[] = [];
+    const socket = { send: (frames: Buffer[]) => Promise.resolve(void sent.push(frames[0]!.toString())) } as unknown as Writable;
+    const writer = new ZmqWriter(socket, 10);
+    writer.write([Buffer.from('a')]);
+    for (let i = 0; i < ticks; i++) await Promise.resolve();
+    writer.write([Buffer.from('b')]);
+    await writer.idle();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.deepEqual(sent, ['a', 'b'], `b written ${ticks} microtasks after a`);
+    assert.equal(writer.pending, 0);
+  }
+});

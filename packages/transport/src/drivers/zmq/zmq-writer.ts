@@ -20,7 +20,9 @@ export class ZmqWriter {
   readonly #failedLog: LogThrottle;
   readonly #fullLog: LogThrottle;
   #queue: Outgoing[] = [];
-  #running: Promise<void> | undefined;
+  /** The send loop runs (set before it starts, cleared by it as it ends); `#running` is its promise. */
+  #sending = false;
+  #running: Promise<void> = Promise.resolve();
   dropped = 0;
   sent = 0;
 
@@ -49,13 +51,21 @@ export class ZmqWriter {
       }
     }
     this.#queue.push({ frames, unsent });
-    this.#running ??= this.#run().finally(() => (this.#running = undefined));
+    if (!this.#sending) {
+      this.#sending = true;
+      this.#running = this.#run();
+    }
   }
 
   async #run(): Promise<void> {
     for (;;) {
       const message = this.#queue.shift();
-      if (message === undefined) return;
+      if (message === undefined) {
+        // Cleared in the same microtask the queue is seen empty: a `.finally` a tick later left a
+        // write in between queued behind a loop that had ended.
+        this.#sending = false;
+        return;
+      }
       try {
         await this.#socket.send(message.frames);
         this.sent++;
@@ -69,7 +79,7 @@ export class ZmqWriter {
 
   /** Resolves once everything queued so far went to the socket. */
   async idle(): Promise<void> {
-    while (this.#running !== undefined) await this.#running;
+    while (this.#sending) await this.#running;
   }
 
   /** Drops what is left (closing); counted. */
