@@ -1,11 +1,30 @@
 /**
  * FreeSWITCH events → the bus: filter, shape (SPEC §3.5), publish. The driver buffers (bounded)
- * while the broker is away; every drop is counted there and exported as a metric.
+ * while the broker is away; every drop is counted there and exported as a metric. What it drops
+ * is noticed here (DropWatch), so that subscribers can be told once the broker is back.
  */
-import { encodeEventPayload, encodeUtf8, type EventFilter, type EventSource, type Subjects } from '@fsbus/contract';
+import { encodeEventPayload, encodeUtf8, nowMicros, type EventFilter, type EventSource, type Subjects } from '@fsbus/contract';
 import type { EslEvent } from '@fsbus/esl';
 import type { Driver, PublishOutcome } from '@fsbus/transport';
+import type { EventLoss } from './lifecycle-events.js';
 import type { AgentMetrics } from './metrics.js';
+
+/** The event whose loss a billing consumer cares most about (the CDR). */
+const HANGUP_COMPLETE = 'CHANNEL_HANGUP_COMPLETE';
+
+/** How the publisher learns of drops and says so. */
+export interface DropReporting {
+  /** Events the driver dropped so far (its total less replies and other messages). */
+  droppedTotal(): number;
+  /**
+   * More were dropped; `loss` is everything not yet told since the broker was last reached.
+   * `bufferFull`: the buffer made room (else an event could not be buffered at all: larger than
+   * the buffer or the broker takes, or the driver closed — the driver logs those itself).
+   */
+  onDropped(loss: EventLoss, bufferFull: boolean): void;
+  /** An event went out at once again (the buffer is empty) while a loss waits to be told. */
+  onFlowing(): void;
+}
 
 export interface EventCounters {
   received: number;
@@ -24,13 +43,25 @@ export class EventPublisher {
   readonly #nodeId: string;
   readonly #driver: Driver;
   readonly #metrics: AgentMetrics;
+  readonly #drops: DropWatch;
 
-  constructor(filter: EventFilter, subjects: Subjects, nodeId: string, driver: Driver, metrics: AgentMetrics) {
+  constructor(filter: EventFilter, subjects: Subjects, nodeId: string, driver: Driver, metrics: AgentMetrics, reporting: DropReporting, bufferMessages: number) {
     this.#filter = filter;
     this.#subjects = subjects;
     this.#nodeId = nodeId;
     this.#driver = driver;
     this.#metrics = metrics;
+    this.#drops = new DropWatch(reporting, bufferMessages);
+  }
+
+  /** The drops not yet told (noticed now if another message's buffering caused them); cleared. */
+  takeLoss(): EventLoss | undefined {
+    return this.#drops.take();
+  }
+
+  /** Of the last `pending` messages buffered, the CHANNEL_HANGUP_COMPLETE events (what a stop now would discard). */
+  hangupsHeld(pending: number): number {
+    return this.#drops.hangupsHeld(pending);
   }
 
   onEvent(event: EslEvent): void {
@@ -62,6 +93,9 @@ export class EventPublisher {
   #publish(event: EventSource, subclass: string | undefined): PublishOutcome {
     const bytes = encodeUtf8(encodeEventPayload(event, this.#nodeId));
     const outcome = this.#driver.publish(this.#subjects.event(event.name, subclass), bytes);
+    // Only the buffering path looks further: an event sent at once costs one comparison here.
+    if (outcome === 'sent') this.#drops.sent();
+    else this.#drops.held(event, outcome);
     if (outcome === 'dropped') {
       this.counters.failed++;
       return outcome;
@@ -74,5 +108,101 @@ export class EventPublisher {
       this.#metrics.eventsBuffered.inc();
     }
     return outcome;
+  }
+}
+
+/** The event's own timestamp (µs), as its payload carries it. */
+function timestampOf(event: EventSource): number {
+  const name = 'Event-Date-Timestamp';
+  const ts = Number(event.getHeader !== undefined ? event.getHeader(name) : event.headers.get(name));
+  return Number.isSafeInteger(ts) && ts > 0 ? ts : nowMicros();
+}
+
+/**
+ * What the driver's bounded buffer dropped, seen from the events handed to it. The buffer drops
+ * its oldest first, so the dropped events lie between the first one buffered since it was last
+ * empty and the one buffered before the drop was noticed: that range is told, a bound (events in
+ * it may still have been sent). Hangups buffered are remembered by position, so that a stop can
+ * say how many of those it discards. Only events that were buffered or dropped come here.
+ */
+class DropWatch {
+  readonly #reporting: DropReporting;
+  readonly #bufferMessages: number;
+  #droppedSeen: number;
+  /** Timestamp of the first event buffered since the buffer was last seen empty. */
+  #heldSinceUs: number | undefined;
+  /** The last event buffered: every dropped one was buffered no later. */
+  #lastHeld: EventSource | undefined;
+  #loss: EventLoss | undefined;
+  /** Events buffered since the buffer was last seen empty, and the positions of the hangups among them. */
+  #heldCount = 0;
+  #hangupAt: number[] = [];
+
+  constructor(reporting: DropReporting, bufferMessages: number) {
+    this.#reporting = reporting;
+    this.#bufferMessages = bufferMessages;
+    this.#droppedSeen = reporting.droppedTotal();
+  }
+
+  /** Sent at once: nothing waits in the buffer. */
+  sent(): void {
+    if (this.#heldSinceUs === undefined && this.#loss === undefined) return;
+    this.#heldSinceUs = undefined;
+    this.#lastHeld = undefined;
+    this.#heldCount = 0;
+    this.#hangupAt = [];
+    if (this.#loss !== undefined) this.#reporting.onFlowing();
+  }
+
+  held(event: EventSource & { readonly name: string }, outcome: 'buffered' | 'dropped'): void {
+    if (outcome === 'dropped') {
+      // Itself lost (larger than the buffer, or the driver closed): the newest of the drops.
+      const ts = timestampOf(event);
+      this.#heldSinceUs ??= ts;
+      this.#notice(false, ts);
+      return;
+    }
+    this.#heldSinceUs ??= timestampOf(event);
+    this.#notice(true);
+    this.#lastHeld = event;
+    this.#heldCount++;
+    if (event.name === HANGUP_COMPLETE) this.#rememberHangup();
+  }
+
+  take(): EventLoss | undefined {
+    // Drops another message's buffering caused: told now, no buffer-full line of their own.
+    this.#notice(false);
+    const loss = this.#loss;
+    this.#loss = undefined;
+    return loss;
+  }
+
+  hangupsHeld(pending: number): number {
+    const from = this.#heldCount - pending;
+    return this.#hangupAt.filter((at) => at >= from).length;
+  }
+
+  #rememberHangup(): void {
+    this.#hangupAt.push(this.#heldCount - 1);
+    // Positions the buffer cannot hold any more (it keeps at most bufferMessages) are let go.
+    if (this.#hangupAt.length > this.#bufferMessages) {
+      const from = this.#heldCount - this.#bufferMessages;
+      this.#hangupAt = this.#hangupAt.filter((at) => at >= from);
+    }
+  }
+
+  #notice(bufferFull: boolean, untilUs?: number): void {
+    const total = this.#reporting.droppedTotal();
+    const count = total - this.#droppedSeen;
+    if (count <= 0) return;
+    this.#droppedSeen = total;
+    const until = untilUs ?? (this.#lastHeld === undefined ? nowMicros() : timestampOf(this.#lastHeld));
+    const since = Math.min(this.#heldSinceUs ?? until, until);
+    const prev = this.#loss;
+    this.#loss =
+      prev === undefined
+        ? { count, sinceUs: since, untilUs: until }
+        : { count: prev.count + count, sinceUs: Math.min(prev.sinceUs, since), untilUs: Math.max(prev.untilUs, until) };
+    this.#reporting.onDropped(this.#loss, bufferFull);
   }
 }

@@ -6,9 +6,11 @@
  *   it may be missing;
  * - `fsbus::events_resumed`, each time the FreeSWITCH event subscription is back after a loss,
  *   saying since when events may be missing;
+ * - `fsbus::events_dropped`, once the broker is back after the agent dropped events for want of
+ *   room to buffer them, saying how many and between which event timestamps;
  * - `fsbus::agent_stop`, the goodbye on a clean stop (a crash sends nothing).
  */
-import { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_RESUMED_SUBCLASS, nowMicros, type EventSource } from '@fsbus/contract';
+import { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_DROPPED_SUBCLASS, EVENTS_RESUMED_SUBCLASS, nowMicros, type EventSource } from '@fsbus/contract';
 
 export type LifecycleEvent = EventSource & { readonly name: 'CUSTOM'; readonly subclass: string };
 
@@ -40,5 +42,21 @@ export function eventsResumedEvent(nodeId: string, version: string, lostSinceUs:
   return lifecycleEvent(EVENTS_RESUMED_SUBCLASS, nodeId, version, nowUs, [
     ['FSBus-Events-Lost-Since', String(lostSinceUs)],
     ['FSBus-Down-Ms', String(downMs)],
+  ]);
+}
+
+/** Events dropped (never sent): how many, and the event timestamps (µs epoch) they lie between, both included. */
+export interface EventLoss {
+  readonly count: number;
+  readonly sinceUs: number;
+  readonly untilUs: number;
+}
+
+/** The broker is back after `loss.count` events were dropped; those with timestamps in [since, until] may be missing. */
+export function eventsDroppedEvent(nodeId: string, version: string, loss: EventLoss, nowUs: number = nowMicros()): LifecycleEvent {
+  return lifecycleEvent(EVENTS_DROPPED_SUBCLASS, nodeId, version, nowUs, [
+    ['FSBus-Events-Dropped', String(loss.count)],
+    ['FSBus-Events-Dropped-Since', String(loss.sinceUs)],
+    ['FSBus-Events-Dropped-Until', String(loss.untilUs)],
   ]);
 }

@@ -31,7 +31,8 @@ void test('/metrics before any request: build info, an empty buffer, and every r
 });
 
 void test('fsbus_broker_buffered_messages follows what waits in the driver while the broker is away', async () => {
-  const cluster = await startCluster();
+  // The broker stays away: the stop waits for it no more than a short shutdown budget allows.
+  const cluster = await startCluster({ config: { shutdown_timeout_ms: 1000 } });
   const { agent, sim } = cluster.nodes[0]!;
   const esl = await eslTo(sim);
   try {

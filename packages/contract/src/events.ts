@@ -11,6 +11,11 @@ export const AGENT_STOP_SUBCLASS = 'fsbus::agent_stop';
 export const AGENT_START_SUBCLASS = 'fsbus::agent_start';
 /** The CUSTOM subclass an agent publishes when its FreeSWITCH event subscription is back after a loss. */
 export const EVENTS_RESUMED_SUBCLASS = 'fsbus::events_resumed';
+/**
+ * The CUSTOM subclass an agent publishes once its broker is back after it dropped events (its
+ * outgoing buffer full during an outage): how many, and between which timestamps.
+ */
+export const EVENTS_DROPPED_SUBCLASS = 'fsbus::events_dropped';
 
 export interface EventPayload {
   event_name: string;

@@ -16,7 +16,7 @@ export { nowMicros, successReply, errorReply, encodeReply, decodeReply, isReplyE
 export type { ReplyEnvelope, ReplyInit } from './envelope.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, parseRequest, leadingVerb, invokedVerbs, isVerbPermitted } from './request.js';
 export type { BusRequest, RequestHints, ParseResult, ParseOptions, VerbPolicy } from './request.js';
-export { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_RESUMED_SUBCLASS, buildEventPayload, encodeEventPayload, EventFilter } from './events.js';
+export { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_RESUMED_SUBCLASS, EVENTS_DROPPED_SUBCLASS, buildEventPayload, encodeEventPayload, EventFilter } from './events.js';
 export type { EventPayload, EventSource, EventFilterSpec, EventSubscriptionPlan } from './events.js';
 export { encodeUtf8 } from './utf8.js';
 export { MAX_COMMAND_TIMEOUT_MS, requestSchema, replySchema, eventSchema, schemaFiles, schemaFileText } from './schemas.js';

@@ -13,6 +13,7 @@ import { closingSocketsOnFailure } from './connect-sockets.js';
 import { inboxPrefixProblem } from './inbox-subjects.js';
 import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
+import { restoreNatsStreams } from './nats-stream-restore.js';
 import { RequestMux, type NatsOutboxItem } from './nats-request-mux.js';
 import { controlLineProblem, drainSub, toInbound, toNatsHeaders } from './nats-util.js';
 import { WriteWindow } from './write-window.js';
@@ -54,6 +55,8 @@ class NatsDriver extends DriverCore {
   }
   #maxPayload: number | undefined;
   #nc: NatsConnection | undefined;
+  /** The streams ensureStream set up: checked again on each reconnect (nats-stream-restore.ts). */
+  readonly #streams = new Map<string, StreamSpec>();
   /** Request/reply without nats.js's per-request error objects (see nats-request-mux.ts). */
   #requests: RequestMux | undefined;
   /** What the server has not confirmed reading yet; past its limit, publishes wait in the outbox. */
@@ -107,8 +110,10 @@ class NatsDriver extends DriverCore {
           // and only then is 'connected' true to its word (a request sent on it finds the lanes).
           const server = s.server;
           nc.flush().then(
-            () => {
+            async () => {
               this.#maxPayload = nc.info?.max_payload ?? this.#maxPayload;
+              // Before the outbox goes out: what it holds must land in the stream, not before it.
+              if (this.#streams.size > 0) await restoreNatsStreams(nc, this.#streams.values(), this.options.logger);
               if (!nc.isClosed() && this.status === 'reconnecting') this.online(server);
             },
             () => undefined, // lost again: the next 'reconnect' announces it
@@ -253,6 +258,7 @@ class NatsDriver extends DriverCore {
     // JetStream's API subjects carry the names: one too long would close the connection too.
     for (const subject of [`$JS.API.STREAM.UPDATE.${spec.name}`, ...spec.subjects]) assertOnControlLine(subject, 'ensure a stream through');
     await ensureNatsStream(nc, spec);
+    this.#streams.set(spec.name, spec);
   }
 
   override async consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {
