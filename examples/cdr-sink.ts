@@ -3,16 +3,53 @@
  * consumer of the agent's event stream — a sink that was down resumes where it stopped.
  * Needs the agent's JetStream stream (`events.stream.enabled`, on in `fsbus demo`).
  *   node --conditions=source --import tsx examples/cdr-sink.ts >> cdrs.jsonl
+ *
+ * At least once: an event is acknowledged when the loop asks for the next one, after its line is
+ * written, so a sink that dies mid-write gets that call again; a line may then repeat in the
+ * file (within one run the sink skips a call uuid it already wrote; across runs dedupe on `uuid`,
+ * as a database's unique key on it would).
+ *
+ * The bus cannot deliver what never reached it or was removed: a node whose agent restarted or
+ * lost FreeSWITCH's event socket (`fsbus::agent_start`, `fsbus::events_resumed` with
+ * `FSBus-Events-Lost-Since`), a stream whose retention removed CDRs before the sink read them
+ * (a stream gap), events dropped by a full buffer. Each is logged on stderr with its window:
+ * FreeSWITCH's own CDR modules (mod_cdr_csv / mod_xml_cdr) are the source of truth for those
+ * windows — take their records for them.
+ *
+ * The patterns are part of the durable name: this one subscribes to both from its first run (a
+ * `cdr-sink` durable made with another pattern list is refused; delete it or pick another name).
  */
 import { connect } from '@fsbus/client';
 
 const bus = await connect({ servers: process.env['FSBUS_BROKER_URL'] ?? 'nats://127.0.0.1:4222' });
-const hangups = bus.events('channel.hangup.complete', { durable: 'cdr-sink' });
-process.once('SIGINT', () => void hangups.close());
-await hangups.ready;
+const events = bus.events(['channel.hangup.complete', 'custom.fsbus.>'], {
+  durable: 'cdr-sink',
+  onGap: (gap) => {
+    const where = gap.lost === undefined ? `from ${gap.lostAt.toISOString()} to ${gap.restoredAt.toISOString()}` : `stream positions ${gap.lost.from}-${gap.lost.to}, up to ${gap.lost.count} events`;
+    console.error(`cdr-sink: events lost (${where}): take the CDRs of that window from FreeSWITCH's CDR files`);
+  },
+});
+process.once('SIGINT', () => void events.close());
+await events.ready;
 console.error('cdr-sink: writing one line per finished call (Ctrl-C to stop)');
 
-for await (const e of hangups) {
+/** Call uuids written in this run, the latest ones (a redelivered CDR is skipped). */
+const written = new Set<string>();
+const REMEMBERED = 100_000;
+let duplicates = 0;
+
+for await (const e of events) {
+  if (e.subclass === 'fsbus::agent_start' || e.subclass === 'fsbus::events_resumed') {
+    const lostSinceUs = Number(e.header('FSBus-Events-Lost-Since'));
+    const since = Number.isFinite(lostSinceUs) && lostSinceUs > 0 ? new Date(lostSinceUs / 1000).toISOString() : 'before this agent started';
+    console.error(`cdr-sink: node ${e.nodeId} (${e.subclass}) may have missed events since ${since} until ${e.date.toISOString()}: take the CDRs of that window from FreeSWITCH's CDR files`);
+    continue;
+  }
+  if (e.name !== 'CHANNEL_HANGUP_COMPLETE' || e.uuid === undefined) continue;
+  if (written.has(e.uuid)) {
+    duplicates++;
+    continue;
+  }
   const cdr = {
     uuid: e.uuid,
     node: e.nodeId,
@@ -26,6 +63,11 @@ for await (const e of hangups) {
     billsec: Number(e.variable('billsec') ?? 0),
     duration: Number(e.variable('duration') ?? 0),
   };
+  // Written before the loop asks for the next event, which is what acknowledges this one.
   process.stdout.write(`${JSON.stringify(cdr)}\n`);
+  written.add(e.uuid);
+  if (written.size > REMEMBERED) written.delete(written.values().next().value!);
 }
+// A full buffer drops events (counted): never on NATS, whose broker holds back instead.
+console.error(`cdr-sink: stopped; ${written.size} calls written, ${duplicates} repeated skipped, ${events.dropped} dropped, ${events.gaps} gaps`);
 await bus.close();

@@ -154,7 +154,11 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
     assert.equal(cdr['node'], NODE_ID);
     assert.equal(cdr['cause'], 'NORMAL_CLEARING');
     assert.equal(typeof cdr['billsec'], 'number');
+    // The stream replays from its start for a new durable: the agent's agent_start is there, and
+    // the sink names the window whose CDRs must come from FreeSWITCH's own CDR files.
+    assert.match(await example.line(/fsbus::agent_start/), new RegExp(`^cdr-sink: node ${NODE_ID} \\(fsbus::agent_start\\) may have missed events since .* FreeSWITCH's CDR files$`));
     assert.equal(await example.interrupt(), 0);
+    assert.equal(example.lines.filter((l) => l.includes(`"uuid":"${call.uuid}"`)).length, 1, 'one line per call');
   });
 
   void test('ivr: answers a parked call, reads the PIN the caller keys in, plays the verdict and hangs up', async () => {

@@ -1,15 +1,16 @@
 /**
  * An async iterator of bus events with a bounded buffer: a consumer slower than the event rate
  * loses the oldest buffered events (counted in `dropped`), never the process's memory.
- * Events read from a durable stream are acknowledged when handed to the consumer; a dropped one
- * is not, so the broker delivers it again later. A message that is not an event is never
- * delivered, but counted (`malformed`) and handed to `onMalformed`: skipped, not lost unseen.
+ * An event read from a durable stream is acknowledged once the loop is done with it: when it asks
+ * for the next one (or calls ack()); one the loop was handling when the stream closed, or that was
+ * dropped, is not, so the broker delivers it again (at least once). A message that is not an event
+ * is never delivered, but counted (`malformed`) and handed to `onMalformed`: skipped, not lost unseen.
  */
 import type { Subscription } from '@fsbus/transport';
 import { ClientError, ClientErrorCode } from './errors.js';
 import type { BusEvent } from './event.js';
 import { eventProblem } from './malformed.js';
-import type { MalformedEvent, StreamGap } from './types.js';
+import type { MalformedEvent, StreamGap, StreamLoss } from './types.js';
 
 interface Item {
   event: BusEvent;
@@ -21,8 +22,11 @@ export type Deliver = (event: BusEvent, ack?: () => void) => void;
 export type Fail = (err: Error) => void;
 /** A message that is not an event: counted and reported, never delivered. */
 export type Malformed = (subject: string, data: Uint8Array, sequence?: number) => void;
-/** The connection was down from `lostAt` to `restoredAt` while the (live) stream was open: counted and reported. */
-export type Gap = (lostAt: Date, restoredAt: Date) => void;
+/**
+ * The connection was down from `lostAt` to `restoredAt` while the (live) stream was open, or
+ * (durable) retention removed `lost` before it was read: counted and reported.
+ */
+export type Gap = (lostAt: Date, restoredAt: Date, lost?: StreamLoss) => void;
 
 export class EventStream implements AsyncIterableIterator<BusEvent> {
   /** Resolves once the subscription is in place at the broker (events published after it are seen). */
@@ -31,6 +35,8 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   readonly #accept: (event: BusEvent) => boolean;
   #items: Item[] = [];
   #head = 0;
+  /** The ack of the durable event the loop is handling: sent when it asks for the next one. */
+  #handling: (() => void) | undefined;
   #waiter: ((r: IteratorResult<BusEvent>) => void) | undefined;
   #failWaiter: ((err: Error) => void) | undefined;
   #subs: Subscription[] = [];
@@ -68,7 +74,7 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
       (e, ack) => this.#deliver(e, ack),
       (err) => this.#fail(err),
       (subject, data, sequence) => this.#malformedMessage(subject, data, sequence),
-      (lostAt, restoredAt) => this.#gap(lostAt, restoredAt),
+      (lostAt, restoredAt, lost) => this.#gap(lostAt, restoredAt, lost),
     ).then(
       async (subs) => {
         this.#subs = subs;
@@ -107,7 +113,8 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   /**
    * Outages of the broker connection this live stream was open through, counted when the
    * connection is back: events published meanwhile were never delivered (not counted in
-   * `dropped`). Always 0 for a durable stream, whose broker keeps its position.
+   * `dropped`). A durable stream keeps its position across outages: it counts the times its
+   * stream's retention removed events before it read them (NATS JetStream), each also given to `onGap`.
    */
   get gaps(): number {
     return this.#gaps;
@@ -131,7 +138,7 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     if (waiter !== undefined) {
       this.#waiter = undefined;
       this.#failWaiter = undefined;
-      ack?.();
+      this.#handling = ack;
       waiter({ value: event, done: false });
       return;
     }
@@ -163,13 +170,13 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     }
   }
 
-  #gap(lostAt: Date, restoredAt: Date): void {
+  #gap(lostAt: Date, restoredAt: Date, lost: StreamLoss | undefined): void {
     if (this.#closed) return;
     this.#gaps++;
     const hook = this.#onGap;
     if (hook === undefined) return;
     try {
-      hook({ lostAt, restoredAt });
+      hook(lost === undefined ? { lostAt, restoredAt } : { lostAt, restoredAt, lost });
     } catch (err) {
       // As onMalformed's: the caller's hook failed, its error ends the stream where the loop sees it.
       this.#fail(err instanceof Error ? err : new Error(String(err)));
@@ -195,10 +202,24 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     fail?.(err);
   }
 
+  /**
+   * Acknowledges the durable event the loop is handling (the last one next() gave) now rather
+   * than when the loop asks for the next one: e.g. before `break`, which does not acknowledge it
+   * (for-await calls return() alike on `break` and on a throw out of the loop body). Does nothing
+   * on a live stream, or once the stream is closed (what it held went back to the broker).
+   */
+  ack(): void {
+    const ack = this.#handling;
+    this.#handling = undefined;
+    if (!this.#closed) ack?.();
+  }
+
   next(): Promise<IteratorResult<BusEvent>> {
+    // The loop asks for more: it is done with the one it had.
+    this.ack();
     if (this.#head < this.#items.length) {
       const item = this.#items[this.#head++]!;
-      item.ack?.();
+      this.#handling = item.ack;
       return Promise.resolve({ value: item.event, done: false });
     }
     if (this.#error !== undefined) return Promise.reject(this.#error);
@@ -227,6 +248,9 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
 
   async #close(): Promise<void> {
     this.#closed = true;
+    // Not acknowledged: the loop may not be done with it (a throw out of for-await closes alike),
+    // so the broker delivers it again.
+    this.#handling = undefined;
     this.#ended();
     this.#offAbort?.();
     this.#items = [];

@@ -99,6 +99,11 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
         // No more unacknowledged events out than the buffer holds (read by the NATS driver as
         // JetStream's max_ack_pending): a durable consumer is held back, never dropped from.
         maxInFlight: bufferSize,
+        // Events the stream's retention removed before this consumer read them: a gap, told.
+        onRetentionLoss: (loss) => {
+          const foundAt = new Date();
+          gap?.(foundAt, foundAt, { from: loss.from, to: loss.to, count: loss.count });
+        },
       };
       const sub = await driver.consumeDurable(
         spec,

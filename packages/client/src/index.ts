@@ -28,4 +28,5 @@ export type {
   Reply,
   StatusAllResult,
   StreamGap,
+  StreamLoss,
 } from './types.js';

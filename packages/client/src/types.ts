@@ -198,18 +198,37 @@ export interface EventsOptions {
    * Live streams: called when the broker connection is back after being lost while the stream was
    * open (counted in `stream.gaps`). The driver has restored the subscription, but what was
    * published meanwhile was never delivered: resync here (`show channels`…). Durable streams
-   * (`durable`/`from`) have no gaps: the broker keeps their position. A hook that throws ends the
-   * stream with its error.
+   * (`durable`/`from`) keep their position across outages, but the stream's retention may remove
+   * events before they are read: called then too, with `lost` (NATS JetStream; see docs/client.md).
+   * A hook that throws ends the stream with its error.
    */
   onGap?: (gap: StreamGap) => void;
 }
 
-/** A time a live event stream was open and its broker connection down: events published then were missed. */
+/**
+ * Events a stream missed. Live stream: a time it was open and its broker connection down (events
+ * published then were missed). Durable stream: `lost`, the stream positions its retention removed
+ * before they were read; `lostAt` and `restoredAt` are then both when that was found.
+ */
 export interface StreamGap {
   /** When the connection was lost (or the stream opened, if the broker was away then). */
   readonly lostAt: Date;
   /** When it was back, with the stream's subscription restored. */
   readonly restoredAt: Date;
+  /**
+   * Durable streams: stream sequences `from`..`to` removed by retention before this consumer read
+   * them (the next event delivered has a higher `sequence`). `count` messages of the stream were
+   * removed there; with a pattern (or a stream of other subjects too) not all were for this
+   * consumer, so it is at most what it lost.
+   */
+  readonly lost?: StreamLoss;
+}
+
+/** Stream positions lost to retention: `from`..`to` inclusive, `count` messages at most. */
+export interface StreamLoss {
+  readonly from: number;
+  readonly to: number;
+  readonly count: number;
 }
 
 /** A message on an event subscription that is not an fsbus event payload. */

@@ -82,6 +82,8 @@ void describe('@fsbus/client events (nats + JetStream, 2 simulated nodes)', () =
 
     const first = stack.bus.events('custom.fsbus.replay', { durable: 'billing' });
     await collectUntil(first, (_e, all) => all.length === 3, 'durable first read');
+    // The last one read is acknowledged when the loop asks for more, or by ack().
+    first.ack();
     await first.close();
     inject(1, 'fsbus::replay', 2);
     const again = stack.bus.events('custom.fsbus.replay', { durable: 'billing' });
@@ -127,6 +129,7 @@ void describe('@fsbus/client events (nats + JetStream, 2 simulated nodes)', () =
     const head = await collectUntil(first, (_e, all) => all.length === 3, 'the first 3');
     // The other 17 reached the buffer, unread (the broker pushes what it may at once).
     await untilFlushed(stack.bus.driver, () => first.buffered === 17, '17 buffered');
+    first.ack();
     await first.close();
     const again = stack.bus.events('custom.fsbus.restart', { durable: 'restarted' });
     try {

@@ -115,6 +115,26 @@ export interface ConsumeDurableOptions {
    * @default 1000
    */
   maxInFlight?: number;
+  /**
+   * Called when the broker's retention (age, count, size) removed messages of a durable consumer
+   * before it acknowledged them: they are gone and will never be delivered. Drivers that can tell
+   * call it (NATS: when the durable attaches, before anything newer is handed out; after a
+   * reconnect, as soon as it knows); others may later (Kafka: a committed offset below
+   * the log start; Redis: a group's last-delivered id below the stream's first entry; RabbitMQ:
+   * a stored offset below the stream's first). A driver that tells also logs a warning.
+   */
+  onRetentionLoss?: (loss: RetentionLoss) => void;
+}
+
+/**
+ * Stream positions a durable consumer lost to retention: `from`..`to` inclusive. `count` is how
+ * many stream messages were removed there; with a filter (or a stream holding other subjects)
+ * some of them may not have been for this consumer, so it is an upper bound of what it lost.
+ */
+export interface RetentionLoss {
+  readonly from: number;
+  readonly to: number;
+  readonly count: number;
 }
 
 export interface DriverCapabilities {

@@ -141,6 +141,9 @@ export const eventsCommand: CliCommand = {
             out.err(c.dim(`listening on ${patterns.map((p) => eventSubject(bus, p)).join(', ')} (Ctrl-C stops)`));
             for await (const e of events) {
               out.out(json ? terminalJson(e) : formatEventLine(e, c));
+              // Printed is handled: a durable stream must not give it again on the next run (the
+              // SDK acknowledges only when the loop asks for the next one, and --count or Ctrl-C never asks).
+              events.ack();
               if (++seen >= limit) break;
             }
           } finally {

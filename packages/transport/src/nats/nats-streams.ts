@@ -1,7 +1,7 @@
 /** JetStream side of the NATS driver: streams with retention, durable and ordered replay. */
 import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, StorageType, RetentionPolicy, type ConsumerConfig, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
 import { createInbox, nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../driver.js';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { durableFilterRefused } from '../durable-filter.js';
 import { drainSub } from './nats-util.js';
@@ -49,6 +49,8 @@ export const DEFAULT_DURABLE_MAX_IN_FLIGHT = 1000;
 
 const ACK = new TextEncoder().encode('+ACK');
 const NAK = new TextEncoder().encode('-NAK');
+/** "Still working on it": restarts the message's ack wait. */
+const WORKING = new TextEncoder().encode('+WPI');
 
 /**
  * The stream sequence of a JetStream delivery, from its ack subject:
@@ -75,7 +77,7 @@ function consumerFilter(config: ConsumerConfig): string {
  * the same name with another filter is refused (nats-server 2.9 cannot change a filter, and
  * reusing the consumer would skip or acknowledge what the caller never asked for).
  */
-async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOptions & { durable: string }, inboxPrefix: string | undefined): Promise<ConsumerInfo> {
+async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOptions & { durable: string }, inboxPrefix: string | undefined): Promise<{ info: ConsumerInfo; existed: boolean }> {
   const jsm = await jetstreamManager(nc, { timeout: 5000 });
   const maxAckPending = Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_DURABLE_MAX_IN_FLIGHT));
   const filter = options.filter ?? '';
@@ -90,7 +92,7 @@ async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOption
       ...deliverConfig(options.from),
     };
     if (filter !== '') cfg.filter_subject = filter;
-    return jsm.consumers.add(options.stream, cfg);
+    return { info: await jsm.consumers.add(options.stream, cfg), existed: false };
   }
   const had = consumerFilter(existing.config);
   if (had !== filter) {
@@ -102,8 +104,33 @@ async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOption
   if (existing.push_bound === true) {
     throw new TransportError(TransportErrorCode.BROKER, `durable consumer '${options.durable}' of stream ${options.stream} is in use by another client`);
   }
-  if (existing.config.max_ack_pending === maxAckPending) return existing;
-  return jsm.consumers.update(options.stream, options.durable, { max_ack_pending: maxAckPending });
+  if (existing.config.max_ack_pending === maxAckPending) return { info: existing, existed: true };
+  // The positions (ack floor, delivered) are the existing consumer's: an update does not move them.
+  return { info: await jsm.consumers.update(options.stream, options.durable, { max_ack_pending: maxAckPending }), existed: true };
+}
+
+/**
+ * What retention removed before this durable consumer read it, told by the consumer's position
+ * and the stream's first sequence while no delivery is under way (before the consumer is bound,
+ * or after a reconnect before anything newer arrived). `readUpTo` is the last stream sequence
+ * the consumer is known to be past: read, acknowledged, or skipped by its filter.
+ */
+async function removedUnread(nc: NatsConnection, stream: string, readUpTo: number): Promise<{ loss: RetentionLoss | undefined; firstSeq: number }> {
+  const jsm = await jetstreamManager(nc, { timeout: 5000 });
+  const { state } = await jsm.streams.info(stream);
+  return { loss: lossBetween(readUpTo + 1, state.first_seq - 1), firstSeq: state.first_seq };
+}
+
+const lossBetween = (from: number, to: number): RetentionLoss | undefined => (to >= from ? { from, to, count: to - from + 1 } : undefined);
+
+/**
+ * The last stream sequence an existing consumer is past: its ack floor, or, with nothing
+ * awaiting an ack, also what the server scanned past (a filtered consumer skips other subjects
+ * without acking them).
+ */
+function consumerReadUpTo(info: ConsumerInfo): number {
+  const floor = info.ack_floor.stream_seq;
+  return info.num_ack_pending === 0 ? Math.max(floor, info.delivered.stream_seq) : floor;
 }
 
 /**
@@ -114,14 +141,50 @@ async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOption
  * before it saw us leave still arrives), then every message received and not acknowledged is
  * handed back with a NAK, oldest first: the next consumer gets them at once and in order, not
  * after the ack wait and after newer ones.
+ *
+ * A message held here (buffered by the caller, or being handled) is told "still working" every
+ * half ack wait, so the server does not send it again however slow the caller is; one it sends
+ * again anyway (a reconnect, a NAK) while the first copy is held is not handed out a second
+ * time: the newer copy is kept, for the ack.
  */
 async function consumeDurable(
   nc: NatsConnection,
   options: ConsumeDurableOptions & { durable: string },
   handler: (message: DurableMessage) => void,
   inboxPrefix: string | undefined,
+  logger: DriverLogger | undefined,
 ): Promise<Subscription> {
-  const info = await durableConsumer(nc, options, inboxPrefix);
+  const { info, existed } = await durableConsumer(nc, options, inboxPrefix);
+  const reportLoss = (loss: RetentionLoss | undefined): void => {
+    if (loss === undefined) return;
+    logger?.warn(
+      { stream: options.stream, durable: options.durable, from: loss.from, to: loss.to, count: loss.count },
+      'stream retention removed messages this durable consumer had not acknowledged: they will not be delivered',
+    );
+    try {
+      options.onRetentionLoss?.(loss);
+    } catch (err) {
+      logger?.error({ err, stream: options.stream, durable: options.durable }, 'onRetentionLoss threw');
+    }
+  };
+  const cannotTell = (err: unknown): void =>
+    logger?.warn({ err, stream: options.stream, durable: options.durable }, 'cannot tell whether stream retention removed messages of this durable consumer');
+  // Told before anything newer is delivered: the consumer is not bound yet, its position is still the old one.
+  const attached = await removedUnread(nc, options.stream, consumerReadUpTo(info)).catch((err: unknown) => {
+    cannotTell(err);
+    return { loss: undefined, firstSeq: 0 };
+  });
+  if (existed) reportLoss(attached.loss);
+  // The last stream sequence this consumer is past, for the check after a reconnect.
+  let readUpTo = Math.max(consumerReadUpTo(info), attached.firstSeq - 1);
+  /** A connection outage: readUpTo when it began; the first newer sequence received once it is over. */
+  interface Outage {
+    since: number;
+    firstAfter?: number;
+  }
+  let outage: Outage | undefined;
+  /** Outages whose check is under way (almost always none). */
+  const checking: Outage[] = [];
   const unacked = new Map<number, Msg>();
   let closing = false;
   const respond = (m: Msg, what: Uint8Array): void => {
@@ -136,26 +199,83 @@ async function consumeDurable(
       if (err !== null) return;
       const sequence = ackSubjectSequence(m.reply);
       if (sequence === undefined) return;
+      // Sent again while the first copy is held (buffered or being handled): not handed out twice.
+      const again = unacked.has(sequence);
       unacked.set(sequence, m);
-      if (closing) return;
+      if (sequence > readUpTo) {
+        for (const o of checking) o.firstAfter ??= sequence;
+        readUpTo = sequence;
+      }
+      if (closing || again) return;
       handler({
         subject: m.subject,
         data: m.data,
         sequence,
         ack: () => {
-          if (unacked.get(sequence) !== m) return;
+          // The copy received last: the server may not take an ack for a delivery it replaced.
+          const held = unacked.get(sequence);
+          if (held === undefined) return;
           unacked.delete(sequence);
-          respond(m, ACK);
+          respond(held, ACK);
         },
       });
     },
   });
   // The server knows of the subscription before anything else happens.
   await nc.flush();
+  // One timer per consumer, not per message; `ack_wait` is in nanoseconds (30 s by default).
+  const ackWait = info.config.ack_wait ?? 0;
+  const ackWaitMs = ackWait > 0 ? ackWait / 1e6 : 30_000;
+  const working = setInterval(
+    () => {
+      if (closing || nc.isClosed()) return;
+      for (const m of unacked.values()) respond(m, WORKING);
+    },
+    Math.max(100, Math.floor(ackWaitMs / 2)),
+  );
+  working.unref();
+  // While the connection is down the server sends nothing, and retention may remove what this
+  // consumer has not read; once it is back the server goes on from the stream's first message.
+  const checkLoss = async (o: Outage): Promise<void> => {
+    checking.push(o);
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 5000 });
+      const [consumer, { state }] = await Promise.all([jsm.consumers.info(options.stream, options.durable), jsm.streams.info(options.stream)]);
+      // A server position short of the stream's first message is the one from before the outage
+      // (sending anew it jumps to the first): a filtered consumer may have skipped past `since`.
+      const position = consumerReadUpTo(consumer);
+      const from = Math.max(o.since, position < state.first_seq ? position : o.since) + 1;
+      // What arrived meanwhile was not lost, whatever the stream removed since.
+      const to = Math.min(state.first_seq - 1, o.firstAfter === undefined ? Infinity : o.firstAfter - 1);
+      const loss = lossBetween(from, to);
+      if (loss === undefined || closing) return;
+      // Told once: the next check starts past it.
+      readUpTo = Math.max(readUpTo, loss.to);
+      reportLoss(loss);
+    } catch (err) {
+      cannotTell(err);
+    } finally {
+      checking.splice(checking.indexOf(o), 1);
+    }
+  };
+  const statuses = nc.status();
+  void (async () => {
+    for await (const st of statuses) {
+      if (closing) break;
+      if (st.type === 'disconnect') outage ??= { since: readUpTo };
+      else if (st.type === 'reconnect' && outage !== undefined) {
+        const over = outage;
+        outage = undefined;
+        void checkLoss(over);
+      }
+    }
+  })();
   return {
     subject: options.filter ?? options.stream,
     unsubscribe: async () => {
       closing = true;
+      clearInterval(working);
+      (statuses as { stop?: () => void }).stop?.();
       await drainSub(sub);
       const held = [...unacked.entries()].sort(([a], [b]) => a - b);
       unacked.clear();
@@ -184,7 +304,7 @@ export async function consumeNatsStream(
   };
   try {
     const durable = options.durable;
-    if (durable !== undefined) return await consumeDurable(nc, { ...options, durable }, handler, inboxPrefix);
+    if (durable !== undefined) return await consumeDurable(nc, { ...options, durable }, handler, inboxPrefix, logger);
     const js = jetstream(nc, { timeout: 5000 });
     const ordered: Record<string, unknown> = { ...deliverConfig(options.from) };
     // A string (not an array) becomes `filter_subject`, which servers before 2.10 accept.

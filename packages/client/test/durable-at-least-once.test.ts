@@ -1,0 +1,82 @@
+// A durable event stream acknowledges an event once the loop is done with it — when the loop asks
+// for the next one, or calls stream.ack() — not when it is handed out: the event a loop was
+// handling when it stopped (closed, crashed, threw, `break`) is delivered again on the next start
+// with the same durable name. Events are published straight into the agent's stream on a real
+// nats-server.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-node';
+import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { createDriver, type Driver } from '@fsbus/transport';
+import { connect, type BusEvent, type EventStream, type FsbusClient } from '../src/index.js';
+
+const event = (uuid: string): Uint8Array =>
+  new TextEncoder().encode(JSON.stringify({ event_name: 'CUSTOM', timestamp: 1, node_id: 'n1', uuid, headers: { 'Event-Name': 'CUSTOM' } }));
+
+async function first(stream: EventStream): Promise<BusEvent> {
+  const r = await stream.next();
+  assert.equal(r.done, false, 'the stream ended');
+  return r.value;
+}
+
+void describe('durable event streams: at least once', () => {
+  let nats: NatsServerHandle;
+  let raw: NatsConnection;
+  let setup: Driver;
+  let bus: FsbusClient;
+  before(async () => {
+    nats = await startNatsServer({ jetstream: true });
+    setup = await createDriver('nats', { urls: [nats.url] });
+    await setup.connect();
+    await setup.ensureStream({ name: 'FREESWITCH_EVENTS', subjects: ['freeswitch.events.>'], storage: 'memory' });
+    raw = await natsConnect({ servers: nats.url });
+    bus = await connect({ servers: nats.url });
+    for (const uuid of ['a', 'b', 'c']) raw.publish('freeswitch.events.custom.x', event(uuid));
+    await raw.flush();
+  });
+  after(async () => {
+    await bus?.close();
+    await raw?.close();
+    await setup?.close();
+    await nats?.stop();
+  });
+
+  const open = (): EventStream => bus.events('custom.x', { durable: 'billing' });
+
+  void it('the event being handled when the stream closes comes again; asking for the next acknowledges it', async () => {
+    const crashed = open();
+    assert.equal((await first(crashed)).uuid, 'a');
+    // The process stops while writing `a`: the loop never asked for the next one.
+    await crashed.close();
+
+    const again = open();
+    const seen: string[] = [];
+    for await (const e of again) {
+      seen.push(e.uuid!);
+      if (e.uuid === 'b') break;
+    }
+    assert.deepEqual(seen, ['a', 'b'], 'the event being handled at the stop is delivered again');
+  });
+
+  void it('break and a throw out of the loop leave the last event unacknowledged; stream.ack() acknowledges it', async () => {
+    // `b` was the last of a loop that ended with break: not acknowledged, so it comes first.
+    const throwing = open();
+    await assert.rejects(async () => {
+      for await (const e of throwing) {
+        assert.equal(e.uuid, 'b');
+        throw new Error('the billing write failed');
+      }
+    }, /billing write failed/);
+
+    const acking = open();
+    for await (const e of acking) {
+      assert.equal(e.uuid, 'b', 'an event whose handling threw is delivered again');
+      acking.ack();
+      break;
+    }
+
+    const last = open();
+    assert.equal((await first(last)).uuid, 'c', 'ack() before break acknowledged `b`');
+    await last.close();
+  });
+});
