@@ -231,7 +231,7 @@ void describe('fsbus bus commands (child processes)', () => {
       child.on('exit', (code) => resolve({ code, err }));
     });
     assert.equal(gone.code, 0, gone.err);
-    assert.equal(gone.err, '');
+    assert.equal(gone.err, '(node cli-node)\n');
     const full = openSync('/dev/full', 'w');
     try {
       const r = await new Promise<{ code: number | null; err: string }>((resolve) => {

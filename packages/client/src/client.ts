@@ -12,21 +12,49 @@ import { ClientError, ClientErrorCode, ReplyError, toClientError } from './error
 import { envelopeProblem } from './malformed.js';
 import { agentStatusData } from './reply-data.js';
 import { commandOption, countOption, DEFAULT_INBOX_PREFIX, encodeBody, inboxPrefixOption, nodeOption, objectOption, prefixOption, signalOption, stringListOption, stringOption, timeoutOption } from './validate.js';
-import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS, type AgentStatus, type BadReply, type ConnectOptions, type GatherOptions, type GatherResult, type Reply, type StatusAllResult } from './types.js';
+import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS, type AgentStatus, type BadReply, type ConnectOptions, type GatherOptions, type GatherOutcome, type GatherResult, type Reply, type StatusAllResult } from './types.js';
 
-/** A gather's envelopes with the bytes each came as, the answers that were not envelopes, and the copies dropped. */
-interface Gathered {
+/** A gather's envelopes with the bytes each came as, the answers that were not envelopes, the copies dropped, and what `expect` missed. */
+interface Gathered extends GatherOutcome {
   replies: Array<{ reply: ReplyEnvelope; data: Uint8Array }>;
   badReplies: BadReply[];
   /** Later replies of a node already heard. */
   duplicates: number;
 }
 
-type WithExtras<L> = L & { readonly badReplies: readonly BadReply[]; readonly duplicates: number };
+type Extras = GatherOutcome & { readonly badReplies: readonly BadReply[]; readonly duplicates: number };
 
-/** `list` with `badReplies` and `duplicates` on it, not enumerable: it still compares, spreads and serializes as a plain array. */
-function withExtras<L extends unknown[]>(list: L, badReplies: readonly BadReply[], duplicates: number): WithExtras<L> {
-  return Object.defineProperties(list, { badReplies: { value: badReplies, enumerable: false }, duplicates: { value: duplicates, enumerable: false } }) as WithExtras<L>;
+/** `list` with the gather's extras on it, not enumerable: it still compares, spreads and serializes as a plain array. */
+function withExtras<L extends unknown[]>(list: L, g: Extras): L & Extras {
+  const fixed = (value: unknown): PropertyDescriptor => ({ value, enumerable: false });
+  return Object.defineProperties(list, { badReplies: fixed(g.badReplies), duplicates: fixed(g.duplicates), missing: fixed(g.missing), shortfall: fixed(g.shortfall) }) as L & Extras;
+}
+
+/** `expect` checked: a count, or a list of node ids (each once). */
+function expectOption(value: GatherOptions['expect']): number | ReadonlySet<string> | undefined {
+  if (!Array.isArray(value)) return countOption(value as number | undefined, 'expect');
+  const list = value as readonly string[];
+  if (list.length === 0) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'expect must be a count or a non-empty list of node ids, got []');
+  return new Set(list.map((id, i) => nodeOption(id, `expect[${i}]`)));
+}
+
+/** Ends a gather once every node of an `expect` list answered (a reply naming it, readable or not). */
+function allListedHeard(listed: ReadonlySet<string>): (data: Uint8Array) => boolean {
+  const waiting = new Set(listed);
+  return (data) => {
+    const node = senderOf(data);
+    if (node !== undefined) waiting.delete(node);
+    return waiting.size === 0;
+  };
+}
+
+/** What `expect` asked and did not get: the answering nodes are those the replies (readable or not) name. */
+function outcomeOf(expect: number | ReadonlySet<string> | undefined, g: Pick<Gathered, 'replies' | 'badReplies'>): GatherOutcome {
+  if (expect === undefined) return { missing: [], shortfall: 0 };
+  if (typeof expect === 'number') return { missing: [], shortfall: Math.max(0, expect - g.replies.length - g.badReplies.length) };
+  const answered = new Set<string | undefined>([...g.replies.map((r) => r.reply.node_id), ...g.badReplies.map((b) => b.nodeId)]);
+  const missing = [...expect].filter((id) => !answered.has(id));
+  return { missing, shortfall: missing.length };
 }
 
 /**
@@ -34,7 +62,7 @@ function withExtras<L extends unknown[]>(list: L, badReplies: readonly BadReply[
  * node — a copy the broker delivered twice — from another node's, for the driver's `expect` count.
  * The same reading as decodeReply's and envelopeProblem's.
  */
-function replierOf(data: Uint8Array): string | undefined {
+function senderOf(data: Uint8Array): string | undefined {
   try {
     const value = JSON.parse(new TextDecoder().decode(data)) as unknown;
     const named = value !== null && typeof value === 'object' ? (value as { node_id?: unknown }).node_id : undefined;
@@ -176,14 +204,15 @@ export class FsbusClient extends BusCommands {
    * answer that is not an fsbus envelope is not dropped: it is in `badReplies`, with its bytes and
    * a FSBUS_ERR_CLIENT_BAD_REPLY error saying what is wrong. One reply per node, the first: a later
    * one of a node already heard (a copy the broker delivered twice) is counted in `duplicates`,
-   * and not towards `expect`.
+   * and not towards `expect`. `expect` a list: the result's `missing` names those of its nodes
+   * that did not answer; a count: `shortfall` says how many nodes fewer answered. A node that had
+   * not answered when the gather ended is not told: it may still run the command.
    */
   async gather<T = unknown>(command: string, options: GatherOptions = {}): Promise<GatherResult<T>> {
-    const { replies, badReplies, duplicates } = await this.#gather(command, options);
+    const gathered = await this.#gather(command, options);
     return withExtras(
-      replies.map((r) => r.reply as Reply<T>),
-      badReplies,
-      duplicates,
+      gathered.replies.map((r) => r.reply as Reply<T>),
+      gathered,
     );
   }
 
@@ -193,7 +222,7 @@ export class FsbusClient extends BusCommands {
     commandOption(command);
     signalOption(options.signal, 'signal');
     const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs') ?? this.core.timeoutMs;
-    countOption(options.expect, 'expect');
+    const expect = expectOption(options.expect);
     nodeOption(options.node, 'node');
     // Checked here as request() does: a cancelled gather must not reach every node first.
     if (options.signal?.aborted === true) throw new ClientError(ClientErrorCode.ABORTED, `${command} gather was aborted`);
@@ -209,7 +238,7 @@ export class FsbusClient extends BusCommands {
           timeoutMs,
           signal,
           // A node's second reply does not count towards `expect`: it is dropped below.
-          ...(options.expect === undefined ? {} : { expect: options.expect, replierOf }),
+          ...(expect === undefined ? {} : typeof expect === 'number' ? { expect, replierOf: senderOf } : { doneWhen: allListedHeard(expect) }),
         }),
       );
     } catch (err) {
@@ -219,7 +248,7 @@ export class FsbusClient extends BusCommands {
       }
       throw toClientError(err, `${command} gather`, this.#closed);
     }
-    const gathered: Gathered = { replies: [], badReplies: [], duplicates: 0 };
+    const gathered: Omit<Gathered, keyof GatherOutcome> = { replies: [], badReplies: [], duplicates: 0 };
     // One reply per node, the first: a broker may deliver one twice (ioredis sends a command again
     // after a lost connection, Kafka an in-flight batch).
     const heard = new Set<string>();
@@ -249,7 +278,7 @@ export class FsbusClient extends BusCommands {
       const error = new ClientError(ClientErrorCode.BAD_REPLY, `${command} gather: ${who} is not an fsbus envelope: ${problem}`);
       gathered.badReplies.push({ subject, nodeId, data: m.data, error });
     }
-    return gathered;
+    return { ...gathered, ...outcomeOf(expect, gathered) };
   }
 
   /**
@@ -258,7 +287,8 @@ export class FsbusClient extends BusCommands {
    * `badReplies`, naming the node when it gave one.
    */
   async statusAll(options: Omit<GatherOptions, 'args' | 'fields'> = {}): Promise<StatusAllResult> {
-    const { replies, badReplies, duplicates } = await this.#gather('agent.status', options);
+    const gathered = await this.#gather('agent.status', options);
+    const { replies, badReplies } = gathered;
     const statuses: AgentStatus[] = [];
     const failures: ReplyError[] = [];
     for (const { reply, data } of replies) {
@@ -274,7 +304,7 @@ export class FsbusClient extends BusCommands {
       }
     }
     statuses.sort((a, b) => a.node_id.localeCompare(b.node_id));
-    return Object.defineProperty(withExtras(statuses, badReplies, duplicates), 'failures', { value: failures, enumerable: false }) as StatusAllResult;
+    return Object.defineProperty(withExtras(statuses, gathered), 'failures', { value: failures, enumerable: false }) as StatusAllResult;
   }
 
   get closed(): boolean {

@@ -119,8 +119,12 @@ export interface GatherOptions {
   fields?: Readonly<Record<string, unknown>>;
   /** How long to wait for replies. @default the client's timeoutMs */
   timeoutMs?: number;
-  /** Stop once this many nodes replied. @default gather until the timeout */
-  expect?: number;
+  /**
+   * Stop once this many nodes replied, or once every node of this list did (`['fs-a', 'fs-b']`;
+   * other nodes' replies are kept, and do not count). What was not met is on the result's
+   * `missing` / `shortfall`. @default gather until the timeout
+   */
+  expect?: number | readonly string[];
   /** Only this node replies. */
   node?: string;
   signal?: AbortSignal;
@@ -148,15 +152,27 @@ export interface BadReply {
  * of a node already heard in `duplicates` (a broker that delivered one twice). Both not
  * enumerable: the array compares, spreads and serializes as before.
  */
-export type GatherResult<T = unknown> = Array<Reply<T>> & { readonly badReplies: readonly BadReply[]; readonly duplicates: number };
+export type GatherResult<T = unknown> = Array<Reply<T>> & GatherOutcome & { readonly badReplies: readonly BadReply[]; readonly duplicates: number };
+
+/**
+ * Whether a gather's `expect` was met (on GatherResult and StatusAllResult, not enumerable). A
+ * node answered if it sent anything naming it: a failure or an unreadable reply counts; a gather
+ * that ends does not cancel the command on a node that had not answered yet (it may still run it).
+ */
+export interface GatherOutcome {
+  /** With `expect` a list: its nodes that did not answer, in the list's order; else []. */
+  readonly missing: readonly string[];
+  /** How many nodes fewer than `expect` answered (a list: `missing.length`); 0 when met or without `expect`. */
+  readonly shortfall: number;
+}
 
 /**
  * What statusAll() resolves with: the nodes' statuses, one per node; every answer that was not one
  * in `badReplies`; every node that answered with an error envelope (busy, shutting down) in
  * `failures`, as the ReplyError a request would throw; the later replies of a node already heard
- * in `duplicates` (all three not enumerable).
+ * in `duplicates`; whether `expect` was met in `missing` / `shortfall` (all not enumerable).
  */
-export type StatusAllResult = AgentStatus[] & { readonly badReplies: readonly BadReply[]; readonly failures: readonly ReplyError[]; readonly duplicates: number };
+export type StatusAllResult = AgentStatus[] & GatherOutcome & { readonly badReplies: readonly BadReply[]; readonly failures: readonly ReplyError[]; readonly duplicates: number };
 
 /** Park mode's audio modes and `dialplan.status` data: the contract's (@fsbus/contract park.ts). */
 export type { ParkAudioMode, ParkStatus };

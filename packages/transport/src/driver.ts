@@ -72,6 +72,11 @@ export interface GatherOptions extends RequestOptions {
    * still returned. Honoured by every built-in driver (NATS, AMQP, Redis, MQTT, Kafka, ZeroMQ).
    */
   replierOf?: (data: Uint8Array) => string | undefined;
+  /**
+   * Called with each reply; true ends the gather (the SDK: every node of an `expect` list heard).
+   * Takes the place of `expect` and `replierOf`; must not throw. Honoured by every built-in driver.
+   */
+  doneWhen?: (data: Uint8Array) => boolean;
 }
 
 export type PublishOutcome = 'sent' | 'buffered' | 'dropped';

@@ -44,7 +44,8 @@ function renderHeader(): void {
   document.body.dataset['bus'] = store.bus;
   bus.textContent = `bus: ${store.bus}`;
   $('bus-reconnects').textContent = `reconnects: ${store.busReconnects}`;
-  $('total-nodes').textContent = String([...store.nodes.values()].filter((n) => n.presence === 'online').length);
+  // Degraded nodes (busy, shutting down) answer: they count.
+  $('total-nodes').textContent = String([...store.nodes.values()].filter((n) => n.presence !== 'offline').length);
   $('total-channels').textContent = String(store.channels.size);
 }
 
@@ -69,12 +70,14 @@ function connect(): void {
     const u = JSON.parse((ev as MessageEvent<string>).data) as Update;
     // The cards count channels: only a new or removed call changes a count, not a state change.
     const counted = (u.removes?.length ?? 0) > 0 || (u.upserts ?? []).some((c) => !store.channels.has(c.uuid));
+    // A node going offline (or back) greys (or restores) its calls' rows.
+    const offlineChanged = (u.nodes ?? []).some((n) => (n.presence === 'offline') !== (store.nodes.get(n.node_id)?.presence === 'offline'));
     store.apply(u);
     if (u.events !== undefined) appendEvents(u.events);
     schedule({
       header: true,
       nodes: u.nodes !== undefined || u.nodes_removed !== undefined || counted,
-      channels: u.upserts !== undefined || u.removes !== undefined || u.table !== undefined,
+      channels: u.upserts !== undefined || u.removes !== undefined || u.table !== undefined || offlineChanged,
       charts: u.rates !== undefined,
     });
   });

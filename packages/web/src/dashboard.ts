@@ -19,10 +19,10 @@ import {
   retentionOver,
   type NodeState,
 } from './node-state.js';
-import { boundedPark, readNodeStatus, type NodeStatusRead } from './node-status.js';
+import { boundedPark, readNodeStatus, readRefusal, type NodeStatusRead } from './node-status.js';
 import { parkFrom } from './park.js';
 import { RateSeries } from './rate-series.js';
-import type { BusState, ChannelView, EventDetail, RatePoint, Snapshot, Update } from './protocol.js';
+import type { BusState, ChannelView, DegradedView, EventDetail, RatePoint, Snapshot, Update } from './protocol.js';
 import { cutText, MAX_FIELD_CHARS } from './text-caps.js';
 
 export interface DashboardOptions {
@@ -230,11 +230,12 @@ export class Dashboard {
     const seen = new Set<string>();
     const changed: NodeState[] = [];
     const unreadable: UnreadableReply[] = [...(replies.badReplies ?? [])];
-    const answers: NodeStatusRead[] = [];
+    const answers: Array<NodeStatusRead | { id: string; degraded: DegradedView }> = [];
     for (const r of replies) {
-      if (!r.success) continue;
+      // An error envelope (busy: max_in_flight reached; shutting down) comes from a node alive:
+      // shown degraded, not offline.
       // Only what the card shows is kept (node-status.ts): an answer may be 1 MiB of anything.
-      const read = readNodeStatus(r.data, r.node_id);
+      const read = r.success ? readNodeStatus(r.data, r.node_id) : readRefusal(r);
       if (read instanceof Error) unreadable.push({ nodeId: r.node_id, error: read });
       else {
         seen.add(read.id);
@@ -244,21 +245,26 @@ export class Dashboard {
     this.#warnUnreadable(unreadable);
     // Known nodes first: a full map makes room for a new node only with one that did not answer.
     answers.sort((a, b) => Number(this.#nodes.has(b.id)) - Number(this.#nodes.has(a.id)));
-    for (const { id, status, park } of answers) {
+    for (const answer of answers) {
+      const { id } = answer;
       const prev = this.#nodes.get(id);
       // Answered before its goodbye came: older news than the goodbye (the next poll tells).
       if (prev?.leftAt !== undefined && prev.leftAt >= started) continue;
       if (prev === undefined && !this.#roomFor(id, seen)) continue;
+      // Degraded, it told no status: the card keeps the last one it gave.
+      const degraded = 'degraded' in answer ? answer.degraded : undefined;
+      const status = 'status' in answer ? answer.status : (prev?.status ?? {});
       // FreeSWITCH restarted (its agent's Event Socket link came back): its channels are re-read,
       // as the calls it had ended without events.
-      const keep = prev?.presence === 'online' && !eslCameBack(prev.status, status);
+      const keep = prev !== undefined && prev.presence !== 'offline' && !eslCameBack(prev.status, status);
       const node: NodeState = {
         node_id: id,
-        presence: 'online' as const,
+        presence: degraded === undefined ? 'online' : 'degraded',
         last_seen: seenAt,
         status,
         // A park command answered after this poll began knows better than this poll's status.
-        park: prev !== undefined && prev.parkAt >= started ? prev.park : parkOf(park, prev?.park),
+        park: prev !== undefined && (prev.parkAt >= started || degraded !== undefined) ? prev.park : parkOf('park' in answer ? answer.park : undefined, prev?.park),
+        ...(degraded === undefined ? {} : { degraded }),
         misses: 0,
         synced: keep ? prev.synced : false,
         parkAt: prev?.parkAt ?? 0,
@@ -275,7 +281,7 @@ export class Dashboard {
     for (const n of [...this.#nodes.values()]) {
       if (seen.has(n.node_id)) continue;
       n.misses++;
-      if (n.misses >= MISSES_OFFLINE && n.presence === 'online') {
+      if (n.misses >= MISSES_OFFLINE && n.presence !== 'offline') {
         markOffline(n, seenAt);
         changed.push(n);
       } else if (retentionOver(n, seenAt, this.#o.offlineNodeRetentionMs)) {
@@ -369,7 +375,7 @@ export class Dashboard {
     const node = this.#nodes.get(id);
     if (node === undefined) return;
     node.leftAt = Date.now();
-    if (node.presence !== 'online') return;
+    if (node.presence === 'offline') return;
     markOffline(node, this.#o.clock());
     this.#nodeChanged(node);
   }

@@ -23,6 +23,7 @@ export type {
   ChannelView,
   CommandRequest,
   CommandResult,
+  DegradedView,
   EventDetail,
   EventView,
   NodeView,

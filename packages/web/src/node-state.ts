@@ -34,6 +34,7 @@ export const DEFAULT_OFFLINE_NODE_RETENTION_MS = 600_000;
 /** Shown offline from `now` (the dashboard's clock): its channels are read again if it comes back. */
 export function markOffline(n: NodeState, now: number): void {
   n.presence = 'offline';
+  delete n.degraded;
   n.offlineSince = now;
   n.synced = false;
   n.syncRetryAt = 0;
@@ -81,6 +82,7 @@ function eslOf(status: Record<string, unknown>): { status: unknown; reconnects: 
 
 export function publicNode(n: NodeView): NodeView {
   const view: NodeView = { node_id: n.node_id, presence: n.presence, last_seen: n.last_seen, status: n.status, park: n.park };
+  if (n.degraded !== undefined) view.degraded = { ...n.degraded };
   if (n.sync_error !== undefined) view.sync_error = { ...n.sync_error };
   return view;
 }

@@ -7,8 +7,8 @@
  */
 import { MAX_NODE_ID_LENGTH } from '@fsbus/contract';
 import { parkFrom } from './park.js';
-import type { ParkView } from './protocol.js';
-import { cutText } from './text-caps.js';
+import type { DegradedView, ParkView } from './protocol.js';
+import { cutText, MAX_FIELD_CHARS } from './text-caps.js';
 
 /** Characters kept of a card's text (a link state, the driver, park audio and music class); longer ends with "…". */
 export const MAX_STATUS_TEXT_CHARS = 128;
@@ -49,6 +49,16 @@ export function readNodeStatus(data: unknown, envelopeNodeId: string): NodeStatu
   });
   if (counters !== undefined) status['counters'] = counters;
   return { id, status, park: isRecord(data['park']) ? boundedPark(parkFrom(data['park'])) : undefined };
+}
+
+/**
+ * An error envelope answering agent.status (busy, shutting down): the node is alive, only its
+ * status is not told. Unreadable when it names no node of 1..128 characters.
+ */
+export function readRefusal(reply: { node_id: string; code?: string | undefined; message: string }): { id: string; degraded: DegradedView } | Error {
+  const id = reply.node_id;
+  if (id === '' || id.length > MAX_NODE_ID_LENGTH) return new Error(`its node id has ${id.length} characters (1 to ${MAX_NODE_ID_LENGTH})`);
+  return { id, degraded: { code: cutText(reply.code ?? 'unknown', MAX_STATUS_TEXT_CHARS), message: cutText(reply.message, MAX_FIELD_CHARS) } };
 }
 
 /** A park view (agent.status or dialplan.status) with its texts cut. */

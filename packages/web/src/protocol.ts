@@ -10,10 +10,14 @@ export type BusState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 export interface NodeView {
   node_id: string;
   /**
-   * `online` while it answers the status poll; `offline` after it missed two polls in a row.
+   * `online` while it answers the status poll with its status; `degraded` while it answers with an
+   * error envelope instead (busy: max_in_flight reached; shutting down): alive, its card keeps
+   * the last status it gave, `degraded` says why; `offline` after it missed two polls in a row.
    * A node offline for the retention (10 min by default) is removed (`Update.nodes_removed`).
    */
-  presence: 'online' | 'offline';
+  presence: 'online' | 'degraded' | 'offline';
+  /** While `degraded`: the error the node answered agent.status with. */
+  degraded?: DegradedView;
   /** Wall-clock ms of the last reply. */
   last_seen: number;
   /** What the card shows of the agent.status reply's `data` (node-status.ts: known fields, texts capped). */
@@ -25,6 +29,13 @@ export interface NodeView {
    * list may be stale (ended calls kept, new ones missing). Gone after the next read that works.
    */
   sync_error?: SyncErrorView;
+}
+
+/** The error envelope a node answered the status poll with (code and message cut, as the card shows them). */
+export interface DegradedView {
+  /** The contract's code: FSBUS_ERR_BUS_BUSY, FSBUS_ERR_BUS_SHUTTING_DOWN, … */
+  code: string;
+  message: string;
 }
 
 /** Why a node's channel list could not be read, and when the dashboard tries again. */

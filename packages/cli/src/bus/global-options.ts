@@ -169,6 +169,14 @@ const HINTS: Readonly<Record<string, string>> = {
   [BusErrorCode.SHUTTING_DOWN]: 'the agent is stopping; another node may take the request',
 };
 
+/** FreeSWITCH's answer for a uuid it does not have (uuid_kill, uuid_getvar, …): in a cluster, maybe another node's. */
+export function noSuchChannel(err: unknown): err is ReplyError {
+  return err instanceof ReplyError && err.code === BusErrorCode.COMMAND_FAILED && typeof err.data === 'string' && /no such channel/i.test(err.data);
+}
+
+/** A command sent to any node found no such channel: it may live on another (a channel is on one node only). */
+export const CHANNEL_ON_ANOTHER_NODE_HINT = 'the channel may be on another node: name it with --node <id> (`fsbus status --all` lists the nodes)';
+
 const AUTH_HINT =
   'the broker refused the credentials: check FSBUS_BROKER_USER and FSBUS_BROKER_PASSWORD, FSBUS_BROKER_TOKEN or FSBUS_BROKER_NKEY_SEED (or their MOD_EVENT_AGENT_* aliases)';
 
@@ -265,7 +273,8 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
   } catch (err) {
     // --json: a refusal is a reply too; stdout gets its envelope (the exit code still says it failed).
     if (values['json'] === true && err instanceof ReplyError) io.out(terminalJson(err.reply));
-    return reportError(spec.name, err, io, spec.hint?.(err, positionals));
+    const anyNode = str(values, 'node') === undefined && noSuchChannel(err) ? CHANNEL_ON_ANOTHER_NODE_HINT : undefined;
+    return reportError(spec.name, err, io, spec.hint?.(err, positionals) ?? anyNode);
   } finally {
     await bus?.close().catch(() => undefined);
   }

@@ -1,8 +1,9 @@
 /** `fsbus api <cmd> [args…]`: one FreeSWITCH API command over the bus, like `nats req`. */
-import { BusErrorCode, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
+import { BusErrorCode, terminalJson, terminalLine, terminalText, type ReplyEnvelope } from '@fsbus/contract';
 import { ReplyError } from '@fsbus/client';
-import type { CliCommand } from '../command.js';
-import { ExitCode, GLOBAL_HELP, runBusCommand, UsageError } from '../bus/global-options.js';
+import type { CliCommand, CliIo } from '../command.js';
+import { EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing } from '../bus/expect.js';
+import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
 
 /**
  * Commands the contract reserves for the agent's own handlers: they take fields, not an argument
@@ -20,20 +21,26 @@ function reservedHint(err: unknown, positionals: readonly string[]): string | un
   return RESERVED.find(([test]) => test(command))?.[1];
 }
 
-const HELP = `usage: fsbus api <command> [args…] [--node <id>] [--bg] [--json]
+const HELP = `usage: fsbus api <command> [args…] [--node <id>] [--all [--expect <n|ids>]] [--bg] [--json]
 
-Runs a FreeSWITCH API command through an agent and prints its output.
+Runs a FreeSWITCH API command through an agent and prints its output (the node that ran it
+on stderr).
 
 options:
   --node <id>    run it on this node (default: any agent)
-  --bg           run it as bgapi (waits for the BACKGROUND_JOB result)
-  --json         print the whole reply envelope as JSON
+  --all          run it on every node (broadcast): replies are gathered for --timeout (default
+                 for --all: ${GATHER_DEFAULT_MS} ms), one block per node headed \`== <node> ==\`
+                 (a failure: \`== <node>: <code>: <message> ==\`); exit 1 if a node failed
+${EXPECT_HELP}
+  --bg           run it as bgapi (waits for the BACKGROUND_JOB result; not with --all)
+  --json         print the whole reply envelope as JSON (--all: an array of them)
 
 examples:
   fsbus api status
   fsbus api show channels as json --node fs-01
   fsbus api reloadxml --bg
   fsbus api agent.status --json
+  fsbus api show calls count --all --expect fs-a,fs-b
 
 ${GLOBAL_HELP}`;
 
@@ -44,15 +51,19 @@ export const apiCommand: CliCommand = {
       {
         name: 'api',
         help: HELP,
-        options: { node: { type: 'string' }, bg: { type: 'boolean' }, json: { type: 'boolean' } },
-        check: (_v, positionals) => {
+        options: { node: { type: 'string' }, bg: { type: 'boolean' }, json: { type: 'boolean' }, all: { type: 'boolean' }, expect: { type: 'string' } },
+        check: (values, positionals) => {
           if (positionals.length === 0) throw new UsageError('give the API command, e.g. `fsbus api status`');
+          if (values['all'] === true && values['bg'] === true) throw new UsageError('--bg and --all: one node at a time waits for a background job');
+          if (values['expect'] !== undefined && values['all'] !== true) throw new UsageError('--expect goes with --all');
+          parseExpect(str(values, 'expect'));
         },
         hint: reservedHint,
         async run({ values, positionals, bus, io: out, call }) {
           const [command, ...rest] = positionals as [string, ...string[]];
           const fields: Record<string, unknown> = {};
           if (rest.length > 0) fields['args'] = rest.join(' ');
+          if (values['all'] === true) return runOnAll(command, fields, { values, bus, io: out, call });
           if (values['bg'] === true) fields['bg'] = true;
           const reply = await bus.request(command, fields, call, values['bg'] === true ? 30_000 : undefined);
           // FreeSWITCH's output carries what callers chose (channel names, caller ids): its lines
@@ -61,6 +72,8 @@ export const apiCommand: CliCommand = {
           else if (typeof reply.data === 'string') out.out(terminalText(reply.data.replace(/\n$/, '')));
           else if (reply.data !== undefined) out.out(terminalJson(reply.data, 2));
           else out.out(terminalLine(reply.message));
+          // Which node ran it: with several, the next command may need to name it (--node).
+          if (values['json'] !== true) out.err(terminalLine(`(node ${reply.node_id})`));
           return ExitCode.OK;
         },
       },
@@ -68,3 +81,37 @@ export const apiCommand: CliCommand = {
       io,
     ),
 };
+
+/** What a reply says, as printed: FreeSWITCH's output keeps its lines, its controls escaped. */
+function printReply(reply: ReplyEnvelope, io: CliIo): void {
+  if (typeof reply.data === 'string') {
+    if (reply.data.trim() !== '') io.out(terminalText(reply.data.replace(/\n$/, '')));
+  } else if (reply.data !== undefined) io.out(terminalJson(reply.data, 2));
+  else if (reply.success) io.out(terminalLine(reply.message));
+}
+
+/** `--all`: every node runs it; one block per node, in node order. */
+async function runOnAll(command: string, fields: Record<string, unknown>, { values, bus, io, call }: Pick<BusContext, 'values' | 'bus' | 'io' | 'call'>): Promise<number> {
+  const expect = parseExpect(str(values, 'expect'));
+  const replies = await bus.gather(command, {
+    fields,
+    timeoutMs: call.timeoutMs ?? GATHER_DEFAULT_MS,
+    ...(expect === undefined ? {} : { expect }),
+    ...(call.node === undefined ? {} : { node: call.node }),
+  });
+  if (replies.length === 0 && replies.badReplies.length === 0) {
+    io.err('fsbus api: no node replied\nhint: is `fsbus agent` running for this prefix? (--prefix, --server)');
+    return ExitCode.NO_ANSWER;
+  }
+  const sorted = [...replies].sort((a, b) => a.node_id.localeCompare(b.node_id));
+  if (values['json'] === true) io.out(terminalJson(sorted));
+  else {
+    for (const r of sorted) {
+      io.out(terminalLine(r.success ? `== ${r.node_id} ==` : `== ${r.node_id}: ${r.code ?? BusErrorCode.COMMAND_FAILED}: ${r.message} ==`));
+      printReply(r, io);
+    }
+  }
+  for (const b of replies.badReplies) io.err(terminalLine(`fsbus api: ${b.error.code}: ${b.error.message}`));
+  if (reportMissing('api', replies, expect, io)) return ExitCode.NO_ANSWER;
+  return sorted.every((r) => r.success) && replies.badReplies.length === 0 ? ExitCode.OK : ExitCode.FAILED;
+}

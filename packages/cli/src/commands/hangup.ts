@@ -1,6 +1,9 @@
 /** `fsbus hangup <uuid> [cause]`: ends a call (uuid_kill) through an agent. */
+import { terminalLine } from '@fsbus/contract';
+import { ReplyError } from '@fsbus/client';
 import type { CliCommand } from '../command.js';
-import { ExitCode, GLOBAL_HELP, runBusCommand, UsageError } from '../bus/global-options.js';
+import { GATHER_DEFAULT_MS } from '../bus/expect.js';
+import { ExitCode, GLOBAL_HELP, noSuchChannel, reportError, runBusCommand, UsageError } from '../bus/global-options.js';
 
 const HELP = `usage: fsbus hangup <uuid> [cause] [--node <id>]
 
@@ -8,8 +11,9 @@ Hangs up a channel (uuid_kill). The cause defaults to NORMAL_CLEARING; any FreeS
 name (any case: user_busy, CALL_REJECTED, ORIGINATOR_CANCEL …) or its number (17) is taken.
 
 options:
-  --node <id>    the node that has the channel (default: any agent; a channel lives on one
-                 node, so name it when there are several)
+  --node <id>    the node that has the channel (default: any agent; when that one has no such
+                 channel, every node is asked for --timeout (default ${GATHER_DEFAULT_MS} ms) and
+                 the one that has it hangs it up)
 
 examples:
   fsbus hangup 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f
@@ -30,9 +34,29 @@ export const hangupCommand: CliCommand = {
         },
         async run({ positionals, bus, io: out, call }) {
           const [uuid, cause] = positionals as [string, string | undefined];
-          await bus.hangup(uuid, cause, call);
-          out.out(`hung up ${uuid}`);
-          return ExitCode.OK;
+          let notHere: ReplyError;
+          try {
+            await bus.hangup(uuid, cause, call);
+            out.out(`hung up ${uuid}`);
+            return ExitCode.OK;
+          } catch (err) {
+            if (call.node !== undefined || !noSuchChannel(err)) throw err;
+            notHere = err;
+          }
+          // Any node was asked and has no such channel: in a cluster it may be another's. A uuid
+          // lives on one node only, so asking every node hangs up that call and no other.
+          const replies = await bus.gather('hangup', { fields: cause === undefined ? { uuid } : { uuid, cause }, timeoutMs: call.timeoutMs ?? GATHER_DEFAULT_MS });
+          const done = replies.find((r) => r.success);
+          if (done !== undefined) {
+            out.out(`hung up ${uuid}`);
+            out.err(terminalLine(`(node ${done.node_id})`));
+            return ExitCode.OK;
+          }
+          // A node that failed otherwise (busy, FreeSWITCH away) may be the one with the call.
+          const other = replies.find((r) => !noSuchChannel(new ReplyError(r)));
+          if (other !== undefined) throw new ReplyError(other);
+          const nodes = replies.length === 1 ? 'the 1 node' : `the ${replies.length} nodes`;
+          return reportError('hangup', notHere, out, `${nodes} that answered in ${call.timeoutMs ?? GATHER_DEFAULT_MS} ms have no such channel: check the uuid; if its node did not answer in time, raise --timeout, or name it with --node <id> (\`fsbus status --all\` lists the nodes)`);
         },
       },
       argv,

@@ -39,10 +39,10 @@ export abstract class BaseDriver extends DriverCore {
   }
 
   gather(subject: string, data: Uint8Array, options: GatherOptions = {}): Promise<InboundMessage[]> {
-    return this.#ask(subject, data, options, options.expect ?? Infinity, options.replierOf);
+    return this.#ask(subject, data, options, options.expect ?? Infinity, options);
   }
 
-  #ask(subject: string, data: Uint8Array, options: RequestOptions, expect: number | undefined, replierOf?: GatherOptions['replierOf']): Promise<InboundMessage[]> {
+  #ask(subject: string, data: Uint8Array, options: RequestOptions, expect: number | undefined, ends?: Pick<GatherOptions, 'replierOf' | 'doneWhen'>): Promise<InboundMessage[]> {
     this.assertOpen();
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const signal = options.signal;
@@ -71,7 +71,7 @@ export abstract class BaseDriver extends DriverCore {
       this.#pending.set(id, {
         subject,
         expect,
-        tally: expect === undefined ? undefined : gatherTally(expect, replierOf),
+        tally: expect === undefined ? undefined : gatherTally(expect, ends?.replierOf, ends?.doneWhen),
         replies: [],
         item,
         resolve,
@@ -160,8 +160,10 @@ export abstract class BaseDriver extends DriverCore {
 /**
  * Counts a gathering's replies towards its `expect`; true once it is met. With `replierOf`, once
  * per sender: a reply the broker delivered twice is not a second node (GatherOptions.replierOf).
+ * `doneWhen`, given, decides instead.
  */
-export function gatherTally(expect: number, replierOf: GatherOptions['replierOf']): (data: Uint8Array) => boolean {
+export function gatherTally(expect: number, replierOf: GatherOptions['replierOf'], doneWhen?: GatherOptions['doneWhen']): (data: Uint8Array) => boolean {
+  if (doneWhen !== undefined) return doneWhen;
   let counted = 0;
   // Until the timeout: nothing to count, nor a reply to read for it.
   if (expect === Infinity) return () => false;

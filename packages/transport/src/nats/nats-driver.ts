@@ -249,6 +249,7 @@ class NatsDriver extends DriverCore {
       signal: options.signal,
       expect: options.expect,
       replierOf: options.replierOf,
+      doneWhen: options.doneWhen,
     });
     return replies.map(toInbound);
   }

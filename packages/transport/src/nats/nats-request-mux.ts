@@ -28,6 +28,8 @@ export interface MuxGatherOptions extends MuxRequestOptions {
   expect?: number | undefined;
   /** Who sent a reply: a sender's second one does not count towards `expect`. */
   replierOf?: GatherOptions['replierOf'] | undefined;
+  /** Ends the gathering when it says so (in place of `expect`). */
+  doneWhen?: GatherOptions['doneWhen'] | undefined;
 }
 
 /** A request as the mux hands it to the driver: its headers already in nats.js's form, measured. */
@@ -97,7 +99,7 @@ export class RequestMux {
   /** Every reply to one request until `expect` of them or the timeout (then what came, maybe none). */
   gather(subject: string, data: Uint8Array, options: MuxGatherOptions): Promise<Msg[]> {
     return new Promise<Msg[]>((resolve, reject) => {
-      const gathering: Gathering = { replies: [], tally: gatherTally(options.expect ?? Number.POSITIVE_INFINITY, options.replierOf), resolve };
+      const gathering: Gathering = { replies: [], tally: gatherTally(options.expect ?? Number.POSITIVE_INFINITY, options.replierOf, options.doneWhen), resolve };
       this.#ask(`gather on ${subject}`, subject, data, options, { resolve: undefined, gathering, reject });
     });
   }

@@ -7,8 +7,12 @@
  * nothing is re-sorted; all of it is applied when the pointer leaves or rests for HOLD_IDLE_MS.
  * A control reads its call from its own row when clicked, and a mouse click on a row other than
  * the one the pointer last moved onto (the table changed under a resting pointer) sends nothing.
+ *
+ * A call of a node shown offline is stale: its node may have ended it unseen. Its row is greyed,
+ * its duration stops at the node's last answer, and hangup and playback are off until the node
+ * answers again (or is forgotten with its calls).
  */
-import type { ChannelView } from '../../src/protocol.js';
+import type { ChannelView, NodeView } from '../../src/protocol.js';
 import { command } from '../api.js';
 import { $, duration, h } from '../dom.js';
 import type { Store } from '../store.js';
@@ -37,6 +41,17 @@ interface Row {
   buttons: HTMLButtonElement[];
   view: ChannelView;
   ended: boolean;
+  /** When its node went offline: the node's last answer (wall-clock ms); undefined while it is not. */
+  staleAt: number | undefined;
+}
+
+/** Hangup and playback need the call's node to answer; the timeline is the page's own. */
+const NEEDS_NODE = new Set(['hangup', 'playback']);
+const STALE_TITLE = 'its node is offline: this call may have ended without a word';
+
+/** The node's last answer when the node is shown offline, else undefined. */
+function offlineSince(node: NodeView | undefined): number | undefined {
+  return node?.presence === 'offline' ? node.last_seen : undefined;
 }
 
 /** The rows shown, by uuid. */
@@ -214,7 +229,7 @@ export function tickDurations(store: Store): void {
 }
 
 function tick(r: Row, now: number): void {
-  if (!r.ended) set(r.duration, duration(now - r.view.created));
+  if (!r.ended && r.staleAt === undefined) set(r.duration, duration(now - r.view.created));
 }
 
 function set(el: HTMLElement, text: string): void {
@@ -231,13 +246,35 @@ function setEnded(r: Row, ended: boolean): void {
   r.tr.classList.toggle('ended', ended);
   if (ended) r.tr.dataset['ended'] = 'true';
   else delete r.tr.dataset['ended'];
-  for (const b of r.buttons) b.disabled = ended;
+  controls(r);
   set(r.state, ended ? 'ended' : r.view.state);
+}
+
+function controls(r: Row): void {
+  for (const b of r.buttons) b.disabled = r.ended || (r.staleAt !== undefined && NEEDS_NODE.has(b.className));
+}
+
+/** Greys the row of a call whose node is offline, or brings it back; its duration stops at the node's last answer. */
+function setStale(r: Row, staleAt: number | undefined, store: Store): void {
+  if (r.staleAt === staleAt) return;
+  r.staleAt = staleAt;
+  const stale = staleAt !== undefined;
+  r.tr.classList.toggle('stale', stale);
+  if (stale) {
+    r.tr.dataset['stale'] = 'true';
+    r.tr.title = STALE_TITLE;
+  } else {
+    delete r.tr.dataset['stale'];
+    r.tr.removeAttribute('title');
+  }
+  controls(r);
+  set(r.duration, duration(Math.max(0, (staleAt ?? store.now()) - r.view.created)));
 }
 
 function update(r: Row, c: ChannelView, store: Store): void {
   setEnded(r, false);
   setAttr(r.tr, 'data-gen', String(store.generation));
+  setStale(r, offlineSince(store.nodes.get(c.node_id)), store);
   if (r.view === c) return;
   r.view = c;
   setAttr(r.tr, 'data-node', c.node_id);
@@ -246,7 +283,7 @@ function update(r: Row, c: ChannelView, store: Store): void {
   set(r.route, route(c));
   set(r.state, c.state);
   set(r.app, c.application);
-  set(r.duration, duration(store.now() - c.created));
+  set(r.duration, duration(Math.max(0, (r.staleAt ?? store.now()) - c.created)));
 }
 
 function route(c: ChannelView): string {
@@ -269,8 +306,10 @@ function makeRow(c: ChannelView, store: Store): Row {
     buttons,
     view: c,
     ended: false,
+    staleAt: undefined,
   };
   r.tr.append(r.node, h('td', { class: 'uuid', title: c.uuid }, short(c.uuid)), h('td', {}, c.direction), r.route, r.state, r.duration, r.app, h('td', { class: 'actions' }, ...buttons));
+  setStale(r, offlineSince(store.nodes.get(c.node_id)), store);
   rowOfTr.set(r.tr, r);
   visibility?.observe(r.tr);
   return r;

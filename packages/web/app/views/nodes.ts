@@ -32,6 +32,8 @@ interface Card {
   audio: HTMLSelectElement;
   /** Why the node's channel list could not be read (hidden while it can). */
   syncError: HTMLElement;
+  /** The error the node answers agent.status with while degraded (hidden otherwise). */
+  degraded: HTMLElement;
   node: NodeView;
   /** The server's park audio when the user picked another in the select: kept until sent or the server's changes. */
   pickedOver: string | undefined;
@@ -81,8 +83,10 @@ function makeCard(n: NodeView): Card {
   const dl = h('dl', {}, ...FIELDS.flatMap((f) => [h('dt', {}, f), dd[f]]));
   const syncError = h('p', { class: 'sync-error', role: 'status' });
   syncError.hidden = true;
-  const root = h('article', { class: 'card', 'data-node': id }, h('header', {}, h('h3', {}, id), badge), dl, syncError, h('footer', {}, toggle, audio, setAudio));
-  const card: Card = { root, badge, dd, toggle, audio, syncError, node: n, pickedOver: undefined };
+  const degraded = h('p', { class: 'degraded', role: 'status' });
+  degraded.hidden = true;
+  const root = h('article', { class: 'card', 'data-node': id }, h('header', {}, h('h3', {}, id), badge), dl, degraded, syncError, h('footer', {}, toggle, audio, setAudio));
+  const card: Card = { root, badge, dd, toggle, audio, syncError, degraded, node: n, pickedOver: undefined };
   toggle.addEventListener('click', () => {
     const cmd = card.node.park.enabled === true ? 'dialplan.disable' : 'dialplan.enable';
     void command({ command: cmd, node_id: id }).then((r) => showResult(`${cmd} ${id}`, r));
@@ -101,6 +105,13 @@ function makeCard(n: NodeView): Card {
     });
   });
   return card;
+}
+
+/** The badge: online, offline, or why degraded (busy, stopping). */
+function badgeText(n: NodeView): string {
+  if (n.presence !== 'degraded') return n.presence;
+  const code = n.degraded?.code;
+  return code === 'FSBUS_ERR_BUS_BUSY' ? 'busy' : code === 'FSBUS_ERR_BUS_SHUTTING_DOWN' ? 'stopping' : 'degraded';
 }
 
 function set(el: HTMLElement, value: string, attr?: [string, string]): void {
@@ -126,7 +137,11 @@ function fill(card: Card, n: NodeView, channels: number, store: Store): void {
   if (card.root.className !== className) card.root.className = className;
   card.root.dataset['presence'] = n.presence;
   card.badge.dataset['state'] = n.presence;
-  set(card.badge, n.presence);
+  set(card.badge, badgeText(n));
+  // Alive but not telling its status: what it answered instead; the fields below are its last status.
+  const why = n.presence === 'degraded' ? n.degraded : undefined;
+  card.degraded.hidden = why === undefined;
+  if (why !== undefined) set(card.degraded, `answers agent.status with ${why.code}: ${why.message} (last status shown)`, ['data-code', why.code]);
   set(card.toggle, park.enabled === true ? 'Park off' : 'Park on');
   // A pick not sent yet stays, until the server's own value changes.
   if (card.pickedOver !== undefined && card.pickedOver !== (park.audio ?? '')) card.pickedOver = undefined;

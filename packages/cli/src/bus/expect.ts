@@ -1,0 +1,37 @@
+/**
+ * `--expect` of the gathering commands (`status --all`, `api --all`): a count of nodes, or a
+ * comma-separated list of node ids; and what is said when the gather did not get them.
+ */
+import { terminalLine } from '@fsbus/contract';
+import type { GatherOptions } from '@fsbus/client';
+import type { CliIo } from '../command.js';
+import { UsageError } from './global-options.js';
+
+/** @default 1500 ms of gathering for the commands that ask every node (--all, hangup's search) unless --timeout is given */
+export const GATHER_DEFAULT_MS = 1500;
+
+export const EXPECT_HELP = `  --expect <n|ids>  with --all: stop as soon as n nodes replied, or every node of a
+                    comma-separated list (fs-a,fs-b); fewer: they are named on stderr
+                    (or counted), exit 4`;
+
+/** The flag's value as gather()'s `expect`; undefined when not given. */
+export function parseExpect(text: string | undefined): GatherOptions['expect'] {
+  if (text === undefined) return undefined;
+  if (/^\d+$/.test(text)) {
+    if (!/^[1-9]\d*$/.test(text)) throw new UsageError('--expect must be a positive integer or a comma-separated list of node ids');
+    return Number(text);
+  }
+  const ids = text.split(',').map((s) => s.trim());
+  if (ids.some((id) => id === '')) throw new UsageError(`--expect: an empty node id in ${JSON.stringify(text)}`);
+  return ids;
+}
+
+/** Says on stderr which nodes (or how many) of `--expect` did not answer; true when some did not. */
+export function reportMissing(name: string, result: { readonly missing: readonly string[]; readonly shortfall: number }, expect: GatherOptions['expect'], io: CliIo): boolean {
+  if (result.shortfall === 0) return false;
+  // Node ids come from the command line here, but are printed as anything else: escaped.
+  if (result.missing.length > 0) io.err(terminalLine(`fsbus ${name}: no answer from ${result.missing.join(', ')} (--expect ${Array.isArray(expect) ? expect.join(',') : String(expect)})`));
+  else io.err(`fsbus ${name}: ${result.shortfall} of the ${String(expect)} expected nodes did not answer`);
+  io.err('hint: is its agent running and reachable? a slow node may need a longer --timeout (it still runs the command after the gather gave up)');
+  return true;
+}

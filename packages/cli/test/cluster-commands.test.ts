@@ -1,0 +1,124 @@
+// The CLI against a cluster: three simulated nodes, each bridged by a real agent, on one real
+// nats-server. What the cluster review found: `status --all --expect 3` with a node down printed
+// two rows and exited 0; `hangup <uuid>` without --node failed when the api lane picked a node
+// without the call; `api` did not say which node ran it, nor could it ask them all.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { Agent, loadConfig } from '@fsbus/agent';
+import { connect, type FsbusClient } from '@fsbus/client';
+import { Simulator } from '@fsbus/sim';
+import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { cliEnv, runCli } from './support/run-cli.js';
+
+const IDS = ['node-a', 'node-b', 'node-c'] as const;
+
+/** Resolves once `check()` holds, re-checked on each state change of the agent; the bound fails the test. */
+function agentUntil(agent: Agent, check: () => boolean, what: string): Promise<void> {
+  if (check()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 15_000);
+    const off = agent.onStateChange(() => {
+      if (!check()) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
+const lanesState = (agent: Agent): unknown => (agent.status()['shared_lanes'] as { state?: unknown } | undefined)?.state;
+
+void describe('fsbus in a cluster of three nodes (child processes)', () => {
+  let nats: NatsServerHandle;
+  const sims: Simulator[] = [];
+  const agents: Agent[] = [];
+  let bus: FsbusClient;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    nats = await startNatsServer();
+    for (const id of IDS) {
+      const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: id });
+      const { port } = await sim.start();
+      sims.push(sim);
+      const agent = new Agent(loadConfig({ values: { node_id: id, log_level: 'silent', broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port }, metrics: { enabled: false } }, env: {} }));
+      agents.push(agent);
+      await agent.start();
+      await agentUntil(agent, () => agent.ready, `${id} ready`);
+    }
+    bus = await connect({ servers: nats.url });
+    env = cliEnv({ FSBUS_BROKER_URL: nats.url, FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' });
+  });
+  after(async () => {
+    await bus?.close();
+    for (const a of agents) await a.stop();
+    for (const s of sims) await s.stop();
+    await nats?.stop();
+  });
+
+  void it('api names the node that ran it on stderr; --all runs it on every node, one block each', async () => {
+    const one = await runCli(['api', 'echo', 'hi'], env);
+    assert.equal(one.code, 0, one.err);
+    assert.equal(one.out, 'hi\n');
+    assert.match(one.err, /^\(node node-[abc]\)\n$/);
+    const all = await runCli(['api', 'echo', 'hi', '--all', '--expect', '3'], env);
+    assert.equal(all.code, 0, all.err);
+    assert.equal(all.out, '== node-a ==\nhi\n== node-b ==\nhi\n== node-c ==\nhi\n');
+    const json = await runCli(['api', 'echo', 'hi', '--all', '--expect', 'node-a,node-b,node-c', '--json'], env);
+    assert.equal(json.code, 0, json.err);
+    assert.deepEqual(
+      (JSON.parse(json.out) as Array<{ node_id: string; data: string }>).map((r) => `${r.node_id}=${r.data}`),
+      ['node-a=hi', 'node-b=hi', 'node-c=hi'],
+    );
+    const failed = await runCli(['api', 'no_such_thing', '--all', '--expect', '3'], env);
+    assert.equal(failed.code, 1, failed.err);
+    assert.match(failed.out, /^== node-a: FSBUS_ERR_BUS_COMMAND_FAILED: API command failed ==\n-ERR no_such_thing Command not found!\n/);
+    const usage = await runCli(['api', 'status', '--all', '--bg'], env);
+    assert.equal(usage.code, 2, usage.err);
+  });
+
+  void it('hangup without --node finds the call on the node that has it; a uuid no node has: exit 1, a --node hint', async () => {
+    // node-b and node-c leave the api lane: a request for any node goes to node-a, which has not the call.
+    for (const i of [1, 2] as const) {
+      await bus.node(IDS[i]).request('agent.cordon', { node_id: IDS[i] });
+      await agentUntil(agents[i]!, () => lanesState(agents[i]!) === 'left', `${IDS[i]} off the shared lanes`);
+    }
+    try {
+      const call = await runCli(['originate', 'user/1000', '&park()', '--node', 'node-b'], env);
+      assert.equal(call.code, 0, call.err);
+      const uuid = call.out.trim();
+      assert.equal((await bus.node('node-b').api('uuid_exists', uuid)).trim(), 'true');
+      const hangup = await runCli(['hangup', uuid], env);
+      assert.equal(hangup.code, 0, hangup.err);
+      assert.equal(hangup.out, `hung up ${uuid}\n`);
+      assert.equal(hangup.err, '(node node-b)\n');
+      assert.equal((await bus.node('node-b').api('uuid_exists', uuid)).trim(), 'false');
+      const anyNode = await runCli(['api', 'uuid_kill', uuid], env);
+      assert.equal(anyNode.code, 1, anyNode.err);
+      assert.match(anyNode.err, /No such channel/);
+      assert.match(anyNode.err, /^hint: the channel may be on another node: name it with --node <id>/m);
+      const none = await runCli(['hangup', '0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f', '--timeout', '500'], env);
+      assert.equal(none.code, 1, none.err);
+      assert.match(none.err, /^-ERR No such channel!\nfsbus hangup: FSBUS_ERR_BUS_COMMAND_FAILED: Channel hangup failed \(node node-a\)$/m);
+      assert.match(none.err, /^hint: the 3 nodes that answered in 500 ms have no such channel: check the uuid; .*--node <id>/m);
+    } finally {
+      for (const i of [1, 2] as const) await bus.node(IDS[i]).request('agent.uncordon', { node_id: IDS[i] });
+    }
+  });
+
+  void it('status --all --expect not met: the missing nodes named (a list) or counted, exit 4; met: exit 0', async () => {
+    await agents[2]!.stop();
+    const count = await runCli(['status', '--all', '--expect', '3', '--timeout', '500'], env);
+    assert.equal(count.code, 4, count.err);
+    assert.match(count.out, /node-a[\s\S]*node-b/);
+    assert.match(count.err, /^fsbus status: 1 of the 3 expected nodes did not answer$/m);
+    const list = await runCli(['status', '--all', '--expect', 'node-a,node-b,node-c', '--timeout', '500', '--json'], env);
+    assert.equal(list.code, 4, list.err);
+    assert.equal((JSON.parse(list.out) as unknown[]).length, 2);
+    assert.match(list.err, /^fsbus status: no answer from node-c \(--expect node-a,node-b,node-c\)$/m);
+    const met = await runCli(['status', '--all', '--expect', 'node-a,node-b'], env);
+    assert.equal(met.code, 0, met.err);
+    assert.equal(met.err, '');
+    const bad = await runCli(['status', '--all', '--expect', 'node-a,,node-b'], env);
+    assert.equal(bad.code, 2, bad.err);
+  });
+});
