@@ -202,8 +202,9 @@ export class Agent {
   }
 
   /** /readyz: `reason` says what is missing when not ready. */
-  #readiness(): { ready: boolean; broker: string; esl: string; reason?: string } {
-    const r = { ready: this.ready, broker: this.brokerStatus, esl: this.eslStatus };
+  #readiness(): { ready: boolean; broker: string; esl: string; cordoned?: true; reason?: string } {
+    // A cordoned node is ready (its links are up, its own lane served): said, for an operator's probe.
+    const r = { ready: this.ready, broker: this.brokerStatus, esl: this.eslStatus, ...(this.#sharedLanes.status().cordoned ? { cordoned: true as const } : {}) };
     if (r.ready) return r;
     let reason: string | undefined;
     if (this.#state !== 'running') reason = `agent ${this.#state}`;

@@ -7,7 +7,7 @@ export interface HealthSource {
   /** The process is running and not shut down. */
   healthy(): boolean;
   /** Broker and FreeSWITCH connections are up: the node can serve commands. */
-  ready(): { ready: boolean; broker: string; esl: string };
+  ready(): { ready: boolean; broker: string; esl: string; cordoned?: true };
 }
 
 export class AgentHttpServer {

@@ -188,6 +188,8 @@ export interface AgentStatus {
   broker: { status: string; reconnects: number; buffered_now: number };
   esl: { status: string; command_connections_ready: number; reconnects: number };
   counters: Record<string, number>;
+  /** Whether the node serves the any-node lanes (absent from older agents). */
+  shared_lanes?: { state: 'joined' | 'joining' | 'leaving' | 'left'; cordoned: boolean };
   park: Record<string, unknown>;
   [key: string]: unknown;
 }
