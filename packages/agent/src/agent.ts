@@ -26,20 +26,16 @@ import { driverOptions, streamSpec } from './driver-options.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { EventPublisher } from './event-publisher.js';
 import { FreeSwitchLink } from './freeswitch-link.js';
-import { agentStartEvent, agentStopEvent, eventsDroppedEvent, eventsResumedEvent, type EventLoss, type LifecycleEvent } from './lifecycle-events.js';
+import { agentStartEvent, agentStopEvent, eventsDroppedEvent, eventsResumedEvent, type LifecycleEvent } from './lifecycle-events.js';
 import { AgentHttpServer } from './http-server.js';
 import { createStdoutSink, type LogSink } from './log-sink.js';
 import { AgentMetrics } from './metrics.js';
 import { ensureNodeIdFree } from './node-id-check.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { cordonCommands, SharedLanes, type SharedLane } from './shared-lanes.js';
+import { BufferedLoss } from './buffered-loss.js';
 
 export const AGENT_VERSION = '0.1.0';
-
-/** Log lines of the buffered events' fate (docs/agent.md: Events, Operations → Shutdown). */
-export const EVENTS_DROPPED_LOG = 'outgoing buffer full: oldest events dropped';
-export const STOP_WAITS_FOR_BROKER_LOG = 'stopping: waiting for the broker to take the buffered events';
-export const EVENTS_DISCARDED_AT_STOP_LOG = 'stopped with the broker away: buffered events discarded';
 
 export interface AgentOptions {
   /** @default pino JSON logs on stdout at config.log_level */
@@ -81,8 +77,8 @@ export class Agent {
   /** Errors the driver reported (a publish the broker refused, a lost subscription…), see #onBrokerError. */
   #brokerErrors = 0;
   readonly #brokerErrorLog: LogThrottle;
-  /** Events the full outgoing buffer dropped: said once per burst, then told to subscribers (fsbus::events_dropped). */
-  readonly #eventsDroppedLog: LogThrottle;
+  /** Events the outgoing buffer could not keep: said, and told to subscribers (buffered-loss.ts). */
+  readonly #bufferedLoss: BufferedLoss;
 
   constructor(config: AgentConfig, options: AgentOptions = {}) {
     this.config = config;
@@ -93,7 +89,17 @@ export class Agent {
       this.logger = pino({ level: config.log_level, base: { node_id: config.node_id } }, this.#logSink.stream);
     }
     this.#brokerErrorLog = new LogThrottle((fields, msg) => this.logger.error(fields, msg), 'broker reported an error');
-    this.#eventsDroppedLog = new LogThrottle((fields, msg) => this.logger.warn(fields, msg), EVENTS_DROPPED_LOG);
+    this.#bufferedLoss = new BufferedLoss({
+      logger: this.logger,
+      buffer: config.broker,
+      brokerStatus: () => this.brokerStatus,
+      droppedTotal: () => this.#eventsDropped(),
+      announce: (loss) => {
+        if (!this.#startSaid) return false;
+        this.#publishOwn(eventsDroppedEvent(config.node_id, AGENT_VERSION, loss), 'events_dropped');
+        return true;
+      },
+    });
     this.metrics = new AgentMetrics(
       { node_id: config.node_id },
       () => this.#eventsDropped(),
@@ -250,7 +256,7 @@ export class Agent {
         }
         this.metrics.brokerConnected.set(e.status === 'connected' ? 1 : 0);
         // What waited went out before 'connected': the loss is told after it, in order.
-        if (e.status === 'connected') this.#tellLoss();
+        if (e.status === 'connected') this.#bufferedLoss.tell();
         this.#changed();
       });
       await driver.connect();
@@ -261,21 +267,8 @@ export class Agent {
       if (c.events.stream.enabled) await driver.ensureStream(streamSpec(c, this.subjects));
 
       const filter = new EventFilter({ include: c.events.include, exclude: c.events.exclude });
-      const publisher = new EventPublisher(
-        filter,
-        this.subjects,
-        c.node_id,
-        driver,
-        this.metrics,
-        {
-          droppedTotal: () => this.#eventsDropped(),
-          onDropped: (loss, bufferFull) => {
-            if (bufferFull) this.#eventsDroppedLog.hit(this.#lossFields(loss));
-          },
-          onFlowing: () => this.#tellLoss(),
-        },
-        c.broker.buffer_messages,
-      );
+      const publisher = new EventPublisher(filter, this.subjects, c.node_id, driver, this.metrics, this.#bufferedLoss.reporting, c.broker.buffer_messages);
+      this.#bufferedLoss.attach(publisher);
       this.#publisher = publisher;
       const callControl = this.#callControl;
       callControl.startReconciling({
@@ -455,66 +448,17 @@ export class Agent {
     await Promise.all([...this.#lanes.map((l) => l.unsubscribe().catch(() => undefined)), this.#sharedLanes.close()]);
     this.#lanes = [];
     await this.#dispatcher?.drain(this.config.commands.drain_timeout_ms);
-    const held = await this.#awaitBrokerForHeld(stopBegan);
+    // Within three quarters of shutdown_timeout_ms from the stop's start: the rest is for flushing
+    // and closing, before run-agent gives up.
+    const held = await this.#bufferedLoss.awaitBroker(this.#driver, stopBegan + (this.config.shutdown_timeout_ms * 3) / 4);
     this.#sayGoodbye();
     const droppedBefore = this.#eventsDropped();
     await this.#teardown();
-    if (held !== undefined) this.#sayDiscarded(held, this.#eventsDropped() - droppedBefore);
+    if (held !== undefined) this.#bufferedLoss.sayDiscarded(held, this.#eventsDropped() - droppedBefore);
     this.#state = 'stopped';
     this.logger.info({}, 'agent stopped');
     this.#logSink?.close();
     this.#changed();
-  }
-
-  /**
-   * Events still buffered for a broker that is away would be discarded by the close: wait for it,
-   * within three quarters of shutdown_timeout_ms from the stop's start (the rest is for flushing
-   * and closing, before run-agent gives up). Returns how long it waited in vain, or undefined
-   * when nothing is left to lose.
-   */
-  async #awaitBrokerForHeld(stopBegan: number): Promise<{ waitedMs: number } | undefined> {
-    const driver = this.#driver;
-    const pending = () => driver?.stats().pending ?? 0;
-    if (driver === undefined || driver.status === 'connected' || driver.status === 'closed' || pending() === 0) return undefined;
-    const waitMs = Math.max(0, Math.floor(stopBegan + (this.config.shutdown_timeout_ms * 3) / 4 - performance.now()));
-    this.logger.warn({ broker: driver.status, buffered: pending(), wait_ms: waitMs }, STOP_WAITS_FOR_BROKER_LOG);
-    const started = performance.now();
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        off();
-        resolve();
-      };
-      const timer = setTimeout(done, waitMs);
-      const off = driver.on((e) => {
-        if (e.type === 'status' && (e.status === 'connected' || e.status === 'closed')) done();
-      });
-    });
-    if (this.brokerStatus === 'connected' || pending() === 0) return undefined;
-    return { waitedMs: Math.round(performance.now() - started) };
-  }
-
-  /** The close discarded what was buffered (the newest `discarded`): said once, loudly; counted in events_dropped. */
-  #sayDiscarded(held: { waitedMs: number }, discarded: number): void {
-    if (discarded <= 0) return;
-    const hangups = this.#publisher?.hangupsHeld(discarded) ?? 0;
-    this.logger.error({ events_discarded: discarded, hangups_discarded: hangups, waited_ms: held.waitedMs }, EVENTS_DISCARDED_AT_STOP_LOG);
-  }
-
-  /** The drops not told yet, once the broker takes events again: one fsbus::events_dropped event. */
-  #tellLoss(): void {
-    const loss = this.#publisher?.takeLoss();
-    if (loss === undefined) return;
-    this.#eventsDroppedLog.flush();
-    // Before agent_start there is nothing to say: that one already means "resync".
-    if (!this.#startSaid) return;
-    this.logger.warn(this.#lossFields(loss), 'events were dropped: telling subscribers (fsbus::events_dropped)');
-    this.#publishOwn(eventsDroppedEvent(this.config.node_id, AGENT_VERSION, loss), 'events_dropped');
-  }
-
-  #lossFields(loss: EventLoss): Record<string, unknown> {
-    const b = this.config.broker;
-    return { events_dropped: loss.count, since_us: loss.sinceUs, until_us: loss.untilUs, buffer_messages: b.buffer_messages, buffer_bytes: b.buffer_bytes, broker: this.brokerStatus };
   }
 
   /**
@@ -580,7 +524,7 @@ export class Agent {
     await this.#http?.close();
     // What the rate-limited lines still hold is written now, not by a timer after the stop.
     this.#brokerErrorLog.flush();
-    this.#eventsDroppedLog.flush();
+    this.#bufferedLoss.flush();
     this.#callControl.flushLog();
   }
 }

@@ -1,0 +1,113 @@
+/**
+ * What the agent says of events its broker buffer could not keep: a full buffer during an outage
+ * is a warn line per burst, then, once the broker takes events again, CUSTOM
+ * `fsbus::events_dropped` with the count and time range; a stop with the broker still away waits
+ * for it within the shutdown budget, then says what it discards (docs/agent.md: Events,
+ * Operations → Shutdown).
+ */
+import { LogThrottle } from '@fsbus/esl';
+import type { Driver } from '@fsbus/transport';
+import type { Logger } from 'pino';
+import type { DropReporting, EventPublisher } from './event-publisher.js';
+import type { EventLoss } from './lifecycle-events.js';
+
+export const EVENTS_DROPPED_LOG = 'outgoing buffer full: oldest events dropped';
+export const STOP_WAITS_FOR_BROKER_LOG = 'stopping: waiting for the broker to take the buffered events';
+export const EVENTS_DISCARDED_AT_STOP_LOG = 'stopped with the broker away: buffered events discarded';
+
+export interface BufferedLossOptions {
+  logger: Logger;
+  buffer: { buffer_messages: number; buffer_bytes: number };
+  brokerStatus(): string;
+  /** Events the driver dropped so far. */
+  droppedTotal(): number;
+  /** Publishes fsbus::events_dropped for `loss`; false when there is nobody to tell yet (before agent_start, which means "resync" anyway). */
+  announce(loss: EventLoss): boolean;
+}
+
+/** How long a stop waited in vain for the broker. */
+export interface HeldAtStop {
+  waitedMs: number;
+}
+
+export class BufferedLoss {
+  readonly #o: BufferedLossOptions;
+  readonly #droppedLog: LogThrottle;
+  #publisher: EventPublisher | undefined;
+
+  constructor(options: BufferedLossOptions) {
+    this.#o = options;
+    this.#droppedLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), EVENTS_DROPPED_LOG);
+  }
+
+  /** What the event publisher reports its drops through. */
+  get reporting(): DropReporting {
+    return {
+      droppedTotal: () => this.#o.droppedTotal(),
+      onDropped: (loss, bufferFull) => {
+        if (bufferFull) this.#droppedLog.hit(this.#fields(loss));
+      },
+      onFlowing: () => this.tell(),
+    };
+  }
+
+  /** The publisher whose drops are told (it keeps them, and the hangups it holds). */
+  attach(publisher: EventPublisher): void {
+    this.#publisher = publisher;
+  }
+
+  /** The drops not told yet, once the broker takes events again: one fsbus::events_dropped event. */
+  tell(): void {
+    const loss = this.#publisher?.takeLoss();
+    if (loss === undefined) return;
+    this.#droppedLog.flush();
+    if (this.#o.announce(loss)) this.#o.logger.warn(this.#fields(loss), 'events were dropped: telling subscribers (fsbus::events_dropped)');
+  }
+
+  /**
+   * Events still buffered for a broker that is away would be discarded by the close: waits for
+   * it until `deadline` (performance.now() time). Returns how long it waited in vain, or
+   * undefined when nothing is left to lose.
+   */
+  async awaitBroker(driver: Driver | undefined, deadline: number): Promise<HeldAtStop | undefined> {
+    if (driver === undefined) return undefined;
+    const pending = (): number => driver.stats().pending;
+    // Read anew after the wait (a narrowed `driver.status` would not be).
+    const status = (): string => driver.status;
+    if (status() === 'connected' || status() === 'closed' || pending() === 0) return undefined;
+    const waitMs = Math.max(0, Math.floor(deadline - performance.now()));
+    this.#o.logger.warn({ broker: driver.status, buffered: pending(), wait_ms: waitMs }, STOP_WAITS_FOR_BROKER_LOG);
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      const off = driver.on((e) => {
+        if (e.type === 'status' && (e.status === 'connected' || e.status === 'closed')) done();
+      });
+    });
+    // Back (what waited went out first), or nothing left to lose.
+    if (status() === 'connected' || pending() === 0) return undefined;
+    return { waitedMs: Math.round(performance.now() - started) };
+  }
+
+  /** The close discarded the newest `discarded` buffered events: said once, loudly (counted in events_dropped by the driver). */
+  sayDiscarded(held: HeldAtStop, discarded: number): void {
+    if (discarded <= 0) return;
+    const hangups = this.#publisher?.hangupsHeld(discarded) ?? 0;
+    this.#o.logger.error({ events_discarded: discarded, hangups_discarded: hangups, waited_ms: held.waitedMs }, EVENTS_DISCARDED_AT_STOP_LOG);
+  }
+
+  /** What the rate-limited line still holds, written now (the stop). */
+  flush(): void {
+    this.#droppedLog.flush();
+  }
+
+  #fields(loss: EventLoss): Record<string, unknown> {
+    const b = this.#o.buffer;
+    return { events_dropped: loss.count, since_us: loss.sinceUs, until_us: loss.untilUs, buffer_messages: b.buffer_messages, buffer_bytes: b.buffer_bytes, broker: this.#o.brokerStatus() };
+  }
+}
