@@ -24,7 +24,10 @@ export interface AgentMetricSources {
   executeWatchesPending?: () => number;
   /** Replies the driver dropped (DriverStats.repliesDropped). */
   repliesDropped?: () => number;
-  /** Requests the driver did not run: no answer could reach their requester (DriverStats.requestsRefused). */
+  /**
+   * Requests the driver did not run: no answer could reach their requester, or (Redis, Kafka,
+   * ZeroMQ) their `expires` is not epoch milliseconds (DriverStats.requestsRefused).
+   */
   requestsRefused?: () => number;
   /** Broker reconnections (DriverStats.reconnects): mirrored under `fsbus_reconnects_total{target="broker"}`. */
   brokerReconnects?: () => number;
@@ -150,7 +153,7 @@ export class AgentMetrics {
     this.requestsRefused = mirroredTotal(
       r,
       'fsbus_requests_refused_total',
-      "Requests not run because no answer could reach their requester: a reply address the broker cannot take or outside the bus's reply space (Kafka: also a record on a lane's topic for another subject)",
+      "Requests not run because no answer could reach their requester: a reply address the broker cannot take or outside the bus's reply space (Kafka: also a record on a lane's topic for another subject); or, on Redis, Kafka and ZeroMQ, whose expires is not epoch milliseconds (refused to the requester)",
       sources.requestsRefused ?? zero,
     );
     this.eslUnknownFrames = mirroredTotal(

@@ -178,8 +178,9 @@ export interface DriverStats {
    * the broker cannot take or outside the bus's reply space (NATS `$…`, a RabbitMQ direct reply-to
    * name it cannot decode, an MQTT Response Topic with a wildcard, a Redis key other than
    * `<ns>:reply:<id>`, a Kafka topic other than `fsbus.inbox.<name>`), or on Kafka a record on a
-   * lane's topic for another subject, on ZeroMQ a message that is not the fsbus wire. Counted,
-   * logged once per burst; not in `dropped`.
+   * lane's topic for another subject, on ZeroMQ a message that is not the fsbus wire; and on Redis,
+   * Kafka and ZeroMQ a request whose `expires` is not epoch milliseconds (refused to its requester,
+   * not run). Counted, logged once per burst; not in `dropped`.
    */
   requestsRefused: number;
   /**

@@ -63,7 +63,8 @@ export abstract class DriverCore implements Driver {
   /**
    * Requests not run because no answer could reach their requester (a reply address the broker
    * cannot take, or one outside the bus's reply space; on Kafka also a record on a lane's topic
-   * for another subject): counted here, never in `dropped`.
+   * for another subject), or, on Redis, Kafka and ZeroMQ, because their `expires` is not epoch
+   * milliseconds (../expires.ts; those are answered why): counted here, never in `dropped`.
    */
   protected requestsRefused = 0;
   readonly #listeners = new Set<(event: DriverEvent) => void>();
@@ -329,9 +330,10 @@ export abstract class DriverCore implements Driver {
   }
 
   /**
-   * One kind of request a server does not run because no answer could reach its requester
-   * (DriverStats.requestsRefused): the returned function counts one and logs `message` with its
-   * fields once per burst — whoever sends requests can send these by the thousand.
+   * One kind of request a server does not run (DriverStats.requestsRefused): no answer could reach
+   * its requester, or its `expires` is not epoch milliseconds. The returned function counts one and
+   * logs `message` with its fields once per burst — whoever sends requests can send these by the
+   * thousand.
    */
   protected requestRefusal(message: string): (fields: Record<string, unknown>) => void {
     const log = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), message);

@@ -18,7 +18,7 @@ import { KafkaInbox } from './kafka-inbox.js';
 import { baseOptions, bootstrapList, ensurePromiseWithResolvers, probeUntilUp } from './kafka-options.js';
 import { KafkaReader, laneReaderSpec, subscriptionReaderSpec, type ReaderSpec } from './kafka-reader.js';
 import { KafkaSendQueue } from './kafka-send-queue.js';
-import { FOREIGN_SUBJECT_LOG, RecentRequests, serveRequest, type ServeContext } from './kafka-serve.js';
+import { FOREIGN_SUBJECT_LOG, RecentRequests, REFUSED_EXPIRES_LOG, serveRequest, type ServeContext } from './kafka-serve.js';
 import { PartitionOrder } from './kafka-partition-order.js';
 import { consumeKafkaStream, ensureKafkaStream, StreamRegistry } from './kafka-streams.js';
 import { kafkaCall, type GatherEnd } from './kafka-request.js';
@@ -92,6 +92,8 @@ class KafkaDriver extends DriverCore {
   readonly #refuseAbsentReplyTopic = this.requestRefusal(ABSENT_REPLY_TOPIC_LOG);
   /** Records skipped on a lane's topic for a subject not the lane's: counted each, said once per burst. */
   readonly #refuseForeign = this.requestRefusal(FOREIGN_SUBJECT_LOG);
+  /** Requests refused for an `fsbus-expires` that is not epoch milliseconds: counted each, said once per burst. */
+  readonly #refuseExpires = this.requestRefusal(REFUSED_EXPIRES_LOG);
   /** The bootstrap list, for status events and logs. */
   readonly #servers = bootstrapList(this.options.urls).join(',');
 
@@ -241,6 +243,7 @@ class KafkaDriver extends DriverCore {
       absentReplyTopic: (t, replyTo) => this.#refuseAbsentReplyTopic({ topic: t, reply_to: replyTo }),
       closed: () => this.status === 'closed',
       foreign: (t, subject) => this.#refuseForeign({ topic: t, subject: subject.slice(0, 300) }),
+      refusedExpires: (subject, shown) => this.#refuseExpires({ subject: subject.slice(0, 300), expires: shown }),
       ran: new RecentRequests(),
       logger: this.options.logger,
     };

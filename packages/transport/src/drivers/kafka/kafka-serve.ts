@@ -2,7 +2,9 @@
  * A record received on a lane → ServeRequest. The reply goes to the `fsbus-reply-to` topic with the
  * request's `fsbus-correlation-id`; forward() re-sends the same bytes and reply address to another
  * lane's topic. A request past its `fsbus-expires` is skipped: its requester stopped waiting, and a
- * command run late (an originate minutes after the caller gave up) would do harm.
+ * command run late (an originate minutes after the caller gave up) would do harm. One whose
+ * `fsbus-expires` is not epoch milliseconds (seconds, text: ../../expires.ts) is refused, its
+ * requester told why on its reply topic — once its reply topic passed the checks below.
  *
  * A request that comes again is skipped too: a producer whose produce request got no answer (the
  * broker stalled, the connection dropped) sends it again, and the broker may have appended the
@@ -25,9 +27,13 @@ import type { DriverLogger, PublishOutcome, ServeHandler } from '../../driver.js
 import type { OutboxItem } from '../../outbox.js';
 import { subjectMatches } from '../../subject-pattern.js';
 import { deadlineOf, laneRequest, lateBy, runLaneHandler } from '../driver-core.js';
+import { expiresOf, expiresRefusal, shownExpires } from '../../expires.js';
 import { INBOX_PREFIX } from './kafka-inbox.js';
 import { KafkaHeader } from './kafka-topics.js';
 import { isTopicName, toInbound, type KafkaMessage } from './kafka-wire.js';
+
+/** The log line of requests refused for an `fsbus-expires` that is not epoch milliseconds (../../expires.ts). */
+export const REFUSED_EXPIRES_LOG = 'kafka request whose fsbus-expires is not epoch milliseconds: refused, not run';
 
 /** The log line of records skipped because their `fsbus-subject` is not the lane's. */
 export const FOREIGN_SUBJECT_LOG = "kafka record on a lane's topic whose fsbus-subject is not the lane's (a subject below the lane's root shares its topic): skipped, not run";
@@ -53,6 +59,8 @@ export interface ServeContext {
   closed(): boolean;
   /** Counts (and logs) a record skipped because its subject is not the lane's. */
   foreign(topic: string, subject: string): void;
+  /** Counts (and logs) a request refused for its `fsbus-expires`; optional only for contexts of unit tests that send none. */
+  refusedExpires?(subject: string, shown: string): void;
   /** The requests this lane ran, for recognising one that comes again. */
   ran: RecentRequests;
   logger: DriverLogger | undefined;
@@ -102,7 +110,8 @@ export function serveRequest(m: KafkaMessage, headers: Record<string, string>, h
     ctx.foreign(m.topic, subject);
     return;
   }
-  const expires = Number(headers[KafkaHeader.EXPIRES]);
+  // NaN (not epoch ms) is never late: refused in runRequest, past the reply topic's checks.
+  const expires = expiresOf(headers[KafkaHeader.EXPIRES]);
   const late = lateBy(expires);
   if (late !== undefined) {
     ctx.expired(m.topic, late);
@@ -142,6 +151,10 @@ function runAfterCheck(m: KafkaMessage, headers: Record<string, string>, handler
 
 function runRequest(m: KafkaMessage, headers: Record<string, string>, handler: ServeHandler, ctx: ServeContext, replyTo: string | undefined, expires: number): void {
   const correlationId = headers[KafkaHeader.CORRELATION_ID] ?? '';
+  if (Number.isNaN(expires)) {
+    refuseExpires(m, headers, ctx, replyTo, correlationId);
+    return;
+  }
   if (replyTo !== undefined && correlationId !== '' && expires > 0 && !ctx.ran.firstTime(`${replyTo} ${correlationId}`, expires)) {
     ctx.logger?.warn({ topic: m.topic, partition: m.partition, offset: String(m.offset) }, 'kafka request came again (its producer sent it twice): skipped, it ran already');
     return;
@@ -186,4 +199,13 @@ function runRequest(m: KafkaMessage, headers: Record<string, string>, handler: S
     deadlineOf(expires),
   );
   runLaneHandler(request, handler, ctx.logger);
+}
+
+/** An `fsbus-expires` that is not epoch milliseconds: not run, counted and logged, its requester told why. */
+function refuseExpires(m: KafkaMessage, headers: Record<string, string>, ctx: ServeContext, replyTo: string | undefined, correlationId: string): void {
+  const shown = shownExpires(headers[KafkaHeader.EXPIRES]);
+  ctx.refusedExpires?.(headers[KafkaHeader.SUBJECT] ?? m.topic, shown);
+  const refusal = replyTo === undefined ? undefined : expiresRefusal(m.value ?? Buffer.alloc(0), shown);
+  if (replyTo === undefined || refusal === undefined) return;
+  ctx.enqueue({ kind: 'reply', subject: replyTo, data: refusal, headers: { [KafkaHeader.CORRELATION_ID]: correlationId, [KafkaHeader.SUBJECT]: replyTo } });
 }

@@ -20,7 +20,7 @@ import { DriverCore, urlList } from '../driver-core.js';
 import { isValidSubject, SUBJECT_RULE } from '../kafka/kafka-topics.js';
 import { ZmqClient } from './zmq-client.js';
 import { EXPIRES_HEADER, Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
-import { FOREIGN_MESSAGE_LOG, ZmqServer } from './zmq-server.js';
+import { FOREIGN_MESSAGE_LOG, REFUSED_EXPIRES_LOG, ZmqServer } from './zmq-server.js';
 import { checkCurve, serverCurve } from './zmq-curve.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
@@ -64,6 +64,8 @@ class ZmqDriver extends DriverCore {
   #unsettledFlushes = 0;
   /** Messages on the ROUTER that are not the fsbus wire. */
   readonly #refuseForeign = this.requestRefusal(FOREIGN_MESSAGE_LOG);
+  /** Requests whose `fsbus-expires` is not epoch milliseconds. */
+  readonly #refuseExpires = this.requestRefusal(REFUSED_EXPIRES_LOG);
   readonly #unsettledLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), "zmq: flush: this driver's subscriptions did not reach every publisher in time");
 
   constructor(options: DriverOptions) {
@@ -139,7 +141,7 @@ class ZmqDriver extends DriverCore {
 
   #newServer(): ZmqServer {
     const onExpired = (subject: string, lateMs: number): void => this.expiredOnArrival(subject, lateMs);
-    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, onExpired, this.#refuseForeign, this.options.logger, serverCurve(this.options.curve));
+    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, onExpired, this.#refuseForeign, this.#refuseExpires, this.options.logger, serverCurve(this.options.curve));
   }
 
   #clientSide(): ZmqClient {

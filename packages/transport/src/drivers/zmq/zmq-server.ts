@@ -2,7 +2,8 @@
  * The agent side of the ZeroMQ driver: a bound ROUTER for commands and a bound PUB for events
  * (mod_event_zmq's place, tcp port 5556 by default). Requests are dispatched to the local lanes;
  * a request for a lane this node lacks gets NOR, a hand-off to another node goes back to the
- * client as FWD (ZeroMQ has no broker to carry it).
+ * client as FWD (ZeroMQ has no broker to carry it). A request whose `fsbus-expires` is not epoch
+ * milliseconds (seconds, text: ../../expires.ts) is refused, its requester told why in the REP.
  */
 import { Router, XPublisher } from 'zeromq';
 import type { ServerCurve } from './zmq-curve.js';
@@ -13,6 +14,7 @@ import { subjectMatches } from '../../subject-pattern.js';
 import { decodeWire, encodeLanes, encodeWire, EXPIRES_HEADER, HEARTBEATS, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
 import { deadlineOf, lateBy, runLaneHandler } from '../driver-core.js';
+import { expiresOf, expiresRefusal, shownExpires } from '../../expires.js';
 
 /**
  * Events a subscriber's pipe holds before the PUB waits (libzmq's default is 1,000: 50 ms at
@@ -27,6 +29,9 @@ interface ServedLane {
 
 /** The log line of ROUTER messages that are not the fsbus wire (once per burst). */
 export const FOREIGN_MESSAGE_LOG = 'zmq: a message that is not the fsbus wire (6 frames: "FSB1", kind, subject, correlation id, headers, payload) was ignored';
+
+/** The log line of requests refused for an `fsbus-expires` that is not epoch milliseconds (../../expires.ts). */
+export const REFUSED_EXPIRES_LOG = 'zmq request whose fsbus-expires is not epoch milliseconds: refused, not run';
 
 export class ZmqServer {
   readonly #endpoints: ZmqEndpoints;
@@ -45,18 +50,22 @@ export class ZmqServer {
   readonly #zap: ZapAdmission | undefined;
   /** Counts and logs a message on the ROUTER that is not the fsbus wire (not 6 frames, not "FSB1", an unknown kind, bad headers). */
   readonly #onForeign: (fields: Record<string, unknown>) => void;
+  /** Counts and logs a request refused for an `fsbus-expires` that is not epoch milliseconds. */
+  readonly #onBadExpires: (fields: Record<string, unknown>) => void;
 
   constructor(
     endpoints: ZmqEndpoints,
     bufferMessages: number,
     onExpired: (subject: string, lateMs: number) => void,
     onForeign: (fields: Record<string, unknown>) => void,
+    onBadExpires: (fields: Record<string, unknown>) => void,
     logger?: DriverLogger,
     curve: ServerCurve = { sockets: {} },
   ) {
     this.#endpoints = endpoints;
     this.#logger = logger;
     this.#onForeign = onForeign;
+    this.#onBadExpires = onBadExpires;
     this.#onExpired = onExpired;
     this.#zap = curve.clientKeys === undefined ? undefined : admitOnly(curve.clientKeys, logger);
     const security = this.#zap === undefined ? curve.sockets : { ...curve.sockets, zapDomain: this.#zap.domain };
@@ -178,7 +187,11 @@ export class ZmqServer {
   }
 
   #dispatch(peer: string, m: WireMessage): void {
-    const expires = Number(m.headers?.[EXPIRES_HEADER]);
+    const expires = expiresOf(m.headers?.[EXPIRES_HEADER]);
+    if (Number.isNaN(expires)) {
+      this.#refuseExpires(peer, m);
+      return;
+    }
     const late = lateBy(expires);
     if (late !== undefined) {
       this.#onExpired(m.subject, late);
@@ -213,6 +226,15 @@ export class ZmqServer {
       deadline: deadlineOf(expires),
     };
     runLaneHandler(request, served.handler, this.#logger);
+  }
+
+  /** Not run, counted and logged; a REQ is answered why (unless its body asks for no reply: `async`). */
+  #refuseExpires(peer: string, m: WireMessage): void {
+    // Headers are JSON: a foreign client may have sent a number (seconds) rather than a string.
+    const shown = shownExpires(m.headers?.[EXPIRES_HEADER]);
+    this.#onBadExpires({ subject: m.subject.slice(0, 300), expires: shown });
+    const refusal = m.kind === Kind.REQ ? expiresRefusal(m.data, shown) : undefined;
+    if (refusal !== undefined) this.#send(peer, { kind: Kind.REP, subject: m.subject, id: m.id, headers: undefined, data: refusal });
   }
 
   async flush(): Promise<void> {
