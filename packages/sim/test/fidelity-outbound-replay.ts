@@ -35,6 +35,8 @@ export function describeFrame(frame: RawFrame): string {
 export class OutboundReplay {
   readonly expected: string[] = [];
   readonly actual: string[] = [];
+  /** The frames the simulator sent, as received. */
+  readonly received: RawFrame[] = [];
   readonly done: Promise<void>;
   readonly #server: Server;
   #client: WireClient | undefined;
@@ -71,7 +73,9 @@ export class OutboundReplay {
       for (const frame of framesOf(data)) {
         this.expected.push(describeFrame(frame));
         try {
-          this.actual.push(describeFrame(await client.next(10_000)));
+          const got = await client.next(10_000);
+          this.received.push(got);
+          this.actual.push(describeFrame(got));
         } catch (err) {
           this.actual.push(`<nothing: ${err instanceof Error ? err.message : String(err)}>`);
           return;

@@ -8,14 +8,11 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import type { RawFrame } from '@fsbus/esl';
-import { Simulator } from '../src/index.js';
-import { OutboundReplay, type Chunk } from './fidelity-outbound-replay.js';
-import { capturePattern, plainNames, plainPairs, plainValue, readFrames, readJson, withFixtures } from './fidelity-support.js';
-import { WireClient } from './listener-client.js';
+import { runCapturedScenario, type ScenarioRun } from './fidelity-run.js';
+import { capturePattern, plainNames, plainPairs, plainValue, readFrames, withFixtures } from './fidelity-support.js';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const TIMER_EVENTS = new Set(['HEARTBEAT', 'RE_SCHEDULE']);
-const A_UUID = '11111111-0000-4000-8000-000000000001';
 
 interface EventInfo {
   key: string;
@@ -84,75 +81,24 @@ function valueDifferences(real: readonly EventInfo[], got: readonly EventInfo[])
   return out;
 }
 
-function isEvent(f: RawFrame, name: string, channel?: string, extra?: (f: RawFrame) => boolean): boolean {
-  return (
-    f.headers.get('Content-Type') === 'text/event-plain' &&
-    plainValue(f.body, 'Event-Name') === name &&
-    (channel === undefined || plainValue(f.body, 'Channel-Name') === channel) &&
-    (extra === undefined || extra(f))
-  );
-}
 
 void describe('fidelity: call scenario of a real FreeSWITCH 1.10.12', () => {
   withFixtures((dir) => {
-    let sim: Simulator;
-    let replay: OutboundReplay;
-    const clients: Record<'plain' | 'json' | 'xml' | 'log' | 'control', WireClient> = {} as never;
-    const replies: RawFrame[] = [];
+    let run: ScenarioRun;
+    let clients: ScenarioRun['clients'];
+    let replay: ScenarioRun['replay'];
+    let replies: RawFrame[];
     let scenarioError: unknown;
 
-    const destroyed = (...channels: string[]) => (frames: readonly RawFrame[]) =>
-      channels.every((c) => frames.some((f) => isEvent(f, 'CHANNEL_DESTROY', c)));
-
     void before(async () => {
-      replay = await OutboundReplay.start(readJson<Chunk[]>(dir, 'shared-outbound.json'));
-      sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: 'vm', outbound: `127.0.0.1:${replay.port}` });
-      const { port } = await sim.start();
-      for (const fmt of ['plain', 'json', 'xml'] as const) {
-        clients[fmt] = await WireClient.authed(port);
-        assert.equal(await clients[fmt].replyText(`event ${fmt} ALL`), `+OK event listener enabled ${fmt}`);
-      }
-      clients.log = await WireClient.authed(port);
-      assert.equal(await clients.log.replyText('log 7'), '+OK log level 7 [7]');
-      clients.control = await WireClient.authed(port);
-      // A step that does not complete is reported by its own test; the comparisons still run.
-      await runScenario().catch((err: unknown) => (scenarioError = err));
+      run = await runCapturedScenario(dir);
+      ({ clients, replay } = run);
+      replies = run.control.slice(2); // after the greeting and the auth reply
+      scenarioError = run.error;
     });
 
-    async function runScenario(): Promise<void> {
-      const control = clients.control;
-      const plain = clients.plain;
-      const send = async (text: string): Promise<void> => {
-        control.send(text);
-        replies.push(await control.next(10_000));
-      };
-
-      await send(`api originate {origination_uuid=${A_UUID},origination_caller_id_name=Alice,origination_caller_id_number=1001}loopback/7001 &park()\n\n`);
-      await send(
-        `sendmsg ${A_UUID}\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: tone_stream://%(200,0,440)\n` +
-          'event-uuid: bbbbbbbb-0000-0000-0000-000000000001\n\n',
-      );
-      await plain.waitFor((fs) => fs.some((f) => isEvent(f, 'CHANNEL_EXECUTE_COMPLETE', 'loopback/7001-a', (x) => plainValue(x.body, 'Application-UUID') === 'bbbbbbbb-0000-0000-0000-000000000001')), 10_000);
-      await send(`api uuid_broadcast ${A_UUID} tone_stream://%(100,0,600) aleg\n\n`);
-      await plain.waitFor((fs) => fs.some((f) => isEvent(f, 'CHANNEL_EXECUTE_COMPLETE', 'loopback/7001-a', (x) => plainValue(x.body, 'Application-Data') === 'tone_stream://%(100,0,600)')), 10_000);
-      await send(`api uuid_dump ${A_UUID} json\n\n`);
-      await send('api show channels as json\n\n');
-      await send(`api uuid_kill ${A_UUID}\n\n`);
-      await plain.waitFor(destroyed('loopback/7001-a', 'loopback/7001-b'), 10_000);
-      await send('api originate loopback/7002 &park()\n\n');
-      await plain.waitFor(destroyed('loopback/7002-a', 'loopback/7002-b'), 10_000);
-      await send('bgapi originate {origination_caller_id_name=Bob}loopback/7004 &park()\n\n');
-      await plain.waitFor(destroyed('loopback/7004-a', 'loopback/7004-b'), 10_000);
-      await send('sendevent CUSTOM\nEvent-Subclass: fsbus::demo\nX-Note: two words\nContent-Type: text/plain\nContent-Length: 12\n\nline1\nline2\n');
-      await send('bgapi originate loopback/7005 &park()\n\n');
-      await replay.done;
-      await plain.waitFor(destroyed('loopback/7005-a', 'loopback/7005-b'), 10_000);
-    }
-
     void after(async () => {
-      for (const c of Object.values(clients)) c.close();
-      await replay.stop();
-      await sim.stop();
+      await run.stop();
     });
 
     void it('runs the whole scenario (every awaited event arrives)', () => {

@@ -11,6 +11,7 @@ import { stripWhitespace } from './strip-whitespace.js';
 import { normaliseCause, FS_VERSION, FS_VERSION_HUMAN, FS_VERSION_SHORT } from './constants.js';
 import { channelDataHeaders, formatDump, show } from './show.js';
 import { upTimeText } from './time-format.js';
+import { LOG_SITES } from './log-sites.js';
 
 export interface ApiHost {
   readonly engine: Engine;
@@ -86,7 +87,7 @@ export function runApi(host: ApiHost, command: string, args: string): ApiOutcome
       if (argv.length === 0) return '-USAGE: <uuid> [cause]\n';
       const ch = chan(argv[0]);
       if (!ch) return '-ERR No such channel!\n';
-      e.hangup(ch, normaliseCause(argv[1]) ?? 'NORMAL_CLEARING');
+      e.hangup(ch, normaliseCause(argv[1]) ?? 'NORMAL_CLEARING', LOG_SITES.HANGUP_KILL);
       return '+OK\n';
     }
     case 'hupall': {

@@ -6,6 +6,7 @@ import type { OutboundConnector, OutboundChannel } from './types.js';
 import { SITES, normaliseCause } from './constants.js';
 import { switchTrue } from './switch-true.js';
 import { registerSimpleApps } from './dptools-simple.js';
+import { LOG_SITES } from './log-sites.js';
 
 export interface AppDeps {
   readonly executor: Executor;
@@ -71,7 +72,7 @@ export function registerApps(deps: AppDeps): void {
   reg('answer', (ch, _d, done) => { e.answer(ch); done(); });
   reg('pre_answer', (ch, _d, done) => { e.preAnswer(ch); done(); });
   reg('ring_ready', (ch, _d, done) => { e.ringReady(ch); done(); });
-  reg('hangup', (ch, data, done) => { e.hangup(ch, normaliseCause(data.trim()) ?? 'NORMAL_CLEARING'); done(); });
+  reg('hangup', (ch, data, done) => { e.hangup(ch, normaliseCause(data.trim()) ?? 'NORMAL_CLEARING', LOG_SITES.HANGUP_APP); done(); });
   const setVar = (ch: Channel, data: string, both: boolean): void => {
     const i = data.indexOf('=');
     const name = (i < 0 ? data : data.slice(0, i)).trim();

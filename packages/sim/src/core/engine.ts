@@ -11,6 +11,7 @@ import { SITES, callStateNumber } from './constants.js';
 import { Channel } from './channel.js';
 import type { CallerProfile } from './channel.js';
 import { setHangupVariables } from './hangup-variables.js';
+import { LOG_SITES, TEXT_CHANNEL_ID_LOG, TEXT_CHANNEL_SESSION } from './log-sites.js';
 
 const LOG_DEBUG = 7;
 const LOG_NOTICE = 5;
@@ -72,8 +73,9 @@ export class Engine {
     this.bus.emit(headers, undefined, { name, sequence: Number(core[12]?.[1] ?? 0) });
   }
 
-  log(ch: Channel | undefined, level: number, site: CallSite, text: string): void {
-    this.bus.log(level, site, text, ch?.uuid);
+  /** `channel`: the Text-Channel when not derived from the line (0 for SWITCH_CHANNEL_ID_LOG lines). */
+  log(ch: Channel | undefined, level: number, site: CallSite, text: string, channel?: number): void {
+    this.bus.log(level, site, text, ch?.uuid, false, channel);
   }
 
   /** Creates a channel in CS_NEW with its codecs set (two CODEC events), not yet registered as running. */
@@ -97,7 +99,7 @@ export class Engine {
     this.spsCount = second === this.spsSecond ? this.spsCount + 1 : 1;
     this.spsSecond = second;
     this.peakSps = Math.max(this.peakSps, this.spsCount);
-    this.bus.log(LOG_NOTICE, { file: 'switch_channel.c', func: 'switch_channel_set_name', line: 1142 }, `New Channel ${ch.name} [${ch.uuid}]`, ch.uuid);
+    this.bus.log(LOG_NOTICE, LOG_SITES.NEW_CHANNEL, `New Channel ${ch.name} [${ch.uuid}]`, ch.uuid);
     ch.readCodec = true;
     ch.setVar('read_codec', 'L16');
     ch.setVar('read_rate', '8000');
@@ -122,38 +124,47 @@ export class Engine {
     ch.setVar('channel_name', ch.name);
     ch.setVar('uuid', uuid);
     ch.setVar('call_uuid', uuid);
-    this.log(ch, LOG_DEBUG, { file: 'switch_core_session.c', func: 'switch_core_session_outgoing_channel', line: 641 }, `${ch.name} set UUID=${uuid}`);
+    this.log(ch, LOG_DEBUG, LOG_SITES.SET_UUID, `${ch.name} set UUID=${uuid}`);
     this.fire(ch, 'CHANNEL_UUID', SITES.CHANNEL_UUID, { mid: [['Old-Unique-ID', old]] });
   }
 
-  /** Sets the state and the running state together (CHANNEL_STATE). */
-  setRunningState(ch: Channel, state: ChannelState): void {
+  /**
+   * Sets the state and the running state together (CHANNEL_STATE). `during` runs between the
+   * log line and the event, as switch_channel_perform_set_running_state sets the callstate.
+   */
+  setRunningState(ch: Channel, state: ChannelState, during?: () => void): void {
     if (ch.destroyed) return;
     ch.state = state;
     ch.runningState = state;
-    this.log(ch, LOG_DEBUG, { file: 'switch_core_state_machine.c', func: 'switch_core_session_run', line: 581 }, `(${ch.name}) Running State Change ${state} (Cur ${this.channels.size} Tot ${this.sessionsSinceStartup})`);
+    this.logRunningState(ch, LOG_SITES.RUNNING_STATE);
+    during?.();
     this.fire(ch, 'CHANNEL_STATE', SITES.CHANNEL_STATE, { vars: false });
   }
 
-  setCallState(ch: Channel, cs: CallState): void {
+  private logRunningState(ch: Channel, site: CallSite): void {
+    this.log(ch, LOG_DEBUG, site, `(${ch.name}) Running State Change ${ch.runningState} (Cur ${this.channels.size} Tot ${this.sessionsSinceStartup})`, TEXT_CHANNEL_ID_LOG);
+  }
+
+  /** `site`: the call that changes it (FreeSWITCH logs the change with its caller's site). */
+  setCallState(ch: Channel, cs: CallState, site: CallSite): void {
     if (ch.callState === cs) return;
     const original = ch.callState;
     ch.callState = cs;
-    this.log(ch, LOG_DEBUG, { file: 'switch_channel.c', func: 'switch_channel_perform_set_callstate', line: 2399 }, `(${ch.name}) Callstate Change ${original} -> ${cs}`);
+    this.log(ch, LOG_DEBUG, site, `(${ch.name}) Callstate Change ${original} -> ${cs}`, TEXT_CHANNEL_ID_LOG);
     this.fire(ch, 'CHANNEL_CALLSTATE', SITES.CHANNEL_CALLSTATE, {
       vars: false,
       mid: [['Original-Channel-Call-State', original], ['Channel-Call-State-Number', String(callStateNumber(cs))]],
     });
   }
 
-  /** Marks a channel answered: CHANNEL_ANSWER, then CHANNEL_CALLSTATE ACTIVE. */
-  markAnswered(ch: Channel): void {
+  /** Marks a channel answered: CHANNEL_ANSWER, then CHANNEL_CALLSTATE ACTIVE. `site`: the answering call. */
+  markAnswered(ch: Channel, site: CallSite = LOG_SITES.ANSWER_APP): void {
     if (ch.answerState === 'answered' || ch.isHungUp || ch.profile === undefined) return;
     ch.answerState = 'answered';
     ch.profile.answered = this.now();
-    this.log(ch, LOG_NOTICE, { file: 'mod_dptools.c', func: 'answer_function', line: 1406 }, `Channel [${ch.name}] has been answered`);
+    this.log(ch, LOG_NOTICE, site, `Channel [${ch.name}] has been answered`, TEXT_CHANNEL_ID_LOG);
     this.fire(ch, 'CHANNEL_ANSWER', SITES.CHANNEL_ANSWER);
-    this.setCallState(ch, 'ACTIVE');
+    this.setCallState(ch, 'ACTIVE', LOG_SITES.CALLSTATE_ANSWERED);
     ch.setVar('endpoint_disposition', 'ANSWER');
     const w = ch.originateWaiter;
     ch.originateWaiter = undefined;
@@ -163,7 +174,7 @@ export class Engine {
   /** answer on a channel: a loopback b-leg answers its a-leg first, as mod_loopback does. */
   answer(ch: Channel): void {
     const partner = ch.loopbackPartner;
-    if (partner !== undefined && partner.answerState !== 'answered') this.markAnswered(partner);
+    if (partner !== undefined && partner.answerState !== 'answered') this.markAnswered(partner, LOG_SITES.ANSWER_LOOPBACK_PEER);
     this.markAnswered(ch);
   }
 
@@ -174,7 +185,7 @@ export class Engine {
     const partner = ch.loopbackPartner;
     if (partner !== undefined) this.preAnswer(partner);
     this.fire(ch, 'CHANNEL_PROGRESS_MEDIA', SITES.CHANNEL_PROGRESS_MEDIA);
-    this.setCallState(ch, 'EARLY');
+    this.setCallState(ch, 'EARLY', LOG_SITES.CALLSTATE_PRE_ANSWERED);
     ch.setVar('endpoint_disposition', 'EARLY MEDIA');
   }
 
@@ -184,17 +195,17 @@ export class Engine {
     const partner = ch.loopbackPartner;
     if (partner !== undefined) this.ringReady(partner);
     this.fire(ch, 'CHANNEL_PROGRESS', SITES.CHANNEL_PROGRESS);
-    if (ch.answerState === 'ringing') this.setCallState(ch, ch.direction === 'outbound' ? 'RINGING' : 'RING_WAIT');
+    if (ch.answerState === 'ringing') this.setCallState(ch, ch.direction === 'outbound' ? 'RINGING' : 'RING_WAIT', LOG_SITES.CALLSTATE_RING_READY);
   }
 
-  /** switch_channel_hangup: CHANNEL_HANGUP now, the rest on the channel's thread. */
-  hangup(ch: Channel, cause: string): void {
+  /** switch_channel_hangup: CHANNEL_HANGUP now, the rest on the channel's thread. `site`: the hanging-up call. */
+  hangup(ch: Channel, cause: string, site: CallSite = LOG_SITES.HANGUP): void {
     if (ch.hangupStarted || ch.destroyed) return;
     ch.hangupStarted = true;
     ch.hangupCause = cause;
     ch.state = 'CS_HANGUP';
     ch.answerState = 'hangup';
-    this.log(ch, LOG_NOTICE, { file: 'switch_channel.c', func: 'switch_channel_perform_hangup', line: 3396 }, `Hangup ${ch.name} [${ch.runningState}] [${cause}]`);
+    this.log(ch, LOG_NOTICE, site, `Hangup ${ch.name} [${ch.runningState}] [${cause}]`, TEXT_CHANNEL_ID_LOG);
     this.fire(ch, 'CHANNEL_HANGUP', SITES.CHANNEL_HANGUP);
     ch.digitWaiter?.();
     this.defer(() => this.runHangup(ch));
@@ -223,10 +234,11 @@ export class Engine {
     this.setRunningState(ch, 'CS_HANGUP');
     // switch_core_session_hangup_state stamps the hangup time just before the HANGUP callstate.
     if (ch.profile) ch.profile.hangup = this.now();
-    this.setCallState(ch, 'HANGUP');
-    for (const peer of [ch.loopbackPartner, ch.bridgedTo]) {
-      if (peer !== undefined && !peer.hangupStarted) this.hangup(peer, cause);
-    }
+    this.setCallState(ch, 'HANGUP', LOG_SITES.CALLSTATE_HANGUP);
+    const partner = ch.loopbackPartner;
+    if (partner !== undefined && !partner.hangupStarted) this.hangup(partner, cause, LOG_SITES.HANGUP_LOOPBACK_PEER);
+    const bridged = ch.bridgedTo;
+    if (bridged !== undefined && !bridged.hangupStarted) this.hangup(bridged, cause);
     setHangupVariables(ch, cause, this.now());
     this.setRunningState(ch, 'CS_REPORTING');
     this.fire(ch, 'CHANNEL_HANGUP_COMPLETE', SITES.CHANNEL_HANGUP_COMPLETE, { mid: [['Hangup-Cause', cause]] });
@@ -275,11 +287,14 @@ export class Engine {
     if (ch.destroyed) return;
     ch.state = 'CS_DESTROY';
     this.fire(ch, 'CHANNEL_DESTROY', SITES.CHANNEL_DESTROY);
-    this.setRunningState(ch, 'CS_DESTROY');
+    ch.runningState = 'CS_DESTROY';
+    this.fire(ch, 'CHANNEL_STATE', SITES.CHANNEL_STATE, { vars: false });
     ch.destroyed = true;
     this.channels.delete(ch.uuid);
-    this.bus.log(LOG_NOTICE, { file: 'switch_core_session.c', func: 'switch_core_session_perform_destroy', line: 1762 }, `Session ${ch.sessionId} (${ch.name}) Ended`, ch.uuid);
-    this.bus.log(LOG_NOTICE, { file: 'switch_core_session.c', func: 'switch_core_session_perform_destroy', line: 1766 }, `Close Channel ${ch.name} [CS_DESTROY]`, ch.uuid);
+    // The session thread's last lines, then switch_core_session_destroy_state's (the session already out of the count).
+    this.log(ch, LOG_NOTICE, LOG_SITES.SESSION_ENDED, `Session ${ch.sessionId} (${ch.name}) Ended`, TEXT_CHANNEL_SESSION);
+    this.log(ch, LOG_NOTICE, LOG_SITES.CLOSE_CHANNEL, `Close Channel ${ch.name} [CS_DESTROY]`, TEXT_CHANNEL_ID_LOG);
+    this.logRunningState(ch, LOG_SITES.DESTROY_STATE);
     ch.resolveEnded();
   }
 }

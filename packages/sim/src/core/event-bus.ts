@@ -109,13 +109,16 @@ export class EventBus {
     return this.emit(headers, body);
   }
 
-  /** One log line formatted like FreeSWITCH's (`<date> <cpu>% [LEVEL] file:line text`). */
-  log(level: number, site: CallSite, text: string, uuid?: string, bare = false): void {
+  /**
+   * One log line formatted like FreeSWITCH's (`<date> <cpu>% [LEVEL] file:line text`). `channel`:
+   * the text channel when it is not the one derived from the line (see CoreLogLine.channel).
+   */
+  log(level: number, site: CallSite, text: string, uuid?: string, bare = false, channel?: number): void {
     if (this.logListeners.size === 0) return;
     const line = bare
       ? `${text}\n`
       : `${logStamp(this.clock.nowMicros())} 98.90% [${LEVEL_NAMES[level] ?? 'DEBUG'}] ${site.file}:${site.line} ${text}\n`;
-    const entry: CoreLogLine = { level, file: site.file, func: site.func, line: site.line, uuid, text: line };
+    const entry: CoreLogLine = { level, file: site.file, func: site.func, line: site.line, uuid, text: line, channel };
     for (const l of this.logListeners) l(entry);
   }
 }

@@ -11,6 +11,7 @@ import type { Engine } from './engine.js';
 import type { DialplanAction } from './dialplan.js';
 import { SITES } from './constants.js';
 import { stockApplicationName } from './stock-apps.js';
+import { LOG_SITES } from './log-sites.js';
 
 export interface AppHandle extends RunningApp {
   acceptsMessages: boolean;
@@ -40,8 +41,12 @@ export class Executor {
     private readonly lookup: DialplanLookup,
   ) {}
 
-  /** Executes one application; `done` gets the Application-Response. */
-  execute(ch: Channel, requested: string, rawData: string, done: (response: string | undefined) => void, appUuid: string = randomUUID()): void {
+  /**
+   * Executes one application; `done` gets the Application-Response. `parsedDirectly`: run from a
+   * message that switch_ivr_parse_event handles itself, not through switch_ivr_parse_all_events
+   * (which is what adds a level to [depth=N]).
+   */
+  execute(ch: Channel, requested: string, rawData: string, done: (response: string | undefined) => void, appUuid: string = randomUUID(), parsedDirectly = false): void {
     // FreeSWITCH finds an application in any case and reports it by its registered name.
     const stock = stockApplicationName(requested);
     const name = stock ?? requested;
@@ -68,7 +73,7 @@ export class Executor {
     e.fire(ch, 'CHANNEL_EXECUTE', SITES.CHANNEL_EXECUTE, { post: [...appHeaders(), ['Application-UUID', appUuid]] });
     // FreeSWITCH records the application name once more as it starts it (the captures show it after the data).
     if (data !== '') ch.setVar('current_application', name);
-    const depth = ch.appStack.length;
+    const depth = parsedDirectly ? Math.max(0, ch.appStack.length - 1) : ch.appStack.length;
     e.bus.log(6, { file: 'switch_core_session.c', func: 'switch_core_session_exec', line: 2902 }, `EXECUTE [depth=${depth}] ${ch.name} ${name}(${data})`, ch.uuid, true);
     let finished = false;
     const handle: AppHandle = {
@@ -146,13 +151,10 @@ export class Executor {
   route(ch: Channel): void {
     const e = this.engine;
     if (ch.isHungUp) return;
-    if (ch.direction === 'inbound' && ch.callState === 'DOWN') {
-      // FreeSWITCH sets the running state before the callstate event, and fires CHANNEL_STATE after it.
-      ch.state = 'CS_ROUTING';
-      ch.runningState = 'CS_ROUTING';
-      e.setCallState(ch, 'RINGING');
-    }
-    e.setRunningState(ch, 'CS_ROUTING');
+    // An inbound channel rings as it enters CS_ROUTING: the callstate changes between the running
+    // state's log line and its CHANNEL_STATE event.
+    const ringing = ch.direction === 'inbound' && ch.callState === 'DOWN';
+    e.setRunningState(ch, 'CS_ROUTING', ringing ? () => e.setCallState(ch, 'RINGING', LOG_SITES.CALLSTATE_ROUTING) : undefined);
     const p = ch.profile;
     e.log(ch, 6, { file: 'mod_dialplan_xml.c', func: 'dialplan_hunt', line: 639 }, `Processing ${p?.callerIdName ?? ''} <${p?.callerIdNumber ?? ''}>->${p?.destinationNumber ?? ''} in context ${p?.context ?? ''}`);
     this.lookup(ch).then(

@@ -8,6 +8,7 @@ import type { Engine } from './engine.js';
 import type { Executor } from './executor.js';
 import type { Headers } from './event-bus.js';
 import { SITES, normaliseCause } from './constants.js';
+import { LOG_SITES } from './log-sites.js';
 
 /** switch_ivr_parse_event stops repeating an application whose run took less than this. */
 const LOOP_MIN_MICROS = 500_000;
@@ -48,7 +49,7 @@ export class MessageRunner {
     };
     if (callCommand === 'hangup') {
       enqueue((done) => {
-        this.engine.hangup(ch, normaliseCause(lower.get('hangup-cause')) ?? 'NORMAL_CLEARING');
+        this.engine.hangup(ch, normaliseCause(lower.get('hangup-cause')) ?? 'NORMAL_CLEARING', LOG_SITES.HANGUP_MESSAGE);
         privateCommand();
         done();
         ran?.();
@@ -64,7 +65,7 @@ export class MessageRunner {
       const loopsHeader = lower.get('loops');
       const loops = loopsHeader === undefined ? 1 : atoi(loopsHeader);
       const appUuid = lower.get('event-uuid');
-      enqueue((done) => this.executeLoops(ch, app, arg, loops, appUuid, () => {
+      enqueue((done) => this.executeLoops(ch, app, arg, loops, appUuid, inline, () => {
         privateCommand();
         done();
         ran?.();
@@ -80,7 +81,7 @@ export class MessageRunner {
     return '+OK';
   }
 
-  private executeLoops(ch: Channel, app: string, arg: string, loops: number, appUuid: string | undefined, end: () => void): void {
+  private executeLoops(ch: Channel, app: string, arg: string, loops: number, appUuid: string | undefined, inline: boolean, end: () => void): void {
     // `for (x = 0; x < loops || loops < 0; x++)`, left after an iteration once the channel is not
     // ready or the iteration took under 0.5 s (on the simulated clock).
     let i = 0;
@@ -95,10 +96,12 @@ export class MessageRunner {
       ch.setVar('current_loop', String(i));
       ch.setVar('total_loops', String(loops));
       const before = this.engine.now();
+      // Inline, or parked without media (switch_ivr_park's media-less loop), the message is parsed directly.
+      const parsedDirectly = inline || (ch.answerState !== 'answered' && ch.answerState !== 'early');
       this.executor.execute(ch, app, arg, () => this.engine.defer(() => {
         if (ch.isHungUp || this.engine.now() - before < LOOP_MIN_MICROS) return finish();
         next();
-      }), appUuid);
+      }), appUuid, parsedDirectly);
     };
     next();
   }
@@ -114,7 +117,7 @@ export class MessageRunner {
       ['call-command', 'execute'], ['execute-app-name', app], ['execute-app-arg', args], ['event-lock', 'true'], ['lead-frames', '5'],
     ];
     const mediaReady = ch.answerState === 'answered' || ch.answerState === 'early';
-    this.executor.queueMessage(ch, (done) => this.executeLoops(ch, app, args, 1, undefined, () => {
+    this.executor.queueMessage(ch, (done) => this.executeLoops(ch, app, args, 1, undefined, false, () => {
       if (mediaReady) this.engine.fire(ch, 'PRIVATE_COMMAND', SITES.PRIVATE_COMMAND, { vars: false, pre: command });
       done();
     }));

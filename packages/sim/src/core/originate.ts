@@ -3,12 +3,14 @@
  * dialplan), user/<n> and sofia/<profile>/<target> (scripted answer/busy/no-answer/error after
  * a delay), error/<cause>; plus bridging two channels.
  */
+import { hangupCauseQ850 } from '@fsbus/esl';
 import type { Channel } from './channel.js';
 import type { Engine } from './engine.js';
 import type { Executor } from './executor.js';
 import type { TimerHandle } from './clock.js';
 import { SITES, normaliseCause } from './constants.js';
 import { originateRetries } from './originate-parse.js';
+import { LOG_SITES, TEXT_CHANNEL_SESSION } from './log-sites.js';
 
 export interface EndpointBehavior {
   /** What the far end does: answer, busy (USER_BUSY), no-answer (rings until the timeout), error:<CAUSE>. */
@@ -54,12 +56,27 @@ export class Originator {
   dial(req: DialRequest, onResult: (r: DialResult) => void): void {
     const { attempts, sleepMs } = originateRetries(req.vars);
     let attempt = 1;
+    const finish = (r: DialResult): void => {
+      if (!r.ok) this.logFailure(req, r.cause);
+      onResult(r);
+    };
     const once = (): void => this.dialOnce(req, (r, ringTimedOut) => {
-      if (r.ok || ringTimedOut || attempt >= attempts || req.caller?.isHungUp === true) return onResult(r);
+      if (r.ok || ringTimedOut || attempt >= attempts || req.caller?.isHungUp === true) return finish(r);
       attempt++;
-      this.engine.bus.clock.setTimeout(() => this.engine.defer(() => (req.caller?.isHungUp === true ? onResult(r) : once())), sleepMs);
+      this.engine.bus.clock.setTimeout(() => this.engine.defer(() => (req.caller?.isHungUp === true ? finish(r) : once())), sleepMs);
     });
     once();
+  }
+
+  /**
+   * switch_ivr_originate's closing line, on the caller's session log (no User-Data without one).
+   * When the caller went away FreeSWITCH writes "Originate Cancelled by originator termination"
+   * instead, at a line no capture shows: not written.
+   */
+  private logFailure(req: DialRequest, cause: string): void {
+    if (req.caller?.isHungUp === true) return;
+    const text = `Originate Resulted in Error Cause: ${hangupCauseQ850(cause)} [${cause}]`;
+    this.engine.bus.log(7, LOG_SITES.ORIGINATE_ERROR, text, req.caller?.uuid, false, TEXT_CHANNEL_SESSION);
   }
 
   /** Creates the outbound leg and reports when it is answered or fails (and whether its ring timed out). */
@@ -155,6 +172,8 @@ export class Originator {
     a.originateWaiter = {
       answered: () => e.defer(() => {
         if (a.isHungUp) return settle({ ok: false, cause: a.hangupCause ?? 'NORMAL_CLEARING' });
+        const success = `Originate Resulted in Success: [${a.name}] Peer UUID: ${a.uuid}`;
+        e.bus.log(7, LOG_SITES.ORIGINATE_SUCCESS, success, req.caller?.uuid, false, TEXT_CHANNEL_SESSION);
         if (req.flipCid === true) this.flipCid(a);
         settle({ ok: true, channel: a });
       }),
@@ -195,7 +214,6 @@ export class Originator {
     const p = a.profile;
     if (p === undefined) return;
     const [name, num] = [p.callerIdName, p.callerIdNumber];
-    this.engine.log(a, 7, { file: 'switch_ivr_originate.c', func: 'switch_ivr_originate', line: 3913 }, `Originate Resulted in Success: [${a.name}] Peer UUID: ${a.uuid}`);
     this.engine.log(a, 6, { file: 'switch_channel.c', func: 'switch_channel_flip_cid', line: 3289 }, `${a.name} Flipping CID from "${name}" <${num}> to "${p.calleeIdName}" <${p.calleeIdNumber}>`);
     if (name !== '') a.setVar('pre_transfer_caller_id_name', name);
     a.setVar('pre_transfer_caller_id_number', num);

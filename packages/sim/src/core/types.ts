@@ -41,7 +41,7 @@ export interface CoreLogLine {
    * FreeSWITCH's text channel (`Text-Channel` of log/data): 0 LOG, 1 LOG_CLEAN, 3 SESSION.
    * When absent the wire layer derives it: 1 for text without the date prefix, else 3 with a uuid, 0 without.
    */
-  readonly channel?: number;
+  readonly channel?: number | undefined;
 }
 
 /** A `sendmsg` to a channel, as parsed by the wire layer. */
