@@ -475,7 +475,12 @@ export class MqttDriver extends BaseDriver {
     return true;
   }
 
-  /** Adds a handler to the filter's broker subscription (made with the first, ended with the last). */
+  /**
+   * Adds a handler to the filter's broker subscription (made with the first, ended with the last).
+   * The last handler stays on until the broker's UNSUBACK: the broker goes on sending on the
+   * subscription until it has processed the UNSUBSCRIBE, and a request it sent meanwhile is served,
+   * not dropped (one it gets after finds no subscriber: its requester is told at once).
+   */
   #add(subject: string, filter: string, onMessage: OnMessage): Subscription {
     this.assertOpen();
     // mqtt.js cannot write a longer one (it throws from its socket write).
@@ -491,14 +496,26 @@ export class MqttDriver extends BaseDriver {
     const entry = sub;
     // Each caller passes a closure of its own, so one Set entry per subscription.
     entry.handlers.add(onMessage);
+    let left = false;
     return {
       subject,
       unsubscribe: async () => {
-        if (!entry.handlers.delete(onMessage) || entry.handlers.size > 0) return;
-        this.#subs.delete(filter);
-        this.#subIds.delete(entry.id);
-        const c = this.#client;
-        if (c?.connected === true) await c.unsubscribeAsync(filter).catch(() => undefined);
+        if (left) return;
+        left = true;
+        if (entry.handlers.size > 1 || !entry.handlers.has(onMessage)) {
+          entry.handlers.delete(onMessage);
+          return;
+        }
+        // Not restored after a reconnect from now on; a serve() of the same filter meanwhile makes
+        // a subscription of its own (its SUBSCRIBE follows this UNSUBSCRIBE, under another identifier).
+        if (this.#subs.get(filter) === entry) this.#subs.delete(filter);
+        try {
+          const c = this.#client;
+          if (c?.connected === true) await c.unsubscribeAsync(filter).catch(() => undefined);
+        } finally {
+          entry.handlers.delete(onMessage);
+          this.#subIds.delete(entry.id);
+        }
       },
     };
   }

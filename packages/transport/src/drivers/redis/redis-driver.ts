@@ -23,6 +23,7 @@ import { writeWindowBytes } from '../../defaults.js';
 import { ensureRedisStream, StreamReader, StreamRoutes, type StreamCommands } from './redis-durable.js';
 import { CLAIM_SCRIPT, LEAVE_SCRIPT, MARK_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
 import { ensureGroup, laneEntry, readLane, readReplies, type LaneEntry, type LaneStream } from './redis-streams.js';
+import { stopReading } from './redis-lane-leave.js';
 import { expiresRefusal, REFUSED_EXPIRES_LOG } from './redis-expires.js';
 import { redisOptions, timeLimit, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
@@ -57,14 +58,19 @@ const CAPABILITIES: DriverCapabilities = {
 interface Scripted extends StreamCommands, MarkCommand {
   fsbusRoute(...args: Array<string | Buffer | number>): Promise<[number, number, string]>;
   fsbusReply(key: string, ...args: Array<string | Buffer | number>): Promise<number>;
-  fsbusLeave(key: string, marks: string, ...args: string[]): Promise<number>;
+  fsbusLeaveBuffer(key: string, marks: string, ...args: string[]): Promise<[number, LaneEntries | null | undefined]>;
 }
 
 interface LaneReader extends LaneStream {
   subject: string;
   competing: boolean;
   handler: ServeHandler;
+  /** Its readLane: ends once it drains or is stopped. */
+  loop: Promise<void>;
 }
+
+/** Lane entries as XREADGROUP gives them: [id, field/value list or null]. */
+type LaneEntries = Array<[Buffer, Buffer[] | null]>;
 
 export function createRedisDriver(options: DriverOptions): RedisDriver {
   return new RedisDriver(options);
@@ -84,6 +90,8 @@ export class RedisDriver extends BaseDriver {
   /** Counts and logs a request refused for its `expires` (redis-expires.ts). */
   readonly #badExpires: (fields: Record<string, unknown>) => void;
   readonly #readers = new Set<StreamReader>();
+  /** Lanes being left by their unsubscribe(): close() waits for them. */
+  readonly #leaving = new Set<Promise<void>>();
   #cmd: (Redis & Scripted) | undefined;
   #sub: Redis | undefined;
   #replyConn: Redis | undefined;
@@ -288,15 +296,26 @@ export class RedisDriver extends BaseDriver {
       conn,
       handler,
       stop: new AbortController(),
+      draining: false,
+      clientId: undefined,
+      loop: Promise.resolve(),
     };
+    // The next connection is another client for CLIENT UNBLOCK: its ID is asked again.
+    conn.on('close', () => (reader.clientId = undefined));
     this.#lanes.add(reader);
     if (this.#cmd?.status === 'ready') this.#track(ensureGroup(this.#cmd, reader).then(() => this.#marks.renew()));
-    void readLane(reader, this.#id, (flat) => this.#onLaneEntry(reader, flat));
+    reader.loop = readLane(reader, this.#id, (flat) => this.#onLaneEntry(reader, flat));
     return {
       subject: lane.subject,
       unsubscribe: async () => {
-        if (reader.stop.signal.aborted) return;
-        await this.#leave(reader);
+        if (reader.stop.signal.aborted || reader.draining) return;
+        const leaving = this.#leave(reader);
+        this.#leaving.add(leaving);
+        try {
+          await leaving;
+        } finally {
+          this.#leaving.delete(leaving);
+        }
       },
     };
   }
@@ -331,28 +350,36 @@ export class RedisDriver extends BaseDriver {
     if (replyTo !== undefined && refusal !== undefined) this.send({ kind: 'reply', subject: replyTo, data: refusal, correlationId: entry.correlationId });
   }
 
-  /** Stops reading the lane: its blocking reader's connection goes. */
+  /** Stops reading the lane at once (closing, past the goodbye): its blocking reader's connection goes. */
   #drop(r: LaneReader): void {
     r.stop.abort();
     this.#lanes.delete(r);
     r.conn.disconnect();
   }
 
+  /**
+   * Leaves the lane losing no request (redis-lane-leave.ts): what the reader's last read got, and
+   * what was written to the lane until its mark went, is served; a request after finds no mark.
+   */
   async #leave(r: LaneReader): Promise<void> {
-    this.#drop(r);
+    this.#lanes.delete(r);
+    await stopReading(this.#cmd, r, r.loop);
     const cmd = this.#cmd;
     if (cmd?.status === 'ready') {
       // Not past the connection's loss (ioredis would hold the command until a reconnect): the
       // group or consumer then stays in Redis, as after a crash.
       // The lane's mark stays while another serve() of this driver still reads that lane.
       const stillServed = [...this.#lanes].some((other) => other.subject === r.subject);
-      await untilClosed(cmd, cmd.fsbusLeave(r.key, servingKey(this.#ns, r.subject), r.group, this.#id, r.competing ? 'consumer' : 'group', stillServed ? '' : this.#id));
+      let unread: LaneEntries | null | undefined;
+      const leave = cmd.fsbusLeaveBuffer(r.key, servingKey(this.#ns, r.subject), r.group, this.#id, r.competing ? 'consumer' : 'group', stillServed ? '' : this.#id);
+      await untilClosed(cmd, leave.then(([, entries]) => (unread = entries)));
+      for (const [, flat] of unread ?? []) if (flat !== null) this.#onLaneEntry(r, flat);
     }
   }
 
   override async ensureStream(spec: StreamSpec): Promise<void> {
     this.assertOpen();
-    await ensureRedisStream(this.#cmd, this.#ns, spec, this.#streams);
+    await ensureRedisStream(this.#cmd, this.#ns, spec, this.#streams, this.options.logger);
   }
 
   override async consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {
@@ -434,7 +461,8 @@ export class RedisDriver extends BaseDriver {
 
   async #goodbye(): Promise<void> {
     await this.flush().catch(() => undefined);
-    for (const r of [...this.#lanes]) await this.#leave(r);
+    // Together: where CLIENT UNBLOCK is refused, each waits for its read's own end (LANE_BLOCK_MS).
+    await Promise.all([...[...this.#lanes].map((r) => this.#leave(r)), ...this.#leaving]);
     for (const r of [...this.#readers]) await r.unsubscribe();
   }
 }

@@ -5,12 +5,13 @@
  * a consumer, in any language, finds it by name. Entry IDs are `<ms>-<sequence>` (see
  * redis-scripts.ts): a message's `sequence` is the part after the dash. Ephemeral replays are a
  * plain XREAD from a position; durable consumers are consumer groups (the broker keeps their
- * position; `ack()` is XACK; un-acked entries come again when the consumer returns). A group's
+ * position; `ack()` is XACK; un-acked entries come again when the consumer returns; at most
+ * `maxInFlight` are read ahead of the application's acks: redis-in-flight.ts). A group's
  * filter is recorded in the hash `<stream key>:filters` by the script that creates the group
  * (CLAIM_SCRIPT): the same name with another filter is refused.
  */
 import type { Redis } from 'ioredis';
-import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../../driver.js';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertStreamRetention } from '../../stream-retention.js';
 import { durableFilterRefused } from '../../durable-filter.js';
@@ -19,9 +20,10 @@ import { pause, ready, unlessStopped } from './redis-streams.js';
 import { entryFields, orLost, parseHeaders, untilClosed } from './redis-util.js';
 import { subjectMatches } from '../../subject-pattern.js';
 import { CLAIM_SCRIPT } from './redis-scripts.js';
+import { InFlight } from './redis-in-flight.js';
 
-/** Entries per XREAD/XREADGROUP round trip. */
-const READ_COUNT = '100';
+/** Entries per XREAD/XREADGROUP round trip, at most. */
+const READ_COUNT = 100;
 /** Subjects whose stream routing is remembered; the cache is cleared past this. */
 const ROUTE_CACHE_MAX = 1000;
 
@@ -70,8 +72,42 @@ export class StreamRoutes {
   }
 }
 
-/** Validates the spec, routes its subjects from now on and records it in `<ns>:streams`. */
-export async function ensureRedisStream(cmd: Redis | undefined, ns: string, spec: StreamSpec, routes: StreamRoutes): Promise<void> {
+/**
+ * Merges this agent's record into the one in `<ns>:streams`, atomically, and returns the result:
+ * retention the wider of the two (null = unlimited), subjects the union. Every agent trims the
+ * shared stream as it appends: one with less retention would delete the others' history.
+ */
+const MERGE_RECORD_SCRIPT = `
+local mine = cjson.decode(ARGV[2])
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then
+  local ok, had = pcall(cjson.decode, raw)
+  if ok and type(had) == 'table' then
+    for _, f in ipairs({'maxMessages', 'maxAgeMs'}) do
+      if type(had[f]) ~= 'number' or type(mine[f]) ~= 'number' then mine[f] = cjson.null
+      else mine[f] = math.max(had[f], mine[f]) end
+    end
+    if type(had.subjects) == 'table' then
+      local seen = {}
+      for _, s in ipairs(mine.subjects) do seen[s] = true end
+      for _, s in ipairs(had.subjects) do
+        if type(s) == 'string' and not seen[s] then table.insert(mine.subjects, s); seen[s] = true end
+      end
+    end
+  end
+end
+local out = cjson.encode(mine)
+redis.call('HSET', KEYS[1], ARGV[1], out)
+return out`;
+
+/** How a setting kept wider than this agent's config can be narrowed by hand. */
+const NARROW_HOW = 'edit its record in the hash <ns>:streams (HSET) and restart the agents';
+
+/**
+ * Validates the spec, records it in `<ns>:streams` (merged: MERGE_RECORD_SCRIPT) and routes its
+ * subjects from now on with the merged retention; a setting kept wider than `spec` is a warn line.
+ */
+export async function ensureRedisStream(cmd: Redis | undefined, ns: string, spec: StreamSpec, routes: StreamRoutes, logger?: DriverLogger): Promise<void> {
   if (!/^[A-Za-z0-9_-]+$/.test(spec.name)) throw new TransportError(TransportErrorCode.BROKER, `invalid stream name '${spec.name}' (letters, digits, _ and -)`);
   if (spec.subjects.length === 0) throw new TransportError(TransportErrorCode.BROKER, `stream ${spec.name} has no subjects`);
   assertStreamRetention('redis', spec);
@@ -80,14 +116,24 @@ export async function ensureRedisStream(cmd: Redis | undefined, ns: string, spec
   }
   if (cmd?.status !== 'ready') throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: not connected`);
   const record = { name: spec.name, key: streamKey(ns, spec.name), subjects: spec.subjects, maxMessages: spec.maxMessages ?? null, maxAgeMs: spec.maxAgeMs ?? null };
+  let merged: { maxMessages?: unknown; maxAgeMs?: unknown };
   try {
-    // Idempotent: every agent (and every restart) writes the same record; the last one wins.
-    await orLost(cmd, cmd.hset(registryKey(ns), spec.name, JSON.stringify(record)));
+    merged = JSON.parse(String(await orLost(cmd, cmd.eval(MERGE_RECORD_SCRIPT, 1, registryKey(ns), spec.name, JSON.stringify(record))))) as typeof merged;
   } catch (err) {
     if (err instanceof TransportError) throw err;
     throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: ${(err as Error).message}`, { cause: err });
   }
-  routes.add(spec);
+  const limit = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+  const kept = { maxMessages: limit(merged.maxMessages), maxAgeMs: limit(merged.maxAgeMs) };
+  const wider = (['maxMessages', 'maxAgeMs'] as const).filter((k) => kept[k] !== spec[k]);
+  if (wider.length > 0) {
+    const detail = Object.fromEntries(wider.map((k) => [k, { stream: kept[k] ?? 'unlimited', config: spec[k] ?? 'unlimited' }]));
+    logger?.warn(
+      { stream: spec.name, kept: detail },
+      `event stream ${spec.name} keeps retention wider than this agent's config (${wider.join(', ')}): it holds every agent's events, so it is never narrowed at start; narrow it deliberately: ${NARROW_HOW}`,
+    );
+  }
+  routes.add({ name: spec.name, subjects: spec.subjects, ...(kept.maxMessages === undefined ? {} : { maxMessages: kept.maxMessages }), ...(kept.maxAgeMs === undefined ? {} : { maxAgeMs: kept.maxAgeMs }) });
 }
 
 export interface StreamCommands {
@@ -114,8 +160,12 @@ export class StreamReader implements Subscription {
   readonly #handler: (message: DurableMessage) => void;
   readonly #logger: DriverLogger | undefined;
   readonly #acks = new Set<Promise<unknown>>();
+  /** Handed out and not acknowledged by the application (a durable consumer's maxInFlight). */
+  readonly #flow: InFlight;
   /** Entries below this sequence are skipped (a replay from a sequence past the stream's end). */
   #minSeq = 0;
+  /** Trimmed pending entries read and not told yet (#tellTrimmed). */
+  #trimmed: RetentionLoss | undefined;
   /** Aborted by unsubscribe(): every wait of the reading loop ends on it. */
   readonly #stop = new AbortController();
   #loop: Promise<void> = Promise.resolve();
@@ -129,6 +179,7 @@ export class StreamReader implements Subscription {
     this.#options = options;
     this.#handler = handler;
     this.#logger = logger;
+    this.#flow = new InFlight(options.maxInFlight);
   }
 
   /**
@@ -173,7 +224,7 @@ export class StreamReader implements Subscription {
     while (!stop.aborted) {
       try {
         await ready(this.#conn, stop);
-        const res = (await unlessStopped(stop, this.#conn.callBuffer('XREAD', 'COUNT', READ_COUNT, 'BLOCK', '0', 'STREAMS', this.#key, last))) as Entries;
+        const res = (await unlessStopped(stop, this.#conn.callBuffer('XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', '0', 'STREAMS', this.#key, last))) as Entries;
         failures = 0;
         for (const [, entries] of res ?? []) {
           for (const [id, flat] of entries) {
@@ -191,7 +242,8 @@ export class StreamReader implements Subscription {
   /**
    * XREADGROUP: first the consumer's pending entries (delivered before, never acked), then new
    * ones. After a lost connection, the pending entries after the last one seen come first (a
-   * reply lost in transit is not lost).
+   * reply lost in transit is not lost). At most `maxInFlight` handed out and not acknowledged:
+   * each read asks for no more than there is room for, and none is sent while there is none.
    */
   async #readGroup(group: string, start: string): Promise<void> {
     const stop = this.#stop.signal;
@@ -201,12 +253,14 @@ export class StreamReader implements Subscription {
     let failures = 0;
     while (!stop.aborted) {
       try {
+        await this.#flow.room(stop);
         await ready(this.#conn, stop);
+        const count = String(Math.min(READ_COUNT, this.#flow.free));
         const res = (await unlessStopped(
           stop,
           history
-            ? this.#conn.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', READ_COUNT, 'STREAMS', this.#key, cursor)
-            : this.#conn.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', READ_COUNT, 'BLOCK', '0', 'STREAMS', this.#key, '>'),
+            ? this.#conn.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', this.#key, cursor)
+            : this.#conn.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'BLOCK', '0', 'STREAMS', this.#key, '>'),
         )) as Entries;
         failures = 0;
         const entries = res?.[0]?.[1] ?? [];
@@ -214,10 +268,17 @@ export class StreamReader implements Subscription {
         for (const [idBuf, flat] of entries) {
           const id = idBuf.toString('utf8');
           cursor = id;
-          // A pending entry trimmed away since: nothing to deliver, release it.
-          if (flat === null) this.#ack(group, id);
-          else this.#deliver(id, flat, group);
+          // A pending entry trimmed away since: nothing to deliver, release it (and say so).
+          if (flat === null) {
+            this.#noteTrimmed(sequenceOf(id));
+            this.#ack(group, id);
+          } else {
+            this.#tellTrimmed();
+            this.#deliver(id, flat, group);
+          }
         }
+        // The pending entries are all read: a run of trimmed ones at their end is told now.
+        if (entries.length < Number(count)) this.#tellTrimmed();
       } catch (err) {
         if (stop.aborted) break;
         history = true;
@@ -228,16 +289,37 @@ export class StreamReader implements Subscription {
     }
   }
 
+  /** A pending entry retention removed before it was acknowledged: gone for good. */
+  #noteTrimmed(sequence: number): void {
+    const t = this.#trimmed;
+    if (t === undefined) this.#trimmed = { from: sequence, to: sequence, count: 1 };
+    else this.#trimmed = { from: Math.min(t.from, sequence), to: Math.max(t.to, sequence), count: t.count + 1 };
+  }
+
+  /** Tells the trimmed pending entries noted (one warning a run, before anything newer is handed out). */
+  #tellTrimmed(): void {
+    const loss = this.#trimmed;
+    if (loss === undefined) return;
+    this.#trimmed = undefined;
+    const { stream, durable } = this.#options;
+    this.#logger?.warn({ stream, durable, ...loss }, 'stream retention removed messages this durable consumer had not acknowledged: they will not be delivered');
+    try {
+      this.#options.onRetentionLoss?.(loss);
+    } catch (err) {
+      this.#logger?.error({ err, stream, durable }, 'onRetentionLoss threw');
+    }
+  }
+
   #deliver(id: string, flat: Buffer[], group: string | undefined): void {
     const sequence = sequenceOf(id);
     const f = entryFields(flat);
     const subject = f.get('subject')?.toString('utf8') ?? '';
-    const ack = group === undefined ? () => undefined : () => this.#ack(group, id);
     // Not for this consumer: a durable one releases it at once so it never comes again.
     if (sequence < this.#minSeq || (this.#options.filter !== undefined && !subjectMatches(this.#options.filter, subject))) {
-      ack();
+      if (group !== undefined) this.#ack(group, id);
       return;
     }
+    const ack = group === undefined ? () => undefined : this.#flow.handOut(() => this.#ack(group, id));
     const data = f.get('data') ?? Buffer.alloc(0);
     const headers = parseHeaders(f.get('headers'));
     const message: DurableMessage = {

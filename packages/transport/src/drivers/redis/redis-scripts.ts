@@ -156,11 +156,20 @@ return #KEYS
  * is answered "no responders" at once. A consumer left without a live mark is a crashed server's
  * (Redis keeps it): the stream stays, and so does this server's mark, run out (score 0), for the
  * route script to see marks and none live — not "no marks, taken as served".
+ * Returns { 0 | 1 | 2, entries }: entries written to the lane and not read yet (the mark was live
+ * until now), read here (NOACK) for the caller to serve — from its own group on a fan-out lane,
+ * and on a competing lane when no other server marks it (else that one reads them).
  */
 export const LEAVE_SCRIPT = `
 local marked = ARGV[4] ~= '' and redis.call('ZREM', KEYS[2], ARGV[4]) == 1
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
 ${CLOCK}
+local live = redis.call('ZCOUNT', KEYS[2], string.format('%.0f', clock()), '+inf') > 0
+local unread = false
+if ARGV[3] == 'group' or not live then
+  local ok, r = pcall(redis.call, 'XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'NOACK', 'STREAMS', KEYS[1], '>')
+  if ok and r then unread = r[1][2] end
+end
 local ok = pcall(function()
   if ARGV[3] == 'group' then
     redis.call('XGROUP', 'DESTROY', KEYS[1], ARGV[1])
@@ -169,18 +178,18 @@ local ok = pcall(function()
   end
 end)
 -- Another server marked the lane (it may not have read it yet: its reader still connecting).
-if redis.call('ZCOUNT', KEYS[2], string.format('%.0f', clock()), '+inf') > 0 then return 1 end
+if live then return {1, unread} end
 local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
 for _, g in ipairs(groups) do
   for j = 1, #g, 2 do
     if g[j] == 'consumers' and tonumber(g[j + 1]) > 0 then
       if marked then redis.call('ZADD', KEYS[2], 0, ARGV[4]) end
-      return 1
+      return {1, unread}
     end
   end
 end
 redis.call('DEL', KEYS[1], KEYS[2])
-return 2
+return {2, unread}
 `;
 
 /**

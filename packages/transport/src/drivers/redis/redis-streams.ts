@@ -1,20 +1,31 @@
 /** The blocking stream readers of the Redis driver: lane groups and the client's reply stream. */
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import type { InboundMessage } from '../../driver.js';
 import { backoffMs } from '../base-driver.js';
 import { unlessInterrupted } from '../../interruptible.js';
 import { entryFields, parseHeaders } from './redis-util.js';
 import { expiresOf, shownExpires } from './redis-expires.js';
 
+/**
+ * How long one lane read blocks: the longest a lane being left waits for its reader's read to end
+ * when CLIENT UNBLOCK cannot end it (refused by an ACL, or sent just before the read got there).
+ * @default 2000
+ */
+export const LANE_BLOCK_MS = 2_000;
+
 /** One lane stream read by one consumer group, on a connection of its own (XREADGROUP blocks). */
 export interface LaneStream {
   key: string;
   group: string;
   conn: Redis;
-  /** Aborted when the lane is left: every wait of its reader ends on it. */
+  /** Aborted when the lane is dropped: every wait of its reader ends on it (a read under way too). */
   stop: AbortController;
+  /** Being left: no read is sent after the one under way, whose entries are still served. */
+  draining: boolean;
+  /** The reader connection's CLIENT ID (for CLIENT UNBLOCK); undefined until asked, and once it closes; 0 if refused. */
+  clientId: number | undefined;
 }
 
 /** A lane entry as the route script wrote it (redis-scripts.ts ROUTE_SCRIPT). */
@@ -87,18 +98,29 @@ export function pause(ms: number, stop: AbortSignal): Promise<void> {
   return sleep(ms, undefined, { signal: stop }).catch(() => undefined);
 }
 
-/** Reads the lane until `lane.stop` aborts, re-creating the group when the broker lost it. */
+/**
+ * Reads the lane until `lane.stop` aborts or it drains, re-creating the group when the broker lost
+ * it. Entries are read without acknowledgement (NOACK: nothing pending, no XACK per request), so
+ * the read under way is never cut short when the lane is left: its entries are for nobody else.
+ */
 export async function readLane(lane: LaneStream, consumer: string, onEntry: (flat: Buffer[]) => void): Promise<void> {
   const stop = lane.stop.signal;
   let failures = 0;
-  while (!stop.aborted) {
+  while (!stop.aborted && !lane.draining) {
     try {
       await ready(lane.conn, stop);
-      const res = (await unlessStopped(stop, lane.conn.callBuffer('XREADGROUP', 'GROUP', lane.group, consumer, 'COUNT', '100', 'BLOCK', '0', 'NOACK', 'STREAMS', lane.key, '>'))) as Entries;
+      // Refused (an ACL without CLIENT): 0, no CLIENT UNBLOCK; leaving then waits for the read's own end.
+      lane.clientId ??= await unlessStopped(stop, lane.conn.call('CLIENT', 'ID')).then(Number, (err: unknown) => {
+        if (err instanceof ReplyError) return 0;
+        throw err;
+      });
+      if (lane.draining || stop.aborted) break;
+      const read = lane.conn.callBuffer('XREADGROUP', 'GROUP', lane.group, consumer, 'COUNT', '100', 'BLOCK', String(LANE_BLOCK_MS), 'NOACK', 'STREAMS', lane.key, '>');
+      const res = (await unlessStopped(stop, read)) as Entries;
       failures = 0;
       for (const [, entries] of res ?? []) for (const [, flat] of entries) if (flat !== null) onEntry(flat);
     } catch (err) {
-      if (stop.aborted) break;
+      if (stop.aborted || lane.draining) break;
       // The broker lost the group (restart without persistence): create it again.
       if (/NOGROUP/.test((err as Error).message)) await unlessStopped(stop, ensureGroup(lane.conn, lane)).catch(() => undefined);
       // Anything else on a live connection (e.g. the key deleted under us): back off, do not spin.
