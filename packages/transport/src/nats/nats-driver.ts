@@ -258,7 +258,7 @@ class NatsDriver extends DriverCore {
     const nc = this.#conn();
     // JetStream's API subjects carry the names: one too long would close the connection too.
     for (const subject of [`$JS.API.STREAM.UPDATE.${spec.name}`, ...spec.subjects]) assertOnControlLine(subject, 'ensure a stream through');
-    await ensureNatsStream(nc, spec);
+    await ensureNatsStream(nc, spec, this.options.logger);
     this.#streams.set(spec.name, spec);
   }
 

@@ -19,7 +19,7 @@ export async function restoreNatsStreams(nc: NatsConnection, specs: Iterable<Str
   for (const spec of specs) {
     try {
       if (!(await streamGone(nc, spec.name))) continue;
-      await ensureNatsStream(nc, spec);
+      await ensureNatsStream(nc, spec, logger);
       logger?.warn({ stream: spec.name, subjects: spec.subjects }, STREAM_CREATED_AGAIN_LOG);
     } catch (err) {
       logger?.warn({ err, stream: spec.name }, 'event stream could not be checked after the broker reconnect');

@@ -6,27 +6,73 @@ import { TransportError, TransportErrorCode } from '../errors.js';
 import { durableFilterRefused } from '../durable-filter.js';
 import { drainSub } from './nats-util.js';
 
-export async function ensureNatsStream(nc: NatsConnection, spec: StreamSpec): Promise<void> {
+/** The retention limits of a JetStream stream config; 0 (max_age) and -1 mean unlimited. */
+interface NatsRetention {
+  max_age: number;
+  max_msgs: number;
+  max_bytes: number;
+}
+
+/** How to narrow each setting by hand, for the warn line. */
+const NARROW_FLAG: Record<keyof NatsRetention, string> = { max_age: '--max-age', max_msgs: '--max-msgs', max_bytes: '--max-bytes' };
+
+/**
+ * The retention an existing stream keeps when an agent (re)starts with `wanted`: the wider of
+ * each limit. Several agents share the stream; one started with less must not delete the
+ * history of the others — a deliberate narrowing is done by hand.
+ */
+export function widenedRetention(existing: NatsRetention, wanted: NatsRetention): { config: NatsRetention; keptWider: Array<keyof NatsRetention> } {
+  const config = { max_age: 0, max_msgs: -1, max_bytes: -1 };
+  const keptWider: Array<keyof NatsRetention> = [];
+  for (const k of ['max_age', 'max_msgs', 'max_bytes'] as const) {
+    // max_age is unlimited at 0; the counts at -1 (and 0, which nats-server takes so too).
+    const unlimited = k === 'max_age' ? 0 : -1;
+    const had = existing[k] > 0 ? existing[k] : unlimited;
+    const want = wanted[k] > 0 ? wanted[k] : unlimited;
+    config[k] = had === unlimited || want === unlimited ? unlimited : Math.max(had, want);
+    if (config[k] !== want) keptWider.push(k);
+  }
+  return { config, keptWider };
+}
+
+/**
+ * Creates the stream, or brings an existing one to at least `spec`: subjects are the union,
+ * retention never narrowed (widenedRetention), with a warn line naming what was kept wider.
+ */
+export async function ensureNatsStream(nc: NatsConnection, spec: StreamSpec, logger?: DriverLogger): Promise<void> {
   try {
     const jsm = await jetstreamManager(nc, { timeout: 5000 });
-    const config = {
-      subjects: [...spec.subjects],
+    const wanted = {
       max_age: spec.maxAgeMs === undefined ? 0 : nanos(spec.maxAgeMs),
       max_msgs: spec.maxMessages ?? -1,
       max_bytes: spec.maxBytes ?? -1,
     };
-    const exists = await jsm.streams.info(spec.name).then(
-      () => true,
-      () => false,
+    const existing = await jsm.streams.info(spec.name).then(
+      (info) => info.config,
+      () => undefined,
     );
-    if (exists) await jsm.streams.update(spec.name, config);
-    else {
+    if (existing === undefined) {
       await jsm.streams.add({
         name: spec.name,
-        ...config,
+        subjects: [...spec.subjects],
+        ...wanted,
         retention: RetentionPolicy.Limits,
         storage: spec.storage === 'memory' ? StorageType.Memory : StorageType.File,
       });
+      return;
+    }
+    const { config, keptWider } = widenedRetention(existing, wanted);
+    const had = existing.subjects ?? [];
+    const subjects = [...new Set([...had, ...spec.subjects])];
+    const same = subjects.length === had.length && config.max_age === existing.max_age && config.max_msgs === existing.max_msgs && config.max_bytes === existing.max_bytes;
+    if (!same) await jsm.streams.update(spec.name, { subjects, ...config });
+    if (keptWider.length > 0) {
+      const kept = Object.fromEntries(keptWider.map((k) => [k, { stream: config[k], config: wanted[k] }]));
+      logger?.warn(
+        { stream: spec.name, kept },
+        `event stream ${spec.name} keeps retention wider than this agent's config (${keptWider.join(', ')}): it holds every agent's events, so it is never narrowed at start; ` +
+          `narrow it deliberately by hand (nats stream edit ${spec.name} ${keptWider.map((k) => `${NARROW_FLAG[k]}=…`).join(' ')})`,
+      );
     }
   } catch (err) {
     throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: ${(err as Error).message}`, { cause: err });

@@ -13,9 +13,12 @@
  * not acknowledged, every one before it was) — readable by any client with basic.get. That message
  * carries the durable's filter in its `fsbus-filter` header ('' = every subject): the position
  * and the filter that reached it are one record, and a consumer with another filter is refused.
+ * A stored position retention deleted meanwhile makes the broker start at the stream's first
+ * offset: the first delivery past the position, found to be the stream's first, is a retention
+ * loss, told before anything is handed over.
  */
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../../driver.js';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertStreamRetention } from '../../stream-retention.js';
 import { durableFilterRefused } from '../../durable-filter.js';
@@ -33,6 +36,39 @@ export const streamQueue = (exchange: string, name: string): string => `${exchan
 export const offsetQueue = (exchange: string, name: string, durable: string): string => `${streamQueue(exchange, name)}.offset.${durable}`;
 /** Header of the stored position: the filter of the durable consumer that stored it. */
 export const FILTER_HEADER = 'fsbus-filter';
+
+/** How long the look at a stream's first offset may take before a possible loss is left untold. @default 5000 */
+const FIRST_OFFSET_TIMEOUT_MS = 5000;
+
+const offsetOf = (msg: ConsumeMessage): number => Number(msg.properties.headers?.['x-stream-offset']);
+
+/**
+ * The offset of the first message a stream holds (one past RabbitMQ's own records at its start),
+ * read by a consumer of its own; called only while the stream is known to hold a message.
+ */
+async function firstOffset(conn: ChannelModel, queue: string): Promise<number> {
+  const ch = await conn.createChannel();
+  try {
+    await ch.prefetch(1);
+    return await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no message of ${queue} within ${FIRST_OFFSET_TIMEOUT_MS} ms`)), FIRST_OFFSET_TIMEOUT_MS);
+      ch.on('error', (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      ch.consume(queue, (msg) => {
+        if (msg === null) return;
+        clearTimeout(timer);
+        resolve(offsetOf(msg));
+      }, { noAck: false, arguments: { 'x-stream-offset': 'first' } }).catch((err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  } finally {
+    await closeAmqp(ch);
+  }
+}
 
 /** The filter a stored position was reached with; undefined when stored by a build that did not record it. */
 function storedFilter(headers: Record<string, unknown> | undefined): string | undefined {
@@ -134,6 +170,11 @@ export class StreamConsumer implements Subscription {
   #stored: number | undefined;
   #storeScheduled = false;
   #stopped = false;
+  #conn: ChannelModel | undefined;
+  /** A named durable's offset its channel was asked to start at: its first delivery is checked against it. */
+  #expect: number | undefined;
+  /** Nothing is handed over while a possible retention loss is looked into (told first). */
+  #holding = false;
 
   constructor(exchange: string, options: ConsumeDurableOptions, handler: (message: DurableMessage) => void, onError: (err: Error) => void, logger?: DriverLogger) {
     this.subject = options.filter ?? options.stream;
@@ -151,6 +192,7 @@ export class StreamConsumer implements Subscription {
   async attach(conn: ChannelModel): Promise<void> {
     if (this.#stopped) return;
     const ch = await conn.createConfirmChannel();
+    this.#conn = conn;
     ch.on('error', (err: Error) => this.#onError(err));
     try {
       let start: unknown = this.#next ?? offsetSpec(this.#options.from);
@@ -169,6 +211,7 @@ export class StreamConsumer implements Subscription {
           if (Number.isSafeInteger(n) && n >= 0) start = this.#stored = n;
         }
       }
+      this.#expect = this.#offsets !== undefined && typeof start === 'number' ? start : undefined;
       await ch.prefetch(this.#offsets === undefined ? STREAM_PREFETCH : this.#maxInFlight);
       await ch.consume(this.#queue, (msg) => this.#onMessage(ch, msg), { noAck: false, arguments: { 'x-stream-offset': start } });
       this.#ch = ch;
@@ -199,8 +242,41 @@ export class StreamConsumer implements Subscription {
       if (this.#matches(msg)) this.#deliver(msg, () => undefined);
       return;
     }
+    const expected = this.#expect;
+    this.#expect = undefined;
+    if (expected !== undefined && offsetOf(msg) > expected) {
+      this.#holding = true;
+      void this.#tellLoss(expected, offsetOf(msg)).finally(() => {
+        this.#holding = false;
+        this.#drain();
+      });
+    }
     this.#waiting.push({ ch, msg });
     this.#drain();
+  }
+
+  /**
+   * The broker started past `expected` (the position asked for): a loss if it started at the
+   * stream's first message — retention deleted `expected` and what followed. A start past it
+   * within the stream is a gap of RabbitMQ's own records (at segment starts), nothing lost.
+   */
+  async #tellLoss(expected: number, delivered: number): Promise<void> {
+    const where = { stream: this.#options.stream, durable: this.#options.durable };
+    let loss: RetentionLoss | undefined;
+    try {
+      const first = await firstOffset(this.#conn!, this.#queue);
+      if (first >= delivered) loss = { from: expected + 1, to: delivered, count: delivered - expected };
+    } catch (err) {
+      this.#logger?.warn({ err, ...where }, 'cannot tell whether stream retention removed messages of this durable consumer');
+      return;
+    }
+    if (loss === undefined || this.#stopped) return;
+    this.#logger?.warn({ ...where, from: loss.from, to: loss.to, count: loss.count }, 'stream retention removed messages this durable consumer had not acknowledged: they will not be delivered');
+    try {
+      this.#options.onRetentionLoss?.(loss);
+    } catch (err) {
+      this.#logger?.error({ err, ...where }, 'onRetentionLoss threw');
+    }
   }
 
   #matches(msg: ConsumeMessage): boolean {
@@ -210,7 +286,7 @@ export class StreamConsumer implements Subscription {
   /** Hands over what waits, in order, while fewer than `#maxInFlight` are out. */
   #drain(): void {
     // An ack from inside the handler comes back here: the loop below goes on with it.
-    if (this.#draining) return;
+    if (this.#draining || this.#holding) return;
     this.#draining = true;
     try {
       while (this.#waiting.length > 0 && !this.#stopped) {

@@ -8,7 +8,7 @@
  * (kafka-durable-filter.ts).
  */
 import type { Admin, BaseOptions } from '@platformatic/kafka';
-import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec } from '../../driver.js';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamSpec } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertStreamRetention } from '../../stream-retention.js';
 import type { PublishOutcome } from '../../driver.js';
@@ -173,6 +173,8 @@ export async function consumeKafkaStream(
         return () => clearTimeout(timer);
       }).finally(() => floor.stop());
   }
+  // Told before anything is delivered: the group resets to the log start in silence.
+  if (durable !== undefined) await reportRetentionLoss(admin, topic, options, logger);
   reader.start();
   await reader.ready;
   if (durable === undefined) return { reader };
@@ -184,6 +186,42 @@ export async function consumeKafkaStream(
       return () => clearTimeout(timer);
     }).catch(() => undefined);
   return { reader, stopped };
+}
+
+/** Kafka's "earliest" in a ListOffsets request: the log start offset. */
+const EARLIEST = -2n;
+
+/**
+ * Records retention deleted before this durable group read them: its committed offset (the next
+ * one to read) below the partition's log start. In sequences (offset + 1). Undefined for a new group.
+ */
+async function retentionLossOf(admin: Admin, topic: string, group: string): Promise<RetentionLoss | undefined> {
+  const [groups, offsets] = await Promise.all([
+    admin.listConsumerGroupOffsets({ groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: [0] }] }] }),
+    admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: EARLIEST }] }] }),
+  ]);
+  const committed = groups[0]?.topics.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === 0)?.committedOffset;
+  const logStart = offsets.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === 0)?.offset;
+  if (committed === undefined || committed < 0n || logStart === undefined || committed >= logStart) return undefined;
+  return { from: Number(committed) + 1, to: Number(logStart), count: Number(logStart - committed) };
+}
+
+async function reportRetentionLoss(admin: Admin, topic: string, options: ConsumeDurableOptions, logger: DriverLogger | undefined): Promise<void> {
+  const where = { stream: options.stream, durable: options.durable };
+  let loss: RetentionLoss | undefined;
+  try {
+    loss = await retentionLossOf(admin, topic, options.durable!);
+  } catch (err) {
+    logger?.warn({ err, ...where }, 'cannot tell whether stream retention removed messages of this durable consumer');
+    return;
+  }
+  if (loss === undefined) return;
+  logger?.warn({ ...where, from: loss.from, to: loss.to, count: loss.count }, 'stream retention removed messages this durable consumer had not acknowledged: they will not be delivered');
+  try {
+    options.onRetentionLoss?.(loss);
+  } catch (err) {
+    logger?.error({ err, ...where }, 'onRetentionLoss threw');
+  }
 }
 
 async function offsetForTime(base: BaseOptions, topic: string, time: Date): Promise<bigint> {
