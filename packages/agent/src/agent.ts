@@ -243,6 +243,10 @@ export class Agent {
   async #start(): Promise<void> {
     this.#startedAt = Date.now();
     const c = this.config;
+    if (c.node_id_configured !== undefined) {
+      // Subjects and `node_id` carry the slug: a client naming the configured spelling gets no responders.
+      this.logger.warn({ configured: c.node_id_configured, slug: c.node_id }, `node_id '${c.node_id_configured}' is served as '${c.node_id}' (${this.subjects.node(c.node_id)}): requests to the configured spelling get no responders`);
+    }
     try {
       // A park state file the agent cannot read or write is a configuration error: said before
       // anything connects.

@@ -18,7 +18,18 @@ const LOADERS: Readonly<Record<string, () => Promise<DriverFactory>>> = {
   zmq: async () => (await import('./drivers/zmq/zmq-driver.js')).createZmqDriver,
 };
 
-export const DRIVER_NAMES: readonly string[] = Object.keys(LOADERS);
+/** Other names of a driver: `rabbitmq` is what mod_event_agent's `driver` param called amqp. */
+const DRIVER_ALIASES: Readonly<Record<string, string>> = { rabbitmq: 'amqp' };
+
+/** The names a driver is chosen by (lower case), each driver's aliases after it: `nats, amqp, rabbitmq, redis, …`. */
+export const DRIVER_NAMES: readonly string[] = Object.keys(LOADERS).flatMap((d) => [d, ...Object.keys(DRIVER_ALIASES).filter((a) => DRIVER_ALIASES[a] === d)]);
+
+/** The driver a name means (any case, an alias resolved), or undefined for a name no driver has. */
+function driverNamed(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const driver = Object.hasOwn(DRIVER_ALIASES, lower) ? DRIVER_ALIASES[lower]! : lower;
+  return Object.hasOwn(LOADERS, driver) ? driver : undefined;
+}
 
 /** Each broker's own port on loopback: where a driver connects (zmq: binds) when no URL is given. */
 const DEFAULT_URLS: Readonly<Record<string, string>> = {
@@ -33,7 +44,7 @@ const DEFAULT_URLS: Readonly<Record<string, string>> = {
 
 /** The broker URL used when none is given: the driver's own default port on loopback (nats's for an unknown name). */
 export function defaultBrokerUrl(driver: string): string {
-  return DEFAULT_URLS[driver.toLowerCase()] ?? DEFAULT_URLS['nats']!;
+  return DEFAULT_URLS[driverNamed(driver) ?? ''] ?? DEFAULT_URLS['nats']!;
 }
 
 /** URL schemes that name one driver (`tls:` — nats or mqtt —, `tcp:`, `ws:` and bare `host:port` name none). */
@@ -62,17 +73,18 @@ export function driverForUrls(chosen: string | undefined, urls: readonly string[
   const named = [...new Set(urls.map(driverOfUrl).filter((d) => d !== undefined))];
   // A name no driver has: left to loadDriver, whose error says so (a mismatch would name a URL
   // the user never gave: the nats default).
-  if (chosen !== undefined && !DRIVER_NAMES.includes(chosen.toLowerCase())) return { driver: chosen };
-  if (chosen !== undefined) {
-    const other = named.find((d) => d !== chosen.toLowerCase());
-    return other === undefined ? { driver: chosen.toLowerCase() } : { mismatch: `${redact(urls.find((u) => driverOfUrl(u) === other) ?? '')} is a URL of the ${other} driver, not of ${chosen.toLowerCase()}: choose the matching driver, or none (the URL's scheme chooses)` };
+  const driver = chosen === undefined ? undefined : driverNamed(chosen);
+  if (chosen !== undefined && driver === undefined) return { driver: chosen };
+  if (driver !== undefined) {
+    const other = named.find((d) => d !== driver);
+    return other === undefined ? { driver } : { mismatch: `${redact(urls.find((u) => driverOfUrl(u) === other) ?? '')} is a URL of the ${other} driver, not of ${driver}: choose the matching driver, or none (the URL's scheme chooses)` };
   }
   if (named.length > 1) return { mismatch: `URLs of different drivers (${named.join(', ')}) given together` };
   return { driver: named[0] ?? 'nats' };
 }
 
 export async function loadDriver(name: string): Promise<DriverFactory> {
-  const loader = LOADERS[name.toLowerCase()];
+  const loader = LOADERS[driverNamed(name) ?? ''];
   if (loader === undefined) {
     throw new TransportError(TransportErrorCode.UNKNOWN_DRIVER, `unknown driver '${name}' (known: ${DRIVER_NAMES.join(', ')})`);
   }

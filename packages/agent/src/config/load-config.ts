@@ -1,6 +1,7 @@
 /**
  * Config = file (JSON or YAML) overlaid by env (env wins). Secrets come from env only: a file that
- * carries one is refused. `MOD_EVENT_AGENT_*` names are accepted where mod_event_agent had them.
+ * carries one is refused (an empty one carries none and counts as absent). `MOD_EVENT_AGENT_*`
+ * names are accepted where mod_event_agent had them.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -83,9 +84,10 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
 
   for (const [, names, fields] of SECRETS) {
     for (const field of fields) {
-      if (getPath(data, field) !== undefined) {
-        throw new ConfigError(field, `secrets are read from the environment only (set ${names[0]})`);
-      }
+      const value = getPath(data, field);
+      // mod_event_agent's reference config keeps `<param name="token" value=""/>`: no secret in it.
+      if (value === '' || value === null) deletePath(data, field);
+      else if (value !== undefined) throw new ConfigError(field, `secrets are read from the environment only (set ${names[0]})`);
     }
   }
   assertNoUrlCredentials(getPath(data, 'broker.urls'));
@@ -121,7 +123,9 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   if (nodeId === '') throw new ConfigError('node_id', 'must not be empty');
   // (node_id itself is bounded by the schema; the host name is not.)
   if (nodeId.length > MAX_NODE_ID_LENGTH) throw new ConfigError('node_id', `the host name is longer than ${MAX_NODE_ID_LENGTH} characters: set node_id`);
-  return { ...parsed, node_id: nodeId, subject_prefix: sanitizePrefix(parsed.subject_prefix), secrets };
+  // Kept for the start warning: clients still using the spelling they configured get no responders.
+  const configured = parsed.node_id !== undefined && parsed.node_id !== nodeId ? { node_id_configured: parsed.node_id } : {};
+  return { ...parsed, node_id: nodeId, ...configured, subject_prefix: sanitizePrefix(parsed.subject_prefix), secrets };
 }
 
 /**
@@ -153,11 +157,21 @@ function readConfigFile(file: string): unknown {
   const ext = extname(file).toLowerCase();
   // .yaml/.yml are YAML, anything else JSON: the message names the parser that ran.
   const yaml = ext === '.yaml' || ext === '.yml';
+  // JSON and YAML config cannot start with `<`: an XML file is mod_event_agent's, not a typo.
+  if (/^\uFEFF?\s*</.test(text)) throw xmlConfigError(file);
   try {
     return yaml ? (parseYaml(text) as unknown) ?? {} : (JSON.parse(text) as unknown);
   } catch (err) {
+    if (text.includes('<configuration')) throw xmlConfigError(file);
     throw new ConfigError('--config', `${file} is not valid ${yaml ? 'YAML' : `JSON (read as JSON: only .yaml and .yml files are read as YAML)`}: ${(err as Error).message}`);
   }
+}
+
+function xmlConfigError(file: string): ConfigError {
+  return new ConfigError(
+    '--config',
+    `${file} is mod_event_agent's XML configuration: the agent reads JSON or YAML; map its params to a JSON or YAML file (or to env), see docs/migrating-from-mod_event_agent.md, "Moving over", step 3`,
+  );
 }
 
 /**
@@ -180,6 +194,12 @@ function getPath(obj: Record<string, unknown>, path: string): unknown {
     cur = (cur as Record<string, unknown>)[key];
   }
   return cur;
+}
+
+function deletePath(obj: Record<string, unknown>, path: string): void {
+  const keys = path.split('.');
+  const parent = keys.length === 1 ? obj : getPath(obj, keys.slice(0, -1).join('.'));
+  if (typeof parent === 'object' && parent !== null) delete (parent as Record<string, unknown>)[keys[keys.length - 1]!];
 }
 
 function setPath(obj: Record<string, unknown>, path: string, value: string): void {

@@ -64,7 +64,7 @@ export const configSchema = z
   .object({
     /** Node identity; slugified. @default os.hostname() */
     node_id: z.string().min(1).max(MAX_NODE_ID_LENGTH).optional(),
-    /** One of `DRIVER_NAMES` (nats, amqp, redis, mqtt, …), case-insensitive. @default the one `broker.urls` names (amqp://… → amqp), else 'nats' */
+    /** One of `DRIVER_NAMES` (nats, amqp, redis, mqtt, …), case-insensitive; `rabbitmq` (mod_event_agent's name) is amqp (the alias resolved by driverForUrls below). @default the one `broker.urls` names (amqp://… → amqp), else 'nats' */
     driver: z
       .string()
       .min(1)
@@ -264,4 +264,9 @@ export interface AgentSecrets {
   zmqCurveSecretKey?: string;
 }
 
-export type AgentConfig = Parsed & { node_id: string; secrets: AgentSecrets };
+export type AgentConfig = Parsed & {
+  node_id: string;
+  /** The node_id as configured, when its slug (node_id) differs: said in a warning at start. */
+  node_id_configured?: string;
+  secrets: AgentSecrets;
+};

@@ -1,9 +1,10 @@
-/** show channels / show calls (plain and `as json`) and uuid_dump, formatted like mod_commands. */
+/** show channels / calls / modules (plain and `as json`) and uuid_dump, formatted like mod_commands. */
 import type { Channel } from './channel.js';
 import type { EventBus, Headers } from './event-bus.js';
 import { SITES } from './constants.js';
 import { localStamp } from './time-format.js';
 import { fsUrlEncode, serializeJson } from '@fsbus/esl';
+import { MODULE_COLUMNS, moduleRows } from './show-modules.js';
 
 const CHANNEL_COLUMNS = [
   'uuid', 'direction', 'created', 'created_epoch', 'name', 'state', 'cid_name', 'cid_num', 'ip_addr', 'dest', 'application',
@@ -137,6 +138,13 @@ export function show(args: string, channels: readonly Channel[], hostname: strin
   } else if (what === 'bridged_calls') {
     rows = callRows(sorted.filter((c) => c.bridgeActive), hostname);
     columns = [];
+  } else if (what.startsWith('module')) {
+    // mod_commands matches the first 6 letters (`show module`, `show modules`); a word other than
+    // `as` is a module name, and then a format is not read (`as` counts only as the second word).
+    const named = argv[1] !== undefined && argv[1].toLowerCase() !== 'as' ? argv[1] : undefined;
+    if (named !== undefined) asIdx = argv.length;
+    rows = moduleRows(named);
+    columns = MODULE_COLUMNS;
   } else {
     return '-ERR Invalid command\n';
   }
