@@ -171,26 +171,27 @@ export class Agent {
     return this.#link?.eventsStatus ?? 'none';
   }
 
-  /** Broker connected and FreeSWITCH reachable (events subscribed + at least one command connection). */
+  /**
+   * Broker connected, FreeSWITCH reachable (events subscribed + at least one command connection)
+   * and, unless cordoned, the shared lanes joined: a request on `<prefix>.api` finds this node.
+   */
   get ready(): boolean {
-    return this.#state === 'running' && this.#driver?.status === 'connected' && this.#link?.ready === true;
+    return this.#state === 'running' && this.#driver?.status === 'connected' && this.#link?.ready === true && this.#sharedLanes.settled;
   }
 
   /**
-   * Resolves once `ready` (broker connected, FreeSWITCH linked and subscribed) and, unless
-   * cordoned, the shared lanes joined, re-checked on each state change; rejects after `timeoutMs`,
-   * naming both links' state. `start()` resolves before that: the links come up in the background.
+   * Resolves once `ready`, re-checked on each state change; rejects after `timeoutMs`, naming both
+   * links' state. `start()` resolves before that: the links come up in the background.
    */
   whenReady(timeoutMs = 30_000): Promise<void> {
-    const serving = () => this.ready && this.#sharedLanes.settled;
-    if (serving()) return Promise.resolve();
+    if (this.ready) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
         reject(new Error(`the agent did not get ready within ${timeoutMs} ms (broker ${this.brokerStatus}, esl ${this.eslStatus})`));
       }, timeoutMs);
       const off = this.onStateChange(() => {
-        if (!serving()) return;
+        if (!this.ready) return;
         clearTimeout(timer);
         off();
         resolve();
@@ -215,7 +216,7 @@ export class Agent {
     let reason: string | undefined;
     if (this.#state !== 'running') reason = `agent ${this.#state}`;
     else if (this.#driver?.status !== 'connected') reason = `broker ${this.brokerStatus}`;
-    else reason = this.#link?.notReadyReason;
+    else reason = this.#link?.notReadyReason ?? (this.#sharedLanes.settled ? undefined : 'joining the shared lanes');
     return reason === undefined ? r : { ...r, reason };
   }
 
