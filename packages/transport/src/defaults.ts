@@ -20,3 +20,14 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 /** The subject prefix (and broker namespace) when none is given, the contract's. @default 'freeswitch' */
 export const DEFAULT_NAMESPACE = 'freeswitch';
+/**
+ * A durable consumer's bound on messages handed out and not acknowledged, when it gives none
+ * (ConsumeDurableOptions.maxInFlight): every driver holds back there. @default 1000 (the client's
+ * default event buffer)
+ */
+export const DEFAULT_DURABLE_MAX_IN_FLIGHT = 1000;
+
+/** `maxInFlight` as a whole number of at least 1, the default when absent. */
+export function durableMaxInFlight(maxInFlight: number | undefined): number {
+  return Math.max(1, Math.floor(maxInFlight ?? DEFAULT_DURABLE_MAX_IN_FLIGHT));
+}

@@ -5,6 +5,7 @@ import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { durableFilterRefused } from '../durable-filter.js';
 import { drainSub } from './nats-util.js';
+import { durableMaxInFlight } from '../defaults.js';
 
 /** The retention limits of a JetStream stream config; 0 (max_age) and -1 mean unlimited. */
 interface NatsRetention {
@@ -86,12 +87,6 @@ function deliverConfig(from: ConsumeDurableOptions['from']): Partial<ConsumerCon
   return { deliver_policy: DeliverPolicy.StartTime, opt_start_time: from.time.toISOString() };
 }
 
-/**
- * Unacknowledged messages a durable consumer may hold (JetStream `max_ack_pending`) unless the
- * caller asks for another bound: what a consumer buffers never outgrows it, and what it holds when
- * it stops is all it has to hand back. @default 1000 (the client's default event buffer)
- */
-export const DEFAULT_DURABLE_MAX_IN_FLIGHT = 1000;
 
 const ACK = new TextEncoder().encode('+ACK');
 const NAK = new TextEncoder().encode('-NAK');
@@ -125,7 +120,7 @@ function consumerFilter(config: ConsumerConfig): string {
  */
 async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOptions & { durable: string }, inboxPrefix: string | undefined): Promise<{ info: ConsumerInfo; existed: boolean }> {
   const jsm = await jetstreamManager(nc, { timeout: 5000 });
-  const maxAckPending = Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_DURABLE_MAX_IN_FLIGHT));
+  const maxAckPending = durableMaxInFlight(options.maxInFlight);
   const filter = options.filter ?? '';
   const existing = await jsm.consumers.info(options.stream, options.durable).catch(() => undefined);
   if (existing === undefined) {

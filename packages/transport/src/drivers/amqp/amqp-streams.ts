@@ -24,11 +24,10 @@ import { assertStreamRetention } from '../../stream-retention.js';
 import { durableFilterRefused } from '../../durable-filter.js';
 import { closeAmqp } from './amqp-close.js';
 import { bindingKey } from './amqp-options.js';
+import { durableMaxInFlight } from '../../defaults.js';
 
 /** Messages in flight per replay (streams refuse a consumer without prefetch). @default 500 */
 export const STREAM_PREFETCH = 500;
-/** A named durable's messages out unacknowledged when its consumer does not say (driver.ts: maxInFlight). @default 1000 */
-export const DURABLE_MAX_IN_FLIGHT = 1000;
 /** RabbitMQ's default stream segment; retention drops whole segments. */
 const DEFAULT_SEGMENT_BYTES = 500_000_000;
 
@@ -182,7 +181,7 @@ export class StreamConsumer implements Subscription {
     this.#offsets = options.durable === undefined ? undefined : offsetQueue(exchange, options.stream, options.durable);
     this.#options = options;
     this.#filter = options.filter ?? '';
-    this.#maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? DURABLE_MAX_IN_FLIGHT));
+    this.#maxInFlight = durableMaxInFlight(options.maxInFlight);
     this.#handler = handler;
     this.#onError = onError;
     this.#logger = logger;

@@ -12,9 +12,8 @@
  * or filtered out already, and is not handed out twice.
  */
 import type { DriverLogger } from '../../driver.js';
+import { durableMaxInFlight } from '../../defaults.js';
 
-/** What a durable has out unacknowledged when its consumer does not say (driver.ts: maxInFlight). @default 1000 */
-export const DEFAULT_MAX_IN_FLIGHT = 1000;
 
 /** The reader the floor commits through and holds back. */
 export interface FloorReader {
@@ -54,7 +53,7 @@ export class AckFloor {
   #stopped = false;
 
   constructor(maxInFlight: number | undefined, reader: FloorReader, logger?: DriverLogger) {
-    this.#maxInFlight = Math.max(1, Math.floor(maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
+    this.#maxInFlight = durableMaxInFlight(maxInFlight);
     this.#reader = reader;
     this.#logger = logger;
   }

@@ -4,9 +4,7 @@
  * and waits in `room()` while there is none: what it does not read stays in the stream (or the
  * group's pending list), where nothing is lost however slow the application is.
  */
-
-/** What a durable has out unacknowledged when its consumer does not say (driver.ts: maxInFlight). @default 1000 */
-export const DEFAULT_MAX_IN_FLIGHT = 1000;
+import { durableMaxInFlight } from '../../defaults.js';
 
 export class InFlight {
   readonly #max: number;
@@ -14,7 +12,7 @@ export class InFlight {
   #wake: (() => void) | undefined;
 
   constructor(maxInFlight: number | undefined) {
-    this.#max = Math.max(1, Math.floor(maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
+    this.#max = durableMaxInFlight(maxInFlight);
   }
 
   /** How many more may be handed out now. */
