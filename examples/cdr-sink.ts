@@ -12,7 +12,8 @@
  * The bus cannot deliver what never reached it or was removed: a node whose agent restarted or
  * lost FreeSWITCH's event socket (`fsbus::agent_start`, `fsbus::events_resumed` with
  * `FSBus-Events-Lost-Since`), a stream whose retention removed CDRs before the sink read them
- * (a stream gap), events dropped by a full buffer. Each is logged on stderr with its window:
+ * (a stream gap), events an agent dropped while its broker was away (`fsbus::events_dropped`).
+ * Each is logged on stderr with its window:
  * FreeSWITCH's own CDR modules (mod_cdr_csv / mod_xml_cdr) are the source of truth for those
  * windows — take their records for them.
  *
@@ -45,6 +46,12 @@ for await (const e of events) {
     console.error(`cdr-sink: node ${e.nodeId} (${e.subclass}) may have missed events since ${since} until ${e.date.toISOString()}: take the CDRs of that window from FreeSWITCH's CDR files`);
     continue;
   }
+  if (e.subclass === 'fsbus::events_dropped') {
+    // The agent's buffer overflowed while its broker was away: these events never left it.
+    const us = (name: string): string => new Date(Number(e.header(name)) / 1000).toISOString();
+    console.error(`cdr-sink: node ${e.nodeId} dropped ${e.header('FSBus-Events-Dropped') ?? '?'} events from ${us('FSBus-Events-Dropped-Since')} to ${us('FSBus-Events-Dropped-Until')}: take the CDRs of that window from FreeSWITCH's CDR files`);
+    continue;
+  }
   if (e.name !== 'CHANNEL_HANGUP_COMPLETE' || e.uuid === undefined) continue;
   if (written.has(e.uuid)) {
     duplicates++;
@@ -68,6 +75,6 @@ for await (const e of events) {
   written.add(e.uuid);
   if (written.size > REMEMBERED) written.delete(written.values().next().value!);
 }
-// A full buffer drops events (counted): never on NATS, whose broker holds back instead.
+// A durable consumer's buffer never overflows (the broker holds back), so `dropped` stays 0 here.
 console.error(`cdr-sink: stopped; ${written.size} calls written, ${duplicates} repeated skipped, ${events.dropped} dropped, ${events.gaps} gaps`);
 await bus.close();
