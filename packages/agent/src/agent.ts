@@ -158,9 +158,14 @@ export class Agent {
   }
 
   #changed(): void {
-    this.#sharedLanes.update(this.#link?.ready === true);
     if (!this.#startSaid && this.ready) this.#sayStarted();
     for (const l of this.#listeners) l();
+  }
+
+  /** FreeSWITCH's link changed state: the shared lanes follow its readiness (not on every event or command). */
+  #linkChanged(): void {
+    this.#sharedLanes.update(this.#link?.ready === true);
+    this.#changed();
   }
 
   get brokerStatus(): DriverStatus | 'none' {
@@ -289,7 +294,7 @@ export class Agent {
         maxPending: c.esl.max_pending,
         turnBatch: c.esl.turn_batch,
         livenessMs: c.esl.liveness_ms,
-        eventNames: subscriptionNames(filter.plan().names),
+        eventNames: subscriptionNames(filter.plan().names, this.park.available),
         logger: this.logger.child({ component: 'esl' }),
         onEvent: (e) => {
           callControl.onEvent(e);
@@ -301,7 +306,7 @@ export class Agent {
             this.metrics.eslConnected.set(s === 'ready' ? 1 : 0);
             callControl.eventsStatus(s);
           } else if (s === 'ready') callControl.poke('commands');
-          this.#changed();
+          this.#linkChanged();
         },
         onReconnect: () => {
           this.#eslReconnects++;
@@ -310,9 +315,9 @@ export class Agent {
         onEventsResumed: (lostSinceUs) => this.#sayEventsResumed(lostSinceUs),
         onSubscription: (state) => {
           if (state === 'confirmed') callControl.poke('events');
-          this.#changed();
+          this.#linkChanged();
         },
-        onAuth: () => this.#changed(),
+        onAuth: () => this.#linkChanged(),
       });
       this.#link = link;
       this.#dispatcher = new Dispatcher({

@@ -12,16 +12,20 @@ import type { ParkManager } from './dialplan/park-manager.js';
 import type { AgentMetrics } from './metrics.js';
 
 /** Events call control needs whatever is published: execute_app completions, real parks, channel ends. */
-// PLAYBACK_START: an execute on a parked call waits for the park audio's start before breaking it.
-const CALL_CONTROL_EVENTS = ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_PARK', 'CHANNEL_UNPARK', 'CHANNEL_DESTROY', 'PLAYBACK_START'];
+const CALL_CONTROL_EVENTS = ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_PARK', 'CHANNEL_UNPARK', 'CHANNEL_DESTROY'];
+/** And with park mode on: an execute on a parked call waits for the park audio's start before breaking it. */
+const PARK_MODE_EVENTS = ['PLAYBACK_START'];
 
-/** The publish plan's `event json` names plus what call control needs (subclasses stay after CUSTOM). */
-export function subscriptionNames(planNames: readonly string[]): string[] {
+/**
+ * The publish plan's `event json` names plus what call control needs (subclasses stay after
+ * CUSTOM); `parkMode`: the dialplan endpoint listens (one event per prompt played otherwise).
+ */
+export function subscriptionNames(planNames: readonly string[], parkMode = false): string[] {
   if (planNames.includes('ALL')) return [...planNames];
   const custom = planNames.indexOf('CUSTOM');
   const names = custom < 0 ? [...planNames] : planNames.slice(0, custom);
   const tail = custom < 0 ? [] : planNames.slice(custom);
-  for (const n of CALL_CONTROL_EVENTS) if (!names.includes(n)) names.push(n);
+  for (const n of parkMode ? [...CALL_CONTROL_EVENTS, ...PARK_MODE_EVENTS] : CALL_CONTROL_EVENTS) if (!names.includes(n)) names.push(n);
   return [...names, ...tail];
 }
 

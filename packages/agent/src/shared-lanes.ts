@@ -162,6 +162,8 @@ function namesThisNode(request: BusRequest, nodeId: string, command: string): Co
 export function cordonCommands(lanes: SharedLanes): CommandHandler[] {
   const command = (name: string, apply: () => void, message: string): CommandHandler => ({
     name,
+    // The agent's own state only: an overloaded node (at max_in_flight) is the one to drain.
+    local: true,
     run: (request, ctx) => {
       const refused = namesThisNode(request, ctx.nodeId, name);
       if (refused !== undefined) return Promise.resolve(refused);

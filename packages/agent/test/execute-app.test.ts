@@ -189,14 +189,15 @@ void describe('execute_app when the completion event is not published', () => {
 
 void test('subscriptionNames adds what call control needs, keeps CUSTOM subclasses last', () => {
   assert.deepEqual(subscriptionNames(['ALL']), ['ALL']);
-  assert.deepEqual(subscriptionNames([]), ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_PARK', 'CHANNEL_UNPARK', 'CHANNEL_DESTROY', 'PLAYBACK_START']);
+  assert.deepEqual(subscriptionNames([]), ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_PARK', 'CHANNEL_UNPARK', 'CHANNEL_DESTROY']);
+  // Park mode on: the park audio's start too (an execute on a parked call waits for it).
+  assert.deepEqual(subscriptionNames([], true), ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_PARK', 'CHANNEL_UNPARK', 'CHANNEL_DESTROY', 'PLAYBACK_START']);
   assert.deepEqual(subscriptionNames(['CHANNEL_CREATE', 'CHANNEL_PARK', 'CUSTOM', 'sofia::register']), [
     'CHANNEL_CREATE',
     'CHANNEL_PARK',
     'CHANNEL_EXECUTE_COMPLETE',
     'CHANNEL_UNPARK',
     'CHANNEL_DESTROY',
-    'PLAYBACK_START',
     'CUSTOM',
     'sofia::register',
   ]);

@@ -132,6 +132,10 @@ void test('past the in-flight bound, requests get a busy error envelope', async 
     // busy read as the node gone).
     const status = await cluster.request('freeswitch.node.node-1', '{"command":"agent.status"}');
     assert.equal(status.success, true, JSON.stringify(status));
+    // Nor does agent.cordon: an overloaded node is the one an operator drains.
+    const cordon = await cluster.request('freeswitch.node.node-1', '{"command":"agent.cordon","node_id":"node-1"}');
+    assert.equal(cordon.success, true, JSON.stringify(cordon));
+    assert.equal((await cluster.request('freeswitch.node.node-1', '{"command":"agent.uncordon","node_id":"node-1"}')).success, true);
     assert.equal((await slow).success, true);
     assert.equal((await cluster.request('freeswitch.node.node-1', '{"command":"status"}')).success, true);
   } finally {
