@@ -117,6 +117,9 @@ export class Agent {
         requestsRefused: () => this.#driver?.stats().requestsRefused ?? 0,
         brokerReconnects: () => this.#driver?.stats().reconnects ?? 0,
         brokerBuffered: () => this.#driver?.stats().pending ?? 0,
+        ready: () => this.ready,
+        sharedLanesJoined: () => this.#sharedLanes.status().state === 'joined',
+        cordoned: () => this.#sharedLanes.status().cordoned,
       },
       { version: AGENT_VERSION, driver: config.driver },
     );
@@ -536,5 +539,6 @@ export class Agent {
     this.#brokerErrorLog.flush();
     this.#bufferedLoss.flush();
     this.#callControl.flushLog();
+    this.#dispatcher?.flushLog();
   }
 }

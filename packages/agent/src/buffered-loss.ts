@@ -1,6 +1,6 @@
 /**
  * What the agent says of events its broker buffer could not keep: a full buffer during an outage
- * is a warn line per burst, then, once the broker takes events again, CUSTOM
+ * is an error line per burst (with the hangups among the drops), then, once the broker takes events again, CUSTOM
  * `fsbus::events_dropped` with the count and time range; a stop with the broker still away waits
  * for it within the shutdown budget, then says what it discards (docs/agent.md: Events,
  * Operations → Shutdown).
@@ -37,7 +37,8 @@ export class BufferedLoss {
 
   constructor(options: BufferedLossOptions) {
     this.#o = options;
-    this.#droppedLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), EVENTS_DROPPED_LOG);
+    // Lost events are lost data, as at a stop: error, not warn.
+    this.#droppedLog = new LogThrottle((fields, msg) => options.logger.error(fields, msg), EVENTS_DROPPED_LOG);
   }
 
   /** What the event publisher reports its drops through. */
@@ -108,6 +109,6 @@ export class BufferedLoss {
 
   #fields(loss: EventLoss): Record<string, unknown> {
     const b = this.#o.buffer;
-    return { events_dropped: loss.count, since_us: loss.sinceUs, until_us: loss.untilUs, buffer_messages: b.buffer_messages, buffer_bytes: b.buffer_bytes, broker: this.#o.brokerStatus() };
+    return { events_dropped: loss.count, hangups_dropped: loss.hangups, since_us: loss.sinceUs, until_us: loss.untilUs, buffer_messages: b.buffer_messages, buffer_bytes: b.buffer_bytes, broker: this.#o.brokerStatus() };
   }
 }

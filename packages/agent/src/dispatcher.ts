@@ -17,7 +17,7 @@ import {
   type RequestHints,
   type Subjects,
 } from '@fsbus/contract';
-import { EslQueueFullError } from '@fsbus/esl';
+import { EslQueueFullError, LogThrottle } from '@fsbus/esl';
 import type { Driver, ServeRequest } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import { eslFailure } from './commands/esl-failure.js';
@@ -78,9 +78,18 @@ export class Dispatcher {
   #accepting = true;
   /** Queue-full refusals since the last warning, and when that was (rate-limited log). */
   #queueFull = { count: 0, warnedAt: Number.NEGATIVE_INFINITY };
+  /** Commands FreeSWITCH did not answer in time: else said only to each requester (FSBUS_ERR_BUS_TIMEOUT). */
+  #timedOut = 0;
+  readonly #slowLog: LogThrottle;
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
+    this.#slowLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), 'FreeSWITCH slow: commands timed out');
+  }
+
+  /** What the rate-limited lines still hold, written now (the stop). */
+  flushLog(): void {
+    this.#slowLog.flush();
   }
 
   get inFlight(): number {
@@ -286,7 +295,12 @@ export class Dispatcher {
       return await handler.run(request, ctx);
     } catch (err) {
       if (err instanceof EslQueueFullError) return this.#queueFullResult(err);
-      return toErrorResult(err, timeoutMs, this.#o.logger);
+      const failed = toErrorResult(err, timeoutMs, this.#o.logger);
+      // FreeSWITCH's own timeout (not a BusError a command chose): `timed_out` is the running total.
+      if (!failed.ok && failed.code === BusErrorCode.TIMEOUT && !(err instanceof BusError)) {
+        this.#slowLog.hit({ timed_out: ++this.#timedOut, cmd: auditToken(leadingVerb(request.command)), timeout_ms: timeoutMs });
+      }
+      return failed;
     } finally {
       if (abort !== undefined) clearTimeout(abort.timer);
     }

@@ -122,8 +122,9 @@ function timestampOf(event: EventSource): number {
  * What the driver's bounded buffer dropped, seen from the events handed to it. The buffer drops
  * its oldest first, so the dropped events lie between the first one buffered since it was last
  * empty and the one buffered before the drop was noticed: that range is told, a bound (events in
- * it may still have been sent). Hangups buffered are remembered by position, so that a stop can
- * say how many of those it discards. Only events that were buffered or dropped come here.
+ * it may still have been sent). Hangups buffered are remembered by position, so that a drop (the
+ * oldest go first) and a stop can say how many of those they lose. Only events that were buffered
+ * or dropped come here: the sent-at-once path does none of this.
  */
 class DropWatch {
   readonly #reporting: DropReporting;
@@ -137,6 +138,8 @@ class DropWatch {
   /** Events buffered since the buffer was last seen empty, and the positions of the hangups among them. */
   #heldCount = 0;
   #hangupAt: number[] = [];
+  /** Of the events buffered since the buffer was last seen empty, how many the buffer dropped (the oldest). */
+  #evicted = 0;
 
   constructor(reporting: DropReporting, bufferMessages: number) {
     this.#reporting = reporting;
@@ -151,6 +154,7 @@ class DropWatch {
     this.#lastHeld = undefined;
     this.#heldCount = 0;
     this.#hangupAt = [];
+    this.#evicted = 0;
     if (this.#loss !== undefined) this.#reporting.onFlowing();
   }
 
@@ -159,7 +163,7 @@ class DropWatch {
       // Itself lost (larger than the buffer, or the driver closed): the newest of the drops.
       const ts = timestampOf(event);
       this.#heldSinceUs ??= ts;
-      this.#notice(false, ts);
+      this.#notice(false, ts, event.name === HANGUP_COMPLETE);
       return;
     }
     this.#heldSinceUs ??= timestampOf(event);
@@ -182,6 +186,17 @@ class DropWatch {
     return this.#hangupAt.filter((at) => at >= from).length;
   }
 
+  /** The next `count` oldest buffered events are gone: the hangups among them (positions let go). */
+  #evictHangups(count: number): number {
+    if (count <= 0) return 0;
+    this.#evicted += count;
+    if (this.#hangupAt.length === 0 || this.#hangupAt[0]! >= this.#evicted) return 0;
+    const kept = this.#hangupAt.filter((at) => at >= this.#evicted);
+    const lost = this.#hangupAt.length - kept.length;
+    this.#hangupAt = kept;
+    return lost;
+  }
+
   #rememberHangup(): void {
     this.#hangupAt.push(this.#heldCount - 1);
     // Positions the buffer cannot hold any more (it keeps at most bufferMessages) are let go.
@@ -191,18 +206,20 @@ class DropWatch {
     }
   }
 
-  #notice(bufferFull: boolean, untilUs?: number): void {
+  /** `selfLost`: the event at hand is one of the drops (never buffered), a hangup or not; the others are the oldest buffered. */
+  #notice(bufferFull: boolean, untilUs?: number, selfLost?: boolean): void {
     const total = this.#reporting.droppedTotal();
     const count = total - this.#droppedSeen;
     if (count <= 0) return;
     this.#droppedSeen = total;
+    const hangups = this.#evictHangups(selfLost === undefined ? count : count - 1) + (selfLost === true ? 1 : 0);
     const until = untilUs ?? (this.#lastHeld === undefined ? nowMicros() : timestampOf(this.#lastHeld));
     const since = Math.min(this.#heldSinceUs ?? until, until);
     const prev = this.#loss;
     this.#loss =
       prev === undefined
-        ? { count, sinceUs: since, untilUs: until }
-        : { count: prev.count + count, sinceUs: Math.min(prev.sinceUs, since), untilUs: Math.max(prev.untilUs, until) };
+        ? { count, hangups, sinceUs: since, untilUs: until }
+        : { count: prev.count + count, hangups: prev.hangups + hangups, sinceUs: Math.min(prev.sinceUs, since), untilUs: Math.max(prev.untilUs, until) };
     this.#reporting.onDropped(this.#loss, bufferFull);
   }
 }

@@ -7,7 +7,7 @@
  * - `fsbus::events_resumed`, each time the FreeSWITCH event subscription is back after a loss,
  *   saying since when events may be missing;
  * - `fsbus::events_dropped`, once the broker is back after the agent dropped events for want of
- *   room to buffer them, saying how many and between which event timestamps;
+ *   room to buffer them, saying how many (and how many hangups) and between which event timestamps;
  * - `fsbus::agent_stop`, the goodbye on a clean stop (a crash sends nothing).
  */
 import { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_DROPPED_SUBCLASS, EVENTS_RESUMED_SUBCLASS, nowMicros, type EventSource } from '@fsbus/contract';
@@ -48,6 +48,8 @@ export function eventsResumedEvent(nodeId: string, version: string, lostSinceUs:
 /** Events dropped (never sent): how many, and the event timestamps (µs epoch) they lie between, both included. */
 export interface EventLoss {
   readonly count: number;
+  /** Of `count`, the CHANNEL_HANGUP_COMPLETE events (the CDRs a billing consumer misses). */
+  readonly hangups: number;
   readonly sinceUs: number;
   readonly untilUs: number;
 }
@@ -56,6 +58,7 @@ export interface EventLoss {
 export function eventsDroppedEvent(nodeId: string, version: string, loss: EventLoss, nowUs: number = nowMicros()): LifecycleEvent {
   return lifecycleEvent(EVENTS_DROPPED_SUBCLASS, nodeId, version, nowUs, [
     ['FSBus-Events-Dropped', String(loss.count)],
+    ['FSBus-Hangups-Dropped', String(loss.hangups)],
     ['FSBus-Events-Dropped-Since', String(loss.sinceUs)],
     ['FSBus-Events-Dropped-Until', String(loss.untilUs)],
   ]);

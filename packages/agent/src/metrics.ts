@@ -1,4 +1,5 @@
 /** Prometheus metrics of one agent, in its own registry (several agents can share a process in tests). */
+import { BusErrorCode } from '@fsbus/contract';
 import type { PublishOutcome } from '@fsbus/transport';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LaneKind } from './dispatcher.js';
@@ -7,6 +8,10 @@ import type { LaneKind } from './dispatcher.js';
 const REQUEST_LANES = Object.keys({ api: true, direct: true, broadcast: true, async: true } satisfies Record<LaneKind, true>);
 /** The `result` label of fsbus_requests_total (Dispatcher: a reply's `success`). */
 const REQUEST_RESULTS = ['ok', 'err'] as const;
+/** Every PublishOutcome, the `result` label of fsbus_forward_to_total. */
+const PUBLISH_OUTCOMES = Object.keys({ sent: true, buffered: true, dropped: true } satisfies Record<PublishOutcome, true>);
+/** The `table` label of fsbus_channels_ended_unseen_total (call-control.ts). */
+const UNSEEN_TABLES = ['execute_watches', 'parked'] as const;
 
 /** Running totals the agent's parts own, read at scrape time. */
 export interface AgentMetricSources {
@@ -33,6 +38,12 @@ export interface AgentMetricSources {
   brokerReconnects?: () => number;
   /** Messages in the driver's outgoing buffer now (DriverStats.pending). */
   brokerBuffered?: () => number;
+  /** The agent's `ready` (what /readyz says), read at scrape time. */
+  ready?: () => boolean;
+  /** The shared lanes (`<prefix>.api`, `<prefix>.cmd.async.>`) joined now. */
+  sharedLanesJoined?: () => boolean;
+  /** Cordoned by agent.cordon. */
+  cordoned?: () => boolean;
 }
 
 /** What `fsbus_build_info` says: one series, value 1 (`node_id` comes with the default labels). */
@@ -73,6 +84,9 @@ export class AgentMetrics {
   readonly reconnects: Counter<'target'>;
   readonly brokerBuffered: Gauge;
   readonly buildInfo: Gauge<'version' | 'driver'>;
+  readonly ready: Gauge;
+  readonly sharedLanesJoined: Gauge;
+  readonly cordoned: Gauge;
   /**
    * Messages other than events (forward_to copies, execute_app completions, async hand-offs) the
    * driver dropped: its own `dropped` total does not say what it dropped, so the agent counts these
@@ -109,9 +123,14 @@ export class AgentMetrics {
     this.forwardTo = new Counter({ name: 'fsbus_forward_to_total', help: 'forward_to publications, by result', labelNames: ['result'], registers: r });
     this.eventsReceived = new Counter({ name: 'fsbus_events_received_total', help: 'Events received from FreeSWITCH', registers: r });
     this.eventsFiltered = new Counter({ name: 'fsbus_events_filtered_total', help: 'Events not published because of include/exclude', registers: r });
-    this.eventsPublished = new Counter({ name: 'fsbus_events_published_total', help: 'Events handed to the broker (sent or buffered)', registers: r });
+    this.eventsPublished = new Counter({ name: 'fsbus_events_published_total', help: 'Events handed to the broker driver (sent or buffered; one later evicted from the buffer also counts in fsbus_events_dropped_total)', registers: r });
     this.eventsBuffered = new Counter({ name: 'fsbus_events_buffered_total', help: 'Events held in the outgoing buffer while the broker was away (or behind on confirming what was written: NATS, AMQP, Redis, MQTT)', registers: r });
-    this.eventsDropped = mirroredTotal(r, 'fsbus_events_dropped_total', 'Events dropped because the outgoing buffer was full', dropped);
+    this.eventsDropped = mirroredTotal(
+      r,
+      'fsbus_events_dropped_total',
+      'Events lost: evicted from the full outgoing buffer, discarded at a stop with the broker away, larger than the buffer or the broker takes, refused by the broker',
+      dropped,
+    );
     this.clientsRefused = mirroredTotal(r, 'fsbus_broker_clients_refused_total', 'Bus clients refused by client authentication (zmq: key not in curve client_keys)', refused);
     this.logLinesDropped = mirroredTotal(r, 'fsbus_log_lines_dropped_total', 'Log lines dropped because writing to stdout failed', logDropped);
     this.brokerErrors = new Counter({
@@ -208,6 +227,9 @@ export class AgentMetrics {
     // Present at 0 from the first scrape, so that rate() and increase() see the first one.
     for (const target of ['broker', 'esl']) this.reconnects.inc({ target }, 0);
     for (const lane of REQUEST_LANES) for (const result of REQUEST_RESULTS) this.requests.inc({ lane, result }, 0);
+    for (const code of Object.values(BusErrorCode)) this.requestErrors.inc({ code }, 0);
+    for (const result of PUBLISH_OUTCOMES) this.forwardTo.inc({ result }, 0);
+    for (const table of UNSEEN_TABLES) this.channelsEndedUnseen.inc({ table }, 0);
     const buffered = sources.brokerBuffered ?? zero;
     this.brokerBuffered = new Gauge({
       name: 'fsbus_broker_buffered_messages',
@@ -219,6 +241,10 @@ export class AgentMetrics {
     });
     this.buildInfo = new Gauge({ name: 'fsbus_build_info', help: 'Always 1: the agent version and broker driver of this node', labelNames: ['version', 'driver'], registers: r });
     this.buildInfo.set({ version: build.version, driver: build.driver }, 1);
+    // Read at scrape time: nothing to keep up to date on the paths that change the state.
+    this.ready = stateGauge(r, 'fsbus_ready', '1 when the agent is ready (what /readyz says: broker connected, FreeSWITCH ready, shared lanes joined unless cordoned)', sources.ready);
+    this.sharedLanesJoined = stateGauge(r, 'fsbus_shared_lanes_joined', '1 when this node serves the shared lanes (<prefix>.api, <prefix>.cmd.async.>)', sources.sharedLanesJoined);
+    this.cordoned = stateGauge(r, 'fsbus_cordoned', '1 while the node is cordoned (agent.cordon): off the shared lanes, its own lane still served', sources.cordoned);
   }
 
   /** A forward_to copy (or execute_app completion) was handed to the driver. */
@@ -233,7 +259,23 @@ export class AgentMetrics {
   }
 }
 
-/** A counter of a total someone else owns (the driver, the log sink): it catches up with that number at each scrape. */
+/** A 0/1 gauge of a state someone else owns, read at each scrape (absent reads 0). */
+function stateGauge(registers: Registry[], name: string, help: string, read: () => boolean = () => false): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers,
+    collect() {
+      this.set(read() ? 1 : 0);
+    },
+  });
+}
+
+/**
+ * A counter of a total someone else owns (the driver, the log sink): it catches up with that number
+ * at each scrape. A dip (events_dropped is the driver's drops less what the agent counted as not
+ * events, which can run ahead) is ignored: following it would count the same drops again.
+ */
 function mirroredTotal(registers: Registry[], name: string, help: string, read: () => number): Counter {
   let seen = 0;
   return new Counter({
@@ -242,7 +284,8 @@ function mirroredTotal(registers: Registry[], name: string, help: string, read: 
     registers,
     collect() {
       const now = read();
-      if (now > seen) this.inc(now - seen);
+      if (now <= seen) return;
+      this.inc(now - seen);
       seen = now;
     },
   });

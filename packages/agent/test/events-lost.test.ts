@@ -95,14 +95,14 @@ async function readStream(cluster: Cluster, done: (got: EventPayload[]) => boole
 
 const fills = (got: EventPayload[]) => got.filter((p) => p.headers['Event-Subclass'] === FILL).map((p) => Number(p.headers['Seq']));
 
-void test('a full buffer during an outage: a warn line with the limits, then one fsbus::events_dropped with the count and time range', async () => {
+void test('a full buffer during an outage: an error line with the limits, then one fsbus::events_dropped with the count and time range', async () => {
   await withCluster(streamed({ broker: { buffer_messages: 4 } }), async (cluster, node, esl) => {
     await brokerDown(cluster, node);
     await emitThrough(node, esl, () => emitCustom(esl, FILL, 10), 10);
     assert.equal(counter(node, 'events_dropped'), 6);
     const warn = lines(node, EVENTS_DROPPED_LOG)[0];
-    assert.ok(warn !== undefined, 'a warn line about the drops');
-    assert.equal(warn['level'], 40);
+    assert.ok(warn !== undefined, 'a line about the drops');
+    assert.equal(warn['level'], 50);
     assert.equal(warn['buffer_messages'], 4);
     assert.equal(warn['buffer_bytes'], 8 * 1024 * 1024);
     assert.ok(Number(warn['events_dropped']) >= 1, JSON.stringify(warn));
