@@ -19,6 +19,9 @@
  *
  * The patterns are part of the durable name: this one subscribes to both from its first run (a
  * `cdr-sink` durable made with another pattern list is refused; delete it or pick another name).
+ * With two patterns the broker cannot filter for it: the durable reads every event of the stream
+ * and the client keeps these (fine at a sink's rates; at high ones, read `custom.fsbus.>` with a
+ * durable of its own).
  */
 import { connect } from '@fsbus/client';
 
@@ -37,6 +40,7 @@ console.error('cdr-sink: writing one line per finished call (Ctrl-C to stop)');
 /** Call uuids written in this run, the latest ones (a redelivered CDR is skipped). */
 const written = new Set<string>();
 const REMEMBERED = 100_000;
+let lines = 0;
 let duplicates = 0;
 
 for await (const e of events) {
@@ -49,7 +53,7 @@ for await (const e of events) {
   if (e.subclass === 'fsbus::events_dropped') {
     // The agent's buffer overflowed while its broker was away: these events never left it.
     const us = (name: string): string => new Date(Number(e.header(name)) / 1000).toISOString();
-    console.error(`cdr-sink: node ${e.nodeId} dropped ${e.header('FSBus-Events-Dropped') ?? '?'} events from ${us('FSBus-Events-Dropped-Since')} to ${us('FSBus-Events-Dropped-Until')}: take the CDRs of that window from FreeSWITCH's CDR files`);
+    console.error(`cdr-sink: node ${e.nodeId} dropped ${e.header('FSBus-Events-Dropped') ?? '?'} events (${e.header('FSBus-Hangups-Dropped') ?? '?'} of them hangups) from ${us('FSBus-Events-Dropped-Since')} to ${us('FSBus-Events-Dropped-Until')}: take the CDRs of that window from FreeSWITCH's CDR files`);
     continue;
   }
   if (e.name !== 'CHANNEL_HANGUP_COMPLETE' || e.uuid === undefined) continue;
@@ -72,9 +76,10 @@ for await (const e of events) {
   };
   // Written before the loop asks for the next event, which is what acknowledges this one.
   process.stdout.write(`${JSON.stringify(cdr)}\n`);
+  lines++;
   written.add(e.uuid);
   if (written.size > REMEMBERED) written.delete(written.values().next().value!);
 }
 // A durable consumer's buffer never overflows (the broker holds back), so `dropped` stays 0 here.
-console.error(`cdr-sink: stopped; ${written.size} calls written, ${duplicates} repeated skipped, ${events.dropped} dropped, ${events.gaps} gaps`);
+console.error(`cdr-sink: stopped; ${lines} calls written, ${duplicates} repeated skipped, ${events.dropped} dropped, ${events.gaps} gaps`);
 await bus.close();
