@@ -125,8 +125,9 @@ export interface ConsumeDurableOptions {
    * before it acknowledged them: they are gone and will never be delivered. Drivers that can tell
    * call it (NATS: when the durable attaches, before anything newer is handed out; after a
    * reconnect, as soon as it knows); others may later (Kafka: a committed offset below
-   * the log start; Redis: a group's last-delivered id below the stream's first entry; RabbitMQ:
-   * a stored offset below the stream's first). A driver that tells also logs a warning.
+   * the log start; Redis: pending entries — delivered, not acknowledged — trimmed away, not
+   * entries trimmed before the group read them; RabbitMQ: a stored offset below the stream's
+   * first). A driver that tells also logs a warning.
    */
   onRetentionLoss?: (loss: RetentionLoss) => void;
 }

@@ -32,6 +32,7 @@ function checkingContext(known: Set<string>): { ctx: ServeContext; answer: (exis
     absentReplyTopic: (_topic, replyTo) => void absent.push(replyTo),
     closed: () => false,
     foreign: fail,
+    refusedExpires: fail,
     ran: new RecentRequests(),
     logger: undefined,
   };

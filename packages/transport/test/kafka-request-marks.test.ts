@@ -60,7 +60,7 @@ void test('kafka: a request handed off to another lane runs on arrival', () => {
       req.forward('freeswitch.node.n2');
       return undefined;
     },
-    { lane: 'freeswitch.api', enqueue: (item) => ctx.enqueue(item), topicFor: (s) => ctx.topicFor(s), served: () => Promise.resolve(true), expired: () => undefined, unanswerable: () => undefined, knownReplyTopic: () => true, replyTopicExists: () => Promise.resolve(true), absentReplyTopic: () => undefined, closed: () => false, foreign: () => undefined, ran: new RecentRequests(), logger: undefined },
+    { lane: 'freeswitch.api', enqueue: (item) => ctx.enqueue(item), topicFor: (s) => ctx.topicFor(s), served: () => Promise.resolve(true), expired: () => undefined, unanswerable: () => undefined, knownReplyTopic: () => true, replyTopicExists: () => Promise.resolve(true), absentReplyTopic: () => undefined, closed: () => false, foreign: () => undefined, refusedExpires: () => assert.fail('its fsbus-expires is fine'), ran: new RecentRequests(), logger: undefined },
   );
   assert.equal(enqueued.length, 1);
   assert.equal(enqueued[0]!.subject, 'freeswitch.node.n2');
@@ -84,12 +84,40 @@ void test('kafka: a request read after its fsbus-expires is not run and is repor
     absentReplyTopic: () => assert.fail('its reply topic exists'),
     closed: () => false,
     foreign: () => assert.fail("its subject is the lane's"),
+    refusedExpires: () => assert.fail('its fsbus-expires is epoch milliseconds'),
     ran: new RecentRequests(),
     logger: undefined,
   });
   assert.equal(expired.length, 1);
   assert.equal(expired[0]![0], 'freeswitch.api');
   assert.ok(expired[0]![1] >= 60_000, `late by ${expired[0]![1]} ms`);
+});
+
+void test('kafka: a request whose fsbus-expires is in seconds is not run, counted through the context, and its requester told', () => {
+  const { ctx, enqueued } = recordingContext();
+  const seconds = String(Math.floor(Date.now() / 1000) + 60);
+  const headers = { [KafkaHeader.SUBJECT]: 'freeswitch.api', [KafkaHeader.REPLY_TO]: 'fsbus.inbox.x', [KafkaHeader.CORRELATION_ID]: 'c3', [KafkaHeader.EXPIRES]: seconds };
+  const message = { topic: 'freeswitch.api', partition: 0, offset: 2n, key: Buffer.alloc(0), value: Buffer.from('{"correlation_id":"k3"}'), headers: new Map() } as unknown as KafkaMessage;
+  const refused: Array<[string, string]> = [];
+  void serveRequest(message, headers, () => assert.fail('a request with its deadline in seconds ran'), {
+    lane: 'freeswitch.api',
+    enqueue: (item) => ctx.enqueue(item),
+    topicFor: (s) => ctx.topicFor(s),
+    served: () => Promise.resolve(true),
+    expired: () => assert.fail('refused, not taken for late'),
+    unanswerable: () => assert.fail('its reply topic is fine'),
+    knownReplyTopic: () => true,
+    replyTopicExists: () => Promise.resolve(true),
+    absentReplyTopic: () => assert.fail('its reply topic exists'),
+    closed: () => false,
+    foreign: () => assert.fail("its subject is the lane's"),
+    refusedExpires: (subject, shown) => void refused.push([subject, shown]),
+    ran: new RecentRequests(),
+    logger: undefined,
+  });
+  assert.deepEqual(refused, [['freeswitch.api', seconds]], 'the refusal counted once, with the value shown');
+  assert.equal(enqueued.length, 1, 'the requester is told why');
+  assert.equal(enqueued[0]!.subject, 'fsbus.inbox.x');
 });
 
 void test('kafka: a request the driver could not even buffer fails at once, not at its timeout', async () => {

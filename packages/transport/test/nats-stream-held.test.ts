@@ -100,7 +100,10 @@ void test('nats durable: a message sent again while the first copy is held is no
 });
 
 void test('nats durable: held messages are kept from redelivery, however long past the ack wait', async (t) => {
-  const ackWaitMs = 1000;
+  // Long enough that a stalled event loop (a loaded CI machine) does not outlast the half ack wait
+  // between two +WPI (a redelivery then would be the stall's doing); the test still runs past one
+  // ack wait: three rounds, half an ack wait apart, whatever its length.
+  const ackWaitMs = 4000;
   const s = await setup(ackWaitMs, 2);
   t.after(() => s.stop());
   const held: DurableMessage[] = [];

@@ -1,11 +1,12 @@
 /** JetStream side of the NATS driver: streams with retention, durable and ordered replay. */
 import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, StorageType, RetentionPolicy, type ConsumerConfig, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
 import { createInbox, nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamSpec, Subscription } from '../driver.js';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { durableFilterRefused } from '../durable-filter.js';
 import { drainSub } from './nats-util.js';
 import { durableMaxInFlight } from '../defaults.js';
+import { RetentionWatch } from './nats-retention-watch.js';
 
 /** The retention limits of a JetStream stream config; 0 (max_age) and -1 mean unlimited. */
 interface NatsRetention {
@@ -151,30 +152,6 @@ async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOption
 }
 
 /**
- * What retention removed before this durable consumer read it, told by the consumer's position
- * and the stream's first sequence while no delivery is under way (before the consumer is bound,
- * or after a reconnect before anything newer arrived). `readUpTo` is the last stream sequence
- * the consumer is known to be past: read, acknowledged, or skipped by its filter.
- */
-async function removedUnread(nc: NatsConnection, stream: string, readUpTo: number): Promise<{ loss: RetentionLoss | undefined; firstSeq: number }> {
-  const jsm = await jetstreamManager(nc, { timeout: 5000 });
-  const { state } = await jsm.streams.info(stream);
-  return { loss: lossBetween(readUpTo + 1, state.first_seq - 1), firstSeq: state.first_seq };
-}
-
-const lossBetween = (from: number, to: number): RetentionLoss | undefined => (to >= from ? { from, to, count: to - from + 1 } : undefined);
-
-/**
- * The last stream sequence an existing consumer is past: its ack floor, or, with nothing
- * awaiting an ack, also what the server scanned past (a filtered consumer skips other subjects
- * without acking them).
- */
-function consumerReadUpTo(info: ConsumerInfo): number {
-  const floor = info.ack_floor.stream_seq;
-  return info.num_ack_pending === 0 ? Math.max(floor, info.delivered.stream_seq) : floor;
-}
-
-/**
  * A durable PUSH consumer: the server delivers only while someone listens on its deliver subject,
  * so a consumer that goes offline leaves its messages pending for its return (a pull consumer's
  * last pull request would still swallow messages until it expires). At most `max_ack_pending`
@@ -196,36 +173,7 @@ async function consumeDurable(
   logger: DriverLogger | undefined,
 ): Promise<Subscription> {
   const { info, existed } = await durableConsumer(nc, options, inboxPrefix);
-  const reportLoss = (loss: RetentionLoss | undefined): void => {
-    if (loss === undefined) return;
-    logger?.warn(
-      { stream: options.stream, durable: options.durable, from: loss.from, to: loss.to, count: loss.count },
-      'stream retention removed messages this durable consumer had not acknowledged: they will not be delivered',
-    );
-    try {
-      options.onRetentionLoss?.(loss);
-    } catch (err) {
-      logger?.error({ err, stream: options.stream, durable: options.durable }, 'onRetentionLoss threw');
-    }
-  };
-  const cannotTell = (err: unknown): void =>
-    logger?.warn({ err, stream: options.stream, durable: options.durable }, 'cannot tell whether stream retention removed messages of this durable consumer');
-  // Told before anything newer is delivered: the consumer is not bound yet, its position is still the old one.
-  const attached = await removedUnread(nc, options.stream, consumerReadUpTo(info)).catch((err: unknown) => {
-    cannotTell(err);
-    return { loss: undefined, firstSeq: 0 };
-  });
-  if (existed) reportLoss(attached.loss);
-  // The last stream sequence this consumer is past, for the check after a reconnect.
-  let readUpTo = Math.max(consumerReadUpTo(info), attached.firstSeq - 1);
-  /** A connection outage: readUpTo when it began; the first newer sequence received once it is over. */
-  interface Outage {
-    since: number;
-    firstAfter?: number;
-  }
-  let outage: Outage | undefined;
-  /** Outages whose check is under way (almost always none). */
-  const checking: Outage[] = [];
+  const retention = await RetentionWatch.attach(nc, options, info, existed, logger);
   const unacked = new Map<number, Msg>();
   let closing = false;
   const respond = (m: Msg, what: Uint8Array): void => {
@@ -243,10 +191,7 @@ async function consumeDurable(
       // Sent again while the first copy is held (buffered or being handled): not handed out twice.
       const again = unacked.has(sequence);
       unacked.set(sequence, m);
-      if (sequence > readUpTo) {
-        for (const o of checking) o.firstAfter ??= sequence;
-        readUpTo = sequence;
-      }
+      retention.received(sequence);
       if (closing || again) return;
       handler({
         subject: m.subject,
@@ -275,48 +220,13 @@ async function consumeDurable(
     Math.max(100, Math.floor(ackWaitMs / 2)),
   );
   working.unref();
-  // While the connection is down the server sends nothing, and retention may remove what this
-  // consumer has not read; once it is back the server goes on from the stream's first message.
-  const checkLoss = async (o: Outage): Promise<void> => {
-    checking.push(o);
-    try {
-      const jsm = await jetstreamManager(nc, { timeout: 5000 });
-      const [consumer, { state }] = await Promise.all([jsm.consumers.info(options.stream, options.durable), jsm.streams.info(options.stream)]);
-      // A server position short of the stream's first message is the one from before the outage
-      // (sending anew it jumps to the first): a filtered consumer may have skipped past `since`.
-      const position = consumerReadUpTo(consumer);
-      const from = Math.max(o.since, position < state.first_seq ? position : o.since) + 1;
-      // What arrived meanwhile was not lost, whatever the stream removed since.
-      const to = Math.min(state.first_seq - 1, o.firstAfter === undefined ? Infinity : o.firstAfter - 1);
-      const loss = lossBetween(from, to);
-      if (loss === undefined || closing) return;
-      // Told once: the next check starts past it.
-      readUpTo = Math.max(readUpTo, loss.to);
-      reportLoss(loss);
-    } catch (err) {
-      cannotTell(err);
-    } finally {
-      checking.splice(checking.indexOf(o), 1);
-    }
-  };
-  const statuses = nc.status();
-  void (async () => {
-    for await (const st of statuses) {
-      if (closing) break;
-      if (st.type === 'disconnect') outage ??= { since: readUpTo };
-      else if (st.type === 'reconnect' && outage !== undefined) {
-        const over = outage;
-        outage = undefined;
-        void checkLoss(over);
-      }
-    }
-  })();
+  retention.watch();
   return {
     subject: options.filter ?? options.stream,
     unsubscribe: async () => {
       closing = true;
       clearInterval(working);
-      (statuses as { stop?: () => void }).stop?.();
+      retention.stop();
       await drainSub(sub);
       const held = [...unacked.entries()].sort(([a], [b]) => a - b);
       unacked.clear();

@@ -22,6 +22,7 @@ import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertStreamRetention } from '../../stream-retention.js';
 import { durableFilterRefused } from '../../durable-filter.js';
+import { reportRetentionLoss, retentionUnknown } from '../../retention-loss.js';
 import { closeAmqp } from './amqp-close.js';
 import { bindingKey } from './amqp-options.js';
 import { durableMaxInFlight } from '../../defaults.js';
@@ -162,6 +163,8 @@ export class StreamConsumer implements Subscription {
   #out = 0;
   /** A named durable's messages received and not handed over yet: `#maxInFlight` are out. */
   #waiting: Array<{ ch: ConfirmChannel; msg: ConsumeMessage }> = [];
+  /** The first of `#waiting` not handed over: a shift() would move up to a prefetch of entries each time. */
+  #waitingHead = 0;
   #draining = false;
   /** Delivered offsets in order, until acked from the front: the durable position is the first un-acked. */
   #window: Delivered[] = [];
@@ -225,7 +228,26 @@ export class StreamConsumer implements Subscription {
   /** The connection is gone: the channel with it; what waited is read again from `#next`. */
   detach(): void {
     this.#ch = undefined;
+    this.#clearWaiting();
+  }
+
+  #clearWaiting(): void {
     this.#waiting = [];
+    this.#waitingHead = 0;
+  }
+
+  #hasWaiting(): boolean {
+    return this.#waitingHead < this.#waiting.length;
+  }
+
+  /** Drops the front of `#waiting`; the array is cut once most of it is behind the head. */
+  #shiftWaiting(): void {
+    this.#waitingHead++;
+    if (this.#waitingHead === this.#waiting.length) this.#clearWaiting();
+    else if (this.#waitingHead > 256 && this.#waitingHead * 2 > this.#waiting.length) {
+      this.#waiting = this.#waiting.slice(this.#waitingHead);
+      this.#waitingHead = 0;
+    }
   }
 
   #onMessage(ch: ConfirmChannel, msg: ConsumeMessage | null): void {
@@ -260,22 +282,16 @@ export class StreamConsumer implements Subscription {
    * within the stream is a gap of RabbitMQ's own records (at segment starts), nothing lost.
    */
   async #tellLoss(expected: number, delivered: number): Promise<void> {
-    const where = { stream: this.#options.stream, durable: this.#options.durable };
     let loss: RetentionLoss | undefined;
     try {
       const first = await firstOffset(this.#conn!, this.#queue);
       if (first >= delivered) loss = { from: expected + 1, to: delivered, count: delivered - expected };
     } catch (err) {
-      this.#logger?.warn({ err, ...where }, 'cannot tell whether stream retention removed messages of this durable consumer');
+      retentionUnknown(err, this.#logger, this.#options);
       return;
     }
     if (loss === undefined || this.#stopped) return;
-    this.#logger?.warn({ ...where, from: loss.from, to: loss.to, count: loss.count }, 'stream retention removed messages this durable consumer had not acknowledged: they will not be delivered');
-    try {
-      this.#options.onRetentionLoss?.(loss);
-    } catch (err) {
-      this.#logger?.error({ err, ...where }, 'onRetentionLoss threw');
-    }
+    reportRetentionLoss(this.#options, loss, this.#logger, this.#options);
   }
 
   #matches(msg: ConsumeMessage): boolean {
@@ -288,11 +304,11 @@ export class StreamConsumer implements Subscription {
     if (this.#draining || this.#holding) return;
     this.#draining = true;
     try {
-      while (this.#waiting.length > 0 && !this.#stopped) {
-        const { ch, msg } = this.#waiting[0]!;
+      while (this.#hasWaiting() && !this.#stopped) {
+        const { ch, msg } = this.#waiting[this.#waitingHead]!;
         const handed = this.#matches(msg);
         if (handed && this.#out >= this.#maxInFlight) return;
-        this.#waiting.shift();
+        this.#shiftWaiting();
         const entry: Delivered = { offset: Number(msg.properties.headers?.['x-stream-offset']), acked: false, handed, ch, msg };
         this.#window.push(entry);
         this.#next = entry.offset + 1;
@@ -337,7 +353,7 @@ export class StreamConsumer implements Subscription {
       // Its channel is closed (amqplib throws then), and the broker forgot the delivery with it.
     }
     this.#advance();
-    if (entry.handed && --this.#out < this.#maxInFlight && this.#waiting.length > 0) this.#drain();
+    if (entry.handed && --this.#out < this.#maxInFlight && this.#hasWaiting()) this.#drain();
   }
 
   /** The position moves to the first message not acknowledged (every one before it was). */
@@ -385,7 +401,7 @@ export class StreamConsumer implements Subscription {
     this.#stopped = true;
     const ch = this.#ch;
     this.#ch = undefined;
-    this.#waiting = [];
+    this.#clearWaiting();
     if (ch === undefined) return;
     try {
       // The position is confirmed stored before the next consumer of this name may read it.

@@ -59,8 +59,8 @@ export interface ServeContext {
   closed(): boolean;
   /** Counts (and logs) a record skipped because its subject is not the lane's. */
   foreign(topic: string, subject: string): void;
-  /** Counts (and logs) a request refused for its `fsbus-expires`; optional only for contexts of unit tests that send none. */
-  refusedExpires?(subject: string, shown: string): void;
+  /** Counts (and logs) a request refused for its `fsbus-expires` (seconds, text): the refusal's only trace on the server. */
+  refusedExpires(subject: string, shown: string): void;
   /** The requests this lane ran, for recognising one that comes again. */
   ran: RecentRequests;
   logger: DriverLogger | undefined;
@@ -204,7 +204,7 @@ function runRequest(m: KafkaMessage, headers: Record<string, string>, handler: S
 /** An `fsbus-expires` that is not epoch milliseconds: not run, counted and logged, its requester told why. */
 function refuseExpires(m: KafkaMessage, headers: Record<string, string>, ctx: ServeContext, replyTo: string | undefined, correlationId: string): void {
   const shown = shownExpires(headers[KafkaHeader.EXPIRES]);
-  ctx.refusedExpires?.(headers[KafkaHeader.SUBJECT] ?? m.topic, shown);
+  ctx.refusedExpires(headers[KafkaHeader.SUBJECT] ?? m.topic, shown);
   const refusal = replyTo === undefined ? undefined : expiresRefusal(m.value ?? Buffer.alloc(0), shown);
   if (replyTo === undefined || refusal === undefined) return;
   ctx.enqueue({ kind: 'reply', subject: replyTo, data: refusal, headers: { [KafkaHeader.CORRELATION_ID]: correlationId, [KafkaHeader.SUBJECT]: replyTo } });

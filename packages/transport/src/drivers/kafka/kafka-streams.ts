@@ -11,6 +11,7 @@ import type { Admin, BaseOptions } from '@platformatic/kafka';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamSpec } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertStreamRetention } from '../../stream-retention.js';
+import { reportRetentionLoss, retentionUnknown } from '../../retention-loss.js';
 import type { PublishOutcome } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
 import { KafkaReader, type ReaderSpec } from './kafka-reader.js';
@@ -174,7 +175,7 @@ export async function consumeKafkaStream(
       }).finally(() => floor.stop());
   }
   // Told before anything is delivered: the group resets to the log start in silence.
-  if (durable !== undefined) await reportRetentionLoss(admin, topic, options, logger);
+  if (durable !== undefined) await checkRetentionLoss(admin, topic, options, logger);
   reader.start();
   await reader.ready;
   if (durable === undefined) return { reader };
@@ -206,22 +207,15 @@ async function retentionLossOf(admin: Admin, topic: string, group: string): Prom
   return { from: Number(committed) + 1, to: Number(logStart), count: Number(logStart - committed) };
 }
 
-async function reportRetentionLoss(admin: Admin, topic: string, options: ConsumeDurableOptions, logger: DriverLogger | undefined): Promise<void> {
-  const where = { stream: options.stream, durable: options.durable };
+async function checkRetentionLoss(admin: Admin, topic: string, options: ConsumeDurableOptions, logger: DriverLogger | undefined): Promise<void> {
   let loss: RetentionLoss | undefined;
   try {
     loss = await retentionLossOf(admin, topic, options.durable!);
   } catch (err) {
-    logger?.warn({ err, ...where }, 'cannot tell whether stream retention removed messages of this durable consumer');
+    retentionUnknown(err, logger, options);
     return;
   }
-  if (loss === undefined) return;
-  logger?.warn({ ...where, from: loss.from, to: loss.to, count: loss.count }, 'stream retention removed messages this durable consumer had not acknowledged: they will not be delivered');
-  try {
-    options.onRetentionLoss?.(loss);
-  } catch (err) {
-    logger?.error({ err, ...where }, 'onRetentionLoss threw');
-  }
+  if (loss !== undefined) reportRetentionLoss(options, loss, logger, options);
 }
 
 async function offsetForTime(base: BaseOptions, topic: string, time: Date): Promise<bigint> {

@@ -23,7 +23,7 @@ import { writeWindowBytes } from '../../defaults.js';
 import { ensureRedisStream, StreamReader, StreamRoutes, type StreamCommands } from './redis-durable.js';
 import { CLAIM_SCRIPT, LEAVE_SCRIPT, MARK_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
 import { ensureGroup, laneEntry, readLane, readReplies, type LaneEntry, type LaneStream } from './redis-streams.js';
-import { stopReading } from './redis-lane-leave.js';
+import { leaveLane, stopReading, type LeaveCommand } from './redis-lane-leave.js';
 import { expiresRefusal, REFUSED_EXPIRES_LOG } from './redis-expires.js';
 import { redisOptions, timeLimit, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
@@ -55,10 +55,9 @@ const CAPABILITIES: DriverCapabilities = {
   promptNoResponders: true,
 };
 
-interface Scripted extends StreamCommands, MarkCommand {
+interface Scripted extends StreamCommands, MarkCommand, LeaveCommand {
   fsbusRoute(...args: Array<string | Buffer | number>): Promise<[number, number, string]>;
   fsbusReply(key: string, ...args: Array<string | Buffer | number>): Promise<number>;
-  fsbusLeaveBuffer(key: string, marks: string, ...args: string[]): Promise<[number, LaneEntries | null | undefined]>;
 }
 
 interface LaneReader extends LaneStream {
@@ -68,9 +67,6 @@ interface LaneReader extends LaneStream {
   /** Its readLane: ends once it drains or is stopped. */
   loop: Promise<void>;
 }
-
-/** Lane entries as XREADGROUP gives them: [id, field/value list or null]. */
-type LaneEntries = Array<[Buffer, Buffer[] | null]>;
 
 export function createRedisDriver(options: DriverOptions): RedisDriver {
   return new RedisDriver(options);
@@ -370,10 +366,8 @@ export class RedisDriver extends BaseDriver {
       // group or consumer then stays in Redis, as after a crash.
       // The lane's mark stays while another serve() of this driver still reads that lane.
       const stillServed = [...this.#lanes].some((other) => other.subject === r.subject);
-      let unread: LaneEntries | null | undefined;
-      const leave = cmd.fsbusLeaveBuffer(r.key, servingKey(this.#ns, r.subject), r.group, this.#id, r.competing ? 'consumer' : 'group', stillServed ? '' : this.#id);
-      await untilClosed(cmd, leave.then(([, entries]) => (unread = entries)));
-      for (const [, flat] of unread ?? []) if (flat !== null) this.#onLaneEntry(r, flat);
+      const lane = { key: r.key, servingKey: servingKey(this.#ns, r.subject), group: r.group, consumer: this.#id, remove: r.competing ? 'consumer' : 'group', member: stillServed ? '' : this.#id } as const;
+      await leaveLane(cmd, lane, (flat) => this.#onLaneEntry(r, flat));
     }
   }
 

@@ -15,6 +15,7 @@ import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertStreamRetention } from '../../stream-retention.js';
 import { durableFilterRefused } from '../../durable-filter.js';
+import { reportRetentionLoss } from '../../retention-loss.js';
 import { backoffMs } from '../base-driver.js';
 import { pause, ready, unlessStopped } from './redis-streams.js';
 import { entryFields, orLost, parseHeaders, untilClosed } from './redis-util.js';
@@ -301,13 +302,7 @@ export class StreamReader implements Subscription {
     const loss = this.#trimmed;
     if (loss === undefined) return;
     this.#trimmed = undefined;
-    const { stream, durable } = this.#options;
-    this.#logger?.warn({ stream, durable, ...loss }, 'stream retention removed messages this durable consumer had not acknowledged: they will not be delivered');
-    try {
-      this.#options.onRetentionLoss?.(loss);
-    } catch (err) {
-      this.#logger?.error({ err, stream, durable }, 'onRetentionLoss threw');
-    }
+    reportRetentionLoss(this.#options, loss, this.#logger, this.#options);
   }
 
   #deliver(id: string, flat: Buffer[], group: string | undefined): void {

@@ -3,10 +3,54 @@
  * entry Redis handed to its blocking read belongs to nobody else, so the read is not cut short
  * (that lost it). The reader sends no new read, CLIENT UNBLOCK ends the one under way (its
  * entries, if any, still come and are served), then LEAVE_SCRIPT takes the serving mark away
- * and reads what was written since for this server to serve (redis-scripts.ts).
+ * and reads what was written since for this server to serve (redis-scripts.ts), a batch a call.
  */
 import type { Redis } from 'ioredis';
 import type { LaneStream } from './redis-streams.js';
+import { untilClosed } from './redis-util.js';
+
+/** Lane entries as XREADGROUP gives them: [id, field/value list or null]. */
+export type LaneEntries = Array<[Buffer, Buffer[] | null]>;
+
+/** LEAVE_SCRIPT's answer: status (3: a full batch, call again), the entries read, 1 if the mark was taken. */
+export type LeaveAnswer = [number, LaneEntries | null | undefined, number?];
+
+export interface LeaveCommand {
+  fsbusLeaveBuffer(key: string, marks: string, ...args: string[]): Promise<LeaveAnswer>;
+}
+
+/** What LEAVE_SCRIPT reads in one call: a script holds Redis while it runs, so a backlog is read in parts. */
+export const LEAVE_BATCH = 100;
+const MORE_LEFT = 3;
+
+export interface LaneLeave {
+  key: string;
+  servingKey: string;
+  group: string;
+  consumer: string;
+  /** 'consumer' on a competing lane (its consumer goes), 'group' on a fan-out lane (its own group goes). */
+  remove: 'consumer' | 'group';
+  /** The serving mark to take away; '' while this server still reads the lane otherwise. */
+  member: string;
+}
+
+/**
+ * Runs LEAVE_SCRIPT until nothing is left to read, handing each batch to `onEntry` as it comes.
+ * Ends quietly if `cmd` closes meanwhile: the group or consumer then stays, as after a crash.
+ */
+export async function leaveLane(cmd: Redis & LeaveCommand, lane: LaneLeave, onEntry: (flat: Buffer[]) => void): Promise<void> {
+  let marked = '0';
+  for (;;) {
+    let answer: LeaveAnswer | undefined;
+    const call = cmd.fsbusLeaveBuffer(lane.key, lane.servingKey, lane.group, lane.consumer, lane.remove, lane.member, String(LEAVE_BATCH), marked);
+    await untilClosed(cmd, call.then((a) => (answer = a)));
+    if (answer === undefined) return;
+    const [status, entries, tookMark] = answer;
+    for (const [, flat] of entries ?? []) if (flat !== null) onEntry(flat);
+    if (status !== MORE_LEFT) return;
+    marked = tookMark === 1 ? '1' : '0';
+  }
+}
 
 /** CLIENT UNBLOCKs sent while the read under way has not ended; past them, its own timeout ends it. */
 const UNBLOCK_TRIES = 3;

@@ -156,19 +156,24 @@ return #KEYS
  * is answered "no responders" at once. A consumer left without a live mark is a crashed server's
  * (Redis keeps it): the stream stays, and so does this server's mark, run out (score 0), for the
  * route script to see marks and none live — not "no marks, taken as served".
- * Returns { 0 | 1 | 2, entries }: entries written to the lane and not read yet (the mark was live
- * until now), read here (NOACK) for the caller to serve — from its own group on a fan-out lane,
- * and on a competing lane when no other server marks it (else that one reads them).
+ * ARGV[5]: the most entries one call reads (a backlog read whole would hold Redis for its length);
+ * ARGV[6]: '1' when an earlier call of this leave took this server's mark away.
+ * Returns { 0 | 1 | 2 | 3, entries, marked }: entries written to the lane and not read yet (the
+ * mark was live until now), read here (NOACK) for the caller to serve — from its own group on a
+ * fan-out lane, and on a competing lane when no other server marks it (else that one reads them).
+ * 3: a full batch read, maybe more left — nothing else done; the caller calls again with `marked`.
  */
 export const LEAVE_SCRIPT = `
-local marked = ARGV[4] ~= '' and redis.call('ZREM', KEYS[2], ARGV[4]) == 1
+local removed = ARGV[4] ~= '' and redis.call('ZREM', KEYS[2], ARGV[4]) == 1
+local marked = ARGV[6] == '1' or removed
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
 ${CLOCK}
 local live = redis.call('ZCOUNT', KEYS[2], string.format('%.0f', clock()), '+inf') > 0
 local unread = false
 if ARGV[3] == 'group' or not live then
-  local ok, r = pcall(redis.call, 'XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'NOACK', 'STREAMS', KEYS[1], '>')
+  local ok, r = pcall(redis.call, 'XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[5], 'NOACK', 'STREAMS', KEYS[1], '>')
   if ok and r then unread = r[1][2] end
+  if unread and #unread >= tonumber(ARGV[5]) then return {3, unread, marked and 1 or 0} end
 end
 local ok = pcall(function()
   if ARGV[3] == 'group' then

@@ -1,0 +1,141 @@
+/**
+ * What stream retention removed before a NATS durable consumer read it. Told when the consumer
+ * attaches (before anything newer is delivered) and after each connection outage: while the
+ * connection is down the server sends nothing and retention may remove what the consumer has not
+ * read; once it is back the server goes on from the stream's first message.
+ */
+import { jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
+import type { NatsConnection, QueuedIterator, Status } from '@nats-io/transport-node';
+import type { ConsumeDurableOptions, DriverLogger, RetentionLoss } from '../driver.js';
+import { reportRetentionLoss, retentionUnknown } from '../retention-loss.js';
+
+/** A connection outage: the consumer's position when it began; the first newer sequence received once it is over. */
+export interface Outage {
+  since: number;
+  firstAfter?: number;
+}
+
+export const lossBetween = (from: number, to: number): RetentionLoss | undefined => (to >= from ? { from, to, count: to - from + 1 } : undefined);
+
+/**
+ * The last stream sequence an existing consumer is past: its ack floor, or, with nothing
+ * awaiting an ack, also what the server scanned past (a filtered consumer skips other subjects
+ * without acking them).
+ */
+export function consumerReadUpTo(info: ConsumerInfo): number {
+  const floor = info.ack_floor.stream_seq;
+  return info.num_ack_pending === 0 ? Math.max(floor, info.delivered.stream_seq) : floor;
+}
+
+/**
+ * What retention removed before this durable consumer read it, told by the consumer's position
+ * and the stream's first sequence while no delivery is under way (before the consumer is bound,
+ * or after a reconnect before anything newer arrived). `readUpTo` is the last stream sequence
+ * the consumer is known to be past: read, acknowledged, or skipped by its filter.
+ */
+async function removedUnread(nc: NatsConnection, stream: string, readUpTo: number): Promise<{ loss: RetentionLoss | undefined; firstSeq: number }> {
+  const jsm = await jetstreamManager(nc, { timeout: 5000 });
+  const { state } = await jsm.streams.info(stream);
+  return { loss: lossBetween(readUpTo + 1, state.first_seq - 1), firstSeq: state.first_seq };
+}
+
+/** status() is declared an AsyncIterable, yet nats.js hands out its QueuedIterator, whose stop() ends it at once. */
+function stoppable(statuses: AsyncIterable<Status>): statuses is QueuedIterator<Status> {
+  return typeof (statuses as Partial<QueuedIterator<Status>>).stop === 'function';
+}
+
+type Durable = ConsumeDurableOptions & { durable: string };
+
+export class RetentionWatch {
+  readonly #nc: NatsConnection;
+  readonly #options: Durable;
+  readonly #logger: DriverLogger | undefined;
+  /** The last stream sequence this consumer is past, for the check after a reconnect. */
+  #readUpTo: number;
+  #outage: Outage | undefined;
+  /** Outages whose check is under way (almost always none). */
+  readonly #checking: Outage[] = [];
+  #stopped = false;
+  #statuses: AsyncIterable<Status> | undefined;
+
+  constructor(nc: NatsConnection, options: Durable, logger: DriverLogger | undefined, readUpTo: number) {
+    this.#nc = nc;
+    this.#options = options;
+    this.#logger = logger;
+    this.#readUpTo = readUpTo;
+  }
+
+  /**
+   * The check as the consumer attaches, before it is bound (its position still the old one): a
+   * loss of an existing consumer is told before anything newer is delivered.
+   */
+  static async attach(nc: NatsConnection, options: Durable, info: ConsumerInfo, existed: boolean, logger: DriverLogger | undefined): Promise<RetentionWatch> {
+    const attached = await removedUnread(nc, options.stream, consumerReadUpTo(info)).catch((err: unknown) => {
+      retentionUnknown(err, logger, options);
+      return { loss: undefined, firstSeq: 0 };
+    });
+    if (existed && attached.loss !== undefined) reportRetentionLoss(options, attached.loss, logger, options);
+    return new RetentionWatch(nc, options, logger, Math.max(consumerReadUpTo(info), attached.firstSeq - 1));
+  }
+
+  /** A delivery of `sequence` (per message: kept cheap). */
+  received(sequence: number): void {
+    if (sequence <= this.#readUpTo) return;
+    for (const o of this.#checking) o.firstAfter ??= sequence;
+    this.#readUpTo = sequence;
+  }
+
+  disconnected(): void {
+    this.#outage ??= { since: this.#readUpTo };
+  }
+
+  /** The outage under way is over: its check, or undefined when there was none. */
+  reconnected(): Promise<void> | undefined {
+    const over = this.#outage;
+    if (over === undefined) return undefined;
+    this.#outage = undefined;
+    return this.checkLoss(over);
+  }
+
+  /** What retention removed during `o`; told once (the next check starts past it), never after stop(). */
+  async checkLoss(o: Outage): Promise<void> {
+    this.#checking.push(o);
+    try {
+      const jsm = await jetstreamManager(this.#nc, { timeout: 5000 });
+      const [consumer, { state }] = await Promise.all([jsm.consumers.info(this.#options.stream, this.#options.durable), jsm.streams.info(this.#options.stream)]);
+      // A server position short of the stream's first message is the one from before the outage
+      // (sending anew it jumps to the first): a filtered consumer may have skipped past `since`.
+      const position = consumerReadUpTo(consumer);
+      const from = Math.max(o.since, position < state.first_seq ? position : o.since) + 1;
+      // What arrived meanwhile was not lost, whatever the stream removed since.
+      const to = Math.min(state.first_seq - 1, o.firstAfter === undefined ? Infinity : o.firstAfter - 1);
+      const loss = lossBetween(from, to);
+      if (loss === undefined || this.#stopped) return;
+      this.#readUpTo = Math.max(this.#readUpTo, loss.to);
+      reportRetentionLoss(this.#options, loss, this.#logger, this.#options);
+    } catch (err) {
+      retentionUnknown(err, this.#logger, this.#options);
+    } finally {
+      this.#checking.splice(this.#checking.indexOf(o), 1);
+    }
+  }
+
+  /** Follows the connection's outages until stop(). */
+  watch(): void {
+    const statuses = this.#nc.status();
+    this.#statuses = statuses;
+    void (async () => {
+      for await (const st of statuses) {
+        if (this.#stopped) break;
+        if (st.type === 'disconnect') this.disconnected();
+        else if (st.type === 'reconnect') void this.reconnected();
+      }
+    })();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    // Otherwise the loop ends at the next status (or the connection's close).
+    if (this.#statuses !== undefined && stoppable(this.#statuses)) this.#statuses.stop();
+  }
+}
