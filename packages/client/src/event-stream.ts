@@ -114,7 +114,8 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
    * Outages of the broker connection this live stream was open through, counted when the
    * connection is back: events published meanwhile were never delivered (not counted in
    * `dropped`). A durable stream keeps its position across outages: it counts the times its
-   * stream's retention removed events before it read them (NATS JetStream), each also given to `onGap`.
+   * stream's retention removed events before it read them (NATS, Kafka, RabbitMQ; Redis: pending
+   * entries trimmed), each also given to `onGap`.
    */
   get gaps(): number {
     return this.#gaps;

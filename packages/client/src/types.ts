@@ -217,7 +217,7 @@ export interface EventsOptions {
    * open (counted in `stream.gaps`). The driver has restored the subscription, but what was
    * published meanwhile was never delivered: resync here (`show channels`…). Durable streams
    * (`durable`/`from`) keep their position across outages, but the stream's retention may remove
-   * events before they are read: called then too, with `lost` (NATS JetStream; see docs/client.md).
+   * events before they are read: called then too, with `lost` (NATS, Kafka, RabbitMQ, Redis; see docs/client.md).
    * A hook that throws ends the stream with its error.
    */
   onGap?: (gap: StreamGap) => void;

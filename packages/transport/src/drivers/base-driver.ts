@@ -35,14 +35,15 @@ export abstract class BaseDriver extends DriverCore {
   protected abstract replyAddress(): string;
 
   request(subject: string, data: Uint8Array, options: RequestOptions = {}): Promise<InboundMessage> {
-    return this.#ask(subject, data, options, undefined).then((r) => r[0]!);
+    return this.#ask(subject, data, options).then((r) => r[0]!);
   }
 
   gather(subject: string, data: Uint8Array, options: GatherOptions = {}): Promise<InboundMessage[]> {
-    return this.#ask(subject, data, options, options.expect ?? Infinity, options);
+    return this.#ask(subject, data, options, options);
   }
 
-  #ask(subject: string, data: Uint8Array, options: RequestOptions, expect: number | undefined, ends?: Pick<GatherOptions, 'replierOf' | 'doneWhen'>): Promise<InboundMessage[]> {
+  /** `gather`: how a gathering ends (absent: a single request). */
+  #ask(subject: string, data: Uint8Array, options: RequestOptions, gather?: GatherEnds): Promise<InboundMessage[]> {
     this.assertOpen();
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const signal = options.signal;
@@ -70,8 +71,8 @@ export abstract class BaseDriver extends DriverCore {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#pending.set(id, {
         subject,
-        expect,
-        tally: expect === undefined ? undefined : gatherTally(expect, ends?.replierOf, ends?.doneWhen),
+        expect: gather === undefined ? undefined : (gather.expect ?? Infinity),
+        tally: gather === undefined ? undefined : gatherTally(gather),
         replies: [],
         item,
         resolve,
@@ -157,13 +158,22 @@ export abstract class BaseDriver extends DriverCore {
   }
 }
 
+/** What ends a gather before its timeout (GatherOptions): `expect` senders heard, or `doneWhen`. */
+export interface GatherEnds {
+  expect?: GatherOptions['expect'] | undefined;
+  replierOf?: GatherOptions['replierOf'] | undefined;
+  doneWhen?: GatherOptions['doneWhen'] | undefined;
+}
+
 /**
  * Counts a gathering's replies towards its `expect`; true once it is met. With `replierOf`, once
  * per sender: a reply the broker delivered twice is not a second node (GatherOptions.replierOf).
- * `doneWhen`, given, decides instead.
+ * `doneWhen`, given, decides instead. Every driver's gather ends through this, given its options whole.
  */
-export function gatherTally(expect: number, replierOf: GatherOptions['replierOf'], doneWhen?: GatherOptions['doneWhen']): (data: Uint8Array) => boolean {
+export function gatherTally(ends: GatherEnds): (data: Uint8Array) => boolean {
+  const { replierOf, doneWhen } = ends;
   if (doneWhen !== undefined) return doneWhen;
+  const expect = ends.expect ?? Infinity;
   let counted = 0;
   // Until the timeout: nothing to count, nor a reply to read for it.
   if (expect === Infinity) return () => false;

@@ -99,7 +99,7 @@ export class RequestMux {
   /** Every reply to one request until `expect` of them or the timeout (then what came, maybe none). */
   gather(subject: string, data: Uint8Array, options: MuxGatherOptions): Promise<Msg[]> {
     return new Promise<Msg[]>((resolve, reject) => {
-      const gathering: Gathering = { replies: [], tally: gatherTally(options.expect ?? Number.POSITIVE_INFINITY, options.replierOf, options.doneWhen), resolve };
+      const gathering: Gathering = { replies: [], tally: gatherTally(options), resolve };
       this.#ask(`gather on ${subject}`, subject, data, options, { resolve: undefined, gathering, reject });
     });
   }

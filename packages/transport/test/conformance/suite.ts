@@ -218,6 +218,17 @@ export function runConformance(target: ConformanceTarget): void {
       assert.deepEqual(replies.map((r) => dec(r.data)).sort(), ['n0', 'n1', 'n2']);
     });
 
+    run('broadcast: doneWhen ends a gather when it says so (the SDK\'s expect list)', async ({ drivers, root }) => {
+      const [a, b, c, client] = await drivers(4);
+      for (const [i, d] of [a!, b!, c!].entries()) {
+        d.serve({ subject: `${root}.broadcast`, competing: false }, () => enc(`n${i}`));
+        await d.flush();
+      }
+      // Done at the first reply: a driver that ignored doneWhen would gather all three until the timeout.
+      const replies = await client!.gather(`${root}.broadcast`, enc('?'), { timeoutMs: 5000, doneWhen: () => true });
+      assert.equal(replies.length, 1, replies.map((r) => dec(r.data)).join());
+    });
+
     run('async lane: fire-and-forget over a wildcard competing lane, each command once', async ({ drivers, root }) => {
       const [a, b, c, client] = await drivers(4);
       const done = new Collector<string>();

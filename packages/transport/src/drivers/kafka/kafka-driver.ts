@@ -14,6 +14,7 @@ import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertTlsFilesReadable } from '../../tls-material.js';
 import type { OutboxItem } from '../../outbox.js';
 import { connectError, DriverCore } from '../driver-core.js';
+import type { GatherEnds } from '../base-driver.js';
 import { KafkaInbox } from './kafka-inbox.js';
 import { baseOptions, bootstrapList, ensurePromiseWithResolvers, probeUntilUp } from './kafka-options.js';
 import { KafkaReader, laneReaderSpec, subscriptionReaderSpec, type ReaderSpec } from './kafka-reader.js';
@@ -21,7 +22,7 @@ import { KafkaSendQueue } from './kafka-send-queue.js';
 import { FOREIGN_SUBJECT_LOG, RecentRequests, REFUSED_EXPIRES_LOG, serveRequest, type ServeContext } from './kafka-serve.js';
 import { PartitionOrder } from './kafka-partition-order.js';
 import { consumeKafkaStream, ensureKafkaStream, StreamRegistry } from './kafka-streams.js';
-import { kafkaCall, type GatherEnd } from './kafka-request.js';
+import { kafkaCall } from './kafka-request.js';
 import { isValidSubject, KafkaHeader, SUBJECT_RULE, topicFor, topicForPattern } from './kafka-topics.js';
 import { subjectMatches } from '../../subject-pattern.js';
 import { openKafkaClients, TopicCache } from './kafka-admin.js';
@@ -293,7 +294,7 @@ class KafkaDriver extends DriverCore {
   }
 
   gather(subject: string, data: Uint8Array, options: GatherOptions = {}): Promise<InboundMessage[]> {
-    return this.#call(subject, data, options, { expect: options.expect, replierOf: options.replierOf });
+    return this.#call(subject, data, options, options);
   }
 
   /**
@@ -307,7 +308,7 @@ class KafkaDriver extends DriverCore {
     return this.#servedTopics.served(topic);
   }
 
-  #call(subject: string, data: Uint8Array, options: RequestOptions, gather: GatherEnd | undefined): Promise<InboundMessage[]> {
+  #call(subject: string, data: Uint8Array, options: RequestOptions, gather: GatherEnds | undefined): Promise<InboundMessage[]> {
     this.#live();
     return kafkaCall(
       {

@@ -5,8 +5,8 @@
  * second reply, a batch the producer sent again, not counted: gatherTally).
  */
 import { randomUUID } from 'node:crypto';
-import type { GatherOptions, InboundMessage, PublishOutcome, RequestOptions } from '../../driver.js';
-import { gatherTally } from '../base-driver.js';
+import type { InboundMessage, PublishOutcome, RequestOptions } from '../../driver.js';
+import { gatherTally, type GatherEnds } from '../base-driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
 import type { KafkaInbox } from './kafka-inbox.js';
@@ -24,18 +24,13 @@ export interface CallContext {
   learn(topic: string): Promise<void>;
 }
 
-/** When a gather ends before its timeout (GatherOptions): `expect` senders heard. */
-export interface GatherEnd {
-  expect?: number | undefined;
-  replierOf?: GatherOptions['replierOf'] | undefined;
-}
 
 export function kafkaCall(
   ctx: CallContext,
   subject: string,
   data: Uint8Array,
   options: RequestOptions & { timeoutMs: number },
-  gather: GatherEnd | undefined,
+  gather: GatherEnds | undefined,
 ): Promise<InboundMessage[]> {
   const { timeoutMs, signal } = options;
   const topic = ctx.topicFor(subject);
@@ -62,7 +57,7 @@ export function kafkaCall(
   const tooLarge = (why: string) => new TransportError(TransportErrorCode.UNSUPPORTED, `${gather === undefined ? 'request to' : 'gather on'} ${subject}: ${why}`);
   const unsendable = ctx.unsendable(record());
   if (unsendable !== undefined) return Promise.reject(tooLarge(unsendable));
-  const tally = gather === undefined ? undefined : gatherTally(gather.expect ?? Infinity, gather.replierOf);
+  const tally = gather === undefined ? undefined : gatherTally(gather);
   return new Promise((resolve, reject) => {
     const got: InboundMessage[] = [];
     let settled = false;

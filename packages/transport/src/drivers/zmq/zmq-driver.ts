@@ -221,7 +221,7 @@ class ZmqDriver extends DriverCore {
   }
 
   gather(subject: string, data: Uint8Array, options: GatherOptions = {}): Promise<InboundMessage[]> {
-    return this.#call(subject, data, options, { tally: gatherTally(options.expect ?? Infinity, options.replierOf) });
+    return this.#call(subject, data, options, { tally: gatherTally(options) });
   }
 
   #call(subject: string, data: Uint8Array, options: RequestOptions, gather: { tally: (data: Uint8Array) => boolean } | undefined): Promise<InboundMessage[]> {
