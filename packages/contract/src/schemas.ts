@@ -6,7 +6,7 @@
  * (packages/contract/schemas/*.json, written by scripts/write-schemas.ts): a client with no
  * TypeScript loads those.
  */
-import { MAX_NODE_ID_LENGTH } from './subjects.js';
+import { MAX_NODE_ID_LENGTH, MAX_SUBJECT_LENGTH, SUBJECT_TOKEN_CHARS } from './subjects.js';
 
 /** Upper bound the agent puts on a request's own `timeout_ms`, unless the command needs longer (an originate ringing long). */
 export const MAX_COMMAND_TIMEOUT_MS = 300_000;
@@ -26,9 +26,9 @@ export const requestSchema = {
     async: { type: ['boolean', 'null'] },
     forward_to: {
       type: ['string', 'null'],
-      maxLength: 255,
-      // Dotted tokens of [A-Za-z0-9_$:-], not starting with `$` (broker system subjects); '' is absent.
-      pattern: '^([A-Za-z0-9_:-][A-Za-z0-9_$:-]*(\\.[A-Za-z0-9_$:-]+)*)?$',
+      maxLength: MAX_SUBJECT_LENGTH,
+      // Dotted tokens of SUBJECT_TOKEN_CHARS, not starting with `$` (broker system subjects); '' is absent.
+      pattern: `^([${SUBJECT_TOKEN_CHARS.replace('$', '')}][${SUBJECT_TOKEN_CHARS}]*(\\.[${SUBJECT_TOKEN_CHARS}]+)*)?$`,
       description: "also refused by the agent: its own subjects (<prefix>.api, .broadcast, .node, .cmd, .events and below), and what its driver cannot carry (Kafka, ZeroMQ: no ':' or '$', at most 249 characters)",
     },
     correlation_id: {

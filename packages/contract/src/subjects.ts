@@ -77,16 +77,22 @@ function fnv1a32(text: string): number {
   return h;
 }
 
+/** The longest subject every broker carries. */
+export const MAX_SUBJECT_LENGTH = 255;
+/** The characters of a subject's tokens every broker carries (a regex class body). */
+export const SUBJECT_TOKEN_CHARS = 'A-Za-z0-9_$:-';
+const PUBLISHABLE = new RegExp(`^[${SUBJECT_TOKEN_CHARS}]+(\\.[${SUBJECT_TOKEN_CHARS}]+)*$`);
+
 /**
  * A subject a message can be published to on every broker: dotted tokens of
- * `[A-Za-z0-9_$:-]`, no wildcard, no empty token, at most 255 chars.
+ * SUBJECT_TOKEN_CHARS, no wildcard, no empty token, at most MAX_SUBJECT_LENGTH chars.
  */
 export function isPublishableSubject(subject: string): boolean {
-  return subject.length > 0 && subject.length <= 255 && /^[A-Za-z0-9_$:-]+(\.[A-Za-z0-9_$:-]+)*$/.test(subject);
+  return subject.length > 0 && subject.length <= MAX_SUBJECT_LENGTH && PUBLISHABLE.test(subject);
 }
 
 /** The refusal of a forward_to that is not a subject: the rule isPublishableSubject applies, spelled out. */
-const FORWARD_TO_NOT_A_SUBJECT = 'forward_to must be a subject: at most 255 characters of dot-separated tokens of [A-Za-z0-9_$:-] (no spaces, wildcards or empty tokens)';
+const FORWARD_TO_NOT_A_SUBJECT = `forward_to must be a subject: at most ${MAX_SUBJECT_LENGTH} characters of dot-separated tokens of [${SUBJECT_TOKEN_CHARS}] (no spaces, wildcards or empty tokens)`;
 
 /**
  * Why no agent sends a copy of a reply to `subject` (a request's `forward_to`), whatever its
