@@ -9,12 +9,12 @@ import { strict as assert } from 'node:assert';
 import { connect as tcpConnect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-node';
 import { encodeReply, successReply } from '@fsbus/contract';
-import { startNatsServer, startRedis, type BrokerHandle, type NatsServerHandle } from '@fsbus/testkit';
+import { startRedis, type BrokerHandle } from '@fsbus/testkit';
 import { createDriver, type Driver } from '@fsbus/transport';
 import { connect, type FsbusClient } from '../src/index.js';
 import { fullStatus } from './support/agent-status.js';
+import { scriptedBroadcast } from './support/scripted-broadcast.js';
 
 const statusReply = (nodeId: string): Uint8Array => encodeReply(successReply({ nodeId, message: 'ok', data: fullStatus(nodeId) }));
 
@@ -142,30 +142,13 @@ void describe('@fsbus/client gather: one reply per node, whatever the broker del
   });
 
   void describe('nats: a responder that answers twice', () => {
-    let nats: NatsServerHandle;
-    let raw: NatsConnection;
-    let bus: FsbusClient;
-    before(async () => {
-      nats = await startNatsServer();
-      raw = await natsConnect({ servers: nats.url, name: 'repeating-responder' });
-      bus = await connect({ servers: nats.url, timeoutMs: 15_000 });
-    });
-    after(async () => {
-      await bus?.close();
-      await raw?.close();
-      await nats?.stop();
-    });
-    /** One subscription answering as `bodies` in order (one connection: they arrive in that order). */
-    const answering = async (bodies: readonly Uint8Array[]): Promise<{ unsubscribe(): void }> => {
-      const sub = raw.subscribe('freeswitch.broadcast', { callback: (_e, m) => bodies.forEach((b) => m.respond(b)) });
-      await raw.flush();
-      return sub;
-    };
+    const rig = scriptedBroadcast(15_000);
+    const answering = rig.answering;
 
     void it('node A, node A again, node B with expect 2: both nodes, one duplicate', async () => {
       const sub = await answering([statusReply('node-a'), statusReply('node-a'), statusReply('node-b')]);
       try {
-        const replies = await bus.gather('agent.status', { expect: 2 });
+        const replies = await rig.bus.gather('agent.status', { expect: 2 });
         assert.deepEqual(
           replies.map((r) => r.node_id),
           ['node-a', 'node-b'],
@@ -182,7 +165,7 @@ void describe('@fsbus/client gather: one reply per node, whatever the broker del
       const nameless = new TextEncoder().encode('{"success":true}');
       const sub = await answering([first, nameless, second, nameless, statusReply('node-b')]);
       try {
-        const replies = await bus.gather('agent.status', { expect: 4 });
+        const replies = await rig.bus.gather('agent.status', { expect: 4 });
         assert.deepEqual(
           replies.map((r) => `${r.node_id}:${r.message}`),
           ['node-a:first', 'node-b:ok'],

@@ -3,42 +3,24 @@
 // unmet expect looked like any other gather (s1 of the cluster review: fs-b slow, nothing said).
 // Real nats-server; one raw responder answers as several nodes, in a known order.
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
-import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-node';
+import { describe, it } from 'node:test';
 import { encodeReply, errorReply, successReply, BusErrorCode } from '@fsbus/contract';
-import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
-import { ClientErrorCode, connect, type FsbusClient } from '../src/index.js';
+import { ClientErrorCode } from '../src/index.js';
 import { fullStatus } from './support/agent-status.js';
+import { scriptedBroadcast } from './support/scripted-broadcast.js';
 
 const statusReply = (nodeId: string): Uint8Array => encodeReply(successReply({ nodeId, message: 'ok', data: fullStatus(nodeId) }));
 /** Longer than any test may take: a gather that ends resolved early, on its `expect`. */
 const NEVER_MS = 3_600_000;
 
 void describe('@fsbus/client gather: expect a count or a list of nodes, and what was missing', () => {
-  let nats: NatsServerHandle;
-  let raw: NatsConnection;
-  let bus: FsbusClient;
-  before(async () => {
-    nats = await startNatsServer();
-    raw = await natsConnect({ servers: nats.url, name: 'nodes' });
-    bus = await connect({ servers: nats.url, timeoutMs: 5000 });
-  });
-  after(async () => {
-    await bus?.close();
-    await raw?.close();
-    await nats?.stop();
-  });
-  /** Answers each broadcast with `bodies`, in this order (one connection: they arrive in it). */
-  const answering = async (bodies: readonly Uint8Array[]): Promise<{ unsubscribe(): void }> => {
-    const sub = raw.subscribe('freeswitch.broadcast', { callback: (_e, m) => bodies.forEach((b) => m.respond(b)) });
-    await raw.flush();
-    return sub;
-  };
+  const rig = scriptedBroadcast(5000);
+  const answering = rig.answering;
 
   void it('a list: stops once every listed node answered; an unlisted node answering first does not count', async () => {
     const sub = await answering([statusReply('node-x'), statusReply('node-a'), statusReply('node-a'), statusReply('node-b')]);
     try {
-      const replies = await bus.gather('agent.status', { expect: ['node-a', 'node-b'], timeoutMs: NEVER_MS });
+      const replies = await rig.bus.gather('agent.status', { expect: ['node-a', 'node-b'], timeoutMs: NEVER_MS });
       assert.deepEqual(
         replies.map((r) => r.node_id),
         ['node-x', 'node-a', 'node-b'],
@@ -56,14 +38,14 @@ void describe('@fsbus/client gather: expect a count or a list of nodes, and what
     const busy = encodeReply(errorReply({ nodeId: 'node-b', code: BusErrorCode.BUSY, message: 'Agent busy: 4 commands in flight' }));
     const sub = await answering([statusReply('node-a'), busy]);
     try {
-      const replies = await bus.gather('agent.status', { expect: ['node-c', 'node-b', 'node-a', 'node-d'], timeoutMs: 300 });
+      const replies = await rig.bus.gather('agent.status', { expect: ['node-c', 'node-b', 'node-a', 'node-d'], timeoutMs: 300 });
       assert.deepEqual(
         replies.map((r) => r.node_id),
         ['node-a', 'node-b'],
       );
       assert.deepEqual(replies.missing, ['node-c', 'node-d']);
       assert.equal(replies.shortfall, 2);
-      const all = await bus.statusAll({ expect: ['node-a', 'node-b', 'node-c'], timeoutMs: 300 });
+      const all = await rig.bus.statusAll({ expect: ['node-a', 'node-b', 'node-c'], timeoutMs: 300 });
       assert.deepEqual(
         all.map((s) => s.node_id),
         ['node-a'],
@@ -82,13 +64,13 @@ void describe('@fsbus/client gather: expect a count or a list of nodes, and what
   void it('a list of one node: stops at its answer (what came before it is kept)', async () => {
     const sub = await answering([statusReply('node-a'), statusReply('node-b')]);
     try {
-      const replies = await bus.gather('agent.status', { expect: ['node-a'], timeoutMs: NEVER_MS });
+      const replies = await rig.bus.gather('agent.status', { expect: ['node-a'], timeoutMs: NEVER_MS });
       assert.deepEqual(replies.missing, []);
       assert.deepEqual(
         replies.map((r) => r.node_id),
         ['node-a'],
       );
-      const others = await bus.gather('agent.status', { expect: ['node-b'], timeoutMs: NEVER_MS });
+      const others = await rig.bus.gather('agent.status', { expect: ['node-b'], timeoutMs: NEVER_MS });
       assert.deepEqual(
         others.map((r) => r.node_id),
         ['node-a', 'node-b'],
@@ -101,13 +83,13 @@ void describe('@fsbus/client gather: expect a count or a list of nodes, and what
   void it('a count: the shortfall says how many nodes fewer answered; met, it is 0', async () => {
     const sub = await answering([statusReply('node-a'), statusReply('node-b')]);
     try {
-      const short = await bus.gather('agent.status', { expect: 3, timeoutMs: 300 });
+      const short = await rig.bus.gather('agent.status', { expect: 3, timeoutMs: 300 });
       assert.equal(short.length, 2);
       assert.equal(short.shortfall, 1);
       assert.deepEqual(short.missing, []);
-      const met = await bus.statusAll({ expect: 2, timeoutMs: NEVER_MS });
+      const met = await rig.bus.statusAll({ expect: 2, timeoutMs: NEVER_MS });
       assert.equal(met.shortfall, 0);
-      const unasked = await bus.gather('agent.status', { timeoutMs: 300 });
+      const unasked = await rig.bus.gather('agent.status', { timeoutMs: 300 });
       assert.equal(unasked.shortfall, 0);
     } finally {
       sub.unsubscribe();
@@ -115,7 +97,7 @@ void describe('@fsbus/client gather: expect a count or a list of nodes, and what
   });
 
   void it('an empty list, or one with a bad node id, is refused before anything is sent', async () => {
-    await assert.rejects(bus.gather('agent.status', { expect: [] }), { code: ClientErrorCode.INVALID_ARGUMENT, message: /expect must be a count or a non-empty list/ });
-    await assert.rejects(bus.gather('agent.status', { expect: ['node-a', ''] }), { code: ClientErrorCode.INVALID_ARGUMENT, message: /expect\[1\]/ });
+    await assert.rejects(rig.bus.gather('agent.status', { expect: [] }), { code: ClientErrorCode.INVALID_ARGUMENT, message: /expect must be a count or a non-empty list/ });
+    await assert.rejects(rig.bus.gather('agent.status', { expect: ['node-a', ''] }), { code: ClientErrorCode.INVALID_ARGUMENT, message: /expect\[1\]/ });
   });
 });
