@@ -329,7 +329,7 @@ class KafkaDriver extends DriverCore {
 
   override async ensureStream(spec: StreamSpec): Promise<void> {
     this.#live();
-    await ensureKafkaStream(spec, this.options.namespace, this.#streams, (t, configs) => this.#topics.ensure(t, 1, configs), (t) => this.send(t));
+    await ensureKafkaStream(spec, this.options.namespace, this.#streams, (t, configs) => this.#topics.ensure(t, 1, configs), (t) => this.send(t), this.#admin, this.options.logger);
     await this.flush();
   }
 

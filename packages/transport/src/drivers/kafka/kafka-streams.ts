@@ -1,7 +1,8 @@
 /**
  * Durable streams on Kafka: a stream is the topic (or topics) its subjects map to — Kafka keeps
  * records anyway; ensureStream creates them with the retention asked for (one partition, so a
- * stream's order is total and `sequence` = offset + 1). The stream name → topics mapping is stored
+ * stream's order is total and `sequence` = offset + 1), or widens an existing one's, never
+ * narrowing it (kafka-stream-retention.ts). The stream name → topics mapping is stored
  * in the compacted topic `fsbus.streams` (key = name, value = JSON), so any client can replay a
  * stream by name. Durable consumers are consumer groups; their position is the committed offset
  * (the first one not acknowledged: kafka-ack-floor.ts), their filter is recorded in the group too
@@ -22,6 +23,7 @@ import { readHeaders, toInbound } from './kafka-wire.js';
 import { unlessInterrupted } from '../../interruptible.js';
 import { claimDurableFilter, recordDurableFilter, type Durable } from './kafka-durable-filter.js';
 import { AckFloor } from './kafka-ack-floor.js';
+import { askedRetention, widenStreamTopicRetention } from './kafka-stream-retention.js';
 
 export const STREAMS_TOPIC = 'fsbus.streams';
 /** How long a lookup of an unknown stream name reads the registry before giving up. */
@@ -49,25 +51,28 @@ export async function ensureKafkaStream(
   registry: StreamRegistry,
   ensureTopic: (topic: string, configs: TopicConfig) => Promise<void>,
   enqueue: (item: OutboxItem) => PublishOutcome,
+  admin: Admin | undefined,
+  logger: DriverLogger | undefined,
 ): Promise<void> {
   assertStreamRetention('kafka', spec);
-  const configs: TopicConfig = [
-    { name: 'retention.ms', value: String(spec.maxAgeMs ?? -1) },
-    { name: 'retention.bytes', value: String(spec.maxBytes ?? -1) },
-  ];
+  const asked = askedRetention(spec);
+  const configs: TopicConfig = Object.entries(asked).map(([name, value]) => ({ name, value: String(value) }));
   const topics: string[] = [];
   for (const subject of spec.subjects) {
     const topic = topicForPattern(subject, namespace);
     if (topic === undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka cannot map the stream subject '${subject}' to a topic`);
     topics.push(topic);
   }
+  const streamTopics = [...new Set(topics)];
   try {
     await ensureTopic(STREAMS_TOPIC, [{ name: 'cleanup.policy', value: 'compact' }]);
-    for (const t of new Set(topics)) await ensureTopic(t, configs);
+    for (const t of streamTopics) await ensureTopic(t, configs);
   } catch (err) {
     throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: ${(err as Error).message}`, { cause: err });
   }
-  const info: StreamInfo = { name: spec.name, subjects: [...spec.subjects], topics: [...new Set(topics)] };
+  // Also when this driver just created it: another agent may have won the creation race.
+  for (const t of streamTopics) await widenStreamTopicRetention(admin, spec.name, t, asked, logger);
+  const info: StreamInfo = { name: spec.name, subjects: [...spec.subjects], topics: streamTopics };
   registry.known.set(spec.name, info);
   enqueue({ subject: STREAMS_TOPIC, data: Buffer.from(JSON.stringify(info)), headers: { [KafkaHeader.SUBJECT]: STREAMS_TOPIC, [KafkaHeader.KEY]: spec.name } });
 }
