@@ -26,6 +26,7 @@ import {
   LogThrottle,
   afterTask,
   backoffDelay,
+  withBindings,
   type BgapiResult,
   type CommandOptions,
   type CommandReplyFrame,
@@ -79,6 +80,17 @@ export interface FreeSwitchLinkOptions {
   onAuth?(state: EslAuthState): void;
 }
 
+/** Which of the link's connections a log line is about. */
+type ConnectionRole = { role: 'events' } | { role: 'command'; pool_index: number };
+
+/**
+ * An ESL client's logger: without its line per failed reconnect attempt (LinkAccess says those once
+ * per burst), and with child(), through which the client binds its host and port once.
+ */
+function connectionLogger(logger: EslLogger): EslLogger {
+  return { ...withoutReconnectLines(logger), child: (bindings) => connectionLogger(withBindings(logger, bindings)) };
+}
+
 export class FreeSwitchLink {
   readonly #opts: FreeSwitchLinkOptions;
   readonly #turnBatch: number;
@@ -110,20 +122,24 @@ export class FreeSwitchLink {
     this.#maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
     const access = new LinkAccess({ host: opts.host, port: opts.port }, opts.logger, (state) => opts.onAuth?.(state));
     this.#access = access;
-    const clientLogger = withoutReconnectLines(opts.logger);
-    const make = () =>
-      new EslClient({
+    const roleLoggers = new Map<EslClient, EslLogger>();
+    const make = (role: ConnectionRole) => {
+      const logger = withBindings(opts.logger, role);
+      const client = new EslClient({
         host: opts.host,
         port: opts.port,
         password: opts.password,
         reconnect: true,
         connectTimeoutMs: opts.connectTimeoutMs,
-        logger: clientLogger,
+        logger: connectionLogger(logger),
         maxPending: this.#maxPending,
         ...(opts.livenessMs === undefined ? {} : { livenessMs: opts.livenessMs === 0 ? false : opts.livenessMs }),
       });
-    this.#events = make();
-    this.#pool = Array.from({ length: opts.poolSize }, make);
+      roleLoggers.set(client, logger);
+      return client;
+    };
+    this.#events = make({ role: 'events' });
+    this.#pool = Array.from({ length: opts.poolSize }, (_, i) => make({ role: 'command', pool_index: i }));
     this.#subscription = opts.eventNames.length === 0 ? 'none' : 'pending';
     this.#subscribeLog = new LogThrottle((fields, msg) => opts.logger.error(fields, msg), 'event subscription failed, retrying');
     this.#events.on('event', (e) => opts.onEvent(e));
@@ -146,7 +162,7 @@ export class FreeSwitchLink {
       c.on('error', (err) => {
         if (err instanceof EslAuthError) access.authRefused(err, undefined);
         else if (err instanceof EslRejectedError) access.rejected(err, undefined);
-        else if (!(err instanceof EslProtocolError)) opts.logger.warn({ err }, 'esl error');
+        else if (!(err instanceof EslProtocolError)) roleLoggers.get(c)!.warn({ err, host: opts.host, port: opts.port }, 'esl error');
       });
       c.on('frame', (frame) => access.unknownFrame(frame, which));
       // A refused password is left to the 'error' the client emits next.

@@ -16,7 +16,7 @@ import type { CommandReplyFrame, EslFrame } from './frame.js';
 import { DEFAULT_LIVENESS_MS, watchLiveness } from './liveness.js';
 import { reapplyTracked } from './reapply.js';
 import { checkTimeoutMs } from './timeout-ms.js';
-import { errorFields, silentLogger, type EslLogger } from './logger.js';
+import { errorFields, silentLogger, withBindings, type EslLogger } from './logger.js';
 
 export type EslClientStatus = 'idle' | 'connecting' | 'ready' | 'disconnected' | 'reconnecting' | 'closed';
 
@@ -46,7 +46,7 @@ export interface EslClientOptions {
    * `false`: off. @default 60000
    */
   livenessMs?: number | false;
-  /** Silent by default. */
+  /** Silent by default. Every line carries `host` and `port` (bound once through `child()` when the logger has it). */
   logger?: EslLogger;
 }
 
@@ -65,6 +65,7 @@ const CLIENT_SIGNALS: SignalNames<EslClientEvents> = { ...HUB_SIGNALS, status: t
  */
 export const RECONNECT_FAILED_LOG = 'esl reconnect failed';
 
+const DEFAULT_ESL_HOST = '127.0.0.1';
 export const DEFAULT_ESL_PORT = 8021;
 export const DEFAULT_ESL_PASSWORD = 'ClueCon';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -103,9 +104,13 @@ export class EslClient extends EslCommands<EslClientEvents> {
   #handshake: { onFrame(frame: EslFrame): void; onClose(err: Error | undefined): void } | undefined;
 
   constructor(options: EslClientOptions = {}) {
-    super(options.logger ?? silentLogger, options.eventQueueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT, checkTimeoutMs('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), CLIENT_SIGNALS);
-    this.#host = options.host ?? '127.0.0.1';
-    this.#port = options.port ?? DEFAULT_ESL_PORT;
+    const host = options.host ?? DEFAULT_ESL_HOST;
+    const port = options.port ?? DEFAULT_ESL_PORT;
+    // Every line names the FreeSWITCH it is about: an application may keep several connections.
+    const logger = withBindings(options.logger ?? silentLogger, { host, port });
+    super(logger, options.eventQueueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT, checkTimeoutMs('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), CLIENT_SIGNALS);
+    this.#host = host;
+    this.#port = port;
     this.#password = options.password ?? DEFAULT_ESL_PASSWORD;
     this.#user = options.user;
     this.#connectTimeoutMs = checkTimeoutMs('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);

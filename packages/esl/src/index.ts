@@ -76,7 +76,7 @@ export type { IterateOptions } from './event-iterator.js';
 export { afterTask } from './after-task.js';
 export { backoffDelay, DEFAULT_BACKOFF, MAX_TIMER_MS } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
-export { silentLogger } from './logger.js';
+export { errorFields, silentLogger, withBindings } from './logger.js';
 export type { EslLogger } from './logger.js';
 export { LogThrottle, DEFAULT_LOG_THROTTLE_MS } from './log-throttle.js';
 export type { LogFn } from './log-throttle.js';

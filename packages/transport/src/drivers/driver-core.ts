@@ -35,7 +35,7 @@ import { redact } from '../redact.js';
 import { unlessInterrupted } from '../interruptible.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_NAMESPACE } from '../defaults.js';
 import { isCommandSubject } from '../command-subjects.js';
-import { LogThrottle } from '@fsbus/esl';
+import { errorFields, LogThrottle } from '@fsbus/esl';
 
 /** The log line of requests skipped unrun because they arrived after their requester stopped waiting. */
 export const EXPIRED_REQUEST_LOG = 'request arrived after its requester stopped waiting: skipped, not run';
@@ -103,8 +103,11 @@ export abstract class DriverCore implements Driver {
     return () => this.#listeners.delete(listener);
   }
 
-  /** `server` loses its credentials (user-info) before it is logged or emitted. */
-  protected setStatus(status: DriverStatus, server?: string): void {
+  /**
+   * `server` loses its credentials (user-info) before it is logged or emitted. `reason`: why the
+   * connection went, when the client library said (logged as `reason`/`code`, credentials removed).
+   */
+  protected setStatus(status: DriverStatus, server?: string, reason?: Error): void {
     if (this.#status === status || this.#status === 'closed') return;
     this.#status = status;
     if (status === 'closed') {
@@ -115,7 +118,7 @@ export abstract class DriverCore implements Driver {
     }
     const shown = server === undefined ? undefined : redact(server);
     // Losing the broker is a warning (as losing FreeSWITCH is); the other states are news.
-    const fields = { driver: this.name, status, server: shown };
+    const fields = { driver: this.name, status, server: shown, ...reasonFields(reason) };
     if (status === 'reconnecting') this.options.logger?.warn(fields, 'broker status');
     else this.options.logger?.info(fields, 'broker status');
     this.emit(shown === undefined ? { type: 'status', status } : { type: 'status', status, server: shown });
@@ -381,6 +384,12 @@ export function runLaneHandler(request: ServeRequest, handler: ServeHandler, log
   } catch (err) {
     logger?.error({ err, subject: request.subject }, 'lane handler threw');
   }
+}
+
+/** A lost connection's reason as log fields (no stack: the line repeats with every loss), without credentials. */
+function reasonFields(err: Error | undefined): { reason?: string; code?: string } {
+  const fields = errorFields(err);
+  return fields.reason === undefined ? fields : { ...fields, reason: redact(fields.reason) };
 }
 
 /** The connect() failure: the URLs (and the library's message) without their credentials. */

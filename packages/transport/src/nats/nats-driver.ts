@@ -3,7 +3,7 @@
  * request/reply and scatter-gather (our own inbox mux), JetStream for durable streams. While the
  * server is away, publishes go to our bounded Outbox (nats.js's own buffer is unbounded).
  */
-import { connect, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { connect, PermissionViolationError, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, DurableMessage, GatherOptions, InboundMessage, Lane, RequestOptions, ServeHandler, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { assertTlsFilesReadable } from '../tls-material.js';
@@ -97,13 +97,24 @@ class NatsDriver extends DriverCore {
   }
 
   async #watch(nc: NatsConnection): Promise<void> {
+    // Why the connection goes, as nats.js decides it (its last error but a permission refusal):
+    // its 'disconnect' does not say.
+    let lostBecause: Error | undefined;
     for await (const s of nc.status()) {
       switch (s.type) {
         case 'disconnect':
         case 'reconnecting':
-          if (this.status === 'connected') this.setStatus('reconnecting');
+          if (this.status === 'connected') this.setStatus('reconnecting', undefined, lostBecause ?? new Error('the connection to the server closed'));
+          break;
+        case 'staleConnection':
+          // Also what nats.js says when it drops the connection for an auth error: that error says more.
+          lostBecause ??= new Error('the server did not answer the PINGs (stale connection)');
+          break;
+        case 'ldm':
+          lostBecause = new Error('the server is shutting down (lame duck mode)');
           break;
         case 'reconnect': {
+          lostBecause = undefined;
           this.reconnects++;
           this.#window.reset();
           // nats.js has re-sent the subscriptions; once the server answers a PING it has them all,
@@ -121,6 +132,7 @@ class NatsDriver extends DriverCore {
           break;
         }
         case 'error':
+          if (!(s.error instanceof PermissionViolationError)) lostBecause = s.error;
           this.emit({ type: 'error', error: s.error });
           break;
         case 'close':
