@@ -4,7 +4,7 @@ import type { Channel } from './channel.js';
 import type { Engine } from './engine.js';
 import type { Executor } from './executor.js';
 import type { Originator } from './originate.js';
-import { expandVariables } from './executor.js';
+import { expandText } from './expand-variables.js';
 import { parseOriginate } from './originate-parse.js';
 import { separateString } from './separate-string.js';
 import { stripWhitespace } from './strip-whitespace.js';
@@ -57,7 +57,9 @@ export function runApi(host: ApiHost, command: string, args: string): ApiOutcome
     case 'echo': return args;
     case 'eval': {
       const m = /^uuid:(\S+)\s?([\s\S]*)$/.exec(args);
-      return m ? expandVariables(chan(m[1]), m[2] ?? '', host.globals) : expandVariables(undefined, args, host.globals);
+      const ch = m ? chan(m[1]) : undefined;
+      // switch_event_expand_headers: `$${name}` reads only the globals, `${name}` the channel first.
+      return expandText(m ? m[2] ?? '' : args, (name, _index, global) => (global ? undefined : ch?.lookupVar(name)) ?? host.globals.get(name));
     }
     case 'hostname': return host.hostname;
     case 'global_getvar': {

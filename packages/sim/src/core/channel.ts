@@ -137,8 +137,11 @@ export class Channel {
 
   /** switch_channel_get_variable: scoped variables, the channel's, then the caller profile's fields. */
   lookupVar(name: string): string | undefined {
-    const v = this.getVar(name);
-    if (v !== undefined) return v;
+    return this.getVar(name) ?? this.profileVar(name);
+  }
+
+  /** The caller profile's fields a variable name reads when no variable has it (switch_caller_get_field_by_name). */
+  profileVar(name: string): string | undefined {
     const p = this.profile;
     switch (name) {
       case 'caller_id_name': return p?.callerIdName;

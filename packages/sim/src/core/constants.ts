@@ -70,7 +70,7 @@ export const SITES = {
   CHANNEL_EXECUTE_COMPLETE: site('switch_core_session.c', 'switch_core_session_exec', 2967),
   CHANNEL_ANSWER: site('switch_channel.c', 'switch_channel_perform_mark_answered', 3846),
   CHANNEL_PROGRESS: site('switch_channel.c', 'switch_channel_perform_mark_ring_ready_value', 3528),
-  CHANNEL_PROGRESS_MEDIA: site('switch_channel.c', 'switch_channel_perform_mark_pre_answered', 3712),
+  CHANNEL_PROGRESS_MEDIA: site('switch_channel.c', 'switch_channel_perform_mark_pre_answered', 3560),
   CHANNEL_PARK: site('switch_ivr.c', 'switch_ivr_park', 1002),
   CHANNEL_UNPARK: site('switch_ivr.c', 'switch_ivr_park', 1213),
   CALL_UPDATE: site('switch_channel.c', 'switch_channel_flip_cid', 3277),

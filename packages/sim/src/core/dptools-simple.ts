@@ -6,7 +6,6 @@
 import type { Channel } from './channel.js';
 import type { AppDeps } from './apps.js';
 import type { AppImpl } from './executor.js';
-import { expandVariables } from './executor.js';
 import { normaliseCause } from './constants.js';
 import { switchSeparateString } from './separate-string.js';
 import { LOG_INVALID, logStr2Level } from './log-level.js';
@@ -75,7 +74,7 @@ function baseSet(deps: AppDeps, ch: Channel, item: string): void {
   if (at < 0) at = item.indexOf(',');
   const name = at < 0 ? item : item.slice(0, at);
   const raw = at < 0 ? '' : item.slice(at + 1);
-  const value = raw === '' ? undefined : expandVariables(ch, raw);
+  const value = raw === '' ? undefined : deps.executor.expand(ch, raw);
   logAt(deps, ch, LOG_DEBUG, 'base_set', 1671, `SET ${ch.name} [${name}]=[${value ?? 'UNDEF'}]`);
   ch.setVar(name, value);
 }

@@ -10,8 +10,10 @@ import type { Channel, RunningApp } from './channel.js';
 import type { Engine } from './engine.js';
 import type { DialplanAction } from './dialplan.js';
 import { SITES } from './constants.js';
-import { stockApplicationName } from './stock-apps.js';
+import { requiresMedia, stockApplicationName } from './stock-apps.js';
 import { LOG_SITES } from './log-sites.js';
+import { expandChannelVariables } from './expand-variables.js';
+import { switchTrue } from './switch-true.js';
 
 export interface AppHandle extends RunningApp {
   acceptsMessages: boolean;
@@ -39,32 +41,52 @@ export class Executor {
   constructor(
     readonly engine: Engine,
     private readonly lookup: DialplanLookup,
+    /** The global variables (global_setvar): a `${name}` no channel variable has reads them. */
+    private readonly globals: ReadonlyMap<string, string> = new Map(),
   ) {}
 
+  /** switch_channel_expand_variables on `ch`. */
+  expand(ch: Channel, text: string): string {
+    return expandChannelVariables(ch, text, this.globals);
+  }
+
   /**
-   * Executes one application; `done` gets the Application-Response. `parsedDirectly`: run from a
-   * message that switch_ivr_parse_event handles itself, not through switch_ivr_parse_all_events
-   * (which is what adds a level to [depth=N]).
+   * Executes one application, whoever asked (dialplan, sendmsg, uuid_broadcast), as
+   * switch_core_session_execute_application_get_flags does; `done` gets the Application-Response,
+   * and `ran` false when the application was refused (the caller stops: the dialplan, a message's
+   * loops). `arg` is the argument as written: it is expanded here. `parsedDirectly`: run from a message
+   * that switch_ivr_parse_event handles itself, not through switch_ivr_parse_all_events (which is
+   * what adds a level to [depth=N]).
    */
-  execute(ch: Channel, requested: string, rawData: string, done: (response: string | undefined) => void, appUuid: string = randomUUID(), parsedDirectly = false): void {
+  execute(ch: Channel, requested: string, arg: string, done: (response: string | undefined, ran: boolean) => void, appUuid: string = randomUUID(), parsedDirectly = false): void {
     // FreeSWITCH finds an application in any case and reports it by its registered name.
     const stock = stockApplicationName(requested);
     const name = stock ?? requested;
     const impl = this.apps.get(name) ?? (stock === undefined ? undefined : this.runUnmodelled);
     const e = this.engine;
-    const scoped = impl === undefined ? undefined : scopedVariables(rawData);
-    const data = scoped?.rest ?? rawData;
-    if (ch.isHungUp && !this.runsHungUp(ch, name, requested, data, impl !== undefined)) {
-      done(undefined);
+    const zombie = ch.isHungUp;
+    if (zombie && !this.runsHungUp(ch, name, requested, arg, impl !== undefined)) {
+      done(undefined, false);
       return;
     }
     if (impl === undefined) {
       e.log(ch, 3, { file: 'switch_core_session.c', func: GET_FLAGS, line: 2766 }, `Invalid Application ${requested}`);
       e.hangup(ch, 'DESTINATION_OUT_OF_ORDER');
-      done(undefined);
+      done(undefined, false);
       return;
     }
-    // switch_core_session_exec: the scope holds from before CHANNEL_EXECUTE until the application returns.
+    // A zombie exec skips the media check.
+    if (!zombie && requiresMedia(name) && !this.mediaUp(ch, requested)) {
+      done(undefined, false);
+      return;
+    }
+    // switch_core_session_exec: the argument is expanded, then its `%[…]` block read — neither
+    // with app_disable_expand_variables.
+    const expanding = !switchTrue(ch.getVar('app_disable_expand_variables'));
+    const expanded = expanding ? this.expand(ch, arg) : arg;
+    const scoped = expanding ? scopedVariables(expanded) : undefined;
+    const data = scoped?.rest ?? expanded;
+    // The scope holds from before CHANNEL_EXECUTE until the application returns.
     if (scoped !== undefined) ch.scopes.push(scoped.vars);
     ch.setVar('current_application_response', undefined);
     ch.setVar('current_application', name);
@@ -95,7 +117,7 @@ export class Executor {
         const at = ch.scopes.lastIndexOf(scoped.vars);
         if (at >= 0) ch.scopes.splice(at, 1);
       }
-      done(response);
+      done(response, true);
       this.drainMessages(ch);
     };
     impl(ch, data, complete, handle);
@@ -104,14 +126,35 @@ export class Executor {
 
   /**
    * On a hung-up channel FreeSWITCH runs only applications flagged SAF_ZOMBIE_EXEC; any other is
-   * refused with a debug line, an unknown one in silence — no event, no hangup cause.
+   * refused with a debug line, an unknown one in silence — no event, no hangup cause. The line
+   * shows the argument as written (not expanded yet).
    */
-  private runsHungUp(ch: Channel, name: string, requested: string, data: string, known: boolean): boolean {
+  private runsHungUp(ch: Channel, name: string, requested: string, arg: string, known: boolean): boolean {
     if (!known) return false;
     const zombie = runsOnHungUpChannel(name);
-    const text = zombie ? `${ch.name} ZOMBIE EXEC ${requested}(${data})` : `${ch.name} Channel is hungup and application '${requested}' does not have the zombie_exec flag.`;
+    const text = zombie ? `${ch.name} ZOMBIE EXEC ${requested}(${arg})` : `${ch.name} Channel is hungup and application '${requested}' does not have the zombie_exec flag.`;
     this.engine.log(ch, 7, { file: 'switch_core_session.c', func: GET_FLAGS, line: zombie ? 2749 : 2754 }, text);
     return zombie;
+  }
+
+  /**
+   * An application that needs media (no SAF_SUPPORT_NOMEDIA) on a channel without it: an inbound
+   * channel is pre-answered first (CHANNEL_PROGRESS_MEDIA, callstate EARLY); an outbound one
+   * cannot run it — FreeSWITCH waits a moment for media from elsewhere, which in the simulator
+   * nothing can bring meanwhile — and the application is skipped without an event.
+   */
+  private mediaUp(ch: Channel, requested: string): boolean {
+    if (hasMedia(ch)) return true;
+    const e = this.engine;
+    if (ch.direction === 'inbound') {
+      e.log(ch, 7, { file: 'switch_core_session.c', func: GET_FLAGS, line: 2791 }, `Application ${requested} Requires media! pre_answering channel ${ch.name}`);
+      e.preAnswer(ch);
+      if (hasMedia(ch)) return true;
+      e.log(ch, 7, { file: 'switch_core_session.c', func: GET_FLAGS, line: 2794 }, "Well, that didn't work very well did it? ...");
+      return false;
+    }
+    e.log(ch, 4, { file: 'switch_core_session.c', func: GET_FLAGS, line: 2807 }, `Cannot execute app '${requested}' media required on an outbound channel that does not have media established`);
+    return false;
   }
 
   /**
@@ -142,7 +185,10 @@ export class Executor {
         return;
       }
       // Continue at once on the channel's thread, as switch_core_session_run does between applications.
-      this.execute(ch, a.application, expandVariables(ch, a.data ?? ''), () => next());
+      this.execute(ch, a.application, a.data ?? '', (_response, ran) => {
+        // switch_core_standard_on_execute returns at a refused application: the channel stays in CS_EXECUTE.
+        if (ran) next();
+      });
     };
     next();
   }
@@ -235,6 +281,11 @@ export class Executor {
   }
 }
 
+/** switch_channel_media_ready: answered or early media. */
+function hasMedia(ch: Channel): boolean {
+  return ch.answerState === 'answered' || ch.answerState === 'early';
+}
+
 /**
  * An application argument's leading `%[name=value,…]` (or `%<delim>[…]`): the variables scoped to
  * that one run and the argument after the block, as switch_core_session_exec reads them with
@@ -260,12 +311,4 @@ export function scopedVariables(data: string): { vars: Map<string, string>; rest
     if (eq > 0) vars.set(pair.slice(0, eq), pair.slice(eq + 1));
   }
   return { vars, rest: data.slice(close + 1) };
-}
-
-/** `${var}` expansion against channel variables (and `$${global}` via the resolver). */
-export function expandVariables(ch: Channel | undefined, text: string, globals?: ReadonlyMap<string, string>): string {
-  if (!text.includes('$')) return text;
-  return text
-    .replace(/\$\$\{([^}]+)\}/g, (_s, n: string) => globals?.get(n) ?? '')
-    .replace(/\$\{([^}]+)\}/g, (_s, n: string) => ch?.lookupVar(n) ?? globals?.get(n) ?? '');
 }

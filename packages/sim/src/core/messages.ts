@@ -90,16 +90,17 @@ export class MessageRunner {
       ch.setVar('total_loops', undefined);
       end();
     };
+    // Inline, or parked without media (switch_ivr_park's media-less loop), the message is parsed
+    // directly — for all its loops, even once the application has pre-answered the channel.
+    const parsedDirectly = inline || (ch.answerState !== 'answered' && ch.answerState !== 'early');
     const next = (): void => {
       if (!(i < loops || loops < 0)) return finish();
       i++;
       ch.setVar('current_loop', String(i));
       ch.setVar('total_loops', String(loops));
       const before = this.engine.now();
-      // Inline, or parked without media (switch_ivr_park's media-less loop), the message is parsed directly.
-      const parsedDirectly = inline || (ch.answerState !== 'answered' && ch.answerState !== 'early');
-      this.executor.execute(ch, app, arg, () => this.engine.defer(() => {
-        if (ch.isHungUp || this.engine.now() - before < LOOP_MIN_MICROS) return finish();
+      this.executor.execute(ch, app, arg, (_response, ran) => this.engine.defer(() => {
+        if (!ran || ch.isHungUp || this.engine.now() - before < LOOP_MIN_MICROS) return finish();
         next();
       }), appUuid, parsedDirectly);
     };

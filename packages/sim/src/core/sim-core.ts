@@ -80,7 +80,7 @@ export class SimCore {
     this.dialplan = options.dialplan ?? DEFAULT_DIALPLAN;
     this.engine = new Engine(this.bus);
     this.xmlCurl = { url: options.xmlCurlUrl, timeoutMs: options.xmlCurlTimeoutMs };
-    this.executor = new Executor(this.engine, createDialplanLookup(this.bus, this.clock, this.xmlCurl, () => this.dialplan));
+    this.executor = new Executor(this.engine, createDialplanLookup(this.bus, this.clock, this.xmlCurl, () => this.dialplan), this.globals);
     this.originator = new Originator(this.engine, this.executor, () => this.bus.identity.ipv4);
     this.messages = new MessageRunner(this.engine, this.executor);
     const fileMs = options.playbackFileMs ?? 1000;

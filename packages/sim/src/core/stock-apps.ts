@@ -58,3 +58,31 @@ const BY_LOWER_NAME: ReadonlyMap<string, string> = new Map(
 export function stockApplicationName(name: string): string | undefined {
   return BY_LOWER_NAME.get(name.toLowerCase());
 }
+
+/**
+ * The stock applications registered without SAF_SUPPORT_NOMEDIA (FreeSWITCH 1.10.12): before one
+ * runs, switch_core_session_execute_application_get_flags makes sure the channel has media — an
+ * inbound one is pre-answered.
+ */
+const MEDIA_APPS: ReadonlySet<string> = new Set([
+  // mod_dptools
+  'att_xfer', 'blind_transfer_ack', 'broadcast', 'clear_speech_cache', 'delay_echo', 'detect_audio', 'detect_silence',
+  'detect_speech', 'displace_session', 'eavesdrop', 'echo', 'endless_playback', 'fax_detect', 'gentones', 'intercept',
+  'ivr', 'loop_playback', 'native_eavesdrop', 'page', 'park_state', 'phrase', 'play_and_detect_speech',
+  'play_and_get_digits', 'playback', 'preprocess', 'read', 'record', 'record_session', 'record_session_mask',
+  'record_session_pause', 'record_session_resume', 'record_session_unmask', 'remove_bugs', 'say', 'set_audio_level',
+  'set_mute', 'soft_hold', 'sound_test', 'speak', 'start_dtmf', 'start_dtmf_generate', 'stop_displace_session',
+  'stop_dtmf', 'stop_dtmf_generate', 'stop_record_session', 'stop_tone_detect', 'stop_video_write_overlay', 'three_way',
+  'tone_detect', 'vad_test', 'video_decode', 'video_write_overlay', 'wait_for_silence', 'wait_for_video_ready',
+  // the other modules
+  'conference', 'conference_set_auto_outcall', 'esf_page_group', 'fifo', 'decode_video', 'play_fsv', 'play_yuv',
+  'record_fsv', 'unloop', 'sofia_sla', 'spandsp_detect_tdd', 'spandsp_inject_tdd', 'spandsp_send_tdd',
+  'spandsp_start_dtmf', 'spandsp_start_fax_detect', 'spandsp_start_tone_detect', 'spandsp_stop_detect_tdd',
+  'spandsp_stop_dtmf', 'spandsp_stop_fax_detect', 'spandsp_stop_inject_tdd', 'spandsp_stop_tone_detect', 'stopfax',
+  't38_gateway', 'valet_park', 'voicemail',
+]);
+
+/** Whether the application (by its registered name) needs media on the channel before it runs. */
+export function requiresMedia(name: string): boolean {
+  return MEDIA_APPS.has(name);
+}

@@ -1,0 +1,95 @@
+/**
+ * An application that needs media (registered without SAF_SUPPORT_NOMEDIA: playback,
+ * play_and_get_digits, record …) pre-answers an inbound channel that has no media yet, as
+ * switch_core_session_execute_application_get_flags does (FreeSWITCH 1.10.12): CHANNEL_PROGRESS_MEDIA
+ * (Answer-State early) and the EARLY callstate before its CHANNEL_EXECUTE; once, and never on an
+ * answered channel. One that supports no media (log, set, park …) leaves the channel ringing.
+ */
+import { strict as assert } from 'node:assert';
+import { afterEach, it } from 'node:test';
+import { Simulator } from '../src/index.js';
+import { WireClient } from './listener-client.js';
+
+const cleanup: Array<() => Promise<void> | void> = [];
+void afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+type JsonEvent = Record<string, string>;
+
+const EVENTS = 'CHANNEL_PARK CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE CHANNEL_PROGRESS_MEDIA CHANNEL_CALLSTATE';
+
+async function simulator(): Promise<{ c: WireClient; events: WireClient }> {
+  const extension = (number: string, actions: Array<{ application: string; data?: string }>): { name: string; conditions: Array<{ field: string; expression: string; actions: typeof actions }> } =>
+    ({ name: number, conditions: [{ field: 'destination_number', expression: `^${number}$`, actions }] });
+  const sim = new Simulator({
+    port: 0, heartbeatIntervalMs: 0,
+    dialplan: { default: [extension('9001', [{ application: 'park' }]), extension('9002', [{ application: 'answer' }, { application: 'park' }])] },
+  });
+  const { port } = await sim.start();
+  cleanup.push(() => sim.stop());
+  const c = await WireClient.authed(port);
+  cleanup.push(() => c.close());
+  const events = await WireClient.authed(port);
+  cleanup.push(() => events.close());
+  assert.equal(await events.replyText(`event json ${EVENTS}`), '+OK event listener enabled json');
+  return { c, events };
+}
+
+async function nextEvent(events: WireClient): Promise<JsonEvent> {
+  return JSON.parse((await events.nextOfType('text/event-json')).body?.toString() ?? '{}') as JsonEvent;
+}
+
+/** The b-leg of a loopback call to `number` once it has parked: its uuid. */
+async function parkedLeg(c: WireClient, events: WireClient, number: string): Promise<string> {
+  assert.match((await c.command(`bgapi originate loopback/${number} &park()`)).headers.get('Reply-Text') ?? '', /^\+OK Job-UUID/);
+  for (;;) {
+    const e = await nextEvent(events);
+    if (e['Event-Name'] === 'CHANNEL_PARK' && e['Channel-Name'] === `loopback/${number}-b`) return e['Unique-ID'] ?? '';
+  }
+}
+
+/**
+ * `Event-Name[:Application] (Answer-State, Channel-Call-State)` of `uuid`'s events until `app` has
+ * completed; CHANNEL_PROGRESS_MEDIA with where FreeSWITCH 1.10.12 creates it.
+ */
+async function runOn(c: WireClient, events: WireClient, uuid: string, app: string, arg: string): Promise<string[]> {
+  assert.equal(await c.replyText(`sendmsg ${uuid}\ncall-command: execute\nexecute-app-name: ${app}\nexecute-app-arg: ${arg}`), '+OK');
+  const seen: string[] = [];
+  for (;;) {
+    const e = await nextEvent(events);
+    if (e['Unique-ID'] !== uuid) continue;
+    const name = e['Event-Name'] ?? '';
+    const site = name === 'CHANNEL_PROGRESS_MEDIA' ? ` ${e['Event-Calling-File']}:${e['Event-Calling-Function']}:${e['Event-Calling-Line-Number']}` : '';
+    seen.push(`${name}${e.Application === undefined ? '' : `:${e.Application}`} (${e['Answer-State']}, ${e['Channel-Call-State']})${site}`);
+    if (name === 'CHANNEL_EXECUTE_COMPLETE' && e.Application === app) return seen;
+  }
+}
+
+void it('playback on a ringing parked channel pre-answers it before its CHANNEL_EXECUTE, and only once', async () => {
+  const { c, events } = await simulator();
+  const b = await parkedLeg(c, events, '9001');
+  assert.deepEqual(await runOn(c, events, b, 'log', 'INFO no media needed'), [
+    'CHANNEL_EXECUTE:log (ringing, RINGING)',
+    'CHANNEL_EXECUTE_COMPLETE:log (ringing, RINGING)',
+  ], 'log supports no media: the channel stays ringing');
+  assert.deepEqual(await runOn(c, events, b, 'playback', 'silence_stream://100'), [
+    'CHANNEL_PROGRESS_MEDIA (early, RINGING) switch_channel.c:switch_channel_perform_mark_pre_answered:3560',
+    'CHANNEL_CALLSTATE (early, EARLY)',
+    'CHANNEL_EXECUTE:playback (early, EARLY)',
+    'CHANNEL_EXECUTE_COMPLETE:playback (early, EARLY)',
+  ]);
+  assert.deepEqual(await runOn(c, events, b, 'playback', 'silence_stream://100'), [
+    'CHANNEL_EXECUTE:playback (early, EARLY)',
+    'CHANNEL_EXECUTE_COMPLETE:playback (early, EARLY)',
+  ], 'already pre-answered: no second CHANNEL_PROGRESS_MEDIA');
+});
+
+void it('playback on an answered channel fires no CHANNEL_PROGRESS_MEDIA', async () => {
+  const { c, events } = await simulator();
+  const b = await parkedLeg(c, events, '9002');
+  assert.deepEqual(await runOn(c, events, b, 'playback', 'silence_stream://100'), [
+    'CHANNEL_EXECUTE:playback (answered, ACTIVE)',
+    'CHANNEL_EXECUTE_COMPLETE:playback (answered, ACTIVE)',
+  ]);
+});
