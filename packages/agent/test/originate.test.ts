@@ -22,7 +22,8 @@ void test('originate line: vars quoted, defaults, preset uuid', () => {
   );
   const d = buildOriginate({ endpoint: 'loopback/7001', extension: '7001', dialplan: 'XML', context: 'public' });
   assert.ok('line' in d);
-  assert.match(d.line, /^originate \{origination_uuid=[0-9a-f-]{36}\}loopback\/7001 7001 XML public$/);
+  // To an extension, the leg is also named for park mode (park-originate.test.ts).
+  assert.match(d.line, /^originate \{origination_uuid=([0-9a-f-]{36}),fsbus_originated=\1\}loopback\/7001 7001 XML public$/);
 });
 
 void test('originate validation messages (mod_event_agent wording) and injection refusals', () => {
@@ -66,10 +67,10 @@ void test("variables may not set what the agent sets from its fields (FreeSWITCH
     const r = buildOriginate({ ...fields, variables: { [name]: 'x' } });
     assert.deepEqual(r, { error: `variable ${name} is set by the agent: use the ${field} field` });
   }
-  // Refused with the validation envelope before anything reaches FreeSWITCH.
+  // Refused with the validation envelope before anything reaches FreeSWITCH, naming the requested uuid.
   const ctx = { bgapi: () => assert.fail('sent to FreeSWITCH') } as unknown as CommandContext;
   const out = await originateCommand.run({ command: 'originate', fields: { ...fields, variables: { origination_uuid: 'other' } } }, ctx);
-  assert.deepEqual(out, { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: 'variable origination_uuid is set by the agent: use the uuid field' });
+  assert.deepEqual(out, { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: 'variable origination_uuid is set by the agent: use the uuid field', data: { uuid: 'preset-1' } });
   assert.ok('line' in buildOriginate({ ...fields, variables: { origination_privacy: 'hide_name', effective_caller_id_name: 'x' } }));
 });
 

@@ -5,7 +5,7 @@
  */
 import { BusErrorCode, type BusRequest } from '@fsbus/contract';
 import type { ParkManager } from '../dialplan/park-manager.js';
-import { MAX_PARK_TIMEOUT_SECONDS, ParkMessage, isAudioMode, musicClassError, type ParkSettings } from '../dialplan/park-settings.js';
+import { DEFAULT_PARK_SETTINGS, MAX_PARK_TIMEOUT_SECONDS, ParkMessage, isAudioMode, musicClassError, type ParkSettings } from '../dialplan/park-settings.js';
 import { hangupCause } from '../hangup-cause.js';
 import type { CommandHandler, CommandResult } from './registry.js';
 
@@ -51,13 +51,14 @@ export function createDialplanCommands(park: ParkManager): CommandHandler[] {
       if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > MAX_PARK_TIMEOUT_SECONDS) {
         return Promise.resolve(invalid(ParkMessage.BAD_SECONDS));
       }
-      const patch: Partial<ParkSettings> = { timeout_seconds: seconds };
+      // A timeout set without a cause takes the default one, not the cause of an earlier timeout.
+      let cause = DEFAULT_PARK_SETTINGS.timeout_cause;
       if (request.fields['cause'] !== undefined) {
-        const cause = hangupCause(request.fields['cause']);
-        if (cause === undefined) return Promise.resolve(invalid(ParkMessage.BAD_CAUSE));
-        patch.timeout_cause = cause;
+        const given = hangupCause(request.fields['cause']);
+        if (given === undefined) return Promise.resolve(invalid(ParkMessage.BAD_CAUSE));
+        cause = given;
       }
-      return apply(park, patch, ParkMessage.TIMEOUT);
+      return apply(park, { timeout_seconds: seconds, timeout_cause: cause }, ParkMessage.TIMEOUT);
     }),
     handler('dialplan.status', () => Promise.resolve({ ok: true, message: ParkMessage.STATUS, data: park.status() })),
   ];

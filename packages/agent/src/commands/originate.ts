@@ -4,8 +4,9 @@
  * (and a preset Job-UUID), so both are known before FreeSWITCH answers — even on a timeout.
  */
 import { randomUUID } from 'node:crypto';
-import { BusErrorCode, originateRingMs, originateWaitMs, type BusRequest } from '@fsbus/contract';
-import { EslCommandError } from '@fsbus/esl';
+import { BusError, BusErrorCode, originateRingMs, originateWaitMs, type BusRequest } from '@fsbus/contract';
+import { EslCommandError, EslInvalidArgumentError } from '@fsbus/esl';
+import { ORIGINATED_LEG_VAR } from '../dialplan/originated-leg.js';
 import { eslFailure } from './esl-failure.js';
 import type { CommandContext, CommandHandler, CommandResult } from './registry.js';
 
@@ -44,6 +45,29 @@ const AGENT_VARIABLES: Readonly<Record<string, string>> = {
 
 /** `&app`, `&app(args)`: the application FreeSWITCH runs on the answered leg. */
 const APP_EXTENSION = /^&[A-Za-z0-9_]+(\(.*\))?$/s;
+/** Why a preset `uuid` is not one FreeSWITCH can take as origination_uuid, or undefined. */
+function uuidProblem(uuid: string | null): string | undefined {
+  if (uuid === null || uuid.length < 2 || uuid.length > 63) return 'uuid must be between 2 and 63 characters';
+  if (!/^[A-Za-z0-9-]+$/.test(uuid)) return 'uuid must contain only letters, digits and -';
+  return undefined;
+}
+
+/**
+ * The call a refusal is about: the request's own `uuid`, when it is one. An async originate's
+ * forward_to copy is its only answer, and must say which call it was (an invalid uuid names none).
+ */
+function requestedUuid(fields: Readonly<Record<string, unknown>>): string | undefined {
+  const uuid = str(fields, 'uuid');
+  return typeof uuid === 'string' && uuidProblem(uuid) === undefined ? uuid : undefined;
+}
+
+/**
+ * `originate` is a built-in name, so `api('originate', 'user/1000 &park()')` lands here, not on
+ * FreeSWITCH: its text would otherwise read as a missing endpoint.
+ */
+const TEXT_SYNTAX_HINT =
+  "originate is the agent's own command: it takes fields, not FreeSWITCH's originate text in args, so send endpoint and extension (and optionally dialplan, context, caller_id_name, caller_id_number, timeout, variables, uuid), e.g. bus.originate({ endpoint, extension }) in the SDK or fsbus originate <endpoint> <extension>";
+
 /** One word, no quoting or variable syntax. */
 const WORD = /^[^\s'"{}[\]<>\\]+$/;
 
@@ -69,8 +93,8 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
 
   const vars: Array<[string, string]> = [];
   const uuidField = str(fields, 'uuid');
-  if (uuidField === null || (uuidField !== undefined && (uuidField.length < 2 || uuidField.length > 63))) return { error: 'uuid must be between 2 and 63 characters' };
-  if (uuidField !== undefined && !/^[A-Za-z0-9-]+$/.test(uuidField)) return { error: 'uuid must contain only letters, digits and -' };
+  const badUuid = uuidField === undefined ? undefined : uuidProblem(uuidField);
+  if (badUuid !== undefined) return { error: badUuid };
   const uuid = uuidField ?? randomUUID();
   vars.push(['origination_uuid', uuid]);
   for (const [key, varName] of [
@@ -100,6 +124,8 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
       vars.push([k, v]);
     }
   }
+  // FreeSWITCH routes the leg to its extension by a transfer: this tells park mode it is the leg's first routing. Last, so it wins.
+  if (!dest.startsWith('&')) vars.push([ORIGINATED_LEG_VAR, uuid]);
   // leg_timeout, originate_retries and the retry sleeps can make FreeSWITCH ring past the wait.
   const ring = originateRingMs(fields);
   if ('error' in ring) return { error: ring.error };
@@ -127,22 +153,27 @@ export const originateCommand: CommandHandler = {
   // Without timeout_ms, wait as long as FreeSWITCH may ring (every attempt, plus a grace), not the generic command timeout.
   waitMs: (request, configuredMs) => originateWaitMs(request.fields, configuredMs),
   async run(request: BusRequest, ctx: CommandContext): Promise<CommandResult> {
+    const named = requestedUuid(request.fields);
+    const refuse = (message: string): CommandResult => ({ ...invalid(message), ...(named === undefined ? {} : { data: { uuid: named } }) });
+    if (request.args !== undefined && request.args.trim() !== '' && request.fields['endpoint'] === undefined) return refuse(TEXT_SYNTAX_HINT);
     const built = buildOriginate(request.fields);
-    if ('error' in built) return invalid(built.error);
+    if ('error' in built) return refuse(built.error);
     const jobUuid = randomUUID();
     let body: string;
     try {
       body = (await ctx.bgapi(built.line, jobUuid)).body;
     } catch (err) {
+      // The bgapi itself answered `-ERR …`: no job runs, read like a failed job's result.
+      if (err instanceof EslCommandError) return originateOutcome({ uuid: built.uuid, job_uuid: jobUuid, result: err.reply.trim() });
+      // Never sent (no FreeSWITCH connection, a line the ESL library refuses): no job to watch.
+      if (err instanceof BusError) return { ok: false, code: err.code, message: err.message, data: { uuid: built.uuid } };
+      if (err instanceof EslInvalidArgumentError) return { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: err.message, data: { uuid: built.uuid } };
       // Timed out, or the connection closed under it (FreeSWITCH link lost, shutdown past
       // drain_timeout_ms): FreeSWITCH keeps the job and the call may still connect, so say
       // which uuid to watch.
       const failed = eslFailure(err, ctx.timeoutMs);
-      if (failed?.code === BusErrorCode.TIMEOUT || failed?.code === BusErrorCode.FREESWITCH_UNAVAILABLE) {
-        return { ...failed, data: { uuid: built.uuid, job_uuid: jobUuid } };
-      }
-      // The bgapi itself answered `-ERR …`: no job runs, read like a failed job's result.
-      if (err instanceof EslCommandError) return originateOutcome({ uuid: built.uuid, job_uuid: jobUuid, result: err.reply.trim() });
+      if (failed !== undefined) return { ...failed, data: { uuid: built.uuid, job_uuid: jobUuid } };
+      // A full FreeSWITCH queue (told and logged as busy by the dispatcher), or a fault.
       throw err;
     }
     return originateOutcome({ uuid: built.uuid, job_uuid: jobUuid, result: body.trim() });

@@ -8,6 +8,7 @@ import type { ParkStatus } from '@fsbus/contract';
 import { LogThrottle, type EslEvent } from '@fsbus/esl';
 import type { Logger } from 'pino';
 import { LossMarks, type MarkedTable } from '../loss-marks.js';
+import { isFirstRoutingOfBusOriginate } from './originated-leg.js';
 import { DEFAULT_PARK_SETTINGS, type ParkSettings } from './park-settings.js';
 import { NOT_FOUND_DOCUMENT, PARK_AUDIO_VAR, PARK_MARKER_VAR, parkDocument } from './park-xml.js';
 import { ParkStateFile } from './state-file.js';
@@ -201,8 +202,10 @@ export class ParkManager {
   lookup(form: URLSearchParams): string {
     this.counters.lookups++;
     if (!this.#settings.enabled || form.get('section') !== 'dialplan') return NOT_FOUND_DOCUMENT;
-    // Routed again (a controller's uuid_transfer, a transfer): the call goes where it was sent, not back to park.
-    if (nonEmpty(form.get(`variable_${PARK_MARKER_VAR}`)) || nonEmpty(form.get('Hunt-Transfer-Source'))) return NOT_FOUND_DOCUMENT;
+    // Routed again (a controller's uuid_transfer, a transfer): the call goes where it was sent, not
+    // back to park. A leg the bus originated to an extension comes by a transfer the first time too.
+    if (nonEmpty(form.get(`variable_${PARK_MARKER_VAR}`))) return NOT_FOUND_DOCUMENT;
+    if (nonEmpty(form.get('Hunt-Transfer-Source')) && !isFirstRoutingOfBusOriginate((name) => form.get(name), 'Hunt')) return NOT_FOUND_DOCUMENT;
     // Hunt-* is the profile being routed; mod_xml_curl's enable-post-var may have left both out.
     const context = form.get('Hunt-Context') || form.get('Caller-Context') || '';
     if (context === '') return NOT_FOUND_DOCUMENT;
@@ -222,8 +225,8 @@ export class ParkManager {
     if (name === 'CHANNEL_PARK') {
       if (e.getHeader(`variable_${PARK_MARKER_VAR}`) !== this.#o.nodeId) return;
       // The marker stays on the channel: parked again after a transfer (the static dialplan's
-      // park) is not our extension's, which is never served to a transferred call.
-      if (nonEmpty(e.getHeader('Caller-Transfer-Source'))) return;
+      // park) is not our extension's, which is served to no transferred call but a bus originate's first routing.
+      if (nonEmpty(e.getHeader('Caller-Transfer-Source')) && !isFirstRoutingOfBusOriginate((name) => e.getHeader(name), 'Caller')) return;
       this.counters.calls_parked++;
       const uuid = e.uuid;
       if (uuid === undefined) return;
