@@ -76,6 +76,20 @@ void describe('originate refusals name their call; FreeSWITCH originate text get
     });
   }
 
+  void test('a preset uuid already in use: the reply names the channel FreeSWITCH made, and the uuid asked for', async () => {
+    const uuid = randomUUID();
+    const first = await rig.request({ command: 'originate', endpoint: 'user/1000', extension: '&park()', uuid });
+    assert.equal(first.success, true, JSON.stringify(first));
+    assert.equal((first.data as { uuid: string }).uuid, uuid);
+    const second = await rig.request({ command: 'originate', endpoint: 'user/1000', extension: '&park()', uuid });
+    assert.equal(second.success, true, JSON.stringify(second));
+    const data = second.data as { uuid: string; requested_uuid?: string; result: string };
+    assert.notEqual(data.uuid, uuid, 'not the call placed first');
+    assert.equal(data.result, `+OK ${data.uuid}`);
+    assert.equal(data.requested_uuid, uuid);
+    for (const u of [uuid, data.uuid]) await rig.request({ command: 'hangup', uuid: u });
+  });
+
   void test('FreeSWITCH not connected: the refusal names the uuid (no job: none was sent)', async () => {
     await rig.sim.control.stopListener();
     rig.sim.control.dropConnections();

@@ -87,6 +87,12 @@ void test('variable escaping follows FreeSWITCH {a=b,c=d} rules', () => {
 void test('originate outcome mapping', () => {
   const base = { uuid: 'u', job_uuid: 'j' };
   assert.deepEqual(originateOutcome({ ...base, result: '+OK u' }), { ok: true, message: 'Call originated successfully', data: { ...base, result: '+OK u' } });
+  // The preset uuid was taken: FreeSWITCH placed the call under its own.
+  assert.deepEqual(originateOutcome({ ...base, result: '+OK v' }), {
+    ok: true,
+    message: 'Call originated successfully, as v: the uuid asked for was in use',
+    data: { uuid: 'v', requested_uuid: 'u', job_uuid: 'j', result: '+OK v' },
+  });
   const busy = originateOutcome({ ...base, result: '-ERR USER_BUSY' });
   assert.ok(!busy.ok);
   assert.equal(busy.code, BusErrorCode.ORIGINATE_FAILED);

@@ -137,9 +137,21 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
 /** A FreeSWITCH hangup cause name (`NO_ANSWER`, `USER_BUSY`, …). */
 const CAUSE = /^[A-Z][A-Z0-9_]+$/;
 
-/** Maps the BACKGROUND_JOB body of an originate onto the reply. */
+/** `+OK <uuid>`: the channel FreeSWITCH made. */
+const OK_UUID = /^\+OK\s+(\S+)/;
+
+/**
+ * Maps the BACKGROUND_JOB body of an originate onto the reply. FreeSWITCH places the call under a
+ * uuid of its own when the preset one is taken (it logs `Duplicate UUID!` and goes on), so the
+ * reply names the channel it made, and the one asked for as `requested_uuid`: a caller that
+ * hangs up or watches the asked uuid would otherwise act on another call.
+ */
 export function originateOutcome(data: { uuid: string; job_uuid: string; result: string }): CommandResult {
-  if (data.result.startsWith('+OK')) return { ok: true, message: 'Call originated successfully', data };
+  if (data.result.startsWith('+OK')) {
+    const made = OK_UUID.exec(data.result)?.[1];
+    if (made === undefined || made === data.uuid) return { ok: true, message: 'Call originated successfully', data };
+    return { ok: true, message: `Call originated successfully, as ${made}: the uuid asked for was in use`, data: { ...data, uuid: made, requested_uuid: data.uuid } };
+  }
   const m = /^-ERR\s+(\S+)/.exec(data.result);
   const cause = m?.[1];
   if (cause !== undefined && CAUSE.test(cause)) {
