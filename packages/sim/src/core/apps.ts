@@ -154,7 +154,11 @@ export function registerApps(deps: AppDeps): void {
     executor.transfer(ch, ext, dp, ctx);
     done();
   });
-  reg('bridge', (ch, data, done, app) => deps.bridge(ch, data.trim(), done, app));
+  reg('bridge', (ch, data, done, app) => {
+    // switch_ivr_originate parses the caller's messages while it dials, audio_bridge_thread once bridged.
+    app.acceptsMessages = true;
+    deps.bridge(ch, data.trim(), done, app);
+  });
   reg('socket', (ch, data, done, app) => runSocket(deps, ch, data, done, app));
   registerSimpleApps(deps, reg);
 }

@@ -2,7 +2,7 @@
  * Runs applications on channels (CHANNEL_EXECUTE / CHANNEL_EXECUTE_COMPLETE with
  * Application-UUID), the dialplan (routing, transfers) and queued sendmsg messages, which
  * FreeSWITCH runs while the channel sits in an application that parses events (park, sleep,
- * socket, echo …).
+ * socket, echo, bridge …) or in a bridge.
  */
 import { randomUUID } from 'node:crypto';
 import { runsOnHungUpChannel } from '@fsbus/esl';
@@ -264,10 +264,11 @@ export class Executor {
 
   drainMessages(ch: Channel): void {
     if (ch.processingMessage || ch.messages.length === 0) return;
-    // Messages are parsed by applications that wait (park, sleep, socket …) and between applications.
+    // Messages are parsed by applications that wait (park, sleep, socket, bridge …), between
+    // applications, and by the bridge loop of a leg bridged without one (uuid_bridge, a bridge's callee).
     const top = ch.appStack.at(-1) as AppHandle | undefined;
     if (top !== undefined && !top.acceptsMessages) return;
-    if (top === undefined && ch.state !== 'CS_EXECUTE') return;
+    if (top === undefined && ch.state !== 'CS_EXECUTE' && !(ch.state === 'CS_EXCHANGE_MEDIA' && ch.bridgeActive)) return;
     const work = ch.messages.shift();
     if (work === undefined) return;
     ch.processingMessage = true;

@@ -90,9 +90,10 @@ export class MessageRunner {
       ch.setVar('total_loops', undefined);
       end();
     };
-    // Inline, or parked without media (switch_ivr_park's media-less loop), the message is parsed
+    // Inline, parked without media (switch_ivr_park's media-less loop) or bridged (audio_bridge_thread,
+    // the other leg suspended meanwhile and the bridge going on after), the message is parsed
     // directly — for all its loops, even once the application has pre-answered the channel.
-    const parsedDirectly = inline || (ch.answerState !== 'answered' && ch.answerState !== 'early');
+    const parsedDirectly = inline || ch.bridgeActive || (ch.answerState !== 'answered' && ch.answerState !== 'early');
     const next = (): void => {
       if (!(i < loops || loops < 0)) return finish();
       i++;
