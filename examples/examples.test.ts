@@ -180,4 +180,26 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
     assert.equal(await example.interrupt(), 0);
     assert.ok(!example.lines.some((l) => l.startsWith(`${call.uuid}: FSBUS_`)), example.lines.join('\n'));
   });
+
+  void test('ivr: a caller who hangs up during the prompt is told apart from one who keys no PIN', async () => {
+    const example = start('ivr');
+    await example.line(/answering parked calls/);
+    const seen = bus.events(['channel.execute', 'channel.hangup.complete']);
+    await seen.ready;
+    // Only "#", once per try: each try ends empty while the call stays up.
+    const silent = await bus.originate({ endpoint: 'user/1000', extension: '&park()' });
+    assert.equal(sim.core.control.sendDigits(silent.uuid, '###'), true);
+    const gone = await bus.originate({ endpoint: 'user/1000', extension: '&park()' });
+    const ended = new Set<string>();
+    for await (const e of seen) {
+      // The caller hangs up once the prompt is running.
+      if (e.uuid === gone.uuid && e.application === 'play_and_get_digits') await bus.node(NODE_ID).hangup(gone.uuid);
+      if (e.name === 'CHANNEL_HANGUP_COMPLETE' && e.uuid !== undefined) ended.add(e.uuid);
+      if (ended.has(gone.uuid) && ended.has(silent.uuid)) break;
+    }
+    assert.equal(await example.line(new RegExp(`^${gone.uuid}: `)), `${gone.uuid}: caller hung up before keying a PIN`);
+    assert.equal(await example.line(new RegExp(`^${silent.uuid}: `)), `${silent.uuid}: PIN (none)`);
+    assert.equal(await example.interrupt(), 0);
+    assert.ok(!example.lines.some((l) => l.includes('FSBUS_')), example.lines.join('\n'));
+  });
 });

@@ -81,7 +81,8 @@ test('the running demo is the default for its own driver only: --driver amqp doe
   const dir = mkdtempSync(join(tmpdir(), 'fsbus-demo-state-'));
   try {
     const env = { FSBUS_DEMO_STATE: join(dir, 'demo.json') };
-    writeFileSync(env.FSBUS_DEMO_STATE, JSON.stringify({ driver: 'nats', servers: ['nats://127.0.0.1:41234'], prefix: 'freeswitch', pid: process.pid }));
+    // The demo's own file: the base name and its pid.
+    writeFileSync(join(dir, `demo-${process.pid}.json`), JSON.stringify({ driver: 'nats', servers: ['nats://127.0.0.1:41234'], prefix: 'freeswitch', pid: process.pid }));
     assert.deepEqual(resolveConnection({}, env).servers, ['nats://127.0.0.1:41234']);
     assert.deepEqual(resolveConnection({ driver: 'amqp' }, env).servers, ['amqp://127.0.0.1:5672']);
   } finally {

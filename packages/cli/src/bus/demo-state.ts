@@ -1,21 +1,30 @@
 /**
- * The demo's connection details in a small file, so `fsbus api status` run in another terminal
- * finds the demo's broker without flags. Path: $FSBUS_DEMO_STATE, else
- * $XDG_RUNTIME_DIR/fsbus-demo.json, else <tmpdir>/fsbus-demo-<uid>.json.
+ * Each running demo's connection details in a small file of its own, so `fsbus api status` run in
+ * another terminal finds a demo's broker without flags, and two demos on one machine neither
+ * overwrite nor remove each other's. Base path: $FSBUS_DEMO_STATE, else
+ * $XDG_RUNTIME_DIR/fsbus-demo.json, else <tmpdir>/fsbus-demo-<uid>.json; a demo writes
+ * `<base without .json>-<pid>.json` beside it.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export interface DemoState {
   driver: string;
   servers: string[];
   prefix: string;
-  /** The demo process; a state file whose process is gone is ignored. */
+  /** The demo process; a state file whose process is gone is ignored (and removed). */
   pid: number;
   started: string;
   esl?: string;
   metrics?: string;
+  /** The simulator's control API (docs/sim.md). */
+  control?: string;
+}
+
+export interface RunningDemo {
+  state: DemoState;
+  path: string;
 }
 
 export function demoStatePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -25,6 +34,16 @@ export function demoStatePath(env: NodeJS.ProcessEnv = process.env): string {
   if (runtime !== undefined && runtime !== '') return join(runtime, 'fsbus-demo.json');
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   return join(tmpdir(), `fsbus-demo-${uid}.json`);
+}
+
+function stemOf(base: string): string {
+  return basename(base).replace(/\.json$/, '');
+}
+
+/** The state file of the demo with this pid. */
+export function demoStateFile(pid: number, env: NodeJS.ProcessEnv = process.env): string {
+  const base = demoStatePath(env);
+  return join(dirname(base), `${stemOf(base)}-${pid}.json`);
 }
 
 function alive(pid: number): boolean {
@@ -37,34 +56,74 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The running demo's state, or undefined (no file, unreadable, or its process is gone). */
-export function readDemoState(env: NodeJS.ProcessEnv = process.env): DemoState | undefined {
+function parse(path: string): DemoState | undefined {
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(demoStatePath(env), 'utf8'));
+    value = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const s = value as Partial<DemoState>;
   if (typeof s.driver !== 'string' || !Array.isArray(s.servers) || typeof s.prefix !== 'string' || typeof s.pid !== 'number') return undefined;
-  if (!alive(s.pid)) return undefined;
   return s as DemoState;
 }
 
+function forget(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Not ours to remove (another user's, in a shared tmpdir): skipped all the same.
+  }
+}
+
+const startedAt = (s: DemoState): number => {
+  const t = Date.parse(s.started);
+  return Number.isNaN(t) ? 0 : t;
+};
+
+/**
+ * The running demos, newest first. A file whose process is gone (a demo killed before it could
+ * clean up) is removed on the way.
+ */
+export function runningDemos(env: NodeJS.ProcessEnv = process.env): RunningDemo[] {
+  const base = demoStatePath(env);
+  const dir = dirname(base);
+  const stem = stemOf(base);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const found: RunningDemo[] = [];
+  for (const name of names) {
+    if (!name.startsWith(`${stem}-`)) continue;
+    const pid = /^(\d+)\.json$/.exec(name.slice(stem.length + 1))?.[1];
+    if (pid === undefined) continue;
+    const path = join(dir, name);
+    const state = parse(path);
+    if (state === undefined || state.pid !== Number(pid)) continue;
+    if (alive(state.pid)) found.push({ state, path });
+    else forget(path);
+  }
+  return found.sort((a, b) => startedAt(b.state) - startedAt(a.state));
+}
+
+/** The newest running demo's state, or undefined. */
+export function readDemoState(env: NodeJS.ProcessEnv = process.env): DemoState | undefined {
+  return runningDemos(env)[0]?.state;
+}
+
+/** Writes this demo's own file (whole, through a rename: a reader never sees half of it). */
 export function writeDemoState(state: DemoState, env: NodeJS.ProcessEnv = process.env): string {
-  const path = demoStatePath(env);
-  writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  const path = demoStateFile(state.pid, env);
+  const partial = join(dirname(path), `.${basename(path)}.tmp`);
+  writeFileSync(partial, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  renameSync(partial, path);
   return path;
 }
 
-/** Removes the file if it is still ours (another demo may have started since). */
 export function removeDemoState(pid: number, env: NodeJS.ProcessEnv = process.env): void {
-  const path = demoStatePath(env);
-  try {
-    const s = JSON.parse(readFileSync(path, 'utf8')) as Partial<DemoState>;
-    if (s.pid === pid) rmSync(path, { force: true });
-  } catch {
-    // Already gone or unreadable: nothing of ours to remove.
-  }
+  rmSync(demoStateFile(pid, env), { force: true });
 }

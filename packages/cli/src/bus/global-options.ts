@@ -9,7 +9,7 @@ import { buildSubjects, BusErrorCode, prefixProblem, terminalJson, terminalLine,
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
 import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
-import { readDemoState } from './demo-state.js';
+import { runningDemos, type DemoState } from './demo-state.js';
 import { argumentProblem } from './usage.js';
 
 /** Exit codes of the bus commands (docs/cli.md). */
@@ -62,6 +62,8 @@ export interface Connection {
   timeoutMs: number | undefined;
   /** Where the servers came from, for error hints. */
   source: 'flag' | 'env' | 'demo' | 'default';
+  /** Said on stderr before the command runs: which of several running demos it uses. */
+  note?: string;
 }
 
 const first = (env: NodeJS.ProcessEnv, names: string[]): string | undefined => {
@@ -88,8 +90,9 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
   if (chosen !== undefined && !DRIVER_NAMES.includes(chosen.toLowerCase())) {
     throw new UsageError(`${flag('driver') !== undefined ? '--driver' : 'FSBUS_DRIVER'}: unknown driver '${chosen}' (known: ${DRIVER_NAMES.join(', ')})`);
   }
-  // The running demo is the default only for its own driver: `--driver amqp` does not mean its NATS.
-  const running = serverFlag === undefined && serverEnv === undefined ? readDemoState(env) : undefined;
+  // The newest running demo is the default only for its own driver: `--driver amqp` does not mean its NATS.
+  const demos = serverFlag === undefined && serverEnv === undefined ? runningDemos(env) : [];
+  const running = demos[0]?.state;
   const demo = running !== undefined && (chosen === undefined || chosen.toLowerCase() === running.driver.toLowerCase()) ? running : undefined;
   const prefix = flag('prefix') ?? first(env, ['FSBUS_SUBJECT_PREFIX']) ?? demo?.prefix;
   const badPrefix = prefix === undefined ? undefined : prefixProblem(prefix);
@@ -108,7 +111,13 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
     found = { driver, servers: [defaultBrokerUrl(driver)], source: 'default' };
   }
   const inboxPrefix = inboxPrefixFrom(flag('inbox-prefix'), env, found.driver, prefix);
-  return { ...found, prefix, timeoutMs, ...(inboxPrefix === undefined ? {} : { inboxPrefix }) };
+  const note = found.source === 'demo' && demo !== undefined && demos.length > 1 ? severalDemosNote(demos.length, demo) : undefined;
+  return { ...found, prefix, timeoutMs, ...(inboxPrefix === undefined ? {} : { inboxPrefix }), ...(note === undefined ? {} : { note }) };
+}
+
+function severalDemosNote(count: number, newest: DemoState): string {
+  // From a file in a shared directory: escaped like any text not of our making.
+  return terminalLine(`${count} demos are running; using the newest, pid ${newest.pid} (${newest.servers.join(',')}, started ${newest.started}); --server or FSBUS_BROKER_URL picks another`);
 }
 
 /**
@@ -260,6 +269,7 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
     }
     spec.check?.(values, positionals);
     connection = resolveConnection(values, env);
+    if (connection.note !== undefined) io.err(`fsbus ${spec.name}: ${connection.note}`);
   } catch (err) {
     io.err(`fsbus ${spec.name}: ${argumentProblem(err, options)}; see fsbus ${spec.name} --help`);
     return ExitCode.USAGE;

@@ -25,8 +25,9 @@ Starts on loopback, on free ports: nats-server, a simulated FreeSWITCH node gene
 the dashboard (@fsbus/web, when present); prints where each one is and commands to try from
 another terminal, then a live event summary. Ctrl-C stops everything.
 
-Other fsbus commands find the demo by itself (state file: $FSBUS_DEMO_STATE, else
-$XDG_RUNTIME_DIR/fsbus-demo.json, else <tmpdir>/fsbus-demo-<uid>.json).
+Other fsbus commands find the demo by itself (a state file per demo, named after its pid:
+<base>-<pid>.json, base $FSBUS_DEMO_STATE, else $XDG_RUNTIME_DIR/fsbus-demo.json, else
+<tmpdir>/fsbus-demo-<uid>.json); with several demos running, the newest.
 
 options:
   --rate <n>        calls per second (default 2; 0 = no generated calls)
@@ -132,8 +133,10 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.out(c.bold('fsbus demo: starting nats-server, a FreeSWITCH simulator and the agent on loopback…'));
     const nats: RunningNats = await launchNatsServer();
     cleanups.push(() => nats.stop());
-    const sim = new Simulator({ port: 0, nodeName: NODE_ID });
+    // The control API on a free loopback port: the way to key DTMF into a call (docs/sim.md).
+    const sim = new Simulator({ port: 0, nodeName: NODE_ID, controlPort: 0 });
     const esl = await sim.start();
+    const control = `http://127.0.0.1:${esl.controlPort ?? 0}`;
     cleanups.push(() => sim.stop());
     const agent = new Agent(
       loadConfig({
@@ -164,7 +167,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const web = opts.dashboard ? await startDemoDashboard([nats.url], bus.prefix) : { error: 'off (--no-dashboard)' };
     if ('close' in web) cleanups.push(() => web.close());
     const metrics = `http://127.0.0.1:${agent.httpPort ?? 0}/metrics`;
-    const statePath = writeDemoState({ driver: 'nats', servers: [nats.url], prefix: bus.prefix, pid: process.pid, started: new Date().toISOString(), esl: `${esl.host}:${esl.port}`, metrics });
+    const statePath = writeDemoState({ driver: 'nats', servers: [nats.url], prefix: bus.prefix, pid: process.pid, started: new Date().toISOString(), esl: `${esl.host}:${esl.port}`, metrics, control });
     cleanups.push(() => removeDemoState(process.pid));
 
     const gens: Array<{ stop(): void }> = [];
@@ -180,6 +183,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         '',
         `  nats-server   ${nats.url}  (JetStream on, pid ${nats.pid})`,
         `  FreeSWITCH    simulated node "${NODE_ID}", Event Socket ${esl.host}:${esl.port} (password ClueCon)`,
+        `  sim control   ${control}  (POST /digits, /endpoint-behavior, …: docs/sim.md)`,
         `  agent         node ${NODE_ID}, prefix ${bus.prefix}, metrics ${metrics}`,
         `  park mode     off; the simulator asks the agent's dialplan endpoint ${agent.park.url ?? '(none)'} first`,
         `  calls         ${opts.rate > 0 ? `${opts.rate}/s generated (parked, bridged, abandoned)` : 'none generated (--rate 0)'}`,
@@ -190,6 +194,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         '    npx fsbus status --all',
         `    npx fsbus events 'channel.>'`,
         `    npx fsbus originate user/1000 '&park()'       # prints the call's uuid`,
+        `    curl -d '{"uuid":"<uuid>","digits":"1234#"}' ${control}/digits  # DTMF on that call (examples/ivr.ts)`,
         '    npx fsbus hangup <uuid>',
         `    npx fsbus originate error/user_busy '&park()'  # a call that fails (docs/sim.md: endpoints)`,
         `    npx fsbus api 'show channels'`,
