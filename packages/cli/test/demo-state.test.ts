@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { processAlive } from '@fsbus/testkit';
 import { readDemoState, removeDemoState, writeDemoState, type DemoState } from '../src/bus/demo-state.js';
 import { resolveConnection } from '../src/bus/global-options.js';
+import { webOptions } from '../src/commands/web.js';
 
 /** A pid that was just used and is now free (its process has exited). */
 function deadPid(): number {
@@ -47,6 +48,17 @@ void describe('demo state files', () => {
     const one = resolveConnection({}, env);
     assert.deepEqual(one.servers, ['nats://127.0.0.1:41001']);
     assert.equal(one.note, undefined, 'one demo: nothing to say');
+  });
+
+  void it('fsbus web says which of several demos its dashboard uses, as the bus commands do', () => {
+    writeDemoState(state(process.ppid, 41005, '2024-01-01T10:00:00.000Z'), env);
+    writeDemoState(state(process.pid, 41006, '2024-01-01T10:05:00.000Z'), env);
+    const said: string[] = [];
+    const o = webOptions([], env, (line) => said.push(line));
+    assert.ok(o !== 'help');
+    assert.deepEqual(o.bus?.servers, ['nats://127.0.0.1:41006']);
+    assert.equal(said.length, 1);
+    assert.match(said[0]!, new RegExp(`^fsbus web: 2 demos are running; using the newest, pid ${process.pid} `));
   });
 
   void it("a dead demo's file is skipped and removed, even when it is the newest", () => {

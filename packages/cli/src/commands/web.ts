@@ -90,7 +90,8 @@ const WEB_OPTIONS = {
   insecure: { type: 'boolean' },
 } as const;
 
-export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv): StartWebOptions | 'help' {
+/** `note`: told which of several running demos the dashboard uses, as the bus commands say it. */
+export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv, note: (line: string) => void = () => undefined): StartWebOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
     options: WEB_OPTIONS,
@@ -99,6 +100,7 @@ export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Sta
   });
   if (values.help === true) return 'help';
   const connection = resolveConnection(values, env);
+  if (connection.note !== undefined) note(`fsbus web: ${connection.note}`);
   const c = connectOptions(connection, env);
   const options: StartWebOptions = {
     bus: {
@@ -131,7 +133,7 @@ export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Sta
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let options: StartWebOptions | 'help';
   try {
-    options = webOptions(argv, process.env);
+    options = webOptions(argv, process.env, (line) => io.err(line));
   } catch (err) {
     io.err(`fsbus web: ${argumentProblem(err, WEB_OPTIONS)}; see fsbus web --help`);
     return 2;
