@@ -1,5 +1,6 @@
 export { loadDriver, createDriver, defaultBrokerUrl, driverForUrls, driverOfUrl, DRIVER_NAMES } from './load-driver.js';
 export { streamRetention } from './stream-retention.js';
+export { nkeySeedProblem } from './nats/nkey-seed.js';
 export type { StreamRetention } from './stream-retention.js';
 export type { DriverFactory } from './load-driver.js';
 export { TransportError, TransportErrorCode } from './errors.js';

@@ -14,6 +14,12 @@ export const EXPECT_HELP = `  --expect <n|ids>  with --all: stop as soon as n no
                     comma-separated list (fs-a,fs-b); fewer: they are named on stderr
                     (or counted), exit 4`;
 
+/** The `--expect` flag of a command with `--all`: only with --all (a single reply has nothing to wait for), and well-formed. */
+export function checkExpect(values: Readonly<Record<string, unknown>>): void {
+  if (values['expect'] !== undefined && values['all'] !== true) throw new UsageError('--expect goes with --all');
+  parseExpect(typeof values['expect'] === 'string' ? values['expect'] : undefined);
+}
+
 /** The flag's value as gather()'s `expect`; undefined when not given. */
 export function parseExpect(text: string | undefined): GatherOptions['expect'] {
   if (text === undefined) return undefined;

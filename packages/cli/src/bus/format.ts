@@ -16,10 +16,21 @@ export interface Colors {
 const paint = (code: number) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
 const plain = (s: string): string => s;
 
-/** ANSI colors on a terminal (NO_COLOR turns them off, FORCE_COLOR on). */
+/**
+ * Whether to colour a stream, as Node decides for its own output (tty's getColorDepth): FORCE_COLOR
+ * '', 1, true, 2 or 3 turns colours on, any other value off, whatever the stream is; else
+ * NO_COLOR or NODE_DISABLE_COLORS (any value, empty too) or TERM=dumb off; else on a terminal only.
+ */
+function colorsOn(env: NodeJS.ProcessEnv, tty: boolean): boolean {
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined) return ['', '1', 'true', '2', '3'].includes(force);
+  if (env['NO_COLOR'] !== undefined || env['NODE_DISABLE_COLORS'] !== undefined || env['TERM'] === 'dumb') return false;
+  return tty;
+}
+
+/** ANSI colors for one stream: `tty` is whether that stream (stdout by default) is a terminal. */
 export function colors(env: NodeJS.ProcessEnv = process.env, tty = process.stdout.isTTY === true): Colors {
-  const on = env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0' ? true : env['NO_COLOR'] === undefined && tty;
-  if (!on) return { dim: plain, green: plain, red: plain, yellow: plain, cyan: plain, bold: plain };
+  if (!colorsOn(env, tty)) return { dim: plain, green: plain, red: plain, yellow: plain, cyan: plain, bold: plain };
   return { dim: paint(2), green: paint(32), red: paint(31), yellow: paint(33), cyan: paint(36), bold: paint(1) };
 }
 

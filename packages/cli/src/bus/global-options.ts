@@ -5,9 +5,9 @@
  * exit code.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { buildSubjects, BusErrorCode, prefixProblem, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
+import { buildSubjects, BusErrorCode, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
-import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem } from '@fsbus/transport';
+import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem, nkeySeedProblem } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { runningDemos, type DemoState } from './demo-state.js';
 import { argumentProblem } from './usage.js';
@@ -44,12 +44,20 @@ export const BUS_OPTIONS_HELP = `  --driver <name>      broker driver (env FSBUS
   --inbox-prefix <p>   nats only: the root of this client's reply subjects, for a user allowed
                        to subscribe there only (env FSBUS_INBOX_PREFIX; default _INBOX)`;
 
-export const GLOBAL_HELP = `global options:
+/**
+ * The global options' help; `timeout` is what --timeout bounds and its default for this command
+ * (originate waits as long as FreeSWITCH may ring, `--all` gathers for 1500 ms…), one line each.
+ */
+export function globalHelp(...timeout: string[]): string {
+  return `global options:
 ${BUS_OPTIONS_HELP}
-  --timeout <ms>       request timeout (env FSBUS_TIMEOUT_MS; default 5000)
+  --timeout <ms>       ${timeout.join(`\n${' '.repeat(23)}`)}
   -h, --help           this help
 
 exit codes: 0 ok, 1 the command failed, 2 usage, 3 broker unreachable, 4 no answer (no agent / timeout)`;
+}
+
+export const GLOBAL_HELP = globalHelp('request timeout (env FSBUS_TIMEOUT_MS; default 5000)');
 
 export class UsageError extends Error {}
 
@@ -101,6 +109,8 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
   let found: Pick<Connection, 'driver' | 'servers' | 'source'>;
   if (given !== undefined) {
     const servers = split(given);
+    // `-s "$UNSET"` would otherwise mean the default broker, skipping the demo and the env.
+    if (servers.length === 0) throw new UsageError(`${serverFlag !== undefined ? '--server' : 'the broker URL from the environment'} ${JSON.stringify(given)}: names no broker URL`);
     // No --driver: the URLs' scheme chooses (-s amqp://… is amqp); a URL of another driver is refused.
     const pick = driverForUrls(chosen, servers);
     if ('mismatch' in pick) throw new UsageError(`${serverFlag !== undefined ? '--server' : 'the broker URL from the environment'}: ${pick.mismatch}`);
@@ -137,9 +147,18 @@ function inboxPrefixFrom(flagged: string | undefined, env: NodeJS.ProcessEnv, dr
   return value;
 }
 
+const NKEY_SEED_VARS = ['FSBUS_BROKER_NKEY_SEED', 'MOD_EVENT_AGENT_NKEY_SEED'];
+
+/** The connection's options, credentials from the env; throws UsageError for an NKey seed that is none. */
 export function connectOptions(c: Connection, env: NodeJS.ProcessEnv = process.env): ConnectOptions {
   const token = first(env, ['FSBUS_BROKER_TOKEN', 'MOD_EVENT_AGENT_TOKEN']);
-  const nkeySeed = first(env, ['FSBUS_BROKER_NKEY_SEED', 'MOD_EVENT_AGENT_NKEY_SEED']);
+  const nkeySeed = first(env, NKEY_SEED_VARS);
+  // Only the NATS driver signs with it, when connecting: found there, it read as a broker problem.
+  const badSeed = nkeySeed !== undefined && c.driver.toLowerCase() === 'nats' ? nkeySeedProblem(nkeySeed) : undefined;
+  if (badSeed !== undefined) {
+    const name = NKEY_SEED_VARS.find((n) => first(env, [n]) !== undefined)!;
+    throw new UsageError(`${name} is not an NKey seed (${badSeed}): a user's seed is 58 characters starting with SU, as \`nk -gen user\` prints it`);
+  }
   const user = first(env, ['FSBUS_BROKER_USER']);
   // The agent's names and aliases (packages/agent/src/config/load-config.ts): the same env works for both.
   const password = first(env, ['FSBUS_BROKER_PASSWORD', 'MOD_EVENT_AGENT_PASSWORD']);
@@ -171,6 +190,9 @@ const HINTS: Readonly<Record<string, string>> = {
   [BusErrorCode.COMMAND_FAILED]: "FreeSWITCH refused the command; its output is shown above",
   [BusErrorCode.COMMAND_DENIED]: "the agent's denylist/allowlist refuses this command",
   [BusErrorCode.INVALID_ARGUMENT]: 'a field was refused; see --help for the expected values',
+  // The agent's message carries FreeSWITCH's hangup cause (`Call origination failed: USER_BUSY`).
+  [BusErrorCode.ORIGINATE_FAILED]:
+    'FreeSWITCH could not place the call; the cause in the message says why (USER_BUSY, CALL_REJECTED: refused; NO_ANSWER: raise --ring-timeout; USER_NOT_REGISTERED, NO_ROUTE_DESTINATION: check the endpoint)',
   [BusErrorCode.FREESWITCH_UNAVAILABLE]: 'the agent is up but has no Event Socket connection to FreeSWITCH',
   [BusErrorCode.BUSY]: 'the agent has too many commands in flight; retry shortly',
   [BusErrorCode.TIMEOUT]: 'FreeSWITCH did not answer the agent in time',
@@ -199,8 +221,10 @@ export function isAuthFailure(err: unknown): boolean {
 
 const DURABLE_TAKEN_HINT = 'a --durable name keeps the pattern it was first used with: pick another name for this pattern, or delete that consumer';
 
-function hintFor(err: ClientError): string {
+function hintFor(name: string, err: ClientError): string {
   if (err.code === ClientErrorCode.CONNECT && isAuthFailure(err)) return AUTH_HINT;
+  // Refused by the client before it was sent: a usage error (exit 2) found late, said as one.
+  if (err.code === ClientErrorCode.INVALID_ARGUMENT) return `the client refused a value before sending anything; see fsbus ${name} --help`;
   // The NATS driver's refusal of a durable name reused with another filter (nats-streams.ts).
   if (err.code === ClientErrorCode.STREAM && /durable consumer '[^']*' of stream \S+ reads /.test(err.message)) return DURABLE_TAKEN_HINT;
   return HINTS[err.code] ?? 'see docs/errors.md for this code';
@@ -222,7 +246,7 @@ export function reportError(name: string, err: unknown, io: CliIo, hint?: string
   }
   if (err instanceof ClientError) {
     io.err(terminalLine(`fsbus ${name}: ${err.code}: ${err.message}`));
-    io.err(`hint: ${hint ?? hintFor(err)}`);
+    io.err(`hint: ${hint ?? hintFor(name, err)}`);
     if (err.code === ClientErrorCode.CONNECT || err.code === ClientErrorCode.DISCONNECTED) return ExitCode.UNREACHABLE;
     if (err.code === ClientErrorCode.TIMEOUT || err.code === ClientErrorCode.NO_RESPONDERS) return ExitCode.NO_ANSWER;
     if (err.code === ClientErrorCode.INVALID_ARGUMENT) return ExitCode.USAGE;
@@ -248,8 +272,8 @@ export interface BusCommandSpec {
   name: string;
   help: string;
   options?: ParseArgsConfig['options'];
-  /** Checked before connecting: throw UsageError for bad arguments. */
-  check?: (values: BusContext['values'], positionals: string[]) => void;
+  /** Checked before connecting, once the connection is resolved (its driver, prefix): throw UsageError for bad arguments. */
+  check?: (values: BusContext['values'], positionals: string[], connection: Connection) => void;
   /** A hint better than the error code's own for this command and these arguments, if any. */
   hint?: (err: unknown, positionals: readonly string[]) => string | undefined;
   run(ctx: BusContext): Promise<number>;
@@ -260,6 +284,7 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
   let values: BusContext['values'];
   let positionals: string[];
   let connection: Connection;
+  let busOptions: ConnectOptions;
   const options = { ...GLOBAL_OPTIONS, ...(spec.options ?? {}) };
   try {
     ({ values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true }));
@@ -267,8 +292,10 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
       io.out(spec.help);
       return ExitCode.OK;
     }
-    spec.check?.(values, positionals);
     connection = resolveConnection(values, env);
+    checkNode(str(values, 'node'));
+    spec.check?.(values, positionals, connection);
+    busOptions = connectOptions(connection, env);
     if (connection.note !== undefined) io.err(`fsbus ${spec.name}: ${connection.note}`);
   } catch (err) {
     io.err(`fsbus ${spec.name}: ${argumentProblem(err, options)}; see fsbus ${spec.name} --help`);
@@ -276,7 +303,7 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
   }
   let bus: FsbusClient | undefined;
   try {
-    bus = await connect(connectOptions(connection, env));
+    bus = await connect(busOptions);
     const node = str(values, 'node');
     const call: CallOptions = { ...(node === undefined ? {} : { node }), ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }) };
     return await spec.run({ values, positionals, bus, io, call });
@@ -288,6 +315,14 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
   } finally {
     await bus?.close().catch(() => undefined);
   }
+}
+
+/** --node as the client checks it (nodeOption), before connecting: blank, or longer than any agent's node id. */
+function checkNode(node: string | undefined): void {
+  if (node === undefined) return;
+  if (node.trim() === '') throw new UsageError(`--node must name a node, got ${JSON.stringify(node)}`);
+  const length = Math.max(node.length, slugNodeId(node).length);
+  if (length > MAX_NODE_ID_LENGTH) throw new UsageError(`--node must be at most ${MAX_NODE_ID_LENGTH} characters (no agent's node id is longer), got ${length}`);
 }
 
 export const str = (values: BusContext['values'], key: string): string | undefined => {

@@ -1,9 +1,9 @@
 /** `fsbus api <cmd> [args…]`: one FreeSWITCH API command over the bus, like `nats req`. */
 import { BusErrorCode, terminalJson, terminalLine, terminalText, type ReplyEnvelope } from '@fsbus/contract';
-import { ReplyError } from '@fsbus/client';
+import { DEFAULT_LONG_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, ReplyError } from '@fsbus/client';
 import type { CliCommand, CliIo } from '../command.js';
-import { EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing } from '../bus/expect.js';
-import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
+import { checkExpect, EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing } from '../bus/expect.js';
+import { ExitCode, globalHelp, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
 
 /**
  * Commands the contract reserves for the agent's own handlers: they take fields, not an argument
@@ -42,7 +42,7 @@ examples:
   fsbus api agent.status --json
   fsbus api show calls count --all --expect fs-a,fs-b
 
-${GLOBAL_HELP}`;
+${globalHelp(`reply timeout (env FSBUS_TIMEOUT_MS; default ${DEFAULT_TIMEOUT_MS}; --bg: ${DEFAULT_LONG_TIMEOUT_MS};`, `--all: ${GATHER_DEFAULT_MS} of gathering)`)}`;
 
 export const apiCommand: CliCommand = {
   help: HELP,
@@ -55,8 +55,7 @@ export const apiCommand: CliCommand = {
         check: (values, positionals) => {
           if (positionals.length === 0) throw new UsageError('give the API command, e.g. `fsbus api status`');
           if (values['all'] === true && values['bg'] === true) throw new UsageError('--bg and --all: one node at a time waits for a background job');
-          if (values['expect'] !== undefined && values['all'] !== true) throw new UsageError('--expect goes with --all');
-          parseExpect(str(values, 'expect'));
+          checkExpect(values);
         },
         hint: reservedHint,
         async run({ values, positionals, bus, io: out, call }) {
@@ -65,7 +64,7 @@ export const apiCommand: CliCommand = {
           if (rest.length > 0) fields['args'] = rest.join(' ');
           if (values['all'] === true) return runOnAll(command, fields, { values, bus, io: out, call });
           if (values['bg'] === true) fields['bg'] = true;
-          const reply = await bus.request(command, fields, call, values['bg'] === true ? 30_000 : undefined);
+          const reply = await bus.request(command, fields, call, values['bg'] === true ? DEFAULT_LONG_TIMEOUT_MS : undefined);
           // FreeSWITCH's output carries what callers chose (channel names, caller ids): its lines
           // are kept, its controls escaped.
           if (values['json'] === true) out.out(terminalJson(reply));

@@ -1,10 +1,10 @@
 /** `fsbus events [pattern…]`: prints events as they come, like `nats sub`; Ctrl-C stops. */
 import { terminalJson, terminalLine } from '@fsbus/contract';
 import { eventSubject, type EventPattern, type EventsOptions } from '@fsbus/client';
-import type { ReplayFrom } from '@fsbus/transport';
 import type { CliCommand } from '../command.js';
 import { colors, formatEventLine } from '../bus/format.js';
-import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
+import { checkEventsFlags, replayFrom } from '../bus/events-flags.js';
+import { ExitCode, globalHelp, runBusCommand, str } from '../bus/global-options.js';
 import { MalformedWarnings } from './malformed-warnings.js';
 
 const HELP = `usage: fsbus events [pattern…] [options]
@@ -22,7 +22,7 @@ options:
                            sequence number or an ISO time
   --durable <name>         read as a durable consumer: resumes where it stopped last time
                            (a name keeps the pattern it was first used with)
-  --stream <name>          stream name (default <PREFIX>_EVENTS)
+  --stream <name>          with --from or --durable: the stream's name (default <PREFIX>_EVENTS)
 
 examples:
   fsbus events
@@ -31,35 +31,7 @@ examples:
   fsbus events custom.sofia.register --format json --count 10
   fsbus events 'channel.>' --from 2026-01-01T00:00:00Z
 
-${GLOBAL_HELP}`;
-
-/** `2026-01-01`, `2026-01-01T10:00`, `2026-01-01T10:00:00.5Z`, `2026-01-01 10:00:00+02:00`. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/** Whether the text's `YYYY-MM-DD` is a day of the calendar: `new Date` rolls 2026-02-30 over to 2 March. */
-function isCalendarDate(text: string): boolean {
-  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const day = new Date(Date.UTC(y, m - 1, d));
-  return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
-}
-
-function replayFrom(text: string): ReplayFrom {
-  if (text === 'all' || text === 'new') return text;
-  if (/^\d+$/.test(text)) return { sequence: Number(text) };
-  // ISO 8601 only: `new Date('May 5')` is 5 May 2001, which would replay the whole stream.
-  const t = ISO_TIME.test(text) && isCalendarDate(text) ? new Date(text) : new Date(Number.NaN);
-  if (Number.isNaN(t.getTime())) throw new UsageError(`--from must be all, new, a sequence or an ISO time, got ${JSON.stringify(text)}`);
-  return { time: t };
-}
-
-function check(values: BusContext['values']): void {
-  const format = str(values, 'format');
-  if (format !== undefined && format !== 'pretty' && format !== 'json') throw new UsageError('--format must be pretty or json');
-  const count = str(values, 'count');
-  if (count !== undefined && !/^[1-9]\d*$/.test(count)) throw new UsageError('--count must be a positive integer');
-  const from = str(values, 'from');
-  if (from !== undefined) replayFrom(from);
-}
+${globalHelp('not used: events waits for events, not for replies')}`;
 
 export const eventsCommand: CliCommand = {
   help: HELP,
@@ -76,7 +48,7 @@ export const eventsCommand: CliCommand = {
           durable: { type: 'string' },
           stream: { type: 'string' },
         },
-        check: (values) => check(values),
+        check: (values, positionals, connection) => checkEventsFlags(values, positionals, connection),
         async run({ values, positionals, bus, io: out }) {
           const patterns = (positionals.length === 0 ? ['>'] : positionals) as EventPattern[];
           const opts: EventsOptions = {};
@@ -92,10 +64,12 @@ export const eventsCommand: CliCommand = {
           const limit = count === undefined ? Number.POSITIVE_INFINITY : Number(count);
           const json = str(values, 'format') === 'json';
           const durableOrReplay = opts.durable !== undefined || opts.from !== undefined;
-          const c = colors();
+          // Per stream: `fsbus events 2>events.log` on a terminal keeps escape codes out of the log.
+          const c = colors(process.env, process.stdout.isTTY === true);
+          const note = colors(process.env, process.stderr.isTTY === true);
           // Messages that are not events are skipped, never silently: stderr says so (throttled).
           // Their subjects and reasons are the publisher's: escaped.
-          const malformed = new MalformedWarnings((line) => out.err(c.yellow(terminalLine(line))));
+          const malformed = new MalformedWarnings((line) => out.err(note.yellow(terminalLine(line))));
           opts.onMalformed = (m) => malformed.note(m);
           const events = bus.events(patterns, opts);
           const stop = (): void => void events.close();
@@ -108,10 +82,10 @@ export const eventsCommand: CliCommand = {
             if (ev.status === 'reconnecting' && !away) {
               away = true;
               const missed = durableOrReplay ? 'events published meanwhile follow once back' : 'events published meanwhile are missed';
-              out.err(c.yellow(`fsbus events: the broker connection was lost; reconnecting (${missed})`));
+              out.err(note.yellow(`fsbus events: the broker connection was lost; reconnecting (${missed})`));
             } else if (ev.status === 'connected' && away) {
               away = false;
-              out.err(c.green(`fsbus events: reconnected${ev.server === undefined ? '' : ` to ${terminalLine(ev.server)}`}`));
+              out.err(note.green(`fsbus events: reconnected${ev.server === undefined ? '' : ` to ${terminalLine(ev.server)}`}`));
             } else if (ev.status === 'closed') {
               gaveUp = true;
               stop();
@@ -138,7 +112,7 @@ export const eventsCommand: CliCommand = {
           try {
             await events.ready;
             // On stderr, so stdout stays one event per line (also for --format json).
-            out.err(c.dim(`listening on ${patterns.map((p) => eventSubject(bus, p)).join(', ')} (Ctrl-C stops)`));
+            out.err(note.dim(`listening on ${patterns.map((p) => eventSubject(bus, p)).join(', ')} (Ctrl-C stops)`));
             for await (const e of events) {
               out.out(json ? terminalJson(e) : formatEventLine(e, c));
               // Printed is handled: a durable stream must not give it again on the next run (the

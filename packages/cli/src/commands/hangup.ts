@@ -1,9 +1,9 @@
 /** `fsbus hangup <uuid> [cause]`: ends a call (uuid_kill) through an agent. */
 import { terminalLine } from '@fsbus/contract';
-import { ReplyError } from '@fsbus/client';
+import { DEFAULT_TIMEOUT_MS, ReplyError } from '@fsbus/client';
 import type { CliCommand } from '../command.js';
 import { GATHER_DEFAULT_MS } from '../bus/expect.js';
-import { ExitCode, GLOBAL_HELP, noSuchChannel, reportError, runBusCommand, UsageError } from '../bus/global-options.js';
+import { ExitCode, globalHelp, noSuchChannel, reportError, runBusCommand, UsageError } from '../bus/global-options.js';
 
 const HELP = `usage: fsbus hangup <uuid> [cause] [--node <id>]
 
@@ -19,7 +19,7 @@ examples:
   fsbus hangup 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f
   fsbus hangup 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f USER_BUSY --node fs-01
 
-${GLOBAL_HELP}`;
+${globalHelp(`reply timeout (env FSBUS_TIMEOUT_MS; default ${DEFAULT_TIMEOUT_MS}; the search of every node`, `without --node: ${GATHER_DEFAULT_MS} of gathering)`)}`;
 
 export const hangupCommand: CliCommand = {
   help: HELP,

@@ -1,8 +1,8 @@
 /** `fsbus originate <endpoint> <extension|&app(args)>`: places a call through an agent. */
 import { terminalJson, terminalLine } from '@fsbus/contract';
-import type { OriginateOptions } from '@fsbus/client';
+import { DEFAULT_LONG_TIMEOUT_MS, type OriginateOptions } from '@fsbus/client';
 import type { CliCommand } from '../command.js';
-import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
+import { ExitCode, globalHelp, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
 
 const HELP = `usage: fsbus originate <endpoint> <extension | &app(args)> [options]
 
@@ -31,7 +31,7 @@ examples:
   fsbus originate sofia/gateway/carrier/15551234567 '&playback(ivr/ivr-welcome.wav)' --node fs-01
   fsbus originate user/1000 7001 --var sip_h_X-Ticket=42 --async
 
-${GLOBAL_HELP}`;
+${globalHelp('reply timeout (env FSBUS_TIMEOUT_MS; default: as long as FreeSWITCH may ring', `+ 5 s, at least ${DEFAULT_LONG_TIMEOUT_MS}, see --ring-timeout; --async waits for no reply)`)}`;
 
 function parseVars(list: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};

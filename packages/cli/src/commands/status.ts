@@ -1,9 +1,10 @@
 /** `fsbus status [--all]`: agent.status of one agent, or of every node (scatter-gather), as a table. */
 import { terminalJson, terminalLine } from '@fsbus/contract';
 import type { CliCommand } from '../command.js';
-import { ExitCode, GLOBAL_HELP, runBusCommand, str, UsageError } from '../bus/global-options.js';
+import { DEFAULT_TIMEOUT_MS } from '@fsbus/client';
+import { ExitCode, globalHelp, runBusCommand, str, UsageError } from '../bus/global-options.js';
 import { statusTable } from '../bus/format.js';
-import { EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing } from '../bus/expect.js';
+import { checkExpect, EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing } from '../bus/expect.js';
 
 const HELP = `usage: fsbus status [--all] [--node <id>] [--expect <n|ids>] [--json]
 
@@ -23,7 +24,7 @@ examples:
   fsbus status --all --expect 3 --json
   fsbus status --all --expect fs-a,fs-b,fs-c
 
-${GLOBAL_HELP}`;
+${globalHelp(`reply timeout (env FSBUS_TIMEOUT_MS; default ${DEFAULT_TIMEOUT_MS}; --all: ${GATHER_DEFAULT_MS} of gathering)`)}`;
 
 export const statusCommand: CliCommand = {
   help: HELP,
@@ -35,7 +36,7 @@ export const statusCommand: CliCommand = {
         options: { all: { type: 'boolean' }, node: { type: 'string' }, expect: { type: 'string' }, json: { type: 'boolean' } },
         check: (values, positionals) => {
           if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-          parseExpect(str(values, 'expect'));
+          checkExpect(values);
         },
         async run({ values, bus, io: out }) {
           const node = str(values, 'node');
