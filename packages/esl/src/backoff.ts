@@ -29,14 +29,19 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}, rand
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * The attempt count of one client's reconnects. It starts over only once a connection has stayed
- * up for `maxDelayMs`: a peer that breaks each new connection at once (a bad frame right after the
- * subscription) is retried ever more slowly, up to `maxDelayMs`, instead of every `initialDelayMs` for ever.
+ * The reconnect delays of one client, and the numbering of its attempts. The delay's step starts
+ * over only once a connection has stayed up for `maxDelayMs`: a peer that breaks each new
+ * connection at once (a bad frame right after the subscription) is retried ever more slowly, up to
+ * `maxDelayMs`, instead of every `initialDelayMs` for ever. The attempt number starts over with
+ * each loss: it says how long this outage has lasted, the step how unstable the peer has been.
  */
 export class ReconnectBackoff {
   readonly #options: BackoffOptions;
   readonly #stableAfterMs: number;
-  #attempt = 0;
+  /** Delays handed out since the last stable connection. */
+  #step = 0;
+  /** Attempts failed since the connection was lost. */
+  #failed = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: BackoffOptions) {
@@ -44,30 +49,31 @@ export class ReconnectBackoff {
     this.#stableAfterMs = Math.min(options.maxDelayMs ?? DEFAULT_BACKOFF.maxDelayMs, MAX_TIMER_MS);
   }
 
-  /** Attempts scheduled since the last stable connection. */
-  get attempt(): number {
-    return this.#attempt;
+  /** The connection was lost: the delay before the first attempt. */
+  lost(): number {
+    this.#failed = 0;
+    return this.#next();
   }
 
-  /** The delay before the next attempt, which it counts. */
-  next(): number {
-    this.#unwatch();
-    return backoffDelay(this.#attempt++, this.#options);
+  /** An attempt failed: its number since the loss (1, 2, …) and the delay before the next. */
+  failed(): { attempt: number; retryInMs: number } {
+    this.#failed++;
+    return { attempt: this.#failed, retryInMs: this.#next() };
   }
 
-  /** A reconnect succeeded: if the connection is still up after `maxDelayMs`, the count starts over and `onStable` is called. */
+  /** A reconnect succeeded: if the connection is still up after `maxDelayMs`, the delays start over and `onStable` is called. */
   connected(onStable: () => void): void {
     this.#unwatch();
-    if (this.#attempt === 0) return;
+    if (this.#step === 0) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#attempt = 0;
+      this.#step = 0;
       onStable();
     }, this.#stableAfterMs);
     this.#timer.unref();
   }
 
-  /** The connection is gone (or the client closes) before it proved stable: the count stays. */
+  /** The connection is gone (or the client closes) before it proved stable: the step stays. */
   disconnected(): void {
     this.#unwatch();
   }
@@ -75,7 +81,13 @@ export class ReconnectBackoff {
   /** A fresh start (`connect()` by the user). */
   reset(): void {
     this.#unwatch();
-    this.#attempt = 0;
+    this.#step = 0;
+    this.#failed = 0;
+  }
+
+  #next(): number {
+    this.#unwatch();
+    return backoffDelay(this.#step++, this.#options);
   }
 
   #unwatch(): void {

@@ -338,8 +338,10 @@ export class EslClient extends EslCommands<EslClientEvents> {
       this.#setStatus('closed');
       return;
     }
-    const retryInMs = this.#backoff?.next();
+    const retryInMs = this.#backoff?.lost();
     this.logger.warn({ ...errorFields(err), ...(retryInMs === undefined ? {} : { retryInMs }) }, 'esl connection lost');
+    // No reconnect: only a connect() of the user's brings events again, so iterators end as on close().
+    if (retryInMs === undefined) this.closeHub();
     this.#setStatus('disconnected');
     if (retryInMs !== undefined) this.#scheduleReconnect(retryInMs);
   }
@@ -362,8 +364,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
         },
         (err: unknown) => {
           if (this.#closing || epoch !== this.#epoch) return;
-          const attempt = backoff.attempt;
-          const retryInMs = backoff.next();
+          const { attempt, retryInMs } = backoff.failed();
           const error = err instanceof Error ? err : new Error(String(err));
           this.logger.warn({ ...errorFields(error), attempt, retryInMs }, RECONNECT_FAILED_LOG);
           this.emit('reconnect-failed', error, attempt, retryInMs);

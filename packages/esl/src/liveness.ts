@@ -26,13 +26,10 @@ export const DEFAULT_LIVENESS_MS = 60_000;
 
 /** Watches `conn` every `periodMs` until it closes; `onDead` when a probe went unanswered. */
 export function watchLiveness(conn: EslConnection, periodMs: number, onDead: (err: EslTimeoutError) => void): void {
+  if (conn.closed) return;
   let seen = conn.socket.bytesRead;
   let probing = false;
   const timer = setInterval(() => {
-    if (conn.closed) {
-      clearInterval(timer);
-      return;
-    }
     const read = conn.socket.bytesRead;
     if (probing || read !== seen || conn.awaited > 0) {
       seen = read;
@@ -51,4 +48,7 @@ export function watchLiveness(conn: EslConnection, periodMs: number, onDead: (er
   }, periodMs);
   // The connection's socket is what keeps a process alive, not its watch.
   timer.unref();
+  // Cleared with the close, not on the next tick: until then the timer would hold the whole
+  // connection (socket, parser, reply queue, client) for up to a period.
+  conn.socket.once('close', () => clearInterval(timer));
 }
