@@ -46,9 +46,12 @@ const timerRefs = new Set();
 let pruneAt = 1024;
 
 function remember(timer, kind, ms) {
-  const origin = { kind, ms };
-  Error.captureStackTrace(origin, remember);
-  timerOrigins.set(timer, origin);
+  const trace = {};
+  Error.captureStackTrace(trace, remember);
+  // Formatted at once: until its stack is read, V8 keeps each frame's function and receiver — the
+  // callback of the timer that made this one, with all it closes over — so a chain of timers
+  // (a client's reconnects) would keep every earlier connection reachable.
+  timerOrigins.set(timer, { kind, ms, stack: String(trace.stack) });
   timerRefs.add(new WeakRef(timer));
   if (timerRefs.size >= pruneAt) {
     for (const ref of timerRefs) {

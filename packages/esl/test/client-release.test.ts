@@ -21,25 +21,17 @@ async function collect(): Promise<void> {
 
 const alive = <T extends object>(refs: ReadonlyArray<WeakRef<T>>): number => refs.filter((r) => r.deref() !== undefined).length;
 
-/**
- * Every client socket opened while `fn` runs, weakly. No stack traces meanwhile: run-tests' hang
- * report records where each timer was made, and the frames it keeps hold their receivers — the
- * timer whose callback made the new one, and so on back — which would keep every connection of a
- * reconnect chain reachable whatever the library lets go of.
- */
+/** Every client socket opened while `fn` runs, weakly. */
 async function socketsOpenedBy(fn: () => Promise<void>): Promise<Array<WeakRef<Socket>>> {
   const refs: Array<WeakRef<Socket>> = [];
   const onSocket = (message: unknown): void => {
     refs.push(new WeakRef((message as { socket: Socket }).socket));
   };
-  const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
   subscribe('net.client.socket', onSocket);
   try {
     await fn();
   } finally {
     unsubscribe('net.client.socket', onSocket);
-    Error.stackTraceLimit = stackTraceLimit;
   }
   return refs;
 }
