@@ -78,6 +78,7 @@ export class Simulator {
   readonly #outbound: SocketOutboundConnector;
   readonly #controlServer: ControlServer | undefined;
   #started = false;
+  #starting: Promise<SimulatorAddress> | undefined;
 
   constructor(options: SimulatorOptions = {}) {
     const redirect = options.outbound === undefined ? undefined : parseTarget(options.outbound);
@@ -116,19 +117,40 @@ export class Simulator {
     this.#controlServer = options.controlPort === undefined ? undefined : new ControlServer(options.controlPort, this);
   }
 
-  /** Starts the core, the listener and the control API; resolves with the bound addresses. */
-  async start(): Promise<SimulatorAddress> {
+  /**
+   * Starts the core, the listener and the control API; resolves with the bound addresses. A call
+   * while a start is under way joins it; a call once started returns the same addresses. A start
+   * that fails does what stop() does, then rejects.
+   */
+  start(): Promise<SimulatorAddress> {
+    this.#starting ??= this.#start().finally(() => (this.#starting = undefined));
+    return this.#starting;
+  }
+
+  async #start(): Promise<SimulatorAddress> {
     if (!this.#started) {
       this.#started = true;
       this.core.start();
     }
-    const { host, port } = await this.#listener.start();
-    if (this.#controlServer === undefined) return { host, port };
-    return { host, port, controlPort: await this.#controlServer.start() };
+    try {
+      const { host, port } = await this.#listener.start();
+      if (this.#controlServer === undefined) return { host, port };
+      return { host, port, controlPort: await this.#controlServer.start() };
+    } catch (err) {
+      // Half started, the bound port would stay taken and the heartbeat timer hold the process.
+      await this.#stopAll();
+      throw err;
+    }
   }
 
   /** Stops everything: connections get FreeSWITCH's shutdown notice, channels are hung up. */
   async stop(): Promise<void> {
+    // A start under way finishes (or fails and cleans up) first, so nothing it binds outlives this.
+    await this.#starting?.catch(() => undefined);
+    await this.#stopAll();
+  }
+
+  async #stopAll(): Promise<void> {
     // Like mod_event_socket's shutdown: every listener gets the notice first, then the core stops.
     await this.#controlServer?.stop();
     await this.#listener.stop();

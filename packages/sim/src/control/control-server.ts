@@ -78,15 +78,24 @@ export class ControlServer {
   readonly #sim: Simulator;
   readonly #routes: Record<string, Route>;
   #server: Server | undefined;
+  #binding: Promise<number> | undefined;
+  #boundPort: number;
 
   constructor(port: number, sim: Simulator) {
     this.#port = port;
+    this.#boundPort = port;
     this.#sim = sim;
     this.#routes = { ...wireRoutes, ...coreRoutes };
   }
 
-  /** Listens on 127.0.0.1; resolves with the port. */
+  /** Listens on 127.0.0.1; resolves with the port. Listening already (or binding): that port. */
   async start(): Promise<number> {
+    if (this.#server) return this.#boundPort;
+    this.#binding ??= this.#bind().finally(() => (this.#binding = undefined));
+    return this.#binding;
+  }
+
+  async #bind(): Promise<number> {
     const server = createServer((req, res) => void this.#handle(req, res));
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => reject(new SimListenError(`cannot listen on control port ${this.#port}: ${err.message}`, { cause: err }));
@@ -101,10 +110,12 @@ export class ControlServer {
     });
     this.#server = server;
     const addr = server.address();
-    return addr !== null && typeof addr === 'object' ? addr.port : this.#port;
+    this.#boundPort = addr !== null && typeof addr === 'object' ? addr.port : this.#port;
+    return this.#boundPort;
   }
 
   async stop(): Promise<void> {
+    await this.#binding?.catch(() => undefined);
     const server = this.#server;
     this.#server = undefined;
     if (!server) return;

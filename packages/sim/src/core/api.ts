@@ -12,6 +12,14 @@ import { normaliseCause, FS_VERSION, FS_VERSION_HUMAN, FS_VERSION_SHORT } from '
 import { channelDataHeaders, formatDump, show } from './show.js';
 import { upTimeText } from './time-format.js';
 import { LOG_SITES } from './log-sites.js';
+import { CALL_APIS } from './api-call.js';
+import { DTMF_APIS } from './api-dtmf.js';
+import { expandCommand } from './api-expand.js';
+import { uuidHold } from './api-hold.js';
+import { SCHED_APIS } from './api-sched.js';
+import { isStockApi, notModelled } from './api-stock.js';
+import { STORE_APIS } from './api-store.js';
+import { strftimeApi } from './api-strftime.js';
 
 export interface ApiHost {
   readonly engine: Engine;
@@ -37,7 +45,29 @@ const MODULES = new Set([
 /** A reply now, or a deferred one delivered synchronously when ready (so bgapi's BACKGROUND_JOB lands in FreeSWITCH's order). */
 export type ApiOutcome = string | { readonly run: (deliver: (reply: string) => void) => void };
 
+/** One API command: `args` as switch_api_execute passes it (stripped of blanks). */
+export type ApiHandler = (host: ApiHost, args: string) => ApiOutcome;
+
+/** The commands beside the core ones below, by lower-case name. */
+const MORE_APIS: ReadonlyMap<string, ApiHandler> = new Map<string, ApiHandler>([
+  ...CALL_APIS, ...DTMF_APIS, ...SCHED_APIS, ...STORE_APIS,
+  ['uuid_hold', uuidHold],
+  ['strftime', strftimeApi],
+  ['expand', (host, args) => {
+    const inner = expandCommand(host, args);
+    if (typeof inner === 'string') return inner;
+    // switch_api_execute on the same stream: what an unknown command writes, then expand's own error.
+    return dispatchApi(host, inner.command, stripWhitespace(inner.args)) ?? 'INVALID COMMAND!\n-ERR Cannot execute command\n';
+  }],
+]);
+
+/** mod_event_socket's answer for a command no module registered. */
 export function runApi(host: ApiHost, command: string, args: string): ApiOutcome {
+  return dispatchApi(host, command, args) ?? `-ERR ${command} Command not found!\n`;
+}
+
+/** Runs a command; undefined when FreeSWITCH has no such API. */
+function dispatchApi(host: ApiHost, command: string, args: string): ApiOutcome | undefined {
   const e = host.engine;
   // The caller has stripped the argument (switch_api_execute); the error names the raw command.
   const cmd = stripWhitespace(command);
@@ -143,15 +173,6 @@ export function runApi(host: ApiHost, command: string, args: string): ApiOutcome
       host.broadcast(ch, m ? m[1] ?? 'playback' : 'playback', m ? (m[2] ?? '').replace(/^\s+/, '') : path);
       return '+OK Message sent\n';
     }
-    case 'uuid_transfer': {
-      const t = argv.filter((x) => x !== '-bleg' && x !== '-both');
-      if (t.length < 2) return '-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n';
-      const ch = chan(t[0]);
-      if (!ch) return '-ERR No such channel!\n';
-      const target = argv.includes('-bleg') ? ch.bridgedTo ?? ch : ch;
-      host.executor.transfer(target, t[1] ?? '', t[2] ?? 'XML', t[3] ?? target.profile?.context ?? 'default');
-      return '+OK\n';
-    }
     case 'uuid_bridge': {
       if (argv.length < 2) return '-USAGE: <uuid> <other_uuid>\n';
       const x = chan(argv[0]);
@@ -162,7 +183,12 @@ export function runApi(host: ApiHost, command: string, args: string): ApiOutcome
     }
     case 'originate': return originateApi(host, a);
     case 'sofia': return sofia(host, a);
-    default: return `-ERR ${command} Command not found!\n`;
+    default: {
+      const lower = cmd.toLowerCase();
+      const handler = MORE_APIS.get(lower);
+      if (handler !== undefined) return handler(host, a);
+      return isStockApi(lower) ? notModelled(command) : undefined;
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 /** The dialplan applications the simulator implements (mod_dptools behaviour, simulated media). */
 import type { Channel } from './channel.js';
 import type { Executor, AppHandle } from './executor.js';
-import type { SimClock } from './clock.js';
+import type { SimClock, TimerHandle } from './clock.js';
 import type { OutboundConnector, OutboundChannel } from './types.js';
 import { SITES, normaliseCause } from './constants.js';
 import { switchTrue } from './switch-true.js';
@@ -48,18 +48,61 @@ function fileType(path: string): string {
   return ext?.[1] ?? 'wav';
 }
 
-/** Waits `ms` (or forever when undefined) unless stopped; calls back once. */
-function wait(deps: AppDeps, app: AppHandle, ms: number | undefined, onEnd: (stopped: 'hangup' | 'break' | 'transfer' | undefined) => void): void {
+type StopReason = 'hangup' | 'break' | 'transfer';
+
+/**
+ * Waits `ms` (or forever when undefined) unless stopped; calls back once with the time counted.
+ * A message the channel gets meanwhile runs nested, as the application's loop calls
+ * switch_ivr_parse_all_events: only a hangup or a transfer (the channel not ready) ends the wait
+ * while it runs; any other end is seen once it has returned. `countsFrames`: the wait counts media
+ * frames (switch_ivr_play_file) and stands still while the message runs; otherwise it counts the
+ * clock (sleep, digit timeouts), which may run out meanwhile.
+ */
+function wait(deps: AppDeps, app: AppHandle, ms: number | undefined, onEnd: (stopped: StopReason | undefined, countedMs: number) => void, countsFrames = false): void {
+  const clock = deps.clock;
+  const nowMs = (): number => clock.nowMicros() / 1000;
   let over = false;
-  const finish = (r: 'hangup' | 'break' | 'transfer' | undefined): void => {
+  let nested = false;
+  let held: { reason: StopReason | undefined } | undefined;
+  let counted = 0;
+  let since = nowMs();
+  let paused = false;
+  let timer: TimerHandle | undefined;
+  const countedNow = (): number => counted + (paused ? 0 : nowMs() - since);
+  const finish = (r: StopReason | undefined): void => {
     if (over) return;
+    if (nested && r !== 'hangup' && r !== 'transfer') {
+      held ??= { reason: r };
+      return;
+    }
     over = true;
-    if (timer !== undefined) deps.clock.clearTimeout(timer);
-    onEnd(r);
+    if (timer !== undefined) clock.clearTimeout(timer);
+    onEnd(r, Math.floor(countedNow()));
   };
   // Timer callbacks run as queued channel work, so what they trigger keeps FreeSWITCH's order.
-  const timer = ms === undefined ? undefined : deps.clock.setTimeout(() => deps.executor.engine.defer(() => finish(undefined)), ms);
+  const arm = (): void => {
+    if (ms !== undefined) timer = clock.setTimeout(() => deps.executor.engine.defer(() => finish(undefined)), Math.max(0, ms - countedNow()));
+  };
   app.onStop = (r) => finish(r);
+  app.onMessageStart = () => {
+    if (nested || over) return;
+    nested = true;
+    if (!countsFrames) return;
+    counted += nowMs() - since;
+    paused = true;
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = undefined;
+  };
+  app.onMessagesIdle = () => {
+    if (!nested || over) return;
+    nested = false;
+    if (held !== undefined) return finish(held.reason);
+    if (!paused) return;
+    paused = false;
+    since = nowMs();
+    arm();
+  };
+  arm();
 }
 
 export function registerApps(deps: AppDeps): void {
@@ -132,23 +175,30 @@ export function registerApps(deps: AppDeps): void {
     ch.setVar('current_application_data', path);
     ch.setVar('current_application', 'playback');
     e.fire(ch, 'PLAYBACK_START', SITES.PLAYBACK_START, { post: fileHeaders });
-    const started = deps.clock.nowMicros();
-    wait(deps, app, len, (stopped) => {
+    // switch_ivr_play_file parses the channel's messages on every frame: they run nested, the file paused.
+    app.acceptsMessages = true;
+    wait(deps, app, len, (stopped, played) => {
       // Played to its end, FreeSWITCH counts the file's samples; stopped early, what was played.
-      const elapsed = Math.floor((deps.clock.nowMicros() - started) / 1000);
-      const ms = len === undefined ? elapsed : stopped === undefined ? len : Math.min(len, elapsed);
+      const ms = len === undefined ? played : stopped === undefined ? len : Math.min(len, played);
       const samples = ms * 8;
       ch.setVar('playback_last_offset_pos', String(samples));
       ch.setVar('playback_seconds', String(Math.floor(ms / 1000)));
       ch.setVar('playback_ms', String(ms));
       ch.setVar('playback_samples', String(samples));
-      e.fire(ch, 'PLAYBACK_STOP', SITES.PLAYBACK_STOP, { post: [...fileHeaders, ['Playback-Status', stopped === undefined ? 'done' : 'break']] });
+      // Only uuid_break (CF_BREAK) is a break; a hangup or transfer leaves the channel not ready,
+      // which ends the file with SWITCH_STATUS_FALSE: status done, PLAYBACK ERROR.
+      e.fire(ch, 'PLAYBACK_STOP', SITES.PLAYBACK_STOP, { post: [...fileHeaders, ['Playback-Status', stopped === 'break' ? 'break' : 'done']] });
       // A timeout is SWITCH_STATUS_TIMEOUT to playback_function unless playback_timeout_as_success.
-      const failed = stopped === undefined && timedOut && !switchTrue(ch.getVar('playback_timeout_as_success'));
+      const timeoutFailed = stopped === undefined && timedOut && !switchTrue(ch.getVar('playback_timeout_as_success'));
+      const failed = timeoutFailed || stopped === 'hangup' || stopped === 'transfer';
       done(failed ? 'PLAYBACK ERROR' : 'FILE PLAYED');
-    });
+    }, true);
   });
-  reg('play_and_get_digits', (ch, data, done, app) => playAndGetDigits(deps, ch, data, done, app));
+  reg('play_and_get_digits', (ch, data, done, app) => {
+    // Its prompt (switch_ivr_play_file) and digit collection parse the channel's messages.
+    app.acceptsMessages = true;
+    playAndGetDigits(deps, ch, data, done, app);
+  });
   reg('transfer', (ch, data, done) => {
     const [ext = '', dp = 'XML', ctx = ch.profile?.context ?? 'default'] = data.trim().split(/\s+/);
     executor.transfer(ch, ext, dp, ctx);
@@ -269,7 +319,8 @@ function runSocket(deps: AppDeps, ch: Channel, data: string, done: (r?: string) 
   }
   if (!isAsync) app.holdsThread = true;
   const onConnected = (): void => {
-    if (finished || ch.isHungUp || !isAsync) return;
+    // socket_function parks once, after the first `connect`; a later one only resends the channel data.
+    if (finished || parked || ch.isHungUp || !isAsync) return;
     parked = true;
     e.fire(ch, 'CHANNEL_PARK', SITES.CHANNEL_PARK);
     // switch_ivr_park parses the channel's queued messages (sendmsg, uuid_broadcast).

@@ -33,6 +33,10 @@ export interface CallerProfile {
   hangup: number;
   transfer: number;
   bridged: number;
+  /** When the leg was last held (uuid_hold on an endpoint that holds): Channel-Last-Hold. */
+  lastHold?: number;
+  /** Microseconds spent held: Channel-Hold-Accum. */
+  holdAccum?: number;
 }
 
 export type AnswerState = 'ringing' | 'early' | 'answered' | 'hangup';
@@ -96,6 +100,14 @@ export class Channel {
   originateWaiter: { answered(): void; failed(cause: string): void } | undefined;
   /** Parked by uuid_bridge: the dialplan stops running. */
   suspended = false;
+  /**
+   * The rest of the extension, left when uuid_bridge or park_after_bridge took the channel out of
+   * it: FreeSWITCH keeps the caller extension, so a uuid_bridge survivor set back to CS_EXECUTE
+   * goes on with it.
+   */
+  resumeDialplan: (() => void) | undefined;
+  /** park_after_bridge: switch_ivr_park_session has set CS_PARK; what runs stops, then the channel parks. */
+  parkPending = false;
   bridgeActive = false;
   /** A pending transfer (uuid_transfer / transfer app). */
   transferTo: { extension: string; dialplan: string; context: string } | undefined;
@@ -248,8 +260,8 @@ export function pushProfile(h: Headers, prefix: string, p: CallerProfile, uuid: 
   add('Channel-Transfer-Time', String(p.transfer));
   add('Channel-Resurrect-Time', '0');
   add('Channel-Bridged-Time', String(p.bridged));
-  add('Channel-Last-Hold', '0');
-  add('Channel-Hold-Accum', '0');
+  add('Channel-Last-Hold', String(p.lastHold ?? 0));
+  add('Channel-Hold-Accum', String(p.holdAccum ?? 0));
   add('Screen-Bit', 'true');
   add('Privacy-Hide-Name', 'false');
   add('Privacy-Hide-Number', 'false');

@@ -5,6 +5,7 @@ import type { Executor } from './executor.js';
 import type { Originator, EndpointBehavior } from './originate.js';
 import type { TimerHandle } from './clock.js';
 import { SITES } from './constants.js';
+import { LOG_SITES } from './log-sites.js';
 
 export interface GenerateCallsOptions {
   readonly ratePerSecond: number;
@@ -12,7 +13,7 @@ export interface GenerateCallsOptions {
   readonly durationMs?: number;
   /** Destination number dialled in context `default`. @default '7001' (answer + park) */
   readonly destination?: string;
-  /** Share of calls answered (the rest ring and are abandoned). @default 0.8 */
+  /** Share of calls answered (the rest ring, whatever the dialplan, and are abandoned). @default 0.8 */
   readonly answerRatio?: number;
   /** How long an answered call lasts. @default 5000 */
   readonly holdMs?: number;
@@ -171,8 +172,7 @@ export class CoreControl implements SimControl {
       const num = String(1000 + (n % 9000));
       // Evenly spread mix (Bresenham): exactly `ratio` of the calls are answered.
       const answered = Math.floor(n * ratio) > Math.floor((n - 1) * ratio);
-      // Abandoned calls ring (7006: ring_ready + sleep) until the caller gives up.
-      const dest = answered ? o.destination ?? '7001' : '7006';
+      const dest = o.destination ?? '7001';
       const ch = e.createChannel({
         name: `sofia/internal/${num}@192.0.2.10`,
         direction: 'inbound',
@@ -184,13 +184,18 @@ export class CoreControl implements SimControl {
       });
       e.setRunningState(ch, 'CS_INIT');
       e.fire(ch, 'CHANNEL_CREATE', SITES.CHANNEL_CREATE);
-      if (!answered) {
-        ch.setVar('simulated_abandon', 'true');
-        clock.setTimeout(() => e.defer(() => e.hangup(ch, 'ORIGINATOR_CANCEL')), Math.min(hold, 3000));
-      } else {
+      if (answered) {
         clock.setTimeout(() => e.defer(() => e.hangup(ch, 'NORMAL_CLEARING')), hold);
+        this.executor.route(ch);
+        return;
       }
-      this.executor.route(ch);
+      // An unanswered call is scripted on the leg itself, like a no-answer endpoint: whatever the
+      // dialplan holds (it may answer, or have no such extension), it rings until the caller gives
+      // up, so it is not handed to the dialplan.
+      ch.setVar('simulated_abandon', 'true');
+      clock.setTimeout(() => e.defer(() => e.hangup(ch, 'ORIGINATOR_CANCEL')), Math.min(hold, 3000));
+      e.setRunningState(ch, 'CS_ROUTING', () => e.setCallState(ch, 'RINGING', LOG_SITES.CALLSTATE_ROUTING));
+      e.ringReady(ch);
     };
     return this.ticker(o.ratePerSecond, Number.POSITIVE_INFINITY, o.durationMs, (k) => e.defer(() => {
       for (let i = 0; i < k; i++) one();

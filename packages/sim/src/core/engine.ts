@@ -30,6 +30,11 @@ export class Engine {
   private sessionCounter = 0;
   sessionsSinceStartup = 0;
   stopping = false;
+  /**
+   * What the other leg of a bridge does once `gone` has hung up (FreeSWITCH's rules after a
+   * bridge: park_after_bridge, transfer_after_bridge, hangup_after_bridge …); set by the core.
+   */
+  onBridgeEnded: ((survivor: Channel, gone: Channel) => void) | undefined;
   peakSessions = 0;
   /** Highest count of sessions created within one second (status, HEARTBEAT). */
   peakSps = 0;
@@ -213,6 +218,7 @@ export class Engine {
 
   private runHangup(ch: Channel): void {
     const peer = ch.bridgedTo;
+    const survivor = ch.bridgeActive ? peer : undefined;
     if (ch.bridgeActive && peer !== undefined) {
       ch.bridgeActive = false;
       peer.bridgeActive = false;
@@ -237,8 +243,8 @@ export class Engine {
     this.setCallState(ch, 'HANGUP', LOG_SITES.CALLSTATE_HANGUP);
     const partner = ch.loopbackPartner;
     if (partner !== undefined && !partner.hangupStarted) this.hangup(partner, cause, LOG_SITES.HANGUP_LOOPBACK_PEER);
-    const bridged = ch.bridgedTo;
-    if (bridged !== undefined && !bridged.hangupStarted) this.hangup(bridged, cause);
+    // The other leg is not hung up by the core: it decides on its own thread once its bridge loop ends.
+    if (survivor !== undefined && !survivor.hangupStarted) this.defer(() => this.onBridgeEnded?.(survivor, ch));
     setHangupVariables(ch, cause, this.now());
     this.setRunningState(ch, 'CS_REPORTING');
     this.fire(ch, 'CHANNEL_HANGUP_COMPLETE', SITES.CHANNEL_HANGUP_COMPLETE, { mid: [['Hangup-Cause', cause]] });

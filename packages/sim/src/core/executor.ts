@@ -20,6 +20,8 @@ export interface AppHandle extends RunningApp {
   holdsThread?: boolean;
   /** Set by the application: what to do when stopped. */
   onStop: ((reason: 'hangup' | 'break' | 'transfer') => void) | undefined;
+  /** Set by an application that runs queued messages: one starts inside it (it waits meanwhile). */
+  onMessageStart?: (() => void) | undefined;
   /** Set by an application that runs queued messages: none is running any more, none is waiting to. */
   onMessagesIdle?: (() => void) | undefined;
   /** Nesting depth ([depth=N] in the log). */
@@ -27,6 +29,7 @@ export interface AppHandle extends RunningApp {
 }
 
 const GET_FLAGS = 'switch_core_session_execute_application_get_flags';
+const STANDARD_PARK_SITE = { file: 'switch_core_state_machine.c', func: 'switch_core_standard_on_park', line: 403 };
 
 export type AppImpl = (ch: Channel, data: string, done: (response?: string) => void, app: AppHandle) => void;
 
@@ -170,13 +173,21 @@ export class Executor {
     done();
   };
 
-  /** Runs actions in order; stops on hangup or transfer. */
+  /** Runs actions in order; stops on hangup or transfer, and is left aside by uuid_bridge and park_after_bridge. */
   runList(ch: Channel, actions: readonly DialplanAction[], onEnd: () => void): void {
     let i = 0;
+    ch.resumeDialplan = undefined;
     const next = (): void => {
-      if (ch.suspended) return;
+      if (ch.suspended) {
+        ch.resumeDialplan = next;
+        return;
+      }
       if (ch.isHungUp || ch.transferTo !== undefined) {
         if (ch.transferTo !== undefined && !ch.isHungUp) this.engine.defer(() => this.applyTransfer(ch));
+        return;
+      }
+      if (ch.parkPending) {
+        ch.resumeDialplan = next;
         return;
       }
       const a = actions[i++];
@@ -237,6 +248,75 @@ export class Executor {
     if (!running) this.engine.defer(() => this.applyTransfer(ch));
   }
 
+  /**
+   * A bridge has ended because `gone` hung up; `ch` decides what next, as FreeSWITCH 1.10 does
+   * after switch_ivr_multi_threaded_bridge on the bridging leg (the bridge application's caller,
+   * uuid_bridge's first channel) and in audio_bridge_on_exchange_media on the other one:
+   * park_after_bridge parks it, transfer_after_bridge (`ext[:dialplan[:context]]`) transfers it.
+   * Else the other leg is hung up (NORMAL_CLEARING), and the bridging leg is hung up with `gone`'s
+   * cause only with hangup_after_bridge true (or `explicit`): otherwise the bridge application
+   * returns and the dialplan or the message it ran from goes on; a uuid_bridge'd leg goes back to
+   * CS_EXECUTE and the rest of its extension (none left: hung up, NORMAL_CLEARING).
+   */
+  bridgeEnded(ch: Channel, gone: Channel): void {
+    if (ch.isHungUp) return;
+    const e = this.engine;
+    const cause = gone.hangupCause ?? 'NORMAL_CLEARING';
+    const bridging = ch.otherType === 'originatee';
+    const uuidBridged = ch.suspended;
+    ch.suspended = false;
+    const hup = ch.getVar('hangup_after_bridge');
+    if (bridging && hup?.toLowerCase() === 'explicit') return e.hangup(ch, cause);
+    if (switchTrue(ch.getVar('park_after_bridge'))) return this.parkSession(ch);
+    const where = ch.getVar('transfer_after_bridge');
+    if (where !== undefined) {
+      ch.setVar('transfer_after_bridge', undefined);
+      // switch_ivr_session_transfer's defaults: the leg's own dialplan and context.
+      const [extension = '', dialplan, context] = where.split(':');
+      return this.transfer(ch, extension, dialplan || ch.profile?.dialplan || 'XML', context || ch.profile?.context || 'default');
+    }
+    if (!bridging) return e.hangup(ch, 'NORMAL_CLEARING');
+    if (switchTrue(hup)) return e.hangup(ch, cause);
+    if (!uuidBridged) {
+      // The bridge application returns.
+      ch.appStack.findLast((app) => app.name === 'bridge')?.stop('break');
+      return;
+    }
+    e.setRunningState(ch, 'CS_EXECUTE');
+    const resume = ch.resumeDialplan;
+    ch.resumeDialplan = undefined;
+    if (resume !== undefined) resume();
+    else this.endOfDialplan(ch);
+  }
+
+  /**
+   * switch_ivr_park_session: the channel is set to CS_PARK, which ends what it runs as a transfer
+   * does (the extension is left); then switch_core_standard_on_park parks it — CHANNEL_PARK
+   * without an application's CHANNEL_EXECUTE.
+   */
+  parkSession(ch: Channel): void {
+    ch.parkPending = true;
+    for (let i = ch.appStack.length - 1; i >= 0; i--) ch.appStack[i]?.stop('transfer');
+    this.engine.defer(() => {
+      if (!ch.parkPending) return;
+      ch.parkPending = false;
+      if (ch.isHungUp) return;
+      this.engine.log(ch, 7, STANDARD_PARK_SITE, `${ch.name} Standard PARK`);
+      this.engine.setRunningState(ch, 'CS_PARK');
+      const handle: AppHandle = {
+        name: 'park', data: '', uuid: randomUUID(), depth: 0, acceptsMessages: false, onStop: undefined,
+        stop: (reason) => handle.onStop?.(reason),
+      };
+      ch.appStack.push(handle);
+      this.apps.get('park')?.(ch, '', () => {
+        const i = ch.appStack.lastIndexOf(handle);
+        if (i >= 0) ch.appStack.splice(i, 1);
+        if (ch.transferTo !== undefined && !ch.isHungUp) this.engine.defer(() => this.applyTransfer(ch));
+      }, handle);
+      if (handle.acceptsMessages) this.drainMessages(ch);
+    });
+  }
+
   private applyTransfer(ch: Channel): void {
     const t = ch.transferTo;
     if (t === undefined || ch.profile === undefined || ch.isHungUp) return;
@@ -272,6 +352,7 @@ export class Executor {
     const work = ch.messages.shift();
     if (work === undefined) return;
     ch.processingMessage = true;
+    top?.onMessageStart?.();
     this.engine.defer(() =>
       work(() => {
         ch.processingMessage = false;

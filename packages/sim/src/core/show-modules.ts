@@ -15,9 +15,11 @@ const MOD_DIR = '/usr/lib/freeswitch/mod';
 const MODULE_INTERFACES: Readonly<Record<string, Interfaces>> = {
   mod_commands: {
     api: [
-      'create_uuid', 'echo', 'eval', 'global_getvar', 'global_setvar', 'hostname', 'hupall', 'module_exists', 'originate',
-      'reloadxml', 'show', 'status', 'uptime', 'uuid_break', 'uuid_bridge', 'uuid_broadcast', 'uuid_dump', 'uuid_exists',
-      'uuid_getvar', 'uuid_kill', 'uuid_setvar', 'uuid_setvar_multi', 'uuid_transfer', 'version',
+      'create_uuid', 'echo', 'eval', 'expand', 'global_getvar', 'global_setvar', 'hostname', 'hupall', 'module_exists',
+      'originate', 'reloadxml', 'sched_del', 'sched_hangup', 'show', 'status', 'uptime', 'uuid_answer', 'uuid_break',
+      'uuid_bridge', 'uuid_broadcast', 'uuid_dump', 'uuid_exists', 'uuid_flush_dtmf', 'uuid_getvar', 'uuid_hold',
+      'uuid_kill', 'uuid_park', 'uuid_pre_answer', 'uuid_recv_dtmf', 'uuid_send_dtmf', 'uuid_setvar', 'uuid_setvar_multi',
+      'uuid_transfer', 'version',
     ],
   },
   mod_console: { api: ['console'] },

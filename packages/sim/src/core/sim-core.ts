@@ -81,6 +81,7 @@ export class SimCore {
     this.engine = new Engine(this.bus);
     this.xmlCurl = { url: options.xmlCurlUrl, timeoutMs: options.xmlCurlTimeoutMs };
     this.executor = new Executor(this.engine, createDialplanLookup(this.bus, this.clock, this.xmlCurl, () => this.dialplan), this.globals);
+    this.engine.onBridgeEnded = (survivor, gone) => this.executor.bridgeEnded(survivor, gone);
     this.originator = new Originator(this.engine, this.executor, () => this.bus.identity.ipv4);
     this.messages = new MessageRunner(this.engine, this.executor);
     const fileMs = options.playbackFileMs ?? 1000;

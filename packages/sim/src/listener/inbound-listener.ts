@@ -31,6 +31,7 @@ export class InboundListener {
   readonly #sessions = new Set<EslSession>();
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
+  #binding: Promise<{ host: string; port: number }> | undefined;
   #port: number;
 
   constructor(options: InboundListenerOptions, core: WireCore, hub: EventHub, knobs: WireKnobs) {
@@ -55,9 +56,15 @@ export class InboundListener {
     return this.#sessions;
   }
 
-  /** Listens; after a stop, on the port chosen the first time. */
+  /** Listens; after a stop, on the port chosen the first time. A call while one is binding joins it. */
   async start(): Promise<{ host: string; port: number }> {
     if (this.#server) return this.address;
+    // Checked before the bind's await: without this, two calls on port 0 would bind two servers.
+    this.#binding ??= this.#bind().finally(() => (this.#binding = undefined));
+    return this.#binding;
+  }
+
+  async #bind(): Promise<{ host: string; port: number }> {
     const server = createServer((socket) => this.#accept(socket));
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => reject(new SimListenError(`cannot listen on ${this.#options.host}:${this.#port}: ${err.message}`, { cause: err }));
@@ -78,6 +85,8 @@ export class InboundListener {
 
   /** Stops listening; open connections get FreeSWITCH's shutdown notice and are closed. */
   async stop(): Promise<void> {
+    // A bind under way would otherwise leave its server listening after this stop.
+    await this.#binding?.catch(() => undefined);
     const server = this.#server;
     this.#server = undefined;
     for (const s of this.#sessions) s.end(SHUTDOWN_TEXT);

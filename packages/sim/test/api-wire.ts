@@ -1,0 +1,62 @@
+/**
+ * A simulator on a free port with an API connection and an event connection (`event json ALL`),
+ * for the tests of mod_commands' APIs over the real Event Socket. Every wait is bounded.
+ */
+import { strict as assert } from 'node:assert';
+import { Simulator } from '../src/index.js';
+import type { SimulatorOptions } from '../src/index.js';
+import { WireClient } from './listener-client.js';
+
+export type JsonEvent = Record<string, string>;
+
+export const extension = (number: string, actions: Array<{ application: string; data?: string }>) =>
+  ({ name: number, conditions: [{ field: 'destination_number', expression: `^${number}$`, actions }] });
+
+export interface ApiWire {
+  readonly sim: Simulator;
+  api(command: string): Promise<string>;
+  /** `bgapi <command>`: the Reply-Text. */
+  bgapi(command: string): Promise<string>;
+  /** Any other command (`sendmsg …`): the Reply-Text. */
+  command(text: string): Promise<string>;
+  /** Reads events until one matches; every event read is kept in `seen`. */
+  until(test: (e: JsonEvent) => boolean, what?: string): Promise<JsonEvent>;
+  readonly seen: JsonEvent[];
+  close(): Promise<void>;
+}
+
+export async function apiWire(options: SimulatorOptions = {}): Promise<ApiWire> {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, ...options });
+  const { port } = await sim.start();
+  const [c, events] = await Promise.all([WireClient.authed(port), WireClient.authed(port)]);
+  assert.equal(await events.replyText('event json ALL'), '+OK event listener enabled json');
+  const seen: JsonEvent[] = [];
+  return {
+    sim,
+    seen,
+    api: async (command) => (await c.command(`api ${command}`)).body?.toString() ?? '',
+    bgapi: (command) => c.replyText(`bgapi ${command}`),
+    command: (text) => c.replyText(text),
+    until: async (test, what = 'the expected event') => {
+      for (;;) {
+        const frame = await events.nextOfType('text/event-json').catch((err: unknown) => {
+          throw new Error(`${what}: ${String(err)}`);
+        });
+        const e = JSON.parse(frame.body?.toString() ?? '{}') as JsonEvent;
+        seen.push(e);
+        if (test(e)) return e;
+      }
+    },
+    close: async () => {
+      c.close();
+      events.close();
+      await sim.stop();
+    },
+  };
+}
+
+/** `Event-Name` (and `:Application` when the event has one). */
+export const named = (e: JsonEvent): string => `${e['Event-Name'] ?? ''}${e['Application'] === undefined ? '' : `:${e['Application']}`}`;
+
+export const on = (uuid: string, name: string, app?: string) => (e: JsonEvent): boolean =>
+  e['Unique-ID'] === uuid && e['Event-Name'] === name && (app === undefined || e['Application'] === app);
