@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { BgapiOptions, BgapiResult, CommandOptions, EventSubscription, ExecuteOptions } from './command-options.js';
 import { bgapiCommand, checkLine, checkToken, executeMsg, sendeventCommand, sendmsgCommand, simpleCommand, type SendMsg } from './command-text.js';
 import type { EslConnection, ReplyFrame } from './connection.js';
-import { EslCommandError, EslProtocolError } from './errors.js';
+import { EslCommandError, EslInvalidArgumentError, EslProtocolError } from './errors.js';
 import type { EventFormat } from './event-codec.js';
 import { eventWords } from './event-names.js';
-import type { EslEvent } from './event.js';
+import { EslEvent } from './event.js';
 import { EslEventHub, type EslHubEvents, type SignalNames } from './event-hub.js';
 import { ExecuteLoop } from './execute-loop.js';
 import type { CommandReplyFrame } from './frame.js';
@@ -18,6 +18,65 @@ import { SubscriptionState } from './subscription-state.js';
 import { runsOnHungUpChannel } from './zombie-apps.js';
 
 const EVENT_FORMATS: readonly string[] = ['plain', 'json', 'xml'];
+
+/*
+ * Argument checks of the public calls, for JavaScript callers (and those porting modesl, which
+ * takes callbacks): a typeof or two on the way in; messages are built only for a refusal.
+ */
+
+function kind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return type === 'undefined' ? 'undefined' : type === 'object' ? 'an object' : `a ${type}`;
+}
+
+function callbackRefusal(label: string): EslInvalidArgumentError {
+  return new EslInvalidArgumentError(`${label}: got a function (a callback?): @fsbus/esl takes no callbacks, each call returns a promise (await it, or .then(callback))`);
+}
+
+/** `hint`: what else to say, e.g. the argument order. */
+function typeRefusal(label: string, what: string, expected: string, value: unknown, hint = ''): EslInvalidArgumentError {
+  return typeof value === 'function' ? callbackRefusal(label) : new EslInvalidArgumentError(`${label}: ${what} must be ${expected}, not ${kind(value)}${hint}`);
+}
+
+export function checkString(label: string, what: string, value: unknown, hint?: string): asserts value is string {
+  if (typeof value !== 'string') throw typeRefusal(label, what, 'a string', value, hint);
+}
+
+export function checkOptionalString(label: string, what: string, value: unknown): asserts value is string | undefined {
+  if (value !== undefined && typeof value !== 'string') throw typeRefusal(label, what, 'a string or undefined', value);
+}
+
+/** The last argument, `opts`: undefined or an object. */
+export function checkOptions(label: string, opts: unknown, hint?: string): void {
+  if (opts !== undefined && (typeof opts !== 'object' || opts === null)) throw typeRefusal(label, 'options', 'an object such as { timeoutMs, signal }', opts, hint);
+}
+
+/** modesl's api/bgapi took the command's arguments apart: here they are in the one string. */
+const ONE_STRING = " (the command's arguments go in the command string: modesl's api('uuid_kill', uuid) is api('uuid_kill ' + uuid))";
+
+export function checkObject(label: string, what: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null) throw typeRefusal(label, what, 'an object', value);
+}
+
+/** `events`/`nixevent` names: an array, or modesl's form (one string, names separated by spaces). */
+function eventNameList(label: string, names: unknown): readonly string[] {
+  const list: unknown = typeof names === 'string' ? names.split(' ').filter((n) => n !== '') : names;
+  if (!Array.isArray(list)) throw typeRefusal(label, 'names', "an array of event names or one string of them separated by spaces (e.g. ['CHANNEL_ANSWER'] or 'CHANNEL_ANSWER CHANNEL_HANGUP')", names);
+  for (const n of list as unknown[]) {
+    if (typeof n !== 'string') throw typeRefusal(label, 'an event name', 'a string', n);
+    checkToken('event name', n);
+  }
+  return list as readonly string[];
+}
+
+/** myevents' arguments (EslSession's override answers some calls itself: it checks them too). */
+export function checkMyevents(uuid: unknown, format: unknown, opts: unknown): void {
+  checkOptionalString('myevents', 'uuid', uuid);
+  checkOptionalString('myevents', 'format', format);
+  checkOptions('myevents', opts);
+}
 
 export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Events]: unknown[] }> extends EslEventHub<Events> {
   protected readonly subs = new SubscriptionState();
@@ -83,6 +142,8 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
 
   /** `api <command>`: the raw api/response body (an `-ERR …` body is returned, not thrown). */
   async api(command: string, opts?: CommandOptions): Promise<string> {
+    checkString('api', 'command', command);
+    checkOptions('api', opts, ONE_STRING);
     const text = simpleCommand(`api ${command}`);
     const reply = await this.send(this.connectionFor('api'), text, `api ${command}`, opts);
     return reply.kind === 'api-response' ? reply.body : reply.replyText;
@@ -94,6 +155,9 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
    * the job runs and restores the state after.
    */
   async bgapi(command: string, opts: BgapiOptions = {}): Promise<BgapiResult> {
+    checkString('bgapi', 'command', command);
+    checkOptions('bgapi', opts, ONE_STRING);
+    checkOptionalString('bgapi', 'jobUuid', opts.jobUuid);
     const jobUuid = opts.jobUuid ?? randomUUID();
     const text = bgapiCommand(command, jobUuid);
     const label = `bgapi ${command}`;
@@ -112,44 +176,54 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
 
   /** Sends a raw one-line command and resolves with its reply, whatever it says. An empty line rejects EslInvalidArgumentError. */
   async sendRecv(command: string, opts?: CommandOptions): Promise<ReplyFrame> {
+    checkString('sendRecv', 'command', command);
+    checkOptions('sendRecv', opts);
     const text = simpleCommand(command);
     const label = command.split(' ', 1)[0]!;
     return this.send(this.connectionFor(label), text, label, opts);
   }
 
-  /** `event <format> <names…>` (adds to the subscription; `CUSTOM` then subclasses for custom events). */
-  async events(format: EventFormat, names: readonly EventSubscription[], opts?: CommandOptions): Promise<CommandReplyFrame> {
-    if (!EVENT_FORMATS.includes(format)) throw new EslCommandError('event', `-ERR unknown format ${String(format)}`);
-    for (const n of names) checkToken('event name', n);
+  /**
+   * `event <format> <names…>` (adds to the subscription; `CUSTOM` then subclasses for custom events).
+   * `names` may also be modesl's form: one string, names separated by spaces (`'ALL'`).
+   */
+  async events(format: EventFormat, names: readonly EventSubscription[] | string, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkString('events', 'format', format);
+    if (!EVENT_FORMATS.includes(format)) throw new EslCommandError('event', `-ERR unknown format ${format}`);
+    const words = eventNameList('events', names);
+    checkOptions('events', opts);
     // Built first: a line the library refuses leaves the recorded subscription as it was.
-    const text = simpleCommand(`event ${format} ${names.join(' ')}`);
-    const replayed = this.#replayed(this.subs.replayedEventReply(format, names), opts, 'event');
+    const text = simpleCommand(`event ${format} ${words.join(' ')}`);
+    const replayed = this.#replayed(this.subs.replayedEventReply(format, words), opts, 'event');
     if (replayed !== undefined) return replayed;
     this.#stateChanges();
     // Recorded before the reply so a concurrent bgapi sees it (it must not subscribe and nix it).
-    this.subs.onEvents(format, names);
+    this.subs.onEvents(format, words);
     try {
       return await this.#commandText(text, 'event', opts, true);
     } catch (err) {
-      if (err instanceof EslCommandError) this.subs.onNixevent(names);
+      if (err instanceof EslCommandError) this.subs.onNixevent(words);
       throw err;
     }
   }
 
-  async nixevent(names: readonly EventSubscription[], opts?: CommandOptions): Promise<CommandReplyFrame> {
-    for (const n of names) checkToken('event name', n);
-    const text = simpleCommand(`nixevent ${names.join(' ')}`);
+  /** `nixevent <names…>`; `names` as for events. */
+  async nixevent(names: readonly EventSubscription[] | string, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    const words = eventNameList('nixevent', names);
+    checkOptions('nixevent', opts);
+    const text = simpleCommand(`nixevent ${words.join(' ')}`);
     this.#stateChanges();
-    this.subs.onNixevent(names);
+    this.subs.onNixevent(words);
     const reply = this.#commandText(text, 'nixevent', opts, true);
     // Pending bgapi/execute results whose event this turns off (ALL: every one) are turned on again.
     const off = new Set<string>();
-    for (const { name } of eventWords(names)) if (name !== undefined) off.add(name);
+    for (const { name } of eventWords(words)) if (name !== undefined) off.add(name);
     this.#internal((conn) => this.#delivery.restoreSubscriptions(conn, (name) => off.has('ALL') || off.has(name)));
     return reply;
   }
 
   async noevents(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkOptions('noevents', opts);
     this.#stateChanges();
     this.subs.onNoevents();
     const reply = this.#command('noevents', opts, true);
@@ -159,6 +233,10 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
 
   /** `filter <header> <value>`: once any filter is set, FreeSWITCH sends only matching events. */
   async filter(header: string, value: string, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkString('filter', 'header', header);
+    // Without a value FreeSWITCH would filter on the word "undefined": no event would pass.
+    checkString('filter', 'value', value, ' (filter <header> <value>; filterDelete removes filters)');
+    checkOptions('filter', opts);
     checkToken('filter header', header);
     checkLine('filter value', value);
     const line = `filter ${header} ${value}`;
@@ -182,6 +260,9 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
 
   /** `filter delete <header> [<value>]`; `filterDelete('all')` removes every filter. */
   async filterDelete(header: string, value?: string, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkString('filterDelete', 'header', header);
+    checkOptionalString('filterDelete', 'value', value);
+    checkOptions('filterDelete', opts);
     checkToken('filter header', header);
     if (value !== undefined) checkLine('filter value', value);
     const text = simpleCommand(value === undefined ? `filter delete ${header}` : `filter delete ${header} ${value}`);
@@ -197,6 +278,8 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
 
   /** `sendevent <name>` with the event's headers and body; resolves with the Reply-Text (`+OK <uuid>`). */
   async sendevent(event: EslEvent, opts?: CommandOptions): Promise<string> {
+    if (!(event instanceof EslEvent)) throw typeRefusal('sendevent', 'event', 'an EslEvent (EslEvent.create(name, subclass))', event);
+    checkOptions('sendevent', opts);
     const text = sendeventCommand(event);
     const reply = await this.send(this.connectionFor('sendevent'), text, `sendevent ${event.name}`, opts);
     return this.#expectCommandReply(reply, 'sendevent', true).replyText;
@@ -208,6 +291,10 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
    * like `execute`, bounded by `timeoutMs` alone.
    */
   async sendmsg(uuid: string | undefined, msg: SendMsg, opts: CommandOptions = {}): Promise<CommandReplyFrame> {
+    checkOptionalString('sendmsg', 'uuid', uuid);
+    checkObject('sendmsg', 'msg', msg);
+    checkString('sendmsg', 'callCommand', msg.callCommand);
+    checkOptions('sendmsg', opts);
     const text = sendmsgCommand(uuid, msg);
     const inline = msg.callCommand === 'execute' && msg.async !== true && this.#runsInline(uuid);
     const wait = inline && opts.timeoutMs === undefined ? Object.assign({}, opts, { timeoutMs: 0 }) : opts;
@@ -238,10 +325,16 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   }
 
   async #execute(uuid: string | undefined, app: string, arg: string | undefined, opts: ExecuteOptions, async: boolean): Promise<EslEvent> {
+    const name = async ? 'executeAsync' : 'execute';
+    checkOptionalString(name, 'uuid', uuid);
+    checkString(name, 'app', app, ` (the order is ${name}(uuid, app, arg?, opts?), uuid undefined for an outbound session's own channel; modesl's was (app, arg, uuid))`);
+    checkOptionalString(name, 'arg', arg);
+    checkOptions(name, opts);
+    checkOptionalString(name, 'eventUuid', opts.eventUuid);
     const eventUuid = opts.eventUuid ?? randomUUID();
     // Object.assign, not `{ ...opts, … }`: Node 20's V8 builds that slowly (docs/benchmarks.md).
     const text = sendmsgCommand(uuid, executeMsg(app, arg, eventUuid, async ? Object.assign({}, opts, { async: true }) : opts));
-    const label = `${async ? 'executeAsync' : 'execute'} ${app}`;
+    const label = `${name} ${app}`;
     const conn = this.connectionFor('execute');
     const refusal = this.executeRefusal(uuid, app, async, label);
     if (refusal !== undefined) throw refusal;
@@ -274,6 +367,7 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
    * answers `+OK` for a channel that does not exist and then sends the events of every channel.
    */
   async myevents(uuid?: string, format?: EventFormat, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkMyevents(uuid, format, opts);
     const parts = ['myevents'];
     if (uuid !== undefined) parts.push(checkToken('uuid', uuid), checkToken('format', format ?? this.subs.format ?? 'plain'));
     else if (format !== undefined) parts.push(checkToken('format', format));
@@ -287,6 +381,9 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   }
 
   async divertEvents(on: boolean, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    // A truthy 'off' would turn it on.
+    if (typeof on !== 'boolean') throw typeRefusal('divertEvents', 'on', 'a boolean', on);
+    checkOptions('divertEvents', opts);
     const line = `divert_events ${on ? 'on' : 'off'}`;
     const replayed = this.#replayed(this.subs.replayedReply(line), opts, 'divert_events');
     if (replayed !== undefined) return replayed;
@@ -296,16 +393,24 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     return reply;
   }
 
+  /** `linger [<seconds>]` (outbound, `full` sockets only: FreeSWITCH answers `-ERR command not found` otherwise). */
   async linger(seconds?: number, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    if (seconds !== undefined && !(typeof seconds === 'number' && seconds >= 0 && seconds !== Infinity)) {
+      throw typeRefusal('linger', 'seconds', 'a number of 0 or more (none: linger until exit)', seconds);
+    }
+    checkOptions('linger', opts);
     return this.#command(seconds === undefined ? 'linger' : `linger ${Math.trunc(seconds)}`, opts, true);
   }
 
   async nolinger(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkOptions('nolinger', opts);
     return this.#command('nolinger', opts, true);
   }
 
   /** `log <level>` (0-7 or a name like `debug`): log/data frames arrive as 'log'. */
   async log(level: number | string, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    if (typeof level !== 'number' && typeof level !== 'string') throw typeRefusal('log', 'level', 'a number or a string', level);
+    checkOptions('log', opts);
     const value = checkToken('log level', String(level));
     const replayed = this.#replayed(this.subs.replayedReply(`log ${value}`), opts, 'log');
     if (replayed !== undefined) return replayed;
@@ -316,22 +421,27 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
   }
 
   async nolog(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkOptions('nolog', opts);
     this.#stateChanges();
     this.subs.logLevel = undefined;
     return this.#command('nolog', opts, true);
   }
 
   async resume(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkOptions('resume', opts);
     return this.#command('resume', opts, true);
   }
 
   /** `getvar <name>` (outbound): the Reply-Text is the value. */
   async getvar(name: string, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkString('getvar', 'name', name);
+    checkOptions('getvar', opts);
     return this.#command(`getvar ${checkToken('variable name', name)}`, opts, true);
   }
 
   /** `exit`: FreeSWITCH answers `+OK bye`, sends a disconnect-notice and closes. */
   async exit(opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkOptions('exit', opts);
     return this.#command('exit', opts, true);
   }
 

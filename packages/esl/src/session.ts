@@ -6,9 +6,9 @@
  */
 import { checkToken, simpleCommand } from './command-text.js';
 import type { CommandOptions, ExecuteOptions } from './command-options.js';
-import { EslCommands } from './commands.js';
+import { checkMyevents, checkObject, checkOptions, checkString, EslCommands } from './commands.js';
 import type { Socket } from 'node:net';
-import { EslConnection } from './connection.js';
+import { EslConnection, type ReplyFrame } from './connection.js';
 import { EslClosedError, EslCommandError, EslInvalidArgumentError } from './errors.js';
 import { EslEvent } from './event.js';
 import { MYEVENTS_NAMES } from './event-names.js';
@@ -72,8 +72,23 @@ const REPLY_HEADERS = new Set(['Content-Type', 'Reply-Text', 'Content-Length']);
 const GETVAR_UNSET = '-ERR command not found';
 const MYEVENTS_ENABLED = '+OK Events Enabled';
 
+/**
+ * The body of the notice mod_event_socket (listener_run) sends when a session's loop ends: after
+ * an `exit` (its `+OK bye` first) or, without linger, once the channel is down. Listeners it kills
+ * (lost events, module shutdown) get another text.
+ */
+const GOODBYE_TEXT = 'Disconnected, goodbye.';
+
+/** mod_event_socket's parse_command ends the session on a command starting `exit` or `...`, in any case. */
+function endsSession(text: string): boolean {
+  const first = text.charCodeAt(0);
+  // Most commands are refused by their first character, without a regex.
+  return (first === 0x65 || first === 0x45 || first === 0x2e) && /^(?:exit|\.\.\.)/i.test(text);
+}
+
 /** A `set` variable name: one word, no `=`. */
-function checkVariableName(name: string): void {
+function checkVariableName(label: string, name: string): void {
+  checkString(label, 'name', name);
   if (name === '' || /[\s=]/.test(name)) throw new EslInvalidArgumentError(`variable name ${JSON.stringify(name)} is not valid`);
 }
 
@@ -89,6 +104,8 @@ export class EslSession extends EslCommands<EslSessionEvents> {
   #hungUp = false;
   /** Nothing runs on the channel any more (async mode: its hangup is complete, or the linger notice came). */
   #channelGone = false;
+  /** The rank (stats.requests) of the last `exit` sent: its reply before the goodbye means the goodbye answers it. */
+  #exitRequest: number | undefined;
 
   constructor(socket: Socket, options: EslSessionOptions) {
     super(options.logger, options.eventQueueLimit, options.requestTimeoutMs, SESSION_SIGNALS);
@@ -130,8 +147,9 @@ export class EslSession extends EslCommands<EslSessionEvents> {
 
   /**
    * Whether the session knows its channel hung up: its CHANNEL_HANGUP or CHANNEL_HANGUP_COMPLETE
-   * (when subscribed) or FreeSWITCH's linger notice. From then on an execute of an application that
-   * FreeSWITCH would not run there rejects EslClosedError at once.
+   * (when subscribed), FreeSWITCH's linger notice, or its goodbye notice when that does not answer
+   * an `exit` (without linger FreeSWITCH ends the session so when the channel goes down). From then
+   * on an execute of an application that FreeSWITCH would not run there rejects EslClosedError at once.
    */
   get hungUp(): boolean {
     return this.#hungUp;
@@ -163,6 +181,8 @@ export class EslSession extends EslCommands<EslSessionEvents> {
 
   /** Sends `exit` (FreeSWITCH closes the socket) and waits for the close. */
   async close(opts: CommandOptions = {}): Promise<void> {
+    // Before anything: a refused exit would destroy the socket instead.
+    checkOptions('close', opts);
     if (this.#conn.closed) return;
     const closed = new Promise<void>((resolve) => this.#conn.socket.once('close', () => resolve()));
     try {
@@ -182,16 +202,20 @@ export class EslSession extends EslCommands<EslSessionEvents> {
   }
 
   /** `sendmsg` hangup with `hangup-cause`; resolves on the reply. */
-  hangup(cause = 'NORMAL_CLEARING', opts?: CommandOptions): Promise<CommandReplyFrame> {
+  async hangup(cause = 'NORMAL_CLEARING', opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkString('hangup', 'cause', cause);
     return this.sendmsg(undefined, { callCommand: 'hangup', headers: { 'hangup-cause': cause } }, opts);
   }
 
-  playback(file: string, opts?: ExecuteOptions): Promise<EslEvent> {
+  async playback(file: string, opts?: ExecuteOptions): Promise<EslEvent> {
+    checkString('playback', 'file', file);
     return this.execute(undefined, 'playback', file, opts);
   }
 
   /** Runs play_and_get_digits and resolves with the digits collected ('' when none). */
   async playAndGetDigits(o: PlayAndGetDigitsOptions, opts?: ExecuteOptions): Promise<string> {
+    checkObject('playAndGetDigits', 'options', o);
+    checkString('playAndGetDigits', 'file', o.file);
     const varName = o.varName ?? 'pagd_digits';
     const timeout = o.timeoutMs ?? 5000;
     const args = [o.min, o.max, o.tries ?? 3, timeout, o.terminators ?? '#', o.file, o.invalidFile ?? 'silence_stream://250', varName, o.regexp ?? '\\d+', o.digitTimeoutMs ?? timeout].map(String);
@@ -200,13 +224,15 @@ export class EslSession extends EslCommands<EslSessionEvents> {
     return done.getHeader(`variable_${varName}`) ?? '';
   }
 
-  bridge(dialString: string, opts?: ExecuteOptions): Promise<EslEvent> {
+  async bridge(dialString: string, opts?: ExecuteOptions): Promise<EslEvent> {
+    checkString('bridge', 'dialString', dialString);
     return this.execute(undefined, 'bridge', dialString, opts);
   }
 
   /** An invalid name rejects (EslInvalidArgumentError) without sending anything. */
   async set(name: string, value: string, opts?: ExecuteOptions): Promise<EslEvent> {
-    checkVariableName(name);
+    checkVariableName('set', name);
+    checkString('set', 'value', value);
     return this.execute(undefined, 'set', `${name}=${value}`, opts);
   }
 
@@ -215,8 +241,13 @@ export class EslSession extends EslCommands<EslSessionEvents> {
    * one rejects EslInvalidArgumentError before any `set` is sent.
    */
   async setMany(vars: Readonly<Record<string, string>>, opts?: ExecuteOptions): Promise<void> {
+    checkObject('setMany', 'vars', vars);
+    checkOptions('setMany', opts);
     const entries = Object.entries(vars);
-    for (const [name] of entries) checkVariableName(name);
+    for (const [name, value] of entries) {
+      checkVariableName('setMany', name);
+      checkString('setMany', `the value of ${name}`, value);
+    }
     // execute() is async (never throws synchronously): every promise built here reaches Promise.all.
     await Promise.all(entries.map(([name, value]) => this.execute(undefined, 'set', `${name}=${value}`, opts)));
   }
@@ -238,9 +269,19 @@ export class EslSession extends EslCommands<EslSessionEvents> {
    * it resolves with the `+OK Events Enabled` of a first call, the format staying what it was.
    */
   override async myevents(uuid?: string, format?: EventFormat, opts?: CommandOptions): Promise<CommandReplyFrame> {
+    checkMyevents(uuid, format, opts);
     if (!this.#ownMyevents || (uuid !== undefined && uuid !== this.uuid)) return super.myevents(uuid, format, opts);
     if (format !== undefined) checkToken('format', format);
     return commandReplyFrame(new Map([['Content-Type', ContentType.COMMAND_REPLY], ['Reply-Text', MYEVENTS_ENABLED]]));
+  }
+
+  /** Notes an `exit` (also one sent raw): the goodbye after its reply is no sign of a hangup. */
+  protected override send(conn: EslConnection, text: string, label: string, opts?: CommandOptions, holdsLine?: boolean): Promise<ReplyFrame> {
+    const before = this.stats.requests;
+    const reply = super.send(conn, text, label, opts, holdsLine);
+    // Counted only once the connection took it (not refused: closed, queue full).
+    if (endsSession(text) && this.stats.requests > before) this.#exitRequest = this.stats.requests;
+    return reply;
   }
 
   protected override connectionFor(label: string): EslConnection {
@@ -300,11 +341,19 @@ export class EslSession extends EslCommands<EslSessionEvents> {
    * The linger notice says the channel is down. A static session gets it after every event the
    * channel fired while it ran its applications: an execute still waiting is one FreeSWITCH
    * refused (or, unknown, never ran) unless the application runs on a hung-up channel.
+   * The goodbye says so too unless it answers our `exit`: replies come in order, so that exit's
+   * reply has been counted by then (FreeSWITCH writes `+OK bye` before it).
    */
   #onNotice(frame: DisconnectNoticeFrame): void {
-    if (!frame.linger) return;
     const uuid = frame.headers.get('Controlled-Session-UUID');
     if (uuid !== undefined && uuid !== this.uuid) return;
+    if (!frame.linger) {
+      if (!frame.text.startsWith(GOODBYE_TEXT)) return;
+      if (this.#exitRequest !== undefined && this.stats.replies >= this.#exitRequest) return;
+      this.#hungUp = true;
+      this.#channelGone = true;
+      return;
+    }
     this.#hungUp = true;
     if (this.#socketMode === 'static') this.rejectChannelWaits(this.uuid, true);
     else this.#channelGone = true;

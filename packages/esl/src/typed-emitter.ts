@@ -4,6 +4,9 @@
  * handed to the `onListenerError` hook instead — as is the rejection of a promise an async
  * listener returns, which would otherwise be an unhandled rejection that ends the process.
  * Protocol input must never crash the process.
+ * Node's `events.on`/`events.once` and EventEmitter-style code work with it: `addListener`,
+ * `removeListener`, `listeners` and `listenerCount` are there (no `prependListener`, max-listener
+ * warnings, `pause`/`resume`, nor a public `emit`).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Listener = (...args: any[]) => unknown;
@@ -54,6 +57,28 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
     if (at >= 0) list.splice(at, 1);
     if (list.length === 0) this.#listeners.delete(event);
     return this;
+  }
+
+  /** EventEmitter's name for `on`: node's `events.on`/`events.once` and emitter-agnostic code call it. */
+  addListener<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
+  addListener(event: string, listener: (...args: Fallback) => Returned): this;
+  addListener(event: string, listener: Listener): this {
+    return this.on(event, listener);
+  }
+
+  /** EventEmitter's name for `off`: node's `events.on`/`events.once` remove their listeners with it. */
+  removeListener<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
+  removeListener(event: string, listener: (...args: Fallback) => Returned): this;
+  removeListener(event: string, listener: Listener): this {
+    return this.off(event, listener);
+  }
+
+  /** A copy of the event's listeners, in call order; a `once` listener as given (not its wrapper), as node's does. */
+  listeners<K extends keyof Events & string>(event: K): Array<(...args: Events[K]) => Returned>;
+  listeners(event: string): Array<(...args: Fallback) => Returned>;
+  listeners(event: string): Listener[] {
+    const list = this.#listeners.get(event);
+    return list === undefined ? [] : list.map((l: OnceWrapper) => l.listener ?? l);
   }
 
   removeAllListeners(event?: string): this {

@@ -11,5 +11,6 @@ const ZOMBIE_EXEC_APPS: ReadonlySet<string> = new Set([
 ]);
 
 export function runsOnHungUpChannel(app: string): boolean {
-  return ZOMBIE_EXEC_APPS.has(app.toLowerCase());
+  // Public: a JavaScript caller may pass anything.
+  return typeof app === 'string' && ZOMBIE_EXEC_APPS.has(app.toLowerCase());
 }

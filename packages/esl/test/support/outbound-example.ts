@@ -11,7 +11,9 @@ export async function onSession(session: EslSession): Promise<void> {
   try {
     console.log(session.uuid, session.channelData.getHeader('Caller-Caller-ID-Number'));
     await session.myevents();
-    await session.linger(); // the socket stays after the hangup, for the channel's last events
+    // The socket stays after the hangup, for the channel's last events; FreeSWITCH allows
+    // linger only with `full` in the socket line (else `-ERR command not found`).
+    if (session.control === 'full') await session.linger();
     await session.answer();
     const digits = await session.playAndGetDigits({ min: 1, max: 4, file: 'ivr/ivr-enter_ext.wav', varName: 'ext' });
     await session.set('dialed', digits);
