@@ -31,8 +31,12 @@ void describe('applications', () => {
   void it('play_and_get_digits retries on timeout, then gives up without the variable', async () => {
     const h = harness();
     const reply = await apiAt(h, 'originate', 'user/1000 &play_and_get_digits(1 1 2 3000 # p.wav i.wav v \\d)');
-    await h.clock.advance(6000);
-    const done = h.events.find((e) => e.name === 'CHANNEL_EXECUTE_COMPLETE' && header(e, 'Application') === 'play_and_get_digits');
+    const complete = (): CoreEvent | undefined => h.events.find((e) => e.name === 'CHANNEL_EXECUTE_COMPLETE' && header(e, 'Application') === 'play_and_get_digits');
+    // Each try: the prompt (1 s), the 3 s timeout, the invalid file (1 s).
+    await h.clock.advance(9999);
+    assert.equal(complete(), undefined);
+    await h.clock.advance(1);
+    const done = complete();
     assert.ok(done);
     assert.equal(header(done, 'variable_v'), undefined);
     assert.ok(names(h.events, uuidOf(reply)).includes('CHANNEL_HANGUP'));

@@ -15,7 +15,7 @@ import { readFrames, withFixtures } from './fidelity-support.js';
 const MODELLED = [
   /^New Channel /, / set UUID=/, /\) Running State Change /, /\) Callstate Change /, /^Processing /, /^EXECUTE \[depth=/,
   /^Channel \[.*\] has been answered$/, /^Originate Resulted in /, / Flipping CID from /, /^Hangup /, /^Session \d+ \(.*\) Ended$/,
-  /^Close Channel /,
+  /^Close Channel /, /^Trying host: /,
 ];
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;

@@ -98,15 +98,17 @@ void it('play_and_get_digits runs a sendmsg execute nested while it waits; a uui
   const { c, events, logs } = await simulator();
   assert.match(await c.replyText('bgapi originate loopback/7007 &park()'), /^\+OK Job-UUID/);
   const leg = await legRunning(events, 'play_and_get_digits');
+  // The prompt (PLAYBACK_START now, PLAYBACK_STOP once played) is left out: whether it has ended by a step depends on the machine's speed.
+  const notPrompt = (list: JsonEvent[]): JsonEvent[] => list.filter((e) => e['Playback-File-Path'] !== 'ivr/ivr-please_enter.wav');
   assert.equal(await c.replyText(`sendmsg ${leg}\ncall-command: execute\nexecute-app-name: log\nexecute-app-arg: INFO while collecting`), '+OK');
-  assert.deepEqual((await eventsOf(events, leg, (e) => e['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE')).map(label), ['CHANNEL_EXECUTE:log', 'CHANNEL_EXECUTE_COMPLETE:log']);
+  assert.deepEqual(notPrompt(await eventsOf(events, leg, (e) => e['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE')).map(label), ['CHANNEL_EXECUTE:log', 'CHANNEL_EXECUTE_COMPLETE:log']);
   assert.equal(await executeLine(logs, 'loopback/7007-b', 'log'), 'EXECUTE [depth=1] loopback/7007-b log(INFO while collecting)\n');
   assert.equal(await api(c, `uuid_broadcast ${leg} silence_stream://20 aleg`), '+OK Message sent\n');
-  assert.deepEqual((await eventsOf(events, leg, (e) => e['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE')).map(label), [
+  assert.deepEqual(notPrompt(await eventsOf(events, leg, (e) => e['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE')).map(label), [
     'CHANNEL_EXECUTE:playback', 'PLAYBACK_START', 'PLAYBACK_STOP', 'CHANNEL_EXECUTE_COMPLETE:playback',
   ]);
   assert.equal(await c.replyText(`sendmsg ${leg}\ncall-command: hangup`), '+OK');
-  assert.deepEqual((await eventsOf(events, leg, (e) => e['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE')).map(label), ['CHANNEL_HANGUP', 'CHANNEL_EXECUTE_COMPLETE:play_and_get_digits']);
+  assert.deepEqual(notPrompt(await eventsOf(events, leg, (e) => e['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE')).map(label), ['CHANNEL_HANGUP', 'CHANNEL_EXECUTE_COMPLETE:play_and_get_digits']);
 });
 
 void it('the file stands still while a nested application runs; a digit timeout that passes meanwhile is seen once it returns', async () => {
@@ -114,7 +116,7 @@ void it('the file stands still while a nested application runs; a digit timeout 
     playbackLengths: new Map([['outer.wav', 1000]]),
     dialplan: { default: [
       { name: 'play', conditions: [{ field: 'destination_number', expression: '^8200$', actions: [{ application: 'answer' }, { application: 'playback', data: 'outer.wav' }, { application: 'park' }] }] },
-      { name: 'pagd', conditions: [{ field: 'destination_number', expression: '^8201$', actions: [{ application: 'answer' }, { application: 'play_and_get_digits', data: '1 1 1 500 # p.wav i.wav v \\d' }, { application: 'park' }] }] },
+      { name: 'pagd', conditions: [{ field: 'destination_number', expression: '^8201$', actions: [{ application: 'answer' }, { application: 'play_and_get_digits', data: '1 1 1 500 # silence silence_stream://0 v \\d' }, { application: 'park' }] }] },
     ] },
   });
   const complete = (app: string): number => h.events.filter((e) => e.name === 'CHANNEL_EXECUTE_COMPLETE' && header(e, 'Application') === app).length;

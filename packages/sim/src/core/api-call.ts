@@ -50,7 +50,8 @@ const TRANSFER_USAGE = '-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [
  * transfer_function: a second word starting `-` is an option: `-bleg` transfers the bridged leg
  * instead, `-both` transfers the bridged leg first, then the named one, to the same extension
  * (each with its own dialplan and context unless given). Without a bridged leg, or with any other
- * option, the named leg alone.
+ * option, the named leg alone. A transfer ends the bridge: the leg left behind follows its
+ * after-bridge rules (Executor.transfer).
  */
 const uuidTransfer: ApiHandler = (host, args) => {
   const argv = args === '' ? [] : switchSeparateString(args, ' ', 5);
@@ -60,7 +61,11 @@ const uuidTransfer: ApiHandler = (host, args) => {
   const option = argv[1]!.startsWith('-') ? argv[1]!.slice(1).toLowerCase() : undefined;
   const [dest, dp, ctx] = option === undefined ? argv.slice(1, 4) : argv.slice(2, 5);
   const partner = option === undefined ? undefined : bridgePartner(ch);
-  if (option === 'both' && partner !== undefined) transferLeg(host, partner, dest, dp, ctx);
+  if (option === 'both' && partner !== undefined) {
+    // Both legs move (CF_REDIRECT, CF_TRANSFER on each): the bridge ends, no after-bridge rule runs.
+    host.executor.leaveBridge(partner, ch);
+    transferLeg(host, partner, dest, dp, ctx);
+  }
   transferLeg(host, option === 'bleg' && partner !== undefined ? partner : ch, dest, dp, ctx);
   return '+OK\n';
 };

@@ -226,8 +226,13 @@ function sofia(host: ApiHost, args: string): string {
   ].join('\n');
 }
 
+/**
+ * switch_ivr_uuid_bridge sets CF_TRANSFER on both channels: a bridge either is in ends first
+ * (CHANNEL_UNBRIDGE), and a partner left out of the new one follows its after-bridge rules.
+ */
 function uuidBridge(host: ApiHost, x: Channel, y: Channel): void {
   const e = host.engine;
+  const left = [host.executor.leaveBridge(x, y), host.executor.leaveBridge(y, x)];
   for (const ch of [x, y]) {
     ch.suspended = true;
     for (let i = ch.appStack.length - 1; i >= 0; i--) ch.appStack[i]?.stop('break');
@@ -240,6 +245,8 @@ function uuidBridge(host: ApiHost, x: Channel, y: Channel): void {
     if (y.answerState !== 'answered') e.answer(y);
     host.originator.link(x, y);
   });
+  host.executor.peerFollows(left[0], x);
+  host.executor.peerFollows(left[1], y);
 }
 
 /** `originate`: `+OK <uuid>\n` once answered, `-ERR <CAUSE>\n` otherwise. */

@@ -228,22 +228,70 @@ function parkTimeout(value: string | undefined): { ms: number; cause: string } |
   return { ms: seconds * 1000, cause: (colon < 0 ? undefined : normaliseCause(value.slice(colon + 1))) ?? 'NORMAL_CLEARING' };
 }
 
-/** play_and_get_digits <min> <max> <tries> <timeout> <terminators> <file> <invalid_file> <var> <regexp> [digit_timeout]. */
+/**
+ * switch_regex_match's reading of a digits regex: `/re/flags` (`i`, `s`) or a bare pattern, matched
+ * anywhere in the digits unless it anchors itself; undefined (never matches) when it does not compile.
+ */
+function digitsRegex(pattern: string): RegExp | undefined {
+  let source = pattern;
+  let flags = '';
+  if (pattern.startsWith('/')) {
+    const end = pattern.lastIndexOf('/');
+    if (end === 0) return undefined;
+    source = pattern.slice(1, end);
+    const options = pattern.slice(end + 1);
+    if (options.includes('i')) flags += 'i';
+    if (options.includes('s')) flags += 's';
+  }
+  try {
+    return new RegExp(source, flags);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * play_and_get_digits <min> <max> <tries> <timeout> <terminators> <file> <invalid_file> <var> [<regexp>]:
+ * each try plays the prompt (not `silence`), a digit stopping it, then waits for the digits; a
+ * wrong answer plays the invalid file (switch_play_and_get_digits, switch_ivr_read).
+ */
 function playAndGetDigits(deps: AppDeps, ch: Channel, data: string, done: (r?: string) => void, app: AppHandle): void {
+  const e = deps.executor.engine;
   const a = data.trim().split(/\s+/);
   const min = Number(a[0] ?? 1);
   const max = Number(a[1] ?? 1);
   let tries = Math.max(1, Number(a[2] ?? 1));
   const timeout = Number(a[3] ?? 5000);
   const terminators = a[4] ?? '#';
+  const prompt = a[5] ?? '';
+  const invalidFile = a[6] ?? '';
   const varName = a[7] ?? 'pagd_input';
-  let regex: RegExp;
-  try {
-    regex = new RegExp(`^(?:${a[8] ?? '\\d+'})$`);
-  } catch {
-    regex = /^\d+$/;
-  }
+  const pattern = a[8];
+  const regex = pattern === undefined ? undefined : digitsRegex(pattern);
+  if (pattern !== undefined) ch.setVar(`${varName}_invalid`, undefined);
+  /** switch_ivr_play_file, timed by the file model as `playback` is; with `digitStops` (a prompt) a digit ends it, left for the collection. */
+  const play = (path: string, digitStops: boolean, next: (stopped: StopReason | undefined) => void): void => {
+    if (path === '') return next(undefined);
+    const fileHeaders: Array<[string, string]> = [['Playback-File-Type', fileType(path)], ['Playback-File-Path', path]];
+    e.fire(ch, 'PLAYBACK_START', SITES.PLAYBACK_START, { post: fileHeaders });
+    wait(deps, app, deps.fileLengthMs(path), (stopped) => {
+      ch.digitWaiter = undefined;
+      e.fire(ch, 'PLAYBACK_STOP', SITES.PLAYBACK_STOP, { post: [...fileHeaders, ['Playback-Status', stopped === 'break' ? 'break' : 'done']] });
+      next(stopped);
+    }, true);
+    const stop = app.onStop;
+    ch.digitWaiter = () => {
+      if (ch.isHungUp) stop?.('hangup');
+      else if (digitStops && ch.digits.length > 0) stop?.('break');
+    };
+    ch.digitWaiter();
+  };
+  const gone = (stopped: StopReason | undefined): boolean => stopped === 'hangup' || stopped === 'transfer' || ch.isHungUp;
   const attempt = (): void => {
+    if (prompt.toLowerCase() === 'silence') return collect();
+    play(prompt, true, (stopped) => (gone(stopped) ? done() : collect()));
+  };
+  const collect = (): void => {
     let collected = '';
     const take = (): boolean => {
       while (ch.digits.length > 0) {
@@ -255,19 +303,24 @@ function playAndGetDigits(deps: AppDeps, ch: Channel, data: string, done: (r?: s
       }
       return false;
     };
-    const finish = (): void => {
+    const finish = (stopped?: StopReason): void => {
       ch.digitWaiter = undefined;
-      if (collected.length >= min && regex.test(collected)) {
+      const complete = collected !== '' && collected.length >= min;
+      if (complete && (pattern === undefined || regex?.test(collected) === true)) {
         ch.setVar(varName, collected);
         done();
         return;
       }
-      tries--;
-      if (tries > 0 && !ch.isHungUp) attempt();
-      else done();
+      if (complete && pattern !== undefined) ch.setVar(`${varName}_invalid`, collected);
+      if (gone(stopped)) return done();
+      play(invalidFile, false, (afterInvalid) => {
+        tries--;
+        if (tries > 0 && !gone(afterInvalid)) attempt();
+        else done();
+      });
     };
     if (take()) return finish();
-    wait(deps, app, timeout, () => finish());
+    wait(deps, app, timeout, (stopped) => finish(stopped));
     const stopTimer = app.onStop;
     ch.digitWaiter = () => {
       if (ch.isHungUp) return stopTimer?.('hangup');
@@ -277,21 +330,29 @@ function playAndGetDigits(deps: AppDeps, ch: Channel, data: string, done: (r?: s
   attempt();
 }
 
+/** socket_function's port: atoi of what follows the host's last `:`, as a switch_port_t. */
+function socketPort(text: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
+  return m === null ? 0 : Number.parseInt(m[1]!, 10) & 0xffff;
+}
+
+const SOCKET_SITE = (line: number): { file: string; func: string; line: number } => ({ file: 'mod_event_socket.c', func: 'socket_function', line });
+
 /**
- * socket <host:port> [async] [full]: hands the channel to the wire layer's outbound connector.
- * Only `async` runs the session beside a parked channel (mod_event_socket.c socket_function); a
- * static session runs listener_run on the channel's own thread: nothing queued for the channel
- * runs meanwhile, and a hangup's state changes wait until the session is over.
+ * socket <host:port>[|<host:port>…] [async] [full]: hands the channel to the wire layer's outbound
+ * connector, trying each host in turn until one answers; the flags are read in any case
+ * (strcasecmp). Only `async` runs the session beside a parked channel (mod_event_socket.c
+ * socket_function); a static session runs listener_run on the channel's own thread: nothing
+ * queued for the channel runs meanwhile, and a hangup's state changes wait until the session is over.
  */
 function runSocket(deps: AppDeps, ch: Channel, data: string, done: (r?: string) => void, app: AppHandle): void {
   const e = deps.executor.engine;
   const [target = '', ...flags] = data.trim().split(/\s+/);
-  const i = target.lastIndexOf(':');
-  const host = i > 0 ? target.slice(0, i) : target;
-  const port = i > 0 ? Number(target.slice(i + 1)) : 8084;
-  const isAsync = flags.includes('async');
+  const hasFlag = (name: string): boolean => flags.some((f) => f.toLowerCase() === name);
+  const isAsync = hasFlag('async');
+  const full = hasFlag('full');
+  const hosts = target.split('|');
   const connector = deps.outbound();
-  ch.setVar('socket_host', host);
   let finished = false;
   const finish = (): void => {
     if (finished) return;
@@ -307,17 +368,6 @@ function runSocket(deps: AppDeps, ch: Channel, data: string, done: (r?: string) 
   };
   let parked = false;
   app.onStop = () => finish();
-  /** socket_function when no host answers: two log lines and a return — the dialplan goes on. */
-  const unreachable = (): void => {
-    e.log(ch, 3, { file: 'mod_event_socket.c', func: 'socket_function', line: 486 }, 'Socket Error: Connection refused');
-    e.log(ch, 3, { file: 'mod_event_socket.c', func: 'socket_function', line: 490 }, 'Socket Error!');
-    finish();
-  };
-  if (connector === undefined) {
-    unreachable();
-    return;
-  }
-  if (!isAsync) app.holdsThread = true;
   const onConnected = (): void => {
     // socket_function parks once, after the first `connect`; a later one only resends the channel data.
     if (finished || parked || ch.isHungUp || !isAsync) return;
@@ -327,24 +377,61 @@ function runSocket(deps: AppDeps, ch: Channel, data: string, done: (r?: string) 
     app.acceptsMessages = true;
     deps.executor.drainMessages(ch);
   };
-  // The outbound session holds the channel: it is destroyed only once the session has closed.
-  e.hold(ch);
-  connector
-    .connect({ host, port, async: isAsync, full: flags.includes('full') }, deps.outboundChannel(ch, onConnected))
-    .then(
-      () => e.defer(() => {
-        // Session over: mod_event_socket never hangs up, `resume` or not. socket_function returns
-        // and the dialplan goes on; after its last application the executor hangs up (NORMAL_CLEARING).
-        if (isAsync) finish();
-        else giveThreadBack();
-        e.release(ch);
-      }),
-      () => e.defer(() => {
-        e.release(ch);
-        if (finished) return;
-        app.holdsThread = false;
-        unreachable();
-        e.resumeHangup(ch);
-      }),
-    );
+  const outboundChannel = deps.outboundChannel(ch, onConnected);
+  const refused = (): void => e.log(ch, 3, SOCKET_SITE(486), 'Socket Error: Connection refused');
+  // The port carries over to a later host that names none, as socket_function's one variable does.
+  let port = 8084;
+  let connecting = false;
+  /** Hosts from `x` on, synchronously up to the first connection attempt; false when none was made. */
+  const tryFrom = (x: number): boolean => {
+    for (; x < hosts.length; x++) {
+      const text = hosts[x]!;
+      if (text === '') {
+        e.log(ch, 3, SOCKET_SITE(448), 'Missing Host!');
+        continue;
+      }
+      e.log(ch, 5, SOCKET_SITE(452), `Trying host: ${text}`);
+      const i = text.lastIndexOf(':');
+      const host = i > 0 ? text.slice(0, i) : text;
+      if (i > 0) port = socketPort(text.slice(i + 1));
+      ch.setVar('socket_host', host);
+      if (connector === undefined) {
+        refused();
+        continue;
+      }
+      const next = x + 1;
+      if (!connecting) {
+        connecting = true;
+        if (!isAsync) app.holdsThread = true;
+        // The outbound session holds the channel: it is destroyed only once the session has closed.
+        e.hold(ch);
+      }
+      connector.connect({ host, port, async: isAsync, full }, outboundChannel).then(
+        () => e.defer(() => {
+          // Session over: mod_event_socket never hangs up, `resume` or not. socket_function returns
+          // and the dialplan goes on; after its last application the executor hangs up (NORMAL_CLEARING).
+          if (isAsync) finish();
+          else giveThreadBack();
+          e.release(ch);
+        }),
+        () => e.defer(() => {
+          if (finished) return e.release(ch);
+          refused();
+          if (tryFrom(next)) return;
+          e.release(ch);
+          app.holdsThread = false;
+          unreachable();
+          e.resumeHangup(ch);
+        }),
+      );
+      return true;
+    }
+    return false;
+  };
+  /** socket_function when no host answers: a log line and a return — the dialplan goes on. */
+  const unreachable = (): void => {
+    e.log(ch, 3, SOCKET_SITE(490), 'Socket Error!');
+    finish();
+  };
+  if (!tryFrom(0)) unreachable();
 }

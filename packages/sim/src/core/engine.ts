@@ -216,15 +216,23 @@ export class Engine {
     this.defer(() => this.runHangup(ch));
   }
 
-  private runHangup(ch: Channel): void {
+  /**
+   * Ends `ch`'s bridge, if it is in one: both legs leave it and the bridging leg (the `bridge`
+   * application's caller, uuid_bridge's first channel) fires the one CHANNEL_UNBRIDGE, as
+   * switch_ivr_multi_threaded_bridge does once its loop is over. Returns the other leg.
+   */
+  unbridge(ch: Channel): Channel | undefined {
     const peer = ch.bridgedTo;
-    const survivor = ch.bridgeActive ? peer : undefined;
-    if (ch.bridgeActive && peer !== undefined) {
-      ch.bridgeActive = false;
-      peer.bridgeActive = false;
-      const a = ch.otherType === 'originatee' ? ch : peer;
-      this.fire(a, 'CHANNEL_UNBRIDGE', SITES.CHANNEL_UNBRIDGE, { mid: [['Bridge-A-Unique-ID', a.uuid], ['Bridge-B-Unique-ID', a.bridgedTo?.uuid ?? '']] });
-    }
+    if (!ch.bridgeActive || peer === undefined) return undefined;
+    ch.bridgeActive = false;
+    peer.bridgeActive = false;
+    const a = ch.otherType === 'originatee' ? ch : peer;
+    this.fire(a, 'CHANNEL_UNBRIDGE', SITES.CHANNEL_UNBRIDGE, { mid: [['Bridge-A-Unique-ID', a.uuid], ['Bridge-B-Unique-ID', a.bridgedTo?.uuid ?? '']] });
+    return peer;
+  }
+
+  private runHangup(ch: Channel): void {
+    const survivor = this.unbridge(ch);
     // Unwind running applications, innermost first (park fires CHANNEL_UNPARK, …).
     for (let app = ch.appStack.at(-1); app !== undefined; app = ch.appStack.at(-1)) {
       if (app.holdsThread === true) {

@@ -239,13 +239,40 @@ export class Executor {
     if (!ch.isHungUp) this.engine.hangup(ch, 'NORMAL_CLEARING');
   }
 
-  /** Transfers a channel to another extension: stops what runs, then routes again. */
+  /**
+   * Transfers a channel to another extension: a bridge it is in ends (switch_ivr_session_transfer
+   * sets CF_TRANSFER and clears signal_bond on both legs), what runs stops, then it routes again.
+   */
   transfer(ch: Channel, extension: string, dialplan: string, context: string): void {
     if (ch.isHungUp || ch.profile === undefined) return;
+    const peer = this.leaveBridge(ch);
+    peer?.setVar('signal_bond', undefined);
+    ch.setVar('signal_bond', undefined);
     ch.transferTo = { extension, dialplan, context };
-    const running = ch.appStack.length > 0;
     for (let i = ch.appStack.length - 1; i >= 0; i--) ch.appStack[i]?.stop('transfer');
-    if (!running) this.engine.defer(() => this.applyTransfer(ch));
+    // What ran returns into the extension or park that routes it; with nothing under it (a
+    // transfer run by a message on a bridged leg, or nothing running) it is routed from here.
+    this.engine.defer(() => {
+      if (ch.appStack.length === 0) this.applyTransfer(ch);
+    });
+    this.peerFollows(peer, ch);
+  }
+
+  /**
+   * CF_TRANSFER on a bridged leg (a transfer, a park, uuid_bridge elsewhere) ends both legs'
+   * bridge loops: the bridge is over at once (CHANNEL_UNBRIDGE). Returns the other leg, which then
+   * follows its after-bridge rules (peerFollows) — unless it is `alsoMoving`, on its way too.
+   * A uuid_bridge'd leg leaves the extension it was taken out of.
+   */
+  leaveBridge(ch: Channel, alsoMoving?: Channel): Channel | undefined {
+    ch.suspended = false;
+    const peer = this.engine.unbridge(ch);
+    return peer === alsoMoving ? undefined : peer;
+  }
+
+  /** The other leg of a bridge `gone` has left decides on its own thread (bridgeEnded). */
+  peerFollows(peer: Channel | undefined, gone: Channel): void {
+    if (peer !== undefined) this.engine.defer(() => this.bridgeEnded(peer, gone));
   }
 
   /**
@@ -259,7 +286,8 @@ export class Executor {
    * CS_EXECUTE and the rest of its extension (none left: hung up, NORMAL_CLEARING).
    */
   bridgeEnded(ch: Channel, gone: Channel): void {
-    if (ch.isHungUp) return;
+    // A leg on its way elsewhere meanwhile (CF_TRANSFER) skips the rules.
+    if (ch.isHungUp || ch.transferTo !== undefined || ch.parkPending) return;
     const e = this.engine;
     const cause = gone.hangupCause ?? 'NORMAL_CLEARING';
     const bridging = ch.otherType === 'originatee';
@@ -290,11 +318,12 @@ export class Executor {
   }
 
   /**
-   * switch_ivr_park_session: the channel is set to CS_PARK, which ends what it runs as a transfer
-   * does (the extension is left); then switch_core_standard_on_park parks it — CHANNEL_PARK
-   * without an application's CHANNEL_EXECUTE.
+   * switch_ivr_park_session: CF_TRANSFER and CS_PARK, which end a bridge the channel is in and
+   * what it runs as a transfer does (the extension is left); then switch_core_standard_on_park
+   * parks it — CHANNEL_PARK without an application's CHANNEL_EXECUTE.
    */
   parkSession(ch: Channel): void {
+    const peer = this.leaveBridge(ch);
     ch.parkPending = true;
     for (let i = ch.appStack.length - 1; i >= 0; i--) ch.appStack[i]?.stop('transfer');
     this.engine.defer(() => {
@@ -315,6 +344,7 @@ export class Executor {
       }, handle);
       if (handle.acceptsMessages) this.drainMessages(ch);
     });
+    this.peerFollows(peer, ch);
   }
 
   private applyTransfer(ch: Channel): void {

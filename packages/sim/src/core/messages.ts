@@ -1,6 +1,6 @@
 /**
  * sendmsg on a channel (execute, hangup, unicast, nomedia …) with `event-uuid`, `loops`,
- * `event-lock`, and the PRIVATE_COMMAND event FreeSWITCH fires once a message is parsed.
+ * `event-lock`, and the PRIVATE_COMMAND event FreeSWITCH fires once a queued message is parsed.
  */
 import type { Channel } from './channel.js';
 import type { CoreMessage } from './types.js';
@@ -41,10 +41,12 @@ export class MessageRunner {
     const msgHeaders: Headers = [];
     for (const [k, v] of message.headers) if (k !== 'Command') msgHeaders.push([k, v]);
     const commandValue = message.headers.get('Command') ?? command ?? `sendmsg\n${msgHeaders.map(([k, v]) => `${k}: ${v}\n`).join('')}\n`;
-    // FreeSWITCH reports the parsed message only when the channel has media (answered or early).
+    // FreeSWITCH reports the parsed message only when the channel has media (answered or early),
+    // and only from its queue (switch_ivr_parse_next_event): a static socket session's own message
+    // is parsed directly (switch_ivr_parse_event), with no event.
     const mediaReady = ch.answerState === 'answered' || ch.answerState === 'early';
     const privateCommand = (): void => {
-      if (!mediaReady) return;
+      if (inline || !mediaReady) return;
       this.engine.fire(ch, 'PRIVATE_COMMAND', SITES.PRIVATE_COMMAND, { vars: false, pre: [['Command', commandValue], ...msgHeaders] });
     };
     if (callCommand === 'hangup') {

@@ -3,7 +3,7 @@
  * events) behind the seam the Event Socket wire layer codes against (see ./types.ts).
  */
 import { hostname as osHostname } from 'node:os';
-import { eventNameOf } from '@fsbus/esl';
+import { HANGUP_CAUSES, eventNameOf } from '@fsbus/esl';
 import { randomUUID } from 'node:crypto';
 import type { CoreEvent, CoreLogLine, CoreMessage, OutboundConnector, OutboundChannel } from './types.js';
 import { stripWhitespace } from './strip-whitespace.js';
@@ -26,6 +26,7 @@ import { SITES, FS_VERSION } from './constants.js';
 import { channelDataHeaders } from './show.js';
 import { upTimeText } from './time-format.js';
 import { MessageRunner } from './messages.js';
+import { switchTrue } from './switch-true.js';
 import type { Channel } from './channel.js';
 
 export interface SimCoreOptions {
@@ -300,7 +301,7 @@ export class SimCore {
         }
         if (!r.ok) {
           ch.setVar('originate_disposition', r.cause);
-          if (ch.getVar('continue_on_fail') !== 'true') this.engine.hangup(ch, r.cause);
+          if (!goesOnAfterFailure(ch, r.cause)) this.engine.hangup(ch, r.cause);
           done();
           return;
         }
@@ -332,4 +333,28 @@ export class SimCore {
       ended: ch.ended,
     };
   }
+}
+
+/**
+ * switch_channel_handle_cause after a failed `bridge`: whether the caller goes on with its
+ * dialplan rather than being hung up with the cause. `continue_on_fail` is switch_true or a comma
+ * list of causes (names in any case, or numbers); `failure_causes` lists the causes that do not go
+ * on; with neither, only a call nobody answered goes on. `transfer_on_fail` is not modelled.
+ */
+function goesOnAfterFailure(ch: Channel, cause: string): boolean {
+  if (cause === 'ATTENDED_TRANSFER') return false;
+  const value = (name: string): string | undefined => {
+    const v = ch.getVar(name);
+    return v === '' ? undefined : v;
+  };
+  const continueOnFail = value('continue_on_fail');
+  const failureCauses = value('failure_causes');
+  if (continueOnFail === undefined && failureCauses === undefined) return cause === 'NO_ANSWER' || cause === 'NO_USER_RESPONSE' || cause === 'ORIGINATOR_CANCEL';
+  const number = HANGUP_CAUSES[cause];
+  const listed = (list: string): boolean => list.split(',').some((item) => {
+    const word = item.trim().toUpperCase();
+    return word === cause || (number !== undefined && word === String(number));
+  });
+  if (failureCauses !== undefined && !listed(failureCauses)) return true;
+  return continueOnFail !== undefined && (switchTrue(continueOnFail) || listed(continueOnFail));
 }
