@@ -1,9 +1,10 @@
 /**
  * What the agent says of events its broker buffer could not keep: a full buffer during an outage
- * is an error line per burst (with the hangups among the drops), then, once the broker takes events again, CUSTOM
- * `fsbus::events_dropped` with the count and time range; a stop with the broker still away waits
- * for it within the shutdown budget, then says what it discards (docs/agent.md: Events,
- * Operations → Shutdown).
+ * is an error line per burst (with the hangups among the drops), and so are events the broker
+ * failed after they were sent (a line of their own: nothing was buffered); then, once the broker
+ * takes events again, CUSTOM `fsbus::events_dropped` with the count and time range; a stop with
+ * the broker still away waits for it within the shutdown budget, then says what it discards
+ * (docs/agent.md: Events, Operations → Shutdown).
  */
 import { LogThrottle } from '@fsbus/esl';
 import type { Driver } from '@fsbus/transport';
@@ -12,6 +13,7 @@ import type { DropReporting, EventPublisher } from './event-publisher.js';
 import type { EventLoss } from './lifecycle-events.js';
 
 export const EVENTS_DROPPED_LOG = 'outgoing buffer full: oldest events dropped';
+export const EVENTS_DROPPED_AFTER_SEND_LOG = 'events failed at the broker after they were sent: dropped';
 export const STOP_WAITS_FOR_BROKER_LOG = 'stopping: waiting for the broker to take the buffered events';
 export const EVENTS_DISCARDED_AT_STOP_LOG = 'stopped with the broker away: buffered events discarded';
 
@@ -33,20 +35,23 @@ export interface HeldAtStop {
 export class BufferedLoss {
   readonly #o: BufferedLossOptions;
   readonly #droppedLog: LogThrottle;
+  readonly #afterSendLog: LogThrottle;
   #publisher: EventPublisher | undefined;
 
   constructor(options: BufferedLossOptions) {
     this.#o = options;
     // Lost events are lost data, as at a stop: error, not warn.
     this.#droppedLog = new LogThrottle((fields, msg) => options.logger.error(fields, msg), EVENTS_DROPPED_LOG);
+    this.#afterSendLog = new LogThrottle((fields, msg) => options.logger.error(fields, msg), EVENTS_DROPPED_AFTER_SEND_LOG);
   }
 
   /** What the event publisher reports its drops through. */
   get reporting(): DropReporting {
     return {
       droppedTotal: () => this.#o.droppedTotal(),
-      onDropped: (loss, bufferFull) => {
-        if (bufferFull) this.#droppedLog.hit(this.#fields(loss));
+      onDropped: (loss, cause) => {
+        if (cause === 'buffer-full') this.#droppedLog.hit(this.#fields(loss));
+        else if (cause === 'after-send') this.#afterSendLog.hit(this.#lossFields(loss));
       },
       onFlowing: () => this.tell(),
     };
@@ -61,7 +66,7 @@ export class BufferedLoss {
   tell(): void {
     const loss = this.#publisher?.takeLoss();
     if (loss === undefined) return;
-    this.#droppedLog.flush();
+    this.flush();
     if (this.#o.announce(loss)) this.#o.logger.warn(this.#fields(loss), 'events were dropped: telling subscribers (fsbus::events_dropped)');
   }
 
@@ -105,10 +110,16 @@ export class BufferedLoss {
   /** What the rate-limited line still holds, written now (the stop). */
   flush(): void {
     this.#droppedLog.flush();
+    this.#afterSendLog.flush();
   }
 
   #fields(loss: EventLoss): Record<string, unknown> {
     const b = this.#o.buffer;
-    return { events_dropped: loss.count, hangups_dropped: loss.hangups, since_us: loss.sinceUs, until_us: loss.untilUs, buffer_messages: b.buffer_messages, buffer_bytes: b.buffer_bytes, broker: this.#o.brokerStatus() };
+    return { ...this.#lossFields(loss), buffer_messages: b.buffer_messages, buffer_bytes: b.buffer_bytes };
+  }
+
+  /** The loss not told yet, without the buffer's size (not what a drop after send is about). */
+  #lossFields(loss: EventLoss): Record<string, unknown> {
+    return { events_dropped: loss.count, hangups_dropped: loss.hangups, since_us: loss.sinceUs, until_us: loss.untilUs, broker: this.#o.brokerStatus() };
   }
 }

@@ -1,27 +1,31 @@
 /**
  * FreeSWITCH events → the bus: filter, shape (SPEC §3.5), publish. The driver buffers (bounded)
  * while the broker is away; every drop is counted there and exported as a metric. What it drops
- * is noticed here (DropWatch), so that subscribers can be told once the broker is back.
+ * is noticed here (DropWatch), so that subscribers can be told once the broker is back; an event
+ * the broker failed after it was sent, the driver hands back (PublishOptions.onDroppedAfterSend).
  */
 import { encodeEventPayload, encodeUtf8, nowMicros, type EventFilter, type EventSource, type Subjects } from '@fsbus/contract';
 import type { EslEvent } from '@fsbus/esl';
-import type { Driver, PublishOutcome } from '@fsbus/transport';
+import type { Driver, PublishOptions, PublishOutcome } from '@fsbus/transport';
 import type { EventLoss } from './lifecycle-events.js';
 import type { AgentMetrics } from './metrics.js';
 
 /** The event whose loss a billing consumer cares most about (the CDR). */
 const HANGUP_COMPLETE = 'CHANNEL_HANGUP_COMPLETE';
 
+/**
+ * Why events were just dropped: the buffer made room ('buffer-full'), the broker failed them after
+ * they were sent ('after-send'), or an event could not be buffered at all — larger than the buffer
+ * or the broker takes, or the driver closed — which the driver logs itself ('unbuffered').
+ */
+export type DropCause = 'buffer-full' | 'after-send' | 'unbuffered';
+
 /** How the publisher learns of drops and says so. */
 export interface DropReporting {
   /** Events the driver dropped so far (its total less replies and other messages). */
   droppedTotal(): number;
-  /**
-   * More were dropped; `loss` is everything not yet told since the broker was last reached.
-   * `bufferFull`: the buffer made room (else an event could not be buffered at all: larger than
-   * the buffer or the broker takes, or the driver closed — the driver logs those itself).
-   */
-  onDropped(loss: EventLoss, bufferFull: boolean): void;
+  /** More were dropped; `loss` is everything not yet told since the broker was last reached. */
+  onDropped(loss: EventLoss, cause: DropCause): void;
   /** An event went out at once again (the buffer is empty) while a loss waits to be told. */
   onFlowing(): void;
 }
@@ -44,6 +48,8 @@ export class EventPublisher {
   readonly #driver: Driver;
   readonly #metrics: AgentMetrics;
   readonly #drops: DropWatch;
+  /** The same object for every publish: nothing allocated per event. */
+  readonly #publishOptions: PublishOptions;
 
   constructor(filter: EventFilter, subjects: Subjects, nodeId: string, driver: Driver, metrics: AgentMetrics, reporting: DropReporting, bufferMessages: number) {
     this.#filter = filter;
@@ -52,6 +58,7 @@ export class EventPublisher {
     this.#driver = driver;
     this.#metrics = metrics;
     this.#drops = new DropWatch(reporting, bufferMessages);
+    this.#publishOptions = { onDroppedAfterSend: (_subject, data) => this.#drops.droppedAfterSend(data) };
   }
 
   /** The drops not yet told (noticed now if another message's buffering caused them); cleared. */
@@ -92,7 +99,7 @@ export class EventPublisher {
 
   #publish(event: EventSource, subclass: string | undefined): PublishOutcome {
     const bytes = encodeUtf8(encodeEventPayload(event, this.#nodeId));
-    const outcome = this.#driver.publish(this.#subjects.event(event.name, subclass), bytes);
+    const outcome = this.#driver.publish(this.#subjects.event(event.name, subclass), bytes, this.#publishOptions);
     // Only the buffering path looks further: an event sent at once costs one comparison here.
     if (outcome === 'sent') this.#drops.sent();
     else this.#drops.held(event, outcome);
@@ -118,13 +125,25 @@ function timestampOf(event: EventSource): number {
   return Number.isSafeInteger(ts) && ts > 0 ? ts : nowMicros();
 }
 
+/** Name and timestamp of a published event, read back from its payload (encodeEventPayload): only for a drop after send. */
+function payloadFacts(data: Uint8Array): { timestampUs: number; hangup: boolean } {
+  try {
+    const p = JSON.parse(new TextDecoder().decode(data)) as { event_name?: unknown; timestamp?: unknown };
+    const ts = p.timestamp;
+    return { timestampUs: typeof ts === 'number' && Number.isSafeInteger(ts) && ts > 0 ? ts : nowMicros(), hangup: p.event_name === HANGUP_COMPLETE };
+  } catch {
+    return { timestampUs: nowMicros(), hangup: false };
+  }
+}
+
 /**
  * What the driver's bounded buffer dropped, seen from the events handed to it. The buffer drops
  * its oldest first, so the dropped events lie between the first one buffered since it was last
  * empty and the one buffered before the drop was noticed: that range is told, a bound (events in
  * it may still have been sent). Hangups buffered are remembered by position, so that a drop (the
  * oldest go first) and a stop can say how many of those they lose. Only events that were buffered
- * or dropped come here: the sent-at-once path does none of this.
+ * or dropped come here: the sent-at-once path does none of this. An event the broker failed after
+ * it was sent comes back from the driver with its payload: it is its own name and timestamp.
  */
 class DropWatch {
   readonly #reporting: DropReporting;
@@ -173,6 +192,14 @@ class DropWatch {
     if (event.name === HANGUP_COMPLETE) this.#rememberHangup();
   }
 
+  /** The broker failed an event after it was sent (the driver counted it already): lost itself, not evicted. */
+  droppedAfterSend(data: Uint8Array): void {
+    // Taken out of the driver's total first: the next notice must not count it as the buffer's.
+    this.#droppedSeen++;
+    const { timestampUs, hangup } = payloadFacts(data);
+    this.#record(1, hangup ? 1 : 0, timestampUs, timestampUs, 'after-send');
+  }
+
   take(): EventLoss | undefined {
     // Drops another message's buffering caused: told now, no buffer-full line of their own.
     this.#notice(false);
@@ -215,11 +242,16 @@ class DropWatch {
     const hangups = this.#evictHangups(selfLost === undefined ? count : count - 1) + (selfLost === true ? 1 : 0);
     const until = untilUs ?? (this.#lastHeld === undefined ? nowMicros() : timestampOf(this.#lastHeld));
     const since = Math.min(this.#heldSinceUs ?? until, until);
+    this.#record(count, hangups, since, until, bufferFull ? 'buffer-full' : 'unbuffered');
+  }
+
+  /** Adds a drop to the loss not yet told, and says so. */
+  #record(count: number, hangups: number, since: number, until: number, cause: DropCause): void {
     const prev = this.#loss;
     this.#loss =
       prev === undefined
         ? { count, hangups, sinceUs: since, untilUs: until }
         : { count: prev.count + count, hangups: prev.hangups + hangups, sinceUs: Math.min(prev.sinceUs, since), untilUs: Math.max(prev.untilUs, until) };
-    this.#reporting.onDropped(this.#loss, bufferFull);
+    this.#reporting.onDropped(this.#loss, cause);
   }
 }

@@ -83,6 +83,14 @@ export type PublishOutcome = 'sent' | 'buffered' | 'dropped';
 
 export interface PublishOptions {
   headers?: MessageHeaders;
+  /**
+   * Told (with the message's subject and bytes) when the driver drops this message after it handed
+   * it to the broker — publish() said 'sent', or 'buffered' and it went later — because the broker
+   * failed it, its fate unknown (it may have been delivered): a loss no PublishOutcome can say.
+   * Counted in `dropped` as well. Must not throw; one function for every publish costs nothing per
+   * message. Called by Redis (a failed route script); other drivers count such drops without it.
+   */
+  onDroppedAfterSend?: (subject: string, data: Uint8Array) => void;
 }
 
 /** A durable stream over some subjects (JetStream, Kafka topic, Redis Stream). */

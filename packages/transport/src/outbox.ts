@@ -23,6 +23,8 @@ export interface OutboxItem {
   deadline?: number | undefined;
   /** Set once the requester settled (reply, timeout, abort, close): a buffered item is not sent. */
   settled?: boolean | undefined;
+  /** Its publisher's PublishOptions.onDroppedAfterSend. */
+  onDroppedAfterSend?: ((subject: string, data: Uint8Array) => void) | undefined;
 }
 
 /**
@@ -74,11 +76,16 @@ export class Outbox {
   /**
    * Puts `items` back in front of everything held, in their order: messages older than those (a
    * dead channel's unconfirmed publishes, sent again). Over the bound the oldest go, counted.
+   * `heldBefore`: taken from this outbox by a flush the connection's loss cut short (not counted
+   * in `buffered` twice).
    */
-  putBack(items: readonly OutboxItem[]): void {
+  putBack(items: readonly OutboxItem[], heldBefore = false): void {
     if (items.length === 0) return;
     const held = this.drain();
-    for (const item of items) this.push(item);
+    for (const item of items) {
+      if (heldBefore) this.#add(item);
+      else this.push(item);
+    }
     for (const item of held) this.#add(item);
   }
 

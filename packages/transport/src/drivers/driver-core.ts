@@ -91,8 +91,12 @@ export abstract class DriverCore implements Driver {
   abstract request(subject: string, data: Uint8Array, options?: RequestOptions): Promise<InboundMessage>;
   abstract gather(subject: string, data: Uint8Array, options?: GatherOptions): Promise<InboundMessage[]>;
   abstract flush(): Promise<void>;
-  /** Sends one item now; throws only for what can never be sent (it is then dropped and counted). */
-  protected abstract rawSend(item: OutboxItem): void;
+  /**
+   * Sends one item now; throws only for what can never be sent (it is then dropped and counted).
+   * `false`: not handed over — the connection is going and the driver not told yet (its library
+   * would refuse it unsent) — so it waits in the outbox, in order, for the reconnect.
+   */
+  protected abstract rawSend(item: OutboxItem): void | false;
 
   get status(): DriverStatus {
     return this.#status;
@@ -192,7 +196,7 @@ export abstract class DriverCore implements Driver {
   }
 
   publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome {
-    const item: OutboxItem = { subject, data, headers: options?.headers };
+    const item: OutboxItem = { subject, data, headers: options?.headers, onDroppedAfterSend: options?.onDroppedAfterSend };
     // A fire-and-forget command runs on arrival: never sent twice (command-subjects.ts).
     if (this.isCommand(subject)) item.kind = 'request';
     return this.send(item);
@@ -249,7 +253,7 @@ export abstract class DriverCore implements Driver {
     }
     if (this.#status !== 'connected' || this.#holding()) return this.outbox.push(item) ? 'buffered' : 'dropped';
     try {
-      this.rawSend(item);
+      if (this.rawSend(item) === false) return this.outbox.push(item) ? 'buffered' : 'dropped';
       this.published++;
       return 'sent';
     } catch (err) {
@@ -264,14 +268,33 @@ export abstract class DriverCore implements Driver {
    * in order, except requests nobody waits for any more (counted as expired).
    */
   protected flushOutbox(): void {
-    for (const item of this.outbox.takeLive()) {
+    const items = this.outbox.takeLive();
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
       try {
-        this.rawSend(item);
+        if (this.rawSend(item) === false) {
+          // The connection went under the flush: this one and the rest wait for the next, in order.
+          this.outbox.putBack(items.slice(i), true);
+          return;
+        }
         this.published++;
       } catch (err) {
         this.outbox.countDropped(item);
         this.refusedLog.hit({ err, subject: item.subject, buffered: true });
       }
+    }
+  }
+
+  /**
+   * `item` was handed to the broker, which failed it, its fate unknown (it may have been
+   * delivered): dropped for good, counted, and its publisher told (PublishOptions.onDroppedAfterSend).
+   */
+  protected droppedAfterSend(item: OutboxItem): void {
+    this.outbox.countDropped(item);
+    try {
+      item.onDroppedAfterSend?.(item.subject, item.data);
+    } catch (err) {
+      this.options.logger?.error({ err, subject: item.subject }, 'onDroppedAfterSend threw');
     }
   }
 

@@ -72,6 +72,7 @@ export class AmqpDriver extends BaseDriver {
     closed: () => this.status === 'closed',
     unpublished: () => this.published--,
     room: () => this.releaseHeld(),
+    droppedAfterSend: (item) => this.droppedAfterSend(item),
     warn: (fields, msg) => this.options.logger?.warn(fields, msg),
   });
   /** Requests whose reply address RabbitMQ cannot take. */

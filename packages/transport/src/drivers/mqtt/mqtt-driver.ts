@@ -423,7 +423,7 @@ export class MqttDriver extends BaseDriver {
         settled();
         if (once?.withdrawn === true) return resolve();
         if (err !== undefined && err !== null) {
-          this.outbox.countDropped(item);
+          this.droppedAfterSend(item);
           this.options.logger?.warn({ err, subject: item.subject }, 'publish refused, dropped');
           if (item.kind === 'request' && item.correlationId !== undefined) this.requestRefused(item.correlationId, err);
         }

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { errorFields, LogThrottle } from '@fsbus/esl';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.js';
 import { connectError, deadlineOf, lateBy } from '../driver-core.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
@@ -25,7 +26,7 @@ import { CLAIM_SCRIPT, LEAVE_SCRIPT, MARK_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT,
 import { ensureGroup, laneEntry, readLane, readReplies, type LaneEntry, type LaneStream } from './redis-streams.js';
 import { leaveLane, stopReading, type LeaveCommand } from './redis-lane-leave.js';
 import { expiresRefusal, REFUSED_EXPIRES_LOG } from './redis-expires.js';
-import { redisOptions, timeLimit, untilClosed } from './redis-util.js';
+import { redisOptions, takesCommands, timeLimit, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
 import { LIVENESS_DEAD_AFTER_MS, RedisLiveness } from './redis-liveness.js';
 import { ServingMarks, servingKey, type MarkCommand } from './redis-serving.js';
@@ -227,9 +228,12 @@ export class RedisDriver extends BaseDriver {
     return routeSubjectProblem(subject);
   }
 
-  protected rawSend(item: OutboxItem): void {
+  protected rawSend(item: OutboxItem): void | false {
     const cmd = this.#cmd;
     if (cmd === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'not connected');
+    // The connection died and its 'close' has not come yet (≈15 ms under load): ioredis would
+    // refuse the command unsent. Kept for the reconnect, as while Redis is away.
+    if (!takesCommands(cmd)) return false;
     const data = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
     const bytes = data.byteLength + item.subject.length + ROUTE_OVERHEAD_BYTES;
     if (item.kind === 'reply') {
@@ -257,10 +261,15 @@ export class RedisDriver extends BaseDriver {
     );
   }
 
+  /** Redis out of memory fails every publish: one line per burst, each counted. */
+  readonly #publishFailedLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), 'publish failed, dropped');
+
   #sendFailed(item: OutboxItem, err: unknown): void {
-    // Refused by Redis (out of memory, a script error) or given up by ioredis: counted, never silently.
-    this.outbox.countDropped(item);
-    this.options.logger?.warn({ err, subject: item.subject }, 'publish failed, dropped');
+    // Refused by Redis (out of memory, a script error) or given up by ioredis, after it was
+    // written (a route script may have published before it failed): counted, its publisher told.
+    this.droppedAfterSend(item);
+    // The reason only: ioredis's error carries the command's arguments, the whole payload.
+    this.#publishFailedLog.hit({ subject: item.subject, ...errorFields(err instanceof Error ? err : new Error(String(err))) });
     if (item.kind === 'request' && item.correlationId !== undefined) this.requestRefused(item.correlationId, err);
   }
 

@@ -70,6 +70,15 @@ export function redisOptions(url: string, options: DriverOptions, connectTimeout
   return out;
 }
 
+/**
+ * Whether ioredis writes a command into `conn`'s socket now: its own test, before it refuses one
+ * unsent with "Stream isn't writeable and enableOfflineQueue options is false". Between Redis
+ * closing the socket (a crash, CLIENT KILL) and the socket's 'close', ioredis still says 'ready'.
+ */
+export function takesCommands(conn: Redis): boolean {
+  return conn.status === 'ready' && conn.stream.writable;
+}
+
 /** Resolves when `work` settles (either way) or `conn` closes, whichever comes first (`work` is then left to itself). */
 export function untilClosed(conn: Redis, work: Promise<unknown>): Promise<void> {
   return unlessInterrupted(work, (stop) => onceEvent(conn, 'close', () => stop(new Error('closed')))).then(

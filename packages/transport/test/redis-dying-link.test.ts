@@ -1,0 +1,92 @@
+// A publish made while the command connection dies — Redis closed its socket, ioredis has not said
+// 'close' yet (≈15 ms under load) — was refused by ioredis ("Stream isn't writeable and
+// enableOfflineQueue options is false") and dropped, though it never reached the socket. It now
+// waits in the outbox, in order, and goes after the reconnect like any publish made while Redis is
+// away. Real redis-server: CLIENT KILL closes the driver's command connection, and the publishes
+// are made on its socket's 'finish' (write side shut after Redis's FIN, 'close' not yet emitted):
+// inside that window every time.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { Redis } from 'ioredis';
+import { createDriver, type DriverStatus, type PublishOutcome } from '@fsbus/transport';
+import { startRedis } from '@fsbus/testkit';
+import { Collector, dec, enc, within } from './conformance/helpers.js';
+
+const SUBJECT = 'dying.ev';
+const COUNT = 20;
+
+/** The `CLIENT LIST` entry (id, client port) of the connection named `name` whose last command was `cmd`. */
+function clientOf(list: string, name: string, cmd: string): { id: string; port: number } {
+  for (const line of list.split('\n')) {
+    const f = new Map(line.trim().split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const));
+    if (f.get('name') === name && f.get('cmd') === cmd) return { id: f.get('id')!, port: Number(f.get('addr')!.split(':').pop()) };
+  }
+  throw new Error(`no client ${name} with cmd=${cmd} in:\n${list}`);
+}
+
+void test('redis: publishes made while the connection dies, before ioredis sees it, wait in the outbox and arrive once after the reconnect', { timeout: 60_000 }, async () => {
+  const redis = await startRedis();
+  const sockets: Socket[] = [];
+  const onSocket = (message: unknown): void => void sockets.push((message as { socket: Socket }).socket);
+  subscribe('net.client.socket', onSocket);
+  const pub = await createDriver('redis', { urls: [redis.url], name: 'dying-pub' });
+  const sub = await createDriver('redis', { urls: [redis.url], name: 'dying-sub' });
+  const admin = new Redis(redis.port, '127.0.0.1');
+  try {
+    const statuses: DriverStatus[] = [];
+    pub.on((e) => void (e.type === 'status' && statuses.push(e.status)));
+    await Promise.all([pub.connect(), sub.connect()]);
+    const got = new Collector<string>();
+    sub.subscribe(SUBJECT, (m) => got.push(dec(m.data)));
+    await sub.flush();
+    pub.publish(SUBJECT, enc('warm'));
+    // flush() ends with a PING: its command connection is the one whose last command that was.
+    await pub.flush();
+    await got.until(1);
+    const cmd = clientOf(String(await admin.client('LIST')), 'dying-pub', 'ping');
+    const socket = sockets.find((s) => s.localPort === cmd.port);
+    assert.ok(socket !== undefined, 'the command connection socket');
+
+    // Set before the kill: the reconnect may come before the test looks.
+    const back = new Promise<void>((resolve) => {
+      const off = pub.on((e) => {
+        if (e.type === 'status' && e.status === 'connected' && statuses.includes('reconnecting')) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const outcomes: PublishOutcome[] = [];
+    let flushed: Promise<void> | undefined;
+    const published = new Promise<DriverStatus>((resolve) => {
+      socket.once('finish', () => {
+        // Not writable any more; ioredis still 'ready' (its 'close' handler has not run).
+        for (let i = 0; i < COUNT; i++) outcomes.push(pub.publish(SUBJECT, enc(`e${i}`)));
+        // Its flush of what is held meets the dying connection too: they stay held.
+        flushed = pub.flush();
+        resolve(pub.status);
+      });
+    });
+    await admin.client('KILL', 'ID', cmd.id);
+    const statusThen = await within(published, 15_000, "the killed connection's socket never finished");
+    assert.equal(statusThen, 'connected', 'published before the driver saw the connection go');
+    await assert.rejects(flushed!, { code: 'FSBUS_ERR_TRANSPORT_DISCONNECTED' });
+    await within(back, 30_000, 'the driver never reconnected');
+    // A marker after them: a copy of any would arrive before it (one connection, in order).
+    pub.publish(SUBJECT, enc('end'));
+    await pub.flush();
+    const expected = ['warm', ...Array.from({ length: COUNT }, (_, i) => `e${i}`), 'end'];
+    await got.until(expected.length).catch(() => undefined);
+    assert.deepEqual(got.items, expected, `outcomes: ${outcomes.join(',')}`);
+    assert.deepEqual(outcomes, Array<PublishOutcome>(COUNT).fill('buffered'));
+    assert.equal(pub.stats().dropped, 0);
+  } finally {
+    unsubscribe('net.client.socket', onSocket);
+    admin.disconnect();
+    await pub.close();
+    await sub.close();
+    await redis.stop();
+  }
+});
