@@ -42,7 +42,7 @@ void describe('usage errors before connecting', () => {
 
   void it('events: --from 0, --node "", --durable "", an empty pattern, --from on mqtt: usage errors before connecting', async () => {
     usage(await runCli(['events', '--from', '0', '-s', NOWHERE], env), 'events', /--from must be all, new, a sequence number >= 1 or an ISO time, got "0"/);
-    usage(await runCli(['events', '--node', '', '-s', NOWHERE], env), 'events', /--node must name a node, got ""/);
+    usage(await runCli(['events', '--node', '', '-s', NOWHERE], env), 'events', /--node must be a non-empty string, got ""/);
     usage(await runCli(['events', '--durable', '', '-s', NOWHERE], env), 'events', /--durable must be a non-empty string/);
     usage(await runCli(['events', '--durable', 'a.b', '--stream', 'S', '-s', NOWHERE], env), 'events', /--durable "a\.b" may not contain '\.'/);
     usage(await runCli(['events', '', '-s', NOWHERE], env), 'events', /bad event pattern ""/);
@@ -50,7 +50,7 @@ void describe('usage errors before connecting', () => {
     usage(await runCli(['events', '-s', 'mqtt://127.0.0.1:1', '--from', 'all'], env), 'events', /--from needs the agent's event stream: the mqtt driver has no durable streams/);
     usage(await runCli(['events', '--driver', 'zmq', '--durable', 'audit'], env), 'events', /--durable needs the agent's event stream: the zmq driver has no durable streams/);
     // --node '' of the other commands too.
-    usage(await runCli(['api', 'status', '--node', ' ', '-s', NOWHERE], env), 'api', /--node must name a node, got " "/);
+    usage(await runCli(['api', 'status', '--node', ' ', '-s', NOWHERE], env), 'api', /--node must be a non-empty string, got " "/);
   });
 
   void it('a malformed FSBUS_BROKER_NKEY_SEED is a usage error naming the variable, not "is the broker running?"', async () => {

@@ -8,7 +8,7 @@ export type { EventPattern, EventTopicName } from './event.js';
 export { EventStream } from './event-stream.js';
 export { eventSubject, defaultStreamName } from './events.js';
 export { DEFAULT_COMPLETE_TIMEOUT_MS } from './execute-complete.js';
-export { MAX_EVENT_SUBJECT_BYTES, MAX_STREAM_NAME_BYTES, streamNameOption } from './validate.js';
+export { MAX_EVENT_SUBJECT_BYTES, MAX_STREAM_NAME_BYTES, nodeOption, streamNameOption } from './validate.js';
 export { DEFAULT_TIMEOUT_MS, DEFAULT_LONG_TIMEOUT_MS, DEFAULT_SERVER, DEFAULT_EVENT_BUFFER } from './types.js';
 export type {
   AgentStatus,

@@ -44,7 +44,7 @@ export function nodeOption(value: string | undefined, name: string): string | un
 export function nodeOption(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `${name} must be a non-empty string, got ${typeof value === 'string' ? '""' : String(value)}`);
+    throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `${name} must be a non-empty string, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
   }
   const length = Math.max(value.length, slugNodeId(value).length);
   if (length > MAX_NODE_ID_LENGTH) {

@@ -5,8 +5,8 @@
  * exit code.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { buildSubjects, BusErrorCode, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
-import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
+import { buildSubjects, BusErrorCode, prefixProblem, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
+import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, nodeOption, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
 import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem, nkeySeedProblem } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { runningDemos, type DemoState } from './demo-state.js';
@@ -293,7 +293,8 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
       return ExitCode.OK;
     }
     connection = resolveConnection(values, env);
-    checkNode(str(values, 'node'));
+    // The client's own check, before connecting: its message is the usage line.
+    nodeOption(str(values, 'node'), '--node');
     spec.check?.(values, positionals, connection);
     busOptions = connectOptions(connection, env);
     if (connection.note !== undefined) io.err(`fsbus ${spec.name}: ${connection.note}`);
@@ -318,12 +319,6 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
 }
 
 /** --node as the client checks it (nodeOption), before connecting: blank, or longer than any agent's node id. */
-function checkNode(node: string | undefined): void {
-  if (node === undefined) return;
-  if (node.trim() === '') throw new UsageError(`--node must name a node, got ${JSON.stringify(node)}`);
-  const length = Math.max(node.length, slugNodeId(node).length);
-  if (length > MAX_NODE_ID_LENGTH) throw new UsageError(`--node must be at most ${MAX_NODE_ID_LENGTH} characters (no agent's node id is longer), got ${length}`);
-}
 
 export const str = (values: BusContext['values'], key: string): string | undefined => {
   const v = values[key];
