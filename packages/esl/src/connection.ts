@@ -59,6 +59,9 @@ export class EslConnection {
   #failed = false;
   #error: Error | undefined;
   readonly #stats: ConnectionStats;
+  /** Requests taken and replies read on this connection: its own, where `stats` is the user's to reset. */
+  #requestsTaken = 0;
+  #repliesRead = 0;
 
   constructor(socket: Socket, handlers: ConnectionHandlers, options: ConnectionOptions) {
     this.socket = socket;
@@ -103,6 +106,14 @@ export class EslConnection {
    * Sends one command (text already framed, ending with the empty line) and resolves with its
    * reply. Rejects EslClosedError / EslQueueFullError / EslAbortError / EslTimeoutError.
    */
+  get requestsTaken(): number {
+    return this.#requestsTaken;
+  }
+
+  get repliesRead(): number {
+    return this.#repliesRead;
+  }
+
   request(text: string, label: string, options: RequestOptions = {}): Promise<ReplyFrame> {
     if (this.#closed || this.socket.destroyed) return Promise.reject(new EslClosedError(`${label}: connection closed`));
     let reply: Promise<ReplyFrame>;
@@ -112,6 +123,7 @@ export class EslConnection {
       return Promise.reject(err instanceof Error ? err : new Error(String(err))); // EslInvalidArgumentError / EslQueueFullError / EslAbortError
     }
     this.#stats.requests++;
+    this.#requestsTaken++;
     this.write(text);
     return reply;
   }
@@ -187,6 +199,7 @@ export class EslConnection {
     }
     if (frame.kind === 'command-reply' || frame.kind === 'api-response') {
       this.#stats.replies++;
+      this.#repliesRead++;
       if (!this.#queue.deliver(frame)) {
         this.#handlers.onProtocolError(new EslProtocolError(`unexpected ${frame.kind}: no request is waiting`), false);
       }
@@ -207,6 +220,7 @@ export class EslConnection {
   #onOversize(contentType: string, bytes: number): void {
     if (contentType === 'api/response' || contentType === 'command/reply') {
       this.#stats.replies++;
+      this.#repliesRead++;
       if (this.#queue.fail(new EslTooLargeError(`FreeSWITCH's ${contentType}`, bytes, this.#maxBodyBytes))) return;
     }
     this.#handlers.onProtocolError(new EslProtocolError(`a ${contentType} frame of ${bytes} bytes is over the limit of ${this.#maxBodyBytes} bytes: skipped`), false);

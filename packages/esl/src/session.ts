@@ -104,7 +104,7 @@ export class EslSession extends EslCommands<EslSessionEvents> {
   #hungUp = false;
   /** Nothing runs on the channel any more (async mode: its hangup is complete, or the linger notice came). */
   #channelGone = false;
-  /** The rank (stats.requests) of the last `exit` sent: its reply before the goodbye means the goodbye answers it. */
+  /** The rank (the connection's requestsTaken) of the last `exit` sent: its reply before the goodbye means the goodbye answers it. */
   #exitRequest: number | undefined;
 
   constructor(socket: Socket, options: EslSessionOptions) {
@@ -277,10 +277,10 @@ export class EslSession extends EslCommands<EslSessionEvents> {
 
   /** Notes an `exit` (also one sent raw): the goodbye after its reply is no sign of a hangup. */
   protected override send(conn: EslConnection, text: string, label: string, opts?: CommandOptions, holdsLine?: boolean): Promise<ReplyFrame> {
-    const before = this.stats.requests;
+    const before = conn.requestsTaken;
     const reply = super.send(conn, text, label, opts, holdsLine);
     // Counted only once the connection took it (not refused: closed, queue full).
-    if (endsSession(text) && this.stats.requests > before) this.#exitRequest = this.stats.requests;
+    if (endsSession(text) && conn.requestsTaken > before) this.#exitRequest = conn.requestsTaken;
     return reply;
   }
 
@@ -349,7 +349,7 @@ export class EslSession extends EslCommands<EslSessionEvents> {
     if (uuid !== undefined && uuid !== this.uuid) return;
     if (!frame.linger) {
       if (!frame.text.startsWith(GOODBYE_TEXT)) return;
-      if (this.#exitRequest !== undefined && this.stats.replies >= this.#exitRequest) return;
+      if (this.#exitRequest !== undefined && this.#conn.repliesRead >= this.#exitRequest) return;
       this.#hungUp = true;
       this.#channelGone = true;
       return;

@@ -83,6 +83,18 @@ void test("exit sent raw (sendRecv) counts as the session's own exit too", async
   });
 });
 
+void test("exit after the user reset the session's stats (metric deltas): still the session's own exit", async () => {
+  await withDialplanSession('async full', async ({ session }) => {
+    const ended = watchEnd(session);
+    await bounded(session.answer(), 'answer');
+    // As a user taking per-interval deltas of one counter would.
+    session.stats.replies = 0;
+    await session.close();
+    const { hungUp } = await bounded(ended, "the session's end");
+    assert.equal(hungUp, false);
+  });
+});
+
 /** docs/esl.md's outbound handler on a socket of `flags`, the caller hung up while asked for digits. */
 async function runDocsExample(flags: string): Promise<void> {
   const errors: Error[] = [];
