@@ -2,7 +2,7 @@
 // others found, and the lookup takes the newest live one, skipping (and removing) a dead one's.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -48,6 +48,16 @@ void describe('demo state files', () => {
     const one = resolveConnection({}, env);
     assert.deepEqual(one.servers, ['nats://127.0.0.1:41001']);
     assert.equal(one.note, undefined, 'one demo: nothing to say');
+  });
+
+  void it("a link planted at the state file's temporary name is not written through", () => {
+    const target = join(dir, 'victim.txt');
+    writeFileSync(target, 'untouched\n');
+    symlinkSync(target, join(dir, `.demo-${process.pid}.json.tmp`));
+    const path = writeDemoState(state(process.pid, 41007, '2024-01-01T10:00:00.000Z'), env);
+    assert.equal(readFileSync(target, 'utf8'), 'untouched\n');
+    assert.equal(readDemoState(env)?.servers[0], 'nats://127.0.0.1:41007');
+    assert.ok(existsSync(path));
   });
 
   void it('fsbus web says which of several demos its dashboard uses, as the bus commands do', () => {

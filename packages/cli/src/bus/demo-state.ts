@@ -119,7 +119,10 @@ export function readDemoState(env: NodeJS.ProcessEnv = process.env): DemoState |
 export function writeDemoState(state: DemoState, env: NodeJS.ProcessEnv = process.env): string {
   const path = demoStateFile(state.pid, env);
   const partial = join(dirname(path), `.${basename(path)}.tmp`);
-  writeFileSync(partial, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  // A shared tmpdir: whatever sits at that name (a link another user planted) is removed, and the
+  // file made new ('wx' fails rather than follow a link raced in meanwhile).
+  rmSync(partial, { force: true });
+  writeFileSync(partial, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   renameSync(partial, path);
   return path;
 }
