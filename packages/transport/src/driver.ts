@@ -88,7 +88,10 @@ export interface PublishOptions {
    * it to the broker — publish() said 'sent', or 'buffered' and it went later — because the broker
    * failed it, its fate unknown (it may have been delivered): a loss no PublishOutcome can say.
    * Counted in `dropped` as well. Must not throw; one function for every publish costs nothing per
-   * message. Called by Redis (a failed route script); other drivers count such drops without it.
+   * message. Called by Redis (a failed route script), RabbitMQ (a nack, or a publish its channel
+   * failed once the driver closed), MQTT (a publish mqtt.js fails) and Kafka (a record the broker
+   * refuses; the subject is the publisher's, not its topic). NATS learns of no such failure (a
+   * publish is not acknowledged) and ZeroMQ has no broker to fail one: neither calls it.
    */
   onDroppedAfterSend?: (subject: string, data: Uint8Array) => void;
 }

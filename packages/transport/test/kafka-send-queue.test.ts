@@ -23,7 +23,7 @@ void test('kafka send queue: a produce lost on the network hands back its events
   const logger: DriverLogger = { debug: () => undefined, info: () => undefined, warn: (_o, msg = '') => void warned.push(msg), error: () => undefined };
   let handBack!: (unsent: OutboxItem[]) => void;
   const handedBack = new Promise<OutboxItem[]>((resolve) => (handBack = resolve));
-  const queue = new KafkaSendQueue({ producer: () => producer, topics: new TopicCache(() => undefined), connected: () => true, lost: (unsent) => handBack(unsent), logger }, 100, 1 << 20);
+  const queue = new KafkaSendQueue({ producer: () => producer, topics: new TopicCache(() => undefined), connected: () => true, lost: (unsent) => handBack(unsent), droppedAfterSend: () => undefined, logger }, 100, 1 << 20);
   try {
     const items: OutboxItem[] = [
       { subject: 'freeswitch.events', data: enc('event') },
@@ -53,7 +53,7 @@ void test("kafka send queue: a reply to a requester's inbox that is gone is drop
   const done = new Promise<void>((resolve) => (drained = resolve));
   // A reply lost without a word left its requester waiting out its timeout, unexplained.
   const logger: DriverLogger = { debug: () => undefined, info: () => undefined, warn: (_o, msg = '') => void (msg === GONE_REPLY_TOPIC_LOG && drained()), error: () => undefined };
-  const queue = new KafkaSendQueue({ producer: () => producer, topics, connected: () => true, lost: () => undefined, logger }, 100, 1 << 20);
+  const queue = new KafkaSendQueue({ producer: () => producer, topics, connected: () => true, lost: () => undefined, droppedAfterSend: () => undefined, logger }, 100, 1 << 20);
   try {
     queue.push({ subject: 'fsbus.inbox.gone', data: enc('reply'), kind: 'reply', correlationId: 'c0' });
     await done;

@@ -110,6 +110,8 @@ class KafkaDriver extends DriverCore {
         topics: this.#topics,
         connected: () => this.status === 'connected',
         lost: (unsent) => this.#lost(unsent),
+        // Told with the publisher's subject, not its topic's (a copy: only on this rare path).
+        droppedAfterSend: (item) => this.droppedAfterSend({ ...item, subject: item.headers?.[KafkaHeader.SUBJECT] ?? item.subject }),
         limit: () => this.#limits.smallest,
         logger: options.logger,
       },
@@ -198,7 +200,7 @@ class KafkaDriver extends DriverCore {
       this.refusedLog.hit({ subject, reason: 'not a subject Kafka can carry' });
       return 'dropped';
     }
-    const item: OutboxItem = { subject: topic, data, headers: { ...options?.headers, [KafkaHeader.SUBJECT]: subject } };
+    const item: OutboxItem = { subject: topic, data, headers: { ...options?.headers, [KafkaHeader.SUBJECT]: subject }, onDroppedAfterSend: options?.onDroppedAfterSend };
     // A fire-and-forget command (the async lane) runs on arrival: never produced twice.
     if (this.isCommand(subject)) item.kind = 'request';
     return this.send(item);

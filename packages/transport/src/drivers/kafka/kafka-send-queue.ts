@@ -7,7 +7,7 @@
  * at once; a broker set to 64 KiB refused 100 records of 2 KB sent in one tick. A batch refused
  * (not a network failure) is sent again record by record (requests and commands excepted: a
  * partition may have taken them), and only what the broker refuses alone
- * is dropped and counted; a topic deleted meanwhile is created again first. On a network failure
+ * is dropped, counted and handed back to its publisher; a topic deleted meanwhile is created again first. On a network failure
  * everything unsent goes back to the driver (its outbox) in order. The batch that was in flight goes back without its requests: the broker
  * may have appended it before the answer was lost, and a command sent again would run twice.
  */
@@ -32,6 +32,8 @@ export interface SendQueueContext {
   connected(): boolean;
   /** The broker went away: `unsent` (in order, oldest first) must be held for the reconnect. */
   lost(unsent: OutboxItem[]): void;
+  /** The broker refused `item` after it was sent: counted as dropped, its publisher told (DriverCore.droppedAfterSend). */
+  droppedAfterSend(item: OutboxItem): void;
   /** The smallest record batch limit the broker set, when known (kafka-limits.ts). */
   limit?(): number | undefined;
   logger: DriverLogger | undefined;
@@ -43,10 +45,13 @@ export class KafkaSendQueue {
   #sending: Promise<void> | undefined;
   /** Records the broker acknowledged (acks=all). */
   acked = 0;
-  /** Records the broker refused, or whose reply inbox was gone: dropped. */
-  refused = 0;
-  /** Of `refused`, replies. */
-  #repliesRefused = 0;
+  /**
+   * Records dropped before any produce: their reply inbox was gone, or their topic is no name
+   * Kafka takes. What the broker refuses the driver counts (SendQueueContext.droppedAfterSend).
+   */
+  #unsendable = 0;
+  /** Of `#unsendable`, replies. */
+  #repliesUnsendable = 0;
   /** Replies to a gone reply topic: counted each, said once per burst (its requester waits out its timeout). */
   readonly #goneLog: LogThrottle;
 
@@ -60,14 +65,14 @@ export class KafkaSendQueue {
     return this.#queue.size;
   }
 
-  /** Dropped here: the queue was full (oldest first), or the driver closed with records in it. */
+  /** Dropped here: the queue was full (oldest first), the driver closed with records in it, or a record could not be sent. */
   get dropped(): number {
-    return this.#queue.dropped + this.refused;
+    return this.#queue.dropped + this.#unsendable;
   }
 
   /** Of `dropped`, replies. */
   get repliesDropped(): number {
-    return this.#queue.repliesDropped + this.#repliesRefused;
+    return this.#queue.repliesDropped + this.#repliesUnsendable;
   }
 
   /** Accepts a record for sending; throws when it can never be held (bigger than the bound). */
@@ -179,17 +184,18 @@ export class KafkaSendQueue {
     }
   }
 
-  #countRefused(records: readonly OutboxItem[]): void {
-    this.refused += records.length;
-    for (const r of records) if (r.kind === 'reply') this.#repliesRefused++;
+  #countUnsendable(records: readonly OutboxItem[]): void {
+    this.#unsendable += records.length;
+    for (const r of records) if (r.kind === 'reply') this.#repliesUnsendable++;
   }
 
   #isLost(err: unknown): boolean {
     return isNetworkError(err) || !this.#ctx.connected();
   }
 
+  /** Refused by the broker after they were sent: the driver counts them (once) and tells their publishers. */
   #refuse(records: OutboxItem[], err: unknown): void {
-    this.#countRefused(records);
+    for (const r of records) this.#ctx.droppedAfterSend(r);
     this.#ctx.logger?.warn({ err, records: records.length, topics: [...new Set(records.map((i) => i.subject))] }, 'kafka refused records, dropped');
   }
 
@@ -219,7 +225,7 @@ export class KafkaSendQueue {
     }
     if (gone.size === 0) return items;
     const kept = items.filter((i) => !gone.has(i.subject));
-    this.#countRefused(items.filter((i) => gone.has(i.subject)));
+    this.#countUnsendable(items.filter((i) => gone.has(i.subject)));
     this.#goneLog.hit({ records: items.length - kept.length, topics: [...gone].map((t) => t.slice(0, 300)) });
     return kept;
   }
