@@ -177,14 +177,13 @@ export const originateCommand: CommandHandler = {
     } catch (err) {
       // The bgapi itself answered `-ERR …`: no job runs, read like a failed job's result.
       if (err instanceof EslCommandError) return originateOutcome({ uuid: built.uuid, job_uuid: jobUuid, result: err.reply.trim() });
-      // Never sent (no FreeSWITCH connection, a line the ESL library refuses): no job to watch.
+      // Never sent (no FreeSWITCH connection): no job to watch.
       if (err instanceof BusError) return { ok: false, code: err.code, message: err.message, data: { uuid: built.uuid } };
-      if (err instanceof EslInvalidArgumentError) return { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: err.message, data: { uuid: built.uuid } };
-      // Timed out, or the connection closed under it (FreeSWITCH link lost, shutdown past
-      // drain_timeout_ms): FreeSWITCH keeps the job and the call may still connect, so say
-      // which uuid to watch.
+      // A line the ESL library refuses was never sent: no job. Timed out, or the connection closed
+      // under it (FreeSWITCH link lost, shutdown past drain_timeout_ms): FreeSWITCH keeps the job
+      // and the call may still connect, so say which uuid to watch.
       const failed = eslFailure(err, ctx.timeoutMs);
-      if (failed !== undefined) return { ...failed, data: { uuid: built.uuid, job_uuid: jobUuid } };
+      if (failed !== undefined) return { ...failed, data: err instanceof EslInvalidArgumentError ? { uuid: built.uuid } : { uuid: built.uuid, job_uuid: jobUuid } };
       // A full FreeSWITCH queue (told and logged as busy by the dispatcher), or a fault.
       throw err;
     }
