@@ -40,6 +40,8 @@ export const AGENT_VERSION = '0.1.0';
 export interface AgentOptions {
   /** @default pino JSON logs on stdout at config.log_level */
   logger?: Logger;
+  /** Window of the lost-events lines and of telling a loss found only after send (buffered-loss.ts). @default DEFAULT_LOG_THROTTLE_MS */
+  eventLossWindowMs?: number;
 }
 
 export type AgentStateListener = () => void;
@@ -99,6 +101,7 @@ export class Agent {
         this.#publishOwn(eventsDroppedEvent(config.node_id, AGENT_VERSION, loss), 'events_dropped');
         return true;
       },
+      intervalMs: options.eventLossWindowMs,
     });
     this.metrics = new AgentMetrics(
       { node_id: config.node_id },
@@ -464,6 +467,8 @@ export class Agent {
     // Within three quarters of shutdown_timeout_ms from the stop's start: the rest is for flushing
     // and closing, before run-agent gives up.
     const held = await this.#bufferedLoss.awaitBroker(this.#driver, stopBegan + (this.config.shutdown_timeout_ms * 3) / 4);
+    // A loss only after send may still wait for its window: told now, while someone can hear it.
+    if (this.#driver?.status === 'connected') this.#bufferedLoss.tell();
     this.#sayGoodbye();
     const droppedBefore = this.#eventsDropped();
     await this.#teardown();

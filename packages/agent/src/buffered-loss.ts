@@ -1,12 +1,13 @@
 /**
  * What the agent says of events its broker buffer could not keep: a full buffer during an outage
  * is an error line per burst (with the hangups among the drops), and so are events the broker
- * failed after they were sent (a line of their own: nothing was buffered); then, once the broker
- * takes events again, CUSTOM `fsbus::events_dropped` with the count and time range; a stop with
- * the broker still away waits for it within the shutdown budget, then says what it discards
- * (docs/agent.md: Events, Operations → Shutdown).
+ * failed after they were sent (a line of their own, each drop's own facts: nothing was buffered);
+ * then, once the broker takes events again, CUSTOM `fsbus::events_dropped` with the count and time
+ * range — a loss only after send at most once per window; a stop with the broker still away waits
+ * for it within the shutdown budget, then says what it discards (docs/agent.md: Events,
+ * Operations → Shutdown).
  */
-import { LogThrottle } from '@fsbus/esl';
+import { DEFAULT_LOG_THROTTLE_MS, LogThrottle } from '@fsbus/esl';
 import type { Driver } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import type { DropReporting, EventPublisher } from './event-publisher.js';
@@ -16,6 +17,8 @@ export const EVENTS_DROPPED_LOG = 'outgoing buffer full: oldest events dropped';
 export const EVENTS_DROPPED_AFTER_SEND_LOG = 'events failed at the broker after they were sent: dropped';
 export const STOP_WAITS_FOR_BROKER_LOG = 'stopping: waiting for the broker to take the buffered events';
 export const EVENTS_DISCARDED_AT_STOP_LOG = 'stopped with the broker away: buffered events discarded';
+export const TELLING_SUBSCRIBERS_LOG = 'events were dropped: telling subscribers (fsbus::events_dropped)';
+export const OWN_EVENT_DROPPED_AFTER_SEND_LOG = "the agent's own event failed at the broker after it was sent: dropped, not told again";
 
 export interface BufferedLossOptions {
   logger: Logger;
@@ -25,6 +28,8 @@ export interface BufferedLossOptions {
   droppedTotal(): number;
   /** Publishes fsbus::events_dropped for `loss`; false when there is nobody to tell yet (before agent_start, which means "resync" anyway). */
   announce(loss: EventLoss): boolean;
+  /** Window of the rate-limited lines and of telling a loss only after send. @default DEFAULT_LOG_THROTTLE_MS */
+  intervalMs?: number | undefined;
 }
 
 /** How long a stop waited in vain for the broker. */
@@ -36,24 +41,46 @@ export class BufferedLoss {
   readonly #o: BufferedLossOptions;
   readonly #droppedLog: LogThrottle;
   readonly #afterSendLog: LogThrottle;
+  readonly #tellingLog: LogThrottle;
+  readonly #ownDroppedLog: LogThrottle;
+  readonly #intervalMs: number;
   #publisher: EventPublisher | undefined;
+  /** The loss waiting to be told holds drops other than after send (the buffer's, or unbuffered). */
+  #notOnlyAfterSend = false;
+  /** When fsbus::events_dropped was last published (performance.now()). */
+  #toldAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: BufferedLossOptions) {
     this.#o = options;
+    const ms = (this.#intervalMs = options.intervalMs ?? DEFAULT_LOG_THROTTLE_MS);
+    const error = (fields: Record<string, unknown>, msg: string) => options.logger.error(fields, msg);
     // Lost events are lost data, as at a stop: error, not warn.
-    this.#droppedLog = new LogThrottle((fields, msg) => options.logger.error(fields, msg), EVENTS_DROPPED_LOG);
-    this.#afterSendLog = new LogThrottle((fields, msg) => options.logger.error(fields, msg), EVENTS_DROPPED_AFTER_SEND_LOG);
+    this.#droppedLog = new LogThrottle(error, EVENTS_DROPPED_LOG, ms);
+    this.#afterSendLog = new LogThrottle(error, EVENTS_DROPPED_AFTER_SEND_LOG, ms);
+    // Subscribers miss what it said (a loss, a resync): lost data too.
+    this.#ownDroppedLog = new LogThrottle(error, OWN_EVENT_DROPPED_AFTER_SEND_LOG, ms);
+    this.#tellingLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), TELLING_SUBSCRIBERS_LOG, ms);
   }
 
   /** What the event publisher reports its drops through. */
   get reporting(): DropReporting {
     return {
       droppedTotal: () => this.#o.droppedTotal(),
-      onDropped: (loss, cause) => {
+      onDropped: (drop, loss, cause) => {
+        if (cause !== 'after-send') this.#notOnlyAfterSend = true;
         if (cause === 'buffer-full') this.#droppedLog.hit(this.#fields(loss));
-        else if (cause === 'after-send') this.#afterSendLog.hit(this.#lossFields(loss));
+        else if (cause === 'after-send') this.#afterSendLog.hit(this.#lossFields(drop));
       },
-      onFlowing: () => this.tell(),
+      onFlowing: () => {
+        // An event sent at once after the buffer drained proves the broker back; after a drop after
+        // send it proves nothing (such a broker fails events only once they went), and telling at
+        // each would announce after almost every event of a broker failing them all. So a loss
+        // only after send is told at most once per window: what comes within one waits for the
+        // first event sent after it (or a reconnect, or the stop). A window needs no timer.
+        if (this.#notOnlyAfterSend || performance.now() - this.#toldAt >= this.#intervalMs) this.tell();
+      },
+      // Not a loss to announce: the announcement would be one more event that broker may fail.
+      onOwnDropped: (subject) => this.#ownDroppedLog.hit({ subject, broker: this.#o.brokerStatus() }),
     };
   }
 
@@ -66,8 +93,13 @@ export class BufferedLoss {
   tell(): void {
     const loss = this.#publisher?.takeLoss();
     if (loss === undefined) return;
-    this.flush();
-    if (this.#o.announce(loss)) this.#o.logger.warn(this.#fields(loss), 'events were dropped: telling subscribers (fsbus::events_dropped)');
+    this.#notOnlyAfterSend = false;
+    // The buffer's burst ends with the broker back: its line first. The after-send line keeps its
+    // window (a flush would log the next drop at once: a line per event for a broker failing all).
+    this.#droppedLog.flush();
+    if (!this.#o.announce(loss)) return;
+    this.#toldAt = performance.now();
+    this.#tellingLog.hit(this.#fields(loss));
   }
 
   /**
@@ -111,6 +143,8 @@ export class BufferedLoss {
   flush(): void {
     this.#droppedLog.flush();
     this.#afterSendLog.flush();
+    this.#ownDroppedLog.flush();
+    this.#tellingLog.flush();
   }
 
   #fields(loss: EventLoss): Record<string, unknown> {
@@ -118,7 +152,7 @@ export class BufferedLoss {
     return { ...this.#lossFields(loss), buffer_messages: b.buffer_messages, buffer_bytes: b.buffer_bytes };
   }
 
-  /** The loss not told yet, without the buffer's size (not what a drop after send is about). */
+  /** A loss (or one drop), without the buffer's size (not what a drop after send is about). */
   #lossFields(loss: EventLoss): Record<string, unknown> {
     return { events_dropped: loss.count, hangups_dropped: loss.hangups, since_us: loss.sinceUs, until_us: loss.untilUs, broker: this.#o.brokerStatus() };
   }

@@ -3,6 +3,8 @@
  * while the broker is away; every drop is counted there and exported as a metric. What it drops
  * is noticed here (DropWatch), so that subscribers can be told once the broker is back; an event
  * the broker failed after it was sent, the driver hands back (PublishOptions.onDroppedAfterSend).
+ * The agent's own events (publishOwn: its announcements) are handed back apart: not a loss to
+ * announce, which would be another announcement the same broker may fail.
  */
 import { encodeEventPayload, encodeUtf8, nowMicros, type EventFilter, type EventSource, type Subjects } from '@fsbus/contract';
 import type { EslEvent } from '@fsbus/esl';
@@ -24,10 +26,12 @@ export type DropCause = 'buffer-full' | 'after-send' | 'unbuffered';
 export interface DropReporting {
   /** Events the driver dropped so far (its total less replies and other messages). */
   droppedTotal(): number;
-  /** More were dropped; `loss` is everything not yet told since the broker was last reached. */
-  onDropped(loss: EventLoss, cause: DropCause): void;
+  /** More were dropped: `drop` those just noticed, `loss` everything not yet told since the broker was last reached. */
+  onDropped(drop: EventLoss, loss: EventLoss, cause: DropCause): void;
   /** An event went out at once again (the buffer is empty) while a loss waits to be told. */
   onFlowing(): void;
+  /** One of the agent's own events (publishOwn) failed at the broker after it was sent. */
+  onOwnDropped(subject: string): void;
 }
 
 export interface EventCounters {
@@ -50,6 +54,7 @@ export class EventPublisher {
   readonly #drops: DropWatch;
   /** The same object for every publish: nothing allocated per event. */
   readonly #publishOptions: PublishOptions;
+  readonly #ownPublishOptions: PublishOptions;
 
   constructor(filter: EventFilter, subjects: Subjects, nodeId: string, driver: Driver, metrics: AgentMetrics, reporting: DropReporting, bufferMessages: number) {
     this.#filter = filter;
@@ -58,7 +63,14 @@ export class EventPublisher {
     this.#driver = driver;
     this.#metrics = metrics;
     this.#drops = new DropWatch(reporting, bufferMessages);
-    this.#publishOptions = { onDroppedAfterSend: (_subject, data) => this.#drops.droppedAfterSend(data) };
+    const hangupSubject = subjects.event(HANGUP_COMPLETE);
+    this.#publishOptions = { onDroppedAfterSend: (subject, data) => this.#drops.droppedAfterSend(subject === hangupSubject, data) };
+    this.#ownPublishOptions = {
+      onDroppedAfterSend: (subject) => {
+        this.#drops.ownDroppedAfterSend();
+        reporting.onOwnDropped(subject);
+      },
+    };
   }
 
   /** The drops not yet told (noticed now if another message's buffering caused them); cleared. */
@@ -89,17 +101,19 @@ export class EventPublisher {
   }
 
   /**
-   * An event of the agent's own (its goodbye), published like FreeSWITCH's: same filter, subject
-   * and envelope, counted as published but not as received. May throw what the driver throws.
+   * An event of the agent's own (its goodbye, its announcements), published like FreeSWITCH's:
+   * same filter, subject and envelope, counted as published but not as received. Failed at the
+   * broker after it was sent, it is reported apart (DropReporting.onOwnDropped), not as a loss.
+   * May throw what the driver throws.
    */
   publishOwn(event: EventSource & { readonly name: string }): PublishOutcome | 'filtered' {
     if (!this.#filter.matches(event.name, event.subclass)) return 'filtered';
-    return this.#publish(event, event.subclass);
+    return this.#publish(event, event.subclass, this.#ownPublishOptions);
   }
 
-  #publish(event: EventSource, subclass: string | undefined): PublishOutcome {
+  #publish(event: EventSource, subclass: string | undefined, options = this.#publishOptions): PublishOutcome {
     const bytes = encodeUtf8(encodeEventPayload(event, this.#nodeId));
-    const outcome = this.#driver.publish(this.#subjects.event(event.name, subclass), bytes, this.#publishOptions);
+    const outcome = this.#driver.publish(this.#subjects.event(event.name, subclass), bytes, options);
     // Only the buffering path looks further: an event sent at once costs one comparison here.
     if (outcome === 'sent') this.#drops.sent();
     else this.#drops.held(event, outcome);
@@ -125,15 +139,21 @@ function timestampOf(event: EventSource): number {
   return Number.isSafeInteger(ts) && ts > 0 ? ts : nowMicros();
 }
 
-/** Name and timestamp of a published event, read back from its payload (encodeEventPayload): only for a drop after send. */
-function payloadFacts(data: Uint8Array): { timestampUs: number; hangup: boolean } {
-  try {
-    const p = JSON.parse(new TextDecoder().decode(data)) as { event_name?: unknown; timestamp?: unknown };
-    const ts = p.timestamp;
-    return { timestampUs: typeof ts === 'number' && Number.isSafeInteger(ts) && ts > 0 ? ts : nowMicros(), hangup: p.event_name === HANGUP_COMPLETE };
-  } catch {
-    return { timestampUs: nowMicros(), hangup: false };
-  }
+const TIMESTAMP_KEY = '"timestamp":';
+/** encodeEventPayload writes the timestamp right after the event's name: within these first bytes. */
+const PAYLOAD_HEAD_BYTES = 256;
+const payloadDecoder = new TextDecoder();
+
+/**
+ * A published event's timestamp, read back from its payload (only for a drop after send): the
+ * first `"timestamp":` of encodeEventPayload's JSON is its own (one inside the name would be
+ * escaped), so the head is enough, not the whole payload parsed.
+ */
+function payloadTimestamp(data: Uint8Array): number {
+  const head = payloadDecoder.decode(data.subarray(0, PAYLOAD_HEAD_BYTES));
+  const at = head.indexOf(TIMESTAMP_KEY);
+  const ts = at < 0 ? Number.NaN : Number.parseInt(head.slice(at + TIMESTAMP_KEY.length), 10);
+  return Number.isSafeInteger(ts) && ts > 0 ? ts : nowMicros();
 }
 
 /**
@@ -143,7 +163,7 @@ function payloadFacts(data: Uint8Array): { timestampUs: number; hangup: boolean 
  * it may still have been sent). Hangups buffered are remembered by position, so that a drop (the
  * oldest go first) and a stop can say how many of those they lose. Only events that were buffered
  * or dropped come here: the sent-at-once path does none of this. An event the broker failed after
- * it was sent comes back from the driver with its payload: it is its own name and timestamp.
+ * it was sent comes back from the driver with its subject (a hangup or not) and payload (its timestamp).
  */
 class DropWatch {
   readonly #reporting: DropReporting;
@@ -193,11 +213,16 @@ class DropWatch {
   }
 
   /** The broker failed an event after it was sent (the driver counted it already): lost itself, not evicted. */
-  droppedAfterSend(data: Uint8Array): void {
+  droppedAfterSend(hangup: boolean, data: Uint8Array): void {
     // Taken out of the driver's total first: the next notice must not count it as the buffer's.
     this.#droppedSeen++;
-    const { timestampUs, hangup } = payloadFacts(data);
+    const timestampUs = payloadTimestamp(data);
     this.#record(1, hangup ? 1 : 0, timestampUs, timestampUs, 'after-send');
+  }
+
+  /** One of the agent's own events failed after it was sent: in the driver's total, but no loss of FreeSWITCH's. */
+  ownDroppedAfterSend(): void {
+    this.#droppedSeen++;
   }
 
   take(): EventLoss | undefined {
@@ -247,11 +272,12 @@ class DropWatch {
 
   /** Adds a drop to the loss not yet told, and says so. */
   #record(count: number, hangups: number, since: number, until: number, cause: DropCause): void {
+    const drop: EventLoss = { count, hangups, sinceUs: since, untilUs: until };
     const prev = this.#loss;
     this.#loss =
       prev === undefined
-        ? { count, hangups, sinceUs: since, untilUs: until }
+        ? drop
         : { count: prev.count + count, hangups: prev.hangups + hangups, sinceUs: Math.min(prev.sinceUs, since), untilUs: Math.max(prev.untilUs, until) };
-    this.#reporting.onDropped(this.#loss, cause);
+    this.#reporting.onDropped(drop, this.#loss, cause);
   }
 }
