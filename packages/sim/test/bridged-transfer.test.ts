@@ -143,6 +143,39 @@ void it('the transfer application run by sendmsg on the bridged leg: it leaves t
   await killingAleavesB(w);
 });
 
+void it('the transfer application with -bleg: the bridged leg goes to the extension, the one running it follows its after-bridge rules', async () => {
+  const w = await open();
+  const from = await bridged(w);
+  assert.equal(await w.command(`sendmsg ${A}\ncall-command: execute\nexecute-app-name: transfer\nexecute-app-arg: -bleg 7003`), '+OK');
+  await w.until(on(B, 'CHANNEL_EXECUTE', 'echo'), 'B runs 7003');
+  await seenOrNext(w, on(A, 'CHANNEL_PARK'), 'A parks after its bridge');
+  assert.equal(unbridges(w, from).length, 1);
+  assert.deepEqual(trail(w, B, from), ROUTED_TO_7003);
+  await killingAleavesB(w);
+});
+
+void it('the transfer application with -both: both legs go to the extension, neither hung up', async () => {
+  const w = await open();
+  const from = await bridged(w);
+  assert.equal(await w.command(`sendmsg ${A}\ncall-command: execute\nexecute-app-name: transfer\nexecute-app-arg: -both 7003`), '+OK');
+  await seenOrNext(w, on(A, 'CHANNEL_EXECUTE', 'echo'), 'A runs 7003');
+  await seenOrNext(w, on(B, 'CHANNEL_EXECUTE', 'echo'), 'B runs 7003');
+  assert.equal(unbridges(w, from).length, 1);
+  assert.deepEqual(trail(w, B, from), ROUTED_TO_7003);
+  await killingAleavesB(w);
+});
+
+void it('export after a transfer ended the bridge: the former partner gets nothing', async () => {
+  const w = await open();
+  await bridged(w);
+  assert.equal(await w.api(`uuid_transfer ${B} 7003`), '+OK\n');
+  await seenOrNext(w, on(A, 'CHANNEL_PARK'), 'A parks after its bridge');
+  assert.equal(await w.command(`sendmsg ${A}\ncall-command: execute\nexecute-app-name: export\nexecute-app-arg: left_behind=yes`), '+OK');
+  await w.until(on(A, 'CHANNEL_EXECUTE_COMPLETE', 'export'), 'export ran');
+  assert.equal(await w.api(`uuid_getvar ${A} left_behind`), 'yes');
+  assert.equal(await w.api(`uuid_getvar ${B} left_behind`), '_undef_');
+});
+
 void it('uuid_park of a bridged leg: CHANNEL_UNBRIDGE, it parks, the other leg is hung up', async () => {
   const w = await open();
   const from = await bridged(w);

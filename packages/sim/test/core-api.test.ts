@@ -56,7 +56,8 @@ void describe('SimCore api: FreeSWITCH texts', () => {
     assert.equal(await apiAt(h, 'uuid_setvar_multi', `${U} x=1;y=2`), '+OK\n');
     assert.equal(await apiAt(h, 'uuid_getvar', `${U} y`), '2');
     assert.equal(await apiAt(h, 'uuid_getvar', `${U} nothing_here`), '_undef_');
-    assert.equal(await apiAt(h, 'eval', `uuid:${U} \${fsbus_a}/\${x}`), 'hello world/1');
+    // eval reads the channel's CHANNEL_DATA headers: its variables as variable_<name>.
+    assert.equal(await apiAt(h, 'eval', `uuid:${U} \${variable_fsbus_a}/\${variable_x}`), 'hello world/1');
     const dumpPlain = await apiAt(h, 'uuid_dump', `${U} plain`);
     assert.match(dumpPlain, /^Event-Name: \[CHANNEL_DATA\]\n/);
     assert.match(dumpPlain, /\nvariable_fsbus_a: \[hello world\]\n/);

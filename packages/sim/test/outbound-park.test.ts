@@ -16,14 +16,14 @@ void afterEach(async () => {
 });
 
 /** A simulator whose call to 8000 runs `socket … async full` to a server of ours: that session. */
-async function asyncSession(): Promise<WireClient> {
+async function asyncSession(before: Array<{ application: string; data: string }> = []): Promise<WireClient> {
   const server: Server = createServer();
   const session = new Promise<WireClient>((resolve) => server.once('connection', (s) => resolve(WireClient.wrap(s))));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
   const addr = server.address();
   const target = `127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-  const actions = [{ application: 'socket', data: `${target} async full` }];
+  const actions = [...before, { application: 'socket', data: `${target} async full` }];
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan: { default: [{ name: 'sock', conditions: [{ field: 'destination_number', expression: '^8000$', actions }] }] } });
   const { port } = await sim.start();
   cleanup.push(() => sim.stop());
@@ -65,4 +65,16 @@ void it('async: a second connect sends the channel data again and parks nothing 
   assert.equal(await s.replyText('myevents'), '+OK Events Enabled');
   s.send(`connect\n\n${LOG}\n\n`);
   assert.deepEqual(await untilLogDone(s), ['command/reply CHANNEL_DATA', 'command/reply +OK', 'CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE']);
+});
+
+void it('async: the park honours park_timeout (switch_ivr_park): the channel is hung up with its cause', async () => {
+  const s = await asyncSession([{ application: 'set', data: 'park_timeout=1:USER_BUSY' }]);
+  assert.equal((await s.command('connect')).headers.get('Event-Name'), 'CHANNEL_DATA');
+  assert.equal(await s.replyText('myevents'), '+OK Events Enabled');
+  for (;;) {
+    const text = (await s.next()).body?.toString() ?? '';
+    if (!/^Event-Name: CHANNEL_HANGUP$/m.test(text)) continue;
+    assert.match(text, /^Hangup-Cause: USER_BUSY$/m);
+    return;
+  }
 });

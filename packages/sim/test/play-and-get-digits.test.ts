@@ -71,6 +71,8 @@ void describe('play_and_get_digits prompts', () => {
     const done = await w.until(on(U, 'CHANNEL_EXECUTE_COMPLETE', 'play_and_get_digits'));
     assert.deepEqual(playbacks(U), ['PLAYBACK_START silence_stream://100', 'PLAYBACK_STOP silence_stream://100 done']);
     assert.equal(done['variable_v'], '7');
+    // switch_ivr_play_file sets them for a prompt as for playback.
+    assert.deepEqual([done['variable_playback_ms'], done['variable_playback_samples'], done['variable_playback_seconds']], ['100', '800', '0']);
   });
 });
 

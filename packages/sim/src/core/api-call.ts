@@ -4,17 +4,13 @@
  */
 import type { ApiHandler, ApiHost } from './api.js';
 import type { Channel } from './channel.js';
+import { bridgePartner } from './channel.js';
+import { transferBoth } from './bridge-end.js';
 import type { CallSite } from './constants.js';
 import { LOG_SITES } from './log-sites.js';
 import { switchSeparateString } from './separate-string.js';
 
 const UUID_ANSWER_SITE: CallSite = { file: 'mod_commands.c', func: 'uuid_answer_function', line: 3863 };
-
-/** The other leg while bridged (`bridge_to`), if it can still be located. */
-function bridgePartner(ch: Channel): Channel | undefined {
-  const other = ch.bridgeActive ? ch.bridgedTo : undefined;
-  return other === undefined || other.hangupStarted ? undefined : other;
-}
 
 /** switch_channel_answer: an outbound leg is left as it is; a loopback b-leg answers its a-leg first (mod_loopback). */
 function answerChannel(host: ApiHost, ch: Channel): void {
@@ -23,25 +19,6 @@ function answerChannel(host: ApiHost, ch: Channel): void {
   const partner = ch.loopbackPartner;
   if (partner !== undefined && partner.answerState !== 'answered') e.markAnswered(partner, LOG_SITES.ANSWER_LOOPBACK_PEER);
   e.markAnswered(ch, UUID_ANSWER_SITE);
-}
-
-/**
- * switch_ivr_park_session: CF_TRANSFER and CS_PARK. What the channel runs returns (the dialplan
- * stops there), the state machine enters CS_PARK and switch_core_standard_on_park runs
- * switch_ivr_park — no application, so no CHANNEL_EXECUTE: CHANNEL_STATE CS_PARK, CHANNEL_PARK.
- * The same as the executor's park_after_bridge (parkPending leaves the extension aside).
- */
-function parkChannel(host: ApiHost, ch: Channel): void {
-  host.executor.parkSession(ch);
-}
-
-/** switch_ivr_session_transfer's defaults: the leg's own dialplan (`inline` is no default) and context. */
-function transferLeg(host: ApiHost, ch: Channel, extension: string | undefined, dialplan: string | undefined, context: string | undefined): void {
-  const p = ch.profile;
-  let dp = dialplan || ch.getVar('force_transfer_dialplan') || p?.dialplan;
-  if (dp?.toLowerCase() === 'inline') dp = undefined;
-  const ctx = context || ch.getVar('force_transfer_context') || p?.context;
-  host.executor.transfer(ch, extension || 'service', dp || 'XML', ctx || 'default');
 }
 
 const TRANSFER_USAGE = '-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n';
@@ -61,12 +38,8 @@ const uuidTransfer: ApiHandler = (host, args) => {
   const option = argv[1]!.startsWith('-') ? argv[1]!.slice(1).toLowerCase() : undefined;
   const [dest, dp, ctx] = option === undefined ? argv.slice(1, 4) : argv.slice(2, 5);
   const partner = option === undefined ? undefined : bridgePartner(ch);
-  if (option === 'both' && partner !== undefined) {
-    // Both legs move (CF_REDIRECT, CF_TRANSFER on each): the bridge ends, no after-bridge rule runs.
-    host.executor.leaveBridge(partner, ch);
-    transferLeg(host, partner, dest, dp, ctx);
-  }
-  transferLeg(host, option === 'bleg' && partner !== undefined ? partner : ch, dest, dp, ctx);
+  if (option === 'both' && partner !== undefined) transferBoth(host.executor, ch, partner, dest, dp, ctx);
+  else host.executor.transfer(option === 'bleg' && partner !== undefined ? partner : ch, dest, dp, ctx);
   return '+OK\n';
 };
 
@@ -87,7 +60,8 @@ export const CALL_APIS: ReadonlyMap<string, ApiHandler> = new Map<string, ApiHan
     if (args === '') return '-USAGE: <uuid>\n';
     const ch = host.engine.locate(args);
     if (ch === undefined) return '-ERR No such channel!\n';
-    parkChannel(host, ch);
+    // switch_ivr_park_session: no application, so no CHANNEL_EXECUTE (CHANNEL_STATE CS_PARK, CHANNEL_PARK).
+    host.executor.parkSession(ch);
     return '+OK\n';
   }],
   ['uuid_transfer', uuidTransfer],

@@ -12,20 +12,17 @@
  */
 import type { ApiHandler, ApiHost } from './api.js';
 import type { Channel } from './channel.js';
-import type { CallSite } from './constants.js';
+import { LOG_DEBUG, LOG_ERR, LOG_INFO, site } from './constants.js';
 import { separateString, switchSeparateString } from './separate-string.js';
 import { switchTrue } from './switch-true.js';
+import { atoi } from './c-num.js';
 
-const LOG_ERR = 3;
-const LOG_INFO = 6;
-const LOG_DEBUG = 7;
 const DEFAULT_SAMPLES = 2000;
 const MIN_SAMPLES = 400;
 const MAX_SAMPLES = 192000;
 /** Samples per ms at the channels' 8 kHz. */
 const RATE_MULT = 8;
 
-const site = (file: string, func: string, line: number): CallSite => ({ file, func, line });
 const DTMF_EVENT = site('switch_channel.c', 'switch_channel_dequeue_dtmf', 677);
 const RECV_LOG = site('switch_channel.c', 'switch_channel_queue_dtmf', 528);
 const QUEUE_LOG = site('switch_channel.c', 'switch_channel_queue_dtmf_string', 624);
@@ -139,9 +136,3 @@ export const DTMF_APIS: ReadonlyMap<string, ApiHandler> = new Map<string, ApiHan
     return '+OK\n';
   }],
 ]);
-
-/** C's atoi. */
-function atoi(text: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
-  return m === null ? 0 : Number.parseInt(m[1]!, 10) | 0;
-}

@@ -2,14 +2,36 @@
  * `expand [uuid:<uuid> ]<command> <args>` (mod_commands' expand_function): `<args>` is expanded
  * with switch_event_expand_headers against the API event, then `<command>` runs with it. That
  * event holds the core headers, `API-Command` / `API-Command-Argument` and, with `uuid:`, the
- * channel's data — so `${Unique-ID}`, `${Caller-Caller-ID-Number}`, `${variable_<name>}` (header
- * names in any case); any other name, and every `$${name}`, reads the global variables.
- * `${Event-Sequence}` is empty here, and `${api args}` expands to nothing, as for applications.
+ * channel's data. `eval` expands the same way against a CHANNEL_DATA event (eventLookup).
  */
 import type { ApiHost } from './api.js';
+import type { CallSite } from './constants.js';
 import type { Headers } from './event-bus.js';
 import { SITES } from './constants.js';
-import { expandText } from './expand-variables.js';
+import { arrayItem, expandText } from './expand-variables.js';
+import type { VariableSource } from './expand-variables.js';
+
+/**
+ * switch_event_expand_headers' source for an event of `name` created at `site`, with `extra`
+ * headers and, when `uuid` finds a channel, its data (switch_channel_event_set_data): so
+ * `${Unique-ID}`, `${Caller-Caller-ID-Number}`, `${variable_<name>}` (header names in any case);
+ * any other name, and every `$${name}`, reads the global variables. `${Event-Sequence}` is empty
+ * here, and `${api args}` expands to nothing, as for applications.
+ */
+export function eventLookup(host: ApiHost, name: string, site: CallSite, extra: Headers, uuid: string): VariableSource {
+  const headers: Headers = host.engine.bus.coreHeaders(name, site, undefined, 0).filter(([k]) => k !== 'Event-Sequence');
+  headers.push(...extra);
+  const ch = uuid === '' ? undefined : host.engine.locate(uuid);
+  if (ch !== undefined) headers.push(...ch.channelHeaders(true));
+  const byName = new Map<string, string>();
+  for (const [k, v] of headers) if (!byName.has(k.toLowerCase())) byName.set(k.toLowerCase(), v);
+  return (varName, index, global) => {
+    const value = global ? undefined : byName.get(varName.toLowerCase());
+    // An ARRAY:: header has items; any other has none to index.
+    const item = index === undefined ? value : arrayItem(value, index);
+    return item ?? host.globals.get(varName);
+  };
+}
 
 /** The command to run and its expanded argument, or the reply when there is nothing to run. */
 export function expandCommand(host: ApiHost, args: string): { command: string; args: string } | string {
@@ -26,17 +48,6 @@ export function expandCommand(host: ApiHost, args: string): { command: string; a
   if (rest === '') return noInput;
   const space = rest.indexOf(' ');
   if (space < 0) return { command: rest, args: '' };
-  const headers: Headers = host.engine.bus.coreHeaders('API', SITES.API, undefined, 0).filter(([k]) => k !== 'Event-Sequence');
-  headers.push(['API-Command', 'expand'], ['API-Command-Argument', args]);
-  const ch = uuid === '' ? undefined : host.engine.locate(uuid);
-  if (ch !== undefined) headers.push(...ch.channelHeaders(true));
-  const byName = new Map<string, string>();
-  for (const [k, v] of headers) if (!byName.has(k.toLowerCase())) byName.set(k.toLowerCase(), v);
-  const expanded = expandText(rest.slice(space + 1), (name, index, global) => {
-    const value = global ? undefined : byName.get(name.toLowerCase());
-    // An ARRAY:: header has items; any other has none to index.
-    const item = index === undefined || value === undefined ? value : value.startsWith('ARRAY::') ? value.slice(7).split('|:')[index] : undefined;
-    return item ?? host.globals.get(name);
-  });
-  return { command: rest.slice(0, space), args: expanded };
+  const lookup = eventLookup(host, 'API', SITES.API, [['API-Command', 'expand'], ['API-Command-Argument', args]], uuid);
+  return { command: rest.slice(0, space), args: expandText(rest.slice(space + 1), lookup) };
 }

@@ -9,11 +9,9 @@
  */
 import type { ApiHandler, ApiHost } from './api.js';
 import type { Channel } from './channel.js';
-import type { CallSite } from './constants.js';
+import { LOG_WARNING, site } from './constants.js';
 import { switchSeparateString } from './separate-string.js';
 
-const LOG_WARNING = 4;
-const site = (file: string, func: string, line: number): CallSite => ({ file, func, line });
 const HOLD_EVENT = site('switch_ivr.c', 'switch_ivr_hold', 1558);
 const UNHOLD_EVENT = site('switch_ivr.c', 'switch_ivr_unhold', 1638);
 const ALREADY_HELD = site('switch_ivr.c', 'switch_ivr_hold', 1538);
@@ -21,8 +19,26 @@ const NOT_HELD = site('switch_ivr.c', 'switch_ivr_unhold', 1616);
 const CALLSTATE_HELD = site('switch_channel.c', 'switch_channel_set_flag_value', 1994);
 const CALLSTATE_UNHELD = site('switch_channel.c', 'switch_channel_clear_flag', 2179);
 
-/** Channels mod_sofia has flagged CF_LEG_HOLDING. */
-const legHolding = new WeakSet<Channel>();
+/** Channels mod_sofia has flagged CF_LEG_HOLDING, in one core (SimCore owns it and forgets them at stop()). */
+export class LegHolding {
+  private legs = new WeakSet<Channel>();
+
+  has(ch: Channel): boolean {
+    return this.legs.has(ch);
+  }
+
+  add(ch: Channel): void {
+    this.legs.add(ch);
+  }
+
+  delete(ch: Channel): boolean {
+    return this.legs.delete(ch);
+  }
+
+  clear(): void {
+    this.legs = new WeakSet();
+  }
+}
 
 const isSofia = (ch: Channel): boolean => ch.name.startsWith('sofia/');
 
@@ -32,8 +48,8 @@ function hold(host: ApiHost, ch: Channel): boolean {
     e.log(ch, LOG_WARNING, ALREADY_HELD, 'Call is already on hold. No need to hold again.');
     return false;
   }
-  if (isSofia(ch) && !legHolding.has(ch)) {
-    legHolding.add(ch);
+  if (isSofia(ch) && !host.legHolding.has(ch)) {
+    host.legHolding.add(ch);
     if (ch.answerState === 'answered') {
       e.setCallState(ch, 'HELD', CALLSTATE_HELD);
       // Stamped after the callstate event, as switch_channel_set_flag_value does.
@@ -50,7 +66,7 @@ function unhold(host: ApiHost, ch: Channel): boolean {
     e.log(ch, LOG_WARNING, NOT_HELD, 'Call is not on hold. No need to unhold.');
     return false;
   }
-  if (legHolding.delete(ch) && ch.answerState === 'answered') {
+  if (host.legHolding.delete(ch) && ch.answerState === 'answered') {
     e.setCallState(ch, 'UNHELD', CALLSTATE_UNHELD);
     const p = ch.profile;
     if (p?.lastHold !== undefined) p.holdAccum = (p.holdAccum ?? 0) + (e.now() - p.lastHold);
@@ -75,7 +91,8 @@ function onChannel(host: ApiHost, uuid: string | undefined, action: (host: ApiHo
 export const uuidHold: ApiHandler = (host, args) => {
   const argv = args === '' ? [] : switchSeparateString(args, ' ', 4);
   const first = argv[0];
-  if (first === undefined || first === '') return '-USAGE: [off|toggle] <uuid> [<display>]\n';
+  // The usage goes out, then the failed status FreeSWITCH writes as for a failed hold.
+  if (first === undefined || first === '') return '-USAGE: [off|toggle] <uuid> [<display>]\n-ERR Operation failed\n';
   const mode = first.toLowerCase();
   const ok = mode === 'off' ? onChannel(host, argv[1], unhold) : mode === 'toggle' ? onChannel(host, argv[1], toggle) : onChannel(host, first, hold);
   return ok ? '+OK Success\n' : '-ERR Operation failed\n';

@@ -5,7 +5,7 @@
  * cannot take it for a typo (FreeSWITCH's `Command not found!`) nor for a success; only a name
  * missing here is `Command not found!`. docs/sim.md lists each one's status.
  */
-const STOCK_APIS_BY_MODULE: Readonly<Record<string, readonly string[]>> = {
+export const STOCK_APIS_BY_MODULE: Readonly<Record<string, readonly string[]>> = {
   mod_commands: [
     '...', 'acl', 'alias', 'banner', 'bg_spawn', 'bg_system', 'bgapi', 'break', 'coalesce', 'complete', 'cond',
     'console_complete', 'console_complete_xml', 'create_uuid', 'db_cache', 'domain_data', 'domain_exists', 'echo',

@@ -2,27 +2,23 @@
  * `db` (mod_db) and `hash` (mod_hash) in memory, one store each per simulated core, with
  * FreeSWITCH 1.10.12's argument parsing (`/`-separated, the value the rest of the line) and
  * replies. The `db` and `hash` dialplan applications do not share these stores (they run as no-ops).
+ * SimCore.stop() empties both: mod_hash's table is lost at a restart in FreeSWITCH too, while
+ * mod_db's rows are in sqlite there and would survive one — persistence is not modelled.
  */
-import type { ApiHandler, ApiHost } from './api.js';
-import type { Engine } from './engine.js';
+import type { ApiHandler } from './api.js';
 import { switchSeparateString } from './separate-string.js';
 
-interface Stores {
+/** The stores of one core (SimCore owns them). */
+export class Stores {
   /** db_data rows by realm, then key; a re-inserted key goes last, as its new row does. */
-  readonly db: Map<string, Map<string, string>>;
+  readonly db = new Map<string, Map<string, string>>();
   /** mod_hash's table: the key is `<realm>_<key>`. */
-  readonly hash: Map<string, string>;
-}
+  readonly hash = new Map<string, string>();
 
-const storesByCore = new WeakMap<Engine, Stores>();
-
-function stores(host: ApiHost): Stores {
-  let s = storesByCore.get(host.engine);
-  if (s === undefined) {
-    s = { db: new Map(), hash: new Map() };
-    storesByCore.set(host.engine, s);
+  clear(): void {
+    this.db.clear();
+    this.hash.clear();
   }
-  return s;
 }
 
 /** limit_execute_sql2str copies the value into a 256-byte buffer. */
@@ -43,7 +39,7 @@ function sql2str(value: string | undefined): string {
 const db: ApiHandler = (host, args) => {
   const argv = args === '' ? [] : switchSeparateString(args, '/', 4);
   const [op = '', realm, key, value] = argv;
-  const rows = stores(host).db;
+  const rows = host.stores.db;
   const inRealm = realm === undefined ? undefined : rows.get(realm);
   switch (op.toLowerCase()) {
     case 'insert': {
@@ -85,7 +81,7 @@ const hash: ApiHandler = (host, args) => {
   const argv = args === '' ? [] : switchSeparateString(args, '/', 4);
   if (argv.length < 3) return HASH_USAGE;
   const [op = '', realm = '', key = '', value] = argv;
-  const table = stores(host).hash;
+  const table = host.stores.hash;
   const id = `${realm}_${key}`;
   const found = table.get(id);
   switch (op.toLowerCase()) {

@@ -5,6 +5,7 @@
  * using a conversion switch_strftime does not allow (or a result of 80 bytes and more) gives nothing.
  */
 import type { ApiHandler } from './api.js';
+import { atol } from './c-num.js';
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -86,9 +87,3 @@ export const strftimeApi: ApiHandler = (host, args) => {
   const text = format(fmt === '' ? '%Y-%m-%d %T' : fmt, new Date(Math.floor(micros / 1000)));
   return Buffer.byteLength(text) < BUFFER_BYTES ? text : '';
 };
-
-/** C's atol. */
-function atol(text: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
-  return m === null ? 0 : Number.parseInt(m[1]!, 10);
-}

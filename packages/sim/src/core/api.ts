@@ -8,17 +8,21 @@ import { expandText } from './expand-variables.js';
 import { parseOriginate } from './originate-parse.js';
 import { separateString } from './separate-string.js';
 import { stripWhitespace } from './strip-whitespace.js';
-import { normaliseCause, FS_VERSION, FS_VERSION_HUMAN, FS_VERSION_SHORT } from './constants.js';
+import { normaliseCause, site, FS_VERSION, FS_VERSION_HUMAN, FS_VERSION_SHORT } from './constants.js';
 import { channelDataHeaders, formatDump, show } from './show.js';
+import { moduleExists } from './show-modules.js';
 import { upTimeText } from './time-format.js';
 import { LOG_SITES } from './log-sites.js';
 import { CALL_APIS } from './api-call.js';
 import { DTMF_APIS } from './api-dtmf.js';
-import { expandCommand } from './api-expand.js';
+import { eventLookup, expandCommand } from './api-expand.js';
 import { uuidHold } from './api-hold.js';
+import type { LegHolding } from './api-hold.js';
 import { SCHED_APIS } from './api-sched.js';
+import type { HangupScheduler } from './api-sched.js';
 import { isStockApi, notModelled } from './api-stock.js';
 import { STORE_APIS } from './api-store.js';
+import type { Stores } from './api-store.js';
 import { strftimeApi } from './api-strftime.js';
 
 export interface ApiHost {
@@ -26,6 +30,10 @@ export interface ApiHost {
   readonly executor: Executor;
   readonly originator: Originator;
   readonly globals: Map<string, string>;
+  /** The core's state behind sched_* , db / hash and uuid_hold (SimCore owns it and clears it at stop()). */
+  readonly scheduler: HangupScheduler;
+  readonly stores: Stores;
+  readonly legHolding: LegHolding;
   readonly hostname: string;
   readonly startedMicros: number;
   /** reloadxml hook (re-reads the static dialplan). */
@@ -34,13 +42,11 @@ export interface ApiHost {
   broadcast(ch: Channel, app: string, args: string): void;
 }
 
+/** Where eval_function creates the event it expands against. */
+const EVAL_EVENT = site('mod_commands.c', 'eval_function', 1696);
+
 /** The simulated applications that stop on uuid_break (they test CF_BREAK in their loop). */
 const BREAKABLE = new Set(['playback', 'sleep']);
-
-const MODULES = new Set([
-  'mod_event_socket', 'mod_commands', 'mod_dptools', 'mod_loopback', 'mod_sofia', 'mod_dialplan_xml', 'mod_xml_curl',
-  'mod_console', 'mod_logfile', 'mod_sndfile', 'mod_native_file', 'mod_tone_stream', 'mod_local_stream', 'mod_db', 'mod_hash',
-]);
 
 /** A reply now, or a deferred one delivered synchronously when ready (so bgapi's BACKGROUND_JOB lands in FreeSWITCH's order). */
 export type ApiOutcome = string | { readonly run: (deliver: (reply: string) => void) => void };
@@ -86,10 +92,17 @@ function dispatchApi(host: ApiHost, command: string, args: string): ApiOutcome |
     case 'create_uuid': return randomUUID();
     case 'echo': return args;
     case 'eval': {
-      const m = /^uuid:(\S+)\s?([\s\S]*)$/.exec(args);
-      const ch = m ? chan(m[1]) : undefined;
-      // switch_event_expand_headers: `$${name}` reads only the globals, `${name}` the channel first.
-      return expandText(m ? m[2] ?? '' : args, (name, _index, global) => (global ? undefined : ch?.lookupVar(name)) ?? host.globals.get(name));
+      // eval_function: `uuid:<uuid> ` (any case) names the channel; nothing after it is no input.
+      let input = a;
+      let uuid = '';
+      if (/^uuid:/i.test(a)) {
+        const space = a.indexOf(' ', 5);
+        uuid = space < 0 ? '' : a.slice(5, space);
+        input = space < 0 ? '' : a.slice(space + 1);
+      }
+      if (input === '') return '';
+      // Expanded against a CHANNEL_DATA event's headers (`${variable_<name>}`), then the globals.
+      return expandText(input, eventLookup(host, 'CHANNEL_DATA', EVAL_EVENT, [], uuid));
     }
     case 'hostname': return host.hostname;
     case 'global_getvar': {
@@ -102,7 +115,7 @@ function dispatchApi(host: ApiHost, command: string, args: string): ApiOutcome |
       host.globals.set(a.slice(0, i).trim(), a.slice(i + 1));
       return '+OK';
     }
-    case 'module_exists': return MODULES.has(a) ? 'true' : 'false';
+    case 'module_exists': return moduleExists(a) ? 'true' : 'false';
     case 'reloadxml': host.reloadXml(); return '+OK [Success]\n';
     case 'show': return show(a, [...e.channels.values()], host.hostname);
     case 'uuid_exists': return chan(argv[0]) ? 'true' : 'false';

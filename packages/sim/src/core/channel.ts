@@ -266,3 +266,9 @@ export function pushProfile(h: Headers, prefix: string, p: CallerProfile, uuid: 
   add('Privacy-Hide-Name', 'false');
   add('Privacy-Hide-Number', 'false');
 }
+
+/** The other leg while bridged (`bridge_to`), if it can still be located; a bridge that ended leaves none. */
+export function bridgePartner(ch: Channel): Channel | undefined {
+  const other = ch.bridgeActive ? ch.bridgedTo : undefined;
+  return other === undefined || other.hangupStarted ? undefined : other;
+}

@@ -55,7 +55,15 @@ export interface CallSite {
   readonly func: string;
   readonly line: number;
 }
-const site = (file: string, func: string, line: number): CallSite => ({ file, func, line });
+export const site = (file: string, func: string, line: number): CallSite => ({ file, func, line });
+
+/** switch_log_level_t values the simulator writes at. */
+export const LOG_ERR = 3;
+export const LOG_WARNING = 4;
+export const LOG_NOTICE = 5;
+export const LOG_INFO = 6;
+export const LOG_DEBUG = 7;
+
 export const SITES = {
   API: site('switch_loadable_module.c', 'switch_api_execute', 2954),
   CODEC_READ: site('switch_core_codec.c', 'switch_core_session_set_read_codec', 279),

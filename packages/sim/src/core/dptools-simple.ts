@@ -1,19 +1,18 @@
 /**
  * mod_dptools applications whose whole effect the simulator can give: log lines and channel
- * variables (log, info, unset, multiset, multiunset) and sched_hangup, with FreeSWITCH 1.10.12's
- * argument parsing and log texts.
+ * variables (log, info, unset, multiset, multiunset) and sched_hangup (registered by SimCore), with
+ * FreeSWITCH 1.10.12's argument parsing and log texts.
  */
 import type { Channel } from './channel.js';
 import type { AppDeps } from './apps.js';
 import type { AppImpl } from './executor.js';
-import { normaliseCause } from './constants.js';
+import type { Engine } from './engine.js';
+import type { HangupScheduler } from './api-sched.js';
+import { hangupTime } from './api-sched.js';
+import { LOG_DEBUG, LOG_ERR, LOG_INFO, normaliseCause } from './constants.js';
 import { switchSeparateString } from './separate-string.js';
 import { LOG_INVALID, logStr2Level } from './log-level.js';
 
-const LOG_ERR = 3;
-const LOG_WARNING = 4;
-const LOG_INFO = 6;
-const LOG_DEBUG = 7;
 const DPTOOLS = 'mod_dptools.c';
 
 /** Lines above DEBUG (or DISABLE) pass no log filter: FreeSWITCH writes nothing. */
@@ -52,10 +51,6 @@ export function registerSimpleApps(deps: AppDeps, reg: (name: string, impl: AppI
     for (const name of multiArgs(data)) ch.setVar(name, undefined);
     done();
   });
-  reg('sched_hangup', (ch, data, done) => {
-    schedHangup(deps, ch, data);
-    done();
-  });
 }
 
 /** multiset / multiunset: `^^<d>` picks the delimiter (a blank by default), then switch_split. */
@@ -79,39 +74,19 @@ function baseSet(deps: AppDeps, ch: Channel, item: string): void {
   ch.setVar(name, value);
 }
 
-/** C's atol: leading blanks, an optional sign, digits; anything else reads as 0. */
-function atol(text: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
-  return m === null ? 0 : Number.parseInt(m[1]!, 10);
-}
-
 /**
- * `sched_hangup [+]<time> [<cause>] [bleg]`: `+N` is N seconds from now, a bare number an epoch
- * time; the scheduler runs the task once its second has come. A time whose part after the first
- * character is 0 (`+0`, `0`, `30`) hangs up at once, as sched_hangup_function tests `sec`.
+ * `sched_hangup [+]<time> [<cause>] [bleg]` (mod_dptools' sched_hangup_function), on the core's
+ * scheduler: SimCore registers it with that scheduler (registerSimpleApps cannot reach it).
  */
-function schedHangup(deps: AppDeps, ch: Channel, data: string): void {
-  if (data === '') return;
-  const e = deps.executor.engine;
-  const [when = '', causeText, leg] = switchSeparateString(data, ' ', 5);
-  const sec = atol(when.slice(1));
-  const cause = causeText === undefined ? 'ALLOTTED_TIMEOUT' : (normaliseCause(causeText) ?? 'NONE');
-  if (sec === 0) {
-    e.hangup(ch, cause);
-    return;
-  }
-  const nowSeconds = Math.floor(deps.clock.nowMicros() / 1_000_000);
-  let runtime = when.startsWith('+') ? nowSeconds + sec : atol(when);
-  // switch_scheduler_add_task reads a time in the past as an interval from now.
-  if (runtime < nowSeconds) runtime += nowSeconds;
-  const bleg = leg?.toLowerCase() === 'bleg';
-  const timer = deps.clock.setTimeout(() => e.defer(() => {
-    // sch_hangup_callback locates the channel (and its partner): neither may have begun hanging up.
-    if (e.locate(ch.uuid) !== ch) return;
-    if (!bleg) return e.hangup(ch, cause);
-    const partner = ch.bridgedTo;
-    if (partner !== undefined && e.locate(partner.uuid) === partner) e.hangup(partner, cause);
-    else e.log(ch, LOG_WARNING, { file: 'switch_ivr_async.c', func: 'sch_hangup_callback', line: 5523 }, 'No channel to hangup');
-  }), Math.max(0, runtime * 1000 - deps.clock.nowMicros() / 1000));
-  void ch.ended.then(() => deps.clock.clearTimeout(timer));
+export function schedHangupApp(engine: Engine, scheduler: HangupScheduler): AppImpl {
+  return (ch, data, done) => {
+    if (data !== '') {
+      const [when = '', causeText, leg] = switchSeparateString(data, ' ', 5);
+      const cause = causeText === undefined ? 'ALLOTTED_TIMEOUT' : (normaliseCause(causeText) ?? 'NONE');
+      const { sec, runtime } = hangupTime(when, scheduler.nowSeconds());
+      if (sec === 0) engine.hangup(ch, cause);
+      else scheduler.add(runtime, ch.uuid, cause, leg?.toLowerCase() === 'bleg');
+    }
+    done();
+  };
 }

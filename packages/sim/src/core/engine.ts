@@ -33,6 +33,7 @@ export class Engine {
   /**
    * What the other leg of a bridge does once `gone` has hung up (FreeSWITCH's rules after a
    * bridge: park_after_bridge, transfer_after_bridge, hangup_after_bridge …); set by the core.
+   * Unset, the other leg is hung up with the gone leg's cause.
    */
   onBridgeEnded: ((survivor: Channel, gone: Channel) => void) | undefined;
   peakSessions = 0;
@@ -252,7 +253,12 @@ export class Engine {
     const partner = ch.loopbackPartner;
     if (partner !== undefined && !partner.hangupStarted) this.hangup(partner, cause, LOG_SITES.HANGUP_LOOPBACK_PEER);
     // The other leg is not hung up by the core: it decides on its own thread once its bridge loop ends.
-    if (survivor !== undefined && !survivor.hangupStarted) this.defer(() => this.onBridgeEnded?.(survivor, ch));
+    if (survivor !== undefined && !survivor.hangupStarted) {
+      const onEnded = this.onBridgeEnded;
+      // Without the core's rules, the other leg is hung up with this one's cause.
+      if (onEnded === undefined) this.hangup(survivor, cause);
+      else this.defer(() => onEnded(survivor, ch));
+    }
     setHangupVariables(ch, cause, this.now());
     this.setRunningState(ch, 'CS_REPORTING');
     this.fire(ch, 'CHANNEL_HANGUP_COMPLETE', SITES.CHANNEL_HANGUP_COMPLETE, { mid: [['Hangup-Cause', cause]] });

@@ -14,6 +14,7 @@ import { requiresMedia, stockApplicationName } from './stock-apps.js';
 import { LOG_SITES } from './log-sites.js';
 import { expandChannelVariables } from './expand-variables.js';
 import { switchTrue } from './switch-true.js';
+import { bridgeEnded, leaveBridge, parkSession, peerFollows } from './bridge-end.js';
 
 export interface AppHandle extends RunningApp {
   acceptsMessages: boolean;
@@ -29,7 +30,6 @@ export interface AppHandle extends RunningApp {
 }
 
 const GET_FLAGS = 'switch_core_session_execute_application_get_flags';
-const STANDARD_PARK_SITE = { file: 'switch_core_state_machine.c', func: 'switch_core_standard_on_park', line: 403 };
 
 export type AppImpl = (ch: Channel, data: string, done: (response?: string) => void, app: AppHandle) => void;
 
@@ -101,10 +101,7 @@ export class Executor {
     const depth = parsedDirectly ? Math.max(0, ch.appStack.length - 1) : ch.appStack.length;
     e.bus.log(6, { file: 'switch_core_session.c', func: 'switch_core_session_exec', line: 2902 }, `EXECUTE [depth=${depth}] ${ch.name} ${name}(${data})`, ch.uuid, true);
     let finished = false;
-    const handle: AppHandle = {
-      name, data, uuid: appUuid, depth, acceptsMessages: false, onStop: undefined,
-      stop: (reason) => handle.onStop?.(reason),
-    };
+    const handle = this.newHandle(name, data, appUuid, depth);
     ch.appStack.push(handle);
     const complete = (response?: string): void => {
       if (finished) return;
@@ -125,6 +122,12 @@ export class Executor {
     };
     impl(ch, data, complete, handle);
     if (!finished && handle.acceptsMessages) this.drainMessages(ch);
+  }
+
+  /** A running application's handle; `stop` calls what the application set as its onStop. */
+  newHandle(name: string, data: string, uuid: string, depth: number): AppHandle {
+    const handle: AppHandle = { name, data, uuid, depth, acceptsMessages: false, onStop: undefined, stop: (reason) => handle.onStop?.(reason) };
+    return handle;
   }
 
   /**
@@ -183,7 +186,7 @@ export class Executor {
         return;
       }
       if (ch.isHungUp || ch.transferTo !== undefined) {
-        if (ch.transferTo !== undefined && !ch.isHungUp) this.engine.defer(() => this.applyTransfer(ch));
+        this.routeTransfer(ch);
         return;
       }
       if (ch.parkPending) {
@@ -240,15 +243,21 @@ export class Executor {
   }
 
   /**
-   * Transfers a channel to another extension: a bridge it is in ends (switch_ivr_session_transfer
-   * sets CF_TRANSFER and clears signal_bond on both legs), what runs stops, then it routes again.
+   * switch_ivr_session_transfer: a bridge the channel is in ends (CF_TRANSFER, signal_bond cleared
+   * on both legs), what runs stops, then it routes again. Unset or empty, the dialplan and context
+   * are force_transfer_dialplan / force_transfer_context, else the profile's (its dialplan not when
+   * `inline`), else XML and default; the extension `service`.
    */
-  transfer(ch: Channel, extension: string, dialplan: string, context: string): void {
-    if (ch.isHungUp || ch.profile === undefined) return;
+  transfer(ch: Channel, extension?: string, dialplan?: string, context?: string): void {
+    const p = ch.profile;
+    if (ch.isHungUp || p === undefined) return;
+    let dp = dialplan || ch.getVar('force_transfer_dialplan');
+    if (!dp) dp = p.dialplan.toLowerCase() === 'inline' ? undefined : p.dialplan;
+    const ctx = context || ch.getVar('force_transfer_context') || p.context;
     const peer = this.leaveBridge(ch);
     peer?.setVar('signal_bond', undefined);
     ch.setVar('signal_bond', undefined);
-    ch.transferTo = { extension, dialplan, context };
+    ch.transferTo = { extension: extension || 'service', dialplan: dp || 'XML', context: ctx || 'default' };
     for (let i = ch.appStack.length - 1; i >= 0; i--) ch.appStack[i]?.stop('transfer');
     // What ran returns into the extension or park that routes it; with nothing under it (a
     // transfer run by a message on a bridged leg, or nothing running) it is routed from here.
@@ -258,93 +267,29 @@ export class Executor {
     this.peerFollows(peer, ch);
   }
 
-  /**
-   * CF_TRANSFER on a bridged leg (a transfer, a park, uuid_bridge elsewhere) ends both legs'
-   * bridge loops: the bridge is over at once (CHANNEL_UNBRIDGE). Returns the other leg, which then
-   * follows its after-bridge rules (peerFollows) — unless it is `alsoMoving`, on its way too.
-   * A uuid_bridge'd leg leaves the extension it was taken out of.
-   */
+  /** See bridge-end.ts (leaveBridge). */
   leaveBridge(ch: Channel, alsoMoving?: Channel): Channel | undefined {
-    ch.suspended = false;
-    const peer = this.engine.unbridge(ch);
-    return peer === alsoMoving ? undefined : peer;
+    return leaveBridge(this, ch, alsoMoving);
   }
 
-  /** The other leg of a bridge `gone` has left decides on its own thread (bridgeEnded). */
+  /** See bridge-end.ts (peerFollows). */
   peerFollows(peer: Channel | undefined, gone: Channel): void {
-    if (peer !== undefined) this.engine.defer(() => this.bridgeEnded(peer, gone));
+    peerFollows(this, peer, gone);
   }
 
-  /**
-   * A bridge has ended because `gone` hung up; `ch` decides what next, as FreeSWITCH 1.10 does
-   * after switch_ivr_multi_threaded_bridge on the bridging leg (the bridge application's caller,
-   * uuid_bridge's first channel) and in audio_bridge_on_exchange_media on the other one:
-   * park_after_bridge parks it, transfer_after_bridge (`ext[:dialplan[:context]]`) transfers it.
-   * Else the other leg is hung up (NORMAL_CLEARING), and the bridging leg is hung up with `gone`'s
-   * cause only with hangup_after_bridge true (or `explicit`): otherwise the bridge application
-   * returns and the dialplan or the message it ran from goes on; a uuid_bridge'd leg goes back to
-   * CS_EXECUTE and the rest of its extension (none left: hung up, NORMAL_CLEARING).
-   */
+  /** See bridge-end.ts (bridgeEnded): what the leg left in a bridge does. */
   bridgeEnded(ch: Channel, gone: Channel): void {
-    // A leg on its way elsewhere meanwhile (CF_TRANSFER) skips the rules.
-    if (ch.isHungUp || ch.transferTo !== undefined || ch.parkPending) return;
-    const e = this.engine;
-    const cause = gone.hangupCause ?? 'NORMAL_CLEARING';
-    const bridging = ch.otherType === 'originatee';
-    const uuidBridged = ch.suspended;
-    ch.suspended = false;
-    const hup = ch.getVar('hangup_after_bridge');
-    if (bridging && hup?.toLowerCase() === 'explicit') return e.hangup(ch, cause);
-    if (switchTrue(ch.getVar('park_after_bridge'))) return this.parkSession(ch);
-    const where = ch.getVar('transfer_after_bridge');
-    if (where !== undefined) {
-      ch.setVar('transfer_after_bridge', undefined);
-      // switch_ivr_session_transfer's defaults: the leg's own dialplan and context.
-      const [extension = '', dialplan, context] = where.split(':');
-      return this.transfer(ch, extension, dialplan || ch.profile?.dialplan || 'XML', context || ch.profile?.context || 'default');
-    }
-    if (!bridging) return e.hangup(ch, 'NORMAL_CLEARING');
-    if (switchTrue(hup)) return e.hangup(ch, cause);
-    if (!uuidBridged) {
-      // The bridge application returns.
-      ch.appStack.findLast((app) => app.name === 'bridge')?.stop('break');
-      return;
-    }
-    e.setRunningState(ch, 'CS_EXECUTE');
-    const resume = ch.resumeDialplan;
-    ch.resumeDialplan = undefined;
-    if (resume !== undefined) resume();
-    else this.endOfDialplan(ch);
+    bridgeEnded(this, ch, gone);
   }
 
-  /**
-   * switch_ivr_park_session: CF_TRANSFER and CS_PARK, which end a bridge the channel is in and
-   * what it runs as a transfer does (the extension is left); then switch_core_standard_on_park
-   * parks it — CHANNEL_PARK without an application's CHANNEL_EXECUTE.
-   */
+  /** See bridge-end.ts (parkSession): uuid_park, park_after_bridge. */
   parkSession(ch: Channel): void {
-    const peer = this.leaveBridge(ch);
-    ch.parkPending = true;
-    for (let i = ch.appStack.length - 1; i >= 0; i--) ch.appStack[i]?.stop('transfer');
-    this.engine.defer(() => {
-      if (!ch.parkPending) return;
-      ch.parkPending = false;
-      if (ch.isHungUp) return;
-      this.engine.log(ch, 7, STANDARD_PARK_SITE, `${ch.name} Standard PARK`);
-      this.engine.setRunningState(ch, 'CS_PARK');
-      const handle: AppHandle = {
-        name: 'park', data: '', uuid: randomUUID(), depth: 0, acceptsMessages: false, onStop: undefined,
-        stop: (reason) => handle.onStop?.(reason),
-      };
-      ch.appStack.push(handle);
-      this.apps.get('park')?.(ch, '', () => {
-        const i = ch.appStack.lastIndexOf(handle);
-        if (i >= 0) ch.appStack.splice(i, 1);
-        if (ch.transferTo !== undefined && !ch.isHungUp) this.engine.defer(() => this.applyTransfer(ch));
-      }, handle);
-      if (handle.acceptsMessages) this.drainMessages(ch);
-    });
-    this.peerFollows(peer, ch);
+    parkSession(this, ch);
+  }
+
+  /** A park that ended for a transfer: the channel is routed there on its thread. */
+  routeTransfer(ch: Channel): void {
+    if (ch.transferTo !== undefined && !ch.isHungUp) this.engine.defer(() => this.applyTransfer(ch));
   }
 
   private applyTransfer(ch: Channel): void {

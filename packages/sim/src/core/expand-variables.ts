@@ -12,6 +12,7 @@
  * Text without a `${` (nor an escape FreeSWITCH looks for) is returned as it is.
  */
 import type { Channel } from './channel.js';
+import { atoi } from './c-num.js';
 
 /** Reads one name: `index` from `${name[i]}`, `global` for the `$${name}` form. */
 export type VariableSource = (name: string, index: number | undefined, global: boolean) => string | undefined;
@@ -112,13 +113,7 @@ function reference(raw: string, global: boolean, source: VariableSource, depth: 
 }
 
 /** switch_event_get_header_idx on a variable: the item of an `ARRAY::` value, nothing for a plain one. */
-function arrayItem(value: string | undefined, index: number): string | undefined {
+export function arrayItem(value: string | undefined, index: number): string | undefined {
   if (value === undefined || !value.startsWith('ARRAY::')) return undefined;
   return value.slice('ARRAY::'.length).split('|:')[index];
-}
-
-/** C's atoi: leading blanks, an optional sign, digits; anything else reads as 0. */
-function atoi(text: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
-  return m === null ? 0 : Number.parseInt(m[1]!, 10) | 0;
 }

@@ -4,9 +4,7 @@
  * (switch_channel_set_callstate, switch_channel_hangup, switch_channel_mark_answered are macros
  * passing __FILE__/__FUNCTION__/__LINE__), so one message has a site per caller.
  */
-import type { CallSite } from './constants.js';
-
-const site = (file: string, func: string, line: number): CallSite => ({ file, func, line });
+import { site } from './constants.js';
 
 export const LOG_SITES = {
   NEW_CHANNEL: site('switch_channel.c', 'switch_channel_set_name', 1142),

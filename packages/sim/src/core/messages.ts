@@ -9,15 +9,10 @@ import type { Executor } from './executor.js';
 import type { Headers } from './event-bus.js';
 import { SITES, normaliseCause } from './constants.js';
 import { LOG_SITES } from './log-sites.js';
+import { atoi } from './c-num.js';
 
 /** switch_ivr_parse_event stops repeating an application whose run took less than this. */
 const LOOP_MIN_MICROS = 500_000;
-
-/** C's atoi: leading blanks, an optional sign, then digits; anything else reads as 0. */
-function atoi(text: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
-  return m === null ? 0 : Number.parseInt(m[1]!, 10) | 0;
-}
 
 export class MessageRunner {
   constructor(

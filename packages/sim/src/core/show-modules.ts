@@ -2,31 +2,24 @@
  * `show modules [<module>] [as json|xml|delim]`: FreeSWITCH 1.10.12 answers it from its interfaces
  * table, one row per interface a module registered (mod_commands.c show_function: `select
  * distinct type, name, ikey, filename from interfaces ... order by type,name`), and a module that
- * registered none as one `generic` row. The modules are the ones `module_exists` knows (api.ts);
- * their interfaces are a subset of the real ones (what the simulator serves, and the stock
- * applications of stock-apps.ts it models), enough for a client that looks for a module or an
- * interface by name.
+ * registered none as one `generic` row. The modules are those of a stock install (every module with
+ * an API in api-stock.ts, and the API-less ones the simulator serves); `module_exists` knows the
+ * same. Their APIs are the real ones (api-stock.ts); their other interfaces a subset of the real
+ * ones (what the simulator serves, and the stock applications of stock-apps.ts it models), enough
+ * for a client that looks for a module or an interface by name.
  */
+import { STOCK_APIS_BY_MODULE } from './api-stock.js';
+
 type Interfaces = Readonly<Partial<Record<'api' | 'application' | 'chat' | 'codec' | 'dialplan' | 'endpoint' | 'file' | 'limit' | 'timer', readonly string[]>>>;
 
 /** Where the Debian/RPM packages install the modules (the `filename` column is the .so's path). */
 const MOD_DIR = '/usr/lib/freeswitch/mod';
 
-const MODULE_INTERFACES: Readonly<Record<string, Interfaces>> = {
-  mod_commands: {
-    api: [
-      'create_uuid', 'echo', 'eval', 'expand', 'global_getvar', 'global_setvar', 'hostname', 'hupall', 'module_exists',
-      'originate', 'reloadxml', 'sched_del', 'sched_hangup', 'show', 'status', 'uptime', 'uuid_answer', 'uuid_break',
-      'uuid_bridge', 'uuid_broadcast', 'uuid_dump', 'uuid_exists', 'uuid_flush_dtmf', 'uuid_getvar', 'uuid_hold',
-      'uuid_kill', 'uuid_park', 'uuid_pre_answer', 'uuid_recv_dtmf', 'uuid_send_dtmf', 'uuid_setvar', 'uuid_setvar_multi',
-      'uuid_transfer', 'version',
-    ],
-  },
-  mod_console: { api: ['console'] },
-  mod_db: { api: ['db', 'group'], application: ['db', 'group'], limit: ['db'] },
+/** The interfaces other than APIs (those are api-stock.ts's) of the modules loaded. */
+const OTHER_INTERFACES: Readonly<Record<string, Omit<Interfaces, 'api'>>> = {
+  mod_db: { application: ['db', 'group'], limit: ['db'] },
   mod_dialplan_xml: { dialplan: ['XML'] },
   mod_dptools: {
-    api: ['strepoch', 'strftime', 'presence'],
     application: [
       'answer', 'bridge', 'echo', 'export', 'hangup', 'info', 'log', 'multiset', 'park', 'playback', 'pre_answer',
       'record_session', 'ring_ready', 'set', 'sleep', 'transfer', 'unset',
@@ -34,17 +27,29 @@ const MODULE_INTERFACES: Readonly<Record<string, Interfaces>> = {
     chat: ['api', 'event', 'fire', 'reply', 'send', 'stop'],
     endpoint: ['error', 'group', 'pickup', 'user'],
   },
-  mod_event_socket: { api: ['event_sink'], application: ['socket'] },
-  mod_hash: { api: ['hash', 'hash_dump', 'hash_remote'], application: ['hash'], limit: ['hash'] },
-  mod_local_stream: { api: ['local_stream'], file: ['local_stream'] },
+  mod_event_socket: { application: ['socket'] },
+  mod_hash: { application: ['hash'], limit: ['hash'] },
+  mod_local_stream: { file: ['local_stream'] },
   mod_logfile: {},
   mod_loopback: { application: ['unloop'], endpoint: ['loopback'] },
   mod_native_file: { file: ['G722', 'G729', 'GSM', 'PCMA', 'PCMU'] },
   mod_sndfile: { file: ['aiff', 'au', 'flac', 'ogg', 'r16', 'r8', 'raw', 'wav'] },
-  mod_sofia: { api: ['sofia', 'sofia_contact', 'sofia_count_reg', 'sofia_gateway_data', 'sofia_username_of'], application: ['sofia_sla', 'sofia_stir_shaken_vs'], chat: ['sip'], endpoint: ['rtp', 'sofia'] },
+  mod_sofia: { application: ['sofia_sla', 'sofia_stir_shaken_vs'], chat: ['sip'], endpoint: ['rtp', 'sofia'] },
   mod_tone_stream: { file: ['silence_stream', 'tone_stream'] },
-  mod_xml_curl: { api: ['xml_curl'] },
 };
+
+/** Every module loaded: each one with a stock API (so module_exists agrees with what answers "not modelled"), and the rest. */
+const MODULE_INTERFACES: Readonly<Record<string, Interfaces>> = Object.fromEntries(
+  [...new Set([...Object.keys(STOCK_APIS_BY_MODULE), ...Object.keys(OTHER_INTERFACES)])].map((ikey) => {
+    const api = STOCK_APIS_BY_MODULE[ikey];
+    return [ikey, { ...(api === undefined ? {} : { api }), ...OTHER_INTERFACES[ikey] }];
+  }),
+);
+
+/** module_exists: a module the simulated core has loaded (the core's own modules are not `mod_` ones). */
+export function moduleExists(name: string): boolean {
+  return Object.hasOwn(MODULE_INTERFACES, name);
+}
 
 /** Registered by the core itself at start: no .so, the path FreeSWITCH builds from an empty directory. */
 const CORE_INTERFACES: Readonly<Record<string, Interfaces>> = {

@@ -26,6 +26,10 @@ import { SITES, FS_VERSION } from './constants.js';
 import { channelDataHeaders } from './show.js';
 import { upTimeText } from './time-format.js';
 import { MessageRunner } from './messages.js';
+import { HangupScheduler } from './api-sched.js';
+import { Stores } from './api-store.js';
+import { LegHolding } from './api-hold.js';
+import { schedHangupApp } from './dptools-simple.js';
 import { switchTrue } from './switch-true.js';
 import type { Channel } from './channel.js';
 
@@ -66,6 +70,9 @@ export class SimCore {
   private readonly messages: MessageRunner;
   private readonly clock: SimClock;
   private readonly globals = new Map<string, string>();
+  private readonly scheduler: HangupScheduler;
+  private readonly stores = new Stores();
+  private readonly legHolding = new LegHolding();
   private readonly startedMicros: number;
   private dialplan: StaticDialplan;
   private heartbeat: TimerHandle | undefined;
@@ -85,6 +92,7 @@ export class SimCore {
     this.engine.onBridgeEnded = (survivor, gone) => this.executor.bridgeEnded(survivor, gone);
     this.originator = new Originator(this.engine, this.executor, () => this.bus.identity.ipv4);
     this.messages = new MessageRunner(this.engine, this.executor);
+    this.scheduler = new HangupScheduler(this.engine, this.clock);
     const fileMs = options.playbackFileMs ?? 1000;
     const lengths = options.playbackLengths ?? new Map<string, number>();
     registerApps({
@@ -95,6 +103,8 @@ export class SimCore {
       bridge: (ch, target, done, app) => this.bridgeApp(ch, target, done, app),
       outboundChannel: (ch, onConnected) => this.outboundChannel(ch, onConnected),
     });
+    // The application shares the API's scheduler (switch_ivr_schedule_hangup), which AppDeps does not carry.
+    this.executor.apps.set('sched_hangup', schedHangupApp(this.engine, this.scheduler));
     this.ctl = new CoreControl(this.engine, this.executor, this.originator);
     this.control = this.ctl;
     for (const [k, v] of Object.entries({
@@ -105,6 +115,8 @@ export class SimCore {
   }
 
   start(): void {
+    // A previous stop() left the engine shutting down: held channels wait for their holders again.
+    this.engine.stopping = false;
     const every = this.options.heartbeatIntervalMs ?? 20000;
     if (every > 0 && this.heartbeat === undefined) {
       const beat = (): void => {
@@ -127,6 +139,10 @@ export class SimCore {
     for (const t of this.pendingLatency) this.clock.clearTimeout(t);
     this.pendingLatency.clear();
     this.clock.clearAll();
+    // What FreeSWITCH keeps in memory does not outlive its process (mod_db's sqlite would: not modelled).
+    this.scheduler.clear();
+    this.stores.clear();
+    this.legHolding.clear();
     await Promise.resolve();
   }
 
@@ -263,6 +279,9 @@ export class SimCore {
       executor: this.executor,
       originator: this.originator,
       globals: this.globals,
+      scheduler: this.scheduler,
+      stores: this.stores,
+      legHolding: this.legHolding,
       hostname: this.bus.identity.hostname,
       startedMicros: this.startedMicros,
       reloadXml: () => {
