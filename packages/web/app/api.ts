@@ -3,6 +3,8 @@ import type { CommandResult, EventDetail, ChannelView } from '../src/protocol.js
 
 export const SIGNED_OUT_MESSAGE = 'signed out: the dashboard no longer accepts this session (its token changed) — open /?token=<token> again';
 
+export const NO_LONGER_HELD = 'this event is no longer held by the dashboard server (dropped as newer came, or the server restarted)';
+
 let onSignedOut: () => void = () => undefined;
 
 /** Called whenever the server answers 401: the page says so instead of failing call by call. */
@@ -64,7 +66,7 @@ export async function eventDetail(id: number): Promise<EventDetail | string> {
     onSignedOut();
     return SIGNED_OUT_MESSAGE;
   }
-  if (res.status === 404) return 'this event is no longer kept by the server';
+  if (res.status === 404) return NO_LONGER_HELD;
   if (!res.ok) return `dashboard server answered HTTP ${res.status}`;
   try {
     return (await res.json()) as EventDetail;

@@ -49,8 +49,25 @@ export class Store {
       if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
     }
     if (u.rates !== undefined) {
-      this.rates.push(...u.rates);
+      for (const p of u.rates) this.#putRate(p);
       if (this.rates.length > RATE_WINDOW) this.rates.splice(0, this.rates.length - RATE_WINDOW);
+    }
+  }
+
+  /** A second already drawn is replaced: late events (a broker stall's backlog) were counted into it. */
+  #putRate(p: RatePoint): void {
+    const last = this.rates.at(-1);
+    if (last === undefined || p.t > last.t) {
+      this.rates.push(p);
+      return;
+    }
+    for (let i = this.rates.length - 1; i >= 0; i--) {
+      const q = this.rates[i];
+      if (q === undefined || q.t < p.t) return;
+      if (q.t === p.t) {
+        this.rates[i] = p;
+        return;
+      }
     }
   }
 

@@ -22,6 +22,8 @@ export const MAX_SUMMARY_CHARS = 200;
  */
 const HEADER_OVERHEAD = 80;
 const EVENT_OVERHEAD = 256;
+/** The highest id any log of this process gave: a log started after it (a restarted dashboard in one process) begins past it. */
+let highestIssued = 0;
 
 export class EventLog {
   readonly #ring: EventDetail[] = [];
@@ -30,11 +32,17 @@ export class EventLog {
   readonly #max: number;
   readonly #maxBytes: number;
   #bytes = 0;
-  #nextId = 1;
+  #nextId: number;
 
-  constructor(max = DEFAULT_EVENT_HISTORY, maxBytes = DEFAULT_EVENT_HISTORY_BYTES) {
+  /**
+   * `firstId` defaults to the start time in µs: a restarted server's ids begin past every id the
+   * one before it gave (it would have had to take a million events a second), so a page holding
+   * old ids (a paused list) gets a 404 for them, never another event. Still a safe integer until 2255.
+   */
+  constructor(max = DEFAULT_EVENT_HISTORY, maxBytes = DEFAULT_EVENT_HISTORY_BYTES, firstId = Math.max(Date.now() * 1000, highestIssued + 1)) {
     this.#max = Math.max(1, max);
     this.#maxBytes = Math.max(1, maxBytes);
+    this.#nextId = firstId;
   }
 
   /** Bytes of the kept events (see DEFAULT_EVENT_HISTORY_BYTES). */
@@ -48,7 +56,7 @@ export class EventLog {
 
   add(e: EventPayload): EventView {
     const view: EventView = {
-      id: this.#nextId++,
+      id: (highestIssued = this.#nextId++),
       name: cutText(displayName(e), MAX_SUMMARY_CHARS),
       node_id: cutText(e.node_id, MAX_NODE_ID_LENGTH),
       timestamp: e.timestamp,

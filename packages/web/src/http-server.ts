@@ -83,7 +83,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     const event = /^\/api\/events\/(\d+)$/.exec(path);
     if (event?.[1] !== undefined) {
       const detail = deps.dashboard.eventDetail(Number(event[1]));
-      return detail === undefined ? json(res, 404, { message: 'event no longer kept' }) : json(res, 200, detail);
+      return detail === undefined ? json(res, 404, { message: 'event no longer held' }) : json(res, 200, detail);
     }
     // Any uuid, URL-encoded as one segment (`weird%2F..%2Fid`): the page's uuids come from events,
     // which any publisher on the bus may send. The lookup is a comparison, never a path.

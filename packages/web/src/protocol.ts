@@ -132,7 +132,7 @@ export interface Update {
   nodes?: NodeView[];
   /** Nodes the dashboard forgot (offline for the retention, or dropped from a full node map): their cards go. */
   nodes_removed?: string[];
-  /** Seconds that just closed. */
+  /** Seconds that just closed, and earlier ones amended by late events (counted by their own timestamp). */
   rates?: RatePoint[];
   bus?: { state: BusState; reconnects: number };
   /** Sent when the full table dropped channels. */

@@ -39,6 +39,8 @@ interface Row {
   duration: HTMLElement;
   app: HTMLElement;
   buttons: HTMLButtonElement[];
+  /** Classes of its buttons whose command has not answered yet: off, so it is not sent twice. */
+  pending: Set<string>;
   view: ChannelView;
   ended: boolean;
   /** When its node went offline: the node's last answer (wall-clock ms); undefined while it is not. */
@@ -120,11 +122,11 @@ function removeRow(uuid: string, r: Row): void {
   visibility?.unobserve(r.tr);
 }
 
-/** Whether structural changes (new rows, removals, order) wait. */
-function held(): boolean {
-  if (pointerInside && performance.now() - lastMove < HOLD_IDLE_MS) return true;
+/** Whether structural changes (new rows, removals, order) wait: held by the pointer or by keyboard focus. */
+function held(): 'pointer' | 'focus' | undefined {
+  if (pointerInside && performance.now() - lastMove < HOLD_IDLE_MS) return 'pointer';
   const focused = document.activeElement;
-  return focused !== null && focused !== document.body && tbodyOf().contains(focused) && focused.matches(':focus-visible');
+  return focused !== null && focused !== document.body && tbodyOf().contains(focused) && focused.matches(':focus-visible') ? 'focus' : undefined;
 }
 
 function idleCheck(): void {
@@ -135,7 +137,7 @@ function idleCheck(): void {
 }
 
 function release(): void {
-  if (current !== undefined && !held()) renderChannels(current);
+  if (current !== undefined && held() === undefined) renderChannels(current);
 }
 
 function tbodyOf(): HTMLTableSectionElement {
@@ -161,13 +163,13 @@ function haystack(c: ChannelView): string {
 export function renderChannels(store: Store, force = false): void {
   current = store;
   const tbody = tbodyOf();
-  const hold = !force && held();
+  const hold = force ? undefined : held();
   let ended = 0;
   for (const [uuid, r] of rows) {
     const c = store.channels.get(uuid);
     if (c !== undefined) {
       update(r, c, store);
-    } else if (hold) {
+    } else if (hold !== undefined) {
       setEnded(r, true);
       ended++;
     } else {
@@ -184,11 +186,11 @@ export function renderChannels(store: Store, force = false): void {
   more.textContent = matching.length > shown.length ? `showing the newest ${shown.length} of ${matching.length}: filter to find the others` : '';
   fullNote(store);
   const heldNote = $('channels-held');
-  if (hold) {
+  if (hold !== undefined) {
     const fresh = shown.filter((c) => !rows.has(c.uuid)).length;
     heldNote.dataset['new'] = String(fresh);
     heldNote.dataset['ended'] = String(ended);
-    heldNote.textContent = fresh + ended === 0 ? '' : `held while the pointer is on the table: ${fresh} new · ${ended} ended`;
+    heldNote.textContent = fresh + ended === 0 ? '' : `held while ${hold === 'pointer' ? 'the pointer is on the table' : 'a row has keyboard focus'}: ${fresh} new · ${ended} ended`;
     return;
   }
   heldNote.textContent = '';
@@ -251,7 +253,18 @@ function setEnded(r: Row, ended: boolean): void {
 }
 
 function controls(r: Row): void {
-  for (const b of r.buttons) b.disabled = r.ended || (r.staleAt !== undefined && NEEDS_NODE.has(b.className));
+  for (const b of r.buttons) {
+    const off = r.ended || r.pending.has(b.className) || (r.staleAt !== undefined && NEEDS_NODE.has(b.className));
+    // A disabled button loses keyboard focus (to body): the hold it kept would go, and the user's
+    // place with it. The keyboard-focused one is only marked off (onClick sends nothing from it).
+    if (off && b === document.activeElement && b.matches(':focus-visible')) {
+      b.disabled = false;
+      b.setAttribute('aria-disabled', 'true');
+    } else {
+      b.disabled = off;
+      b.removeAttribute('aria-disabled');
+    }
+  }
 }
 
 /** Greys the row of a call whose node is offline, or brings it back; its duration stops at the node's last answer. */
@@ -280,7 +293,11 @@ function update(r: Row, c: ChannelView, store: Store): void {
   setAttr(r.tr, 'data-node', c.node_id);
   setAttr(r.tr, 'data-state', c.state);
   set(r.node, c.node_id);
+  setAttr(r.node, 'title', c.node_id);
+  label(r.buttons, c);
   set(r.route, route(c));
+  setAttr(r.route, 'title', route(c));
+  setAttr(r.app, 'title', c.application);
   set(r.state, c.state);
   set(r.app, c.application);
   set(r.duration, duration(Math.max(0, (r.staleAt ?? store.now()) - c.created)));
@@ -290,20 +307,28 @@ function route(c: ChannelView): string {
   return `${c.caller || '?'} → ${c.destination || '?'}`;
 }
 
+/** Screen readers name each row button with its call, not only "hangup". */
+function label(buttons: HTMLButtonElement[], c: ChannelView): void {
+  const call = c.caller !== '' || c.destination !== '' ? `${route(c)} (${short(c.uuid)})` : short(c.uuid);
+  for (const b of buttons) setAttr(b, 'aria-label', `${b.textContent ?? ''} ${call}`);
+}
+
 function makeRow(c: ChannelView, store: Store): Row {
   const buttons = [
     h('button', { type: 'button', class: 'timeline-open', title: 'the events of this call, in order' }, 'timeline'),
     h('button', { type: 'button', class: 'playback', title: 'execute_app playback (a tone)' }, 'play'),
     h('button', { type: 'button', class: 'hangup', title: 'hang up (NORMAL_CLEARING)' }, 'hangup'),
   ];
+  label(buttons, c);
   const r: Row = {
     tr: h('tr', { 'data-uuid': c.uuid, 'data-node': c.node_id, 'data-state': c.state, 'data-gen': String(store.generation) }),
-    node: h('td', {}, c.node_id),
-    route: h('td', { class: 'route' }, route(c)),
+    node: h('td', { title: c.node_id }, c.node_id),
+    route: h('td', { class: 'route', title: route(c) }, route(c)),
     state: h('td', { class: 'state' }, c.state),
     duration: h('td', { class: 'duration' }, duration(store.now() - c.created)),
-    app: h('td', { class: 'app' }, c.application),
+    app: h('td', { class: 'app', title: c.application }, c.application),
     buttons,
+    pending: new Set(),
     view: c,
     ended: false,
     staleAt: undefined,
@@ -321,7 +346,7 @@ function onClick(ev: MouseEvent): void {
   const tr = rowOf(button);
   const uuid = tr?.dataset['uuid'];
   const node = tr?.dataset['node'];
-  if (button === null || button.disabled || uuid === undefined || node === undefined) return;
+  if (button === null || button.disabled || button.getAttribute('aria-disabled') === 'true' || uuid === undefined || node === undefined) return;
   const what = button.classList.contains('hangup') ? 'hangup' : button.classList.contains('playback') ? 'playback' : 'timeline';
   // A mouse click (detail > 0) on a row the pointer did not move onto: the row slid under a resting pointer.
   if (ev.detail > 0 && aimed !== uuid) {
@@ -329,9 +354,21 @@ function onClick(ev: MouseEvent): void {
     showResult(`${what} ${short(uuid)}`, { success: false, message: 'the table changed under the pointer: nothing sent — check the row and click again' });
     return;
   }
-  if (what === 'timeline') void openTimeline(uuid);
-  else if (what === 'playback') void command({ command: 'execute_app', node_id: node, uuid, app: 'playback', args: PLAYBACK }).then((r) => showResult(`playback ${short(uuid)}`, r));
-  else void command({ command: 'hangup', node_id: node, uuid }).then((r) => showResult(`hangup ${short(uuid)}`, r));
+  if (what === 'timeline') {
+    void openTimeline(uuid);
+    return;
+  }
+  const body = what === 'playback' ? { command: 'execute_app', node_id: node, uuid, app: 'playback', args: PLAYBACK } : { command: 'hangup', node_id: node, uuid };
+  const r = rows.get(uuid);
+  // Off until the command answers: a second click would send it again.
+  r?.pending.add(button.className);
+  if (r !== undefined) controls(r);
+  void command(body)
+    .then((res) => showResult(`${what} ${short(uuid)}`, res))
+    .finally(() => {
+      r?.pending.delete(button.className);
+      if (r !== undefined) controls(r);
+    });
 }
 
 export function short(uuid: string): string {

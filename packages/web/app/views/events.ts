@@ -1,6 +1,6 @@
 /** The live event stream: pausable, filtered by name/node/uuid; a click shows every header. */
-import type { EventView } from '../../src/protocol.js';
-import { eventDetail } from '../api.js';
+import type { EventDetail, EventView } from '../../src/protocol.js';
+import { eventDetail, NO_LONGER_HELD } from '../api.js';
 import { $, clock, h } from '../dom.js';
 import type { Store } from '../store.js';
 import { openTimeline } from './timeline.js';
@@ -97,7 +97,7 @@ function row(e: EventView): HTMLElement {
     h('span', { class: 'node' }, e.node_id),
     h('span', { class: 'summary' }, e.summary),
   );
-  const open = (): void => void showDetail(e.id);
+  const open = (): void => void showDetail(e);
   li.addEventListener('click', open);
   li.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter') open();
@@ -105,9 +105,16 @@ function row(e: EventView): HTMLElement {
   return li;
 }
 
-async function showDetail(id: number): Promise<void> {
+/** What the server answers for an id must be the row's event: a server restarted under a paused list must not show another. */
+function sameEvent(d: EventDetail, e: EventView): boolean {
+  return d.id === e.id && d.name === e.name && d.node_id === e.node_id && d.timestamp === e.timestamp;
+}
+
+async function showDetail(e: EventView): Promise<void> {
   const box = $('event-detail');
-  const d = await eventDetail(id);
+  const id = e.id;
+  let d = await eventDetail(id);
+  if (typeof d !== 'string' && !sameEvent(d, e)) d = NO_LONGER_HELD;
   if (typeof d === 'string') {
     box.replaceChildren(h('p', { class: 'empty' }, d));
     box.dataset['id'] = String(id);

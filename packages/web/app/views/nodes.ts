@@ -75,9 +75,9 @@ export function renderNodes(store: Store): void {
 
 function makeCard(n: NodeView): Card {
   const id = n.node_id;
-  const toggle = h('button', { type: 'button', class: 'park-toggle', 'data-node': id }, 'Park on');
-  const audio = h('select', { class: 'park-audio', 'aria-label': 'park audio' }, ...['silence', 'ringback', 'music'].map((m) => h('option', { value: m }, m)));
-  const setAudio = h('button', { type: 'button', class: 'park-audio-set' }, 'Set audio');
+  const toggle = h('button', { type: 'button', class: 'park-toggle', 'data-node': id, 'aria-label': `Park on ${id}` }, 'Park on');
+  const audio = h('select', { class: 'park-audio', 'aria-label': `park audio of ${id}` }, ...['silence', 'ringback', 'music'].map((m) => h('option', { value: m }, m)));
+  const setAudio = h('button', { type: 'button', class: 'park-audio-set', 'aria-label': `Set park audio of ${id}` }, 'Set audio');
   const badge = h('span', { class: 'badge' });
   const dd = Object.fromEntries(FIELDS.map((f) => [f, h('dd', { class: CLASSES[f] })])) as Record<Field, HTMLElement>;
   const dl = h('dl', {}, ...FIELDS.flatMap((f) => [h('dt', {}, f), dd[f]]));
@@ -143,6 +143,7 @@ function fill(card: Card, n: NodeView, channels: number, store: Store): void {
   card.degraded.hidden = why === undefined;
   if (why !== undefined) set(card.degraded, `answers agent.status with ${why.code}: ${why.message} (last status shown)`, ['data-code', why.code]);
   set(card.toggle, park.enabled === true ? 'Park off' : 'Park on');
+  card.toggle.setAttribute('aria-label', `${card.toggle.textContent ?? ''} ${n.node_id}`);
   // A pick not sent yet stays, until the server's own value changes.
   if (card.pickedOver !== undefined && card.pickedOver !== (park.audio ?? '')) card.pickedOver = undefined;
   if (park.audio !== undefined && card.pickedOver === undefined && document.activeElement !== card.audio && card.audio.value !== park.audio) card.audio.value = park.audio;
