@@ -7,16 +7,13 @@
 // Real redis-server, simulator and agent; waited for by event.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { Redis } from 'ioredis';
-import { Agent, loadConfig } from '@fsbus/agent';
+import type { Agent } from '@fsbus/agent';
 import { buildSubjects, type EventPayload } from '@fsbus/contract';
 import { EslEvent, type EslClient } from '@fsbus/esl';
-import { Simulator } from '@fsbus/sim';
 import { startRedis } from '@fsbus/testkit';
-import { createDriver, type Driver } from '@fsbus/transport';
-import { dec, emitCustom, eslTo, until } from './support/cluster.js';
+import { arrival } from './support/arrival.js';
+import { dec, emitCustom, eslTo, startCluster } from './support/cluster.js';
 
 type Log = Record<string, unknown>;
 const FILL = 'fsbus::test_fill';
@@ -31,11 +28,9 @@ const OWN_EVENT_LOST_LOG = "the agent's own event failed at the broker after it 
 const ONE_WINDOW_MS = 3_600_000;
 
 interface Rig {
-  sim: Simulator;
   agent: Agent;
   logs: Log[];
   esl: EslClient;
-  client: Driver;
   admin: Redis;
   got: EventPayload[];
   hangupStamps: number[];
@@ -44,49 +39,28 @@ interface Rig {
 
 /** Redis, a simulated node, its agent (rate-limit window injected), a bus client subscribed to every event, and lanes on `laneSubjects`. */
 async function startRig(laneSubjects: string[]): Promise<Rig> {
-  const redis = await startRedis();
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-  const { port } = await sim.start();
-  const logs: Log[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Log);
-      cb();
-    },
+  const cluster = await startCluster({
+    driver: 'redis',
+    startBroker: () => startRedis(),
+    config: { events: { include: [`CUSTOM::${FILL}`, HANGUP, `CUSTOM::${DROPPED}`] } },
+    agentOptions: { eventLossWindowMs: ONE_WINDOW_MS },
   });
-  const config = loadConfig({
-    values: {
-      driver: 'redis',
-      node_id: 'node-1',
-      events: { include: [`CUSTOM::${FILL}`, HANGUP, `CUSTOM::${DROPPED}`] },
-      broker: { urls: [redis.url] },
-      esl: { host: '127.0.0.1', port },
-      metrics: { port: 0, host: '127.0.0.1' },
-    },
-    env: {},
-  });
-  const agent = new Agent(config, { logger: pino({ level: 'info' }, sink), eventLossWindowMs: ONE_WINDOW_MS });
-  await agent.start();
-  await until(agent, () => agent.ready, 'agent ready');
-  const client = await createDriver('redis', { urls: [redis.url], name: 'test-client' });
-  await client.connect();
+  const { sim, agent, logs } = cluster.nodes[0]!;
   const got: EventPayload[] = [];
-  client.subscribe('freeswitch.events.>', (m) => got.push(JSON.parse(dec(m.data)) as EventPayload));
+  cluster.client.subscribe('freeswitch.events.>', (m) => got.push(JSON.parse(dec(m.data)) as EventPayload));
   // The route script XADDs to a lane's stream, which Redis refuses when out of memory.
-  for (const subject of laneSubjects) client.serve({ subject, competing: true }, () => undefined);
-  await client.flush();
+  for (const subject of laneSubjects) cluster.client.serve({ subject, competing: true }, () => undefined);
+  await cluster.client.flush();
   const hangupStamps: number[] = [];
   sim.core.onEvent((e) => {
     if (e.name === HANGUP) hangupStamps.push(Number(e.headers.find(([k]) => k === 'Event-Date-Timestamp')?.[1]));
   });
   const esl = await eslTo(sim);
-  const admin = new Redis(redis.url);
+  const admin = new Redis(cluster.broker.url);
   return {
-    sim,
     agent,
     logs,
     esl,
-    client,
     admin,
     got,
     hangupStamps,
@@ -94,30 +68,9 @@ async function startRig(laneSubjects: string[]): Promise<Rig> {
       await admin.config('SET', 'maxmemory', '0').catch(() => undefined);
       admin.disconnect();
       await esl.close();
-      await agent.stop();
-      await client.close();
-      await sim.stop();
-      await redis.stop();
+      await cluster.stop();
     },
   };
-}
-
-/** Resolves with the first payload `pick` accepts (already in `got`, or when it comes); the bound fails the test. */
-function arrival(got: EventPayload[], pick: (p: EventPayload) => boolean, what: string): Promise<EventPayload> {
-  return new Promise((resolve, reject) => {
-    const seen = got.find(pick);
-    if (seen !== undefined) return resolve(seen);
-    const timer = setTimeout(() => reject(new Error(`${what} never arrived`)), 15_000);
-    const push = got.push.bind(got);
-    got.push = (...items: EventPayload[]) => {
-      const hit = items.find(pick);
-      if (hit !== undefined) {
-        clearTimeout(timer);
-        resolve(hit);
-      }
-      return push(...items);
-    };
-  });
 }
 
 const counter = (agent: Agent, name: string): number => (agent.status()['counters'] as Record<string, number>)[name] ?? 0;

@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { buildSubjects, type EventPayload } from '@fsbus/contract';
 import { EslEvent } from '@fsbus/esl';
 import { startRedis } from '@fsbus/testkit';
+import { arrival } from './support/arrival.js';
 import { dec, emitCustom, eslTo, startCluster, until, type Node } from './support/cluster.js';
 
 type Log = Record<string, unknown>;
@@ -23,24 +24,6 @@ const EVENTS_DROPPED_AFTER_SEND_LOG = 'events failed at the broker after they we
 const EVENTS_DROPPED_LOG = 'outgoing buffer full: oldest events dropped';
 
 const counter = (node: Node, name: string): number => (node.agent.status()['counters'] as Record<string, number>)[name] ?? 0;
-
-/** Resolves with the first payload `pick` accepts (already in `got`, or when it comes); the bound fails the test. */
-function arrival(got: EventPayload[], pick: (p: EventPayload) => boolean, what: string): Promise<EventPayload> {
-  return new Promise((resolve, reject) => {
-    const seen = got.find(pick);
-    if (seen !== undefined) return resolve(seen);
-    const timer = setTimeout(() => reject(new Error(`${what} never arrived`)), 15_000);
-    const push = got.push.bind(got);
-    got.push = (...items: EventPayload[]) => {
-      const hit = items.find(pick);
-      if (hit !== undefined) {
-        clearTimeout(timer);
-        resolve(hit);
-      }
-      return push(...items);
-    };
-  });
-}
 
 /** Resolves with the first log line saying `msg` (already written, or when it is); the bound fails the test. */
 function logLine(node: Node, msg: string): Promise<Log> {

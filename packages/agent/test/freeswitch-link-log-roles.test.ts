@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import type { EslClientStatus, EslLogger } from '@fsbus/esl';
 import { Simulator } from '@fsbus/sim';
-import { FreeSwitchLink } from '../src/freeswitch-link.js';
+import { poolOf2 } from './support/link-pool.js';
 
 type Fields = Record<string, unknown>;
 
@@ -22,25 +22,14 @@ for (const withChild of [false, true]) {
     const { port } = await sim.start();
     const lines: Array<{ msg: string; fields: Fields }> = [];
     let disconnected = 0;
-    let onUp!: () => void;
     let onAllLost!: () => void;
-    const up = new Promise<void>((resolve) => (onUp = resolve));
     const allLost = new Promise<void>((resolve) => (onAllLost = resolve));
-    const link: FreeSwitchLink = new FreeSwitchLink({
-      host: '127.0.0.1',
-      port,
-      password: 'ClueCon',
-      poolSize: 2,
-      connectTimeoutMs: 2000,
-      eventNames: [],
+    const { link, ready: up } = poolOf2(port, {
       logger: recorder(lines, withChild),
-      onEvent: () => undefined,
       onStatus: (_which, status: EslClientStatus) => {
-        if (link.ready && link.commandsReady === 2) onUp();
         // The client logs the loss before it says 'disconnected'.
         if (status === 'disconnected' && ++disconnected === 3) onAllLost();
       },
-      onReconnect: () => undefined,
     });
     try {
       link.start();

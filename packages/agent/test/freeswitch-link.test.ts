@@ -3,31 +3,10 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { EslTimeoutError, silentLogger } from '@fsbus/esl';
+import { EslTimeoutError } from '@fsbus/esl';
 import { Simulator } from '@fsbus/sim';
-import { FreeSwitchLink, type FreeSwitchLinkOptions } from '../src/freeswitch-link.js';
-
-/** A link with two command connections (no events); `ready` once both and the event socket are up. */
-function poolOf2(port: number, options: Pick<FreeSwitchLinkOptions, 'turnBatch' | 'maxPending'> = {}): { link: FreeSwitchLink; ready: Promise<void> } {
-  let readyResolve!: () => void;
-  const ready = new Promise<void>((resolve) => (readyResolve = resolve));
-  const link: FreeSwitchLink = new FreeSwitchLink({
-    host: '127.0.0.1',
-    port,
-    password: 'ClueCon',
-    poolSize: 2,
-    connectTimeoutMs: 2000,
-    ...options,
-    eventNames: [],
-    logger: silentLogger,
-    onEvent: () => undefined,
-    onStatus: () => {
-      if (link.ready && link.commandsReady === 2) readyResolve();
-    },
-    onReconnect: () => undefined,
-  });
-  return { link, ready };
-}
+import type { FreeSwitchLink } from '../src/freeswitch-link.js';
+import { poolOf2 } from './support/link-pool.js';
 
 void test('a slow api does not hold up the others; the first connect is retried until FreeSWITCH is there', async () => {
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });

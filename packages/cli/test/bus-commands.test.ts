@@ -6,50 +6,26 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Agent, loadConfig } from '@fsbus/agent';
-import { Simulator } from '@fsbus/sim';
+import type { Simulator } from '@fsbus/sim';
 import { encodeReply, successReply } from '@fsbus/contract';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
 import { createDriver } from '@fsbus/transport';
+import { startBridgedNode, type BridgedNode } from './support/bridged-node.js';
 import { BIN, cliEnv, runCli, startCli } from './support/run-cli.js';
-
-function agentReady(agent: Agent): Promise<void> {
-  if (agent.ready) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('agent not ready')), 15_000);
-    const off = agent.onStateChange(() => {
-      if (!agent.ready) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
 
 void describe('fsbus bus commands (child processes)', () => {
   let nats: NatsServerHandle;
   let sim: Simulator;
-  let agent: Agent;
+  let node: BridgedNode;
   let env: NodeJS.ProcessEnv;
   before(async () => {
-    nats = await startNatsServer();
-    sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: 'cli-node' });
-    const { port } = await sim.start();
-    agent = new Agent(
-      loadConfig({
-        values: { node_id: 'cli-node', log_level: 'silent', broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port }, metrics: { enabled: false } },
-        env: {},
-      }),
-    );
-    await agent.start();
-    await agentReady(agent);
+    node = await startBridgedNode('cli-node');
+    ({ nats, sim } = node);
     // Through the env, as an operator would: FSBUS_BROKER_URL is the agent's own variable.
     env = cliEnv({ FSBUS_BROKER_URL: nats.url, FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' });
   });
   after(async () => {
-    await agent.stop();
-    await sim.stop();
-    await nats.stop();
+    await node.stop();
   });
 
   void it('api prints the output; --json the envelope; errors print code + hint and exit 1', async () => {

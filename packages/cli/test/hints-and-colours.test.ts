@@ -4,50 +4,22 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connect as natsConnect, nkeys } from '@nats-io/transport-node';
-import { Agent, loadConfig } from '@fsbus/agent';
-import { Simulator } from '@fsbus/sim';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
 import { main } from '../src/main.js';
+import { startBridgedNode, type BridgedNode } from './support/bridged-node.js';
 import { cliEnv, runCli } from './support/run-cli.js';
-
-function agentReady(agent: Agent): Promise<void> {
-  if (agent.ready) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('agent not ready')), 15_000);
-    const off = agent.onStateChange(() => {
-      if (!agent.ready) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
 
 const noState = { FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' };
 
 void describe('hints', () => {
-  let nats: NatsServerHandle;
-  let sim: Simulator;
-  let agent: Agent;
+  let node: BridgedNode;
   let env: NodeJS.ProcessEnv;
   before(async () => {
-    nats = await startNatsServer();
-    sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: 'hint-node' });
-    const { port } = await sim.start();
-    agent = new Agent(
-      loadConfig({
-        values: { node_id: 'hint-node', log_level: 'silent', broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port }, metrics: { enabled: false } },
-        env: {},
-      }),
-    );
-    await agent.start();
-    await agentReady(agent);
-    env = cliEnv({ FSBUS_BROKER_URL: nats.url, ...noState });
+    node = await startBridgedNode('hint-node');
+    env = cliEnv({ FSBUS_BROKER_URL: node.nats.url, ...noState });
   });
   after(async () => {
-    await agent?.stop();
-    await sim?.stop();
-    await nats?.stop();
+    await node?.stop();
   });
 
   void it('originate refused by FreeSWITCH (USER_BUSY) gets a hint about the cause, not "see docs/errors.md"', async () => {

@@ -5,31 +5,22 @@
  * `-both` / `-bleg` (transfer_function moves the bridged leg too, or instead).
  */
 import { strict as assert } from 'node:assert';
-import { afterEach, it } from 'node:test';
-import { apiWire, extension, named, on, type ApiWire } from './api-wire.js';
+import { it } from 'node:test';
+import { apiWirePerTest, extension, named, on, type ApiWire } from './api-wire.js';
 
 const A = 'c0c0c0c0-0000-4000-8000-00000000000a';
 const B = 'c0c0c0c0-0000-4000-8000-00000000000b';
 
-let wire: ApiWire | undefined;
-void afterEach(async () => {
-  await wire?.close();
-  wire = undefined;
+const open = apiWirePerTest({
+  dialplan: {
+    default: [
+      extension('7001', [{ application: 'answer' }, { application: 'park' }]),
+      extension('7003', [{ application: 'answer' }, { application: 'echo' }]),
+      extension('8001', [{ application: 'ring_ready' }, { application: 'park' }]),
+      extension('9100', [{ application: 'answer' }, { application: 'bridge', data: `{origination_uuid=${B}}user/1000` }]),
+    ],
+  },
 });
-
-async function open(): Promise<ApiWire> {
-  wire = await apiWire({
-    dialplan: {
-      default: [
-        extension('7001', [{ application: 'answer' }, { application: 'park' }]),
-        extension('7003', [{ application: 'answer' }, { application: 'echo' }]),
-        extension('8001', [{ application: 'ring_ready' }, { application: 'park' }]),
-        extension('9100', [{ application: 'answer' }, { application: 'bridge', data: `{origination_uuid=${B}}user/1000` }]),
-      ],
-    },
-  });
-  return wire;
-}
 
 void it('uuid_pre_answer and uuid_answer a ringing inbound leg; an outbound leg is left as it is; -ERROR without a channel', async () => {
   const w = await open();

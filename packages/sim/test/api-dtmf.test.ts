@@ -4,29 +4,20 @@
  * nothing on a sofia leg, the other leg of a loopback pair receives them), uuid_flush_dtmf.
  */
 import { strict as assert } from 'node:assert';
-import { afterEach, it } from 'node:test';
-import { apiWire, extension, on, type ApiWire, type JsonEvent } from './api-wire.js';
+import { it } from 'node:test';
+import { apiWirePerTest, extension, on, type JsonEvent } from './api-wire.js';
 
 const U = 'd0d0d0d0-0000-4000-8000-000000000001';
 
-let wire: ApiWire | undefined;
-void afterEach(async () => {
-  await wire?.close();
-  wire = undefined;
+const open = apiWirePerTest({
+  dialplan: {
+    default: [
+      extension('7001', [{ application: 'answer' }, { application: 'park' }]),
+      extension('8200', [{ application: 'ring_ready' }, { application: 'park' }]),
+      extension('8300', [{ application: 'answer' }, { application: 'play_and_get_digits', data: '1 4 1 5000 # silence_stream://100 silence_stream://100 got \\d+' }, { application: 'park' }]),
+    ],
+  },
 });
-
-async function open(): Promise<ApiWire> {
-  wire = await apiWire({
-    dialplan: {
-      default: [
-        extension('7001', [{ application: 'answer' }, { application: 'park' }]),
-        extension('8200', [{ application: 'ring_ready' }, { application: 'park' }]),
-        extension('8300', [{ application: 'answer' }, { application: 'play_and_get_digits', data: '1 4 1 5000 # silence_stream://100 silence_stream://100 got \\d+' }, { application: 'park' }]),
-      ],
-    },
-  });
-  return wire;
-}
 
 const digits = (events: readonly JsonEvent[], uuid: string): string[] =>
   events.filter(on(uuid, 'DTMF')).map((e) => `${e['DTMF-Digit'] ?? ''}/${e['DTMF-Duration'] ?? ''}/${e['DTMF-Source'] ?? ''}`);

@@ -4,22 +4,13 @@
  * `Command not found!`.
  */
 import { strict as assert } from 'node:assert';
-import { afterEach, it } from 'node:test';
-import { apiWire, on, type ApiWire } from './api-wire.js';
+import { it } from 'node:test';
+import { apiWirePerTest, on } from './api-wire.js';
 
 const U = 'e0e0e0e0-0000-4000-8000-000000000001';
 const V = 'e0e0e0e0-0000-4000-8000-000000000002';
 
-let wire: ApiWire | undefined;
-void afterEach(async () => {
-  await wire?.close();
-  wire = undefined;
-});
-
-async function open(): Promise<ApiWire> {
-  wire = await apiWire({ nodeName: 'simhost' });
-  return wire;
-}
+const open = apiWirePerTest({ nodeName: 'simhost' });
 
 void it('db: insert (the value the rest of the line), select, exists, count, list, delete; !err! otherwise', async () => {
   const w = await open();

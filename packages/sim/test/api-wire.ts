@@ -3,6 +3,7 @@
  * for the tests of mod_commands' APIs over the real Event Socket. Every wait is bounded.
  */
 import { strict as assert } from 'node:assert';
+import { afterEach } from 'node:test';
 import { Simulator } from '../src/index.js';
 import type { SimulatorOptions } from '../src/index.js';
 import { WireClient } from './listener-client.js';
@@ -53,6 +54,16 @@ export async function apiWire(options: SimulatorOptions = {}): Promise<ApiWire> 
       await sim.stop();
     },
   };
+}
+
+/** Call once at a test file's top level: an opener of an apiWire on `options`, closed after each test (afterEach). */
+export function apiWirePerTest(options: SimulatorOptions = {}): () => Promise<ApiWire> {
+  let wire: ApiWire | undefined;
+  void afterEach(async () => {
+    await wire?.close();
+    wire = undefined;
+  });
+  return async () => (wire = await apiWire(options));
 }
 
 /** `Event-Name` (and `:Application` when the event has one). */

@@ -6,27 +6,19 @@
  * channel gets bridged end in that loop: uuid_bridge and the bridge application.
  */
 import { strict as assert } from 'node:assert';
-import { afterEach, it } from 'node:test';
-import { Simulator } from '../src/index.js';
-import { WireClient } from './listener-client.js';
+import { it } from 'node:test';
+import { extension } from './api-wire.js';
+import type { WireClient } from './listener-client.js';
+import { executeLine, nextEvent, wiresPerTest, type JsonEvent, type WiresWithLog } from './wire-listeners.js';
 
-const cleanup: Array<() => Promise<void> | void> = [];
-void afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-type JsonEvent = Record<string, string>;
+const { openWithLog } = wiresPerTest();
 
 const EVENTS = 'CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE PRIVATE_COMMAND CHANNEL_HANGUP';
 const A = 'b1b1b1b1-0000-4000-8000-00000000000a';
 const B = 'b1b1b1b1-0000-4000-8000-00000000000b';
 
-const extension = (number: string, actions: Array<{ application: string; data?: string }>): { name: string; conditions: Array<{ field: string; expression: string; actions: typeof actions }> } =>
-  ({ name: number, conditions: [{ field: 'destination_number', expression: `^${number}$`, actions }] });
-
-async function simulator(): Promise<{ c: WireClient; events: WireClient; logs: WireClient }> {
-  const sim = new Simulator({
-    port: 0, heartbeatIntervalMs: 0,
+function simulator(): Promise<WiresWithLog> {
+  return openWithLog({
     dialplan: {
       default: [
         extension('7001', [{ application: 'answer' }, { application: 'park' }]),
@@ -36,19 +28,7 @@ async function simulator(): Promise<{ c: WireClient; events: WireClient; logs: W
         extension('9103', [{ application: 'ring_ready' }, { application: 'sleep', data: '60000' }]),
       ],
     },
-  });
-  const { port } = await sim.start();
-  cleanup.push(() => sim.stop());
-  const clients = await Promise.all([WireClient.authed(port), WireClient.authed(port), WireClient.authed(port)]);
-  for (const client of clients) cleanup.push(() => client.close());
-  const [c, events, logs] = clients;
-  assert.equal(await events.replyText(`event json ${EVENTS}`), '+OK event listener enabled json');
-  assert.equal(await logs.replyText('log 6'), '+OK log level 6 [6]');
-  return { c, events, logs };
-}
-
-async function nextEvent(events: WireClient): Promise<JsonEvent> {
-  return JSON.parse((await events.nextOfType('text/event-json')).body?.toString() ?? '{}') as JsonEvent;
+  }, EVENTS);
 }
 
 async function api(c: WireClient, command: string): Promise<string> {
@@ -90,14 +70,6 @@ async function logOn(c: WireClient, events: WireClient, uuid: string, text: stri
 
 async function bridgedCalls(c: WireClient): Promise<number> {
   return (JSON.parse(await api(c, 'show bridged_calls as json')) as { row_count: number }).row_count;
-}
-
-/** The log line switch_core_session_exec writes for `app` on `channelName` (its text after the stamp). */
-async function executeLine(logs: WireClient, channelName: string, app: string): Promise<string> {
-  for (;;) {
-    const text = (await logs.nextOfType('log/data')).body?.toString() ?? '';
-    if (text.includes(`] ${channelName} ${app}(`)) return text.replace(/^.*\] (EXECUTE)/, '$1');
-  }
 }
 
 void it('uuid_bridge: a sendmsg execute and a uuid_broadcast on a bridged leg run, and the bridge stays up', async () => {

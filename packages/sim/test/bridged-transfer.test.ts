@@ -5,35 +5,26 @@
  * `-both`, goes along). uuid_bridge onto a bridged leg breaks its bridge first the same way.
  */
 import { strict as assert } from 'node:assert';
-import { afterEach, it } from 'node:test';
-import { apiWire, extension, named, on, type ApiWire, type JsonEvent } from './api-wire.js';
+import { it } from 'node:test';
+import { apiWirePerTest, extension, named, on, type ApiWire, type JsonEvent } from './api-wire.js';
 
 const A = 'b7a0c0c0-0000-4000-8000-00000000000a';
 const B = 'b7a0c0c0-0000-4000-8000-00000000000b';
 const C = 'b7a0c0c0-0000-4000-8000-00000000000c';
 
-let wire: ApiWire | undefined;
-void afterEach(async () => {
-  await wire?.close();
-  wire = undefined;
-});
-
 const bridgeThen = (target: string) => [
   { application: 'answer' }, { application: 'bridge', data: target }, { application: 'log', data: 'INFO after the bridge' }, { application: 'park' },
 ];
 
-async function open(): Promise<ApiWire> {
-  wire = await apiWire({
-    dialplan: {
-      default: [
-        extension('7003', [{ application: 'answer' }, { application: 'echo' }]),
-        extension('9100', bridgeThen(`{origination_uuid=${B}}user/1000`)),
-        extension('9102', bridgeThen(`{origination_uuid=${B},park_after_bridge=true}user/1000`)),
-      ],
-    },
-  });
-  return wire;
-}
+const open = apiWirePerTest({
+  dialplan: {
+    default: [
+      extension('7003', [{ application: 'answer' }, { application: 'echo' }]),
+      extension('9100', bridgeThen(`{origination_uuid=${B}}user/1000`)),
+      extension('9102', bridgeThen(`{origination_uuid=${B},park_after_bridge=true}user/1000`)),
+    ],
+  },
+});
 
 /** A (user/2000) runs `ext`, whose bridge application dials B: CHANNEL_BRIDGE A → B. Returns where the events go on. */
 async function bridged(w: ApiWire, ext = '9100'): Promise<number> {

@@ -4,30 +4,18 @@
  * `uuid_broadcast`. CHANNEL_EXECUTE / CHANNEL_EXECUTE_COMPLETE carry the expanded text.
  */
 import { strict as assert } from 'node:assert';
-import { afterEach, it } from 'node:test';
-import { Simulator } from '../src/index.js';
-import { WireClient } from './listener-client.js';
+import { it } from 'node:test';
+import type { WireClient } from './listener-client.js';
+import { nextEvent, wiresPerTest, type JsonEvent } from './wire-listeners.js';
 
-const cleanup: Array<() => Promise<void> | void> = [];
-void afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const { open } = wiresPerTest();
 
 const A = 'e0e0e0e0-0000-4000-8000-00000000000a';
-
-type JsonEvent = Record<string, string>;
 
 /** A simulator whose 9002 answers and parks: a control connection, and a listener of the execute events. */
 async function answeredParkedCall(vars = ''): Promise<{ c: WireClient; events: WireClient }> {
   const actions = [{ application: 'answer' }, { application: 'park' }];
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan: { default: [{ name: 'answered', conditions: [{ field: 'destination_number', expression: '^9002$', actions }] }] } });
-  const { port } = await sim.start();
-  cleanup.push(() => sim.stop());
-  const c = await WireClient.authed(port);
-  cleanup.push(() => c.close());
-  const events = await WireClient.authed(port);
-  cleanup.push(() => events.close());
-  assert.equal(await events.replyText('event json CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE CHANNEL_PROGRESS_MEDIA PLAYBACK_START'), '+OK event listener enabled json');
+  const { c, events } = await open({ dialplan: { default: [{ name: 'answered', conditions: [{ field: 'destination_number', expression: '^9002$', actions }] }] } }, 'CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE CHANNEL_PROGRESS_MEDIA PLAYBACK_START');
   const reply = await c.command(`api originate {origination_uuid=${A},origination_caller_id_number=4155550100,greeting=hello${vars}}loopback/9002 &park()`);
   assert.equal(reply.body?.toString(), `+OK ${A}\n`);
   return { c, events };
@@ -92,15 +80,10 @@ void it('uuid_broadcast expands the same way; escapes and app_disable_expand_var
 
 void it('the dialplan argument is expanded when it runs', async () => {
   const actions = [{ application: 'set', data: 'who=${caller_id_number}' }, { application: 'log', data: 'INFO ${who} called ${destination_number}' }, { application: 'park' }];
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, dialplan: { default: [{ name: 'dp', conditions: [{ field: 'destination_number', expression: '^9004$', actions }] }] } });
-  const { port } = await sim.start();
-  cleanup.push(() => sim.stop());
-  const c = await WireClient.authed(port);
-  cleanup.push(() => c.close());
-  assert.equal(await c.replyText('event json CHANNEL_EXECUTE'), '+OK event listener enabled json');
+  const { c, events } = await open({ dialplan: { default: [{ name: 'dp', conditions: [{ field: 'destination_number', expression: '^9004$', actions }] }] } }, 'CHANNEL_EXECUTE');
   await c.replyText('bgapi originate {origination_caller_id_number=4155550100}loopback/9004 &park()');
   for (;;) {
-    const e = JSON.parse((await c.nextOfType('text/event-json')).body?.toString() ?? '{}') as JsonEvent;
+    const e = await nextEvent(events);
     if (e.Application !== 'log') continue;
     assert.equal(e['Application-Data'], 'INFO 4155550100 called 9004');
     break;

@@ -6,38 +6,17 @@
  * answered channel. One that supports no media (log, set, park …) leaves the channel ringing.
  */
 import { strict as assert } from 'node:assert';
-import { afterEach, it } from 'node:test';
-import { Simulator } from '../src/index.js';
-import { WireClient } from './listener-client.js';
+import { it } from 'node:test';
+import { extension } from './api-wire.js';
+import type { WireClient } from './listener-client.js';
+import { nextEvent, wiresPerTest, type Wires } from './wire-listeners.js';
 
-const cleanup: Array<() => Promise<void> | void> = [];
-void afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-type JsonEvent = Record<string, string>;
+const { open } = wiresPerTest();
 
 const EVENTS = 'CHANNEL_PARK CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE CHANNEL_PROGRESS_MEDIA CHANNEL_CALLSTATE';
 
-async function simulator(): Promise<{ c: WireClient; events: WireClient }> {
-  const extension = (number: string, actions: Array<{ application: string; data?: string }>): { name: string; conditions: Array<{ field: string; expression: string; actions: typeof actions }> } =>
-    ({ name: number, conditions: [{ field: 'destination_number', expression: `^${number}$`, actions }] });
-  const sim = new Simulator({
-    port: 0, heartbeatIntervalMs: 0,
-    dialplan: { default: [extension('9001', [{ application: 'park' }]), extension('9002', [{ application: 'answer' }, { application: 'park' }])] },
-  });
-  const { port } = await sim.start();
-  cleanup.push(() => sim.stop());
-  const c = await WireClient.authed(port);
-  cleanup.push(() => c.close());
-  const events = await WireClient.authed(port);
-  cleanup.push(() => events.close());
-  assert.equal(await events.replyText(`event json ${EVENTS}`), '+OK event listener enabled json');
-  return { c, events };
-}
-
-async function nextEvent(events: WireClient): Promise<JsonEvent> {
-  return JSON.parse((await events.nextOfType('text/event-json')).body?.toString() ?? '{}') as JsonEvent;
+function simulator(): Promise<Wires> {
+  return open({ dialplan: { default: [extension('9001', [{ application: 'park' }]), extension('9002', [{ application: 'answer' }, { application: 'park' }])] } }, EVENTS);
 }
 
 /** The b-leg of a loopback call to `number` once it has parked: its uuid. */

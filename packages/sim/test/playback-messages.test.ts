@@ -5,35 +5,18 @@
  * nested (EXECUTE [depth=1]), the file standing still meanwhile and going on after.
  */
 import { strict as assert } from 'node:assert';
-import { afterEach, it } from 'node:test';
-import { Simulator } from '../src/index.js';
-import { WireClient } from './listener-client.js';
+import { it } from 'node:test';
+import type { WireClient } from './listener-client.js';
+import { executeLine, nextEvent, wiresPerTest, type JsonEvent, type WiresWithLog } from './wire-listeners.js';
 import { apiAt, harness, header } from './core-capture.js';
 
-const cleanup: Array<() => Promise<void> | void> = [];
-void afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-type JsonEvent = Record<string, string>;
+const { openWithLog } = wiresPerTest();
 
 const EVENTS = 'CHANNEL_CREATE CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE PLAYBACK_START PLAYBACK_STOP CHANNEL_HANGUP';
 
 /** The stock simulator (7007 answer+play_and_get_digits, 7009 answer+endless playback), an api client, an event and a log listener. */
-async function simulator(): Promise<{ c: WireClient; events: WireClient; logs: WireClient }> {
-  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
-  const { port } = await sim.start();
-  cleanup.push(() => sim.stop());
-  const clients = await Promise.all([WireClient.authed(port), WireClient.authed(port), WireClient.authed(port)]);
-  for (const client of clients) cleanup.push(() => client.close());
-  const [c, events, logs] = clients;
-  assert.equal(await events.replyText(`event json ${EVENTS}`), '+OK event listener enabled json');
-  assert.equal(await logs.replyText('log 6'), '+OK log level 6 [6]');
-  return { c, events, logs };
-}
-
-async function nextEvent(events: WireClient): Promise<JsonEvent> {
-  return JSON.parse((await events.nextOfType('text/event-json')).body?.toString() ?? '{}') as JsonEvent;
+function simulator(): Promise<WiresWithLog> {
+  return openWithLog({}, EVENTS);
 }
 
 const label = (e: JsonEvent): string => `${e['Event-Name'] ?? ''}${e.Application === undefined ? '' : `:${e.Application}`}`;
@@ -54,14 +37,6 @@ async function eventsOf(events: WireClient, uuid: string, last: (e: JsonEvent) =
     if (e['Unique-ID'] !== uuid) continue;
     seen.push(e);
     if (last(e)) return seen;
-  }
-}
-
-/** The text of the EXECUTE log line of `app` on `channelName`. */
-async function executeLine(logs: WireClient, channelName: string, app: string): Promise<string> {
-  for (;;) {
-    const text = (await logs.nextOfType('log/data')).body?.toString() ?? '';
-    if (text.includes(`] ${channelName} ${app}(`)) return text.replace(/^.*\] (EXECUTE)/, '$1');
   }
 }
 

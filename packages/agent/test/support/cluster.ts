@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { Agent, loadConfig, type AgentConfigInput } from '@fsbus/agent';
+import { Agent, loadConfig, type AgentConfigInput, type AgentOptions } from '@fsbus/agent';
 import { decodeReply, type ReplyEnvelope } from '@fsbus/contract';
 import { EslClient, EslEvent } from '@fsbus/esl';
 import { Simulator } from '@fsbus/sim';
@@ -85,6 +85,8 @@ export interface ClusterOptions {
   /** Extra command settings for node i (0-based), e.g. a denylist on one node only. */
   commandsFor?: (i: number) => AgentConfigInput['commands'];
   env?: Record<string, string>;
+  /** Constructor options for every agent, e.g. an injected rate-limit window (the logger is the cluster's). */
+  agentOptions?: Omit<AgentOptions, 'logger'>;
   /** Driver of the agents and the client. @default 'nats' */
   driver?: string;
   /** Starts the broker for `driver`. @default a nats-server (JetStream per `jetstream`) */
@@ -131,7 +133,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         },
         env: options.env ?? {},
       });
-      const agent = new Agent(config, { logger: pino({ level: 'info' }, sink) });
+      const agent = new Agent(config, { ...options.agentOptions, logger: pino({ level: 'info' }, sink) });
       nodes.push({ id, sim, agent, logs });
       await agent.start();
       await until(agent, () => agent.ready, `${id} ready`);
