@@ -1,10 +1,13 @@
 // Kafka: a durable stream's topic is shared by every agent of the cluster. ensureStream on a topic
 // that exists keeps the wider of its retention and the asked one (as NATS and Redis do): a longer
 // one widens the topic (only the keys that change), a shorter one never narrows it (warn line).
-import { test } from 'node:test';
+// A topic the driver itself creates has the asked retention: its configs are neither read nor
+// altered (no DescribeConfigs, so no warn line at every start without those ACLs).
+import { tracingChannel } from 'node:diagnostics_channel';
+import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Admin, ConfigResourceTypes, ConfigSources } from '@platformatic/kafka';
-import { startKafka } from '@fsbus/testkit';
+import { startKafka, type KafkaHandle } from '@fsbus/testkit';
 import { createDriver, type DriverLogger } from '@fsbus/transport';
 import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
 import { askedRetention, retentionPlan, widenStreamTopicRetention, widerLimit } from '../src/drivers/kafka/kafka-stream-retention.js';
@@ -31,8 +34,15 @@ function recordingLogger(lines: Line[]): DriverLogger {
   };
 }
 
+let kafka: KafkaHandle;
+before(async () => {
+  kafka = await startKafka();
+});
+after(async () => {
+  await kafka.stop();
+});
+
 void test('kafka stream retention: an existing topic is widened to a longer retention, never narrowed by a shorter one (warn line)', async () => {
-  const kafka = await startKafka();
   const admin = new Admin(baseOptions({ urls: [kafka.url] }, 'retention-widen-admin'));
   const lines: Line[] = [];
   const logger = recordingLogger(lines);
@@ -96,7 +106,56 @@ void test('kafka stream retention: an existing topic is widened to a longer rete
     await a.close();
     await b.close();
     await admin.close();
-    await kafka.stop();
+  }
+});
+
+interface ConfigCall {
+  operation: string;
+  options: { resources?: Array<{ resourceName: string }> };
+}
+
+/** The config calls (`describeConfigs krf.events`, …) any admin client of this process makes, as they start. */
+function recordConfigCalls(): { calls: string[]; stop: () => void } {
+  const calls: string[] = [];
+  const channel = tracingChannel<unknown, ConfigCall>('plt:kafka:admin:configs');
+  const none = (): void => undefined;
+  const start = (ctx: ConfigCall): void => {
+    for (const r of ctx.options.resources ?? []) calls.push(`${ctx.operation} ${r.resourceName}`);
+  };
+  const subscribers = { start, end: none, asyncStart: none, asyncEnd: none, error: none };
+  channel.subscribe(subscribers);
+  return { calls, stop: () => void channel.unsubscribe(subscribers) };
+}
+
+void test('kafka stream retention: a topic ensureStream creates is not described; of two drivers racing to create one, only the one that did not create it describes it', async () => {
+  const lines: Line[] = [];
+  const logger = recordingLogger(lines);
+  const a = await createDriver('kafka', { urls: [kafka.url], logger });
+  const b = await createDriver('kafka', { urls: [kafka.url], logger });
+  const recorded = recordConfigCalls();
+  try {
+    await a.connect();
+    await b.connect();
+    lines.length = 0; // their 'broker status' lines
+    const on = (topic: string): string[] => recorded.calls.filter((c) => c.endsWith(` ${topic}`));
+
+    // (1) A fresh topic: created with the asked retention, nothing read or altered, nothing logged.
+    await a.ensureStream({ name: 'KRF', subjects: ['krf.events.>'], maxAgeMs: HOUR_MS });
+    assert.deepEqual(on('krf.events'), []);
+    assert.deepEqual(lines, []);
+
+    // (2) Both at once: exactly one creates it; the other found it, or lost the creation race
+    // (TOPIC_ALREADY_EXISTS), and reads its retention (the same: no line).
+    await Promise.all([
+      a.ensureStream({ name: 'KRR', subjects: ['krr.events.>'], maxAgeMs: HOUR_MS }),
+      b.ensureStream({ name: 'KRR', subjects: ['krr.events.>'], maxAgeMs: HOUR_MS }),
+    ]);
+    assert.deepEqual(on('krr.events'), ['describeConfigs krr.events']);
+    assert.deepEqual(lines, []);
+  } finally {
+    recorded.stop();
+    await a.close();
+    await b.close();
   }
 });
 

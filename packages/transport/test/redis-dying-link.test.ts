@@ -10,8 +10,9 @@ import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Redis } from 'ioredis';
-import { createDriver, type DriverStatus, type PublishOutcome } from '@fsbus/transport';
+import { createDriver, type DriverOptions, type DriverStatus, type PublishOutcome } from '@fsbus/transport';
 import { startRedis } from '@fsbus/testkit';
+import { RedisDriver } from '../src/drivers/redis/redis-driver.js';
 import { Collector, dec, enc, within } from './conformance/helpers.js';
 
 const SUBJECT = 'dying.ev';
@@ -81,6 +82,92 @@ void test('redis: publishes made while the connection dies, before ioredis sees 
     await got.until(expected.length).catch(() => undefined);
     assert.deepEqual(got.items, expected, `outcomes: ${outcomes.join(',')}`);
     assert.deepEqual(outcomes, Array<PublishOutcome>(COUNT).fill('buffered'));
+    assert.equal(pub.stats().dropped, 0);
+  } finally {
+    unsubscribe('net.client.socket', onSocket);
+    admin.disconnect();
+    await pub.close();
+    await sub.close();
+    await redis.stop();
+  }
+});
+
+/** Counts, while `dying` is set, the write window's settles (releaseHeld) and the outbox's drains (takeLive). */
+class CountingRedis extends RedisDriver {
+  dying = false;
+  settles = 0;
+  drains = 0;
+
+  constructor(options: DriverOptions) {
+    super(options);
+    const takeLive = this.outbox.takeLive.bind(this.outbox);
+    this.outbox.takeLive = (now?: number) => {
+      if (this.dying) this.drains++;
+      return takeLive(now);
+    };
+  }
+
+  protected override releaseHeld(): void {
+    if (this.dying) this.settles++;
+    super.releaseHeld();
+  }
+}
+
+// While the connection dies with the write window full, each reply Redis still sends settles a
+// publish and asks for what the outbox holds: that must not take the outbox apart and put it back
+// each time (10 000 held × hundreds of replies was one long stall of the event loop). Here the
+// driver's own end of the socket is shut (writable no more, ioredis still 'ready') right after the
+// window filled: every reply to what was written arrives after that, before the socket's 'close'.
+void test('redis: replies settling while the connection dies leave the held outbox alone; it goes, in order, after the reconnect', { timeout: 60_000 }, async () => {
+  const PAYLOAD = 16 * 1024;
+  const TOTAL = 100;
+  const redis = await startRedis();
+  const sockets: Socket[] = [];
+  const onSocket = (message: unknown): void => void sockets.push((message as { socket: Socket }).socket);
+  subscribe('net.client.socket', onSocket);
+  // A 1 MiB window: about 64 of the 16 KiB publishes are written, the rest held.
+  const pub = new CountingRedis({ urls: [redis.url], name: 'settling-pub', bufferBytes: 1024 * 1024 });
+  const sub = await createDriver('redis', { urls: [redis.url], name: 'settling-sub' });
+  const admin = new Redis(redis.port, '127.0.0.1');
+  try {
+    await Promise.all([pub.connect(), sub.connect()]);
+    const got = new Collector<string>();
+    sub.subscribe(SUBJECT, (m) => got.push(dec(m.data).split('|')[0]!));
+    await sub.flush();
+    pub.publish(SUBJECT, enc('warm'));
+    await pub.flush();
+    await got.until(1);
+    const cmd = clientOf(String(await admin.client('LIST')), 'settling-pub', 'ping');
+    const socket = sockets.find((s) => s.localPort === cmd.port);
+    assert.ok(socket !== undefined, 'the command connection socket');
+
+    let reconnecting = false;
+    const back = new Promise<void>((resolve) => {
+      const off = pub.on((e) => {
+        if (e.type !== 'status') return;
+        if (e.status === 'reconnecting') {
+          pub.dying = false;
+          reconnecting = true;
+        } else if (e.status === 'connected' && reconnecting) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const outcomes: PublishOutcome[] = [];
+    for (let i = 0; i < TOTAL; i++) outcomes.push(pub.publish(SUBJECT, enc(`e${i}|`.padEnd(PAYLOAD, '.'))));
+    assert.ok(outcomes.includes('sent') && outcomes.includes('buffered'), `the window filled and held the rest: ${outcomes.join(',')}`);
+    pub.dying = true;
+    socket.end();
+    await within(back, 30_000, 'the driver never reconnected');
+    assert.ok(pub.settles > 0, 'replies settled while the connection was dying');
+    assert.equal(pub.drains, 0, `the outbox was taken apart ${pub.drains} times by ${pub.settles} settles while the connection was dying`);
+
+    pub.publish(SUBJECT, enc('end'));
+    await pub.flush();
+    const expected = ['warm', ...Array.from({ length: TOTAL }, (_, i) => `e${i}`), 'end'];
+    await got.until(expected.length).catch(() => undefined);
+    assert.deepEqual(got.items, expected);
     assert.equal(pub.stats().dropped, 0);
   } finally {
     unsubscribe('net.client.socket', onSocket);

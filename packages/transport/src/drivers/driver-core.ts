@@ -91,12 +91,17 @@ export abstract class DriverCore implements Driver {
   abstract request(subject: string, data: Uint8Array, options?: RequestOptions): Promise<InboundMessage>;
   abstract gather(subject: string, data: Uint8Array, options?: GatherOptions): Promise<InboundMessage[]>;
   abstract flush(): Promise<void>;
+  /** Sends one item now; throws only for what can never be sent (it is then dropped and counted). */
+  protected abstract rawSend(item: OutboxItem): void;
+
   /**
-   * Sends one item now; throws only for what can never be sent (it is then dropped and counted).
-   * `false`: not handed over — the connection is going and the driver not told yet (its library
-   * would refuse it unsent) — so it waits in the outbox, in order, for the reconnect.
+   * False while the connection is going and the driver not told yet (its library would refuse a
+   * message unsent): what is published waits in the outbox, in order, for the reconnect, and a
+   * flush leaves the outbox as it is — the write window asks for one at every settled publish.
    */
-  protected abstract rawSend(item: OutboxItem): void | false;
+  protected canSend(): boolean {
+    return true;
+  }
 
   get status(): DriverStatus {
     return this.#status;
@@ -251,9 +256,9 @@ export abstract class DriverCore implements Driver {
       this.outbox.expired++;
       return 'dropped';
     }
-    if (this.#status !== 'connected' || this.#holding()) return this.outbox.push(item) ? 'buffered' : 'dropped';
+    if (this.#status !== 'connected' || this.#holding() || !this.canSend()) return this.outbox.push(item) ? 'buffered' : 'dropped';
     try {
-      if (this.rawSend(item) === false) return this.outbox.push(item) ? 'buffered' : 'dropped';
+      this.rawSend(item);
       this.published++;
       return 'sent';
     } catch (err) {
@@ -268,15 +273,17 @@ export abstract class DriverCore implements Driver {
    * in order, except requests nobody waits for any more (counted as expired).
    */
   protected flushOutbox(): void {
+    if (!this.canSend()) return;
     const items = this.outbox.takeLive();
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
+      // A write can fail the socket under the flush (EPIPE): this one and the rest wait for the next, in order.
+      if (!this.canSend()) {
+        this.outbox.putBack(items.slice(i), true);
+        return;
+      }
       try {
-        if (this.rawSend(item) === false) {
-          // The connection went under the flush: this one and the rest wait for the next, in order.
-          this.outbox.putBack(items.slice(i), true);
-          return;
-        }
+        this.rawSend(item);
         this.published++;
       } catch (err) {
         this.outbox.countDropped(item);

@@ -1,8 +1,14 @@
 /** Topic existence and creation ("created if missing"), cached per driver. */
 import { Admin, Producer, type BaseOptions } from '@platformatic/kafka';
-import { isUnknownTopic } from './kafka-wire.js';
+import { isTopicAlreadyExists, isUnknownTopic } from './kafka-wire.js';
 
 export type TopicConfig = Array<{ name: string; value: string }>;
+/**
+ * What ensure() with configs did: 'created' the topic (it has them), or found it 'existed' — made
+ * by another client (also one that won the creation race) or by an earlier ensure of this driver,
+ * so its configs may differ.
+ */
+export type TopicEnsured = 'created' | 'existed';
 
 /** Requesters' reply topics remembered as existing, at most (the oldest go first). @default 10000 */
 export const MAX_KNOWN_REPLY_TOPICS = 10_000;
@@ -16,7 +22,7 @@ export const REPLY_TOPIC_RECHECKS_MS: readonly number[] = [100, 400];
 
 export class TopicCache {
   readonly #admin: () => Admin | undefined;
-  readonly #ensured = new Map<string, Promise<void>>();
+  readonly #ensured = new Map<string, Promise<TopicEnsured>>();
   /** Topics found to exist when a request asked (a lane's topic is rarely deleted). */
   readonly #seen = new Set<string>();
   /**
@@ -91,22 +97,27 @@ export class TopicCache {
     }
   }
 
-  /** Creates the topic unless it exists; a failure is forgotten, so the next call tries again. */
-  ensure(topic: string, partitions: number, configs?: TopicConfig): Promise<void> {
-    let p = this.#ensured.get(topic);
-    if (p === undefined) {
-      p = (async () => {
-        if (await this.exists(topic)) return;
-        try {
-          await this.#client().createTopics({ topics: [topic], partitions, replicas: -1, ...(configs === undefined ? {} : { configs }) });
-        } catch (err) {
-          // Lost a creation race with another client: fine if it exists now.
-          if (!(await this.exists(topic))) throw err;
-        }
-      })();
-      p.catch(() => this.#ensured.delete(topic));
-      this.#ensured.set(topic, p);
-    }
+  /**
+   * Creates the topic unless it exists (a topic it creates gets `configs`); says whether this call
+   * created it (TopicEnsured). A failure is forgotten, so the next call tries again.
+   */
+  ensure(topic: string, partitions: number, configs?: TopicConfig): Promise<TopicEnsured> {
+    const earlier = this.#ensured.get(topic);
+    // Perhaps created without these configs (a publish creates a stream's topic with the broker's).
+    if (earlier !== undefined) return earlier.then(() => 'existed');
+    const p = (async (): Promise<TopicEnsured> => {
+      if (await this.exists(topic)) return 'existed';
+      try {
+        await this.#client().createTopics({ topics: [topic], partitions, replicas: -1, ...(configs === undefined ? {} : { configs }) });
+        return 'created';
+      } catch (err) {
+        // Lost a creation race with another client: fine, the topic is theirs.
+        if (isTopicAlreadyExists(err) || (await this.exists(topic))) return 'existed';
+        throw err;
+      }
+    })();
+    p.catch(() => this.#ensured.delete(topic));
+    this.#ensured.set(topic, p);
     return p;
   }
 }

@@ -275,7 +275,7 @@ class KafkaDriver extends DriverCore {
   /** Creates the topic unless it exists; `again`: it was found missing, so the cache's memory of it is wrong. */
   #ensureTopic(topic: string, partitions: number, again = false): Promise<void> {
     if (again) this.#topics.forget(topic);
-    return this.#topics.ensure(topic, partitions);
+    return this.#topics.ensure(topic, partitions).then(() => undefined);
   }
 
   /** The reader is closed with the driver, or by its subscription. */

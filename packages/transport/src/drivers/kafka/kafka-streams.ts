@@ -24,6 +24,7 @@ import { unlessInterrupted } from '../../interruptible.js';
 import { claimDurableFilter, recordDurableFilter, type Durable } from './kafka-durable-filter.js';
 import { AckFloor } from './kafka-ack-floor.js';
 import { askedRetention, widenStreamTopicRetention } from './kafka-stream-retention.js';
+import type { TopicConfig, TopicEnsured } from './kafka-admin.js';
 
 export const STREAMS_TOPIC = 'fsbus.streams';
 /** How long a lookup of an unknown stream name reads the registry before giving up. */
@@ -43,13 +44,11 @@ export class StreamRegistry {
   readonly known = new Map<string, StreamInfo>();
 }
 
-type TopicConfig = Array<{ name: string; value: string }>;
-
 export async function ensureKafkaStream(
   spec: StreamSpec,
   namespace: string | undefined,
   registry: StreamRegistry,
-  ensureTopic: (topic: string, configs: TopicConfig) => Promise<void>,
+  ensureTopic: (topic: string, configs: TopicConfig) => Promise<TopicEnsured>,
   enqueue: (item: OutboxItem) => PublishOutcome,
   admin: Admin | undefined,
   logger: DriverLogger | undefined,
@@ -64,14 +63,16 @@ export async function ensureKafkaStream(
     topics.push(topic);
   }
   const streamTopics = [...new Set(topics)];
+  // Only a topic found existing (another agent's, or one that won the creation race) is widened:
+  // one created here has the asked retention, and reading it needs DESCRIBE_CONFIGS.
+  const existing: string[] = [];
   try {
     await ensureTopic(STREAMS_TOPIC, [{ name: 'cleanup.policy', value: 'compact' }]);
-    for (const t of streamTopics) await ensureTopic(t, configs);
+    for (const t of streamTopics) if ((await ensureTopic(t, configs)) === 'existed') existing.push(t);
   } catch (err) {
     throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: ${(err as Error).message}`, { cause: err });
   }
-  // Also when this driver just created it: another agent may have won the creation race.
-  for (const t of streamTopics) await widenStreamTopicRetention(admin, spec.name, t, asked, logger);
+  for (const t of existing) await widenStreamTopicRetention(admin, spec.name, t, asked, logger);
   const info: StreamInfo = { name: spec.name, subjects: [...spec.subjects], topics: streamTopics };
   registry.known.set(spec.name, info);
   enqueue({ subject: STREAMS_TOPIC, data: Buffer.from(JSON.stringify(info)), headers: { [KafkaHeader.SUBJECT]: STREAMS_TOPIC, [KafkaHeader.KEY]: spec.name } });

@@ -70,18 +70,28 @@ export function isNetworkError(err: unknown): boolean {
 /** The broker's error codes for a topic it does not have (a fetch by topic id says the latter). */
 const UNKNOWN_TOPIC_API_IDS = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'UNKNOWN_TOPIC_ID']);
 
-/** The topic does not exist (never created, or deleted): said by the error or by one it carries. */
-export function isUnknownTopic(err: unknown): boolean {
+/** Whether `err`, or an error it carries (errors[], cause), says so: the library wraps the broker's. */
+function saidByError(err: unknown, says: (e: { message?: unknown; apiId?: unknown }) => boolean): boolean {
   const seen = new Set<unknown>();
   const walk = (e: unknown): boolean => {
     if (e === null || typeof e !== 'object' || seen.has(e)) return false;
     seen.add(e);
     const o = e as { message?: unknown; apiId?: unknown; errors?: unknown; cause?: unknown };
-    if ((typeof o.message === 'string' && /unknown topic/i.test(o.message)) || UNKNOWN_TOPIC_API_IDS.has(o.apiId as string)) return true;
+    if (says(o)) return true;
     if (Array.isArray(o.errors) && o.errors.some(walk)) return true;
     return walk(o.cause);
   };
   return walk(err);
+}
+
+/** The topic does not exist (never created, or deleted). */
+export function isUnknownTopic(err: unknown): boolean {
+  return saidByError(err, (o) => (typeof o.message === 'string' && /unknown topic/i.test(o.message)) || UNKNOWN_TOPIC_API_IDS.has(o.apiId as string));
+}
+
+/** Another client created the topic first. */
+export function isTopicAlreadyExists(err: unknown): boolean {
+  return saidByError(err, (o) => o.apiId === 'TOPIC_ALREADY_EXISTS');
 }
 
 /** What Kafka takes as a topic name. */

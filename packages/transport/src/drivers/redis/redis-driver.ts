@@ -228,12 +228,18 @@ export class RedisDriver extends BaseDriver {
     return routeSubjectProblem(subject);
   }
 
-  protected rawSend(item: OutboxItem): void | false {
+  /**
+   * The command connection died and its 'close' has not come yet (≈15 ms under load): ioredis
+   * would refuse a command unsent. Held for the reconnect, as while Redis is away. (No connection
+   * at all: rawSend refuses it as closed.)
+   */
+  protected override canSend(): boolean {
+    return this.#cmd === undefined || takesCommands(this.#cmd);
+  }
+
+  protected rawSend(item: OutboxItem): void {
     const cmd = this.#cmd;
     if (cmd === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'not connected');
-    // The connection died and its 'close' has not come yet (≈15 ms under load): ioredis would
-    // refuse the command unsent. Kept for the reconnect, as while Redis is away.
-    if (!takesCommands(cmd)) return false;
     const data = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
     const bytes = data.byteLength + item.subject.length + ROUTE_OVERHEAD_BYTES;
     if (item.kind === 'reply') {
