@@ -2,7 +2,7 @@
 // real server: the check after an outage tells what the stream removed past the consumer's
 // position, not what arrived once the connection was back, and tells it once; a stopped watch
 // tells nothing; the check's failure is said as such.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstreamManager } from '@nats-io/jetstream';
@@ -33,14 +33,19 @@ async function streamPastConsumer(nc: NatsConnection): Promise<void> {
   assert.equal((await jsm.streams.info('RW')).state.first_seq, 6);
 }
 
-void test('nats retention watch: an outage during which the stream moved past the consumer is told once, what arrived after it is not', async (t) => {
+/** A JetStream server and a watch of durable `billing` on `stream`, with what it tells; all stopped after the test. */
+async function watchOn(t: TestContext, stream: string, prepare?: (nc: NatsConnection) => Promise<void>): Promise<{ watch: RetentionWatch; tell: Told }> {
   const server = await startNatsServer({ jetstream: true });
   t.after(() => server.stop());
   const nc = await connect({ servers: server.url });
   t.after(() => nc.close());
-  await streamPastConsumer(nc);
+  await prepare?.(nc);
   const tell = told();
-  const watch = new RetentionWatch(nc, { stream: 'RW', durable: 'billing', onRetentionLoss: (l) => void tell.losses.push(l) }, tell.logger, 0);
+  return { watch: new RetentionWatch(nc, { stream, durable: 'billing', onRetentionLoss: (l) => void tell.losses.push(l) }, tell.logger, 0), tell };
+}
+
+void test('nats retention watch: an outage during which the stream moved past the consumer is told once, what arrived after it is not', async (t) => {
+  const { watch, tell } = await watchOn(t, 'RW', streamPastConsumer);
   // Message 4 arrived once the connection was back (sent before the server moved on): not lost.
   const outage = { since: 0, firstAfter: 4 };
   await watch.checkLoss(outage);
@@ -53,13 +58,7 @@ void test('nats retention watch: an outage during which the stream moved past th
 });
 
 void test('nats retention watch: a delivery newer than the position moves it, so a later outage is told from there; a stopped watch tells nothing', async (t) => {
-  const server = await startNatsServer({ jetstream: true });
-  t.after(() => server.stop());
-  const nc = await connect({ servers: server.url });
-  t.after(() => nc.close());
-  await streamPastConsumer(nc);
-  const tell = told();
-  const watch = new RetentionWatch(nc, { stream: 'RW', durable: 'billing', onRetentionLoss: (l) => void tell.losses.push(l) }, tell.logger, 0);
+  const { watch, tell } = await watchOn(t, 'RW', streamPastConsumer);
   watch.received(2);
   watch.received(1);
   watch.disconnected();
@@ -71,12 +70,7 @@ void test('nats retention watch: a delivery newer than the position moves it, so
 });
 
 void test('nats retention watch: a check that cannot reach the stream says it cannot tell', async (t) => {
-  const server = await startNatsServer({ jetstream: true });
-  t.after(() => server.stop());
-  const nc = await connect({ servers: server.url });
-  t.after(() => nc.close());
-  const tell = told();
-  const watch = new RetentionWatch(nc, { stream: 'ABSENT', durable: 'billing', onRetentionLoss: (l) => void tell.losses.push(l) }, tell.logger, 0);
+  const { watch, tell } = await watchOn(t, 'ABSENT');
   await watch.checkLoss({ since: 0 });
   assert.deepEqual(tell.losses, []);
   assert.deepEqual(tell.warnings, ['cannot tell whether stream retention removed messages of this durable consumer']);

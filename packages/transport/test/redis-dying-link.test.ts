@@ -27,11 +27,26 @@ function clientOf(list: string, name: string, cmd: string): { id: string; port: 
   throw new Error(`no client ${name} with cmd=${cmd} in:\n${list}`);
 }
 
-void test('redis: publishes made while the connection dies, before ioredis sees it, wait in the outbox and arrive once after the reconnect', { timeout: 60_000 }, async () => {
-  const redis = await startRedis();
+/** Every client socket opened from now on, so that a driver's command connection can be found and killed. */
+function watchSockets(): { commandConnection(admin: Redis, name: string): Promise<{ id: string; socket: Socket }>; stop(): void } {
   const sockets: Socket[] = [];
   const onSocket = (message: unknown): void => void sockets.push((message as { socket: Socket }).socket);
   subscribe('net.client.socket', onSocket);
+  return {
+    // flush() ends with a PING: the command connection is the one whose last command that was.
+    async commandConnection(admin, name) {
+      const cmd = clientOf(String(await admin.client('LIST')), name, 'ping');
+      const socket = sockets.find((s) => s.localPort === cmd.port);
+      assert.ok(socket !== undefined, 'the command connection socket');
+      return { id: cmd.id, socket };
+    },
+    stop: () => unsubscribe('net.client.socket', onSocket),
+  };
+}
+
+void test('redis: publishes made while the connection dies, before ioredis sees it, wait in the outbox and arrive once after the reconnect', { timeout: 60_000 }, async () => {
+  const redis = await startRedis();
+  const watch = watchSockets();
   const pub = await createDriver('redis', { urls: [redis.url], name: 'dying-pub' });
   const sub = await createDriver('redis', { urls: [redis.url], name: 'dying-sub' });
   const admin = new Redis(redis.port, '127.0.0.1');
@@ -43,12 +58,9 @@ void test('redis: publishes made while the connection dies, before ioredis sees 
     sub.subscribe(SUBJECT, (m) => got.push(dec(m.data)));
     await sub.flush();
     pub.publish(SUBJECT, enc('warm'));
-    // flush() ends with a PING: its command connection is the one whose last command that was.
     await pub.flush();
     await got.until(1);
-    const cmd = clientOf(String(await admin.client('LIST')), 'dying-pub', 'ping');
-    const socket = sockets.find((s) => s.localPort === cmd.port);
-    assert.ok(socket !== undefined, 'the command connection socket');
+    const { id, socket } = await watch.commandConnection(admin, 'dying-pub');
 
     // Set before the kill: the reconnect may come before the test looks.
     const back = new Promise<void>((resolve) => {
@@ -74,7 +86,7 @@ void test('redis: publishes made while the connection dies, before ioredis sees 
         resolve(pub.status);
       });
     });
-    await admin.client('KILL', 'ID', cmd.id);
+    await admin.client('KILL', 'ID', id);
     const statusThen = await within(published, 15_000, "the killed connection's socket never finished");
     assert.equal(statusThen, 'connected', 'published before the driver saw the connection go');
     assert.equal(((await flushed!) as { code?: string }).code, 'FSBUS_ERR_TRANSPORT_DISCONNECTED', 'the flush made in the dying window rejects');
@@ -88,7 +100,7 @@ void test('redis: publishes made while the connection dies, before ioredis sees 
     assert.deepEqual(outcomes, Array<PublishOutcome>(COUNT).fill('buffered'));
     assert.equal(pub.stats().dropped, 0);
   } finally {
-    unsubscribe('net.client.socket', onSocket);
+    watch.stop();
     admin.disconnect();
     await pub.close();
     await sub.close();
@@ -126,9 +138,7 @@ void test('redis: replies settling while the connection dies leave the held outb
   const PAYLOAD = 16 * 1024;
   const TOTAL = 100;
   const redis = await startRedis();
-  const sockets: Socket[] = [];
-  const onSocket = (message: unknown): void => void sockets.push((message as { socket: Socket }).socket);
-  subscribe('net.client.socket', onSocket);
+  const watch = watchSockets();
   // A 1 MiB window: about 64 of the 16 KiB publishes are written, the rest held.
   const pub = new CountingRedis({ urls: [redis.url], name: 'settling-pub', bufferBytes: 1024 * 1024 });
   const sub = await createDriver('redis', { urls: [redis.url], name: 'settling-sub' });
@@ -141,9 +151,7 @@ void test('redis: replies settling while the connection dies leave the held outb
     pub.publish(SUBJECT, enc('warm'));
     await pub.flush();
     await got.until(1);
-    const cmd = clientOf(String(await admin.client('LIST')), 'settling-pub', 'ping');
-    const socket = sockets.find((s) => s.localPort === cmd.port);
-    assert.ok(socket !== undefined, 'the command connection socket');
+    const { socket } = await watch.commandConnection(admin, 'settling-pub');
 
     let reconnecting = false;
     const back = new Promise<void>((resolve) => {
@@ -174,7 +182,7 @@ void test('redis: replies settling while the connection dies leave the held outb
     assert.deepEqual(got.items, expected);
     assert.equal(pub.stats().dropped, 0);
   } finally {
-    unsubscribe('net.client.socket', onSocket);
+    watch.stop();
     admin.disconnect();
     await pub.close();
     await sub.close();
