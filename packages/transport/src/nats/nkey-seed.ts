@@ -3,10 +3,16 @@
  * (nats-options.ts: trimmed, then @nats-io/nkeys' fromSeed), so that a malformed one can be told
  * as the user's setting before connecting, not as `cannot connect … nkeys: invalid checksum`.
  */
-import { fromSeed } from '@nats-io/nkeys';
+import { createRequire } from 'node:module';
+
+type FromSeed = (src: Uint8Array) => unknown;
+
+/** Loaded on first use: every import of @fsbus/transport (agents on any driver, each CLI run) would pay for it otherwise. */
+let fromSeed: FromSeed | undefined;
 
 /** Why `seed` is no NKey seed (nkeys' reason: encoding, checksum, prefix), or undefined. Never quotes the seed: it is a secret. */
 export function nkeySeedProblem(seed: string): string | undefined {
+  fromSeed ??= (createRequire(import.meta.url)('@nats-io/nkeys') as { fromSeed: FromSeed }).fromSeed;
   try {
     fromSeed(new TextEncoder().encode(seed.trim()));
     return undefined;
