@@ -70,11 +70,17 @@ void test('amqp durable: a stored position retention deleted is told (warning, o
     });
     opened.push(two);
     await got.until(1);
-    assert.deepEqual(losses, [{ from: position + 1, to: kept, count: kept - position }]);
-    assert.deepEqual(second[0], { sequence: kept + 1, lossesSoFar: 1 }, 'told before the rest is delivered');
+    // RabbitMQ may remove another segment between the read of `kept` and the attach: the loss runs
+    // from the stored position to the first offset the consumer found, at least `kept`.
+    assert.equal(losses.length, 1);
+    const loss: RetentionLoss = losses[0]!;
+    const lastLost = loss.to;
+    assert.ok(lastLost >= kept, `told up to the stream's first offset at the attach (${lastLost}, at least ${kept})`);
+    assert.deepEqual(loss, { from: position + 1, to: lastLost, count: lastLost - position });
+    assert.deepEqual(second[0], { sequence: lastLost + 1, lossesSoFar: 1 }, 'told before the rest is delivered');
     const warned = warnings.filter((w) => /retention removed/.test(w.msg));
     assert.equal(warned.length, 1, JSON.stringify(warnings));
-    assert.equal(warned[0]?.fields['count'], kept - position);
+    assert.equal(warned[0]?.fields['count'], lastLost - position);
   } finally {
     for (const sub of opened) await sub.unsubscribe();
     await driver.close();
