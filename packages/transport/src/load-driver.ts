@@ -25,7 +25,7 @@ const DRIVER_ALIASES: Readonly<Record<string, string>> = { rabbitmq: 'amqp' };
 export const DRIVER_NAMES: readonly string[] = Object.keys(LOADERS).flatMap((d) => [d, ...Object.keys(DRIVER_ALIASES).filter((a) => DRIVER_ALIASES[a] === d)]);
 
 /** The driver a name means (any case, an alias resolved), or undefined for a name no driver has. */
-function driverNamed(name: string): string | undefined {
+export function driverNamed(name: string): string | undefined {
   const lower = name.toLowerCase();
   const driver = Object.hasOwn(DRIVER_ALIASES, lower) ? DRIVER_ALIASES[lower]! : lower;
   return Object.hasOwn(LOADERS, driver) ? driver : undefined;

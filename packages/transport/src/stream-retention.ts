@@ -5,6 +5,7 @@
  */
 import type { StreamSpec } from './driver.js';
 import { TransportError, TransportErrorCode } from './errors.js';
+import { driverNamed } from './load-driver.js';
 
 /** The retention limits a driver's durable stream can keep to. */
 export interface StreamRetention {
@@ -25,9 +26,9 @@ const STREAM_RETENTION: Readonly<Record<string, StreamRetention>> = {
   amqp: { what: 'RabbitMQ streams', maxAgeMs: true, maxMessages: false, maxBytes: true },
 };
 
-/** How `driver`'s durable stream can be capped; undefined when it has none (mqtt, zmq). */
+/** How `driver`'s (any name of it: `rabbitmq`) durable stream can be capped; undefined when it has none (mqtt, zmq). */
 export function streamRetention(driver: string): StreamRetention | undefined {
-  return STREAM_RETENTION[driver.toLowerCase()];
+  return STREAM_RETENTION[driverNamed(driver) ?? ''];
 }
 
 const CAPS = [

@@ -5,11 +5,8 @@
  */
 import { buildSubjects } from '@fsbus/contract';
 import { eventSubject, streamNameOption } from '@fsbus/client';
-import type { ReplayFrom } from '@fsbus/transport';
+import { streamRetention, type ReplayFrom } from '@fsbus/transport';
 import { str, UsageError, type BusContext, type Connection } from './global-options.js';
-
-/** The drivers whose capabilities say `durableStreams: false` (docs/cli.md: mqtt, zmq). */
-const LIVE_ONLY_DRIVERS: ReadonlySet<string> = new Set(['mqtt', 'zmq']);
 
 /** `2026-01-01`, `2026-01-01T10:00`, `2026-01-01T10:00:00.5Z`, `2026-01-01 10:00:00+02:00`. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -45,7 +42,8 @@ export function checkEventsFlags(values: BusContext['values'], patterns: readonl
   streamNameOption(str(values, 'stream'), '--stream', driver === 'nats');
   if (from === undefined && durable === undefined) {
     if (str(values, 'stream') !== undefined) throw new UsageError('--stream goes with --from or --durable (live events are read from no stream)');
-  } else if (LIVE_ONLY_DRIVERS.has(driver)) {
+  } else if (streamRetention(driver) === undefined) {
+    // The transport's table of durable streams: no driver module (and its broker library) loaded to ask.
     throw new UsageError(`${from !== undefined ? '--from' : '--durable'} needs the agent's event stream: the ${driver} driver has no durable streams`);
   }
   // The client's own check (bad tokens, too long a subject), with this prefix: its message is the usage line.
