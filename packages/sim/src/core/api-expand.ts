@@ -10,13 +10,14 @@ import type { Headers } from './event-bus.js';
 import { SITES } from './constants.js';
 import { arrayItem, expandText } from './expand-variables.js';
 import type { VariableSource } from './expand-variables.js';
+import type { ExpansionApi } from './api-in-expansion.js';
 
 /**
  * switch_event_expand_headers' source for an event of `name` created at `site`, with `extra`
  * headers and, when `uuid` finds a channel, its data (switch_channel_event_set_data): so
  * `${Unique-ID}`, `${Caller-Caller-ID-Number}`, `${variable_<name>}` (header names in any case);
  * any other name, and every `$${name}`, reads the global variables. `${Event-Sequence}` is empty
- * here, and `${api args}` expands to nothing, as for applications.
+ * here. `${api args}` runs the API, as for applications (api-in-expansion.ts).
  */
 export function eventLookup(host: ApiHost, name: string, site: CallSite, extra: Headers, uuid: string): VariableSource {
   const headers: Headers = host.engine.bus.coreHeaders(name, site, undefined, 0).filter(([k]) => k !== 'Event-Sequence');
@@ -34,7 +35,7 @@ export function eventLookup(host: ApiHost, name: string, site: CallSite, extra: 
 }
 
 /** The command to run and its expanded argument, or the reply when there is nothing to run. */
-export function expandCommand(host: ApiHost, args: string): { command: string; args: string } | string {
+export function expandCommand(host: ApiHost, args: string, api: ExpansionApi): { command: string; args: string } | string {
   const noInput = '-ERR No input\n';
   if (args === '') return noInput;
   let rest = args;
@@ -49,5 +50,5 @@ export function expandCommand(host: ApiHost, args: string): { command: string; a
   const space = rest.indexOf(' ');
   if (space < 0) return { command: rest, args: '' };
   const lookup = eventLookup(host, 'API', SITES.API, [['API-Command', 'expand'], ['API-Command-Argument', args]], uuid);
-  return { command: rest.slice(0, space), args: expandText(rest.slice(space + 1), lookup) };
+  return { command: rest.slice(0, space), args: expandText(rest.slice(space + 1), lookup, api) };
 }

@@ -24,6 +24,8 @@ import { isStockApi, notModelled } from './api-stock.js';
 import { STORE_APIS } from './api-store.js';
 import type { Stores } from './api-store.js';
 import { strftimeApi } from './api-strftime.js';
+import { apiForExpansion } from './api-in-expansion.js';
+import type { ExpansionApi } from './api-in-expansion.js';
 
 export interface ApiHost {
   readonly engine: Engine;
@@ -60,7 +62,7 @@ const MORE_APIS: ReadonlyMap<string, ApiHandler> = new Map<string, ApiHandler>([
   ['uuid_hold', uuidHold],
   ['strftime', strftimeApi],
   ['expand', (host, args) => {
-    const inner = expandCommand(host, args);
+    const inner = expandCommand(host, args, expansionApi(host));
     if (typeof inner === 'string') return inner;
     // switch_api_execute on the same stream: what an unknown command writes, then expand's own error.
     return dispatchApi(host, inner.command, stripWhitespace(inner.args)) ?? 'INVALID COMMAND!\n-ERR Cannot execute command\n';
@@ -70,6 +72,11 @@ const MORE_APIS: ReadonlyMap<string, ApiHandler> = new Map<string, ApiHandler>([
 /** mod_event_socket's answer for a command no module registered. */
 export function runApi(host: ApiHost, command: string, args: string): ApiOutcome {
   return dispatchApi(host, command, args) ?? `-ERR ${command} Command not found!\n`;
+}
+
+/** `${name(args)}` in an expansion runs `name` from this table (api-in-expansion.ts). */
+export function expansionApi(host: ApiHost): ExpansionApi {
+  return apiForExpansion(host, dispatchApi);
 }
 
 /** Runs a command; undefined when FreeSWITCH has no such API. */
@@ -102,7 +109,7 @@ function dispatchApi(host: ApiHost, command: string, args: string): ApiOutcome |
       }
       if (input === '') return '';
       // Expanded against a CHANNEL_DATA event's headers (`${variable_<name>}`), then the globals.
-      return expandText(input, eventLookup(host, 'CHANNEL_DATA', EVAL_EVENT, [], uuid));
+      return expandText(input, eventLookup(host, 'CHANNEL_DATA', EVAL_EVENT, [], uuid), expansionApi(host));
     }
     case 'hostname': return host.hostname;
     case 'global_getvar': {

@@ -1,4 +1,4 @@
-/** The applications that play files and wait (playback, play_and_get_digits) and the wait they share. */
+/** playback, and the file playing and waiting the applications share (play_and_get_digits: play-and-get-digits.ts). */
 import type { Channel } from './channel.js';
 import type { AppHandle, AppImpl } from './executor.js';
 import type { AppDeps } from './apps.js';
@@ -14,9 +14,10 @@ export type StopReason = 'hangup' | 'break' | 'transfer';
  * switch_ivr_parse_all_events: only a hangup or a transfer (the channel not ready) ends the wait
  * while it runs; any other end is seen once it has returned. `countsFrames`: the wait counts media
  * frames (switch_ivr_play_file) and stands still while the message runs; otherwise it counts the
- * clock (sleep, digit timeouts), which may run out meanwhile.
+ * clock (sleep, digit timeouts), which may run out meanwhile. `restart(ms)` counts a new wait
+ * from now (a digit restarting the digit timeout), unless the old one has already run out.
  */
-export function wait(deps: AppDeps, app: AppHandle, ms: number | undefined, onEnd: (stopped: StopReason | undefined, countedMs: number) => void, countsFrames = false): void {
+export function wait(deps: AppDeps, app: AppHandle, ms: number | undefined, onEnd: (stopped: StopReason | undefined, countedMs: number) => void, countsFrames = false): { restart(ms: number): void } {
   const clock = deps.clock;
   const nowMs = (): number => clock.nowMicros() / 1000;
   let over = false;
@@ -38,8 +39,9 @@ export function wait(deps: AppDeps, app: AppHandle, ms: number | undefined, onEn
     onEnd(r, Math.floor(countedNow()));
   };
   // Timer callbacks run as queued channel work, so what they trigger keeps FreeSWITCH's order.
+  let limit = ms;
   const arm = (): void => {
-    if (ms !== undefined) timer = clock.setTimeout(() => deps.executor.engine.defer(() => finish(undefined)), Math.max(0, ms - countedNow()));
+    if (limit !== undefined) timer = clock.setTimeout(() => deps.executor.engine.defer(() => finish(undefined)), Math.max(0, limit - countedNow()));
   };
   app.onStop = (r) => finish(r);
   app.onMessageStart = () => {
@@ -61,6 +63,17 @@ export function wait(deps: AppDeps, app: AppHandle, ms: number | undefined, onEn
     arm();
   };
   arm();
+  return {
+    restart: (next) => {
+      if (over || held !== undefined) return;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+      limit = next;
+      counted = 0;
+      since = nowMs();
+      if (!paused) arm();
+    },
+  };
 }
 
 function fileType(path: string): string {
@@ -117,107 +130,5 @@ export function registerPlayApps(deps: AppDeps, reg: (name: string, impl: AppImp
       done(failed ? 'PLAYBACK ERROR' : 'FILE PLAYED');
     });
   });
-  reg('play_and_get_digits', (ch, data, done, app) => {
-    // Its prompt (switch_ivr_play_file) and digit collection parse the channel's messages.
-    app.acceptsMessages = true;
-    playAndGetDigits(deps, ch, data, done, app);
-  });
 }
 
-/**
- * switch_regex_match's reading of a digits regex: `/re/flags` (`i`, `s`) or a bare pattern, matched
- * anywhere in the digits unless it anchors itself; undefined (never matches) when it does not compile.
- */
-function digitsRegex(pattern: string): RegExp | undefined {
-  let source = pattern;
-  let flags = '';
-  if (pattern.startsWith('/')) {
-    const end = pattern.lastIndexOf('/');
-    if (end === 0) return undefined;
-    source = pattern.slice(1, end);
-    const options = pattern.slice(end + 1);
-    if (options.includes('i')) flags += 'i';
-    if (options.includes('s')) flags += 's';
-  }
-  try {
-    return new RegExp(source, flags);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * play_and_get_digits <min> <max> <tries> <timeout> <terminators> <file> <invalid_file> <var> [<regexp>]:
- * each try plays the prompt (not `silence`), a digit stopping it, then waits for the digits; a
- * wrong answer plays the invalid file (switch_play_and_get_digits, switch_ivr_read).
- */
-function playAndGetDigits(deps: AppDeps, ch: Channel, data: string, done: (r?: string) => void, app: AppHandle): void {
-  const a = data.trim().split(/\s+/);
-  const min = Number(a[0] ?? 1);
-  const max = Number(a[1] ?? 1);
-  let tries = Math.max(1, Number(a[2] ?? 1));
-  const timeout = Number(a[3] ?? 5000);
-  const terminators = a[4] ?? '#';
-  const prompt = a[5] ?? '';
-  const invalidFile = a[6] ?? '';
-  const varName = a[7] ?? 'pagd_input';
-  const pattern = a[8];
-  const regex = pattern === undefined ? undefined : digitsRegex(pattern);
-  if (pattern !== undefined) ch.setVar(`${varName}_invalid`, undefined);
-  /** A prompt (`digitStops`) ends at a digit, left for the collection; a hangup ends any file. */
-  const play = (path: string, digitStops: boolean, next: (stopped: StopReason | undefined) => void): void => {
-    if (path === '') return next(undefined);
-    playFile(deps, ch, app, path, (stopped) => {
-      ch.digitWaiter = undefined;
-      next(stopped);
-    });
-    const stop = app.onStop;
-    ch.digitWaiter = () => {
-      if (ch.isHungUp) stop?.('hangup');
-      else if (digitStops && ch.digits.length > 0) stop?.('break');
-    };
-    ch.digitWaiter();
-  };
-  const gone = (stopped: StopReason | undefined): boolean => stopped === 'hangup' || stopped === 'transfer' || ch.isHungUp;
-  const attempt = (): void => {
-    if (prompt.toLowerCase() === 'silence') return collect();
-    play(prompt, true, (stopped) => (gone(stopped) ? done() : collect()));
-  };
-  const collect = (): void => {
-    let collected = '';
-    const take = (): boolean => {
-      while (ch.digits.length > 0) {
-        const d = ch.digits[0] ?? '';
-        ch.digits = ch.digits.slice(1);
-        if (terminators.includes(d)) return true;
-        collected += d;
-        if (collected.length >= max) return true;
-      }
-      return false;
-    };
-    const finish = (stopped?: StopReason): void => {
-      ch.digitWaiter = undefined;
-      const complete = collected !== '' && collected.length >= min;
-      if (complete && (pattern === undefined || regex?.test(collected) === true)) {
-        ch.setVar(varName, collected);
-        done();
-        return;
-      }
-      if (complete && pattern !== undefined) ch.setVar(`${varName}_invalid`, collected);
-      if (gone(stopped)) return done();
-      play(invalidFile, false, (afterInvalid) => {
-        tries--;
-        if (tries > 0 && !gone(afterInvalid)) attempt();
-        else done();
-      });
-    };
-    if (take()) return finish();
-    wait(deps, app, timeout, (stopped) => finish(stopped));
-    const stopTimer = app.onStop;
-    ch.digitWaiter = () => {
-      if (ch.isHungUp) return stopTimer?.('hangup');
-      if (take()) stopTimer?.('break');
-    };
-  };
-  attempt();
-}

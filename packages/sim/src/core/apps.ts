@@ -11,6 +11,7 @@ import { LOG_SITES } from './log-sites.js';
 import { registerPlayApps, wait } from './apps-play.js';
 import { runSocket } from './apps-socket.js';
 import { enterPark, transferBoth } from './bridge-end.js';
+import { playAndGetDigits } from './play-and-get-digits.js';
 
 export interface AppDeps {
   readonly executor: Executor;
@@ -78,6 +79,11 @@ export function registerApps(deps: AppDeps): void {
     wait(deps, app, undefined, () => done());
   });
   registerPlayApps(deps, reg);
+  reg('play_and_get_digits', (ch, data, done, app) => {
+    // Its prompt (switch_ivr_play_file) and digit collection parse the channel's messages.
+    app.acceptsMessages = true;
+    playAndGetDigits(deps, ch, data, () => done(), app);
+  });
   reg('transfer', (ch, data, done) => {
     transferApp(deps, ch, data);
     done();

@@ -30,10 +30,10 @@ export function peerFollows(x: Executor, peer: Channel | undefined, gone: Channe
 
 /**
  * `-both` of uuid_transfer and of the transfer application: the bridged leg is transferred first,
- * then `ch`; both are on their way, so neither follows an after-bridge rule.
+ * then `ch`, before their bridge ends; both are on their way, so neither follows an after-bridge
+ * rule (bridgeEnded).
  */
 export function transferBoth(x: Executor, ch: Channel, partner: Channel, extension?: string, dialplan?: string, context?: string): void {
-  leaveBridge(x, partner, ch);
   x.transfer(partner, extension, dialplan, context);
   x.transfer(ch, extension, dialplan, context);
 }

@@ -81,6 +81,11 @@ export class Channel {
    * `Other-Type: originator` and `Other-Leg-*`, bridged yet or not.
    */
   originatedBy: Channel | undefined;
+  /**
+   * A transfer gave the channel a new caller profile, which has no originator nor originatee
+   * profile: no `Other-Leg-*` until a new bridge sets one.
+   */
+  otherLegDropped = false;
   readonly variables = new Map<string, string>();
   /**
    * Variables scoped to one running application (`%[name=value]data`), innermost last: read
@@ -205,7 +210,7 @@ export class Channel {
     }
     if (withProfile && this.profile !== undefined) {
       pushProfile(h, 'Caller', this.profile, this.uuid, this.name);
-      const other = this.bridgedTo ?? this.originatedBy;
+      const other = this.otherLegDropped ? undefined : this.bridgedTo ?? this.originatedBy;
       const otherType = this.bridgedTo !== undefined ? this.otherType : other !== undefined ? 'originator' : undefined;
       if (other?.profile !== undefined && otherType !== undefined) {
         h.push(['Other-Type', otherType]);

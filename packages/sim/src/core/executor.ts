@@ -13,8 +13,10 @@ import { SITES } from './constants.js';
 import { requiresMedia, stockApplicationName } from './stock-apps.js';
 import { LOG_SITES } from './log-sites.js';
 import { expandChannelVariables } from './expand-variables.js';
+import type { ExpansionApi } from './api-in-expansion.js';
 import { switchTrue } from './switch-true.js';
 import { bridgeEnded, leaveBridge, parkSession, peerFollows } from './bridge-end.js';
+import { sessionTransfer } from './session-transfer.js';
 
 export interface AppHandle extends RunningApp {
   acceptsMessages: boolean;
@@ -40,6 +42,8 @@ export class Executor {
   readonly apps = new Map<string, AppImpl>();
   /** Stock applications run as no-ops, each named once in a process warning. */
   private readonly warnedUnmodelled = new Set<string>();
+  /** What `${name(args)}` runs (the core's API table); unset, such a reference expands to nothing. */
+  expansionApi: ExpansionApi | undefined;
 
   constructor(
     readonly engine: Engine,
@@ -50,7 +54,7 @@ export class Executor {
 
   /** switch_channel_expand_variables on `ch`. */
   expand(ch: Channel, text: string): string {
-    return expandChannelVariables(ch, text, this.globals);
+    return expandChannelVariables(ch, text, this.globals, this.expansionApi);
   }
 
   /**
@@ -242,29 +246,9 @@ export class Executor {
     if (!ch.isHungUp) this.engine.hangup(ch, 'NORMAL_CLEARING');
   }
 
-  /**
-   * switch_ivr_session_transfer: a bridge the channel is in ends (CF_TRANSFER, signal_bond cleared
-   * on both legs), what runs stops, then it routes again. Unset or empty, the dialplan and context
-   * are force_transfer_dialplan / force_transfer_context, else the profile's (its dialplan not when
-   * `inline`), else XML and default; the extension `service`.
-   */
+  /** See session-transfer.ts (sessionTransfer): uuid_transfer, the transfer application, an originate to an extension. */
   transfer(ch: Channel, extension?: string, dialplan?: string, context?: string): void {
-    const p = ch.profile;
-    if (ch.isHungUp || p === undefined) return;
-    let dp = dialplan || ch.getVar('force_transfer_dialplan');
-    if (!dp) dp = p.dialplan.toLowerCase() === 'inline' ? undefined : p.dialplan;
-    const ctx = context || ch.getVar('force_transfer_context') || p.context;
-    const peer = this.leaveBridge(ch);
-    peer?.setVar('signal_bond', undefined);
-    ch.setVar('signal_bond', undefined);
-    ch.transferTo = { extension: extension || 'service', dialplan: dp || 'XML', context: ctx || 'default' };
-    for (let i = ch.appStack.length - 1; i >= 0; i--) ch.appStack[i]?.stop('transfer');
-    // What ran returns into the extension or park that routes it; with nothing under it (a
-    // transfer run by a message on a bridged leg, or nothing running) it is routed from here.
-    this.engine.defer(() => {
-      if (ch.appStack.length === 0) this.applyTransfer(ch);
-    });
-    this.peerFollows(peer, ch);
+    sessionTransfer(this, ch, extension, dialplan, context);
   }
 
   /** See bridge-end.ts (leaveBridge). */
@@ -292,22 +276,10 @@ export class Executor {
     if (ch.transferTo !== undefined && !ch.isHungUp) this.engine.defer(() => this.applyTransfer(ch));
   }
 
-  private applyTransfer(ch: Channel): void {
-    const t = ch.transferTo;
-    if (t === undefined || ch.profile === undefined || ch.isHungUp) return;
+  /** A transferred channel (its new profile already taken) routes to where it was sent. */
+  applyTransfer(ch: Channel): void {
+    if (ch.transferTo === undefined || ch.isHungUp) return;
     ch.transferTo = undefined;
-    const p = ch.profile;
-    p.rdnis = p.destinationNumber;
-    p.destinationNumber = t.extension;
-    p.dialplan = t.dialplan.toLowerCase() === 'xml' ? 'XML' : t.dialplan;
-    p.context = t.context;
-    p.transfer = this.engine.now();
-    p.profileIndex++;
-    // switch_ivr_session_transfer names where the call was sent, on the new profile and the channel.
-    p.transferSource = `${Math.floor(this.engine.now() / 1_000_000)}:${ch.uuid}:bl_xfer:${t.extension}/${t.context}/${p.dialplan}`;
-    const history = ch.getVar('transfer_history');
-    ch.setVar('transfer_history', history === undefined ? p.transferSource : `${history.startsWith('ARRAY::') ? history : `ARRAY::${history}`}|:${p.transferSource}`);
-    ch.setVar('transfer_source', p.transferSource);
     this.route(ch);
   }
 

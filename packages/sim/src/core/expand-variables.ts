@@ -7,12 +7,15 @@
  *   `${name[i]}` the i-th item of an `ARRAY::a|:b` value. The name may hold `${…}` itself.
  * - `\$` is a literal `$` (`\$$` too), `\\` one backslash, `\'` is dropped; a `$` not followed
  *   by `{` stays.
- * - `${api args}` / `${api(args)}` (a blank or `(` in the name) calls an API in FreeSWITCH; the
- *   simulator does not: it expands to nothing, as an unknown API does.
+ * - `${api args}` / `${api(args)}` (a blank or `(` in the name) runs the API `api` with `args`
+ *   (both expanded first) through `api`, and puts in what it wrote (not expanded again); without
+ *   `api`, nothing, as for an API FreeSWITCH does not have (api-in-expansion.ts).
  * Text without a `${` (nor an escape FreeSWITCH looks for) is returned as it is.
  */
 import type { Channel } from './channel.js';
 import { atoi } from './c-num.js';
+import { apiReference } from './api-in-expansion.js';
+import type { ExpansionApi } from './api-in-expansion.js';
 
 /** Reads one name: `index` from `${name[i]}`, `global` for the `$${name}` form. */
 export type VariableSource = (name: string, index: number | undefined, global: boolean) => string | undefined;
@@ -21,15 +24,15 @@ export type VariableSource = (name: string, index: number | undefined, global: b
 const MAX_DEPTH = 100;
 
 /** switch_channel_expand_variables: the channel's variables, its caller profile, then the globals. */
-export function expandChannelVariables(ch: Channel, text: string, globals: ReadonlyMap<string, string>): string {
+export function expandChannelVariables(ch: Channel, text: string, globals: ReadonlyMap<string, string>, api?: ExpansionApi): string {
   return expandText(text, (name, index) => {
     const own = ch.getVar(name);
     const value = index === undefined ? own : arrayItem(own, index);
     return value ?? ch.profileVar(name) ?? globals.get(name);
-  });
+  }, api);
 }
 
-export function expandText(text: string, source: VariableSource, depth = 0): string {
+export function expandText(text: string, source: VariableSource, api?: ExpansionApi, depth = 0): string {
   if (depth > MAX_DEPTH || !(/\$\\*\{/.test(text) || /\\[\\nst']/.test(text))) return text;
   let out = '';
   let i = 0;
@@ -64,7 +67,7 @@ export function expandText(text: string, source: VariableSource, depth = 0): str
       continue;
     }
     const { name, end } = braced(text, open + 1);
-    out += reference(name, global, source, depth);
+    out += reference(name, global, source, api, depth);
     // FreeSWITCH copies the character after the closing brace as it is, unless it starts another `$`.
     i = end;
     if (i < text.length && text[i] !== '$') out += text[i++];
@@ -84,9 +87,14 @@ function braced(text: string, start: number): { name: string; end: number } {
   return { name: text.slice(start), end: text.length };
 }
 
-function reference(raw: string, global: boolean, source: VariableSource, depth: number): string {
-  if (/[ (]/.test(raw)) return '';
-  let name = expandText(raw, source, depth + 1);
+function reference(raw: string, global: boolean, source: VariableSource, api: ExpansionApi | undefined, depth: number): string {
+  const call = apiReference(raw);
+  if (call !== undefined) {
+    if (api === undefined) return '';
+    const command = expandText(call.name, source, api, depth + 1);
+    return api(command, expandText(call.args, source, api, depth + 1));
+  }
+  let name = expandText(raw, source, api, depth + 1);
   let offset = 0;
   let length = 0;
   const colon = name.indexOf(':');
@@ -105,7 +113,7 @@ function reference(raw: string, global: boolean, source: VariableSource, depth: 
   }
   const found = source(name, index !== undefined && index > -1 ? index : undefined, global);
   if (found === undefined) return '';
-  let value = expandText(found, source, depth + 1);
+  let value = expandText(found, source, api, depth + 1);
   if (offset > 0) value = offset > value.length ? '' : value.slice(offset);
   else if (offset < 0 && -offset <= value.length) value = value.slice(value.length + offset);
   if (length > 0 && length < value.length) value = value.slice(0, length);

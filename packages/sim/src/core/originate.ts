@@ -236,6 +236,8 @@ export class Originator {
     b.otherType = 'originator';
     a.bridgeActive = true;
     b.bridgeActive = true;
+    a.otherLegDropped = false;
+    b.otherLegDropped = false;
     if (a.profile) a.profile.bridged = now;
     if (b.profile) b.profile.bridged = now;
     for (const [x, y] of [[a, b], [b, a]] as const) {

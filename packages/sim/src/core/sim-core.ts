@@ -17,7 +17,7 @@ import { Originator } from './originate.js';
 import { CoreControl } from './control.js';
 import type { SimControl } from './control.js';
 import { registerApps, estimateLengthMs } from './apps.js';
-import { runApi } from './api.js';
+import { expansionApi, runApi } from './api.js';
 import type { ApiHost } from './api.js';
 import { DEFAULT_DIALPLAN } from './dialplan.js';
 import type { StaticDialplan } from './dialplan.js';
@@ -105,6 +105,7 @@ export class SimCore {
     });
     // The application shares the API's scheduler (switch_ivr_schedule_hangup), which AppDeps does not carry.
     this.executor.apps.set('sched_hangup', schedHangupApp(this.engine, this.scheduler));
+    this.executor.expansionApi = expansionApi(this.apiHost());
     this.ctl = new CoreControl(this.engine, this.executor, this.originator);
     this.control = this.ctl;
     for (const [k, v] of Object.entries({
