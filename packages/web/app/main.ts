@@ -12,10 +12,11 @@ import { initChannels, renderChannels, tickDurations } from './views/channels.js
 import { initControls } from './views/controls.js';
 import { appendEvents, initEvents, renderAllEvents } from './views/events.js';
 import { renderNodes } from './views/nodes.js';
+import { initOriginates, renderOriginates, tickOriginates } from './views/originates.js';
 
 const store = new Store();
-type Part = 'nodes' | 'channels' | 'charts' | 'header';
-let dirty: Record<Part, boolean> = { nodes: false, channels: false, charts: false, header: false };
+type Part = 'nodes' | 'channels' | 'charts' | 'header' | 'originates';
+let dirty: Record<Part, boolean> = { nodes: false, channels: false, charts: false, header: false, originates: false };
 let frame = 0;
 
 /**
@@ -30,8 +31,9 @@ function schedule(part: Partial<Record<Part, boolean>>): void {
 function draw(): void {
   frame = 0;
   const d = dirty;
-  dirty = { nodes: false, channels: false, charts: false, header: false };
+  dirty = { nodes: false, channels: false, charts: false, header: false, originates: false };
   if (d.header) renderHeader();
+  if (d.originates) renderOriginates(store);
   if (d.nodes) renderNodes(store);
   if (d.channels) renderChannels(store);
   if (d.charts) renderCharts(store);
@@ -64,7 +66,7 @@ function connect(): void {
     store.load(JSON.parse((ev as MessageEvent<string>).data) as Snapshot);
     serverState('live');
     renderAllEvents(store);
-    schedule({ nodes: true, channels: true, charts: true, header: true });
+    schedule({ nodes: true, channels: true, charts: true, header: true, originates: true });
   });
   source.addEventListener('update', (ev) => {
     const u = JSON.parse((ev as MessageEvent<string>).data) as Update;
@@ -79,6 +81,7 @@ function connect(): void {
       nodes: u.nodes !== undefined || u.nodes_removed !== undefined || counted,
       channels: u.upserts !== undefined || u.removes !== undefined || u.table !== undefined || offlineChanged,
       charts: u.rates !== undefined,
+      originates: u.originates !== undefined || u.originates_removed !== undefined,
     });
   });
   // EventSource retries on its own (the server asks for 1 s); the page only says so.
@@ -101,9 +104,11 @@ function connect(): void {
 whenSignedOut(() => serverState('signed-out'));
 initChannels(store);
 initEvents(store);
-initControls();
+initOriginates(store);
+initControls(store);
 connect();
 setInterval(() => {
   tickDurations(store);
+  tickOriginates(store);
   schedule({ nodes: true });
 }, 1000);

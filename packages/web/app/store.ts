@@ -1,5 +1,5 @@
 /** The page's copy of the dashboard state: a snapshot, then updates, from the server stream. */
-import type { BusState, ChannelView, EventView, NodeView, RatePoint, Snapshot, TableView, Update } from '../src/protocol.js';
+import type { BusState, ChannelView, EventView, NodeView, OriginateView, RatePoint, Snapshot, TableView, Update } from '../src/protocol.js';
 
 /** Events kept on the page (the server keeps more, with headers). */
 const MAX_EVENTS = 1000;
@@ -15,6 +15,8 @@ export class Store {
   table: TableView = { max: Number.POSITIVE_INFINITY, evicted: 0 };
   events: EventView[] = [];
   rates: RatePoint[] = [];
+  /** The dashboard's originates: ringing, and the last ended ones (the server bounds both). */
+  readonly originates = new Map<string, OriginateView>();
   /** Server clock minus page clock, so durations follow the server. */
   skew = 0;
   /** Snapshots loaded so far (1 after the first connection; +1 on every reconnection). */
@@ -31,6 +33,8 @@ export class Store {
     this.table = s.table;
     this.events = s.events.slice(-MAX_EVENTS);
     this.rates = s.rates.slice(-RATE_WINDOW);
+    this.originates.clear();
+    for (const o of s.originates) this.originates.set(o.uuid, o);
     this.skew = s.now - Date.now();
   }
 
@@ -44,6 +48,8 @@ export class Store {
     for (const c of u.upserts ?? []) this.channels.set(c.uuid, c);
     for (const r of u.removes ?? []) this.channels.delete(r);
     if (u.table !== undefined) this.table = u.table;
+    for (const o of u.originates ?? []) this.originates.set(o.uuid, o);
+    for (const id of u.originates_removed ?? []) this.originates.delete(id);
     if (u.events !== undefined) {
       this.events.push(...u.events);
       if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);

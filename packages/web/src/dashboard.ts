@@ -20,9 +20,11 @@ import {
   type NodeState,
 } from './node-state.js';
 import { boundedPark, readNodeStatus, readRefusal, type NodeStatusRead } from './node-status.js';
+import type { ParsedCommand } from './commands.js';
+import { DEFAULT_MAX_PENDING_ORIGINATES, Originates } from './originates.js';
 import { parkFrom } from './park.js';
 import { RateSeries } from './rate-series.js';
-import type { BusState, ChannelView, DegradedView, EventDetail, RatePoint, Snapshot, Update } from './protocol.js';
+import type { BusState, ChannelView, CommandResult, DegradedView, EventDetail, OriginateView, RatePoint, Snapshot, Update } from './protocol.js';
 import { cutText, MAX_FIELD_CHARS } from './text-caps.js';
 
 export interface DashboardOptions {
@@ -43,6 +45,8 @@ export interface DashboardOptions {
   flushIntervalMs?: number;
   /** How long a control from the page waits for its reply; originate waits at least 65 s (it rings). @default 10000 */
   commandTimeoutMs?: number;
+  /** Originates ringing at once (all pages together); past it the control is refused until one ends. @default 20 */
+  maxPendingOriginates?: number;
   /** First wait before a failed channel read of a node is tried again; doubles up to 5 min. @default 5000 */
   syncRetryMs?: number;
   /** Live channels kept (all nodes); past it the oldest is dropped from the table and the pages. @default 5000 */
@@ -74,6 +78,7 @@ export class Dashboard {
   readonly #events: EventLog;
   readonly #rates = new RateSeries(Date.now());
   readonly #nodes = new Map<string, NodeState>();
+  readonly #originates: Originates;
   /** A full node map warns once until it has room again. */
   #nodeCapWarned = false;
   /** Unreadable agent.status answers warn once until a poll has none. */
@@ -97,6 +102,7 @@ export class Dashboard {
       snapshotEvents: options.snapshotEvents ?? 300,
       flushIntervalMs: options.flushIntervalMs ?? 100,
       commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
+      maxPendingOriginates: options.maxPendingOriginates ?? DEFAULT_MAX_PENDING_ORIGINATES,
       syncRetryMs: options.syncRetryMs ?? 5000,
       maxChannels: options.maxChannels ?? DEFAULT_MAX_CHANNELS,
       offlineNodeRetentionMs: options.offlineNodeRetentionMs ?? DEFAULT_OFFLINE_NODE_RETENTION_MS,
@@ -116,6 +122,13 @@ export class Dashboard {
       },
       this.#o.syncRetryMs,
     );
+    this.#originates = new Originates(this.#o.maxPendingOriginates, {
+      bus: () => this.#bus,
+      timeoutMs: this.#o.commandTimeoutMs,
+      changed: (view) => this.#originateChanged(view),
+      removed: (uuid) => this.#originateRemoved(uuid),
+      ended: () => this.refresh(),
+    });
   }
 
   get commandTimeoutMs(): number {
@@ -177,6 +190,7 @@ export class Dashboard {
       table: this.#channels.view(),
       events: this.#events.recent(this.#o.snapshotEvents),
       rates: this.#rates.points(),
+      originates: this.#originates.list(),
       now: Date.now(),
     };
   }
@@ -342,6 +356,24 @@ export class Dashboard {
     if (removed?.includes(node.node_id) === true) this.#pending.nodes_removed = removed.filter((id) => id !== node.node_id);
   }
 
+  /** Sends an originate in the background: answers at once with its view (`ringing`), or why not (the cap). */
+  originate(cmd: ParsedCommand): CommandResult {
+    return this.#originates.start(cmd);
+  }
+
+  #originateChanged(view: OriginateView): void {
+    const pending = (this.#pending.originates ??= []);
+    const at = pending.findIndex((o) => o.uuid === view.uuid);
+    if (at === -1) pending.push(view);
+    else pending[at] = view;
+  }
+
+  #originateRemoved(uuid: string): void {
+    const pending = this.#pending.originates;
+    if (pending !== undefined) this.#pending.originates = pending.filter((o) => o.uuid !== uuid);
+    (this.#pending.originates_removed ??= []).push(uuid);
+  }
+
   /** After a park command: the node's park state as its agent reports it now. */
   async refreshPark(nodeId: string): Promise<void> {
     try {
@@ -425,11 +457,13 @@ export class Dashboard {
     if (u.removes?.length === 0) delete u.removes;
     if (u.nodes?.length === 0) delete u.nodes;
     if (u.nodes_removed?.length === 0) delete u.nodes_removed;
+    if (u.originates?.length === 0) delete u.originates;
     for (const l of this.#listeners) l(u);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#originates.close();
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     clearTimeout(this.#pollTimer);

@@ -9,6 +9,8 @@ export const WebErrorCode = {
   ASSETS: 'FSBUS_ERR_WEB_ASSETS',
   /** The page sent a command the dashboard does not forward (bad JSON, unknown command). */
   BAD_REQUEST: 'FSBUS_ERR_WEB_BAD_REQUEST',
+  /** An originate from the page while the dashboard's cap of ringing originates is reached: nothing sent. */
+  BUSY: 'FSBUS_ERR_WEB_BUSY',
 } as const;
 export type WebErrorCode = (typeof WebErrorCode)[keyof typeof WebErrorCode];
 

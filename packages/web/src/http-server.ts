@@ -1,6 +1,7 @@
 /**
  * The dashboard's HTTP side: the app's files, the live stream (SSE), event details, the
- * per-call timeline, and the controls (POST /api/command), behind the optional auth gate.
+ * per-call timeline, and the controls (POST /api/command; originate answers at once, its outcome
+ * follows in the stream), behind the optional auth gate.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Asset } from './assets.js';
@@ -114,6 +115,12 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     }
     const parsed = parseCommand(value);
     if (isCommandResult(parsed)) return json(res, 400, parsed);
+    // It rings for up to a minute: its outcome comes in the stream, so the page (and the
+    // browser's few connections to this server) never wait on it. 429: the dashboard's cap.
+    if (parsed.body['command'] === 'originate') {
+      const sent = deps.dashboard.originate(parsed);
+      return json(res, sent.success ? 200 : 429, sent);
+    }
     const out = await runCommand(deps.dashboard.bus, parsed, deps.dashboard.commandTimeoutMs);
     const command = String(parsed.body['command']);
     // Cards follow the controls at once instead of at the next poll.

@@ -13,6 +13,7 @@ export { AuthGate, isLoopback } from './auth.js';
 export type { WebAuth } from './auth.js';
 export { buildApp, writeApp, loadAssets, defaultStaticDir, APP_DIR, STATIC_DIR } from './assets.js';
 export { parseCommand, runCommand } from './commands.js';
+export { DEFAULT_MAX_PENDING_ORIGINATES, ENDED_ORIGINATES_KEPT } from './originates.js';
 export { CONTROL_HEADER } from './http-server.js';
 export { WebError, WebErrorCode } from './errors.js';
 export { PAGE_APPS, PAGE_COMMANDS, PAGE_EXECUTE_FIELDS, PAGE_FIELDS, PAGE_ORIGINATE_FIELDS } from './protocol.js';
@@ -27,6 +28,7 @@ export type {
   EventDetail,
   EventView,
   NodeView,
+  OriginateView,
   ParkView,
   RatePoint,
   Snapshot,

@@ -120,6 +120,8 @@ export interface Snapshot {
   table: TableView;
   events: EventView[];
   rates: RatePoint[];
+  /** Originates sent from the dashboard: every one still ringing, and the last ones that ended. */
+  originates: OriginateView[];
   /** The server's clock, so durations on the page do not depend on the browser's. */
   now: number;
 }
@@ -137,6 +139,35 @@ export interface Update {
   bus?: { state: BusState; reconnects: number };
   /** Sent when the full table dropped channels. */
   table?: TableView;
+  /** Originates sent, or ended, since the last update (replace the page's item of that uuid). */
+  originates?: OriginateView[];
+  /** Ended originates the dashboard no longer keeps (newer ones ended): their items go. */
+  originates_removed?: string[];
+}
+
+/**
+ * One originate sent from a page: it rings in the background (up to a minute), so the control
+ * answers at once with this view (`ringing`) and the stream brings its outcome.
+ */
+export interface OriginateView {
+  /** The uuid the dashboard chose for the call (origination_uuid): its channel's, known while it rings. */
+  uuid: string;
+  /** The node asked; absent when sent to the api lane (any node: `result.node_id` tells which answered). */
+  node_id?: string;
+  endpoint: string;
+  extension: string;
+  context?: string;
+  caller_id_number?: string;
+  /** `ringing` until the request's reply: `answered` (the far end took the call) or `failed`. */
+  state: 'ringing' | 'answered' | 'failed';
+  /** Server wall-clock ms it was sent. */
+  started: number;
+  /** Server wall-clock ms its reply came. */
+  ended?: number;
+  /** FreeSWITCH's hangup cause of a failed originate (NO_ANSWER, USER_BUSY, ORIGINATOR_CANCEL…). */
+  cause?: string;
+  /** The reply, as any control's (its `data` cut to the originate's own fields), once it came. */
+  result?: CommandResult;
 }
 
 /** POST /api/command body: a contract request, sent to one node (or the api lane when absent). */
