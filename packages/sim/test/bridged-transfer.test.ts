@@ -1,5 +1,5 @@
 /**
- * A transfer or a park of a bridged leg breaks the bridge at once, as CF_TRANSFER ends both
+ * A transfer or a park of a bridged leg breaks the bridge once what moved it has returned, as CF_TRANSFER ends both
  * legs' audio_bridge_thread loops in FreeSWITCH: one CHANNEL_UNBRIDGE from the bridging leg, the
  * moved leg goes where it was sent, and the other one follows its after-bridge rules (or, with
  * `-both`, goes along). uuid_bridge onto a bridged leg breaks its bridge first the same way.

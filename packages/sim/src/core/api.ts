@@ -25,6 +25,7 @@ import { STORE_APIS } from './api-store.js';
 import type { Stores } from './api-store.js';
 import { strftimeApi } from './api-strftime.js';
 import { apiForExpansion } from './api-in-expansion.js';
+import { bgapiApi, msleepApi } from './api-bgapi.js';
 import type { ExpansionApi } from './api-in-expansion.js';
 
 export interface ApiHost {
@@ -61,6 +62,8 @@ const MORE_APIS: ReadonlyMap<string, ApiHandler> = new Map<string, ApiHandler>([
   ...CALL_APIS, ...DTMF_APIS, ...SCHED_APIS, ...STORE_APIS,
   ['uuid_hold', uuidHold],
   ['strftime', strftimeApi],
+  ['msleep', msleepApi],
+  ['bgapi', (host, args) => bgapiApi(host, args, dispatchApi)],
   ['expand', (host, args) => {
     const inner = expandCommand(host, args, expansionApi(host));
     if (typeof inner === 'string') return inner;

@@ -12,6 +12,8 @@ import { registerPlayApps, wait } from './apps-play.js';
 import { runSocket } from './apps-socket.js';
 import { enterPark, transferBoth } from './bridge-end.js';
 import { playAndGetDigits } from './play-and-get-digits.js';
+import { readApp } from './read-app.js';
+import { baseSet } from './dptools-stack.js';
 
 export interface AppDeps {
   readonly executor: Executor;
@@ -67,6 +69,8 @@ export function registerApps(deps: AppDeps): void {
   };
   reg('set', (ch, data, done) => { setVar(ch, data, false); done(); });
   reg('export', (ch, data, done) => { setVar(ch, data, true); done(); });
+  reg('push', (ch, data, done) => { baseSet(deps, ch, data, 'PUSH'); done(); });
+  reg('unshift', (ch, data, done) => { baseSet(deps, ch, data, 'UNSHIFT'); done(); });
 
   reg('park', (ch, _d, done, app) => { enterPark(executor, ch, app, () => done()); });
   reg('sleep', (ch, data, done, app) => {
@@ -84,6 +88,7 @@ export function registerApps(deps: AppDeps): void {
     app.acceptsMessages = true;
     playAndGetDigits(deps, ch, data, () => done(), app);
   });
+  reg('read', (ch, data, done, app) => readApp(deps, ch, data, () => done(), app));
   reg('transfer', (ch, data, done) => {
     transferApp(deps, ch, data);
     done();

@@ -83,11 +83,17 @@ export function bridgeEnded(x: Executor, ch: Channel, gone: Channel): void {
 /**
  * switch_ivr_park_session: CF_TRANSFER and CS_PARK, which end a bridge the channel is in and
  * what it runs as a transfer does (the extension is left); then switch_core_standard_on_park
- * parks it — CHANNEL_PARK without an application's CHANNEL_EXECUTE.
+ * parks it — CHANNEL_PARK without an application's CHANNEL_EXECUTE. As for a transfer, the bridge
+ * loops only see the flag on their next pass: a bridge ends once what parked the leg has returned.
  */
 export function parkSession(x: Executor, ch: Channel): void {
-  const peer = leaveBridge(x, ch);
   ch.parkPending = true;
+  if (ch.bridgeActive) x.engine.defer(() => leaveForPark(x, ch));
+  else leaveForPark(x, ch);
+}
+
+function leaveForPark(x: Executor, ch: Channel): void {
+  const peer = leaveBridge(x, ch);
   for (let i = ch.appStack.length - 1; i >= 0; i--) ch.appStack[i]?.stop('transfer');
   x.engine.defer(() => {
     if (!ch.parkPending) return;

@@ -12,6 +12,7 @@ import { hangupTime } from './api-sched.js';
 import { LOG_DEBUG, LOG_ERR, LOG_INFO, normaliseCause } from './constants.js';
 import { switchSeparateString } from './separate-string.js';
 import { LOG_INVALID, logStr2Level } from './log-level.js';
+import { baseSet } from './dptools-stack.js';
 
 const DPTOOLS = 'mod_dptools.c';
 
@@ -57,21 +58,6 @@ export function registerSimpleApps(deps: AppDeps, reg: (name: string, impl: AppI
 function multiArgs(data: string): string[] {
   if (data.startsWith('^^')) return switchSeparateString(data.slice(3), data[2] ?? '');
   return switchSeparateString(data, ' ');
-}
-
-/** base_set: `name=value` or `name,value`, the value expanded; none unsets. */
-function baseSet(deps: AppDeps, ch: Channel, item: string): void {
-  if (item === '') {
-    logAt(deps, ch, LOG_ERR, 'base_set', 1649, 'No variable name specified.');
-    return;
-  }
-  let at = item.indexOf('=');
-  if (at < 0) at = item.indexOf(',');
-  const name = at < 0 ? item : item.slice(0, at);
-  const raw = at < 0 ? '' : item.slice(at + 1);
-  const value = raw === '' ? undefined : deps.executor.expand(ch, raw);
-  logAt(deps, ch, LOG_DEBUG, 'base_set', 1671, `SET ${ch.name} [${name}]=[${value ?? 'UNDEF'}]`);
-  ch.setVar(name, value);
 }
 
 /**
