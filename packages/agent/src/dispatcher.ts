@@ -114,7 +114,8 @@ export class Dispatcher {
     const started = performance.now();
     this.counters.received++;
     // The async lane names the command in its subject; the body (optional) carries the rest and
-    // gets the same checks, on its bytes as sent.
+    // gets the same checks, on its bytes as sent. A body naming another command is refused, not
+    // run as the subject's: refused like any request (counted, audited, told to a valid forward_to).
     const laneCommand = kind === 'async' ? req.subject.slice(this.#o.subjects.asyncWildcard.length - 1) : undefined;
     // The verb policy is the node's own: applied here, in the contract's order (before a field of
     // the wrong type), to what this node would run (a direct lane runs what it gets, whatever node

@@ -39,7 +39,7 @@ void test('originate validation messages (mod_event_agent wording) and injection
   assert.match(err({ endpoint: 'user/1000 &bgapi(x)', extension: '1' }), /endpoint must not contain/);
   assert.match(err({ endpoint: '[leg_timeout=1]user/1000', extension: '1' }), /endpoint must not contain/);
   assert.match(err({ endpoint: 'user/${system(id)}', extension: '1' }), /endpoint must not contain/);
-  assert.equal(err({ endpoint: 'user/1000', extension: 42 }), 'extension must be between 1 and 255 characters');
+  assert.equal(err({ endpoint: 'user/1000', extension: 42 }), 'extension must be a string');
   assert.match(err({ endpoint: 'user/1000', extension: '&park()', variables: { a: 'x\ny' } }), /variable a/);
   assert.match(err({ endpoint: 'user/1000', extension: '&park()', variables: { a: 'x\\,y' } }), /variable a/);
   assert.match(err({ endpoint: 'user/1000', extension: '&park()', variables: { a: {} } }), /variable a must be a string/);

@@ -15,7 +15,7 @@ export const BusErrorCode = {
   MISSING_COMMAND: 'FSBUS_ERR_BUS_MISSING_COMMAND',
   /** The verb is refused by the denylist/allowlist. Message `Command is not permitted via the event bus`. */
   COMMAND_DENIED: 'FSBUS_ERR_BUS_COMMAND_DENIED',
-  /** A field failed validation (e.g. `uuid must be between 2 and 63 characters`, `args must be a string, number or boolean`, a bad `forward_to`). */
+  /** A field failed validation (e.g. `'uuid' field required`, `uuid must be between 2 and 63 characters`, `args must be a string, number or boolean`, a bad `forward_to`, an async lane's body naming another command). */
   INVALID_ARGUMENT: 'FSBUS_ERR_BUS_INVALID_ARGUMENT',
   /** FreeSWITCH answered `-ERR`/`-USAGE`; `data` holds its raw output. */
   COMMAND_FAILED: 'FSBUS_ERR_BUS_COMMAND_FAILED',

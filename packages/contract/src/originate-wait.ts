@@ -64,9 +64,11 @@ function failoverGroups(endpoint: unknown): number {
  */
 export function originateRingMs(fields: Readonly<Record<string, unknown>>): OriginateRing {
   let ringS = FREESWITCH_ORIGINATE_TIMEOUT_S;
-  if (fields['timeout'] !== undefined) {
+  // null counts as absent, as in every request field.
+  const timeoutField = fields['timeout'] ?? undefined;
+  if (timeoutField !== undefined) {
     // A JSON number, as the agent takes it (variables may also be strings: they are text in FreeSWITCH).
-    const timeout = typeof fields['timeout'] === 'number' ? integerIn(fields['timeout'], { min: 1, max: ORIGINATE_MAX_RING_S }) : undefined;
+    const timeout = typeof timeoutField === 'number' ? integerIn(timeoutField, { min: 1, max: ORIGINATE_MAX_RING_S }) : undefined;
     if (timeout === undefined) return { error: `timeout must be an integer number of seconds (1-${ORIGINATE_MAX_RING_S})` };
     ringS = timeout;
   }

@@ -1,7 +1,8 @@
 /**
  * Request parsing (SPEC §3.2–3.3): the checks run in this exact order, each with its exact
- * message: empty → too large → bad JSON / not an object → missing command → denied verb → an
- * envelope field of the wrong type (`args must be a string, number or boolean`…).
+ * message: empty → too large → bad JSON / not an object → missing command (on a lane that names
+ * the command: a body naming another) → denied verb → an envelope field of the wrong type
+ * (`args must be a string, number or boolean`…).
  * Pure: bytes in, a typed request or a typed refusal out.
  */
 import { BusErrorCode, BusMessage } from './errors.js';
@@ -56,7 +57,8 @@ export interface ParseOptions extends VerbPolicy {
   policyApplies?: (command: string, hints: RequestHints) => boolean;
   /**
    * The command when the lane names it (`<prefix>.cmd.async.<command>`): the body may then be
-   * empty, and a `command` of its own is overridden. The other checks run on the body as sent.
+   * empty or leave `command` out; a `command` of its own must be the same (trimmed,
+   * case-sensitive), else the request is refused naming both. The other checks run on the body as sent.
    * @default the body's `command`
    */
   command?: string;
@@ -71,9 +73,11 @@ export function parseRequest(bytes: Uint8Array, options: ParseOptions = {}): Par
   if (bytes.byteLength === 0 && laneCommand === undefined) return refuse(BusErrorCode.EMPTY_PAYLOAD, BusMessage.EMPTY_PAYLOAD, noHints);
   if (bytes.byteLength > max) return refuse(BusErrorCode.PAYLOAD_TOO_LARGE, BusMessage.PAYLOAD_TOO_LARGE, noHints);
   let value: unknown = {};
+  let text = '';
   if (bytes.byteLength > 0) {
     try {
-      value = JSON.parse(decoder.decode(bytes));
+      text = decoder.decode(bytes);
+      value = JSON.parse(text);
     } catch {
       return refuse(BusErrorCode.INVALID_JSON, BusMessage.INVALID_JSON, noHints);
     }
@@ -84,7 +88,15 @@ export function parseRequest(bytes: Uint8Array, options: ParseOptions = {}): Par
   // A shallow copy when the lane names the command: the body's nesting is never walked again.
   // (Object.assign: `{ ...value, command }` makes a slow object on Node 20's V8, docs/benchmarks.md.)
   const fields = laneCommand === undefined ? (value as Record<string, unknown>) : Object.assign({}, value as Record<string, unknown>, { command: laneCommand });
-  const hints = hintsOf(fields);
+  const hints = hintsOf(fields, text);
+  if (laneCommand !== undefined) {
+    // Never run a body meant for another command as the subject's (`uuid_exists probe-7` as `status probe-7`).
+    const other = otherCommandInBody(value as Record<string, unknown>, laneCommand);
+    if (other !== undefined) {
+      hints.command = laneCommand.trim();
+      return refuse(BusErrorCode.INVALID_ARGUMENT, other, hints);
+    }
+  }
   const command = fields['command'];
   if (typeof command !== 'string' || command.trim() === '') {
     return refuse(BusErrorCode.MISSING_COMMAND, BusMessage.MISSING_COMMAND, hints);
@@ -338,6 +350,29 @@ export function isVerbPermitted(command: string, policy: VerbPolicy, args?: stri
   return allow.length === 0 || verbs.every((v) => allow.includes(v));
 }
 
+/** A user-given name in a message: quoted, cut past 64 characters (the body may hold 64 KB of it). */
+function quotedName(name: string): string {
+  return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+}
+
+/**
+ * Why a body's own `command` may not go on the lane that names `laneCommand` (compared as the
+ * contract compares command names: trimmed, case-sensitive), or undefined when it may (the same
+ * name, or none: absent or null).
+ */
+function otherCommandInBody(body: Record<string, unknown>, laneCommand: string): string | undefined {
+  const own = body['command'] ?? undefined;
+  if (own === undefined) return undefined;
+  const lane = quotedName(laneCommand.trim());
+  if (typeof own !== 'string') {
+    const kind = Array.isArray(own) ? 'an array' : typeof own === 'object' ? 'an object' : `a ${typeof own}`;
+    return `the body's command must be a string, the subject's ${lane} (or left out): got ${kind}`;
+  }
+  const name = own.trim();
+  if (name === laneCommand.trim()) return undefined;
+  return `the body's command ${quotedName(name)} differs from the subject's ${lane}: the async lane runs only the command its subject names (leave command out of the body, or publish it to its own lane)`;
+}
+
 /** The refusal of a numeric correlation_id that would not come back as sent. */
 const UNSAFE_CORRELATION_ID = `correlation_id must be a string, or an integer within ±${Number.MAX_SAFE_INTEGER} (2^53-1): send it as a string`;
 
@@ -363,11 +398,9 @@ function wrongTypedField(fields: Record<string, unknown>): string | undefined {
   const forward = present('forward_to');
   if (forward !== undefined && typeof forward !== 'string') return 'forward_to must be a string';
   const corr = present('correlation_id');
-  if (corr !== undefined && typeof corr !== 'string' && !(typeof corr === 'number' && Number.isFinite(corr))) {
-    return 'correlation_id must be a string or number';
-  }
-  // Echoed as text: past 2^53 (or with a fraction) the number JSON.parse read is not the one sent,
-  // and a requester matching on its own digits would never recognise the reply.
+  if (corr !== undefined && typeof corr !== 'string' && typeof corr !== 'number') return 'correlation_id must be a string or number';
+  // Echoed as text: past 2^53 (or with a fraction, or past a double's range) the number JSON.parse
+  // read is not the one sent, and a requester matching on its own digits would never recognise the reply.
   if (typeof corr === 'number' && !Number.isSafeInteger(corr)) return UNSAFE_CORRELATION_ID;
   const timeout = present('timeout_ms');
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
@@ -376,7 +409,8 @@ function wrongTypedField(fields: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function hintsOf(fields: Record<string, unknown>): RequestHints {
+/** `text`: the body as sent, read again only for a correlation_id JSON.parse changed. */
+function hintsOf(fields: Record<string, unknown>, text: string): RequestHints {
   const hints: RequestHints = { async: fields['async'] === true };
   const nodeId = fields['node_id'];
   if (typeof nodeId === 'string' && nodeId !== '') hints.node_id = slugNodeId(nodeId);
@@ -384,8 +418,30 @@ function hintsOf(fields: Record<string, unknown>): RequestHints {
   if (typeof forward === 'string' && forward.trim() !== '') hints.forward_to = forward.trim();
   const corr = fields['correlation_id'];
   if (typeof corr === 'string') hints.correlation_id = corr;
-  else if (typeof corr === 'number' && Number.isFinite(corr)) hints.correlation_id = String(corr);
+  else if (typeof corr === 'number' && Number.isSafeInteger(corr)) hints.correlation_id = String(corr);
+  // Refused (UNSAFE_CORRELATION_ID, or an earlier check): its refusal still echoes the digits as sent.
+  else if (typeof corr === 'number') hints.correlation_id = topLevelNumberText(text, 'correlation_id') ?? String(corr);
   return hints;
+}
+
+/**
+ * The text of the number a top-level key of the JSON object `text` holds, as sent; the last of a
+ * repeated key, as JSON.parse keeps it. `text` is known to be valid JSON.
+ */
+function topLevelNumberText(text: string, key: string): string | undefined {
+  const tokens = text.match(JSON_TOKEN) ?? [];
+  let depth = 0;
+  let found: string | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === '{' || token === '[') depth++;
+    else if (token === '}' || token === ']') depth--;
+    else if (depth === 1 && token.startsWith('"') && tokens[i + 1] === ':' && JSON.parse(token) === key) {
+      const value = tokens[i + 2] ?? '';
+      found = /^-?\d/.test(value) ? value : undefined;
+    }
+  }
+  return found;
 }
 
 function refuse(code: BusErrorCode, message: string, hints: RequestHints): ParseResult {

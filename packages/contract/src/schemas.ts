@@ -19,7 +19,7 @@ export const requestSchema = {
   required: ['command'],
   properties: {
     // Not blank: the agent trims it (JavaScript's whitespace, as ECMA-262's \S).
-    command: { type: 'string', pattern: '\\S', description: 'built-in command names are case-sensitive (agent.status); anything else is a FreeSWITCH API' },
+    command: { type: 'string', pattern: '\\S', description: "built-in command names are case-sensitive (agent.status); anything else is a FreeSWITCH API. On <prefix>.cmd.async.<command> the subject names it: the body may leave it out, and one naming another command is refused" },
     // A field of another type is refused (FSBUS_ERR_BUS_INVALID_ARGUMENT); null counts as absent.
     args: { type: ['string', 'number', 'boolean', 'null'] },
     node_id: { type: ['string', 'null'], maxLength: MAX_NODE_ID_LENGTH },
@@ -59,7 +59,11 @@ export const replySchema = {
     message: { type: 'string' },
     timestamp: { type: 'integer', description: 'microseconds since the epoch' },
     node_id: { type: 'string' },
-    data: {},
+    data: {
+      type: ['string', 'object'],
+      description:
+        "the generic API's data is FreeSWITCH's raw output text, on success and on failure; a built-in command's success carries its object; where FreeSWITCH refused what a built-in sent (FSBUS_ERR_BUS_COMMAND_FAILED: hangup, execute_app) data is FreeSWITCH's raw text (\"-ERR No such channel!\\n\"), not that object",
+    },
     code: { type: 'string', pattern: '^FSBUS_ERR_[A-Z0-9_]+$' },
     correlation_id: { type: 'string' },
   },

@@ -62,3 +62,8 @@ void test('originateRingMs refuses values FreeSWITCH would ignore, and totals pa
   // Other variables play no part.
   assert.deepEqual(originateRingMs(vars({ progress_timeout: 'x', custom: 1 })), { ms: 60_000 });
 });
+
+void test('a null timeout counts as absent (FreeSWITCH 60 s), as null does in every request field', () => {
+  assert.deepEqual(originateRingMs({ endpoint: 'user/1000', timeout: null }), { ms: 60_000 });
+  assert.deepEqual(originateRingMs({ endpoint: 'user/1000', timeout: null, variables: null }), { ms: 60_000 });
+});

@@ -100,10 +100,33 @@ void test('a numeric correlation_id that is not a safe integer is refused: it co
     if (!r.ok) {
       assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT, n);
       assert.equal(r.message, 'correlation_id must be a string, or an integer within ±9007199254740991 (2^53-1): send it as a string', n);
-      // The refusal still echoes what JavaScript read, so the requester can match it at all.
-      assert.equal(r.hints.correlation_id, String(Number(n)), n);
+      // The refusal echoes the digits as sent (JSON.parse's rounding would make it unmatchable).
+      assert.equal(r.hints.correlation_id, n, n);
     }
   }
+  // A number past what a double holds is a number too: refused the same way, echoed as sent.
+  const huge = parseRequest(enc('{"command":"status","correlation_id":1E400}'));
+  assert.equal(huge.ok ? '' : huge.message, 'correlation_id must be a string, or an integer within ±9007199254740991 (2^53-1): send it as a string');
+  assert.equal(huge.ok ? '' : huge.hints.correlation_id, '1E400');
+  // The top-level key as JSON.parse reads it: nested ones skipped, escapes decoded, the last of a repeated key.
+  const tricky: Array<[string, string]> = [
+    ['{"variables":{"correlation_id":1},"list":[{"correlation_id":2}],"command":"status","correlation_id":12345678901234567890}', '12345678901234567890'],
+    ['{"command":"status","correlation\\u005fid" : -12345678901234567890.50e+2 }', '-12345678901234567890.50e+2'],
+    ['{"command":"status","correlation_id":"x","note":"\\"correlation_id\\":1","correlation_id":9007199254740993}', '9007199254740993'],
+  ];
+  for (const [body, sent] of tricky) {
+    const r = parseRequest(enc(body));
+    assert.equal(r.ok, false, body);
+    if (!r.ok) assert.equal(r.hints.correlation_id, sent, body);
+  }
+  // Any refusal of such a request echoes it so: a missing command, a field of another type.
+  for (const body of ['{"correlation_id":12345678901234567890}', '{"command":"status","async":"no","correlation_id":12345678901234567890}']) {
+    const r = parseRequest(enc(body));
+    assert.equal(r.ok ? '' : r.hints.correlation_id, '12345678901234567890', body);
+  }
+  // The async lane's body too (the lane names the command).
+  const lane = parseRequest(enc('{"correlation_id":12345678901234567890,"forward_to":"obs.x"}'), { command: 'status' });
+  assert.equal(lane.ok ? '' : lane.hints.correlation_id, '12345678901234567890');
   // Safe integers come back as JavaScript writes them: 1.0 as "1", 1e3 as "1000", -0 as "0".
   const echoed: Array<[string, string]> = [['42', '42'], ['1.0', '1'], ['1e3', '1000'], ['-0', '0'], ['9007199254740991', '9007199254740991'], ['-9007199254740991', '-9007199254740991']];
   for (const [n, text] of echoed) {
@@ -128,20 +151,54 @@ void test('allowed types pass: args as number or boolean, null as absent, fracti
   assert.equal(t.request.timeout_ms, 1);
 });
 
-void test('a lane that names the command: empty body allowed, the body\'s command overridden, other checks on the bytes', () => {
+void test('a lane that names the command: empty body allowed, a body command equal to it (trimmed) or null fine, other checks on the bytes', () => {
   const empty = parseRequest(new Uint8Array(0), { command: 'status' });
   assert.ok(empty.ok);
   assert.equal(empty.request.command, 'status');
   assert.deepEqual(empty.request.fields, { command: 'status' });
-  const own = parseRequest(enc('{"command":"hupall","args":"x"}'), { command: 'status' });
-  assert.ok(own.ok);
-  assert.equal(own.request.command, 'status');
-  assert.equal(own.request.args, 'x');
+  for (const same of ['{"command":"status","args":"x"}', '{"command":"  status\\t","args":"x"}', '{"command":null,"args":"x"}', '{"args":"x"}']) {
+    const r = parseRequest(enc(same), { command: 'status' });
+    assert.ok(r.ok, same);
+    assert.equal(r.request.command, 'status');
+    assert.equal(r.request.args, 'x');
+  }
   const bad = parseRequest(Uint8Array.of(0x7b, 0xff, 0x7d), { command: 'status' });
   assert.equal(bad.ok ? '' : bad.code, BusErrorCode.INVALID_JSON);
   const atCap = parseRequest(enc(`{"p":"${'x'.repeat(20 - 8)}"}`), { command: 'status', maxPayloadBytes: 20 });
   assert.ok(atCap.ok);
   assert.equal(parseRequest(enc('[]'), { command: 'status' }).ok, false);
+});
+
+void test('a lane that names the command refuses a body naming another: it is never run as the subject\'s', () => {
+  const refused: Array<[string, string]> = [
+    ['{"command":"uuid_exists","args":"probe-7"}', 'the body\'s command "uuid_exists" differs from the subject\'s "status": the async lane runs only the command its subject names (leave command out of the body, or publish it to its own lane)'],
+    // Compared as the contract compares command names: trimmed, case-sensitive.
+    ['{"command":"Status"}', 'the body\'s command "Status" differs from the subject\'s "status": the async lane runs only the command its subject names (leave command out of the body, or publish it to its own lane)'],
+    ['{"command":"  "}', 'the body\'s command "" differs from the subject\'s "status": the async lane runs only the command its subject names (leave command out of the body, or publish it to its own lane)'],
+    ['{"command":42}', 'the body\'s command must be a string, the subject\'s "status" (or left out): got a number'],
+    ['{"command":["status"]}', 'the body\'s command must be a string, the subject\'s "status" (or left out): got an array'],
+  ];
+  for (const [body, message] of refused) {
+    const r = parseRequest(enc(body), { command: 'status' });
+    assert.equal(r.ok, false, body);
+    if (!r.ok) {
+      assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT, body);
+      assert.equal(r.message, message, body);
+    }
+  }
+  // A long name is cut in the message; the refusal is still routed and audited as the subject's command.
+  const long = parseRequest(enc(JSON.stringify({ command: 'x'.repeat(500), forward_to: 'obs.x', correlation_id: 'c-7' })), { command: 'status' });
+  assert.equal(long.ok, false);
+  if (!long.ok) {
+    assert.ok(long.message.length < 300, long.message);
+    assert.match(long.message, /"x{64}…"/);
+    assert.deepEqual(long.hints, { async: false, forward_to: 'obs.x', correlation_id: 'c-7', command: 'status' });
+  }
+  // Before the verb policy: the mismatch is what is wrong, whatever the lists say of either command.
+  const denied = parseRequest(enc('{"command":"hupall"}'), { command: 'hupall', denylist: ['hupall'] });
+  assert.equal(denied.ok ? '' : denied.code, BusErrorCode.COMMAND_DENIED);
+  const both = parseRequest(enc('{"command":"status"}'), { command: 'uptime', denylist: ['uptime'] });
+  assert.equal(both.ok ? '' : both.code, BusErrorCode.INVALID_ARGUMENT);
 });
 
 void test('verb policy: leading verb, case-insensitive; denylist wins; allowlist admits only its verbs', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MAX_NODE_ID_LENGTH, parseRequest, requestSchema, schemaFiles, schemaFileText } from '@fsbus/contract';
+import { BusErrorCode, errorReply, MAX_NODE_ID_LENGTH, parseRequest, replySchema, requestSchema, schemaFiles, schemaFileText, successReply } from '@fsbus/contract';
 
 const dir = new URL('../schemas/', import.meta.url);
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -40,4 +40,20 @@ void test('the request schema refuses what the agent refuses for its shape', () 
   }
   // timeout_ms: its cap is said, a larger one is cut by the agent, not refused.
   assert.match(props.timeout_ms.description, /at most 300000/);
+});
+
+/** A JSON value's JSON Schema type name. */
+const jsonType = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? 'number' : typeof v);
+
+void test("the reply schema says data is FreeSWITCH's raw text (the generic API, a failure) or the command's object", () => {
+  const data: { type?: readonly string[]; description?: string } = replySchema.properties.data;
+  assert.deepEqual(data.type, ['string', 'object']);
+  assert.match(data.description ?? '', /raw/);
+  const failed = errorReply({ nodeId: 'n', message: 'Channel hangup failed', code: BusErrorCode.COMMAND_FAILED, data: '-ERR No such channel!\n' });
+  const succeeded = successReply({ nodeId: 'n', message: 'Channel hangup successful', data: { uuid: 'u-1', cause: 'NORMAL_CLEARING' } });
+  const generic = successReply({ nodeId: 'n', message: 'API command executed', data: 'UP 0 years' });
+  for (const reply of [failed, succeeded, generic]) {
+    const wire = JSON.parse(JSON.stringify(reply)) as Record<string, unknown>;
+    assert.ok(data.type?.includes(jsonType(wire['data'])), JSON.stringify(wire));
+  }
 });

@@ -7,6 +7,7 @@ import { BusErrorCode, type BusRequest } from '@fsbus/contract';
 import type { ParkManager } from '../dialplan/park-manager.js';
 import { DEFAULT_PARK_SETTINGS, MAX_PARK_TIMEOUT_SECONDS, ParkMessage, isAudioMode, musicClassError, type ParkSettings } from '../dialplan/park-settings.js';
 import { hangupCause } from '../hangup-cause.js';
+import { fieldValue, optionalString } from './field-messages.js';
 import type { CommandHandler, CommandResult } from './registry.js';
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
@@ -33,11 +34,12 @@ export function createDialplanCommands(park: ParkManager): CommandHandler[] {
       const mode = request.fields['mode'];
       if (!isAudioMode(mode)) return Promise.resolve(invalid(ParkMessage.BAD_MODE));
       const patch: Partial<ParkSettings> = { mode };
-      const musicClass = request.fields['music_class'];
+      const musicClass = optionalString(request.fields, 'music_class');
+      if (typeof musicClass === 'object') return Promise.resolve(invalid(musicClass.error));
       if (musicClass !== undefined) {
         const err = musicClassError(musicClass);
         if (err !== undefined) return Promise.resolve(invalid(err));
-        patch.music_class = musicClass as string;
+        patch.music_class = musicClass;
       }
       return apply(park, patch, ParkMessage.AUDIO);
     }),
@@ -53,8 +55,9 @@ export function createDialplanCommands(park: ParkManager): CommandHandler[] {
       }
       // A timeout set without a cause takes the default one, not the cause of an earlier timeout.
       let cause = DEFAULT_PARK_SETTINGS.timeout_cause;
-      if (request.fields['cause'] !== undefined) {
-        const given = hangupCause(request.fields['cause']);
+      const rawCause = fieldValue(request.fields, 'cause');
+      if (rawCause !== undefined) {
+        const given = hangupCause(rawCause);
         if (given === undefined) return Promise.resolve(invalid(ParkMessage.BAD_CAUSE));
         cause = given;
       }

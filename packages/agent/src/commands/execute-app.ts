@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { BusError, BusErrorCode, encodeEventPayload, encodeReply, encodeUtf8, errorReply, type BusRequest } from '@fsbus/contract';
 import { EslCommandError, executeMsg, type CommandOptions, type EslEvent, type SendMsg } from '@fsbus/esl';
 import type { ExecuteCompletions, WatchEnd } from './execute-completions.js';
+import { fieldValue, optionalString, requiredString } from './field-messages.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 
 /**
@@ -79,19 +80,22 @@ export function setvarValue(value: string): string {
 type Parsed = { uuid: string; app: string; args: string | undefined; vars: Array<[string, string]>; eventLock: boolean };
 
 export function parseExecuteApp(fields: Readonly<Record<string, unknown>>): Parsed | string {
-  const uuid = fields['uuid'];
-  if (typeof uuid !== 'string' || uuid === '') return ExecuteAppMessage.UUID_REQUIRED;
+  // mod_event_agent's reading: an empty uuid or app is none (`'uuid' field required`).
+  const uuid = requiredString(fields, 'uuid');
+  if (typeof uuid !== 'string') return `execute_app: ${uuid.error}`;
+  if (uuid === '') return ExecuteAppMessage.UUID_REQUIRED;
   // One token: it goes on the sendmsg line.
   if (!/^[A-Za-z0-9_.:-]{2,63}$/.test(uuid)) return 'execute_app: uuid must be 2-63 letters, digits, -, _, . or :';
-  const app = fields['app'];
-  if (typeof app !== 'string' || app === '') return ExecuteAppMessage.APP_REQUIRED;
+  const app = requiredString(fields, 'app');
+  if (typeof app !== 'string') return `execute_app: ${app.error}`;
+  if (app === '') return ExecuteAppMessage.APP_REQUIRED;
   if (!/^[A-Za-z0-9_]{1,64}$/.test(app)) return 'execute_app: app must be an application name (letters, digits, _)';
-  const rawArgs = fields['args'];
-  if (rawArgs !== undefined && typeof rawArgs !== 'string') return 'execute_app: args must be a string';
+  const rawArgs = optionalString(fields, 'args');
+  if (typeof rawArgs === 'object') return `execute_app: ${rawArgs.error}`;
   const eventLock = fields['event_lock'] ?? false;
   if (typeof eventLock !== 'boolean') return 'execute_app: event_lock must be a boolean';
   const vars: Array<[string, string]> = [];
-  const rawVars = fields['vars'];
+  const rawVars = fieldValue(fields, 'vars');
   if (rawVars !== undefined) {
     if (typeof rawVars !== 'object' || rawVars === null || Array.isArray(rawVars)) return 'execute_app: vars must be an object';
     for (const [k, v] of Object.entries(rawVars as Record<string, unknown>)) {

@@ -1,6 +1,7 @@
-/** `hangup`: `uuid` (2–63 chars), `cause` (default NORMAL_CLEARING) → `uuid_kill <uuid> <cause>`. */
+/** `hangup`: `uuid` (required, 2–63 chars), `cause` (default NORMAL_CLEARING) → `uuid_kill <uuid> <cause>`. */
 import { BusErrorCode, type BusRequest } from '@fsbus/contract';
 import { BAD_CAUSE, hangupCause } from '../hangup-cause.js';
+import { fieldValue, requiredString } from './field-messages.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
@@ -8,11 +9,13 @@ const invalid = (message: string): CommandResult => ({ ok: false, code: BusError
 export const hangupCommand: CommandHandler = {
   name: 'hangup',
   async run(request: BusRequest, ctx: CommandContext): Promise<CommandResult> {
-    const uuid = request.fields['uuid'];
-    if (typeof uuid !== 'string' || uuid.length < 2 || uuid.length > 63) return invalid('uuid must be between 2 and 63 characters');
+    const uuidLength = 'uuid must be between 2 and 63 characters';
+    const uuid = requiredString(request.fields, 'uuid', uuidLength);
+    if (typeof uuid !== 'string') return invalid(uuid.error);
+    if (uuid.length < 2 || uuid.length > 63) return invalid(uuidLength);
     // A uuid is one token: anything else could smuggle extra arguments into uuid_kill.
     if (!/^[A-Za-z0-9_.:-]+$/.test(uuid)) return invalid('uuid must contain only letters, digits, -, _, . and :');
-    const rawCause = request.fields['cause'];
+    const rawCause = fieldValue(request.fields, 'cause');
     const cause = rawCause === undefined ? 'NORMAL_CLEARING' : hangupCause(rawCause);
     if (cause === undefined) return invalid(BAD_CAUSE);
     const output = await ctx.api(`uuid_kill ${uuid} ${cause}`);

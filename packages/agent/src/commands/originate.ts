@@ -8,6 +8,7 @@ import { BusError, BusErrorCode, originateRingMs, originateWaitMs, type BusReque
 import { EslCommandError, EslInvalidArgumentError } from '@fsbus/esl';
 import { ORIGINATED_LEG_VAR } from '../dialplan/originated-leg.js';
 import { eslFailure } from './esl-failure.js';
+import { fieldValue, optionalString, requiredString } from './field-messages.js';
 import type { CommandContext, CommandHandler, CommandResult } from './registry.js';
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
@@ -25,12 +26,6 @@ export function escapeVarValue(value: string): string {
   return / /.test(escaped) ? `'${escaped}'` : escaped;
 }
 
-function str(fields: Readonly<Record<string, unknown>>, key: string): string | undefined | null {
-  const v = fields[key];
-  if (v === undefined) return undefined;
-  return typeof v === 'string' ? v : null;
-}
-
 /**
  * Variables the agent sets from its own fields, by lowercased name. FreeSWITCH keeps the last of a
  * repeated name, matched case-insensitively: a user's would override the preset uuid (the reply
@@ -46,8 +41,8 @@ const AGENT_VARIABLES: Readonly<Record<string, string>> = {
 /** `&app`, `&app(args)`: the application FreeSWITCH runs on the answered leg. */
 const APP_EXTENSION = /^&[A-Za-z0-9_]+(\(.*\))?$/s;
 /** Why a preset `uuid` is not one FreeSWITCH can take as origination_uuid, or undefined. */
-function uuidProblem(uuid: string | null): string | undefined {
-  if (uuid === null || uuid.length < 2 || uuid.length > 63) return 'uuid must be between 2 and 63 characters';
+function uuidProblem(uuid: string): string | undefined {
+  if (uuid.length < 2 || uuid.length > 63) return 'uuid must be between 2 and 63 characters';
   if (!/^[A-Za-z0-9-]+$/.test(uuid)) return 'uuid must contain only letters, digits and -';
   return undefined;
 }
@@ -57,7 +52,7 @@ function uuidProblem(uuid: string | null): string | undefined {
  * forward_to copy is its only answer, and must say which call it was (an invalid uuid names none).
  */
 function requestedUuid(fields: Readonly<Record<string, unknown>>): string | undefined {
-  const uuid = str(fields, 'uuid');
+  const uuid = optionalString(fields, 'uuid');
   return typeof uuid === 'string' && uuidProblem(uuid) === undefined ? uuid : undefined;
 }
 
@@ -73,26 +68,35 @@ const WORD = /^[^\s'"{}[\]<>\\]+$/;
 
 /** Builds the originate line, or says which field is wrong. */
 export function buildOriginate(fields: Readonly<Record<string, unknown>>): { line: string; uuid: string } | { error: string } {
-  const endpoint = str(fields, 'endpoint');
-  if (endpoint === undefined || endpoint === null || endpoint.length < 1 || endpoint.length > 255) return { error: 'endpoint must be between 1 and 255 characters' };
+  const endpointLength = 'endpoint must be between 1 and 255 characters';
+  const endpoint = requiredString(fields, 'endpoint', endpointLength);
+  if (typeof endpoint !== 'string') return endpoint;
+  if (endpoint.length < 1 || endpoint.length > 255) return { error: endpointLength };
   if (!WORD.test(endpoint) || endpoint.includes('${')) return { error: 'endpoint must not contain spaces, quotes, braces or brackets' };
 
-  const dest = fields['extension'] !== undefined ? str(fields, 'extension') : str(fields, 'destination');
-  if (dest === undefined || dest === null || dest.length < 1 || dest.length > 255) return { error: 'extension must be between 1 and 255 characters' };
+  // `destination` is the alias: a refusal names the field the request used.
+  const destField = fieldValue(fields, 'extension') === undefined && fieldValue(fields, 'destination') !== undefined ? 'destination' : 'extension';
+  const destLength = `${destField} must be between 1 and 255 characters`;
+  const dest = requiredString(fields, destField, destLength);
+  if (typeof dest !== 'string') return dest;
+  if (dest.length < 1 || dest.length > 255) return { error: destLength };
   if (dest.startsWith('&')) {
-    if (!APP_EXTENSION.test(dest) || FORBIDDEN_VALUE.test(dest)) return { error: 'extension must be &app or &app(args) without quotes, braces or line breaks' };
+    if (!APP_EXTENSION.test(dest) || FORBIDDEN_VALUE.test(dest)) return { error: `${destField} must be &app or &app(args) without quotes, braces or line breaks` };
   } else if (!WORD.test(dest) || dest.includes('${')) {
-    return { error: 'extension must not contain spaces, quotes or braces' };
+    return { error: `${destField} must not contain spaces, quotes or braces` };
   }
 
-  const dialplan = str(fields, 'dialplan') ?? 'XML';
-  if (dialplan === null || !/^[A-Za-z0-9_]{1,63}$/.test(dialplan)) return { error: 'dialplan must be a dialplan name' };
-  const context = str(fields, 'context') ?? 'default';
-  if (context === null || context.length > 127) return { error: 'context must be 127 characters or fewer' };
+  const dialplan = optionalString(fields, 'dialplan') ?? 'XML';
+  if (typeof dialplan !== 'string') return dialplan;
+  if (!/^[A-Za-z0-9_]{1,63}$/.test(dialplan)) return { error: 'dialplan must be a dialplan name' };
+  const context = optionalString(fields, 'context') ?? 'default';
+  if (typeof context !== 'string') return context;
+  if (context.length > 127) return { error: 'context must be 127 characters or fewer' };
   if (!/^[A-Za-z0-9_.-]+$/.test(context)) return { error: 'context must contain only letters, digits, _, . and -' };
 
   const vars: Array<[string, string]> = [];
-  const uuidField = str(fields, 'uuid');
+  const uuidField = optionalString(fields, 'uuid');
+  if (typeof uuidField === 'object') return uuidField;
   const badUuid = uuidField === undefined ? undefined : uuidProblem(uuidField);
   if (badUuid !== undefined) return { error: badUuid };
   const uuid = uuidField ?? randomUUID();
@@ -101,17 +105,18 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
     ['caller_id_name', 'origination_caller_id_name'],
     ['caller_id_number', 'origination_caller_id_number'],
   ] as const) {
-    const v = str(fields, key);
+    const v = optionalString(fields, key);
     if (v === undefined) continue;
-    if (v === null || v.length > 255 || FORBIDDEN_VALUE.test(v)) return { error: `${key} must be a string of at most 255 characters without quotes, braces or backslashes` };
+    if (typeof v !== 'string') return v;
+    if (v.length > 255 || FORBIDDEN_VALUE.test(v)) return { error: `${key} must be a string of at most 255 characters without quotes, braces or backslashes` };
     vars.push([varName, v]);
   }
-  const timeout = fields['timeout'];
+  const timeout = fieldValue(fields, 'timeout');
   if (timeout !== undefined) {
     if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 3600) return { error: 'timeout must be an integer number of seconds (1-3600)' };
     vars.push(['originate_timeout', String(timeout)]);
   }
-  const extra = fields['variables'];
+  const extra = fieldValue(fields, 'variables');
   if (extra !== undefined) {
     if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) return { error: 'variables must be an object' };
     for (const [k, raw] of Object.entries(extra as Record<string, unknown>)) {
@@ -167,7 +172,7 @@ export const originateCommand: CommandHandler = {
   async run(request: BusRequest, ctx: CommandContext): Promise<CommandResult> {
     const named = requestedUuid(request.fields);
     const refuse = (message: string): CommandResult => ({ ...invalid(message), ...(named === undefined ? {} : { data: { uuid: named } }) });
-    if (request.args !== undefined && request.args.trim() !== '' && request.fields['endpoint'] === undefined) return refuse(TEXT_SYNTAX_HINT);
+    if (request.args !== undefined && request.args.trim() !== '' && fieldValue(request.fields, 'endpoint') === undefined) return refuse(TEXT_SYNTAX_HINT);
     const built = buildOriginate(request.fields);
     if ('error' in built) return refuse(built.error);
     const jobUuid = randomUUID();
