@@ -4,6 +4,8 @@
  * with only that broker's own client library — sends {"command":"status"} and reads an event;
  * and pyzmq with CURVE keys against an agent that admits listed client keys only; and
  * examples/interop/go — Go with only the NATS Go client — does the same over NATS.
+ * Where interop.py fails (nothing at the URL, a prefix no agent serves, no library) it still
+ * prints its one JSON line, with an `error`, and exits 1: no traceback.
  * The Python venv (.tools/interop-venv, packages from PyPI) and the Go program
  * (.tools/interop-go, the NATS client from the Go module proxy) are made by scripts/setup.
  */
@@ -14,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Agent, loadConfig } from '@fsbus/agent';
@@ -81,13 +84,33 @@ async function interop(args: string[], program: readonly string[] = [python, joi
   return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as InteropResult), stdout };
 }
 
+/**
+ * Runs interop.py where it must fail, and holds it to its promise: exit 1 and one JSON line
+ * (`ok` false, `error` naming what failed), not a Python traceback. Returns that line's error.
+ */
+async function interopFailure(args: string[], pythonFlags: readonly string[] = []): Promise<string> {
+  const failed = await promisify(execFile)(python, [...pythonFlags, join(here, 'interop.py'), ...args], { timeout: 60_000 }).then(
+    ({ stdout }) => assert.fail(`interop.py succeeded: ${stdout}`),
+    (err: { code?: number | null; stdout?: string; stderr?: string }) => err,
+  );
+  const [stdout, stderr] = [failed.stdout ?? '', failed.stderr ?? ''];
+  assert.doesNotMatch(stdout + stderr, /Traceback/, `a traceback instead of the JSON line:\n${stderr}`);
+  assert.equal(failed.code, 1, `exit code; stderr:\n${stderr}`);
+  assert.match(stdout, /^[^\n]+\n$/, `one line on stdout, got:\n${stdout}\nstderr:\n${stderr}`);
+  const out = JSON.parse(stdout) as { driver: string; ok: boolean; error?: unknown };
+  assert.equal(out.driver, args[0]);
+  assert.equal(out.ok, false);
+  assert.equal(typeof out.error, 'string', `an error field: ${stdout}`);
+  return out.error as string;
+}
+
 void describe('interop: Python with each broker’s own client talks to an fsbus agent', () => {
   void test('the Python venv is there (scripts/setup makes it)', () => {
     assert.ok(existsSync(python), `${python} missing: run ./scripts/setup`);
   });
 
   for (const [driver, start] of BROKERS) {
-    void test(`${driver}: {"command":"status"} and an event, from Python`, async () => {
+    void test(`${driver}: {"command":"status"} and an event, from Python`, async (t) => {
       const broker = await start();
       await withAgent(driver, broker, {}, async () => {
         const out = await interop([driver, broker.url, '--timeout', '20']);
@@ -95,6 +118,11 @@ void describe('interop: Python with each broker’s own client talks to an fsbus
         assert.equal(out.reply.success, true);
         assert.equal(out.reply.node_id, 'interop-1');
         assert.deepEqual(out.event, { event_name: 'API', node_id: 'interop-1' });
+        // The same broker and agent: only the prefix is one nobody serves.
+        await t.test(`${driver}, a prefix no agent serves: one JSON line naming it, exit 1, no traceback`, async () => {
+          const error = await interopFailure([driver, broker.url, '--prefix', 'nobody', '--timeout', '5']);
+          assert.match(error, /^no agent serves nobody\.api\b/);
+        });
       });
     });
   }
@@ -105,18 +133,52 @@ void describe('interop: Python over Redis never makes a lane stream nobody reads
     const broker = await startRedis();
     const redis = new Redis(broker.url);
     try {
-      const failed = await interop(['redis', broker.url, '--timeout', '2']).then(
-        () => assert.fail('interop.py succeeded with no agent'),
-        (err: { code?: number; stderr?: string }) => err,
-      );
+      const error = await interopFailure(['redis', broker.url, '--timeout', '2']);
       // Without NOMKSTREAM the XADD made the stream: an agent's group starting later at its end
       // would never read the entry, and the route script takes a stream without marks for served.
       assert.equal(await redis.exists('freeswitch:lane:freeswitch.api'), 0, 'no lane stream made');
-      assert.equal(failed.code, 1);
-      assert.match(failed.stderr ?? '', /FSBUS_ERR_BUS_NODE_UNAVAILABLE-like: no agent serves freeswitch\.api \(no lane stream freeswitch:lane:freeswitch\.api\): nothing was written/);
+      assert.equal(error, 'no agent serves freeswitch.api (no lane stream freeswitch:lane:freeswitch.api; nothing was written)');
     } finally {
       redis.disconnect();
       await broker.stop();
+    }
+  });
+});
+
+void describe('interop: Python over RabbitMQ sends its request mandatory', () => {
+  void test('amqp, the exchange there but no agent’s queue bound: the request comes back, interop.py says no agent serves the lane and exits 1', async () => {
+    const broker = await startRabbitMq();
+    try {
+      // What an agent of that prefix declares (drivers/amqp.md); no agent binds a queue to it.
+      const conn = await connect(broker.url);
+      await (await conn.createChannel()).assertExchange('lonely', 'topic', { durable: true });
+      await conn.close();
+      // Without `mandatory` the request is dropped unroutable and the script waits out its timeout.
+      const error = await interopFailure(['amqp', broker.url, '--prefix', 'lonely', '--timeout', '20']);
+      assert.equal(error, 'no agent serves lonely.api (RabbitMQ: no queue bound for lonely.api on the exchange lonely)');
+    } finally {
+      await broker.stop();
+    }
+  });
+});
+
+void describe('interop: Python says in its JSON line that it cannot reach the broker', () => {
+  for (const [driver] of BROKERS) {
+    void test(`${driver}, nothing listening at the URL: one JSON line naming it, exit 1, no traceback`, async () => {
+      // A port just found free: nothing listens there (for zmq, the agent's two endpoints).
+      const url = driver === 'zmq' ? `zmq://127.0.0.1:${await freePort()}?events=${await freePort()}` : `${driver}://127.0.0.1:${await freePort()}`;
+      const error = await interopFailure([driver, url, '--timeout', '2']);
+      assert.ok(error.startsWith(`cannot reach the ${driver === 'zmq' ? 'agent' : 'broker'} at ${url}`), error);
+    });
+  }
+});
+
+void describe('interop: Python without the broker library names the one to install', () => {
+  void test('each driver, with no site-packages (python -S): one JSON line naming its pip package, exit 1, no traceback', async () => {
+    const packages = { nats: 'nats-py', amqp: 'pika', redis: 'redis', mqtt: 'paho-mqtt', kafka: 'kafka-python', zmq: 'pyzmq' } as const;
+    for (const [driver, pkg] of Object.entries(packages)) {
+      const error = await interopFailure([driver, `${driver}://127.0.0.1:1`, '--timeout', '2'], ['-S']);
+      assert.ok(error.startsWith(`the ${driver} driver needs ${pkg} (pip install ${pkg})`), error);
     }
   });
 });
@@ -149,8 +211,9 @@ void describe('interop: pyzmq with CURVE keys, against an agent that admits list
       assert.equal(out.ok, true, out.stdout);
       assert.equal(out.reply.node_id, 'interop-1');
       assert.equal(out.event.event_name, 'API');
-      // Refused at the handshake: the script's first receive times out, it exits non-zero.
-      await assert.rejects(interop(['zmq', url, '--timeout', '2', ...keys(unlisted)]), (err: { code?: number }) => err.code === 1);
+      // Refused at the handshake: the script's first receive times out, and it says so.
+      const error = await interopFailure(['zmq', url, '--timeout', '2', ...keys(unlisted)]);
+      assert.match(error, /^cannot reach the agent at zmq:\/\/.*refused this client's CURVE key/);
     });
   });
 });
