@@ -84,14 +84,16 @@ export type PublishOutcome = 'sent' | 'buffered' | 'dropped';
 export interface PublishOptions {
   headers?: MessageHeaders;
   /**
-   * Told (with the message's subject and bytes) when the driver drops this message after it handed
-   * it to the broker — publish() said 'sent', or 'buffered' and it went later — because the broker
-   * failed it, its fate unknown (it may have been delivered): a loss no PublishOutcome can say.
-   * Counted in `dropped` as well. Must not throw; one function for every publish costs nothing per
-   * message. Called by Redis (a failed route script), RabbitMQ (a nack, or a publish its channel
-   * failed once the driver closed), MQTT (a publish mqtt.js fails) and Kafka (a record the broker
-   * refuses; the subject is the publisher's, not its topic). NATS learns of no such failure (a
-   * publish is not acknowledged) and ZeroMQ has no broker to fail one: neither calls it.
+   * Told (with the message's subject and bytes) when the driver drops this message after publish()
+   * said 'sent' (or 'buffered' and it went later): the broker failed it, its fate unknown (it may
+   * have been delivered), or the driver's own send queue pushed it out for room: a loss no
+   * PublishOutcome can say. Counted in `dropped` as well. Must not throw; one function for every
+   * publish costs nothing per message. Called by Redis (a failed route script), RabbitMQ (a nack, or
+   * a publish its channel failed once the driver closed), MQTT (a publish mqtt.js fails), Kafka (a
+   * record the broker refuses, one its full send queue or outbox pushes out, a command in flight on
+   * a lost connection; the subject is the publisher's, not its topic) and ZeroMQ (an event its
+   * full PUB writer pushes out or the socket refuses). NATS learns of no such failure (a publish is
+   * not acknowledged): it does not call it.
    */
   onDroppedAfterSend?: (subject: string, data: Uint8Array) => void;
 }

@@ -18,7 +18,7 @@ import type { GatherEnds } from '../base-driver.js';
 import { KafkaInbox } from './kafka-inbox.js';
 import { baseOptions, bootstrapList, ensurePromiseWithResolvers, probeUntilUp } from './kafka-options.js';
 import { KafkaReader, laneReaderSpec, subscriptionReaderSpec, type ReaderSpec } from './kafka-reader.js';
-import { KafkaSendQueue } from './kafka-send-queue.js';
+import { KafkaSendQueue, type AfterSendDrop } from './kafka-send-queue.js';
 import { FOREIGN_SUBJECT_LOG, RecentRequests, REFUSED_EXPIRES_LOG, serveRequest, type ServeContext } from './kafka-serve.js';
 import { PartitionOrder } from './kafka-partition-order.js';
 import { consumeKafkaStream, ensureKafkaStream, StreamRegistry } from './kafka-streams.js';
@@ -110,13 +110,12 @@ class KafkaDriver extends DriverCore {
         topics: this.#topics,
         connected: () => this.status === 'connected',
         lost: (unsent) => this.#lost(unsent),
-        // Told with the publisher's subject, not its topic's (a copy: only on this rare path).
-        droppedAfterSend: (item) => this.droppedAfterSend({ ...item, subject: item.headers?.[KafkaHeader.SUBJECT] ?? item.subject }),
+        droppedAfterSend: (item, why) => this.#droppedAfterSend(item, why),
         limit: () => this.#limits.smallest,
         logger: options.logger,
       },
-      options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES,
-      options.bufferBytes ?? DEFAULT_BUFFER_BYTES,
+      this.#bufferMessages,
+      this.#bufferBytes,
     );
   }
 
@@ -168,7 +167,7 @@ class KafkaDriver extends DriverCore {
    * `unsent` records (from the send queue) go in front of what waits already, within the bound.
    */
   #lost(unsent: OutboxItem[] = []): void {
-    this.outbox.putBack(unsent);
+    this.#putBack(unsent);
     if (this.status !== 'connected') return;
     this.setStatus('reconnecting');
     this.#probe = probeUntilUp(
@@ -180,6 +179,46 @@ class KafkaDriver extends DriverCore {
         this.#online();
       },
     );
+  }
+
+  /**
+   * The send queue's `unsent` records go in front of the outbox. publish() said 'sent' for them, so
+   * those the bound has no room for (the oldest) are handed back, where the outbox would only count them.
+   */
+  #putBack(unsent: OutboxItem[]): void {
+    let count = this.outbox.size + unsent.length;
+    let bytes = this.outbox.bytes;
+    for (const item of unsent) bytes += item.data.byteLength;
+    let from = 0;
+    for (; from < unsent.length && (count > this.#bufferMessages || bytes > this.#bufferBytes); from++) {
+      count--;
+      bytes -= unsent[from]!.data.byteLength;
+      this.#droppedAfterSend(unsent[from]!, 'evicted');
+    }
+    this.outbox.putBack(from === 0 ? unsent : unsent.slice(from));
+  }
+
+  /**
+   * A record handed over (publish() said 'sent', or a request was sent) is dropped after all
+   * (AfterSendDrop): counted once and its publisher told, with its subject, not its topic. One of
+   * this driver's own requests lost in flight fails at once, not at its timeout.
+   */
+  #droppedAfterSend(item: OutboxItem, why: AfterSendDrop): void {
+    const headers = item.headers;
+    // Dropped for good, its topic never read again: no copy on a path every evicted event takes.
+    item.subject = headers?.[KafkaHeader.SUBJECT] ?? item.subject;
+    this.droppedAfterSend(item);
+    if (why !== 'lost' || item.kind !== 'request' || headers?.[KafkaHeader.REPLY_TO] !== this.#inbox.topic) return;
+    const err = new TransportError(TransportErrorCode.DISCONNECTED, `request to ${item.subject}: the connection to Kafka was lost before the broker confirmed it (it may have run; it is not sent again)`);
+    this.#inbox.fail(headers[KafkaHeader.CORRELATION_ID], err);
+  }
+
+  get #bufferMessages(): number {
+    return this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES;
+  }
+
+  get #bufferBytes(): number {
+    return this.options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
   }
 
   #live(): void {

@@ -5,6 +5,7 @@
  */
 import type { BaseOptions } from '@platformatic/kafka';
 import type { DriverLogger, InboundMessage } from '../../driver.js';
+import type { TransportError } from '../../errors.js';
 import { KafkaReader } from './kafka-reader.js';
 import { KafkaHeader } from './kafka-topics.js';
 import { readHeaders, toInbound, type KafkaMessage } from './kafka-wire.js';
@@ -17,7 +18,7 @@ export class KafkaInbox {
   /** Creates the topic unless it exists; `again`: it was found missing, so not as the cache remembers. */
   readonly #ensureTopic: (topic: string, again?: boolean) => Promise<void>;
   readonly #logger: DriverLogger | undefined;
-  #waiting = new Map<string, { onReply: (m: InboundMessage) => void; onClosed: () => void }>();
+  #waiting = new Map<string, { onReply: (m: InboundMessage) => void; onEnded: (err?: TransportError) => void }>();
   #reader: KafkaReader | undefined;
   #opened: Promise<void> | undefined;
 
@@ -57,9 +58,20 @@ export class KafkaInbox {
     if (waiter !== undefined) waiter.onReply(toInbound(m, headers));
   }
 
-  /** `onClosed` runs if the inbox closes first: the caller settles at once, not at its timeout. */
-  wait(correlationId: string, onReply: (m: InboundMessage) => void, onClosed: () => void): void {
-    this.#waiting.set(correlationId, { onReply, onClosed });
+  /**
+   * `onEnded` runs if no reply can come any more: without an error when the inbox closes, with the
+   * driver's when its request was dropped (fail()). The caller settles at once, not at its timeout.
+   */
+  wait(correlationId: string, onReply: (m: InboundMessage) => void, onEnded: (err?: TransportError) => void): void {
+    this.#waiting.set(correlationId, { onReply, onEnded });
+  }
+
+  /** The request `correlationId` was dropped: its waiter, if any, ends with `err`. */
+  fail(correlationId: string | undefined, err: TransportError): void {
+    const waiter = correlationId === undefined ? undefined : this.#waiting.get(correlationId);
+    if (waiter === undefined) return;
+    this.#waiting.delete(correlationId!);
+    waiter.onEnded(err);
   }
 
   cancel(correlationId: string): void {
@@ -69,7 +81,7 @@ export class KafkaInbox {
   async close(): Promise<void> {
     const waiting = [...this.#waiting.values()];
     this.#waiting.clear();
-    for (const w of waiting) w.onClosed();
+    for (const w of waiting) w.onEnded();
     await this.#reader?.close();
   }
 }

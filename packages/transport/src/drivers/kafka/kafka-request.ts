@@ -84,7 +84,12 @@ export function kafkaCall(
         got.push(m);
         if (tally === undefined || tally(m.data)) finish();
       },
-      () => finish(new TransportError(TransportErrorCode.CLOSED, `request to ${subject}: the driver closed while it was pending`)),
+      (err) => {
+        if (err === undefined) finish(new TransportError(TransportErrorCode.CLOSED, `request to ${subject}: the driver closed while it was pending`));
+        // Lost in flight, maybe run: a gathering ends with what came, as at its timeout (as on AMQP).
+        else if (gather !== undefined && err.code === TransportErrorCode.DISCONNECTED) finish();
+        else finish(err);
+      },
     );
     void (async () => {
       // Asked before the reply topic is opened: a request nobody serves (an agent's start-up check

@@ -1,6 +1,7 @@
 /**
  * The Kafka producer path: records accepted while connected wait here (bounded like the Outbox;
- * when full the oldest is dropped and counted) and ONE loop sends them in order, in produce
+ * when full the oldest is dropped, counted and handed back to its publisher: publish() said 'sent'
+ * for it) and ONE loop sends them in order, in produce
  * requests of at most MAX_BATCH_BYTES, or the broker's limit when it is smaller. Why the cap: the
  * broker refuses a record batch over its `message.max.bytes` (≈1 MB by default) as a whole — at
  * 20,000 events/s of ~1.7 KB one unbounded batch grew past it and thousands of events were refused
@@ -9,15 +10,17 @@
  * partition may have taken them), and only what the broker refuses alone
  * is dropped, counted and handed back to its publisher; a topic deleted meanwhile is created again first. On a network failure
  * everything unsent goes back to the driver (its outbox) in order. The batch that was in flight goes back without its requests: the broker
- * may have appended it before the answer was lost, and a command sent again would run twice.
+ * may have appended it before the answer was lost, and a command sent again would run twice. Those
+ * are dropped and counted instead, and their requesters (or publishers) told at once.
  */
 import type { Producer } from '@platformatic/kafka';
 import { LogThrottle } from '@fsbus/esl';
 import type { DriverLogger } from '../../driver.js';
-import { Outbox, runsOnArrival, type OutboxItem } from '../../outbox.js';
+import { isStale, runsOnArrival, type OutboxItem } from '../../outbox.js';
 import type { TopicCache } from './kafka-admin.js';
 import { INBOX_PREFIX } from './kafka-inbox.js';
 import { BATCH_HEADER_BYTES, recordBytes } from './kafka-limits.js';
+import { SendBuffer } from './kafka-send-buffer.js';
 import { isNetworkError, isTopicName, isUnknownTopic, toRecord } from './kafka-wire.js';
 
 /** Bytes of records per produce request: half of Kafka's default message.max.bytes. @default 524288 */
@@ -26,14 +29,24 @@ export const MAX_BATCH_BYTES = 512 * 1024;
 /** The log line of replies dropped because their requester's reply topic is gone (or its name is not a topic's). */
 export const GONE_REPLY_TOPIC_LOG = 'kafka: records to a gone reply topic (or an invalid one) dropped';
 
+/** The log line of requests (and commands) in flight when the connection was lost. */
+export const REQUESTS_LOST_LOG = 'kafka connection lost with requests unacknowledged: not sent again (they may have run), dropped';
+
+/**
+ * Why a record publish() or a request handed over is dropped after all: the broker refused it,
+ * the full queue pushed it out before it was produced, or it was a request in flight when the
+ * connection was lost (never sent again).
+ */
+export type AfterSendDrop = 'refused' | 'evicted' | 'lost';
+
 export interface SendQueueContext {
   producer(): Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
   topics: TopicCache;
   connected(): boolean;
   /** The broker went away: `unsent` (in order, oldest first) must be held for the reconnect. */
   lost(unsent: OutboxItem[]): void;
-  /** The broker refused `item` after it was sent: counted as dropped, its publisher told (DriverCore.droppedAfterSend). */
-  droppedAfterSend(item: OutboxItem): void;
+  /** `item` is dropped after it was handed over: counted once, its publisher (and our requester) told (DriverCore.droppedAfterSend). */
+  droppedAfterSend(item: OutboxItem, why: AfterSendDrop): void;
   /** The smallest record batch limit the broker set, when known (kafka-limits.ts). */
   limit?(): number | undefined;
   logger: DriverLogger | undefined;
@@ -41,13 +54,14 @@ export interface SendQueueContext {
 
 export class KafkaSendQueue {
   readonly #ctx: SendQueueContext;
-  readonly #queue: Outbox;
+  readonly #queue: SendBuffer;
   #sending: Promise<void> | undefined;
   /** Records the broker acknowledged (acks=all). */
   acked = 0;
   /**
-   * Records dropped before any produce: their reply inbox was gone, or their topic is no name
-   * Kafka takes. What the broker refuses the driver counts (SendQueueContext.droppedAfterSend).
+   * Records dropped here: before any produce (their reply inbox was gone, or their topic is no name
+   * Kafka takes), or left when the driver closed. Every other drop the driver counts
+   * (SendQueueContext.droppedAfterSend).
    */
   #unsendable = 0;
   /** Of `#unsendable`, replies. */
@@ -57,7 +71,7 @@ export class KafkaSendQueue {
 
   constructor(ctx: SendQueueContext, maxMessages: number, maxBytes: number) {
     this.#ctx = ctx;
-    this.#queue = new Outbox(maxMessages, maxBytes);
+    this.#queue = new SendBuffer(maxMessages, maxBytes, (item) => ctx.droppedAfterSend(item, 'evicted'));
     this.#goneLog = new LogThrottle((fields, msg) => ctx.logger?.warn(fields, msg), GONE_REPLY_TOPIC_LOG);
   }
 
@@ -65,14 +79,14 @@ export class KafkaSendQueue {
     return this.#queue.size;
   }
 
-  /** Dropped here: the queue was full (oldest first), the driver closed with records in it, or a record could not be sent. */
+  /** Dropped here: a reply to a gone inbox, a record to a topic name Kafka cannot take, a record left at close. */
   get dropped(): number {
-    return this.#queue.dropped + this.#unsendable;
+    return this.#unsendable;
   }
 
   /** Of `dropped`, replies. */
   get repliesDropped(): number {
-    return this.#queue.repliesDropped + this.#repliesUnsendable;
+    return this.#repliesUnsendable;
   }
 
   /** Accepts a record for sending; throws when it can never be held (bigger than the bound). */
@@ -98,9 +112,12 @@ export class KafkaSendQueue {
     }
   }
 
-  /** Drops what is left (driver closing); counted. */
+  /**
+   * Drops what is left (driver closing): counted, not handed back — a stopping publisher counts
+   * what is pending as discarded already (the agent's stop) — but requests nobody waits for any more.
+   */
   discard(): void {
-    this.#queue.discard();
+    this.#countUnsendable(this.#queue.drain().filter((item) => !isStale(item)));
   }
 
   async #sendAll(): Promise<void> {
@@ -111,10 +128,13 @@ export class KafkaSendQueue {
         const lost = await this.#sendBatch(batches[b]!);
         if (lost === undefined) continue;
         const again = lost.inFlight.filter((item) => !runsOnArrival(item));
-        if (again.length < lost.inFlight.length) {
-          this.#ctx.logger?.warn({ err: lost.err, requests: lost.inFlight.length - again.length }, 'kafka connection lost with requests unacknowledged: not sent again (they may have run)');
-        }
         this.#ctx.lost([...again, ...lost.unsent, ...batches.slice(b + 1).flat(), ...this.#queue.drain()]);
+        if (again.length < lost.inFlight.length) {
+          const requests = lost.inFlight.filter(runsOnArrival);
+          this.#ctx.logger?.warn({ err: lost.err, requests: requests.length }, REQUESTS_LOST_LOG);
+          // Never answered for certain: a requester hears it now, not at its timeout.
+          for (const item of requests) this.#ctx.droppedAfterSend(item, 'lost');
+        }
         return;
       }
     }
@@ -195,8 +215,8 @@ export class KafkaSendQueue {
 
   /** Refused by the broker after they were sent: the driver counts them (once) and tells their publishers. */
   #refuse(records: OutboxItem[], err: unknown): void {
-    for (const r of records) this.#ctx.droppedAfterSend(r);
     this.#ctx.logger?.warn({ err, records: records.length, topics: [...new Set(records.map((i) => i.subject))] }, 'kafka refused records, dropped');
+    for (const r of records) this.#ctx.droppedAfterSend(r, 'refused');
   }
 
   /**

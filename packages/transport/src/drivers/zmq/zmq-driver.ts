@@ -141,7 +141,8 @@ class ZmqDriver extends DriverCore {
 
   #newServer(): ZmqServer {
     const onExpired = (subject: string, lateMs: number): void => this.expiredOnArrival(subject, lateMs);
-    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, onExpired, this.#refuseForeign, this.#refuseExpires, this.options.logger, serverCurve(this.options.curve));
+    const eventDropped = (event: OutboxItem): void => this.droppedAfterSend(event);
+    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, onExpired, this.#refuseForeign, this.#refuseExpires, this.options.logger, serverCurve(this.options.curve), eventDropped);
   }
 
   #clientSide(): ZmqClient {
@@ -172,7 +173,7 @@ class ZmqDriver extends DriverCore {
       return 'dropped';
     }
     const command = isAsyncCommand(subject) || this.isCommand(subject);
-    if (this.#server !== undefined && !command) return this.send({ subject, data });
+    if (this.#server !== undefined && !command) return this.send({ subject, data, onDroppedAfterSend: options?.onDroppedAfterSend });
     const client = this.#clientSide();
     const headers = options?.headers === undefined ? undefined : { ...options.headers };
     const send = (): boolean => {
@@ -191,9 +192,9 @@ class ZmqDriver extends DriverCore {
     return 'sent';
   }
 
-  /** An event onto the PUB socket (its bounded writer counts what it must drop). */
+  /** An event onto the PUB socket (what its bounded writer must drop, the core counts and hands back). */
   protected rawSend(item: OutboxItem): void {
-    this.#server!.publish(item.subject, item.data);
+    this.#server!.publish(item);
   }
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {

@@ -10,6 +10,7 @@ import type { ServerCurve } from './zmq-curve.js';
 import { admitOnly, type ZapAdmission } from './zmq-zap.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../driver.js';
+import type { OutboxItem } from '../../outbox.js';
 import { subjectMatches } from '../../subject-pattern.js';
 import { decodeWire, encodeLanes, encodeWire, EXPIRES_HEADER, HEARTBEATS, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
@@ -61,6 +62,8 @@ export class ZmqServer {
     onBadExpires: (fields: Record<string, unknown>) => void,
     logger?: DriverLogger,
     curve: ServerCurve = { sockets: {} },
+    /** An event publish() said 'sent' for that the PUB writer dropped (the driver counts it and tells its publisher). */
+    eventDropped?: (event: OutboxItem) => void,
   ) {
     this.#endpoints = endpoints;
     this.#logger = logger;
@@ -78,7 +81,7 @@ export class ZmqServer {
     // silently; the wait ends in the writer's bounded queue, which drops the oldest and COUNTS it.
     this.#pub = new XPublisher({ linger: 0, noDrop: true, sendHighWaterMark: Math.max(PUB_HWM, bufferMessages), ...HEARTBEATS, ...security });
     this.#routerOut = new ZmqWriter(this.#router, bufferMessages, logger);
-    this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger);
+    this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger, eventDropped);
   }
 
   /** Of `dropped`, what the ROUTER socket could not send: replies to peers (a lost lane announcement is not counted). */
@@ -114,10 +117,11 @@ export class ZmqServer {
     return this.#bound;
   }
 
-  publish(subject: string, data: Uint8Array): void {
+  publish(event: OutboxItem): void {
+    const { subject, data } = event;
     const payload = this.#endpoints.compat ? toModEventZmq(data) : data;
     const body = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    this.#pubOut.write(this.#endpoints.compat ? [body] : [Buffer.from(subject), body]);
+    this.#pubOut.write(this.#endpoints.compat ? [body] : [Buffer.from(subject), body], undefined, event);
   }
 
   addLane(lane: Lane, handler: ServeHandler): () => void {

@@ -2,15 +2,20 @@
  * zeromq 6 allows one send in progress per socket: this bounded queue feeds a socket in order.
  * When full, the oldest message is dropped and counted (like the Outbox). A send that fails
  * (socket closed, peer unroutable, its queue full) is dropped, counted and logged too. Either way
- * the message's `unsent` hook hears of it first (a request can then fail at once).
+ * the message's `unsent` hook hears of it first (a request can then fail at once). An event
+ * publish() said 'sent' for goes to `droppedAfterSend` instead of being counted here: the driver
+ * counts it and tells its publisher (PublishOptions.onDroppedAfterSend).
  */
 import { LogThrottle } from '@fsbus/esl';
 import type { Writable } from 'zeromq';
 import type { DriverLogger } from '../../driver.js';
+import type { OutboxItem } from '../../outbox.js';
 
 interface Outgoing {
   frames: Buffer[];
   unsent: ((err: unknown) => boolean) | undefined;
+  /** The published event these frames carry, when they do. */
+  event: OutboxItem | undefined;
 }
 
 export class ZmqWriter {
@@ -19,6 +24,7 @@ export class ZmqWriter {
   /** One line per burst: a peer gone or full can fail thousands of sends in a row. */
   readonly #failedLog: LogThrottle;
   readonly #fullLog: LogThrottle;
+  readonly #droppedAfterSend: ((event: OutboxItem) => void) | undefined;
   #queue: Outgoing[] = [];
   /** The send loop runs (set before it starts, cleared by it as it ends); `#running` is its promise. */
   #sending = false;
@@ -26,9 +32,10 @@ export class ZmqWriter {
   dropped = 0;
   sent = 0;
 
-  constructor(socket: Writable, maxMessages: number, logger?: DriverLogger) {
+  constructor(socket: Writable, maxMessages: number, logger?: DriverLogger, droppedAfterSend?: (event: OutboxItem) => void) {
     this.#socket = socket;
     this.#max = Math.max(1, maxMessages);
+    this.#droppedAfterSend = droppedAfterSend;
     this.#failedLog = new LogThrottle((fields, msg) => logger?.warn(fields, msg), 'zmq send failed, dropped');
     this.#fullLog = new LogThrottle((fields, msg) => logger?.warn(fields, msg), 'zmq send queue full, oldest dropped');
   }
@@ -40,17 +47,18 @@ export class ZmqWriter {
   /**
    * Queues a message. `unsent` is called when it is not sent after all: pushed out of the full
    * queue, or refused by the socket. It may claim that as expected (true: neither counted nor
-   * logged), e.g. an announcement to a peer that has left.
+   * logged), e.g. an announcement to a peer that has left. `event`: the published event the frames
+   * carry, handed to `droppedAfterSend` if they are not sent.
    */
-  write(frames: Buffer[], unsent?: (err: unknown) => boolean): void {
+  write(frames: Buffer[], unsent?: (err: unknown) => boolean, event?: OutboxItem): void {
     if (this.#queue.length >= this.#max) {
       const oldest = this.#queue.shift()!;
       if (oldest.unsent?.(new Error(`zmq send queue full (${this.#max} messages): the oldest was dropped`)) !== true) {
-        this.dropped++;
+        this.#drop(oldest);
         this.#fullLog.hit({ max: this.#max });
       }
     }
-    this.#queue.push({ frames, unsent });
+    this.#queue.push({ frames, unsent, event });
     if (!this.#sending) {
       this.#sending = true;
       this.#running = this.#run();
@@ -71,7 +79,7 @@ export class ZmqWriter {
         this.sent++;
       } catch (err) {
         if (message.unsent?.(err) === true) continue;
-        this.dropped++;
+        this.#drop(message);
         this.#failedLog.hit({ err });
       }
     }
@@ -82,7 +90,13 @@ export class ZmqWriter {
     while (this.#sending) await this.#running;
   }
 
-  /** Drops what is left (closing); counted. */
+  /** Counted here, or by the driver for an event (which tells its publisher). */
+  #drop(message: Outgoing): void {
+    if (message.event !== undefined && this.#droppedAfterSend !== undefined) this.#droppedAfterSend(message.event);
+    else this.dropped++;
+  }
+
+  /** Drops what is left (closing); counted, not handed back: a stopping publisher counts what is pending as discarded already. */
   discard(): void {
     this.dropped += this.#queue.length;
     this.#queue = [];

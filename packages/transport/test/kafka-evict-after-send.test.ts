@@ -1,0 +1,69 @@
+// Records publish() reported 'sent' that the Kafka driver later drops for room are handed back to
+// their publisher (PublishOptions.onDroppedAfterSend) with their subject and bytes, and counted
+// once: pushed out of the full send queue, or out of the outbox when a lost connection hands the
+// send queue's records back in front of what was buffered meanwhile. Before, both were only
+// counted, and the agent took them for its buffer's drops (no hangups, no event-id range).
+import { after, before, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { startKafka, type KafkaHandle } from '@fsbus/testkit';
+import { createDriver, type PublishOutcome } from '@fsbus/transport';
+import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
+
+let kafka: KafkaHandle;
+before(async () => {
+  kafka = await startKafka();
+});
+after(() => kafka.stop());
+
+const BUFFER = 4;
+
+void test('kafka: records pushed out of the full send queue after publish() said sent are handed back once, with their subjects, and counted once', { timeout: 120_000 }, async (t) => {
+  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'evict-queue', bufferMessages: BUFFER });
+  t.after(() => driver.close());
+  await driver.connect();
+  const told = new Collector<string>();
+  const subjects: string[] = [];
+  const onDroppedAfterSend = (subject: string, data: Uint8Array): void => {
+    subjects.push(subject);
+    told.push(dec(data));
+  };
+  // One tick: the send loop has not drained the queue yet, so it holds the newest BUFFER only.
+  const outcomes: PublishOutcome[] = [];
+  for (let i = 0; i < 10; i++) outcomes.push(driver.publish(`evq.events.e${i}`, enc(`e${i}`), { onDroppedAfterSend }));
+  assert.deepEqual(outcomes, Array<PublishOutcome>(10).fill('sent'));
+  await driver.flush();
+  assert.deepEqual(told.items, ['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
+  assert.deepEqual(subjects, ['evq.events.e0', 'evq.events.e1', 'evq.events.e2', 'evq.events.e3', 'evq.events.e4', 'evq.events.e5'], "the publisher's subjects, not the topic");
+  const { published, dropped } = driver.stats();
+  assert.deepEqual({ published, dropped }, { published: BUFFER, dropped: 6 });
+});
+
+void test('kafka: records a lost connection hands back from the send queue, pushed out of the full outbox, are handed back once and counted once', { timeout: 300_000 }, async (t) => {
+  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'evict-outbox', bufferMessages: BUFFER });
+  t.after(() => driver.close());
+  t.after(() => kafka.resume());
+  await driver.connect();
+  // The topic exists and is known: the produce below goes out without a metadata round trip.
+  driver.publish('evo.events.warm', enc('warm'));
+  await driver.flush();
+  const told = new Collector<string>();
+  const onDroppedAfterSend = (_subject: string, data: Uint8Array): void => told.push(dec(data));
+  kafka.pause();
+  // In flight to a frozen broker: 'sent'. The client gives up on the produce, the driver goes
+  // 'reconnecting', and what follows is buffered until the outbox is full.
+  const sent = ['s0', 's1', 's2', 's3'].map((s) => driver.publish('evo.events.x', enc(s), { onDroppedAfterSend }));
+  assert.deepEqual(sent, ['sent', 'sent', 'sent', 'sent']);
+  // ≈60 s (the produce's timeout and its retry), more on a loaded machine.
+  await waitStatus(driver, 'reconnecting', 150_000);
+  const buffered = ['b0', 'b1', 'b2', 'b3'].map((b) => driver.publish('evo.events.x', enc(b), { onDroppedAfterSend }));
+  assert.deepEqual(buffered, ['buffered', 'buffered', 'buffered', 'buffered']);
+  // The produce fails for good: its records go back in front of the full outbox, which keeps the newest.
+  assert.deepEqual(await told.until(4, 150_000), ['s0', 's1', 's2', 's3']);
+  assert.equal(driver.stats().dropped, 4);
+  kafka.resume();
+  await waitStatus(driver, 'connected', 90_000);
+  await driver.flush();
+  // Acknowledged: the warm-up and the four the outbox kept; nobody told twice.
+  const { published, dropped } = driver.stats();
+  assert.deepEqual({ published, dropped, told: told.items.length }, { published: 5, dropped: 4, told: 4 });
+});
