@@ -295,6 +295,7 @@ export class Agent {
         host: c.esl.host,
         port: c.esl.port,
         password: c.secrets.eslPassword,
+        ...(c.esl_password_env === undefined ? {} : { passwordEnv: c.esl_password_env }),
         poolSize: c.esl.pool_size,
         connectTimeoutMs: c.esl.connect_timeout_ms,
         maxPending: c.esl.max_pending,

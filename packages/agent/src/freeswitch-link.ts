@@ -58,6 +58,8 @@ export interface FreeSwitchLinkOptions {
   host: string;
   port: number;
   password: string;
+  /** The variable the password came from, named when FreeSWITCH refuses it. @default 'FSBUS_ESL_PASSWORD' */
+  passwordEnv?: string;
   poolSize: number;
   connectTimeoutMs: number;
   /** Requests waiting for a reply per connection; more reject with EslQueueFullError. @default the ESL client's */
@@ -120,7 +122,7 @@ export class FreeSwitchLink {
     this.#opts = opts;
     this.#turnBatch = opts.turnBatch ?? DEFAULT_TURN_BATCH;
     this.#maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
-    const access = new LinkAccess({ host: opts.host, port: opts.port }, opts.logger, (state) => opts.onAuth?.(state));
+    const access = new LinkAccess({ host: opts.host, port: opts.port }, opts.logger, (state) => opts.onAuth?.(state), opts.passwordEnv);
     this.#access = access;
     const roleLoggers = new Map<EslClient, EslLogger>();
     const make = (role: ConnectionRole) => {

@@ -15,6 +15,8 @@ export class LinkAccess {
   readonly #endpoint: { host: string; port: number };
   readonly #logger: EslLogger;
   readonly #onAuth: ((state: EslAuthState) => void) | undefined;
+  /** The variable the operator sets the password with. */
+  readonly #passwordEnv: string;
   readonly #authLog: LogThrottle;
   readonly #unreachableLog: LogThrottle;
   readonly #rejectLog: LogThrottle;
@@ -34,11 +36,12 @@ export class LinkAccess {
   #link: 'never' | 'up' | 'lost' = 'never';
   #lostAt = 0;
 
-  constructor(endpoint: { host: string; port: number }, logger: EslLogger, onAuth?: (state: EslAuthState) => void) {
+  constructor(endpoint: { host: string; port: number }, logger: EslLogger, onAuth?: (state: EslAuthState) => void, passwordEnv = 'FSBUS_ESL_PASSWORD') {
     this.#endpoint = endpoint;
     this.#logger = logger;
     this.#onAuth = onAuth;
-    this.#authLog = new LogThrottle((fields, msg) => logger.error(fields, msg), 'FreeSWITCH refused the ESL password (FSBUS_ESL_PASSWORD), retrying');
+    this.#passwordEnv = passwordEnv;
+    this.#authLog = new LogThrottle((fields, msg) => logger.error(fields, msg), `FreeSWITCH refused the ESL password (${passwordEnv}), retrying`);
     this.#unreachableLog = new LogThrottle((fields, msg) => logger.warn(fields, msg), 'FreeSWITCH not reachable, retrying');
     this.#rejectLog = new LogThrottle((fields, msg) => logger.error(fields, msg), "FreeSWITCH turned the connection away (its event socket's apply-inbound-acl), retrying");
     this.#unknownFrameLog = new LogThrottle((fields, msg) => logger.warn(fields, msg), 'FreeSWITCH sent a frame of an unknown Content-Type, ignored');
@@ -51,7 +54,7 @@ export class LinkAccess {
 
   /** Why no connection gets in, when FreeSWITCH said why (the password, its ACL), for /readyz. */
   get refusal(): string | undefined {
-    if (this.#authError !== undefined) return `FreeSWITCH refused the ESL password (${this.#authError}), retrying: check FSBUS_ESL_PASSWORD`;
+    if (this.#authError !== undefined) return `FreeSWITCH refused the ESL password (${this.#authError}), retrying: check ${this.#passwordEnv}`;
     if (this.#rejectError !== undefined) return `FreeSWITCH turned the connection away (${this.#rejectError}), retrying: its event socket ACL (apply-inbound-acl) must allow this host`;
     return undefined;
   }

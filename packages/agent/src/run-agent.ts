@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { Agent } from './agent.js';
 import { brokerAuthHint } from './config/broker-auth-hint.js';
 import { loadConfig } from './config/load-config.js';
+import { unknownEnv, unknownEnvWarning } from './config/unknown-env.js';
 import { ConfigError } from './errors.js';
 
 export const AGENT_USAGE = `usage: fsbus agent [--config <file.json|file.yaml>]
@@ -44,15 +45,22 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv =
     io.out(AGENT_USAGE);
     return 0;
   }
+  // A misspelt name is otherwise silently ignored (its setting left at the default).
+  const unknown = unknownEnv(env);
+  const unknownWarning = unknownEnvWarning(unknown);
   let agent: Agent;
   try {
     agent = new Agent(loadConfig({ ...(values.config === undefined ? {} : { file: values.config }), env }));
   } catch (err) {
     if (err instanceof ConfigError) {
       io.err(`fsbus agent: ${err.message}`);
+      if (unknownWarning !== undefined) io.err(`fsbus agent: ${unknownWarning}`);
       return 78; // EX_CONFIG
     }
     throw err;
+  }
+  if (unknownWarning !== undefined) {
+    agent.logger.warn({ unknown_env: Object.fromEntries(unknown.map((u) => [u.name, u.didYouMean ?? null])) }, unknownWarning);
   }
   try {
     // Before connecting: a state file the agent cannot use is said without waiting for the broker.

@@ -84,6 +84,7 @@ void test('a save that fails later is a warn line (once per burst) besides the r
   const { port } = await sim.start();
   const stateDir = join(dir, 'later');
   const path = join(stateDir, 'park.json');
+  mkdirSync(stateDir);
   const rig = await startAgent({ eslPort: port, brokerUrl: nats.url, config: { dialplan: { port: 0, state_file: path } } });
   let stopped = false;
   try {

@@ -92,7 +92,7 @@ void describe('state file', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   void test('missing file → defaults; save then load round-trips; writes stay in order', async () => {
-    const f = new ParkStateFile(join(dir, 'sub', 'park.json'));
+    const f = new ParkStateFile(join(dir, 'park.json'));
     assert.deepEqual(await f.load(), DEFAULT_PARK_SETTINGS);
     const a = settings({ mode: 'ringback' });
     const b = settings({ mode: 'music', music_class: 'x' });

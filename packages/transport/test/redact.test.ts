@@ -33,8 +33,8 @@ void test('redact: a comma in a password is masked with the list around it; what
   assert.equal(redact('nats://alice:pa'), 'nats://***');
   assert.equal(redact('nats://alice:'), 'nats://***');
   assert.equal(['nats://alice:pa', 'ss@127.0.0.1:1'].map(redact).join(', '), 'nats://***, ***@127.0.0.1:1');
-  assert.equal(redact('http://h/x?a=b@c'), 'http://h/x?a=b@c');
-  assert.equal(redact('amqp://u:p@h/vhost?next=a@b'), 'amqp://***@h/vhost?next=a@b');
+  assert.equal(redact('http://h/x?a=b'), 'http://h/x?a=b');
+  assert.equal(redact('amqp://u:p@h/vhost?heartbeat=10'), 'amqp://***@h/vhost?heartbeat=10');
   assert.equal(redact('tcp://*:5555,ipc:///tmp/fsbus@1.sock'), 'tcp://*:5555,ipc:///tmp/fsbus@1.sock');
 });
 
@@ -46,7 +46,41 @@ void test('redact: a URL quoted in a message, followed by ) \' or "', () => {
   assert.equal(redact(`bad URL 'nats://alice:it'sMe@h:1', retrying`), `bad URL 'nats://***@h:1', retrying`);
   assert.equal(redact('url "amqp://u:p(w@h" refused'), 'url "amqp://***@h" refused');
   assert.equal(redact('cannot connect to NATS (nats://127.0.0.1:1): connection refused'), 'cannot connect to NATS (nats://127.0.0.1:1): connection refused');
-  assert.equal(redact('see http://h:8080/x?to=a@b.'), 'see http://h:8080/x?to=a@b.');
+  assert.equal(redact('see http://h:8080/x?to=a.'), 'see http://h:8080/x?to=a.');
+});
+
+void test('redact: a password holding an unencoded /, ? or # (base64) is masked whole, alone, in a list and in a message', () => {
+  assert.equal(redact('nats://fsbus:s3c/retPW@127.0.0.1:24222'), 'nats://***@127.0.0.1:24222');
+  assert.equal(redact('amqp://fsbus:aGVs/bG8+d29y=bGQ@h:5672/vhost'), 'amqp://***@h:5672/vhost');
+  assert.equal(redact('redis://:s3c?ret@h:6379/0'), 'redis://***@h:6379/0');
+  assert.equal(redact('mqtt://u:s3c#ret@h:1883'), 'mqtt://***@h:1883');
+  // A password that starts like a port: `fsbus:123` reads as host:port, what follows as a path.
+  assert.equal(redact('nats://fsbus:123/retPW@h:4222'), 'nats://***@h:4222');
+  // A token (no colon) with a slash.
+  assert.equal(redact('nats://tok/en@h'), 'nats://***@h');
+  assert.equal(redact('nats://fsbus:s3c/retPW@h1:4222,nats://c:d?e@h2'), 'nats://***@h1:4222,nats://***@h2');
+  assert.equal(redact('nats://h0:4222,nats://fsbus:s/x@h1'), 'nats://h0:4222,nats://***@h1');
+  assert.equal(redact('mqtt://127.0.0.1:1, mqtt://u:p/q@x:2'), 'mqtt://127.0.0.1:1, mqtt://***@x:2');
+  assert.equal(
+    redact('cannot connect to NATS (nats://fsbus:s3c/retPW@127.0.0.1:24222): Invalid URL'),
+    'cannot connect to NATS (nats://***@127.0.0.1:24222): Invalid URL',
+  );
+  assert.equal(redact(`bad URL 'amqp://u:a/b'c@h:1', retrying`), `bad URL 'amqp://***@h:1', retrying`);
+  // Without a scheme (a library's message, Kafka's bootstrap list).
+  assert.equal(redact('getaddrinfo ENOTFOUND alice:s3c/retPW@127.0.0.1'), 'getaddrinfo ENOTFOUND ***@127.0.0.1');
+  // A list cut on commas, or a message that lost the host: no @ left, the rest is masked.
+  assert.equal(redact('nats://alice:s3c/retPW'), 'nats://***');
+  assert.equal(redact('nats://alice:s3c?ret, retrying'), 'nats://***, retrying');
+  assert.equal(['nats://alice:p/a', 's/s@127.0.0.1:1'].map(redact).join(', '), 'nats://***, ***@127.0.0.1:1');
+});
+
+void test('redact: an @ in a path or query may be masked with what precedes it (never a password shown)', () => {
+  // `u:p@h/vhost?next=a` could be a password: what is up to the last @ goes.
+  assert.equal(redact('amqp://u:p@h/vhost?next=a@b'), 'amqp://***@b');
+  assert.equal(redact('http://h/x?a=b@c'), 'http://***@c');
+  assert.equal(redact('see http://h:8080/x?to=a@b.'), 'see http://***@b.');
+  // An empty authority (`scheme:///path`) has no user-info.
+  assert.equal(redact('ipc:///tmp/fsbus@1.sock'), 'ipc:///tmp/fsbus@1.sock');
 });
 
 void test('redact: linear in the text (a long run of scheme letters or list commas)', () => {

@@ -9,6 +9,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MAX_NODE_ID_LENGTH, sanitizePrefix, slugNodeId } from '@fsbus/contract';
 import { ConfigError } from '../errors.js';
+import { cutUserInfo } from './broker-url-check.js';
 import { configSchema, type AgentConfig, type AgentSecrets } from './schema.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -67,6 +68,11 @@ const SECRETS: ReadonlyArray<readonly [key: keyof AgentSecrets, names: readonly 
   ['zmqCurveSecretKey', ['FSBUS_ZMQ_CURVE_SECRET_KEY'], ['broker.curve.secret_key']],
 ];
 
+/** Every environment variable the agent reads (settings and secrets, with their aliases). */
+export function agentEnvNames(): string[] {
+  return [...ENV_MAP, ...SECRETS].flatMap(([, names]) => names);
+}
+
 export interface LoadConfigOptions {
   /** Path of a .json, .yaml or .yml file. */
   file?: string;
@@ -112,9 +118,18 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   const parsed = result.data;
   assertTlsFilesReadable(parsed.broker.tls, fromEnv);
   const secrets: AgentSecrets = { eslPassword: 'ClueCon' };
+  const secretsFrom = new Map<keyof AgentSecrets, string>();
   for (const [key, names] of SECRETS) {
     const name = names.find((n) => env[n] !== undefined && env[n] !== '');
-    if (name !== undefined) secrets[key] = env[name]!;
+    if (name === undefined) continue;
+    secrets[key] = env[name]!;
+    secretsFrom.set(key, name);
+  }
+  // A user without its password only reaches the broker to be refused ("Authorization Violation").
+  // No pair the other way: a password alone is Redis's `requirepass`. MQTT's CONNECT may carry a
+  // user name alone (a broker's ACLs by name), so there it is no mistake.
+  if (parsed.broker.user !== undefined && parsed.broker.user !== '' && secrets.brokerPassword === undefined && parsed.driver !== 'mqtt') {
+    throw new ConfigError('FSBUS_BROKER_PASSWORD', `is not set, and ${fromEnv.get('broker.user') ?? 'broker.user'} is: a broker user needs its password (or unset the user)`);
   }
   if ((parsed.dialplan.user === undefined) !== (secrets.dialplanPassword === undefined)) {
     throw new ConfigError(parsed.dialplan.user === undefined ? 'dialplan.user' : 'FSBUS_DIALPLAN_PASSWORD', 'dialplan basic auth needs both dialplan.user and FSBUS_DIALPLAN_PASSWORD');
@@ -125,7 +140,15 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   if (nodeId.length > MAX_NODE_ID_LENGTH) throw new ConfigError('node_id', `the host name is longer than ${MAX_NODE_ID_LENGTH} characters: set node_id`);
   // Kept for the start warning: clients still using the spelling they configured get no responders.
   const configured = parsed.node_id !== undefined && parsed.node_id !== nodeId ? { node_id_configured: parsed.node_id } : {};
-  return { ...parsed, node_id: nodeId, ...configured, subject_prefix: sanitizePrefix(parsed.subject_prefix), secrets };
+  const eslPasswordEnv = secretsFrom.get('eslPassword');
+  return {
+    ...parsed,
+    node_id: nodeId,
+    ...configured,
+    subject_prefix: sanitizePrefix(parsed.subject_prefix),
+    secrets,
+    ...(eslPasswordEnv === undefined ? {} : { esl_password_env: eslPasswordEnv }),
+  };
 }
 
 /**
@@ -176,12 +199,13 @@ function xmlConfigError(file: string): ConfigError {
 
 /**
  * `nats://user:secret@host`, `amqp://u:p@h`, `nats://token@host`: a URL's user part is a
- * credential, and the file may not hold one any more than `broker.password`.
+ * credential, and the file may not hold one any more than `broker.password`; nor one whose
+ * password holds an unencoded `/`, `?` or `#` (`nats://u:s3c/ret@h`).
  */
 function assertNoUrlCredentials(urls: unknown): void {
   const list = typeof urls === 'string' ? urls.split(',') : Array.isArray(urls) ? urls : [];
   for (const url of list) {
-    if (typeof url === 'string' && /^\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/.test(url)) {
+    if (typeof url === 'string' && (/^\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/.test(url) || cutUserInfo(url, 'any'))) {
       throw new ConfigError('broker.urls', 'credentials in a URL are secrets, read from the environment only (FSBUS_BROKER_URL, or broker.user here and FSBUS_BROKER_PASSWORD / FSBUS_BROKER_TOKEN)');
     }
   }

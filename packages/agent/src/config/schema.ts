@@ -8,6 +8,7 @@ import { DEFAULT_LIVENESS_MS, DEFAULT_MAX_PENDING, isEventName, MAX_TIMER_MS } f
 import { defaultBrokerUrl, driverForUrls, streamRetention, DRIVER_NAMES } from '@fsbus/transport';
 import { DEFAULT_MAX_WATCHES } from '../commands/execute-completions.js';
 import { DEFAULT_TURN_BATCH } from '../freeswitch-link.js';
+import { unencodedUrlProblem } from './broker-url-check.js';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
@@ -208,14 +209,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    /** @default 'info' */
     /**
      * How long a SIGTERM/SIGINT waits for the agent to stop (drain, flush, close) before the
      * process exits anyway with code 1: a broker that accepts and never answers must not hold a
      * service manager until it kills. @default 30000
      */
     shutdown_timeout_ms: ms.default(30_000),
-    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** pino's level names, in any case (`INFO`, as `driver` takes `NATS`). @default 'info' */
+    log_level: z
+      .string()
+      .transform((l) => l.toLowerCase())
+      .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+      .default('info'),
   })
   .strict()
   // The driver and the URLs settle each other: `FSBUS_DRIVER=zmq` alone binds mod_event_zmq's
@@ -225,6 +230,12 @@ export const configSchema = z
     const pick = driverForUrls(c.driver, c.broker.urls ?? []);
     if ('mismatch' in pick) {
       ctx.addIssue({ code: 'custom', path: ['broker', 'urls'], message: pick.mismatch });
+      return z.NEVER;
+    }
+    for (const [i, url] of (c.broker.urls ?? []).entries()) {
+      const problem = unencodedUrlProblem(url, pick.driver);
+      if (problem === undefined) continue;
+      ctx.addIssue({ code: 'custom', path: ['broker', 'urls', i], message: problem });
       return z.NEVER;
     }
     const streamIssue = streamConfigIssue(pick.driver, c.events.stream);
@@ -268,5 +279,7 @@ export type AgentConfig = Parsed & {
   node_id: string;
   /** The node_id as configured, when its slug (node_id) differs: said in a warning at start. */
   node_id_configured?: string;
+  /** The variable the ESL password was read from (FSBUS_ESL_PASSWORD or its MOD_EVENT_AGENT_* alias), named when FreeSWITCH refuses it. @default none (ClueCon) */
+  esl_password_env?: string;
   secrets: AgentSecrets;
 };
