@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
 import { LogThrottle, type EslClientStatus } from '@fsbus/esl';
 import { createDriver, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
-import { pino, type Logger } from 'pino';
+import { pino, stdSerializers, type Logger } from 'pino';
 import { CallControl, subscriptionNames } from './call-control.js';
 import { agentStatusCommand } from './commands/agent-status.js';
 import { apiCommand } from './commands/api.js';
@@ -23,11 +23,11 @@ import type { AgentConfig } from './config/schema.js';
 import { ParkManager } from './dialplan/park-manager.js';
 import { Dispatcher, type LaneKind } from './dispatcher.js';
 import { driverOptions, streamSpec } from './driver-options.js';
-import { AgentError, AgentErrorCode } from './errors.js';
+import { AgentError, AgentErrorCode, messageWithCausesOnce } from './errors.js';
 import { EventPublisher } from './event-publisher.js';
 import { FreeSwitchLink } from './freeswitch-link.js';
 import { agentStartEvent, agentStopEvent, eventsDroppedEvent, eventsResumedEvent, type LifecycleEvent } from './lifecycle-events.js';
-import { AgentHttpServer } from './http-server.js';
+import { AgentHttpServer, hostPort, listenProblem } from './http-server.js';
 import { createStdoutSink, type LogSink } from './log-sink.js';
 import { AgentMetrics } from './metrics.js';
 import { ensureNodeIdFree } from './node-id-check.js';
@@ -88,7 +88,7 @@ export class Agent {
     if (options.logger !== undefined) this.logger = options.logger;
     else {
       this.#logSink = createStdoutSink();
-      this.logger = pino({ level: config.log_level, base: { node_id: config.node_id } }, this.#logSink.stream);
+      this.logger = pino({ level: config.log_level, base: { node_id: config.node_id }, serializers: { err: serializeError } }, this.#logSink.stream);
     }
     this.#brokerErrorLog = new LogThrottle((fields, msg) => this.logger.error(fields, msg), 'broker reported an error');
     this.#bufferedLoss = new BufferedLoss({
@@ -353,7 +353,9 @@ export class Agent {
           ready: () => this.#readiness(),
         });
         registerProcessMetrics(this.metrics.registry);
-        this.#httpPort = await this.#http.listen(c.metrics.port, c.metrics.host, (err) => this.logger.warn({ err }, 'metrics server error'));
+        this.#httpPort = await this.#http.listen(c.metrics.port, c.metrics.host, (err) => this.logger.warn({ err }, 'metrics server error')).catch((err: unknown) => {
+          throw new AgentError(AgentErrorCode.START, `cannot serve metrics on ${hostPort(c.metrics.host, c.metrics.port)}: ${listenProblem(err, c.metrics.host)}`, { cause: err });
+        });
       }
       await driver.flush();
       this.#state = 'running';
@@ -474,6 +476,9 @@ export class Agent {
     const droppedBefore = this.#eventsDropped();
     await this.#teardown();
     if (held !== undefined) this.#bufferedLoss.sayDiscarded(held, this.#eventsDropped() - droppedBefore);
+    // Told each (FSBUS_ERR_BUS_TIMEOUT, may have run); said once here, where the operator looks.
+    const cutOff = this.#dispatcher?.cutOff ?? 0;
+    if (cutOff > 0) this.logger.warn({ cut_off: cutOff, drain_timeout_ms: this.config.commands.drain_timeout_ms }, 'commands cut off at the drain deadline');
     this.#state = 'stopped';
     this.logger.info({}, 'agent stopped');
     this.#logSink?.close();
@@ -547,4 +552,12 @@ export class Agent {
     this.#callControl.flushLog();
     this.#dispatcher?.flushLog();
   }
+}
+
+/** pino's err serializer, each cause's message said once (see messageWithCausesOnce). */
+function serializeError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const out = stdSerializers.err(err);
+  out.message = messageWithCausesOnce(err);
+  return out;
 }

@@ -21,7 +21,7 @@ import { EslQueueFullError, LogThrottle } from '@fsbus/esl';
 import type { Driver, ServeRequest } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import { eslFailure } from './commands/esl-failure.js';
-import type { CommandContext, CommandHandler, CommandRegistry, CommandResult } from './commands/registry.js';
+import type { CommandContext, CommandHandler, CommandPolicy, CommandRegistry, CommandResult } from './commands/registry.js';
 import type { FreeSwitchLink } from './freeswitch-link.js';
 import { asyncHandoff, nodeUnavailable, relayHandoff } from './handoff.js';
 import type { AgentMetrics } from './metrics.js';
@@ -81,9 +81,19 @@ export class Dispatcher {
   /** Commands FreeSWITCH did not answer in time: else said only to each requester (FSBUS_ERR_BUS_TIMEOUT). */
   #timedOut = 0;
   readonly #slowLog: LogThrottle;
+  /** The drain bound, once it passed with commands still running; and how many were cut off. */
+  #drainCutOffMs: number | undefined;
+  #cutOff = 0;
+  /** The verb lists lowercased once: what requests are matched against and agent.status shows. */
+  readonly #policy: CommandPolicy;
+  readonly #isBuiltin = (command: string): boolean => this.#o.registry.isBuiltin(command);
+  /** The agent's snapshot and the policy this dispatcher applies (agent.status). */
+  readonly #status = (): Record<string, unknown> => ({ ...this.#o.status(), command_policy: this.#policy });
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
+    const lowered = (list: readonly string[]) => Object.freeze(list.map((v) => v.trim().toLowerCase()).filter((v) => v !== ''));
+    this.#policy = Object.freeze({ denylist: lowered(options.denylist), allowlist: lowered(options.allowlist) });
     this.#slowLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), 'FreeSWITCH slow: commands timed out');
   }
 
@@ -96,12 +106,20 @@ export class Dispatcher {
     return this.#inFlight;
   }
 
+  /** Commands the stop's drain deadline cut off (told so instead of a lost connection). */
+  get cutOff(): number {
+    return this.#cutOff;
+  }
+
   /** Stops taking commands; resolves once the in-flight ones and the relayed hand-offs are done (or the bound passes). */
   drain(timeoutMs: number): Promise<void> {
     this.#accepting = false;
     if (this.#inFlight === 0 && this.#relaying === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
+      const timer = setTimeout(() => {
+        this.#drainCutOffMs = timeoutMs;
+        resolve();
+      }, timeoutMs);
       this.#idleWaiters.push(() => {
         clearTimeout(timer);
         resolve();
@@ -119,12 +137,14 @@ export class Dispatcher {
     const laneCommand = kind === 'async' ? req.subject.slice(this.#o.subjects.asyncWildcard.length - 1) : undefined;
     // The verb policy is the node's own: applied here, in the contract's order (before a field of
     // the wrong type), to what this node would run (a direct lane runs what it gets, whatever node
-    // it names); a request this node hands off or leaves to another is checked there.
+    // it names); a request this node hands off or leaves to another is checked there. A built-in
+    // is refused only by a denylist entry naming it.
     const parsed = parseRequest(req.data, {
       maxPayloadBytes: this.#o.maxPayloadBytes,
-      denylist: this.#o.denylist,
-      allowlist: this.#o.allowlist,
-      policyApplies: (command, h) => !this.#o.registry.isBuiltin(command) && (kind === 'direct' || h.node_id === undefined || h.node_id === this.#o.nodeId),
+      denylist: this.#policy.denylist,
+      allowlist: this.#policy.allowlist,
+      isBuiltin: this.#isBuiltin,
+      policyApplies: (_command, h) => kind === 'direct' || h.node_id === undefined || h.node_id === this.#o.nodeId,
       ...(laneCommand === undefined ? {} : { command: laneCommand }),
     });
     if (!parsed.ok) {
@@ -201,6 +221,12 @@ export class Dispatcher {
       this.#o.metrics.inFlight.dec();
       this.#wakeIfIdle();
     }
+    // FreeSWITCH's connections closed under it by the stop, not lost: it may have run, so a
+    // timeout (retrying is not known to be safe), its data (an originate's uuid and job) kept.
+    if (this.#drainCutOffMs !== undefined && !result.ok && result.code === BusErrorCode.FREESWITCH_UNAVAILABLE) {
+      this.#cutOff++;
+      result = { ...result, code: BusErrorCode.TIMEOUT, message: `the agent stopped before FreeSWITCH answered (its drain deadline, ${this.#drainCutOffMs / 1000} s): the command may have run` };
+    }
     const out = this.#finish(kind, req, started, request.command, hints, result);
     this.#o.onChange?.();
     return out;
@@ -252,7 +278,7 @@ export class Dispatcher {
   /** `hints` without a forward_to that may not be used: an answer refused or failed for another reason just sends no copy. */
   #usableForward(hints: RequestHints): RequestHints {
     if (hints.forward_to === undefined || this.#forwardProblem(hints.forward_to) === undefined) return hints;
-    return { async: hints.async, ...hintsWithout({ correlation_id: hints.correlation_id }) };
+    return { async: hints.async, ...hintsWithout({ correlation_id: hints.correlation_id, denied_verb: hints.denied_verb }) };
   }
 
   /** Why `forward_to` may not be used (a refusal message), or undefined when it may. */
@@ -290,7 +316,7 @@ export class Dispatcher {
       },
       api: async (cmd) => (await link.api(cmd, bounds())) ?? Promise.reject(unavailable()),
       bgapi: async (cmd, jobUuid) => (await link.bgapi(cmd, { ...bounds(), ...(jobUuid === undefined ? {} : { jobUuid }) })) ?? Promise.reject(unavailable()),
-      status: () => this.#o.status(),
+      status: this.#status,
     };
     try {
       return await handler.run(request, ctx);
@@ -332,10 +358,18 @@ export class Dispatcher {
     const cmd = auditToken(leadingVerb(command));
     // Fields added with Object.assign, here and in #encode: on Node 20's V8 `{ ...fields, code }` is slow (docs/benchmarks.md).
     const fields = { audit: 'command', cmd, subject: req.subject, result: outcome, async: hints.async ? 'yes' : 'no', payload_bytes: req.data.byteLength };
-    this.#o.logger.info(
-      result.ok ? fields : Object.assign(fields, { code: result.code }),
-      `audit=command cmd=${cmd} subject=${auditToken(req.subject)} result=${outcome} async=${fields.async} payload_bytes=${fields.payload_bytes}`,
-    );
+    // A denial names the verb refused (`cmd` alone says `bgapi` for a `bgapi hupall`), last:
+    // mod_event_agent's keys keep their order for the parsers that read them.
+    let denied = '';
+    if (!result.ok) {
+      Object.assign(fields, { code: result.code });
+      if (hints.denied_verb !== undefined) {
+        const verb = auditToken(hints.denied_verb);
+        Object.assign(fields, { denied_verb: verb });
+        denied = ` denied_verb=${verb}`;
+      }
+    }
+    this.#o.logger.info(fields, `audit=command cmd=${cmd} subject=${auditToken(req.subject)} result=${outcome} async=${fields.async} payload_bytes=${fields.payload_bytes}${denied}`);
     return hints.async ? undefined : bytes;
   }
 
@@ -345,10 +379,11 @@ export class Dispatcher {
   }
 }
 
-function hintsWithout(h: { forward_to?: string | undefined; correlation_id?: string | undefined }): Omit<RequestHints, 'async'> {
+function hintsWithout(h: { forward_to?: string | undefined; correlation_id?: string | undefined; denied_verb?: string | undefined }): Omit<RequestHints, 'async'> {
   const out: Omit<RequestHints, 'async'> = {};
   if (h.forward_to !== undefined) out.forward_to = h.forward_to;
   if (h.correlation_id !== undefined) out.correlation_id = h.correlation_id;
+  if (h.denied_verb !== undefined) out.denied_verb = h.denied_verb;
   return out;
 }
 

@@ -23,3 +23,17 @@ export class ConfigError extends AgentError {
     this.field = field;
   }
 }
+
+/**
+ * An error's message and its causes' (pino's err serializer appends each cause's message to the
+ * error's), each said once: fsbus errors already quote their cause's message in their own.
+ */
+export function messageWithCausesOnce(err: Error): string {
+  let text = err.message;
+  const seen = new Set<unknown>([err]);
+  for (let e: unknown = err.cause; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    if (e.message !== '' && !text.includes(e.message)) text += `: ${e.message}`;
+  }
+  return text;
+}

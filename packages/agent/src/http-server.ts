@@ -62,3 +62,20 @@ export class AgentHttpServer {
     });
   }
 }
+
+/**
+ * Why a server could not listen on `host`, in the operator's words. EADDRNOTAVAIL and EACCES stay
+ * until the configuration changes; EADDRINUSE ends with the process holding the port.
+ */
+export function listenProblem(err: unknown, host: string): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRNOTAVAIL') return `${host} is not an address of this host (EADDRNOTAVAIL)`;
+  if (code === 'EADDRINUSE') return 'the port is in use (EADDRINUSE)';
+  if (code === 'EACCES') return 'permission denied (EACCES: a port below 1024 needs CAP_NET_BIND_SERVICE)';
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** `host:port`, an IPv6 address in brackets. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,6 +1,9 @@
 /**
  * `fsbus agent [--config <file>]`: load config (file + env), start, stop gracefully on
- * SIGINT/SIGTERM. Returns the process exit code.
+ * SIGINT/SIGTERM. Returns the process exit code: 0 stopped; 2 a usage error; 78 (EX_CONFIG) a
+ * configuration error, or a start that failed for a reason restarting cannot fix (the broker
+ * refused the credentials or its TLS certificate, an address not of this host); 1 any other
+ * failure (the broker not reachable yet, a port in use, a stop past shutdown_timeout_ms).
  *
  * During the stop a second SIGINT (Ctrl-C twice) ends the process at once; a repeated SIGTERM is
  * ignored. Under systemd (KillMode=control-group) every process of the unit gets SIGTERM, and a
@@ -14,6 +17,7 @@ import { Agent } from './agent.js';
 import { brokerAuthHint } from './config/broker-auth-hint.js';
 import { loadConfig } from './config/load-config.js';
 import { unknownEnv, unknownEnvWarning } from './config/unknown-env.js';
+import type { AgentConfig } from './config/schema.js';
 import { ConfigError } from './errors.js';
 
 export const AGENT_USAGE = `usage: fsbus agent [--config <file.json|file.yaml>]
@@ -73,9 +77,9 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv =
       io.err(`fsbus agent: ${err.message}`);
       return 78;
     }
-    const hint = brokerAuthHint(agent.config.driver, err);
-    agent.logger.fatal({ err, ...(hint === undefined ? {} : { hint }) }, 'agent could not start');
-    return 1;
+    const failed = startFailure(agent.config, err);
+    agent.logger.fatal({ err, ...(failed.hint === undefined ? {} : { hint: failed.hint }) }, 'agent could not start');
+    return failed.exitCode;
   }
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -116,4 +120,73 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv =
     process.on('SIGTERM', onStop);
     process.on('SIGHUP', onHangup);
   });
+}
+
+/**
+ * Node's TLS verification failures about who signed the broker's certificate (OpenSSL's
+ * X509_V_ERR_* names): the CA given, or this host's, does not vouch for it. An expired or not yet
+ * valid certificate is left out: a renewal on the broker or this host's clock fixes it.
+ */
+const TLS_UNTRUSTED: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+]);
+/** The certificate does not name the host the URL connects to. */
+const TLS_NAME_MISMATCH: ReadonlySet<string> = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
+
+interface StartFailure {
+  /** 78 (EX_CONFIG): starting again cannot help, the unit stops restarting; 1: it may (the broker comes up, the port is freed). */
+  exitCode: 1 | 78;
+  hint?: string;
+}
+
+/** Why the start failed, along the error's cause chain: what to check, and whether restarting can help. */
+function startFailure(config: AgentConfig, err: unknown): StartFailure {
+  const chain: Array<Error & NodeJS.ErrnoException> = [];
+  for (let e: unknown = err; e instanceof Error && !chain.includes(e); e = e.cause) chain.push(e);
+  for (const e of chain) {
+    if (e.code !== undefined && TLS_UNTRUSTED.has(e.code)) return { exitCode: 78, hint: untrustedHint(config) };
+    if (e.code !== undefined && TLS_NAME_MISMATCH.has(e.code)) return { exitCode: 78, hint: nameMismatchHint(config) };
+    if (e.syscall === 'listen' && (e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES')) return { exitCode: 78, ...listenHint(config, e) };
+  }
+  const hint = brokerAuthHint(config.driver, err);
+  if (hint === undefined) return { exitCode: 1 };
+  // NATS's 'Authentication Timeout' is the server's wait for the CONNECT running out (a slow link), not a refusal.
+  return { exitCode: chain.some((e) => /authentication timeout/i.test(e.message)) ? 1 : 78, hint };
+}
+
+function untrustedHint(config: AgentConfig): string {
+  const ca = typeof config.broker.tls === 'object' ? config.broker.tls.ca_file : undefined;
+  if (ca === undefined) {
+    return "the broker's TLS certificate could not be verified with this host's trusted CAs (self-signed, or a private CA?): give the PEM certificate of the CA that signed it in FSBUS_BROKER_TLS_CA (broker.tls.ca_file)";
+  }
+  return `the broker's TLS certificate could not be verified with the CA in ${ca} (FSBUS_BROKER_TLS_CA, broker.tls.ca_file): it must hold the PEM certificate of the CA that signed the broker's`;
+}
+
+function nameMismatchHint(config: AgentConfig): string {
+  // nats.js gives no server name for an IP address URL: Node then checks the certificate against 'localhost'.
+  const nats = config.driver === 'nats' ? '; nats.js checks a URL by IP address against "localhost", so a certificate with only IP SANs is refused: name the broker by a DNS name (docs/deploy.md)' : '';
+  return `the broker's TLS certificate does not name the host of the broker URL: use a URL naming a host the certificate lists as a DNS name (subjectAltName)${nats}`;
+}
+
+function listenHint(config: AgentConfig, err: NodeJS.ErrnoException): { hint?: string } {
+  const address = (err as { address?: unknown }).address;
+  const which =
+    config.metrics.enabled && address === config.metrics.host
+      ? { host: 'metrics.host (FSBUS_METRICS_HOST)', port: 'metrics.port (FSBUS_METRICS_PORT)' }
+      : address === config.dialplan.host
+        ? { host: 'dialplan.host (FSBUS_DIALPLAN_HOST)', port: 'dialplan.port (FSBUS_DIALPLAN_PORT)' }
+        : undefined;
+  if (which === undefined) return {};
+  if (err.code === 'EACCES') return { hint: `set ${which.port} to 1024 or above, or give the service CAP_NET_BIND_SERVICE` };
+  return { hint: `set ${which.host} to an address of this host, or 0.0.0.0 for every interface` };
 }

@@ -23,13 +23,13 @@ async function connectError(driver: string, options: DriverOptions): Promise<unk
   throw new Error(`${driver} connected`);
 }
 
-void test('the agent refused by NATS at start says which settings to check (exit 1)', async () => {
+void test('the agent refused by NATS at start says which settings to check (exit 78)', async () => {
   const nats = await startNatsServer({ user: { name: 'agent', password: 'right' } });
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
   const { port } = await sim.start();
   try {
     const agent = spawnAgent({ FSBUS_BROKER_URL: nats.url, FSBUS_BROKER_USER: 'agent', FSBUS_BROKER_PASSWORD: 'wrong', FSBUS_ESL_PORT: String(port), FSBUS_METRICS: 'false', FSBUS_NODE_ID: 'hint' });
-    assert.deepEqual(await agent.exited, { code: 1, signal: null });
+    assert.deepEqual(await agent.exited, { code: 78, signal: null });
     const fatal = agent.logs.find((l) => l['msg'] === 'agent could not start');
     assert.ok(fatal !== undefined, JSON.stringify(agent.logs));
     assert.match(String(fatal['hint']), /^the broker refused the agent's credentials: check FSBUS_BROKER_PASSWORD .*FSBUS_BROKER_USER.*FSBUS_BROKER_TOKEN.*FSBUS_BROKER_NKEY_SEED/);

@@ -33,6 +33,11 @@ export interface RequestHints {
   correlation_id?: string;
   /** The command, once the body is known to have one (for the audit line of a refusal). */
   command?: string;
+  /**
+   * On a COMMAND_DENIED refusal, the verb the policy refused, lowercased: a wrapped one
+   * (`bgapi hupall` → `hupall`), `?` for one that cannot be read, a built-in's own name.
+   */
+  denied_verb?: string;
 }
 
 export type ParseResult =
@@ -40,9 +45,9 @@ export type ParseResult =
   | { ok: false; code: BusErrorCode; message: string; hints: RequestHints };
 
 export interface VerbPolicy {
-  /** Leading verbs refused (case-insensitive). */
+  /** Verbs refused (case-insensitive): every verb the command runs, and a built-in command by its name. */
   denylist?: readonly string[];
-  /** When non-empty, only these leading verbs pass (case-insensitive). */
+  /** When non-empty, only these verbs pass (case-insensitive); FreeSWITCH verbs only, never a built-in. */
   allowlist?: readonly string[];
 }
 
@@ -55,6 +60,13 @@ export interface ParseOptions extends VerbPolicy {
    * @default every command
    */
   policyApplies?: (command: string, hints: RequestHints) => boolean;
+  /**
+   * Whether the command is one of the caller's built-ins (not a FreeSWITCH API): the denylist
+   * refuses it when an entry is its name (an operator's `originate` means the command too); the
+   * allowlist, a list of FreeSWITCH verbs, leaves it alone.
+   * @default none: every command is read as a FreeSWITCH command line
+   */
+  isBuiltin?: (command: string) => boolean;
   /**
    * The command when the lane names it (`<prefix>.cmd.async.<command>`): the body may then be
    * empty or leave `command` out; a `command` of its own must be the same (trimmed,
@@ -105,8 +117,12 @@ export function parseRequest(bytes: Uint8Array, options: ParseOptions = {}): Par
   const applies = options.policyApplies ?? (() => true);
   const rawArgs = fields['args'];
   const argsText = typeof rawArgs === 'string' || typeof rawArgs === 'number' || typeof rawArgs === 'boolean' ? String(rawArgs) : undefined;
-  if (applies(hints.command, hints) && !isVerbPermitted(hints.command, options, argsText)) {
-    return refuse(BusErrorCode.COMMAND_DENIED, BusMessage.COMMAND_DENIED, hints);
+  if (applies(hints.command, hints)) {
+    const refused = options.isBuiltin?.(hints.command) === true ? refusedBuiltin(hints.command, options) : refusedVerb(hints.command, options, argsText);
+    if (refused !== undefined) {
+      hints.denied_verb = refused;
+      return refuse(BusErrorCode.COMMAND_DENIED, BusMessage.COMMAND_DENIED, hints);
+    }
   }
   const wrong = wrongTypedField(fields);
   if (wrong !== undefined) return refuse(BusErrorCode.INVALID_ARGUMENT, wrong, hints);
@@ -335,19 +351,35 @@ function readCJson(text: string): CJson | undefined {
   }
 }
 
+const lowered = (list: readonly string[] | undefined): string[] => (list ?? []).map((v) => v.trim().toLowerCase()).filter((v) => v !== '');
+
 /**
  * Denylist wins; a non-empty allowlist admits only its verbs. Both apply to every verb the command
  * runs (`bgapi system …` is `system` too): a wrapper would otherwise walk any listed verb past them.
  */
 export function isVerbPermitted(command: string, policy: VerbPolicy, args?: string): boolean {
-  const lower = (list: readonly string[] | undefined) => (list ?? []).map((v) => v.trim().toLowerCase()).filter((v) => v !== '');
-  const deny = lower(policy.denylist);
-  const allow = lower(policy.allowlist);
+  return refusedVerb(command, policy, args) === undefined;
+}
+
+/**
+ * The first verb of the command line that the policy refuses (isVerbPermitted's rule), lowercased:
+ * `?` for one that cannot be read; undefined when the command is permitted.
+ */
+export function refusedVerb(command: string, policy: VerbPolicy, args?: string): string | undefined {
+  const deny = lowered(policy.denylist);
+  const allow = lowered(policy.allowlist);
   // No lists (the default): nothing to read the command for, on the path of every command.
-  if (deny.length === 0 && allow.length === 0) return true;
+  if (deny.length === 0 && allow.length === 0) return undefined;
   const verbs = invokedVerbs(command, args);
-  if (verbs.some((v) => v === UNCLEAR || deny.includes(v))) return false;
-  return allow.length === 0 || verbs.every((v) => allow.includes(v));
+  const denied = verbs.find((v) => v === UNCLEAR || deny.includes(v));
+  if (denied !== undefined || allow.length === 0) return denied;
+  return verbs.find((v) => !allow.includes(v));
+}
+
+/** A built-in command's name when a denylist entry names it (any case), else undefined: the allowlist is for FreeSWITCH verbs. */
+function refusedBuiltin(command: string, policy: VerbPolicy): string | undefined {
+  const name = command.trim().toLowerCase();
+  return lowered(policy.denylist).includes(name) ? name : undefined;
 }
 
 /** A user-given name in a message: quoted, cut past 64 characters (the body may hold 64 KB of it). */

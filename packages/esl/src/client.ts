@@ -225,6 +225,11 @@ export class EslClient extends EslCommands<EslClientEvents> {
 
   async #openSocket(signal: AbortSignal | undefined, epoch: number): Promise<void> {
     const socket = netConnect({ host: this.#host, port: this.#port, noDelay: true });
+    // A socket that never connected had no handshake to close during: said as a failed connect.
+    let connected = false;
+    socket.once('connect', () => {
+      connected = true;
+    });
     const conn = new EslConnection(
       socket,
       {
@@ -265,7 +270,9 @@ export class EslClient extends EslCommands<EslClientEvents> {
             fail(
               this.#closing
                 ? new EslClosedError('client closed while connecting')
-                : new EslConnectError(`connection to ${this.#host}:${this.#port} closed during the handshake${err ? `: ${err.message}` : ''}`, { cause: err }),
+                : connected
+                  ? new EslConnectError(`connection to ${this.#host}:${this.#port} closed during the handshake${err ? `: ${err.message}` : ''}`, { cause: err })
+                  : new EslConnectError(`cannot connect to FreeSWITCH at ${hostPort(this.#host, this.#port)}: ${connectFailure(err)}`, { cause: err }),
             ),
         };
       });
@@ -374,4 +381,24 @@ export class EslClient extends EslCommands<EslClientEvents> {
       );
     }, delay);
   }
+}
+
+/** What a failed TCP connect's error code means, in words (its message, `connect ECONNREFUSED 127.0.0.1:8021`, repeats the address). */
+const CONNECT_FAILURES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EADDRNOTAVAIL: 'address not available',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed (temporary)',
+};
+
+function connectFailure(err: Error | undefined): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return (code === undefined ? undefined : CONNECT_FAILURES[code]) ?? err?.message ?? 'closed before connecting';
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

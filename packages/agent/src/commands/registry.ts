@@ -10,6 +10,34 @@ export type CommandResult =
   | { ok: true; message: string; data?: unknown }
   | { ok: false; code: BusErrorCode; message: string; data?: unknown };
 
+/**
+ * Every built-in command's name (the agent registers exactly these; test/config-command-lists):
+ * what the config check of the verb lists knows before any registry exists.
+ */
+export const BUILTIN_COMMAND_NAMES: readonly string[] = [
+  'agent.status',
+  'agent.cordon',
+  'agent.uncordon',
+  'hangup',
+  'originate',
+  'execute_app',
+  'dialplan.enable',
+  'dialplan.disable',
+  'dialplan.audio',
+  'dialplan.autoanswer',
+  'dialplan.timeout',
+  'dialplan.status',
+];
+
+/** Built-in names that are FreeSWITCH API names too (`ORIGINATE`, `bgapi originate …` reach the API). */
+export const BUILTINS_NAMED_LIKE_AN_API: readonly string[] = ['originate'];
+
+/** The verb lists in force, lowercased as they are matched (agent.status `command_policy`). */
+export interface CommandPolicy {
+  readonly denylist: readonly string[];
+  readonly allowlist: readonly string[];
+}
+
 /** What a command may use from the agent. */
 export interface CommandContext {
   readonly nodeId: string;
@@ -20,7 +48,7 @@ export interface CommandContext {
   api(command: string): Promise<string>;
   /** `bgapi <cmd>`; resolves with the BACKGROUND_JOB body. */
   bgapi(command: string, jobUuid?: string): Promise<{ jobUuid: string; body: string }>;
-  /** The agent.status snapshot. */
+  /** The agent.status snapshot (with `command_policy`, the verb lists this node applies). */
   status(): Record<string, unknown>;
 }
 

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, MAX_NODE_ID_LENGTH, prefixPr
 import { DEFAULT_LIVENESS_MS, DEFAULT_MAX_PENDING, isEventName, MAX_TIMER_MS } from '@fsbus/esl';
 import { defaultBrokerUrl, driverForUrls, streamRetention, DRIVER_NAMES } from '@fsbus/transport';
 import { DEFAULT_MAX_WATCHES } from '../commands/execute-completions.js';
+import { BUILTIN_COMMAND_NAMES, BUILTINS_NAMED_LIKE_AN_API } from '../commands/registry.js';
 import { DEFAULT_TURN_BATCH } from '../freeswitch-link.js';
 import { unencodedUrlProblem } from './broker-url-check.js';
 
@@ -43,10 +44,33 @@ const eventList = list.superRefine((entries, ctx) => {
   }
 });
 const positive = whole(1);
-/** One verb per entry: `"system bg_system"` would be one verb that never matches. */
+/**
+ * Why a verb-list entry can never match, or undefined: the lists are matched by whole name, and an
+ * entry no command could have (`"system bg_system"`, `uuid_*`) was silently never matched.
+ */
+function verbEntryProblem(entry: string): string | undefined {
+  if (/\s/.test(entry)) return `one verb per entry, got '${entry}' (separate verbs with commas)`;
+  if (/[*?[\]]/.test(entry)) return `'${entry}' is not a command name: the lists take whole names, no patterns (list each: uuid_kill, uuid_transfer, …)`;
+  // FreeSWITCH API names are letters, digits and `_` (a module's may have `-`); built-ins add `.`.
+  if (!/^[A-Za-z0-9_.-]+$/.test(entry)) return `'${entry}' is not a command name: FreeSWITCH API names and the agent's built-in command names are letters, digits, _, - and .`;
+  return undefined;
+}
 const verbList = list.superRefine((entries, ctx) => {
   for (const [i, entry] of entries.entries()) {
-    if (/\s/.test(entry)) ctx.addIssue({ code: 'custom', path: [i], message: `one verb per entry, got '${entry}' (separate verbs with commas)` });
+    const problem = verbEntryProblem(entry);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [i], message: problem });
+  }
+});
+/** Built-ins the allowlist could never admit or refuse: it governs FreeSWITCH verbs (the generic API) only. */
+const BUILTIN_ONLY_NAMES = new Set(BUILTIN_COMMAND_NAMES.filter((n) => !BUILTINS_NAMED_LIKE_AN_API.includes(n)));
+const allowList = verbList.superRefine((entries, ctx) => {
+  for (const [i, entry] of entries.entries()) {
+    if (!BUILTIN_ONLY_NAMES.has(entry.toLowerCase())) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: [i],
+      message: `'${entry}' is the agent's built-in command, not a FreeSWITCH API: the allowlist governs FreeSWITCH verbs only, and built-ins stay allowed unless commands.denylist names them (list it there to refuse it, or remove it here)`,
+    });
   }
 });
 
@@ -140,10 +164,10 @@ export const configSchema = z
       .object({
         /** @default 65536 */
         max_payload_bytes: positive.default(DEFAULT_MAX_PAYLOAD_BYTES),
-        /** Leading verbs refused by the generic API (case-insensitive). @default [] */
+        /** Verbs refused (case-insensitive): every verb a generic API command runs, and a built-in command named here. @default [] */
         denylist: verbList.default([]),
-        /** When set, only these verbs reach the generic API. @default [] */
-        allowlist: verbList.default([]),
+        /** When set, only these verbs reach the generic API; built-ins are governed by the denylist only (one named here is refused). @default [] */
+        allowlist: allowList.default([]),
         /** Commands executing at once; more get a `busy` error. @default 64 */
         max_in_flight: positive.default(64),
         /** Default per-command timeout (a request's `timeout_ms` may lower or raise it up to 300000). @default 30000 */

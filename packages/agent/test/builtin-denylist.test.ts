@@ -1,0 +1,119 @@
+// An operator's denylist naming built-in commands (`hangup`, `originate`, `agent.cordon`…) was
+// silently ignored for them: `{"command":"originate"}` ran while `ORIGINATE` was denied. Now a
+// listed built-in is refused like a FreeSWITCH verb (same code and message, counted, audited), the
+// audit line of a denial names the verb refused (a wrapped one too), and agent.status shows the lists.
+import { after, before, describe, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { BusErrorCode, BusMessage, type ReplyEnvelope } from '@fsbus/contract';
+import { startCluster, type Cluster } from './support/cluster.js';
+
+const SUBJECT = 'freeswitch.node.node-1';
+const DENYLIST = 'uuid_kill,Hangup,originate,execute_app,agent.cordon,dialplan.enable,hupall';
+
+function assertDenied(r: ReplyEnvelope, what: string): void {
+  assert.equal(r.success, false, `${what} ran: ${JSON.stringify(r)}`);
+  assert.equal(r.code, BusErrorCode.COMMAND_DENIED, `${what}: ${JSON.stringify(r)}`);
+  assert.equal(r.message, BusMessage.COMMAND_DENIED);
+}
+
+void describe('a denylist naming built-in commands', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster({ env: { FSBUS_API_DENYLIST: DENYLIST } });
+  });
+  after(() => cluster.stop());
+
+  void test('denies each listed built-in, and the FreeSWITCH verbs of the same names, in any case', async () => {
+    const bodies: Array<Record<string, unknown>> = [
+      { command: 'hangup', uuid: 'a1b2c3' },
+      { command: 'originate', endpoint: 'user/1000', extension: '1000' },
+      { command: 'ORIGINATE', args: 'user/1000 &park()' },
+      { command: 'execute_app', uuid: 'a1b2c3', app: 'park' },
+      { command: 'agent.cordon', node_id: 'node-1' },
+      { command: 'dialplan.enable' },
+      { command: 'uuid_kill', args: 'a1b2c3' },
+    ];
+    for (const body of bodies) assertDenied(await cluster.request(SUBJECT, JSON.stringify(body)), JSON.stringify(body));
+    // Still cordon-free: the denied cordon did not run.
+    const status = await cluster.request(SUBJECT, '{"command":"agent.status"}');
+    assert.equal(status.success, true);
+    assert.equal((status.data as { shared_lanes: { cordoned: boolean } }).shared_lanes.cordoned, false);
+  });
+
+  void test('built-ins not listed still run', async () => {
+    assert.equal((await cluster.request(SUBJECT, '{"command":"agent.uncordon","node_id":"node-1"}')).success, true);
+    const park = await cluster.request(SUBJECT, '{"command":"dialplan.status"}');
+    assert.notEqual(park.code, BusErrorCode.COMMAND_DENIED, JSON.stringify(park));
+  });
+
+  void test('a built-in denial is counted and audited like any other, naming the denied verb', async () => {
+    const { agent, logs } = cluster.nodes[0]!;
+    const failedBefore = (agent.status()['counters'] as { requests_failed: number }).requests_failed;
+    assertDenied(await cluster.request(SUBJECT, '{"command":"hangup","uuid":"d4e5f6"}'), 'hangup');
+    assert.equal((agent.status()['counters'] as { requests_failed: number }).requests_failed, failedBefore + 1);
+    const metrics = await agent.metrics.registry.metrics();
+    assert.match(metrics, /fsbus_request_errors_total\{[^}]*code="FSBUS_ERR_BUS_COMMAND_DENIED"[^}]*\} [1-9]/);
+    const audit = logs.find((l) => l['audit'] === 'command' && l['cmd'] === 'hangup');
+    assert.ok(audit !== undefined, 'audit line for the denied hangup');
+    assert.equal(audit['code'], BusErrorCode.COMMAND_DENIED);
+    assert.equal(audit['denied_verb'], 'hangup');
+    assert.match(String(audit['msg']), /^audit=command cmd=hangup subject=freeswitch\.node\.node-1 result=err async=no payload_bytes=\d+ denied_verb=hangup$/);
+  });
+
+  void test('a wrapped verb denied: the audit line says which (cmd=bgapi denied_verb=hupall)', async () => {
+    const { logs } = cluster.nodes[0]!;
+    assertDenied(await cluster.request(SUBJECT, '{"command":"bgapi","args":"hupall NORMAL_CLEARING"}'), 'bgapi hupall');
+    assertDenied(await cluster.request(SUBJECT, '{"command":"expand","args":"uuid:x uuid_kill a1b2c3"}'), 'expand uuid_kill');
+    const bgapi = logs.find((l) => l['audit'] === 'command' && l['cmd'] === 'bgapi');
+    assert.equal(bgapi?.['denied_verb'], 'hupall');
+    assert.match(String(bgapi?.['msg']), /^audit=command cmd=bgapi subject=freeswitch\.node\.node-1 result=err async=no payload_bytes=\d+ denied_verb=hupall$/);
+    assert.equal(logs.find((l) => l['audit'] === 'command' && l['cmd'] === 'expand')?.['denied_verb'], 'uuid_kill');
+    // A command that ran has no denied_verb.
+    assert.equal((await cluster.request(SUBJECT, '{"command":"status"}')).success, true);
+    const ran = logs.filter((l) => l['audit'] === 'command' && l['cmd'] === 'status');
+    assert.ok(ran.length > 0 && ran.every((l) => !('denied_verb' in l) && !String(l['msg']).includes('denied_verb')));
+  });
+
+  void test('agent.status reports the policy in force, lower-cased', async () => {
+    const r = await cluster.request(SUBJECT, '{"command":"agent.status"}');
+    assert.deepEqual((r.data as Record<string, unknown>)['command_policy'], {
+      denylist: ['uuid_kill', 'hangup', 'originate', 'execute_app', 'agent.cordon', 'dialplan.enable', 'hupall'],
+      allowlist: [],
+    });
+  });
+});
+
+void describe('agent.status in the denylist, with an allowlist', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster({ env: { FSBUS_API_DENYLIST: 'agent.status', FSBUS_API_ALLOWLIST: 'Status,VERSION,bgapi' } });
+  });
+  after(() => cluster.stop());
+
+  void test('agent.status is denied when listed', async () => {
+    assertDenied(await cluster.request(SUBJECT, '{"command":"agent.status"}'), 'agent.status');
+  });
+
+  void test('the allowlist governs FreeSWITCH verbs only; built-ins not denylisted still run', async () => {
+    assert.equal((await cluster.request(SUBJECT, '{"command":"version"}')).success, true);
+    assertDenied(await cluster.request(SUBJECT, '{"command":"uptime"}'), 'uptime');
+    assertDenied(await cluster.request(SUBJECT, '{"command":"bgapi","args":"uptime"}'), 'bgapi uptime');
+    const { logs } = cluster.nodes[0]!;
+    assert.equal(logs.find((l) => l['audit'] === 'command' && l['cmd'] === 'bgapi')?.['denied_verb'], 'uptime');
+    assert.equal((await cluster.request(SUBJECT, '{"command":"agent.cordon","node_id":"node-1"}')).success, true);
+    assert.equal((await cluster.request(SUBJECT, '{"command":"agent.uncordon","node_id":"node-1"}')).success, true);
+  });
+});
+
+void describe('no lists (the default)', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster();
+  });
+  after(() => cluster.stop());
+
+  void test('agent.status says both lists are empty', async () => {
+    const r = await cluster.request(SUBJECT, '{"command":"agent.status"}');
+    assert.deepEqual((r.data as Record<string, unknown>)['command_policy'], { denylist: [], allowlist: [] });
+  });
+});

@@ -1,0 +1,144 @@
+// `fsbus agent` exits 78 (EX_CONFIG, as for a configuration error) when the start failed for a
+// reason retrying cannot fix, so that the documented unit (RestartPreventExitStatus=78) stops
+// instead of restarting every 2 s for ever: the broker refusing the credentials, a broker TLS
+// certificate the configured CA (or the system's) cannot verify or that does not name the URL's
+// host, a metrics.host (or dialplan.host) that is not an address of this host. They used to exit
+// 1. A broker not reachable yet and a metrics port in use can fix themselves: still 1.
+// Real processes, a real nats-server (with users, with TLS); certificates made by openssl.
+import { after, before, describe, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { execFile, spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { freePort, makeTestCertificate, processTempDir, startNatsServer, type NatsServerHandle, type TestCertificate } from '@fsbus/testkit';
+import { spawnAgent, type AgentProcess } from './support/agent-process.js';
+import type { Log } from './support/fault-rig.js';
+
+let nats: NatsServerHandle;
+before(async () => {
+  nats = await startNatsServer();
+});
+after(() => nats.stop());
+
+/** What a start needs besides the broker: FreeSWITCH is not needed (the agent starts without it). */
+const BASE = { FSBUS_NODE_ID: 'exit-codes', FSBUS_ESL_PORT: '1', FSBUS_METRICS: 'false' };
+
+async function failed(env: Record<string, string>): Promise<{ code: number | null; fatal: Log; agent: AgentProcess }> {
+  const agent = spawnAgent({ ...BASE, ...env });
+  try {
+    const { code } = await agent.exited;
+    const fatal = agent.logs.find((l) => l['msg'] === 'agent could not start');
+    assert.ok(fatal !== undefined, `no 'agent could not start' line: ${JSON.stringify(agent.logs)} ${agent.stderr()}`);
+    assert.equal(fatal['level'], 60);
+    return { code, fatal, agent };
+  } finally {
+    agent.kill();
+  }
+}
+
+const errMessage = (l: Log): string => String((l['err'] as { message?: unknown } | undefined)?.message);
+
+void test('the broker refusing the credentials at start: exit 78, with the hint naming the settings', async () => {
+  const secured = await startNatsServer({ user: { name: 'agent', password: 'right' } });
+  try {
+    const { code, fatal } = await failed({ FSBUS_BROKER_URL: secured.url, FSBUS_BROKER_USER: 'agent', FSBUS_BROKER_PASSWORD: 'wrong' });
+    assert.equal(code, 78, JSON.stringify(fatal));
+    assert.match(String(fatal['hint']), /^the broker refused the agent's credentials: check FSBUS_BROKER_PASSWORD/);
+  } finally {
+    await secured.stop();
+  }
+});
+
+void describe('a broker TLS certificate that cannot be verified', () => {
+  let cert: TestCertificate;
+  let tls: NatsServerHandle;
+  before(async () => {
+    cert = await makeTestCertificate();
+    tls = await startNatsServer({ tls: cert });
+  });
+  after(async () => {
+    await tls.stop();
+    await cert.remove();
+  });
+
+  void test('a broker TLS CA file that cannot verify the server (not even a certificate): exit 78, naming the file', async () => {
+    const url = tls.url.replace(/^nats:/, 'tls:');
+    const { code, fatal } = await failed({ FSBUS_BROKER_URL: url, FSBUS_BROKER_TLS_CA: '/etc/hostname' });
+    assert.equal(code, 78, JSON.stringify(fatal));
+    assert.match(errMessage(fatal), /self-signed certificate/);
+    assert.match(String(fatal['hint']), /^the broker's TLS certificate could not be verified .*\/etc\/hostname.*FSBUS_BROKER_TLS_CA/);
+  });
+
+  void test('TLS without a CA against a self-signed server: exit 78, saying to give its CA', async () => {
+    const url = tls.url.replace(/^nats:/, 'tls:');
+    const { code, fatal } = await failed({ FSBUS_BROKER_URL: url });
+    assert.equal(code, 78, JSON.stringify(fatal));
+    assert.match(String(fatal['hint']), /^the broker's TLS certificate could not be verified .*FSBUS_BROKER_TLS_CA/);
+  });
+});
+
+void test("a certificate with only an IP SAN, the URL by IP (nats.js checks it against 'localhost'): exit 78, saying to name the host", async () => {
+  const dir = processTempDir('fsbus-ip-san-');
+  const certFile = join(dir.dir, 'cert.pem');
+  const keyFile = join(dir.dir, 'key.pem');
+  await promisify(execFile)('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile,
+    '-days', '1', '-subj', '/CN=broker-test', '-addext', 'subjectAltName=IP:127.0.0.1',
+  ]);
+  const server = await startNatsServer({ tls: { certFile, keyFile } });
+  try {
+    const { code, fatal } = await failed({ FSBUS_BROKER_URL: server.url.replace(/^nats:/, 'tls:'), FSBUS_BROKER_TLS_CA: certFile });
+    assert.equal(code, 78, JSON.stringify(fatal));
+    assert.match(errMessage(fatal), /Host: localhost\. is not cert's CN: broker-test/);
+    assert.match(String(fatal['hint']), /^the broker's TLS certificate does not name the host of the broker URL: .*DNS name/);
+  } finally {
+    await server.stop();
+    dir.remove();
+  }
+});
+
+void test('metrics.host not an address of this host (EADDRNOTAVAIL): exit 78, naming FSBUS_METRICS_HOST', async () => {
+  // 192.0.2.1: TEST-NET-1 (RFC 5737), on no host's interface.
+  const { code, fatal } = await failed({ FSBUS_BROKER_URL: nats.url, FSBUS_METRICS: 'true', FSBUS_METRICS_HOST: '192.0.2.1', FSBUS_METRICS_PORT: '0' });
+  assert.equal(code, 78, JSON.stringify(fatal));
+  assert.match(errMessage(fatal), /^cannot serve metrics on 192\.0\.2\.1:0: 192\.0\.2\.1 is not an address of this host \(EADDRNOTAVAIL\)/);
+  assert.match(String(fatal['hint']), /metrics\.host \(FSBUS_METRICS_HOST\)/);
+});
+
+void test('dialplan.host not an address of this host: exit 78, naming FSBUS_DIALPLAN_HOST', async () => {
+  const { code, fatal } = await failed({ FSBUS_BROKER_URL: nats.url, FSBUS_DIALPLAN_HOST: '192.0.2.1', FSBUS_DIALPLAN_PORT: String(await freePort()) });
+  assert.equal(code, 78, JSON.stringify(fatal));
+  assert.match(String(fatal['hint']), /^set dialplan\.host \(FSBUS_DIALPLAN_HOST\) to an address of this host/);
+});
+
+void test('the metrics port in use (it can be freed): still exit 1', async () => {
+  const holder: Server = createServer();
+  const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
+  try {
+    const { code, fatal } = await failed({ FSBUS_BROKER_URL: nats.url, FSBUS_METRICS: 'true', FSBUS_METRICS_HOST: '127.0.0.1', FSBUS_METRICS_PORT: String(port) });
+    assert.equal(code, 1, JSON.stringify(fatal));
+    assert.match(errMessage(fatal), /EADDRINUSE/);
+  } finally {
+    await new Promise((resolve) => holder.close(resolve));
+  }
+});
+
+void test('a broker not reachable at start (it may come up): still exit 1', async () => {
+  const { code, fatal } = await failed({ FSBUS_BROKER_URL: `nats://127.0.0.1:${await freePort()}` });
+  assert.equal(code, 1, JSON.stringify(fatal));
+});
+
+void test('a misspelt option (--confg): a usage error, exit 2 (RestartPreventExitStatus lists it too)', async () => {
+  const main = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, 'agent', '--confg', '/etc/fsbus/agent.yaml'], {
+    env: { PATH: process.env['PATH'] ?? '', ...BASE, FSBUS_BROKER_URL: nats.url },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 2, stderr);
+  assert.match(stderr, /--confg/);
+});
