@@ -49,6 +49,10 @@ void describe('usage errors before connecting', () => {
     // docs/cli.md: on a driver without durable streams, --from and --durable are usage errors (the broker down or not).
     usage(await runCli(['events', '-s', 'mqtt://127.0.0.1:1', '--from', 'all'], env), 'events', /--from needs the agent's event stream: the mqtt driver has no durable streams/);
     usage(await runCli(['events', '--driver', 'zmq', '--durable', 'audit'], env), 'events', /--durable needs the agent's event stream: the zmq driver has no durable streams/);
+    // A password with an unencoded '/': said before connecting, the password masked.
+    const cut = await runCli(['api', 'status', '-s', 'nats://fsbus:s3c/retPW@127.0.0.1:1'], env);
+    usage(cut, 'api', /--server: nats:\/\/\*\*\*@127\.0\.0\.1:1: a '\/' before the last @ ends the host part there .*percent-encode the password/);
+    assert.doesNotMatch(cut.err, /s3c|retPW/);
     // --node '' of the other commands too.
     usage(await runCli(['api', 'status', '--node', ' ', '-s', NOWHERE], env), 'api', /--node must be a non-empty string, got " "/);
   });

@@ -35,4 +35,5 @@ export type {
   CurveKeys,
 } from './driver.js';
 export { redact } from './redact.js';
+export { cutUserInfo, unencodedUrlProblem } from './url-userinfo.js';
 export { inboxPrefixProblem, MAX_INBOX_PREFIX_LENGTH } from './nats/inbox-subjects.js';

@@ -9,7 +9,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MAX_NODE_ID_LENGTH, sanitizePrefix, slugNodeId } from '@fsbus/contract';
 import { ConfigError } from '../errors.js';
-import { cutUserInfo } from './broker-url-check.js';
+import { cutUserInfo } from '@fsbus/transport';
 import { configSchema, type AgentConfig, type AgentSecrets } from './schema.js';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -9,7 +9,7 @@ import { defaultBrokerUrl, driverForUrls, streamRetention, DRIVER_NAMES } from '
 import { DEFAULT_MAX_WATCHES } from '../commands/execute-completions.js';
 import { BUILTIN_COMMAND_NAMES, BUILTINS_NAMED_LIKE_AN_API } from '../commands/registry.js';
 import { DEFAULT_TURN_BATCH } from '../freeswitch-link.js';
-import { unencodedUrlProblem } from './broker-url-check.js';
+import { unencodedUrlProblem } from '@fsbus/transport';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),

@@ -7,7 +7,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { buildSubjects, BusErrorCode, prefixProblem, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, nodeOption, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
-import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem, nkeySeedProblem } from '@fsbus/transport';
+import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem, nkeySeedProblem, unencodedUrlProblem } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { runningDemos, type DemoState } from './demo-state.js';
 import { argumentProblem } from './usage.js';
@@ -114,6 +114,9 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
     // No --driver: the URLs' scheme chooses (-s amqp://… is amqp); a URL of another driver is refused.
     const pick = driverForUrls(chosen, servers);
     if ('mismatch' in pick) throw new UsageError(`${serverFlag !== undefined ? '--server' : 'the broker URL from the environment'}: ${pick.mismatch}`);
+    // A password with an unencoded `/` cuts the URL: the driver's "Invalid URL" would read as a broker problem.
+    const cut = servers.map((s) => unencodedUrlProblem(s, pick.driver)).find((p) => p !== undefined);
+    if (cut !== undefined) throw new UsageError(`${serverFlag !== undefined ? '--server' : 'the broker URL from the environment'}: ${cut}`);
     found = { driver: pick.driver, servers, source: serverFlag !== undefined ? 'flag' : 'env' };
   } else if (demo !== undefined) found = { driver: demo.driver, servers: demo.servers, source: 'demo' };
   else {

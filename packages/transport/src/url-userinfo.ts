@@ -9,7 +9,7 @@
  * token before its `/` (`tok/en@h`), is not caught here: the driver's connect error says it, the
  * URL masked whole by redact().
  */
-import { redact } from '@fsbus/transport';
+import { redact } from './redact.js';
 
 const HOST_PORT = /^(?:\[[\w:.%]*\]|[\w.~%*-]+)(?::\d*)?$/;
 
