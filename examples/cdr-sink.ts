@@ -80,6 +80,7 @@ for await (const e of events) {
   written.add(e.uuid);
   if (written.size > REMEMBERED) written.delete(written.values().next().value!);
 }
-// A durable consumer's buffer never overflows (the broker holds back), so `dropped` stays 0 here.
+// A durable consumer's buffer does not overflow (the broker holds back), so `dropped` stays 0 here
+// — unless the stream's retention removes events the consumer has not acknowledged (docs/client.md).
 console.error(`cdr-sink: stopped; ${lines} calls written, ${duplicates} repeated skipped, ${events.dropped} dropped, ${events.gaps} gaps`);
 await bus.close();
