@@ -181,6 +181,15 @@ export class StreamReader implements Subscription {
     this.#handler = handler;
     this.#logger = logger;
     this.#flow = new InFlight(options.maxInFlight);
+    // ioredis would send a read lost with its connection again as it was: a blocking `>` then
+    // skips the entries the lost reply held (pending for this consumer). The read fails instead
+    // (#read) and the loop decides what to ask next.
+    conn.options.autoResendUnfulfilledCommands = false;
+  }
+
+  /** One read on the reader's connection: rejects when the connection is lost before its reply, or on stop. */
+  #read(stop: AbortSignal, command: string, ...args: string[]): Promise<Entries> {
+    return unlessStopped(stop, orLost(this.#conn, this.#conn.callBuffer(command, ...args))) as Promise<Entries>;
   }
 
   /**
@@ -225,7 +234,7 @@ export class StreamReader implements Subscription {
     while (!stop.aborted) {
       try {
         await ready(this.#conn, stop);
-        const res = (await unlessStopped(stop, this.#conn.callBuffer('XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', '0', 'STREAMS', this.#key, last))) as Entries;
+        const res = await this.#read(stop, 'XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', '0', 'STREAMS', this.#key, last);
         failures = 0;
         for (const [, entries] of res ?? []) {
           for (const [id, flat] of entries) {
@@ -242,9 +251,11 @@ export class StreamReader implements Subscription {
 
   /**
    * XREADGROUP: first the consumer's pending entries (delivered before, never acked), then new
-   * ones. After a lost connection, the pending entries after the last one seen come first (a
-   * reply lost in transit is not lost). At most `maxInFlight` handed out and not acknowledged:
-   * each read asks for no more than there is room for, and none is sent while there is none.
+   * ones. After any failed read — a lost connection included, whose reply may have held entries
+   * Redis already assigned to this consumer — the pending entries after the last one seen come
+   * first (a reply lost in transit is not lost; what was handed out is not handed out again).
+   * At most `maxInFlight` handed out and not acknowledged: each read asks for no more than there
+   * is room for, and none is sent while there is none.
    */
   async #readGroup(group: string, start: string): Promise<void> {
     const stop = this.#stop.signal;
@@ -257,12 +268,9 @@ export class StreamReader implements Subscription {
         await this.#flow.room(stop);
         await ready(this.#conn, stop);
         const count = String(Math.min(READ_COUNT, this.#flow.free));
-        const res = (await unlessStopped(
-          stop,
-          history
-            ? this.#conn.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', this.#key, cursor)
-            : this.#conn.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'BLOCK', '0', 'STREAMS', this.#key, '>'),
-        )) as Entries;
+        const res = history
+          ? await this.#read(stop, 'XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', this.#key, cursor)
+          : await this.#read(stop, 'XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'BLOCK', '0', 'STREAMS', this.#key, '>');
         failures = 0;
         const entries = res?.[0]?.[1] ?? [];
         if (history && entries.length === 0) history = false;
