@@ -92,8 +92,8 @@ export interface PublishOptions {
    * a publish its channel failed once the driver closed), MQTT (a publish mqtt.js fails), Kafka (a
    * record the broker refuses, one its full send queue or outbox pushes out, a command in flight on
    * a lost connection; the subject is the publisher's, not its topic) and ZeroMQ (an event its
-   * full PUB writer pushes out or the socket refuses). NATS learns of no such failure (a publish is
-   * not acknowledged): it does not call it.
+   * full PUB writer pushes out or the socket refuses) and NATS (what it wrote into a connection that
+   * went before a PONG confirmed it: the write window).
    */
   onDroppedAfterSend?: (subject: string, data: Uint8Array) => void;
 }

@@ -59,8 +59,11 @@ class NatsDriver extends DriverCore {
   readonly #streams = new Map<string, StreamSpec>();
   /** Request/reply without nats.js's per-request error objects (see nats-request-mux.ts). */
   #requests: RequestMux | undefined;
-  /** What the server has not confirmed reading yet; past its limit, publishes wait in the outbox. */
-  readonly #window = new WriteWindow(
+  /**
+   * What the server has not confirmed reading yet; past its limit, publishes wait in the outbox.
+   * It keeps the publishes with an onDroppedAfterSend until confirmed: #handBack.
+   */
+  readonly #window = new WriteWindow<OutboxItem>(
     writeWindowBytes(this.options.bufferBytes),
     () => this.#conn().flush(),
     () => this.releaseHeld(),
@@ -104,6 +107,8 @@ class NatsDriver extends DriverCore {
       switch (s.type) {
         case 'disconnect':
         case 'reconnecting':
+          // Before the status: a publisher hears of its losses before it hears 'reconnecting'.
+          this.#handBack();
           if (this.status === 'connected') this.setStatus('reconnecting', undefined, lostBecause ?? new Error('the connection to the server closed'));
           break;
         case 'staleConnection':
@@ -116,7 +121,7 @@ class NatsDriver extends DriverCore {
         case 'reconnect': {
           lostBecause = undefined;
           this.reconnects++;
-          this.#window.reset();
+          this.#handBack();
           // nats.js has re-sent the subscriptions; once the server answers a PING it has them all,
           // and only then is 'connected' true to its word (a request sent on it finds the lanes).
           const server = s.server;
@@ -150,11 +155,20 @@ class NatsDriver extends DriverCore {
   #lost(nc: NatsConnection): void {
     void nc.closed().then((cause) => {
       if (this.status === 'closed') return; // close() came first
+      this.#handBack();
       const why = cause instanceof Error ? `: ${cause.message}` : '';
       this.emit({ type: 'error', error: new TransportError(TransportErrorCode.CLOSED, `the NATS connection closed and will not reconnect${why}`, { cause }) });
       this.#requests?.close();
       this.markClosed();
     });
+  }
+
+  /**
+   * The connection went (or was replaced): what it took unconfirmed is handed back to its
+   * publishers, counted, their fate unknown (written is not read: some may have arrived).
+   */
+  #handBack(): void {
+    for (const item of this.#window.reset()) this.droppedAfterSend(item);
   }
 
   /**
@@ -197,7 +211,8 @@ class NatsDriver extends DriverCore {
     else if (item.headers !== undefined) opts.headers = toNatsHeaders(item.headers);
     if (item.replyTo !== undefined) opts.reply = item.replyTo;
     this.#nc!.publish(item.subject, item.data, opts);
-    this.#window.wrote(item.data.byteLength + item.subject.length + PUB_OVERHEAD_BYTES);
+    // Only a publisher that wants to hear of a loss costs a reference until the PONG.
+    this.#window.wrote(item.data.byteLength + item.subject.length + PUB_OVERHEAD_BYTES, item.onDroppedAfterSend === undefined ? undefined : item);
   }
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
@@ -289,7 +304,8 @@ class NatsDriver extends DriverCore {
     // final PING. nats.js fails a flush whose connection went before that status arrives.
     try {
       await this.sendHeld(() => this.whileConnected(this.#window.confirm()));
-      await this.whileConnected(nc.flush());
+      // Through the window: its PONG confirms the tracked publishes too.
+      await this.whileConnected(this.#window.confirm());
     } catch (err) {
       throw err instanceof TransportError ? err : this.lostDuringFlush(err);
     }
@@ -305,8 +321,10 @@ class NatsDriver extends DriverCore {
     if (nc !== undefined && !nc.isClosed()) {
       // drain() lets in-flight messages out; close() if the server is gone.
       if (nc.isDraining()) await nc.closed();
-      else await nc.drain().catch(() => nc.close());
+      else await nc.drain().then(() => this.#window.reset(), () => nc.close());
     }
+    // Drained: the server read it all (reset above). Else what the goodbye did not confirm.
+    this.#handBack();
   }
 }
 
