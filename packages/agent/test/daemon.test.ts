@@ -105,7 +105,7 @@ void test('a stop that cannot finish (the broker frozen) exits 1 after shutdown_
     child = agent.child;
     const { exited, logs } = agent;
     // Connections stay open and nothing is answered: the agent's flush on the way out waits for ever.
-    nats.pause();
+    await nats.pause();
     child.kill('SIGTERM');
     let bound: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<string>((resolve) => (bound = setTimeout(() => resolve('still running 20 s after SIGTERM'), 20_000)));

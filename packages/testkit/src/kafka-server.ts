@@ -14,6 +14,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.js';
 import { kafkaBrokerCount } from './kafka-probe.js';
+import { freeze } from './freeze.js';
 import { BrokerStartError, spawnUntil, stopChild } from './process.js';
 import { processTempDir } from './temp-dir.js';
 
@@ -48,10 +49,11 @@ export interface KafkaHandle {
   /** Stops the broker (SIGTERM, waits for exit); ports and data are kept for `start()`. */
   halt(): Promise<void>;
   /**
-   * Freezes the broker at once (SIGSTOP), synchronously: connections stay open and nothing is
-   * answered, as with a broker stuck in a long GC pause or behind a dead network path.
+   * Freezes the broker (SIGSTOP): connections stay open and nothing is answered, as with a broker
+   * stuck in a long GC pause or behind a dead network path. Resolves once every JVM thread is
+   * stopped: until then a busy machine's broker may still answer (freeze.ts).
    */
-  pause(): void;
+  pause(): Promise<void>;
   /** Lets a paused broker run again (SIGCONT). */
   resume(): void;
   /** Starts it again on the same ports with the same data. */
@@ -254,7 +256,7 @@ async function startKafkaOnce(options: KafkaOptions): Promise<KafkaHandle> {
     tlsUrl: tlsPort === undefined ? undefined : `kafka+ssl://127.0.0.1:${tlsPort}`,
     logDir,
     halt,
-    pause: () => void child?.kill('SIGSTOP'),
+    pause: () => freeze(child),
     resume: () => void child?.kill('SIGCONT'),
     start: async () => {
       if (child === undefined) await launch();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { launchOnFreshPorts } from './broker-handle.js';
 import { freePort } from './free-port.js';
+import { freeze } from './freeze.js';
 import { BrokerStartError, spawnUntil, stopChild, waitForGreeting } from './process.js';
 import { processTempDir } from './temp-dir.js';
 
@@ -43,8 +44,8 @@ export interface NatsServerHandle {
   restart(): Promise<void>;
   /** Stops it for good and removes its temp dir. */
   stop(): Promise<void>;
-  /** Freezes the server (SIGSTOP): connections stay open and nothing is answered. */
-  pause(): void;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing is answered; resolves once every thread is stopped. */
+  pause(): Promise<void>;
   /** Thaws a paused server (SIGCONT). */
   resume(): void;
 }
@@ -136,7 +137,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       await halt();
       temp.remove();
     },
-    pause: () => void child?.kill('SIGSTOP'),
+    pause: () => freeze(child),
     resume: () => void child?.kill('SIGCONT'),
   };
 }

@@ -25,6 +25,11 @@ export interface OutboxItem {
   settled?: boolean | undefined;
   /** Its publisher's PublishOptions.onDroppedAfterSend. */
   onDroppedAfterSend?: ((subject: string, data: Uint8Array) => void) | undefined;
+  /**
+   * Put back after publish() answered 'sent' for it (in flight when the connection went): its
+   * publisher never saw it buffered, so its eviction is handed back, not only counted.
+   */
+  sentBefore?: boolean | undefined;
 }
 
 /**
@@ -53,9 +58,18 @@ export class Outbox {
   /** Requests left out unsent because their requester stopped waiting (not in `dropped`). */
   expired = 0;
 
-  constructor(maxMessages: number, maxBytes: number) {
+  readonly #evictedAfterSend: ((item: OutboxItem) => void) | undefined;
+  /** Marked items lost during the operation at hand, handed back once the outbox is whole again. */
+  #handBack: OutboxItem[] = [];
+
+  /**
+   * `evictedAfterSend`: takes (and counts) a `sentBefore` item the bound drops; without it, such
+   * an item is only counted.
+   */
+  constructor(maxMessages: number, maxBytes: number, evictedAfterSend?: (item: OutboxItem) => void) {
     this.#maxMessages = Math.max(0, maxMessages);
     this.#maxBytes = Math.max(0, maxBytes);
+    this.#evictedAfterSend = evictedAfterSend;
   }
 
   get size(): number {
@@ -68,25 +82,28 @@ export class Outbox {
 
   /** Adds an item; returns false when the item itself could not be kept. */
   push(item: OutboxItem): boolean {
-    if (!this.#add(item)) return false;
-    this.buffered++;
-    return true;
+    const kept = this.#add(item);
+    if (kept) this.buffered++;
+    if (this.#handBack.length > 0) this.#handBackLost();
+    return kept;
   }
 
   /**
    * Puts `items` back in front of everything held, in their order: messages older than those (a
-   * dead channel's unconfirmed publishes, sent again). Over the bound the oldest go, counted.
+   * dead channel's unconfirmed publishes, sent again). Over the bound the oldest go.
    * `heldBefore`: taken from this outbox by a flush the connection's loss cut short (not counted
-   * in `buffered` twice).
+   * in `buffered` twice); otherwise publish() said 'sent' for them, and they are marked `sentBefore`
+   * (kept through later put-backs): dropped by the bound, they are handed back (`evictedAfterSend`).
    */
   putBack(items: readonly OutboxItem[], heldBefore = false): void {
     if (items.length === 0) return;
     const held = this.drain();
     for (const item of items) {
-      if (heldBefore) this.#add(item);
-      else this.push(item);
+      if (!heldBefore) item.sentBefore = true;
+      if (this.#add(item) && !heldBefore) this.buffered++;
     }
     for (const item of held) this.#add(item);
+    if (this.#handBack.length > 0) this.#handBackLost();
   }
 
   /** Counts `item` dropped (sent nowhere, for good). */
@@ -98,7 +115,7 @@ export class Outbox {
   #add(item: OutboxItem): boolean {
     const len = item.data.byteLength;
     if (this.#maxMessages === 0 || len > this.#maxBytes) {
-      this.countDropped(item);
+      this.#lose(item);
       return false;
     }
     while (this.size >= this.#maxMessages || this.#bytes + len > this.#maxBytes) this.#dropOldest();
@@ -131,13 +148,26 @@ export class Outbox {
     for (const item of this.takeLive()) this.countDropped(item);
   }
 
+  /** Counted, or kept to be handed back when publish() had said 'sent' for it (the hand-back counts it). */
+  #lose(item: OutboxItem): void {
+    if (item.sentBefore === true && this.#evictedAfterSend !== undefined) this.#handBack.push(item);
+    else this.countDropped(item);
+  }
+
+  /** After the operation: the callback may publish again (into this outbox). */
+  #handBackLost(): void {
+    const lost = this.#handBack;
+    this.#handBack = [];
+    for (const item of lost) this.#evictedAfterSend!(item);
+  }
+
   #dropOldest(): void {
     const item = this.#items[this.#head];
     if (item === undefined) return;
     this.#items[this.#head] = undefined as unknown as OutboxItem;
     this.#head++;
     this.#bytes -= item.data.byteLength;
-    this.countDropped(item);
+    this.#lose(item);
     // Compact now and then so the array does not grow with the dropped prefix.
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);

@@ -48,7 +48,7 @@ void test('kafka: records a lost connection hands back from the send queue, push
   await driver.flush();
   const told = new Collector<string>();
   const onDroppedAfterSend = (_subject: string, data: Uint8Array): void => told.push(dec(data));
-  kafka.pause();
+  await kafka.pause();
   // In flight to a frozen broker: 'sent'. The client gives up on the produce, the driver goes
   // 'reconnecting', and what follows is buffered until the outbox is full.
   const sent = ['s0', 's1', 's2', 's3'].map((s) => driver.publish('evo.events.x', enc(s), { onDroppedAfterSend }));

@@ -242,7 +242,7 @@ void test('kafka: a request the producer sent twice (the broker stalled under it
     assert.equal(dec((await client.request(subject, enc('warm-up'), { timeoutMs: 60_000 })).data), 'done');
     // The broker stops answering with the produce in its socket: the library gives up on that
     // request and sends it again; once resumed, the broker appends the first copy and the retry.
-    kafka.pause();
+    await kafka.pause();
     const once = client.request(subject, enc('once'), { timeoutMs: 120_000 });
     await waitStatus(client, 'reconnecting', 90_000);
     kafka.resume();
@@ -266,7 +266,7 @@ void test('kafka: a broker that stops answering does not hold a request on the g
   const served = new ServedTopics(() => admin, { debug() {}, info() {}, warn: (_o, msg = '') => warned.push(msg), error() {} });
   try {
     await admin.metadata({ topics: [] });
-    kafka.pause();
+    await kafka.pause();
     assert.equal(await served.served(TOPIC), true);
     assert.deepEqual(warned, [], 'no listing failed: it was not waited for');
   } finally {

@@ -65,7 +65,7 @@ void test('kafka: requests, gatherings and commands in flight when the connectio
   const dropped = [a, b, c].map(({ client }) => client.stats().dropped);
 
   t.after(() => kafka.resume());
-  kafka.pause();
+  await kafka.pause();
   const request = a.client.request(LANE, enc('held'), { timeoutMs: LONG });
   request.catch(() => undefined); // looked at below
   const gathering = b.client.gather(LANE, enc('held'), { timeoutMs: LONG, expect: 1 });

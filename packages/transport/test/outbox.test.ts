@@ -66,3 +66,43 @@ void test('takeLive leaves out requests nobody waits for (settled or past their 
   assert.equal(box.expired, 3);
   assert.equal(box.dropped, 1);
 });
+
+void test('putBack of messages sent before: those the bound drops later are handed back (not counted by the outbox), the mark kept through a later putBack', () => {
+  const handedBack: string[] = [];
+  const box: Outbox = new Outbox(3, 1 << 20, (lost) => {
+    // Called once the outbox is whole again: what it holds is its final content.
+    handedBack.push(`${lost.subject}@${box.size}`);
+    box.countDropped(lost);
+  });
+  box.push(item(2));
+  box.putBack([item(0), item(1)]);
+  assert.deepEqual(handedBack, []);
+  // A flush cut short puts them back again (held before): still marked.
+  box.putBack(box.drain(), true);
+  box.push(item(3));
+  assert.deepEqual(handedBack, ['s.0@3']);
+  box.push(item(4));
+  box.push(item(5));
+  // s.2 was buffered, never sent: only counted.
+  assert.deepEqual(handedBack, ['s.0@3', 's.1@3']);
+  assert.equal(box.dropped, 3);
+  assert.equal(box.buffered, 6);
+  assert.deepEqual(box.drain().map((x) => x.subject), ['s.3', 's.4', 's.5']);
+});
+
+void test('putBack of messages sent before over the bound: the oldest of them handed back after the outbox is whole; discard only counts', () => {
+  const handedBack: string[] = [];
+  const box: Outbox = new Outbox(3, 1 << 20, (lost) => {
+    handedBack.push(`${lost.subject}@${box.size}`);
+    box.countDropped(lost);
+  });
+  box.push(item(3));
+  box.push(item(4));
+  box.putBack([item(0), item(1), item(2)]);
+  assert.deepEqual(handedBack, ['s.0@3', 's.1@3']);
+  assert.deepEqual(box.drain().map((x) => x.subject), ['s.2', 's.3', 's.4']);
+  box.putBack([item(5)]);
+  box.discard();
+  assert.deepEqual(handedBack, ['s.0@3', 's.1@3']);
+  assert.equal(box.dropped, 3);
+});

@@ -81,7 +81,7 @@ export abstract class DriverCore implements Driver {
 
   constructor(options: DriverOptions) {
     this.options = options;
-    this.outbox = new Outbox(options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, options.bufferBytes ?? DEFAULT_BUFFER_BYTES);
+    this.outbox = new Outbox(options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, options.bufferBytes ?? DEFAULT_BUFFER_BYTES, (item) => this.evictedAfterSend(item));
   }
 
   abstract connect(): Promise<void>;
@@ -303,6 +303,14 @@ export abstract class DriverCore implements Driver {
     } catch (err) {
       this.options.logger?.error({ err, subject: item.subject }, 'onDroppedAfterSend threw');
     }
+  }
+
+  /**
+   * The outbox's bound dropped `item`, put back after publish() said 'sent' for it (in flight when
+   * the connection went): its publisher is told as for a drop after send, with its own event.
+   */
+  protected evictedAfterSend(item: OutboxItem): void {
+    this.droppedAfterSend(item);
   }
 
   /**

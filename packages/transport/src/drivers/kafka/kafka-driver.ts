@@ -182,20 +182,17 @@ class KafkaDriver extends DriverCore {
   }
 
   /**
-   * The send queue's `unsent` records go in front of the outbox. publish() said 'sent' for them, so
-   * those the bound has no room for (the oldest) are handed back, where the outbox would only count them.
+   * The send queue's `unsent` records go in front of the outbox. publish() said 'sent' for them: the
+   * outbox marks them, and those its bound drops (now or as newer messages come) are handed back
+   * (evictedAfterSend), where it would only count them.
    */
   #putBack(unsent: OutboxItem[]): void {
-    let count = this.outbox.size + unsent.length;
-    let bytes = this.outbox.bytes;
-    for (const item of unsent) bytes += item.data.byteLength;
-    let from = 0;
-    for (; from < unsent.length && (count > this.#bufferMessages || bytes > this.#bufferBytes); from++) {
-      count--;
-      bytes -= unsent[from]!.data.byteLength;
-      this.#droppedAfterSend(unsent[from]!, 'evicted');
-    }
-    this.outbox.putBack(from === 0 ? unsent : unsent.slice(from));
+    this.outbox.putBack(unsent);
+  }
+
+  /** Its publisher's subject restored (the outbox holds the topic). */
+  protected override evictedAfterSend(item: OutboxItem): void {
+    this.#droppedAfterSend(item, 'evicted');
   }
 
   /**

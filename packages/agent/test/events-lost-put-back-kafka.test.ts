@@ -1,0 +1,72 @@
+// Real Kafka: events publish() answered 'sent' that the frozen broker never acknowledged go back
+// in front of the driver's outbox; evicted there later by events buffered while the broker stays
+// away, each comes back to the agent with its own timestamp and subject: the loss to announce
+// starts at the oldest of them and counts the hangup among them. Before, the outbox only counted
+// those later evictions and the agent took them for its own buffered events.
+import { after, before, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { EventFilter, buildSubjects } from '@fsbus/contract';
+import { startKafka, type KafkaHandle } from '@fsbus/testkit';
+import { createDriver, type Driver, type DriverStatus } from '@fsbus/transport';
+import { EventPublisher } from '../src/event-publisher.js';
+import { AgentMetrics } from '../src/metrics.js';
+
+const BUFFER = 4;
+const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
+
+let kafka: KafkaHandle;
+before(async () => {
+  kafka = await startKafka();
+});
+after(() => kafka.stop());
+
+const event = (name: string, ts: number) => ({ name, headers: new Map([['Event-Name', name], ['Event-Date-Timestamp', String(ts)]]) });
+
+function statusReached(driver: Driver, status: DriverStatus): Promise<void> {
+  if (driver.status === status) return Promise.resolve();
+  return new Promise((resolve) => {
+    const off = driver.on((e) => {
+      if (e.type === 'status' && e.status === status) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+void test('kafka: events in flight put back, evicted later by buffered ones, are told with their own range and hangup', { timeout: 300_000 }, async (t) => {
+  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'put-back-evicted', bufferMessages: BUFFER });
+  t.after(() => driver.close());
+  t.after(() => kafka.resume());
+  await driver.connect();
+  let noticed!: () => void;
+  const firstDrop = new Promise<void>((resolve) => (noticed = resolve));
+  const reporting = { droppedTotal: () => driver.stats().dropped, onDropped: () => noticed(), onFlowing() {}, onOwnDropped() {} };
+  const metrics = new AgentMetrics({}, () => driver.stats().dropped, () => 0);
+  const publisher = new EventPublisher(new EventFilter(), buildSubjects(), 'n1', driver, metrics, reporting, BUFFER);
+  const send = (name: string, ts: number) => publisher.onEvent(event(name, ts) as never);
+  // The topics exist and are known: the produce below goes out without a metadata round trip.
+  send(HANGUP, 10);
+  send('HEARTBEAT', 20);
+  await driver.flush();
+  await kafka.pause();
+  // In flight to a frozen broker: 'sent'.
+  // The hangup second: the first of them may be dropped as they come back, the others only later.
+  send('HEARTBEAT', 1000);
+  send(HANGUP, 1010);
+  for (const ts of [1020, 1030]) send('HEARTBEAT', ts);
+  assert.equal(publisher.counters.buffered, 0);
+  await statusReached(driver, 'reconnecting');
+  // One buffered: whether the four come back before or after it, the oldest of them is dropped for it.
+  send('HEARTBEAT', 2000);
+  await firstDrop;
+  // Three more buffered evict the other three put back (not the agent's own buffered events).
+  for (const ts of [2001, 2002, 2003]) send('HEARTBEAT', ts);
+  assert.equal(publisher.counters.buffered, 4);
+  assert.deepEqual(publisher.takeLoss(), { count: 4, hangups: 1, sinceUs: 1000, untilUs: 1030 });
+  kafka.resume();
+  await statusReached(driver, 'connected');
+  await driver.flush();
+  const { dropped, pending } = driver.stats();
+  assert.deepEqual({ dropped, pending }, { dropped: 4, pending: 0 });
+});
