@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EslParser, fsUrlDecode } from '@fsbus/esl';
-import type { CoreEvent } from '../src/core/index.js';
+import type { CoreEvent, CoreLogLine } from '../src/core/index.js';
 import { SimCore, FakeClock } from '../src/core/index.js';
 import type { SimCoreOptions } from '../src/core/index.js';
 
@@ -114,4 +114,20 @@ export async function apiAt(h: Harness, command: string, args: string, advanceMs
   const p = h.core.api(command, args);
   await h.clock.advance(advanceMs);
   return p;
+}
+
+/** A harness with a loopback leg `uuid` parked, and the core's log lines from then on. */
+export async function parkedLeg(uuid: string): Promise<Harness & { logs: CoreLogLine[] }> {
+  const h = harness();
+  const logs: CoreLogLine[] = [];
+  h.core.onLog((l) => logs.push(l));
+  const reply = await apiAt(h, 'originate', `{origination_uuid=${uuid}}loopback/7001 &park()`);
+  if (reply !== `+OK ${uuid}\n`) throw new Error(`originate of the parked leg: ${reply}`);
+  return { ...h, logs };
+}
+
+/** A sendmsg `execute` of `app` `arg` on `uuid`: the core's reply. */
+export function executeOn(h: Harness, uuid: string, app: string, arg: string): string {
+  const headers = new Map([['call-command', 'execute'], ['execute-app-name', app], ['execute-app-arg', arg]]);
+  return h.core.sendmsg(uuid, { callCommand: 'execute', headers, body: undefined });
 }

@@ -7,22 +7,14 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { apiAt, harness, header, type Harness } from './core-capture.js';
-import type { CoreLogLine } from '../src/core/index.js';
+import { apiAt, executeOn, header, parkedLeg, type Harness } from './core-capture.js';
 
 const U = 'd7d70000-0000-4000-8000-000000000001';
 
-async function parked(): Promise<Harness & { logs: CoreLogLine[] }> {
-  const h = harness();
-  const logs: CoreLogLine[] = [];
-  h.core.onLog((l) => logs.push(l));
-  assert.equal(await apiAt(h, 'originate', `{origination_uuid=${U}}loopback/7001 &park()`), `+OK ${U}\n`);
-  return { ...h, logs };
-}
+const parked = (): ReturnType<typeof parkedLeg> => parkedLeg(U);
 
 function execute(h: Harness, app: string, arg: string): void {
-  const headers = new Map([['call-command', 'execute'], ['execute-app-name', app], ['execute-app-arg', arg]]);
-  assert.equal(h.core.sendmsg(U, { callCommand: 'execute', headers, body: undefined }), '+OK');
+  assert.equal(executeOn(h, U, app, arg), '+OK');
 }
 
 const getvar = (h: Harness, name: string): Promise<string> => apiAt(h, 'uuid_getvar', `${U} ${name}`);

@@ -6,24 +6,13 @@
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { apiAt, harness, header } from './core-capture.js';
+import { apiAt, executeOn, header, parkedLeg } from './core-capture.js';
 import type { Harness } from './core-capture.js';
-import type { CoreLogLine } from '../src/core/index.js';
 
 const U = '22222222-0000-4000-8000-000000000001';
 
-async function parked(): Promise<Harness & { logs: CoreLogLine[] }> {
-  const h = harness();
-  const logs: CoreLogLine[] = [];
-  h.core.onLog((l) => logs.push(l));
-  assert.equal(await apiAt(h, 'originate', `{origination_uuid=${U}}loopback/7001 &park()`), `+OK ${U}\n`);
-  return { ...h, logs };
-}
-
-function execute(h: Harness, app: string, arg: string): string {
-  const headers = new Map([['call-command', 'execute'], ['execute-app-name', app], ['execute-app-arg', arg]]);
-  return h.core.sendmsg(U, { callCommand: 'execute', headers, body: undefined });
-}
+const parked = (): ReturnType<typeof parkedLeg> => parkedLeg(U);
+const execute = (h: Harness, app: string, arg: string): string => executeOn(h, U, app, arg);
 
 /** The CHANNEL_EXECUTE_COMPLETE events of the parked leg, as `application(response)`. */
 const completed = (h: Harness): string[] =>
