@@ -122,7 +122,9 @@ void test('N events generated = N published, through an ESL drop and a nats-serv
     await emitCustom(esl, 'fsbus::count', 20, 20);
     await live.until(40);
 
-    // The broker goes away: events are buffered (within the bound), then delivered.
+    // The broker goes away: events are buffered (within the bound), then delivered. First what was
+    // sent is confirmed (a PONG): unconfirmed when the connection goes, it would be told as possibly lost.
+    await agent.driver!.flush();
     await cluster.nats.halt();
     await until(agent, () => agent.brokerStatus === 'reconnecting', 'broker loss seen');
     await emitCustom(esl, 'fsbus::count', 15, 40);

@@ -15,7 +15,7 @@
  * slow trickle of events is not handed back minutes after it arrived.
  */
 /** How long a tracked message waits for a PING at most, below an eighth of the limit. */
-const CONFIRM_WITHIN_MS = 1000;
+const CONFIRM_WITHIN_MS = 200;
 
 export class WriteWindow<T = unknown> {
   readonly limit: number;
