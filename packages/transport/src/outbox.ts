@@ -26,8 +26,9 @@ export interface OutboxItem {
   /** Its publisher's PublishOptions.onDroppedAfterSend. */
   onDroppedAfterSend?: ((subject: string, data: Uint8Array) => void) | undefined;
   /**
-   * Put back after publish() answered 'sent' for it (in flight when the connection went): its
-   * publisher never saw it buffered, so its eviction is handed back, not only counted.
+   * publish() answered 'sent' for it (put back in flight when the connection went, or held in a
+   * send queue such as Kafka's): its publisher never saw it buffered, so its eviction is handed
+   * back, not only counted.
    */
   sentBefore?: boolean | undefined;
 }
@@ -112,9 +113,14 @@ export class Outbox {
     if (item.kind === 'reply') this.repliesDropped++;
   }
 
+  /** Whether `item` could be held at all (not bigger than the bound by itself). */
+  holds(item: OutboxItem): boolean {
+    return this.#maxMessages > 0 && item.data.byteLength <= this.#maxBytes;
+  }
+
   #add(item: OutboxItem): boolean {
     const len = item.data.byteLength;
-    if (this.#maxMessages === 0 || len > this.#maxBytes) {
+    if (!this.holds(item)) {
       this.#lose(item);
       return false;
     }

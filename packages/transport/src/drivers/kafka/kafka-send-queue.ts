@@ -1,5 +1,5 @@
 /**
- * The Kafka producer path: records accepted while connected wait here (bounded like the Outbox;
+ * The Kafka producer path: records accepted while connected wait here (in an Outbox of their own;
  * when full the oldest is dropped, counted and handed back to its publisher: publish() said 'sent'
  * for it) and ONE loop sends them in order, in produce
  * requests of at most MAX_BATCH_BYTES, or the broker's limit when it is smaller. Why the cap: the
@@ -16,11 +16,10 @@
 import type { Producer } from '@platformatic/kafka';
 import { LogThrottle } from '@fsbus/esl';
 import type { DriverLogger } from '../../driver.js';
-import { isStale, runsOnArrival, type OutboxItem } from '../../outbox.js';
+import { isStale, Outbox, runsOnArrival, type OutboxItem } from '../../outbox.js';
 import type { TopicCache } from './kafka-admin.js';
 import { INBOX_PREFIX } from './kafka-inbox.js';
 import { BATCH_HEADER_BYTES, recordBytes } from './kafka-limits.js';
-import { SendBuffer } from './kafka-send-buffer.js';
 import { isNetworkError, isTopicName, isUnknownTopic, toRecord } from './kafka-wire.js';
 
 /** Bytes of records per produce request: half of Kafka's default message.max.bytes. @default 524288 */
@@ -54,7 +53,7 @@ export interface SendQueueContext {
 
 export class KafkaSendQueue {
   readonly #ctx: SendQueueContext;
-  readonly #queue: SendBuffer;
+  readonly #queue: Outbox;
   #sending: Promise<void> | undefined;
   /** Records the broker acknowledged (acks=all). */
   acked = 0;
@@ -71,7 +70,7 @@ export class KafkaSendQueue {
 
   constructor(ctx: SendQueueContext, maxMessages: number, maxBytes: number) {
     this.#ctx = ctx;
-    this.#queue = new SendBuffer(maxMessages, maxBytes, (item) => ctx.droppedAfterSend(item, 'evicted'));
+    this.#queue = new Outbox(maxMessages, maxBytes, (item) => ctx.droppedAfterSend(item, 'evicted'));
     this.#goneLog = new LogThrottle((fields, msg) => ctx.logger?.warn(fields, msg), GONE_REPLY_TOPIC_LOG);
   }
 
@@ -91,7 +90,10 @@ export class KafkaSendQueue {
 
   /** Accepts a record for sending; throws when it can never be held (bigger than the bound). */
   push(item: OutboxItem): void {
-    if (!this.#queue.push(item)) throw new Error(`record of ${item.data.byteLength} bytes exceeds the send buffer`);
+    if (!this.#queue.holds(item)) throw new Error(`record of ${item.data.byteLength} bytes exceeds the send buffer`);
+    // publish() says 'sent' for it: pushed out for room later, the Outbox hands it back (not only counts it).
+    item.sentBefore = true;
+    this.#queue.push(item);
     this.kick();
   }
 
