@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
-import { LogThrottle, type EslClientStatus } from '@fsbus/esl';
+import { hostPort, LogThrottle, type EslClientStatus } from '@fsbus/esl';
 import { createDriver, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
 import { pino, stdSerializers, type Logger } from 'pino';
 import { CallControl, subscriptionNames } from './call-control.js';
@@ -27,7 +27,7 @@ import { AgentError, AgentErrorCode, messageWithCausesOnce } from './errors.js';
 import { EventPublisher } from './event-publisher.js';
 import { FreeSwitchLink } from './freeswitch-link.js';
 import { agentStartEvent, agentStopEvent, eventsDroppedEvent, eventsResumedEvent, type LifecycleEvent } from './lifecycle-events.js';
-import { AgentHttpServer, hostPort, listenProblem } from './http-server.js';
+import { AgentHttpServer, listenProblem } from './http-server.js';
 import { createStdoutSink, type LogSink } from './log-sink.js';
 import { AgentMetrics } from './metrics.js';
 import { ensureNodeIdFree } from './node-id-check.js';

@@ -74,8 +74,3 @@ export function listenProblem(err: unknown, host: string): string {
   if (code === 'EACCES') return 'permission denied (EACCES: a port below 1024 needs CAP_NET_BIND_SERVICE)';
   return err instanceof Error ? err.message : String(err);
 }
-
-/** `host:port`, an IPv6 address in brackets. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}

@@ -5,6 +5,7 @@
  * never replayed: FreeSWITCH may have run them.
  */
 import { connect as netConnect } from 'node:net';
+import { hostPort } from './host-port.js';
 import { MAX_TIMER_MS, ReconnectBackoff, type BackoffOptions } from './backoff.js';
 import { simpleCommand } from './command-text.js';
 import type { CommandOptions } from './command-options.js';
@@ -397,8 +398,4 @@ const CONNECT_FAILURES: Readonly<Record<string, string>> = {
 function connectFailure(err: Error | undefined): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return (code === undefined ? undefined : CONNECT_FAILURES[code]) ?? err?.message ?? 'closed before connecting';
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

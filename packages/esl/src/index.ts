@@ -1,5 +1,6 @@
 export { EslParser, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES } from './parser.js';
 export { DeadlineTimer } from './deadline-timer.js';
+export { hostPort } from './host-port.js';
 export type { RawFrame, ParserOptions } from './parser.js';
 export { decodeFrame, encodeFrame, ContentType } from './frame.js';
 export type {
