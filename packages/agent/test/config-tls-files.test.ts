@@ -9,18 +9,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentErrorCode, ConfigError, loadConfig } from '@fsbus/agent';
+import { makeTestCertificate, type TestCertificate } from '@fsbus/testkit';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const main = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
 
 let dir: string;
+let cert: TestCertificate;
 let readable: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fsbus-config-tls-'));
-  readable = join(dir, 'ca.pem');
-  await writeFile(readable, '-----BEGIN CERTIFICATE-----\n');
+  cert = await makeTestCertificate();
+  readable = cert.certFile;
 });
-after(() => rm(dir, { recursive: true, force: true }));
+after(async () => {
+  await cert.remove();
+  await rm(dir, { recursive: true, force: true });
+});
 
 function refused(fn: () => unknown, field: string, path: string): void {
   assert.throws(fn, (err: unknown) => {
@@ -40,6 +45,20 @@ void test('a missing or unreadable broker TLS file is a config error naming the 
   // A directory exists but cannot be read as a file.
   refused(() => loadConfig({ env, values: { broker: { tls: { cert_file: dir } } } }), 'broker.tls.cert_file', dir);
   assert.deepEqual(loadConfig({ env: { ...env, FSBUS_BROKER_TLS_CA: readable } }).broker.tls, { ca_file: readable });
+});
+
+// Node's TLS skips what it cannot parse in a CA list: such a file loaded, and every connect failed
+// as "self-signed certificate", blaming the broker instead of the file.
+void test('a broker CA or certificate file holding no PEM certificate is a config error naming the field and the path', async () => {
+  const env = { FSBUS_NODE_ID: 'n1', FSBUS_DRIVER: 'redis' };
+  const truncated = join(dir, 'truncated.pem');
+  await writeFile(truncated, '-----BEGIN CERTIFICATE-----\n');
+  refused(() => loadConfig({ env: { ...env, FSBUS_BROKER_TLS_CA: cert.keyFile } }), 'FSBUS_BROKER_TLS_CA', cert.keyFile);
+  refused(() => loadConfig({ env, values: { broker: { tls: { ca_file: truncated } } } }), 'broker.tls.ca_file', truncated);
+  refused(() => loadConfig({ env, values: { broker: { tls: { cert_file: cert.keyFile, key_file: cert.keyFile } } } }), 'broker.tls.cert_file', cert.keyFile);
+  assert.throws(() => loadConfig({ env: { ...env, FSBUS_BROKER_TLS_CA: truncated } }), /holds no PEM certificate/);
+  // The key file is a key: not checked for certificates.
+  assert.deepEqual(loadConfig({ env, values: { broker: { tls: { cert_file: cert.certFile, key_file: cert.keyFile } } } }).broker.tls, { cert_file: cert.certFile, key_file: cert.keyFile });
 });
 
 void test('fsbus agent with a missing TLS CA file exits 78 at start, naming the env var', async () => {

@@ -63,12 +63,28 @@ void describe('a broker TLS certificate that cannot be verified', () => {
     await cert.remove();
   });
 
-  void test('a broker TLS CA file that cannot verify the server (not even a certificate): exit 78, naming the file', async () => {
-    const url = tls.url.replace(/^nats:/, 'tls:');
-    const { code, fatal } = await failed({ FSBUS_BROKER_URL: url, FSBUS_BROKER_TLS_CA: '/etc/hostname' });
-    assert.equal(code, 78, JSON.stringify(fatal));
-    assert.match(errMessage(fatal), /self-signed certificate/);
-    assert.match(String(fatal['hint']), /^the broker's TLS certificate could not be verified .*\/etc\/hostname.*FSBUS_BROKER_TLS_CA/);
+  void test("a broker TLS CA file that cannot verify the server (another CA's certificate): exit 78, naming the file", async () => {
+    const other = await makeTestCertificate();
+    try {
+      const url = tls.url.replace(/^nats:/, 'tls:');
+      const { code, fatal } = await failed({ FSBUS_BROKER_URL: url, FSBUS_BROKER_TLS_CA: other.certFile });
+      assert.equal(code, 78, JSON.stringify(fatal));
+      assert.match(errMessage(fatal), /self-signed certificate/);
+      assert.ok(String(fatal['hint']).startsWith("the broker's TLS certificate could not be verified with the CA in " + other.certFile), String(fatal['hint']));
+    } finally {
+      await other.remove();
+    }
+  });
+
+  void test('a broker TLS CA file holding no certificate (/etc/hostname): exit 78 at load, naming the variable and the file', async () => {
+    const agent = spawnAgent({ ...BASE, FSBUS_BROKER_URL: tls.url.replace(/^nats:/, 'tls:'), FSBUS_BROKER_TLS_CA: '/etc/hostname' });
+    try {
+      const { code } = await agent.exited;
+      assert.equal(code, 78, agent.stderr());
+      assert.match(agent.stderr(), /invalid config: FSBUS_BROKER_TLS_CA: \/etc\/hostname holds no PEM certificate/);
+    } finally {
+      agent.kill();
+    }
   });
 
   void test('TLS without a CA against a self-signed server: exit 78, saying to give its CA', async () => {

@@ -1,4 +1,5 @@
 /** TlsOptions → the PEM strings node's `tls.connect` takes (inline PEM wins over its file). */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { DriverOptions, TlsOptions } from './driver.js';
 import { TransportError, TransportErrorCode } from './errors.js';
@@ -35,10 +36,39 @@ export function assertTlsFilesReadable(tls: DriverOptions['tls']): void {
 
 function readTlsFile(option: (typeof TLS_FILE_OPTIONS)[number], path: string | undefined): string | undefined {
   if (path === undefined) return undefined;
+  let text: string;
   try {
-    return readFileSync(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new TransportError(TransportErrorCode.INVALID_OPTION, `tls.${option}: cannot read ${path} (${why})`, { cause: err });
   }
+  const problem = option === 'keyFile' ? undefined : pemCertificatesProblem(text);
+  if (problem !== undefined) throw new TransportError(TransportErrorCode.INVALID_OPTION, `tls.${option}: ${path} ${problem}`);
+  return text;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g;
+
+/**
+ * Why `text` (a CA or certificate file's contents) is not one or more PEM certificates, or
+ * undefined. Node's TLS ignores what it cannot parse in a CA list: a CA file holding no
+ * certificate (a key, a DER file, a truncated copy) would load and then fail every connect as
+ * "self-signed certificate", pointing at the broker instead of the file.
+ */
+export function pemCertificatesProblem(text: string): string | undefined {
+  const blocks = text.match(PEM_CERTIFICATE);
+  if (blocks === null) return 'holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)';
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      return `holds a PEM certificate that cannot be read (the ${ordinal(i + 1)} of ${blocks.length})`;
+    }
+  }
+  return undefined;
+}
+
+function ordinal(n: number): string {
+  return n === 1 ? '1st' : n === 2 ? '2nd' : n === 3 ? '3rd' : `${n}th`;
 }

@@ -4,10 +4,11 @@
 // connect error that reads like a network fault).
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDriver, TransportError, TransportErrorCode, type TlsOptions } from '@fsbus/transport';
+import { makeTestCertificate } from '@fsbus/testkit';
+import { createDriver, pemCertificatesProblem, TransportError, TransportErrorCode, type TlsOptions } from '@fsbus/transport';
 
 const URLS: Record<string, string> = {
   nats: 'tls://127.0.0.1:4222',
@@ -43,3 +44,38 @@ for (const driver of Object.keys(URLS)) {
     }
   });
 }
+
+// Node's TLS skips what it cannot parse in a CA list: a CA file holding no certificate loaded and
+// every connect then failed as "self-signed certificate", blaming the broker instead of the file.
+void test('a CA or certificate file holding no readable PEM certificate is refused at createDriver, naming the option and the path', async () => {
+  const real = await makeTestCertificate();
+  try {
+    const keyOnly = real.keyFile;
+    const truncated = join(dir, 'truncated.pem');
+    await writeFile(truncated, '-----BEGIN CERTIFICATE-----\nMIIB\n');
+    const garbled = join(dir, 'garbled.pem');
+    const pem = await readFile(real.certFile, 'utf8');
+    await writeFile(garbled, `${pem}-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n`);
+    const cases: Array<[option: keyof TlsOptions, tls: TlsOptions, path: string, why: RegExp]> = [
+      ['caFile', { caFile: keyOnly }, keyOnly, /holds no PEM certificate/],
+      ['caFile', { caFile: truncated }, truncated, /holds no PEM certificate/],
+      ['caFile', { caFile: garbled }, garbled, /cannot be read \(the 2nd of 2\)/],
+      ['certFile', { certFile: keyOnly, keyFile: keyOnly }, keyOnly, /holds no PEM certificate/],
+    ];
+    for (const driver of Object.keys(URLS)) {
+      for (const [option, tls, path, why] of cases) {
+        await assert.rejects(createDriver(driver, { urls: [URLS[driver]!], tls, connectTimeoutMs: 1000 }), (err: unknown) => {
+          assert.ok(err instanceof TransportError, `${driver} ${option}: ${String(err)}`);
+          assert.equal(err.code, TransportErrorCode.INVALID_OPTION);
+          assert.ok(err.message.includes(`tls.${option}: ${path} `), err.message);
+          assert.match(err.message, why);
+          return true;
+        });
+      }
+    }
+    assert.equal(pemCertificatesProblem(pem), undefined);
+    assert.equal(pemCertificatesProblem(pem + pem), undefined);
+  } finally {
+    await real.remove();
+  }
+});

@@ -9,7 +9,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MAX_NODE_ID_LENGTH, sanitizePrefix, slugNodeId } from '@fsbus/contract';
 import { ConfigError } from '../errors.js';
-import { cutUserInfo } from '@fsbus/transport';
+import { cutUserInfo, pemCertificatesProblem } from '@fsbus/transport';
 import { configSchema, type AgentConfig, type AgentSecrets } from './schema.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -152,21 +152,25 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
 }
 
 /**
- * The broker's TLS files are read at load: one missing or unreadable is a config error naming the
- * field (or its env var), not a driver that fails to start with a bare ENOENT.
+ * The broker's TLS files are read at load: one missing or unreadable, or a CA or certificate file
+ * holding no PEM certificate, is a config error naming the field (or its env var), not a driver
+ * that fails to start with a bare ENOENT or every connect failing as "self-signed".
  */
 function assertTlsFilesReadable(tls: AgentConfig['broker']['tls'], fromEnv: ReadonlyMap<string, string>): void {
   if (typeof tls !== 'object') return;
   for (const key of ['ca_file', 'cert_file', 'key_file'] as const) {
     const file = tls[key];
     if (file === undefined) continue;
+    const path = `broker.tls.${key}`;
+    let text: string;
     try {
-      readFileSync(file);
+      text = readFileSync(file, 'utf8');
     } catch (err) {
-      const path = `broker.tls.${key}`;
       const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new ConfigError(fromEnv.get(path) ?? path, `cannot read ${file} (${why})`);
     }
+    const problem = key === 'key_file' ? undefined : pemCertificatesProblem(text);
+    if (problem !== undefined) throw new ConfigError(fromEnv.get(path) ?? path, `${file} ${problem}`);
   }
 }
 
