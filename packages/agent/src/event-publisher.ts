@@ -2,7 +2,8 @@
  * FreeSWITCH events → the bus: filter, shape (SPEC §3.5), publish. The driver buffers (bounded)
  * while the broker is away; every drop is counted there and exported as a metric. What it drops
  * is noticed here (DropWatch), so that subscribers can be told once the broker is back; an event
- * the broker failed after it was sent, the driver hands back (PublishOptions.onDroppedAfterSend).
+ * the broker failed after it was sent, the driver hands back (PublishOptions.onDroppedAfterSend),
+ * with its timestamp as the lossMark: what the NATS write window keeps instead of its payload.
  * The agent's own events (publishOwn: its announcements) are handed back apart: not a loss to
  * announce, which would be another announcement the same broker may fail.
  */
@@ -52,8 +53,9 @@ export class EventPublisher {
   readonly #driver: Driver;
   readonly #metrics: AgentMetrics;
   readonly #drops: DropWatch;
-  /** The same object for every publish: nothing allocated per event. */
-  readonly #publishOptions: PublishOptions;
+  /** One function for every event; its options object carries the event's timestamp (lossMark). */
+  readonly #onEventDropped: NonNullable<PublishOptions['onDroppedAfterSend']>;
+  /** The same object for every publish of the agent's own events. */
   readonly #ownPublishOptions: PublishOptions;
 
   constructor(filter: EventFilter, subjects: Subjects, nodeId: string, driver: Driver, metrics: AgentMetrics, reporting: DropReporting, bufferMessages: number) {
@@ -64,7 +66,7 @@ export class EventPublisher {
     this.#metrics = metrics;
     this.#drops = new DropWatch(reporting, bufferMessages);
     const hangupSubject = subjects.event(HANGUP_COMPLETE);
-    this.#publishOptions = { onDroppedAfterSend: (subject, data) => this.#drops.droppedAfterSend(subject === hangupSubject, data) };
+    this.#onEventDropped = (subject, data, lossMark) => this.#drops.droppedAfterSend(subject === hangupSubject, data, lossMark);
     this.#ownPublishOptions = {
       onDroppedAfterSend: (subject) => {
         this.#drops.ownDroppedAfterSend();
@@ -111,12 +113,16 @@ export class EventPublisher {
     return this.#publish(event, event.subclass, this.#ownPublishOptions);
   }
 
-  #publish(event: EventSource, subclass: string | undefined, options = this.#publishOptions): PublishOutcome {
-    const bytes = encodeUtf8(encodeEventPayload(event, this.#nodeId));
+  /** `own`: the options of the agent's own events; FreeSWITCH's get theirs with their timestamp. */
+  #publish(event: EventSource, subclass: string | undefined, own?: PublishOptions): PublishOutcome {
+    const timestampUs = timestampOf(event);
+    const bytes = encodeUtf8(encodeEventPayload(event, this.#nodeId, timestampUs));
+    // A loss hands back the timestamp, so a driver need not keep the payload to tell it (NATS).
+    const options = own ?? { onDroppedAfterSend: this.#onEventDropped, lossMark: timestampUs };
     const outcome = this.#driver.publish(this.#subjects.event(event.name, subclass), bytes, options);
     // Only the buffering path looks further: an event sent at once costs one comparison here.
     if (outcome === 'sent') this.#drops.sent();
-    else this.#drops.held(event, outcome);
+    else this.#drops.held(event, outcome, timestampUs);
     if (outcome === 'dropped') {
       this.counters.failed++;
       return outcome;
@@ -145,7 +151,8 @@ const PAYLOAD_HEAD_BYTES = 256;
 const payloadDecoder = new TextDecoder();
 
 /**
- * A published event's timestamp, read back from its payload (only for a drop after send): the
+ * A published event's timestamp, read back from its payload (only for a drop after send by a
+ * driver that did not give the lossMark back, as Kafka's and ZeroMQ's own publish paths): the
  * first `"timestamp":` of encodeEventPayload's JSON is its own (one inside the name would be
  * escaped), so the head is enough, not the whole payload parsed.
  */
@@ -163,7 +170,8 @@ function payloadTimestamp(data: Uint8Array): number {
  * it may still have been sent). Hangups buffered are remembered by position, so that a drop (the
  * oldest go first) and a stop can say how many of those they lose. Only events that were buffered
  * or dropped come here: the sent-at-once path does none of this. An event the broker failed after
- * it was sent comes back from the driver with its subject (a hangup or not) and payload (its timestamp).
+ * it was sent comes back from the driver with its subject (a hangup or not) and its timestamp (the
+ * lossMark, or read from its payload).
  */
 class DropWatch {
   readonly #reporting: DropReporting;
@@ -197,26 +205,29 @@ class DropWatch {
     if (this.#loss !== undefined) this.#reporting.onFlowing();
   }
 
-  held(event: EventSource & { readonly name: string }, outcome: 'buffered' | 'dropped'): void {
+  /** `timestampUs`: the event's (timestampOf). */
+  held(event: EventSource & { readonly name: string }, outcome: 'buffered' | 'dropped', timestampUs: number): void {
     if (outcome === 'dropped') {
       // Itself lost (larger than the buffer, or the driver closed): the newest of the drops.
-      const ts = timestampOf(event);
-      this.#heldSinceUs ??= ts;
-      this.#notice(false, ts, event.name === HANGUP_COMPLETE);
+      this.#heldSinceUs ??= timestampUs;
+      this.#notice(false, timestampUs, event.name === HANGUP_COMPLETE);
       return;
     }
-    this.#heldSinceUs ??= timestampOf(event);
+    this.#heldSinceUs ??= timestampUs;
     this.#notice(true);
     this.#lastHeld = event;
     this.#heldCount++;
     if (event.name === HANGUP_COMPLETE) this.#rememberHangup();
   }
 
-  /** The broker failed an event after it was sent (the driver counted it already): lost itself, not evicted. */
-  droppedAfterSend(hangup: boolean, data: Uint8Array): void {
+  /**
+   * The broker failed an event after it was sent (the driver counted it already): lost itself, not
+   * evicted. `lossMark`: its timestamp, when the driver gave it back; else read from the payload.
+   */
+  droppedAfterSend(hangup: boolean, data: Uint8Array, lossMark?: number): void {
     // Taken out of the driver's total first: the next notice must not count it as the buffer's.
     this.#droppedSeen++;
-    const timestampUs = payloadTimestamp(data);
+    const timestampUs = lossMark ?? payloadTimestamp(data);
     this.#record(1, hangup ? 1 : 0, timestampUs, timestampUs, 'after-send');
   }
 

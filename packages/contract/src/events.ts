@@ -62,9 +62,10 @@ export function buildEventPayload(event: EventSource, nodeId: string): EventPayl
 /**
  * `JSON.stringify(buildEventPayload(event, nodeId))`, written as text around the event's own
  * headers JSON: on the agent's hot path an event's headers are never rebuilt as objects.
+ * `timestampUs`: the payload's timestamp, when the caller read it already (the agent keeps it too).
  */
-export function encodeEventPayload(event: EventSource, nodeId: string): string {
-  let out = `{"event_name":${JSON.stringify(event.name)},"timestamp":${payloadTimestamp(event)},"node_id":${JSON.stringify(nodeId)}`;
+export function encodeEventPayload(event: EventSource, nodeId: string, timestampUs = payloadTimestamp(event)): string {
+  let out = `{"event_name":${JSON.stringify(event.name)},"timestamp":${timestampUs},"node_id":${JSON.stringify(nodeId)}`;
   if (event.uuid !== undefined && event.uuid !== '') out += `,"uuid":${JSON.stringify(event.uuid)}`;
   out += `,"headers":${event.toJson?.() ?? JSON.stringify(Object.fromEntries(event.headers))}`;
   if (event.body !== undefined && event.body !== '') out += `,"body":${JSON.stringify(event.body)}`;

@@ -94,8 +94,19 @@ export interface PublishOptions {
    * a lost connection; the subject is the publisher's, not its topic) and ZeroMQ (an event its
    * full PUB writer pushes out or the socket refuses) and NATS (what it wrote into a connection that
    * went before a PONG confirmed it: the write window).
+   * `lossMark`: this publish's `lossMark`, when it had one; `data` may then be empty (below).
    */
-  onDroppedAfterSend?: (subject: string, data: Uint8Array) => void;
+  onDroppedAfterSend?: (subject: string, data: Uint8Array, lossMark?: number) => void;
+  /**
+   * A number the publisher wants back with `onDroppedAfterSend` instead of the bytes (the agent:
+   * the event's timestamp). A driver that keeps messages only to hand them back after a loss (NATS's
+   * write window, until a PONG) then keeps the subject, the callback and this number, not the
+   * message: `data` comes back empty. Drivers that hold the bytes anyway (outbox, send queues) pass
+   * both; one that does not carry the option (Kafka's and ZeroMQ's publish, for now) passes the
+   * bytes alone, so a publisher that gives a mark must still read `data` when none comes back.
+   * Without it, `data` is always the message's bytes.
+   */
+  lossMark?: number;
 }
 
 /** A durable stream over some subjects (JetStream, Kafka topic, Redis Stream). */

@@ -24,7 +24,9 @@ export interface OutboxItem {
   /** Set once the requester settled (reply, timeout, abort, close): a buffered item is not sent. */
   settled?: boolean | undefined;
   /** Its publisher's PublishOptions.onDroppedAfterSend. */
-  onDroppedAfterSend?: ((subject: string, data: Uint8Array) => void) | undefined;
+  onDroppedAfterSend?: ((subject: string, data: Uint8Array, lossMark?: number) => void) | undefined;
+  /** Its publisher's PublishOptions.lossMark, given back with the callback. */
+  lossMark?: number | undefined;
   /**
    * publish() answered 'sent' for it (put back in flight when the connection went, or held in a
    * send queue such as Kafka's): its publisher never saw it buffered, so its eviction is handed

@@ -201,7 +201,7 @@ export abstract class DriverCore implements Driver {
   }
 
   publish(subject: string, data: Uint8Array, options?: PublishOptions): PublishOutcome {
-    const item: OutboxItem = { subject, data, headers: options?.headers, onDroppedAfterSend: options?.onDroppedAfterSend };
+    const item: OutboxItem = { subject, data, headers: options?.headers, onDroppedAfterSend: options?.onDroppedAfterSend, lossMark: options?.lossMark };
     // A fire-and-forget command runs on arrival: never sent twice (command-subjects.ts).
     if (this.isCommand(subject)) item.kind = 'request';
     return this.send(item);
@@ -299,7 +299,7 @@ export abstract class DriverCore implements Driver {
   protected droppedAfterSend(item: OutboxItem): void {
     this.outbox.countDropped(item);
     try {
-      item.onDroppedAfterSend?.(item.subject, item.data);
+      item.onDroppedAfterSend?.(item.subject, item.data, item.lossMark);
     } catch (err) {
       this.options.logger?.error({ err, subject: item.subject }, 'onDroppedAfterSend threw');
     }

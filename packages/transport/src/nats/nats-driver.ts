@@ -61,9 +61,10 @@ class NatsDriver extends DriverCore {
   #requests: RequestMux | undefined;
   /**
    * What the server has not confirmed reading yet; past its limit, publishes wait in the outbox.
-   * It keeps the publishes with an onDroppedAfterSend until confirmed: #handBack.
+   * It keeps what it needs to hand back the publishes with an onDroppedAfterSend until confirmed
+   * (#handBack): their subject and lossMark, their bytes only without a mark.
    */
-  readonly #window = new WriteWindow<OutboxItem>(
+  readonly #window = new WriteWindow(
     writeWindowBytes(this.options.bufferBytes),
     () => this.#conn().flush(),
     () => this.releaseHeld(),
@@ -211,8 +212,8 @@ class NatsDriver extends DriverCore {
     else if (item.headers !== undefined) opts.headers = toNatsHeaders(item.headers);
     if (item.replyTo !== undefined) opts.reply = item.replyTo;
     this.#nc!.publish(item.subject, item.data, opts);
-    // Only a publisher that wants to hear of a loss costs a reference until the PONG.
-    this.#window.wrote(item.data.byteLength + item.subject.length + PUB_OVERHEAD_BYTES, item.onDroppedAfterSend === undefined ? undefined : item);
+    // Only a publisher that wants to hear of a loss costs a few scalars until the PONG.
+    this.#window.wrote(item.data.byteLength + item.subject.length + PUB_OVERHEAD_BYTES, item);
   }
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
