@@ -11,7 +11,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
-import type { Socket } from 'node:net';
+import { Socket as NetSocket, type Socket } from 'node:net';
 
 interface Attempt {
   readonly sockets: Set<Socket>;
@@ -52,4 +52,29 @@ export async function closingSocketsOnFailure<T>(open: () => Promise<T>): Promis
  */
 export function inConnectAttempt(): boolean {
   return attempt.getStore() !== undefined;
+}
+
+/**
+ * nats.js's socket under `nc`, or undefined when its internals are not what we know (then nothing
+ * is done: nats.js's own way applies). Not public API: nats-core 3.x keeps it at
+ * `protocol.transport.socket` (the Node transport).
+ */
+function socketOf(nc: unknown): Socket | undefined {
+  const socket = (nc as { protocol?: { transport?: { socket?: unknown } } }).protocol?.transport?.socket;
+  return socket instanceof NetSocket ? socket : undefined;
+}
+
+/**
+ * nats.js found the connection stale (its PINGs unanswered) and is closing it, but it first waits
+ * for its queued writes to drain: into a link that reads nothing (a frozen server, a middlebox
+ * that stopped forwarding) they never do, and the connection looked up until the server read
+ * again, however long. With writes queued, the socket is destroyed instead: the pending write
+ * fails, nats.js's close goes on, and its reconnect starts. Whatever was queued was lost with the
+ * link either way.
+ */
+export function dropStaleSocket(nc: unknown): boolean {
+  const socket = socketOf(nc);
+  if (socket === undefined || socket.destroyed || socket.writableLength === 0) return false;
+  socket.destroy();
+  return true;
 }

@@ -9,7 +9,7 @@ import { TransportError, TransportErrorCode } from '../errors.js';
 import { assertTlsFilesReadable } from '../tls-material.js';
 import type { OutboxItem } from '../outbox.js';
 import { connectError, DriverCore } from '../drivers/driver-core.js';
-import { closingSocketsOnFailure } from './connect-sockets.js';
+import { closingSocketsOnFailure, dropStaleSocket } from './connect-sockets.js';
 import { inboxPrefixProblem } from './inbox-subjects.js';
 import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
@@ -115,6 +115,8 @@ class NatsDriver extends DriverCore {
         case 'staleConnection':
           // Also what nats.js says when it drops the connection for an auth error: that error says more.
           lostBecause ??= new Error('the server did not answer the PINGs (stale connection)');
+          // Its close waits for queued writes to drain, which a frozen link never does.
+          if (dropStaleSocket(nc)) this.options.logger?.warn({ server: nc.getServer() }, 'nats: stale connection with writes queued: socket dropped, reconnecting');
           break;
         case 'ldm':
           lostBecause = new Error('the server is shutting down (lame duck mode)');
