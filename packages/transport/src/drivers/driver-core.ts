@@ -286,10 +286,20 @@ export abstract class DriverCore implements Driver {
         this.rawSend(item);
         this.published++;
       } catch (err) {
-        this.outbox.countDropped(item);
         this.refusedLog.hit({ err, subject: item.subject, buffered: true });
+        // publish() said 'sent' for it: its publisher hears of the loss (counted there, once).
+        if (item.sentBefore === true) this.refusedAfterSend(item, err);
+        else this.outbox.countDropped(item);
       }
     }
+  }
+
+  /**
+   * `item`, which publish() said 'sent' for before a lost connection put it back in the outbox,
+   * cannot be sent again (`err`: rawSend's refusal): dropped, counted once, its publisher told.
+   */
+  protected refusedAfterSend(item: OutboxItem, _err: unknown): void {
+    this.droppedAfterSend(item);
   }
 
   /**

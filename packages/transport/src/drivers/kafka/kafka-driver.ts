@@ -28,7 +28,7 @@ import { subjectMatches } from '../../subject-pattern.js';
 import { openKafkaClients, TopicCache } from './kafka-admin.js';
 import { KafkaLimits } from './kafka-limits.js';
 import { ServedTopics } from './kafka-served.js';
-import { readHeaders, toInbound, type KafkaMessage } from './kafka-wire.js';
+import { brokerReason, readHeaders, toInbound, type KafkaMessage } from './kafka-wire.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
 /** The log line of requests skipped for an `fsbus-reply-to` that is no reply topic. */
@@ -110,7 +110,7 @@ class KafkaDriver extends DriverCore {
         topics: this.#topics,
         connected: () => this.status === 'connected',
         lost: (unsent) => this.#lost(unsent),
-        droppedAfterSend: (item, why) => this.#droppedAfterSend(item, why),
+        droppedAfterSend: (item, why, err) => this.#droppedAfterSend(item, why, err),
         limit: () => this.#limits.smallest,
         logger: options.logger,
       },
@@ -195,19 +195,23 @@ class KafkaDriver extends DriverCore {
     this.#droppedAfterSend(item, 'evicted');
   }
 
+  /** Sent again after a reconnect, refused before it reached the broker (rawSend: over a limit learned meanwhile). */
+  protected override refusedAfterSend(item: OutboxItem, err: unknown): void {
+    this.#droppedAfterSend(item, 'refused', err);
+  }
+
   /**
    * A record handed over (publish() said 'sent', or a request was sent) is dropped after all
    * (AfterSendDrop): counted once and its publisher told, with its subject, not its topic. One of
-   * this driver's own requests lost in flight fails at once, not at its timeout.
+   * this driver's own requests fails at once, not at its timeout.
    */
-  #droppedAfterSend(item: OutboxItem, why: AfterSendDrop): void {
+  #droppedAfterSend(item: OutboxItem, why: AfterSendDrop, err?: unknown): void {
     const headers = item.headers;
     // Dropped for good, its topic never read again: no copy on a path every evicted event takes.
     item.subject = headers?.[KafkaHeader.SUBJECT] ?? item.subject;
     this.droppedAfterSend(item);
-    if (why !== 'lost' || item.kind !== 'request' || headers?.[KafkaHeader.REPLY_TO] !== this.#inbox.topic) return;
-    const err = new TransportError(TransportErrorCode.DISCONNECTED, `request to ${item.subject}: the connection to Kafka was lost before the broker confirmed it (it may have run; it is not sent again)`);
-    this.#inbox.fail(headers[KafkaHeader.CORRELATION_ID], err);
+    if (item.kind !== 'request' || headers?.[KafkaHeader.REPLY_TO] !== this.#inbox.topic) return;
+    this.#inbox.fail(headers[KafkaHeader.CORRELATION_ID], requestDropped(item.subject, why, err));
   }
 
   get #bufferMessages(): number {
@@ -353,7 +357,12 @@ class KafkaDriver extends DriverCore {
         inbox: this.#inbox,
         topicFor: (s) => topicFor(s, this.options.namespace),
         served: (topic) => this.#served(topic),
-        enqueue: (item) => this.send(item),
+        enqueue: (item) => {
+          // Its requester waits on it as a publisher told 'sent' would: pushed out of the outbox
+          // for room (or refused when flushed) it is handed back, and the request fails at once.
+          item.sentBefore = true;
+          return this.send(item);
+        },
         unsendable: (item) => this.#limits.unsendable(item),
         // While the broker is away the request waits in the outbox: no lookup to wait for.
         learn: (topic) => (this.status === 'connected' ? this.#limits.watch(topic) : Promise.resolve()),
@@ -441,5 +450,21 @@ class KafkaDriver extends DriverCore {
     await this.#inbox.close();
     if (inbox) await this.#admin?.deleteTopics({ topics: [this.#inbox.topic] }).catch(() => undefined);
     await Promise.allSettled([this.#producer?.close(true), this.#admin?.close()]);
+  }
+}
+
+/** Why one of our requests dropped after it was handed over will get no reply (`why`: AfterSendDrop). */
+function requestDropped(subject: string, why: AfterSendDrop, err: unknown): TransportError {
+  const cause = err === undefined ? undefined : { cause: err };
+  const reason = brokerReason(err);
+  switch (why) {
+    case 'lost':
+      return new TransportError(TransportErrorCode.DISCONNECTED, `request to ${subject}: the connection to Kafka was lost before the broker confirmed it (it may have run; it is not sent again)`);
+    case 'evicted':
+      return new TransportError(TransportErrorCode.BROKER, `request to ${subject}: never sent, pushed out of the full send buffer for newer messages (it did not run)`);
+    case 'refused':
+      return new TransportError(TransportErrorCode.BROKER, `request to ${subject}: never sent, refused: ${reason} (it did not run)`, cause);
+    case 'refusedWithBatch':
+      return new TransportError(TransportErrorCode.BROKER, `request to ${subject}: Kafka refused the batch it went in: ${reason} (it may have run; it is not sent again)`, cause);
   }
 }

@@ -32,11 +32,12 @@ export const GONE_REPLY_TOPIC_LOG = 'kafka: records to a gone reply topic (or an
 export const REQUESTS_LOST_LOG = 'kafka connection lost with requests unacknowledged: not sent again (they may have run), dropped';
 
 /**
- * Why a record publish() or a request handed over is dropped after all: the broker refused it,
- * the full queue pushed it out before it was produced, or it was a request in flight when the
- * connection was lost (never sent again).
+ * Why a record publish() or a request handed over is dropped after all: the broker refused it
+ * ('refused': alone, so not appended; 'refusedWithBatch': a request or command dropped with a
+ * refused batch, which another partition may have appended), the full queue pushed it out before
+ * it was produced, or it was a request in flight when the connection was lost (never sent again).
  */
-export type AfterSendDrop = 'refused' | 'evicted' | 'lost';
+export type AfterSendDrop = 'refused' | 'refusedWithBatch' | 'evicted' | 'lost';
 
 export interface SendQueueContext {
   producer(): Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -44,8 +45,11 @@ export interface SendQueueContext {
   connected(): boolean;
   /** The broker went away: `unsent` (in order, oldest first) must be held for the reconnect. */
   lost(unsent: OutboxItem[]): void;
-  /** `item` is dropped after it was handed over: counted once, its publisher (and our requester) told (DriverCore.droppedAfterSend). */
-  droppedAfterSend(item: OutboxItem, why: AfterSendDrop): void;
+  /**
+   * `item` is dropped after it was handed over: counted once, its publisher (and our requester) told
+   * (DriverCore.droppedAfterSend). `err`: the broker's refusal.
+   */
+  droppedAfterSend(item: OutboxItem, why: AfterSendDrop, err?: unknown): void;
   /** The smallest record batch limit the broker set, when known (kafka-limits.ts). */
   limit?(): number | undefined;
   logger: DriverLogger | undefined;
@@ -161,7 +165,7 @@ export class KafkaSendQueue {
       // requests are not sent again (they could run twice), as below.
       if (topics.length > 1) {
         const requests = batch.filter(runsOnArrival);
-        if (requests.length > 0) this.#refuse(requests, err);
+        if (requests.length > 0) this.#refuse(requests, err, 'refusedWithBatch');
         batch = batch.filter((i) => !runsOnArrival(i));
       }
       batch = await this.#withoutGoneInboxes(batch);
@@ -170,28 +174,31 @@ export class KafkaSendQueue {
       if (this.#isLost(err)) return { err, inFlight: batch, unsent: [] };
     }
     if (batch.length === 1) {
-      this.#refuse(batch, err);
+      this.#refuse(batch, err, 'refused');
       return undefined;
     }
+    const withBatch: OutboxItem[] = [];
     const refused: OutboxItem[] = [];
     let why: unknown = err;
     for (let i = 0; i < batch.length; i++) {
       // A request (or command) may be in a partition that took its part of the batch: sent again it
       // could run twice, so it is dropped with the batch as before; events and replies go again.
       if (runsOnArrival(batch[i]!)) {
-        refused.push(batch[i]!);
+        withBatch.push(batch[i]!);
         continue;
       }
       const e = await this.#produce([batch[i]!]);
       if (e === undefined) continue;
       if (this.#isLost(e)) {
-        if (refused.length > 0) this.#refuse(refused, why);
+        this.#refuse(withBatch, err, 'refusedWithBatch');
+        this.#refuse(refused, why, 'refused');
         return { err: e, inFlight: [batch[i]!], unsent: batch.slice(i + 1) };
       }
       refused.push(batch[i]!);
       why = e;
     }
-    if (refused.length > 0) this.#refuse(refused, why);
+    this.#refuse(withBatch, err, 'refusedWithBatch');
+    this.#refuse(refused, why, 'refused');
     return undefined;
   }
 
@@ -215,10 +222,11 @@ export class KafkaSendQueue {
     return isNetworkError(err) || !this.#ctx.connected();
   }
 
-  /** Refused by the broker after they were sent: the driver counts them (once) and tells their publishers. */
-  #refuse(records: OutboxItem[], err: unknown): void {
+  /** Refused by the broker after they were sent: the driver counts them (once) and tells their publishers (and our requesters). */
+  #refuse(records: OutboxItem[], err: unknown, why: 'refused' | 'refusedWithBatch'): void {
+    if (records.length === 0) return;
     this.#ctx.logger?.warn({ err, records: records.length, topics: [...new Set(records.map((i) => i.subject))] }, 'kafka refused records, dropped');
-    for (const r of records) this.#ctx.droppedAfterSend(r, 'refused');
+    for (const r of records) this.#ctx.droppedAfterSend(r, why, err);
   }
 
   /**

@@ -94,6 +94,22 @@ export function isTopicAlreadyExists(err: unknown): boolean {
   return saidByError(err, (o) => o.apiId === 'TOPIC_ALREADY_EXISTS');
 }
 
+/**
+ * What the broker said, for a message: the library wraps its error codes (`ProtocolError`: apiId and
+ * text) in errors saying only that producing failed. `MESSAGE_TOO_LARGE (The request included a
+ * message larger than …)`, every distinct one; the outer message when none is found.
+ */
+export function brokerReason(err: unknown): string {
+  const said = new Set<string>();
+  // Never satisfied: the walk visits every error in the chain.
+  saidByError(err, (o) => {
+    if (typeof o.apiId === 'string') said.add(typeof o.message === 'string' ? `${o.apiId} (${o.message})` : o.apiId);
+    return false;
+  });
+  if (said.size > 0) return [...said].join('; ');
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** What Kafka takes as a topic name. */
 export function isTopicName(name: string): boolean {
   return /^[A-Za-z0-9._-]{1,249}$/.test(name) && name !== '.' && name !== '..';

@@ -1,0 +1,65 @@
+// An event publish() said 'sent' for, put back in the outbox by a lost connection, that the outbox
+// flush on reconnect cannot send (DriverCore.flushOutbox: rawSend throws — here the record is over
+// a broker limit lowered meanwhile, learned on the reconnect) is handed back to its publisher
+// (PublishOptions.onDroppedAfterSend) with its subject, and counted once. Before, it was only
+// counted: its publisher took it as sent.
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
+import { startKafka } from '@fsbus/testkit';
+import { createDriver } from '@fsbus/transport';
+import type { DriverLogger } from '../src/driver.js';
+import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
+import { Collector, enc, waitStatus } from './conformance/helpers.js';
+
+ensurePromiseWithResolvers();
+
+const GAVE_UP = 'kafka connection lost with requests unacknowledged';
+const LIMIT = 64 * 1024;
+
+void test('kafka: an event put back by a lost connection that the reconnect flush cannot send is handed back to its publisher once, counted once', { timeout: 300_000 }, async (t) => {
+  const kafka = await startKafka();
+  t.after(() => kafka.stop());
+  const admin = new Admin(baseOptions({ urls: [kafka.url] }, 'frh-admin'));
+  t.after(() => admin.close());
+  const gaveUp = new Collector<string>();
+  const logger: DriverLogger = { debug() {}, info() {}, warn: (_o, msg = '') => void (msg.startsWith(GAVE_UP) && gaveUp.push(msg)), error() {} };
+  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'frh', logger });
+  t.after(() => driver.close());
+  await driver.connect();
+  driver.publish('frh.events.warm', enc('warm'));
+  driver.publish('freeswitch.cmd.async.warm', enc('warm'));
+  await driver.flush();
+
+  // The broker takes less from now on; the driver learns it on its next (re)connect only.
+  const { brokers } = await admin.metadata({ topics: [] });
+  await admin.incrementalAlterConfigs({
+    resources: [...brokers.keys()].map((id) => ({
+      resourceType: ConfigResourceTypes.BROKER,
+      resourceName: String(id),
+      configs: [{ name: 'message.max.bytes', configOperation: IncrementalAlterConfigOperationTypes.SET, value: String(LIMIT) }],
+    })),
+  });
+
+  const told = new Collector<string>();
+  const onDroppedAfterSend = (subject: string, data: Uint8Array): void => told.push(`${subject}:${data.byteLength}`);
+  const dropped = driver.stats().dropped;
+  t.after(() => kafka.resume());
+  await kafka.pause();
+  // One produce to the frozen broker: given up, the command is dropped (logged: GAVE_UP) after the
+  // event went back to the outbox.
+  assert.equal(driver.publish('freeswitch.cmd.async.x', enc('command'), { onDroppedAfterSend }), 'sent');
+  assert.equal(driver.publish('frh.events.big', new Uint8Array(2 * LIMIT), { onDroppedAfterSend }), 'sent');
+  await gaveUp.until(1, 200_000);
+  assert.deepEqual(told.items, ['freeswitch.cmd.async.x:7']);
+  kafka.resume();
+  await waitStatus(driver, 'connected', 90_000);
+  // Refused by the outbox flush once the reconnect learned the limit (or, learned a moment later,
+  // by the broker itself): handed back either way, once.
+  await told.until(2, 90_000);
+  assert.deepEqual(told.items, ['freeswitch.cmd.async.x:7', `frh.events.big:${2 * LIMIT}`], 'the put-back event the flush could not send is handed back');
+  assert.equal(driver.stats().dropped - dropped, 2, 'the command and the event, each once');
+  assert.equal(driver.publish('frh.events.small', enc('after'), { onDroppedAfterSend }), 'sent');
+  await driver.flush();
+  assert.equal(told.items.length, 2, 'told once');
+});
