@@ -152,7 +152,7 @@ const payloadDecoder = new TextDecoder();
 
 /**
  * A published event's timestamp, read back from its payload (only for a drop after send by a
- * driver that did not give the lossMark back, as Kafka's and ZeroMQ's own publish paths): the
+ * driver that did not give the lossMark back: not one of @fsbus/transport's): the
  * first `"timestamp":` of encodeEventPayload's JSON is its own (one inside the name would be
  * escaped), so the head is enough, not the whole payload parsed.
  */

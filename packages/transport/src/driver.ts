@@ -102,9 +102,9 @@ export interface PublishOptions {
    * the event's timestamp). A driver that keeps messages only to hand them back after a loss (NATS's
    * write window, until a PONG) then keeps the subject, the callback and this number, not the
    * message: `data` comes back empty. Drivers that hold the bytes anyway (outbox, send queues) pass
-   * both; one that does not carry the option (Kafka's and ZeroMQ's publish, for now) passes the
-   * bytes alone, so a publisher that gives a mark must still read `data` when none comes back.
-   * Without it, `data` is always the message's bytes.
+   * both. A driver that does not carry the option (not one of this package's) passes the bytes
+   * alone: a publisher that gives a mark still reads `data` when none comes back. Without a mark,
+   * `data` is always the message's bytes.
    */
   lossMark?: number;
 }

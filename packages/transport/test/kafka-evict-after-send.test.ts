@@ -23,17 +23,20 @@ void test('kafka: records pushed out of the full send queue after publish() said
   await driver.connect();
   const told = new Collector<string>();
   const subjects: string[] = [];
-  const onDroppedAfterSend = (subject: string, data: Uint8Array): void => {
+  const marks: Array<number | undefined> = [];
+  const onDroppedAfterSend = (subject: string, data: Uint8Array, lossMark?: number): void => {
     subjects.push(subject);
+    marks.push(lossMark);
     told.push(dec(data));
   };
   // One tick: the send loop has not drained the queue yet, so it holds the newest BUFFER only.
   const outcomes: PublishOutcome[] = [];
-  for (let i = 0; i < 10; i++) outcomes.push(driver.publish(`evq.events.e${i}`, enc(`e${i}`), { onDroppedAfterSend }));
+  for (let i = 0; i < 10; i++) outcomes.push(driver.publish(`evq.events.e${i}`, enc(`e${i}`), { onDroppedAfterSend, lossMark: 1000 + i }));
   assert.deepEqual(outcomes, Array<PublishOutcome>(10).fill('sent'));
   await driver.flush();
   assert.deepEqual(told.items, ['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
   assert.deepEqual(subjects, ['evq.events.e0', 'evq.events.e1', 'evq.events.e2', 'evq.events.e3', 'evq.events.e4', 'evq.events.e5'], "the publisher's subjects, not the topic");
+  assert.deepEqual(marks, [1000, 1001, 1002, 1003, 1004, 1005], "the publisher's lossMarks, with the bytes");
   const { published, dropped } = driver.stats();
   assert.deepEqual({ published, dropped }, { published: BUFFER, dropped: 6 });
 });

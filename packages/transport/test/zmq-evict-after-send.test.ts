@@ -19,14 +19,15 @@ void test("zmq: events pushed out of the PUB writer's full queue after publish()
   // Serving binds the agent side: its events go out on the PUB socket.
   agent.serve({ subject: 'freeswitch.api', competing: true }, () => enc('ok'));
   await agent.flush();
-  const told: Array<[string, string]> = [];
-  const onDroppedAfterSend = (subject: string, data: Uint8Array): void => void told.push([subject, dec(data)]);
+  const told: Array<[string, string, number | undefined]> = [];
+  const onDroppedAfterSend = (subject: string, data: Uint8Array, lossMark?: number): void => void told.push([subject, dec(data), lossMark]);
   // One tick: the writer sends the first and queues BUFFER more; each one after pushes the oldest out.
   const outcomes: PublishOutcome[] = [];
-  for (let i = 0; i < 10; i++) outcomes.push(agent.publish(`freeswitch.events.e${i}`, enc(`e${i}`), { onDroppedAfterSend }));
+  for (let i = 0; i < 10; i++) outcomes.push(agent.publish(`freeswitch.events.e${i}`, enc(`e${i}`), { onDroppedAfterSend, lossMark: 1000 + i }));
   assert.deepEqual(outcomes, Array<PublishOutcome>(10).fill('sent'));
   await agent.flush();
-  assert.deepEqual(told, [1, 2, 3, 4, 5].map((i) => [`freeswitch.events.e${i}`, `e${i}`]));
+  // The bytes and the publisher's lossMark.
+  assert.deepEqual(told, [1, 2, 3, 4, 5].map((i) => [`freeswitch.events.e${i}`, `e${i}`, 1000 + i]));
   const { published, dropped } = agent.stats();
   assert.deepEqual({ published, dropped }, { published: 10 - 5, dropped: 5 });
 });

@@ -240,7 +240,7 @@ class KafkaDriver extends DriverCore {
       this.refusedLog.hit({ subject, reason: 'not a subject Kafka can carry' });
       return 'dropped';
     }
-    const item: OutboxItem = { subject: topic, data, headers: { ...options?.headers, [KafkaHeader.SUBJECT]: subject }, onDroppedAfterSend: options?.onDroppedAfterSend };
+    const item: OutboxItem = { subject: topic, data, headers: { ...options?.headers, [KafkaHeader.SUBJECT]: subject }, onDroppedAfterSend: options?.onDroppedAfterSend, lossMark: options?.lossMark };
     // A fire-and-forget command (the async lane) runs on arrival: never produced twice.
     if (this.isCommand(subject)) item.kind = 'request';
     return this.send(item);

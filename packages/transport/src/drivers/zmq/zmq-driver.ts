@@ -173,7 +173,7 @@ class ZmqDriver extends DriverCore {
       return 'dropped';
     }
     const command = isAsyncCommand(subject) || this.isCommand(subject);
-    if (this.#server !== undefined && !command) return this.send({ subject, data, onDroppedAfterSend: options?.onDroppedAfterSend });
+    if (this.#server !== undefined && !command) return this.send({ subject, data, onDroppedAfterSend: options?.onDroppedAfterSend, lossMark: options?.lossMark });
     const client = this.#clientSide();
     const headers = options?.headers === undefined ? undefined : { ...options.headers };
     const send = (): boolean => {
