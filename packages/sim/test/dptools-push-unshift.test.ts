@@ -72,6 +72,9 @@ void describe('push / unshift', () => {
     execute(h, 'unshift', 'fsbus_first=0');
     const texts = h.logs.filter((l) => l.file === 'mod_dptools.c').map((l) => [l.level, l.func, l.text.replace(/^.*?\] /, '')]);
     assert.deepEqual(texts.filter(([, func]) => func === 'base_set'), [
+      // set_function is base_set too.
+      [7, 'base_set', 'mod_dptools.c:1671 SET loopback/7001-a [fsbus_first]=[1]\n'],
+      [7, 'base_set', 'mod_dptools.c:1671 SET loopback/7001-a [fsbus_second]=[2]\n'],
       [7, 'base_set', 'mod_dptools.c:1671 PUSH loopback/7001-a [fsbus_first]=[1b]\n'],
       [3, 'base_set', 'mod_dptools.c:1649 No variable name specified.\n'],
       [7, 'base_set', 'mod_dptools.c:1671 UNSHIFT loopback/7001-a [fsbus_first]=[0]\n'],

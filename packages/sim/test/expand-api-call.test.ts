@@ -21,10 +21,13 @@ before(async () => {
 });
 after(() => w.close());
 
-/** Runs `set r=<text>` on the parked channel: the application's argument is expanded. */
+/**
+ * Runs `export r=<text>` on the parked channel: the application's argument is expanded, once
+ * (`set` would expand the value a second time, as base_set does).
+ */
 async function expandOnChannel(text: string): Promise<string> {
-  assert.equal(await w.command(`sendmsg ${U}\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: r=${text}`), '+OK');
-  const done = await w.until(on(U, 'CHANNEL_EXECUTE_COMPLETE', 'set'), 'set ran');
+  assert.equal(await w.command(`sendmsg ${U}\ncall-command: execute\nexecute-app-name: export\nexecute-app-arg: r=${text}`), '+OK');
+  const done = await w.until(on(U, 'CHANNEL_EXECUTE_COMPLETE', 'export'), 'export ran');
   return done['variable_r'] ?? '';
 }
 

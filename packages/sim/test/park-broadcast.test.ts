@@ -80,7 +80,9 @@ void describe('a playback broadcast on a parked channel', () => {
     assert.ok(stop >= 0 && stop < names.indexOf('CHANNEL_UNPARK'), names.join(','));
     const [answer] = of(h, 'CHANNEL_EXECUTE', 'answer');
     assert.ok(answer, '7004 runs');
-    assert.match(header(answer, 'Caller-Transfer-Source') ?? '', new RegExp(`^\\d+:${U}:bl_xfer:7004/default/XML$`));
+    // The new caller profile's own uuid (switch_caller_profile_dup), not the channel's.
+    assert.match(header(answer, 'Caller-Transfer-Source') ?? '', /^\d+:[0-9a-f-]{36}:bl_xfer:7004\/default\/XML$/);
+    assert.ok(!(header(answer, 'Caller-Transfer-Source') ?? '').includes(U));
     assert.equal(header(answer, 'Caller-RDNIS'), header(of(h, 'CHANNEL_PARK')[0]!, 'Caller-Destination-Number'));
     assert.equal(header(answer, 'variable_transfer_source'), header(answer, 'Caller-Transfer-Source'));
     assert.equal(header(of(h, 'CHANNEL_PARK')[0]!, 'Caller-Transfer-Source'), undefined, 'none before a transfer');

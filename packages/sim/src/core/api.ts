@@ -26,6 +26,7 @@ import type { Stores } from './api-store.js';
 import { strftimeApi } from './api-strftime.js';
 import { apiForExpansion } from './api-in-expansion.js';
 import { bgapiApi, msleepApi } from './api-bgapi.js';
+import { uuidBridge } from './uuid-bridge.js';
 import type { ExpansionApi } from './api-in-expansion.js';
 
 export interface ApiHost {
@@ -247,29 +248,6 @@ function sofia(host: ApiHost, args: string): string {
     '2 profiles 0 aliases',
     '',
   ].join('\n');
-}
-
-/**
- * switch_ivr_uuid_bridge sets CF_TRANSFER on both channels: a bridge either is in ends first
- * (CHANNEL_UNBRIDGE), and a partner left out of the new one follows its after-bridge rules.
- */
-function uuidBridge(host: ApiHost, x: Channel, y: Channel): void {
-  const e = host.engine;
-  const left = [host.executor.leaveBridge(x, y), host.executor.leaveBridge(y, x)];
-  for (const ch of [x, y]) {
-    ch.suspended = true;
-    for (let i = ch.appStack.length - 1; i >= 0; i--) ch.appStack[i]?.stop('break');
-  }
-  e.defer(() => {
-    if (x.isHungUp || y.isHungUp) return;
-    e.setRunningState(x, 'CS_EXCHANGE_MEDIA');
-    e.setRunningState(y, 'CS_EXCHANGE_MEDIA');
-    if (x.answerState !== 'answered') e.answer(x);
-    if (y.answerState !== 'answered') e.answer(y);
-    host.originator.link(x, y);
-  });
-  host.executor.peerFollows(left[0], x);
-  host.executor.peerFollows(left[1], y);
 }
 
 /** `originate`: `+OK <uuid>\n` once answered, `-ERR <CAUSE>\n` otherwise. */

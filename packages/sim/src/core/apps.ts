@@ -14,6 +14,7 @@ import { enterPark, transferBoth } from './bridge-end.js';
 import { playAndGetDigits } from './play-and-get-digits.js';
 import { readApp } from './read-app.js';
 import { baseSet } from './dptools-stack.js';
+import { exportApp } from './dptools-export.js';
 
 export interface AppDeps {
   readonly executor: Executor;
@@ -59,16 +60,8 @@ export function registerApps(deps: AppDeps): void {
   reg('pre_answer', (ch, _d, done) => { e.preAnswer(ch); done(); });
   reg('ring_ready', (ch, _d, done) => { e.ringReady(ch); done(); });
   reg('hangup', (ch, data, done) => { e.hangup(ch, normaliseCause(data.trim()) ?? 'NORMAL_CLEARING', LOG_SITES.HANGUP_APP); done(); });
-  const setVar = (ch: Channel, data: string, both: boolean): void => {
-    const i = data.indexOf('=');
-    const name = (i < 0 ? data : data.slice(0, i)).trim();
-    const value = i < 0 ? undefined : data.slice(i + 1);
-    if (name === '') return;
-    ch.setVar(name, value);
-    if (both) for (const peer of [ch.loopbackPartner, bridgePartner(ch)]) peer?.setVar(name, value);
-  };
-  reg('set', (ch, data, done) => { setVar(ch, data, false); done(); });
-  reg('export', (ch, data, done) => { setVar(ch, data, true); done(); });
+  reg('set', (ch, data, done) => { baseSet(deps, ch, data); done(); });
+  reg('export', (ch, data, done) => { exportApp(deps, ch, data); done(); });
   reg('push', (ch, data, done) => { baseSet(deps, ch, data, 'PUSH'); done(); });
   reg('unshift', (ch, data, done) => { baseSet(deps, ch, data, 'UNSHIFT'); done(); });
 

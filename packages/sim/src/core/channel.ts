@@ -20,7 +20,7 @@ export interface CallerProfile {
   destinationNumber: string;
   source: string;
   context: string;
-  /** Set by a transfer: `<epoch s>:<uuid>:bl_xfer:<ext>/<context>/<dialplan>` (switch_ivr_session_transfer). */
+  /** Set by a transfer: `<epoch s>:<profile uuid>:bl_xfer:<ext>/<context>/<dialplan>` (switch_ivr_session_transfer), or uuid_bridge: `…:uuid_br:<other uuid>`. */
   transferSource?: string;
   /** The destination before a transfer. */
   rdnis?: string;
@@ -69,23 +69,18 @@ export class Channel {
   readCodec = false;
   writeCodec = false;
   profile: CallerProfile | undefined;
-  /** The other party of a bridge (Other-Leg-* headers, show calls). */
+  /** The other party of a bridge (show calls, the after-bridge rules); Other-Leg-* come from otherLeg. */
   bridgedTo: Channel | undefined;
   /** originator / originatee of the bridge. */
   otherType: 'originator' | 'originatee' | undefined;
   /** loopback partner leg. */
   loopbackPartner: Channel | undefined;
   /**
-   * The session whose bridge dialled this leg: FreeSWITCH gives the new leg that session's caller
-   * profile as its originator's before its CHANNEL_CREATE, so every event of the leg carries
-   * `Other-Type: originator` and `Other-Leg-*`, bridged yet or not.
+   * The originator or originatee profile of the caller profile: `Other-Type` and `Other-Leg-*`.
+   * A copy made when the legs were joined (the dialled leg gets its caller's before its
+   * CHANNEL_CREATE), not the other channel as it is now; a transfer's new profile has none.
    */
-  originatedBy: Channel | undefined;
-  /**
-   * A transfer gave the channel a new caller profile, which has no originator nor originatee
-   * profile: no `Other-Leg-*` until a new bridge sets one.
-   */
-  otherLegDropped = false;
+  otherLeg: OtherLegProfile | undefined;
   readonly variables = new Map<string, string>();
   /**
    * Variables scoped to one running application (`%[name=value]data`), innermost last: read
@@ -210,11 +205,10 @@ export class Channel {
     }
     if (withProfile && this.profile !== undefined) {
       pushProfile(h, 'Caller', this.profile, this.uuid, this.name);
-      const other = this.otherLegDropped ? undefined : this.bridgedTo ?? this.originatedBy;
-      const otherType = this.bridgedTo !== undefined ? this.otherType : other !== undefined ? 'originator' : undefined;
-      if (other?.profile !== undefined && otherType !== undefined) {
-        h.push(['Other-Type', otherType]);
-        pushProfile(h, 'Other-Leg', other.profile, other.uuid, other.name);
+      const other = this.otherLeg;
+      if (other !== undefined) {
+        h.push(['Other-Type', other.type]);
+        pushProfile(h, 'Other-Leg', other.profile, other.uuid, other.channelName, true);
       }
     }
     if (withVariables) {
@@ -233,13 +227,41 @@ export class Channel {
   }
 }
 
-/** Caller profile headers; empty values are left out like FreeSWITCH does. */
-export function pushProfile(h: Headers, prefix: string, p: CallerProfile, uuid: string, channelName: string): void {
+/** A caller profile as another leg holds it (switch_caller_profile_dup's copy). */
+export interface OtherLegProfile {
+  readonly type: 'originator' | 'originatee';
+  readonly profile: Readonly<CallerProfile>;
+  readonly uuid: string;
+  readonly channelName: string;
+}
+
+/**
+ * `from`'s caller profile copied for the other leg, as switch_caller_profile_dup copies it. The
+ * originator's copy gets a fresh, zeroed timetable (switch_channel_set_originator_caller_profile);
+ * the originatee's keeps the times `from` had then (the copy's old_times, which
+ * switch_caller_profile_event_set_data reads when there is no timetable).
+ */
+export function copyForOtherLeg(from: Channel, type: 'originator' | 'originatee'): OtherLegProfile | undefined {
+  const p = from.profile;
+  if (p === undefined) return undefined;
+  const copy: CallerProfile = { ...p };
+  if (type === 'originator') {
+    Object.assign(copy, { profileCreated: 0, channelCreated: 0, answered: 0, progress: 0, progressMedia: 0, hangup: 0, transfer: 0, bridged: 0, lastHold: 0, holdAccum: 0 });
+  }
+  return { type, profile: copy, uuid: from.uuid, channelName: from.name };
+}
+
+/**
+ * Caller profile headers; empty values are left out like FreeSWITCH does. A copy held as the other
+ * leg's (`copied`) lacks what switch_caller_profile_dup does not copy: the profile index, the
+ * transfer source, the logical direction (so `inbound`, the zero value).
+ */
+export function pushProfile(h: Headers, prefix: string, p: Readonly<CallerProfile>, uuid: string, channelName: string, copied = false): void {
   const add = (k: string, v: string): void => {
     if (v !== '') h.push([`${prefix}-${k}`, v]);
   };
   add('Direction', p.direction);
-  add('Logical-Direction', p.direction);
+  add('Logical-Direction', copied ? 'inbound' : p.direction);
   add('Dialplan', p.dialplan);
   add('Caller-ID-Name', p.callerIdName);
   add('Caller-ID-Number', p.callerIdNumber);
@@ -251,11 +273,11 @@ export function pushProfile(h: Headers, prefix: string, p: CallerProfile, uuid: 
   add('Destination-Number', p.destinationNumber);
   add('Unique-ID', uuid);
   add('Source', p.source);
-  add('Transfer-Source', p.transferSource ?? '');
+  add('Transfer-Source', copied ? '' : p.transferSource ?? '');
   add('Context', p.context);
   add('RDNIS', p.rdnis ?? '');
   add('Channel-Name', channelName);
-  add('Profile-Index', String(p.profileIndex));
+  if (!copied) add('Profile-Index', String(p.profileIndex));
   add('Profile-Created-Time', String(p.profileCreated));
   add('Channel-Created-Time', String(p.channelCreated));
   add('Channel-Answered-Time', String(p.answered));

@@ -295,7 +295,8 @@ export class Executor {
     // applications, and by the bridge loop of a leg bridged without one (uuid_bridge, a bridge's callee).
     const top = ch.appStack.at(-1) as AppHandle | undefined;
     if (top !== undefined && !top.acceptsMessages) return;
-    if (top === undefined && ch.state !== 'CS_EXECUTE' && !(ch.state === 'CS_EXCHANGE_MEDIA' && ch.bridgeActive)) return;
+    // (uuid_bridge's first leg runs its bridge loop from CS_SOFT_EXECUTE.)
+    if (top === undefined && ch.state !== 'CS_EXECUTE' && !((ch.state === 'CS_EXCHANGE_MEDIA' || ch.state === 'CS_SOFT_EXECUTE') && ch.bridgeActive)) return;
     const work = ch.messages.shift();
     if (work === undefined) return;
     ch.processingMessage = true;

@@ -5,6 +5,8 @@
  */
 import { hangupCauseQ850 } from '@fsbus/esl';
 import type { Channel } from './channel.js';
+import { copyForOtherLeg } from './channel.js';
+import { exportedVariables } from './dptools-export.js';
 import type { Engine } from './engine.js';
 import type { Executor } from './executor.js';
 import type { TimerHandle } from './clock.js';
@@ -130,11 +132,14 @@ export class Originator {
     if (caller !== undefined) {
       // Before its CHANNEL_CREATE, as switch_core_session_outgoing_channel and switch_ivr_originate
       // do: the caller's profile as originator (Other-Leg-*), the call's uuid, the originator vars.
-      a.originatedBy = caller;
+      a.otherLeg = copyForOtherLeg(caller, 'originator');
       a.setVar('originator', caller.uuid);
       a.setVar('signal_bond', caller.uuid);
       a.setVar('call_uuid', caller.getVar('call_uuid') ?? caller.uuid);
     }
+    // switch_ivr_originate: the caller's export_vars join the originate's variables (switch_channel_process_export).
+    const exported = caller === undefined ? [] : exportedVariables(caller);
+    for (const [k, val] of exported) a.setVar(k, val);
     for (const [k, val] of v) a.setVar(k, val);
     a.setVar('originate_early_media', 'true');
     if (caller !== undefined) a.setVar('originating_leg_uuid', caller.uuid);
@@ -144,6 +149,8 @@ export class Originator {
     let b: Channel | undefined;
     if (tech === 'loopback') {
       b = e.createChannel({ name: `loopback/${dest}-b`, direction: 'inbound', profile: { direction: 'inbound', ...profile } });
+      // mod_loopback hands the b leg the a leg's originate variables (__loopback_vars__).
+      for (const [k, val] of exported) b.setVar(k, val);
       for (const [k, val] of v) b.setVar(k, val);
       a.setVar('other_loopback_leg_uuid', b.uuid);
       a.setVar('loopback_leg', 'A');
@@ -175,6 +182,8 @@ export class Originator {
         const success = `Originate Resulted in Success: [${a.name}] Peer UUID: ${a.uuid}`;
         e.bus.log(7, LOG_SITES.ORIGINATE_SUCCESS, success, req.caller?.uuid, false, TEXT_CHANNEL_SESSION);
         if (req.flipCid === true) this.flipCid(a);
+        // switch_ivr_originate, on success: the caller holds a copy of the answered leg's profile.
+        if (req.caller !== undefined && !req.caller.isHungUp) req.caller.otherLeg = copyForOtherLeg(a, 'originatee');
         settle({ ok: true, channel: a });
       }),
       failed: (cause) => settle({ ok: false, cause }),
@@ -236,8 +245,6 @@ export class Originator {
     b.otherType = 'originator';
     a.bridgeActive = true;
     b.bridgeActive = true;
-    a.otherLegDropped = false;
-    b.otherLegDropped = false;
     if (a.profile) a.profile.bridged = now;
     if (b.profile) b.profile.bridged = now;
     for (const [x, y] of [[a, b], [b, a]] as const) {

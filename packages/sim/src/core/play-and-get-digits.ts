@@ -8,13 +8,17 @@
 import type { Channel } from './channel.js';
 import type { AppHandle } from './executor.js';
 import type { AppDeps } from './apps.js';
-import { site } from './constants.js';
+import { LOG_ERR, site } from './constants.js';
 import { atoi } from './c-num.js';
 import { switchSeparateString } from './separate-string.js';
 import { ivrRead, playStoppable } from './read-digits.js';
+import type { ReadStatus } from './read-digits.js';
 
 const APP_SITE = (line: number) => site('mod_dptools.c', 'play_and_get_digits_function', line);
 const FAILURE_SITE = site('switch_ivr_play_say.c', 'switch_play_and_get_digits', 2734);
+const BUFFER_TOO_SMALL_SITE = site('switch_ivr_play_say.c', 'switch_ivr_read', 2546);
+/** play_and_get_digits_function's `char digit_buffer[128]`: switch_ivr_read refuses a larger max. */
+const DIGIT_BUFFER_LENGTH = 128;
 
 /**
  * The arguments as play_and_get_digits_function reads them: atoi; min below 0 is 0, max below min
@@ -47,26 +51,34 @@ export function playAndGetDigits(deps: AppDeps, ch: Channel, data: string, done:
     }
     done();
   };
+  const onRead = (status: ReadStatus, digits: string): void => {
+    if (status === 'restart') return done();
+    const answered = status === 'success' || (status === 'timeout' && digits.length >= min);
+    // A stale read_terminator_used (switch_ivr_read never clears it) makes no digits an answer when none are needed.
+    if (min === 0 && digits === '' && ch.getVar('read_terminator_used') !== undefined) return done();
+    if (answered && digits !== '') {
+      if (regexText === undefined || regex?.test(digits) === true) return done();
+      if (varName !== undefined) {
+        ch.setVar(varName, undefined);
+        ch.setVar(`${varName}_invalid`, digits);
+      }
+    }
+    if (!ready()) return failed();
+    playStoppable(deps, ch, app, invalidFile, false, () => {
+      tries--;
+      attempt();
+    });
+  };
   const attempt = (): void => {
     if (!ready() || tries === 0) return failed();
-    ivrRead(deps, ch, app, spec, (status, digits) => {
-      if (status === 'restart') return done();
-      const answered = status === 'success' || (status === 'timeout' && digits.length >= min);
-      // A stale read_terminator_used (switch_ivr_read never clears it) makes no digits an answer when none are needed.
-      if (min === 0 && digits === '' && ch.getVar('read_terminator_used') !== undefined) return done();
-      if (answered && digits !== '') {
-        if (regexText === undefined || regex?.test(digits) === true) return done();
-        if (varName !== undefined) {
-          ch.setVar(varName, undefined);
-          ch.setVar(`${varName}_invalid`, digits);
-        }
-      }
-      if (!ready()) return failed();
-      playStoppable(deps, ch, app, invalidFile, false, () => {
-        tries--;
-        attempt();
-      });
-    });
+    if (max > DIGIT_BUFFER_LENGTH) {
+      // switch_ivr_read clears both, then finds the buffer too small: no prompt, no digits, a wrong answer.
+      ch.setVar('read_result', undefined);
+      if (varName !== undefined) ch.setVar(varName, undefined);
+      x.engine.log(ch, LOG_ERR, BUFFER_TOO_SMALL_SITE, 'Buffer too small!');
+      return onRead('false', '');
+    }
+    ivrRead(deps, ch, app, spec, onRead);
   };
   attempt();
 }

@@ -3,6 +3,7 @@
  * signal_bond cleared, CF_TRANSFER — and what it leaves to the threads that see it (the bridge's
  * end, what runs stopping), until the channel routes to where it was sent.
  */
+import { randomUUID } from 'node:crypto';
 import type { Channel } from './channel.js';
 import { bridgePartner } from './channel.js';
 import type { Executor } from './executor.js';
@@ -44,9 +45,10 @@ function takeNewProfile(x: Executor, ch: Channel, t: { extension: string; dialpl
   p.context = t.context;
   p.transfer = now;
   p.profileIndex++;
-  ch.otherLegDropped = true;
-  // switch_ivr_session_transfer names where the call was sent, on the new profile and the channel.
-  p.transferSource = `${Math.floor(now / 1_000_000)}:${ch.uuid}:bl_xfer:${t.extension}/${t.context}/${p.dialplan}`;
+  ch.otherLeg = undefined;
+  // switch_ivr_session_transfer names where the call was sent, on the new profile and the channel;
+  // with the new profile's own uuid (uuid_str, fresh in switch_caller_profile_dup), not the channel's.
+  p.transferSource = `${Math.floor(now / 1_000_000)}:${randomUUID()}:bl_xfer:${t.extension}/${t.context}/${p.dialplan}`;
   const history = ch.getVar('transfer_history');
   ch.setVar('transfer_history', history === undefined ? p.transferSource : `${history.startsWith('ARRAY::') ? history : `ARRAY::${history}`}|:${p.transferSource}`);
   ch.setVar('transfer_source', p.transferSource);
