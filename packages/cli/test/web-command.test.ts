@@ -30,22 +30,24 @@ test('fsbus web --timeout / FSBUS_TIMEOUT_MS set how long a page control waits',
   assert.equal(options([], { FSBUS_TIMEOUT_MS: '4000' }), 4000);
 });
 
-test('fsbus web --node-retention / --max-nodes / --max-channels size what the dashboard keeps', async () => {
-  const o = webOptions(['--server', 'nats://127.0.0.1:4222', '--node-retention', '90', '--max-nodes', '20', '--max-channels', '300'], {});
+test('fsbus web --node-retention / --max-nodes / --max-channels / --max-originates size what the dashboard keeps', async () => {
+  const o = webOptions(['--server', 'nats://127.0.0.1:4222', '--node-retention', '90', '--max-nodes', '20', '--max-channels', '300', '--max-originates', '3'], {});
   assert.notEqual(o, 'help');
   if (o === 'help') return;
   assert.equal(o.offlineNodeRetentionMs, 90_000);
   assert.equal(o.maxNodes, 20);
   assert.equal(o.maxChannels, 300);
+  assert.equal(o.maxPendingOriginates, 3);
   const defaults = webOptions(['--server', 'nats://127.0.0.1:4222'], {});
-  assert.deepEqual(defaults === 'help' ? [] : [defaults.offlineNodeRetentionMs, defaults.maxNodes, defaults.maxChannels], [undefined, undefined, undefined]);
-  for (const [flag, value] of [['--node-retention', '0'], ['--node-retention', '1.5'], ['--max-nodes', '2x'], ['--max-channels', 'many']] as const) {
+  assert.deepEqual(defaults === 'help' ? [] : [defaults.offlineNodeRetentionMs, defaults.maxNodes, defaults.maxChannels, defaults.maxPendingOriginates], [undefined, undefined, undefined, undefined]);
+  for (const [flag, value] of [['--node-retention', '0'], ['--node-retention', '1.5'], ['--max-nodes', '2x'], ['--max-channels', 'many'], ['--max-originates', '0']] as const) {
     const r = await run(['web', '--port', '0', '--server', 'nats://127.0.0.1:1', flag, value]);
     assert.equal(r.code, 2, `${flag} ${value}`);
     assert.match(r.err, new RegExp(`^fsbus web: ${flag} must be a whole number of at least 1, got "${value.replace('.', '\\.')}"`));
   }
   const help = await run(['web', '--help']);
   assert.match(help.out, /--node-retention <s>/);
+  assert.match(help.out, /--max-originates <n>/);
 });
 
 test('a half-set or empty FSBUS_WEB_USER / FSBUS_WEB_PASSWORD is a usage error, never "no auth"', async () => {
