@@ -6,10 +6,12 @@ import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { EventFilter, buildSubjects } from '@fsbus/contract';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
-import { createDriver, type Driver, type DriverStatus, type PublishOptions } from '@fsbus/transport';
+import { createDriver, type Driver, type PublishOptions } from '@fsbus/transport';
 import { startRelay } from '../../transport/test/conformance/relay.js';
 import { EventPublisher, type DropCause } from '../src/event-publisher.js';
 import { AgentMetrics } from '../src/metrics.js';
+import { timedEvent } from './support/timed-event.js';
+import { waitStatus } from '../../transport/test/conformance/helpers.js';
 
 const BUFFER = 16;
 const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
@@ -20,19 +22,7 @@ before(async () => {
 });
 after(() => nats.stop());
 
-const event = (name: string, ts: number) => ({ name, headers: new Map([['Event-Name', name], ['Event-Date-Timestamp', String(ts)]]) });
 
-function statusReached(driver: Driver, status: DriverStatus): Promise<void> {
-  if (driver.status === status) return Promise.resolve();
-  return new Promise((resolve) => {
-    const off = driver.on((e) => {
-      if (e.type === 'status' && e.status === status) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
 
 /** Records what the driver hands back (payload size, mark) on its way to the publisher's callback. */
 function recordHandBacks(driver: Driver): Array<{ bytes: number; mark: number | undefined }> {
@@ -65,7 +55,7 @@ void test('nats: events written into a frozen link that went come back as their 
   const reporting = { droppedTotal: () => driver.stats().dropped, onDropped: (_d: unknown, _l: unknown, cause: DropCause) => void causes.push(cause), onFlowing() {}, onOwnDropped() {} };
   const metrics = new AgentMetrics({}, () => driver.stats().dropped, () => 0);
   const publisher = new EventPublisher(new EventFilter(), buildSubjects(), 'n1', driver, metrics, reporting, BUFFER);
-  const send = (name: string, ts: number) => publisher.onEvent(event(name, ts) as never);
+  const send = (name: string, ts: number) => publisher.onEvent(timedEvent(name, ts) as never);
 
   // Confirmed by flush()'s PONG: nothing of these comes back.
   send(HANGUP, 10);
@@ -76,7 +66,7 @@ void test('nats: events written into a frozen link that went come back as their 
   for (const [name, ts] of [['HEARTBEAT', 1000], [HANGUP, 1010], ['HEARTBEAT', 1020], ['HEARTBEAT', 1030]] as const) send(name, ts);
   assert.equal(publisher.counters.buffered, 0, 'written, not held');
   await relay.cut();
-  await statusReached(driver, 'reconnecting');
+  await waitStatus(driver, 'reconnecting', 180_000);
 
   assert.deepEqual(handedBack, [1000, 1010, 1020, 1030].map((mark) => ({ bytes: 0, mark })));
   assert.deepEqual(causes, ['after-send', 'after-send', 'after-send', 'after-send']);

@@ -7,9 +7,11 @@ import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { EventFilter, buildSubjects } from '@fsbus/contract';
 import { startKafka, type KafkaHandle } from '@fsbus/testkit';
-import { createDriver, type Driver, type DriverStatus } from '@fsbus/transport';
+import { createDriver } from '@fsbus/transport';
 import { EventPublisher } from '../src/event-publisher.js';
 import { AgentMetrics } from '../src/metrics.js';
+import { timedEvent } from './support/timed-event.js';
+import { waitStatus } from '../../transport/test/conformance/helpers.js';
 
 const BUFFER = 4;
 const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
@@ -20,19 +22,7 @@ before(async () => {
 });
 after(() => kafka.stop());
 
-const event = (name: string, ts: number) => ({ name, headers: new Map([['Event-Name', name], ['Event-Date-Timestamp', String(ts)]]) });
 
-function statusReached(driver: Driver, status: DriverStatus): Promise<void> {
-  if (driver.status === status) return Promise.resolve();
-  return new Promise((resolve) => {
-    const off = driver.on((e) => {
-      if (e.type === 'status' && e.status === status) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
 
 void test('kafka: events in flight put back, evicted later by buffered ones, are told with their own range and hangup', { timeout: 300_000 }, async (t) => {
   const driver = await createDriver('kafka', { urls: [kafka.url], name: 'put-back-evicted', bufferMessages: BUFFER });
@@ -44,7 +34,7 @@ void test('kafka: events in flight put back, evicted later by buffered ones, are
   const reporting = { droppedTotal: () => driver.stats().dropped, onDropped: () => noticed(), onFlowing() {}, onOwnDropped() {} };
   const metrics = new AgentMetrics({}, () => driver.stats().dropped, () => 0);
   const publisher = new EventPublisher(new EventFilter(), buildSubjects(), 'n1', driver, metrics, reporting, BUFFER);
-  const send = (name: string, ts: number) => publisher.onEvent(event(name, ts) as never);
+  const send = (name: string, ts: number) => publisher.onEvent(timedEvent(name, ts) as never);
   // The topics exist and are known: the produce below goes out without a metadata round trip.
   send(HANGUP, 10);
   send('HEARTBEAT', 20);
@@ -56,7 +46,7 @@ void test('kafka: events in flight put back, evicted later by buffered ones, are
   send(HANGUP, 1010);
   for (const ts of [1020, 1030]) send('HEARTBEAT', ts);
   assert.equal(publisher.counters.buffered, 0);
-  await statusReached(driver, 'reconnecting');
+  await waitStatus(driver, 'reconnecting', 180_000);
   // One buffered: whether the four come back before or after it, the oldest of them is dropped for it.
   send('HEARTBEAT', 2000);
   await firstDrop;
@@ -65,7 +55,7 @@ void test('kafka: events in flight put back, evicted later by buffered ones, are
   assert.equal(publisher.counters.buffered, 4);
   assert.deepEqual(publisher.takeLoss(), { count: 4, hangups: 1, sinceUs: 1000, untilUs: 1030 });
   kafka.resume();
-  await statusReached(driver, 'connected');
+  await waitStatus(driver, 'connected', 180_000);
   await driver.flush();
   const { dropped, pending } = driver.stats();
   assert.deepEqual({ dropped, pending }, { dropped: 4, pending: 0 });

@@ -9,9 +9,9 @@ import { EventFilter, buildSubjects } from '@fsbus/contract';
 import { Outbox, type Driver, type OutboxItem, type PublishOptions, type PublishOutcome } from '@fsbus/transport';
 import { EventPublisher } from '../src/event-publisher.js';
 import { AgentMetrics } from '../src/metrics.js';
+import { timedEvent } from './support/timed-event.js';
 
 const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
-const event = (name: string, ts: number) => ({ name, headers: new Map([['Event-Name', name], ['Event-Date-Timestamp', String(ts)]]) });
 
 /** An agent publishing through a real Outbox of `bound` messages; `lose()` puts what was sent back, as a dead link does. */
 function setUp(bound: number) {
@@ -39,7 +39,7 @@ function setUp(bound: number) {
     connected = false;
     outbox.putBack(inFlight.splice(0));
   };
-  return { publisher, lose, send: (name: string, ts: number) => publisher.onEvent(event(name, ts) as never) };
+  return { publisher, lose, send: (name: string, ts: number) => publisher.onEvent(timedEvent(name, ts) as never) };
 }
 
 void test('events in flight put back and evicted: the range starts at the oldest of them, its hangup counted', () => {
