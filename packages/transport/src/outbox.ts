@@ -3,7 +3,8 @@
  * bytes; when full, the OLDEST message is dropped (a consumer cares more about the recent
  * past than about a gap it will see counted) and the drop is counted. A request whose requester
  * stopped waiting (timeout, abort, reply) is never sent: `takeLive` leaves it out and counts it
- * as expired.
+ * as expired. One whose requester still waits (`onRequestUnsent`) and that the bound drops is
+ * counted and its requester told, so it fails at once instead of at its timeout.
  */
 
 export interface OutboxItem {
@@ -33,6 +34,13 @@ export interface OutboxItem {
    * back, not only counted.
    */
   sentBefore?: boolean | undefined;
+  /**
+   * Set by the requester waiting on this request (or gathering): called once if it is lost unsent,
+   * pushed out by the bound for newer messages (`refusal` undefined) or refused when the outbox is
+   * flushed (DriverCore.flushOutbox), so the request fails at once, not at its timeout (no reply
+   * can come). Counted before. Not set on a fire-and-forget command, nor on a hand-off.
+   */
+  onRequestUnsent?: ((item: OutboxItem, refusal?: unknown) => void) | undefined;
 }
 
 /**
@@ -85,7 +93,7 @@ export class Outbox {
 
   /** Adds an item; returns false when the item itself could not be kept. */
   push(item: OutboxItem): boolean {
-    const kept = this.#add(item);
+    const kept = this.#add(item, true);
     if (kept) this.buffered++;
     if (this.#handBack.length > 0) this.#handBackLost();
     return kept;
@@ -120,10 +128,12 @@ export class Outbox {
     return this.#maxMessages > 0 && item.data.byteLength <= this.#maxBytes;
   }
 
-  #add(item: OutboxItem): boolean {
+  /** `pushed`: its sender hears of a refusal from push() (its requester is not told twice). */
+  #add(item: OutboxItem, pushed = false): boolean {
     const len = item.data.byteLength;
     if (!this.holds(item)) {
-      this.#lose(item);
+      if (pushed && item.onRequestUnsent !== undefined) this.countDropped(item);
+      else this.#lose(item);
       return false;
     }
     while (this.size >= this.#maxMessages || this.#bytes + len > this.#maxBytes) this.#dropOldest();
@@ -156,17 +166,27 @@ export class Outbox {
     for (const item of this.takeLive()) this.countDropped(item);
   }
 
-  /** Counted, or kept to be handed back when publish() had said 'sent' for it (the hand-back counts it). */
+  /**
+   * Counted, or kept to be handed back: when publish() had said 'sent' for it (`evictedAfterSend`
+   * counts it, and tells a requester waiting on it), or to the requester waiting on it.
+   */
   #lose(item: OutboxItem): void {
-    if (item.sentBefore === true && this.#evictedAfterSend !== undefined) this.#handBack.push(item);
+    if (item.onRequestUnsent !== undefined || (item.sentBefore === true && this.#evictedAfterSend !== undefined)) this.#handBack.push(item);
     else this.countDropped(item);
   }
 
-  /** After the operation: the callback may publish again (into this outbox). */
+  /** After the operation: the callbacks may publish again (into this outbox). */
   #handBackLost(): void {
     const lost = this.#handBack;
     this.#handBack = [];
-    for (const item of lost) this.#evictedAfterSend!(item);
+    for (const item of lost) {
+      if (item.sentBefore === true && this.#evictedAfterSend !== undefined) this.#evictedAfterSend(item);
+      else {
+        // A requester still waits on it: it fails now, not at its timeout.
+        this.countDropped(item);
+        item.onRequestUnsent!(item);
+      }
+    }
   }
 
   #dropOldest(): void {

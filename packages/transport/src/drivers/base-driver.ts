@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { GatherOptions, InboundMessage, RequestOptions } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import type { OutboxItem } from '../outbox.js';
-import { DriverCore, urlList } from './driver-core.js';
+import { DriverCore, requestNeverSent, urlList } from './driver-core.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
 export { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS };
 export { urlList };
@@ -30,6 +30,11 @@ interface Pending {
 
 export abstract class BaseDriver extends DriverCore {
   readonly #pending = new Map<string, Pending>();
+  /** One for all requests: the outbox lost one unsent (OutboxItem.onRequestUnsent), so no reply can come. */
+  readonly #unsent = (item: OutboxItem, refusal?: unknown): void => {
+    const p = this.#pending.get(item.correlationId!);
+    if (p !== undefined) this.#settle(item.correlationId!, requestNeverSent(`request to ${p.subject}`, refusal));
+  };
 
   /** Address replies to this client come back on (per driver). */
   protected abstract replyAddress(): string;
@@ -59,6 +64,7 @@ export abstract class BaseDriver extends DriverCore {
       replyTo: this.replyAddress(),
       correlationId: id,
       deadline: performance.now() + timeoutMs,
+      onRequestUnsent: this.#unsent,
     };
     const promise = new Promise<InboundMessage[]>((resolve, reject) => {
       const onAbort = () => this.#settle(id, new TransportError(TransportErrorCode.ABORTED, `request to ${subject} was aborted`, { cause: signal?.reason }));

@@ -48,6 +48,17 @@ export function lateBy(expires: number, now = Date.now()): number | undefined {
   return expires > 0 && now > expires ? now - expires : undefined;
 }
 
+/**
+ * The failure of a request (or gathering; `what`: `request to <subject>`, `gather on <subject>`)
+ * lost unsent from the outbox (OutboxItem.onRequestUnsent): pushed out of it for newer messages, or
+ * `refusal` when it was flushed. Never sent, so it did not run.
+ */
+export function requestNeverSent(what: string, refusal?: unknown): TransportError {
+  if (refusal === undefined) return new TransportError(TransportErrorCode.BROKER, `${what}: never sent, pushed out of the full send buffer for newer messages (it did not run)`);
+  const why = refusal instanceof Error ? refusal.message : typeof refusal === 'string' ? refusal : 'not sendable';
+  return new TransportError(TransportErrorCode.BROKER, `${what}: never sent, refused: ${why} (it did not run)`, { cause: refusal });
+}
+
 /** `expires` (epoch ms, the requester's wall clock) as a `performance.now()` deadline; undefined without one. */
 export function deadlineOf(expires: number): number | undefined {
   return expires > 0 ? performance.now() + (expires - Date.now()) : undefined;
@@ -289,7 +300,11 @@ export abstract class DriverCore implements Driver {
         this.refusedLog.hit({ err, subject: item.subject, buffered: true });
         // publish() said 'sent' for it: its publisher hears of the loss (counted there, once).
         if (item.sentBefore === true) this.refusedAfterSend(item, err);
-        else this.outbox.countDropped(item);
+        else {
+          this.outbox.countDropped(item);
+          // Its requester waits for a reply that cannot come: it fails now.
+          item.onRequestUnsent?.(item, err);
+        }
       }
     }
   }
@@ -298,8 +313,9 @@ export abstract class DriverCore implements Driver {
    * `item`, which publish() said 'sent' for before a lost connection put it back in the outbox,
    * cannot be sent again (`err`: rawSend's refusal): dropped, counted once, its publisher told.
    */
-  protected refusedAfterSend(item: OutboxItem, _err: unknown): void {
+  protected refusedAfterSend(item: OutboxItem, err: unknown): void {
     this.droppedAfterSend(item);
+    item.onRequestUnsent?.(item, err);
   }
 
   /**
@@ -321,6 +337,8 @@ export abstract class DriverCore implements Driver {
    */
   protected evictedAfterSend(item: OutboxItem): void {
     this.droppedAfterSend(item);
+    // A request put back unsent (never written): its requester fails now.
+    item.onRequestUnsent?.(item);
   }
 
   /**

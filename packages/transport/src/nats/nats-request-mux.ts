@@ -14,6 +14,7 @@ import type { GatherOptions, MessageHeaders, PublishOutcome } from '../driver.js
 import { gatherTally } from '../drivers/base-driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import type { OutboxItem } from '../outbox.js';
+import { requestNeverSent } from '../drivers/driver-core.js';
 import { replyToken } from './inbox-subjects.js';
 import { controlLineProblem, toNatsHeaders } from './nats-util.js';
 
@@ -76,6 +77,12 @@ export class RequestMux {
   #subscription: NatsSubscription | undefined;
   readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
   #closed = false;
+  /** One for all requests: the outbox lost one unsent (OutboxItem.onRequestUnsent), so no reply can come. */
+  readonly #unsent = (item: OutboxItem, refusal?: unknown): void => {
+    const token = item.replyTo!.slice(this.#prefix.length + 1);
+    const pending = this.#pending.get(token);
+    if (pending !== undefined) this.#fail(token, requestNeverSent(pending.what, refusal));
+  };
 
   /** `maxPayload`: the server's max_payload as last known (kept while reconnecting), if any. */
   constructor(nc: NatsConnection, send: (item: OutboxItem) => PublishOutcome, maxPayload: () => number | undefined, inboxPrefix?: string) {
@@ -118,7 +125,7 @@ export class RequestMux {
     // Random, not a counter: a reply subject seen must not tell the next (inbox-subjects.ts).
     const token = replyToken();
     const deadline = performance.now() + options.timeoutMs;
-    const item: NatsOutboxItem = { kind: 'request', subject, data, headers: options.headers, natsHeaders, replyTo: `${this.#prefix}.${token}`, deadline };
+    const item: NatsOutboxItem = { kind: 'request', subject, data, headers: options.headers, natsHeaders, replyTo: `${this.#prefix}.${token}`, deadline, onRequestUnsent: this.#unsent };
     // Field by field: on Node 20 (V8 11) a literal that starts with a spread and adds fields after
     // it ({ ...settle, subject, … }) took ≈3 µs per request, more than the rest of the request.
     const pending: Pending = { resolve: settle.resolve, gathering: settle.gathering, reject: settle.reject, subject, what, timeoutMs: options.timeoutMs, deadline, cleanup: undefined, item };

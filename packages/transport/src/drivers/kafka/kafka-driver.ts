@@ -13,7 +13,7 @@ import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, 
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertTlsFilesReadable } from '../../tls-material.js';
 import type { OutboxItem } from '../../outbox.js';
-import { connectError, DriverCore } from '../driver-core.js';
+import { connectError, DriverCore, requestNeverSent } from '../driver-core.js';
 import type { GatherEnds } from '../base-driver.js';
 import { KafkaInbox } from './kafka-inbox.js';
 import { baseOptions, bootstrapList, ensurePromiseWithResolvers, probeUntilUp } from './kafka-options.js';
@@ -214,6 +214,13 @@ class KafkaDriver extends DriverCore {
     this.#inbox.fail(headers[KafkaHeader.CORRELATION_ID], requestDropped(item.subject, why, err));
   }
 
+  /** One of our requests the outbox lost unsent (OutboxItem.onRequestUnsent; counted there), with its subject, not its topic. */
+  readonly #requestUnsent = (item: OutboxItem, refusal?: unknown): void => {
+    const headers = item.headers;
+    const subject = headers?.[KafkaHeader.SUBJECT] ?? item.subject;
+    this.#inbox.fail(headers?.[KafkaHeader.CORRELATION_ID], requestDropped(subject, refusal === undefined ? 'evicted' : 'refused', refusal));
+  };
+
   get #bufferMessages(): number {
     return this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES;
   }
@@ -358,9 +365,9 @@ class KafkaDriver extends DriverCore {
         topicFor: (s) => topicFor(s, this.options.namespace),
         served: (topic) => this.#served(topic),
         enqueue: (item) => {
-          // Its requester waits on it as a publisher told 'sent' would: pushed out of the outbox
-          // for room (or refused when flushed) it is handed back, and the request fails at once.
-          item.sentBefore = true;
+          // Pushed out of the outbox for room (or refused when flushed), the request fails at once;
+          // once in the send queue (said 'sent'), #droppedAfterSend tells it instead.
+          item.onRequestUnsent = this.#requestUnsent;
           return this.send(item);
         },
         unsendable: (item) => this.#limits.unsendable(item),
@@ -461,7 +468,7 @@ function requestDropped(subject: string, why: AfterSendDrop, err: unknown): Tran
     case 'lost':
       return new TransportError(TransportErrorCode.DISCONNECTED, `request to ${subject}: the connection to Kafka was lost before the broker confirmed it (it may have run; it is not sent again)`);
     case 'evicted':
-      return new TransportError(TransportErrorCode.BROKER, `request to ${subject}: never sent, pushed out of the full send buffer for newer messages (it did not run)`);
+      return requestNeverSent(`request to ${subject}`);
     case 'refused':
       return new TransportError(TransportErrorCode.BROKER, `request to ${subject}: never sent, refused: ${reason} (it did not run)`, cause);
     case 'refusedWithBatch':

@@ -16,9 +16,10 @@ import type { Driver, DriverCapabilities, DriverOptions, DriverStats, GatherOpti
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
 import { gatherTally } from '../base-driver.js';
-import { DriverCore, urlList } from '../driver-core.js';
+import { DriverCore, requestNeverSent, urlList } from '../driver-core.js';
 import { isValidSubject, SUBJECT_RULE } from '../kafka/kafka-topics.js';
 import { ZmqClient } from './zmq-client.js';
+import { PushedOutError } from './zmq-writer.js';
 import { EXPIRES_HEADER, Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
 import { FOREIGN_MESSAGE_LOG, REFUSED_EXPIRES_LOG, ZmqServer } from './zmq-server.js';
 import { checkCurve, serverCurve } from './zmq-curve.js';
@@ -255,7 +256,10 @@ class ZmqDriver extends DriverCore {
       // A frame the client's writer drops (queue full, send refused) is never answered: say so
       // now, not at the timeout. A gather fails whole: it could not ask every agent it meant to.
       const unsent = (err: unknown): boolean => {
-        if (!settled) finish(new TransportError(TransportErrorCode.BROKER, `request to ${subject} could not be sent: ${(err as Error).message}`, { cause: err }));
+        if (settled) return false;
+        // Pushed out of the full queue it never reached the socket: worded as the outbox's drivers say it.
+        if (err instanceof PushedOutError) finish(requestNeverSent(`request to ${subject}`));
+        else finish(new TransportError(TransportErrorCode.BROKER, `request to ${subject} could not be sent: ${(err as Error).message}`, { cause: err }));
         return false; // still counted in stats().dropped and logged by the writer
       };
 

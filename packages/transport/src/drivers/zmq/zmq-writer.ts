@@ -18,6 +18,9 @@ interface Outgoing {
   event: OutboxItem | undefined;
 }
 
+/** What `unsent` hears for a message pushed out of the full queue for newer ones (never handed to the socket). */
+export class PushedOutError extends Error {}
+
 export class ZmqWriter {
   readonly #socket: Writable;
   readonly #max: number;
@@ -53,7 +56,7 @@ export class ZmqWriter {
   write(frames: Buffer[], unsent?: (err: unknown) => boolean, event?: OutboxItem): void {
     if (this.#queue.length >= this.#max) {
       const oldest = this.#queue.shift()!;
-      if (oldest.unsent?.(new Error(`zmq send queue full (${this.#max} messages): the oldest was dropped`)) !== true) {
+      if (oldest.unsent?.(new PushedOutError(`zmq send queue full (${this.#max} messages): the oldest was dropped`)) !== true) {
         this.#drop(oldest);
         this.#fullLog.hit({ max: this.#max });
       }
