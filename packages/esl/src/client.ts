@@ -101,6 +101,8 @@ export class EslClient extends EslCommands<EslClientEvents> {
   /** The user sent `exit`: the close that follows is wanted, not a reason to reconnect. */
   #exitSent = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  /** The text of the current connection's last disconnect notice: the reason of a clean close. */
+  #disconnectNotice: string | undefined;
   /** Set while a handshake waits for the greeting / a rude rejection. */
   #handshake: { onFrame(frame: EslFrame): void; onClose(err: Error | undefined): void } | undefined;
 
@@ -227,9 +229,9 @@ export class EslClient extends EslCommands<EslClientEvents> {
   async #openSocket(signal: AbortSignal | undefined, epoch: number): Promise<void> {
     const socket = netConnect({ host: this.#host, port: this.#port, noDelay: true });
     // A socket that never connected had no handshake to close during: said as a failed connect.
-    let connected = false;
+    let stage: HandshakeStage = 'tcp';
     socket.once('connect', () => {
-      connected = true;
+      stage = 'greeting';
     });
     const conn = new EslConnection(
       socket,
@@ -244,6 +246,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     );
     this.#conn = conn;
     this.#ready = false;
+    this.#disconnectNotice = undefined;
     this.resetInternalState();
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -254,7 +257,8 @@ export class EslClient extends EslCommands<EslClientEvents> {
           conn.destroy();
           reject(err);
         };
-        timer = setTimeout(() => fail(new EslTimeoutError('connect', this.#connectTimeoutMs)), this.#connectTimeoutMs);
+        const where = hostPort(this.#host, this.#port);
+        timer = setTimeout(() => fail(new EslTimeoutError(`connect to ${where}`, this.#connectTimeoutMs, STALLED_AT[stage])), this.#connectTimeoutMs);
         if (signal !== undefined) {
           onAbort = () => fail(new EslAbortError('connect', signal.reason));
           signal.addEventListener('abort', onAbort, { once: true });
@@ -263,6 +267,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
           onFrame: (frame) => {
             if (frame.kind === 'rude-rejection') fail(new EslRejectedError(frame.text));
             else if (frame.kind === 'auth-request') {
+              stage = 'auth';
               this.#handshake = undefined;
               this.#authenticate(conn).then(resolve, fail);
             }
@@ -271,9 +276,9 @@ export class EslClient extends EslCommands<EslClientEvents> {
             fail(
               this.#closing
                 ? new EslClosedError('client closed while connecting')
-                : connected
-                  ? new EslConnectError(`connection to ${this.#host}:${this.#port} closed during the handshake${err ? `: ${err.message}` : ''}`, { cause: err })
-                  : new EslConnectError(`cannot connect to FreeSWITCH at ${hostPort(this.#host, this.#port)}: ${connectFailure(err)}`, { cause: err }),
+                : stage !== 'tcp'
+                  ? new EslConnectError(`connection to ${where} closed during the handshake${err ? `: ${err.message}` : ''}`, { cause: err })
+                  : new EslConnectError(`cannot connect to FreeSWITCH at ${where}: ${connectFailure(err)}`, { cause: err }),
             ),
         };
       });
@@ -322,6 +327,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
       return;
     }
     if (frame.kind === 'rude-rejection') this.emitError(new EslRejectedError(frame.text));
+    else if (frame.kind === 'disconnect-notice') this.#disconnectNotice = frame.text;
     this.handleFrame(frame);
   }
 
@@ -347,7 +353,8 @@ export class EslClient extends EslCommands<EslClientEvents> {
       return;
     }
     const retryInMs = this.#backoff?.lost();
-    this.logger.warn({ ...errorFields(err), ...(retryInMs === undefined ? {} : { retryInMs }) }, 'esl connection lost');
+    const why = err === undefined ? { reason: cleanCloseReason(this.#disconnectNotice) } : errorFields(err);
+    this.logger.warn({ ...why, ...(retryInMs === undefined ? {} : { retryInMs }) }, 'esl connection lost');
     // No reconnect: only a connect() of the user's brings events again, so iterators end as on close().
     if (retryInMs === undefined) this.closeHub();
     this.#setStatus('disconnected');
@@ -383,6 +390,22 @@ export class EslClient extends EslCommands<EslClientEvents> {
     }, delay);
   }
 }
+
+/** A close without a socket error: what FreeSWITCH said before it (`The system is being shut down.`), if anything. */
+function cleanCloseReason(notice: string | undefined): string {
+  const text = notice?.trim().replace(/\s+/g, ' ');
+  return text === undefined || text === '' ? 'the peer closed the connection' : `the peer closed the connection after its disconnect notice: ${text}`;
+}
+
+/** How far a connect got: TCP, then FreeSWITCH's `auth/request` greeting, then the reply to auth. */
+type HandshakeStage = 'tcp' | 'greeting' | 'auth';
+
+/** What a connect timeout says of where it stalled: a port that accepts TCP but never greets is not Event Socket. */
+const STALLED_AT: Readonly<Record<HandshakeStage, string>> = {
+  tcp: 'TCP not connected',
+  greeting: 'TCP connected but no Event Socket greeting (Content-Type: auth/request) came: not an Event Socket port?',
+  auth: 'FreeSWITCH greeted, but sent no reply to auth',
+};
 
 /** What a failed TCP connect's error code means, in words (its message, `connect ECONNREFUSED 127.0.0.1:8021`, repeats the address). */
 const CONNECT_FAILURES: Readonly<Record<string, string>> = {

@@ -17,7 +17,7 @@ export class FsbusError extends Error {
 export const EslErrorCode = {
   /** The peer sent bytes that are not Event Socket protocol. */
   PROTOCOL: 'FSBUS_ERR_ESL_PROTOCOL',
-  /** A request got no reply within its timeout. */
+  /** A request got no reply (or a bgapi/execute no result) within its timeout, or connect() did not finish within connectTimeoutMs. */
   TIMEOUT: 'FSBUS_ERR_ESL_TIMEOUT',
   /** A request was cancelled by its AbortSignal. */
   ABORTED: 'FSBUS_ERR_ESL_ABORTED',
@@ -41,6 +41,8 @@ export const EslErrorCode = {
   QUEUE_FULL: 'FSBUS_ERR_ESL_QUEUE_FULL',
   /** A reply's body is over the parser's limit (`Content-Length`): skipped, the connection goes on. */
   TOO_LARGE: 'FSBUS_ERR_ESL_TOO_LARGE',
+  /** A listener of the application's threw or rejected (its throw is the `cause`). */
+  LISTENER: 'FSBUS_ERR_ESL_LISTENER',
 } as const;
 export type EslErrorCode = (typeof EslErrorCode)[keyof typeof EslErrorCode];
 
@@ -59,8 +61,9 @@ export class EslProtocolError extends EslError {
 }
 
 export class EslTimeoutError extends EslError {
-  constructor(what: string, ms: number) {
-    super(EslErrorCode.TIMEOUT, `${what} timed out after ${ms} ms`);
+  /** `detail`: how far it got, said after the timeout. */
+  constructor(what: string, ms: number, detail?: string) {
+    super(EslErrorCode.TIMEOUT, `${what} timed out after ${ms} ms${detail === undefined ? '' : `: ${detail}`}`);
   }
 }
 
@@ -127,5 +130,17 @@ export class EslTooLargeError extends EslError {
     super(EslErrorCode.TOO_LARGE, `${what} of ${bytes} bytes is over the limit of ${limit} bytes: skipped`);
     this.bytes = bytes;
     this.limit = limit;
+  }
+}
+
+/**
+ * A listener threw, or an async one rejected: `event` is what it listened to (`CHANNEL_ANSWER`,
+ * `session`, `error`; `onChannel <uuid>: <event name>` for a channel listener), `cause` its throw.
+ */
+export class EslListenerError extends EslError {
+  readonly event: string;
+  constructor(event: string, thrown: unknown) {
+    super(EslErrorCode.LISTENER, `a listener of '${event}' threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`, { cause: thrown });
+    this.event = event;
   }
 }

@@ -9,6 +9,7 @@ import type { ExecuteLoop } from './execute-loop.js';
 import { EventIterator, type IterateOptions } from './event-iterator.js';
 import type { DisconnectNoticeFrame, EslFrame, LogFrame, UnknownFrame } from './frame.js';
 import type { EslLogger } from './logger.js';
+import { reportListenerError } from './listener-error.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { LogThrottle } from './log-throttle.js';
 import { checkTimeoutMs } from './timeout-ms.js';
@@ -91,10 +92,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     this.logger = logger;
     this.#eventQueueLimit = eventQueueLimit;
     this.#signals = new Set(Object.keys(signals));
-    this.setListenerErrorHandler((err, event) => {
-      if (event === 'error') this.logger.error({ err }, 'an error listener threw');
-      else this.emitError(err instanceof Error ? err : new Error(String(err)));
-    });
+    this.setListenerErrorHandler((thrown, event) => reportListenerError(thrown, event, (err) => this.emit('error', err), this.logger));
   }
 
   /** Calls `listener` for every event whose `Unique-ID` is `uuid`. */
@@ -184,9 +182,9 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
       if (set !== undefined) {
         for (const l of [...set]) {
           try {
-            this.catchRejection(l(event), 'onChannel');
-          } catch (err) {
-            this.emitError(err instanceof Error ? err : new Error(String(err)));
+            this.catchRejection(l(event), `onChannel ${uuid}: ${name}`);
+          } catch (thrown) {
+            reportListenerError(thrown, `onChannel ${uuid}: ${name}`, (err) => this.emit('error', err), this.logger);
           }
         }
       }

@@ -50,6 +50,7 @@ export {
   EslInvalidArgumentError,
   EslQueueFullError,
   EslTooLargeError,
+  EslListenerError,
 } from './errors.js';
 export {
   EslClient,

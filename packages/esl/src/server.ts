@@ -10,6 +10,7 @@ import { EslConnectError, EslInvalidArgumentError } from './errors.js';
 import { EslSession } from './session.js';
 import { silentLogger, type EslLogger } from './logger.js';
 import { LogThrottle } from './log-throttle.js';
+import { reportListenerError } from './listener-error.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, type ParserOptions } from './parser.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { checkTimeoutMs } from './timeout-ms.js';
@@ -104,10 +105,12 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
     this.#logger = options.logger ?? silentLogger;
     // A flood of connections must not flood the log too: one line per burst, the counter has them all.
     this.#refusedLog = new LogThrottle((fields, msg) => this.#logger.warn(fields, msg), 'outbound connection refused: maxSessions reached');
-    // A listener's throw or rejection (an async 'session' handler's) is an 'error'; one of an 'error' listener is logged.
-    this.setListenerErrorHandler((err, event) => {
-      if (event === 'error') this.#logger.error({ err }, 'an EslServer error listener threw');
-      else this.#error(err instanceof Error ? err : new Error(String(err)));
+    // A listener's throw or rejection (an async 'session' handler's) is an 'error' (reportListenerError).
+    // A failed 'session' handler left its call in a state nobody drives: its socket is closed, so
+    // that FreeSWITCH goes on with the dialplan instead of keeping the call parked until close().
+    this.setListenerErrorHandler((thrown, event, args) => {
+      if (event === 'session' && args[0] instanceof EslSession) args[0].destroy();
+      reportListenerError(thrown, event, (err) => this.emit('error', err), this.#logger);
     });
   }
 

@@ -14,6 +14,8 @@ type Listener = (...args: any[]) => unknown;
 type Returned = unknown;
 /** A `once` wrapper remembers what it wraps, so that `off(event, original)` finds it (as node's does). */
 type OnceWrapper = Listener & { listener?: Listener };
+/** `args`: what the failed listener was called with (the server closes the session its 'session' handler failed on). */
+type ListenerErrorHandler = (err: unknown, event: string, args: readonly unknown[]) => void;
 
 /**
  * `Events` maps the known event names to their argument lists; any other name takes `Fallback`
@@ -21,9 +23,9 @@ type OnceWrapper = Listener & { listener?: Listener };
  */
 export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fallback extends unknown[] = unknown[]> {
   readonly #listeners = new Map<string, Listener[]>();
-  #onListenerError: (err: unknown, event: string) => void = () => undefined;
+  #onListenerError: ListenerErrorHandler = () => undefined;
 
-  protected setListenerErrorHandler(fn: (err: unknown, event: string) => void): void {
+  protected setListenerErrorHandler(fn: ListenerErrorHandler): void {
     this.#onListenerError = fn;
   }
 
@@ -99,17 +101,17 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
     if (list === undefined) return false;
     for (const listener of [...list]) {
       try {
-        this.catchRejection(listener(...args), event);
+        this.catchRejection(listener(...args), event, args);
       } catch (err) {
-        this.#onListenerError(err, event);
+        this.#onListenerError(err, event, args);
       }
     }
     return true;
   }
 
   /** What a listener returned: a promise (an async listener) has its rejection handed to the hook. */
-  protected catchRejection(result: unknown, event: string): void {
+  protected catchRejection(result: unknown, event: string, args: readonly unknown[] = []): void {
     if (result === undefined || result === null || typeof (result as PromiseLike<unknown>).then !== 'function') return;
-    Promise.resolve(result as PromiseLike<unknown>).catch((err: unknown) => this.#onListenerError(err, event));
+    Promise.resolve(result as PromiseLike<unknown>).catch((err: unknown) => this.#onListenerError(err, event, args));
   }
 }

@@ -36,7 +36,7 @@ void test('TypedEmitter: a listener returning a rejected promise (on or once) go
   assert.equal(e.listenerCount('ping'), 1);
 });
 
-void test("EslServer: an async 'session' listener that throws reaches the server's 'error'; a session's async listener, the session's", async () => {
+void test("EslServer: an async 'session' listener that throws reaches the server's 'error' (the rejection as its cause)", async () => {
   let serverError: Promise<[Error]> | undefined;
   const prepare = (server: EslServer): void => {
     serverError = nextEvent<[Error]>(server, 'error');
@@ -45,14 +45,18 @@ void test("EslServer: an async 'session' listener that throws reaches the server
       throw new Error('the handler failed');
     });
   };
-  await withDialplanSession('async full', async ({ session }) => {
+  await withDialplanSession('async full', async () => {
     const [err] = await bounded(serverError!, "the server's 'error'");
-    assert.equal(err.message, 'the handler failed');
+    assert.equal((err.cause as Error).message, 'the handler failed');
+  }, {}, prepare);
+});
 
+void test("EslSession: an async listener's rejection (by name, by channel) reaches the session's 'error'", async () => {
+  await withDialplanSession('async full', async ({ session }) => {
     const sessionErrors: string[] = [];
     const twoErrors = new Promise<void>((resolve) => {
       session.on('error', (e) => {
-        sessionErrors.push(e.message);
+        sessionErrors.push((e.cause as Error).message);
         if (sessionErrors.length === 2) resolve();
       });
     });
@@ -65,5 +69,5 @@ void test("EslServer: an async 'session' listener that throws reaches the server
     await bounded(twoErrors, "the session's 'error's");
     assert.deepEqual(sessionErrors.sort(), ['by channel', 'by name']);
     await session.close();
-  }, {}, prepare);
+  });
 });
