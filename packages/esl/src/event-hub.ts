@@ -182,7 +182,9 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
       if (set !== undefined) {
         for (const l of [...set]) {
           try {
-            this.catchRejection(l(event), `onChannel ${uuid}: ${name}`);
+            const returned = l(event);
+            // Labelled only when there is a promise to watch: no string built per event.
+            if (returned !== undefined && returned !== null) this.catchRejection(returned, `onChannel ${uuid}: ${name}`);
           } catch (thrown) {
             reportListenerError(thrown, `onChannel ${uuid}: ${name}`, (err) => this.emit('error', err), this.logger);
           }
