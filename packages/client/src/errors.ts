@@ -42,7 +42,8 @@ export class ClientError extends FsbusError {
   /**
    * What the client knows that the caller needs next, as ReplyError's `data` carries the agent's:
    * an originate that got no reply has `{ uuid }` (the call it placed may still connect); an
-   * executeApp completion that never came has `{ uuid, application_uuid, app, connection_lost }`.
+   * executeApp completion that never came has `{ uuid, application_uuid, app, connection_lost }`,
+   * one whose node's agent restarted during the wait `{ uuid, application_uuid, app, node }`.
    * Undefined otherwise.
    */
   readonly data: unknown;

@@ -2,8 +2,9 @@
  * Waiting for an execute_app's CHANNEL_EXECUTE_COMPLETE: the agent publishes it to the request's
  * `forward_to` subject (SPEC §3.4), which this client subscribed to before sending.
  */
-import { isReplyEnvelope, type ReplyEnvelope } from '@fsbus/contract';
+import { isReplyEnvelope, slugNodeId, type ReplyEnvelope } from '@fsbus/contract';
 import type { DriverStatus, Subscription } from '@fsbus/transport';
+import { watchAgentRestarts, type RestartWatcher } from './agent-restarts.js';
 import type { ClientCore } from './commands.js';
 import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
 import { decodeEvent, type BusEvent } from './event.js';
@@ -52,6 +53,15 @@ export async function waitForExecuteComplete(core: ClientCore, target: ExecuteTa
     const data = { uuid: target.uuid, ...(expected === undefined ? {} : { application_uuid: expected }), app: target.app, connection_lost: lost !== undefined };
     return new ClientError(ClientErrorCode.TIMEOUT, message, { data });
   };
+  // The agent that ran the application restarted: it held the completion (or its word that none
+  // comes) in memory, and the new one knows nothing of this wait. Counted from the dispatch reply
+  // on (`node` set by expect): an agent_start before it is the agent that then answered.
+  const restarts: RestartWatcher = { node: undefined, restarted: () => settle(restartedError()) };
+  const restartedError = (): ClientError => {
+    const message = `execute_app: the agent on node '${node}' restarted during the wait (it announced fsbus::agent_start): the ${target.app} application's completion (CHANNEL_EXECUTE_COMPLETE) will not come; check the channel (uuid_exists ${target.uuid} on node '${node}')`;
+    return new ClientError(ClientErrorCode.DISCONNECTED, message, { data: { uuid: target.uuid, application_uuid: expected, app: target.app, node } });
+  };
+  const unwatch = watchAgentRestarts(core, restarts);
   const complete = new Promise<BusEvent>((resolve, reject) => {
     let done = false;
     const timer = setTimeout(() => settle(timedOut()), timeoutMs);
@@ -67,6 +77,7 @@ export async function waitForExecuteComplete(core: ClientCore, target: ExecuteTa
       clearTimeout(timer);
       offClose();
       offDriver();
+      unwatch();
       signal?.removeEventListener('abort', onAbort);
       void sub?.unsubscribe().catch(() => undefined);
       if (err !== undefined) reject(err);
@@ -108,6 +119,7 @@ export async function waitForExecuteComplete(core: ClientCore, target: ExecuteTa
     expect(applicationUuid, nodeId) {
       expected = applicationUuid;
       node = nodeId;
+      restarts.node = slugNodeId(nodeId);
       const hit = early.find((e) => e.applicationUuid === undefined || e.applicationUuid === applicationUuid || applicationUuid === '');
       if (hit !== undefined) settle(undefined, hit);
       const ended = earlyEnds.find((r) => endsWait(r, applicationUuid));
