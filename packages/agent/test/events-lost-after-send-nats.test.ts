@@ -22,8 +22,6 @@ before(async () => {
 });
 after(() => nats.stop());
 
-
-
 /** Records what the driver hands back (payload size, mark) on its way to the publisher's callback. */
 function recordHandBacks(driver: Driver): Array<{ bytes: number; mark: number | undefined }> {
   const seen: Array<{ bytes: number; mark: number | undefined }> = [];

@@ -22,8 +22,6 @@ before(async () => {
 });
 after(() => kafka.stop());
 
-
-
 void test('kafka: events in flight put back, evicted later by buffered ones, are told with their own range and hangup', { timeout: 300_000 }, async (t) => {
   const driver = await createDriver('kafka', { urls: [kafka.url], name: 'put-back-evicted', bufferMessages: BUFFER });
   t.after(() => driver.close());
