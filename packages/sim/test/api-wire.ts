@@ -13,6 +13,17 @@ export type JsonEvent = Record<string, string>;
 export const extension = (number: string, actions: Array<{ application: string; data?: string }>) =>
   ({ name: number, conditions: [{ field: 'destination_number', expression: `^${number}$`, actions }] });
 
+/** `number` answers, bridges to user/1000 as `bLeg` (`vars`: more originate variables, `,name=value…`), then parks. */
+export const bridgingExtension = (number: string, bLeg: string, vars = '') =>
+  extension(number, [{ application: 'answer' }, { application: 'bridge', data: `{origination_uuid=${bLeg}${vars}}user/1000` }, { application: 'park' }]);
+
+/** Originates `aLeg` (user/2000) into `ext` and waits for its CHANNEL_BRIDGE: that event, and how many events were seen by then. */
+export async function originateBridged(w: ApiWire, aLeg: string, ext: string): Promise<{ bridge: JsonEvent; from: number }> {
+  assert.equal(await w.api(`originate {origination_uuid=${aLeg}}user/2000 ${ext}`), `+OK ${aLeg}\n`);
+  const bridge = await w.until((e) => e['Unique-ID'] === aLeg && e['Event-Name'] === 'CHANNEL_BRIDGE', `${ext}: ${aLeg} bridged`);
+  return { bridge, from: w.seen.length };
+}
+
 export interface ApiWire {
   readonly sim: Simulator;
   api(command: string): Promise<string>;

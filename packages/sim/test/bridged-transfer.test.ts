@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { it } from 'node:test';
-import { apiWirePerTest, extension, named, on, type ApiWire, type JsonEvent } from './api-wire.js';
+import { apiWirePerTest, extension, named, on, originateBridged, type ApiWire, type JsonEvent } from './api-wire.js';
 
 const A = 'b7a0c0c0-0000-4000-8000-00000000000a';
 const B = 'b7a0c0c0-0000-4000-8000-00000000000b';
@@ -28,10 +28,9 @@ const open = apiWirePerTest({
 
 /** A (user/2000) runs `ext`, whose bridge application dials B: CHANNEL_BRIDGE A → B. Returns where the events go on. */
 async function bridged(w: ApiWire, ext = '9100'): Promise<number> {
-  assert.equal(await w.api(`originate {origination_uuid=${A}}user/2000 ${ext}`), `+OK ${A}\n`);
-  const bridge = await w.until((e) => e['Event-Name'] === 'CHANNEL_BRIDGE');
+  const { bridge, from } = await originateBridged(w, A, ext);
   assert.deepEqual([bridge['Bridge-A-Unique-ID'], bridge['Bridge-B-Unique-ID']], [A, B]);
-  return w.seen.length;
+  return from;
 }
 
 const TRACKED = new Set(['CHANNEL_BRIDGE', 'CHANNEL_UNBRIDGE', 'CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_STATE', 'CHANNEL_PARK', 'CHANNEL_UNPARK', 'CHANNEL_HANGUP']);

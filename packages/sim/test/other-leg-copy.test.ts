@@ -8,7 +8,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { it } from 'node:test';
-import { apiWirePerTest, extension, on, type JsonEvent } from './api-wire.js';
+import { apiWirePerTest, bridgingExtension, on, originateBridged, type JsonEvent } from './api-wire.js';
 
 const A = 'b7a0c0c0-0000-4000-8000-0000000001a1';
 const B = 'b7a0c0c0-0000-4000-8000-0000000001b1';
@@ -17,7 +17,7 @@ const C = 'b7a0c0c0-0000-4000-8000-0000000001c1';
 const open = apiWirePerTest({
   dialplan: {
     default: [
-      extension('9100', [{ application: 'answer' }, { application: 'bridge', data: `{origination_uuid=${B}}user/1000` }, { application: 'park' }]),
+      bridgingExtension('9100', B),
     ],
   },
 });
@@ -28,8 +28,7 @@ const times = (e: JsonEvent, prefix: string): string[] => TIMES.map((t) => e[`${
 
 void it('the dialled leg shows a copy of the caller profile with every time 0, no index, logical direction inbound', async () => {
   const w = await open();
-  assert.equal(await w.api(`originate {origination_uuid=${A}}user/2000 9100`), `+OK ${A}\n`);
-  const bridge = await w.until(on(A, 'CHANNEL_BRIDGE'));
+  const { bridge } = await originateBridged(w, A, '9100');
   // CHANNEL_UUID (origination_uuid) comes before switch_core_session_outgoing_channel sets the copy.
   for (const e of w.seen.filter((x) => x['Unique-ID'] === B && x['Event-Name'] !== 'CHANNEL_UUID')) {
     assert.equal(e['Other-Type'], 'originator');
@@ -44,8 +43,7 @@ void it('the dialled leg shows a copy of the caller profile with every time 0, n
 
 void it('the bridging leg keeps the times its copy had: the other leg hanging up does not change them', async () => {
   const w = await open();
-  assert.equal(await w.api(`originate {origination_uuid=${A}}user/2000 9100`), `+OK ${A}\n`);
-  const bridge = await w.until(on(A, 'CHANNEL_BRIDGE'));
+  const { bridge } = await originateBridged(w, A, '9100');
   const [created, answered, , , , hungup, , bridged] = times(bridge, 'Other-Leg');
   assert.notEqual(answered, '0', 'copied once B had answered');
   assert.equal(hungup, '0');

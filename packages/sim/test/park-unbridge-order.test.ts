@@ -7,7 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { it } from 'node:test';
-import { apiWirePerTest, extension, named, on, type ApiWire, type JsonEvent } from './api-wire.js';
+import { apiWirePerTest, bridgingExtension, named, on, originateBridged, type ApiWire, type JsonEvent } from './api-wire.js';
 
 const A = 'b7a0c0c0-0000-4000-8000-0000000000a3';
 const B = 'b7a0c0c0-0000-4000-8000-0000000000b3';
@@ -15,17 +15,13 @@ const B = 'b7a0c0c0-0000-4000-8000-0000000000b3';
 const open = apiWirePerTest({
   dialplan: {
     default: [
-      extension('9100', [{ application: 'answer' }, { application: 'bridge', data: `{origination_uuid=${B}}user/1000` }, { application: 'park' }]),
-      extension('9101', [{ application: 'answer' }, { application: 'bridge', data: `{origination_uuid=${B},park_after_bridge=true}user/1000` }, { application: 'park' }]),
+      bridgingExtension('9100', B),
+      bridgingExtension('9101', B, ',park_after_bridge=true'),
     ],
   },
 });
 
-async function bridged(w: ApiWire, ext = '9100'): Promise<number> {
-  assert.equal(await w.api(`originate {origination_uuid=${A}}user/2000 ${ext}`), `+OK ${A}\n`);
-  await w.until((e) => e['Event-Name'] === 'CHANNEL_BRIDGE');
-  return w.seen.length;
-}
+const bridged = async (w: ApiWire, ext = '9100'): Promise<number> => (await originateBridged(w, A, ext)).from;
 
 const KEPT = new Set(['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_UNBRIDGE', 'CHANNEL_PARK', 'API']);
 const leg = (e: JsonEvent): string => (e['Unique-ID'] === A ? 'A' : e['Unique-ID'] === B ? 'B' : '-');

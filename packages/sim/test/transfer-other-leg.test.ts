@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { it } from 'node:test';
-import { apiWirePerTest, extension, on, type ApiWire, type JsonEvent } from './api-wire.js';
+import { apiWirePerTest, bridgingExtension, extension, on, originateBridged, type ApiWire, type JsonEvent } from './api-wire.js';
 
 const A = 'b7a0c0c0-0000-4000-8000-0000000000a1';
 const B = 'b7a0c0c0-0000-4000-8000-0000000000b1';
@@ -16,16 +16,15 @@ const open = apiWirePerTest({
   dialplan: {
     default: [
       extension('7003', [{ application: 'answer' }, { application: 'echo' }]),
-      extension('9100', [{ application: 'answer' }, { application: 'bridge', data: `{origination_uuid=${B}}user/1000` }, { application: 'park' }]),
+      bridgingExtension('9100', B),
     ],
   },
 });
 
 async function bridged(w: ApiWire): Promise<number> {
-  assert.equal(await w.api(`originate {origination_uuid=${A}}user/2000 9100`), `+OK ${A}\n`);
-  const bridge = await w.until((e) => e['Event-Name'] === 'CHANNEL_BRIDGE');
+  const { bridge, from } = await originateBridged(w, A, '9100');
   assert.equal(bridge['Other-Leg-Unique-ID'], B, 'bridged: the other leg is named');
-  return w.seen.length;
+  return from;
 }
 
 const otherLeg = (e: JsonEvent): string => `${e['Event-Name'] ?? ''} ${e['Other-Type'] ?? '-'} ${e['Other-Leg-Unique-ID'] ?? '-'}`;

@@ -7,7 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { it } from 'node:test';
-import { apiWirePerTest, extension, named, on, type ApiWire, type JsonEvent } from './api-wire.js';
+import { apiWirePerTest, bridgingExtension, extension, named, on, originateBridged, type ApiWire, type JsonEvent } from './api-wire.js';
 
 const A = 'b7a0c0c0-0000-4000-8000-0000000000a2';
 const B = 'b7a0c0c0-0000-4000-8000-0000000000b2';
@@ -16,16 +16,12 @@ const open = apiWirePerTest({
   dialplan: {
     default: [
       extension('7003', [{ application: 'answer' }, { application: 'echo' }]),
-      extension('9100', [{ application: 'answer' }, { application: 'bridge', data: `{origination_uuid=${B}}user/1000` }, { application: 'park' }]),
+      bridgingExtension('9100', B),
     ],
   },
 });
 
-async function bridged(w: ApiWire): Promise<number> {
-  assert.equal(await w.api(`originate {origination_uuid=${A}}user/2000 9100`), `+OK ${A}\n`);
-  await w.until((e) => e['Event-Name'] === 'CHANNEL_BRIDGE');
-  return w.seen.length;
-}
+const bridged = async (w: ApiWire): Promise<number> => (await originateBridged(w, A, '9100')).from;
 
 const KEPT = new Set(['CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_UNBRIDGE', 'API']);
 const leg = (e: JsonEvent): string => (e['Unique-ID'] === A ? 'A' : e['Unique-ID'] === B ? 'B' : '-');

@@ -8,7 +8,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { it } from 'node:test';
-import { apiWirePerTest, extension, named, on, type ApiWire, type JsonEvent } from './api-wire.js';
+import { apiWirePerTest, bridgingExtension, named, on, originateBridged, type ApiWire, type JsonEvent } from './api-wire.js';
 
 const A = 'b7a0c0c0-0000-4000-8000-0000000003a1';
 const B = 'b7a0c0c0-0000-4000-8000-0000000003b1';
@@ -17,7 +17,7 @@ const C = 'b7a0c0c0-0000-4000-8000-0000000003c1';
 const open = apiWirePerTest({
   dialplan: {
     default: [
-      extension('9100', [{ application: 'answer' }, { application: 'bridge', data: `{origination_uuid=${B}}user/1000` }, { application: 'park' }]),
+      bridgingExtension('9100', B),
     ],
   },
 });
@@ -36,8 +36,7 @@ const JOINING = ['STATE CS_HIBERNATE', 'STATE CS_RESET', 'STATE CS_SOFT_EXECUTE'
 void it('uuid_bridge of a bridged leg: its bridge ends after the command, then both legs go through hibernate, reset and soft execute', async () => {
   const w = await open();
   assert.equal(await w.api(`originate {origination_uuid=${C}}user/3000 &park()`), `+OK ${C}\n`);
-  assert.equal(await w.api(`originate {origination_uuid=${A}}user/2000 9100`), `+OK ${A}\n`);
-  await w.until(on(A, 'CHANNEL_BRIDGE'));
+  await originateBridged(w, A, '9100');
   const from = w.seen.length;
   assert.equal(await w.api(`uuid_bridge ${B} ${C}`), `+OK ${C}\n`);
   await w.until(on(B, 'CHANNEL_BRIDGE'), 'B bridged to C');
