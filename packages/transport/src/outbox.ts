@@ -70,17 +70,21 @@ export class Outbox {
   expired = 0;
 
   readonly #evictedAfterSend: ((item: OutboxItem) => void) | undefined;
+  /** Every item held was said 'sent' (a send queue): each counts as marked `sentBefore`. */
+  readonly #everySent: boolean;
   /** Marked items lost during the operation at hand, handed back once the outbox is whole again. */
   #handBack: OutboxItem[] = [];
 
   /**
    * `evictedAfterSend`: takes (and counts) a `sentBefore` item the bound drops; without it, such
-   * an item is only counted.
+   * an item is only counted. `everySent`: publish() said 'sent' for everything this outbox holds
+   * (a driver's send queue), so every item is taken as `sentBefore`, none marked one by one.
    */
-  constructor(maxMessages: number, maxBytes: number, evictedAfterSend?: (item: OutboxItem) => void) {
+  constructor(maxMessages: number, maxBytes: number, evictedAfterSend?: (item: OutboxItem) => void, everySent = false) {
     this.#maxMessages = Math.max(0, maxMessages);
     this.#maxBytes = Math.max(0, maxBytes);
     this.#evictedAfterSend = evictedAfterSend;
+    this.#everySent = everySent;
   }
 
   get size(): number {
@@ -171,7 +175,7 @@ export class Outbox {
    * counts it, and tells a requester waiting on it), or to the requester waiting on it.
    */
   #lose(item: OutboxItem): void {
-    if (item.onRequestUnsent !== undefined || (item.sentBefore === true && this.#evictedAfterSend !== undefined)) this.#handBack.push(item);
+    if (item.onRequestUnsent !== undefined || this.#handedBack(item)) this.#handBack.push(item);
     else this.countDropped(item);
   }
 
@@ -180,13 +184,18 @@ export class Outbox {
     const lost = this.#handBack;
     this.#handBack = [];
     for (const item of lost) {
-      if (item.sentBefore === true && this.#evictedAfterSend !== undefined) this.#evictedAfterSend(item);
+      if (this.#handedBack(item)) this.#evictedAfterSend!(item);
       else {
         // A requester still waits on it: it fails now, not at its timeout.
         this.countDropped(item);
         item.onRequestUnsent!(item);
       }
     }
+  }
+
+  /** A `sentBefore` item (every one of a send queue's) goes to `evictedAfterSend` when there is one. */
+  #handedBack(item: OutboxItem): boolean {
+    return (this.#everySent || item.sentBefore === true) && this.#evictedAfterSend !== undefined;
   }
 
   #dropOldest(): void {

@@ -13,7 +13,8 @@ export interface TlsMaterial {
 const TLS_FILE_OPTIONS = ['caFile', 'certFile', 'keyFile'] as const;
 
 export function readTlsMaterial(t: TlsOptions): TlsMaterial {
-  const read = (inline: string | undefined, option: (typeof TLS_FILE_OPTIONS)[number]): string | undefined => inline ?? readTlsFile(option, t[option]);
+  // Checked when the driver was created (assertTlsFilesReadable): read here at every connect, not parsed again.
+  const read = (inline: string | undefined, option: (typeof TLS_FILE_OPTIONS)[number]): string | undefined => inline ?? readTlsFile(option, t[option], false);
   const out: TlsMaterial = {};
   const ca = read(t.ca, 'caFile');
   const cert = read(t.cert, 'certFile');
@@ -34,7 +35,8 @@ export function assertTlsFilesReadable(tls: DriverOptions['tls']): void {
   for (const option of TLS_FILE_OPTIONS) readTlsFile(option, tls[option]);
 }
 
-function readTlsFile(option: (typeof TLS_FILE_OPTIONS)[number], path: string | undefined): string | undefined {
+/** `check`: a CA or certificate file must hold PEM certificates (pemCertificatesProblem). */
+function readTlsFile(option: (typeof TLS_FILE_OPTIONS)[number], path: string | undefined, check = true): string | undefined {
   if (path === undefined) return undefined;
   let text: string;
   try {
@@ -43,7 +45,7 @@ function readTlsFile(option: (typeof TLS_FILE_OPTIONS)[number], path: string | u
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new TransportError(TransportErrorCode.INVALID_OPTION, `tls.${option}: cannot read ${path} (${why})`, { cause: err });
   }
-  const problem = option === 'keyFile' ? undefined : pemCertificatesProblem(text);
+  const problem = !check || option === 'keyFile' ? undefined : pemCertificatesProblem(text);
   if (problem !== undefined) throw new TransportError(TransportErrorCode.INVALID_OPTION, `tls.${option}: ${path} ${problem}`);
   return text;
 }

@@ -51,11 +51,12 @@ export function lateBy(expires: number, now = Date.now()): number | undefined {
 /**
  * The failure of a request (or gathering; `what`: `request to <subject>`, `gather on <subject>`)
  * lost unsent from the outbox (OutboxItem.onRequestUnsent): pushed out of it for newer messages, or
- * `refusal` when it was flushed. Never sent, so it did not run.
+ * `refusal` when it was flushed (`reason`: what to say of it when its message says less, as
+ * Kafka's wrapped broker codes). Never sent, so it did not run.
  */
-export function requestNeverSent(what: string, refusal?: unknown): TransportError {
+export function requestNeverSent(what: string, refusal?: unknown, reason?: string): TransportError {
   if (refusal === undefined) return new TransportError(TransportErrorCode.BROKER, `${what}: never sent, pushed out of the full send buffer for newer messages (it did not run)`);
-  const why = refusal instanceof Error ? refusal.message : typeof refusal === 'string' ? refusal : 'not sendable';
+  const why = reason ?? (refusal instanceof Error ? refusal.message : typeof refusal === 'string' ? refusal : 'not sendable');
   return new TransportError(TransportErrorCode.BROKER, `${what}: never sent, refused: ${why} (it did not run)`, { cause: refusal });
 }
 

@@ -126,6 +126,8 @@ export class WriteWindow {
   }
 
   #forgetConfirmed(): void {
+    // Nothing tracked (commands, replies, events without a loss callback): nothing to let go.
+    if (this.#ends.length === 0) return;
     const ends = this.#ends;
     let head = this.#head;
     while (head < ends.length && ends[head]! <= this.#confirmed) {

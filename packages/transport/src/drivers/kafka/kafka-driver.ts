@@ -114,8 +114,8 @@ class KafkaDriver extends DriverCore {
         limit: () => this.#limits.smallest,
         logger: options.logger,
       },
-      this.#bufferMessages,
-      this.#bufferBytes,
+      options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES,
+      options.bufferBytes ?? DEFAULT_BUFFER_BYTES,
     );
   }
 
@@ -167,7 +167,9 @@ class KafkaDriver extends DriverCore {
    * `unsent` records (from the send queue) go in front of what waits already, within the bound.
    */
   #lost(unsent: OutboxItem[] = []): void {
-    this.#putBack(unsent);
+    // publish() said 'sent' for them: the outbox marks them, and those its bound drops (now or as
+    // newer messages come) are handed back (evictedAfterSend), where it would only count them.
+    this.outbox.putBack(unsent);
     if (this.status !== 'connected') return;
     this.setStatus('reconnecting');
     this.#probe = probeUntilUp(
@@ -179,15 +181,6 @@ class KafkaDriver extends DriverCore {
         this.#online();
       },
     );
-  }
-
-  /**
-   * The send queue's `unsent` records go in front of the outbox. publish() said 'sent' for them: the
-   * outbox marks them, and those its bound drops (now or as newer messages come) are handed back
-   * (evictedAfterSend), where it would only count them.
-   */
-  #putBack(unsent: OutboxItem[]): void {
-    this.outbox.putBack(unsent);
   }
 
   /** Its publisher's subject restored (the outbox holds the topic). */
@@ -210,23 +203,16 @@ class KafkaDriver extends DriverCore {
     // Dropped for good, its topic never read again: no copy on a path every evicted event takes.
     item.subject = headers?.[KafkaHeader.SUBJECT] ?? item.subject;
     this.droppedAfterSend(item);
-    if (item.kind !== 'request' || headers?.[KafkaHeader.REPLY_TO] !== this.#inbox.topic) return;
-    this.#inbox.fail(headers[KafkaHeader.CORRELATION_ID], requestDropped(item.subject, why, err));
+    if (item.kind === 'request' && headers?.[KafkaHeader.REPLY_TO] === this.#inbox.topic) this.#failRequest(item, why, err);
   }
 
-  /** One of our requests the outbox lost unsent (OutboxItem.onRequestUnsent; counted there), with its subject, not its topic. */
-  readonly #requestUnsent = (item: OutboxItem, refusal?: unknown): void => {
+  /** One of our requests the outbox lost unsent (OutboxItem.onRequestUnsent; counted there). */
+  readonly #requestUnsent = (item: OutboxItem, refusal?: unknown): void => this.#failRequest(item, refusal === undefined ? 'evicted' : 'refused', refusal);
+
+  /** Its requester hears why no reply comes, with its subject, not its topic. */
+  #failRequest(item: OutboxItem, why: AfterSendDrop, err: unknown): void {
     const headers = item.headers;
-    const subject = headers?.[KafkaHeader.SUBJECT] ?? item.subject;
-    this.#inbox.fail(headers?.[KafkaHeader.CORRELATION_ID], requestDropped(subject, refusal === undefined ? 'evicted' : 'refused', refusal));
-  };
-
-  get #bufferMessages(): number {
-    return this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES;
-  }
-
-  get #bufferBytes(): number {
-    return this.options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
+    this.#inbox.fail(headers?.[KafkaHeader.CORRELATION_ID], requestDropped(headers?.[KafkaHeader.SUBJECT] ?? item.subject, why, err));
   }
 
   #live(): void {
@@ -462,16 +448,14 @@ class KafkaDriver extends DriverCore {
 
 /** Why one of our requests dropped after it was handed over will get no reply (`why`: AfterSendDrop). */
 function requestDropped(subject: string, why: AfterSendDrop, err: unknown): TransportError {
-  const cause = err === undefined ? undefined : { cause: err };
-  const reason = brokerReason(err);
   switch (why) {
     case 'lost':
       return new TransportError(TransportErrorCode.DISCONNECTED, `request to ${subject}: the connection to Kafka was lost before the broker confirmed it (it may have run; it is not sent again)`);
     case 'evicted':
       return requestNeverSent(`request to ${subject}`);
     case 'refused':
-      return new TransportError(TransportErrorCode.BROKER, `request to ${subject}: never sent, refused: ${reason} (it did not run)`, cause);
+      return requestNeverSent(`request to ${subject}`, err ?? 'refused', brokerReason(err));
     case 'refusedWithBatch':
-      return new TransportError(TransportErrorCode.BROKER, `request to ${subject}: Kafka refused the batch it went in: ${reason} (it may have run; it is not sent again)`, cause);
+      return new TransportError(TransportErrorCode.BROKER, `request to ${subject}: Kafka refused the batch it went in: ${brokerReason(err)} (it may have run; it is not sent again)`, { cause: err });
   }
 }

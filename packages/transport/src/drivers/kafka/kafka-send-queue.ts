@@ -16,7 +16,7 @@
 import type { Producer } from '@platformatic/kafka';
 import { LogThrottle } from '@fsbus/esl';
 import type { DriverLogger } from '../../driver.js';
-import { isStale, Outbox, runsOnArrival, type OutboxItem } from '../../outbox.js';
+import { Outbox, runsOnArrival, type OutboxItem } from '../../outbox.js';
 import type { TopicCache } from './kafka-admin.js';
 import { INBOX_PREFIX } from './kafka-inbox.js';
 import { BATCH_HEADER_BYTES, recordBytes } from './kafka-limits.js';
@@ -74,7 +74,8 @@ export class KafkaSendQueue {
 
   constructor(ctx: SendQueueContext, maxMessages: number, maxBytes: number) {
     this.#ctx = ctx;
-    this.#queue = new Outbox(maxMessages, maxBytes, (item) => ctx.droppedAfterSend(item, 'evicted'));
+    // publish() says 'sent' for every record it holds: pushed out for room later, each is handed back.
+    this.#queue = new Outbox(maxMessages, maxBytes, (item) => ctx.droppedAfterSend(item, 'evicted'), true);
     this.#goneLog = new LogThrottle((fields, msg) => ctx.logger?.warn(fields, msg), GONE_REPLY_TOPIC_LOG);
   }
 
@@ -95,8 +96,6 @@ export class KafkaSendQueue {
   /** Accepts a record for sending; throws when it can never be held (bigger than the bound). */
   push(item: OutboxItem): void {
     if (!this.#queue.holds(item)) throw new Error(`record of ${item.data.byteLength} bytes exceeds the send buffer`);
-    // publish() says 'sent' for it: pushed out for room later, the Outbox hands it back (not only counts it).
-    item.sentBefore = true;
     this.#queue.push(item);
     this.kick();
   }
@@ -123,7 +122,7 @@ export class KafkaSendQueue {
    * what is pending as discarded already (the agent's stop) — but requests nobody waits for any more.
    */
   discard(): void {
-    this.#countUnsendable(this.#queue.drain().filter((item) => !isStale(item)));
+    this.#countUnsendable(this.#queue.takeLive());
   }
 
   async #sendAll(): Promise<void> {
