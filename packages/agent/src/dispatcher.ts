@@ -16,6 +16,7 @@ import {
   type BusRequest,
   type RequestHints,
   type Subjects,
+  verbList,
 } from '@fsbus/contract';
 import { EslQueueFullError, LogThrottle } from '@fsbus/esl';
 import type { Driver, ServeRequest } from '@fsbus/transport';
@@ -92,8 +93,7 @@ export class Dispatcher {
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
-    const lowered = (list: readonly string[]) => Object.freeze(list.map((v) => v.trim().toLowerCase()).filter((v) => v !== ''));
-    this.#policy = Object.freeze({ denylist: lowered(options.denylist), allowlist: lowered(options.allowlist) });
+    this.#policy = Object.freeze({ denylist: verbList(options.denylist), allowlist: verbList(options.allowlist) });
     this.#slowLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), 'FreeSWITCH slow: commands timed out');
   }
 

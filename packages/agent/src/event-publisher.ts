@@ -7,7 +7,7 @@
  * The agent's own events (publishOwn: its announcements) are handed back apart: not a loss to
  * announce, which would be another announcement the same broker may fail.
  */
-import { encodeEventPayload, encodeUtf8, nowMicros, type EventFilter, type EventSource, type Subjects } from '@fsbus/contract';
+import { encodeEventPayload, encodeUtf8, eventTimestampUs, nowMicros, type EventFilter, type EventSource, type Subjects } from '@fsbus/contract';
 import type { EslEvent } from '@fsbus/esl';
 import type { Driver, PublishOptions, PublishOutcome } from '@fsbus/transport';
 import type { EventLoss } from './lifecycle-events.js';
@@ -115,7 +115,7 @@ export class EventPublisher {
 
   /** `own`: the options of the agent's own events; FreeSWITCH's get theirs with their timestamp. */
   #publish(event: EventSource, subclass: string | undefined, own?: PublishOptions): PublishOutcome {
-    const timestampUs = timestampOf(event);
+    const timestampUs = eventTimestampUs(event);
     const bytes = encodeUtf8(encodeEventPayload(event, this.#nodeId, timestampUs));
     // A loss hands back the timestamp, so a driver need not keep the payload to tell it (NATS).
     const options = own ?? { onDroppedAfterSend: this.#onEventDropped, lossMark: timestampUs };
@@ -136,13 +136,6 @@ export class EventPublisher {
     }
     return outcome;
   }
-}
-
-/** The event's own timestamp (µs), as its payload carries it. */
-function timestampOf(event: EventSource): number {
-  const name = 'Event-Date-Timestamp';
-  const ts = Number(event.getHeader !== undefined ? event.getHeader(name) : event.headers.get(name));
-  return Number.isSafeInteger(ts) && ts > 0 ? ts : nowMicros();
 }
 
 const TIMESTAMP_KEY = '"timestamp":';
@@ -205,7 +198,7 @@ class DropWatch {
     if (this.#loss !== undefined) this.#reporting.onFlowing();
   }
 
-  /** `timestampUs`: the event's (timestampOf). */
+  /** `timestampUs`: the event's (eventTimestampUs). */
   held(event: EventSource & { readonly name: string }, outcome: 'buffered' | 'dropped', timestampUs: number): void {
     if (outcome === 'dropped') {
       // Itself lost (larger than the buffer, or the driver closed): the newest of the drops.
@@ -276,7 +269,7 @@ class DropWatch {
     if (count <= 0) return;
     this.#droppedSeen = total;
     const hangups = this.#evictHangups(selfLost === undefined ? count : count - 1) + (selfLost === true ? 1 : 0);
-    const until = untilUs ?? (this.#lastHeld === undefined ? nowMicros() : timestampOf(this.#lastHeld));
+    const until = untilUs ?? (this.#lastHeld === undefined ? nowMicros() : eventTimestampUs(this.#lastHeld));
     const since = Math.min(this.#heldSinceUs ?? until, until);
     this.#record(count, hangups, since, until, bufferFull ? 'buffer-full' : 'unbuffered');
   }

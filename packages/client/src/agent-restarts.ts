@@ -11,10 +11,10 @@ import type { Subscription } from '@fsbus/transport';
 import type { ClientCore } from './commands.js';
 import { decodeEvent } from './event.js';
 
-/** A wait's interest: `node` once its dispatch reply named it (slugged), `restarted` called at most once. */
+/** A wait's interest: `node` once its dispatch reply named it (slugged); `restarted` when that node's agent started again. */
 export interface RestartWatcher {
   node: string | undefined;
-  restarted(node: string): void;
+  restarted(): void;
 }
 
 interface Watch {
@@ -40,7 +40,7 @@ export function watchAgentRestarts(core: ClientCore, waiter: RestartWatcher): ()
         const event = decodeEvent(m.subject, m.data);
         if (event === undefined || event.name !== 'CUSTOM' || event.subclass !== AGENT_START_SUBCLASS) return;
         const node = slugNodeId(event.nodeId);
-        for (const w of [...waiters]) if (w.node === node) w.restarted(node);
+        for (const w of [...waiters]) if (w.node === node) w.restarted();
       });
     } catch {
       sub = undefined;

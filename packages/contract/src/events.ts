@@ -40,7 +40,8 @@ export interface EventSource {
   toJson?(): string;
 }
 
-function payloadTimestamp(event: EventSource): number {
+/** The event's own time (µs, its Event-Date-Timestamp), as its payload carries it; now when it has none. */
+export function eventTimestampUs(event: EventSource): number {
   const name = 'Event-Date-Timestamp';
   const ts = Number(event.getHeader !== undefined ? event.getHeader(name) : event.headers.get(name));
   return Number.isSafeInteger(ts) && ts > 0 ? ts : nowMicros();
@@ -50,7 +51,7 @@ export function buildEventPayload(event: EventSource, nodeId: string): EventPayl
   // Built key by key so the JSON keeps the documented order.
   const payload: EventPayload = {
     event_name: event.name,
-    timestamp: payloadTimestamp(event),
+    timestamp: eventTimestampUs(event),
     node_id: nodeId,
   } as EventPayload;
   if (event.uuid !== undefined && event.uuid !== '') payload.uuid = event.uuid;
@@ -64,7 +65,7 @@ export function buildEventPayload(event: EventSource, nodeId: string): EventPayl
  * headers JSON: on the agent's hot path an event's headers are never rebuilt as objects.
  * `timestampUs`: the payload's timestamp, when the caller read it already (the agent keeps it too).
  */
-export function encodeEventPayload(event: EventSource, nodeId: string, timestampUs = payloadTimestamp(event)): string {
+export function encodeEventPayload(event: EventSource, nodeId: string, timestampUs = eventTimestampUs(event)): string {
   let out = `{"event_name":${JSON.stringify(event.name)},"timestamp":${timestampUs},"node_id":${JSON.stringify(nodeId)}`;
   if (event.uuid !== undefined && event.uuid !== '') out += `,"uuid":${JSON.stringify(event.uuid)}`;
   out += `,"headers":${event.toJson?.() ?? JSON.stringify(Object.fromEntries(event.headers))}`;

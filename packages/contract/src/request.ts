@@ -351,7 +351,25 @@ function readCJson(text: string): CJson | undefined {
   }
 }
 
-const lowered = (list: readonly string[] | undefined): string[] => (list ?? []).map((v) => v.trim().toLowerCase()).filter((v) => v !== '');
+/** A verb list as the policy matches it: trimmed, lowercased, blanks left out; frozen. */
+export function verbList(list: readonly string[]): readonly string[] {
+  return Object.freeze(list.map((v) => v.trim().toLowerCase()).filter((v) => v !== ''));
+}
+
+/** verbList's of the frozen lists seen (the agent passes the same ones with every request): made once each. */
+const verbLists = new WeakMap<readonly string[], readonly string[]>();
+const NO_VERBS: readonly string[] = Object.freeze([]);
+
+function lowered(list: readonly string[] | undefined): readonly string[] {
+  if (list === undefined || list.length === 0) return NO_VERBS;
+  // A list the caller may still change is read again each time.
+  if (!Object.isFrozen(list)) return verbList(list);
+  const known = verbLists.get(list);
+  if (known !== undefined) return known;
+  const verbs = verbList(list);
+  verbLists.set(list, verbs);
+  return verbs;
+}
 
 /**
  * Denylist wins; a non-empty allowlist admits only its verbs. Both apply to every verb the command

@@ -7,23 +7,26 @@
  */
 import type { Channel } from './channel.js';
 import type { AppDeps } from './apps.js';
-import { LOG_DEBUG, LOG_ERR } from './constants.js';
+import { LOG_DEBUG, LOG_ERR, site } from './constants.js';
 
 const EXPORT_VARS = 'export_vars';
+/** A name exported to other legs only (switch_channel_export_variable_var_check, switch_channel_process_export). */
+const REMOTE_ONLY = /^(nolocal:|_nolocal_)/i;
+const NO_NAME = site('mod_dptools.c', 'export_function', 1775);
+const EXPORTED = site('switch_channel.c', 'switch_channel_export_variable_var_check', 1334);
 
 export function exportApp(deps: AppDeps, ch: Channel, data: string): void {
   const e = deps.executor.engine;
   if (data === '') {
-    e.log(ch, LOG_ERR, { file: 'mod_dptools.c', func: 'export_function', line: 1775 }, 'No variable name specified.');
+    e.log(ch, LOG_ERR, NO_NAME, 'No variable name specified.');
     return;
   }
   const at = data.indexOf('=');
   const name = at < 0 ? data : data.slice(0, at);
   const value = at < 0 || at === data.length - 1 ? undefined : data.slice(at + 1);
-  const remoteOnly = /^(nolocal:|_nolocal_)/i.exec(name);
+  const remoteOnly = REMOTE_ONLY.exec(name);
   const shown = remoteOnly === null ? name : name.slice(remoteOnly[0].length);
-  e.log(ch, LOG_DEBUG, { file: 'switch_channel.c', func: 'switch_channel_export_variable_var_check', line: 1334 },
-    `EXPORT (${EXPORT_VARS}) ${remoteOnly === null ? '' : '(REMOTE ONLY) '}[${shown}]=[${value ?? 'UNDEF'}]`);
+  e.log(ch, LOG_DEBUG, EXPORTED, `EXPORT (${EXPORT_VARS}) ${remoteOnly === null ? '' : '(REMOTE ONLY) '}[${shown}]=[${value ?? 'UNDEF'}]`);
   if (name === '') return;
   // Set here only: export_vars carries it to legs originated from now on, not to a leg already up.
   ch.setVar(name, value);
@@ -42,7 +45,7 @@ export function exportedVariables(from: Channel): Array<[string, string]> {
   const out: Array<[string, string]> = [[EXPORT_VARS, names]];
   for (const name of names.split(',')) {
     const value = from.getVar(name);
-    if (value !== undefined) out.push([name.replace(/^(nolocal:|_nolocal_)/i, ''), value]);
+    if (value !== undefined) out.push([name.replace(REMOTE_ONLY, ''), value]);
   }
   return out;
 }

@@ -48,10 +48,15 @@ function takeNewProfile(x: Executor, ch: Channel, t: { extension: string; dialpl
   ch.otherLeg = undefined;
   // switch_ivr_session_transfer names where the call was sent, on the new profile and the channel;
   // with the new profile's own uuid (uuid_str, fresh in switch_caller_profile_dup), not the channel's.
-  p.transferSource = `${Math.floor(now / 1_000_000)}:${randomUUID()}:bl_xfer:${t.extension}/${t.context}/${p.dialplan}`;
+  setTransferSource(ch, `${Math.floor(now / 1_000_000)}:${randomUUID()}:bl_xfer:${t.extension}/${t.context}/${p.dialplan}`);
+}
+
+/** `source` is the caller profile's Transfer-Source and `transfer_source`, and is pushed onto `transfer_history`. */
+export function setTransferSource(ch: Channel, source: string): void {
+  if (ch.profile !== undefined) ch.profile.transferSource = source;
   const history = ch.getVar('transfer_history');
-  ch.setVar('transfer_history', history === undefined ? p.transferSource : `${history.startsWith('ARRAY::') ? history : `ARRAY::${history}`}|:${p.transferSource}`);
-  ch.setVar('transfer_source', p.transferSource);
+  ch.setVar('transfer_history', history === undefined ? source : `${history.startsWith('ARRAY::') ? history : `ARRAY::${history}`}|:${source}`);
+  ch.setVar('transfer_source', source);
 }
 
 /**

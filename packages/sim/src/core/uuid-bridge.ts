@@ -8,6 +8,7 @@ import type { Channel } from './channel.js';
 import { copyForOtherLeg } from './channel.js';
 import type { ApiHost } from './api.js';
 import { site } from './constants.js';
+import { setTransferSource } from './session-transfer.js';
 
 const UUID_BRIDGE_EXECUTE = site('switch_ivr_bridge.c', 'uuid_bridge_on_soft_execute', 1236);
 
@@ -60,7 +61,8 @@ function join(host: ApiHost, x: Channel, y: Channel): void {
 /**
  * switch_channel_step_caller_profile: a copy of the profile becomes the channel's, with the next
  * index and its own timetable (switch_channel_set_caller_profile carries over the created,
- * answered, progress and hangup times only); the copy holds no other leg's profile.
+ * answered, progress and hangup times only); the copy holds no other leg's profile (uuidBridge
+ * then gives each leg its copy of the other's).
  */
 function stepCallerProfile(ch: Channel, now: number): void {
   const p = ch.profile;
@@ -71,13 +73,4 @@ function stepCallerProfile(ch: Channel, now: number): void {
   p.bridged = 0;
   p.lastHold = 0;
   p.holdAccum = 0;
-  ch.otherLeg = undefined;
-}
-
-/** The new profile's transfer_source, pushed onto transfer_history and set as transfer_source. */
-function setTransferSource(ch: Channel, source: string): void {
-  if (ch.profile !== undefined) ch.profile.transferSource = source;
-  const history = ch.getVar('transfer_history');
-  ch.setVar('transfer_history', history === undefined ? source : `${history.startsWith('ARRAY::') ? history : `ARRAY::${history}`}|:${source}`);
-  ch.setVar('transfer_source', source);
 }
