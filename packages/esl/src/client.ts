@@ -15,6 +15,7 @@ import { EslAbortError, EslAuthError, EslClosedError, EslConnectError, EslInvali
 import { HUB_SIGNALS, type EslHubEvents, type SignalNames } from './event-hub.js';
 import type { CommandReplyFrame, EslFrame } from './frame.js';
 import { DEFAULT_LIVENESS_MS, watchLiveness } from './liveness.js';
+import { warnOnce } from './listener-error.js';
 import { reapplyTracked } from './reapply.js';
 import { checkTimeoutMs } from './timeout-ms.js';
 import { errorFields, silentLogger, withBindings, type EslLogger } from './logger.js';
@@ -277,7 +278,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
               this.#closing
                 ? new EslClosedError('client closed while connecting')
                 : stage !== 'tcp'
-                  ? new EslConnectError(`connection to ${where} closed during the handshake${err ? `: ${err.message}` : ''}`, { cause: err })
+                  ? new EslConnectError(`connection to ${where} closed during the handshake${closedAt(stage, err)}`, { cause: err })
                   : new EslConnectError(`cannot connect to FreeSWITCH at ${where}: ${connectFailure(err)}`, { cause: err }),
             ),
         };
@@ -316,8 +317,19 @@ export class EslClient extends EslCommands<EslClientEvents> {
       send: (text, label) => this.send(conn, text, label),
       current: () => conn === this.#conn && !conn.closed,
       logger: this.logger,
-      refused: (err) => this.emitError(err),
+      refused: (err, command) => this.#reportUnasked(err, `re-apply ${command}`),
     });
+  }
+
+  /**
+   * A failure of the client's own doing (a reconnect, its re-apply), with no call of the user's to
+   * reject: an 'error'; unheard, logged and a process warning once per `kind`, as an unheard
+   * listener error is (listener-error.ts) — the default logger is silent. Never thrown.
+   */
+  #reportUnasked(err: Error, kind: string): void {
+    if (this.emit('error', err)) return;
+    this.logger.error({ err }, err.message);
+    warnOnce(kind, err);
   }
 
   #onFrame(conn: EslConnection, frame: EslFrame): void {
@@ -383,7 +395,8 @@ export class EslClient extends EslCommands<EslClientEvents> {
           const error = err instanceof Error ? err : new Error(String(err));
           this.logger.warn({ ...errorFields(error), attempt, retryInMs }, RECONNECT_FAILED_LOG);
           this.emit('reconnect-failed', error, attempt, retryInMs);
-          if (err instanceof EslAuthError) this.emitError(err);
+          // Refused, it will be refused again until someone changes the password or the ACL: say so.
+          if (err instanceof EslAuthError || err instanceof EslRejectedError) this.#reportUnasked(err, `reconnect ${err.code}`);
           this.#scheduleReconnect(retryInMs);
         },
       );
@@ -406,6 +419,15 @@ const STALLED_AT: Readonly<Record<HandshakeStage, string>> = {
   greeting: 'TCP connected but no Event Socket greeting (Content-Type: auth/request) came: not an Event Socket port?',
   auth: 'FreeSWITCH greeted, but sent no reply to auth',
 };
+
+/**
+ * What a close during the handshake adds to its message: the socket error, if any, and — closed
+ * before any greeting (a port that hangs up at once) — the same hint as a timeout there.
+ */
+function closedAt(stage: HandshakeStage, err: Error | undefined): string {
+  const parts = [err?.message, stage === 'greeting' ? STALLED_AT.greeting : undefined].filter((p) => p !== undefined && p !== '');
+  return parts.length === 0 ? '' : `: ${parts.join('; ')}`;
+}
 
 /** What a failed TCP connect's error code means, in words (its message, `connect ECONNREFUSED 127.0.0.1:8021`, repeats the address). */
 const CONNECT_FAILURES: Readonly<Record<string, string>> = {

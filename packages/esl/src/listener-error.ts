@@ -1,9 +1,20 @@
-/** What becomes of a listener's throw or rejection, on every emitter of the library. */
+/** What becomes of a listener's throw or rejection, on every emitter of the library; an unheard error's one process warning per kind. */
 import { EslListenerError } from './errors.js';
 import type { EslLogger } from './logger.js';
 
-/** The kinds of listener already warned about in this process: `onChannel <uuid>: NAME` counts as `onChannel: NAME`. */
+/** The kinds of unheard error already made a process warning in this process. */
 const warned = new Set<string>();
+
+/**
+ * A process warning of `err` (Node prints it to stderr), unless one of the same `kind` was given
+ * already in this process: an error that repeats (on every event, on every reconnect attempt) logs
+ * every time but warns once. Also for the client's reconnect-time failures nobody hears.
+ */
+export function warnOnce(kind: string, err: Error): void {
+  if (warned.has(kind)) return;
+  warned.add(kind);
+  process.emitWarning(err);
+}
 
 /**
  * An 'error' (EslListenerError) when the endpoint has an 'error' listener. Unheard — no 'error'
@@ -17,8 +28,6 @@ export function reportListenerError(thrown: unknown, event: string, emitError: (
   // An 'error' listener's own throw is not emitted again: it would call that listener again.
   if (event !== 'error' && emitError(err)) return;
   logger.error({ err }, err.message);
-  const kind = event.replace(/^onChannel \S+:/, 'onChannel:');
-  if (warned.has(kind)) return;
-  warned.add(kind);
-  process.emitWarning(err);
+  // `onChannel <uuid>: NAME` counts as `onChannel: NAME`.
+  warnOnce(`listener ${event.replace(/^onChannel \S+:/, 'onChannel:')}`, err);
 }

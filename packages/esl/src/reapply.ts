@@ -17,8 +17,8 @@ export interface ReapplyTarget {
   /** Whether that socket is still the client's and open: only then is an accepted line recorded. */
   current(): boolean;
   readonly logger: EslLogger;
-  /** A line FreeSWITCH refused. */
-  refused(err: EslCommandError): void;
+  /** A line FreeSWITCH refused; `command`: its first word (`filter`, `myevents`…). */
+  refused(err: EslCommandError, command: string): void;
 }
 
 export async function reapplyTracked(target: ReapplyTarget): Promise<void> {
@@ -55,7 +55,7 @@ function reapplied(target: ReapplyTarget, line: string, r: PromiseSettledResult<
   }
   if (r.value.kind !== 'command-reply') return true;
   if (!r.value.ok) {
-    target.refused(new EslCommandError(`re-apply of "${line}"`, r.value.replyText));
+    target.refused(new EslCommandError(`re-apply of "${line}"`, r.value.replyText), line.split(' ', 1)[0]!);
     return false;
   }
   // Recorded only while that socket is alive and current: a re-apply cut short answers nothing.
