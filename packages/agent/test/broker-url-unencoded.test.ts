@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startNatsServer } from '@fsbus/testkit';
-import { createDriver } from '@fsbus/transport';
+import { createDriver, TransportError, TransportErrorCode } from '@fsbus/transport';
 import { ConfigError } from '../src/errors.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { spawnAgent } from './support/agent-process.js';
@@ -23,16 +23,17 @@ function refusal(fn: () => unknown): ConfigError {
   assert.fail('accepted');
 }
 
-void test('NATS: the unencoded URL does not connect, the percent-encoded one does', async () => {
+void test('NATS: the unencoded URL is refused when the driver is created, the percent-encoded one connects', async () => {
   const nats = await startNatsServer({ user: { name: 'fsbus', password: SECRET } });
   try {
     const unencoded = nats.url.replace('nats://', `nats://fsbus:${SECRET}@`);
-    const bad = await createDriver('nats', { urls: [unencoded], connectTimeoutMs: 5000 });
-    await assert.rejects(bad.connect(), (err: Error) => {
+    // Refused when the driver is created, whoever creates it (the SDK's connect() too).
+    await assert.rejects(createDriver('nats', { urls: [unencoded], connectTimeoutMs: 5000 }), (err: Error) => {
+      assert.ok(err instanceof TransportError && err.code === TransportErrorCode.INVALID_OPTION, String(err));
+      assert.match(err.message, /percent-encode the password/);
       assert.ok(!err.message.includes('retPW'), err.message);
       return true;
     });
-    await bad.close().catch(() => undefined);
     const good = await createDriver('nats', { urls: [nats.url.replace('nats://', `nats://fsbus:${encodeURIComponent(SECRET)}@`)], connectTimeoutMs: 5000 });
     await good.connect();
     await good.close();

@@ -6,6 +6,8 @@
 import type { Driver, DriverOptions } from './driver.js';
 import { TransportError, TransportErrorCode } from './errors.js';
 import { redact } from './redact.js';
+import { schemePrefix } from './url-scheme.js';
+import { unencodedUrlProblem } from './url-userinfo.js';
 
 export type DriverFactory = (options: DriverOptions) => Driver;
 
@@ -59,7 +61,8 @@ const SCHEME_DRIVERS: Readonly<Record<string, string>> = {
 
 /** The driver a broker URL's scheme names, if it names one. */
 export function driverOfUrl(url: string): string | undefined {
-  const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(url.trim())?.[1]?.toLowerCase();
+  // `nats://` → `nats:`.
+  const scheme = schemePrefix(url.trim())?.slice(0, -2).toLowerCase();
   return scheme === undefined ? undefined : SCHEME_DRIVERS[scheme];
 }
 
@@ -91,8 +94,15 @@ export async function loadDriver(name: string): Promise<DriverFactory> {
   return loader();
 }
 
-/** loadDriver + construct, in one call. */
+/**
+ * loadDriver + construct, in one call. A URL the driver would read cut in two (a password with an
+ * unencoded `/`) is refused here, whoever creates the driver: its "Invalid URL" at connect would
+ * read as a broker problem.
+ */
 export async function createDriver(name: string, options: DriverOptions): Promise<Driver> {
-  return (await loadDriver(name))(options);
+  const factory = await loadDriver(name);
+  const cut = options.urls.map((u) => unencodedUrlProblem(u, driverNamed(name) ?? name)).find((p) => p !== undefined);
+  if (cut !== undefined) throw new TransportError(TransportErrorCode.INVALID_OPTION, cut);
+  return factory(options);
 }
 

@@ -10,6 +10,7 @@
  * URL masked whole by redact().
  */
 import { redact } from './redact.js';
+import { schemePrefix } from './url-scheme.js';
 
 const HOST_PORT = /^(?:\[[\w:.%]*\]|[\w.~%*-]+)(?::\d*)?$/;
 
@@ -23,9 +24,11 @@ function authorityEnds(driver: string): RegExp {
 
 /** Whether `url`, for `driver`, has an `@` after where its authority ends, and no host before that end: a password cut in two. */
 export function cutUserInfo(url: string, driver: string): boolean {
-  const scheme = /^\s*[a-z][a-z\d+.-]*:\/\//i.exec(url);
-  if (scheme === null) return false;
-  const rest = url.slice(scheme[0].length);
+  // Whitespace before the scheme (an untrimmed setting) is skipped.
+  const trimmed = url.trimStart();
+  const scheme = schemePrefix(trimmed);
+  if (scheme === undefined) return false;
+  const rest = trimmed.slice(scheme.length);
   const end = authorityEnds(driver).exec(rest)?.index;
   // `scheme:///path` (ZeroMQ's ipc) has no authority to cut.
   if (end === undefined || end === 0 || !rest.includes('@', end)) return false;

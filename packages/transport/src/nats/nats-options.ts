@@ -2,13 +2,14 @@
 import { nkeyAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
 import type { DriverOptions } from '../driver.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
+import { schemePrefix } from '../url-scheme.js';
 
 /** Between reconnect attempts; nats.js adds jitter. @default 1000 */
 export const DEFAULT_RECONNECT_WAIT_MS = 1000;
 
 /** `nats://user:pass@host` / `nats://token@host`: the user-info and the URL without it. */
 function splitUserInfo(url: string): { server: string; user?: string; pass?: string; token?: string } {
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';
+  const scheme = schemePrefix(url) ?? '';
   const rest = url.slice(scheme.length);
   const slash = rest.indexOf('/');
   const authority = slash < 0 ? rest : rest.slice(0, slash);
