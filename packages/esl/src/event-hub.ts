@@ -13,6 +13,7 @@ import { reportListenerError } from './listener-error.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { LogThrottle } from './log-throttle.js';
 import { checkTimeoutMs } from './timeout-ms.js';
+import { eventNameIn } from './event-names.js';
 
 /** Events every ESL endpoint emits. Any event name (`CHANNEL_ANSWER`) and `custom::<subclass>` work too. */
 export interface EslHubEvents {
@@ -93,6 +94,15 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     this.#eventQueueLimit = eventQueueLimit;
     this.#signals = new Set(Object.keys(signals));
     this.setListenerErrorHandler((thrown, event) => reportListenerError(thrown, event, (err) => this.emit('error', err), this.logger));
+  }
+
+  /**
+   * A FreeSWITCH event name in any case is that event (`channel_answer` → CHANNEL_ANSWER), as
+   * `event`/`subscribe` read it; a signal ('log', not the LOG event) and any other name stay as given.
+   */
+  protected override listenerName(event: string): string {
+    if (this.#signals.has(event)) return event;
+    return eventNameIn(event);
   }
 
   /** Calls `listener` for every event whose `Unique-ID` is `uuid`. */

@@ -4,6 +4,7 @@
  * FreeSWITCH's own listener queue, which drops the newest when full).
  */
 import type { EslEvent } from './event.js';
+import { eventNameIn } from './event-names.js';
 
 export interface IterateOptions {
   /** Only these event names (`CUSTOM` subclasses may be given as `custom::<subclass>` or the bare subclass). */
@@ -20,6 +21,16 @@ export interface IterateOptions {
 }
 
 type Resolve = (r: IteratorResult<EslEvent, undefined>) => void;
+
+/** The names as given, plus an event name given in another case as FreeSWITCH sends it (once, here: not per event). */
+function nameSet(names: Iterable<string>): Set<string> {
+  const set = new Set<string>();
+  for (const n of names) {
+    set.add(n);
+    if (typeof n === 'string') set.add(eventNameIn(n));
+  }
+  return set;
+}
 
 export class EventIterator implements AsyncIterableIterator<EslEvent, undefined> {
   readonly #queue: EslEvent[] = [];
@@ -41,7 +52,7 @@ export class EventIterator implements AsyncIterableIterator<EslEvent, undefined>
 
   constructor(options: IterateOptions, defaultLimit: number, onDrop: () => void, onReturn: (it: EventIterator) => void) {
     this.#limit = Math.max(1, options.limit ?? defaultLimit);
-    this.#names = options.names === undefined ? undefined : new Set(options.names);
+    this.#names = options.names === undefined ? undefined : nameSet(options.names);
     this.#uuid = options.uuid;
     this.#onDrop = onDrop;
     this.#onReturn = onReturn;

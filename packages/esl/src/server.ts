@@ -64,6 +64,26 @@ const DEFAULT_MAX_SESSIONS = 1024;
  */
 const HANDSHAKE_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * How long a failed handler's session may take to end after its `exit` before its socket is
+ * destroyed: FreeSWITCH answers at once, unless the channel's thread is still busy (a static
+ * session behind a running application reads nothing until it completes).
+ */
+const FAILED_SESSION_EXIT_MS = 1000;
+
+/**
+ * Ends the session of a failed 'session' handler as the protocol expects: `exit` (FreeSWITCH
+ * answers `+OK bye`, sends its goodbye and closes), the socket destroyed if that has not happened
+ * within FAILED_SESSION_EXIT_MS — one deadline for the whole, as close()'s own waits are longer.
+ */
+function endFailedSession(session: EslSession): void {
+  if (session.closed) return;
+  const timer = setTimeout(() => session.destroy(), FAILED_SESSION_EXIT_MS);
+  // close() never rejects: a refused or failed `exit` destroys the socket itself.
+  const done = (): void => clearTimeout(timer);
+  session.close({ timeoutMs: FAILED_SESSION_EXIT_MS }).then(done, done);
+}
+
 function checkLimit(name: string, value: number, allowInfinity = false): number {
   if ((Number.isSafeInteger(value) && value > 0) || (allowInfinity && value === Infinity)) return value;
   throw new EslInvalidArgumentError(`${name} must be a positive integer${allowInfinity ? ' or Infinity' : ''}, not ${value}`);
@@ -106,10 +126,10 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
     // A flood of connections must not flood the log too: one line per burst, the counter has them all.
     this.#refusedLog = new LogThrottle((fields, msg) => this.#logger.warn(fields, msg), 'outbound connection refused: maxSessions reached');
     // A listener's throw or rejection (an async 'session' handler's) is an 'error' (reportListenerError).
-    // A failed 'session' handler left its call in a state nobody drives: its socket is closed, so
+    // A failed 'session' handler left its call in a state nobody drives: its session is ended, so
     // that FreeSWITCH goes on with the dialplan instead of keeping the call parked until close().
     this.setListenerErrorHandler((thrown, event, args) => {
-      if (event === 'session' && args[0] instanceof EslSession) args[0].destroy();
+      if (event === 'session' && args[0] instanceof EslSession) endFailedSession(args[0]);
       reportListenerError(thrown, event, (err) => this.emit('error', err), this.#logger);
     });
   }

@@ -106,6 +106,8 @@ export class EslSession extends EslCommands<EslSessionEvents> {
   #channelGone = false;
   /** The rank (the connection's requestsTaken) of the last `exit` sent: its reply before the goodbye means the goodbye answers it. */
   #exitRequest: number | undefined;
+  /** The close() under way. */
+  #closing: Promise<void> | undefined;
 
   constructor(socket: Socket, options: EslSessionOptions) {
     super(options.logger, options.eventQueueLimit, options.requestTimeoutMs, SESSION_SIGNALS);
@@ -179,11 +181,19 @@ export class EslSession extends EslCommands<EslSessionEvents> {
     this.#conn.destroy();
   }
 
-  /** Sends `exit` (FreeSWITCH closes the socket) and waits for the close. */
+  /**
+   * Sends `exit` (FreeSWITCH closes the socket) and waits for the close. A second call while one
+   * is under way waits for that one: its `exit` would go out after the half-close.
+   */
   async close(opts: CommandOptions = {}): Promise<void> {
     // Before anything: a refused exit would destroy the socket instead.
     checkOptions('close', opts);
     if (this.#conn.closed) return;
+    this.#closing ??= this.#close(opts);
+    return this.#closing;
+  }
+
+  async #close(opts: CommandOptions): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#conn.socket.once('close', () => resolve()));
     try {
       await this.exit(opts);

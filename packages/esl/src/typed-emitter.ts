@@ -29,11 +29,20 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
     this.#onListenerError = fn;
   }
 
+  /**
+   * The name a listener is kept under: called when one is added, removed or counted — never by
+   * emit(), which looks its name up as given, so dispatch costs no string work.
+   */
+  protected listenerName(event: string): string {
+    return event;
+  }
+
   on<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
   on(event: string, listener: (...args: Fallback) => Returned): this;
   on(event: string, listener: Listener): this {
-    const list = this.#listeners.get(event);
-    if (list === undefined) this.#listeners.set(event, [listener]);
+    const name = this.listenerName(event);
+    const list = this.#listeners.get(name);
+    if (list === undefined) this.#listeners.set(name, [listener]);
     else list.push(listener);
     return this;
   }
@@ -52,12 +61,13 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
   off<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
   off(event: string, listener: (...args: Fallback) => Returned): this;
   off(event: string, listener: Listener): this {
-    const list = this.#listeners.get(event);
+    const name = this.listenerName(event);
+    const list = this.#listeners.get(name);
     if (list === undefined) return this;
     // The last one added goes first, as with node's EventEmitter.
     const at = list.findLastIndex((l: OnceWrapper) => l === listener || l.listener === listener);
     if (at >= 0) list.splice(at, 1);
-    if (list.length === 0) this.#listeners.delete(event);
+    if (list.length === 0) this.#listeners.delete(name);
     return this;
   }
 
@@ -79,18 +89,18 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
   listeners<K extends keyof Events & string>(event: K): Array<(...args: Events[K]) => Returned>;
   listeners(event: string): Array<(...args: Fallback) => Returned>;
   listeners(event: string): Listener[] {
-    const list = this.#listeners.get(event);
+    const list = this.#listeners.get(this.listenerName(event));
     return list === undefined ? [] : list.map((l: OnceWrapper) => l.listener ?? l);
   }
 
   removeAllListeners(event?: string): this {
     if (event === undefined) this.#listeners.clear();
-    else this.#listeners.delete(event);
+    else this.#listeners.delete(this.listenerName(event));
     return this;
   }
 
   listenerCount(event: string): number {
-    return this.#listeners.get(event)?.length ?? 0;
+    return this.#listeners.get(this.listenerName(event))?.length ?? 0;
   }
 
   /** Calls the listeners; returns whether there were any. */

@@ -1,0 +1,60 @@
+// FreeSWITCH reads event names in any case (`event plain channel_answer` subscribes to
+// CHANNEL_ANSWER) and sends them upper case. A listener or iterator name that is a FreeSWITCH
+// event name in another case is taken as that event (normalised when it is added: nothing is
+// lower-cased per event); the endpoint's own signals ('log', 'error', 'status'…) stay themselves.
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import type { EslEvent } from '../src/index.js';
+import { bounded, eventWhere } from './support/scripted-peer.js';
+import { withSim } from './support/sim-inbound.js';
+
+void test('sim: on/once/iterate with a lower-case event name get the upper-case events FreeSWITCH sends; off, listenerCount and listeners agree', async () => {
+  await withSim(async (_sim, client) => {
+    // Subscribed in lower case too, as FreeSWITCH allows.
+    await client.events('plain', ['channel_park', 'channel_hangup_complete']);
+    const parks: string[] = [];
+    const hangups: string[] = [];
+    const onPark = (e: EslEvent): void => void parks.push(e.name);
+    client.on('channel_park', onPark);
+    client.once('Channel_Hangup_Complete', (e) => void hangups.push(e.name));
+    const it = client.iterate({ names: ['channel_park'] });
+    const parked = eventWhere<EslEvent>(client, 'event', (e) => e.name === 'CHANNEL_PARK');
+    assert.match(await bounded(client.api('originate loopback/7001 &park()'), 'originate'), /^\+OK /);
+    const park = await bounded(parked, 'CHANNEL_PARK');
+    assert.ok(parks.length >= 1, 'the lower-case listener heard CHANNEL_PARK');
+    assert.ok(parks.every((n) => n === 'CHANNEL_PARK'));
+    assert.equal((await bounded(it.next(), 'the iterator')).value?.name, 'CHANNEL_PARK');
+    await it.return();
+    assert.equal(client.listenerCount('CHANNEL_PARK'), 1);
+    assert.equal(client.listenerCount('channel_park'), 1);
+    assert.deepEqual(client.listeners('CHANNEL_PARK'), [onPark]);
+    client.off('Channel_Park', onPark);
+    assert.equal(client.listenerCount('CHANNEL_PARK'), 0, 'off() in yet another case removed it');
+    const target = park.uuid;
+    assert.ok(target !== undefined);
+    const hungUp = eventWhere<EslEvent>(client, 'CHANNEL_HANGUP_COMPLETE', (e) => e.uuid === target);
+    await client.api(`uuid_kill ${target}`);
+    await bounded(hungUp, 'hangup complete');
+    assert.ok(hangups.length === 1 && hangups[0] === 'CHANNEL_HANGUP_COMPLETE', 'the mixed-case once listener fired once');
+  });
+});
+
+void test("signal names keep their case: 'log' is the log/data frame signal, not LOG events; 'LOG' is the event", async () => {
+  await withSim(async (_sim, client) => {
+    const signal = (): void => undefined;
+    client.on('log', signal);
+    client.on('error', signal);
+    client.on('status', signal);
+    assert.equal(client.listenerCount('LOG'), 0);
+    assert.equal(client.listenerCount('log'), 1);
+    client.on('LOG', signal);
+    assert.equal(client.listenerCount('LOG'), 1);
+    assert.equal(client.listenerCount('log'), 1);
+    // A name that is no FreeSWITCH event keeps its case (CUSTOM subclasses, a later FreeSWITCH's names).
+    client.on('custom::Fsbus::Demo', signal);
+    assert.equal(client.listenerCount('custom::Fsbus::Demo'), 1);
+    assert.equal(client.listenerCount('CUSTOM::FSBUS::DEMO'), 0);
+    client.on('custom', signal);
+    assert.equal(client.listenerCount('CUSTOM'), 1);
+  });
+});
