@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
-import { hostPort, LogThrottle, type EslClientStatus } from '@fsbus/esl';
+import { LogThrottle, type EslClientStatus } from '@fsbus/esl';
 import { createDriver, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
 import { pino, stdSerializers, type Logger } from 'pino';
 import { CallControl, subscriptionNames } from './call-control.js';
@@ -27,7 +27,7 @@ import { AgentError, AgentErrorCode, messageWithCausesOnce } from './errors.js';
 import { EventPublisher } from './event-publisher.js';
 import { FreeSwitchLink } from './freeswitch-link.js';
 import { agentStartEvent, agentStopEvent, eventsDroppedEvent, eventsResumedEvent, type LifecycleEvent } from './lifecycle-events.js';
-import { AgentHttpServer, listenProblem } from './http-server.js';
+import { AgentHttpServer, listenError } from './http-server.js';
 import { createStdoutSink, type LogSink } from './log-sink.js';
 import { AgentMetrics } from './metrics.js';
 import { ensureNodeIdFree } from './node-id-check.js';
@@ -354,7 +354,7 @@ export class Agent {
         });
         registerProcessMetrics(this.metrics.registry);
         this.#httpPort = await this.#http.listen(c.metrics.port, c.metrics.host, (err) => this.logger.warn({ err }, 'metrics server error')).catch((err: unknown) => {
-          throw new AgentError(AgentErrorCode.START, `cannot serve metrics on ${hostPort(c.metrics.host, c.metrics.port)}: ${listenProblem(err, c.metrics.host)}`, { cause: err });
+          throw listenError('metrics', c.metrics.host, c.metrics.port, err);
         });
       }
       await driver.flush();

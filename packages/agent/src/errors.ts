@@ -24,6 +24,28 @@ export class ConfigError extends AgentError {
   }
 }
 
+/** The agent's servers, by the config section that sets their host and port. */
+export type AgentServer = 'metrics' | 'dialplan';
+
+/**
+ * One of the agent's servers could not listen: `server` says which, for a hint naming its
+ * settings (both may be on one host, so the address alone cannot tell); `cause` is Node's error.
+ */
+export class ListenError extends AgentError {
+  readonly server: AgentServer;
+  constructor(server: AgentServer, message: string, options: { cause: unknown }) {
+    super(AgentErrorCode.START, message, options);
+    this.server = server;
+  }
+}
+
+/** `err` and its causes, outermost first, each once (a cycle ends the walk): what a start failure is read from. */
+export function causeChain(err: unknown): Array<Error & NodeJS.ErrnoException> {
+  const chain: Array<Error & NodeJS.ErrnoException> = [];
+  for (let e: unknown = err; e instanceof Error && !chain.includes(e); e = e.cause) chain.push(e);
+  return chain;
+}
+
 /**
  * An error's message and its causes' (pino's err serializer appends each cause's message to the
  * error's), each said once: fsbus errors already quote their cause's message in their own.

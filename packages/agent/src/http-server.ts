@@ -1,7 +1,9 @@
 /** /metrics, /healthz, /readyz on one small HTTP server. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostPort } from '@fsbus/esl';
 import type { Registry } from 'prom-client';
+import { ListenError, type AgentServer } from './errors.js';
 
 export interface HealthSource {
   /** The process is running and not shut down. */
@@ -61,6 +63,13 @@ export class AgentHttpServer {
       this.#server.closeAllConnections();
     });
   }
+}
+
+const SERVER_NAME: Record<AgentServer, string> = { metrics: 'metrics', dialplan: 'the dialplan endpoint' };
+
+/** `err` from listening on `host:port`, wrapped to name the server: `cannot serve metrics on 127.0.0.1:9464: the port is in use (EADDRINUSE)`. */
+export function listenError(server: AgentServer, host: string, port: number, err: unknown): ListenError {
+  return new ListenError(server, `cannot serve ${SERVER_NAME[server]} on ${hostPort(host, port)}: ${listenProblem(err, host)}`, { cause: err });
 }
 
 /**

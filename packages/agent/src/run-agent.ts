@@ -13,12 +13,13 @@
  * many daemons) is logged and ignored: the configuration is read only at start.
  */
 import { parseArgs } from 'node:util';
+import { hostPort } from '@fsbus/esl';
 import { Agent } from './agent.js';
 import { brokerAuthHint } from './config/broker-auth-hint.js';
 import { loadConfig } from './config/load-config.js';
 import { unknownEnv, unknownEnvWarning } from './config/unknown-env.js';
 import type { AgentConfig } from './config/schema.js';
-import { ConfigError } from './errors.js';
+import { causeChain, ConfigError, ListenError, type AgentServer } from './errors.js';
 
 export const AGENT_USAGE = `usage: fsbus agent [--config <file.json|file.yaml>]
 
@@ -151,14 +152,19 @@ interface StartFailure {
 
 /** Why the start failed, along the error's cause chain: what to check, and whether restarting can help. */
 function startFailure(config: AgentConfig, err: unknown): StartFailure {
-  const chain: Array<Error & NodeJS.ErrnoException> = [];
-  for (let e: unknown = err; e instanceof Error && !chain.includes(e); e = e.cause) chain.push(e);
+  const chain = causeChain(err);
   for (const e of chain) {
     if (e.code !== undefined && TLS_UNTRUSTED.has(e.code)) return { exitCode: 78, hint: untrustedHint(config) };
     if (e.code !== undefined && TLS_NAME_MISMATCH.has(e.code)) return { exitCode: 78, hint: nameMismatchHint(config) };
-    if (e.syscall === 'listen' && (e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES')) return { exitCode: 78, ...listenHint(config, e) };
+    if (e instanceof ListenError) {
+      const failed = listenFailure(config, e);
+      if (failed !== undefined) return failed;
+    } else if (e.syscall === 'listen' && (e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES')) {
+      // A listen not wrapped in a ListenError (none is): which server is not known, restarting still cannot help.
+      return { exitCode: 78 };
+    }
   }
-  const hint = brokerAuthHint(config.driver, err);
+  const hint = brokerAuthHint(config.driver, err, chain);
   if (hint === undefined) return { exitCode: 1 };
   // NATS's 'Authentication Timeout' is the server's wait for the CONNECT running out (a slow link), not a refusal.
   return { exitCode: chain.some((e) => /authentication timeout/i.test(e.message)) ? 1 : 78, hint };
@@ -178,15 +184,35 @@ function nameMismatchHint(config: AgentConfig): string {
   return `the broker's TLS certificate does not name the host of the broker URL: use a URL naming a host the certificate lists as a DNS name (subjectAltName)${nats}`;
 }
 
-function listenHint(config: AgentConfig, err: NodeJS.ErrnoException): { hint?: string } {
-  const address = (err as { address?: unknown }).address;
-  const which =
-    config.metrics.enabled && address === config.metrics.host
-      ? { host: 'metrics.host (FSBUS_METRICS_HOST)', port: 'metrics.port (FSBUS_METRICS_PORT)' }
-      : address === config.dialplan.host
-        ? { host: 'dialplan.host (FSBUS_DIALPLAN_HOST)', port: 'dialplan.port (FSBUS_DIALPLAN_PORT)' }
-        : undefined;
-  if (which === undefined) return {};
-  if (err.code === 'EACCES') return { hint: `set ${which.port} to 1024 or above, or give the service CAP_NET_BIND_SERVICE` };
-  return { hint: `set ${which.host} to an address of this host, or 0.0.0.0 for every interface` };
+const LISTEN_SETTINGS: Readonly<Record<AgentServer, { host: string; port: string }>> = {
+  metrics: { host: 'metrics.host (FSBUS_METRICS_HOST)', port: 'metrics.port (FSBUS_METRICS_PORT)' },
+  dialplan: { host: 'dialplan.host (FSBUS_DIALPLAN_HOST)', port: 'dialplan.port (FSBUS_DIALPLAN_PORT)' },
+};
+
+/**
+ * A server that could not listen, named by the error (both may be on one host: the address
+ * cannot tell them apart). EACCES and EADDRNOTAVAIL stay until the configuration changes; a port
+ * in use may be freed.
+ */
+function listenFailure(config: AgentConfig, err: ListenError): StartFailure | undefined {
+  const which = LISTEN_SETTINGS[err.server];
+  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EACCES') return { exitCode: 78, hint: `set ${which.port} to 1024 or above, or give the service CAP_NET_BIND_SERVICE` };
+  if (code === 'EADDRNOTAVAIL') return { exitCode: 78, hint: `set ${which.host} to an address of this host, or 0.0.0.0 for every interface` };
+  if (code === 'EADDRINUSE') {
+    // The dialplan endpoint listens first: metrics given its port finds it taken by the agent itself, at every start.
+    if (err.server === 'metrics' && sharePort(config)) {
+      return { exitCode: 78, hint: `${LISTEN_SETTINGS.metrics.port} and ${LISTEN_SETTINGS.dialplan.port} are both ${config.metrics.port}: give each its own port` };
+    }
+    const { host, port } = config[err.server];
+    return { exitCode: 1, hint: `another process listens on ${hostPort(host, port ?? 0)}: stop it, or set ${which.port} to a free port` };
+  }
+  return undefined;
+}
+
+/** Whether metrics and the dialplan endpoint are given one port on addresses that overlap (one host, or a wildcard). */
+function sharePort(config: AgentConfig): boolean {
+  const { metrics: m, dialplan: d } = config;
+  const wildcard = (host: string) => host === '0.0.0.0' || host === '::';
+  return m.port !== 0 && d.port === m.port && (m.host === d.host || wildcard(m.host) || wildcard(d.host));
 }

@@ -3,7 +3,9 @@
 // instead of restarting every 2 s for ever: the broker refusing the credentials, a broker TLS
 // certificate the configured CA (or the system's) cannot verify or that does not name the URL's
 // host, a metrics.host (or dialplan.host) that is not an address of this host. They used to exit
-// 1. A broker not reachable yet and a metrics port in use can fix themselves: still 1.
+// 1. A broker not reachable yet and a metrics or dialplan port in use can fix themselves: still 1.
+// The hint names the settings of the server that failed, told by the error (not by its address:
+// both servers may be on one host).
 // Real processes, a real nats-server (with users, with TLS); certificates made by openssl.
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -124,21 +126,86 @@ void test('metrics.host not an address of this host (EADDRNOTAVAIL): exit 78, na
 });
 
 void test('dialplan.host not an address of this host: exit 78, naming FSBUS_DIALPLAN_HOST', async () => {
-  const { code, fatal } = await failed({ FSBUS_BROKER_URL: nats.url, FSBUS_DIALPLAN_HOST: '192.0.2.1', FSBUS_DIALPLAN_PORT: String(await freePort()) });
+  const port = await freePort();
+  const { code, fatal } = await failed({ FSBUS_BROKER_URL: nats.url, FSBUS_DIALPLAN_HOST: '192.0.2.1', FSBUS_DIALPLAN_PORT: String(port) });
   assert.equal(code, 78, JSON.stringify(fatal));
+  assert.match(errMessage(fatal), new RegExp(`^cannot serve the dialplan endpoint on 192\\.0\\.2\\.1:${port}: 192\\.0\\.2\\.1 is not an address`));
   assert.match(String(fatal['hint']), /^set dialplan\.host \(FSBUS_DIALPLAN_HOST\) to an address of this host/);
 });
 
-void test('the metrics port in use (it can be freed): still exit 1', async () => {
+/** A port on 127.0.0.1 held by a real listening socket: whoever binds it next gets EADDRINUSE. */
+async function heldPort(): Promise<{ port: number; release(): Promise<void> }> {
   const holder: Server = createServer();
   const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
+  return { port, release: () => new Promise((resolve) => holder.close(() => resolve())) };
+}
+
+// Both servers on one host: which one failed is not told by the address (the hint used to blame metrics).
+void test('metrics.host and dialplan.host both not of this host: exit 78, naming FSBUS_DIALPLAN_HOST (the endpoint listens first)', async () => {
+  const { code, fatal } = await failed({
+    FSBUS_BROKER_URL: nats.url,
+    FSBUS_METRICS: 'true',
+    FSBUS_METRICS_HOST: '192.0.2.1',
+    FSBUS_METRICS_PORT: '0',
+    FSBUS_DIALPLAN_HOST: '192.0.2.1',
+    FSBUS_DIALPLAN_PORT: '0',
+  });
+  assert.equal(code, 78, JSON.stringify(fatal));
+  assert.match(errMessage(fatal), /^cannot serve the dialplan endpoint on 192\.0\.2\.1:0: 192\.0\.2\.1 is not an address of this host \(EADDRNOTAVAIL\)/);
+  assert.match(String(fatal['hint']), /^set dialplan\.host \(FSBUS_DIALPLAN_HOST\) to an address of this host/);
+});
+
+void test('the dialplan port in use, metrics on the same host (it can be freed): exit 1, naming the endpoint, its port and FSBUS_DIALPLAN_PORT', async () => {
+  const held = await heldPort();
   try {
-    const { code, fatal } = await failed({ FSBUS_BROKER_URL: nats.url, FSBUS_METRICS: 'true', FSBUS_METRICS_HOST: '127.0.0.1', FSBUS_METRICS_PORT: String(port) });
+    const { code, fatal } = await failed({
+      FSBUS_BROKER_URL: nats.url,
+      FSBUS_METRICS: 'true',
+      FSBUS_METRICS_HOST: '127.0.0.1',
+      FSBUS_METRICS_PORT: '0',
+      FSBUS_DIALPLAN_HOST: '127.0.0.1',
+      FSBUS_DIALPLAN_PORT: String(held.port),
+    });
     assert.equal(code, 1, JSON.stringify(fatal));
-    assert.match(errMessage(fatal), /EADDRINUSE/);
+    assert.match(errMessage(fatal), new RegExp(`^cannot serve the dialplan endpoint on 127\\.0\\.0\\.1:${held.port}: the port is in use \\(EADDRINUSE\\)`));
+    assert.match(String(fatal['hint']), new RegExp(`^another process listens on 127\\.0\\.0\\.1:${held.port}: stop it, or set dialplan\\.port \\(FSBUS_DIALPLAN_PORT\\) to a free port`));
   } finally {
-    await new Promise((resolve) => holder.close(resolve));
+    await held.release();
   }
+});
+
+void test('the metrics port in use, the dialplan endpoint on the same host (it can be freed): still exit 1, naming FSBUS_METRICS_PORT', async () => {
+  const held = await heldPort();
+  try {
+    const { code, fatal } = await failed({
+      FSBUS_BROKER_URL: nats.url,
+      FSBUS_METRICS: 'true',
+      FSBUS_METRICS_HOST: '127.0.0.1',
+      FSBUS_METRICS_PORT: String(held.port),
+      FSBUS_DIALPLAN_HOST: '127.0.0.1',
+      FSBUS_DIALPLAN_PORT: '0',
+    });
+    assert.equal(code, 1, JSON.stringify(fatal));
+    assert.match(errMessage(fatal), new RegExp(`^cannot serve metrics on 127\\.0\\.0\\.1:${held.port}: the port is in use \\(EADDRINUSE\\)`));
+    assert.match(String(fatal['hint']), new RegExp(`^another process listens on 127\\.0\\.0\\.1:${held.port}: stop it, or set metrics\\.port \\(FSBUS_METRICS_PORT\\) to a free port`));
+  } finally {
+    await held.release();
+  }
+});
+
+void test('metrics.port and dialplan.port the same port on one host (the agent holds it itself): exit 78, naming both settings', async () => {
+  const port = await freePort();
+  const { code, fatal } = await failed({
+    FSBUS_BROKER_URL: nats.url,
+    FSBUS_METRICS: 'true',
+    FSBUS_METRICS_HOST: '127.0.0.1',
+    FSBUS_METRICS_PORT: String(port),
+    FSBUS_DIALPLAN_HOST: '127.0.0.1',
+    FSBUS_DIALPLAN_PORT: String(port),
+  });
+  assert.equal(code, 78, JSON.stringify(fatal));
+  assert.match(errMessage(fatal), new RegExp(`^cannot serve metrics on 127\\.0\\.0\\.1:${port}: the port is in use \\(EADDRINUSE\\)`));
+  assert.equal(fatal['hint'], `metrics.port (FSBUS_METRICS_PORT) and dialplan.port (FSBUS_DIALPLAN_PORT) are both ${port}: give each its own port`);
 });
 
 void test('a broker not reachable at start (it may come up): still exit 1', async () => {

@@ -5,6 +5,7 @@
  * its own for it (FSBUS_ERR_TRANSPORT_CONNECT is any failed connect), so the client libraries'
  * words are read, along the error's cause chain.
  */
+import { causeChain } from '../errors.js';
 
 /** What each client library says when the broker refuses the credentials. */
 const REFUSALS: ReadonlyArray<RegExp> = [
@@ -20,14 +21,12 @@ const REFUSALS: ReadonlyArray<RegExp> = [
   /\bSASL\b.*authentication failed/i,
 ];
 
-/** The hint for an error that is a refusal of the credentials by the broker; undefined for any other. */
-export function brokerAuthHint(driver: string, err: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  for (let e: unknown = err; e instanceof Error && !seen.has(e); e = e.cause) {
-    seen.add(e);
-    if (e.name === 'AuthorizationError' || REFUSALS.some((r) => r.test(e.message))) return hintFor(driver);
-  }
-  return undefined;
+/**
+ * The hint for an error that is a refusal of the credentials by the broker; undefined for any
+ * other. `chain`: the error's cause chain, when the caller has it already.
+ */
+export function brokerAuthHint(driver: string, err: unknown, chain: readonly Error[] = causeChain(err)): string | undefined {
+  return chain.some((e) => e.name === 'AuthorizationError' || REFUSALS.some((r) => r.test(e.message))) ? hintFor(driver) : undefined;
 }
 
 function hintFor(driver: string): string {

@@ -7,6 +7,7 @@
 import type { ParkStatus } from '@fsbus/contract';
 import { LogThrottle, type EslEvent } from '@fsbus/esl';
 import type { Logger } from 'pino';
+import { listenError } from '../http-server.js';
 import { LossMarks, type MarkedTable } from '../loss-marks.js';
 import { isFirstRoutingOfBusOriginate } from './originated-leg.js';
 import { DEFAULT_PARK_SETTINGS, type ParkSettings } from './park-settings.js';
@@ -152,7 +153,9 @@ export class ParkManager {
     const h = this.#o.http;
     if (h === undefined) return;
     const server = new XmlCurlServer({ ...h, lookup: (form) => this.lookup(form), onServerError: (err) => this.#o.logger.warn({ err }, 'dialplan endpoint error') });
-    await server.listen();
+    await server.listen().catch((err: unknown) => {
+      throw listenError('dialplan', h.host, h.port, err);
+    });
     this.#server = server;
     this.#o.logger.info({ url: server.url, park: this.#settings.enabled }, 'dialplan endpoint listening');
   }
