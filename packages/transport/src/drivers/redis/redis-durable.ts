@@ -8,7 +8,10 @@
  * position; `ack()` is XACK; un-acked entries come again when the consumer returns; at most
  * `maxInFlight` are read ahead of the application's acks: redis-in-flight.ts). A group's
  * filter is recorded in the hash `<stream key>:filters` by the script that creates the group
- * (CLAIM_SCRIPT): the same name with another filter is refused.
+ * (CLAIM_SCRIPT): the same name with another filter is refused. What retention trimmed before the
+ * consumer acknowledged it is told (retention-loss.ts): a pending entry gone (read as nil), and
+ * entries gone before the group read them (a jump in the stream's sequence, which every append
+ * takes from one counter: #passed).
  */
 import type { Redis } from 'ioredis';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamSpec, Subscription } from '../../driver.js';
@@ -139,8 +142,16 @@ export async function ensureRedisStream(cmd: Redis | undefined, ns: string, spec
 
 export interface StreamCommands {
   fsbusPosition(key: string, mode: 'last' | 'seq', n: string): Promise<string>;
-  /** CLAIM_SCRIPT: [1, filter] when the group is this filter's, [0, the filter it has] when not. */
-  fsbusClaim(key: string, filters: string, group: string, start: string, filter: string): Promise<[number, string]>;
+  fsbusClaim(key: string, filters: string, group: string, start: string, filter: string): Promise<Claim>;
+}
+
+/** CLAIM_SCRIPT: [1, filter, the group's last-delivered-id] when the group is this filter's, [0, the filter it has] when not. */
+type Claim = [number, string, string?];
+
+/** The sequence a group has read up to, from its last-delivered-id; undefined when that is no sequence (a group made by hand or by an older build at a time position). */
+function readUpTo(position: string | undefined): number | undefined {
+  const sequence = position === undefined ? NaN : sequenceOf(position);
+  return Number.isSafeInteger(sequence) ? sequence : undefined;
 }
 
 /** The refusal of a durable name used with another filter. */
@@ -165,8 +176,10 @@ export class StreamReader implements Subscription {
   readonly #flow: InFlight;
   /** Entries below this sequence are skipped (a replay from a sequence past the stream's end). */
   #minSeq = 0;
-  /** Trimmed pending entries read and not told yet (#tellTrimmed). */
+  /** Trimmed entries found and not told yet (#tellTrimmed). */
   #trimmed: RetentionLoss | undefined;
+  /** The last stream sequence the group handed this consumer (undefined: not known yet). */
+  #readUpTo: number | undefined;
   /** Aborted by unsubscribe(): every wait of the reading loop ends on it. */
   readonly #stop = new AbortController();
   #loop: Promise<void> = Promise.resolve();
@@ -208,8 +221,9 @@ export class StreamReader implements Subscription {
     }
     // An existing durable consumer keeps its position: `from` applies to a new one only.
     const filter = this.#options.filter ?? '';
-    const [claimed, had] = await orLost(cmd, cmd.fsbusClaim(this.#key, this.#filters, group, start, filter));
+    const [claimed, had, position] = await orLost(cmd, cmd.fsbusClaim(this.#key, this.#filters, group, start, filter));
     if (claimed === 0) throw filterRefused(this.#options.stream, this.#key, group, had, filter);
+    this.#readUpTo = readUpTo(position);
     this.#loop = this.#readGroup(group, start);
   }
 
@@ -277,9 +291,10 @@ export class StreamReader implements Subscription {
         for (const [idBuf, flat] of entries) {
           const id = idBuf.toString('utf8');
           cursor = id;
+          this.#passed(sequenceOf(id));
           // A pending entry trimmed away since: nothing to deliver, release it (and say so).
           if (flat === null) {
-            this.#noteTrimmed(sequenceOf(id));
+            this.#noteTrimmed(sequenceOf(id), sequenceOf(id));
             this.#ack(group, id);
           } else {
             this.#tellTrimmed();
@@ -292,17 +307,36 @@ export class StreamReader implements Subscription {
         if (stop.aborted) break;
         history = true;
         // The broker lost the group (restart without persistence): create it again, with its filter.
-        if (/NOGROUP/.test((err as Error).message)) await unlessStopped(stop, this.#conn.eval(CLAIM_SCRIPT, 2, this.#key, this.#filters, group, start, this.#options.filter ?? '')).catch(() => undefined);
-        else if (this.#conn.status === 'ready') await pause(backoffMs(failures++), stop);
+        // Its position is new (the stream's sequence may have begun again too).
+        if (/NOGROUP/.test((err as Error).message)) {
+          const claim = (await unlessStopped(stop, this.#conn.eval(CLAIM_SCRIPT, 2, this.#key, this.#filters, group, start, this.#options.filter ?? '')).catch(() => undefined)) as Claim | undefined;
+          if (claim?.[0] === 1) this.#readUpTo = readUpTo(claim[2]);
+        } else if (this.#conn.status === 'ready') await pause(backoffMs(failures++), stop);
       }
     }
   }
 
-  /** A pending entry retention removed before it was acknowledged: gone for good. */
-  #noteTrimmed(sequence: number): void {
+  /**
+   * An entry the group handed out (pending or new, in stream order): past the last one it handed
+   * this consumer, a jump in sequence is what retention trimmed before the group read it. Told
+   * like trimmed pending entries, before the entry is handed out; never twice (the position
+   * moves on). Entries before a replay's start sequence were not wanted anyway.
+   */
+  #passed(sequence: number): void {
+    const upTo = this.#readUpTo;
+    if (upTo !== undefined && sequence <= upTo) return;
+    this.#readUpTo = sequence;
+    if (upTo === undefined) return;
+    const from = Math.max(upTo + 1, this.#minSeq);
+    if (from < sequence) this.#noteTrimmed(from, sequence - 1);
+  }
+
+  /** Entries `from`…`to` retention removed before they were acknowledged: gone for good. */
+  #noteTrimmed(from: number, to: number): void {
     const t = this.#trimmed;
-    if (t === undefined) this.#trimmed = { from: sequence, to: sequence, count: 1 };
-    else this.#trimmed = { from: Math.min(t.from, sequence), to: Math.max(t.to, sequence), count: t.count + 1 };
+    const count = to - from + 1;
+    if (t === undefined) this.#trimmed = { from, to, count };
+    else this.#trimmed = { from: Math.min(t.from, from), to: Math.max(t.to, to), count: t.count + count };
   }
 
   /** Tells the trimmed pending entries noted (one warning a run, before anything newer is handed out). */

@@ -241,24 +241,43 @@ return string.format('%.0f-%.0f', lo, n - 1)
  * Creates the group (MKSTREAM) and records the filter; an existing group with another recorded
  * filter is refused: { 0, filter it has }. A group without a record (made before filters were
  * recorded) takes this one; a record without its group (deleted by hand) is replaced.
- * Returns { 1, filter }. One script: two consumers starting at once cannot both claim the name.
+ * Returns { 1, filter, the group's last-delivered-id }. One script: two consumers starting at
+ * once cannot both claim the name.
+ * A new group is made just before the first entry after the start ID (`<ms>-<its sequence − 1>`;
+ * the stream's last ID when there is none): it reads the same entries, and its position is then
+ * the sequence it has read up to, so a later jump in sequence is what retention trimmed before the
+ * group read it (redis-durable.ts), not what was trimmed before the group was made.
  */
 export const CLAIM_SCRIPT = `
-local exists = false
-if redis.call('EXISTS', KEYS[1]) == 1 then
+local function position()
+  if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
   for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+    local name, last
     for j = 1, #g, 2 do
-      if g[j] == 'name' and g[j + 1] == ARGV[1] then exists = true end
+      if g[j] == 'name' then name = g[j + 1] elseif g[j] == 'last-delivered-id' then last = g[j + 1] end
     end
+    if name == ARGV[1] then return last end
   end
+  return nil
 end
-if exists then
+local at = position()
+if at then
   local had = redis.call('HGET', KEYS[2], ARGV[1])
   if had and had ~= ARGV[3] then return {0, had} end
-  if had then return {1, had} end
+  if had then return {1, had, at} end
 else
-  redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], ARGV[2], 'MKSTREAM')
+  local start = ARGV[2]
+  if start ~= '$' then
+    local first = redis.call('XRANGE', KEYS[1], '(' .. start, '+', 'COUNT', 1)[1]
+    if first == nil then start = '$'
+    else
+      local ms, seq = string.match(first[1], '^(%d+)%-(%d+)$')
+      if tonumber(seq) >= 1 then start = ms .. '-' .. string.format('%.0f', tonumber(seq) - 1) end
+    end
+  end
+  redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], start, 'MKSTREAM')
+  at = position()
 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-return {1, ARGV[3]}
+return {1, ARGV[3], at}
 `;
