@@ -340,6 +340,15 @@ export interface DriverOptions {
    * characters. @default '_INBOX'
    */
   inboxPrefix?: string;
+  /**
+   * Kafka only: how long a connection to a broker may leave the driver's liveness check (an
+   * ApiVersions request sent once it has been silent for half this) unanswered before the link is
+   * taken for dead — 'reconnecting', connections dropped, what was in flight handed back — as a
+   * frozen broker is noticed no other way while the driver is idle. Milliseconds, > 0; keep it
+   * above the 10 s a produce may wait at the broker for its replicas. NATS, AMQP, MQTT and Redis
+   * check their links themselves. @default 10000
+   */
+  livenessIntervalMs?: number;
   /** Minimal logger; silent by default. */
   logger?: DriverLogger;
 }

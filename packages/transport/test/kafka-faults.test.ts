@@ -240,8 +240,9 @@ void test('kafka: a request the producer sent twice (the broker stalled under it
     });
     await server.flush();
     assert.equal(dec((await client.request(subject, enc('warm-up'), { timeoutMs: 60_000 })).data), 'done');
-    // The broker stops answering with the produce in its socket: the library gives up on that
-    // request and sends it again; once resumed, the broker appends the first copy and the retry.
+    // The broker stops answering with the produce in its socket: the driver's liveness check drops
+    // the silent connection, the library sends the request again; once resumed, the broker appends
+    // the first copy and the retry.
     await kafka.pause();
     const once = client.request(subject, enc('once'), { timeoutMs: 120_000 });
     await waitStatus(client, 'reconnecting', 90_000);

@@ -1,5 +1,6 @@
 // A request whose produce was in flight when the Kafka connection was lost (the broker frozen until
-// the client gave the produce up: 30 s to 'reconnecting', 30 s more for its retry) is not sent
+// the client gave the produce up: up to two livenessIntervalMs, 10 s each, to 'reconnecting' —
+// the driver's liveness check drops the silent connection —, 30 s more for its retry) is not sent
 // again — the broker may have appended it, and a command sent twice runs twice. Before, it was not
 // counted either, and its requester waited out its timeout. Now, once the send queue gives it up:
 // a request fails at once with FSBUS_ERR_TRANSPORT_DISCONNECTED, a gathering ends with what came

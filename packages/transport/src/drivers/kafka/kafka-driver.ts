@@ -5,7 +5,8 @@
  * missing. Records leave in order through a bounded send queue in batches under the broker's size
  * limit (kafka-send-queue.ts); while the broker is away they wait in the bounded outbox. Both count
  * what they drop. The size limit is learned from the broker (kafka-limits.ts): a record over it is
- * refused before it is queued.
+ * refused before it is queued. An idle link is checked every `livenessIntervalMs` (kafka-liveness.ts): a
+ * broker that froze is noticed and reconnected to as one that dropped the connection.
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, BaseOptions, Producer } from '@platformatic/kafka';
@@ -27,6 +28,7 @@ import { isValidSubject, KafkaHeader, SUBJECT_RULE, topicFor, topicForPattern } 
 import { subjectMatches } from '../../subject-pattern.js';
 import { openKafkaClients, TopicCache } from './kafka-admin.js';
 import { KafkaLimits } from './kafka-limits.js';
+import { dropConnections, KAFKA_LIVENESS_LOST, KafkaLiveness, livenessInterval } from './kafka-liveness.js';
 import { ServedTopics } from './kafka-served.js';
 import { brokerReason, readHeaders, toInbound, type KafkaMessage } from './kafka-wire.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
@@ -83,6 +85,7 @@ class KafkaDriver extends DriverCore {
   readonly #sends: KafkaSendQueue;
   readonly #limits = new KafkaLimits(() => this.#admin, this.options.logger);
   readonly #servedTopics = new ServedTopics(() => this.#admin, this.options.logger);
+  readonly #liveness: KafkaLiveness;
   #producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
   #admin: Admin | undefined;
   #probe: { cancel(): void } | undefined;
@@ -101,6 +104,7 @@ class KafkaDriver extends DriverCore {
   constructor(options: DriverOptions) {
     super(options);
     assertTlsFilesReadable(options.tls);
+    this.#liveness = new KafkaLiveness(() => [this.#admin, this.#producer], livenessInterval(options.livenessIntervalMs), (broker, silentMs) => this.#linkDead(broker, silentMs));
     this.#clientId = `${(options.name ?? 'fsbus').replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(4).toString('hex')}`;
     this.#base = baseOptions(options, this.#clientId);
     this.#inbox = new KafkaInbox(this.#base, this.#clientId, (t, again) => this.#ensureTopic(t, 1, again), options.logger);
@@ -160,18 +164,32 @@ class KafkaDriver extends DriverCore {
     this.#servedTopics.reset();
     this.online(this.#servers);
     this.#sends.kick();
+    if (this.status === 'connected') this.#liveness.start();
+  }
+
+  /**
+   * A broker left the liveness check unanswered (frozen: its connections open, nothing read): the
+   * link is lost as if it had dropped. Its connections are dropped too, so what is in flight on them
+   * fails now (the send queue hands it back) instead of at the library's request timeout.
+   */
+  #linkDead(broker: string, silentMs: number): void {
+    const clients = [this.#admin, this.#producer];
+    this.#lost([], new Error(`${KAFKA_LIVENESS_LOST} for ${silentMs} ms (${broker}): connections dropped`));
+    dropConnections(clients, broker);
   }
 
   /**
    * A connection dropped: probe the cluster until it answers again, with jittered backoff.
    * `unsent` records (from the send queue) go in front of what waits already, within the bound.
+   * `reason`: why, when the driver itself took the link for dead (logged with 'reconnecting').
    */
-  #lost(unsent: OutboxItem[] = []): void {
+  #lost(unsent: OutboxItem[] = [], reason?: Error): void {
     // publish() said 'sent' for them: the outbox marks them, and those its bound drops (now or as
     // newer messages come) are handed back (evictedAfterSend), where it would only count them.
     this.outbox.putBack(unsent);
     if (this.status !== 'connected') return;
-    this.setStatus('reconnecting');
+    this.#liveness.stop();
+    this.setStatus('reconnecting', undefined, reason);
     this.#probe = probeUntilUp(
       // The limits may have changed meanwhile (a broker restarted with another message.max.bytes).
       () => this.#admin?.metadata({ topics: [], forceUpdate: true }).then(() => this.#limits.refresh()) ?? Promise.reject(new Error('closed')),
@@ -434,6 +452,7 @@ class KafkaDriver extends DriverCore {
     // Only what is queued is sent: readers still joining a group are not waited for.
     await this.#sends.idle().catch(() => undefined);
     this.markClosed();
+    this.#liveness.stop();
     this.#limits.clear();
     this.#probe?.cancel();
     this.#sends.discard();
