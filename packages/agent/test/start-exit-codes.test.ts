@@ -155,43 +155,30 @@ void test('metrics.host and dialplan.host both not of this host: exit 78, naming
   assert.match(String(fatal['hint']), /^set dialplan\.host \(FSBUS_DIALPLAN_HOST\) to an address of this host/);
 });
 
-void test('the dialplan port in use, metrics on the same host (it can be freed): exit 1, naming the endpoint, its port and FSBUS_DIALPLAN_PORT', async () => {
-  const held = await heldPort();
-  try {
-    const { code, fatal } = await failed({
-      FSBUS_BROKER_URL: nats.url,
-      FSBUS_METRICS: 'true',
-      FSBUS_METRICS_HOST: '127.0.0.1',
-      FSBUS_METRICS_PORT: '0',
-      FSBUS_DIALPLAN_HOST: '127.0.0.1',
-      FSBUS_DIALPLAN_PORT: String(held.port),
-    });
-    assert.equal(code, 1, JSON.stringify(fatal));
-    assert.match(errMessage(fatal), new RegExp(`^cannot serve the dialplan endpoint on 127\\.0\\.0\\.1:${held.port}: the port is in use \\(EADDRINUSE\\)`));
-    assert.match(String(fatal['hint']), new RegExp(`^another process listens on 127\\.0\\.0\\.1:${held.port}: stop it, or set dialplan\\.port \\(FSBUS_DIALPLAN_PORT\\) to a free port`));
-  } finally {
-    await held.release();
-  }
-});
-
-void test('the metrics port in use, the dialplan endpoint on the same host (it can be freed): still exit 1, naming FSBUS_METRICS_PORT', async () => {
-  const held = await heldPort();
-  try {
-    const { code, fatal } = await failed({
-      FSBUS_BROKER_URL: nats.url,
-      FSBUS_METRICS: 'true',
-      FSBUS_METRICS_HOST: '127.0.0.1',
-      FSBUS_METRICS_PORT: String(held.port),
-      FSBUS_DIALPLAN_HOST: '127.0.0.1',
-      FSBUS_DIALPLAN_PORT: '0',
-    });
-    assert.equal(code, 1, JSON.stringify(fatal));
-    assert.match(errMessage(fatal), new RegExp(`^cannot serve metrics on 127\\.0\\.0\\.1:${held.port}: the port is in use \\(EADDRINUSE\\)`));
-    assert.match(String(fatal['hint']), new RegExp(`^another process listens on 127\\.0\\.0\\.1:${held.port}: stop it, or set metrics\\.port \\(FSBUS_METRICS_PORT\\) to a free port`));
-  } finally {
-    await held.release();
-  }
-});
+// Both servers on one host, one port held by another process (it can be freed): exit 1, naming that server's port setting.
+for (const [server, name, setting] of [
+  ['DIALPLAN', 'the dialplan endpoint', 'dialplan\\.port \\(FSBUS_DIALPLAN_PORT\\)'],
+  ['METRICS', 'metrics', 'metrics\\.port \\(FSBUS_METRICS_PORT\\)'],
+] as const) {
+  void test(`the ${server.toLowerCase()} port in use, the other server on the same host: exit 1, naming ${name}, its port and its setting`, async () => {
+    const held = await heldPort();
+    try {
+      const { code, fatal } = await failed({
+        FSBUS_BROKER_URL: nats.url,
+        FSBUS_METRICS: 'true',
+        FSBUS_METRICS_HOST: '127.0.0.1',
+        FSBUS_METRICS_PORT: server === 'METRICS' ? String(held.port) : '0',
+        FSBUS_DIALPLAN_HOST: '127.0.0.1',
+        FSBUS_DIALPLAN_PORT: server === 'DIALPLAN' ? String(held.port) : '0',
+      });
+      assert.equal(code, 1, JSON.stringify(fatal));
+      assert.match(errMessage(fatal), new RegExp(`^cannot serve ${name} on 127\\.0\\.0\\.1:${held.port}: the port is in use \\(EADDRINUSE\\)`));
+      assert.match(String(fatal['hint']), new RegExp(`^another process listens on 127\\.0\\.0\\.1:${held.port}: stop it, or set ${setting} to a free port`));
+    } finally {
+      await held.release();
+    }
+  });
+}
 
 void test('metrics.port and dialplan.port the same port on one host (the agent holds it itself): exit 78, naming both settings', async () => {
   const port = await freePort();
