@@ -97,9 +97,11 @@ async function interopFailure(args: string[], pythonFlags: readonly string[] = [
   assert.doesNotMatch(stdout + stderr, /Traceback/, `a traceback instead of the JSON line:\n${stderr}`);
   assert.equal(failed.code, 1, `exit code; stderr:\n${stderr}`);
   assert.match(stdout, /^[^\n]+\n$/, `one line on stdout, got:\n${stdout}\nstderr:\n${stderr}`);
-  const out = JSON.parse(stdout) as { driver: string; ok: boolean; error?: unknown };
+  const out = JSON.parse(stdout) as { driver: string; ok: boolean; event?: unknown; error?: unknown };
   assert.equal(out.driver, args[0]);
   assert.equal(out.ok, false);
+  // The same shape as on success (README, "The output line"): no event, its fields null.
+  assert.deepEqual(out.event, { event_name: null, node_id: null }, `the event of a failed run: ${stdout}`);
   assert.equal(typeof out.error, 'string', `an error field: ${stdout}`);
   return out.error as string;
 }

@@ -88,6 +88,28 @@ void describe('originate over NATS against the simulator', () => {
     assert.equal(h.success, true, JSON.stringify(h));
   });
 
+  void test("a CRM's own ids: originate and hangup take the same uuid set (letters, digits, -, _, . and :)", async () => {
+    const tag = randomUUID().slice(0, 8);
+    for (const uuid of [`crm_call.${tag}`, `crm:${tag}.2`]) {
+      const r = await rig.request({ command: 'originate', endpoint: 'user/1000', extension: '&park()', uuid });
+      assert.equal(r.success, true, JSON.stringify(r));
+      assert.equal((r.data as OriginateData).uuid, uuid);
+      await rig.events.waitFor((e) => e.event_name === 'CHANNEL_PARK' && e.uuid === uuid, `CHANNEL_PARK of ${uuid}`);
+      const h = await rig.request({ command: 'hangup', uuid });
+      assert.equal(h.success, true, JSON.stringify(h));
+      await rig.events.waitFor((e) => e.event_name === 'CHANNEL_HANGUP_COMPLETE' && e.uuid === uuid, `hangup of ${uuid}`);
+    }
+    // What either refuses, both refuse alike: a blank, a comma or a brace would split uuid_kill's
+    // arguments or the originate's {…} block.
+    for (const uuid of ['crm call', 'crm,call', 'crm}call']) {
+      for (const command of ['originate', 'hangup']) {
+        const r = await rig.request({ command, endpoint: 'user/1000', extension: '&park()', uuid });
+        assert.equal(r.code, BusErrorCode.INVALID_ARGUMENT, `${command} ${uuid}`);
+        assert.equal(r.message, 'uuid must contain only letters, digits, -, _, . and :', `${command} ${uuid}`);
+      }
+    }
+  });
+
   void test('hangup: an unknown cause is refused (FreeSWITCH would hang up with NORMAL_CLEARING); any case and Q.850 numbers are taken', async () => {
     const call = async (): Promise<string> => {
       const uuid = randomUUID();

@@ -53,7 +53,30 @@ void test('originate validation messages (mod_event_agent wording) and injection
   assert.match(err({ endpoint: 'user/1000', extension: '1', variables: { a: 'x}y' } }), /variable a/);
   assert.match(err({ endpoint: 'user/1000', extension: '1', timeout: 'soon' }), /timeout/);
   assert.equal(err({ endpoint: 'user/1000', extension: '1', uuid: 'a' }), 'uuid must be between 2 and 63 characters');
-  assert.equal(err({ endpoint: 'user/1000', extension: '1', uuid: 'a b' }), 'uuid must contain only letters, digits and -');
+  assert.equal(err({ endpoint: 'user/1000', extension: '1', uuid: 'a b' }), 'uuid must contain only letters, digits, -, _, . and :');
+});
+
+void test("preset uuid: hangup's set (letters, digits, -, _, . and :), but never FreeSWITCH's enterprise separator", () => {
+  const err = (fields: Record<string, unknown>): string => {
+    const r = buildOriginate(fields);
+    return 'error' in r ? r.error : 'no error';
+  };
+  for (const uuid of ['crm_call.1', 'crm:42', 'A-b_c.d:e']) {
+    const r = buildOriginate({ endpoint: 'user/1000', extension: '&park()', uuid });
+    assert.ok('line' in r, `${uuid}: ${JSON.stringify(r)}`);
+    assert.equal(r.uuid, uuid);
+    assert.equal(r.line, `originate {origination_uuid=${uuid}}user/1000 &park() XML default`);
+  }
+  for (const uuid of ['a,b', 'a}b', "a'b", 'a|b', 'a\\b']) {
+    assert.equal(err({ endpoint: 'user/1000', extension: '&park()', uuid }), 'uuid must contain only letters, digits, -, _, . and :', uuid);
+  }
+  // switch_ivr_originate looks for ':_:' anywhere in its dial string, the {…} block included, and
+  // splits the whole string there (enterprise originate): the block would be cut in two.
+  assert.equal(err({ endpoint: 'user/1000', extension: '&park()', uuid: 'crm:_:1' }), 'uuid must not contain ":_:" (FreeSWITCH splits an originate there)');
+  assert.equal(err({ endpoint: 'user/1000', extension: '&park()', caller_id_name: 'a:_:b' }), 'caller_id_name must not contain ":_:" (FreeSWITCH splits an originate there)');
+  assert.equal(err({ endpoint: 'user/1000', extension: '&park()', variables: { crm: 'x:_:y' } }), 'variable crm must not contain ":_:" (FreeSWITCH splits an originate there)');
+  // The endpoint itself may hold it: that is the enterprise originate asked for.
+  assert.ok('line' in buildOriginate({ endpoint: 'user/1000:_:user/1001', extension: '&park()' }));
 });
 
 void test("variables may not set what the agent sets from its fields (FreeSWITCH keeps the last, any case)", async () => {

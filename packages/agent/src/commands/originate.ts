@@ -40,11 +40,24 @@ const AGENT_VARIABLES: Readonly<Record<string, string>> = {
 
 /** `&app`, `&app(args)`: the application FreeSWITCH runs on the answered leg. */
 const APP_EXTENSION = /^&[A-Za-z0-9_]+(\(.*\))?$/s;
-/** Why a preset `uuid` is not one FreeSWITCH can take as origination_uuid, or undefined. */
+/**
+ * Why a preset `uuid` is not one FreeSWITCH can take as origination_uuid, or undefined. The same
+ * set as hangup's and execute_app's (a CRM's own ids, `crm_call.1`): none of `,` `}` `'` or a blank,
+ * which would end or split the `{…}` block. FreeSWITCH itself takes any text; but its originate
+ * splits its whole dial string, the block included, at `:_:` (enterprise originate).
+ */
 function uuidProblem(uuid: string): string | undefined {
   if (uuid.length < 2 || uuid.length > 63) return 'uuid must be between 2 and 63 characters';
-  if (!/^[A-Za-z0-9-]+$/.test(uuid)) return 'uuid must contain only letters, digits and -';
-  return undefined;
+  if (!/^[A-Za-z0-9_.:-]+$/.test(uuid)) return 'uuid must contain only letters, digits, -, _, . and :';
+  return splitsOriginate(uuid, 'uuid');
+}
+
+/** switch_ivr_originate's enterprise separator: it splits the whole dial string there, a value in the `{…}` block too. */
+const ENTERPRISE_DELIMITER = ':_:';
+
+/** Why a value of the `{…}` block would cut the originate in two, or undefined. */
+function splitsOriginate(value: string, name: string): string | undefined {
+  return value.includes(ENTERPRISE_DELIMITER) ? `${name} must not contain "${ENTERPRISE_DELIMITER}" (FreeSWITCH splits an originate there)` : undefined;
 }
 
 /**
@@ -109,6 +122,8 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
     if (v === undefined) continue;
     if (typeof v !== 'string') return v;
     if (v.length > 255 || FORBIDDEN_VALUE.test(v)) return { error: `${key} must be a string of at most 255 characters without quotes, braces or backslashes` };
+    const split = splitsOriginate(v, key);
+    if (split !== undefined) return { error: split };
     vars.push([varName, v]);
   }
   const timeout = fieldValue(fields, 'timeout');
@@ -126,6 +141,8 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return { error: `variable ${k} must be a string, number or boolean` };
       const v = String(raw);
       if (v.length > 1024 || FORBIDDEN_VALUE.test(v)) return { error: `variable ${k} must be at most 1024 characters without quotes, braces, backslashes or line breaks` };
+      const split = splitsOriginate(v, `variable ${k}`);
+      if (split !== undefined) return { error: split };
       vars.push([k, v]);
     }
   }
