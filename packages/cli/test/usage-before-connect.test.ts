@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { cliEnv, runCli, type CliResult } from './support/run-cli.js';
 import { runMain } from './support/run-main.js';
 import { colors } from '../src/bus/format.js';
+import { connectHint } from '../src/bus/global-options.js';
 
 /** Nothing listens on port 1: connecting fails at once with exit 3. */
 const NOWHERE = 'nats://127.0.0.1:1';
@@ -24,7 +25,7 @@ void describe('usage errors before connecting', () => {
   void it('an empty --server (e.g. -s "$UNSET") is a usage error, not the default broker; an empty server env var is unset', async () => {
     usage(await runCli(['api', 'version', '-s', ''], env), 'api', /--server "": names no broker URL/);
     usage(await runCli(['api', 'version', '--server', ' , '], env), 'api', /--server " , ": names no broker URL/);
-    usage(await runCli(['status'], { ...env, FSBUS_BROKER_URL: ',' }), 'status', /the broker URL from the environment ",": names no broker URL/);
+    usage(await runCli(['status'], { ...env, FSBUS_BROKER_URL: ',' }), 'status', /FSBUS_BROKER_URL ",": names no broker URL/);
     // Empty as every FSBUS_* variable: unset, so the next one (here MOD_EVENT_AGENT_URL) is used.
     const unset = await runCli(['status'], { ...env, FSBUS_BROKER_URL: '', MOD_EVENT_AGENT_URL: NOWHERE });
     assert.equal(unset.code, 3, unset.err);
@@ -55,6 +56,29 @@ void describe('usage errors before connecting', () => {
     assert.doesNotMatch(cut.err, /s3c|retPW/);
     // --node '' of the other commands too.
     usage(await runCli(['api', 'status', '--node', ' ', '-s', NOWHERE], env), 'api', /--node must be a non-empty string, got " "/);
+  });
+
+  void it('a broker URL of no valid form (scheme typo, missing `:`, port past 65535) is a usage error naming where it came from', async () => {
+    usage(await runCli(['status', '-s', 'ampq://127.0.0.1:1'], env), 'status', /--server: ampq:\/\/127\.0\.0\.1:1: unknown scheme 'ampq:\/\/'/);
+    usage(await runCli(['status', '--driver', 'amqp', '-s', 'ampq://127.0.0.1:1'], env), 'status', /--server: ampq:\/\/127\.0\.0\.1:1: unknown scheme/);
+    usage(await runCli(['api', 'status', '-s', 'amqp//127.0.0.1:1'], env), 'api', /--server: amqp\/\/127\.0\.0\.1:1: no scheme:\/\//);
+    usage(await runCli(['status'], { ...env, FSBUS_BROKER_URL: 'amqp://127.0.0.1:314490' }), 'status', /FSBUS_BROKER_URL: amqp:\/\/127\.0\.0\.1:314490: port 314490 is not 1-65535/);
+    const secret = await runCli(['status', '-s', 'nats://alice:pa,ss@127.0.0.1:1'], env);
+    usage(secret, 'status', /--server: nats:\/\/\*\*\*/);
+    assert.doesNotMatch(secret.err, /alice|:pa/);
+  });
+
+  void it('a connect failure to a given server names it, without the `fsbus demo` advice', async () => {
+    const flag = await runCli(['status', '-s', NOWHERE], env);
+    assert.equal(flag.code, 3, flag.err);
+    assert.match(flag.err, /^hint: nothing answered at nats:\/\/127\.0\.0\.1:1 \(--server\): is the broker running there\?/m);
+    assert.doesNotMatch(flag.err, /fsbus demo/);
+    const fromEnv = await runCli(['status'], { ...env, MOD_EVENT_AGENT_URL: NOWHERE });
+    assert.equal(fromEnv.code, 3, fromEnv.err);
+    assert.match(fromEnv.err, /^hint: nothing answered at nats:\/\/127\.0\.0\.1:1 \(MOD_EVENT_AGENT_URL\)/m);
+    assert.doesNotMatch(fromEnv.err, /fsbus demo/);
+    // None given (the default loopback URL): the code's own hint, which suggests `fsbus demo`.
+    assert.equal(connectHint({ source: 'default', servers: ['nats://127.0.0.1:4222'] }), undefined);
   });
 
   void it('a malformed FSBUS_BROKER_NKEY_SEED is a usage error naming the variable, not "is the broker running?"', async () => {

@@ -36,5 +36,6 @@ export type {
 } from './driver.js';
 export { redact } from './redact.js';
 export { cutUserInfo, unencodedUrlProblem } from './url-userinfo.js';
+export { brokerUrlProblem } from './broker-url.js';
 export { pemCertificatesProblem } from './tls-material.js';
 export { inboxPrefixProblem, MAX_INBOX_PREFIX_LENGTH } from './nats/inbox-subjects.js';

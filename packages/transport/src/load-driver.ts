@@ -7,7 +7,7 @@ import type { Driver, DriverOptions } from './driver.js';
 import { TransportError, TransportErrorCode } from './errors.js';
 import { redact } from './redact.js';
 import { schemePrefix } from './url-scheme.js';
-import { unencodedUrlProblem } from './url-userinfo.js';
+import { brokerUrlProblem, unknownSchemeProblem } from './broker-url.js';
 
 export type DriverFactory = (options: DriverOptions) => Driver;
 
@@ -55,7 +55,7 @@ const SCHEME_DRIVERS: Readonly<Record<string, string>> = {
   'amqp:': 'amqp', 'amqps:': 'amqp',
   'redis:': 'redis', 'rediss:': 'redis',
   'mqtt:': 'mqtt', 'mqtts:': 'mqtt',
-  'kafka:': 'kafka', 'kafka+ssl:': 'kafka',
+  'kafka:': 'kafka', 'kafka+ssl:': 'kafka', 'kafka+tls:': 'kafka',
   'zmq:': 'zmq',
 };
 
@@ -68,7 +68,8 @@ export function driverOfUrl(url: string): string | undefined {
 
 /**
  * The driver for `urls`: the chosen one, or when none was chosen the one their schemes name
- * (else nats). URLs that name another broker than the chosen one (or several) are a mismatch.
+ * (else nats). URLs that name another broker than the chosen one (or several), or — none chosen —
+ * a scheme no driver reads, are a mismatch.
  */
 export function driverForUrls(chosen: string | undefined, urls: readonly string[]): { driver: string } | { mismatch: string } {
   const web = urls.find((u) => /^https?:\/\//i.test(u.trim()));
@@ -83,6 +84,9 @@ export function driverForUrls(chosen: string | undefined, urls: readonly string[
     return other === undefined ? { driver } : { mismatch: `${redact(urls.find((u) => driverOfUrl(u) === other) ?? '')} is a URL of the ${other} driver, not of ${driver}: choose the matching driver, or none (the URL's scheme chooses)` };
   }
   if (named.length > 1) return { mismatch: `URLs of different drivers (${named.join(', ')}) given together` };
+  // A scheme no driver reads (`ampq://`) is a typo, not a URL of the nats default.
+  const unknown = unknownSchemeProblem(urls);
+  if (unknown !== undefined) return { mismatch: unknown };
   return { driver: named[0] ?? 'nats' };
 }
 
@@ -95,14 +99,14 @@ export async function loadDriver(name: string): Promise<DriverFactory> {
 }
 
 /**
- * loadDriver + construct, in one call. A URL the driver would read cut in two (a password with an
- * unencoded `/`) is refused here, whoever creates the driver: its "Invalid URL" at connect would
- * read as a broker problem.
+ * loadDriver + construct, in one call. A URL the driver cannot read (a typo, a port past 65535,
+ * another driver's scheme, a password with an unencoded `/` cutting it in two) is refused here,
+ * whoever creates the driver: its "Invalid URL" or timeout at connect would read as a broker problem.
  */
 export async function createDriver(name: string, options: DriverOptions): Promise<Driver> {
   const factory = await loadDriver(name);
-  const cut = options.urls.map((u) => unencodedUrlProblem(u, driverNamed(name) ?? name)).find((p) => p !== undefined);
-  if (cut !== undefined) throw new TransportError(TransportErrorCode.INVALID_OPTION, cut);
+  const bad = options.urls.map((u) => brokerUrlProblem(u, driverNamed(name) ?? name)).find((p) => p !== undefined);
+  if (bad !== undefined) throw new TransportError(TransportErrorCode.INVALID_OPTION, bad);
   return factory(options);
 }
 

@@ -9,7 +9,7 @@ import { defaultBrokerUrl, driverForUrls, streamRetention, DRIVER_NAMES } from '
 import { DEFAULT_MAX_WATCHES } from '../commands/execute-completions.js';
 import { BUILTIN_COMMAND_NAMES, BUILTINS_NAMED_LIKE_AN_API } from '../commands/registry.js';
 import { DEFAULT_TURN_BATCH } from '../freeswitch-link.js';
-import { unencodedUrlProblem } from '@fsbus/transport';
+import { brokerUrlProblem } from '@fsbus/transport';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
   (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
@@ -257,7 +257,9 @@ export const configSchema = z
       return z.NEVER;
     }
     for (const [i, url] of (c.broker.urls ?? []).entries()) {
-      const problem = unencodedUrlProblem(url, pick.driver);
+      // A typo (`amqp//h`, port 314490, `ampq://`) or a password cutting the URL: exit 78 naming
+      // the variable, not a connect failure (exit 1) a service manager restarts forever.
+      const problem = brokerUrlProblem(url, pick.driver);
       if (problem === undefined) continue;
       ctx.addIssue({ code: 'custom', path: ['broker', 'urls', i], message: problem });
       return z.NEVER;

@@ -7,7 +7,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { buildSubjects, BusErrorCode, prefixProblem, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, nodeOption, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
-import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem, nkeySeedProblem, unencodedUrlProblem } from '@fsbus/transport';
+import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem, nkeySeedProblem, brokerUrlProblem, redact } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { runningDemos, type DemoState } from './demo-state.js';
 import { argumentProblem } from './usage.js';
@@ -70,9 +70,14 @@ export interface Connection {
   timeoutMs: number | undefined;
   /** Where the servers came from, for error hints. */
   source: 'flag' | 'env' | 'demo' | 'default';
+  /** What gave them, for error hints: `--server` or the variable's name. */
+  from?: string;
   /** Said on stderr before the command runs: which of several running demos it uses. */
   note?: string;
 }
+
+/** Where a broker URL is read from, first found first (the agent's names and alias too). */
+const SERVER_VARS = ['FSBUS_SERVERS', 'FSBUS_BROKER_URL', 'MOD_EVENT_AGENT_URL'];
 
 const first = (env: NodeJS.ProcessEnv, names: string[]): string | undefined => {
   for (const n of names) {
@@ -92,7 +97,8 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
   }
   const split = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
   const serverFlag = flag('server');
-  const serverEnv = first(env, ['FSBUS_SERVERS', 'FSBUS_BROKER_URL', 'MOD_EVENT_AGENT_URL']);
+  const serverVar = SERVER_VARS.find((n) => first(env, [n]) !== undefined);
+  const serverEnv = serverVar === undefined ? undefined : first(env, [serverVar]);
   const chosen = flag('driver') ?? first(env, ['FSBUS_DRIVER']);
   // Refused here, for every command alike: `web` would otherwise retry a connect that can never work.
   if (chosen !== undefined && !DRIVER_NAMES.includes(chosen.toLowerCase())) {
@@ -106,18 +112,19 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
   const badPrefix = prefix === undefined ? undefined : prefixProblem(prefix);
   if (badPrefix !== undefined) throw new UsageError(`${flag('prefix') !== undefined ? '--prefix' : 'FSBUS_SUBJECT_PREFIX'} ${JSON.stringify(prefix)}: ${badPrefix}`);
   const given = serverFlag ?? serverEnv;
-  let found: Pick<Connection, 'driver' | 'servers' | 'source'>;
+  let found: Pick<Connection, 'driver' | 'servers' | 'source' | 'from'>;
   if (given !== undefined) {
+    const from = serverFlag !== undefined ? '--server' : serverVar!;
     const servers = split(given);
     // `-s "$UNSET"` would otherwise mean the default broker, skipping the demo and the env.
-    if (servers.length === 0) throw new UsageError(`${serverFlag !== undefined ? '--server' : 'the broker URL from the environment'} ${JSON.stringify(given)}: names no broker URL`);
-    // No --driver: the URLs' scheme chooses (-s amqp://… is amqp); a URL of another driver is refused.
+    if (servers.length === 0) throw new UsageError(`${from} ${JSON.stringify(given)}: names no broker URL`);
+    // No --driver: the URLs' scheme chooses (-s amqp://… is amqp); a URL of another driver, or of a scheme no driver reads, is refused.
     const pick = driverForUrls(chosen, servers);
-    if ('mismatch' in pick) throw new UsageError(`${serverFlag !== undefined ? '--server' : 'the broker URL from the environment'}: ${pick.mismatch}`);
-    // A password with an unencoded `/` cuts the URL: the driver's "Invalid URL" would read as a broker problem.
-    const cut = servers.map((s) => unencodedUrlProblem(s, pick.driver)).find((p) => p !== undefined);
-    if (cut !== undefined) throw new UsageError(`${serverFlag !== undefined ? '--server' : 'the broker URL from the environment'}: ${cut}`);
-    found = { driver: pick.driver, servers, source: serverFlag !== undefined ? 'flag' : 'env' };
+    if ('mismatch' in pick) throw new UsageError(`${from}: ${pick.mismatch}`);
+    // A typo (`amqp//h`, port 314490) or a password cutting the URL: the driver's "Invalid URL" would read as a broker problem.
+    const bad = servers.map((s) => brokerUrlProblem(s, pick.driver)).find((p) => p !== undefined);
+    if (bad !== undefined) throw new UsageError(`${from}: ${bad}`);
+    found = { driver: pick.driver, servers, source: serverFlag !== undefined ? 'flag' : 'env', from };
   } else if (demo !== undefined) found = { driver: demo.driver, servers: demo.servers, source: 'demo' };
   else {
     const driver = chosen ?? 'nats';
@@ -184,9 +191,10 @@ export function connectOptions(c: Connection, env: NodeJS.ProcessEnv = process.e
 }
 
 const HINTS: Readonly<Record<string, string>> = {
+  // With no server given (the default loopback URL); connectHint names one that was.
   [ClientErrorCode.CONNECT]: 'is the broker running? start everything with `fsbus demo`, or pass --server / FSBUS_BROKER_URL',
   [ClientErrorCode.DISCONNECTED]: 'the broker connection was lost; check the broker and try again',
-  [ClientErrorCode.NO_RESPONDERS]: 'no agent serves this prefix or node: is `fsbus agent` running? `fsbus status --all` lists the nodes',
+  [ClientErrorCode.NO_RESPONDERS]: "no agent is ready for this prefix or node: none running, or none has FreeSWITCH ready (ESL down or refused): `fsbus status --all` shows each node's state",
   [ClientErrorCode.TIMEOUT]: 'no reply in time: raise --timeout, or check the agent and FreeSWITCH',
   [ClientErrorCode.BAD_REPLY]: 'something that is not an fsbus agent answered on this subject; check --prefix',
   [ClientErrorCode.STREAM]: 'no event stream: is the agent running with events.stream.enabled? check --stream/--prefix',
@@ -223,6 +231,17 @@ export function isAuthFailure(err: unknown): boolean {
 }
 
 const DURABLE_TAKEN_HINT = 'a --durable name keeps the pattern it was first used with: pick another name for this pattern, or delete that consumer';
+
+/**
+ * A connect failure's hint: a server that was given is named (`fsbus demo` is no answer to a
+ * broker of one's own); the demo is suggested only when none was (the default loopback URL).
+ */
+export function connectHint(connection: Pick<Connection, 'servers' | 'source' | 'from'>): string | undefined {
+  if (connection.source === 'default') return undefined;
+  const at = `nothing answered at ${redact(connection.servers.join(','))}`;
+  if (connection.source === 'demo') return `${at} (the running demo's broker): is the demo still running? \`fsbus demo\` starts another`;
+  return `${at} (${connection.from ?? '--server'}): is the broker running there? check the host and port`;
+}
 
 function hintFor(name: string, err: ClientError): string {
   if (err.code === ClientErrorCode.CONNECT && isAuthFailure(err)) return AUTH_HINT;
@@ -315,7 +334,8 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
     // --json: a refusal is a reply too; stdout gets its envelope (the exit code still says it failed).
     if (values['json'] === true && err instanceof ReplyError) io.out(terminalJson(err.reply));
     const anyNode = str(values, 'node') === undefined && noSuchChannel(err) ? CHANNEL_ON_ANOTHER_NODE_HINT : undefined;
-    return reportError(spec.name, err, io, spec.hint?.(err, positionals) ?? anyNode);
+    const unreachable = err instanceof ClientError && err.code === ClientErrorCode.CONNECT && !isAuthFailure(err) ? connectHint(connection) : undefined;
+    return reportError(spec.name, err, io, spec.hint?.(err, positionals) ?? anyNode ?? unreachable);
   } finally {
     await bus?.close().catch(() => undefined);
   }
