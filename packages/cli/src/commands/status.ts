@@ -1,14 +1,17 @@
 /** `fsbus status [--all]`: agent.status of one agent, or of every node (scatter-gather), as a table. */
 import { terminalJson, terminalLine } from '@fsbus/contract';
-import type { CliCommand } from '../command.js';
-import { DEFAULT_TIMEOUT_MS } from '@fsbus/client';
-import { ExitCode, globalHelp, runBusCommand, str, UsageError } from '../bus/global-options.js';
+import type { CliCommand, CliIo } from '../command.js';
+import { ClientError, ClientErrorCode, DEFAULT_TIMEOUT_MS, type AgentStatus, type FsbusClient } from '@fsbus/client';
+import { ExitCode, globalHelp, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
 import { statusTable } from '../bus/format.js';
 import { checkExpect, EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing } from '../bus/expect.js';
 
 const HELP = `usage: fsbus status [--all] [--node <id>] [--expect <n|ids>] [--json]
 
 Shows agent.status: version, uptime, broker and Event Socket state, request and event counters.
+Without --all or --node, any ready agent answers; with none ready (FreeSWITCH down or refusing
+the ESL password: such a node leaves the shared lanes), every node is asked as with --all, its
+state said on stderr, and the exit is 4.
 
 options:
   --all           ask every node (broadcast); replies are gathered for --timeout (default
@@ -43,14 +46,21 @@ export const statusCommand: CliCommand = {
           const expect = parseExpect(str(values, 'expect'));
           const json = values['json'] === true;
           if (values['all'] !== true) {
-            const one = await bus.status(node === undefined ? {} : { node });
-            out.out(json ? terminalJson(one) : statusTable([one]));
-            return ExitCode.OK;
+            try {
+              const one = await bus.status(node === undefined ? {} : { node });
+              out.out(json ? terminalJson(one) : statusTable([one]));
+              return ExitCode.OK;
+            } catch (err) {
+              // No responders on the shared lane: no agent, or none with FreeSWITCH ready (those
+              // leave it but still answer the broadcast). Asked there, they say which.
+              if (node !== undefined || !(err instanceof ClientError) || err.code !== ClientErrorCode.NO_RESPONDERS) throw err;
+              const code = await noneReady(values, bus, out, json);
+              if (code === undefined) throw err;
+              return code;
+            }
           }
           const statuses = await bus.statusAll({
-            // Gathering waits the whole window unless --expect is met: keep it short by default (an empty
-            // FSBUS_TIMEOUT_MS is unset, as everywhere).
-            ...(str(values, 'timeout') === undefined && (process.env['FSBUS_TIMEOUT_MS'] ?? '').trim() === '' ? { timeoutMs: GATHER_DEFAULT_MS } : {}),
+            ...gatherWindow(values),
             ...(expect === undefined ? {} : { expect }),
             ...(node === undefined ? {} : { node }),
           });
@@ -78,3 +88,46 @@ export const statusCommand: CliCommand = {
       io,
     ),
 };
+
+/** Gathering waits the whole window unless --expect is met: short by default (an empty FSBUS_TIMEOUT_MS is unset, as everywhere). */
+function gatherWindow(values: BusContext['values']): { timeoutMs?: number } {
+  return str(values, 'timeout') === undefined && (process.env['FSBUS_TIMEOUT_MS'] ?? '').trim() === '' ? { timeoutMs: GATHER_DEFAULT_MS } : {};
+}
+
+/** `status.<part>.<key>` as sent (a status from elsewhere may lack it). */
+const field = (s: AgentStatus, part: string, key: string): unknown => {
+  const value = (s as unknown as Record<string, unknown>)[part];
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+};
+const text = (v: unknown): string => (typeof v === 'string' ? v : '?');
+
+/** Why a node is off the shared lanes, from its status: `ESL reconnecting, FreeSWITCH refused the ESL password when last asked (…)`. */
+function notReadyReason(s: AgentStatus): string {
+  const parts = [`ESL ${text(field(s, 'esl', 'status'))}`];
+  // The agent keeps FreeSWITCH's last answer to the password, also while it is unreachable since.
+  if (field(s, 'esl', 'auth') === 'refused') parts.push('FreeSWITCH refused the ESL password when last asked (check FSBUS_ESL_PASSWORD)');
+  if (field(s, 'shared_lanes', 'cordoned') === true) parts.push('cordoned');
+  else if (field(s, 'esl', 'status') === 'ready') parts.push(`shared lanes ${text(field(s, 'shared_lanes', 'state'))}`);
+  return parts.join(', ');
+}
+
+/**
+ * `fsbus status` found no responders on the shared lane: every node is asked on the broadcast
+ * (served ready or not) and shown, with why it is not ready; exit 4, as no agent answered there.
+ * `undefined` when no node answers there either: the no-responders error stands.
+ */
+async function noneReady(values: BusContext['values'], bus: FsbusClient, io: CliIo, json: boolean): Promise<number | undefined> {
+  const statuses = await bus.statusAll(gatherWindow(values));
+  const failed = statuses.failures;
+  if (statuses.length === 0 && failed.length === 0) return undefined;
+  if (statuses.length > 0) io.out(json ? terminalJson(statuses) : statusTable(statuses));
+  // One that joined meanwhile (FreeSWITCH back between the two asks) serves it now.
+  if (statuses.some((s) => field(s, 'shared_lanes', 'state') === 'joined')) return ExitCode.OK;
+  io.err(`fsbus status: no agent is ready on ${bus.subjects.api} (the shared lane); the nodes on ${bus.subjects.broadcast}:`);
+  // Node ids, codes and messages are whatever answered on the broadcast subject: escaped.
+  for (const s of statuses) io.err(terminalLine(`  ${s.node_id}: ${notReadyReason(s)}`));
+  for (const f of failed) io.err(terminalLine(`  ${f.nodeId}: ${f.code}: ${f.message}`));
+  for (const b of statuses.badReplies) io.err(terminalLine(`  ${b.error.code}: ${b.error.message}`));
+  io.err("hint: a node serves the shared lanes only while its FreeSWITCH is ready (ESL up, password accepted) and it is not cordoned; its /readyz says why not");
+  return ExitCode.NO_ANSWER;
+}
