@@ -79,6 +79,8 @@ export class Agent {
   /** Errors the driver reported (a publish the broker refused, a lost subscription…), see #onBrokerError. */
   #brokerErrors = 0;
   readonly #brokerErrorLog: LogThrottle;
+  /** The credentials hint of a refusal the broker gave while away, for /readyz; cleared once connected. */
+  #brokerRefusal: string | undefined;
   /** Events the outgoing buffer could not keep: said, and told to subscribers (buffered-loss.ts). */
   readonly #bufferedLoss: BufferedLoss;
 
@@ -226,7 +228,7 @@ export class Agent {
     if (r.ready) return r;
     let reason: string | undefined;
     if (this.#state !== 'running') reason = `agent ${this.#state}`;
-    else if (this.#driver?.status !== 'connected') reason = `broker ${this.brokerStatus}`;
+    else if (this.#driver?.status !== 'connected') reason = this.#brokerRefusal === undefined ? `broker ${this.brokerStatus}` : `broker ${this.brokerStatus}: ${this.#brokerRefusal}`;
     else reason = this.#link?.notReadyReason ?? (this.#sharedLanes.settled ? undefined : 'joining the shared lanes');
     return reason === undefined ? r : { ...r, reason };
   }
@@ -242,6 +244,8 @@ export class Agent {
     // A broker refusing the credentials after a reconnect names what to check, as at start.
     const hint = brokerAuthHint(this.config.driver, err);
     this.#brokerErrorLog.hit(hint === undefined ? { err } : { err, hint });
+    // A reconnect refused for the credentials: /readyz says so (as for a refused ESL password) until connected.
+    if (hint !== undefined && this.#driver?.status !== 'connected') this.#brokerRefusal = hint;
     this.#changed();
   }
 
@@ -271,6 +275,7 @@ export class Agent {
           return;
         }
         this.metrics.brokerConnected.set(e.status === 'connected' ? 1 : 0);
+        if (e.status === 'connected') this.#brokerRefusal = undefined;
         // What waited went out before 'connected': the loss is told after it, in order.
         if (e.status === 'connected') this.#bufferedLoss.tell();
         this.#changed();

@@ -90,6 +90,8 @@ export abstract class DriverCore implements Driver {
   readonly #expiredLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), EXPIRED_REQUEST_LOG);
   /** The log lines of requestRefusal(), said in full when the driver closes. */
   readonly #refusalLogs: LogThrottle[] = [];
+  /** The reconnect refusal last reported (reconnectRefused), until the driver is back online. */
+  #refusalSaid: string | undefined;
 
   constructor(options: DriverOptions) {
     this.options = options;
@@ -151,8 +153,25 @@ export abstract class DriverCore implements Driver {
    */
   protected online(server?: string): void {
     if (this.#status === 'closed') return;
+    this.#refusalSaid = undefined;
     this.flushOutbox();
     this.setStatus('connected', server);
+  }
+
+  /**
+   * A reconnect the broker itself refused (its credentials, a vhost…), not a socket that could not
+   * connect: retried as any failed reconnect, but reported as an error (the agent logs it with the
+   * credentials hint and counts it) — once per distinct refusal until the driver is back online,
+   * not at every retry of the backoff.
+   */
+  protected reconnectRefused(broker: string, server: string, err: unknown): void {
+    const error = reconnectError(broker, server, err);
+    if (error.message === this.#refusalSaid) {
+      this.options.logger?.debug({ driver: this.name, reason: error.message }, 'reconnect refused again');
+      return;
+    }
+    this.#refusalSaid = error.message;
+    this.emit({ type: 'error', error });
   }
 
   /** The rejection of a connect() that close() overtook. */
@@ -464,6 +483,13 @@ export function connectError(broker: string, urls: readonly string[], err: unkno
   const why = redact(err instanceof Error ? err.message : String(err));
   // Redacted as one list (no space: redact() reads a comma inside a password as part of it).
   return new TransportError(TransportErrorCode.CONNECT, `cannot connect to ${broker} (${redact(urls.join(','))}): ${why}`, { cause: err });
+}
+
+/** A refused reconnect (DriverCore.reconnectRefused): the server and the broker's words, without credentials. */
+export function reconnectError(broker: string, server: string, err: unknown): TransportError {
+  const why = redact(err instanceof Error ? err.message : String(err));
+  // `server` may be a list: redacted as one (redact() reads a comma inside a password as part of it).
+  return new TransportError(TransportErrorCode.CONNECT, `cannot reconnect to ${broker} (${redact(server)}): ${why}`, { cause: err });
 }
 
 /** Splits `urls` entries on commas, trims, drops empties. */

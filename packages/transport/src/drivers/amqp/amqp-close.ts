@@ -30,3 +30,12 @@ export function brokerCloseReason(err: unknown): { code: number; reason: string 
   const text = /with message "(.*)"$/s.exec(err.message)?.[1];
   return { code, reason: text ?? err.message };
 }
+
+/**
+ * True when the broker refused the connection while it opened (amqplib: `Handshake terminated by
+ * server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused…"`, a 530 for a
+ * vhost): a refusal worth reporting, unlike a broker not there yet.
+ */
+export function refusedHandshake(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('Handshake terminated by server');
+}

@@ -18,7 +18,7 @@ import { assertTlsFilesReadable } from '../../tls-material.js';
 import { redact } from '../../redact.js';
 import type { OutboxItem } from '../../outbox.js';
 import { writeWindowBytes } from '../../defaults.js';
-import { brokerCloseReason, closeAmqp } from './amqp-close.js';
+import { brokerCloseReason, closeAmqp, refusedHandshake } from './amqp-close.js';
 import { amqpSocketOptions, amqpUrl, bindingKey, withTlsScheme } from './amqp-options.js';
 import { ensureAmqpStream, StreamConsumer } from './amqp-streams.js';
 import { AmqpConsumers } from './amqp-consumers.js';
@@ -247,7 +247,9 @@ export class AmqpDriver extends BaseDriver {
         },
         (err: unknown) => {
           if (this.status === 'closed') return;
-          this.options.logger?.debug({ err }, 'reconnect failed');
+          // The broker refusing the login (a password changed meanwhile) is said, not retried in silence.
+          if (refusedHandshake(err)) this.reconnectRefused('RabbitMQ', this.#urls.join(','), err);
+          else this.options.logger?.debug({ err }, 'reconnect failed');
           this.#schedule();
         },
       );

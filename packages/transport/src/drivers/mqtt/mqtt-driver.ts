@@ -196,9 +196,11 @@ export class MqttDriver extends BaseDriver {
     client.on('message', (topic, payload, packet) => this.#onMessage(topic, payload, packet));
     client.on('packetsend', (packet: Packet) => this.#onPacketSend(packet));
     client.on('disconnect', (packet: IDisconnectPacket) => this.#onDisconnect(client, packet));
-    client.on('error', (err) => {
+    client.on('error', (err: Error & { code?: unknown }) => {
       this.#losses.failed(err);
-      this.emit({ type: 'error', error: err });
+      // A CONNACK refusal while reconnecting (a password changed meanwhile): said once per refusal, not at every retry.
+      if (typeof err.code === 'number' && this.status !== 'connected') this.reconnectRefused('MQTT', this.#urls.join(','), err);
+      else this.emit({ type: 'error', error: err });
     });
     client.on('close', () => {
       this.#withdrawInFlight(client);

@@ -110,6 +110,9 @@ export function mqttOptions(urls: readonly string[], options: DriverOptions, cli
     clean: true,
     connectTimeout: connectTimeoutMs,
     reconnectPeriod: 100,
+    // mqtt.js stops reconnecting for good after a CONNACK refusal (a password changed while the
+    // broker was away): an agent never gives up on its broker. connect() still fails on the first one.
+    reconnectOnConnackError: true,
     // The driver re-subscribes (with its subscription identifiers) and keeps its own bounded outbox.
     resubscribe: false,
     queueQoSZero: false,

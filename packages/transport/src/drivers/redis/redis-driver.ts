@@ -148,6 +148,15 @@ export class RedisDriver extends BaseDriver {
       sub.disconnect();
       throw this.closedDuringConnect();
     }
+    // From now on ioredis reconnects by itself: Redis refusing it (a password changed meanwhile:
+    // WRONGPASS) comes only as an 'error' event, and is said instead of retried in silence.
+    const onError = (err: unknown): void => {
+      if (err instanceof Error && err.name === 'ReplyError') this.reconnectRefused('Redis', this.#url, err);
+    };
+    for (const c of [cmd, sub]) {
+      c.off('error', swallow);
+      c.on('error', onError);
+    }
     cmd.defineCommand('fsbusRoute', { numberOfKeys: 0, lua: ROUTE_SCRIPT });
     cmd.defineCommand('fsbusReply', { numberOfKeys: 1, lua: REPLY_SCRIPT });
     cmd.defineCommand('fsbusLeave', { numberOfKeys: 2, lua: LEAVE_SCRIPT });
