@@ -12,8 +12,8 @@ import { redact } from './redact.js';
 import { schemePrefix } from './url-scheme.js';
 import { unencodedUrlProblem } from './url-userinfo.js';
 
-/** The schemes each driver reads (lower case, without `://`), its own first. */
-const DRIVER_SCHEMES: Readonly<Record<string, readonly string[]>> = {
+/** The schemes each driver reads (lower case, without `://`), its own first; one read by a single driver chooses it (load-driver.ts). */
+export const DRIVER_SCHEMES: Readonly<Record<string, readonly string[]>> = {
   nats: ['nats', 'tls', 'ws', 'wss'],
   amqp: ['amqp', 'amqps'],
   redis: ['redis', 'rediss'],

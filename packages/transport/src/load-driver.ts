@@ -7,7 +7,7 @@ import type { Driver, DriverOptions } from './driver.js';
 import { TransportError, TransportErrorCode } from './errors.js';
 import { redact } from './redact.js';
 import { schemePrefix } from './url-scheme.js';
-import { brokerUrlProblem, unknownSchemeProblem } from './broker-url.js';
+import { brokerUrlProblem, DRIVER_SCHEMES, unknownSchemeProblem } from './broker-url.js';
 
 export type DriverFactory = (options: DriverOptions) => Driver;
 
@@ -49,21 +49,18 @@ export function defaultBrokerUrl(driver: string): string {
   return DEFAULT_URLS[driverNamed(driver) ?? ''] ?? DEFAULT_URLS['nats']!;
 }
 
-/** URL schemes that name one driver (`tls:` — nats or mqtt —, `tcp:`, `ws:` and bare `host:port` name none). */
-const SCHEME_DRIVERS: Readonly<Record<string, string>> = {
-  'nats:': 'nats',
-  'amqp:': 'amqp', 'amqps:': 'amqp',
-  'redis:': 'redis', 'rediss:': 'redis',
-  'mqtt:': 'mqtt', 'mqtts:': 'mqtt',
-  'kafka:': 'kafka', 'kafka+ssl:': 'kafka', 'kafka+tls:': 'kafka',
-  'zmq:': 'zmq',
-};
+/** URL schemes that name one driver: read by it alone (`tls:` — nats or mqtt —, `tcp:`, `ws:` and bare `host:port` name none). */
+const SCHEME_DRIVERS: ReadonlyMap<string, string> = (() => {
+  const readers = new Map<string, string[]>();
+  for (const [driver, schemes] of Object.entries(DRIVER_SCHEMES)) for (const s of schemes) readers.set(s, [...(readers.get(s) ?? []), driver]);
+  return new Map([...readers].filter(([, drivers]) => drivers.length === 1).map(([s, [driver]]) => [s, driver!]));
+})();
 
 /** The driver a broker URL's scheme names, if it names one. */
 export function driverOfUrl(url: string): string | undefined {
-  // `nats://` → `nats:`.
-  const scheme = schemePrefix(url.trim())?.slice(0, -2).toLowerCase();
-  return scheme === undefined ? undefined : SCHEME_DRIVERS[scheme];
+  // `nats://` → `nats`.
+  const scheme = schemePrefix(url.trim())?.slice(0, -3).toLowerCase();
+  return scheme === undefined ? undefined : SCHEME_DRIVERS.get(scheme);
 }
 
 /**
