@@ -1,9 +1,10 @@
 /**
  * The agent: one FreeSWITCH node (Event Socket) ⇄ one broker, serving the bus contract.
- * start(): broker, a check that no other agent serves this node id, optional event stream, lanes,
- * FreeSWITCH link, HTTP; once first ready, an fsbus::agent_start event (and fsbus::events_resumed
- * after each FreeSWITCH event connection loss). stop(): lanes off, drain in-flight commands, say
- * goodbye (an fsbus::agent_stop event), flush, close everything.
+ * start(): broker, a check that no other agent serves this node id, the dialplan endpoint and HTTP
+ * (listening before any command lane is served), optional event stream, lanes, FreeSWITCH link;
+ * once first ready, an fsbus::agent_start event (and fsbus::events_resumed after each FreeSWITCH
+ * event connection loss). stop(): lanes off, drain in-flight commands, say goodbye (an
+ * fsbus::agent_stop event), flush, close everything.
  */
 import { hostname } from 'node:os';
 import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
@@ -284,7 +285,21 @@ export class Agent {
       this.metrics.brokerConnected.set(1);
       // Before anything else is set up: a node id another agent holds is refused here.
       await ensureNodeIdFree({ driver, nodeId: c.node_id, subject: this.subjects.node(c.node_id), urls: c.broker.urls, logger: this.logger });
+      // The local servers listen before any command lane is served: a port in use or an address
+      // not of this host fails the start before a command is taken (one taken then could run with
+      // its reply lost). The dialplan endpoint first (run-agent.ts's hints count on it); /healthz
+      // and /readyz answer 503 ('agent starting') until the start completes.
       await this.park.start();
+      if (c.metrics.enabled) {
+        this.#http = new AgentHttpServer(this.metrics.registry, {
+          healthy: () => this.#state === 'running',
+          ready: () => this.#readiness(),
+        });
+        registerProcessMetrics(this.metrics.registry);
+        this.#httpPort = await this.#http.listen(c.metrics.port, c.metrics.host, (err) => this.logger.warn({ err }, 'metrics server error')).catch((err: unknown) => {
+          throw listenError('metrics', c.metrics.host, c.metrics.port, err);
+        });
+      }
       if (c.events.stream.enabled) await driver.ensureStream(streamSpec(c, this.subjects));
 
       const filter = new EventFilter({ include: c.events.include, exclude: c.events.exclude });
@@ -352,16 +367,6 @@ export class Agent {
       });
       this.#serveLanes(driver);
       link.start();
-      if (c.metrics.enabled) {
-        this.#http = new AgentHttpServer(this.metrics.registry, {
-          healthy: () => this.#state === 'running',
-          ready: () => this.#readiness(),
-        });
-        registerProcessMetrics(this.metrics.registry);
-        this.#httpPort = await this.#http.listen(c.metrics.port, c.metrics.host, (err) => this.logger.warn({ err }, 'metrics server error')).catch((err: unknown) => {
-          throw listenError('metrics', c.metrics.host, c.metrics.port, err);
-        });
-      }
       await driver.flush();
       this.#state = 'running';
       const metrics = this.#httpPort === undefined ? {} : { metrics: { host: c.metrics.host, port: this.#httpPort } };
