@@ -9,13 +9,14 @@
  * file (within one run the sink skips a call uuid it already wrote; across runs dedupe on `uuid`,
  * as a database's unique key on it would).
  *
- * The bus cannot deliver what never reached it or was removed: a node whose agent restarted or
- * lost FreeSWITCH's event socket (`fsbus::agent_start`, `fsbus::events_resumed` with
- * `FSBus-Events-Lost-Since`), a stream whose retention removed CDRs before the sink read them
- * (a stream gap), events an agent dropped while its broker was away (`fsbus::events_dropped`).
- * Each is logged on stderr with its window:
- * FreeSWITCH's own CDR modules (mod_cdr_csv / mod_xml_cdr) are the source of truth for those
- * windows — take their records for them.
+ * The bus cannot deliver what never reached it or was removed: a node whose agent restarted
+ * (`fsbus::agent_start`: from the last event the sink saw from that node to the agent_start) or
+ * lost FreeSWITCH's event socket (`fsbus::events_resumed`, from its `FSBus-Events-Lost-Since`), a
+ * stream whose retention removed CDRs before the sink read them (a stream gap), events an agent
+ * dropped while its broker was away (`fsbus::events_dropped`, Since to Until: a bound, some may
+ * have arrived). Each is logged on stderr with its window: FreeSWITCH's own CDR modules
+ * (mod_cdr_csv / mod_xml_cdr) are the source of truth for those windows — take their records for
+ * them, deduped by call uuid against what the sink wrote (never re-imported blindly).
  *
  * The patterns are part of the durable name: this one subscribes to both from its first run (a
  * `cdr-sink` durable made with another pattern list is refused; delete it or pick another name).
@@ -42,18 +43,24 @@ const written = new Set<string>();
 const REMEMBERED = 100_000;
 let lines = 0;
 let duplicates = 0;
+/** Per node, the timestamp (µs) of the last event read from it: where an agent_start's window begins. */
+const lastSeen = new Map<string, number>();
+/** µs epoch as ISO; unknown when absent (an agent_start from a node the sink had not heard from in this run). */
+const iso = (us: number | undefined): string => (us === undefined || !Number.isFinite(us) ? 'an unknown time' : new Date(us / 1000).toISOString());
 
 for await (const e of events) {
+  const previous = lastSeen.get(e.nodeId);
+  lastSeen.set(e.nodeId, e.timestamp);
   if (e.subclass === 'fsbus::agent_start' || e.subclass === 'fsbus::events_resumed') {
-    const lostSinceUs = Number(e.header('FSBus-Events-Lost-Since'));
-    const since = Number.isFinite(lostSinceUs) && lostSinceUs > 0 ? new Date(lostSinceUs / 1000).toISOString() : 'before this agent started';
-    console.error(`cdr-sink: node ${e.nodeId} (${e.subclass}) may have missed events since ${since} until ${e.date.toISOString()}: take the CDRs of that window from FreeSWITCH's CDR files`);
+    // agent_start carries no Lost-Since: what the sink missed began after the last event it read from that node.
+    const since = e.subclass === 'fsbus::agent_start' ? previous : Number(e.header('FSBus-Events-Lost-Since'));
+    console.error(`cdr-sink: node ${e.nodeId} (${e.subclass}) may have missed events since ${iso(since)} until ${e.date.toISOString()}: take the CDRs of that window from FreeSWITCH's CDR files`);
     continue;
   }
   if (e.subclass === 'fsbus::events_dropped') {
-    // The agent's buffer overflowed while its broker was away: these events never left it.
-    const us = (name: string): string => new Date(Number(e.header(name)) / 1000).toISOString();
-    console.error(`cdr-sink: node ${e.nodeId} dropped ${e.header('FSBus-Events-Dropped') ?? '?'} events (${e.header('FSBus-Hangups-Dropped') ?? '?'} of them hangups) from ${us('FSBus-Events-Dropped-Since')} to ${us('FSBus-Events-Dropped-Until')}: take the CDRs of that window from FreeSWITCH's CDR files`);
+    // A bound: events the agent dropped, or (on NATS) wrote into a dying connection — some may have arrived.
+    const us = (name: string): string => iso(Number(e.header(name)));
+    console.error(`cdr-sink: node ${e.nodeId} dropped at most ${e.header('FSBus-Events-Dropped') ?? '?'} events (${e.header('FSBus-Hangups-Dropped') ?? '?'} of them hangups, some maybe delivered) from ${us('FSBus-Events-Dropped-Since')} to ${us('FSBus-Events-Dropped-Until')}: reconcile that window with FreeSWITCH's CDR files by call uuid`);
     continue;
   }
   if (e.name !== 'CHANNEL_HANGUP_COMPLETE' || e.uuid === undefined) continue;

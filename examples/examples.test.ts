@@ -91,16 +91,14 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
     return example;
   };
 
-  before(async () => {
-    nats = await startNatsServer({ jetstream: true });
-    sim = new Simulator({ port: 0, nodeName: NODE_ID, heartbeatIntervalMs: 0 });
-    const { port } = await sim.start();
+  let eslPort: number;
+  const startAgent = async (): Promise<void> => {
     agent = new Agent(
       loadConfig({
         values: {
           node_id: NODE_ID,
           broker: { urls: [nats.url] },
-          esl: { host: '127.0.0.1', port },
+          esl: { host: '127.0.0.1', port: eslPort },
           metrics: { enabled: false },
           log_level: 'warn',
           events: { stream: { enabled: true, max_age_ms: 600_000 } },
@@ -111,6 +109,14 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
     );
     await agent.start();
     await agent.whenReady(WAIT_MS);
+  };
+
+  before(async () => {
+    nats = await startNatsServer({ jetstream: true });
+    sim = new Simulator({ port: 0, nodeName: NODE_ID, heartbeatIntervalMs: 0 });
+    const { port } = await sim.start();
+    eslPort = port;
+    await startAgent();
     bus = await connect({ servers: nats.url });
   });
 
@@ -157,6 +163,18 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
     // The stream replays from its start for a new durable: the agent's agent_start is there, and
     // the sink names the window whose CDRs must come from FreeSWITCH's own CDR files.
     assert.match(await example.line(/fsbus::agent_start/), new RegExp(`^cdr-sink: node ${NODE_ID} \\(fsbus::agent_start\\) may have missed events since .* FreeSWITCH's CDR files$`));
+    // The agent restarts: the new agent_start's window begins at the last event the sink saw from
+    // that node (here the goodbye), not "before this agent started" (agent_start has no Lost-Since).
+    const stops = bus.events(['custom.fsbus.agent_stop']);
+    await stops.ready;
+    await agent.stop();
+    let stopped: string | undefined;
+    for await (const e of stops) {
+      stopped = e.date.toISOString();
+      break;
+    }
+    await startAgent();
+    assert.match(await example.line(new RegExp(`\\(fsbus::agent_start\\) may have missed events since ${stopped!.replace(/\./g, '\\.')} until `)), /FreeSWITCH's CDR files$/);
     assert.equal(await example.interrupt(), 0);
     assert.equal(example.lines.filter((l) => l.includes(`"uuid":"${call.uuid}"`)).length, 1, 'one line per call');
   });
