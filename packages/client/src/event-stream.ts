@@ -2,11 +2,16 @@
  * An async iterator of bus events with a bounded buffer: a consumer slower than the event rate
  * loses the oldest buffered events (counted in `dropped`), never the process's memory.
  * An event read from a durable stream is acknowledged once the loop is done with it: when it asks
- * for the next one (or calls ack()); one the loop was handling when the stream closed, or that was
- * dropped, is not, so the broker delivers it again (at least once). A message that is not an event
- * is never delivered, but counted (`malformed`) and handed to `onMalformed`: skipped, not lost unseen.
+ * for the next one (or calls ack()); one the loop left (break, a throw), or that was dropped, is
+ * not, so the broker delivers it again (at least once). Closed while the loop handles an event,
+ * the stream keeps its subscription until the loop is done with it (at most CLOSE_GRACE_MS), so
+ * that event can still be acknowledged. A copy of an event this stream already
+ * acknowledged (the ack was lost with its connection) is acknowledged again, not handed out
+ * (`duplicates`). A message that is not an event is never delivered, but counted (`malformed`) and
+ * handed to `onMalformed`: skipped, not lost unseen.
  */
 import type { Subscription } from '@fsbus/transport';
+import { AckedSequences } from './acked-sequences.js';
 import { ClientError, ClientErrorCode } from './errors.js';
 import type { BusEvent } from './event.js';
 import { eventProblem } from './malformed.js';
@@ -15,9 +20,22 @@ import type { MalformedEvent, StreamGap, StreamLoss } from './types.js';
 interface Item {
   event: BusEvent;
   ack: (() => void) | undefined;
+  /** A named durable's: close() from outside waits for the loop to be done with it. */
+  kept: boolean;
 }
 
-export type Deliver = (event: BusEvent, ack?: () => void) => void;
+/**
+ * `sequence`: the event's stream sequence, given with its `ack` by a named durable (whose broker
+ * keeps what it acknowledged): a copy of one acknowledged is not handed out twice, and close()
+ * from outside waits for the loop to be done with the one it handles.
+ */
+export type Deliver = (event: BusEvent, ack?: () => void, sequence?: number) => void;
+
+/**
+ * How long close() from outside waits, at most, for the loop to be done with the durable event it
+ * is handling (a billing write) before the subscription goes, and the event back to the broker.
+ */
+export const CLOSE_GRACE_MS = 5000;
 /** Ends the stream with `err` (next() rejects with it once the buffer is read), at any time. */
 export type Fail = (err: Error) => void;
 /** A message that is not an event: counted and reported, never delivered. */
@@ -37,6 +55,15 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   #head = 0;
   /** The ack of the durable event the loop is handling: sent when it asks for the next one. */
   #handling: (() => void) | undefined;
+  /** The event the loop is handling is a named durable's (Item.kept). */
+  #handlingKept = false;
+  /** Ends close()'s wait for the loop to be done with the event it is handling. */
+  #handled: (() => void) | undefined;
+  /** close() is waiting for that (the unsubscribe follows). */
+  #waitingForLoop = false;
+  /** What this stream acknowledged: a copy sent again (its ack was lost) is not handed out twice. */
+  readonly #acked = new AckedSequences();
+  #duplicates = 0;
   #waiter: ((r: IteratorResult<BusEvent>) => void) | undefined;
   #failWaiter: ((err: Error) => void) | undefined;
   #subs: Subscription[] = [];
@@ -71,7 +98,7 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     this.#onMalformed = onMalformed;
     this.#onGap = onGap;
     this.ready = open(
-      (e, ack) => this.#deliver(e, ack),
+      (e, ack, sequence) => this.#deliver(e, ack, sequence),
       (err) => this.#fail(err),
       (subject, data, sequence) => this.#malformedMessage(subject, data, sequence),
       (lostAt, restoredAt, lost) => this.#gap(lostAt, restoredAt, lost),
@@ -120,6 +147,14 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   get gaps(): number {
     return this.#gaps;
   }
+  /**
+   * Durable events delivered again after this stream had acknowledged them (the ack was lost with
+   * its connection, e.g. a broker restart: JetStream sends the event again after its ack wait):
+   * acknowledged again, not handed out a second time.
+   */
+  get duplicates(): number {
+    return this.#duplicates;
+  }
   /** Events waiting in the buffer now. */
   get buffered(): number {
     return this.#items.length - this.#head;
@@ -128,8 +163,20 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     return this.#closed;
   }
 
-  #deliver(event: BusEvent, ack: (() => void) | undefined): void {
+  #deliver(event: BusEvent, ack: (() => void) | undefined, sequence: number | undefined): void {
     if (this.#closed) return;
+    if (ack !== undefined && sequence !== undefined) {
+      if (this.#acked.has(sequence)) {
+        this.#duplicates++;
+        ack();
+        return;
+      }
+      const send = ack;
+      ack = () => {
+        this.#acked.add(sequence);
+        send();
+      };
+    }
     if (!this.#accept(event)) {
       ack?.();
       return;
@@ -140,10 +187,11 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
       this.#waiter = undefined;
       this.#failWaiter = undefined;
       this.#handling = ack;
+      this.#handlingKept = sequence !== undefined;
       waiter({ value: event, done: false });
       return;
     }
-    this.#items.push({ event, ack });
+    this.#items.push({ event, ack, kept: sequence !== undefined });
     if (this.buffered > this.#limit) {
       this.#head++;
       this.#dropped++;
@@ -194,6 +242,9 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   #fail(err: Error): void {
     this.#error = err;
     this.#closed = true;
+    // What the stream held goes back to the broker: the event in hand is no longer acknowledged.
+    this.#handling = undefined;
+    this.#handled?.();
     this.#ended();
     // A caller that retries with one signal would otherwise pile up a listener per failed stream.
     this.#offAbort?.();
@@ -206,13 +257,15 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   /**
    * Acknowledges the durable event the loop is handling (the last one next() gave) now rather
    * than when the loop asks for the next one: e.g. before `break`, which does not acknowledge it
-   * (for-await calls return() alike on `break` and on a throw out of the loop body). Does nothing
-   * on a live stream, or once the stream is closed (what it held went back to the broker).
+   * (for-await calls return() alike on `break` and on a throw out of the loop body). Works after a
+   * close() from outside while close() waits for the loop (CLOSE_GRACE_MS). Does nothing on a live
+   * stream, or once the stream failed, or the wait is over (what it held went back to the broker).
    */
   ack(): void {
     const ack = this.#handling;
     this.#handling = undefined;
-    if (!this.#closed) ack?.();
+    ack?.();
+    this.#handled?.();
   }
 
   next(): Promise<IteratorResult<BusEvent>> {
@@ -221,6 +274,7 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     if (this.#head < this.#items.length) {
       const item = this.#items[this.#head++]!;
       this.#handling = item.ack;
+      this.#handlingKept = item.kept;
       return Promise.resolve({ value: item.event, done: false });
     }
     if (this.#error !== undefined) return Promise.reject(this.#error);
@@ -233,7 +287,10 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   }
 
   async return(): Promise<IteratorResult<BusEvent>> {
-    await this.close();
+    // The loop left (break, a throw): the event it was handling is not acknowledged.
+    this.#handling = undefined;
+    this.#handled?.();
+    await this.closeAndWait();
     return { value: undefined, done: true };
   }
 
@@ -241,25 +298,52 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     return this;
   }
 
-  /** Stops the subscription; a pending next() ends the iteration. Idempotent. */
+  /**
+   * Stops handing out events; a pending next() ends the iteration. Idempotent. While the loop
+   * handles a named durable's event, the subscription stays until the loop is done with it (its
+   * next next(), which then ends the iteration, ack(), or leaving it) or CLOSE_GRACE_MS pass, so
+   * that event can still be acknowledged; close() does not wait for that (its caller may be the
+   * loop itself): it resolves once nothing more will be handed out. closeAndWait() also waits.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#close();
-    return this.#closing;
+    return this.#waitingForLoop ? Promise.resolve() : this.#closing;
+  }
+
+  /** close(), resolved only once the subscription is gone: what bus.close() waits for before it closes the connection. */
+  closeAndWait(): Promise<void> {
+    void this.close();
+    return this.#closing!;
   }
 
   async #close(): Promise<void> {
     this.#closed = true;
-    // Not acknowledged: the loop may not be done with it (a throw out of for-await closes alike),
-    // so the broker delivers it again.
-    this.#handling = undefined;
     this.#ended();
     this.#offAbort?.();
+    // Buffered events are not acknowledged: they go back to the broker.
     this.#items = [];
     this.#head = 0;
     const waiter = this.#waiter;
     this.#waiter = undefined;
     this.#failWaiter = undefined;
     waiter?.({ value: undefined, done: true });
+    if (this.#handling !== undefined && this.#handlingKept) {
+      // Closed while the loop handles an event (from a signal handler, bus.close(), an abort, or
+      // the loop body): its ack needs the subscription (an AMQP channel, the NAKs of unsubscribe),
+      // so the loop gets a bounded while to be done with it. return() (break, a throw) has let it go.
+      this.#waitingForLoop = true;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        this.#handled = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#handled = undefined;
+      this.#waitingForLoop = false;
+    }
+    // Not done with it (in time): not acknowledged, the broker delivers it again; a later ack() does nothing.
+    this.#handling = undefined;
     // A subscription still being set up is torn down as soon as it exists.
     await this.ready.catch(() => undefined);
     await this.#unsubscribe();

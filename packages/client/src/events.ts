@@ -8,7 +8,7 @@ import { assertPattern, TransportError, TransportErrorCode, type ConsumeDurableO
 import type { ClientCore } from './commands.js';
 import { ClientError, ClientErrorCode, toClientError } from './errors.js';
 import { decodeEvent, subjectMatches, type BusEvent, type EventPattern } from './event.js';
-import { EventStream, type Fail, type Gap, type Malformed } from './event-stream.js';
+import { EventStream, type Deliver, type Fail, type Gap, type Malformed } from './event-stream.js';
 import { countOption, eventSubjectBound, functionOption, nodeOption, patternsOption, replayFromOption, signalOption, streamNameOption } from './validate.js';
 import { DEFAULT_EVENT_BUFFER, type EventsOptions } from './types.js';
 
@@ -55,7 +55,7 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
   signalOption(options.signal, 'signal');
   const onMalformed = functionOption(options.onMalformed, 'onMalformed');
   const onGap = functionOption(options.onGap, 'onGap');
-  const open = async (deliver: (e: BusEvent, ack?: () => void) => void, malformed: Malformed): Promise<Subscription[]> => {
+  const open = async (deliver: Deliver, malformed: Malformed): Promise<Subscription[]> => {
     try {
       if (!durable) {
         const subs: Subscription[] = [];
@@ -110,7 +110,8 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
         (m) => {
           const e = decodeEvent(m.subject, m.data, m.sequence);
           if (e !== undefined) {
-            deliver(e, () => m.ack());
+            // A named durable's sequence: see Deliver (a replay has no acknowledged position).
+            deliver(e, () => m.ack(), options.durable === undefined ? undefined : m.sequence);
             return;
           }
           // Acknowledged: read again it would be just as malformed. Reported if its subject is
@@ -153,7 +154,8 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
   );
   if (!stream.closed) {
     // bus.close() ends the stream (a pending next() ends the iteration); a stream that ended first unregisters.
-    unregister = core.onClose(() => stream.close());
+    // It waits for the loop to be done with a durable event in hand (bounded), then the connection may close.
+    unregister = core.onClose(() => stream.closeAndWait());
     // A live stream misses what is published while the connection is down (opened while the
     // broker was away: since then): a gap, told once the subscription is back.
     let lostAt = !durable && driver.status !== 'connected' ? new Date() : undefined;

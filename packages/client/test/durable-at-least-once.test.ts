@@ -1,7 +1,8 @@
 // A durable event stream acknowledges an event once the loop is done with it — when the loop asks
 // for the next one, or calls stream.ack() — not when it is handed out: the event a loop was
-// handling when it stopped (closed, crashed, threw, `break`) is delivered again on the next start
-// with the same durable name. Events are published straight into the agent's stream on a real
+// handling when it stopped (crashed, threw, `break`) is delivered again on the next start with the
+// same durable name (closed from outside, the stream first lets the loop finish it:
+// durable-close-in-hand.test.ts). Events are published straight into the agent's stream on a real
 // nats-server.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
@@ -43,11 +44,11 @@ void describe('durable event streams: at least once', () => {
 
   const open = (): EventStream => bus.events('custom.x', { durable: 'billing' });
 
-  void it('the event being handled when the stream closes comes again; asking for the next acknowledges it', async () => {
+  void it('the event being handled when the loop stops comes again; asking for the next acknowledges it', async () => {
     const crashed = open();
     assert.equal((await first(crashed)).uuid, 'a');
-    // The process stops while writing `a`: the loop never asked for the next one.
-    await crashed.close();
+    // The loop stops while writing `a` (as a throw out of for-await does): it never asked for the next one.
+    await crashed.return();
 
     const again = open();
     const seen: string[] = [];
@@ -77,6 +78,6 @@ void describe('durable event streams: at least once', () => {
 
     const last = open();
     assert.equal((await first(last)).uuid, 'c', 'ack() before break acknowledged `b`');
-    await last.close();
+    await last.return();
   });
 });

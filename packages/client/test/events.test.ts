@@ -91,7 +91,8 @@ void describe('@fsbus/client events (nats + JetStream, 2 simulated nodes)', () =
       const rest = await collectUntil(again, (_e, all) => all.length === 2, 'durable resume');
       assert.ok(rest.every((e) => e.sequence! > replayed.at(-1)!.sequence!), 'only the new events');
     } finally {
-      await again.close();
+      // Leaves the last one unacknowledged (close() would wait for the loop to be done with it).
+      await again.return();
     }
   });
 
@@ -118,7 +119,7 @@ void describe('@fsbus/client events (nats + JetStream, 2 simulated nodes)', () =
       assert.deepEqual(read.map((e) => e.sequence), sequences);
       assert.equal(held.dropped, 0);
     } finally {
-      await held.close();
+      await held.return();
     }
   });
 
@@ -136,7 +137,8 @@ void describe('@fsbus/client events (nats + JetStream, 2 simulated nodes)', () =
       const rest = await collectUntil(again, (_e, all) => all.length === 17, 'the 17 unread, at once');
       assert.deepEqual([...head, ...rest].map((e) => e.sequence), sequences);
     } finally {
-      await again.close();
+      // Leaves the last one unacknowledged (close() would wait for the loop to be done with it).
+      await again.return();
     }
   });
 
