@@ -167,9 +167,9 @@ export class FreeSwitchLink {
         else if (!(err instanceof EslProtocolError)) roleLoggers.get(c)!.warn({ err, host: opts.host, port: opts.port }, 'esl error');
       });
       c.on('frame', (frame) => access.unknownFrame(frame, which));
-      // A refused password is left to the 'error' the client emits next.
+      // A refused password or an ACL rejection is left to the 'error' the client emits next (counted once, not twice).
       c.on('reconnect-failed', (err, attempt) => {
-        if (!(err instanceof EslAuthError)) access.unreachable(err, attempt);
+        if (!(err instanceof EslAuthError) && !(err instanceof EslRejectedError)) access.unreachable(err, attempt);
       });
     }
   }

@@ -105,6 +105,23 @@ void test('a connection the event socket ACL turns away is said as such (not "no
   });
 });
 
+void test('a reconnect the event socket ACL turns away counts one rejection per attempt (not one more for the client\'s error)', async () => {
+  const fs = new FakeFreeSwitch();
+  await withAgent(await listening(fs), {}, async (r, stopAgent) => {
+    const { agent, logs } = r;
+    // Connected, then FreeSWITCH's ACL changes: the client's own reconnects are turned away.
+    fs.rejecting = true;
+    fs.dropConnections();
+    await fs.until(() => fs.rejected >= 4, 'four turned-away reconnects');
+    fs.rejecting = false;
+    // Ready again: every connection's attempts are over, each one counted.
+    await until(agent, () => agent.ready, 'ready once the ACL lets it in');
+    assert.equal(rejections(r), fs.rejected);
+    await stopAgent();
+    assert.equal(occurrences(linesOf(logs, REJECT_LINE)), fs.rejected);
+  });
+});
+
 void test('a refused password that turns into an unreachable FreeSWITCH: /readyz stops blaming the password', async () => {
   const { sim, peer } = await refusingSimulator();
   await withAgent(peer, { waitReady: false }, async (r) => {

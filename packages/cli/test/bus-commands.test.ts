@@ -248,7 +248,8 @@ void describe('fsbus bus commands (child processes)', () => {
     const ghost = await runCli(['status', '--node', 'ghost'], env);
     assert.equal(ghost.code, 4);
     assert.match(ghost.err, /FSBUS_ERR_CLIENT_NO_RESPONDERS/);
-    assert.match(ghost.err, /hint: no agent is ready for this prefix or node: none running/);
+    // A node not ready still answers on its own lane (FREESWITCH_UNAVAILABLE): nobody there is no agent of that id.
+    assert.match(ghost.err, /^hint: no agent serves node ghost for this prefix: is it running\? `fsbus status --all` lists the nodes$/m);
     const slow = await runCli(['api', 'status', '--prefix', 'nobody', '--timeout', '300'], env);
     assert.equal(slow.code, 4);
     const down = await runCli(['api', 'status', '--server', 'nats://127.0.0.1:1'], env);

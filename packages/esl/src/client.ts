@@ -324,12 +324,14 @@ export class EslClient extends EslCommands<EslClientEvents> {
   /**
    * A failure of the client's own doing (a reconnect, its re-apply), with no call of the user's to
    * reject: an 'error'; unheard, logged and a process warning once per `kind`, as an unheard
-   * listener error is (listener-error.ts) — the default logger is silent. Never thrown.
+   * listener error is (listener-error.ts) — the default logger is silent. Never thrown. The kind
+   * names this client's FreeSWITCH: a second one refusing too warns as well. `logged`: the caller
+   * has written its own line (a reconnect's), not written again.
    */
-  #reportUnasked(err: Error, kind: string): void {
+  #reportUnasked(err: Error, kind: string, logged = false): void {
     if (this.emit('error', err)) return;
-    this.logger.error({ err }, err.message);
-    warnOnce(kind, err);
+    if (!logged) this.logger.error({ err }, err.message);
+    warnOnce(`${hostPort(this.#host, this.#port)} ${kind}`, err);
   }
 
   #onFrame(conn: EslConnection, frame: EslFrame): void {
@@ -396,7 +398,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
           this.logger.warn({ ...errorFields(error), attempt, retryInMs }, RECONNECT_FAILED_LOG);
           this.emit('reconnect-failed', error, attempt, retryInMs);
           // Refused, it will be refused again until someone changes the password or the ACL: say so.
-          if (err instanceof EslAuthError || err instanceof EslRejectedError) this.#reportUnasked(err, `reconnect ${err.code}`);
+          if (err instanceof EslAuthError || err instanceof EslRejectedError) this.#reportUnasked(err, `reconnect ${err.code}`, true);
           this.#scheduleReconnect(retryInMs);
         },
       );

@@ -29,15 +29,6 @@ export function isEventName(name: string): name is EventName {
 }
 
 /**
- * `name` as FreeSWITCH sends it when it is an event type in another case (`channel_answer` →
- * `CHANNEL_ANSWER`); any other name as it is (a CUSTOM subclass, a later FreeSWITCH's type).
- */
-export function eventNameIn(name: string): string {
-  const upper = name.toUpperCase();
-  return upper !== name && KNOWN.has(upper) ? upper : name;
-}
-
-/**
  * The event type a word of `event` / `nixevent` names, as FreeSWITCH's switch_name_event reads
  * it: case-insensitive, with or without the `SWITCH_EVENT_` prefix; undefined when it names none
  * (FreeSWITCH then ignores the word, unless it follows `CUSTOM`).

@@ -152,3 +152,37 @@ void test("a reconnect refused by FreeSWITCH's ACL (text/rude-rejection) is an '
   assert.match(err.message, /Access Denied/);
   await client.close();
 });
+
+void test('sim: unheard, refused reconnects to two FreeSWITCH warn once each (the kind names host:port), and log one line per attempt', async () => {
+  const warnings = watchWarnings('FSBUS_ERR_ESL_AUTH');
+  const sims = [new Simulator({ port: 0, heartbeatIntervalMs: 0 }), new Simulator({ port: 0, heartbeatIntervalMs: 0 })];
+  const lines: Array<{ level: string; msg: string }> = [];
+  const log = (level: string) => (_obj: object, msg: string): void => void lines.push({ level, msg });
+  const logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  const clients: EslClient[] = [];
+  try {
+    for (const sim of sims) {
+      const { port } = await sim.start();
+      const client = new EslClient({ port, reconnect: FAST, logger });
+      clients.push(client);
+      await client.connect();
+    }
+    for (const [i, sim] of sims.entries()) {
+      const warned = warnings.next();
+      const third = failedAttempt(clients[i]!, 3);
+      sim.control.refuseAuth(true);
+      assert.ok(sim.control.dropConnections() >= 1);
+      await bounded(warned, `the warning for FreeSWITCH ${i + 1}`);
+      await bounded(third, 'the third attempt');
+      sim.control.refuseAuth(false);
+    }
+    assert.equal(warnings.seen.length, 2, 'one warning per FreeSWITCH');
+    const failed = lines.filter((l) => l.msg === 'esl reconnect failed').length;
+    assert.ok(failed >= 6, String(failed));
+    assert.equal(lines.filter((l) => l.level === 'error').length, 0, 'a second line per attempt');
+  } finally {
+    warnings.stop();
+    for (const client of clients) await client.close();
+    for (const sim of sims) await sim.stop();
+  }
+});

@@ -35,6 +35,10 @@ export class FakeFreeSwitch {
   onEventCommand: EventCommandHandler = () => '+OK event listener enabled json';
   onApi: ApiHandler = () => undefined;
   onCommand: CommandHandler = () => undefined;
+  /** Set: every new connection is turned away as by FreeSWITCH's apply-inbound-acl (`text/rude-rejection`). */
+  rejecting = false;
+  /** Connections turned away while `rejecting`. */
+  rejected = 0;
   #waiters: Array<() => void> = [];
   #port = 0;
 
@@ -55,7 +59,7 @@ export class FakeFreeSwitch {
     });
   }
 
-  /** Resolves once `check()` holds, re-checked after every command received; bounded. */
+  /** Resolves once `check()` holds, re-checked after every command received and every connection turned away; bounded. */
   until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
     if (check()) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -95,6 +99,14 @@ export class FakeFreeSwitch {
   }
 
   #accept(socket: Socket): void {
+    if (this.rejecting) {
+      this.rejected++;
+      socket.on('error', () => undefined);
+      const text = 'Access Denied, go away.\n';
+      socket.end(`Content-Type: text/rude-rejection\nContent-Length: ${Buffer.byteLength(text)}\n\n${text}`);
+      for (const w of [...this.#waiters]) w();
+      return;
+    }
     const conn: FakeConnection = {
       socket,
       write: (data) => {

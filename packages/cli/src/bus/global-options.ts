@@ -194,7 +194,8 @@ const HINTS: Readonly<Record<string, string>> = {
   // With no server given (the default loopback URL); connectHint names one that was.
   [ClientErrorCode.CONNECT]: 'is the broker running? start everything with `fsbus demo`, or pass --server / FSBUS_BROKER_URL',
   [ClientErrorCode.DISCONNECTED]: 'the broker connection was lost; check the broker and try again',
-  [ClientErrorCode.NO_RESPONDERS]: "no agent is ready for this prefix or node: none running, or none has FreeSWITCH ready (ESL down or refused): `fsbus status --all` shows each node's state",
+  // Without --node (nodeHint says it with one): on the shared lanes only agents with FreeSWITCH ready answer.
+  [ClientErrorCode.NO_RESPONDERS]: "no agent is ready for this prefix: none running, or none has FreeSWITCH ready (ESL down or refused): `fsbus status --all` shows each node's state",
   [ClientErrorCode.TIMEOUT]: 'no reply in time: raise --timeout, or check the agent and FreeSWITCH',
   [ClientErrorCode.BAD_REPLY]: 'something that is not an fsbus agent answered on this subject; check --prefix',
   [ClientErrorCode.STREAM]: 'no event stream: is the agent running with events.stream.enabled? check --stream/--prefix',
@@ -238,9 +239,18 @@ const DURABLE_TAKEN_HINT = 'a --durable name keeps the pattern it was first used
  */
 export function connectHint(connection: Pick<Connection, 'servers' | 'source' | 'from'>): string | undefined {
   if (connection.source === 'default') return undefined;
-  const at = `nothing answered at ${redact(connection.servers.join(','))}`;
+  // Any CONNECT error but a refused login (AUTH_HINT): refused, a TLS verify failure, another protocol answering.
+  const at = `could not connect to ${redact(connection.servers.join(','))}`;
   if (connection.source === 'demo') return `${at} (the running demo's broker): is the demo still running? \`fsbus demo\` starts another`;
-  return `${at} (${connection.from ?? '--server'}): is the broker running there? check the host and port`;
+  return `${at} (${connection.from ?? '--server'}): check that the broker runs there and the URL (host, port, scheme)`;
+}
+
+/**
+ * No responders with --node: a node whose FreeSWITCH is not ready still answers on its own lane
+ * (FREESWITCH_UNAVAILABLE), so nobody there is no agent of that id.
+ */
+function nodeHint(node: string): string {
+  return `no agent serves node ${terminalLine(node)} for this prefix: is it running? \`fsbus status --all\` lists the nodes`;
 }
 
 function hintFor(name: string, err: ClientError): string {
@@ -335,7 +345,9 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
     if (values['json'] === true && err instanceof ReplyError) io.out(terminalJson(err.reply));
     const anyNode = str(values, 'node') === undefined && noSuchChannel(err) ? CHANNEL_ON_ANOTHER_NODE_HINT : undefined;
     const unreachable = err instanceof ClientError && err.code === ClientErrorCode.CONNECT && !isAuthFailure(err) ? connectHint(connection) : undefined;
-    return reportError(spec.name, err, io, spec.hint?.(err, positionals) ?? anyNode ?? unreachable);
+    const node = str(values, 'node');
+    const noNode = node !== undefined && err instanceof ClientError && err.code === ClientErrorCode.NO_RESPONDERS ? nodeHint(node) : undefined;
+    return reportError(spec.name, err, io, spec.hint?.(err, positionals) ?? anyNode ?? unreachable ?? noNode);
   } finally {
     await bus?.close().catch(() => undefined);
   }

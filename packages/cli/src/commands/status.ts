@@ -121,8 +121,8 @@ async function noneReady(values: BusContext['values'], bus: FsbusClient, io: Cli
   const failed = statuses.failures;
   if (statuses.length === 0 && failed.length === 0) return undefined;
   if (statuses.length > 0) io.out(json ? terminalJson(statuses) : statusTable(statuses));
-  // One that joined meanwhile (FreeSWITCH back between the two asks) serves it now.
-  if (statuses.some((s) => field(s, 'shared_lanes', 'state') === 'joined')) return ExitCode.OK;
+  // Exit 4 even when one joined meanwhile (FreeSWITCH back between the two asks; its line says
+  // `shared lanes joined`): this path prints the --all shape, which a script must not take for a success.
   io.err(`fsbus status: no agent is ready on ${bus.subjects.api} (the shared lane); the nodes on ${bus.subjects.broadcast}:`);
   // Node ids, codes and messages are whatever answered on the broadcast subject: escaped.
   for (const s of statuses) io.err(terminalLine(`  ${s.node_id}: ${notReadyReason(s)}`));
