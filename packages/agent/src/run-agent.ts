@@ -159,9 +159,6 @@ function startFailure(config: AgentConfig, err: unknown): StartFailure {
     if (e instanceof ListenError) {
       const failed = listenFailure(config, e);
       if (failed !== undefined) return failed;
-    } else if (e.syscall === 'listen' && (e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES')) {
-      // A listen not wrapped in a ListenError (none is): which server is not known, restarting still cannot help.
-      return { exitCode: 78 };
     }
   }
   const hint = brokerAuthHint(config.driver, err, chain);

@@ -6,8 +6,8 @@
  * not, so the broker delivers it again (at least once). Closed while the loop handles an event,
  * the stream keeps its subscription until the loop is done with it (at most CLOSE_GRACE_MS), so
  * that event can still be acknowledged. A copy of an event this stream already
- * acknowledged (the ack was lost with its connection) is acknowledged again, not handed out
- * (`duplicates`). A message that is not an event is never delivered, but counted (`malformed`) and
+ * acknowledged (the ack was lost with its connection), sent again by the broker, is acknowledged
+ * again, not handed out (`duplicates`). A message that is not an event is never delivered, but counted (`malformed`) and
  * handed to `onMalformed`: skipped, not lost unseen.
  */
 import type { Subscription } from '@fsbus/transport';
@@ -27,9 +27,11 @@ interface Item {
 /**
  * `sequence`: the event's stream sequence, given with its `ack` by a named durable (whose broker
  * keeps what it acknowledged): a copy of one acknowledged is not handed out twice, and close()
- * from outside waits for the loop to be done with the one it handles.
+ * from outside waits for the loop to be done with the one it handles. `redelivered`: the broker
+ * says it sends this event again (DurableMessage.redelivered); only such an event may be such a
+ * copy — a sequence can come back for a new event (Redis restarted without persistence).
  */
-export type Deliver = (event: BusEvent, ack?: () => void, sequence?: number) => void;
+export type Deliver = (event: BusEvent, ack?: () => void, sequence?: number, redelivered?: boolean) => void;
 
 /**
  * How long close() from outside waits, at most, for the loop to be done with the durable event it
@@ -98,7 +100,7 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     this.#onMalformed = onMalformed;
     this.#onGap = onGap;
     this.ready = open(
-      (e, ack, sequence) => this.#deliver(e, ack, sequence),
+      (e, ack, sequence, redelivered) => this.#deliver(e, ack, sequence, redelivered === true),
       (err) => this.#fail(err),
       (subject, data, sequence) => this.#malformedMessage(subject, data, sequence),
       (lostAt, restoredAt, lost) => this.#gap(lostAt, restoredAt, lost),
@@ -163,10 +165,11 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
     return this.#closed;
   }
 
-  #deliver(event: BusEvent, ack: (() => void) | undefined, sequence: number | undefined): void {
+  #deliver(event: BusEvent, ack: (() => void) | undefined, sequence: number | undefined, redelivered: boolean): void {
     if (this.#closed) return;
     if (ack !== undefined && sequence !== undefined) {
-      if (this.#acked.has(sequence)) {
+      // Sent again and acknowledged already: a copy. A new event may reuse an acknowledged sequence.
+      if (redelivered && this.#acked.has(sequence)) {
         this.#duplicates++;
         ack();
         return;
@@ -334,6 +337,8 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
       this.#waitingForLoop = true;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        // The wait never holds the process open by itself.
+        timer.unref();
         this.#handled = () => {
           clearTimeout(timer);
           resolve();

@@ -111,7 +111,7 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
           const e = decodeEvent(m.subject, m.data, m.sequence);
           if (e !== undefined) {
             // A named durable's sequence: see Deliver (a replay has no acknowledged position).
-            deliver(e, () => m.ack(), options.durable === undefined ? undefined : m.sequence);
+            deliver(e, () => m.ack(), options.durable === undefined ? undefined : m.sequence, m.redelivered);
             return;
           }
           // Acknowledged: read again it would be just as malformed. Reported if its subject is

@@ -127,6 +127,15 @@ export type ReplayFrom = 'all' | 'new' | { sequence: number } | { time: Date };
 
 export interface DurableMessage extends InboundMessage {
   readonly sequence: number;
+  /**
+   * True when the broker delivers this message again (it went out before and was not
+   * acknowledged, or the ack was lost): NATS JetStream, a delivery count above 1; Redis, an entry
+   * read from the consumer's pending list as the subscription starts (the pending entries read
+   * after a lost read reply were never handed out: false). Other drivers leave it undefined. Only such a message
+   * may be a copy of one already acknowledged: a sequence alone can come back for a new message
+   * (a Redis restarted without persistence starts its counter over).
+   */
+  readonly redelivered?: boolean;
   ack(): void;
 }
 

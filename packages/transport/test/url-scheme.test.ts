@@ -21,10 +21,11 @@ void test('driverOfUrl: the scheme of the trimmed URL, any case; none without `s
   assert.equal(driverOfUrl('  \tAMQPS://h '), 'amqp');
   assert.equal(driverOfUrl('kafka+ssl://h:9093'), 'kafka');
   assert.equal(driverOfUrl('\u00a0redis://h'), 'redis');
-  // A scheme one driver alone reads chooses it; one several read (tcp: mqtt and zmq; tls, ws: nats and mqtt) chooses none.
+  // A scheme one driver alone reads chooses it; one several read (tcp: mqtt and zmq) chooses none; ws, which no driver reads, none either.
   assert.equal(driverOfUrl('ipc:///run/fsbus.sock'), 'zmq');
   assert.equal(driverOfUrl('kafka+tls://h:9093'), 'kafka');
-  for (const url of ['tcp://h:1', 'tls://h', 'ws://h', 'wss://h', 'nats:/h', 'nats:h', '1nats://h', '+nats://h', 'h:4222', '', 'x nats://h']) {
+  assert.equal(driverOfUrl('tls://h'), 'nats');
+  for (const url of ['tcp://h:1', 'ws://h', 'wss://h', 'nats:/h', 'nats:h', '1nats://h', '+nats://h', 'h:4222', '', 'x nats://h']) {
     assert.equal(driverOfUrl(url), undefined, JSON.stringify(url));
   }
 });

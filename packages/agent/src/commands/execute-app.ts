@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { BusError, BusErrorCode, encodeEventPayload, encodeReply, encodeUtf8, errorReply, type BusRequest } from '@fsbus/contract';
 import { EslCommandError, executeMsg, type CommandOptions, type EslEvent, type SendMsg } from '@fsbus/esl';
+import { channelUuidProblem } from './channel-uuid.js';
 import type { ExecuteCompletions, WatchEnd } from './execute-completions.js';
 import { fieldValue, optionalString, requiredString } from './field-messages.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
@@ -84,8 +85,8 @@ export function parseExecuteApp(fields: Readonly<Record<string, unknown>>): Pars
   const uuid = requiredString(fields, 'uuid');
   if (typeof uuid !== 'string') return `execute_app: ${uuid.error}`;
   if (uuid === '') return ExecuteAppMessage.UUID_REQUIRED;
-  // One token: it goes on the sendmsg line.
-  if (!/^[A-Za-z0-9_.:-]{2,63}$/.test(uuid)) return 'execute_app: uuid must be 2-63 letters, digits, -, _, . or :';
+  // One token: it goes on the sendmsg line (the rule of channel-uuid.ts, said in execute_app's words).
+  if (channelUuidProblem(uuid) !== undefined) return 'execute_app: uuid must be 2-63 letters, digits, -, _, . or :';
   const app = requiredString(fields, 'app');
   if (typeof app !== 'string') return `execute_app: ${app.error}`;
   if (app === '') return ExecuteAppMessage.APP_REQUIRED;

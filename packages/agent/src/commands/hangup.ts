@@ -1,6 +1,7 @@
 /** `hangup`: `uuid` (required, 2–63 chars), `cause` (default NORMAL_CLEARING) → `uuid_kill <uuid> <cause>`. */
 import { BusErrorCode, type BusRequest } from '@fsbus/contract';
 import { BAD_CAUSE, hangupCause } from '../hangup-cause.js';
+import { channelUuidProblem } from './channel-uuid.js';
 import { fieldValue, requiredString } from './field-messages.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 
@@ -12,9 +13,9 @@ export const hangupCommand: CommandHandler = {
     const uuidLength = 'uuid must be between 2 and 63 characters';
     const uuid = requiredString(request.fields, 'uuid', uuidLength);
     if (typeof uuid !== 'string') return invalid(uuid.error);
-    if (uuid.length < 2 || uuid.length > 63) return invalid(uuidLength);
     // A uuid is one token: anything else could smuggle extra arguments into uuid_kill.
-    if (!/^[A-Za-z0-9_.:-]+$/.test(uuid)) return invalid('uuid must contain only letters, digits, -, _, . and :');
+    const problem = channelUuidProblem(uuid);
+    if (problem !== undefined) return invalid(problem);
     const rawCause = fieldValue(request.fields, 'cause');
     const cause = rawCause === undefined ? 'NORMAL_CLEARING' : hangupCause(rawCause);
     if (cause === undefined) return invalid(BAD_CAUSE);

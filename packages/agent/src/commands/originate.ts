@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { BusError, BusErrorCode, originateRingMs, originateWaitMs, type BusRequest } from '@fsbus/contract';
 import { EslCommandError, EslInvalidArgumentError } from '@fsbus/esl';
 import { ORIGINATED_LEG_VAR } from '../dialplan/originated-leg.js';
+import { channelUuidProblem } from './channel-uuid.js';
 import { eslFailure } from './esl-failure.js';
 import { fieldValue, optionalString, requiredString } from './field-messages.js';
 import type { CommandContext, CommandHandler, CommandResult } from './registry.js';
@@ -42,14 +43,12 @@ const AGENT_VARIABLES: Readonly<Record<string, string>> = {
 const APP_EXTENSION = /^&[A-Za-z0-9_]+(\(.*\))?$/s;
 /**
  * Why a preset `uuid` is not one FreeSWITCH can take as origination_uuid, or undefined. The same
- * set as hangup's and execute_app's (a CRM's own ids, `crm_call.1`): none of `,` `}` `'` or a blank,
+ * rule as hangup's and execute_app's (channel-uuid.ts; a CRM's own ids, `crm_call.1`): none of `,` `}` `'` or a blank,
  * which would end or split the `{…}` block. FreeSWITCH itself takes any text; but its originate
  * splits its whole dial string, the block included, at `:_:` (enterprise originate).
  */
 function uuidProblem(uuid: string): string | undefined {
-  if (uuid.length < 2 || uuid.length > 63) return 'uuid must be between 2 and 63 characters';
-  if (!/^[A-Za-z0-9_.:-]+$/.test(uuid)) return 'uuid must contain only letters, digits, -, _, . and :';
-  return splitsOriginate(uuid, 'uuid');
+  return channelUuidProblem(uuid) ?? splitsOriginate(uuid, 'uuid');
 }
 
 /** switch_ivr_originate's enterprise separator: it splits the whole dial string there, a value in the `{…}` block too. */

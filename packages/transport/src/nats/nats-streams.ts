@@ -109,6 +109,14 @@ export function ackSubjectSequence(reply: string | undefined): number | undefine
   return Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
 }
 
+/** The delivery count of a JetStream delivery, from its ack subject (as ackSubjectSequence reads it); undefined for anything else. */
+function ackSubjectDelivered(reply: string | undefined): number | undefined {
+  const t = reply?.split('.') ?? [];
+  if (t[0] !== '$JS' || t[1] !== 'ACK') return undefined;
+  const count = Number(t[t.length === 9 ? 4 : t.length >= 11 ? 6 : -1]);
+  return Number.isSafeInteger(count) && count > 0 ? count : undefined;
+}
+
 /** The filter a consumer was created with ('' = every subject of the stream). */
 function consumerFilter(config: ConsumerConfig): string {
   return config.filter_subject ?? config.filter_subjects?.join(',') ?? '';
@@ -193,10 +201,13 @@ async function consumeDurable(
       unacked.set(sequence, m);
       retention.received(sequence);
       if (closing || again) return;
+      const delivered = ackSubjectDelivered(m.reply);
       handler({
         subject: m.subject,
         data: m.data,
         sequence,
+        // The server's delivery count: above 1, it sends this message again.
+        ...(delivered === undefined ? {} : { redelivered: delivered > 1 }),
         ack: () => {
           // The copy received last: the server may not take an ack for a delivery it replaced.
           const held = unacked.get(sequence);

@@ -276,6 +276,9 @@ export class StreamReader implements Subscription {
     const consumer = group;
     let cursor = '0';
     let history = true;
+    // The first pending read: entries handed out before this subscription (a previous run), so
+    // sent again. A later one (after a failed read) brings only entries whose reply was lost: new.
+    let again = true;
     let failures = 0;
     while (!stop.aborted) {
       try {
@@ -287,7 +290,7 @@ export class StreamReader implements Subscription {
           : await this.#read(stop, 'XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'BLOCK', '0', 'STREAMS', this.#key, '>');
         failures = 0;
         const entries = res?.[0]?.[1] ?? [];
-        if (history && entries.length === 0) history = false;
+        if (history && entries.length === 0) history = again = false;
         for (const [idBuf, flat] of entries) {
           const id = idBuf.toString('utf8');
           cursor = id;
@@ -298,7 +301,7 @@ export class StreamReader implements Subscription {
             this.#ack(group, id);
           } else {
             this.#tellTrimmed();
-            this.#deliver(id, flat, group);
+            this.#deliver(id, flat, group, history && again);
           }
         }
         // The pending entries are all read: a run of trimmed ones at their end is told now.
@@ -347,7 +350,7 @@ export class StreamReader implements Subscription {
     reportRetentionLoss(this.#options, loss, this.#logger, this.#options);
   }
 
-  #deliver(id: string, flat: Buffer[], group: string | undefined): void {
+  #deliver(id: string, flat: Buffer[], group: string | undefined, redelivered?: boolean): void {
     const sequence = sequenceOf(id);
     const f = entryFields(flat);
     const subject = f.get('subject')?.toString('utf8') ?? '';
@@ -364,6 +367,7 @@ export class StreamReader implements Subscription {
       data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       ...(headers === undefined ? {} : { headers }),
       sequence,
+      ...(redelivered === undefined ? {} : { redelivered }),
       ack,
     };
     try {
