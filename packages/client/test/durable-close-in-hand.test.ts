@@ -6,40 +6,19 @@
 // on a real nats-server.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-node';
-import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
-import { createDriver, type Driver } from '@fsbus/transport';
-import { connect, type BusEvent, type EventStream, type FsbusClient } from '../src/index.js';
-
-const event = (uuid: string): Uint8Array =>
-  new TextEncoder().encode(JSON.stringify({ event_name: 'CUSTOM', timestamp: 1, node_id: 'n1', uuid, headers: { 'Event-Name': 'CUSTOM' } }));
-
-async function first(stream: EventStream): Promise<BusEvent> {
-  const r = await stream.next();
-  assert.equal(r.done, false, 'the stream ended');
-  return r.value;
-}
+import { connect, type EventStream, type FsbusClient } from '../src/index.js';
+import { first, startDurableBroker, type DurableBroker } from './support/durable-stream.js';
 
 void describe('durable event streams: closed from outside while an event is in hand', () => {
-  let nats: NatsServerHandle;
-  let raw: NatsConnection;
-  let setup: Driver;
+  let broker: DurableBroker;
   let bus: FsbusClient;
   before(async () => {
-    nats = await startNatsServer({ jetstream: true });
-    setup = await createDriver('nats', { urls: [nats.url] });
-    await setup.connect();
-    await setup.ensureStream({ name: 'FREESWITCH_EVENTS', subjects: ['freeswitch.events.>'], storage: 'memory' });
-    raw = await natsConnect({ servers: nats.url });
-    bus = await connect({ servers: nats.url });
-    for (const uuid of ['a', 'b', 'c', 'd', 'e']) raw.publish('freeswitch.events.custom.x', event(uuid));
-    await raw.flush();
+    broker = await startDurableBroker(['a', 'b', 'c', 'd', 'e']);
+    bus = await connect({ servers: broker.nats.url });
   });
   after(async () => {
     await bus?.close();
-    await raw?.close();
-    await setup?.close();
-    await nats?.stop();
+    await broker?.stop();
   });
 
   const open = (): EventStream => bus.events('custom.x', { durable: 'billing' });

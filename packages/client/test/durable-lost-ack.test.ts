@@ -8,13 +8,9 @@ import { once } from 'node:events';
 import { createServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
-import { connect as natsConnect, createInbox, type NatsConnection } from '@nats-io/transport-node';
-import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
-import { createDriver, type Driver } from '@fsbus/transport';
+import { createInbox } from '@nats-io/transport-node';
 import { connect, type FsbusClient } from '../src/index.js';
-
-const event = (uuid: string): Uint8Array =>
-  new TextEncoder().encode(JSON.stringify({ event_name: 'CUSTOM', timestamp: 1, node_id: 'n1', uuid, headers: { 'Event-Name': 'CUSTOM' } }));
+import { customEvent, startDurableBroker, type DurableBroker } from './support/durable-stream.js';
 
 /**
  * Relays client connections to `port`. `cutAtAck()` arms it: the next client data carrying an ack
@@ -72,20 +68,14 @@ async function ackCuttingRelay(port: number) {
 }
 
 void describe('durable event streams: an acknowledgement lost with its connection', () => {
-  let nats: NatsServerHandle;
-  let raw: NatsConnection;
-  let setup: Driver;
+  let broker: DurableBroker;
   let relay: Awaited<ReturnType<typeof ackCuttingRelay>>;
   let bus: FsbusClient;
   before(async () => {
-    nats = await startNatsServer({ jetstream: true });
-    setup = await createDriver('nats', { urls: [nats.url] });
-    await setup.connect();
-    await setup.ensureStream({ name: 'FREESWITCH_EVENTS', subjects: ['freeswitch.events.>'], storage: 'memory' });
-    raw = await natsConnect({ servers: nats.url });
+    broker = await startDurableBroker([]);
     // The durable made beforehand with a short ack wait (1 s), so the lost ack's event comes back
     // soon; the stream takes the consumer as it is.
-    const jsm = await jetstreamManager(raw);
+    const jsm = await jetstreamManager(broker.raw);
     await jsm.consumers.add('FREESWITCH_EVENTS', {
       durable_name: 'billing',
       deliver_subject: createInbox(),
@@ -93,22 +83,20 @@ void describe('durable event streams: an acknowledgement lost with its connectio
       ack_wait: 1_000_000_000,
       filter_subject: 'freeswitch.events.custom.x',
     });
-    relay = await ackCuttingRelay(Number(new URL(nats.url).port));
+    relay = await ackCuttingRelay(Number(new URL(broker.nats.url).port));
     bus = await connect({ servers: `nats://127.0.0.1:${relay.port}` });
   });
   after(async () => {
     await bus?.close();
     await relay?.stop();
-    await raw?.close();
-    await setup?.close();
-    await nats?.stop();
+    await broker?.stop();
   });
 
   void it('the event whose ack was lost comes again to the same consumer: acknowledged again, not handed out twice', async () => {
     const stream = bus.events('custom.x', { durable: 'billing' });
     await stream.ready;
-    raw.publish('freeswitch.events.custom.x', event('a'));
-    await raw.flush();
+    broker.raw.publish('freeswitch.events.custom.x', customEvent('a'));
+    await broker.raw.flush();
     const a = await stream.next();
     assert.equal(a.done, false);
     assert.equal(a.value.uuid, 'a');
@@ -123,8 +111,8 @@ void describe('durable event streams: an acknowledgement lost with its connectio
     assert.equal(first, undefined, `the loop got '${String(first)}' again after acknowledging it`);
     assert.equal(stream.duplicates, 1);
 
-    raw.publish('freeswitch.events.custom.x', event('b'));
-    await raw.flush();
+    broker.raw.publish('freeswitch.events.custom.x', customEvent('b'));
+    await broker.raw.flush();
     const b = await next;
     assert.equal(b.done, false);
     assert.equal(b.value.uuid, 'b');
