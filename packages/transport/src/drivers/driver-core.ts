@@ -165,7 +165,7 @@ export abstract class DriverCore implements Driver {
    * not at every retry of the backoff.
    */
   protected reconnectRefused(broker: string, server: string, err: unknown): void {
-    const error = reconnectError(broker, server, err);
+    const error = connectError(broker, [server], err, 'reconnect');
     if (error.message === this.#refusalSaid) {
       this.options.logger?.debug({ driver: this.name, reason: error.message }, 'reconnect refused again');
       return;
@@ -479,17 +479,10 @@ function reasonFields(err: Error | undefined): { reason?: string; code?: string 
 }
 
 /** The connect() failure: the URLs (and the library's message) without their credentials. */
-export function connectError(broker: string, urls: readonly string[], err: unknown): TransportError {
+export function connectError(broker: string, urls: readonly string[], err: unknown, verb: 'connect' | 'reconnect' = 'connect'): TransportError {
   const why = redact(err instanceof Error ? err.message : String(err));
   // Redacted as one list (no space: redact() reads a comma inside a password as part of it).
-  return new TransportError(TransportErrorCode.CONNECT, `cannot connect to ${broker} (${redact(urls.join(','))}): ${why}`, { cause: err });
-}
-
-/** A refused reconnect (DriverCore.reconnectRefused): the server and the broker's words, without credentials. */
-export function reconnectError(broker: string, server: string, err: unknown): TransportError {
-  const why = redact(err instanceof Error ? err.message : String(err));
-  // `server` may be a list: redacted as one (redact() reads a comma inside a password as part of it).
-  return new TransportError(TransportErrorCode.CONNECT, `cannot reconnect to ${broker} (${redact(server)}): ${why}`, { cause: err });
+  return new TransportError(TransportErrorCode.CONNECT, `cannot ${verb} to ${broker} (${redact(urls.join(','))}): ${why}`, { cause: err });
 }
 
 /** Splits `urls` entries on commas, trims, drops empties. */
