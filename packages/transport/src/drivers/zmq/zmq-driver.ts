@@ -358,7 +358,7 @@ class ZmqDriver extends DriverCore {
     // Pending requests and gathers end now, not at their timeouts (their timers would hold the process).
     for (const finish of [...this.#calls]) finish(new TransportError(TransportErrorCode.CLOSED, 'the driver closed while the request was pending'));
     this.#client?.close();
-    this.#server?.close();
+    await this.#server?.close();
     this.#unsettledLog.flush();
   }
 }

@@ -246,9 +246,19 @@ export class ZmqServer {
     await Promise.all([this.#routerOut.idle(), this.#pubOut.idle()]);
   }
 
-  close(): void {
+  /**
+   * Resolves once both ports are free again: libzmq closes a listener on its I/O thread after
+   * close() returns, so a driver made at once on the same endpoint (a restart in the same
+   * process) could fail to bind with "Address already in use".
+   */
+  async close(): Promise<void> {
     this.#routerOut.discard();
     this.#pubOut.discard();
+    if (this.#bound !== undefined) {
+      // A failed bind may have bound the first socket: lastEndpoint says which to release.
+      await this.#bound.catch(() => undefined);
+      await Promise.all([released(this.#router), released(this.#pub)]);
+    }
     this.#router.close();
     this.#pub.close();
     this.#zap?.release();
@@ -257,6 +267,29 @@ export class ZmqServer {
   /** Handshakes refused because the client's key is not in `curve.clientKeys`. */
   get refused(): number {
     return this.#zap?.registration.refused ?? 0;
+  }
+}
+
+/** At most this long for libzmq to report a listener closed; close() goes on after it regardless. */
+const RELEASE_WAIT_MS = 2_000;
+
+/** Unbinds the socket's endpoint and waits for libzmq's ZMQ_EVENT_CLOSED of that listener (the observer ends with the socket). */
+async function released(socket: Router | XPublisher): Promise<void> {
+  const endpoint = socket.lastEndpoint;
+  if (endpoint === null) return;
+  const events = socket.events;
+  let timer: NodeJS.Timeout | undefined;
+  const closed = new Promise<void>((resolve) => {
+    events.on('close', (event) => event.address === endpoint && resolve());
+    timer = setTimeout(resolve, RELEASE_WAIT_MS).unref();
+  });
+  try {
+    await socket.unbind(endpoint);
+    await closed;
+  } catch {
+    // Not bound any more (or the socket is closing): nothing to wait for.
+  } finally {
+    clearTimeout(timer);
   }
 }
 
