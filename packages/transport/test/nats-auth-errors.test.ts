@@ -1,10 +1,12 @@
 // A NATS server that refuses the driver's credentials for a while (restarted with other ones, a
 // credential rotation half done): nats.js by default closes for good after two authorization
 // errors in a row, which left the driver 'reconnecting' for ever, off the bus, even once the
-// server took its credentials again. An agent never gives up on its broker.
+// server took its credentials again. An agent never gives up on its broker. The refusal is an
+// error once (FSBUS_ERR_TRANSPORT_CONNECT), not one per attempt, as on the other brokers.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createDriver, type DriverEvent } from '@fsbus/transport';
+import type { DriverLogger } from '../src/driver.js';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
 import { Collector, dec, enc, within } from './conformance/helpers.js';
 
@@ -15,13 +17,16 @@ before(async () => {
 after(() => nats.stop());
 
 void test('nats: the driver reconnects after its credentials were refused several times in a row', { timeout: 60_000 }, async (t) => {
-  const driver = await createDriver('nats', { urls: [nats.url], name: 'agent', auth: { token: 'right' } });
+  // Each refused attempt after the first is a debug line: the error itself is said once.
+  const again = new Collector<string>();
+  const logger: DriverLogger = { debug: (_o, msg = '') => void (msg === 'reconnect refused again' && again.push(msg)), info() {}, warn() {}, error() {} };
+  const driver = await createDriver('nats', { urls: [nats.url], name: 'agent', auth: { token: 'right' }, logger });
   t.after(() => driver.close());
-  const refused = new Collector<string>();
+  const refused: Error[] = [];
   const events: DriverEvent[] = [];
   driver.on((e) => {
     events.push(e);
-    if (e.type === 'error' && /authorization/i.test(e.error.message)) refused.push(e.error.message);
+    if (e.type === 'error' && /authorization/i.test(e.error.message)) refused.push(e.error);
   });
   await driver.connect();
   const got = new Collector<string>();
@@ -30,7 +35,7 @@ void test('nats: the driver reconnects after its credentials were refused severa
 
   await nats.halt();
   await nats.start({ token: 'wrong' });
-  await refused.until(3, 30_000);
+  await again.until(2, 30_000);
   await nats.halt();
   await nats.start({ token: 'right' });
   // Without the fix nats.js gave up: the driver stayed 'reconnecting' (or, told, went 'closed').
@@ -44,6 +49,11 @@ void test('nats: the driver reconnects after its credentials were refused severa
   });
   const trail = (): string => events.map((e) => (e.type === 'error' ? e.error.message : e.status)).join(' / ');
   assert.equal(await within(settled, 30_000, `never connected again: ${trail()}`), 'connected', trail());
+  // Three refused attempts or more, one error: typed, naming the server, no token in it.
+  assert.equal(refused.length, 1, trail());
+  assert.equal((refused[0] as Error & { code?: string }).code, 'FSBUS_ERR_TRANSPORT_CONNECT');
+  assert.match(refused[0]!.message, /^cannot reconnect to NATS \(127\.0\.0\.1:\d+\): .*authorization violation/i);
+  assert.doesNotMatch(refused[0]!.message, /right|wrong/);
 
   const sender = await createDriver('nats', { urls: [nats.url], name: 'sender', auth: { token: 'right' } });
   t.after(() => sender.close());

@@ -3,7 +3,7 @@
  * request/reply and scatter-gather (our own inbox mux), JetStream for durable streams. While the
  * server is away, publishes go to our bounded Outbox (nats.js's own buffer is unbounded).
  */
-import { connect, PermissionViolationError, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { AuthorizationError, connect, PermissionViolationError, UserAuthenticationExpiredError, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, DurableMessage, GatherOptions, InboundMessage, Lane, RequestOptions, ServeHandler, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { assertTlsFilesReadable } from '../tls-material.js';
@@ -141,7 +141,10 @@ class NatsDriver extends DriverCore {
         }
         case 'error':
           if (!(s.error instanceof PermissionViolationError)) lostBecause = s.error;
-          this.emit({ type: 'error', error: s.error });
+          // A reconnect the server refused for the credentials: said once per refusal, not at
+          // every attempt of the backoff (as on the other brokers).
+          if (this.status !== 'connected' && (s.error instanceof AuthorizationError || s.error instanceof UserAuthenticationExpiredError)) this.reconnectRefused('NATS', nc.getServer(), s.error);
+          else this.emit({ type: 'error', error: s.error });
           break;
         case 'close':
           // Ours (close()) or nats.js giving up, which it should not with the options we set (an
