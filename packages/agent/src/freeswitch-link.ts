@@ -273,7 +273,10 @@ export class FreeSwitchLink {
 
   /** Why the link is not ready, for /readyz; undefined when it is. */
   get notReadyReason(): string | undefined {
-    if (this.#events.status !== 'ready') return this.#access.refusal ?? `FreeSWITCH event connection ${this.#events.status}`;
+    if (this.#events.status !== 'ready') {
+      const unreachable = this.#access.unreachableReason;
+      return this.#access.refusal ?? `FreeSWITCH event connection ${this.#events.status}${unreachable === undefined ? '' : `: ${unreachable}`}`;
+    }
     if (this.#subscription === 'failed') return `FreeSWITCH refused the event subscription (${this.#subscribeError ?? 'no reason given'}), retrying`;
     if (this.#subscription === 'pending') return 'waiting for FreeSWITCH to confirm the event subscription';
     if (this.commandsReady === 0) return 'no FreeSWITCH command connection ready';

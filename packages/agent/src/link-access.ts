@@ -26,6 +26,8 @@ export class LinkAccess {
   #authError: string | undefined;
   /** Why FreeSWITCH turned the connection away last (its ACL), until one gets in or fails otherwise. */
   #rejectError: string | undefined;
+  /** Why the last attempt found no FreeSWITCH to answer (refused, timed out…), until one gets an answer. */
+  #unreachableError: string | undefined;
   /** Connection attempts FreeSWITCH refused the password of. */
   authFailures = 0;
   /** Connection attempts FreeSWITCH turned away before the password (apply-inbound-acl). */
@@ -59,6 +61,11 @@ export class LinkAccess {
     return undefined;
   }
 
+  /** Why the last connection attempt got no answer from FreeSWITCH, for /readyz; undefined once one did. */
+  get unreachableReason(): string | undefined {
+    return this.#unreachableError;
+  }
+
   /** A connection attempt failed without an answer to the password. */
   unreachable(err: unknown, attempt: number | undefined): void {
     if (err instanceof EslRejectedError) {
@@ -68,13 +75,16 @@ export class LinkAccess {
     // No answer to the password this time: /readyz stops blaming it (auth keeps the last answer).
     this.#authError = undefined;
     this.#rejectError = undefined;
-    this.#unreachableLog.hit({ reason: err instanceof Error ? err.message : String(err), host: this.#endpoint.host, port: this.#endpoint.port, attempt });
+    const reason = err instanceof Error ? err.message : String(err);
+    this.#unreachableError = reason;
+    this.#unreachableLog.hit({ reason, host: this.#endpoint.host, port: this.#endpoint.port, attempt });
   }
 
   /** FreeSWITCH answered, but its ACL refuses this host: not "unreachable", and no password was tried. */
   rejected(err: EslRejectedError, attempt: number | undefined): void {
     this.rejections++;
     this.#authError = undefined;
+    this.#unreachableError = undefined;
     this.#rejectError = err.text;
     this.#rejectLog.hit({ reason: err.text, host: this.#endpoint.host, port: this.#endpoint.port, attempt });
   }
@@ -84,6 +94,7 @@ export class LinkAccess {
     this.#auth = 'refused';
     this.#authError = err.message;
     this.#rejectError = undefined;
+    this.#unreachableError = undefined;
     // The message carries FreeSWITCH's reply, never the password.
     this.#authLog.hit({ reason: err.message, host: this.#endpoint.host, port: this.#endpoint.port, attempt });
     this.#onAuth?.('refused');
@@ -95,6 +106,7 @@ export class LinkAccess {
     this.#auth = 'accepted';
     this.#authError = undefined;
     this.#rejectError = undefined;
+    this.#unreachableError = undefined;
     this.#rejectLog.flush();
     if (was !== 'refused') return;
     this.#authLog.flush();
