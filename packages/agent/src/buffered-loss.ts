@@ -56,7 +56,15 @@ export class BufferedLoss {
     const error = (fields: Record<string, unknown>, msg: string) => options.logger.error(fields, msg);
     // Lost events are lost data, as at a stop: error, not warn.
     this.#droppedLog = new LogThrottle(error, EVENTS_DROPPED_LOG, ms);
-    this.#afterSendLog = new LogThrottle(error, EVENTS_DROPPED_AFTER_SEND_LOG, ms);
+    // Its summary line counts every drop it stands for (not the last one's alone, which read as
+    // `events_dropped: 1, suppressed: 21`), over their whole range; `broker` is the status when
+    // the line is written (a summary written during an outage said "connected", the status at the drop).
+    this.#afterSendLog = new LogThrottle(
+      (fields, msg) => error({ ...fields, broker: options.brokerStatus() }, msg),
+      EVENTS_DROPPED_AFTER_SEND_LOG,
+      ms,
+      (held, next) => (held === undefined ? next : summed(held, next)),
+    );
     // Subscribers miss what it said (a loss, a resync): lost data too.
     this.#ownDroppedLog = new LogThrottle(error, OWN_EVENT_DROPPED_AFTER_SEND_LOG, ms);
     this.#tellingLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), TELLING_SUBSCRIBERS_LOG, ms);
@@ -156,4 +164,15 @@ export class BufferedLoss {
   #lossFields(loss: EventLoss): Record<string, unknown> {
     return { events_dropped: loss.count, hangups_dropped: loss.hangups, since_us: loss.sinceUs, until_us: loss.untilUs, broker: this.#o.brokerStatus() };
   }
+}
+
+/** Two after-send drops' fields as one: counts added, the range widened. */
+function summed(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const n = (v: unknown): number => (typeof v === 'number' ? v : 0);
+  return {
+    events_dropped: n(a['events_dropped']) + n(b['events_dropped']),
+    hangups_dropped: n(a['hangups_dropped']) + n(b['hangups_dropped']),
+    since_us: Math.min(n(a['since_us']), n(b['since_us'])),
+    until_us: Math.max(n(a['until_us']), n(b['until_us'])),
+  };
 }

@@ -81,4 +81,4 @@ export type { BackoffOptions } from './backoff.js';
 export { errorFields, silentLogger, withBindings } from './logger.js';
 export type { EslLogger } from './logger.js';
 export { LogThrottle, DEFAULT_LOG_THROTTLE_MS } from './log-throttle.js';
-export type { LogFn } from './log-throttle.js';
+export type { LogFn, LogFold } from './log-throttle.js';

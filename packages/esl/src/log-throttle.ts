@@ -11,25 +11,34 @@ export const DEFAULT_LOG_THROTTLE_MS = 10_000;
 
 export type LogFn = (fields: Record<string, unknown>, msg: string) => void;
 
+/**
+ * How the summary line's fields are made from the occurrences it stands for: `held` is what the
+ * earlier ones of the interval gave (undefined for the first), `next` the new one's fields.
+ * Without it, the summary carries the last occurrence's fields.
+ */
+export type LogFold = (held: Record<string, unknown> | undefined, next: Record<string, unknown>) => Record<string, unknown>;
+
 export class LogThrottle {
   readonly #log: LogFn;
   readonly #msg: string;
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
+  readonly #fold: LogFold;
   #suppressed = 0;
-  #last: Record<string, unknown> = {};
+  #held: Record<string, unknown> | undefined;
 
-  constructor(log: LogFn, msg: string, intervalMs = DEFAULT_LOG_THROTTLE_MS) {
+  constructor(log: LogFn, msg: string, intervalMs = DEFAULT_LOG_THROTTLE_MS, fold: LogFold = (_held, next) => next) {
     this.#log = log;
     this.#msg = msg;
     this.#intervalMs = intervalMs;
+    this.#fold = fold;
   }
 
   /** One occurrence: logged now, or counted into the line written at the end of the interval. */
   hit(fields: Record<string, unknown>): void {
     if (this.#timer !== undefined) {
       this.#suppressed++;
-      this.#last = fields;
+      this.#held = this.#fold(this.#held, fields);
       return;
     }
     this.#log(fields, this.#msg);
@@ -57,7 +66,9 @@ export class LogThrottle {
     const n = this.#suppressed;
     if (n === 0) return false;
     this.#suppressed = 0;
-    this.#log({ ...this.#last, suppressed: n }, this.#msg);
+    const held = this.#held;
+    this.#held = undefined;
+    this.#log({ ...held, suppressed: n }, this.#msg);
     return true;
   }
 }
