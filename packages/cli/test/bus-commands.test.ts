@@ -63,8 +63,8 @@ void describe('fsbus bus commands (child processes)', () => {
       assert.equal(seen[1]!.headers['Hangup-Cause'], 'CALL_REJECTED');
       const again = await runCli(['hangup', uuid], env);
       assert.equal(again.code, 1);
-      assert.match(again.err, /-ERR No such channel!/);
-      assert.match(again.err, /FSBUS_ERR_BUS_COMMAND_FAILED/);
+      // Looked up first (uuid_exists): no node has it, and no uuid_kill was sent to fail.
+      assert.match(again.err, new RegExp(`^fsbus hangup: FSBUS_ERR_BUS_COMMAND_FAILED: no node has channel ${uuid} \\(asked cli-node\\)$`, 'm'));
     } finally {
       events.child.kill('SIGKILL');
     }

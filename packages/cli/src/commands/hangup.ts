@@ -1,9 +1,18 @@
 /** `fsbus hangup <uuid> [cause]`: ends a call (uuid_kill) through an agent. */
-import { terminalLine } from '@fsbus/contract';
+import { BusErrorCode, terminalLine } from '@fsbus/contract';
 import { DEFAULT_TIMEOUT_MS, ReplyError } from '@fsbus/client';
 import type { CliCommand } from '../command.js';
 import { GATHER_DEFAULT_MS } from '../bus/expect.js';
-import { ExitCode, globalHelp, noSuchChannel, reportError, runBusCommand, UsageError } from '../bus/global-options.js';
+import { ExitCode, globalHelp, reportError, runBusCommand, UsageError, type BusContext } from '../bus/global-options.js';
+import { findChannelNodes } from './channel-node.js';
+
+/** A hangup that found nothing to hang up: the line every error has (code, message), a hint, exit 1. */
+function fail(io: BusContext['io'], message: string, hint: string): number {
+  // The uuid is the caller's, node ids the agents': escaped, as any text not of our making.
+  io.err(terminalLine(`fsbus hangup: ${BusErrorCode.COMMAND_FAILED}: ${message}`));
+  io.err(terminalLine(`hint: ${hint}`));
+  return ExitCode.FAILED;
+}
 
 const HELP = `usage: fsbus hangup <uuid> [cause] [--node <id>]
 
@@ -11,9 +20,11 @@ Hangs up a channel (uuid_kill). The cause defaults to NORMAL_CLEARING; any FreeS
 name (any case: user_busy, CALL_REJECTED, ORIGINATOR_CANCEL …) or its number (17) is taken.
 
 options:
-  --node <id>    the node that has the channel (default: any agent; when that one has no such
-                 channel, every node is asked for --timeout (default ${GATHER_DEFAULT_MS} ms) and
-                 the one that has it hangs it up)
+  --node <id>    the node that has the channel (default: the node is looked up with uuid_exists,
+                 asking any agent, then if it has not the channel every node for --timeout
+                 (default ${GATHER_DEFAULT_MS} ms); the call is hung up on the node that has it only.
+                 None has it: exit 1, the nodes asked named; a node that could not tell (its
+                 FreeSWITCH away…): its error, exit 1, nothing hung up)
 
 examples:
   fsbus hangup 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f
@@ -34,29 +45,45 @@ export const hangupCommand: CliCommand = {
         },
         async run({ positionals, bus, io: out, call }) {
           const [uuid, cause] = positionals as [string, string | undefined];
-          let notHere: ReplyError;
-          try {
+          if (call.node !== undefined) {
             await bus.hangup(uuid, cause, call);
             out.out(`hung up ${uuid}`);
             return ExitCode.OK;
-          } catch (err) {
-            if (call.node !== undefined || !noSuchChannel(err)) throw err;
-            notHere = err;
           }
-          // Any node was asked and has no such channel: in a cluster it may be another's. A uuid
-          // lives on one node only, so asking every node hangs up that call and no other.
-          const replies = await bus.gather('hangup', { fields: cause === undefined ? { uuid } : { uuid, cause }, timeoutMs: call.timeoutMs ?? GATHER_DEFAULT_MS });
-          const done = replies.find((r) => r.success);
-          if (done !== undefined) {
+          // Not uuid_kill on every node: each node without the call would count a failed request
+          // (the status table, the dashboard, any alert on COMMAND_FAILED). Looked up first, then
+          // hung up where it is only.
+          const { found, absent, failed } = await findChannelNodes(bus, uuid, call);
+          const windowMs = call.timeoutMs ?? GATHER_DEFAULT_MS;
+          const node = found[0];
+          if (found.length > 1) {
+            // Two calls given one uuid (`originate --uuid`): which one is meant is the operator's choice.
+            return fail(out, `channel ${uuid} is on ${found.length} nodes (${found.join(', ')})`, `name the one to hang up with --node <id>`);
+          }
+          if (node !== undefined) {
+            await bus.hangup(uuid, cause, { ...call, node });
             out.out(`hung up ${uuid}`);
-            out.err(terminalLine(`(node ${done.node_id})`));
+            out.err(terminalLine(`(node ${node})`));
             return ExitCode.OK;
           }
-          // A node that failed otherwise (busy, FreeSWITCH away) may be the one with the call.
-          const other = replies.find((r) => !noSuchChannel(new ReplyError(r)));
-          if (other !== undefined) throw new ReplyError(other);
-          const nodes = replies.length === 1 ? 'the 1 node' : `the ${replies.length} nodes`;
-          return reportError('hangup', notHere, out, `${nodes} that answered in ${call.timeoutMs ?? GATHER_DEFAULT_MS} ms have no such channel: check the uuid; if its node did not answer in time, raise --timeout, or name it with --node <id> (\`fsbus status --all\` lists the nodes)`);
+          const firstFailed = failed[0];
+          if (firstFailed !== undefined) {
+            // The call may be on a node that could not tell: nothing is hung up blindly there.
+            const couldNot = failed.map((r) => r.node_id).join(', ');
+            const have = absent.length === 0 ? '' : `${absent.join(', ')} ${absent.length === 1 ? 'has' : 'have'} no channel ${uuid}; `;
+            const name = failed.length === 1 ? firstFailed.node_id : '<id>';
+            return reportError('hangup', new ReplyError(firstFailed), out, terminalLine(`${have}${couldNot} could not tell (the error above): the call may be there; once it answers, hang it up with --node ${name}`));
+          }
+          if (absent.length === 0) {
+            out.err(`fsbus hangup: no node answered the lookup of channel ${terminalLine(uuid)} in ${windowMs} ms`);
+            out.err('hint: is `fsbus agent` running for this prefix? (--prefix, --server); a slow node may need a longer --timeout');
+            return ExitCode.NO_ANSWER;
+          }
+          return fail(
+            out,
+            `no node has channel ${uuid} (asked ${absent.join(', ')})`,
+            `check the uuid; a node that did not answer in ${windowMs} ms was not asked: raise --timeout, or name it with --node <id> (\`fsbus status --all\` lists the nodes)`,
+          );
         },
       },
       argv,
