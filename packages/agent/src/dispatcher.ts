@@ -215,7 +215,7 @@ export class Dispatcher {
     this.#o.onChange?.();
     let result: CommandResult;
     try {
-      result = await this.#run(request, handler);
+      result = await this.#run(kind, request, handler);
     } finally {
       this.#inFlight--;
       this.#o.metrics.inFlight.dec();
@@ -291,7 +291,7 @@ export class Dispatcher {
     return undefined;
   }
 
-  async #run(request: BusRequest, handler: CommandHandler): Promise<CommandResult> {
+  async #run(kind: LaneKind, request: BusRequest, handler: CommandHandler): Promise<CommandResult> {
     const timeoutMs = commandTimeoutMs(request.timeout_ms, handler.waitMs?.(request, this.#o.timeoutMs), this.#o.timeoutMs);
     const deadline = performance.now() + timeoutMs;
     const remaining = (): number => Math.max(1, deadline - performance.now());
@@ -310,6 +310,7 @@ export class Dispatcher {
     const unavailable = () => new BusError(BusErrorCode.FREESWITCH_UNAVAILABLE, 'FreeSWITCH is not connected');
     const ctx: CommandContext = {
       nodeId: this.#o.nodeId,
+      ownLane: kind === 'direct',
       timeoutMs,
       get signal() {
         return signal();

@@ -13,7 +13,7 @@
 import { BusErrorCode, type BusRequest } from '@fsbus/contract';
 import type { Driver, Lane, ServeHandler, Subscription } from '@fsbus/transport';
 import type { Logger } from 'pino';
-import type { CommandHandler, CommandResult } from './commands/registry.js';
+import type { CommandContext, CommandHandler, CommandResult } from './commands/registry.js';
 
 export type SharedLanesState = 'left' | 'joining' | 'joined' | 'leaving';
 
@@ -152,10 +152,20 @@ export class SharedLanes {
   }
 }
 
-/** `agent.cordon` / `agent.uncordon` must name their node: on a shared or broadcast lane a bare one would hit whoever takes it. */
-function namesThisNode(request: BusRequest, nodeId: string, command: string): CommandResult | undefined {
-  if (request.node_id === nodeId) return undefined;
-  return { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: `${command} must name its node in node_id ('${nodeId}')` };
+/**
+ * `agent.cordon` / `agent.uncordon` must name their node: on a shared or broadcast lane a bare one
+ * would hit whoever takes it. On the node's own lane the subject names it (what `fsbus cordon`,
+ * `--node` and the SDK's `client.node(id)` send); a `node_id` naming another node is refused there
+ * too, not run here as the subject would win for other commands: a cordon never lands by mistake.
+ */
+function namesThisNode(request: BusRequest, ctx: CommandContext, command: string): CommandResult | undefined {
+  const { nodeId } = ctx;
+  if (request.node_id === nodeId || (request.node_id === undefined && ctx.ownLane === true)) return undefined;
+  const message =
+    request.node_id === undefined
+      ? `${command} must name its node in node_id ('${nodeId}') or be sent on the node's own lane (<prefix>.node.<id>)`
+      : `${command} on ${nodeId}'s own lane names another node in node_id ('${request.node_id}'): nothing changed`;
+  return { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message };
 }
 
 /** The operator's drain for maintenance: the shared lanes left (or joined again), the node's own lane served throughout. */
@@ -165,7 +175,7 @@ export function cordonCommands(lanes: SharedLanes): CommandHandler[] {
     // The agent's own state only: an overloaded node (at max_in_flight) is the one to drain.
     local: true,
     run: (request, ctx) => {
-      const refused = namesThisNode(request, ctx.nodeId, name);
+      const refused = namesThisNode(request, ctx, name);
       if (refused !== undefined) return Promise.resolve(refused);
       apply();
       return Promise.resolve({ ok: true, message, data: { shared_lanes: lanes.status() } });

@@ -121,8 +121,9 @@ function sharedLaneSuite(driver: string, options: Omit<ClusterOptions, 'driver' 
 
     void test(`${driver}: agent.cordon takes the node off the shared lanes, its own lane still served; agent.uncordon brings it back`, async () => {
       const n1 = cluster.nodes[0]!;
-      const refused = await cluster.request('freeswitch.node.node-1', '{"command":"agent.cordon"}');
-      assert.deepEqual([refused.success, refused.code, refused.message], [false, BusErrorCode.INVALID_ARGUMENT, "agent.cordon must name its node in node_id ('node-1')"]);
+      // A node_id naming another node is refused, also on the node's own lane (cordon-own-lane.test.ts: a bare one there is applied).
+      const refused = await cluster.request('freeswitch.node.node-1', '{"command":"agent.cordon","node_id":"node-2"}');
+      assert.deepEqual([refused.success, refused.code, refused.message], [false, BusErrorCode.INVALID_ARGUMENT, "agent.cordon on node-1's own lane names another node in node_id ('node-2'): nothing changed"]);
       assert.ok(joined(n1.agent));
 
       const cordoned = await cluster.request('freeswitch.api', '{"command":"agent.cordon","node_id":"node-1"}');

@@ -21,6 +21,8 @@ export const COMMANDS: readonly CliCommandEntry[] = [
   { name: 'hangup', summary: 'hang up a call by uuid', load: async () => (await import('./commands/hangup.js')).hangupCommand },
   { name: 'events', summary: 'print bus events as they come (like nats sub)', load: async () => (await import('./commands/events.js')).eventsCommand },
   { name: 'status', summary: 'show agent status; --all gathers every node into a table', load: async () => (await import('./commands/status.js')).statusCommand },
+  { name: 'cordon', summary: 'take a node off the shared lanes for maintenance (its own lane still served)', load: async () => (await import('./commands/cordon.js')).cordonCommand },
+  { name: 'uncordon', summary: 'end a cordon: the node serves the shared lanes again', load: async () => (await import('./commands/cordon.js')).uncordonCommand },
   { name: 'dialplan', summary: 'park mode: enable, disable, audio, autoanswer, timeout, status', load: async () => (await import('./commands/dialplan.js')).dialplanCommand },
   { name: 'web', summary: 'serve the live dashboard for every node on the bus (http://127.0.0.1:8080)', load: async () => (await import('./commands/web.js')).webCommand },
 ];

@@ -79,7 +79,7 @@ void describe('fsbus status / api against a node whose FreeSWITCH is not ready',
     const r = await runCli(['api', 'status'], env);
     assert.equal(r.code, 4, r.err);
     assert.match(r.err, /FSBUS_ERR_CLIENT_NO_RESPONDERS/);
-    assert.match(r.err, /^hint: no agent is ready for this prefix: none running, or none has FreeSWITCH ready \(ESL down or refused\).*`fsbus status --all` shows each node's state/m);
+    assert.match(r.err, /^hint: no agent is ready for this prefix: none running, none has FreeSWITCH ready \(ESL down or refused\), or all are cordoned.*`fsbus status --all` shows each node's state/m);
     // Its own lane answers: FreeSWITCH is what is missing.
     const direct = await runCli(['api', 'status', '--node', NODE], env);
     assert.equal(direct.code, 1, direct.err);

@@ -41,6 +41,8 @@ export interface CommandPolicy {
 /** What a command may use from the agent. */
 export interface CommandContext {
   readonly nodeId: string;
+  /** Came on this node's own lane (`<prefix>.node.<id>`, `<prefix>.api.<id>`): its subject names this node. @default false */
+  readonly ownLane?: boolean;
   /** Milliseconds this command may take. */
   readonly timeoutMs: number;
   readonly signal: AbortSignal;

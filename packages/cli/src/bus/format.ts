@@ -94,6 +94,18 @@ function partStatus(s: AgentStatus, part: 'broker' | 'esl'): string {
   return typeof status === 'string' ? status : '?';
 }
 
+/**
+ * LANES: whether the node takes requests for any node (`joined`), is off them (`left`: FreeSWITCH
+ * not ready), or was taken off by an operator (`cordoned`); `?` for an agent that does not say.
+ */
+function lanesCell(s: AgentStatus): string {
+  const value = (s as Record<string, unknown>)['shared_lanes'];
+  const lanes = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  const state = typeof lanes['state'] === 'string' ? lanes['state'] : '?';
+  if (lanes['cordoned'] !== true) return state;
+  return state === 'left' ? 'cordoned' : `cordoned (${state})`;
+}
+
 export function statusTable(statuses: readonly AgentStatus[]): string {
   const n = (s: AgentStatus, k: string): string => {
     const counters = (s as Record<string, unknown>)['counters'];
@@ -101,7 +113,7 @@ export function statusTable(statuses: readonly AgentStatus[]): string {
     return typeof value === 'number' || typeof value === 'string' ? String(value) : '0';
   };
   return table(
-    ['NODE', 'VERSION', 'UPTIME', 'DRIVER', 'BROKER', 'ESL', 'REQUESTS ok/failed', 'EVENTS published/dropped'],
+    ['NODE', 'VERSION', 'UPTIME', 'DRIVER', 'BROKER', 'ESL', 'LANES', 'REQUESTS ok/failed', 'EVENTS published/dropped'],
     // Node ids and states are whatever answered on the broadcast subject.
     statuses.map((s) => [
       s.node_id,
@@ -110,6 +122,7 @@ export function statusTable(statuses: readonly AgentStatus[]): string {
       String(s.driver),
       partStatus(s, 'broker'),
       partStatus(s, 'esl'),
+      lanesCell(s),
       `${n(s, 'requests_ok')}/${n(s, 'requests_failed')}`,
       `${n(s, 'events_published')}/${n(s, 'events_dropped')}`,
     ].map(terminalLine)),

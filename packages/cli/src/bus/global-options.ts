@@ -195,7 +195,7 @@ const HINTS: Readonly<Record<string, string>> = {
   [ClientErrorCode.CONNECT]: 'is the broker running? start everything with `fsbus demo`, or pass --server / FSBUS_BROKER_URL',
   [ClientErrorCode.DISCONNECTED]: 'the broker connection was lost; check the broker and try again',
   // Without --node (nodeHint says it with one): on the shared lanes only agents with FreeSWITCH ready answer.
-  [ClientErrorCode.NO_RESPONDERS]: "no agent is ready for this prefix: none running, or none has FreeSWITCH ready (ESL down or refused): `fsbus status --all` shows each node's state",
+  [ClientErrorCode.NO_RESPONDERS]: "no agent is ready for this prefix: none running, none has FreeSWITCH ready (ESL down or refused), or all are cordoned (`fsbus uncordon <node>`): `fsbus status --all` shows each node's state",
   [ClientErrorCode.TIMEOUT]: 'no reply in time: raise --timeout, or check the agent and FreeSWITCH',
   [ClientErrorCode.BAD_REPLY]: 'something that is not an fsbus agent answered on this subject; check --prefix',
   [ClientErrorCode.STREAM]: 'no event stream: is the agent running with events.stream.enabled? check --stream/--prefix',
@@ -249,7 +249,7 @@ export function connectHint(connection: Pick<Connection, 'servers' | 'source' | 
  * No responders with --node: a node whose FreeSWITCH is not ready still answers on its own lane
  * (FREESWITCH_UNAVAILABLE), so nobody there is no agent of that id.
  */
-function nodeHint(node: string): string {
+export function nodeHint(node: string): string {
   return `no agent serves node ${terminalLine(node)} for this prefix: is it running? \`fsbus status --all\` lists the nodes`;
 }
 

@@ -11,7 +11,9 @@ const HELP = `usage: fsbus status [--all] [--node <id>] [--expect <n|ids>] [--js
 Shows agent.status: version, uptime, broker and Event Socket state, request and event counters.
 Without --all or --node, any ready agent answers; with none ready (FreeSWITCH down or refusing
 the ESL password: such a node leaves the shared lanes), every node is asked as with --all, its
-state said on stderr, and the exit is 4.
+state said on stderr, and the exit is 4. LANES: joined (takes requests for any node), left
+(FreeSWITCH not ready) or cordoned (fsbus cordon). For monitoring, --all --expect <ids>: a node
+whose agent is gone is only absent from --all (exit 0), --expect names it (exit 4).
 
 options:
   --all           ask every node (broadcast); replies are gathered for --timeout (default
