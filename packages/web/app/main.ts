@@ -72,14 +72,17 @@ function connect(): void {
     const u = JSON.parse((ev as MessageEvent<string>).data) as Update;
     // The cards count channels: only a new or removed call changes a count, not a state change.
     const counted = (u.removes?.length ?? 0) > 0 || (u.upserts ?? []).some((c) => !store.channels.has(c.uuid));
-    // A node going offline (or back) greys (or restores) its calls' rows.
-    const offlineChanged = (u.nodes ?? []).some((n) => (n.presence === 'offline') !== (store.nodes.get(n.node_id)?.presence === 'offline'));
+    // A node going offline, or its FreeSWITCH down (or either back), greys (or restores) its calls' rows.
+    const staleChanged = (u.nodes ?? []).some((n) => {
+      const before = store.nodes.get(n.node_id);
+      return (n.presence === 'offline') !== (before?.presence === 'offline') || n.esl_down_since !== before?.esl_down_since;
+    });
     store.apply(u);
     if (u.events !== undefined) appendEvents(u.events);
     schedule({
       header: true,
       nodes: u.nodes !== undefined || u.nodes_removed !== undefined || counted,
-      channels: u.upserts !== undefined || u.removes !== undefined || u.table !== undefined || offlineChanged,
+      channels: u.upserts !== undefined || u.removes !== undefined || u.table !== undefined || staleChanged,
       charts: u.rates !== undefined,
       originates: u.originates !== undefined || u.originates_removed !== undefined,
     });

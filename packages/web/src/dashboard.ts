@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_NODES,
   DEFAULT_OFFLINE_NODE_RETENTION_MS,
   eslCameBack,
+  eslDownSince,
   longestUnseen,
   markOffline,
   parkOf,
@@ -271,6 +272,8 @@ export class Dashboard {
       // FreeSWITCH restarted (its agent's Event Socket link came back): its channels are re-read,
       // as the calls it had ended without events.
       const keep = prev !== undefined && prev.presence !== 'offline' && !eslCameBack(prev.status, status);
+      // FreeSWITCH down under a live agent: its calls may end unseen (the page greys them from then).
+      const eslDown = eslDownSince(prev, status, seenAt);
       const node: NodeState = {
         node_id: id,
         presence: degraded === undefined ? 'online' : 'degraded',
@@ -279,6 +282,7 @@ export class Dashboard {
         // A park command answered after this poll began knows better than this poll's status.
         park: prev !== undefined && (prev.parkAt >= started || degraded !== undefined) ? prev.park : parkOf('park' in answer ? answer.park : undefined, prev?.park),
         ...(degraded === undefined ? {} : { degraded }),
+        ...(eslDown === undefined ? {} : { esl_down_since: eslDown }),
         misses: 0,
         synced: keep ? prev.synced : false,
         parkAt: prev?.parkAt ?? 0,

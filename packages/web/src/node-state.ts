@@ -73,6 +73,16 @@ export function eslCameBack(before: Record<string, unknown>, now: Record<string,
   return a.reconnects !== b.reconnects || (a.status !== 'ready' && b.status === 'ready');
 }
 
+/**
+ * When the node's FreeSWITCH was first told not ready (`esl_down_since`): kept from `prev` while
+ * statuses keep telling so, `now` at the first, none while ready or while the status tells no link state.
+ */
+export function eslDownSince(prev: NodeView | undefined, status: Record<string, unknown>, now: number): number | undefined {
+  const { status: link } = eslOf(status);
+  if (typeof link !== 'string' || link === 'ready') return undefined;
+  return prev?.esl_down_since ?? now;
+}
+
 function eslOf(status: Record<string, unknown>): { status: unknown; reconnects: unknown } {
   const esl = status['esl'];
   if (typeof esl !== 'object' || esl === null) return { status: undefined, reconnects: undefined };
@@ -83,6 +93,7 @@ function eslOf(status: Record<string, unknown>): { status: unknown; reconnects: 
 export function publicNode(n: NodeView): NodeView {
   const view: NodeView = { node_id: n.node_id, presence: n.presence, last_seen: n.last_seen, status: n.status, park: n.park };
   if (n.degraded !== undefined) view.degraded = { ...n.degraded };
+  if (n.esl_down_since !== undefined) view.esl_down_since = n.esl_down_since;
   if (n.sync_error !== undefined) view.sync_error = { ...n.sync_error };
   return view;
 }

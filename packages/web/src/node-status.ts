@@ -19,7 +19,7 @@ const COUNTERS = ['requests_ok', 'requests_failed', 'events_published', 'events_
 /** A readable answer: the node's id and what its card keeps. */
 export interface NodeStatusRead {
   id: string;
-  /** At most: uptime, driver, broker.status, esl.status and esl.reconnects, the five counters. */
+  /** At most: uptime, driver, broker.status, esl.status and esl.reconnects, the five counters, shared_lanes.state and .cordoned. */
   status: Record<string, unknown>;
   /** Park mode as the answer tells it (parkOf decides with what was known), texts cut. */
   park: ParkView | undefined;
@@ -48,6 +48,12 @@ export function readNodeStatus(data: unknown, envelopeNodeId: string): NodeStatu
     for (const key of COUNTERS) copyNumber(from, key, to);
   });
   if (counters !== undefined) status['counters'] = counters;
+  // Off the shared lanes (cordoned, or FreeSWITCH down): the node answers but takes no `<prefix>.api` request.
+  const lanes = part(data['shared_lanes'], (from, to) => {
+    copyText(from, 'state', to);
+    if (typeof from['cordoned'] === 'boolean') to['cordoned'] = from['cordoned'];
+  });
+  if (lanes !== undefined) status['shared_lanes'] = lanes;
   return { id, status, park: isRecord(data['park']) ? boundedPark(parkFrom(data['park'])) : undefined };
 }
 

@@ -25,6 +25,14 @@ export interface NodeView {
   /** Park mode: from agent.status `park`, refreshed by `dialplan.status` after each park command. */
   park: ParkView;
   /**
+   * Wall-clock ms (the dashboard's clock, as `last_seen`) of the first status that told the node's
+   * FreeSWITCH not ready (`status.esl.status` other than `ready`: its agent's Event Socket link is
+   * down); absent while it is ready, or not told. Its channels stay listed, as an offline node's:
+   * FreeSWITCH may have ended them unseen, so the page shows them stale from this time until the
+   * node's channels are read again once FreeSWITCH is back.
+   */
+  esl_down_since?: number;
+  /**
    * Present while the dashboard cannot read the node's channels (`show channels`): its channel
    * list may be stale (ended calls kept, new ones missing). Gone after the next read that works.
    */

@@ -63,7 +63,7 @@ test('a node answering agent.status with FSBUS_ERR_BUS_BUSY: its card is degrade
     await nc.flush();
     const card = page.locator('article.card[data-node="fs-node-03"][data-presence="degraded"]');
     await card.waitFor();
-    assert.equal(await card.locator('.badge').textContent(), 'busy');
+    assert.equal(await card.locator('.badge.presence').textContent(), 'busy');
     assert.equal(await card.locator('p.degraded').textContent(), 'answers agent.status with FSBUS_ERR_BUS_BUSY: Agent busy: 4 commands in flight (last status shown)');
     await page.locator('#total-nodes', { hasText: /^2$/ }).waitFor();
     await b.shot('degraded-card', card);

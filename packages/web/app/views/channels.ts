@@ -10,7 +10,9 @@
  *
  * A call of a node shown offline is stale: its node may have ended it unseen. Its row is greyed,
  * its duration stops at the node's last answer, and hangup and playback are off until the node
- * answers again (or is forgotten with its calls).
+ * answers again (or is forgotten with its calls). So is a call of a node whose FreeSWITCH is not
+ * ready (`esl_down_since`: the agent answers, its Event Socket link is down), from that time until
+ * FreeSWITCH is back and its channels are read again.
  */
 import type { ChannelView, NodeView } from '../../src/protocol.js';
 import { command } from '../api.js';
@@ -43,17 +45,34 @@ interface Row {
   pending: Set<string>;
   view: ChannelView;
   ended: boolean;
-  /** When its node went offline: the node's last answer (wall-clock ms); undefined while it is not. */
-  staleAt: number | undefined;
+  /** Since when its call may have ended unseen (wall-clock ms), and why; undefined while its node can tell. */
+  stale: Stale | undefined;
+}
+
+/** Why a row is stale: its node `offline`, or the node's `freeswitch` not ready; `at` stops its duration. */
+interface Stale {
+  at: number;
+  why: 'offline' | 'freeswitch';
 }
 
 /** Hangup and playback need the call's node to answer; the timeline is the page's own. */
 const NEEDS_NODE = new Set(['hangup', 'playback']);
-const STALE_TITLE = 'its node is offline: this call may have ended without a word';
+const UNSEEN = 'this call may have ended without a word';
 
-/** The node's last answer when the node is shown offline, else undefined. */
-function offlineSince(node: NodeView | undefined): number | undefined {
-  return node?.presence === 'offline' ? node.last_seen : undefined;
+/**
+ * Offline: since the node's last answer (or its FreeSWITCH's going down, if earlier); else since
+ * its FreeSWITCH was told not ready; else not stale.
+ */
+function staleOf(node: NodeView | undefined): Stale | undefined {
+  if (node === undefined) return undefined;
+  const down = node.esl_down_since;
+  if (node.presence === 'offline') return { at: down === undefined ? node.last_seen : Math.min(down, node.last_seen), why: 'offline' };
+  return down === undefined ? undefined : { at: down, why: 'freeswitch' };
+}
+
+function staleTitle(stale: Stale): string {
+  if (stale.why === 'offline') return `its node is offline: ${UNSEEN}`;
+  return `FreeSWITCH unreachable since ${new Date(stale.at).toLocaleTimeString()} (its agent's Event Socket link is down): ${UNSEEN}`;
 }
 
 /** The rows shown, by uuid. */
@@ -231,7 +250,7 @@ export function tickDurations(store: Store): void {
 }
 
 function tick(r: Row, now: number): void {
-  if (!r.ended && r.staleAt === undefined) set(r.duration, duration(now - r.view.created));
+  if (!r.ended && r.stale === undefined) set(r.duration, duration(now - r.view.created));
 }
 
 function set(el: HTMLElement, text: string): void {
@@ -254,7 +273,7 @@ function setEnded(r: Row, ended: boolean): void {
 
 function controls(r: Row): void {
   for (const b of r.buttons) {
-    const off = r.ended || r.pending.has(b.className) || (r.staleAt !== undefined && NEEDS_NODE.has(b.className));
+    const off = r.ended || r.pending.has(b.className) || (r.stale !== undefined && NEEDS_NODE.has(b.className));
     // A disabled button loses keyboard focus (to body): the hold it kept would go, and the user's
     // place with it. The keyboard-focused one is only marked off (onClick sends nothing from it).
     if (off && b === document.activeElement && b.matches(':focus-visible')) {
@@ -267,27 +286,28 @@ function controls(r: Row): void {
   }
 }
 
-/** Greys the row of a call whose node is offline, or brings it back; its duration stops at the node's last answer. */
-function setStale(r: Row, staleAt: number | undefined, store: Store): void {
-  if (r.staleAt === staleAt) return;
-  r.staleAt = staleAt;
-  const stale = staleAt !== undefined;
-  r.tr.classList.toggle('stale', stale);
-  if (stale) {
+/** Greys the row of a call its node cannot vouch for, or brings it back; its duration stops when that began. */
+function setStale(r: Row, stale: Stale | undefined, store: Store): void {
+  if (r.stale?.at === stale?.at && r.stale?.why === stale?.why) return;
+  r.stale = stale;
+  r.tr.classList.toggle('stale', stale !== undefined);
+  if (stale !== undefined) {
     r.tr.dataset['stale'] = 'true';
-    r.tr.title = STALE_TITLE;
+    r.tr.dataset['staleReason'] = stale.why;
+    r.tr.title = staleTitle(stale);
   } else {
     delete r.tr.dataset['stale'];
+    delete r.tr.dataset['staleReason'];
     r.tr.removeAttribute('title');
   }
   controls(r);
-  set(r.duration, duration(Math.max(0, (staleAt ?? store.now()) - r.view.created)));
+  set(r.duration, duration(Math.max(0, (stale?.at ?? store.now()) - r.view.created)));
 }
 
 function update(r: Row, c: ChannelView, store: Store): void {
   setEnded(r, false);
   setAttr(r.tr, 'data-gen', String(store.generation));
-  setStale(r, offlineSince(store.nodes.get(c.node_id)), store);
+  setStale(r, staleOf(store.nodes.get(c.node_id)), store);
   if (r.view === c) return;
   r.view = c;
   setAttr(r.tr, 'data-node', c.node_id);
@@ -300,7 +320,7 @@ function update(r: Row, c: ChannelView, store: Store): void {
   setAttr(r.app, 'title', c.application);
   set(r.state, c.state);
   set(r.app, c.application);
-  set(r.duration, duration(Math.max(0, (r.staleAt ?? store.now()) - c.created)));
+  set(r.duration, duration(Math.max(0, (r.stale?.at ?? store.now()) - c.created)));
 }
 
 function route(c: ChannelView): string {
@@ -331,10 +351,10 @@ function makeRow(c: ChannelView, store: Store): Row {
     pending: new Set(),
     view: c,
     ended: false,
-    staleAt: undefined,
+    stale: undefined,
   };
   r.tr.append(r.node, h('td', { class: 'uuid', title: c.uuid }, short(c.uuid)), h('td', {}, c.direction), r.route, r.state, r.duration, r.app, h('td', { class: 'actions' }, ...buttons));
-  setStale(r, offlineSince(store.nodes.get(c.node_id)), store);
+  setStale(r, staleOf(store.nodes.get(c.node_id)), store);
   rowOfTr.set(r.tr, r);
   visibility?.observe(r.tr);
   return r;

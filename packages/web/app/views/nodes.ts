@@ -27,6 +27,8 @@ const CLASSES: Record<Field, string> = {
 interface Card {
   root: HTMLElement;
   badge: HTMLElement;
+  /** Off the shared lanes (cordoned, or leaving, joining, left): hidden while it serves them, or not told. */
+  lanes: HTMLElement;
   dd: Record<Field, HTMLElement>;
   toggle: HTMLButtonElement;
   audio: HTMLSelectElement;
@@ -78,15 +80,17 @@ function makeCard(n: NodeView): Card {
   const toggle = h('button', { type: 'button', class: 'park-toggle', 'data-node': id, 'aria-label': `Park on ${id}` }, 'Park on');
   const audio = h('select', { class: 'park-audio', 'aria-label': `park audio of ${id}` }, ...['silence', 'ringback', 'music'].map((m) => h('option', { value: m }, m)));
   const setAudio = h('button', { type: 'button', class: 'park-audio-set', 'aria-label': `Set park audio of ${id}` }, 'Set audio');
-  const badge = h('span', { class: 'badge' });
+  const badge = h('span', { class: 'badge presence' });
+  const lanes = h('span', { class: 'badge lanes' });
+  lanes.hidden = true;
   const dd = Object.fromEntries(FIELDS.map((f) => [f, h('dd', { class: CLASSES[f] })])) as Record<Field, HTMLElement>;
   const dl = h('dl', {}, ...FIELDS.flatMap((f) => [h('dt', {}, f), dd[f]]));
   const syncError = h('p', { class: 'sync-error', role: 'status' });
   syncError.hidden = true;
   const degraded = h('p', { class: 'degraded', role: 'status' });
   degraded.hidden = true;
-  const root = h('article', { class: 'card', 'data-node': id }, h('header', {}, h('h3', {}, id), badge), dl, degraded, syncError, h('footer', {}, toggle, audio, setAudio));
-  const card: Card = { root, badge, dd, toggle, audio, syncError, degraded, node: n, pickedOver: undefined };
+  const root = h('article', { class: 'card', 'data-node': id }, h('header', {}, h('h3', {}, id), h('span', { class: 'badges' }, lanes, badge)), dl, degraded, syncError, h('footer', {}, toggle, audio, setAudio));
+  const card: Card = { root, badge, lanes, dd, toggle, audio, syncError, degraded, node: n, pickedOver: undefined };
   toggle.addEventListener('click', () => {
     const cmd = card.node.park.enabled === true ? 'dialplan.disable' : 'dialplan.enable';
     void command({ command: cmd, node_id: id }).then((r) => showResult(`${cmd} ${id}`, r));
@@ -114,6 +118,21 @@ function badgeText(n: NodeView): string {
   return code === 'FSBUS_ERR_BUS_BUSY' ? 'busy' : code === 'FSBUS_ERR_BUS_SHUTTING_DOWN' ? 'stopping' : 'degraded';
 }
 
+/**
+ * The shared-lanes badge (agent.status `shared_lanes`): `cordoned` (agent.cordon), or the lanes'
+ * state while not `joined`; none while joined or not told (an agent without shared lanes).
+ */
+function lanesBadge(s: Rec): { state: string; text: string; title: string } | undefined {
+  const lanes = obj(s['shared_lanes']);
+  const state = lanes['state'];
+  if (lanes['cordoned'] === true) {
+    return { state: 'cordoned', text: 'cordoned', title: 'cordoned (agent.cordon): off the shared lanes, takes no request sent to any node; its own lane still served — agent.uncordon to undo' };
+  }
+  if (typeof state !== 'string' || state === 'joined') return undefined;
+  const text = state === 'left' ? 'off shared lanes' : `${state} shared lanes`;
+  return { state, text, title: `shared lanes ${state}: takes no request sent to any node (it joins them while FreeSWITCH is ready)` };
+}
+
 function set(el: HTMLElement, value: string, attr?: [string, string]): void {
   if (el.textContent !== value) el.textContent = value;
   if (attr !== undefined && el.getAttribute(attr[0]) !== attr[1]) el.setAttribute(attr[0], attr[1]);
@@ -127,17 +146,25 @@ function fill(card: Card, n: NodeView, channels: number, store: Store): void {
   const c = obj(s['counters']);
   const eslState = text(esl['status']);
   const brokerState = text(broker['status']);
-  const healthy = n.presence === 'online' && brokerState === 'connected' && eslState === 'ready';
+  const linksUp = n.presence === 'online' && brokerState === 'connected' && eslState === 'ready';
+  const offLanes = lanesBadge(s);
+  // Cordoned (or between leave and join) with its links up: amber, not the green of a node taking its share.
+  const look = !linksUp ? 'unhealthy' : offLanes === undefined ? 'healthy' : 'off-lanes';
   const uptime = typeof s['uptime'] === 'number' ? duration(s['uptime'] * 1000 + (n.presence === 'online' ? store.now() - n.last_seen : 0)) : '–';
   const park = n.park;
   const parkState = !park.available ? 'unavailable' : park.enabled === true ? 'on' : 'off';
   const parkText = parkState !== 'on' ? parkState : `on${park.audio === undefined ? '' : ` · ${park.audio}`}${park.auto_answer === true ? ' · auto-answer' : ''}`;
 
-  const className = `card ${healthy ? 'healthy' : 'unhealthy'}`;
+  const className = `card ${look}`;
   if (card.root.className !== className) card.root.className = className;
   card.root.dataset['presence'] = n.presence;
   card.badge.dataset['state'] = n.presence;
   set(card.badge, badgeText(n));
+  card.lanes.hidden = offLanes === undefined;
+  if (offLanes !== undefined) {
+    set(card.lanes, offLanes.text, ['data-state', offLanes.state]);
+    if (card.lanes.title !== offLanes.title) card.lanes.title = offLanes.title;
+  }
   // Alive but not telling its status: what it answered instead; the fields below are its last status.
   const why = n.presence === 'degraded' ? n.degraded : undefined;
   card.degraded.hidden = why === undefined;
