@@ -104,6 +104,7 @@ export class Agent {
         this.#publishOwn(eventsDroppedEvent(config.node_id, AGENT_VERSION, loss), 'events_dropped');
         return true;
       },
+      drained: () => this.#driver?.flush() ?? Promise.resolve(),
       intervalMs: options.eventLossWindowMs,
     });
     this.metrics = new AgentMetrics(

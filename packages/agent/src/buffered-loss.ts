@@ -28,6 +28,8 @@ export interface BufferedLossOptions {
   droppedTotal(): number;
   /** Publishes fsbus::events_dropped for `loss`; false when there is nobody to tell yet (before agent_start, which means "resync" anyway). */
   announce(loss: EventLoss): boolean;
+  /** Resolves once everything published so far reached the broker (the driver's flush()); rejects if it cannot now. */
+  drained?(): Promise<void>;
   /** Window of the rate-limited lines and of telling a loss only after send. @default DEFAULT_LOG_THROTTLE_MS */
   intervalMs?: number | undefined;
 }
@@ -49,6 +51,8 @@ export class BufferedLoss {
   #notOnlyAfterSend = false;
   /** When fsbus::events_dropped was last published (performance.now()). */
   #toldAt = Number.NEGATIVE_INFINITY;
+  /** A drain of the driver's buffer is awaited to tell the buffer's drops (#tellOnceDrained). */
+  #awaitingDrain = false;
 
   constructor(options: BufferedLossOptions) {
     this.#o = options;
@@ -76,7 +80,10 @@ export class BufferedLoss {
       droppedTotal: () => this.#o.droppedTotal(),
       onDropped: (drop, loss, cause) => {
         if (cause !== 'after-send') this.#notOnlyAfterSend = true;
-        if (cause === 'buffer-full') this.#droppedLog.hit(this.#fields(loss));
+        if (cause === 'buffer-full') {
+          this.#droppedLog.hit(this.#fields(loss));
+          this.#tellOnceDrained();
+        }
         else if (cause === 'after-send') this.#afterSendLog.hit(this.#lossFields(drop));
       },
       onFlowing: () => {
@@ -90,6 +97,26 @@ export class BufferedLoss {
       // Not a loss to announce: the announcement would be one more event that broker may fail.
       onOwnDropped: (subject) => this.#ownDroppedLog.hit({ subject, broker: this.#o.brokerStatus() }),
     };
+  }
+
+  /**
+   * A buffer that overflowed while the broker stayed connected (a burst faster than it takes) is
+   * told once it drained, not only by the next event sent at once — on a quiet node that is the
+   * next HEARTBEAT, up to 20 s later. Away, the reconnect tells instead (a flush would fail at once).
+   */
+  #tellOnceDrained(): void {
+    if (this.#awaitingDrain || this.#o.drained === undefined || this.#o.brokerStatus() !== 'connected') return;
+    this.#awaitingDrain = true;
+    this.#o.drained().then(
+      () => {
+        this.#awaitingDrain = false;
+        if (this.#notOnlyAfterSend) this.tell();
+      },
+      () => {
+        // Lost meanwhile (the reconnect tells) or refused by the broker (the next drop waits again).
+        this.#awaitingDrain = false;
+      },
+    );
   }
 
   /** The publisher whose drops are told (it keeps them, and the hangups it holds). */
