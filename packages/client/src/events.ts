@@ -104,6 +104,9 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
           const foundAt = new Date();
           gap?.(foundAt, foundAt, { from: loss.from, to: loss.to, count: loss.count });
         },
+        // The broker lost the stream under this consumer (Redis restarted without persistence):
+        // what it held unread is gone, how much is unknown — a gap without `lost`, as an outage's.
+        onStreamLost: (loss) => gap?.(loss.lostAt, loss.restoredAt),
       };
       const sub = await driver.consumeDurable(
         spec,

@@ -217,7 +217,9 @@ export interface EventsOptions {
    * open (counted in `stream.gaps`). The driver has restored the subscription, but what was
    * published meanwhile was never delivered: resync here (`show channels`…). Durable streams
    * (`durable`/`from`) keep their position across outages, but the stream's retention may remove
-   * events before they are read: called then too, with `lost` (NATS, Kafka, RabbitMQ, Redis; see docs/client.md).
+   * events before they are read: called then too, with `lost` (NATS, Kafka, RabbitMQ, Redis; see docs/client.md);
+   * and when the broker lost the stream itself under the consumer (Redis restarted without
+   * persistence): called without `lost`, as the number of events lost is unknown.
    * A hook that throws ends the stream with its error.
    */
   onGap?: (gap: StreamGap) => void;
@@ -226,7 +228,10 @@ export interface EventsOptions {
 /**
  * Events a stream missed. Live stream: a time it was open and its broker connection down (events
  * published then were missed). Durable stream: `lost`, the stream positions its retention removed
- * before they were read; `lostAt` and `restoredAt` are then both when that was found.
+ * before they were read; `lostAt` and `restoredAt` are then both when that was found. Durable
+ * stream without `lost`: the broker lost the stream under the consumer (Redis restarted without
+ * persistence) — what it held unread is gone, how much is unknown; `lostAt` is when the
+ * consumer's connection went, `restoredAt` when it read the new stream (delivered from its start).
  */
 export interface StreamGap {
   /** When the connection was lost (or the stream opened, if the broker was away then). */

@@ -163,6 +163,22 @@ export interface ConsumeDurableOptions {
    * first). A driver that tells also logs a warning.
    */
   onRetentionLoss?: (loss: RetentionLoss) => void;
+  /**
+   * Called when the broker lost the stream with this durable consumer's position while it read
+   * it (Redis restarted without persistence: its stream, counter and groups begin again): what
+   * the lost stream held that the consumer had not read is gone, how much cannot be known. Called
+   * before anything of the new stream is handed out; the consumer then reads the new stream from
+   * its start (all of it was written after the loss). Redis only; the driver also logs a warning.
+   */
+  onStreamLost?: (loss: StreamDataLoss) => void;
+}
+
+/** A stream lost by the broker under a running durable consumer (onStreamLost): an unknown number of messages. */
+export interface StreamDataLoss {
+  /** When the consumer's last read failed (its connection lost with the broker). */
+  readonly lostAt: Date;
+  /** When it found the stream new and its group made again. */
+  readonly restoredAt: Date;
 }
 
 /**

@@ -21,7 +21,7 @@ import { assertTlsFilesReadable } from '../../tls-material.js';
 import type { OutboxItem } from '../../outbox.js';
 import { PendingBytes } from '../../pending-bytes.js';
 import { writeWindowBytes } from '../../defaults.js';
-import { ensureRedisStream, StreamReader, StreamRoutes, type StreamCommands } from './redis-durable.js';
+import { ensureRedisStream, restoreRedisStreams, StreamReader, StreamRoutes, type StreamCommands } from './redis-durable.js';
 import { CLAIM_SCRIPT, LEAVE_SCRIPT, MARK_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT, ROUTE_SCRIPT, ROUTED_BEFORE } from './redis-scripts.js';
 import { ensureGroup, laneEntry, readLane, readReplies, type LaneEntry, type LaneStream } from './redis-streams.js';
 import { leaveLane, stopReading, type LeaveCommand } from './redis-lane-leave.js';
@@ -83,6 +83,8 @@ export class RedisDriver extends BaseDriver {
   readonly #lanes = new Set<LaneReader>();
   readonly #ops = new Set<Promise<unknown>>();
   readonly #streams: StreamRoutes;
+  /** The specs ensureStream() was given: registered again after every reconnect (a Redis restarted empty lost them). */
+  readonly #ensured = new Map<string, StreamSpec>();
   readonly #replyAddresses: ReplyAddresses;
   /** Counts and logs a request refused for its `expires` (redis-expires.ts). */
   readonly #badExpires: (fields: Record<string, unknown>) => void;
@@ -179,7 +181,7 @@ export class RedisDriver extends BaseDriver {
     if ((this.status as string) === 'closed') throw this.closedDuringConnect();
   }
 
-  /** Once both connections are up: subscriptions and lane groups back, then the outbox. */
+  /** Once both connections are up: subscriptions, lane groups and stream records back, then the outbox. */
   async #restore(): Promise<void> {
     const cmd = this.#cmd;
     const sub = this.#sub;
@@ -189,6 +191,7 @@ export class RedisDriver extends BaseDriver {
       const globs = this.#subs.globs();
       if (globs.length > 0) await sub.psubscribe(...globs);
       for (const lane of this.#lanes) await ensureGroup(cmd, lane);
+      await restoreRedisStreams(cmd, this.#ns, this.#ensured.values(), this.#streams, this.options.logger);
       await this.#marks.renew();
     } catch (err) {
       this.emit({ type: 'error', error: err as Error });
@@ -266,8 +269,9 @@ export class RedisDriver extends BaseDriver {
         settled();
         if (lanes === ROUTED_BEFORE) return; // a copy ioredis sent again after a reconnect: the first one was routed
         if (item.kind === 'request' && lanes === 0 && item.correlationId !== undefined) this.noResponders(item.correlationId);
-        // Published live, but not stored for replay: say so (the agent logs driver errors).
-        if (streamError !== '') this.emit({ type: 'error', error: new TransportError(TransportErrorCode.BROKER, `stream append failed for ${item.subject}: ${streamError}`) });
+        // Published live, but not stored for durable consumers (Redis out of memory): lost to
+        // them, so a drop after send like a failed route script — counted, its publisher told.
+        if (streamError !== '') this.#appendFailed(item, streamError);
       },
       (err: unknown) => {
         settled();
@@ -278,6 +282,14 @@ export class RedisDriver extends BaseDriver {
 
   /** Redis out of memory fails every publish: one line per burst, each counted. */
   readonly #publishFailedLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), 'publish failed, dropped');
+
+  /** A stream append Redis refused: one line per burst, with the reason. */
+  readonly #appendFailedLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), 'stream append failed (published live, not stored for durable consumers): dropped');
+
+  #appendFailed(item: OutboxItem, reason: string): void {
+    this.droppedAfterSend(item);
+    this.#appendFailedLog.hit({ subject: item.subject, reason });
+  }
 
   #sendFailed(item: OutboxItem, err: unknown): void {
     // Refused by Redis (out of memory, a script error) or given up by ioredis, after it was
@@ -398,6 +410,7 @@ export class RedisDriver extends BaseDriver {
   override async ensureStream(spec: StreamSpec): Promise<void> {
     this.assertOpen();
     await ensureRedisStream(this.#cmd, this.#ns, spec, this.#streams, this.options.logger);
+    this.#ensured.set(spec.name, spec);
   }
 
   override async consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {

@@ -11,10 +11,12 @@
  * (CLAIM_SCRIPT): the same name with another filter is refused. What retention trimmed before the
  * consumer acknowledged it is told (retention-loss.ts): a pending entry gone (read as nil), and
  * entries gone before the group read them (a jump in the stream's sequence, which every append
- * takes from one counter: #passed).
+ * takes from one counter: #passed). A Redis that lost its data (restarted without persistence) under
+ * a running durable consumer is told too (#reclaim), and the new stream read from its start; the
+ * driver that ensured a stream registers it again after such a loss (restoreRedisStreams).
  */
 import type { Redis } from 'ioredis';
-import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamSpec, Subscription } from '../../driver.js';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamDataLoss, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertStreamRetention } from '../../stream-retention.js';
 import { durableFilterRefused } from '../../durable-filter.js';
@@ -23,7 +25,7 @@ import { backoffMs } from '../base-driver.js';
 import { pause, ready, unlessStopped } from './redis-streams.js';
 import { entryFields, orLost, parseHeaders, untilClosed } from './redis-util.js';
 import { subjectMatches } from '../../subject-pattern.js';
-import { CLAIM_SCRIPT } from './redis-scripts.js';
+import { RECLAIM_SCRIPT } from './redis-scripts.js';
 import { InFlight } from './redis-in-flight.js';
 
 /** Entries per XREAD/XREADGROUP round trip, at most. */
@@ -140,6 +142,21 @@ export async function ensureRedisStream(cmd: Redis | undefined, ns: string, spec
   routes.add({ name: spec.name, subjects: spec.subjects, ...(kept.maxMessages === undefined ? {} : { maxMessages: kept.maxMessages }), ...(kept.maxAgeMs === undefined ? {} : { maxAgeMs: kept.maxAgeMs }) });
 }
 
+/**
+ * After a reconnect: each stream this driver ensured is merged into `<ns>:streams` again (the
+ * record, retention and subjects, as at start). A Redis that lost its data (restarted without
+ * persistence) lost the record too: without it no consumer could start (`stream … not found`)
+ * while the agents went on appending. Its loss is a warn line; the wider-retention warning was
+ * said at start.
+ */
+export async function restoreRedisStreams(cmd: Redis, ns: string, specs: Iterable<StreamSpec>, routes: StreamRoutes, logger?: DriverLogger): Promise<void> {
+  for (const spec of specs) {
+    const had = await orLost(cmd, cmd.hexists(registryKey(ns), spec.name));
+    await ensureRedisStream(cmd, ns, spec, routes);
+    if (had === 0) logger?.warn({ stream: spec.name, registry: registryKey(ns) }, `event stream ${spec.name} was not registered in Redis any more (Redis lost its data: restarted without persistence?): registered again`);
+  }
+}
+
 export interface StreamCommands {
   fsbusPosition(key: string, mode: 'last' | 'seq', n: string): Promise<string>;
   fsbusClaim(key: string, filters: string, group: string, start: string, filter: string): Promise<Claim>;
@@ -147,6 +164,8 @@ export interface StreamCommands {
 
 /** CLAIM_SCRIPT: [1, filter, the group's last-delivered-id] when the group is this filter's, [0, the filter it has] when not. */
 type Claim = [number, string, string?];
+/** RECLAIM_SCRIPT: CLAIM's answer, then 1 when the stream was lost with the group (a new stream). */
+type Reclaim = [number, string, string, number];
 
 /** The sequence a group has read up to, from its last-delivered-id; undefined when that is no sequence (a group made by hand or by an older build at a time position). */
 function readUpTo(position: string | undefined): number | undefined {
@@ -157,6 +176,25 @@ function readUpTo(position: string | undefined): number | undefined {
 /** The refusal of a durable name used with another filter. */
 function filterRefused(stream: string, key: string, durable: string, had: string, filter: string): TransportError {
   return durableFilterRefused(durable, stream, had, filter, `delete the consumer group (XGROUP DESTROY ${key} ${durable})`);
+}
+
+/** A consumer started on a stream no agent registered (none runs with it, or Redis lost its data and none reconnected since). */
+function notFound(stream: string, ns: string): string {
+  return `stream ${stream} not found in ${registryKey(ns)}: no agent with events.stream.enabled (or ensureStream) has registered it — none runs with it yet, or Redis lost its data (restarted without persistence) and none has reconnected since`;
+}
+
+/** A stream lost under a durable consumer: one warn line, then its onStreamLost (whose throw is logged). */
+function reportStreamLost(options: ConsumeDurableOptions, loss: StreamDataLoss, logger: DriverLogger | undefined): void {
+  const where = { stream: options.stream, durable: options.durable };
+  logger?.warn(
+    { ...where, lost_at: loss.lostAt.toISOString() },
+    'Redis lost the stream with this durable consumer\'s group (restarted without persistence?): what it held unread is gone, how much is unknown; reading the new stream from its start',
+  );
+  try {
+    options.onStreamLost?.(loss);
+  } catch (err) {
+    logger?.error({ err, ...where }, 'onStreamLost threw');
+  }
 }
 
 type Entries = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
@@ -212,7 +250,7 @@ export class StreamReader implements Subscription {
   async start(ns: string): Promise<void> {
     const cmd = this.#cmd();
     if (cmd?.status !== 'ready') throw new TransportError(TransportErrorCode.BROKER, `cannot consume stream ${this.#options.stream}: not connected`);
-    if ((await orLost(cmd, cmd.hexists(registryKey(ns), this.#options.stream))) === 0) throw new TransportError(TransportErrorCode.BROKER, `stream ${this.#options.stream} not found`);
+    if ((await orLost(cmd, cmd.hexists(registryKey(ns), this.#options.stream))) === 0) throw new TransportError(TransportErrorCode.BROKER, notFound(this.#options.stream, ns));
     const start = await this.#startId(cmd);
     const group = this.#options.durable;
     if (group === undefined) {
@@ -280,6 +318,8 @@ export class StreamReader implements Subscription {
     // sent again. A later one (after a failed read) brings only entries whose reply was lost: new.
     let again = true;
     let failures = 0;
+    /** When the first read of the current run of failed ones failed (a stream lost then is told with it). */
+    let failedAt: Date | undefined;
     while (!stop.aborted) {
       try {
         await this.#flow.room(stop);
@@ -289,6 +329,7 @@ export class StreamReader implements Subscription {
           ? await this.#read(stop, 'XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', this.#key, cursor)
           : await this.#read(stop, 'XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'BLOCK', '0', 'STREAMS', this.#key, '>');
         failures = 0;
+        failedAt = undefined;
         const entries = res?.[0]?.[1] ?? [];
         if (history && entries.length === 0) history = again = false;
         for (const [idBuf, flat] of entries) {
@@ -309,14 +350,38 @@ export class StreamReader implements Subscription {
       } catch (err) {
         if (stop.aborted) break;
         history = true;
-        // The broker lost the group (restart without persistence): create it again, with its filter.
-        // Its position is new (the stream's sequence may have begun again too).
+        failedAt ??= new Date();
+        // The group is gone: create it again, with its filter (#reclaim).
         if (/NOGROUP/.test((err as Error).message)) {
-          const claim = (await unlessStopped(stop, this.#conn.eval(CLAIM_SCRIPT, 2, this.#key, this.#filters, group, start, this.#options.filter ?? '')).catch(() => undefined)) as Claim | undefined;
-          if (claim?.[0] === 1) this.#readUpTo = readUpTo(claim[2]);
+          if (await this.#reclaim(group, start, failedAt, stop)) cursor = '0';
         } else if (this.#conn.status === 'ready') await pause(backoffMs(failures++), stop);
       }
     }
+  }
+
+  /**
+   * Makes the group again (RECLAIM_SCRIPT). Gone with its filter record, the broker lost its data
+   * (a restart without persistence): the stream there now was all appended after the loss, by
+   * agents that reconnected before this reader did, so the group starts before all of it, whatever
+   * the consumer's `from` (a time stays a time: the new IDs carry the broker's clock) — `'$'` or an
+   * old sequence would skip those entries for good, silently. What the lost stream held unread is
+   * gone, how much is unknown: told (a warn line, onStreamLost) before anything new is handed out.
+   * Group deleted by hand (its record kept): made again at `start`, nothing told.
+   * Returns whether the stream was lost.
+   */
+  async #reclaim(group: string, start: string, failedAt: Date, stop: AbortSignal): Promise<boolean> {
+    const from = this.#options.from;
+    const fresh = typeof from === 'object' && 'time' in from ? start : '0-0';
+    const claim = (await unlessStopped(stop, this.#conn.eval(RECLAIM_SCRIPT, 2, this.#key, this.#filters, group, start, this.#options.filter ?? '', fresh)).catch(() => undefined)) as Reclaim | undefined;
+    if (claim?.[0] !== 1) return false;
+    // Its position is new (the stream's sequence begins again after a loss).
+    this.#readUpTo = readUpTo(claim[2]);
+    if (claim[3] !== 1) return false;
+    // The old stream's sequences mean nothing in the new one.
+    this.#minSeq = 0;
+    this.#trimmed = undefined;
+    reportStreamLost(this.#options, { lostAt: failedAt, restoredAt: new Date() }, this.#logger);
+    return true;
   }
 
   /**

@@ -233,6 +233,42 @@ end
 return string.format('%.0f-%.0f', lo, n - 1)
 `;
 
+/** CLAIM's functions: `position()` and `claim(start ID)`, shared with RECLAIM. */
+const CLAIM_FUNCTIONS = `
+local function position()
+  if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+    local name, last
+    for j = 1, #g, 2 do
+      if g[j] == 'name' then name = g[j + 1] elseif g[j] == 'last-delivered-id' then last = g[j + 1] end
+    end
+    if name == ARGV[1] then return last end
+  end
+  return nil
+end
+local function claim(start)
+  local at = position()
+  if at then
+    local had = redis.call('HGET', KEYS[2], ARGV[1])
+    if had and had ~= ARGV[3] then return {0, had} end
+    if had then return {1, had, at} end
+  else
+    if start ~= '$' then
+      local first = redis.call('XRANGE', KEYS[1], '(' .. start, '+', 'COUNT', 1)[1]
+      if first == nil then start = '$'
+      else
+        local ms, seq = string.match(first[1], '^(%d+)%-(%d+)$')
+        if tonumber(seq) >= 1 then start = ms .. '-' .. string.format('%.0f', tonumber(seq) - 1) end
+      end
+    end
+    redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], start, 'MKSTREAM')
+    at = position()
+  end
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+  return {1, ARGV[3], at}
+end
+`;
+
 /**
  * CLAIM — KEYS[1] stream, KEYS[2] its filters hash `<stream key>:filters` (durable → the filter it
  * was made with, '' = every subject); ARGV: group (the durable name), start ID, filter.
@@ -248,36 +284,22 @@ return string.format('%.0f-%.0f', lo, n - 1)
  * the sequence it has read up to, so a later jump in sequence is what retention trimmed before the
  * group read it (redis-durable.ts), not what was trimmed before the group was made.
  */
-export const CLAIM_SCRIPT = `
-local function position()
-  if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
-  for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
-    local name, last
-    for j = 1, #g, 2 do
-      if g[j] == 'name' then name = g[j + 1] elseif g[j] == 'last-delivered-id' then last = g[j + 1] end
-    end
-    if name == ARGV[1] then return last end
-  end
-  return nil
-end
-local at = position()
-if at then
-  local had = redis.call('HGET', KEYS[2], ARGV[1])
-  if had and had ~= ARGV[3] then return {0, had} end
-  if had then return {1, had, at} end
-else
-  local start = ARGV[2]
-  if start ~= '$' then
-    local first = redis.call('XRANGE', KEYS[1], '(' .. start, '+', 'COUNT', 1)[1]
-    if first == nil then start = '$'
-    else
-      local ms, seq = string.match(first[1], '^(%d+)%-(%d+)$')
-      if tonumber(seq) >= 1 then start = ms .. '-' .. string.format('%.0f', tonumber(seq) - 1) end
-    end
-  end
-  redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], start, 'MKSTREAM')
-  at = position()
-end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-return {1, ARGV[3], at}
+export const CLAIM_SCRIPT = `${CLAIM_FUNCTIONS}
+return claim(ARGV[2])
+`;
+
+/**
+ * RECLAIM — CLAIM for a running durable consumer whose group is gone (NOGROUP); ARGV as CLAIM's,
+ * plus ARGV[4]: the start ID when the stream is new. The group and its filter record both gone is
+ * a Redis that lost its data (restarted without persistence; the record lives next to the stream
+ * and goes with it): the stream there now was all written after the loss, so the group is made at
+ * ARGV[4] (its start: everything) instead of the consumer's `from` ('$' would skip what the agents
+ * appended before this consumer's reader came back). A group deleted by hand (XGROUP DESTROY)
+ * leaves the record: made again at ARGV[2], as before.
+ * Returns CLAIM's answer, its third item '' when refused, and a fourth: 1 = the stream was lost.
+ */
+export const RECLAIM_SCRIPT = `${CLAIM_FUNCTIONS}
+local lost = position() == nil and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0
+local r = claim(lost and ARGV[4] or ARGV[2])
+return {r[1], r[2], r[3] or '', lost and 1 or 0}
 `;

@@ -1,0 +1,81 @@
+// Redis at maxmemory (noeviction) with the event stream on: the route script publishes an event
+// live, then its append to the durable stream fails (OOM). Durable consumers never get it: it is
+// a drop after send, as a route script that fails (docs/agent.md) — counted in events_dropped,
+// its CHANNEL_HANGUP_COMPLETE in hangups_dropped, the error line, and subscribers told with
+// fsbus::events_dropped. Before, only 'broker reported an error' (`stream append failed …`).
+// Real redis-server, simulator and agent; waited for by event.
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { Redis } from 'ioredis';
+import type { EventPayload } from '@fsbus/contract';
+import { EslEvent } from '@fsbus/esl';
+import { startRedis } from '@fsbus/testkit';
+import { arrival } from './support/arrival.js';
+import { dec, emitCustom, eslTo, startCluster, type Node } from './support/cluster.js';
+
+type Log = Record<string, unknown>;
+const FILL = 'fsbus::test_fill';
+const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
+const EVENTS_DROPPED_AFTER_SEND_LOG = 'events failed at the broker after they were sent: dropped';
+
+const counter = (node: Node, name: string): number => (node.agent.status()['counters'] as Record<string, number>)[name] ?? 0;
+
+/** Resolves with the first log line saying `msg` (already written, or when it is); the bound fails the test. */
+function logLine(node: Node, msg: string): Promise<Log> {
+  const seen = node.logs.find((l) => l['msg'] === msg);
+  if (seen !== undefined) return Promise.resolve(seen);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no line '${msg}'; warnings and errors: ${JSON.stringify(node.logs.filter((l) => (l['level'] as number) >= 40).map((l) => l['msg']))}`)), 15_000);
+    const push = node.logs.push.bind(node.logs);
+    node.logs.push = (...items: Log[]) => {
+      const hit = items.find((l) => l['msg'] === msg);
+      if (hit !== undefined) {
+        clearTimeout(timer);
+        resolve(hit);
+      }
+      return push(...items);
+    };
+  });
+}
+
+const fill = (seq: number) => (p: EventPayload) => p.headers['Event-Subclass'] === FILL && p.headers['Seq'] === String(seq);
+
+void test('redis: an event whose stream append Redis refuses (out of memory) is a drop after send — counted, its hangup, subscribers told', { timeout: 60_000 }, async () => {
+  const cluster = await startCluster({
+    driver: 'redis',
+    startBroker: () => startRedis(),
+    config: { events: { include: [`CUSTOM::${FILL}`, HANGUP, 'CUSTOM::fsbus::events_dropped'], stream: { enabled: true } } },
+  });
+  const node = cluster.nodes[0]!;
+  const esl = await eslTo(node.sim);
+  const admin = new Redis(cluster.broker.url);
+  try {
+    const got: EventPayload[] = [];
+    cluster.client.subscribe('freeswitch.events.>', (m) => got.push(JSON.parse(dec(m.data)) as EventPayload));
+    await cluster.client.flush();
+    await emitCustom(esl, FILL, 1, 0);
+    await arrival(got, fill(0), 'the first fill');
+    const stored = await admin.xlen('freeswitch:stream:FREESWITCH_EVENTS');
+
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    await admin.config('SET', 'maxmemory', '1');
+    await esl.sendevent(EslEvent.create(HANGUP));
+    // Published live all the same.
+    await arrival(got, (p) => p.event_name === HANGUP, 'the hangup, live');
+    const line = await logLine(node, EVENTS_DROPPED_AFTER_SEND_LOG);
+    await admin.config('SET', 'maxmemory', '0');
+    assert.deepEqual([line['events_dropped'], line['hangups_dropped']], [1, 1], JSON.stringify(line));
+    assert.equal(counter(node, 'events_dropped'), 1);
+    assert.equal(await admin.xlen('freeswitch:stream:FREESWITCH_EVENTS'), stored, 'not stored');
+
+    // The next event sent tells subscribers.
+    await emitCustom(esl, FILL, 1, 1);
+    const told = await arrival(got, (p) => p.headers['Event-Subclass'] === 'fsbus::events_dropped', 'fsbus::events_dropped');
+    assert.deepEqual([told.headers['FSBus-Events-Dropped'], told.headers['FSBus-Hangups-Dropped']], ['1', '1']);
+  } finally {
+    await admin.config('SET', 'maxmemory', '0').catch(() => undefined);
+    admin.disconnect();
+    await esl.close();
+    await cluster.stop();
+  }
+});
