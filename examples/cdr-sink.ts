@@ -1,8 +1,11 @@
 /**
  * CDR sink: one JSON line per finished call (CHANNEL_HANGUP_COMPLETE), read as a durable
  * consumer of the agent's event stream — a sink that was down resumes where it stopped.
- * Needs the agent's JetStream stream (`events.stream.enabled`, on in `fsbus demo`).
+ * Needs the agent's event stream (`events.stream.enabled`, on in `fsbus demo`): JetStream on NATS,
+ * a Redis stream on Redis (`FSBUS_BROKER_URL=redis://…`), a topic on Kafka.
  *   node --conditions=source --import tsx examples/cdr-sink.ts >> cdrs.jsonl
+ * Its first run reads the whole stream (its retention, 24 h by default) from the start: pass
+ * add `from: 'new'` to the options below for a sink that should begin with the next call.
  *
  * At least once: an event is acknowledged when the loop asks for the next one, after its line is
  * written, so a sink that dies mid-write gets that call again; a line may then repeat in the
