@@ -44,8 +44,11 @@ async function runExample(script: (session: EslSession, client: EslClient, sim: 
 
 void test('the outbound example: digits, bridge, the caller hangs up during the bridge; the handler closes the session', async () => {
   await runExample(async (session, client, sim) => {
-    await client.events('plain', ['CHANNEL_BRIDGE']);
+    await client.events('plain', ['CHANNEL_BRIDGE', 'CHANNEL_EXECUTE']);
     const bridged = nextEvent(client, 'CHANNEL_BRIDGE');
+    // Keyed once the prompt runs: digits keyed while the `async` session is parked are dropped
+    // by park, as FreeSWITCH's switch_ivr_park does.
+    await bounded(new Promise<void>((resolve) => client.on('CHANNEL_EXECUTE', (e) => e.getHeader('Application') === 'play_and_get_digits' && resolve())), 'play_and_get_digits');
     assert.ok(sim.core.control.sendDigits(session.uuid, '1000'));
     await bounded(bridged, 'the bridge');
     await client.api(`uuid_kill ${session.uuid}`);

@@ -102,7 +102,7 @@ void it('sched_hangup +N hangs up once its second has come (ALLOTTED_TIMEOUT by 
 
 void it('a stock API the simulator does not model says so; a name FreeSWITCH does not have is still not found', async () => {
   const w = await open();
-  for (const [command, args] of [['uuid_record', `${U} start /tmp/x.wav`], ['uuid_displace', `${U} start /tmp/x.wav`], ['uuid_deflect', `${U} sip:x@y`], ['uuid_chat', `${U} hi`], ['sched_api', '+1 none status'], ['conference', 'list'], ['UUID_Record', '']] as const) {
+  for (const [command, args] of [['uuid_displace', `${U} start /tmp/x.wav`], ['uuid_deflect', `${U} sip:x@y`], ['uuid_chat', `${U} hi`], ['sched_api', '+1 none status'], ['conference', 'list'], ['UUID_Displace', '']] as const) {
     assert.equal(await w.api(`${command} ${args}`.trim()), `-ERR ${command} is not modelled by the simulator\n`);
   }
   assert.equal(await w.api('no_such_command_xyz'), '-ERR no_such_command_xyz Command not found!\n');

@@ -9,6 +9,7 @@
  * - `uuid_flush_dtmf <uuid>`: drops the digits received and not read yet.
  * `<dtmf>` is `+`-separated groups of `digits[@ms]`. FreeSWITCH fires a DTMF event when the
  * channel's application reads the digit; the simulator fires it once the command has returned.
+ * Parked (switch_ivr_park with no input args), the channel drops each digit it dequeues.
  */
 import type { ApiHandler, ApiHost } from './api.js';
 import type { Channel } from './channel.js';
@@ -60,16 +61,21 @@ function logReceived(host: ApiHost, ch: Channel, t: Tone): void {
   if (!switchTrue(ch.getVar('sensitive_dtmf'))) host.engine.log(ch, LOG_INFO, RECV_LOG, `RECV DTMF ${t.digit}:${t.duration}`);
 }
 
-/** The digits the channel has received: each a DTMF event once read, and input for what collects digits. */
+/**
+ * The digits the channel has received: each a DTMF event once read, and input for what collects
+ * digits — unless the channel is in park's own loop, which dequeues and drops them.
+ */
 function deliver(host: ApiHost, ch: Channel, tones: readonly Tone[], source: 'APP' | 'UNKNOWN'): void {
   if (tones.length === 0) return;
   const e = host.engine;
   const sensitive = switchTrue(ch.getVar('sensitive_dtmf'));
   e.defer(() => {
     if (ch.destroyed) return;
+    // Only the innermost application reads: one run inside park (a sendmsg execute) gets them.
+    const dropped = ch.appStack.at(-1)?.discardsDigits === true;
     for (const t of tones) {
       if (!sensitive) e.fire(ch, 'DTMF', DTMF_EVENT, { vars: false, post: [['DTMF-Digit', t.digit], ['DTMF-Duration', String(t.duration)], ['DTMF-Source', source]] });
-      ch.digits += t.digit;
+      if (!dropped) ch.digits += t.digit;
     }
     ch.digitWaiter?.();
   });

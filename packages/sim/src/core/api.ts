@@ -27,6 +27,7 @@ import { strftimeApi } from './api-strftime.js';
 import { apiForExpansion } from './api-in-expansion.js';
 import { bgapiApi, msleepApi } from './api-bgapi.js';
 import { uuidBridge } from './uuid-bridge.js';
+import { uuidRecordApi } from './record-session.js';
 import type { ExpansionApi } from './api-in-expansion.js';
 
 export interface ApiHost {
@@ -42,8 +43,8 @@ export interface ApiHost {
   readonly startedMicros: number;
   /** reloadxml hook (re-reads the static dialplan). */
   reloadXml(): void;
-  /** Runs an application on a channel from uuid_broadcast (PRIVATE_COMMAND like FreeSWITCH). */
-  broadcast(ch: Channel, app: string, args: string): void;
+  /** Runs an application on a channel from uuid_broadcast (PRIVATE_COMMAND like FreeSWITCH); `holdBleg`: SMF_HOLD_BLEG. */
+  broadcast(ch: Channel, app: string, args: string, holdBleg: boolean): void;
 }
 
 /** Where eval_function creates the event it expands against. */
@@ -62,6 +63,7 @@ export type ApiHandler = (host: ApiHost, args: string) => ApiOutcome;
 const MORE_APIS: ReadonlyMap<string, ApiHandler> = new Map<string, ApiHandler>([
   ...CALL_APIS, ...DTMF_APIS, ...SCHED_APIS, ...STORE_APIS,
   ['uuid_hold', uuidHold],
+  ['uuid_record', uuidRecordApi],
   ['strftime', strftimeApi],
   ['msleep', msleepApi],
   ['bgapi', (host, args) => bgapiApi(host, args, dispatchApi)],
@@ -194,7 +196,15 @@ function dispatchApi(host: ApiHost, command: string, args: string): ApiOutcome |
       if (!ch) return '-ERR invalid uuid\n';
       const path = argv[1] ?? '';
       const m = /^([\w-]+)::(.*)$/.exec(path);
-      host.broadcast(ch, m ? m[1] ?? 'playback' : 'playback', m ? (m[2] ?? '').replace(/^\s+/, '') : path);
+      const app = m ? m[1] ?? 'playback' : 'playback';
+      const appArgs = m ? (m[2] ?? '').replace(/^\s+/, '') : path;
+      const legs = broadcastLegs(argv[2]);
+      // switch_ivr_broadcast: the partner (signal_bond, else originate_signal_bond) first, if it is
+      // there; none is no error. Then the uuid named. Each gets its own queued command.
+      const partnerUuid = ch.getVar('signal_bond') ?? ch.getVar('originate_signal_bond');
+      const partner = legs.bleg && partnerUuid !== undefined ? e.locate(partnerUuid) : undefined;
+      if (partner !== undefined) host.broadcast(partner, app, appArgs, legs.holdb);
+      if (legs.aleg) host.broadcast(ch, app, appArgs, legs.holdb);
       return '+OK Message sent\n';
     }
     case 'uuid_bridge': {
@@ -214,6 +224,24 @@ function dispatchApi(host: ApiHost, command: string, args: string): ApiOutcome |
       return isStockApi(lower) ? notModelled(command) : undefined;
     }
   }
+}
+
+/**
+ * uuid_broadcast_function's media flags from its third word (switch_stristr: substrings, any
+ * case): none is SMF_ECHO_ALEG | SMF_HOLD_BLEG; `bleg` and `holdb` undo each other, last wins.
+ */
+function broadcastLegs(word: string | undefined): { aleg: boolean; bleg: boolean; holdb: boolean } {
+  if (word === undefined) return { aleg: true, bleg: false, holdb: true };
+  const w = word.toLowerCase();
+  const both = w.includes('both');
+  let bleg = both;
+  let holdb = false;
+  if (w.includes('bleg')) bleg = true;
+  if (w.includes('holdb')) {
+    bleg = false;
+    holdb = true;
+  }
+  return { aleg: both || w.includes('aleg'), bleg, holdb };
 }
 
 function status(host: ApiHost): string {

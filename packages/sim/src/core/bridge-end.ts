@@ -114,7 +114,7 @@ function leaveForPark(x: Executor, ch: Channel): void {
 
 /**
  * switch_ivr_park, run by `app` (park, an async socket, the state machine's park): CHANNEL_PARK,
- * the channel's queued messages run, park_timeout (`<seconds>[:<cause>]`, consumed) hangs up when
+ * the channel's queued messages run, the digits it receives meanwhile are dropped, park_timeout (`<seconds>[:<cause>]`, consumed) hangs up when
  * it expires; CHANNEL_UNPARK and `done` once it is over. Returns what ends it early.
  */
 export function enterPark(x: Executor, ch: Channel, app: AppHandle, done: () => void): () => void {
@@ -124,11 +124,14 @@ export function enterPark(x: Executor, ch: Channel, app: AppHandle, done: () => 
   if (timeout !== undefined) ch.setVar('park_timeout', undefined);
   e.fire(ch, 'CHANNEL_PARK', SITES.CHANNEL_PARK);
   app.acceptsMessages = true;
+  // The park loop dequeues each digit (its DTMF event) and, with no input args, drops it.
+  app.discardsDigits = true;
   let over = false;
   let due = false;
   const end = (cause?: string): void => {
     if (over) return;
     over = true;
+    app.discardsDigits = false;
     if (timer !== undefined) clock.clearTimeout(timer);
     if (cause !== undefined) e.hangup(ch, cause);
     e.fire(ch, 'CHANNEL_UNPARK', SITES.CHANNEL_UNPARK);

@@ -55,6 +55,17 @@ export interface RunningApp {
    * state changes then wait until it has completed, as switch_core_session_run cannot reach them.
    */
   readonly holdsThread?: boolean;
+  /**
+   * Set while it dequeues the digits the channel receives and drops them (switch_ivr_park with no
+   * input args): each still fires its DTMF event, none is left for a later reader.
+   */
+  readonly discardsDigits?: boolean;
+}
+
+/** A media bug on the channel (a session recording): removed by a stop or the hangup. */
+export interface MediaBug {
+  /** Removes it: RECORD_STOP. `hungUp`: by switch_core_session_hangup_state. */
+  stop(hungUp: boolean): void;
 }
 
 export class Channel {
@@ -112,6 +123,8 @@ export class Channel {
   /** A pending transfer (uuid_transfer / transfer app). */
   transferTo: { extension: string; dialplan: string; context: string } | undefined;
   digits = '';
+  /** Session recordings by file path (switch_channel_set_private(channel, file, bug)). */
+  readonly mediaBugs = new Map<string, MediaBug>();
   digitWaiter: (() => void) | undefined;
   destroyed = false;
   /** Read locks held by others (an outbound socket session): CS_DESTROY waits for them, like FreeSWITCH. */

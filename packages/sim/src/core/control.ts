@@ -73,7 +73,8 @@ export class CoreControl implements SimControl {
       for (const d of digits) {
         this.engine.fire(ch, 'DTMF', SITES.DTMF, { post: [['DTMF-Digit', d], ['DTMF-Duration', '2000'], ['DTMF-Source', 'APP']] });
       }
-      ch.digits += digits;
+      // Parked (switch_ivr_park's own loop), the channel dequeues and drops them, as for uuid_recv_dtmf.
+      if (ch.appStack.at(-1)?.discardsDigits !== true) ch.digits += digits;
       ch.digitWaiter?.();
     });
     return true;

@@ -247,6 +247,8 @@ export class Engine {
     }
     const cause = ch.hangupCause ?? 'NORMAL_CLEARING';
     this.setRunningState(ch, 'CS_HANGUP');
+    // switch_core_session_hangup_state removes the media bugs first (a recording's RECORD_STOP).
+    for (const bug of [...ch.mediaBugs.values()]) bug.stop(true);
     // switch_core_session_hangup_state stamps the hangup time just before the HANGUP callstate.
     if (ch.profile) ch.profile.hangup = this.now();
     this.setCallState(ch, 'HANGUP', LOG_SITES.CALLSTATE_HANGUP);

@@ -21,6 +21,7 @@ import { sessionTransfer } from './session-transfer.js';
 export interface AppHandle extends RunningApp {
   acceptsMessages: boolean;
   holdsThread?: boolean;
+  discardsDigits?: boolean;
   /** Set by the application: what to do when stopped. */
   onStop: ((reason: 'hangup' | 'break' | 'transfer') => void) | undefined;
   /** Set by an application that runs queued messages: one starts inside it (it waits meanwhile). */

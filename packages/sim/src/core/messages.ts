@@ -108,13 +108,15 @@ export class MessageRunner {
   /**
    * uuid_broadcast: switch_ivr_broadcast creates a COMMAND event (its core headers, its own
    * sequence number) and queues it; once parsed it is fired as PRIVATE_COMMAND with a second
-   * set of core headers — both sets are on the wire, as in the capture.
+   * set of core headers — both sets are on the wire, as in the capture. `holdBleg` adds
+   * `hold-bleg: true`, whose hold music the simulator does not play.
    */
-  broadcast(ch: Channel, app: string, args: string): void {
+  broadcast(ch: Channel, app: string, args: string, holdBleg = false): void {
     const command: Headers = [
       ...this.engine.bus.coreHeaders('COMMAND', SITES.BROADCAST),
       ['call-command', 'execute'], ['execute-app-name', app], ['execute-app-arg', args], ['event-lock', 'true'], ['lead-frames', '5'],
     ];
+    if (holdBleg) command.push(['hold-bleg', 'true']);
     const mediaReady = ch.answerState === 'answered' || ch.answerState === 'early';
     this.executor.queueMessage(ch, (done) => this.executeLoops(ch, app, args, 1, undefined, false, () => {
       if (mediaReady) this.engine.fire(ch, 'PRIVATE_COMMAND', SITES.PRIVATE_COMMAND, { vars: false, pre: command });

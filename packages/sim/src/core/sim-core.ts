@@ -27,6 +27,7 @@ import { channelDataHeaders } from './show.js';
 import { upTimeText } from './time-format.js';
 import { MessageRunner } from './messages.js';
 import { HangupScheduler } from './api-sched.js';
+import { recordApps } from './record-session.js';
 import { Stores } from './api-store.js';
 import { LegHolding } from './api-hold.js';
 import { schedHangupApp } from './dptools-simple.js';
@@ -105,6 +106,8 @@ export class SimCore {
     });
     // The application shares the API's scheduler (switch_ivr_schedule_hangup), which AppDeps does not carry.
     this.executor.apps.set('sched_hangup', schedHangupApp(this.engine, this.scheduler));
+    // The recording applications read the globals (sound_prefix, base_dir) for a relative path.
+    for (const [name, impl] of recordApps({ engine: this.engine, clock: this.clock, globals: this.globals })) this.executor.apps.set(name, impl);
     this.executor.expansionApi = expansionApi(this.apiHost());
     this.ctl = new CoreControl(this.engine, this.executor, this.originator);
     this.control = this.ctl;
@@ -288,7 +291,7 @@ export class SimCore {
       reloadXml: () => {
         this.dialplan = this.options.dialplan ?? DEFAULT_DIALPLAN;
       },
-      broadcast: (ch, app, args) => this.messages.broadcast(ch, app, args),
+      broadcast: (ch, app, args, holdBleg) => this.messages.broadcast(ch, app, args, holdBleg),
     };
   }
 
