@@ -134,11 +134,24 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
     assert.ok(example.lines.some((l) => l.includes('UP ')), `status printed:\n${example.lines.join('\n')}`);
   });
 
-  void test('click-to-call: places the call and says on which node; exits 0', async () => {
-    const example = start('click-to-call', ['user/1000', '9196']);
-    const line = await example.line(/^call /);
-    assert.match(line, new RegExp(`^call [0-9a-f-]{36} placed on ${NODE_ID}: \\+OK [0-9a-f-]{36}$`));
+  void test('click-to-call: rings the agent, bridges the customer to them, says so; exits 0', async () => {
+    const bridges = bus.events(['channel.bridge'], { signal: AbortSignal.timeout(WAIT_MS) });
+    await bridges.ready;
+    const example = start('click-to-call', ['user/1000', 'loopback/9196']);
+    const line = await example.line(/^bridged /);
+    const m = new RegExp(`^bridged agent ([0-9a-f-]{36}) to customer ([0-9a-f-]{36}) on ${NODE_ID}$`).exec(line);
+    assert.ok(m, line);
+    const [, agentLeg, customerLeg] = m as unknown as [string, string, string];
+    // FreeSWITCH's own word that the two legs are bridged: the agent's leg, the customer's as its other leg.
+    let bridged: string | undefined;
+    for await (const e of bridges) {
+      if (e.uuid !== agentLeg) continue;
+      bridged = e.otherLegUuid;
+      break;
+    }
+    assert.equal(bridged, customerLeg);
     assert.equal(await example.exited, 0, example.lines.join('\n'));
+    await bus.node(NODE_ID).hangup(agentLeg, 'NORMAL_CLEARING');
   });
 
   void test('call-monitor: a line as a call rings and as it ends, with its cause; stops on Ctrl-C', async () => {
@@ -193,6 +206,7 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
       if (e.name === 'CHANNEL_EXECUTE' && e.application === 'play_and_get_digits') assert.equal(sim.core.control.sendDigits(call.uuid, '1234#'), true);
       if (e.name === 'CHANNEL_EXECUTE_COMPLETE' && e.application === 'playback') played.push(e.applicationData ?? '');
     }
+    assert.equal(await example.line(new RegExp(`^${call.uuid}: PIN`)), `${call.uuid}: PIN 1234`);
     assert.deepEqual(played, ['ivr/ivr-welcome.wav']);
     assert.equal(await example.interrupt(), 0);
     assert.ok(!example.lines.some((l) => l.startsWith(`${call.uuid}: FSBUS_`)), example.lines.join('\n'));
@@ -204,10 +218,11 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
     const seen = bus.events(['channel.execute', 'channel.hangup.complete']);
     await seen.ready;
     const silent = await bus.originate({ endpoint: 'user/1000', extension: '&park()' });
-    assert.equal(await example.line(new RegExp(`^${call.uuid}: PIN`)), `${call.uuid}: PIN 1234`);
     const gone = await bus.originate({ endpoint: 'user/1000', extension: '&park()' });
     const ended = new Set<string>();
     for await (const e of seen) {
+      // Only "#", once per try, keyed once the prompt runs (park drops digits): each try ends empty while the call stays up.
+      if (e.uuid === silent.uuid && e.application === 'play_and_get_digits') assert.equal(sim.core.control.sendDigits(silent.uuid, '###'), true);
       // The caller hangs up once the prompt is running.
       if (e.uuid === gone.uuid && e.application === 'play_and_get_digits') await bus.node(NODE_ID).hangup(gone.uuid);
       if (e.name === 'CHANNEL_HANGUP_COMPLETE' && e.uuid !== undefined) ended.add(e.uuid);
@@ -219,5 +234,3 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
     assert.ok(!example.lines.some((l) => l.includes('FSBUS_')), example.lines.join('\n'));
   });
 });
-      // Only "#", once per try, keyed once the prompt runs (park drops digits): each try ends empty while the call stays up.
-      if (e.uuid === silent.uuid && e.application === 'play_and_get_digits') assert.equal(sim.core.control.sendDigits(silent.uuid, '###'), true);

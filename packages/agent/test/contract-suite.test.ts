@@ -155,7 +155,9 @@ void describe('mod_event_agent suite over NATS', () => {
     assert.equal(h.message, 'Channel hangup successful');
     const again = await cluster.request(subject, JSON.stringify({ command: 'hangup', uuid }));
     assert.equal(again.success, false);
-    assert.equal(again.code, BusErrorCode.COMMAND_FAILED);
+    // Gone: coded as execute_app codes it, naming the channel.
+    assert.equal(again.code, BusErrorCode.SESSION_NOT_FOUND);
+    assert.deepEqual(again.data, { uuid });
   });
   void test('forward_to may not target the agent subjects', async () => {
     const r = await cluster.request(subject, '{"command":"status","forward_to":"freeswitch.api"}');

@@ -64,7 +64,15 @@ void describe('fsbus bus commands (child processes)', () => {
       const again = await runCli(['hangup', uuid], env);
       assert.equal(again.code, 1);
       // Looked up first (uuid_exists): no node has it, and no uuid_kill was sent to fail.
-      assert.match(again.err, new RegExp(`^fsbus hangup: FSBUS_ERR_BUS_COMMAND_FAILED: no node has channel ${uuid} \\(asked cli-node\\)$`, 'm'));
+      assert.match(again.err, new RegExp(`^fsbus hangup: FSBUS_ERR_BUS_SESSION_NOT_FOUND: no node has channel ${uuid} \\(asked cli-node\\)$`, 'm'));
+      // Named with --node: the agent's uuid_kill answers, and says the channel is gone as execute_app does.
+      const gone = await runCli(['hangup', uuid, '--node', 'cli-node'], env);
+      assert.equal(gone.code, 1, gone.err);
+      assert.equal(
+        gone.err,
+        `fsbus hangup: FSBUS_ERR_BUS_SESSION_NOT_FOUND: Channel hangup failed: no such channel (node cli-node)\n` +
+          `hint: node cli-node has no channel ${uuid}: it ended, or it is on another node (without --node, fsbus hangup looks the node up)\n`,
+      );
     } finally {
       events.child.kill('SIGKILL');
     }

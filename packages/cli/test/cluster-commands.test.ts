@@ -98,7 +98,7 @@ void describe('fsbus in a cluster of three nodes (child processes)', () => {
       assert.match(anyNode.err, /^hint: the channel may be on another node: name it with --node <id>/m);
       const none = await runCli(['hangup', '0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f', '--timeout', '500'], env);
       assert.equal(none.code, 1, none.err);
-      assert.match(none.err, /^fsbus hangup: FSBUS_ERR_BUS_COMMAND_FAILED: no node has channel 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f \(asked node-a, node-b, node-c\)$/m);
+      assert.match(none.err, /^fsbus hangup: FSBUS_ERR_BUS_SESSION_NOT_FOUND: no node has channel 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f \(asked node-a, node-b, node-c\)$/m);
       assert.match(none.err, /^hint: check the uuid; a node that did not answer in 500 ms was not asked: .*--node <id>/m);
     } finally {
       for (const i of [1, 2] as const) await bus.node(IDS[i]).request('agent.uncordon', { node_id: IDS[i] });

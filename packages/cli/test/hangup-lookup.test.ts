@@ -97,7 +97,7 @@ void describe('fsbus hangup without --node: finds the node of the call, counts n
     const none = await runCli(['hangup', uuid, '--timeout', '500'], env);
     assert.equal(none.code, 1, none.err);
     assert.equal(none.out, '');
-    assert.match(none.err, new RegExp(`^fsbus hangup: FSBUS_ERR_BUS_COMMAND_FAILED: no node has channel ${uuid} \\(asked node-a, node-b\\)$`, 'm'));
+    assert.match(none.err, new RegExp(`^fsbus hangup: FSBUS_ERR_BUS_SESSION_NOT_FOUND: no node has channel ${uuid} \\(asked node-a, node-b\\)$`, 'm'));
     assert.doesNotMatch(none.err, /Channel hangup failed/);
     assert.match(none.err, /^hint: .*--node <id>/m);
     assert.deepEqual(agents.map(failed), before, 'requests_failed of node-a, node-b');

@@ -195,15 +195,22 @@ export class BusCommands {
     const wait = originateWaitMs(fields, DEFAULT_LONG_TIMEOUT_MS);
     try {
       const reply = await this.request('originate', fields, call, wait);
-      const d = dataObject(reply, 'originate request', '{uuid, job_uuid, result}', ['uuid', 'job_uuid', 'result']);
-      return { uuid: d.uuid ?? uuid, jobUuid: d.job_uuid ?? '', result: d.result ?? '', nodeId: reply.node_id };
+      const d = dataObject(reply, 'originate request', '{uuid, job_uuid, result}', ['uuid', 'job_uuid', 'result', 'requested_uuid']);
+      const made = d.uuid ?? uuid;
+      // The uuid asked for was in use: FreeSWITCH made the call under its own, and the asked one names ANOTHER call.
+      const requested = d.requested_uuid !== undefined && d.requested_uuid !== made ? { requestedUuid: d.requested_uuid } : {};
+      return { uuid: made, ...requested, jobUuid: d.job_uuid ?? '', result: d.result ?? '', nodeId: reply.node_id };
     } catch (err) {
       throw withPlacedCall(err, uuid);
     }
   }
 
-  /** `uuid_kill <uuid> <cause>`. @default cause NORMAL_CLEARING */
-  async hangup(uuid: string, cause?: string, options: CallOptions = {}): Promise<void> {
+  /**
+   * `uuid_kill <uuid> <cause>`: `cause` a FreeSWITCH cause name (any case) or its number, checked by
+   * the agent. A channel that is gone: ReplyError FSBUS_ERR_BUS_SESSION_NOT_FOUND, `data` `{uuid}`.
+   * @default cause NORMAL_CLEARING
+   */
+  async hangup(uuid: string, cause?: string | number, options: CallOptions = {}): Promise<void> {
     await this.request('hangup', cause === undefined ? { uuid } : { uuid, cause }, options);
   }
 

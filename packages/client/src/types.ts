@@ -73,9 +73,16 @@ export interface OriginateOptions {
    * ranges and lengthen the wait; the agent refuses an originate that could ring past 3600 s in all.
    */
   variables?: Readonly<Record<string, string | number | boolean>>;
-  /** Preset channel uuid. @default a random uuid chosen by the client */
+  /**
+   * Preset channel uuid. One a live channel has: FreeSWITCH places the call under a uuid of its
+   * own (the result's `uuid`, with this one as `requestedUuid`); `async` is refused by the agent
+   * instead (FSBUS_ERR_BUS_INVALID_ARGUMENT at `forwardTo`). @default a random uuid chosen by the client
+   */
   uuid?: string;
-  /** Fire and forget: resolves with the uuid at once, no reply is awaited. */
+  /**
+   * Fire and forget: resolves with the uuid asked for at once, no reply is awaited — the call's
+   * uuid only if the originate succeeds; `forwardTo` tells the outcome.
+   */
   async?: boolean;
   /**
    * A subject the agent also publishes the final reply to (`forward_to`): with `async`, the only
@@ -86,7 +93,10 @@ export interface OriginateOptions {
 }
 
 export interface OriginateResult {
+  /** The call's uuid: the one asked for, or FreeSWITCH's own when that was in use (see `requestedUuid`). */
   uuid: string;
+  /** Present only when FreeSWITCH placed the call under another uuid: the one asked for, which names another live call. */
+  requestedUuid?: string;
   jobUuid: string;
   /** FreeSWITCH's BACKGROUND_JOB result (`+OK <uuid>`). */
   result: string;

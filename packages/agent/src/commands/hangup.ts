@@ -5,6 +5,9 @@ import { channelUuidProblem } from './channel-uuid.js';
 import { fieldValue, requiredString } from './field-messages.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 
+/** uuid_kill answered `-ERR No such channel!`: FSBUS_ERR_BUS_SESSION_NOT_FOUND, `data` = `{uuid}`. */
+const HANGUP_NOT_FOUND = 'Channel hangup failed: no such channel';
+
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
 
 export const hangupCommand: CommandHandler = {
@@ -20,7 +23,11 @@ export const hangupCommand: CommandHandler = {
     const cause = rawCause === undefined ? 'NORMAL_CLEARING' : hangupCause(rawCause);
     if (cause === undefined) return invalid(BAD_CAUSE);
     const output = await ctx.api(`uuid_kill ${uuid} ${cause}`);
-    if (isFsError(output)) return { ok: false, code: BusErrorCode.COMMAND_FAILED, message: 'Channel hangup failed', data: output };
+    if (isFsError(output)) {
+      // A channel that is gone is coded as execute_app codes it (`-ERR No such channel!`), not as a refusal.
+      if (/no such channel/i.test(output)) return { ok: false, code: BusErrorCode.SESSION_NOT_FOUND, message: HANGUP_NOT_FOUND, data: { uuid } };
+      return { ok: false, code: BusErrorCode.COMMAND_FAILED, message: 'Channel hangup failed', data: output };
+    }
     return { ok: true, message: 'Channel hangup successful', data: { uuid, cause } };
   },
 };

@@ -181,6 +181,24 @@ export function originateOutcome(data: { uuid: string; job_uuid: string; result:
   return { ok: false, code: BusErrorCode.COMMAND_FAILED, message: 'Call origination failed', data };
 }
 
+/**
+ * Whether a preset uuid names a live channel (`uuid_exists`), or the failed result of asking. An
+ * async originate has no reply to say FreeSWITCH placed the call under another uuid (the caller
+ * holds the asked one, which names the OTHER call), so one in use is refused before the bgapi. A
+ * call that takes the uuid between the check and the originate still gets through; its
+ * forward_to reply says so (`requested_uuid`).
+ */
+async function uuidInUse(uuid: string, ctx: CommandContext): Promise<boolean | CommandResult> {
+  try {
+    return (await ctx.api(`uuid_exists ${uuid}`)).trim() === 'true';
+  } catch (err) {
+    if (err instanceof BusError) return { ok: false, code: err.code, message: err.message, data: { uuid } };
+    const failed = eslFailure(err, ctx.timeoutMs);
+    if (failed !== undefined) return { ...failed, data: { uuid } };
+    throw err;
+  }
+}
+
 export const originateCommand: CommandHandler = {
   name: 'originate',
   // Without timeout_ms, wait as long as FreeSWITCH may ring (every attempt, plus a grace), not the generic command timeout.
@@ -191,6 +209,10 @@ export const originateCommand: CommandHandler = {
     if (request.args !== undefined && request.args.trim() !== '' && fieldValue(request.fields, 'endpoint') === undefined) return refuse(TEXT_SYNTAX_HINT);
     const built = buildOriginate(request.fields);
     if ('error' in built) return refuse(built.error);
+    if (request.async === true && named !== undefined) {
+      const inUse = await uuidInUse(built.uuid, ctx);
+      if (inUse !== false) return inUse === true ? refuse(`uuid ${built.uuid} is in use by a live channel: no call was placed`) : inUse;
+    }
     const jobUuid = randomUUID();
     let body: string;
     try {

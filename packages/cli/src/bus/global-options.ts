@@ -212,9 +212,13 @@ const HINTS: Readonly<Record<string, string>> = {
   [BusErrorCode.SHUTTING_DOWN]: 'the agent is stopping; another node may take the request',
 };
 
-/** FreeSWITCH's answer for a uuid it does not have (uuid_kill, uuid_getvar, …): in a cluster, maybe another node's. */
+/**
+ * A uuid the node does not have — FreeSWITCH's raw answer to an API (`uuid_getvar`, `api uuid_kill`…),
+ * or the agent's FSBUS_ERR_BUS_SESSION_NOT_FOUND (hangup, execute_app): in a cluster, maybe another node's.
+ */
 export function noSuchChannel(err: unknown): err is ReplyError {
-  return err instanceof ReplyError && err.code === BusErrorCode.COMMAND_FAILED && typeof err.data === 'string' && /no such channel/i.test(err.data);
+  if (!(err instanceof ReplyError)) return false;
+  return err.code === BusErrorCode.SESSION_NOT_FOUND || (err.code === BusErrorCode.COMMAND_FAILED && typeof err.data === 'string' && /no such channel/i.test(err.data));
 }
 
 /** A command sent to any node found no such channel: it may live on another (a channel is on one node only). */

@@ -7,9 +7,9 @@ import { ExitCode, globalHelp, reportError, runBusCommand, UsageError, type BusC
 import { findChannelNodes } from './channel-node.js';
 
 /** A hangup that found nothing to hang up: the line every error has (code, message), a hint, exit 1. */
-function fail(io: BusContext['io'], message: string, hint: string): number {
+function fail(io: BusContext['io'], code: BusErrorCode, message: string, hint: string): number {
   // The uuid is the caller's, node ids the agents': escaped, as any text not of our making.
-  io.err(terminalLine(`fsbus hangup: ${BusErrorCode.COMMAND_FAILED}: ${message}`));
+  io.err(terminalLine(`fsbus hangup: ${code}: ${message}`));
   io.err(terminalLine(`hint: ${hint}`));
   return ExitCode.FAILED;
 }
@@ -40,6 +40,11 @@ export const hangupCommand: CliCommand = {
         name: 'hangup',
         help: HELP,
         options: { node: { type: 'string' } },
+        // The node named (or found) has no such channel: FreeSWITCH's uuid_kill said so.
+        hint: (err, positionals) =>
+          err instanceof ReplyError && err.code === BusErrorCode.SESSION_NOT_FOUND
+            ? terminalLine(`node ${err.nodeId} has no channel ${positionals[0] ?? ''}: it ended, or it is on another node (without --node, fsbus hangup looks the node up)`)
+            : undefined,
         check: (_v, positionals) => {
           if (positionals.length < 1 || positionals.length > 2) throw new UsageError('give the channel uuid and optionally a cause');
         },
@@ -58,7 +63,7 @@ export const hangupCommand: CliCommand = {
           const node = found[0];
           if (found.length > 1) {
             // Two calls given one uuid (`originate --uuid`): which one is meant is the operator's choice.
-            return fail(out, `channel ${uuid} is on ${found.length} nodes (${found.join(', ')})`, `name the one to hang up with --node <id>`);
+            return fail(out, BusErrorCode.COMMAND_FAILED, `channel ${uuid} is on ${found.length} nodes (${found.join(', ')})`, `name the one to hang up with --node <id>`);
           }
           if (node !== undefined) {
             await bus.hangup(uuid, cause, { ...call, node });
@@ -79,8 +84,10 @@ export const hangupCommand: CliCommand = {
             out.err('hint: is `fsbus agent` running for this prefix? (--prefix, --server); a slow node may need a longer --timeout');
             return ExitCode.NO_ANSWER;
           }
+          // The agent's own code for a channel that is not there (its hangup's and execute_app's).
           return fail(
             out,
+            BusErrorCode.SESSION_NOT_FOUND,
             `no node has channel ${uuid} (asked ${absent.join(', ')})`,
             `check the uuid; a node that did not answer in ${windowMs} ms was not asked: raise --timeout, or name it with --node <id> (\`fsbus status --all\` lists the nodes)`,
           );
