@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeReply, originateWaitMs, type ReplyEnvelope, type Subjects } from '@fsbus/contract';
 import { TransportError, TransportErrorCode, type Driver } from '@fsbus/transport';
+import type { HangupCause } from '@fsbus/esl';
 import { whileConnected, type GuardedCore } from './connection-guard.js';
 import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
 import type { BusEvent, EventPattern } from './event.js';
@@ -206,11 +207,12 @@ export class BusCommands {
   }
 
   /**
-   * `uuid_kill <uuid> <cause>`: `cause` a FreeSWITCH cause name (any case) or its number, checked by
+   * `uuid_kill <uuid> <cause>`: `cause` a FreeSWITCH cause name (`HangupCause`, suggested by the
+   * editor; any case) or its number, checked by
    * the agent. A channel that is gone: ReplyError FSBUS_ERR_BUS_SESSION_NOT_FOUND, `data` `{uuid}`.
    * @default cause NORMAL_CLEARING
    */
-  async hangup(uuid: string, cause?: string | number, options: CallOptions = {}): Promise<void> {
+  async hangup(uuid: string, cause?: HangupCause | number | (string & {}), options: CallOptions = {}): Promise<void> {
     await this.request('hangup', cause === undefined ? { uuid } : { uuid, cause }, options);
   }
 

@@ -3,6 +3,7 @@ export { BusCommands } from './commands.js';
 export type { DialplanCommands, EventsOpener } from './commands.js';
 export { ClientError, ClientErrorCode, ReplyError } from './errors.js';
 export { FsbusError } from '@fsbus/esl';
+export type { HangupCause } from '@fsbus/esl';
 export { BusEvent, decodeEvent, subjectMatches } from './event.js';
 export type { EventPattern, EventTopicName } from './event.js';
 export { EventStream } from './event-stream.js';

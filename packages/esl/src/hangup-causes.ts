@@ -2,7 +2,7 @@
  * FreeSWITCH's hangup causes (switch_channel.c CAUSE_CHART, values of switch_call_cause_t): the
  * Q.850 ones up to 127, FreeSWITCH's own above.
  */
-export const HANGUP_CAUSES: Readonly<Record<string, number>> = {
+export const HANGUP_CAUSES = {
   NONE: 0, UNALLOCATED_NUMBER: 1, NO_ROUTE_TRANSIT_NET: 2, NO_ROUTE_DESTINATION: 3,
   CHANNEL_UNACCEPTABLE: 6, CALL_AWARDED_DELIVERED: 7, NORMAL_CLEARING: 16, USER_BUSY: 17,
   NO_USER_RESPONSE: 18, NO_ANSWER: 19, SUBSCRIBER_ABSENT: 20, CALL_REJECTED: 21,
@@ -26,7 +26,13 @@ export const HANGUP_CAUSES: Readonly<Record<string, number>> = {
   BUSY_EVERYWHERE: 815, DECLINE: 816, DOES_NOT_EXIST_ANYWHERE: 817, NOT_ACCEPTABLE: 818,
   UNWANTED: 819, NO_IDENTITY: 820, BAD_IDENTITY_INFO: 821, UNSUPPORTED_CERTIFICATE: 822,
   INVALID_IDENTITY: 823, STALE_DATE: 824, REJECT_ALL: 825,
-};
+} as const satisfies Readonly<Record<string, number>>;
+
+/** A FreeSWITCH hangup cause name, as FreeSWITCH spells it (`NORMAL_CLEARING`, `USER_BUSY` …). */
+export type HangupCause = keyof typeof HANGUP_CAUSES;
+
+/** The causes by name, for a lookup by any string. */
+const BY_NAME: Readonly<Record<string, number>> = HANGUP_CAUSES;
 
 const BY_NUMBER = new Map<number, string>();
 for (const [name, value] of Object.entries(HANGUP_CAUSES)) if (!BY_NUMBER.has(value)) BY_NUMBER.set(value, name);
@@ -43,6 +49,6 @@ export function hangupCauseName(input: string): string | undefined {
 
 /** `hangup_cause_q850` of a cause (switch_channel_cause_q850): its number up to 127, else 16 (NORMAL_CLEARING). */
 export function hangupCauseQ850(name: string): number {
-  const value = HANGUP_CAUSES[name] ?? 16;
+  const value = BY_NAME[name] ?? 16;
   return value <= 127 ? value : 16;
 }

@@ -32,6 +32,7 @@ export type { EventFormat, DecodedEvent, HeaderList } from './event-codec.js';
 export { EVENT_NAMES, eventNameOf, eventWords, isEventName, MYEVENTS_NAMES } from './event-names.js';
 export { runsOnHungUpChannel } from './zombie-apps.js';
 export { HANGUP_CAUSES, hangupCauseName, hangupCauseQ850 } from './hangup-causes.js';
+export type { HangupCause } from './hangup-causes.js';
 export type { EventWord } from './event-names.js';
 export type { EventName } from './event-names.js';
 export { fsUrlEncode, fsUrlDecode } from './url-encoding.js';

@@ -373,7 +373,7 @@ function goesOnAfterFailure(ch: Channel, cause: string): boolean {
   const continueOnFail = value('continue_on_fail');
   const failureCauses = value('failure_causes');
   if (continueOnFail === undefined && failureCauses === undefined) return cause === 'NO_ANSWER' || cause === 'NO_USER_RESPONSE' || cause === 'ORIGINATOR_CANCEL';
-  const number = HANGUP_CAUSES[cause];
+  const number = (HANGUP_CAUSES as Readonly<Record<string, number>>)[cause];
   const listed = (list: string): boolean => list.split(',').some((item) => {
     const word = item.trim().toUpperCase();
     return word === cause || (number !== undefined && word === String(number));
