@@ -105,6 +105,7 @@ export class Agent {
         return true;
       },
       drained: () => this.#driver?.flush() ?? Promise.resolve(),
+      pending: () => this.#driver?.stats().pending ?? 0,
       intervalMs: options.eventLossWindowMs,
     });
     this.metrics = new AgentMetrics(

@@ -30,6 +30,8 @@ export interface BufferedLossOptions {
   announce(loss: EventLoss): boolean;
   /** Resolves once everything published so far reached the broker (the driver's flush()); rejects if it cannot now. */
   drained?(): Promise<void>;
+  /** Messages the driver's buffer holds now (its stats().pending). */
+  pending?(): number;
   /** Window of the rate-limited lines and of telling a loss only after send. @default DEFAULT_LOG_THROTTLE_MS */
   intervalMs?: number | undefined;
 }
@@ -110,7 +112,12 @@ export class BufferedLoss {
     this.#o.drained().then(
       () => {
         this.#awaitingDrain = false;
-        if (this.#notOnlyAfterSend) this.tell();
+        if (!this.#notOnlyAfterSend) return; // told meanwhile (an event sent at once, a reconnect)
+        // flush() covers what was held when it was called: a burst still going has refilled the
+        // buffer since, and telling at each refill would announce (into that full buffer) and log
+        // once per cycle. Told once the buffer is empty; until then, wait for the next drain.
+        if ((this.#o.pending?.() ?? 0) === 0) this.tell();
+        else setImmediate(() => this.#tellOnceDrained());
       },
       () => {
         // Lost meanwhile (the reconnect tells) or refused by the broker (the next drop waits again).

@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { pino } from 'pino';
 import { BufferedLoss, EVENTS_DROPPED_AFTER_SEND_LOG } from '../src/buffered-loss.js';
 import type { EventLoss } from '../src/lifecycle-events.js';
+import type { EventPublisher } from '../src/event-publisher.js';
 
 const loss = (count: number, hangups: number, sinceUs: number, untilUs: number): EventLoss => ({ count, hangups, sinceUs, untilUs });
 
@@ -28,3 +29,39 @@ void test('after-send drops: the summary line adds up the drops it stands for, o
     { events_dropped: 5, hangups_dropped: 1, since_us: 90, until_us: 180, broker: 'reconnecting', suppressed: 2 },
   ]);
 });
+
+void test('a buffer overflowed with the broker connected is told once it is empty, not at each drain of a burst still going', async () => {
+  const logger = pino({ level: 'silent' });
+  const drains: Array<() => void> = [];
+  let pending = 0;
+  const told: EventLoss[] = [];
+  const lost = new BufferedLoss({
+    logger,
+    buffer: { buffer_messages: 4, buffer_bytes: 1000 },
+    brokerStatus: () => 'connected',
+    droppedTotal: () => 0,
+    announce: (l) => told.push(l) > 0,
+    drained: () => new Promise<void>((resolve) => drains.push(resolve)),
+    pending: () => pending,
+  });
+  let loss: EventLoss | undefined = loss4();
+  // The publisher keeps the loss until it is taken (a stand-in for EventPublisher's own bookkeeping).
+  lost.attach({ takeLoss: () => [loss, (loss = undefined)][0], hangupsHeld: () => 0 } as unknown as EventPublisher);
+  lost.reporting.onDropped(loss4(), loss4(), 'buffer-full');
+  assert.equal(drains.length, 1);
+  // What was held went out, but the burst refilled the buffer meanwhile: not told yet, waits again.
+  pending = 3;
+  drains[0]!();
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(told, []);
+  assert.equal(drains.length, 2);
+  pending = 0;
+  drains[1]!();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(told, [loss4()]);
+});
+
+function loss4(): EventLoss {
+  return { count: 4, hangups: 0, sinceUs: 1, untilUs: 2 };
+}
