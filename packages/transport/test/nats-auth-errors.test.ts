@@ -52,7 +52,7 @@ void test('nats: the driver reconnects after its credentials were refused severa
   // Three refused attempts or more, one error: typed, naming the server, no token in it.
   assert.equal(refused.length, 1, trail());
   assert.equal((refused[0] as Error & { code?: string }).code, 'FSBUS_ERR_TRANSPORT_CONNECT');
-  assert.match(refused[0]!.message, /^cannot reconnect to NATS \(127\.0\.0\.1:\d+\): .*authorization violation/i);
+  assert.match(refused[0]!.message, /^cannot reconnect to NATS \(nats:\/\/127\.0\.0\.1:\d+\): .*authorization violation/i);
   assert.doesNotMatch(refused[0]!.message, /right|wrong/);
 
   const sender = await createDriver('nats', { urls: [nats.url], name: 'sender', auth: { token: 'right' } });
@@ -61,4 +61,24 @@ void test('nats: the driver reconnects after its credentials were refused severa
   sender.publish('auth.after', enc('after the rotation'));
   await sender.flush();
   assert.deepEqual(await got.until(1), ['after the rotation'], 'the subscription is back too');
+});
+
+void test('nats: a cluster refusing the credentials on every server is one error, not one per server tried', { timeout: 60_000 }, async (t) => {
+  const other = await startNatsServer({ token: 'right' });
+  t.after(() => other.stop());
+  const again = new Collector<string>();
+  const logger: DriverLogger = { debug: (_o, msg = '') => void (msg === 'reconnect refused again' && again.push(msg)), info() {}, warn() {}, error() {} };
+  const driver = await createDriver('nats', { urls: [nats.url, other.url], name: 'agent', auth: { token: 'right' }, logger });
+  t.after(() => driver.close());
+  const refused: string[] = [];
+  driver.on((e) => void (e.type === 'error' && refused.push(e.error.message)));
+  await driver.connect();
+  for (const server of [nats, other]) await server.halt();
+  for (const server of [nats, other]) await server.start({ token: 'wrong' });
+  // nats.js tries the two servers in turn: each refusal names the same URL list, said once.
+  await again.until(3, 30_000);
+  assert.equal(refused.length, 1, refused.join(' / '));
+  assert.match(refused[0]!, /^cannot reconnect to NATS \(nats:\/\/127\.0\.0\.1:\d+,nats:\/\/127\.0\.0\.1:\d+\): /);
+  for (const server of [nats, other]) await server.halt();
+  await nats.start({ token: 'right' });
 });

@@ -143,7 +143,7 @@ class NatsDriver extends DriverCore {
           if (!(s.error instanceof PermissionViolationError)) lostBecause = s.error;
           // A reconnect the server refused for the credentials: said once per refusal, not at
           // every attempt of the backoff (as on the other brokers).
-          if (this.status !== 'connected' && (s.error instanceof AuthorizationError || s.error instanceof UserAuthenticationExpiredError)) this.reconnectRefused('NATS', nc.getServer(), s.error);
+          if (this.status !== 'connected' && (s.error instanceof AuthorizationError || s.error instanceof UserAuthenticationExpiredError)) this.reconnectRefused('NATS', this.options.urls.join(','), s.error);
           else this.emit({ type: 'error', error: s.error });
           break;
         case 'close':
