@@ -1,7 +1,7 @@
 // "No responders" on Kafka once a lane's readers are gone, though its topic stays (kafka-served.ts).
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { Admin } from '@platformatic/kafka';
+import { Admin, Consumer } from '@platformatic/kafka';
 import { startKafka } from '@fsbus/testkit';
 import { createDriver, TransportErrorCode, type Driver } from '@fsbus/transport';
 
@@ -82,6 +82,37 @@ void test('kafka: requests to a competing lane keep being answered while a secon
     );
   } finally {
     for (const d of [a, b, client, fresh]) await d.close();
+    await broker.stop();
+  }
+});
+
+void test('kafka: another application\'s group reading a lane topic (audit.<topic>) is no server: the lane whose own group emptied gets "no responders" at once', async () => {
+  const broker = await startKafka();
+  const server = await createDriver('kafka', { urls: [broker.url] });
+  const bootstrapBrokers = [broker.url.replace(/^kafka:\/\//, '')];
+  const audit = new Consumer<Buffer, Buffer, Buffer, Buffer>({ clientId: 'audit', bootstrapBrokers, groupId: 'audit.aud.api' });
+  const drivers: Driver[] = [server];
+  try {
+    await server.connect();
+    const lane = server.serve({ subject: 'aud.api', competing: true }, () => enc('served'));
+    await server.flush();
+    // A platform consumer of the lane's topic, a member of its group for the whole test.
+    const stream = await audit.consume({ topics: ['aud.api'], mode: 'latest', autocommit: false });
+    stream.on('error', () => undefined);
+    const client = await createDriver('kafka', { urls: [broker.url] });
+    drivers.push(client);
+    await client.connect();
+    assert.equal(await outcome(client, 'aud.api', 30_000), 'served');
+    await lane.unsubscribe();
+    // A new client lists the groups afresh: aud.api is empty, audit.aud.api has a member.
+    const later = await createDriver('kafka', { urls: [broker.url] });
+    drivers.push(later);
+    await later.connect();
+    assert.equal(await outcome(later, 'aud.api', 5000), TransportErrorCode.NO_RESPONDERS);
+    await stream.close();
+  } finally {
+    await audit.close(true);
+    for (const d of drivers) await d.close();
     await broker.stop();
   }
 });

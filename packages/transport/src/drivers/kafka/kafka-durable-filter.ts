@@ -60,6 +60,31 @@ async function readRecord(admin: Admin, topic: string, group: string): Promise<F
   return partition === undefined || partition.committedOffset < 0n ? {} : parseRecord(partition.metadata);
 }
 
+/** Whether the metadata is an fsbus record at all (one with no filter left is still fsbus's). */
+function isRecord(metadata: string | null | undefined): boolean {
+  try {
+    const v = JSON.parse(metadata ?? '') as Record<string, unknown> | null;
+    return v !== null && typeof v === 'object' && typeof v[RECORD_KEY] === 'object' && v[RECORD_KEY] !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** The group's record, and whether it has committed offsets anywhere (it exists and has read something). */
+async function readGroup(admin: Admin, topic: string, group: string): Promise<{ filters: Filters; marked: boolean; committed: boolean }> {
+  const [found] = await admin.listConsumerGroupOffsets({ groups: [group] });
+  let record: { metadata: string | null | undefined } | undefined;
+  let committed = false;
+  for (const t of found?.topics ?? []) {
+    for (const p of t.partitions) {
+      if (p.committedOffset < 0n) continue;
+      if (t.name === topic && p.partitionIndex === 0) record = p;
+      else committed = true;
+    }
+  }
+  return { filters: parseRecord(record?.metadata), marked: record !== undefined && isRecord(record.metadata), committed };
+}
+
 async function writeRecord(admin: Admin, topic: string, group: string, filters: Filters): Promise<void> {
   const offered = (await admin.listApis()).find((a) => a.name === 'OffsetCommit');
   const api = OFFSET_COMMIT.filter((m) => offered !== undefined && m.api.version >= offered.minVersion && m.api.version <= offered.maxVersion).pop()?.api;
@@ -94,16 +119,26 @@ export async function recordDurableFilter(admin: Admin, topic: string, durable: 
 
 /**
  * Refuses the durable name when its group was made for another filter of this stream (as the NATS
- * driver refuses it); otherwise records this filter (a group made before filters were recorded
- * takes it) and returns.
+ * driver refuses it), or was not made by fsbus at all: committed offsets without the record are
+ * another application's group (taking it over would move its position). Otherwise records this
+ * filter and returns. A group without committed offsets is new (or emptied by Kafka's offset
+ * expiry, which takes its record with it): fsbus makes it. Durables of the builds before the record
+ * (before 2026-12-05) are refused as unmarked too: they cannot be told from another application's.
  */
 export async function claimDurableFilter(admin: Admin, topic: string, durable: Durable, logger: DriverLogger | undefined): Promise<void> {
   const { group, stream, filter } = durable;
-  let filters: Filters;
+  let found: Awaited<ReturnType<typeof readGroup>>;
   try {
-    filters = await readRecord(admin, topic, group);
+    found = await readGroup(admin, topic, group);
   } catch (err) {
     throw new TransportError(TransportErrorCode.BROKER, `cannot consume stream ${stream}: cannot read durable consumer '${group}': ${(err as Error).message}`, { cause: err });
+  }
+  const { filters } = found;
+  if (found.committed && !found.marked) {
+    throw new TransportError(
+      TransportErrorCode.BROKER,
+      `cannot consume stream ${stream}: the durable name '${group}' is the Kafka consumer group '${group}', which has committed offsets but is not one fsbus made (another application's consumer group?): use another durable name, or delete the group (kafka-consumer-groups.sh --delete --group ${group}) to let fsbus make it`,
+    );
   }
   const had = filters[stream];
   if (had !== undefined && had !== filter) {

@@ -3,10 +3,12 @@
  * crashed keeps its lane topic — so its existence alone would send a request to nobody, and the
  * request would wait out its timeout where the other brokers answer "no responders". The lanes'
  * consumer groups say more: a lane is read by the group named after its topic (a competing lane:
- * `freeswitch.api`) or by groups ending in `.<topic>` (a direct lane: `<client id>.<subject>`,
- * kafka-reader.ts). The broker empties a group when its last reader leaves, and when a crashed one
- * misses its session timeout (10 s). So a topic with such groups, all of them empty, is not served;
- * a topic with none (read under a group name of the user's choosing) is taken as served.
+ * `freeswitch.api`, the agent's `freeswitch.cmd.async`) or by a group `<client id>.<topic>` (a
+ * direct lane, kafka-reader.ts; a client id is `<name>-<8 hex digits>`, kafka-driver.ts). Exactly
+ * these: another application's group reading the topic (`audit.freeswitch.api`) serves nothing.
+ * The broker empties a group when its last reader leaves, and when a crashed one misses its
+ * session timeout (10 s). So a topic with such groups, all of them empty, is not served; a topic
+ * with none (read under a group name of the user's choosing) is taken as served.
  *
  * One ListGroups per broker answers for every topic. A listing is trusted for LISTING_MAX_AGE_MS
  * (taken again behind the answer after half of that, so steady traffic never waits for one) and
@@ -94,7 +96,7 @@ export class ServedTopics {
       for (const g of groups.values()) {
         // Without group states (a broker before ListGroups v4) nothing can be told: served.
         const hasMembers = g.state === 'Unknown' || !EMPTY_STATES.has(g.state);
-        for (const name of suffixes(g.id)) live.set(name, (live.get(name) ?? false) || hasMembers);
+        for (const name of laneTopics(g.id)) live.set(name, (live.get(name) ?? false) || hasMembers);
       }
       this.#listing = { live, takenAt: performance.now() };
       return this.#listing;
@@ -106,9 +108,15 @@ export class ServedTopics {
   }
 }
 
-/** The topics group `a.b.c` may be named after: `a.b.c`, `b.c`, `c` (a direct lane's `<client id>.<subject>`). */
-function suffixes(id: string): string[] {
+/** A driver's client id (kafka-driver.ts): its name in `[A-Za-z0-9._-]`, a dash, 8 hex digits. */
+const CLIENT_ID = /^[A-Za-z0-9._-]*-[0-9a-f]{8}$/;
+
+/**
+ * The lane topics group `id` may be named after: `id` itself (a competing lane), and `<topic>` of
+ * `<client id>.<topic>` (a direct lane; the name may hold dots, so every split is tried).
+ */
+function laneTopics(id: string): string[] {
   const out = [id];
-  for (let at = id.indexOf('.'); at !== -1; at = id.indexOf('.', at + 1)) out.push(id.slice(at + 1));
+  for (let at = id.indexOf('.'); at !== -1; at = id.indexOf('.', at + 1)) if (CLIENT_ID.test(id.slice(0, at))) out.push(id.slice(at + 1));
   return out;
 }

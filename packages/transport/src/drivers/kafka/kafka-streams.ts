@@ -2,7 +2,8 @@
  * Durable streams on Kafka: a stream is the topic (or topics) its subjects map to — Kafka keeps
  * records anyway; ensureStream creates them with the retention asked for (one partition, so a
  * stream's order is total and `sequence` = offset + 1), or widens an existing one's, never
- * narrowing it (kafka-stream-retention.ts). The stream name → topics mapping is stored
+ * narrowing it (kafka-stream-retention.ts); one made beforehand with several partitions is warned
+ * about and refused to durable reads and replays. The stream name → topics mapping is stored
  * in the compacted topic `fsbus.streams` (key = name, value = JSON), so any client can replay a
  * stream by name. Durable consumers are consumer groups; their position is the committed offset
  * (the first one not acknowledged: kafka-ack-floor.ts), their filter is recorded in the group too
@@ -73,6 +74,9 @@ export async function ensureKafkaStream(
     throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: ${(err as Error).message}`, { cause: err });
   }
   for (const t of existing) await widenStreamTopicRetention(admin, spec.name, t, asked, logger);
+  // A topic made beforehand with several partitions still carries the live events (each call keeps
+  // its order in its partition): only durable reads and replays refuse it (consumeKafkaStream).
+  for (const t of existing) await warnSeveralPartitions(admin, spec.name, t, logger);
   const info: StreamInfo = { name: spec.name, subjects: [...spec.subjects], topics: streamTopics };
   registry.known.set(spec.name, info);
   enqueue({ subject: STREAMS_TOPIC, data: Buffer.from(JSON.stringify(info)), headers: { [KafkaHeader.SUBJECT]: STREAMS_TOPIC, [KafkaHeader.KEY]: spec.name } });
@@ -137,6 +141,7 @@ export async function consumeKafkaStream(
   registry.known.set(info.name, info);
   const topic = info.topics[0];
   if (topic === undefined || info.topics.length > 1) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka streams over several topics cannot be replayed in order (${options.stream})`);
+  await assertOnePartition(admin, options.stream, topic);
   // Filtered here, committed past what does not match: the name must not change filter.
   const durable: Durable | undefined = options.durable === undefined ? undefined : { group: options.durable, stream: options.stream, filter: options.filter ?? '' };
   if (durable !== undefined) await claimDurableFilter(admin, STREAMS_TOPIC, durable, logger);
@@ -193,6 +198,46 @@ export async function consumeKafkaStream(
       return () => clearTimeout(timer);
     }).catch(() => undefined);
   return { reader, stopped };
+}
+
+/** The topic's partition count (metadata asked afresh: it may have been made meanwhile). */
+async function partitionsOf(admin: Admin, topic: string): Promise<number | undefined> {
+  const meta = await admin.metadata({ topics: [topic], forceUpdate: true });
+  return meta.topics.get(topic)?.partitionsCount;
+}
+
+/** Why a topic of several partitions is no stream, and what to do: in one sentence for the error and the warning. */
+function severalPartitions(stream: string, topic: string, partitions: number): string {
+  return (
+    `kafka stream ${stream}: its topic ${topic} has ${partitions} partitions, and durable consumers and replays need one partition ` +
+    `(a sequence is an offset + 1, one total order): recreate the topic with one partition, or let the agent create it ` +
+    `(live subscriptions work on any partition count, each call in order)`
+  );
+}
+
+/**
+ * A durable read or replay of a topic made beforehand with several partitions would number its
+ * records by offset in each partition (the same sequence for different events, out of order), and
+ * start, resume and check retention on partition 0 only: refused.
+ */
+async function assertOnePartition(admin: Admin, stream: string, topic: string): Promise<void> {
+  let partitions: number | undefined;
+  try {
+    partitions = await partitionsOf(admin, topic);
+  } catch (err) {
+    throw new TransportError(TransportErrorCode.BROKER, `cannot consume stream ${stream}: cannot read topic ${topic}: ${(err as Error).message}`, { cause: err });
+  }
+  if (partitions !== undefined && partitions > 1) throw new TransportError(TransportErrorCode.UNSUPPORTED, severalPartitions(stream, topic, partitions));
+}
+
+async function warnSeveralPartitions(admin: Admin | undefined, stream: string, topic: string, logger: DriverLogger | undefined): Promise<void> {
+  if (admin === undefined) return;
+  try {
+    const partitions = await partitionsOf(admin, topic);
+    if (partitions !== undefined && partitions > 1) logger?.warn({ stream, topic, partitions }, severalPartitions(stream, topic, partitions));
+  } catch (err) {
+    logger?.debug({ err, stream, topic }, 'kafka stream: partition count not read');
+  }
 }
 
 /** Kafka's "earliest" in a ListOffsets request: the log start offset. */
