@@ -13,7 +13,7 @@ const customerEndpoint = process.argv[3] ?? 'loopback/9001';
 
 const bus = await connect({ servers: process.env['FSBUS_BROKER_URL'] ?? 'nats://127.0.0.1:4222' });
 try {
-  const events = bus.events(['channel.bridge', 'channel.execute.complete']);
+  const events = bus.events(['channel.bridge', 'channel.execute.complete', 'channel.hangup.complete']);
   await events.ready;
   // Leg A rings the agent and waits in park once answered (the originate resolves then).
   const agent = await bus.originate({ endpoint: agentEndpoint, extension: '&park()', callerIdName: 'Click to call', ringTimeoutS: 30 });
@@ -33,6 +33,12 @@ try {
       await bus.hangup(agent.uuid, 'NORMAL_CLEARING', { node: agent.nodeId }).catch((err: unknown) => {
         if (!(err instanceof ReplyError && err.code === 'FSBUS_ERR_BUS_SESSION_NOT_FOUND')) throw err;
       });
+      process.exitCode = 1;
+      break;
+    }
+    // The agent hung up before the bridge ran: FreeSWITCH sends no completion for it then.
+    if (e.name === 'CHANNEL_HANGUP_COMPLETE') {
+      console.log(`agent hung up before the customer was bridged (${e.hangupCause ?? 'no cause'})`);
       process.exitCode = 1;
       break;
     }

@@ -164,7 +164,7 @@ function namesThisNode(request: BusRequest, ctx: CommandContext, command: string
   const message =
     request.node_id === undefined
       ? `${command} must name its node in node_id ('${nodeId}') or be sent on the node's own lane (<prefix>.node.<id>)`
-      : `${command} on ${nodeId}'s own lane names another node in node_id ('${request.node_id}'): nothing changed`;
+      : `${command} for node ${nodeId} names another node in node_id ('${request.node_id}'): nothing changed`;
   return { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message };
 }
 

@@ -39,7 +39,7 @@ void describe('agent.cordon on the node own lane', () => {
   void test('a node_id naming another node is refused, also on the node own lane', async () => {
     const n1 = cluster.nodes[0]!;
     const r = await cluster.request('freeswitch.node.node-1', '{"command":"agent.cordon","node_id":"node-2"}');
-    assert.deepEqual([r.success, r.code, r.node_id, r.message], [false, BusErrorCode.INVALID_ARGUMENT, 'node-1', "agent.cordon on node-1's own lane names another node in node_id ('node-2'): nothing changed"]);
+    assert.deepEqual([r.success, r.code, r.node_id, r.message], [false, BusErrorCode.INVALID_ARGUMENT, 'node-1', "agent.cordon for node node-1 names another node in node_id ('node-2'): nothing changed"]);
     assert.deepEqual(shared(n1.agent), { state: 'joined', cordoned: false });
     assert.deepEqual(shared(cluster.nodes[1]!.agent), { state: 'joined', cordoned: false });
   });

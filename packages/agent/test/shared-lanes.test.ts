@@ -123,7 +123,7 @@ function sharedLaneSuite(driver: string, options: Omit<ClusterOptions, 'driver' 
       const n1 = cluster.nodes[0]!;
       // A node_id naming another node is refused, also on the node's own lane (cordon-own-lane.test.ts: a bare one there is applied).
       const refused = await cluster.request('freeswitch.node.node-1', '{"command":"agent.cordon","node_id":"node-2"}');
-      assert.deepEqual([refused.success, refused.code, refused.message], [false, BusErrorCode.INVALID_ARGUMENT, "agent.cordon on node-1's own lane names another node in node_id ('node-2'): nothing changed"]);
+      assert.deepEqual([refused.success, refused.code, refused.message], [false, BusErrorCode.INVALID_ARGUMENT, "agent.cordon for node node-1 names another node in node_id ('node-2'): nothing changed"]);
       assert.ok(joined(n1.agent));
 
       const cordoned = await cluster.request('freeswitch.api', '{"command":"agent.cordon","node_id":"node-1"}');

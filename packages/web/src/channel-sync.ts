@@ -5,7 +5,7 @@
  */
 import { BusErrorCode, terminalLine } from '@fsbus/contract';
 import type { DashboardBus } from './bus-port.js';
-import { SyncError, type NodeState } from './node-state.js';
+import { eslReady, SyncError, type NodeState } from './node-state.js';
 import type { SyncErrorView } from './protocol.js';
 import { readShowChannels, type ShowChannelsListing } from './show-channels.js';
 
@@ -52,11 +52,18 @@ export class ChannelSync {
     }
     host.apply(node, listing, since);
     node.synced = true;
+    let changed = false;
+    // Read since FreeSWITCH came back: the calls it ended unseen are gone, the rest live again.
+    if (node.esl_down_since !== undefined && eslReady(node.status)) {
+      delete node.esl_down_since;
+      changed = true;
+    }
     if (node.sync_error !== undefined) {
       this.#warn(`dashboard: channels of ${node.node_id} read again after ${node.syncFailures} failed attempt(s)`);
       delete node.sync_error;
-      host.nodeChanged(node);
+      changed = true;
     }
+    if (changed) host.nodeChanged(node);
     node.syncFailures = 0;
   }
 

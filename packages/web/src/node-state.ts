@@ -75,12 +75,21 @@ export function eslCameBack(before: Record<string, unknown>, now: Record<string,
 
 /**
  * When the node's FreeSWITCH was first told not ready (`esl_down_since`): kept from `prev` while
- * statuses keep telling so, `now` at the first, none while ready or while the status tells no link state.
+ * statuses keep telling so, `now` at the first, none while the status tells no link state. Ready
+ * again, it is kept too: its calls may have ended unseen, so they stay stale until the node's
+ * channels are read again (ChannelSync clears it then).
  */
 export function eslDownSince(prev: NodeView | undefined, status: Record<string, unknown>, now: number): number | undefined {
   const { status: link } = eslOf(status);
-  if (typeof link !== 'string' || link === 'ready') return undefined;
+  if (typeof link !== 'string') return undefined;
+  if (link === 'ready') return prev?.esl_down_since;
   return prev?.esl_down_since ?? now;
+}
+
+/** FreeSWITCH is ready by the node's last status (or it tells no link state): a read now is of it back. */
+export function eslReady(status: Record<string, unknown>): boolean {
+  const { status: link } = eslOf(status);
+  return typeof link !== 'string' || link === 'ready';
 }
 
 function eslOf(status: Record<string, unknown>): { status: unknown; reconnects: unknown } {

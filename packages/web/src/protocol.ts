@@ -27,9 +27,10 @@ export interface NodeView {
   /**
    * Wall-clock ms (the dashboard's clock, as `last_seen`) of the first status that told the node's
    * FreeSWITCH not ready (`status.esl.status` other than `ready`: its agent's Event Socket link is
-   * down); absent while it is ready, or not told. Its channels stay listed, as an offline node's:
-   * FreeSWITCH may have ended them unseen, so the page shows them stale from this time until the
-   * node's channels are read again once FreeSWITCH is back.
+   * down); kept once it is ready again until the node's channels were read since, absent otherwise
+   * or when not told. Its channels stay listed, as an offline node's: FreeSWITCH may have ended
+   * them unseen, so the page shows them stale from this time until the node's channels are read
+   * again once FreeSWITCH is back.
    */
   esl_down_since?: number;
   /**

@@ -16,6 +16,7 @@ import { channelUuidProblem } from './channel-uuid.js';
 import type { ExecuteCompletions, WatchEnd } from './execute-completions.js';
 import { fieldValue, optionalString, requiredString } from './field-messages.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
+import { sessionNotFound } from './session-not-found.js';
 
 /**
  * Readies a channel for an execute, over `api` (the request's command path): call control stops
@@ -63,7 +64,7 @@ const WATCH_END_REPLY: Readonly<Record<WatchEnd, { code: BusErrorCode; message: 
 };
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
-const notFound = (uuid: string): CommandResult => ({ ok: false, code: BusErrorCode.SESSION_NOT_FOUND, message: ExecuteAppMessage.NOT_FOUND, data: { uuid } });
+const notFound = (uuid: string): CommandResult => sessionNotFound(ExecuteAppMessage.NOT_FOUND, uuid);
 
 /**
  * A uuid_setvar value as FreeSWITCH reads it back exactly (switch_separate_string, switch_utils.c):

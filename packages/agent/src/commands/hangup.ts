@@ -4,6 +4,7 @@ import { BAD_CAUSE, hangupCause } from '../hangup-cause.js';
 import { channelUuidProblem } from './channel-uuid.js';
 import { fieldValue, requiredString } from './field-messages.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
+import { sessionNotFound } from './session-not-found.js';
 
 /** uuid_kill answered `-ERR No such channel!`: FSBUS_ERR_BUS_SESSION_NOT_FOUND, `data` = `{uuid}`. */
 const HANGUP_NOT_FOUND = 'Channel hangup failed: no such channel';
@@ -25,7 +26,7 @@ export const hangupCommand: CommandHandler = {
     const output = await ctx.api(`uuid_kill ${uuid} ${cause}`);
     if (isFsError(output)) {
       // A channel that is gone is coded as execute_app codes it (`-ERR No such channel!`), not as a refusal.
-      if (/no such channel/i.test(output)) return { ok: false, code: BusErrorCode.SESSION_NOT_FOUND, message: HANGUP_NOT_FOUND, data: { uuid } };
+      if (/no such channel/i.test(output)) return sessionNotFound(HANGUP_NOT_FOUND, uuid);
       return { ok: false, code: BusErrorCode.COMMAND_FAILED, message: 'Channel hangup failed', data: output };
     }
     return { ok: true, message: 'Channel hangup successful', data: { uuid, cause } };
