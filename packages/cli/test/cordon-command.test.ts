@@ -116,11 +116,11 @@ void describe('fsbus cordon / uncordon and the LANES column of status', () => {
       assert.match(three.out, /^node-c\s/m);
       c.child.kill('SIGKILL');
       assert.equal((await c.exited).signal, 'SIGKILL');
-      const all = await runCli(['status', '--all', '--timeout', '500'], env);
+      const all = await runCli(['status', '--all', '--timeout', '3000'], env);
       assert.equal(all.code, 0, all.err);
       assert.doesNotMatch(all.out, /^node-c\s/m);
       assert.match(all.out, /^node-a\s[\s\S]*^node-b\s/m);
-      const expected = await runCli(['status', '--all', '--expect', 'node-a,node-b,node-c', '--timeout', '500'], env);
+      const expected = await runCli(['status', '--all', '--expect', 'node-a,node-b,node-c', '--timeout', '3000'], env);
       assert.equal(expected.code, 4, expected.err);
       assert.match(expected.err, /^fsbus status: no answer from node-c \(--expect node-a,node-b,node-c\)$/m);
     } finally {

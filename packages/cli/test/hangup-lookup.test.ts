@@ -94,7 +94,7 @@ void describe('fsbus hangup without --node: finds the node of the call, counts n
   void it('a uuid no node has: says so naming the nodes asked, exit 1, no failure counted', async () => {
     const uuid = '0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f';
     const before = agents.map(failed);
-    const none = await runCli(['hangup', uuid, '--timeout', '500'], env);
+    const none = await runCli(['hangup', uuid, '--timeout', '3000'], env);
     assert.equal(none.code, 1, none.err);
     assert.equal(none.out, '');
     assert.match(none.err, new RegExp(`^fsbus hangup: FSBUS_ERR_BUS_SESSION_NOT_FOUND: no node has channel ${uuid} \\(asked node-a, node-b\\)$`, 'm'));
@@ -108,12 +108,12 @@ void describe('fsbus hangup without --node: finds the node of the call, counts n
     await agentUntil(agents[1]!, () => !agents[1]!.ready, 'node-b not ready');
     const uuid = await originateOn('node-a');
     const other = '3c1d2e4f-0000-4000-8000-000000000001';
-    const res = await runCli(['hangup', other, '--timeout', '500'], env);
+    const res = await runCli(['hangup', other, '--timeout', '3000'], env);
     assert.equal(res.code, 1, res.err);
     assert.match(res.err, /^fsbus hangup: FSBUS_ERR_BUS_FREESWITCH_UNAVAILABLE: .*\(node node-b\)$/m);
     assert.match(res.err, new RegExp(`^hint: node-a has no channel ${other}; node-b could not tell`, 'm'));
     // The call on node-a is still found and hung up: node-b's silence does not stop that.
-    const found = await runCli(['hangup', uuid, '--timeout', '500'], env);
+    const found = await runCli(['hangup', uuid, '--timeout', '3000'], env);
     assert.equal(found.code, 0, found.err);
     assert.equal(found.err, '(node node-a)\n');
   });

@@ -46,7 +46,12 @@ void test('kafka: an event put back by a lost connection that the reconnect flus
     const described = await admin.describeConfigs({ resources: resources.map((r) => ({ ...r, configurationKeys: ['message.max.bytes'] })) });
     return described.length === resources.length && described.every((d) => d.configs.some((c) => c.name === 'message.max.bytes' && c.value === String(LIMIT)));
   };
-  while (!(await applied()));
+  // Each ask is a broker round trip; bounded by the deadline, failing with what it waited for.
+  const deadline = performance.now() + 60_000;
+  while (!(await applied())) {
+    if (performance.now() > deadline) throw new Error(`the broker never reported message.max.bytes ${LIMIT} after the alter`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 
   const told = new Collector<string>();
   const onDroppedAfterSend = (subject: string, data: Uint8Array): void => told.push(`${subject}:${data.byteLength}`);

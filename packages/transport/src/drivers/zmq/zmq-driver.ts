@@ -349,7 +349,15 @@ class ZmqDriver extends DriverCore {
     return stats;
   }
 
-  async close(): Promise<void> {
+  /** One close for every caller: a second close() resolves with the first, once the ports are free. */
+  #closing: Promise<void> | undefined;
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     if (this.status === 'closed') return;
     // Only outgoing messages are flushed: waiting on subscriptions would wait on agents that may be gone.
     await this.#server?.flush().catch(() => undefined);
