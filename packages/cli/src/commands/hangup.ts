@@ -58,7 +58,9 @@ export const hangupCommand: CliCommand = {
           // Not uuid_kill on every node: each node without the call would count a failed request
           // (the status table, the dashboard, any alert on COMMAND_FAILED). Looked up first, then
           // hung up where it is only.
-          const { found, absent, failed } = await findChannelNodes(bus, uuid, call);
+          const lookup = await findChannelNodes(bus, uuid, call);
+          const { found, failed } = lookup;
+          const absent = [...lookup.absent];
           const windowMs = call.timeoutMs ?? GATHER_DEFAULT_MS;
           const node = found[0];
           if (found.length > 1) {
@@ -71,12 +73,30 @@ export const hangupCommand: CliCommand = {
             out.err(terminalLine(`(node ${node})`));
             return ExitCode.OK;
           }
-          const firstFailed = failed[0];
+          // Nodes whose commands.allowlist leaves uuid_exists out cannot be asked: there the call is
+          // hung up directly, node by node (a node without it counts that failure, as it must).
+          const denied = failed.filter((r) => r.code === BusErrorCode.COMMAND_DENIED).map((r) => r.node_id);
+          for (const candidate of denied) {
+            try {
+              await bus.hangup(uuid, cause, { ...call, node: candidate });
+            } catch (err) {
+              if (err instanceof ReplyError && err.code === BusErrorCode.SESSION_NOT_FOUND) {
+                absent.push(candidate);
+                continue;
+              }
+              throw err;
+            }
+            out.out(`hung up ${uuid}`);
+            out.err(terminalLine(`(node ${candidate})`));
+            return ExitCode.OK;
+          }
+          const unsure = failed.filter((r) => r.code !== BusErrorCode.COMMAND_DENIED);
+          const firstFailed = unsure[0];
           if (firstFailed !== undefined) {
             // The call may be on a node that could not tell: nothing is hung up blindly there.
-            const couldNot = failed.map((r) => r.node_id).join(', ');
+            const couldNot = unsure.map((r) => r.node_id).join(', ');
             const have = absent.length === 0 ? '' : `${absent.join(', ')} ${absent.length === 1 ? 'has' : 'have'} no channel ${uuid}; `;
-            const name = failed.length === 1 ? firstFailed.node_id : '<id>';
+            const name = unsure.length === 1 ? firstFailed.node_id : '<id>';
             return reportError('hangup', new ReplyError(firstFailed), out, terminalLine(`${have}${couldNot} could not tell (the error above): the call may be there; once it answers, hang it up with --node ${name}`));
           }
           if (absent.length === 0) {

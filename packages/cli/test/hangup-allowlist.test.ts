@@ -1,0 +1,53 @@
+// `fsbus hangup <uuid>` without --node where the agents' commands.allowlist leaves out uuid_exists
+// (a hardened setup): the lookup is refused (FSBUS_ERR_BUS_COMMAND_DENIED) on every node, and the
+// hangup failed with that refusal on a call that was there. It is hung up node by node instead.
+// Real nats-server, simulators and agents.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { Agent, loadConfig } from '@fsbus/agent';
+import { Simulator } from '@fsbus/sim';
+import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { cliEnv, runCli } from './support/run-cli.js';
+
+const IDS = ['node-a', 'node-b'] as const;
+
+void describe('fsbus hangup without --node, uuid_exists not in the allowlist', () => {
+  let nats: NatsServerHandle;
+  const sims: Simulator[] = [];
+  const agents: Agent[] = [];
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    nats = await startNatsServer();
+    for (const id of IDS) {
+      const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: id });
+      const { port } = await sim.start();
+      sims.push(sim);
+      const values = { node_id: id, log_level: 'silent', broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port }, metrics: { enabled: false }, commands: { allowlist: ['status'] } };
+      const agent = new Agent(loadConfig({ values, env: {} }));
+      agents.push(agent);
+      await agent.start();
+      await agent.whenReady();
+    }
+    env = cliEnv({ FSBUS_BROKER_URL: nats.url, FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' });
+  });
+  after(async () => {
+    for (const a of agents) await a.stop();
+    for (const s of sims) await s.stop();
+    await nats?.stop();
+  });
+
+  void it('a call on each node is hung up where it is; a uuid no node has says so', async () => {
+    for (const node of IDS) {
+      const placed = await runCli(['originate', 'user/1000', '&park()', '--node', node], env);
+      assert.equal(placed.code, 0, placed.err);
+      const uuid = placed.out.trim();
+      const hangup = await runCli(['hangup', uuid, '--timeout', '3000'], env);
+      assert.equal(hangup.code, 0, hangup.err);
+      assert.equal(hangup.out, `hung up ${uuid}\n`);
+      assert.match(hangup.err, new RegExp(`^\\(node ${node}\\)\\n$`));
+    }
+    const none = await runCli(['hangup', '0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f', '--timeout', '3000'], env);
+    assert.equal(none.code, 1, none.err);
+    assert.match(none.err, /^fsbus hangup: FSBUS_ERR_BUS_SESSION_NOT_FOUND: no node has channel 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f \(asked node-a, node-b\)$/m);
+  });
+});
