@@ -11,6 +11,16 @@ import { connect, ReplyError } from '@fsbus/client';
 const agentEndpoint = process.argv[2] ?? 'user/1000';
 const customerEndpoint = process.argv[3] ?? 'loopback/9001';
 
+// A dial string is FreeSWITCH syntax: `,` dials a second destination, `[…]`/`{…}` set channel
+// variables (api_on_answer runs a command). Only plain endpoints here; in a service, build them
+// from a number you checked, never from text a caller typed (docs/call-control.md).
+for (const endpoint of [agentEndpoint, customerEndpoint]) {
+  if (!/^[A-Za-z0-9/@.+_-]+$/.test(endpoint)) {
+    console.error(`click-to-call: ${JSON.stringify(endpoint)} is not a plain endpoint (letters, digits, / @ . + _ -)`);
+    process.exit(2);
+  }
+}
+
 const bus = await connect({ servers: process.env['FSBUS_BROKER_URL'] ?? 'nats://127.0.0.1:4222' });
 try {
   const events = bus.events(['channel.bridge', 'channel.execute.complete', 'channel.hangup.complete']);

@@ -51,3 +51,9 @@ void describe('fsbus hangup without --node, uuid_exists not in the allowlist', (
     assert.match(none.err, /^fsbus hangup: FSBUS_ERR_BUS_SESSION_NOT_FOUND: no node has channel 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f \(asked node-a, node-b\)$/m);
   });
 });
+
+void it('a uuid that could smuggle text onto a FreeSWITCH line is refused before any node is asked (exit 2)', async () => {
+  const res = await runCli(['hangup', 'abc def'], cliEnv({ FSBUS_BROKER_URL: 'nats://127.0.0.1:1' }));
+  assert.equal(res.code, 2, res.err);
+  assert.match(res.err, /uuid must contain only letters, digits, -, _, \. and :/);
+});

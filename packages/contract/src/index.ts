@@ -25,3 +25,4 @@ export type { OriginateRing } from './originate-wait.js';
 export { terminalJson, terminalLine, terminalText } from './terminal-text.js'; // text from the bus, safe for a terminal
 export { PARK_AUDIO_MODES } from './park.js';
 export type { ParkAudioMode, ParkStatus } from './park.js';
+export { channelUuidProblem } from './channel-uuid.js'; // the uuid a command may put on a FreeSWITCH line

@@ -10,9 +10,8 @@
  * the agent stops first, an error envelope (`FSBUS_ERR_BUS_SHUTTING_DOWN`).
  */
 import { randomUUID } from 'node:crypto';
-import { BusError, BusErrorCode, encodeEventPayload, encodeReply, encodeUtf8, errorReply, type BusRequest } from '@fsbus/contract';
+import { BusError, BusErrorCode, channelUuidProblem, encodeEventPayload, encodeReply, encodeUtf8, errorReply, type BusRequest } from '@fsbus/contract';
 import { EslCommandError, executeMsg, type CommandOptions, type EslEvent, type SendMsg } from '@fsbus/esl';
-import { channelUuidProblem } from './channel-uuid.js';
 import type { ExecuteCompletions, WatchEnd } from './execute-completions.js';
 import { fieldValue, optionalString, requiredString } from './field-messages.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';

@@ -1,7 +1,6 @@
 /** `hangup`: `uuid` (required, 2–63 chars), `cause` (default NORMAL_CLEARING) → `uuid_kill <uuid> <cause>`. */
-import { BusErrorCode, type BusRequest } from '@fsbus/contract';
+import { BusErrorCode, channelUuidProblem, type BusRequest } from '@fsbus/contract';
 import { BAD_CAUSE, hangupCause } from '../hangup-cause.js';
-import { channelUuidProblem } from './channel-uuid.js';
 import { fieldValue, requiredString } from './field-messages.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 import { sessionNotFound } from './session-not-found.js';

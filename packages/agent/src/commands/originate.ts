@@ -4,10 +4,9 @@
  * (and a preset Job-UUID), so both are known before FreeSWITCH answers — even on a timeout.
  */
 import { randomUUID } from 'node:crypto';
-import { BusError, BusErrorCode, originateRingMs, originateWaitMs, type BusRequest } from '@fsbus/contract';
+import { BusError, BusErrorCode, channelUuidProblem, originateRingMs, originateWaitMs, type BusRequest } from '@fsbus/contract';
 import { EslCommandError, EslInvalidArgumentError } from '@fsbus/esl';
 import { ORIGINATED_LEG_VAR } from '../dialplan/originated-leg.js';
-import { channelUuidProblem } from './channel-uuid.js';
 import { eslFailure } from './esl-failure.js';
 import { fieldValue, optionalString, requiredString } from './field-messages.js';
 import type { CommandContext, CommandHandler, CommandResult } from './registry.js';

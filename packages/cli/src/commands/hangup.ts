@@ -1,5 +1,5 @@
 /** `fsbus hangup <uuid> [cause]`: ends a call (uuid_kill) through an agent. */
-import { BusErrorCode, terminalLine } from '@fsbus/contract';
+import { BusErrorCode, channelUuidProblem, terminalLine } from '@fsbus/contract';
 import { DEFAULT_TIMEOUT_MS, ReplyError } from '@fsbus/client';
 import type { CliCommand } from '../command.js';
 import { GATHER_DEFAULT_MS } from '../bus/expect.js';
@@ -47,6 +47,9 @@ export const hangupCommand: CliCommand = {
             : undefined,
         check: (_v, positionals) => {
           if (positionals.length < 1 || positionals.length > 2) throw new UsageError('give the channel uuid and optionally a cause');
+          // Checked here, as the agent would: the lookup puts it on every node's FreeSWITCH line.
+          const problem = channelUuidProblem(positionals[0] ?? '');
+          if (problem !== undefined) throw new UsageError(problem);
         },
         async run({ positionals, bus, io: out, call }) {
           const [uuid, cause] = positionals as [string, string | undefined];
