@@ -200,3 +200,164 @@ void test('redis: a stream append Redis refuses (out of memory) is a drop after 
     await broker.stop();
   }
 });
+
+void test('redis durable: a Redis restarted from a snapshot older than the consumer — its group made again after the last entry it saw, the snapshot\'s entries not handed out again', { timeout: 60_000 }, async () => {
+  const broker = await startRedis();
+  const raw = new Redis(broker.url);
+  const warnings: string[] = [];
+  const logger: DriverLogger = { debug: () => undefined, info: () => undefined, warn: (_f, msg) => void warnings.push(msg ?? ''), error: () => undefined };
+  const pub = await createDriver('redis', { urls: [broker.url], namespace: 'snap' });
+  const consumer = await createDriver('redis', { urls: [broker.url], namespace: 'snap', logger });
+  try {
+    await pub.connect();
+    await consumer.connect();
+    await pub.ensureStream({ name: 'S', subjects: ['s.events.>'] });
+    const publish = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i <= to; i++) pub.publish('s.events.cdr', enc(String(i)));
+      await pub.flush();
+    };
+    await publish(1, 3);
+    // The snapshot holds 1–3 and the registry, no consumer group: the next start loads it.
+    await raw.save();
+    const got = new Collector<string>();
+    const losses: StreamDataLoss[] = [];
+    const gaps: unknown[] = [];
+    const sub = await consumer.consumeDurable({ stream: 'S', durable: 'cdr', from: 'all', onStreamLost: (l) => void losses.push(l), onRetentionLoss: (l) => void gaps.push(l) }, (m: DurableMessage) => {
+      got.push(dec(m.data));
+      m.ack();
+    });
+    await publish(4, 5);
+    await got.until(5);
+    await broker.halt();
+    await waitStatus(pub, 'reconnecting');
+    await broker.start();
+    await waitStatus(pub, 'connected');
+    await waitStatus(consumer, 'connected');
+    await publish(6, 7);
+    // Before: the group made again at '0-0' handed out 1–3 again (a whole retention, in production).
+    const items = await got.until(7).catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(got.items)}`);
+    });
+    assert.deepEqual(items, ['1', '2', '3', '4', '5', '6', '7']);
+    // 4–5 are gone with the data Redis lost after its snapshot: told, without a count.
+    assert.equal(losses.length, 1, 'told once of the lost stream');
+    assert.deepEqual(gaps, [], 'no retention loss invented');
+    await sub.unsubscribe();
+  } finally {
+    await consumer.close();
+    await pub.close();
+    raw.disconnect();
+    await broker.stop();
+  }
+});
+
+void test('redis durable: two processes sharing a durable name after a Redis restarted empty — the one that finds the group made again by the other forgets its old start sequence too', { timeout: 60_000 }, async () => {
+  const broker = await startRedis();
+  const relay = await gatedRelay(broker.port);
+  const pub = await createDriver('redis', { urls: [broker.url], namespace: 'race' });
+  const first = await createDriver('redis', { urls: [broker.url], namespace: 'race' });
+  const second = await createDriver('redis', { urls: [relay.url], namespace: 'race' });
+  try {
+    await pub.connect();
+    await first.connect();
+    await second.connect();
+    await pub.ensureStream({ name: 'D', subjects: ['d.events.>'] });
+    const publish = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i <= to; i++) pub.publish('d.events.cdr', enc(String(i)));
+      await pub.flush();
+    };
+    await publish(1, 5);
+    const got = { first: new Collector<string>(), second: new Collector<string>() };
+    const lost = new Collector<StreamDataLoss>();
+    // After the restart the first one holds what it gets (one at most): the rest goes to the second.
+    let hold = false;
+    const options = { stream: 'D', durable: 'shared', from: { sequence: 3 }, maxInFlight: 1 } as const;
+    const subs = [
+      await first.consumeDurable({ ...options, onStreamLost: (l) => lost.push(l) }, (m: DurableMessage) => {
+        got.first.push(dec(m.data));
+        if (!hold) m.ack();
+      }),
+      await second.consumeDurable(options, (m: DurableMessage) => {
+        got.second.push(dec(m.data));
+        m.ack();
+      }),
+    ];
+    await publish(6, 6);
+    relay.hold();
+    await broker.halt();
+    await waitStatus(second, 'reconnecting');
+    hold = true;
+    const had = { first: got.first.items.length, second: got.second.items.length };
+    await broker.start();
+    await waitStatus(pub, 'connected');
+    // The first one makes the group again (the stream was lost), and takes (holds) one new entry.
+    await lost.until(1);
+    await publish(7, 10);
+    await got.first.until(had.first + 1);
+    relay.release();
+    // The second one gets the rest of the new stream (sequences 2–4), and the entry the first one
+    // holds: one consumer name per durable, its pending entries come to either process. Before,
+    // it skipped those below 3 (its old start): '7' and '8'.
+    await got.second.until(had.second + 4).catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(got)}`);
+    });
+    assert.deepEqual(got.second.items.slice(had.second), ['7', '8', '9', '10'], JSON.stringify(got));
+    for (const s of subs) await s.unsubscribe();
+  } finally {
+    await second.close();
+    await first.close();
+    await pub.close();
+    await relay.close();
+    await broker.stop();
+  }
+});
+
+void test('redis durable: a consumer group Redis refuses to make again (out of memory) is retried after a pause, the reason on a debug line', { timeout: 60_000 }, async () => {
+  const broker = await startRedis();
+  const raw = new Redis(broker.url);
+  const debug: Array<{ fields: Record<string, unknown>; msg: string }> = [];
+  const retried = new Collector<string>();
+  const logger: DriverLogger = {
+    debug: (fields, msg) => {
+      debug.push({ fields: fields as Record<string, unknown>, msg: msg ?? '' });
+      if (/group again failed/.test(msg ?? '')) retried.push(msg ?? '');
+    },
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  const pub = await createDriver('redis', { urls: [broker.url], namespace: 'nog' });
+  const consumer = await createDriver('redis', { urls: [broker.url], namespace: 'nog', logger });
+  try {
+    await pub.connect();
+    await consumer.connect();
+    await pub.ensureStream({ name: 'N', subjects: ['n.events.>'] });
+    const got = new Collector<string>();
+    const sub = await consumer.consumeDurable({ stream: 'N', durable: 'nog', from: 'all' }, (m: DurableMessage) => {
+      got.push(dec(m.data));
+      m.ack();
+    });
+    pub.publish('n.events.cdr', enc('1'));
+    await pub.flush();
+    await got.until(1);
+    await raw.config('SET', 'maxmemory-policy', 'noeviction');
+    await raw.config('SET', 'maxmemory', '1');
+    // Deleted by hand (a delete is allowed at maxmemory): the blocked read ends NOGROUP, the group cannot be made again.
+    await raw.xgroup('DESTROY', 'nog:stream:N', 'nog');
+    await retried.until(2);
+    const line = debug.find((d) => /group again failed/.test(d.msg));
+    assert.match(String(line?.fields['reason'] ?? line?.fields['err']), /OOM/, JSON.stringify(line));
+    await raw.config('SET', 'maxmemory', '0');
+    pub.publish('n.events.cdr', enc('2'));
+    await pub.flush();
+    // Deleted by hand (its filter record kept): made again at the consumer's start, '1' comes again.
+    assert.deepEqual(await got.until(3), ['1', '1', '2'], 'made again once Redis takes it');
+    await sub.unsubscribe();
+  } finally {
+    await raw.config('SET', 'maxmemory', '0').catch(() => undefined);
+    await consumer.close();
+    await pub.close();
+    raw.disconnect();
+    await broker.stop();
+  }
+});

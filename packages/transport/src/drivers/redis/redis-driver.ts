@@ -97,6 +97,9 @@ export class RedisDriver extends BaseDriver {
   /** Ends the reply reader's loop wherever it waits (its connection may be dialling again). */
   #replyStop: AbortController | undefined;
   #restoreGen = 0;
+  /** The restore under way (#restore), and whether another was asked for meanwhile. */
+  #restoring: Promise<void> | undefined;
+  #restoreAgain = false;
   #laneSeq = 0;
   /**
    * Publishes whose reply has not come. One count for every connection: ioredis keeps a command
@@ -181,8 +184,32 @@ export class RedisDriver extends BaseDriver {
     if ((this.status as string) === 'closed') throw this.closedDuringConnect();
   }
 
+  /**
+   * One restore at a time: each connection's 'ready' asks for one, and two running at once would
+   * write (and warn about) the same stream record twice. One asked for while one runs is run after
+   * it (it returns at once when the first brought the driver online).
+   */
+  #restore(): Promise<void> {
+    if (this.#restoring !== undefined) {
+      this.#restoreAgain = true;
+      return this.#restoring;
+    }
+    const run = (async () => {
+      try {
+        do {
+          this.#restoreAgain = false;
+          await this.#restoreOnce();
+        } while (this.#restoreAgain);
+      } finally {
+        this.#restoring = undefined;
+      }
+    })();
+    this.#restoring = run;
+    return run;
+  }
+
   /** Once both connections are up: subscriptions, lane groups and stream records back, then the outbox. */
-  async #restore(): Promise<void> {
+  async #restoreOnce(): Promise<void> {
     const cmd = this.#cmd;
     const sub = this.#sub;
     if (cmd?.status !== 'ready' || sub?.status !== 'ready' || this.status === 'connected' || this.status === 'closed') return;
@@ -472,6 +499,9 @@ export class RedisDriver extends BaseDriver {
     const cmd = this.#cmd;
     if (cmd?.status === 'ready') await Promise.race([untilClosed(cmd, this.#goodbye()), expired]);
     this.markClosed();
+    // What a burst held back is still said, as the other throttled lines are.
+    this.#publishFailedLog.flush();
+    this.#appendFailedLog.flush();
     // What an ended goodbye did not get to: their connections go all the same.
     for (const r of [...this.#lanes]) this.#drop(r);
     for (const r of [...this.#readers]) void r.unsubscribe().catch(() => undefined);

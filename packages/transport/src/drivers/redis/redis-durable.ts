@@ -12,8 +12,8 @@
  * consumer acknowledged it is told (retention-loss.ts): a pending entry gone (read as nil), and
  * entries gone before the group read them (a jump in the stream's sequence, which every append
  * takes from one counter: #passed). A Redis that lost its data (restarted without persistence) under
- * a running durable consumer is told too (#reclaim), and the new stream read from its start; the
- * driver that ensured a stream registers it again after such a loss (restoreRedisStreams).
+ * a running durable consumer is told too (#reclaim), and the stream read on after the last entry it
+ * saw; the driver that ensured a stream registers it again after such a loss (restoreRedisStreams).
  */
 import type { Redis } from 'ioredis';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamDataLoss, StreamSpec, Subscription } from '../../driver.js';
@@ -24,6 +24,7 @@ import { reportRetentionLoss } from '../../retention-loss.js';
 import { backoffMs } from '../base-driver.js';
 import { pause, ready, unlessStopped } from './redis-streams.js';
 import { entryFields, orLost, parseHeaders, untilClosed } from './redis-util.js';
+import { errorFields } from '@fsbus/esl';
 import { subjectMatches } from '../../subject-pattern.js';
 import { RECLAIM_SCRIPT } from './redis-scripts.js';
 import { InFlight } from './redis-in-flight.js';
@@ -40,6 +41,13 @@ export const filtersKey = (ns: string, name: string): string => `${streamKey(ns,
 
 /** The sequence of an entry: the part of its ID after the dash. */
 export const sequenceOf = (id: string): number => Number(id.slice(id.indexOf('-') + 1));
+
+/** Whether stream ID `a` sorts after `b` (`<ms>-<n>`, each part compared as a number). */
+export function idAfter(a: string, b: string): boolean {
+  const [am = 0n, an = 0n] = a.split('-').map((p) => BigInt(p));
+  const [bm = 0n, bn = 0n] = b.split('-').map((p) => BigInt(p));
+  return am > bm || (am === bm && an > bn);
+}
 
 interface Route {
   subjects: readonly string[];
@@ -143,17 +151,28 @@ export async function ensureRedisStream(cmd: Redis | undefined, ns: string, spec
 }
 
 /**
- * After a reconnect: each stream this driver ensured is merged into `<ns>:streams` again (the
- * record, retention and subjects, as at start). A Redis that lost its data (restarted without
- * persistence) lost the record too: without it no consumer could start (`stream … not found`)
- * while the agents went on appending. Its loss is a warn line; the wider-retention warning was
- * said at start.
+ * After a reconnect: each stream this driver ensured whose record `<ns>:streams` lacks is written
+ * again (merged, as at start). A Redis that lost its data (restarted without persistence) lost the
+ * record too: without it no consumer could start (`stream … not found`) while the agents went on
+ * appending. Its loss is a warn line; the wider-retention warning was said at start. A record that
+ * is there is left alone: nothing is written (a Redis at maxmemory with noeviction refuses every
+ * write, and the driver must come back online all the same). A record that cannot be written is a
+ * warn line, not a reason to stay offline: it is tried again at the next reconnect. Rejects only
+ * when the connection is lost meanwhile (the next 'ready' restores again).
  */
 export async function restoreRedisStreams(cmd: Redis, ns: string, specs: Iterable<StreamSpec>, routes: StreamRoutes, logger?: DriverLogger): Promise<void> {
   for (const spec of specs) {
-    const had = await orLost(cmd, cmd.hexists(registryKey(ns), spec.name));
-    await ensureRedisStream(cmd, ns, spec, routes);
-    if (had === 0) logger?.warn({ stream: spec.name, registry: registryKey(ns) }, `event stream ${spec.name} was not registered in Redis any more (Redis lost its data: restarted without persistence?): registered again`);
+    try {
+      if ((await orLost(cmd, cmd.hexists(registryKey(ns), spec.name))) === 1) continue;
+      await ensureRedisStream(cmd, ns, spec, routes);
+      logger?.warn({ stream: spec.name, registry: registryKey(ns) }, `event stream ${spec.name} was not registered in Redis any more (Redis lost its data: restarted without persistence?): registered again`);
+    } catch (err) {
+      if (cmd.status !== 'ready') throw err;
+      logger?.warn(
+        { stream: spec.name, registry: registryKey(ns), ...errorFields(err as Error) },
+        `event stream ${spec.name} is not registered in Redis and could not be registered again (tried again at the next reconnect): consumers cannot start on it until then`,
+      );
+    }
   }
 }
 
@@ -188,7 +207,7 @@ function reportStreamLost(options: ConsumeDurableOptions, loss: StreamDataLoss, 
   const where = { stream: options.stream, durable: options.durable };
   logger?.warn(
     { ...where, lost_at: loss.lostAt.toISOString() },
-    'Redis lost the stream with this durable consumer\'s group (restarted without persistence?): what it held unread is gone, how much is unknown; reading the new stream from its start',
+    'Redis lost the stream with this durable consumer\'s group (restarted without persistence, or from an older snapshot?): what it held unread is gone, how much is unknown; reading on after the last entry this consumer saw',
   );
   try {
     options.onStreamLost?.(loss);
@@ -218,6 +237,8 @@ export class StreamReader implements Subscription {
   #trimmed: RetentionLoss | undefined;
   /** The last stream sequence the group handed this consumer (undefined: not known yet). */
   #readUpTo: number | undefined;
+  /** The last entry ID this consumer's group handed out or stood at (undefined: none yet): a group made again starts after it (#reclaim). */
+  #lastSeen: string | undefined;
   /** Aborted by unsubscribe(): every wait of the reading loop ends on it. */
   readonly #stop = new AbortController();
   #loop: Promise<void> = Promise.resolve();
@@ -262,6 +283,7 @@ export class StreamReader implements Subscription {
     const [claimed, had, position] = await orLost(cmd, cmd.fsbusClaim(this.#key, this.#filters, group, start, filter));
     if (claimed === 0) throw filterRefused(this.#options.stream, this.#key, group, had, filter);
     this.#readUpTo = readUpTo(position);
+    this.#see(position);
     this.#loop = this.#readGroup(group, start);
   }
 
@@ -335,6 +357,8 @@ export class StreamReader implements Subscription {
         for (const [idBuf, flat] of entries) {
           const id = idBuf.toString('utf8');
           cursor = id;
+          if (this.#beganAgain(id)) this.#forgetSequences();
+          this.#see(id);
           this.#passed(sequenceOf(id));
           // A pending entry trimmed away since: nothing to deliver, release it (and say so).
           if (flat === null) {
@@ -351,37 +375,80 @@ export class StreamReader implements Subscription {
         if (stop.aborted) break;
         history = true;
         failedAt ??= new Date();
-        // The group is gone: create it again, with its filter (#reclaim).
+        // The group is gone: create it again, with its filter (#reclaim); not made, tried again after the backoff.
         if (/NOGROUP/.test((err as Error).message)) {
-          if (await this.#reclaim(group, start, failedAt, stop)) cursor = '0';
+          const made = await this.#reclaim(group, start, failedAt, stop);
+          if (made === 'lost') cursor = '0';
+          if (made === undefined && this.#conn.status === 'ready') await pause(backoffMs(failures++), stop);
         } else if (this.#conn.status === 'ready') await pause(backoffMs(failures++), stop);
       }
     }
   }
 
   /**
-   * Makes the group again (RECLAIM_SCRIPT). Gone with its filter record, the broker lost its data
-   * (a restart without persistence): the stream there now was all appended after the loss, by
-   * agents that reconnected before this reader did, so the group starts before all of it, whatever
-   * the consumer's `from` (a time stays a time: the new IDs carry the broker's clock) — `'$'` or an
-   * old sequence would skip those entries for good, silently. What the lost stream held unread is
-   * gone, how much is unknown: told (a warn line, onStreamLost) before anything new is handed out.
-   * Group deleted by hand (its record kept): made again at `start`, nothing told.
-   * Returns whether the stream was lost.
+   * Whether `id` (from the group) says the stream's sequence began again (Redis lost its data): it
+   * sorts after what this consumer saw, at a lower sequence. Seen by another process sharing the
+   * durable name too, which found the group made again by the one that lost the race to it.
    */
-  async #reclaim(group: string, start: string, failedAt: Date, stop: AbortSignal): Promise<boolean> {
-    const from = this.#options.from;
-    const fresh = typeof from === 'object' && 'time' in from ? start : '0-0';
-    const claim = (await unlessStopped(stop, this.#conn.eval(RECLAIM_SCRIPT, 2, this.#key, this.#filters, group, start, this.#options.filter ?? '', fresh)).catch(() => undefined)) as Reclaim | undefined;
-    if (claim?.[0] !== 1) return false;
-    // Its position is new (the stream's sequence begins again after a loss).
-    this.#readUpTo = readUpTo(claim[2]);
-    if (claim[3] !== 1) return false;
-    // The old stream's sequences mean nothing in the new one.
+  #beganAgain(id: string): boolean {
+    const seen = this.#lastSeen;
+    return seen !== undefined && /^\d+-\d+$/.test(id) && idAfter(id, seen) && sequenceOf(id) < sequenceOf(seen);
+  }
+
+  /** The old stream's sequences mean nothing in the new one: a start sequence, a position, trimmed entries noted. */
+  #forgetSequences(): void {
     this.#minSeq = 0;
+    this.#readUpTo = undefined;
     this.#trimmed = undefined;
+  }
+
+  /** Notes an entry ID the group handed out or stood at (IDs sort in stream order). */
+  #see(id: string | undefined): void {
+    if (id === undefined || !/^\d+-\d+$/.test(id)) return;
+    if (this.#lastSeen === undefined || idAfter(id, this.#lastSeen)) this.#lastSeen = id;
+  }
+
+  /**
+   * Makes the group again (RECLAIM_SCRIPT). Gone with its filter record, the broker lost its data:
+   * restarted without persistence (the stream there now was all appended after the loss, by agents
+   * that reconnected before this reader did) or from a snapshot taken before this consumer's group
+   * was made (the stream there holds entries it read long ago). The group starts after the last
+   * entry ID this consumer saw, whatever its `from`: IDs begin with the time in ms, so everything
+   * appended after the loss sorts after it ('$' or an old sequence would skip those entries for
+   * good, silently), and an old snapshot's entries are not handed out again (24 h of retention
+   * replayed, a false gap); from the stream's start ('0-0', a time `from`: that time) only when
+   * it saw nothing yet. What the lost stream held unread is gone, how much is unknown: told (a
+   * warn line, onStreamLost) before anything new is handed out. Group deleted by hand (its record
+   * kept): made again at `start`, nothing told. Returns 'lost', 'made', or undefined when it was
+   * not made (Redis refused, the connection went, another filter took the name): tried again.
+   */
+  async #reclaim(group: string, start: string, failedAt: Date, stop: AbortSignal): Promise<'lost' | 'made' | undefined> {
+    const from = this.#options.from;
+    const time = typeof from === 'object' && 'time' in from;
+    const seen = this.#lastSeen;
+    // A time `from` stays a time (the new IDs carry the broker's clock): never before it.
+    const fresh = seen === undefined ? (time ? start : '0-0') : time && idAfter(start, seen) ? start : seen;
+    let claim: Reclaim;
+    try {
+      claim = (await unlessStopped(stop, this.#conn.eval(RECLAIM_SCRIPT, 2, this.#key, this.#filters, group, start, this.#options.filter ?? '', fresh))) as Reclaim;
+    } catch (err) {
+      if (!stop.aborted) this.#logger?.debug({ ...errorFields(err as Error), stream: this.#options.stream, durable: group }, 'making the durable consumer group again failed: tried again');
+      return undefined;
+    }
+    if (claim[0] !== 1) {
+      this.#logger?.debug({ stream: this.#options.stream, durable: group, filter: claim[1] }, 'the durable consumer group was made again with another filter: tried again');
+      return undefined;
+    }
+    const position = claim[2];
+    // The stream's sequence began again: told by the script (lost), or the group made already by
+    // another process sharing the durable name (its position says so).
+    if (claim[3] === 1 || this.#beganAgain(position)) this.#forgetSequences();
+    // Its position is new.
+    this.#readUpTo = readUpTo(position);
+    this.#see(position);
+    if (claim[3] !== 1) return 'made';
     reportStreamLost(this.#options, { lostAt: failedAt, restoredAt: new Date() }, this.#logger);
-    return true;
+    return 'lost';
   }
 
   /**

@@ -292,9 +292,10 @@ return claim(ARGV[2])
  * RECLAIM — CLAIM for a running durable consumer whose group is gone (NOGROUP); ARGV as CLAIM's,
  * plus ARGV[4]: the start ID when the stream is new. The group and its filter record both gone is
  * a Redis that lost its data (restarted without persistence; the record lives next to the stream
- * and goes with it): the stream there now was all written after the loss, so the group is made at
- * ARGV[4] (its start: everything) instead of the consumer's `from` ('$' would skip what the agents
- * appended before this consumer's reader came back). A group deleted by hand (XGROUP DESTROY)
+ * and goes with it; or a restart from a snapshot older than the group): the group is made at
+ * ARGV[4] (after the last entry the consumer saw: what was appended after the loss sorts after it,
+ * an old snapshot's entries do not) instead of the consumer's `from` ('$' would skip what the
+ * agents appended before this consumer's reader came back). A group deleted by hand (XGROUP DESTROY)
  * leaves the record: made again at ARGV[2], as before.
  * Returns CLAIM's answer, its third item '' when refused, and a fourth: 1 = the stream was lost.
  */

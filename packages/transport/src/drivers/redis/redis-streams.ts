@@ -64,13 +64,25 @@ export function laneEntry(flat: readonly Buffer[], laneSubject: string): LaneEnt
 
 type Entries = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
 
-/** `XGROUP CREATE … $ MKSTREAM`, a group that already exists being fine. */
+/**
+ * `XGROUP CREATE … $ MKSTREAM`, a group that already exists being fine. Redis at maxmemory
+ * (noeviction) refuses the command with OOM even for an existing group (7.0): the group is then
+ * looked up (a read), and one that exists is fine too.
+ */
 export async function ensureGroup(conn: Redis, lane: Pick<LaneStream, 'key' | 'group'>): Promise<void> {
   try {
     await conn.call('XGROUP', 'CREATE', lane.key, lane.group, '$', 'MKSTREAM');
   } catch (err) {
-    if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+    if (/BUSYGROUP/.test((err as Error).message)) return;
+    if (/^OOM/.test((err as Error).message) && (await groupExists(conn, lane))) return;
+    throw err;
   }
+}
+
+async function groupExists(conn: Redis, lane: Pick<LaneStream, 'key' | 'group'>): Promise<boolean> {
+  if ((await conn.exists(lane.key)) === 0) return false;
+  const groups = (await conn.xinfo('GROUPS', lane.key)) as unknown[][];
+  return groups.some((g) => g.some((v, i) => i % 2 === 1 && g[i - 1] === 'name' && v === lane.group));
 }
 
 /**
