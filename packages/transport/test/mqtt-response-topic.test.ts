@@ -84,3 +84,60 @@ void test('mqtt: a request whose Response Topic a reply cannot be published to i
     await broker.stop();
   }
 });
+
+// The forward_to rule (contract.md): a requester may not make the agent publish into the agent's
+// own lanes or events. With an ACL letting `app` write only `freeswitch/api`, a Response Topic of
+// `freeswitch/events/channel/hangup` made dashboards receive the agent's reply as an event. Other
+// topics of the namespace (the reply space `freeswitch/reply/…`) and topics outside it are answered.
+void test("mqtt: a request whose Response Topic is one of the agent's own topics (lanes, events) is not run, counted and logged", { timeout: 60_000 }, async () => {
+  const broker = await startMosquitto();
+  const warnings: Array<{ fields: Record<string, unknown>; msg: string | undefined }> = [];
+  const logger: DriverLogger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (fields, msg) => warnings.push({ fields: fields as Record<string, unknown>, msg }) };
+  const server = new MqttDriver({ urls: [broker.url], logger, namespace: 'freeswitch' });
+  let raw: MqttClient | undefined;
+  let dashboard: MqttClient | undefined;
+  try {
+    await server.connect();
+    const ran = new Collector<string>();
+    server.serve({ subject: 'freeswitch.api', competing: true }, (req) => {
+      ran.push(dec(req.data));
+      return enc(`pong:${dec(req.data)}`);
+    });
+    await server.flush();
+
+    dashboard = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
+    const seen = new Collector<string>();
+    dashboard.on('message', (topic, payload) => {
+      if (topic !== 'freeswitch/api') seen.push(`${topic} ${payload.toString('utf8')}`);
+    });
+    await dashboard.subscribeAsync(['freeswitch/#', 'elsewhere/#'], { qos: 1 });
+
+    raw = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
+    const refused = ['freeswitch/events/channel/hangup', 'freeswitch/events', 'freeswitch/api', 'freeswitch/api/node1', 'freeswitch/node/node1', 'freeswitch/broadcast', 'freeswitch/cmd/async/reloadxml'];
+    const answered = ['elsewhere/me', 'freeswitch/reply/me', 'freeswitch/apps/me'];
+    for (const topic of [...refused, ...answered]) {
+      await raw.publishAsync('freeswitch/api', topic, { qos: 1, properties: { responseTopic: topic, correlationData: Buffer.from('c1') } });
+    }
+    // Replies leave the one server in order: once the last is seen, a refused one would have been.
+    await seen.until(answered.length);
+    assert.deepEqual(seen.items, answered.map((t) => `${t} pong:${t}`), 'nothing published on the refused topics');
+    assert.deepEqual(ran.items, answered, 'none of the refused ran');
+    assert.deepEqual(pick(server.stats()), { requestsRefused: refused.length, dropped: 0, repliesDropped: 0 });
+
+    await server.close();
+    const lines = warnings.filter((w) => w.msg === REFUSED_RESPONSE_TOPIC_LOG);
+    const why = "it is one of the agent's own topics (freeswitch/api, broadcast, node, cmd, events and below)";
+    assert.deepEqual(
+      lines.map((l) => l.fields),
+      [
+        { subject: 'freeswitch.api', response_topic: refused[0], why },
+        { subject: 'freeswitch.api', response_topic: refused.at(-1), why, suppressed: refused.length - 1 },
+      ],
+    );
+  } finally {
+    await server.close();
+    await raw?.endAsync(true);
+    await dashboard?.endAsync(true);
+    await broker.stop();
+  }
+});

@@ -9,10 +9,11 @@
  * of publishes awaits its PUBACK (pending-bytes.ts); what follows waits in the bounded outbox.
  * A PUBLISH over the broker's Maximum Packet Size (its CONNACK) is refused before it is sent: the
  * broker would disconnect the client for it, and mqtt.js would send it again on every reconnect.
- * So is a request whose Response Topic no PUBLISH may use (mqtt-util.ts `responseTopicProblem`):
- * it is not run.
+ * So is a request whose Response Topic no PUBLISH may use (mqtt-util.ts `responseTopicProblem`),
+ * or one of the agent's own topics (`ownTopicProblem`: forward_to's rule): it is not run.
  */
 import { randomUUID } from 'node:crypto';
+import { buildSubjects, type Subjects } from '@fsbus/contract';
 import { connect, type IConnackPacket, type IDisconnectPacket, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
 import { connectError } from '../driver-core.js';
@@ -23,7 +24,7 @@ import { assertTlsFilesReadable } from '../../tls-material.js';
 import { runsOnArrival, type OutboxItem } from '../../outbox.js';
 import { PendingBytes } from '../../pending-bytes.js';
 import { writeWindowBytes } from '../../defaults.js';
-import { fromTopic, MAX_TOPIC_BYTES, mqttOptions, publishPacketBytes, REFUSED_RESPONSE_TOPIC_LOG, responseTopicProblem, shareGroup, subjectTopicProblem, toFilter, toTopic } from './mqtt-util.js';
+import { fromTopic, MAX_TOPIC_BYTES, mqttOptions, ownTopicProblem, publishPacketBytes, REFUSED_RESPONSE_TOPIC_LOG, responseTopicProblem, shareGroup, subjectTopicProblem, toFilter, toTopic } from './mqtt-util.js';
 import { ConnectionLosses } from './mqtt-connection-losses.js';
 
 /** @default 'freeswitch' */
@@ -51,6 +52,12 @@ export const MQTT_PACKET_RESERVE_BYTES = 1024;
 const CORRELATION_ID_STAND_IN = '00000000-0000-0000-0000-000000000000';
 /** A refused Response Topic is logged cut to this many characters: it is whatever the requester put there. */
 const LOGGED_TOPIC_CHARS = 300;
+/**
+ * Correlation Data ⇄ the driver's correlation id. MQTT 5 makes it binary (many libraries send raw
+ * UUID bytes): latin1 maps each byte to one char and back, so a foreign requester's bytes are
+ * echoed as sent (UTF-8 turned `ff008001` into `efbfbd00efbfbd01`). The driver's own ids are ASCII.
+ */
+const CORRELATION_ENCODING = 'latin1';
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -97,6 +104,8 @@ export class MqttDriver extends BaseDriver {
   readonly #urls: string[];
   readonly #clientId = `fsbus-${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   readonly #replyTopic: string;
+  /** The namespace's subjects: the agent's own topics no Response Topic may name. */
+  readonly #subjects: Subjects;
   /** By topic filter, and by subscription identifier. */
   readonly #subs = new Map<string, FilterSub>();
   readonly #subIds = new Map<number, FilterSub>();
@@ -126,10 +135,11 @@ export class MqttDriver extends BaseDriver {
     assertTlsFilesReadable(options.tls);
     this.#urls = urlList(options.urls);
     this.#replyTopic = `${options.namespace ?? DEFAULT_MQTT_NAMESPACE}/reply/${this.#clientId}`;
+    this.#subjects = buildSubjects(options.namespace ?? DEFAULT_MQTT_NAMESPACE);
     const reply: FilterSub = { filter: this.#replyTopic, id: REPLY_SUB_ID, handlers: new Set() };
     reply.handlers.add((topic, payload, packet) => {
       const corr = packet.properties?.correlationData;
-      this.deliverReply(corr === undefined ? undefined : Buffer.from(corr).toString('utf8'), { subject: fromTopic(topic), data: bytes(payload) });
+      this.deliverReply(corr === undefined ? undefined : Buffer.from(corr).toString(CORRELATION_ENCODING), { subject: fromTopic(topic), data: bytes(payload) });
     });
     this.#subs.set(reply.filter, reply);
     this.#subIds.set(reply.id, reply);
@@ -351,10 +361,10 @@ export class MqttDriver extends BaseDriver {
   #publishOf(item: OutboxItem): { topic: string; properties: NonNullable<IPublishPacket['properties']> } {
     let topic = item.subject;
     const properties: NonNullable<IPublishPacket['properties']> = {};
-    if (item.correlationId !== undefined) properties.correlationData = Buffer.from(item.correlationId, 'utf8');
+    if (item.correlationId !== undefined) properties.correlationData = Buffer.from(item.correlationId, CORRELATION_ENCODING);
     if (item.kind === 'reply') {
       // serve() refuses such a Response Topic already: no reply reaches the broker as a protocol error.
-      const why = responseTopicProblem(topic);
+      const why = this.#responseTopicProblem(topic);
       if (why !== undefined) throw new TransportError(TransportErrorCode.BROKER, `reply to '${topic.slice(0, LOGGED_TOPIC_CHARS)}': ${why}`);
     } else {
       const why = subjectTopicProblem(item.subject);
@@ -456,7 +466,7 @@ export class MqttDriver extends BaseDriver {
       const p = packet.properties;
       const headers = p?.userProperties === undefined ? undefined : flatten(p.userProperties);
       const message: InboundMessage = { subject: fromTopic(topic), data: bytes(payload), ...(headers === undefined ? {} : { headers }) };
-      const corr = p?.correlationData === undefined ? undefined : Buffer.from(p.correlationData).toString('utf8');
+      const corr = p?.correlationData === undefined ? undefined : Buffer.from(p.correlationData).toString(CORRELATION_ENCODING);
       // The broker sends the expiry interval left: a hand-off is not sent after the requester gave up.
       const deadline = p?.messageExpiryInterval === undefined ? undefined : performance.now() + p.messageExpiryInterval * 1000;
       if (p?.responseTopic !== undefined && this.#refusesResponseTopic(message.subject, p.responseTopic)) return;
@@ -464,14 +474,20 @@ export class MqttDriver extends BaseDriver {
     });
   }
 
+  /** Why no reply may be PUBLISHed to `topic` (mqtt-util.ts), or undefined. */
+  #responseTopicProblem(topic: string): string | undefined {
+    return responseTopicProblem(topic) ?? ownTopicProblem(topic, this.#subjects);
+  }
+
   /**
    * True for a Response Topic no reply may be PUBLISHed to: the reply would have made the broker
-   * close the connection (a wildcard, an empty name) or gone to the broker's own `$` topics. The
+   * close the connection (a wildcard, an empty name), gone to the broker's own `$` topics, or onto
+   * one of the agent's own lanes or events (a requester publishing where it may not). The
    * request is not run (its requester could never learn the outcome; one that retries would run
    * it twice): counted, the topic said once per burst.
    */
   #refusesResponseTopic(subject: string, topic: string): boolean {
-    const why = responseTopicProblem(topic);
+    const why = this.#responseTopicProblem(topic);
     if (why === undefined) return false;
     this.#refuseResponseTopic({ subject, response_topic: topic.slice(0, LOGGED_TOPIC_CHARS), why });
     return true;

@@ -1,6 +1,7 @@
 /** Subjects ⇄ MQTT topics, and DriverOptions → mqtt.js options. */
 import { readTlsMaterial } from '../../tls-material.js';
 import type { IClientOptions, IPublishPacket } from 'mqtt';
+import type { Subjects } from '@fsbus/contract';
 import type { DriverOptions } from '../../driver.js';
 
 /** `a.b.c` → `a/b/c` (subjects never contain `/`). */
@@ -49,7 +50,7 @@ export const MAX_TOPIC_BYTES = 65_535;
 
 /** The log line of refused Response Topics (once per burst, with the request's subject and the topic). */
 export const REFUSED_RESPONSE_TOPIC_LOG =
-  "mqtt request whose Response Topic a reply cannot be published to (empty, a wildcard, U+0000, over 65535 bytes, or in the broker's $ namespace): skipped, not run";
+  "mqtt request whose Response Topic a reply cannot be published to (empty, a wildcard, U+0000, over 65535 bytes, in the broker's $ namespace, or one of the agent's own topics): skipped, not run";
 
 /**
  * Why no PUBLISH may carry `topic` as its topic name (MQTT 5 §4.7: not empty, no wildcard `+` or
@@ -87,6 +88,21 @@ export function subjectTopicProblem(subject: string): string | undefined {
  */
 export function responseTopicProblem(topic: string): string | undefined {
   return topic.charCodeAt(0) === 0x24 ? "it is in the broker's reserved $ namespace" : topicNameProblem(topic);
+}
+
+/**
+ * Why a reply may not be PUBLISHed to `topic` for being one of the agent's own topics, or
+ * undefined: forward_to's rule (contract `forwardToProblem`) for Response Topics. A requester that
+ * may write only `<ns>/api` would otherwise make the agent publish, with its own rights, onto an
+ * event or lane topic (`<ns>/events/channel/hangup`: dashboards took the reply for an event).
+ * Only topics below the namespace are weighed; the reply space `<ns>/reply/…` is not the agent's.
+ */
+export function ownTopicProblem(topic: string, subjects: Subjects): string | undefined {
+  const ns = toTopic(subjects.prefix);
+  if (!topic.startsWith(`${ns}/`)) return undefined;
+  // `*` and `>` are plain characters in a topic name (isOwnSubject takes them for wildcards).
+  if (/[*>]/.test(topic) || !subjects.isOwnSubject(fromTopic(topic))) return undefined;
+  return `it is one of the agent's own topics (${ns}/api, broadcast, node, cmd, events and below)`;
 }
 
 /** A shared-subscription group name may not hold `/`, `+` or `#`. */
