@@ -4,55 +4,26 @@
 // without the call (it is looked up first now: hangup-lookup.test.ts); `api` did not say which node ran it, nor could it ask them all.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { Agent, loadConfig } from '@fsbus/agent';
+import type { Agent } from '@fsbus/agent';
 import { connect, type FsbusClient } from '@fsbus/client';
-import { Simulator } from '@fsbus/sim';
-import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
-import { cliEnv, runCli } from './support/run-cli.js';
+import { agentUntil, lanesState, startCliCluster, type CliCluster } from './support/cli-cluster.js';
+import { runCli } from './support/run-cli.js';
 
 const IDS = ['node-a', 'node-b', 'node-c'] as const;
 
-/** Resolves once `check()` holds, re-checked on each state change of the agent; the bound fails the test. */
-function agentUntil(agent: Agent, check: () => boolean, what: string): Promise<void> {
-  if (check()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 15_000);
-    const off = agent.onStateChange(() => {
-      if (!check()) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
-
-const lanesState = (agent: Agent): unknown => (agent.status()['shared_lanes'] as { state?: unknown } | undefined)?.state;
-
 void describe('fsbus in a cluster of three nodes (child processes)', () => {
-  let nats: NatsServerHandle;
-  const sims: Simulator[] = [];
-  const agents: Agent[] = [];
+  let cluster: CliCluster;
+  let agents: Agent[];
   let bus: FsbusClient;
   let env: NodeJS.ProcessEnv;
   before(async () => {
-    nats = await startNatsServer();
-    for (const id of IDS) {
-      const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: id });
-      const { port } = await sim.start();
-      sims.push(sim);
-      const agent = new Agent(loadConfig({ values: { node_id: id, log_level: 'silent', broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port }, metrics: { enabled: false } }, env: {} }));
-      agents.push(agent);
-      await agent.start();
-      await agentUntil(agent, () => agent.ready, `${id} ready`);
-    }
-    bus = await connect({ servers: nats.url });
-    env = cliEnv({ FSBUS_BROKER_URL: nats.url, FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' });
+    cluster = await startCliCluster(IDS);
+    ({ agents, env } = cluster);
+    bus = await connect({ servers: cluster.nats.url });
   });
   after(async () => {
     await bus?.close();
-    for (const a of agents) await a.stop();
-    for (const s of sims) await s.stop();
-    await nats?.stop();
+    await cluster?.stop();
   });
 
   void it('api names the node that ran it on stderr; --all runs it on every node, one block each', async () => {

@@ -4,53 +4,25 @@
 // was refused for want of node_id), and a cordoned node showed as `connected  ready`, exit 0.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { Agent, loadConfig } from '@fsbus/agent';
+import type { Agent } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
-import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
 import { startedAgent } from '../../agent/test/support/agent-process.js';
-import { cliEnv, runCli } from './support/run-cli.js';
+import { agentUntil, startCliCluster, type CliCluster } from './support/cli-cluster.js';
+import { runCli } from './support/run-cli.js';
 
 const IDS = ['node-a', 'node-b'] as const;
-
-/** Resolves once `check()` holds, re-checked on each state change of the agent; the bound fails the test. */
-function agentUntil(agent: Agent, check: () => boolean, what: string): Promise<void> {
-  if (check()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 15_000);
-    const off = agent.onStateChange(() => {
-      if (!check()) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
 
 const lanes = (agent: Agent): { state: string; cordoned: boolean } => agent.status()['shared_lanes'] as { state: string; cordoned: boolean };
 
 void describe('fsbus cordon / uncordon and the LANES column of status', () => {
-  let nats: NatsServerHandle;
-  const sims: Simulator[] = [];
-  const agents: Agent[] = [];
+  let cluster: CliCluster;
+  let agents: Agent[];
   let env: NodeJS.ProcessEnv;
   before(async () => {
-    nats = await startNatsServer();
-    for (const id of IDS) {
-      const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: id });
-      const { port } = await sim.start();
-      sims.push(sim);
-      const agent = new Agent(loadConfig({ values: { node_id: id, log_level: 'silent', broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port }, metrics: { enabled: false } }, env: {} }));
-      agents.push(agent);
-      await agent.start();
-      await agentUntil(agent, () => agent.ready && lanes(agent).state === 'joined', `${id} ready on the shared lanes`);
-    }
-    env = cliEnv({ FSBUS_BROKER_URL: nats.url, FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' });
+    cluster = await startCliCluster(IDS);
+    ({ agents, env } = cluster);
   });
-  after(async () => {
-    for (const a of agents) await a.stop();
-    for (const s of sims) await s.stop();
-    await nats?.stop();
-  });
+  after(() => cluster?.stop());
 
   void it('cordon takes the node off the shared lanes; status --all shows it cordoned; uncordon brings it back', async () => {
     const [a, b] = agents as [Agent, Agent];
@@ -109,7 +81,7 @@ void describe('fsbus cordon / uncordon and the LANES column of status', () => {
   void it('a node whose agent was SIGKILLed is absent from status --all (exit 0): only --expect notices (exit 4)', async () => {
     const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: 'node-c' });
     const { port } = await sim.start();
-    const c = await startedAgent('node-c', nats.url, port);
+    const c = await startedAgent('node-c', cluster.nats.url, port);
     try {
       const three = await runCli(['status', '--all', '--expect', 'node-a,node-b,node-c'], env);
       assert.equal(three.code, 0, three.err);

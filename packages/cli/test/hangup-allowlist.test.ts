@@ -4,37 +4,19 @@
 // Real nats-server, simulators and agents.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { Agent, loadConfig } from '@fsbus/agent';
-import { Simulator } from '@fsbus/sim';
-import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { startCliCluster, type CliCluster } from './support/cli-cluster.js';
 import { cliEnv, runCli } from './support/run-cli.js';
 
 const IDS = ['node-a', 'node-b'] as const;
 
 void describe('fsbus hangup without --node, uuid_exists not in the allowlist', () => {
-  let nats: NatsServerHandle;
-  const sims: Simulator[] = [];
-  const agents: Agent[] = [];
+  let cluster: CliCluster;
   let env: NodeJS.ProcessEnv;
   before(async () => {
-    nats = await startNatsServer();
-    for (const id of IDS) {
-      const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: id });
-      const { port } = await sim.start();
-      sims.push(sim);
-      const values = { node_id: id, log_level: 'silent', broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port }, metrics: { enabled: false }, commands: { allowlist: ['status'] } };
-      const agent = new Agent(loadConfig({ values, env: {} }));
-      agents.push(agent);
-      await agent.start();
-      await agent.whenReady();
-    }
-    env = cliEnv({ FSBUS_BROKER_URL: nats.url, FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' });
+    cluster = await startCliCluster(IDS, { commands: { allowlist: ['status'] } });
+    env = cluster.env;
   });
-  after(async () => {
-    for (const a of agents) await a.stop();
-    for (const s of sims) await s.stop();
-    await nats?.stop();
-  });
+  after(() => cluster?.stop());
 
   void it('a call on each node is hung up where it is; a uuid no node has says so', async () => {
     for (const node of IDS) {

@@ -5,56 +5,28 @@
 // reported as one node's failure (`Channel hangup failed (node fs-03)`).
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { Agent, loadConfig } from '@fsbus/agent';
+import type { Agent } from '@fsbus/agent';
 import { connect, type FsbusClient } from '@fsbus/client';
-import { Simulator } from '@fsbus/sim';
-import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
-import { cliEnv, runCli } from './support/run-cli.js';
+import { agentUntil, lanesState, startCliCluster, type CliCluster } from './support/cli-cluster.js';
+import { runCli } from './support/run-cli.js';
 
 const IDS = ['node-a', 'node-b'] as const;
 
-/** Resolves once `check()` holds, re-checked on each state change of the agent; the bound fails the test. */
-function agentUntil(agent: Agent, check: () => boolean, what: string): Promise<void> {
-  if (check()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 15_000);
-    const off = agent.onStateChange(() => {
-      if (!check()) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
-
-const lanesState = (agent: Agent): unknown => (agent.status()['shared_lanes'] as { state?: unknown } | undefined)?.state;
 const failed = (agent: Agent): number => (agent.status()['counters'] as { requests_failed: number }).requests_failed;
 
 void describe('fsbus hangup without --node: finds the node of the call, counts no failure elsewhere', () => {
-  let nats: NatsServerHandle;
-  const sims: Simulator[] = [];
-  const agents: Agent[] = [];
+  let cluster: CliCluster;
+  let agents: Agent[];
   let bus: FsbusClient;
   let env: NodeJS.ProcessEnv;
   before(async () => {
-    nats = await startNatsServer();
-    for (const id of IDS) {
-      const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: id });
-      const { port } = await sim.start();
-      sims.push(sim);
-      const agent = new Agent(loadConfig({ values: { node_id: id, log_level: 'silent', broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port }, metrics: { enabled: false } }, env: {} }));
-      agents.push(agent);
-      await agent.start();
-      await agentUntil(agent, () => agent.ready, `${id} ready`);
-    }
-    bus = await connect({ servers: nats.url });
-    env = cliEnv({ FSBUS_BROKER_URL: nats.url, FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' });
+    cluster = await startCliCluster(IDS);
+    ({ agents, env } = cluster);
+    bus = await connect({ servers: cluster.nats.url });
   });
   after(async () => {
     await bus?.close();
-    for (const a of agents) await a.stop();
-    for (const s of sims) await s.stop();
-    await nats?.stop();
+    await cluster?.stop();
   });
 
   const originateOn = async (node: string): Promise<string> => {
@@ -104,7 +76,7 @@ void describe('fsbus hangup without --node: finds the node of the call, counts n
   });
 
   void it('a node that cannot look it up (FreeSWITCH away) is named, and nothing is hung up', async () => {
-    await sims[1]!.stop();
+    await cluster.sims[1]!.stop();
     await agentUntil(agents[1]!, () => !agents[1]!.ready, 'node-b not ready');
     const uuid = await originateOn('node-a');
     const other = '3c1d2e4f-0000-4000-8000-000000000001';
