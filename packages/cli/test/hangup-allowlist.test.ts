@@ -39,3 +39,22 @@ void it('a uuid that could smuggle text onto a FreeSWITCH line is refused before
   assert.equal(res.code, 2, res.err);
   assert.match(res.err, /uuid must contain only letters, digits, -, _, \. and :/);
 });
+
+void describe('fsbus hangup without --node: a node that cannot be asked and fails the hangup otherwise does not stop the others being tried', () => {
+  let cluster: CliCluster;
+  before(async () => {
+    // Neither may run uuid_exists; node-a may not hang up either (its denylist): node-b has the call.
+    cluster = await startCliCluster(IDS, (id) => ({ commands: { allowlist: ['status'], ...(id === 'node-a' ? { denylist: ['hangup'] } : {}) } }));
+  });
+  after(() => cluster?.stop());
+
+  void it('the call on node-b is hung up there after node-a refused the hangup', async () => {
+    const placed = await runCli(['originate', 'user/1000', '&park()', '--node', 'node-b'], cluster.env);
+    assert.equal(placed.code, 0, placed.err);
+    const uuid = placed.out.trim();
+    const hangup = await runCli(['hangup', uuid, '--timeout', '3000'], cluster.env);
+    assert.equal(hangup.code, 0, hangup.err);
+    assert.equal(hangup.out, `hung up ${uuid}\n`);
+    assert.match(hangup.err, /^\(node node-b\)\n$/);
+  });
+});

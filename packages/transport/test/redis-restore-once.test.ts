@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { Redis } from 'ioredis';
 import { startRedis } from '@fsbus/testkit';
 import { createDriver, type DriverLogger } from '@fsbus/transport';
-import { enc, waitStatus } from './conformance/helpers.js';
+import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
 
 interface Line {
   fields: Record<string, unknown>;
@@ -82,6 +82,54 @@ void test('redis: the throttled "publish failed" and "stream append failed" line
     await server.close();
     await pub.close();
     raw.disconnect();
+    await broker.stop();
+  }
+});
+
+void test('redis: a subscriber connection that drops and comes back while the restore runs is subscribed again before the driver is online', { timeout: 60_000 }, async () => {
+  const broker = await startRedis();
+  const drv = await createDriver('redis', { urls: [broker.url], namespace: 'stale' });
+  const pub = await createDriver('redis', { urls: [broker.url], namespace: 'stale' });
+  type Patched = { psubscribe: (this: Redis, ...a: unknown[]) => Promise<unknown>; hexists: (this: Redis, ...a: unknown[]) => Promise<unknown> };
+  const proto = Redis.prototype as unknown as Patched;
+  const { psubscribe, hexists } = proto;
+  try {
+    await drv.connect();
+    await pub.connect();
+    await drv.ensureStream({ name: 'S', subjects: ['stale.events.>'] });
+    const got = new Collector<string>();
+    drv.subscribe('stale.x.>', (m) => got.push(dec(m.data)));
+    await drv.flush();
+    await broker.halt();
+    await waitStatus(drv, 'reconnecting');
+    // The restore's psubscribe answered, then its connection drops (no auto-resubscribe) and the
+    // restore's next step waits until that connection is back: the driver must not go online on
+    // the subscriptions the dropped connection took with it.
+    let back: Promise<void> | undefined;
+    proto.psubscribe = async function (this: Redis, ...a: unknown[]) {
+      const answered = await psubscribe.apply(this, a);
+      if (back === undefined) {
+        back = new Promise<void>((resolve) => this.once('ready', () => resolve()));
+        this.disconnect(true);
+      }
+      return answered;
+    };
+    proto.hexists = async function (this: Redis, ...a: unknown[]) {
+      if (back !== undefined) await back;
+      return hexists.apply(this, a);
+    };
+    await broker.start();
+    await waitStatus(drv, 'connected');
+    assert.ok(back !== undefined, 'the restore ran its psubscribe');
+    await waitStatus(pub, 'connected');
+    pub.publish('stale.x.y', enc('after'));
+    await pub.flush();
+    assert.deepEqual(await got.until(1, 10_000), ['after']);
+  } finally {
+    proto.psubscribe = psubscribe;
+    proto.hexists = hexists;
+    await drv.close();
+    await pub.close();
     await broker.stop();
   }
 });

@@ -77,30 +77,29 @@ export const hangupCommand: CliCommand = {
             return ExitCode.OK;
           }
           // Nodes whose commands.allowlist leaves uuid_exists out cannot be asked: there the call is
-          // hung up directly, node by node (a node without it counts that failure, as it must).
-          const denied = failed.filter((r) => r.code === BusErrorCode.COMMAND_DENIED).map((r) => r.node_id);
-          for (const candidate of denied) {
+          // hung up directly, node by node (a node without it counts that failure, as it must). One
+          // that fails otherwise could not tell either: the others are still tried.
+          const couldNotTell: Array<{ node: string; error: Error }> = failed.filter((r) => r.code !== BusErrorCode.COMMAND_DENIED).map((r) => ({ node: r.node_id, error: new ReplyError(r) }));
+          for (const r of failed.filter((f) => f.code === BusErrorCode.COMMAND_DENIED)) {
             try {
-              await bus.hangup(uuid, cause, { ...call, node: candidate });
+              await bus.hangup(uuid, cause, { ...call, node: r.node_id });
             } catch (err) {
-              if (err instanceof ReplyError && err.code === BusErrorCode.SESSION_NOT_FOUND) {
-                absent.push(candidate);
-                continue;
-              }
-              throw err;
+              if (err instanceof ReplyError && err.code === BusErrorCode.SESSION_NOT_FOUND) absent.push(r.node_id);
+              else if (err instanceof Error) couldNotTell.push({ node: r.node_id, error: err });
+              else throw err;
+              continue;
             }
             out.out(`hung up ${uuid}`);
-            out.err(terminalLine(`(node ${candidate})`));
+            out.err(terminalLine(`(node ${r.node_id})`));
             return ExitCode.OK;
           }
-          const unsure = failed.filter((r) => r.code !== BusErrorCode.COMMAND_DENIED);
-          const firstFailed = unsure[0];
-          if (firstFailed !== undefined) {
+          const first = couldNotTell[0];
+          if (first !== undefined) {
             // The call may be on a node that could not tell: nothing is hung up blindly there.
-            const couldNot = unsure.map((r) => r.node_id).join(', ');
+            const couldNot = couldNotTell.map((c) => c.node).join(', ');
             const have = absent.length === 0 ? '' : `${absent.join(', ')} ${absent.length === 1 ? 'has' : 'have'} no channel ${uuid}; `;
-            const name = unsure.length === 1 ? firstFailed.node_id : '<id>';
-            return reportError('hangup', new ReplyError(firstFailed), out, terminalLine(`${have}${couldNot} could not tell (the error above): the call may be there; once it answers, hang it up with --node ${name}`));
+            const name = couldNotTell.length === 1 ? first.node : '<id>';
+            return reportError('hangup', first.error, out, terminalLine(`${have}${couldNot} could not tell (the error above): the call may be there; once it answers, hang it up with --node ${name}`));
           }
           if (absent.length === 0) {
             out.err(`fsbus hangup: no node answered the lookup of channel ${terminalLine(uuid)} in ${windowMs} ms`);

@@ -35,9 +35,10 @@ export const lanesState = (agent: Agent): unknown => (agent.status()['shared_lan
 
 /**
  * One node per id, each agent ready and on the shared lanes before the next starts; `config` adds
- * to every agent's config (e.g. a commands allowlist). A failed start stops what it had started.
+ * to every agent's config, or to each node's (e.g. a commands allowlist). A failed start stops what
+ * it had started.
  */
-export async function startCliCluster(ids: readonly string[], config: AgentConfigInput = {}): Promise<CliCluster> {
+export async function startCliCluster(ids: readonly string[], config: AgentConfigInput | ((id: string) => AgentConfigInput) = {}): Promise<CliCluster> {
   const nats = await startNatsServer();
   const sims: Simulator[] = [];
   const agents: Agent[] = [];
@@ -51,7 +52,7 @@ export async function startCliCluster(ids: readonly string[], config: AgentConfi
       const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: id });
       sims.push(sim);
       const { port } = await sim.start();
-      const values = { ...config, node_id: id, log_level: 'silent', broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port }, metrics: { enabled: false } };
+      const values = { ...(typeof config === 'function' ? config(id) : config), node_id: id, log_level: 'silent', broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port }, metrics: { enabled: false } };
       const agent = new Agent(loadConfig({ values, env: {} }));
       agents.push(agent);
       await agent.start();

@@ -100,8 +100,9 @@ export function responseTopicProblem(topic: string): string | undefined {
 export function ownTopicProblem(topic: string, subjects: Subjects): string | undefined {
   const ns = toTopic(subjects.prefix);
   if (!topic.startsWith(`${ns}/`)) return undefined;
-  // `*` and `>` are plain characters in a topic name (isOwnSubject takes them for wildcards).
-  if (/[*>]/.test(topic) || !subjects.isOwnSubject(fromTopic(topic))) return undefined;
+  // `*` and `>` are plain characters in a topic name, which isOwnSubject would take for wildcards:
+  // neutralised, not skipped (`<ns>/events/>` is a topic dashboards on `<ns>/events/#` receive).
+  if (!subjects.isOwnSubject(fromTopic(topic).replace(/[*>]/g, '_'))) return undefined;
   return `it is one of the agent's own topics (${ns}/api, broadcast, node, cmd, events and below)`;
 }
 

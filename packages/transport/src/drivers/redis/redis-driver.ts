@@ -190,6 +190,9 @@ export class RedisDriver extends BaseDriver {
    * it (it returns at once when the first brought the driver online).
    */
   #restore(): Promise<void> {
+    // Every request makes a running restore stale: a connection that dropped and came back while
+    // it ran has lost what it restored (no auto-resubscribe), so only the run after it may go online.
+    this.#restoreGen++;
     if (this.#restoring !== undefined) {
       this.#restoreAgain = true;
       return this.#restoring;
@@ -213,7 +216,7 @@ export class RedisDriver extends BaseDriver {
     const cmd = this.#cmd;
     const sub = this.#sub;
     if (cmd?.status !== 'ready' || sub?.status !== 'ready' || this.status === 'connected' || this.status === 'closed') return;
-    const gen = ++this.#restoreGen;
+    const gen = this.#restoreGen;
     try {
       const globs = this.#subs.globs();
       if (globs.length > 0) await sub.psubscribe(...globs);
