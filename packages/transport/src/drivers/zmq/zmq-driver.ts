@@ -349,7 +349,7 @@ class ZmqDriver extends DriverCore {
     return stats;
   }
 
-  /** One close for every caller: a second close() resolves with the first, once the ports are free. */
+  /** One close for every caller: a second close() resolves with the first. */
   #closing: Promise<void> | undefined;
 
   close(): Promise<void> {
@@ -366,7 +366,7 @@ class ZmqDriver extends DriverCore {
     // Pending requests and gathers end now, not at their timeouts (their timers would hold the process).
     for (const finish of [...this.#calls]) finish(new TransportError(TransportErrorCode.CLOSED, 'the driver closed while the request was pending'));
     this.#client?.close();
-    await this.#server?.close();
+    this.#server?.close();
     this.#unsettledLog.flush();
   }
 }

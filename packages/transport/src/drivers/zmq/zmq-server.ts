@@ -109,8 +109,8 @@ export class ZmqServer {
           throw new TransportError(TransportErrorCode.CONNECT, `zmq: the ZAP handler for curve.clientKeys could not listen: ${(err as Error).message}`, { cause: err });
         });
       }
-      await this.#router.bind(this.#endpoints.commands);
-      await this.#pub.bind(this.#endpoints.events);
+      await bindReleased(this.#router, this.#endpoints.commands);
+      await bindReleased(this.#pub, this.#endpoints.events);
       void this.#receive();
       void this.#acknowledgeSubscriptions();
     })();
@@ -246,21 +246,14 @@ export class ZmqServer {
     await Promise.all([this.#routerOut.idle(), this.#pubOut.idle()]);
   }
 
-  /**
-   * Resolves once both ports are free again: libzmq closes a listener on its I/O thread after
-   * close() returns, so a driver made at once on the same endpoint (a restart in the same
-   * process) could fail to bind with "Address already in use".
-   */
-  async close(): Promise<void> {
+  close(): void {
     this.#routerOut.discard();
     this.#pubOut.discard();
-    if (this.#bound !== undefined) {
-      // A failed bind may have bound the first socket: lastEndpoint says which to release.
-      await this.#bound.catch(() => undefined);
-      await Promise.all([released(this.#router), released(this.#pub)]);
-    }
     this.#router.close();
     this.#pub.close();
+    // libzmq closes the listeners on its I/O thread after close() returns: a driver bound at once
+    // on the same endpoint (a restart in this process) may find them still there (bindReleased).
+    if (this.#bound !== undefined) for (const endpoint of [this.#endpoints.commands, this.#endpoints.events]) releasedAt.set(endpoint, performance.now());
     this.#zap?.release();
   }
 
@@ -270,26 +263,30 @@ export class ZmqServer {
   }
 }
 
-/** At most this long for libzmq to report a listener closed; close() goes on after it regardless. */
-const RELEASE_WAIT_MS = 2_000;
+/** How long after this process closed a socket bound to an endpoint its port may still be held. */
+const RELEASE_WINDOW_MS = 2_000;
+/** Endpoints this process's sockets were bound to, and when they were closed (performance.now()). */
+const releasedAt = new Map<string, number>();
 
-/** Unbinds the socket's endpoint and waits for libzmq's ZMQ_EVENT_CLOSED of that listener (the observer ends with the socket). */
-async function released(socket: Router | XPublisher): Promise<void> {
-  const endpoint = socket.lastEndpoint;
-  if (endpoint === null) return;
-  const events = socket.events;
-  let timer: NodeJS.Timeout | undefined;
-  const closed = new Promise<void>((resolve) => {
-    events.on('close', (event) => event.address === endpoint && resolve());
-    timer = setTimeout(resolve, RELEASE_WAIT_MS).unref();
-  });
-  try {
-    await socket.unbind(endpoint);
-    await closed;
-  } catch {
-    // Not bound any more (or the socket is closing): nothing to wait for.
-  } finally {
-    clearTimeout(timer);
+/**
+ * Binds `socket` to `endpoint`; "Address already in use" on an endpoint this process released less
+ * than RELEASE_WINDOW_MS ago is libzmq still closing that listener: asked again until the window
+ * ends (about one bind in forty right after a close failed so). Any other port in use fails at once.
+ * (Unbinding before close and waiting for ZMQ_EVENT_CLOSED instead tripped a libzmq assertion,
+ * pipe.cpp:355, when peers were still connected.)
+ */
+async function bindReleased(socket: Router | XPublisher, endpoint: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await socket.bind(endpoint);
+      releasedAt.delete(endpoint);
+      return;
+    } catch (err) {
+      const released = releasedAt.get(endpoint);
+      const inUse = (err as { code?: string }).code === 'EADDRINUSE' || /address already in use/i.test((err as Error).message);
+      if (!inUse || released === undefined || performance.now() - released > RELEASE_WINDOW_MS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 100)));
+    }
   }
 }
 
