@@ -8,46 +8,10 @@
 // Real redis-server, simulator and agent.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { startRedis, type BrokerHandle } from '@fsbus/testkit';
 import { connect, type StreamGap } from '../src/index.js';
+import { gatedRelay } from '../../transport/test/support/gated-relay.js';
 import { collectUntil, startStack, untilAgent } from './support/stack.js';
-
-/** A TCP relay whose new connections are held (not piped to Redis) between hold() and release(). */
-async function gatedRelay(port: number): Promise<{ url: string; hold(): void; release(): void; close(): Promise<void> }> {
-  const open = new Set<Socket>();
-  let held: Socket[] | undefined;
-  const pipe = (client: Socket): void => {
-    const upstream = netConnect(port, '127.0.0.1');
-    upstream.on('error', () => undefined);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
-  };
-  const server = createServer((client) => {
-    client.on('error', () => undefined);
-    open.add(client);
-    client.on('close', () => open.delete(client));
-    if (held === undefined) pipe(client);
-    else held.push(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    hold: () => void (held ??= []),
-    release: () => {
-      const waiting = held ?? [];
-      held = undefined;
-      for (const c of waiting) if (!c.destroyed) pipe(c);
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of open) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 void test('@fsbus/client durable stream (from new) over a Redis restarted empty: every event of the new stream, and a gap of unknown size', { timeout: 60_000 }, async (t) => {
   let redis: BrokerHandle | undefined;

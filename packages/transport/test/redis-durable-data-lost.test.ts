@@ -9,55 +9,12 @@
 // the race produced).
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { startRedis } from '@fsbus/testkit';
 import { createDriver, type DriverLogger, type DurableMessage } from '@fsbus/transport';
 import type { StreamDataLoss } from '../src/driver.js';
 import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
-
-interface GatedRelay {
-  readonly url: string;
-  /** New connections are accepted and held (not piped) until release(). */
-  hold(): void;
-  release(): void;
-  close(): Promise<void>;
-}
-
-async function gatedRelay(port: number): Promise<GatedRelay> {
-  const open = new Set<Socket>();
-  let held: Socket[] | undefined;
-  const pipe = (client: Socket): void => {
-    const upstream = netConnect(port, '127.0.0.1');
-    upstream.on('error', () => undefined);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
-  };
-  const server = createServer((client) => {
-    client.on('error', () => undefined);
-    open.add(client);
-    client.on('close', () => open.delete(client));
-    if (held === undefined) pipe(client);
-    else held.push(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    hold: () => void (held ??= []),
-    release: () => {
-      const waiting = held ?? [];
-      held = undefined;
-      for (const c of waiting) if (!c.destroyed) pipe(c);
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of open) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { gatedRelay } from './support/gated-relay.js';
 
 void test('redis durable: a Redis restarted empty — running consumers get the whole new stream and are told of the loss; the stream is registered again', { timeout: 60_000 }, async () => {
   const broker = await startRedis();
