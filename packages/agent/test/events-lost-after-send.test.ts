@@ -14,34 +14,15 @@ import { buildSubjects, type EventPayload } from '@fsbus/contract';
 import { EslEvent } from '@fsbus/esl';
 import { startRedis } from '@fsbus/testkit';
 import { arrival } from './support/arrival.js';
-import { dec, emitCustom, eslTo, startCluster, until, type Node } from './support/cluster.js';
+import { counter, dec, emitCustom, eslTo, logLine, startCluster, until } from './support/cluster.js';
 
-type Log = Record<string, unknown>;
 const FILL = 'fsbus::test_fill';
 const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
 // The log lines as docs/agent.md gives them.
 const EVENTS_DROPPED_AFTER_SEND_LOG = 'events failed at the broker after they were sent: dropped';
 const EVENTS_DROPPED_LOG = 'outgoing buffer full: oldest events dropped';
 
-const counter = (node: Node, name: string): number => (node.agent.status()['counters'] as Record<string, number>)[name] ?? 0;
 
-/** Resolves with the first log line saying `msg` (already written, or when it is); the bound fails the test. */
-function logLine(node: Node, msg: string): Promise<Log> {
-  const seen = node.logs.find((l) => l['msg'] === msg);
-  if (seen !== undefined) return Promise.resolve(seen);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no line '${msg}'; warnings and errors: ${JSON.stringify(node.logs.filter((l) => (l['level'] as number) >= 40).map((l) => l['msg']))}`)), 15_000);
-    const push = node.logs.push.bind(node.logs);
-    node.logs.push = (...items: Log[]) => {
-      const hit = items.find((l) => l['msg'] === msg);
-      if (hit !== undefined) {
-        clearTimeout(timer);
-        resolve(hit);
-      }
-      return push(...items);
-    };
-  });
-}
 
 const fill = (seq: number) => (p: EventPayload) => p.headers['Event-Subclass'] === FILL && p.headers['Seq'] === String(seq);
 

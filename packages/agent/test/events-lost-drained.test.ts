@@ -9,7 +9,7 @@ import type { EventPayload } from '@fsbus/contract';
 import { EslEvent } from '@fsbus/esl';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
 import { arrival } from './support/arrival.js';
-import { dec, eslTo, startCluster } from './support/cluster.js';
+import { dec, eslTo, logLine, startCluster } from './support/cluster.js';
 
 const FILL = 'fsbus::test_fill';
 const BODY = 'x'.repeat(64 * 1024);
@@ -33,7 +33,7 @@ void test('a buffer that overflowed with the broker connected is told once it dr
     await nats!.pause();
     // 1.5 MiB: past the window nothing is written, and past four the buffer drops its oldest.
     for (let i = 0; i < 24; i++) await esl.sendevent(new EslEvent([['Event-Name', 'CUSTOM'], ['Event-Subclass', FILL], ['Seq', String(i)]], BODY));
-    await logLine(node.logs, EVENTS_DROPPED_LOG);
+    await logLine(node, EVENTS_DROPPED_LOG);
     nats!.resume();
     const told = await arrival(got, (p) => p.headers['Event-Subclass'] === 'fsbus::events_dropped', 'fsbus::events_dropped (no event sent after the burst)');
     off();
@@ -51,14 +51,3 @@ void test('a buffer that overflowed with the broker connected is told once it dr
   }
 });
 
-/** Resolves once the agent wrote a line saying `msg`. */
-function logLine(logs: Array<Record<string, unknown>>, msg: string): Promise<void> {
-  if (logs.some((l) => l['msg'] === msg)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const push = logs.push.bind(logs);
-    logs.push = (...items) => {
-      if (items.some((l) => l['msg'] === msg)) resolve();
-      return push(...items);
-    };
-  });
-}

@@ -6,11 +6,10 @@ import { strict as assert } from 'node:assert';
 import type { EventPayload } from '@fsbus/contract';
 import { EslEvent } from '@fsbus/esl';
 import type { DurableMessage } from '@fsbus/transport';
-import { dec, driverConnected, emitCustom, eslTo, startCluster, until, type Node } from './support/cluster.js';
+import { counter, dec, driverConnected, emitCustom, eslTo, startCluster, until, type Node } from './support/cluster.js';
 
 const FILL = 'fsbus::test_fill';
 const EVENTS_DROPPED_LOG = 'outgoing buffer full: oldest events dropped';
-const counter = (node: Node, name: string): number => (node.agent.status()['counters'] as Record<string, number>)[name] ?? 0;
 const through = (node: Node): number => counter(node, 'events_published') + counter(node, 'events_failed');
 
 void test('a full buffer drops two hangups: an error line with hangups_dropped, then FSBus-Hangups-Dropped in fsbus::events_dropped', async () => {

@@ -11,7 +11,7 @@ import type { EventPayload } from '@fsbus/contract';
 import { EslEvent, type EslClient } from '@fsbus/esl';
 import type { NatsServerHandle } from '@fsbus/testkit';
 import type { DurableMessage } from '@fsbus/transport';
-import { dec, driverConnected, emitCustom, eslTo, startCluster, until, type Cluster, type ClusterOptions, type Node } from './support/cluster.js';
+import { counter, dec, driverConnected, emitCustom, eslTo, logLine, startCluster, until, type Cluster, type ClusterOptions, type Node } from './support/cluster.js';
 
 type Log = Record<string, unknown>;
 const FILL = 'fsbus::test_fill';
@@ -41,22 +41,8 @@ async function withCluster(options: ClusterOptions, run: (cluster: Cluster, node
   }
 }
 
-const counter = (node: Node, name: string): number => (node.agent.status()['counters'] as Record<string, number>)[name] ?? 0;
 const lines = (node: Node, msg: string): Log[] => node.logs.filter((l) => l['msg'] === msg);
 
-/** Resolves with the first log line saying `msg` (already written, or when it is). */
-function logLine(node: Node, msg: string): Promise<Log> {
-  const seen = node.logs.find((l) => l['msg'] === msg);
-  if (seen !== undefined) return Promise.resolve(seen);
-  return new Promise((resolve) => {
-    const push = node.logs.push.bind(node.logs);
-    node.logs.push = (...items: Log[]) => {
-      const hit = items.find((l) => l['msg'] === msg);
-      if (hit !== undefined) resolve(hit);
-      return push(...items);
-    };
-  });
-}
 
 /** Halts the broker and waits for the agent to see it gone. */
 async function brokerDown(cluster: Cluster, node: Node): Promise<void> {

@@ -160,6 +160,27 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 }
 
 /** An Event Socket client of a simulated node, to make FreeSWITCH emit events (sendevent). */
+/** An agent's counter from its status (`counters.<name>`), 0 when absent. */
+export const counter = (node: Node, name: string): number => (node.agent.status()['counters'] as Record<string, number>)[name] ?? 0;
+
+/** Resolves with the first log line saying `msg` (already written, or when it is); the bound fails the test. */
+export function logLine(node: Node, msg: string): Promise<Record<string, unknown>> {
+  const seen = node.logs.find((l) => l['msg'] === msg);
+  if (seen !== undefined) return Promise.resolve(seen);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no line '${msg}'; warnings and errors: ${JSON.stringify(node.logs.filter((l) => (l['level'] as number) >= 40).map((l) => l['msg']))}`)), 15_000);
+    const push = node.logs.push.bind(node.logs);
+    node.logs.push = (...items: Array<Record<string, unknown>>) => {
+      const hit = items.find((l) => l['msg'] === msg);
+      if (hit !== undefined) {
+        clearTimeout(timer);
+        resolve(hit);
+      }
+      return push(...items);
+    };
+  });
+}
+
 export async function eslTo(sim: Simulator): Promise<EslClient> {
   const c = new EslClient({ host: '127.0.0.1', port: sim.address.port, password: 'ClueCon', reconnect: false });
   await c.connect();
