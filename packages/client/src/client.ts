@@ -8,7 +8,7 @@ import { buildSubjects, decodeReply, type ReplyEnvelope, type Subjects } from '@
 import { createDriver, defaultBrokerUrl, driverForUrls, TransportError, TransportErrorCode, type Driver } from '@fsbus/transport';
 import { BusCommands, type ClientCore } from './commands.js';
 import { whileConnected } from './connection-guard.js';
-import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
+import { brokerRefusal, ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
 import { envelopeProblem } from './malformed.js';
 import { agentStatusData } from './reply-data.js';
 import { commandOption, countOption, DEFAULT_INBOX_PREFIX, encodeBody, inboxPrefixOption, nodeOption, objectOption, prefixOption, signalOption, stringListOption, stringOption, timeoutOption } from './validate.js';
@@ -246,7 +246,7 @@ export class FsbusClient extends BusCommands {
       if (err instanceof TransportError && err.code === TransportErrorCode.UNSUPPORTED) {
         throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `${command} gather: ${err.message}`, { cause: err });
       }
-      throw toClientError(err, `${command} gather`, this.#closed);
+      throw brokerRefusal(err, `${command} gather`) ?? toClientError(err, `${command} gather`, this.#closed);
     }
     const gathered: Omit<Gathered, keyof GatherOutcome> = { replies: [], badReplies: [], duplicates: 0 };
     // One reply per node, the first: a broker may deliver one twice (ioredis sends a command again

@@ -8,11 +8,13 @@ import { decodeReply, originateWaitMs, type ReplyEnvelope, type Subjects } from 
 import { TransportError, TransportErrorCode, type Driver } from '@fsbus/transport';
 import type { HangupCause } from '@fsbus/esl';
 import { whileConnected, type GuardedCore } from './connection-guard.js';
-import { ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
+import { brokerRefusal, ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
 import type { BusEvent, EventPattern } from './event.js';
 import type { EventStream } from './event-stream.js';
 import { openEventStream } from './events.js';
 import { waitForExecuteComplete } from './execute-complete.js';
+import { bridgeLine, broadcastLine, recordLine, sessionNotFound, transferLine, type ApiLine, type BroadcastOptions, type RecordOptions, type TransferOptions } from './call-args.js';
+import { waitForEvent, type EventWait, type WaitForOptions } from './wait-for.js';
 import { agentStatusData, dataObject, parkStatusData } from './reply-data.js';
 import { commandOption, encodeBody, forwardToOption, nodeOption, objectOption, signalOption, stringOption, timeoutOption } from './validate.js';
 import {
@@ -56,6 +58,12 @@ export interface DialplanCommands {
 export interface EventsOpener {
   (pattern: EventPattern | readonly EventPattern[], options?: EventsOptions): EventStream;
   subscribe(pattern: EventPattern | readonly EventPattern[], options?: EventsOptions): EventStream;
+  /**
+   * The next event of a channel (`{ uuid, event: 'CHANNEL_ANSWER' }`): subscribed before it
+   * returns, so start it, then trigger the event, then await it (`await wait.ready` first on brokers
+   * other than NATS). Rejects FSBUS_ERR_CLIENT_TIMEOUT, FSBUS_ERR_CLIENT_ABORTED on `signal`.
+   */
+  waitFor(options: WaitForOptions): EventWait;
 }
 
 export class BusCommands {
@@ -92,7 +100,8 @@ export class BusCommands {
       const node = options.node ?? this.nodeId;
       return openEventStream(this.core, pattern, node === undefined ? options : { ...options, node });
     };
-    this.events = Object.assign(open, { subscribe: open });
+    const waitFor = (o: WaitForOptions): EventWait => waitForEvent(open, () => this.core.isClosed(), o);
+    this.events = Object.assign(open, { subscribe: open, waitFor });
   }
 
   #subject(options: CallOptions): string {
@@ -130,7 +139,7 @@ export class BusCommands {
       if (err instanceof TransportError && err.code === TransportErrorCode.UNSUPPORTED) {
         throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `${what}: ${err.message}`, { cause: err });
       }
-      throw toClientError(err, what, core.isClosed());
+      throw brokerRefusal(err, what) ?? toClientError(err, what, core.isClosed());
     }
     if (!reply.success) throw new ReplyError(reply);
     return reply as Reply<T>;
@@ -214,6 +223,36 @@ export class BusCommands {
    */
   async hangup(uuid: string, cause?: HangupCause | number | (string & {}), options: CallOptions = {}): Promise<void> {
     await this.request('hangup', cause === undefined ? { uuid } : { uuid, cause }, options);
+  }
+
+  /** `uuid_bridge <uuid> <otherUuid>`: bridges two live channels (both leave what they were running, park included). */
+  async bridge(uuid: string, otherUuid: string, options: CallOptions = {}): Promise<void> {
+    await this.#callApi(bridgeLine(uuid, otherUuid), options);
+  }
+
+  /** `uuid_transfer <uuid> [-bleg|-both] <destination> [<dialplan> [<context>]]`: the dialplan runs the channel to `destination`. */
+  async transfer(uuid: string, destination: string, transfer: TransferOptions = {}, options: CallOptions = {}): Promise<void> {
+    await this.#callApi(transferLine(uuid, destination, transfer), options);
+  }
+
+  /** `uuid_record <uuid> start|stop <path> [<limit>]`: a path on the FreeSWITCH host (RECORD_START / RECORD_STOP). */
+  async record(uuid: string, path: string, record: RecordOptions = {}, options: CallOptions = {}): Promise<void> {
+    await this.#callApi(recordLine(uuid, path, record), options);
+  }
+
+  /** `uuid_broadcast <uuid> <path> [<leg>]`: plays `path` (or runs `app::args`) on the channel, queued behind what it runs. */
+  async broadcast(uuid: string, path: string, broadcast: BroadcastOptions = {}, options: CallOptions = {}): Promise<void> {
+    await this.#callApi(broadcastLine(uuid, path, broadcast), options);
+  }
+
+  /** One checked `uuid_*` API line; FreeSWITCH's "no such channel" as hangup's SESSION_NOT_FOUND. */
+  async #callApi(line: ApiLine, options: CallOptions): Promise<void> {
+    objectOption(options, `${line.command}: call options`);
+    try {
+      await this.request(line.command, { args: line.args }, options);
+    } catch (err) {
+      throw sessionNotFound(err, line);
+    }
   }
 
   executeApp(options: ExecuteAppOptions & { waitForComplete: true }, call?: CallOptions): Promise<ExecuteAppResult<Promise<BusEvent>>>;

@@ -69,6 +69,16 @@ export class ReplyError extends FsbusError {
 }
 
 /**
+ * A request or gather the broker refused (an MQTT topic the ACL forbids, Redis out of memory, one
+ * pushed out of the full send buffer unsent) keeps FSBUS_ERR_TRANSPORT_BROKER and the broker's
+ * reason: as DISCONNECTED, a caller that retries a lost connection would retry it for ever.
+ */
+export function brokerRefusal(err: unknown, what: string): TransportError | undefined {
+  if (!(err instanceof TransportError) || err.code !== TransportErrorCode.BROKER) return undefined;
+  return new TransportError(err.code, `${what}: ${err.message}`, { cause: err });
+}
+
+/**
  * Transport errors → client errors, so callers branch on one family of codes. `refused` is the
  * code for what the broker refused or cannot do (TRANSPORT_BROKER, TRANSPORT_UNSUPPORTED) where the
  * caller knows better than "disconnected" (a request that could not be sent is one).

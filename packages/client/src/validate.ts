@@ -4,7 +4,7 @@
  * no agent can have would build a subject the broker drops the connection for; a value JSON
  * cannot encode would escape as a bare TypeError.
  */
-import { encodeUtf8, forwardToProblem, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId, type Subjects } from '@fsbus/contract';
+import { channelUuidProblem, encodeUtf8, forwardToProblem, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId, type Subjects } from '@fsbus/contract';
 import { MAX_TIMER_MS } from '@fsbus/esl';
 import { inboxPrefixProblem, type ReplayFrom } from '@fsbus/transport';
 import { ClientError, ClientErrorCode } from './errors.js';
@@ -240,4 +240,39 @@ export function replayFromOption(value: unknown): ReplayFrom | undefined {
 export function functionOption<F extends (...args: never[]) => unknown>(value: F | undefined, name: string): F | undefined {
   if (value === undefined || typeof value === 'function') return value;
   throw invalid(`${name} must be a function, got ${shown(value)}`);
+}
+
+/**
+ * A channel uuid a command may put on a FreeSWITCH line: contract's channelUuidProblem, the
+ * agent's own check for hangup and execute_app, made here before anything is sent.
+ */
+export function channelUuidOption(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw invalid(`${name} must be a string, got ${shown(value)}`);
+  const problem = channelUuidProblem(value);
+  if (problem !== undefined) throw invalid(`${name} ${shown(value)} refused: ${problem}`);
+  return value;
+}
+
+/**
+ * One argument of a FreeSWITCH API line (uuid_transfer's extension, uuid_record's path…): a
+ * non-empty string with no blank, control character, quote or backslash. mod_commands splits its
+ * arguments on blanks (switch_separate_string, which also reads quotes and `\` escapes), so any of
+ * these would silently change what FreeSWITCH runs; a line break would end the command.
+ */
+export function apiWordOption(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '') throw invalid(`${name} must be a non-empty string, got ${shown(value)}`);
+  if (/[\s\x00-\x1f\x7f'"\\]/.test(value)) throw invalid(`${name} ${shown(value)} must be one word: no blanks, line breaks, control characters, quotes or backslashes`);
+  return value;
+}
+
+/** `value` unless it is not a boolean (undefined passes). */
+export function booleanOption(value: unknown, name: string): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw invalid(`${name} must be a boolean, got ${shown(value)}`);
+  return value;
+}
+
+/** `value` unless it is not one of `allowed` (undefined passes). */
+export function oneOfOption<T extends string>(value: unknown, allowed: readonly T[], name: string): T | undefined {
+  if (value === undefined || allowed.includes(value as T)) return value as T | undefined;
+  throw invalid(`${name} must be ${allowed.map((a) => `'${a}'`).join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${shown(value)}`);
 }

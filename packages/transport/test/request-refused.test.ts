@@ -46,7 +46,12 @@ void test('mqtt: a request to a topic the ACL forbids (PUBACK not authorised) fa
     server.serve({ subject: 'freeswitch.node.n1', competing: false }, () => enc('done'));
     await server.flush();
     assert.equal(new TextDecoder().decode((await client.request('freeswitch.api', enc('x'), { timeoutMs: 10_000 })).data), 'done');
-    await assert.rejects(client.request('freeswitch.node.n1', enc('y'), { timeoutMs: LONG }), { code: 'FSBUS_ERR_TRANSPORT_BROKER', message: /failed at the broker/ });
+    // mosquitto answers PUBACK 0x87 and keeps the connection: the driver neither reconnects nor fails anything else.
+    await assert.rejects(client.request('freeswitch.node.n1', enc('y'), { timeoutMs: LONG }), { code: 'FSBUS_ERR_TRANSPORT_BROKER', message: /^request to freeswitch\.node\.n1 failed at the broker: .*Not authorized/ });
+    await assert.rejects(client.gather('freeswitch.node.n1', enc('z'), { timeoutMs: LONG }), { code: 'FSBUS_ERR_TRANSPORT_BROKER', message: /Not authorized/ });
+    assert.equal(client.status, 'connected');
+    assert.equal(client.stats().reconnects, 0);
+    assert.equal(new TextDecoder().decode((await client.request('freeswitch.api', enc('after'), { timeoutMs: 10_000 })).data), 'done');
   } finally {
     await client.close();
     await server.close();
