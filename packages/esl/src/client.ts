@@ -13,7 +13,7 @@ import { EslCommands } from './commands.js';
 import { EslConnection } from './connection.js';
 import { EslAbortError, EslAuthError, EslClosedError, EslConnectError, EslInvalidArgumentError, EslRejectedError, EslTimeoutError } from './errors.js';
 import { HUB_SIGNALS, type EslHubEvents, type SignalNames } from './event-hub.js';
-import type { CommandReplyFrame, EslFrame } from './frame.js';
+import { GOODBYE_TEXT, type CommandReplyFrame, type DisconnectNoticeFrame, type EslFrame } from './frame.js';
 import { DEFAULT_LIVENESS_MS, watchLiveness } from './liveness.js';
 import { warnOnce } from './listener-error.js';
 import { reapplyTracked } from './reapply.js';
@@ -21,6 +21,13 @@ import { checkTimeoutMs } from './timeout-ms.js';
 import { errorFields, silentLogger, withBindings, type EslLogger } from './logger.js';
 
 export type EslClientStatus = 'idle' | 'connecting' | 'ready' | 'disconnected' | 'reconnecting' | 'closed';
+
+/**
+ * Why the client went to 'closed': `close()`; `exit` (the app's `exit()`); `channel-hangup` (the
+ * channel of `myevents <uuid>` hung up and FreeSWITCH ended the connection: its goodbye, after
+ * the linger notice when lingering).
+ */
+export type EslClientCloseReason = 'close' | 'exit' | 'channel-hangup';
 
 export interface EslClientOptions {
   /** @default '127.0.0.1' */
@@ -104,6 +111,9 @@ export class EslClient extends EslCommands<EslClientEvents> {
   #reconnectTimer: NodeJS.Timeout | undefined;
   /** The text of the current connection's last disconnect notice: the reason of a clean close. */
   #disconnectNotice: string | undefined;
+  /** The uuid of the channel this connection was bound to (`myevents <uuid>`) once FreeSWITCH said it hung up. */
+  #channelHungUp: string | undefined;
+  #closeReason: EslClientCloseReason | undefined;
   /** Set while a handshake waits for the greeting / a rude rejection. */
   #handshake: { onFrame(frame: EslFrame): void; onClose(err: Error | undefined): void } | undefined;
 
@@ -132,6 +142,11 @@ export class EslClient extends EslCommands<EslClientEvents> {
     return this.#status;
   }
 
+  /** Why the client is 'closed'; undefined in every other status (a `connect()` clears it). */
+  get closeReason(): EslClientCloseReason | undefined {
+    return this.#closeReason;
+  }
+
   /** Requests on the current connection still waiting for their reply, timed-out ones included; 0 between connections. */
   get pending(): number {
     return this.#conn?.pending ?? 0;
@@ -143,6 +158,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     if (this.#status === 'connecting' || this.#status === 'reconnecting') throw new EslConnectError(`already ${this.#status}`);
     this.#closing = false;
     this.#exitSent = false;
+    this.#closeReason = undefined;
     this.#backoff?.reset();
     const epoch = ++this.#epoch;
     this.#setStatus('connecting');
@@ -185,6 +201,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     this.#ready = false;
     this.rejectWaiters(new EslClosedError('client closed'));
     this.closeHub();
+    this.#closeReason = 'close';
     this.#setStatus('closed');
   }
 
@@ -248,6 +265,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     this.#conn = conn;
     this.#ready = false;
     this.#disconnectNotice = undefined;
+    this.#channelHungUp = undefined;
     this.resetInternalState();
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -341,8 +359,23 @@ export class EslClient extends EslCommands<EslClientEvents> {
       return;
     }
     if (frame.kind === 'rude-rejection') this.emitError(new EslRejectedError(frame.text));
-    else if (frame.kind === 'disconnect-notice') this.#disconnectNotice = frame.text;
+    else if (frame.kind === 'disconnect-notice') this.#onNotice(frame);
     this.handleFrame(frame);
+  }
+
+  /**
+   * A connection bound to a channel (`myevents <uuid>`: FreeSWITCH then sets listener->session and
+   * names it in `Controlled-Session-UUID`) hears of its hangup: the linger notice, or — without
+   * linger — the goodbye, with which listener_run ends as the channel goes down (not an answer to
+   * our `exit`: that is #exitSent's). The channel is gone: a reconnect would only be refused its
+   * `myevents`, so the close that follows ends the client. Other notices (shutdown, a listener
+   * killed for lost events) leave the channel as it was: those still reconnect.
+   */
+  #onNotice(frame: DisconnectNoticeFrame): void {
+    this.#disconnectNotice = frame.text;
+    const uuid = frame.headers.get('Controlled-Session-UUID');
+    if (uuid === undefined || this.#exitSent) return;
+    if (frame.linger || frame.text.startsWith(GOODBYE_TEXT)) this.#channelHungUp = uuid;
   }
 
   #onClose(conn: EslConnection, err: Error | undefined): void {
@@ -359,10 +392,13 @@ export class EslClient extends EslCommands<EslClientEvents> {
       return;
     }
     if (this.#closing || !wasReady || this.#opening) return;
-    if (this.#exitSent) {
+    const reason = this.#exitSent ? 'exit' : this.#channelHungUp !== undefined ? 'channel-hangup' : undefined;
+    if (reason !== undefined) {
+      if (reason === 'channel-hangup') this.logger.info({ uuid: this.#channelHungUp }, 'esl channel of myevents hung up, client closed');
       this.#exitSent = false;
       this.#closing = true;
       this.closeHub();
+      this.#closeReason = reason;
       this.#setStatus('closed');
       return;
     }

@@ -13,7 +13,7 @@ import { reportListenerError } from './listener-error.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { LogThrottle } from './log-throttle.js';
 import { checkTimeoutMs } from './timeout-ms.js';
-import { eventNameOf } from './event-names.js';
+import { listenerEventName } from './event-names.js';
 
 /** Events every ESL endpoint emits. Any event name (`CHANNEL_ANSWER`) and `custom::<subclass>` work too. */
 export interface EslHubEvents {
@@ -98,12 +98,13 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
 
   /**
    * A FreeSWITCH event name in any case, with or without `SWITCH_EVENT_`, is that event
-   * (`channel_answer` → CHANNEL_ANSWER), as `event`/`subscribe` read it (eventNameOf); a signal
-   * ('log', not the LOG event) and any other name (a CUSTOM subclass) stay as given.
+   * (`channel_answer` → CHANNEL_ANSWER), as `event`/`subscribe` read it (eventNameOf); a CUSTOM
+   * subclass spelt `CUSTOM::<subclass>` (modesl's way, prefix in any case) is `custom::<subclass>`;
+   * a signal ('log', not the LOG event) and any other name stay as given.
    */
   protected override listenerName(event: string): string {
     if (this.#signals.has(event)) return event;
-    return eventNameOf(event) ?? event;
+    return listenerEventName(event);
   }
 
   /** Calls `listener` for every event whose `Unique-ID` is `uuid`. */

@@ -4,7 +4,7 @@
  * FreeSWITCH's own listener queue, which drops the newest when full).
  */
 import type { EslEvent } from './event.js';
-import { eventNameOf } from './event-names.js';
+import { listenerEventName } from './event-names.js';
 
 export interface IterateOptions {
   /** Only these event names (`CUSTOM` subclasses may be given as `custom::<subclass>` or the bare subclass). */
@@ -22,12 +22,12 @@ export interface IterateOptions {
 
 type Resolve = (r: IteratorResult<EslEvent, undefined>) => void;
 
-/** The names as given, plus an event name given in another case or with `SWITCH_EVENT_` as FreeSWITCH sends it (once, here: not per event). */
+/** The names as given, plus each as listeners read it (listenerEventName: an event name in another case or with `SWITCH_EVENT_`, `CUSTOM::<subclass>`), once here, not per event. */
 function nameSet(names: Iterable<string>): Set<string> {
   const set = new Set<string>();
   for (const n of names) {
     set.add(n);
-    if (typeof n === 'string') set.add(eventNameOf(n) ?? n);
+    if (typeof n === 'string') set.add(listenerEventName(n));
   }
   return set;
 }

@@ -41,6 +41,19 @@ export function eventNameOf(word: string): EventName | undefined {
   return KNOWN.has(tail) ? (tail as EventName) : undefined;
 }
 
+/**
+ * The name a listener (or an iterator's name) is kept under, as the dispatcher emits it: a
+ * CUSTOM subclass as `custom::<subclass>` (modesl's `CUSTOM::<subclass>` too: the prefix in any
+ * case, the subclass as given — FreeSWITCH matches subclasses exactly), an event type by its
+ * canonical name (eventNameOf), anything else as given. Called when a listener is added, not per event.
+ */
+export function listenerEventName(name: string): string {
+  if (name.length >= 8 && name.charCodeAt(6) === 0x3a && name.charCodeAt(7) === 0x3a && name.slice(0, 6).toLowerCase() === 'custom') {
+    return `custom::${name.slice(8)}`;
+  }
+  return eventNameOf(name) ?? name;
+}
+
 /** A word of `event` / `nixevent` as mod_event_socket reads it: an event type, or a CUSTOM subclass. */
 export type EventWord = { name: EventName; subclass?: undefined } | { name?: undefined; subclass: string };
 

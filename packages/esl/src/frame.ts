@@ -47,6 +47,13 @@ export interface LogFrame {
   readonly userData: string | undefined;
   readonly text: string;
 }
+/**
+ * The body of the notice mod_event_socket (listener_run) sends when a session's loop ends: after
+ * an `exit` (its `+OK bye` first) or, without linger, once the controlled channel is down (also
+ * after the linger time). Listeners it kills (lost events, module shutdown) get another text.
+ */
+export const GOODBYE_TEXT = 'Disconnected, goodbye.';
+
 export interface DisconnectNoticeFrame {
   readonly kind: 'disconnect-notice';
   /** True when FreeSWITCH lingers (keeps sending events) before closing. */

@@ -63,7 +63,7 @@ export {
   DEFAULT_EVENT_QUEUE_LIMIT,
   RECONNECT_FAILED_LOG,
 } from './client.js';
-export type { EslClientOptions, EslClientStatus, EslClientEvents } from './client.js';
+export type { EslClientCloseReason, EslClientOptions, EslClientStatus, EslClientEvents } from './client.js';
 export { DEFAULT_LIVENESS_MS, LIVENESS_PROBE } from './liveness.js';
 export { EslServer, DEFAULT_OUTBOUND_PORT } from './server.js';
 export type { EslServerOptions, EslServerEvents } from './server.js';

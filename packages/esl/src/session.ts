@@ -14,7 +14,7 @@ import { EslEvent } from './event.js';
 import { MYEVENTS_NAMES } from './event-names.js';
 import { HUB_SIGNALS, type EslHubEvents, type SignalNames } from './event-hub.js';
 import type { EventFormat } from './event-codec.js';
-import { commandReplyFrame, ContentType, type CommandReplyFrame, type DisconnectNoticeFrame, type EslFrame } from './frame.js';
+import { commandReplyFrame, ContentType, GOODBYE_TEXT, type CommandReplyFrame, type DisconnectNoticeFrame, type EslFrame } from './frame.js';
 import type { EslLogger } from './logger.js';
 import type { ParserOptions } from './parser.js';
 import { runsOnHungUpChannel } from './zombie-apps.js';
@@ -71,13 +71,6 @@ const REPLY_HEADERS = new Set(['Content-Type', 'Reply-Text', 'Content-Length']);
 /** FreeSWITCH's reply to `getvar` of an unset variable (mod_event_socket's fallthrough). */
 const GETVAR_UNSET = '-ERR command not found';
 const MYEVENTS_ENABLED = '+OK Events Enabled';
-
-/**
- * The body of the notice mod_event_socket (listener_run) sends when a session's loop ends: after
- * an `exit` (its `+OK bye` first) or, without linger, once the channel is down. Listeners it kills
- * (lost events, module shutdown) get another text.
- */
-const GOODBYE_TEXT = 'Disconnected, goodbye.';
 
 /** mod_event_socket's parse_command ends the session on a command starting `exit` or `...`, in any case. */
 function endsSession(text: string): boolean {

@@ -4,7 +4,7 @@
 // lower-cased per event); the endpoint's own signals ('log', 'error', 'status'…) stay themselves.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import type { EslEvent } from '../src/index.js';
+import { EslEvent } from '../src/index.js';
 import { bounded, eventWhere } from './support/scripted-peer.js';
 import { withSim } from './support/sim-inbound.js';
 
@@ -66,5 +66,35 @@ void test("signal names keep their case: 'log' is the log/data frame signal, not
     assert.equal(client.listenerCount('CUSTOM::FSBUS::DEMO'), 0);
     client.on('custom', signal);
     assert.equal(client.listenerCount('CUSTOM'), 1);
+  });
+});
+
+void test("sim: a CUSTOM listener spelt modesl's way ('CUSTOM::my::sub', prefix in any case) hears its subclass; iterate, off and listenerCount agree", async () => {
+  await withSim(async (_sim, client) => {
+    await client.events('plain', ['CUSTOM', 'my::sub', 'fsbus::DTMF']);
+    const upper: Array<string | undefined> = [];
+    const mixed: Array<string | undefined> = [];
+    const onUpper = (e: EslEvent): void => void upper.push(e.subclass);
+    client.on('CUSTOM::my::sub', onUpper);
+    client.on('Custom::my::sub', (e) => void mixed.push(e.subclass));
+    assert.equal(client.listenerCount('custom::my::sub'), 2);
+    const it = client.iterate({ names: ['CUSTOM::my::sub'] });
+    // A subclass ending in an event's name past the 13th character stays a subclass (not DTMF).
+    const tailed: Array<string | undefined> = [];
+    client.on('CUSTOM::fsbus::DTMF', (e) => void tailed.push(e.subclass));
+    assert.equal(client.listenerCount('DTMF'), 0);
+    const heard = eventWhere<EslEvent>(client, 'custom::my::sub', () => true);
+    const heardTailed = eventWhere<EslEvent>(client, 'custom::fsbus::DTMF', () => true);
+    await client.sendevent(EslEvent.create('CUSTOM', 'my::sub'));
+    await client.sendevent(EslEvent.create('CUSTOM', 'fsbus::DTMF'));
+    await bounded(heard, 'the custom event');
+    await bounded(heardTailed, 'the second custom event');
+    assert.deepEqual(upper, ['my::sub']);
+    assert.deepEqual(mixed, ['my::sub']);
+    assert.deepEqual(tailed, ['fsbus::DTMF']);
+    assert.equal((await bounded(it.next(), 'the iterator')).value?.subclass, 'my::sub');
+    await it.return();
+    client.off('custom::my::sub', onUpper);
+    assert.equal(client.listenerCount('CUSTOM::my::sub'), 1);
   });
 });
