@@ -14,6 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { hostPort } from '@fsbus/esl';
+import { tlsVerifyFailure } from '@fsbus/transport';
 import { Agent } from './agent.js';
 import { brokerAuthHint } from './config/broker-auth-hint.js';
 import { loadConfig } from './config/load-config.js';
@@ -123,27 +124,6 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv =
   });
 }
 
-/**
- * Node's TLS verification failures about who signed the broker's certificate (OpenSSL's
- * X509_V_ERR_* names): the CA given, or this host's, does not vouch for it. An expired or not yet
- * valid certificate is left out: a renewal on the broker or this host's clock fixes it.
- */
-const TLS_UNTRUSTED: ReadonlySet<string> = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'INVALID_CA',
-  'INVALID_PURPOSE',
-  'PATH_LENGTH_EXCEEDED',
-]);
-/** The certificate does not name the host the URL connects to. */
-const TLS_NAME_MISMATCH: ReadonlySet<string> = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
-
 interface StartFailure {
   /** 78 (EX_CONFIG): starting again cannot help, the unit stops restarting; 1: it may (the broker comes up, the port is freed). */
   exitCode: 1 | 78;
@@ -152,10 +132,11 @@ interface StartFailure {
 
 /** Why the start failed, along the error's cause chain: what to check, and whether restarting can help. */
 function startFailure(config: AgentConfig, err: unknown): StartFailure {
+  const tls = tlsVerifyFailure(err);
+  if (tls === 'untrusted') return { exitCode: 78, hint: untrustedHint(config) };
+  if (tls === 'name-mismatch') return { exitCode: 78, hint: nameMismatchHint(config) };
   const chain = causeChain(err);
   for (const e of chain) {
-    if (e.code !== undefined && TLS_UNTRUSTED.has(e.code)) return { exitCode: 78, hint: untrustedHint(config) };
-    if (e.code !== undefined && TLS_NAME_MISMATCH.has(e.code)) return { exitCode: 78, hint: nameMismatchHint(config) };
     if (e instanceof ListenError) {
       const failed = listenFailure(config, e);
       if (failed !== undefined) return failed;

@@ -3,7 +3,8 @@
 // empty token param). And a node_id that is not its own slug is remembered, for the start warning.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { AgentErrorCode, ConfigError, loadConfig, runAgent } from '@fsbus/agent';
 import { loadDriver } from '@fsbus/transport';
@@ -62,6 +63,32 @@ void test('fsbus agent --config <the XML> exits 78 with that message', async () 
   } finally {
     tmp.remove();
   }
+});
+
+// Named by its words, not its number: step 3 became the metrics port and the message still said 3.
+void test("the XML message names the guide's step that holds the param table; agent.md names the same", () => {
+  const guide = readFileSync(fileURLToPath(new URL('../../../docs/migrating-from-mod_event_agent.md', import.meta.url)), 'utf8');
+  const agentDoc = readFileSync(fileURLToPath(new URL('../../../docs/agent.md', import.meta.url)), 'utf8');
+  let message = '';
+  const tmp = processTempDir('fsbus-xml-step-');
+  try {
+    const file = join(tmp.dir, 'mod_event_agent.conf.xml');
+    writeFileSync(file, XML);
+    loadConfig({ file, env: {} });
+  } catch (err) {
+    message = (err as Error).message;
+  } finally {
+    tmp.remove();
+  }
+  const step = /docs\/migrating-from-mod_event_agent\.md, "Moving over", the step "([^"]+)"/.exec(message)?.[1];
+  assert.ok(step !== undefined, `no step named by its words: ${message}`);
+  const movingOver = guide.split(/^## Moving over$/m)[1]?.split(/^## /m)[0] ?? '';
+  const steps = movingOver.split(/^(?=\d+\. )/m).filter((s) => /^\d+\. /.test(s));
+  const named = steps.find((s) => s.replace(/^\d+\. /, '').startsWith(step));
+  assert.ok(named !== undefined, `no step of "Moving over" starts with "${step}"`);
+  assert.match(named, /^ *\| XML param \| fsbus \|$/m, 'the step named holds the param table');
+  assert.ok(agentDoc.includes(`the step "${step}"`), 'agent.md names the same step');
+  assert.doesNotMatch(agentDoc, /mod_event_agent\.md#moving-over\)\s+step \d/, 'agent.md names the step, not its number');
 });
 
 void test('an empty secret in the file counts as absent; a non-empty one is still refused', () => {

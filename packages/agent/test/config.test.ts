@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nkeys } from '@nats-io/transport-node';
 import { AgentErrorCode, ConfigError, loadConfig } from '@fsbus/agent';
 
 function withFiles(files: Record<string, string>, fn: (dir: string) => void): void {
@@ -97,16 +98,19 @@ void test('secrets come from env only; a file carrying one is refused, naming th
   configError(() => loadConfig({ values: { esl: { password: 'ClueCon' } }, env: {} }), 'esl.password');
   configError(() => loadConfig({ values: { broker: { token: 'x' } }, env: {} }), 'broker.token');
   configError(() => loadConfig({ values: { token: 'x' }, env: {} }), 'token');
-  const c = loadConfig({ env: { FSBUS_ESL_PASSWORD: 'pw', FSBUS_BROKER_NKEY_SEED: 'SUAXXX', FSBUS_BROKER_PASSWORD: 'bp' } });
+  // A real seed: a malformed one is refused at load (config-nkey-seed.test.ts).
+  const seed = new TextDecoder().decode(nkeys.createUser().getSeed());
+  const c = loadConfig({ env: { FSBUS_ESL_PASSWORD: 'pw', FSBUS_BROKER_NKEY_SEED: seed, FSBUS_BROKER_PASSWORD: 'bp' } });
   assert.equal(c.secrets.eslPassword, 'pw');
-  assert.equal(c.secrets.brokerNkeySeed, 'SUAXXX');
+  assert.equal(c.secrets.brokerNkeySeed, seed);
   assert.equal(c.secrets.brokerPassword, 'bp');
 });
 
 void test('invalid values stop the agent with the field (or env var) named', () => {
   configError(() => loadConfig({ values: { esl: { port: 70000 } }, env: {} }), 'esl.port');
   configError(() => loadConfig({ env: { FSBUS_ESL_PORT: 'eighty' } }), 'FSBUS_ESL_PORT');
-  configError(() => loadConfig({ values: { esl: { hots: 'x' } }, env: {} }), 'esl');
+  // An unknown key is named by its full path (config-messages.test.ts: with the closest known key).
+  configError(() => loadConfig({ values: { esl: { hots: 'x' } }, env: {} }), 'esl.hots');
   configError(() => loadConfig({ values: { log_level: 'loud' }, env: {} }), 'log_level');
   configError(() => loadConfig({ values: { broker: { urls: [] } }, env: {} }), 'broker.urls');
   configError(() => loadConfig({ values: { commands: { max_in_flight: 0 } }, env: {} }), 'commands.max_in_flight');

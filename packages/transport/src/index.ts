@@ -1,6 +1,6 @@
 export { loadDriver, createDriver, defaultBrokerUrl, driverForUrls, driverOfUrl, DRIVER_NAMES } from './load-driver.js';
 export { streamRetention } from './stream-retention.js';
-export { nkeySeedProblem } from './nats/nkey-seed.js';
+export { NKEY_SEED_FORM, nkeySeedProblem } from './nats/nkey-seed.js';
 export type { StreamRetention } from './stream-retention.js';
 export type { DriverFactory } from './load-driver.js';
 export { TransportError, TransportErrorCode } from './errors.js';
@@ -37,5 +37,5 @@ export type {
 export { redact } from './redact.js';
 export { cutUserInfo, unencodedUrlProblem } from './url-userinfo.js';
 export { brokerUrlProblem } from './broker-url.js';
-export { pemCertificatesProblem } from './tls-material.js';
+export { pemCertificatesProblem, tlsVerifyFailure } from './tls-material.js';
 export { inboxPrefixProblem, MAX_INBOX_PREFIX_LENGTH } from './nats/inbox-subjects.js';

@@ -74,3 +74,39 @@ export function pemCertificatesProblem(text: string): string | undefined {
 function ordinal(n: number): string {
   return n === 1 ? '1st' : n === 2 ? '2nd' : n === 3 ? '3rd' : `${n}th`;
 }
+
+/**
+ * Node's TLS verification failures about who signed the broker's certificate (OpenSSL's
+ * X509_V_ERR_* names): the CA given, or this host's, does not vouch for it. An expired or not yet
+ * valid certificate is left out: a renewal on the broker or this host's clock fixes it.
+ */
+const TLS_UNTRUSTED: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+]);
+/** The certificate does not name the host the URL connects to. */
+const TLS_NAME_MISMATCH: ReadonlySet<string> = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
+
+/**
+ * Why a connect failed verifying the broker's certificate, read along the error's cause chain
+ * (drivers wrap the socket's error): `untrusted` (check the CA setting), `name-mismatch` (the
+ * URL's host is not in the certificate), or undefined for any other failure.
+ */
+export function tlsVerifyFailure(err: unknown): 'untrusted' | 'name-mismatch' | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined) continue;
+    if (TLS_UNTRUSTED.has(code)) return 'untrusted';
+    if (TLS_NAME_MISMATCH.has(code)) return 'name-mismatch';
+  }
+  return undefined;
+}

@@ -9,8 +9,9 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MAX_NODE_ID_LENGTH, sanitizePrefix, slugNodeId } from '@fsbus/contract';
 import { ConfigError } from '../errors.js';
-import { cutUserInfo, pemCertificatesProblem } from '@fsbus/transport';
+import { cutUserInfo, NKEY_SEED_FORM, nkeySeedProblem, pemCertificatesProblem } from '@fsbus/transport';
 import { configSchema, type AgentConfig, type AgentSecrets } from './schema.js';
+import { unknownKeysProblem } from './unknown-key.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -110,6 +111,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   const result = configSchema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;
+    // Only the file has keys of its own (env vars map onto known ones).
+    if (issue.code === 'unrecognized_keys') throw new ConfigError(...unknownKeysProblem(configSchema, issue.path, issue.keys));
     const path = issue.path.map(String).join('.');
     // Name the env var when the bad value came from one: that is what the operator must fix.
     const envName = [...fromEnv].find(([p]) => path === p || path.startsWith(`${p}.`))?.[1];
@@ -124,6 +127,13 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
     if (name === undefined) continue;
     secrets[key] = env[name]!;
     secretsFrom.set(key, name);
+  }
+  // Only the NATS driver signs with the seed, when connecting: a malformed one (the user's public
+  // key `U…` pasted for its seed `SU…`) failed there as exit 1, restarted forever by systemd.
+  const seedFrom = secretsFrom.get('brokerNkeySeed');
+  const badSeed = seedFrom !== undefined && parsed.driver === 'nats' ? nkeySeedProblem(secrets.brokerNkeySeed!) : undefined;
+  if (badSeed !== undefined) {
+    throw new ConfigError(seedFrom!, `is not an NKey seed (${badSeed}): ${NKEY_SEED_FORM}`);
   }
   // A user without its password only reaches the broker to be refused ("Authorization Violation").
   // No pair the other way: a password alone is Redis's `requirepass`. MQTT's CONNECT may carry a
@@ -194,10 +204,11 @@ function readConfigFile(file: string): unknown {
   }
 }
 
+/** The step is named by its words, not its number: numbers drift when a step is added (a test keeps the name in step with the guide). */
 function xmlConfigError(file: string): ConfigError {
   return new ConfigError(
     '--config',
-    `${file} is mod_event_agent's XML configuration: the agent reads JSON or YAML; map its params to a JSON or YAML file (or to env), see docs/migrating-from-mod_event_agent.md, "Moving over", step 3`,
+    `${file} is mod_event_agent's XML configuration: the agent reads JSON or YAML; map its params to a JSON or YAML file (or to env), see docs/migrating-from-mod_event_agent.md, "Moving over", the step "Map the XML params"`,
   );
 }
 

@@ -7,9 +7,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { buildSubjects, BusErrorCode, prefixProblem, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, nodeOption, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
-import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem, nkeySeedProblem, brokerUrlProblem, redact } from '@fsbus/transport';
+import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem, NKEY_SEED_FORM, nkeySeedProblem, brokerUrlProblem, redact, TransportError, TransportErrorCode } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { runningDemos, type DemoState } from './demo-state.js';
+import { brokerTls, TLS_OPTIONS, TLS_OPTIONS_HELP, TlsSettingError, tlsVerifyHint, type BrokerTls } from './tls-options.js';
 import { argumentProblem } from './usage.js';
 
 /** Exit codes of the bus commands (docs/cli.md). */
@@ -31,6 +32,7 @@ export const GLOBAL_OPTIONS = {
   prefix: { type: 'string' },
   'inbox-prefix': { type: 'string' },
   timeout: { type: 'string' },
+  ...TLS_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -42,7 +44,8 @@ export const BUS_OPTIONS_HELP = `  --driver <name>      broker driver (env FSBUS
                        driver's port on loopback: ${DEFAULT_SERVER} for nats)
   --prefix <prefix>    subject prefix (env FSBUS_SUBJECT_PREFIX; default freeswitch)
   --inbox-prefix <p>   nats only: the root of this client's reply subjects, for a user allowed
-                       to subscribe there only (env FSBUS_INBOX_PREFIX; default _INBOX)`;
+                       to subscribe there only (env FSBUS_INBOX_PREFIX; default _INBOX)
+${TLS_OPTIONS_HELP}`;
 
 /**
  * The global options' help; `timeout` is what --timeout bounds and its default for this command
@@ -68,6 +71,8 @@ export interface Connection {
   /** NATS only: where replies come (ConnectOptions.inboxPrefix). */
   inboxPrefix?: string;
   timeoutMs: number | undefined;
+  /** Broker TLS files (--tls-* or FSBUS_BROKER_TLS_*), read and checked. */
+  tls?: BrokerTls;
   /** Where the servers came from, for error hints. */
   source: 'flag' | 'env' | 'demo' | 'default';
   /** What gave them, for error hints: `--server` or the variable's name. */
@@ -132,7 +137,16 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
   }
   const inboxPrefix = inboxPrefixFrom(flag('inbox-prefix'), env, found.driver, prefix);
   const note = found.source === 'demo' && demo !== undefined && demos.length > 1 ? severalDemosNote(demos.length, demo) : undefined;
-  return { ...found, prefix, timeoutMs, ...(inboxPrefix === undefined ? {} : { inboxPrefix }), ...(note === undefined ? {} : { note }) };
+  const tls = tlsFrom(values, env, found.driver);
+  return { ...found, prefix, timeoutMs, ...(inboxPrefix === undefined ? {} : { inboxPrefix }), ...(tls === undefined ? {} : { tls }), ...(note === undefined ? {} : { note }) };
+}
+
+function tlsFrom(values: Record<string, unknown>, env: NodeJS.ProcessEnv, driver: string): BrokerTls | undefined {
+  try {
+    return brokerTls(values, env, driver);
+  } catch (err) {
+    throw err instanceof TlsSettingError ? new UsageError(err.message) : err;
+  }
 }
 
 function severalDemosNote(count: number, newest: DemoState): string {
@@ -167,7 +181,7 @@ export function connectOptions(c: Connection, env: NodeJS.ProcessEnv = process.e
   const badSeed = nkeySeed !== undefined && c.driver.toLowerCase() === 'nats' ? nkeySeedProblem(nkeySeed) : undefined;
   if (badSeed !== undefined) {
     const name = NKEY_SEED_VARS.find((n) => first(env, [n]) !== undefined)!;
-    throw new UsageError(`${name} is not an NKey seed (${badSeed}): a user's seed is 58 characters starting with SU, as \`nk -gen user\` prints it`);
+    throw new UsageError(`${name} is not an NKey seed (${badSeed}): ${NKEY_SEED_FORM}`);
   }
   const user = first(env, ['FSBUS_BROKER_USER']);
   // The agent's names and aliases (packages/agent/src/config/load-config.ts): the same env works for both.
@@ -187,6 +201,7 @@ export function connectOptions(c: Connection, env: NodeJS.ProcessEnv = process.e
     ...(c.inboxPrefix === undefined ? {} : { inboxPrefix: c.inboxPrefix }),
     ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
     ...(Object.keys(auth).length === 0 ? {} : { auth }),
+    ...(c.tls === undefined ? {} : { tls: c.tls.options }),
   };
 }
 
@@ -235,15 +250,20 @@ export function isAuthFailure(err: unknown): boolean {
   return false;
 }
 
+const BROKER_REFUSED_HINT = "the broker refused it: check the broker's permissions (ACL) for this user on this subject; sending it again will not help";
+
 const DURABLE_TAKEN_HINT = 'a --durable name keeps the pattern it was first used with: pick another name for this pattern, or delete that consumer';
 
 /**
  * A connect failure's hint: a server that was given is named (`fsbus demo` is no answer to a
  * broker of one's own); the demo is suggested only when none was (the default loopback URL).
  */
-export function connectHint(connection: Pick<Connection, 'servers' | 'source' | 'from'>): string | undefined {
+export function connectHint(connection: Pick<Connection, 'servers' | 'source' | 'from' | 'tls'> & { driver?: string }, err?: unknown): string | undefined {
+  // A certificate the CLI could not verify: the broker runs, the CA setting is what to check.
+  const tls = tlsVerifyHint(err, connection.tls, connection.driver ?? 'nats');
+  if (tls !== undefined) return tls;
   if (connection.source === 'default') return undefined;
-  // Any CONNECT error but a refused login (AUTH_HINT): refused, a TLS verify failure, another protocol answering.
+  // Any CONNECT error but a refused login (AUTH_HINT) or a TLS verify failure: refused, another protocol answering.
   const at = `could not connect to ${redact(connection.servers.join(','))}`;
   if (connection.source === 'demo') return `${at} (the running demo's broker): is the demo still running? \`fsbus demo\` starts another`;
   return `${at} (${connection.from ?? '--server'}): check that the broker runs there and the URL (host, port, scheme)`;
@@ -286,6 +306,12 @@ export function reportError(name: string, err: unknown, io: CliIo, hint?: string
     if (err.code === ClientErrorCode.CONNECT || err.code === ClientErrorCode.DISCONNECTED) return ExitCode.UNREACHABLE;
     if (err.code === ClientErrorCode.TIMEOUT || err.code === ClientErrorCode.NO_RESPONDERS) return ExitCode.NO_ANSWER;
     if (err.code === ClientErrorCode.INVALID_ARGUMENT) return ExitCode.USAGE;
+    return ExitCode.FAILED;
+  }
+  // The SDK's request or gather the broker refused (an ACL, Redis out of memory): not a lost connection.
+  if (err instanceof TransportError && err.code === TransportErrorCode.BROKER) {
+    io.err(terminalLine(`fsbus ${name}: ${err.code}: ${err.message}`));
+    io.err(`hint: ${hint ?? BROKER_REFUSED_HINT}`);
     return ExitCode.FAILED;
   }
   io.err(terminalLine(`fsbus ${name}: ${err instanceof Error ? err.message : String(err)}`));
@@ -348,7 +374,7 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
     // --json: a refusal is a reply too; stdout gets its envelope (the exit code still says it failed).
     if (values['json'] === true && err instanceof ReplyError) io.out(terminalJson(err.reply));
     const anyNode = str(values, 'node') === undefined && noSuchChannel(err) ? CHANNEL_ON_ANOTHER_NODE_HINT : undefined;
-    const unreachable = err instanceof ClientError && err.code === ClientErrorCode.CONNECT && !isAuthFailure(err) ? connectHint(connection) : undefined;
+    const unreachable = err instanceof ClientError && err.code === ClientErrorCode.CONNECT && !isAuthFailure(err) ? connectHint(connection, err) : undefined;
     const node = str(values, 'node');
     const noNode = node !== undefined && err instanceof ClientError && err.code === ClientErrorCode.NO_RESPONDERS ? nodeHint(node) : undefined;
     return reportError(spec.name, err, io, spec.hint?.(err, positionals) ?? anyNode ?? unreachable ?? noNode);

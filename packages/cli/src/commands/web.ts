@@ -112,6 +112,7 @@ export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv, note
       ...(connection.prefix === undefined ? {} : { prefix: connection.prefix }),
       ...(connection.inboxPrefix === undefined ? {} : { inboxPrefix: connection.inboxPrefix }),
       ...(c.auth === undefined ? {} : { auth: c.auth }),
+      ...(c.tls === undefined ? {} : { tls: c.tls }),
     },
     port: values.port === undefined ? DEFAULT_WEB_PORT : port(values.port, '--port'),
     host: values.host ?? DEFAULT_WEB_HOST,
