@@ -10,12 +10,15 @@
  * At least once: an event is acknowledged when the loop asks for the next one, after its line is
  * written, so a sink that dies mid-write gets that call again; a line may then repeat in the
  * file (within one run the sink skips a call uuid it already wrote; across runs dedupe on `uuid`,
- * as a database's unique key on it would).
+ * as a database's unique key on it would). Not first, nor in order: the calls a killed sink had
+ * received and not acknowledged come back only once the broker's ack wait is over (JetStream's
+ * `ack_wait`, ≈30 s), after newer ones — order the file by the CDR's own times, not its lines.
  *
  * The bus cannot deliver what never reached it or was removed: a node whose agent restarted
  * (`fsbus::agent_start`: from the last event the sink saw from that node to the agent_start) or
  * lost FreeSWITCH's event socket (`fsbus::events_resumed`, from its `FSBus-Events-Lost-Since`), a
- * stream whose retention removed CDRs before the sink read them (a stream gap), events an agent
+ * stream whose retention removed CDRs before the sink read them (a stream gap), a stream the
+ * broker lost (restarted without its store: a gap without `lost`, from its `lostAt`), events an agent
  * dropped while its broker was away (`fsbus::events_dropped`, Since to Until: a bound, some may
  * have arrived). Each is logged on stderr with its window: FreeSWITCH's own CDR modules
  * (mod_cdr_csv / mod_xml_cdr) are the source of truth for those windows — take their records for

@@ -6,7 +6,8 @@
  * not, so the broker delivers it again (at least once). Closed while the loop handles an event,
  * the stream keeps its subscription until the loop is done with it (at most CLOSE_GRACE_MS), so
  * that event can still be acknowledged. A copy of an event this stream already
- * acknowledged (the ack was lost with its connection), sent again by the broker, is acknowledged
+ * acknowledged, sent again by the broker (the ack was lost with its connection; on NATS also a
+ * server that lost the consumer's state, which sends with delivery count 1), is acknowledged
  * again, not handed out (`duplicates`). A message that is not an event is never delivered, but counted (`malformed`) and
  * handed to `onMalformed`: skipped, not lost unseen.
  */
@@ -28,8 +29,10 @@ interface Item {
  * `sequence`: the event's stream sequence, given with its `ack` by a named durable (whose broker
  * keeps what it acknowledged): a copy of one acknowledged is not handed out twice, and close()
  * from outside waits for the loop to be done with the one it handles. `redelivered`: the broker
- * says it sends this event again (DurableMessage.redelivered); only such an event may be such a
- * copy — a sequence can come back for a new event (Redis restarted without persistence).
+ * says it sends this event again (DurableMessage.redelivered: NATS also for a sequence at or below
+ * the highest it sent, whatever the delivery count); only such an event may be such a copy — a
+ * sequence can come back for a new event (Redis restarted without persistence). A stream the
+ * broker lost (a gap without `lost`) forgets what it acknowledged: the new one's sequences begin again.
  */
 export type Deliver = (event: BusEvent, ack?: () => void, sequence?: number, redelivered?: boolean) => void;
 
@@ -64,7 +67,7 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   /** close() is waiting for that (the unsubscribe follows). */
   #waitingForLoop = false;
   /** What this stream acknowledged: a copy sent again (its ack was lost) is not handed out twice. */
-  readonly #acked = new AckedSequences();
+  #acked = new AckedSequences();
   #duplicates = 0;
   #waiter: ((r: IteratorResult<BusEvent>) => void) | undefined;
   #failWaiter: ((err: Error) => void) | undefined;
@@ -151,8 +154,9 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   }
   /**
    * Durable events delivered again after this stream had acknowledged them (the ack was lost with
-   * its connection, e.g. a broker restart: JetStream sends the event again after its ack wait):
-   * acknowledged again, not handed out a second time.
+   * its connection, e.g. a broker restart: JetStream sends the event again after its ack wait; or
+   * nats-server killed before it wrote the consumer's state sends it again as new): acknowledged
+   * again, not handed out a second time.
    */
   get duplicates(): number {
     return this.#duplicates;
@@ -175,8 +179,10 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
         return;
       }
       const send = ack;
+      // The set of its stream: one acknowledged after the stream was lost is not the new stream's.
+      const acked = this.#acked;
       ack = () => {
-        this.#acked.add(sequence);
+        acked.add(sequence);
         send();
       };
     }
@@ -224,6 +230,10 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
 
   #gap(lostAt: Date, restoredAt: Date, lost: StreamLoss | undefined): void {
     if (this.#closed) return;
+    // Without `lost` on a durable stream: the broker lost the stream (onStreamLost), and the new
+    // one's sequences begin again — what was acknowledged of the old one says nothing of them.
+    // (A live stream's outage has no sequences: nothing to forget.)
+    if (lost === undefined) this.#acked = new AckedSequences();
     this.#gaps++;
     const hook = this.#onGap;
     if (hook === undefined) return;

@@ -107,6 +107,8 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
         // The broker lost the stream under this consumer (Redis restarted without persistence):
         // what it held unread is gone, how much is unknown — a gap without `lost`, as an outage's.
         onStreamLost: (loss) => gap?.(loss.lostAt, loss.restoredAt),
+        // The consumer lost and not made again: the stream fails, it does not wait for nothing.
+        onFailed: (err) => fail?.(toClientError(err, 'events', core.isClosed(), ClientErrorCode.STREAM)),
       };
       const sub = await driver.consumeDurable(
         spec,

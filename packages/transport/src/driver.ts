@@ -3,6 +3,7 @@
  * broker of SPEC §4 can implement it (NATS, AMQP, Kafka, Redis, MQTT, ZeroMQ). Subjects are the
  * contract's dotted names; a driver maps them to its own topics/queues/streams.
  */
+import type { TransportError } from './errors.js';
 
 export type DriverStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -165,12 +166,20 @@ export interface ConsumeDurableOptions {
   onRetentionLoss?: (loss: RetentionLoss) => void;
   /**
    * Called when the broker lost the stream with this durable consumer's position while it read
-   * it (Redis restarted without persistence: its stream, counter and groups begin again): what
-   * the lost stream held that the consumer had not read is gone, how much cannot be known. Called
-   * before anything of the new stream is handed out; the consumer then reads the new stream from
-   * its start (all of it was written after the loss). Redis only; the driver also logs a warning.
+   * it (Redis restarted without persistence: its stream, counter and groups begin again;
+   * nats-server back without its JetStream store): what the lost stream held that the consumer
+   * had not read is gone, how much cannot be known. Called before anything of the new stream is
+   * handed out; the consumer then reads the new stream from its start (all of it was written
+   * after the loss). Redis and NATS; the driver also logs a warning.
    */
   onStreamLost?: (loss: StreamDataLoss) => void;
+  /**
+   * Called when the durable consumer can read nothing any more while its subscription is open:
+   * the broker lost it and refused to make it again (NATS: another client took its name with
+   * another filter meanwhile). Nothing more will be delivered; the caller should close the
+   * subscription. NATS only; the driver also logs an error.
+   */
+  onFailed?: (err: TransportError) => void;
 }
 
 /** A stream lost by the broker under a running durable consumer (onStreamLost): an unknown number of messages. */

@@ -4,7 +4,7 @@
  * connection is down the server sends nothing and retention may remove what the consumer has not
  * read; once it is back the server goes on from the stream's first message.
  */
-import { jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
 import type { NatsConnection, QueuedIterator, Status } from '@nats-io/transport-node';
 import type { ConsumeDurableOptions, DriverLogger, RetentionLoss } from '../driver.js';
 import { reportRetentionLoss, retentionUnknown } from '../retention-loss.js';
@@ -13,6 +13,24 @@ import { reportRetentionLoss, retentionUnknown } from '../retention-loss.js';
 export interface Outage {
   since: number;
   firstAfter?: number;
+  /** When it began. */
+  at?: Date;
+}
+
+/**
+ * What a check found of the consumer's stream and durable: gone (a server back on an empty store,
+ * or an operator's deletion while the link was down). `lostAt`: when the outage began.
+ * `streamLost`: the stream is gone or another now (its creation time differs) — what it held
+ * unread is lost; otherwise only the consumer is gone, the stream is the one it read.
+ */
+export interface Gone {
+  lostAt: Date;
+  streamLost: boolean;
+}
+
+/** A JetStream API "not found" (stream or consumer), told apart from a timeout or an unavailable JetStream. */
+function notFound(err: unknown): boolean {
+  return err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound);
 }
 
 export const lossBetween = (from: number, to: number): RetentionLoss | undefined => (to >= from ? { from, to, count: to - from + 1 } : undefined);
@@ -33,10 +51,10 @@ export function consumerReadUpTo(info: ConsumerInfo): number {
  * or after a reconnect before anything newer arrived). `readUpTo` is the last stream sequence
  * the consumer is known to be past: read, acknowledged, or skipped by its filter.
  */
-async function removedUnread(nc: NatsConnection, stream: string, readUpTo: number): Promise<{ loss: RetentionLoss | undefined; firstSeq: number }> {
+async function removedUnread(nc: NatsConnection, stream: string, readUpTo: number): Promise<{ loss: RetentionLoss | undefined; firstSeq: number; created: string | undefined }> {
   const jsm = await jetstreamManager(nc, { timeout: 5000 });
-  const { state } = await jsm.streams.info(stream);
-  return { loss: lossBetween(readUpTo + 1, state.first_seq - 1), firstSeq: state.first_seq };
+  const { state, created } = await jsm.streams.info(stream);
+  return { loss: lossBetween(readUpTo + 1, state.first_seq - 1), firstSeq: state.first_seq, created };
 }
 
 /** status() is declared an AsyncIterable, yet nats.js hands out its QueuedIterator, whose stop() ends it at once. */
@@ -57,12 +75,42 @@ export class RetentionWatch {
   readonly #checking: Outage[] = [];
   #stopped = false;
   #statuses: AsyncIterable<Status> | undefined;
+  /** When the stream read was created: one created again under the same name is another stream. */
+  #created: string | undefined;
+  /** Told when a check finds the stream or the consumer gone (the consumer makes it again). */
+  onGone: ((gone: Gone) => void) | undefined;
+  /** Waiting for the next reconnect (nextReconnect()). */
+  #reconnectWaiters: Array<() => void> = [];
 
-  constructor(nc: NatsConnection, options: Durable, logger: DriverLogger | undefined, readUpTo: number) {
+  constructor(nc: NatsConnection, options: Durable, logger: DriverLogger | undefined, readUpTo: number, created?: string) {
     this.#nc = nc;
     this.#options = options;
     this.#logger = logger;
     this.#readUpTo = readUpTo;
+    this.#created = created;
+  }
+
+  /** The consumer was made again (on `created`'s stream): positions start over from `readUpTo`. */
+  rebound(readUpTo: number, created: string | undefined): void {
+    this.#readUpTo = readUpTo;
+    this.#created = created;
+  }
+
+  /** The last stream sequence the consumer is past (for making it again where it was). */
+  get readUpTo(): number {
+    return this.#readUpTo;
+  }
+
+  /** Resolves at the next reconnect, or at stop(). */
+  nextReconnect(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => this.#reconnectWaiters.push(resolve));
+  }
+
+  #wake(): void {
+    const waiters = this.#reconnectWaiters;
+    this.#reconnectWaiters = [];
+    for (const w of waiters) w();
   }
 
   /**
@@ -72,10 +120,10 @@ export class RetentionWatch {
   static async attach(nc: NatsConnection, options: Durable, info: ConsumerInfo, existed: boolean, logger: DriverLogger | undefined): Promise<RetentionWatch> {
     const attached = await removedUnread(nc, options.stream, consumerReadUpTo(info)).catch((err: unknown) => {
       retentionUnknown(err, logger, options);
-      return { loss: undefined, firstSeq: 0 };
+      return { loss: undefined, firstSeq: 0, created: undefined };
     });
     if (existed && attached.loss !== undefined) reportRetentionLoss(options, attached.loss, logger, options);
-    return new RetentionWatch(nc, options, logger, Math.max(consumerReadUpTo(info), attached.firstSeq - 1));
+    return new RetentionWatch(nc, options, logger, Math.max(consumerReadUpTo(info), attached.firstSeq - 1), attached.created);
   }
 
   /** A delivery of `sequence` (per message: kept cheap). */
@@ -86,7 +134,7 @@ export class RetentionWatch {
   }
 
   disconnected(): void {
-    this.#outage ??= { since: this.#readUpTo };
+    this.#outage ??= { since: this.#readUpTo, at: new Date() };
   }
 
   /** The outage under way is over: its check, or undefined when there was none. */
@@ -102,7 +150,22 @@ export class RetentionWatch {
     this.#checking.push(o);
     try {
       const jsm = await jetstreamManager(this.#nc, { timeout: 5000 });
-      const [consumer, { state }] = await Promise.all([jsm.consumers.info(this.#options.stream, this.#options.durable), jsm.streams.info(this.#options.stream)]);
+      const gone = (err: unknown): undefined => {
+        if (notFound(err)) return undefined;
+        throw err;
+      };
+      const [consumer, stream] = await Promise.all([jsm.consumers.info(this.#options.stream, this.#options.durable).catch(gone), jsm.streams.info(this.#options.stream).catch(gone)]);
+      // A server back on an empty store (the agent may have created the stream again since): the
+      // consumer's deliver subject gets nothing any more. Never silent: it is made again.
+      const streamLost = stream === undefined || (this.#created !== undefined && stream.created !== this.#created);
+      if (streamLost || consumer === undefined) {
+        if (this.#stopped) return;
+        // Nobody to make it again (a watch on its own): all it can say is that it cannot tell.
+        if (this.onGone === undefined) retentionUnknown(new Error(`stream ${this.#options.stream} or its consumer ${this.#options.durable} not found`), this.#logger, this.#options);
+        else this.onGone({ lostAt: o.at ?? new Date(), streamLost });
+        return;
+      }
+      const { state } = stream;
       // A server position short of the stream's first message is the one from before the outage
       // (sending anew it jumps to the first): a filtered consumer may have skipped past `since`.
       const position = consumerReadUpTo(consumer);
@@ -128,13 +191,17 @@ export class RetentionWatch {
       for await (const st of statuses) {
         if (this.#stopped) break;
         if (st.type === 'disconnect') this.disconnected();
-        else if (st.type === 'reconnect') void this.reconnected();
+        else if (st.type === 'reconnect') {
+          void this.reconnected();
+          this.#wake();
+        }
       }
     })();
   }
 
   stop(): void {
     this.#stopped = true;
+    this.#wake();
     // Otherwise the loop ends at the next status (or the connection's close).
     if (this.#statuses !== undefined && stoppable(this.#statuses)) this.#statuses.stop();
   }

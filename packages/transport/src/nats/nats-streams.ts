@@ -1,12 +1,12 @@
 /** JetStream side of the NATS driver: streams with retention, durable and ordered replay. */
 import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, StorageType, RetentionPolicy, type ConsumerConfig, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
-import { createInbox, nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../driver.js';
+import { createInbox, nanos, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamDataLoss, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { durableFilterRefused } from '../durable-filter.js';
 import { drainSub } from './nats-util.js';
 import { durableMaxInFlight } from '../defaults.js';
-import { RetentionWatch } from './nats-retention-watch.js';
+import { RetentionWatch, type Gone } from './nats-retention-watch.js';
 
 /** The retention limits of a JetStream stream config; 0 (max_age) and -1 mean unlimited. */
 interface NatsRetention {
@@ -159,6 +159,30 @@ async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOption
   return { info: await jsm.consumers.update(options.stream, options.durable, { max_ack_pending: maxAckPending }), existed: true };
 }
 
+/** A stream-lost report: one warn line, then onStreamLost (whose throw is logged), as the Redis driver's. */
+function reportStreamLost(options: ConsumeDurableOptions, loss: StreamDataLoss, logger: DriverLogger | undefined): void {
+  const where = { stream: options.stream, durable: options.durable };
+  logger?.warn(
+    { ...where, lost_at: loss.lostAt.toISOString() },
+    'nats-server lost the stream under this durable consumer (back on an empty store?): what it held unread is gone, how much is unknown; the consumer was made again on the new stream, from its first message',
+  );
+  try {
+    options.onStreamLost?.(loss);
+  } catch (err) {
+    logger?.error({ err, ...where }, 'onStreamLost threw');
+  }
+}
+
+/** How long a consumer whose stream is gone waits, at most, before it looks again (an advisory or a reconnect wakes it sooner). */
+const REMAKE_RETRY_MS = 2000;
+
+/** One consumer made on the server, and our subscription to its deliver subject. */
+interface Binding {
+  readonly sub: NatsSubscription;
+  /** Received, not yet acknowledged (by stream sequence). Cleared when the binding goes: its acks then do nothing. */
+  readonly unacked: Map<number, Msg>;
+}
+
 /**
  * A durable PUSH consumer: the server delivers only while someone listens on its deliver subject,
  * so a consumer that goes offline leaves its messages pending for its return (a pull consumer's
@@ -172,6 +196,17 @@ async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOption
  * half ack wait, so the server does not send it again however slow the caller is; one it sends
  * again anyway (a reconnect, a NAK) while the first copy is held is not handed out a second
  * time: the newer copy is kept, for the ack.
+ *
+ * A stream sequence is never used for another message while the stream lives: one at or below
+ * the highest this consumer was sent is a copy (`redelivered`), whatever the server's delivery
+ * count — a server killed before it wrote the consumer's state sends again from the older state,
+ * each with delivery count 1.
+ *
+ * A reconnect that finds the stream or the consumer gone (a server back on an empty store) makes
+ * the consumer again, same name and filter: on a new stream from its first message (all of it
+ * was written after the loss), told through onStreamLost before anything of it is handed out;
+ * on the same stream (the consumer deleted) after what it had read, nothing told. A stream not
+ * there yet (no agent created it again) is waited for.
  */
 async function consumeDurable(
   nc: NatsConnection,
@@ -182,7 +217,6 @@ async function consumeDurable(
 ): Promise<Subscription> {
   const { info, existed } = await durableConsumer(nc, options, inboxPrefix);
   const retention = await RetentionWatch.attach(nc, options, info, existed, logger);
-  const unacked = new Map<number, Msg>();
   let closing = false;
   const respond = (m: Msg, what: Uint8Array): void => {
     try {
@@ -191,42 +225,121 @@ async function consumeDurable(
       // The connection is gone: the server redelivers after the ack wait.
     }
   };
-  const sub = nc.subscribe(info.config.deliver_subject!, {
-    callback: (err, m) => {
-      if (err !== null) return;
-      const sequence = ackSubjectSequence(m.reply);
-      if (sequence === undefined) return;
-      // Sent again while the first copy is held (buffered or being handled): not handed out twice.
-      const again = unacked.has(sequence);
-      unacked.set(sequence, m);
-      retention.received(sequence);
-      if (closing || again) return;
-      const delivered = ackSubjectDelivered(m.reply);
-      handler({
-        subject: m.subject,
-        data: m.data,
-        sequence,
-        // The server's delivery count: above 1, it sends this message again.
-        ...(delivered === undefined ? {} : { redelivered: delivered > 1 }),
-        ack: () => {
-          // The copy received last: the server may not take an ack for a delivery it replaced.
-          const held = unacked.get(sequence);
-          if (held === undefined) return;
-          unacked.delete(sequence);
-          respond(held, ACK);
-        },
-      });
-    },
-  });
+  const bind = (deliverSubject: string): Binding => {
+    const unacked = new Map<number, Msg>();
+    // The highest stream sequence this consumer was sent: anything at or below it is a copy.
+    let highest = 0;
+    const sub = nc.subscribe(deliverSubject, {
+      callback: (err, m) => {
+        if (err !== null) return;
+        const sequence = ackSubjectSequence(m.reply);
+        if (sequence === undefined || binding !== bound) return;
+        // Sent again while the first copy is held (buffered or being handled): not handed out twice.
+        const again = unacked.has(sequence);
+        unacked.set(sequence, m);
+        retention.received(sequence);
+        const copy = sequence <= highest;
+        highest = Math.max(highest, sequence);
+        if (closing || again) return;
+        const delivered = ackSubjectDelivered(m.reply);
+        handler({
+          subject: m.subject,
+          data: m.data,
+          sequence,
+          // Sent before to this consumer: by the server's delivery count, or by the sequence.
+          ...(delivered === undefined && !copy ? {} : { redelivered: copy || (delivered ?? 0) > 1 }),
+          ack: () => {
+            // The copy received last: the server may not take an ack for a delivery it replaced.
+            const held = unacked.get(sequence);
+            if (held === undefined) return;
+            unacked.delete(sequence);
+            respond(held, ACK);
+          },
+        });
+      },
+    });
+    const bound: Binding = { sub, unacked };
+    return bound;
+  };
+  let binding: Binding | undefined;
+  binding = bind(info.config.deliver_subject!);
   // The server knows of the subscription before anything else happens.
   await nc.flush();
+
+  /**
+   * Makes the consumer again after `gone` (see above); tried again until it is made or the
+   * consumer closes. One at a time: a check that finds it gone while this runs changes nothing.
+   */
+  let remaking = false;
+  const remake = async (gone: Gone): Promise<void> => {
+    if (remaking || closing) return;
+    remaking = true;
+    const old = binding;
+    // Where it was on the same stream: the oldest held unacknowledged, else past what it read.
+    const held = old === undefined ? [] : [...old.unacked.keys()];
+    const resume = held.length > 0 ? Math.min(...held) : retention.readUpTo + 1;
+    binding = undefined;
+    if (old !== undefined) {
+      old.unacked.clear();
+      old.sub.unsubscribe();
+    }
+    // The stream created again wakes the wait below at once.
+    let wake: (() => void) | undefined;
+    const advisories = nc.subscribe(`$JS.EVENT.ADVISORY.STREAM.CREATED.${options.stream}`, { callback: () => wake?.() });
+    try {
+      for (;;) {
+        if (closing) return;
+        try {
+          const jsm = await jetstreamManager(nc, { timeout: 5000 });
+          const stream = await jsm.streams.info(options.stream);
+          const from: ConsumeDurableOptions['from'] = gone.streamLost ? 'all' : { sequence: resume };
+          const made = await durableConsumer(nc, { ...options, from }, inboxPrefix);
+          if (closing) return;
+          retention.rebound(gone.streamLost ? 0 : resume - 1, stream.created);
+          // Told before anything of the new stream is handed out.
+          if (gone.streamLost) reportStreamLost(options, { lostAt: gone.lostAt, restoredAt: new Date() }, logger);
+          binding = bind(made.info.config.deliver_subject!);
+          await nc.flush().catch(() => undefined);
+          return;
+        } catch (err) {
+          if (err instanceof TransportError) {
+            // Refused (another filter, or in use by another client): it cannot be made again.
+            logger?.error({ err, stream: options.stream, durable: options.durable }, 'the durable consumer was gone after the broker reconnect and cannot be made again: it receives nothing');
+            try {
+              options.onFailed?.(err);
+            } catch (thrown) {
+              logger?.error({ err: thrown, stream: options.stream, durable: options.durable }, 'onFailed threw');
+            }
+            return;
+          }
+          logger?.debug({ err, stream: options.stream, durable: options.durable }, 'the durable consumer was gone after the broker reconnect: making it again failed, tried again');
+        }
+        // The stream created again (its advisory), a reconnect, or a while.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          retention.nextReconnect(),
+          new Promise<void>((resolve) => {
+            wake = resolve;
+            timer = setTimeout(resolve, REMAKE_RETRY_MS);
+          }),
+        ]);
+        wake = undefined;
+        clearTimeout(timer);
+      }
+    } finally {
+      advisories.unsubscribe();
+      remaking = false;
+    }
+  };
+  retention.onGone = (gone) => void remake(gone);
+
   // One timer per consumer, not per message; `ack_wait` is in nanoseconds (30 s by default).
   const ackWait = info.config.ack_wait ?? 0;
   const ackWaitMs = ackWait > 0 ? ackWait / 1e6 : 30_000;
   const working = setInterval(
     () => {
-      if (closing || nc.isClosed()) return;
-      for (const m of unacked.values()) respond(m, WORKING);
+      if (closing || nc.isClosed() || binding === undefined) return;
+      for (const m of binding.unacked.values()) respond(m, WORKING);
     },
     Math.max(100, Math.floor(ackWaitMs / 2)),
   );
@@ -238,9 +351,11 @@ async function consumeDurable(
       closing = true;
       clearInterval(working);
       retention.stop();
-      await drainSub(sub);
-      const held = [...unacked.entries()].sort(([a], [b]) => a - b);
-      unacked.clear();
+      const last = binding;
+      if (last === undefined) return;
+      await drainSub(last.sub);
+      const held = [...last.unacked.entries()].sort(([a], [b]) => a - b);
+      last.unacked.clear();
       for (const [, m] of held) respond(m, NAK);
       // The server must have the NAKs (and know we left) before anything else happens.
       if (!nc.isClosed()) await nc.flush();
