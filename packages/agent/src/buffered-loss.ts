@@ -15,6 +15,7 @@ import type { EventLoss } from './lifecycle-events.js';
 
 export const EVENTS_DROPPED_LOG = 'outgoing buffer full: oldest events dropped';
 export const EVENTS_DROPPED_AFTER_SEND_LOG = 'events failed at the broker after they were sent: dropped';
+export const EVENTS_REFUSED_LOG = 'events refused by a queue at the broker (nack): other subscribers may have them';
 export const STOP_WAITS_FOR_BROKER_LOG = 'stopping: waiting for the broker to take the buffered events';
 export const EVENTS_DISCARDED_AT_STOP_LOG = 'stopped with the broker away: buffered events discarded';
 export const TELLING_SUBSCRIBERS_LOG = 'events were dropped: telling subscribers (fsbus::events_dropped)';
@@ -45,6 +46,7 @@ export class BufferedLoss {
   readonly #o: BufferedLossOptions;
   readonly #droppedLog: LogThrottle;
   readonly #afterSendLog: LogThrottle;
+  readonly #refusedLog: LogThrottle;
   readonly #tellingLog: LogThrottle;
   readonly #ownDroppedLog: LogThrottle;
   readonly #intervalMs: number;
@@ -71,6 +73,14 @@ export class BufferedLoss {
       ms,
       (held, next) => (held === undefined ? next : summed(held, next)),
     );
+    // A nack says only that some queue refused (full with reject-publish, or failing), not which:
+    // a loss for that queue's consumer, perhaps for nobody else. Its own line, summed the same way.
+    this.#refusedLog = new LogThrottle(
+      (fields, msg) => error({ ...fields, broker: options.brokerStatus() }, msg),
+      EVENTS_REFUSED_LOG,
+      ms,
+      (held, next) => (held === undefined ? next : summed(held, next)),
+    );
     // Subscribers miss what it said (a loss, a resync): lost data too.
     this.#ownDroppedLog = new LogThrottle(error, OWN_EVENT_DROPPED_AFTER_SEND_LOG, ms);
     this.#tellingLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), TELLING_SUBSCRIBERS_LOG, ms);
@@ -86,6 +96,7 @@ export class BufferedLoss {
           this.#droppedLog.hit(this.#fields(loss));
           this.#tellOnceDrained();
         }
+        else if (cause === 'after-send' && (drop.refused ?? 0) > 0) this.#refusedLog.hit(this.#lossFields(drop));
         else if (cause === 'after-send') this.#afterSendLog.hit(this.#lossFields(drop));
       },
       onFlowing: () => {
@@ -185,6 +196,7 @@ export class BufferedLoss {
   flush(): void {
     this.#droppedLog.flush();
     this.#afterSendLog.flush();
+    this.#refusedLog.flush();
     this.#ownDroppedLog.flush();
     this.#tellingLog.flush();
   }
@@ -196,7 +208,8 @@ export class BufferedLoss {
 
   /** A loss (or one drop), without the buffer's size (not what a drop after send is about). */
   #lossFields(loss: EventLoss): Record<string, unknown> {
-    return { events_dropped: loss.count, hangups_dropped: loss.hangups, since_us: loss.sinceUs, until_us: loss.untilUs, broker: this.#o.brokerStatus() };
+    const refused = (loss.refused ?? 0) > 0 ? { events_refused: loss.refused } : {};
+    return { events_dropped: loss.count, hangups_dropped: loss.hangups, ...refused, since_us: loss.sinceUs, until_us: loss.untilUs, broker: this.#o.brokerStatus() };
   }
 }
 
@@ -206,6 +219,7 @@ function summed(a: Record<string, unknown>, b: Record<string, unknown>): Record<
   return {
     events_dropped: n(a['events_dropped']) + n(b['events_dropped']),
     hangups_dropped: n(a['hangups_dropped']) + n(b['hangups_dropped']),
+    ...(a['events_refused'] === undefined && b['events_refused'] === undefined ? {} : { events_refused: n(a['events_refused']) + n(b['events_refused']) }),
     since_us: Math.min(n(a['since_us']), n(b['since_us'])),
     until_us: Math.max(n(a['until_us']), n(b['until_us'])),
   };

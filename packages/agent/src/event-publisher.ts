@@ -66,7 +66,10 @@ export class EventPublisher {
     this.#metrics = metrics;
     this.#drops = new DropWatch(reporting, bufferMessages);
     const hangupSubject = subjects.event(HANGUP_COMPLETE);
-    this.#onEventDropped = (subject, data, lossMark) => this.#drops.droppedAfterSend(subject === hangupSubject, data, lossMark);
+    this.#onEventDropped = (subject, data, lossMark, refused) => {
+      if (refused === true) metrics.eventsRefused.inc();
+      this.#drops.droppedAfterSend(subject === hangupSubject, data, lossMark, refused === true);
+    };
     this.#ownPublishOptions = {
       onDroppedAfterSend: (subject) => {
         this.#drops.ownDroppedAfterSend();
@@ -217,11 +220,11 @@ class DropWatch {
    * The broker failed an event after it was sent (the driver counted it already): lost itself, not
    * evicted. `lossMark`: its timestamp, when the driver gave it back; else read from the payload.
    */
-  droppedAfterSend(hangup: boolean, data: Uint8Array, lossMark?: number): void {
+  droppedAfterSend(hangup: boolean, data: Uint8Array, lossMark?: number, refused = false): void {
     // Taken out of the driver's total first: the next notice must not count it as the buffer's.
     this.#droppedSeen++;
     const timestampUs = lossMark ?? payloadTimestamp(data);
-    this.#record(1, hangup ? 1 : 0, timestampUs, timestampUs, 'after-send');
+    this.#record(1, hangup ? 1 : 0, timestampUs, timestampUs, 'after-send', refused ? 1 : 0);
   }
 
   /** One of the agent's own events failed after it was sent: in the driver's total, but no loss of FreeSWITCH's. */
@@ -275,13 +278,18 @@ class DropWatch {
   }
 
   /** Adds a drop to the loss not yet told, and says so. */
-  #record(count: number, hangups: number, since: number, until: number, cause: DropCause): void {
-    const drop: EventLoss = { count, hangups, sinceUs: since, untilUs: until };
+  #record(count: number, hangups: number, since: number, until: number, cause: DropCause, refused = 0): void {
+    // `refused` only when some were: a loss without is what it always was.
+    const drop: EventLoss = { count, hangups, sinceUs: since, untilUs: until, ...refusedField(refused) };
     const prev = this.#loss;
     this.#loss =
       prev === undefined
         ? drop
-        : { count: prev.count + count, hangups: prev.hangups + hangups, sinceUs: Math.min(prev.sinceUs, since), untilUs: Math.max(prev.untilUs, until) };
+        : { count: prev.count + count, hangups: prev.hangups + hangups, sinceUs: Math.min(prev.sinceUs, since), untilUs: Math.max(prev.untilUs, until), ...refusedField((prev.refused ?? 0) + refused) };
     this.#reporting.onDropped(drop, this.#loss, cause);
   }
+}
+
+function refusedField(refused: number): { refused?: number } {
+  return refused > 0 ? { refused } : {};
 }

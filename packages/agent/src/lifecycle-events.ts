@@ -52,6 +52,11 @@ export interface EventLoss {
   readonly hangups: number;
   readonly sinceUs: number;
   readonly untilUs: number;
+  /**
+   * Of `count`, those a queue refused at the broker (an AMQP nack: a queue full with
+   * `x-overflow: reject-publish`, or failing): the other subscribers may have them.
+   */
+  readonly refused?: number;
 }
 
 /** The broker is back after `loss.count` events were dropped; those with timestamps in [since, until] may be missing. */
@@ -61,5 +66,7 @@ export function eventsDroppedEvent(nodeId: string, version: string, loss: EventL
     ['FSBus-Hangups-Dropped', String(loss.hangups)],
     ['FSBus-Events-Dropped-Since', String(loss.sinceUs)],
     ['FSBus-Events-Dropped-Until', String(loss.untilUs)],
+    // Only when some were refused: the announcements of every other loss stay as they were.
+    ...((loss.refused ?? 0) > 0 ? [['FSBus-Events-Refused', String(loss.refused)] as [string, string]] : []),
   ]);
 }

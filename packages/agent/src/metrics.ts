@@ -38,6 +38,8 @@ export interface AgentMetricSources {
   brokerReconnects?: () => number;
   /** Messages in the driver's outgoing buffer now (DriverStats.pending). */
   brokerBuffered?: () => number;
+  /** The broker blocks the driver's connection now (RabbitMQ's resource alarm). */
+  brokerBlocked?: () => boolean;
   /** The agent's `ready` (what /readyz says), read at scrape time. */
   ready?: () => boolean;
   /** The shared lanes (`<prefix>.api`, `<prefix>.cmd.async.>`) joined now. */
@@ -83,6 +85,8 @@ export class AgentMetrics {
   readonly eslConnected: Gauge;
   readonly reconnects: Counter<'target'>;
   readonly brokerBuffered: Gauge;
+  readonly brokerBlocked: Gauge;
+  readonly eventsRefused: Counter;
   readonly buildInfo: Gauge<'version' | 'driver'>;
   readonly ready: Gauge;
   readonly sharedLanesJoined: Gauge;
@@ -243,6 +247,12 @@ export class AgentMetrics {
     this.buildInfo.set({ version: build.version, driver: build.driver }, 1);
     // Read at scrape time: nothing to keep up to date on the paths that change the state.
     this.ready = stateGauge(r, 'fsbus_ready', '1 when the agent is ready (what /readyz says: broker connected, FreeSWITCH ready, shared lanes joined unless cordoned)', sources.ready);
+    this.eventsRefused = new Counter({
+      name: 'fsbus_events_refused_total',
+      help: 'Of fsbus_events_dropped_total, events a queue refused at the broker (AMQP nack: a queue full with x-overflow reject-publish, or failing); the other queues bound to them may have taken them',
+      registers: r,
+    });
+    this.brokerBlocked = stateGauge(r, 'fsbus_broker_blocked', '1 while the broker blocks the connection (RabbitMQ resource alarm: memory or disk): connected, but nothing published reaches it', sources.brokerBlocked);
     this.sharedLanesJoined = stateGauge(r, 'fsbus_shared_lanes_joined', '1 when this node serves the shared lanes (<prefix>.api, <prefix>.cmd.async.>)', sources.sharedLanesJoined);
     this.cordoned = stateGauge(r, 'fsbus_cordoned', '1 while the node is cordoned (agent.cordon): off the shared lanes, its own lane still served', sources.cordoned);
   }

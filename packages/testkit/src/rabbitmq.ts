@@ -6,9 +6,11 @@
  * test; it is stopped with the broker. Startup takes seconds: start one per test file. `restart()`
  * keeps the ports and the Mnesia dir (durable exchanges survive).
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { makeHandle, type BrokerHandle } from './broker-handle.js';
 import { freePort } from './free-port.js';
@@ -28,6 +30,11 @@ export interface RabbitMqOptions {
 
 export interface RabbitMqHandle extends BrokerHandle {
   readonly nodeName: string;
+  /**
+   * Runs `rabbitmqctl <args>` against this broker (its node, cookie and epmd port; the script
+   * beside the server's) and resolves with its output: alarms, users, queues for fault tests.
+   */
+  ctl(...args: string[]): Promise<string>;
 }
 
 const AMQP_HEADER = Uint8Array.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
@@ -141,5 +148,10 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
     portInUse: (err) => /eaddrinuse|Address already in use|already a epmd running/i.test(String(err)),
     ...(options.tls === undefined ? {} : { tls: { scheme: 'amqps', port: () => tlsPort } }),
   });
-  return Object.assign(handle, { nodeName });
+  const ctl = async (...args: string[]): Promise<string> => {
+    const env = { ...process.env, HOME: dir, ERL_EPMD_PORT: String(epmdPort), ERL_EPMD_ADDRESS: '127.0.0.1' };
+    const { stdout } = await promisify(execFile)(join(dirname(bin), 'rabbitmqctl'), ['-n', nodeName, ...args], { env, cwd: dir, timeout: 60_000 });
+    return stdout;
+  };
+  return Object.assign(handle, { nodeName, ctl });
 }

@@ -96,8 +96,11 @@ export interface PublishOptions {
    * full PUB writer pushes out or the socket refuses) and NATS (what it wrote into a connection that
    * went before a PONG confirmed it: the write window).
    * `lossMark`: this publish's `lossMark`, when it had one; `data` may then be empty (below).
+   * `refused`: the broker refused it for a queue it was routed to (a RabbitMQ nack: a queue full
+   * with `x-overflow: reject-publish`, or failing) — a nack does not say which queue, so the other
+   * subscribers may have it; false for every other drop.
    */
-  onDroppedAfterSend?: (subject: string, data: Uint8Array, lossMark?: number) => void;
+  onDroppedAfterSend?: (subject: string, data: Uint8Array, lossMark?: number, refused?: boolean) => void;
   /**
    * A number the publisher wants back with `onDroppedAfterSend` instead of the bytes (the agent:
    * the event's timestamp). A driver that keeps messages only to hand them back after a loss (NATS's
@@ -262,6 +265,12 @@ export interface DriverStats {
    * leaves it as soon as it settles (reply, timeout, abort, no responders, close).
    */
   awaitingReplies?: number;
+  /**
+   * The broker's reason while it blocks the connection (RabbitMQ's memory or disk alarm:
+   * `connection.blocked`): nothing published reaches it meanwhile, the status stays 'connected'.
+   * Absent otherwise, and on drivers whose broker has no such thing.
+   */
+  blocked?: string;
 }
 
 export type DriverEvent =

@@ -25,7 +25,7 @@ export interface OutboxItem {
   /** Set once the requester settled (reply, timeout, abort, close): a buffered item is not sent. */
   settled?: boolean | undefined;
   /** Its publisher's PublishOptions.onDroppedAfterSend. */
-  onDroppedAfterSend?: ((subject: string, data: Uint8Array, lossMark?: number) => void) | undefined;
+  onDroppedAfterSend?: ((subject: string, data: Uint8Array, lossMark?: number, refused?: boolean) => void) | undefined;
   /** Its publisher's PublishOptions.lossMark, given back with the callback. */
   lossMark?: number | undefined;
   /**

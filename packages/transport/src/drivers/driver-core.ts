@@ -340,12 +340,13 @@ export abstract class DriverCore implements Driver {
 
   /**
    * `item` was handed to the broker, which failed it, its fate unknown (it may have been
-   * delivered): dropped for good, counted, and its publisher told (PublishOptions.onDroppedAfterSend).
+   * delivered): dropped for good, counted, and its publisher told (PublishOptions.onDroppedAfterSend;
+   * `refused`: a queue refused it, see there).
    */
-  protected droppedAfterSend(item: OutboxItem): void {
+  protected droppedAfterSend(item: OutboxItem, refused = false): void {
     this.outbox.countDropped(item);
     try {
-      item.onDroppedAfterSend?.(item.subject, item.data, item.lossMark);
+      item.onDroppedAfterSend?.(item.subject, item.data, item.lossMark, refused);
     } catch (err) {
       this.options.logger?.error({ err, subject: item.subject }, 'onDroppedAfterSend threw');
     }

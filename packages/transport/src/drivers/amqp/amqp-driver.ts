@@ -48,6 +48,9 @@ const CAPABILITIES: DriverCapabilities = {
   promptNoResponders: true,
 };
 
+export const CONNECTION_BLOCKED_LOG = 'RabbitMQ blocked the connection (resource alarm): publishes wait until it unblocks';
+export const CONNECTION_UNBLOCKED_LOG = 'RabbitMQ unblocked the connection: publishes flow again';
+
 export function createAmqpDriver(options: DriverOptions): AmqpDriver {
   return new AmqpDriver(options);
 }
@@ -72,7 +75,7 @@ export class AmqpDriver extends BaseDriver {
     closed: () => this.status === 'closed',
     unpublished: () => this.published--,
     room: () => this.releaseHeld(),
-    droppedAfterSend: (item) => this.droppedAfterSend(item),
+    droppedAfterSend: (item, refused) => this.droppedAfterSend(item, refused),
     warn: (fields, msg) => this.options.logger?.warn(fields, msg),
   });
   /** Requests whose reply address RabbitMQ cannot take. */
@@ -85,6 +88,8 @@ export class AmqpDriver extends BaseDriver {
   /** Until it fires, the current connection is too young to reset the backoff (STABLE_CONNECTION_MS). */
   #stableTimer: NodeJS.Timeout | undefined;
   #connecting: Promise<void> | undefined;
+  /** While RabbitMQ blocks the current connection: its reason, since when (performance.now()). */
+  #blocked: { reason: string; since: number } | undefined;
 
   constructor(options: DriverOptions) {
     super(options);
@@ -184,6 +189,16 @@ export class AmqpDriver extends BaseDriver {
       this.#lost(conn);
       void closeAmqp(conn);
     });
+    // A resource alarm stops every publish without closing anything: said, or the events stop in silence.
+    conn.on('blocked', (reason: unknown) => {
+      if (this.#conn !== conn || this.#blocked !== undefined) return;
+      this.#blocked = { reason: String(reason), since: performance.now() };
+      this.options.logger?.warn({ driver: this.name, reason: this.#blocked.reason, server: redact(this.#urls[this.#urlIndex] ?? '') }, CONNECTION_BLOCKED_LOG);
+    });
+    conn.on('unblocked', () => {
+      if (this.#conn !== conn) return;
+      this.#unblocked();
+    });
     conn.on('close', (err?: Error) => {
       // amqplib closes the channels (the loss is reported there) before the connection says why.
       this.#closedByBroker('connection', err);
@@ -200,9 +215,19 @@ export class AmqpDriver extends BaseDriver {
     this.options.logger?.warn({ driver: this.name, ...reason, server: redact(this.#urls[this.#urlIndex] ?? '') }, `RabbitMQ closed the ${what}`);
   }
 
+  /** RabbitMQ lifted the block: said with how long it held. */
+  #unblocked(): void {
+    const b = this.#blocked;
+    if (b === undefined) return;
+    this.#blocked = undefined;
+    this.options.logger?.info({ driver: this.name, reason: b.reason, blocked_ms: Math.round(performance.now() - b.since) }, CONNECTION_UNBLOCKED_LOG);
+  }
+
   #lost(conn: ChannelModel): void {
     if (this.#conn !== conn) return;
     clearTimeout(this.#stableTimer);
+    // A new connection is blocked anew if the alarm still holds (the reconnect's status line says the rest).
+    this.#blocked = undefined;
     this.#conn = undefined;
     this.#ch = undefined;
     this.#consumers.detach();
@@ -225,7 +250,9 @@ export class AmqpDriver extends BaseDriver {
   }
 
   override stats(): DriverStats {
-    return { ...super.stats(), awaitingReplies: this.#awaitingReplies.size };
+    const stats: DriverStats = { ...super.stats(), awaitingReplies: this.#awaitingReplies.size };
+    if (this.#blocked !== undefined) stats.blocked = this.#blocked.reason;
+    return stats;
   }
 
   #schedule(): void {

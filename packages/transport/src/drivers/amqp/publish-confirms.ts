@@ -42,8 +42,8 @@ export interface ConfirmsHost {
   unpublished(): void;
   /** A publish settled: what the window held may go, if it has room now. */
   room(): void;
-  /** Failed by RabbitMQ (nacked, or its channel closed with the driver): dropped, counted, its publisher told. */
-  droppedAfterSend(item: OutboxItem): void;
+  /** Failed by RabbitMQ (`refused`: nacked; else its channel closed with the driver): dropped, counted, its publisher told. */
+  droppedAfterSend(item: OutboxItem, refused: boolean): void;
   warn(fields: Record<string, unknown>, msg: string): void;
 }
 
@@ -106,7 +106,7 @@ export class PublishConfirms {
       this.#resend(item);
       return;
     }
-    host.droppedAfterSend(item);
+    host.droppedAfterSend(item, nacked);
     if (nacked) host.room();
     if (reply) {
       this.#replyDropLog.hit({ reply_to: shownReplyAddress(item.subject), correlation_id: item.correlationId, err: reason });
@@ -128,7 +128,7 @@ export class PublishConfirms {
     queueMicrotask(() => {
       const items = this.#sendAgain;
       this.#sendAgain = [];
-      if (this.#host.closed()) for (const item of items) this.#host.droppedAfterSend(item);
+      if (this.#host.closed()) for (const item of items) this.#host.droppedAfterSend(item, false);
       else this.#host.outbox.putBack(items);
     });
   }
