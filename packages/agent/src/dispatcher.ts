@@ -82,6 +82,9 @@ export class Dispatcher {
   /** Commands FreeSWITCH did not answer in time: else said only to each requester (FSBUS_ERR_BUS_TIMEOUT). */
   #timedOut = 0;
   readonly #slowLog: LogThrottle;
+  /** Commands refused past max_in_flight: else said only to each requester and in the audit. */
+  #busyRefused = 0;
+  readonly #busyLog: LogThrottle;
   /** The drain bound, once it passed with commands still running; and how many were cut off. */
   #drainCutOffMs: number | undefined;
   #cutOff = 0;
@@ -95,11 +98,13 @@ export class Dispatcher {
     this.#o = options;
     this.#policy = Object.freeze({ denylist: verbList(options.denylist), allowlist: verbList(options.allowlist) });
     this.#slowLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), 'FreeSWITCH slow: commands timed out');
+    this.#busyLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), 'commands refused as busy: commands.max_in_flight reached');
   }
 
   /** What the rate-limited lines still hold, written now (the stop). */
   flushLog(): void {
     this.#slowLog.flush();
+    this.#busyLog.flush();
   }
 
   get inFlight(): number {
@@ -204,6 +209,8 @@ export class Dispatcher {
     }
     const handler = this.#o.registry.resolve(request.command);
     if (this.#inFlight >= this.#o.maxInFlight && handler.local !== true) {
+      // An overload with log_level warn would otherwise leave no line: once per burst, the total so far.
+      this.#busyLog.hit({ refused: ++this.#busyRefused, max_in_flight: this.#o.maxInFlight, config: 'commands.max_in_flight (FSBUS_MAX_IN_FLIGHT)' });
       return this.#finish(kind, req, started, request.command, hints, {
         ok: false,
         code: BusErrorCode.BUSY,

@@ -46,7 +46,8 @@ export type Fail = (err: Error) => void;
 /** A message that is not an event: counted and reported, never delivered. */
 export type Malformed = (subject: string, data: Uint8Array, sequence?: number) => void;
 /**
- * The connection was down from `lostAt` to `restoredAt` while the (live) stream was open, or
+ * The connection was down while the (live) stream was open: what came after `lostAt` (its last
+ * message received before, or its start or last restore) until `restoredAt` may be missing; or
  * (durable) retention removed `lost` before it was read: counted and reported.
  */
 export type Gap = (lostAt: Date, restoredAt: Date, lost?: StreamLoss) => void;

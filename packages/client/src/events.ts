@@ -55,6 +55,11 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
   signalOption(options.signal, 'signal');
   const onMalformed = functionOption(options.onMalformed, 'onMalformed');
   const onGap = functionOption(options.onGap, 'onGap');
+  // A live stream's last moment known to have missed nothing: its start, then the receipt of each
+  // message, or the connection's return. An outage's gap starts there, not when the driver noticed
+  // it: a broker that died (a connection that died silently, seen at the next ping) took what was
+  // on its way before the driver said 'reconnecting'.
+  let completeAt = Date.now();
   const open = async (deliver: Deliver, malformed: Malformed): Promise<Subscription[]> => {
     try {
       if (!durable) {
@@ -66,6 +71,7 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
             const earlier = subjects.slice(0, i);
             subs.push(
               driver.subscribe(s, (m) => {
+                completeAt = Date.now();
                 if (earlier.some((p) => subjectMatches(p, m.subject))) return;
                 const e = decodeEvent(m.subject, m.data);
                 if (e !== undefined) deliver(e);
@@ -162,8 +168,9 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
     // It waits for the loop to be done with a durable event in hand (bounded), then the connection may close.
     unregister = core.onClose(() => stream.closeAndWait());
     // A live stream misses what is published while the connection is down (opened while the
-    // broker was away: since then): a gap, told once the subscription is back.
-    let lostAt = !durable && driver.status !== 'connected' ? new Date() : undefined;
+    // broker was away: since then), and what was on its way as it went (since completeAt): a gap,
+    // told once the subscription is back.
+    let lostAt = !durable && driver.status !== 'connected' ? new Date(completeAt) : undefined;
     offDriver = driver.on((e) => {
       if (e.type !== 'status' || core.isClosed()) return;
       // A driver closed for good under an open client (closed by its owner, or it gave up
@@ -173,11 +180,14 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
         return;
       }
       if (durable) return;
-      if (e.status === 'reconnecting') lostAt ??= new Date();
+      if (e.status === 'reconnecting') lostAt ??= new Date(completeAt);
       else if (e.status === 'connected' && lostAt !== undefined) {
         const since = lostAt;
+        const restoredAt = new Date();
         lostAt = undefined;
-        gap?.(since, new Date());
+        // The subscription is back: complete from here until the next message or outage.
+        completeAt = restoredAt.getTime();
+        gap?.(since, restoredAt);
       }
     });
   }

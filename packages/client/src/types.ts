@@ -240,11 +240,16 @@ export interface EventsOptions {
  * published then were missed). Durable stream: `lost`, the stream positions its retention removed
  * before they were read; `lostAt` and `restoredAt` are then both when that was found. Durable
  * stream without `lost`: the broker lost the stream under the consumer (Redis restarted without
- * persistence) — what it held unread is gone, how much is unknown; `lostAt` is when the
- * consumer's connection went, `restoredAt` when it read the new stream (delivered from its start).
+ * persistence, NATS back on an empty store) — what it held unread is gone, how much is unknown;
+ * `lostAt` is when the consumer's connection went, `restoredAt` when it read the new stream
+ * (delivered from its start).
  */
 export interface StreamGap {
-  /** When the connection was lost (or the stream opened, if the broker was away then). */
+  /**
+   * Live stream: the last moment it is known to have missed nothing — its last message received
+   * before the outage, or its start or its previous restore if none came since (a dying broker
+   * takes the events on their way before the driver notices). Durable: see above.
+   */
   readonly lostAt: Date;
   /** When it was back, with the stream's subscription restored. */
   readonly restoredAt: Date;

@@ -63,12 +63,44 @@ void describe('event streams across a broker restart: gaps', () => {
       assert.equal(gaps.length, 1);
       const gap = gaps[0]!;
       assert.ok(gap.lostAt instanceof Date && gap.restoredAt instanceof Date);
-      assert.ok(gap.lostAt.getTime() >= before.getTime() && gap.restoredAt.getTime() >= gap.lostAt.getTime(), 'lostAt, then restoredAt');
+      // Nothing received yet: the window starts with the subscription, before the broker went.
+      assert.ok(gap.lostAt.getTime() <= before.getTime() && gap.restoredAt.getTime() >= before.getTime(), 'lostAt, then restoredAt');
       assert.equal(live.dropped, 0, 'not a drop: nothing reached the stream');
       // Still subscribed: the next event arrives (published by the agent once it is back too).
       inject('fsbus::gap');
       const [event] = await collectUntil(live, () => true, 'an event after the restart');
       assert.equal(event?.subclass, 'fsbus::gap');
+    } finally {
+      await live.close();
+    }
+  });
+
+  void it("a live stream's gap starts at the last event it received, not when the driver noticed the connection gone", async () => {
+    // The broker may die with events on their way (or the connection die silently, seen only at
+    // the next ping): those are lost before the driver says 'reconnecting'. The window must hold
+    // them — the agent's own `fsbus::events_dropped` range may end before the client notices.
+    const gaps: StreamGap[] = [];
+    const opened = new Date();
+    const live = stack.bus.events('custom.fsbus.window', { onGap: (g) => gaps.push(g) });
+    await live.ready;
+    try {
+      stack.nodes[0]!.sim.core.control.injectEvents({ name: 'CUSTOM', subclass: 'fsbus::window', count: 20 });
+      await collectUntil(live, (_e, all) => all.length === 20, 'the burst');
+      // The stream received the last of them at or before this moment.
+      const lastSeen = new Date();
+      await restartBroker();
+      assert.equal(gaps.length, 1);
+      const first = gaps[0]!;
+      assert.ok(first.lostAt.getTime() <= lastSeen.getTime(), `lostAt ${first.lostAt.toISOString()} is after the last event received (${lastSeen.toISOString()})`);
+      assert.ok(first.lostAt.getTime() >= opened.getTime(), 'not before the stream was opened');
+      assert.ok(first.restoredAt.getTime() >= first.lostAt.getTime(), 'lostAt, then restoredAt');
+      // Nothing came since the connection was back: complete since then, not since the burst.
+      const quiet = new Date();
+      await restartBroker();
+      assert.equal(gaps.length, 2);
+      const second = gaps[1]!;
+      assert.ok(second.lostAt.getTime() >= first.restoredAt.getTime(), 'the second window starts after the first ended');
+      assert.ok(second.lostAt.getTime() <= quiet.getTime(), 'and before the broker went again');
     } finally {
       await live.close();
     }
