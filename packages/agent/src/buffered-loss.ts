@@ -14,7 +14,7 @@ import type { DropReporting, EventPublisher } from './event-publisher.js';
 import type { EventLoss } from './lifecycle-events.js';
 
 export const EVENTS_DROPPED_LOG = 'outgoing buffer full: oldest events dropped';
-export const EVENTS_DROPPED_AFTER_SEND_LOG = 'events failed at the broker after they were sent: dropped';
+export const EVENTS_DROPPED_AFTER_SEND_LOG = 'events sent but not confirmed by the broker (failed there, or unconfirmed when the connection went: possibly delivered): counted in events_dropped, not events_failed';
 export const EVENTS_REFUSED_LOG = 'events refused by a queue at the broker (nack): other subscribers may have them';
 export const STOP_WAITS_FOR_BROKER_LOG = 'stopping: waiting for the broker to take the buffered events';
 export const EVENTS_DISCARDED_AT_STOP_LOG = 'stopped with the broker away: buffered events discarded';

@@ -132,7 +132,7 @@ export class AgentMetrics {
     this.eventsDropped = mirroredTotal(
       r,
       'fsbus_events_dropped_total',
-      'Events lost: evicted from the full outgoing buffer, discarded at a stop with the broker away, larger than the buffer or the broker takes, refused by the broker',
+      'Events lost or possibly lost: evicted from the full outgoing buffer, discarded at a stop with the broker away, larger than the buffer or the broker takes, refused by the broker, or sent but not confirmed when the connection went (possibly delivered: an upper bound)',
       dropped,
     );
     this.clientsRefused = mirroredTotal(r, 'fsbus_broker_clients_refused_total', 'Bus clients refused by client authentication (zmq: key not in curve client_keys)', refused);

@@ -14,6 +14,7 @@ import { buildSubjects, type EventPayload } from '@fsbus/contract';
 import { EslEvent, type EslClient } from '@fsbus/esl';
 import { startRedis } from '@fsbus/testkit';
 import { arrival } from './support/arrival.js';
+import { EVENTS_DROPPED_AFTER_SEND_LOG as AFTER_SEND_LOG } from '../src/buffered-loss.js';
 import { dec, emitCustom, eslTo, startCluster } from './support/cluster.js';
 
 type Log = Record<string, unknown>;
@@ -22,7 +23,6 @@ const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
 const DROPPED = 'fsbus::events_dropped';
 const subjects = buildSubjects('freeswitch');
 // The log lines as docs/agent.md gives them.
-const AFTER_SEND_LOG = 'events failed at the broker after they were sent: dropped';
 const TELLING_LOG = 'events were dropped: telling subscribers (fsbus::events_dropped)';
 const OWN_EVENT_LOST_LOG = "the agent's own event failed at the broker after it was sent: dropped, not told again";
 /** Longer than the test: every drop falls in the first window of the agent's rate limits. */

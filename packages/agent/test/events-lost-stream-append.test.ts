@@ -11,11 +11,11 @@ import type { EventPayload } from '@fsbus/contract';
 import { EslEvent } from '@fsbus/esl';
 import { startRedis } from '@fsbus/testkit';
 import { arrival } from './support/arrival.js';
+import { EVENTS_DROPPED_AFTER_SEND_LOG } from '../src/buffered-loss.js';
 import { counter, dec, emitCustom, eslTo, logLine, startCluster } from './support/cluster.js';
 
 const FILL = 'fsbus::test_fill';
 const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
-const EVENTS_DROPPED_AFTER_SEND_LOG = 'events failed at the broker after they were sent: dropped';
 
 
 

@@ -440,6 +440,8 @@ function wrongTypedField(fields: Record<string, unknown>): string | undefined {
   }
   const nodeId = present('node_id');
   if (nodeId !== undefined && typeof nodeId !== 'string') return 'node_id must be a string';
+  // UTF-16 code units, not code points: the slug turns each unit outside [a-z0-9_-] into a `_` of
+  // the hand-off subject (`<prefix>.node.<slug>`): counted in code points, 128 emoji would slug to 256.
   if (typeof nodeId === 'string' && nodeId.length > MAX_NODE_ID_LENGTH) return `node_id must be at most ${MAX_NODE_ID_LENGTH} characters`;
   const async = present('async');
   if (async !== undefined && typeof async !== 'boolean') return 'async must be a boolean';

@@ -2,7 +2,8 @@
  * JSON Schemas (draft 2020-12) of the wire formats, for services in other languages and for
  * contract tests. They describe exactly what request.ts, envelope.ts and events.ts produce, and
  * refuse what the agent refuses for its shape (a blank command, a node_id over 128 characters, a
- * numeric correlation_id past 2^53). The same schemas are checked in as JSON files
+ * numeric correlation_id past 2^53) — but for a node_id outside the BMP, whose UTF-16 units the
+ * agent counts and maxLength cannot (its description says so). The same schemas are checked in as JSON files
  * (packages/contract/schemas/*.json, written by scripts/write-schemas.ts): a client with no
  * TypeScript loads those.
  */
@@ -15,6 +16,9 @@ export const requestSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://fsbus.dev/schemas/request.json',
   title: 'fsbus command request',
+  // request.json keeps `command` required for its consumers; the async lane's exception is said here.
+  description:
+    'A request on <prefix>.api, <prefix>.node.<id>, <prefix>.api.<id> or <prefix>.broadcast. On <prefix>.cmd.async.<command> the subject names the command: the body may be empty (no JSON at all) or leave command out, so validate such a body with command set to the subject\'s (or without required)',
   type: 'object',
   required: ['command'],
   properties: {
@@ -22,7 +26,12 @@ export const requestSchema = {
     command: { type: 'string', pattern: '\\S', description: "built-in command names are case-sensitive (agent.status); anything else is a FreeSWITCH API. On <prefix>.cmd.async.<command> the subject names it: the body may leave it out, and one naming another command is refused" },
     // A field of another type is refused (FSBUS_ERR_BUS_INVALID_ARGUMENT); null counts as absent.
     args: { type: ['string', 'number', 'boolean', 'null'] },
-    node_id: { type: ['string', 'null'], maxLength: MAX_NODE_ID_LENGTH },
+    node_id: {
+      type: ['string', 'null'],
+      maxLength: MAX_NODE_ID_LENGTH,
+      // Units, not code points: the slug (one `_` per unit outside [a-z0-9_-]) names the hand-off subject.
+      description: `at most ${MAX_NODE_ID_LENGTH} UTF-16 code units, as the agent counts them (maxLength counts code points): a character outside the BMP (an emoji) counts two; an agent's own node id is ASCII ([a-z0-9_-] once slugified)`,
+    },
     async: { type: ['boolean', 'null'] },
     forward_to: {
       type: ['string', 'null'],

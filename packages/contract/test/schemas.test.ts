@@ -42,6 +42,29 @@ void test('the request schema refuses what the agent refuses for its shape', () 
   assert.match(props.timeout_ms.description, /at most 300000/);
 });
 
+void test("node_id's length is counted in UTF-16 code units, as the agent counts it, and the schema says so", () => {
+  // JSON Schema's maxLength counts code points: 100 emoji are 100 of them, but 200 UTF-16 code
+  // units, and the agent refuses them (their slug, `_` per unit, could not name any agent's node).
+  const nodeId: { maxLength: number; description?: string } = props.node_id;
+  const emoji = '\u{1F600}'.repeat(100);
+  assert.equal([...emoji].length <= nodeId.maxLength, true);
+  const refused = parseRequest(enc(JSON.stringify({ command: 'status', node_id: emoji })));
+  assert.equal(refused.ok ? '' : refused.message, `node_id must be at most ${MAX_NODE_ID_LENGTH} characters`);
+  assert.match(nodeId.description ?? '', /UTF-16 code units/);
+  // Within the bound in UTF-16 units: taken.
+  assert.equal(parseRequest(enc(JSON.stringify({ command: 'status', node_id: '\u{1F600}'.repeat(MAX_NODE_ID_LENGTH / 2) }))).ok, true);
+});
+
+void test('the request schema says a body on the async lane may be empty or leave command out', () => {
+  const schema: { description?: string; required: readonly string[] } = requestSchema;
+  assert.deepEqual(schema.required, ['command']);
+  assert.match(schema.description ?? '', /<prefix>\.cmd\.async\.<command>/);
+  assert.match(schema.description ?? '', /empty/);
+  // What the description says is what the agent takes on that lane.
+  assert.equal(parseRequest(new Uint8Array(0), { command: 'status' }).ok, true);
+  assert.equal(parseRequest(enc('{"args":"x"}'), { command: 'status' }).ok, true);
+});
+
 /** A JSON value's JSON Schema type name. */
 const jsonType = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? 'number' : typeof v);
 
