@@ -1,12 +1,13 @@
 /** JetStream side of the NATS driver: streams with retention, durable and ordered replay. */
 import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, StorageType, RetentionPolicy, type ConsumerConfig, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
 import { createInbox, nanos, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
-import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamDataLoss, StreamSpec, Subscription } from '../driver.js';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { durableFilterRefused } from '../durable-filter.js';
 import { drainSub } from './nats-util.js';
 import { durableMaxInFlight } from '../defaults.js';
 import { RetentionWatch, type Gone } from './nats-retention-watch.js';
+import { reportStreamLost } from '../retention-loss.js';
 
 /** The retention limits of a JetStream stream config; 0 (max_age) and -1 mean unlimited. */
 interface NatsRetention {
@@ -159,19 +160,9 @@ async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOption
   return { info: await jsm.consumers.update(options.stream, options.durable, { max_ack_pending: maxAckPending }), existed: true };
 }
 
-/** A stream-lost report: one warn line, then onStreamLost (whose throw is logged), as the Redis driver's. */
-function reportStreamLost(options: ConsumeDurableOptions, loss: StreamDataLoss, logger: DriverLogger | undefined): void {
-  const where = { stream: options.stream, durable: options.durable };
-  logger?.warn(
-    { ...where, lost_at: loss.lostAt.toISOString() },
-    'nats-server lost the stream under this durable consumer (back on an empty store?): what it held unread is gone, how much is unknown; the consumer was made again on the new stream, from its first message',
-  );
-  try {
-    options.onStreamLost?.(loss);
-  } catch (err) {
-    logger?.error({ err, ...where }, 'onStreamLost threw');
-  }
-}
+/** The warn line of a stream lost under a durable consumer (reportStreamLost). */
+const STREAM_LOST_LOG =
+  'nats-server lost the stream under this durable consumer (back on an empty store?): what it held unread is gone, how much is unknown; the consumer was made again on the new stream, from its first message';
 
 /** How long a consumer whose stream is gone waits, at most, before it looks again (an advisory or a reconnect wakes it sooner). */
 const REMAKE_RETRY_MS = 2000;
@@ -297,7 +288,7 @@ async function consumeDurable(
           if (closing) return;
           retention.rebound(gone.streamLost ? 0 : resume - 1, stream.created);
           // Told before anything of the new stream is handed out.
-          if (gone.streamLost) reportStreamLost(options, { lostAt: gone.lostAt, restoredAt: new Date() }, logger);
+          if (gone.streamLost) reportStreamLost(options, { lostAt: gone.lostAt, restoredAt: new Date() }, logger, STREAM_LOST_LOG);
           binding = bind(made.info.config.deliver_subject!);
           await nc.flush().catch(() => undefined);
           return;

@@ -16,11 +16,11 @@
  * saw; the driver that ensured a stream registers it again after such a loss (restoreRedisStreams).
  */
 import type { Redis } from 'ioredis';
-import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamDataLoss, StreamSpec, Subscription } from '../../driver.js';
+import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertStreamRetention } from '../../stream-retention.js';
 import { durableFilterRefused } from '../../durable-filter.js';
-import { reportRetentionLoss } from '../../retention-loss.js';
+import { reportRetentionLoss, reportStreamLost } from '../../retention-loss.js';
 import { backoffMs } from '../base-driver.js';
 import { pause, ready, unlessStopped } from './redis-streams.js';
 import { entryFields, orLost, parseHeaders, untilClosed } from './redis-util.js';
@@ -202,19 +202,9 @@ function notFound(stream: string, ns: string): string {
   return `stream ${stream} not found in ${registryKey(ns)}: no agent with events.stream.enabled (or ensureStream) has registered it — none runs with it yet, or Redis lost its data (restarted without persistence) and none has reconnected since`;
 }
 
-/** A stream lost under a durable consumer: one warn line, then its onStreamLost (whose throw is logged). */
-function reportStreamLost(options: ConsumeDurableOptions, loss: StreamDataLoss, logger: DriverLogger | undefined): void {
-  const where = { stream: options.stream, durable: options.durable };
-  logger?.warn(
-    { ...where, lost_at: loss.lostAt.toISOString() },
-    'Redis lost the stream with this durable consumer\'s group (restarted without persistence, or from an older snapshot?): what it held unread is gone, how much is unknown; reading on after the last entry this consumer saw',
-  );
-  try {
-    options.onStreamLost?.(loss);
-  } catch (err) {
-    logger?.error({ err, ...where }, 'onStreamLost threw');
-  }
-}
+/** The warn line of a stream lost under a durable consumer (reportStreamLost). */
+const STREAM_LOST_LOG =
+  "Redis lost the stream with this durable consumer's group (restarted without persistence, or from an older snapshot?): what it held unread is gone, how much is unknown; reading on after the last entry this consumer saw";
 
 type Entries = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
 
@@ -447,7 +437,7 @@ export class StreamReader implements Subscription {
     this.#readUpTo = readUpTo(position);
     this.#see(position);
     if (claim[3] !== 1) return 'made';
-    reportStreamLost(this.#options, { lostAt: failedAt, restoredAt: new Date() }, this.#logger);
+    reportStreamLost(this.#options, { lostAt: failedAt, restoredAt: new Date() }, this.#logger, STREAM_LOST_LOG);
     return 'lost';
   }
 
