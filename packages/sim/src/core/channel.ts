@@ -107,6 +107,8 @@ export class Channel {
   processingMessage = false;
   /** A hangup waiting for an application that holds the thread (RunningApp.holdsThread) to complete. */
   hangupWaiting: (() => void) | undefined;
+  /** The endpoint's on_hangup state handler (mod_sofia's sofia_on_hangup), run in CS_HANGUP. */
+  endpointOnHangup: ((ch: Channel) => void) | undefined;
   /** Waiting for an originate to finish (answered or failed). */
   originateWaiter: { answered(): void; failed(cause: string): void } | undefined;
   /** Parked by uuid_bridge: the dialplan stops running. */

@@ -36,6 +36,11 @@ export class Engine {
    * Unset, the other leg is hung up with the gone leg's cause.
    */
   onBridgeEnded: ((survivor: Channel, gone: Channel) => void) | undefined;
+  /**
+   * Runs the channel variables named `<kind>_on_…` from `prefix` on (switch_channel_execute_on /
+   * switch_channel_api_on); set by the executor. Unset, they are not run.
+   */
+  runOn: ((ch: Channel, kind: 'execute' | 'api', prefix: string) => void) | undefined;
   peakSessions = 0;
   /** Highest count of sessions created within one second (status, HEARTBEAT). */
   peakSps = 0;
@@ -166,12 +171,20 @@ export class Engine {
   /** Marks a channel answered: CHANNEL_ANSWER, then CHANNEL_CALLSTATE ACTIVE. `site`: the answering call. */
   markAnswered(ch: Channel, site: CallSite = LOG_SITES.ANSWER_APP): void {
     if (ch.answerState === 'answered' || ch.isHungUp || ch.profile === undefined) return;
+    const early = ch.answerState === 'early';
     ch.answerState = 'answered';
     ch.profile.answered = this.now();
     this.log(ch, LOG_NOTICE, site, `Channel [${ch.name}] has been answered`, TEXT_CHANNEL_ID_LOG);
     this.fire(ch, 'CHANNEL_ANSWER', SITES.CHANNEL_ANSWER);
-    this.setCallState(ch, 'ACTIVE', LOG_SITES.CALLSTATE_ANSWERED);
+    // switch_channel_perform_mark_answered sets it before it runs what the variables name.
     ch.setVar('endpoint_disposition', 'ANSWER');
+    this.runOn?.(ch, 'execute', 'execute_on_answer');
+    if (!early) {
+      this.runOn?.(ch, 'execute', 'execute_on_media');
+      this.runOn?.(ch, 'api', 'api_on_media');
+    }
+    this.runOn?.(ch, 'api', 'api_on_answer');
+    this.setCallState(ch, 'ACTIVE', LOG_SITES.CALLSTATE_ANSWERED);
     const w = ch.originateWaiter;
     ch.originateWaiter = undefined;
     w?.answered();
@@ -191,8 +204,12 @@ export class Engine {
     const partner = ch.loopbackPartner;
     if (partner !== undefined) this.preAnswer(partner);
     this.fire(ch, 'CHANNEL_PROGRESS_MEDIA', SITES.CHANNEL_PROGRESS_MEDIA);
-    this.setCallState(ch, 'EARLY', LOG_SITES.CALLSTATE_PRE_ANSWERED);
     ch.setVar('endpoint_disposition', 'EARLY MEDIA');
+    this.runOn?.(ch, 'execute', 'execute_on_pre_answer');
+    this.runOn?.(ch, 'execute', 'execute_on_media');
+    this.runOn?.(ch, 'api', 'api_on_pre_answer');
+    this.runOn?.(ch, 'api', 'api_on_media');
+    this.setCallState(ch, 'EARLY', LOG_SITES.CALLSTATE_PRE_ANSWERED);
   }
 
   ringReady(ch: Channel): void {
@@ -201,6 +218,8 @@ export class Engine {
     const partner = ch.loopbackPartner;
     if (partner !== undefined) this.ringReady(partner);
     this.fire(ch, 'CHANNEL_PROGRESS', SITES.CHANNEL_PROGRESS);
+    this.runOn?.(ch, 'execute', 'execute_on_ring');
+    this.runOn?.(ch, 'api', 'api_on_ring');
     if (ch.answerState === 'ringing') this.setCallState(ch, ch.direction === 'outbound' ? 'RINGING' : 'RING_WAIT', LOG_SITES.CALLSTATE_RING_READY);
   }
 
@@ -252,6 +271,7 @@ export class Engine {
     // switch_core_session_hangup_state stamps the hangup time just before the HANGUP callstate.
     if (ch.profile) ch.profile.hangup = this.now();
     this.setCallState(ch, 'HANGUP', LOG_SITES.CALLSTATE_HANGUP);
+    ch.endpointOnHangup?.(ch);
     const partner = ch.loopbackPartner;
     if (partner !== undefined && !partner.hangupStarted) this.hangup(partner, cause, LOG_SITES.HANGUP_LOOPBACK_PEER);
     // The other leg is not hung up by the core: it decides on its own thread once its bridge loop ends.

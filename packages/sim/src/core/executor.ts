@@ -17,6 +17,7 @@ import type { ExpansionApi } from './api-in-expansion.js';
 import { switchTrue } from './switch-true.js';
 import { bridgeEnded, leaveBridge, parkSession, peerFollows } from './bridge-end.js';
 import { sessionTransfer } from './session-transfer.js';
+import { apiOn, executeOn } from './execute-on.js';
 
 export interface AppHandle extends RunningApp {
   acceptsMessages: boolean;
@@ -51,7 +52,10 @@ export class Executor {
     private readonly lookup: DialplanLookup,
     /** The global variables (global_setvar): a `${name}` no channel variable has reads them. */
     private readonly globals: ReadonlyMap<string, string> = new Map(),
-  ) {}
+  ) {
+    // execute_on_* / api_on_*: the engine marks channels answered, the executor runs what they name.
+    engine.runOn = (ch, kind, prefix) => (kind === 'execute' ? executeOn(this, ch, prefix, this.globals) : apiOn(this, ch, prefix, this.expansionApi));
+  }
 
   /** switch_channel_expand_variables on `ch`. */
   expand(ch: Channel, text: string): string {

@@ -13,6 +13,7 @@ import type { TimerHandle } from './clock.js';
 import { SITES, normaliseCause } from './constants.js';
 import { originateRetries } from './originate-parse.js';
 import { LOG_SITES, TEXT_CHANNEL_SESSION } from './log-sites.js';
+import { refuseInvite, sofiaOnHangup } from './sofia-hangup.js';
 
 export interface EndpointBehavior {
   /** What the far end does: answer, busy (USER_BUSY), no-answer (rings until the timeout), error:<CAUSE>. */
@@ -200,17 +201,23 @@ export class Originator {
       this.executor.route(leg);
       return;
     }
-    this.scriptFarEnd(a, this.behaviorFor(dial));
+    // mod_sofia's leg: its SIP variables when it ends.
+    a.endpointOnHangup = sofiaOnHangup;
+    this.scriptFarEnd(a, this.behaviorFor(dial), req.caller);
   }
 
   /** The far end of a user/ or sofia/ leg: rings, then answers or rejects as scripted. */
-  private scriptFarEnd(a: Channel, behavior: EndpointBehavior): void {
+  private scriptFarEnd(a: Channel, behavior: EndpointBehavior, caller: Channel | undefined): void {
     const e = this.engine;
+    const refuse = (cause: string): void => {
+      refuseInvite(a, cause, caller);
+      e.hangup(a, cause);
+    };
     const act = (): void => {
       if (a.isHungUp) return;
       if (behavior.answer === 'answer') e.markAnswered(a);
-      else if (behavior.answer === 'busy') e.hangup(a, 'USER_BUSY');
-      else if (behavior.answer.startsWith('error:')) e.hangup(a, normaliseCause(behavior.answer.slice(6)) ?? 'NORMAL_TEMPORARY_FAILURE');
+      else if (behavior.answer === 'busy') refuse('USER_BUSY');
+      else if (behavior.answer.startsWith('error:')) refuse(normaliseCause(behavior.answer.slice(6)) ?? 'NORMAL_TEMPORARY_FAILURE');
     };
     e.ringReady(a);
     const delay = behavior.delayMs ?? 0;
