@@ -10,7 +10,8 @@ import { apiWordOption, booleanOption, channelUuidOption, countOption, objectOpt
 
 export const TRANSFER_LEGS = ['aleg', 'bleg', 'both'] as const;
 export type TransferLeg = (typeof TRANSFER_LEGS)[number];
-export const BROADCAST_LEGS = ['aleg', 'bleg', 'both', 'holdb'] as const;
+// No `holdb`: alone it plays nowhere (uuid_broadcast_function sets no SMF_ECHO_* flag) yet answers +OK.
+export const BROADCAST_LEGS = ['aleg', 'bleg', 'both'] as const;
 export type BroadcastLeg = (typeof BROADCAST_LEGS)[number];
 
 export interface TransferOptions {
@@ -18,7 +19,11 @@ export interface TransferOptions {
   dialplan?: string;
   /** @default FreeSWITCH's (`default`) */
   context?: string;
-  /** `bleg`: the leg bridged to `uuid` instead (`-bleg`); `both`: both legs (`-both`). @default 'aleg' */
+  /**
+   * `bleg`: the leg bridged to `uuid` instead (`-bleg`); `both`: both legs (`-both`). A channel
+   * with no bridged leg is transferred itself either way (transfer_function falls back to it).
+   * @default 'aleg'
+   */
   leg?: TransferLeg;
 }
 
@@ -30,7 +35,7 @@ export interface RecordOptions {
 }
 
 export interface BroadcastOptions {
-  /** Where it plays: `aleg` (the channel), `bleg` (its bridged leg), `both`; `holdb` also holds the other leg. @default FreeSWITCH's (aleg, the other leg held) */
+  /** Where it plays: `aleg` (the channel), `bleg` (its bridged leg), `both`. @default FreeSWITCH's: the channel, its other leg held meanwhile */
   leg?: BroadcastLeg;
 }
 
@@ -40,6 +45,8 @@ export interface ApiLine {
   args: string;
   /** `data` of the SESSION_NOT_FOUND error when FreeSWITCH has no such channel. */
   channel: Readonly<Record<string, string>>;
+  /** FreeSWITCH's answer when it has no such channel — only where that is all it can mean. */
+  notFound?: RegExp;
 }
 
 function options(value: unknown, name: string): void {
@@ -51,6 +58,8 @@ export function bridgeLine(uuid: unknown, otherUuid: unknown): ApiLine {
   const a = channelUuidOption(uuid, 'bridge: uuid');
   const b = channelUuidOption(otherUuid, 'bridge: otherUuid');
   if (a === b) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'bridge: otherUuid must not be uuid itself');
+  // No notFound: its `-ERR Invalid uuid` answers every failure of switch_ivr_uuid_bridge (neither
+  // leg answered, one hanging up), not only a missing channel — kept as FreeSWITCH said it.
   return { command: 'uuid_bridge', args: `${a} ${b}`, channel: { uuid: a, other_uuid: b } };
 }
 
@@ -67,7 +76,7 @@ export function transferLine(uuid: unknown, destination: unknown, o: TransferOpt
   const words = [u, ...(leg === undefined || leg === 'aleg' ? [] : [`-${leg}`]), dest];
   if (dialplan !== undefined || context !== undefined) words.push(dialplan ?? 'XML');
   if (context !== undefined) words.push(context);
-  return { command: 'uuid_transfer', args: words.join(' '), channel: { uuid: u } };
+  return { command: 'uuid_transfer', args: words.join(' '), channel: { uuid: u }, notFound: /^\s*-ERR No such channel!/ };
 }
 
 /** `uuid_record <uuid> start|stop <path> [<limit>]`. */
@@ -79,29 +88,24 @@ export function recordLine(uuid: unknown, path: unknown, o: RecordOptions = {}):
   const limit = countOption(o.limitSeconds, 'record: limitSeconds');
   if (stop && limit !== undefined) throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, 'record: limitSeconds is for starting a recording, not with stop');
   const words = [u, stop ? 'stop' : 'start', p, ...(limit === undefined ? [] : [String(limit)])];
-  return { command: 'uuid_record', args: words.join(' '), channel: { uuid: u } };
+  return { command: 'uuid_record', args: words.join(' '), channel: { uuid: u }, notFound: /^\s*-ERR Cannot locate session!/ };
 }
 
-/** `uuid_broadcast <uuid> <path> [aleg|bleg|holdb|both]`; `path` may be `app::args` (one word). */
+/** `uuid_broadcast <uuid> <path> [aleg|bleg|both]`; `path` may be `app::args` (one word). */
 export function broadcastLine(uuid: unknown, path: unknown, o: BroadcastOptions = {}): ApiLine {
   const u = channelUuidOption(uuid, 'broadcast: uuid');
   const p = apiWordOption(path, 'broadcast: path');
   options(o, 'broadcast: options');
   const leg = oneOfOption(o.leg, BROADCAST_LEGS, 'broadcast: leg');
-  return { command: 'uuid_broadcast', args: leg === undefined ? `${u} ${p}` : `${u} ${p} ${leg}`, channel: { uuid: u } };
+  // switch_ivr_broadcast fails only when it cannot locate the session.
+  return { command: 'uuid_broadcast', args: leg === undefined ? `${u} ${p}` : `${u} ${p} ${leg}`, channel: { uuid: u }, notFound: /^\s*-ERR invalid uuid/ };
 }
-
-/**
- * FreeSWITCH's answers for a channel it does not have, by command: uuid_transfer `-ERR No such
- * channel!`, uuid_bridge `-ERR Invalid uuid`, uuid_record `-ERR Cannot locate session!`.
- */
-const NO_SUCH_CHANNEL = /^\s*-ERR (no such channel|invalid uuid|cannot locate session)/i;
 
 /**
  * `err` as `hangup` has it: the agent's COMMAND_FAILED for FreeSWITCH's "no such channel" becomes
  * FSBUS_ERR_BUS_SESSION_NOT_FOUND with `data` naming the channel; any other error is kept.
  */
 export function sessionNotFound(err: unknown, line: ApiLine): unknown {
-  if (!(err instanceof ReplyError) || err.code !== BusErrorCode.COMMAND_FAILED || typeof err.data !== 'string' || !NO_SUCH_CHANNEL.test(err.data)) return err;
+  if (!(err instanceof ReplyError) || err.code !== BusErrorCode.COMMAND_FAILED || typeof err.data !== 'string' || line.notFound?.test(err.data) !== true) return err;
   return new ReplyError({ ...err.reply, code: BusErrorCode.SESSION_NOT_FOUND, message: `${line.command} failed: no such channel`, data: { ...line.channel } });
 }

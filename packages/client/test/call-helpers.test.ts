@@ -82,6 +82,8 @@ void describe('@fsbus/client call helpers: arguments refused before anything is 
     await assert.rejects(bus.transfer('abc', '-bleg'), isInvalid(/transfer: destination must not start with '-'/));
     await assert.rejects(bus.transfer('abc', '1000', { leg: loose<'aleg'>('cleg') }), isInvalid(/transfer: leg must be 'aleg', 'bleg' or 'both'/));
     await assert.rejects(bus.broadcast('abc', 'a.wav', { leg: loose<'aleg'>('cleg') }), isInvalid(/broadcast: leg must be/));
+    // FreeSWITCH's holdb alone plays nowhere yet answers +OK: not offered.
+    await assert.rejects(bus.broadcast('abc', 'a.wav', { leg: loose<'aleg'>('holdb') }), isInvalid(/broadcast: leg must be 'aleg', 'bleg' or 'both'/));
     for (const bad of [0, -1, 1.5, Number.NaN, '5']) {
       await assert.rejects(bus.record('abc', 'a.wav', { limitSeconds: loose<number>(bad) }), isInvalid(/record: limitSeconds/), String(bad));
     }
@@ -191,7 +193,6 @@ void describe('@fsbus/client call helpers (real agent, simulated FreeSWITCH)', (
   void it("a channel that is gone: FSBUS_ERR_BUS_SESSION_NOT_FOUND, data {uuid}, as hangup's", async () => {
     const gone = randomUUID();
     const cases: Array<[string, () => Promise<void>]> = [
-      ['bridge', () => bus.node(node).bridge(gone, randomUUID())],
       ['transfer', () => bus.node(node).transfer(gone, '7003')],
       ['record', () => bus.node(node).record(gone, '/tmp/x.wav')],
       ['broadcast', () => bus.node(node).broadcast(gone, '/tmp/x.wav')],
@@ -204,6 +205,11 @@ void describe('@fsbus/client call helpers (real agent, simulated FreeSWITCH)', (
       assert.equal((err.data as { uuid?: unknown }).uuid, gone, what);
       assert.match(err.message, /no such channel/, what);
     }
+    // uuid_bridge's "-ERR Invalid uuid" answers any failure (legs not answered too): not read as gone.
+    const err = await rejection(bus.node(node).bridge(gone, randomUUID()));
+    assert.ok(err instanceof ReplyError, String(err));
+    assert.equal(err.code, BusErrorCode.COMMAND_FAILED);
+    assert.match(String(err.data), /-ERR Invalid uuid/);
   });
 
   void it('waitFor: only the uuid asked for; an event fired right after it returned is caught', async () => {

@@ -118,3 +118,51 @@ void test('nats durable: a lost stream whose durable name another filter took me
     await nats.stop();
   }
 });
+
+// The stream kept, only the consumer gone while the link was down (deleted by hand, or a server
+// back without the consumer's state): it is made again where it was, and what the old one had
+// sent comes again with delivery count 1 — a copy by its sequence (redelivered), so the client
+// does not hand out again what its loop already handled (the acks the old one held were dropped).
+void test('nats durable: a consumer made again on the same stream marks what the old one was sent as redelivered', { timeout: 60_000 }, async () => {
+  const nats = await startNatsServer({ jetstream: true });
+  const relay = await gatedRelay(nats.port);
+  const admin = await createDriver('nats', { urls: [nats.url] });
+  const consumer = await createDriver('nats', { urls: [relay.url.replace('redis:', 'nats:')] });
+  try {
+    await admin.connect();
+    await consumer.connect();
+    await admin.ensureStream({ name: 'L', subjects: ['l.events.>'] });
+    const got = new Collector<DurableMessage>();
+    const sub = await consumer.consumeDurable({ stream: 'L', durable: 'billing', filter: 'l.events.cdr' }, (m: DurableMessage) => {
+      // 1 and 2 acknowledged; 3 held (its loop still at it) when the link goes.
+      if (m.sequence < 3) m.ack();
+      got.push(m);
+    });
+    for (const i of [1, 2, 3]) admin.publish('l.events.cdr', enc(String(i)));
+    await admin.flush();
+    await got.until(3);
+
+    relay.hold();
+    await nats.halt();
+    await waitStatus(consumer, 'reconnecting');
+    await nats.start();
+    await waitStatus(admin, 'connected');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const { connect } = await import('@nats-io/transport-node');
+    const nc = await connect({ servers: nats.url });
+    await (await jetstreamManager(nc)).consumers.delete('L', 'billing');
+    await nc.close();
+    relay.release();
+    const items = await got.until(4);
+    const again = items[3]!;
+    assert.equal(again.sequence, 3, 'made again where it was: from the message it held');
+    assert.equal(again.redelivered, true, 'sent before to this consumer: a copy, whatever the delivery count');
+    again.ack();
+    await sub.unsubscribe();
+  } finally {
+    await consumer.close();
+    await admin.close();
+    await relay.close();
+    await nats.stop();
+  }
+});

@@ -101,10 +101,24 @@ export class RetentionWatch {
     return this.#readUpTo;
   }
 
-  /** Resolves at the next reconnect, or at stop(). */
-  nextReconnect(): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => this.#reconnectWaiters.push(resolve));
+  /** When the stream read was created (JetStream's `created`), if known. */
+  get created(): string | undefined {
+    return this.#created;
+  }
+
+  /** Resolves at the next reconnect, or at stop(); `cancel` forgets a wait another event ended first. */
+  nextReconnect(): { promise: Promise<void>; cancel(): void } {
+    if (this.#stopped) return { promise: Promise.resolve(), cancel: () => undefined };
+    let waiter!: () => void;
+    const promise = new Promise<void>((resolve) => (waiter = resolve));
+    this.#reconnectWaiters.push(waiter);
+    return {
+      promise,
+      cancel: () => {
+        const i = this.#reconnectWaiters.indexOf(waiter);
+        if (i >= 0) this.#reconnectWaiters.splice(i, 1);
+      },
+    };
   }
 
   #wake(): void {

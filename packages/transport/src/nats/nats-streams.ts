@@ -172,6 +172,8 @@ interface Binding {
   readonly sub: NatsSubscription;
   /** Received, not yet acknowledged (by stream sequence). Cleared when the binding goes: its acks then do nothing. */
   readonly unacked: Map<number, Msg>;
+  /** The highest stream sequence sent to this consumer: anything at or below it is a copy. */
+  highest: number;
 }
 
 /**
@@ -216,10 +218,9 @@ async function consumeDurable(
       // The connection is gone: the server redelivers after the ack wait.
     }
   };
-  const bind = (deliverSubject: string): Binding => {
+  /** `highest`: carried over from the binding before on the same stream (its sequences are the same messages). */
+  const bind = (deliverSubject: string, highest: number): Binding => {
     const unacked = new Map<number, Msg>();
-    // The highest stream sequence this consumer was sent: anything at or below it is a copy.
-    let highest = 0;
     const sub = nc.subscribe(deliverSubject, {
       callback: (err, m) => {
         if (err !== null) return;
@@ -229,8 +230,8 @@ async function consumeDurable(
         const again = unacked.has(sequence);
         unacked.set(sequence, m);
         retention.received(sequence);
-        const copy = sequence <= highest;
-        highest = Math.max(highest, sequence);
+        const copy = sequence <= bound.highest;
+        if (!copy) bound.highest = sequence;
         if (closing || again) return;
         const delivered = ackSubjectDelivered(m.reply);
         handler({
@@ -249,11 +250,11 @@ async function consumeDurable(
         });
       },
     });
-    const bound: Binding = { sub, unacked };
+    const bound: Binding = { sub, unacked, highest };
     return bound;
   };
   let binding: Binding | undefined;
-  binding = bind(info.config.deliver_subject!);
+  binding = bind(info.config.deliver_subject!, 0);
   // The server knows of the subscription before anything else happens.
   await nc.flush();
 
@@ -283,13 +284,17 @@ async function consumeDurable(
         try {
           const jsm = await jetstreamManager(nc, { timeout: 5000 });
           const stream = await jsm.streams.info(options.stream);
-          const from: ConsumeDurableOptions['from'] = gone.streamLost ? 'all' : { sequence: resume };
+          // Created again since the check found only the consumer gone (or when that could not be told): lost too.
+          const known = retention.created;
+          const streamLost = gone.streamLost || (known !== undefined && stream.created !== known);
+          const from: ConsumeDurableOptions['from'] = streamLost ? 'all' : { sequence: resume };
           const made = await durableConsumer(nc, { ...options, from }, inboxPrefix);
           if (closing) return;
-          retention.rebound(gone.streamLost ? 0 : resume - 1, stream.created);
+          retention.rebound(streamLost ? 0 : resume - 1, stream.created);
           // Told before anything of the new stream is handed out.
-          if (gone.streamLost) reportStreamLost(options, { lostAt: gone.lostAt, restoredAt: new Date() }, logger, STREAM_LOST_LOG);
-          binding = bind(made.info.config.deliver_subject!);
+          if (streamLost) reportStreamLost(options, { lostAt: gone.lostAt, restoredAt: new Date() }, logger, STREAM_LOST_LOG);
+          // On the same stream what the old binding was sent comes again (acks it held were dropped): copies.
+          binding = bind(made.info.config.deliver_subject!, streamLost ? 0 : (old?.highest ?? 0));
           await nc.flush().catch(() => undefined);
           return;
         } catch (err) {
@@ -307,13 +312,15 @@ async function consumeDurable(
         }
         // The stream created again (its advisory), a reconnect, or a while.
         let timer: NodeJS.Timeout | undefined;
+        const reconnect = retention.nextReconnect();
         await Promise.race([
-          retention.nextReconnect(),
+          reconnect.promise,
           new Promise<void>((resolve) => {
             wake = resolve;
             timer = setTimeout(resolve, REMAKE_RETRY_MS);
           }),
         ]);
+        reconnect.cancel();
         wake = undefined;
         clearTimeout(timer);
       }
