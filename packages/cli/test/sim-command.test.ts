@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -62,5 +65,64 @@ void describe('fsbus sim', () => {
     const unknown = await run(['frobnicate']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /unknown command/);
+  });
+
+  void it('--dialplan and --playback-ms reach the simulator; a bad file or length is a usage error naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fsbus-sim-dialplan-'));
+    try {
+      const good = join(dir, 'good.json');
+      writeFileSync(good, JSON.stringify({ default: [{ name: 'play', conditions: [{ expression: '^5000$', actions: [{ application: 'answer' }, { application: 'playback', data: 'x.wav' }, { application: 'park' }] }] }] }));
+      const child = spawn(process.execPath, [BIN, 'sim', '--port', '0', '--dialplan', good, '--playback-ms', '7'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        const lines = createInterface({ input: child.stdout });
+        const first = await new Promise<string>((resolve, reject) => {
+          lines.once('line', resolve);
+          child.once('exit', () => reject(new Error(`exited before its port line; stderr: ${stderr}`)));
+        });
+        const match = /^fsbus sim listening on 127\.0\.0\.1:(\d+)$/.exec(first);
+        assert.ok(match, `first line: ${first}`);
+        const client = await WireClient.authed(Number(match[1]));
+        assert.equal(await client.replyText('event plain CHANNEL_EXECUTE_COMPLETE'), '+OK event listener enabled plain');
+        assert.match((await client.command('api originate loopback/5000 &park()')).body?.toString() ?? '', /^\+OK /);
+        const played = (): string | undefined => client.peek().map((f) => f.body?.toString() ?? '').find((b) => b.includes('\nApplication: playback\n'));
+        await client.waitFor(() => played() !== undefined, undefined, 'the playback CHANNEL_EXECUTE_COMPLETE');
+        assert.match(played() ?? '', /\nvariable_playback_ms: 7\n/);
+        client.close();
+        child.kill('SIGTERM');
+        assert.equal(await exited, 0, stderr);
+        lines.close();
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+
+      const run = (args: string[]): Promise<{ code: number | null; err: string }> =>
+        new Promise((resolve) => {
+          const c = spawn(process.execPath, [BIN, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+          let err = '';
+          c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          c.on('exit', (code) => resolve({ code, err }));
+        });
+      const notJson = join(dir, 'not.json');
+      writeFileSync(notJson, '<include/>');
+      const badShape = join(dir, 'shape.json');
+      writeFileSync(badShape, JSON.stringify({ default: [{ name: 'x', conditions: [{ actions: [{ app: 'answer' }] }] }] }));
+      for (const file of [join(dir, 'missing.json'), notJson, badShape]) {
+        const refused = await run(['--dialplan', file]);
+        assert.equal(refused.code, 2, refused.err);
+        assert.ok(refused.err.startsWith(`fsbus sim: --dialplan ${file}: `), refused.err);
+        assert.match(refused.err, /; see fsbus sim --help\n$/);
+      }
+      assert.match((await run(['--dialplan', badShape])).err, /default\[0\]\.conditions\[0\]\.actions\[0\] must be/);
+      for (const value of ['-1', 'fast', '1.5']) {
+        const refused = await run([`--playback-ms=${value}`]);
+        assert.equal(refused.code, 2, refused.err);
+        assert.match(refused.err, /--playback-ms must be a number of milliseconds/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

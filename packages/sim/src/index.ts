@@ -1,7 +1,21 @@
 export { Simulator, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PASSWORD } from './simulator.js';
 export type { SimulatorOptions, SimulatorAddress } from './simulator.js';
-export { SimCore, cleanupSeparatedString, separateString } from './core/index.js';
-export type { SimCoreOptions } from './core/index.js';
+export { SimCore, FakeClock, RealClock, DEFAULT_DIALPLAN, cleanupSeparatedString, separateString } from './core/index.js';
+export type {
+  SimCoreOptions,
+  SimClock,
+  TimerHandle,
+  SimControl,
+  GenerateCallsOptions,
+  InjectEventsOptions,
+  StopHandle,
+  EndpointBehavior,
+  StaticDialplan,
+  DialplanExtension,
+  DialplanCondition,
+  DialplanAction,
+} from './core/index.js';
+export type { PlaceInboundCallOptions } from './core/control.js';
 export type { CoreEvent, CoreLogLine, CoreMessage, OutboundConnector, OutboundChannel } from './core/types.js';
 export { WireControl } from './control/wire-control.js';
 export type { WireStatus } from './control/wire-control.js';

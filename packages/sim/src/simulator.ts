@@ -2,7 +2,7 @@
  * The FreeSWITCH simulator: the simulated call core, the inbound Event Socket listener, the
  * outbound `socket` connector and the control HTTP API, started and stopped together.
  */
-import { SimCore, type SimCoreOptions } from './core/index.js';
+import { SimCore, type SimClock, type SimCoreOptions } from './core/index.js';
 import type { OutboundConnector } from './core/types.js';
 import { ControlServer } from './control/control-server.js';
 import { WireControl } from './control/wire-control.js';
@@ -39,6 +39,8 @@ export interface SimulatorOptions {
   coreUuid?: string;
   /** mod_xml_curl dialplan URL; falls back to the static dialplan. */
   xmlCurlUrl?: string;
+  /** mod_xml_curl's `timeout` param, in ms. @default none (wait for ever, as FreeSWITCH's 0) */
+  xmlCurlTimeoutMs?: number;
   /** The static dialplan. @default the fixture scenario's extensions */
   dialplan?: SimCoreOptions['dialplan'];
   /** `host:port` the `socket` application dials instead of the dialplan's target. */
@@ -53,6 +55,15 @@ export interface SimulatorOptions {
   maxMissedEvents?: number;
   /** HEARTBEAT / RE_SCHEDULE period; 0 disables. @default 20000 */
   heartbeatIntervalMs?: number;
+  /**
+   * Time source of the call core (playback, ringing, sched_hangup, timers of generated calls): a
+   * `FakeClock` makes a test deterministic. The wire layer keeps real timers. @default real timers
+   */
+  clock?: SimClock;
+  /** How long a played file lasts when `playbackLengths` does not name it (tone/silence streams have their own length). @default 1000 */
+  playbackFileMs?: number;
+  /** Per-file playback lengths in ms, by the path as the application was given it. @default none */
+  playbackLengths?: ReadonlyMap<string, number>;
 }
 
 export interface SimulatorAddress {
@@ -95,6 +106,10 @@ export class Simulator {
     if (options.xmlCurlUrl !== undefined) coreOptions.xmlCurlUrl = options.xmlCurlUrl;
     if (options.dialplan !== undefined) coreOptions.dialplan = options.dialplan;
     if (options.heartbeatIntervalMs !== undefined) coreOptions.heartbeatIntervalMs = options.heartbeatIntervalMs;
+    if (options.xmlCurlTimeoutMs !== undefined) coreOptions.xmlCurlTimeoutMs = options.xmlCurlTimeoutMs;
+    if (options.clock !== undefined) coreOptions.clock = options.clock;
+    if (options.playbackFileMs !== undefined) coreOptions.playbackFileMs = options.playbackFileMs;
+    if (options.playbackLengths !== undefined) coreOptions.playbackLengths = options.playbackLengths;
     this.core = new SimCore(coreOptions);
     // One subscription to the core, fanned out to every connection.
     const hub = new EventHub(this.core);
@@ -148,6 +163,20 @@ export class Simulator {
     // A start under way finishes (or fails and cleans up) first, so nothing it binds outlives this.
     await this.#starting?.catch(() => undefined);
     await this.#stopAll();
+  }
+
+  /**
+   * Back to a fresh start without closing a port: channels are hung up (SYSTEM_SHUTDOWN), the
+   * core forgets everything (globals, db/hash, counters, uptime, endpoint behaviours, api latency,
+   * generators) and the wire knobs are off again (reply latency, refused auth, paused events).
+   * Connections stay, with their subscriptions; `dropConnections()` ends them if you want.
+   */
+  async reset(): Promise<void> {
+    await this.#starting?.catch(() => undefined);
+    await this.core.reset();
+    this.control.setReplyLatency(0);
+    this.control.refuseAuth(false);
+    this.control.resumeEvents();
   }
 
   async #stopAll(): Promise<void> {

@@ -2,6 +2,7 @@
  * `fsbus sim`: runs the FreeSWITCH simulator until SIGINT/SIGTERM. The first line printed is
  * machine-readable (`fsbus sim listening on <host>:<port>`), so scripts can use `--port 0`.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SimConfigError, Simulator, DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_PORT, type SimulatorOptions } from '@fsbus/sim';
 import type { CliCommand, CliIo } from '../command.js';
@@ -20,6 +21,10 @@ options:
   --outbound <host:port>   where the socket application connects (instead of the dialplan's target)
   --control-port <port>    control HTTP API on 127.0.0.1, 0 = any free port (default: off)
   --acl <cidr,...>         addresses allowed to connect (default: loopback only)
+  --dialplan <file.json>   static dialplan: {"<context>": [{"name", "conditions": [{"field"?,
+                           "expression"?, "actions": [{"application", "data"?}], "antiActions"?}],
+                           "continue"?}]} (default: the built-in 7001..7009 extensions)
+  --playback-ms <n>        how long a played file lasts, in ms (default 1000)
   -h, --help               this help
 
 The first line printed is "fsbus sim listening on <host>:<port>".`;
@@ -28,6 +33,58 @@ function port(text: string, what: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n > 65535) throw new Error(`${what} must be a port number (0-65535), got ${JSON.stringify(text)}`);
   return n;
+}
+
+type Json = unknown;
+
+function isObject(v: Json): v is Record<string, Json> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Checks the shape SimulatorOptions.dialplan takes (StaticDialplan); the message names where it is wrong. */
+function dialplanProblem(value: Json): string | undefined {
+  if (!isObject(value)) return 'must be an object of contexts';
+  const optionalString = (o: Record<string, Json>, k: string): boolean => o[k] === undefined || typeof o[k] === 'string';
+  const actionsProblem = (list: Json, where: string): string | undefined => {
+    if (!Array.isArray(list)) return `${where} must be an array`;
+    for (const [i, a] of list.entries()) {
+      if (!isObject(a) || typeof a['application'] !== 'string' || !optionalString(a, 'data')) return `${where}[${i}] must be {"application": string, "data"?: string}`;
+    }
+    return undefined;
+  };
+  for (const [context, extensions] of Object.entries(value)) {
+    if (!Array.isArray(extensions)) return `context ${JSON.stringify(context)} must be an array of extensions`;
+    for (const [i, ext] of extensions.entries()) {
+      const at = `${context}[${i}]`;
+      if (!isObject(ext) || typeof ext['name'] !== 'string' || !Array.isArray(ext['conditions'])) return `${at} must be {"name": string, "conditions": [...]}`;
+      if (ext['continue'] !== undefined && typeof ext['continue'] !== 'boolean') return `${at}.continue must be true or false`;
+      for (const [j, cond] of ext['conditions'].entries()) {
+        const where = `${at}.conditions[${j}]`;
+        if (!isObject(cond) || !optionalString(cond, 'field') || !optionalString(cond, 'expression')) return `${where} must be {"field"?: string, "expression"?: string, "actions": [...]}`;
+        const problem = actionsProblem(cond['actions'], `${where}.actions`) ?? (cond['antiActions'] === undefined ? undefined : actionsProblem(cond['antiActions'], `${where}.antiActions`));
+        if (problem !== undefined) return problem;
+        try {
+          new RegExp(typeof cond['expression'] === 'string' ? cond['expression'] : '');
+        } catch (err) {
+          return `${where}.expression: ${(err as Error).message}`;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+function readDialplan(file: string): NonNullable<SimulatorOptions['dialplan']> {
+  let value: Json;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    throw new Error(`--dialplan ${file}: ${typeof e.code === 'string' ? e.code : 'not JSON'}: ${String(e.message)}`);
+  }
+  const problem = dialplanProblem(value);
+  if (problem !== undefined) throw new Error(`--dialplan ${file}: ${problem}`);
+  return value as NonNullable<SimulatorOptions['dialplan']>;
 }
 
 function optionsFrom(values: Record<string, string | boolean | undefined>): SimulatorOptions {
@@ -56,6 +113,13 @@ function optionsFrom(values: Record<string, string | boolean | undefined>): Simu
   if (outbound !== undefined) opts.outbound = outbound;
   const acl = get('acl');
   if (acl !== undefined) opts.acl = acl.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const dialplan = get('dialplan');
+  if (dialplan !== undefined) opts.dialplan = readDialplan(dialplan);
+  const playbackMs = get('playback-ms');
+  if (playbackMs !== undefined) {
+    if (!/^\d+$/.test(playbackMs) || !Number.isSafeInteger(Number(playbackMs))) throw new Error(`--playback-ms must be a number of milliseconds (0 or more), got ${JSON.stringify(playbackMs)}`);
+    opts.playbackFileMs = Number(playbackMs);
+  }
   return opts;
 }
 
@@ -68,6 +132,8 @@ const SIM_OPTIONS = {
   outbound: { type: 'string' },
   'control-port': { type: 'string' },
   acl: { type: 'string' },
+  dialplan: { type: 'string' },
+  'playback-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

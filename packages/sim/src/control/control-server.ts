@@ -37,6 +37,10 @@ const wireRoutes: Record<string, Route> = {
     sim.control.resumeEvents();
     return sim.control.status();
   },
+  'POST /reset': async (_b, sim) => {
+    await sim.reset();
+    return sim.control.status();
+  },
   'POST /connections/drop': (_b, sim) => ({ dropped: sim.control.dropConnections() }),
   'POST /listener/stop': async (_b, sim) => {
     await sim.control.stopListener();

@@ -1,6 +1,6 @@
 /**
- * Control API routes that drive the call core (SimCore.control): call generation, event
- * injection, endpoint behaviour, digits, api latency, hupall. Running generators and injectors
+ * Control API routes that drive the call core (SimCore.control): call generation, one inbound
+ * call, the channel list, event injection, endpoint behaviour, digits, api latency, hupall. Running generators and injectors
  * are kept by id so another request can stop them.
  */
 import { randomUUID } from 'node:crypto';
@@ -61,6 +61,20 @@ export const coreRoutes: Record<string, Route> = {
     };
     return keep(sim, sim.core.control.generateCalls(opts));
   },
+  'POST /calls/inbound': (b, sim) => {
+    const vars = stringRecord(b, 'vars');
+    const hangupAfterMs = optionalNum(b, 'hangupAfterMs');
+    const uuid = sim.core.control.placeInboundCall({
+      to: str(b, 'to'),
+      ...(b['from'] !== undefined ? { from: str(b, 'from') } : {}),
+      ...(b['context'] !== undefined ? { context: str(b, 'context') } : {}),
+      ...(vars !== undefined ? { vars } : {}),
+      ...(hangupAfterMs !== undefined ? { hangupAfterMs } : {}),
+    });
+    return { uuid };
+  },
+  /** What `show channels as json` says, as JSON. */
+  'GET /channels': async (_b, sim) => JSON.parse(await sim.core.api('show', 'channels as json')) as unknown,
   'POST /events/inject': (b, sim) => {
     const headers = stringRecord(b, 'headers');
     const opts: Parameters<Simulator['core']['control']['injectEvents']>[0] = {
@@ -90,6 +104,9 @@ export const coreRoutes: Record<string, Route> = {
     });
     return {};
   },
+  'POST /endpoint-behavior/clear': (b, sim) => ({
+    cleared: sim.core.control.clearEndpointBehavior(b['endpoint'] === undefined ? undefined : str(b, 'endpoint')),
+  }),
   'POST /digits': (b, sim) => ({ delivered: sim.core.control.sendDigits(str(b, 'uuid'), str(b, 'digits')) }),
   'POST /api-latency': (b, sim) => {
     sim.core.control.setLatency(num(b, 'ms'));

@@ -6,6 +6,8 @@ import type { Originator, EndpointBehavior } from './originate.js';
 import type { TimerHandle } from './clock.js';
 import { SITES } from './constants.js';
 import { LOG_SITES } from './log-sites.js';
+import type { Channel } from './channel.js';
+import { SimConfigError } from '../listener/errors.js';
 
 export interface GenerateCallsOptions {
   readonly ratePerSecond: number;
@@ -17,6 +19,19 @@ export interface GenerateCallsOptions {
   readonly answerRatio?: number;
   /** How long an answered call lasts. @default 5000 */
   readonly holdMs?: number;
+}
+
+export interface PlaceInboundCallOptions {
+  /** Caller id number (the name is `Caller <from>`). @default '1000' */
+  readonly from?: string;
+  /** Destination number looked up in the dialplan. */
+  readonly to: string;
+  /** Dialplan context. @default 'default' */
+  readonly context?: string;
+  /** Channel variables set before the dialplan runs. */
+  readonly vars?: Readonly<Record<string, string>>;
+  /** Hang the call up `NORMAL_CLEARING` after this long. @default never (the dialplan or a client ends it) */
+  readonly hangupAfterMs?: number;
 }
 
 export interface InjectEventsOptions {
@@ -38,7 +53,11 @@ export interface StopHandle {
 export interface SimControl {
   generateCalls(options: GenerateCallsOptions): StopHandle;
   injectEvents(options: InjectEventsOptions): StopHandle;
+  /** One inbound `sofia/internal/…` call, as generateCalls makes them; returns its uuid. */
+  placeInboundCall(options: PlaceInboundCallOptions): string;
   setEndpointBehavior(endpoint: string, behavior: EndpointBehavior): void;
+  /** Forgets the behaviour scripted for `endpoint` (all of them without one); returns how many. */
+  clearEndpointBehavior(endpoint?: string): number;
   sendDigits(uuid: string, digits: string): boolean;
   setLatency(ms: number): void;
   readonly latencyMs: number;
@@ -64,6 +83,14 @@ export class CoreControl implements SimControl {
 
   setEndpointBehavior(endpoint: string, behavior: EndpointBehavior): void {
     this.originator.behaviors.set(endpoint, behavior);
+  }
+
+  clearEndpointBehavior(endpoint?: string): number {
+    const behaviors = this.originator.behaviors;
+    if (endpoint !== undefined) return behaviors.delete(endpoint) ? 1 : 0;
+    const n = behaviors.size;
+    behaviors.clear();
+    return n;
   }
 
   sendDigits(uuid: string, digits: string): boolean {
@@ -162,6 +189,38 @@ export class CoreControl implements SimControl {
     return this.ticker(o.ratePerSecond, o.count, undefined, fireN);
   }
 
+  /** A sofia inbound leg in CS_INIT, CHANNEL_CREATE fired, not yet routed. */
+  private inboundLeg(uuid: string, num: string, dest: string, context: string): Channel {
+    const e = this.engine;
+    const ch = e.createChannel({
+      name: `sofia/internal/${num}@192.0.2.10`,
+      direction: 'inbound',
+      uuid,
+      profile: {
+        direction: 'inbound', dialplan: 'XML', callerIdName: `Caller ${num}`, callerIdNumber: num, origCallerIdName: `Caller ${num}`,
+        origCallerIdNumber: num, calleeIdName: '', calleeIdNumber: '', ani: num, destinationNumber: dest, source: 'mod_sofia', context,
+      },
+    });
+    e.setRunningState(ch, 'CS_INIT');
+    e.fire(ch, 'CHANNEL_CREATE', SITES.CHANNEL_CREATE);
+    return ch;
+  }
+
+  placeInboundCall(o: PlaceInboundCallOptions): string {
+    if (o.to === '') throw new SimConfigError("placeInboundCall: 'to' must not be empty");
+    const after = o.hangupAfterMs;
+    if (after !== undefined && !(Number.isFinite(after) && after >= 0)) throw new SimConfigError(`placeInboundCall: 'hangupAfterMs' must be a number >= 0, got ${after}`);
+    const e = this.engine;
+    const uuid = randomUUID();
+    e.defer(() => {
+      const ch = this.inboundLeg(uuid, o.from ?? '1000', o.to, o.context ?? 'default');
+      for (const [k, v] of Object.entries(o.vars ?? {})) ch.setVar(k, v);
+      if (after !== undefined) e.bus.clock.setTimeout(() => e.defer(() => e.hangup(ch, 'NORMAL_CLEARING')), after);
+      this.executor.route(ch);
+    });
+    return uuid;
+  }
+
   generateCalls(o: GenerateCallsOptions): StopHandle {
     const e = this.engine;
     const clock = e.bus.clock;
@@ -173,18 +232,7 @@ export class CoreControl implements SimControl {
       const num = String(1000 + (n % 9000));
       // Evenly spread mix (Bresenham): exactly `ratio` of the calls are answered.
       const answered = Math.floor(n * ratio) > Math.floor((n - 1) * ratio);
-      const dest = o.destination ?? '7001';
-      const ch = e.createChannel({
-        name: `sofia/internal/${num}@192.0.2.10`,
-        direction: 'inbound',
-        uuid: randomUUID(),
-        profile: {
-          direction: 'inbound', dialplan: 'XML', callerIdName: `Caller ${num}`, callerIdNumber: num, origCallerIdName: `Caller ${num}`,
-          origCallerIdNumber: num, calleeIdName: '', calleeIdNumber: '', ani: num, destinationNumber: dest, source: 'mod_sofia', context: 'default',
-        },
-      });
-      e.setRunningState(ch, 'CS_INIT');
-      e.fire(ch, 'CHANNEL_CREATE', SITES.CHANNEL_CREATE);
+      const ch = this.inboundLeg(randomUUID(), num, o.destination ?? '7001', 'default');
       if (answered) {
         clock.setTimeout(() => e.defer(() => e.hangup(ch, 'NORMAL_CLEARING')), hold);
         this.executor.route(ch);

@@ -74,7 +74,12 @@ export class SimCore {
   private readonly scheduler: HangupScheduler;
   private readonly stores = new Stores();
   private readonly legHolding = new LegHolding();
-  private readonly startedMicros: number;
+  /** When this run began (`status`, `uptime`, HEARTBEAT): construction, then each start() after a stop(). */
+  private startedMicros: number;
+  /** The globals FreeSWITCH sets at startup (vars.xml / switch_core_init), put back by stop(). */
+  private readonly startupGlobals: ReadonlyArray<readonly [string, string]>;
+  private running = false;
+  private stopped = false;
   private dialplan: StaticDialplan;
   private heartbeat: TimerHandle | undefined;
   private readonly pendingLatency = new Set<TimerHandle>();
@@ -111,16 +116,21 @@ export class SimCore {
     this.executor.expansionApi = expansionApi(this.apiHost());
     this.ctl = new CoreControl(this.engine, this.executor, this.originator);
     this.control = this.ctl;
-    for (const [k, v] of Object.entries({
+    this.startupGlobals = Object.entries({
       hostname: host, switchname: host, local_ip_v4: this.bus.identity.ipv4, local_ip_v6: this.bus.identity.ipv6, domain: this.bus.identity.ipv4,
       domain_name: this.bus.identity.ipv4, core_uuid: this.bus.identity.coreUuid, sound_prefix: '/usr/share/freeswitch/sounds/en/us/callie',
       hold_music: 'local_stream://moh', default_password: '1234', base_dir: '/usr', conf_dir: '/etc/freeswitch', log_dir: '/var/log/freeswitch',
-    })) this.globals.set(k, v);
+    });
+    for (const [k, v] of this.startupGlobals) this.globals.set(k, v);
   }
 
   start(): void {
     // A previous stop() left the engine shutting down: held channels wait for their holders again.
     this.engine.stopping = false;
+    // A new process: its uptime counts from now.
+    if (this.stopped) this.startedMicros = this.clock.nowMicros();
+    this.stopped = false;
+    this.running = true;
     const every = this.options.heartbeatIntervalMs ?? 20000;
     if (every > 0 && this.heartbeat === undefined) {
       const beat = (): void => {
@@ -144,10 +154,32 @@ export class SimCore {
     this.pendingLatency.clear();
     this.clock.clearAll();
     // What FreeSWITCH keeps in memory does not outlive its process (mod_db's sqlite would: not modelled).
+    // Endpoint behaviours and api latency are the test's script, not FreeSWITCH's: reset() clears them.
     this.scheduler.clear();
     this.stores.clear();
     this.legHolding.clear();
+    this.globals.clear();
+    for (const [k, v] of this.startupGlobals) this.globals.set(k, v);
+    this.engine.sessionsSinceStartup = 0;
+    this.engine.peakSessions = 0;
+    this.engine.peakSps = 0;
+    this.running = false;
+    this.stopped = true;
     await Promise.resolve();
+  }
+
+  /**
+   * Back to a freshly constructed core: what stop() forgets, plus what the test scripted (endpoint
+   * behaviours, api latency, a bindXmlCurl URL, running generators). A running core runs again.
+   */
+  async reset(): Promise<void> {
+    const wasRunning = this.running;
+    await this.stop();
+    this.ctl.clearEndpointBehavior();
+    this.ctl.setLatency(0);
+    this.xmlCurl.url = this.options.xmlCurlUrl;
+    this.dialplan = this.options.dialplan ?? DEFAULT_DIALPLAN;
+    if (wasRunning) this.start();
   }
 
   onEvent(listener: (e: CoreEvent) => void): () => void {
@@ -278,6 +310,7 @@ export class SimCore {
   }
 
   private apiHost(): ApiHost {
+    const startedAt = (): number => this.startedMicros;
     return {
       engine: this.engine,
       executor: this.executor,
@@ -287,7 +320,10 @@ export class SimCore {
       stores: this.stores,
       legHolding: this.legHolding,
       hostname: this.bus.identity.hostname,
-      startedMicros: this.startedMicros,
+      // A getter: the expansion api keeps this host, and a restart moves the start.
+      get startedMicros() {
+        return startedAt();
+      },
       reloadXml: () => {
         this.dialplan = this.options.dialplan ?? DEFAULT_DIALPLAN;
       },
