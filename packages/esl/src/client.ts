@@ -470,6 +470,8 @@ function closedAt(stage: HandshakeStage, err: Error | undefined): string {
 /** What a failed TCP connect's error code means, in words (its message, `connect ECONNREFUSED 127.0.0.1:8021`, repeats the address). */
 const CONNECT_FAILURES: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
+  // A listener closing with our connect still in its backlog (FreeSWITCH stopping) resets it.
+  ECONNRESET: 'connection reset',
   ETIMEDOUT: 'timed out',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
