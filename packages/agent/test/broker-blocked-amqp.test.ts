@@ -5,17 +5,15 @@
 // back; waited for by log line.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import type { EventPayload } from '@fsbus/contract';
 import { startRabbitMq, type RabbitMqHandle } from '@fsbus/testkit';
 import { arrival } from './support/arrival.js';
-import { dec, emitCustom, eslTo, logLine, startCluster } from './support/cluster.js';
+import { emitCustom, eslTo, logLine, startCluster } from './support/cluster.js';
+import { collectEvents, fill, FILL } from './support/fill-events.js';
 
-const FILL = 'fsbus::test_fill';
 // The lines as docs/drivers/amqp.md gives them.
 const BLOCKED_LOG = 'RabbitMQ blocked the connection (resource alarm): publishes wait until it unblocks';
 const UNBLOCKED_LOG = 'RabbitMQ unblocked the connection: publishes flow again';
 
-const fill = (seq: number) => (p: EventPayload) => p.headers['Event-Subclass'] === FILL && p.headers['Seq'] === String(seq);
 
 void test('amqp: a connection RabbitMQ blocks shows in agent.status broker.blocked and fsbus_broker_blocked until it unblocks', { timeout: 120_000 }, async () => {
   let rabbit!: RabbitMqHandle;
@@ -29,11 +27,7 @@ void test('amqp: a connection RabbitMQ blocks shows in agent.status broker.block
   const blockedMetric = async (): Promise<string> => node.agent.metrics.registry.getSingleMetricAsString('fsbus_broker_blocked');
   let alarm = false;
   try {
-    const got: EventPayload[] = [];
-    cluster.client.subscribe('freeswitch.events.>', (m) => got.push(JSON.parse(dec(m.data)) as EventPayload));
-    await cluster.client.flush();
-    await emitCustom(esl, FILL, 1, 0);
-    await arrival(got, fill(0), 'the first fill');
+    const got = await collectEvents(cluster, esl);
     assert.match(await blockedMetric(), /fsbus_broker_blocked\{[^}]*\} 0/);
 
     await rabbit.ctl('set_vm_memory_high_watermark', '0.00001');

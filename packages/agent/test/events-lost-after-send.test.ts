@@ -10,21 +10,20 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Redis } from 'ioredis';
-import { buildSubjects, type EventPayload } from '@fsbus/contract';
+import { buildSubjects } from '@fsbus/contract';
 import { EslEvent } from '@fsbus/esl';
 import { startRedis } from '@fsbus/testkit';
 import { arrival } from './support/arrival.js';
 import { EVENTS_DROPPED_AFTER_SEND_LOG } from '../src/buffered-loss.js';
-import { counter, dec, emitCustom, eslTo, logLine, startCluster, until } from './support/cluster.js';
+import { counter, emitCustom, eslTo, logLine, startCluster, until } from './support/cluster.js';
+import { collectEvents, fill, FILL } from './support/fill-events.js';
 
-const FILL = 'fsbus::test_fill';
 const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
 // The log lines as docs/agent.md gives them.
 const EVENTS_DROPPED_LOG = 'outgoing buffer full: oldest events dropped';
 
 
 
-const fill = (seq: number) => (p: EventPayload) => p.headers['Event-Subclass'] === FILL && p.headers['Seq'] === String(seq);
 
 void test('redis: events the broker fails after they were sent get their own error line, their hangups and their own time range', { timeout: 90_000 }, async () => {
   const cluster = await startCluster({
@@ -40,13 +39,8 @@ void test('redis: events the broker fails after they were sent get their own err
     node.sim.core.onEvent((e) => {
       if (e.name === HANGUP) hangupStamps.push(Number(e.headers.find(([k]) => k === 'Event-Date-Timestamp')?.[1]));
     });
-    const got: EventPayload[] = [];
-    cluster.client.subscribe('freeswitch.events.>', (m) => got.push(JSON.parse(dec(m.data)) as EventPayload));
     // A lane on the hangups' subject: the route script XADDs them to it, which Redis refuses when out of memory.
-    cluster.client.serve({ subject: buildSubjects('freeswitch').event(HANGUP), competing: true }, () => undefined);
-    await cluster.client.flush();
-    await emitCustom(esl, FILL, 1, 0);
-    await arrival(got, fill(0), 'the first fill');
+    const got = await collectEvents(cluster, esl, () => cluster.client.serve({ subject: buildSubjects('freeswitch').event(HANGUP), competing: true }, () => undefined));
 
     await admin.config('SET', 'maxmemory-policy', 'noeviction');
     await admin.config('SET', 'maxmemory', '1');

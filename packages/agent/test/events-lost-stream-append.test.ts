@@ -7,19 +7,17 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Redis } from 'ioredis';
-import type { EventPayload } from '@fsbus/contract';
 import { EslEvent } from '@fsbus/esl';
 import { startRedis } from '@fsbus/testkit';
 import { arrival } from './support/arrival.js';
 import { EVENTS_DROPPED_AFTER_SEND_LOG } from '../src/buffered-loss.js';
-import { counter, dec, emitCustom, eslTo, logLine, startCluster } from './support/cluster.js';
+import { counter, emitCustom, eslTo, logLine, startCluster } from './support/cluster.js';
+import { collectEvents, FILL } from './support/fill-events.js';
 
-const FILL = 'fsbus::test_fill';
 const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
 
 
 
-const fill = (seq: number) => (p: EventPayload) => p.headers['Event-Subclass'] === FILL && p.headers['Seq'] === String(seq);
 
 void test('redis: an event whose stream append Redis refuses (out of memory) is a drop after send — counted, its hangup, subscribers told', { timeout: 60_000 }, async () => {
   const cluster = await startCluster({
@@ -31,11 +29,7 @@ void test('redis: an event whose stream append Redis refuses (out of memory) is 
   const esl = await eslTo(node.sim);
   const admin = new Redis(cluster.broker.url);
   try {
-    const got: EventPayload[] = [];
-    cluster.client.subscribe('freeswitch.events.>', (m) => got.push(JSON.parse(dec(m.data)) as EventPayload));
-    await cluster.client.flush();
-    await emitCustom(esl, FILL, 1, 0);
-    await arrival(got, fill(0), 'the first fill');
+    const got = await collectEvents(cluster, esl);
     const stored = await admin.xlen('freeswitch:stream:FREESWITCH_EVENTS');
 
     await admin.config('SET', 'maxmemory-policy', 'noeviction');

@@ -8,16 +8,14 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { connect } from 'amqplib';
-import type { EventPayload } from '@fsbus/contract';
 import { startRabbitMq } from '@fsbus/testkit';
 import { arrival } from './support/arrival.js';
-import { dec, emitCustom, eslTo, logLine, startCluster } from './support/cluster.js';
+import { emitCustom, eslTo, logLine, startCluster } from './support/cluster.js';
+import { collectEvents, fill, FILL } from './support/fill-events.js';
 
-const FILL = 'fsbus::test_fill';
 // The log line as docs/agent.md gives it.
 const EVENTS_REFUSED_LOG = 'events refused by a queue at the broker (nack): other subscribers may have them';
 
-const fill = (seq: number) => (p: EventPayload) => p.headers['Event-Subclass'] === FILL && p.headers['Seq'] === String(seq);
 
 void test('amqp: events a full reject-publish queue refuses (nack) are told as refused by a queue, not as plain losses', { timeout: 120_000 }, async () => {
   const cluster = await startCluster({
@@ -29,11 +27,7 @@ void test('amqp: events a full reject-publish queue refuses (nack) are told as r
   const esl = await eslTo(node.sim);
   const admin = await connect(cluster.broker.url);
   try {
-    const got: EventPayload[] = [];
-    cluster.client.subscribe('freeswitch.events.>', (m) => got.push(JSON.parse(dec(m.data)) as EventPayload));
-    await cluster.client.flush();
-    await emitCustom(esl, FILL, 1, 0);
-    await arrival(got, fill(0), 'the first fill');
+    const got = await collectEvents(cluster, esl);
 
     // A consumer's own queue, bounded the wrong way and full: it refuses every event.
     const ch = await admin.createChannel();
