@@ -125,7 +125,7 @@ export class Agent {
         requestsRefused: () => this.#driver?.stats().requestsRefused ?? 0,
         brokerReconnects: () => this.#driver?.stats().reconnects ?? 0,
         brokerBuffered: () => this.#driver?.stats().pending ?? 0,
-        brokerBlocked: () => this.#brokerBlocked() !== undefined,
+        brokerBlocked: () => this.#driver?.stats().blocked !== undefined,
         ready: () => this.ready,
         sharedLanesJoined: () => this.#sharedLanes.status().state === 'joined',
         cordoned: () => this.#sharedLanes.status().cordoned,
@@ -182,14 +182,6 @@ export class Agent {
 
   get brokerStatus(): DriverStatus | 'none' {
     return this.#driver?.status ?? 'none';
-  }
-
-  /**
-   * The broker's reason while it blocks the driver's connection (RabbitMQ's resource alarm: AMQP
-   * `stats().blocked`); undefined otherwise, and for drivers without it.
-   */
-  #brokerBlocked(): string | undefined {
-    return this.#driver?.stats().blocked;
   }
 
   get eslStatus(): EslClientStatus | 'none' {
@@ -425,7 +417,7 @@ export class Agent {
       driver: this.config.driver,
       subject_prefix: this.subjects.prefix,
       connected: this.#driver?.status === 'connected',
-      broker: { status: this.brokerStatus, reconnects: ds?.reconnects ?? 0, buffered_now: ds?.pending ?? 0, ...blockedField(this.#brokerBlocked()) },
+      broker: { status: this.brokerStatus, reconnects: ds?.reconnects ?? 0, buffered_now: ds?.pending ?? 0, ...(ds?.blocked === undefined ? {} : { blocked: ds.blocked }) },
       esl: {
         status: this.eslStatus,
         events_subscription: this.#link?.subscription ?? 'none',
@@ -581,9 +573,4 @@ function serializeError(err: unknown): unknown {
   const out = stdSerializers.err(err);
   out.message = messageWithCausesOnce(err);
   return out;
-}
-
-/** `broker.blocked` of agent.status: present only while the broker blocks the connection. */
-function blockedField(reason: string | undefined): { blocked?: string } {
-  return reason === undefined ? {} : { blocked: reason };
 }
