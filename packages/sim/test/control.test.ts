@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Simulator, SimWireErrorCode } from '../src/index.js';
 import { sendJson } from '../src/control/json.js';
+import { controlHttp } from './control-http.js';
 import { WireClient } from './listener-client.js';
 
 void describe('simulator control knobs', () => {
@@ -20,14 +21,7 @@ void describe('simulator control knobs', () => {
   });
   void after(() => sim.stop());
 
-  async function http(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-    const res = await fetch(`http://127.0.0.1:${controlPort}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', connection: 'close' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  }
+  const http = controlHttp(() => controlPort);
 
   void it('adds reply latency and takes it away again', async () => {
     const c = await WireClient.authed(port);

@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import type { CoreEvent } from '../src/index.js';
 import { FakeClock, Simulator } from '../src/index.js';
+import { controlHttp } from './control-http.js';
 import { WireClient } from './listener-client.js';
 
 void describe('Simulator reset and control routes', () => {
@@ -22,14 +23,7 @@ void describe('Simulator reset and control routes', () => {
   });
   void after(() => sim.stop());
 
-  async function http(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-    const res = await fetch(`http://127.0.0.1:${controlPort}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', connection: 'close' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  }
+  const http = controlHttp(() => controlPort);
 
   async function api(c: WireClient, text: string): Promise<string> {
     return (await c.command(`api ${text}`)).body?.toString() ?? '';
