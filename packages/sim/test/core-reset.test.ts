@@ -54,7 +54,24 @@ void describe('SimCore restart and reset', () => {
     assert.equal(await apiAt(h, 'show', 'channels count'), '\n0 total.\n');
     assert.equal(await apiAt(h, 'global_getvar', 'foo'), '-ERR no reply\n');
     assert.equal(await apiAt(h, 'db', 'count'), '0');
-    assert.match(await apiAt(h, 'originate', 'user/1000 &park()'), /^\+OK /);
+    const placed = await apiAt(h, 'originate', 'user/1000 &park()');
+    assert.match(placed, /^\+OK /);
+    assert.match(await apiAt(h, 'status', ''), /\n1 session\(s\) since startup\n/);
+    // One counter in FreeSWITCH (session_manager.session_id): the first session after a fresh start is 1.
+    assert.equal(await apiAt(h, 'uuid_getvar', `${placed.slice(4, -1)} session_id`), '1');
+    await h.core.stop();
+  });
+
+  void it('session ids start again at 1 after stop() and start(), as status counts them', async () => {
+    const h = harness();
+    assert.match(await apiAt(h, 'originate', 'loopback/7001 &park()'), /^\+OK /);
+    await h.core.stop();
+    h.core.start();
+    const placed = await apiAt(h, 'originate', 'user/1000 &park()');
+    assert.match(placed, /^\+OK /);
+    assert.equal(await apiAt(h, 'uuid_getvar', `${placed.slice(4, -1)} session_id`), '1');
+    const create = h.events.findLast((e) => e.name === 'CHANNEL_CREATE');
+    assert.equal(create === undefined ? undefined : header(create, 'variable_session_id'), '1');
     assert.match(await apiAt(h, 'status', ''), /\n1 session\(s\) since startup\n/);
     await h.core.stop();
   });

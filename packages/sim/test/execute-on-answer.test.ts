@@ -73,3 +73,14 @@ void it('api_on_answer logs what the API wrote, as do_api_on does', async () => 
   assert.equal(line, `7 switch_channel.c:do_api_on:3690 sofia/internal/1000@127.0.0.1 process uuid_setvar \${uuid} foo bar: uuid_setvar(${uuid} foo bar)\n+OK\n\n`);
   await h.core.stop();
 });
+
+void it('api_on_answer with an unknown API logs INVALID COMMAND!, what switch_api_execute writes', async () => {
+  const h = harness();
+  const logs: string[] = [];
+  h.core.onLog((l) => logs.push(`${l.level} ${l.file}:${l.func}:${l.line} ${l.text.replace(/^.*?\] \S+ /, '')}`));
+  h.core.control.setEndpointBehavior('user/1000', { answer: 'answer' });
+  assert.match(await apiAt(h, 'originate', "{api_on_answer='no_such_api a ${direction}'}user/1000 &park()"), /^\+OK /);
+  const line = logs.find((l) => l.includes(' process '));
+  assert.equal(line, '7 switch_channel.c:do_api_on:3690 sofia/internal/1000@127.0.0.1 process no_such_api a ${direction}: no_such_api(a outbound)\nINVALID COMMAND!\n\n');
+  await h.core.stop();
+});

@@ -10,6 +10,7 @@ import { it } from 'node:test';
 import { extension } from './api-wire.js';
 import type { WireClient } from './listener-client.js';
 import { nextEvent, wiresPerTest, type Wires } from './wire-listeners.js';
+import { apiAt, harness, header } from './core-capture.js';
 
 const { open } = wiresPerTest();
 
@@ -71,4 +72,15 @@ void it('playback on an answered channel fires no CHANNEL_PROGRESS_MEDIA', async
     'CHANNEL_EXECUTE:playback (answered, ACTIVE)',
     'CHANNEL_EXECUTE_COMPLETE:playback (answered, ACTIVE)',
   ]);
+});
+
+void it('CHANNEL_PROGRESS_MEDIA carries endpoint_disposition EARLY MEDIA, set before the event (switch_channel_perform_mark_pre_answered)', async () => {
+  const h = harness({ dialplan: { default: [extension('6000', [{ application: 'pre_answer' }, { application: 'answer' }, { application: 'park' }])] } });
+  assert.match(await apiAt(h, 'originate', 'loopback/6000 &park()', 10), /^\+OK /);
+  const progress = h.events.filter((e) => e.name === 'CHANNEL_PROGRESS_MEDIA');
+  assert.deepEqual(progress.map((e) => [header(e, 'Channel-Name'), header(e, 'variable_endpoint_disposition')]), [
+    ['loopback/6000-a', 'EARLY MEDIA'],
+    ['loopback/6000-b', 'EARLY MEDIA'],
+  ]);
+  await h.core.stop();
 });

@@ -53,8 +53,10 @@ void describe('Simulator reset and control routes', () => {
     assert.deepEqual((await http('GET', '/channels')).json, { row_count: 0 });
     const d = await WireClient.authed(port);
     assert.equal(await api(d, 'global_getvar foo'), '-ERR no reply\n');
-    assert.match(await api(d, 'originate user/1000 &park()'), /^\+OK /);
+    const again = await api(d, 'originate user/1000 &park()');
+    assert.match(again, /^\+OK /);
     assert.match(await api(d, 'status'), /\n1 session\(s\) since startup\n/);
+    assert.equal(await api(d, `uuid_getvar ${again.slice(4, -1)} session_id`), '1', 'session ids count from 1 again');
     assert.equal((await http('POST', '/hupall')).status, 200);
     c.close();
     d.close();

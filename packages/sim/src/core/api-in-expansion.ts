@@ -8,8 +8,11 @@ import { SITES } from './constants.js';
 import { notModelled } from './api-stock.js';
 import { stripWhitespace } from './strip-whitespace.js';
 
-/** Runs one API for an expansion; the text to put in. */
-export type ExpansionApi = (name: string, args: string) => string;
+/**
+ * Runs one API as switch_api_execute does: what it wrote, or undefined when it failed (no such
+ * API: it wrote `INVALID COMMAND!`, which an expansion drops and do_api_on logs).
+ */
+export type ExpansionApi = (name: string, args: string) => string | undefined;
 
 /**
  * Whether the text between `${` and `}` calls an API, as FreeSWITCH reads it: the name ends at
@@ -50,7 +53,7 @@ export function apiForExpansion(host: ApiHost, dispatch: (host: ApiHost, command
     if (arg !== '') event.push(['API-Command-Argument', arg]);
     const out = dispatch(host, command, arg);
     host.engine.bus.emit(event);
-    if (out === undefined) return '';
+    if (out === undefined) return undefined;
     return typeof out === 'string' ? out : notModelled(`${command} (in an expansion)`);
   };
 }

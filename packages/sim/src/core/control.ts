@@ -7,7 +7,7 @@ import type { TimerHandle } from './clock.js';
 import { SITES } from './constants.js';
 import { LOG_SITES } from './log-sites.js';
 import type { Channel } from './channel.js';
-import { SimConfigError } from '../listener/errors.js';
+import { SimConfigError } from '../errors.js';
 
 export interface GenerateCallsOptions {
   readonly ratePerSecond: number;

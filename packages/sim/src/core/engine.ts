@@ -27,7 +27,10 @@ export class Engine {
   readonly channels = new Map<string, Channel>();
   private readonly jobs: Array<() => void> = [];
   private draining = false;
-  private sessionCounter = 0;
+  /**
+   * FreeSWITCH's one session counter (session_manager.session_id): each new channel's session_id,
+   * and what `status` and HEARTBEAT report; a fresh start (stop(), reset()) counts from 0 again.
+   */
   sessionsSinceStartup = 0;
   stopping = false;
   /**
@@ -92,7 +95,7 @@ export class Engine {
   /** Creates a channel in CS_NEW with its codecs set (two CODEC events), not yet registered as running. */
   createChannel(spec: NewChannelSpec): Channel {
     const micros = this.now();
-    const ch = new Channel(spec.uuid ?? randomUUID(), spec.name, ++this.sessionCounter, micros);
+    const ch = new Channel(spec.uuid ?? randomUUID(), spec.name, ++this.sessionsSinceStartup, micros);
     // Not `{ ...spec.profile, … }`: V8 11 (Node 20) makes that object slow to build and to read, and every channel event reads it.
     ch.profile = Object.assign({}, spec.profile, { profileIndex: 1, profileCreated: micros, channelCreated: micros, answered: 0, progress: 0, progressMedia: 0, hangup: 0, transfer: 0, bridged: 0 });
     const out = spec.direction === 'outbound';
@@ -104,7 +107,6 @@ export class Engine {
     // An inbound leg is named before its codecs are set, an outbound one after.
     if (!out) ch.setVar('channel_name', ch.name);
     this.channels.set(ch.uuid, ch);
-    this.sessionsSinceStartup++;
     this.peakSessions = Math.max(this.peakSessions, this.channels.size);
     const second = Math.floor(micros / 1_000_000);
     this.spsCount = second === this.spsSecond ? this.spsCount + 1 : 1;
@@ -203,8 +205,9 @@ export class Engine {
     ch.profile.progressMedia = this.now();
     const partner = ch.loopbackPartner;
     if (partner !== undefined) this.preAnswer(partner);
-    this.fire(ch, 'CHANNEL_PROGRESS_MEDIA', SITES.CHANNEL_PROGRESS_MEDIA);
+    // switch_channel_perform_mark_pre_answered sets it before it fires the event.
     ch.setVar('endpoint_disposition', 'EARLY MEDIA');
+    this.fire(ch, 'CHANNEL_PROGRESS_MEDIA', SITES.CHANNEL_PROGRESS_MEDIA);
     this.runOn?.(ch, 'execute', 'execute_on_pre_answer');
     this.runOn?.(ch, 'execute', 'execute_on_media');
     this.runOn?.(ch, 'api', 'api_on_pre_answer');

@@ -70,7 +70,8 @@ export function apiOn(ex: Executor, ch: Channel, prefix: string, api: ExpansionA
     const blank = value.indexOf(' ');
     const name = blank < 0 ? value : value.slice(0, blank);
     const arg = blank < 0 ? '' : ex.expand(ch, value.slice(blank + 1));
-    const out = api(name, arg);
+    // switch_api_execute writes INVALID COMMAND! into the stream for an API it does not know.
+    const out = api(name, arg) ?? 'INVALID COMMAND!\n';
     ex.engine.log(ch, 7, DO_API_ON, `${ch.name} process ${value}: ${name}(${arg})\n${out}`);
   }
 }

@@ -92,7 +92,8 @@ function reference(raw: string, global: boolean, source: VariableSource, api: Ex
   if (call !== undefined) {
     if (api === undefined) return '';
     const command = expandText(call.name, source, api, depth + 1);
-    return api(command, expandText(call.args, source, api, depth + 1));
+    // A failed API (switch_api_execute not SUCCESS) puts in nothing.
+    return api(command, expandText(call.args, source, api, depth + 1)) ?? '';
   }
   let name = expandText(raw, source, api, depth + 1);
   let offset = 0;

@@ -1,34 +1,5 @@
 /**
- * Errors of the simulator's wire layer, with stable codes (listed in docs/errors.md).
+ * The simulator's errors, re-exported where the wire layer has always imported them from
+ * (they live in ../errors.ts, which the core can import too).
  */
-import { FsbusError } from '@fsbus/esl';
-
-export const SimWireErrorCode = {
-  /** A simulator option is invalid (bad ACL entry, bad `host:port`, bad port). */
-  CONFIG: 'FSBUS_ERR_SIM_CONFIG',
-  /** The simulator could not listen on its Event Socket or control port. */
-  LISTEN: 'FSBUS_ERR_SIM_LISTEN',
-  /** The outbound `socket` application could not reach its ESL server. */
-  OUTBOUND_CONNECT: 'FSBUS_ERR_SIM_OUTBOUND_CONNECT',
-  /** A control API request failed inside the simulator (the HTTP reply carries the message). */
-  CONTROL: 'FSBUS_ERR_SIM_CONTROL',
-} as const;
-export type SimWireErrorCode = (typeof SimWireErrorCode)[keyof typeof SimWireErrorCode];
-
-export class SimConfigError extends FsbusError {
-  constructor(message: string) {
-    super(SimWireErrorCode.CONFIG, message);
-  }
-}
-
-export class SimListenError extends FsbusError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(SimWireErrorCode.LISTEN, message, options);
-  }
-}
-
-export class SimOutboundConnectError extends FsbusError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(SimWireErrorCode.OUTBOUND_CONNECT, message, options);
-  }
-}
+export { SimWireErrorCode, SimConfigError, SimListenError, SimOutboundConnectError } from '../errors.js';
