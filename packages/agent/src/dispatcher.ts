@@ -6,6 +6,7 @@
 import {
   BusError,
   BusErrorCode,
+  CORRELATION_ID_HEADER,
   encodeReply,
   errorReply,
   forwardToProblem,
@@ -19,7 +20,7 @@ import {
   verbList,
 } from '@fsbus/contract';
 import { EslQueueFullError, LogThrottle } from '@fsbus/esl';
-import type { Driver, ServeRequest } from '@fsbus/transport';
+import type { Driver, PublishOptions, ServeRequest } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import { eslFailure } from './commands/esl-failure.js';
 import type { CommandContext, CommandHandler, CommandPolicy, CommandRegistry, CommandResult } from './commands/registry.js';
@@ -85,6 +86,9 @@ export class Dispatcher {
   /** Commands refused past max_in_flight: else said only to each requester and in the audit. */
   #busyRefused = 0;
   readonly #busyLog: LogThrottle;
+  /** Hand-offs refused past max_in_flight relays awaiting their node: logged the same way. */
+  #relayBusyRefused = 0;
+  readonly #relayBusyLog: LogThrottle;
   /** The drain bound, once it passed with commands still running; and how many were cut off. */
   #drainCutOffMs: number | undefined;
   #cutOff = 0;
@@ -99,12 +103,14 @@ export class Dispatcher {
     this.#policy = Object.freeze({ denylist: verbList(options.denylist), allowlist: verbList(options.allowlist) });
     this.#slowLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), 'FreeSWITCH slow: commands timed out');
     this.#busyLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), 'commands refused as busy: commands.max_in_flight reached');
+    this.#relayBusyLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), "hand-offs refused as busy: commands.max_in_flight hand-offs awaiting their node's reply");
   }
 
   /** What the rate-limited lines still hold, written now (the stop). */
   flushLog(): void {
     this.#slowLog.flush();
     this.#busyLog.flush();
+    this.#relayBusyLog.flush();
   }
 
   get inFlight(): number {
@@ -178,6 +184,8 @@ export class Dispatcher {
         const relays = told && this.#o.driver.capabilities.promptNoResponders;
         // A relay holds its request here until the node answers: bounded like this node's own commands.
         if (relays && this.#relaying >= this.#o.maxInFlight) {
+          // Said like the refusals past max_in_flight of this node's own commands: once per burst.
+          this.#relayBusyLog.hit({ refused: ++this.#relayBusyRefused, max_in_flight: this.#o.maxInFlight, config: 'commands.max_in_flight (FSBUS_MAX_IN_FLIGHT)' });
           return this.#tell(req, started, request, hints, { ok: false, code: BusErrorCode.BUSY, message: `Agent busy: ${this.#o.maxInFlight} hand-offs awaiting their node's reply` });
         }
         this.#o.metrics.handoffs.inc();
@@ -188,7 +196,7 @@ export class Dispatcher {
         return undefined;
       }
       if (kind === 'async') {
-        this.#o.metrics.notEvent(this.#o.driver.publish(this.#o.subjects.node(target), asyncHandoff(req.data, request.command)));
+        this.#o.metrics.notEvent(this.#o.driver.publish(this.#o.subjects.node(target), asyncHandoff(req.data, request.command), correlationHeader(req)));
         this.#o.metrics.handoffs.inc();
         return undefined;
       }
@@ -359,8 +367,9 @@ export class Dispatcher {
     this.#o.metrics.requests.inc({ lane: kind, result: outcome });
     this.#o.metrics.requestDuration.observe({ result: outcome }, (performance.now() - started) / 1000);
     if (hints.forward_to !== undefined) {
-      // Best effort, identical bytes; a failure never changes the caller's reply.
-      this.#o.metrics.forwarded(this.#o.driver.publish(hints.forward_to, bytes));
+      // Best effort, identical bytes; a failure never changes the caller's reply. The correlation
+      // id the driver took outside the body (RabbitMQ's property) goes with it, as on the reply.
+      this.#o.metrics.forwarded(this.#o.driver.publish(hints.forward_to, bytes, correlationHeader(req)));
     }
     // The verb only: a command's inline arguments (uuids, numbers, values) are payload too.
     const cmd = auditToken(leadingVerb(command));
@@ -393,6 +402,12 @@ function hintsWithout(h: { forward_to?: string | undefined; correlation_id?: str
   if (h.correlation_id !== undefined) out.correlation_id = h.correlation_id;
   if (h.denied_verb !== undefined) out.denied_verb = h.denied_verb;
   return out;
+}
+
+/** Publish options carrying the request's CORRELATION_ID_HEADER, when its driver gave one. */
+function correlationHeader(req: ServeRequest): PublishOptions | undefined {
+  const id = req.headers?.[CORRELATION_ID_HEADER];
+  return id === undefined ? undefined : { headers: { [CORRELATION_ID_HEADER]: id } };
 }
 
 /** Never lets a user-controlled value break the audit line's `key=value` shape. */

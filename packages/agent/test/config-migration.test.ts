@@ -115,3 +115,11 @@ void test('a node_id that is not its own slug is kept as node_id_configured; the
   assert.equal(c.node_id_configured, 'FS-Node.03');
   assert.equal(loadConfig({ env: { MOD_EVENT_AGENT_NODE_ID: 'fs-node-01' } }).node_id_configured, undefined);
 });
+
+void test('a configured node_id whose slug passes 128 characters is refused naming node_id and the limit, not the host name', () => {
+  // 'İ' lowercases to two units (i + U+0307): 128 of them slug to 256 characters.
+  assert.throws(() => loadConfig({ values: { node_id: '\u0130'.repeat(128) }, env: {} }), {
+    message: 'invalid config: node_id: must be at most 128 characters once slugified (lowercased: its slug has 256)',
+  });
+  assert.equal(loadConfig({ values: { node_id: '\u0130'.repeat(64) }, env: {} }).node_id, 'i_'.repeat(64));
+});

@@ -104,3 +104,94 @@ void describe('agent over amqp: a request whose reply address RabbitMQ cannot ta
     }
   });
 });
+
+void describe('agent over amqp: a request whose correlation id is only the AMQP property', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster({ nodes: 1, driver: 'amqp', startBroker: sharedRabbit });
+  });
+  after(() => cluster.stop());
+
+  void test('amqp: its forward_to copies carry the correlation_id property the direct reply carries (an async one too), and no header of fsbus\'s own', async () => {
+    const raw = await connect(cluster.broker.url);
+    try {
+      const ch = await raw.createConfirmChannel();
+      const copies: Array<{ cid: unknown; headers: unknown; body: string }> = [];
+      const direct: Array<{ cid: unknown; body: string }> = [];
+      let arrived = (): void => undefined;
+      const all = new Promise<void>((resolve) => {
+        arrived = () => {
+          if (direct.length === 1 && copies.length === 2) resolve();
+        };
+      });
+      const { queue } = await ch.assertQueue('', { exclusive: true });
+      await ch.bindQueue(queue, 'freeswitch', 'app.copies.*');
+      await ch.consume(queue, (m) => {
+        if (m !== null) copies.push({ cid: m.properties.correlationId, headers: m.properties.headers, body: m.content.toString() });
+        arrived();
+      }, { noAck: true });
+      await ch.consume('amq.rabbitmq.reply-to', (m) => {
+        if (m !== null) direct.push({ cid: m.properties.correlationId, body: m.content.toString() });
+        arrived();
+      }, { noAck: true });
+      // No correlation_id in the body: the property alone, as an AMQP client sends it.
+      ch.publish('freeswitch', 'freeswitch.api', Buffer.from('{"command":"status","forward_to":"app.copies.direct"}'), { replyTo: 'amq.rabbitmq.reply-to', correlationId: 'c-prop-1' });
+      ch.publish('freeswitch', 'freeswitch.api', Buffer.from('{"command":"status","async":true,"forward_to":"app.copies.async"}'), { correlationId: 'c-prop-2' });
+      await ch.waitForConfirms();
+      await all; // the reply and both copies (the test's own timeout bounds the wait)
+      assert.equal(direct[0]!.cid, 'c-prop-1');
+      const byCid = new Map(copies.map((c) => [c.cid, c]));
+      assert.deepEqual([...byCid.keys()].sort(), ['c-prop-1', 'c-prop-2'], JSON.stringify(copies));
+      // The same bytes as the direct reply (no correlation_id in its JSON: none was in the body).
+      assert.equal(byCid.get('c-prop-1')!.body, direct[0]!.body);
+      for (const c of copies) assert.equal(c.headers === undefined || Object.keys(c.headers as object).length === 0, true, JSON.stringify(c.headers));
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
+void describe('agent over amqp: a hand-off of a request whose correlation id is only the AMQP property', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster({ nodes: 2, driver: 'amqp', startBroker: sharedRabbit });
+  });
+  after(() => cluster.stop());
+
+  void test('amqp: relayed (or handed off async) to the node it names, that node\'s forward_to copies carry the requester\'s correlation_id property', async () => {
+    // node-2 off the shared lanes: node-1 takes every request on freeswitch.api and hands it on.
+    const cordoned = await cluster.request('freeswitch.node.node-2', '{"command":"agent.cordon","node_id":"node-2"}');
+    assert.equal(cordoned.success, true, cordoned.message);
+    const raw = await connect(cluster.broker.url);
+    try {
+      const ch = await raw.createConfirmChannel();
+      const copies: Array<{ cid: unknown; node: string }> = [];
+      const direct: Array<{ cid: unknown; node: string }> = [];
+      let arrived = (): void => undefined;
+      const all = new Promise<void>((resolve) => {
+        arrived = () => {
+          if (direct.length === 1 && copies.length === 2) resolve();
+        };
+      });
+      const nodeOf = (b: Buffer): string => (JSON.parse(b.toString()) as { node_id: string }).node_id;
+      const { queue } = await ch.assertQueue('', { exclusive: true });
+      await ch.bindQueue(queue, 'freeswitch', 'app.copies.*');
+      await ch.consume(queue, (m) => {
+        if (m !== null) copies.push({ cid: m.properties.correlationId, node: nodeOf(m.content) });
+        arrived();
+      }, { noAck: true });
+      await ch.consume('amq.rabbitmq.reply-to', (m) => {
+        if (m !== null) direct.push({ cid: m.properties.correlationId, node: nodeOf(m.content) });
+        arrived();
+      }, { noAck: true });
+      ch.publish('freeswitch', 'freeswitch.api', Buffer.from('{"command":"status","node_id":"node-2","forward_to":"app.copies.relayed"}'), { replyTo: 'amq.rabbitmq.reply-to', correlationId: 'c-relay-1' });
+      ch.publish('freeswitch', 'freeswitch.api', Buffer.from('{"command":"status","node_id":"node-2","async":true,"forward_to":"app.copies.async"}'), { correlationId: 'c-relay-2' });
+      await ch.waitForConfirms();
+      await all;
+      assert.deepEqual(direct, [{ cid: 'c-relay-1', node: 'node-2' }]);
+      assert.deepEqual(copies.sort((a, b) => String(a.cid).localeCompare(String(b.cid))), [{ cid: 'c-relay-1', node: 'node-2' }, { cid: 'c-relay-2', node: 'node-2' }]);
+    } finally {
+      await raw.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 // Hand-offs the agent relays (handoff.ts), at the Dispatcher over a real nats-server: a stop waits
 // for them (their reply can only come back through the agent that relayed them), and one that ran
 // to its requester's deadline is not answered.
+import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { pino } from 'pino';
@@ -16,7 +17,7 @@ import { AgentMetrics } from '../src/metrics.js';
 import { dec, enc } from './support/cluster.js';
 
 /** A nats-server; node-1's Dispatcher on it, which only relays (its FreeSWITCH link is never started); node-2, a raw connection. */
-async function relaying(t: TestContext, maxInFlight = 10): Promise<{ dispatcher: Dispatcher; node2: NatsConnection }> {
+async function relaying(t: TestContext, maxInFlight = 10): Promise<{ dispatcher: Dispatcher; node2: NatsConnection; logs: Array<Record<string, unknown>> }> {
   const nats = await startNatsServer();
   t.after(() => nats.stop());
   const driver = await createDriver('nats', { urls: [nats.url], name: 'relaying-agent' });
@@ -24,7 +25,15 @@ async function relaying(t: TestContext, maxInFlight = 10): Promise<{ dispatcher:
   t.after(() => driver.close());
   const node2 = await connect({ servers: nats.url });
   t.after(() => node2.close());
-  const logger = pino({ level: 'silent' });
+  // Every line the dispatcher writes, parsed (pino writes to the sink synchronously).
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const logger = pino({ level: 'warn' }, sink);
   const dispatcher = new Dispatcher({
     nodeId: 'node-1',
     subjects: buildSubjects('freeswitch'),
@@ -40,7 +49,7 @@ async function relaying(t: TestContext, maxInFlight = 10): Promise<{ dispatcher:
     logger,
     status: () => ({}),
   });
-  return { dispatcher, node2 };
+  return { dispatcher, node2, logs };
 }
 
 void test('drain() resolves only once a relayed hand-off got its reply, and that reply is passed on', async (t) => {
@@ -82,8 +91,10 @@ void test("a relayed hand-off that ran to its requester's deadline is counted as
   assert.equal(dispatcher.counters.failed, 2);
 });
 
-void test('relayed hand-offs are bounded by max_in_flight: past it the requester is told FSBUS_ERR_BUS_BUSY at once', async (t) => {
-  const { dispatcher, node2 } = await relaying(t, 1);
+const RELAY_BUSY_LOG = "hand-offs refused as busy: commands.max_in_flight hand-offs awaiting their node's reply";
+
+void test('relayed hand-offs are bounded by max_in_flight: past it the requester is told FSBUS_ERR_BUS_BUSY at once, said in one warn line per burst', async (t) => {
+  const { dispatcher, node2, logs } = await relaying(t, 1);
   const held = new Promise<{ respond(data: Uint8Array): boolean }>((resolve) => node2.subscribe('freeswitch.node.node-2', { max: 1, callback: (_e, m) => resolve(m) }));
   await node2.flush();
   const request = (): ServeRequest => ({ subject: 'freeswitch.api', data: enc('{"command":"status","node_id":"node-2"}'), expectsReply: true, reply: () => true, forward: () => assert.fail('relayed, not forwarded') });
@@ -94,6 +105,16 @@ void test('relayed hand-offs are bounded by max_in_flight: past it the requester
   const r = JSON.parse(dec(busy)) as { code?: string; message: string };
   assert.equal(r.code, 'FSBUS_ERR_BUS_BUSY');
   assert.equal(r.message, "Agent busy: 1 hand-offs awaiting their node's reply");
+  // As past max_in_flight for its own commands: the first at once, the rest of the burst counted.
+  const said = logs.filter((l) => l['msg'] === RELAY_BUSY_LOG);
+  assert.equal(said.length, 1, JSON.stringify(logs));
+  assert.deepEqual([said[0]!['level'], said[0]!['refused'], said[0]!['max_in_flight'], said[0]!['config']], [40, 1, 1, 'commands.max_in_flight (FSBUS_MAX_IN_FLIGHT)']);
+  assert.ok((await dispatcher.handle('api', request())) !== undefined);
+  assert.equal(logs.filter((l) => l['msg'] === RELAY_BUSY_LOG).length, 1, 'within the burst: counted, not written');
+  dispatcher.flushLog();
+  const all = logs.filter((l) => l['msg'] === RELAY_BUSY_LOG);
+  assert.equal(all.length, 2, 'the one that followed, written at the flush (the stop)');
+  assert.deepEqual([all[1]!['suppressed'], all[1]!['refused']], [1, 2]);
   m.respond(enc('node-2 answers'));
   const reply = await first;
   assert.equal(reply === undefined ? undefined : dec(reply), 'node-2 answers');

@@ -14,7 +14,7 @@ export type { Subjects } from './subjects.js';
 export { BusErrorCode, BusError, BusMessage } from './errors.js';
 export { nowMicros, successReply, errorReply, encodeReply, decodeReply, isReplyEnvelope } from './envelope.js';
 export type { ReplyEnvelope, ReplyInit } from './envelope.js';
-export { DEFAULT_MAX_PAYLOAD_BYTES, parseRequest, leadingVerb, invokedVerbs, isVerbPermitted, verbList } from './request.js';
+export { CORRELATION_ID_HEADER, DEFAULT_MAX_PAYLOAD_BYTES, parseRequest, leadingVerb, invokedVerbs, isVerbPermitted, verbList } from './request.js';
 export type { BusRequest, RequestHints, ParseResult, ParseOptions, VerbPolicy } from './request.js';
 export { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_RESUMED_SUBCLASS, EVENTS_DROPPED_SUBCLASS, buildEventPayload, encodeEventPayload, eventTimestampUs, EventFilter } from './events.js';
 export type { EventPayload, EventSource, EventFilterSpec, EventSubscriptionPlan } from './events.js';

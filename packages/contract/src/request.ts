@@ -11,6 +11,14 @@ import { MAX_NODE_ID_LENGTH, slugNodeId } from './subjects.js';
 /** @default 65536 bytes, mod_event_agent's cap. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 65536;
 
+/**
+ * The header by which a driver whose requests carry a correlation id outside the body (RabbitMQ's
+ * `correlation_id` property) hands it to the agent with a served request, and by which the agent
+ * asks that driver to set it on a publish: a request's forward_to copies carry the id its direct
+ * reply carries. Not a header of the bus: the driver maps it to its property both ways.
+ */
+export const CORRELATION_ID_HEADER = 'fsbus-request-correlation-id';
+
 export interface BusRequest {
   command: string;
   args?: string;
@@ -440,9 +448,12 @@ function wrongTypedField(fields: Record<string, unknown>): string | undefined {
   }
   const nodeId = present('node_id');
   if (nodeId !== undefined && typeof nodeId !== 'string') return 'node_id must be a string';
-  // UTF-16 code units, not code points: the slug turns each unit outside [a-z0-9_-] into a `_` of
-  // the hand-off subject (`<prefix>.node.<slug>`): counted in code points, 128 emoji would slug to 256.
-  if (typeof nodeId === 'string' && nodeId.length > MAX_NODE_ID_LENGTH) return `node_id must be at most ${MAX_NODE_ID_LENGTH} characters`;
+  // UTF-16 code units of the slug, the hand-off subject's tail (`<prefix>.node.<slug>`), one `_` per
+  // unit outside [a-z0-9_-]: counted in code points, 128 emoji would slug to 256; and lowercasing
+  // can lengthen it (`İ` → `i` + U+0307), so 128 `İ` would too.
+  if (typeof nodeId === 'string' && (nodeId.length > MAX_NODE_ID_LENGTH || slugNodeId(nodeId).length > MAX_NODE_ID_LENGTH)) {
+    return `node_id must be at most ${MAX_NODE_ID_LENGTH} characters`;
+  }
   const async = present('async');
   if (async !== undefined && typeof async !== 'boolean') return 'async must be a boolean';
   const bg = present('bg');

@@ -29,8 +29,8 @@ export const requestSchema = {
     node_id: {
       type: ['string', 'null'],
       maxLength: MAX_NODE_ID_LENGTH,
-      // Units, not code points: the slug (one `_` per unit outside [a-z0-9_-]) names the hand-off subject.
-      description: `at most ${MAX_NODE_ID_LENGTH} UTF-16 code units, as the agent counts them (maxLength counts code points): a character outside the BMP (an emoji) counts two; an agent's own node id is ASCII ([a-z0-9_-] once slugified)`,
+      // Units of the slug, not code points: the slug (one `_` per unit outside [a-z0-9_-], after lowercasing) names the hand-off subject.
+      description: `at most ${MAX_NODE_ID_LENGTH} UTF-16 code units, as the agent counts them, both as sent and once lowercased (maxLength counts code points as sent): a character outside the BMP (an emoji) counts two, and so does one that lowercases to two (U+0130 İ → i + U+0307); an agent's own node id is ASCII ([a-z0-9_-] once slugified)`,
     },
     async: { type: ['boolean', 'null'] },
     forward_to: {

@@ -318,3 +318,12 @@ void test('a node_id past 128 characters is refused: the hand-off subject would 
   const ok = parseRequest(enc(JSON.stringify({ command: 'status', node_id: 'N'.repeat(128) })), {});
   assert.equal(ok.ok && ok.request.node_id, 'n'.repeat(128));
 });
+
+void test('a node_id whose slug passes 128 characters is refused: lowercasing can lengthen it (İ lowercases to i + U+0307)', () => {
+  // 128 units as sent, 256 once lowercased: its hand-off subject would carry a 256-character slug.
+  const long = parseRequest(enc(JSON.stringify({ command: 'status', node_id: '\u0130'.repeat(128) })), {});
+  assert.equal(long.ok ? '' : long.code, BusErrorCode.INVALID_ARGUMENT);
+  assert.equal(long.ok ? '' : long.message, 'node_id must be at most 128 characters');
+  const ok = parseRequest(enc(JSON.stringify({ command: 'status', node_id: '\u0130'.repeat(64) })), {});
+  assert.equal(ok.ok && ok.request.node_id, 'i_'.repeat(64));
+});

@@ -146,8 +146,16 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   }
   const nodeId = slugNodeId(parsed.node_id ?? hostname());
   if (nodeId === '') throw new ConfigError('node_id', 'must not be empty');
-  // (node_id itself is bounded by the schema; the host name is not.)
-  if (nodeId.length > MAX_NODE_ID_LENGTH) throw new ConfigError('node_id', `the host name is longer than ${MAX_NODE_ID_LENGTH} characters: set node_id`);
+  // The schema bounds node_id as written, not its slug, which lowercasing can lengthen (`İ` → `i` +
+  // U+0307): the bound holds for the slug, the subjects' tail. The host name is not bounded at all.
+  if (nodeId.length > MAX_NODE_ID_LENGTH) {
+    throw new ConfigError(
+      'node_id',
+      parsed.node_id === undefined
+        ? `the host name is longer than ${MAX_NODE_ID_LENGTH} characters: set node_id`
+        : `must be at most ${MAX_NODE_ID_LENGTH} characters once slugified (lowercased: its slug has ${nodeId.length})`,
+    );
+  }
   // Kept for the start warning: clients still using the spelling they configured get no responders.
   const configured = parsed.node_id !== undefined && parsed.node_id !== nodeId ? { node_id_configured: parsed.node_id } : {};
   const eslPasswordEnv = secretsFrom.get('eslPassword');

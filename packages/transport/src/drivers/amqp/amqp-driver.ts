@@ -22,7 +22,7 @@ import { brokerCloseReason, closeAmqp, refusedHandshake } from './amqp-close.js'
 import { amqpSocketOptions, amqpUrl, bindingKey, withTlsScheme } from './amqp-options.js';
 import { ensureAmqpStream, StreamConsumer } from './amqp-streams.js';
 import { AmqpConsumers } from './amqp-consumers.js';
-import { assertRoutingKey, ConsumerRefused, routingKeyProblem, toInbound } from './amqp-wire.js';
+import { assertRoutingKey, ConsumerRefused, outboundHeaders, routingKeyProblem, servedInbound, toInbound } from './amqp-wire.js';
 import { MIN_AMQP_WINDOW_BYTES, PublishConfirms } from './publish-confirms.js';
 import { DIRECT_REPLY_TO, directReplyToProblem, shownReplyAddress } from './direct-reply-to.js';
 
@@ -297,7 +297,12 @@ export class AmqpDriver extends BaseDriver {
     if (ch === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'no channel');
     const content = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
     const props: Record<string, unknown> = {};
-    if (item.headers !== undefined) props['headers'] = { ...item.headers };
+    if (item.headers !== undefined) {
+      const out = outboundHeaders(item.headers, item.kind === 'request' || item.replyTo !== undefined);
+      // No empty table: a copy that had only the correlation id goes out without headers.
+      if (Object.keys(out.headers).length > 0) props['headers'] = out.headers;
+      if (out.correlationId !== undefined) props['correlationId'] = out.correlationId;
+    }
     if (item.correlationId !== undefined) props['correlationId'] = item.correlationId;
     if (item.kind === 'reply') {
       ch.publish('', item.subject, content, props, this.#confirms.track(item));
@@ -337,7 +342,7 @@ export class AmqpDriver extends BaseDriver {
       // `expiration` is the requester's time left when it was sent: an upper bound for a hand-off.
       const ttl = Number(msg.properties.expiration as unknown);
       const deadline = Number.isFinite(ttl) && ttl > 0 ? performance.now() + ttl : undefined;
-      this.dispatch(toInbound(msg), typeof replyTo === 'string' && replyTo !== '' ? replyTo : undefined, msg.properties.correlationId as string | undefined, handler, deadline);
+      this.dispatch(servedInbound(msg), typeof replyTo === 'string' && replyTo !== '' ? replyTo : undefined, msg.properties.correlationId as string | undefined, handler, deadline);
     });
   }
 

@@ -1,6 +1,7 @@
 /** Between the driver's messages and AMQP's: inbound messages, routing keys, the broker's refusals. */
 import type { Message } from 'amqplib';
-import type { InboundMessage } from '../../driver.js';
+import { CORRELATION_ID_HEADER } from '@fsbus/contract';
+import type { InboundMessage, MessageHeaders } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 
 export function toInbound(msg: Message): InboundMessage {
@@ -10,6 +11,29 @@ export function toInbound(msg: Message): InboundMessage {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
   return { subject: msg.fields.routingKey, data, headers: headers };
+}
+
+/**
+ * A served request, its `correlation_id` property handed to the agent as CORRELATION_ID_HEADER: its
+ * forward_to copies carry it as the direct reply does (a client may send it only there, not in the
+ * body). A header already there is kept: a relaying agent's hand-off carries its requester's id.
+ */
+export function servedInbound(msg: Message): InboundMessage {
+  const inbound = toInbound(msg);
+  const id = msg.properties.correlationId as unknown;
+  if (typeof id !== 'string' || id === '' || inbound.headers?.[CORRELATION_ID_HEADER] !== undefined) return inbound;
+  return { ...inbound, headers: { ...inbound.headers, [CORRELATION_ID_HEADER]: id } };
+}
+
+/**
+ * A publish's AMQP headers and `correlation_id` property: CORRELATION_ID_HEADER (the agent's, on a
+ * forward_to copy) becomes the property, not a header. A request (a hand-off) keeps it as a header
+ * for the node it goes to: its property is the relaying agent's own.
+ */
+export function outboundHeaders(headers: MessageHeaders, isRequest: boolean): { headers: Record<string, string>; correlationId?: string } {
+  const { [CORRELATION_ID_HEADER]: id, ...rest } = headers;
+  if (isRequest || id === undefined) return { headers: { ...headers } };
+  return { headers: rest, correlationId: id };
 }
 
 /** Why `subject` cannot be a routing key (dotted tokens, no spaces, no wildcards, ≤ 255 bytes), or undefined. */
