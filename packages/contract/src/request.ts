@@ -7,6 +7,7 @@
  */
 import { BusErrorCode, BusMessage } from './errors.js';
 import { MAX_NODE_ID_LENGTH, slugNodeId } from './subjects.js';
+import { hookAssignmentVerbs, hookKind, hookVerbs } from './verb-hooks.js';
 
 /** @default 65536 bytes, mod_event_agent's cap. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 65536;
@@ -174,6 +175,29 @@ const MAX_WRAP_DEPTH = 8;
 /** `${…}` expansions read in one command; a command with more is UNCLEAR. */
 const MAX_EXPANSIONS = 64;
 
+/**
+ * What a channel API of CHANNEL_RUNNERS given `args` (its words) runs besides itself:
+ * `uuid_broadcast <uuid> <app>::<args> [leg]` and `sched_broadcast <time> <uuid> <app>::<args>`
+ * run the application (`<app>!<cause>::…` too; a path without `::` plays a file, switch_ivr_broadcast);
+ * `uuid_setvar <uuid> <name> <value>` a hook variable's API or application (verb-hooks.ts).
+ */
+const CHANNEL_RUNNERS = new Set(['uuid_broadcast', 'sched_broadcast', 'uuid_setvar']);
+
+function channelVerbs(verb: string, args: readonly string[], depth: number): string[] {
+  if (verb === 'uuid_broadcast' || verb === 'sched_broadcast') {
+    const path = args.slice(verb === 'uuid_broadcast' ? 1 : 2).join(' ').replace(/^['"]+/, '');
+    const cut = path.indexOf('::');
+    if (cut < 0) return [];
+    const app = asciiLower(path.slice(0, cut).split('!')[0]!.trim());
+    return [/^[^\s]+$/.test(app) ? app : UNCLEAR];
+  }
+  if (verb === 'uuid_setvar') {
+    const kind = hookKind(args[1]?.trim() ?? '');
+    return kind === undefined ? [] : hookVerbs(kind, args.slice(2).join(' '), (line) => chainVerbs(line, depth));
+  }
+  return [];
+}
+
 /** The wrapper chain read from `words`: the leading verb, then each wrapped one. */
 function wrapperChain(words: readonly string[], depth: number): string[] {
   const verbs: string[] = [];
@@ -187,6 +211,10 @@ function wrapperChain(words: readonly string[], depth: number): string[] {
       break;
     }
     verbs.push(verb);
+    if (CHANNEL_RUNNERS.has(verb)) {
+      verbs.push(...channelVerbs(verb, words.slice(i + 1), depth));
+      break;
+    }
     if (verb === 'json') {
       verbs.push(...jsonVerbs(words.slice(i + 1).join(' '), depth + 1));
       break;
@@ -201,10 +229,12 @@ function wrapperChain(words: readonly string[], depth: number): string[] {
 }
 
 /**
- * The API calls `${name(args)}` expansions make, as FreeSWITCH reads them: the braces matched
- * (nested ones included), the name before `(` trimmed; each as the command line it runs
- * (`name args`: a wrapper's own argument runs too, `${bgapi(system id)}`). A name that is not a
- * plain word (`${sys${x}tem(id)}`, expanded before it runs) is UNCLEAR.
+ * The API calls `${name args}` and `${name(args)}` expansions make, as FreeSWITCH reads them
+ * (switch_channel_expand_variables_check): the braces matched (nested ones included), the name
+ * ending at the first blank or `(` (`${system touch x}` runs `system` as `${system(touch x)}`
+ * does; `${domain}` is a variable); each as the command line it runs (`name args`: a wrapper's
+ * own argument runs too, `${bgapi system id}`). A name that is not a plain word
+ * (`${sys${x}tem(id)}`, expanded before it runs; `${ system(id)}`) is UNCLEAR.
  */
 function expansionCalls(text: string): string[] {
   // Each is matched by a scan to its closing brace: past a bound (no real command comes close) a
@@ -212,24 +242,44 @@ function expansionCalls(text: string): string[] {
   if (text.split('${', MAX_EXPANSIONS + 2).length > MAX_EXPANSIONS + 1) return [UNCLEAR];
   const calls: string[] = [];
   for (let at = text.indexOf('${'); at >= 0; at = text.indexOf('${', at + 2)) {
-    let depth = 0;
-    let end = text.length;
-    for (let i = at + 1; i < text.length; i++) {
-      if (text[i] === '{') depth++;
-      else if (text[i] === '}' && --depth === 0) {
-        end = i;
-        break;
-      }
-    }
-    const body = text.slice(at + 2, end);
-    const paren = body.indexOf('(');
-    if (paren < 0) continue; // a variable, not a call
-    const name = body.slice(0, paren).trim();
-    const close = body.lastIndexOf(')');
-    const args = close > paren ? body.slice(paren + 1, close) : body.slice(paren + 1);
-    calls.push(/^[A-Za-z0-9_]+$/.test(name) ? `${name} ${args}`.trim() : UNCLEAR);
+    const body = expansionBody(text, at + 2);
+    // The scan, and the arguments read again as a command line: charged to the budget.
+    if (!spendReadWork(body.length * 2)) return [...calls, UNCLEAR];
+    const call = apiCall(body);
+    if (call === undefined) continue; // a variable, not a call
+    calls.push(/^[A-Za-z0-9_]+$/.test(call.name) ? `${call.name} ${call.args}`.trim() : UNCLEAR);
   }
   return calls;
+}
+
+/** The text of the `${…}` opened before `from`, up to its closing brace (or the end): FreeSWITCH's count. */
+function expansionBody(text: string, from: number): string {
+  let level = 1;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (level === 1 && c === '}') return text.slice(from, i);
+    // A `{` right after `${` is not counted.
+    if (c === '{' && i !== from) level++;
+    else if (c === '}' && level > 1) level--;
+  }
+  return text.slice(from);
+}
+
+/** An expansion's API name and arguments (the name ends at the first blank or `(`); undefined for a variable. */
+function apiCall(body: string): { name: string; args: string } | undefined {
+  const at = body.search(/[ (]/);
+  if (at < 0) return undefined;
+  let level = body[at] === '(' ? 1 : 0;
+  let end = body.length;
+  for (let i = at + 1; i < body.length; i++) {
+    if (body[i] === '(') level++;
+    else if (body[i] === ')' && level > 1) level--;
+    else if (body[i] === ')' && level === 1) {
+      end = i;
+      break;
+    }
+  }
+  return { name: body.slice(0, at), args: body.slice(at + 1, end) };
 }
 
 /**
@@ -243,13 +293,15 @@ function expansionVerbs(text: string, depth: number): string[] {
 /**
  * Every verb `api <command> <args>` may run, lowercased: the leading one, the one each wrapper runs
  * (`bgapi expand system id` → bgapi, expand, system), what `json` runs (jsonVerbs), and any API
- * called in a `${name(args)}` expansion. FreeSWITCH's wrappers split their arguments at single spaces (a tab stays inside a
+ * called in a `${name args}` / `${name(args)}` expansion, the app uuid_broadcast runs, a hook
+ * variable's API or app (verb-hooks.ts). FreeSWITCH's wrappers split their arguments at single spaces (a tab stays inside a
  * word, two spaces make an empty one, or none where a parser collapses them) where a reader would
  * split at runs of whitespace: every reading is taken, so odd spacing cannot slide a verb past the
  * lists; a verb that stays unclear is `?`, which no list admits.
  */
 export function invokedVerbs(command: string, args?: string): string[] {
   jsonReadsLeft = MAX_JSON_READS;
+  readWorkLeft = MAX_READ_WORK;
   return [...verbsOf(`${command} ${args ?? ''}`.trim(), 0)];
 }
 
@@ -261,8 +313,21 @@ export function invokedVerbs(command: string, args?: string): string[] {
 const MAX_JSON_READS = 24;
 let jsonReadsLeft = MAX_JSON_READS;
 
+/**
+ * Characters the expansion and hook-variable readings may scan in one invokedVerbs call (8 times
+ * the default payload cap): nested `${x(` over a long argument would scan the payload once per
+ * level and split it three ways (63 levels of 64 KB: 0.8 s); past it the command is UNCLEAR.
+ */
+const MAX_READ_WORK = 1 << 19;
+let readWorkLeft = MAX_READ_WORK;
+
+function spendReadWork(chars: number): boolean {
+  readWorkLeft -= chars;
+  return readWorkLeft >= 0;
+}
+
 function verbsOf(text: string, depth: number): Set<string> {
-  return new Set([...chainVerbs(text, depth), ...expansionVerbs(text, depth)]);
+  return new Set([...chainVerbs(text, depth), ...expansionVerbs(text, depth), ...hookAssignmentVerbs(text, (line) => chainVerbs(line, depth), spendReadWork)]);
 }
 
 /** The wrapper chain of `text` under every reading of its spacing. */
@@ -279,7 +344,7 @@ const INERT_JSON_COMMANDS = new Set(['status', 'mediastats', 'channeldata']);
  * What `json <json>` runs (mod_commands): `fsapi` runs the API `data.cmd` with `data.arg`, read
  * like any command; `execute` runs the application `data.app` on a channel (its name is a verb:
  * the `system` application runs a shell command as the API does) with `data.arg`, whose
- * `${name(args)}` calls the channel expands. Anything else (another module's JSON API, text cJSON
+ * expansions the channel expands (and hook variables a `set` there sets). Anything else (another module's JSON API, text cJSON
  * might read otherwise) is UNCLEAR.
  */
 function jsonVerbs(text: string, depth: number): string[] {
@@ -303,7 +368,10 @@ function jsonVerbs(text: string, depth: number): string[] {
     if (typeof app !== 'string') return [UNCLEAR];
     // `app arg` and `app::arg` in the name pass an argument too.
     const appName = asciiLower(app.trim().split(/\s+|::/)[0] ?? '');
-    return [appName === '' ? UNCLEAR : appName, ...expansionVerbs(`${app} ${arg}`, depth)];
+    const line = `${app} ${arg}`;
+    // `set`/`export` of a hook variable: JSON escapes hide its `=` from the reading of the raw text.
+    const hooks = hookAssignmentVerbs(line, (l) => chainVerbs(l, depth), spendReadWork);
+    return [appName === '' ? UNCLEAR : appName, ...expansionVerbs(line, depth), ...hooks];
   }
   return [UNCLEAR];
 }
