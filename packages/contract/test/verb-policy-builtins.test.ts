@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { BusErrorCode, BusMessage, parseRequest, type ParseOptions } from '@fsbus/contract';
-import { refusedVerb } from '../src/request.js';
+import { refusedVerb } from '../src/verb-policy.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const BUILTINS = new Set(['agent.status', 'agent.cordon', 'hangup', 'originate', 'execute_app', 'dialplan.enable']);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { BusErrorCode, BusMessage, parseRequest, invokedVerbs, isVerbPermitted } from '@fsbus/contract';
-import { refusedVerb } from '../src/request.js';
+import { refusedVerb } from '../src/verb-policy.js';
 
 const DENY = { denylist: ['shutdown', 'fsctl', 'load', 'unload', 'reload', 'system', 'bg_system', 'spawn', 'bg_spawn', 'lua', 'luarun', 'hupall'] };
 
