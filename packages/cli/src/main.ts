@@ -61,6 +61,14 @@ export async function main(argv: readonly string[], io: CliIo = stdio): Promise<
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined && name.startsWith('-')) {
+    // `fsbus -s nats://… status`: the options are the command's. Their values are not echoed (a
+    // broker URL may carry a password); the names show where they go.
+    const named = argv.find((a) => COMMANDS.some((c) => c.name === a));
+    const flags = argv.slice(0, named === undefined ? argv.length : argv.indexOf(named)).filter((a) => a.startsWith('-')).map((a) => a.replace(/=.*$/s, ''));
+    io.err(terminalLine(`fsbus: options go after the command: fsbus ${named ?? '<command>'} ${flags.join(' … ')} …; ${named === undefined ? 'fsbus --help lists the commands' : `see fsbus ${named} --help`}`));
+    return 2;
+  }
   if (command === undefined) {
     const guess = closest(name, COMMANDS.map((c) => c.name));
     io.err(`fsbus: unknown command ${JSON.stringify(name)}${guess === undefined ? '' : ` (did you mean ${guess}?)`}; fsbus --help lists the commands`);

@@ -298,7 +298,9 @@ export function reportError(name: string, err: unknown, io: CliIo, hint?: string
     if (typeof err.data === 'string' && err.data.trim() !== '') io.err(terminalText(err.data.trimEnd()));
     io.err(terminalLine(`fsbus ${name}: ${err.code}: ${err.message} (node ${err.nodeId})`));
     io.err(`hint: ${hint ?? HINTS[err.code] ?? 'see docs/errors.md for this code'}`);
-    return ExitCode.FAILED;
+    // The agent's own timeout is "no answer in time" as the client's is: which of the two comes
+    // first, both waiting the same, is a race a script must not see.
+    return err.code === BusErrorCode.TIMEOUT ? ExitCode.NO_ANSWER : ExitCode.FAILED;
   }
   if (err instanceof ClientError) {
     io.err(terminalLine(`fsbus ${name}: ${err.code}: ${err.message}`));
@@ -316,6 +318,14 @@ export function reportError(name: string, err: unknown, io: CliIo, hint?: string
   }
   io.err(terminalLine(`fsbus ${name}: ${err instanceof Error ? err.message : String(err)}`));
   return ExitCode.FAILED;
+}
+
+/**
+ * With --json, what stdout gets for an error no agent sent (so no reply envelope to print):
+ * `{"error":{"code":"FSBUS_ERR_…","message":"…"}}`, the same code and message as the stderr line.
+ */
+export function printErrorJson(io: CliIo, code: string, message: string): void {
+  io.out(terminalJson({ error: { code, message } }));
 }
 
 export interface BusContext {
@@ -372,7 +382,12 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
     return await spec.run({ values, positionals, bus, io, call });
   } catch (err) {
     // --json: a refusal is a reply too; stdout gets its envelope (the exit code still says it failed).
-    if (values['json'] === true && err instanceof ReplyError) io.out(terminalJson(err.reply));
+    // A client-side error (no answer in time, no agent, the broker away) gets an error document:
+    // stdout is JSON whenever --json is given and something went wrong.
+    if (values['json'] === true) {
+      if (err instanceof ReplyError) io.out(terminalJson(err.reply));
+      else if ((err instanceof ClientError || err instanceof TransportError) && err.code !== ClientErrorCode.INVALID_ARGUMENT) printErrorJson(io, err.code, err.message);
+    }
     const anyNode = str(values, 'node') === undefined && noSuchChannel(err) ? CHANNEL_ON_ANOTHER_NODE_HINT : undefined;
     const unreachable = err instanceof ClientError && err.code === ClientErrorCode.CONNECT && !isAuthFailure(err) ? connectHint(connection, err) : undefined;
     const node = str(values, 'node');

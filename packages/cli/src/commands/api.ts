@@ -3,7 +3,7 @@ import { BusErrorCode, terminalJson, terminalLine, terminalText, type ReplyEnvel
 import { DEFAULT_LONG_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, ReplyError } from '@fsbus/client';
 import type { CliCommand, CliIo } from '../command.js';
 import { checkExpect, EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing } from '../bus/expect.js';
-import { ExitCode, globalHelp, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
+import { ExitCode, globalHelp, reportError, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
 
 /**
  * Commands the contract reserves for the agent's own handlers: they take fields, not an argument
@@ -99,12 +99,17 @@ async function runOnAll(command: string, fields: Record<string, unknown>, { valu
     ...(call.node === undefined ? {} : { node: call.node }),
   });
   if (replies.length === 0 && replies.badReplies.length === 0) {
+    // --json: an empty array, so `jq length` reads 0 rather than nothing.
+    if (values['json'] === true) io.out('[]');
     io.err('fsbus api: no node replied\nhint: is `fsbus agent` running for this prefix? (--prefix, --server)');
     return ExitCode.NO_ANSWER;
   }
   const sorted = [...replies].sort((a, b) => a.node_id.localeCompare(b.node_id));
-  if (values['json'] === true) io.out(terminalJson(sorted));
-  else {
+  if (values['json'] === true) {
+    io.out(terminalJson(sorted));
+    // stdout is the JSON; each failure is still said on stderr with its hint, as without --all.
+    for (const r of sorted) if (!r.success) reportError('api', new ReplyError(r), io, reservedHint(new ReplyError(r), [command]));
+  } else {
     for (const r of sorted) {
       io.out(terminalLine(r.success ? `== ${r.node_id} ==` : `== ${r.node_id}: ${r.code ?? BusErrorCode.COMMAND_FAILED}: ${r.message} ==`));
       printReply(r, io);

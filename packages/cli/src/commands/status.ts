@@ -6,20 +6,25 @@ import { ExitCode, globalHelp, runBusCommand, str, UsageError, type BusContext }
 import { statusTable } from '../bus/format.js';
 import { checkExpect, EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing } from '../bus/expect.js';
 
-const HELP = `usage: fsbus status [--all] [--node <id>] [--expect <n|ids>] [--json]
+const HELP = `usage: fsbus status [--all] [--node <id>] [--expect <n|ids>] [--ready] [--json]
 
 Shows agent.status: version, uptime, broker and Event Socket state, request and event counters.
 Without --all or --node, any ready agent answers; with none ready (FreeSWITCH down or refusing
 the ESL password: such a node leaves the shared lanes), every node is asked as with --all, its
 state said on stderr, and the exit is 4. LANES: joined (takes requests for any node), left
 (FreeSWITCH not ready) or cordoned (fsbus cordon). For monitoring, --all --expect <ids>: a node
-whose agent is gone is only absent from --all (exit 0), --expect names it (exit 4).
+whose agent is gone is only absent from --all (exit 0), --expect names it (exit 4); add --ready
+so that a node answering with FreeSWITCH not ready fails too (without it the exit code says
+only which nodes answered).
 
 options:
   --all           ask every node (broadcast); replies are gathered for --timeout (default
                   for --all: ${GATHER_DEFAULT_MS} ms) or until --expect nodes replied. A reply that
                   is not a status is named on stderr, the others printed, and the exit is 1
 ${EXPECT_HELP}
+  --ready         a node that answers but is not ready (ESL not ready, no command connection,
+                  shared lanes not joined and not cordoned: what its /readyz says) counts as
+                  missing: named on stderr with why, exit 4
   --node <id>     ask this node
   --json          print JSON instead of a table
 
@@ -27,7 +32,7 @@ examples:
   fsbus status
   fsbus status --all
   fsbus status --all --expect 3 --json
-  fsbus status --all --expect fs-a,fs-b,fs-c
+  fsbus status --all --expect fs-a,fs-b,fs-c --ready
 
 ${globalHelp(`reply timeout (env FSBUS_TIMEOUT_MS; default ${DEFAULT_TIMEOUT_MS}; --all: ${GATHER_DEFAULT_MS} of gathering)`)}`;
 
@@ -38,7 +43,7 @@ export const statusCommand: CliCommand = {
       {
         name: 'status',
         help: HELP,
-        options: { all: { type: 'boolean' }, node: { type: 'string' }, expect: { type: 'string' }, json: { type: 'boolean' } },
+        options: { all: { type: 'boolean' }, node: { type: 'string' }, expect: { type: 'string' }, ready: { type: 'boolean' }, json: { type: 'boolean' } },
         check: (values, positionals) => {
           if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
           checkExpect(values);
@@ -47,11 +52,12 @@ export const statusCommand: CliCommand = {
           const node = str(values, 'node');
           const expect = parseExpect(str(values, 'expect'));
           const json = values['json'] === true;
+          const ready = values['ready'] === true;
           if (values['all'] !== true) {
             try {
               const one = await bus.status(node === undefined ? {} : { node });
               out.out(json ? terminalJson(one) : statusTable([one]));
-              return ExitCode.OK;
+              return ready && reportNotReady([one], out) ? ExitCode.NO_ANSWER : ExitCode.OK;
             } catch (err) {
               // No responders on the shared lane: no agent, or none with FreeSWITCH ready (those
               // leave it but still answer the broadcast). Asked there, they say which.
@@ -69,11 +75,18 @@ export const statusCommand: CliCommand = {
           const bad = statuses.badReplies;
           const failed = statuses.failures;
           if (statuses.length === 0 && bad.length === 0 && failed.length === 0) {
+            // --json: an empty array, so `jq length` reads 0 rather than nothing.
+            if (json) out.out('[]');
             out.err('fsbus status: no node replied\nhint: is `fsbus agent` running for this prefix? (--prefix, --server)');
             return ExitCode.NO_ANSWER;
           }
           // Said after the rest below: a script checking --expect gets exit 4, whatever else happened.
-          const missing = (code: number): number => (reportMissing('status', statuses, expect, out) ? ExitCode.NO_ANSWER : code);
+          // --ready: a node that answered but is not ready is missing too (named with why).
+          const missing = (code: number): number => {
+            const absent = reportMissing('status', statuses, expect, out);
+            const unready = ready && reportNotReady(statuses, out);
+            return absent || unready ? ExitCode.NO_ANSWER : code;
+          };
           if (statuses.length > 0) out.out(json ? terminalJson(statuses) : statusTable(statuses));
           // A node that answered with an error (busy, shutting down) is named, not left out; what
           // it said is whatever answered on the broadcast subject: escaped.
@@ -111,6 +124,34 @@ function notReadyReason(s: AgentStatus): string {
   if (field(s, 'shared_lanes', 'cordoned') === true) parts.push('cordoned');
   else if (field(s, 'esl', 'status') === 'ready') parts.push(`shared lanes ${text(field(s, 'shared_lanes', 'state'))}`);
   return parts.join(', ');
+}
+
+/**
+ * Why a node that answered is not ready, as its /readyz would say (Agent.ready: ESL events ready
+ * and subscribed, a command connection, the shared lanes joined or cordoned); undefined when ready.
+ * A field the status lacks (an older agent) is not held against it.
+ */
+function notReady(s: AgentStatus): string | undefined {
+  const esl = field(s, 'esl', 'status');
+  const commands = field(s, 'esl', 'command_connections_ready');
+  const subscription = field(s, 'esl', 'events_subscription');
+  const lanes = field(s, 'shared_lanes', 'state');
+  const problems: string[] = [];
+  if (esl !== 'ready') return notReadyReason(s);
+  if (typeof commands === 'number' && commands < 1) problems.push('no ESL command connection ready');
+  if (typeof subscription === 'string' && subscription !== 'none' && subscription !== 'confirmed') problems.push(`events subscription ${subscription}`);
+  if (lanes !== undefined && field(s, 'shared_lanes', 'cordoned') !== true && lanes !== 'joined') problems.push(`shared lanes ${text(lanes)}`);
+  return problems.length === 0 ? undefined : `ESL ready, ${problems.join(', ')}`;
+}
+
+/** --ready: names on stderr the nodes that answered but are not ready, with why; true when some are not. */
+function reportNotReady(statuses: readonly AgentStatus[], io: CliIo): boolean {
+  const unready = statuses.map((s) => [s.node_id, notReady(s)] as const).filter((x): x is readonly [string, string] => x[1] !== undefined);
+  if (unready.length === 0) return false;
+  // Node ids and states are whatever answered on the broadcast subject: escaped.
+  io.err(terminalLine(`fsbus status: not ready: ${unready.map(([id, why]) => `${id} (${why})`).join(', ')} (--ready)`));
+  io.err("hint: such a node answers but takes no request on the shared lanes; its /readyz says why (FreeSWITCH down, the ESL password refused…)");
+  return true;
 }
 
 /**

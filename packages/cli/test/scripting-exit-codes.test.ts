@@ -1,0 +1,144 @@
+// What an on-call engineer scripting the CLI found (child processes, real nats-server, real agents;
+// a raw @nats-io/transport-node connection where one side of a race must win for sure): a slow
+// FreeSWITCH exited 1 or 4 by who timed out first; `status --all --json` with nobody answering
+// printed nothing for `jq`; `--expect` counted a node whose FreeSWITCH is down; `api --all --json`
+// said nothing on stderr; a global option before the command read as an unknown command;
+// `hangup` had no --json.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-node';
+import { BusErrorCode, encodeReply, errorReply } from '@fsbus/contract';
+import { agentUntil, startCliCluster, type CliCluster } from './support/cli-cluster.js';
+import { runCli } from './support/run-cli.js';
+import { runMain } from './support/run-main.js';
+
+/** stdout is one JSON document (what `jq` needs), whichever it is. */
+const jsonOf = (out: string): unknown => {
+  assert.notEqual(out.trim(), '', 'stdout is empty: no JSON document for jq');
+  return JSON.parse(out) as unknown;
+};
+
+/** The timeout's code, from the agent's envelope or the CLI's own error document. */
+const codeOf = (doc: unknown): unknown => {
+  const d = doc as { code?: unknown; error?: { code?: unknown } };
+  return d.error?.code ?? d.code;
+};
+
+void describe('fsbus for scripts: exit codes and --json', () => {
+  let cluster: CliCluster;
+  let raw: NatsConnection;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    cluster = await startCliCluster(['fs-a', 'fs-b']);
+    env = cluster.env;
+    raw = await natsConnect({ servers: cluster.nats.url, name: 'scripted-peer' });
+  });
+  after(async () => {
+    await raw?.close();
+    await cluster?.stop();
+  });
+
+  void it('no answer in time is exit 4 with a JSON document on stdout, whichever side timed out', async () => {
+    // The client's own timeout, for sure: a node that takes the request and never answers.
+    const silent = raw.subscribe('freeswitch.node.fs-silent', { callback: () => undefined });
+    // The agent's, for sure: a node that answers FSBUS_ERR_BUS_TIMEOUT at once.
+    const slow = raw.subscribe('freeswitch.node.fs-slow', {
+      callback: (_err, m) => void m.respond(encodeReply(errorReply({ nodeId: 'fs-slow', message: 'FreeSWITCH did not answer in 1000 ms', code: BusErrorCode.TIMEOUT }))),
+    });
+    await raw.flush();
+    try {
+      const client = await runCli(['api', 'status', '--node', 'fs-silent', '--timeout', '300', '--json'], env);
+      assert.equal(client.code, 4, client.err);
+      assert.equal(codeOf(jsonOf(client.out)), 'FSBUS_ERR_CLIENT_TIMEOUT');
+      assert.deepEqual(Object.keys((jsonOf(client.out) as { error: object }).error).sort(), ['code', 'message']);
+      assert.match(client.err, /^fsbus api: FSBUS_ERR_CLIENT_TIMEOUT: /m);
+      const agent = await runCli(['api', 'status', '--node', 'fs-slow', '--json'], env);
+      assert.equal(agent.code, 4, agent.err);
+      assert.equal(codeOf(jsonOf(agent.out)), 'FSBUS_ERR_BUS_TIMEOUT');
+      assert.match(agent.err, /^fsbus api: FSBUS_ERR_BUS_TIMEOUT: /m);
+    } finally {
+      silent.unsubscribe();
+      slow.unsubscribe();
+    }
+    // The repro: a FreeSWITCH slower than --timeout, the same wait on both sides; either may win.
+    const sim = cluster.sims[1]!;
+    sim.core.control.setLatency(4000);
+    try {
+      const r = await runCli(['api', 'status', '--node', 'fs-b', '--timeout', '1000', '--json'], env);
+      assert.equal(r.code, 4, r.err);
+      assert.match(String(codeOf(jsonOf(r.out))), /^FSBUS_ERR_(CLIENT|BUS)_TIMEOUT$/);
+    } finally {
+      sim.core.control.setLatency(0);
+    }
+  });
+
+  void it('status --all --json with no node answering prints [] (exit 4)', async () => {
+    const r = await runCli(['status', '--all', '--prefix', 'nope', '--timeout', '200', '--json'], env);
+    assert.equal(r.code, 4, r.err);
+    assert.deepEqual(jsonOf(r.out), []);
+    assert.match(r.err, /no node replied/);
+    const api = await runCli(['api', 'status', '--all', '--prefix', 'nope', '--timeout', '200', '--json'], env);
+    assert.equal(api.code, 4, api.err);
+    assert.deepEqual(jsonOf(api.out), []);
+  });
+
+  void it('api --all --json with every node failing: the JSON on stdout, each error and hint on stderr', async () => {
+    const r = await runCli(['api', 'nosuchcmd', '--all', '--expect', 'fs-a,fs-b', '--json'], env);
+    assert.equal(r.code, 1, r.err);
+    const replies = jsonOf(r.out) as Array<{ node_id: string; success: boolean }>;
+    assert.deepEqual(replies.map((x) => [x.node_id, x.success]), [['fs-a', false], ['fs-b', false]]);
+    for (const node of ['fs-a', 'fs-b']) assert.match(r.err, new RegExp(`^fsbus api: FSBUS_ERR_BUS_COMMAND_FAILED: .*\\(node ${node}\\)$`, 'm'));
+    assert.match(r.err, /^hint: /m);
+  });
+
+  void it('a global option before the command says options go after it (exit 2)', async () => {
+    const r = await runMain(['-s', 'nats://127.0.0.1:4222', 'status']);
+    assert.equal(r.code, 2, r.err);
+    assert.doesNotMatch(r.err, /unknown command/);
+    assert.match(r.err, /^fsbus: options go after the command: fsbus status -s …/m);
+    assert.doesNotMatch(r.err, /127\.0\.0\.1/, 'values (a URL may carry a password) are not echoed');
+    const none = await runMain(['--timeout', '5']);
+    assert.equal(none.code, 2, none.err);
+    assert.match(none.err, /^fsbus: options go after the command: fsbus <command> --timeout …/m);
+  });
+
+  void it('hangup --json prints the reply envelope (exit 0), and a JSON document when nothing was hung up (exit 1)', async () => {
+    const call = await runCli(['originate', 'user/1000', '&park()', '--node', 'fs-a'], env);
+    assert.equal(call.code, 0, call.err);
+    const uuid = call.out.trim();
+    const r = await runCli(['hangup', uuid, '--json'], env);
+    assert.equal(r.code, 0, r.err);
+    const reply = jsonOf(r.out) as { success: boolean; node_id: string };
+    assert.equal(reply.success, true);
+    assert.equal(reply.node_id, 'fs-a');
+    const gone = await runCli(['hangup', uuid, '--json'], env);
+    assert.equal(gone.code, 1, gone.err);
+    assert.equal(codeOf(jsonOf(gone.out)), 'FSBUS_ERR_BUS_SESSION_NOT_FOUND');
+    assert.match(gone.err, /^fsbus hangup: FSBUS_ERR_BUS_SESSION_NOT_FOUND: /m);
+    const named = await runCli(['hangup', uuid, '--node', 'fs-b', '--json'], env);
+    assert.equal(named.code, 1, named.err);
+    assert.equal(codeOf(jsonOf(named.out)), 'FSBUS_ERR_BUS_SESSION_NOT_FOUND');
+  });
+
+  // Last: it takes fs-a's FreeSWITCH away.
+  void it('status --all --expect --ready: a node answering with FreeSWITCH down counts as missing (exit 4)', async () => {
+    await cluster.sims[0]!.stop();
+    const a = cluster.agents[0]!;
+    await agentUntil(a, () => (a.status()['esl'] as { status: string }).status !== 'ready', 'fs-a ESL down');
+    const present = await runCli(['status', '--all', '--expect', 'fs-a,fs-b'], env);
+    assert.equal(present.code, 0, `without --ready the exit code is presence only\n${present.err}`);
+    const ready = await runCli(['status', '--all', '--expect', 'fs-a,fs-b', '--ready'], env);
+    assert.equal(ready.code, 4, ready.err);
+    assert.match(ready.out, /^fs-a\s/m, 'the node is still shown');
+    assert.match(ready.err, /^fsbus status: not ready: fs-a \(ESL \w+/m);
+    const json = await runCli(['status', '--all', '--expect', 'fs-a,fs-b', '--ready', '--json'], env);
+    assert.equal(json.code, 4, json.err);
+    assert.deepEqual((jsonOf(json.out) as Array<{ node_id: string }>).map((s) => s.node_id).sort(), ['fs-a', 'fs-b']);
+    // Without --expect, --ready alone still fails on a node that is not ready.
+    const alone = await runCli(['status', '--all', '--ready'], env);
+    assert.equal(alone.code, 4, alone.err);
+    const one = await runCli(['status', '--node', 'fs-a', '--ready'], env);
+    assert.equal(one.code, 4, one.err);
+    assert.match(one.err, /not ready: fs-a/);
+  });
+});
