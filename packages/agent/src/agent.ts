@@ -356,6 +356,7 @@ export class Agent {
         registry: this.registry,
         denylist: c.commands.denylist,
         allowlist: c.commands.allowlist,
+        forwardTo: c.commands.forward_to,
         maxPayloadBytes: c.commands.max_payload_bytes,
         maxInFlight: c.commands.max_in_flight,
         timeoutMs: c.commands.timeout_ms,

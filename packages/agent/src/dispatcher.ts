@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import { eslFailure } from './commands/esl-failure.js';
 import type { CommandContext, CommandHandler, CommandPolicy, CommandRegistry, CommandResult } from './commands/registry.js';
 import type { FreeSwitchLink } from './freeswitch-link.js';
+import { forwardToAllowed, forwardToNotListed } from './forward-to-policy.js';
 import { asyncHandoff, nodeUnavailable, relayHandoff } from './handoff.js';
 import type { AgentMetrics } from './metrics.js';
 
@@ -52,6 +53,8 @@ export interface DispatcherOptions {
   registry: CommandRegistry;
   denylist: readonly string[];
   allowlist: readonly string[];
+  /** `commands.forward_to`: the subject patterns a forward_to must match; empty, any the contract allows. */
+  forwardTo?: readonly string[];
   maxPayloadBytes: number;
   maxInFlight: number;
   timeoutMs: number;
@@ -74,6 +77,8 @@ export class Dispatcher {
   readonly #o: DispatcherOptions;
   readonly counters: DispatcherCounters = { received: 0, ok: 0, failed: 0 };
   #inFlight = 0;
+  /** Local commands running (agent.status, agent.cordon): not in flight to FreeSWITCH, but a stop waits for their reply. */
+  #local = 0;
   /** Hand-offs relayed and waiting for the named node's reply (not commands: no FreeSWITCH connection held). */
   #relaying = 0;
   #idleWaiters: Array<() => void> = [];
@@ -113,6 +118,7 @@ export class Dispatcher {
     this.#relayBusyLog.flush();
   }
 
+  /** Bus commands running on FreeSWITCH now (agent.status `counters.in_flight`, /metrics fsbus_commands_in_flight); not live calls. */
   get inFlight(): number {
     return this.#inFlight;
   }
@@ -122,10 +128,10 @@ export class Dispatcher {
     return this.#cutOff;
   }
 
-  /** Stops taking commands; resolves once the in-flight ones and the relayed hand-offs are done (or the bound passes). */
+  /** Stops taking commands; resolves once the in-flight ones, the local ones and the relayed hand-offs are done (or the bound passes). */
   drain(timeoutMs: number): Promise<void> {
     this.#accepting = false;
-    if (this.#inFlight === 0 && this.#relaying === 0) return Promise.resolve();
+    if (this.#inFlight === 0 && this.#relaying === 0 && this.#local === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#drainCutOffMs = timeoutMs;
@@ -225,15 +231,22 @@ export class Dispatcher {
         message: `Agent busy: ${this.#o.maxInFlight} commands in flight`,
       });
     }
-    this.#inFlight++;
-    this.#o.metrics.inFlight.inc();
+    // Only commands for FreeSWITCH count as in flight (max_in_flight, agent.status, /metrics): a
+    // local one (agent.status) counted itself, so status never said 0. A stop still waits for it.
+    const counted = handler.local !== true;
+    if (counted) {
+      this.#inFlight++;
+      this.#o.metrics.inFlight.inc();
+    } else this.#local++;
     this.#o.onChange?.();
     let result: CommandResult;
     try {
       result = await this.#run(kind, request, handler);
     } finally {
-      this.#inFlight--;
-      this.#o.metrics.inFlight.dec();
+      if (counted) {
+        this.#inFlight--;
+        this.#o.metrics.inFlight.dec();
+      } else this.#local--;
       this.#wakeIfIdle();
     }
     // FreeSWITCH's connections closed under it by the stop, not lost: it may have run, so a
@@ -264,7 +277,7 @@ export class Dispatcher {
   }
 
   #wakeIfIdle(): void {
-    if (this.#inFlight === 0 && this.#relaying === 0) for (const w of this.#idleWaiters.splice(0)) w();
+    if (this.#inFlight === 0 && this.#relaying === 0 && this.#local === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
 
   /**
@@ -303,6 +316,9 @@ export class Dispatcher {
     // A copy the driver would drop (Kafka: 249 characters of [A-Za-z0-9._-]): refused before the command runs.
     const uncarried = this.#o.driver.subjectProblem(subject);
     if (uncarried !== undefined) return `forward_to cannot be carried by ${this.#o.driver.name}: ${uncarried}`;
+    // The copy goes out with the agent's broker permissions, not the requester's: the operator's list bounds where.
+    const allowed = this.#o.forwardTo ?? [];
+    if (allowed.length > 0 && !forwardToAllowed(allowed, subject)) return forwardToNotListed(subject);
     return undefined;
   }
 

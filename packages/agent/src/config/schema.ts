@@ -9,6 +9,7 @@ import { defaultBrokerUrl, driverForUrls, streamRetention, DRIVER_NAMES } from '
 import { DEFAULT_MAX_WATCHES } from '../commands/execute-completions.js';
 import { BUILTIN_COMMAND_NAMES, BUILTINS_NAMED_LIKE_AN_API } from '../commands/registry.js';
 import { DEFAULT_TURN_BATCH } from '../freeswitch-link.js';
+import { forwardToPatternProblem } from '../forward-to-policy.js';
 import { brokerUrlProblem } from '@fsbus/transport';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
@@ -44,6 +45,13 @@ const eventList = list.superRefine((entries, ctx) => {
   }
 });
 const positive = whole(1);
+/** forward_to subject patterns (NATS-style `*`, `>`): one that is not a pattern would match nothing. */
+const subjectPatternList = list.superRefine((entries, ctx) => {
+  for (const [i, entry] of entries.entries()) {
+    const problem = forwardToPatternProblem(entry);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [i], message: problem });
+  }
+});
 /**
  * Why a verb-list entry can never match, or undefined: the lists are matched by whole name, and an
  * entry no command could have (`"system bg_system"`, `uuid_*`) was silently never matched.
@@ -179,6 +187,12 @@ export const configSchema = z
          * dropped and its forward_to told. @default 10000
          */
         max_execute_watches: positive.default(DEFAULT_MAX_WATCHES),
+        /**
+         * Subjects a request's `forward_to` may name (NATS-style patterns: `*` one token, `>` the
+         * rest), e.g. `fwd.>`, `_INBOX.>`; another is refused. Empty: any subject but the agent's
+         * own and the broker's `$…` (mod_event_agent's behaviour). @default []
+         */
+        forward_to: subjectPatternList.default([]),
       })
       .strict()
       .prefault({}),
@@ -210,8 +224,8 @@ export const configSchema = z
       .object({
         /** HTTP port for /metrics, /healthz, /readyz; 0 = any free port. @default 9464 */
         port: port.default(9464),
-        /** @default '0.0.0.0' */
-        host: z.string().min(1).default('0.0.0.0'),
+        /** No authentication on these: loopback unless opened (`0.0.0.0`, an interface's address) for a scraper elsewhere. @default '127.0.0.1' */
+        host: z.string().min(1).default('127.0.0.1'),
         /** @default true */
         enabled: bool.default(true),
       })
