@@ -93,7 +93,7 @@ export class BufferedLoss {
       onDropped: (drop, loss, cause) => {
         if (cause !== 'after-send') this.#notOnlyAfterSend = true;
         if (cause === 'buffer-full') {
-          this.#droppedLog.hit(this.#fields(loss));
+          this.#droppedLog.hit({ ...this.#fields(loss), ...this.#limitFields() });
           this.#tellOnceDrained();
         }
         else if (cause === 'after-send' && (drop.refused ?? 0) > 0) this.#refusedLog.hit(this.#lossFields(drop));
@@ -204,6 +204,18 @@ export class BufferedLoss {
   #fields(loss: EventLoss): Record<string, unknown> {
     const b = this.#o.buffer;
     return { ...this.#lossFields(loss), buffer_messages: b.buffer_messages, buffer_bytes: b.buffer_bytes };
+  }
+
+  /**
+   * Which limit ran out, read as the drop happens: the buffer makes room until it is under both
+   * (transport's outbox.ts), so full by count it holds exactly `buffer_messages` after the drop;
+   * holding fewer, it was the bytes. (Kafka's pending adds its send queue, each bounded alike.)
+   */
+  #limitFields(): Record<string, unknown> {
+    if (this.#o.pending === undefined) return {};
+    const buffered = this.#o.pending();
+    const b = this.#o.buffer;
+    return buffered >= b.buffer_messages ? { limit: 'buffer_messages', limit_value: b.buffer_messages, buffered } : { limit: 'buffer_bytes', limit_value: b.buffer_bytes, buffered };
   }
 
   /** A loss (or one drop), without the buffer's size (not what a drop after send is about). */

@@ -16,6 +16,7 @@ import { AckedSequences } from './acked-sequences.js';
 import { ClientError, ClientErrorCode } from './errors.js';
 import type { BusEvent } from './event.js';
 import { eventProblem } from './malformed.js';
+import { NoticeCopies } from './notice-copies.js';
 import type { MalformedEvent, StreamGap, StreamLoss } from './types.js';
 
 interface Item {
@@ -70,6 +71,7 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
   /** What this stream acknowledged: a copy sent again (its ack was lost) is not handed out twice. */
   #acked = new AckedSequences();
   #duplicates = 0;
+  readonly #notices = new NoticeCopies();
   #waiter: ((r: IteratorResult<BusEvent>) => void) | undefined;
   #failWaiter: ((err: Error) => void) | undefined;
   #subs: Subscription[] = [];
@@ -157,7 +159,8 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
    * Durable events delivered again after this stream had acknowledged them (the ack was lost with
    * its connection, e.g. a broker restart: JetStream sends the event again after its ack wait; or
    * nats-server killed before it wrote the consumer's state sends it again as new): acknowledged
-   * again, not handed out a second time.
+   * again, not handed out a second time. Also the copies of an agent's notice handed out already
+   * (notice-copies.ts: on Kafka one in each partition), live or durable.
    */
   get duplicates(): number {
     return this.#duplicates;
@@ -188,6 +191,12 @@ export class EventStream implements AsyncIterableIterator<BusEvent> {
       };
     }
     if (!this.#accept(event)) {
+      ack?.();
+      return;
+    }
+    // A copy of an agent's notice handed out already (Kafka: one in each partition read).
+    if (this.#notices.isCopy(event)) {
+      this.#duplicates++;
       ack?.();
       return;
     }

@@ -86,7 +86,7 @@ void describe('kafka: the broker\'s size limit', { timeout: 240_000 }, () => {
   });
 
   void it('a publish over the limit is dropped, counted and logged; the small records around it arrive, batched under the limit', async () => {
-    const warned: Array<{ msg: string; obj: { err?: { code?: string }; subject?: string } }> = [];
+    const warned: Array<{ msg: string; obj: { err?: { code?: string; message?: string }; subject?: string; key?: string } }> = [];
     const quiet = () => undefined;
     const logger: DriverLogger = { debug: quiet, info: quiet, error: quiet, warn: (obj, msg = '') => void warned.push({ msg, obj }) };
     const publisher = await open('limits-publisher', logger);
@@ -97,7 +97,9 @@ void describe('kafka: the broker\'s size limit', { timeout: 240_000 }, () => {
     // One tick: 100 records of 2 KB (200 KB, three times what the broker takes in one batch) around one it can never take.
     const outcomes: string[] = [];
     for (let i = 0; i < 50; i++) outcomes.push(publisher.publish('limits.events.small', bytes(2000)));
-    outcomes.push(publisher.publish('limits.events.big', bytes(LIMIT)));
+    // An event of a call: the line names its subject and uuid (the record key), not only the topic.
+    const head = '{"event_name":"CHANNEL_DATA","timestamp":1,"node_id":"n1","uuid":"u-big","headers":{"x":"';
+    outcomes.push(publisher.publish('limits.events.big', new TextEncoder().encode(head + 'a'.repeat(LIMIT) + '"}}')));
     for (let i = 0; i < 50; i++) outcomes.push(publisher.publish('limits.events.small', bytes(2000)));
     assert.equal(outcomes[50], 'dropped');
     assert.ok(outcomes.every((o, i) => i === 50 || o === 'sent'));
@@ -107,7 +109,8 @@ void describe('kafka: the broker\'s size limit', { timeout: 240_000 }, () => {
     assert.deepEqual([stats.published, stats.dropped], [100, 1]);
     assert.deepEqual(
       warned.map((w) => [w.msg, w.obj.err?.code, w.obj.subject]),
-      [['publish refused, dropped', TransportErrorCode.UNSUPPORTED, 'limits.events']],
+      [['publish refused, dropped', TransportErrorCode.UNSUPPORTED, 'limits.events.big']],
     );
+    assert.match(warned[0]!.obj.err?.message ?? '', /^kafka record of limits\.events\.big \(key u-big\) to topic limits\.events: /);
   });
 });

@@ -30,7 +30,7 @@ import { openKafkaClients, TopicCache } from './kafka-admin.js';
 import { KafkaLimits } from './kafka-limits.js';
 import { dropConnections, KAFKA_LIVENESS_LOST, KafkaLiveness, livenessInterval } from './kafka-liveness.js';
 import { ServedTopics } from './kafka-served.js';
-import { brokerReason, readHeaders, toInbound, type KafkaMessage } from './kafka-wire.js';
+import { brokerReason, readHeaders, toInbound, toRecord, type KafkaMessage } from './kafka-wire.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
 
 /** The log line of requests skipped for an `fsbus-reply-to` that is no reply topic. */
@@ -264,7 +264,14 @@ class KafkaDriver extends DriverCore {
    */
   protected rawSend(item: OutboxItem): void {
     const why = this.#limits.unsendable(item);
-    if (why !== undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka record to ${item.subject}: ${why}`);
+    if (why !== undefined) {
+      const topic = item.subject;
+      const key = toRecord(item).key?.toString('utf8');
+      // Dropped for good, its topic never read again: the core's line (and its publisher, if told)
+      // names the publisher's subject, not the topic; the error, the record key (a call's uuid).
+      item.subject = item.headers?.[KafkaHeader.SUBJECT] ?? topic;
+      throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka record of ${item.subject}${key === undefined ? '' : ` (key ${key.slice(0, 128)})`} to topic ${topic}: ${why}`);
+    }
     this.#sends.push(item);
   }
 

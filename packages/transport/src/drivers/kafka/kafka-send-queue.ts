@@ -20,7 +20,7 @@ import { Outbox, runsOnArrival, type OutboxItem } from '../../outbox.js';
 import type { TopicCache } from './kafka-admin.js';
 import { INBOX_PREFIX } from './kafka-inbox.js';
 import { BATCH_HEADER_BYTES, recordBytes } from './kafka-limits.js';
-import { isNetworkError, isTopicName, isUnknownTopic, toRecord } from './kafka-wire.js';
+import { isAgentNotice, isNetworkError, isTopicName, isUnknownTopic, toRecord, toRecords } from './kafka-wire.js';
 
 /** Bytes of records per produce request: half of Kafka's default message.max.bytes. @default 524288 */
 export const MAX_BATCH_BYTES = 512 * 1024;
@@ -204,7 +204,10 @@ export class KafkaSendQueue {
   /** One produce request: undefined once acknowledged, else why not. */
   async #produce(batch: OutboxItem[]): Promise<unknown> {
     try {
-      await this.#ctx.producer()!.send({ messages: batch.map(toRecord) });
+      const producer = this.#ctx.producer()!;
+      // Most batches hold no notice: produced at once, as before, without waiting for a lookup.
+      const partitions = batch.some(isAgentNotice) ? await noticePartitions(producer, batch) : undefined;
+      await producer.send({ messages: partitions === undefined ? batch.map(toRecord) : batch.flatMap((item) => toRecords(item, (topic) => partitions.get(topic) ?? 1)) });
       this.acked += batch.length;
       return undefined;
     } catch (err) {
@@ -258,6 +261,20 @@ export class KafkaSendQueue {
     this.#goneLog.hit({ records: items.length - kept.length, topics: [...gone].map((t) => t.slice(0, 300)) });
     return kept;
   }
+}
+
+/**
+ * Partitions of the topics `batch` has an agent's notice for (toRecords sends one copy to each):
+ * from the producer's metadata, which it keeps for its own routing (read from the broker when it
+ * has none for the topic or it is older than the client's metadataMaxAge). A topic given more
+ * partitions is seen at the next refresh.
+ */
+async function noticePartitions(producer: Producer<Buffer, Buffer, Buffer, Buffer>, batch: readonly OutboxItem[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const topics = [...new Set(batch.filter(isAgentNotice).map((i) => i.subject))];
+  const metadata = await producer.metadata({ topics });
+  for (const topic of topics) out.set(topic, metadata.topics.get(topic)?.partitionsCount ?? 1);
+  return out;
 }
 
 /** Consecutive runs of records whose batch stays within `maxBytes` (a bigger record alone). */

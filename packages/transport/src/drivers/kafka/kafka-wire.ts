@@ -1,5 +1,6 @@
 /** Record ⇄ InboundMessage mapping, the event key, and Kafka error classification. */
 import type { Message } from '@platformatic/kafka';
+import { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_DROPPED_SUBCLASS, EVENTS_RESUMED_SUBCLASS, eventSubjectTail } from '@fsbus/contract';
 import type { InboundMessage } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
 import { KafkaHeader } from './kafka-topics.js';
@@ -9,6 +10,8 @@ export type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 export interface OutRecord {
   topic: string;
   key?: Buffer;
+  /** Set only for the copies of an agent's notice (toRecords): each partition gets one. */
+  partition?: number;
   value: Buffer;
   headers: Map<Buffer, Buffer>;
 }
@@ -121,4 +124,32 @@ export function toRecord(item: OutboxItem): OutRecord {
   const key = explicit !== undefined ? Buffer.from(explicit) : item.subject.endsWith('.events') ? eventKey(item.data) : undefined;
   const value = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
   return { topic: item.subject, ...(key === undefined ? {} : { key }), value, headers: headerMap(headers) };
+}
+
+/** Subject tails (after `<topic>.`) of the agent's own notices (docs/contract.md "Events"). */
+const NOTICE_TAILS = new Set([AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_DROPPED_SUBCLASS, EVENTS_RESUMED_SUBCLASS].map((s) => eventSubjectTail('CUSTOM', s)));
+
+/**
+ * An agent's notice (fsbus::agent_start, agent_stop, events_dropped, events_resumed): a record to
+ * an events topic (`<p>.events`) whose subject is `<p>.events.custom.fsbus.<notice>`, with no key
+ * (no channel uuid, no fsbus-key). Other CUSTOM events under fsbus:: are not notices.
+ */
+export function isAgentNotice(item: OutboxItem): boolean {
+  if (!item.subject.endsWith('.events')) return false;
+  const subject = item.headers?.[KafkaHeader.SUBJECT];
+  if (subject === undefined || !subject.startsWith(`${item.subject}.`) || !NOTICE_TAILS.has(subject.slice(item.subject.length + 1))) return false;
+  return item.headers?.[KafkaHeader.KEY] === undefined && eventKey(item.data) === undefined;
+}
+
+/**
+ * The records of `item`: one, but an agent's notice goes to every one of its topic's `partitions`
+ * (one copy each, same key-less value and headers), so every member of a consumer group reading
+ * the topic learns of a loss; a consumer reading several partitions keeps one (docs/drivers/kafka.md).
+ */
+export function toRecords(item: OutboxItem, partitions: (topic: string) => number): OutRecord[] {
+  const record = toRecord(item);
+  if (!isAgentNotice(item)) return [record];
+  const n = partitions(record.topic);
+  if (n <= 1) return [record];
+  return Array.from({ length: n }, (_, partition) => ({ ...record, partition }));
 }
