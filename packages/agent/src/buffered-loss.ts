@@ -8,7 +8,7 @@
  * Operations → Shutdown).
  */
 import { DEFAULT_LOG_THROTTLE_MS, LogThrottle } from '@fsbus/esl';
-import type { Driver } from '@fsbus/transport';
+import type { Driver, DriverStats } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import type { DropReporting, EventPublisher } from './event-publisher.js';
 import type { EventLoss } from './lifecycle-events.js';
@@ -90,10 +90,10 @@ export class BufferedLoss {
   get reporting(): DropReporting {
     return {
       droppedTotal: () => this.#o.droppedTotal(),
-      onDropped: (drop, loss, cause) => {
+      onDropped: (drop, loss, cause, fullBy) => {
         if (cause !== 'after-send') this.#notOnlyAfterSend = true;
         if (cause === 'buffer-full') {
-          this.#droppedLog.hit({ ...this.#fields(loss), ...this.#limitFields() });
+          this.#droppedLog.hit({ ...this.#fields(loss), ...this.#limitFields(fullBy) });
           this.#tellOnceDrained();
         }
         else if (cause === 'after-send' && (drop.refused ?? 0) > 0) this.#refusedLog.hit(this.#lossFields(drop));
@@ -207,15 +207,15 @@ export class BufferedLoss {
   }
 
   /**
-   * Which limit ran out, read as the drop happens: the buffer makes room until it is under both
-   * (transport's outbox.ts), so full by count it holds exactly `buffer_messages` after the drop;
-   * holding fewer, it was the bytes. (Kafka's pending adds its send queue, each bounded alike.)
+   * Which limit ran out: the one the driver's buffer names for its latest drop (`fullBy`; the count
+   * when both bound), not read from how many it holds after — a drop the count started leaves fewer
+   * when the bytes still bind, and Kafka's pending adds its send queue. Not named when the driver
+   * does not say; `buffered`: what it holds now.
    */
-  #limitFields(): Record<string, unknown> {
-    if (this.#o.pending === undefined) return {};
-    const buffered = this.#o.pending();
+  #limitFields(fullBy: DriverStats['bufferFullBy']): Record<string, unknown> {
     const b = this.#o.buffer;
-    return buffered >= b.buffer_messages ? { limit: 'buffer_messages', limit_value: b.buffer_messages, buffered } : { limit: 'buffer_bytes', limit_value: b.buffer_bytes, buffered };
+    const limit = fullBy === 'messages' ? { limit: 'buffer_messages', limit_value: b.buffer_messages } : fullBy === 'bytes' ? { limit: 'buffer_bytes', limit_value: b.buffer_bytes } : {};
+    return this.#o.pending === undefined ? limit : { ...limit, buffered: this.#o.pending() };
   }
 
   /** A loss (or one drop), without the buffer's size (not what a drop after send is about). */

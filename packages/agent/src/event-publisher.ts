@@ -9,7 +9,7 @@
  */
 import { encodeEventPayload, encodeUtf8, eventTimestampUs, nowMicros, type EventFilter, type EventSource, type Subjects } from '@fsbus/contract';
 import type { EslEvent } from '@fsbus/esl';
-import type { Driver, PublishOptions, PublishOutcome } from '@fsbus/transport';
+import type { Driver, DriverStats, PublishOptions, PublishOutcome } from '@fsbus/transport';
 import type { EventLoss } from './lifecycle-events.js';
 import type { AgentMetrics } from './metrics.js';
 
@@ -27,8 +27,12 @@ export type DropCause = 'buffer-full' | 'after-send' | 'unbuffered';
 export interface DropReporting {
   /** Events the driver dropped so far (its total less replies and other messages). */
   droppedTotal(): number;
-  /** More were dropped: `drop` those just noticed, `loss` everything not yet told since the broker was last reached. */
-  onDropped(drop: EventLoss, loss: EventLoss, cause: DropCause): void;
+  /**
+   * More were dropped: `drop` those just noticed, `loss` everything not yet told since the broker
+   * was last reached. `fullBy` ('buffer-full' only): which bound of the driver's buffer made its
+   * latest drop (DriverStats.bufferFullBy), absent when the driver does not say.
+   */
+  onDropped(drop: EventLoss, loss: EventLoss, cause: DropCause, fullBy?: DriverStats['bufferFullBy']): void;
   /** An event went out at once again (the buffer is empty) while a loss waits to be told. */
   onFlowing(): void;
   /** One of the agent's own events (publishOwn) failed at the broker after it was sent. */
@@ -64,7 +68,7 @@ export class EventPublisher {
     this.#nodeId = nodeId;
     this.#driver = driver;
     this.#metrics = metrics;
-    this.#drops = new DropWatch(reporting, bufferMessages);
+    this.#drops = new DropWatch(reporting, bufferMessages, () => driver.stats().bufferFullBy);
     const hangupSubject = subjects.event(HANGUP_COMPLETE);
     this.#onEventDropped = (subject, data, lossMark, refused) => {
       if (refused === true) metrics.eventsRefused.inc();
@@ -172,6 +176,8 @@ function payloadTimestamp(data: Uint8Array): number {
 class DropWatch {
   readonly #reporting: DropReporting;
   readonly #bufferMessages: number;
+  /** Read only when the buffer dropped for room (the driver's stats, not on every event). */
+  readonly #fullBy: () => DriverStats['bufferFullBy'];
   #droppedSeen: number;
   /** Timestamp of the first event buffered since the buffer was last seen empty. */
   #heldSinceUs: number | undefined;
@@ -184,9 +190,10 @@ class DropWatch {
   /** Of the events buffered since the buffer was last seen empty, how many the buffer dropped (the oldest). */
   #evicted = 0;
 
-  constructor(reporting: DropReporting, bufferMessages: number) {
+  constructor(reporting: DropReporting, bufferMessages: number, fullBy: () => DriverStats['bufferFullBy']) {
     this.#reporting = reporting;
     this.#bufferMessages = bufferMessages;
+    this.#fullBy = fullBy;
     this.#droppedSeen = reporting.droppedTotal();
   }
 
@@ -274,11 +281,12 @@ class DropWatch {
     const hangups = this.#evictHangups(selfLost === undefined ? count : count - 1) + (selfLost === true ? 1 : 0);
     const until = untilUs ?? (this.#lastHeld === undefined ? nowMicros() : eventTimestampUs(this.#lastHeld));
     const since = Math.min(this.#heldSinceUs ?? until, until);
-    this.#record(count, hangups, since, until, bufferFull ? 'buffer-full' : 'unbuffered');
+    if (bufferFull) this.#record(count, hangups, since, until, 'buffer-full', 0, this.#fullBy());
+    else this.#record(count, hangups, since, until, 'unbuffered');
   }
 
   /** Adds a drop to the loss not yet told, and says so. */
-  #record(count: number, hangups: number, since: number, until: number, cause: DropCause, refused = 0): void {
+  #record(count: number, hangups: number, since: number, until: number, cause: DropCause, refused = 0, fullBy?: DriverStats['bufferFullBy']): void {
     // `refused` only when some were: a loss without is what it always was.
     const drop: EventLoss = { count, hangups, sinceUs: since, untilUs: until, ...refusedField(refused) };
     const prev = this.#loss;
@@ -286,7 +294,7 @@ class DropWatch {
       prev === undefined
         ? drop
         : { count: prev.count + count, hangups: prev.hangups + hangups, sinceUs: Math.min(prev.sinceUs, since), untilUs: Math.max(prev.untilUs, until), ...refusedField((prev.refused ?? 0) + refused) };
-    this.#reporting.onDropped(drop, this.#loss, cause);
+    this.#reporting.onDropped(drop, this.#loss, cause, fullBy);
   }
 }
 

@@ -31,6 +31,7 @@ function setUp(bound: number) {
       }
       return outbox.push(item) ? 'buffered' : 'dropped';
     },
+    stats: () => ({ ...(outbox.fullBy === undefined ? {} : { bufferFullBy: outbox.fullBy }) }),
   } as unknown as Driver;
   const metrics = new AgentMetrics({}, () => outbox.dropped, () => 0);
   const reporting = { droppedTotal: () => outbox.dropped, onDropped() {}, onFlowing() {}, onOwnDropped() {} };

@@ -255,6 +255,13 @@ export interface DriverStats {
   expired?: number;
   /** Messages in the outgoing buffer now (stale requests included until the reconnect drops them). */
   pending: number;
+  /**
+   * Which bound of the outgoing buffer made its latest drop for room (its oldest pushed out):
+   * 'messages' when it held `bufferMessages` (the bytes may have bound too), 'bytes' when the
+   * newest would have passed `bufferBytes`. Absent before any such drop. Kafka: its outbox's, not
+   * its send queue's (whose evictions are drops after send).
+   */
+  bufferFullBy?: 'messages' | 'bytes';
   reconnects: number;
   /** Peers refused by client authentication (zmq with `curve.clientKeys`); absent elsewhere. */
   refused?: number;

@@ -68,6 +68,11 @@ export class Outbox {
   buffered = 0;
   /** Requests left out unsent because their requester stopped waiting (not in `dropped`). */
   expired = 0;
+  /**
+   * Which bound made the latest drop for room: 'messages' when the count was reached (the bytes
+   * may have bound too), else 'bytes'. Undefined before any such drop.
+   */
+  fullBy: 'messages' | 'bytes' | undefined;
 
   readonly #evictedAfterSend: ((item: OutboxItem) => void) | undefined;
   /** Every item held was said 'sent' (a send queue): each counts as marked `sentBefore`. */
@@ -140,6 +145,10 @@ export class Outbox {
       else this.#lose(item);
       return false;
     }
+    // Only the first drop can be for the count (one frees a place): said here, not read from the
+    // count held after — a drop the count started may leave fewer when the bytes still bind.
+    if (this.size >= this.#maxMessages) this.fullBy = 'messages';
+    else if (this.#bytes + len > this.#maxBytes) this.fullBy = 'bytes';
     while (this.size >= this.#maxMessages || this.#bytes + len > this.#maxBytes) this.#dropOldest();
     this.#items.push(item);
     this.#bytes += len;

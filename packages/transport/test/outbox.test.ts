@@ -106,3 +106,27 @@ void test('putBack of messages sent before over the bound: the oldest of them ha
   assert.deepEqual(handedBack, ['s.0@3', 's.1@3']);
   assert.equal(box.dropped, 3);
 });
+
+// Which limit made the latest drop for room (DriverStats.bufferFullBy): the agent's "outgoing
+// buffer full" line names it. It read it from the count held after the drop, wrong when both bound
+// (fewer held after a drop the count started) and on Kafka, whose pending adds its send queue.
+void test('fullBy: the limit that made the latest drop, not read from the count held after it', () => {
+  const box = new Outbox(3, 10);
+  assert.equal(box.fullBy, undefined);
+  // Full by bytes.
+  box.push(item(0, 4));
+  box.push(item(1, 4));
+  box.push(item(2, 4));
+  assert.deepEqual([box.size, box.dropped, box.fullBy], [2, 1, 'bytes']);
+  box.push(item(3, 1));
+  assert.deepEqual([box.size, box.dropped, box.fullBy], [3, 1, 'bytes']);
+  box.push(item(4, 2));
+  assert.deepEqual([box.size, box.dropped, box.fullBy], [3, 2, 'messages']);
+  // Both bound: the count reached, and the bytes still over after one drop (holding fewer
+  // than maxMessages after): the count is named.
+  box.push(item(5, 9));
+  assert.deepEqual([box.size, box.dropped, box.fullBy], [1, 5, 'messages']);
+  // A refused item (larger than the bound) drops nothing for room: unchanged.
+  box.push(item(6, 11));
+  assert.equal(box.fullBy, 'messages');
+});

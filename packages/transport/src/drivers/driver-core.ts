@@ -415,6 +415,7 @@ export abstract class DriverCore implements Driver {
       requestsRefused: this.requestsRefused,
       expired: this.outbox.expired,
       pending: this.outbox.size,
+      ...(this.outbox.fullBy === undefined ? {} : { bufferFullBy: this.outbox.fullBy }),
       reconnects: this.reconnects,
     };
   }
