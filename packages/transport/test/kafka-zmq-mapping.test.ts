@@ -51,8 +51,10 @@ void test('kafka: an event is keyed by its channel uuid; bootstrap lists are par
 });
 
 void test('zmq: URLs, wire frames and the mod_event_zmq event shape', () => {
-  assert.deepEqual(parseZmqUrl('zmq://127.0.0.1:5555'), { commands: 'tcp://127.0.0.1:5555', events: 'tcp://127.0.0.1:5556', compat: false, bind: false });
-  assert.deepEqual(parseZmqUrl('tcp://10.0.0.1:7000?events=7100&mode=mod_event_zmq'), { commands: 'tcp://10.0.0.1:7000', events: 'tcp://10.0.0.1:7100', compat: true, bind: false });
+  assert.deepEqual(parseZmqUrl('zmq://127.0.0.1:5555'), { commands: 'tcp://127.0.0.1:5555', events: 'tcp://127.0.0.1:5556', compat: false, slow: 'hold', bind: false });
+  assert.deepEqual(parseZmqUrl('tcp://10.0.0.1:7000?events=7100&mode=mod_event_zmq'), { commands: 'tcp://10.0.0.1:7000', events: 'tcp://10.0.0.1:7100', compat: true, slow: 'hold', bind: false });
+  assert.equal(parseZmqUrl('zmq://127.0.0.1:7000?mode=mod_event_zmq&slow=drop').slow, 'drop');
+  assert.throws(() => parseZmqUrl('zmq://127.0.0.1:7000?slow=dorp'), /slow must be hold or drop/);
   assert.equal(parseZmqUrl('zmq://127.0.0.1:7000?bind').bind, true);
   assert.equal(parseZmqUrl('zmq://127.0.0.1:7000?bind=false').bind, false);
   const frames = encodeWire({ kind: Kind.REQ, subject: 'freeswitch.api', id: '42', headers: { a: 'b' }, data: new TextEncoder().encode('{}') });

@@ -58,18 +58,27 @@ void test('zmq: mod_event_zmq mode publishes the bare FreeSWITCH JSON event as o
     await pub.flush();
     sub.connect(`tcp://127.0.0.1:${new URL(url).searchParams.get('events')}`);
     sub.subscribe();
-    // The driver echoes `$fsbus.sub.*` subscriptions (docs/drivers/zmq.md): once the echo is back,
-    // this SUB's subscription reached the publisher and nothing published later is lost.
-    sub.subscribe('$fsbus.sub.test');
-    for (;;) {
-      const [topic] = await sub.receive();
-      if (topic?.toString() === '$fsbus.sub.test') break;
+    // This mode echoes no `$fsbus.sub.*` markers (its PUB carries events only): this SUB's
+    // subscription reached the publisher once one of the probe events arrives.
+    let arrived = false;
+    const first = sub.receive().then(() => (arrived = true));
+    const probe = enc(JSON.stringify({ event_name: 'CUSTOM', timestamp: 1, node_id: 'n1', uuid: null, headers: { 'Event-Name': 'CUSTOM', 'Event-Subclass': 'probe' } }));
+    while (!arrived) {
+      pub.publish('freeswitch.events.custom.probe', probe);
+      await pub.flush();
+      await new Promise((resolve) => setImmediate(resolve));
     }
+    await first;
     const payload = { event_name: 'CHANNEL_CREATE', timestamp: 1, node_id: 'n1', uuid: 'u1', headers: { 'Event-Name': 'CHANNEL_CREATE', 'Unique-ID': 'u1' }, body: 'hi' };
     pub.publish('freeswitch.events.channel.create', enc(JSON.stringify(payload)));
-    const frames = await sub.receive();
-    assert.equal(frames.length, 1);
-    assert.deepEqual(JSON.parse(frames[0]!.toString()), { 'Event-Name': 'CHANNEL_CREATE', 'Unique-ID': 'u1', _body: 'hi' });
+    for (;;) {
+      const frames = await sub.receive();
+      assert.equal(frames.length, 1);
+      const event = JSON.parse(frames[0]!.toString()) as Record<string, string>;
+      if (event['Event-Subclass'] === 'probe') continue;
+      assert.deepEqual(event, { 'Event-Name': 'CHANNEL_CREATE', 'Unique-ID': 'u1', _body: 'hi' });
+      break;
+    }
   } finally {
     sub.close();
     await pub.close();

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { Dealer, Subscriber } from 'zeromq';
 import type { CurveKeys, DriverLogger, InboundMessage } from '../../driver.js';
 import { subjectMatches } from '../../subject-pattern.js';
-import { decodeLanes, decodeWire, encodeWire, HEARTBEATS, Kind, SUB_MARKER, type LaneInfo, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
+import { decodeLanes, decodeWire, encodeWire, EVENTS_HEADER, HEARTBEATS, Kind, MOD_EVENT_ZMQ, SUB_MARKER, type LaneInfo, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
 import { clientCurve } from './zmq-curve.js';
 import { PUB_HWM } from './zmq-server.js';
@@ -30,6 +31,8 @@ export interface Endpoint {
   answered: boolean;
   /** A HELLO sent while it was not reached waits in the socket for the connection. */
   helloWaiting: boolean;
+  /** Its PUB's event format, from its LANES (EVENTS_HEADER); undefined until it answered. */
+  events: 'fsbus' | typeof MOD_EVENT_ZMQ | undefined;
 }
 
 /** What a pending request hears back: a reply, "not served here", or a hand-off. */
@@ -65,7 +68,7 @@ export class ZmqClient {
       // to its high-water mark (1,000), and then blocked the send — and flush() and close() behind
       // it — for ever. The send fails instead; the writer counts it and fails the request.
       const dealer = new Dealer({ linger: 0, sendTimeout: 0, routingId: `fsbus-${this.#clientId}-${index}`, ...HEARTBEATS, ...clientCurve(curve) });
-      const ep: Endpoint = { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined, up: false, seen: false, answered: true, helloWaiting: false };
+      const ep: Endpoint = { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined, up: false, seen: false, answered: true, helloWaiting: false, events: undefined };
       dealer.events.on('handshake', () => this.#link(ep, true));
       dealer.events.on('disconnect', () => this.#link(ep, false));
       dealer.connect(u.commands);
@@ -108,12 +111,41 @@ export class ZmqClient {
         if (m.kind === Kind.LANES) {
           ep.lanes = decodeLanes(m.data);
           ep.answered = true;
+          this.#learnEvents(ep, m.headers?.[EVENTS_HEADER] === MOD_EVENT_ZMQ ? MOD_EVENT_ZMQ : 'fsbus');
           for (const check of this.#helloWaiters.keys()) check();
         } else this.#pending.get(m.id)?.(ep, m);
       }
     } catch (err) {
       this.#logger?.debug({ err }, 'zmq dealer loop ended');
     }
+  }
+
+  #learnEvents(ep: Endpoint, events: 'fsbus' | typeof MOD_EVENT_ZMQ): void {
+    const was = ep.events;
+    ep.events = events;
+    if (events !== MOD_EVENT_ZMQ || was === MOD_EVENT_ZMQ || this.#subs.size === 0) return;
+    // Subscriptions made before the agent's format was known (or an agent back in that mode):
+    // said now, and flush() waiting on markers that agent never echoes stops waiting (it rejects).
+    this.#logger?.warn({ agent: this.#urls[ep.index]!.commands, subscriptions: this.#subs.size }, this.eventsRefusal()!.message);
+    for (const w of [...this.#markerWaiters.values()]) w.done();
+  }
+
+  /**
+   * Why this client cannot subscribe to events: an agent of its list said (LANES) its PUB runs in
+   * mod_event_zmq mode, whose frames have no subject to filter or match. undefined: none did.
+   */
+  eventsRefusal(): TransportError | undefined {
+    const compat = this.endpoints.filter((e) => e.events === MOD_EVENT_ZMQ).map((e) => this.#urls[e.index]!.commands);
+    if (compat.length === 0) return undefined;
+    return new TransportError(
+      TransportErrorCode.UNSUPPORTED,
+      `zmq: cannot subscribe to events of ${compat.join(', ')}: that agent runs with mode=mod_event_zmq (events are FreeSWITCH's bare JSON, one frame, no subject for fsbus clients to match); run the agent in native mode (no ?mode=mod_event_zmq in its URL) for fsbus clients (CLI, SDK, dashboard)`,
+    );
+  }
+
+  /** Some subscription is open. */
+  get subscribed(): boolean {
+    return this.#subs.size > 0;
   }
 
   /** Queues `m` for the agent; `unsent` hears if it is dropped instead (see ZmqWriter.write). */
@@ -190,6 +222,9 @@ export class ZmqClient {
 
   subscribe(pattern: string, handler: (m: InboundMessage) => void): () => void {
     const sub = this.#subscriber();
+    // The first subscription asks every agent not heard from yet for its lanes: its LANES says its
+    // event format (a mod_event_zmq agent is refused, see eventsRefusal; flush() waits for it).
+    if (this.#subs.size === 0) for (const ep of this.endpoints) if (ep.events === undefined) this.#hello(ep);
     const entry = { pattern, handler };
     this.#subs.add(entry);
     const tokens = pattern.split('.');
@@ -215,18 +250,18 @@ export class ZmqClient {
     void (async () => {
       try {
         for await (const [topic, payload] of sub) {
-          if (topic === undefined) continue;
+          // One frame (a mod_event_zmq agent's JSON) is not the fsbus event wire: not an event.
+          if (topic === undefined || payload === undefined) continue;
           const subject = topic.toString();
           if (subject.startsWith(SUB_MARKER)) {
             const w = this.#markerWaiters.get(subject);
             if (w !== undefined && --w.left <= 0) w.done();
             continue;
           }
-          const data = payload ?? Buffer.alloc(0);
           for (const s of this.#subs) {
             if (!subjectMatches(s.pattern, subject)) continue;
             try {
-              s.handler({ subject, data });
+              s.handler({ subject, data: payload });
             } catch (err) {
               this.#logger?.error({ err, subject }, 'subscriber threw');
             }
@@ -242,11 +277,16 @@ export class ZmqClient {
   /**
    * Resolves once every publisher saw this client's subscriptions so far, or when `boundMs` passed,
    * with how many publishers had not acknowledged them then (0: all did; always 0 once closed).
+   * Resolves at once when an agent said it runs in mod_event_zmq mode (it echoes no markers):
+   * check eventsRefusal().
    */
   subscriptionsSettled(boundMs: number): Promise<number> {
     const sub = this.#sub;
     // Closed: nothing to settle, and the socket would throw ENOTSOCK.
     if (sub === undefined || this.#closed || sub.closed) return Promise.resolve(0);
+    // A mod_event_zmq agent echoes no markers: no wait (flush() then rejects with eventsRefusal(),
+    // unless nothing is open any more: then there is nothing to settle).
+    if (this.eventsRefusal() !== undefined) return Promise.resolve(this.#subs.size === 0 ? 0 : this.#urls.length);
     const marker = `${SUB_MARKER}${this.#clientId}.${this.#markerSeq++}`;
     return new Promise((resolve) => {
       const waiter = {

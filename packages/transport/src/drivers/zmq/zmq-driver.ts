@@ -200,7 +200,11 @@ class ZmqDriver extends DriverCore {
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {
     if (options?.queue !== undefined) throw new TransportError(TransportErrorCode.UNSUPPORTED, 'zmq: PUB/SUB has no queue groups');
-    const off = this.#clientSide().subscribe(pattern, handler);
+    const client = this.#clientSide();
+    // An agent of the list runs in mod_event_zmq mode (its LANES said so): nothing to match there.
+    const refused = client.eventsRefusal();
+    if (refused !== undefined) throw refused;
+    const off = client.subscribe(pattern, handler);
     // Never throws synchronously, and resolves after close() too (the client's off() is a no-op then).
     return { subject: pattern, unsubscribe: () => Promise.resolve().then(off) };
   }
@@ -311,7 +315,13 @@ class ZmqDriver extends DriverCore {
     this.assertFlushable();
     if (this.status !== 'connected') return;
     await this.#bindError(this.#server?.flush());
-    if (this.#client !== undefined) this.#settled(this.#client, await this.#client.subscriptionsSettled(this.#connectTimeoutMs));
+    if (this.#client !== undefined) {
+      const missing = await this.#client.subscriptionsSettled(this.#connectTimeoutMs);
+      // Subscribed before an agent's LANES said mod_event_zmq mode: refused here (the SDK's events() flushes).
+      const refused = this.#client.subscribed ? this.#client.eventsRefusal() : undefined;
+      if (refused !== undefined) throw refused;
+      this.#settled(this.#client, missing);
+    }
     await this.#client?.idle();
   }
 

@@ -29,6 +29,14 @@ export const HEARTBEATS = { heartbeatInterval: 5_000, heartbeatTimeout: 10_000, 
 /** Prefix of the marker subscriptions a subscriber uses to learn its subscriptions arrived. */
 export const SUB_MARKER = '$fsbus.sub.';
 
+/**
+ * LANES header: how the agent's PUB sends events. `mod_event_zmq` (compatibility mode: one frame
+ * of FreeSWITCH's JSON, no subject, no marker echo) is what fsbus clients cannot subscribe to;
+ * absent (native, or an agent from before the header) is `[subject, payload]`.
+ */
+export const EVENTS_HEADER = 'fsbus-events';
+export const MOD_EVENT_ZMQ = 'mod_event_zmq';
+
 export const Kind = {
   REQ: 'REQ',
   ONE: 'ONE',
@@ -107,16 +115,26 @@ export interface ZmqEndpoints {
   events: string;
   /** mod_event_zmq compatibility: events as the bare FreeSWITCH JSON, one frame. */
   compat: boolean;
+  /**
+   * A subscriber that stops reading: `hold` (ZMQ_XPUB_NODROP: the PUB waits, every subscriber with
+   * it, and the writer's queue drops and counts) or `drop` (libzmq drops that subscriber's events at
+   * its high-water mark, as mod_event_zmq's PUB did: the others go on, the loss is not counted).
+   * @default 'hold'
+   */
+  slow: SlowSubscriber;
   /** `?bind`: this driver's own endpoint (bound at connect); the others are its peers. */
   bind: boolean;
 }
+
+export type SlowSubscriber = 'hold' | 'drop';
 
 /** @default 5555: commands; events on the next port (5556, mod_event_zmq's). */
 export const DEFAULT_COMMAND_PORT = 5555;
 
 /**
  * `zmq://host:port` (or `tcp://`): commands on port, events on port+1 unless `?events=<port>`;
- * `?mode=mod_event_zmq` turns on the compatibility mode; `?bind` marks the driver's own endpoint
+ * `?mode=mod_event_zmq` turns on the compatibility mode; `?slow=hold|drop` what a subscriber that
+ * stops reading does to the others (ZmqEndpoints.slow); `?bind` marks the driver's own endpoint
  * (a peer of a mesh: it binds there at connect and connects to the other URLs).
  */
 export function parseZmqUrl(raw: string): ZmqEndpoints {
@@ -126,10 +144,13 @@ export function parseZmqUrl(raw: string): ZmqEndpoints {
   const events = url.searchParams.get('events');
   const eventsPort = events === null ? port + 1 : Number(events);
   if (!Number.isInteger(port) || !Number.isInteger(eventsPort)) throw new Error(`bad zmq URL ${raw}`);
+  const slow = url.searchParams.get('slow') ?? 'hold';
+  if (slow !== 'hold' && slow !== 'drop') throw new Error(`bad zmq URL ${raw}: slow must be hold or drop`);
   return {
     commands: `tcp://${host}:${port}`,
     events: `tcp://${host}:${eventsPort}`,
-    compat: url.searchParams.get('mode') === 'mod_event_zmq',
+    compat: url.searchParams.get('mode') === MOD_EVENT_ZMQ,
+    slow,
     bind: url.searchParams.has('bind') && url.searchParams.get('bind') !== 'false',
   };
 }

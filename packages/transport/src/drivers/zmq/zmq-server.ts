@@ -12,7 +12,7 @@ import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
 import { subjectMatches } from '../../subject-pattern.js';
-import { decodeWire, encodeLanes, encodeWire, EXPIRES_HEADER, HEARTBEATS, Kind, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
+import { decodeWire, encodeLanes, encodeWire, EVENTS_HEADER, EXPIRES_HEADER, HEARTBEATS, Kind, MOD_EVENT_ZMQ, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
 import { deadlineOf, lateBy, runLaneHandler } from '../driver-core.js';
 import { expiresOf, expiresRefusal, shownExpires } from '../../expires.js';
@@ -77,9 +77,11 @@ export class ZmqServer {
     // wait: a reply that cannot be routed (requester gone, its queue full) fails the send, and
     // the writer counts and logs it, where libzmq would drop it unseen.
     this.#router = new Router({ linger: 0, handover: true, mandatory: true, sendTimeout: 0, ...HEARTBEATS, ...security });
-    // noDrop: a subscriber's full pipe holds the PUB back instead of libzmq discarding the event
-    // silently; the wait ends in the writer's bounded queue, which drops the oldest and COUNTS it.
-    this.#pub = new XPublisher({ linger: 0, noDrop: true, sendHighWaterMark: Math.max(PUB_HWM, bufferMessages), ...HEARTBEATS, ...security });
+    // noDrop (slow=hold): a subscriber's full pipe holds the PUB back instead of libzmq discarding
+    // the event silently; the wait ends in the writer's bounded queue, which drops the oldest and
+    // COUNTS it. slow=drop: libzmq drops only that subscriber's events (mod_event_zmq's PUB), which
+    // the agent cannot see or count, and the others go on.
+    this.#pub = new XPublisher({ linger: 0, noDrop: endpoints.slow === 'hold', sendHighWaterMark: Math.max(PUB_HWM, bufferMessages), ...HEARTBEATS, ...security });
     this.#routerOut = new ZmqWriter(this.#router, bufferMessages, logger);
     this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger, eventDropped);
   }
@@ -134,11 +136,18 @@ export class ZmqServer {
     };
   }
 
-  #announce(): void {
+  /** LANES for a peer: the lanes, and (compatibility mode) that its events are not the fsbus wire. */
+  #lanesMessage(id: string): WireMessage {
     const data = encodeLanes([...this.#lanes].map((l) => ({ subject: l.lane.subject, competing: l.lane.competing })));
+    // Native: no header, as before it existed (a client from then reads the same LANES).
+    return { kind: Kind.LANES, subject: '', id, headers: this.#endpoints.compat ? { [EVENTS_HEADER]: MOD_EVENT_ZMQ } : undefined, data };
+  }
+
+  #announce(): void {
+    const m = this.#lanesMessage('');
     for (const peer of this.#peers) {
       // A client that has left is forgotten: it says HELLO again when it reconnects.
-      this.#send(peer, { kind: Kind.LANES, subject: '', id: '', headers: undefined, data }, (err) => {
+      this.#send(peer, m, (err) => {
         if ((err as { code?: string }).code !== 'EHOSTUNREACH') return false;
         this.#peers.delete(peer);
         return true;
@@ -153,12 +162,15 @@ export class ZmqServer {
   /**
    * XPUB sees subscriptions arrive. A subscriber adds a unique marker subscription after its real
    * ones; echoing the marker tells it that everything before reached this publisher (ZeroMQ's
-   * "slow joiner" made observable, so flush() can wait instead of guessing).
+   * "slow joiner" made observable, so flush() can wait instead of guessing). Not in compatibility
+   * mode: mod_event_zmq consumers subscribe to "" and would get the echo (two frames, not JSON);
+   * that PUB carries events only, and fsbus clients learn from LANES not to subscribe there.
    */
   async #acknowledgeSubscriptions(): Promise<void> {
     try {
+      // Still read when not echoed: libzmq keeps the subscription messages until they are.
       for await (const [frame] of this.#pub) {
-        if (frame === undefined || frame[0] !== 1) continue;
+        if (this.#endpoints.compat || frame === undefined || frame[0] !== 1) continue;
         const topic = frame.subarray(1);
         if (topic.toString().startsWith(SUB_MARKER)) this.#pubOut.write([Buffer.from(topic), Buffer.alloc(0)]);
       }
@@ -179,7 +191,7 @@ export class ZmqServer {
         const peer = peerId.toString('hex');
         if (m.kind === Kind.HELLO) {
           this.#peers.add(peer);
-          this.#send(peer, { kind: Kind.LANES, subject: '', id: m.id, headers: undefined, data: encodeLanes([...this.#lanes].map((l) => ({ subject: l.lane.subject, competing: l.lane.competing }))) });
+          this.#send(peer, this.#lanesMessage(m.id));
         } else if (m.kind === Kind.REQ || m.kind === Kind.ONE) {
           this.#dispatch(peer, m);
         }
