@@ -3,11 +3,12 @@
  * but redis-py — run against a real redis-server, a simulated FreeSWITCH node and an agent with
  * `events.stream` on and a small `max_messages`: it reads in stream order, gets back what it read
  * and never acknowledged, and says which sequences retention trimmed while it was away (pending
- * or never read). The venv (.tools/interop-venv) is made by scripts/setup, as for interop.test.ts.
+ * or never read) — but not those a read whose reply was lost had handed it. The venv (.tools/interop-venv) is made by scripts/setup, as for interop.test.ts.
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,51 @@ async function durable(url: string, args: string[]): Promise<Line[]> {
     throw new Error(`redis_durable.py failed: ${err.message}\nstdout:\n${err.stdout ?? ''}\nstderr:\n${err.stderr ?? ''}`);
   });
   return stdout.trim().split('\n').map((l) => JSON.parse(l) as Line);
+}
+
+/**
+ * A relay in front of Redis that loses the reply to the first XREADGROUP for new entries (ID ">")
+ * sent through it: Redis has assigned them to the consumer, the consumer's connection closes
+ * before it hears which. `lost` resolves then; later connections pass everything.
+ */
+async function replyLosingRelay(redisPort: number): Promise<{ url: string; lost: Promise<void>; close(): Promise<void> }> {
+  const open = new Set<Socket>();
+  let resolve!: () => void;
+  const lost = new Promise<void>((done) => (resolve = done));
+  let armed = true;
+  const server = createServer((client) => {
+    const upstream = connect(redisPort, '127.0.0.1');
+    open.add(client).add(upstream);
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    let sent = '';
+    let swallow = false;
+    client.on('data', (chunk: Buffer) => {
+      if (armed) {
+        sent += chunk.toString('latin1');
+        if (/XREADGROUP/i.test(sent) && sent.includes('\r\n$1\r\n>\r\n')) [armed, swallow] = [false, true];
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!swallow) return void client.write(chunk);
+      client.destroy();
+      upstream.destroy();
+      resolve();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    lost,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const s of open) s.destroy();
+        server.close(() => done());
+      }),
+  };
 }
 
 const seq = (id: string): number => Number(id.split('-')[1]);
@@ -113,6 +159,22 @@ void test('redis_durable.py: in order, pending entries again after a crash, trim
     assert.ok(outC.findIndex((l) => l.type === 'event') > outC.findLastIndex((l) => l.type === 'gap'), 'the gaps come before the events after them');
     assert.deepEqual(events(outC).map((e) => e.sequence), range(kept, c));
     assert.equal((await redis.xpending(KEY, 'billing'))[0], 0, 'nothing left pending: trimmed entries released');
+
+    // (d) The reply to a read of new entries is lost with the connection: Redis assigned them, the
+    // consumer never heard. It reads them from its pending list, then the next new ones: no gap
+    // told for what it was handed (they were not trimmed).
+    const relay = await replyLosingRelay(Number(new URL(broker.url).port));
+    try {
+      const d = await fire(3);
+      const run = durable(relay.url, ['--count', '5']);
+      await relay.lost;
+      const e = await fire(2);
+      const outD = await run;
+      assert.deepEqual(events(outD).map((ev) => [ev.sequence, ev.redelivered]), range(d - 2, e).map((s) => [s, s <= d]), JSON.stringify(outD));
+      assert.deepEqual(outD.filter((l) => l.type === 'gap' || l.type === 'lost'), [], JSON.stringify(outD));
+    } finally {
+      await relay.close();
+    }
   } finally {
     await agent?.stop();
     await sim.stop();

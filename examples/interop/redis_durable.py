@@ -114,6 +114,10 @@ def main():
                 s = seq(entry_id)
                 if cursor != ">":
                     cursor = entry_id     # the pending list goes on after this one
+                    # Handed out to us already (a read whose reply the connection lost, too): the
+                    # next new entry comes after it. max: a pending entry below `last` (read before,
+                    # or a new stream's) never lowers it, so a new entry going back is still "lost".
+                    last = s if last is None else max(last, s)
                     if not fields:
                         trimmed.append(s)
                         r.xack(key, group, entry_id)   # gone: release it

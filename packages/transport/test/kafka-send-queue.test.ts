@@ -1,14 +1,18 @@
 // The Kafka send queue when a produce fails on the network (a broker that never answers stands in):
 // what was in flight goes back to the driver for the reconnect — but not its requests, which the
-// broker may have appended already (sent again, a command would run twice).
+// broker may have appended already (sent again, a command would run twice). And an agent's notice
+// whose partitions cannot be looked up goes out once: the failed lookup fails nothing.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { Producer } from '@platformatic/kafka';
+import { Admin, Producer } from '@platformatic/kafka';
+import { AGENT_START_SUBCLASS, eventSubjectTail } from '@fsbus/contract';
+import { startKafka } from '@fsbus/testkit';
 import type { DriverLogger } from '../src/driver.js';
 import type { OutboxItem } from '../src/outbox.js';
 import { TopicCache } from '../src/drivers/kafka/kafka-admin.js';
-import { ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
+import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
 import { GONE_REPLY_TOPIC_LOG, KafkaSendQueue } from '../src/drivers/kafka/kafka-send-queue.js';
+import { KafkaHeader } from '../src/drivers/kafka/kafka-topics.js';
 import { dec, enc } from './conformance/helpers.js';
 import { silentBroker } from './support/silent-broker.js';
 
@@ -61,5 +65,47 @@ void test("kafka send queue: a reply to a requester's inbox that is gone is drop
     assert.equal(queue.repliesDropped, 1);
   } finally {
     await producer.close(true).catch(() => undefined);
+  }
+});
+
+void test("kafka send queue: an agent's notice whose partition lookup fails goes out once, and its batch is neither lost nor refused", { timeout: 180_000 }, async () => {
+  const kafka = await startKafka();
+  const admin = new Admin(baseOptions({ urls: [kafka.url] }, 'send-queue-notice-admin'));
+  const real = new Producer<Buffer, Buffer, Buffer, Buffer>({ ...baseOptions({ urls: [kafka.url] }, 'send-queue-notice'), acks: -1 });
+  // The broker is real; only the lookup of the notice's partitions fails (right after a reconnect,
+  // metadata is least reliable). Nothing was sent when it failed: no reason to lose or refuse the batch.
+  let lookupError = new Error('unset');
+  const producer = Object.assign(real, { metadata: () => Promise.reject(lookupError) });
+  const told: string[] = [];
+  const debugged: string[] = [];
+  const logger: DriverLogger = { debug: (_o, msg = '') => void debugged.push(msg), info: () => undefined, warn: () => undefined, error: () => undefined };
+  const queue = new KafkaSendQueue(
+    { producer: () => producer, topics: new TopicCache(() => admin), connected: () => true, lost: () => void told.push('lost'), droppedAfterSend: (item, why) => void told.push(`${why}: ${dec(item.data)}`), logger },
+    100,
+    1 << 20,
+  );
+  const notices = async (): Promise<bigint> => {
+    const [topic] = await admin.listOffsets({ topics: [{ name: 'nq.events', partitions: [0, 1, 2].map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) }] });
+    return topic!.partitions.reduce((n, p) => n + p.offset, 0n);
+  };
+  try {
+    await admin.createTopics({ topics: ['nq.events', 'nq.node.n2'], partitions: 3, replicas: -1 });
+    // A refusal (the batch went record by record, the notice dropped), then a network-class error
+    // (the batch went back as lost, its hand-off told it may have run).
+    const errors = [new Error('metadata refused'), Object.assign(new Error('metadata unreachable'), { code: 'PLT_KFK_NETWORK' })];
+    for (let round = 0; round < errors.length; round++) {
+      lookupError = errors[round]!;
+      queue.push({ subject: 'nq.events', data: enc('{"Event-Name":"CUSTOM"}'), headers: { [KafkaHeader.SUBJECT]: `nq.events.${eventSubjectTail('CUSTOM', AGENT_START_SUBCLASS)}` } });
+      queue.push({ subject: 'nq.node.n2', data: enc('hand-off'), replyTo: 'fsbus.inbox.x', correlationId: `c${round}` });
+      await queue.idle();
+      assert.deepEqual(told, [], 'nothing lost, nothing refused');
+      assert.equal(queue.acked, 2 * (round + 1));
+      assert.equal(await notices(), BigInt(round + 1), 'the notice once, as before the copies');
+    }
+    assert.equal(debugged.filter((m) => m.includes('partitions')).length, 2, 'the failed lookup is logged at debug');
+  } finally {
+    await real.close(true).catch(() => undefined);
+    await admin.close();
+    await kafka.stop();
   }
 });

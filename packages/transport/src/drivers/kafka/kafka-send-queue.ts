@@ -206,7 +206,9 @@ export class KafkaSendQueue {
     try {
       const producer = this.#ctx.producer()!;
       // Most batches hold no notice: produced at once, as before, without waiting for a lookup.
-      const partitions = batch.some(isAgentNotice) ? await noticePartitions(producer, batch) : undefined;
+      const partitions = batch.some(isAgentNotice) ? await noticePartitions(producer, batch, this.#ctx.logger) : undefined;
+      // The N−1 copies of a notice are not counted by splitBatches: each goes to its own
+      // partition's record batch (the library builds one per partition), so none nears message.max.bytes.
       await producer.send({ messages: partitions === undefined ? batch.map(toRecord) : batch.flatMap((item) => toRecords(item, (topic) => partitions.get(topic) ?? 1)) });
       this.acked += batch.length;
       return undefined;
@@ -267,13 +269,18 @@ export class KafkaSendQueue {
  * Partitions of the topics `batch` has an agent's notice for (toRecords sends one copy to each):
  * from the producer's metadata, which it keeps for its own routing (read from the broker when it
  * has none for the topic or it is older than the client's metadataMaxAge). A topic given more
- * partitions is seen at the next refresh.
+ * partitions is seen at the next refresh. A failed lookup sends nothing, so it must not fail the
+ * batch (lost, or refused record by record): the notice then goes out once, key-less, as before the copies.
  */
-async function noticePartitions(producer: Producer<Buffer, Buffer, Buffer, Buffer>, batch: readonly OutboxItem[]): Promise<Map<string, number>> {
+async function noticePartitions(producer: Producer<Buffer, Buffer, Buffer, Buffer>, batch: readonly OutboxItem[], logger: DriverLogger | undefined): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const topics = [...new Set(batch.filter(isAgentNotice).map((i) => i.subject))];
-  const metadata = await producer.metadata({ topics });
-  for (const topic of topics) out.set(topic, metadata.topics.get(topic)?.partitionsCount ?? 1);
+  try {
+    const metadata = await producer.metadata({ topics });
+    for (const topic of topics) out.set(topic, metadata.topics.get(topic)?.partitionsCount ?? 1);
+  } catch (err) {
+    logger?.debug({ err, topics }, 'kafka: partitions of a notice topic unknown, notice sent once');
+  }
   return out;
 }
 
