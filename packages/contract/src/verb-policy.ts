@@ -29,7 +29,10 @@ const WRAPPERS: Readonly<Record<string, { skip: number; optional?: (word: string
 /** A verb that cannot be read for certain (odd spacing, a name built from variables): no list admits it. */
 const UNCLEAR = '?';
 
-/** Wrappers inside wrappers (`json` → fsapi `json` → …) past this depth are UNCLEAR. */
+/**
+ * Wrappers inside wrappers (`json` → fsapi `json` → …), and hooks set by hooks (an
+ * api_hangup_hook running uuid_setvar of another…), past this depth are UNCLEAR.
+ */
 const MAX_WRAP_DEPTH = 8;
 
 /** `${…}` expansions read in one command; a command with more is UNCLEAR. */
@@ -44,6 +47,8 @@ const MAX_EXPANSIONS = 64;
 const CHANNEL_RUNNERS = new Set(['uuid_broadcast', 'sched_broadcast', 'uuid_setvar']);
 
 function channelVerbs(verb: string, args: readonly string[], depth: number): string[] {
+  // Each reading of a level reads its arguments again: charged like the expansions and hooks.
+  if (!spendReadWork(args.reduce((n, a) => n + a.length + 1, 0))) return [UNCLEAR];
   if (verb === 'uuid_broadcast' || verb === 'sched_broadcast') {
     const path = args.slice(verb === 'uuid_broadcast' ? 1 : 2).join(' ').replace(/^['"]+/, '');
     const cut = path.indexOf('::');
@@ -53,30 +58,31 @@ function channelVerbs(verb: string, args: readonly string[], depth: number): str
   }
   if (verb === 'uuid_setvar') {
     const kind = hookKind(args[1]?.trim() ?? '');
-    return kind === undefined ? [] : hookVerbs(kind, args.slice(2).join(' '), (line) => chainVerbs(line, depth));
+    // The hook's API is read one level down: a hook may set another hook, and so on.
+    return kind === undefined ? [] : hookVerbs(kind, args.slice(2).join(' '), (line) => chainVerbs(line, depth + 1));
   }
   return [];
 }
 
 /** The wrapper chain read from `words`: the leading verb, then each wrapped one. */
-function wrapperChain(words: readonly string[], depth: number): string[] {
-  const verbs: string[] = [];
+function wrapperChain(words: readonly string[], depth: number, verbs: Set<string>): void {
   let i = 0;
   while (i < words.length) {
     // switch_api_execute trims the name; sched_api's `&` (run in the background) is not part of it.
     const verb = words[i]!.trim().toLowerCase().replace(/&$/, '');
     // An empty word where a wrapper's command goes: FreeSWITCH may read past it, we cannot tell.
     if (verb === '') {
-      if (i > 0) verbs.push(UNCLEAR);
+      if (i > 0) verbs.add(UNCLEAR);
       break;
     }
-    verbs.push(verb);
+    verbs.add(verb);
+    // Added one by one: a push(...spread) of a long list overflows the stack.
     if (CHANNEL_RUNNERS.has(verb)) {
-      verbs.push(...channelVerbs(verb, words.slice(i + 1), depth));
+      for (const v of channelVerbs(verb, words.slice(i + 1), depth)) verbs.add(v);
       break;
     }
     if (verb === 'json') {
-      verbs.push(...jsonVerbs(words.slice(i + 1).join(' '), depth + 1));
+      for (const v of jsonVerbs(words.slice(i + 1).join(' '), depth + 1)) verbs.add(v);
       break;
     }
     const wrapper = WRAPPERS[verb];
@@ -85,7 +91,6 @@ function wrapperChain(words: readonly string[], depth: number): string[] {
     if (wrapper.optional !== undefined && i < words.length && wrapper.optional(words[i]!.trim())) i++;
     i += wrapper.skip;
   }
-  return verbs;
 }
 
 /**
@@ -187,14 +192,28 @@ function spendReadWork(chars: number): boolean {
 }
 
 function verbsOf(text: string, depth: number): Set<string> {
-  return new Set([...chainVerbs(text, depth), ...expansionVerbs(text, depth), ...hookAssignmentVerbs(text, (line) => chainVerbs(line, depth), spendReadWork)]);
+  const verbs = new Set(chainVerbs(text, depth));
+  for (const v of expansionVerbs(text, depth)) verbs.add(v);
+  for (const v of hookAssignmentVerbs(text, (line) => chainVerbs(line, depth + 1), spendReadWork)) verbs.add(v);
+  return verbs;
 }
 
-/** The wrapper chain of `text` under every reading of its spacing. */
+/**
+ * The wrapper chain of `text` under every reading of its spacing (a reading that gives the same
+ * words as another is not read again: hooks nest, and three readings a level would cost 3^depth).
+ */
 function chainVerbs(text: string, depth: number): string[] {
+  if (depth > MAX_WRAP_DEPTH) return [UNCLEAR];
   const bySpace = text.split(' ');
-  const readings = [text.split(/\s+/), bySpace, bySpace.filter((w) => w !== '')];
-  return readings.flatMap((words) => wrapperChain(words, depth));
+  const verbs = new Set<string>();
+  const seen = new Set<string>();
+  for (const words of [text.split(/\s+/), bySpace, bySpace.filter((w) => w !== '')]) {
+    const key = JSON.stringify(words);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    wrapperChain(words, depth, verbs);
+  }
+  return [...verbs];
 }
 
 /** mod_commands' JSON APIs that run nothing given in the request. */
@@ -230,7 +249,7 @@ function jsonVerbs(text: string, depth: number): string[] {
     const appName = asciiLower(app.trim().split(/\s+|::/)[0] ?? '');
     const line = `${app} ${arg}`;
     // `set`/`export` of a hook variable: JSON escapes hide its `=` from the reading of the raw text.
-    const hooks = hookAssignmentVerbs(line, (l) => chainVerbs(l, depth), spendReadWork);
+    const hooks = hookAssignmentVerbs(line, (l) => chainVerbs(l, depth + 1), spendReadWork);
     return [appName === '' ? UNCLEAR : appName, ...expansionVerbs(line, depth), ...hooks];
   }
   return [UNCLEAR];
