@@ -5,6 +5,7 @@
  * Security). Patterns are NATS-style: dotted tokens, `*` one token, `>` one or more at the end.
  */
 import { isPublishableSubject } from '@fsbus/contract';
+import { subjectMatches } from '@fsbus/transport';
 
 /** Why `pattern` is not a subject pattern (a config refusal), or undefined. */
 export function forwardToPatternProblem(pattern: string): string | undefined {
@@ -18,18 +19,9 @@ export function forwardToPatternProblem(pattern: string): string | undefined {
   return undefined;
 }
 
-/** True when `subject` matches one of `patterns` (checked by forwardToPatternProblem). */
+/** True when `subject` matches one of `patterns` (checked by forwardToPatternProblem), as every driver matches. */
 export function forwardToAllowed(patterns: readonly string[], subject: string): boolean {
-  const tokens = subject.split('.');
-  return patterns.some((pattern) => {
-    const want = pattern.split('.');
-    for (const [i, w] of want.entries()) {
-      if (w === '>') return tokens.length > i;
-      const t = tokens[i];
-      if (t === undefined || (w !== '*' && w !== t)) return false;
-    }
-    return tokens.length === want.length;
-  });
+  return patterns.some((pattern) => subjectMatches(pattern, subject));
 }
 
 /** The refusal of a forward_to no pattern matches. */

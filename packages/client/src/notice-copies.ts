@@ -7,10 +7,8 @@
  * handed out again. Any driver may send one twice (a publish sent again after a lost connection):
  * that copy is left out too.
  */
-import { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_DROPPED_SUBCLASS, EVENTS_RESUMED_SUBCLASS } from '@fsbus/contract';
+import { AGENT_NOTICE_SUBCLASSES } from '@fsbus/contract';
 import type { BusEvent } from './event.js';
-
-const NOTICES: ReadonlySet<string> = new Set([AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_DROPPED_SUBCLASS, EVENTS_RESUMED_SUBCLASS]);
 
 /**
  * Notices remembered per stream, the oldest forgotten first. The copies of one notice are read
@@ -26,7 +24,7 @@ export class NoticeCopies {
   isCopy(event: BusEvent): boolean {
     if (event.name !== 'CUSTOM' || event.uuid !== undefined) return false;
     const subclass = event.subclass;
-    if (subclass === undefined || !NOTICES.has(subclass)) return false;
+    if (subclass === undefined || !AGENT_NOTICE_SUBCLASSES.has(subclass)) return false;
     const id = `${event.nodeId}\0${subclass}\0${event.timestamp}`;
     if (this.#seen.has(id)) return true;
     this.#seen.add(id);

@@ -16,6 +16,8 @@ export const EVENTS_RESUMED_SUBCLASS = 'fsbus::events_resumed';
  * outgoing buffer full during an outage): how many, and between which timestamps.
  */
 export const EVENTS_DROPPED_SUBCLASS = 'fsbus::events_dropped';
+/** The agent's own notices (a loss or restart to resync after): Kafka sends each to every partition, the SDK hands out one. */
+export const AGENT_NOTICE_SUBCLASSES: ReadonlySet<string> = new Set([AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_DROPPED_SUBCLASS, EVENTS_RESUMED_SUBCLASS]);
 
 export interface EventPayload {
   event_name: string;

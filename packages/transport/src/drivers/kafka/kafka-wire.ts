@@ -1,6 +1,6 @@
 /** Record ⇄ InboundMessage mapping, the event key, and Kafka error classification. */
 import type { Message } from '@platformatic/kafka';
-import { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_DROPPED_SUBCLASS, EVENTS_RESUMED_SUBCLASS, eventSubjectTail } from '@fsbus/contract';
+import { AGENT_NOTICE_SUBCLASSES, eventSubjectTail } from '@fsbus/contract';
 import type { InboundMessage } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
 import { KafkaHeader } from './kafka-topics.js';
@@ -127,7 +127,7 @@ export function toRecord(item: OutboxItem): OutRecord {
 }
 
 /** Subject tails (after `<topic>.`) of the agent's own notices (docs/contract.md "Events"). */
-const NOTICE_TAILS = new Set([AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_DROPPED_SUBCLASS, EVENTS_RESUMED_SUBCLASS].map((s) => eventSubjectTail('CUSTOM', s)));
+const NOTICE_TAILS = new Set([...AGENT_NOTICE_SUBCLASSES].map((s) => eventSubjectTail('CUSTOM', s)));
 
 /**
  * An agent's notice (fsbus::agent_start, agent_stop, events_dropped, events_resumed): a record to
