@@ -10,6 +10,7 @@ const root = new URL('..', import.meta.url).pathname;
 
 async function exportedCodes(): Promise<Map<string, string>> {
   const codes = new Map<string, string>(); // code -> where it is exported
+  const seen = new Set<unknown>(); // a deprecated alias (SimWireErrorCode) is the same object: counted once
   for (const dir of await readdir(join(root, 'packages'))) {
     const pkgJson = join(root, 'packages', dir, 'package.json');
     if (!existsSync(pkgJson)) continue;
@@ -17,7 +18,8 @@ async function exportedCodes(): Promise<Map<string, string>> {
     if (isPrivate || !existsSync(join(root, 'packages', dir, 'src', 'index.ts'))) continue;
     const mod = (await import(name)) as Record<string, unknown>;
     for (const [exportName, value] of Object.entries(mod)) {
-      if (!exportName.endsWith('ErrorCode') || value === null || typeof value !== 'object') continue;
+      if (!exportName.endsWith('ErrorCode') || value === null || typeof value !== 'object' || seen.has(value)) continue;
+      seen.add(value);
       for (const code of Object.values(value as Record<string, unknown>)) {
         if (typeof code !== 'string') continue;
         const where = `${name}.${exportName}`;

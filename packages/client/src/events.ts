@@ -61,6 +61,8 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
   // on its way before the driver said 'reconnecting'.
   let completeAt = Date.now();
   const open = async (deliver: Deliver, malformed: Malformed): Promise<Subscription[]> => {
+    // Set once every pattern was subscribed: a refusal from then on is not about any one of them.
+    let subscribed = false;
     try {
       if (!durable) {
         const subs: Subscription[] = [];
@@ -79,6 +81,7 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
               }),
             );
           });
+          subscribed = true;
           // The broker has the subscriptions once this round trip is done.
           await driver.flush();
         } catch (err) {
@@ -133,9 +136,12 @@ export function openEventStream(core: ClientCore, patternArg: EventPattern | rea
       );
       return [sub];
     } catch (err) {
-      // A pattern this driver's broker cannot subscribe to (MQTT's `+`, `#`, `/` in a token) is the caller's.
       if (!durable && err instanceof TransportError && err.code === TransportErrorCode.UNSUPPORTED) {
-        throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `events: ${err.message}`, { cause: err });
+        // A pattern this driver's broker cannot subscribe to (MQTT's `+`, `#`, `/` in a token) is the caller's.
+        // ZeroMQ's PUB/SUB takes any pattern that passed eventSubject(): its refusal, like one from
+        // flush(), is what the bus cannot do (an agent in mod_event_zmq mode), and keeps its code.
+        if (!subscribed && driver.name !== 'zmq') throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `events: ${err.message}`, { cause: err });
+        throw new TransportError(err.code, `events: ${err.message}`, { cause: err });
       }
       // A stream that cannot be read is not a lost connection (a live subscription has no stream);
       // one asked for while the broker is away is (JetStream's API call just timed out).

@@ -4,7 +4,7 @@
  */
 import { FsbusError } from '@fsbus/esl';
 
-export const SimWireErrorCode = {
+export const SimErrorCode = {
   /** A simulator option is invalid (bad ACL entry, bad `host:port`, bad port). */
   CONFIG: 'FSBUS_ERR_SIM_CONFIG',
   /** The simulator could not listen on its Event Socket or control port. */
@@ -14,22 +14,27 @@ export const SimWireErrorCode = {
   /** A control API request failed inside the simulator (the HTTP reply carries the message). */
   CONTROL: 'FSBUS_ERR_SIM_CONTROL',
 } as const;
-export type SimWireErrorCode = (typeof SimWireErrorCode)[keyof typeof SimWireErrorCode];
+export type SimErrorCode = (typeof SimErrorCode)[keyof typeof SimErrorCode];
+
+/** @deprecated use SimErrorCode (the name is from when these errors lived in the wire layer). */
+export const SimWireErrorCode = SimErrorCode;
+/** @deprecated use SimErrorCode. */
+export type SimWireErrorCode = SimErrorCode;
 
 export class SimConfigError extends FsbusError {
   constructor(message: string) {
-    super(SimWireErrorCode.CONFIG, message);
+    super(SimErrorCode.CONFIG, message);
   }
 }
 
 export class SimListenError extends FsbusError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(SimWireErrorCode.LISTEN, message, options);
+    super(SimErrorCode.LISTEN, message, options);
   }
 }
 
 export class SimOutboundConnectError extends FsbusError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(SimWireErrorCode.OUTBOUND_CONNECT, message, options);
+    super(SimErrorCode.OUTBOUND_CONNECT, message, options);
   }
 }

@@ -24,7 +24,9 @@ export type { InboundListenerOptions } from './listener/inbound-listener.js';
 export { SocketOutboundConnector } from './outbound/outbound-connector.js';
 export { EventHub } from './listener/event-hub.js';
 export { DEFAULT_ACL } from './listener/acl.js';
-export { SimWireErrorCode, SimConfigError, SimListenError, SimOutboundConnectError } from './listener/errors.js';
+export { SimErrorCode, SimConfigError, SimListenError, SimOutboundConnectError } from './errors.js';
+/** @deprecated use SimErrorCode */
+export { SimWireErrorCode } from './errors.js';
 export {
   DEFAULT_FIRST_COMMAND_TIMEOUT_MS,
   DEFAULT_QUEUE_LIMIT,

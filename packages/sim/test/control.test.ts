@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { Simulator, SimWireErrorCode } from '../src/index.js';
+import { Simulator, SimErrorCode } from '../src/index.js';
 import { sendJson } from '../src/control/json.js';
 import { controlHttp } from './control-http.js';
 import { WireClient } from './listener-client.js';
@@ -98,7 +98,7 @@ void it('a control result JSON cannot carry is answered once, 500 with the reaso
     assert.equal(res.status, 500);
     const body = (await res.json()) as { error: string; code: string };
     assert.match(body.error, /cannot be sent as JSON.*BigInt/);
-    assert.equal(body.code, SimWireErrorCode.CONTROL);
+    assert.equal(body.code, SimErrorCode.CONTROL);
   } finally {
     server.close();
   }

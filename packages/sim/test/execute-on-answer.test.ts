@@ -84,3 +84,16 @@ void it('api_on_answer with an unknown API logs INVALID COMMAND!, what switch_ap
   assert.equal(line, '7 switch_channel.c:do_api_on:3690 sofia/internal/1000@127.0.0.1 process no_such_api a ${direction}: no_such_api(a outbound)\nINVALID COMMAND!\n\n');
   await h.core.stop();
 });
+
+void it('api_on_answer with a known API that refuses logs its -ERR only: no COMMAND RETURNED ERROR!, its function returned success', async () => {
+  // switch_api_execute appends COMMAND RETURNED ERROR! only for a non-success status; uuid_kill
+  // (kill_function), as every API the simulator models, writes -ERR and returns SWITCH_STATUS_SUCCESS.
+  const h = harness();
+  const logs: string[] = [];
+  h.core.onLog((l) => logs.push(`${l.level} ${l.file}:${l.func}:${l.line} ${l.text.replace(/^.*?\] \S+ /, '')}`));
+  h.core.control.setEndpointBehavior('user/1000', { answer: 'answer' });
+  assert.match(await apiAt(h, 'originate', "{api_on_answer='uuid_kill no-such-uuid'}user/1000 &park()"), /^\+OK /);
+  const line = logs.find((l) => l.includes(' process '));
+  assert.equal(line, '7 switch_channel.c:do_api_on:3690 sofia/internal/1000@127.0.0.1 process uuid_kill no-such-uuid: uuid_kill(no-such-uuid)\n-ERR No such channel!\n\n');
+  await h.core.stop();
+});

@@ -252,6 +252,8 @@ export function isAuthFailure(err: unknown): boolean {
 
 const BROKER_REFUSED_HINT = "the broker refused it: check the broker's permissions (ACL) for this user on this subject; sending it again will not help";
 
+const UNSUPPORTED_HINT = 'the bus cannot do this as the agent or driver is set up (the message says what to change); the command itself is fine, running it again will not help';
+
 const DURABLE_TAKEN_HINT = 'a --durable name keeps the pattern it was first used with: pick another name for this pattern, or delete that consumer';
 
 /**
@@ -311,9 +313,11 @@ export function reportError(name: string, err: unknown, io: CliIo, hint?: string
     return ExitCode.FAILED;
   }
   // The SDK's request or gather the broker refused (an ACL, Redis out of memory): not a lost connection.
-  if (err instanceof TransportError && err.code === TransportErrorCode.BROKER) {
+  // What the bus cannot do as set up (a ZeroMQ agent in mod_event_zmq mode): the command failed,
+  // though nothing the user typed is wrong (not a usage error, exit 2).
+  if (err instanceof TransportError && (err.code === TransportErrorCode.BROKER || err.code === TransportErrorCode.UNSUPPORTED)) {
     io.err(terminalLine(`fsbus ${name}: ${err.code}: ${err.message}`));
-    io.err(`hint: ${hint ?? BROKER_REFUSED_HINT}`);
+    io.err(`hint: ${hint ?? (err.code === TransportErrorCode.BROKER ? BROKER_REFUSED_HINT : UNSUPPORTED_HINT)}`);
     return ExitCode.FAILED;
   }
   io.err(terminalLine(`fsbus ${name}: ${err instanceof Error ? err.message : String(err)}`));

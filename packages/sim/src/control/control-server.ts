@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import { FsbusError } from '@fsbus/esl';
 import type { Simulator } from '../simulator.js';
-import { SimConfigError, SimListenError, SimWireErrorCode } from '../listener/errors.js';
+import { SimConfigError, SimListenError, SimErrorCode } from '../listener/errors.js';
 import { coreRoutes } from './core-routes.js';
 import { num, sendJson, str, type JsonObject, type Route } from './json.js';
 
@@ -140,7 +140,7 @@ export class ControlServer {
       body = await route(await readJson(req), this.#sim);
     } catch (err) {
       status = err instanceof SimConfigError ? 400 : 500;
-      body = { error: err instanceof Error ? err.message : String(err), code: err instanceof FsbusError ? err.code : SimWireErrorCode.CONTROL };
+      body = { error: err instanceof Error ? err.message : String(err), code: err instanceof FsbusError ? err.code : SimErrorCode.CONTROL };
     }
     sendJson(res, status, body);
   }

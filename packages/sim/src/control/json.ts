@@ -1,7 +1,7 @@
 /** Request-body and response helpers of the control API. */
 import type { ServerResponse } from 'node:http';
 import type { Simulator } from '../simulator.js';
-import { SimConfigError, SimWireErrorCode } from '../listener/errors.js';
+import { SimConfigError, SimErrorCode } from '../listener/errors.js';
 
 export type JsonObject = Record<string, unknown>;
 export type Route = (body: JsonObject, sim: Simulator) => unknown;
@@ -27,7 +27,7 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
     text = JSON.stringify(value ?? {});
   } catch (err) {
     status = 500;
-    text = JSON.stringify({ error: `the result cannot be sent as JSON: ${(err as Error).message}`, code: SimWireErrorCode.CONTROL });
+    text = JSON.stringify({ error: `the result cannot be sent as JSON: ${(err as Error).message}`, code: SimErrorCode.CONTROL });
   }
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);

@@ -70,7 +70,9 @@ export function apiOn(ex: Executor, ch: Channel, prefix: string, api: ExpansionA
     const blank = value.indexOf(' ');
     const name = blank < 0 ? value : value.slice(0, blank);
     const arg = blank < 0 ? '' : ex.expand(ch, value.slice(blank + 1));
-    // switch_api_execute writes INVALID COMMAND! into the stream for an API it does not know.
+    // switch_api_execute writes INVALID COMMAND! into the stream for an API it does not know. Its
+    // COMMAND RETURNED ERROR! (after the output of an API whose function returns a failure status)
+    // never comes here: every API the simulator models writes -ERR and returns SWITCH_STATUS_SUCCESS.
     const out = api(name, arg) ?? 'INVALID COMMAND!\n';
     ex.engine.log(ch, 7, DO_API_ON, `${ch.name} process ${value}: ${name}(${arg})\n${out}`);
   }
