@@ -225,7 +225,7 @@ export class Agent {
     return this.#driver;
   }
 
-  /** /readyz: `reason` says what is missing when not ready. */
+  /** /readyz and agent.status (`ready`, `not_ready_reason`): `reason` says what is missing when not ready. */
   #readiness(): { ready: boolean; broker: string; esl: string; cordoned?: true; reason?: string } {
     // A cordoned node is ready (its links are up, its own lane served): said, for an operator's probe.
     const r = { ready: this.ready, broker: this.brokerStatus, esl: this.eslStatus, ...(this.#sharedLanes.status().cordoned ? { cordoned: true as const } : {}) };
@@ -408,6 +408,8 @@ export class Agent {
   /** The agent.status snapshot (SPEC §3.4). */
   status(): Record<string, unknown> {
     const d = this.#dispatcher?.counters;
+    // /readyz's rule and words: monitors read `ready` rather than rebuild it from the fields below.
+    const r = this.#readiness();
     const e = this.#publisher?.counters;
     const ds = this.#driver?.stats();
     return {
@@ -418,6 +420,8 @@ export class Agent {
       driver: this.config.driver,
       subject_prefix: this.subjects.prefix,
       connected: this.#driver?.status === 'connected',
+      ready: r.ready,
+      ...(r.reason === undefined ? {} : { not_ready_reason: r.reason }),
       broker: { status: this.brokerStatus, reconnects: ds?.reconnects ?? 0, buffered_now: ds?.pending ?? 0, ...(ds?.blocked === undefined ? {} : { blocked: ds.blocked }) },
       esl: {
         status: this.eslStatus,

@@ -28,8 +28,8 @@ void describe('fsbus cordon / uncordon and the LANES column of status', () => {
     const [a, b] = agents as [Agent, Agent];
     const healthy = await runCli(['status', '--all', '--expect', 'node-a,node-b'], env);
     assert.equal(healthy.code, 0, healthy.err);
-    assert.match(healthy.out, /^NODE\s+VERSION\s+UPTIME\s+DRIVER\s+BROKER\s+ESL\s+LANES\s+REQUESTS ok\/failed/);
-    assert.match(healthy.out, /^node-a\s+\S+\s+\S+\s+nats\s+connected\s+ready\s+joined\s/m);
+    assert.match(healthy.out, /^NODE\s+VERSION\s+UPTIME\s+DRIVER\s+BROKER\s+ESL\s+LANES\s+READY\s+REQUESTS ok\/failed/);
+    assert.match(healthy.out, /^node-a\s+\S+\s+\S+\s+nats\s+connected\s+ready\s+joined\s+yes\s/m);
 
     const cordoned = await runCli(['cordon', 'node-a'], env);
     assert.equal(cordoned.code, 0, cordoned.err);
@@ -40,7 +40,7 @@ void describe('fsbus cordon / uncordon and the LANES column of status', () => {
 
     const all = await runCli(['status', '--all', '--expect', 'node-a,node-b'], env);
     assert.equal(all.code, 0, all.err);
-    assert.match(all.out, /^node-a\s+\S+\s+\S+\s+nats\s+connected\s+ready\s+cordoned\s/m);
+    assert.match(all.out, /^node-a\s+\S+\s+\S+\s+nats\s+connected\s+ready\s+cordoned\s+yes\s/m);
     assert.match(all.out, /^node-b\s+\S+\s+\S+\s+nats\s+connected\s+ready\s+joined\s/m);
     const json = await runCli(['status', '--node', 'node-a', '--json'], env);
     assert.equal(json.code, 0, json.err);

@@ -55,7 +55,7 @@ void test("statusTable: the review's status cells are escaped, the columns still
   const [header, row] = text.split('\n') as [string, string];
   for (const line of [header, row]) assert.doesNotMatch(line, FOREIGN_CONTROL, JSON.stringify(text));
   assert.doesNotMatch(text, /\x1b/);
-  assert.match(row, /^n\\x1b\[2J\s+1\s+1s\s+nats\s+ok\\x1b\]0;title\\x07\s+ready\\u202e\s+\?\s+0\/0\s+0\/0$/);
+  assert.match(row, /^n\\x1b\[2J\s+1\s+1s\s+nats\s+ok\\x1b\]0;title\\x07\s+ready\\u202e\s+\?\s+\?\s+0\/0\s+0\/0$/);
   // Widths count the escapes as printed: each column starts under its header.
   assert.equal(row.indexOf('ok\\x1b'), header.indexOf('BROKER'));
 });

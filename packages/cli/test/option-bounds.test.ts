@@ -25,5 +25,5 @@ test('fsbus web --host 0.0.0.0 without auth names the --insecure flag, not the A
 test('statusTable: a status without broker/esl/counters prints ? instead of crashing', () => {
   const partial = { node_id: 'n1', version: '0.1.0', uptime: 5, driver: 'nats' } as unknown as AgentStatus;
   const text = statusTable([partial]);
-  assert.match(text, /^n1\s+0\.1\.0\s+5s\s+nats\s+\?\s+\?\s+\?\s+0\/0\s+0\/0$/m);
+  assert.match(text, /^n1\s+0\.1\.0\s+5s\s+nats\s+\?\s+\?\s+\?\s+\?\s+0\/0\s+0\/0$/m);
 });

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-node';
-import { BusErrorCode, encodeReply, errorReply } from '@fsbus/contract';
+import { BusErrorCode, encodeReply, errorReply, successReply } from '@fsbus/contract';
 import { agentUntil, startCliCluster, type CliCluster } from './support/cli-cluster.js';
 import { runCli } from './support/run-cli.js';
 import { runMain } from './support/run-main.js';
@@ -120,6 +120,34 @@ void describe('fsbus for scripts: exit codes and --json', () => {
     assert.equal(codeOf(jsonOf(named.out)), 'FSBUS_ERR_BUS_SESSION_NOT_FOUND');
   });
 
+  void it("status --ready follows the agent's own ready field; an older agent's reply without it is judged from its fields", async () => {
+    // Fields that look ready: only the agent's own `ready` can say otherwise.
+    const looksReady = { version: '0.1.0', uptime: 5, driver: 'nats', connected: true, broker: { status: 'connected' }, esl: { status: 'ready', events_subscription: 'confirmed', command_connections_ready: 1 }, counters: {}, shared_lanes: { state: 'joined', cordoned: false } };
+    const answer = (node: string, data: object) =>
+      raw.subscribe(`freeswitch.node.${node}`, { callback: (_err, m) => void m.respond(encodeReply(successReply({ nodeId: node, message: 'Agent status retrieved', data: { node_id: node, ...data } }))) });
+    const subs = [
+      answer('fs-says-no', { ...looksReady, ready: false, not_ready_reason: 'joining the shared lanes' }),
+      answer('fs-old', looksReady),
+      answer('fs-old-down', { ...looksReady, esl: { status: 'reconnecting' } }),
+    ];
+    await raw.flush();
+    try {
+      const no = await runCli(['status', '--node', 'fs-says-no', '--ready'], env);
+      assert.equal(no.code, 4, no.err);
+      assert.match(no.err, /^fsbus status: not ready: fs-says-no \(joining the shared lanes\) \(--ready\)$/m);
+      const json = await runCli(['status', '--node', 'fs-says-no', '--ready', '--json'], env);
+      assert.equal(json.code, 4, json.err);
+      assert.deepEqual((({ ready, not_ready_reason }) => ({ ready, not_ready_reason }))(jsonOf(json.out) as { ready: unknown; not_ready_reason: unknown }), { ready: false, not_ready_reason: 'joining the shared lanes' });
+      const old = await runCli(['status', '--node', 'fs-old', '--ready'], env);
+      assert.equal(old.code, 0, old.err);
+      const oldDown = await runCli(['status', '--node', 'fs-old-down', '--ready'], env);
+      assert.equal(oldDown.code, 4, oldDown.err);
+      assert.match(oldDown.err, /not ready: fs-old-down \(ESL reconnecting\)/);
+    } finally {
+      for (const s of subs) s.unsubscribe();
+    }
+  });
+
   // Last: it takes fs-a's FreeSWITCH away.
   void it('status --all --expect --ready: a node answering with FreeSWITCH down counts as missing (exit 4)', async () => {
     await cluster.sims[0]!.stop();
@@ -130,10 +158,13 @@ void describe('fsbus for scripts: exit codes and --json', () => {
     const ready = await runCli(['status', '--all', '--expect', 'fs-a,fs-b', '--ready'], env);
     assert.equal(ready.code, 4, ready.err);
     assert.match(ready.out, /^fs-a\s/m, 'the node is still shown');
-    assert.match(ready.err, /^fsbus status: not ready: fs-a \(ESL \w+/m);
+    // The agent's own reason, as its /readyz gives it.
+    assert.match(ready.err, /^fsbus status: not ready: fs-a \(FreeSWITCH event connection (connecting|reconnecting|disconnected)/m);
     const json = await runCli(['status', '--all', '--expect', 'fs-a,fs-b', '--ready', '--json'], env);
     assert.equal(json.code, 4, json.err);
-    assert.deepEqual((jsonOf(json.out) as Array<{ node_id: string }>).map((s) => s.node_id).sort(), ['fs-a', 'fs-b']);
+    const statuses = jsonOf(json.out) as Array<{ node_id: string; ready: boolean; not_ready_reason?: string }>;
+    assert.deepEqual(statuses.map((s) => [s.node_id, s.ready]).sort(), [['fs-a', false], ['fs-b', true]]);
+    assert.match(statuses.find((s) => s.node_id === 'fs-a')!.not_ready_reason ?? '', /^FreeSWITCH event connection /);
     // Without --expect, --ready alone still fails on a node that is not ready.
     const alone = await runCli(['status', '--all', '--ready'], env);
     assert.equal(alone.code, 4, alone.err);

@@ -195,6 +195,10 @@ export interface AgentStatus {
   driver: string;
   subject_prefix?: string;
   connected: boolean;
+  /** What the agent's /readyz says (broker and FreeSWITCH ready, shared lanes joined unless cordoned); absent from older agents. */
+  ready?: boolean;
+  /** Why not ready, in /readyz's words (its `reason`); only while `ready` is false. */
+  not_ready_reason?: string;
   broker: { status: string; reconnects: number; buffered_now: number };
   esl: { status: string; command_connections_ready: number; reconnects: number };
   counters: Record<string, number>;

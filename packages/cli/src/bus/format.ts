@@ -113,7 +113,7 @@ export function statusTable(statuses: readonly AgentStatus[]): string {
     return typeof value === 'number' || typeof value === 'string' ? String(value) : '0';
   };
   return table(
-    ['NODE', 'VERSION', 'UPTIME', 'DRIVER', 'BROKER', 'ESL', 'LANES', 'REQUESTS ok/failed', 'EVENTS published/dropped'],
+    ['NODE', 'VERSION', 'UPTIME', 'DRIVER', 'BROKER', 'ESL', 'LANES', 'READY', 'REQUESTS ok/failed', 'EVENTS published/dropped'],
     // Node ids and states are whatever answered on the broadcast subject.
     statuses.map((s) => [
       s.node_id,
@@ -123,6 +123,8 @@ export function statusTable(statuses: readonly AgentStatus[]): string {
       partStatus(s, 'broker'),
       partStatus(s, 'esl'),
       lanesCell(s),
+      // The agent's own verdict (its /readyz); '?' from an agent older than the field.
+      s.ready === true ? 'yes' : s.ready === false ? 'no' : '?',
       `${n(s, 'requests_ok')}/${n(s, 'requests_failed')}`,
       `${n(s, 'events_published')}/${n(s, 'events_dropped')}`,
     ].map(terminalLine)),

@@ -22,9 +22,10 @@ options:
                   for --all: ${GATHER_DEFAULT_MS} ms) or until --expect nodes replied. A reply that
                   is not a status is named on stderr, the others printed, and the exit is 1
 ${EXPECT_HELP}
-  --ready         a node that answers but is not ready (ESL not ready, no command connection,
-                  shared lanes not joined and not cordoned: what its /readyz says) counts as
-                  missing: named on stderr with why, exit 4
+  --ready         a node that answers but is not ready (its status's ready: false, what its
+                  /readyz says: ESL not ready, no command connection, shared lanes not joined
+                  and not cordoned) counts as missing: named on stderr with its
+                  not_ready_reason, exit 4
   --node <id>     ask this node
   --json          print JSON instead of a table
 
@@ -116,7 +117,7 @@ const field = (s: AgentStatus, part: string, key: string): unknown => {
 };
 const text = (v: unknown): string => (typeof v === 'string' ? v : '?');
 
-/** Why a node is off the shared lanes, from its status: `ESL reconnecting, FreeSWITCH refused the ESL password when last asked (…)`. */
+/** Why an older agent (no `ready` in its status) is off the shared lanes, from its fields: `ESL reconnecting, FreeSWITCH refused the ESL password when last asked (…)`. */
 function notReadyReason(s: AgentStatus): string {
   const parts = [`ESL ${text(field(s, 'esl', 'status'))}`];
   // The agent keeps FreeSWITCH's last answer to the password, also while it is unreachable since.
@@ -127,11 +128,21 @@ function notReadyReason(s: AgentStatus): string {
 }
 
 /**
- * Why a node that answered is not ready, as its /readyz would say (Agent.ready: ESL events ready
- * and subscribed, a command connection, the shared lanes joined or cordoned); undefined when ready.
- * A field the status lacks (an older agent) is not held against it.
+ * Why a node that answered is not ready, in its /readyz's words; undefined when ready. The agent
+ * says so itself (`ready`, `not_ready_reason`); only an older agent's status, without `ready`, is
+ * judged here from its fields.
  */
 function notReady(s: AgentStatus): string | undefined {
+  if (typeof s.ready === 'boolean') return s.ready ? undefined : typeof s.not_ready_reason === 'string' ? s.not_ready_reason : 'not ready';
+  return olderAgentNotReady(s);
+}
+
+/**
+ * An older agent's status (no `ready`): its rule rebuilt (Agent.ready: ESL events ready and
+ * subscribed, a command connection, the shared lanes joined or cordoned). A field the status lacks
+ * is not held against it.
+ */
+function olderAgentNotReady(s: AgentStatus): string | undefined {
   const esl = field(s, 'esl', 'status');
   const commands = field(s, 'esl', 'command_connections_ready');
   const subscription = field(s, 'esl', 'events_subscription');
@@ -142,6 +153,14 @@ function notReady(s: AgentStatus): string | undefined {
   if (typeof subscription === 'string' && subscription !== 'none' && subscription !== 'confirmed') problems.push(`events subscription ${subscription}`);
   if (lanes !== undefined && field(s, 'shared_lanes', 'cordoned') !== true && lanes !== 'joined') problems.push(`shared lanes ${text(lanes)}`);
   return problems.length === 0 ? undefined : `ESL ready, ${problems.join(', ')}`;
+}
+
+/** A node's line when none is ready: the agent's own readiness and reason, or an older agent's fields. */
+function nodeState(s: AgentStatus): string {
+  if (typeof s.ready !== 'boolean') return notReadyReason(s);
+  // Ready meanwhile (FreeSWITCH back between the two asks) or cordoned: its lanes say which.
+  const lanes = field(s, 'shared_lanes', 'cordoned') === true ? 'cordoned' : `shared lanes ${text(field(s, 'shared_lanes', 'state'))}`;
+  return s.ready ? `ready, ${lanes}` : (notReady(s) ?? 'not ready');
 }
 
 /** --ready: names on stderr the nodes that answered but are not ready, with why; true when some are not. */
@@ -165,10 +184,10 @@ async function noneReady(values: BusContext['values'], bus: FsbusClient, io: Cli
   if (statuses.length === 0 && failed.length === 0) return undefined;
   if (statuses.length > 0) io.out(json ? terminalJson(statuses) : statusTable(statuses));
   // Exit 4 even when one joined meanwhile (FreeSWITCH back between the two asks; its line says
-  // `shared lanes joined`): this path prints the --all shape, which a script must not take for a success.
+  // `ready, shared lanes joined`): this path prints the --all shape, which a script must not take for a success.
   io.err(`fsbus status: no agent is ready on ${bus.subjects.api} (the shared lane); the nodes on ${bus.subjects.broadcast}:`);
   // Node ids, codes and messages are whatever answered on the broadcast subject: escaped.
-  for (const s of statuses) io.err(terminalLine(`  ${s.node_id}: ${notReadyReason(s)}`));
+  for (const s of statuses) io.err(terminalLine(`  ${s.node_id}: ${nodeState(s)}`));
   for (const f of failed) io.err(terminalLine(`  ${f.nodeId}: ${f.code}: ${f.message}`));
   for (const b of statuses.badReplies) io.err(terminalLine(`  ${b.error.code}: ${b.error.message}`));
   io.err("hint: a node serves the shared lanes only while its FreeSWITCH is ready (ESL up, password accepted) and it is not cordoned; its /readyz says why not");
