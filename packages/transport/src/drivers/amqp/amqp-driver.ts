@@ -48,6 +48,21 @@ const CAPABILITIES: DriverCapabilities = {
   promptNoResponders: true,
 };
 
+/**
+ * What a JSON body says it is: every contract body (event, reply, request) is a JSON object, and
+ * consumers that decode by content type (Spring AMQP's Jackson converter; mod_amqp sent `text/json`)
+ * or show it (the management UI, shovels) need the property. UTF-8 is JSON's own encoding: no
+ * `content_encoding`.
+ */
+const JSON_CONTENT_TYPE = 'application/json';
+/** `{`, the first byte of every contract body. */
+const OPEN_BRACE = 0x7b;
+
+/** JSON_CONTENT_TYPE for a body that is a JSON object (one byte read); none for other bytes a library user publishes. */
+function contentTypeOf(content: Buffer): string | undefined {
+  return content[0] === OPEN_BRACE ? JSON_CONTENT_TYPE : undefined;
+}
+
 export const CONNECTION_BLOCKED_LOG = 'RabbitMQ blocked the connection (resource alarm): publishes wait until it unblocks';
 export const CONNECTION_UNBLOCKED_LOG = 'RabbitMQ unblocked the connection: publishes flow again';
 
@@ -296,7 +311,9 @@ export class AmqpDriver extends BaseDriver {
     const ch = this.#ch;
     if (ch === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'no channel');
     const content = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
-    const props: Record<string, unknown> = {};
+    // The AMQP timestamp is whole seconds (as mod_amqp's): when this send went, a message sent
+    // again after a reconnect included. Both fields in the literal: no spread, nothing copied.
+    const props: Record<string, unknown> = { contentType: contentTypeOf(content), timestamp: Math.floor(Date.now() / 1000) };
     if (item.headers !== undefined) {
       const out = outboundHeaders(item.headers, item.kind === 'request' || item.replyTo !== undefined);
       // No empty table: a copy that had only the correlation id goes out without headers.
