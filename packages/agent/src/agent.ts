@@ -122,7 +122,7 @@ export class Agent {
         executeWatchesEvicted: () => this.#callControl.completions.dropped,
         executeWatchesPending: () => this.#callControl.completions.pending,
         repliesDropped: () => this.#driver?.stats().repliesDropped ?? 0,
-        requestsRefused: () => this.#driver?.stats().requestsRefused ?? 0,
+        requestsRefused: () => this.#requestsRefused(),
         brokerReconnects: () => this.#driver?.stats().reconnects ?? 0,
         brokerBuffered: () => this.#driver?.stats().pending ?? 0,
         brokerBlocked: () => this.#driver?.stats().blocked !== undefined,
@@ -357,6 +357,7 @@ export class Agent {
         denylist: c.commands.denylist,
         allowlist: c.commands.allowlist,
         forwardTo: c.commands.forward_to,
+        replyTo: c.commands.reply_to,
         maxPayloadBytes: c.commands.max_payload_bytes,
         maxInFlight: c.commands.max_in_flight,
         timeoutMs: c.commands.timeout_ms,
@@ -405,6 +406,11 @@ export class Agent {
     this.#sharedLanes.attach(driver, shared);
   }
 
+  /** Requests not run because no answer could reach their requester: the driver's, and those commands.reply_to refused. */
+  #requestsRefused(): number {
+    return (this.#driver?.stats().requestsRefused ?? 0) + (this.#dispatcher?.counters.replyToRefused ?? 0);
+  }
+
   /** The agent.status snapshot (SPEC §3.4). */
   status(): Record<string, unknown> {
     const d = this.#dispatcher?.counters;
@@ -443,7 +449,7 @@ export class Agent {
         events_dropped: this.#eventsDropped(),
         forwards_dropped: this.metrics.forwardsDropped,
         replies_dropped: ds?.repliesDropped ?? 0,
-        requests_refused: ds?.requestsRefused ?? 0,
+        requests_refused: this.#requestsRefused(),
         log_lines_dropped: this.#logSink?.dropped ?? 0,
         broker_errors: this.#brokerErrors,
         requests_expired: this.#driver?.stats().expired ?? 0,

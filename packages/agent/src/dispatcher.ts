@@ -26,6 +26,7 @@ import { eslFailure } from './commands/esl-failure.js';
 import type { CommandContext, CommandHandler, CommandPolicy, CommandRegistry, CommandResult } from './commands/registry.js';
 import type { FreeSwitchLink } from './freeswitch-link.js';
 import { forwardToAllowed, forwardToNotListed } from './forward-to-policy.js';
+import { REPLY_TO_REFUSED_LOG, replyToAllowed } from './reply-to-policy.js';
 import { asyncHandoff, nodeUnavailable, relayHandoff } from './handoff.js';
 import type { AgentMetrics } from './metrics.js';
 
@@ -55,6 +56,8 @@ export interface DispatcherOptions {
   allowlist: readonly string[];
   /** `commands.forward_to`: the subject patterns a forward_to must match; empty, any the contract allows. */
   forwardTo?: readonly string[];
+  /** `commands.reply_to`: the patterns a request's reply address must match (nats, mqtt); empty, any the driver takes. */
+  replyTo?: readonly string[];
   maxPayloadBytes: number;
   maxInFlight: number;
   timeoutMs: number;
@@ -71,11 +74,13 @@ export interface DispatcherCounters {
   received: number;
   ok: number;
   failed: number;
+  /** Requests not run for a reply address commands.reply_to does not list: not received, like those the driver refuses. */
+  replyToRefused: number;
 }
 
 export class Dispatcher {
   readonly #o: DispatcherOptions;
-  readonly counters: DispatcherCounters = { received: 0, ok: 0, failed: 0 };
+  readonly counters: DispatcherCounters = { received: 0, ok: 0, failed: 0, replyToRefused: 0 };
   #inFlight = 0;
   /** Local commands running (agent.status, agent.cordon): not in flight to FreeSWITCH, but a stop waits for their reply. */
   #local = 0;
@@ -94,6 +99,8 @@ export class Dispatcher {
   /** Hand-offs refused past max_in_flight relays awaiting their node: logged the same way. */
   #relayBusyRefused = 0;
   readonly #relayBusyLog: LogThrottle;
+  /** Requests refused for their reply address: whoever sends requests can send these by the thousand. */
+  readonly #replyToLog: LogThrottle;
   /** The drain bound, once it passed with commands still running; and how many were cut off. */
   #drainCutOffMs: number | undefined;
   #cutOff = 0;
@@ -109,6 +116,7 @@ export class Dispatcher {
     this.#slowLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), 'FreeSWITCH slow: commands timed out');
     this.#busyLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), 'commands refused as busy: commands.max_in_flight reached');
     this.#relayBusyLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), "hand-offs refused as busy: commands.max_in_flight hand-offs awaiting their node's reply");
+    this.#replyToLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), REPLY_TO_REFUSED_LOG);
   }
 
   /** What the rate-limited lines still hold, written now (the stop). */
@@ -116,6 +124,7 @@ export class Dispatcher {
     this.#slowLog.flush();
     this.#busyLog.flush();
     this.#relayBusyLog.flush();
+    this.#replyToLog.flush();
   }
 
   /** Bus commands running on FreeSWITCH now (agent.status `counters.in_flight`, /metrics fsbus_commands_in_flight); not live calls. */
@@ -147,6 +156,14 @@ export class Dispatcher {
   /** Lane handler: returns the reply bytes, or undefined (async, handed off, not for us). */
   async handle(kind: LaneKind, req: ServeRequest): Promise<Uint8Array | undefined> {
     const started = performance.now();
+    // A reply address outside commands.reply_to: refused like one no answer could reach (the
+    // drivers' requestsRefused), before anything is read: not run, not handed off (the other node
+    // would answer there), no reply (it could go nowhere allowed), its forward_to not told.
+    if (req.replyTo !== undefined && !replyToAllowed(this.#o.replyTo ?? [], this.#o.driver.name, req.replyTo)) {
+      this.counters.replyToRefused++;
+      this.#replyToLog.hit({ subject: req.subject, reply_to: req.replyTo.slice(0, 80), config: 'commands.reply_to (FSBUS_REPLY_TO)' });
+      return undefined;
+    }
     this.counters.received++;
     // The async lane names the command in its subject; the body (optional) carries the rest and
     // gets the same checks, on its bytes as sent. A body naming another command is refused, not

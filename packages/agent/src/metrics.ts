@@ -30,8 +30,9 @@ export interface AgentMetricSources {
   /** Replies the driver dropped (DriverStats.repliesDropped). */
   repliesDropped?: () => number;
   /**
-   * Requests the driver did not run: no answer could reach their requester, or (Redis, Kafka,
-   * ZeroMQ) their `expires` is not epoch milliseconds (DriverStats.requestsRefused).
+   * Requests not run: the driver's (no answer could reach their requester, or (Redis, Kafka,
+   * ZeroMQ) their `expires` is not epoch milliseconds: DriverStats.requestsRefused), and the
+   * dispatcher's for a reply address commands.reply_to does not list.
    */
   requestsRefused?: () => number;
   /** Broker reconnections (DriverStats.reconnects): mirrored under `fsbus_reconnects_total{target="broker"}`. */
@@ -176,7 +177,7 @@ export class AgentMetrics {
     this.requestsRefused = mirroredTotal(
       r,
       'fsbus_requests_refused_total',
-      "Requests not run because no answer could reach their requester: a reply address the broker cannot take or outside the bus's reply space (Kafka: also a record on a lane's topic for another subject); or, on Redis, Kafka and ZeroMQ, whose expires is not epoch milliseconds (refused to the requester)",
+      "Requests not run because no answer could reach their requester: a reply address the broker cannot take, outside the bus's reply space or not one commands.reply_to lists (Kafka: also a record on a lane's topic for another subject); or, on Redis, Kafka and ZeroMQ, whose expires is not epoch milliseconds (refused to the requester)",
       sources.requestsRefused ?? zero,
     );
     this.eslUnknownFrames = mirroredTotal(

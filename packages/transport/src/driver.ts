@@ -28,6 +28,13 @@ export interface Lane {
 export interface ServeRequest extends InboundMessage {
   /** True when the sender waits for a reply (NATS reply subject, AMQP reply_to, …). */
   readonly expectsReply: boolean;
+  /**
+   * Where `reply()` publishes, as the broker carries it (NATS reply subject, MQTT Response Topic,
+   * AMQP reply_to, Redis key); undefined without one, and on ZeroMQ (the reply goes back on the
+   * request's own connection) and Kafka (only its own `fsbus.inbox.<name>` topics are taken). The
+   * requester picks it: a server may bound it further (the agent's `commands.reply_to`).
+   */
+  readonly replyTo?: string | undefined;
   /** Sends the reply; false when there is no reply address or it was already used. */
   reply(data: Uint8Array): boolean;
   /**

@@ -43,6 +43,7 @@ export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly stri
   ['commands.timeout_ms', ['FSBUS_COMMAND_TIMEOUT_MS']],
   ['commands.max_execute_watches', ['FSBUS_MAX_EXECUTE_WATCHES']],
   ['commands.forward_to', ['FSBUS_FORWARD_TO']],
+  ['commands.reply_to', ['FSBUS_REPLY_TO']],
   ['events.include', ['FSBUS_EVENTS_INCLUDE', 'MOD_EVENT_AGENT_INCLUDE_EVENTS']],
   ['events.exclude', ['FSBUS_EVENTS_EXCLUDE', 'MOD_EVENT_AGENT_EXCLUDE_EVENTS']],
   ['events.stream.enabled', ['FSBUS_JETSTREAM', 'FSBUS_EVENTS_STREAM']],

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_WATCHES } from '../commands/execute-completions.js';
 import { BUILTIN_COMMAND_NAMES, BUILTINS_NAMED_LIKE_AN_API } from '../commands/registry.js';
 import { DEFAULT_TURN_BATCH } from '../freeswitch-link.js';
 import { forwardToPatternProblem } from '../forward-to-policy.js';
+import { replyToDriverProblem } from '../reply-to-policy.js';
 import { brokerUrlProblem } from '@fsbus/transport';
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
@@ -45,7 +46,7 @@ const eventList = list.superRefine((entries, ctx) => {
   }
 });
 const positive = whole(1);
-/** forward_to subject patterns (NATS-style `*`, `>`): one that is not a pattern would match nothing. */
+/** forward_to and reply_to subject patterns (NATS-style `*`, `>`): one that is not a pattern would match nothing. */
 const subjectPatternList = list.superRefine((entries, ctx) => {
   for (const [i, entry] of entries.entries()) {
     const problem = forwardToPatternProblem(entry);
@@ -193,6 +194,13 @@ export const configSchema = z
          * own and the broker's `$…` (mod_event_agent's behaviour). @default []
          */
         forward_to: subjectPatternList.default([]),
+        /**
+         * Reply addresses a request may name (nats: reply subjects; mqtt: Response Topics read as
+         * subjects, `/` → `.`), forward_to's patterns, e.g. `_INBOX.>`; a request with another is not
+         * run. nats and mqtt only: the other drivers answer in their own reply space. Empty: any
+         * the driver takes. @default []
+         */
+        reply_to: subjectPatternList.default([]),
       })
       .strict()
       .prefault({}),
@@ -276,6 +284,11 @@ export const configSchema = z
       const problem = brokerUrlProblem(url, pick.driver);
       if (problem === undefined) continue;
       ctx.addIssue({ code: 'custom', path: ['broker', 'urls', i], message: problem });
+      return z.NEVER;
+    }
+    const replyToIssue = replyToDriverProblem(pick.driver, c.commands.reply_to);
+    if (replyToIssue !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['commands', 'reply_to'], message: replyToIssue });
       return z.NEVER;
     }
     const streamIssue = streamConfigIssue(pick.driver, c.events.stream);

@@ -394,6 +394,7 @@ export abstract class DriverCore implements Driver {
         this.send({ kind: 'request', subject, data: message.data, headers: message.headers, replyTo, correlationId, deadline: until });
       },
       deadline,
+      replyTo,
     );
     runLaneHandler(request, handler, this.options.logger);
   }
@@ -452,9 +453,10 @@ export function laneRequest(
   reply: ServeRequest['reply'],
   forward: ServeRequest['forward'],
   deadline: number | undefined,
+  replyTo?: string,
 ): ServeRequest {
   const { subject, data, headers } = message;
-  return headers === undefined ? { subject, data, expectsReply, reply, forward, deadline } : { subject, data, headers, expectsReply, reply, forward, deadline };
+  return headers === undefined ? { subject, data, expectsReply, replyTo, reply, forward, deadline } : { subject, data, headers, expectsReply, replyTo, reply, forward, deadline };
 }
 
 /**
