@@ -14,6 +14,7 @@ export function driverOptions(c: AgentConfig, namespace: string, logger: Logger)
       ...(c.secrets.brokerNkeySeed === undefined ? {} : { nkeySeed: c.secrets.brokerNkeySeed }),
       ...(c.broker.user === undefined ? {} : { user: c.broker.user }),
       ...(c.secrets.brokerPassword === undefined ? {} : { password: c.secrets.brokerPassword }),
+      ...(c.broker.creds_file === undefined ? {} : { credsFile: c.broker.creds_file }),
     },
     ...(c.broker.tls === undefined ? {} : { tls: typeof c.broker.tls === 'boolean' ? c.broker.tls : { ...tlsFiles(c.broker.tls) } }),
     ...curveKeys(c),

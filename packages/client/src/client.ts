@@ -11,7 +11,7 @@ import { whileConnected } from './connection-guard.js';
 import { brokerRefusal, ClientError, ClientErrorCode, ReplyError, toClientError } from './errors.js';
 import { envelopeProblem } from './malformed.js';
 import { agentStatusData } from './reply-data.js';
-import { commandOption, countOption, DEFAULT_INBOX_PREFIX, encodeBody, inboxPrefixOption, nodeOption, objectOption, prefixOption, signalOption, stringListOption, stringOption, timeoutOption } from './validate.js';
+import { authOption, commandOption, countOption, DEFAULT_INBOX_PREFIX, encodeBody, inboxPrefixOption, nodeOption, objectOption, prefixOption, signalOption, stringListOption, stringOption, timeoutOption } from './validate.js';
 import { DEFAULT_SERVER, DEFAULT_TIMEOUT_MS, type AgentStatus, type BadReply, type ConnectOptions, type GatherOptions, type GatherOutcome, type GatherResult, type Reply, type StatusAllResult } from './types.js';
 
 /** A gather's envelopes with the bytes each came as, the answers that were not envelopes, the copies dropped, and what `expect` missed. */
@@ -120,9 +120,12 @@ export async function connect(options: ConnectOptions = {}): Promise<FsbusClient
   const inboxPrefix = inboxPrefixOption(options.inboxPrefix, 'connect: inboxPrefix', subjects);
   let driver: Driver;
   let owned = false;
-  if (typeof options.driver === 'object') driver = options.driver;
-  else {
+  if (typeof options.driver === 'object') {
+    authOption(options.auth, 'auth', undefined);
+    driver = options.driver;
+  } else {
     const name = driverName(options, urls);
+    authOption(options.auth, 'auth', name);
     try {
       driver = await createDriver(name, {
         urls,

@@ -276,3 +276,29 @@ export function oneOfOption<T extends string>(value: unknown, allowed: readonly 
   if (value === undefined || allowed.includes(value as T)) return value as T | undefined;
   throw invalid(`${name} must be ${allowed.map((a) => `'${a}'`).join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${shown(value)}`);
 }
+
+/** The `auth` keys a driver reads (DriverAuth); NATS only: nkeySeed, creds, credsFile. */
+export const AUTH_KEYS = ['token', 'nkeySeed', 'creds', 'credsFile', 'user', 'password'] as const;
+
+/**
+ * `auth` unless a key is unknown (a misspelt `creds_file` was silently dropped and the connect
+ * refused as "Authorization Violation"), a value is no string, or a `.creds` setting comes with
+ * another credential or goes to a driver other than nats (`driver`: its name; undefined for a
+ * Driver instance). Never quotes a value: they are secrets.
+ */
+export function authOption(value: unknown, name: string, driver: string | undefined): void {
+  if (value === undefined) return;
+  objectOption(value, name);
+  const auth = value as Record<string, unknown>;
+  for (const key of Object.keys(auth)) {
+    if (!(AUTH_KEYS as readonly string[]).includes(key)) throw invalid(`connect: unknown auth key '${key}' (known: ${AUTH_KEYS.join(', ')})`);
+    if (auth[key] !== undefined && typeof auth[key] !== 'string') throw invalid(`${name}.${key} must be a string, got ${typeof auth[key] === 'object' ? shown(auth[key]) : typeof auth[key]}`);
+  }
+  const given = (key: string): boolean => auth[key] !== undefined && auth[key] !== '';
+  const creds = given('credsFile') ? 'credsFile' : given('creds') ? 'creds' : undefined;
+  if (creds === undefined) return;
+  if (driver !== undefined && driver !== 'nats') throw invalid(`${name}.${creds} is for the nats driver only (the driver is ${driver})`);
+  // The transport refuses the same (nats-options.ts): a .creds file is the whole credential.
+  const others = AUTH_KEYS.filter((k) => k !== creds && given(k));
+  if (others.length > 0) throw invalid(`${name}.${creds} cannot be combined with ${others.map((k) => `${name}.${k}`).join(', ')}: a .creds file is the whole credential`);
+}

@@ -26,6 +26,12 @@ export interface NatsServerOptions {
   nkeys?: readonly string[];
   /** Serve TLS with this PEM certificate and key (files). @default plain TCP */
   tls?: { certFile: string; keyFile: string };
+  /**
+   * Operator mode (decentralised JWT auth, as `nsc` sets it up): trust this operator JWT, with these
+   * account JWTs (keyed by the account's public key `A…`) preloaded in a memory resolver. Clients
+   * then sign in with a user JWT and its seed (a `.creds` file). @default none
+   */
+  operator?: { jwt: string; accounts: Readonly<Record<string, string>> };
   /** The server's `max_payload` (bytes a message may carry). @default nats-server's 1 MiB */
   maxPayloadBytes?: number;
   /** Readiness bound. @default 20000 */
@@ -70,8 +76,12 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     if (token !== undefined) args.push('--auth', token);
     if (options.user !== undefined) args.push('--user', options.user.name, '--pass', options.user.password);
     if (options.tls !== undefined) args.push('--tls', '--tlscert', options.tls.certFile, '--tlskey', options.tls.keyFile);
-    // NKey users and max_payload exist only in a config file.
+    // NKey users, operator mode and max_payload exist only in a config file.
     const conf: string[] = [];
+    if (options.operator !== undefined) {
+      const preload = Object.entries(options.operator.accounts).map(([key, jwt]) => `${key}: ${JSON.stringify(jwt)}`);
+      conf.push(`operator: ${JSON.stringify(options.operator.jwt)}`, 'resolver: MEMORY', `resolver_preload: { ${preload.join(', ')} }`);
+    }
     if (options.nkeys !== undefined) conf.push(`authorization { users = [ ${options.nkeys.map((k) => `{ nkey: ${JSON.stringify(k)} }`).join(', ')} ] }`);
     if (options.maxPayloadBytes !== undefined) conf.push(`max_payload: ${options.maxPayloadBytes}`);
     if (conf.length > 0) {

@@ -364,6 +364,13 @@ export interface DriverAuth {
   token?: string;
   /** NATS NKey seed (`SU…`). */
   nkeySeed?: string;
+  /**
+   * NATS only: a `.creds` file's text (the user JWT and its NKey seed, as `nsc` and Synadia Cloud
+   * issue them) for an operator-mode (JWT) server. Not with another credential.
+   */
+  creds?: string;
+  /** NATS only: the path of a `.creds` file, read by `connect()`. Not with `creds` or another credential. */
+  credsFile?: string;
   user?: string;
   password?: string;
 }

@@ -30,6 +30,6 @@ export function brokerAuthHint(driver: string, err: unknown, chain: readonly Err
 }
 
 function hintFor(driver: string): string {
-  const nkey = driver === 'nats' ? ', or FSBUS_BROKER_NKEY_SEED' : '';
+  const nkey = driver === 'nats' ? ', or FSBUS_BROKER_NKEY_SEED, or the .creds file FSBUS_BROKER_CREDS names' : '';
   return `the broker refused the agent's credentials: check FSBUS_BROKER_PASSWORD and the user (broker.user, FSBUS_BROKER_USER or the one in FSBUS_BROKER_URL), or FSBUS_BROKER_TOKEN${nkey}`;
 }

@@ -12,6 +12,7 @@ import { ConfigError } from '../errors.js';
 import { cutUserInfo, NKEY_SEED_FORM, nkeySeedProblem, pemCertificatesProblem } from '@fsbus/transport';
 import { configSchema, type AgentConfig, type AgentSecrets } from './schema.js';
 import { unknownKeysProblem } from './unknown-key.js';
+import { credsFileProblem } from './creds-file.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -22,6 +23,7 @@ export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly stri
   ['subject_prefix', ['FSBUS_SUBJECT_PREFIX', 'MOD_EVENT_AGENT_SUBJECT_PREFIX']],
   ['broker.urls', ['FSBUS_BROKER_URL', 'FSBUS_BROKER_URLS', 'MOD_EVENT_AGENT_URL']],
   ['broker.user', ['FSBUS_BROKER_USER']],
+  ['broker.creds_file', ['FSBUS_BROKER_CREDS']],
   ['broker.tls.ca_file', ['FSBUS_BROKER_TLS_CA']],
   ['broker.tls.cert_file', ['FSBUS_BROKER_TLS_CERT']],
   ['broker.tls.key_file', ['FSBUS_BROKER_TLS_KEY']],
@@ -136,6 +138,16 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   const badSeed = seedFrom !== undefined && parsed.driver === 'nats' ? nkeySeedProblem(secrets.brokerNkeySeed!) : undefined;
   if (badSeed !== undefined) {
     throw new ConfigError(seedFrom!, `is not an NKey seed (${badSeed}): ${NKEY_SEED_FORM}`);
+  }
+  // A .creds file is the whole credential (nats.js would send the others besides, the server read
+  // only the JWT); one the agent cannot sign in with would fail every connect (exit 1, restarted).
+  if (parsed.broker.creds_file !== undefined) {
+    const field = fromEnv.get('broker.creds_file') ?? 'broker.creds_file';
+    const others = [...secretsFrom.entries()].filter(([k]) => k === 'brokerToken' || k === 'brokerNkeySeed' || k === 'brokerPassword').map(([, name]) => name);
+    if (parsed.broker.user !== undefined && parsed.broker.user !== '') others.push(fromEnv.get('broker.user') ?? 'broker.user');
+    if (others.length > 0) throw new ConfigError(field, `cannot be combined with ${others.join(', ')}: a .creds file is the whole credential (unset the others)`);
+    const problem = credsFileProblem(parsed.broker.creds_file);
+    if (problem !== undefined) throw new ConfigError(field, problem);
   }
   // A user without its password only reaches the broker to be refused ("Authorization Violation").
   // No pair the other way: a password alone is Redis's `requirepass`. MQTT's CONNECT may carry a

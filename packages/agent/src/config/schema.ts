@@ -120,6 +120,8 @@ export const configSchema = z
         urls: list.pipe(z.array(z.string().min(1)).min(1)).optional(),
         /** Not a secret (the password is env-only). */
         user: z.string().optional(),
+        /** NATS only: a `.creds` file (user JWT + seed; operator-mode servers, Synadia Cloud), read at start. Not with another credential. */
+        creds_file: z.string().min(1).optional(),
         tls: tls.optional(),
         /** ZeroMQ CURVE (the secret key is env-only: FSBUS_ZMQ_CURVE_SECRET_KEY). */
         curve: z
@@ -284,6 +286,10 @@ export const configSchema = z
       const problem = brokerUrlProblem(url, pick.driver);
       if (problem === undefined) continue;
       ctx.addIssue({ code: 'custom', path: ['broker', 'urls', i], message: problem });
+      return z.NEVER;
+    }
+    if (c.broker.creds_file !== undefined && pick.driver !== 'nats') {
+      ctx.addIssue({ code: 'custom', path: ['broker', 'creds_file'], message: `is for the nats driver only (the driver is ${pick.driver})` });
       return z.NEVER;
     }
     const replyToIssue = replyToDriverProblem(pick.driver, c.commands.reply_to);

@@ -4,6 +4,7 @@
  * defaults), and one way to report errors: the code, the message, a one-line hint, a documented
  * exit code.
  */
+import { accessSync, constants } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { buildSubjects, BusErrorCode, prefixProblem, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, nodeOption, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
@@ -186,7 +187,20 @@ export function connectOptions(c: Connection, env: NodeJS.ProcessEnv = process.e
   const user = first(env, ['FSBUS_BROKER_USER']);
   // The agent's names and aliases (packages/agent/src/config/load-config.ts): the same env works for both.
   const password = first(env, ['FSBUS_BROKER_PASSWORD', 'MOD_EVENT_AGENT_PASSWORD']);
+  const credsFile = first(env, ['FSBUS_BROKER_CREDS']);
+  if (credsFile !== undefined) {
+    // As the agent refuses them: at connect they read as a broker problem (exit 3).
+    if (c.driver.toLowerCase() !== 'nats') throw new UsageError(`FSBUS_BROKER_CREDS is for the nats driver only (the driver is ${c.driver})`);
+    const others = (['FSBUS_BROKER_TOKEN', 'MOD_EVENT_AGENT_TOKEN', ...NKEY_SEED_VARS, 'FSBUS_BROKER_USER', 'FSBUS_BROKER_PASSWORD', 'MOD_EVENT_AGENT_PASSWORD'] as const).filter((n) => first(env, [n]) !== undefined);
+    if (others.length > 0) throw new UsageError(`FSBUS_BROKER_CREDS cannot be combined with ${others.join(', ')}: a .creds file is the whole credential`);
+    try {
+      accessSync(credsFile, constants.R_OK);
+    } catch (err) {
+      throw new UsageError(`FSBUS_BROKER_CREDS: cannot read ${credsFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
   const auth = {
+    ...(credsFile === undefined ? {} : { credsFile }),
     ...(token === undefined ? {} : { token }),
     ...(nkeySeed === undefined ? {} : { nkeySeed }),
     ...(user === undefined ? {} : { user }),
@@ -240,7 +254,7 @@ export function noSuchChannel(err: unknown): err is ReplyError {
 export const CHANNEL_ON_ANOTHER_NODE_HINT = 'the channel may be on another node: name it with --node <id> (`fsbus status --all` lists the nodes)';
 
 const AUTH_HINT =
-  'the broker refused the credentials: check FSBUS_BROKER_USER and FSBUS_BROKER_PASSWORD, FSBUS_BROKER_TOKEN or FSBUS_BROKER_NKEY_SEED (or their MOD_EVENT_AGENT_* aliases)';
+  'the broker refused the credentials: check FSBUS_BROKER_USER and FSBUS_BROKER_PASSWORD, FSBUS_BROKER_TOKEN or FSBUS_BROKER_NKEY_SEED (or their MOD_EVENT_AGENT_* aliases), or the .creds file FSBUS_BROKER_CREDS names';
 
 /** The broker refused the credentials (NATS, MQTT, Redis, RabbitMQ and Kafka wordings), anywhere in the cause chain. */
 export function isAuthFailure(err: unknown): boolean {

@@ -38,7 +38,8 @@ env (secrets stay on the server, never in the page):
   FSBUS_WEB_USER, FSBUS_WEB_PASSWORD   HTTP basic auth (both, non-empty: one alone is a usage error)
   FSBUS_WEB_ALLOWED_HOSTS          DNS names the page may be opened by (name or name:port, comma-
                                    separated); IPs, localhost and --host always work
-  FSBUS_BROKER_TOKEN, FSBUS_BROKER_USER, FSBUS_BROKER_PASSWORD, FSBUS_BROKER_NKEY_SEED
+  FSBUS_BROKER_TOKEN, FSBUS_BROKER_USER, FSBUS_BROKER_PASSWORD, FSBUS_BROKER_NKEY_SEED,
+  FSBUS_BROKER_CREDS (a NATS .creds file)
 
 bus options:
 ${BUS_OPTIONS_HELP}

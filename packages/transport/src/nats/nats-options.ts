@@ -1,7 +1,10 @@
-/** DriverOptions → nats.js ConnectionOptions (URL list failover, token/nkey/user-pass, TLS). */
-import { nkeyAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
-import type { DriverOptions } from '../driver.js';
+/** DriverOptions → nats.js ConnectionOptions (URL list failover, token/nkey/user-pass/creds, TLS). */
+import { readFileSync } from 'node:fs';
+import { credsAuthenticator, nkeyAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
+import type { DriverAuth, DriverOptions } from '../driver.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
+import { TransportError, TransportErrorCode } from '../errors.js';
+import { nkeySeedProblem } from './nkey-seed.js';
 import { schemePrefix } from '../url-scheme.js';
 
 /** Between reconnect attempts; nats.js adds jitter. @default 1000 */
@@ -29,6 +32,54 @@ function splitUserInfo(url: string): { server: string; user?: string; pass?: str
   return colon < 0 ? { server, token: decode(info) } : { server, user: decode(info.slice(0, colon)), pass: decode(info.slice(colon + 1)) };
 }
 
+/** A `.creds` file's armoured blocks, as nats.js's credsAuthenticator reads them: the user JWT, then the seed. */
+const CREDS_BLOCK = /\s*(?:(?:[-]{3,}[^\n]*[-]{3,}\n)(.+)(?:\n\s*[-]{3,}[^\n]*[-]{3,}\n))/gi;
+
+/**
+ * Why `text` is no `.creds` file nats.js can sign with (no user JWT block, a JWT that is none, a
+ * seed that is none), or undefined. Never quotes the text: it holds a secret (the seed).
+ */
+export function natsCredsProblem(text: string): string | undefined {
+  const blocks = [...text.replace(/\r\n/g, '\n').matchAll(CREDS_BLOCK)].map((m) => m[1]!.trim());
+  if (blocks.length < 2) return 'no "BEGIN NATS USER JWT" and "BEGIN USER NKEY SEED" blocks (a .creds file as `nsc generate creds` writes it)';
+  const [jwt, seed] = blocks as [string, string];
+  const claims = jwt.split('.')[1];
+  let type: unknown;
+  try {
+    type = (JSON.parse(Buffer.from(claims ?? '', 'base64url').toString('utf8')) as { nats?: { type?: unknown } }).nats?.type;
+  } catch {
+    type = undefined;
+  }
+  if (jwt.split('.').length !== 3 || type !== 'user') return 'its first block is not a user JWT';
+  const badSeed = nkeySeedProblem(seed);
+  return badSeed === undefined ? undefined : `its seed is not an NKey seed (${badSeed})`;
+}
+
+/** The `.creds` text of `auth` (read from `credsFile` now), undefined without one; throws INVALID_OPTION for one that cannot sign. */
+function credsText(auth: DriverAuth | undefined): string | undefined {
+  const file = auth?.credsFile !== undefined && auth.credsFile !== '' ? auth.credsFile : undefined;
+  const given = auth?.creds !== undefined && auth.creds !== '' ? auth.creds : undefined;
+  if (file === undefined && given === undefined) return undefined;
+  // nats.js would send each (a JWT and a seed's signature besides a token or a password): the server
+  // in operator mode reads only the JWT, so another credential given is a mistake, said now.
+  const others: string[] = (['token', 'nkeySeed', 'user', 'password'] as const).filter((k) => auth?.[k] !== undefined && auth[k] !== '');
+  if (file !== undefined && given !== undefined) others.unshift('creds');
+  if (others.length > 0) {
+    throw new TransportError(TransportErrorCode.INVALID_OPTION, `auth.${file === undefined ? 'creds' : 'credsFile'} cannot be combined with auth.${others.join(', auth.')}: a .creds file is the whole credential`);
+  }
+  let text = given;
+  if (file !== undefined) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new TransportError(TransportErrorCode.INVALID_OPTION, `auth.credsFile: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  const problem = natsCredsProblem(text!);
+  if (problem !== undefined) throw new TransportError(TransportErrorCode.INVALID_OPTION, `auth.${file === undefined ? 'creds' : `credsFile ${file}`}: ${problem}`);
+  return text;
+}
+
 export function toNatsOptions(options: DriverOptions): ConnectionOptions {
   // nats.js drops a URL's user-info: libnats (mod_event_agent's) reads it, so we do too, unless
   // credentials are given explicitly.
@@ -53,7 +104,8 @@ export function toNatsOptions(options: DriverOptions): ConnectionOptions {
   // nats.js's own requests (JetStream's API calls) answer under the same prefix as ours.
   if (options.inboxPrefix !== undefined) out.inboxPrefix = options.inboxPrefix;
   const auth = options.auth;
-  const explicit = [auth?.token, auth?.user, auth?.nkeySeed].some((v) => v !== undefined && v !== '');
+  const creds = credsText(auth);
+  const explicit = creds !== undefined || [auth?.token, auth?.user, auth?.nkeySeed].some((v) => v !== undefined && v !== '');
   const fromUrl = explicit ? undefined : parts.find((p) => p.token !== undefined || p.user !== undefined);
   if (fromUrl?.token !== undefined && fromUrl.token !== '') out.token = fromUrl.token;
   if (fromUrl?.user !== undefined && fromUrl.user !== '') out.user = fromUrl.user;
@@ -64,6 +116,8 @@ export function toNatsOptions(options: DriverOptions): ConnectionOptions {
   if (auth?.nkeySeed !== undefined && auth.nkeySeed !== '') {
     out.authenticator = nkeyAuthenticator(new TextEncoder().encode(auth.nkeySeed.trim()));
   }
+  // Operator mode (nsc, Synadia Cloud): the server checks the user JWT, the seed signs its nonce.
+  if (creds !== undefined) out.authenticator = credsAuthenticator(new TextEncoder().encode(creds));
   if (options.tls === true) out.tls = {};
   else if (typeof options.tls === 'object') {
     const t = options.tls;
