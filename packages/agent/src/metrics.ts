@@ -29,6 +29,8 @@ export interface AgentMetricSources {
   executeWatchesPending?: () => number;
   /** Replies the driver dropped (DriverStats.repliesDropped). */
   repliesDropped?: () => number;
+  /** NATS: store probes the events stream refused or could not take (the driver's `streamRefusals`). */
+  streamRefusals?: () => number;
   /**
    * Requests not run: the driver's (no answer could reach their requester, or (Redis, Kafka,
    * ZeroMQ) their `expires` is not epoch milliseconds: DriverStats.requestsRefused), and the
@@ -81,6 +83,7 @@ export class AgentMetrics {
   readonly channelsEndedUnseen: Counter<'table'>;
   readonly channelReconcileFailures: Counter;
   readonly executeWatchesEvicted: Counter;
+  readonly streamRefusals: Counter;
   readonly executeWatchesPending: Gauge;
   readonly brokerConnected: Gauge;
   readonly eslConnected: Gauge;
@@ -173,6 +176,12 @@ export class AgentMetrics {
       'fsbus_replies_dropped_total',
       'Replies to requests the driver dropped (refused by the broker, lost with their connection, the outgoing buffer full); not sent again',
       sources.repliesDropped ?? zero,
+    );
+    this.streamRefusals = mirroredTotal(
+      r,
+      'fsbus_stream_refusals_total',
+      'NATS JetStream: store probes (at most one event a second) the events stream refused (its limits, the account storage full) or could not take (the stream gone); live subscribers still got those events',
+      sources.streamRefusals ?? zero,
     );
     this.requestsRefused = mirroredTotal(
       r,

@@ -253,6 +253,12 @@ export interface DriverStats {
    */
   requestsRefused: number;
   /**
+   * NATS: publishes a stream of ensureStream refused or could not take (its limits, the account's
+   * storage, the stream gone), as the driver's store probes found (nats-store-probe.ts); absent on
+   * the other drivers.
+   */
+  streamRefusals?: number;
+  /**
    * Requests (and forwarded requests) left unsent in the outgoing buffer because their requester
    * had stopped waiting (timeout, abort) by the time the broker was back, and, on a server,
    * requests skipped unrun because they arrived after that (held while no server read them: by

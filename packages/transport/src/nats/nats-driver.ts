@@ -4,7 +4,7 @@
  * server is away, publishes go to our bounded Outbox (nats.js's own buffer is unbounded).
  */
 import { AuthorizationError, connect, PermissionViolationError, UserAuthenticationExpiredError, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
-import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, DurableMessage, GatherOptions, InboundMessage, Lane, RequestOptions, ServeHandler, StreamSpec, Subscription } from '../driver.js';
+import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, DriverStats, DurableMessage, GatherOptions, InboundMessage, Lane, RequestOptions, ServeHandler, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { assertTlsFilesReadable } from '../tls-material.js';
 import type { OutboxItem } from '../outbox.js';
@@ -14,6 +14,7 @@ import { inboxPrefixProblem } from './inbox-subjects.js';
 import { toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
 import { restoreNatsStreams } from './nats-stream-restore.js';
+import { advisoryRefusal, StoreProbe } from './nats-store-probe.js';
 import { RequestMux, type NatsOutboxItem } from './nats-request-mux.js';
 import { controlLineProblem, drainSub, toInbound, toNatsHeaders } from './nats-util.js';
 import { WriteWindow } from './write-window.js';
@@ -57,6 +58,8 @@ class NatsDriver extends DriverCore {
   #nc: NatsConnection | undefined;
   /** The streams ensureStream set up: checked again on each reconnect (nats-stream-restore.ts). */
   readonly #streams = new Map<string, StreamSpec>();
+  /** Whether those streams still store what is published (nats-store-probe.ts); made by the first ensureStream. */
+  #probe: StoreProbe | undefined;
   /** Request/reply without nats.js's per-request error objects (see nats-request-mux.ts). */
   #requests: RequestMux | undefined;
   /**
@@ -108,6 +111,7 @@ class NatsDriver extends DriverCore {
       switch (s.type) {
         case 'disconnect':
         case 'reconnecting':
+          this.#probe?.reset();
           // Before the status: a publisher hears of its losses before it hears 'reconnecting'.
           this.#handBack();
           if (this.status === 'connected') this.setStatus('reconnecting', undefined, lostBecause ?? new Error('the connection to the server closed'));
@@ -140,6 +144,8 @@ class NatsDriver extends DriverCore {
           break;
         }
         case 'error':
+          // A user not allowed a stream advisory of ours: noticed without it (nats-store-probe.ts).
+          if (advisoryRefusal(s.error, this.options.logger)) break;
           if (!(s.error instanceof PermissionViolationError)) lostBecause = s.error;
           // A reconnect the server refused for the credentials: said once per refusal, not at
           // every attempt of the backoff (as on the other brokers).
@@ -216,6 +222,11 @@ class NatsDriver extends DriverCore {
     if (made !== undefined) opts.headers = made;
     else if (item.headers !== undefined) opts.headers = toNatsHeaders(item.headers);
     if (item.replyTo !== undefined) opts.reply = item.replyTo;
+    else if (this.#probe !== undefined) {
+      // Now and then an event asks its stream to answer: does it still store them?
+      const reply = this.#probe.replyFor(item.subject);
+      if (reply !== undefined) opts.reply = reply;
+    }
     this.#nc!.publish(item.subject, item.data, opts);
     // Only a publisher that wants to hear of a loss costs a few scalars until the PONG.
     this.#window.wrote(item.data.byteLength + item.subject.length + PUB_OVERHEAD_BYTES, item);
@@ -293,12 +304,19 @@ class NatsDriver extends DriverCore {
     for (const subject of [`$JS.API.STREAM.UPDATE.${spec.name}`, ...spec.subjects]) assertOnControlLine(subject, 'ensure a stream through');
     await ensureNatsStream(nc, spec, this.options.logger);
     this.#streams.set(spec.name, spec);
+    this.#probe ??= new StoreProbe(nc, this.#streams, this.options.logger, this.options.inboxPrefix);
+    this.#probe.watchDeleted(spec.name);
   }
 
   override async consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {
     const nc = this.#conn();
     assertOnControlLine(`$JS.API.CONSUMER.CREATE.${options.stream}.${options.durable ?? ''}.${options.filter ?? ''}`, 'consume a stream through');
     return consumeNatsStream(nc, options, handler, this.options.logger, this.options.inboxPrefix);
+  }
+
+  /** `streamRefusals`: publishes a stream of ensureStream refused or could not take, as the store probes found (nats-store-probe.ts). */
+  override stats(): DriverStats {
+    return { ...super.stats(), streamRefusals: this.#probe?.refusals ?? 0 };
   }
 
   async flush(): Promise<void> {
@@ -324,6 +342,7 @@ class NatsDriver extends DriverCore {
     if (this.status === 'connected' && this.outbox.size > 0) this.flushOutbox();
     this.markClosed();
     this.#requests?.close();
+    this.#probe?.close();
     if (nc !== undefined && !nc.isClosed()) {
       // drain() lets in-flight messages out; close() if the server is gone.
       if (nc.isDraining()) await nc.closed();

@@ -8,6 +8,7 @@ import { JetStreamApiCodes, JetStreamApiError, jetstreamManager, type ConsumerIn
 import type { NatsConnection, QueuedIterator, Status } from '@nats-io/transport-node';
 import type { ConsumeDurableOptions, DriverLogger, RetentionLoss } from '../driver.js';
 import { reportRetentionLoss, retentionUnknown } from '../retention-loss.js';
+import { JS_OPTIONS } from './nats-util.js';
 
 /** A connection outage: the consumer's position when it began; the first newer sequence received once it is over. */
 export interface Outage {
@@ -52,7 +53,7 @@ export function consumerReadUpTo(info: ConsumerInfo): number {
  * the consumer is known to be past: read, acknowledged, or skipped by its filter.
  */
 async function removedUnread(nc: NatsConnection, stream: string, readUpTo: number): Promise<{ loss: RetentionLoss | undefined; firstSeq: number; created: string | undefined }> {
-  const jsm = await jetstreamManager(nc, { timeout: 5000 });
+  const jsm = await jetstreamManager(nc, JS_OPTIONS);
   const { state, created } = await jsm.streams.info(stream);
   return { loss: lossBetween(readUpTo + 1, state.first_seq - 1), firstSeq: state.first_seq, created };
 }
@@ -163,7 +164,7 @@ export class RetentionWatch {
   async checkLoss(o: Outage): Promise<void> {
     this.#checking.push(o);
     try {
-      const jsm = await jetstreamManager(this.#nc, { timeout: 5000 });
+      const jsm = await jetstreamManager(this.#nc, JS_OPTIONS);
       const gone = (err: unknown): undefined => {
         if (notFound(err)) return undefined;
         throw err;

@@ -4,7 +4,7 @@ import { createInbox, nanos, type Msg, type NatsConnection, type Subscription as
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, StreamSpec, Subscription } from '../driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { durableFilterRefused } from '../durable-filter.js';
-import { drainSub } from './nats-util.js';
+import { drainSub, JS_OPTIONS } from './nats-util.js';
 import { durableMaxInFlight } from '../defaults.js';
 import { RetentionWatch, type Gone } from './nats-retention-watch.js';
 import { reportStreamLost } from '../retention-loss.js';
@@ -44,7 +44,7 @@ export function widenedRetention(existing: NatsRetention, wanted: NatsRetention)
  */
 export async function ensureNatsStream(nc: NatsConnection, spec: StreamSpec, logger?: DriverLogger): Promise<void> {
   try {
-    const jsm = await jetstreamManager(nc, { timeout: 5000 });
+    const jsm = await jetstreamManager(nc, JS_OPTIONS);
     const wanted = {
       max_age: spec.maxAgeMs === undefined ? 0 : nanos(spec.maxAgeMs),
       max_msgs: spec.maxMessages ?? -1,
@@ -129,7 +129,7 @@ function consumerFilter(config: ConsumerConfig): string {
  * reusing the consumer would skip or acknowledge what the caller never asked for).
  */
 async function durableConsumer(nc: NatsConnection, options: ConsumeDurableOptions & { durable: string }, inboxPrefix: string | undefined): Promise<{ info: ConsumerInfo; existed: boolean }> {
-  const jsm = await jetstreamManager(nc, { timeout: 5000 });
+  const jsm = await jetstreamManager(nc, JS_OPTIONS);
   const maxAckPending = durableMaxInFlight(options.maxInFlight);
   const filter = options.filter ?? '';
   const existing = await jsm.consumers.info(options.stream, options.durable).catch(() => undefined);
@@ -282,7 +282,7 @@ async function consumeDurable(
       for (;;) {
         if (closing) return;
         try {
-          const jsm = await jetstreamManager(nc, { timeout: 5000 });
+          const jsm = await jetstreamManager(nc, JS_OPTIONS);
           const stream = await jsm.streams.info(options.stream);
           // Created again since the check found only the consumer gone (or when that could not be told): lost too.
           const known = retention.created;
@@ -380,7 +380,7 @@ export async function consumeNatsStream(
   try {
     const durable = options.durable;
     if (durable !== undefined) return await consumeDurable(nc, { ...options, durable }, handler, inboxPrefix, logger);
-    const js = jetstream(nc, { timeout: 5000 });
+    const js = jetstream(nc, JS_OPTIONS);
     const ordered: Record<string, unknown> = { ...deliverConfig(options.from) };
     // A string (not an array) becomes `filter_subject`, which servers before 2.10 accept.
     if (options.filter !== undefined) ordered['filter_subjects'] = options.filter;

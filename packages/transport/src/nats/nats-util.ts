@@ -55,3 +55,11 @@ export function controlLineProblem(subject: string): string | undefined {
   if (bytes + CONTROL_LINE_ROOM <= MAX_CONTROL_LINE) return undefined;
   return `the subject is ${bytes} bytes, over the ${MAX_CONTROL_LINE - CONTROL_LINE_ROOM} a NATS control line leaves it (nats-server closes the connection past max_control_line, ${MAX_CONTROL_LINE} bytes by default)`;
 }
+
+/**
+ * How every JetStream manager and context of the driver is made. `checkAPI: false`: nats.js
+ * otherwise asks `$JS.API.INFO` first, which a user allowed only its stream's subjects may not
+ * publish to (a permission refusal instead of the call's own answer); each call that follows
+ * fails clearly by itself when JetStream is off.
+ */
+export const JS_OPTIONS = { timeout: 5000, checkAPI: false } as const;

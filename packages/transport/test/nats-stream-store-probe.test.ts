@@ -1,0 +1,101 @@
+// Events go to the NATS stream as core publishes: nothing confirms the stream stored them. The
+// driver's store probes (nats-store-probe.ts) notice a stream deleted while the connection stays
+// up (it is created again at once, no reconnect needed) and a stream that refuses what it is sent
+// (its limits with discard 'new'): a warn line naming the stream and the server's description,
+// counted in stats().streamRefusals, and an info line once it stores again.
+// Before, both were silent: the stream stayed missing until a reconnect, refusals were never seen.
+// Real nats-server (test kit).
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { connect } from '@nats-io/transport-node';
+import { DiscardPolicy, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { startNatsServer } from '@fsbus/testkit';
+import { createDriver, type Driver, type DriverLogger } from '@fsbus/transport';
+import { enc } from './conformance/helpers.js';
+
+interface Line {
+  level: 'info' | 'warn' | 'error';
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+function collecting(): { logger: DriverLogger; lines: Line[] } {
+  const lines: Line[] = [];
+  const at = (level: Line['level']) => (fields: object, msg?: string) => void lines.push({ level, msg: msg ?? '', fields: fields as Record<string, unknown> });
+  return { lines, logger: { debug: () => undefined, info: at('info'), warn: at('warn'), error: at('error') } };
+}
+
+/** Publishes one event per round trip until `done()`, within a bound (the probes run about once a second). */
+async function publishUntil(driver: Driver, subject: string, done: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`not seen within 30 s: ${what}`);
+    driver.publish(subject, enc('{}'));
+    await driver.flush();
+  }
+}
+
+const refusals = (d: Driver): number => d.stats().streamRefusals ?? 0;
+
+void test('nats stream deleted while connected: noticed, created again without a reconnect, then storing again', { timeout: 90_000 }, async () => {
+  const server = await startNatsServer({ jetstream: true });
+  const { logger, lines } = collecting();
+  const driver = await createDriver('nats', { urls: [server.url], logger });
+  const nc = await connect({ servers: server.url });
+  try {
+    await driver.connect();
+    await driver.ensureStream({ name: 'PROBE_GONE', subjects: ['pg.events.>'], storage: 'memory' });
+    // A live subscriber: a publish to a subject no stream holds still finds a subscriber (no 503).
+    const live = nc.subscribe('pg.events.>');
+    await nc.flush();
+    const jsm = await jetstreamManager(nc);
+    await publishUntil(driver, 'pg.events.x', async () => (await jsm.streams.info('PROBE_GONE')).state.messages > 0, 'the stream storing');
+    await jsm.streams.delete('PROBE_GONE');
+    const exists = (): Promise<boolean> => jsm.streams.info('PROBE_GONE').then(() => true, () => false);
+    await publishUntil(driver, 'pg.events.x', () => lines.some((l) => l.msg === 'event stream storing again'), 'the stream storing again');
+    assert.ok(await exists(), 'the stream was created again');
+    const warn = lines.find((l) => l.level === 'warn' && /event stream is not storing events/.test(l.msg));
+    assert.ok(warn, `warn line; got ${JSON.stringify(lines)}`);
+    assert.equal(warn.fields['stream'], 'PROBE_GONE');
+    assert.ok(lines.some((l) => l.level === 'warn' && /event stream was gone while connected: created again/.test(l.msg)));
+    assert.ok(refusals(driver) >= 1);
+    assert.equal(driver.stats().reconnects, 0, 'no reconnect was needed');
+    // Said once per change, not per probe.
+    assert.equal(lines.filter((l) => /event stream is not storing events/.test(l.msg)).length, 1);
+    live.unsubscribe();
+  } finally {
+    await nc.close();
+    await driver.close();
+    await server.stop();
+  }
+});
+
+void test('nats stream that refuses stores (max_msgs, discard new): a warn line with the server description, counted; storing again once the limit is lifted', { timeout: 90_000 }, async () => {
+  const server = await startNatsServer({ jetstream: true });
+  const { logger, lines } = collecting();
+  const driver = await createDriver('nats', { urls: [server.url], logger });
+  const nc = await connect({ servers: server.url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    // Made beforehand by an operator: full at 3 messages, new ones refused.
+    await jsm.streams.add({ name: 'PROBE_FULL', subjects: ['pf.events.>'], max_msgs: 3, discard: DiscardPolicy.New, storage: StorageType.Memory });
+    await driver.connect();
+    await driver.ensureStream({ name: 'PROBE_FULL', subjects: ['pf.events.>'], storage: 'memory', maxMessages: 3 });
+    const notStoring = (): Line | undefined => lines.find((l) => l.level === 'warn' && /event stream is not storing events/.test(l.msg));
+    await publishUntil(driver, 'pf.events.x', () => notStoring() !== undefined, 'the not-storing warn line');
+    const warn = notStoring()!;
+    assert.equal(warn.fields['stream'], 'PROBE_FULL');
+    assert.match(String(warn.fields['description']), /maximum messages exceeded/i);
+    assert.ok(refusals(driver) >= 1);
+    assert.equal((await jsm.streams.info('PROBE_FULL')).state.messages, 3);
+    assert.ok(!lines.some((l) => /created again/.test(l.msg)), 'a full stream is not created again');
+
+    await jsm.streams.update('PROBE_FULL', { max_msgs: -1 });
+    await publishUntil(driver, 'pf.events.x', () => lines.some((l) => l.level === 'info' && l.msg === 'event stream storing again'), 'the storing-again info line');
+    assert.equal(lines.filter((l) => /event stream is not storing events/.test(l.msg)).length, 1);
+  } finally {
+    await nc.close();
+    await driver.close();
+    await server.stop();
+  }
+});
