@@ -19,7 +19,7 @@ const COUNTERS = ['requests_ok', 'requests_failed', 'events_published', 'events_
 /** A readable answer: the node's id and what its card keeps. */
 export interface NodeStatusRead {
   id: string;
-  /** At most: uptime, driver, broker.status, esl.status and esl.reconnects, the five counters, shared_lanes.state and .cordoned. */
+  /** At most: uptime, driver, ready and not_ready_reason, broker.status, esl.status and esl.reconnects, the five counters, shared_lanes.state and .cordoned. */
   status: Record<string, unknown>;
   /** Park mode as the answer tells it (parkOf decides with what was known), texts cut. */
   park: ParkView | undefined;
@@ -37,6 +37,13 @@ export function readNodeStatus(data: unknown, envelopeNodeId: string): NodeStatu
   const status: Record<string, unknown> = {};
   copyNumber(data, 'uptime', status);
   copyText(data, 'driver', status);
+  // Readiness as /readyz says it; absent from older agents, so the card says nothing rather than "not ready".
+  if (typeof data['ready'] === 'boolean') {
+    status['ready'] = data['ready'];
+    const reason = data['not_ready_reason'];
+    // The reason is a message (e.g. a broker's refusal), cut as the node's other messages are.
+    if (!data['ready'] && typeof reason === 'string') status['not_ready_reason'] = cutText(reason, MAX_FIELD_CHARS);
+  }
   const broker = part(data['broker'], (from, to) => copyText(from, 'status', to));
   if (broker !== undefined) status['broker'] = broker;
   const esl = part(data['esl'], (from, to) => {

@@ -10,11 +10,12 @@ import { runInNewContext } from 'node:vm';
 import type { NodeView, Update } from '@fsbus/web';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MAX_STATUS_TEXT_CHARS, readNodeStatus } from '../src/node-status.js';
+import { MAX_FIELD_CHARS } from '../src/text-caps.js';
 import { dashboardUntil, startWiring, type Wiring } from './support/wiring.js';
 
 const KB = 1024;
 const MiB = 1024 * KB;
-/** docs/web.md: a card is at most ~2 KB of JSON with every text at its cap. */
+/** docs/web.md: a card is at most ~2.5 KB of JSON with every text at its cap. */
 const CARD_BYTES = 4 * KB;
 
 const big = (start: string, i = 0): string => `${start}${'x'.repeat(100 * KB)}${i}`;
@@ -28,6 +29,8 @@ function hostileStatus(nodeId: string, i = 0, extraFields = 1000): Record<string
     node_id: nodeId,
     uptime: 42,
     driver: big('nats', i),
+    ready: false,
+    not_ready_reason: big('FreeSWITCH event connection reconnecting', i),
     broker: { status: big('connected', i), reconnects: 3, junk: extra },
     esl: { status: 'ready', reconnects: 1, events_subscription: big('all', i) },
     counters: { requests_ok: 7, requests_failed: 2, events_published: 11, events_dropped: 1, reconnects: 4, ...Object.fromEntries(Object.keys(extra).map((k) => [k, 1])) },
@@ -93,7 +96,11 @@ describe('a node answering agent.status with ~1 MiB of fields and 100 KB texts',
     }
     assert.equal(card.park.enabled, true);
     assert.equal(card.park.auto_answer, true);
-    assert.deepEqual(Object.keys(card.status).sort(), ['broker', 'counters', 'driver', 'esl', 'uptime']);
+    // Readiness (agent.status `ready`, `not_ready_reason`): the reason is a message, cut as the node's other messages are.
+    assert.equal(card.status['ready'], false);
+    const reason = card.status['not_ready_reason'] as string;
+    assert.ok(reason.startsWith('FreeSWITCH event connection reconnecting') && reason.endsWith('…') && reason.length === MAX_FIELD_CHARS, `reason: ${reason.length} characters`);
+    assert.deepEqual(Object.keys(card.status).sort(), ['broker', 'counters', 'driver', 'esl', 'not_ready_reason', 'ready', 'uptime']);
     assert.ok(card.sync_error!.message.includes('no such command'), card.sync_error!.message);
 
     // The real agent's card has the same fields.
@@ -102,6 +109,7 @@ describe('a node answering agent.status with ~1 MiB of fields and 100 KB texts',
     assert.equal((real.status['broker'] as { status: string }).status, 'connected');
     assert.equal(real.status['driver'], 'nats');
     assert.equal(typeof (real.status['counters'] as Record<string, unknown>)['requests_ok'], 'number');
+    assert.equal(typeof real.status['ready'], 'boolean');
   });
 
   test('an answer whose node id is longer than 128 characters is not read: said once (the id cut), the node not shown', async () => {
@@ -153,6 +161,20 @@ describe('readNodeStatus', () => {
     assert.equal(ok.id, 'n'.repeat(128));
     // Fields of another shape are left out (the card shows "–"), as the page read them before.
     assert.deepEqual(ok.status, { counters: { events_dropped: 3 } });
+    // Readiness: not_ready_reason only with ready false; an older agent (neither) keeps neither, so
+    // the card cannot show it "not ready"; fields of another type are left out.
+    const notReady = readNodeStatus({ node_id: 'n1', ready: false, not_ready_reason: 'FreeSWITCH refused the ESL password (-ERR invalid), retrying: check FSBUS_ESL_PASSWORD' }, 'n1');
+    assert.ok(!(notReady instanceof Error));
+    assert.deepEqual(notReady.status, { ready: false, not_ready_reason: 'FreeSWITCH refused the ESL password (-ERR invalid), retrying: check FSBUS_ESL_PASSWORD' });
+    const ready = readNodeStatus({ node_id: 'n1', ready: true, not_ready_reason: 'stale' }, 'n1');
+    assert.ok(!(ready instanceof Error));
+    assert.deepEqual(ready.status, { ready: true });
+    const older = readNodeStatus({ node_id: 'n1', uptime: 5 }, 'n1');
+    assert.ok(!(older instanceof Error));
+    assert.deepEqual(older.status, { uptime: 5 });
+    const odd = readNodeStatus({ node_id: 'n1', ready: 'false', not_ready_reason: 42 }, 'n1');
+    assert.ok(!(odd instanceof Error));
+    assert.deepEqual(odd.status, {});
     // node_id not a string: the envelope's, as before.
     const env = readNodeStatus({ node_id: 5 }, 'n1');
     assert.ok(!(env instanceof Error) && env.id === 'n1');

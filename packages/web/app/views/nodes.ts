@@ -1,4 +1,4 @@
-/** One card per agent: links, uptime, counters, park mode and its controls. */
+/** One card per agent: links, readiness, uptime, counters, park mode and its controls. */
 import type { NodeView } from '../../src/protocol.js';
 import { command } from '../api.js';
 import { $, duration, h } from '../dom.js';
@@ -11,11 +11,12 @@ const obj = (v: unknown): Rec => (typeof v === 'object' && v !== null ? (v as Re
 const num = (v: unknown): string => (typeof v === 'number' ? v.toLocaleString() : '–');
 const text = (v: unknown): string => (typeof v === 'string' ? v : '–');
 
-const FIELDS = ['broker', 'FreeSWITCH', 'uptime', 'channels', 'requests', 'events', 'reconnects', 'park'] as const;
+const FIELDS = ['broker', 'FreeSWITCH', 'ready', 'uptime', 'channels', 'requests', 'events', 'reconnects', 'park'] as const;
 type Field = (typeof FIELDS)[number];
 const CLASSES: Record<Field, string> = {
   broker: 'broker-state',
   FreeSWITCH: 'esl-state',
+  ready: 'node-ready',
   uptime: 'uptime',
   channels: 'node-channels',
   requests: 'node-requests',
@@ -133,6 +134,18 @@ function lanesBadge(s: Rec): { state: string; text: string; title: string } | un
   return { state, text, title: `shared lanes ${state}: takes no request sent to any node (it joins them while FreeSWITCH is ready)` };
 }
 
+/**
+ * Readiness (agent.status `ready`, `not_ready_reason`: what the node's /readyz says). An agent
+ * that does not tell it (older than the field) shows "–", never "not ready".
+ */
+function readiness(s: Rec): { state: 'ready' | 'not-ready' | 'unknown'; text: string; title: string } {
+  const ready = s['ready'];
+  if (ready === true) return { state: 'ready', text: 'ready', title: '' };
+  if (ready !== false) return { state: 'unknown', text: '–', title: '' };
+  const reason = s['not_ready_reason'];
+  return typeof reason === 'string' ? { state: 'not-ready', text: `not ready: ${reason}`, title: reason } : { state: 'not-ready', text: 'not ready', title: '' };
+}
+
 function set(el: HTMLElement, value: string, attr?: [string, string]): void {
   if (el.textContent !== value) el.textContent = value;
   if (attr !== undefined && el.getAttribute(attr[0]) !== attr[1]) el.setAttribute(attr[0], attr[1]);
@@ -148,8 +161,10 @@ function fill(card: Card, n: NodeView, channels: number, store: Store): void {
   const brokerState = text(broker['status']);
   const linksUp = n.presence === 'online' && brokerState === 'connected' && eslState === 'ready';
   const offLanes = lanesBadge(s);
+  const ready = readiness(s);
   // Cordoned (or between leave and join) with its links up: amber, not the green of a node taking its share.
-  const look = !linksUp ? 'unhealthy' : offLanes === undefined ? 'healthy' : 'off-lanes';
+  // Links up but not ready (e.g. FreeSWITCH refusing the event subscription): not green either.
+  const look = !linksUp ? 'unhealthy' : offLanes !== undefined ? 'off-lanes' : ready.state === 'not-ready' ? 'unhealthy' : 'healthy';
   const uptime = typeof s['uptime'] === 'number' ? duration(s['uptime'] * 1000 + (n.presence === 'online' ? store.now() - n.last_seen : 0)) : '–';
   const park = n.park;
   const parkState = !park.available ? 'unavailable' : park.enabled === true ? 'on' : 'off';
@@ -177,6 +192,9 @@ function fill(card: Card, n: NodeView, channels: number, store: Store): void {
   const { dd } = card;
   set(dd.broker, `${brokerState} (${text(s['driver'])})`, ['data-state', brokerState]);
   set(dd.FreeSWITCH, eslState, ['data-state', eslState]);
+  // The reason is the node's text: textContent and title, never markup.
+  set(dd.ready, ready.text, ['data-state', ready.state]);
+  if (dd.ready.title !== ready.title) dd.ready.title = ready.title;
   set(dd.uptime, uptime);
   set(dd.channels, String(channels));
   set(dd.requests, `${num(c['requests_ok'])} ok · ${num(c['requests_failed'])} failed`);
