@@ -201,7 +201,9 @@ export class EslConnection {
       this.#stats.replies++;
       this.#repliesRead++;
       if (!this.#queue.deliver(frame)) {
-        this.#handlers.onProtocolError(new EslProtocolError(`unexpected ${frame.kind}: no request is waiting`), false);
+        // A reply too many: some caller already took another's reply, and every later reply would
+        // go one request behind (pipelined ones included). Out of step, as a frame without Content-Type.
+        this.#outOfStep(new EslProtocolError(`unexpected ${frame.kind}: no request is waiting; the replies are out of step`));
       }
       return;
     }

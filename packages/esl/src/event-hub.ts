@@ -13,7 +13,7 @@ import { reportListenerError } from './listener-error.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { LogThrottle } from './log-throttle.js';
 import { checkTimeoutMs } from './timeout-ms.js';
-import { listenerEventName } from './event-names.js';
+import { isEventName, listenerEventName } from './event-names.js';
 
 /** Events every ESL endpoint emits. Any event name (`CHANNEL_ANSWER`) and `custom::<subclass>` work too. */
 export interface EslHubEvents {
@@ -82,11 +82,18 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
   readonly #execWaiters = new Map<string, Waiter>();
   /** Executes with `loops` waiting: CHANNEL_EXECUTE may then be subscribed for the library itself. */
   #loopWaits = 0;
+  /** Listener names already warned about (listenerAdded). */
+  readonly #warnedNames = new Set<string>();
   /**
-   * Undecodable frames the connection survives (a bad event body, a reply nobody waits for) are
+   * Undecodable frames the connection survives (a bad event body, an oversized event) are
    * logged once per burst (LogThrottle); each is still emitted as 'error' and counted in `stats.protocolErrors`.
    */
   readonly #protocolLog = new LogThrottle((fields, msg) => this.logger.warn(fields, msg), 'protocol error');
+  /**
+   * Events a full iterator queue drops: one line per burst (the first at once, the rest as one
+   * line with `suppressed: n`), so that a slow consumer is heard without flooding the log.
+   */
+  readonly #dropLog = new LogThrottle((fields, msg) => this.logger.warn(fields, msg), 'events dropped: an iterator queue is full (a slow consumer)');
 
   constructor(logger: EslLogger, eventQueueLimit: number, signals: SignalNames<Events>) {
     super();
@@ -107,12 +114,32 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     return listenerEventName(event);
   }
 
-  /** Calls `listener` for every event whose `Unique-ID` is `uuid`. */
-  onChannel(uuid: string, listener: ChannelListener): this {
+  /**
+   * A listener under a name no event is emitted under is silent for ever: modesl's
+   * `esl::event::NAME::*`, a misspelt name (`CHANNEL_CREATED`), `ALL` (a subscription word). Said
+   * once per name (a name this library does not know may be a later FreeSWITCH's event type, so
+   * the listener is kept). The names are those of the code, but a name built per call (modesl's
+   * `esl::event::NAME::<uuid>`) must not grow the set: after WARNED_NAMES_MAX no more are said.
+   */
+  protected override listenerAdded(name: string): void {
+    if (this.#signals.has(name) || name.startsWith('custom::') || (isEventName(name) && name !== 'ALL')) return;
+    if (this.#warnedNames.has(name) || this.#warnedNames.size >= WARNED_NAMES_MAX) return;
+    this.#warnedNames.add(name);
+    this.logger.warn({ name, hint: listenerHint(name) }, 'listener name is no event name: no event is emitted under it');
+  }
+
+  /**
+   * Calls `listener` for every event whose `Unique-ID` is `uuid`, until removed: the returned
+   * function (or offChannel) removes it. Nothing removes it by itself, the channel's
+   * CHANNEL_DESTROY included: an application watching many channels removes each when done.
+   */
+  onChannel(uuid: string, listener: ChannelListener): () => void {
     let set = this.#channelListeners.get(uuid);
     if (set === undefined) this.#channelListeners.set(uuid, (set = new Set()));
     set.add(listener);
-    return this;
+    return () => {
+      this.offChannel(uuid, listener);
+    };
   }
 
   offChannel(uuid: string, listener: ChannelListener): this {
@@ -123,13 +150,19 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
 
   /** A bounded async iterator over the events received from now on (optionally filtered). */
   iterate(options: IterateOptions = {}): EventIterator {
-    const it = new EventIterator(options, this.#eventQueueLimit, () => this.stats.droppedEvents++, (i) => this.#iterators.delete(i));
+    const it = new EventIterator(options, this.#eventQueueLimit, (i) => this.#dropped(i), (i) => this.#iterators.delete(i));
     if (!it.ended) this.#iterators.add(it); // an already aborted signal ended it at once
     return it;
   }
 
   [Symbol.asyncIterator](): EventIterator {
     return this.iterate();
+  }
+
+  #dropped(it: EventIterator): void {
+    this.stats.droppedEvents++;
+    // `dropped`: that iterator's total so far (the summary line carries the latest).
+    this.#dropLog.hit({ dropped: it.dropped, limit: it.limit, droppedEvents: this.stats.droppedEvents });
   }
 
   /** Emits 'error' if anyone listens, else logs: an unobserved error must not crash the process. */
@@ -247,10 +280,11 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     }
   }
 
-  /** The end of this client or session: every iterator ends (after what is queued), a held protocol-error summary is written now. */
+  /** The end of this client or session: every iterator ends (after what is queued), held summary lines (protocol errors, dropped events) are written now. */
   protected closeHub(): void {
     for (const it of [...this.#iterators]) it.end();
     this.#protocolLog.flush();
+    this.#dropLog.flush();
   }
 
   #settle(map: Map<string, Waiter>, key: string | undefined, event: EslEvent): void {
@@ -331,6 +365,25 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     }
     return { promise, cancel: () => waiter.reject(new EslAbortError(label)) };
   }
+}
+
+/** Listener names warned about at most, per client or session. */
+const WARNED_NAMES_MAX = 64;
+
+/** What to listen to instead of a name no event is emitted under. */
+function listenerHint(name: string): string {
+  if (name === 'ALL') return "ALL is a subscription word: listen to 'event' for every event";
+  // modesl: esl::event::<NAME>::<uuid or *>, esl::event::CUSTOM::<subclass>, esl::event::**
+  const modesl = /^esl::event::([^:]+)(?:::(.*))?$/i.exec(name);
+  if (modesl !== null) {
+    const [, type, rest] = modesl;
+    if (type === '**' || type === '*') return "modesl's name: listen to 'event' for every event";
+    if (type!.toUpperCase() === 'CUSTOM' && rest !== undefined) return `modesl's name: listen to 'CUSTOM::${rest}'`;
+    const scoped = rest !== undefined && rest !== '*' ? `, or onChannel('${rest}', fn) for one channel` : '';
+    return `modesl's name: listen to '${type!.toUpperCase()}'${scoped}`;
+  }
+  if (name.startsWith('esl::')) return "modesl's name: listen to the event's own name (CHANNEL_ANSWER), 'event', 'log' or 'frame'";
+  return "not a FreeSWITCH event name this library knows (a misspelling?); a CUSTOM subclass is 'CUSTOM::<subclass>'";
 }
 
 /** A second waiter on one id would replace the first: the result would go to the wrong caller. */

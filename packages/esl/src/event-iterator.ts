@@ -38,7 +38,7 @@ export class EventIterator implements AsyncIterableIterator<EslEvent, undefined>
   readonly #limit: number;
   readonly #names: Set<string> | undefined;
   readonly #uuid: string | undefined;
-  readonly #onDrop: () => void;
+  readonly #onDrop: (it: EventIterator) => void;
   readonly #onReturn: (it: EventIterator) => void;
   /** `next()` calls waiting for an event, oldest first (the protocol allows several at once). */
   #waiters: Resolve[] = [];
@@ -50,7 +50,7 @@ export class EventIterator implements AsyncIterableIterator<EslEvent, undefined>
   /** Events dropped by this iterator because its queue was full. */
   dropped = 0;
 
-  constructor(options: IterateOptions, defaultLimit: number, onDrop: () => void, onReturn: (it: EventIterator) => void) {
+  constructor(options: IterateOptions, defaultLimit: number, onDrop: (it: EventIterator) => void, onReturn: (it: EventIterator) => void) {
     this.#limit = Math.max(1, options.limit ?? defaultLimit);
     this.#names = options.names === undefined ? undefined : nameSet(options.names);
     this.#uuid = options.uuid;
@@ -64,6 +64,11 @@ export class EventIterator implements AsyncIterableIterator<EslEvent, undefined>
   /** True once the iteration ended (return(), end(), an aborted signal, the client closed). */
   get ended(): boolean {
     return this.#done;
+  }
+
+  /** Events kept waiting at most. */
+  get limit(): number {
+    return this.#limit;
   }
 
   /** Events waiting to be consumed. */
@@ -88,7 +93,7 @@ export class EventIterator implements AsyncIterableIterator<EslEvent, undefined>
     }
     if (this.size >= this.#limit) {
       this.dropped++;
-      this.#onDrop();
+      this.#onDrop(this);
       return;
     }
     this.#queue.push(event);

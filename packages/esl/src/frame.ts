@@ -37,13 +37,23 @@ export interface EventFrame {
   readonly format: EventFormat;
   readonly event: EslEvent;
 }
+/** A `log/data` frame (after `log <level>`): one line of FreeSWITCH's log. */
 export interface LogFrame {
   readonly kind: 'log';
+  /** `Log-Level`: 0 (console) … 7 (debug). */
   readonly level: number;
+  /**
+   * `Text-Channel`: FreeSWITCH's text channel (switch_text_channel_t: `0` log, `1` clean log,
+   * `2` event, `3` session), a number as text — not a call. The call's uuid is `userData`.
+   */
   readonly channel: string | undefined;
   readonly file: string | undefined;
   readonly func: string | undefined;
   readonly line: number | undefined;
+  /**
+   * `User-Data`: the uuid of the call the line is about, whatever `channel` says (996 of the 1004
+   * frames of the FreeSWITCH 1.10.12 capture carry one); '' or absent for a line about no call.
+   */
   readonly userData: string | undefined;
   readonly text: string;
 }

@@ -187,7 +187,13 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
       return;
     }
     this.#sockets.add(socket);
-    socket.once('close', () => this.#sockets.delete(socket));
+    // On the socket, not the session's 'close': an app's session.removeAllListeners() (a modesl
+    // habit) would take a listener of ours with it, and the session would stay here for ever.
+    // Added before the session's own: gone from `sessions` by the time its 'close' is emitted.
+    socket.once('close', () => {
+      this.#sockets.delete(socket);
+      this.#sessions.delete(session);
+    });
     const session = new EslSession(socket, {
       logger: this.#logger,
       eventQueueLimit: this.#eventQueueLimit,
@@ -196,7 +202,6 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
       parser: this.#parser,
     });
     this.#sessions.add(session);
-    session.once('close', () => this.#sessions.delete(session));
     session.handshake(this.#connectTimeoutMs).then(
       () => {
         this.stats.sessions++;

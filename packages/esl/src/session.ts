@@ -9,7 +9,7 @@ import type { CommandOptions, ExecuteOptions } from './command-options.js';
 import { checkMyevents, checkObject, checkOptions, checkString, EslCommands } from './commands.js';
 import type { Socket } from 'node:net';
 import { EslConnection, type ReplyFrame } from './connection.js';
-import { EslClosedError, EslCommandError, EslInvalidArgumentError } from './errors.js';
+import { EslClosedError, EslCommandError, EslInvalidArgumentError, EslProtocolError } from './errors.js';
 import { EslEvent } from './event.js';
 import { MYEVENTS_NAMES } from './event-names.js';
 import { HUB_SIGNALS, type EslHubEvents, type SignalNames } from './event-hub.js';
@@ -158,13 +158,21 @@ export class EslSession extends EslCommands<EslSessionEvents> {
     return this.#conn.socket.remoteAddress;
   }
 
-  /** Sends `connect` and keeps the channel data. Called by EslServer. */
+  /**
+   * Sends `connect` and keeps the channel data. Called by EslServer. A reply naming no channel
+   * (no `Unique-ID` nor `Channel-Unique-ID`) is not FreeSWITCH's: EslProtocolError, no session.
+   */
   async handshake(timeoutMs: number): Promise<void> {
     const reply = await this.#conn.request(simpleCommand('connect'), 'connect', { timeoutMs });
     if (reply.kind !== 'command-reply' || !reply.ok) throw new EslCommandError('connect', reply.kind === 'command-reply' ? reply.replyText : reply.body);
     const headers: Array<[string, string]> = [];
     for (const [name, value] of reply.headers) if (!REPLY_HEADERS.has(name)) headers.push([name, value]);
-    this.#channelData = new EslEvent(headers);
+    const channelData = new EslEvent(headers);
+    // Without it the session's uuid would be '': its commands and events could not name its channel.
+    if ((channelData.getHeader('Unique-ID') ?? channelData.getHeader('Channel-Unique-ID') ?? '') === '') {
+      throw new EslProtocolError('the connect reply carries no channel data (no Unique-ID nor Channel-Unique-ID)');
+    }
+    this.#channelData = channelData;
     this.#socketMode = reply.headers.get('Socket-Mode');
     this.#control = reply.headers.get('Control');
   }

@@ -42,10 +42,15 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
   on(event: string, listener: Listener): this {
     const name = this.listenerName(event);
     const list = this.#listeners.get(name);
-    if (list === undefined) this.#listeners.set(name, [listener]);
-    else list.push(listener);
+    if (list === undefined) {
+      this.#listeners.set(name, [listener]);
+      this.listenerAdded(name, event);
+    } else list.push(listener);
     return this;
   }
+
+  /** The first listener under `name` (as listenerName made it of `event`) was added. */
+  protected listenerAdded(_name: string, _event: string): void {}
 
   once<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
   once(event: string, listener: (...args: Fallback) => Returned): this;
