@@ -75,8 +75,9 @@ void test("sim: a bgapi pending while the user turns events off (noevents, nixev
         await client.connect();
         try {
           if (subscribed.length > 0) await client.events('plain', subscribed);
-          // Rings for a second, then fails: its BACKGROUND_JOB comes well after the events go off.
-          const job = client.bgapi('originate {originate_timeout=1}loopback/7006 &park()');
+          // Rings more than a second (the timeout counts whole epoch seconds: 2 ends in (1, 2] s),
+          // then fails: its BACKGROUND_JOB comes well after the events go off.
+          const job = client.bgapi('originate {originate_timeout=2}loopback/7006 &park()');
           await turnOff(client);
           const { body } = await bounded(job, `the job after ${subscribed.join(',') || 'nothing'}`);
           assert.match(body, /^-ERR /);

@@ -92,6 +92,11 @@ export class Executor {
       done(undefined, false);
       return;
     }
+    // switch_core_session_exec takes app_uuid_name (event-uuid-name of a sendmsg, or set by hand)
+    // and clears it before anything is reported.
+    const appUuidName = ch.getVar('app_uuid_name');
+    if (appUuidName !== undefined) ch.setVar('app_uuid_name', undefined);
+    const uuidHeaders = (): Array<[string, string]> => (appUuidName !== undefined ? [['Application-UUID', appUuid], ['Application-UUID-Name', appUuidName]] : [['Application-UUID', appUuid]]);
     // switch_core_session_exec: the argument is expanded, then its `%[…]` block read — neither
     // with app_disable_expand_variables.
     const expanding = !switchTrue(ch.getVar('app_disable_expand_variables'));
@@ -104,7 +109,7 @@ export class Executor {
     ch.setVar('current_application', name);
     ch.setVar('current_application_data', data);
     const appHeaders = (): Array<[string, string]> => (data !== '' ? [['Application', name], ['Application-Data', data]] : [['Application', name]]);
-    e.fire(ch, 'CHANNEL_EXECUTE', SITES.CHANNEL_EXECUTE, { post: [...appHeaders(), ['Application-UUID', appUuid]] });
+    e.fire(ch, 'CHANNEL_EXECUTE', SITES.CHANNEL_EXECUTE, { post: [...appHeaders(), ...uuidHeaders()] });
     // FreeSWITCH records the application name once more as it starts it (the captures show it after the data).
     if (data !== '') ch.setVar('current_application', name);
     const depth = parsedDirectly ? Math.max(0, ch.appStack.length - 1) : ch.appStack.length;
@@ -120,7 +125,7 @@ export class Executor {
       if (response !== undefined) ch.setVar('current_application_response', response);
       // FreeSWITCH reports the channel variable: an application run inside this one leaves its response there.
       e.fire(ch, 'CHANNEL_EXECUTE_COMPLETE', SITES.CHANNEL_EXECUTE_COMPLETE, {
-        post: [...appHeaders(), ['Application-Response', ch.getVar('current_application_response') ?? '_none_'], ['Application-UUID', appUuid]],
+        post: [...appHeaders(), ['Application-Response', ch.getVar('current_application_response') ?? '_none_'], ...uuidHeaders()],
       });
       if (scoped !== undefined) {
         const at = ch.scopes.lastIndexOf(scoped.vars);

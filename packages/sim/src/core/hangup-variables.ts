@@ -14,8 +14,6 @@ export function setHangupVariables(ch: Channel, cause: string, now: number): voi
   const media = p?.progressMedia ?? 0;
   const bridged = p?.bridged ?? 0;
   const sec = (us: number): string => String(Math.floor(us / 1_000_000));
-  const ms = (us: number): string => String(Math.floor(us / 1000));
-  const diff = (t: number): number => (t > 0 ? t - start : 0);
   const set = (k: string, v: string): void => ch.setVar(k, v);
   set('hangup_cause', cause);
   set('hangup_cause_q850', String(hangupCauseQ850(cause)));
@@ -47,17 +45,24 @@ export function setHangupVariables(ch: Channel, cause: string, now: number): voi
   const lastArg = ch.getVar('current_application_data');
   if (lastArg !== undefined) set('last_arg', lastArg);
   if (p) set('caller_id', p.callerIdName === '' ? p.callerIdNumber : `"${p.callerIdName}" <${p.callerIdNumber}>`);
-  const total = now - start;
-  const bill = answered ? now - answered : 0;
-  // FreeSWITCH writes the seconds, then the milliseconds, then the microseconds group.
-  const groups: Array<[string, number]> = [
-    ['duration', total], ['billsec', bill], ['progresssec', diff(progress)], ['answersec', diff(answered)],
-    ['waitsec', diff(answered)], ['progress_mediasec', diff(media)], ['flow_billsec', bill],
+  // switch_channel_set_timestamps subtracts epochs already cut to whole seconds (tt_*) or
+  // milliseconds (mtt_*), not the cut of the difference: .303 to 3.211 is 3 s, not 2.
+  const span = (from: number, to: number): [number, number, number] =>
+    [Math.floor(to / 1_000_000) - Math.floor(from / 1_000_000), Math.floor(to / 1000) - Math.floor(from / 1000), to - from];
+  const none: [number, number, number] = [0, 0, 0];
+  const since = (t: number): [number, number, number] => (t ? span(start, t) : none);
+  // waitsec: bridged − created, 0 for a leg never bridged; flow_billsec (legbillsec): hungup −
+  // created once answered, ring time included.
+  const groups: Array<[number, number, number]> = [
+    span(start, now), answered ? span(answered, now) : none, since(progress), since(answered),
+    bridged > start ? span(start, bridged) : none, since(media), answered ? span(start, now) : none,
   ];
-  for (const [k, us] of groups) set(k, sec(us));
-  const msNames = ['mduration', 'billmsec', 'progressmsec', 'answermsec', 'waitmsec', 'progress_mediamsec', 'flow_billmsec'];
-  const usNames = ['uduration', 'billusec', 'progressusec', 'answerusec', 'waitusec', 'progress_mediausec', 'flow_billusec'];
-  groups.forEach(([, us], i) => set(msNames[i] ?? '', ms(us)));
-  groups.forEach(([, us], i) => set(usNames[i] ?? '', String(us)));
+  // FreeSWITCH writes the seconds, then the milliseconds, then the microseconds group.
+  const names = [
+    ['duration', 'billsec', 'progresssec', 'answersec', 'waitsec', 'progress_mediasec', 'flow_billsec'],
+    ['mduration', 'billmsec', 'progressmsec', 'answermsec', 'waitmsec', 'progress_mediamsec', 'flow_billmsec'],
+    ['uduration', 'billusec', 'progressusec', 'answerusec', 'waitusec', 'progress_mediausec', 'flow_billusec'],
+  ];
+  names.forEach((row, unit) => row.forEach((k, i) => set(k, String(groups[i]?.[unit] ?? 0))));
   if (ch.name.startsWith('loopback/')) set('is_loopback', '1');
 }

@@ -53,8 +53,10 @@ export class MessageRunner {
       });
       return '+OK';
     }
-    if (callCommand === 'execute') {
-      const app = lower.get('execute-app-name') ?? '';
+    // switch_ivr_parse_event runs an execute only `if (app_name)`: without the header the message
+    // is parsed like any other (PRIVATE_COMMAND) and nothing runs.
+    const app = lower.get('execute-app-name');
+    if (callCommand === 'execute' && app !== undefined) {
       // switch_ivr_parse_event: the body is the argument only when execute-app-arg is empty and
       // the content-type is text/plain; loops = atoi(loops) (0 runs nothing, negative repeats).
       let arg = lower.get('execute-app-arg') ?? '';
@@ -62,11 +64,12 @@ export class MessageRunner {
       const loopsHeader = lower.get('loops');
       const loops = loopsHeader === undefined ? 1 : atoi(loopsHeader);
       const appUuid = lower.get('event-uuid');
+      const appUuidName = lower.get('event-uuid-name');
       enqueue((done) => this.executeLoops(ch, app, arg, loops, appUuid, inline, () => {
         privateCommand();
         done();
         ran?.();
-      }));
+      }, appUuidName));
       return '+OK';
     }
     // unicast, nomedia, xferext …: acknowledged; media is not simulated.
@@ -78,7 +81,7 @@ export class MessageRunner {
     return '+OK';
   }
 
-  private executeLoops(ch: Channel, app: string, arg: string, loops: number, appUuid: string | undefined, inline: boolean, end: () => void): void {
+  private executeLoops(ch: Channel, app: string, arg: string, loops: number, appUuid: string | undefined, inline: boolean, end: () => void, appUuidName?: string): void {
     // `for (x = 0; x < loops || loops < 0; x++)`, left after an iteration once the channel is not
     // ready or the iteration took under 0.5 s (on the simulated clock).
     let i = 0;
@@ -94,6 +97,8 @@ export class MessageRunner {
     const next = (): void => {
       if (!(i < loops || loops < 0)) return finish();
       i++;
+      // Set for each loop, as switch_ivr_parse_event does; switch_core_session_exec clears it.
+      if (appUuidName !== undefined) ch.setVar('app_uuid_name', appUuidName);
       ch.setVar('current_loop', String(i));
       ch.setVar('total_loops', String(loops));
       const before = this.engine.now();

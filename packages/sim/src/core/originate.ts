@@ -24,6 +24,19 @@ export interface EndpointBehavior {
 
 export const DEFAULT_ENDPOINT_BEHAVIOR: EndpointBehavior = { answer: 'answer', delayMs: 0 };
 
+/**
+ * The user/ failures FreeSWITCH reaches before any session exists, so with no channel events:
+ * an unregistered user's dial string is error/user_not_registered (sofia_contact), a user absent
+ * from the directory fails in user_outgoing_channel. The scripted delay does not apply.
+ */
+const USER_FAILURES_WITHOUT_SESSION = new Set(['USER_NOT_REGISTERED', 'SUBSCRIBER_ABSENT']);
+
+function userUnreachable(behavior: EndpointBehavior): string | undefined {
+  if (!behavior.answer.startsWith('error:')) return undefined;
+  const cause = normaliseCause(behavior.answer.slice(6));
+  return cause !== undefined && USER_FAILURES_WITHOUT_SESSION.has(cause) ? cause : undefined;
+}
+
 export type DialResult = { readonly ok: true; readonly channel: Channel } | { readonly ok: false; readonly cause: string };
 
 export interface DialRequest {
@@ -59,12 +72,13 @@ export class Originator {
   dial(req: DialRequest, onResult: (r: DialResult) => void): void {
     const { attempts, sleepMs } = originateRetries(req.vars);
     let attempt = 1;
-    const finish = (r: DialResult): void => {
-      if (!r.ok) this.logFailure(req, r.cause);
+    // switch_ivr_originate's IDX_TIMEOUT branch sets NO_ANSWER without logging the cause.
+    const finish = (r: DialResult, ringTimedOut = false): void => {
+      if (!r.ok && !ringTimedOut) this.logFailure(req, r.cause);
       onResult(r);
     };
     const once = (): void => this.dialOnce(req, (r, ringTimedOut) => {
-      if (r.ok || ringTimedOut || attempt >= attempts || req.caller?.isHungUp === true) return finish(r);
+      if (r.ok || ringTimedOut || attempt >= attempts || req.caller?.isHungUp === true) return finish(r, ringTimedOut);
       attempt++;
       this.engine.bus.clock.setTimeout(() => this.engine.defer(() => (req.caller?.isHungUp === true ? finish(r) : once())), sleepMs);
     });
@@ -95,6 +109,11 @@ export class Originator {
     }
     if (tech !== 'loopback' && tech !== 'user' && tech !== 'sofia') {
       onResult({ ok: false, cause: 'CHAN_NOT_IMPLEMENTED' }, false);
+      return;
+    }
+    const unreachable = tech === 'user' ? userUnreachable(this.behaviorFor(dial)) : undefined;
+    if (unreachable !== undefined) {
+      onResult({ ok: false, cause: unreachable }, false);
       return;
     }
     const v = req.vars;
@@ -189,10 +208,14 @@ export class Originator {
       }),
       failed: (cause) => settle({ ok: false, cause }),
     };
+    // switch_ivr_originate takes `start` in whole epoch seconds and its ring loop stops once
+    // `now_sec - start >= timelimit_sec`: at the N-th second boundary, (N-1, N] s after the dial.
+    const dialled = e.now();
+    const limitMicros = (Math.floor(dialled / 1_000_000) + req.timeoutSec) * 1_000_000;
     const timer: TimerHandle = e.bus.clock.setTimeout(() => e.defer(() => {
       ringTimedOut = true;
       e.hangup(a, 'NO_ANSWER');
-    }), req.timeoutSec * 1000);
+    }), Math.ceil((limitMicros - dialled) / 1000));
 
     if (b !== undefined) {
       const leg = b;
