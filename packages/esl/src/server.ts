@@ -187,19 +187,19 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
       return;
     }
     this.#sockets.add(socket);
-    // On the socket, not the session's 'close': an app's session.removeAllListeners() (a modesl
-    // habit) would take a listener of ours with it, and the session would stay here for ever.
-    // Added before the session's own: gone from `sessions` by the time its 'close' is emitted.
-    socket.once('close', () => {
-      this.#sockets.delete(socket);
-      this.#sessions.delete(session);
-    });
     const session = new EslSession(socket, {
       logger: this.#logger,
       eventQueueLimit: this.#eventQueueLimit,
       requestTimeoutMs: this.#requestTimeoutMs,
       maxPending: this.#maxPending,
       parser: this.#parser,
+    });
+    // On the socket, not the session's 'close': an app's session.removeAllListeners() (a modesl
+    // habit) would take a listener of ours with it, and the session would stay here for ever.
+    // Ahead of the session's own: gone from `sessions` by the time its 'close' is emitted.
+    socket.prependOnceListener('close', () => {
+      this.#sockets.delete(socket);
+      this.#sessions.delete(session);
     });
     this.#sessions.add(session);
     session.handshake(this.#connectTimeoutMs).then(

@@ -32,13 +32,16 @@ void test('a reply with no request waiting: out of step, so the connection is dr
   const conn = await peer.nextConnection();
   conn.skipReceived();
   const reconnected = eventWhere<EslClientStatus>(client, 'status', (s) => s === 'ready');
+  const outOfStep = eventWhere<Error>(client, 'error', (err) => err instanceof EslProtocolError);
   const one = client.api('twice');
   assert.equal((await conn.nextCommand()).line, 'api twice');
   // Two replies to one request, in one write: the first one goes to the caller (it cannot be told
   // from the right one), the second finds nobody waiting.
   conn.write(Buffer.concat([apiResponse('extra'), apiResponse('twice')]));
   assert.equal(await one, 'extra');
-  // Nothing more is sent on the shifted stream.
+  // Once the second reply found nobody waiting (whether the two came in one read or two), nothing
+  // more is sent on the shifted stream.
+  await bounded(outOfStep, 'the out-of-step error');
   await assert.rejects(client.api('next'), EslClosedError);
   assert.ok(errors[0] instanceof EslProtocolError && /no request is waiting/.test(errors[0].message), String(errors[0]));
   assert.equal(client.stats.protocolErrors, 1);

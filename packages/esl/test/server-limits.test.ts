@@ -4,44 +4,11 @@
  * connectTimeoutMs is 0 (none) throughout: only the limits under test can close a socket.
  */
 import { strict as assert } from 'node:assert';
-import { connect, type Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { EslEvent, EslServer, encodeFrame, type EslSession } from '../src/index.js';
 import { bounded, nextEvent } from './support/scripted-peer.js';
+import { connectReply, rawPeer } from './support/raw-outbound-peer.js';
 import { fixtureJson, requireFixtures } from './support/fixtures.js';
-
-const CONNECT = 'connect\n\n';
-
-interface RawPeer {
-  socket: Socket;
-  /** The server wrote `connect`: it accepted the connection. */
-  asked: Promise<void>;
-  closed: Promise<void>;
-}
-
-/** A raw socket playing FreeSWITCH's side, writing only what the test tells it to. */
-function rawPeer(t: TestContext, port: number): RawPeer {
-  const socket = connect({ port, host: '127.0.0.1' });
-  t.after(() => socket.destroy());
-  socket.on('error', () => undefined); // the server's reset of a refused connection
-  let received = '';
-  const asked = new Promise<void>((resolve) => {
-    const onData = (chunk: Buffer): void => {
-      received += chunk.toString('latin1');
-      if (!received.startsWith(CONNECT)) return;
-      socket.off('data', onData);
-      resolve();
-    };
-    socket.on('data', onData);
-  });
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  return { socket, asked, closed };
-}
-
-/** A connect reply like FreeSWITCH's, small. */
-function connectReply(uuid: string): Buffer {
-  return encodeFrame([['Content-Type', 'command/reply'], ['Reply-Text', '%2BOK%0A'], ['Event-Name', 'CHANNEL_DATA'], ['Unique-ID', uuid], ['Socket-Mode', 'async'], ['Control', 'full']]);
-}
 
 function eventFrame(headers: Record<string, string>): Buffer {
   return encodeFrame([['Content-Type', 'text/event-plain']], new EslEvent(headers).serialize('plain'));

@@ -4,41 +4,10 @@
  * playing FreeSWITCH's side, as in server-limits.test.ts.
  */
 import { strict as assert } from 'node:assert';
-import { connect, type Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { EslServer, encodeFrame, type EslSession } from '../src/index.js';
 import { bounded, nextEvent } from './support/scripted-peer.js';
-
-const CONNECT = 'connect\n\n';
-
-interface RawPeer {
-  socket: Socket;
-  /** The server wrote `connect`. */
-  asked: Promise<void>;
-  closed: Promise<void>;
-}
-
-function rawPeer(t: TestContext, port: number): RawPeer {
-  const socket = connect({ port, host: '127.0.0.1' });
-  t.after(() => socket.destroy());
-  socket.on('error', () => undefined);
-  let received = '';
-  const asked = new Promise<void>((resolve) => {
-    const onData = (chunk: Buffer): void => {
-      received += chunk.toString('latin1');
-      if (!received.startsWith(CONNECT)) return;
-      socket.off('data', onData);
-      resolve();
-    };
-    socket.on('data', onData);
-  });
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  return { socket, asked, closed };
-}
-
-function connectReply(uuid: string): Buffer {
-  return encodeFrame([['Content-Type', 'command/reply'], ['Reply-Text', '%2BOK%0A'], ['Event-Name', 'CHANNEL_DATA'], ['Unique-ID', uuid], ['Socket-Mode', 'async'], ['Control', 'full']]);
-}
+import { connectReply, rawPeer } from './support/raw-outbound-peer.js';
 
 async function listening(t: TestContext): Promise<{ server: EslServer; port: number; errors: Error[] }> {
   const server = new EslServer({ port: 0, connectTimeoutMs: 0 });
