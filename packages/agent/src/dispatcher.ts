@@ -159,7 +159,7 @@ export class Dispatcher {
     // A reply address outside commands.reply_to: refused like one no answer could reach (the
     // drivers' requestsRefused), before anything is read: not run, not handed off (the other node
     // would answer there), no reply (it could go nowhere allowed), its forward_to not told.
-    if (req.replyTo !== undefined && !replyToAllowed(this.#o.replyTo ?? [], this.#o.driver.name, req.replyTo)) {
+    if (req.replyTo !== undefined && !replyToAllowed(this.#o.replyTo ?? [], this.#o.driver.name, req.replyTo, this.#o.subjects.prefix)) {
       this.counters.replyToRefused++;
       this.#replyToLog.hit({ subject: req.subject, reply_to: req.replyTo.slice(0, 80), config: 'commands.reply_to (FSBUS_REPLY_TO)' });
       return undefined;

@@ -7,6 +7,7 @@
  * `<ns>:reply:<id>`, Kafka `fsbus.inbox.<name>`, RabbitMQ direct reply-to, ZeroMQ the request's
  * own connection). Patterns are forward_to's (forward-to-policy.ts): NATS-style subjects.
  */
+import { isPublishableSubject } from '@fsbus/contract';
 import { subjectMatches } from '@fsbus/transport';
 
 export { forwardToPatternProblem as replyToPatternProblem } from './forward-to-policy.js';
@@ -25,17 +26,30 @@ export function replyToDriverProblem(driver: string, patterns: readonly string[]
 
 /**
  * `address` as the patterns read it: a NATS reply subject as it is; an MQTT Response Topic as the
- * subject whose topic it is (`/` → `.`, as the driver maps subjects), undefined for a topic no
- * subject maps to (a level holding `.`: `freeswitch.reply.x` is one level, not `freeswitch/reply/x`).
+ * subject whose topic the driver would make of it, undefined for a topic no subject maps to. The
+ * driver maps a subject `.` → `/`, but writes its own reply topics with the namespace (`prefix`,
+ * the agent's subject_prefix) as one level, dots kept: `pbx.eu1/reply/<client id>` is read as
+ * `pbx.eu1.reply.<client id>`. A `.` in any other level is one no subject maps to
+ * (`freeswitch.reply.x` is one level, not `freeswitch/reply/x`).
  */
-export function replySubject(driver: string, address: string): string | undefined {
+export function replySubject(driver: string, address: string, prefix: string | undefined): string | undefined {
   if (driver !== 'mqtt') return address;
-  return address.includes('.') ? undefined : address.split('/').join('.');
+  const own = prefix !== undefined && address.startsWith(`${prefix}/`);
+  const rest = own ? address.slice(prefix.length + 1) : address;
+  if (rest.includes('.')) return undefined;
+  const subject = rest.split('/').join('.');
+  return own ? `${prefix}.${subject}` : subject;
 }
 
-/** True when the reply address `address` matches one of `patterns` (empty: any the driver takes). */
-export function replyToAllowed(patterns: readonly string[], driver: string, address: string): boolean {
+/**
+ * True when the reply address `address` matches one of `patterns` (empty: any the driver takes).
+ * `prefix`: the agent's subject_prefix, the MQTT driver's namespace (replySubject). An address
+ * whose subject form is not a publishable subject is refused before matching: the patterns would
+ * take a wildcard or an empty token in it for plain text (`_INBOX.>`, `_INBOX..x`,
+ * `freeswitch/reply/` all "match" `_INBOX.>` / `freeswitch.reply.>`).
+ */
+export function replyToAllowed(patterns: readonly string[], driver: string, address: string, prefix: string | undefined): boolean {
   if (patterns.length === 0) return true;
-  const subject = replySubject(driver, address);
-  return subject !== undefined && patterns.some((pattern) => subjectMatches(pattern, subject));
+  const subject = replySubject(driver, address, prefix);
+  return subject !== undefined && isPublishableSubject(subject) && patterns.some((pattern) => subjectMatches(pattern, subject));
 }

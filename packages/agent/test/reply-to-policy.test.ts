@@ -11,6 +11,7 @@ import { connectAsync } from 'mqtt';
 import { AgentErrorCode, ConfigError, loadConfig } from '@fsbus/agent';
 import { decodeReply } from '@fsbus/contract';
 import { startMosquitto } from '@fsbus/testkit';
+import { createDriver } from '@fsbus/transport';
 import { counter, dec, enc, startCluster, until, type Cluster } from './support/cluster.js';
 import { spawnAgent } from './support/agent-process.js';
 
@@ -114,6 +115,35 @@ void describe('commands.reply_to over MQTT: Response Topics checked in their sub
     assert.equal(counter(node, 'requests_refused'), 2);
     const lines = node.logs.filter((l) => l['msg'] === REFUSED_LOG);
     assert.equal(lines[0]!['reply_to'], 'evil/topic');
+  });
+});
+
+void describe('commands.reply_to over MQTT with a dotted subject_prefix: the reply topic keeps the namespace as one level', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster({ driver: 'mqtt', startBroker: () => startMosquitto(), config: { subject_prefix: 'pbx.eu1', commands: { reply_to: ['pbx.eu1.reply.>'] } } });
+  });
+  after(() => cluster.stop());
+
+  void test("a client on namespace `pbx.eu1` (its `pbx.eu1/reply/<client id>`) is answered under `pbx.eu1.reply.>`; a one-level `pbx.eu1.reply.x` is not run", async () => {
+    const client = await createDriver('mqtt', { urls: [cluster.broker.url], name: 'dotted', namespace: 'pbx.eu1' });
+    await client.connect();
+    try {
+      const r = decodeReply((await client.request('pbx.eu1.api', enc('{"command":"status"}'), { timeoutMs: 5000 })).data);
+      assert.equal(r.success, true, r.message);
+      const raw = await connectAsync(cluster.broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
+      try {
+        await raw.publishAsync('pbx/eu1/api', '{"command":"global_setvar","args":"rt_probe=ran"}', { qos: 1, properties: { responseTopic: 'pbx.eu1.reply.x', correlationData: Buffer.from('x1') } });
+      } finally {
+        await raw.endAsync(true);
+      }
+      // Read after it on the same lane, by the one agent: once this is answered, it was handled.
+      const probe = decodeReply((await client.request('pbx.eu1.api', enc('{"command":"global_getvar","args":"rt_probe"}'), { timeoutMs: 5000 })).data);
+      assert.equal(probe.data, '', 'the refused command did not run');
+    } finally {
+      await client.close();
+    }
+    assert.equal(counter(cluster.nodes[0]!, 'requests_refused'), 1);
   });
 });
 
