@@ -11,7 +11,10 @@
  * refusal or a missing stream is a warn line once per change, counted (`refusals`); a missing
  * stream is created again at once (as after a reconnect), a later PubAck is an info line. The
  * server's stream-deleted advisory, where the user may subscribe to it, makes that immediate.
+ * Subscribers of the events see a probe's reply subject and may answer it: each probe has a random
+ * token, and only JetStream's shape of answer for the probed stream counts.
  */
+import { randomBytes } from 'node:crypto';
 import { createInbox, PermissionViolationError, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import type { DriverLogger, StreamSpec } from '../driver.js';
 import { subjectMatches } from '../subject-pattern.js';
@@ -42,19 +45,25 @@ export function advisoryRefusal(err: unknown, logger: DriverLogger | undefined):
   return true;
 }
 
-/** A JetStream publish answer: stored (PubAck), refused (its description), or not from JetStream (undefined). */
-function readAnswer(msg: Msg): { stored: true } | { stored: false; description: string; errCode?: number } | undefined {
+/**
+ * JetStream's answer to a publish to `stream`: stored (a PubAck naming it, with a sequence),
+ * refused (an error in JetStream's shape: numeric `code`, `description`), or undefined for anything
+ * else — a subscriber of the events answering the probe, which it sees, is not JetStream.
+ */
+function readAnswer(msg: Msg, stream: string): { stored: true } | { stored: false; description: string; errCode?: number } | undefined {
   if (msg.data.length === 0) return msg.headers?.code === 503 ? { stored: false, description: 'no stream holds the subject (no responders)' } : undefined;
   try {
-    const a = JSON.parse(new TextDecoder().decode(msg.data)) as { stream?: unknown; error?: { description?: unknown; err_code?: unknown } };
+    const a = JSON.parse(new TextDecoder().decode(msg.data)) as { stream?: unknown; seq?: unknown; error?: unknown };
+    if (typeof a !== 'object' || a === null) return undefined;
     if (a.error !== undefined) {
-      const errCode = typeof a.error.err_code === 'number' ? a.error.err_code : undefined;
-      const description = typeof a.error.description === 'string' ? a.error.description : 'refused';
-      return { stored: false, description, ...(errCode === undefined ? {} : { errCode }) };
+      if (typeof a.error !== 'object' || a.error === null) return undefined;
+      const e = a.error as { code?: unknown; description?: unknown; err_code?: unknown };
+      if (typeof e.code !== 'number' || typeof e.description !== 'string') return undefined;
+      return { stored: false, description: e.description, ...(typeof e.err_code === 'number' ? { errCode: e.err_code } : {}) };
     }
-    return typeof a.stream === 'string' ? { stored: true } : undefined;
+    return a.stream === stream && typeof a.seq === 'number' ? { stored: true } : undefined;
   } catch {
-    return undefined; // a subscriber answering the event: not JetStream's
+    return undefined;
   }
 }
 
@@ -75,7 +84,6 @@ export class StoreProbe {
   #due = true;
   #dueTimer: NodeJS.Timeout | undefined;
   #inFlight: InFlight | undefined;
-  #seq = 0;
   #closed = false;
   /** Streams known not to store now: said once per change. */
   readonly #notStoring = new Set<string>();
@@ -126,7 +134,9 @@ export class StoreProbe {
     for (const spec of this.#streams.values()) {
       if (!spec.subjects.some((p) => subjectMatches(p, subject))) continue;
       this.#due = false;
-      const reply = `${this.#inbox}.${++this.#seq}`;
+      // A random token, not a counter: whoever saw one probe's reply subject (every subscriber of
+      // the events does) cannot pre-send an answer to the next. 96 bits, once a second at most.
+      const reply = `${this.#inbox}.${randomBytes(12).toString('hex')}`;
       const timer = setTimeout(() => this.#unanswered(), PROBE_ANSWER_MS);
       timer.unref();
       this.#inFlight = { spec, reply, timer };
@@ -164,8 +174,9 @@ export class StoreProbe {
   #answered(msg: Msg): void {
     const probe = this.#inFlight;
     if (probe === undefined || msg.subject !== probe.reply) return; // late: its probe was given up
-    const answer = readAnswer(msg);
-    if (answer === undefined) return;
+    const answer = readAnswer(msg, probe.spec.name);
+    if (answer === undefined) return; // not JetStream's: the probe still waits for its answer
+    // The first valid answer ends the probe: any later one finds no probe, or another's subject.
     clearTimeout(probe.timer);
     this.#inFlight = undefined;
     this.#later();
