@@ -26,13 +26,15 @@ export interface OperatorCreds {
   seed: string;
   /** A user signed by an account the server does not know: refused. */
   strangerCreds: string;
+  /** The same user's `.creds` text with a new JWT, expiring in `expiresInS` seconds (none: never), as a rotation re-issues it. */
+  issue(expiresInS?: number): string;
 }
 
 const NO_LIMITS = { subs: -1, conn: -1, leaf: -1, imports: -1, exports: -1, data: -1, payload: -1, wildcards: true };
 
-function userCreds(account: KeyPair, name: string): { creds: string; seed: string } {
-  const user = nkeys.createUser();
-  const jwt = signJwt(account, { sub: user.getPublicKey(), name, nats: { type: 'user', version: 2, pub: {}, sub: {}, subs: -1, data: -1, payload: -1 } });
+function userCreds(account: KeyPair, name: string, user: KeyPair = nkeys.createUser(), expiresInS?: number): { creds: string; seed: string } {
+  const exp = expiresInS === undefined ? {} : { exp: Math.floor(Date.now() / 1000) + expiresInS };
+  const jwt = signJwt(account, { sub: user.getPublicKey(), name, ...exp, nats: { type: 'user', version: 2, pub: {}, sub: {}, subs: -1, data: -1, payload: -1 } });
   const seed = new TextDecoder().decode(user.getSeed());
   return {
     seed,
@@ -45,6 +47,13 @@ export function makeOperatorCreds(): OperatorCreds {
   const account = nkeys.createAccount();
   const opJwt = signJwt(operator, { sub: operator.getPublicKey(), name: 'fsbus-test-op', nats: { type: 'operator', version: 2 } });
   const accJwt = signJwt(operator, { sub: account.getPublicKey(), name: 'fsbus', nats: { type: 'account', version: 2, limits: NO_LIMITS } });
-  const { creds, seed } = userCreds(account, 'fsbus');
-  return { server: { jwt: opJwt, accounts: { [account.getPublicKey()]: accJwt } }, creds, seed, strangerCreds: userCreds(nkeys.createAccount(), 'stranger').creds };
+  const user = nkeys.createUser();
+  const { creds, seed } = userCreds(account, 'fsbus', user);
+  return {
+    server: { jwt: opJwt, accounts: { [account.getPublicKey()]: accJwt } },
+    creds,
+    seed,
+    strangerCreds: userCreds(nkeys.createAccount(), 'stranger').creds,
+    issue: (expiresInS) => userCreds(account, 'fsbus', user, expiresInS).creds,
+  };
 }

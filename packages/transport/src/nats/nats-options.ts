@@ -1,7 +1,7 @@
 /** DriverOptions → nats.js ConnectionOptions (URL list failover, token/nkey/user-pass/creds, TLS). */
 import { readFileSync } from 'node:fs';
-import { credsAuthenticator, nkeyAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
-import type { DriverAuth, DriverOptions } from '../driver.js';
+import { credsAuthenticator, nkeyAuthenticator, type Authenticator, type ConnectionOptions } from '@nats-io/transport-node';
+import type { DriverAuth, DriverLogger, DriverOptions } from '../driver.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { nkeySeedProblem } from './nkey-seed.js';
@@ -55,8 +55,27 @@ export function natsCredsProblem(text: string): string | undefined {
   return badSeed === undefined ? undefined : `its seed is not an NKey seed (${badSeed})`;
 }
 
-/** The `.creds` text of `auth` (read from `credsFile` now), undefined without one; throws INVALID_OPTION for one that cannot sign. */
-function credsText(auth: DriverAuth | undefined): string | undefined {
+/** CRLF line ends (nats.go reads `\r?\n`) as nats.js's credsAuthenticator wants them: LF only. */
+const lf = (text: string): string => text.replace(/\r\n/g, '\n');
+
+/** `file`'s text (LF line ends), or why it cannot sign in: unreadable (`errno`) or malformed. */
+function readCreds(file: string): { text: string } | { problem: string; errno?: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const errno = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    return { problem: `cannot read it (${errno})`, errno };
+  }
+  const problem = natsCredsProblem(text);
+  return problem === undefined ? { text: lf(text) } : { problem };
+}
+
+/**
+ * The authenticator of `auth`'s `.creds` (a `credsFile` read now, and again at each reconnect),
+ * undefined without one; throws INVALID_OPTION for one that cannot sign now.
+ */
+function credsAuth(auth: DriverAuth | undefined, logger: DriverLogger | undefined): Authenticator | undefined {
   const file = auth?.credsFile !== undefined && auth.credsFile !== '' ? auth.credsFile : undefined;
   const given = auth?.creds !== undefined && auth.creds !== '' ? auth.creds : undefined;
   if (file === undefined && given === undefined) return undefined;
@@ -67,17 +86,33 @@ function credsText(auth: DriverAuth | undefined): string | undefined {
   if (others.length > 0) {
     throw new TransportError(TransportErrorCode.INVALID_OPTION, `auth.${file === undefined ? 'creds' : 'credsFile'} cannot be combined with auth.${others.join(', auth.')}: a .creds file is the whole credential`);
   }
-  let text = given;
-  if (file !== undefined) {
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new TransportError(TransportErrorCode.INVALID_OPTION, `auth.credsFile: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+  if (file === undefined) {
+    const problem = natsCredsProblem(given!);
+    if (problem !== undefined) throw new TransportError(TransportErrorCode.INVALID_OPTION, `auth.creds: ${problem}`);
+    return credsAuthenticator(new TextEncoder().encode(lf(given!)));
   }
-  const problem = natsCredsProblem(text!);
-  if (problem !== undefined) throw new TransportError(TransportErrorCode.INVALID_OPTION, `auth.${file === undefined ? 'creds' : `credsFile ${file}`}: ${problem}`);
-  return text;
+  const first = readCreds(file);
+  if ('problem' in first) {
+    const detail = first.errno !== undefined ? `: cannot read ${file} (${first.errno})` : ` ${file}: ${first.problem}`;
+    throw new TransportError(TransportErrorCode.INVALID_OPTION, `auth.credsFile${detail}`);
+  }
+  // nsc and Synadia Cloud rotate user JWTs by rewriting the file: each (re)connect reads it again,
+  // or a connection would sign in with the JWT of its start until it expires, then never again.
+  // Mid-rotation (half written, moved away) the last good text still signs: warned once per problem.
+  let good = first.text;
+  let warned: string | undefined;
+  return (nonce?: string) => {
+    const now = readCreds(file);
+    if ('text' in now) {
+      good = now.text;
+      warned = undefined;
+    } else if (now.problem !== warned) {
+      warned = now.problem;
+      logger?.warn({ credsFile: file, problem: now.problem }, 'nats: the .creds file cannot sign in now: the last good one does');
+    }
+    // One read per connect: the JWT and the seed from the same text.
+    return credsAuthenticator(new TextEncoder().encode(good))(nonce);
+  };
 }
 
 export function toNatsOptions(options: DriverOptions): ConnectionOptions {
@@ -104,7 +139,7 @@ export function toNatsOptions(options: DriverOptions): ConnectionOptions {
   // nats.js's own requests (JetStream's API calls) answer under the same prefix as ours.
   if (options.inboxPrefix !== undefined) out.inboxPrefix = options.inboxPrefix;
   const auth = options.auth;
-  const creds = credsText(auth);
+  const creds = credsAuth(auth, options.logger);
   const explicit = creds !== undefined || [auth?.token, auth?.user, auth?.nkeySeed].some((v) => v !== undefined && v !== '');
   const fromUrl = explicit ? undefined : parts.find((p) => p.token !== undefined || p.user !== undefined);
   if (fromUrl?.token !== undefined && fromUrl.token !== '') out.token = fromUrl.token;
@@ -117,7 +152,7 @@ export function toNatsOptions(options: DriverOptions): ConnectionOptions {
     out.authenticator = nkeyAuthenticator(new TextEncoder().encode(auth.nkeySeed.trim()));
   }
   // Operator mode (nsc, Synadia Cloud): the server checks the user JWT, the seed signs its nonce.
-  if (creds !== undefined) out.authenticator = credsAuthenticator(new TextEncoder().encode(creds));
+  if (creds !== undefined) out.authenticator = creds;
   if (options.tls === true) out.tls = {};
   else if (typeof options.tls === 'object') {
     const t = options.tls;
