@@ -7,21 +7,11 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startNatsServer } from '@fsbus/testkit';
 import { createDriver, TransportError, TransportErrorCode } from '@fsbus/transport';
-import { ConfigError } from '../src/errors.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { spawnAgent } from './support/agent-process.js';
+import { configRefusal } from './support/config-refusal.js';
 
 const SECRET = 's3c/retPW';
-
-function refusal(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err;
-  }
-  assert.fail('accepted');
-}
 
 void test('NATS: the unencoded URL is refused when the driver is created, the percent-encoded one connects', async () => {
   const nats = await startNatsServer({ user: { name: 'fsbus', password: SECRET } });
@@ -45,7 +35,7 @@ void test('NATS: the unencoded URL is refused when the driver is created, the pe
 void test('config: a /, ? or # before the last @ of a broker URL is refused, naming the variable, the secret not shown', () => {
   for (const url of ['nats://fsbus:s3c/retPW@127.0.0.1:24222', 'nats://h0:4222,nats://fsbus:s3c/retPW@h1:4222', 'amqp://fsbus:s3c?retPW@h:5672', 'redis://:s3c#retPW@h:6379']) {
     for (const name of ['FSBUS_BROKER_URL', 'MOD_EVENT_AGENT_URL']) {
-      const err = refusal(() => loadConfig({ env: { FSBUS_NODE_ID: 'n1', [name]: url } }));
+      const err = configRefusal(() => loadConfig({ env: { FSBUS_NODE_ID: 'n1', [name]: url } }));
       assert.equal(err.field, name, url);
       assert.match(err.message, /percent-encode the password \(\/ → %2F/, url);
       assert.ok(!err.message.includes('retPW'), err.message);
@@ -69,7 +59,7 @@ void test('config: what the drivers read right is still accepted', () => {
 });
 
 void test('config file: a URL with such a password is refused as credentials in a file are', () => {
-  const err = refusal(() => loadConfig({ values: { node_id: 'n1', broker: { urls: ['nats://fsbus:s3c/retPW@h:4222'] } }, env: {} }));
+  const err = configRefusal(() => loadConfig({ values: { node_id: 'n1', broker: { urls: ['nats://fsbus:s3c/retPW@h:4222'] } }, env: {} }));
   assert.equal(err.field, 'broker.urls');
   assert.match(err.message, /credentials in a URL are secrets/);
   assert.ok(!err.message.includes('retPW'), err.message);

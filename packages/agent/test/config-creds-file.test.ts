@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { nkeys } from '@nats-io/transport-node';
 import { processTempDir } from '@fsbus/testkit';
-import { ConfigError } from '../src/errors.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { driverOptions } from '../src/driver-options.js';
 import { spawnAgent } from './support/agent-process.js';
+import { configRefusal } from './support/config-refusal.js';
 
 const seed = new TextDecoder().decode(nkeys.createUser().getSeed());
 const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -29,16 +29,6 @@ writeFileSync(badSeed, creds.replace(seed, `${seed.slice(0, 10)}${seed[10] === '
 const missing = join(dir.dir, 'missing.creds');
 test.after(() => dir.remove());
 
-function refused(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err;
-  }
-  assert.fail('accepted');
-}
-
 void test('FSBUS_BROKER_CREDS and broker.creds_file reach the NATS driver as auth.credsFile', () => {
   for (const c of [loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_BROKER_CREDS: good } }), loadConfig({ values: { node_id: 'n1', broker: { creds_file: good } }, env: {} })]) {
     assert.equal(c.broker.creds_file, good);
@@ -53,12 +43,12 @@ void test('a missing, unreadable or malformed .creds file is refused at load nam
     [seedOnly, /seed-only\.creds is not a \.creds file: no "BEGIN NATS USER JWT" and "BEGIN USER NKEY SEED" blocks/],
     [badSeed, /bad-seed\.creds is not a \.creds file: its seed is not an NKey seed \(nkeys: /],
   ] as const) {
-    const fromEnv = refused(() => loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_BROKER_CREDS: file } }));
+    const fromEnv = configRefusal(() => loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_BROKER_CREDS: file } }));
     assert.equal(fromEnv.field, 'FSBUS_BROKER_CREDS');
     assert.equal(fromEnv.code, 'FSBUS_ERR_AGENT_CONFIG');
     assert.match(fromEnv.message, words);
     assert.ok(!fromEnv.message.includes(seed.slice(2, 20)), 'the seed is a secret');
-    assert.equal(refused(() => loadConfig({ values: { node_id: 'n1', broker: { creds_file: file } }, env: {} })).field, 'broker.creds_file');
+    assert.equal(configRefusal(() => loadConfig({ values: { node_id: 'n1', broker: { creds_file: file } }, env: {} })).field, 'broker.creds_file');
   }
 });
 
@@ -70,7 +60,7 @@ void test('a .creds file with another credential, or with a driver other than na
     [{ FSBUS_DRIVER: 'redis' }, /FSBUS_BROKER_CREDS: is for the nats driver only \(the driver is redis\)/],
     [{ FSBUS_BROKER_URL: 'amqp://127.0.0.1' }, /FSBUS_BROKER_CREDS: is for the nats driver only \(the driver is amqp\)/],
   ] as const) {
-    const err = refused(() => loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_BROKER_CREDS: good, ...env } }));
+    const err = configRefusal(() => loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_BROKER_CREDS: good, ...env } }));
     assert.match(err.message, words);
     assert.ok(!err.message.includes(seed), 'the seed is a secret');
   }

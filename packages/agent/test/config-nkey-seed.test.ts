@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { nkeys } from '@nats-io/transport-node';
-import { ConfigError } from '../src/errors.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { spawnAgent } from './support/agent-process.js';
+import { configRefusal } from './support/config-refusal.js';
 
 const user = nkeys.createUser();
 const seed = new TextDecoder().decode(user.getSeed());
@@ -14,23 +14,13 @@ const publicKey = user.getPublicKey();
 // One character off: the checksum no longer matches.
 const typo = `${seed.slice(0, 10)}${seed[10] === 'A' ? 'B' : 'A'}${seed.slice(11)}`;
 
-function refused(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err;
-  }
-  assert.fail('accepted');
-}
-
 void test('a malformed NKey seed is refused at load, naming the variable it came from, never quoting it', () => {
   for (const [name, value] of [
     ['FSBUS_BROKER_NKEY_SEED', publicKey],
     ['FSBUS_BROKER_NKEY_SEED', typo],
     ['MOD_EVENT_AGENT_NKEY_SEED', typo],
   ] as const) {
-    const err = refused(() => loadConfig({ env: { FSBUS_NODE_ID: 'n1', [name]: value } }));
+    const err = configRefusal(() => loadConfig({ env: { FSBUS_NODE_ID: 'n1', [name]: value } }));
     assert.equal(err.field, name, err.message);
     assert.equal(err.code, 'FSBUS_ERR_AGENT_CONFIG');
     assert.match(err.message, new RegExp(`^invalid config: ${name}: is not an NKey seed \\(nkeys: [^)]+\\): a user's seed is 58 characters starting with SU`));
