@@ -30,12 +30,12 @@ void describe('originate argument parsing', () => {
     assert.equal(u.value.cidNum, '42');
   });
 
-  void it('keeps escaped commas and quoted values in variables, and stacks {} <> [] blocks', () => {
+  void it('keeps escaped commas and quoted values in variables, stacks {} <> blocks and leaves the per-leg [] block', () => {
     assert.deepEqual([...parseVarBlock("a=1\\,2,b='x,y',c=\"p q\",d=")], [['a', '1,2'], ['b', 'x,y'], ['c', 'p q'], ['d', '']]);
     const r = parseOriginate("{a=1,b='two words'}<c=3>[d=4\\,5]sofia/internal/1000@example.com &playback(tone_stream://%(100,0,440);loops=2)");
     assert.ok(r.ok);
-    assert.equal(r.value.endpoint, 'sofia/internal/1000@example.com');
-    assert.deepEqual([...r.value.vars], [['a', '1'], ['b', 'two words'], ['c', '3'], ['d', '4,5']]);
+    assert.equal(r.value.endpoint, '[d=4\\,5]sofia/internal/1000@example.com');
+    assert.deepEqual([...r.value.vars], [['a', '1'], ['b', 'two words'], ['c', '3']]);
     assert.deepEqual(r.value.app, { name: 'playback', args: 'tone_stream://%(100,0,440);loops=2' });
   });
 

@@ -99,12 +99,12 @@ export function parseVarBlock(block: string, into = new Map<string, string>()): 
   return into;
 }
 
-/** Strips leading `{…}`, `<…>` and `[…]` blocks from a dial string into `vars`. */
-export function takeVarBlocks(dial: string, vars: Map<string, string>): string {
+/** Strips leading blocks of the given kinds (`{…}`, `<…>`, `[…]`) from a dial string into `vars`. */
+export function takeVarBlocks(dial: string, vars: Map<string, string>, kinds = '{<['): string {
   let rest = dial.trim();
   for (;;) {
-    const open = rest[0];
-    const close = open === '{' ? '}' : open === '<' ? '>' : open === '[' ? ']' : undefined;
+    const open = rest[0] ?? '';
+    const close = !kinds.includes(open) ? undefined : open === '{' ? '}' : open === '<' ? '>' : open === '[' ? ']' : undefined;
     if (close === undefined) return rest;
     let depth = 0;
     let end = -1;
@@ -125,7 +125,8 @@ export function parseOriginate(args: string): ParseResult {
   const argv = splitArgs(args.trim()).map((a) => (a.toLowerCase() === 'undef' ? '' : a));
   if (argv.length < 2 || argv.length > 7) return { ok: false };
   const vars = new Map<string, string>();
-  const endpoint = takeVarBlocks(argv[0] ?? '', vars);
+  // `[…]` blocks belong to one leg of the dial string: the originator reads them per leg.
+  const endpoint = takeVarBlocks(argv[0] ?? '', vars, '{<');
   const exten = argv[1] ?? '';
   let app: ParsedOriginate['app'];
   if (exten.startsWith('&') && exten.length > 1) {
@@ -151,6 +152,36 @@ export function parseOriginate(args: string): ParseResult {
       timeoutSec: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
     },
   };
+}
+
+/**
+ * A dial string's failover groups (`|`) and each group's legs (`,`), split outside `{}`/`[]`
+ * blocks (a `\` escapes the next character), as switch_ivr_originate separates them.
+ */
+export function splitDialString(dial: string): string[][] {
+  const split = (text: string, sep: string): string[] => {
+    const out: string[] = [];
+    let cur = '';
+    let depth = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i] ?? '';
+      if (c === '\\' && i + 1 < text.length) {
+        cur += c + (text[++i] ?? '');
+        continue;
+      }
+      if (c === '{' || c === '[') depth++;
+      else if ((c === '}' || c === ']') && depth > 0) depth--;
+      if (c === sep && depth === 0) {
+        out.push(cur);
+        cur = '';
+        continue;
+      }
+      cur += c;
+    }
+    out.push(cur);
+    return out.map((x) => x.trim()).filter((x) => x !== '');
+  };
+  return split(dial, '|').map((group) => split(group, ',')).filter((legs) => legs.length > 0);
 }
 
 /** A variable FreeSWITCH reads as `switch_true(v) ? atoi(v)` when in [min, max], else `fallback`. */

@@ -11,7 +11,8 @@ import type { Engine } from './engine.js';
 import type { Executor } from './executor.js';
 import type { TimerHandle } from './clock.js';
 import { SITES, normaliseCause } from './constants.js';
-import { originateRetries } from './originate-parse.js';
+import { originateRetries, splitDialString, takeVarBlocks } from './originate-parse.js';
+import { switchTrue } from './switch-true.js';
 import { LOG_SITES, TEXT_CHANNEL_SESSION } from './log-sites.js';
 import { refuseInvite, sofiaOnHangup } from './sofia-hangup.js';
 
@@ -67,22 +68,116 @@ export class Originator {
   /**
    * Dials; a failure that is not the ring timeout is dialled again originate_retry_sleep_ms
    * later while originate_retries allows (switch_ivr_originate stops at a timeout, and when
-   * the caller is gone).
+   * the caller is gone). Each attempt runs the whole failover list.
    */
   dial(req: DialRequest, onResult: (r: DialResult) => void): void {
     const { attempts, sleepMs } = originateRetries(req.vars);
     let attempt = 1;
-    // switch_ivr_originate's IDX_TIMEOUT branch sets NO_ANSWER without logging the cause.
-    const finish = (r: DialResult, ringTimedOut = false): void => {
-      if (!r.ok && !ringTimedOut) this.logFailure(req, r.cause);
-      onResult(r);
-    };
-    const once = (): void => this.dialOnce(req, (r, ringTimedOut) => {
-      if (r.ok || ringTimedOut || attempt >= attempts || req.caller?.isHungUp === true) return finish(r, ringTimedOut);
+    const once = (): void => this.dialGroups(req, (r, ringTimedOut) => {
+      if (r.ok || ringTimedOut || attempt >= attempts || req.caller?.isHungUp === true) return onResult(r);
       attempt++;
-      this.engine.bus.clock.setTimeout(() => this.engine.defer(() => (req.caller?.isHungUp === true ? finish(r) : once())), sleepMs);
+      this.engine.bus.clock.setTimeout(() => this.engine.defer(() => (req.caller?.isHungUp === true ? onResult(r) : once())), sleepMs);
     });
     once();
+  }
+
+  /**
+   * switch_ivr_originate's failover loop: the `|` groups in turn, the next one only once the
+   * previous failed; a group nobody answered in time ends the originate unless
+   * originate_continue_on_timeout is true. Each failed group logs its closing line (not a timeout).
+   */
+  private dialGroups(req: DialRequest, onResult: (r: DialResult, ringTimedOut: boolean) => void): void {
+    const groups = splitDialString(req.dial);
+    if (groups.length === 0) groups.push(['']);
+    const continueOnTimeout = switchTrue(req.vars.get('originate_continue_on_timeout'));
+    const tryGroup = (r: number): void => this.dialGroup(req, groups[r] ?? [], (res, ringTimedOut) => {
+      // switch_ivr_originate's IDX_TIMEOUT branch sets NO_ANSWER without logging the cause.
+      if (!res.ok && !ringTimedOut) this.logFailure(req, res.cause);
+      const last = r + 1 >= groups.length;
+      if (res.ok || last || req.caller?.isHungUp === true || (ringTimedOut && !continueOnTimeout)) return onResult(res, ringTimedOut);
+      // After the failed group's legs are through (their sessions gone), as the next loop turn.
+      this.engine.defer(() => tryGroup(r + 1));
+    });
+    tryGroup(0);
+  }
+
+  /**
+   * switch_ivr_originate's attempt at one group: every `,` leg is created, then rung at once
+   * for originate_timeout. The first to answer wins and the others are hung up with LOSE_RACE
+   * (NO_ANSWER when alone); when all fail the group's cause is its first leg with a session's
+   * (else the last creation failure's); at the timeout the live legs end NO_ANSWER.
+   */
+  private dialGroup(req: DialRequest, legs: readonly string[], onResult: (r: DialResult, ringTimedOut: boolean) => void): void {
+    const e = this.engine;
+    type Leg = { channel: Channel | undefined; cause: string | undefined };
+    const state: Leg[] = [];
+    let reason: string | undefined;
+    let started = false;
+    let settled = false;
+    let ringTimedOut = false;
+    let winner: Channel | undefined;
+    let timer: TimerHandle | undefined;
+    const settle = (r: DialResult): void => {
+      settled = true;
+      if (timer !== undefined) e.bus.clock.clearTimeout(timer);
+      onResult(r, ringTimedOut);
+    };
+    const evaluate = (): void => {
+      if (settled || !started) return;
+      if (winner !== undefined) {
+        const a = winner;
+        for (const leg of state) {
+          const ch = leg.channel;
+          if (ch === undefined || ch === a || leg.cause !== undefined || ch.hangupStarted) continue;
+          const cause = legs.length > 1 ? 'LOSE_RACE' : 'NO_ANSWER';
+          if (cause === 'LOSE_RACE') ch.setVar('group_dial_status', 'loser');
+          e.hangup(ch, cause);
+        }
+        const success = `Originate Resulted in Success: [${a.name}] Peer UUID: ${a.uuid}`;
+        e.bus.log(7, LOG_SITES.ORIGINATE_SUCCESS, success, req.caller?.uuid, false, TEXT_CHANNEL_SESSION);
+        if (req.flipCid === true) this.flipCid(a);
+        // switch_ivr_originate, on success: the caller holds a copy of the answered leg's profile.
+        if (req.caller !== undefined && !req.caller.isHungUp) req.caller.otherLeg = copyForOtherLeg(a, 'originatee');
+        return settle({ ok: true, channel: a });
+      }
+      if (state.some((leg) => leg.channel !== undefined && leg.cause === undefined)) return;
+      const first = state.find((leg) => leg.channel !== undefined)?.cause;
+      settle({ ok: false, cause: ringTimedOut ? 'NO_ANSWER' : first ?? reason ?? 'DESTINATION_OUT_OF_ORDER' });
+    };
+    for (const text of legs) {
+      const leg: Leg = { channel: undefined, cause: undefined };
+      const failed = (cause: string): void => {
+        if (leg.cause !== undefined) return;
+        leg.cause = cause;
+        evaluate();
+      };
+      const created = this.createLeg(req, text, {
+        answered: (a) => e.defer(() => {
+          if (a.isHungUp) return failed(a.hangupCause ?? 'NORMAL_CLEARING');
+          winner ??= a;
+          evaluate();
+        }),
+        failed,
+      });
+      if (typeof created === 'string') reason = created;
+      else {
+        leg.channel = created;
+        state.push(leg);
+      }
+    }
+    started = true;
+    // switch_ivr_originate takes `start` in whole epoch seconds and its ring loop stops once
+    // `now_sec - start >= timelimit_sec`: at the N-th second boundary, (N-1, N] s after the dial.
+    const dialled = e.now();
+    const limitMicros = (Math.floor(dialled / 1_000_000) + req.timeoutSec) * 1_000_000;
+    if (state.length > 0) {
+      timer = e.bus.clock.setTimeout(() => e.defer(() => {
+        if (settled) return;
+        ringTimedOut = true;
+        for (const leg of state) if (leg.channel !== undefined && leg.cause === undefined && !leg.channel.hangupStarted) e.hangup(leg.channel, 'NO_ANSWER');
+      }), Math.ceil((limitMicros - dialled) / 1000));
+    }
+    evaluate();
   }
 
   /**
@@ -96,27 +191,21 @@ export class Originator {
     this.engine.bus.log(7, LOG_SITES.ORIGINATE_ERROR, text, req.caller?.uuid, false, TEXT_CHANNEL_SESSION);
   }
 
-  /** Creates the outbound leg and reports when it is answered or fails (and whether its ring timed out). */
-  private dialOnce(req: DialRequest, onResult: (r: DialResult, ringTimedOut: boolean) => void): void {
+  /**
+   * Creates one leg (its `[…]` variables over the originate's) and tells `on` when it is answered
+   * or fails; a failure before any session exists is returned as the cause instead.
+   */
+  private createLeg(req: DialRequest, text: string, on: { answered(a: Channel): void; failed(cause: string): void }): Channel | string {
     const e = this.engine;
-    const dial = req.dial.split(/[,|]/)[0]?.trim() ?? '';
+    const v = new Map(req.vars);
+    const dial = takeVarBlocks(text, v, '[');
     const slash = dial.indexOf('/');
     const tech = slash < 0 ? dial : dial.slice(0, slash);
     const rest = slash < 0 ? '' : dial.slice(slash + 1);
-    if (tech === 'error') {
-      onResult({ ok: false, cause: normaliseCause(rest) ?? 'DESTINATION_OUT_OF_ORDER' }, false);
-      return;
-    }
-    if (tech !== 'loopback' && tech !== 'user' && tech !== 'sofia') {
-      onResult({ ok: false, cause: 'CHAN_NOT_IMPLEMENTED' }, false);
-      return;
-    }
+    if (tech === 'error') return normaliseCause(rest) ?? 'DESTINATION_OUT_OF_ORDER';
+    if (tech !== 'loopback' && tech !== 'user' && tech !== 'sofia') return 'CHAN_NOT_IMPLEMENTED';
     const unreachable = tech === 'user' ? userUnreachable(this.behaviorFor(dial)) : undefined;
-    if (unreachable !== undefined) {
-      onResult({ ok: false, cause: unreachable }, false);
-      return;
-    }
-    const v = req.vars;
+    if (unreachable !== undefined) return unreachable;
     const cidName = v.get('origination_caller_id_name') ?? req.cidName ?? '';
     const cidNum = v.get('origination_caller_id_number') ?? req.cidNum ?? '0000000000';
     let name: string;
@@ -188,45 +277,18 @@ export class Originator {
     e.setRunningState(a, 'CS_ROUTING');
     e.setRunningState(a, 'CS_CONSUME_MEDIA');
 
-    let settled = false;
-    let ringTimedOut = false;
-    const settle = (r: DialResult): void => {
-      if (settled) return;
-      settled = true;
-      e.bus.clock.clearTimeout(timer);
-      onResult(r, ringTimedOut);
-    };
-    a.originateWaiter = {
-      answered: () => e.defer(() => {
-        if (a.isHungUp) return settle({ ok: false, cause: a.hangupCause ?? 'NORMAL_CLEARING' });
-        const success = `Originate Resulted in Success: [${a.name}] Peer UUID: ${a.uuid}`;
-        e.bus.log(7, LOG_SITES.ORIGINATE_SUCCESS, success, req.caller?.uuid, false, TEXT_CHANNEL_SESSION);
-        if (req.flipCid === true) this.flipCid(a);
-        // switch_ivr_originate, on success: the caller holds a copy of the answered leg's profile.
-        if (req.caller !== undefined && !req.caller.isHungUp) req.caller.otherLeg = copyForOtherLeg(a, 'originatee');
-        settle({ ok: true, channel: a });
-      }),
-      failed: (cause) => settle({ ok: false, cause }),
-    };
-    // switch_ivr_originate takes `start` in whole epoch seconds and its ring loop stops once
-    // `now_sec - start >= timelimit_sec`: at the N-th second boundary, (N-1, N] s after the dial.
-    const dialled = e.now();
-    const limitMicros = (Math.floor(dialled / 1_000_000) + req.timeoutSec) * 1_000_000;
-    const timer: TimerHandle = e.bus.clock.setTimeout(() => e.defer(() => {
-      ringTimedOut = true;
-      e.hangup(a, 'NO_ANSWER');
-    }), Math.ceil((limitMicros - dialled) / 1000));
-
+    a.originateWaiter = { answered: () => on.answered(a), failed: (cause) => on.failed(cause) };
     if (b !== undefined) {
       const leg = b;
       leg.state = 'CS_ROUTING';
       e.fire(leg, 'CHANNEL_CREATE', SITES.CHANNEL_CREATE);
       this.executor.route(leg);
-      return;
+      return a;
     }
     // mod_sofia's leg: its SIP variables when it ends.
     a.endpointOnHangup = sofiaOnHangup;
     this.scriptFarEnd(a, this.behaviorFor(dial), req.caller);
+    return a;
   }
 
   /** The far end of a user/ or sofia/ leg: rings, then answers or rejects as scripted. */
