@@ -1,7 +1,7 @@
 export { loadDriver, createDriver, defaultBrokerUrl, driverForUrls, driverOfUrl, DRIVER_NAMES } from './load-driver.js';
 export { streamRetention } from './stream-retention.js';
 export { NKEY_SEED_FORM, nkeySeedProblem } from './nats/nkey-seed.js';
-export { natsCredsProblem } from './nats/nats-options.js';
+export { natsCredsFileProblem, natsCredsProblem } from './nats/nats-options.js';
 export type { StreamRetention } from './stream-retention.js';
 export type { DriverFactory } from './load-driver.js';
 export { TransportError, TransportErrorCode } from './errors.js';

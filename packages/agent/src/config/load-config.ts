@@ -9,10 +9,9 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MAX_NODE_ID_LENGTH, sanitizePrefix, slugNodeId } from '@fsbus/contract';
 import { ConfigError } from '../errors.js';
-import { cutUserInfo, NKEY_SEED_FORM, nkeySeedProblem, pemCertificatesProblem } from '@fsbus/transport';
+import { cutUserInfo, natsCredsFileProblem, NKEY_SEED_FORM, nkeySeedProblem, pemCertificatesProblem } from '@fsbus/transport';
 import { configSchema, type AgentConfig, type AgentSecrets } from './schema.js';
 import { unknownKeysProblem } from './unknown-key.js';
-import { credsFileProblem } from './creds-file.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -146,7 +145,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
     const others = [...secretsFrom.entries()].filter(([k]) => k === 'brokerToken' || k === 'brokerNkeySeed' || k === 'brokerPassword').map(([, name]) => name);
     if (parsed.broker.user !== undefined && parsed.broker.user !== '') others.push(fromEnv.get('broker.user') ?? 'broker.user');
     if (others.length > 0) throw new ConfigError(field, `cannot be combined with ${others.join(', ')}: a .creds file is the whole credential (unset the others)`);
-    const problem = credsFileProblem(parsed.broker.creds_file);
+    const problem = natsCredsFileProblem(parsed.broker.creds_file);
     if (problem !== undefined) throw new ConfigError(field, problem);
   }
   // A user without its password only reaches the broker to be refused ("Authorization Violation").

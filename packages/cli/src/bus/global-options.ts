@@ -4,11 +4,10 @@
  * defaults), and one way to report errors: the code, the message, a one-line hint, a documented
  * exit code.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { buildSubjects, BusErrorCode, prefixProblem, terminalJson, terminalLine, terminalText } from '@fsbus/contract';
 import { ClientError, ClientErrorCode, connect, DEFAULT_SERVER, nodeOption, ReplyError, type CallOptions, type ConnectOptions, type FsbusClient } from '@fsbus/client';
-import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem, natsCredsProblem, NKEY_SEED_FORM, nkeySeedProblem, brokerUrlProblem, redact, TransportError, TransportErrorCode } from '@fsbus/transport';
+import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem, natsCredsFileProblem, NKEY_SEED_FORM, nkeySeedProblem, brokerUrlProblem, redact, TransportError, TransportErrorCode } from '@fsbus/transport';
 import type { CliIo } from '../command.js';
 import { runningDemos, type DemoState } from './demo-state.js';
 import { brokerTls, TLS_OPTIONS, TLS_OPTIONS_HELP, TlsSettingError, tlsVerifyHint, type BrokerTls } from './tls-options.js';
@@ -193,15 +192,8 @@ export function connectOptions(c: Connection, env: NodeJS.ProcessEnv = process.e
     if (c.driver.toLowerCase() !== 'nats') throw new UsageError(`FSBUS_BROKER_CREDS is for the nats driver only (the driver is ${c.driver})`);
     const others = (['FSBUS_BROKER_TOKEN', 'MOD_EVENT_AGENT_TOKEN', ...NKEY_SEED_VARS, 'FSBUS_BROKER_USER', 'FSBUS_BROKER_PASSWORD', 'MOD_EVENT_AGENT_PASSWORD'] as const).filter((n) => first(env, [n]) !== undefined);
     if (others.length > 0) throw new UsageError(`FSBUS_BROKER_CREDS cannot be combined with ${others.join(', ')}: a .creds file is the whole credential`);
-    let text: string;
-    try {
-      text = readFileSync(credsFile, 'utf8');
-    } catch (err) {
-      throw new UsageError(`FSBUS_BROKER_CREDS: cannot read ${credsFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    // Never the text in the message: it holds the user's seed.
-    const problem = natsCredsProblem(text);
-    if (problem !== undefined) throw new UsageError(`FSBUS_BROKER_CREDS: ${credsFile} is not a .creds file: ${problem}`);
+    const problem = natsCredsFileProblem(credsFile);
+    if (problem !== undefined) throw new UsageError(`FSBUS_BROKER_CREDS: ${problem}`);
   }
   const auth = {
     ...(credsFile === undefined ? {} : { credsFile }),

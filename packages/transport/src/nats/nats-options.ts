@@ -72,6 +72,17 @@ function readCreds(file: string): { text: string } | { problem: string; errno?: 
 }
 
 /**
+ * Why the `.creds` file at `file` cannot sign in now — `cannot read <file> (ENOENT)`, `<file> is
+ * not a .creds file: …` — or undefined: the check the agent's config and the CLI make at start,
+ * so that such a file is a setting refused, not every connect failing. Never quotes the file.
+ */
+export function natsCredsFileProblem(file: string): string | undefined {
+  const read = readCreds(file);
+  if ('text' in read) return undefined;
+  return read.errno !== undefined ? `cannot read ${file} (${read.errno})` : `${file} is not a .creds file: ${read.problem}`;
+}
+
+/**
  * The authenticator of `auth`'s `.creds` (a `credsFile` read now, and again at each reconnect),
  * undefined without one; throws INVALID_OPTION for one that cannot sign now.
  */
