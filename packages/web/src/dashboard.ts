@@ -90,6 +90,11 @@ export class Dashboard {
   #pollTimer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #pollAgain = false;
+  /**
+   * Orders a poll's start against the goodbyes and park replies read meanwhile: Date.now() ties
+   * within a millisecond, and a poll begun in the goodbye's turn was taken for an older one.
+   */
+  #moment = 0;
   #closed = false;
   #offs: Array<() => void> = [];
 
@@ -232,7 +237,7 @@ export class Dashboard {
 
   async #poll(): Promise<void> {
     if (this.#bus.state !== 'connected') return;
-    const started = Date.now();
+    const started = ++this.#moment;
     let replies: Awaited<ReturnType<DashboardBus['gather']>>;
     try {
       replies = await this.#bus.gather('agent.status', this.#o.gatherTimeoutMs);
@@ -264,7 +269,7 @@ export class Dashboard {
       const { id } = answer;
       const prev = this.#nodes.get(id);
       // Answered before its goodbye came: older news than the goodbye (the next poll tells).
-      if (prev?.leftAt !== undefined && prev.leftAt >= started) continue;
+      if (prev?.leftAt !== undefined && prev.leftAt > started) continue;
       if (prev === undefined && !this.#roomFor(id, seen)) continue;
       // Degraded, it told no status: the card keeps the last one it gave.
       const degraded = 'degraded' in answer ? answer.degraded : undefined;
@@ -280,7 +285,7 @@ export class Dashboard {
         last_seen: seenAt,
         status,
         // A park command answered after this poll began knows better than this poll's status.
-        park: prev !== undefined && (prev.parkAt >= started || degraded !== undefined) ? prev.park : parkOf('park' in answer ? answer.park : undefined, prev?.park),
+        park: prev !== undefined && (prev.parkAt > started || degraded !== undefined) ? prev.park : parkOf('park' in answer ? answer.park : undefined, prev?.park),
         ...(degraded === undefined ? {} : { degraded }),
         ...(eslDown === undefined ? {} : { esl_down_since: eslDown }),
         misses: 0,
@@ -385,7 +390,7 @@ export class Dashboard {
       // Read after the reply: a poll meanwhile replaced the node's state, or it was forgotten.
       const node = this.#nodes.get(nodeId);
       if (node === undefined) return;
-      node.parkAt = Date.now();
+      node.parkAt = ++this.#moment;
       // The node's text is cut as its agent.status is (node-status.ts).
       if (reply.success) node.park = boundedPark(parkFrom(reply.data, node.park));
       else node.park = { available: false, error: cutText(`${reply.message}${reply.code === undefined ? '' : ` (${reply.code})`}`, MAX_FIELD_CHARS) };
@@ -410,7 +415,7 @@ export class Dashboard {
   #nodeLeft(id: string): void {
     const node = this.#nodes.get(id);
     if (node === undefined) return;
-    node.leftAt = Date.now();
+    node.leftAt = ++this.#moment;
     if (node.presence === 'offline') return;
     markOffline(node, this.#o.clock());
     this.#nodeChanged(node);

@@ -13,9 +13,10 @@ export interface NodeState extends NodeView {
   misses: number;
   /** When it was marked offline (the dashboard's clock); it is forgotten after the retention. */
   offlineSince?: number;
-  /** When its agent said goodbye (Date.now, as a poll's start): answers gathered before it are stale. */
+  /** When its agent said goodbye (the dashboard's moment, as a poll's start): answers gathered before it are stale. */
   leftAt?: number;
   synced: boolean;
+  /** When a park reply was read (the dashboard's moment): a poll begun before it knows less. */
   parkAt: number;
   /** Failed channel reads in a row; the next is not tried before `syncRetryAt` (ms). */
   syncFailures: number;

@@ -25,12 +25,20 @@ function goodbye(nodeId: string): EventPayload {
 
 const nodeOf = (d: Dashboard, id: string): NodeView | undefined => d.snapshot().nodes.find((n) => n.node_id === id);
 
-/** Resolves once a poll that started after this call has been applied (its update names `witness`). */
-function nextPoll(d: Dashboard, witness: string): Promise<void> {
+/**
+ * Resolves once a poll that started after this call has been applied (its update names `witness`);
+ * fails after `timeoutMs` (polls come every hour here: a poll whose update never names it would hang).
+ */
+function nextPoll(d: Dashboard, witness: string, timeoutMs = 20_000): Promise<void> {
   d.flush(); // what earlier polls left batched must not pass for this one
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no poll naming ${witness} was applied within ${timeoutMs} ms`));
+    }, timeoutMs);
     const off = d.onUpdate((u) => {
       if (u.nodes?.some((n) => n.node_id === witness) !== true) return;
+      clearTimeout(timer);
       off();
       resolve();
     });
@@ -84,10 +92,14 @@ describe('an agent that stops cleanly', () => {
   });
 });
 
-/** The dashboard's bus, except that one gather's answers are held until the test lets them go. */
+/**
+ * The dashboard's bus, except that one gather's answers are held until the test lets them go, and
+ * `afterEvent` runs in the same turn as the dashboard's own handling of each event.
+ */
 class HeldGatherBus implements DashboardBus {
   readonly #bus: ClientBus;
   #hold: { gathered: () => void; released: Promise<void> } | undefined;
+  afterEvent: ((event: EventPayload) => void) | undefined;
   constructor(bus: ClientBus) {
     this.#bus = bus;
   }
@@ -125,7 +137,10 @@ class HeldGatherBus implements DashboardBus {
     return this.#bus.request(body, nodeId, timeoutMs);
   }
   onEvent(listener: (event: EventPayload) => void): () => void {
-    return this.#bus.onEvent(listener);
+    return this.#bus.onEvent((event) => {
+      listener(event);
+      this.afterEvent?.(event);
+    });
   }
   close(): Promise<void> {
     return this.#bus.close();
@@ -164,5 +179,27 @@ describe('a poll whose answers were gathered before the goodbye', () => {
     }
     await polled;
     assert.equal(nodeOf(dashboard, 'fs-node-02')?.presence, 'offline');
+  });
+
+  // The goodbye's time and a poll's start were both Date.now(): a poll begun in the same millisecond
+  // as the goodbye was read (the next flush, a page asking) was taken for one gathered before it,
+  // and a node still answering stayed offline until the poll after.
+  test('a poll begun in the same turn as the goodbye is read brings a node still answering back', async () => {
+    const nc = await connect({ servers: w.nats.url });
+    try {
+      let polled = false;
+      bus.afterEvent = (e) => {
+        if (polled || e.headers['Event-Subclass'] !== 'fsbus::agent_stop' || e.node_id !== 'fs-node-01') return;
+        polled = true;
+        assert.equal(nodeOf(dashboard, 'fs-node-01')?.presence, 'offline');
+        dashboard.refresh();
+      };
+      nc.publish('freeswitch.events.custom.fsbus.agent_stop', JSON.stringify(goodbye('fs-node-01')));
+      await nc.flush();
+      await dashboardUntil(dashboard, () => polled && nodeOf(dashboard, 'fs-node-01')?.presence === 'online', 'fs-node-01 online after the poll begun with its goodbye', 5000);
+    } finally {
+      bus.afterEvent = undefined;
+      await nc.close();
+    }
   });
 });
