@@ -111,7 +111,7 @@ void describe('@fsbus/client and the agent on an operator-mode (JWT) NATS server
     }
   });
 
-  void it('a credsFile that is missing or no .creds file fails the connect saying so, its content unquoted', async () => {
+  void it('a credsFile that is missing or no .creds file is an invalid argument saying so (no connect tried), its content unquoted', async () => {
     const bad = join(dir.dir, 'bad.creds');
     writeFileSync(bad, `${made.seed}\n`);
     for (const [file, words] of [
@@ -119,6 +119,7 @@ void describe('@fsbus/client and the agent on an operator-mode (JWT) NATS server
       [bad, /auth\.credsFile .*bad\.creds: no "BEGIN NATS USER JWT"/],
     ] as const) {
       const err = await refusal({ servers: nats.url, auth: { credsFile: file } });
+      assert.equal(err.code, ClientErrorCode.INVALID_ARGUMENT, err.message);
       assert.match(err.message, words);
       assert.ok(!err.message.includes(made.seed), 'the seed is a secret');
     }

@@ -11,7 +11,7 @@ import type { OutboxItem } from '../outbox.js';
 import { connectError, DriverCore } from '../drivers/driver-core.js';
 import { closingSocketsOnFailure, dropStaleSocket } from './connect-sockets.js';
 import { inboxPrefixProblem } from './inbox-subjects.js';
-import { toNatsOptions } from './nats-options.js';
+import { assertNatsCredsUsable, toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
 import { restoreNatsStreams } from './nats-stream-restore.js';
 import { advisoryRefusal, StoreProbe } from './nats-store-probe.js';
@@ -77,6 +77,7 @@ class NatsDriver extends DriverCore {
     super(options);
     // nats.js reads the files itself, at each connect: checked here so a missing one is refused now.
     assertTlsFilesReadable(options.tls);
+    assertNatsCredsUsable(options.auth);
     const badPrefix = options.inboxPrefix === undefined ? undefined : inboxPrefixProblem(options.inboxPrefix);
     if (badPrefix !== undefined) throw new TransportError(TransportErrorCode.INVALID_OPTION, `inboxPrefix ${JSON.stringify(options.inboxPrefix)} ${badPrefix}`);
   }

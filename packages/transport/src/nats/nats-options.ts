@@ -126,6 +126,15 @@ function credsAuth(auth: DriverAuth | undefined, logger: DriverLogger | undefine
   };
 }
 
+/**
+ * Throws INVALID_OPTION for `.creds` auth that cannot sign in (a file missing, unreadable or
+ * malformed, text that is none, another credential besides): createDriver refuses it as it does a
+ * missing TLS file, so a caller's retry loop does not take it for a broker away.
+ */
+export function assertNatsCredsUsable(auth: DriverAuth | undefined): void {
+  credsAuth(auth, undefined);
+}
+
 export function toNatsOptions(options: DriverOptions): ConnectionOptions {
   // nats.js drops a URL's user-info: libnats (mod_event_agent's) reads it, so we do too, unless
   // credentials are given explicitly.
