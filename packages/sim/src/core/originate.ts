@@ -52,6 +52,12 @@ export interface DialRequest {
   readonly caller?: Channel;
 }
 
+/** One dial (every attempt and group): whether it has reported, and how to cancel the group ringing now. */
+interface DialRun {
+  over: boolean;
+  cancelGroup: (() => void) | undefined;
+}
+
 export class Originator {
   readonly behaviors = new Map<string, EndpointBehavior>();
 
@@ -68,17 +74,33 @@ export class Originator {
   /**
    * Dials; a failure that is not the ring timeout is dialled again originate_retry_sleep_ms
    * later while originate_retries allows (switch_ivr_originate stops at a timeout, and when
-   * the caller is gone). Each attempt runs the whole failover list.
+   * the caller is gone). Each attempt runs the whole failover list. Returns what the caller's
+   * hangup calls: switch_ivr_originate's ring loop sees the caller no longer ready (IDX_CANCEL),
+   * hangs up every leg still ringing ORIGINATOR_CANCEL and fails with that cause — no further
+   * group, no retry.
    */
-  dial(req: DialRequest, onResult: (r: DialResult) => void): void {
+  dial(req: DialRequest, onResult: (r: DialResult) => void): () => void {
     const { attempts, sleepMs } = originateRetries(req.vars);
+    const run: DialRun = { over: false, cancelGroup: undefined };
+    const finish = (r: DialResult): void => {
+      if (run.over) return;
+      run.over = true;
+      onResult(r);
+    };
     let attempt = 1;
-    const once = (): void => this.dialGroups(req, (r, ringTimedOut) => {
-      if (r.ok || ringTimedOut || attempt >= attempts || req.caller?.isHungUp === true) return onResult(r);
+    let retry: TimerHandle | undefined;
+    const once = (): void => this.dialGroups(req, run, (r, ringTimedOut) => {
+      if (r.ok || ringTimedOut || attempt >= attempts || req.caller?.isHungUp === true) return finish(r);
       attempt++;
-      this.engine.bus.clock.setTimeout(() => this.engine.defer(() => (req.caller?.isHungUp === true ? onResult(r) : once())), sleepMs);
+      retry = this.engine.bus.clock.setTimeout(() => this.engine.defer(() => (req.caller?.isHungUp === true ? finish(r) : once())), sleepMs);
     });
     once();
+    return () => {
+      if (run.over) return;
+      if (retry !== undefined) this.engine.bus.clock.clearTimeout(retry);
+      run.cancelGroup?.();
+      finish({ ok: false, cause: 'ORIGINATOR_CANCEL' });
+    };
   }
 
   /**
@@ -86,17 +108,19 @@ export class Originator {
    * previous failed; a group nobody answered in time ends the originate unless
    * originate_continue_on_timeout is true. Each failed group logs its closing line (not a timeout).
    */
-  private dialGroups(req: DialRequest, onResult: (r: DialResult, ringTimedOut: boolean) => void): void {
+  private dialGroups(req: DialRequest, run: DialRun, onResult: (r: DialResult, ringTimedOut: boolean) => void): void {
     const groups = splitDialString(req.dial);
     if (groups.length === 0) groups.push(['']);
     const continueOnTimeout = switchTrue(req.vars.get('originate_continue_on_timeout'));
-    const tryGroup = (r: number): void => this.dialGroup(req, groups[r] ?? [], (res, ringTimedOut) => {
+    const tryGroup = (r: number): void => this.dialGroup(req, run, groups[r] ?? [], (res, ringTimedOut) => {
       // switch_ivr_originate's IDX_TIMEOUT branch sets NO_ANSWER without logging the cause.
       if (!res.ok && !ringTimedOut) this.logFailure(req, res.cause);
       const last = r + 1 >= groups.length;
       if (res.ok || last || req.caller?.isHungUp === true || (ringTimedOut && !continueOnTimeout)) return onResult(res, ringTimedOut);
       // After the failed group's legs are through (their sessions gone), as the next loop turn.
-      this.engine.defer(() => tryGroup(r + 1));
+      this.engine.defer(() => {
+        if (!run.over) tryGroup(r + 1);
+      });
     });
     tryGroup(0);
   }
@@ -107,7 +131,7 @@ export class Originator {
    * (NO_ANSWER when alone); when all fail the group's cause is its first leg with a session's
    * (else the last creation failure's); at the timeout the live legs end NO_ANSWER.
    */
-  private dialGroup(req: DialRequest, legs: readonly string[], onResult: (r: DialResult, ringTimedOut: boolean) => void): void {
+  private dialGroup(req: DialRequest, run: DialRun, legs: readonly string[], onResult: (r: DialResult, ringTimedOut: boolean) => void): void {
     const e = this.engine;
     type Leg = { channel: Channel | undefined; cause: string | undefined };
     const state: Leg[] = [];
@@ -166,6 +190,13 @@ export class Originator {
       }
     }
     started = true;
+    // The caller gone: the legs still up end ORIGINATOR_CANCEL, the group reports nothing (dial fails the originate).
+    run.cancelGroup = () => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) e.bus.clock.clearTimeout(timer);
+      for (const leg of state) if (leg.channel !== undefined && leg.cause === undefined && !leg.channel.hangupStarted) e.hangup(leg.channel, 'ORIGINATOR_CANCEL');
+    };
     // switch_ivr_originate takes `start` in whole epoch seconds and its ring loop stops once
     // `now_sec - start >= timelimit_sec`: at the N-th second boundary, (N-1, N] s after the dial.
     const dialled = e.now();

@@ -349,13 +349,20 @@ export class SimCore {
 
   private bridgeApp(ch: Channel, target: string, done: (r?: string) => void, app: { onStop: ((r: 'hangup' | 'break' | 'transfer') => void) | undefined; acceptsMessages: boolean }): void {
     const vars = new Map<string, string>();
-    app.onStop = () => done();
-    this.originator.dial(
+    const dialling: { cancel?: () => void } = {};
+    app.onStop = (reason) => {
+      // The caller hung up while its legs ring: the originate ends them (ORIGINATOR_CANCEL) before the bridge returns.
+      if (reason === 'hangup') dialling.cancel?.();
+      done();
+    };
+    dialling.cancel = this.originator.dial(
       { dial: target.replace(/^\{[^}]*\}/, (m) => { for (const kv of m.slice(1, -1).split(',')) { const i = kv.indexOf('='); if (i > 0) vars.set(kv.slice(0, i), kv.slice(i + 1)); } return ''; }),
         vars, cidName: ch.profile?.callerIdName, cidNum: ch.profile?.callerIdNumber, timeoutSec: Number(ch.getVar('call_timeout') ?? 60) || 60, caller: ch },
       (r) => {
         if (ch.isHungUp) {
           if (r.ok) this.engine.hangup(r.channel, 'ORIGINATOR_CANCEL');
+          // switch_ivr_originate with its caller gone: the cause is ORIGINATOR_CANCEL whatever the legs did.
+          else ch.setVar('originate_disposition', 'ORIGINATOR_CANCEL');
           return;
         }
         if (!r.ok) {
