@@ -218,7 +218,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
 
   protected override connectionFor(label: string): EslConnection {
     const conn = this.#conn;
-    if (!this.#ready || conn === undefined || conn.closed) throw new EslClosedError(`${label}: not connected (status ${this.#status})`);
+    if (!this.#ready || conn === undefined || conn.closed) throw new EslClosedError(`${label}: not connected (status ${this.#status})`, { unsent: true });
     return conn;
   }
 

@@ -74,8 +74,15 @@ export class EslAbortError extends EslError {
 }
 
 export class EslClosedError extends EslError {
-  constructor(message = 'connection closed', options?: { cause?: unknown }) {
-    super(EslErrorCode.CLOSED, message, options);
+  /**
+   * True when the request was refused before any byte of it was written (not connected, the
+   * session or channel already gone): FreeSWITCH never saw it, a retry is safe. False when the
+   * connection closed while it waited for its answer: FreeSWITCH may have run it.
+   */
+  readonly unsent: boolean;
+  constructor(message = 'connection closed', options?: { cause?: unknown; unsent?: boolean }) {
+    super(EslErrorCode.CLOSED, message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.unsent = options?.unsent ?? false;
   }
 }
 

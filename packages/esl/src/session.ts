@@ -296,7 +296,7 @@ export class EslSession extends EslCommands<EslSessionEvents> {
   }
 
   protected override connectionFor(label: string): EslConnection {
-    if (this.#conn.closed) throw new EslClosedError(`${label}: session closed`);
+    if (this.#conn.closed) throw new EslClosedError(`${label}: session closed`, { unsent: true });
     return this.#conn;
   }
 
@@ -330,7 +330,7 @@ export class EslSession extends EslCommands<EslSessionEvents> {
     if (async && this.#socketMode === 'static') {
       return new EslInvalidArgumentError(`${label}: a static outbound session runs a queued (async) application only once the session is over; use execute, which runs it now`);
     }
-    if (this.#channelGone || (this.#hungUp && !runsOnHungUpChannel(app))) return new EslClosedError(`${label}: channel ${this.uuid} hung up`);
+    if (this.#channelGone || (this.#hungUp && !runsOnHungUpChannel(app))) return new EslClosedError(`${label}: channel ${this.uuid} hung up`, { unsent: true });
     return undefined;
   }
 

@@ -329,3 +329,23 @@ void test('close() during a reconnect attempt, then connect() at once: the stale
   assert.deepEqual(statuses, ['connecting', 'ready']);
   assert.equal(client.stats.reconnects, 0);
 });
+
+// A caller deciding whether a retry is safe: a request the client refused before writing it never
+// reached FreeSWITCH; one lost while it waited for its answer may have run.
+void test('EslClosedError says whether the request was written: unsent false when lost pending, true when refused while disconnected', async (t) => {
+  const peer = await ScriptedPeer.start({ onCommand: okAll });
+  t.after(() => peer.close());
+  const client = new EslClient({ port: peer.port, reconnect: false });
+  t.after(() => client.close());
+  client.on('error', () => undefined);
+  await client.connect();
+  const conn = await peer.nextConnection();
+  conn.skipReceived();
+  const pending = client.api('hang');
+  await conn.nextCommand();
+  const closed = eventWhere<EslClientStatus>(client, 'status', (s) => s !== 'ready');
+  conn.destroy();
+  await assert.rejects(pending, (err: unknown) => err instanceof EslClosedError && !err.unsent);
+  await closed;
+  await assert.rejects(client.api('status'), (err: unknown) => err instanceof EslClosedError && err.unsent);
+});

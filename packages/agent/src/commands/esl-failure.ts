@@ -10,7 +10,10 @@ export function eslFailure(err: unknown, timeoutMs: number): (CommandResult & { 
   }
   // Its body was skipped on the way in; the connection goes on (a `show channels` of a huge switch).
   if (err instanceof EslTooLargeError) return { ok: false, code: BusErrorCode.REPLY_TOO_LARGE, message: `FreeSWITCH's reply is ${err.bytes} bytes, over the Event Socket limit of ${err.limit} bytes` };
-  if (err instanceof EslClosedError) return { ok: false, code: BusErrorCode.FREESWITCH_UNAVAILABLE, message: 'FreeSWITCH connection lost' };
+  // Sent and unanswered, it may have run: a caller must not take the retry for safe.
+  if (err instanceof EslClosedError) {
+    return { ok: false, code: BusErrorCode.FREESWITCH_UNAVAILABLE, message: err.unsent ? 'FreeSWITCH is not connected' : 'FreeSWITCH connection lost while the command waited for its answer: it may have run' };
+  }
   if (err instanceof EslInvalidArgumentError) return { ok: false, code: BusErrorCode.INVALID_ARGUMENT, message: err.message };
   // FreeSWITCH refused the command itself (a bgapi answered `-ERR …`): its own words reach the caller.
   if (err instanceof EslCommandError) return { ok: false, code: BusErrorCode.COMMAND_FAILED, message: 'FreeSWITCH refused the command', data: err.reply.trim() };
