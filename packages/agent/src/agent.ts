@@ -3,7 +3,8 @@
  * start(): broker, a check that no other agent serves this node id, the dialplan endpoint and HTTP
  * (listening before any command lane is served), optional event stream, lanes, FreeSWITCH link;
  * once first ready, an fsbus::agent_start event (and fsbus::events_resumed after each FreeSWITCH
- * event connection loss). stop(): lanes off, drain in-flight commands, say goodbye (an
+ * event connection loss). stop(): shared lanes off, drain in-flight commands (refusing new ones on
+ * the node's own lanes), own lanes off, say goodbye (an
  * fsbus::agent_stop event), flush, close everything.
  */
 import { hostname } from 'node:os';
@@ -24,6 +25,7 @@ import type { AgentConfig } from './config/schema.js';
 import { ParkManager } from './dialplan/park-manager.js';
 import { Dispatcher, type LaneKind } from './dispatcher.js';
 import { driverOptions, streamSpec } from './driver-options.js';
+import { shutdownCutOffMs } from './config/shutdown-bound.js';
 import { AgentError, AgentErrorCode, messageWithCausesOnce } from './errors.js';
 import { EventPublisher } from './event-publisher.js';
 import { FreeSwitchLink } from './freeswitch-link.js';
@@ -489,22 +491,39 @@ export class Agent {
     if (this.#state === 'stopped') return;
     const stopBegan = performance.now();
     this.#state = 'stopping';
+    // Refused from now on (FSBUS_ERR_BUS_SHUTTING_DOWN, agent.status included): the node's own
+    // lanes and the broadcast stay served while it drains, so `fsbus status` and the dashboard see
+    // it stopping, not gone; the shared lanes are left at once, for the other nodes to take.
+    this.#dispatcher?.stopAccepting();
     this.#changed();
-    await Promise.all([...this.#lanes.map((l) => l.unsubscribe().catch(() => undefined)), this.#sharedLanes.close()]);
+    await this.#sharedLanes.close();
+    // Three quarters of shutdown_timeout_ms from the stop's start bound the drain too: the rest is
+    // for the replies of the commands cut off, flushing and closing, before run-agent gives up.
+    const cutOffAt = stopBegan + shutdownCutOffMs(this.config);
+    const drainMs = this.config.commands.drain_timeout_ms;
+    const drainLeft = cutOffAt - performance.now();
+    const bound = drainMs <= drainLeft ? undefined : 'shutdown_timeout_ms';
+    await this.#dispatcher?.drain(
+      bound === undefined ? drainMs : Math.max(0, drainLeft),
+      bound === undefined ? `its drain deadline, ${drainMs / 1000} s` : `its shutdown deadline, ${this.config.shutdown_timeout_ms / 1000} s`,
+    );
+    await Promise.all(this.#lanes.map((l) => l.unsubscribe().catch(() => undefined)));
     this.#lanes = [];
-    await this.#dispatcher?.drain(this.config.commands.drain_timeout_ms);
-    // Within three quarters of shutdown_timeout_ms from the stop's start: the rest is for flushing
-    // and closing, before run-agent gives up.
-    const held = await this.#bufferedLoss.awaitBroker(this.#driver, stopBegan + (this.config.shutdown_timeout_ms * 3) / 4);
+    // Told each (FSBUS_ERR_BUS_TIMEOUT, may have run), their replies sent before anything else
+    // (the goodbye, FreeSWITCH's connections closed); said once here, where the operator looks.
+    const cutOff = this.#dispatcher?.cutOff ?? 0;
+    if (cutOff > 0) {
+      if (this.#driver?.status === 'connected') await this.#driver.flush().catch(() => undefined);
+      const fields = { cut_off: cutOff, drain_timeout_ms: drainMs, ...(bound === undefined ? {} : { bound, shutdown_timeout_ms: this.config.shutdown_timeout_ms }) };
+      this.logger.warn(fields, 'commands cut off at the drain deadline');
+    }
+    const held = await this.#bufferedLoss.awaitBroker(this.#driver, cutOffAt);
     // A loss only after send may still wait for its window: told now, while someone can hear it.
     if (this.#driver?.status === 'connected') this.#bufferedLoss.tell();
     this.#sayGoodbye();
     const droppedBefore = this.#eventsDropped();
     await this.#teardown();
     if (held !== undefined) this.#bufferedLoss.sayDiscarded(held, this.#eventsDropped() - droppedBefore);
-    // Told each (FSBUS_ERR_BUS_TIMEOUT, may have run); said once here, where the operator looks.
-    const cutOff = this.#dispatcher?.cutOff ?? 0;
-    if (cutOff > 0) this.logger.warn({ cut_off: cutOff, drain_timeout_ms: this.config.commands.drain_timeout_ms }, 'commands cut off at the drain deadline');
     this.#state = 'stopped';
     this.logger.info({}, 'agent stopped');
     this.#logSink?.close();

@@ -19,6 +19,7 @@ import {
   type Subjects,
   verbList,
 } from '@fsbus/contract';
+import { setMaxListeners } from 'node:events';
 import { EslQueueFullError, LogThrottle } from '@fsbus/esl';
 import type { Driver, PublishOptions, ServeRequest } from '@fsbus/transport';
 import type { Logger } from 'pino';
@@ -70,6 +71,17 @@ export interface DispatcherOptions {
   onChange?: () => void;
 }
 
+/** A command (or a relayed hand-off) awaited: what a stop's deadline cuts off. */
+interface Waiting {
+  /** The deadline that cut it off (`its drain deadline, 10 s`), once it did. */
+  cut: string | undefined;
+  /** Ends the wait at once (the cut-off's last resort, for a wait that does not heed the abort). */
+  settle(): void;
+}
+
+/** What an awaited command or hand-off got when the cut-off ended its wait itself. */
+const CUT = Symbol('cut off');
+
 export interface DispatcherCounters {
   received: number;
   ok: number;
@@ -101,9 +113,11 @@ export class Dispatcher {
   readonly #relayBusyLog: LogThrottle;
   /** Requests refused for their reply address: whoever sends requests can send these by the thousand. */
   readonly #replyToLog: LogThrottle;
-  /** The drain bound, once it passed with commands still running; and how many were cut off. */
-  #drainCutOffMs: number | undefined;
+  /** Commands and relayed hand-offs awaited now: a stop's deadline cuts them off; and how many were. */
+  readonly #awaited = new Set<Waiting>();
   #cutOff = 0;
+  /** Aborted at a stop's deadline: every wait on FreeSWITCH ends then, so each command is answered at once. */
+  readonly #stopWaiting = new AbortController();
   /** The verb lists lowercased once: what requests are matched against and agent.status shows. */
   readonly #policy: CommandPolicy;
   readonly #isBuiltin = (command: string): boolean => this.#o.registry.isBuiltin(command);
@@ -117,6 +131,8 @@ export class Dispatcher {
     this.#busyLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), 'commands refused as busy: commands.max_in_flight reached');
     this.#relayBusyLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), "hand-offs refused as busy: commands.max_in_flight hand-offs awaiting their node's reply");
     this.#replyToLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), REPLY_TO_REFUSED_LOG);
+    // One listener per request waiting on FreeSWITCH (up to max_in_flight): not a leak.
+    setMaxListeners(0, this.#stopWaiting.signal);
   }
 
   /** What the rate-limited lines still hold, written now (the stop). */
@@ -137,20 +153,57 @@ export class Dispatcher {
     return this.#cutOff;
   }
 
-  /** Stops taking commands; resolves once the in-flight ones, the local ones and the relayed hand-offs are done (or the bound passes). */
-  drain(timeoutMs: number): Promise<void> {
+  /**
+   * Stops taking commands: from now on each is refused FSBUS_ERR_BUS_SHUTTING_DOWN, agent.status
+   * included (what `fsbus status` and the dashboard show of a stopping node).
+   */
+  stopAccepting(): void {
     this.#accepting = false;
-    if (this.#inFlight === 0 && this.#relaying === 0 && this.#local === 0) return Promise.resolve();
+  }
+
+  /**
+   * Stops taking commands; resolves once the in-flight ones, the local ones and the relayed
+   * hand-offs are done. At `timeoutMs` those still waiting are cut off: each answered at once,
+   * FSBUS_ERR_BUS_TIMEOUT, `deadline` naming the bound; it resolves once their replies are handed
+   * to the driver.
+   */
+  drain(timeoutMs: number, deadline = `its drain deadline, ${timeoutMs / 1000} s`): Promise<void> {
+    this.#accepting = false;
+    if (this.#idle()) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.#drainCutOffMs = timeoutMs;
-        resolve();
+        for (const a of this.#awaited) a.cut = deadline;
+        // Synchronous: each wait on FreeSWITCH fails now, its command's result (an originate's
+        // uuid and job) made within this turn's microtasks.
+        this.#stopWaiting.abort();
+        // A wait that does not heed the abort (a hand-off awaiting its node) ends on the next turn.
+        setImmediate(() => {
+          for (const a of this.#awaited) a.settle();
+        });
       }, timeoutMs);
       this.#idleWaiters.push(() => {
         clearTimeout(timer);
-        resolve();
+        // The replies are handed to the driver in the microtasks after the last command ends.
+        setImmediate(resolve);
       });
     });
+  }
+
+  #idle(): boolean {
+    return this.#inFlight === 0 && this.#relaying === 0 && this.#local === 0;
+  }
+
+  /** `work`, or CUT when a stop's deadline ended the wait without it; `entry.cut` says whether the deadline cut it off. */
+  async #unlessCutOff<T>(work: Promise<T>, entry: Waiting): Promise<T | typeof CUT> {
+    this.#awaited.add(entry);
+    try {
+      return await new Promise<T | typeof CUT>((resolve, reject) => {
+        entry.settle = () => resolve(CUT);
+        work.then(resolve, reject);
+      });
+    } finally {
+      this.#awaited.delete(entry);
+    }
   }
 
   /** Lane handler: returns the reply bytes, or undefined (async, handed off, not for us). */
@@ -256,9 +309,10 @@ export class Dispatcher {
       this.#o.metrics.inFlight.inc();
     } else this.#local++;
     this.#o.onChange?.();
-    let result: CommandResult;
+    const entry: Waiting = { cut: undefined, settle: () => undefined };
+    let ran: CommandResult | typeof CUT;
     try {
-      result = await this.#run(kind, request, handler);
+      ran = await this.#unlessCutOff(this.#run(kind, request, handler), entry);
     } finally {
       if (counted) {
         this.#inFlight--;
@@ -266,11 +320,12 @@ export class Dispatcher {
       } else this.#local--;
       this.#wakeIfIdle();
     }
-    // FreeSWITCH's connections closed under it by the stop, not lost: it may have run, so a
-    // timeout (retrying is not known to be safe), its data (an originate's uuid and job) kept.
-    if (this.#drainCutOffMs !== undefined && !result.ok && result.code === BusErrorCode.FREESWITCH_UNAVAILABLE) {
+    let result: CommandResult = ran === CUT ? { ok: false, code: BusErrorCode.TIMEOUT, message: '' } : ran;
+    // Cut off by the stop's deadline, not failed: it may have run, so a timeout (retrying is not
+    // known to be safe), its data (an originate's uuid and job) kept.
+    if (entry.cut !== undefined && !result.ok) {
       this.#cutOff++;
-      result = { ...result, code: BusErrorCode.TIMEOUT, message: `the agent stopped before FreeSWITCH answered (its drain deadline, ${this.#drainCutOffMs / 1000} s): the command may have run` };
+      result = { ...result, code: BusErrorCode.TIMEOUT, message: `the agent stopped before FreeSWITCH answered (${entry.cut}): the command may have run` };
     }
     const out = this.#finish(kind, req, started, request.command, hints, result);
     this.#o.onChange?.();
@@ -294,7 +349,7 @@ export class Dispatcher {
   }
 
   #wakeIfIdle(): void {
-    if (this.#inFlight === 0 && this.#relaying === 0 && this.#local === 0) for (const w of this.#idleWaiters.splice(0)) w();
+    if (this.#idle()) for (const w of this.#idleWaiters.splice(0)) w();
   }
 
   /**
@@ -302,13 +357,18 @@ export class Dispatcher {
    * requester is told. A stop waits for it like for a command: its reply can only come back here.
    */
   async #relay(req: ServeRequest, started: number, request: BusRequest, hints: RequestHints, target: string, subject: string, timeoutMs: number): Promise<Uint8Array | undefined> {
-    let relayed: Awaited<ReturnType<typeof relayHandoff>>;
+    const entry: Waiting = { cut: undefined, settle: () => undefined };
+    let relayed: Awaited<ReturnType<typeof relayHandoff>> | typeof CUT;
     this.#relaying++;
     try {
-      relayed = await relayHandoff(this.#o.driver, req, subject, target, timeoutMs);
+      relayed = await this.#unlessCutOff(relayHandoff(this.#o.driver, req, subject, target, timeoutMs), entry);
     } finally {
       this.#relaying--;
       this.#wakeIfIdle();
+    }
+    if (relayed === CUT) {
+      this.#cutOff++;
+      return this.#tell(req, started, request, hints, { ok: false, code: BusErrorCode.TIMEOUT, message: `the agent stopped before node '${target}' answered (${entry.cut}): the command may have run` });
     }
     if (relayed === undefined || relayed instanceof Uint8Array) return relayed;
     const told = this.#tell(req, started, request, hints, relayed.result);
@@ -350,10 +410,15 @@ export class Dispatcher {
       if (abort === undefined) {
         const controller = new AbortController();
         abort = { controller, timer: setTimeout(() => controller.abort(), remaining()) };
+        if (stopping.aborted) controller.abort(stopping.reason);
+        else stopping.addEventListener('abort', onStop, { once: true });
       }
       return abort.controller.signal;
     };
-    const bounds = () => ({ timeoutMs: remaining(), ...(abort === undefined ? {} : { signal: abort.controller.signal }) });
+    // Every wait on FreeSWITCH ends at a stop's deadline: the command's own signal follows the stop's.
+    const stopping = this.#stopWaiting.signal;
+    const onStop = (): void => abort?.controller.abort(stopping.reason);
+    const bounds = () => ({ timeoutMs: remaining(), signal: abort === undefined ? stopping : abort.controller.signal });
     const link = this.#o.link;
     const unavailable = () => new BusError(BusErrorCode.FREESWITCH_UNAVAILABLE, 'FreeSWITCH is not connected');
     const ctx: CommandContext = {
@@ -378,7 +443,10 @@ export class Dispatcher {
       }
       return failed;
     } finally {
-      if (abort !== undefined) clearTimeout(abort.timer);
+      if (abort !== undefined) {
+        clearTimeout(abort.timer);
+        stopping.removeEventListener('abort', onStop);
+      }
     }
   }
 

@@ -4,7 +4,7 @@
  * one originate, a call on each switch. So before serving its lanes, the agent asks its own direct
  * lane for `agent.status`; an answer means another agent holds the id, and the start is refused.
  */
-import { decodeReply, encodeUtf8 } from '@fsbus/contract';
+import { BusErrorCode, decodeReply, encodeUtf8 } from '@fsbus/contract';
 import { TransportError, TransportErrorCode, type Driver } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import { ConfigError } from './errors.js';
@@ -52,7 +52,21 @@ export async function ensureNodeIdFree(check: NodeIdCheck): Promise<void> {
     else logger.warn({ subject, ms, reason: err instanceof Error ? err.message : String(err) }, 'node id check could not ask the broker, starting without it');
     return;
   }
+  // An agent draining at its stop keeps its own lane, refusing everything: it is leaving the id.
+  if (isShuttingDown(reply)) {
+    logger.warn({ subject }, 'node id check: the agent that served this node is stopping (draining its commands), starting beside it: until it is gone, a request for this node may be refused FSBUS_ERR_BUS_SHUTTING_DOWN by it (not run)');
+    return;
+  }
   throw nodeIdTaken(nodeId, subject, hostOf(reply));
+}
+
+function isShuttingDown(reply: Uint8Array): boolean {
+  try {
+    const r = decodeReply(reply);
+    return !r.success && r.code === BusErrorCode.SHUTTING_DOWN;
+  } catch {
+    return false;
+  }
 }
 
 /**

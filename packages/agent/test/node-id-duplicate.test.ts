@@ -89,3 +89,34 @@ void test('nats: an agent started after the previous one stopped, or after its c
     await cluster.stop();
   }
 });
+
+// A stopping agent keeps its own lane while it drains, refusing every request
+// (FSBUS_ERR_BUS_SHUTTING_DOWN, agent.status too: `fsbus status` shows it stopping). That refusal is
+// no agent holding the id: a new one started meanwhile (a restart that does not wait for the drain)
+// starts.
+void test('nats: an agent started while the previous one drains its in-flight commands is not refused', async () => {
+  const cluster = await startCluster({ config: { commands: { drain_timeout_ms: 30_000 } } });
+  const first = cluster.nodes[0]!;
+  let second: Second | undefined;
+  try {
+    first.sim.core.control.setLatency(600_000);
+    const held = cluster.request('freeswitch.node.node-1', '{"command":"status"}', 60_000);
+    held.catch(() => undefined); // awaited below; a failure before then must not hide behind its rejection
+    await until(first.agent, () => (first.agent.status()['counters'] as Record<string, number>)['in_flight'] === 1, 'a command in flight');
+    const stopped = first.agent.stop();
+    const refused = await cluster.request('freeswitch.node.node-1', '{"command":"agent.status"}');
+    assert.equal(refused.code, 'FSBUS_ERR_BUS_SHUTTING_DOWN', JSON.stringify(refused));
+    second = await secondNode1(cluster);
+    const next = second;
+    await next.agent.start();
+    await until(next.agent, () => next.agent.ready, 'the new node-1 ready');
+    // The held command fails now (FreeSWITCH lost under it): the drain ends, the old agent goes.
+    first.sim.control.dropConnections();
+    await stopped;
+    const answer = await held;
+    assert.equal(answer.code, 'FSBUS_ERR_BUS_FREESWITCH_UNAVAILABLE', JSON.stringify(answer));
+  } finally {
+    await second?.stop();
+    await cluster.stop();
+  }
+});

@@ -42,6 +42,7 @@ export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly stri
   ['commands.allowlist', ['FSBUS_API_ALLOWLIST', 'MOD_EVENT_AGENT_API_ALLOWLIST']],
   ['commands.max_in_flight', ['FSBUS_MAX_IN_FLIGHT']],
   ['commands.timeout_ms', ['FSBUS_COMMAND_TIMEOUT_MS']],
+  ['commands.drain_timeout_ms', ['FSBUS_DRAIN_TIMEOUT_MS']],
   ['commands.max_execute_watches', ['FSBUS_MAX_EXECUTE_WATCHES']],
   ['commands.forward_to', ['FSBUS_FORWARD_TO']],
   ['commands.reply_to', ['FSBUS_REPLY_TO']],

@@ -1,7 +1,7 @@
 /**
  * A misspelt variable is silently ignored (the ESL password's name cut short leaves it at ClueCon):
  * at start the agent names each `FSBUS_*` / `MOD_EVENT_AGENT_*` variable no fsbus component reads,
- * with the closest known name. A warning, not a refusal: other fsbus tools read their own.
+ * with the closest of its own (never another tool's: a test runner's variable is no hint to an operator). A warning, not a refusal: other fsbus tools read their own.
  */
 import { closestName } from './closest-name.js';
 import { agentEnvNames } from './load-config.js';
@@ -35,13 +35,33 @@ export interface UnknownEnv {
 /** The FSBUS_* / MOD_EVENT_AGENT_* names of `env` (any case) that no component reads. Names only: values may be secrets. */
 export function unknownEnv(env: Readonly<Record<string, string | undefined>>): UnknownEnv[] {
   const known = knownEnvNames();
+  // Suggested: the agent's own names only (its operator has no use for a test runner's or the CLI's).
+  const own = agentEnvNames();
   return Object.keys(env)
     .filter((name) => /^(FSBUS|MOD_EVENT_AGENT)_/i.test(name) && !known.has(name))
     .sort()
     .map((name) => {
-      const close = closestName(name.toUpperCase(), known);
+      const upper = name.toUpperCase();
+      const close = sectionAdded(upper, own) ?? closestName(upper, own);
       return close === undefined ? { name } : { name, didYouMean: close };
     });
+}
+
+/**
+ * The known name `name` is with a word of the config path added (`COMMANDS_` before
+ * `DRAIN_TIMEOUT_MS`, where edits alone find `COMMAND_TIMEOUT_MS`): the longest known stem it
+ * ends with, at least half of its own.
+ */
+function sectionAdded(name: string, known: readonly string[]): string | undefined {
+  const prefix = /^(FSBUS|MOD_EVENT_AGENT)_/.exec(name)?.[0] ?? '';
+  const stem = name.slice(prefix.length);
+  let best: string | undefined;
+  for (const k of known) {
+    if (!k.startsWith(prefix)) continue;
+    const kStem = k.slice(prefix.length);
+    if (kStem.length * 2 >= stem.length && stem.endsWith(`_${kStem}`) && (best === undefined || k.length > best.length)) best = k;
+  }
+  return best;
 }
 
 /** One line for the log (or stderr), undefined when every name is known. */

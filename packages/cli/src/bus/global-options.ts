@@ -237,6 +237,15 @@ const HINTS: Readonly<Record<string, string>> = {
   [BusErrorCode.SHUTTING_DOWN]: 'the agent is stopping; another node may take the request',
 };
 
+/** A command the agent cut off at its stop's deadline (drain_timeout_ms, shutdown_timeout_ms): FSBUS_ERR_BUS_TIMEOUT too. */
+const STOPPING_TIMEOUT_HINT = 'the agent was stopping and cut the command off at its deadline: it may have run, check before sending it again (another node, or this one restarted, can take it)';
+
+/** The hint for an agent's error reply: its code's, or, for a timeout the agent's stop caused, that one. */
+function replyHint(err: ReplyError): string {
+  if (err.code === BusErrorCode.TIMEOUT && err.message.startsWith('the agent stopped before ')) return STOPPING_TIMEOUT_HINT;
+  return HINTS[err.code] ?? 'see docs/errors.md for this code';
+}
+
 /**
  * A uuid the node does not have — FreeSWITCH's raw answer to an API (`uuid_getvar`, `api uuid_kill`…),
  * or the agent's FSBUS_ERR_BUS_SESSION_NOT_FOUND (hangup, execute_app): in a cluster, maybe another node's.
@@ -309,7 +318,7 @@ export function reportError(name: string, err: unknown, io: CliIo, hint?: string
   if (err instanceof ReplyError) {
     if (typeof err.data === 'string' && err.data.trim() !== '') io.err(terminalText(err.data.trimEnd()));
     io.err(terminalLine(`fsbus ${name}: ${err.code}: ${err.message} (node ${err.nodeId})`));
-    io.err(`hint: ${hint ?? HINTS[err.code] ?? 'see docs/errors.md for this code'}`);
+    io.err(`hint: ${hint ?? replyHint(err)}`);
     // The agent's own timeout is "no answer in time" as the client's is: which of the two comes
     // first, both waiting the same, is a race a script must not see.
     return err.code === BusErrorCode.TIMEOUT ? ExitCode.NO_ANSWER : ExitCode.FAILED;
