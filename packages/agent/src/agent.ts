@@ -7,6 +7,7 @@
  * the node's own lanes), own lanes off, say goodbye (an
  * fsbus::agent_stop event), flush, close everything.
  */
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
 import { LogThrottle, type EslClientStatus } from '@fsbus/esl';
@@ -33,7 +34,7 @@ import { agentStartEvent, agentStopEvent, eventsDroppedEvent, eventsResumedEvent
 import { AgentHttpServer, listenError } from './http-server.js';
 import { createStdoutSink, type LogSink } from './log-sink.js';
 import { AgentMetrics } from './metrics.js';
-import { ensureNodeIdFree } from './node-id-check.js';
+import { ensureNodeIdFree, NodeIdWatch } from './node-id-check.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { cordonCommands, SharedLanes, type SharedLane } from './shared-lanes.js';
 import { BufferedLoss } from './buffered-loss.js';
@@ -45,6 +46,8 @@ export interface AgentOptions {
   logger?: Logger;
   /** Window of the lost-events lines and of telling a loss found only after send (buffered-loss.ts). @default DEFAULT_LOG_THROTTLE_MS */
   eventLossWindowMs?: number;
+  /** How often the running agent asks whether another one answers for its node id (node-id-check.ts). @default NODE_ID_WATCH_INTERVAL_MS */
+  nodeIdWatchMs?: number;
 }
 
 export type AgentStateListener = () => void;
@@ -70,6 +73,10 @@ export class Agent {
   #startedAt = Date.now();
   /** Said in agent.status: where an agent that finds its node id taken learns who holds it. */
   readonly #hostname = hostname();
+  /** Said in agent.status with the pid: what tells two agents of one node id apart (NodeIdWatch). */
+  readonly #instanceId = randomUUID();
+  #nodeIdWatch: NodeIdWatch | undefined;
+  readonly #nodeIdWatchMs: number | undefined;
   #state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' = 'idle';
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
@@ -90,6 +97,7 @@ export class Agent {
   constructor(config: AgentConfig, options: AgentOptions = {}) {
     this.config = config;
     this.subjects = buildSubjects(config.subject_prefix);
+    this.#nodeIdWatchMs = options.nodeIdWatchMs;
     if (options.logger !== undefined) this.logger = options.logger;
     else {
       this.#logSink = createStdoutSink();
@@ -291,6 +299,10 @@ export class Agent {
       this.metrics.brokerConnected.set(1);
       // Before anything else is set up: a node id another agent holds is refused here.
       await ensureNodeIdFree({ driver, nodeId: c.node_id, subject: this.subjects.node(c.node_id), urls: c.broker.urls, logger: this.logger });
+      // And while running: a frozen agent does not answer the check above (stops with the driver).
+      const self = { hostname: this.#hostname, pid: process.pid, instance_id: this.#instanceId };
+      this.#nodeIdWatch = new NodeIdWatch({ driver, nodeId: c.node_id, broadcast: this.subjects.broadcast, subject: this.subjects.node(c.node_id), urls: c.broker.urls, logger: this.logger, self, gauge: this.metrics.nodeIdConflict, intervalMs: this.#nodeIdWatchMs });
+      this.#nodeIdWatch.start();
       // The local servers listen before any command lane is served: a port in use or an address
       // not of this host fails the start before a command is taken (one taken then could run with
       // its reply lost). The dialplan endpoint first (run-agent.ts's hints count on it); /healthz
@@ -425,12 +437,15 @@ export class Agent {
       version: AGENT_VERSION,
       node_id: this.config.node_id,
       hostname: this.#hostname,
+      pid: process.pid,
+      instance_id: this.#instanceId,
       uptime: Math.floor((Date.now() - this.#startedAt) / 1000),
       driver: this.config.driver,
       subject_prefix: this.subjects.prefix,
       connected: this.#driver?.status === 'connected',
       ready: r.ready,
       ...(r.reason === undefined ? {} : { not_ready_reason: r.reason }),
+      ...(this.#nodeIdWatch?.conflict === undefined ? {} : { node_id_conflict: this.#nodeIdWatch.conflict }),
       broker: { status: this.brokerStatus, reconnects: ds?.reconnects ?? 0, buffered_now: ds?.pending ?? 0, ...(ds?.blocked === undefined ? {} : { blocked: ds.blocked }) },
       esl: {
         status: this.eslStatus,

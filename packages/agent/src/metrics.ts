@@ -95,6 +95,8 @@ export class AgentMetrics {
   readonly ready: Gauge;
   readonly sharedLanesJoined: Gauge;
   readonly cordoned: Gauge;
+  /** Set by NodeIdWatch (node-id-check.ts). */
+  readonly nodeIdConflict: Gauge;
   /**
    * Messages other than events (forward_to copies, execute_app completions, async hand-offs) the
    * driver dropped: its own `dropped` total does not say what it dropped, so the agent counts these
@@ -265,6 +267,11 @@ export class AgentMetrics {
     this.brokerBlocked = stateGauge(r, 'fsbus_broker_blocked', '1 while the broker blocks the connection (RabbitMQ resource alarm: memory or disk): connected, but nothing published reaches it', sources.brokerBlocked);
     this.sharedLanesJoined = stateGauge(r, 'fsbus_shared_lanes_joined', '1 when this node serves the shared lanes (<prefix>.api, <prefix>.cmd.async.>)', sources.sharedLanesJoined);
     this.cordoned = stateGauge(r, 'fsbus_cordoned', '1 while the node is cordoned (agent.cordon): off the shared lanes, its own lane still served', sources.cordoned);
+    this.nodeIdConflict = new Gauge({
+      name: 'fsbus_node_id_conflict',
+      help: '1 while another agent answers for this node id (asked every 30 s and after a broker reconnect): commands to the node go to either',
+      registers: r,
+    });
   }
 
   /** A forward_to copy (or execute_app completion) was handed to the driver. */

@@ -3,10 +3,13 @@
  * config file copied to a second FreeSWITCH box) both take every request of `<prefix>.node.<id>`:
  * one originate, a call on each switch. So before serving its lanes, the agent asks its own direct
  * lane for `agent.status`; an answer means another agent holds the id, and the start is refused.
+ * A first agent that cannot answer then (frozen: SIGSTOP, a long GC or VM pause) lets a second
+ * start, and both serve once it resumes: NodeIdWatch asks again while running, and says so.
  */
-import { BusErrorCode, decodeReply, encodeUtf8 } from '@fsbus/contract';
+import { BusErrorCode, decodeReply, encodeUtf8, type ReplyEnvelope } from '@fsbus/contract';
 import { TransportError, TransportErrorCode, type Driver } from '@fsbus/transport';
 import type { Logger } from 'pino';
+import type { Gauge } from 'prom-client';
 import { ConfigError } from './errors.js';
 
 /**
@@ -92,4 +95,151 @@ function hostOf(reply: Uint8Array): string | undefined {
 function nodeIdTaken(nodeId: string, subject: string, host: string | undefined): ConfigError {
   const where = host === undefined ? '' : `, on host ${host}`;
   return new ConfigError('node_id', `another agent already serves node '${nodeId}' (${subject})${where}: give each agent its own node_id (FSBUS_NODE_ID)`);
+}
+
+/** How often a running agent asks whether another one answers for its node id (and after each broker reconnect). */
+export const NODE_ID_WATCH_INTERVAL_MS = 30_000;
+
+/** Who an agent is, as its agent.status says: two agents of one host and process (tests) differ by `instance_id`. */
+export interface AgentIdentity {
+  hostname?: string;
+  pid?: number;
+  instance_id?: string;
+}
+
+/** agent.status `node_id_conflict`: the other agent heard last, and since when (ISO 8601). */
+export interface NodeIdConflict extends AgentIdentity {
+  since: string;
+}
+
+export interface NodeIdWatchOptions {
+  driver: Driver;
+  nodeId: string;
+  /** `<prefix>.broadcast`: asked with `node_id`, only agents of this node answer (this one too). */
+  broadcast: string;
+  /** This node's direct lane, for the log lines. */
+  subject: string;
+  urls: readonly string[];
+  logger: Logger;
+  /** This agent: its own answer is told from the others' by `instance_id`. */
+  self: Required<AgentIdentity>;
+  /** fsbus_node_id_conflict. */
+  gauge: Gauge;
+  /** @default NODE_ID_WATCH_INTERVAL_MS */
+  intervalMs?: number | undefined;
+}
+
+/**
+ * Asks `agent.status` of this node id on the broadcast lane every interval and after each broker
+ * reconnect: an answer from another instance is a conflict, said once when it starts (error) and
+ * once when it ends, on the gauge and in agent.status. The agent keeps serving either way: leaving
+ * the lanes on both sides would leave the node to nobody. Stops by itself when the driver closes.
+ */
+export class NodeIdWatch {
+  readonly #o: NodeIdWatchOptions;
+  readonly #request: Uint8Array;
+  #timer: NodeJS.Timeout | undefined;
+  #off: (() => void) | undefined;
+  #checking: Promise<void> | undefined;
+  #away = false;
+  #conflict: NodeIdConflict | undefined;
+
+  constructor(options: NodeIdWatchOptions) {
+    this.#o = options;
+    this.#request = encodeUtf8(JSON.stringify({ command: 'agent.status', node_id: options.nodeId }));
+  }
+
+  start(): void {
+    const { driver, logger, subject } = this.#o;
+    const skipped = driver.capabilities.scatterGather ? notAsked(driver.name, this.#o.urls) : `the ${driver.name} driver cannot gather`;
+    if (skipped !== undefined) {
+      logger.debug({ subject }, `node id watch skipped: ${skipped}`);
+      return;
+    }
+    this.#timer = setInterval(() => void this.check(), this.#o.intervalMs ?? NODE_ID_WATCH_INTERVAL_MS);
+    this.#timer.unref();
+    this.#off = driver.on((e) => {
+      if (e.type !== 'status') return;
+      if (e.status === 'closed') this.stop();
+      else if (e.status !== 'connected') this.#away = true;
+      else if (this.#away) {
+        // Another agent may have started while this one was away (the start-up check then found nobody).
+        this.#away = false;
+        void this.check();
+      }
+    });
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#off?.();
+    this.#off = undefined;
+  }
+
+  /** The conflict going on, if any (agent.status `node_id_conflict`). */
+  get conflict(): NodeIdConflict | undefined {
+    return this.#conflict;
+  }
+
+  /** One ask (one at a time: a tick during one is skipped); never rejects. */
+  check(): Promise<void> {
+    this.#checking ??= this.#check().finally(() => (this.#checking = undefined));
+    return this.#checking;
+  }
+
+  async #check(): Promise<void> {
+    const { driver, logger, subject, self } = this.#o;
+    if (driver.status !== 'connected') return;
+    let answers: AgentIdentity[];
+    try {
+      // Ends once two instances answered (this one and another); else at the bound.
+      const messages = await driver.gather(this.#o.broadcast, this.#request, { timeoutMs: NODE_ID_CHECK_TIMEOUT_MS, expect: 2, replierOf: (d) => identityOf(d)?.instance_id });
+      answers = messages.map((m) => identityOf(m.data)).filter((a): a is AgentIdentity => a !== undefined);
+    } catch (err) {
+      logger.debug({ subject, reason: err instanceof Error ? err.message : String(err) }, 'node id watch could not ask the broker');
+      return;
+    }
+    const other = answers.find((a) => a.instance_id !== self.instance_id);
+    if (other !== undefined) {
+      if (this.#conflict !== undefined && this.#conflict.instance_id === other.instance_id) return;
+      this.#conflict = { ...other, since: new Date().toISOString() };
+      this.#o.gauge.set(1);
+      logger.error(
+        { subject, other, self, hint: `commands to ${this.#o.nodeId} go to either agent: stop one, and give each FreeSWITCH its own node_id (FSBUS_NODE_ID)` },
+        'node id conflict: another agent answers for this node id',
+      );
+      return;
+    }
+    // Without its own answer the ask proves nothing (lanes not yet served, the broker losing it).
+    if (this.#conflict === undefined || !answers.some((a) => a.instance_id === self.instance_id)) return;
+    const ended = this.#conflict;
+    this.#conflict = undefined;
+    this.#o.gauge.set(0);
+    logger.warn({ subject, other: identityFields({ ...ended }), since: ended.since }, 'node id conflict ended: no other agent answers for this node id');
+  }
+}
+
+/** Who answered, from an agent.status reply: undefined for anything else (a refusal, not an envelope). */
+function identityOf(data: Uint8Array): AgentIdentity | undefined {
+  let reply: ReplyEnvelope;
+  try {
+    reply = decodeReply(data);
+  } catch {
+    return undefined;
+  }
+  const d = reply.data;
+  if (!reply.success || typeof d !== 'object' || d === null) return undefined;
+  return identityFields(d as Record<string, unknown>);
+}
+
+/** `hostname`, `pid`, `instance_id` as given (an older agent sends no `pid` nor `instance_id`). */
+function identityFields(r: Record<string, unknown>): AgentIdentity {
+  const hostname = r['hostname'];
+  const pid = r['pid'];
+  const instance = r['instance_id'];
+  return {
+    ...(typeof hostname === 'string' ? { hostname } : {}),
+    ...(typeof pid === 'number' ? { pid } : {}),
+    ...(typeof instance === 'string' ? { instance_id: instance } : {}),
+  };
 }

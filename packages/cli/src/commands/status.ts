@@ -1,7 +1,7 @@
 /** `fsbus status [--all]`: agent.status of one agent, or of every node (scatter-gather), as a table. */
-import { terminalJson, terminalLine } from '@fsbus/contract';
+import { decodeReply, encodeUtf8, terminalJson, terminalLine } from '@fsbus/contract';
 import type { CliCommand, CliIo } from '../command.js';
-import { ClientError, ClientErrorCode, DEFAULT_TIMEOUT_MS, type AgentStatus, type FsbusClient } from '@fsbus/client';
+import { ClientError, ClientErrorCode, DEFAULT_TIMEOUT_MS, type AgentStatus, type FsbusClient, type StatusAllResult } from '@fsbus/client';
 import { ExitCode, globalHelp, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
 import { statusTable } from '../bus/format.js';
 import { checkExpect, EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing } from '../bus/expect.js';
@@ -16,6 +16,8 @@ state said on stderr, and the exit is 4. LANES: joined (takes requests for any n
 whose agent is gone is only absent from --all (exit 0), --expect names it (exit 4); add --ready
 so that a node answering with FreeSWITCH not ready fails too (without it the exit code says
 only which nodes answered).
+Two agents answering for one node id (a frozen agent resumed after a second started) are both
+shown, named on stderr ("two agents answer as <node>: …"), and the exit is 1.
 
 options:
   --all           ask every node (broadcast); replies are gathered for --timeout (default
@@ -49,7 +51,7 @@ export const statusCommand: CliCommand = {
           if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
           checkExpect(values);
         },
-        async run({ values, bus, io: out }) {
+        async run({ values, bus, io: out, call }) {
           const node = str(values, 'node');
           const expect = parseExpect(str(values, 'expect'));
           const json = values['json'] === true;
@@ -75,6 +77,9 @@ export const statusCommand: CliCommand = {
           });
           const bad = statuses.badReplies;
           const failed = statuses.failures;
+          // A second agent answering for one node id: shown, not hidden (its rows next to the first's).
+          const conflicts = await nodeIdConflicts(bus, statuses, node, call.timeoutMs ?? GATHER_DEFAULT_MS);
+          for (const c of conflicts) statuses.splice(statuses.indexOf(c[0]!) + 1, 0, ...c.slice(1));
           if (statuses.length === 0 && bad.length === 0 && failed.length === 0) {
             // --json: an empty array, so `jq length` reads 0 rather than nothing.
             if (json) out.out('[]');
@@ -86,7 +91,7 @@ export const statusCommand: CliCommand = {
           const missing = (code: number): number => {
             const absent = reportMissing('status', statuses, expect, out);
             const unready = ready && reportNotReady(statuses, out);
-            return absent || unready ? ExitCode.NO_ANSWER : code;
+            return absent || unready ? ExitCode.NO_ANSWER : reportConflicts(conflicts, out) ? ExitCode.FAILED : code;
           };
           if (statuses.length > 0) out.out(json ? terminalJson(statuses) : statusTable(statuses));
           // A node that answered with an error (busy, shutting down) is named, not left out; what
@@ -104,6 +109,75 @@ export const statusCommand: CliCommand = {
       io,
     ),
 };
+
+/** Who an agent is in its status: `instance_id`, else host and pid (an older agent's). */
+const instanceOf = (s: AgentStatus): string => {
+  const r = s as unknown as Record<string, unknown>;
+  return typeof r['instance_id'] === 'string' ? r['instance_id'] : `${text(r['hostname'])}/${String(r['pid'])}`;
+};
+
+/** `host pid N` of an agent's status or of a status's `node_id_conflict`. */
+function who(r: Record<string, unknown>): string {
+  return `${text(r['hostname'])}${typeof r['pid'] === 'number' ? ` pid ${r['pid']}` : ''}`;
+}
+
+/**
+ * The nodes two or more agents answer for, each as its statuses (the one statusAll kept first).
+ * The gather keeps one reply per node and counts the others in `duplicates` (a copy the broker
+ * delivered twice looks the same): with some, or with an agent saying `node_id_conflict`, the
+ * broadcast is asked again and the answers told apart by instance. An agent saying a conflict whose
+ * other answer is not heard again is still one: its own status names the other.
+ */
+async function nodeIdConflicts(bus: FsbusClient, statuses: StatusAllResult, node: string | undefined, timeoutMs: number): Promise<AgentStatus[][]> {
+  const said = statuses.filter((s) => conflictOf(s) !== undefined);
+  if (statuses.duplicates === 0 && said.length === 0) return [];
+  const body = encodeUtf8(JSON.stringify({ command: 'agent.status', ...(node === undefined ? {} : { node_id: node }) }));
+  const byNode = new Map<string, AgentStatus[]>(statuses.map((s) => [s.node_id, [s]]));
+  let messages: Array<{ data: Uint8Array }> = [];
+  try {
+    messages = await bus.driver.gather(bus.subjects.broadcast, body, { timeoutMs });
+  } catch {
+    // The first gather's answers stand; the agents' own word (node_id_conflict) still counts.
+  }
+  for (const m of messages) {
+    let data: unknown;
+    try {
+      const reply = decodeReply(m.data);
+      data = reply.success ? reply.data : undefined;
+    } catch {
+      continue;
+    }
+    if (typeof data !== 'object' || data === null || typeof (data as AgentStatus).node_id !== 'string') continue;
+    const s = data as AgentStatus;
+    const seen = byNode.get(s.node_id);
+    if (seen === undefined) continue;
+    if (!seen.some((x) => instanceOf(x) === instanceOf(s))) seen.push(s);
+  }
+  return [...byNode.values()].filter((list) => list.length > 1 || conflictOf(list[0]!) !== undefined);
+}
+
+/** A status's `node_id_conflict` (the agent found another answering for its node id). */
+function conflictOf(s: AgentStatus): Record<string, unknown> | undefined {
+  const c = (s as unknown as Record<string, unknown>)['node_id_conflict'];
+  return c !== null && typeof c === 'object' ? (c as Record<string, unknown>) : undefined;
+}
+
+/** Names on stderr each node two agents answer for; true when some. */
+function reportConflicts(conflicts: readonly AgentStatus[][], io: CliIo): boolean {
+  for (const list of conflicts) {
+    const id = list[0]!.node_id;
+    const names = list.map((s) => who(s as unknown as Record<string, unknown>));
+    // Only one heard again: the other is the one its status names.
+    const other = conflictOf(list[0]!);
+    if (list.length === 1 && other !== undefined) names.push(`${who(other)} (named by its node_id_conflict since ${text(other['since'])})`);
+    const count = names.length === 2 ? 'two' : String(names.length);
+    // Node ids and hosts are whatever answered on the broadcast subject: escaped.
+    io.err(terminalLine(`fsbus status: ${count} agents answer as ${id}: ${names.slice(0, -1).join(', ')} and ${names.at(-1)!}: commands to ${id} go to either`));
+  }
+  if (conflicts.length === 0) return false;
+  io.err('hint: give each FreeSWITCH its own node_id (FSBUS_NODE_ID) and stop the agent that has the wrong one; a frozen agent (SIGSTOP, a long pause) that resumed after the second started is one way to get there');
+  return true;
+}
 
 /** Gathering waits the whole window unless --expect is met: short by default (an empty FSBUS_TIMEOUT_MS is unset, as everywhere). */
 function gatherWindow(values: BusContext['values']): { timeoutMs?: number } {

@@ -1,0 +1,136 @@
+// The start-up check refuses a second agent of one node id only if the first answers within 2 s. A
+// frozen first agent (SIGSTOP, a long GC or VM pause) does not: the second starts, the first
+// resumes, and both serve `<prefix>.node.<id>` — an originate for one switch may run on the other,
+// and nobody was told. Each agent now asks, after start and every interval, whether another one
+// answers for its node id, and says so: an error line (when it starts and when it ends), the
+// `fsbus_node_id_conflict` gauge, and `node_id_conflict` in agent.status.
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Agent, loadConfig } from '@fsbus/agent';
+import { Simulator } from '@fsbus/sim';
+import { startNatsServer } from '@fsbus/testkit';
+import { logLine, until, type Node } from './support/cluster.js';
+
+/**
+ * A TCP relay in front of the broker that can stop passing bytes both ways: to the broker, the
+ * agent behind it is as a frozen process is (connected, its lanes held, answering nothing).
+ */
+async function freezableRelay(brokerPort: number): Promise<{ port: number; freeze(): void; thaw(): void; close(): Promise<void> }> {
+  const open = new Map<Socket, Socket>();
+  const server = createServer((client) => {
+    const upstream = netConnect(brokerPort, '127.0.0.1');
+    open.set(client, upstream);
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+    client.on('close', () => {
+      upstream.destroy();
+      open.delete(client);
+    });
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    freeze() {
+      for (const [client, upstream] of open) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    thaw() {
+      for (const [client, upstream] of open) {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open.keys()) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** An agent for `fs-b` on its own simulated FreeSWITCH, its log lines kept; not started. */
+async function agentFsB(brokerUrl: string, watchMs: number): Promise<Node> {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const config = loadConfig({
+    values: { node_id: 'fs-b', broker: { urls: [brokerUrl] }, esl: { host: '127.0.0.1', port }, metrics: { port: 0, host: '127.0.0.1' } },
+    env: {},
+  });
+  const agent = new Agent(config, { logger: pino({ level: 'debug' }, sink), nodeIdWatchMs: watchMs });
+  return { id: 'fs-b', sim, agent, logs };
+}
+
+async function gauge(agent: Agent): Promise<number | undefined> {
+  const m = await agent.metrics.registry.getSingleMetric('fsbus_node_id_conflict')?.get();
+  return m?.values[0]?.value;
+}
+
+const identity = (agent: Agent): { hostname: unknown; pid: unknown; instance_id: unknown } => {
+  const s = agent.status();
+  return { hostname: s['hostname'], pid: s['pid'], instance_id: s['instance_id'] };
+};
+
+void test('nats: an agent frozen through the second one\'s start-up check, then back: both say the conflict (log, gauge, agent.status), and its end', async () => {
+  const nats = await startNatsServer();
+  const relay = await freezableRelay(Number(new URL(nats.url).port));
+  const a = await agentFsB(`nats://127.0.0.1:${relay.port}`, 100);
+  const b = await agentFsB(nats.url, 100);
+  try {
+    await a.agent.start();
+    await until(a.agent, () => a.agent.ready, 'A ready');
+    assert.equal(typeof identity(a.agent).instance_id, 'string', 'agent.status names its instance');
+    assert.equal(await gauge(a.agent), 0);
+    relay.freeze();
+    // A holds fs-b's lane but answers nothing: B's check waits its bound and starts (with a warning).
+    await b.agent.start();
+    await logLine(b, "node id check: no answer on this node's lane in time, starting (a crashed agent's lane the broker still holds, or a subscriber that does not answer)");
+    relay.thaw();
+
+    const onA = await logLine(a, 'node id conflict: another agent answers for this node id');
+    const onB = await logLine(b, 'node id conflict: another agent answers for this node id');
+    assert.equal(onA['level'], 50);
+    assert.deepEqual(onA['other'], identity(b.agent), "A's line names B");
+    assert.deepEqual(onB['other'], identity(a.agent), "B's line names A");
+    for (const [self, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      assert.equal(await gauge(self.agent), 1);
+      const c = self.agent.status()['node_id_conflict'] as Record<string, unknown> | undefined;
+      assert.ok(c !== undefined, 'agent.status says the conflict');
+      assert.deepEqual({ hostname: c['hostname'], pid: c['pid'], instance_id: c['instance_id'] }, identity(other.agent));
+      assert.equal(typeof c['since'], 'string');
+      // Neither leaves: both would then be gone.
+      assert.equal(self.agent.ready, true);
+    }
+
+    await b.agent.stop();
+    await logLine(a, 'node id conflict ended: no other agent answers for this node id');
+    assert.equal(await gauge(a.agent), 0);
+    assert.equal(a.agent.status()['node_id_conflict'], undefined);
+  } finally {
+    await b.agent.stop();
+    await a.agent.stop();
+    await relay.close();
+    await a.sim.stop();
+    await b.sim.stop();
+    await nats.stop();
+  }
+});
