@@ -343,6 +343,9 @@ export class Agent {
         logger: this.logger.child({ component: 'esl' }),
         onEvent: (e) => {
           callControl.onEvent(e);
+          // Consumers bound a restart's gap by their last event of this node before agent_start:
+          // none of this process may come first (its events flow before it is ready).
+          if (!this.#startSaid) this.#sayStarted();
           publisher.onEvent(e);
           if (this.#listeners.size > 0) this.#changed();
         },
@@ -568,7 +571,7 @@ export class Agent {
     }
   }
 
-  /** Once, when first ready (the broker is connected then): consumers resync this node from here. */
+  /** Once, when first ready or before its first FreeSWITCH event: consumers resync this node from here. */
   #sayStarted(): void {
     this.#startSaid = true;
     this.#publishOwn(agentStartEvent(this.config.node_id, AGENT_VERSION), 'agent_start');
