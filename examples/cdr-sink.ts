@@ -1,6 +1,19 @@
 /**
- * CDR sink: one JSON line per finished call (CHANNEL_HANGUP_COMPLETE), read as a durable
- * consumer of the agent's event stream — a sink that was down resumes where it stopped.
+ * CDR sink: one JSON line per finished channel leg (CHANNEL_HANGUP_COMPLETE), as FreeSWITCH's own
+ * CDR modules write them, read as a durable consumer of the agent's event stream — a sink that was
+ * down resumes where it stopped.
+ *
+ * Which line to bill: a call has one `leg: "a"` line — the leg the call began with (an inbound call,
+ * or the leg an originate placed) — and a `leg: "b"` line for each leg FreeSWITCH dialled for it (a
+ * `bridge`, `uuid_bridge`: its events carry `Other-Type: originator`, by which mod_cdr_csv's
+ * default `legs=a` leaves it out). Both carry `call_uuid`, the a leg's uuid, and `other_leg_uuid`, the leg
+ * paired with them (`Other-Leg-Unique-ID`; null for a leg never bridged). Bill each call once, from
+ * its a line: caller, destination, answer and billsec. A b line's billsec is the time since the
+ * callee answered; take it for a rate that starts there instead of the a line's, never as well:
+ * summing a call's lines bills it twice. (A `loopback/` call is two calls to FreeSWITCH, its -a and
+ * -b legs, each an a line.) The caller is the number the call was placed with
+ * (`Caller-Orig-Caller-ID-Number`): an originated leg's `Caller-Caller-ID-Number` is flipped to the
+ * callee once it answers (docs/call-control.md).
  * Needs the agent's event stream (`events.stream.enabled`, on in `fsbus demo`): JetStream on NATS,
  * a Redis stream on Redis (`FSBUS_BROKER_URL=redis://…`), a topic on Kafka.
  *   node --conditions=source --import tsx examples/cdr-sink.ts >> cdrs.jsonl
@@ -8,8 +21,8 @@
  * add `from: 'new'` to the options below for a sink that should begin with the next call.
  *
  * At least once: an event is acknowledged when the loop asks for the next one, after its line is
- * written, so a sink that dies mid-write gets that call again; a line may then repeat in the
- * file (within one run the sink skips a call uuid it already wrote; across runs dedupe on `uuid`,
+ * written, so a sink that dies mid-write gets that leg again; a line may then repeat in the
+ * file (within one run the sink skips a leg uuid it already wrote; across runs dedupe on `uuid`,
  * as a database's unique key on it would). Not first, nor in order: the calls a killed sink had
  * received and not acknowledged come back only once the broker's ack wait is over (JetStream's
  * `ack_wait`, ≈30 s), after newer ones — order the file by the CDR's own times, not its lines.
@@ -42,9 +55,9 @@ const events = bus.events(['channel.hangup.complete', 'custom.fsbus.>'], {
 });
 process.once('SIGINT', () => void events.close());
 await events.ready;
-console.error('cdr-sink: writing one line per finished call (Ctrl-C to stop)');
+console.error('cdr-sink: writing one line per finished leg, bill the a lines (Ctrl-C to stop)');
 
-/** Call uuids written in this run, the latest ones (a redelivered CDR is skipped). */
+/** Leg uuids written in this run, the latest ones (a redelivered CDR is skipped). */
 const written = new Set<string>();
 const REMEMBERED = 100_000;
 let lines = 0;
@@ -74,11 +87,17 @@ for await (const e of events) {
     duplicates++;
     continue;
   }
+  // A leg another leg created carries that originator's profile (Other-Type, Other-Leg-*) to its end.
+  const other = e.header('Other-Leg-Unique-ID');
+  const b = e.header('Other-Type') === 'originator' && other !== undefined;
   const cdr = {
     uuid: e.uuid,
+    call_uuid: b ? other : e.uuid,
+    leg: b ? 'b' : 'a',
+    other_leg_uuid: other ?? null,
     node: e.nodeId,
     direction: e.direction,
-    caller: e.callerIdNumber,
+    caller: e.header('Caller-Orig-Caller-ID-Number') ?? e.callerIdNumber,
     destination: e.destinationNumber,
     cause: e.hangupCause,
     start: e.variable('start_stamp'),
@@ -95,5 +114,5 @@ for await (const e of events) {
 }
 // A durable consumer's buffer does not overflow (the broker holds back), so `dropped` stays 0 here
 // — unless the stream's retention removes events the consumer has not acknowledged (docs/client.md).
-console.error(`cdr-sink: stopped; ${lines} calls written, ${duplicates} repeated skipped, ${events.dropped} dropped, ${events.gaps} gaps`);
+console.error(`cdr-sink: stopped; ${lines} legs written, ${duplicates} repeated skipped, ${events.dropped} dropped, ${events.gaps} gaps`);
 await bus.close();

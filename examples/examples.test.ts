@@ -164,9 +164,9 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
     assert.equal(await example.interrupt(), 0);
   });
 
-  void test('cdr-sink: one JSON line per finished call, from the durable consumer; stops on Ctrl-C', async () => {
+  void test('cdr-sink: one JSON line per finished leg, from the durable consumer; stops on Ctrl-C', async () => {
     const example = start('cdr-sink');
-    await example.line(/writing one line per finished call/);
+    await example.line(/writing one line per finished leg/);
     const call = await bus.originate({ endpoint: 'user/1000', extension: '&park()' });
     await bus.node(NODE_ID).hangup(call.uuid, 'NORMAL_CLEARING');
     const cdr = JSON.parse(await example.line(new RegExp(`"uuid":"${call.uuid}"`))) as Record<string, unknown>;
@@ -189,7 +189,63 @@ void describe('examples/*.ts run against an agent, as docs/client.md tells users
     await startAgent();
     assert.match(await example.line(new RegExp(`\\(fsbus::agent_start\\) may have missed events since ${stopped!.replace(/\./g, '\\.')} until `)), /FreeSWITCH's CDR files$/);
     assert.equal(await example.interrupt(), 0);
-    assert.equal(example.lines.filter((l) => l.includes(`"uuid":"${call.uuid}"`)).length, 1, 'one line per call');
+    assert.equal(example.lines.filter((l) => l.includes(`"uuid":"${call.uuid}"`)).length, 1, 'one line per leg');
+  });
+
+  void test('cdr-sink: a bridged call is an a and a b line paired by call_uuid, the a line to bill', async (t) => {
+    const example = start('cdr-sink');
+    // Killed if an assertion fails first: the durable takes one client at a time, and the next test needs it.
+    t.after(() => example.kill());
+    await example.line(/^cdr-sink: writing one line per finished leg/);
+    const bridges = bus.events(['channel.bridge'], { signal: AbortSignal.timeout(WAIT_MS) });
+    await bridges.ready;
+    // An inbound call to 7008 (`bridge user/1000` in the simulator's default dialplan): two legs, one call.
+    const aLeg = sim.core.control.placeInboundCall({ to: '7008', from: '4930222' });
+    let bLeg: string | undefined;
+    for await (const e of bridges) {
+      if (e.uuid !== aLeg) continue;
+      bLeg = e.otherLegUuid;
+      break;
+    }
+    assert.ok(bLeg !== undefined && bLeg !== aLeg, `B leg of ${aLeg}: ${String(bLeg)}`);
+    await bus.node(NODE_ID).hangup(aLeg, 'NORMAL_CLEARING');
+    const a = JSON.parse(await example.line(new RegExp(`"uuid":"${aLeg}"`))) as Record<string, unknown>;
+    const b = JSON.parse(await example.line(new RegExp(`"uuid":"${bLeg}"`))) as Record<string, unknown>;
+    assert.deepEqual(
+      { leg: a['leg'], call_uuid: a['call_uuid'], other_leg_uuid: a['other_leg_uuid'], direction: a['direction'], caller: a['caller'], destination: a['destination'] },
+      { leg: 'a', call_uuid: aLeg, other_leg_uuid: bLeg, direction: 'inbound', caller: '4930222', destination: '7008' },
+      JSON.stringify(a),
+    );
+    assert.deepEqual(
+      { leg: b['leg'], call_uuid: b['call_uuid'], other_leg_uuid: b['other_leg_uuid'], direction: b['direction'], destination: b['destination'] },
+      { leg: 'b', call_uuid: aLeg, other_leg_uuid: aLeg, direction: 'outbound', destination: '1000' },
+      JSON.stringify(b),
+    );
+    assert.equal(typeof a['billsec'], 'number');
+    assert.equal(typeof b['billsec'], 'number');
+    assert.equal(await example.interrupt(), 0);
+    // Exactly the two legs for the bridged call: one a line to bill.
+    const legs = example.lines.filter((l) => l.includes(`"call_uuid":"${aLeg}"`)).map((l) => (JSON.parse(l) as Record<string, unknown>)['leg']);
+    assert.deepEqual(legs.sort(), ['a', 'b']);
+  });
+
+  void test('cdr-sink: an originated call\'s caller is the number it was placed with, not the flipped caller ID', async (t) => {
+    const example = start('cdr-sink');
+    // Killed if an assertion fails first: the durable takes one client at a time, and the next test needs it.
+    t.after(() => example.kill());
+    await example.line(/^cdr-sink: writing one line per finished leg/);
+    // An originated call (`fsbus originate --cid-number 4930111 user/1000 '&park()'`): FreeSWITCH
+    // flips Caller-Caller-ID-Number to the callee once it answers; the caller is the number it was placed with.
+    const call = await bus.originate({ endpoint: 'user/1000', extension: '&park()', callerIdNumber: '4930111' });
+    await bus.node(NODE_ID).hangup(call.uuid, 'NORMAL_CLEARING');
+    const cdr = JSON.parse(await example.line(new RegExp(`"uuid":"${call.uuid}"`))) as Record<string, unknown>;
+    assert.equal(cdr['caller'], '4930111', JSON.stringify(cdr));
+    assert.deepEqual(
+      { leg: cdr['leg'], call_uuid: cdr['call_uuid'], destination: cdr['destination'] },
+      { leg: 'a', call_uuid: call.uuid, destination: '1000' },
+      JSON.stringify(cdr),
+    );
+    assert.equal(await example.interrupt(), 0);
   });
 
   void test('ivr: answers a parked call, reads the PIN the caller keys in, plays the verdict and hangs up', async () => {
