@@ -18,6 +18,7 @@ import { tlsVerifyFailure } from '@fsbus/transport';
 import { Agent } from './agent.js';
 import { brokerAuthHint } from './config/broker-auth-hint.js';
 import { loadConfig } from './config/load-config.js';
+import { npmExecWarning } from './config/npm-exec.js';
 import { shutdownBoundWarning } from './config/shutdown-bound.js';
 import { unknownEnv, unknownEnvWarning } from './config/unknown-env.js';
 import type { AgentConfig } from './config/schema.js';
@@ -72,6 +73,8 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv =
   // Accepted (the stop still answers every command), but the drain deadline is never reached.
   const bound = shutdownBoundWarning(agent.config);
   if (bound !== undefined) agent.logger.warn({ shutdown_timeout_ms: agent.config.shutdown_timeout_ms, drain_timeout_ms: agent.config.commands.drain_timeout_ms }, bound);
+  const npx = npmExecWarning(env);
+  if (npx !== undefined) agent.logger.warn({ npm_command: 'exec' }, npx);
   try {
     // Before connecting: a state file the agent cannot use is said without waiting for the broker.
     await agent.park.openStateFile();
