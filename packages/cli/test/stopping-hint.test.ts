@@ -50,3 +50,32 @@ void test("a command cut off by the agent's stop: the hint says the agent was st
     await nats.stop();
   }
 });
+
+// FreeSWITCH's connection lost while a command waited for its answer: the agent says it may have
+// run; the hint said only that the agent had no Event Socket connection (as for one never sent).
+void test('a command whose FreeSWITCH connection was lost under it: the hint says it may have run', async () => {
+  const nats = await startNatsServer();
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0, nodeName: 'lost-node' });
+  const { port } = await sim.start();
+  const agent = new Agent(
+    loadConfig({
+      values: { node_id: 'lost-node', log_level: 'silent', broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port }, metrics: { enabled: false } },
+      env: {},
+    }),
+  );
+  try {
+    await agent.start();
+    await agent.whenReady(15_000);
+    const cli = runCli(['api', '--node', 'lost-node', '--timeout', '30000', 'msleep', '600000'], cliEnv({ FSBUS_BROKER_URL: nats.url, FSBUS_DEMO_STATE: '/nonexistent/fsbus-demo.json' }));
+    await inFlight(agent);
+    sim.control.dropConnections();
+    const r = await cli;
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /FSBUS_ERR_BUS_FREESWITCH_UNAVAILABLE: FreeSWITCH connection lost while the command waited for its answer: it may have run/);
+    assert.match(r.err, /^hint: FreeSWITCH's connection was lost while the command ran: it may have run/m);
+  } finally {
+    await agent.stop();
+    await sim.stop();
+    await nats.stop();
+  }
+});

@@ -240,9 +240,13 @@ const HINTS: Readonly<Record<string, string>> = {
 /** A command the agent cut off at its stop's deadline (drain_timeout_ms, shutdown_timeout_ms): FSBUS_ERR_BUS_TIMEOUT too. */
 const STOPPING_TIMEOUT_HINT = 'the agent was stopping and cut the command off at its deadline: it may have run, check before sending it again (another node, or this one restarted, can take it)';
 
-/** The hint for an agent's error reply: its code's, or, for a timeout the agent's stop caused, that one. */
+/** FSBUS_ERR_BUS_FREESWITCH_UNAVAILABLE for a command sent before the Event Socket connection went. */
+const LOST_MID_COMMAND_HINT = "FreeSWITCH's connection was lost while the command ran: it may have run, check before sending it again (e.g. uuid_exists, the call's events)";
+
+/** The hint for an agent's error reply: its code's, or, for a command that may have run (a timeout the agent's stop caused, FreeSWITCH lost under it), that one. */
 function replyHint(err: ReplyError): string {
   if (err.code === BusErrorCode.TIMEOUT && err.message.startsWith('the agent stopped before ')) return STOPPING_TIMEOUT_HINT;
+  if (err.code === BusErrorCode.FREESWITCH_UNAVAILABLE && err.message.endsWith('it may have run')) return LOST_MID_COMMAND_HINT;
   return HINTS[err.code] ?? 'see docs/errors.md for this code';
 }
 
