@@ -393,7 +393,8 @@ export class Agent {
       await driver.flush();
       this.#state = 'running';
       const metrics = this.#httpPort === undefined ? {} : { metrics: { host: c.metrics.host, port: this.#httpPort } };
-      this.logger.info({ subjects: this.#lanes.map((l) => l.subject), driver: c.driver, ...metrics }, 'agent started');
+      // The version and the FreeSWITCH served: what a journal shows of the build that came up after an upgrade.
+      this.logger.info({ version: AGENT_VERSION, subjects: this.#lanes.map((l) => l.subject), driver: c.driver, esl: `${c.esl.host}:${c.esl.port}`, ...metrics }, 'agent started');
       this.#changed();
     } catch (err) {
       await this.#teardown();

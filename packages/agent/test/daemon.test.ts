@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { AGENT_VERSION } from '@fsbus/agent';
 import { decodeReply } from '@fsbus/contract';
 import { Simulator } from '@fsbus/sim';
 import { startNatsServer } from '@fsbus/testkit';
@@ -79,8 +80,12 @@ void test('fsbus agent serves requests, logs JSON, and exits 0 on SIGTERM', asyn
     assert.equal(r.node_id, 'proc-1');
     assert.ok(!JSON.stringify(logs).includes('ClueCon'), 'a secret reached the log');
     // Port 0 picks a free port: the start line says which, so a scraper can find /metrics.
-    const { metrics } = logs.find((l) => l['msg'] === 'agent started') as { metrics?: { host: string; port: number } };
+    const started = logs.find((l) => l['msg'] === 'agent started') as { metrics?: { host: string; port: number }; version?: string; esl?: string };
+    const { metrics } = started;
     assert.ok(metrics !== undefined, 'the start line names the metrics address');
+    // After an upgrade, the journal says which build came up, and which FreeSWITCH it serves.
+    assert.equal(started.version, AGENT_VERSION);
+    assert.equal(started.esl, `127.0.0.1:${port}`);
     assert.equal(metrics.host, '127.0.0.1');
     const scraped = await fetch(`http://127.0.0.1:${metrics.port}/metrics`);
     assert.match(await scraped.text(), /^process_resident_memory_bytes\{node_id="proc-1"\} \d+/m);
