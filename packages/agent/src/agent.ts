@@ -34,7 +34,7 @@ import { agentStartEvent, agentStopEvent, eventsDroppedEvent, eventsResumedEvent
 import { AgentHttpServer, listenError } from './http-server.js';
 import { createStdoutSink, type LogSink } from './log-sink.js';
 import { AgentMetrics } from './metrics.js';
-import { ensureNodeIdFree, NodeIdWatch } from './node-id-check.js';
+import { ensureNodeIdFree, nodeIdWatchAsk, NodeIdWatch } from './node-id-check.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { cordonCommands, SharedLanes, type SharedLane } from './shared-lanes.js';
 import { BufferedLoss } from './buffered-loss.js';
@@ -369,6 +369,7 @@ export class Agent {
       });
       this.#link = link;
       this.#dispatcher = new Dispatcher({
+        selfAsk: { ...nodeIdWatchAsk(c.node_id, this.#instanceId), identity: { node_id: c.node_id, hostname: this.#hostname, pid: process.pid, instance_id: this.#instanceId } },
         nodeId: c.node_id,
         subjects: this.subjects,
         registry: this.registry,

@@ -69,6 +69,11 @@ export interface DispatcherOptions {
   status(): Record<string, unknown>;
   /** Called when a command starts or ends (in-flight count changed). */
   onChange?: () => void;
+  /**
+   * This agent's node-id watch ask (node-id-check.ts), as sent: on the broadcast lane it is
+   * answered with `identity` and not counted, not audited — not a command anyone sent.
+   */
+  selfAsk?: { bytes: Uint8Array; correlationId: string; identity: Record<string, unknown> } | undefined;
 }
 
 /** A command (or a relayed hand-off) awaited: what a stop's deadline cuts off. */
@@ -216,6 +221,10 @@ export class Dispatcher {
       this.counters.replyToRefused++;
       this.#replyToLog.hit({ subject: req.subject, reply_to: req.replyTo.slice(0, 80), config: 'commands.reply_to (FSBUS_REPLY_TO)' });
       return undefined;
+    }
+    const self = this.#o.selfAsk;
+    if (kind === 'broadcast' && self !== undefined && Buffer.from(req.data.buffer, req.data.byteOffset, req.data.byteLength).equals(self.bytes)) {
+      return this.#encode({ ok: true, message: 'Agent status retrieved', data: self.identity }, { async: false, correlation_id: self.correlationId });
     }
     this.counters.received++;
     // The async lane names the command in its subject; the body (optional) carries the rest and

@@ -100,6 +100,16 @@ function nodeIdTaken(nodeId: string, subject: string, host: string | undefined):
 /** How often a running agent asks whether another one answers for its node id (and after each broker reconnect). */
 export const NODE_ID_WATCH_INTERVAL_MS = 30_000;
 
+/**
+ * The watch's ask: agent.status for this node id on the broadcast lane, its correlation id naming
+ * the asking instance. The asking agent answers its own copy without counting it as a request
+ * (the dispatcher knows these bytes): its counters and audit lines are what others sent.
+ */
+export function nodeIdWatchAsk(nodeId: string, instanceId: string): { bytes: Uint8Array; correlationId: string } {
+  const correlationId = `fsbus-node-id-watch:${instanceId}`;
+  return { bytes: encodeUtf8(JSON.stringify({ command: 'agent.status', node_id: nodeId, correlation_id: correlationId })), correlationId };
+}
+
 /** Who an agent is, as its agent.status says: two agents of one host and process (tests) differ by `instance_id`. */
 export interface AgentIdentity {
   hostname?: string;
@@ -146,7 +156,7 @@ export class NodeIdWatch {
 
   constructor(options: NodeIdWatchOptions) {
     this.#o = options;
-    this.#request = encodeUtf8(JSON.stringify({ command: 'agent.status', node_id: options.nodeId }));
+    this.#request = nodeIdWatchAsk(options.nodeId, options.self.instance_id).bytes;
   }
 
   start(): void {
