@@ -170,7 +170,7 @@ export class Agent {
       }),
     );
     for (const h of createDialplanCommands(this.park)) this.registry.register(h);
-    this.#sharedLanes = new SharedLanes(this.logger.child({ component: 'lanes' }), () => this.#changed());
+    this.#sharedLanes = new SharedLanes(this.logger.child({ component: 'lanes' }), () => this.#changed(), config.commands.start_cordoned);
     for (const h of cordonCommands(this.#sharedLanes)) this.registry.register(h);
   }
 

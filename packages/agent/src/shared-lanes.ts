@@ -24,7 +24,7 @@ export interface SharedLane {
 
 export interface SharedLanesStatus {
   state: SharedLanesState;
-  /** Left on an operator's `agent.cordon`, whatever FreeSWITCH's state, until `agent.uncordon`. */
+  /** Left on an operator's `agent.cordon` (or from the start: `commands.start_cordoned`), whatever FreeSWITCH's state, until `agent.uncordon`. */
   cordoned: boolean;
 }
 
@@ -40,21 +40,33 @@ export class SharedLanes {
   /** Bumped by each join and leave: a join's flush that ends after a leave says nothing. */
   #turn = 0;
   #linkReady = false;
-  #cordoned = false;
+  #cordoned: boolean;
+  /** Cordoned by `commands.start_cordoned`: said once, when the lanes are attached. */
+  #startCordoned: boolean;
   #closed = false;
   /** What changed last (FreeSWITCH, a cordon, the stop): what the join or leave line says. */
   #cause = 'FreeSWITCH ready';
 
-  /** `onChange`: a leave or a join has completed (the agent tells its state listeners). */
-  constructor(logger: Logger, onChange: () => void) {
+  /**
+   * `onChange`: a leave or a join has completed (the agent tells its state listeners).
+   * `startCordoned`: cordoned before anything is joined (`commands.start_cordoned`), so the node
+   * never takes a shared-lane request until `agent.uncordon`.
+   */
+  constructor(logger: Logger, onChange: () => void, startCordoned = false) {
     this.#logger = logger;
     this.#onChange = onChange;
+    this.#cordoned = startCordoned;
+    this.#startCordoned = startCordoned;
   }
 
   /** The lanes and their driver, once the broker is up; joined when FreeSWITCH is ready. */
   attach(driver: Driver, lanes: readonly SharedLane[]): void {
     this.#driver = driver;
     this.#lanes = lanes;
+    if (this.#startCordoned && this.#cordoned) {
+      this.#startCordoned = false;
+      this.#logger.info({ subjects: this.subjects }, "started cordoned (commands.start_cordoned): the shared lanes stay left until agent.uncordon; this node's own lanes and broadcast are served");
+    }
     this.#settle();
   }
 

@@ -43,6 +43,7 @@ export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly stri
   ['commands.max_in_flight', ['FSBUS_MAX_IN_FLIGHT']],
   ['commands.timeout_ms', ['FSBUS_COMMAND_TIMEOUT_MS']],
   ['commands.drain_timeout_ms', ['FSBUS_DRAIN_TIMEOUT_MS']],
+  ['commands.start_cordoned', ['FSBUS_START_CORDONED']],
   ['commands.max_execute_watches', ['FSBUS_MAX_EXECUTE_WATCHES']],
   ['commands.forward_to', ['FSBUS_FORWARD_TO']],
   ['commands.reply_to', ['FSBUS_REPLY_TO']],

@@ -186,6 +186,12 @@ export const configSchema = z
         /** How long shutdown waits for in-flight commands. @default 10000 */
         drain_timeout_ms: ms.default(10_000),
         /**
+         * Start cordoned (as after `agent.cordon`): the node's own lane and broadcast served, the
+         * shared lanes not joined until `agent.uncordon`. For an agent restarted in a maintenance
+         * window (a cordon is not kept across a restart). @default false
+         */
+        start_cordoned: bool.default(false),
+        /**
          * execute_app completions awaited at once (`forward_to`); past it the oldest wait is
          * dropped and its forward_to told. @default 10000
          */

@@ -12,7 +12,8 @@ Shows agent.status: version, uptime, broker and Event Socket state, request and 
 Without --all or --node, any ready agent answers; with none ready (FreeSWITCH down or refusing
 the ESL password: such a node leaves the shared lanes), every node is asked as with --all, its
 state said on stderr, and the exit is 4. LANES: joined (takes requests for any node), left
-(FreeSWITCH not ready) or cordoned (fsbus cordon). For monitoring, --all --expect <ids>: a node
+(FreeSWITCH not ready) or cordoned (fsbus cordon; its commands in flight are said on stderr:
+wait for 0 before maintenance). For monitoring, --all --expect <ids>: a node
 whose agent is gone is only absent from --all (exit 0), --expect names it (exit 4); add --ready
 so that a node answering with FreeSWITCH not ready fails too (without it the exit code says
 only which nodes answered).
@@ -60,6 +61,7 @@ export const statusCommand: CliCommand = {
             try {
               const one = await bus.status(node === undefined ? {} : { node });
               out.out(json ? terminalJson(one) : statusTable([one]));
+              if (!json) reportCordoned([one], out);
               return ready && reportNotReady([one], out) ? ExitCode.NO_ANSWER : ExitCode.OK;
             } catch (err) {
               // No responders on the shared lane: no agent, or none with FreeSWITCH ready (those
@@ -94,6 +96,7 @@ export const statusCommand: CliCommand = {
             return absent || unready ? ExitCode.NO_ANSWER : reportConflicts(conflicts, out) ? ExitCode.FAILED : code;
           };
           if (statuses.length > 0) out.out(json ? terminalJson(statuses) : statusTable(statuses));
+          if (!json) reportCordoned(statuses, out);
           // A node that answered with an error (busy, shutting down) is named, not left out; what
           // it said is whatever answered on the broadcast subject: escaped.
           for (const f of failed) out.err(terminalLine(`fsbus status: ${f.nodeId}: ${f.code}: ${f.message}`));
@@ -237,6 +240,21 @@ function nodeState(s: AgentStatus): string {
   return s.ready ? `ready, ${lanes}` : (notReady(s) ?? 'not ready');
 }
 
+/**
+ * Under the table, on stderr: each cordoned node's commands in flight (`counters.in_flight`), what
+ * the operator waits to see at 0 before maintenance. A line, not a column: the table has no room
+ * left within 100 columns. Nothing for an agent whose status lacks the count.
+ */
+function reportCordoned(statuses: readonly AgentStatus[], io: CliIo): void {
+  for (const s of statuses) {
+    const n = field(s, 'counters', 'in_flight');
+    if (field(s, 'shared_lanes', 'cordoned') !== true || typeof n !== 'number') continue;
+    const count = `${n} command${n === 1 ? '' : 's'} in flight (counters.in_flight)`;
+    // Node ids are whatever answered on the broadcast subject: escaped.
+    io.err(terminalLine(`fsbus status: ${s.node_id} is cordoned, ${count}${n === 0 ? '' : ': wait for 0 before working on its FreeSWITCH'}`));
+  }
+}
+
 /** --ready: names on stderr the nodes that answered but are not ready, with why; true when some are not. */
 function reportNotReady(statuses: readonly AgentStatus[], io: CliIo): boolean {
   const unready = statuses.map((s) => [s.node_id, notReady(s)] as const).filter((x): x is readonly [string, string] => x[1] !== undefined);
@@ -257,6 +275,7 @@ async function noneReady(values: BusContext['values'], bus: FsbusClient, io: Cli
   const failed = statuses.failures;
   if (statuses.length === 0 && failed.length === 0) return undefined;
   if (statuses.length > 0) io.out(json ? terminalJson(statuses) : statusTable(statuses));
+  if (!json) reportCordoned(statuses, io);
   // Exit 4 even when one joined meanwhile (FreeSWITCH back between the two asks; its line says
   // `ready, shared lanes joined`): this path prints the --all shape, which a script must not take for a success.
   io.err(`fsbus status: no agent is ready on ${bus.subjects.api} (the shared lane); the nodes on ${bus.subjects.broadcast}:`);
