@@ -50,6 +50,12 @@ export class BufferedLoss {
   readonly #tellingLog: LogThrottle;
   readonly #ownDroppedLog: LogThrottle;
   readonly #intervalMs: number;
+  /**
+   * tell() is publishing: a drop the announcement itself causes (a full send queue pushing its
+   * oldest out, handed back as failed after send) waits for the next tell, not told from inside
+   * this one — which announced one event at a time, each notice pushing out the next.
+   */
+  #telling = false;
   #publisher: EventPublisher | undefined;
   /** The loss waiting to be told holds drops other than after send (the buffer's, or unbuffered). */
   #notOnlyAfterSend = false;
@@ -144,13 +150,21 @@ export class BufferedLoss {
 
   /** The drops not told yet, once the broker takes events again: one fsbus::events_dropped event. */
   tell(): void {
+    if (this.#telling) return;
     const loss = this.#publisher?.takeLoss();
     if (loss === undefined) return;
     this.#notOnlyAfterSend = false;
     // The buffer's burst ends with the broker back: its line first. The after-send line keeps its
     // window (a flush would log the next drop at once: a line per event for a broker failing all).
     this.#droppedLog.flush();
-    if (!this.#o.announce(loss)) return;
+    this.#telling = true;
+    let told: boolean;
+    try {
+      told = this.#o.announce(loss);
+    } finally {
+      this.#telling = false;
+    }
+    if (!told) return;
     this.#toldAt = performance.now();
     this.#tellingLog.hit(this.#fields(loss));
   }

@@ -86,6 +86,8 @@ class KafkaDriver extends DriverCore {
   readonly #limits = new KafkaLimits(() => this.#admin, this.options.logger);
   readonly #servedTopics = new ServedTopics(() => this.#admin, this.options.logger);
   readonly #liveness: KafkaLiveness;
+  /** The outbox is being flushed into the send queue (flushOutbox). */
+  #flushing = false;
   #producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
   #admin: Admin | undefined;
   #probe: { cancel(): void } | undefined;
@@ -201,6 +203,19 @@ class KafkaDriver extends DriverCore {
     );
   }
 
+  /**
+   * What waited goes to the send queue as carried (KafkaSendQueue.carry): never pushed out there
+   * for room by what is published as 'connected' is said (the loss announcement first of all).
+   */
+  protected override flushOutbox(): void {
+    this.#flushing = true;
+    try {
+      super.flushOutbox();
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
   /** Its publisher's subject restored (the outbox holds the topic). */
   protected override evictedAfterSend(item: OutboxItem): void {
     this.#droppedAfterSend(item, 'evicted');
@@ -272,7 +287,8 @@ class KafkaDriver extends DriverCore {
       item.subject = item.headers?.[KafkaHeader.SUBJECT] ?? topic;
       throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka record of ${item.subject}${key === undefined ? '' : ` (key ${key.slice(0, 128)})`} to topic ${topic}: ${why}`);
     }
-    this.#sends.push(item);
+    if (this.#flushing) this.#sends.carry(item);
+    else this.#sends.push(item);
   }
 
   subscribe(pattern: string, handler: (message: InboundMessage) => void, options?: { queue?: string }): Subscription {

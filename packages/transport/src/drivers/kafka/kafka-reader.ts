@@ -54,6 +54,10 @@ const STATIC_INSTANCE_ID = 'fsbus-reader';
 export const POSITION_TIMEOUT_MS = 20_000;
 /** Closing a consumer that hangs is given up after this; the attempt goes on without it. @default 10000 */
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** A reader that had read its topic finds it gone: deleted meanwhile (warn). */
+export const READER_TOPIC_GONE_LOG = 'kafka reader: its topic is gone (deleted?): creating it again';
+/** A reader that never read its topic finds none: never created, or not yet known to the broker asked (info). */
+export const READER_TOPIC_MISSING_LOG = 'kafka reader: its topic does not exist (yet): creating it';
 
 /** How long a reader waits on the library before it starts over or gives up (tests shorten them). */
 export interface ReaderLimits {
@@ -310,7 +314,10 @@ export class KafkaReader {
   }
 
   async #recreate(missing: () => Promise<void>): Promise<void> {
-    this.#logger?.warn({ topic: this.spec.topic, group: this.spec.group }, 'kafka reader: its topic is gone (deleted?): creating it again');
+    // Never read yet (a fresh broker, or a topic just created and not yet known to the broker that
+    // answered): not one that was deleted.
+    if (this.#positioned) this.#logger?.warn({ topic: this.spec.topic, group: this.spec.group }, READER_TOPIC_GONE_LOG);
+    else this.#logger?.info({ topic: this.spec.topic, group: this.spec.group }, READER_TOPIC_MISSING_LOG);
     // Positions in the old topic mean nothing in the new one.
     this.#next.clear();
     await missing().catch((err: unknown) => this.#logger?.warn({ err, topic: this.spec.topic }, 'kafka reader: cannot create its topic again; retrying'));

@@ -1,7 +1,8 @@
 /**
  * The Kafka producer path: records accepted while connected wait here (in an Outbox of their own;
  * when full the oldest is dropped, counted and handed back to its publisher: publish() said 'sent'
- * for it) and ONE loop sends them in order, in produce
+ * for it) — after what the outbox held at the reconnect, which is never dropped here for room
+ * (carry()) — and ONE loop sends them in order, in produce
  * requests of at most MAX_BATCH_BYTES, or the broker's limit when it is smaller. Why the cap: the
  * broker refuses a record batch over its `message.max.bytes` (≈1 MB by default) as a whole — at
  * 20,000 events/s of ~1.7 KB one unbounded batch grew past it and thousands of events were refused
@@ -16,7 +17,7 @@
 import type { Producer } from '@platformatic/kafka';
 import { LogThrottle } from '@fsbus/esl';
 import type { DriverLogger } from '../../driver.js';
-import { Outbox, runsOnArrival, type OutboxItem } from '../../outbox.js';
+import { isStale, Outbox, runsOnArrival, type OutboxItem } from '../../outbox.js';
 import type { TopicCache } from './kafka-admin.js';
 import { INBOX_PREFIX } from './kafka-inbox.js';
 import { BATCH_HEADER_BYTES, recordBytes } from './kafka-limits.js';
@@ -58,6 +59,14 @@ export interface SendQueueContext {
 export class KafkaSendQueue {
   readonly #ctx: SendQueueContext;
   readonly #queue: Outbox;
+  /**
+   * What the outbox held, handed over at a (re)connect before the loop runs (carry()): sent first,
+   * never pushed out for room. publish() said 'buffered' for it, and the outbox's bound holds it
+   * already; in the bounded queue, the announcement of the outage's loss (published as 'connected'
+   * is said, before the loop takes anything) pushed the oldest out as failed after send — each
+   * such drop announced in turn, the kept events all lost.
+   */
+  #carried: OutboxItem[] = [];
   #sending: Promise<void> | undefined;
   /** Records the broker acknowledged (acks=all). */
   acked = 0;
@@ -80,7 +89,7 @@ export class KafkaSendQueue {
   }
 
   get size(): number {
-    return this.#queue.size;
+    return this.#carried.length + this.#queue.size;
   }
 
   /** Dropped here: a reply to a gone inbox, a record to a topic name Kafka cannot take, a record left at close. */
@@ -93,25 +102,38 @@ export class KafkaSendQueue {
     return this.#repliesUnsendable;
   }
 
-  /** Accepts a record for sending; throws when it can never be held (bigger than the bound). */
+  /**
+   * Accepts a record for sending; throws when it can never be held (bigger than the bound). An
+   * agent's notice (fsbus::events_dropped above all) is carried, never pushed out for room: in the
+   * bounded queue the events published after it pushed it out, and the loss it told with it. It
+   * goes ahead of what waits in the queue (events said 'sent' before it, none of them lost yet);
+   * an agent announces once per outage or window, so the lane stays small.
+   */
   push(item: OutboxItem): void {
     if (!this.#queue.holds(item)) throw new Error(`record of ${item.data.byteLength} bytes exceeds the send buffer`);
-    this.#queue.push(item);
+    if (isAgentNotice(item)) this.#carried.push(item);
+    else this.#queue.push(item);
+    this.kick();
+  }
+
+  /** Takes a record the outbox held (its flush on a reconnect): sent before what is pushed, never pushed out for room. */
+  carry(item: OutboxItem): void {
+    this.#carried.push(item);
     this.kick();
   }
 
   /** Starts the single send loop unless it runs. */
   kick(): void {
-    if (this.#sending !== undefined || !this.#ctx.connected() || this.#queue.size === 0) return;
+    if (this.#sending !== undefined || !this.#ctx.connected() || this.size === 0) return;
     this.#sending = this.#sendAll().finally(() => {
       this.#sending = undefined;
-      if (this.#queue.size > 0 && this.#ctx.connected()) this.kick();
+      if (this.size > 0 && this.#ctx.connected()) this.kick();
     });
   }
 
   /** Resolves once the queue is sent (or the broker went away: then the driver holds it). */
   async idle(): Promise<void> {
-    while (this.#ctx.connected() && (this.#sending !== undefined || this.#queue.size > 0)) {
+    while (this.#ctx.connected() && (this.#sending !== undefined || this.size > 0)) {
       this.kick();
       await this.#sending;
     }
@@ -122,18 +144,25 @@ export class KafkaSendQueue {
    * what is pending as discarded already (the agent's stop) — but requests nobody waits for any more.
    */
   discard(): void {
-    this.#countUnsendable(this.#queue.takeLive());
+    const now = performance.now();
+    this.#countUnsendable([...this.#carried.splice(0).filter((item) => !isStale(item, now)), ...this.#queue.takeLive(now)]);
+  }
+
+  /** Everything held, oldest first: the outbox's records before what was pushed since. */
+  #takeAll(): OutboxItem[] {
+    const carried = this.#carried.splice(0);
+    return carried.length === 0 ? this.#queue.drain() : [...carried, ...this.#queue.drain()];
   }
 
   async #sendAll(): Promise<void> {
     await Promise.resolve(); // let the current tick's publishes join the batch
-    while (this.#ctx.connected() && this.#queue.size > 0) {
-      const batches = splitBatches(await this.#withoutGoneInboxes(this.#queue.drain()), Math.min(MAX_BATCH_BYTES, this.#ctx.limit?.() ?? MAX_BATCH_BYTES));
+    while (this.#ctx.connected() && this.size > 0) {
+      const batches = splitBatches(await this.#withoutGoneInboxes(this.#takeAll()), Math.min(MAX_BATCH_BYTES, this.#ctx.limit?.() ?? MAX_BATCH_BYTES));
       for (let b = 0; b < batches.length; b++) {
         const lost = await this.#sendBatch(batches[b]!);
         if (lost === undefined) continue;
         const again = lost.inFlight.filter((item) => !runsOnArrival(item));
-        this.#ctx.lost([...again, ...lost.unsent, ...batches.slice(b + 1).flat(), ...this.#queue.drain()]);
+        this.#ctx.lost([...again, ...lost.unsent, ...batches.slice(b + 1).flat(), ...this.#takeAll()]);
         if (again.length < lost.inFlight.length) {
           const requests = lost.inFlight.filter(runsOnArrival);
           this.#ctx.logger?.warn({ err: lost.err, requests: requests.length }, REQUESTS_LOST_LOG);
