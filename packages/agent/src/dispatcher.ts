@@ -226,7 +226,6 @@ export class Dispatcher {
     if (kind === 'broadcast' && self !== undefined && Buffer.from(req.data.buffer, req.data.byteOffset, req.data.byteLength).equals(self.bytes)) {
       return this.#encode({ ok: true, message: 'Agent status retrieved', data: self.identity }, { async: false, correlation_id: self.correlationId });
     }
-    this.counters.received++;
     // The async lane names the command in its subject; the body (optional) carries the rest and
     // gets the same checks, on its bytes as sent. A body naming another command is refused, not
     // run as the subject's: refused like any request (counted, audited, told to a valid forward_to).
@@ -243,9 +242,12 @@ export class Dispatcher {
       policyApplies: (_command, h) => kind === 'direct' || h.node_id === undefined || h.node_id === this.#o.nodeId,
       ...(laneCommand === undefined ? {} : { command: laneCommand }),
     });
+    // Broadcast with node_id: only that node answers, a refusal included, and counts it (the
+    // others get every node's asks, a neighbour's node-id watch among them).
+    const named = parsed.ok ? parsed.request.node_id : parsed.hints.node_id;
+    if (kind === 'broadcast' && named !== undefined && named !== this.#o.nodeId) return undefined;
+    this.counters.received++;
     if (!parsed.ok) {
-      // Broadcast with node_id: only that node answers, a refusal included.
-      if (kind === 'broadcast' && parsed.hints.node_id !== undefined && parsed.hints.node_id !== this.#o.nodeId) return undefined;
       // The refusal keeps its own message (SPEC §3.3 order); a bad forward_to just gets nothing.
       const hints = this.#usableForward({ async: kind === 'async' || parsed.hints.async, ...hintsWithout(parsed.hints) });
       return this.#finish(kind, req, started, laneCommand ?? parsed.hints.command ?? '-', hints, {
@@ -285,8 +287,7 @@ export class Dispatcher {
         this.#o.metrics.handoffs.inc();
         return undefined;
       }
-      // Broadcast: every node sees it; only the named one answers. Direct lanes: the subject wins.
-      if (kind === 'broadcast') return undefined;
+      // Direct lanes: the subject wins (a broadcast naming another node was left above).
     }
     // forward_to is checked before it is used for any reply: a refusal published to an event
     // subject or to the broadcast lane would be a forged message there.

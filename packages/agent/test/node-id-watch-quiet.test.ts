@@ -28,3 +28,30 @@ void test("the node-id watch's own asks are answered, not counted as requests", 
     await cluster.stop();
   }
 });
+
+// Another node's ask names that node on the broadcast lane: every agent gets it, only that node's
+// answer. The others counted it as a request received, so their counters moved with a neighbour's
+// watch too. A broadcast naming another node is now not this agent's request at all.
+void test("another node's ask on the broadcast lane is not counted by the agents it does not name", async () => {
+  const cluster = await startCluster({ nodes: 2, agentOptions: { nodeIdWatchMs: 50 } });
+  try {
+    const other = cluster.nodes[1]!.agent;
+    const received = (): number => (other.status()['counters'] as Record<string, number>)['requests_received'] ?? 0;
+    const before = received();
+    let seen = 0;
+    let second: () => void = () => undefined;
+    const twice = new Promise<void>((resolve) => (second = resolve));
+    const sub = cluster.client.subscribe('freeswitch.broadcast', (m) => {
+      const body = JSON.parse(dec(m.data)) as { command?: string; node_id?: string };
+      if (body.command === 'agent.status' && body.node_id === 'node-1' && ++seen === 2) second();
+    });
+    await cluster.client.flush();
+    await twice;
+    await sub.unsubscribe();
+    // A request of our own after node-1's asks: node-2 has handled those before it.
+    assert.equal((await cluster.request('freeswitch.node.node-2', '{"command":"agent.status"}')).success, true);
+    assert.equal(received(), before + 1);
+  } finally {
+    await cluster.stop();
+  }
+});
