@@ -6,57 +6,12 @@
 // `fsbus_node_id_conflict` gauge, and `node_id_conflict` in agent.status.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
-import { startNatsServer } from '@fsbus/testkit';
+import { startBrokerRelay, startNatsServer } from '@fsbus/testkit';
 import { logLine, until, type Node } from './support/cluster.js';
-
-/**
- * A TCP relay in front of the broker that can stop passing bytes both ways: to the broker, the
- * agent behind it is as a frozen process is (connected, its lanes held, answering nothing).
- */
-async function freezableRelay(brokerPort: number): Promise<{ port: number; freeze(): void; thaw(): void; close(): Promise<void> }> {
-  const open = new Map<Socket, Socket>();
-  const server = createServer((client) => {
-    const upstream = netConnect(brokerPort, '127.0.0.1');
-    open.set(client, upstream);
-    client.on('error', () => undefined);
-    upstream.on('error', () => undefined);
-    client.on('close', () => {
-      upstream.destroy();
-      open.delete(client);
-    });
-    upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    freeze() {
-      for (const [client, upstream] of open) {
-        client.unpipe(upstream);
-        upstream.unpipe(client);
-        client.pause();
-        upstream.pause();
-      }
-    },
-    thaw() {
-      for (const [client, upstream] of open) {
-        client.pipe(upstream);
-        upstream.pipe(client);
-      }
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of open.keys()) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** An agent for `fs-b` on its own simulated FreeSWITCH, its log lines kept; not started. */
 async function agentFsB(brokerUrl: string, watchMs: number): Promise<Node> {
@@ -89,7 +44,7 @@ const identity = (agent: Agent): { hostname: unknown; pid: unknown; instance_id:
 
 void test('nats: an agent frozen through the second one\'s start-up check, then back: both say the conflict (log, gauge, agent.status), and its end', async () => {
   const nats = await startNatsServer();
-  const relay = await freezableRelay(Number(new URL(nats.url).port));
+  const relay = await startBrokerRelay(Number(new URL(nats.url).port));
   const a = await agentFsB(`nats://127.0.0.1:${relay.port}`, 100);
   const b = await agentFsB(nats.url, 100);
   try {

@@ -4,55 +4,13 @@
 // holds both answers — also before the agents' own watch (every 30 s) noticed. With --expect the
 // gather ends at the first answer: the agents' `node_id_conflict` says it then.
 import { strict as assert } from 'node:assert';
-import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
-import { startNatsServer } from '@fsbus/testkit';
+import { startBrokerRelay, startNatsServer } from '@fsbus/testkit';
 import { cliEnv, runCli } from './support/run-cli.js';
-
-/** A TCP relay in front of the broker that can stop passing bytes both ways: the agent behind it is as a frozen process. */
-async function freezableRelay(brokerPort: number): Promise<{ port: number; freeze(): void; thaw(): void; close(): Promise<void> }> {
-  const open = new Map<Socket, Socket>();
-  const server = createServer((client) => {
-    const upstream = netConnect(brokerPort, '127.0.0.1');
-    open.set(client, upstream);
-    client.on('error', () => undefined);
-    upstream.on('error', () => undefined);
-    client.on('close', () => {
-      upstream.destroy();
-      open.delete(client);
-    });
-    upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    freeze() {
-      for (const [client, upstream] of open) {
-        client.unpipe(upstream);
-        upstream.unpipe(client);
-        client.pause();
-        upstream.pause();
-      }
-    },
-    thaw() {
-      for (const [client, upstream] of open) {
-        client.pipe(upstream);
-        upstream.pipe(client);
-      }
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of open.keys()) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 interface TwoAgents {
   a: Agent;
@@ -66,7 +24,7 @@ interface TwoAgents {
 /** Agent A for fs-b, frozen (its broker link held) while B for fs-b starts, then back: both serve fs-b. */
 async function twoAgents(watchMs: number): Promise<TwoAgents> {
   const nats = await startNatsServer();
-  const relay = await freezableRelay(Number(new URL(nats.url).port));
+  const relay = await startBrokerRelay(Number(new URL(nats.url).port));
   const sims: Simulator[] = [];
   const agents: Agent[] = [];
   const said: Array<Promise<void>> = [];

@@ -3,7 +3,9 @@
  * `inject()` writes bytes to the broker on the open connections, as if their client had sent them.
  * `dropNext()` closes the open connections and arms the next one: it hands the client the broker's
  * first answer (an MQTT CONNACK: the broker says nothing more until the client sends again) and
- * closes, as a broker that takes the client back and drops it again at once.
+ * closes, as a broker that takes the client back and drops it again at once. `freeze()` stops
+ * passing bytes both ways on the open connections, held open: to the broker, the client behind it
+ * is a frozen process (SIGSTOP, a long pause); `thaw()` lets them flow again.
  */
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 
@@ -12,6 +14,8 @@ export interface BrokerRelay {
   readonly port: number;
   inject(bytes: Uint8Array): void;
   dropNext(): void;
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
@@ -49,6 +53,20 @@ export async function startBrokerRelay(brokerPort: number): Promise<BrokerRelay>
     dropNext(): void {
       armed = true;
       for (const s of open.keys()) s.destroy();
+    },
+    freeze(): void {
+      for (const [client, upstream] of open) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    thaw(): void {
+      for (const [client, upstream] of open) {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      }
     },
     close: () =>
       new Promise<void>((resolve) => {
