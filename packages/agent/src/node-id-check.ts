@@ -55,20 +55,21 @@ export async function ensureNodeIdFree(check: NodeIdCheck): Promise<void> {
     else logger.warn({ subject, ms, reason: err instanceof Error ? err.message : String(err) }, 'node id check could not ask the broker, starting without it');
     return;
   }
+  const answer = readReply(reply);
   // An agent draining at its stop keeps its own lane, refusing everything: it is leaving the id.
-  if (isShuttingDown(reply)) {
+  if (answer !== undefined && !answer.success && answer.code === BusErrorCode.SHUTTING_DOWN) {
     logger.warn({ subject }, 'node id check: the agent that served this node is stopping (draining its commands), starting beside it: until it is gone, a request for this node may be refused FSBUS_ERR_BUS_SHUTTING_DOWN by it (not run)');
     return;
   }
-  throw nodeIdTaken(nodeId, subject, hostOf(reply));
+  throw nodeIdTaken(nodeId, subject, hostOf(answer));
 }
 
-function isShuttingDown(reply: Uint8Array): boolean {
+/** The reply envelope, or undefined for bytes that are none (whatever else answered on the lane). */
+function readReply(data: Uint8Array): ReplyEnvelope | undefined {
   try {
-    const r = decodeReply(reply);
-    return !r.success && r.code === BusErrorCode.SHUTTING_DOWN;
+    return decodeReply(data);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -82,14 +83,10 @@ function notAsked(driverName: string, urls: readonly string[]): string | undefin
 }
 
 /** The other agent's `hostname` from its agent.status, when its reply says. */
-function hostOf(reply: Uint8Array): string | undefined {
-  try {
-    const data = decodeReply(reply).data;
-    const host = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['hostname'] : undefined;
-    return typeof host === 'string' && host !== '' ? host : undefined;
-  } catch {
-    return undefined;
-  }
+function hostOf(reply: ReplyEnvelope | undefined): string | undefined {
+  const data = reply?.data;
+  const host = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['hostname'] : undefined;
+  return typeof host === 'string' && host !== '' ? host : undefined;
 }
 
 function nodeIdTaken(nodeId: string, subject: string, host: string | undefined): ConfigError {
@@ -231,14 +228,9 @@ export class NodeIdWatch {
 
 /** Who answered, from an agent.status reply: undefined for anything else (a refusal, not an envelope). */
 function identityOf(data: Uint8Array): AgentIdentity | undefined {
-  let reply: ReplyEnvelope;
-  try {
-    reply = decodeReply(data);
-  } catch {
-    return undefined;
-  }
-  const d = reply.data;
-  if (!reply.success || typeof d !== 'object' || d === null) return undefined;
+  const reply = readReply(data);
+  const d = reply?.data;
+  if (reply?.success !== true || typeof d !== 'object' || d === null) return undefined;
   return identityFields(d as Record<string, unknown>);
 }
 

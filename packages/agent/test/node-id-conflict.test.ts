@@ -6,24 +6,18 @@
 // `fsbus_node_id_conflict` gauge, and `node_id_conflict` in agent.status.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
 import { startBrokerRelay, startNatsServer } from '@fsbus/testkit';
-import { logLine, until, type Node } from './support/cluster.js';
+import { jsonLineSink, logLine, until, type Node } from './support/cluster.js';
 
 /** An agent for `fs-b` on its own simulated FreeSWITCH, its log lines kept; not started. */
 async function agentFsB(brokerUrl: string, watchMs: number): Promise<Node> {
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
   const { port } = await sim.start();
   const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
+  const sink = jsonLineSink(logs);
   const config = loadConfig({
     values: { node_id: 'fs-b', broker: { urls: [brokerUrl] }, esl: { host: '127.0.0.1', port }, metrics: { port: 0, host: '127.0.0.1' } },
     env: {},

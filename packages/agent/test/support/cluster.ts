@@ -97,6 +97,16 @@ export interface ClusterOptions {
   clientUrls?: string[];
 }
 
+/** A stream for pino that keeps each JSON log line it gets in `logs`. */
+export function jsonLineSink(logs: Array<Record<string, unknown>>): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+}
+
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const driver = options.driver ?? 'nats';
   const nats: ClusterBroker = options.startBroker === undefined ? await startNatsServer({ jetstream: options.jetstream ?? false }) : await options.startBroker();
@@ -114,12 +124,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
       const { port } = await sim.start();
       const logs: Array<Record<string, unknown>> = [];
-      const sink = new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
-          cb();
-        },
-      });
+      const sink = jsonLineSink(logs);
       const base = options.config ?? {};
       const config = loadConfig({
         values: {
