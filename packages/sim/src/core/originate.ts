@@ -15,6 +15,7 @@ import { originateRetries, splitDialString, takeVarBlocks } from './originate-pa
 import { switchTrue } from './switch-true.js';
 import { LOG_SITES, TEXT_CHANNEL_SESSION } from './log-sites.js';
 import { refuseInvite, sofiaOnHangup } from './sofia-hangup.js';
+import { noteOriginateFailure, noteOriginateStart, noteOriginateSuccess } from './dial-status.js';
 
 export interface EndpointBehavior {
   /** What the far end does: answer, busy (USER_BUSY), no-answer (rings until the timeout), error:<CAUSE>. */
@@ -75,9 +76,10 @@ export class Originator {
    * Dials; a failure that is not the ring timeout is dialled again originate_retry_sleep_ms
    * later while originate_retries allows (switch_ivr_originate stops at a timeout, and when
    * the caller is gone). Each attempt runs the whole failover list. Returns what the caller's
-   * hangup calls: switch_ivr_originate's ring loop sees the caller no longer ready (IDX_CANCEL),
-   * hangs up every leg still ringing ORIGINATOR_CANCEL and fails with that cause — no further
-   * group, no retry.
+   * hangup or transfer calls (either makes it not ready): switch_ivr_originate's ring loop sees
+   * it (IDX_CANCEL), hangs up every leg still ringing ORIGINATOR_CANCEL and fails with that
+   * cause — no further group, no retry. Seen in the retry sleep instead, no leg is left and the
+   * cause is the caller's hangup cause (ORIGINATOR_CANCEL when it has none: a transfer).
    */
   dial(req: DialRequest, onResult: (r: DialResult) => void): () => void {
     const { attempts, sleepMs } = originateRetries(req.vars);
@@ -89,17 +91,26 @@ export class Originator {
     };
     let attempt = 1;
     let retry: TimerHandle | undefined;
-    const once = (): void => this.dialGroups(req, run, (r, ringTimedOut) => {
-      if (r.ok || ringTimedOut || attempt >= attempts || req.caller?.isHungUp === true) return finish(r);
-      attempt++;
-      retry = this.engine.bus.clock.setTimeout(() => this.engine.defer(() => (req.caller?.isHungUp === true ? finish(r) : once())), sleepMs);
-    });
+    const once = (): void => {
+      retry = undefined;
+      this.dialGroups(req, run, (r, ringTimedOut) => {
+        if (r.ok || ringTimedOut || attempt >= attempts || req.caller?.isHungUp === true) return finish(r);
+        attempt++;
+        retry = this.engine.bus.clock.setTimeout(() => this.engine.defer(() => (req.caller?.isHungUp === true ? finish(r) : once())), sleepMs);
+      });
+    };
+    noteOriginateStart(req.caller);
     once();
     return () => {
       if (run.over) return;
-      if (retry !== undefined) this.engine.bus.clock.clearTimeout(retry);
+      let cause = 'ORIGINATOR_CANCEL';
+      if (retry !== undefined) {
+        this.engine.bus.clock.clearTimeout(retry);
+        cause = req.caller?.hangupCause ?? cause;
+      }
       run.cancelGroup?.();
-      finish({ ok: false, cause: 'ORIGINATOR_CANCEL' });
+      noteOriginateFailure(req.caller, cause);
+      finish({ ok: false, cause });
     };
   }
 
@@ -113,6 +124,7 @@ export class Originator {
     if (groups.length === 0) groups.push(['']);
     const continueOnTimeout = switchTrue(req.vars.get('originate_continue_on_timeout'));
     const tryGroup = (r: number): void => this.dialGroup(req, run, groups[r] ?? [], (res, ringTimedOut) => {
+      if (!res.ok) noteOriginateFailure(req.caller, res.cause);
       // switch_ivr_originate's IDX_TIMEOUT branch sets NO_ANSWER without logging the cause.
       if (!res.ok && !ringTimedOut) this.logFailure(req, res.cause);
       const last = r + 1 >= groups.length;
@@ -157,6 +169,7 @@ export class Originator {
           if (cause === 'LOSE_RACE') ch.setVar('group_dial_status', 'loser');
           e.hangup(ch, cause);
         }
+        noteOriginateSuccess(req.caller, a);
         const success = `Originate Resulted in Success: [${a.name}] Peer UUID: ${a.uuid}`;
         e.bus.log(7, LOG_SITES.ORIGINATE_SUCCESS, success, req.caller?.uuid, false, TEXT_CHANNEL_SESSION);
         if (req.flipCid === true) this.flipCid(a);

@@ -351,23 +351,24 @@ export class SimCore {
     const vars = new Map<string, string>();
     const dialling: { cancel?: () => void } = {};
     app.onStop = (reason) => {
-      // The caller hung up while its legs ring: the originate ends them (ORIGINATOR_CANCEL) before the bridge returns.
-      if (reason === 'hangup') dialling.cancel?.();
+      // The caller hung up or is being transferred while its legs ring: it is not ready, so the
+      // originate ends them (ORIGINATOR_CANCEL) before the bridge returns.
+      if (reason === 'hangup' || reason === 'transfer') dialling.cancel?.();
       done();
     };
     dialling.cancel = this.originator.dial(
       { dial: target.replace(/^\{[^}]*\}/, (m) => { for (const kv of m.slice(1, -1).split(',')) { const i = kv.indexOf('='); if (i > 0) vars.set(kv.slice(0, i), kv.slice(i + 1)); } return ''; }),
         vars, cidName: ch.profile?.callerIdName, cidNum: ch.profile?.callerIdNumber, timeoutSec: Number(ch.getVar('call_timeout') ?? 60) || 60, caller: ch },
       (r) => {
+        // mod_dptools' bridge, once the originate failed (the originate wrote originate_disposition and DIALSTATUS).
+        if (!r.ok) ch.setVar('originate_failed_cause', r.cause);
         if (ch.isHungUp) {
           if (r.ok) this.engine.hangup(r.channel, 'ORIGINATOR_CANCEL');
-          // switch_ivr_originate with its caller gone: the cause is ORIGINATOR_CANCEL whatever the legs did.
-          else ch.setVar('originate_disposition', 'ORIGINATOR_CANCEL');
           return;
         }
         if (!r.ok) {
-          ch.setVar('originate_disposition', r.cause);
-          if (!goesOnAfterFailure(ch, r.cause)) this.engine.hangup(ch, r.cause);
+          // switch_channel_handle_cause never hangs up a channel being transferred.
+          if (ch.transferTo === undefined && !goesOnAfterFailure(ch, r.cause)) this.engine.hangup(ch, r.cause);
           done();
           return;
         }
