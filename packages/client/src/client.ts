@@ -20,6 +20,8 @@ interface Gathered extends GatherOutcome {
   badReplies: BadReply[];
   /** Later replies of a node already heard. */
   duplicates: number;
+  /** Those of them that are envelopes, as they came: statusAll() tells another agent's from a copy. */
+  repeats: Array<{ reply: ReplyEnvelope; data: Uint8Array }>;
 }
 
 type Extras = GatherOutcome & { readonly badReplies: readonly BadReply[]; readonly duplicates: number };
@@ -70,6 +72,39 @@ function senderOf(data: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Who answered a status: its `instance_id`, else (an older agent's) hostname and pid; a copy the broker delivered twice says the same. */
+function instanceOf(s: AgentStatus): string {
+  return typeof s['instance_id'] === 'string' ? `instance ${s['instance_id']}` : JSON.stringify([s['hostname'], s['pid']]);
+}
+
+/**
+ * The full statuses among a gather's later replies that another agent sent for a node in
+ * `statuses` (two agents serve one node id), each instance once, by node id then as they came.
+ * Copies of one agent's answer, error envelopes and unreadable statuses are not: they stay counted
+ * in `duplicates` only.
+ */
+function otherAgentsOf(statuses: readonly AgentStatus[], repeats: Gathered['repeats']): AgentStatus[] {
+  const heard = new Map(statuses.map((s) => [s.node_id, new Set([instanceOf(s)])]));
+  const others: AgentStatus[] = [];
+  for (const { reply } of repeats) {
+    if (!reply.success) continue;
+    let status: AgentStatus;
+    try {
+      status = agentStatusData(reply, 'agent.status gather');
+    } catch (err) {
+      if (!(err instanceof ClientError)) throw err;
+      continue;
+    }
+    const instances = heard.get(status.node_id);
+    const instance = instanceOf(status);
+    if (instances === undefined || instances.has(instance)) continue;
+    instances.add(instance);
+    others.push(status);
+  }
+  // Stable: each node's in the order they came.
+  return others.sort((a, b) => a.node_id.localeCompare(b.node_id));
 }
 
 /** Splits `a,b` / lists into a clean URL list; none given: `fallback` (the driver's default). */
@@ -251,7 +286,7 @@ export class FsbusClient extends BusCommands {
       }
       throw brokerRefusal(err, `${command} gather`) ?? toClientError(err, `${command} gather`, this.#closed);
     }
-    const gathered: Omit<Gathered, keyof GatherOutcome> = { replies: [], badReplies: [], duplicates: 0 };
+    const gathered: Omit<Gathered, keyof GatherOutcome> = { replies: [], badReplies: [], duplicates: 0, repeats: [] };
     // One reply per node, the first: a broker may deliver one twice (ioredis sends a command again
     // after a lost connection, Kafka an in-flight batch).
     const heard = new Set<string>();
@@ -271,7 +306,7 @@ export class FsbusClient extends BusCommands {
         // Not an envelope: said below.
       }
       if (reply !== undefined) {
-        if (!repeated(reply.node_id)) gathered.replies.push({ reply, data: m.data });
+        (repeated(reply.node_id) ? gathered.repeats : gathered.replies).push({ reply, data: m.data });
         continue;
       }
       // Someone answered on the broadcast lane with what no fsbus agent sends: kept, said why.
@@ -287,7 +322,9 @@ export class FsbusClient extends BusCommands {
   /**
    * `agent.status` of every node that answers within the timeout, sorted by node id. An answer
    * without a usable status (not an envelope, or a success without a full status) is in
-   * `badReplies`, naming the node when it gave one.
+   * `badReplies`, naming the node when it gave one. A later full status of a node in the list from
+   * another agent (another `instance_id`; an older agent's: hostname and pid) is in `otherAgents`:
+   * two agents serve one node id. A copy of one agent's answer is only counted in `duplicates`.
    */
   async statusAll(options: Omit<GatherOptions, 'args' | 'fields'> = {}): Promise<StatusAllResult> {
     const gathered = await this.#gather('agent.status', options);
@@ -307,7 +344,11 @@ export class FsbusClient extends BusCommands {
       }
     }
     statuses.sort((a, b) => a.node_id.localeCompare(b.node_id));
-    return Object.defineProperty(withExtras(statuses, gathered), 'failures', { value: failures, enumerable: false }) as StatusAllResult;
+    const otherAgents = otherAgentsOf(statuses, gathered.repeats);
+    return Object.defineProperties(withExtras(statuses, gathered), {
+      failures: { value: failures, enumerable: false },
+      otherAgents: { value: otherAgents, enumerable: false },
+    }) as StatusAllResult;
   }
 
   get closed(): boolean {

@@ -180,9 +180,23 @@ export interface GatherOutcome {
  * What statusAll() resolves with: the nodes' statuses, one per node; every answer that was not one
  * in `badReplies`; every node that answered with an error envelope (busy, shutting down) in
  * `failures`, as the ReplyError a request would throw; the later replies of a node already heard
- * in `duplicates`; whether `expect` was met in `missing` / `shortfall` (all not enumerable).
+ * in `duplicates`; among those, the statuses of other agents answering for a node in the list in
+ * `otherAgents`; whether `expect` was met in `missing` / `shortfall` (all not enumerable).
  */
-export type StatusAllResult = AgentStatus[] & GatherOutcome & { readonly badReplies: readonly BadReply[]; readonly failures: readonly ReplyError[]; readonly duplicates: number };
+export type StatusAllResult = AgentStatus[] &
+  GatherOutcome & {
+    readonly badReplies: readonly BadReply[];
+    readonly failures: readonly ReplyError[];
+    readonly duplicates: number;
+    /**
+     * Two agents serving one node id (a frozen agent that resumed after a second started, a copied
+     * config): the full statuses of the agents other than the listed one that answered for a node in
+     * the list, each instance once, by node id then as they came — told apart by `instance_id` (an
+     * older agent's, without one: `hostname` and `pid`). A copy of one agent's answer that the
+     * broker delivered twice is not one. Also counted in `duplicates`. [] when none.
+     */
+    readonly otherAgents: readonly AgentStatus[];
+  };
 
 /** Park mode's audio modes and `dialplan.status` data: the contract's (@fsbus/contract park.ts). */
 export type { ParkAudioMode, ParkStatus };

@@ -1,5 +1,5 @@
 /** `fsbus status [--all]`: agent.status of one agent, or of every node (scatter-gather), as a table. */
-import { decodeReply, encodeUtf8, terminalJson, terminalLine } from '@fsbus/contract';
+import { terminalJson, terminalLine } from '@fsbus/contract';
 import type { CliCommand, CliIo } from '../command.js';
 import { ClientError, ClientErrorCode, DEFAULT_TIMEOUT_MS, type AgentStatus, type FsbusClient, type StatusAllResult } from '@fsbus/client';
 import { ExitCode, globalHelp, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
@@ -80,7 +80,7 @@ export const statusCommand: CliCommand = {
           const bad = statuses.badReplies;
           const failed = statuses.failures;
           // A second agent answering for one node id: shown, not hidden (its rows next to the first's).
-          const conflicts = await nodeIdConflicts(bus, statuses, node, call.timeoutMs ?? GATHER_DEFAULT_MS);
+          const conflicts = await nodeIdConflicts(bus, statuses, expect !== undefined, node, call.timeoutMs ?? GATHER_DEFAULT_MS);
           for (const c of conflicts) statuses.splice(statuses.indexOf(c[0]!) + 1, 0, ...c.slice(1));
           if (statuses.length === 0 && bad.length === 0 && failed.length === 0) {
             // --json: an empty array, so `jq length` reads 0 rather than nothing.
@@ -113,11 +113,8 @@ export const statusCommand: CliCommand = {
     ),
 };
 
-/** Who an agent is in its status: `instance_id`, else host and pid (an older agent's). */
-const instanceOf = (s: AgentStatus): string => {
-  const r = s as unknown as Record<string, unknown>;
-  return typeof r['instance_id'] === 'string' ? r['instance_id'] : `${text(r['hostname'])}/${String(r['pid'])}`;
-};
+/** Who an agent is in its status or its `node_id_conflict`: `instance_id`, else host and pid (an older agent's). */
+const instanceOf = (r: Record<string, unknown>): string => (typeof r['instance_id'] === 'string' ? r['instance_id'] : `${text(r['hostname'])}/${String(r['pid'])}`);
 
 /** `host pid N` of an agent's status or of a status's `node_id_conflict`. */
 function who(r: Record<string, unknown>): string {
@@ -125,36 +122,30 @@ function who(r: Record<string, unknown>): string {
 }
 
 /**
- * The nodes two or more agents answer for, each as its statuses (the one statusAll kept first).
- * The gather keeps one reply per node and counts the others in `duplicates` (a copy the broker
- * delivered twice looks the same): with some, or with an agent saying `node_id_conflict`, the
- * broadcast is asked again and the answers told apart by instance. An agent saying a conflict whose
- * other answer is not heard again is still one: its own status names the other.
+ * The nodes two or more agents answer for, each as its statuses (the one statusAll listed first,
+ * then its `otherAgents`: the SDK tells a second agent from a copy the broker delivered twice). An
+ * agent saying a conflict whose other answer was not heard is still one: its own status names the
+ * other. With --expect the gather ended at each node's first answer: when an agent names another
+ * not heard, every node is asked again for the window, for that one's row.
  */
-async function nodeIdConflicts(bus: FsbusClient, statuses: StatusAllResult, node: string | undefined, timeoutMs: number): Promise<AgentStatus[][]> {
-  const said = statuses.filter((s) => conflictOf(s) !== undefined);
-  if (statuses.duplicates === 0 && said.length === 0) return [];
-  const body = encodeUtf8(JSON.stringify({ command: 'agent.status', ...(node === undefined ? {} : { node_id: node }) }));
+async function nodeIdConflicts(bus: FsbusClient, statuses: StatusAllResult, expected: boolean, node: string | undefined, timeoutMs: number): Promise<AgentStatus[][]> {
   const byNode = new Map<string, AgentStatus[]>(statuses.map((s) => [s.node_id, [s]]));
-  let messages: Array<{ data: Uint8Array }> = [];
-  try {
-    messages = await bus.driver.gather(bus.subjects.broadcast, body, { timeoutMs });
-  } catch {
-    // The first gather's answers stand; the agents' own word (node_id_conflict) still counts.
-  }
-  for (const m of messages) {
-    let data: unknown;
-    try {
-      const reply = decodeReply(m.data);
-      data = reply.success ? reply.data : undefined;
-    } catch {
-      continue;
-    }
-    if (typeof data !== 'object' || data === null || typeof (data as AgentStatus).node_id !== 'string') continue;
-    const s = data as AgentStatus;
+  const add = (s: AgentStatus): void => {
     const seen = byNode.get(s.node_id);
-    if (seen === undefined) continue;
-    if (!seen.some((x) => instanceOf(x) === instanceOf(s))) seen.push(s);
+    if (seen !== undefined && !seen.some((x) => instanceOf(x) === instanceOf(s))) seen.push(s);
+  };
+  for (const s of statuses.otherAgents) add(s);
+  const unheard = (list: readonly AgentStatus[]): boolean => {
+    const other = conflictOf(list[0]!);
+    return other !== undefined && !list.some((x) => instanceOf(x) === instanceOf(other));
+  };
+  if (expected && [...byNode.values()].some(unheard)) {
+    try {
+      const again = await bus.statusAll({ timeoutMs, ...(node === undefined ? {} : { node }) });
+      for (const s of [...again, ...again.otherAgents]) add(s);
+    } catch {
+      // The first gather's answers stand; the agents' own word (node_id_conflict) still counts.
+    }
   }
   return [...byNode.values()].filter((list) => list.length > 1 || conflictOf(list[0]!) !== undefined);
 }
