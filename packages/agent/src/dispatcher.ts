@@ -23,7 +23,7 @@ import { setMaxListeners } from 'node:events';
 import { EslQueueFullError, LogThrottle } from '@fsbus/esl';
 import type { Driver, PublishOptions, ServeRequest } from '@fsbus/transport';
 import type { Logger } from 'pino';
-import { eslFailure } from './commands/esl-failure.js';
+import { eslFailure, NOT_CONNECTED, withUnavailableCause } from './commands/esl-failure.js';
 import type { CommandContext, CommandHandler, CommandPolicy, CommandRegistry, CommandResult } from './commands/registry.js';
 import type { FreeSwitchLink } from './freeswitch-link.js';
 import { forwardToAllowed, forwardToNotListed } from './forward-to-policy.js';
@@ -430,7 +430,8 @@ export class Dispatcher {
     const onStop = (): void => abort?.controller.abort(stopping.reason);
     const bounds = () => ({ timeoutMs: remaining(), signal: abort === undefined ? stopping : abort.controller.signal });
     const link = this.#o.link;
-    const unavailable = () => new BusError(BusErrorCode.FREESWITCH_UNAVAILABLE, 'FreeSWITCH is not connected');
+    // Why it is not connected is added to the answer below, whichever command found no connection.
+    const unavailable = () => new BusError(BusErrorCode.FREESWITCH_UNAVAILABLE, NOT_CONNECTED);
     const ctx: CommandContext = {
       nodeId: this.#o.nodeId,
       ownLane: kind === 'direct',
@@ -443,7 +444,9 @@ export class Dispatcher {
       status: this.#status,
     };
     try {
-      return await handler.run(request, ctx);
+      // A command that found no connection (thrown, or answered by the command itself: originate)
+      // says why, as /readyz does: a refused password, no listener…
+      return withUnavailableCause(await handler.run(request, ctx), () => link.unavailableCause);
     } catch (err) {
       if (err instanceof EslQueueFullError) return this.#queueFullResult(err);
       const failed = toErrorResult(err, timeoutMs, this.#o.logger);
@@ -451,7 +454,7 @@ export class Dispatcher {
       if (!failed.ok && failed.code === BusErrorCode.TIMEOUT && !(err instanceof BusError)) {
         this.#slowLog.hit({ timed_out: ++this.#timedOut, cmd: auditToken(leadingVerb(request.command)), timeout_ms: timeoutMs });
       }
-      return failed;
+      return withUnavailableCause(failed, () => link.unavailableCause);
     } finally {
       if (abort !== undefined) {
         clearTimeout(abort.timer);

@@ -15,7 +15,9 @@
  *
  * Connection failures are retried for ever (the first connect here, later ones by the client);
  * what they say — a refused password, a connection the event socket ACL turns away, no answer —
- * is counted, logged once per burst and given as `notReadyReason` by link-access.ts.
+ * is counted, logged once per burst and given as `notReadyReason` by link-access.ts, and as the
+ * `unavailableCause` of a command that found no connection ready. Why a ready connection was lost
+ * is kept until it is ready again: /readyz says it while the event connection reconnects.
  */
 import {
   DEFAULT_MAX_PENDING,
@@ -87,10 +89,11 @@ type ConnectionRole = { role: 'events' } | { role: 'command'; pool_index: number
 
 /**
  * An ESL client's logger: without its line per failed reconnect attempt (LinkAccess says those once
- * per burst), and with child(), through which the client binds its host and port once.
+ * per burst), with child(), through which the client binds its host and port once, and telling
+ * `onLost` why the connection was lost.
  */
-function connectionLogger(logger: EslLogger): EslLogger {
-  return { ...withoutReconnectLines(logger), child: (bindings) => connectionLogger(withBindings(logger, bindings)) };
+function connectionLogger(logger: EslLogger, onLost: (reason: string) => void): EslLogger {
+  return { ...withoutReconnectLines(logger, onLost), child: (bindings) => connectionLogger(withBindings(logger, bindings), onLost) };
 }
 
 export class FreeSwitchLink {
@@ -103,6 +106,8 @@ export class FreeSwitchLink {
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   readonly #subscribeLog: LogThrottle;
   readonly #access: LinkAccess;
+  /** Why each connection was lost (the client's 'esl connection lost' reason), until it is ready again. */
+  readonly #lost = new Map<EslClient, string>();
   #subscription: EventSubscriptionState;
   /** The last subscription failure, for `notReadyReason`. */
   #subscribeError: string | undefined;
@@ -127,13 +132,17 @@ export class FreeSwitchLink {
     const roleLoggers = new Map<EslClient, EslLogger>();
     const make = (role: ConnectionRole) => {
       const logger = withBindings(opts.logger, role);
-      const client = new EslClient({
+      // The client logs only once connected: it exists by the time it says a connection was lost.
+      const onLost = (reason: string): void => {
+        this.#lost.set(client, reason);
+      };
+      const client: EslClient = new EslClient({
         host: opts.host,
         port: opts.port,
         password: opts.password,
         reconnect: true,
         connectTimeoutMs: opts.connectTimeoutMs,
-        logger: connectionLogger(logger),
+        logger: connectionLogger(logger, onLost),
         maxPending: this.#maxPending,
         ...(opts.livenessMs === undefined ? {} : { livenessMs: opts.livenessMs === 0 ? false : opts.livenessMs }),
       });
@@ -154,6 +163,7 @@ export class FreeSwitchLink {
         if (s === 'ready' && wasReady) opts.onReconnect();
         if (s === 'ready') {
           wasReady = true;
+          this.#lost.delete(c);
           access.accepted();
         }
         this.#sayLinkState(c, s);
@@ -274,12 +284,30 @@ export class FreeSwitchLink {
   /** Why the link is not ready, for /readyz; undefined when it is. */
   get notReadyReason(): string | undefined {
     if (this.#events.status !== 'ready') {
+      // Why the last attempt failed, else why the connection was lost (until an attempt fails).
       const unreachable = this.#access.unreachableReason;
-      return this.#access.refusal ?? `FreeSWITCH event connection ${this.#events.status}${unreachable === undefined ? '' : `: ${unreachable}`}`;
+      const lost = this.#lost.get(this.#events);
+      const why = unreachable !== undefined ? `: ${unreachable}` : lost !== undefined ? ` (lost: ${lost})` : '';
+      return this.#access.refusal ?? `FreeSWITCH event connection ${this.#events.status}${why}`;
     }
     if (this.#subscription === 'failed') return `FreeSWITCH refused the event subscription (${this.#subscribeError ?? 'no reason given'}), retrying`;
     if (this.#subscription === 'pending') return 'waiting for FreeSWITCH to confirm the event subscription';
     if (this.commandsReady === 0) return 'no FreeSWITCH command connection ready';
+    return undefined;
+  }
+
+  /**
+   * Why no command connection is ready, for the answer of a command that found none: what
+   * FreeSWITCH said (the password, its ACL), why the last attempt failed, else why a command
+   * connection was lost; undefined when nothing is known.
+   */
+  get unavailableCause(): string | undefined {
+    const cause = this.#access.cause;
+    if (cause !== undefined) return cause;
+    for (const c of this.#pool) {
+      const lost = this.#lost.get(c);
+      if (lost !== undefined) return `the connection was lost (${lost}), reconnecting`;
+    }
     return undefined;
   }
 

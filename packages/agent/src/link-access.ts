@@ -4,9 +4,10 @@
  * all. Each is counted and logged once per burst, not once per attempt and connection, and says
  * why the link is not ready while it lasts; one line says when the link is up (the first time,
  * and again after each loss of the event connection). Frames of a Content-Type the client does
- * not know are counted and logged here too.
+ * not know are counted and logged here too. What it knows also goes into a command's "not
+ * connected" answer (`cause`), and each connection's loss is heard from the client's log line.
  */
-import { EslRejectedError, LogThrottle, RECONNECT_FAILED_LOG, type EslAuthError, type EslLogger, type UnknownFrame } from '@fsbus/esl';
+import { CONNECTION_LOST_LOG, EslRejectedError, LogThrottle, RECONNECT_FAILED_LOG, type EslAuthError, type EslLogger, type UnknownFrame } from '@fsbus/esl';
 
 /** Whether FreeSWITCH accepted the password: `unknown` until a connection got an answer. */
 export type EslAuthState = 'unknown' | 'accepted' | 'refused';
@@ -17,6 +18,8 @@ export class LinkAccess {
   readonly #onAuth: ((state: EslAuthState) => void) | undefined;
   /** The variable the operator sets the password with. */
   readonly #passwordEnv: string;
+  /** Where the password is set, as a command's answer names it: the variable it came from, else the file's key or the variable. */
+  readonly #passwordSetting: string;
   readonly #authLog: LogThrottle;
   readonly #unreachableLog: LogThrottle;
   readonly #rejectLog: LogThrottle;
@@ -38,12 +41,14 @@ export class LinkAccess {
   #link: 'never' | 'up' | 'lost' = 'never';
   #lostAt = 0;
 
-  constructor(endpoint: { host: string; port: number }, logger: EslLogger, onAuth?: (state: EslAuthState) => void, passwordEnv = 'FSBUS_ESL_PASSWORD') {
+  /** `passwordEnv`: the variable the password was read from; undefined when it came from the file or is the default. */
+  constructor(endpoint: { host: string; port: number }, logger: EslLogger, onAuth?: (state: EslAuthState) => void, passwordEnv?: string) {
     this.#endpoint = endpoint;
     this.#logger = logger;
     this.#onAuth = onAuth;
-    this.#passwordEnv = passwordEnv;
-    this.#authLog = new LogThrottle((fields, msg) => logger.error(fields, msg), `FreeSWITCH refused the ESL password (${passwordEnv}), retrying`);
+    this.#passwordEnv = passwordEnv ?? 'FSBUS_ESL_PASSWORD';
+    this.#passwordSetting = passwordEnv ?? 'esl.password / FSBUS_ESL_PASSWORD';
+    this.#authLog = new LogThrottle((fields, msg) => logger.error(fields, msg), `FreeSWITCH refused the ESL password (${this.#passwordEnv}), retrying`);
     this.#unreachableLog = new LogThrottle((fields, msg) => logger.warn(fields, msg), 'FreeSWITCH not reachable, retrying');
     this.#rejectLog = new LogThrottle((fields, msg) => logger.error(fields, msg), "FreeSWITCH turned the connection away (its event socket's apply-inbound-acl), retrying");
     this.#unknownFrameLog = new LogThrottle((fields, msg) => logger.warn(fields, msg), 'FreeSWITCH sent a frame of an unknown Content-Type, ignored');
@@ -59,6 +64,17 @@ export class LinkAccess {
     if (this.#authError !== undefined) return `FreeSWITCH refused the ESL password (${this.#authError}), retrying: check ${this.#passwordEnv}`;
     if (this.#rejectError !== undefined) return `FreeSWITCH turned the connection away (${this.#rejectError}), retrying: its event socket ACL (apply-inbound-acl) must allow this host`;
     return undefined;
+  }
+
+  /**
+   * Why no connection gets in, as a command that found none is answered (`FreeSWITCH is not
+   * connected: <cause>`): what FreeSWITCH said (the password, its ACL), or why the last attempt got
+   * no answer; undefined when nothing is known.
+   */
+  get cause(): string | undefined {
+    if (this.#authError !== undefined) return `it refused the ESL password (${this.#passwordSetting})`;
+    if (this.#rejectError !== undefined) return `it turned the connection away (${this.#rejectError}): its event socket ACL (apply-inbound-acl) must allow this host`;
+    return this.#unreachableError;
   }
 
   /** Why the last connection attempt got no answer from FreeSWITCH, for /readyz; undefined once one did. */
@@ -149,13 +165,21 @@ export class LinkAccess {
   }
 }
 
-/** The ESL clients' logger, without their line per failed reconnect attempt and connection: LinkAccess says it once per burst. */
-export function withoutReconnectLines(logger: EslLogger): EslLogger {
+/**
+ * The ESL clients' logger, without their line per failed reconnect attempt and connection:
+ * LinkAccess says it once per burst. `onLost` hears the reason of each lost connection, which the
+ * client says only in its line (its status says no more than `disconnected`).
+ */
+export function withoutReconnectLines(logger: EslLogger, onLost?: (reason: string) => void): EslLogger {
   return {
     debug: (obj, msg) => logger.debug(obj, msg),
     info: (obj, msg) => logger.info(obj, msg),
     error: (obj, msg) => logger.error(obj, msg),
     warn: (obj, msg) => {
+      if (msg === CONNECTION_LOST_LOG) {
+        const reason = (obj as { reason?: unknown }).reason;
+        if (typeof reason === 'string') onLost?.(reason);
+      }
       if (msg !== RECONNECT_FAILED_LOG) logger.warn(obj, msg);
     },
   };

@@ -17,7 +17,7 @@ import { hostPort } from '@fsbus/esl';
 import { tlsVerifyFailure } from '@fsbus/transport';
 import { Agent } from './agent.js';
 import { brokerAuthHint } from './config/broker-auth-hint.js';
-import { loadConfig } from './config/load-config.js';
+import { loadConfig, nodeIdEnvConflict } from './config/load-config.js';
 import { npmExecWarning } from './config/npm-exec.js';
 import { shutdownBoundWarning } from './config/shutdown-bound.js';
 import { unknownEnv, unknownEnvWarning } from './config/unknown-env.js';
@@ -75,6 +75,9 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (bound !== undefined) agent.logger.warn({ shutdown_timeout_ms: agent.config.shutdown_timeout_ms, drain_timeout_ms: agent.config.commands.drain_timeout_ms }, bound);
   const npx = npmExecWarning(env);
   if (npx !== undefined) agent.logger.warn({ npm_command: 'exec' }, npx);
+  // Both names of node_id set apart: the one ignored would otherwise be ignored without a word.
+  const nodeIds = nodeIdEnvConflict(env);
+  if (nodeIds !== undefined) agent.logger.warn(nodeIds.fields, nodeIds.message);
   try {
     // Before connecting: a state file the agent cannot use is said without waiting for the broker.
     await agent.park.openStateFile();

@@ -74,6 +74,9 @@ const CLIENT_SIGNALS: SignalNames<EslClientEvents> = { ...HUB_SIGNALS, status: t
  */
 export const RECONNECT_FAILED_LOG = 'esl reconnect failed';
 
+/** The message of the log line of a ready connection going away (`{ reason, retryInMs }`): the one place its reason is said. */
+export const CONNECTION_LOST_LOG = 'esl connection lost';
+
 const DEFAULT_ESL_HOST = '127.0.0.1';
 export const DEFAULT_ESL_PORT = 8021;
 export const DEFAULT_ESL_PASSWORD = 'ClueCon';
@@ -404,7 +407,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     }
     const retryInMs = this.#backoff?.lost();
     const why = err === undefined ? { reason: cleanCloseReason(this.#disconnectNotice) } : errorFields(err);
-    this.logger.warn({ ...why, ...(retryInMs === undefined ? {} : { retryInMs }) }, 'esl connection lost');
+    this.logger.warn({ ...why, ...(retryInMs === undefined ? {} : { retryInMs }) }, CONNECTION_LOST_LOG);
     // No reconnect: only a connect() of the user's brings events again, so iterators end as on close().
     if (retryInMs === undefined) this.closeHub();
     this.#setStatus('disconnected');

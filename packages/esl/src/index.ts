@@ -62,6 +62,7 @@ export {
   DEFAULT_MAX_PENDING,
   DEFAULT_EVENT_QUEUE_LIMIT,
   RECONNECT_FAILED_LOG,
+  CONNECTION_LOST_LOG,
 } from './client.js';
 export type { EslClientCloseReason, EslClientOptions, EslClientStatus, EslClientEvents } from './client.js';
 export { DEFAULT_LIVENESS_MS, LIVENESS_PROBE } from './liveness.js';

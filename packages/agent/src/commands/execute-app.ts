@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { BusError, BusErrorCode, channelUuidProblem, encodeEventPayload, encodeReply, encodeUtf8, errorReply, type BusRequest } from '@fsbus/contract';
 import { EslCommandError, executeMsg, type CommandOptions, type EslEvent, type SendMsg } from '@fsbus/esl';
+import { NOT_CONNECTED } from './esl-failure.js';
 import type { ExecuteCompletions, WatchEnd } from './execute-completions.js';
 import { fieldValue, optionalString, requiredString } from './field-messages.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
@@ -155,7 +156,8 @@ export function createExecuteAppCommand(deps: ExecuteAppDeps): CommandHandler {
             );
       try {
         const sent = await deps.sendmsg(p.uuid, msg, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
-        if (sent === undefined) throw new BusError(BusErrorCode.FREESWITCH_UNAVAILABLE, 'FreeSWITCH is not connected');
+        // Said plainly: the dispatcher adds why, as the link knows it (withUnavailableCause).
+        if (sent === undefined) throw new BusError(BusErrorCode.FREESWITCH_UNAVAILABLE, NOT_CONNECTED);
       } catch (err) {
         unwatch();
         if (err instanceof EslCommandError && /invalid session id|no such channel/i.test(err.reply)) return notFound(p.uuid);

@@ -274,3 +274,23 @@ function setPath(obj: Record<string, unknown>, path: string, value: string): voi
   }
   cur[keys[keys.length - 1]!] = value;
 }
+
+/**
+ * FSBUS_NODE_ID and its mod_event_agent name MOD_EVENT_AGENT_NODE_ID both set, to nodes that
+ * differ (once slugified): the first of ENV_MAP's names wins, as loadConfig takes it, and the
+ * other is ignored without a word unless said (a unit file kept from mod_event_agent, an override
+ * added beside it). Undefined when there is nothing to say. Not a refusal: the precedence stands.
+ */
+export function nodeIdEnvConflict(env: Env): { message: string; fields: Record<string, string> } | undefined {
+  const names = ENV_MAP.find(([path]) => path === 'node_id')![1];
+  const set = names.filter((n) => env[n] !== undefined && env[n] !== '').map((n) => [n, env[n]!] as const);
+  const [winner, ...others] = set;
+  if (winner === undefined) return undefined;
+  const differ = others.filter(([, value]) => slugNodeId(value) !== slugNodeId(winner[1]));
+  if (differ.length === 0) return undefined;
+  const given = [winner, ...differ].map(([n, v]) => `${n} ('${v}')`).join(' and ');
+  return {
+    message: `${given} differ: node_id '${slugNodeId(winner[1])}' from ${winner[0]} is used`,
+    fields: { ...Object.fromEntries([winner, ...differ]), node_id: slugNodeId(winner[1]) },
+  };
+}
