@@ -1,7 +1,6 @@
 // Hand-offs the agent relays (handoff.ts), at the Dispatcher over a real nats-server: a stop waits
 // for them (their reply can only come back through the agent that relayed them), and one that ran
 // to its requester's deadline is not answered.
-import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { pino } from 'pino';
@@ -14,7 +13,7 @@ import { CommandRegistry } from '../src/commands/registry.js';
 import { Dispatcher } from '../src/dispatcher.js';
 import { FreeSwitchLink } from '../src/freeswitch-link.js';
 import { AgentMetrics } from '../src/metrics.js';
-import { dec, enc } from './support/cluster.js';
+import { dec, enc, jsonLineSink } from './support/cluster.js';
 
 /** A nats-server; node-1's Dispatcher on it, which only relays (its FreeSWITCH link is never started); node-2, a raw connection. */
 async function relaying(t: TestContext, maxInFlight = 10): Promise<{ dispatcher: Dispatcher; node2: NatsConnection; logs: Array<Record<string, unknown>> }> {
@@ -27,12 +26,7 @@ async function relaying(t: TestContext, maxInFlight = 10): Promise<{ dispatcher:
   t.after(() => node2.close());
   // Every line the dispatcher writes, parsed (pino writes to the sink synchronously).
   const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
+  const sink = jsonLineSink(logs);
   const logger = pino({ level: 'warn' }, sink);
   const dispatcher = new Dispatcher({
     nodeId: 'node-1',

@@ -9,17 +9,17 @@ import { strict as assert } from 'node:assert';
 import { pino } from 'pino';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
-import { startBrokerRelay, startNatsServer } from '@fsbus/testkit';
+import { startBrokerRelay, startNatsServer, startRedis } from '@fsbus/testkit';
 import { jsonLineSink, logLine, until, type Node } from './support/cluster.js';
 
 /** An agent for `fs-b` on its own simulated FreeSWITCH, its log lines kept; not started. */
-async function agentFsB(brokerUrl: string, watchMs: number): Promise<Node> {
+async function agentFsB(driver: string, brokerUrl: string, watchMs: number): Promise<Node> {
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
   const { port } = await sim.start();
   const logs: Array<Record<string, unknown>> = [];
   const sink = jsonLineSink(logs);
   const config = loadConfig({
-    values: { node_id: 'fs-b', broker: { urls: [brokerUrl] }, esl: { host: '127.0.0.1', port }, metrics: { port: 0, host: '127.0.0.1' } },
+    values: { driver, node_id: 'fs-b', broker: { urls: [brokerUrl] }, esl: { host: '127.0.0.1', port }, metrics: { port: 0, host: '127.0.0.1' } },
     env: {},
   });
   const agent = new Agent(config, { logger: pino({ level: 'debug' }, sink), nodeIdWatchMs: watchMs });
@@ -36,50 +36,69 @@ const identity = (agent: Agent): { hostname: unknown; pid: unknown; instance_id:
   return { hostname: s['hostname'], pid: s['pid'], instance_id: s['instance_id'] };
 };
 
-void test('nats: an agent frozen through the second one\'s start-up check, then back: both say the conflict (log, gauge, agent.status), and its end', async () => {
-  const nats = await startNatsServer();
-  const relay = await startBrokerRelay(Number(new URL(nats.url).port));
-  const a = await agentFsB(`nats://127.0.0.1:${relay.port}`, 100);
-  const b = await agentFsB(nats.url, 100);
-  try {
-    await a.agent.start();
-    await until(a.agent, () => a.agent.ready, 'A ready');
-    assert.equal(typeof identity(a.agent).instance_id, 'string', 'agent.status names its instance');
-    assert.equal(await gauge(a.agent), 0);
-    relay.freeze();
-    // A holds fs-b's lane but answers nothing: B's check waits its bound and starts (with a warning).
-    await b.agent.start();
-    await logLine(b, "node id check: no answer on this node's lane in time, starting (a crashed agent's lane the broker still holds, or a subscriber that does not answer)");
-    relay.thaw();
+/** `url` with the relay's port: the same broker, reached through the relay. */
+function throughRelay(url: string, port: number): string {
+  const u = new URL(url);
+  u.port = String(port);
+  return u.toString();
+}
 
-    const onA = await logLine(a, 'node id conflict: another agent answers for this node id');
-    const onB = await logLine(b, 'node id conflict: another agent answers for this node id');
-    assert.equal(onA['level'], 50);
-    assert.deepEqual(onA['other'], identity(b.agent), "A's line names B");
-    assert.deepEqual(onB['other'], identity(a.agent), "B's line names A");
-    for (const [self, other] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      assert.equal(await gauge(self.agent), 1);
-      const c = self.agent.status()['node_id_conflict'] as Record<string, unknown> | undefined;
-      assert.ok(c !== undefined, 'agent.status says the conflict');
-      assert.deepEqual({ hostname: c['hostname'], pid: c['pid'], instance_id: c['instance_id'] }, identity(other.agent));
-      assert.equal(typeof c['since'], 'string');
-      // Neither leaves: both would then be gone.
-      assert.equal(self.agent.ready, true);
+/** A broker of the test kit: its URL (its port in it) and how to stop it. */
+interface Broker {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+function conflictCase(driver: string, startBroker: () => Promise<Broker>): void {
+  void test(`${driver}: an agent frozen through the second one's start-up check, then back: both say the conflict (log, gauge, agent.status), and its end`, async () => {
+    const broker = await startBroker();
+    const relay = await startBrokerRelay(Number(new URL(broker.url).port));
+    const a = await agentFsB(driver, throughRelay(broker.url, relay.port), 100);
+    const b = await agentFsB(driver, broker.url, 100);
+    try {
+      await a.agent.start();
+      await until(a.agent, () => a.agent.ready, 'A ready');
+      assert.equal(typeof identity(a.agent).instance_id, 'string', 'agent.status names its instance');
+      assert.equal(await gauge(a.agent), 0);
+      relay.freeze();
+      // A holds fs-b's lane but answers nothing: B's check waits its bound and starts (with a warning).
+      await b.agent.start();
+      await logLine(b, "node id check: no answer on this node's lane in time, starting (a crashed agent's lane the broker still holds, or a subscriber that does not answer)");
+      relay.thaw();
+
+      const onA = await logLine(a, 'node id conflict: another agent answers for this node id');
+      const onB = await logLine(b, 'node id conflict: another agent answers for this node id');
+      assert.equal(onA['level'], 50);
+      assert.deepEqual(onA['other'], identity(b.agent), "A's line names B");
+      assert.deepEqual(onB['other'], identity(a.agent), "B's line names A");
+      for (const [self, other] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        assert.equal(await gauge(self.agent), 1);
+        const c = self.agent.status()['node_id_conflict'] as Record<string, unknown> | undefined;
+        assert.ok(c !== undefined, 'agent.status says the conflict');
+        assert.deepEqual({ hostname: c['hostname'], pid: c['pid'], instance_id: c['instance_id'] }, identity(other.agent));
+        assert.equal(typeof c['since'], 'string');
+        // Neither leaves: both would then be gone.
+        assert.equal(self.agent.ready, true);
+      }
+
+      await b.agent.stop();
+      await logLine(a, 'node id conflict ended: no other agent answers for this node id');
+      assert.equal(await gauge(a.agent), 0);
+      assert.equal(a.agent.status()['node_id_conflict'], undefined);
+    } finally {
+      await b.agent.stop();
+      await a.agent.stop();
+      await relay.close();
+      await a.sim.stop();
+      await b.sim.stop();
+      await broker.stop();
     }
+  });
+}
 
-    await b.agent.stop();
-    await logLine(a, 'node id conflict ended: no other agent answers for this node id');
-    assert.equal(await gauge(a.agent), 0);
-    assert.equal(a.agent.status()['node_id_conflict'], undefined);
-  } finally {
-    await b.agent.stop();
-    await a.agent.stop();
-    await relay.close();
-    await a.sim.stop();
-    await b.sim.stop();
-    await nats.stop();
-  }
-});
+conflictCase('nats', () => startNatsServer());
+// Redis holds the frozen agent's lane (its serving mark outlives the freeze): the check times out.
+conflictCase('redis', () => startRedis());

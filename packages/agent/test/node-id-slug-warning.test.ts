@@ -3,11 +3,11 @@
 // The agent says so at start, naming both. Real nats-server and simulator.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
 import { startNatsServer } from '@fsbus/testkit';
+import { jsonLineSink } from './support/cluster.js';
 
 type Log = Record<string, unknown>;
 const WARN = 40;
@@ -17,12 +17,7 @@ async function startLines(nodeId: string): Promise<Log[]> {
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
   const { port } = await sim.start();
   const logs: Log[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Log);
-      cb();
-    },
-  });
+  const sink = jsonLineSink(logs);
   const config = loadConfig({
     values: { node_id: nodeId, broker: { urls: [nats.url] }, esl: { host: '127.0.0.1', port, pool_size: 1 }, metrics: { enabled: false } },
     env: {},

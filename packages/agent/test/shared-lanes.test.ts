@@ -4,12 +4,11 @@
 // nothing and told nobody. Two agents, one broker (each driver in turn), node-1's FreeSWITCH down.
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Agent } from '@fsbus/agent';
 import { BusErrorCode, decodeReply, type ReplyEnvelope } from '@fsbus/contract';
 import { freePort, startKafka, startMosquitto, startRabbitMq, startRedis } from '@fsbus/testkit';
-import { enc, startCluster, until, type Cluster, type ClusterOptions } from './support/cluster.js';
+import { enc, jsonLineSink, startCluster, until, type Cluster, type ClusterOptions } from './support/cluster.js';
 import { httpGet } from './support/http-get.js';
 
 interface SharedLanesStatus {
@@ -57,15 +56,6 @@ async function asyncCommands(cluster: Cluster, n: number, tag: string): Promise<
   }
 }
 
-function logSink(logs: Array<Record<string, unknown>>): Writable {
-  return new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
-}
-
 function sharedLaneSuite(driver: string, options: Omit<ClusterOptions, 'driver' | 'nodes'> = {}): void {
   void describe(`${driver}: shared lanes follow FreeSWITCH`, () => {
     let cluster: Cluster;
@@ -105,7 +95,7 @@ function sharedLaneSuite(driver: string, options: Omit<ClusterOptions, 'driver' 
       await n1.agent.stop();
       await n1.sim.control.stopListener();
       n1.logs.length = 0;
-      n1.agent = new Agent(n1.agent.config, { logger: pino({ level: 'info' }, logSink(n1.logs)) });
+      n1.agent = new Agent(n1.agent.config, { logger: pino({ level: 'info' }, jsonLineSink(n1.logs)) });
       await n1.agent.start();
       // Up on the bus (its own lane answers), FreeSWITCH not yet.
       assert.equal((await cluster.request('freeswitch.node.node-1', '{"command":"agent.status"}')).success, true);

@@ -3,14 +3,13 @@
  * tests of faults the agent must make visible (fault-visibility, esl-faults, channel-reconcile),
  * and `withAgent`, that rig run on a NATS server of its own and stopped after the test.
  */
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Agent, loadConfig, type AgentConfigInput } from '@fsbus/agent';
 import { decodeReply, type ReplyEnvelope } from '@fsbus/contract';
 import { createDriver, type Driver, type InboundMessage } from '@fsbus/transport';
 import { startNatsServer } from '@fsbus/testkit';
 import type { FakeFreeSwitch } from './fake-freeswitch.js';
-import { enc, until } from './cluster.js';
+import { enc, jsonLineSink, until } from './cluster.js';
 import { httpGet } from './http-get.js';
 
 export type Log = Record<string, unknown>;
@@ -37,12 +36,7 @@ export interface RigOptions {
 /** An agent on `eslPort` and `brokerUrl`, its JSON log kept, and a bus client (`clientAuth` for a server with users). */
 export async function startAgent(opts: RigOptions): Promise<Rig> {
   const logs: Log[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Log);
-      cb();
-    },
-  });
+  const sink = jsonLineSink(logs);
   const config = loadConfig({
     values: {
       ...opts.config,
