@@ -30,6 +30,9 @@ export const LOG_SITES = {
   CLOSE_CHANNEL: site('switch_core_session.c', 'switch_core_session_thread', 1766),
   ORIGINATE_SUCCESS: site('switch_ivr_originate.c', 'switch_ivr_originate', 3913),
   ORIGINATE_ERROR: site('switch_ivr_originate.c', 'switch_ivr_originate', 4056),
+  /** DEBUG lines as a leg's leg_timeout / leg_delay_start is read. */
+  LEG_TIMEOUT: site('switch_ivr_originate.c', 'switch_ivr_originate', 3171),
+  LEG_DELAY_START: site('switch_ivr_originate.c', 'switch_ivr_originate', 3189),
 } as const;
 
 /** Text-Channel of log/data: SWITCH_CHANNEL_ID_LOG (a channel's uuid as User-Data) and _SESSION. */

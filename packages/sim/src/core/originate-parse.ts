@@ -4,6 +4,7 @@
  * `[per-leg]` variable blocks (`,` separated, `\,` escaped, values may be quoted).
  */
 import { switchTrue } from './switch-true.js';
+import { atoi } from './c-num.js';
 
 export interface ParsedOriginate {
   readonly vars: Map<string, string>;
@@ -15,6 +16,7 @@ export interface ParsedOriginate {
   readonly context: string;
   readonly cidName: string | undefined;
   readonly cidNum: string | undefined;
+  /** The timeout position as mod_commands hands it on (atoi into a uint32; 60 without it); see ringTimeLimit. */
   readonly timeoutSec: number;
 }
 
@@ -136,8 +138,8 @@ export function parseOriginate(args: string): ParseResult {
     const open = body.indexOf('(');
     app = open >= 0 ? { name: body.slice(0, open), args: body.slice(open + 1) } : { name: body, args: '' };
   }
-  const timeoutText = argv[6] ?? vars.get('originate_timeout');
-  const timeout = timeoutText !== undefined && timeoutText !== '' ? Number.parseInt(timeoutText, 10) : 60;
+  // mod_commands reads the position alone; originate_timeout is switch_ivr_originate's (ringTimeLimit).
+  const timeoutText = argv[6];
   return {
     ok: true,
     value: {
@@ -149,7 +151,7 @@ export function parseOriginate(args: string): ParseResult {
       context: argv[3] || 'default',
       cidName: argv[4] || undefined,
       cidNum: argv[5] || undefined,
-      timeoutSec: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
+      timeoutSec: timeoutText !== undefined && timeoutText !== '' ? cUint32(atoi(timeoutText)) : 60,
     },
   };
 }
@@ -202,4 +204,30 @@ export interface OriginateRetries {
 /** switch_ivr_originate's retry settings (out-of-range values are ignored, as it does). */
 export function originateRetries(vars: ReadonlyMap<string, string>): OriginateRetries {
   return { attempts: intVar(vars, 'originate_retries', 1, 100, 1), sleepMs: intVar(vars, 'originate_retry_sleep_ms', 500, 60_000, 1000) };
+}
+
+/** A C int stored in a uint32_t (a negative number becomes a very large one). */
+export function cUint32(n: number): number {
+  return n >>> 0;
+}
+
+/** SWITCH_DEFAULT_TIMEOUT: the ring time limit when none is given. */
+const DEFAULT_RING_TIMEOUT_SEC = 60;
+
+/**
+ * switch_ivr_originate's ring time limit: what its caller hands it (api originate's timeout
+ * position; 0 from bridge, whose caller's call_timeout replaces it), 0 meaning 60; then
+ * originate_timeout above 0 in its variables (`<…>`, `{…}`, the caller's export_vars) wins.
+ */
+export function ringTimeLimit(handedSec: number, vars: ReadonlyMap<string, string>): number {
+  const limit = handedSec <= 0 ? DEFAULT_RING_TIMEOUT_SEC : handedSec;
+  const text = vars.get('originate_timeout');
+  const override = text === undefined ? 0 : atoi(text);
+  return override > 0 ? override : limit;
+}
+
+/** A leg's leg_timeout / leg_delay_start (switch_ivr_originate reads them from the leg, `atoi`, above 0 only). */
+export function legSeconds(value: string | undefined): number {
+  const n = value === undefined ? 0 : atoi(value);
+  return n > 0 ? n : 0;
 }

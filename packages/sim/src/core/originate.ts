@@ -3,7 +3,7 @@
  * dialplan), user/<n> and sofia/<profile>/<target> (scripted answer/busy/no-answer/error after
  * a delay), error/<cause>; plus bridging two channels.
  */
-import { hangupCauseQ850 } from '@fsbus/esl';
+import { HANGUP_CAUSES, hangupCauseQ850 } from '@fsbus/esl';
 import type { Channel } from './channel.js';
 import { copyForOtherLeg } from './channel.js';
 import { exportedVariables } from './dptools-export.js';
@@ -11,7 +11,7 @@ import type { Engine } from './engine.js';
 import type { Executor } from './executor.js';
 import type { TimerHandle } from './clock.js';
 import { SITES, normaliseCause } from './constants.js';
-import { originateRetries, splitDialString, takeVarBlocks } from './originate-parse.js';
+import { legSeconds, originateRetries, ringTimeLimit, splitDialString, takeVarBlocks } from './originate-parse.js';
 import { switchTrue } from './switch-true.js';
 import { LOG_SITES, TEXT_CHANNEL_SESSION } from './log-sites.js';
 import { refuseInvite, sofiaOnHangup } from './sofia-hangup.js';
@@ -46,12 +46,27 @@ export interface DialRequest {
   readonly vars: ReadonlyMap<string, string>;
   readonly cidName: string | undefined;
   readonly cidNum: string | undefined;
+  /** The time limit handed to switch_ivr_originate (0: none); originate_timeout may replace it (ringTimeLimit). */
   readonly timeoutSec: number;
   /** api originate (no caller session): FreeSWITCH flips the caller id once answered (CALL_UPDATE). */
   readonly flipCid?: boolean;
   /** The session dialling (the bridge application's channel); none for api originate. */
   readonly caller?: Channel;
 }
+
+/** One leg of a group: its channel, its cause once failed, its per-leg limits (seconds, 0: none), how to start it. */
+interface GroupLeg {
+  channel: Channel | undefined;
+  cause: string | undefined;
+  limitSec: number;
+  delaySec: number;
+  launch: () => void;
+}
+
+const CAUSE_NUMBERS: Readonly<Record<string, number>> = HANGUP_CAUSES;
+
+/** The longest delay a timer takes (setTimeout's 32-bit signed ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** One dial (every attempt and group): whether it has reported, and how to cancel the group ringing now. */
 interface DialRun {
@@ -139,20 +154,22 @@ export class Originator {
 
   /**
    * switch_ivr_originate's attempt at one group: every `,` leg is created, then rung at once
-   * for originate_timeout. The first to answer wins and the others are hung up with LOSE_RACE
+   * for the ring time limit. The first to answer wins and the others are hung up with LOSE_RACE
    * (NO_ANSWER when alone); when all fail the group's cause is its first leg with a session's
-   * (else the last creation failure's); at the timeout the live legs end NO_ANSWER.
+   * (else the last creation failure's); at the timeout the live legs end NO_ANSWER. A leg's
+   * leg_timeout / leg_delay_start are check_per_channel_timeouts' (checkLegs).
    */
   private dialGroup(req: DialRequest, run: DialRun, legs: readonly string[], onResult: (r: DialResult, ringTimedOut: boolean) => void): void {
     const e = this.engine;
-    type Leg = { channel: Channel | undefined; cause: string | undefined };
-    const state: Leg[] = [];
+    const state: GroupLeg[] = [];
     let reason: string | undefined;
     let started = false;
     let settled = false;
     let ringTimedOut = false;
     let winner: Channel | undefined;
     let timer: TimerHandle | undefined;
+    const live = (leg: GroupLeg): leg is GroupLeg & { channel: Channel } =>
+      leg.channel !== undefined && leg.cause === undefined && !leg.channel.hangupStarted;
     const settle = (r: DialResult): void => {
       settled = true;
       if (timer !== undefined) e.bus.clock.clearTimeout(timer);
@@ -181,12 +198,51 @@ export class Originator {
       const first = state.find((leg) => leg.channel !== undefined)?.cause;
       settle({ ok: false, cause: ringTimedOut ? 'NO_ANSWER' : first ?? reason ?? 'DESTINATION_OUT_OF_ORDER' });
     };
+    // switch_ivr_originate takes `start` in whole epoch seconds; its checks read `now_sec - start`.
+    let startSec = 0;
+    /**
+     * check_per_channel_timeouts: a held leg starts once `elapsed > leg_delay_start`, or at once
+     * when no leg without a delay is left (the shortest delay is then skipped, and the leg
+     * timeouts shortened by what is left of it); a leg up past its leg_timeout ends ALLOTTED_TIMEOUT.
+     */
+    const checkLegs = (): void => {
+      if (settled || !started) return;
+      const elapsed = Math.floor(e.now() / 1_000_000) - startSec;
+      let active = 0;
+      let delayed = 0;
+      for (const leg of state) {
+        if (!live(leg)) continue;
+        if (leg.delaySec > 0) delayed++;
+        else active++;
+      }
+      let delayedMin = 0;
+      let earlyExit = 0;
+      if (active === 0 && delayed > 0) {
+        for (const leg of state) if (leg.channel !== undefined && leg.delaySec > 0 && (delayedMin === 0 || delayedMin > leg.delaySec)) delayedMin = leg.delaySec;
+        earlyExit = (delayedMin - elapsed) >>> 0;
+      }
+      for (const leg of state) {
+        if (leg.channel !== undefined && leg.delaySec > 0 && (elapsed > leg.delaySec || active === 0)) {
+          if (active === 0) {
+            if (leg.limitSec !== 0) leg.limitSec = leg.limitSec > earlyExit ? leg.limitSec - earlyExit : 1;
+            leg.delaySec -= delayedMin;
+          } else leg.delaySec = 0;
+          if (leg.delaySec === 0 && live(leg)) leg.launch();
+        }
+        // An answered leg is taken before this check runs (check_channel_status).
+        if (live(leg) && leg.channel !== winner && leg.channel.answerState !== 'answered' && leg.limitSec !== 0 && elapsed > leg.limitSec) {
+          e.hangup(leg.channel, 'ALLOTTED_TIMEOUT');
+        }
+      }
+    };
     for (const text of legs) {
-      const leg: Leg = { channel: undefined, cause: undefined };
+      const leg: GroupLeg = { channel: undefined, cause: undefined, limitSec: 0, delaySec: 0, launch: () => undefined };
       const failed = (cause: string): void => {
         if (leg.cause !== undefined) return;
         leg.cause = cause;
         evaluate();
+        // The next turn of the ring loop: a held leg may start now that this one is gone.
+        if (perLeg) checkLegs();
       };
       const created = this.createLeg(req, text, {
         answered: (a) => e.defer(() => {
@@ -198,30 +254,63 @@ export class Originator {
       });
       if (typeof created === 'string') reason = created;
       else {
-        leg.channel = created;
+        const a = created.channel;
+        leg.channel = a;
+        leg.launch = created.launch;
+        leg.limitSec = legSeconds(a.getVar('leg_timeout'));
+        if (leg.limitSec > 0) this.logLeg(req, `${a.name} Setting leg timeout to ${leg.limitSec}`, LOG_SITES.LEG_TIMEOUT);
+        leg.delaySec = legSeconds(a.getVar('leg_delay_start'));
+        if (leg.delaySec > 0) {
+          this.logLeg(req, `${a.name} Setting leg delay start to ${leg.delaySec}`, LOG_SITES.LEG_DELAY_START);
+          if (leg.limitSec !== 0) leg.limitSec += leg.delaySec;
+        } else created.launch();
         state.push(leg);
       }
     }
+    const perLeg = state.some((leg) => leg.limitSec > 0 || leg.delaySec > 0);
     started = true;
     // The caller gone: the legs still up end ORIGINATOR_CANCEL, the group reports nothing (dial fails the originate).
     run.cancelGroup = () => {
       if (settled) return;
       settled = true;
       if (timer !== undefined) e.bus.clock.clearTimeout(timer);
-      for (const leg of state) if (leg.channel !== undefined && leg.cause === undefined && !leg.channel.hangupStarted) e.hangup(leg.channel, 'ORIGINATOR_CANCEL');
+      for (const leg of state) if (live(leg)) e.hangup(leg.channel, 'ORIGINATOR_CANCEL');
     };
-    // switch_ivr_originate takes `start` in whole epoch seconds and its ring loop stops once
-    // `now_sec - start >= timelimit_sec`: at the N-th second boundary, (N-1, N] s after the dial.
+    // The ring loop stops once `now_sec - start >= limit`: at the N-th second boundary, (N-1, N] s
+    // after the dial. With per-leg limits or delays it also looks at them every second.
     const dialled = e.now();
-    const limitMicros = (Math.floor(dialled / 1_000_000) + req.timeoutSec) * 1_000_000;
-    if (state.length > 0) {
+    startSec = Math.floor(dialled / 1_000_000);
+    const limitSec = ringTimeLimit(req.timeoutSec, this.originateVars(req));
+    const atBoundary = (k: number): void => {
+      const ms = Math.ceil(((startSec + k) * 1_000_000 - e.now()) / 1000);
+      // A limit past what a timer holds (a negative one read as uint32): it rings on.
+      if (ms > MAX_TIMER_MS) return;
       timer = e.bus.clock.setTimeout(() => e.defer(() => {
         if (settled) return;
+        if (k < limitSec) {
+          checkLegs();
+          if (!settled) atBoundary(k + 1);
+          return;
+        }
         ringTimedOut = true;
-        for (const leg of state) if (leg.channel !== undefined && leg.cause === undefined && !leg.channel.hangupStarted) e.hangup(leg.channel, 'NO_ANSWER');
-      }), Math.ceil((limitMicros - dialled) / 1000));
-    }
+        if (perLeg) checkLegs();
+        for (const leg of state) if (live(leg)) e.hangup(leg.channel, 'NO_ANSWER');
+      }), ms);
+    };
+    if (state.length > 0) atBoundary(perLeg ? 1 : limitSec);
+    if (perLeg) checkLegs();
     evaluate();
+  }
+
+  /** The variables switch_ivr_originate reads its settings from: the caller's export_vars, then the dial string's. */
+  private originateVars(req: DialRequest): ReadonlyMap<string, string> {
+    if (req.caller === undefined) return req.vars;
+    return new Map([...exportedVariables(req.caller), ...req.vars]);
+  }
+
+  /** switch_ivr_originate's DEBUG line for a leg's setting, on the caller's session log. */
+  private logLeg(req: DialRequest, text: string, where: (typeof LOG_SITES)[keyof typeof LOG_SITES]): void {
+    this.engine.bus.log(7, where, text, req.caller?.uuid, false, TEXT_CHANNEL_SESSION);
   }
 
   /**
@@ -231,15 +320,17 @@ export class Originator {
    */
   private logFailure(req: DialRequest, cause: string): void {
     if (req.caller?.isHungUp === true) return;
-    const text = `Originate Resulted in Error Cause: ${hangupCauseQ850(cause)} [${cause}]`;
+    // The cause's own number (802 for ALLOTTED_TIMEOUT), not its Q.850 one.
+    const text = `Originate Resulted in Error Cause: ${CAUSE_NUMBERS[cause] ?? hangupCauseQ850(cause)} [${cause}]`;
     this.engine.bus.log(7, LOG_SITES.ORIGINATE_ERROR, text, req.caller?.uuid, false, TEXT_CHANNEL_SESSION);
   }
 
   /**
    * Creates one leg (its `[…]` variables over the originate's) and tells `on` when it is answered
-   * or fails; a failure before any session exists is returned as the cause instead.
+   * or fails; a failure before any session exists is returned as the cause instead. `launch` runs
+   * its state machine (CS_INIT on): switch_ivr_originate holds it back for leg_delay_start.
    */
-  private createLeg(req: DialRequest, text: string, on: { answered(a: Channel): void; failed(cause: string): void }): Channel | string {
+  private createLeg(req: DialRequest, text: string, on: { answered(a: Channel): void; failed(cause: string): void }): { channel: Channel; launch: () => void } | string {
     const e = this.engine;
     const v = new Map(req.vars);
     const dial = takeVarBlocks(text, v, '[');
@@ -298,10 +389,11 @@ export class Originator {
     if (caller !== undefined) a.setVar('originating_leg_uuid', caller.uuid);
     a.setVar('originate_endpoint', tech);
     e.fire(a, 'CHANNEL_OUTGOING', SITES.CHANNEL_OUTGOING, { vars: false });
-    e.setRunningState(a, 'CS_INIT');
-    let b: Channel | undefined;
-    if (tech === 'loopback') {
-      b = e.createChannel({ name: `loopback/${dest}-b`, direction: 'inbound', profile: { direction: 'inbound', ...profile } });
+    a.originateWaiter = { answered: () => on.answered(a), failed: (cause) => on.failed(cause) };
+    // mod_sofia's leg: its SIP variables when it ends.
+    if (tech !== 'loopback') a.endpointOnHangup = sofiaOnHangup;
+    const loopbackB = tech !== 'loopback' ? undefined : (): Channel => {
+      const b = e.createChannel({ name: `loopback/${dest}-b`, direction: 'inbound', profile: { direction: 'inbound', ...profile } });
       // mod_loopback hands the b leg the a leg's originate variables (__loopback_vars__).
       for (const [k, val] of exported) b.setVar(k, val);
       for (const [k, val] of v) b.setVar(k, val);
@@ -311,7 +403,16 @@ export class Originator {
       b.setVar('loopback_leg', 'B');
       a.loopbackPartner = b;
       b.loopbackPartner = a;
-    }
+      return b;
+    };
+    return { channel: a, launch: () => this.launchLeg(req, a, dial, loopbackB) };
+  }
+
+  /** A created leg's state machine from CS_INIT: its events, then the far end (or the loopback b-leg's dialplan). */
+  private launchLeg(req: DialRequest, a: Channel, dial: string, loopbackB: (() => Channel) | undefined): void {
+    const e = this.engine;
+    e.setRunningState(a, 'CS_INIT');
+    const b = loopbackB?.();
     a.state = 'CS_ROUTING';
     e.fire(a, 'CHANNEL_CREATE', SITES.CHANNEL_CREATE);
     // The b-leg's thread races the a-leg's here (the captures have its CS_INIT anywhere from after the
@@ -321,18 +422,14 @@ export class Originator {
     e.setRunningState(a, 'CS_ROUTING');
     e.setRunningState(a, 'CS_CONSUME_MEDIA');
 
-    a.originateWaiter = { answered: () => on.answered(a), failed: (cause) => on.failed(cause) };
     if (b !== undefined) {
       const leg = b;
       leg.state = 'CS_ROUTING';
       e.fire(leg, 'CHANNEL_CREATE', SITES.CHANNEL_CREATE);
       this.executor.route(leg);
-      return a;
+      return;
     }
-    // mod_sofia's leg: its SIP variables when it ends.
-    a.endpointOnHangup = sofiaOnHangup;
     this.scriptFarEnd(a, this.behaviorFor(dial), req.caller);
-    return a;
   }
 
   /** The far end of a user/ or sofia/ leg: rings, then answers or rejects as scripted. */

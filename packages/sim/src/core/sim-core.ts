@@ -32,6 +32,8 @@ import { Stores } from './api-store.js';
 import { LegHolding } from './api-hold.js';
 import { schedHangupApp } from './dptools-simple.js';
 import { switchTrue } from './switch-true.js';
+import { cUint32, takeVarBlocks } from './originate-parse.js';
+import { atoi } from './c-num.js';
 import type { Channel } from './channel.js';
 
 export interface SimCoreOptions {
@@ -357,8 +359,8 @@ export class SimCore {
       done();
     };
     dialling.cancel = this.originator.dial(
-      { dial: target.replace(/^\{[^}]*\}/, (m) => { for (const kv of m.slice(1, -1).split(',')) { const i = kv.indexOf('='); if (i > 0) vars.set(kv.slice(0, i), kv.slice(i + 1)); } return ''; }),
-        vars, cidName: ch.profile?.callerIdName, cidNum: ch.profile?.callerIdNumber, timeoutSec: Number(ch.getVar('call_timeout') ?? 60) || 60, caller: ch },
+      // mod_dptools hands switch_ivr_originate no time limit: the caller's call_timeout is its (ringTimeLimit).
+      { dial: takeVarBlocks(target, vars, '<{'), vars, cidName: ch.profile?.callerIdName, cidNum: ch.profile?.callerIdNumber, timeoutSec: callTimeout(ch), caller: ch },
       (r) => {
         // mod_dptools' bridge, once the originate failed (the originate wrote originate_disposition and DIALSTATUS).
         if (!r.ok) ch.setVar('originate_failed_cause', r.cause);
@@ -400,6 +402,12 @@ export class SimCore {
       ended: ch.ended,
     };
   }
+}
+
+/** switch_ivr_originate with a caller: its call_timeout (atoi into the uint32 limit) replaces what it was handed. */
+function callTimeout(ch: Channel): number {
+  const text = ch.getVar('call_timeout');
+  return text === undefined ? 0 : cUint32(atoi(text));
 }
 
 /**
