@@ -11,7 +11,7 @@ import { simpleCommand } from './command-text.js';
 import type { CommandOptions } from './command-options.js';
 import { EslCommands } from './commands.js';
 import { EslConnection } from './connection.js';
-import { EslAbortError, EslAuthError, EslClosedError, EslConnectError, EslInvalidArgumentError, EslRejectedError, EslTimeoutError } from './errors.js';
+import { EslAbortError, EslAuthError, EslClosedError, EslConnectError, EslError, EslInvalidArgumentError, EslRejectedError, EslTimeoutError } from './errors.js';
 import { HUB_SIGNALS, type EslHubEvents, type SignalNames } from './event-hub.js';
 import { GOODBYE_TEXT, type CommandReplyFrame, type DisconnectNoticeFrame, type EslFrame } from './frame.js';
 import { DEFAULT_LIVENESS_MS, watchLiveness } from './liveness.js';
@@ -62,7 +62,7 @@ export interface EslClientOptions {
 export interface EslClientEvents extends EslHubEvents {
   status: [EslClientStatus];
   /** A reconnect attempt failed: why, its number since the connection was lost (1, 2, …), the wait before the next. */
-  'reconnect-failed': [err: Error, attempt: number, retryInMs: number];
+  'reconnect-failed': [err: EslError, attempt: number, retryInMs: number];
 }
 
 const CLIENT_SIGNALS: SignalNames<EslClientEvents> = { ...HUB_SIGNALS, status: true, 'reconnect-failed': true };
@@ -117,6 +117,8 @@ export class EslClient extends EslCommands<EslClientEvents> {
   /** The uuid of the channel this connection was bound to (`myevents <uuid>`) once FreeSWITCH said it hung up. */
   #channelHungUp: string | undefined;
   #closeReason: EslClientCloseReason | undefined;
+  /** The connect() in progress, which a second connect() joins. */
+  #connecting: Promise<void> | undefined;
   /** Set while a handshake waits for the greeting / a rude rejection. */
   #handshake: { onFrame(frame: EslFrame): void; onClose(err: Error | undefined): void } | undefined;
 
@@ -155,10 +157,25 @@ export class EslClient extends EslCommands<EslClientEvents> {
     return this.#conn?.pending ?? 0;
   }
 
-  /** Resolves once authenticated. Rejects EslAuthError / EslRejectedError / EslConnectError / EslTimeoutError. */
+  /**
+   * Resolves once authenticated. Rejects EslAuthError / EslRejectedError / EslConnectError / EslTimeoutError.
+   * Called while a connect() is in progress, it joins that attempt (the same outcome; its own
+   * `signal` ends only its own wait); while reconnecting it rejects EslConnectError.
+   */
   async connect(opts: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#status === 'ready') return;
+    if (this.#status === 'connecting' && this.#connecting !== undefined) return joinAttempt(this.#connecting, opts.signal);
     if (this.#status === 'connecting' || this.#status === 'reconnecting') throw new EslConnectError(`already ${this.#status}`);
+    const attempt = this.#connect(opts.signal);
+    this.#connecting = attempt;
+    try {
+      await attempt;
+    } finally {
+      if (this.#connecting === attempt) this.#connecting = undefined;
+    }
+  }
+
+  async #connect(signal: AbortSignal | undefined): Promise<void> {
     this.#closing = false;
     this.#exitSent = false;
     this.#closeReason = undefined;
@@ -166,7 +183,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     const epoch = ++this.#epoch;
     this.#setStatus('connecting');
     try {
-      await this.#open(opts.signal, epoch);
+      await this.#open(signal, epoch);
       if (this.#closing || epoch !== this.#epoch) throw new EslClosedError('client closed while connecting');
     } catch (err) {
       if (!this.#closing && epoch === this.#epoch) this.#setStatus('disconnected');
@@ -349,7 +366,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
    * names this client's FreeSWITCH: a second one refusing too warns as well. `logged`: the caller
    * has written its own line (a reconnect's), not written again.
    */
-  #reportUnasked(err: Error, kind: string, logged = false): void {
+  #reportUnasked(err: EslError, kind: string, logged = false): void {
     if (this.emit('error', err)) return;
     if (!logged) this.logger.error({ err }, err.message);
     warnOnce(`${hostPort(this.#host, this.#port)} ${kind}`, err);
@@ -433,7 +450,8 @@ export class EslClient extends EslCommands<EslClientEvents> {
         (err: unknown) => {
           if (this.#closing || epoch !== this.#epoch) return;
           const { attempt, retryInMs } = backoff.failed();
-          const error = err instanceof Error ? err : new Error(String(err));
+          // Every failure of #open is one of ours; anything else (a fault) is said as a failed connect, its cause kept.
+          const error = err instanceof EslError ? err : new EslConnectError(`reconnect to ${hostPort(this.#host, this.#port)} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
           this.logger.warn({ ...errorFields(error), attempt, retryInMs }, RECONNECT_FAILED_LOG);
           this.emit('reconnect-failed', error, attempt, retryInMs);
           // Refused, it will be refused again until someone changes the password or the ACL: say so.
@@ -443,6 +461,17 @@ export class EslClient extends EslCommands<EslClientEvents> {
       );
     }, delay);
   }
+}
+
+/** A connect() joining the attempt in progress: its outcome, or an EslAbortError when the joiner's own signal fires first. */
+function joinAttempt(attempt: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return attempt;
+  if (signal.aborted) return Promise.reject(new EslAbortError('connect', signal.reason));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(new EslAbortError('connect', signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void attempt.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** A close without a socket error: what FreeSWITCH said before it (`The system is being shut down.`), if anything. */

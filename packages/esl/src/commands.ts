@@ -6,18 +6,23 @@ import { randomUUID } from 'node:crypto';
 import type { BgapiOptions, BgapiResult, CommandOptions, EventSubscription, ExecuteOptions } from './command-options.js';
 import { bgapiCommand, checkLine, checkToken, executeMsg, sendeventCommand, sendmsgCommand, simpleCommand, type SendMsg } from './command-text.js';
 import type { EslConnection, ReplyFrame } from './connection.js';
-import { EslCommandError, EslInvalidArgumentError, EslProtocolError } from './errors.js';
+import { EslCommandError, EslInvalidArgumentError, EslProtocolError, EslSubscriptionRefusedError } from './errors.js';
 import type { EventFormat } from './event-codec.js';
 import { eventWords } from './event-names.js';
 import { EslEvent } from './event.js';
 import { EslEventHub, type EslHubEvents, type SignalNames } from './event-hub.js';
 import { ExecuteLoop } from './execute-loop.js';
 import type { CommandReplyFrame } from './frame.js';
-import { SelfDelivery } from './self-delivery.js';
+import { SelfDelivery, type Refusal } from './self-delivery.js';
 import { SubscriptionState } from './subscription-state.js';
 import { runsOnHungUpChannel } from './zombie-apps.js';
 
 const EVENT_FORMATS: readonly string[] = ['plain', 'json', 'xml'];
+
+/** The events bgapi and execute subscribe to for their results when the user's subscription does not deliver them. */
+const BGAPI_NEEDS: readonly string[] = ['BACKGROUND_JOB'];
+const EXECUTE_NEEDS: readonly string[] = ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE'];
+const EXECUTE_LOOPS_NEEDS: readonly string[] = ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_EXECUTE', 'CHANNEL_HANGUP_COMPLETE'];
 
 /*
  * Argument checks of the public calls, for JavaScript callers (and those porting modesl, which
@@ -162,8 +167,10 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     const text = bgapiCommand(command, jobUuid);
     const label = `bgapi ${command}`;
     const conn = this.connectionFor('bgapi');
+    this.#refusedBefore(label, BGAPI_NEEDS);
     const wait = this.waitForJob(jobUuid, label, opts.timeoutMs ?? this.requestTimeoutMs, opts.signal);
-    const release = this.#delivery.acquire(conn, 'BACKGROUND_JOB', 'Job-UUID', jobUuid);
+    // Refused, it rejects the wait; the bgapi's own `-ERR`, if any, still comes first (awaited first).
+    const release = this.#delivery.acquire(conn, 'BACKGROUND_JOB', 'Job-UUID', jobUuid, true, (r) => wait.fail(new EslSubscriptionRefusedError(label, r, false, BGAPI_NEEDS)));
     try {
       const reply = this.#expectCommandReply(await this.send(conn, text, label, opts), 'bgapi', true);
       const event = await wait.promise;
@@ -340,14 +347,20 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     if (refusal !== undefined) throw refusal;
     const channel = uuid ?? this.channelUuid();
     const loop = opts.loops !== undefined && opts.loops > 1 ? new ExecuteLoop(opts.loops) : undefined;
+    const needs = loop === undefined ? EXECUTE_NEEDS : EXECUTE_LOOPS_NEEDS;
+    this.#refusedBefore(label, needs, channel === undefined ? 'CHANNEL_HANGUP_COMPLETE' : undefined);
     const wait = this.waitForExecute(eventUuid, channel, label, opts.timeoutMs ?? 0, opts.signal, loop, runsOnHungUpChannel(app));
-    const release = this.#delivery.acquire(conn, 'CHANNEL_EXECUTE_COMPLETE', 'Application-UUID', eventUuid);
+    // Any of them refused, nothing would settle the wait in the end (the completion cannot come,
+    // or the hangup that ends a wait for an application that never runs): it rejects. sendmsg's
+    // own `-ERR`, if any, still comes first (awaited first).
+    const refused = (r: Refusal): void => wait.fail(new EslSubscriptionRefusedError(label, r, false, needs));
+    const release = this.#delivery.acquire(conn, 'CHANNEL_EXECUTE_COMPLETE', 'Application-UUID', eventUuid, true, refused);
     // Each run's start tells how long it took; the filter above (on Application-UUID) lets it through.
-    const releaseRuns = loop === undefined ? undefined : this.#delivery.acquire(conn, 'CHANNEL_EXECUTE', 'Application-UUID', eventUuid, false);
+    const releaseRuns = loop === undefined ? undefined : this.#delivery.acquire(conn, 'CHANNEL_EXECUTE', 'Application-UUID', eventUuid, false, refused);
     // An application that never runs (unknown name: FreeSWITCH hangs the channel up; a channel
     // gone before its turn) fires no completion: the hangup is what ends the wait. Subscribed
     // only, not filtered: a Unique-ID filter would let all of the channel's events through.
-    const releaseHangup = channel === undefined ? undefined : this.#delivery.acquire(conn, 'CHANNEL_HANGUP_COMPLETE', 'Unique-ID', channel, false);
+    const releaseHangup = channel === undefined ? undefined : this.#delivery.acquire(conn, 'CHANNEL_HANGUP_COMPLETE', 'Unique-ID', channel, false, refused);
     try {
       const inline = !async && this.#runsInline(uuid);
       const replyWait = inline && opts.timeoutMs === undefined ? Object.assign({}, opts, { timeoutMs: 0 }) : opts;
@@ -463,6 +476,17 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
    */
   #stateChanges(): void {
     this.subs.forgetReplayed();
+  }
+
+  /**
+   * A subscription the call needs was refused earlier on this connection: it rejects before
+   * sending anything, as FreeSWITCH would refuse it again (it reads the allowed events at userauth).
+   */
+  #refusedBefore(label: string, needs: readonly string[], unused?: string): void {
+    for (const name of needs) {
+      const refusal = name === unused ? undefined : this.#delivery.refusal(name);
+      if (refusal !== undefined) throw new EslSubscriptionRefusedError(label, refusal, true, needs);
+    }
   }
 
   /** Runs an internal step (SelfDelivery) on the current connection; none ready, nothing to do. */

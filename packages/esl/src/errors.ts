@@ -43,6 +43,8 @@ export const EslErrorCode = {
   TOO_LARGE: 'FSBUS_ERR_ESL_TOO_LARGE',
   /** A listener of the application's threw or rejected (its throw is the `cause`). */
   LISTENER: 'FSBUS_ERR_ESL_LISTENER',
+  /** FreeSWITCH refused the event subscription a bgapi/execute result needs (a userauth user's esl-allowed-events). */
+  SUBSCRIPTION_REFUSED: 'FSBUS_ERR_ESL_SUBSCRIPTION_REFUSED',
 } as const;
 export type EslErrorCode = (typeof EslErrorCode)[keyof typeof EslErrorCode];
 
@@ -149,5 +151,44 @@ export class EslListenerError extends EslError {
   constructor(event: string, thrown: unknown) {
     super(EslErrorCode.LISTENER, `a listener of '${event}' threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`, { cause: thrown });
     this.event = event;
+  }
+}
+
+/**
+ * FreeSWITCH refused the subscription that brings a bgapi's or an execute's result (`event plain
+ * BACKGROUND_JOB` answered `-ERR permission denied`: the userauth user's esl-allowed-events leaves
+ * that event out), so the result cannot arrive on this connection. Not an EslCommandError: the
+ * bgapi or execute itself may have been accepted and run.
+ */
+export class EslSubscriptionRefusedError extends EslError {
+  /** The event the call needs (`BACKGROUND_JOB`, `CHANNEL_EXECUTE_COMPLETE`, `CHANNEL_HANGUP_COMPLETE`, `CHANNEL_EXECUTE`). */
+  readonly event: string;
+  /** The command FreeSWITCH refused (`event plain BACKGROUND_JOB`). */
+  readonly command: string;
+  /** FreeSWITCH's reply to it, verbatim (`-ERR permission denied`). */
+  readonly reply: string;
+  /**
+   * True: the refusal came earlier on this connection and this call sent nothing (FreeSWITCH never
+   * saw it). False: the bgapi or execute was sent and FreeSWITCH accepted it: the job or
+   * application may run, only its result cannot be heard.
+   */
+  readonly unsent: boolean;
+  /**
+   * `label`: the call (`bgapi status`, `execute answer`); `needs`: every event that kind of call
+   * subscribes to, named in the advice.
+   */
+  constructor(label: string, refused: { event: string; command: string; reply: string }, unsent: boolean, needs: readonly string[]) {
+    const { event, command, reply } = refused;
+    const what = `FreeSWITCH refused the subscription to ${event} that ${label.split(' ', 1)[0]!} needs for its result ("${command}": ${reply.trim()})`;
+    const outcome = unsent
+      ? `not sent: ${what} earlier on this connection, and a refusal stands until the next connection`
+      : label.startsWith('bgapi')
+        ? `${what}: the job was started, but its result cannot arrive on this connection`
+        : `${what}: sendmsg got +OK: the application may still run, but its end cannot be heard on this connection`;
+    super(EslErrorCode.SUBSCRIPTION_REFUSED, `${label}: ${outcome}; allow ${needs.join(', ')} in the user's esl-allowed-events (FreeSWITCH's directory), or connect as a user whose allowed events include them`);
+    this.event = event;
+    this.command = command;
+    this.reply = reply;
+    this.unsent = unsent;
   }
 }

@@ -3,7 +3,7 @@
  * subclass, by channel), to bounded iterators and to the waiters of bgapi / execute; log/data,
  * notices and unknown frames to their listeners. Shared by the client and outbound sessions.
  */
-import { EslAbortError, EslClosedError, EslInvalidArgumentError, EslTimeoutError, type EslProtocolError } from './errors.js';
+import { EslAbortError, EslClosedError, EslInvalidArgumentError, EslTimeoutError, type EslError, type EslProtocolError } from './errors.js';
 import type { EslEvent } from './event.js';
 import type { ExecuteLoop } from './execute-loop.js';
 import { EventIterator, type IterateOptions } from './event-iterator.js';
@@ -22,7 +22,8 @@ export interface EslHubEvents {
   'disconnect-notice': [DisconnectNoticeFrame];
   /** A frame with a Content-Type this library does not know; passed on, never dropped. */
   frame: [UnknownFrame];
-  error: [Error];
+  /** Every error emitted is one of the library's, with its `code`. */
+  error: [EslError];
 }
 
 /**
@@ -65,6 +66,8 @@ interface Waiter {
 export interface Wait {
   readonly promise: Promise<EslEvent>;
   cancel(): void;
+  /** Ends the wait with `err` (the awaited event cannot come); nothing once settled. */
+  fail(err: Error): void;
 }
 
 export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Events]: unknown[] }> extends TypedEmitter<Events, [EslEvent]> {
@@ -166,7 +169,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
   }
 
   /** Emits 'error' if anyone listens, else logs: an unobserved error must not crash the process. */
-  protected emitError(err: Error): void {
+  protected emitError(err: EslError): void {
     if (!this.emit('error', err)) this.logger.error({ err }, err.message);
   }
 
@@ -363,7 +366,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
         signal.addEventListener('abort', onAbort, { once: true });
       }
     }
-    return { promise, cancel: () => waiter.reject(new EslAbortError(label)) };
+    return { promise, cancel: () => waiter.reject(new EslAbortError(label)), fail: (err) => waiter.reject(err) };
   }
 }
 

@@ -52,6 +52,7 @@ export {
   EslQueueFullError,
   EslTooLargeError,
   EslListenerError,
+  EslSubscriptionRefusedError,
 } from './errors.js';
 export {
   EslClient,

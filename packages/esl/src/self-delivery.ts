@@ -3,12 +3,26 @@
  * reaches us whatever the user subscribed or filtered: subscribes when the user is not
  * subscribed, holds a filter on the result's id exactly while the user has filters (which would
  * block it), and undoes both afterwards. The commands are pipelined before the caller's own.
+ *
+ * FreeSWITCH may refuse such a subscription (`-ERR permission denied`: a userauth user's
+ * esl-allowed-events leaves the event out). The waiting calls then hear of it, and the refusal is
+ * kept for the socket's life: FreeSWITCH reads a user's allowed events once, at userauth, so
+ * asking again on the same connection would only be refused again.
  */
 import type { EslConnection, ReplyFrame } from './connection.js';
 import type { EslLogger } from './logger.js';
 import type { SubscriptionState } from './subscription-state.js';
 
 type Send = (conn: EslConnection, line: string) => Promise<ReplyFrame>;
+
+/** A subscription FreeSWITCH refused: the event, the command, its reply. */
+export interface Refusal {
+  readonly event: string;
+  readonly command: string;
+  readonly reply: string;
+}
+
+type OnRefused = (refusal: Refusal) => void;
 
 /** A result we wait for, and whether FreeSWITCH holds our filter letting it through. */
 interface Claim {
@@ -27,6 +41,10 @@ export class SelfDelivery {
   #own = new Set<string>();
   /** Results still awaited on the current socket. */
   #claims = new Set<Claim>();
+  /** Subscriptions FreeSWITCH refused on the current socket, by event name. */
+  #refused = new Map<string, Refusal>();
+  /** Who waits on each needed name, to hear of its refusal. */
+  #waiting = new Map<string, Set<OnRefused>>();
 
   readonly #subscribeLine: (name: string) => string;
 
@@ -43,16 +61,31 @@ export class SelfDelivery {
     this.#needed = new Map();
     this.#own = new Set();
     this.#claims = new Set();
+    this.#refused = new Map();
+    this.#waiting = new Map();
+  }
+
+  /** FreeSWITCH refused `name` on this socket, and the user's subscription does not deliver it either; else undefined. */
+  refusal(name: string): Refusal | undefined {
+    const refusal = this.#refused.get(name);
+    return refusal === undefined || this.#subs.isSubscribed(name) ? undefined : refusal;
   }
 
   /**
    * Returns the undo (idempotent; a no-op once the socket is closed). `filter: false` only
    * subscribes: for an event whose filter would let more than itself through the user's filters.
+   * `onRefused`: called if FreeSWITCH refuses the subscription to `eventName` while this waits.
    */
-  acquire(conn: EslConnection, eventName: string, header: string, value: string, filter = true): () => void {
+  acquire(conn: EslConnection, eventName: string, header: string, value: string, filter = true, onRefused?: OnRefused): () => void {
     const needed = this.#needed;
     const own = this.#own;
     needed.set(eventName, (needed.get(eventName) ?? 0) + 1);
+    const waiting = this.#waiting;
+    if (onRefused !== undefined) {
+      const set = waiting.get(eventName);
+      if (set === undefined) waiting.set(eventName, new Set([onRefused]));
+      else set.add(onRefused);
+    }
     this.#subscribeNeeded(conn, eventName);
     const claim: Claim | undefined = filter ? { header, value, filtered: false } : undefined;
     const claims = this.#claims;
@@ -64,6 +97,7 @@ export class SelfDelivery {
     return () => {
       if (done || conn.closed) return;
       done = true;
+      if (onRefused !== undefined) waiting.get(eventName)?.delete(onRefused);
       if (claim !== undefined) {
         claims.delete(claim);
         if (claim.filtered) this.#fire(conn, `filter delete ${header} ${value}`);
@@ -78,10 +112,20 @@ export class SelfDelivery {
     };
   }
 
-  /** Turns `name` on for ourselves when the user's subscription does not deliver it. */
+  /** Turns `name` on for ourselves when the user's subscription does not deliver it (and FreeSWITCH has not refused it). */
   #subscribeNeeded(conn: EslConnection, name: string): void {
-    if (this.#subs.isSubscribed(name) || this.#own.has(name)) return;
-    this.#fire(conn, this.#subscribeLine(name));
+    if (this.#subs.isSubscribed(name) || this.#own.has(name) || this.#refused.has(name)) return;
+    const line = this.#subscribeLine(name);
+    const refused = this.#refused;
+    this.#fire(conn, line, (reply) => {
+      // A reply of a socket since replaced: its refusal is not this one's.
+      if (refused !== this.#refused) return;
+      const refusal: Refusal = { event: name, command: line, reply };
+      refused.set(name, refusal);
+      // Not on: nothing to nix when the last waiter is done.
+      this.#own.delete(name);
+      for (const onRefused of [...(this.#waiting.get(name) ?? [])]) onRefused(refusal);
+    });
     this.#own.add(name);
   }
 
@@ -118,10 +162,13 @@ export class SelfDelivery {
     }
   }
 
-  #fire(conn: EslConnection, line: string): void {
+  /** `onRefused`: FreeSWITCH answered anything but `+OK`. */
+  #fire(conn: EslConnection, line: string, onRefused?: (reply: string) => void): void {
     this.#send(conn, line).then(
       (reply) => {
-        if (reply.kind === 'command-reply' && !reply.ok) this.#logger.warn({ command: line, reply: reply.replyText }, 'internal command refused');
+        if (reply.kind !== 'command-reply' || reply.ok) return;
+        this.#logger.warn({ command: line, reply: reply.replyText }, 'internal command refused');
+        onRefused?.(reply.replyText);
       },
       (err: unknown) => this.#logger.debug({ err, command: line }, 'internal command failed'),
     );
