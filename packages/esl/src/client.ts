@@ -297,7 +297,9 @@ export class EslClient extends EslCommands<EslClientEvents> {
           reject(err);
         };
         const where = hostPort(this.#host, this.#port);
-        timer = setTimeout(() => fail(new EslTimeoutError(`connect to ${where}`, this.#connectTimeoutMs, STALLED_AT[stage])), this.#connectTimeoutMs);
+        // 0 and Infinity: no timeout (Node would fire either after 1 ms).
+        const limitMs = this.#connectTimeoutMs;
+        if (limitMs > 0 && Number.isFinite(limitMs)) timer = setTimeout(() => fail(new EslTimeoutError(`connect to ${where}`, limitMs, STALLED_AT[stage])), limitMs);
         if (signal !== undefined) {
           onAbort = () => fail(new EslAbortError('connect', signal.reason));
           signal.addEventListener('abort', onAbort, { once: true });

@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { Simulator } from '@fsbus/sim';
 import { EslClient } from '../src/index.js';
 import { ScriptedPeer } from './support/scripted-peer.js';
 
@@ -77,3 +78,17 @@ void test('a close after the greeting (a wrong password) keeps its own message: 
     await peer.close();
   }
 });
+
+// connectTimeoutMs 0 and Infinity mean no timeout (as every timeout of the library): a timer armed
+// with either fires after 1 ms in Node, which failed every connect at once.
+for (const connectTimeoutMs of [0, Number.POSITIVE_INFINITY]) {
+  void test(`connectTimeoutMs ${connectTimeoutMs}: no connect timeout, the connect succeeds`, async (t) => {
+    const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+    const { port } = await sim.start();
+    t.after(() => sim.stop());
+    const client = new EslClient({ port, connectTimeoutMs, reconnect: false });
+    t.after(() => client.close());
+    await client.connect();
+    assert.match(await client.api('status'), /is ready/);
+  });
+}
