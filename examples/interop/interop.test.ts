@@ -3,7 +3,8 @@
  * FreeSWITCH node and an fsbus agent on that driver; then examples/interop/interop.py — Python
  * with only that broker's own client library — sends {"command":"status"} and reads an event;
  * and pyzmq with CURVE keys against an agent that admits listed client keys only; and
- * examples/interop/go — Go with only the NATS Go client — does the same over NATS.
+ * examples/interop/go — Go with only the NATS Go client — does the same over NATS, and a whole
+ * call (originate, execute_app with forward_to, hangup, the events between) with raw JSON.
  * Where interop.py fails (nothing at the URL, a prefix no agent serves, no library) it still
  * prints its one JSON line, with an `error`, and exits 1: no traceback.
  * The Python venv (.tools/interop-venv, packages from PyPI) and the Go program
@@ -196,6 +197,35 @@ void describe('interop: Go with the NATS Go client talks to an fsbus agent', () 
       assert.equal(out.reply.success, true);
       assert.equal(out.reply.node_id, 'interop-1');
       assert.deepEqual(out.event, { event_name: 'API', node_id: 'interop-1' });
+    });
+  });
+
+  void test('nats: a call from Go — originate, CHANNEL_ANSWER, execute_app playback with forward_to, hangup, CHANNEL_HANGUP_COMPLETE, hangup again', async (t) => {
+    assert.ok(existsSync(goProgram), `${goProgram} missing: run ./scripts/setup (it needs Go ≥ 1.26)`);
+    const broker = await startNatsServer();
+    await withAgent('nats', broker, {}, async () => {
+      // Exit 1 still prints the JSON line: keep it for the assertion's message.
+      const { stdout, stderr } = await promisify(execFile)(goProgram, ['-flow', 'call', '-timeout', '20s', broker.url], { timeout: 60_000 }).catch(
+        (err: { stdout?: string; stderr?: string; message: string }) => ({ stdout: err.stdout ?? '', stderr: `${err.message}\n${err.stderr ?? ''}` }),
+      );
+      t.diagnostic(stdout.trim());
+      assert.match(stdout, /^[^\n]+\n$/, `one JSON line on stdout, got:\n${stdout}\nstderr:\n${stderr}`);
+      const out = JSON.parse(stdout) as { driver: string; flow: string; ok: boolean; uuid: string; node_id: string; seen: unknown[]; error?: string };
+      assert.equal(out.ok, true, stdout);
+      assert.equal(out.error, undefined);
+      assert.deepEqual([out.driver, out.flow, out.node_id], ['nats', 'call', 'interop-1']);
+      assert.match(out.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      // In the order the program waits for them (docs/call-control.md, "From any language").
+      assert.deepEqual(out.seen, [
+        { on: 'reply', command: 'originate', success: true, message: 'Call originated successfully' },
+        { on: 'event', event: 'CHANNEL_ANSWER' },
+        { on: 'reply', command: 'execute_app', success: true, message: 'execute_app dispatched' },
+        { on: 'forward_to', command: 'execute_app', success: true, message: 'execute_app dispatched' },
+        { on: 'forward_to', event: 'CHANNEL_EXECUTE_COMPLETE', application: 'playback', response: 'FILE PLAYED' },
+        { on: 'reply', command: 'hangup', success: true, message: 'Channel hangup successful' },
+        { on: 'event', event: 'CHANNEL_HANGUP_COMPLETE', cause: 'NORMAL_CLEARING' },
+        { on: 'reply', command: 'hangup', success: false, message: 'Channel hangup failed: no such channel', code: 'FSBUS_ERR_BUS_SESSION_NOT_FOUND' },
+      ]);
     });
   });
 });

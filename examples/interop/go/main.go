@@ -6,7 +6,10 @@
 // event the status command made FreeSWITCH fire, and prints one JSON line:
 // {"driver":"nats","ok":…,"reply":{…},"event":{"event_name":…,"node_id":…}}. Exit 1 on failure.
 //
-// Usage: interop [-prefix freeswitch] [-timeout 20s] <nats-url>
+// With -flow call it places a whole call instead (originate, execute_app with forward_to,
+// hangup, the events between): see call.go.
+//
+// Usage: interop [-flow status|call] [-prefix freeswitch] [-timeout 20s] <nats-url>
 package main
 
 import (
@@ -49,12 +52,25 @@ type result struct {
 }
 
 func main() {
+	flow := flag.String("flow", "status", "status: the status command and its API event; call: a whole call (call.go)")
 	prefix := flag.String("prefix", "freeswitch", "subject prefix of the agents")
-	timeout := flag.Duration("timeout", 20*time.Second, "how long to wait for the reply, then for the event")
+	timeout := flag.Duration("timeout", 20*time.Second, "how long to wait for each reply and each event")
 	flag.Parse()
-	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: interop [-prefix freeswitch] [-timeout 20s] <nats-url>")
+	if flag.NArg() != 1 || (*flow != "status" && *flow != "call") {
+		fmt.Fprintln(os.Stderr, "usage: interop [-flow status|call] [-prefix freeswitch] [-timeout 20s] <nats-url>")
 		os.Exit(2)
+	}
+	if *flow == "call" {
+		out := callResult{Driver: "nats", Flow: "call", Seen: []seen{}}
+		if err := runCall(flag.Arg(0), *prefix, *timeout, &out); err != nil {
+			out.Error = err.Error()
+		}
+		line, _ := json.Marshal(out)
+		fmt.Println(string(line))
+		if !out.OK {
+			os.Exit(1)
+		}
+		return
 	}
 	out := result{Driver: "nats"}
 	if err := run(flag.Arg(0), *prefix, *timeout, &out); err != nil {
