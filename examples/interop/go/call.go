@@ -26,11 +26,10 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
-// The requests. Every optional field has omitempty: a Go zero value sent is not a field left
-// out. An agent may refuse it (it has refused "timeout":0, outside 1-3600 s, and "timeout_ms":0)
-// or take it as given; left out, the agent's default applies, whatever an agent version does
-// with zeros. Required fields have no omitempty: an empty one is sent, and the agent's refusal
-// names it.
+// The requests. Every optional field has omitempty: a field left out is the contract's "unset".
+// Current agents read an optional field's Go zero value ("", 0) as unset too (docs/contract.md,
+// "Unset fields"), but older ones refused some ("timeout":0, "timeout_ms":0). Required fields have
+// no omitempty: an empty one is sent, and the agent's refusal names it.
 
 // common holds the fields every command takes (docs/contract.md).
 type common struct {

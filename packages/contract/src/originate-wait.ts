@@ -64,8 +64,9 @@ function failoverGroups(endpoint: unknown): number {
  */
 export function originateRingMs(fields: Readonly<Record<string, unknown>>): OriginateRing {
   let ringS = FREESWITCH_ORIGINATE_TIMEOUT_S;
-  // null counts as absent, as in every request field.
-  const timeoutField = fields['timeout'] ?? undefined;
+  // null counts as absent, as in every request field, and so does 0 (a Go or protobuf client's
+  // unset one: the agent leaves it off the originate line, FreeSWITCH's own ring time applies).
+  const timeoutField = fields['timeout'] === 0 ? undefined : (fields['timeout'] ?? undefined);
   if (timeoutField !== undefined) {
     // A JSON number, as the agent takes it (variables may also be strings: they are text in FreeSWITCH).
     const timeout = typeof timeoutField === 'number' ? integerIn(timeoutField, { min: 1, max: ORIGINATE_MAX_RING_S }) : undefined;

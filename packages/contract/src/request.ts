@@ -130,14 +130,14 @@ export function parseRequest(bytes: Uint8Array, options: ParseOptions = {}): Par
   if (wrong !== undefined) return refuse(BusErrorCode.INVALID_ARGUMENT, wrong, hints);
   const request: BusRequest = { command: command.trim(), fields };
   const args = fields['args'];
-  if (typeof args === 'string') request.args = args;
+  if (typeof args === 'string' && args !== '') request.args = args;
   else if (typeof args === 'number' || typeof args === 'boolean') request.args = String(args);
   if (hints.node_id !== undefined) request.node_id = hints.node_id;
   if (hints.async) request.async = true;
   if (hints.forward_to !== undefined) request.forward_to = hints.forward_to;
   if (hints.correlation_id !== undefined) request.correlation_id = hints.correlation_id;
   const timeout = fields['timeout_ms'];
-  if (typeof timeout === 'number') request.timeout_ms = Math.max(1, Math.floor(timeout));
+  if (typeof timeout === 'number' && timeout !== 0) request.timeout_ms = Math.max(1, Math.floor(timeout));
   return { ok: true, request };
 }
 
@@ -176,7 +176,9 @@ const UNSAFE_CORRELATION_ID = `correlation_id must be a string, or an integer wi
  * The first envelope field present with a type the contract does not allow, as a refusal message
  * naming it; `undefined` when all are fine. A wrong-typed field is refused, never dropped: a
  * dropped `args` would run the bare verb (`hupall` with no filter hangs up every channel).
- * `null` counts as absent.
+ * `null` counts as absent, and so does an optional field's zero value where it is no valid one
+ * (`timeout_ms` 0; `""` of `node_id`, `forward_to`, `correlation_id`: hintsOf): Go's encoding/json
+ * without `omitempty` and protobuf's JSON mapping send them for a field left unset.
  */
 function wrongTypedField(fields: Record<string, unknown>): string | undefined {
   const present = (name: string): unknown => fields[name] ?? undefined;
@@ -204,7 +206,7 @@ function wrongTypedField(fields: Record<string, unknown>): string | undefined {
   // read is not the one sent, and a requester matching on its own digits would never recognise the reply.
   if (typeof corr === 'number' && !Number.isSafeInteger(corr)) return UNSAFE_CORRELATION_ID;
   const timeout = present('timeout_ms');
-  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
+  if (timeout !== undefined && timeout !== 0 && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
     return 'timeout_ms must be a positive number';
   }
   return undefined;
@@ -218,7 +220,8 @@ function hintsOf(fields: Record<string, unknown>, text: string): RequestHints {
   const forward = fields['forward_to'];
   if (typeof forward === 'string' && forward.trim() !== '') hints.forward_to = forward.trim();
   const corr = fields['correlation_id'];
-  if (typeof corr === 'string') hints.correlation_id = corr;
+  // "" is a Go or protobuf client's unset one: none, not echoed (0 is an id like any: "0").
+  if (typeof corr === 'string' && corr !== '') hints.correlation_id = corr;
   else if (typeof corr === 'number' && Number.isSafeInteger(corr)) hints.correlation_id = String(corr);
   // Refused (UNSAFE_CORRELATION_ID, or an earlier check): its refusal still echoes the digits as sent.
   else if (typeof corr === 'number') hints.correlation_id = topLevelNumberText(text, 'correlation_id') ?? String(corr);

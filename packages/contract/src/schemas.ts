@@ -24,13 +24,14 @@ export const requestSchema = {
   properties: {
     // Not blank: the agent trims it (JavaScript's whitespace, as ECMA-262's \S).
     command: { type: 'string', pattern: '\\S', description: "built-in command names are case-sensitive (agent.status); anything else is a FreeSWITCH API. On <prefix>.cmd.async.<command> the subject names it: the body may leave it out, and one naming another command is refused" },
-    // A field of another type is refused (FSBUS_ERR_BUS_INVALID_ARGUMENT); null counts as absent.
+    // A field of another type is refused (FSBUS_ERR_BUS_INVALID_ARGUMENT); null counts as absent,
+    // and so does an optional field's zero value where it is no valid one ("" here, timeout_ms 0).
     args: { type: ['string', 'number', 'boolean', 'null'] },
     node_id: {
       type: ['string', 'null'],
       maxLength: MAX_NODE_ID_LENGTH,
       // Units of the slug, not code points: the slug (one `_` per unit outside [a-z0-9_-], after lowercasing) names the hand-off subject.
-      description: `at most ${MAX_NODE_ID_LENGTH} UTF-16 code units, as the agent counts them, both as sent and once lowercased (maxLength counts code points as sent): a character outside the BMP (an emoji) counts two, and so does one that lowercases to two (U+0130 İ → i + U+0307); an agent's own node id is ASCII ([a-z0-9_-] once slugified)`,
+      description: `at most ${MAX_NODE_ID_LENGTH} UTF-16 code units, as the agent counts them, both as sent and once lowercased (maxLength counts code points as sent): a character outside the BMP (an emoji) counts two, and so does one that lowercases to two (U+0130 İ → i + U+0307); an agent's own node id is ASCII ([a-z0-9_-] once slugified); "" is none: the request runs where it lands`,
     },
     async: { type: ['boolean', 'null'] },
     forward_to: {
@@ -44,12 +45,13 @@ export const requestSchema = {
       type: ['string', 'integer', 'null'],
       minimum: -Number.MAX_SAFE_INTEGER,
       maximum: Number.MAX_SAFE_INTEGER,
-      description: 'echoed as a string; send a string (a number comes back as JavaScript writes it: 1.0 as "1")',
+      description: 'echoed as a string; send a string (a number comes back as JavaScript writes it: 1.0 as "1"); "" is none (not echoed)',
     },
     timeout_ms: {
       type: ['number', 'null'],
-      exclusiveMinimum: 0,
-      description: `milliseconds; the agent waits at most ${MAX_COMMAND_TIMEOUT_MS} (or what the command needs when that is more: an originate ringing long): a larger value is cut to that, not refused`,
+      // 0 is a Go or protobuf client's unset one; below 0 is refused.
+      minimum: 0,
+      description: `milliseconds; the agent waits at most ${MAX_COMMAND_TIMEOUT_MS} (or what the command needs when that is more: an originate ringing long): a larger value is cut to that, not refused; 0 (or null) is none: what the command needs, else the agent's commands.timeout_ms`,
     },
     bg: { type: ['boolean', 'null'] },
   },

@@ -44,7 +44,9 @@ void test('originateRingMs refuses values FreeSWITCH would ignore, and totals pa
     const r = originateRingMs(fields);
     return 'error' in r ? r.error : `no error (${r.ms} ms)`;
   };
-  assert.equal(err({ ...call, timeout: 0 }), 'timeout must be an integer number of seconds (1-3600)');
+  assert.equal(err({ ...call, timeout: -1 }), 'timeout must be an integer number of seconds (1-3600)');
+  // 0 is a Go or protobuf client's unset field: FreeSWITCH's own 60 s, as the agent sends it.
+  assert.equal(err({ ...call, timeout: 0 }), 'no error (60000 ms)');
   for (const bad of [0, 3601, 1.5, '1.5', ' 5', 'soon', true, -3]) {
     assert.equal(err(vars({ leg_timeout: bad })), 'variable leg_timeout must be an integer number of seconds (1-3600)', String(bad));
   }

@@ -74,7 +74,6 @@ void test('an envelope field of the wrong type is refused naming it, never dropp
     ['{"command":"status","forward_to":["obs.x"]}', 'forward_to must be a string'],
     ['{"command":"status","correlation_id":{"id":1}}', 'correlation_id must be a string or number'],
     ['{"command":"status","timeout_ms":"soon"}', 'timeout_ms must be a positive number'],
-    ['{"command":"status","timeout_ms":0}', 'timeout_ms must be a positive number'],
     ['{"command":"status","timeout_ms":-5}', 'timeout_ms must be a positive number'],
     ['{"command":"status","timeout_ms":1e999}', 'timeout_ms must be a positive number'],
   ];
@@ -146,6 +145,13 @@ void test('allowed types pass: args as number or boolean, null as absent, fracti
   const nul = parseRequest(enc('{"command":"status","args":null,"node_id":null,"async":null,"bg":null,"forward_to":null,"correlation_id":null,"timeout_ms":null}'));
   assert.ok(nul.ok);
   assert.deepEqual(Object.keys(nul.request).sort(), ['command', 'fields']);
+  // Go's zero values (a struct without omitempty), where "" or 0 is no valid value: absent too.
+  const zero = parseRequest(enc('{"command":"status","args":"","node_id":"","async":false,"bg":false,"forward_to":"","correlation_id":"","timeout_ms":0}'));
+  assert.ok(zero.ok);
+  assert.deepEqual(Object.keys(zero.request).sort(), ['command', 'fields']);
+  // A correlation_id of 0 is an id: echoed.
+  const id0 = parseRequest(enc('{"command":"status","correlation_id":0}'));
+  assert.equal(id0.ok ? id0.request.correlation_id : '', '0');
   const t = parseRequest(enc('{"command":"status","timeout_ms":0.5}'));
   assert.ok(t.ok);
   assert.equal(t.request.timeout_ms, 1);

@@ -7,7 +7,7 @@ import { BusErrorCode, type BusRequest } from '@fsbus/contract';
 import type { ParkManager } from '../dialplan/park-manager.js';
 import { DEFAULT_PARK_SETTINGS, MAX_PARK_TIMEOUT_SECONDS, ParkMessage, isAudioMode, musicClassError, type ParkSettings } from '../dialplan/park-settings.js';
 import { hangupCause } from '../hangup-cause.js';
-import { fieldValue, optionalString } from './field-messages.js';
+import { optionalString, optionalValue } from './field-messages.js';
 import type { CommandHandler, CommandResult } from './registry.js';
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
@@ -55,7 +55,8 @@ export function createDialplanCommands(park: ParkManager): CommandHandler[] {
       }
       // A timeout set without a cause takes the default one, not the cause of an earlier timeout.
       let cause = DEFAULT_PARK_SETTINGS.timeout_cause;
-      const rawCause = fieldValue(request.fields, 'cause');
+      // "" and 0 (NONE) are an unset cause; `seconds` 0 is a value (no timeout), so it stays required.
+      const rawCause = optionalValue(request.fields, 'cause', ['', 0]);
       if (rawCause !== undefined) {
         const given = hangupCause(rawCause);
         if (given === undefined) return Promise.resolve(invalid(ParkMessage.BAD_CAUSE));

@@ -1,7 +1,7 @@
 /** `hangup`: `uuid` (required, 2–63 chars), `cause` (default NORMAL_CLEARING) → `uuid_kill <uuid> <cause>`. */
 import { BusErrorCode, channelUuidProblem, type BusRequest } from '@fsbus/contract';
 import { BAD_CAUSE, hangupCause } from '../hangup-cause.js';
-import { fieldValue, requiredString } from './field-messages.js';
+import { optionalValue, requiredString } from './field-messages.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 import { sessionNotFound } from './session-not-found.js';
 
@@ -19,7 +19,8 @@ export const hangupCommand: CommandHandler = {
     // A uuid is one token: anything else could smuggle extra arguments into uuid_kill.
     const problem = channelUuidProblem(uuid);
     if (problem !== undefined) return invalid(problem);
-    const rawCause = fieldValue(request.fields, 'cause');
+    // "" and 0 (no cause: NONE) are a Go or protobuf client's unset cause.
+    const rawCause = optionalValue(request.fields, 'cause', ['', 0]);
     const cause = rawCause === undefined ? 'NORMAL_CLEARING' : hangupCause(rawCause);
     if (cause === undefined) return invalid(BAD_CAUSE);
     const output = await ctx.api(`uuid_kill ${uuid} ${cause}`);

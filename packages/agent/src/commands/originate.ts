@@ -8,7 +8,7 @@ import { BusError, BusErrorCode, channelUuidProblem, originateRingMs, originateW
 import { EslCommandError, EslInvalidArgumentError } from '@fsbus/esl';
 import { ORIGINATED_LEG_VAR } from '../dialplan/originated-leg.js';
 import { eslFailure } from './esl-failure.js';
-import { fieldValue, optionalString, requiredString } from './field-messages.js';
+import { fieldValue, optionalString, optionalValue, requiredString } from './field-messages.js';
 import type { CommandContext, CommandHandler, CommandResult } from './registry.js';
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
@@ -85,8 +85,11 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
   if (endpoint.length < 1 || endpoint.length > 255) return { error: endpointLength };
   if (!WORD.test(endpoint) || endpoint.includes('${')) return { error: 'endpoint must not contain spaces, quotes, braces or brackets' };
 
-  // `destination` is the alias: a refusal names the field the request used.
-  const destField = fieldValue(fields, 'extension') === undefined && fieldValue(fields, 'destination') !== undefined ? 'destination' : 'extension';
+  // `destination` is the alias: a refusal names the field the request used. An empty extension
+  // beside a destination is a Go client's unset one (both fields in its struct).
+  const extension = fieldValue(fields, 'extension');
+  const destination = fieldValue(fields, 'destination');
+  const destField = destination !== undefined && (extension === undefined || (extension === '' && destination !== '')) ? 'destination' : 'extension';
   const destLength = `${destField} must be between 1 and 255 characters`;
   const dest = requiredString(fields, destField, destLength);
   if (typeof dest !== 'string') return dest;
@@ -124,7 +127,7 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
     if (split !== undefined) return { error: split };
     vars.push([varName, v]);
   }
-  const timeout = fieldValue(fields, 'timeout');
+  const timeout = optionalValue(fields, 'timeout', [0]);
   if (timeout !== undefined) {
     if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 3600) return { error: 'timeout must be an integer number of seconds (1-3600)' };
     vars.push(['originate_timeout', String(timeout)]);
