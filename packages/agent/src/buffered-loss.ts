@@ -1,7 +1,8 @@
 /**
  * What the agent says of events its broker buffer could not keep: a full buffer during an outage
  * is an error line per burst (with the hangups among the drops), and so are events the broker
- * failed after they were sent (a line of their own, each drop's own facts: nothing was buffered);
+ * failed after they were sent (a line of their own, each drop's own facts: nothing was buffered),
+ * and those a full send queue pushed out before they left (Kafka, connected: a line of their own);
  * then, once the broker takes events again, CUSTOM `fsbus::events_dropped` with the count and time
  * range — a loss only after send at most once per window; a stop with the broker still away waits
  * for it within the shutdown budget, then says what it discards (docs/agent.md: Events,
@@ -15,6 +16,8 @@ import type { EventLoss } from './lifecycle-events.js';
 
 export const EVENTS_DROPPED_LOG = 'outgoing buffer full: oldest events dropped';
 export const EVENTS_DROPPED_AFTER_SEND_LOG = 'events sent but not confirmed by the broker (failed there, or unconfirmed when the connection went: possibly delivered): counted in events_dropped, not events_failed';
+/** Events the driver's full send queue pushed out for newer ones while connected (Kafka): they never left. */
+export const EVENTS_PUSHED_OUT_LOG = 'events pushed out of the full send buffer before they were sent (not delivered): counted in events_dropped, not events_failed';
 export const EVENTS_REFUSED_LOG = 'events refused by a queue at the broker (nack): other subscribers may have them';
 export const STOP_WAITS_FOR_BROKER_LOG = 'stopping: waiting for the broker to take the buffered events';
 export const EVENTS_DISCARDED_AT_STOP_LOG = 'stopped with the broker away: buffered events discarded';
@@ -46,6 +49,7 @@ export class BufferedLoss {
   readonly #o: BufferedLossOptions;
   readonly #droppedLog: LogThrottle;
   readonly #afterSendLog: LogThrottle;
+  readonly #pushedOutLog: LogThrottle;
   readonly #refusedLog: LogThrottle;
   readonly #tellingLog: LogThrottle;
   readonly #ownDroppedLog: LogThrottle;
@@ -79,6 +83,14 @@ export class BufferedLoss {
       ms,
       (held, next) => (held === undefined ? next : summed(held, next)),
     );
+    // Never left (not "possibly delivered"): a burst faster than a connected broker takes. Summed
+    // the same way, with the buffer's size (the send queue's bound), the setting to raise.
+    this.#pushedOutLog = new LogThrottle(
+      (fields, msg) => error({ ...fields, buffer_messages: options.buffer.buffer_messages, buffer_bytes: options.buffer.buffer_bytes, broker: options.brokerStatus() }, msg),
+      EVENTS_PUSHED_OUT_LOG,
+      ms,
+      (held, next) => (held === undefined ? next : summed(held, next)),
+    );
     // A nack says only that some queue refused (full with reject-publish, or failing), not which:
     // a loss for that queue's consumer, perhaps for nobody else. Its own line, summed the same way.
     this.#refusedLog = new LogThrottle(
@@ -96,13 +108,14 @@ export class BufferedLoss {
   get reporting(): DropReporting {
     return {
       droppedTotal: () => this.#o.droppedTotal(),
-      onDropped: (drop, loss, cause, fullBy) => {
+      onDropped: (drop, loss, cause, fullBy, unsent) => {
         if (cause !== 'after-send') this.#notOnlyAfterSend = true;
         if (cause === 'buffer-full') {
           this.#droppedLog.hit({ ...this.#fields(loss), ...this.#limitFields(fullBy) });
           this.#tellOnceDrained();
         }
         else if (cause === 'after-send' && (drop.refused ?? 0) > 0) this.#refusedLog.hit(this.#lossFields(drop));
+        else if (cause === 'after-send' && unsent === true) this.#pushedOutLog.hit(this.#lossFields(drop));
         else if (cause === 'after-send') this.#afterSendLog.hit(this.#lossFields(drop));
       },
       onFlowing: () => {
@@ -210,6 +223,7 @@ export class BufferedLoss {
   flush(): void {
     this.#droppedLog.flush();
     this.#afterSendLog.flush();
+    this.#pushedOutLog.flush();
     this.#refusedLog.flush();
     this.#ownDroppedLog.flush();
     this.#tellingLog.flush();

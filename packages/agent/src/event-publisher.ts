@@ -30,9 +30,11 @@ export interface DropReporting {
   /**
    * More were dropped: `drop` those just noticed, `loss` everything not yet told since the broker
    * was last reached. `fullBy` ('buffer-full' only): which bound of the driver's buffer made its
-   * latest drop (DriverStats.bufferFullBy), absent when the driver does not say.
+   * latest drop (DriverStats.bufferFullBy), absent when the driver does not say. `unsent`
+   * ('after-send' only): the driver pushed it out of its full send queue before it left (Kafka,
+   * connected): not delivered, unlike what the broker failed.
    */
-  onDropped(drop: EventLoss, loss: EventLoss, cause: DropCause, fullBy?: DriverStats['bufferFullBy']): void;
+  onDropped(drop: EventLoss, loss: EventLoss, cause: DropCause, fullBy?: DriverStats['bufferFullBy'], unsent?: boolean): void;
   /** An event went out at once again (the buffer is empty) while a loss waits to be told. */
   onFlowing(): void;
   /** One of the agent's own events (publishOwn) failed at the broker after it was sent. */
@@ -70,9 +72,9 @@ export class EventPublisher {
     this.#metrics = metrics;
     this.#drops = new DropWatch(reporting, bufferMessages, () => driver.stats().bufferFullBy);
     const hangupSubject = subjects.event(HANGUP_COMPLETE);
-    this.#onEventDropped = (subject, data, lossMark, refused) => {
+    this.#onEventDropped = (subject, data, lossMark, refused, unsent) => {
       if (refused === true) metrics.eventsRefused.inc();
-      this.#drops.droppedAfterSend(subject === hangupSubject, data, lossMark, refused === true);
+      this.#drops.droppedAfterSend(subject === hangupSubject, data, lossMark, refused === true, unsent === true);
     };
     this.#ownPublishOptions = {
       onDroppedAfterSend: (subject) => {
@@ -226,12 +228,13 @@ class DropWatch {
   /**
    * The broker failed an event after it was sent (the driver counted it already): lost itself, not
    * evicted. `lossMark`: its timestamp, when the driver gave it back; else read from the payload.
+   * `unsent`: the driver's full send queue pushed it out before it left (said so, told the same way).
    */
-  droppedAfterSend(hangup: boolean, data: Uint8Array, lossMark?: number, refused = false): void {
+  droppedAfterSend(hangup: boolean, data: Uint8Array, lossMark?: number, refused = false, unsent = false): void {
     // Taken out of the driver's total first: the next notice must not count it as the buffer's.
     this.#droppedSeen++;
     const timestampUs = lossMark ?? payloadTimestamp(data);
-    this.#record(1, hangup ? 1 : 0, timestampUs, timestampUs, 'after-send', refused ? 1 : 0);
+    this.#record(1, hangup ? 1 : 0, timestampUs, timestampUs, 'after-send', refused ? 1 : 0, undefined, unsent);
   }
 
   /** One of the agent's own events failed after it was sent: in the driver's total, but no loss of FreeSWITCH's. */
@@ -286,7 +289,7 @@ class DropWatch {
   }
 
   /** Adds a drop to the loss not yet told, and says so. */
-  #record(count: number, hangups: number, since: number, until: number, cause: DropCause, refused = 0, fullBy?: DriverStats['bufferFullBy']): void {
+  #record(count: number, hangups: number, since: number, until: number, cause: DropCause, refused = 0, fullBy?: DriverStats['bufferFullBy'], unsent = false): void {
     // `refused` only when some were: a loss without is what it always was.
     const drop: EventLoss = { count, hangups, sinceUs: since, untilUs: until, ...refusedField(refused) };
     const prev = this.#loss;
@@ -294,7 +297,7 @@ class DropWatch {
       prev === undefined
         ? drop
         : { count: prev.count + count, hangups: prev.hangups + hangups, sinceUs: Math.min(prev.sinceUs, since), untilUs: Math.max(prev.untilUs, until), ...refusedField((prev.refused ?? 0) + refused) };
-    this.#reporting.onDropped(drop, this.#loss, cause, fullBy);
+    this.#reporting.onDropped(drop, this.#loss, cause, fullBy, unsent);
   }
 }
 

@@ -106,8 +106,10 @@ export interface PublishOptions {
    * `refused`: the broker refused it for a queue it was routed to (a RabbitMQ nack: a queue full
    * with `x-overflow: reject-publish`, or failing) — a nack does not say which queue, so the other
    * subscribers may have it; false for every other drop.
+   * `unsent`: it never left — pushed out of the driver's full send queue for newer messages while
+   * the broker was connected (Kafka) — so it was not delivered; false (or absent) for every other drop.
    */
-  onDroppedAfterSend?: (subject: string, data: Uint8Array, lossMark?: number, refused?: boolean) => void;
+  onDroppedAfterSend?: (subject: string, data: Uint8Array, lossMark?: number, refused?: boolean, unsent?: boolean) => void;
   /**
    * A number the publisher wants back with `onDroppedAfterSend` instead of the bytes (the agent:
    * the event's timestamp). A driver that keeps messages only to hand them back after a loss (NATS's

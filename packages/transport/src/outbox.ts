@@ -1,10 +1,11 @@
 /**
  * The bounded outgoing buffer every driver uses while its broker is away. Bounded by count and
  * bytes; when full, the OLDEST message is dropped (a consumer cares more about the recent
- * past than about a gap it will see counted) and the drop is counted. A request whose requester
- * stopped waiting (timeout, abort, reply) is never sent: `takeLive` leaves it out and counts it
- * as expired. One whose requester still waits (`onRequestUnsent`) and that the bound drops is
- * counted and its requester told, so it fails at once instead of at its timeout.
+ * past than about a gap it will see counted) and the drop is counted — never one `carried`
+ * (OutboxItem.carried). A request whose requester stopped waiting (timeout, abort, reply) is
+ * never sent: `takeLive` leaves it out and counts it as expired. One whose requester still waits
+ * (`onRequestUnsent`) and that the bound drops is counted and its requester told, so it fails at
+ * once instead of at its timeout.
  */
 
 export interface OutboxItem {
@@ -25,7 +26,7 @@ export interface OutboxItem {
   /** Set once the requester settled (reply, timeout, abort, close): a buffered item is not sent. */
   settled?: boolean | undefined;
   /** Its publisher's PublishOptions.onDroppedAfterSend. */
-  onDroppedAfterSend?: ((subject: string, data: Uint8Array, lossMark?: number, refused?: boolean) => void) | undefined;
+  onDroppedAfterSend?: ((subject: string, data: Uint8Array, lossMark?: number, refused?: boolean, unsent?: boolean) => void) | undefined;
   /** Its publisher's PublishOptions.lossMark, given back with the callback. */
   lossMark?: number | undefined;
   /**
@@ -41,6 +42,12 @@ export interface OutboxItem {
    * can come). Counted before. Not set on a fire-and-forget command, nor on a hand-off.
    */
   onRequestUnsent?: ((item: OutboxItem, refusal?: unknown) => void) | undefined;
+  /**
+   * Never pushed out for room, and not counted against the bound: an agent's notice Kafka's send
+   * queue carried (kafka-send-queue.ts), put back by a lost connection. Pushed out by the events
+   * buffered in the next outage, the loss it told would never be told. Few: one per outage.
+   */
+  carried?: boolean | undefined;
 }
 
 /**
@@ -62,6 +69,9 @@ export class Outbox {
   #items: OutboxItem[] = [];
   #head = 0;
   #bytes = 0;
+  /** Of the items held, those `carried` (outside the bound), and their bytes. */
+  #carried = 0;
+  #carriedBytes = 0;
   dropped = 0;
   /** Of `dropped`, replies: a requester's answer lost, not an event (the agent tells them apart). */
   repliesDropped = 0;
@@ -145,14 +155,24 @@ export class Outbox {
       else this.#lose(item);
       return false;
     }
-    // Only the first drop can be for the count (one frees a place): said here, not read from the
-    // count held after — a drop the count started may leave fewer when the bytes still bind.
-    if (this.size >= this.#maxMessages) this.fullBy = 'messages';
-    else if (this.#bytes + len > this.#maxBytes) this.fullBy = 'bytes';
-    while (this.size >= this.#maxMessages || this.#bytes + len > this.#maxBytes) this.#dropOldest();
+    if (item.carried === true) {
+      this.#carried++;
+      this.#carriedBytes += len;
+    } else {
+      // Only the first drop can be for the count (one frees a place): said here, not read from the
+      // count held after — a drop the count started may leave fewer when the bytes still bind.
+      if (this.#bound() >= this.#maxMessages) this.fullBy = 'messages';
+      else if (this.#bytes - this.#carriedBytes + len > this.#maxBytes) this.fullBy = 'bytes';
+      while (this.#bound() >= this.#maxMessages || this.#bytes - this.#carriedBytes + len > this.#maxBytes) this.#dropOldest();
+    }
     this.#items.push(item);
     this.#bytes += len;
     return true;
+  }
+
+  /** The items the bound counts: all but the carried. */
+  #bound(): number {
+    return this.size - this.#carried;
   }
 
   /** Removes and returns every item, oldest first. */
@@ -161,6 +181,8 @@ export class Outbox {
     this.#items = [];
     this.#head = 0;
     this.#bytes = 0;
+    this.#carried = 0;
+    this.#carriedBytes = 0;
     return out;
   }
 
@@ -207,11 +229,16 @@ export class Outbox {
     return (this.#everySent || item.sentBefore === true) && this.#evictedAfterSend !== undefined;
   }
 
+  /** The oldest not carried (a carried one stays in its place, ahead of what follows it). */
   #dropOldest(): void {
-    const item = this.#items[this.#head];
+    let at = this.#head;
+    while (this.#items[at]?.carried === true) at++;
+    const item = this.#items[at];
     if (item === undefined) return;
-    this.#items[this.#head] = undefined as unknown as OutboxItem;
-    this.#head++;
+    if (at === this.#head) {
+      this.#items[this.#head] = undefined as unknown as OutboxItem;
+      this.#head++;
+    } else this.#items.splice(at, 1);
     this.#bytes -= item.data.byteLength;
     this.#lose(item);
     // Compact now and then so the array does not grow with the dropped prefix.

@@ -341,12 +341,12 @@ export abstract class DriverCore implements Driver {
   /**
    * `item` was handed to the broker, which failed it, its fate unknown (it may have been
    * delivered): dropped for good, counted, and its publisher told (PublishOptions.onDroppedAfterSend;
-   * `refused`: a queue refused it, see there).
+   * `refused`: a queue refused it; `unsent`: it never left, pushed out of a full send queue — see there).
    */
-  protected droppedAfterSend(item: OutboxItem, refused = false): void {
+  protected droppedAfterSend(item: OutboxItem, refused = false, unsent = false): void {
     this.outbox.countDropped(item);
     try {
-      item.onDroppedAfterSend?.(item.subject, item.data, item.lossMark, refused);
+      item.onDroppedAfterSend?.(item.subject, item.data, item.lossMark, refused, unsent);
     } catch (err) {
       this.options.logger?.error({ err, subject: item.subject }, 'onDroppedAfterSend threw');
     }

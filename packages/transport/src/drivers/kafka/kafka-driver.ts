@@ -116,7 +116,8 @@ class KafkaDriver extends DriverCore {
         topics: this.#topics,
         connected: () => this.status === 'connected',
         lost: (unsent) => this.#lost(unsent),
-        droppedAfterSend: (item, why, err) => this.#droppedAfterSend(item, why, err),
+        // Pushed out of the send queue ('evicted' there): never produced, so not delivered.
+        droppedAfterSend: (item, why, err) => this.#droppedAfterSend(item, why, err, why === 'evicted'),
         limit: () => this.#limits.smallest,
         logger: options.logger,
       },
@@ -228,14 +229,16 @@ class KafkaDriver extends DriverCore {
 
   /**
    * A record handed over (publish() said 'sent', or a request was sent) is dropped after all
-   * (AfterSendDrop): counted once and its publisher told, with its subject, not its topic. One of
-   * this driver's own requests fails at once, not at its timeout.
+   * (AfterSendDrop): counted once and its publisher told, with its subject, not its topic, and
+   * whether it never left (`unsent`: the send queue pushed it out; one the outbox pushes out, put
+   * back by a lost connection, may have been in flight). One of this driver's own requests fails
+   * at once, not at its timeout.
    */
-  #droppedAfterSend(item: OutboxItem, why: AfterSendDrop, err?: unknown): void {
+  #droppedAfterSend(item: OutboxItem, why: AfterSendDrop, err?: unknown, unsent = false): void {
     const headers = item.headers;
     // Dropped for good, its topic never read again: no copy on a path every evicted event takes.
     item.subject = headers?.[KafkaHeader.SUBJECT] ?? item.subject;
-    this.droppedAfterSend(item);
+    this.droppedAfterSend(item, false, unsent);
     if (item.kind === 'request' && headers?.[KafkaHeader.REPLY_TO] === this.#inbox.topic) this.#failRequest(item, why, err);
   }
 

@@ -162,7 +162,11 @@ export class KafkaSendQueue {
         const lost = await this.#sendBatch(batches[b]!);
         if (lost === undefined) continue;
         const again = lost.inFlight.filter((item) => !runsOnArrival(item));
-        this.#ctx.lost([...again, ...lost.unsent, ...batches.slice(b + 1).flat(), ...this.#takeAll()]);
+        const unsent = [...again, ...lost.unsent, ...batches.slice(b + 1).flat(), ...this.#takeAll()];
+        // An agent's notice stays carried in the outbox too (OutboxItem.carried): pushed out there by
+        // the events buffered in this outage, the loss it told would never be told.
+        for (const item of unsent) if (isAgentNotice(item)) item.carried = true;
+        this.#ctx.lost(unsent);
         if (again.length < lost.inFlight.length) {
           const requests = lost.inFlight.filter(runsOnArrival);
           this.#ctx.logger?.warn({ err: lost.err, requests: requests.length }, REQUESTS_LOST_LOG);
