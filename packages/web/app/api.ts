@@ -75,7 +75,8 @@ export async function eventDetail(id: number): Promise<EventDetail | string> {
   }
 }
 
-export type Timeline = { uuid: string; channel: ChannelView | null; events: EventDetail[] };
+/** `dropped`: the call's earlier events no longer kept (past the server's bound per call). */
+export type Timeline = { uuid: string; channel: ChannelView | null; events: EventDetail[]; dropped?: number };
 
 /** One call's kept events; a string says why they could not be read. */
 export async function timeline(uuid: string): Promise<Timeline | string> {

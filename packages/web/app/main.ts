@@ -46,9 +46,19 @@ function renderHeader(): void {
   document.body.dataset['bus'] = store.bus;
   bus.textContent = `bus: ${store.bus}`;
   $('bus-reconnects').textContent = `reconnects: ${store.busReconnects}`;
-  // Degraded nodes (busy, shutting down) answer: they count.
-  $('total-nodes').textContent = String([...store.nodes.values()].filter((n) => n.presence !== 'offline').length);
-  $('total-channels').textContent = String(store.channels.size);
+  // Until the server's first status poll ended, nodes and channels are unknown, not none.
+  const pending = store.firstPollPending;
+  $('first-poll').hidden = !pending;
+  // Degraded nodes (busy, shutting down) answer: they count; offline ones do not, and their calls
+  // (stale: they may have ended unseen) are counted apart, so the two totals agree.
+  const offline = new Set([...store.nodes.values()].filter((n) => n.presence === 'offline').map((n) => n.node_id));
+  $('total-nodes').textContent = pending ? '…' : String(store.nodes.size - offline.size);
+  $('total-channels').textContent = pending ? '…' : String(store.channels.size);
+  let stale = 0;
+  if (offline.size > 0) for (const c of store.channels.values()) if (offline.has(c.node_id)) stale++;
+  const staleEl = $('total-channels-stale');
+  staleEl.hidden = pending || stale === 0;
+  staleEl.textContent = stale === 0 ? '' : `(${stale} on offline nodes)`;
 }
 
 type ServerState = 'connecting' | 'live' | 'reconnecting' | 'signed-out';

@@ -9,6 +9,8 @@ export const RATE_WINDOW = 300;
 export class Store {
   bus: BusState = 'connecting';
   busReconnects = 0;
+  /** No status poll of the server has ended yet: nodes and channels are not known, not none. */
+  firstPollPending = true;
   readonly nodes = new Map<string, NodeView>();
   readonly channels = new Map<string, ChannelView>();
   /** The server's channel table: its bound, and the live channels it dropped when full. */
@@ -26,6 +28,8 @@ export class Store {
     this.generation++;
     this.bus = s.bus;
     this.busReconnects = s.bus_reconnects;
+    // A server older than the field has polled (it says nothing).
+    this.firstPollPending = s.first_poll_pending ?? false;
     this.nodes.clear();
     for (const n of s.nodes) this.nodes.set(n.node_id, n);
     this.channels.clear();
@@ -43,6 +47,7 @@ export class Store {
       this.bus = u.bus.state;
       this.busReconnects = u.bus.reconnects;
     }
+    if (u.first_poll_pending === false) this.firstPollPending = false;
     for (const id of u.nodes_removed ?? []) this.nodes.delete(id);
     for (const n of u.nodes ?? []) this.nodes.set(n.node_id, n);
     for (const c of u.upserts ?? []) this.channels.set(c.uuid, c);

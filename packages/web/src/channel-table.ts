@@ -11,8 +11,8 @@ import { cutText, MAX_FIELD_CHARS, MAX_UUID_LENGTH } from './text-caps.js';
  * reported as a removal (as a hangup would be), so open pages drop it too. @default 5000
  */
 export const DEFAULT_MAX_CHANNELS = 5000;
-/** Channels remembered after they ended (or were dropped), so a late event cannot bring one back. */
-const ENDED_MEMORY = 2000;
+/** Channels remembered after they ended (or were dropped), so a late event cannot bring one back; their timelines are kept as long. */
+export const ENDED_MEMORY = 2000;
 
 const ENDING = new Set(['CHANNEL_HANGUP_COMPLETE', 'CHANNEL_DESTROY']);
 const DEAD_STATES = new Set(['CS_HANGUP', 'CS_REPORTING', 'CS_DESTROY']);

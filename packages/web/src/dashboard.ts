@@ -7,6 +7,7 @@ import { AGENT_STOP_SUBCLASS, MAX_NODE_ID_LENGTH, type EventPayload, terminalLin
 import type { DashboardBus, UnreadableReply } from './bus-port.js';
 import { ChannelTable, DEFAULT_MAX_CHANNELS, type TableChange } from './channel-table.js';
 import { DEFAULT_EVENT_HISTORY_BYTES, EventLog } from './event-log.js';
+import { CallTimelines, DEFAULT_TIMELINE_BYTES, DEFAULT_TIMELINE_EVENTS, type CallTimeline } from './call-timelines.js';
 import { ChannelSync } from './channel-sync.js';
 import {
   DEFAULT_MAX_NODES,
@@ -40,6 +41,13 @@ export interface DashboardOptions {
    * at 1 or 2 bytes a character, plus V8's overhead per header and event); the oldest go first. @default 64 MiB
    */
   eventHistoryBytes?: number;
+  /**
+   * Events kept per call for its timeline (every channel of the table has its own, whatever the
+   * event volume; an ended call's stays while the table remembers it ended: the last 2,000). @default 200
+   */
+  timelineEvents?: number;
+  /** Bytes all call timelines take (counted as `eventHistoryBytes`); past it ended calls' go first, then the oldest live call's. @default 128 MiB */
+  timelineBytes?: number;
   /** Events in a page's first snapshot. @default 300 */
   snapshotEvents?: number;
   /** Batching period of updates to the page. @default 100 */
@@ -66,6 +74,8 @@ export interface DashboardOptions {
 const MISSES_OFFLINE = 2;
 /** Unreadable answers a warning names (a thousand rogue answers make no 128 KB line). */
 const UNREADABLE_NAMED = 5;
+/** Kept events a new call timeline looks back through for the call's first events (CODEC comes before CHANNEL_CREATE). */
+const TIMELINE_SEED_WINDOW = 64;
 
 export class Dashboard {
   #bus: DashboardBus;
@@ -77,6 +87,7 @@ export class Dashboard {
   #evictedSeen = 0;
   #evictionWarned = false;
   readonly #events: EventLog;
+  readonly #timelines: CallTimelines;
   readonly #rates = new RateSeries(Date.now());
   readonly #nodes = new Map<string, NodeState>();
   readonly #originates: Originates;
@@ -96,6 +107,8 @@ export class Dashboard {
    */
   #moment = 0;
   #closed = false;
+  /** A poll has ended (gathered with the bus up, channels read): until then the page says so, not "0 nodes". */
+  #firstPollDone = false;
   #offs: Array<() => void> = [];
 
   constructor(bus: DashboardBus, options: DashboardOptions = {}) {
@@ -105,6 +118,8 @@ export class Dashboard {
       gatherTimeoutMs: options.gatherTimeoutMs ?? 1000,
       eventHistory: options.eventHistory ?? 2000,
       eventHistoryBytes: options.eventHistoryBytes ?? DEFAULT_EVENT_HISTORY_BYTES,
+      timelineEvents: options.timelineEvents ?? DEFAULT_TIMELINE_EVENTS,
+      timelineBytes: options.timelineBytes ?? DEFAULT_TIMELINE_BYTES,
       snapshotEvents: options.snapshotEvents ?? 300,
       flushIntervalMs: options.flushIntervalMs ?? 100,
       commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
@@ -117,6 +132,7 @@ export class Dashboard {
       clock: options.clock ?? Date.now,
     };
     this.#events = new EventLog(this.#o.eventHistory, this.#o.eventHistoryBytes);
+    this.#timelines = new CallTimelines(this.#o.timelineEvents, this.#o.timelineBytes);
     this.#channels = new ChannelTable(this.#o.maxChannels);
     this.#sync = new ChannelSync(
       {
@@ -191,6 +207,7 @@ export class Dashboard {
     return {
       bus: this.#bus.state,
       bus_reconnects: this.#bus.reconnects,
+      first_poll_pending: !this.#firstPollDone,
       nodes: [...this.#nodes.values()].map(publicNode),
       channels: this.#channels.list(),
       table: this.#channels.view(),
@@ -205,8 +222,12 @@ export class Dashboard {
     return this.#events.get(id);
   }
 
-  timeline(uuid: string): EventDetail[] {
-    return this.#events.timeline(uuid);
+  /**
+   * A call's events: its own timeline while the dashboard tracks it (a channel of the table, or one
+   * that ended recently), else what the event ring still holds of it.
+   */
+  timeline(uuid: string): CallTimeline {
+    return this.#timelines.get(uuid) ?? { events: this.#events.timeline(uuid), dropped: 0 };
   }
 
   channel(uuid: string): ChannelView | undefined {
@@ -221,6 +242,8 @@ export class Dashboard {
       return;
     }
     clearTimeout(this.#pollTimer);
+    // Polls start every pollIntervalMs (the next one waits for this one to end, never overlaps it).
+    const startedAt = Date.now();
     // A poll that throws (a reply no FreeSWITCH would send) is said; it must not end the server.
     // Its error may quote the answer: escaped for the terminal.
     this.#polling = this.#poll().catch((err: unknown) => this.#o.warn(terminalLine(`dashboard: reading the nodes failed: ${err instanceof Error ? err.message : String(err)}`))).finally(() => {
@@ -230,7 +253,7 @@ export class Dashboard {
         this.#pollAgain = false;
         this.refresh();
       } else {
-        this.#pollTimer = setTimeout(() => this.refresh(), this.#o.pollIntervalMs);
+        this.#pollTimer = setTimeout(() => this.refresh(), Math.max(0, startedAt + this.#o.pollIntervalMs - Date.now()));
       }
     });
   }
@@ -315,6 +338,10 @@ export class Dashboard {
     for (const n of changed) this.#nodeChanged(n);
     const due = [...this.#nodes.values()].filter((n) => n.presence === 'online' && !n.synced && n.syncRetryAt <= now);
     await Promise.all(due.map((n) => this.#sync.sync(n)));
+    if (!this.#firstPollDone) {
+      this.#firstPollDone = true;
+      this.#pending.first_poll_pending = false;
+    }
   }
 
   /** A node whose answer cannot be read is shown as one that did not answer: said, not silent. */
@@ -404,10 +431,14 @@ export class Dashboard {
     const now = Date.now();
     this.#closeRates(this.#rates.roll(now));
     this.#rates.count(e, now);
-    const view = this.#events.add(e);
+    const { view, detail, size } = this.#events.record(e);
     (this.#pending.events ??= []).push(view);
     const change = this.#channels.apply(e);
     if (change !== undefined) this.#merge(change);
+    this.#timelines.add(detail, size);
+    // A channel of the table gets its own timeline, started with what the ring holds of it (this event included).
+    const uuid = view.uuid;
+    if (uuid !== undefined && this.#channels.get(uuid) !== undefined) this.#timelines.track(uuid, () => this.#events.recentOf(uuid, TIMELINE_SEED_WINDOW));
     if (e.event_name === 'CUSTOM' && e.headers['Event-Subclass'] === AGENT_STOP_SUBCLASS) this.#nodeLeft(e.node_id);
   }
 
@@ -440,6 +471,8 @@ export class Dashboard {
   #merge(change: TableChange): void {
     if (change.upserts.length === 0 && change.removes.length === 0) return;
     this.#checkEvictions();
+    // Hung up, dropped from the full table, re-read away or its node forgotten: its timeline ages out.
+    for (const u of change.removes) this.#timelines.ended(u);
     const ups = new Map((this.#pending.upserts ?? []).map((c) => [c.uuid, c]));
     const removes = new Set(this.#pending.removes ?? []);
     for (const c of change.upserts) {

@@ -55,6 +55,11 @@ export class EventLog {
   }
 
   add(e: EventPayload): EventView {
+    return this.record(e).view;
+  }
+
+  /** Keeps the event; returns its summary, the kept detail and its size (the call timelines share both). */
+  record(e: EventPayload): { view: EventView; detail: EventDetail; size: number } {
     const view: EventView = {
       id: (highestIssued = this.#nextId++),
       name: cutText(displayName(e), MAX_SUMMARY_CHARS),
@@ -77,7 +82,7 @@ export class EventLog {
       this.#ring.shift();
       this.#bytes -= this.#sizes.shift() ?? 0;
     }
-    return view;
+    return { view, detail, size };
   }
 
   /** The last `n` summaries, oldest first. */
@@ -98,10 +103,22 @@ export class EventLog {
    * channel, in variable_other_loopback_leg_uuid (no Other-Leg header on either half).
    */
   timeline(uuid: string): EventDetail[] {
-    return this.#ring.filter(
-      (e) => e.uuid === uuid || e.headers['Other-Leg-Unique-ID'] === uuid || e.headers['variable_other_loopback_leg_uuid'] === uuid,
-    );
+    return this.#ring.filter((e) => ofCall(e, uuid));
   }
+
+  /** The events of `uuid`'s timeline among the last `window` kept, with their sizes: what a new call timeline starts with. */
+  recentOf(uuid: string, window: number): Array<{ detail: EventDetail; size: number }> {
+    const out: Array<{ detail: EventDetail; size: number }> = [];
+    for (let i = Math.max(0, this.#ring.length - window); i < this.#ring.length; i++) {
+      const detail = this.#ring[i]!;
+      if (ofCall(detail, uuid)) out.push({ detail, size: this.#sizes[i] ?? 0 });
+    }
+    return out;
+  }
+}
+
+function ofCall(e: EventDetail, uuid: string): boolean {
+  return e.uuid === uuid || e.headers['Other-Leg-Unique-ID'] === uuid || e.headers['variable_other_loopback_leg_uuid'] === uuid;
 }
 
 /**

@@ -96,7 +96,8 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
       } catch {
         return json(res, 400, { message: 'timeline uuid is not valid URL encoding' });
       }
-      return json(res, 200, { uuid, channel: deps.dashboard.channel(uuid) ?? null, events: deps.dashboard.timeline(uuid) });
+      const { events, dropped } = deps.dashboard.timeline(uuid);
+      return json(res, 200, { uuid, channel: deps.dashboard.channel(uuid) ?? null, events, dropped });
     }
     return json(res, 404, { message: 'not found' });
   }

@@ -6,6 +6,8 @@ export { Dashboard } from './dashboard.js';
 export type { DashboardOptions } from './dashboard.js';
 export { ChannelTable, DEFAULT_MAX_CHANNELS } from './channel-table.js';
 export { EventLog, DEFAULT_EVENT_HISTORY, DEFAULT_EVENT_HISTORY_BYTES, MAX_SUMMARY_CHARS } from './event-log.js';
+export { CallTimelines, DEFAULT_TIMELINE_BYTES, DEFAULT_TIMELINE_EVENTS } from './call-timelines.js';
+export type { CallTimeline } from './call-timelines.js';
 export { MAX_FIELD_CHARS, MAX_UUID_LENGTH } from './text-caps.js';
 export { RateSeries, DEFAULT_RATE_WINDOW_S, isNewCall } from './rate-series.js';
 export { parkFrom } from './park.js';

@@ -11,8 +11,6 @@ import { cutText, MAX_FIELD_CHARS } from './text-caps.js';
 /** A node as the dashboard tracks it; the page gets publicNode() of it. */
 export interface NodeState extends NodeView {
   misses: number;
-  /** When it was marked offline (the dashboard's clock); it is forgotten after the retention. */
-  offlineSince?: number;
   /** When its agent said goodbye (the dashboard's moment, as a poll's start): answers gathered before it are stale. */
   leftAt?: number;
   synced: boolean;
@@ -36,14 +34,14 @@ export const DEFAULT_OFFLINE_NODE_RETENTION_MS = 600_000;
 export function markOffline(n: NodeState, now: number): void {
   n.presence = 'offline';
   delete n.degraded;
-  n.offlineSince = now;
+  n.offline_since = now;
   n.synced = false;
   n.syncRetryAt = 0;
 }
 
 /** An offline node whose retention has run out: its card (and channels) go. */
 export function retentionOver(n: NodeState, now: number, retentionMs: number): boolean {
-  return n.presence === 'offline' && n.offlineSince !== undefined && now - n.offlineSince >= retentionMs;
+  return n.presence === 'offline' && n.offline_since !== undefined && now - n.offline_since >= retentionMs;
 }
 
 /**
@@ -104,6 +102,7 @@ export function publicNode(n: NodeView): NodeView {
   const view: NodeView = { node_id: n.node_id, presence: n.presence, last_seen: n.last_seen, status: n.status, park: n.park };
   if (n.degraded !== undefined) view.degraded = { ...n.degraded };
   if (n.esl_down_since !== undefined) view.esl_down_since = n.esl_down_since;
+  if (n.presence === 'offline' && n.offline_since !== undefined) view.offline_since = n.offline_since;
   if (n.sync_error !== undefined) view.sync_error = { ...n.sync_error };
   return view;
 }

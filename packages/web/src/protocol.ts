@@ -18,8 +18,14 @@ export interface NodeView {
   presence: 'online' | 'degraded' | 'offline';
   /** While `degraded`: the error the node answered agent.status with. */
   degraded?: DegradedView;
-  /** Wall-clock ms of the last reply. */
+  /** Wall-clock ms of the last reply (while `offline`: when it was last heard of). */
   last_seen: number;
+  /**
+   * While `offline`: wall-clock ms (the dashboard's clock, as `last_seen`) it was marked offline
+   * (its second missed poll, or its goodbye); the retention counts from it. Its `status` is then
+   * the last one it gave, not its state now.
+   */
+  offline_since?: number;
   /** What the card shows of the agent.status reply's `data` (node-status.ts: known fields, texts capped). */
   status: Record<string, unknown>;
   /** Park mode: from agent.status `park`, refreshed by `dialplan.status` after each park command. */
@@ -124,6 +130,11 @@ export interface TableView {
 export interface Snapshot {
   bus: BusState;
   bus_reconnects: number;
+  /**
+   * No status poll has ended yet (a dashboard just started, or its bus never reached): `nodes` and
+   * `channels` are not known yet, not empty. An update's `first_poll_pending: false` ends it.
+   */
+  first_poll_pending: boolean;
   nodes: NodeView[];
   channels: ChannelView[];
   table: TableView;
@@ -146,6 +157,8 @@ export interface Update {
   /** Seconds that just closed, and earlier ones amended by late events (counted by their own timestamp). */
   rates?: RatePoint[];
   bus?: { state: BusState; reconnects: number };
+  /** Sent once, when the first status poll ended (see Snapshot.first_poll_pending). */
+  first_poll_pending?: false;
   /** Sent when the full table dropped channels. */
   table?: TableView;
   /** Originates sent, or ended, since the last update (replace the page's item of that uuid). */

@@ -27,6 +27,8 @@ options:
   --max-nodes <n>      nodes kept; past it the longest unseen makes room (default 1000)
   --max-channels <n>   live channels kept, all nodes together; past it the oldest goes
                        (default 5000)
+  --event-history <n>  events the server keeps for the event list, details and calls not in the
+                       table; each live call keeps its own timeline anyway (default 2000)
   --max-originates <n> originates ringing at once from the page, all browsers together; past it
                        the page is told 429 FSBUS_ERR_WEB_BUSY and nothing is sent (default 20)
   --timeout <ms>       how long a control from the page waits for its reply (env
@@ -91,6 +93,7 @@ const WEB_OPTIONS = {
   'max-nodes': { type: 'string' },
   'max-channels': { type: 'string' },
   'max-originates': { type: 'string' },
+  'event-history': { type: 'string' },
   insecure: { type: 'boolean' },
 } as const;
 
@@ -132,6 +135,7 @@ export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv, note
   if (retention !== undefined) options.offlineNodeRetentionMs = positiveInteger(retention, '--node-retention') * 1000;
   if (values['max-nodes'] !== undefined) options.maxNodes = positiveInteger(values['max-nodes'], '--max-nodes');
   if (values['max-channels'] !== undefined) options.maxChannels = positiveInteger(values['max-channels'], '--max-channels');
+  if (values['event-history'] !== undefined) options.eventHistory = positiveInteger(values['event-history'], '--event-history');
   if (values['max-originates'] !== undefined) options.maxPendingOriginates = positiveInteger(values['max-originates'], '--max-originates');
   return options;
 }

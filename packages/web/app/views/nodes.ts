@@ -37,6 +37,8 @@ interface Card {
   syncError: HTMLElement;
   /** The error the node answers agent.status with while degraded (hidden otherwise). */
   degraded: HTMLElement;
+  /** While offline: since when, and when it was last seen (hidden otherwise). */
+  offline: HTMLElement;
   node: NodeView;
   /** The server's park audio when the user picked another in the select: kept until sent or the server's changes. */
   pickedOver: string | undefined;
@@ -90,8 +92,10 @@ function makeCard(n: NodeView): Card {
   syncError.hidden = true;
   const degraded = h('p', { class: 'degraded', role: 'status' });
   degraded.hidden = true;
-  const root = h('article', { class: 'card', 'data-node': id }, h('header', {}, h('h3', {}, id), h('span', { class: 'badges' }, lanes, badge)), dl, degraded, syncError, h('footer', {}, toggle, audio, setAudio));
-  const card: Card = { root, badge, lanes, dd, toggle, audio, syncError, degraded, node: n, pickedOver: undefined };
+  const offline = h('p', { class: 'offline-since', role: 'status' });
+  offline.hidden = true;
+  const root = h('article', { class: 'card', 'data-node': id }, h('header', {}, h('h3', {}, id), h('span', { class: 'badges' }, lanes, badge)), offline, dl, degraded, syncError, h('footer', {}, toggle, audio, setAudio));
+  const card: Card = { root, badge, lanes, dd, toggle, audio, syncError, degraded, offline, node: n, pickedOver: undefined };
   toggle.addEventListener('click', () => {
     const cmd = card.node.park.enabled === true ? 'dialplan.disable' : 'dialplan.enable';
     void command({ command: cmd, node_id: id }).then((r) => showResult(`${cmd} ${id}`, r));
@@ -201,6 +205,7 @@ function fill(card: Card, n: NodeView, channels: number, store: Store): void {
   set(dd.events, `${num(c['events_published'])} published · ${num(c['events_dropped'])} dropped`);
   set(dd.reconnects, num(c['reconnects']));
   set(dd.park, parkText, ['data-park', parkState]);
+  lastKnown(card, n, store);
   if (dd.park.title !== (park.error ?? '')) dd.park.title = park.error ?? '';
   // Its channels may be stale: the list could not be read (e.g. larger than the broker carries).
   const e = n.sync_error;
@@ -208,5 +213,32 @@ function fill(card: Card, n: NodeView, channels: number, store: Store): void {
   if (e !== undefined) {
     const retry = new Date(e.retry_at).toLocaleTimeString();
     set(card.syncError, `channels may be stale: ${e.message} (${e.attempts} ${e.attempts === 1 ? 'attempt' : 'attempts'}, next at ${retry})`, ['data-code', e.code ?? '']);
+  }
+}
+
+/** Link states and readiness shown as current only while the node answers. */
+const LAST_KNOWN: readonly Field[] = ['broker', 'FreeSWITCH', 'ready'];
+
+/**
+ * Offline: since when, and when it was last seen; its link states and readiness are the last it
+ * told, marked so (greyed and struck), not shown green as if current.
+ */
+function lastKnown(card: Card, n: NodeView, store: Store): void {
+  const offline = n.presence === 'offline';
+  card.offline.hidden = !offline;
+  if (offline) {
+    const since = n.offline_since ?? n.last_seen;
+    const at = (ms: number): string => new Date(ms).toLocaleTimeString();
+    set(card.offline, `offline since ${at(since)} (${duration(store.now() - since)} ago) · last seen ${at(n.last_seen)}: last known status below`);
+  }
+  for (const f of LAST_KNOWN) {
+    const dd = card.dd[f];
+    if (offline) {
+      dd.setAttribute('data-last-known', 'true');
+      dd.title = `last known, from before it went offline${f === 'ready' && dd.title !== '' && !dd.title.startsWith('last known') ? `: ${dd.title}` : ''}`;
+    } else if (dd.hasAttribute('data-last-known')) {
+      dd.removeAttribute('data-last-known');
+      if (f !== 'ready') dd.title = '';
+    }
   }
 }

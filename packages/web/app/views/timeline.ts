@@ -18,5 +18,6 @@ export async function openTimeline(uuid: string): Promise<void> {
     ),
   );
   if (data.events.length === 0) $('timeline').replaceChildren(h('li', { class: 'empty' }, 'no events kept for this uuid'));
+  else if ((data.dropped ?? 0) > 0) $('timeline').prepend(h('li', { class: 'empty', 'data-dropped': String(data.dropped) }, `${String(data.dropped)} earlier events not kept`));
   $('timeline-view').scrollIntoView({ block: 'nearest' });
 }
