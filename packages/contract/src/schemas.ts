@@ -7,7 +7,11 @@
  * (packages/contract/schemas/*.json, written by scripts/write-schemas.ts): a client with no
  * TypeScript loads those.
  */
+import { commandSchemaFiles } from './command-schemas.js';
 import { MAX_NODE_ID_LENGTH, MAX_SUBJECT_LENGTH, SUBJECT_TOKEN_CHARS } from './subjects.js';
+
+// Each built-in command's request (the envelope and its own fields) and its success reply's data.
+export { commandDataSchemas, commandRequestSchemas } from './command-schemas.js';
 
 /** Upper bound the agent puts on a request's own `timeout_ms`, unless the command needs longer (an originate ringing long). */
 export const MAX_COMMAND_TIMEOUT_MS = 300_000;
@@ -102,12 +106,13 @@ export const eventSchema = {
   additionalProperties: false,
 } as const;
 
-/** The checked-in files (packages/contract/schemas/<name>) and the schema each holds. */
-export const schemaFiles = {
+/** The checked-in files (packages/contract/schemas/<name>, commands/<command>.json and .data.json too) and the schema each holds. */
+export const schemaFiles: Readonly<Record<string, object>> = {
   'request.json': requestSchema,
   'reply.json': replySchema,
   'event.json': eventSchema,
-} as const;
+  ...commandSchemaFiles,
+};
 
 /** A schema as its checked-in file holds it. */
 export function schemaFileText(schema: object): string {
