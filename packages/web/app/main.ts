@@ -82,10 +82,10 @@ function connect(): void {
     const u = JSON.parse((ev as MessageEvent<string>).data) as Update;
     // The cards count channels: only a new or removed call changes a count, not a state change.
     const counted = (u.removes?.length ?? 0) > 0 || (u.upserts ?? []).some((c) => !store.channels.has(c.uuid));
-    // A node going offline, or its FreeSWITCH down (or either back), greys (or restores) its calls' rows.
+    // A node going offline, its FreeSWITCH down or its events stalled (or any back), greys (or restores) its calls' rows.
     const staleChanged = (u.nodes ?? []).some((n) => {
       const before = store.nodes.get(n.node_id);
-      return (n.presence === 'offline') !== (before?.presence === 'offline') || n.esl_down_since !== before?.esl_down_since;
+      return (n.presence === 'offline') !== (before?.presence === 'offline') || n.esl_down_since !== before?.esl_down_since || n.events_stalled_since !== before?.events_stalled_since;
     });
     store.apply(u);
     if (u.events !== undefined) appendEvents(u.events);

@@ -64,8 +64,12 @@ export class ChannelTable {
     return this.#rows.get(uuid);
   }
 
-  /** Applies one event; returns what changed (nothing for non-channel events). */
-  apply(e: EventPayload): TableChange | undefined {
+  /**
+   * Applies one event; returns what changed (nothing for non-channel events). A live row listed
+   * under another node for which `claims(owner)` holds (the dashboard: that node is offline) is
+   * the event's node's from then on: two agents on one FreeSWITCH both tell its calls.
+   */
+  apply(e: EventPayload, claims?: (owner: string) => boolean): TableChange | undefined {
     const h = e.headers;
     const uuid = e.uuid ?? h['Unique-ID'];
     if (uuid === undefined || uuid === '' || !e.event_name.startsWith('CHANNEL_')) return undefined;
@@ -95,6 +99,8 @@ export class ChannelTable {
         created: micros(h['Caller-Channel-Created-Time']) ?? Math.floor(e.timestamp / 1000),
       };
       removes.push(...this.#insert(row));
+    } else if (row.node_id !== e.node_id && claims?.(row.node_id) === true) {
+      row.node_id = e.node_id;
     }
     const callState = h['Channel-Call-State'];
     if (callState !== undefined && callState !== '') row.state = field(callState);

@@ -14,8 +14,11 @@ import {
   DEFAULT_OFFLINE_NODE_RETENTION_MS,
   eslCameBack,
   eslDownSince,
+  eslReady,
+  lastEventAt,
   longestUnseen,
   markOffline,
+  markSameFreeswitch,
   parkOf,
   publicNode,
   retentionOver,
@@ -62,6 +65,14 @@ export interface DashboardOptions {
   maxChannels?: number;
   /** How long a node that stopped answering stays on the page offline before it is removed. @default 600000 (10 min) */
   offlineNodeRetentionMs?: number;
+  /**
+   * A node that answers, its FreeSWITCH ready, but with no FreeSWITCH event for longer than this
+   * (its agent's `events_received` unchanged, none on the bus) is said stalled on its card and its
+   * calls shown stale (`events_stalled_since`); 0 turns the watch off. FreeSWITCH sends a HEARTBEAT
+   * every 20 s (event-heartbeat-interval), so a quiet FreeSWITCH is not stalled — provided the
+   * agents get HEARTBEAT (events.include ALL, their default, or naming it). @default 50000 (2.5 heartbeats)
+   */
+  eventStallMs?: number;
   /** Nodes kept; past it the longest-unseen one makes room for a new one, or the new one is left out. @default 1000 */
   maxNodes?: number;
   /** Where the dashboard's warnings go (once per burst). @default process.emitWarning (stderr) */
@@ -70,6 +81,10 @@ export interface DashboardOptions {
   clock?: () => number;
 }
 
+/** FreeSWITCH's default event-heartbeat-interval is 20 s: 2.5 of them without an event is a stall. */
+export const DEFAULT_EVENT_STALL_MS = 50_000;
+/** Core-UUIDs are 36 characters; a longer header is cut as other texts are. */
+const MAX_CORE_UUID_CHARS = 128;
 /** A node missing from this many polls in a row is shown offline. */
 const MISSES_OFFLINE = 2;
 /** Unreadable answers a warning names (a thousand rogue answers make no 128 KB line). */
@@ -128,6 +143,7 @@ export class Dashboard {
       maxChannels: options.maxChannels ?? DEFAULT_MAX_CHANNELS,
       offlineNodeRetentionMs: options.offlineNodeRetentionMs ?? DEFAULT_OFFLINE_NODE_RETENTION_MS,
       maxNodes: Math.max(1, options.maxNodes ?? DEFAULT_MAX_NODES),
+      eventStallMs: options.eventStallMs ?? DEFAULT_EVENT_STALL_MS,
       warn: options.warn ?? ((m) => process.emitWarning(m, 'FsbusDashboardWarning')),
       clock: options.clock ?? Date.now,
     };
@@ -302,6 +318,12 @@ export class Dashboard {
       const keep = prev !== undefined && prev.presence !== 'offline' && !eslCameBack(prev.status, status);
       // FreeSWITCH down under a live agent: its calls may end unseen (the page greys them from then).
       const eslDown = eslDownSince(prev, status, seenAt);
+      // The stall watch: from the last FreeSWITCH event known (a busy node tells no count: its own stays).
+      const told = 'status' in answer ? answer : undefined;
+      const received = told === undefined ? prev?.eventsReceived : told.eventsReceived;
+      const relink = prev !== undefined && eslCameBack(prev.status, status);
+      const eventAt = lastEventAt(prev, !keep || !eslReady(status), told?.eventsReceived, seenAt);
+      const stalled = this.#stalledSince(degraded === undefined && told?.noEvents !== true && eslReady(status), eventAt, seenAt);
       const node: NodeState = {
         node_id: id,
         presence: degraded === undefined ? 'online' : 'degraded',
@@ -320,7 +342,18 @@ export class Dashboard {
         compact: prev?.compact ?? false,
         ...(prev?.compactRows === undefined ? {} : { compactRows: prev.compactRows }),
         ...(prev?.sync_error === undefined ? {} : { sync_error: prev.sync_error }),
+        // Another FreeSWITCH may be behind a link that came back: its events tell its Core-UUID again.
+        ...(prev?.coreUuid === undefined || relink ? {} : { coreUuid: prev.coreUuid }),
+        ...(prev?.same_freeswitch === undefined ? {} : { same_freeswitch: prev.same_freeswitch }),
+        ...(received === undefined ? {} : { eventsReceived: received }),
+        lastEventAt: eventAt,
+        ...(stalled === undefined ? {} : { events_stalled_since: stalled }),
       };
+      // Events again after a stall: calls may have ended while none came (their events lost): read again.
+      if (prev?.events_stalled_since !== undefined && stalled === undefined) {
+        node.synced = false;
+        node.syncRetryAt = 0;
+      }
       this.#nodes.set(id, node);
       changed.push(node);
     }
@@ -328,19 +361,41 @@ export class Dashboard {
       if (seen.has(n.node_id)) continue;
       n.misses++;
       if (n.misses >= MISSES_OFFLINE && n.presence !== 'offline') {
-        markOffline(n, seenAt);
+        this.#wentOffline(n, seenAt);
         changed.push(n);
       } else if (retentionOver(n, seenAt, this.#o.offlineNodeRetentionMs)) {
         this.#forget(n.node_id);
       }
     }
     if (this.#nodes.size < this.#o.maxNodes) this.#nodeCapWarned = false;
+    for (const n of markSameFreeswitch(this.#nodes.values())) if (!changed.includes(n)) changed.push(n);
     for (const n of changed) this.#nodeChanged(n);
     const due = [...this.#nodes.values()].filter((n) => n.presence === 'online' && !n.synced && n.syncRetryAt <= now);
     await Promise.all(due.map((n) => this.#sync.sync(n)));
     if (!this.#firstPollDone) {
       this.#firstPollDone = true;
       this.#pending.first_poll_pending = false;
+    }
+  }
+
+  /** When events stalled (the last one known), for a node that should have them; none while they come. */
+  #stalledSince(watched: boolean, eventAt: number, now: number): number | undefined {
+    const bound = this.#o.eventStallMs;
+    return watched && bound > 0 && now - eventAt > bound ? eventAt : undefined;
+  }
+
+  /**
+   * Offline from `now`. The calls listed under it may be served by another agent of the same
+   * FreeSWITCH (two agents on one Event Socket): those nodes are read again, and their read
+   * claims the calls they list (as their events do meanwhile).
+   */
+  #wentOffline(n: NodeState, now: number): void {
+    markOffline(n, now);
+    if (n.coreUuid === undefined) return;
+    for (const other of this.#nodes.values()) {
+      if (other === n || other.presence === 'offline' || other.coreUuid !== n.coreUuid) continue;
+      other.synced = false;
+      other.syncRetryAt = 0;
     }
   }
 
@@ -433,13 +488,32 @@ export class Dashboard {
     this.#rates.count(e, now);
     const { view, detail, size } = this.#events.record(e);
     (this.#pending.events ??= []).push(view);
-    const change = this.#channels.apply(e);
+    // A call listed under an offline node is claimed by the answering node its event comes from.
+    const change = this.#channels.apply(e, (owner) => this.#nodes.get(owner)?.presence === 'offline');
     if (change !== undefined) this.#merge(change);
+    this.#freeswitchEvent(e);
     this.#timelines.add(detail, size);
     // A channel of the table gets its own timeline, started with what the ring holds of it (this event included).
     const uuid = view.uuid;
     if (uuid !== undefined && this.#channels.get(uuid) !== undefined) this.#timelines.track(uuid, () => this.#events.recentOf(uuid, TIMELINE_SEED_WINDOW));
     if (e.event_name === 'CUSTOM' && e.headers['Event-Subclass'] === AGENT_STOP_SUBCLASS) this.#nodeLeft(e.node_id);
+  }
+
+  /**
+   * A FreeSWITCH event (not one of the agent's own, fsbus::*) from a known node: the stall watch
+   * restarts (a stall said ends, its channels are read again), and its Core-UUID is noted.
+   */
+  #freeswitchEvent(e: EventPayload): void {
+    const node = this.#nodes.get(e.node_id);
+    if (node === undefined || (e.event_name === 'CUSTOM' && e.headers['Event-Subclass']?.startsWith('fsbus::') === true)) return;
+    node.lastEventAt = this.#o.clock();
+    const core = e.headers['Core-UUID'];
+    if (core !== undefined && core !== '') node.coreUuid = cutText(core, MAX_CORE_UUID_CHARS);
+    if (node.events_stalled_since === undefined) return;
+    delete node.events_stalled_since;
+    node.synced = false;
+    node.syncRetryAt = 0;
+    this.#nodeChanged(node);
   }
 
   /** Its agent stopped cleanly and said so: offline at once, as after missed polls, not two polls later. */
@@ -448,7 +522,7 @@ export class Dashboard {
     if (node === undefined) return;
     node.leftAt = ++this.#moment;
     if (node.presence === 'offline') return;
-    markOffline(node, this.#o.clock());
+    this.#wentOffline(node, this.#o.clock());
     this.#nodeChanged(node);
   }
 

@@ -23,6 +23,12 @@ export interface NodeState extends NodeView {
   compact: boolean;
   /** Channels in the first listing read after the switch to it (JSON is tried again at half). */
   compactRows?: number;
+  /** The Core-UUID of its last FreeSWITCH event: nodes with the same one are agents of one FreeSWITCH. */
+  coreUuid?: string;
+  /** Its agent's `counters.events_received` in its last status (a change is a FreeSWITCH event). */
+  eventsReceived?: number;
+  /** The dashboard's clock (`clock`) at its last FreeSWITCH event known, or since when it is watched (the stall watch's start). */
+  lastEventAt?: number;
 }
 
 /** Nodes kept by default; past it the longest-unseen node makes room for one that answers. */
@@ -35,6 +41,8 @@ export function markOffline(n: NodeState, now: number): void {
   n.presence = 'offline';
   delete n.degraded;
   n.offline_since = now;
+  // Not answering: no stall said (its events' absence is its own), its FreeSWITCH shared with none.
+  delete n.events_stalled_since;
   n.synced = false;
   n.syncRetryAt = 0;
 }
@@ -104,6 +112,8 @@ export function publicNode(n: NodeView): NodeView {
   if (n.esl_down_since !== undefined) view.esl_down_since = n.esl_down_since;
   if (n.presence === 'offline' && n.offline_since !== undefined) view.offline_since = n.offline_since;
   if (n.sync_error !== undefined) view.sync_error = { ...n.sync_error };
+  if (n.events_stalled_since !== undefined) view.events_stalled_since = n.events_stalled_since;
+  if (n.same_freeswitch !== undefined) view.same_freeswitch = { core_uuid: n.same_freeswitch.core_uuid, nodes: [...n.same_freeswitch.nodes] };
   return view;
 }
 
@@ -114,4 +124,49 @@ export class SyncError extends Error {
     super(reply.success ? 'show channels answered no text' : cutText(reply.message, MAX_FIELD_CHARS));
     this.code = reply.success || reply.code === undefined ? undefined : cutText(reply.code, MAX_STATUS_TEXT_CHARS);
   }
+}
+
+/**
+ * When the node's last FreeSWITCH event was, by the dashboard's clock, after a status that tells
+ * `received` (its agent's events_received; undefined when not told): `now` for a node new, back
+ * from offline, or whose FreeSWITCH is not ready or came back (the watch starts again), or when
+ * the count changed (rose; lower: a restarted agent); else what was known.
+ */
+export function lastEventAt(prev: NodeState | undefined, fresh: boolean, received: number | undefined, now: number): number {
+  if (prev === undefined || fresh || prev.lastEventAt === undefined) return now;
+  if (received !== undefined && prev.eventsReceived !== undefined && received !== prev.eventsReceived) return now;
+  return prev.lastEventAt;
+}
+
+/** Other nodes a card names as agents of its FreeSWITCH. */
+const MAX_SAME_FREESWITCH = 10;
+
+/**
+ * The other answering nodes of each node's FreeSWITCH (same Core-UUID), as `same_freeswitch`;
+ * returns the nodes whose view of it changed.
+ */
+export function markSameFreeswitch(nodes: Iterable<NodeState>): NodeState[] {
+  const byCore = new Map<string, string[]>();
+  const all = [...nodes];
+  for (const n of all) {
+    if (n.presence === 'offline' || n.coreUuid === undefined) continue;
+    const ids = byCore.get(n.coreUuid);
+    if (ids === undefined) byCore.set(n.coreUuid, [n.node_id]);
+    else ids.push(n.node_id);
+  }
+  const changed: NodeState[] = [];
+  for (const n of all) {
+    const core = n.presence === 'offline' ? undefined : n.coreUuid;
+    const others = core === undefined ? [] : (byCore.get(core) ?? []).filter((id) => id !== n.node_id).sort().slice(0, MAX_SAME_FREESWITCH);
+    const before = n.same_freeswitch;
+    if (others.length === 0) {
+      if (before === undefined) continue;
+      delete n.same_freeswitch;
+    } else {
+      if (before !== undefined && before.core_uuid === core && before.nodes.join('\n') === others.join('\n')) continue;
+      n.same_freeswitch = { core_uuid: core!, nodes: others };
+    }
+    changed.push(n);
+  }
+  return changed;
 }

@@ -23,6 +23,10 @@ export interface NodeStatusRead {
   status: Record<string, unknown>;
   /** Park mode as the answer tells it (parkOf decides with what was known), texts cut. */
   park: ParkView | undefined;
+  /** `counters.events_received`: FreeSWITCH events the agent got (the stall watch's, not the card's). */
+  eventsReceived?: number;
+  /** `esl.events_subscription` is `none`: the agent asks FreeSWITCH for no event, so none coming is no stall. */
+  noEvents?: boolean;
 }
 
 /**
@@ -61,7 +65,11 @@ export function readNodeStatus(data: unknown, envelopeNodeId: string): NodeStatu
     if (typeof from['cordoned'] === 'boolean') to['cordoned'] = from['cordoned'];
   });
   if (lanes !== undefined) status['shared_lanes'] = lanes;
-  return { id, status, park: isRecord(data['park']) ? boundedPark(parkFrom(data['park'])) : undefined };
+  const read: NodeStatusRead = { id, status, park: isRecord(data['park']) ? boundedPark(parkFrom(data['park'])) : undefined };
+  const received = isRecord(data['counters']) ? data['counters']['events_received'] : undefined;
+  if (typeof received === 'number' && Number.isFinite(received)) read.eventsReceived = received;
+  if (isRecord(data['esl']) && data['esl']['events_subscription'] === 'none') read.noEvents = true;
+  return read;
 }
 
 /**

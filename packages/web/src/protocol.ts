@@ -44,6 +44,28 @@ export interface NodeView {
    * list may be stale (ended calls kept, new ones missing). Gone after the next read that works.
    */
   sync_error?: SyncErrorView;
+  /**
+   * Wall-clock ms (the dashboard's clock, as `last_seen`) of the last FreeSWITCH event known from
+   * the node — its agent's `counters.events_received` last rose, or one came over the bus — while
+   * none came for longer than the dashboard's `eventStallMs` (2.5 HEARTBEAT intervals by default)
+   * though the node answers and its FreeSWITCH is ready: events stalled, so its calls may have
+   * ended unseen (the page shows them stale from this time). Gone with the next event; the node's
+   * channels are then read again.
+   */
+  events_stalled_since?: number;
+  /**
+   * Other nodes (online or degraded) whose events carry the same FreeSWITCH Core-UUID: two agents
+   * on one FreeSWITCH (a misconfiguration): every event of it comes once per agent, and its calls
+   * are listed under whichever node read or told of them last. At most 10 node ids, sorted.
+   */
+  same_freeswitch?: SameFreeswitchView;
+}
+
+/** The other agents of one FreeSWITCH (see NodeView.same_freeswitch). */
+export interface SameFreeswitchView {
+  /** FreeSWITCH's Core-UUID, as its events carry it (cut to 128 characters). */
+  core_uuid: string;
+  nodes: string[];
 }
 
 /** The error envelope a node answered the status poll with (code and message cut, as the card shows them). */

@@ -25,6 +25,8 @@ options:
   --node-retention <s> how long a node that stopped answering stays on the page, offline,
                        before it is removed (default 600)
   --max-nodes <n>      nodes kept; past it the longest unseen makes room (default 1000)
+  --event-stall <s>    a node whose FreeSWITCH sent no event for this long (HEARTBEAT comes
+                       every 20 s) is said stalled, its calls shown stale; 0 = off (default 50)
   --max-channels <n>   live channels kept, all nodes together; past it the oldest goes
                        (default 5000)
   --event-history <n>  events the server keeps for the event list, details and calls not in the
@@ -91,6 +93,7 @@ const WEB_OPTIONS = {
   poll: { type: 'string' },
   'node-retention': { type: 'string' },
   'max-nodes': { type: 'string' },
+  'event-stall': { type: 'string' },
   'max-channels': { type: 'string' },
   'max-originates': { type: 'string' },
   'event-history': { type: 'string' },
@@ -133,6 +136,11 @@ export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv, note
   }
   const retention = values['node-retention'];
   if (retention !== undefined) options.offlineNodeRetentionMs = positiveInteger(retention, '--node-retention') * 1000;
+  const stall = values['event-stall'];
+  if (stall !== undefined) {
+    if (!/^\d+$/.test(stall) || !Number.isSafeInteger(Number(stall) * 1000)) throw new Error(`--event-stall must be a whole number of seconds (0 = off), got ${JSON.stringify(stall)}`);
+    options.eventStallMs = Number(stall) * 1000;
+  }
   if (values['max-nodes'] !== undefined) options.maxNodes = positiveInteger(values['max-nodes'], '--max-nodes');
   if (values['max-channels'] !== undefined) options.maxChannels = positiveInteger(values['max-channels'], '--max-channels');
   if (values['event-history'] !== undefined) options.eventHistory = positiveInteger(values['event-history'], '--event-history');

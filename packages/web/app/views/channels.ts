@@ -12,7 +12,10 @@
  * its duration stops at the node's last answer, and hangup and playback are off until the node
  * answers again (or is forgotten with its calls). So is a call of a node whose FreeSWITCH is not
  * ready (`esl_down_since`: the agent answers, its Event Socket link is down), from that time until
- * FreeSWITCH is back and its channels are read again.
+ * FreeSWITCH is back and its channels are read again. And a call of a node whose FreeSWITCH sent
+ * no event for longer than the dashboard's bound (`events_stalled_since`), from its last event
+ * until events come again: greyed and its duration stopped, but hangup and playback stay on (the
+ * node answers, and FreeSWITCH may take commands while its events are stuck).
  */
 import type { ChannelView, NodeView } from '../../src/protocol.js';
 import { command } from '../api.js';
@@ -49,10 +52,10 @@ interface Row {
   stale: Stale | undefined;
 }
 
-/** Why a row is stale: its node `offline`, or the node's `freeswitch` not ready; `at` stops its duration. */
+/** Why a row is stale: its node `offline`, the node's `freeswitch` not ready, or its `events` stalled; `at` stops its duration. */
 interface Stale {
   at: number;
-  why: 'offline' | 'freeswitch';
+  why: 'offline' | 'freeswitch' | 'events';
 }
 
 /** Hangup and playback need the call's node to answer; the timeline is the page's own. */
@@ -61,17 +64,21 @@ const UNSEEN = 'this call may have ended without a word';
 
 /**
  * Offline: since the node's last answer (or its FreeSWITCH's going down, if earlier); else since
- * its FreeSWITCH was told not ready; else not stale.
+ * its FreeSWITCH was told not ready; else since its FreeSWITCH's last event, while they stalled;
+ * else not stale.
  */
 function staleOf(node: NodeView | undefined): Stale | undefined {
   if (node === undefined) return undefined;
   const down = node.esl_down_since;
   if (node.presence === 'offline') return { at: down === undefined ? node.last_seen : Math.min(down, node.last_seen), why: 'offline' };
-  return down === undefined ? undefined : { at: down, why: 'freeswitch' };
+  if (down !== undefined) return { at: down, why: 'freeswitch' };
+  const stalled = node.events_stalled_since;
+  return stalled === undefined ? undefined : { at: stalled, why: 'events' };
 }
 
 function staleTitle(stale: Stale): string {
   if (stale.why === 'offline') return `its node is offline: ${UNSEEN}`;
+  if (stale.why === 'events') return `no FreeSWITCH events from its node since ${new Date(stale.at).toLocaleTimeString()} (events stalled): ${UNSEEN}`;
   return `FreeSWITCH unreachable since ${new Date(stale.at).toLocaleTimeString()} (its agent's Event Socket link is down): ${UNSEEN}`;
 }
 
@@ -273,7 +280,8 @@ function setEnded(r: Row, ended: boolean): void {
 
 function controls(r: Row): void {
   for (const b of r.buttons) {
-    const off = r.ended || r.pending.has(b.className) || (r.stale !== undefined && NEEDS_NODE.has(b.className));
+    // Events stalled: the node still answers, so its controls stay on.
+    const off = r.ended || r.pending.has(b.className) || (r.stale !== undefined && r.stale.why !== 'events' && NEEDS_NODE.has(b.className));
     // A disabled button loses keyboard focus (to body): the hold it kept would go, and the user's
     // place with it. The keyboard-focused one is only marked off (onClick sends nothing from it).
     if (off && b === document.activeElement && b.matches(':focus-visible')) {

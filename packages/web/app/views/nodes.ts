@@ -39,6 +39,10 @@ interface Card {
   degraded: HTMLElement;
   /** While offline: since when, and when it was last seen (hidden otherwise). */
   offline: HTMLElement;
+  /** While its FreeSWITCH sends no event (events_stalled_since): since when (hidden otherwise). */
+  stalled: HTMLElement;
+  /** The other agents of its FreeSWITCH (same_freeswitch; hidden while none). */
+  sameFs: HTMLElement;
   node: NodeView;
   /** The server's park audio when the user picked another in the select: kept until sent or the server's changes. */
   pickedOver: string | undefined;
@@ -94,8 +98,23 @@ function makeCard(n: NodeView): Card {
   degraded.hidden = true;
   const offline = h('p', { class: 'offline-since', role: 'status' });
   offline.hidden = true;
-  const root = h('article', { class: 'card', 'data-node': id }, h('header', {}, h('h3', {}, id), h('span', { class: 'badges' }, lanes, badge)), offline, dl, degraded, syncError, h('footer', {}, toggle, audio, setAudio));
-  const card: Card = { root, badge, lanes, dd, toggle, audio, syncError, degraded, offline, node: n, pickedOver: undefined };
+  const stalled = h('p', { class: 'events-stalled', role: 'status' });
+  stalled.hidden = true;
+  const sameFs = h('p', { class: 'same-freeswitch', role: 'status' });
+  sameFs.hidden = true;
+  const root = h(
+    'article',
+    { class: 'card', 'data-node': id },
+    h('header', {}, h('h3', {}, id), h('span', { class: 'badges' }, lanes, badge)),
+    offline,
+    stalled,
+    sameFs,
+    dl,
+    degraded,
+    syncError,
+    h('footer', {}, toggle, audio, setAudio),
+  );
+  const card: Card = { root, badge, lanes, dd, toggle, audio, syncError, degraded, offline, stalled, sameFs, node: n, pickedOver: undefined };
   toggle.addEventListener('click', () => {
     const cmd = card.node.park.enabled === true ? 'dialplan.disable' : 'dialplan.enable';
     void command({ command: cmd, node_id: id }).then((r) => showResult(`${cmd} ${id}`, r));
@@ -206,6 +225,7 @@ function fill(card: Card, n: NodeView, channels: number, store: Store): void {
   set(dd.reconnects, num(c['reconnects']));
   set(dd.park, parkText, ['data-park', parkState]);
   lastKnown(card, n, store);
+  warnings(card, n, store);
   if (dd.park.title !== (park.error ?? '')) dd.park.title = park.error ?? '';
   // Its channels may be stale: the list could not be read (e.g. larger than the broker carries).
   const e = n.sync_error;
@@ -213,6 +233,28 @@ function fill(card: Card, n: NodeView, channels: number, store: Store): void {
   if (e !== undefined) {
     const retry = new Date(e.retry_at).toLocaleTimeString();
     set(card.syncError, `channels may be stale: ${e.message} (${e.attempts} ${e.attempts === 1 ? 'attempt' : 'attempts'}, next at ${retry})`, ['data-code', e.code ?? '']);
+  }
+}
+
+/**
+ * Events stalled: since when none came from its FreeSWITCH (its calls shown stale). Two agents
+ * on one FreeSWITCH: which others (its events come once per agent, its calls under one of them).
+ */
+function warnings(card: Card, n: NodeView, store: Store): void {
+  const since = n.events_stalled_since;
+  card.stalled.hidden = since === undefined;
+  if (since !== undefined) {
+    set(card.stalled, `no FreeSWITCH events since ${new Date(since).toLocaleTimeString()} (${duration(store.now() - since)}): events stalled, its calls may have ended unseen`);
+  }
+  const same = n.same_freeswitch;
+  card.sameFs.hidden = same === undefined;
+  if (same !== undefined) {
+    const others = same.nodes.join(', ');
+    set(
+      card.sameFs,
+      `same FreeSWITCH as ${others} (Core-UUID ${same.core_uuid}): two agents on one Event Socket, every event of it comes once per agent and its calls are listed under one of them`,
+      ['data-nodes', others],
+    );
   }
 }
 

@@ -87,7 +87,9 @@ export async function startWiring(
       await agent.start();
       await agentUntil(agent, () => agent.ready, `${id} ready`);
     }
-    const options: StartWebOptions = { port: 0, bus: { servers: [nats.url] }, pollIntervalMs: 500, gatherTimeoutMs: 300, ...webOptions };
+    // No stall check unless a test asks: these simulators send no HEARTBEAT, and a slow run of a
+    // quiet node would pass the bound.
+    const options: StartWebOptions = { port: 0, bus: { servers: [nats.url] }, pollIntervalMs: 500, gatherTimeoutMs: 300, eventStallMs: 0, ...webOptions };
     web = await startWeb(options);
     await web.busReady;
     return {
