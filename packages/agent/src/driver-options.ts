@@ -1,5 +1,5 @@
-/** The broker driver's options from the agent's config: URLs, credentials (env only), TLS, CURVE keys, outage buffer, event stream. */
-import type { Subjects } from '@fsbus/contract';
+/** The broker driver's options from the agent's config: URLs, credentials (env only), TLS, CURVE keys, outage buffer, persistent events, event stream. */
+import { buildSubjects, type Subjects } from '@fsbus/contract';
 import type { CurveKeys, DriverOptions, StreamSpec } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './config/schema.js';
@@ -18,6 +18,8 @@ export function driverOptions(c: AgentConfig, namespace: string, logger: Logger)
     },
     ...(c.broker.tls === undefined ? {} : { tls: typeof c.broker.tls === 'boolean' ? c.broker.tls : { ...tlsFiles(c.broker.tls) } }),
     ...curveKeys(c),
+    // `namespace` is the subject prefix: its events, and nothing else, go out persistent.
+    ...(c.broker.amqp.persistent_events ? { persistentSubjects: [buildSubjects(namespace).eventsWildcard] } : {}),
     bufferMessages: c.broker.buffer_messages,
     bufferBytes: c.broker.buffer_bytes,
     logger,

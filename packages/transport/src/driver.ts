@@ -421,6 +421,14 @@ export interface DriverOptions {
    * check their links themselves. @default 10000
    */
   livenessIntervalMs?: number;
+  /**
+   * AMQP only: subject patterns (`*`, `>`) whose publishes go out persistent (delivery_mode 2), so
+   * a durable queue bound to them keeps them across a RabbitMQ restart; RabbitMQ writes them to
+   * disk, which slows the publish confirms. Requests and replies stay transient whatever their
+   * subject. The agent passes `<prefix>.events.>` with `broker.amqp.persistent_events`.
+   * @default [] (everything transient)
+   */
+  persistentSubjects?: readonly string[];
   /** Minimal logger; silent by default. */
   logger?: DriverLogger;
 }

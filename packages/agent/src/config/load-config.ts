@@ -29,6 +29,7 @@ export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly stri
   ['broker.curve.public_key', ['FSBUS_ZMQ_CURVE_PUBLIC_KEY']],
   ['broker.curve.server_key', ['FSBUS_ZMQ_CURVE_SERVER_KEY']],
   ['broker.curve.client_keys', ['FSBUS_ZMQ_CURVE_CLIENT_KEYS']],
+  ['broker.amqp.persistent_events', ['FSBUS_AMQP_PERSISTENT_EVENTS']],
   ['broker.buffer_messages', ['FSBUS_BROKER_BUFFER_MESSAGES']],
   ['broker.buffer_bytes', ['FSBUS_BROKER_BUFFER_BYTES']],
   ['esl.host', ['FSBUS_ESL_HOST']],

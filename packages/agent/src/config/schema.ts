@@ -135,6 +135,19 @@ export const configSchema = z
           })
           .strict()
           .optional(),
+        /** AMQP (RabbitMQ) only. */
+        amqp: z
+          .object({
+            /**
+             * Events published persistent (delivery_mode 2): a durable queue of the user's own bound
+             * to them keeps them across a RabbitMQ restart (mod_amqp's `delivery-mode` 2). RabbitMQ
+             * writes them to disk, which slows its confirms. Replies and lane requests stay
+             * transient. @default false (transient)
+             */
+            persistent_events: bool.default(false),
+          })
+          .strict()
+          .prefault({}),
         /** Events held while the broker is away. @default 10000 */
         buffer_messages: whole(0).default(10_000),
         /** @default 8388608 */
@@ -296,6 +309,11 @@ export const configSchema = z
     }
     if (c.broker.creds_file !== undefined && pick.driver !== 'nats') {
       ctx.addIssue({ code: 'custom', path: ['broker', 'creds_file'], message: `is for the nats driver only (the driver is ${pick.driver})` });
+      return z.NEVER;
+    }
+    // Silently ignored by another driver, the events it was meant to keep would be lost at a restart.
+    if (c.broker.amqp.persistent_events && pick.driver !== 'amqp') {
+      ctx.addIssue({ code: 'custom', path: ['broker', 'amqp', 'persistent_events'], message: `is for the amqp driver only (the driver is ${pick.driver})` });
       return z.NEVER;
     }
     const replyToIssue = replyToDriverProblem(pick.driver, c.commands.reply_to);

@@ -19,7 +19,7 @@ import { redact } from '../../redact.js';
 import type { OutboxItem } from '../../outbox.js';
 import { writeWindowBytes } from '../../defaults.js';
 import { brokerCloseReason, closeAmqp, refusedHandshake } from './amqp-close.js';
-import { amqpSocketOptions, amqpUrl, bindingKey, withTlsScheme } from './amqp-options.js';
+import { amqpSocketOptions, amqpUrl, bindingKey, persistentMatcher, withTlsScheme } from './amqp-options.js';
 import { ensureAmqpStream, StreamConsumer } from './amqp-streams.js';
 import { AmqpConsumers } from './amqp-consumers.js';
 import { assertRoutingKey, ConsumerRefused, outboundHeaders, routingKeyProblem, servedInbound, toInbound } from './amqp-wire.js';
@@ -76,6 +76,8 @@ export class AmqpDriver extends BaseDriver {
   readonly #exchange: string;
   readonly #urls: string[];
   readonly #consumers: AmqpConsumers;
+  /** Subjects published persistent (DriverOptions.persistentSubjects); undefined: none. */
+  readonly #persistent: ((subject: string) => boolean) | undefined;
   readonly #streamConsumers = new Set<StreamConsumer>();
   #conn: ChannelModel | undefined;
   #ch: ConfirmChannel | undefined;
@@ -111,6 +113,7 @@ export class AmqpDriver extends BaseDriver {
     assertTlsFilesReadable(options.tls);
     this.#exchange = options.namespace ?? DEFAULT_AMQP_EXCHANGE;
     this.#urls = urlList(options.urls);
+    this.#persistent = persistentMatcher(options);
     this.#consumers = new AmqpConsumers(this.#exchange, (error) => this.emit({ type: 'error', error }));
   }
 
@@ -333,6 +336,10 @@ export class AmqpDriver extends BaseDriver {
     }
     // A command is worth running only while its requester still waits: the time left, not the timeout.
     if (item.deadline !== undefined) props['expiration'] = String(Math.max(1, Math.round(item.deadline - performance.now())));
+    // Events a durable queue must keep across a broker restart (delivery_mode 2). Never a request:
+    // it is worth running only while its requester waits, and its reply could only come back on
+    // this connection's direct reply-to, gone with the restart.
+    if (this.#persistent !== undefined && item.replyTo === undefined && item.kind !== 'request' && this.#persistent(item.subject)) props['persistent'] = true;
     ch.publish(this.#exchange, item.subject, content, props, this.#confirms.track(item));
     // Our own request (a hand-off carries its requester's reply address, not ours).
     if (item.replyTo === DIRECT_REPLY_TO) this.#awaitingReplies.add(item);

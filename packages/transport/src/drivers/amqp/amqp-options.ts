@@ -1,6 +1,8 @@
-/** DriverOptions → amqplib URL + socket options (credentials, heartbeat, TLS, client name). */
+/** DriverOptions → amqplib URL + socket options (credentials, heartbeat, TLS, client name) and the subjects published persistent. */
 import { readTlsMaterial } from '../../tls-material.js';
 import type { DriverOptions } from '../../driver.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
+import { assertPattern, subjectMatches } from '../../subject-pattern.js';
 
 /** Heartbeat asked of the broker, in seconds (a dead peer is noticed within ~2 of these). @default 10 */
 export const DEFAULT_HEARTBEAT_S = 10;
@@ -46,4 +48,22 @@ export function bindingKey(pattern: string): string {
     .split('.')
     .map((t) => (t === '>' ? '*.#' : t))
     .join('.');
+}
+
+/**
+ * Whether a publish to `subject` goes out persistent (`DriverOptions.persistentSubjects`), or
+ * undefined when none does (the driver then asks nothing per publish). A pattern that is not one
+ * (`#`, an empty token) is refused when the driver is created: it would silently match nothing.
+ */
+export function persistentMatcher(options: DriverOptions): ((subject: string) => boolean) | undefined {
+  const patterns = options.persistentSubjects ?? [];
+  for (const p of patterns) {
+    try {
+      assertPattern(p, '#');
+    } catch {
+      throw new TransportError(TransportErrorCode.INVALID_OPTION, `persistentSubjects: ${JSON.stringify(p)} is not a subject pattern (dot-separated tokens, * for one token, > for the rest)`);
+    }
+  }
+  if (patterns.length === 0) return undefined;
+  return (subject) => patterns.some((p) => subjectMatches(p, subject));
 }
