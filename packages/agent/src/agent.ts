@@ -321,7 +321,7 @@ export class Agent {
       if (c.events.stream.enabled) await driver.ensureStream(streamSpec(c, this.subjects));
 
       const filter = new EventFilter({ include: c.events.include, exclude: c.events.exclude });
-      const publisher = new EventPublisher(filter, this.subjects, c.node_id, driver, this.metrics, this.#bufferedLoss.reporting, c.broker.buffer_messages);
+      const publisher = new EventPublisher(filter, this.subjects, c.node_id, driver, this.metrics, this.#bufferedLoss.reporting, c.broker.buffer_messages, c.events.exclude);
       this.#bufferedLoss.attach(publisher);
       this.#publisher = publisher;
       const callControl = this.#callControl;
@@ -560,7 +560,7 @@ export class Agent {
     const driver = this.#driver;
     if (publisher === undefined || driver === undefined) return;
     const goodbye = agentStopEvent(this.config.node_id, AGENT_VERSION);
-    if (!publisher.accepts(goodbye.name, goodbye.subclass)) return;
+    if (!publisher.acceptsOwn(goodbye)) return;
     // Buffered now, it would be dropped by the close that follows.
     if (driver.status !== 'connected') {
       this.logger.warn({ broker: driver.status }, 'goodbye event not sent: the broker is not connected');

@@ -8,6 +8,7 @@
  * for it within the shutdown budget, then says what it discards (docs/agent.md: Events,
  * Operations → Shutdown).
  */
+import { EVENTS_DROPPED_SUBCLASS } from '@fsbus/contract';
 import { DEFAULT_LOG_THROTTLE_MS, LogThrottle } from '@fsbus/esl';
 import type { Driver, DriverStats } from '@fsbus/transport';
 import type { Logger } from 'pino';
@@ -22,6 +23,8 @@ export const EVENTS_REFUSED_LOG = 'events refused by a queue at the broker (nack
 export const STOP_WAITS_FOR_BROKER_LOG = 'stopping: waiting for the broker to take the buffered events';
 export const EVENTS_DISCARDED_AT_STOP_LOG = 'stopped with the broker away: buffered events discarded';
 export const TELLING_SUBSCRIBERS_LOG = 'events were dropped: telling subscribers (fsbus::events_dropped)';
+/** The same moment with fsbus::events_dropped excluded by events.exclude: nobody is told. */
+export const NOT_TOLD_EXCLUDED_LOG = 'events were dropped: not told to subscribers, fsbus::events_dropped is excluded by events.exclude';
 export const OWN_EVENT_DROPPED_AFTER_SEND_LOG = "the agent's own event failed at the broker after it was sent: dropped, not told again";
 
 export interface BufferedLossOptions {
@@ -52,6 +55,7 @@ export class BufferedLoss {
   readonly #pushedOutLog: LogThrottle;
   readonly #refusedLog: LogThrottle;
   readonly #tellingLog: LogThrottle;
+  readonly #notToldLog: LogThrottle;
   readonly #ownDroppedLog: LogThrottle;
   readonly #intervalMs: number;
   /**
@@ -102,6 +106,7 @@ export class BufferedLoss {
     // Subscribers miss what it said (a loss, a resync): lost data too.
     this.#ownDroppedLog = new LogThrottle(error, OWN_EVENT_DROPPED_AFTER_SEND_LOG, ms);
     this.#tellingLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), TELLING_SUBSCRIBERS_LOG, ms);
+    this.#notToldLog = new LogThrottle((fields, msg) => options.logger.warn(fields, msg), NOT_TOLD_EXCLUDED_LOG, ms);
   }
 
   /** What the event publisher reports its drops through. */
@@ -179,7 +184,9 @@ export class BufferedLoss {
     }
     if (!told) return;
     this.#toldAt = performance.now();
-    this.#tellingLog.hit(this.#fields(loss));
+    // Excluded, the announcement was filtered out: the line must not say anyone was told.
+    const excluded = this.#publisher?.acceptsOwn({ name: 'CUSTOM', subclass: EVENTS_DROPPED_SUBCLASS }) === false;
+    (excluded ? this.#notToldLog : this.#tellingLog).hit(this.#fields(loss));
   }
 
   /**
@@ -227,6 +234,7 @@ export class BufferedLoss {
     this.#refusedLog.flush();
     this.#ownDroppedLog.flush();
     this.#tellingLog.flush();
+    this.#notToldLog.flush();
   }
 
   #fields(loss: EventLoss): Record<string, unknown> {

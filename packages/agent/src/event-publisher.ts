@@ -5,11 +5,14 @@
  * the broker failed after it was sent, the driver hands back (PublishOptions.onDroppedAfterSend),
  * with its timestamp as the lossMark: what the NATS write window keeps instead of its payload.
  * The agent's own events (publishOwn: its announcements) are handed back apart: not a loss to
- * announce, which would be another announcement the same broker may fail.
+ * announce, which would be another announcement the same broker may fail. They pass any
+ * events.include (they are the bus's signals, not FreeSWITCH's events); only events.exclude turns
+ * them off (config/own-events.ts).
  */
 import { encodeEventPayload, encodeUtf8, eventTimestampUs, nowMicros, type EventFilter, type EventSource, type Subjects } from '@fsbus/contract';
 import type { EslEvent } from '@fsbus/esl';
 import type { Driver, DriverStats, PublishOptions, PublishOutcome } from '@fsbus/transport';
+import { ownEventFilter } from './config/own-events.js';
 import type { EventLoss } from './lifecycle-events.js';
 import type { AgentMetrics } from './metrics.js';
 
@@ -54,6 +57,8 @@ export interface EventCounters {
 export class EventPublisher {
   readonly counters: EventCounters = { received: 0, filtered: 0, published: 0, buffered: 0, failed: 0, bytes: 0 };
   readonly #filter: EventFilter;
+  /** The agent's own events: events.exclude alone (an include list does not name them). */
+  readonly #ownFilter: EventFilter;
   readonly #subjects: Subjects;
   readonly #nodeId: string;
   readonly #driver: Driver;
@@ -64,8 +69,13 @@ export class EventPublisher {
   /** The same object for every publish of the agent's own events. */
   readonly #ownPublishOptions: PublishOptions;
 
-  constructor(filter: EventFilter, subjects: Subjects, nodeId: string, driver: Driver, metrics: AgentMetrics, reporting: DropReporting, bufferMessages: number) {
+  /**
+   * `exclude`: the events.exclude `filter` was built with, which alone filters the agent's own
+   * events (an include list does not name them); none when omitted.
+   */
+  constructor(filter: EventFilter, subjects: Subjects, nodeId: string, driver: Driver, metrics: AgentMetrics, reporting: DropReporting, bufferMessages: number, exclude: readonly string[] = []) {
     this.#filter = filter;
+    this.#ownFilter = ownEventFilter(exclude);
     this.#subjects = subjects;
     this.#nodeId = nodeId;
     this.#driver = driver;
@@ -106,19 +116,19 @@ export class EventPublisher {
     this.#publish(event, subclass);
   }
 
-  /** Whether events.include/exclude let this event through. */
-  accepts(name: string, subclass?: string): boolean {
-    return this.#filter.matches(name, subclass);
+  /** Whether publishOwn publishes this event of the agent's own: events.exclude does not exclude it. */
+  acceptsOwn(event: { readonly name: string; readonly subclass?: string | undefined }): boolean {
+    return this.#ownFilter.matches(event.name, event.subclass);
   }
 
   /**
    * An event of the agent's own (its goodbye, its announcements), published like FreeSWITCH's:
-   * same filter, subject and envelope, counted as published but not as received. Failed at the
-   * broker after it was sent, it is reported apart (DropReporting.onOwnDropped), not as a loss.
-   * May throw what the driver throws.
+   * same subject and envelope, counted as published but not as received; filtered by
+   * events.exclude alone (acceptsOwn). Failed at the broker after it was sent, it is reported
+   * apart (DropReporting.onOwnDropped), not as a loss. May throw what the driver throws.
    */
   publishOwn(event: EventSource & { readonly name: string }): PublishOutcome | 'filtered' {
-    if (!this.#filter.matches(event.name, event.subclass)) return 'filtered';
+    if (!this.acceptsOwn(event)) return 'filtered';
     return this.#publish(event, event.subclass, this.#ownPublishOptions);
   }
 

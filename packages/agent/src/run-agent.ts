@@ -19,6 +19,7 @@ import { Agent } from './agent.js';
 import { brokerAuthHint } from './config/broker-auth-hint.js';
 import { loadConfig, nodeIdEnvConflict } from './config/load-config.js';
 import { npmExecWarning } from './config/npm-exec.js';
+import { ownEventsExcludedWarning } from './config/own-events.js';
 import { shutdownBoundWarning } from './config/shutdown-bound.js';
 import { unknownEnv, unknownEnvWarning } from './config/unknown-env.js';
 import type { AgentConfig } from './config/schema.js';
@@ -78,6 +79,9 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv =
   // Both names of node_id set apart: the one ignored would otherwise be ignored without a word.
   const nodeIds = nodeIdEnvConflict(env);
   if (nodeIds !== undefined) agent.logger.warn(nodeIds.fields, nodeIds.message);
+  // A consumer cannot learn of a loss the agent does not announce: said once, the config stays valid.
+  const ownExcluded = ownEventsExcludedWarning(agent.config);
+  if (ownExcluded !== undefined) agent.logger.warn(ownExcluded.fields, ownExcluded.message);
   try {
     // Before connecting: a state file the agent cannot use is said without waiting for the broker.
     await agent.park.openStateFile();

@@ -54,7 +54,7 @@ void test('a buffer overflowed with the broker connected is told once it is empt
   });
   let loss: EventLoss | undefined = loss4();
   // The publisher keeps the loss until it is taken (a stand-in for EventPublisher's own bookkeeping).
-  lost.attach({ takeLoss: () => [loss, (loss = undefined)][0], hangupsHeld: () => 0 } as unknown as EventPublisher);
+  lost.attach({ takeLoss: () => [loss, (loss = undefined)][0], hangupsHeld: () => 0, acceptsOwn: () => true } as unknown as EventPublisher);
   lost.reporting.onDropped(loss4(), loss4(), 'buffer-full');
   assert.equal(drains.length, 1);
   // What was held went out, but the burst refilled the buffer meanwhile: not told yet, waits again.

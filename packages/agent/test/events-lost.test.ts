@@ -46,6 +46,9 @@ const lines = (node: Node, msg: string): Log[] => node.logs.filter((l) => l['msg
 
 /** Halts the broker and waits for the agent to see it gone. */
 async function brokerDown(cluster: Cluster, node: Node): Promise<void> {
+  // Its agent_start (which passes any include list) confirmed: unconfirmed when the connection
+  // goes, NATS would count it as dropped (possibly delivered).
+  await node.agent.driver!.flush();
   await cluster.nats.halt();
   await until(node.agent, () => node.agent.brokerStatus !== 'connected', 'the agent to see the broker gone');
 }

@@ -160,7 +160,8 @@ void test('graceful shutdown answers the commands in flight before closing', asy
 });
 
 void test('a forward_to copy the buffer cannot keep is counted as a forward, not as an event dropped', async () => {
-  // No event is published (only HEARTBEAT, and the simulator sends none) and nothing is buffered.
+  // No FreeSWITCH event is published (only HEARTBEAT, and the simulator sends none) and nothing
+  // is buffered; the agent's own agent_start (it passes any include list) is confirmed before the outage.
   const cluster = await startCluster({ config: { events: { include: ['HEARTBEAT'] }, broker: { buffer_messages: 0 } } });
   const { agent, sim } = cluster.nodes[0]!;
   const S = 'freeswitch.node.node-1';
@@ -172,6 +173,7 @@ void test('a forward_to copy the buffer cannot keep is counted as a forward, not
     const args = '1 1 1 3600000 # silence_stream://100 /invalid.wav my_digits \\d';
     const r = await cluster.request(S, JSON.stringify({ command: 'execute_app', uuid, app: 'play_and_get_digits', args, forward_to: 'observers.done' }));
     assert.equal(r.success, true, JSON.stringify(r));
+    await agent.driver!.flush();
     await cluster.broker.halt();
     await until(agent, () => agent.brokerStatus !== 'connected', 'broker loss seen');
     assert.equal(sim.core.control.sendDigits(uuid, '1'), true);
