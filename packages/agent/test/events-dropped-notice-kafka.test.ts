@@ -8,15 +8,9 @@
 // for the next one.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { pino } from 'pino';
-import { EventFilter, buildSubjects } from '@fsbus/contract';
 import { startKafka, type KafkaHandle } from '@fsbus/testkit';
-import { createDriver } from '@fsbus/transport';
-import { BufferedLoss, OWN_EVENT_DROPPED_AFTER_SEND_LOG } from '../src/buffered-loss.js';
-import { EventPublisher } from '../src/event-publisher.js';
-import { eventsDroppedEvent, type EventLoss } from '../src/lifecycle-events.js';
-import { AgentMetrics } from '../src/metrics.js';
-import { timedEvent } from './support/timed-event.js';
+import { OWN_EVENT_DROPPED_AFTER_SEND_LOG } from '../src/buffered-loss.js';
+import { kafkaLossRig } from './support/kafka-loss-rig.js';
 
 const BUFFER = 4;
 const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
@@ -28,29 +22,7 @@ before(async () => {
 after(() => kafka.stop());
 
 void test('kafka: a loss told into a full send queue is one notice, and the notice is not pushed out for room', { timeout: 300_000 }, async (t) => {
-  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'notice-evicted', bufferMessages: BUFFER });
-  t.after(() => driver.close());
-  t.after(() => kafka.resume());
-  await driver.connect();
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  const told: EventLoss[] = [];
-  const lost = new BufferedLoss({
-    logger,
-    buffer: { buffer_messages: BUFFER, buffer_bytes: 1 << 20 },
-    brokerStatus: () => driver.status,
-    droppedTotal: () => driver.stats().dropped,
-    announce: (loss) => {
-      told.push(loss);
-      publisher.publishOwn(eventsDroppedEvent('n1', 'test', loss));
-      return true;
-    },
-  });
-  const metrics = new AgentMetrics({}, () => driver.stats().dropped, () => 0);
-  // Read by announce() only once events flow, after this line.
-  const publisher = new EventPublisher(new EventFilter(), buildSubjects(), 'n1', driver, metrics, lost.reporting, BUFFER);
-  lost.attach(publisher);
-  const send = (name: string, ts: number) => publisher.onEvent(timedEvent(name, ts) as never);
+  const { driver, lines, publisher, told, send } = await kafkaLossRig(t, kafka, { name: 'notice-evicted', bufferMessages: BUFFER, tellLoss: true });
   // The topic exists and is known: the produce below goes out without a metadata round trip.
   send('HEARTBEAT', 10);
   await driver.flush();

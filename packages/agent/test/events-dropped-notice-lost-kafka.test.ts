@@ -7,14 +7,11 @@
 // was never announced.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { pino } from 'pino';
-import { EventFilter, buildSubjects, type EventPayload } from '@fsbus/contract';
+import type { EventPayload } from '@fsbus/contract';
 import { startKafka, type KafkaHandle } from '@fsbus/testkit';
-import { createDriver, type DurableMessage } from '@fsbus/transport';
-import { BufferedLoss, OWN_EVENT_DROPPED_AFTER_SEND_LOG } from '../src/buffered-loss.js';
-import { EventPublisher } from '../src/event-publisher.js';
-import { eventsDroppedEvent, type EventLoss } from '../src/lifecycle-events.js';
-import { AgentMetrics } from '../src/metrics.js';
+import type { DurableMessage } from '@fsbus/transport';
+import { OWN_EVENT_DROPPED_AFTER_SEND_LOG } from '../src/buffered-loss.js';
+import { kafkaLossRig } from './support/kafka-loss-rig.js';
 import { timedEvent } from './support/timed-event.js';
 import { waitStatus } from '../../transport/test/conformance/helpers.js';
 
@@ -30,34 +27,12 @@ before(async () => {
 after(() => kafka.stop());
 
 void test('kafka: a notice in flight when the link is lost stays carried in the outbox, never pushed out for room', { timeout: 300_000 }, async (t) => {
-  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'notice-lost', bufferMessages: BUFFER, bufferBytes: BUFFER_BYTES });
-  t.after(() => driver.close());
-  t.after(() => kafka.resume());
-  await driver.connect();
-  const subjects = buildSubjects();
+  const { driver, subjects, lines, lost, publisher, told, send } = await kafkaLossRig(t, kafka, { name: 'notice-lost', bufferMessages: BUFFER, bufferBytes: BUFFER_BYTES, tellLoss: true });
   await driver.ensureStream({ name: STREAM, subjects: [subjects.eventsWildcard] });
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  const told: EventLoss[] = [];
-  const lost = new BufferedLoss({
-    logger,
-    buffer: { buffer_messages: BUFFER, buffer_bytes: BUFFER_BYTES },
-    brokerStatus: () => driver.status,
-    droppedTotal: () => driver.stats().dropped,
-    announce: (loss) => {
-      told.push(loss);
-      publisher.publishOwn(eventsDroppedEvent('n1', 'test', loss));
-      return true;
-    },
-  });
-  const metrics = new AgentMetrics({}, () => driver.stats().dropped, () => 0);
-  const publisher = new EventPublisher(new EventFilter(), subjects, 'n1', driver, metrics, lost.reporting, BUFFER);
-  lost.attach(publisher);
   // As the agent: the reconnect tells what was dropped meanwhile.
   driver.on((e) => {
     if (e.type === 'status' && e.status === 'connected') lost.tell();
   });
-  const send = (name: string, ts: number) => publisher.onEvent(timedEvent(name, ts) as never);
   // The topic exists and is known.
   send('HEARTBEAT', 10);
   await driver.flush();

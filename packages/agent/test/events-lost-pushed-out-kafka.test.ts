@@ -5,14 +5,9 @@
 // what the broker failed or a lost connection took unconfirmed (counted the same: events_dropped).
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { pino } from 'pino';
-import { EventFilter, buildSubjects } from '@fsbus/contract';
 import { startKafka, type KafkaHandle } from '@fsbus/testkit';
-import { createDriver } from '@fsbus/transport';
-import { BufferedLoss, EVENTS_PUSHED_OUT_LOG } from '../src/buffered-loss.js';
-import { EventPublisher } from '../src/event-publisher.js';
-import { AgentMetrics } from '../src/metrics.js';
-import { timedEvent } from './support/timed-event.js';
+import { EVENTS_PUSHED_OUT_LOG } from '../src/buffered-loss.js';
+import { kafkaLossRig } from './support/kafka-loss-rig.js';
 
 const BUFFER = 4;
 const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
@@ -24,23 +19,7 @@ before(async () => {
 after(() => kafka.stop());
 
 void test('kafka: an event pushed out of the full send queue while connected is logged as never sent, not as possibly delivered', { timeout: 300_000 }, async (t) => {
-  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'pushed-out', bufferMessages: BUFFER });
-  t.after(() => driver.close());
-  t.after(() => kafka.resume());
-  await driver.connect();
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  const lost = new BufferedLoss({
-    logger,
-    buffer: { buffer_messages: BUFFER, buffer_bytes: 1 << 20 },
-    brokerStatus: () => driver.status,
-    droppedTotal: () => driver.stats().dropped,
-    announce: () => true,
-  });
-  const metrics = new AgentMetrics({}, () => driver.stats().dropped, () => 0);
-  const publisher = new EventPublisher(new EventFilter(), buildSubjects(), 'n1', driver, metrics, lost.reporting, BUFFER);
-  lost.attach(publisher);
-  const send = (name: string, ts: number) => publisher.onEvent(timedEvent(name, ts) as never);
+  const { driver, lines, send } = await kafkaLossRig(t, kafka, { name: 'pushed-out', bufferMessages: BUFFER });
   send('HEARTBEAT', 10);
   await driver.flush();
   await kafka.pause();
