@@ -89,11 +89,10 @@ type ConnectionRole = { role: 'events' } | { role: 'command'; pool_index: number
 
 /**
  * An ESL client's logger: without its line per failed reconnect attempt (LinkAccess says those once
- * per burst), with child(), through which the client binds its host and port once, and telling
- * `onLost` why the connection was lost.
+ * per burst), and with child(), through which the client binds its host and port once.
  */
-function connectionLogger(logger: EslLogger, onLost: (reason: string) => void): EslLogger {
-  return { ...withoutReconnectLines(logger, onLost), child: (bindings) => connectionLogger(withBindings(logger, bindings), onLost) };
+function connectionLogger(logger: EslLogger): EslLogger {
+  return { ...withoutReconnectLines(logger), child: (bindings) => connectionLogger(withBindings(logger, bindings)) };
 }
 
 export class FreeSwitchLink {
@@ -106,8 +105,6 @@ export class FreeSwitchLink {
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   readonly #subscribeLog: LogThrottle;
   readonly #access: LinkAccess;
-  /** Why each connection was lost (the client's 'esl connection lost' reason), until it is ready again. */
-  readonly #lost = new Map<EslClient, string>();
   #subscription: EventSubscriptionState;
   /** The last subscription failure, for `notReadyReason`. */
   #subscribeError: string | undefined;
@@ -132,17 +129,13 @@ export class FreeSwitchLink {
     const roleLoggers = new Map<EslClient, EslLogger>();
     const make = (role: ConnectionRole) => {
       const logger = withBindings(opts.logger, role);
-      // The client logs only once connected: it exists by the time it says a connection was lost.
-      const onLost = (reason: string): void => {
-        this.#lost.set(client, reason);
-      };
-      const client: EslClient = new EslClient({
+      const client = new EslClient({
         host: opts.host,
         port: opts.port,
         password: opts.password,
         reconnect: true,
         connectTimeoutMs: opts.connectTimeoutMs,
-        logger: connectionLogger(logger, onLost),
+        logger: connectionLogger(logger),
         maxPending: this.#maxPending,
         ...(opts.livenessMs === undefined ? {} : { livenessMs: opts.livenessMs === 0 ? false : opts.livenessMs }),
       });
@@ -163,7 +156,6 @@ export class FreeSwitchLink {
         if (s === 'ready' && wasReady) opts.onReconnect();
         if (s === 'ready') {
           wasReady = true;
-          this.#lost.delete(c);
           access.accepted();
         }
         this.#sayLinkState(c, s);
@@ -286,7 +278,7 @@ export class FreeSwitchLink {
     if (this.#events.status !== 'ready') {
       // Why the last attempt failed, else why the connection was lost (until an attempt fails).
       const unreachable = this.#access.unreachableReason;
-      const lost = this.#lost.get(this.#events);
+      const lost = this.#events.lostReason;
       const why = unreachable !== undefined ? `: ${unreachable}` : lost !== undefined ? ` (lost: ${lost})` : '';
       return this.#access.refusal ?? `FreeSWITCH event connection ${this.#events.status}${why}`;
     }
@@ -305,7 +297,7 @@ export class FreeSwitchLink {
     const cause = this.#access.cause;
     if (cause !== undefined) return cause;
     for (const c of this.#pool) {
-      const lost = this.#lost.get(c);
+      const lost = c.lostReason;
       if (lost !== undefined) return `the connection was lost (${lost}), reconnecting`;
     }
     return undefined;

@@ -5,9 +5,9 @@
  * why the link is not ready while it lasts; one line says when the link is up (the first time,
  * and again after each loss of the event connection). Frames of a Content-Type the client does
  * not know are counted and logged here too. What it knows also goes into a command's "not
- * connected" answer (`cause`), and each connection's loss is heard from the client's log line.
+ * connected" answer (`cause`).
  */
-import { CONNECTION_LOST_LOG, EslRejectedError, LogThrottle, RECONNECT_FAILED_LOG, type EslAuthError, type EslLogger, type UnknownFrame } from '@fsbus/esl';
+import { EslRejectedError, LogThrottle, RECONNECT_FAILED_LOG, type EslAuthError, type EslLogger, type UnknownFrame } from '@fsbus/esl';
 
 /** Whether FreeSWITCH accepted the password: `unknown` until a connection got an answer. */
 export type EslAuthState = 'unknown' | 'accepted' | 'refused';
@@ -165,21 +165,13 @@ export class LinkAccess {
   }
 }
 
-/**
- * The ESL clients' logger, without their line per failed reconnect attempt and connection:
- * LinkAccess says it once per burst. `onLost` hears the reason of each lost connection, which the
- * client says only in its line (its status says no more than `disconnected`).
- */
-export function withoutReconnectLines(logger: EslLogger, onLost?: (reason: string) => void): EslLogger {
+/** The ESL clients' logger, without their line per failed reconnect attempt and connection: LinkAccess says it once per burst. */
+export function withoutReconnectLines(logger: EslLogger): EslLogger {
   return {
     debug: (obj, msg) => logger.debug(obj, msg),
     info: (obj, msg) => logger.info(obj, msg),
     error: (obj, msg) => logger.error(obj, msg),
     warn: (obj, msg) => {
-      if (msg === CONNECTION_LOST_LOG) {
-        const reason = (obj as { reason?: unknown }).reason;
-        if (typeof reason === 'string') onLost?.(reason);
-      }
       if (msg !== RECONNECT_FAILED_LOG) logger.warn(obj, msg);
     },
   };

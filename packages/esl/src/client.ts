@@ -117,6 +117,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
   /** The uuid of the channel this connection was bound to (`myevents <uuid>`) once FreeSWITCH said it hung up. */
   #channelHungUp: string | undefined;
   #closeReason: EslClientCloseReason | undefined;
+  #lostReason: string | undefined;
   /** The connect() in progress, which a second connect() joins. */
   #connecting: Promise<void> | undefined;
   /** Set while a handshake waits for the greeting / a rude rejection. */
@@ -145,6 +146,14 @@ export class EslClient extends EslCommands<EslClientEvents> {
 
   get status(): EslClientStatus {
     return this.#status;
+  }
+
+  /**
+   * Why the last ready connection was lost (the `reason` of its `esl connection lost` line), until
+   * the client is ready again; undefined otherwise.
+   */
+  get lostReason(): string | undefined {
+    return this.#lostReason;
   }
 
   /** Why the client is 'closed'; undefined in every other status (a `connect()` clears it). */
@@ -248,6 +257,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
   #setStatus(status: EslClientStatus): void {
     if (this.#status === status) return;
     this.#status = status;
+    if (status === 'ready') this.#lostReason = undefined;
     this.logger.debug({ status }, 'esl status');
     this.emit('status', status);
   }
@@ -427,6 +437,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     const retryInMs = this.#backoff?.lost();
     const why = err === undefined ? { reason: cleanCloseReason(this.#disconnectNotice) } : errorFields(err);
     this.logger.warn({ ...why, ...(retryInMs === undefined ? {} : { retryInMs }) }, CONNECTION_LOST_LOG);
+    this.#lostReason = why.reason;
     // No reconnect: only a connect() of the user's brings events again, so iterators end as on close().
     if (retryInMs === undefined) this.closeHub();
     this.#setStatus('disconnected');

@@ -41,3 +41,25 @@ void test("sim: a connection closed without a notice → 'esl connection lost' s
   const fields = await loseWith(async (sim) => sim.control.dropConnections());
   assert.match(String(fields['reason']), /closed the connection/);
 });
+
+void test('lostReason: the reason of that line until the client is ready again', async () => {
+  const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });
+  const { port } = await sim.start();
+  const { logger, lost } = lostLine();
+  const client = new EslClient({ port, logger, reconnect: { initialDelayMs: 1, maxDelayMs: 20, jitter: 0 } });
+  try {
+    await client.connect();
+    assert.equal(client.lostReason, undefined);
+    const seen: Array<string | undefined> = [];
+    client.on('status', (s) => seen.push(`${s}: ${client.lostReason ?? '-'}`));
+    sim.control.dropConnections();
+    const fields = await bounded(lost, "the 'esl connection lost' line");
+    assert.equal(client.lostReason, fields['reason']);
+    await bounded(new Promise<void>((resolve) => client.on('status', (s) => s === 'ready' && resolve())), 'ready again');
+    assert.equal(client.lostReason, undefined);
+    assert.equal(seen.at(-1), 'ready: -');
+  } finally {
+    await client.close();
+    await sim.stop();
+  }
+});
