@@ -4,6 +4,7 @@
 // count; and before the first status poll ended the header says so instead of "0 nodes".
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { startNatsServer } from '@fsbus/testkit';
 import { startWeb, type WebServer } from '@fsbus/web';
 import { openBrowser, type Browser } from './support/browser.js';
 import { dashboardUntil, startWiring, type Wiring } from './support/wiring.js';
@@ -62,5 +63,23 @@ test('before its first status poll ended the header says so, not 0 nodes and 0 c
   } finally {
     await page?.close();
     await web?.close();
+  }
+});
+
+test('a poll that ended with no agent says so in the nodes panel, not "waiting for agents"', async () => {
+  // A bus with no agent on it: the first poll ends with nobody answering.
+  const nats = await startNatsServer();
+  let web: WebServer | undefined;
+  let page: Browser | undefined;
+  try {
+    web = await startWeb({ port: 0, bus: { servers: [nats.url] }, pollIntervalMs: 500, gatherTimeoutMs: 300, eventStallMs: 0, warn: () => undefined });
+    page = await openBrowser(web.url);
+    await page.page.locator('#first-poll[hidden]').waitFor({ state: 'attached' });
+    await page.page.locator('#nodes p.empty', { hasText: /^no agent answered agent\.status: none runs on this bus/ }).waitFor();
+    assert.equal(await page.page.locator('#total-nodes').textContent(), '0');
+  } finally {
+    await page?.close();
+    await web?.close();
+    await nats.stop();
   }
 });

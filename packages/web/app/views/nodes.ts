@@ -50,7 +50,9 @@ interface Card {
 
 /** Cards are kept and updated in place, so a control being used is not replaced under the pointer. */
 const cards = new Map<string, Card>();
-const PLACEHOLDER = 'waiting for agents to answer agent.status…';
+const WAITING = 'waiting for agents to answer agent.status…';
+/** After a poll ended with no answer: what to check, as an empty panel says nothing. */
+const NONE = 'no agent answered agent.status: none runs on this bus with this subject prefix (asked again every poll)';
 
 export function renderNodes(store: Store): void {
   const box = $('nodes');
@@ -68,7 +70,10 @@ export function renderNodes(store: Store): void {
   });
   if (list.length === 0) {
     // No agent known (e.g. a restarted dashboard whose agents are gone): no stale cards.
-    if (box.querySelector('article.card') !== null || box.childElementCount === 0) box.replaceChildren(h('p', { class: 'empty' }, PLACEHOLDER));
+    const text = store.firstPollPending ? WAITING : NONE;
+    const empty = box.querySelector('p.empty');
+    if (empty === null || box.querySelector('article.card') !== null) box.replaceChildren(h('p', { class: 'empty' }, text));
+    else if (empty.textContent !== text) empty.textContent = text;
   } else if (list.length !== box.childElementCount || list.some((el, i) => box.children[i] !== el)) {
     box.replaceChildren(...list);
   }
