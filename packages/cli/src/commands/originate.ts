@@ -21,9 +21,10 @@ options:
   --uuid <uuid>           preset the call's uuid
   --node <id>             place it on this node (default: any agent)
   --async                 do not wait: print the uuid at once
-  --json                  print {uuid, jobUuid, result, nodeId} as JSON
-                          (otherwise the uuid alone on stdout, the node and result on stderr,
-                          so \`fsbus hangup $(fsbus originate …)\` works)
+  --json                  print {uuid, jobUuid, result, nodeId} as JSON (with requestedUuid
+                          when the uuid asked for was in use; {uuid} alone with --async,
+                          which waits for no reply); otherwise the uuid alone on stdout,
+                          the node and result on stderr, so \`fsbus hangup $(fsbus originate …)\` works
 
 examples:
   fsbus originate user/1000 9000
