@@ -13,7 +13,8 @@ const BUFFER = 4;
 void test("zmq: events pushed out of the PUB writer's full queue after publish() said sent are handed back once, with their subjects, and counted once", { timeout: 30_000 }, async (t) => {
   const commands = await freePort();
   const events = await freePort();
-  const agent = await createDriver('zmq', { urls: [`zmq://127.0.0.1:${commands}?events=${events}`], name: 'evict-agent', bufferMessages: BUFFER });
+  // start_grace=0: no start hold (zmq-restart.test.ts), the writer sends the first at once.
+  const agent = await createDriver('zmq', { urls: [`zmq://127.0.0.1:${commands}?events=${events}&start_grace=0`], name: 'evict-agent', bufferMessages: BUFFER });
   t.after(() => agent.close());
   await agent.connect();
   // Serving binds the agent side: its events go out on the PUB socket.

@@ -369,7 +369,9 @@ class ZmqDriver extends DriverCore {
 
   async #close(): Promise<void> {
     if (this.status === 'closed') return;
-    // Only outgoing messages are flushed: waiting on subscriptions would wait on agents that may be gone.
+    // Only outgoing messages are flushed: waiting on subscriptions would wait on agents that may be
+    // gone, or on the PUB's start hold for a subscriber (released: they go to whoever is there).
+    this.#server?.release();
     await this.#server?.flush().catch(() => undefined);
     await this.#client?.idle();
     this.markClosed();

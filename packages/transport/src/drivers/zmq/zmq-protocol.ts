@@ -124,7 +124,19 @@ export interface ZmqEndpoints {
   slow: SlowSubscriber;
   /** `?bind`: this driver's own endpoint (bound at connect); the others are its peers. */
   bind: boolean;
+  /**
+   * `?start_grace=<ms>`: a new PUB holds its events (in order, in the bounded send queue) until its
+   * first subscription arrives or this long after the bind, whichever is first. A SUB that stayed
+   * connected across an agent restart comes back on libzmq's reconnect timer (100 ms, more with
+   * backoff), after the new agent's first events (its `fsbus::agent_start`); without the hold the
+   * PUB drops them for nobody. 0: no hold. Absent when the URL does not say.
+   * @default 1000 (DEFAULT_START_GRACE_MS)
+   */
+  startGraceMs?: number;
 }
+
+/** Covers libzmq's reconnect interval (100 ms) ten times over; a start with no consumer pays it once. */
+export const DEFAULT_START_GRACE_MS = 1000;
 
 export type SlowSubscriber = 'hold' | 'drop';
 
@@ -135,7 +147,8 @@ export const DEFAULT_COMMAND_PORT = 5555;
  * `zmq://host:port` (or `tcp://`): commands on port, events on port+1 unless `?events=<port>`;
  * `?mode=mod_event_zmq` turns on the compatibility mode; `?slow=hold|drop` what a subscriber that
  * stops reading does to the others (ZmqEndpoints.slow); `?bind` marks the driver's own endpoint
- * (a peer of a mesh: it binds there at connect and connects to the other URLs).
+ * (a peer of a mesh: it binds there at connect and connects to the other URLs); `?start_grace=<ms>`
+ * how long a new PUB holds its events for a first subscriber (ZmqEndpoints.startGraceMs).
  */
 export function parseZmqUrl(raw: string): ZmqEndpoints {
   const url = new URL(raw.includes('://') ? raw : `zmq://${raw}`);
@@ -146,12 +159,16 @@ export function parseZmqUrl(raw: string): ZmqEndpoints {
   if (!Number.isInteger(port) || !Number.isInteger(eventsPort)) throw new Error(`bad zmq URL ${raw}`);
   const slow = url.searchParams.get('slow') ?? 'hold';
   if (slow !== 'hold' && slow !== 'drop') throw new Error(`bad zmq URL ${raw}: slow must be hold or drop`);
+  const grace = url.searchParams.get('start_grace');
+  const startGraceMs = Number(grace);
+  if (grace !== null && (grace === '' || !Number.isInteger(startGraceMs) || startGraceMs < 0)) throw new Error(`bad zmq URL ${raw}: start_grace must be milliseconds (an integer, 0 or more)`);
   return {
     commands: `tcp://${host}:${port}`,
     events: `tcp://${host}:${eventsPort}`,
     compat: url.searchParams.get('mode') === MOD_EVENT_ZMQ,
     slow,
     bind: url.searchParams.has('bind') && url.searchParams.get('bind') !== 'false',
+    ...(grace === null ? {} : { startGraceMs }),
   };
 }
 

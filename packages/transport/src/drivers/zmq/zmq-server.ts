@@ -12,7 +12,7 @@ import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
 import { subjectMatches } from '../../subject-pattern.js';
-import { decodeWire, encodeLanes, encodeWire, EVENTS_HEADER, EXPIRES_HEADER, HEARTBEATS, Kind, MOD_EVENT_ZMQ, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
+import { decodeWire, DEFAULT_START_GRACE_MS, encodeLanes, encodeWire, EVENTS_HEADER, EXPIRES_HEADER, HEARTBEATS, Kind, MOD_EVENT_ZMQ, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
 import { deadlineOf, lateBy, runLaneHandler } from '../driver-core.js';
 import { expiresOf, expiresRefusal, shownExpires } from '../../expires.js';
@@ -53,6 +53,11 @@ export class ZmqServer {
   readonly #onForeign: (fields: Record<string, unknown>) => void;
   /** Counts and logs a request refused for an `fsbus-expires` that is not epoch milliseconds. */
   readonly #onBadExpires: (fields: Record<string, unknown>) => void;
+  /** Ends the PUB's start hold (first subscription, start grace, close); once. */
+  #endHold: ((reason: string) => void) | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+  /** How long the PUB holds its events for a first subscription after the bind (ZmqEndpoints.startGraceMs). */
+  readonly #graceMs: number;
 
   constructor(
     endpoints: ZmqEndpoints,
@@ -66,6 +71,7 @@ export class ZmqServer {
     eventDropped?: (event: OutboxItem) => void,
   ) {
     this.#endpoints = endpoints;
+    this.#graceMs = endpoints.startGraceMs ?? DEFAULT_START_GRACE_MS;
     this.#logger = logger;
     this.#onForeign = onForeign;
     this.#onBadExpires = onBadExpires;
@@ -84,6 +90,22 @@ export class ZmqServer {
     this.#pub = new XPublisher({ linger: 0, noDrop: endpoints.slow === 'hold', sendHighWaterMark: Math.max(PUB_HWM, bufferMessages), ...HEARTBEATS, ...security });
     this.#routerOut = new ZmqWriter(this.#router, bufferMessages, logger);
     this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger, eventDropped);
+    // A restarted agent's first events (fsbus::agent_start, the consumers' resync signal) would
+    // go out before libzmq reconnects the SUBs that stayed connected, and a PUB drops what nobody
+    // is connected for: they wait in the PUB's bounded queue for the first subscription, or the
+    // start grace (ZmqEndpoints.startGraceMs) after the bind; then everything goes out in order.
+    if (this.#graceMs > 0) {
+      this.#pubOut.hold(
+        new Promise<void>((resolve) => {
+          this.#endHold = (reason) => {
+            this.#endHold = undefined;
+            clearTimeout(this.#graceTimer);
+            if (this.#pubOut.pending > 0) logger?.debug({ held: this.#pubOut.pending, reason }, 'zmq: events held since the PUB bound go out');
+            resolve();
+          };
+        }),
+      );
+    }
   }
 
   /** Of `dropped`, what the ROUTER socket could not send: replies to peers (a lost lane announcement is not counted). */
@@ -113,6 +135,8 @@ export class ZmqServer {
       }
       await bindReleased(this.#router, this.#endpoints.commands);
       await bindReleased(this.#pub, this.#endpoints.events);
+      // Unref'd: a held event does not keep a process alive by itself (close() sends it on).
+      if (this.#endHold !== undefined) this.#graceTimer = setTimeout(() => this.#endHold?.('start grace'), this.#graceMs).unref();
       void this.#receive();
       void this.#acknowledgeSubscriptions();
     })();
@@ -165,12 +189,15 @@ export class ZmqServer {
    * "slow joiner" made observable, so flush() can wait instead of guessing). Not in compatibility
    * mode: mod_event_zmq consumers subscribe to "" and would get the echo (two frames, not JSON);
    * that PUB carries events only, and fsbus clients learn from LANES not to subscribe there.
+   * The first subscription (either mode) ends the PUB's start hold.
    */
   async #acknowledgeSubscriptions(): Promise<void> {
     try {
       // Still read when not echoed: libzmq keeps the subscription messages until they are.
       for await (const [frame] of this.#pub) {
-        if (this.#endpoints.compat || frame === undefined || frame[0] !== 1) continue;
+        if (frame === undefined || frame[0] !== 1) continue;
+        this.#endHold?.('first subscription');
+        if (this.#endpoints.compat) continue;
         const topic = frame.subarray(1);
         if (topic.toString().startsWith(SUB_MARKER)) this.#pubOut.write([Buffer.from(topic), Buffer.alloc(0)]);
       }
@@ -253,12 +280,19 @@ export class ZmqServer {
     if (refusal !== undefined) this.#send(peer, { kind: Kind.REP, subject: m.subject, id: m.id, headers: undefined, data: refusal });
   }
 
+  /** Resolves once everything queued went to the sockets (events held at start: after the hold). */
   async flush(): Promise<void> {
     await this.#bound;
     await Promise.all([this.#routerOut.idle(), this.#pubOut.idle()]);
   }
 
+  /** Ends the start hold now (closing: what is held goes to whoever is connected, as before the hold). */
+  release(): void {
+    this.#endHold?.('closing');
+  }
+
   close(): void {
+    this.release();
     this.#routerOut.discard();
     this.#pubOut.discard();
     this.#router.close();

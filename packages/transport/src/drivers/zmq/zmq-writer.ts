@@ -4,7 +4,8 @@
  * (socket closed, peer unroutable, its queue full) is dropped, counted and logged too. Either way
  * the message's `unsent` hook hears of it first (a request can then fail at once). An event
  * publish() said 'sent' for goes to `droppedAfterSend` instead of being counted here: the driver
- * counts it and tells its publisher (PublishOptions.onDroppedAfterSend).
+ * counts it and tells its publisher (PublishOptions.onDroppedAfterSend). `hold()` keeps what is
+ * written queued (still bounded, in order) until a promise settles: a new PUB's start hold.
  */
 import { LogThrottle } from '@fsbus/esl';
 import type { Writable } from 'zeromq';
@@ -32,6 +33,8 @@ export class ZmqWriter {
   /** The send loop runs (set before it starts, cleared by it as it ends); `#running` is its promise. */
   #sending = false;
   #running: Promise<void> = Promise.resolve();
+  /** Until it settles nothing goes to the socket (hold()). */
+  #held: Promise<void> | undefined;
   dropped = 0;
   sent = 0;
 
@@ -45,6 +48,11 @@ export class ZmqWriter {
 
   get pending(): number {
     return this.#queue.length;
+  }
+
+  /** Nothing is sent before `released` settles; what is written meanwhile waits in the bounded queue, in order. */
+  hold(released: Promise<void>): void {
+    this.#held = released;
   }
 
   /**
@@ -69,6 +77,10 @@ export class ZmqWriter {
   }
 
   async #run(): Promise<void> {
+    if (this.#held !== undefined) {
+      await this.#held;
+      this.#held = undefined;
+    }
     for (;;) {
       const message = this.#queue.shift();
       if (message === undefined) {
