@@ -21,6 +21,7 @@ import { createExecuteAppCommand } from './commands/execute-app.js';
 import { hangupCommand } from './commands/hangup.js';
 import { originateCommand } from './commands/originate.js';
 import { CommandRegistry } from './commands/registry.js';
+import { allowlistBuiltinsWarning } from './config/allowlist-builtins.js';
 import { brokerAuthHint } from './config/broker-auth-hint.js';
 import type { AgentConfig } from './config/schema.js';
 import { ParkManager } from './dialplan/park-manager.js';
@@ -278,6 +279,9 @@ export class Agent {
       // Subjects and `node_id` carry the slug: a client naming the configured spelling gets no responders.
       this.logger.warn({ configured: c.node_id_configured, slug: c.node_id }, `node_id '${c.node_id_configured}' is served as '${c.node_id}' (${this.subjects.node(c.node_id)}): requests to the configured spelling get no responders`);
     }
+    // The allowlist governs FreeSWITCH verbs only: said once, the config stays valid.
+    const builtins = allowlistBuiltinsWarning(c);
+    if (builtins !== undefined) this.logger.warn(builtins.fields, builtins.message);
     try {
       // A park state file the agent cannot read or write is a configuration error: said before
       // anything connects.

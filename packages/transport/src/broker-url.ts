@@ -16,9 +16,10 @@ import { unencodedUrlProblem } from './url-userinfo.js';
  * The schemes each driver reads (lower case, without `://`), its own first; one read by a single
  * driver chooses it (load-driver.ts). Only schemes the driver acts on: mqtt.js turns TLS on for
  * `mqtts` alone (`tls://h:8883` would send the password in clear to a TLS port), and neither NATS
- * nor MQTT has a WebSocket transport here (`ws`, `wss`). nats.js drops the scheme but upgrades to
- * TLS whenever the server's INFO (sent before anything of ours) offers or requires it, so a
- * `tls://` URL (libnats's, mod_event_agent's) gets TLS from any server that has it.
+ * nor MQTT has a WebSocket transport here (`ws`, `wss`). nats.js drops the scheme and upgrades to
+ * TLS whenever the server's INFO (sent before anything of ours) offers or requires it; a `tls://`
+ * URL (libnats's, mod_event_agent's) also makes TLS required, as libnats does (nats-options.ts):
+ * a server offering none is refused before the credentials are sent.
  */
 export const DRIVER_SCHEMES: Readonly<Record<string, readonly string[]>> = {
   nats: ['nats', 'tls'],

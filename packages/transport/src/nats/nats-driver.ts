@@ -11,7 +11,7 @@ import type { OutboxItem } from '../outbox.js';
 import { connectError, DriverCore } from '../drivers/driver-core.js';
 import { closingSocketsOnFailure, dropStaleSocket } from './connect-sockets.js';
 import { inboxPrefixProblem } from './inbox-subjects.js';
-import { assertNatsCredsUsable, toNatsOptions } from './nats-options.js';
+import { assertNatsCredsUsable, noTlsOffered, toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
 import { restoreNatsStreams } from './nats-stream-restore.js';
 import { advisoryRefusal, StoreProbe } from './nats-store-probe.js';
@@ -90,7 +90,7 @@ class NatsDriver extends DriverCore {
       nc = await closingSocketsOnFailure(() => connect(toNatsOptions(this.options)));
     } catch (err) {
       if (this.status === 'closed') throw this.closedDuringConnect();
-      throw connectError('NATS', this.options.urls, err);
+      throw connectError('NATS', this.options.urls, noTlsOffered(err, this.options));
     }
     if (this.status === 'closed') {
       // close() ran meanwhile: it could not close a connection it did not have yet.

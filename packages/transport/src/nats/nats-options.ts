@@ -185,5 +185,24 @@ export function toNatsOptions(options: DriverOptions): ConnectionOptions {
     if (t.key !== undefined) tls.key = t.key;
     out.tls = tls;
   }
+  // A `tls://` URL requires TLS (libnats, nats.go: one in the list makes the whole connection
+  // secure). nats.js drops the scheme; with `tls` set it refuses a server whose INFO offers no TLS
+  // before sending CONNECT, so the password is never sent in clear.
+  if (out.tls === undefined && requiresTls(servers)) out.tls = {};
   return out;
+}
+
+/**
+ * nats.js's refusal of a server that offers no TLS when TLS is required ("server does not support
+ * 'tls'") said with why it was required and that nothing was sent in clear; other errors as they are.
+ */
+export function noTlsOffered(err: unknown, options: DriverOptions): unknown {
+  if (!(err instanceof Error) || !/does not support 'tls'/.test(err.message)) return err;
+  const why = options.tls !== undefined && options.tls !== false ? 'the tls option' : 'a tls:// URL';
+  return new Error(`the server offers no TLS, which ${why} requires: refused before any credential was sent`, { cause: err });
+}
+
+/** Whether one of `servers` is a `tls://` URL: TLS required, whatever the server offers. */
+export function requiresTls(servers: readonly string[]): boolean {
+  return servers.some((s) => schemePrefix(s)?.toLowerCase() === 'tls://');
 }
