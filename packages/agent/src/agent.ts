@@ -314,7 +314,8 @@ export class Agent {
       await this.park.start();
       if (c.metrics.enabled) {
         this.#http = new AgentHttpServer(this.metrics.registry, {
-          healthy: () => this.#state === 'running',
+          // A stop drains for up to drain_timeout_ms: alive meanwhile (only /readyz says 503).
+          health: () => (this.#state === 'running' ? 'ok' : this.#state === 'stopping' ? 'stopping' : 'down'),
           ready: () => this.#readiness(),
         });
         registerProcessMetrics(this.metrics.registry);
@@ -388,6 +389,7 @@ export class Agent {
         link,
         metrics: this.metrics,
         logger: this.logger,
+        audit: c.log_audit,
         status: () => this.status(),
         onChange: () => {
           if (this.#listeners.size > 0) this.#changed();

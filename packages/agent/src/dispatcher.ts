@@ -66,6 +66,8 @@ export interface DispatcherOptions {
   link: FreeSwitchLink;
   metrics: AgentMetrics;
   logger: Logger;
+  /** The audit line of each command (config `log_audit`). @default true */
+  audit?: boolean;
   status(): Record<string, unknown>;
   /** Called when a command starts or ends (in-flight count changed). */
   onChange?: () => void;
@@ -451,7 +453,8 @@ export class Dispatcher {
       if (err instanceof EslQueueFullError) return this.#queueFullResult(err);
       const failed = toErrorResult(err, timeoutMs, this.#o.logger);
       // FreeSWITCH's own timeout (not a BusError a command chose): `timed_out` is the running total.
-      if (!failed.ok && failed.code === BusErrorCode.TIMEOUT && !(err instanceof BusError)) {
+      // A wait the stop's deadline ended is not one: it is counted and logged as cut off only.
+      if (!failed.ok && failed.code === BusErrorCode.TIMEOUT && !(err instanceof BusError) && !stopping.aborted) {
         this.#slowLog.hit({ timed_out: ++this.#timedOut, cmd: auditToken(leadingVerb(request.command)), timeout_ms: timeoutMs });
       }
       return withUnavailableCause(failed, () => link.unavailableCause);
@@ -500,7 +503,7 @@ export class Dispatcher {
         denied = ` denied_verb=${verb}`;
       }
     }
-    this.#o.logger.info(fields, `audit=command cmd=${cmd} subject=${auditToken(req.subject)} result=${outcome} async=${fields.async} payload_bytes=${fields.payload_bytes}${denied}`);
+    if (this.#o.audit !== false) this.#o.logger.info(fields, `audit=command cmd=${cmd} subject=${auditToken(req.subject)} result=${outcome} async=${fields.async} payload_bytes=${fields.payload_bytes}${denied}`);
     return hints.async ? undefined : bytes;
   }
 

@@ -6,8 +6,11 @@ import type { Registry } from 'prom-client';
 import { ListenError, type AgentServer } from './errors.js';
 
 export interface HealthSource {
-  /** The process is running and not shut down. */
-  healthy(): boolean;
+  /**
+   * The process's liveness: `ok` running, `stopping` in a graceful stop (draining: alive, a probe
+   * must not restart it), `down` starting or stopped.
+   */
+  health(): 'ok' | 'stopping' | 'down';
   /** Broker and FreeSWITCH connections are up: the node can serve commands. */
   ready(): { ready: boolean; broker: string; esl: string; cordoned?: true };
 }
@@ -28,8 +31,8 @@ export class AgentHttpServer {
           () => res.writeHead(500).end(),
         );
       } else if (path === '/healthz') {
-        const ok = health.healthy();
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'down' }));
+        const status = health.health();
+        res.writeHead(status === 'down' ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
       } else if (path === '/readyz') {
         const r = health.ready();
         res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r));

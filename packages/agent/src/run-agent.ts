@@ -110,7 +110,7 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv =
       process.off('SIGINT', onStop);
       const timeoutMs = agent.config.shutdown_timeout_ms;
       const timer = setTimeout(() => {
-        agent.logger.error({ timeoutMs }, 'agent did not stop in time: exiting anyway');
+        agent.logger.error({ timeout_ms: timeoutMs }, 'agent did not stop in time: exiting anyway');
         agent.flushLog();
         resolve(1);
       }, timeoutMs);

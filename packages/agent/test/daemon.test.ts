@@ -118,7 +118,7 @@ void test('a stop that cannot finish (the broker frozen) exits 1 after shutdown_
     clearTimeout(bound);
     const line = logs.find((l) => l['msg'] === 'agent did not stop in time: exiting anyway');
     assert.ok(line !== undefined, JSON.stringify(logs));
-    assert.equal(line['timeoutMs'], 1500);
+    assert.equal(line['timeout_ms'], 1500);
     assert.ok(!logs.some((l) => l['msg'] === 'agent stopped'));
   } finally {
     if (child?.exitCode === null) child.kill('SIGKILL');

@@ -83,6 +83,8 @@ void test("docs/deploy.md's unit is examples/deploy/fsbus-agent.service; Timeout
   const inExample = load(yaml, envFile(envExample)).shutdown_timeout_ms;
   assert.ok(stopSec * 1000 > Math.max(byDefault, inExample), `TimeoutStopSec=${stopSec} is not above shutdown_timeout_ms`);
   assert.match(unit, /shutdown_timeout_ms/, 'the unit names the setting to raise with it');
+  // One audit line per command: at a few hundred a second journald's default rate limit drops lines, warnings too (deploy.md, Logs).
+  assert.match(unit, /^LogRateLimitIntervalSec=0$/m, 'the unit lifts journald\'s rate limit');
 });
 
 void test("park mode: agent.yaml's dialplan port and path are those of docs/call-control.md's gateway-url", () => {

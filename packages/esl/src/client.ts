@@ -69,12 +69,12 @@ const CLIENT_SIGNALS: SignalNames<EslClientEvents> = { ...HUB_SIGNALS, status: t
 
 /**
  * The message of the log line of each failed reconnect attempt (`{ reason, code, attempt,
- * retryInMs }`, no stack: it repeats until FreeSWITCH is back). An application that logs these its
+ * retry_in_ms }`, no stack: it repeats until FreeSWITCH is back). An application that logs these its
  * own way drops this line and listens to `reconnect-failed`, which carries the Error itself.
  */
 export const RECONNECT_FAILED_LOG = 'esl reconnect failed';
 
-/** The message of the log line of a ready connection going away (`{ reason, retryInMs }`): the one place its reason is said. */
+/** The message of the log line of a ready connection going away (`{ reason, retry_in_ms }`): the one place its reason is said. */
 export const CONNECTION_LOST_LOG = 'esl connection lost';
 
 const DEFAULT_ESL_HOST = '127.0.0.1';
@@ -436,7 +436,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
     }
     const retryInMs = this.#backoff?.lost();
     const why = err === undefined ? { reason: cleanCloseReason(this.#disconnectNotice) } : errorFields(err);
-    this.logger.warn({ ...why, ...(retryInMs === undefined ? {} : { retryInMs }) }, CONNECTION_LOST_LOG);
+    this.logger.warn({ ...why, ...(retryInMs === undefined ? {} : { retry_in_ms: retryInMs }) }, CONNECTION_LOST_LOG);
     this.#lostReason = why.reason;
     // No reconnect: only a connect() of the user's brings events again, so iterators end as on close().
     if (retryInMs === undefined) this.closeHub();
@@ -465,7 +465,7 @@ export class EslClient extends EslCommands<EslClientEvents> {
           const { attempt, retryInMs } = backoff.failed();
           // Every failure of #open is one of ours; anything else (a fault) is said as a failed connect, its cause kept.
           const error = err instanceof EslError ? err : new EslConnectError(`reconnect to ${hostPort(this.#host, this.#port)} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-          this.logger.warn({ ...errorFields(error), attempt, retryInMs }, RECONNECT_FAILED_LOG);
+          this.logger.warn({ ...errorFields(error), attempt, retry_in_ms: retryInMs }, RECONNECT_FAILED_LOG);
           this.emit('reconnect-failed', error, attempt, retryInMs);
           // Refused, it will be refused again until someone changes the password or the ACL: say so.
           if (err instanceof EslAuthError || err instanceof EslRejectedError) this.#reportUnasked(err, `reconnect ${err.code}`, true);

@@ -36,7 +36,7 @@ function recordingLogger(): Recorder {
 
 /** The delay of each reconnect the client scheduled, in order (whichever line announced it). */
 function delays(lines: Line[]): unknown[] {
-  return lines.filter((l) => 'retryInMs' in l.fields).map((l) => l.fields['retryInMs']);
+  return lines.filter((l) => 'retry_in_ms' in l.fields).map((l) => l.fields['retry_in_ms']);
 }
 
 /** Accepts auth and the subscription, then — while `breaking()` — a frame that loses the framing (the reviewer's peer). */
@@ -139,7 +139,7 @@ void test('a connection lost while re-applying the subscription: one "esl reconn
   const line = warned[1]!.fields;
   assert.equal(line['err'], undefined);
   assert.match(String(line['reason']), /re-applying.*Content-Length/);
-  assert.deepEqual([line['attempt'], line['retryInMs']], [1, 2]);
+  assert.deepEqual([line['attempt'], line['retry_in_ms']], [1, 2]);
   // The event carries the Error itself, for an application that logs these its own way.
   const [err, attempt, retryInMs] = failed[0]!;
   assert.match(err.message, /re-applying/);

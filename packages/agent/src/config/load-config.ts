@@ -63,6 +63,7 @@ export const ENV_MAP: ReadonlyArray<readonly [path: string, names: readonly stri
   ['dialplan.state_file', ['FSBUS_DIALPLAN_STATE_FILE']],
   ['shutdown_timeout_ms', ['FSBUS_SHUTDOWN_TIMEOUT_MS']],
   ['log_level', ['FSBUS_LOG_LEVEL']],
+  ['log_audit', ['FSBUS_LOG_AUDIT']],
 ];
 
 /** Secret env vars; a file field of the same meaning is refused. */

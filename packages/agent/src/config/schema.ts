@@ -288,6 +288,12 @@ export const configSchema = z
       .transform((l) => l.toLowerCase())
       .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
       .default('info'),
+    /**
+     * The audit line of each command (`audit=command …`, info). false drops these lines alone,
+     * against a journal's rate limit: `log_level: warn` would drop `agent started` and every
+     * recovery line too. @default true
+     */
+    log_audit: bool.default(true),
   })
   .strict()
   // The driver and the URLs settle each other: `FSBUS_DRIVER=zmq` alone binds mod_event_zmq's

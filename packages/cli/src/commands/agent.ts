@@ -1,22 +1,100 @@
-/** `fsbus agent [--config <file>]`: the agent daemon (@fsbus/agent), until SIGINT/SIGTERM. */
+/**
+ * `fsbus agent [--config <file>]`: the agent daemon (@fsbus/agent), until SIGINT/SIGTERM.
+ * `--check-config`: the configuration loaded and checked as a start would, printed (secrets
+ * masked) with the start warnings, and nothing connected to: an edited agent.yaml checked before
+ * `systemctl restart`, instead of a restart watched for exit 78.
+ */
 import { parseArgs } from 'node:util';
-import { AGENT_USAGE, runAgent } from '@fsbus/agent';
-import type { CliCommand } from '../command.js';
+import {
+  AGENT_USAGE,
+  ConfigError,
+  loadConfig,
+  nodeIdEnvConflict,
+  ownEventsExcludedWarning,
+  ParkStateFile,
+  runAgent,
+  shutdownBoundWarning,
+  unknownEnv,
+  unknownEnvWarning,
+  type AgentConfig,
+} from '@fsbus/agent';
+import { buildSubjects } from '@fsbus/contract';
+import { redact } from '@fsbus/transport';
+import type { CliCommand, CliIo } from '../command.js';
 import { argumentProblem } from '../bus/usage.js';
 
-const AGENT_OPTIONS = { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } as const;
+const AGENT_OPTIONS = { config: { type: 'string', short: 'c' }, 'check-config': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+
+/** The library's usage (runAgent's), with the option only the CLI has. */
+const AGENT_HELP = `usage: fsbus agent [--config <file.json|file.yaml>] [--check-config]${AGENT_USAGE.slice(AGENT_USAGE.indexOf('\n'))}
+
+  --check-config  load and check the configuration (the file and FSBUS_* env) as a start would,
+                  print it with secrets masked (JSON, stdout) and the start warnings (stderr),
+                  connect to nothing; exit 0 valid, 78 invalid (the start's message), 2 usage`;
 
 export const agentCommand: CliCommand = {
-  help: AGENT_USAGE,
+  help: AGENT_HELP,
   run: (argv, io) => {
     // A bad command line is one line with a guess, as for every other command (runAgent, for
     // callers of the library, prints its usage instead).
+    let values: { config?: string | undefined; 'check-config'?: boolean | undefined; help?: boolean | undefined };
     try {
-      parseArgs({ args: [...argv], options: AGENT_OPTIONS, strict: true });
+      ({ values } = parseArgs({ args: [...argv], options: AGENT_OPTIONS, strict: true }));
     } catch (err) {
       io.err(`fsbus agent: ${argumentProblem(err, AGENT_OPTIONS)}; see fsbus agent --help`);
       return Promise.resolve(2);
     }
+    if (values['check-config'] === true && values.help !== true) return checkConfig(values.config, process.env, io);
     return runAgent(argv, process.env, io);
   },
 };
+
+async function checkConfig(file: string | undefined, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  const unknownWarning = unknownEnvWarning(unknownEnv(env));
+  let config: AgentConfig;
+  try {
+    config = loadConfig({ ...(file === undefined ? {} : { file }), env });
+    // The park state file, refused at start when unreadable or malformed: read, not written (the
+    // check may run as another user than the service, whose file it would take over).
+    if (config.dialplan.state_file !== undefined) await new ParkStateFile(config.dialplan.state_file).load();
+  } catch (err) {
+    // As runAgent says it, with the same exit code.
+    if (err instanceof ConfigError) {
+      io.err(`fsbus agent: ${err.message}`);
+      if (unknownWarning !== undefined) io.err(`fsbus agent: ${unknownWarning}`);
+      return 78; // EX_CONFIG
+    }
+    throw err;
+  }
+  io.out(JSON.stringify(masked(config), null, 2));
+  for (const warning of startWarnings(config, env, unknownWarning)) io.err(`fsbus agent: warning: ${warning}`);
+  io.err(`fsbus agent: configuration OK${file === undefined ? ' (env only)' : ` (${file} and env)`}; nothing was connected to`);
+  return 0;
+}
+
+/**
+ * The warnings a start of this config and environment logs (run-agent.ts, Agent.start), minus
+ * npm exec's (how the service is launched, not its configuration). Keep in step with those.
+ */
+function startWarnings(config: AgentConfig, env: NodeJS.ProcessEnv, unknownWarning: string | undefined): string[] {
+  const warnings = [unknownWarning, shutdownBoundWarning(config), nodeIdEnvConflict(env)?.message, ownEventsExcludedWarning(config)?.message];
+  if (config.node_id_configured !== undefined) {
+    const subject = buildSubjects(config.subject_prefix).node(config.node_id);
+    warnings.push(`node_id '${config.node_id_configured}' is served as '${config.node_id}' (${subject}): requests to the configured spelling get no responders`);
+  }
+  return warnings.filter((w) => w !== undefined);
+}
+
+/** The config as printed: every secret `***` (the ESL password's default too), and no URL's user-info. */
+function masked(config: AgentConfig): unknown {
+  const secrets = Object.fromEntries(Object.entries(config.secrets).flatMap(([key, value]) => (value === undefined ? [] : [[key, '***']])));
+  return withoutUserInfo({ ...config, secrets });
+}
+
+/** Every string through redact: a URL's credentials (FSBUS_BROKER_URL may carry them) never printed. */
+function withoutUserInfo(value: unknown): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map(withoutUserInfo);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutUserInfo(v)]));
+  return value;
+}
