@@ -21,9 +21,9 @@ import { createExecuteAppCommand } from './commands/execute-app.js';
 import { hangupCommand } from './commands/hangup.js';
 import { originateCommand } from './commands/originate.js';
 import { CommandRegistry } from './commands/registry.js';
-import { allowlistBuiltinsWarning } from './config/allowlist-builtins.js';
 import { brokerAuthHint } from './config/broker-auth-hint.js';
 import type { AgentConfig } from './config/schema.js';
+import { configWarnings } from './config/start-warnings.js';
 import { ParkManager } from './dialplan/park-manager.js';
 import { Dispatcher, type LaneKind } from './dispatcher.js';
 import { driverOptions, streamSpec } from './driver-options.js';
@@ -275,13 +275,8 @@ export class Agent {
   async #start(): Promise<void> {
     this.#startedAt = Date.now();
     const c = this.config;
-    if (c.node_id_configured !== undefined) {
-      // Subjects and `node_id` carry the slug: a client naming the configured spelling gets no responders.
-      this.logger.warn({ configured: c.node_id_configured, slug: c.node_id }, `node_id '${c.node_id_configured}' is served as '${c.node_id}' (${this.subjects.node(c.node_id)}): requests to the configured spelling get no responders`);
-    }
-    // The allowlist governs FreeSWITCH verbs only: said once, the config stays valid.
-    const builtins = allowlistBuiltinsWarning(c);
-    if (builtins !== undefined) this.logger.warn(builtins.fields, builtins.message);
+    // Said once; the configuration stays valid.
+    for (const w of configWarnings(c)) this.logger.warn(w.fields, w.message);
     try {
       // A park state file the agent cannot read or write is a configuration error: said before
       // anything connects.

@@ -17,10 +17,8 @@ import { hostPort } from '@fsbus/esl';
 import { tlsVerifyFailure } from '@fsbus/transport';
 import { Agent } from './agent.js';
 import { brokerAuthHint } from './config/broker-auth-hint.js';
-import { loadConfig, nodeIdEnvConflict } from './config/load-config.js';
-import { npmExecWarning } from './config/npm-exec.js';
-import { ownEventsExcludedWarning } from './config/own-events.js';
-import { shutdownBoundWarning } from './config/shutdown-bound.js';
+import { loadConfig } from './config/load-config.js';
+import { envWarnings } from './config/start-warnings.js';
 import { unknownEnv, unknownEnvWarning } from './config/unknown-env.js';
 import type { AgentConfig } from './config/schema.js';
 import { causeChain, ConfigError, ListenError, type AgentServer } from './errors.js';
@@ -54,9 +52,8 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv =
     io.out(AGENT_USAGE);
     return 0;
   }
-  // A misspelt name is otherwise silently ignored (its setting left at the default).
-  const unknown = unknownEnv(env);
-  const unknownWarning = unknownEnvWarning(unknown);
+  // Also said on a refused configuration (a misspelt name may be why).
+  const unknownWarning = unknownEnvWarning(unknownEnv(env));
   let agent: Agent;
   try {
     agent = new Agent(loadConfig({ ...(values.config === undefined ? {} : { file: values.config }), env }));
@@ -68,20 +65,8 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv =
     }
     throw err;
   }
-  if (unknownWarning !== undefined) {
-    agent.logger.warn({ unknown_env: Object.fromEntries(unknown.map((u) => [u.name, u.didYouMean ?? null])) }, unknownWarning);
-  }
-  // Accepted (the stop still answers every command), but the drain deadline is never reached.
-  const bound = shutdownBoundWarning(agent.config);
-  if (bound !== undefined) agent.logger.warn({ shutdown_timeout_ms: agent.config.shutdown_timeout_ms, drain_timeout_ms: agent.config.commands.drain_timeout_ms }, bound);
-  const npx = npmExecWarning(env);
-  if (npx !== undefined) agent.logger.warn({ npm_command: 'exec' }, npx);
-  // Both names of node_id set apart: the one ignored would otherwise be ignored without a word.
-  const nodeIds = nodeIdEnvConflict(env);
-  if (nodeIds !== undefined) agent.logger.warn(nodeIds.fields, nodeIds.message);
-  // A consumer cannot learn of a loss the agent does not announce: said once, the config stays valid.
-  const ownExcluded = ownEventsExcludedWarning(agent.config);
-  if (ownExcluded !== undefined) agent.logger.warn(ownExcluded.fields, ownExcluded.message);
+  // The configuration's own warnings are Agent.start's (configWarnings).
+  for (const w of envWarnings(env)) agent.logger.warn(w.fields, w.message);
   try {
     // Before connecting: a state file the agent cannot use is said without waiting for the broker.
     await agent.park.openStateFile();

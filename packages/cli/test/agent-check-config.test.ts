@@ -18,7 +18,7 @@ before(() => {
   good = join(dir, 'agent.yaml');
   bad = join(dir, 'bad.yaml');
   // Port 1: nothing listens there; a start would fail to connect, the check never tries.
-  writeFileSync(good, ['node_id: Edge-1', 'esl:', '  port: 1', 'dialplan:', '  user: fs', 'log_audit: false', ''].join('\n'));
+  writeFileSync(good, ['node_id: Edge-1', 'esl:', '  port: 1', 'dialplan:', '  user: fs', 'log_audit: false', 'commands:', '  allowlist: [status]', ''].join('\n'));
   writeFileSync(bad, ['node_id: edge-1', 'esl:', '  port: eighty', ''].join('\n'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,6 +50,7 @@ void test('a good config: exit 0, the effective config with secrets masked, the 
   // The warnings a start of this config and environment gives.
   assert.match(r.err, /warning: unknown environment variables ignored .*FSBUS_ESL_PASS \(did you mean FSBUS_ESL_PASSWORD\?\)/);
   assert.match(r.err, /warning: node_id 'Edge-1' is served as 'edge-1'/);
+  assert.match(r.err, /warning: commands\.allowlist does not limit the built-in commands: execute_app and originate still run/);
   assert.match(r.err, /configuration OK/);
 });
 

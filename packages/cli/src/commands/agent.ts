@@ -8,17 +8,15 @@ import { parseArgs } from 'node:util';
 import {
   AGENT_USAGE,
   ConfigError,
+  configWarnings,
+  envWarnings,
   loadConfig,
-  nodeIdEnvConflict,
-  ownEventsExcludedWarning,
   ParkStateFile,
   runAgent,
-  shutdownBoundWarning,
   unknownEnv,
   unknownEnvWarning,
   type AgentConfig,
 } from '@fsbus/agent';
-import { buildSubjects } from '@fsbus/contract';
 import { redact } from '@fsbus/transport';
 import type { CliCommand, CliIo } from '../command.js';
 import { argumentProblem } from '../bus/usage.js';
@@ -67,22 +65,10 @@ async function checkConfig(file: string | undefined, env: NodeJS.ProcessEnv, io:
     throw err;
   }
   io.out(JSON.stringify(masked(config), null, 2));
-  for (const warning of startWarnings(config, env, unknownWarning)) io.err(`fsbus agent: warning: ${warning}`);
+  // What a start would log, but how it was launched (npm exec), which a check by hand cannot tell.
+  for (const w of [...envWarnings(env, { launch: false }), ...configWarnings(config)]) io.err(`fsbus agent: warning: ${w.message}`);
   io.err(`fsbus agent: configuration OK${file === undefined ? ' (env only)' : ` (${file} and env)`}; nothing was connected to`);
   return 0;
-}
-
-/**
- * The warnings a start of this config and environment logs (run-agent.ts, Agent.start), minus
- * npm exec's (how the service is launched, not its configuration). Keep in step with those.
- */
-function startWarnings(config: AgentConfig, env: NodeJS.ProcessEnv, unknownWarning: string | undefined): string[] {
-  const warnings = [unknownWarning, shutdownBoundWarning(config), nodeIdEnvConflict(env)?.message, ownEventsExcludedWarning(config)?.message];
-  if (config.node_id_configured !== undefined) {
-    const subject = buildSubjects(config.subject_prefix).node(config.node_id);
-    warnings.push(`node_id '${config.node_id_configured}' is served as '${config.node_id}' (${subject}): requests to the configured spelling get no responders`);
-  }
-  return warnings.filter((w) => w !== undefined);
 }
 
 /** The config as printed: every secret `***` (the ESL password's default too), and no URL's user-info. */
