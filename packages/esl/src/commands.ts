@@ -19,6 +19,12 @@ import { runsOnHungUpChannel } from './zombie-apps.js';
 
 const EVENT_FORMATS: readonly string[] = ['plain', 'json', 'xml'];
 
+/**
+ * mod_event_socket's reply to `getvar` when it has nothing to write (an unset or empty variable, no
+ * name): its fallthrough for an empty reply. Any other Reply-Text is the value.
+ */
+export const GETVAR_UNSET = '-ERR command not found';
+
 /** The events bgapi and execute subscribe to for their results when the user's subscription does not deliver them. */
 const BGAPI_NEEDS: readonly string[] = ['BACKGROUND_JOB'];
 const EXECUTE_NEEDS: readonly string[] = ['CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE'];
@@ -349,7 +355,7 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     const loop = opts.loops !== undefined && opts.loops > 1 ? new ExecuteLoop(opts.loops) : undefined;
     const needs = loop === undefined ? EXECUTE_NEEDS : EXECUTE_LOOPS_NEEDS;
     this.#refusedBefore(label, needs, channel === undefined ? 'CHANNEL_HANGUP_COMPLETE' : undefined);
-    const wait = this.waitForExecute(eventUuid, channel, label, opts.timeoutMs ?? 0, opts.signal, loop, runsOnHungUpChannel(app));
+    const wait = this.waitForExecute(eventUuid, channel, app, label, opts.timeoutMs ?? 0, opts.signal, loop, runsOnHungUpChannel(app));
     // Any of them refused, nothing would settle the wait in the end (the completion cannot come,
     // or the hangup that ends a wait for an application that never runs): it rejects. sendmsg's
     // own `-ERR`, if any, still comes first (awaited first).
@@ -445,11 +451,17 @@ export abstract class EslCommands<Events extends EslHubEvents & { [K in keyof Ev
     return this.#command('resume', opts, true);
   }
 
-  /** `getvar <name>` (outbound): the Reply-Text is the value. */
+  /**
+   * `getvar <name>` (outbound): the Reply-Text is the value, as it is (`-ERR nope` included:
+   * mod_event_socket writes the value itself). Rejects EslCommandError only on FreeSWITCH's
+   * `-ERR command not found`: an unset or empty variable, or no outbound session.
+   */
   async getvar(name: string, opts?: CommandOptions): Promise<CommandReplyFrame> {
     checkString('getvar', 'name', name);
     checkOptions('getvar', opts);
-    return this.#command(`getvar ${checkToken('variable name', name)}`, opts, true);
+    const reply = await this.#command(`getvar ${checkToken('variable name', name)}`, opts, false);
+    if (reply.replyText === GETVAR_UNSET) throw new EslCommandError('getvar', reply.replyText);
+    return reply;
   }
 
   /** `exit`: FreeSWITCH answers `+OK bye`, sends a disconnect-notice and closes. */

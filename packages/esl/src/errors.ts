@@ -82,9 +82,18 @@ export class EslClosedError extends EslError {
    * connection closed while it waited for its answer: FreeSWITCH may have run it.
    */
   readonly unsent: boolean;
-  constructor(message = 'connection closed', options?: { cause?: unknown; unsent?: boolean }) {
+  /**
+   * An execute ended by its channel's hangup: the channel's `Hangup-Cause` when known
+   * (`DESTINATION_OUT_OF_ORDER` after an application FreeSWITCH does not know), else undefined.
+   */
+  readonly hangupCause: string | undefined;
+  /** An execute ended by its channel's hangup: the application's name; undefined otherwise. */
+  readonly application: string | undefined;
+  constructor(message = 'connection closed', options?: { cause?: unknown; unsent?: boolean; hangupCause?: string | undefined; application?: string | undefined }) {
     super(EslErrorCode.CLOSED, message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.unsent = options?.unsent ?? false;
+    this.hangupCause = options?.hangupCause;
+    this.application = options?.application;
   }
 }
 

@@ -61,6 +61,8 @@ interface Waiter {
   loop?: ExecuteLoop | undefined;
   /** An execute of an application FreeSWITCH runs on a hung-up channel (SAF_ZOMBIE_EXEC). */
   runsHungUp?: boolean | undefined;
+  /** The application an execute waits for, named when the channel's hangup ends the wait. */
+  app?: string | undefined;
 }
 
 export interface Wait {
@@ -261,9 +263,9 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
    * the one of the last run (a hangup after a completion then resolves with that completion).
    * `runsHungUp`: the application is one FreeSWITCH still runs on a hung-up channel.
    */
-  protected waitForExecute(eventUuid: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined, loop?: ExecuteLoop, runsHungUp = false): Wait {
+  protected waitForExecute(eventUuid: string, channel: string | undefined, app: string, label: string, timeoutMs: number, signal: AbortSignal | undefined, loop?: ExecuteLoop, runsHungUp = false): Wait {
     refusePending(this.#execWaiters, 'eventUuid', eventUuid, 'CHANNEL_EXECUTE_COMPLETE');
-    return this.#wait(this.#execWaiters, eventUuid, channel, label, timeoutMs, signal, loop, runsHungUp);
+    return this.#wait(this.#execWaiters, eventUuid, channel, label, timeoutMs, signal, loop, runsHungUp, app);
   }
 
   /**
@@ -271,7 +273,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
    * listener sees it. After the latter nothing more runs on the channel: its execute waits end.
    */
   protected channelHangup(event: EslEvent, complete: boolean): void {
-    if (complete) this.rejectChannelWaits(event.uuid, false);
+    if (complete) this.rejectChannelWaits(event.uuid, false, event.getHeader('Hangup-Cause'));
   }
 
   /** The socket is gone: nothing awaited on it can arrive any more. */
@@ -307,8 +309,10 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
   /**
    * Ends the execute waits of a channel on which their application will not complete;
    * `keepZombies`: not those of applications FreeSWITCH still runs on a hung-up channel.
+   * `hangupCause`: the channel's, when known — an unknown application (a typo) shows as
+   * DESTINATION_OUT_OF_ORDER, not as a caller who hung up.
    */
-  protected rejectChannelWaits(uuid: string | undefined, keepZombies: boolean): void {
+  protected rejectChannelWaits(uuid: string | undefined, keepZombies: boolean, hangupCause?: string, cause?: Error): void {
     if (uuid === undefined) return;
     for (const [key, w] of this.#execWaiters) {
       if (w.channel !== uuid || (keepZombies && w.runsHungUp === true)) continue;
@@ -316,11 +320,11 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
       // FreeSWITCH leaves a loop once the channel is gone: the last run that completed ends it.
       const last = w.loop?.last;
       if (last !== undefined) w.resolve(last);
-      else w.reject(new EslClosedError(`channel ${uuid} hung up before the application completed`));
+      else w.reject(channelHungUpError(uuid, w.app, hangupCause, cause));
     }
   }
 
-  #wait(map: Map<string, Waiter>, key: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined, loop?: ExecuteLoop, runsHungUp = false): Wait {
+  #wait(map: Map<string, Waiter>, key: string, channel: string | undefined, label: string, timeoutMs: number, signal: AbortSignal | undefined, loop?: ExecuteLoop, runsHungUp = false, app?: string): Wait {
     checkTimeoutMs('timeoutMs', timeoutMs, label);
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -341,6 +345,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
         channel,
         loop,
         runsHungUp,
+        app,
         resolve: (e) => {
           cleanup();
           resolve(e);
@@ -368,6 +373,15 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
     }
     return { promise, cancel: () => waiter.reject(new EslAbortError(label)), fail: (err) => waiter.reject(err) };
   }
+}
+
+/**
+ * The rejection of an execute whose channel hung up first: `channel <uuid> hung up (<cause>)
+ * before <app> completed`, the cause left out when unknown; `cause`: the socket's error, if any.
+ */
+export function channelHungUpError(uuid: string, app: string | undefined, hangupCause: string | undefined, cause?: Error): EslClosedError {
+  const why = hangupCause === undefined ? '' : ` (${hangupCause})`;
+  return new EslClosedError(`channel ${uuid} hung up${why} before ${app ?? 'the application'} completed`, { hangupCause, application: app, cause });
 }
 
 /** Listener names warned about at most, per client or session. */

@@ -6,7 +6,7 @@
  */
 import { checkToken, simpleCommand } from './command-text.js';
 import type { CommandOptions, ExecuteOptions } from './command-options.js';
-import { checkMyevents, checkObject, checkOptions, checkString, EslCommands } from './commands.js';
+import { checkMyevents, checkObject, checkOptions, checkString, EslCommands, GETVAR_UNSET } from './commands.js';
 import type { Socket } from 'node:net';
 import { EslConnection, type ReplyFrame } from './connection.js';
 import { EslClosedError, EslCommandError, EslInvalidArgumentError, EslProtocolError } from './errors.js';
@@ -68,8 +68,6 @@ const CLOSE_GRACE_MS = 2000;
 /** Channel data headers that are not about the channel. */
 const REPLY_HEADERS = new Set(['Content-Type', 'Reply-Text', 'Content-Length']);
 
-/** FreeSWITCH's reply to `getvar` of an unset variable (mod_event_socket's fallthrough). */
-const GETVAR_UNSET = '-ERR command not found';
 const MYEVENTS_ENABLED = '+OK Events Enabled';
 
 /** mod_event_socket's parse_command ends the session on a command starting `exit` or `...`, in any case. */
@@ -95,6 +93,8 @@ export class EslSession extends EslCommands<EslSessionEvents> {
   #ownMyevents = false;
   /** The channel hung up: FreeSWITCH runs only SAF_ZOMBIE_EXEC applications on it. */
   #hungUp = false;
+  /** The channel's Hangup-Cause, from its CHANNEL_HANGUP or CHANNEL_HANGUP_COMPLETE. */
+  #hangupCause: string | undefined;
   /** Nothing runs on the channel any more (async mode: its hangup is complete, or the linger notice came). */
   #channelGone = false;
   /** The rank (the connection's requestsTaken) of the last `exit` sent: its reply before the goodbye means the goodbye answers it. */
@@ -148,6 +148,17 @@ export class EslSession extends EslCommands<EslSessionEvents> {
    */
   get hungUp(): boolean {
     return this.#hungUp;
+  }
+
+  /**
+   * The channel's `Hangup-Cause` once the session heard it: from its CHANNEL_HANGUP or
+   * CHANNEL_HANGUP_COMPLETE (delivered by `myevents`/`event`, or by the subscription an execute
+   * makes for itself); undefined before, or when only a disconnect notice told of the hangup.
+   * `DESTINATION_OUT_OF_ORDER` is FreeSWITCH's answer to an application it does not know (a typo):
+   * not a caller who hung up.
+   */
+  get hangupCause(): string | undefined {
+    return this.#hangupCause;
   }
 
   get closed(): boolean {
@@ -263,7 +274,11 @@ export class EslSession extends EslCommands<EslSessionEvents> {
     await Promise.all(entries.map(([name, value]) => this.execute(undefined, 'set', `${name}=${value}`, opts)));
   }
 
-  /** The variable's value (`getvar`); '' when unset. */
+  /**
+   * The variable's value (`getvar`), as FreeSWITCH writes it (one starting `-ERR` included); '' when
+   * unset or empty. FreeSWITCH cannot tell those from a value of exactly `-ERR command not found`,
+   * and writes at most 511 bytes of a value (its reply buffer): `api('uuid_getvar …')` has no such limit.
+   */
   async getVariable(name: string, opts?: CommandOptions): Promise<string> {
     try {
       return (await this.getvar(name, opts)).replyText;
@@ -330,13 +345,17 @@ export class EslSession extends EslCommands<EslSessionEvents> {
     if (async && this.#socketMode === 'static') {
       return new EslInvalidArgumentError(`${label}: a static outbound session runs a queued (async) application only once the session is over; use execute, which runs it now`);
     }
-    if (this.#channelGone || (this.#hungUp && !runsOnHungUpChannel(app))) return new EslClosedError(`${label}: channel ${this.uuid} hung up`, { unsent: true });
+    if (this.#channelGone || (this.#hungUp && !runsOnHungUpChannel(app))) {
+      const why = this.#hangupCause === undefined ? '' : ` (${this.#hangupCause})`;
+      return new EslClosedError(`${label}: channel ${this.uuid} hung up${why}`, { unsent: true, hangupCause: this.#hangupCause, application: app });
+    }
     return undefined;
   }
 
   protected override channelHangup(event: EslEvent, complete: boolean): void {
     if (event.uuid === this.uuid) {
       this.#hungUp = true;
+      this.#hangupCause ??= event.getHeader('Hangup-Cause');
       if (complete) this.#channelGone = true;
     }
     super.channelHangup(event, complete);
@@ -366,11 +385,13 @@ export class EslSession extends EslCommands<EslSessionEvents> {
       return;
     }
     this.#hungUp = true;
-    if (this.#socketMode === 'static') this.rejectChannelWaits(this.uuid, true);
+    if (this.#socketMode === 'static') this.rejectChannelWaits(this.uuid, true, this.#hangupCause);
     else this.#channelGone = true;
   }
 
   #onClose(err: Error | undefined): void {
+    // A static session without linger closes at the hangup: its execute waits end for that reason.
+    if (this.#hungUp) this.rejectChannelWaits(this.uuid, false, this.#hangupCause, err);
     this.rejectWaiters(new EslClosedError('session closed', err === undefined ? undefined : { cause: err }));
     this.closeHub();
     this.#end();

@@ -8,6 +8,7 @@
  * `removeListener`, `listeners` and `listenerCount` are there (no `prependListener`, max-listener
  * warnings, `pause`/`resume`, nor a public `emit`).
  */
+import type { EventName } from './event-names.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Listener = (...args: any[]) => unknown;
 /** What a listener returns is ignored, except a promise (an async listener): its rejection is handled as a throw. */
@@ -21,6 +22,13 @@ type ListenerErrorHandler = (err: unknown, event: string, args: readonly unknown
  * `Events` maps the known event names to their argument lists; any other name takes `Fallback`
  * (for ESL: an event name like `CHANNEL_ANSWER` with an EslEvent).
  */
+/**
+ * Any name, the known event names offered first by an editor's completion (`string & {}` keeps
+ * the union from collapsing into `string`): a misspelt name still compiles (and is warned about
+ * at run time, see listenerAdded).
+ */
+export type FallbackName = EventName | `CUSTOM::${string}` | (string & {});
+
 export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fallback extends unknown[] = unknown[]> {
   readonly #listeners = new Map<string, Listener[]>();
   #onListenerError: ListenerErrorHandler = () => undefined;
@@ -38,7 +46,7 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
   }
 
   on<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
-  on(event: string, listener: (...args: Fallback) => Returned): this;
+  on(event: FallbackName, listener: (...args: Fallback) => Returned): this;
   on(event: string, listener: Listener): this {
     const name = this.listenerName(event);
     const list = this.#listeners.get(name);
@@ -53,7 +61,7 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
   protected listenerAdded(_name: string, _event: string): void {}
 
   once<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
-  once(event: string, listener: (...args: Fallback) => Returned): this;
+  once(event: FallbackName, listener: (...args: Fallback) => Returned): this;
   once(event: string, listener: Listener): this {
     const wrapper: OnceWrapper = (...args: unknown[]) => {
       this.off(event, wrapper);
@@ -64,7 +72,7 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
   }
 
   off<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
-  off(event: string, listener: (...args: Fallback) => Returned): this;
+  off(event: FallbackName, listener: (...args: Fallback) => Returned): this;
   off(event: string, listener: Listener): this {
     const name = this.listenerName(event);
     const list = this.#listeners.get(name);
@@ -78,21 +86,21 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }, Fal
 
   /** EventEmitter's name for `on`: node's `events.on`/`events.once` and emitter-agnostic code call it. */
   addListener<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
-  addListener(event: string, listener: (...args: Fallback) => Returned): this;
+  addListener(event: FallbackName, listener: (...args: Fallback) => Returned): this;
   addListener(event: string, listener: Listener): this {
     return this.on(event, listener);
   }
 
   /** EventEmitter's name for `off`: node's `events.on`/`events.once` remove their listeners with it. */
   removeListener<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => Returned): this;
-  removeListener(event: string, listener: (...args: Fallback) => Returned): this;
+  removeListener(event: FallbackName, listener: (...args: Fallback) => Returned): this;
   removeListener(event: string, listener: Listener): this {
     return this.off(event, listener);
   }
 
   /** A copy of the event's listeners, in call order; a `once` listener as given (not its wrapper), as node's does. */
   listeners<K extends keyof Events & string>(event: K): Array<(...args: Events[K]) => Returned>;
-  listeners(event: string): Array<(...args: Fallback) => Returned>;
+  listeners(event: FallbackName): Array<(...args: Fallback) => Returned>;
   listeners(event: string): Listener[] {
     const list = this.#listeners.get(this.listenerName(event));
     return list === undefined ? [] : list.map((l: OnceWrapper) => l.listener ?? l);

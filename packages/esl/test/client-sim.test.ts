@@ -54,7 +54,7 @@ void test('sim: execute of an application that never runs (unknown name: the cha
     const reply = await bounded(client.api('originate loopback/7001 &park()'), 'originate');
     const uuid = /^\+OK (\S+)/.exec(reply)?.[1];
     assert.ok(uuid !== undefined, reply);
-    await assert.rejects(bounded(client.execute(uuid, 'no_such_app_xyz'), 'execute of an unknown app'), /hung up before the application completed/);
+    await assert.rejects(bounded(client.execute(uuid, 'no_such_app_xyz'), 'execute of an unknown app'), /hung up \(DESTINATION_OUT_OF_ORDER\) before no_such_app_xyz completed/);
   });
 });
 

@@ -125,7 +125,7 @@ void test('execute with loops: a run whose start went missing ends the wait (res
   await client.events('plain', ['ALL']);
   const result = await bounded(client.execute('call-1', 'playback', 'tone.wav', { loops: 3 }), 'execute with loops');
   assert.equal(result.getHeader('variable_current_loop'), '1');
-  await assert.rejects(bounded(client.execute('call-1', 'playback', 'tone.wav', { loops: 3 }), 'execute with loops'), /hung up before the application completed/);
+  await assert.rejects(bounded(client.execute('call-1', 'playback', 'tone.wav', { loops: 3 }), 'execute with loops'), /hung up before playback completed/);
 });
 
 void test('CHANNEL_EXECUTE reaches the listeners of a subscription the client does not track (raw sendRecv) while no loop waits', async (t) => {

@@ -20,7 +20,9 @@ export async function onSession(session: EslSession): Promise<void> {
     await session.bridge(`user/${digits}`);
     await session.hangup('NORMAL_CLEARING');
   } catch (err) {
-    if (!session.hungUp) throw err; // a hangup rejects what was left to run: not an error here
+    // A hangup rejects what was left to run: not an error here — unless FreeSWITCH hung up on an
+    // application it does not know (a misspelt name): DESTINATION_OUT_OF_ORDER.
+    if (!session.hungUp || session.hangupCause === 'DESTINATION_OUT_OF_ORDER') throw err;
   } finally {
     await session.close(); // a lingering session stays open until the server closes it
   }

@@ -16,7 +16,8 @@ import { switchTrue } from '../core/switch-true.js';
 
 export type CommandResult =
   | { readonly kind: 'reply'; readonly text: string; readonly extra?: ReadonlyArray<readonly [string, string]> }
-  | { readonly kind: 'raw'; readonly data: string | Buffer };
+  /** `reply`: a command reply written raw (not sent for an outbound socket's first command, as the others). */
+  | { readonly kind: 'raw'; readonly data: string | Buffer; readonly reply?: true };
 
 export interface CommandContext {
   readonly state: SessionState;
@@ -36,6 +37,20 @@ const NOT_FOUND = '-ERR command not found';
 
 function reply(text: string, extra?: ReadonlyArray<readonly [string, string]>): CommandResult {
   return extra === undefined ? { kind: 'reply', text } : { kind: 'reply', text, extra };
+}
+
+/** parse_command writes a getvar value into listener_run's 512-byte reply buffer: its first 511 bytes. */
+const GETVAR_VALUE_MAX = 511;
+
+/**
+ * A getvar value as listener_run writes it: cut to the reply buffer (bytes, even inside a UTF-8
+ * character), and a reply starting `~` written as headers of its own — no `Reply-Text`, no blank
+ * line, so what FreeSWITCH writes next runs on in the same frame.
+ */
+function getvarReply(value: string): CommandResult {
+  const bytes = Buffer.from(value, 'utf8').subarray(0, GETVAR_VALUE_MAX);
+  if (bytes[0] === 0x7e) return { kind: 'raw', data: Buffer.concat([Buffer.from('Content-Type: command/reply\n'), bytes.subarray(1)]), reply: true };
+  return { kind: 'raw', data: Buffer.concat([Buffer.from('Content-Type: command/reply\nReply-Text: '), bytes, Buffer.from('\n\n')]), reply: true };
 }
 
 function startsWith(cmd: string, prefix: string): boolean {
@@ -88,7 +103,7 @@ export async function runCommand(ctx: CommandContext, packet: CommandPacket): Pr
     if (inSession && startsWith(cmd, 'getvar')) {
       const space = cmd.indexOf(' ');
       const value = space < 0 ? '' : ((await ctx.channelVariable(cmd.slice(space + 1))) ?? '');
-      return reply(value === '' ? NOT_FOUND : value);
+      return value === '' ? reply(NOT_FOUND) : getvarReply(value);
     }
     if (startsWith(cmd, 'myevents')) return reply(myEvents(ctx, packet));
   }

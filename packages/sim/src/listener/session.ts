@@ -179,9 +179,11 @@ export class EslSession implements HubMember, CommandContext {
     const latency = this.knobs.replyLatencyMs;
     if (latency > 0) await delay(latency, undefined, { signal: this.#abort.signal });
     if (this.#ending) return;
-    if (result.kind === 'raw') this.#writeReply(result.data);
     // An outbound socket's first command is run but its reply is not sent (listener_run does so).
-    else if (!(first && this.state.outbound)) this.#writeReply(commandReply(result.text, result.extra));
+    const unsent = first && this.state.outbound;
+    if (result.kind === 'raw') {
+      if (result.reply !== true || !unsent) this.#writeReply(result.data);
+    } else if (!unsent) this.#writeReply(commandReply(result.text, result.extra));
     if (!this.state.running) this.end(GOODBYE_TEXT);
   }
 
