@@ -4,6 +4,9 @@
 // audit line of a denial names the verb refused (a wrapped one too), and agent.status shows the lists.
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { BusErrorCode, BusMessage, type ReplyEnvelope } from '@fsbus/contract';
 import { startCluster, type Cluster } from './support/cluster.js';
 
@@ -80,6 +83,49 @@ void describe('a denylist naming built-in commands', () => {
       denylist: ['uuid_kill', 'hangup', 'originate', 'execute_app', 'agent.cordon', 'dialplan.enable', 'hupall'],
       allowlist: [],
     });
+  });
+});
+
+void describe("the deploy example's denylist and what a built-in runs", () => {
+  const example = readFileSync(fileURLToPath(new URL('../../../examples/deploy/agent.yaml', import.meta.url)), 'utf8');
+  const denylist = /^\s*denylist: \[([^\]]*)\]\s*$/m.exec(example)![1]!.split(',').map((v) => v.trim());
+  let cluster: Cluster;
+  /** An answered channel parked on the simulator. */
+  const uuid = randomUUID();
+  const getvar = async (name: string) => (await cluster.request(SUBJECT, JSON.stringify({ command: 'uuid_getvar', args: `${uuid} ${name}` }))).data;
+  before(async () => {
+    cluster = await startCluster({ config: { commands: { denylist } } });
+    cluster.nodes[0]!.sim.core.control.setEndpointBehavior('user/2000', { answer: 'answer' });
+    const r = await cluster.request(SUBJECT, JSON.stringify({ command: 'originate', endpoint: 'user/2000', extension: '&park()', uuid }));
+    assert.equal(r.success, true, JSON.stringify(r));
+  });
+  after(() => cluster.stop());
+
+  void test('execute_app of a denied application is refused, counted and audited, and nothing reaches FreeSWITCH', async () => {
+    const { agent, logs } = cluster.nodes[0]!;
+    const failedBefore = (agent.status()['counters'] as { requests_failed: number }).requests_failed;
+    // Its vars would be set first (uuid_setvar): the probe shows whether anything ran.
+    for (const app of ['bgsystem', 'system']) {
+      assertDenied(await cluster.request(SUBJECT, JSON.stringify({ command: 'execute_app', uuid, app, args: 'id', vars: { fsbus_probe: app } })), app);
+    }
+    assertDenied(await cluster.request(SUBJECT, JSON.stringify({ command: 'execute_app', uuid, app: 'set', args: 'api_on_answer=system id', vars: { fsbus_probe: 'set' } })), 'set api_on_answer');
+    assert.equal(await getvar('fsbus_probe'), '_undef_');
+    assert.equal(await getvar('api_on_answer'), '_undef_');
+    assert.equal((agent.status()['counters'] as { requests_failed: number }).requests_failed, failedBefore + 3);
+    const audit = logs.find((l) => l['audit'] === 'command' && l['cmd'] === 'execute_app' && l['code'] === BusErrorCode.COMMAND_DENIED);
+    assert.equal(audit?.['denied_verb'], 'bgsystem');
+    // The probe works: an application not denied runs, its vars set.
+    const ran = await cluster.request(SUBJECT, JSON.stringify({ command: 'execute_app', uuid, app: 'park', vars: { fsbus_probe: 'park' } }));
+    assert.equal(ran.success, true, JSON.stringify(ran));
+    assert.equal(await getvar('fsbus_probe'), 'park');
+  });
+
+  void test('originate with a denied &app(args) extension or hook variable places no call', async () => {
+    const other = randomUUID();
+    assertDenied(await cluster.request(SUBJECT, JSON.stringify({ command: 'originate', endpoint: 'user/2000', extension: '&system(id)', uuid: other })), '&system(id)');
+    const hooked = { command: 'originate', endpoint: 'user/2000', extension: '&park()', uuid: other, variables: { api_on_answer: 'system id' } };
+    assertDenied(await cluster.request(SUBJECT, JSON.stringify(hooked)), 'api_on_answer=system id');
+    assert.equal((await cluster.request(SUBJECT, JSON.stringify({ command: 'uuid_exists', args: other }))).data, 'false');
   });
 });
 

@@ -120,7 +120,7 @@ export function parseRequest(bytes: Uint8Array, options: ParseOptions = {}): Par
   const rawArgs = fields['args'];
   const argsText = typeof rawArgs === 'string' || typeof rawArgs === 'number' || typeof rawArgs === 'boolean' ? String(rawArgs) : undefined;
   if (applies(hints.command, hints)) {
-    const refused = options.isBuiltin?.(hints.command) === true ? refusedBuiltin(hints.command, options) : refusedVerb(hints.command, options, argsText);
+    const refused = options.isBuiltin?.(hints.command) === true ? refusedBuiltin(hints.command, options, fields) : refusedVerb(hints.command, options, argsText);
     if (refused !== undefined) {
       hints.denied_verb = refused;
       return refuse(BusErrorCode.COMMAND_DENIED, BusMessage.COMMAND_DENIED, hints);

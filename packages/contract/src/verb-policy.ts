@@ -4,10 +4,11 @@
  * FreeSWITCH reads them, and the denylist / allowlist matched against all of them.
  * Pure: text in, the refused verb (or `?` for one that cannot be read) out.
  */
+import { builtinRuns } from './builtin-runs.js';
 import { hookAssignmentVerbs, hookKind, hookVerbs } from './verb-hooks.js';
 
 export interface VerbPolicy {
-  /** Verbs refused (case-insensitive): every verb the command runs, and a built-in command by its name. */
+  /** Verbs refused (case-insensitive): every verb the command runs, a built-in command by its name and what its fields run. */
   denylist?: readonly string[];
   /** When non-empty, only these verbs pass (case-insensitive); FreeSWITCH verbs only, never a built-in. */
   allowlist?: readonly string[];
@@ -244,15 +245,36 @@ function jsonVerbs(text: string, depth: number): string[] {
   }
   if (name === 'execute') {
     const app = data.get('app');
-    if (typeof app !== 'string') return [UNCLEAR];
-    // `app arg` and `app::arg` in the name pass an argument too.
-    const appName = asciiLower(app.trim().split(/\s+|::/)[0] ?? '');
-    const line = `${app} ${arg}`;
-    // `set`/`export` of a hook variable: JSON escapes hide its `=` from the reading of the raw text.
-    const hooks = hookAssignmentVerbs(line, (l) => chainVerbs(l, depth + 1), spendReadWork);
-    return [appName === '' ? UNCLEAR : appName, ...expansionVerbs(line, depth), ...hooks];
+    // JSON escapes hide a hook assignment's `=` from the reading of the raw text: read again here.
+    return typeof app === 'string' ? applicationVerbs(app, arg, depth) : [UNCLEAR];
   }
   return [UNCLEAR];
+}
+
+/**
+ * What the application `app` run with `arg` on a channel runs: itself (its name is a verb: the
+ * `system` application runs a shell command as the API does), the expansions the channel makes
+ * of its arguments, and the hook variables a `set`/`export` there sets.
+ */
+function applicationVerbs(app: string, arg: string, depth: number): string[] {
+  // `app arg` and `app::arg` in the name pass an argument too.
+  const appName = asciiLower(app.trim().split(/\s+|::/)[0] ?? '');
+  const line = `${app} ${arg}`;
+  const hooks = hookAssignmentVerbs(line, (l) => chainVerbs(l, depth + 1), spendReadWork);
+  return [appName === '' ? UNCLEAR : appName, ...expansionVerbs(line, depth), ...hooks];
+}
+
+/**
+ * What setting the channel variable `name` to `value` runs: a hook's API or application as
+ * uuid_setvar's is read, as `name=value` in a `{…}` block is (a value may hold more assignments),
+ * and the value's expansions.
+ */
+function variableVerbs(name: string, value: string, depth: number): string[] {
+  if (!spendReadWork(name.length + value.length + 1)) return [UNCLEAR];
+  const kind = hookKind(name.trim());
+  const own = kind === undefined ? [] : hookVerbs(kind, value, (line) => chainVerbs(line, depth + 1));
+  const assigned = hookAssignmentVerbs(`${name}=${value}`, (line) => chainVerbs(line, depth + 1), spendReadWork);
+  return [...own, ...assigned, ...expansionVerbs(value, depth)];
 }
 
 /** FreeSWITCH's cJSON: a value, with object keys lowercased; `undefined` when not read for certain. */
@@ -350,8 +372,27 @@ export function refusedVerb(command: string, policy: VerbPolicy, args?: string):
   return verbs.find((v) => !allow.includes(v));
 }
 
-/** A built-in command's name when a denylist entry names it (any case), else undefined: the allowlist is for FreeSWITCH verbs. */
-export function refusedBuiltin(command: string, policy: VerbPolicy): string | undefined {
+/**
+ * What the denylist refuses in a built-in command: its name when an entry names it (any case), else
+ * the first verb denied of what its `fields` run (builtin-runs.ts: execute_app's application and
+ * its args, variables set, originate's `&app(args)`), read as the same FreeSWITCH text is (`?` for
+ * one that cannot be read); undefined when none. The allowlist is for FreeSWITCH verbs: not read here.
+ */
+export function refusedBuiltin(command: string, policy: VerbPolicy, fields?: Readonly<Record<string, unknown>>): string | undefined {
   const name = command.trim().toLowerCase();
-  return lowered(policy.denylist).includes(name) ? name : undefined;
+  const deny = lowered(policy.denylist);
+  if (deny.includes(name)) return name;
+  const runs = deny.length === 0 || fields === undefined ? undefined : builtinRuns(command.trim(), fields);
+  if (runs === undefined) return undefined;
+  jsonReadsLeft = MAX_JSON_READS;
+  readWorkLeft = MAX_READ_WORK;
+  for (const [app, args] of runs.apps) {
+    const denied = applicationVerbs(app, args, 0).find((v) => v === UNCLEAR || deny.includes(v));
+    if (denied !== undefined) return denied;
+  }
+  for (const [variable, value] of runs.variables) {
+    const denied = variableVerbs(variable, value, 0).find((v) => v === UNCLEAR || deny.includes(v));
+    if (denied !== undefined) return denied;
+  }
+  return undefined;
 }

@@ -46,9 +46,10 @@ void test('the example denylist refuses spawn_stream and the bgsystem applicatio
   for (const verb of ['system', 'bg_system', 'spawn', 'bg_spawn', 'lua', 'jsrun']) assert.equal(deniedVerbOf({ command: 'bgapi', args: `${verb} x` }), verb);
 });
 
-void test('execute_app is a built-in: the denylist does not read its app, listing execute_app itself refuses it', () => {
-  // What docs/agent.md says the lists cannot see: the built-in runs any application it is given.
-  assert.equal(deniedVerbOf({ command: 'execute_app', uuid: 'a1b2', app: 'bgsystem', arg: 'id' }), undefined);
-  const r = parseRequest(enc({ command: 'execute_app', uuid: 'a1b2', app: 'bgsystem', arg: 'id' }), { denylist: [...denylist, 'execute_app'], isBuiltin: (c) => BUILTINS.has(c.trim()) });
+void test('execute_app is a built-in: the denylist reads its app as any application, listing execute_app itself refuses it by name', () => {
+  // What the built-in runs is read from its fields (verb-policy-builtin-fields.test.ts).
+  assert.equal(deniedVerbOf({ command: 'execute_app', uuid: 'a1b2', app: 'bgsystem', args: 'id' }), 'bgsystem');
+  assert.equal(deniedVerbOf({ command: 'execute_app', uuid: 'a1b2', app: 'park' }), undefined);
+  const r = parseRequest(enc({ command: 'execute_app', uuid: 'a1b2', app: 'bgsystem', args: 'id' }), { denylist: [...denylist, 'execute_app'], isBuiltin: (c) => BUILTINS.has(c.trim()) });
   assert.equal(r.ok ? undefined : r.hints.denied_verb, 'execute_app');
 });
