@@ -33,7 +33,7 @@ function variablesOf(value: unknown): Array<readonly [string, string]> {
  * `&app(args)`: FreeSWITCH's originate ends the arguments at a `)`; which one depends on its
  * reading, so both the first and the last are taken (the union of the verbs is read).
  */
-function extensionApps(extension: string): Array<readonly [string, string]> {
+export function extensionApps(extension: string): Array<readonly [string, string]> {
   if (!extension.startsWith('&')) return [];
   const body = extension.slice(1);
   const open = body.indexOf('(');

@@ -4,7 +4,8 @@
  * FreeSWITCH reads them, and the denylist / allowlist matched against all of them.
  * Pure: text in, the refused verb (or `?` for one that cannot be read) out.
  */
-import { builtinRuns } from './builtin-runs.js';
+import { builtinRuns, extensionApps } from './builtin-runs.js';
+import { separateArgs } from './separate-args.js';
 import { hookAssignmentVerbs, hookKind, hookVerbs } from './verb-hooks.js';
 
 export interface VerbPolicy {
@@ -65,6 +66,39 @@ function channelVerbs(verb: string, args: readonly string[], depth: number): str
   return [];
 }
 
+/**
+ * What FreeSWITCH's `originate <call url> <exten>|&<app>(<args>) [<dialplan>] …` given `args`
+ * (its words) runs besides itself: an `&app(args)` extension runs that application on the answered
+ * leg, read as the built-in's `extension` field is (builtin-runs.ts; applicationVerbs); a plain
+ * extension goes to the dialplan (not read). The extension is read as originate_function reads it
+ * (mod_commands: switch_separate_string at blanks, `machine` first in older versions) and as the
+ * word after the endpoint in this reading of the spacing. A name built from a variable, or cut at a
+ * `)` (FreeSWITCH ends the name at the first one), is UNCLEAR; the application is read one level
+ * down (an expansion in its args may run another originate).
+ */
+function originateVerbs(args: readonly string[], depth: number): string[] {
+  // The first three arguments (`machine`, the call url, the extension) are enough.
+  const { args: argv, scanned } = separateArgs(args.join(' '), 3);
+  // Twice: the scan, then each argument's cleanup.
+  if (!spendReadWork(2 * scanned + 1)) return [UNCLEAR];
+  const extensions = new Set([argv[1], args[1]]);
+  if (argv[0]?.toLowerCase() === 'machine') extensions.add(argv[2]);
+  const verbs: string[] = [];
+  for (const extension of extensions) {
+    // sched_api drops a trailing `&` (run in its own thread) from the whole command.
+    for (const reading of extension === undefined ? [] : new Set([extension, extension.replace(/&$/, '')])) {
+      // FreeSWITCH wants a name after the `&`: `&` alone is an extension.
+      if (!reading.startsWith('&') || reading.length < 2) continue;
+      for (const [app, appArgs] of extensionApps(reading)) {
+        if (/[$)]/.test(app)) verbs.push(UNCLEAR);
+        // Added one by one: a push(...spread) of a long list overflows the stack.
+        for (const v of applicationVerbs(app, appArgs, depth + 1)) verbs.push(v);
+      }
+    }
+  }
+  return verbs;
+}
+
 /** The wrapper chain read from `words`: the leading verb, then each wrapped one. */
 function wrapperChain(words: readonly string[], depth: number, verbs: Set<string>): void {
   let i = 0;
@@ -84,6 +118,10 @@ function wrapperChain(words: readonly string[], depth: number, verbs: Set<string
     }
     if (verb === 'json') {
       for (const v of jsonVerbs(words.slice(i + 1).join(' '), depth + 1)) verbs.add(v);
+      break;
+    }
+    if (verb === 'originate') {
+      if (denylistOnly !== undefined) for (const v of originateVerbs(words.slice(i + 1), depth)) denylistOnly.add(v);
       break;
     }
     const wrapper = WRAPPERS[verb];
@@ -163,13 +201,27 @@ function expansionVerbs(text: string, depth: number): string[] {
  * variable's API or app (verb-hooks.ts). FreeSWITCH's wrappers split their arguments at single spaces (a tab stays inside a
  * word, two spaces make an empty one, or none where a parser collapses them) where a reader would
  * split at runs of whitespace: every reading is taken, so odd spacing cannot slide a verb past the
- * lists; a verb that stays unclear is `?`, which no list admits.
+ * lists; a verb that stays unclear is `?`, which no list admits. What an `originate` text's
+ * `&app(args)` extension runs is the denylist's only (refusedVerb), not among these.
  */
 export function invokedVerbs(command: string, args?: string): string[] {
+  denylistOnly = undefined;
+  return readVerbs(command, args);
+}
+
+function readVerbs(command: string, args: string | undefined): string[] {
   jsonReadsLeft = MAX_JSON_READS;
   readWorkLeft = MAX_READ_WORK;
   return [...verbsOf(`${command} ${args ?? ''}`.trim(), 0)];
 }
+
+/**
+ * Verbs only the denylist matches, gathered by the reading under way when set: what an `originate`
+ * text's `&app(args)` extension runs (originateVerbs). The allowlist does not read them, as it does
+ * not read the built-in `originate`'s `extension` (refusedBuiltin): an allowlist naming `originate`
+ * still admits `originate user/1000 &park()`. Set per call (the reading is synchronous).
+ */
+let denylistOnly: Set<string> | undefined;
 
 /**
  * `json` arguments read in one invokedVerbs call: each of the three readings of a level reads its
@@ -366,8 +418,15 @@ export function refusedVerb(command: string, policy: VerbPolicy, args?: string):
   const allow = lowered(policy.allowlist);
   // No lists (the default): nothing to read the command for, on the path of every command.
   if (deny.length === 0 && allow.length === 0) return undefined;
-  const verbs = invokedVerbs(command, args);
-  const denied = verbs.find((v) => v === UNCLEAR || deny.includes(v));
+  const extension = (denylistOnly = deny.length === 0 ? undefined : new Set<string>());
+  let verbs: string[];
+  try {
+    verbs = readVerbs(command, args);
+  } finally {
+    denylistOnly = undefined;
+  }
+  const refuses = (v: string): boolean => v === UNCLEAR || deny.includes(v);
+  const denied = verbs.find(refuses) ?? (extension === undefined ? undefined : [...extension].find(refuses));
   if (denied !== undefined || allow.length === 0) return denied;
   return verbs.find((v) => !allow.includes(v));
 }
@@ -386,13 +445,20 @@ export function refusedBuiltin(command: string, policy: VerbPolicy, fields?: Rea
   if (runs === undefined) return undefined;
   jsonReadsLeft = MAX_JSON_READS;
   readWorkLeft = MAX_READ_WORK;
-  for (const [app, args] of runs.apps) {
-    const denied = applicationVerbs(app, args, 0).find((v) => v === UNCLEAR || deny.includes(v));
-    if (denied !== undefined) return denied;
+  // The denylist's only: an originate text in a hook's API (`api_on_answer: originate … &app(…)`) too.
+  const extension = (denylistOnly = new Set<string>());
+  const refuses = (v: string): boolean => v === UNCLEAR || deny.includes(v);
+  try {
+    for (const [app, args] of runs.apps) {
+      const denied = applicationVerbs(app, args, 0).find(refuses);
+      if (denied !== undefined) return denied;
+    }
+    for (const [variable, value] of runs.variables) {
+      const denied = variableVerbs(variable, value, 0).find(refuses);
+      if (denied !== undefined) return denied;
+    }
+    return [...extension].find(refuses);
+  } finally {
+    denylistOnly = undefined;
   }
-  for (const [variable, value] of runs.variables) {
-    const denied = variableVerbs(variable, value, 0).find((v) => v === UNCLEAR || deny.includes(v));
-    if (denied !== undefined) return denied;
-  }
-  return undefined;
 }
