@@ -49,7 +49,7 @@ export interface DialplanCommands {
   autoanswer(enabled: boolean, options?: CallOptions): Promise<Reply>;
   /** Parked calls are hung up after `seconds` (0 = never) with `cause` (a FreeSWITCH hangup cause). @default cause 'ALLOTTED_TIMEOUT' (the agent's) */
   timeout(seconds: number, options?: CallOptions): Promise<Reply>;
-  timeout(seconds: number, cause: string, options?: CallOptions): Promise<Reply>;
+  timeout(seconds: number, cause: HangupCause | (string & {}), options?: CallOptions): Promise<Reply>;
   /** The park settings and counters; an answer without a full park status is FSBUS_ERR_CLIENT_BAD_REPLY. */
   status(options?: CallOptions): Promise<Reply<ParkStatus>>;
 }
@@ -100,7 +100,7 @@ export class BusCommands {
       const node = options.node ?? this.nodeId;
       return openEventStream(this.core, pattern, node === undefined ? options : { ...options, node });
     };
-    const waitFor = (o: WaitForOptions): EventWait => waitForEvent(open, () => this.core.isClosed(), o);
+    const waitFor = (o: WaitForOptions): EventWait => waitForEvent(this.core, open, this.nodeId, o);
     this.events = Object.assign(open, { subscribe: open, waitFor });
   }
 

@@ -4,7 +4,7 @@
  * `success:false` — its `code` is the envelope's own `FSBUS_ERR_*` code.
  */
 import { BusErrorCode, type ReplyEnvelope } from '@fsbus/contract';
-import { FsbusError } from '@fsbus/esl';
+import { FsbusError, type HangupCause } from '@fsbus/esl';
 import { TransportError, TransportErrorCode } from '@fsbus/transport';
 
 export const ClientErrorCode = {
@@ -66,6 +66,34 @@ export class ReplyError extends FsbusError {
     this.nodeId = reply.node_id;
     this.data = reply.data;
   }
+}
+
+/** `err.data`'s `key` when `err` is one of the SDK's errors whose data is an object and `key` a string there. */
+function dataString(err: unknown, key: string): string | undefined {
+  if (!(err instanceof ClientError || err instanceof ReplyError)) return undefined;
+  const data = err.data;
+  const value = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The uuid of the call an originate placed, read from its error (`data.uuid`): the SDK's
+ * ClientError when no reply came (timeout, abort, lost connection: the call may still connect) and
+ * the agent's ReplyError (FSBUS_ERR_BUS_TIMEOUT, _ORIGINATE_FAILED, …) alike. Undefined when the
+ * error carries none (nothing was placed: an argument refused before sending), or is not an fsbus
+ * error. Other errors that name a channel in `data.uuid` (an executeApp wait's) give it too.
+ */
+export function placedCallUuid(err: unknown): string | undefined {
+  return dataString(err, 'uuid');
+}
+
+/**
+ * The hangup cause of an originate FreeSWITCH refused (FSBUS_ERR_BUS_ORIGINATE_FAILED's
+ * `data.cause`: `USER_BUSY`, `NO_ANSWER`, …), else undefined.
+ */
+export function originateFailureCause(err: unknown): HangupCause | (string & {}) | undefined {
+  if (!(err instanceof ReplyError) || err.code !== BusErrorCode.ORIGINATE_FAILED) return undefined;
+  return dataString(err, 'cause');
 }
 
 /**

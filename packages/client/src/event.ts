@@ -4,7 +4,7 @@
  * subscribe with — typed from FreeSWITCH's own event list.
  */
 import type { EventPayload } from '@fsbus/contract';
-import type { EventName } from '@fsbus/esl';
+import type { EventName, HangupCause } from '@fsbus/esl';
 
 type Dotted<S extends string> = S extends `${infer A}_${infer B}` ? `${A}.${Dotted<B>}` : S;
 
@@ -82,7 +82,8 @@ export class BusEvent {
   get destinationNumber(): string | undefined {
     return this.headers['Caller-Destination-Number'];
   }
-  get hangupCause(): string | undefined {
+  /** `Hangup-Cause`: a FreeSWITCH cause name (typed so editors complete them; any other string passes through). */
+  get hangupCause(): HangupCause | (string & {}) | undefined {
     return this.headers['Hangup-Cause'];
   }
   /** The other leg of a bridge. */

@@ -1,7 +1,7 @@
 export { connect, FsbusClient, serverList } from './client.js';
 export { BusCommands } from './commands.js';
 export type { DialplanCommands, EventsOpener } from './commands.js';
-export { ClientError, ClientErrorCode, ReplyError } from './errors.js';
+export { ClientError, ClientErrorCode, originateFailureCause, placedCallUuid, ReplyError } from './errors.js';
 export { FsbusError } from '@fsbus/esl';
 export type { HangupCause } from '@fsbus/esl';
 export { BusEvent, decodeEvent, subjectMatches } from './event.js';

@@ -10,7 +10,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connect as natsConnect, type Msg } from '@nats-io/transport-node';
-import { ClientErrorCode, connect, ReplyError, type FsbusClient } from '../src/index.js';
+import { ClientErrorCode, connect, placedCallUuid, ReplyError, type FsbusClient } from '../src/index.js';
 import { collectUntil } from './support/stack.js';
 import { AGENT_USER, startNodeWithUsers, type UsersNode } from './support/nats-users.js';
 
@@ -65,7 +65,7 @@ void describe('@fsbus/client on NATS: reply subjects nobody can predict or read'
 
       const victimCall = victim.originate({ endpoint: 'user/1001', extension: '&park()', uuid: victimUuid, ringTimeoutS: 120 }).then(
         (r) => ({ uuid: r.uuid, how: 'resolved' }),
-        (e: unknown) => ({ uuid: e instanceof ReplyError ? (e.data as { uuid?: unknown } | undefined)?.uuid : undefined, how: String(e) }),
+        (e: unknown) => ({ uuid: e instanceof ReplyError ? placedCallUuid(e) : undefined, how: String(e) }),
       );
       // The agent has the victim's request (so the victim waits for its reply): its call rings.
       await collectUntil(events, (e) => e.name === 'CHANNEL_CREATE' && e.uuid === victimUuid, "the victim's call");

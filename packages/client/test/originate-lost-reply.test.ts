@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { startRig, type Rig } from '../../agent/test/call-control-harness.js';
-import { ClientError, ClientErrorCode, connect, type FsbusClient } from '../src/index.js';
+import { ClientError, ClientErrorCode, connect, placedCallUuid, type FsbusClient } from '../src/index.js';
 
 const NODE = 'cc-1';
 
@@ -15,12 +15,6 @@ const rejection = (p: Promise<unknown>): Promise<unknown> =>
     () => assert.fail('resolved'),
     (e: unknown) => e,
   );
-
-/** The uuid an originate's error carries in `data`, else undefined. */
-function placedUuid(err: unknown): unknown {
-  const data = (err as { data?: unknown }).data;
-  return typeof data === 'object' && data !== null ? (data as { uuid?: unknown }).uuid : undefined;
-}
 
 void describe('originate: the uuid on an error without the agent\'s reply', () => {
   let rig: Rig;
@@ -52,11 +46,11 @@ void describe('originate: the uuid on an error without the agent\'s reply', () =
     const err = await rejection(bus.originate({ endpoint: 'loopback/5100', extension: '&park()', ringTimeoutS: 120 }, { timeoutMs: 1000 }));
     assert.ok(err instanceof ClientError, String(err));
     assert.equal(err.code, ClientErrorCode.TIMEOUT);
-    const uuid = placedUuid(err);
-    assert.equal(typeof uuid, 'string', `the error carries the uuid it placed: ${err.message}`);
-    assert.match(err.message, new RegExp(`watch its uuid ${String(uuid)}`));
-    await answerCall(uuid as string);
-    await bus.hangup(uuid as string, undefined, { node: NODE });
+    const uuid = placedCallUuid(err);
+    assert.ok(uuid !== undefined, `the error carries the uuid it placed: ${err.message}`);
+    assert.match(err.message, new RegExp(`watch its uuid ${uuid}`));
+    await answerCall(uuid);
+    await bus.hangup(uuid, undefined, { node: NODE });
   });
 
   void it('an abort: FSBUS_ERR_CLIENT_ABORTED with data.uuid, the call that then connects', async () => {
@@ -68,16 +62,16 @@ void describe('originate: the uuid on an error without the agent\'s reply', () =
     const err = await pending;
     assert.ok(err instanceof ClientError, String(err));
     assert.equal(err.code, ClientErrorCode.ABORTED);
-    const uuid = placedUuid(err);
-    assert.equal(typeof uuid, 'string', `the error carries the uuid it placed: ${err.message}`);
-    await answerCall(uuid as string);
-    await bus.hangup(uuid as string, undefined, { node: NODE });
+    const uuid = placedCallUuid(err);
+    assert.ok(uuid !== undefined, `the error carries the uuid it placed: ${err.message}`);
+    await answerCall(uuid);
+    await bus.hangup(uuid, undefined, { node: NODE });
   });
 
   void it('an argument refused before sending carries no uuid: nothing was placed', async () => {
     const err = await rejection(bus.originate({ endpoint: 'user/1000', extension: '&park()' }, { timeoutMs: -1 }));
     assert.ok(err instanceof ClientError);
     assert.equal(err.code, ClientErrorCode.INVALID_ARGUMENT);
-    assert.equal(placedUuid(err), undefined);
+    assert.equal(placedCallUuid(err), undefined);
   });
 });
