@@ -23,21 +23,27 @@ const says = (reply: ReplyEnvelope, answer: 'true' | 'false'): boolean => reply.
 
 /**
  * Asks any node first (a single node, or the call on the node the api lane picks, answers in
- * milliseconds); else every node over the broadcast lane for `call.timeoutMs` (default
- * GATHER_DEFAULT_MS). A node that did not answer in that window is not in the result.
+ * milliseconds); else every node over the broadcast lane. Each step waits `call.timeoutMs`
+ * (default GATHER_DEFAULT_MS) at most, so twice that in all. A node that did not answer in that
+ * window is not in the result.
  */
 export async function findChannelNodes(bus: FsbusClient, uuid: string, call: CallOptions): Promise<ChannelLookup> {
   const absent = new Set<string>();
+  const windowMs = call.timeoutMs ?? GATHER_DEFAULT_MS;
   try {
-    const reply = await bus.request(EXISTS, { args: uuid }, call.timeoutMs === undefined ? {} : { timeoutMs: call.timeoutMs });
+    // The window, not the client's 5000 ms: the lane may hand it to a frozen agent (SIGSTOP), and
+    // that must cost no more than the broadcast would.
+    const reply = await bus.request(EXISTS, { args: uuid }, { timeoutMs: windowMs });
     if (says(reply, 'true')) return { found: [reply.node_id], absent: [], failed: [] };
     if (says(reply, 'false')) absent.add(reply.node_id);
   } catch (err) {
-    // No node on the api lane (all cordoned, say) or one that could not tell: the broadcast
-    // reaches every node, cordoned ones too, and each says for itself.
-    if (!(err instanceof ReplyError) && !(err instanceof ClientError && err.code === ClientErrorCode.NO_RESPONDERS)) throw err;
+    // No node on the api lane (all cordoned, say), one that could not tell, or one that did not
+    // answer in the window (frozen, overloaded): the broadcast reaches every node, cordoned ones
+    // too, and each says for itself; a silent one is simply not heard again.
+    const fallsThrough = err instanceof ReplyError || (err instanceof ClientError && (err.code === ClientErrorCode.NO_RESPONDERS || err.code === ClientErrorCode.TIMEOUT));
+    if (!fallsThrough) throw err;
   }
-  const replies = await bus.gather(EXISTS, { fields: { args: uuid }, timeoutMs: call.timeoutMs ?? GATHER_DEFAULT_MS });
+  const replies = await bus.gather(EXISTS, { fields: { args: uuid }, timeoutMs: windowMs });
   const found = replies.filter((r) => says(r, 'true')).map((r) => r.node_id).sort();
   if (found.length > 0) return { found, absent: [], failed: [] };
   const failed: ReplyEnvelope[] = [];

@@ -22,8 +22,9 @@ name (any case: user_busy, CALL_REJECTED, ORIGINATOR_CANCEL …) or its number (
 
 options:
   --node <id>    the node that has the channel (default: the node is looked up with uuid_exists,
-                 asking any agent, then if it has not the channel every node for --timeout
-                 (default ${GATHER_DEFAULT_MS} ms); the call is hung up on the node that has it only.
+                 asking any agent for --timeout (default ${GATHER_DEFAULT_MS} ms), then if it has not
+                 the channel or did not answer in time, every node for --timeout again; the call is
+                 hung up on the node that has it only.
                  None has it: exit 1, the nodes asked named; a node that could not tell (its
                  FreeSWITCH away…): its error, exit 1, nothing hung up)
   --json         print the reply envelope (a refusal's too; nothing hung up without a reply:
@@ -33,7 +34,7 @@ examples:
   fsbus hangup 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f
   fsbus hangup 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f USER_BUSY --node fs-01
 
-${globalHelp(`reply timeout (env FSBUS_TIMEOUT_MS; default ${DEFAULT_TIMEOUT_MS}; the search of every node`, `without --node: ${GATHER_DEFAULT_MS} of gathering)`)}`;
+${globalHelp(`reply timeout (env FSBUS_TIMEOUT_MS; default ${DEFAULT_TIMEOUT_MS}; the lookup without`, `--node, any agent then every node: ${GATHER_DEFAULT_MS} each)`)}`;
 
 export const hangupCommand: CliCommand = {
   help: HELP,
