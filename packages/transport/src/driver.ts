@@ -48,8 +48,8 @@ export interface ServeRequest extends InboundMessage {
   forward(subject: string, options?: { timeoutMs?: number; unserved?: () => Uint8Array | undefined }): void;
   /**
    * `performance.now()` after which the requester no longer waits, when the message says (Kafka,
-   * Redis, ZeroMQ: the requester's wall-clock `fsbus-expires`; MQTT's message expiry; AMQP's
-   * expiration); undefined on NATS, which carries no deadline.
+   * Redis, ZeroMQ, NATS: the requester's wall-clock `fsbus-expires`; MQTT's message expiry; AMQP's
+   * expiration); undefined for a request without one (on NATS: a client that sends no header).
    */
   readonly deadline?: number | undefined;
 }

@@ -1,11 +1,14 @@
 /**
- * A request's `expires` (Redis's `expires` field, Kafka's and ZeroMQ's `fsbus-expires` header): the
- * requester's deadline, epoch milliseconds on its clock. Written by hand in other languages, it
- * comes in seconds (`time.time()`) — every request then looks decades late and is skipped unrun,
- * only a log line on the server's side saying so — or as text that is not a number, once taken
- * for "no deadline". Both are refused: not run, the requester told why (expiresRefusal).
+ * A request's `expires` (Redis's `expires` field, Kafka's, ZeroMQ's and NATS's `fsbus-expires`
+ * header): the requester's deadline, epoch milliseconds on its clock. Written by hand in other
+ * languages, it comes in seconds (`time.time()`) — every request then looks decades late and is
+ * skipped unrun, only a log line on the server's side saying so — or as text that is not a number,
+ * once taken for "no deadline". Both are refused: not run, the requester told why (expiresRefusal).
  */
 import { BusErrorCode, encodeReply, errorReply, parseRequest } from '@fsbus/contract';
+
+/** The header that carries it on NATS (Kafka and ZeroMQ name theirs the same). */
+export const EXPIRES_HEADER = 'fsbus-expires';
 
 /** Below this an `expires` is not epoch milliseconds (1e12 ms is September 2001; now in seconds is ~1.8e9). */
 export const MIN_EXPIRES_MS = 1e12;

@@ -8,7 +8,8 @@ import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, 
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { assertTlsFilesReadable } from '../tls-material.js';
 import type { OutboxItem } from '../outbox.js';
-import { connectError, DriverCore } from '../drivers/driver-core.js';
+import { connectError, deadlineOf, DriverCore, lateBy } from '../drivers/driver-core.js';
+import { EXPIRES_HEADER, expiresOf, expiresRefusal, shownExpires } from '../expires.js';
 import { closingSocketsOnFailure, dropStaleSocket } from './connect-sockets.js';
 import { inboxPrefixProblem } from './inbox-subjects.js';
 import { assertNatsCredsUsable, noTlsOffered, toNatsOptions } from './nats-options.js';
@@ -19,6 +20,14 @@ import { RequestMux, type NatsOutboxItem } from './nats-request-mux.js';
 import { controlLineProblem, drainSub, toInbound, toNatsHeaders } from './nats-util.js';
 import { WriteWindow } from './write-window.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, writeWindowBytes } from '../defaults.js';
+/** The log line of refused `fsbus-expires` values (once per burst, with the request's subject and the value). */
+export const REFUSED_EXPIRES_LOG = 'nats request whose fsbus-expires is not epoch milliseconds: refused, not run';
+/**
+ * How far past its requester's deadline (`fsbus-expires`, the requester's clock) a request is still
+ * run: the hosts' clocks differ by this much at most, as NTP keeps them (a frozen server is late by
+ * minutes). @default 1000
+ */
+export const CLOCK_SKEW_GRACE_MS = 1000;
 /** What a message costs on the wire beyond its subject and payload (PUB line, sizes, CRLFs), roughly. */
 const PUB_OVERHEAD_BYTES = 24;
 
@@ -45,6 +54,8 @@ class NatsDriver extends DriverCore {
   readonly capabilities = CAPABILITIES;
   /** Requests refused for a `$` reply subject. */
   readonly #refuseDollarReply = this.requestRefusal("request refused: its reply subject is in the server's $ namespace");
+  /** Requests refused for an `fsbus-expires` that is not epoch milliseconds (../expires.ts). */
+  readonly #badExpires = this.requestRefusal(REFUSED_EXPIRES_LOG);
 
   /**
    * The server's max_payload from its INFO. nats.js forgets the INFO whenever it starts a dial, so
@@ -271,11 +282,36 @@ class NatsDriver extends DriverCore {
           this.#refuseDollarReply({ subject: msg.subject, reply: msg.reply.slice(0, 80) });
           return;
         }
+        const reply = msg.reply !== undefined && msg.reply !== '' ? msg.reply : undefined;
+        // The requester's deadline (request()'s header; absent from clients that send none: no deadline).
+        const expires = expiresOf(msg.headers?.get(EXPIRES_HEADER));
+        if (Number.isNaN(expires)) {
+          this.#refuseExpires(msg.subject, msg.headers?.get(EXPIRES_HEADER), msg.data, reply);
+          return;
+        }
+        // Reached us after its requester stopped waiting (this server frozen meanwhile, its
+        // connection still in the queue group): not run late — an originate would ring for nobody.
+        // NATS delivers at once otherwise, so a deadline passed by a little is the two hosts'
+        // clocks apart: run, without that deadline.
+        const late = lateBy(expires);
+        if (late !== undefined && late > CLOCK_SKEW_GRACE_MS) {
+          this.expiredOnArrival(msg.subject, late);
+          return;
+        }
         // Replies go to the request's reply subject (no correlation id: the subject is the address).
-        this.dispatch(toInbound(msg), msg.reply !== undefined && msg.reply !== '' ? msg.reply : undefined, undefined, handler);
+        // The header stays: a hand-off (forward) carries the same deadline on.
+        this.dispatch(toInbound(msg), reply, undefined, handler, late === undefined ? deadlineOf(expires) : undefined);
       },
     });
     return { subject: lane.subject, unsubscribe: () => drainSub(sub) };
+  }
+
+  /** Not run, counted and logged; a request with a reply subject is answered why (unless its body is `async`). */
+  #refuseExpires(subject: string, raw: string | undefined, data: Uint8Array, reply: string | undefined): void {
+    const shown = shownExpires(raw);
+    this.#badExpires({ subject: subject.slice(0, 300), expires: shown });
+    const refusal = reply === undefined ? undefined : expiresRefusal(data, shown);
+    if (reply !== undefined && refusal !== undefined) this.send({ kind: 'reply', subject: reply, data: refusal });
   }
 
   async request(subject: string, data: Uint8Array, options: RequestOptions = {}): Promise<InboundMessage> {

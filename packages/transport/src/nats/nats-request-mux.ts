@@ -15,6 +15,7 @@ import { gatherTally } from '../drivers/base-driver.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import type { OutboxItem } from '../outbox.js';
 import { requestNeverSent } from '../drivers/driver-core.js';
+import { EXPIRES_HEADER } from '../expires.js';
 import { replyToken } from './inbox-subjects.js';
 import { controlLineProblem, toNatsHeaders } from './nats-util.js';
 
@@ -116,8 +117,12 @@ export class RequestMux {
     const signal = options.signal;
     if (signal?.aborted === true) return reject(abortedError(what, signal));
     if (this.#closed) return reject(new TransportError(TransportErrorCode.CLOSED, `${what}: the connection is closed`));
+    // The requester's deadline on its wall clock, as Kafka and ZeroMQ send it: a server the request
+    // reaches after it (frozen meanwhile, its connection still in the queue group) skips it. Ours
+    // last: a relayed request's own (shorter or equal) deadline replaces the one it came with.
+    const headers = Number.isFinite(options.timeoutMs) ? { ...options.headers, [EXPIRES_HEADER]: String(Date.now() + options.timeoutMs) } : options.headers;
     // Made once: measured here, sent as they are (now or from the outbox).
-    const natsHeaders = options.headers === undefined ? undefined : toNatsHeaders(options.headers);
+    const natsHeaders = headers === undefined ? undefined : toNatsHeaders(headers);
     // Never sendable, told apart from an outbox that is full: sending it again cannot help.
     const unsendable = unsendableReason(this.#maxPayload(), subject, data, natsHeaders);
     if (unsendable !== undefined) return reject(new TransportError(TransportErrorCode.UNSUPPORTED, `${what}: ${unsendable}`));
@@ -125,7 +130,7 @@ export class RequestMux {
     // Random, not a counter: a reply subject seen must not tell the next (inbox-subjects.ts).
     const token = replyToken();
     const deadline = performance.now() + options.timeoutMs;
-    const item: NatsOutboxItem = { kind: 'request', subject, data, headers: options.headers, natsHeaders, replyTo: `${this.#prefix}.${token}`, deadline, onRequestUnsent: this.#unsent };
+    const item: NatsOutboxItem = { kind: 'request', subject, data, headers, natsHeaders, replyTo: `${this.#prefix}.${token}`, deadline, onRequestUnsent: this.#unsent };
     // Field by field: on Node 20 (V8 11) a literal that starts with a spread and adds fields after
     // it ({ ...settle, subject, … }) took ≈3 µs per request, more than the rest of the request.
     const pending: Pending = { resolve: settle.resolve, gathering: settle.gathering, reject: settle.reject, subject, what, timeoutMs: options.timeoutMs, deadline, cleanup: undefined, item };
