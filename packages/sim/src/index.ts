@@ -10,6 +10,7 @@ export type {
   InjectEventsOptions,
   StopHandle,
   EndpointBehavior,
+  SofiaGateway,
   StaticDialplan,
   DialplanExtension,
   DialplanCondition,

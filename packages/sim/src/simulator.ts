@@ -64,6 +64,11 @@ export interface SimulatorOptions {
   playbackFileMs?: number;
   /** Per-file playback lengths in ms, by the path as the application was given it. @default none */
   playbackLengths?: ReadonlyMap<string, number>;
+  /**
+   * mod_sofia gateways, not registering (NOREG): `sofia/gateway/<name>/<number>` dials them (as
+   * scripted for `sofia/gateway/<name>`), any other gateway fails INVALID_GATEWAY. @default none
+   */
+  gateways?: SimCoreOptions['gateways'];
 }
 
 export interface SimulatorAddress {
@@ -110,6 +115,7 @@ export class Simulator {
     if (options.clock !== undefined) coreOptions.clock = options.clock;
     if (options.playbackFileMs !== undefined) coreOptions.playbackFileMs = options.playbackFileMs;
     if (options.playbackLengths !== undefined) coreOptions.playbackLengths = options.playbackLengths;
+    if (options.gateways !== undefined) coreOptions.gateways = options.gateways;
     this.core = new SimCore(coreOptions);
     // One subscription to the core, fanned out to every connection.
     const hub = new EventHub(this.core);

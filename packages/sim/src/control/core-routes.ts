@@ -68,6 +68,7 @@ export const coreRoutes: Record<string, Route> = {
       to: str(b, 'to'),
       ...(b['from'] !== undefined ? { from: str(b, 'from') } : {}),
       ...(b['context'] !== undefined ? { context: str(b, 'context') } : {}),
+      ...(b['uuid'] !== undefined ? { uuid: str(b, 'uuid') } : {}),
       ...(vars !== undefined ? { vars } : {}),
       ...(hangupAfterMs !== undefined ? { hangupAfterMs } : {}),
     });

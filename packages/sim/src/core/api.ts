@@ -29,6 +29,7 @@ import { bgapiApi, msleepApi } from './api-bgapi.js';
 import { uuidBridge } from './uuid-bridge.js';
 import { uuidRecordApi } from './record-session.js';
 import type { ExpansionApi } from './api-in-expansion.js';
+import type { SofiaConfig } from './api-sofia.js';
 
 export interface ApiHost {
   readonly engine: Engine;
@@ -40,6 +41,8 @@ export interface ApiHost {
   readonly stores: Stores;
   readonly legHolding: LegHolding;
   readonly hostname: string;
+  /** mod_sofia's profiles and gateways (`sofia status`). */
+  readonly sofia: SofiaConfig;
   readonly startedMicros: number;
   /** reloadxml hook (re-reads the static dialplan). */
   reloadXml(): void;
@@ -263,19 +266,8 @@ function status(host: ApiHost): string {
 
 function sofia(host: ApiHost, args: string): string {
   const argv = args.split(/\s+/).filter((x) => x !== '');
-  if (argv[0] !== 'status') return '-ERR Usage: sofia status|xmlstatus|profile|gateway\n';
-  const line = '='.repeat(91);
-  const ip = host.hostname;
-  const row = (name: string, type: string, data: string, state: string): string => `${name.padStart(25)}\t${type.padStart(10)}\t${data.padEnd(32)}\t${state}`;
-  return [
-    '                     Name\t   Type\t                                      Data\tState',
-    line,
-    row('external', 'profile', `sip:mod_sofia@${ip}:5080`, 'RUNNING (0)'),
-    row('internal', 'profile', `sip:mod_sofia@${ip}:5060`, 'RUNNING (0)'),
-    line,
-    '2 profiles 0 aliases',
-    '',
-  ].join('\n');
+  if (argv[0]?.toLowerCase() !== 'status') return '-ERR Usage: sofia status|xmlstatus|profile|gateway\n';
+  return host.sofia.status(argv.slice(1), host.engine.channels.values());
 }
 
 /** `originate`: `+OK <uuid>\n` once answered, `-ERR <CAUSE>\n` otherwise. */

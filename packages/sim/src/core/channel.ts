@@ -9,6 +9,8 @@ import type { Headers } from './event-bus.js';
 
 export interface CallerProfile {
   direction: 'inbound' | 'outbound';
+  /** The endpoint's user (sofia: the From user): Caller-Username. */
+  username?: string;
   dialplan: string;
   callerIdName: string;
   callerIdNumber: string;
@@ -16,6 +18,8 @@ export interface CallerProfile {
   origCallerIdNumber: string;
   calleeIdName: string;
   calleeIdNumber: string;
+  /** Where the call came from (sofia: the INVITE's source address): Caller-Network-Addr, the channels table's ip_addr. */
+  networkAddr?: string;
   ani: string;
   destinationNumber: string;
   source: string;
@@ -40,6 +44,18 @@ export interface CallerProfile {
 }
 
 export type AnswerState = 'ringing' | 'early' | 'answered' | 'hangup';
+
+/** A channel's read and write codec (the simulator gives both the same one). */
+export interface Codec {
+  readonly name: string;
+  readonly rate: string;
+  readonly bitRate: string;
+}
+
+/** What mod_loopback legs (and the endpoints the simulator does not negotiate) run: L16 at 8 kHz. */
+export const CODEC_L16: Codec = { name: 'L16', rate: '8000', bitRate: '128000' };
+/** G.711 µ-law, what a SIP phone offers first. */
+export const CODEC_PCMU: Codec = { name: 'PCMU', rate: '8000', bitRate: '64000' };
 
 /** The part of a running application the core needs to stop it. */
 export interface RunningApp {
@@ -79,6 +95,7 @@ export class Channel {
   hangupCause: string | undefined;
   readCodec = false;
   writeCodec = false;
+  codec: Codec = CODEC_L16;
   profile: CallerProfile | undefined;
   /** The other party of a bridge (show calls, the after-bridge rules); Other-Leg-* come from otherLeg. */
   bridgedTo: Channel | undefined;
@@ -176,6 +193,8 @@ export class Channel {
       case 'callee_id_name': return p?.calleeIdName;
       case 'callee_id_number': return p?.calleeIdNumber;
       case 'destination_number': return p?.destinationNumber;
+      case 'username': return p?.username;
+      case 'network_addr': return p?.networkAddr;
       case 'ani': return p?.ani;
       case 'context': return p?.context;
       case 'dialplan': return p?.dialplan;
@@ -212,11 +231,12 @@ export class Channel {
     h.push(['Channel-Call-UUID', this.variables.get('call_uuid') ?? this.uuid]);
     h.push(['Answer-State', this.answerState]);
     if (withCause && this.hangupCause !== undefined) h.push(['Hangup-Cause', this.hangupCause]);
+    const codec = this.codec;
     if (this.readCodec) {
-      h.push(['Channel-Read-Codec-Name', 'L16'], ['Channel-Read-Codec-Rate', '8000'], ['Channel-Read-Codec-Bit-Rate', '128000']);
+      h.push(['Channel-Read-Codec-Name', codec.name], ['Channel-Read-Codec-Rate', codec.rate], ['Channel-Read-Codec-Bit-Rate', codec.bitRate]);
     }
     if (this.writeCodec) {
-      h.push(['Channel-Write-Codec-Name', 'L16'], ['Channel-Write-Codec-Rate', '8000'], ['Channel-Write-Codec-Bit-Rate', '128000']);
+      h.push(['Channel-Write-Codec-Name', codec.name], ['Channel-Write-Codec-Rate', codec.rate], ['Channel-Write-Codec-Bit-Rate', codec.bitRate]);
     }
     if (withProfile && this.profile !== undefined) {
       pushProfile(h, 'Caller', this.profile, this.uuid, this.name);
@@ -277,6 +297,7 @@ export function pushProfile(h: Headers, prefix: string, p: Readonly<CallerProfil
   };
   add('Direction', p.direction);
   add('Logical-Direction', copied ? 'inbound' : p.direction);
+  add('Username', p.username ?? '');
   add('Dialplan', p.dialplan);
   add('Caller-ID-Name', p.callerIdName);
   add('Caller-ID-Number', p.callerIdNumber);
@@ -284,6 +305,7 @@ export function pushProfile(h: Headers, prefix: string, p: Readonly<CallerProfil
   add('Orig-Caller-ID-Number', p.origCallerIdNumber);
   add('Callee-ID-Name', p.calleeIdName);
   add('Callee-ID-Number', p.calleeIdNumber);
+  add('Network-Addr', p.networkAddr ?? '');
   add('ANI', p.ani);
   add('Destination-Number', p.destinationNumber);
   add('Unique-ID', uuid);

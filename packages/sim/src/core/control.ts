@@ -7,6 +7,7 @@ import type { TimerHandle } from './clock.js';
 import { SITES } from './constants.js';
 import { LOG_SITES } from './log-sites.js';
 import type { Channel } from './channel.js';
+import { CODEC_PCMU } from './channel.js';
 import { SimConfigError } from '../errors.js';
 
 export interface GenerateCallsOptions {
@@ -28,8 +29,14 @@ export interface PlaceInboundCallOptions {
   readonly to: string;
   /** Dialplan context. @default 'default' */
   readonly context?: string;
-  /** Channel variables set before the dialplan runs. */
+  /**
+   * Channel variables, set before CHANNEL_CREATE. A name among the sip_* variables the leg gets from
+   * its INVITE (sip_network_ip, sip_user_agent, sip_from_host, …) replaces that value in place;
+   * Caller-Network-Addr follows sip_network_ip, Caller-Username sip_from_user, the channel name sip_from_uri.
+   */
   readonly vars?: Readonly<Record<string, string>>;
+  /** The new channel's uuid (a fixed one for snapshot tests); one already in use is refused. @default a random uuid */
+  readonly uuid?: string;
   /** Hang the call up `NORMAL_CLEARING` after this long. @default never (the dialplan or a client ends it) */
   readonly hangupAfterMs?: number;
 }
@@ -64,12 +71,47 @@ export interface SimControl {
   hupall(cause?: string): number;
 }
 
+/** Where a simulated SIP caller is: the From host, and the INVITE's source address (its Contact, Via). */
+const CALLER_HOST = '192.0.2.10';
+const SIP_PORT = '5060';
+
+/**
+ * The variables sofia_handle_sip_i_invite sets from an INVITE sent by `from` at CALLER_HOST to
+ * `to` at the switch's address, in its order (url_set_chanvars: user, uri, host), with `vars`
+ * replacing a value in place; the rest of `vars` follows.
+ */
+function inviteVariables(uuid: string, from: string, to: string, switchIp: string, stamp: number, vars: Readonly<Record<string, string>>): Array<[string, string]> {
+  const fromHost = vars['sip_from_host'] ?? CALLER_HOST;
+  const fromUser = vars['sip_from_user'] ?? from;
+  const ip = vars['sip_network_ip'] ?? CALLER_HOST;
+  const list: Array<[string, string]> = [
+    ['sip_from_user', fromUser], ['sip_from_uri', `${fromUser}@${fromHost}`], ['sip_from_host', fromHost],
+    // A phone's Call-ID: derived from the uuid so a pinned uuid gives the same events every run.
+    ['sip_call_id', `${uuid}@${ip}`],
+    ['sip_local_network_addr', switchIp], ['sip_network_ip', ip], ['sip_network_port', SIP_PORT],
+    ['sip_invite_stamp', String(stamp)], ['sip_received_ip', ip], ['sip_received_port', SIP_PORT], ['sip_via_protocol', 'udp'],
+    ['sip_authorized', 'true'], ['sip_from_user_stripped', fromUser.replace(/^\+/, '')],
+    ['sofia_profile_name', 'internal'], ['sofia_profile_url', `sip:mod_sofia@${switchIp}:${SIP_PORT}`], ['recovery_profile_name', 'internal'],
+    ['sip_req_user', to], ['sip_req_uri', `${to}@${switchIp}`], ['sip_req_host', switchIp],
+    ['sip_to_user', to], ['sip_to_uri', `${to}@${switchIp}`], ['sip_to_host', switchIp],
+    ['sip_contact_user', fromUser], ['sip_contact_port', SIP_PORT], ['sip_contact_uri', `${fromUser}@${ip}:${SIP_PORT}`], ['sip_contact_host', ip],
+    ['sip_user_agent', 'fsbus-sim'], ['sip_via_host', ip], ['sip_via_port', SIP_PORT], ['sip_via_rport', SIP_PORT],
+    ['max_forwards', '70'], ['presence_id', `${fromUser}@${fromHost}`], ['endpoint_disposition', 'RECEIVED'],
+  ];
+  const own = new Set(list.map(([k]) => k));
+  for (const pair of list) pair[1] = vars[pair[0]] ?? pair[1];
+  for (const [k, v] of Object.entries(vars)) if (!own.has(k)) list.push([k, v]);
+  return list;
+}
+
 const TICK_MS = 10;
 const MAX_CATCH_UP_MS = 1000;
 
 export class CoreControl implements SimControl {
   latencyMs = 0;
   private readonly handles = new Set<StopHandle>();
+  /** Uuids of inbound calls placed and not yet created (creation is deferred). */
+  private readonly placing = new Set<string>();
 
   constructor(
     private readonly engine: Engine,
@@ -189,16 +231,26 @@ export class CoreControl implements SimControl {
     return this.ticker(o.ratePerSecond, o.count, undefined, fireN);
   }
 
-  /** A sofia inbound leg in CS_INIT, CHANNEL_CREATE fired, not yet routed. */
-  private inboundLeg(uuid: string, num: string, dest: string, context: string): Channel {
+  /**
+   * A sofia inbound leg in CS_INIT, CHANNEL_CREATE fired, not yet routed: the INVITE's sip_*
+   * variables and `vars` set, PCMU negotiated (two CODEC events) before it enters CS_INIT, as with
+   * inbound-late-negotiation off.
+   */
+  private inboundLeg(uuid: string, num: string, dest: string, context: string, vars: Readonly<Record<string, string>> = {}): Channel {
     const e = this.engine;
+    const list = inviteVariables(uuid, num, dest, e.bus.identity.ipv4, e.now(), vars);
+    const value = new Map(list);
+    const from = value.get('sip_from_user') ?? num;
     const ch = e.createChannel({
-      name: `sofia/internal/${num}@192.0.2.10`,
+      name: `sofia/internal/${value.get('sip_from_uri') ?? ''}`,
       direction: 'inbound',
       uuid,
+      codec: CODEC_PCMU,
+      vars: list,
       profile: {
-        direction: 'inbound', dialplan: 'XML', callerIdName: `Caller ${num}`, callerIdNumber: num, origCallerIdName: `Caller ${num}`,
-        origCallerIdNumber: num, calleeIdName: '', calleeIdNumber: '', ani: num, destinationNumber: dest, source: 'mod_sofia', context,
+        direction: 'inbound', username: from, dialplan: 'XML', callerIdName: `Caller ${num}`, callerIdNumber: from, origCallerIdName: `Caller ${num}`,
+        origCallerIdNumber: from, calleeIdName: '', calleeIdNumber: '', networkAddr: value.get('sip_network_ip') ?? CALLER_HOST, ani: from,
+        destinationNumber: dest, source: 'mod_sofia', context,
       },
     });
     e.setRunningState(ch, 'CS_INIT');
@@ -211,10 +263,14 @@ export class CoreControl implements SimControl {
     const after = o.hangupAfterMs;
     if (after !== undefined && !(Number.isFinite(after) && after >= 0)) throw new SimConfigError(`placeInboundCall: 'hangupAfterMs' must be a number >= 0, got ${after}`);
     const e = this.engine;
-    const uuid = randomUUID();
+    const uuid = o.uuid ?? randomUUID();
+    if (uuid === '') throw new SimConfigError("placeInboundCall: 'uuid' must not be empty");
+    // FreeSWITCH refuses a session whose uuid exists ("Duplicate UUID!"); one placed but not yet created counts too.
+    if (e.channels.has(uuid) || this.placing.has(uuid)) throw new SimConfigError(`placeInboundCall: uuid ${uuid} is already in use`);
+    this.placing.add(uuid);
     e.defer(() => {
-      const ch = this.inboundLeg(uuid, o.from ?? '1000', o.to, o.context ?? 'default');
-      for (const [k, v] of Object.entries(o.vars ?? {})) ch.setVar(k, v);
+      this.placing.delete(uuid);
+      const ch = this.inboundLeg(uuid, o.from ?? '1000', o.to, o.context ?? 'default', o.vars);
       if (after !== undefined) e.bus.clock.setTimeout(() => e.defer(() => e.hangup(ch, 'NORMAL_CLEARING')), after);
       this.executor.route(ch);
     });

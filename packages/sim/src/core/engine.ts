@@ -9,7 +9,8 @@ import type { EventBus, Headers } from './event-bus.js';
 import type { CallSite, CallState, ChannelState } from './constants.js';
 import { SITES, callStateNumber } from './constants.js';
 import { Channel } from './channel.js';
-import type { CallerProfile } from './channel.js';
+import { CODEC_L16 } from './channel.js';
+import type { CallerProfile, Codec } from './channel.js';
 import { setHangupVariables } from './hangup-variables.js';
 import { LOG_SITES, TEXT_CHANNEL_ID_LOG, TEXT_CHANNEL_SESSION } from './log-sites.js';
 
@@ -21,6 +22,10 @@ export interface NewChannelSpec {
   direction: 'inbound' | 'outbound';
   uuid?: string;
   profile: Omit<CallerProfile, 'profileIndex' | 'profileCreated' | 'channelCreated' | 'answered' | 'progress' | 'progressMedia' | 'hangup' | 'transfer' | 'bridged'>;
+  /** Read and write codec. @default CODEC_L16 (mod_loopback's) */
+  codec?: Codec;
+  /** The endpoint's variables from the call setup (sofia's sip_*), set after the channel's own and before its codecs. */
+  vars?: ReadonlyArray<readonly [string, string]>;
 }
 
 export class Engine {
@@ -113,17 +118,20 @@ export class Engine {
     this.spsSecond = second;
     this.peakSps = Math.max(this.peakSps, this.spsCount);
     this.bus.log(LOG_NOTICE, LOG_SITES.NEW_CHANNEL, `New Channel ${ch.name} [${ch.uuid}]`, ch.uuid);
+    for (const [k, v] of spec.vars ?? []) ch.setVar(k, v);
+    const codec = spec.codec ?? CODEC_L16;
+    ch.codec = codec;
     ch.readCodec = true;
-    ch.setVar('read_codec', 'L16');
-    ch.setVar('read_rate', '8000');
+    ch.setVar('read_codec', codec.name);
+    ch.setVar('read_rate', codec.rate);
     this.fire(ch, 'CODEC', SITES.CODEC_READ, {
       vars: false, profile: false,
-      post: [['channel-read-codec-name', 'L16'], ['channel-read-codec-rate', '8000'], ['channel-read-codec-bit-rate', '128000']],
+      post: [['channel-read-codec-name', codec.name], ['channel-read-codec-rate', codec.rate], ['channel-read-codec-bit-rate', codec.bitRate]],
     });
     ch.writeCodec = true;
-    ch.setVar('write_codec', 'L16');
-    ch.setVar('write_rate', '8000');
-    this.fire(ch, 'CODEC', SITES.CODEC_WRITE, { vars: false, profile: false, post: [['Channel-Write-Codec-Name', 'L16'], ['Channel-Write-Codec-Rate', '8000'], ['Channel-Write-codec-bit-rate', '128000']] });
+    ch.setVar('write_codec', codec.name);
+    ch.setVar('write_rate', codec.rate);
+    this.fire(ch, 'CODEC', SITES.CODEC_WRITE, { vars: false, profile: false, post: [['Channel-Write-Codec-Name', codec.name], ['Channel-Write-Codec-Rate', codec.rate], ['Channel-Write-codec-bit-rate', codec.bitRate]] });
     if (out) ch.setVar('channel_name', ch.name);
     return ch;
   }

@@ -1,7 +1,8 @@
 /**
  * Endpoints and originate: loopback/<ext>[/<context>] (two legs, the b-leg through the
- * dialplan), user/<n> and sofia/<profile>/<target> (scripted answer/busy/no-answer/error after
- * a delay), error/<cause>; plus bridging two channels.
+ * dialplan), user/<n> and sofia/<profile>/<target> or sofia/gateway/<gw>/<target> of a known
+ * profile or gateway (scripted answer/busy/no-answer/error after a delay), error/<cause>; plus
+ * bridging two channels.
  */
 import { HANGUP_CAUSES, hangupCauseQ850 } from '@fsbus/esl';
 import type { Channel } from './channel.js';
@@ -16,6 +17,7 @@ import { switchTrue } from './switch-true.js';
 import { LOG_SITES, TEXT_CHANNEL_SESSION } from './log-sites.js';
 import { refuseInvite, sofiaOnHangup } from './sofia-hangup.js';
 import { noteOriginateFailure, noteOriginateStart, noteOriginateSuccess } from './dial-status.js';
+import type { SofiaConfig } from './api-sofia.js';
 
 export interface EndpointBehavior {
   /** What the far end does: answer, busy (USER_BUSY), no-answer (rings until the timeout), error:<CAUSE>. */
@@ -81,10 +83,14 @@ export class Originator {
     private readonly engine: Engine,
     private readonly executor: Executor,
     private readonly hostIp: () => string,
+    /** mod_sofia's profiles and declared gateways: which sofia/ dial strings get a session. */
+    private readonly sofia: SofiaConfig,
   ) {}
 
+  /** The endpoint's script: the whole dial string's, else its first three segments' (`sofia/gateway/<gw>`), else two. */
   behaviorFor(endpoint: string): EndpointBehavior {
-    return this.behaviors.get(endpoint) ?? this.behaviors.get(endpoint.split('/').slice(0, 2).join('/')) ?? DEFAULT_ENDPOINT_BEHAVIOR;
+    const parts = endpoint.split('/');
+    return this.behaviors.get(endpoint) ?? this.behaviors.get(parts.slice(0, 3).join('/')) ?? this.behaviors.get(parts.slice(0, 2).join('/')) ?? DEFAULT_ENDPOINT_BEHAVIOR;
   }
 
   /**
@@ -339,6 +345,9 @@ export class Originator {
     const rest = slash < 0 ? '' : dial.slice(slash + 1);
     if (tech === 'error') return normaliseCause(rest) ?? 'DESTINATION_OUT_OF_ORDER';
     if (tech !== 'loopback' && tech !== 'user' && tech !== 'sofia') return 'CHAN_NOT_IMPLEMENTED';
+    // sofia_outgoing_channel refuses an unknown gateway or profile before the session runs.
+    const refused = tech === 'sofia' ? this.sofia.refusal(rest) : undefined;
+    if (refused !== undefined) return refused;
     const unreachable = tech === 'user' ? userUnreachable(this.behaviorFor(dial)) : undefined;
     if (unreachable !== undefined) return unreachable;
     const cidName = v.get('origination_caller_id_name') ?? req.cidName ?? '';

@@ -14,9 +14,14 @@ const CHANNEL_COLUMNS = [
   'initial_cid_num', 'initial_ip_addr', 'initial_dest', 'initial_dialplan', 'initial_context',
 ] as const;
 
+/** The detailed_calls view's columns of each side: the channels table's but the initial_* ones. */
+const DETAILED_SIDE = CHANNEL_COLUMNS.slice(0, CHANNEL_COLUMNS.indexOf('initial_cid_name'));
+
 const CALL_SIDE = ['uuid', 'direction', 'created', 'created_epoch', 'name', 'state', 'cid_name', 'cid_num', 'ip_addr', 'dest', 'presence_id', 'presence_data', 'accountcode', 'callstate', 'callee_name', 'callee_num', 'callee_direction'] as const;
 
 type Row = Array<[string, string]>;
+
+const REGISTRATION_COLUMNS = ['reg_user', 'realm', 'token', 'url', 'expires', 'network_ip', 'network_port', 'network_proto', 'hostname', 'metadata'] as const;
 
 export function channelRow(ch: Channel, hostname: string): Row {
   const p = ch.profile;
@@ -31,19 +36,19 @@ export function channelRow(ch: Channel, hostname: string): Row {
     state: ch.runningState,
     cid_name: p?.callerIdName ?? '',
     cid_num: p?.callerIdNumber ?? '',
-    ip_addr: '',
+    ip_addr: p?.networkAddr ?? '',
     dest: p?.destinationNumber ?? '',
     // The channels table is updated on CHANNEL_EXECUTE, not on completion.
     application: ch.getVar('current_application') ?? app?.name ?? '',
     application_data: ch.getVar('current_application') !== undefined ? ch.getVar('current_application_data') ?? '' : app?.data ?? '',
     dialplan: p?.dialplan ?? '',
     context: p?.context ?? '',
-    read_codec: ch.readCodec ? 'L16' : '',
-    read_rate: ch.readCodec ? '8000' : '',
-    read_bit_rate: ch.readCodec ? '128000' : '',
-    write_codec: ch.writeCodec ? 'L16' : '',
-    write_rate: ch.writeCodec ? '8000' : '',
-    write_bit_rate: ch.writeCodec ? '128000' : '',
+    read_codec: ch.readCodec ? ch.codec.name : '',
+    read_rate: ch.readCodec ? ch.codec.rate : '',
+    read_bit_rate: ch.readCodec ? ch.codec.bitRate : '',
+    write_codec: ch.writeCodec ? ch.codec.name : '',
+    write_rate: ch.writeCodec ? ch.codec.rate : '',
+    write_bit_rate: ch.writeCodec ? ch.codec.bitRate : '',
     secure: '',
     hostname,
     presence_id: ch.getVar('presence_id') ?? '',
@@ -58,7 +63,7 @@ export function channelRow(ch: Channel, hostname: string): Row {
     sent_callee_num: '',
     initial_cid_name: p?.origCallerIdName ?? '',
     initial_cid_num: p?.origCallerIdNumber ?? '',
-    initial_ip_addr: '',
+    initial_ip_addr: p?.networkAddr ?? '',
     initial_dest: p?.destinationNumber ?? '',
     initial_dialplan: p?.dialplan ?? '',
     initial_context: p?.context ?? '',
@@ -78,15 +83,26 @@ function callRow(a: Channel, hostname: string): Row {
   return row;
 }
 
+/** A row of the `detailed_calls` view: the channel's columns but initial_*, its b-leg's, call_created_epoch. */
+function detailedCallRow(a: Channel, hostname: string): Row {
+  const ra = new Map(channelRow(a, hostname));
+  const b = a.bridgedTo !== undefined && a.bridgeActive ? a.bridgedTo : undefined;
+  const rb = b ? new Map(channelRow(b, hostname)) : undefined;
+  const row: Row = DETAILED_SIDE.map((c) => [c, ra.get(c) ?? '']);
+  for (const c of DETAILED_SIDE) row.push([`b_${c}`, rb?.get(c) ?? '']);
+  row.push(['call_created_epoch', b ? String(Math.floor(a.createdMicros / 1_000_000)) : '']);
+  return row;
+}
+
 /**
- * The rows of the `basic_calls` view: one per bridged pair (the originating side) and one per
- * channel in no bridge — the calls table only links channels on CHANNEL_BRIDGE.
+ * The rows of the `basic_calls` (or `detailed_calls`) view: one per bridged pair (the originating
+ * side) and one per channel in no bridge — the calls table only links channels on CHANNEL_BRIDGE.
  */
-function callRows(channels: readonly Channel[], hostname: string): Row[] {
+function callRows(channels: readonly Channel[], hostname: string, row: (a: Channel, hostname: string) => Row = callRow): Row[] {
   const rows: Row[] = [];
   for (const ch of channels) {
     const isCallee = ch.bridgeActive && ch.bridgedTo !== undefined && ch.otherType === 'originator';
-    if (!isCallee) rows.push(callRow(ch, hostname));
+    if (!isCallee) rows.push(row(ch, hostname));
   }
   return rows;
 }
@@ -138,6 +154,18 @@ export function show(args: string, channels: readonly Channel[], hostname: strin
   } else if (what === 'bridged_calls') {
     rows = callRows(sorted.filter((c) => c.bridgeActive), hostname);
     columns = [];
+  } else if (what === 'detailed_calls' || what === 'detailed_bridged_calls') {
+    const list = what === 'detailed_calls' ? sorted : sorted.filter((c) => c.bridgeActive);
+    rows = callRows(list, hostname, detailedCallRow);
+    columns = [];
+  } else if (what === 'registrations') {
+    // The core's registrations table: the simulator registers no one (user/… endpoints answer as
+    // scripted, with no registration behind them), so it is always empty.
+    const fmt = (argv[1] ?? '').toLowerCase() === 'count' ? (argv[2] ?? '').toLowerCase() === 'as' ? (argv[3] ?? '').toLowerCase() : '' : undefined;
+    if (fmt === 'json') return '{"row_count":0}';
+    if (fmt !== undefined) return '\n0 total.\n';
+    rows = [];
+    columns = REGISTRATION_COLUMNS;
   } else if (what.startsWith('module')) {
     // mod_commands matches the first 6 letters (`show module`, `show modules`); a word other than
     // `as` is a module name, and then a format is not read (`as` counts only as the second word).

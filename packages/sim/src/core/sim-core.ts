@@ -35,6 +35,8 @@ import { switchTrue } from './switch-true.js';
 import { cUint32, takeVarBlocks } from './originate-parse.js';
 import { atoi } from './c-num.js';
 import type { Channel } from './channel.js';
+import { SofiaConfig } from './api-sofia.js';
+import type { SofiaGateway } from './api-sofia.js';
 
 export interface SimCoreOptions {
   /** FreeSWITCH-Hostname / Switchname. @default os.hostname() */
@@ -61,6 +63,8 @@ export interface SimCoreOptions {
   playbackFileMs?: number;
   /** Per-file playback lengths (ms). */
   playbackLengths?: ReadonlyMap<string, number>;
+  /** mod_sofia gateways (`sofia/gateway/<name>/…`); any other gateway fails INVALID_GATEWAY. @default none */
+  gateways?: readonly SofiaGateway[];
 }
 
 export class SimCore {
@@ -87,6 +91,7 @@ export class SimCore {
   private readonly pendingLatency = new Set<TimerHandle>();
   /** mod_xml_curl's dialplan binding, read at each lookup. */
   private readonly xmlCurl: { url: string | undefined; timeoutMs: number | undefined };
+  private readonly sofia: SofiaConfig;
 
   constructor(private readonly options: SimCoreOptions = {}) {
     this.clock = options.clock ?? new RealClock();
@@ -98,7 +103,8 @@ export class SimCore {
     this.xmlCurl = { url: options.xmlCurlUrl, timeoutMs: options.xmlCurlTimeoutMs };
     this.executor = new Executor(this.engine, createDialplanLookup(this.bus, this.clock, this.xmlCurl, () => this.dialplan), this.globals);
     this.engine.onBridgeEnded = (survivor, gone) => this.executor.bridgeEnded(survivor, gone);
-    this.originator = new Originator(this.engine, this.executor, () => this.bus.identity.ipv4);
+    this.sofia = new SofiaConfig(options.gateways ?? [], () => this.bus.identity.ipv4);
+    this.originator = new Originator(this.engine, this.executor, () => this.bus.identity.ipv4, this.sofia);
     this.messages = new MessageRunner(this.engine, this.executor);
     this.scheduler = new HangupScheduler(this.engine, this.clock);
     const fileMs = options.playbackFileMs ?? 1000;
@@ -322,6 +328,7 @@ export class SimCore {
       stores: this.stores,
       legHolding: this.legHolding,
       hostname: this.bus.identity.hostname,
+      sofia: this.sofia,
       // A getter: the expansion api keeps this host, and a restart moves the start.
       get startedMicros() {
         return startedAt();
