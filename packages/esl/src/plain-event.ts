@@ -155,10 +155,14 @@ function namesDistinct(text: string, marks: readonly number[]): boolean {
   const mask = size - 1;
   for (let line = 0; line < lines; line++) {
     const start = marks[line * 2]!;
-    const length = marks[line * 2 + 1]! - start;
-    // Hashed on its length and three of its characters: equal names always meet.
-    let slot =
-      length === 0 ? 0 : (length * 31 + text.charCodeAt(start) * 7 + text.charCodeAt(start + (length >> 1)) * 131 + text.charCodeAt(start + length - 1) * 1031) & mask;
+    const end = marks[line * 2 + 1]!;
+    const length = end - start;
+    // Hashed on every character: FreeSWITCH's names come in families of one length and shared
+    // characters (variable_sip_*, variable_rtp_audio_in_*), which a hash of a few of them
+    // piles into a handful of slots (a long probe, and a compare, for every name).
+    let hash = length;
+    for (let k = start; k < end; k++) hash = ((hash << 5) - hash + text.charCodeAt(k)) | 0;
+    let slot = (hash ^ (hash >>> 16)) & mask;
     for (let other = table[slot]! - 1; other >= 0; other = table[slot]! - 1) {
       const otherStart = marks[other * 2]!;
       if (marks[other * 2 + 1]! - otherStart === length && sameChars(text, otherStart, start, length)) return false;
