@@ -2,16 +2,19 @@
  * Regenerates docs/benchmarks.md (and its chart, docs/benchmarks.svg) from the suites' JSON
  * reports in bench/results/<suite>.json, plus the hand-written analysis in bench/results/notes.md.
  *
- *   node --conditions=source --import tsx bench/report.ts [--results bench/results] [--out docs/benchmarks.md]
+ *   node --conditions=source --import tsx bench/report.ts [--results bench/results] [--out docs/benchmarks.md] [--allow-failed]
+ *
+ * A report that records a driver failed during its run is refused (exit 1) unless --allow-failed:
+ * its table would silently lack that driver.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { BusCommandReport } from './bus-command/report.js';
 import { formatBusCommand } from './bus-command/report.js';
 import type { BusEventsReport } from './bus-events/report.js';
-import { formatBusEvents } from './bus-events/report.js';
+import { formatBusEvents, saturationOf } from './bus-events/report.js';
 import type { EslApiReport } from './esl-api/report.js';
-import { formatEslApi } from './esl-api/report.js';
+import { aboveRaw, formatEslApi, RAW_IS_NOT_THE_LIMIT } from './esl-api/report.js';
 import { formatTable as formatEslParse, type BenchReport as EslParseReport } from './esl-parse/report.js';
 import { switchName } from './lib/envelope.js';
 import type { MachineInfo } from './lib/stats.js';
@@ -43,7 +46,9 @@ export function loadReports(dir: string): Reports {
   set('eslParse', load<EslParseReport>(dir, 'esl-parse.json'));
   set('eslApi', load<EslApiReport>(dir, 'esl-api.json'));
   set('busCommand', load<BusCommandReport>(dir, 'bus-command.json'));
-  set('busEvents', load<BusEventsReport>(dir, 'bus-events.json'));
+  const events = load<BusEventsReport>(dir, 'bus-events.json');
+  // Saturation by today's rule: older reports stored it by an older one.
+  set('busEvents', events && { ...events, saturation: saturationOf(events.results) });
   set('memory', load<MemoryReport>(dir, 'memory.json'));
   const notes = join(dir, 'notes.md');
   if (existsSync(notes)) r.notes = readFileSync(notes, 'utf8').trim();
@@ -62,13 +67,23 @@ export function targets(r: Reports): Target[] {
   const plain = r.eslParse?.ratios.find((q) => q.format === 'plain' && q.reads === 'name');
   t.push({ suite: 'esl-parse', target: '>= 3x the faster peer (plain events)', measured: plain ? `${ratio(plain.ratio)} ${plain.fastestPeer}` : 'not run', met: plain ? plain.ratio >= 3 : undefined });
   const api = r.eslApi?.targets;
-  t.push({ suite: 'esl-api', target: '>= 90% of the raw one-connection round-trip limit', measured: api ? `${(api.oneConnectionVsRaw * 100).toFixed(0)}%` : 'not run', met: api ? api.oneConnectionVsRaw >= 0.9 : undefined });
-  t.push({ suite: 'esl-api', target: 'scales with connections', measured: api ? `${ratio(api.connectionScaling)} (4 vs 1 connection)` : 'not run', met: api ? api.connectionScaling > 1.2 : undefined });
+  // Median of the per-round ratios, min–max when the report has them; above 100% the raw socket
+  // was not the limit, so the target cannot be judged from that run.
+  const pctRange = api?.oneConnectionVsRawMin === undefined || api.oneConnectionVsRawMax === undefined ? '' : ` (${(api.oneConnectionVsRawMin * 100).toFixed(0)}–${(api.oneConnectionVsRawMax * 100).toFixed(0)}%)`;
+  const rawNotLimit = api !== undefined && aboveRaw(api.oneConnectionVsRaw);
+  t.push({
+    suite: 'esl-api',
+    target: '>= 90% of the raw one-connection round-trip limit',
+    measured: api ? `${(api.oneConnectionVsRaw * 100).toFixed(0)}%${pctRange}${rawNotLimit ? `, ${RAW_IS_NOT_THE_LIMIT}` : ''}` : 'not run',
+    met: api && !rawNotLimit ? api.oneConnectionVsRaw >= 0.9 : undefined,
+  });
+  const scaleRange = api?.connectionScalingMin === undefined || api.connectionScalingMax === undefined ? '' : ` (${api.connectionScalingMin.toFixed(2)}–${api.connectionScalingMax.toFixed(2)})`;
+  t.push({ suite: 'esl-api', target: 'scales with connections', measured: api ? `${ratio(api.connectionScaling)}${scaleRange} (4 vs 1 connection)` : 'not run', met: api ? api.connectionScaling > 1.2 : undefined });
   const bus = (clients: number) => r.busCommand?.results.find((x) => x.path === 'bus' && x.driver === 'nats' && x.clients === clients);
   const direct1 = r.busCommand?.results.find((x) => x.path === 'direct-esl' && x.clients === 1);
   const n64 = bus(64);
   const n1 = bus(1);
-  t.push({ suite: 'bus-command', target: 'nats, 64 clients: >= 27,000 commands/s', measured: n64 ? `${int(n64.perSec)}/s` : 'not run', met: n64 ? n64.perSec >= 27_000 : undefined });
+  t.push({ suite: 'bus-command', target: 'nats, 64 clients: >= 27,000 commands/s (the anchor, measured on another host)', measured: n64 ? `${int(n64.perSec)}/s` : 'not run', met: n64 ? n64.perSec >= 27_000 : undefined });
   t.push({ suite: 'bus-command', target: 'nats, 1 client: p50 <= 0.3 ms', measured: n1 ? `${ms(n1.latency.p50)} ms` : 'not run', met: n1 ? n1.latency.p50 <= 0.3 : undefined });
   const overhead = n1 && direct1 ? n1.latency.p50 - direct1.latency.p50 : undefined;
   t.push({ suite: 'bus-command', target: 'bus overhead over direct ESL <= 0.15 ms at p50', measured: overhead === undefined ? 'not run' : `${ms(overhead)} ms`, met: overhead === undefined ? undefined : overhead <= 0.15 });
@@ -91,7 +106,7 @@ export function chart(r: Reports): string {
   if (r.eslApi) {
     const peers = [...new Set(r.eslApi.results.map((x) => x.peer))];
     panels.push({
-      title: `esl-api: api status round trips/s against the ${switchName(r.eslApi.eslTarget)}`,
+      title: `esl-api: status round trips/s (api; bgapi for esl-lite and @fsbus/esl bgapi) against the ${switchName(r.eslApi.eslTarget)}`,
       unit: '/s',
       log: true,
       groups: peers.map((p) => ({
@@ -121,7 +136,7 @@ export function chart(r: Reports): string {
       unit: '/s',
       groups: [
         ...at64.map((x) => ({ label: x.path === 'bus' ? `${x.driver} (through the agent)` : x.path === 'broker-echo' ? `${x.driver} floor (echo responder)` : x.path === 'direct-esl' ? 'direct ESL (@fsbus/esl)' : `${switchName(r.busCommand!.eslTarget)} ceiling (raw)`, bars: [{ series: 'measured', value: x.perSec }] })),
-        { label: 'mod_event_agent (issue anchor)', bars: [{ series: 'anchor', value: r.busCommand.anchors.clients64.perSec }] },
+        { label: 'mod_event_agent (issue 8 anchor, another host)', bars: [{ series: 'anchor', value: r.busCommand.anchors.clients64.perSec }] },
       ],
     });
   }
@@ -202,6 +217,15 @@ function memoryCommand(m: MemoryReport | undefined): string {
   return m?.mode === 'full' && seconds !== undefined && seconds !== 300 ? `fsbus bench memory --minutes ${+(seconds / 60).toFixed(1)}` : 'fsbus bench memory --full';
 }
 
+/** Drivers the bus reports record as failed during the run (older reports: under `missing`, reason `failed during the run: …`). */
+export function failedDrivers(dir: string, r: Reports): Array<{ file: string; driver: string; reason: string }> {
+  const bus: Array<[string, BusCommandReport['drivers'] | undefined]> = [
+    ['bus-command.json', r.busCommand?.drivers],
+    ['bus-events.json', r.busEvents?.drivers],
+  ];
+  return bus.flatMap(([name, d]) => [...(d?.failed ?? []), ...(d?.missing ?? []).filter((m) => m.reason.startsWith('failed during the run'))].map((f) => ({ file: join(dir, name), ...f })));
+}
+
 const argv = process.argv.slice(2);
 const opt = (flag: string, fallback: string): string => {
   const at = argv.indexOf(flag);
@@ -211,6 +235,12 @@ const resultsDir = opt('--results', join(REPO_ROOT, 'bench/results'));
 const out = opt('--out', join(REPO_ROOT, 'docs/benchmarks.md'));
 const svg = join(dirname(out), basename(out, '.md') + '.svg');
 const reports = loadReports(resultsDir);
+const failed = failedDrivers(resultsDir, reports);
+if (failed.length > 0 && !argv.includes('--allow-failed')) {
+  for (const f of failed) console.error(`bench/report: ${f.file} records a failed driver: ${f.driver} (${f.reason})`);
+  console.error('bench/report: rerun that suite, or pass --allow-failed to publish the tables without it');
+  process.exit(1);
+}
 writeFileSync(svg, chart(reports));
 writeFileSync(out, renderPage(reports, basename(svg)) + '\n');
 console.log(`wrote ${out} and ${svg}`);

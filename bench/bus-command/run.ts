@@ -8,7 +8,7 @@
  *   node --conditions=source --import tsx bench/bus-command/run.ts [--json out.json] [--smoke] [--only nats]
  */
 import type { Driver } from '@fsbus/transport';
-import { planDrivers, type DriverPlan } from '../lib/brokers.js';
+import { failUnmeasured, planDrivers, type DriverPlan } from '../lib/brokers.js';
 import { bounded } from '../lib/bounded.js';
 import { connectClient, waitAgentReady } from '../lib/bus.js';
 import { spawnScript, startAgent, type AgentChild } from '../lib/children.js';
@@ -129,7 +129,7 @@ try {
       rows.push(...(await runDriver(driver, starter)));
       measured.push(driver);
     } catch (err) {
-      // A driver still being written must not sink the others: it is listed with the reason.
+      // One failing driver must not sink the others: it is listed with the reason (and fails the run when named in --only).
       failed.push({ driver, reason: `failed during the run: ${(err as Error).message.split('\n')[0] ?? ''}` });
     }
   }
@@ -145,8 +145,9 @@ const report: BusCommandReport = {
   eslTarget: { description: target.description, external: target.external },
   agent: { process: 'fsbus agent (child process)', eslPoolSize: POOL_SIZE, logLevel: 'info (one audit line per command, to a file)', overrides: args.agentConfig ?? {} },
   anchors: MOD_EVENT_AGENT,
-  drivers: { measured, missing: [...plan.missing, ...failed] },
+  drivers: { measured, missing: plan.missing, failed },
   results: rows,
 };
 console.log(formatBusCommand(report));
 writeReport(args.json, report);
+failUnmeasured('bus-command', args.only, measured, [...plan.missing, ...failed]);

@@ -1,11 +1,14 @@
 /**
- * bus-events' report shape, saturation analysis and table. A step is clean when nothing was lost
- * and the path delivered at >= 95 % of the rate the simulator actually produced (the span of the
- * events' own timestamps): a path that keeps up delivers over the same span as the source, give
- * or take its latency jitter; one that falls behind queues, and its delivery span stretches
- * (5 % of a 3 s step is 150 ms of backlog).
+ * bus-events' report shape, saturation analysis and table. A step is clean when nothing was lost,
+ * the path delivered at >= 95 % of the rate the simulator actually produced (the span of the
+ * events' own timestamps: one that falls behind queues, and its delivery span stretches; 5 % of
+ * a 3 s step is 150 ms of backlog), and its p99 latency stayed within bounds of the previous clean
+ * step's: a queue that grows through a step can still deliver 95 % of it within the span, but
+ * its latency climbs with it (the 50,000/s nats step of 2026-12-05: 96 % delivered, p50 7.5 →
+ * 67 ms).
  */
-import { machineLine, type ReportEnvelope } from '../lib/envelope.js';
+import { driversLine } from '../bus-command/report.js';
+import { machineLine, runLine, type ReportEnvelope } from '../lib/envelope.js';
 import type { CpuWindow } from '../lib/proc-stats.js';
 import { int, markdownTable, ms, pct } from '../lib/table.js';
 import type { StepResult } from './steps.js';
@@ -30,7 +33,7 @@ export interface BusEventsRow extends StepResult {
 export interface Saturation {
   path: string;
   driver: string;
-  /** Highest offered rate delivered without loss and keeping up (>= 95 % of the source rate). */
+  /** Highest offered rate delivered without loss, keeping up (>= 95 % of the source rate) and with its latency in bounds (see `clean`). */
   maxCleanRate: number;
   /** Highest delivered events/s among the clean steps. */
   maxCleanDelivered: number;
@@ -44,15 +47,27 @@ export interface BusEventsReport extends ReportEnvelope<'bus-events'> {
   agent: { process: string; events: string };
   target: { perSec: number; maxRssMb: number };
   rates: number[];
-  drivers: { measured: string[]; missing: Array<{ driver: string; reason: string }> };
+  /** As bus-command's: `failed` = failed during the run (older reports list those under `missing`). */
+  drivers: { measured: string[]; missing: Array<{ driver: string; reason: string }>; failed?: Array<{ driver: string; reason: string }> };
   results: BusEventsRow[];
+  /** As computed when the run ended; the formatters recompute it from `results` (older reports used an older rule). */
   saturation: Saturation[];
 }
 
-/** Why a step does not count as kept up with (undefined: it does). */
-export function clean(r: BusEventsRow): string | undefined {
+/**
+ * Why a step does not count as kept up with (undefined: it does). `previous` is the same path's
+ * last clean step below it; the first step has nothing to compare its latency with.
+ */
+export function clean(r: BusEventsRow, previous?: BusEventsRow): string | undefined {
   if (r.lost > 0) return lossDetail(r);
   if (r.received > 1 && r.deliveredPerSec < r.sourcePerSec * KEEP_UP) return `delivered ${int(r.deliveredPerSec)}/s while the source produced ${int(r.sourcePerSec)}/s`;
+  if (previous !== undefined) {
+    const bound = Math.max(P99_GROWTH * previous.latency.p99, P99_FLOOR_MS);
+    if (r.latency.p99 > bound) {
+      const why = bound === P99_FLOOR_MS ? `the ${P99_FLOOR_MS} ms floor` : `${P99_GROWTH}x the ${int(previous.rate)}/s step's ${previous.latency.p99.toFixed(1)} ms`;
+      return `p99 ${r.latency.p99.toFixed(1)} ms, over ${bound.toFixed(1)} ms (${why}): its queue grew through the step`;
+    }
+  }
   // The machine could not even produce the offered rate: the step measured nothing above it.
   if (r.sourcePerSec < r.rate * 0.9) return `the simulator produced only ${int(r.sourcePerSec)}/s of the ${int(r.rate)}/s offered: the machine is saturated`;
   return undefined;
@@ -60,6 +75,16 @@ export function clean(r: BusEventsRow): string | undefined {
 
 /** Delivered / produced rate at or above which a path kept up. */
 const KEEP_UP = 0.95;
+/**
+ * Latency bound of a clean step: p99 at most P99_GROWTH times the previous clean step's, or
+ * P99_FLOOR_MS, whichever is larger. The steps at most double the rate; a path that keeps up pays
+ * for that with fuller batches and more scheduling jitter, a small factor on p99, while a queue
+ * growing through a 3 s step drives p99 towards the backlog's age: hundreds of ms (the published
+ * nats run: 33 ms at 40,000/s, 145 ms at 50,000/s). The floor keeps millisecond noise at low
+ * rates (2 → 7 ms) from counting as saturation.
+ */
+const P99_GROWTH = 3;
+const P99_FLOOR_MS = 50;
 
 /**
  * Where a bus step's losses happened, from the agent's counters: events the agent never read
@@ -85,15 +110,24 @@ export function saturationOf(rows: readonly BusEventsRow[]): Saturation[] {
   const keys = [...new Set(rows.map((r) => `${r.path}/${r.driver}`))];
   return keys.map((k) => {
     const list = rows.filter((r) => `${r.path}/${r.driver}` === k);
-    const first = list.find((r) => clean(r) !== undefined);
-    const ok = list.filter((r) => clean(r) === undefined && (first === undefined || r.rate < first.rate));
+    // Clean steps up to the first that is not: past saturation the steps only queue more.
+    const ok: BusEventsRow[] = [];
+    let first: { row: BusEventsRow; reason: string } | undefined;
+    for (const r of list) {
+      const reason = clean(r, ok.at(-1));
+      if (reason !== undefined) {
+        first = { row: r, reason };
+        break;
+      }
+      ok.push(r);
+    }
     return {
       path: list[0]!.path,
       driver: list[0]!.driver,
       maxCleanRate: Math.max(0, ...ok.map((r) => r.rate)),
       maxCleanDelivered: Math.max(0, ...ok.map((r) => r.deliveredPerSec).filter(Number.isFinite)),
-      saturatesAt: first?.rate,
-      reason: first === undefined ? 'no saturation up to the highest rate tried' : clean(first)!,
+      saturatesAt: first?.row.rate,
+      reason: first?.reason ?? 'no saturation up to the highest rate tried',
     };
   });
 }
@@ -145,16 +179,19 @@ export function formatBusEvents(r: BusEventsReport): string {
       x.machine ? pct(x.machine.machinePercent) : '',
     ]),
   );
-  const lines = [`bus-events: ${machineLine(r.machine)}; ${r.event}; ${r.agent.process}, ${r.agent.events}; ${r.window.durationMs / 1000} s per step`, '', table, ''];
-  for (const s of r.saturation) {
+  const run = runLine(r);
+  const lines = [`bus-events: ${machineLine(r.machine)}; ${r.event}; ${r.agent.process}, ${r.agent.events}; ${r.window.durationMs / 1000} s per step${run === '' ? '' : `; ${run}`}`, '', table, ''];
+  const saturation = saturationOf(r.results);
+  for (const s of saturation) {
     const name = s.path === 'bus' ? s.driver : s.path;
     lines.push(`${name}: clean up to the ${int(s.maxCleanRate)}/s step (${int(s.maxCleanDelivered)} events/s delivered); ${s.saturatesAt === undefined ? s.reason : `saturates at the ${int(s.saturatesAt)}/s step (${s.reason})`}`);
   }
-  const nats = r.saturation.find((s) => s.path === 'bus' && s.driver === 'nats');
+  const nats = saturation.find((s) => s.path === 'bus' && s.driver === 'nats');
   if (nats) {
     const at = r.results.filter((x) => x.path === 'bus' && x.driver === 'nats' && x.rate <= nats.maxCleanRate).at(-1);
     lines.push(`nats target: >= ${int(r.target.perSec)} events/s without loss (clean up to ${int(nats.maxCleanDelivered)}/s delivered), agent RSS < ${r.target.maxRssMb} MB (${at?.agent ? at.agent.peakRssMb.toFixed(0) : '–'} MB at that rate)`);
   }
-  if (r.drivers.missing.length > 0) lines.push(`not measured: ${r.drivers.missing.map((m) => `${m.driver} (${m.reason})`).join('; ')}`);
+  const notMeasured = driversLine(r.drivers);
+  if (notMeasured !== undefined) lines.push(notMeasured);
   return lines.join('\n');
 }

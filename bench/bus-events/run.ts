@@ -8,7 +8,7 @@
  */
 import { EslClient } from '@fsbus/esl';
 import type { Driver, Subscription } from '@fsbus/transport';
-import { planDrivers, type DriverPlan } from '../lib/brokers.js';
+import { failUnmeasured, planDrivers, type DriverPlan } from '../lib/brokers.js';
 import { bounded } from '../lib/bounded.js';
 import { agentStatus, connectClient, waitAgentReady } from '../lib/bus.js';
 import { startAgent, startSim } from '../lib/children.js';
@@ -39,6 +39,7 @@ async function stepAll(path: BusEventsRow['path'], driver: string, sim: Paramete
   // group first) and the JIT has seen the path.
   progress.step(`${driver === '-' ? path : driver}: warm-up`);
   await runStep(sim, receiver, 1000, args.smoke ? 0.1 : 0.5, () => undefined);
+  let lastClean: BusEventsRow | undefined;
   for (const rate of RATES) {
     progress.step(`${driver === '-' ? path : driver}: ${int(rate)} events/s`, () => `${int(receiver.received)} received`);
     const sampler = agent === undefined ? undefined : new ProcSampler(agent.pid);
@@ -52,8 +53,9 @@ async function stepAll(path: BusEventsRow['path'], driver: string, sim: Paramete
     const counted = { drops: delta('events_dropped') + delta('events_failed'), failed: delta('events_failed'), received: delta('events_received'), published: delta('events_published') };
     const row: BusEventsRow = { path, driver, ...r, machine, ...(cpu === undefined ? {} : { agent: { ...cpu, ...counted } }) };
     rows.push(row);
-    // Past saturation the next steps only queue more: stop at the first step that fell behind or lost.
-    if (!args.smoke && clean(row) !== undefined) break;
+    // Past saturation the next steps only queue more: stop at the first step that fell behind, lost, or queued.
+    if (clean(row, lastClean) !== undefined && !args.smoke) break;
+    lastClean = row;
   }
 }
 
@@ -105,7 +107,7 @@ try {
       await runDriver(driver, starter);
       measured.push(driver);
     } catch (err) {
-      // A driver still being written must not sink the others: it is listed with the reason.
+      // One failing driver must not sink the others: it is listed with the reason (and fails the run when named in --only).
       rows.splice(mark);
       failed.push({ driver, reason: `failed during the run: ${(err as Error).message.split('\n')[0] ?? ''}` });
     }
@@ -122,9 +124,10 @@ const report: BusEventsReport = {
   agent: { process: 'fsbus agent (child process)', events: 'include ALL (default)' },
   target: { perSec: 100_000, maxRssMb: 80 },
   rates: RATES,
-  drivers: { measured, missing: [...plan.missing, ...failed] },
+  drivers: { measured, missing: plan.missing, failed },
   results: rows,
   saturation: saturationOf(rows),
 };
 console.log(formatBusEvents(report));
 writeReport(args.json, report);
+failUnmeasured('bus-events', args.only, measured, [...plan.missing, ...failed]);

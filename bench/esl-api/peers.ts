@@ -2,10 +2,12 @@
  * One adapter per ESL client, all doing the same thing against the same switch: open
  * `connections` authenticated connections, then answer `call(worker, done)` with one `api
  * status` round trip (esl-lite has no `api`: its public `bgapi status` is used, as in the
- * issue's anchor). Each checks the reply really is `status` output.
+ * issue's anchor, and compared with @fsbus/esl's own `bgapi`). Each checks the reply really is
+ * `status` output.
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { EslClient } from '@fsbus/esl';
 import { RawEsl } from '../lib/raw-esl.js';
 import type { Call } from '../lib/load.js';
@@ -62,24 +64,36 @@ export const rawPeer: EslPeer = {
 
 // ------------------------------------------------------------------ @fsbus/esl
 
-export const fsbusPeer: EslPeer = {
-  name: '@fsbus/esl',
-  version: (JSON.parse(readFileSync(new URL('../../packages/esl/package.json', import.meta.url), 'utf8')) as { version: string }).version,
-  operation: 'api status',
-  async open({ host, port, password }, connections) {
-    const clients = Array.from({ length: connections }, () => new EslClient({ host, port, password, reconnect: false }));
-    await Promise.all(clients.map((c) => c.connect()));
-    return {
-      call: (w, done) => {
-        clients[w % clients.length]!.api('status').then(
-          (body) => done(STATUS.test(body) ? undefined : fail('api status', body)),
-          (err: Error) => done(err),
-        );
-      },
-      close: async () => void (await Promise.all(clients.map((c) => c.close()))),
-    };
-  },
-};
+const FSBUS_VERSION = (JSON.parse(readFileSync(new URL('../../packages/esl/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** @fsbus/esl clients answering `call` with `api status` or `bgapi status`. */
+function fsbus(name: string, op: 'api' | 'bgapi'): EslPeer {
+  return {
+    name,
+    version: FSBUS_VERSION,
+    operation: `${op} status`,
+    async open({ host, port, password }, connections) {
+      const clients = Array.from({ length: connections }, () => new EslClient({ host, port, password, reconnect: false }));
+      await Promise.all(clients.map((c) => c.connect()));
+      const check = (body: string): Error | undefined => (STATUS.test(body) ? undefined : fail(`${op} status`, body));
+      return {
+        call: (w, done) => {
+          const c = clients[w % clients.length]!;
+          const answered = op === 'api' ? c.api('status') : c.bgapi('status').then((job) => job.body);
+          answered.then(
+            (body) => done(check(body)),
+            (err: Error) => done(err),
+          );
+        },
+        close: async () => void (await Promise.all(clients.map((c) => c.close()))),
+      };
+    },
+  };
+}
+
+export const fsbusPeer: EslPeer = fsbus('@fsbus/esl', 'api');
+/** Like for like with esl-lite, which only has `bgapi`. */
+export const fsbusBgapiPeer: EslPeer = fsbus('@fsbus/esl bgapi', 'bgapi');
 
 // ------------------------------------------------------------------ modesl
 
@@ -87,37 +101,51 @@ interface ModeslConnection {
   api(command: string, cb: (res: { getBody(): string }) => void): void;
   on(event: 'error', fn: (err: unknown) => void): void;
   disconnect(): void;
+  /** Its inbound socket (a plain field; `socketDescriptor()` returns null for inbound connections). */
+  socket: Socket | null;
 }
 type ModeslCtor = new (host: string, port: number, password: string, ready: () => void) => ModeslConnection;
 
-export const modeslPeer: EslPeer = {
-  name: 'modesl',
-  version: versionOf('modesl'),
-  operation: 'api status',
-  async open({ host, port, password }, connections) {
-    const { Connection } = require('modesl') as { Connection: ModeslCtor };
-    const conns = await Promise.all(
-      Array.from(
-        { length: connections },
-        () =>
-          new Promise<ModeslConnection>((resolve, reject) => {
-            const c: ModeslConnection = new Connection(host, port, password, () => resolve(c));
-            c.on('error', reject);
-          }),
-      ),
-    );
-    return {
-      call: (w, done) => conns[w % conns.length]!.api('status', (res) => {
-        const body = res.getBody();
-        done(STATUS.test(body) ? undefined : fail('modesl api status', body));
-      }),
-      close: () => {
-        for (const c of conns) c.disconnect();
-        return Promise.resolve();
-      },
-    };
-  },
-};
+/**
+ * modesl as it ships leaves Nagle on (~40 ms a round trip against delayed ACKs: what its users
+ * get); `noDelay` turns it off on the same connection, to compare the libraries rather than that.
+ */
+function modesl(name: string, noDelay: boolean): EslPeer {
+  return {
+    name,
+    version: versionOf('modesl'),
+    operation: 'api status',
+    async open({ host, port, password }, connections) {
+      const { Connection } = require('modesl') as { Connection: ModeslCtor };
+      const conns = await Promise.all(
+        Array.from(
+          { length: connections },
+          () =>
+            new Promise<ModeslConnection>((resolve, reject) => {
+              const c: ModeslConnection = new Connection(host, port, password, () => {
+                if (noDelay) c.socket?.setNoDelay(true);
+                resolve(c);
+              });
+              c.on('error', reject);
+            }),
+        ),
+      );
+      return {
+        call: (w, done) => conns[w % conns.length]!.api('status', (res) => {
+          const body = res.getBody();
+          done(STATUS.test(body) ? undefined : fail('modesl api status', body));
+        }),
+        close: () => {
+          for (const c of conns) c.disconnect();
+          return Promise.resolve();
+        },
+      };
+    },
+  };
+}
+
+export const modeslPeer: EslPeer = modesl('modesl', false);
+export const modeslNoDelayPeer: EslPeer = modesl('modesl + setNoDelay', true);
 
 // ------------------------------------------------------------------ esl-lite
 
@@ -161,4 +189,10 @@ export const eslLitePeer: EslPeer = {
   },
 };
 
-export const ESL_PEERS: readonly EslPeer[] = [rawPeer, fsbusPeer, modeslPeer, eslLitePeer];
+export const ESL_PEERS: readonly EslPeer[] = [rawPeer, fsbusPeer, fsbusBgapiPeer, modeslPeer, modeslNoDelayPeer, eslLitePeer];
+
+/** The @fsbus/esl peer doing the same operation as `peer` (undefined for raw and for @fsbus/esl itself). */
+export function fsbusSameOp(peer: EslPeer): EslPeer | undefined {
+  if (peer === rawPeer || peer === fsbusPeer || peer === fsbusBgapiPeer) return undefined;
+  return [fsbusPeer, fsbusBgapiPeer].find((f) => f.operation === peer.operation);
+}

@@ -1,5 +1,6 @@
 /** The benchmark's output: one JSON document (machine, inputs, results, ratios) and a table. */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
+import type { SourceInfo } from '../lib/envelope.js';
 
 export interface LibraryResult {
   format: string;
@@ -25,15 +26,23 @@ export interface FormatRatio {
 export interface BenchReport {
   benchmark: 'esl-parse';
   date: string;
-  machine: { cpuModel: string; cores: number; node: string; platform: string; arch: string };
+  /** The tree measured (absent from older reports). */
+  source?: SourceInfo;
+  /** `loadAvgStart`/`loadAvgEnd`: load averages (1, 5, 15 min) when the run started and ended; absent from older reports. */
+  machine: { cpuModel: string; cores: number; node: string; platform: string; arch: string; loadAvgStart?: number[]; loadAvgEnd?: number[] };
   input: { source: 'fixtures' | 'generated'; smoke: boolean; chunkBytes: number; warmup: number; iterations: number; streams: Array<{ format: string; bytes: number; events: number; distinctEvents: number }> };
   results: LibraryResult[];
   ratios: FormatRatio[];
 }
 
+/** When the run started: the entry point imports this module before it measures anything. */
+const LOAD_AT_START = loadavg();
+const round2 = (values: number[]): number[] => values.map((n) => Math.round(n * 100) / 100);
+
+/** The machine, with the load at the run's start and now (its end: the report is built last). */
 export function machineInfo(): BenchReport['machine'] {
   const list = cpus();
-  return { cpuModel: list[0]?.model ?? 'unknown', cores: list.length, node: process.version, platform: process.platform, arch: process.arch };
+  return { cpuModel: list[0]?.model ?? 'unknown', cores: list.length, node: process.version, platform: process.platform, arch: process.arch, loadAvgStart: round2(LOAD_AT_START), loadAvgEnd: round2(loadavg()) };
 }
 
 export function median(values: readonly number[]): number {

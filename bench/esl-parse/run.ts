@@ -13,6 +13,7 @@ import { loadPeers, READ_MODES, type ParseResult } from './peers.js';
 import { BENCH_FORMATS, buildEventStream, chunked } from './stream.js';
 import { formatTable, machineInfo, median, ratiosOf, type BenchReport, type LibraryResult } from './report.js';
 import { suiteArgsOrExit } from '../lib/cli-args.js';
+import { sourceInfo } from '../lib/envelope.js';
 
 const OURS = '@fsbus/esl';
 const CHUNK_BYTES = 64 * 1024;
@@ -74,6 +75,7 @@ export async function runBenchmark(options: Options): Promise<BenchReport> {
   return {
     benchmark: 'esl-parse',
     date: new Date().toISOString(),
+    source: sourceInfo(),
     machine: machineInfo(),
     input: { source, smoke: options.smoke, chunkBytes: CHUNK_BYTES, warmup: options.warmup, iterations: options.iterations, streams },
     results,

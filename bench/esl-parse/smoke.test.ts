@@ -30,6 +30,8 @@ void test('bench/esl-parse --smoke runs and writes a well-formed report', () => 
     assert.equal(typeof report.machine.cpuModel, 'string');
     assert.ok(Number.isInteger(report.machine.cores) && report.machine.cores > 0);
     assert.match(report.machine.node, /^v\d+\./);
+    // A busy machine shows: the load at the start and at the end of the run.
+    for (const load of [report.machine.loadAvgStart, report.machine.loadAvgEnd]) assert.ok(load !== undefined && load.length === 3 && load.every((n) => Number.isFinite(n) && n >= 0));
     assert.deepStrictEqual(report.input.streams.map((s) => s.format), ['plain', 'json']);
     for (const s of report.input.streams) assert.ok(s.bytes > 0 && s.events > 0 && s.distinctEvents > 0);
 

@@ -90,3 +90,17 @@ export async function planDrivers(only?: readonly string[]): Promise<DriverPlan>
   }
   return plan;
 }
+
+/**
+ * A driver named in `--only` that was not measured (missing here, failed during the run, or no
+ * such driver) fails the run: exit code 1, one stderr line per driver. Drivers not named are
+ * only listed with their reason (a broker not installed on this machine).
+ */
+export function failUnmeasured(suite: string, only: readonly string[] | undefined, measured: readonly string[], notMeasured: ReadonlyArray<{ driver: string; reason: string }>): void {
+  for (const driver of only ?? []) {
+    if (measured.includes(driver)) continue;
+    const reason = notMeasured.find((m) => m.driver === driver)?.reason ?? `not a driver (known: ${ROADMAP_DRIVERS.join(', ')})`;
+    console.error(`${suite}: ${driver} (named in --only) was not measured: ${reason}`);
+    process.exitCode = 1;
+  }
+}

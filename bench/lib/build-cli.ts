@@ -2,16 +2,19 @@
  * The children run from a one-file build of the CLI (esbuild, which tsx already brings), not
  * through tsx: tsx's loader thread alone adds ~40 MB of RSS, which would be charged to the
  * agent. Workspace packages are bundled from their sources; third-party packages stay external
- * and load from node_modules, so the output lives inside the repository (bench/.build/). Split
- * into chunks so each driver (and its broker client) still loads only when used.
+ * and load from node_modules, so the output lives inside the repository (bench/.build/) unless
+ * FSBUS_BENCH_BUILD_DIR puts it elsewhere (then a `node_modules` link to the checkout's goes
+ * with it). Split into chunks so each driver (and its broker client) still loads only when used.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { processAlive } from '@fsbus/testkit';
 import { REPO_ROOT } from './paths.js';
 
-const BUILD_ROOT = join(REPO_ROOT, 'bench/.build');
+const BUILD_ROOT = process.env['FSBUS_BENCH_BUILD_DIR'] ? resolve(process.env['FSBUS_BENCH_BUILD_DIR']) : join(REPO_ROOT, 'bench/.build');
+/** Outside the checkout, node would not find the third-party packages the bundle imports. */
+const OUTSIDE_CHECKOUT = relative(REPO_ROOT, BUILD_ROOT).startsWith('..');
 /** One directory per suite process: suites running side by side (CI) must not rebuild each other's. */
 const OUT_DIR = join(BUILD_ROOT, `cli-${process.pid}`);
 export const CLI_BUNDLE = join(OUT_DIR, 'main.mjs');
@@ -52,10 +55,15 @@ let built: Promise<string> | undefined;
 /** Builds the bundle once per process; resolves with its path. */
 export function buildCli(): Promise<string> {
   built ??= (async () => {
-    removeStale();
-    mkdirSync(OUT_DIR, { recursive: true });
-    // The children are stopped before the suite exits; their build goes with it.
+    try {
+      removeStale();
+      mkdirSync(OUT_DIR, { recursive: true });
+    } catch (err) {
+      throw new Error(`cannot build the CLI in ${BUILD_ROOT} (FSBUS_BENCH_BUILD_DIR): ${(err as Error).message}`);
+    }
+    // The children are stopped before the suite exits; their build goes with it (rm removes the link, not its target).
     process.once('exit', () => rmSync(OUT_DIR, { recursive: true, force: true }));
+    if (OUTSIDE_CHECKOUT) symlinkSync(join(REPO_ROOT, 'node_modules'), join(OUT_DIR, 'node_modules'), 'dir');
     await build({
       entryPoints: [join(REPO_ROOT, 'packages/cli/src/main.ts')],
       outdir: OUT_DIR,

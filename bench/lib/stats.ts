@@ -51,7 +51,7 @@ export interface MachineInfo {
   node: string;
   platform: string;
   arch: string;
-  /** 1-minute load average at the start, so a busy machine shows in the report. */
+  /** 1-minute load average when the report was written (the run's end; `loadAvg` in the envelope has start and end). */
   loadAvg1: number;
 }
 

@@ -20,7 +20,10 @@ a table on stdout (progress on stderr) and, with --json, writes the report.
 
 suites: ${BENCH_SUITES.join(', ')}
   all                  every suite in turn (--json-dir <dir> writes <dir>/<suite>.json)
-  report               regenerate docs/benchmarks.md (+ chart) from bench/results/*.json
+  report               regenerate docs/benchmarks.md (+ chart) from bench/results/*.json:
+                       --results <dir>, --out <file.md> (elsewhere than docs/), --allow-failed
+                       (render results that record a driver failed during its run: refused
+                       otherwise, exit 1)
 
 options:
   --json <file>        write the JSON report
