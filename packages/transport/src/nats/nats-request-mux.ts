@@ -120,7 +120,12 @@ export class RequestMux {
     // The requester's deadline on its wall clock, as Kafka and ZeroMQ send it: a server the request
     // reaches after it (frozen meanwhile, its connection still in the queue group) skips it. Ours
     // last: a relayed request's own (shorter or equal) deadline replaces the one it came with.
-    const headers = Number.isFinite(options.timeoutMs) ? { ...options.headers, [EXPIRES_HEADER]: String(Date.now() + options.timeoutMs) } : options.headers;
+    let headers = options.headers;
+    if (Number.isFinite(options.timeoutMs)) {
+      const expires = String(Date.now() + options.timeoutMs);
+      // No spread on the path of every request without headers of its own (see `pending` below).
+      headers = headers === undefined ? { [EXPIRES_HEADER]: expires } : { ...headers, [EXPIRES_HEADER]: expires };
+    }
     // Made once: measured here, sent as they are (now or from the outbox).
     const natsHeaders = headers === undefined ? undefined : toNatsHeaders(headers);
     // Never sendable, told apart from an outbox that is full: sending it again cannot help.
