@@ -64,13 +64,13 @@ export const rawPeer: EslPeer = {
 
 // ------------------------------------------------------------------ @fsbus/esl
 
-const FSBUS_VERSION = (JSON.parse(readFileSync(new URL('../../packages/esl/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const OUR_ESL_VERSION = (JSON.parse(readFileSync(new URL('../../packages/esl/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** @fsbus/esl clients answering `call` with `api status` or `bgapi status`. */
 function fsbus(name: string, op: 'api' | 'bgapi'): EslPeer {
   return {
     name,
-    version: FSBUS_VERSION,
+    version: OUR_ESL_VERSION,
     operation: `${op} status`,
     async open({ host, port, password }, connections) {
       const clients = Array.from({ length: connections }, () => new EslClient({ host, port, password, reconnect: false }));
