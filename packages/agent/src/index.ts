@@ -1,10 +1,9 @@
 export { Agent, AGENT_VERSION } from './agent.js';
 export { subscriptionNames } from './call-control.js';
 export type { AgentOptions, AgentStateListener } from './agent.js';
-export { runAgent, AGENT_USAGE } from './run-agent.js';
+export { runAgent, configRefused, AGENT_USAGE } from './run-agent.js';
 export type { RunAgentIo } from './run-agent.js';
 export { loadConfig, ENV_MAP } from './config/load-config.js';
-export { unknownEnv, unknownEnvWarning } from './config/unknown-env.js';
 export { configWarnings, envWarnings } from './config/start-warnings.js';
 export type { StartWarning } from './config/start-warnings.js';
 export type { LoadConfigOptions } from './config/load-config.js';

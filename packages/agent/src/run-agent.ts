@@ -33,6 +33,17 @@ export interface RunAgentIo {
   err(line: string): void;
 }
 
+/**
+ * A configuration refused at load, said as a start says it (fsbus agent --check-config too): the
+ * message, then the unknown FSBUS_* names (a misspelt one may be why); EX_CONFIG.
+ */
+export function configRefused(err: ConfigError, env: Readonly<Record<string, string | undefined>>, io: Pick<RunAgentIo, 'err'>): number {
+  io.err(`fsbus agent: ${err.message}`);
+  const unknownWarning = unknownEnvWarning(unknownEnv(env));
+  if (unknownWarning !== undefined) io.err(`fsbus agent: ${unknownWarning}`);
+  return 78; // EX_CONFIG
+}
+
 const SIGHUP_IGNORED = 'SIGHUP ignored: the configuration is read only at start, restart the agent to apply a change';
 
 const stdio: RunAgentIo = {
@@ -52,17 +63,11 @@ export async function runAgent(argv: readonly string[], env: NodeJS.ProcessEnv =
     io.out(AGENT_USAGE);
     return 0;
   }
-  // Also said on a refused configuration (a misspelt name may be why).
-  const unknownWarning = unknownEnvWarning(unknownEnv(env));
   let agent: Agent;
   try {
     agent = new Agent(loadConfig({ ...(values.config === undefined ? {} : { file: values.config }), env }));
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.err(`fsbus agent: ${err.message}`);
-      if (unknownWarning !== undefined) io.err(`fsbus agent: ${unknownWarning}`);
-      return 78; // EX_CONFIG
-    }
+    if (err instanceof ConfigError) return configRefused(err, env, io);
     throw err;
   }
   // The configuration's own warnings are Agent.start's (configWarnings).

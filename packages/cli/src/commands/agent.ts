@@ -8,13 +8,12 @@ import { parseArgs } from 'node:util';
 import {
   AGENT_USAGE,
   ConfigError,
+  configRefused,
   configWarnings,
   envWarnings,
   loadConfig,
   ParkStateFile,
   runAgent,
-  unknownEnv,
-  unknownEnvWarning,
   type AgentConfig,
 } from '@fsbus/agent';
 import { redact } from '@fsbus/transport';
@@ -48,7 +47,6 @@ export const agentCommand: CliCommand = {
 };
 
 async function checkConfig(file: string | undefined, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
-  const unknownWarning = unknownEnvWarning(unknownEnv(env));
   let config: AgentConfig;
   try {
     config = loadConfig({ ...(file === undefined ? {} : { file }), env });
@@ -57,11 +55,7 @@ async function checkConfig(file: string | undefined, env: NodeJS.ProcessEnv, io:
     if (config.dialplan.state_file !== undefined) await new ParkStateFile(config.dialplan.state_file).load();
   } catch (err) {
     // As runAgent says it, with the same exit code.
-    if (err instanceof ConfigError) {
-      io.err(`fsbus agent: ${err.message}`);
-      if (unknownWarning !== undefined) io.err(`fsbus agent: ${unknownWarning}`);
-      return 78; // EX_CONFIG
-    }
+    if (err instanceof ConfigError) return configRefused(err, env, io);
     throw err;
   }
   io.out(JSON.stringify(masked(config), null, 2));
