@@ -6,11 +6,10 @@
 // frozen for real in a process of its own, skips it when thawed after the requester's timeout.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createDriver, TransportErrorCode, type Driver } from '@fsbus/transport';
-import { spawnUntil, startNatsServer, stopChild, type NatsServerHandle, type SpawnedBroker } from '@fsbus/testkit';
+import { freeze, spawnUntil, startNatsServer, stopChild, type NatsServerHandle, type SpawnedBroker } from '@fsbus/testkit';
 import { relayHandoff } from '../src/handoff.js';
 import { CLOCK_SKEW_GRACE_MS } from '../../transport/src/nats/nats-driver.js';
 
@@ -38,10 +37,6 @@ after(async () => {
   await nats.stop();
 });
 
-function stopped(pid: number): boolean {
-  return readdirSync(`/proc/${pid}/task`).every((tid) => /^[Tt]/.test(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').replace(/^.*\) /s, '')));
-}
-
 void test('nats: a relayed hand-off carries the requester deadline; the frozen node skips it once thawed', { timeout: 120_000 }, async () => {
   const relayed: Array<Promise<unknown>> = [];
   // Its own shared lane (the node process serves a `rel.api` of its own). The command's timeout
@@ -53,8 +48,8 @@ void test('nats: a relayed hand-off carries the requester deadline; the frozen n
   });
   await relayer.flush();
   const pid = node.child.pid!;
-  process.kill(pid, 'SIGSTOP');
-  while (!stopped(pid)) await delay(5);
+  // Resolves once every thread is stopped (SIGSTOP returns before the kernel has stopped them all).
+  await freeze(node.child);
 
   const asked = client.request('front.api', enc('relayed originate'), { timeoutMs: 500 });
   const sent = Date.now();

@@ -3,6 +3,7 @@ export type { NatsServerOptions, NatsServerHandle } from './nats-server.js';
 export { BrokerStartError, onTermination, probeProtocol, spawnUntil, stopChild, stopOnTermination, waitForGreeting } from './process.js';
 export type { SpawnedBroker } from './process.js';
 export { freePort, processAlive } from './free-port.js';
+export { freeze } from './freeze.js';
 export { processTempDir, type TempDir } from './temp-dir.js';
 export { makeTestCertificate } from './tls-cert.js';
 export { makeCurveKeys, z85Encode } from './curve-keys.js';

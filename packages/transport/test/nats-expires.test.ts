@@ -9,12 +9,11 @@
 // One whose header is not epoch milliseconds is refused as on Redis, Kafka and ZeroMQ.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { connect as natsConnect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { createDriver, TransportErrorCode, type Driver } from '@fsbus/transport';
-import { spawnUntil, startNatsServer, stopChild, type NatsServerHandle, type SpawnedBroker } from '@fsbus/testkit';
+import { freeze, spawnUntil, startNatsServer, stopChild, type NatsServerHandle, type SpawnedBroker } from '@fsbus/testkit';
 import { EXPIRED_REQUEST_LOG } from '../src/drivers/driver-core.js';
 import { CLOCK_SKEW_GRACE_MS } from '../src/nats/nats-driver.js';
 import { dec, enc, within } from './conformance/helpers.js';
@@ -41,11 +40,6 @@ after(async () => {
   await nats.stop();
 });
 
-/** Whether every thread of `pid` is stopped (state T): SIGSTOP returns before the kernel has stopped them all. */
-function stopped(pid: number): boolean {
-  return readdirSync(`/proc/${pid}/task`).every((tid) => /^[Tt]/.test(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').replace(/^.*\) /s, '')));
-}
-
 interface Served {
   ran: string[];
   stats: { expired: number; requestsRefused: number };
@@ -56,9 +50,8 @@ const served = async (): Promise<Served> => JSON.parse(dec((await client.request
 
 void test('nats: requests a frozen server took are skipped once their requester timed out; header-less ones still run', { timeout: 120_000 }, async () => {
   const pid = server.child.pid!;
-  process.kill(pid, 'SIGSTOP');
-  // Polls an observed state (a few /proc reads a look), not a timing guess.
-  while (!stopped(pid)) await delay(5);
+  // Resolves once every thread is stopped (SIGSTOP returns before the kernel has stopped them all).
+  await freeze(server.child);
 
   // Each requester waits out its own timeout: nats-server handed the request to the frozen process.
   for (const subject of [`${P}.api`, `${P}.node.a`]) {
