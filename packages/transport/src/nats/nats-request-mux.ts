@@ -17,7 +17,7 @@ import type { OutboxItem } from '../outbox.js';
 import { requestNeverSent } from '../drivers/driver-core.js';
 import { EXPIRES_HEADER } from '../expires.js';
 import { replyToken } from './inbox-subjects.js';
-import { controlLineProblem, toNatsHeaders } from './nats-util.js';
+import { controlLineProblem, deadlineHeaders, toNatsHeaders } from './nats-util.js';
 
 export interface MuxRequestOptions {
   timeoutMs: number;
@@ -121,13 +121,19 @@ export class RequestMux {
     // reaches after it (frozen meanwhile, its connection still in the queue group) skips it. Ours
     // last: a relayed request's own (shorter or equal) deadline replaces the one it came with.
     let headers = options.headers;
+    // Made once: measured here, sent as they are (now or from the outbox).
+    let natsHeaders: MsgHdrsImpl | undefined;
     if (Number.isFinite(options.timeoutMs)) {
       const expires = String(Date.now() + options.timeoutMs);
       // No spread on the path of every request without headers of its own (see `pending` below).
-      headers = headers === undefined ? { [EXPIRES_HEADER]: expires } : { ...headers, [EXPIRES_HEADER]: expires };
+      if (headers === undefined) {
+        headers = { [EXPIRES_HEADER]: expires };
+        natsHeaders = deadlineHeaders(expires);
+      } else {
+        headers = { ...headers, [EXPIRES_HEADER]: expires };
+      }
     }
-    // Made once: measured here, sent as they are (now or from the outbox).
-    const natsHeaders = headers === undefined ? undefined : toNatsHeaders(headers);
+    if (natsHeaders === undefined && headers !== undefined) natsHeaders = toNatsHeaders(headers);
     // Never sendable, told apart from an outbox that is full: sending it again cannot help.
     const unsendable = unsendableReason(this.#maxPayload(), subject, data, natsHeaders);
     if (unsendable !== undefined) return reject(new TransportError(TransportErrorCode.UNSUPPORTED, `${what}: ${unsendable}`));

