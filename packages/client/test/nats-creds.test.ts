@@ -205,7 +205,7 @@ void describe('a rotated .creds file (nsc, Synadia Cloud re-issue user JWTs): re
     const file = join(dir.dir, 'rotating.creds');
     writeFileSync(file, made.creds, { mode: 0o600 });
     const d = await credsDriver(nats.url, file);
-    const warnings = (): Said[] => d.said.filter((s) => s.level === 'warn' && 'credsFile' in s.fields);
+    const warnings = (): Said[] => d.said.filter((s) => s.level === 'warn' && 'creds_file' in s.fields);
     const restart = async (): Promise<void> => {
       const back = reconnected(d);
       await nats.restart();
@@ -219,7 +219,7 @@ void describe('a rotated .creds file (nsc, Synadia Cloud re-issue user JWTs): re
       rmSync(file);
       await restart();
       assert.deepEqual(
-        warnings().map((w) => [w.fields['credsFile'], w.fields['problem']]),
+        warnings().map((w) => [w.fields['creds_file'], w.fields['problem']]),
         [
           [file, 'no "BEGIN NATS USER JWT" and "BEGIN USER NKEY SEED" blocks (a .creds file as `nsc generate creds` writes it)'],
           [file, 'cannot read it (ENOENT)'],

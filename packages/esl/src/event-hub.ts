@@ -167,7 +167,7 @@ export abstract class EslEventHub<Events extends EslHubEvents & { [K in keyof Ev
   #dropped(it: EventIterator): void {
     this.stats.droppedEvents++;
     // `dropped`: that iterator's total so far (the summary line carries the latest).
-    this.#dropLog.hit({ dropped: it.dropped, limit: it.limit, droppedEvents: this.stats.droppedEvents });
+    this.#dropLog.hit({ dropped: it.dropped, limit: it.limit, dropped_events: this.stats.droppedEvents });
   }
 
   /** Emits 'error' if anyone listens, else logs: an unobserved error must not crash the process. */

@@ -182,7 +182,7 @@ export class EslServer extends TypedEmitter<EslServerEvents> {
   #accept(socket: Socket): void {
     if (this.#sockets.size >= this.#maxSessions) {
       this.stats.refusedConnections++;
-      this.#refusedLog.hit({ maxSessions: this.#maxSessions, remote: socket.remoteAddress });
+      this.#refusedLog.hit({ max_sessions: this.#maxSessions, remote: socket.remoteAddress });
       socket.destroy();
       return;
     }

@@ -109,8 +109,11 @@ void test('EslServer maxBodyBytes and maxHeaderBytes bound the frames of establi
   assert.equal(session.stats.protocolErrors, 2);
 });
 
-void test('EslServer maxSessions: the connection beyond it is closed at once and counted; one more is accepted once a session closes', async (t) => {
-  const { server, port, errors } = await listening(t, { maxSessions: 2 });
+void test('EslServer maxSessions: the connection beyond it is closed at once, counted and logged; one more is accepted once a session closes', async (t) => {
+  const warned: Array<{ fields: Record<string, unknown>; msg: string }> = [];
+  const quiet = (): void => undefined;
+  const logger = { debug: quiet, info: quiet, error: quiet, warn: (fields: object, msg: string) => void warned.push({ fields: fields as Record<string, unknown>, msg }) };
+  const { server, port, errors } = await listening(t, { maxSessions: 2, logger });
   const established = rawPeer(t, port);
   await bounded(established.asked, 'the first connect command');
   const sessionP = nextEvent<[EslSession]>(server, 'session');
@@ -125,6 +128,10 @@ void test('EslServer maxSessions: the connection beyond it is closed at once and
   await bounded(refused.closed, 'the refused connection closed');
   assert.equal(askedRefused, false);
   assert.deepEqual(server.stats, { sessions: 1, failedHandshakes: 0, refusedConnections: 1 });
+  const refusedLines = warned.filter((w) => w.msg.includes('outbound connection refused'));
+  assert.equal(refusedLines.length, 1, JSON.stringify(warned));
+  assert.equal(refusedLines[0]!.fields['max_sessions'], 2);
+  assert.match(String(refusedLines[0]!.fields['remote']), /127\.0\.0\.1/);
 
   const sessionClosed = nextEvent(session, 'close');
   session.destroy();

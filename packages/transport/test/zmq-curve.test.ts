@@ -95,7 +95,10 @@ void test('zmq curve clientKeys: only listed clients are served; refusals are co
   const serverKeys = makeCurveKeys();
   const admitted = makeCurveKeys();
   const url = `zmq://127.0.0.1:${await freePort()}?events=${await freePort()}`;
-  const server = await createDriver('zmq', { urls: [url], curve: { ...serverKeys, clientKeys: [admitted.publicKey] } });
+  const warned: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+  const quiet = (): void => undefined;
+  const logger = { debug: quiet, info: quiet, error: quiet, warn: (obj: object, msg = '') => void warned.push({ obj: obj as Record<string, unknown>, msg }) };
+  const server = await createDriver('zmq', { urls: [url], curve: { ...serverKeys, clientKeys: [admitted.publicKey] }, logger });
   await server.connect();
   const lane = server.serve({ subject: 'curve.api', competing: true }, (req) => enc(`sealed:${dec(req.data)}`));
   try {
@@ -136,6 +139,13 @@ void test('zmq curve clientKeys: only listed clients are served; refusals are co
       await stranger.close();
     }
     assert.ok((server.stats().refused ?? 0) >= 1, `refused: ${server.stats().refused}`);
+    // The refused key in Z85 (what to paste into the list), under a snake_case field as every log line's.
+    const refusals = warned.filter((w) => w.msg.includes('client key not in curve.clientKeys'));
+    assert.ok(refusals.length >= 1, JSON.stringify(warned));
+    const shown = refusals[0]!.obj['client_key'];
+    assert.equal(typeof shown, 'string', JSON.stringify(refusals[0]!.obj));
+    assert.equal((shown as string).length, 40);
+    assert.notEqual(shown, admitted.publicKey);
   } finally {
     await lane.unsubscribe();
     await server.close();

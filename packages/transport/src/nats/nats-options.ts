@@ -119,7 +119,7 @@ function credsAuth(auth: DriverAuth | undefined, logger: DriverLogger | undefine
       warned = undefined;
     } else if (now.problem !== warned) {
       warned = now.problem;
-      logger?.warn({ credsFile: file, problem: now.problem }, 'nats: the .creds file cannot sign in now: the last good one does');
+      logger?.warn({ creds_file: file, problem: now.problem }, 'nats: the .creds file cannot sign in now: the last good one does');
     }
     // One read per connect: the JWT and the seed from the same text.
     return credsAuthenticator(new TextEncoder().encode(good))(nonce);

@@ -128,7 +128,7 @@ export class KafkaReader {
     clearTimeout(this.#positionTimer);
     const { positionTimeoutMs } = this.#limits;
     this.#positionTimer = setTimeout(() => {
-      this.#logger?.warn({ topic: this.spec.topic, group: this.spec.group, timeoutMs: positionTimeoutMs }, 'kafka reader not positioned in time: starting over');
+      this.#logger?.warn({ topic: this.spec.topic, group: this.spec.group, timeout_ms: positionTimeoutMs }, 'kafka reader not positioned in time: starting over');
       this.#retry(new Error(`not positioned within ${positionTimeoutMs} ms`));
     }, positionTimeoutMs);
     const consumer = newConsumer(
@@ -337,7 +337,7 @@ export class KafkaReader {
     ]);
     clearTimeout(timer);
     if (gaveUp) {
-      this.#logger?.warn({ topic: this.spec.topic, group: this.spec.group, timeoutMs: shutdownTimeoutMs }, 'kafka consumer did not close in time: its connections are dropped');
+      this.#logger?.warn({ topic: this.spec.topic, group: this.spec.group, timeout_ms: shutdownTimeoutMs }, 'kafka consumer did not close in time: its connections are dropped');
       await dropConnections(consumer);
     }
   }

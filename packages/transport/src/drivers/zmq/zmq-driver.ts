@@ -343,7 +343,7 @@ class ZmqDriver extends DriverCore {
     this.#unsettledFlushes++;
     // Once per burst: with an agent of the list down, every flush() (every execute_app that
     // waits for its completion) would say it again.
-    this.#unsettledLog.hit({ missing, of: publishers.length, publishers, boundMs: bound, unsettledFlushes: this.#unsettledFlushes });
+    this.#unsettledLog.hit({ missing, of: publishers.length, publishers, bound_ms: bound, unsettled_flushes: this.#unsettledFlushes });
     if (missing < publishers.length || !client.reachedAny) return;
     if (this.status === 'reconnecting') throw this.lostDuringFlush();
     throw new TransportError(TransportErrorCode.TIMEOUT, `flush: this driver's subscriptions did not reach any publisher (${publishers.join(', ')}) within ${bound} ms`);

@@ -84,7 +84,7 @@ function answer(frames: Buffer[]): Buffer[] {
   if (mechanism?.toString() === 'CURVE' && key !== undefined && registration.keys.has(key.toString('hex'))) return reply('200', 'OK');
   registration.refused++;
   registration.logger?.warn(
-    { address: address?.toString(), mechanism: mechanism?.toString(), clientKey: key?.length === 32 ? z85Encode(key) : undefined },
+    { address: address?.toString(), mechanism: mechanism?.toString(), client_key: key?.length === 32 ? z85Encode(key) : undefined },
     'zmq: client key not in curve.clientKeys: connection refused',
   );
   return reply('400', 'client key not admitted');
