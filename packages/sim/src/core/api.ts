@@ -133,7 +133,8 @@ function dispatchApi(host: ApiHost, command: string, args: string): ApiOutcome |
     }
     case 'module_exists': return moduleExists(a) ? 'true' : 'false';
     case 'reloadxml': host.reloadXml(); return '+OK [Success]\n';
-    case 'show': return show(a, [...e.channels.values()], host.hostname);
+    // `show status` runs the status API (mod_commands: "for those of us that keep on typing").
+    case 'show': return argv[0]?.toLowerCase() === 'status' ? status(host) : show(a, [...e.channels.values()], host.hostname);
     case 'uuid_exists': return chan(argv[0]) ? 'true' : 'false';
     case 'uuid_break': {
       if (argv.length === 0) return '-USAGE: <uuid> [all]\n';

@@ -127,11 +127,21 @@ function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** mod_commands.c SHOW_SYNTAX (1.10.12), answered to `show` alone and to a subject it does not know. */
+const SHOW_USAGE = '-USAGE: codec|endpoint|application|api|dialplan|file|timer|calls [count]|channels [count|like <match string>]|calls|detailed_calls|bridged_calls|detailed_bridged_calls|aliases|complete|chat|management|modules|nat_map|say|interfaces|interface_types|tasks|limits|status\n';
+
+/** Subjects mod_commands matches by prefix (strncasecmp) and lists from the interfaces table by type. */
+const INTERFACE_TYPE_PREFIXES = ['codec', 'dialplan', 'file', 'timer', 'chat', 'limit', 'say', 'management', 'endpoint'] as const;
+const INTERFACE_COLUMNS = ['type', 'name', 'ikey'] as const;
+
+/** Subjects FreeSWITCH answers from tables the simulator does not keep (descriptions, aliases, tasks, NAT). */
+const UNMODELLED_SUBJECTS = new Set(['application', 'api', 'aliases', 'complete', 'tasks', 'nat_map']);
+
 /** `show <what> [as json|xml|delim]`. */
 export function show(args: string, channels: readonly Channel[], hostname: string): string {
   const argv = args.trim().split(/\s+/).filter((a) => a !== '');
   const what = (argv[0] ?? '').toLowerCase();
-  if (what === '') return '-USAGE: codec|endpoint|application|api|dialplan|file|timer|calls [count]|channels [count|like <match string>]|calls|detailed_calls|bridged_calls|detailed_bridged_calls|aliases|complete|chat|management|modules|nat_map|say|interfaces|interface_types|tasks|limits|status\n';
+  if (what === '') return SHOW_USAGE;
   const sorted = [...channels].sort((x, y) => x.createdMicros - y.createdMicros || x.sessionId - y.sessionId);
   let asIdx = 1;
   let rows: Row[];
@@ -173,8 +183,26 @@ export function show(args: string, channels: readonly Channel[], hostname: strin
     if (named !== undefined) asIdx = argv.length;
     rows = moduleRows(named);
     columns = MODULE_COLUMNS;
+  } else if (INTERFACE_TYPE_PREFIXES.some((p) => what.startsWith(p))) {
+    // `select type, name, ikey from interfaces where type = '<word>'`: the word as typed, a final
+    // `s` dropped (`show codecs`); SQLite's `=` is case-sensitive, so `show CODEC` lists nothing.
+    const word = argv[0]!;
+    const type = word.endsWith('s') ? word.slice(0, -1) : word;
+    rows = moduleRows().filter((r) => r[0]![1] === type).map((r) => r.slice(0, 3));
+    columns = INTERFACE_COLUMNS;
+  } else if (what === 'interfaces') {
+    rows = moduleRows().map((r) => r.slice(0, 3));
+    columns = INTERFACE_COLUMNS;
+  } else if (what === 'interface_types') {
+    const totals = new Map<string, number>();
+    for (const r of moduleRows()) totals.set(r[0]![1], (totals.get(r[0]![1]) ?? 0) + 1);
+    rows = [...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([type, n]) => [['type', type], ['total', String(n)]]);
+    columns = ['type', 'total'];
+  } else if (UNMODELLED_SUBJECTS.has(what)) {
+    return `-ERR show ${what} is not modelled by the simulator\n`;
   } else {
-    return '-ERR Invalid command\n';
+    // mod_commands answers any other subject with its usage (show_function's last branch).
+    return SHOW_USAGE;
   }
   const fmt = (argv[asIdx] ?? '').toLowerCase() === 'as' ? (argv[asIdx + 1] ?? 'delim').toLowerCase() : 'delim';
   if (fmt !== 'delim' && fmt !== 'csv' && fmt !== 'json' && fmt !== 'xml') return `-ERR Cannot find format ${fmt}\n`;
