@@ -64,8 +64,12 @@ interface Target {
 
 export function targets(r: Reports): Target[] {
   const t: Target[] = [];
-  const plain = r.eslParse?.ratios.find((q) => q.format === 'plain' && q.reads === 'name');
-  t.push({ suite: 'esl-parse', target: '>= 3x the faster peer (plain events)', measured: plain ? `${ratio(plain.ratio)} ${plain.fastestPeer}` : 'not run', met: plain ? plain.ratio >= 3 : undefined });
+  // Both ways a consumer reads plain events: a target met reading a few headers by name and missed
+  // reading every one is two rows, not the better of the two.
+  for (const [reads, how] of [['name', 'reading headers by name'], ['all', 'reading every header']] as const) {
+    const plain = r.eslParse?.ratios.find((q) => q.format === 'plain' && q.reads === reads);
+    t.push({ suite: 'esl-parse', target: `>= 3x the faster peer (plain events, ${how})`, measured: plain ? `${ratio(plain.ratio)} ${plain.fastestPeer}` : 'not run', met: plain ? plain.ratio >= 3 : undefined });
+  }
   const api = r.eslApi?.targets;
   // Median of the per-round ratios, min–max when the report has them; above 100% the raw socket
   // was not the limit, so the target cannot be judged from that run.
