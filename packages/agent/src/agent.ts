@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
+import { AGENT_STOP_SUBCLASS, buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
 import { LogThrottle, type EslClientStatus } from '@fsbus/esl';
 import { createDriver, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
 import { pino, stdSerializers, type Logger } from 'pino';
@@ -300,7 +300,7 @@ export class Agent {
       await ensureNodeIdFree({ driver, nodeId: c.node_id, subject: this.subjects.node(c.node_id), urls: c.broker.urls, logger: this.logger });
       // And while running: a frozen agent does not answer the check above (stops with the driver).
       const self = { hostname: this.#hostname, pid: process.pid, instance_id: this.#instanceId };
-      this.#nodeIdWatch = new NodeIdWatch({ driver, nodeId: c.node_id, broadcast: this.subjects.broadcast, subject: this.subjects.node(c.node_id), urls: c.broker.urls, logger: this.logger, self, gauge: this.metrics.nodeIdConflict, intervalMs: this.#nodeIdWatchMs });
+      this.#nodeIdWatch = new NodeIdWatch({ driver, nodeId: c.node_id, broadcast: this.subjects.broadcast, subject: this.subjects.node(c.node_id), urls: c.broker.urls, logger: this.logger, self, gauge: this.metrics.nodeIdConflict, intervalMs: this.#nodeIdWatchMs, goodbyes: this.subjects.event('CUSTOM', AGENT_STOP_SUBCLASS) });
       this.#nodeIdWatch.start();
       // The local servers listen before any command lane is served: a port in use or an address
       // not of this host fails the start before a command is taken (one taken then could run with
@@ -560,7 +560,7 @@ export class Agent {
     const publisher = this.#publisher;
     const driver = this.#driver;
     if (publisher === undefined || driver === undefined) return;
-    const goodbye = agentStopEvent(this.config.node_id, AGENT_VERSION);
+    const goodbye = agentStopEvent(this.config.node_id, AGENT_VERSION, this.#instanceId);
     if (!publisher.acceptsOwn(goodbye)) return;
     // Buffered now, it would be dropped by the close that follows.
     if (driver.status !== 'connected') {

@@ -26,10 +26,17 @@ function lifecycleEvent(subclass: string, nodeId: string, version: string, nowUs
   return { name: 'CUSTOM', subclass, headers };
 }
 
-/** The goodbye, published once on a clean stop. */
-export function agentStopEvent(nodeId: string, version: string, nowUs: number = nowMicros()): LifecycleEvent {
-  return lifecycleEvent(AGENT_STOP_SUBCLASS, nodeId, version, nowUs);
+/**
+ * The goodbye, published once on a clean stop. `instanceId` (agent.status `instance_id`) names the
+ * process leaving: another agent of the same node id re-checks its node-id conflict at once
+ * (NodeIdWatch), and tells its own goodbye from the other's.
+ */
+export function agentStopEvent(nodeId: string, version: string, instanceId?: string, nowUs: number = nowMicros()): LifecycleEvent {
+  return lifecycleEvent(AGENT_STOP_SUBCLASS, nodeId, version, nowUs, instanceId === undefined ? [] : [[INSTANCE_ID_HEADER, instanceId]]);
 }
+
+/** The goodbye's header naming the stopping agent's instance (agent.status `instance_id`). */
+export const INSTANCE_ID_HEADER = 'FSBus-Instance-ID';
 
 /** Published once per process, when the agent is first ready. */
 export function agentStartEvent(nodeId: string, version: string, nowUs: number = nowMicros()): LifecycleEvent {

@@ -6,11 +6,12 @@
  * A first agent that cannot answer then (frozen: SIGSTOP, a long GC or VM pause) lets a second
  * start, and both serve once it resumes: NodeIdWatch asks again while running, and says so.
  */
-import { BusErrorCode, decodeReply, encodeUtf8, type ReplyEnvelope } from '@fsbus/contract';
-import { TransportError, TransportErrorCode, type Driver } from '@fsbus/transport';
+import { AGENT_STOP_SUBCLASS, BusErrorCode, decodeReply, encodeUtf8, type ReplyEnvelope } from '@fsbus/contract';
+import { TransportError, TransportErrorCode, type Driver, type InboundMessage, type Subscription } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import type { Gauge } from 'prom-client';
 import { ConfigError } from './errors.js';
+import { INSTANCE_ID_HEADER } from './lifecycle-events.js';
 
 /**
  * How long the agent waits for that answer. Most brokers say at once that nobody serves the lane
@@ -134,19 +135,26 @@ export interface NodeIdWatchOptions {
   gauge: Gauge;
   /** @default NODE_ID_WATCH_INTERVAL_MS */
   intervalMs?: number | undefined;
+  /**
+   * `<prefix>.events.custom.fsbus.agent_stop`: another agent of this node id saying goodbye makes
+   * the watch ask again at once, not at the next interval. Without it, only the interval does.
+   */
+  goodbyes?: string | undefined;
 }
 
 /**
- * Asks `agent.status` of this node id on the broadcast lane every interval and after each broker
- * reconnect: an answer from another instance is a conflict, said once when it starts (error) and
- * once when it ends, on the gauge and in agent.status. The agent keeps serving either way: leaving
- * the lanes on both sides would leave the node to nobody. Stops by itself when the driver closes.
+ * Asks `agent.status` of this node id on the broadcast lane every interval, after each broker
+ * reconnect and when another agent of this node id says goodbye (its `fsbus::agent_stop`): an
+ * answer from another instance is a conflict, said once when it starts (error) and once when it
+ * ends, on the gauge and in agent.status. The agent keeps serving either way: leaving the lanes on
+ * both sides would leave the node to nobody. Stops by itself when the driver closes.
  */
 export class NodeIdWatch {
   readonly #o: NodeIdWatchOptions;
   readonly #request: Uint8Array;
   #timer: NodeJS.Timeout | undefined;
   #off: (() => void) | undefined;
+  #goodbyes: Subscription | undefined;
   #checking: Promise<void> | undefined;
   #away = false;
   #conflict: NodeIdConflict | undefined;
@@ -175,12 +183,58 @@ export class NodeIdWatch {
         void this.check();
       }
     });
+    this.#hearGoodbyes();
   }
 
   stop(): void {
     clearInterval(this.#timer);
     this.#off?.();
     this.#off = undefined;
+    void this.#goodbyes?.unsubscribe().catch(() => undefined);
+    this.#goodbyes = undefined;
+  }
+
+  /**
+   * The other agent stopping cleanly ends the conflict now, not up to an interval later. Its
+   * goodbye comes after it stopped taking requests (agent.status refused: not an answer here) and
+   * left its lanes, so an ask sent after the goodbye arrived cannot hear it; only one already
+   * under way may have: that one's end is then followed by another.
+   */
+  #hearGoodbyes(): void {
+    const { driver, logger, subject, goodbyes } = this.#o;
+    if (goodbyes === undefined) return;
+    // Kafka reads a topic per subject root: this would read every event of every node.
+    if (driver.name === 'kafka') {
+      logger.debug({ subject }, 'node id watch: not listening for goodbyes on kafka (it would read every event), a conflict ends at the next ask');
+      return;
+    }
+    try {
+      this.#goodbyes = driver.subscribe(goodbyes, (m) => {
+        if (this.#isOthersGoodbye(m)) this.#checkAfresh();
+      });
+    } catch (err) {
+      logger.debug({ subject, goodbyes, reason: err instanceof Error ? err.message : String(err) }, 'node id watch: cannot listen for goodbyes, a conflict ends at the next ask');
+    }
+  }
+
+  /** A goodbye of this node id from another instance; one naming no instance (an older agent) counts too: an ask is cheap. */
+  #isOthersGoodbye(m: InboundMessage): boolean {
+    let p: { node_id?: unknown; headers?: Record<string, unknown> };
+    try {
+      p = JSON.parse(payloadDecoder.decode(m.data)) as typeof p;
+    } catch {
+      return false;
+    }
+    if (typeof p !== 'object' || p === null || p.node_id !== this.#o.nodeId) return false;
+    const headers = typeof p.headers === 'object' && p.headers !== null ? p.headers : {};
+    if (headers['Event-Subclass'] !== AGENT_STOP_SUBCLASS) return false;
+    return headers[INSTANCE_ID_HEADER] !== this.#o.self.instance_id;
+  }
+
+  /** A check that begins now, or right after the one under way (begun before the news). */
+  #checkAfresh(): void {
+    const running = this.#checking;
+    void (running === undefined ? this.check() : running.then(() => this.check()));
   }
 
   /** The conflict going on, if any (agent.status `node_id_conflict`). */
@@ -225,6 +279,8 @@ export class NodeIdWatch {
     logger.warn({ subject, other: identityFields({ ...ended }), since: ended.since }, 'node id conflict ended: no other agent answers for this node id');
   }
 }
+
+const payloadDecoder = new TextDecoder();
 
 /** Who answered, from an agent.status reply: undefined for anything else (a refusal, not an envelope). */
 function identityOf(data: Uint8Array): AgentIdentity | undefined {

@@ -42,6 +42,8 @@ async function withCluster<T>(options: ClusterOptions, run: (cluster: Cluster) =
 void test('a clean stop publishes exactly one well-formed goodbye on <prefix>.events.custom.fsbus.agent_stop', async () => {
   await withCluster({}, async (cluster) => {
     const before = nowMicros();
+    const instance = cluster.nodes[0]!.agent.status()['instance_id'];
+    assert.equal(typeof instance, 'string');
     const got = await goodbyesOnStop(cluster);
     const after = nowMicros();
     assert.equal(got.length, 1, `goodbyes: ${got.map((m) => m.subject).join(', ')}`);
@@ -58,6 +60,8 @@ void test('a clean stop publishes exactly one well-formed goodbye on <prefix>.ev
       'Event-Date-Timestamp': String(p.timestamp),
       'FSBus-Node-ID': 'node-1',
       'FSBus-Version': AGENT_VERSION,
+      // Which process left: another agent of this node id ends its conflict alarm on it.
+      'FSBus-Instance-ID': instance,
     });
     assert.deepEqual(cluster.nodes[0]!.logs.filter((l) => String(l['msg']).startsWith('goodbye')), [], 'nothing to say about a goodbye that left');
   });

@@ -102,3 +102,44 @@ function conflictCase(driver: string, startBroker: () => Promise<Broker>): void 
 conflictCase('nats', () => startNatsServer());
 // Redis holds the frozen agent's lane (its serving mark outlives the freeze): the check times out.
 conflictCase('redis', () => startRedis());
+
+// The other agent stopping cleanly (the operator's fix) said goodbye, but the survivor kept its
+// alarm on until its next ask: up to the whole interval (30 s by default). Another instance's
+// goodbye (fsbus::agent_stop, this node id) now makes it ask again at once. The interval here is
+// 10 minutes: only the goodbye can end the conflict within the test's bound.
+void test("nats: the other agent's clean stop ends the conflict at once, not at the next interval", async () => {
+  const watchMs = 10 * 60_000;
+  const broker = await startNatsServer();
+  const relay = await startBrokerRelay(Number(new URL(broker.url).port));
+  const a = await agentFsB('nats', throughRelay(broker.url, relay.port), watchMs);
+  const b = await agentFsB('nats', broker.url, watchMs);
+  try {
+    await a.agent.start();
+    await until(a.agent, () => a.agent.ready, 'A ready');
+    relay.freeze();
+    await b.agent.start();
+    await logLine(b, "node id check: no answer on this node's lane in time, starting (a crashed agent's lane the broker still holds, or a subscriber that does not answer)");
+    relay.thaw();
+    // A asks after a broker reconnect too: the one way to have it see B before its 10-minute tick.
+    relay.dropNext();
+    const onA = await logLine(a, 'node id conflict: another agent answers for this node id');
+    assert.deepEqual(onA['other'], identity(b.agent));
+    assert.equal(await gauge(a.agent), 1);
+    assert.notEqual(a.agent.status()['node_id_conflict'], undefined);
+
+    const bIs = identity(b.agent);
+    await b.agent.stop();
+    const ended = await logLine(a, 'node id conflict ended: no other agent answers for this node id');
+    assert.equal(ended['level'], 40);
+    assert.deepEqual(ended['other'], bIs);
+    assert.equal(await gauge(a.agent), 0);
+    assert.equal(a.agent.status()['node_id_conflict'], undefined);
+  } finally {
+    await b.agent.stop();
+    await a.agent.stop();
+    await relay.close();
+    await a.sim.stop();
+    await b.sim.stop();
+    await broker.stop();
+  }
+});
