@@ -125,4 +125,59 @@ void describe('fsbus sim', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  void it('--gateway declares mod_sofia gateways: dialled, listed by sofia status; a bad value is a usage error', async () => {
+    const child = spawn(process.execPath, [BIN, 'sim', '--port', '0', '--gateway', 'carrier', '--gateway=backup=sip:proxy.example.com:5060'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const first = await new Promise<string>((resolve, reject) => {
+        lines.once('line', resolve);
+        child.once('exit', () => reject(new Error(`exited before its port line; stderr: ${stderr}`)));
+      });
+      const match = /^fsbus sim listening on 127\.0\.0\.1:(\d+)$/.exec(first);
+      assert.ok(match, `first line: ${first}`);
+      const client = await WireClient.authed(Number(match[1]));
+      const api = async (command: string): Promise<string> => (await client.command(`api ${command}`)).body?.toString() ?? '';
+      assert.match(await api('originate sofia/gateway/carrier/1000 &park()'), /^\+OK [0-9a-f-]{36}\n$/);
+      assert.match(await api('originate sofia/gateway/backup/1000 &park()'), /^\+OK [0-9a-f-]{36}\n$/);
+      assert.equal(await api('originate sofia/gateway/nosuch/1000 &park()'), '-ERR INVALID_GATEWAY\n');
+      const status = await api('sofia status');
+      assert.match(status, /\n +external::carrier\tgateway\t +sip:FreeSWITCH@carrier\tNOREG\n/);
+      assert.match(status, /\n +external::backup\tgateway\t +sip:FreeSWITCH@proxy\.example\.com:5060\tNOREG\n/);
+      client.close();
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr);
+      lines.close();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+
+    const run = (args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
+      new Promise((resolve) => {
+        const c = spawn(process.execPath, [BIN, 'sim', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        c.on('exit', (code) => resolve({ code, out, err }));
+      });
+    assert.match((await run(['--help'])).out, /--gateway <name>\[=<proxy>\]/);
+    const refusals: Array<[string[], RegExp]> = [
+      [['--gateway', ''], /--gateway must not be empty/],
+      [['--gateway', '=proxy.example.com'], /--gateway must be <name>\[=<proxy>\], got "=proxy\.example\.com"/],
+      [['--gateway', 'carrier='], /--gateway must be <name>\[=<proxy>\], got "carrier="/],
+      [['--gateway', 'a/b'], /gateway name must be/],
+      [['--gateway', 'carrier=two words'], /proxy must be a non-empty string without whitespace/],
+      [['--gateway', 'carrier', '--gateway', 'carrier=other'], /--gateway carrier is given twice/],
+    ];
+    for (const [args, message] of refusals) {
+      const refused = await run(['--port', '0', ...args]);
+      assert.equal(refused.code, 2, refused.err);
+      assert.match(refused.err, /^fsbus sim: .*; see fsbus sim --help\n$/);
+      assert.match(refused.err, message);
+    }
+  });
 });

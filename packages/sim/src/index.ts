@@ -11,6 +11,7 @@ export type {
   StopHandle,
   EndpointBehavior,
   SofiaGateway,
+  SofiaGatewayInfo,
   StaticDialplan,
   DialplanExtension,
   DialplanCondition,

@@ -66,7 +66,8 @@ export interface SimulatorOptions {
   playbackLengths?: ReadonlyMap<string, number>;
   /**
    * mod_sofia gateways, not registering (NOREG): `sofia/gateway/<name>/<number>` dials them (as
-   * scripted for `sofia/gateway/<name>`), any other gateway fails INVALID_GATEWAY. @default none
+   * scripted for `sofia/gateway/<name>`), any other gateway fails INVALID_GATEWAY. A bad field throws
+   * SimConfigError; `core.control.addGateway`/`removeGateway` change them while running. @default none
    */
   gateways?: SimCoreOptions['gateways'];
 }

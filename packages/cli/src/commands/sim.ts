@@ -25,6 +25,10 @@ options:
                            "expression"?, "actions": [{"application", "data"?}], "antiActions"?}],
                            "continue"?}]} (default: the built-in 7001..7009 extensions)
   --playback-ms <n>        how long a played file lasts, in ms (default 1000)
+  --gateway <name>[=<proxy>]
+                           a mod_sofia gateway (external profile, not registering) that
+                           sofia/gateway/<name>/<number> dials; <proxy> is host[:port] or a sip: URI
+                           (default: the name). Repeatable. Other gateways fail INVALID_GATEWAY
   -h, --help               this help
 
 The first line printed is "fsbus sim listening on <host>:<port>".`;
@@ -87,7 +91,26 @@ function readDialplan(file: string): NonNullable<SimulatorOptions['dialplan']> {
   return value as NonNullable<SimulatorOptions['dialplan']>;
 }
 
-function optionsFrom(values: Record<string, string | boolean | undefined>): SimulatorOptions {
+/**
+ * `--gateway <name>[=<proxy>]` values as SimulatorOptions.gateways; the simulator checks the
+ * characters of each (SimConfigError). A name given twice is refused here: the option would keep
+ * the first silently, as mod_sofia does, and the second's proxy would be lost without a word.
+ */
+function gatewaysFrom(list: readonly string[]): NonNullable<SimulatorOptions['gateways']> {
+  const out: Array<{ name: string; proxy?: string }> = [];
+  for (const text of list) {
+    if (text.trim() === '') throw new Error('--gateway must not be empty');
+    const eq = text.indexOf('=');
+    const name = eq < 0 ? text : text.slice(0, eq);
+    const proxy = eq < 0 ? undefined : text.slice(eq + 1);
+    if (name === '' || proxy === '') throw new Error(`--gateway must be <name>[=<proxy>], got ${JSON.stringify(text)}`);
+    if (out.some((g) => g.name === name)) throw new Error(`--gateway ${name} is given twice`);
+    out.push(proxy === undefined ? { name } : { name, proxy });
+  }
+  return out;
+}
+
+function optionsFrom(values: Record<string, string | boolean | string[] | undefined>): SimulatorOptions {
   const get = (k: string): string | undefined => {
     const v = values[k];
     if (typeof v !== 'string') return undefined;
@@ -120,6 +143,8 @@ function optionsFrom(values: Record<string, string | boolean | undefined>): Simu
     if (!/^\d+$/.test(playbackMs) || !Number.isSafeInteger(Number(playbackMs))) throw new Error(`--playback-ms must be a number of milliseconds (0 or more), got ${JSON.stringify(playbackMs)}`);
     opts.playbackFileMs = Number(playbackMs);
   }
+  const gateways = values['gateway'];
+  if (Array.isArray(gateways)) opts.gateways = gatewaysFrom(gateways);
   return opts;
 }
 
@@ -134,11 +159,12 @@ const SIM_OPTIONS = {
   acl: { type: 'string' },
   dialplan: { type: 'string' },
   'playback-ms': { type: 'string' },
+  gateway: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   let options: SimulatorOptions;
   try {
     ({ values } = parseArgs({
@@ -159,7 +185,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   let sim: Simulator;
   try {
-    sim = new Simulator(options); // checks --acl, --outbound, … (SimConfigError)
+    sim = new Simulator(options); // checks --acl, --outbound, --gateway, … (SimConfigError)
   } catch (err) {
     if (!(err instanceof SimConfigError)) throw err;
     io.err(`fsbus sim: ${err.message}; see fsbus sim --help`);

@@ -1,7 +1,7 @@
 /**
  * Control API routes that drive the call core (SimCore.control): call generation, one inbound
- * call, the channel list, event injection, endpoint behaviour, digits, api latency, hupall. Running generators and injectors
- * are kept by id so another request can stop them.
+ * call, the channel list, event injection, endpoint behaviour, gateways, digits, api latency,
+ * hupall. Running generators and injectors are kept by id so another request can stop them.
  */
 import { randomUUID } from 'node:crypto';
 import type { Simulator } from '../simulator.js';
@@ -108,6 +108,19 @@ export const coreRoutes: Record<string, Route> = {
   'POST /endpoint-behavior/clear': (b, sim) => ({
     cleared: sim.core.control.clearEndpointBehavior(b['endpoint'] === undefined ? undefined : str(b, 'endpoint')),
   }),
+  'GET /gateways': (_b, sim) => ({ gateways: sim.core.control.listGateways() }),
+  /** The fields are checked by addGateway (a name already declared, a bad one: 400). */
+  'POST /gateways': (b, sim) => {
+    sim.core.control.addGateway({
+      name: str(b, 'name'),
+      ...(b['profile'] !== undefined ? { profile: str(b, 'profile') as 'internal' | 'external' } : {}),
+      ...(b['username'] !== undefined ? { username: str(b, 'username') } : {}),
+      ...(b['realm'] !== undefined ? { realm: str(b, 'realm') } : {}),
+      ...(b['proxy'] !== undefined ? { proxy: str(b, 'proxy') } : {}),
+    });
+    return { gateways: sim.core.control.listGateways() };
+  },
+  'POST /gateways/remove': (b, sim) => ({ removed: sim.core.control.removeGateway(str(b, 'name')) }),
   'POST /digits': (b, sim) => ({ delivered: sim.core.control.sendDigits(str(b, 'uuid'), str(b, 'digits')) }),
   'POST /api-latency': (b, sim) => {
     sim.core.control.setLatency(num(b, 'ms'));

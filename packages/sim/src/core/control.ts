@@ -1,4 +1,4 @@
-/** Knobs for tests, benchmarks and the demo: traffic, event injection, endpoint scripts, digits, latency. */
+/** Knobs for tests, benchmarks and the demo: traffic, event injection, endpoint scripts, gateways, digits, latency. */
 import { randomUUID } from 'node:crypto';
 import type { Engine } from './engine.js';
 import type { Executor } from './executor.js';
@@ -9,6 +9,7 @@ import { LOG_SITES } from './log-sites.js';
 import type { Channel } from './channel.js';
 import { CODEC_PCMU } from './channel.js';
 import { SimConfigError } from '../errors.js';
+import type { SofiaConfig, SofiaGateway, SofiaGatewayInfo } from './api-sofia.js';
 
 export interface GenerateCallsOptions {
   readonly ratePerSecond: number;
@@ -65,6 +66,12 @@ export interface SimControl {
   setEndpointBehavior(endpoint: string, behavior: EndpointBehavior): void;
   /** Forgets the behaviour scripted for `endpoint` (all of them without one); returns how many. */
   clearEndpointBehavior(endpoint?: string): number;
+  /** Declares a mod_sofia gateway while running; a bad field or a name already declared throws SimConfigError. */
+  addGateway(gateway: SofiaGateway): void;
+  /** Takes a gateway away (new calls to it fail INVALID_GATEWAY, its legs run on); false when there was none. */
+  removeGateway(name: string): boolean;
+  /** The gateways, in the order declared, with mod_sofia's defaults filled in. */
+  listGateways(): SofiaGatewayInfo[];
   sendDigits(uuid: string, digits: string): boolean;
   setLatency(ms: number): void;
   readonly latencyMs: number;
@@ -117,6 +124,7 @@ export class CoreControl implements SimControl {
     private readonly engine: Engine,
     private readonly executor: Executor,
     private readonly originator: Originator,
+    private readonly sofia: SofiaConfig,
   ) {}
 
   setLatency(ms: number): void {
@@ -133,6 +141,18 @@ export class CoreControl implements SimControl {
     const n = behaviors.size;
     behaviors.clear();
     return n;
+  }
+
+  addGateway(gateway: SofiaGateway): void {
+    this.sofia.add(gateway);
+  }
+
+  removeGateway(name: string): boolean {
+    return this.sofia.remove(name);
+  }
+
+  listGateways(): SofiaGatewayInfo[] {
+    return this.sofia.list();
   }
 
   sendDigits(uuid: string, digits: string): boolean {

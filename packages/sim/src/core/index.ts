@@ -6,7 +6,7 @@ export { DEFAULT_DIALPLAN } from './dialplan.js';
 export type { StaticDialplan, DialplanExtension, DialplanCondition, DialplanAction } from './dialplan.js';
 export type { SimControl, GenerateCallsOptions, InjectEventsOptions, StopHandle } from './control.js';
 export type { EndpointBehavior } from './originate.js';
-export type { SofiaGateway } from './api-sofia.js';
+export type { SofiaGateway, SofiaGatewayInfo } from './api-sofia.js';
 export { parseOriginate, parseVarBlock, splitArgs } from './originate-parse.js';
 export type { ParsedOriginate } from './originate-parse.js';
 export { cleanupSeparatedString, separateString } from './separate-string.js';

@@ -63,7 +63,10 @@ export interface SimCoreOptions {
   playbackFileMs?: number;
   /** Per-file playback lengths (ms). */
   playbackLengths?: ReadonlyMap<string, number>;
-  /** mod_sofia gateways (`sofia/gateway/<name>/…`); any other gateway fails INVALID_GATEWAY. @default none */
+  /**
+   * mod_sofia gateways (`sofia/gateway/<name>/…`); any other gateway fails INVALID_GATEWAY. A bad
+   * field throws SimConfigError. `control.addGateway`/`removeGateway` change them while running. @default none
+   */
   gateways?: readonly SofiaGateway[];
 }
 
@@ -124,7 +127,7 @@ export class SimCore {
     // The recording applications read the globals (sound_prefix, base_dir) for a relative path.
     for (const [name, impl] of recordApps({ engine: this.engine, clock: this.clock, globals: this.globals })) this.executor.apps.set(name, impl);
     this.executor.expansionApi = expansionApi(this.apiHost());
-    this.ctl = new CoreControl(this.engine, this.executor, this.originator);
+    this.ctl = new CoreControl(this.engine, this.executor, this.originator, this.sofia);
     this.control = this.ctl;
     this.startupGlobals = Object.entries({
       hostname: host, switchname: host, local_ip_v4: this.bus.identity.ipv4, local_ip_v6: this.bus.identity.ipv6, domain: this.bus.identity.ipv4,
@@ -166,7 +169,8 @@ export class SimCore {
     this.pendingJobs.clear();
     this.clock.clearAll();
     // What FreeSWITCH keeps in memory does not outlive its process (mod_db's sqlite would: not modelled).
-    // Endpoint behaviours and api latency are the test's script, not FreeSWITCH's: reset() clears them.
+    // Endpoint behaviours, api latency and gateways added or removed at run time are the test's
+    // script, not FreeSWITCH's: reset() clears them.
     this.scheduler.clear();
     this.stores.clear();
     this.legHolding.clear();
@@ -182,13 +186,15 @@ export class SimCore {
 
   /**
    * Back to a freshly constructed core: what stop() forgets, plus what the test scripted (endpoint
-   * behaviours, api latency, a bindXmlCurl URL, running generators). A running core runs again.
+   * behaviours, api latency, a bindXmlCurl URL, gateways added or removed, running generators). A
+   * running core runs again.
    */
   async reset(): Promise<void> {
     const wasRunning = this.running;
     await this.stop();
     this.ctl.clearEndpointBehavior();
     this.ctl.setLatency(0);
+    this.sofia.restore();
     this.xmlCurl.url = this.options.xmlCurlUrl;
     this.dialplan = this.options.dialplan ?? DEFAULT_DIALPLAN;
     if (wasRunning) this.start();
