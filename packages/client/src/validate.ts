@@ -4,7 +4,7 @@
  * no agent can have would build a subject the broker drops the connection for; a value JSON
  * cannot encode would escape as a bare TypeError.
  */
-import { channelUuidProblem, encodeUtf8, forwardToProblem, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId, type Subjects } from '@fsbus/contract';
+import { channelUuidProblem, clipText, encodeUtf8, forwardToProblem, MAX_NODE_ID_LENGTH, prefixProblem, slugNodeId, type Subjects } from '@fsbus/contract';
 import { MAX_TIMER_MS } from '@fsbus/esl';
 import { inboxPrefixProblem, type ReplayFrom } from '@fsbus/transport';
 import { ClientError, ClientErrorCode } from './errors.js';
@@ -101,7 +101,7 @@ function invalid(message: string): ClientError {
 }
 
 function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'string') return JSON.stringify(clipText(value, 40));
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   switch (typeof value) {

@@ -21,6 +21,7 @@ export type { VerbPolicy } from './verb-policy.js';
 export { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_RESUMED_SUBCLASS, EVENTS_DROPPED_SUBCLASS, AGENT_NOTICE_SUBCLASSES, buildEventPayload, encodeEventPayload, eventTimestampUs, EventFilter } from './events.js';
 export type { EventPayload, EventSource, EventFilterSpec, EventSubscriptionPlan } from './events.js';
 export { encodeUtf8 } from './utf8.js';
+export { clipText } from './text-length.js';
 export { MAX_COMMAND_TIMEOUT_MS, requestSchema, replySchema, eventSchema, schemaFiles, schemaFileText, commandRequestSchemas, commandDataSchemas } from './schemas.js';
 export { FREESWITCH_ORIGINATE_TIMEOUT_S, ORIGINATE_GRACE_MS, ORIGINATE_MAX_RING_S, originateRingMs, originateWaitMs } from './originate-wait.js';
 export type { OriginateRing } from './originate-wait.js';

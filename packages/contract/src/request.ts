@@ -8,6 +8,7 @@
 import { BusErrorCode, BusMessage } from './errors.js';
 import { MAX_NODE_ID_LENGTH, slugNodeId } from './subjects.js';
 import { JSON_TOKEN, refusedBuiltin, refusedVerb, type VerbPolicy } from './verb-policy.js';
+import { clipText } from './text-length.js';
 
 /** @default 65536 bytes, mod_event_agent's cap. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 65536;
@@ -148,7 +149,7 @@ export function leadingVerb(command: string): string {
 
 /** A user-given name in a message: quoted, cut past 64 characters (the body may hold 64 KB of it). */
 function quotedName(name: string): string {
-  return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+  return JSON.stringify(clipText(name, 64));
 }
 
 /**

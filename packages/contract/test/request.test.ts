@@ -200,6 +200,10 @@ void test('a lane that names the command refuses a body naming another: it is ne
     assert.match(long.message, /"x{64}…"/);
     assert.deepEqual(long.hints, { async: false, forward_to: 'obs.x', correlation_id: 'c-7', command: 'status' });
   }
+  // Cut before an emoji, not inside it: half of one is a lone surrogate, `\ud83d` in the JSON reply.
+  const emoji = parseRequest(enc(JSON.stringify({ command: `${'a'.repeat(63)}\u{1F600}\u{1F600}` })), { command: 'status' });
+  assert.equal(emoji.ok ? '' : emoji.message.includes(`"${'a'.repeat(63)}…"`), true, emoji.ok ? '' : emoji.message);
+  assert.doesNotMatch(emoji.ok ? '' : JSON.stringify(emoji.message), /\\ud83d/);
   // Before the verb policy: the mismatch is what is wrong, whatever the lists say of either command.
   const denied = parseRequest(enc('{"command":"hupall"}'), { command: 'hupall', denylist: ['hupall'] });
   assert.equal(denied.ok ? '' : denied.code, BusErrorCode.COMMAND_DENIED);

@@ -4,7 +4,7 @@
  * (and a preset Job-UUID), so both are known before FreeSWITCH answers — even on a timeout.
  */
 import { randomUUID } from 'node:crypto';
-import { BusError, BusErrorCode, channelUuidProblem, originateRingMs, originateWaitMs, type BusRequest } from '@fsbus/contract';
+import { BusError, BusErrorCode, channelUuidProblem, clipText, originateRingMs, originateWaitMs, type BusRequest } from '@fsbus/contract';
 import { EslCommandError, EslInvalidArgumentError } from '@fsbus/esl';
 import { ORIGINATED_LEG_VAR } from '../dialplan/originated-leg.js';
 import { eslFailure } from './esl-failure.js';
@@ -136,7 +136,7 @@ export function buildOriginate(fields: Readonly<Record<string, unknown>>): { lin
   if (extra !== undefined) {
     if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) return { error: 'variables must be an object' };
     for (const [k, raw] of Object.entries(extra as Record<string, unknown>)) {
-      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k)) return { error: `variable name '${k.slice(0, 64)}' is not allowed (letters, digits, _, . and -)` };
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k)) return { error: `variable name '${clipText(k, 64)}' is not allowed (letters, digits, _, . and -)` };
       const field = AGENT_VARIABLES[k.toLowerCase()];
       if (field !== undefined) return { error: `variable ${k} is set by the agent: use the ${field} field` };
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return { error: `variable ${k} must be a string, number or boolean` };
