@@ -10,9 +10,17 @@ const HANGUP_NOT_FOUND = 'Channel hangup failed: no such channel';
 
 const invalid = (message: string): CommandResult => ({ ok: false, code: BusErrorCode.INVALID_ARGUMENT, message });
 
+/**
+ * `hangup` is a built-in name, so `api('hangup', '<uuid>')` (`fsbus api hangup <uuid>`) lands here,
+ * not on FreeSWITCH: its uuid in args would otherwise read as a missing uuid field.
+ */
+const ARGS_HINT =
+  "hangup is the agent's own command: it takes fields, not args, so send uuid (and optionally cause), e.g. bus.hangup(uuid) in the SDK or fsbus hangup <uuid> [cause]; FreeSWITCH's own uuid_kill takes <uuid> [cause] as args";
+
 export const hangupCommand: CommandHandler = {
   name: 'hangup',
   async run(request: BusRequest, ctx: CommandContext): Promise<CommandResult> {
+    if (request.args !== undefined && request.args.trim() !== '' && optionalValue(request.fields, 'uuid', ['']) === undefined) return invalid(ARGS_HINT);
     const uuidLength = 'uuid must be between 2 and 63 characters';
     const uuid = requiredString(request.fields, 'uuid', uuidLength);
     if (typeof uuid !== 'string') return invalid(uuid.error);
