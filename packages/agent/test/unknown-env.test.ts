@@ -38,6 +38,16 @@ void test('each unknown name with the closest known one', () => {
   );
 });
 
+void test("the CLI's check suggests the CLI's names too; the agent's, its own only", () => {
+  // `FSBUS_TIMEOUT=200 fsbus api …`: the CLI's FSBUS_TIMEOUT_MS is the name meant.
+  assert.deepEqual(unknownEnv({ FSBUS_TIMEOUT: '200', FSBUS_SEVRERS: 'x', FSBUS_ESL_PASS: 'y', FSBUS_TIMEOUT_MS: '1' }, { reader: 'cli' }), [
+    { name: 'FSBUS_ESL_PASS', didYouMean: 'FSBUS_ESL_PASSWORD' },
+    { name: 'FSBUS_SEVRERS', didYouMean: 'FSBUS_SERVERS' },
+    { name: 'FSBUS_TIMEOUT', didYouMean: 'FSBUS_TIMEOUT_MS' },
+  ]);
+  assert.deepEqual(unknownEnv({ FSBUS_TIMEOUT: '200' }), [{ name: 'FSBUS_TIMEOUT' }]);
+});
+
 /** Source, script and support files of the repository (not *.test.ts, which may spell a name wrong on purpose). */
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import type { CliCommandEntry, CliIo } from './command.js';
 import { closest } from './bus/usage.js';
+import { unknownEnvLines } from './env-warnings.js';
 
 /**
  * Each subcommand's code loads when it runs: `fsbus agent` does not carry the simulator, the
@@ -35,7 +36,7 @@ const stdio: CliIo = {
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ['usage: fsbus <command> [options]', '', 'commands:', ...lines, '', 'fsbus <command> --help for its options'].join('\n');
+  return ['usage: fsbus <command> [options]', '', 'commands:', ...lines, '', 'fsbus <command> --help (or fsbus help <command>) for its options'].join('\n');
 }
 
 /** The CLI's version, from its package.json. */
@@ -53,7 +54,20 @@ export async function main(argv: readonly string[], io: CliIo = stdio): Promise<
     return 2;
   }
   if (name === '--help' || name === '-h' || name === 'help') {
-    io.out(usage());
+    // `fsbus help status`: that command's help, as `fsbus status --help` prints it.
+    const [topic, ...more] = rest;
+    if (topic === undefined) {
+      io.out(usage());
+      return 0;
+    }
+    const named = COMMANDS.find((c) => c.name === topic);
+    if (named === undefined || more.length > 0) {
+      const guess = named === undefined ? closest(topic, COMMANDS.map((c) => c.name)) : undefined;
+      const what = named === undefined ? `unknown command ${JSON.stringify(topic)}${guess === undefined ? '' : ` (did you mean ${guess}?)`}` : 'takes one command';
+      io.err(terminalLine(`fsbus help: ${what}; fsbus --help lists the commands`));
+      return 2;
+    }
+    io.out((await named.load()).help);
     return 0;
   }
   if (name === '--version' || name === '-V' || name === 'version') {
@@ -83,6 +97,9 @@ export async function main(argv: readonly string[], io: CliIo = stdio): Promise<
     io.out(loaded.help);
     return 0;
   }
+  // Before it runs, on stderr (stdout and the exit code are the command's); `fsbus agent` says
+  // them itself, in its start's log and in --check-config's warnings.
+  if (name !== 'agent') for (const line of unknownEnvLines(name, process.env)) io.err(line);
   try {
     return await loaded.run(rest, io);
   } catch (err) {

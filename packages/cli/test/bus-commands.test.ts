@@ -177,6 +177,12 @@ void describe('fsbus bus commands (child processes)', () => {
     const other = await runCli(['status', '--all', '--node', 'other-node', '--timeout', '300'], env);
     assert.equal(other.code, 4, other.out);
     assert.match(other.err, /no node replied/);
+    // Nobody, or a node slower than the window: the hint says both.
+    assert.match(other.err, /^hint: is `fsbus agent` running for this prefix\? \(--prefix, --server\); a node slower than the 300 ms window is not heard: raise --timeout$/m);
+    const slow = await runCli(['api', 'msleep', '1000', '--all', '--timeout', '300'], env);
+    assert.equal(slow.code, 4, slow.err);
+    assert.match(slow.err, /^fsbus api: no node replied$/m);
+    assert.match(slow.err, /^hint: .*; a node slower than the 300 ms window is not heard \(it may still run the command\): raise --timeout$/m);
     const mine = await runCli(['status', '--all', '--node', 'cli-node', '--expect', '1', '--json'], env);
     assert.deepEqual((JSON.parse(mine.out) as Array<{ node_id: string }>).map((s) => s.node_id), ['cli-node']);
   });
@@ -244,6 +250,8 @@ void describe('fsbus bus commands (child processes)', () => {
       });
       assert.equal(stream.code, 1, stream.err);
       assert.match(stream.err, /fsbus events: cannot write the output: ENOSPC/);
+      // Said once: the writes still buffered after the first failure are not said again by main's guard.
+      assert.equal(stream.err.match(/cannot write the output/g)?.length, 1, stream.err);
     } finally {
       closeSync(full);
     }

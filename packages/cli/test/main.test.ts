@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConnection, UsageError } from '../src/bus/global-options.js';
+import { withNegativeValues } from '../src/bus/usage.js';
 
 test('fsbus --help lists every command with its summary', async () => {
   const help = await run(['--help']);
@@ -88,4 +89,53 @@ test('the running demo is the default for its own driver only: --driver amqp doe
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a negative number after a space is the option’s value, refused by the option’s own check in one line', async () => {
+  for (const [argv, line] of [
+    [['status', '--timeout', '-5'], 'fsbus status: --timeout must be a positive number of milliseconds, got "-5"; see fsbus status --help'],
+    [['events', '--count', '-1'], 'fsbus events: --count must be a positive integer; see fsbus events --help'],
+    [['api', 'status', '--timeout', '-0.5'], 'fsbus api: --timeout must be a positive number of milliseconds, got "-0.5"; see fsbus api --help'],
+    [['sim', '--port', '-5'], 'fsbus sim: --port must be a port number (0-65535), got "-5"; see fsbus sim --help'],
+    [['demo', '--rate', '-3'], 'fsbus demo: --rate must be a number of calls per second (0-200); see fsbus demo --help'],
+    [['web', '--port', '-1'], 'fsbus web: --port must be a port number (0-65535), got "-1"; see fsbus web --help'],
+    // Any other value starting with '-' (or a forgotten value): one line saying how to write it.
+    [['status', '--node', '--json'], "fsbus status: --node needs a value; one starting with '-' is written --node=-…; see fsbus status --help"],
+    [['agent', '-c', '-x.yaml'], "fsbus agent: -c needs a value; one starting with '-' is written --config=-…; see fsbus agent --help"],
+  ] as const) {
+    const r = await run([...argv]);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.equal(r.err, line, argv.join(' '));
+  }
+});
+
+test('withNegativeValues: `--opt -5` and `-s -5` as `--opt=-5`; flags, other values and what follows -- untouched', () => {
+  const options = { count: { type: 'string' }, server: { type: 'string', short: 's' }, all: { type: 'boolean' } } as const;
+  assert.deepEqual(
+    withNegativeValues(['--count', '-1', '-s', '-2', '--all', '-3', '--count', '-x', '--', '--count', '-5'], options),
+    ['--count=-1', '--server=-2', '--all', '-3', '--count', '-x', '--', '--count', '-5'],
+  );
+});
+
+test('fsbus help <command> prints that command’s help (exit 0); an unknown one is a usage error', async () => {
+  for (const c of COMMANDS) {
+    const help = await run(['help', c.name]);
+    assert.equal(help.code, 0, c.name);
+    assert.equal(help.out, (await c.load()).help, c.name);
+  }
+  assert.match((await run(['help'])).out, /^usage: fsbus <command>/);
+  const unknown = await run(['help', 'statsu']);
+  assert.equal(unknown.code, 2);
+  assert.equal(unknown.err, 'fsbus help: unknown command "statsu" (did you mean status?); fsbus --help lists the commands');
+});
+
+test('every option of a command’s usage line has its line in the options; --driver names the demo’s default', async () => {
+  for (const c of COMMANDS) {
+    const help = (await c.load()).help;
+    const [usageLine = '', ...rest] = help.split('\n');
+    for (const flag of usageLine.match(/--[a-z-]+/g) ?? []) {
+      assert.match(rest.join('\n'), new RegExp(`^  (-\\w, )?${flag}\\b`, 'm'), `fsbus ${c.name} --help: ${flag} is in the usage line but has no option line`);
+    }
+  }
+  assert.match((await run(['status', '--help'])).out, /default: the one the URL's scheme\n\s+names, the running demo's, else nats\)/);
 });

@@ -106,7 +106,7 @@ void describe('fsbus sim', () => {
           c.on('exit', (code) => resolve({ code, err }));
         });
       const notJson = join(dir, 'not.json');
-      writeFileSync(notJson, '<include/>');
+      writeFileSync(notJson, '<include/>\n');
       const badShape = join(dir, 'shape.json');
       writeFileSync(badShape, JSON.stringify({ default: [{ name: 'x', conditions: [{ actions: [{ app: 'answer' }] }] }] }));
       for (const file of [join(dir, 'missing.json'), notJson, badShape]) {
@@ -114,6 +114,9 @@ void describe('fsbus sim', () => {
         assert.equal(refused.code, 2, refused.err);
         assert.ok(refused.err.startsWith(`fsbus sim: --dialplan ${file}: `), refused.err);
         assert.match(refused.err, /; see fsbus sim --help\n$/);
+        // One line (JSON.parse quotes the file's newline), each part said once (`ENOENT: ENOENT: …` was).
+        assert.equal(refused.err.split('\n').length, 2, refused.err);
+        assert.doesNotMatch(refused.err, /\b([A-Z]+): \1:/, refused.err);
       }
       assert.match((await run(['--dialplan', badShape])).err, /default\[0\]\.conditions\[0\]\.actions\[0\] must be/);
       for (const value of ['-1', 'fast', '1.5']) {

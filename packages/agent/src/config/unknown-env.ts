@@ -2,18 +2,23 @@
  * A misspelt variable is silently ignored (the ESL password's name cut short leaves it at ClueCon):
  * at start the agent names each `FSBUS_*` / `MOD_EVENT_AGENT_*` variable no fsbus component reads,
  * with the closest of its own (never another tool's: a test runner's variable is no hint to an operator). A warning, not a refusal: other fsbus tools read their own.
+ * The fsbus CLI says the same before each command (`@fsbus/agent/env`: this file loads no schema).
  */
 import { closestName } from './closest-name.js';
-import { agentEnvNames } from './load-config.js';
+import { agentEnvNames } from './env-names.js';
+
+/** The FSBUS_* variables of the fsbus CLI (bus commands, demo, web) besides the agent's it reads too. */
+const CLI_ENV: readonly string[] = [
+  'FSBUS_SERVERS', 'FSBUS_TIMEOUT_MS', 'FSBUS_INBOX_PREFIX', 'FSBUS_DEMO_STATE', 'FSBUS_NATS_SERVER',
+  'FSBUS_WEB_USER', 'FSBUS_WEB_PASSWORD', 'FSBUS_WEB_TOKEN', 'FSBUS_WEB_ALLOWED_HOSTS',
+];
 
 /**
  * The FSBUS_* variables read by the other fsbus components (found with
  * `grep -rn FSBUS_ packages/*\/src scripts bench examples`; a test keeps this list in step).
  */
 const OTHER_COMPONENTS_ENV: readonly string[] = [
-  // fsbus CLI (bus commands, demo, web)
-  'FSBUS_SERVERS', 'FSBUS_TIMEOUT_MS', 'FSBUS_INBOX_PREFIX', 'FSBUS_DEMO_STATE', 'FSBUS_NATS_SERVER',
-  'FSBUS_WEB_USER', 'FSBUS_WEB_PASSWORD', 'FSBUS_WEB_TOKEN', 'FSBUS_WEB_ALLOWED_HOSTS',
+  ...CLI_ENV,
   // testkit (broker binaries)
   'FSBUS_REDIS_SERVER', 'FSBUS_RABBITMQ_SERVER', 'FSBUS_MOSQUITTO', 'FSBUS_JAVA', 'FSBUS_KAFKA_LIB',
   // scripts, tests, benchmarks, examples
@@ -32,11 +37,15 @@ export interface UnknownEnv {
   didYouMean?: string;
 }
 
-/** The FSBUS_* / MOD_EVENT_AGENT_* names of `env` (any case) that no component reads. Names only: values may be secrets. */
-export function unknownEnv(env: Readonly<Record<string, string | undefined>>): UnknownEnv[] {
+/**
+ * The FSBUS_* / MOD_EVENT_AGENT_* names of `env` (any case) that no component reads. Names only:
+ * values may be secrets. `reader`: whose names are suggested — the agent's own for the agent (its
+ * operator has no use for a test runner's or the CLI's), the agent's and the CLI's for the CLI
+ * (which reads many of the agent's).
+ */
+export function unknownEnv(env: Readonly<Record<string, string | undefined>>, { reader = 'agent' }: { reader?: 'agent' | 'cli' } = {}): UnknownEnv[] {
   const known = knownEnvNames();
-  // Suggested: the agent's own names only (its operator has no use for a test runner's or the CLI's).
-  const own = agentEnvNames();
+  const own = reader === 'cli' ? [...agentEnvNames(), ...CLI_ENV] : agentEnvNames();
   return Object.keys(env)
     .filter((name) => /^(FSBUS|MOD_EVENT_AGENT)_/i.test(name) && !known.has(name))
     .sort()

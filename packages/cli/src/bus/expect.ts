@@ -32,6 +32,16 @@ export function parseExpect(text: string | undefined): GatherOptions['expect'] {
   return ids;
 }
 
+/**
+ * `status --all` / `api --all` with no reply at all: no agent, or every node slower than the
+ * gather's window (`api msleep 5000 --all --timeout 700`), which still runs the command.
+ */
+export function reportNoReply(name: 'api' | 'status', windowMs: number, io: CliIo): void {
+  const still = name === 'api' ? ' (it may still run the command)' : '';
+  io.err(`fsbus ${name}: no node replied`);
+  io.err(`hint: is \`fsbus agent\` running for this prefix? (--prefix, --server); a node slower than the ${windowMs} ms window is not heard${still}: raise --timeout`);
+}
+
 /** Says on stderr which nodes (or how many) of `--expect` did not answer; true when some did not. */
 export function reportMissing(name: string, result: { readonly missing: readonly string[]; readonly shortfall: number }, expect: GatherOptions['expect'], io: CliIo): boolean {
   if (result.shortfall === 0) return false;

@@ -11,7 +11,7 @@ import { defaultBrokerUrl, driverForUrls, DRIVER_NAMES, inboxPrefixProblem, nats
 import type { CliIo } from '../command.js';
 import { runningDemos, type DemoState } from './demo-state.js';
 import { brokerTls, TLS_OPTIONS, TLS_OPTIONS_HELP, TlsSettingError, tlsVerifyHint, type BrokerTls } from './tls-options.js';
-import { argumentProblem } from './usage.js';
+import { argumentProblem, withNegativeValues } from './usage.js';
 
 /** Exit codes of the bus commands (docs/cli.md). */
 export const ExitCode = {
@@ -26,6 +26,12 @@ export const ExitCode = {
   NO_ANSWER: 4,
 } as const;
 
+/**
+ * The longest the CLI waits for the broker's connection (the SDK's is 5000): a command line is
+ * waited on. A smaller --timeout bounds it too, so a script's --timeout bounds its whole run.
+ */
+export const CONNECT_TIMEOUT_MS = 3000;
+
 export const GLOBAL_OPTIONS = {
   driver: { type: 'string' },
   server: { type: 'string', short: 's' },
@@ -38,10 +44,11 @@ export const GLOBAL_OPTIONS = {
 
 /** The bus options every bus command takes, --timeout aside (its meaning is the command's). */
 export const BUS_OPTIONS_HELP = `  --driver <name>      broker driver (env FSBUS_DRIVER; default: the one the URL's scheme
-                       names, else nats)
-  -s, --server <url>   broker URL(s), comma-separated (env FSBUS_SERVERS, FSBUS_BROKER_URL or
-                       MOD_EVENT_AGENT_URL; default: the running \`fsbus demo\`, else the
-                       driver's port on loopback: ${DEFAULT_SERVER} for nats)
+                       names, the running demo's, else nats)
+  -s, --server <url>   broker URL(s), comma-separated (env FSBUS_SERVERS, FSBUS_BROKER_URL,
+                       FSBUS_BROKER_URLS or MOD_EVENT_AGENT_URL; default: the running
+                       \`fsbus demo\`, else the driver's port on loopback: ${DEFAULT_SERVER}
+                       for nats)
   --prefix <prefix>    subject prefix (env FSBUS_SUBJECT_PREFIX; default freeswitch)
   --inbox-prefix <p>   nats only: the root of this client's reply subjects, for a user allowed
                        to subscribe there only (env FSBUS_INBOX_PREFIX; default _INBOX)
@@ -54,7 +61,7 @@ ${TLS_OPTIONS_HELP}`;
 export function globalHelp(...timeout: string[]): string {
   return `global options:
 ${BUS_OPTIONS_HELP}
-  --timeout <ms>       ${timeout.join(`\n${' '.repeat(23)}`)}
+  --timeout <ms>       ${[...timeout, `broker connect wait: the smaller of --timeout and ${CONNECT_TIMEOUT_MS} ms`].join(`\n${' '.repeat(23)}`)}
   -h, --help           this help
 
 exit codes: 0 ok, 1 the command failed, 2 usage, 3 broker unreachable, 4 no answer (no agent / timeout)`;
@@ -71,6 +78,8 @@ export interface Connection {
   /** NATS only: where replies come (ConnectOptions.inboxPrefix). */
   inboxPrefix?: string;
   timeoutMs: number | undefined;
+  /** What gave timeoutMs, for the connect failure's message. */
+  timeoutFrom?: '--timeout' | 'FSBUS_TIMEOUT_MS';
   /** Broker TLS files (--tls-* or FSBUS_BROKER_TLS_*), read and checked. */
   tls?: BrokerTls;
   /** Where the servers came from, for error hints. */
@@ -82,7 +91,7 @@ export interface Connection {
 }
 
 /** Where a broker URL is read from, first found first (the agent's names and alias too). */
-const SERVER_VARS = ['FSBUS_SERVERS', 'FSBUS_BROKER_URL', 'MOD_EVENT_AGENT_URL'];
+const SERVER_VARS = ['FSBUS_SERVERS', 'FSBUS_BROKER_URL', 'FSBUS_BROKER_URLS', 'MOD_EVENT_AGENT_URL'];
 
 const first = (env: NodeJS.ProcessEnv, names: string[]): string | undefined => {
   for (const n of names) {
@@ -138,7 +147,8 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
   const inboxPrefix = inboxPrefixFrom(flag('inbox-prefix'), env, found.driver, prefix);
   const note = found.source === 'demo' && demo !== undefined && demos.length > 1 ? severalDemosNote(demos.length, demo) : undefined;
   const tls = tlsFrom(values, env, found.driver);
-  return { ...found, prefix, timeoutMs, ...(inboxPrefix === undefined ? {} : { inboxPrefix }), ...(tls === undefined ? {} : { tls }), ...(note === undefined ? {} : { note }) };
+  const timeoutFrom = timeoutText === undefined ? undefined : flag('timeout') !== undefined ? '--timeout' : 'FSBUS_TIMEOUT_MS';
+  return { ...found, prefix, timeoutMs, ...(timeoutFrom === undefined ? {} : { timeoutFrom }), ...(inboxPrefix === undefined ? {} : { inboxPrefix }), ...(tls === undefined ? {} : { tls }), ...(note === undefined ? {} : { note }) };
 }
 
 function tlsFrom(values: Record<string, unknown>, env: NodeJS.ProcessEnv, driver: string): BrokerTls | undefined {
@@ -206,13 +216,29 @@ export function connectOptions(c: Connection, env: NodeJS.ProcessEnv = process.e
     driver: c.driver,
     servers: c.servers,
     name: 'fsbus-cli',
-    connectTimeoutMs: 3000,
+    connectTimeoutMs: connectWaitMs(c),
     ...(c.prefix === undefined ? {} : { prefix: c.prefix }),
     ...(c.inboxPrefix === undefined ? {} : { inboxPrefix: c.inboxPrefix }),
     ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
     ...(Object.keys(auth).length === 0 ? {} : { auth }),
     ...(c.tls === undefined ? {} : { tls: c.tls.options }),
   };
+}
+
+/** The broker connect wait: CONNECT_TIMEOUT_MS, or the --timeout / FSBUS_TIMEOUT_MS given when smaller. */
+export function connectWaitMs(c: Pick<Connection, 'timeoutMs'>): number {
+  return Math.min(CONNECT_TIMEOUT_MS, c.timeoutMs ?? CONNECT_TIMEOUT_MS);
+}
+
+/**
+ * A connect that timed out says how long it was given and what set it (a script's --timeout, or
+ * the CLI's own wait): `…: timeout (connect wait 500 ms, --timeout)`. Other errors are unchanged.
+ */
+function withConnectWait(err: unknown, c: Pick<Connection, 'timeoutMs' | 'timeoutFrom'>): unknown {
+  if (!(err instanceof ClientError) || err.code !== ClientErrorCode.CONNECT || !/time(?:d ?)?out|ETIMEDOUT/i.test(err.message)) return err;
+  const wait = connectWaitMs(c);
+  const by = c.timeoutFrom !== undefined && wait === c.timeoutMs ? `, ${c.timeoutFrom}` : '';
+  return new ClientError(err.code, `${err.message} (connect wait ${wait} ms${by})`, { cause: err.cause });
 }
 
 const HINTS: Readonly<Record<string, string>> = {
@@ -386,7 +412,7 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
   let busOptions: ConnectOptions;
   const options = { ...GLOBAL_OPTIONS, ...(spec.options ?? {}) };
   try {
-    ({ values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true }));
+    ({ values, positionals } = parseArgs({ args: withNegativeValues(argv, options), options, strict: true, allowPositionals: true }));
     if (values['help'] === true) {
       io.out(spec.help);
       return ExitCode.OK;
@@ -407,7 +433,8 @@ export async function runBusCommand(spec: BusCommandSpec, argv: readonly string[
     const node = str(values, 'node');
     const call: CallOptions = { ...(node === undefined ? {} : { node }), ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }) };
     return await spec.run({ values, positionals, bus, io, call });
-  } catch (err) {
+  } catch (caught) {
+    const err = withConnectWait(caught, connection);
     // --json: a refusal is a reply too; stdout gets its envelope (the exit code still says it failed).
     // A client-side error (no answer in time, no agent, the broker away) gets an error document:
     // stdout is JSON whenever --json is given and something went wrong.

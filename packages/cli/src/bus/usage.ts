@@ -35,10 +35,40 @@ function distance(a: string, b: string): number {
 export function argumentProblem(err: unknown, options: Readonly<Record<string, unknown>>): string {
   const e = err as { code?: unknown; message?: unknown };
   const message = typeof e.message === 'string' ? e.message : String(err);
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // parseArgs' three lines for `--node --json` (or a value starting with '-'), as one. A
+    // negative number never gets here (withNegativeValues): the option's own check says it.
+    const m = /^Option '([^']+)' argument is ambiguous\.[\s\S]*?'(--[^=']+)=/.exec(message);
+    if (m !== null) return `${m[1]!} needs a value; one starting with '-' is written ${m[2]!}=-…`;
+  }
   if (e.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return message;
   const given = /^Unknown option '([^']+)'/.exec(message)?.[1];
   if (given === undefined) return message;
   const names = Object.keys(options).map((n) => `--${n}`);
   const guess = given.startsWith('--') ? closest(given, names) : undefined;
   return `unknown option ${given}${guess === undefined ? '' : ` (did you mean ${guess}?)`}`;
+}
+
+/**
+ * `args` with `--timeout -5` written `--timeout=-5` (also `-s -5`), for every option that takes a
+ * value: parseArgs refuses a value starting with '-' after a space as ambiguous (three lines of
+ * its own), while a negative number can only be that option's value (no flag is a digit), so the
+ * option's own check can say what is wrong with it. Nothing after `--` is touched.
+ */
+export function withNegativeValues(args: readonly string[], options: Readonly<Record<string, { type: string; short?: string | undefined }>>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const name = arg.startsWith('--') ? arg.slice(2) : /^-[^-]$/.test(arg) ? Object.keys(options).find((n) => options[n]!.short === arg.slice(1)) : undefined;
+    const next = args[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }

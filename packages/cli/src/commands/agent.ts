@@ -18,16 +18,21 @@ import {
 } from '@fsbus/agent';
 import { redact } from '@fsbus/transport';
 import type { CliCommand, CliIo } from '../command.js';
-import { argumentProblem } from '../bus/usage.js';
+import { argumentProblem, withNegativeValues } from '../bus/usage.js';
 
 const AGENT_OPTIONS = { config: { type: 'string', short: 'c' }, 'check-config': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
 
 /** The library's usage (runAgent's), with the option only the CLI has. */
 const AGENT_HELP = `usage: fsbus agent [--config <file.json|file.yaml>] [--check-config]${AGENT_USAGE.slice(AGENT_USAGE.indexOf('\n'))}
 
-  --check-config  load and check the configuration (the file and FSBUS_* env) as a start would,
-                  print it with secrets masked (JSON, stdout) and the start warnings (stderr),
-                  connect to nothing; exit 0 valid, 78 invalid (the start's message), 2 usage`;
+options:
+  -c, --config <file>  the configuration file, JSON or YAML (default: none, the FSBUS_* env and
+                       the defaults only)
+  --check-config       load and check the configuration (the file and FSBUS_* env) as a start
+                       would, print it with secrets masked (JSON, stdout) and the start warnings
+                       (stderr), connect to nothing; exit 0 valid, 78 invalid (the start's
+                       message), 2 usage
+  -h, --help           this help`;
 
 export const agentCommand: CliCommand = {
   help: AGENT_HELP,
@@ -35,14 +40,16 @@ export const agentCommand: CliCommand = {
     // A bad command line is one line with a guess, as for every other command (runAgent, for
     // callers of the library, prints its usage instead).
     let values: { config?: string | undefined; 'check-config'?: boolean | undefined; help?: boolean | undefined };
+    // runAgent parses them again: given as read here (`-c -1.yaml` as `--config=-1.yaml`).
+    const args = withNegativeValues(argv, AGENT_OPTIONS);
     try {
-      ({ values } = parseArgs({ args: [...argv], options: AGENT_OPTIONS, strict: true }));
+      ({ values } = parseArgs({ args, options: AGENT_OPTIONS, strict: true }));
     } catch (err) {
       io.err(`fsbus agent: ${argumentProblem(err, AGENT_OPTIONS)}; see fsbus agent --help`);
       return Promise.resolve(2);
     }
     if (values['check-config'] === true && values.help !== true) return checkConfig(values.config, process.env, io);
-    return runAgent(argv, process.env, io);
+    return runAgent(args, process.env, io);
   },
 };
 

@@ -2,7 +2,7 @@
 import { BusErrorCode, terminalJson, terminalLine, terminalText, type ReplyEnvelope } from '@fsbus/contract';
 import { DEFAULT_LONG_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, ReplyError } from '@fsbus/client';
 import type { CliCommand, CliIo } from '../command.js';
-import { checkExpect, EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing } from '../bus/expect.js';
+import { checkExpect, EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing, reportNoReply } from '../bus/expect.js';
 import { ExitCode, globalHelp, reportError, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
 
 /**
@@ -92,16 +92,17 @@ function printReply(reply: ReplyEnvelope, io: CliIo): void {
 /** `--all`: every node runs it; one block per node, in node order. */
 async function runOnAll(command: string, fields: Record<string, unknown>, { values, bus, io, call }: Pick<BusContext, 'values' | 'bus' | 'io' | 'call'>): Promise<number> {
   const expect = parseExpect(str(values, 'expect'));
+  const windowMs = call.timeoutMs ?? GATHER_DEFAULT_MS;
   const replies = await bus.gather(command, {
     fields,
-    timeoutMs: call.timeoutMs ?? GATHER_DEFAULT_MS,
+    timeoutMs: windowMs,
     ...(expect === undefined ? {} : { expect }),
     ...(call.node === undefined ? {} : { node: call.node }),
   });
   if (replies.length === 0 && replies.badReplies.length === 0) {
     // --json: an empty array, so `jq length` reads 0 rather than nothing.
     if (values['json'] === true) io.out('[]');
-    io.err('fsbus api: no node replied\nhint: is `fsbus agent` running for this prefix? (--prefix, --server)');
+    reportNoReply('api', windowMs, io);
     return ExitCode.NO_ANSWER;
   }
   const sorted = [...replies].sort((a, b) => a.node_id.localeCompare(b.node_id));

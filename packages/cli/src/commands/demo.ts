@@ -14,7 +14,7 @@ import { DemoSummary } from '../bus/demo-summary.js';
 import { startDemoDashboard } from '../bus/demo-web.js';
 import { removeDemoState, writeDemoState } from '../bus/demo-state.js';
 import { colors, formatEventLine } from '../bus/format.js';
-import { argumentProblem } from '../bus/usage.js';
+import { argumentProblem, withNegativeValues } from '../bus/usage.js';
 
 const NODE_ID = 'demo-node';
 
@@ -56,7 +56,7 @@ export const MAX_DURATION_S = Math.floor(MAX_TIMER_MS / 1000);
 
 function parse(argv: readonly string[]): DemoOptions | 'help' {
   const { values } = parseArgs({
-    args: [...argv],
+    args: withNegativeValues(argv, DEMO_OPTIONS),
     options: DEMO_OPTIONS,
     strict: true,
     allowPositionals: false,

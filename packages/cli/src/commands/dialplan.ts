@@ -15,6 +15,11 @@ actions:
   autoanswer <on|off>
   timeout <seconds>
 
+options:
+  --node <id>     the node whose park mode to set or show (default: any one agent; in a cluster,
+                  name it: park mode is each node's own)
+  --json          print the reply envelope
+
 examples:
   fsbus dialplan enable --node fs-01
   fsbus dialplan audio music moh

@@ -31,7 +31,7 @@ examples:
   fsbus events custom.sofia.register --format json --count 10
   fsbus events 'channel.>' --from 2026-01-01T00:00:00Z
 
-${globalHelp('not used: events waits for events, not for replies')}`;
+${globalHelp('no reply timeout: events waits for events, not for replies')}`;
 
 export const eventsCommand: CliCommand = {
   help: HELP,
@@ -123,6 +123,9 @@ export const eventsCommand: CliCommand = {
           } finally {
             offStatus();
             process.stdout.off('error', onOutputError);
+            // Once a write failed, the ones still buffered (and the exit's flush) fail too: a
+            // listener stays, so main's guard does not say it a second time (said once, below).
+            if (outputFailed !== undefined) process.stdout.on('error', () => undefined);
             await events.close();
             malformed.close();
             process.off('SIGINT', onSignal);

@@ -4,9 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { terminalLine } from '@fsbus/contract';
 import { SimConfigError, Simulator, DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_PORT, type SimulatorOptions } from '@fsbus/sim';
 import type { CliCommand, CliIo } from '../command.js';
-import { argumentProblem } from '../bus/usage.js';
+import { argumentProblem, withNegativeValues } from '../bus/usage.js';
 
 const HELP = `usage: fsbus sim [options]
 
@@ -84,7 +85,11 @@ function readDialplan(file: string): NonNullable<SimulatorOptions['dialplan']> {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown };
-    throw new Error(`--dialplan ${file}: ${typeof e.code === 'string' ? e.code : 'not JSON'}: ${String(e.message)}`);
+    const message = String(e.message);
+    // node's read errors begin with their code already (`ENOENT: no such file…`). JSON.parse's
+    // quotes the file, newlines included: escaped, the usage error stays one line.
+    const kind = typeof e.code !== 'string' ? 'not JSON: ' : message.startsWith(`${e.code}:`) ? '' : `${e.code}: `;
+    throw new Error(terminalLine(`--dialplan ${file}: ${kind}${message}`));
   }
   const problem = dialplanProblem(value);
   if (problem !== undefined) throw new Error(`--dialplan ${file}: ${problem}`);
@@ -168,7 +173,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let options: SimulatorOptions;
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      args: withNegativeValues(argv, SIM_OPTIONS),
       options: SIM_OPTIONS,
       strict: true,
       allowPositionals: false,

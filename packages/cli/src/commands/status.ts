@@ -4,7 +4,7 @@ import type { CliCommand, CliIo } from '../command.js';
 import { ClientError, ClientErrorCode, DEFAULT_TIMEOUT_MS, type AgentStatus, type FsbusClient, type StatusAllResult } from '@fsbus/client';
 import { ExitCode, globalHelp, runBusCommand, str, UsageError, type BusContext } from '../bus/global-options.js';
 import { statusTable } from '../bus/format.js';
-import { checkExpect, EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing } from '../bus/expect.js';
+import { checkExpect, EXPECT_HELP, GATHER_DEFAULT_MS, parseExpect, reportMissing, reportNoReply } from '../bus/expect.js';
 
 const HELP = `usage: fsbus status [--all] [--node <id>] [--expect <n|ids>] [--ready] [--json]
 
@@ -85,7 +85,7 @@ export const statusCommand: CliCommand = {
           if (statuses.length === 0 && bad.length === 0 && failed.length === 0) {
             // --json: an empty array, so `jq length` reads 0 rather than nothing.
             if (json) out.out('[]');
-            out.err('fsbus status: no node replied\nhint: is `fsbus agent` running for this prefix? (--prefix, --server)');
+            reportNoReply('status', call.timeoutMs ?? GATHER_DEFAULT_MS, out);
             return ExitCode.NO_ANSWER;
           }
           // Said after the rest below: a script checking --expect gets exit 4, whatever else happened.

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, defaultStaticDir, startWeb, type StartWebOptions, type WebAuth } from '@fsbus/web';
 import type { CliCommand, CliIo } from '../command.js';
 import { BUS_OPTIONS_HELP, GLOBAL_OPTIONS, connectOptions, resolveConnection } from '../bus/global-options.js';
-import { argumentProblem } from '../bus/usage.js';
+import { argumentProblem, withNegativeValues } from '../bus/usage.js';
 import { redact } from '@fsbus/transport';
 
 const HELP = `usage: fsbus web [--port ${DEFAULT_WEB_PORT}] [--host ${DEFAULT_WEB_HOST}] [options]
@@ -103,7 +103,7 @@ const WEB_OPTIONS = {
 /** `note`: told which of several running demos the dashboard uses, as the bus commands say it. */
 export function webOptions(argv: readonly string[], env: NodeJS.ProcessEnv, note: (line: string) => void = () => undefined): StartWebOptions | 'help' {
   const { values } = parseArgs({
-    args: [...argv],
+    args: withNegativeValues(argv, WEB_OPTIONS),
     options: WEB_OPTIONS,
     strict: true,
     allowPositionals: false,

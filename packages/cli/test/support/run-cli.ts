@@ -14,7 +14,7 @@ export interface CliResult {
 /** Env for children: no colors, no inherited broker settings, an isolated demo state file. */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const k of ['FSBUS_SERVERS', 'FSBUS_BROKER_URL', 'MOD_EVENT_AGENT_URL', 'FSBUS_DRIVER', 'FSBUS_SUBJECT_PREFIX', 'FSBUS_TIMEOUT_MS', 'FORCE_COLOR', 'FSBUS_BROKER_USER', 'FSBUS_BROKER_PASSWORD', 'FSBUS_BROKER_TOKEN', 'FSBUS_BROKER_NKEY_SEED', 'MOD_EVENT_AGENT_PASSWORD', 'MOD_EVENT_AGENT_TOKEN', 'MOD_EVENT_AGENT_NKEY_SEED']) delete env[k];
+  for (const k of ['FSBUS_SERVERS', 'FSBUS_BROKER_URL', 'FSBUS_BROKER_URLS', 'MOD_EVENT_AGENT_URL', 'FSBUS_DRIVER', 'FSBUS_SUBJECT_PREFIX', 'FSBUS_TIMEOUT_MS', 'FORCE_COLOR', 'FSBUS_BROKER_USER', 'FSBUS_BROKER_PASSWORD', 'FSBUS_BROKER_TOKEN', 'FSBUS_BROKER_NKEY_SEED', 'MOD_EVENT_AGENT_PASSWORD', 'MOD_EVENT_AGENT_TOKEN', 'MOD_EVENT_AGENT_NKEY_SEED']) delete env[k];
   return { ...env, ...extra };
 }
 
