@@ -137,5 +137,5 @@ test('every option of a command’s usage line has its line in the options; --dr
       assert.match(rest.join('\n'), new RegExp(`^  (-\\w, )?${flag}\\b`, 'm'), `fsbus ${c.name} --help: ${flag} is in the usage line but has no option line`);
     }
   }
-  assert.match((await run(['status', '--help'])).out, /default: the one the URL's scheme\n\s+names, the running demo's, else nats\)/);
+  assert.match((await run(['status', '--help'])).out, /default:\s+the one the URL's scheme\s+names, the running demo's, else nats\)/);
 });

@@ -43,13 +43,14 @@ export const GLOBAL_OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 /** The bus options every bus command takes, --timeout aside (its meaning is the command's). */
-export const BUS_OPTIONS_HELP = `  --driver <name>      broker driver (env FSBUS_DRIVER; default: the one the URL's scheme
-                       names, the running demo's, else nats)
+export const BUS_OPTIONS_HELP = `  --driver <name>      broker driver (env FSBUS_DRIVER or MOD_EVENT_AGENT_DRIVER; default:
+                       the one the URL's scheme names, the running demo's, else nats)
   -s, --server <url>   broker URL(s), comma-separated (env FSBUS_SERVERS, FSBUS_BROKER_URL,
                        FSBUS_BROKER_URLS or MOD_EVENT_AGENT_URL; default: the running
                        \`fsbus demo\`, else the driver's port on loopback: ${DEFAULT_SERVER}
                        for nats)
-  --prefix <prefix>    subject prefix (env FSBUS_SUBJECT_PREFIX; default freeswitch)
+  --prefix <prefix>    subject prefix (env FSBUS_SUBJECT_PREFIX or MOD_EVENT_AGENT_SUBJECT_PREFIX;
+                       default freeswitch)
   --inbox-prefix <p>   nats only: the root of this client's reply subjects, for a user allowed
                        to subscribe there only (env FSBUS_INBOX_PREFIX; default _INBOX)
 ${TLS_OPTIONS_HELP}`;
@@ -93,6 +94,13 @@ export interface Connection {
 /** Where a broker URL is read from, first found first (the agent's names and alias too). */
 const SERVER_VARS = ['FSBUS_SERVERS', 'FSBUS_BROKER_URL', 'FSBUS_BROKER_URLS', 'MOD_EVENT_AGENT_URL'];
 
+/** The driver's and the prefix's variables, the agent's mod_event_agent aliases after ours (as the agent reads them). */
+const DRIVER_VARS = ['FSBUS_DRIVER', 'MOD_EVENT_AGENT_DRIVER'];
+const PREFIX_VARS = ['FSBUS_SUBJECT_PREFIX', 'MOD_EVENT_AGENT_SUBJECT_PREFIX'];
+
+/** The first of `names` set (not blank), for a message that names where a bad value came from. */
+const firstSet = (env: NodeJS.ProcessEnv, names: string[]): string | undefined => names.find((n) => first(env, [n]) !== undefined);
+
 const first = (env: NodeJS.ProcessEnv, names: string[]): string | undefined => {
   for (const n of names) {
     const v = env[n];
@@ -113,18 +121,18 @@ export function resolveConnection(values: Record<string, unknown>, env: NodeJS.P
   const serverFlag = flag('server');
   const serverVar = SERVER_VARS.find((n) => first(env, [n]) !== undefined);
   const serverEnv = serverVar === undefined ? undefined : first(env, [serverVar]);
-  const chosen = flag('driver') ?? first(env, ['FSBUS_DRIVER']);
+  const chosen = flag('driver') ?? first(env, DRIVER_VARS);
   // Refused here, for every command alike: `web` would otherwise retry a connect that can never work.
   if (chosen !== undefined && !DRIVER_NAMES.includes(chosen.toLowerCase())) {
-    throw new UsageError(`${flag('driver') !== undefined ? '--driver' : 'FSBUS_DRIVER'}: unknown driver '${chosen}' (known: ${DRIVER_NAMES.join(', ')})`);
+    throw new UsageError(`${flag('driver') !== undefined ? '--driver' : firstSet(env, DRIVER_VARS)}: unknown driver '${chosen}' (known: ${DRIVER_NAMES.join(', ')})`);
   }
   // The newest running demo is the default only for its own driver: `--driver amqp` does not mean its NATS.
   const demos = serverFlag === undefined && serverEnv === undefined ? runningDemos(env) : [];
   const running = demos[0]?.state;
   const demo = running !== undefined && (chosen === undefined || chosen.toLowerCase() === running.driver.toLowerCase()) ? running : undefined;
-  const prefix = flag('prefix') ?? first(env, ['FSBUS_SUBJECT_PREFIX']) ?? demo?.prefix;
+  const prefix = flag('prefix') ?? first(env, PREFIX_VARS) ?? demo?.prefix;
   const badPrefix = prefix === undefined ? undefined : prefixProblem(prefix);
-  if (badPrefix !== undefined) throw new UsageError(`${flag('prefix') !== undefined ? '--prefix' : 'FSBUS_SUBJECT_PREFIX'} ${JSON.stringify(prefix)}: ${badPrefix}`);
+  if (badPrefix !== undefined) throw new UsageError(`${flag('prefix') !== undefined ? '--prefix' : firstSet(env, PREFIX_VARS) ?? 'the demo'} ${JSON.stringify(prefix)}: ${badPrefix}`);
   const given = serverFlag ?? serverEnv;
   let found: Pick<Connection, 'driver' | 'servers' | 'source' | 'from'>;
   if (given !== undefined) {
