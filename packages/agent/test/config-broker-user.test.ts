@@ -45,3 +45,20 @@ void test('fsbus agent with FSBUS_BROKER_USER and no password exits 78 before co
   assert.equal(code, 78, agent.stderr());
   assert.match(agent.stderr(), /^fsbus agent: invalid config: FSBUS_BROKER_PASSWORD: /);
 });
+
+// The other way on MQTT: mqtt.js writes a password only beside a user name, so a token or password
+// alone failed every connect as "connection closed" (exit 1, restarted for ever): refused at load.
+void test('mqtt: a token or password without broker.user is refused at load, naming it', () => {
+  for (const [env, field, what] of [
+    [{ FSBUS_BROKER_TOKEN: 't0k' }, 'FSBUS_BROKER_TOKEN', 'token (sent as the password)'],
+    [{ MOD_EVENT_AGENT_PASSWORD: 'pw' }, 'MOD_EVENT_AGENT_PASSWORD', 'password'],
+  ] as const) {
+    const { field: got, message } = refusedField(() => loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_DRIVER: 'mqtt', ...env } }));
+    assert.equal(got, field, message);
+    assert.match(message, new RegExp(`is set and broker\\.user is not: on MQTT a ${what.replace(/[()]/g, '\\$&')} needs a user name`));
+  }
+  assert.equal(refusedField(() => loadConfig({ values: { node_id: 'n1', driver: 'mqtt', broker: { token: 't' } }, env: {} })).field, 'broker.token');
+  // With a user name it is the password, as before; other drivers take a password alone (Redis's requirepass).
+  assert.equal(loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_DRIVER: 'mqtt', FSBUS_BROKER_USER: 'agent', FSBUS_BROKER_TOKEN: 't' } }).broker.user, 'agent');
+  assert.equal(loadConfig({ env: { FSBUS_NODE_ID: 'n1', FSBUS_DRIVER: 'redis', FSBUS_BROKER_PASSWORD: 'pw' } }).secrets.brokerPassword, 'pw');
+});

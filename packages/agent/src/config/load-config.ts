@@ -95,6 +95,14 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   if (parsed.broker.user !== undefined && parsed.broker.user !== '' && secrets.brokerPassword === undefined && parsed.driver !== 'mqtt') {
     throw new ConfigError('FSBUS_BROKER_PASSWORD', `is not set, and ${fromEnv.get('broker.user') ?? 'broker.user'} is: a broker user needs its password (or unset the user)`);
   }
+  // The other way on MQTT: mqtt.js sends a password (a token is sent as one) only beside a user
+  // name; without it every connect fails as "connection closed", so it is refused here.
+  if (parsed.driver === 'mqtt' && (parsed.broker.user === undefined || parsed.broker.user === '')) {
+    const alone = secrets.brokerToken !== undefined ? 'brokerToken' : secrets.brokerPassword !== undefined ? 'brokerPassword' : undefined;
+    if (alone !== undefined) {
+      throw new ConfigError(secretsFrom.get(alone) ?? (alone === 'brokerToken' ? 'broker.token' : 'broker.password'), `is set and broker.user is not: on MQTT a ${alone === 'brokerToken' ? 'token (sent as the password)' : 'password'} needs a user name, the MQTT client (mqtt.js) sends a password only beside one (set broker.user, FSBUS_BROKER_USER)`);
+    }
+  }
   if ((parsed.dialplan.user === undefined) !== (secrets.dialplanPassword === undefined)) {
     throw new ConfigError(parsed.dialplan.user === undefined ? 'dialplan.user' : 'FSBUS_DIALPLAN_PASSWORD', 'dialplan basic auth needs both dialplan.user and FSBUS_DIALPLAN_PASSWORD');
   }

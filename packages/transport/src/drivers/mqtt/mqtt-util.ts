@@ -3,6 +3,7 @@ import { readTlsMaterial } from '../../tls-material.js';
 import type { IClientOptions, IPublishPacket } from 'mqtt';
 import type { Subjects } from '@fsbus/contract';
 import type { DriverOptions } from '../../driver.js';
+import { TransportError, TransportErrorCode } from '../../errors.js';
 
 /** `a.b.c` → `a/b/c` (subjects never contain `/`). */
 export function toTopic(subject: string): string {
@@ -139,7 +140,15 @@ export function mqttOptions(urls: readonly string[], options: DriverOptions, cli
   const user = options.auth?.user ?? (first.username === '' ? undefined : decodeURIComponent(first.username));
   const password = options.auth?.password ?? options.auth?.token ?? (first.password === '' ? undefined : decodeURIComponent(first.password));
   if (user !== undefined && user !== '') out.username = user;
-  if (password !== undefined && password !== '') out.password = password;
+  if (password !== undefined && password !== '') {
+    // MQTT 5 allows a password alone, but mqtt.js refuses to write such a CONNECT and its reason
+    // is lost (the connect only fails as "connection closed"): said here, before any connect.
+    if (out.username === undefined) {
+      const what = options.auth?.password === undefined && options.auth?.token !== undefined ? 'a token (sent as the password)' : 'a password';
+      throw new TransportError(TransportErrorCode.INVALID_OPTION, `mqtt: ${what} needs a user name: the MQTT client (mqtt.js) sends a password only beside one; set auth.user (the agent: broker.user, FSBUS_BROKER_USER)`);
+    }
+    out.password = password;
+  }
   const t = options.tls;
   if (typeof t === 'object') {
     const { ca, cert, key } = readTlsMaterial(t);
