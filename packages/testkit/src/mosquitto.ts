@@ -29,6 +29,11 @@ export interface MosquittoOptions {
    * between halt() and start(). @default none (mosquitto's own limit)
    */
   maxPacketBytes?: number;
+  /**
+   * More lines of the broker's own configuration (global options such as `message_size_limit
+   * 4096`), written before any TLS listener. @default none
+   */
+  config?: readonly string[];
 }
 
 /** MQTT 3.1.1 CONNECT, clean session, empty client id: the broker answers CONNACK (0x20). */
@@ -69,6 +74,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Br
       'log_type information',
     ];
     if (options.maxPacketBytes !== undefined) lines.push(`max_packet_size ${options.maxPacketBytes}`);
+    if (options.config !== undefined) lines.push(...options.config);
     if (options.user !== undefined) lines.push(`password_file ${join(dir, 'passwd')}`);
     if (options.acl !== undefined) {
       await writeFile(join(dir, 'acl'), `${options.acl.join('\n')}\n`);

@@ -35,6 +35,17 @@ const NO_MATCHING_SUBSCRIBERS = 16;
 const PACKET_TOO_LARGE = 0x95;
 const REPLY_SUB_ID = 1;
 /**
+ * How long flush() (so close() and the agent's stop) waits for the PUBACKs of what is in flight
+ * before it gives them up, each counted lost: the keepalive; a healthy broker answers far sooner,
+ * but one may never acknowledge a publish while its connection stays up (INVALID_PUBACK_HINT).
+ */
+export const MQTT_FLUSH_ACK_WAIT_MS = 10_000;
+/** mqtt-packet's error for a PUBACK whose reason code MQTT 5 does not allow there: the PUBACK is never handed on. */
+const INVALID_PUBACK = 'Invalid puback reason code';
+/** Said with INVALID_PUBACK: which broker setting sends one, and what to configure instead. */
+export const INVALID_PUBACK_HINT =
+  "the broker answered a publish with a reason code MQTT 5 does not allow in a PUBACK, most likely Mosquitto's message_size_limit refusing a message too large with 0x95: that publish is never acknowledged, and mqtt.js may misread what the connection brings after it (docs/drivers/mqtt.md). Set max_packet_size instead, which the broker advertises and fsbus checks before sending";
+/**
  * Every subscription (lanes, events, replies): QoS 1, and Retain Handling 2, no retained message
  * sent at subscribe. fsbus never retains, but another client may leave one on a lane or events
  * topic; with a clean session each reconnect subscribes anew, and the broker would hand it over
@@ -207,6 +218,10 @@ export class MqttDriver extends BaseDriver {
     client.on('packetsend', (packet: Packet) => this.#onPacketSend(packet));
     client.on('disconnect', (packet: IDisconnectPacket) => this.#onDisconnect(client, packet));
     client.on('error', (err: Error & { code?: unknown }) => {
+      if (err.message === INVALID_PUBACK) {
+        this.emit({ type: 'error', error: new TransportError(TransportErrorCode.BROKER, `${INVALID_PUBACK}: ${INVALID_PUBACK_HINT}`, { cause: err }) });
+        return;
+      }
       this.#losses.failed(err);
       // A CONNACK refusal while reconnecting (a password changed meanwhile): said once per refusal, not at every retry.
       if (typeof err.code === 'number' && this.status !== 'connected') this.reconnectRefused('MQTT', this.#urls.join(','), err);
@@ -550,12 +565,34 @@ export class MqttDriver extends BaseDriver {
   async flush(): Promise<void> {
     this.assertFlushable();
     if (this.#ops.size === 0) return;
-    // mqtt.js keeps an unacknowledged publish for the next session, however far off: lost is lost.
-    await this.whileConnected(
-      (async () => {
-        while (this.#ops.size > 0) await Promise.all([...this.#ops]);
-      })(),
-    );
+    // A broker may never acknowledge a publish while its connection stays up: past the bound,
+    // what mqtt.js still holds is taken back, each counted lost by its publish callback — a stop
+    // is not held for ever.
+    const bound = setTimeout(() => this.#giveUpUnacknowledged(), MQTT_FLUSH_ACK_WAIT_MS);
+    try {
+      // mqtt.js keeps an unacknowledged publish for the next session, however far off: lost is lost.
+      await this.whileConnected(
+        (async () => {
+          while (this.#ops.size > 0) await Promise.all([...this.#ops]);
+        })(),
+      );
+    } finally {
+      clearTimeout(bound);
+    }
+  }
+
+  /** flush()'s bound: every publish still awaiting its PUBACK is given up, counted dropped (and its requester told) by its callback. */
+  #giveUpUnacknowledged(): void {
+    const client = this.#client;
+    if (client === undefined) return;
+    const ids = Object.keys(client.outgoing).map(Number);
+    if (ids.length === 0) return;
+    this.options.logger?.warn({ unacknowledged: ids.length, waited_ms: MQTT_FLUSH_ACK_WAIT_MS }, 'mqtt: publishes the broker never acknowledged: given up, dropped');
+    for (const id of ids) {
+      this.#inFlightBytes.delete(id);
+      this.#onceIds.delete(id);
+      client.removeOutgoingMessage(id);
+    }
   }
 
   async close(): Promise<void> {
