@@ -403,7 +403,11 @@ export interface DriverOptions {
   bufferMessages?: number;
   /** Outgoing buffer, in bytes. @default 8 MiB */
   bufferBytes?: number;
-  /** First-connect timeout. @default 5000 */
+  /**
+   * First-connect timeout: connect() rejects (FSBUS_ERR_TRANSPORT_CONNECT) when the broker has not
+   * completed it by then, the TCP connect and the protocol's handshake after it (zmq: how long
+   * flush() waits for the publishers' subscription markers, docs/drivers/zmq.md). @default 5000
+   */
   connectTimeoutMs?: number;
   /**
    * NATS only: the root of this connection's reply subjects (`<inboxPrefix>.<nuid>.<token>`), so a

@@ -489,6 +489,25 @@ export function connectError(broker: string, urls: readonly string[], err: unkno
   return new TransportError(TransportErrorCode.CONNECT, `cannot ${verb} to ${broker} (${redact(urls.join(','))}): ${why}`, { cause: err });
 }
 
+/**
+ * `connecting`, unless it has not settled within `ms`: then it rejects with a `timeout: no answer
+ * within <ms> ms` reason (for connectError), and the caller drops what is still connecting. For
+ * libraries whose connect timeout bounds the TCP connect only (ioredis, @platformatic/kafka): a
+ * broker that accepts and never answers (a proxy that stalls, SIGSTOP) was otherwise waited on for
+ * ever, or for their request timeouts. `connecting`'s own later rejection is handled here.
+ */
+export async function connectWithin<T>(connecting: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timeout: no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([connecting, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Splits `urls` entries on commas, trims, drops empties. */
 export function urlList(urls: readonly string[]): string[] {
   return urls.flatMap((u) => u.split(',')).map((u) => u.trim()).filter((u) => u !== '');

@@ -1,6 +1,8 @@
 /** Topic existence and creation ("created if missing"), cached per driver. */
 import { Admin, Producer, type BaseOptions } from '@platformatic/kafka';
 import { isTopicAlreadyExists, isUnknownTopic } from './kafka-wire.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../defaults.js';
+import { connectWithin } from '../driver-core.js';
 
 export type TopicConfig = Array<{ name: string; value: string }>;
 /**
@@ -122,14 +124,28 @@ export class TopicCache {
   }
 }
 
-/** Opens a driver's admin and producer (acks=all) once the cluster answers; closes both on failure. */
+/** How long a failed open waits for the metadata request it gave up on to fail, after closing (the library's retry delay is 200 ms). @default 1000 */
+const ABANDONED_REQUEST_MS = 1000;
+
+/**
+ * Opens a driver's admin and producer (acks=all) once the cluster answers, within the connect
+ * timeout; closes both on failure. The library's `connectTimeout` bounds the TCP connect only: a
+ * broker that accepts and never answers (a proxy that stalls, SIGSTOP) held the metadata request
+ * for ever (no answer, no error, after 90 s).
+ */
 export async function openKafkaClients(base: BaseOptions): Promise<{ admin: Admin; producer: Producer<Buffer, Buffer, Buffer, Buffer> }> {
   const admin = new Admin(base);
   const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ ...base, acks: -1 });
+  const asked = admin.metadata({ topics: [], forceUpdate: true });
   try {
-    await admin.metadata({ topics: [], forceUpdate: true });
+    await connectWithin(asked, base.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS);
   } catch (err) {
     await Promise.allSettled([admin.close(), producer.close(true)]);
+    // Closing fails the request (a retry it had scheduled finds the client closed): once it has
+    // settled, nothing of it is left (no request timer, no retry). Bounded all the same.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([asked.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ABANDONED_REQUEST_MS)))]);
+    clearTimeout(timer);
     throw err;
   }
   return { admin, producer };

@@ -11,10 +11,10 @@
  * bounded outbox.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { errorFields, LogThrottle } from '@fsbus/esl';
-import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.js';
-import { connectError, deadlineOf, lateBy } from '../driver-core.js';
+import { backoffMs, BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.js';
+import { connectError, connectWithin, deadlineOf, lateBy } from '../driver-core.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertTlsFilesReadable } from '../../tls-material.js';
@@ -26,7 +26,7 @@ import { CLAIM_SCRIPT, LEAVE_SCRIPT, MARK_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT,
 import { ensureGroup, laneEntry, readLane, readReplies, type LaneEntry, type LaneStream } from './redis-streams.js';
 import { leaveLane, stopReading, type LeaveCommand } from './redis-lane-leave.js';
 import { expiresRefusal, REFUSED_EXPIRES_LOG } from './redis-expires.js';
-import { redisOptions, takesCommands, timeLimit, untilClosed } from './redis-util.js';
+import { abandon, redisOptions, takesCommands, timeLimit, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
 import { LIVENESS_DEAD_AFTER_MS, RedisLiveness } from './redis-liveness.js';
 import { ServingMarks, servingKey, type MarkCommand } from './redis-serving.js';
@@ -121,15 +121,23 @@ export class RedisDriver extends BaseDriver {
     this.#url = urlList(options.urls)[0] ?? 'redis://127.0.0.1:6379';
   }
 
-  #newConn(): Redis {
-    return new Redis(redisOptions(this.#url, this.options, this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS));
+  #newConn(overrides: Pick<RedisOptions, 'retryStrategy'> = {}): Redis {
+    return new Redis({ ...redisOptions(this.#url, this.options, this.#connectTimeoutMs), ...overrides });
+  }
+
+  get #connectTimeoutMs(): number {
+    return this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   }
 
   async connect(): Promise<void> {
     this.assertOpen();
     if (this.#cmd !== undefined) return;
-    const cmd = this.#newConn() as Redis & Scripted;
-    const sub = this.#newConn();
+    // Until both are up a lost connection is not dialled again: ioredis would retry it for ever
+    // behind connect()'s rejection. From then on it reconnects with the usual backoff.
+    let up = false;
+    const retryStrategy = (attempt: number): number | null => (up ? backoffMs(attempt) : null);
+    const cmd = this.#newConn({ retryStrategy }) as Redis & Scripted;
+    const sub = this.#newConn({ retryStrategy });
     // ioredis rejects connect() with a bare "Connection is closed." where the server refused the
     // password: the reason came as an 'error' event, kept to be the one reported.
     let refusal: unknown;
@@ -139,20 +147,22 @@ export class RedisDriver extends BaseDriver {
     cmd.on('error', swallow);
     sub.on('error', swallow);
     try {
-      await cmd.connect();
-      await sub.connect();
+      // ioredis's connectTimeout bounds the TCP connect only; its ready check then waits for INFO's
+      // answer for ever: a server that accepts and never answers is bounded here, both connections at once.
+      await connectWithin(Promise.all([cmd.connect(), sub.connect()]), this.#connectTimeoutMs);
     } catch (err) {
-      cmd.disconnect();
-      sub.disconnect();
+      // Taken before they are dropped: dropping them may say more ("Ready check failed").
+      const reason = refusal ?? err;
+      await Promise.all([abandon(cmd), abandon(sub)]);
       if (this.status === 'closed') throw this.closedDuringConnect();
-      throw connectError('Redis', [this.#url], refusal ?? err);
+      throw connectError('Redis', [this.#url], reason);
     }
     if (this.status === 'closed') {
       // close() ran meanwhile: it could not close connections it did not have yet.
-      cmd.disconnect();
-      sub.disconnect();
+      await Promise.all([abandon(cmd), abandon(sub)]);
       throw this.closedDuringConnect();
     }
+    up = true;
     // From now on ioredis reconnects by itself: Redis refusing it (a password changed meanwhile:
     // WRONGPASS) comes only as an 'error' event, and is said instead of retried in silence.
     const onError = (err: unknown): void => {

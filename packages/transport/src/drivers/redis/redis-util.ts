@@ -96,6 +96,21 @@ export function orLost<T>(conn: Redis, command: Promise<T>): Promise<T> {
   return unlessInterrupted(command, (stop) => onceEvent(conn, 'close', () => stop(lost())));
 }
 
+/**
+ * Ends a connection that never came up (connect() failed or gave up), leaving nothing behind: no
+ * reconnect, its socket destroyed rather than ended (a server that stalls may never answer the FIN,
+ * and ioredis would hold the socket and a timer for `disconnectTimeout`). Resolves at its 'end'.
+ */
+export async function abandon(conn: Redis): Promise<void> {
+  if (conn.status === 'end') return;
+  // Not events.once: an 'error' said while it closes (the connect's own 'error' listener hears it) must not end the wait.
+  const ended = new Promise<void>((resolve) => conn.once('end', () => resolve()));
+  conn.disconnect();
+  // Not there yet while ioredis is about to dial (it then gives up on its own).
+  (conn.stream as Redis['stream'] | undefined)?.destroy();
+  await ended;
+}
+
 /** A wait bounded in time: `expired` resolves after `ms` unless `clear()` came first (it then never settles). */
 export function timeLimit(ms: number): { expired: Promise<void>; clear(): void } {
   let timer: NodeJS.Timeout | undefined;
