@@ -10,46 +10,73 @@ import { WireClient } from '../../sim/test/listener-client.js';
 
 const BIN = fileURLToPath(new URL('../bin/fsbus.js', import.meta.url));
 
-void describe('fsbus sim', () => {
-  void it('prints the port line for --port 0, serves api status, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, [BIN, 'sim', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      const lines = createInterface({ input: child.stdout });
-      const first = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no port line within 20 s; stderr: ${stderr}`)), 20_000);
-        lines.once('line', (line) => {
-          clearTimeout(timer);
-          resolve(line);
-        });
-      });
-      const match = /^fsbus sim listening on 127\.0\.0\.1:(\d+)$/.exec(first);
-      assert.ok(match, `first line: ${first}`);
-      const client = await WireClient.authed(Number(match[1]));
-      const status = await client.command('api status');
-      assert.equal(status.headers.get('Content-Type'), 'api/response');
-      assert.match(status.body?.toString() ?? '', /is ready\n/);
+/** `fsbus <args>` to its end: its exit code, stdout and stderr. */
+function runCli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+interface RunningSim {
+  /** An Event Socket client, authenticated, on the port of its first line. */
+  client: WireClient;
+  /** Closes the client and sends SIGTERM: the simulator must exit 0. */
+  stop(): Promise<void>;
+  /** For a finally: SIGKILL unless it exited. */
+  kill(): void;
+}
+
+/** `fsbus sim --port 0 <args>`, once it printed its port line (`fsbus sim listening on 127.0.0.1:<port>`). */
+async function startSim(args: string[]): Promise<RunningSim> {
+  const child = spawn(process.execPath, [BIN, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const kill = (): void => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  const lines = createInterface({ input: child.stdout });
+  try {
+    const first = await new Promise<string>((resolve, reject) => {
+      lines.once('line', resolve);
+      child.once('exit', () => reject(new Error(`exited before its port line; stderr: ${stderr}`)));
+    });
+    const match = /^fsbus sim listening on 127\.0\.0\.1:(\d+)$/.exec(first);
+    assert.ok(match, `first line: ${first}`);
+    const client = await WireClient.authed(Number(match[1]));
+    const stop = async (): Promise<void> => {
       client.close();
       child.kill('SIGTERM');
       assert.equal(await exited, 0, stderr);
       lines.close();
+    };
+    return { client, stop, kill };
+  } catch (err) {
+    kill();
+    throw err;
+  }
+}
+
+void describe('fsbus sim', () => {
+  void it('prints the port line for --port 0, serves api status, and exits 0 on SIGTERM', async () => {
+    const sim = await startSim([]);
+    try {
+      const status = await sim.client.command('api status');
+      assert.equal(status.headers.get('Content-Type'), 'api/response');
+      assert.match(status.body?.toString() ?? '', /is ready\n/);
+      await sim.stop();
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      sim.kill();
     }
   });
 
   void it('prints its help and refuses bad options', async () => {
-    const run = (args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
-      new Promise((resolve) => {
-        const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        child.on('exit', (code) => resolve({ code, out, err }));
-      });
+    const run = runCli;
     const help = await run(['sim', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.out, /--xml-curl-url/);
@@ -72,39 +99,20 @@ void describe('fsbus sim', () => {
     try {
       const good = join(dir, 'good.json');
       writeFileSync(good, JSON.stringify({ default: [{ name: 'play', conditions: [{ expression: '^5000$', actions: [{ application: 'answer' }, { application: 'playback', data: 'x.wav' }, { application: 'park' }] }] }] }));
-      const child = spawn(process.execPath, [BIN, 'sim', '--port', '0', '--dialplan', good, '--playback-ms', '7'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const sim = await startSim(['--dialplan', good, '--playback-ms', '7']);
       try {
-        const lines = createInterface({ input: child.stdout });
-        const first = await new Promise<string>((resolve, reject) => {
-          lines.once('line', resolve);
-          child.once('exit', () => reject(new Error(`exited before its port line; stderr: ${stderr}`)));
-        });
-        const match = /^fsbus sim listening on 127\.0\.0\.1:(\d+)$/.exec(first);
-        assert.ok(match, `first line: ${first}`);
-        const client = await WireClient.authed(Number(match[1]));
+        const { client } = sim;
         assert.equal(await client.replyText('event plain CHANNEL_EXECUTE_COMPLETE'), '+OK event listener enabled plain');
         assert.match((await client.command('api originate loopback/5000 &park()')).body?.toString() ?? '', /^\+OK /);
         const played = (): string | undefined => client.peek().map((f) => f.body?.toString() ?? '').find((b) => b.includes('\nApplication: playback\n'));
         await client.waitFor(() => played() !== undefined, undefined, 'the playback CHANNEL_EXECUTE_COMPLETE');
         assert.match(played() ?? '', /\nvariable_playback_ms: 7\n/);
-        client.close();
-        child.kill('SIGTERM');
-        assert.equal(await exited, 0, stderr);
-        lines.close();
+        await sim.stop();
       } finally {
-        if (child.exitCode === null) child.kill('SIGKILL');
+        sim.kill();
       }
 
-      const run = (args: string[]): Promise<{ code: number | null; err: string }> =>
-        new Promise((resolve) => {
-          const c = spawn(process.execPath, [BIN, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-          let err = '';
-          c.stderr.on('data', (d: Buffer) => (err += d.toString()));
-          c.on('exit', (code) => resolve({ code, err }));
-        });
+      const run = (args: string[]): Promise<{ code: number | null; err: string }> => runCli(['sim', '--port', '0', ...args]);
       const notJson = join(dir, 'not.json');
       writeFileSync(notJson, '<include/>\n');
       const badShape = join(dir, 'shape.json');
@@ -130,19 +138,9 @@ void describe('fsbus sim', () => {
   });
 
   void it('--gateway declares mod_sofia gateways: dialled, listed by sofia status; a bad value is a usage error', async () => {
-    const child = spawn(process.execPath, [BIN, 'sim', '--port', '0', '--gateway', 'carrier', '--gateway=backup=sip:proxy.example.com:5060'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const sim = await startSim(['--gateway', 'carrier', '--gateway=backup=sip:proxy.example.com:5060']);
     try {
-      const lines = createInterface({ input: child.stdout });
-      const first = await new Promise<string>((resolve, reject) => {
-        lines.once('line', resolve);
-        child.once('exit', () => reject(new Error(`exited before its port line; stderr: ${stderr}`)));
-      });
-      const match = /^fsbus sim listening on 127\.0\.0\.1:(\d+)$/.exec(first);
-      assert.ok(match, `first line: ${first}`);
-      const client = await WireClient.authed(Number(match[1]));
+      const { client } = sim;
       const api = async (command: string): Promise<string> => (await client.command(`api ${command}`)).body?.toString() ?? '';
       assert.match(await api('originate sofia/gateway/carrier/1000 &park()'), /^\+OK [0-9a-f-]{36}\n$/);
       assert.match(await api('originate sofia/gateway/backup/1000 &park()'), /^\+OK [0-9a-f-]{36}\n$/);
@@ -150,23 +148,12 @@ void describe('fsbus sim', () => {
       const status = await api('sofia status');
       assert.match(status, /\n +external::carrier\tgateway\t +sip:FreeSWITCH@carrier\tNOREG\n/);
       assert.match(status, /\n +external::backup\tgateway\t +sip:FreeSWITCH@proxy\.example\.com:5060\tNOREG\n/);
-      client.close();
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0, stderr);
-      lines.close();
+      await sim.stop();
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      sim.kill();
     }
 
-    const run = (args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
-      new Promise((resolve) => {
-        const c = spawn(process.execPath, [BIN, 'sim', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        c.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        c.on('exit', (code) => resolve({ code, out, err }));
-      });
+    const run = (args: string[]): Promise<{ code: number | null; out: string; err: string }> => runCli(['sim', ...args]);
     assert.match((await run(['--help'])).out, /--gateway <name>\[=<proxy>\]/);
     const refusals: Array<[string[], RegExp]> = [
       [['--gateway', ''], /--gateway must not be empty/],
