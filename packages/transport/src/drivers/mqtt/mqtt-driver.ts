@@ -358,12 +358,10 @@ export class MqttDriver extends BaseDriver {
   /** Takes publishes back from mqtt.js for good: each is counted dropped (and its requester told) by its publish callback. */
   #dropInFlight(client: MqttClient, ids: number[], max: number | undefined): void {
     for (const id of ids) {
-      const bytes = this.#inFlightBytes.get(id);
-      this.#inFlightBytes.delete(id);
-      this.#onceIds.delete(id);
-      if (client.outgoing[id] === undefined) continue;
-      this.options.logger?.warn({ bytes, max_packet_bytes: max }, "mqtt: unacknowledged publish over the broker's maximum packet size: not sent again, dropped");
-      client.removeOutgoingMessage(id);
+      if (client.outgoing[id] !== undefined) {
+        this.options.logger?.warn({ bytes: this.#inFlightBytes.get(id), max_packet_bytes: max }, "mqtt: unacknowledged publish over the broker's maximum packet size: not sent again, dropped");
+      }
+      this.#takeBack(client, id);
     }
   }
 
@@ -588,11 +586,14 @@ export class MqttDriver extends BaseDriver {
     const ids = Object.keys(client.outgoing).map(Number);
     if (ids.length === 0) return;
     this.options.logger?.warn({ unacknowledged: ids.length, waited_ms: MQTT_FLUSH_ACK_WAIT_MS }, 'mqtt: publishes the broker never acknowledged: given up, dropped');
-    for (const id of ids) {
-      this.#inFlightBytes.delete(id);
-      this.#onceIds.delete(id);
-      client.removeOutgoingMessage(id);
-    }
+    for (const id of ids) this.#takeBack(client, id);
+  }
+
+  /** One publish taken back from mqtt.js for good, if it still holds it: its publish callback counts it dropped (and tells its requester). */
+  #takeBack(client: MqttClient, id: number): void {
+    this.#inFlightBytes.delete(id);
+    this.#onceIds.delete(id);
+    if (client.outgoing[id] !== undefined) client.removeOutgoingMessage(id);
   }
 
   async close(): Promise<void> {
