@@ -497,15 +497,24 @@ export function connectError(broker: string, urls: readonly string[], err: unkno
  * ever, or for their request timeouts. `connecting`'s own later rejection is handled here.
  */
 export async function connectWithin<T>(connecting: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout: no answer within ${ms} ms`)), ms);
+  const limit = timeLimit(ms);
+  const expired = limit.expired.then((): never => {
+    throw new Error(`timeout: no answer within ${ms} ms`);
   });
   try {
     return await Promise.race([connecting, expired]);
   } finally {
-    clearTimeout(timer);
+    limit.clear();
   }
+}
+
+/** A wait bounded in time: `expired` resolves after `ms` unless `clear()` came first (it then never settles). */
+export function timeLimit(ms: number): { expired: Promise<void>; clear(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { expired, clear: () => clearTimeout(timer) };
 }
 
 /** Splits `urls` entries on commas, trims, drops empties. */

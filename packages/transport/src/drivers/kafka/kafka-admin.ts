@@ -2,7 +2,7 @@
 import { Admin, Producer, type BaseOptions } from '@platformatic/kafka';
 import { isTopicAlreadyExists, isUnknownTopic } from './kafka-wire.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../defaults.js';
-import { connectWithin } from '../driver-core.js';
+import { connectWithin, timeLimit } from '../driver-core.js';
 
 export type TopicConfig = Array<{ name: string; value: string }>;
 /**
@@ -143,9 +143,9 @@ export async function openKafkaClients(base: BaseOptions): Promise<{ admin: Admi
     await Promise.allSettled([admin.close(), producer.close(true)]);
     // Closing fails the request (a retry it had scheduled finds the client closed): once it has
     // settled, nothing of it is left (no request timer, no retry). Bounded all the same.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([asked.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ABANDONED_REQUEST_MS)))]);
-    clearTimeout(timer);
+    const limit = timeLimit(ABANDONED_REQUEST_MS);
+    await Promise.race([asked.catch(() => undefined), limit.expired]);
+    limit.clear();
     throw err;
   }
   return { admin, producer };

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { errorFields, LogThrottle } from '@fsbus/esl';
 import { backoffMs, BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.js';
-import { connectError, connectWithin, deadlineOf, lateBy } from '../driver-core.js';
+import { connectError, connectWithin, deadlineOf, lateBy, timeLimit } from '../driver-core.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertTlsFilesReadable } from '../../tls-material.js';
@@ -26,7 +26,7 @@ import { CLAIM_SCRIPT, LEAVE_SCRIPT, MARK_SCRIPT, POSITION_SCRIPT, REPLY_SCRIPT,
 import { ensureGroup, laneEntry, readLane, readReplies, type LaneEntry, type LaneStream } from './redis-streams.js';
 import { leaveLane, stopReading, type LeaveCommand } from './redis-lane-leave.js';
 import { expiresRefusal, REFUSED_EXPIRES_LOG } from './redis-expires.js';
-import { abandon, redisOptions, takesCommands, timeLimit, untilClosed } from './redis-util.js';
+import { abandon, redisOptions, takesCommands, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
 import { LIVENESS_DEAD_AFTER_MS, RedisLiveness } from './redis-liveness.js';
 import { ServingMarks, servingKey, type MarkCommand } from './redis-serving.js';

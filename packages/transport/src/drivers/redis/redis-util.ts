@@ -110,12 +110,3 @@ export async function abandon(conn: Redis): Promise<void> {
   (conn.stream as Redis['stream'] | undefined)?.destroy();
   await ended;
 }
-
-/** A wait bounded in time: `expired` resolves after `ms` unless `clear()` came first (it then never settles). */
-export function timeLimit(ms: number): { expired: Promise<void>; clear(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return { expired, clear: () => clearTimeout(timer) };
-}
