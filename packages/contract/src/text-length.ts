@@ -8,5 +8,7 @@ export function clipText(text: string, max: number): string {
   if (text.length <= max) return text;
   const lastKept = text.charCodeAt(max - 1);
   const end = lastKept >= 0xd800 && lastKept <= 0xdbff ? max - 1 : max;
-  return `${text.slice(0, end)}…`;
+  // join, not slice + "…": V8 keeps a slice (and a concatenation of it) as a view of the whole
+  // original, so a short text kept would hold the megabyte it came from.
+  return [text.slice(0, end), '…'].join('');
 }

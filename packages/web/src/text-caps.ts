@@ -3,6 +3,7 @@
  * (through the SIP From/To) the channel name, and a bus message carries up to 1 MiB: kept whole,
  * 5,000 channel rows of such values took gigabytes and made every page's snapshot fail.
  */
+import { clipText } from '@fsbus/contract';
 
 /** Characters kept of a channel row's text (caller, destination, name…); longer ends with "…". */
 export const MAX_FIELD_CHARS = 256;
@@ -15,15 +16,9 @@ export const MAX_UUID_LENGTH = 256;
 /** Any character V8 cannot store in one byte. */
 const WIDE = /[^\0-\xff]/;
 
-/** `text`, or its first `max - 1` characters and "…" (never half a surrogate pair). */
+/** `text`, or its first `max - 1` characters and "…": at most `max` in all (never half a surrogate pair). */
 export function cutText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max - 1;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  // join, not slice + "…": V8 keeps a slice (and a concatenation of it) as a view of the whole
-  // original, so 256 characters kept would hold the 16 KB value they came from.
-  return [text.slice(0, end), '…'].join('');
+  return text.length <= max ? text : clipText(text, max - 1);
 }
 
 /**
