@@ -34,6 +34,8 @@ test('a mistyped option: one line naming it, a guess, and where the help is (not
     [['sim', '--xml-curl', 'http://x'], 'fsbus sim: unknown option --xml-curl (did you mean --xml-curl-url?); see fsbus sim --help'],
     [['events', '--frobnicate'], 'fsbus events: unknown option --frobnicate; see fsbus events --help'],
     [['agent', '--confg', 'a.yaml'], 'fsbus agent: unknown option --confg (did you mean --config?); see fsbus agent --help'],
+    // A negative number as an argument reads as an option to parseArgs: say how to write it.
+    [['dialplan', 'timeout', '-5'], 'fsbus dialplan: unknown option -5 (a negative number as an argument goes after --: -- -5); see fsbus dialplan --help'],
     [['dialplan', 'enabel'], "fsbus dialplan: unknown action 'enabel' (did you mean enable?): one of enable, disable, status, audio, autoanswer, timeout; see fsbus dialplan --help"],
   ] as const) {
     const r = await run([...argv]);

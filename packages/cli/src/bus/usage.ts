@@ -44,6 +44,8 @@ export function argumentProblem(err: unknown, options: Readonly<Record<string, u
   if (e.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return message;
   const given = /^Unknown option '([^']+)'/.exec(message)?.[1];
   if (given === undefined) return message;
+  // No option is a digit: this is a negative number meant as an argument.
+  if (/^-(\d|\.\d)/.test(given)) return `unknown option ${given} (a negative number as an argument goes after --: -- ${given})`;
   const names = Object.keys(options).map((n) => `--${n}`);
   const guess = given.startsWith('--') ? closest(given, names) : undefined;
   return `unknown option ${given}${guess === undefined ? '' : ` (did you mean ${guess}?)`}`;
