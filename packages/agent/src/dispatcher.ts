@@ -6,6 +6,7 @@
 import {
   BusError,
   BusErrorCode,
+  clipText,
   CORRELATION_ID_HEADER,
   encodeReply,
   errorReply,
@@ -45,6 +46,9 @@ export { MAX_COMMAND_TIMEOUT_MS };
 export function commandTimeoutMs(requested: number | undefined, needed: number | undefined, configured: number): number {
   return Math.min(requested ?? needed ?? configured, Math.max(MAX_COMMAND_TIMEOUT_MS, needed ?? 0));
 }
+
+/** Characters of a refusal's message kept on the audit line when no requester is told it. */
+const MAX_REASON_CHARS = 256;
 
 /** At most one warning per this many ms while FreeSWITCH's connections are full. */
 const QUEUE_FULL_WARN_INTERVAL_MS = 10_000;
@@ -502,6 +506,9 @@ export class Dispatcher {
         Object.assign(fields, { denied_verb: verb });
         denied = ` denied_verb=${verb}`;
       }
+      // Nobody is told (fire-and-forget, no reply address, no copy): this line is where the why is.
+      const untold = (hints.async || !req.expectsReply) && hints.forward_to === undefined;
+      if (untold) Object.assign(fields, { reason: clipText(result.message, MAX_REASON_CHARS) });
     }
     if (this.#o.audit !== false) this.#o.logger.info(fields, `audit=command cmd=${cmd} subject=${auditToken(req.subject)} result=${outcome} async=${fields.async} payload_bytes=${fields.payload_bytes}${denied}`);
     return hints.async ? undefined : bytes;

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BusErrorCode, BusMessage, type ReplyEnvelope } from '@fsbus/contract';
-import { startCluster, type Cluster } from './support/cluster.js';
+import { logLine, startCluster, type Cluster } from './support/cluster.js';
 
 const SUBJECT = 'freeswitch.node.node-1';
 const DENYLIST = 'uuid_kill,Hangup,originate,execute_app,agent.cordon,dialplan.enable,hupall';
@@ -75,6 +75,19 @@ void describe('a denylist naming built-in commands', () => {
     assert.equal((await cluster.request(SUBJECT, '{"command":"status"}')).success, true);
     const ran = logs.filter((l) => l['audit'] === 'command' && l['cmd'] === 'status');
     assert.ok(ran.length > 0 && ran.every((l) => !('denied_verb' in l) && !String(l['msg']).includes('denied_verb')));
+  });
+
+  void test('a denial nobody can be told of (the async lane) leaves its reason on the audit line', async () => {
+    const node = cluster.nodes[0]!;
+    const body = '{"command":"hangup","uuid":"f7e8d9"}';
+    cluster.client.publish('freeswitch.cmd.async.hangup', new TextEncoder().encode(body));
+    const audit = await logLine(node, `audit=command cmd=hangup subject=freeswitch.cmd.async.hangup result=err async=yes payload_bytes=${body.length} denied_verb=hangup`);
+    assert.equal(audit['code'], BusErrorCode.COMMAND_DENIED);
+    assert.equal(audit['reason'], BusMessage.COMMAND_DENIED, JSON.stringify(audit));
+    // Answered: the requester has the reason, the line need not carry it.
+    assertDenied(await cluster.request(SUBJECT, '{"command":"hangup","uuid":"d4e5f7"}'), 'hangup');
+    const answered = node.logs.filter((l) => l['audit'] === 'command' && l['subject'] === SUBJECT && l['code'] === BusErrorCode.COMMAND_DENIED);
+    assert.ok(answered.length > 0 && answered.every((l) => !('reason' in l)), JSON.stringify(answered));
   });
 
   void test('agent.status reports the policy in force, lower-cased', async () => {
