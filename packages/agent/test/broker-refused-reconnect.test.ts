@@ -5,16 +5,22 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Simulator } from '@fsbus/sim';
-import { startRabbitMq } from '@fsbus/testkit';
+import { startRabbitMq, type RabbitMqHandle } from '@fsbus/testkit';
 import { startSwitchRelay } from '../../transport/test/support/switch-relay.js';
 import { startedAgent } from './support/agent-process.js';
 import { httpGet } from './support/http-get.js';
 
 void test('RabbitMQ refusing the reconnect for the credentials: an error line with the hint, counted, and /readyz says why', { timeout: 240_000 }, async (t) => {
-  const right = await startRabbitMq({ user: { name: 'fsbus', password: 'right-pass' } });
-  t.after(() => right.stop());
-  const changed = await startRabbitMq({ user: { name: 'fsbus', password: 'n3wpass' } });
-  t.after(() => changed.stop());
+  // Both brokers at once (a RabbitMQ takes seconds to start), stopped together.
+  const brokers = await Promise.allSettled([
+    startRabbitMq({ user: { name: 'fsbus', password: 'right-pass' } }),
+    startRabbitMq({ user: { name: 'fsbus', password: 'n3wpass' } }),
+  ]);
+  t.after(() => Promise.all(brokers.flatMap((b) => (b.status === 'fulfilled' ? [b.value.stop()] : []))));
+  const [right, changed] = brokers.map((b) => {
+    if (b.status === 'rejected') throw b.reason;
+    return b.value;
+  }) as [RabbitMqHandle, RabbitMqHandle];
   const relay = await startSwitchRelay(right.port);
   t.after(() => relay.close());
   const sim = new Simulator({ port: 0, heartbeatIntervalMs: 0 });

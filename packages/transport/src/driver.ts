@@ -426,6 +426,13 @@ export interface DriverOptions {
    */
   livenessIntervalMs?: number;
   /**
+   * MQTT only: how long `flush()` (so `close()` and the agent's stop) waits for the PUBACKs of what
+   * is in flight before it gives them up, each counted dropped: a broker may never acknowledge a
+   * publish while its connection stays up (docs/drivers/mqtt.md, message_size_limit). Milliseconds,
+   * > 0. @default 10000 (MQTT_FLUSH_ACK_WAIT_MS, the keepalive)
+   */
+  flushAckWaitMs?: number;
+  /**
    * AMQP only: subject patterns (`*`, `>`) whose publishes go out persistent (delivery_mode 2), so
    * a durable queue bound to them keeps them across a RabbitMQ restart; RabbitMQ writes them to
    * disk, which slows the publish confirms. Requests and replies stay transient whatever their

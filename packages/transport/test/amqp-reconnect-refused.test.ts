@@ -11,19 +11,27 @@ import { startSwitchRelay } from './support/switch-relay.js';
 
 let right: RabbitMqHandle;
 let changed: RabbitMqHandle;
-let relay: Awaited<ReturnType<typeof startSwitchRelay>>;
+let switchRelay: Awaited<ReturnType<typeof startSwitchRelay>> | undefined;
+/** Both brokers, started at once (a RabbitMQ takes seconds to start); each stopped in after() if it started. */
+let brokers: Array<PromiseSettledResult<RabbitMqHandle>> = [];
 before(async () => {
-  right = await startRabbitMq({ user: { name: 'fsbus', password: 'right-pass' } });
-  changed = await startRabbitMq({ user: { name: 'fsbus', password: 'n3wpass' } });
-  relay = await startSwitchRelay(right.port);
+  brokers = await Promise.allSettled([
+    startRabbitMq({ user: { name: 'fsbus', password: 'right-pass' } }),
+    startRabbitMq({ user: { name: 'fsbus', password: 'n3wpass' } }),
+  ]);
+  [right, changed] = brokers.map((b) => {
+    if (b.status === 'rejected') throw b.reason;
+    return b.value;
+  }) as [RabbitMqHandle, RabbitMqHandle];
+  switchRelay = await startSwitchRelay(right.port);
 });
 after(async () => {
-  await relay.close();
-  await right.stop();
-  await changed.stop();
+  await switchRelay?.close();
+  await Promise.all(brokers.flatMap((b) => (b.status === 'fulfilled' ? [b.value.stop()] : [])));
 });
 
 void test('amqp: a reconnect refused for its credentials is reported as an error, once, and the driver keeps retrying', { timeout: 120_000 }, async (t) => {
+  const relay = switchRelay!;
   const driver = await createDriver('amqp', { urls: [`amqp://127.0.0.1:${relay.port}`], auth: { user: 'fsbus', password: 'right-pass' } });
   t.after(() => driver.close());
   const events: DriverEvent[] = [];

@@ -7,9 +7,34 @@ import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
 import { startRelay } from './conformance/relay.js';
 import { runConformance } from './conformance/suite.js';
 
+/**
+ * One RabbitMQ for the whole file (a start takes seconds): the conformance cases (whose fault cases
+ * restart it and leave it running) and the cases below, each on subjects of its own. Stopped once
+ * everything in the file has run.
+ */
+let rabbit: Promise<RabbitMqHandle> | undefined;
+const sharedRabbitMq = (): Promise<RabbitMqHandle> => (rabbit ??= startRabbitMq());
+after(async () => {
+  await rabbit?.then(
+    (b) => b.stop(),
+    () => undefined,
+  );
+});
+
 runConformance({
   driver: 'amqp',
-  startBroker: () => startRabbitMq(),
+  startBroker: async () => {
+    const b = await sharedRabbitMq();
+    // The suite's own stop() at its end is left to the file's after(): the cases below use it next.
+    return {
+      get url() {
+        return b.url;
+      },
+      halt: () => b.halt(),
+      start: () => b.start(),
+      stop: async () => undefined,
+    };
+  },
   create: (options) => createDriver('amqp', options),
 });
 
@@ -59,8 +84,7 @@ function unknownNodeReplyTo(): string {
   return `amq.rabbitmq.reply-to.${pid.toString('base64')}.${Buffer.alloc(16, 7).toString('base64')}`;
 }
 
-// One broker for the cases below (RabbitMQ takes seconds to start); each case's drivers are
-// closed after it.
+// The file's one broker for the cases below; each case's drivers are closed after it.
 void describe('amqp: publishes, subscriptions and queue groups around the connection', () => {
   let broker: RabbitMqHandle;
   const opened: Driver[] = [];
@@ -72,13 +96,10 @@ void describe('amqp: publishes, subscriptions and queue groups around the connec
     return d;
   };
   before(async () => {
-    broker = await startRabbitMq();
+    broker = await sharedRabbitMq();
   });
   afterEach(async () => {
     for (const d of opened.splice(0)) await d.close();
-  });
-  after(async () => {
-    await broker.stop();
   });
 
   void test('amqp: events published into a link that hung, then broke, are sent again after the reconnect — none lost, none counted as published twice', async () => {

@@ -13,13 +13,18 @@ import { INVALID_PUBACK_HINT } from '../src/drivers/mqtt/mqtt-driver.js';
 
 /** A bound for what must happen, only there to fail by name instead of hanging. */
 const BOUND_MS = 20_000;
+/**
+ * flush()'s give-up bound, shortened from MQTT_FLUSH_ACK_WAIT_MS (10 s) so each test does not wait
+ * it out: these publishes are never acknowledged, however long it waits.
+ */
+const FLUSH_ACK_WAIT_MS = 2000;
 /** Over the 1 MiB least write window all together. */
 const BIG = 20;
 const BIG_BYTES = 100_000;
 
 void test('mqtt: publishes a message_size_limit refuses with an invalid PUBACK are counted lost, said with the cause, and flush() finishes', { timeout: 90_000 }, async () => {
   const broker = await startMosquitto({ config: ['message_size_limit 4096'] });
-  const agent = await createDriver('mqtt', { urls: [broker.url] });
+  const agent = await createDriver('mqtt', { urls: [broker.url], flushAckWaitMs: FLUSH_ACK_WAIT_MS });
   const errors: string[] = [];
   let closed = false;
   try {
@@ -45,7 +50,7 @@ void test('mqtt: publishes a message_size_limit refuses with an invalid PUBACK a
 
 void test('mqtt: close() finishes with publishes a message_size_limit refuses still in flight', { timeout: 60_000 }, async () => {
   const broker = await startMosquitto({ config: ['message_size_limit 4096'] });
-  const agent = await createDriver('mqtt', { urls: [broker.url] });
+  const agent = await createDriver('mqtt', { urls: [broker.url], flushAckWaitMs: FLUSH_ACK_WAIT_MS });
   let closed = false;
   try {
     await agent.connect();
@@ -57,5 +62,14 @@ void test('mqtt: close() finishes with publishes a message_size_limit refuses st
   } finally {
     if (!closed) void agent.close();
     await broker.stop();
+  }
+});
+
+void test('mqtt: flushAckWaitMs that is not a number of milliseconds > 0 is refused at createDriver', async () => {
+  for (const bad of [0, -1, Number.NaN, 2 ** 31]) {
+    await assert.rejects(createDriver('mqtt', { urls: ['mqtt://127.0.0.1:1883'], flushAckWaitMs: bad }), {
+      code: 'FSBUS_ERR_TRANSPORT_INVALID_OPTION',
+      message: `flushAckWaitMs must be a number of milliseconds > 0 and at most 2147483647, not ${String(bad)}`,
+    });
   }
 });

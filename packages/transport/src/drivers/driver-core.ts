@@ -508,6 +508,15 @@ export async function connectWithin<T>(connecting: Promise<T>, ms: number): Prom
   }
 }
 
+/** A driver option of milliseconds as given, or `fallback`; anything but a number in (0, 2^31) is refused (a timer would fire at once). */
+export function millisecondsOption(name: string, ms: number | undefined, fallback: number): number {
+  if (ms === undefined) return fallback;
+  if (typeof ms !== 'number' || !(ms > 0) || ms > 2_147_483_647) {
+    throw new TransportError(TransportErrorCode.INVALID_OPTION, `${name} must be a number of milliseconds > 0 and at most 2147483647, not ${String(ms)}`);
+  }
+  return ms;
+}
+
 /** A wait bounded in time: `expired` resolves after `ms` unless `clear()` came first (it then never settles). */
 export function timeLimit(ms: number): { expired: Promise<void>; clear(): void } {
   let timer: NodeJS.Timeout | undefined;

@@ -15,7 +15,7 @@
  */
 import type { Socket } from 'node:net';
 import { apiVersionsV1, ConnectionStatuses, type Connection } from '@platformatic/kafka';
-import { TransportError, TransportErrorCode } from '../../errors.js';
+import { millisecondsOption } from '../driver-core.js';
 
 /** How long a probed Kafka connection may stay silent before it is taken for dead. @default 10000 */
 export const DEFAULT_LIVENESS_INTERVAL_MS = 10_000;
@@ -38,11 +38,7 @@ interface Watch {
 
 /** `livenessIntervalMs` as given, or the default; anything but a number in (0, 2^31) is refused. */
 export function livenessInterval(ms: number | undefined): number {
-  if (ms === undefined) return DEFAULT_LIVENESS_INTERVAL_MS;
-  if (typeof ms !== 'number' || !(ms > 0) || ms > 2_147_483_647) {
-    throw new TransportError(TransportErrorCode.INVALID_OPTION, `livenessIntervalMs must be a number of milliseconds > 0 and at most 2147483647, not ${String(ms)}`);
-  }
-  return ms;
+  return millisecondsOption('livenessIntervalMs', ms, DEFAULT_LIVENESS_INTERVAL_MS);
 }
 
 export class KafkaLiveness {

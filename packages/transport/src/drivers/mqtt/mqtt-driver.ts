@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { buildSubjects, type Subjects } from '@fsbus/contract';
 import { connect, type IConnackPacket, type IDisconnectPacket, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, backoffMs, urlList } from '../base-driver.js';
-import { connectError } from '../driver-core.js';
+import { connectError, millisecondsOption } from '../driver-core.js';
 import { assertPattern } from '../../subject-pattern.js';
 import type { DriverCapabilities, DriverOptions, GatherOptions, InboundMessage, Lane, RequestOptions, ServeHandler, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
@@ -140,10 +140,13 @@ export class MqttDriver extends BaseDriver {
   readonly #refuseResponseTopic = this.requestRefusal(REFUSED_RESPONSE_TOPIC_LOG);
   #nextSubId = REPLY_SUB_ID + 1;
   #attempt = 0;
+  /** flush()'s bound on awaiting PUBACKs (`flushAckWaitMs`). */
+  readonly #flushAckWaitMs: number;
 
   constructor(options: DriverOptions) {
     super(options);
     assertTlsFilesReadable(options.tls);
+    this.#flushAckWaitMs = millisecondsOption('flushAckWaitMs', options.flushAckWaitMs, MQTT_FLUSH_ACK_WAIT_MS);
     this.#urls = urlList(options.urls);
     this.#replyTopic = `${options.namespace ?? DEFAULT_MQTT_NAMESPACE}/reply/${this.#clientId}`;
     this.#subjects = buildSubjects(options.namespace ?? DEFAULT_MQTT_NAMESPACE);
@@ -566,7 +569,7 @@ export class MqttDriver extends BaseDriver {
     // A broker may never acknowledge a publish while its connection stays up: past the bound,
     // what mqtt.js still holds is taken back, each counted lost by its publish callback — a stop
     // is not held for ever.
-    const bound = setTimeout(() => this.#giveUpUnacknowledged(), MQTT_FLUSH_ACK_WAIT_MS);
+    const bound = setTimeout(() => this.#giveUpUnacknowledged(), this.#flushAckWaitMs);
     try {
       // mqtt.js keeps an unacknowledged publish for the next session, however far off: lost is lost.
       await this.whileConnected(
@@ -585,7 +588,7 @@ export class MqttDriver extends BaseDriver {
     if (client === undefined) return;
     const ids = Object.keys(client.outgoing).map(Number);
     if (ids.length === 0) return;
-    this.options.logger?.warn({ unacknowledged: ids.length, waited_ms: MQTT_FLUSH_ACK_WAIT_MS }, 'mqtt: publishes the broker never acknowledged: given up, dropped');
+    this.options.logger?.warn({ unacknowledged: ids.length, waited_ms: this.#flushAckWaitMs }, 'mqtt: publishes the broker never acknowledged: given up, dropped');
     for (const id of ids) this.#takeBack(client, id);
   }
 
