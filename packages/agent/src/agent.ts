@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AGENT_STOP_SUBCLASS, buildSubjects, EventFilter, type Subjects } from '@fsbus/contract';
-import { LogThrottle, type EslClientStatus } from '@fsbus/esl';
+import type { EslClientStatus } from '@fsbus/esl';
 import { createDriver, type Driver, type DriverStatus, type Subscription } from '@fsbus/transport';
 import { pino, stdSerializers, type Logger } from 'pino';
 import { CallControl, subscriptionNames } from './call-control.js';
@@ -21,6 +21,7 @@ import { createExecuteAppCommand } from './commands/execute-app.js';
 import { hangupCommand } from './commands/hangup.js';
 import { originateCommand } from './commands/originate.js';
 import { CommandRegistry } from './commands/registry.js';
+import { BrokerErrorLog } from './broker-error-log.js';
 import { brokerAuthHint } from './config/broker-auth-hint.js';
 import type { AgentConfig } from './config/schema.js';
 import { configWarnings } from './config/start-warnings.js';
@@ -89,7 +90,8 @@ export class Agent {
   #logSink: LogSink | undefined;
   /** Errors the driver reported (a publish the broker refused, a lost subscription…), see #onBrokerError. */
   #brokerErrors = 0;
-  readonly #brokerErrorLog: LogThrottle;
+  /** One line per burst of each cause (broker-error-log.ts). */
+  readonly #brokerErrorLog: BrokerErrorLog;
   /** The credentials hint of a refusal the broker gave while away, for /readyz; cleared once connected. */
   #brokerRefusal: string | undefined;
   /** Events the outgoing buffer could not keep: said, and told to subscribers (buffered-loss.ts). */
@@ -104,7 +106,7 @@ export class Agent {
       this.#logSink = createStdoutSink();
       this.logger = pino({ level: config.log_level, base: { node_id: config.node_id }, serializers: { err: serializeError } }, this.#logSink.stream);
     }
-    this.#brokerErrorLog = new LogThrottle((fields, msg) => this.logger.error(fields, msg), 'broker reported an error');
+    this.#brokerErrorLog = new BrokerErrorLog((fields, msg) => this.logger.error(fields, msg));
     this.#bufferedLoss = new BufferedLoss({
       logger: this.logger,
       buffer: config.broker,
@@ -252,14 +254,15 @@ export class Agent {
   /**
    * The driver's errors: over NATS a publish the broker refused (permissions violation), a
    * subscription it refused, a slow consumer. Which publish a refusal belongs to is not known, so
-   * events_published still counts the refused event: counted here, and logged once per burst.
+   * events_published still counts the refused event: counted here, and logged once per burst of each cause.
    */
   #onBrokerError(err: Error): void {
     this.#brokerErrors++;
     this.metrics.brokerErrors.inc();
-    // A broker refusing the credentials after a reconnect names what to check, as at start.
+    // A broker refusing the credentials after a reconnect names what to check, as at start; at
+    // once, even when another error (the drop itself) came just before it.
     const hint = brokerAuthHint(this.config.driver, err);
-    this.#brokerErrorLog.hit(hint === undefined ? { err } : { err, hint });
+    this.#brokerErrorLog.hit(err, hint);
     // A reconnect refused for the credentials: /readyz says so (as for a refused ESL password) until connected.
     if (hint !== undefined && this.#driver?.status !== 'connected') this.#brokerRefusal = hint;
     this.#changed();

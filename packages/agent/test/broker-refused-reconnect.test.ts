@@ -42,6 +42,11 @@ void test('RabbitMQ refusing the reconnect for the credentials: an error line wi
   relay.switchTo(changed.port);
   const line = await agent.line((l) => l['msg'] === 'broker reported an error' && /ACCESS.REFUSED/.test(JSON.stringify(l['err'])), "'broker reported an error' (ACCESS_REFUSED)");
   assert.match(String(line['hint']), /^the broker refused the agent's credentials: check FSBUS_BROKER_PASSWORD /);
+  // Written when it came, not held back as the summary line (`suppressed`) of the window the
+  // link's drop (amqplib's `Unexpected close`, an error line of its own just before) opened: that
+  // line came 10 s late.
+  const errorLines = agent.logs.filter((l) => l['msg'] === 'broker reported an error').map((l) => ({ err: (l['err'] as { message?: string } | undefined)?.message, suppressed: l['suppressed'], time: l['time'] }));
+  assert.equal(line['suppressed'], undefined, `the refusal was a held-back summary line: ${JSON.stringify(errorLines)}`);
   assert.ok(!JSON.stringify(agent.logs).includes('right-pass'), 'the password reached the log');
   const scraped = (await httpGet(metrics.port, '/metrics')).body;
   const errors = Number(/^fsbus_broker_errors_total\{[^}]*\} (\d+)/m.exec(scraped)?.[1]);
