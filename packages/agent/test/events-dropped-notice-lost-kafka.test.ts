@@ -19,6 +19,8 @@ const BUFFER = 4;
 const BUFFER_BYTES = 16 * 1024;
 const NOTICE = 'fsbus::events_dropped';
 const STREAM = 'NOTICE_LOST_EVENTS';
+/** Short, as the test waits for the frozen broker to be noticed (two intervals; the default's are 20 s). */
+const LIVENESS_MS = 2000;
 
 let kafka: KafkaHandle;
 before(async () => {
@@ -27,7 +29,7 @@ before(async () => {
 after(() => kafka.stop());
 
 void test('kafka: a notice in flight when the link is lost stays carried in the outbox, never pushed out for room', { timeout: 300_000 }, async (t) => {
-  const { driver, subjects, lines, lost, publisher, told, send } = await kafkaLossRig(t, kafka, { name: 'notice-lost', bufferMessages: BUFFER, bufferBytes: BUFFER_BYTES, tellLoss: true });
+  const { driver, subjects, lines, lost, publisher, told, send } = await kafkaLossRig(t, kafka, { name: 'notice-lost', bufferMessages: BUFFER, bufferBytes: BUFFER_BYTES, tellLoss: true, livenessIntervalMs: LIVENESS_MS });
   await driver.ensureStream({ name: STREAM, subjects: [subjects.eventsWildcard] });
   // As the agent: the reconnect tells what was dropped meanwhile.
   driver.on((e) => {

@@ -15,6 +15,8 @@ import { waitStatus } from '../../transport/test/conformance/helpers.js';
 
 const BUFFER = 4;
 const HANGUP = 'CHANNEL_HANGUP_COMPLETE';
+/** Short, as the test waits for the frozen broker to be noticed; well above a thawed broker's answers. */
+const LIVENESS_MS = 2000;
 
 let kafka: KafkaHandle;
 before(async () => {
@@ -23,9 +25,11 @@ before(async () => {
 after(() => kafka.stop());
 
 void test('kafka: events in flight put back, evicted later by buffered ones, are told with their own range and hangup', { timeout: 300_000 }, async (t) => {
-  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'put-back-evicted', bufferMessages: BUFFER });
-  t.after(() => driver.close());
+  // The frozen broker noticed within two liveness intervals (4 s), not the default's 20 s.
+  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'put-back-evicted', bufferMessages: BUFFER, livenessIntervalMs: LIVENESS_MS });
+  // After hooks run in registration order: the broker thaws first, or close() waits on it frozen.
   t.after(() => kafka.resume());
+  t.after(() => driver.close());
   await driver.connect();
   let noticed!: () => void;
   const firstDrop = new Promise<void>((resolve) => (noticed = resolve));

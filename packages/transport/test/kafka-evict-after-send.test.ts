@@ -57,9 +57,11 @@ void test('kafka: records a lost connection hands back from the send queue, push
       if (msg === REFUSED_LOG) refused.push({ records: f.records ?? 0, err: String((f.err as Error | undefined)?.message ?? f.err) });
     },
   };
-  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'evict-outbox', bufferMessages: BUFFER, logger });
-  t.after(() => driver.close());
+  // The frozen broker noticed within two liveness intervals (4 s), not the default's 20 s.
+  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'evict-outbox', bufferMessages: BUFFER, logger, livenessIntervalMs: 2000 });
+  // After hooks run in registration order: the broker thaws first, or close() waits on it frozen.
   t.after(() => kafka.resume());
+  t.after(() => driver.close());
   await driver.connect();
   // The topic exists and is known: the produce below goes out without a metadata round trip.
   driver.publish('evo.events.warm', enc('warm'));

@@ -72,8 +72,10 @@ function nextJoin(onStart: () => void | Promise<void>): { started: Promise<void>
 }
 
 function lanePair(group: string, logger?: DriverLogger, onMessage: (value: string) => void = () => undefined) {
-  // Short request timeouts and no library retries: requests to a frozen broker fail instead of waiting.
-  const base = { ...baseOptions({ urls: [kafka.url] }, group), timeout: 2000, retries: 0 };
+  // Short request timeouts and no library retries: requests to a frozen broker fail instead of
+  // waiting. `timeout` is the wait a request asks of the broker; the client gives a request up at
+  // the connection's `requestTimeout` only (the library's default 30 s).
+  const base = { ...baseOptions({ urls: [kafka.url] }, group), timeout: 2000, requestTimeout: 5000, retries: 0 };
   const spec: ReaderSpec = { topic: TOPIC, group, mode: 'committed', commitEach: true };
   const first = new KafkaReader(base, spec, () => undefined);
   const second = new KafkaReader(base, spec, (m) => onMessage(m.value.toString()), logger);
@@ -229,7 +231,8 @@ void test('kafka reader: a shared group goes on where it stopped on every partit
 void test('kafka: a request the producer sent twice (the broker stalled under it) runs once, and its reply comes', { timeout: 180_000 }, async () => {
   const subject = 'twice.api';
   const server = await createDriver('kafka', { urls: [kafka.url], name: 'twice-server' });
-  const client = await createDriver('kafka', { urls: [kafka.url], name: 'twice-client' });
+  // The frozen broker noticed within two liveness intervals (4 s), not the default's 20 s.
+  const client = await createDriver('kafka', { urls: [kafka.url], name: 'twice-client', livenessIntervalMs: 2000 });
   const executed = new Collector<string>();
   try {
     await server.connect();

@@ -3,10 +3,10 @@
 // a broker limit lowered meanwhile, learned on the reconnect) is handed back to its publisher
 // (PublishOptions.onDroppedAfterSend) with its subject, and counted once. Before, it was only
 // counted: its publisher took it as sent.
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
-import { startKafka } from '@fsbus/testkit';
+import { startKafka, type KafkaHandle } from '@fsbus/testkit';
 import { createDriver } from '@fsbus/transport';
 import type { DriverLogger } from '../src/driver.js';
 import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
@@ -17,14 +17,22 @@ ensurePromiseWithResolvers();
 const GAVE_UP = 'kafka connection lost with requests unacknowledged';
 const LIMIT = 64 * 1024;
 
+// Stopped after the test's own after hooks: its clients close on a live broker.
+let kafka: KafkaHandle;
+before(async () => {
+  kafka = await startKafka();
+});
+after(() => kafka.stop());
+
 void test('kafka: an event put back by a lost connection that the reconnect flush cannot send is handed back to its publisher once, counted once', { timeout: 300_000 }, async (t) => {
-  const kafka = await startKafka();
-  t.after(() => kafka.stop());
+  // After hooks run in registration order: the broker thaws before anything closes on it.
+  t.after(() => kafka.resume());
   const admin = new Admin(baseOptions({ urls: [kafka.url] }, 'frh-admin'));
   t.after(() => admin.close());
   const gaveUp = new Collector<string>();
   const logger: DriverLogger = { debug() {}, info() {}, warn: (_o, msg = '') => void (msg.startsWith(GAVE_UP) && gaveUp.push(msg)), error() {} };
-  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'frh', logger });
+  // The frozen broker noticed within two liveness intervals (4 s), not the default's 20 s.
+  const driver = await createDriver('kafka', { urls: [kafka.url], name: 'frh', logger, livenessIntervalMs: 2000 });
   t.after(() => driver.close());
   await driver.connect();
   driver.publish('frh.events.warm', enc('warm'));
@@ -56,7 +64,6 @@ void test('kafka: an event put back by a lost connection that the reconnect flus
   const told = new Collector<string>();
   const onDroppedAfterSend = (subject: string, data: Uint8Array): void => told.push(`${subject}:${data.byteLength}`);
   const dropped = driver.stats().dropped;
-  t.after(() => kafka.resume());
   await kafka.pause();
   // One produce to the frozen broker: given up, the command is dropped (logged: GAVE_UP) after the
   // event went back to the outbox.

@@ -27,6 +27,8 @@ void test('kafka: an idle driver notices a frozen broker (reconnecting, by the l
     warn: (fields: { status?: string; reason?: string }, msg) => void (msg === 'broker status' && fields.status === 'reconnecting' && reasons.push(fields.reason ?? '')),
     error() {},
   };
+  // After hooks run in registration order: the broker thaws first, or close() waits on it frozen.
+  t.after(() => kafka.resume());
   const driver = await createDriver('kafka', { urls: [kafka.url], name: 'idle-liveness', livenessIntervalMs: 500, logger });
   t.after(() => driver.close());
   await driver.connect();
@@ -36,7 +38,6 @@ void test('kafka: an idle driver notices a frozen broker (reconnecting, by the l
   const published = driver.stats().published;
   assert.equal(published, 1);
 
-  t.after(() => kafka.resume());
   await kafka.pause();
   // Nothing is sent: only the liveness check can notice (the library's own request timeout, 30 s,
   // applies to requests, and there are none). The bound only names a hang.

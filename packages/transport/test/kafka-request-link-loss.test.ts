@@ -1,7 +1,7 @@
 // A request whose produce was in flight when the Kafka connection was lost (the broker frozen until
-// the client gave the produce up: up to two livenessIntervalMs, 10 s each, to 'reconnecting' —
-// the driver's liveness check drops the silent connection —, 30 s more for its retry) is not sent
-// again — the broker may have appended it, and a command sent twice runs twice. Before, it was not
+// the client gave the produce up: up to two livenessIntervalMs — 10 s each by default, 2 s here —
+// to 'reconnecting', the driver's liveness check dropping the silent connection, 30 s more for its
+// retry) is not sent again — the broker may have appended it, and a command sent twice runs twice. Before, it was not
 // counted either, and its requester waited out its timeout. Now, once the send queue gives it up:
 // a request fails at once with FSBUS_ERR_TRANSPORT_DISCONNECTED, a gathering ends with what came
 // (as on AMQP), a fire-and-forget command is handed back to its publisher
@@ -19,6 +19,8 @@ const LONG = 600_000;
 const LANE = 'freeswitch.api';
 const EVENTS = 'rll.events.x';
 const GAVE_UP = 'kafka connection lost with requests unacknowledged';
+/** The clients' liveness interval: the frozen broker noticed within 4 s, not the default's 20 s. */
+const LIVENESS_MS = 2000;
 
 let kafka: KafkaHandle;
 before(async () => {
@@ -39,7 +41,7 @@ function outcomeNow<T>(promise: Promise<T>): Promise<{ value: T } | { code: unkn
 async function warmClient(t: TestContext, name: string): Promise<{ client: Driver; gaveUp: Collector<string> }> {
   const gaveUp = new Collector<string>();
   const logger: DriverLogger = { debug() {}, info() {}, warn: (_o, msg = '') => void (msg.startsWith(GAVE_UP) && gaveUp.push(msg)), error() {} };
-  const client = await createDriver('kafka', { urls: [kafka.url], name, logger });
+  const client = await createDriver('kafka', { urls: [kafka.url], name, logger, livenessIntervalMs: LIVENESS_MS });
   t.after(() => client.close());
   await client.connect();
   assert.equal(dec((await client.request(LANE, enc('warm'), { timeoutMs: 60_000 })).data), 're:warm');
@@ -49,6 +51,8 @@ async function warmClient(t: TestContext, name: string): Promise<{ client: Drive
 }
 
 void test('kafka: requests, gatherings and commands in flight when the connection is lost fail at once (DISCONNECTED), end, or are handed back; counted, not sent again', { timeout: 300_000 }, async (t) => {
+  // After hooks run in registration order: the broker thaws before any driver closes on it.
+  t.after(() => kafka.resume());
   const server = await createDriver('kafka', { urls: [kafka.url], name: 'link-loss-server' });
   t.after(() => server.close());
   await server.connect();
@@ -65,7 +69,6 @@ void test('kafka: requests, gatherings and commands in flight when the connectio
   const [a, b, c] = [await warmClient(t, 'link-loss-request'), await warmClient(t, 'link-loss-gather'), await warmClient(t, 'link-loss-command')];
   const dropped = [a, b, c].map(({ client }) => client.stats().dropped);
 
-  t.after(() => kafka.resume());
   await kafka.pause();
   const request = a.client.request(LANE, enc('held'), { timeoutMs: LONG });
   request.catch(() => undefined); // looked at below

@@ -2,7 +2,9 @@
  * The Kafka loss tests' rig: a connected kafka driver with a small send queue, and over it the
  * agent's EventPublisher and BufferedLoss wired as the agent wires them, their log lines kept.
  * With `tellLoss`, a loss is announced as the agent announces it (its fsbus::events_dropped notice,
- * each loss also kept in `told`); without, the announcement is only taken.
+ * each loss also kept in `told`); without, the announcement is only taken. `livenessIntervalMs`, for
+ * a test that waits for the frozen broker to be noticed; the default keeps the link 'connected' for
+ * 10 s at least.
  */
 import type { TestContext } from 'node:test';
 import { pino } from 'pino';
@@ -30,11 +32,13 @@ export interface KafkaLossRig {
 export async function kafkaLossRig(
   t: TestContext,
   kafka: KafkaHandle,
-  o: { name: string; bufferMessages: number; bufferBytes?: number; tellLoss?: boolean },
+  o: { name: string; bufferMessages: number; bufferBytes?: number; tellLoss?: boolean; livenessIntervalMs?: number },
 ): Promise<KafkaLossRig> {
-  const driver = await createDriver('kafka', { urls: [kafka.url], name: o.name, bufferMessages: o.bufferMessages, ...(o.bufferBytes === undefined ? {} : { bufferBytes: o.bufferBytes }) });
-  t.after(() => driver.close());
+  const { name, bufferMessages, bufferBytes, livenessIntervalMs } = o;
+  const driver = await createDriver('kafka', { urls: [kafka.url], name, bufferMessages, ...(bufferBytes === undefined ? {} : { bufferBytes }), ...(livenessIntervalMs === undefined ? {} : { livenessIntervalMs }) });
+  // After hooks run in registration order: the broker thaws first, or close() waits on it frozen.
   t.after(() => kafka.resume());
+  t.after(() => driver.close());
   await driver.connect();
   const subjects = buildSubjects();
   const lines: Array<Record<string, unknown>> = [];
