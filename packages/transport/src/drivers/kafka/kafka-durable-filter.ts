@@ -85,10 +85,16 @@ async function readGroup(admin: Admin, topic: string, group: string): Promise<{ 
   return { filters: parseRecord(record?.metadata), marked: record !== undefined && isRecord(record.metadata), committed };
 }
 
-async function writeRecord(admin: Admin, topic: string, group: string, filters: Filters): Promise<void> {
-  const offered = (await admin.listApis()).find((a) => a.name === 'OffsetCommit');
+/** The newest OffsetCommit both the broker (asked through `client`) and this driver speak. */
+export async function offsetCommitApi(client: Pick<Admin, 'listApis'>): Promise<(typeof OFFSET_COMMIT)[number]['api']> {
+  const offered = (await client.listApis()).find((a) => a.name === 'OffsetCommit');
   const api = OFFSET_COMMIT.filter((m) => offered !== undefined && m.api.version >= offered.minVersion && m.api.version <= offered.maxVersion).pop()?.api;
   if (api === undefined) throw new Error('the broker offers no OffsetCommit version this driver can send');
+  return api;
+}
+
+async function writeRecord(admin: Admin, topic: string, group: string, filters: Filters): Promise<void> {
+  const api = await offsetCommitApi(admin);
   const coordinator = (await admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [group] })).find((c) => c.key === group);
   if (coordinator === undefined) throw new Error(`no coordinator for group ${group}`);
   const connection = await admin.connections.get({ host: coordinator.host, port: coordinator.port });

@@ -25,6 +25,9 @@ import type { BaseOptions, Message, MessagesStream } from '@platformatic/kafka';
 import type { DriverLogger } from '../../driver.js';
 import { closeConsumer, ensurePromiseWithResolvers, newConsumer, RECONNECT_MAX_MS, RECONNECT_MIN_MS, type KafkaConsumer } from './kafka-options.js';
 import { isUnknownTopic } from './kafka-wire.js';
+import { timeLimit } from '../driver-core.js';
+import { offsetCommitApi } from './kafka-durable-filter.js';
+import { FencedCommits, isFenced, type FencedAssignment } from './kafka-lane-commits.js';
 
 export interface ReaderSpec {
   topic: string;
@@ -36,9 +39,9 @@ export interface ReaderSpec {
   /** Start positions for mode 'manual'. */
   offsets?: Array<{ topic: string; partition: number; offset: bigint }>;
   /**
-   * Competing lanes: commit each message's offset BEFORE handing it over, and drop it when the
-   * commit is refused (a rebalance moved its partition: the new owner runs it). At most once,
-   * never twice, even while members join or leave.
+   * Competing lanes: commit each message's offset BEFORE handing it over, under the generation of
+   * the assignment held, and drop it when the commit is refused (the partition's next owner reads
+   * it). At most once, never twice, and nothing lost while members join or leave (kafka-lane-commits.ts).
    */
   commitEach: boolean;
   /** Commit the start positions even though the group does not resume from them, so it outlives its member. */
@@ -86,6 +89,10 @@ export class KafkaReader {
   #positioned = false;
   /** Set while this member commits its start positions; record commits wait for it. */
   #anchoring: Promise<void> | undefined;
+  /** The commit-before-run of the current attempt (commitEach). */
+  #commits: FencedCommits | undefined;
+  /** The OffsetCommit version the broker and the driver share, asked once. */
+  #offsetCommit: ReturnType<typeof offsetCommitApi> | undefined;
   #readyResolve!: () => void;
   /** Resolves the first time the reader is positioned (or when it is closed before that). */
   readonly ready: Promise<void>;
@@ -174,33 +181,38 @@ export class KafkaReader {
       this.#stream = stream;
       // Paused before it flows: not one record of a held reader is handed over.
       if (this.#held) stream.pause();
+      // Competing: a record runs once the group accepted its commit under this member's
+      // generation, and is left to the partition's next owner otherwise (kafka-lane-commits.ts).
+      const commits = this.spec.commitEach ? this.#fencedCommits(consumer, generation) : undefined;
+      /** The member (re)joined: the next 'offsets' carries the new assignment's start positions. */
+      let joined = true;
+      if (commits !== undefined) {
+        consumer.on('consumer:group:join', () => {
+          if (generation !== this.#generation) return;
+          commits.suspend();
+          joined = true;
+        });
+      }
       stream.on('data', (m: KafkaMessage) => {
         this.#next.set(`${m.topic}:${m.partition}`, m.offset + 1n);
-        if (!this.spec.commitEach) {
-          this.#deliver(m);
-          return;
-        }
-        const commit = () => m.commit();
-        (this.#anchoring === undefined ? Promise.resolve(commit()) : this.#anchoring.then(commit)).then(
-          () => {
-            // After a rebalance the library may still hand out records of a partition it no longer
-            // owns (fetched before the revocation): its new owner runs them, this member must not.
-            if (this.#owns(m)) this.#deliver(m);
-            else this.#logger?.debug({ topic: m.topic, partition: m.partition, offset: String(m.offset) }, 'record of a revoked partition skipped');
-          },
-          (err: unknown) => this.#logger?.debug({ err, topic: m.topic, offset: String(m.offset) }, 'commit refused (partition moved), left to its new owner'),
-        );
+        if (commits === undefined) this.#deliver(m);
+        else commits.push(m);
       });
       stream.on('error', (err: Error) => {
         if (generation === this.#generation) this.#retry(err);
       });
-      const anchored = this.spec.mode === 'committed' || this.spec.anchor === true;
+      const anchored = this.spec.mode === 'committed' || this.spec.anchor === true || commits !== undefined;
+      const onOffsets = () => {
+        if (generation !== this.#generation) return;
+        if (commits === undefined) this.#anchor(consumer, stream);
+        // Mid-rejoin (generation and assignment may not match yet): the join's own 'offsets' follows.
+        else if (joined && consumer.isActive()) {
+          joined = false;
+          this.#assignFenced(consumer, stream, commits);
+        }
+      };
       // Every assignment (the first and each rebalance's) announces its positions with 'offsets'.
-      if (anchored) {
-        stream.on('offsets', () => {
-          if (generation === this.#generation) this.#anchor(consumer, stream);
-        });
-      }
+      if (anchored) stream.on('offsets', onOffsets);
       const positioned = () => {
         if (generation !== this.#generation) return;
         // An anchored group's member is positioned once its start positions are committed as well.
@@ -211,13 +223,103 @@ export class KafkaReader {
         } else this.#onPositioned();
       };
       if (stream.offsetsToFetch.size > 0) {
-        if (anchored) this.#anchor(consumer, stream);
+        if (anchored) onOffsets();
         positioned();
       } else stream.once('offsets', positioned);
     } catch (err) {
       if (generation === this.#generation) this.#retry(err as Error);
       else await closeQuietly(undefined, consumer);
     }
+  }
+
+  /** The commit-before-run of one attempt (its consumer), ended with the attempt. */
+  #fencedCommits(consumer: KafkaConsumer, generation: number): FencedCommits {
+    const commits = new FencedCommits(
+      { topic: this.spec.topic, group: this.spec.group },
+      (a, partition, offset) => this.#commitFenced(consumer, a, partition, offset),
+      // Accepted: this member's to run, even after the reader started over or began to close (the
+      // group moved past it: nobody else will).
+      (m) => this.#deliver(m),
+      (err) => {
+        if (generation === this.#generation) this.#retry(err);
+      },
+      this.#logger,
+    );
+    this.#commits = commits;
+    return commits;
+  }
+
+  /**
+   * The assignment the member holds since its last join: its partitions, and per partition the
+   * group's committed offset read now (after the join) as the floor; a partition the group has no
+   * commit for is anchored at its start position first, under the same generation.
+   */
+  #assignFenced(consumer: KafkaConsumer, stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, commits: FencedCommits): void {
+    const start = new Map(stream.offsetsToFetch);
+    const epoch = commits.epoch;
+    const a: FencedAssignment = {
+      generation: consumer.generationId ?? -1,
+      memberId: consumer.memberId ?? '',
+      partitions: new Set(consumer.assignments?.find((x) => x.topic === this.spec.topic)?.partitions ?? []),
+      floor: new Map(),
+    };
+    const assign = async () => {
+      const partitions = [...a.partitions];
+      let committed: bigint[] | undefined;
+      if (partitions.length > 0) {
+        try {
+          committed = (await consumer.listCommittedOffsets({ topics: [{ topic: this.spec.topic, partitions }] })).get(this.spec.topic) ?? [];
+        } catch (err) {
+          // The start positions stand in (the library read them after the same join).
+          this.#logger?.warn({ err, topic: this.spec.topic, group: this.spec.group }, 'kafka reader could not read its group\'s offsets after joining: its start positions stand in');
+        }
+      }
+      const anchors: Array<[number, bigint]> = [];
+      for (const partition of partitions) {
+        const at = committed?.[partition] ?? -1n;
+        const from = start.get(`${this.spec.topic}:${partition}`);
+        if (at >= 0n) a.floor.set(partition, at);
+        else if (from !== undefined) {
+          a.floor.set(partition, from);
+          if (committed !== undefined) anchors.push([partition, from]);
+        }
+      }
+      try {
+        await Promise.all(anchors.map(([partition, offset]) => this.#commitFenced(consumer, a, partition, offset)));
+        if (anchors.length > 0) this.#logger?.debug({ topic: this.spec.topic, group: this.spec.group, partitions: anchors.length }, 'kafka reader anchored its start positions');
+      } catch (err) {
+        // Refused for a rebalance: this assignment is over, the next join brings another.
+        if (isFenced(err)) return;
+        // Not fatal: the records are read all the same; only a restart before their commit would skip them.
+        this.#logger?.warn({ err, topic: this.spec.topic, group: this.spec.group }, 'kafka reader could not commit its start positions');
+      }
+      commits.assign(a, epoch);
+    };
+    const anchoring: Promise<void> = (this.#anchoring ?? Promise.resolve())
+      .then(assign)
+      .catch((err: unknown) => this.#logger?.warn({ err, topic: this.spec.topic, group: this.spec.group }, 'kafka reader could not take its assignment'))
+      .finally(() => {
+        if (this.#anchoring === anchoring) this.#anchoring = undefined;
+      });
+    this.#anchoring = anchoring;
+  }
+
+  /**
+   * One OffsetCommit under `a`'s generation and member id, sent as is: the library's commit() sends
+   * the consumer's current generation, and after a refusal rejoins and commits again under the next.
+   */
+  async #commitFenced(consumer: KafkaConsumer, a: FencedAssignment, partition: number, offset: bigint): Promise<void> {
+    this.#offsetCommit ??= offsetCommitApi(consumer);
+    const api = await this.#offsetCommit.catch((err: unknown) => {
+      this.#offsetCommit = undefined;
+      throw err;
+    });
+    const coordinator = await consumer.findGroupCoordinator();
+    const broker = (await consumer.metadata({ topics: [this.spec.topic] })).brokers.get(coordinator);
+    if (broker === undefined) throw new Error(`the group coordinator (broker ${coordinator}) is not in the cluster's metadata`);
+    const connection = await consumer.connections.get(broker);
+    const partitions = [{ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }];
+    await api.async(connection, this.spec.group, a.generation, a.memberId, consumer.groupInstanceId ?? null, [{ name: this.spec.topic, partitions }]);
   }
 
   /** Commits the start position of each assigned partition the group has no commit for. */
@@ -274,11 +376,6 @@ export class KafkaReader {
     await consumer.commit({ offsets: [{ topic: this.spec.topic, partition, offset, leaderEpoch: -1 }] });
   }
 
-  #owns(m: KafkaMessage): boolean {
-    const assigned = this.#consumer?.assignments?.find((a) => a.topic === m.topic);
-    return assigned !== undefined && assigned.partitions.includes(m.partition);
-  }
-
   #deliver(m: KafkaMessage): void {
     try {
       this.#onMessage(m);
@@ -324,6 +421,9 @@ export class KafkaReader {
   }
 
   async #shutdown(): Promise<void> {
+    // Records waiting for their commit are read again by the next attempt (or the next owner).
+    void this.#commits?.stop();
+    this.#commits = undefined;
     const stream = this.#stream;
     const consumer = this.#consumer;
     this.#stream = undefined;
@@ -348,8 +448,18 @@ export class KafkaReader {
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#positionTimer);
     this.#readyResolve();
+    await this.#settleCommits();
     await this.#beforeClose();
     await this.#shutdown();
+  }
+
+  /** Closing: what the group accepted a commit for runs before the member leaves (bounded as a shutdown). */
+  async #settleCommits(): Promise<void> {
+    const commits = this.#commits;
+    if (commits === undefined) return;
+    const limit = timeLimit(this.#limits.shutdownTimeoutMs);
+    await Promise.race([commits.stop(), limit.expired]);
+    limit.clear();
   }
 
   async #beforeClose(): Promise<void> {
