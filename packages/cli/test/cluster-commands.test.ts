@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@fsbus/agent';
 import { connect, type FsbusClient } from '@fsbus/client';
 import { agentUntil, lanesState, startCliCluster, type CliCluster } from './support/cli-cluster.js';
-import { runCli } from './support/run-cli.js';
+import { runCli, runCliMany, type CliResult } from './support/run-cli.js';
 
 const IDS = ['node-a', 'node-b', 'node-c'] as const;
 
@@ -27,23 +27,28 @@ void describe('fsbus in a cluster of three nodes (child processes)', () => {
   });
 
   void it('api names the node that ran it on stderr; --all runs it on every node, one block each', async () => {
-    const one = await runCli(['api', 'echo', 'hi'], env);
+    const [one, all, json, failed, usage] = (await runCliMany(
+      [
+        ['api', 'echo', 'hi'],
+        ['api', 'echo', 'hi', '--all', '--expect', '3'],
+        ['api', 'echo', 'hi', '--all', '--expect', 'node-a,node-b,node-c', '--json'],
+        ['api', 'no_such_thing', '--all', '--expect', '3'],
+        ['api', 'status', '--all', '--bg'],
+      ],
+      env,
+    )) as [CliResult, CliResult, CliResult, CliResult, CliResult];
     assert.equal(one.code, 0, one.err);
     assert.equal(one.out, 'hi\n');
     assert.match(one.err, /^\(node node-[abc]\)\n$/);
-    const all = await runCli(['api', 'echo', 'hi', '--all', '--expect', '3'], env);
     assert.equal(all.code, 0, all.err);
     assert.equal(all.out, '== node-a ==\nhi\n== node-b ==\nhi\n== node-c ==\nhi\n');
-    const json = await runCli(['api', 'echo', 'hi', '--all', '--expect', 'node-a,node-b,node-c', '--json'], env);
     assert.equal(json.code, 0, json.err);
     assert.deepEqual(
       (JSON.parse(json.out) as Array<{ node_id: string; data: string }>).map((r) => `${r.node_id}=${r.data}`),
       ['node-a=hi', 'node-b=hi', 'node-c=hi'],
     );
-    const failed = await runCli(['api', 'no_such_thing', '--all', '--expect', '3'], env);
     assert.equal(failed.code, 1, failed.err);
     assert.match(failed.out, /^== node-a: FSBUS_ERR_BUS_COMMAND_FAILED: API command failed ==\n-ERR no_such_thing Command not found!\n/);
-    const usage = await runCli(['api', 'status', '--all', '--bg'], env);
     assert.equal(usage.code, 2, usage.err);
   });
 
@@ -63,11 +68,10 @@ void describe('fsbus in a cluster of three nodes (child processes)', () => {
       assert.equal(hangup.out, `hung up ${uuid}\n`);
       assert.equal(hangup.err, '(node node-b)\n');
       assert.equal((await bus.node('node-b').api('uuid_exists', uuid)).trim(), 'false');
-      const anyNode = await runCli(['api', 'uuid_kill', uuid], env);
+      const [anyNode, none] = (await runCliMany([['api', 'uuid_kill', uuid], ['hangup', '0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f', '--timeout', '500']], env)) as [CliResult, CliResult];
       assert.equal(anyNode.code, 1, anyNode.err);
       assert.match(anyNode.err, /No such channel/);
       assert.match(anyNode.err, /^hint: the channel may be on another node: name it with --node <id>/m);
-      const none = await runCli(['hangup', '0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f', '--timeout', '500'], env);
       assert.equal(none.code, 1, none.err);
       assert.match(none.err, /^fsbus hangup: FSBUS_ERR_BUS_SESSION_NOT_FOUND: no node has channel 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f \(asked node-a, node-b, node-c\)$/m);
       assert.match(none.err, /^hint: check the uuid; a node that did not answer in 500 ms was not asked: .*--node <id>/m);
@@ -78,18 +82,23 @@ void describe('fsbus in a cluster of three nodes (child processes)', () => {
 
   void it('status --all --expect not met: the missing nodes named (a list) or counted, exit 4; met: exit 0', async () => {
     await agents[2]!.stop();
-    const count = await runCli(['status', '--all', '--expect', '3', '--timeout', '500'], env);
+    const [count, list, met, bad] = (await runCliMany(
+      [
+        ['status', '--all', '--expect', '3', '--timeout', '500'],
+        ['status', '--all', '--expect', 'node-a,node-b,node-c', '--timeout', '500', '--json'],
+        ['status', '--all', '--expect', 'node-a,node-b'],
+        ['status', '--all', '--expect', 'node-a,,node-b'],
+      ],
+      env,
+    )) as [CliResult, CliResult, CliResult, CliResult];
     assert.equal(count.code, 4, count.err);
     assert.match(count.out, /node-a[\s\S]*node-b/);
     assert.match(count.err, /^fsbus status: 1 of the 3 expected nodes did not answer$/m);
-    const list = await runCli(['status', '--all', '--expect', 'node-a,node-b,node-c', '--timeout', '500', '--json'], env);
     assert.equal(list.code, 4, list.err);
     assert.equal((JSON.parse(list.out) as unknown[]).length, 2);
     assert.match(list.err, /^fsbus status: no answer from node-c \(--expect node-a,node-b,node-c\)$/m);
-    const met = await runCli(['status', '--all', '--expect', 'node-a,node-b'], env);
     assert.equal(met.code, 0, met.err);
     assert.equal(met.err, '');
-    const bad = await runCli(['status', '--all', '--expect', 'node-a,,node-b'], env);
     assert.equal(bad.code, 2, bad.err);
   });
 });

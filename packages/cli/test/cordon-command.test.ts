@@ -8,7 +8,7 @@ import type { Agent } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
 import { startedAgent } from '../../agent/test/support/agent-process.js';
 import { agentUntil, startCliCluster, type CliCluster } from './support/cli-cluster.js';
-import { runCli } from './support/run-cli.js';
+import { runCli, runCliMany, type CliResult } from './support/run-cli.js';
 
 const IDS = ['node-a', 'node-b'] as const;
 
@@ -38,15 +38,14 @@ void describe('fsbus cordon / uncordon and the LANES column of status', () => {
     await agentUntil(a, () => lanes(a).state === 'left', 'node-a off the shared lanes');
     assert.deepEqual(lanes(b), { state: 'joined', cordoned: false });
 
-    const all = await runCli(['status', '--all', '--expect', 'node-a,node-b'], env);
+    // Side by side: none of the three changes the state the others read (a second cordon is a no-op).
+    const [all, json, again] = (await runCliMany([['status', '--all', '--expect', 'node-a,node-b'], ['status', '--node', 'node-a', '--json'], ['cordon', 'node-a', '--json']], env)) as [CliResult, CliResult, CliResult];
     assert.equal(all.code, 0, all.err);
     assert.match(all.out, /^node-a\s+\S+\s+\S+\s+nats\s+connected\s+ready\s+cordoned\s+yes\s/m);
     assert.match(all.out, /^node-b\s+\S+\s+\S+\s+nats\s+connected\s+ready\s+joined\s/m);
-    const json = await runCli(['status', '--node', 'node-a', '--json'], env);
     assert.equal(json.code, 0, json.err);
     assert.deepEqual((JSON.parse(json.out) as { shared_lanes: unknown }).shared_lanes, { state: 'left', cordoned: true });
 
-    const again = await runCli(['cordon', 'node-a', '--json'], env);
     assert.equal(again.code, 0, again.err);
     const envelope = JSON.parse(again.out) as { success: boolean; node_id: string; data: { shared_lanes: unknown } };
     assert.deepEqual([envelope.success, envelope.node_id, envelope.data.shared_lanes], [true, 'node-a', { state: 'left', cordoned: true }]);
@@ -69,12 +68,12 @@ void describe('fsbus cordon / uncordon and the LANES column of status', () => {
   });
 
   void it('every node cordoned: a command on the shared lane says cordoned among the causes', async () => {
-    for (const id of IDS) assert.equal((await runCli(['cordon', id], env)).code, 0);
+    for (const r of await runCliMany(IDS.map((id) => ['cordon', id]), env)) assert.equal(r.code, 0);
     for (const a of agents) await agentUntil(a, () => lanes(a).state === 'left', 'cordoned');
     const r = await runCli(['api', 'status'], env);
     assert.equal(r.code, 4, r.err);
     assert.match(r.err, /^hint: no agent is ready for this prefix: none running, none has FreeSWITCH ready \(ESL down or refused\), or all are cordoned/m);
-    for (const id of IDS) assert.equal((await runCli(['uncordon', id], env)).code, 0);
+    for (const r of await runCliMany(IDS.map((id) => ['uncordon', id]), env)) assert.equal(r.code, 0);
     for (const a of agents) await agentUntil(a, () => lanes(a).state === 'joined', 'uncordoned');
   });
 
@@ -88,11 +87,11 @@ void describe('fsbus cordon / uncordon and the LANES column of status', () => {
       assert.match(three.out, /^node-c\s/m);
       c.child.kill('SIGKILL');
       assert.equal((await c.exited).signal, 'SIGKILL');
-      const all = await runCli(['status', '--all', '--timeout', '3000'], env);
+      // Both wait out their 3 s window: side by side.
+      const [all, expected] = (await runCliMany([['status', '--all', '--timeout', '3000'], ['status', '--all', '--expect', 'node-a,node-b,node-c', '--timeout', '3000']], env)) as [CliResult, CliResult];
       assert.equal(all.code, 0, all.err);
       assert.doesNotMatch(all.out, /^node-c\s/m);
       assert.match(all.out, /^node-a\s[\s\S]*^node-b\s/m);
-      const expected = await runCli(['status', '--all', '--expect', 'node-a,node-b,node-c', '--timeout', '3000'], env);
       assert.equal(expected.code, 4, expected.err);
       assert.match(expected.err, /^fsbus status: no answer from node-c \(--expect node-a,node-b,node-c\)$/m);
     } finally {
@@ -102,16 +101,13 @@ void describe('fsbus cordon / uncordon and the LANES column of status', () => {
   });
 
   void it('usage errors (exit 2) before connecting; a node nobody serves: exit 4 with a hint', async () => {
-    const none = await runCli(['cordon'], env);
+    const [none, two, help, missing] = (await runCliMany([['cordon'], ['uncordon', 'node-a', 'node-b'], ['cordon', '--help'], ['cordon', 'node-z']], env)) as [CliResult, CliResult, CliResult, CliResult];
     assert.equal(none.code, 2, none.err);
     assert.match(none.err, /^fsbus cordon: give the node to cordon: fsbus cordon <node>; see fsbus cordon --help$/m);
-    const two = await runCli(['uncordon', 'node-a', 'node-b'], env);
     assert.equal(two.code, 2, two.err);
     assert.match(two.err, /^fsbus uncordon: unexpected argument "node-b"/m);
-    const help = await runCli(['cordon', '--help'], env);
     assert.equal(help.code, 0);
     assert.match(help.out, /^usage: fsbus cordon <node>/);
-    const missing = await runCli(['cordon', 'node-z'], env);
     assert.equal(missing.code, 4, missing.err);
     assert.match(missing.err, /FSBUS_ERR_CLIENT_NO_RESPONDERS/);
     assert.match(missing.err, /^hint: no agent serves node node-z for this prefix/m);

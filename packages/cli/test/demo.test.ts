@@ -77,17 +77,17 @@ void describe('fsbus demo', () => {
       // Live events: a summary line with calls created and answered.
       await demo.waitFor(/events \d+ \(\+\d+, \d+\/s\)\s+channels: [1-9]\d* created, [1-9]\d* answered/);
 
-      // Another terminal: no --server, no env: the state file leads to the demo's broker.
-      const status = await runCli(['status', '--all', '--expect', '1'], env);
-      assert.equal(status.code, 0, status.err);
-      assert.match(status.out, /\ndemo-node\s+0\.1\.0\s+\S+\s+nats\s+connected\s+ready/);
-      const events = await runCli(['events', 'channel.>', '--count', '5', '--format', 'json'], env);
-      assert.equal(events.code, 0, events.err);
-      assert.equal(events.out.trim().split('\n').length, 5);
-      // Park mode works in the demo: the simulator asks the agent's dialplan endpoint first, so
-      // once it is on, the generated calls are parked by the agent (its marker on the channel).
+      // Another terminal: no --server, no env: the state file leads to the demo's broker. The
+      // listener for the park check below starts meanwhile.
       const parked = startCli(['events', 'channel.park', '--format', 'json'], env);
       try {
+        const [status, events] = await Promise.all([runCli(['status', '--all', '--expect', '1'], env), runCli(['events', 'channel.>', '--count', '5', '--format', 'json'], env)]);
+        assert.equal(status.code, 0, status.err);
+        assert.match(status.out, /\ndemo-node\s+0\.1\.0\s+\S+\s+nats\s+connected\s+ready/);
+        assert.equal(events.code, 0, events.err);
+        assert.equal(events.out.trim().split('\n').length, 5);
+        // Park mode works in the demo: the simulator asks the agent's dialplan endpoint first, so
+        // once it is on, the generated calls are parked by the agent (its marker on the channel).
         await parked.waitFor(/listening on/);
         const enable = await runCli(['dialplan', 'enable'], env);
         assert.equal(enable.code, 0, enable.err);
@@ -96,16 +96,17 @@ void describe('fsbus demo', () => {
         parked.child.kill('SIGTERM');
         await parked.exited;
       }
-      const call = await runCli(['originate', 'user/1000', '&park()'], env);
-      assert.equal(call.code, 0, call.err);
-      // The uuid alone on stdout (it can be handed to `fsbus hangup`), the rest on stderr.
-      assert.match(call.out, /^[0-9a-f-]{36}\n$/);
-      assert.match(call.err, /^node demo-node, \+OK [0-9a-f-]{36}\n$/);
-
-      // Ctrl-C, which the launcher passes on to the demo's process group: the broker must outlive
-      // the agent's graceful stop, so that the agent's goodbye reaches a subscriber.
+      // The goodbye listener of the Ctrl-C check below starts meanwhile.
       const goodbye = startCli(['events', 'custom.fsbus.agent_stop', '--count', '1', '--format', 'json'], env);
       try {
+        const call = await runCli(['originate', 'user/1000', '&park()'], env);
+        assert.equal(call.code, 0, call.err);
+        // The uuid alone on stdout (it can be handed to `fsbus hangup`), the rest on stderr.
+        assert.match(call.out, /^[0-9a-f-]{36}\n$/);
+        assert.match(call.err, /^node demo-node, \+OK [0-9a-f-]{36}\n$/);
+
+        // Ctrl-C, which the launcher passes on to the demo's process group: the broker must outlive
+        // the agent's graceful stop, so that the agent's goodbye reaches a subscriber.
         await goodbye.waitFor(/listening on/);
         demo.child.kill('SIGINT');
         assert.equal(await demo.exited, 0, demo.output());

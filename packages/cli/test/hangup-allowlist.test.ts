@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { startCliCluster, type CliCluster } from './support/cli-cluster.js';
-import { cliEnv, runCli } from './support/run-cli.js';
+import { cliEnv, runCli, runCliMany } from './support/run-cli.js';
 
 const IDS = ['node-a', 'node-b'] as const;
 
@@ -19,16 +19,19 @@ void describe('fsbus hangup without --node, uuid_exists not in the allowlist', (
   after(() => cluster?.stop());
 
   void it('a call on each node is hung up where it is; a uuid no node has says so', async () => {
-    for (const node of IDS) {
-      const placed = await runCli(['originate', 'user/1000', '&park()', '--node', node], env);
+    const uuids = (await runCliMany(IDS.map((node) => ['originate', 'user/1000', '&park()', '--node', node]), env)).map((placed) => {
       assert.equal(placed.code, 0, placed.err);
-      const uuid = placed.out.trim();
-      const hangup = await runCli(['hangup', uuid, '--timeout', '3000'], env);
+      return placed.out.trim();
+    });
+    // Each waits out its 3 s lookup window (uuid_exists refused everywhere): the three side by side.
+    const runs = await runCliMany([...uuids.map((uuid) => ['hangup', uuid, '--timeout', '3000']), ['hangup', '0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f', '--timeout', '3000']], env);
+    IDS.forEach((node, i) => {
+      const [uuid, hangup] = [uuids[i]!, runs[i]!];
       assert.equal(hangup.code, 0, hangup.err);
       assert.equal(hangup.out, `hung up ${uuid}\n`);
       assert.match(hangup.err, new RegExp(`^\\(node ${node}\\)\\n$`));
-    }
-    const none = await runCli(['hangup', '0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f', '--timeout', '3000'], env);
+    });
+    const none = runs[IDS.length]!;
     assert.equal(none.code, 1, none.err);
     assert.match(none.err, /^fsbus hangup: FSBUS_ERR_BUS_SESSION_NOT_FOUND: no node has channel 0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f \(asked node-a, node-b\)$/m);
   });

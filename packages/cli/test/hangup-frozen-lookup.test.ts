@@ -13,7 +13,8 @@ import { connect, type FsbusClient } from '@fsbus/client';
 import { agentUntil, lanesState, startCliCluster, type CliCluster } from './support/cli-cluster.js';
 import { runCli } from './support/run-cli.js';
 
-void describe('fsbus hangup without --node: a frozen agent on the api lane', () => {
+// The tests share nothing but the cluster (a call each): side by side, their lookup windows overlap.
+void describe('fsbus hangup without --node: a frozen agent on the api lane', { concurrency: true }, () => {
   let cluster: CliCluster;
   let bus: FsbusClient;
   let raw: NatsConnection;

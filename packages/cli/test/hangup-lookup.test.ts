@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@fsbus/agent';
 import { connect, type FsbusClient } from '@fsbus/client';
 import { agentUntil, lanesState, startCliCluster, type CliCluster } from './support/cli-cluster.js';
-import { runCli } from './support/run-cli.js';
+import { runCli, runCliMany, type CliResult } from './support/run-cli.js';
 
 const IDS = ['node-a', 'node-b'] as const;
 
@@ -80,12 +80,12 @@ void describe('fsbus hangup without --node: finds the node of the call, counts n
     await agentUntil(agents[1]!, () => !agents[1]!.ready, 'node-b not ready');
     const uuid = await originateOn('node-a');
     const other = '3c1d2e4f-0000-4000-8000-000000000001';
-    const res = await runCli(['hangup', other, '--timeout', '3000'], env);
+    // Side by side: the lookup of a uuid nobody has waits out its window, the call is found at once.
+    const [res, found] = (await runCliMany([['hangup', other, '--timeout', '3000'], ['hangup', uuid, '--timeout', '3000']], env)) as [CliResult, CliResult];
     assert.equal(res.code, 1, res.err);
     assert.match(res.err, /^fsbus hangup: FSBUS_ERR_BUS_FREESWITCH_UNAVAILABLE: .*\(node node-b\)$/m);
     assert.match(res.err, new RegExp(`^hint: node-a has no channel ${other}; node-b could not tell`, 'm'));
     // The call on node-a is still found and hung up: node-b's silence does not stop that.
-    const found = await runCli(['hangup', uuid, '--timeout', '3000'], env);
     assert.equal(found.code, 0, found.err);
     assert.equal(found.err, '(node node-a)\n');
   });

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-node';
 import { BusErrorCode, encodeReply, errorReply, successReply } from '@fsbus/contract';
 import { agentUntil, startCliCluster, type CliCluster } from './support/cli-cluster.js';
-import { runCli } from './support/run-cli.js';
+import { runCli, runCliMany, type CliResult } from './support/run-cli.js';
 import { runMain } from './support/run-main.js';
 
 /** stdout is one JSON document (what `jq` needs), whichever it is. */
@@ -46,38 +46,40 @@ void describe('fsbus for scripts: exit codes and --json', () => {
       callback: (_err, m) => void m.respond(encodeReply(errorReply({ nodeId: 'fs-slow', message: 'FreeSWITCH did not answer in 1000 ms', code: BusErrorCode.TIMEOUT }))),
     });
     await raw.flush();
-    try {
-      const client = await runCli(['api', 'status', '--node', 'fs-silent', '--timeout', '300', '--json'], env);
-      assert.equal(client.code, 4, client.err);
-      assert.equal(codeOf(jsonOf(client.out)), 'FSBUS_ERR_CLIENT_TIMEOUT');
-      assert.deepEqual(Object.keys((jsonOf(client.out) as { error: object }).error).sort(), ['code', 'message']);
-      assert.match(client.err, /^fsbus api: FSBUS_ERR_CLIENT_TIMEOUT: /m);
-      const agent = await runCli(['api', 'status', '--node', 'fs-slow', '--json'], env);
-      assert.equal(agent.code, 4, agent.err);
-      assert.equal(codeOf(jsonOf(agent.out)), 'FSBUS_ERR_BUS_TIMEOUT');
-      assert.match(agent.err, /^fsbus api: FSBUS_ERR_BUS_TIMEOUT: /m);
-    } finally {
-      silent.unsubscribe();
-      slow.unsubscribe();
-    }
     // The repro: a FreeSWITCH slower than --timeout, the same wait on both sides; either may win.
     const sim = cluster.sims[1]!;
     sim.core.control.setLatency(4000);
     try {
-      const r = await runCli(['api', 'status', '--node', 'fs-b', '--timeout', '1000', '--json'], env);
+      // Three nodes apart: side by side.
+      const [client, agent, r] = (await runCliMany(
+        [
+          ['api', 'status', '--node', 'fs-silent', '--timeout', '300', '--json'],
+          ['api', 'status', '--node', 'fs-slow', '--json'],
+          ['api', 'status', '--node', 'fs-b', '--timeout', '1000', '--json'],
+        ],
+        env,
+      )) as [CliResult, CliResult, CliResult];
+      assert.equal(client.code, 4, client.err);
+      assert.equal(codeOf(jsonOf(client.out)), 'FSBUS_ERR_CLIENT_TIMEOUT');
+      assert.deepEqual(Object.keys((jsonOf(client.out) as { error: object }).error).sort(), ['code', 'message']);
+      assert.match(client.err, /^fsbus api: FSBUS_ERR_CLIENT_TIMEOUT: /m);
+      assert.equal(agent.code, 4, agent.err);
+      assert.equal(codeOf(jsonOf(agent.out)), 'FSBUS_ERR_BUS_TIMEOUT');
+      assert.match(agent.err, /^fsbus api: FSBUS_ERR_BUS_TIMEOUT: /m);
       assert.equal(r.code, 4, r.err);
       assert.match(String(codeOf(jsonOf(r.out))), /^FSBUS_ERR_(CLIENT|BUS)_TIMEOUT$/);
     } finally {
+      silent.unsubscribe();
+      slow.unsubscribe();
       sim.core.control.setLatency(0);
     }
   });
 
   void it('status --all --json with no node answering prints [] (exit 4)', async () => {
-    const r = await runCli(['status', '--all', '--prefix', 'nope', '--timeout', '200', '--json'], env);
+    const [r, api] = (await runCliMany([['status', '--all', '--prefix', 'nope', '--timeout', '200', '--json'], ['api', 'status', '--all', '--prefix', 'nope', '--timeout', '200', '--json']], env)) as [CliResult, CliResult];
     assert.equal(r.code, 4, r.err);
     assert.deepEqual(jsonOf(r.out), []);
     assert.match(r.err, /no node replied/);
-    const api = await runCli(['api', 'status', '--all', '--prefix', 'nope', '--timeout', '200', '--json'], env);
     assert.equal(api.code, 4, api.err);
     assert.deepEqual(jsonOf(api.out), []);
   });
@@ -111,11 +113,11 @@ void describe('fsbus for scripts: exit codes and --json', () => {
     const reply = jsonOf(r.out) as { success: boolean; node_id: string };
     assert.equal(reply.success, true);
     assert.equal(reply.node_id, 'fs-a');
-    const gone = await runCli(['hangup', uuid, '--json'], env);
+    // The call is gone: both asked at once.
+    const [gone, named] = (await runCliMany([['hangup', uuid, '--json'], ['hangup', uuid, '--node', 'fs-b', '--json']], env)) as [CliResult, CliResult];
     assert.equal(gone.code, 1, gone.err);
     assert.equal(codeOf(jsonOf(gone.out)), 'FSBUS_ERR_BUS_SESSION_NOT_FOUND');
     assert.match(gone.err, /^fsbus hangup: FSBUS_ERR_BUS_SESSION_NOT_FOUND: /m);
-    const named = await runCli(['hangup', uuid, '--node', 'fs-b', '--json'], env);
     assert.equal(named.code, 1, named.err);
     assert.equal(codeOf(jsonOf(named.out)), 'FSBUS_ERR_BUS_SESSION_NOT_FOUND');
   });
@@ -132,15 +134,20 @@ void describe('fsbus for scripts: exit codes and --json', () => {
     ];
     await raw.flush();
     try {
-      const no = await runCli(['status', '--node', 'fs-says-no', '--ready'], env);
+      const [no, json, old, oldDown] = (await runCliMany(
+        [
+          ['status', '--node', 'fs-says-no', '--ready'],
+          ['status', '--node', 'fs-says-no', '--ready', '--json'],
+          ['status', '--node', 'fs-old', '--ready'],
+          ['status', '--node', 'fs-old-down', '--ready'],
+        ],
+        env,
+      )) as [CliResult, CliResult, CliResult, CliResult];
       assert.equal(no.code, 4, no.err);
       assert.match(no.err, /^fsbus status: not ready: fs-says-no \(joining the shared lanes\) \(--ready\)$/m);
-      const json = await runCli(['status', '--node', 'fs-says-no', '--ready', '--json'], env);
       assert.equal(json.code, 4, json.err);
       assert.deepEqual((({ ready, not_ready_reason }) => ({ ready, not_ready_reason }))(jsonOf(json.out) as { ready: unknown; not_ready_reason: unknown }), { ready: false, not_ready_reason: 'joining the shared lanes' });
-      const old = await runCli(['status', '--node', 'fs-old', '--ready'], env);
       assert.equal(old.code, 0, old.err);
-      const oldDown = await runCli(['status', '--node', 'fs-old-down', '--ready'], env);
       assert.equal(oldDown.code, 4, oldDown.err);
       assert.match(oldDown.err, /not ready: fs-old-down \(ESL reconnecting\)/);
     } finally {
@@ -153,22 +160,29 @@ void describe('fsbus for scripts: exit codes and --json', () => {
     await cluster.sims[0]!.stop();
     const a = cluster.agents[0]!;
     await agentUntil(a, () => (a.status()['esl'] as { status: string }).status !== 'ready', 'fs-a ESL down');
-    const present = await runCli(['status', '--all', '--expect', 'fs-a,fs-b'], env);
+    // fs-a stays down from here on: the five side by side.
+    const [present, ready, json, alone, one] = (await runCliMany(
+      [
+        ['status', '--all', '--expect', 'fs-a,fs-b'],
+        ['status', '--all', '--expect', 'fs-a,fs-b', '--ready'],
+        ['status', '--all', '--expect', 'fs-a,fs-b', '--ready', '--json'],
+        ['status', '--all', '--ready'],
+        ['status', '--node', 'fs-a', '--ready'],
+      ],
+      env,
+      5,
+    )) as [CliResult, CliResult, CliResult, CliResult, CliResult];
     assert.equal(present.code, 0, `without --ready the exit code is presence only\n${present.err}`);
-    const ready = await runCli(['status', '--all', '--expect', 'fs-a,fs-b', '--ready'], env);
     assert.equal(ready.code, 4, ready.err);
     assert.match(ready.out, /^fs-a\s/m, 'the node is still shown');
     // The agent's own reason, as its /readyz gives it.
     assert.match(ready.err, /^fsbus status: not ready: fs-a \(FreeSWITCH event connection (connecting|reconnecting|disconnected)/m);
-    const json = await runCli(['status', '--all', '--expect', 'fs-a,fs-b', '--ready', '--json'], env);
     assert.equal(json.code, 4, json.err);
     const statuses = jsonOf(json.out) as Array<{ node_id: string; ready: boolean; not_ready_reason?: string }>;
     assert.deepEqual(statuses.map((s) => [s.node_id, s.ready]).sort(), [['fs-a', false], ['fs-b', true]]);
     assert.match(statuses.find((s) => s.node_id === 'fs-a')!.not_ready_reason ?? '', /^FreeSWITCH event connection /);
     // Without --expect, --ready alone still fails on a node that is not ready.
-    const alone = await runCli(['status', '--all', '--ready'], env);
     assert.equal(alone.code, 4, alone.err);
-    const one = await runCli(['status', '--node', 'fs-a', '--ready'], env);
     assert.equal(one.code, 4, one.err);
     assert.match(one.err, /not ready: fs-a/);
   });

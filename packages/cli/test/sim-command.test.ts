@@ -62,7 +62,8 @@ async function startSim(args: string[]): Promise<RunningSim> {
   }
 }
 
-void describe('fsbus sim', () => {
+// Each test its own simulators (--port 0) and children: two side by side.
+void describe('fsbus sim', { concurrency: 2 }, () => {
   void it('prints the port line for --port 0, serves api status, and exits 0 on SIGTERM', async () => {
     const sim = await startSim([]);
     try {
@@ -77,19 +78,18 @@ void describe('fsbus sim', () => {
 
   void it('prints its help and refuses bad options', async () => {
     const run = runCli;
-    const help = await run(['sim', '--help']);
+    // A value the simulator refuses: one line and exit 2, not a SimConfigError with its stack.
+    const values = [['--acl', 'bogus'], ['--acl', '10.0.0.0/99'], ['--outbound', 'nohostport'], ['--password', ''], ['--node-name', ' '], ['--xml-curl-url', 'notaurl']];
+    // All independent: side by side.
+    const [help, bad, unknown, ...refusals] = await Promise.all([run(['sim', '--help']), run(['sim', '--port', 'eighty']), run(['frobnicate']), ...values.map((args) => run(['sim', '--port', '0', ...args]))]);
     assert.equal(help.code, 0);
     assert.match(help.out, /--xml-curl-url/);
-    const bad = await run(['sim', '--port', 'eighty']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--port must be a port number/);
-    // A value the simulator refuses: one line and exit 2, not a SimConfigError with its stack.
-    for (const args of [['--acl', 'bogus'], ['--acl', '10.0.0.0/99'], ['--outbound', 'nohostport'], ['--password', ''], ['--node-name', ' '], ['--xml-curl-url', 'notaurl']]) {
-      const refused = await run(['sim', '--port', '0', ...args]);
+    for (const refused of refusals) {
       assert.equal(refused.code, 2, refused.err);
       assert.match(refused.err, /^fsbus sim: .*; see fsbus sim --help\n$/);
     }
-    const unknown = await run(['frobnicate']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /unknown command/);
   });
@@ -117,8 +117,10 @@ void describe('fsbus sim', () => {
       writeFileSync(notJson, '<include/>\n');
       const badShape = join(dir, 'shape.json');
       writeFileSync(badShape, JSON.stringify({ default: [{ name: 'x', conditions: [{ actions: [{ app: 'answer' }] }] }] }));
-      for (const file of [join(dir, 'missing.json'), notJson, badShape]) {
-        const refused = await run(['--dialplan', file]);
+      const files = [join(dir, 'missing.json'), notJson, badShape];
+      const refusals = await Promise.all(files.map((file) => run(['--dialplan', file])));
+      for (const [i, file] of files.entries()) {
+        const refused = refusals[i]!;
         assert.equal(refused.code, 2, refused.err);
         assert.ok(refused.err.startsWith(`fsbus sim: --dialplan ${file}: `), refused.err);
         assert.match(refused.err, /; see fsbus sim --help\n$/);
@@ -126,9 +128,8 @@ void describe('fsbus sim', () => {
         assert.equal(refused.err.split('\n').length, 2, refused.err);
         assert.doesNotMatch(refused.err, /\b([A-Z]+): \1:/, refused.err);
       }
-      assert.match((await run(['--dialplan', badShape])).err, /default\[0\]\.conditions\[0\]\.actions\[0\] must be/);
-      for (const value of ['-1', 'fast', '1.5']) {
-        const refused = await run([`--playback-ms=${value}`]);
+      assert.match(refusals[2]!.err, /default\[0\]\.conditions\[0\]\.actions\[0\] must be/);
+      for (const refused of await Promise.all(['-1', 'fast', '1.5'].map((value) => run([`--playback-ms=${value}`])))) {
         assert.equal(refused.code, 2, refused.err);
         assert.match(refused.err, /--playback-ms must be a number of milliseconds/);
       }
@@ -163,8 +164,9 @@ void describe('fsbus sim', () => {
       [['--gateway', 'carrier=two words'], /proxy must be a non-empty string without whitespace/],
       [['--gateway', 'carrier', '--gateway', 'carrier=other'], /--gateway carrier is given twice/],
     ];
-    for (const [args, message] of refusals) {
-      const refused = await run(['--port', '0', ...args]);
+    const results = await Promise.all(refusals.map(([args]) => run(['--port', '0', ...args])));
+    for (const [i, [, message]] of refusals.entries()) {
+      const refused = results[i]!;
       assert.equal(refused.code, 2, refused.err);
       assert.match(refused.err, /^fsbus sim: .*; see fsbus sim --help\n$/);
       assert.match(refused.err, message);

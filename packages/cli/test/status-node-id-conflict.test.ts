@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { Agent, loadConfig } from '@fsbus/agent';
 import { Simulator } from '@fsbus/sim';
 import { startBrokerRelay, startNatsServer } from '@fsbus/testkit';
-import { cliEnv, runCli } from './support/run-cli.js';
+import { cliEnv, runCliMany, type CliResult } from './support/run-cli.js';
 
 interface TwoAgents {
   a: Agent;
@@ -74,13 +74,13 @@ void test('status --all: two agents answering as fs-b are named on stderr (exit 
   // The agents' own watch does not run here: the CLI sees it by itself.
   const { a, b, env, stop } = await twoAgents(3_600_000);
   try {
-    const r = await runCli(['status', '--all'], env);
+    // Each gathers for its whole window: side by side.
+    const [r, j] = (await runCliMany([['status', '--all'], ['status', '--all', '--json']], env)) as [CliResult, CliResult];
     assert.equal(r.code, 1, r.err);
     assert.match(r.err, /fsbus status: two agents answer as fs-b: .* commands to fs-b go to either/);
     for (const x of [a, b]) assert.ok(r.err.includes(named(x)), `${named(x)} named: ${r.err}`);
     assert.equal(r.out.split('\n').filter((l) => l.startsWith('fs-b ')).length, 2, r.out);
 
-    const j = await runCli(['status', '--all', '--json'], env);
     assert.equal(j.code, 1, j.err);
     const list = JSON.parse(j.out) as Array<Record<string, unknown>>;
     assert.deepEqual(list.map((s) => s['instance_id']).sort(), [a, b].map((x) => x.status()['instance_id']).sort());
@@ -93,11 +93,10 @@ void test('status --all --expect fs-b: met by the first answer, still exit 1 onc
   const { a, b, env, bothSaidIt, stop } = await twoAgents(100);
   try {
     await bothSaidIt;
-    const e = await runCli(['status', '--all', '--expect', 'fs-b'], env);
+    const [e, j] = (await runCliMany([['status', '--all', '--expect', 'fs-b'], ['status', '--all', '--expect', 'fs-b', '--json']], env)) as [CliResult, CliResult];
     assert.equal(e.code, 1, e.err);
     assert.match(e.err, /fsbus status: two agents answer as fs-b: /);
     for (const x of [a, b]) assert.ok(e.err.includes(named(x)), `${named(x)} named: ${e.err}`);
-    const j = await runCli(['status', '--all', '--expect', 'fs-b', '--json'], env);
     assert.equal(j.code, 1, j.err);
     const list = JSON.parse(j.out) as Array<Record<string, unknown>>;
     assert.ok(list.every((s) => typeof s['node_id_conflict'] === 'object'), j.out);

@@ -21,7 +21,8 @@ function usage(r: CliResult, command: string, message: RegExp): void {
   assert.doesNotMatch(r.err, /FSBUS_ERR_|docs\/errors\.md|is the broker running/, r.err);
 }
 
-void describe('usage errors before connecting', () => {
+// Each test its own children against nothing: side by side.
+void describe('usage errors before connecting', { concurrency: 3 }, () => {
   void it('an empty --server (e.g. -s "$UNSET") is a usage error, not the default broker; an empty server env var is unset', async () => {
     usage(await runCli(['api', 'version', '-s', ''], env), 'api', /--server "": names no broker URL/);
     usage(await runCli(['api', 'version', '--server', ' , '], env), 'api', /--server " , ": names no broker URL/);

@@ -86,3 +86,20 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, option
     },
   };
 }
+
+/**
+ * Runs each `fsbus …` to completion, `limit` at a time (independent commands side by side: a child
+ * spends most of its life loading, so two cores overlap them); the results in the order given.
+ */
+export async function runCliMany(runs: ReadonlyArray<readonly string[]>, env: NodeJS.ProcessEnv, limit = 4): Promise<CliResult[]> {
+  const results: CliResult[] = new Array<CliResult>(runs.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < runs.length) {
+      const i = next++;
+      results[i] = await runCli(runs[i]!, env);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, runs.length) }, lane));
+  return results;
+}
