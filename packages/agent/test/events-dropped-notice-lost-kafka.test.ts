@@ -47,7 +47,8 @@ void test('kafka: a notice in flight when the link is lost stays carried in the 
   send('HEARTBEAT', 1000);
   assert.deepEqual(told, [{ count: 1, hangups: 0, sinceUs: 500, untilUs: 500 }]);
   await waitStatus(driver, 'reconnecting', 180_000);
-  // The produce fails (the library's one retry too, at its timeout): the notice and 1000 go back to the outbox.
+  // The produce is given up (the driver closes the producer it took for dead: the library's retry
+  // does not wait out its timeout): the notice and 1000 go back to the outbox.
   while (driver.stats().pending < 2) await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(driver.stats().pending, 2);
   // The second outage: five buffered, more than the outbox holds besides the notice and 1000.

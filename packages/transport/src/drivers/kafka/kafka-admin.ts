@@ -124,6 +124,11 @@ export class TopicCache {
   }
 }
 
+/** A driver's producer: acks=all. It dials when it first produces. */
+export function newKafkaProducer(base: BaseOptions): Producer<Buffer, Buffer, Buffer, Buffer> {
+  return new Producer<Buffer, Buffer, Buffer, Buffer>({ ...base, acks: -1 });
+}
+
 /** How long a failed open waits for the metadata request it gave up on to fail, after closing (the library's retry delay is 200 ms). @default 1000 */
 const ABANDONED_REQUEST_MS = 1000;
 
@@ -135,7 +140,7 @@ const ABANDONED_REQUEST_MS = 1000;
  */
 export async function openKafkaClients(base: BaseOptions): Promise<{ admin: Admin; producer: Producer<Buffer, Buffer, Buffer, Buffer> }> {
   const admin = new Admin(base);
-  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ ...base, acks: -1 });
+  const producer = newKafkaProducer(base);
   const asked = admin.metadata({ topics: [], forceUpdate: true });
   try {
     await connectWithin(asked, base.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS);

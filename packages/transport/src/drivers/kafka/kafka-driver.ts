@@ -26,7 +26,7 @@ import { consumeKafkaStream, ensureKafkaStream, StreamRegistry } from './kafka-s
 import { kafkaCall } from './kafka-request.js';
 import { isValidSubject, KafkaHeader, SUBJECT_RULE, topicFor, topicForPattern } from './kafka-topics.js';
 import { subjectMatches } from '../../subject-pattern.js';
-import { openKafkaClients, TopicCache } from './kafka-admin.js';
+import { newKafkaProducer, openKafkaClients, TopicCache } from './kafka-admin.js';
 import { KafkaLimits } from './kafka-limits.js';
 import { dropConnections, KAFKA_LIVENESS_LOST, KafkaLiveness, livenessInterval } from './kafka-liveness.js';
 import { ServedTopics } from './kafka-served.js';
@@ -158,9 +158,12 @@ class KafkaDriver extends DriverCore {
     }
     this.#admin = admin;
     this.#producer = producer;
-    for (const client of [admin, producer]) client.on('client:broker:disconnect', () => this.#lost());
+    for (const client of [admin, producer]) client.on('client:broker:disconnect', this.#disconnected);
     this.#online();
   }
+
+  /** A connection of the admin or the producer dropped. */
+  readonly #disconnected = (): void => this.#lost();
 
   /** What waited goes to the send queue first, then 'connected' (its listeners may publish), then the queue runs. */
   #online(): void {
@@ -172,13 +175,34 @@ class KafkaDriver extends DriverCore {
 
   /**
    * A broker left the liveness check unanswered (frozen: its connections open, nothing read): the
-   * link is lost as if it had dropped. Its connections are dropped too, so what is in flight on them
-   * fails now (the send queue hands it back) instead of at the library's request timeout.
+   * link is lost as if it had dropped. Its connections are dropped too, and the producer is
+   * replaced (#renewProducer), so what is in flight fails now (the send queue hands it back, its
+   * requests told DISCONNECTED) instead of at the library's request timeout.
    */
   #linkDead(broker: string, silentMs: number): void {
     const clients = [this.#admin, this.#producer];
     this.#lost([], new Error(`${KAFKA_LIVENESS_LOST} for ${silentMs} ms (${broker}): connections dropped`));
     dropConnections(clients, broker);
+    this.#renewProducer();
+  }
+
+  /**
+   * Closes the producer whose connections the liveness check condemned; a new one (it dials when
+   * the send queue produces after the reconnect) takes its place. Dropping the connection was not
+   * enough: the library sends a produce that failed on it once more (`retries: 1`), on a new
+   * connection to the broker still frozen, and waits out that connection's request timeout (30 s)
+   * before the send queue hears of it. A closed producer fails that retry at once. The admin keeps
+   * its pool: it carries the reconnect probe, which the broker answers once it runs again.
+   */
+  #renewProducer(): void {
+    const old = this.#producer;
+    if (old === undefined || this.status === 'closed') return;
+    // Its close is no news: the link is taken for lost already.
+    old.off('client:broker:disconnect', this.#disconnected);
+    const producer = newKafkaProducer(this.#base);
+    producer.on('client:broker:disconnect', this.#disconnected);
+    this.#producer = producer;
+    void old.close(true).catch(() => undefined);
   }
 
   /**
