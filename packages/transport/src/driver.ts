@@ -417,12 +417,21 @@ export interface DriverOptions {
    */
   inboxPrefix?: string;
   /**
-   * Kafka only: how long a connection to a broker may leave the driver's liveness check (an
-   * ApiVersions request sent once it has been silent for half this) unanswered before the link is
-   * taken for dead — 'reconnecting', connections dropped, what was in flight handed back — as a
-   * frozen broker is noticed no other way while the driver is idle. Milliseconds, > 0; keep it
-   * above the 10 s a produce may wait at the broker for its replicas. NATS, AMQP, MQTT and Redis
-   * check their links themselves. @default 10000
+   * The dead-link check's interval: how soon a link that hangs without closing (a broker frozen, a
+   * peer host gone, a middlebox that forgot the connection) is taken for dead — 'reconnecting',
+   * connections dropped and dialled again. Milliseconds, > 0, at most 2147483647; anything else is
+   * refused by createDriver (FSBUS_ERR_TRANSPORT_INVALID_OPTION). Per driver:
+   * - Kafka: how long a connection may leave the liveness check (an ApiVersions request sent once
+   *   it has been silent for half this) unanswered; what was in flight is handed back. Keep it
+   *   above the 10 s a produce may wait at the broker for its replicas. @default 10000
+   * - Redis: a PING every interval; one unanswered for two intervals takes the link for dead
+   *   (noticed within 2–3 intervals); close() waits as long for Redis's goodbye. @default 5000
+   * - ZeroMQ: the ZMTP heartbeat interval of every socket; a connection silent for two intervals
+   *   after a PING is dropped, and the peer is asked (the PING's TTL) to drop it past three.
+   *   @default 5000
+   * - NATS: nats.js's PING interval; two left unanswered make the connection stale at the next
+   *   (given up 2–3 intervals after the link stopped answering). @default 10000
+   * AMQP (heartbeats) and MQTT (keepalive) ignore it.
    */
   livenessIntervalMs?: number;
   /**

@@ -3,13 +3,18 @@
 // disconnect first waits for its queued writes to drain — into a link that reads nothing, so it
 // waited until the server read again, however long, the driver 'connected' all along. The driver
 // now drops the socket itself then: 'reconnecting' within nats.js's stale detection, the loss
-// handed back, and the outbox takes over.
+// handed back, and the outbox takes over. The driver's pings run every livenessIntervalMs (10 s
+// by default, stale after two unanswered: 20–30 s); here 1 s, so the test does not wait that out —
+// and so also shows that the option sets the detection.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createDriver } from '@fsbus/transport';
 import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
 import { waitStatus } from './conformance/helpers.js';
 import { startRelay } from './conformance/relay.js';
+
+/** The driver's livenessIntervalMs (nats.js's pingInterval): stale within 2–3 s. */
+const LIVENESS_MS = 1000;
 
 let nats: NatsServerHandle;
 before(async () => {
@@ -21,7 +26,7 @@ void test('nats: a link that stops reading while the driver writes is given up b
   const relay = await startRelay(nats.port);
   t.after(() => relay.close());
   const lost: string[] = [];
-  const driver = await createDriver('nats', { urls: [relay.url(nats.url)], name: 'frozen' });
+  const driver = await createDriver('nats', { urls: [relay.url(nats.url)], name: 'frozen', livenessIntervalMs: LIVENESS_MS });
   t.after(() => driver.close());
   await driver.connect();
   await driver.flush();

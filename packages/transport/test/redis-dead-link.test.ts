@@ -1,14 +1,19 @@
 // A link to Redis that hangs without closing: ioredis would notice only when the kernel gives up
 // on the socket (a quarter of an hour with data unacknowledged, hours for a connection in a
-// blocking read). The driver's PING (every 5 s, dead after 10 s unanswered) takes it for dead,
-// drops every connection — command, Pub/Sub, replies, each lane reader — and ioredis dials again:
-// what was published into the hung link arrives, and a lane served over it answers again.
+// blocking read). The driver's PING (every livenessIntervalMs, 5 s by default; dead after two
+// unanswered) takes it for dead, drops every connection — command, Pub/Sub, replies, each lane
+// reader — and ioredis dials again: what was published into the hung link arrives, and a lane
+// served over it answers again. The hung driver runs with a 1 s interval, so the test does not
+// wait out the default 10–15 s — and so also shows that the option sets the detection.
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createDriver } from '@fsbus/transport';
 import { startRedis, type BrokerHandle } from '@fsbus/testkit';
 import { Collector, dec, enc, waitStatus } from './conformance/helpers.js';
 import { startRelay } from './conformance/relay.js';
+
+/** The hung driver's livenessIntervalMs: taken for dead within 2–3 s. */
+const LIVENESS_MS = 1000;
 
 let redis: BrokerHandle;
 before(async () => {
@@ -19,7 +24,7 @@ after(() => redis.stop());
 void test('redis: a link that hangs is taken for dead; the driver dials again, what was published into it arrives and its lane answers', { timeout: 90_000 }, async (t) => {
   const relay = await startRelay(Number(new URL(redis.url).port));
   t.after(() => relay.close());
-  const hung = await createDriver('redis', { urls: [relay.url(redis.url)], name: 'hung' });
+  const hung = await createDriver('redis', { urls: [relay.url(redis.url)], name: 'hung', livenessIntervalMs: LIVENESS_MS });
   t.after(() => hung.close());
   const direct = await createDriver('redis', { urls: [redis.url], name: 'direct' });
   t.after(() => direct.close());

@@ -6,9 +6,17 @@ import { DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { nkeySeedProblem } from './nkey-seed.js';
 import { schemePrefix } from '../url-scheme.js';
+import { millisecondsOption } from '../drivers/driver-core.js';
 
 /** Between reconnect attempts; nats.js adds jitter. @default 1000 */
 export const DEFAULT_RECONNECT_WAIT_MS = 1000;
+/** nats.js's PING interval unless `livenessIntervalMs` says otherwise (nats.js's own: 2 min). @default 10000 */
+export const DEFAULT_PING_INTERVAL_MS = 10_000;
+/**
+ * PINGs left unanswered before nats.js takes the connection for stale: at the next tick, so a link
+ * that hangs is given up 2–3 intervals after it stopped answering. nats.js's default. @default 2
+ */
+export const MAX_PINGS_OUT = 2;
 
 /** `nats://user:pass@host` / `nats://token@host`: the user-info and the URL without it. */
 function splitUserInfo(url: string): { server: string; user?: string; pass?: string; token?: string } {
@@ -135,6 +143,11 @@ export function assertNatsCredsUsable(auth: DriverAuth | undefined): void {
   credsAuth(auth, undefined);
 }
 
+/** `livenessIntervalMs` as given, or the default; anything but a number in (0, 2^31) is refused. */
+export function natsPingInterval(ms: number | undefined): number {
+  return millisecondsOption('livenessIntervalMs', ms, DEFAULT_PING_INTERVAL_MS);
+}
+
 export function toNatsOptions(options: DriverOptions): ConnectionOptions {
   // nats.js drops a URL's user-info: libnats (mod_event_agent's) reads it, so we do too, unless
   // credentials are given explicitly.
@@ -150,7 +163,9 @@ export function toNatsOptions(options: DriverOptions): ConnectionOptions {
     ignoreAuthErrorAbort: true,
     reconnectTimeWait: DEFAULT_RECONNECT_WAIT_MS,
     // nats.js's own buffer is unbounded while disconnected; ours (Outbox) takes over.
-    pingInterval: 10_000,
+    // Its pings are the dead-link check: `livenessIntervalMs` tunes it.
+    pingInterval: natsPingInterval(options.livenessIntervalMs),
+    maxPingOut: MAX_PINGS_OUT,
     // nats.js otherwise captures a stack trace per request/flush for its error messages: a cost
     // on every message for a benefit only when debugging nats.js itself.
     noAsyncTraces: true,

@@ -2,9 +2,9 @@
  * How much one connection has written that nats-server has not confirmed reading yet: the server
  * answers a PING only after everything written before it, so a flush's PONG confirms it all.
  * Core NATS has no other acknowledgement, and nats.js writes into its socket without bound: a
- * link that hangs without closing (nats.js notices only by its pings, 20–30 s) or a server that
- * cannot keep up would have everything published meanwhile pile up in the socket's buffer, to be
- * lost with it. Past `limit` the driver holds what comes next in its bounded outbox instead.
+ * link that hangs without closing (nats.js notices only by its pings: 2–3 `livenessIntervalMs`)
+ * or a server that cannot keep up would have everything published meanwhile pile up in the
+ * socket's buffer, to be lost with it. Past `limit` the driver holds what comes next in its bounded outbox instead.
  * A PING goes out whenever an eighth of the limit is unconfirmed and none is pending: at most
  * eight per limit's worth of bytes, none while idle.
  *

@@ -28,7 +28,7 @@ import { leaveLane, stopReading, type LeaveCommand } from './redis-lane-leave.js
 import { expiresRefusal, REFUSED_EXPIRES_LOG } from './redis-expires.js';
 import { abandon, redisOptions, takesCommands, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
-import { LIVENESS_DEAD_AFTER_MS, RedisLiveness } from './redis-liveness.js';
+import { LIVENESS_DEAD_AFTER_MS, RedisLiveness, redisLivenessInterval } from './redis-liveness.js';
 import { ServingMarks, servingKey, type MarkCommand } from './redis-serving.js';
 import { ROUTE_OVERHEAD_BYTES, routeArgs, routeSubjectProblem } from './redis-publish.js';
 import { REFUSED_REPLY_ADDRESS_LOG, ReplyAddresses, replyStreamKey } from './redis-reply-address.js';
@@ -42,7 +42,8 @@ export { LANE_STREAM_MAXLEN, ROUTED_MARK_TTL_MS } from './redis-publish.js';
 /**
  * What close() waits for Redis, goodbye and QUIT together, before it drops the connections: as long
  * as the dead-link check lets a PING go unanswered (that check stops with close(), and a link that
- * hangs without closing answers nothing, ever). @default 10000
+ * hangs without closing answers nothing, ever) — two `livenessIntervalMs` when that is given.
+ * @default 10000
  */
 export const CLOSE_TIMEOUT_MS = LIVENESS_DEAD_AFTER_MS;
 
@@ -106,7 +107,7 @@ export class RedisDriver extends BaseDriver {
    * across reconnects and sends it again (it is settled then), before the driver's outbox.
    */
   readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes), () => this.releaseHeld());
-  readonly #liveness = new RedisLiveness(() => this.#cmd, (silentMs) => this.#linkDead(silentMs));
+  readonly #liveness = new RedisLiveness(() => this.#cmd, redisLivenessInterval(this.options.livenessIntervalMs), (silentMs) => this.#linkDead(silentMs));
   readonly #marks = new ServingMarks(() => this.#cmd, this.#id, () => [...this.#lanes].map((r) => servingKey(this.#ns, r.subject)), (error) => this.emit({ type: 'error', error }));
 
   constructor(options: DriverOptions) {
@@ -496,7 +497,7 @@ export class RedisDriver extends BaseDriver {
     if (this.status === 'closed') return;
     this.#liveness.stop();
     this.#marks.stop();
-    const limit = timeLimit(CLOSE_TIMEOUT_MS);
+    const limit = timeLimit(this.#liveness.deadAfterMs);
     try {
       await this.#closeWithin(limit.expired);
     } finally {

@@ -10,7 +10,7 @@ import { Dealer, Subscriber } from 'zeromq';
 import type { CurveKeys, DriverLogger, InboundMessage } from '../../driver.js';
 import { subjectMatches } from '../../subject-pattern.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
-import { decodeLanes, decodeWire, encodeWire, EVENTS_HEADER, HEARTBEATS, Kind, MOD_EVENT_ZMQ, SUB_MARKER, type LaneInfo, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
+import { decodeLanes, decodeWire, encodeWire, EVENTS_HEADER, heartbeats, Kind, MOD_EVENT_ZMQ, SUB_MARKER, type Heartbeats, type LaneInfo, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
 import { clientCurve } from './zmq-curve.js';
 import { PUB_HWM } from './zmq-server.js';
@@ -55,9 +55,12 @@ export class ZmqClient {
   readonly #onLink: (up: boolean) => void;
 
   readonly #curve: CurveKeys | undefined;
+  /** ZMTP heartbeats of every socket (the driver's `livenessIntervalMs`). */
+  readonly #beats: Heartbeats;
 
-  constructor(urls: readonly ZmqEndpoints[], bufferMessages: number, logger?: DriverLogger, onLink: (up: boolean) => void = () => undefined, curve?: CurveKeys) {
+  constructor(urls: readonly ZmqEndpoints[], bufferMessages: number, logger?: DriverLogger, onLink: (up: boolean) => void = () => undefined, curve?: CurveKeys, beats: Heartbeats = heartbeats()) {
     this.#curve = curve;
+    this.#beats = beats;
     this.#urls = urls;
     this.#logger = logger;
     this.#onLink = onLink;
@@ -67,7 +70,7 @@ export class ZmqClient {
       // No send wait: for an agent that went away libzmq keeps what is sent until it is back, up
       // to its high-water mark (1,000), and then blocked the send — and flush() and close() behind
       // it — for ever. The send fails instead; the writer counts it and fails the request.
-      const dealer = new Dealer({ linger: 0, sendTimeout: 0, routingId: `fsbus-${this.#clientId}-${index}`, ...HEARTBEATS, ...clientCurve(curve) });
+      const dealer = new Dealer({ linger: 0, sendTimeout: 0, routingId: `fsbus-${this.#clientId}-${index}`, ...beats, ...clientCurve(curve) });
       const ep: Endpoint = { index, dealer, out: new ZmqWriter(dealer, bufferMessages, logger), lanes: undefined, up: false, seen: false, answered: true, helloWaiting: false, events: undefined };
       dealer.events.on('handshake', () => this.#link(ep, true));
       dealer.events.on('disconnect', () => this.#link(ep, false));
@@ -244,7 +247,7 @@ export class ZmqClient {
   #subscriber(): Subscriber {
     if (this.#sub !== undefined) return this.#sub;
     // Room for bursts while this process is busy; past it ZeroMQ holds the agent's PUB back (noDrop).
-    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: PUB_HWM, ...HEARTBEATS, ...clientCurve(this.#curve) });
+    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: PUB_HWM, ...this.#beats, ...clientCurve(this.#curve) });
     for (const u of this.#urls) sub.connect(u.events);
     this.#sub = sub;
     void (async () => {

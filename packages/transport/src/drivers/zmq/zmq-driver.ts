@@ -16,11 +16,11 @@ import type { Driver, DriverCapabilities, DriverOptions, DriverStats, GatherOpti
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
 import { gatherTally } from '../base-driver.js';
-import { DriverCore, requestNeverSent, urlList } from '../driver-core.js';
+import { DriverCore, millisecondsOption, requestNeverSent, urlList } from '../driver-core.js';
 import { isValidSubject, SUBJECT_RULE } from '../kafka/kafka-topics.js';
 import { ZmqClient } from './zmq-client.js';
 import { PushedOutError } from './zmq-writer.js';
-import { EXPIRES_HEADER, Kind, parseZmqUrl, type ZmqEndpoints } from './zmq-protocol.js';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, EXPIRES_HEADER, heartbeats, Kind, parseZmqUrl, type Heartbeats, type ZmqEndpoints } from './zmq-protocol.js';
 import { FOREIGN_MESSAGE_LOG, REFUSED_EXPIRES_LOG, ZmqServer } from './zmq-server.js';
 import { checkCurve, serverCurve } from './zmq-curve.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
@@ -69,8 +69,12 @@ class ZmqDriver extends DriverCore {
   readonly #refuseExpires = this.requestRefusal(REFUSED_EXPIRES_LOG);
   readonly #unsettledLog = new LogThrottle((fields, msg) => this.options.logger?.warn(fields, msg), "zmq: flush: this driver's subscriptions did not reach every publisher in time");
 
+  /** ZMTP heartbeats of every socket: `livenessIntervalMs` is their interval. */
+  readonly #beats: Heartbeats;
+
   constructor(options: DriverOptions) {
     super(options);
+    this.#beats = heartbeats(millisecondsOption('livenessIntervalMs', options.livenessIntervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS));
     const urls = urlList(options.urls).map(parseZmqUrl);
     this.#mesh = urls.some((u) => u.bind);
     this.#own = this.#mesh ? urls.find((u) => u.bind) : urls[0];
@@ -143,7 +147,7 @@ class ZmqDriver extends DriverCore {
   #newServer(): ZmqServer {
     const onExpired = (subject: string, lateMs: number): void => this.expiredOnArrival(subject, lateMs);
     const eventDropped = (event: OutboxItem): void => this.droppedAfterSend(event);
-    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, onExpired, this.#refuseForeign, this.#refuseExpires, this.options.logger, serverCurve(this.options.curve), eventDropped);
+    return new ZmqServer(this.#own!, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, onExpired, this.#refuseForeign, this.#refuseExpires, this.options.logger, serverCurve(this.options.curve), eventDropped, this.#beats);
   }
 
   #clientSide(): ZmqClient {
@@ -152,7 +156,7 @@ class ZmqDriver extends DriverCore {
   }
 
   #newClient(): ZmqClient {
-    this.#client ??= new ZmqClient(this.#peers, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, this.options.logger, (up) => this.#onLink(up), this.options.curve);
+    this.#client ??= new ZmqClient(this.#peers, this.options.bufferMessages ?? DEFAULT_BUFFER_MESSAGES, this.options.logger, (up) => this.#onLink(up), this.options.curve, this.#beats);
     return this.#client;
   }
 

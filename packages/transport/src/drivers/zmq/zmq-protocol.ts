@@ -24,7 +24,34 @@ export const EXPIRES_HEADER = 'fsbus-expires';
  * the TTL. Without them a peer that vanished without closing (host down, a firewall that forgot
  * the connection) holds the connection, and everything queued on it, until the kernel gives up.
  */
-export const HEARTBEATS = { heartbeatInterval: 5_000, heartbeatTimeout: 10_000, heartbeatTimeToLive: 15_000 } as const;
+export interface Heartbeats {
+  readonly heartbeatInterval: number;
+  readonly heartbeatTimeout: number;
+  readonly heartbeatTimeToLive: number;
+}
+
+/** The heartbeat interval unless the driver's `livenessIntervalMs` says otherwise. @default 5000 */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+/** libzmq's largest ZMQ_HEARTBEAT_TTL: the PING carries it in deciseconds, 16 bits. */
+const MAX_HEARTBEAT_TTL_MS = 6_553_500;
+const MAX_INT32 = 2_147_483_647;
+
+/**
+ * The socket options for a heartbeat `intervalMs` (> 0): the timeout two intervals, the TTL three.
+ * The TTL travels in every PING (ZMTP 3.1): the peer drops the connection after three of this
+ * side's intervals without traffic from it, whatever the peer's own interval, so two ends set
+ * differently stay consistent — each gives up within its own timeout, or the other's TTL.
+ * Whole milliseconds (libzmq's options are ints), within what libzmq takes: the TTL at least a
+ * decisecond (below, libzmq sends none) and at most its 16-bit deciseconds.
+ */
+export function heartbeats(intervalMs: number = DEFAULT_HEARTBEAT_INTERVAL_MS): Heartbeats {
+  const interval = Math.min(Math.ceil(intervalMs), MAX_INT32);
+  return {
+    heartbeatInterval: interval,
+    heartbeatTimeout: Math.min(2 * interval, MAX_INT32),
+    heartbeatTimeToLive: Math.min(Math.max(3 * interval, 100), MAX_HEARTBEAT_TTL_MS),
+  };
+}
 
 /** Prefix of the marker subscriptions a subscriber uses to learn its subscriptions arrived. */
 export const SUB_MARKER = '$fsbus.sub.';

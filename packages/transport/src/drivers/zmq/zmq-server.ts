@@ -12,7 +12,7 @@ import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { DriverLogger, Lane, ServeHandler, ServeRequest } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
 import { subjectMatches } from '../../subject-pattern.js';
-import { decodeWire, DEFAULT_START_GRACE_MS, encodeLanes, encodeWire, EVENTS_HEADER, EXPIRES_HEADER, HEARTBEATS, Kind, MOD_EVENT_ZMQ, SUB_MARKER, toModEventZmq, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
+import { decodeWire, DEFAULT_START_GRACE_MS, encodeLanes, encodeWire, EVENTS_HEADER, EXPIRES_HEADER, heartbeats, Kind, MOD_EVENT_ZMQ, SUB_MARKER, toModEventZmq, type Heartbeats, type WireMessage, type ZmqEndpoints } from './zmq-protocol.js';
 import { ZmqWriter } from './zmq-writer.js';
 import { deadlineOf, lateBy, runLaneHandler } from '../driver-core.js';
 import { expiresOf, expiresRefusal, shownExpires } from '../../expires.js';
@@ -69,6 +69,8 @@ export class ZmqServer {
     curve: ServerCurve = { sockets: {} },
     /** An event publish() said 'sent' for that the PUB writer dropped (the driver counts it and tells its publisher). */
     eventDropped?: (event: OutboxItem) => void,
+    /** ZMTP heartbeats of both sockets (the driver's `livenessIntervalMs`). */
+    beats: Heartbeats = heartbeats(),
   ) {
     this.#endpoints = endpoints;
     this.#graceMs = endpoints.startGraceMs ?? DEFAULT_START_GRACE_MS;
@@ -82,12 +84,12 @@ export class ZmqServer {
     // refuses the new connection while the old one is not yet seen gone). mandatory with no send
     // wait: a reply that cannot be routed (requester gone, its queue full) fails the send, and
     // the writer counts and logs it, where libzmq would drop it unseen.
-    this.#router = new Router({ linger: 0, handover: true, mandatory: true, sendTimeout: 0, ...HEARTBEATS, ...security });
+    this.#router = new Router({ linger: 0, handover: true, mandatory: true, sendTimeout: 0, ...beats, ...security });
     // noDrop (slow=hold): a subscriber's full pipe holds the PUB back instead of libzmq discarding
     // the event silently; the wait ends in the writer's bounded queue, which drops the oldest and
     // COUNTS it. slow=drop: libzmq drops only that subscriber's events (mod_event_zmq's PUB), which
     // the agent cannot see or count, and the others go on.
-    this.#pub = new XPublisher({ linger: 0, noDrop: endpoints.slow === 'hold', sendHighWaterMark: Math.max(PUB_HWM, bufferMessages), ...HEARTBEATS, ...security });
+    this.#pub = new XPublisher({ linger: 0, noDrop: endpoints.slow === 'hold', sendHighWaterMark: Math.max(PUB_HWM, bufferMessages), ...beats, ...security });
     this.#routerOut = new ZmqWriter(this.#router, bufferMessages, logger);
     this.#pubOut = new ZmqWriter(this.#pub, bufferMessages, logger, eventDropped);
     // A restarted agent's first events (fsbus::agent_start, the consumers' resync signal) would
