@@ -27,7 +27,8 @@ async function redisPid(url: string): Promise<number> {
 }
 
 void test('redis: close() resolves while Redis is paused (SIGSTOP)', { timeout: 60_000 }, async (t) => {
-  const driver = await createDriver('redis', { urls: [redis.url], name: 'paused' });
+  // close()'s bound is two liveness intervals (10 s by default): 2 s here.
+  const driver = await createDriver('redis', { urls: [redis.url], name: 'paused', livenessIntervalMs: 1000 });
   await driver.connect();
   driver.serve({ subject: 'ch.node', competing: false }, (req) => enc(`pong:${dec(req.data)}`));
   await driver.flush();
