@@ -16,6 +16,9 @@ test('a full table says it drops the oldest live calls, and how many so far', as
   const { page } = b;
   const note = page.locator('#channels-full');
   assert.equal(await note.textContent(), '');
+  // The node's channels read once before any call: a first read landing after the hangup below
+  // (its poll waits out gatherTimeoutMs) would rightly bring a dropped call back and refill the table.
+  await dashboardUntil(w.web.dashboard, () => !w.web.dashboard.snapshot().first_poll_pending, 'the first poll and its channel read');
   const control = w.nodes[0]!.sim.core.control;
   const calls = control.generateCalls({ ratePerSecond: 100, durationMs: 50, holdMs: 600_000, answerRatio: 1 });
   assert.equal(await calls.done, 5);
