@@ -1,8 +1,10 @@
 /**
  * The plain decoder checks for repeated header names before `forEachHeader` walks the lines
  * without a Map. FreeSWITCH events carry many names of one length that share their first,
- * middle and last characters (`variable_sip_*`, numbered `variable_*`): each must stay its own
- * header, and a real repeat among them must still keep its first position and its last value.
+ * middle and last characters (`variable_sip_*`, numbered `variable_*`), some their whole ending
+ * (`sameShape`: the check's quick pass hashes them alike and falls back to hashing every
+ * character): each must stay its own header, and a real repeat among them must still keep its
+ * first position and its last value.
  */
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
