@@ -33,6 +33,14 @@ void describe('usage errors before connecting', { concurrency: 3 }, () => {
     assert.match(unset.err, /cannot connect to NATS \(nats:\/\/127\.0\.0\.1:1\)/);
   });
 
+  void it('hangup: a cause FreeSWITCH does not know is refused before the lookup on every node', async () => {
+    const uuid = '0b6f7e8a-5f5e-4c0e-9c61-1d2b3c4d5e6f';
+    usage(await runCli(['hangup', uuid, 'NOT_A_CAUSE', '-s', NOWHERE], env), 'hangup', /cause must be a FreeSWITCH hangup cause: .* or its number, not "NOT_A_CAUSE"/);
+    usage(await runCli(['hangup', uuid, 'none', '--node', 'fs-01', '-s', NOWHERE], env), 'hangup', /not "none"/);
+    // Any case or its number passes the check: only the broker is missing (exit 3).
+    for (const cause of ['user_busy', '17']) assert.equal((await runCli(['hangup', uuid, cause, '--node', 'fs-01', '-s', NOWHERE], env)).code, 3);
+  });
+
   void it('status --expect without --all is refused as api --expect is', async () => {
     usage(await runCli(['status', '--expect', '5', '-s', NOWHERE], env), 'status', /--expect goes with --all/);
     usage(await runCli(['api', 'status', '--expect', '1', '-s', NOWHERE], env), 'api', /--expect goes with --all/);

@@ -38,7 +38,7 @@ const zeroPadded = (n: number, width: number): string => `0{0,${width - String(n
 const CAUSES = Object.entries(HANGUP_CAUSES).filter(([name]) => name !== 'NONE');
 
 /**
- * A hangup cause as hangupCause() (agent/src/hangup-cause.ts) takes it: a name in any case or its
+ * A hangup cause as hangupCause() (hangup-cause.ts) takes it: a name in any case or its
  * number (a string of 1–4 digits, or a JSON integer), surrounding blanks trimmed, at most 64
  * characters; "" and 0 are unset (the default cause).
  */

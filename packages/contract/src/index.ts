@@ -29,3 +29,4 @@ export { terminalJson, terminalLine, terminalText } from './terminal-text.js'; /
 export { PARK_AUDIO_MODES } from './park.js';
 export type { ParkAudioMode, ParkStatus } from './park.js';
 export { channelUuidProblem } from './channel-uuid.js'; // the uuid a command may put on a FreeSWITCH line
+export { BAD_CAUSE, hangupCause } from './hangup-cause.js'; // a hangup cause as the agent takes it

@@ -3,10 +3,9 @@
  * park mode, served to FreeSWITCH by the agent's mod_xml_curl endpoint. Messages are
  * mod_event_agent's; validation runs before anything else.
  */
-import { BusErrorCode, type BusRequest } from '@fsbus/contract';
+import { BusErrorCode, hangupCause, type BusRequest } from '@fsbus/contract';
 import type { ParkManager } from '../dialplan/park-manager.js';
 import { DEFAULT_PARK_SETTINGS, MAX_PARK_TIMEOUT_SECONDS, ParkMessage, isAudioMode, musicClassError, type ParkSettings } from '../dialplan/park-settings.js';
-import { hangupCause } from '../hangup-cause.js';
 import { optionalString, optionalValue } from './field-messages.js';
 import type { CommandHandler, CommandResult } from './registry.js';
 

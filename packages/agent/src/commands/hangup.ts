@@ -1,6 +1,5 @@
 /** `hangup`: `uuid` (required, 2–63 chars), `cause` (default NORMAL_CLEARING) → `uuid_kill <uuid> <cause>`. */
-import { BusErrorCode, channelUuidProblem, type BusRequest } from '@fsbus/contract';
-import { BAD_CAUSE, hangupCause } from '../hangup-cause.js';
+import { BAD_CAUSE, BusErrorCode, channelUuidProblem, hangupCause, type BusRequest } from '@fsbus/contract';
 import { optionalValue, requiredString } from './field-messages.js';
 import { isFsError, type CommandContext, type CommandHandler, type CommandResult } from './registry.js';
 import { sessionNotFound } from './session-not-found.js';

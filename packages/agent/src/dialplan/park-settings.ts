@@ -2,8 +2,7 @@
  * Park mode settings (SPEC §3.4 dialplan.*): what the agent's mod_xml_curl endpoint serves while
  * park mode is on. Pure values and their validation; the manager owns the live copy.
  */
-import { PARK_AUDIO_MODES, type ParkAudioMode } from '@fsbus/contract';
-import { BAD_CAUSE, hangupCause } from '../hangup-cause.js';
+import { BAD_CAUSE, hangupCause, PARK_AUDIO_MODES, type ParkAudioMode } from '@fsbus/contract';
 
 export { PARK_AUDIO_MODES, type ParkAudioMode };
 

@@ -1,5 +1,5 @@
 /** `fsbus hangup <uuid> [cause]`: ends a call (uuid_kill) through an agent. */
-import { BusErrorCode, channelUuidProblem, terminalJson, terminalLine } from '@fsbus/contract';
+import { BAD_CAUSE, BusErrorCode, channelUuidProblem, hangupCause, terminalJson, terminalLine } from '@fsbus/contract';
 import { ClientErrorCode, DEFAULT_TIMEOUT_MS, ReplyError, type CallOptions, type FsbusClient } from '@fsbus/client';
 import type { CliCommand } from '../command.js';
 import { GATHER_DEFAULT_MS } from '../bus/expect.js';
@@ -54,6 +54,9 @@ export const hangupCommand: CliCommand = {
           // Checked here, as the agent would: the lookup puts it on every node's FreeSWITCH line.
           const problem = channelUuidProblem(positionals[0] ?? '');
           if (problem !== undefined) throw new UsageError(problem);
+          // The agent's own check: a bad cause is said now, not after the lookup on every node.
+          const cause = positionals[1];
+          if (cause !== undefined && hangupCause(cause) === undefined) throw new UsageError(`${BAD_CAUSE}, not ${JSON.stringify(cause)}`);
         },
         async run({ values, positionals, bus, io: out, call }) {
           const [uuid, cause] = positionals as [string, string | undefined];

@@ -1,8 +1,8 @@
 /**
  * Hangup causes taken from requests (hangup, dialplan.timeout). FreeSWITCH reads a cause it does
- * not know as NORMAL_CLEARING without a word, so an unknown one is refused here; a name in any
- * case or a number is FreeSWITCH's own spelling (switch_channel_str2cause) and is passed on as
- * the canonical name.
+ * not know as NORMAL_CLEARING without a word, so an unknown one is refused (by the agent, and by
+ * `fsbus hangup` before it connects); a name in any case or a number is FreeSWITCH's own spelling
+ * (switch_channel_str2cause) and is passed on as the canonical name.
  */
 import { hangupCauseName } from '@fsbus/esl';
 
