@@ -7,6 +7,8 @@ import { nowMicros } from './envelope.js';
 
 /** The CUSTOM subclass of an agent's goodbye, published once on a clean stop (docs/contract.md "Events"). */
 export const AGENT_STOP_SUBCLASS = 'fsbus::agent_stop';
+/** The goodbye's header naming the stopping agent's instance (agent.status `instance_id`): two agents under one node id differ by it. */
+export const INSTANCE_ID_HEADER = 'FSBus-Instance-ID';
 /** The CUSTOM subclass an agent publishes once, when it is first ready: events before it may be missing. */
 export const AGENT_START_SUBCLASS = 'fsbus::agent_start';
 /** The CUSTOM subclass an agent publishes when its FreeSWITCH event subscription is back after a loss. */

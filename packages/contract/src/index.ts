@@ -18,7 +18,7 @@ export { CORRELATION_ID_HEADER, DEFAULT_MAX_PAYLOAD_BYTES, parseRequest, leading
 export type { BusRequest, RequestHints, ParseResult, ParseOptions } from './request.js';
 export { invokedVerbs, isVerbPermitted, verbList } from './verb-policy.js';
 export type { VerbPolicy } from './verb-policy.js';
-export { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_RESUMED_SUBCLASS, EVENTS_DROPPED_SUBCLASS, AGENT_NOTICE_SUBCLASSES, buildEventPayload, encodeEventPayload, eventTimestampUs, EventFilter } from './events.js';
+export { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, INSTANCE_ID_HEADER, EVENTS_RESUMED_SUBCLASS, EVENTS_DROPPED_SUBCLASS, AGENT_NOTICE_SUBCLASSES, buildEventPayload, encodeEventPayload, eventTimestampUs, EventFilter } from './events.js';
 export type { EventPayload, EventSource, EventFilterSpec, EventSubscriptionPlan } from './events.js';
 export { encodeUtf8 } from './utf8.js';
 export { clipText } from './text-length.js';

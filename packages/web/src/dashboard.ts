@@ -3,7 +3,7 @@
  * channels and recent events (from the event subjects), rates. Changes are batched and handed to
  * the page streams by `onUpdate`.
  */
-import { AGENT_STOP_SUBCLASS, MAX_NODE_ID_LENGTH, type EventPayload, terminalLine } from '@fsbus/contract';
+import { AGENT_STOP_SUBCLASS, INSTANCE_ID_HEADER, MAX_NODE_ID_LENGTH, type EventPayload, terminalLine } from '@fsbus/contract';
 import type { DashboardBus, UnreadableReply } from './bus-port.js';
 import { ChannelTable, DEFAULT_MAX_CHANNELS, type TableChange } from './channel-table.js';
 import { DEFAULT_EVENT_HISTORY_BYTES, EventLog } from './event-log.js';
@@ -24,7 +24,7 @@ import {
   retentionOver,
   type NodeState,
 } from './node-state.js';
-import { boundedPark, readNodeStatus, readRefusal, type NodeStatusRead } from './node-status.js';
+import { boundedPark, MAX_STATUS_TEXT_CHARS, readNodeStatus, readRefusal, type NodeStatusRead } from './node-status.js';
 import type { ParsedCommand } from './commands.js';
 import { DEFAULT_MAX_PENDING_ORIGINATES, Originates } from './originates.js';
 import { parkFrom } from './park.js';
@@ -91,6 +91,8 @@ const MISSES_OFFLINE = 2;
 const UNREADABLE_NAMED = 5;
 /** Kept events a new call timeline looks back through for the call's first events (CODEC comes before CHANNEL_CREATE). */
 const TIMELINE_SEED_WINDOW = 64;
+/** Instances kept per node (answering, or gone): two is already a misconfiguration; a rogue answerer must not grow them. */
+const MAX_INSTANCES = 16;
 
 export class Dashboard {
   #bus: DashboardBus;
@@ -290,6 +292,8 @@ export class Dashboard {
     const changed: NodeState[] = [];
     const unreadable: UnreadableReply[] = [...(replies.badReplies ?? [])];
     const answers: Array<NodeStatusRead | { id: string; degraded: DegradedView }> = [];
+    /** The instances each node's answers of this poll named (two agents under one id both answer). */
+    const heard = new Map<string, string[]>();
     for (const r of replies) {
       // An error envelope (busy: max_in_flight reached; shutting down) comes from a node alive:
       // shown degraded, not offline.
@@ -307,8 +311,17 @@ export class Dashboard {
     for (const answer of answers) {
       const { id } = answer;
       const prev = this.#nodes.get(id);
-      // Answered before its goodbye came: older news than the goodbye (the next poll tells).
+      const instance = 'status' in answer ? answer.instanceId : undefined;
+      // Answered before its goodbye came: older news than the goodbye (the next poll tells). A
+      // goodbye naming its instance makes only that instance's answers stale: another agent under
+      // the same node id, answering, still serves it.
       if (prev?.leftAt !== undefined && prev.leftAt > started) continue;
+      if (instance !== undefined && prev?.leftInstances?.some((l) => l.id === instance && l.at > started) === true) continue;
+      const instances = heard.get(id) ?? [];
+      if (instance !== undefined && !instances.includes(instance) && instances.length < MAX_INSTANCES) instances.push(instance);
+      heard.set(id, instances);
+      // Goodbyes older than this poll's start are no news for it nor any later one.
+      const leftInstances = prev?.leftInstances?.filter((l) => l.at > started);
       if (prev === undefined && !this.#roomFor(id, seen)) continue;
       // Degraded, it told no status: the card keeps the last one it gave.
       const degraded = 'degraded' in answer ? answer.degraded : undefined;
@@ -334,6 +347,8 @@ export class Dashboard {
         ...(degraded === undefined ? {} : { degraded }),
         ...(eslDown === undefined ? {} : { esl_down_since: eslDown }),
         misses: 0,
+        ...(instances.length === 0 ? {} : { instances }),
+        ...(leftInstances === undefined || leftInstances.length === 0 ? {} : { leftInstances }),
         synced: keep ? prev.synced : false,
         parkAt: prev?.parkAt ?? 0,
         syncFailures: prev?.syncFailures ?? 0,
@@ -496,7 +511,7 @@ export class Dashboard {
     // A channel of the table gets its own timeline, started with what the ring holds of it (this event included).
     const uuid = view.uuid;
     if (uuid !== undefined && this.#channels.get(uuid) !== undefined) this.#timelines.track(uuid, () => this.#events.recentOf(uuid, TIMELINE_SEED_WINDOW));
-    if (e.event_name === 'CUSTOM' && e.headers['Event-Subclass'] === AGENT_STOP_SUBCLASS) this.#nodeLeft(e.node_id);
+    if (e.event_name === 'CUSTOM' && e.headers['Event-Subclass'] === AGENT_STOP_SUBCLASS) this.#nodeLeft(e.node_id, e.headers[INSTANCE_ID_HEADER]);
   }
 
   /**
@@ -516,11 +531,28 @@ export class Dashboard {
     this.#nodeChanged(node);
   }
 
-  /** Its agent stopped cleanly and said so: offline at once, as after missed polls, not two polls later. */
-  #nodeLeft(id: string): void {
+  /**
+   * Its agent stopped cleanly and said so: offline at once, as after missed polls, not two polls
+   * later. A goodbye naming its instance (`header`, FSBus-Instance-ID) does so only when no other
+   * instance answered for the node in its last poll: two agents under one node id (their
+   * node_id_conflict) must not have one's goodbye hide the node the other still serves.
+   */
+  #nodeLeft(id: string, header: string | undefined): void {
     const node = this.#nodes.get(id);
     if (node === undefined) return;
-    node.leftAt = ++this.#moment;
+    const at = ++this.#moment;
+    // Cut as the answers' instance_id is (node-status.ts), so that the two compare.
+    const instance = header === undefined || header === '' ? undefined : cutText(header, MAX_STATUS_TEXT_CHARS);
+    if (instance === undefined) node.leftAt = at; // an older agent: all answers gathered before are stale
+    else {
+      node.leftInstances = [...(node.leftInstances ?? []).filter((l) => l.id !== instance), { id: instance, at }].slice(-MAX_INSTANCES);
+      const serving = (node.instances ?? []).filter((i) => i !== instance);
+      if (serving.length > 0) {
+        node.instances = serving;
+        return;
+      }
+      delete node.instances;
+    }
     if (node.presence === 'offline') return;
     this.#wentOffline(node, this.#o.clock());
     this.#nodeChanged(node);

@@ -11,8 +11,23 @@ import { cutText, MAX_FIELD_CHARS } from './text-caps.js';
 /** A node as the dashboard tracks it; the page gets publicNode() of it. */
 export interface NodeState extends NodeView {
   misses: number;
-  /** When its agent said goodbye (the dashboard's moment, as a poll's start): answers gathered before it are stale. */
+  /**
+   * When its agent said goodbye without naming its instance (an older agent; the dashboard's
+   * moment, as a poll's start): all its answers gathered before it are stale.
+   */
   leftAt?: number;
+  /**
+   * The agent instances (agent.status `instance_id`) that answered for it in the last poll it
+   * answered, less those that said goodbye since: while one is left, another's goodbye (two
+   * agents under one node id) does not take it offline.
+   */
+  instances?: string[];
+  /**
+   * Instances that said goodbye (`FSBus-Instance-ID`), with the dashboard's moment of it: their
+   * answers gathered before it are stale, other instances' are not. Kept only while a poll begun
+   * before it may still be applied.
+   */
+  leftInstances?: Array<{ id: string; at: number }>;
   synced: boolean;
   /** When a park reply was read (the dashboard's moment): a poll begun before it knows less. */
   parkAt: number;

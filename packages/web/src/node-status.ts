@@ -27,6 +27,11 @@ export interface NodeStatusRead {
   eventsReceived?: number;
   /** `esl.events_subscription` is `none`: the agent asks FreeSWITCH for no event, so none coming is no stall. */
   noEvents?: boolean;
+  /**
+   * `instance_id`, the answering agent process (cut): a goodbye (fsbus::agent_stop) names it, and
+   * tells which of two agents under one node id left. Absent from older agents.
+   */
+  instanceId?: string;
 }
 
 /**
@@ -69,6 +74,8 @@ export function readNodeStatus(data: unknown, envelopeNodeId: string): NodeStatu
   const received = isRecord(data['counters']) ? data['counters']['events_received'] : undefined;
   if (typeof received === 'number' && Number.isFinite(received)) read.eventsReceived = received;
   if (isRecord(data['esl']) && data['esl']['events_subscription'] === 'none') read.noEvents = true;
+  const instance = data['instance_id'];
+  if (typeof instance === 'string' && instance !== '') read.instanceId = cutText(instance, MAX_STATUS_TEXT_CHARS);
   return read;
 }
 
