@@ -461,16 +461,20 @@ export function laneRequest(
 
 /**
  * Runs a lane handler: reply bytes it returns (now or from its promise) become the reply; a throw
- * or a rejection is logged, never thrown into the driver's receive loop.
+ * or a rejection is logged, never thrown into the driver's receive loop. `running` gets a handler
+ * still running (it returned a promise) as a promise that settles, never rejecting, once its reply
+ * is handed to the driver: what a close waits for (Kafka's).
  */
-export function runLaneHandler(request: ServeRequest, handler: ServeHandler, logger: DriverOptions['logger']): void {
+export function runLaneHandler(request: ServeRequest, handler: ServeHandler, logger: DriverOptions['logger'], running?: (done: Promise<void>) => void): void {
   const done = (bytes: Uint8Array | undefined) => {
     if (bytes !== undefined) request.reply(bytes);
   };
   try {
     const out = handler(request);
-    if (out instanceof Promise) out.then(done, (err: unknown) => logger?.error({ err, subject: request.subject }, 'lane handler failed'));
-    else done(out);
+    if (out instanceof Promise) {
+      const finished = out.then(done, (err: unknown) => logger?.error({ err, subject: request.subject }, 'lane handler failed'));
+      running?.(finished.catch(() => undefined));
+    } else done(out);
   } catch (err) {
     logger?.error({ err, subject: request.subject }, 'lane handler threw');
   }

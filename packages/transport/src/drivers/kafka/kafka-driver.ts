@@ -18,9 +18,9 @@ import { connectError, DriverCore, requestNeverSent } from '../driver-core.js';
 import type { GatherEnds } from '../base-driver.js';
 import { KafkaInbox } from './kafka-inbox.js';
 import { baseOptions, bootstrapList, ensurePromiseWithResolvers, probeUntilUp } from './kafka-options.js';
-import { KafkaReader, laneReaderSpec, subscriptionReaderSpec, type ReaderSpec } from './kafka-reader.js';
+import { KafkaReader, laneReaderSpec, SHUTDOWN_TIMEOUT_MS, subscriptionReaderSpec, type ReaderSpec } from './kafka-reader.js';
 import { KafkaSendQueue, type AfterSendDrop } from './kafka-send-queue.js';
-import { FOREIGN_SUBJECT_LOG, RecentRequests, REFUSED_EXPIRES_LOG, serveRequest, type ServeContext } from './kafka-serve.js';
+import { FOREIGN_SUBJECT_LOG, RecentRequests, REFUSED_EXPIRES_LOG, RunningHandlers, serveRequest, type ServeContext } from './kafka-serve.js';
 import { PartitionOrder } from './kafka-partition-order.js';
 import { consumeKafkaStream, ensureKafkaStream, StreamRegistry } from './kafka-streams.js';
 import { kafkaCall } from './kafka-request.js';
@@ -46,6 +46,14 @@ export const ABSENT_REPLY_TOPIC_LOG = "kafka request whose fsbus-reply-to topic 
 export const LANE_PARTITIONS = 6;
 /** flush() waits this long for readers to join their groups (two watchdog rounds of the reader). @default 60000 */
 export const FLUSH_TIMEOUT_MS = 60_000;
+/**
+ * close() lets the lane handlers already running finish this long (their replies then sent);
+ * those still running after it lose their replies (counted in repliesDropped, logged). @default 10000
+ */
+export const CLOSE_HANDLERS_TIMEOUT_MS = SHUTDOWN_TIMEOUT_MS;
+
+/** The warning of a close that cut lane handlers off (CLOSE_HANDLERS_TIMEOUT_MS). */
+export const CLOSE_CUT_HANDLERS_LOG = 'kafka driver closed with lane handlers still running: their replies are dropped';
 
 const CAPABILITIES: DriverCapabilities = {
   requestReply: true,
@@ -92,6 +100,10 @@ class KafkaDriver extends DriverCore {
   #admin: Admin | undefined;
   #probe: { cancel(): void } | undefined;
   #subSeq = 0;
+  /** Lane records being handled (KafkaDriver.close lets them finish). */
+  readonly #running = new RunningHandlers();
+  /** The close under way: no reader is started from then on. */
+  #closing: Promise<void> | undefined;
   /** Requests skipped for a reply address that is no reply topic: counted each, said once per burst. */
   readonly #refuseUnanswerable = this.requestRefusal(UNANSWERABLE_REQUEST_LOG);
   /** Requests skipped for a reply topic that does not exist: counted each, said once per burst. */
@@ -349,11 +361,16 @@ class KafkaDriver extends DriverCore {
       foreign: (t, subject) => this.#refuseForeign({ topic: t, subject: subject.slice(0, 300) }),
       refusedExpires: (subject, shown) => this.#refuseExpires({ subject: subject.slice(0, 300), expires: shown }),
       ran: new RecentRequests(),
+      running: (work) => this.#running.track(work),
       logger: this.options.logger,
     };
     const order = new PartitionOrder(this.options.logger);
     // A lane's topic-level size limit counts in maxPayloadBytes: the replies and hand-offs it causes.
-    return this.#read(lane.subject, spec, lane.competing ? LANE_PARTITIONS : 1, (m, headers) => order.run(m.partition, () => serveRequest(m, headers, handler, context)), true);
+    return this.#read(lane.subject, spec, lane.competing ? LANE_PARTITIONS : 1, (m, headers) => {
+      // Waiting behind its partition (a reply topic checked): handled all the same if a close begins.
+      const waiting = order.run(m.partition, () => serveRequest(m, headers, handler, context));
+      if (waiting !== undefined) this.#running.track(waiting);
+    }, true);
   }
 
   #read(pattern: string, spec: ReaderSpec, partitions: number, onMessage: (m: KafkaMessage, headers: Record<string, string>) => void, watchLimit = false): Subscription {
@@ -381,6 +398,11 @@ class KafkaDriver extends DriverCore {
 
   /** The reader is closed with the driver, or by its subscription. */
   #track(subject: string, reader: KafkaReader): Subscription {
+    if (this.#closing !== undefined) {
+      // The close has closed the readers it found: this one would outlive it.
+      void reader.close();
+      throw new TransportError(TransportErrorCode.CLOSED, 'driver is closing');
+    }
     this.#readers.add(reader);
     return {
       subject,
@@ -497,8 +519,26 @@ class KafkaDriver extends DriverCore {
     };
   }
 
-  async close(): Promise<void> {
-    if (this.status === 'closed') return;
+  /**
+   * The readers first: from now on none hands a new record over (a competing lane's next owner
+   * reads it), and what a lane committed before running it is run. Those handlers, and any still
+   * running, may finish and their replies go out (CLOSE_HANDLERS_TIMEOUT_MS), before the driver
+   * counts as closed and stops sending: a request it accepted does not lose its reply. Idempotent:
+   * a second call waits for the first.
+   */
+  close(): Promise<void> {
+    if (this.status === 'closed') return Promise.resolve();
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const readers = [...this.#readers];
+    this.#readers.clear();
+    await Promise.allSettled(readers.map((r) => r.close()));
+    if (!(await this.#running.settled(CLOSE_HANDLERS_TIMEOUT_MS))) {
+      this.options.logger?.warn({ handlers: this.#running.size, timeout_ms: CLOSE_HANDLERS_TIMEOUT_MS }, CLOSE_CUT_HANDLERS_LOG);
+    }
     // Only what is queued is sent: readers still joining a group are not waited for.
     await this.#sends.idle().catch(() => undefined);
     this.markClosed();
@@ -506,8 +546,6 @@ class KafkaDriver extends DriverCore {
     this.#limits.clear();
     this.#probe?.cancel();
     this.#sends.discard();
-    await Promise.allSettled([...this.#readers].map((r) => r.close()));
-    this.#readers.clear();
     const inbox = this.#inbox.opened;
     await this.#inbox.close();
     if (inbox) await this.#admin?.deleteTopics({ topics: [this.#inbox.topic] }).catch(() => undefined);

@@ -19,15 +19,17 @@ export class PartitionOrder {
     this.#logger = logger;
   }
 
-  run(partition: number, step: () => void | Promise<void>): void {
+  /** The record's step; a promise (settled, never rejecting) while it waits, so a close can wait for it. */
+  run(partition: number, step: () => void | Promise<void>): Promise<void> | undefined {
     const tail = this.#tails.get(partition);
     const out = tail === undefined ? step() : tail.then(step);
-    if (out === undefined) return;
+    if (out === undefined) return undefined;
     const settled = out.catch((err: unknown) => this.#logger?.error({ err, partition }, 'kafka lane record handling failed'));
     this.#tails.set(partition, settled);
     void settled.then(() => {
       if (this.#tails.get(partition) === settled) this.#tails.delete(partition);
     });
+    return settled;
   }
 }
 

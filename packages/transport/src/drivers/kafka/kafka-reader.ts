@@ -194,6 +194,8 @@ export class KafkaReader {
         });
       }
       stream.on('data', (m: KafkaMessage) => {
+        // Closing: no new record is handed over (one whose commit was accepted still runs).
+        if (this.#closed) return;
         this.#next.set(`${m.topic}:${m.partition}`, m.offset + 1n);
         if (commits === undefined) this.#deliver(m);
         else commits.push(m);

@@ -26,7 +26,7 @@
 import type { DriverLogger, PublishOutcome, ServeHandler } from '../../driver.js';
 import type { OutboxItem } from '../../outbox.js';
 import { subjectMatches } from '../../subject-pattern.js';
-import { deadlineOf, laneRequest, lateBy, runLaneHandler } from '../driver-core.js';
+import { deadlineOf, laneRequest, lateBy, runLaneHandler, timeLimit } from '../driver-core.js';
 import { expiresOf, expiresRefusal, shownExpires } from '../../expires.js';
 import { INBOX_PREFIX } from './kafka-inbox.js';
 import { KafkaHeader } from './kafka-topics.js';
@@ -63,6 +63,8 @@ export interface ServeContext {
   refusedExpires(subject: string, shown: string): void;
   /** The requests this lane ran, for recognising one that comes again. */
   ran: RecentRequests;
+  /** Gets each handler still running (settles once its reply is handed over): the driver's close waits for it. */
+  running?: (work: Promise<unknown>) => void;
   logger: DriverLogger | undefined;
 }
 
@@ -94,6 +96,42 @@ export class RecentRequests {
     for (const [key, expires] of this.#expiries) {
       if (expires >= now) return;
       this.#expiries.delete(key);
+    }
+  }
+}
+
+/**
+ * The lane records a driver is handling: a handler running, or a record waiting in its partition's
+ * order (PartitionOrder). Accepted already (a competing lane committed them before they ran): the
+ * driver's close lets them finish, their replies sent, before it stops sending.
+ */
+export class RunningHandlers {
+  readonly #running = new Set<Promise<void>>();
+
+  get size(): number {
+    return this.#running.size;
+  }
+
+  track(work: Promise<unknown>): void {
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#running.add(settled);
+    void settled.then(() => this.#running.delete(settled));
+  }
+
+  /** Resolves true once none runs (one started meanwhile waited for too), false when `ms` ran out first. */
+  async settled(ms: number): Promise<boolean> {
+    const limit = timeLimit(ms);
+    const expired = limit.expired.then(() => false);
+    try {
+      while (this.#running.size > 0) {
+        if (!(await Promise.race([Promise.all(this.#running).then(() => true), expired]))) return false;
+      }
+      return true;
+    } finally {
+      limit.clear();
     }
   }
 }
@@ -187,7 +225,7 @@ function runRequest(m: KafkaMessage, headers: Record<string, string>, handler: S
         return;
       }
       // A topic nobody ever created has nobody serving it: the requester is told now, not at its timeout.
-      void ctx.served(topic).then(
+      const checked = ctx.served(topic).then(
         (served) => {
           const data = served ? undefined : unserved();
           if (data === undefined) send();
@@ -195,10 +233,13 @@ function runRequest(m: KafkaMessage, headers: Record<string, string>, handler: S
         },
         () => send(),
       );
+      // A close waits for the hand-off (or the reply) that follows the check.
+      if (ctx.running === undefined) void checked;
+      else ctx.running(checked);
     },
     deadlineOf(expires),
   );
-  runLaneHandler(request, handler, ctx.logger);
+  runLaneHandler(request, handler, ctx.logger, ctx.running);
 }
 
 /** An `fsbus-expires` that is not epoch milliseconds: not run, counted and logged, its requester told why. */
