@@ -521,6 +521,14 @@ export function millisecondsOption(name: string, ms: number | undefined, fallbac
   return ms;
 }
 
+/**
+ * `livenessIntervalMs` (how often a driver checks that a link which has not closed still answers)
+ * as given, or the driver's own default; refused as millisecondsOption refuses.
+ */
+export function livenessIntervalOption(options: Pick<DriverOptions, 'livenessIntervalMs'>, fallback: number): number {
+  return millisecondsOption('livenessIntervalMs', options.livenessIntervalMs, fallback);
+}
+
 /** A wait bounded in time: `expired` resolves after `ms` unless `clear()` came first (it then never settles). */
 export function timeLimit(ms: number): { expired: Promise<void>; clear(): void } {
   let timer: NodeJS.Timeout | undefined;

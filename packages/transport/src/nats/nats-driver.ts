@@ -8,11 +8,11 @@ import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, 
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { assertTlsFilesReadable } from '../tls-material.js';
 import type { OutboxItem } from '../outbox.js';
-import { connectError, deadlineOf, DriverCore, lateBy } from '../drivers/driver-core.js';
+import { connectError, deadlineOf, DriverCore, lateBy, livenessIntervalOption } from '../drivers/driver-core.js';
 import { EXPIRES_HEADER, expiresOf, expiresRefusal, shownExpires } from '../expires.js';
 import { closingSocketsOnFailure, dropStaleSocket } from './connect-sockets.js';
 import { inboxPrefixProblem } from './inbox-subjects.js';
-import { assertNatsCredsUsable, natsPingInterval, noTlsOffered, toNatsOptions } from './nats-options.js';
+import { assertNatsCredsUsable, DEFAULT_PING_INTERVAL_MS, noTlsOffered, toNatsOptions } from './nats-options.js';
 import { consumeNatsStream, ensureNatsStream } from './nats-streams.js';
 import { restoreNatsStreams } from './nats-stream-restore.js';
 import { advisoryRefusal, StoreProbe } from './nats-store-probe.js';
@@ -89,7 +89,7 @@ class NatsDriver extends DriverCore {
     // nats.js reads the files itself, at each connect: checked here so a missing one is refused now.
     assertTlsFilesReadable(options.tls);
     assertNatsCredsUsable(options.auth);
-    natsPingInterval(options.livenessIntervalMs); // nats.js reads it at connect: refused now
+    livenessIntervalOption(options, DEFAULT_PING_INTERVAL_MS); // nats.js reads it at connect: refused now
     const badPrefix = options.inboxPrefix === undefined ? undefined : inboxPrefixProblem(options.inboxPrefix);
     if (badPrefix !== undefined) throw new TransportError(TransportErrorCode.INVALID_OPTION, `inboxPrefix ${JSON.stringify(options.inboxPrefix)} ${badPrefix}`);
   }

@@ -6,7 +6,7 @@ import { DEFAULT_CONNECT_TIMEOUT_MS } from '../defaults.js';
 import { TransportError, TransportErrorCode } from '../errors.js';
 import { nkeySeedProblem } from './nkey-seed.js';
 import { schemePrefix } from '../url-scheme.js';
-import { millisecondsOption } from '../drivers/driver-core.js';
+import { livenessIntervalOption } from '../drivers/driver-core.js';
 
 /** Between reconnect attempts; nats.js adds jitter. @default 1000 */
 export const DEFAULT_RECONNECT_WAIT_MS = 1000;
@@ -143,11 +143,6 @@ export function assertNatsCredsUsable(auth: DriverAuth | undefined): void {
   credsAuth(auth, undefined);
 }
 
-/** `livenessIntervalMs` as given, or the default; anything but a number in (0, 2^31) is refused. */
-export function natsPingInterval(ms: number | undefined): number {
-  return millisecondsOption('livenessIntervalMs', ms, DEFAULT_PING_INTERVAL_MS);
-}
-
 export function toNatsOptions(options: DriverOptions): ConnectionOptions {
   // nats.js drops a URL's user-info: libnats (mod_event_agent's) reads it, so we do too, unless
   // credentials are given explicitly.
@@ -164,7 +159,7 @@ export function toNatsOptions(options: DriverOptions): ConnectionOptions {
     reconnectTimeWait: DEFAULT_RECONNECT_WAIT_MS,
     // nats.js's own buffer is unbounded while disconnected; ours (Outbox) takes over.
     // Its pings are the dead-link check: `livenessIntervalMs` tunes it.
-    pingInterval: natsPingInterval(options.livenessIntervalMs),
+    pingInterval: livenessIntervalOption(options, DEFAULT_PING_INTERVAL_MS),
     maxPingOut: MAX_PINGS_OUT,
     // nats.js otherwise captures a stack trace per request/flush for its error messages: a cost
     // on every message for a benefit only when debugging nats.js itself.

@@ -14,7 +14,7 @@ import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, 
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertTlsFilesReadable } from '../../tls-material.js';
 import type { OutboxItem } from '../../outbox.js';
-import { connectError, DriverCore, requestNeverSent } from '../driver-core.js';
+import { connectError, DriverCore, livenessIntervalOption, requestNeverSent } from '../driver-core.js';
 import type { GatherEnds } from '../base-driver.js';
 import { KafkaInbox } from './kafka-inbox.js';
 import { baseOptions, bootstrapList, ensurePromiseWithResolvers, probeUntilUp } from './kafka-options.js';
@@ -28,7 +28,7 @@ import { isValidSubject, KafkaHeader, SUBJECT_RULE, topicFor, topicForPattern } 
 import { subjectMatches } from '../../subject-pattern.js';
 import { newKafkaProducer, openKafkaClients, TopicCache } from './kafka-admin.js';
 import { KafkaLimits } from './kafka-limits.js';
-import { dropConnections, KAFKA_LIVENESS_LOST, KafkaLiveness, livenessInterval } from './kafka-liveness.js';
+import { DEFAULT_LIVENESS_INTERVAL_MS, dropConnections, KAFKA_LIVENESS_LOST, KafkaLiveness } from './kafka-liveness.js';
 import { ServedTopics } from './kafka-served.js';
 import { brokerReason, readHeaders, toInbound, toRecord, type KafkaMessage } from './kafka-wire.js';
 import { DEFAULT_BUFFER_MESSAGES, DEFAULT_BUFFER_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../defaults.js';
@@ -118,7 +118,7 @@ class KafkaDriver extends DriverCore {
   constructor(options: DriverOptions) {
     super(options);
     assertTlsFilesReadable(options.tls);
-    this.#liveness = new KafkaLiveness(() => [this.#admin, this.#producer], livenessInterval(options.livenessIntervalMs), (broker, silentMs) => this.#linkDead(broker, silentMs));
+    this.#liveness = new KafkaLiveness(() => [this.#admin, this.#producer], livenessIntervalOption(options, DEFAULT_LIVENESS_INTERVAL_MS), (broker, silentMs) => this.#linkDead(broker, silentMs));
     this.#clientId = `${(options.name ?? 'fsbus').replace(/[^A-Za-z0-9._-]/g, '_')}-${randomBytes(4).toString('hex')}`;
     this.#base = baseOptions(options, this.#clientId);
     this.#inbox = new KafkaInbox(this.#base, this.#clientId, (t, again) => this.#ensureTopic(t, 1, again), options.logger);

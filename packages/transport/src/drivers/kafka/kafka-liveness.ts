@@ -15,7 +15,6 @@
  */
 import type { Socket } from 'node:net';
 import { apiVersionsV1, ConnectionStatuses, type Connection } from '@platformatic/kafka';
-import { millisecondsOption } from '../driver-core.js';
 
 /** How long a probed Kafka connection may stay silent before it is taken for dead. @default 10000 */
 export const DEFAULT_LIVENESS_INTERVAL_MS = 10_000;
@@ -34,11 +33,6 @@ interface Watch {
   /** The look at which the probe still unanswered was sent, and when (performance.now()). */
   probedAt?: number;
   sentAt?: number;
-}
-
-/** `livenessIntervalMs` as given, or the default; anything but a number in (0, 2^31) is refused. */
-export function livenessInterval(ms: number | undefined): number {
-  return millisecondsOption('livenessIntervalMs', ms, DEFAULT_LIVENESS_INTERVAL_MS);
 }
 
 export class KafkaLiveness {

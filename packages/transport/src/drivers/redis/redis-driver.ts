@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { errorFields, LogThrottle } from '@fsbus/esl';
 import { backoffMs, BaseDriver, DEFAULT_CONNECT_TIMEOUT_MS, urlList } from '../base-driver.js';
-import { connectError, connectWithin, deadlineOf, lateBy, timeLimit } from '../driver-core.js';
+import { connectError, connectWithin, deadlineOf, lateBy, livenessIntervalOption, timeLimit } from '../driver-core.js';
 import type { ConsumeDurableOptions, DriverCapabilities, DriverOptions, DurableMessage, InboundMessage, Lane, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertTlsFilesReadable } from '../../tls-material.js';
@@ -28,7 +28,7 @@ import { leaveLane, stopReading, type LeaveCommand } from './redis-lane-leave.js
 import { expiresRefusal, REFUSED_EXPIRES_LOG } from './redis-expires.js';
 import { abandon, redisOptions, takesCommands, untilClosed } from './redis-util.js';
 import { PubSubRoutes } from './redis-pubsub.js';
-import { LIVENESS_DEAD_AFTER_MS, RedisLiveness, redisLivenessInterval } from './redis-liveness.js';
+import { LIVENESS_DEAD_AFTER_MS, LIVENESS_INTERVAL_MS, RedisLiveness } from './redis-liveness.js';
 import { ServingMarks, servingKey, type MarkCommand } from './redis-serving.js';
 import { ROUTE_OVERHEAD_BYTES, routeArgs, routeSubjectProblem } from './redis-publish.js';
 import { REFUSED_REPLY_ADDRESS_LOG, ReplyAddresses, replyStreamKey } from './redis-reply-address.js';
@@ -107,7 +107,7 @@ export class RedisDriver extends BaseDriver {
    * across reconnects and sends it again (it is settled then), before the driver's outbox.
    */
   readonly #window = new PendingBytes(writeWindowBytes(this.options.bufferBytes), () => this.releaseHeld());
-  readonly #liveness = new RedisLiveness(() => this.#cmd, redisLivenessInterval(this.options.livenessIntervalMs), (silentMs) => this.#linkDead(silentMs));
+  readonly #liveness = new RedisLiveness(() => this.#cmd, livenessIntervalOption(this.options, LIVENESS_INTERVAL_MS), (silentMs) => this.#linkDead(silentMs));
   readonly #marks = new ServingMarks(() => this.#cmd, this.#id, () => [...this.#lanes].map((r) => servingKey(this.#ns, r.subject)), (error) => this.emit({ type: 'error', error }));
 
   constructor(options: DriverOptions) {

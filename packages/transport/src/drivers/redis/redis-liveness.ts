@@ -8,17 +8,11 @@
  * (keepalive) do this themselves.
  */
 import type { Redis } from 'ioredis';
-import { millisecondsOption } from '../driver-core.js';
 
 /** A PING every this many ms, unless `livenessIntervalMs` says otherwise. @default 5000 */
 export const LIVENESS_INTERVAL_MS = 5_000;
 /** A PING unanswered this long takes the link for dead (noticed at the next interval): two intervals. @default 10000 */
 export const LIVENESS_DEAD_AFTER_MS = 2 * LIVENESS_INTERVAL_MS;
-
-/** `livenessIntervalMs` as given, or the default; anything but a number in (0, 2^31) is refused. */
-export function redisLivenessInterval(ms: number | undefined): number {
-  return millisecondsOption('livenessIntervalMs', ms, LIVENESS_INTERVAL_MS);
-}
 
 export class RedisLiveness {
   readonly #conn: () => Redis | undefined;
@@ -30,7 +24,7 @@ export class RedisLiveness {
   /** When the PING still unanswered was sent (performance.now()). */
   #pingSentAt: number | undefined;
 
-  /** `conn`: the command connection, when there is one; `intervalMs`: redisLivenessInterval()'s. */
+  /** `conn`: the command connection, when there is one; `intervalMs`: `livenessIntervalMs` or LIVENESS_INTERVAL_MS. */
   constructor(conn: () => Redis | undefined, intervalMs: number, onDead: (silentMs: number) => void) {
     this.#conn = conn;
     this.#intervalMs = intervalMs;

@@ -16,7 +16,7 @@ import type { Driver, DriverCapabilities, DriverOptions, DriverStats, GatherOpti
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import type { OutboxItem } from '../../outbox.js';
 import { gatherTally } from '../base-driver.js';
-import { DriverCore, millisecondsOption, requestNeverSent, urlList } from '../driver-core.js';
+import { DriverCore, livenessIntervalOption, requestNeverSent, urlList } from '../driver-core.js';
 import { isValidSubject, SUBJECT_RULE } from '../kafka/kafka-topics.js';
 import { ZmqClient } from './zmq-client.js';
 import { PushedOutError } from './zmq-writer.js';
@@ -74,7 +74,7 @@ class ZmqDriver extends DriverCore {
 
   constructor(options: DriverOptions) {
     super(options);
-    this.#beats = heartbeats(millisecondsOption('livenessIntervalMs', options.livenessIntervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS));
+    this.#beats = heartbeats(livenessIntervalOption(options, DEFAULT_HEARTBEAT_INTERVAL_MS));
     const urls = urlList(options.urls).map(parseZmqUrl);
     this.#mesh = urls.some((u) => u.bind);
     this.#own = this.#mesh ? urls.find((u) => u.bind) : urls[0];
