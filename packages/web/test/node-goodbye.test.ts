@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import type { EventPayload, ReplyEnvelope } from '@fsbus/contract';
 import { ClientBus, Dashboard, type DashboardBus, type NodeView } from '@fsbus/web';
 import { connect } from '@nats-io/transport-node';
+import { nextPoll } from './support/next-poll.js';
 import { dashboardUntil, startWiring, type Wiring } from './support/wiring.js';
 
 const RETENTION_MS = 600_000;
@@ -24,27 +25,6 @@ function goodbye(nodeId: string): EventPayload {
 }
 
 const nodeOf = (d: Dashboard, id: string): NodeView | undefined => d.snapshot().nodes.find((n) => n.node_id === id);
-
-/**
- * Resolves once a poll that started after this call has been applied (its update names `witness`);
- * fails after `timeoutMs` (polls come every hour here: a poll whose update never names it would hang).
- */
-function nextPoll(d: Dashboard, witness: string, timeoutMs = 20_000): Promise<void> {
-  d.flush(); // what earlier polls left batched must not pass for this one
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no poll naming ${witness} was applied within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const off = d.onUpdate((u) => {
-      if (u.nodes?.some((n) => n.node_id === witness) !== true) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-    d.refresh();
-  });
-}
 
 describe('an agent that stops cleanly', () => {
   let w: Wiring;

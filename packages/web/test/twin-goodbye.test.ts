@@ -9,6 +9,7 @@ import { afterEach, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { AGENT_STOP_SUBCLASS, type EventPayload, type ReplyEnvelope } from '@fsbus/contract';
 import { Dashboard, type BusState, type DashboardBus, type NodeView } from '@fsbus/web';
+import { nextPoll } from './support/next-poll.js';
 
 const NODE = 'fs-node-01';
 /** A node answering every poll, alone: each poll's update names it, whatever happens to NODE. */
@@ -87,22 +88,7 @@ afterEach(async () => {
 const presence = (d: Dashboard): NodeView['presence'] | undefined => d.snapshot().nodes.find((n) => n.node_id === NODE)?.presence;
 
 /** Resolves once a poll begun by this call has been applied (its update names the witness). */
-function poll(d: Dashboard): Promise<void> {
-  d.flush(); // what earlier polls left batched must not pass for this one
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error('no poll was applied within 5 s'));
-    }, 5000);
-    const off = d.onUpdate((u) => {
-      if (u.nodes?.some((n) => n.node_id === WITNESS) !== true) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-    d.refresh();
-  });
-}
+const poll = (d: Dashboard): Promise<void> => nextPoll(d, WITNESS, 5000);
 
 /** A dashboard whose first poll heard `answering`. */
 async function started(bus: TwinBus, answering: Array<string | null>): Promise<Dashboard> {
