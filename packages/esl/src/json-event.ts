@@ -12,6 +12,21 @@ function jsonHeaderValue(value: unknown): string {
   return value === null ? '' : JSON.stringify(value);
 }
 
+/**
+ * How many characters the escapes of a JSON text (one JSON.parse took) add to what they stand for:
+ * `\uXXXX` is 6 for one UTF-16 unit, every other escape 2 for 1. A backslash is an escape's first
+ * character wherever it appears in a valid JSON text.
+ */
+function escapeSurplus(text: string): number {
+  let surplus = 0;
+  for (let at = text.indexOf('\\'); at >= 0; at = text.indexOf('\\', at)) {
+    const unicode = text.charCodeAt(at + 1) === 0x75; // u
+    surplus += unicode ? 5 : 1;
+    at += unicode ? 6 : 2;
+  }
+  return surplus;
+}
+
 /** Headers of a JSON event: the parsed object, normalised to strings on demand. */
 class JsonHeaders implements HeaderSource {
   readonly lookupLimit = Infinity; // a property lookup costs no more than a Map lookup
@@ -35,15 +50,17 @@ class JsonHeaders implements HeaderSource {
     if (Object.hasOwn(object, '_body') || Object.hasOwn(object, 'Content-Length')) return undefined;
     const names = Object.keys(object);
     const values = Object.values(object); // one walk, no lookup by name (see forEach)
-    // `{"n":"v",…}` is 6 characters per pair longer than its names and values together, and only
-    // when nothing in it is escaped, repeated or spaced out: then it is this object exactly.
-    let compact = 1 + 6 * names.length;
+    // `{"n":"v",…}` is 6 characters per pair longer than its names and values together, plus what
+    // its escapes add, and only when nothing in it is repeated or spaced out: then it is this
+    // object exactly (escaped as FreeSWITCH escapes: a display name's quotes stay `\"`).
+    const text = this.#text;
+    let compact = 1 + 6 * names.length + escapeSurplus(text);
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       if (typeof value !== 'string') return undefined;
       compact += names[i]!.length + value.length;
     }
-    return compact === this.#text.length ? this.#text : JSON.stringify(object);
+    return compact === text.length ? text : JSON.stringify(object);
   }
 
   get(name: string): string | undefined {
