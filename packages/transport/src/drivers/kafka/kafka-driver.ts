@@ -6,10 +6,11 @@
  * limit (kafka-send-queue.ts); while the broker is away they wait in the bounded outbox. Both count
  * what they drop. The size limit is learned from the broker (kafka-limits.ts): a record over it is
  * refused before it is queued. An idle link is checked every `livenessIntervalMs` (kafka-liveness.ts): a
- * broker that froze is noticed and reconnected to as one that dropped the connection.
+ * broker that froze is noticed and reconnected to as one that dropped the connection; the producer
+ * and the admin are then replaced, so what waited on them fails at once.
  */
 import { randomBytes } from 'node:crypto';
-import type { Admin, BaseOptions, Producer } from '@platformatic/kafka';
+import { Admin, type BaseOptions, type Producer } from '@platformatic/kafka';
 import type { ConsumeDurableOptions, Driver, DriverCapabilities, DriverOptions, DriverStats, DurableMessage, GatherOptions, InboundMessage, Lane, PublishOptions, PublishOutcome, RequestOptions, ServeHandler, StreamSpec, Subscription } from '../../driver.js';
 import { TransportError, TransportErrorCode } from '../../errors.js';
 import { assertTlsFilesReadable } from '../../tls-material.js';
@@ -187,15 +188,17 @@ class KafkaDriver extends DriverCore {
 
   /**
    * A broker left the liveness check unanswered (frozen: its connections open, nothing read): the
-   * link is lost as if it had dropped. Its connections are dropped too, and the producer is
-   * replaced (#renewProducer), so what is in flight fails now (the send queue hands it back, its
-   * requests told DISCONNECTED) instead of at the library's request timeout.
+   * link is lost as if it had dropped. Its connections are dropped too, and the producer and the
+   * admin are replaced (#renewProducer, #renewAdmin), so what is in flight fails now (the send
+   * queue hands it back, its requests told DISCONNECTED; a lookup fails) instead of at the
+   * library's request timeout.
    */
   #linkDead(broker: string, silentMs: number): void {
     const clients = [this.#admin, this.#producer];
     this.#lost([], new Error(`${KAFKA_LIVENESS_LOST} for ${silentMs} ms (${broker}): connections dropped`));
     dropConnections(clients, broker);
     this.#renewProducer();
+    this.#renewAdmin();
   }
 
   /**
@@ -203,8 +206,7 @@ class KafkaDriver extends DriverCore {
    * the send queue produces after the reconnect) takes its place. Dropping the connection was not
    * enough: the library sends a produce that failed on it once more (`retries: 1`), on a new
    * connection to the broker still frozen, and waits out that connection's request timeout (30 s)
-   * before the send queue hears of it. A closed producer fails that retry at once. The admin keeps
-   * its pool: it carries the reconnect probe, which the broker answers once it runs again.
+   * before the send queue hears of it. A closed producer fails that retry at once.
    */
   #renewProducer(): void {
     const old = this.#producer;
@@ -215,6 +217,32 @@ class KafkaDriver extends DriverCore {
     producer.on('client:broker:disconnect', this.#disconnected);
     this.#producer = producer;
     void old.close(true).catch(() => undefined);
+  }
+
+  /**
+   * The same for the admin: a lookup on it (a topic's existence, a lane's groups or size limit, a
+   * topic's creation, a durable's record) is sent once more on a new connection to the frozen
+   * broker, where it waits out the library's 30 s request timeout, or the thaw. Closed, the old admin
+   * fails it at once ('Client closed while retrying'). Everything reads the admin through
+   * `this.#admin` when it calls, the reconnect probe too: it runs on the new one.
+   */
+  #renewAdmin(): void {
+    const old = this.#admin;
+    if (old === undefined || this.status === 'closed') return;
+    old.off('client:broker:disconnect', this.#disconnected);
+    const admin = new Admin(this.#base);
+    admin.on('client:broker:disconnect', this.#disconnected);
+    this.#admin = admin;
+    void old.close().catch(() => undefined);
+  }
+
+  /**
+   * Why an admin lookup made for `what` failed: DISCONNECTED when the link was taken for lost
+   * meanwhile (the admin closed under it, #renewAdmin; nothing was sent), else `err` as it is.
+   */
+  #lookupFailed(what: string, err: unknown): unknown {
+    if (this.status === 'connected' || (err instanceof TransportError && err.code !== TransportErrorCode.BROKER)) return err;
+    return new TransportError(TransportErrorCode.DISCONNECTED, `${what}: the connection to Kafka was lost during a lookup before sending (not sent): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 
   /**
@@ -439,7 +467,10 @@ class KafkaDriver extends DriverCore {
       {
         inbox: this.#inbox,
         topicFor: (s) => topicFor(s, this.options.namespace),
-        served: (topic) => this.#served(topic),
+        served: (topic) =>
+          this.#served(topic).catch((err: unknown) => {
+            throw this.#lookupFailed(`${gather === undefined ? 'request to' : 'gather on'} ${subject}`, err);
+          }),
         enqueue: (item) => {
           // Pushed out of the outbox for room (or refused when flushed), the request fails at once;
           // once in the send queue (said 'sent'), #droppedAfterSend tells it instead.
@@ -459,16 +490,26 @@ class KafkaDriver extends DriverCore {
 
   override async ensureStream(spec: StreamSpec): Promise<void> {
     this.#live();
-    await ensureKafkaStream(spec, this.options.namespace, this.#streams, (t, configs) => this.#topics.ensure(t, 1, configs), (t) => this.send(t), this.#admin, this.options.logger);
+    try {
+      await ensureKafkaStream(spec, this.options.namespace, this.#streams, (t, configs) => this.#topics.ensure(t, 1, configs), (t) => this.send(t), () => this.#admin, this.options.logger);
+    } catch (err) {
+      throw this.#lookupFailed(`stream ${spec.name}`, err);
+    }
     await this.flush();
   }
 
   override async consumeDurable(options: ConsumeDurableOptions, handler: (message: DurableMessage) => void): Promise<Subscription> {
     this.#live();
     if (options.durable !== undefined) assertGroupName(options.durable, 'durable');
-    const admin = this.#admin;
-    if (admin === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'driver is not connected yet');
-    const { reader, stopped } = await consumeKafkaStream(options, this.#streams, this.#base, admin, `${this.#clientId}.replay`, handler, this.options.logger);
+    if (this.#admin === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'driver is not connected yet');
+    // The admin as it is when used: the liveness check may replace it (#renewAdmin), before the unsubscribe too.
+    let consumer: Awaited<ReturnType<typeof consumeKafkaStream>>;
+    try {
+      consumer = await consumeKafkaStream(options, this.#streams, this.#base, () => this.#admin, `${this.#clientId}.replay`, handler, this.options.logger);
+    } catch (err) {
+      throw this.#lookupFailed(`durable read of stream ${options.stream}`, err);
+    }
+    const { reader, stopped } = consumer;
     const sub = this.#track(options.stream, reader);
     if (stopped === undefined) return sub;
     return {

@@ -96,7 +96,7 @@ export class KafkaLiveness {
  * Drops every connection of `clients` to `broker` (`host:port`): their requests fail with the
  * library's "Connection closed" at once and the pools dial again when asked. The library may send
  * such a request again on a new connection, to the same frozen broker: the driver closes its
- * producer for that (KafkaDriver#renewProducer).
+ * producer and admin for that (KafkaDriver#renewProducer, #renewAdmin).
  */
 export function dropConnections(clients: readonly (LivenessClient | undefined)[], broker: string): void {
   for (const client of clients) {

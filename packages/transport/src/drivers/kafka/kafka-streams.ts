@@ -51,7 +51,7 @@ export async function ensureKafkaStream(
   registry: StreamRegistry,
   ensureTopic: (topic: string, configs: TopicConfig) => Promise<TopicEnsured>,
   enqueue: (item: OutboxItem) => PublishOutcome,
-  admin: Admin | undefined,
+  admin: () => Admin | undefined,
   logger: DriverLogger | undefined,
 ): Promise<void> {
   assertStreamRetention('kafka', spec);
@@ -73,10 +73,10 @@ export async function ensureKafkaStream(
   } catch (err) {
     throw new TransportError(TransportErrorCode.BROKER, `cannot set up stream ${spec.name}: ${(err as Error).message}`, { cause: err });
   }
-  for (const t of existing) await widenStreamTopicRetention(admin, spec.name, t, asked, logger);
+  for (const t of existing) await widenStreamTopicRetention(admin(), spec.name, t, asked, logger);
   // A topic made beforehand with several partitions still carries the live events (each call keeps
   // its order in its partition): only durable reads and replays refuse it (consumeKafkaStream).
-  for (const t of existing) await warnSeveralPartitions(admin, spec.name, t, logger);
+  for (const t of existing) await warnSeveralPartitions(admin(), spec.name, t, logger);
   const info: StreamInfo = { name: spec.name, subjects: [...spec.subjects], topics: streamTopics };
   registry.known.set(spec.name, info);
   enqueue({ subject: STREAMS_TOPIC, data: Buffer.from(JSON.stringify(info)), headers: { [KafkaHeader.SUBJECT]: STREAMS_TOPIC, [KafkaHeader.KEY]: spec.name } });
@@ -131,20 +131,26 @@ export async function consumeKafkaStream(
   options: ConsumeDurableOptions,
   registry: StreamRegistry,
   base: BaseOptions,
-  admin: Admin,
+  /** The driver's admin when called: the liveness check may replace it (KafkaDriver#renewAdmin). */
+  current: () => Admin | undefined,
   groupPrefix: string,
   handler: (message: DurableMessage) => void,
   logger: DriverLogger | undefined,
 ): Promise<StreamConsumer> {
+  const admin = (): Admin => {
+    const a = current();
+    if (a === undefined) throw new TransportError(TransportErrorCode.CLOSED, 'driver is not connected');
+    return a;
+  };
   const info = registry.known.get(options.stream) ?? (await lookup(options.stream, base));
   if (info === undefined) throw new TransportError(TransportErrorCode.BROKER, `stream ${options.stream} not found`);
   registry.known.set(info.name, info);
   const topic = info.topics[0];
   if (topic === undefined || info.topics.length > 1) throw new TransportError(TransportErrorCode.UNSUPPORTED, `kafka streams over several topics cannot be replayed in order (${options.stream})`);
-  await assertOnePartition(admin, options.stream, topic);
+  await assertOnePartition(admin(), options.stream, topic);
   // Filtered here, committed past what does not match: the name must not change filter.
   const durable: Durable | undefined = options.durable === undefined ? undefined : { group: options.durable, stream: options.stream, filter: options.filter ?? '' };
-  if (durable !== undefined) await claimDurableFilter(admin, STREAMS_TOPIC, durable, logger);
+  if (durable !== undefined) await claimDurableFilter(admin(), STREAMS_TOPIC, durable, logger);
   const from = options.from ?? 'all';
   const spec: ReaderSpec = {
     topic,
@@ -186,14 +192,14 @@ export async function consumeKafkaStream(
       }).finally(() => floor.stop());
   }
   // Told before anything is delivered: the group resets to the log start in silence.
-  if (durable !== undefined) await checkRetentionLoss(admin, topic, options, logger);
+  if (durable !== undefined) await checkRetentionLoss(admin(), topic, options, logger);
   reader.start();
   await reader.ready;
   if (durable === undefined) return { reader };
   // The group is empty again once the reader left: the record is written fresh (it ages while the
   // group is in use). A broker that stopped answering does not hold the unsubscribe.
   const stopped = () =>
-    unlessInterrupted(recordDurableFilter(admin, STREAMS_TOPIC, durable, logger), (stop) => {
+    unlessInterrupted(recordDurableFilter(admin(), STREAMS_TOPIC, durable, logger), (stop) => {
       const timer = setTimeout(() => stop(new Error('not recorded in time')), RECORD_ON_STOP_MS);
       return () => clearTimeout(timer);
     }).catch(() => undefined);
