@@ -10,7 +10,7 @@
  *   room to buffer them, saying how many (and how many hangups) and between which event timestamps;
  * - `fsbus::agent_stop`, the goodbye on a clean stop (a crash sends nothing).
  */
-import { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_DROPPED_SUBCLASS, INSTANCE_ID_HEADER, EVENTS_RESUMED_SUBCLASS, nowMicros, type EventSource } from '@fsbus/contract';
+import { AGENT_START_SUBCLASS, AGENT_STOP_SUBCLASS, EVENTS_DROPPED_SUBCLASS, EVENTS_RESUMED_SUBCLASS, INSTANCE_ID_HEADER, nowMicros, type EventSource } from '@fsbus/contract';
 
 export type LifecycleEvent = EventSource & { readonly name: 'CUSTOM'; readonly subclass: string };
 
@@ -34,7 +34,6 @@ function lifecycleEvent(subclass: string, nodeId: string, version: string, nowUs
 export function agentStopEvent(nodeId: string, version: string, instanceId?: string, nowUs: number = nowMicros()): LifecycleEvent {
   return lifecycleEvent(AGENT_STOP_SUBCLASS, nodeId, version, nowUs, instanceId === undefined ? [] : [[INSTANCE_ID_HEADER, instanceId]]);
 }
-
 
 /** Published once per process, when the agent is first ready. */
 export function agentStartEvent(nodeId: string, version: string, nowUs: number = nowMicros()): LifecycleEvent {

@@ -6,7 +6,7 @@
  * A first agent that cannot answer then (frozen: SIGSTOP, a long GC or VM pause) lets a second
  * start, and both serve once it resumes: NodeIdWatch asks again while running, and says so.
  */
-import { AGENT_STOP_SUBCLASS, BusErrorCode, decodeReply, INSTANCE_ID_HEADER, encodeUtf8, type ReplyEnvelope } from '@fsbus/contract';
+import { AGENT_STOP_SUBCLASS, BusErrorCode, decodeReply, encodeUtf8, INSTANCE_ID_HEADER, type ReplyEnvelope } from '@fsbus/contract';
 import { TransportError, TransportErrorCode, type Driver, type InboundMessage, type Subscription } from '@fsbus/transport';
 import type { Logger } from 'pino';
 import type { Gauge } from 'prom-client';
