@@ -314,9 +314,10 @@ export class Dashboard {
       const instance = 'status' in answer ? answer.instanceId : undefined;
       // Answered before its goodbye came: older news than the goodbye (the next poll tells). A
       // goodbye naming its instance makes only that instance's answers stale: another agent under
-      // the same node id, answering, still serves it.
+      // the same node id, answering, still serves it. An answer naming no instance (a refusal —
+      // busy, shutting down — or an older agent's status) may be the leaving one's: stale too.
       if (prev?.leftAt !== undefined && prev.leftAt > started) continue;
-      if (instance !== undefined && prev?.leftInstances?.some((l) => l.id === instance && l.at > started) === true) continue;
+      if (prev?.leftInstances?.some((l) => (instance === undefined || l.id === instance) && l.at > started) === true) continue;
       const instances = heard.get(id) ?? [];
       if (instance !== undefined && !instances.includes(instance) && instances.length < MAX_INSTANCES) instances.push(instance);
       heard.set(id, instances);

@@ -22,7 +22,7 @@ type Gathered = Awaited<ReturnType<DashboardBus['gather']>>;
 class TwinBus implements DashboardBus {
   readonly state: BusState = 'connected';
   readonly reconnects = 0;
-  /** The instances answering the next gathers; `null` answers without an instance_id (an older agent). */
+  /** The instances answering the next gathers; `null` answers without an instance_id (an older agent), `'refusal'` with a shutting-down error (no instance named). */
   answering: Array<string | null> = [];
   #listeners = new Set<(e: EventPayload) => void>();
   #hold: { gathered: () => void; released: Promise<void> } | undefined;
@@ -50,7 +50,8 @@ class TwinBus implements DashboardBus {
       node_id: node,
       data: { node_id: node, ...(instance === null ? {} : { instance_id: instance }), esl: { status: 'ready', reconnects: 0 } },
     });
-    const answers = [answer(WITNESS, 'witness'), ...this.answering.map((instance) => answer(NODE, instance))];
+    const refusal: ReplyEnvelope = { success: false, status: 'error', message: 'agent is shutting down', code: 'FSBUS_ERR_BUS_SHUTTING_DOWN', timestamp: Date.now() * 1000, node_id: NODE };
+    const answers = [answer(WITNESS, 'witness'), ...this.answering.map((instance) => (instance === 'refusal' ? refusal : answer(NODE, instance)))];
     const hold = this.#hold;
     this.#hold = undefined;
     if (hold !== undefined) {
@@ -165,5 +166,19 @@ test('a poll gathered before a goodbye: the leaving instance\'s answer does not 
   bus.goodbye('agent-c');
   again.release();
   await repolled;
+  assert.equal(presence(d), 'offline');
+});
+
+test('a stopping agent\'s refusal gathered before its goodbye (it names no instance) does not show the node degraded', async () => {
+  const bus = new TwinBus();
+  const d = await started(bus, ['agent-a']);
+  // Stopping, agent-a answers the next poll "shutting down"; its goodbye comes before that poll is applied.
+  bus.answering = ['refusal'];
+  const held = bus.holdNext();
+  const polled = poll(d);
+  await held.gathered;
+  bus.goodbye('agent-a');
+  held.release();
+  await polled;
   assert.equal(presence(d), 'offline');
 });
