@@ -47,7 +47,7 @@ void test('kafka: a record whose reply topic is being checked holds the records 
     ran.push(Buffer.from(req.data).toString());
     return undefined;
   };
-  const deliver = ({ m, headers }: ReturnType<typeof record>) => order.run(m.partition, () => serveRequest(m, headers, handler, ctx));
+  const deliver = ({ m, headers }: ReturnType<typeof record>): void => void order.run(m.partition, () => serveRequest(m, headers, handler, ctx));
   const settled = () => new Promise((resolve) => setImmediate(resolve));
 
   deliver(record(0, 0, 'fsbus.inbox.new', 'a', 'first'));
