@@ -173,7 +173,8 @@ export interface ConsumeDurableOptions {
    * reconnect, as soon as it knows); others may later (Kafka: a committed offset below
    * the log start; Redis: pending entries — delivered, not acknowledged — trimmed away, not
    * entries trimmed before the group read them; RabbitMQ: a stored offset below the stream's
-   * first). A driver that tells also logs a warning.
+   * first, and a reader retention overtook while it read — replays too). A driver that tells also
+   * logs a warning.
    */
   onRetentionLoss?: (loss: RetentionLoss) => void;
   /**

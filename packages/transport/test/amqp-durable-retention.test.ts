@@ -4,12 +4,33 @@
 // Retention by size with small segments drops the oldest ones as the stream grows.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { connect } from 'amqplib';
+import { connect, type ChannelModel } from 'amqplib';
 import { startRabbitMq } from '@fsbus/testkit';
 import { createDriver, type DriverLogger, type DurableMessage } from '@fsbus/transport';
 import type { RetentionLoss } from '../src/driver.js';
 import { streamQueue } from '../src/drivers/amqp/amqp-streams.js';
 import { Collector, enc } from './conformance/helpers.js';
+
+/** The offset of the first message a stream holds, read as any client would. */
+async function firstOffset(raw: ChannelModel, queue: string): Promise<number> {
+  const ch = await raw.createChannel();
+  try {
+    await ch.prefetch(1);
+    const got = new Collector<number>();
+    await ch.consume(queue, (m) => m && got.push(Number(m.properties.headers?.['x-stream-offset'])), { arguments: { 'x-stream-offset': 'first' } });
+    return (await got.until(1))[0]!;
+  } finally {
+    await ch.close();
+  }
+}
+
+/** The first offset once it is past `past`: retention runs behind the writer (read again, for up to 20 s). */
+async function firstOffsetPast(raw: ChannelModel, queue: string, past: number): Promise<number> {
+  const deadline = Date.now() + 20_000;
+  let first = await firstOffset(raw, queue);
+  while (first <= past && Date.now() < deadline) first = await firstOffset(raw, queue);
+  return first;
+}
 
 void test('amqp durable: a stored position retention deleted is told (warning, onRetentionLoss), then the rest is delivered', async () => {
   const broker = await startRabbitMq();
@@ -23,18 +44,6 @@ void test('amqp durable: a stored position retention deleted is told (warning, o
     await driver.connect();
     await driver.ensureStream({ name: 'ARET', subjects: ['aret.events.>'], maxBytes: 64 * 1024 });
     const body = (i: number) => enc(String(i).padEnd(1000, '.'));
-    /** The offset of the first message the stream holds, read as any client would. */
-    const firstOffset = async (): Promise<number> => {
-      const ch = await raw.createChannel();
-      try {
-        await ch.prefetch(1);
-        const got = new Collector<number>();
-        await ch.consume(streamQueue('aret', 'ARET'), (m) => m && got.push(Number(m.properties.headers?.['x-stream-offset'])), { arguments: { 'x-stream-offset': 'first' } });
-        return (await got.until(1))[0]!;
-      } finally {
-        await ch.close();
-      }
-    };
     const losses: RetentionLoss[] = [];
     const options = { stream: 'ARET', durable: 'billing', onRetentionLoss: (l: RetentionLoss) => void losses.push(l) };
 
@@ -57,8 +66,7 @@ void test('amqp durable: a stored position retention deleted is told (warning, o
       if (i % 10 === 0) await driver.flush();
     }
     await driver.flush();
-    let kept = await firstOffset();
-    for (let i = 0; i < 100 && kept <= position; i++) kept = await firstOffset();
+    const kept = await firstOffsetPast(raw, streamQueue('aret', 'ARET'), position);
     assert.ok(kept > position, `retention removed the stored position (first offset ${kept})`);
 
     const second: Array<{ sequence: number; lossesSoFar: number }> = [];
@@ -83,6 +91,73 @@ void test('amqp durable: a stored position retention deleted is told (warning, o
     assert.equal(warned[0]?.fields['count'], lastLost - position);
   } finally {
     for (const sub of opened) await sub.unsubscribe();
+    await driver.close();
+    await raw.close();
+    await broker.stop();
+  }
+});
+
+// A reader retention overtakes while it reads: RabbitMQ moves it on to the stream's first offset
+// in silence. A named durable holding its one message in flight keeps the broker's reader still
+// while the stream grows past its cap; once acknowledged, what retention took from ahead of it is
+// told before the next message is handed over.
+void test('amqp durable: a consumer overtaken by retention while it reads is told what it skipped, before the rest', async () => {
+  const broker = await startRabbitMq();
+  const raw = await connect(broker.url);
+  const warnings: string[] = [];
+  const none = (): void => undefined;
+  const logger: DriverLogger = { debug: none, info: none, error: none, warn: (_fields, msg) => void warnings.push(msg ?? '') };
+  const driver = await createDriver('amqp', { urls: [broker.url], namespace: 'aovr', logger });
+  let sub: { unsubscribe(): Promise<void> } | undefined;
+  try {
+    await driver.connect();
+    await driver.ensureStream({ name: 'AOVR', subjects: ['aovr.events.>'], maxBytes: 16 * 1024 });
+    const body = (i: number) => enc(String(i).padEnd(1000, '.'));
+    const index = (m: DurableMessage) => Number(Buffer.from(m.data).toString().replace(/\.+$/, ''));
+    const publish = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i <= to; i++) {
+        driver.publish('aovr.events.x', body(i));
+        if (i % 5 === 0) await driver.flush();
+      }
+      await driver.flush();
+    };
+
+    await publish(1, 10);
+    const losses: RetentionLoss[] = [];
+    const got: Array<{ index: number; sequence: number; losses: number }> = [];
+    const arrived = new Collector<DurableMessage>();
+    let acking = false;
+    const last = new Collector<true>();
+    sub = await driver.consumeDurable({ stream: 'AOVR', durable: 'slow', maxInFlight: 1, onRetentionLoss: (l) => void losses.push(l) }, (m) => {
+      got.push({ index: index(m), sequence: m.sequence, losses: losses.length });
+      arrived.push(m);
+      if (acking) m.ack();
+      if (index(m) === 200) last.push(true);
+    });
+    const held = (await arrived.until(1))[0]!;
+    // Held: the broker's reader waits at the first message while the stream grows past its cap.
+    await publish(11, 200);
+    const first = await firstOffsetPast(raw, streamQueue('aovr', 'AOVR'), held.sequence + 40);
+    assert.ok(first > held.sequence + 40, `retention passed the reader (first offset ${first}, reader at ${held.sequence})`);
+    acking = true;
+    held.ack();
+    await last.until(1);
+
+    assert.equal(got[0]!.index, 1);
+    let skipped = 0;
+    for (let i = 1; i < got.length; i++) {
+      const [before, now] = [got[i - 1]!, got[i]!];
+      assert.ok(now.index > before.index && now.sequence > before.sequence);
+      if (now.index === before.index + 1) continue;
+      skipped += now.index - before.index - 1;
+      const told = losses.slice(0, now.losses).find((l) => l.from === before.sequence + 1 && l.to === now.sequence - 1);
+      assert.ok(told, `messages ${before.index + 1}–${now.index - 1} skipped, told before ${now.index}: ${JSON.stringify(losses)}`);
+      assert.equal(told.count, told.to - told.from + 1);
+    }
+    assert.ok(skipped > 0, 'retention took messages from ahead of the reader');
+    assert.equal(warnings.filter((w) => /retention removed/.test(w)).length, losses.length);
+  } finally {
+    await sub?.unsubscribe();
     await driver.close();
     await raw.close();
     await broker.stop();

@@ -14,8 +14,9 @@
  * carries the durable's filter in its `fsbus-filter` header ('' = every subject): the position
  * and the filter that reached it are one record, and a consumer with another filter is refused.
  * A stored position retention deleted meanwhile makes the broker start at the stream's first
- * offset: the first delivery past the position, found to be the stream's first, is a retention
- * loss, told before anything is handed over.
+ * offset, and a reader retention overtakes while it reads is moved on to it: a delivery past the
+ * position asked for (or past the last one received, by more than a segment's own record), found
+ * to be the stream's first, is a retention loss, told before it is handed over.
  */
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { ConsumeDurableOptions, DriverLogger, DurableMessage, RetentionLoss, StreamSpec, Subscription } from '../../driver.js';
@@ -161,7 +162,7 @@ export class StreamConsumer implements Subscription {
   readonly #maxInFlight: number;
   /** Handed to the application and not acknowledged. */
   #out = 0;
-  /** A named durable's messages received and not handed over yet: `#maxInFlight` are out. */
+  /** Received and not handed over yet: a named durable's while `#maxInFlight` are out, any while a loss is looked into. */
   #waiting: Array<{ ch: ConfirmChannel; msg: ConsumeMessage }> = [];
   /** The first of `#waiting` not handed over: a shift() would move up to a prefetch of entries each time. */
   #waitingHead = 0;
@@ -173,10 +174,15 @@ export class StreamConsumer implements Subscription {
   #storeScheduled = false;
   #stopped = false;
   #conn: ChannelModel | undefined;
-  /** A named durable's offset its channel was asked to start at: its first delivery is checked against it. */
+  /**
+   * The offset the next delivery should have, when known: the one a channel was asked to start at
+   * (a named durable's, or a replay's after a reconnect), then one past the last received.
+   */
   #expect: number | undefined;
-  /** Nothing is handed over while a possible retention loss is looked into (told first). */
-  #holding = false;
+  /** True while the next delivery is the first of a channel (any gap then is checked). */
+  #atStart = false;
+  /** Possible retention losses being looked into: nothing is handed over meanwhile (told first). */
+  #checking = 0;
 
   constructor(exchange: string, options: ConsumeDurableOptions, handler: (message: DurableMessage) => void, onError: (err: Error) => void, logger?: DriverLogger) {
     this.subject = options.filter ?? options.stream;
@@ -213,7 +219,8 @@ export class StreamConsumer implements Subscription {
           if (Number.isSafeInteger(n) && n >= 0) start = this.#stored = n;
         }
       }
-      this.#expect = this.#offsets !== undefined && typeof start === 'number' ? start : undefined;
+      this.#expect = typeof start === 'number' && (this.#offsets !== undefined || this.#next !== undefined) ? start : undefined;
+      this.#atStart = true;
       await ch.prefetch(this.#offsets === undefined ? STREAM_PREFETCH : this.#maxInFlight);
       await ch.consume(this.#queue, (msg) => this.#onMessage(ch, msg), { noAck: false, arguments: { 'x-stream-offset': start } });
       this.#ch = ch;
@@ -256,19 +263,17 @@ export class StreamConsumer implements Subscription {
       if (!this.#stopped) this.#onError(new TransportError(TransportErrorCode.BROKER, `stream ${this.#options.stream} was cancelled by the broker`));
       return;
     }
-    if (this.#offsets === undefined) {
-      // A stream keeps its messages: the ack only opens the prefetch window.
-      ch.ack(msg);
-      this.#next = Number(msg.properties.headers?.['x-stream-offset']) + 1;
-      if (this.#matches(msg)) this.#deliver(msg, () => undefined);
-      return;
-    }
+    const offset = offsetOf(msg);
     const expected = this.#expect;
-    this.#expect = undefined;
-    if (expected !== undefined && offsetOf(msg) > expected) {
-      this.#holding = true;
-      void this.#tellLoss(expected, offsetOf(msg)).finally(() => {
-        this.#holding = false;
+    const atStart = this.#atStart;
+    this.#expect = offset + 1;
+    this.#atStart = false;
+    // Past the start, RabbitMQ's own record at a segment start leaves a gap of one offset; a reader
+    // overtaken by retention jumps whole segments (each with its record and a message at least).
+    if (expected !== undefined && offset > (atStart ? expected : expected + 1)) {
+      this.#checking++;
+      void this.#tellLoss(expected, offset).finally(() => {
+        this.#checking--;
         this.#drain();
       });
     }
@@ -277,9 +282,10 @@ export class StreamConsumer implements Subscription {
   }
 
   /**
-   * The broker started past `expected` (the position asked for): a loss if it started at the
-   * stream's first message — retention deleted `expected` and what followed. A start past it
-   * within the stream is a gap of RabbitMQ's own records (at segment starts), nothing lost.
+   * The broker delivered past `expected` (the position asked for, or one past the last received):
+   * a loss if it delivered the stream's first message — retention deleted `expected` and what
+   * followed, before this consumer read them (RabbitMQ then moves a reader on to the stream's
+   * first offset in silence). A gap within the stream is RabbitMQ's own records, nothing lost.
    */
   async #tellLoss(expected: number, delivered: number): Promise<void> {
     let loss: RetentionLoss | undefined;
@@ -298,14 +304,26 @@ export class StreamConsumer implements Subscription {
     return this.#options.filter === undefined || matches(this.#options.filter, msg.fields.routingKey);
   }
 
-  /** Hands over what waits, in order, while fewer than `#maxInFlight` are out. */
+  /** Hands over what waits, in order: a named durable's while fewer than `#maxInFlight` are out. */
   #drain(): void {
     // An ack from inside the handler comes back here: the loop below goes on with it.
-    if (this.#draining || this.#holding) return;
+    if (this.#draining || this.#checking > 0) return;
     this.#draining = true;
     try {
       while (this.#hasWaiting() && !this.#stopped) {
         const { ch, msg } = this.#waiting[this.#waitingHead]!;
+        if (this.#offsets === undefined) {
+          // A replay: a stream keeps its messages, the ack only opens the prefetch window.
+          this.#shiftWaiting();
+          try {
+            ch.ack(msg);
+          } catch {
+            // Its channel is closed (amqplib throws then): the broker forgot the delivery with it.
+          }
+          this.#next = offsetOf(msg) + 1;
+          if (this.#matches(msg)) this.#deliver(msg, () => undefined);
+          continue;
+        }
         const handed = this.#matches(msg);
         if (handed && this.#out >= this.#maxInFlight) return;
         this.#shiftWaiting();
