@@ -34,6 +34,7 @@ function checkingContext(known: Set<string>): { ctx: ServeContext; answer: (exis
     foreign: fail,
     refusedExpires: fail,
     ran: new RecentRequests(),
+    running: () => undefined,
     logger: undefined,
   };
   return { ctx, answer: (exists) => pending.shift()!(exists), absent };

@@ -60,7 +60,7 @@ void test('kafka: a request handed off to another lane runs on arrival', () => {
       req.forward('freeswitch.node.n2');
       return undefined;
     },
-    { lane: 'freeswitch.api', enqueue: (item) => ctx.enqueue(item), topicFor: (s) => ctx.topicFor(s), served: () => Promise.resolve(true), expired: () => undefined, unanswerable: () => undefined, knownReplyTopic: () => true, replyTopicExists: () => Promise.resolve(true), absentReplyTopic: () => undefined, closed: () => false, foreign: () => undefined, refusedExpires: () => assert.fail('its fsbus-expires is fine'), ran: new RecentRequests(), logger: undefined },
+    { lane: 'freeswitch.api', enqueue: (item) => ctx.enqueue(item), topicFor: (s) => ctx.topicFor(s), served: () => Promise.resolve(true), expired: () => undefined, unanswerable: () => undefined, knownReplyTopic: () => true, replyTopicExists: () => Promise.resolve(true), absentReplyTopic: () => undefined, closed: () => false, foreign: () => undefined, refusedExpires: () => assert.fail('its fsbus-expires is fine'), ran: new RecentRequests(), running: () => undefined, logger: undefined },
   );
   assert.equal(enqueued.length, 1);
   assert.equal(enqueued[0]!.subject, 'freeswitch.node.n2');
@@ -86,6 +86,7 @@ void test('kafka: a request read after its fsbus-expires is not run and is repor
     foreign: () => assert.fail("its subject is the lane's"),
     refusedExpires: () => assert.fail('its fsbus-expires is epoch milliseconds'),
     ran: new RecentRequests(),
+    running: () => undefined,
     logger: undefined,
   });
   assert.equal(expired.length, 1);
@@ -113,6 +114,7 @@ void test('kafka: a request whose fsbus-expires is in seconds is not run, counte
     foreign: () => assert.fail("its subject is the lane's"),
     refusedExpires: (subject, shown) => void refused.push([subject, shown]),
     ran: new RecentRequests(),
+    running: () => undefined,
     logger: undefined,
   });
   assert.deepEqual(refused, [['freeswitch.api', seconds]], 'the refusal counted once, with the value shown');

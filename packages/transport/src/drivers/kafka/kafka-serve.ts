@@ -64,7 +64,7 @@ export interface ServeContext {
   /** The requests this lane ran, for recognising one that comes again. */
   ran: RecentRequests;
   /** Gets each handler still running (settles once its reply is handed over): the driver's close waits for it. */
-  running?: (work: Promise<unknown>) => void;
+  running: (work: Promise<unknown>) => void;
   logger: DriverLogger | undefined;
 }
 
@@ -234,8 +234,7 @@ function runRequest(m: KafkaMessage, headers: Record<string, string>, handler: S
         () => send(),
       );
       // A close waits for the hand-off (or the reply) that follows the check.
-      if (ctx.running === undefined) void checked;
-      else ctx.running(checked);
+      ctx.running(checked);
     },
     deadlineOf(expires),
   );
