@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import type { EventPayload, ReplyEnvelope } from '@fsbus/contract';
 import { ClientBus, Dashboard, type DashboardBus, type NodeView } from '@fsbus/web';
 import { connect } from '@nats-io/transport-node';
+import { GatherHold } from './support/gather-hold.js';
 import { nextPoll } from './support/next-poll.js';
 import { dashboardUntil, startWiring, type Wiring } from './support/wiring.js';
 
@@ -78,7 +79,7 @@ describe('an agent that stops cleanly', () => {
  */
 class HeldGatherBus implements DashboardBus {
   readonly #bus: ClientBus;
-  #hold: { gathered: () => void; released: Promise<void> } | undefined;
+  readonly #holds = new GatherHold();
   afterEvent: ((event: EventPayload) => void) | undefined;
   constructor(bus: ClientBus) {
     this.#bus = bus;
@@ -91,11 +92,7 @@ class HeldGatherBus implements DashboardBus {
   }
   /** The next gather completes, then waits for `release`; `gathered` resolves when its answers are in. */
   holdNext(): { gathered: Promise<void>; release: () => void } {
-    let release: () => void = () => undefined;
-    let gathered: () => void = () => undefined;
-    const done = new Promise<void>((resolve) => (gathered = resolve));
-    this.#hold = { gathered, released: new Promise<void>((resolve) => (release = resolve)) };
-    return { gathered: done, release };
+    return this.#holds.holdNext();
   }
   connect(): Promise<void> {
     return this.#bus.connect();
@@ -104,13 +101,9 @@ class HeldGatherBus implements DashboardBus {
     return this.#bus.onState(listener);
   }
   async gather(command: string, timeoutMs: number): ReturnType<DashboardBus['gather']> {
-    const hold = this.#hold;
-    this.#hold = undefined;
+    const held = this.#holds.take();
     const answers = await this.#bus.gather(command, timeoutMs);
-    if (hold !== undefined) {
-      hold.gathered();
-      await hold.released;
-    }
+    await held();
     return answers;
   }
   request(body: Record<string, unknown>, nodeId: string | undefined, timeoutMs: number): Promise<ReplyEnvelope> {

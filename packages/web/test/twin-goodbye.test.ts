@@ -9,6 +9,7 @@ import { afterEach, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { AGENT_STOP_SUBCLASS, type EventPayload, type ReplyEnvelope } from '@fsbus/contract';
 import { Dashboard, type BusState, type DashboardBus, type NodeView } from '@fsbus/web';
+import { GatherHold } from './support/gather-hold.js';
 import { nextPoll } from './support/next-poll.js';
 
 const NODE = 'fs-node-01';
@@ -25,7 +26,7 @@ class TwinBus implements DashboardBus {
   /** The instances answering the next gathers; `null` answers without an instance_id (an older agent), `'refusal'` with a shutting-down error (no instance named). */
   answering: Array<string | null> = [];
   #listeners = new Set<(e: EventPayload) => void>();
-  #hold: { gathered: () => void; released: Promise<void> } | undefined;
+  readonly #holds = new GatherHold();
 
   connect(): Promise<void> {
     return Promise.resolve();
@@ -35,11 +36,7 @@ class TwinBus implements DashboardBus {
   }
   /** The next gather takes its answers, then waits for `release`. */
   holdNext(): { gathered: Promise<void>; release: () => void } {
-    let release: () => void = () => undefined;
-    let gathered: () => void = () => undefined;
-    const done = new Promise<void>((resolve) => (gathered = resolve));
-    this.#hold = { gathered, released: new Promise<void>((resolve) => (release = resolve)) };
-    return { gathered: done, release };
+    return this.#holds.holdNext();
   }
   async gather(): Promise<Gathered> {
     const answer = (node: string, instance: string | null): ReplyEnvelope => ({
@@ -52,12 +49,7 @@ class TwinBus implements DashboardBus {
     });
     const refusal: ReplyEnvelope = { success: false, status: 'error', message: 'agent is shutting down', code: 'FSBUS_ERR_BUS_SHUTTING_DOWN', timestamp: Date.now() * 1000, node_id: NODE };
     const answers = [answer(WITNESS, 'witness'), ...this.answering.map((instance) => (instance === 'refusal' ? refusal : answer(NODE, instance)))];
-    const hold = this.#hold;
-    this.#hold = undefined;
-    if (hold !== undefined) {
-      hold.gathered();
-      await hold.released;
-    }
+    await this.#holds.take()();
     return answers;
   }
   request(): Promise<ReplyEnvelope> {
@@ -90,6 +82,16 @@ const presence = (d: Dashboard): NodeView['presence'] | undefined => d.snapshot(
 
 /** Resolves once a poll begun by this call has been applied (its update names the witness). */
 const poll = (d: Dashboard): Promise<void> => nextPoll(d, WITNESS, 5000);
+
+/** A poll whose answers are in when `instance` says goodbye, applied after the goodbye. */
+async function goodbyeDuringPoll(bus: TwinBus, d: Dashboard, instance: string): Promise<void> {
+  const held = bus.holdNext();
+  const polled = poll(d);
+  await held.gathered;
+  bus.goodbye(instance);
+  held.release();
+  await polled;
+}
 
 /** A dashboard whose first poll heard `answering`. */
 async function started(bus: TwinBus, answering: Array<string | null>): Promise<Dashboard> {
@@ -160,12 +162,7 @@ test('a poll gathered before a goodbye: the leaving instance\'s answer does not 
   bus.answering = ['agent-c'];
   await poll(d);
   assert.equal(presence(d), 'online');
-  const again = bus.holdNext();
-  const repolled = poll(d);
-  await again.gathered;
-  bus.goodbye('agent-c');
-  again.release();
-  await repolled;
+  await goodbyeDuringPoll(bus, d, 'agent-c');
   assert.equal(presence(d), 'offline');
 });
 
@@ -174,11 +171,6 @@ test('a stopping agent\'s refusal gathered before its goodbye (it names no insta
   const d = await started(bus, ['agent-a']);
   // Stopping, agent-a answers the next poll "shutting down"; its goodbye comes before that poll is applied.
   bus.answering = ['refusal'];
-  const held = bus.holdNext();
-  const polled = poll(d);
-  await held.gathered;
-  bus.goodbye('agent-a');
-  held.release();
-  await polled;
+  await goodbyeDuringPoll(bus, d, 'agent-a');
   assert.equal(presence(d), 'offline');
 });
