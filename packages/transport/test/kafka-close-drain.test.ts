@@ -6,10 +6,9 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startKafka } from '@fsbus/testkit';
-import { createDriver, type Driver } from '@fsbus/transport';
+import type { Driver } from '@fsbus/transport';
+import { dec, enc, openDriver } from './conformance/helpers.js';
 
-const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -21,12 +20,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 void test('kafka: close() lets a lane handler already running send its reply, and starts no new request', { timeout: 180_000 }, async () => {
   const broker = await startKafka();
   const drivers: Driver[] = [];
-  const open = async () => {
-    const d = await createDriver('kafka', { urls: [broker.url] });
-    drivers.push(d);
-    await d.connect();
-    return d;
-  };
+  const open = () => openDriver(drivers, 'kafka', { urls: [broker.url] });
   const answer = (p: Promise<{ data: Uint8Array }>) =>
     p.then(
       (m) => dec(m.data),

@@ -9,12 +9,12 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { Admin, Producer } from '@platformatic/kafka';
 import { startKafka, type KafkaHandle } from '@fsbus/testkit';
-import { createDriver, type Driver, type DriverLogger } from '@fsbus/transport';
+import type { Driver, DriverLogger } from '@fsbus/transport';
 import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
 import { KafkaReader } from '../src/drivers/kafka/kafka-reader.js';
 import { REFUSED_EXPIRES_LOG } from '../src/drivers/kafka/kafka-serve.js';
 import { readHeaders } from '../src/drivers/kafka/kafka-wire.js';
-import { Collector, dec, enc } from './conformance/helpers.js';
+import { Collector, dec, enc, openDriver } from './conformance/helpers.js';
 
 ensurePromiseWithResolvers();
 
@@ -35,11 +35,8 @@ after(async () => {
   await kafka.stop();
 });
 
-async function open(name: string, logger?: DriverLogger): Promise<Driver> {
-  const d = await createDriver('kafka', { urls: [kafka.url], name, ...(logger === undefined ? {} : { logger }) });
-  drivers.push(d);
-  await d.connect();
-  return d;
+function open(name: string, logger?: DriverLogger): Promise<Driver> {
+  return openDriver(drivers, 'kafka', { urls: [kafka.url], name, ...(logger === undefined ? {} : { logger }) });
 }
 
 /** A request as a client in another language produces it (docs/drivers/kafka.md, "From any language"). */

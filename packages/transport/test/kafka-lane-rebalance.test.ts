@@ -3,10 +3,9 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startKafka } from '@fsbus/testkit';
-import { createDriver, type Driver, type DriverLogger } from '@fsbus/transport';
+import type { Driver, DriverLogger } from '@fsbus/transport';
+import { dec, enc, openDriver } from './conformance/helpers.js';
 
-const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Debug lines of the servers, by text (what the readers skipped and why). */
@@ -21,12 +20,7 @@ void test('kafka: a competing lane loses no request and runs none twice while se
   const broker = await startKafka();
   const log = lines();
   const drivers: Driver[] = [];
-  const open = async (logger?: DriverLogger) => {
-    const d = await createDriver('kafka', { urls: [broker.url], ...(logger === undefined ? {} : { logger }) });
-    drivers.push(d);
-    await d.connect();
-    return d;
-  };
+  const open = (logger?: DriverLogger) => openDriver(drivers, 'kafka', { urls: [broker.url], ...(logger === undefined ? {} : { logger }) });
   /** Runs per request body, over every server. */
   const runs = new Map<string, number>();
   const serve = (d: Driver, name: string) =>

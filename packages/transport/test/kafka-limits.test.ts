@@ -10,7 +10,7 @@ import { startKafka, type KafkaHandle } from '@fsbus/testkit';
 import { createDriver, TransportErrorCode, type Driver, type DriverLogger } from '@fsbus/transport';
 import { RECORD_RESERVE_BYTES } from '../src/drivers/kafka/kafka-limits.js';
 import { ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
-import { Collector, dec } from './conformance/helpers.js';
+import { Collector, dec, openDriver } from './conformance/helpers.js';
 
 const LIMIT = 64 * 1024;
 const TOPIC_LIMIT = 16 * 1024;
@@ -19,12 +19,7 @@ const bytes = (n: number): Uint8Array => new Uint8Array(n).fill(0x61);
 void describe('kafka: the broker\'s size limit', { timeout: 240_000 }, () => {
   let kafka: KafkaHandle;
   const drivers: Driver[] = [];
-  const open = async (name: string, logger?: DriverLogger): Promise<Driver> => {
-    const d = await createDriver('kafka', { urls: [kafka.url], name, ...(logger === undefined ? {} : { logger }) });
-    drivers.push(d);
-    await d.connect();
-    return d;
-  };
+  const open = (name: string, logger?: DriverLogger): Promise<Driver> => openDriver(drivers, 'kafka', { urls: [kafka.url], name, ...(logger === undefined ? {} : { logger }) });
 
   before(async () => {
     kafka = await startKafka({ messageMaxBytes: LIMIT });

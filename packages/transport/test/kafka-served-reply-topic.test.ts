@@ -5,10 +5,8 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Admin } from '@platformatic/kafka';
 import { startKafka } from '@fsbus/testkit';
-import { createDriver, TransportErrorCode, type Driver } from '@fsbus/transport';
-
-const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+import { TransportErrorCode, type Driver } from '@fsbus/transport';
+import { dec, enc, openDriver } from './conformance/helpers.js';
 
 /** What a request ends with: the reply's text, or the error's code. */
 function outcome(d: Driver, subject: string, timeoutMs: number): Promise<string> {
@@ -30,12 +28,7 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
 void test("kafka: a stopped node's lane still gets NO_RESPONDERS after another requester closed and deleted its reply topic; a request nobody serves opens no reply topic", async () => {
   const broker = await startKafka();
   const drivers: Driver[] = [];
-  const open = async (name: string) => {
-    const d = await createDriver('kafka', { urls: [broker.url], name });
-    drivers.push(d);
-    await d.connect();
-    return d;
-  };
+  const open = (name: string) => openDriver(drivers, 'kafka', { urls: [broker.url], name });
   const admin = new Admin({ clientId: 'probe', bootstrapBrokers: [broker.url.replace(/^kafka:\/\//, '')] });
   const groups = async () => admin.listGroups();
   try {

@@ -4,9 +4,7 @@ import { strict as assert } from 'node:assert';
 import { Admin, Consumer } from '@platformatic/kafka';
 import { startKafka } from '@fsbus/testkit';
 import { createDriver, TransportErrorCode, type Driver } from '@fsbus/transport';
-
-const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+import { dec, enc, openDriver } from './conformance/helpers.js';
 
 /** What a request ends with: the reply's text, or the error's code. */
 function outcome(d: Driver, subject: string, timeoutMs: number): Promise<string> {
@@ -19,12 +17,7 @@ function outcome(d: Driver, subject: string, timeoutMs: number): Promise<string>
 void test('kafka: a lane whose readers all left gets "no responders" at once, though its topic stays; a lane read under a group of its own name is still served', async () => {
   const broker = await startKafka();
   const drivers: Driver[] = [];
-  const open = async () => {
-    const d = await createDriver('kafka', { urls: [broker.url] });
-    drivers.push(d);
-    await d.connect();
-    return d;
-  };
+  const open = () => openDriver(drivers, 'kafka', { urls: [broker.url] });
   try {
     const [server, client] = [await open(), await open()];
     const lane = server.serve({ subject: 'gone.node.n1', competing: false }, () => enc('here'));

@@ -17,7 +17,7 @@ import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Admin, Producer } from '@platformatic/kafka';
 import { startKafka, type KafkaHandle } from '@fsbus/testkit';
-import { createDriver, TransportError, type Driver, type DriverLogger } from '@fsbus/transport';
+import { TransportError, type Driver, type DriverLogger } from '@fsbus/transport';
 import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
 import { randomUUID } from 'node:crypto';
 import { ABSENT_REPLY_TOPIC_LOG, UNANSWERABLE_REQUEST_LOG } from '../src/drivers/kafka/kafka-driver.js';
@@ -25,7 +25,7 @@ import { KafkaReader } from '../src/drivers/kafka/kafka-reader.js';
 import { FOREIGN_SUBJECT_LOG } from '../src/drivers/kafka/kafka-serve.js';
 import { GONE_REPLY_TOPIC_LOG } from '../src/drivers/kafka/kafka-send-queue.js';
 import { readHeaders } from '../src/drivers/kafka/kafka-wire.js';
-import { Collector, dec, enc } from './conformance/helpers.js';
+import { Collector, dec, enc, openDriver } from './conformance/helpers.js';
 
 ensurePromiseWithResolvers();
 
@@ -45,11 +45,8 @@ after(async () => {
   await kafka.stop();
 });
 
-async function open(name: string, logger?: DriverLogger): Promise<Driver> {
-  const d = await createDriver('kafka', { urls: [kafka.url], name, ...(logger === undefined ? {} : { logger }) });
-  drivers.push(d);
-  await d.connect();
-  return d;
+function open(name: string, logger?: DriverLogger): Promise<Driver> {
+  return openDriver(drivers, 'kafka', { urls: [kafka.url], name, ...(logger === undefined ? {} : { logger }) });
 }
 
 async function exists(topic: string): Promise<boolean> {

@@ -1,7 +1,15 @@
-import type { Driver, DriverStatus } from '@fsbus/transport';
+import { createDriver, type Driver, type DriverOptions, type DriverStatus } from '@fsbus/transport';
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** A connected `driverName` driver, put in `opened` before it connects: the test's teardown closes what `opened` holds. */
+export async function openDriver(opened: Driver[], driverName: string, options: DriverOptions): Promise<Driver> {
+  const d = await createDriver(driverName, options);
+  opened.push(d);
+  await d.connect();
+  return d;
+}
 
 /** Resolves when the driver reaches `status` (now or later); the bound only fails the test. */
 export function waitStatus(driver: Driver, status: DriverStatus, timeoutMs = 15_000): Promise<void> {
