@@ -84,9 +84,10 @@ void it('sched_hangup +N hangs up once its second has come (ALLOTTED_TIMEOUT by 
   const w = await open();
   assert.equal(await w.api(`originate {origination_uuid=${U}}user/1000 7001`), `+OK ${U}\n`);
   assert.equal(await w.api(`originate {origination_uuid=${V}}user/1000 7001`), `+OK ${V}\n`);
-  assert.equal(await w.api(`sched_hangup +1 ${U}`), '+OK\n');
+  // +N runs once epoch second now + N has come: +1 may be a few ms away, +2 is a second at least.
+  assert.equal(await w.api(`sched_hangup +2 ${U}`), '+OK\n');
   assert.equal(await w.api(`sched_del ${U}`), '+OK Deleted: 1\n');
-  assert.equal(await w.api(`sched_hangup +2 ${V} USER_BUSY`), '+OK\n');
+  assert.equal(await w.api(`sched_hangup +3 ${V} USER_BUSY`), '+OK\n');
   const hangup = await w.until((e) => e['Event-Name'] === 'CHANNEL_HANGUP');
   assert.equal(hangup['Unique-ID'], V, 'the cancelled task, due a second earlier, did not run');
   assert.equal(hangup['Hangup-Cause'], 'USER_BUSY');

@@ -14,7 +14,8 @@ const wire = apiWirePerTest();
 void it('execute_on_answer and api_on_answer run when the far end answers, between CHANNEL_ANSWER and the ACTIVE callstate', async () => {
   const w = await wire();
   w.sim.core.control.setEndpointBehavior('user/1000', { answer: 'answer' });
-  const reply = await w.api("originate {execute_on_answer='sched_hangup +1',api_on_answer='uuid_setvar ${uuid} foo bar'}user/1000 &park()");
+  // +2, not +1: +N runs once epoch second now + N has come, and +1 may be a few ms away (before the uuid_getvar).
+  const reply = await w.api("originate {execute_on_answer='sched_hangup +2',api_on_answer='uuid_setvar ${uuid} foo bar'}user/1000 &park()");
   assert.match(reply, /^\+OK [0-9a-f-]{36}\n$/);
   const uuid = reply.slice(4, -1);
   assert.equal(await w.api(`uuid_getvar ${uuid} foo`), 'bar');
