@@ -30,3 +30,19 @@ export function assertPattern(pattern: string, forbidden = '', maxBytes = Infini
     throw new TransportError(TransportErrorCode.UNSUPPORTED, `invalid subject pattern '${pattern}'`);
   }
 }
+
+/**
+ * Whether `pattern` matches every subject `space` (itself a pattern) can match: `a.>` covers
+ * `a.b.>` and `a.*`; `a.*` does not cover `a.>` (`a.b.c`).
+ */
+export function patternCovers(pattern: string, space: string): boolean {
+  const p = pattern.split('.');
+  const s = space.split('.');
+  for (let i = 0; i < p.length; i++) {
+    const t = p[i]!;
+    if (t === '>') return s.length > i;
+    if (i >= s.length || s[i] === '>') return false;
+    if (t !== '*' && t !== s[i]) return false;
+  }
+  return p.length === s.length;
+}

@@ -8,6 +8,7 @@ import { drainSub, JS_OPTIONS } from './nats-util.js';
 import { durableMaxInFlight } from '../defaults.js';
 import { RetentionWatch, type Gone } from './nats-retention-watch.js';
 import { reportStreamLost } from '../retention-loss.js';
+import { replayGapWatch } from './nats-replay-gaps.js';
 
 /** The retention limits of a JetStream stream config; 0 (max_age) and -1 mean unlimited. */
 interface NatsRetention {
@@ -384,9 +385,11 @@ export async function consumeNatsStream(
     const ordered: Record<string, unknown> = { ...deliverConfig(options.from) };
     // A string (not an array) becomes `filter_subject`, which servers before 2.10 accept.
     if (options.filter !== undefined) ordered['filter_subjects'] = options.filter;
+    const passed = await replayGapWatch(nc, options, logger);
     const consumer = await js.consumers.get(options.stream, ordered);
     const messages = await consumer.consume({
       callback: (m: JsMsg) => {
+        passed(m.seq);
         handler({ subject: m.subject, data: m.data, sequence: m.seq, ack: () => m.ack() });
       },
     });

@@ -11,7 +11,8 @@
  * (CLAIM_SCRIPT): the same name with another filter is refused. What retention trimmed before the
  * consumer acknowledged it is told (retention-loss.ts): a pending entry gone (read as nil), and
  * entries gone before the group read them (a jump in the stream's sequence, which every append
- * takes from one counter: #passed). A Redis that lost its data (restarted without persistence) under
+ * takes from one counter: #passed) — and, the same way, entries a replay's reads were overtaken
+ * by. A Redis that lost its data (restarted without persistence) under
  * a running durable consumer is told too (#reclaim), and the stream read on after the last entry it
  * saw; the driver that ensured a stream registers it again after such a loss (restoreRedisStreams).
  */
@@ -225,7 +226,7 @@ export class StreamReader implements Subscription {
   #minSeq = 0;
   /** Trimmed entries found and not told yet (#tellTrimmed). */
   #trimmed: RetentionLoss | undefined;
-  /** The last stream sequence the group handed this consumer (undefined: not known yet). */
+  /** The last stream sequence the group handed this consumer, or the replay read (undefined: not known yet). */
   #readUpTo: number | undefined;
   /** The last entry ID this consumer's group handed out or stood at (undefined: none yet): a group made again starts after it (#reclaim). */
   #lastSeen: string | undefined;
@@ -303,6 +304,13 @@ export class StreamReader implements Subscription {
         for (const [, entries] of res ?? []) {
           for (const [id, flat] of entries) {
             last = id.toString('utf8');
+            if (this.#beganAgain(last)) this.#forgetSequences();
+            this.#see(last);
+            // Retention overtook the replay between two reads: XREAD goes on from the oldest entry
+            // left, so the jump in sequence is what it removed unread (the first entry read is
+            // where the replay starts, whatever retention removed before it).
+            this.#passed(sequenceOf(last));
+            this.#tellTrimmed();
             if (flat !== null) this.#deliver(last, flat, undefined);
           }
         }
@@ -442,8 +450,8 @@ export class StreamReader implements Subscription {
   }
 
   /**
-   * An entry the group handed out (pending or new, in stream order): past the last one it handed
-   * this consumer, a jump in sequence is what retention trimmed before the group read it. Told
+   * An entry the group handed out (pending or new, in stream order) or a replay read: past the
+   * last one, a jump in sequence is what retention trimmed before it was read. Told
    * like trimmed pending entries, before the entry is handed out; never twice (the position
    * moves on). Entries before a replay's start sequence were not wanted anyway.
    */
@@ -464,7 +472,7 @@ export class StreamReader implements Subscription {
     else this.#trimmed = { from: Math.min(t.from, from), to: Math.max(t.to, to), count: t.count + count };
   }
 
-  /** Tells the trimmed pending entries noted (one warning a run, before anything newer is handed out). */
+  /** Tells the trimmed entries noted (one warning a run, before anything newer is handed out). */
   #tellTrimmed(): void {
     const loss = this.#trimmed;
     if (loss === undefined) return;

@@ -1,0 +1,95 @@
+// NATS: an ordered replay (no durable name) that retention overtakes while it reads. The server
+// goes on from the oldest message left, so the messages removed before they were sent would be
+// skipped in silence; a replay that reads the whole stream tells them (a warning,
+// onRetentionLoss) before the next message. Behind a narrower filter a jump in the stream sequence
+// is other subjects' messages: nothing is told.
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { startBrokerRelay, startNatsServer } from '@fsbus/testkit';
+import { createDriver, type Driver, type DriverLogger, type RetentionLoss } from '@fsbus/transport';
+import { Collector, dec, enc } from './conformance/helpers.js';
+
+function capturedWarnings(): { warnings: string[]; logger: DriverLogger } {
+  const warnings: string[] = [];
+  const none = (): void => undefined;
+  return { warnings, logger: { debug: none, info: none, error: none, warn: (_obj, msg) => void warnings.push(msg ?? '') } };
+}
+
+/** A JetStream API call answered as JSON. */
+async function jsApi(driver: Driver, subject: string, body: unknown): Promise<Record<string, unknown>> {
+  const reply = await driver.request(subject, enc(JSON.stringify(body)), { timeoutMs: 5000 });
+  return JSON.parse(dec(reply.data)) as Record<string, unknown>;
+}
+
+/** Resolves once the stream holds `n` messages (published on core NATS, stored as they arrive). */
+async function untilStored(driver: Driver, stream: string, n: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const info = await jsApi(driver, `$JS.API.STREAM.INFO.${stream}`, {});
+    if ((info['state'] as { messages: number }).messages === n) return;
+  }
+  assert.fail(`stream ${stream} never held ${n} messages`);
+}
+
+void test('nats replay of the whole stream overtaken by retention: the messages it skipped are told before the next one', async (t) => {
+  const server = await startNatsServer({ jetstream: true });
+  t.after(() => server.stop());
+  const relay = await startBrokerRelay(server.port);
+  t.after(() => relay.close());
+  const publisher = await createDriver('nats', { urls: [server.url] });
+  t.after(() => publisher.close());
+  await publisher.connect();
+  await publisher.ensureStream({ name: 'RR', subjects: ['rr.>'], storage: 'memory' });
+  for (let n = 1; n <= 1000; n++) publisher.publish(n % 2 === 0 ? 'rr.a' : 'rr.b', enc(String(n)));
+  await untilStored(publisher, 'RR', 1000);
+
+  const log = capturedWarnings();
+  const reader = await createDriver('nats', { urls: [`nats://127.0.0.1:${relay.port}`], logger: log.logger });
+  t.after(() => reader.close());
+  await reader.connect();
+  const got = new Collector<number>();
+  const told: Array<{ loss: RetentionLoss; after: number | undefined }> = [];
+  let frozen!: () => void;
+  const isFrozen = new Promise<void>((resolve) => (frozen = resolve));
+  // The relay stops at the first message: the server has the replay's first pull only (100
+  // messages); what it asks for next waits in the relay while the stream loses sequences < 901.
+  // A filter that covers the stream's subjects reads it whole, as none does.
+  const sub = await reader.consumeDurable({ stream: 'RR', from: 'all', filter: 'rr.>', onRetentionLoss: (loss) => void told.push({ loss, after: got.items.at(-1) }) }, (m) => {
+    if (got.items.length === 0) {
+      relay.freeze();
+      frozen();
+    }
+    got.push(m.sequence);
+  });
+  await isFrozen;
+  assert.equal((await jsApi(publisher, '$JS.API.STREAM.PURGE.RR', { seq: 901 }))['purged'], 900);
+  relay.thaw();
+
+  const sequences = await got.until(200);
+  const before = sequences.findIndex((s) => s >= 901);
+  assert.ok(before > 0 && before < 900, `the first pull's messages came before the rest (got ${sequences.slice(0, 3).join(',')}…)`);
+  assert.deepEqual(sequences.slice(0, before), Array.from({ length: before }, (_, i) => i + 1), 'gapless up to the purge');
+  const rest = await got.until(before + 100);
+  assert.deepEqual(rest.slice(before), Array.from({ length: 100 }, (_, i) => 901 + i));
+  assert.deepEqual(told, [{ loss: { from: before + 1, to: 900, count: 900 - before }, after: before }], 'told once, before sequence 901');
+  assert.equal(log.warnings.filter((w) => /retention removed messages/.test(w)).length, 1, log.warnings.join(' | '));
+  await sub.unsubscribe();
+});
+
+void test('nats replay behind a narrower filter: the other subjects\' sequences are not a loss', async (t) => {
+  const server = await startNatsServer({ jetstream: true });
+  t.after(() => server.stop());
+  const log = capturedWarnings();
+  const driver = await createDriver('nats', { urls: [server.url], logger: log.logger });
+  t.after(() => driver.close());
+  await driver.connect();
+  await driver.ensureStream({ name: 'RN', subjects: ['rn.>'], storage: 'memory' });
+  for (let n = 1; n <= 20; n++) driver.publish(n % 2 === 0 ? 'rn.a' : 'rn.b', enc(String(n)));
+  await untilStored(driver, 'RN', 20);
+  const told: RetentionLoss[] = [];
+  const got = new Collector<number>();
+  const sub = await driver.consumeDurable({ stream: 'RN', from: 'all', filter: 'rn.a', onRetentionLoss: (loss) => void told.push(loss) }, (m) => got.push(m.sequence));
+  assert.deepEqual(await got.until(10), [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+  assert.deepEqual(told, []);
+  assert.deepEqual(log.warnings, []);
+  await sub.unsubscribe();
+});
