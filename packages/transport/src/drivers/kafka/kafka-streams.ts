@@ -156,7 +156,10 @@ export async function consumeKafkaStream(
     topic,
     group: options.durable ?? `${groupPrefix}.${Math.random().toString(36).slice(2, 10)}`,
     mode: options.durable !== undefined ? 'committed' : from === 'new' ? 'latest' : 'earliest',
-    fallback: from === 'new' ? 'latest' : 'earliest',
+    // A new group from 'new' starts at the end; otherwise the fallback only moves a reader whose
+    // position retention deleted (OFFSET_OUT_OF_RANGE): to the oldest record left, not past the
+    // records still there.
+    fallback: options.durable !== undefined && from === 'new' ? 'latest' : 'earliest',
     commitEach: false,
   };
   if (typeof from === 'object') {
@@ -170,8 +173,13 @@ export async function consumeKafkaStream(
   }
   // A durable commits its ack floor and is held at maxInFlight unacknowledged (kafka-ack-floor.ts).
   const floor = durable === undefined ? undefined : new AckFloor(options.maxInFlight, { commit: (p, o) => reader.commit(p, o), hold: () => reader.hold(), release: () => reader.release() }, logger);
+  // The last offset read (or, for a durable, accounted for when it attached): a record past the
+  // next one is what retention deleted under the reader (offsets are contiguous: no transactions).
+  let last: bigint | undefined;
   const reader = new KafkaReader(base, spec, (m) => {
     if (floor !== undefined && !floor.fresh(m.partition, m.offset)) return;
+    if (last !== undefined && m.offset > last + 1n) reportRetentionLoss(options, { from: Number(last) + 2, to: Number(m.offset), count: Number(m.offset - last - 1n) }, logger, options);
+    if (last === undefined || m.offset > last) last = m.offset;
     const headers = readHeaders(m);
     const subject = headers[KafkaHeader.SUBJECT] ?? m.topic;
     if (!info.subjects.some((s) => subjectMatches(s, subject))) return;
@@ -192,7 +200,7 @@ export async function consumeKafkaStream(
       }).finally(() => floor.stop());
   }
   // Told before anything is delivered: the group resets to the log start in silence.
-  if (durable !== undefined) await checkRetentionLoss(admin(), topic, options, logger);
+  if (durable !== undefined) last = await checkRetentionLoss(admin(), topic, options, logger);
   reader.start();
   await reader.ready;
   if (durable === undefined) return { reader };
@@ -251,28 +259,32 @@ const EARLIEST = -2n;
 
 /**
  * Records retention deleted before this durable group read them: its committed offset (the next
- * one to read) below the partition's log start. In sequences (offset + 1). Undefined for a new group.
+ * one to read) below the partition's log start. In sequences (offset + 1). `readTo`: the last
+ * offset read or told as lost; undefined for a new group.
  */
-async function retentionLossOf(admin: Admin, topic: string, group: string): Promise<RetentionLoss | undefined> {
+async function retentionLossOf(admin: Admin, topic: string, group: string): Promise<{ loss?: RetentionLoss; readTo?: bigint }> {
   const [groups, offsets] = await Promise.all([
     admin.listConsumerGroupOffsets({ groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: [0] }] }] }),
     admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: EARLIEST }] }] }),
   ]);
   const committed = groups[0]?.topics.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === 0)?.committedOffset;
   const logStart = offsets.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === 0)?.offset;
-  if (committed === undefined || committed < 0n || logStart === undefined || committed >= logStart) return undefined;
-  return { from: Number(committed) + 1, to: Number(logStart), count: Number(logStart - committed) };
+  if (committed === undefined || committed < 0n) return {};
+  if (logStart === undefined || committed >= logStart) return { readTo: committed - 1n };
+  return { loss: { from: Number(committed) + 1, to: Number(logStart), count: Number(logStart - committed) }, readTo: logStart - 1n };
 }
 
-async function checkRetentionLoss(admin: Admin, topic: string, options: ConsumeDurableOptions, logger: DriverLogger | undefined): Promise<void> {
-  let loss: RetentionLoss | undefined;
+/** Tells what retention deleted before the durable attached; returns the last offset read or told (undefined: a new group, or not known). */
+async function checkRetentionLoss(admin: Admin, topic: string, options: ConsumeDurableOptions, logger: DriverLogger | undefined): Promise<bigint | undefined> {
+  let found: Awaited<ReturnType<typeof retentionLossOf>>;
   try {
-    loss = await retentionLossOf(admin, topic, options.durable!);
+    found = await retentionLossOf(admin, topic, options.durable!);
   } catch (err) {
     retentionUnknown(err, logger, options);
-    return;
+    return undefined;
   }
-  if (loss !== undefined) reportRetentionLoss(options, loss, logger, options);
+  if (found.loss !== undefined) reportRetentionLoss(options, found.loss, logger, options);
+  return found.readTo;
 }
 
 async function offsetForTime(base: BaseOptions, topic: string, time: Date): Promise<bigint> {
