@@ -8,9 +8,9 @@ import { strict as assert } from 'node:assert';
 import { tracingChannel } from 'node:diagnostics_channel';
 import { Admin } from '@platformatic/kafka';
 import { startKafka } from '@fsbus/testkit';
-import { createDriver, type DriverLogger, type DurableMessage, type RetentionLoss } from '@fsbus/transport';
+import { createDriver, type DurableMessage, type RetentionLoss } from '@fsbus/transport';
 import { baseOptions, ensurePromiseWithResolvers } from '../src/drivers/kafka/kafka-options.js';
-import { Collector, dec, enc } from './conformance/helpers.js';
+import { capturedWarnings, Collector, dec, enc } from './conformance/helpers.js';
 
 ensurePromiseWithResolvers();
 
@@ -46,9 +46,7 @@ function fetchWatch(group: string): { idle(): Promise<void>; stop(): void } {
 void test('kafka durable overtaken by retention while held: the records deleted under it are told before the next one', async () => {
   const kafka = await startKafka();
   const admin = new Admin(baseOptions({ urls: [kafka.url] }, 'durable-overtaken-admin'));
-  const warnings: string[] = [];
-  const none = (): void => undefined;
-  const logger: DriverLogger = { debug: none, info: none, error: none, warn: (_fields, msg) => void warnings.push(msg ?? '') };
+  const { warnings, logger } = capturedWarnings();
   const driver = await createDriver('kafka', { urls: [kafka.url], logger });
   const watch = fetchWatch('billing');
   const opened: Array<{ unsubscribe(): Promise<void> }> = [];

@@ -6,14 +6,8 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startBrokerRelay, startNatsServer } from '@fsbus/testkit';
-import { createDriver, type Driver, type DriverLogger, type RetentionLoss } from '@fsbus/transport';
-import { Collector, dec, enc } from './conformance/helpers.js';
-
-function capturedWarnings(): { warnings: string[]; logger: DriverLogger } {
-  const warnings: string[] = [];
-  const none = (): void => undefined;
-  return { warnings, logger: { debug: none, info: none, error: none, warn: (_obj, msg) => void warnings.push(msg ?? '') } };
-}
+import { createDriver, type Driver, type RetentionLoss } from '@fsbus/transport';
+import { capturedWarnings, Collector, dec, enc } from './conformance/helpers.js';
 
 /** A JetStream API call answered as JSON. */
 async function jsApi(driver: Driver, subject: string, body: unknown): Promise<Record<string, unknown>> {

@@ -7,15 +7,10 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { startNatsServer } from '@fsbus/testkit';
-import { createDriver, type Driver, type DriverLogger, type DurableMessage } from '@fsbus/transport';
+import { createDriver, type Driver, type DurableMessage } from '@fsbus/transport';
+import { capturedWarnings } from './conformance/helpers.js';
 
 type Loss = { from: number; to: number; count: number };
-
-function capturedWarnings(): { warnings: string[]; logger: DriverLogger } {
-  const warnings: string[] = [];
-  const none = (): void => undefined;
-  return { warnings, logger: { debug: none, info: none, error: none, warn: (_obj, msg) => void warnings.push(msg ?? '') } };
-}
 
 async function publish(driver: Driver, from: number, to: number): Promise<void> {
   for (let i = from; i <= to; i++) driver.publish('ret.x', new TextEncoder().encode(String(i)));

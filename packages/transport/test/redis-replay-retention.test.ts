@@ -6,14 +6,13 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Redis } from 'ioredis';
 import { startRedis } from '@fsbus/testkit';
-import { createDriver, type DriverLogger, type DurableMessage, type RetentionLoss } from '@fsbus/transport';
-import { Collector, dec, enc } from './conformance/helpers.js';
+import { createDriver, type DurableMessage, type RetentionLoss } from '@fsbus/transport';
+import { capturedWarnings, Collector, dec, enc } from './conformance/helpers.js';
 
 void test('redis replay overtaken by retention between two reads: the entries it skipped are told before the next one', async () => {
   const broker = await startRedis();
   const raw = new Redis(broker.url);
-  const warnings: Array<string | undefined> = [];
-  const logger: DriverLogger = { debug: () => undefined, info: () => undefined, warn: (_fields, msg) => warnings.push(msg), error: () => undefined };
+  const { warnings, logger } = capturedWarnings();
   const driver = await createDriver('redis', { urls: [broker.url], namespace: 'rr', logger });
   const key = 'rr:stream:RR';
   try {
@@ -43,7 +42,7 @@ void test('redis replay overtaken by retention between two reads: the entries it
       const after = await got.until(150);
       assert.deepEqual(after.slice(50).map((m) => m.sequence), Array.from({ length: 100 }, (_, i) => 201 + i));
       assert.deepEqual(told, [{ loss: { from: 101, to: 200, count: 100 }, afterBody: '100' }], 'told once, before sequence 201 was handed over');
-      assert.equal(warnings.filter((w) => /retention removed/.test(w ?? '')).length, 1, `one warning (got ${JSON.stringify(warnings)})`);
+      assert.equal(warnings.filter((w) => /retention removed/.test(w)).length, 1, `one warning (got ${JSON.stringify(warnings)})`);
     } finally {
       await sub.unsubscribe();
     }

@@ -1,7 +1,14 @@
-import { createDriver, type Driver, type DriverOptions, type DriverStatus } from '@fsbus/transport';
+import { createDriver, type Driver, type DriverLogger, type DriverOptions, type DriverStatus } from '@fsbus/transport';
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** A driver logger that keeps the message of each warn line (the rest is dropped). */
+export function capturedWarnings(): { warnings: string[]; logger: DriverLogger } {
+  const warnings: string[] = [];
+  const none = (): void => undefined;
+  return { warnings, logger: { debug: none, info: none, error: none, warn: (_obj, msg) => void warnings.push(msg ?? '') } };
+}
 
 /** A connected `driverName` driver, put in `opened` before it connects: the test's teardown closes what `opened` holds. */
 export async function openDriver(opened: Driver[], driverName: string, options: DriverOptions): Promise<Driver> {
