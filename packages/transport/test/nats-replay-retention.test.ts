@@ -6,23 +6,9 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startBrokerRelay, startNatsServer } from '@fsbus/testkit';
-import { createDriver, type Driver, type RetentionLoss } from '@fsbus/transport';
-import { capturedWarnings, Collector, dec, enc } from './conformance/helpers.js';
-
-/** A JetStream API call answered as JSON. */
-async function jsApi(driver: Driver, subject: string, body: unknown): Promise<Record<string, unknown>> {
-  const reply = await driver.request(subject, enc(JSON.stringify(body)), { timeoutMs: 5000 });
-  return JSON.parse(dec(reply.data)) as Record<string, unknown>;
-}
-
-/** Resolves once the stream holds `n` messages (published on core NATS, stored as they arrive). */
-async function untilStored(driver: Driver, stream: string, n: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const info = await jsApi(driver, `$JS.API.STREAM.INFO.${stream}`, {});
-    if ((info['state'] as { messages: number }).messages === n) return;
-  }
-  assert.fail(`stream ${stream} never held ${n} messages`);
-}
+import { createDriver, type RetentionLoss } from '@fsbus/transport';
+import { capturedWarnings, Collector, enc } from './conformance/helpers.js';
+import { jsApi, untilStored } from './support/jetstream.js';
 
 void test('nats replay of the whole stream overtaken by retention: the messages it skipped are told before the next one', async (t) => {
   const server = await startNatsServer({ jetstream: true });

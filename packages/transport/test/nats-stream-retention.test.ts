@@ -9,6 +9,7 @@ import { createServer, connect as tcpConnect, type AddressInfo, type Server, typ
 import { startNatsServer } from '@fsbus/testkit';
 import { createDriver, type Driver, type DurableMessage } from '@fsbus/transport';
 import { capturedWarnings } from './conformance/helpers.js';
+import { jsApi, untilStored } from './support/jetstream.js';
 
 type Loss = { from: number; to: number; count: number };
 
@@ -107,7 +108,11 @@ async function cuttableRelay(port: number): Promise<{ url: string; cut(): void; 
   };
 }
 
-void test('nats durable: retention that removes unread messages during a connection outage is reported once it is back', async (t) => {
+// A consumer reading the whole stream (`ret.>`) also checks its first deliveries for jumps: the
+// outage's loss is told once all the same (what the server sent into the dying connection comes
+// again later: no jump is counted right after an outage).
+for (const filter of ['ret.x', 'ret.>']) {
+void test(`nats durable (filter ${filter}): retention that removes unread messages during a connection outage is reported once it is back`, async (t) => {
   const server = await startNatsServer({ jetstream: true });
   t.after(() => server.stop());
   const relay = await cuttableRelay(server.port);
@@ -128,7 +133,7 @@ void test('nats durable: retention that removes unread messages during a connect
     {
       stream: 'RET',
       durable: 'billing',
-      filter: 'ret.x',
+      filter,
       onRetentionLoss: (l) => {
         losses.push(l);
         lossTold();
@@ -169,4 +174,37 @@ void test('nats durable: retention that removes unread messages during a connect
   assert.deepEqual(read, [1, 2, 8, 9, 10, 11, 12]);
   assert.deepEqual(losses, [{ from: 3, to: 7, count: 5 }]);
   assert.ok(log.warnings.some((w) => /retention removed messages/.test(w)), log.warnings.join(' | '));
+});
+}
+
+void test('nats durable reading the whole stream, held at maxInFlight while retention removes what comes next: told before the next message', async (t) => {
+  const server = await startNatsServer({ jetstream: true });
+  t.after(() => server.stop());
+  const log = capturedWarnings();
+  const driver = await createDriver('nats', { urls: [server.url], logger: log.logger });
+  t.after(() => driver.close());
+  await driver.connect();
+  await driver.ensureStream({ name: 'RH', subjects: ['rh.>'], storage: 'memory' });
+  const losses: Loss[] = [];
+  const read: Array<{ sequence: number; lossesSoFar: number }> = [];
+  let first: DurableMessage | undefined;
+  // One out at a time: the server sends nothing more while the first is held.
+  const sub = await driver.consumeDurable({ stream: 'RH', durable: 'billing', filter: 'rh.>', maxInFlight: 1, onRetentionLoss: (l) => void losses.push(l) }, (m) => {
+    read.push({ sequence: m.sequence, lossesSoFar: losses.length });
+    if (first === undefined) first = m;
+    else m.ack();
+  });
+  for (let i = 1; i <= 10; i++) driver.publish(i % 2 === 0 ? 'rh.a' : 'rh.b', new TextEncoder().encode(String(i)));
+  await untilStored(driver, 'RH', 10);
+  await until(driver, () => read.length === 1, 'the first is read');
+  assert.equal((await jsApi(driver, '$JS.API.STREAM.PURGE.RH', { seq: 8 }))['purged'], 7);
+  first!.ack();
+  await until(driver, () => read.length === 4, 'the three kept are read');
+  assert.deepEqual(read, [
+    { sequence: 1, lossesSoFar: 0 },
+    ...[8, 9, 10].map((sequence) => ({ sequence, lossesSoFar: 1 })),
+  ], 'told before 8 is handed over');
+  assert.deepEqual(losses, [{ from: 2, to: 7, count: 6 }]);
+  assert.equal(log.warnings.filter((w) => /retention removed messages/.test(w)).length, 1, log.warnings.join(' | '));
+  await sub.unsubscribe();
 });

@@ -11,17 +11,15 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ConsumeDurableOptions, DriverLogger } from '../driver.js';
 import { reportRetentionLoss } from '../retention-loss.js';
-import { patternCovers } from '../subject-pattern.js';
+import { readsWholeStream } from './nats-retention-watch.js';
 import { JS_OPTIONS } from './nats-util.js';
 
 /** Whether the replay reads the whole stream; a stream it cannot read the subjects of is a warn line and counts as not. */
-async function readsWholeStream(nc: NatsConnection, options: ConsumeDurableOptions, logger: DriverLogger | undefined): Promise<boolean> {
-  const filter = options.filter;
-  if (filter === undefined) return true;
+async function replayReadsWholeStream(nc: NatsConnection, options: ConsumeDurableOptions, logger: DriverLogger | undefined): Promise<boolean> {
+  if (options.filter === undefined) return true;
   try {
     const jsm = await jetstreamManager(nc, JS_OPTIONS);
-    const { config } = await jsm.streams.info(options.stream);
-    return config.subjects.length > 0 && config.subjects.every((s) => patternCovers(filter, s));
+    return readsWholeStream(options.filter, (await jsm.streams.info(options.stream)).config.subjects);
   } catch (err) {
     logger?.warn({ err, stream: options.stream }, "cannot read the stream's subjects: retention overtaking this replay will not be told");
     return false;
@@ -33,7 +31,7 @@ async function readsWholeStream(nc: NatsConnection, options: ConsumeDurableOptio
  * it tells a jump past the last one when the replay reads the whole stream.
  */
 export async function replayGapWatch(nc: NatsConnection, options: ConsumeDurableOptions, logger?: DriverLogger): Promise<(sequence: number) => void> {
-  const whole = await readsWholeStream(nc, options, logger);
+  const whole = await replayReadsWholeStream(nc, options, logger);
   let last: number | undefined;
   return (sequence) => {
     if (whole && last !== undefined && sequence > last + 1) reportRetentionLoss(options, { from: last + 1, to: sequence - 1, count: sequence - 1 - last }, logger, options);

@@ -2,12 +2,16 @@
  * What stream retention removed before a NATS durable consumer read it. Told when the consumer
  * attaches (before anything newer is delivered) and after each connection outage: while the
  * connection is down the server sends nothing and retention may remove what the consumer has not
- * read; once it is back the server goes on from the stream's first message.
+ * read; once it is back the server goes on from the stream's first message. And while it stays
+ * connected, for a consumer that reads the whole stream: held at max_ack_pending, it is sent
+ * nothing while retention removes what comes next, and the server then goes on from the oldest
+ * message left — a first delivery past the one after the last is that loss (#firstDelivery).
  */
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
 import type { NatsConnection, QueuedIterator, Status } from '@nats-io/transport-node';
 import type { ConsumeDurableOptions, DriverLogger, RetentionLoss } from '../driver.js';
 import { reportRetentionLoss, retentionUnknown } from '../retention-loss.js';
+import { patternCovers } from '../subject-pattern.js';
 import { JS_OPTIONS } from './nats-util.js';
 
 /** A connection outage: the consumer's position when it began; the first newer sequence received once it is over. */
@@ -52,10 +56,15 @@ export function consumerReadUpTo(info: ConsumerInfo): number {
  * or after a reconnect before anything newer arrived). `readUpTo` is the last stream sequence
  * the consumer is known to be past: read, acknowledged, or skipped by its filter.
  */
-async function removedUnread(nc: NatsConnection, stream: string, readUpTo: number): Promise<{ loss: RetentionLoss | undefined; firstSeq: number; created: string | undefined }> {
+async function removedUnread(nc: NatsConnection, stream: string, readUpTo: number): Promise<{ loss: RetentionLoss | undefined; firstSeq: number; created: string | undefined; subjects: string[] }> {
   const jsm = await jetstreamManager(nc, JS_OPTIONS);
-  const { state, created } = await jsm.streams.info(stream);
-  return { loss: lossBetween(readUpTo + 1, state.first_seq - 1), firstSeq: state.first_seq, created };
+  const { state, created, config } = await jsm.streams.info(stream);
+  return { loss: lossBetween(readUpTo + 1, state.first_seq - 1), firstSeq: state.first_seq, created, subjects: config.subjects };
+}
+
+/** Whether a consumer with `filter` ('' or undefined: none) gets every message of a stream taking `subjects`. */
+export function readsWholeStream(filter: string | undefined, subjects: readonly string[]): boolean {
+  return filter === undefined || filter === '' || (subjects.length > 0 && subjects.every((s) => patternCovers(filter, s)));
 }
 
 /** status() is declared an AsyncIterable, yet nats.js hands out its QueuedIterator, whose stop() ends it at once. */
@@ -82,19 +91,26 @@ export class RetentionWatch {
   onGone: ((gone: Gone) => void) | undefined;
   /** Waiting for the next reconnect (nextReconnect()). */
   #reconnectWaiters: Array<() => void> = [];
+  /** The consumer gets every message of the stream: a jump between first deliveries is a loss. */
+  readonly #whole: boolean;
+  /** The last stream sequence the server sent this consumer a first time (undefined: not known — a new consumer, after an outage). */
+  #sentUpTo: number | undefined;
 
-  constructor(nc: NatsConnection, options: Durable, logger: DriverLogger | undefined, readUpTo: number, created?: string) {
+  constructor(nc: NatsConnection, options: Durable, logger: DriverLogger | undefined, readUpTo: number, created?: string, whole = false, sentUpTo?: number) {
     this.#nc = nc;
     this.#options = options;
     this.#logger = logger;
     this.#readUpTo = readUpTo;
     this.#created = created;
+    this.#whole = whole;
+    this.#sentUpTo = sentUpTo;
   }
 
   /** The consumer was made again (on `created`'s stream): positions start over from `readUpTo`. */
   rebound(readUpTo: number, created: string | undefined): void {
     this.#readUpTo = readUpTo;
     this.#created = created;
+    this.#sentUpTo = undefined;
   }
 
   /** The last stream sequence the consumer is past (for making it again where it was). */
@@ -138,7 +154,27 @@ export class RetentionWatch {
       return { loss: undefined, firstSeq: 0, created: undefined };
     });
     if (existed && attached.loss !== undefined) reportRetentionLoss(options, attached.loss, logger, options);
-    return new RetentionWatch(nc, options, logger, Math.max(consumerReadUpTo(info), attached.firstSeq - 1), attached.created);
+    const whole = 'subjects' in attached && readsWholeStream(options.filter, attached.subjects);
+    // What the server sent before (to an earlier run) is past; a new consumer's start is wherever its `from` is.
+    const sentUpTo = existed ? Math.max(info.delivered.stream_seq, attached.firstSeq - 1) : undefined;
+    return new RetentionWatch(nc, options, logger, Math.max(consumerReadUpTo(info), attached.firstSeq - 1), attached.created, whole, sentUpTo);
+  }
+
+  /**
+   * A first delivery (the server's delivery count 1) of `sequence`, before it is handed over. On a
+   * consumer that reads the whole stream, first deliveries follow each other by one: past the
+   * next, the server went on from the oldest message left, and the ones between were removed
+   * before they were sent — told now. Not while an outage is checked (that check tells it), nor
+   * right after one (what the server sent into the dying connection comes again later).
+   */
+  firstDelivery(sequence: number): void {
+    const upTo = this.#sentUpTo;
+    if (upTo !== undefined && sequence <= upTo) return;
+    this.#sentUpTo = sequence;
+    if (!this.#whole || upTo === undefined || this.#outage !== undefined || this.#checking.length > 0) return;
+    const loss = lossBetween(upTo + 1, sequence - 1);
+    if (loss === undefined || this.#stopped) return;
+    reportRetentionLoss(this.#options, loss, this.#logger, this.#options);
   }
 
   /** A delivery of `sequence` (per message: kept cheap). */
@@ -150,6 +186,7 @@ export class RetentionWatch {
 
   disconnected(): void {
     this.#outage ??= { since: this.#readUpTo, at: new Date() };
+    this.#sentUpTo = undefined;
   }
 
   /** The outage under way is over: its check, or undefined when there was none. */

@@ -230,11 +230,12 @@ async function consumeDurable(
         // Sent again while the first copy is held (buffered or being handled): not handed out twice.
         const again = unacked.has(sequence);
         unacked.set(sequence, m);
+        const delivered = ackSubjectDelivered(m.reply);
+        if (delivered === 1) retention.firstDelivery(sequence);
         retention.received(sequence);
         const copy = sequence <= bound.highest;
         if (!copy) bound.highest = sequence;
         if (closing || again) return;
-        const delivered = ackSubjectDelivered(m.reply);
         handler({
           subject: m.subject,
           data: m.data,
