@@ -5,27 +5,21 @@
 // is other subjects' messages: nothing is told.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { startBrokerRelay, startNatsServer } from '@fsbus/testkit';
-import { createDriver, type RetentionLoss } from '@fsbus/transport';
-import { capturedWarnings, Collector, enc } from './conformance/helpers.js';
-import { jsApi, untilStored } from './support/jetstream.js';
+import { startBrokerRelay } from '@fsbus/testkit';
+import type { RetentionLoss } from '@fsbus/transport';
+import { Collector, enc } from './conformance/helpers.js';
+import { jetStreamServer, jsApi, natsDriver, untilStored } from './support/jetstream.js';
 
 void test('nats replay of the whole stream overtaken by retention: the messages it skipped are told before the next one', async (t) => {
-  const server = await startNatsServer({ jetstream: true });
-  t.after(() => server.stop());
+  const server = await jetStreamServer(t);
   const relay = await startBrokerRelay(server.port);
   t.after(() => relay.close());
-  const publisher = await createDriver('nats', { urls: [server.url] });
-  t.after(() => publisher.close());
-  await publisher.connect();
+  const { driver: publisher } = await natsDriver(t, server.url);
   await publisher.ensureStream({ name: 'RR', subjects: ['rr.>'], storage: 'memory' });
   for (let n = 1; n <= 1000; n++) publisher.publish(n % 2 === 0 ? 'rr.a' : 'rr.b', enc(String(n)));
   await untilStored(publisher, 'RR', 1000);
 
-  const log = capturedWarnings();
-  const reader = await createDriver('nats', { urls: [`nats://127.0.0.1:${relay.port}`], logger: log.logger });
-  t.after(() => reader.close());
-  await reader.connect();
+  const { driver: reader, log } = await natsDriver(t, `nats://127.0.0.1:${relay.port}`);
   const got = new Collector<number>();
   const told: Array<{ loss: RetentionLoss; after: number | undefined }> = [];
   let frozen!: () => void;
@@ -56,12 +50,8 @@ void test('nats replay of the whole stream overtaken by retention: the messages 
 });
 
 void test('nats replay behind a narrower filter: the other subjects\' sequences are not a loss', async (t) => {
-  const server = await startNatsServer({ jetstream: true });
-  t.after(() => server.stop());
-  const log = capturedWarnings();
-  const driver = await createDriver('nats', { urls: [server.url], logger: log.logger });
-  t.after(() => driver.close());
-  await driver.connect();
+  const server = await jetStreamServer(t);
+  const { driver, log } = await natsDriver(t, server.url);
   await driver.ensureStream({ name: 'RN', subjects: ['rn.>'], storage: 'memory' });
   for (let n = 1; n <= 20; n++) driver.publish(n % 2 === 0 ? 'rn.a' : 'rn.b', enc(String(n)));
   await untilStored(driver, 'RN', 20);

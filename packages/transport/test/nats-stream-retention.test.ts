@@ -6,10 +6,9 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { startNatsServer } from '@fsbus/testkit';
-import { createDriver, type Driver, type DurableMessage } from '@fsbus/transport';
-import { capturedWarnings, Collector } from './conformance/helpers.js';
-import { jsApi, untilStored } from './support/jetstream.js';
+import type { Driver, DurableMessage } from '@fsbus/transport';
+import { Collector } from './conformance/helpers.js';
+import { jetStreamServer, jsApi, natsDriver, untilStored } from './support/jetstream.js';
 
 type Loss = { from: number; to: number; count: number };
 
@@ -40,12 +39,8 @@ async function until(driver: Driver, check: () => boolean, what: string): Promis
 }
 
 void test('nats durable: attaching after retention removed unread messages reports them before delivering the rest', async (t) => {
-  const server = await startNatsServer({ jetstream: true });
-  t.after(() => server.stop());
-  const log = capturedWarnings();
-  const driver = await createDriver('nats', { urls: [server.url], logger: log.logger });
-  t.after(() => driver.close());
-  await driver.connect();
+  const server = await jetStreamServer(t);
+  const { driver, log } = await natsDriver(t, server.url);
   await driver.ensureStream({ name: 'RET', subjects: ['ret.>'], storage: 'memory', maxMessages: 5 });
   const losses: Loss[] = [];
   const options = { stream: 'RET', durable: 'billing', filter: 'ret.x', onRetentionLoss: (l: Loss) => void losses.push(l) };
@@ -114,18 +109,12 @@ async function cuttableRelay(port: number): Promise<{ url: string; cut(): void; 
 // again later: no jump is counted right after an outage).
 for (const filter of ['ret.x', 'ret.>']) {
 void test(`nats durable (filter ${filter}): retention that removes unread messages during a connection outage is reported once it is back`, async (t) => {
-  const server = await startNatsServer({ jetstream: true });
-  t.after(() => server.stop());
+  const server = await jetStreamServer(t);
   const relay = await cuttableRelay(server.port);
   t.after(() => relay.close());
-  const publisher = await createDriver('nats', { urls: [server.url], name: 'publisher' });
-  t.after(() => publisher.close());
-  await publisher.connect();
+  const { driver: publisher } = await natsDriver(t, server.url, 'publisher');
   await publisher.ensureStream({ name: 'RET', subjects: ['ret.>'], storage: 'memory', maxMessages: 5 });
-  const log = capturedWarnings();
-  const driver = await createDriver('nats', { urls: [relay.url], name: 'consumer', logger: log.logger });
-  t.after(() => driver.close());
-  await driver.connect();
+  const { driver, log } = await natsDriver(t, relay.url, 'consumer');
   const losses: Loss[] = [];
   let lossTold: () => void = () => undefined;
   const told = new Promise<void>((resolve) => (lossTold = resolve));
@@ -179,12 +168,8 @@ void test(`nats durable (filter ${filter}): retention that removes unread messag
 }
 
 void test('nats durable reading the whole stream, held at maxInFlight while retention removes what comes next: told before the next message', async (t) => {
-  const server = await startNatsServer({ jetstream: true });
-  t.after(() => server.stop());
-  const log = capturedWarnings();
-  const driver = await createDriver('nats', { urls: [server.url], logger: log.logger });
-  t.after(() => driver.close());
-  await driver.connect();
+  const server = await jetStreamServer(t);
+  const { driver, log } = await natsDriver(t, server.url);
   await driver.ensureStream({ name: 'RH', subjects: ['rh.>'], storage: 'memory' });
   const losses: Loss[] = [];
   const read = new Collector<{ sequence: number; lossesSoFar: number }>();

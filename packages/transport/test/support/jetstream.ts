@@ -1,7 +1,25 @@
-/** JetStream's API from a test, through a connected NATS driver. */
+/** NATS and JetStream for a test: a server, connected drivers, JetStream's API through a driver. */
 import { strict as assert } from 'node:assert';
-import type { Driver } from '@fsbus/transport';
-import { dec, enc } from '../conformance/helpers.js';
+import type { TestContext } from 'node:test';
+import { startNatsServer, type NatsServerHandle } from '@fsbus/testkit';
+import { createDriver, type Driver } from '@fsbus/transport';
+import { capturedWarnings, dec, enc } from '../conformance/helpers.js';
+
+/** A nats-server with JetStream, stopped when the test ends. */
+export async function jetStreamServer(t: TestContext): Promise<NatsServerHandle> {
+  const server = await startNatsServer({ jetstream: true });
+  t.after(() => server.stop());
+  return server;
+}
+
+/** A NATS driver connected to `url` whose warn lines `log.warnings` keeps, closed when the test ends. */
+export async function natsDriver(t: TestContext, url: string, name?: string): Promise<{ driver: Driver; log: ReturnType<typeof capturedWarnings> }> {
+  const log = capturedWarnings();
+  const driver = await createDriver('nats', { urls: [url], logger: log.logger, ...(name === undefined ? {} : { name }) });
+  t.after(() => driver.close());
+  await driver.connect();
+  return { driver, log };
+}
 
 /** A JetStream API call (`$JS.API.…`), its answer parsed. */
 export async function jsApi(driver: Driver, subject: string, body: unknown): Promise<Record<string, unknown>> {
