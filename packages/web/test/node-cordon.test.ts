@@ -52,7 +52,11 @@ test('a cordoned node: its card carries shared_lanes.cordoned (snapshot and /api
   const { dashboard } = w.web;
   await dashboardUntil(dashboard, () => (lanesOf(node('fs-node-01')) as { state?: unknown } | undefined)?.state === 'joined', 'fs-node-01 shown on the shared lanes');
   await request('fs-node-01', 'agent.cordon');
-  await dashboardUntil(dashboard, () => (lanesOf(node('fs-node-01')) as { cordoned?: unknown } | undefined)?.cordoned === true, 'fs-node-01 shown cordoned');
+  // Cordoned, the node leaves the shared lanes ('leaving' while its reads drain, then 'left').
+  await dashboardUntil(dashboard, () => {
+    const lanes = lanesOf(node('fs-node-01')) as { cordoned?: unknown; state?: unknown } | undefined;
+    return lanes?.cordoned === true && lanes.state === 'left';
+  }, 'fs-node-01 shown cordoned, off the shared lanes');
   const fromApi = (await apiSnapshot()).nodes.find((n) => n.node_id === 'fs-node-01');
   assert.deepEqual(lanesOf(fromApi), { state: 'left', cordoned: true });
   assert.deepEqual(lanesOf(node('fs-node-02')), { state: 'joined', cordoned: false });
