@@ -91,16 +91,33 @@ export async function planDrivers(only?: readonly string[]): Promise<DriverPlan>
   return plan;
 }
 
+interface Unmeasured {
+  driver: string;
+  reason: string;
+}
+
 /**
- * A driver named in `--only` that was not measured (missing here, failed during the run, or no
- * such driver) fails the run: exit code 1, one stderr line per driver. Drivers not named are
- * only listed with their reason (a broker not installed on this machine).
+ * Why the run fails, one line per driver: one that failed during the run, named in `--only` or
+ * not (its broker was here: a fault, not this machine's make-up), and one named in `--only` that
+ * is missing here or no driver at all. A driver not named whose broker is not installed is only
+ * listed in the report with its reason.
  */
-export function failUnmeasured(suite: string, only: readonly string[] | undefined, measured: readonly string[], notMeasured: ReadonlyArray<{ driver: string; reason: string }>): void {
-  for (const driver of only ?? []) {
-    if (measured.includes(driver)) continue;
-    const reason = notMeasured.find((m) => m.driver === driver)?.reason ?? `not a driver (known: ${ROADMAP_DRIVERS.join(', ')})`;
-    console.error(`${suite}: ${driver} (named in --only) was not measured: ${reason}`);
-    process.exitCode = 1;
+export function unmeasuredFailures(suite: string, only: readonly string[] | undefined, measured: readonly string[], missing: readonly Unmeasured[], failed: readonly Unmeasured[]): string[] {
+  const lines: string[] = [];
+  for (const { driver, reason } of failed) {
+    lines.push(`${suite}: ${driver}${only?.includes(driver) === true ? ' (named in --only)' : ''} was not measured: ${reason}`);
   }
+  for (const driver of only ?? []) {
+    if (measured.includes(driver) || failed.some((f) => f.driver === driver)) continue;
+    const reason = missing.find((m) => m.driver === driver)?.reason ?? `not a driver (known: ${ROADMAP_DRIVERS.join(', ')})`;
+    lines.push(`${suite}: ${driver} (named in --only) was not measured: ${reason}`);
+  }
+  return lines;
+}
+
+/** Prints `unmeasuredFailures` to stderr and, if there is any, makes the exit code 1 (after the report is out). */
+export function failUnmeasured(suite: string, only: readonly string[] | undefined, measured: readonly string[], missing: readonly Unmeasured[], failed: readonly Unmeasured[]): void {
+  const lines = unmeasuredFailures(suite, only, measured, missing, failed);
+  for (const line of lines) console.error(line);
+  if (lines.length > 0) process.exitCode = 1;
 }

@@ -9,6 +9,7 @@ import { renderChart } from './svg-chart.js';
 import { parseSuiteArgs } from './cli-args.js';
 import { floorByFifth, medianByFifth } from '../memory/report.js';
 import { runClosedLoop } from './load.js';
+import { unmeasuredFailures } from './brokers.js';
 
 void test('percentiles are nearest-rank over every sample', () => {
   const l = new Latencies();
@@ -97,4 +98,16 @@ void test('closed loop: a peer that fails at once is counted, and the window sti
   }, { workers: 2, warmupMs: 5, durationMs: 30 });
   assert.equal(throwing.ok, 0);
   assert.equal(throwing.firstError, 'no such client');
+});
+
+void test('a driver that failed during the run fails it, named in --only or not; one missing here only when named', () => {
+  const missing = [{ driver: 'zmq', reason: 'broker not installed' }];
+  const failed = [{ driver: 'kafka', reason: 'failed during the run: broker went away' }];
+  assert.deepStrictEqual(unmeasuredFailures('bus-events', undefined, ['nats'], missing, failed), ['bus-events: kafka was not measured: failed during the run: broker went away']);
+  assert.deepStrictEqual(unmeasuredFailures('bus-events', undefined, ['nats', 'kafka'], missing, []), []);
+  assert.deepStrictEqual(unmeasuredFailures('bus-command', ['kafka', 'zmq', 'nope'], [], missing, failed), [
+    'bus-command: kafka (named in --only) was not measured: failed during the run: broker went away',
+    'bus-command: zmq (named in --only) was not measured: broker not installed',
+    'bus-command: nope (named in --only) was not measured: not a driver (known: nats, amqp, redis, mqtt, kafka, zmq)',
+  ]);
 });

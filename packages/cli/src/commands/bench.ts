@@ -19,7 +19,8 @@ Runs a benchmark suite: it starts what it needs on loopback (simulator, broker, 
 a table on stdout (progress on stderr) and, with --json, writes the report.
 
 suites: ${BENCH_SUITES.join(', ')}
-  all                  every suite in turn (--json-dir <dir> writes <dir>/<suite>.json)
+  all                  every suite in turn (--json-dir <dir> writes <dir>/<suite>.json); one
+                       that fails (exit 1) does not stop the others, and the run exits 1
   report               regenerate docs/benchmarks.md (+ chart) from bench/results/*.json:
                        --results <dir>, --out <file.md> (elsewhere than docs/), --allow-failed
                        (render results that record a driver failed during its run: refused
@@ -95,11 +96,15 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const others = at >= 0 ? rest.filter((_, i) => i !== at && i !== at + 1) : rest;
     const external = others.includes('--freeswitch');
     if (external) io.err(`fsbus bench all --freeswitch: running ${FREESWITCH_SUITES.join(' and ')} (the other suites need the simulator, or no switch)`);
+    let failed = 0;
     for (const s of external ? FREESWITCH_SUITES : BENCH_SUITES) {
       const code = await runScript(root, `bench/${s}/run.ts`, dir === undefined ? others : [...others, '--json', `${dir}/${s}.json`]);
-      if (code !== 0) return code;
+      // 1: the suite failed (a driver not measured, after its report) and the next ones still run;
+      // a bad option (2) or a signal (128 + n) stops here.
+      if (code === 1) failed = 1;
+      else if (code !== 0) return code;
     }
-    return 0;
+    return failed;
   }
   if (!(BENCH_SUITES as readonly string[]).includes(suite)) {
     io.err(`fsbus bench: unknown suite ${JSON.stringify(suite)} (known: ${BENCH_SUITES.join(', ')}, all, report)`);
