@@ -24,7 +24,7 @@ void test('nats replay of the whole stream overtaken by retention: the messages 
   const told: Array<{ loss: RetentionLoss; after: number | undefined }> = [];
   let frozen!: () => void;
   const isFrozen = new Promise<void>((resolve) => (frozen = resolve));
-  // The relay stops at the first message: the server has the replay's first pull only (100
+  // The relay stops at the first message: the server has the replay's first pull only (up to 100
   // messages); what it asks for next waits in the relay while the stream loses sequences < 901.
   // A filter that covers the stream's subjects reads it whole, as none does.
   const sub = await reader.consumeDurable({ stream: 'RR', from: 'all', filter: 'rr.>', onRetentionLoss: (loss) => void told.push({ loss, after: got.items.at(-1) }) }, (m) => {
@@ -38,12 +38,13 @@ void test('nats replay of the whole stream overtaken by retention: the messages 
   assert.equal((await jsApi(publisher, '$JS.API.STREAM.PURGE.RR', { seq: 901 }))['purged'], 900);
   relay.thaw();
 
-  const sequences = await got.until(200);
+  // How much of the first pull the server sent before the purge is its own pace (on a loaded
+  // machine, a few): the replay ends at the stream's last message, whatever came before.
+  const sequences = await got.untilSeen((s) => s === 1000);
   const before = sequences.findIndex((s) => s >= 901);
-  assert.ok(before > 0 && before < 900, `the first pull's messages came before the rest (got ${sequences.slice(0, 3).join(',')}…)`);
+  assert.ok(before > 0 && before <= 100, `part of the first pull came before the purge (got ${sequences.slice(0, 3).join(',')}…)`);
   assert.deepEqual(sequences.slice(0, before), Array.from({ length: before }, (_, i) => i + 1), 'gapless up to the purge');
-  const rest = await got.until(before + 100);
-  assert.deepEqual(rest.slice(before), Array.from({ length: 100 }, (_, i) => 901 + i));
+  assert.deepEqual(sequences.slice(before), Array.from({ length: 100 }, (_, i) => 901 + i));
   assert.deepEqual(told, [{ loss: { from: before + 1, to: 900, count: 900 - before }, after: before }], 'told once, before sequence 901');
   assert.equal(log.warnings.filter((w) => /retention removed messages/.test(w)).length, 1, log.warnings.join(' | '));
   await sub.unsubscribe();

@@ -46,25 +46,37 @@ export async function within<T>(promise: Promise<T>, timeoutMs: number, message:
   }
 }
 
-/** A collector that resolves `until(n)` once n items arrived. */
+/** A collector that resolves `until(n)` once n items arrived, `untilSeen(match)` once one matching item did. */
 export class Collector<T> {
   readonly items: T[] = [];
-  #waiters: Array<{ n: number; resolve: () => void }> = [];
+  #waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
 
   push = (item: T): void => {
     this.items.push(item);
     this.#waiters = this.#waiters.filter((w) => {
-      if (this.items.length >= w.n) w.resolve();
-      return this.items.length < w.n;
+      if (!w.ready()) return true;
+      w.resolve();
+      return false;
     });
   };
 
   until(n: number, timeoutMs = 15_000): Promise<T[]> {
-    if (this.items.length >= n) return Promise.resolve(this.items);
+    return this.#when(() => this.items.length >= n, timeoutMs, () => `got ${this.items.length} of ${n} items`);
+  }
+
+  untilSeen(match: (item: T) => boolean, timeoutMs = 15_000): Promise<T[]> {
+    // Checked at each arrival, so only the newest item can be the first match.
+    const seen = this.items.some(match);
+    const newest = (): boolean => this.items.length > 0 && match(this.items[this.items.length - 1] as T);
+    return this.#when(() => seen || newest(), timeoutMs, () => `none of ${this.items.length} items matched`);
+  }
+
+  #when(ready: () => boolean, timeoutMs: number, failure: () => string): Promise<T[]> {
+    if (ready()) return Promise.resolve(this.items);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`got ${this.items.length} of ${n} items`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(failure())), timeoutMs);
       this.#waiters.push({
-        n,
+        ready,
         resolve: () => {
           clearTimeout(timer);
           resolve(this.items);
