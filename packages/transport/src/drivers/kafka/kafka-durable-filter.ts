@@ -70,16 +70,16 @@ function isRecord(metadata: string | null | undefined): boolean {
   }
 }
 
-/** The group's record, and whether it has committed offsets anywhere (it exists and has read something). */
-async function readGroup(admin: Admin, topic: string, group: string): Promise<{ filters: Filters; marked: boolean; committed: boolean }> {
+/** The group's record, and the topics it has committed offsets of (it exists and has read something). */
+async function readGroup(admin: Admin, topic: string, group: string): Promise<{ filters: Filters; marked: boolean; committed: Set<string> }> {
   const [found] = await admin.listConsumerGroupOffsets({ groups: [group] });
   let record: { metadata: string | null | undefined } | undefined;
-  let committed = false;
+  const committed = new Set<string>();
   for (const t of found?.topics ?? []) {
     for (const p of t.partitions) {
       if (p.committedOffset < 0n) continue;
       if (t.name === topic && p.partitionIndex === 0) record = p;
-      else committed = true;
+      else committed.add(t.name);
     }
   }
   return { filters: parseRecord(record?.metadata), marked: record !== undefined && isRecord(record.metadata), committed };
@@ -93,13 +93,21 @@ export async function offsetCommitApi(client: Pick<Admin, 'listApis'>): Promise<
   return api;
 }
 
-async function writeRecord(admin: Admin, topic: string, group: string, filters: Filters): Promise<void> {
+/** A partition-0 position to commit with the record, in the same request (`offset` read when needed). */
+export interface StartAt {
+  topic: string;
+  offset: () => Promise<bigint>;
+}
+
+async function writeRecord(admin: Admin, topic: string, group: string, filters: Filters, start?: { topic: string; offset: bigint }): Promise<void> {
   const api = await offsetCommitApi(admin);
   const coordinator = (await admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [group] })).find((c) => c.key === group);
   if (coordinator === undefined) throw new Error(`no coordinator for group ${group}`);
   const connection = await admin.connections.get({ host: coordinator.host, port: coordinator.port });
   const committedMetadata = JSON.stringify({ [RECORD_KEY]: filters });
-  await api.async(connection, group, -1, '', null, [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata }] }]);
+  const topics = [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata }] }];
+  if (start !== undefined) topics.push({ name: start.topic, partitions: [{ partitionIndex: 0, committedOffset: start.offset, committedLeaderEpoch: -1, committedMetadata: '' }] });
+  await api.async(connection, group, -1, '', null, topics);
 }
 
 /** A group-less commit refused because the group has members (another consumer of the name runs). */
@@ -112,14 +120,17 @@ function groupInUse(err: unknown): boolean {
  * Writes (again) the durable's filter into its group, keeping the other streams' entries. Never
  * fails: a group in use by another member keeps the record it has; anything else is logged.
  */
-export async function recordDurableFilter(admin: Admin, topic: string, durable: Durable, logger: DriverLogger | undefined, known?: Filters): Promise<void> {
+export async function recordDurableFilter(admin: Admin, topic: string, durable: Durable, logger: DriverLogger | undefined, known?: Filters, start?: StartAt): Promise<boolean> {
   const { group, stream, filter } = durable;
   try {
     const filters = known ?? (await readRecord(admin, topic, group));
-    await writeRecord(admin, topic, group, { ...filters, [stream]: filter });
+    const position = start === undefined ? undefined : { topic: start.topic, offset: await start.offset() };
+    await writeRecord(admin, topic, group, { ...filters, [stream]: filter }, position);
+    return true;
   } catch (err) {
     if (groupInUse(err)) logger?.debug({ err, group }, 'durable filter not recorded: the group is in use');
     else logger?.warn({ err, group, stream }, 'durable filter not recorded');
+    return false;
   }
 }
 
@@ -130,8 +141,10 @@ export async function recordDurableFilter(admin: Admin, topic: string, durable: 
  * filter and returns. A group without committed offsets is new (or emptied by Kafka's offset
  * expiry, which takes its record with it): fsbus makes it. Durables of the builds before the record
  * (before 2026-12-05) are refused as unmarked too: they cannot be told from another application's.
+ * Resolves whether the group has a position in `start`'s topic now (true without `start`): false
+ * when it had none and the commit was refused (the group in use by another member) or failed.
  */
-export async function claimDurableFilter(admin: Admin, topic: string, durable: Durable, logger: DriverLogger | undefined): Promise<void> {
+export async function claimDurableFilter(admin: Admin, topic: string, durable: Durable, logger: DriverLogger | undefined, start?: StartAt): Promise<boolean> {
   const { group, stream, filter } = durable;
   let found: Awaited<ReturnType<typeof readGroup>>;
   try {
@@ -140,7 +153,7 @@ export async function claimDurableFilter(admin: Admin, topic: string, durable: D
     throw new TransportError(TransportErrorCode.BROKER, `cannot consume stream ${stream}: cannot read durable consumer '${group}': ${(err as Error).message}`, { cause: err });
   }
   const { filters } = found;
-  if (found.committed && !found.marked) {
+  if (found.committed.size > 0 && !found.marked) {
     throw new TransportError(
       TransportErrorCode.BROKER,
       `cannot consume stream ${stream}: the durable name '${group}' is the Kafka consumer group '${group}', which has committed offsets but is not one fsbus made (another application's consumer group?): use another durable name, or delete the group (kafka-consumer-groups.sh --delete --group ${group}) to let fsbus make it`,
@@ -151,6 +164,10 @@ export async function claimDurableFilter(admin: Admin, topic: string, durable: D
     throw durableFilterRefused(group, stream, had, filter, `delete the consumer group (kafka-consumer-groups.sh --delete --group ${group})`);
   }
   // Written at every start: an offset of a topic the group does not read expires
-  // (offsets.retention.minutes) counted from its commit while the group is in use.
-  await recordDurableFilter(admin, topic, durable, logger, filters);
+  // (offsets.retention.minutes) counted from its commit while the group is in use. A group with
+  // no position in `start`'s topic yet gets that one in the same request (never a position
+  // without the record).
+  const positionless = start !== undefined && !found.committed.has(start.topic);
+  const recorded = await recordDurableFilter(admin, topic, durable, logger, filters, positionless ? start : undefined);
+  return !positionless || recorded;
 }

@@ -150,16 +150,17 @@ export async function consumeKafkaStream(
   await assertOnePartition(admin(), options.stream, topic);
   // Filtered here, committed past what does not match: the name must not change filter.
   const durable: Durable | undefined = options.durable === undefined ? undefined : { group: options.durable, stream: options.stream, filter: options.filter ?? '' };
-  if (durable !== undefined) await claimDurableFilter(admin(), STREAMS_TOPIC, durable, logger);
   const from = options.from ?? 'all';
+  // The library's fallback both starts a group with no position and moves a reader whose position
+  // retention deleted (OFFSET_OUT_OF_RANGE); the second must go to the oldest record left, not past
+  // the records still there. So a new durable from 'new' gets its position — the topic's end —
+  // committed before it joins, and 'latest' stays only if that commit was refused.
+  const positioned = durable === undefined || (await claimDurableFilter(admin(), STREAMS_TOPIC, durable, logger, from === 'new' ? { topic, offset: () => logEnd(admin(), topic) } : undefined));
   const spec: ReaderSpec = {
     topic,
     group: options.durable ?? `${groupPrefix}.${Math.random().toString(36).slice(2, 10)}`,
     mode: options.durable !== undefined ? 'committed' : from === 'new' ? 'latest' : 'earliest',
-    // A new group from 'new' starts at the end; otherwise the fallback only moves a reader whose
-    // position retention deleted (OFFSET_OUT_OF_RANGE): to the oldest record left, not past the
-    // records still there.
-    fallback: options.durable !== undefined && from === 'new' ? 'latest' : 'earliest',
+    fallback: positioned ? 'earliest' : 'latest',
     commitEach: false,
   };
   if (typeof from === 'object') {
@@ -206,11 +207,12 @@ export async function consumeKafkaStream(
   if (durable === undefined) return { reader };
   // The group is empty again once the reader left: the record is written fresh (it ages while the
   // group is in use). A broker that stopped answering does not hold the unsubscribe.
-  const stopped = () =>
-    unlessInterrupted(recordDurableFilter(admin(), STREAMS_TOPIC, durable, logger), (stop) => {
+  const stopped = async (): Promise<void> => {
+    await unlessInterrupted(recordDurableFilter(admin(), STREAMS_TOPIC, durable, logger), (stop) => {
       const timer = setTimeout(() => stop(new Error('not recorded in time')), RECORD_ON_STOP_MS);
       return () => clearTimeout(timer);
     }).catch(() => undefined);
+  };
   return { reader, stopped };
 }
 
@@ -256,6 +258,16 @@ async function warnSeveralPartitions(admin: Admin | undefined, stream: string, t
 
 /** Kafka's "earliest" in a ListOffsets request: the log start offset. */
 const EARLIEST = -2n;
+/** Kafka's "latest" in a ListOffsets request: the offset the next record gets. */
+const LATEST = -1n;
+
+/** The offset `topic`'s next record gets (partition 0). */
+async function logEnd(admin: Admin, topic: string): Promise<bigint> {
+  const offsets = await admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: LATEST }] }] });
+  const end = offsets.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === 0)?.offset;
+  if (end === undefined) throw new Error(`no end offset for ${topic}`);
+  return end;
+}
 
 /**
  * Records retention deleted before this durable group read them: its committed offset (the next
