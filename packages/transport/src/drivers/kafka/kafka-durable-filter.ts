@@ -117,8 +117,9 @@ function groupInUse(err: unknown): boolean {
 }
 
 /**
- * Writes (again) the durable's filter into its group, keeping the other streams' entries. Never
- * fails: a group in use by another member keeps the record it has; anything else is logged.
+ * Writes (again) the durable's filter into its group, keeping the other streams' entries, with
+ * `start`'s position when given. Never fails; resolves whether it was written: a group in use by
+ * another member keeps the record it has; anything else is logged.
  */
 export async function recordDurableFilter(admin: Admin, topic: string, durable: Durable, logger: DriverLogger | undefined, known?: Filters, start?: StartAt): Promise<boolean> {
   const { group, stream, filter } = durable;
