@@ -29,7 +29,8 @@ export async function jsApi(driver: Driver, subject: string, body: unknown): Pro
 
 /** Resolves once the stream holds `n` messages (published on core NATS, stored as they arrive); bounded. */
 export async function untilStored(driver: Driver, stream: string, n: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  // Bounded by time, not by a count of round trips: a loaded machine stores later, not never.
+  for (const end = Date.now() + 15_000; Date.now() < end; ) {
     const info = await jsApi(driver, `$JS.API.STREAM.INFO.${stream}`, {});
     if ((info['state'] as { messages: number }).messages === n) return;
   }
