@@ -44,6 +44,8 @@ describe('dashboard in chromium', () => {
     await page.locator('#channels tbody tr[data-state="ACTIVE"]', { hasText: '→ 7001' }).waitFor();
     const uuid = await row.getAttribute('data-uuid');
     assert.ok(uuid !== null && uuid.length > 10);
+    // The call is ACTIVE once answered; park, the next application, follows.
+    await row.locator('td.app', { hasText: /park/ }).waitFor();
     assert.match((await row.locator('td.app').textContent()) ?? '', /park/);
 
     // The event stream shows the answer; a click shows every header.
